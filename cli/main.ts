@@ -1,0 +1,69 @@
+/** `agentgate` command line: proxy, token, sql, audit, policy, demo. */
+import { parseArgs } from 'node:util';
+import { runAuditVerify } from './commands/audit.js';
+import { runDemo } from './commands/demo.js';
+import { runPolicyValidate } from './commands/policy.js';
+import { runProxy } from './commands/proxy.js';
+import { runSqlExplain } from './commands/sql.js';
+import { runTokenIssue } from './commands/token.js';
+
+const USAGE = `usage: agentgate <command>
+
+  proxy --policy FILE [--audit-file FILE] [--no-audit-stdout]
+                          run the guard proxy for every target of the policy
+  token issue --dir DIR --issuer URL --subject SUB [--audience AUD] [--ttl SECONDS]
+                          mint a short-lived dev token (creates DIR/dev-jwks.json)
+  sql explain "<sql>"     print the classification of a query as JSON
+  audit verify FILE       check the audit log's hash chain
+  policy validate FILE    validate an AgentAccessPolicy file
+  demo                    run the local demo (embedded PostgreSQL, proxy, scripted agent)
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const [cmd, sub, ...rest] = argv;
+  const args = (options: Parameters<typeof parseArgs>[0]['options'], list: string[]) =>
+    parseArgs({ args: list, options, allowPositionals: true, strict: true });
+  switch (cmd) {
+    case 'proxy': {
+      const { values } = args({ policy: { type: 'string' }, 'audit-file': { type: 'string' }, 'no-audit-stdout': { type: 'boolean' } }, argv.slice(1));
+      if (!values.policy) throw new UsageError('proxy needs --policy FILE');
+      return runProxy({ policyFile: String(values.policy), ...(values['audit-file'] ? { auditFile: String(values['audit-file']) } : {}), auditStdout: !values['no-audit-stdout'] });
+    }
+    case 'token': {
+      if (sub !== 'issue') throw new UsageError('token: expected "issue"');
+      const { values } = args({ dir: { type: 'string' }, issuer: { type: 'string' }, subject: { type: 'string' }, audience: { type: 'string' }, ttl: { type: 'string' } }, rest);
+      if (!values.dir || !values.issuer || !values.subject) throw new UsageError('token issue needs --dir, --issuer and --subject');
+      return runTokenIssue({ dir: String(values.dir), issuer: String(values.issuer), subject: String(values.subject), audience: String(values.audience ?? 'agentgate'), ttlSeconds: Number(values.ttl ?? 600) });
+    }
+    case 'sql':
+      if (sub !== 'explain' || rest.length !== 1) throw new UsageError('sql explain "<sql>"');
+      return runSqlExplain(rest[0]!);
+    case 'audit':
+      if (sub !== 'verify' || rest.length !== 1) throw new UsageError('audit verify FILE');
+      return runAuditVerify(rest[0]!);
+    case 'policy':
+      if (sub !== 'validate' || rest.length !== 1) throw new UsageError('policy validate FILE');
+      return runPolicyValidate(rest[0]!);
+    case 'demo':
+      return runDemo();
+    case undefined:
+    case 'help':
+    case '--help':
+      process.stdout.write(USAGE);
+      return cmd ? 0 : 2;
+    default:
+      throw new UsageError(`unknown command "${cmd}"`);
+  }
+}
+
+class UsageError extends Error {}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code !== -1) process.exitCode = code;
+  },
+  (e: Error) => {
+    process.stderr.write(`agentgate: ${e.message}\n${e instanceof UsageError ? `\n${USAGE}` : ''}`);
+    process.exitCode = e instanceof UsageError ? 2 : 1;
+  },
+);

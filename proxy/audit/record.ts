@@ -1,0 +1,56 @@
+/**
+ * Audit record schema, version 1 (docs/audit-schema.md). One JSON object per line; `prevHash` and
+ * `hash` chain the lines: hash = sha256(the line's JSON text without its trailing hash field).
+ */
+export const AUDIT_SCHEMA = 'agentgate.audit/v1';
+export const GENESIS_HASH = '0'.repeat(64);
+
+export type AuditEvent =
+  | 'proxy.start'
+  | 'proxy.stop'
+  | 'connection.open'
+  | 'connection.close'
+  | 'identity.accepted'
+  | 'identity.rejected'
+  | 'protocol.error'
+  | 'statement.decision'
+  | 'statement.completion';
+
+export interface AuditFields {
+  event: AuditEvent;
+  session?: string;
+  connection?: string;
+  principal?: { iss: string; sub: string; jti?: string };
+  target?: string;
+  client?: string;
+  statement?: string;
+  fingerprint?: string;
+  kind?: string;
+  effects?: string[];
+  tables?: string[];
+  functions?: string[];
+  unboundedWrite?: boolean;
+  protocol?: 'simple' | 'extended' | 'function-call' | 'copy';
+  decision?: 'Allow' | 'Deny' | 'RequireApproval';
+  enforced?: boolean;
+  rule?: string;
+  message?: string;
+  reasons?: string[];
+  /** Id of the decision record a completion belongs to. */
+  decisionSeq?: number;
+  rows?: number;
+  command?: string;
+  maskedValues?: number;
+  durationMs?: number;
+  error?: { code?: string; message: string };
+  policy?: { name: string; namespace?: string; generation?: number; mode?: string };
+  detail?: Record<string, unknown>;
+}
+
+export interface AuditRecord extends AuditFields {
+  schema: typeof AUDIT_SCHEMA;
+  seq: number;
+  time: string;
+  prevHash: string;
+  hash: string;
+}

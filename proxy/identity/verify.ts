@@ -1,0 +1,124 @@
+/**
+ * Verifies the short-lived JWT an agent presents (as its Postgres password) with `jose`: signature
+ * against the issuer's JWKS, iss, aud, exp/nbf, a lifetime cap, and only asymmetric algorithms.
+ * Every failure is an IdentityError naming the reason; the listener turns it into SQLSTATE 28P01.
+ */
+import { readFileSync } from 'node:fs';
+import * as jose from 'jose';
+import type { IssuerSpec, PolicySpec } from '../policy/types.js';
+
+export const ASYMMETRIC_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'];
+
+export interface Principal {
+  iss: string;
+  sub: string;
+  jti?: string;
+  iat: number;
+  exp: number;
+  claims: jose.JWTPayload;
+}
+
+export class IdentityError extends Error {
+  constructor(message: string, readonly sqlState: '28000' | '28P01' = '28P01') {
+    super(message);
+    this.name = 'IdentityError';
+  }
+}
+
+type KeySet = ReturnType<typeof jose.createLocalJWKSet>;
+
+export interface TokenVerifierOptions {
+  /** Resolves relative jwksFile paths (local mode: relative to the policy file). */
+  resolvePath?: (p: string) => string;
+  /** Injected clock (seconds), for tests. */
+  now?: () => number;
+  clockToleranceSeconds?: number;
+}
+
+export class TokenVerifier {
+  private readonly keySets = new Map<string, KeySet>();
+  private readonly issuers = new Map<string, IssuerSpec>();
+  private readonly now: () => number;
+
+  constructor(private readonly identity: PolicySpec['identity'], private readonly opts: TokenVerifierOptions = {}) {
+    this.now = opts.now ?? (() => Math.floor(Date.now() / 1000));
+    for (const iss of identity.issuers) {
+      this.issuers.set(iss.issuer, iss);
+      this.keySets.set(iss.issuer, this.keySetFor(iss));
+    }
+  }
+
+  private keySetFor(iss: IssuerSpec): KeySet {
+    if (iss.jwksFile) {
+      const file = this.opts.resolvePath ? this.opts.resolvePath(iss.jwksFile) : iss.jwksFile;
+      let jwks: jose.JSONWebKeySet;
+      try {
+        jwks = JSON.parse(readFileSync(file, 'utf8')) as jose.JSONWebKeySet;
+      } catch (e) {
+        throw new Error(`issuer ${iss.issuer}: cannot read jwksFile ${file}: ${(e as Error).message}`);
+      }
+      return jose.createLocalJWKSet(jwks);
+    }
+    if (iss.jwksUri) return jose.createRemoteJWKSet(new URL(iss.jwksUri), { cooldownDuration: 30_000 }) as unknown as KeySet;
+    throw new Error(`issuer ${iss.issuer}: the cluster's own issuer needs the operator (kubernetes: true is not available in local mode)`);
+  }
+
+  async verify(token: string): Promise<Principal> {
+    if (!token) throw new IdentityError('no token was presented as the password', '28000');
+    let header: jose.ProtectedHeaderParameters;
+    let unverified: jose.JWTPayload;
+    try {
+      header = jose.decodeProtectedHeader(token);
+      unverified = jose.decodeJwt(token);
+    } catch {
+      throw new IdentityError('the password is not a well-formed JWT');
+    }
+    if (!header.alg || !ASYMMETRIC_ALGORITHMS.includes(header.alg)) {
+      throw new IdentityError(`token algorithm "${header.alg ?? 'none'}" is not accepted (asymmetric signatures only)`);
+    }
+    const issuer = typeof unverified.iss === 'string' ? this.issuers.get(unverified.iss) : undefined;
+    if (!issuer) throw new IdentityError(`token issuer "${String(unverified.iss ?? '')}" is not trusted by this policy`);
+    let payload: jose.JWTPayload;
+    try {
+      ({ payload } = await jose.jwtVerify(token, this.keySets.get(issuer.issuer)!, {
+        issuer: issuer.issuer,
+        audience: issuer.audiences,
+        algorithms: ASYMMETRIC_ALGORITHMS,
+        requiredClaims: ['exp', 'iat', 'sub'],
+        clockTolerance: this.opts.clockToleranceSeconds ?? 5,
+        currentDate: new Date(this.now() * 1000),
+      }));
+    } catch (e) {
+      throw new IdentityError(describeJoseError(e));
+    }
+    const lifetime = (payload.exp ?? 0) - (payload.iat ?? 0);
+    if (lifetime > this.identity.maxTokenLifetimeSeconds) {
+      throw new IdentityError(`token lifetime ${lifetime}s exceeds the policy's maximum of ${this.identity.maxTokenLifetimeSeconds}s`);
+    }
+    return {
+      iss: payload.iss!,
+      sub: payload.sub!,
+      ...(payload.jti ? { jti: payload.jti } : {}),
+      iat: payload.iat!,
+      exp: payload.exp!,
+      claims: payload,
+    };
+  }
+}
+
+function describeJoseError(e: unknown): string {
+  if (e instanceof jose.errors.JWTExpired) return 'token has expired';
+  if (e instanceof jose.errors.JWTClaimValidationFailed) {
+    if (e.claim === 'aud') return 'token audience is not accepted by this policy';
+    if (e.claim === 'nbf') return 'token is not yet valid (nbf)';
+    if (e.claim === 'iat') return 'token iat is in the future';
+    return `token claim "${e.claim}" is invalid: ${e.reason}`;
+  }
+  if (e instanceof jose.errors.JWKSNoMatchingKey) return 'no key in the issuer\'s JWKS matches the token (unknown kid)';
+  if (e instanceof jose.errors.JWKSMultipleMatchingKeys) return 'several JWKS keys match the token; a kid is required';
+  if (e instanceof jose.errors.JWSSignatureVerificationFailed) return 'token signature is invalid';
+  if (e instanceof jose.errors.JOSEAlgNotAllowed) return 'token algorithm is not accepted';
+  if (e instanceof jose.errors.JWTInvalid) return `token is invalid: ${e.message}`;
+  if (e instanceof jose.errors.JOSEError) return `token rejected: ${e.message}`;
+  return `token could not be verified: ${(e as Error).message}`;
+}

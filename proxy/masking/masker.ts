@@ -1,0 +1,111 @@
+/**
+ * Masks sensitive values in text: built-in detectors, policy patterns (RE2: user-supplied patterns never
+ * run on a backtracking engine) and whole columns by name. Strategies: redact, partial (keep the last 4
+ * characters, keep separators), hash (stable keyed token: HMAC-SHA256 with the masking key).
+ */
+import { createHmac, randomBytes } from 'node:crypto';
+import { RE2 } from 're2-wasm';
+import type { Detector, MaskStrategy, MaskingSpec } from '../policy/types.js';
+import { candidates, DETECTORS, type Span } from './detectors.js';
+
+export interface MaskResult {
+  text: string;
+  count: number;
+}
+
+interface CompiledPattern {
+  name: string;
+  re: RE2;
+  strategy: MaskStrategy;
+}
+
+export interface MaskerOptions {
+  /** Key for the hash strategy; without it, a random per-process key (tokens then differ across restarts). */
+  hashKey?: Buffer;
+}
+
+export class Masker {
+  readonly enabled: ReadonlySet<Detector>;
+  private readonly patterns: CompiledPattern[];
+  private readonly columns = new Map<string, MaskStrategy>();
+  private readonly defaultStrategy: MaskStrategy;
+  private readonly hashKey: Buffer;
+  /** Whether any value-level masking is configured (detectors or patterns). */
+  readonly scansValues: boolean;
+
+  constructor(spec: MaskingSpec | undefined, opts: MaskerOptions = {}) {
+    this.enabled = new Set(spec?.detectors ?? []);
+    this.defaultStrategy = spec?.defaultStrategy ?? 'redact';
+    this.patterns = (spec?.patterns ?? []).map((p) => ({ name: p.name, re: new RE2(p.regex, 'gu'), strategy: p.strategy ?? this.defaultStrategy }));
+    for (const c of spec?.columns ?? []) this.columns.set(c.name.toLowerCase(), c.strategy ?? this.defaultStrategy);
+    this.hashKey = opts.hashKey ?? randomBytes(32);
+    this.scansValues = this.enabled.size > 0 || this.patterns.length > 0;
+  }
+
+  get hasColumnRules(): boolean {
+    return this.columns.size > 0;
+  }
+
+  columnStrategy(name: string): MaskStrategy | undefined {
+    return this.columns.get(name.toLowerCase());
+  }
+
+  /** Masks every detector and pattern match in `s`. Returns the same string object when nothing matched. */
+  maskText(s: string): MaskResult {
+    if (!this.scansValues || s.length === 0) return { text: s, count: 0 };
+    const spans: (Span & { strategy: MaskStrategy })[] = [];
+    for (const d of candidates(s, this.enabled)) {
+      const found: Span[] = [];
+      DETECTORS[d](s, found);
+      for (const f of found) spans.push({ ...f, strategy: this.defaultStrategy });
+    }
+    for (const p of this.patterns) {
+      p.re.lastIndex = 0;
+      let m: { index: number; 0: string } | null;
+      while ((m = p.re.exec(s) as { index: number; 0: string } | null) !== null) {
+        if (m[0].length === 0) {
+          p.re.lastIndex++;
+          continue;
+        }
+        spans.push({ start: m.index, end: m.index + m[0].length, label: p.name, strategy: p.strategy });
+      }
+    }
+    if (spans.length === 0) return { text: s, count: 0 };
+    spans.sort((a, b) => a.start - b.start || b.end - a.end);
+    let out = '';
+    let pos = 0;
+    let count = 0;
+    for (const sp of spans) {
+      if (sp.start < pos) continue; // overlaps an earlier, wider match
+      out += s.slice(pos, sp.start) + this.apply(s.slice(sp.start, sp.end), sp.strategy, sp.label);
+      pos = sp.end;
+      count++;
+    }
+    return { text: out + s.slice(pos), count };
+  }
+
+  /** Masks a whole value with a strategy. */
+  apply(value: string, strategy: MaskStrategy, label: string): string {
+    switch (strategy) {
+      case 'redact':
+        return `[redacted:${label}]`;
+      case 'partial':
+        return partial(value);
+      case 'hash':
+        return `[${label}:${createHmac('sha256', this.hashKey).update(value).digest('base64url').slice(0, 16)}]`;
+    }
+  }
+}
+
+/** Keeps the last four letters/digits and all separators; every other letter or digit becomes '*'. */
+export function partial(value: string): string {
+  let keep = 4;
+  const chars = [...value];
+  for (let i = chars.length - 1; i >= 0; i--) {
+    if (/[\p{L}\p{N}]/u.test(chars[i]!)) {
+      if (keep > 0) keep--;
+      else chars[i] = '*';
+    }
+  }
+  return chars.join('');
+}

@@ -1,0 +1,26 @@
+/** A validated policy compiled into what the data path uses per statement. */
+import { Masker, type MaskerOptions } from '../masking/masker.js';
+import { PolicyEngine } from './decide.js';
+import type { AgentAccessPolicy } from './types.js';
+
+export interface PolicyRuntime {
+  policy: AgentAccessPolicy;
+  engine: PolicyEngine;
+  masker: Masker;
+  /** For audit records: which policy (and generation) decided. */
+  ref: { name: string; namespace?: string; generation?: number; mode: string };
+}
+
+export function compilePolicy(policy: AgentAccessPolicy, opts: MaskerOptions = {}): PolicyRuntime {
+  return {
+    policy,
+    engine: new PolicyEngine(policy.spec),
+    masker: new Masker(policy.spec.masking, opts),
+    ref: {
+      name: policy.metadata.name,
+      ...(policy.metadata.namespace ? { namespace: policy.metadata.namespace } : {}),
+      ...(policy.metadata.generation ? { generation: policy.metadata.generation } : {}),
+      mode: policy.spec.mode,
+    },
+  };
+}

@@ -1,0 +1,70 @@
+/**
+ * The AgentAccessPolicy as the proxy reads it (after validation and defaulting). The schema of record
+ * is crds/agentaccesspolicy.yaml; the validator checks documents against it, so these types and the CRD
+ * cannot drift silently (test/unit/policy-validate.test.ts keeps them in agreement).
+ */
+import type { Effect } from '../sql/types.js';
+
+export type Action = 'Allow' | 'Deny' | 'RequireApproval';
+export type MaskStrategy = 'redact' | 'partial' | 'hash';
+export type Detector = 'creditCard' | 'email' | 'usSsn' | 'iban' | 'secret';
+
+export interface IssuerSpec {
+  issuer: string;
+  audiences: string[];
+  jwksFile?: string;
+  jwksUri?: string;
+  kubernetes?: boolean;
+}
+
+export interface TargetSpec {
+  name: string;
+  protocol: 'postgres';
+  listen: string;
+  access: 'ReadOnly' | 'ReadWrite';
+  upstream: {
+    host: string;
+    port: number;
+    database: string;
+    user: string;
+    sslMode: 'disable' | 'prefer' | 'require' | 'verify-ca' | 'verify-full';
+    caFile?: string;
+  };
+  credentials: { passwordEnv?: string; passwordFile?: string; secretRef?: { name: string; key: string } };
+  tls?: { certFile: string; keyFile: string };
+}
+
+export interface RuleSpec {
+  name: string;
+  when?: {
+    targets?: string[];
+    sql?: { effects?: Effect[]; tables?: string[]; functions?: string[]; unboundedWrite?: boolean };
+  };
+  action: Action;
+  message?: string;
+}
+
+export interface MaskingSpec {
+  detectors?: Detector[];
+  columns?: { name: string; strategy?: MaskStrategy }[];
+  patterns?: { name: string; regex: string; strategy?: MaskStrategy }[];
+  defaultStrategy: MaskStrategy;
+}
+
+export interface PolicySpec {
+  mode: 'Enforce' | 'Audit';
+  subjects?: { serviceAccounts?: { name: string; namespace?: string }[]; podSelector?: { matchLabels?: Record<string, string> } };
+  identity: { issuers: IssuerSpec[]; maxTokenLifetimeSeconds: number };
+  targets: TargetSpec[];
+  rules?: RuleSpec[];
+  defaultAction: Action;
+  masking?: MaskingSpec;
+  audit?: { includeStatementText?: boolean };
+}
+
+export interface AgentAccessPolicy {
+  apiVersion: 'agentgate.dev/v1alpha1';
+  kind: 'AgentAccessPolicy';
+  metadata: { name: string; namespace?: string; generation?: number; uid?: string; resourceVersion?: string };
+  spec: PolicySpec;
+}

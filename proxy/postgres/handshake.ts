@@ -1,0 +1,183 @@
+/**
+ * The agent-facing startup phase: SSLRequest/GSSENCRequest, CancelRequest, StartupMessage (protocol
+ * 3.0; newer minor versions are negotiated down), then a cleartext password request — over TLS or
+ * loopback only — whose answer is the agent's JWT. Startup parameters that could bypass the policy
+ * (`replication`, `options=-c ...`, settings that weaken control) are refused here.
+ */
+import type { Socket } from 'node:net';
+import tls from 'node:tls';
+import { CONTROL_SETTINGS } from '../sql/shape.js';
+import { ProtocolError } from './protocol.js';
+
+const SSL_REQUEST = 80877103;
+const GSSENC_REQUEST = 80877104;
+const CANCEL_REQUEST = 80877102;
+const MAX_STARTUP = 10_000;
+
+/** Buffered reads from a socket during startup (before the session's framer takes over). */
+export class ByteQueue {
+  private buf: Buffer = Buffer.alloc(0);
+  private waiter?: () => void;
+  private ended?: Error;
+  private readonly onData = (d: Buffer): void => {
+    this.buf = this.buf.length ? Buffer.concat([this.buf, d]) : d;
+    this.waiter?.();
+  };
+  private readonly onEnd = (): void => {
+    this.ended = new ProtocolError('the client closed the connection during startup');
+    this.waiter?.();
+  };
+
+  constructor(private socket: Socket) {
+    this.attach(socket);
+  }
+
+  private attach(s: Socket): void {
+    this.socket = s;
+    s.on('data', this.onData);
+    s.on('end', this.onEnd);
+    s.on('close', this.onEnd);
+    s.on('error', this.onEnd);
+  }
+
+  detach(): Socket {
+    const s = this.socket;
+    s.off('data', this.onData);
+    s.off('end', this.onEnd);
+    s.off('close', this.onEnd);
+    s.off('error', this.onEnd);
+    s.pause();
+    if (this.buf.length) s.unshift(this.buf);
+    this.buf = Buffer.alloc(0);
+    return s;
+  }
+
+  /** Switch to a TLS socket wrapping the current one. */
+  replace(s: Socket): void {
+    this.detach();
+    this.attach(s);
+    s.resume();
+  }
+
+  async take(n: number): Promise<Buffer> {
+    while (this.buf.length < n) {
+      if (this.ended) throw this.ended;
+      await new Promise<void>((r) => (this.waiter = r));
+      this.waiter = undefined;
+    }
+    const out = this.buf.subarray(0, n);
+    this.buf = this.buf.subarray(n);
+    return out;
+  }
+
+  get buffered(): number {
+    return this.buf.length;
+  }
+}
+
+export type StartupPacket =
+  | { kind: 'startup'; minor: number; params: Record<string, string> }
+  | { kind: 'cancel'; pid: number; secret: Buffer };
+
+export interface HandshakeOptions {
+  tls?: { key: Buffer; cert: Buffer };
+}
+
+/** Reads packets until a StartupMessage or CancelRequest, answering SSL/GSS requests on the way. */
+export async function readStartup(q: ByteQueue, socket: Socket, opts: HandshakeOptions): Promise<{ packet: StartupPacket; socket: Socket }> {
+  let current = socket;
+  for (let round = 0; round < 3; round++) {
+    const len = (await q.take(4)).readInt32BE(0);
+    if (len < 8 || len > MAX_STARTUP) throw new ProtocolError(`invalid startup packet length ${len}`);
+    const body = await q.take(len - 4);
+    const code = body.readInt32BE(0);
+    if (code === SSL_REQUEST) {
+      if (current instanceof tls.TLSSocket) throw new ProtocolError('SSLRequest received on a TLS connection');
+      if (!opts.tls) {
+        current.write('N');
+        continue;
+      }
+      if (q.buffered) throw new ProtocolError('data received after SSLRequest before the TLS handshake');
+      current.write('S');
+      const secure = new tls.TLSSocket(current, { isServer: true, key: opts.tls.key, cert: opts.tls.cert });
+      q.replace(secure);
+      current = secure;
+      continue;
+    }
+    if (code === GSSENC_REQUEST) {
+      current.write('N');
+      continue;
+    }
+    if (code === CANCEL_REQUEST) {
+      if (body.length < 12) throw new ProtocolError('malformed CancelRequest');
+      return { packet: { kind: 'cancel', pid: body.readInt32BE(4), secret: Buffer.from(body.subarray(8)) }, socket: current };
+    }
+    const major = code >> 16;
+    const minor = code & 0xffff;
+    if (major !== 3) throw new ProtocolError(`unsupported frontend protocol ${major}.${minor}: agentgate speaks 3.0`, '08P01');
+    const params: Record<string, string> = {};
+    let pos = 4;
+    for (;;) {
+      const nul = body.indexOf(0, pos);
+      if (nul < 0) throw new ProtocolError('malformed startup packet: missing terminator');
+      const key = body.toString('utf8', pos, nul);
+      pos = nul + 1;
+      if (key === '') break;
+      const vnul = body.indexOf(0, pos);
+      if (vnul < 0) throw new ProtocolError('malformed startup packet: parameter without value');
+      params[key] = body.toString('utf8', pos, vnul);
+      pos = vnul + 1;
+    }
+    if (pos !== body.length) throw new ProtocolError('malformed startup packet: trailing bytes');
+    return { packet: { kind: 'startup', minor, params }, socket: current };
+  }
+  throw new ProtocolError('too many negotiation requests before startup');
+}
+
+export interface StartupPolicyResult {
+  /** Parameters forwarded to the upstream session. */
+  forward: Record<string, string>;
+  /** `_pq_.` protocol options the proxy does not support (for NegotiateProtocolVersion). */
+  unsupportedOptions: string[];
+  applicationName?: string;
+}
+
+const CONSUMED = new Set(['user', 'database', 'client_encoding']);
+
+/** Decides which startup parameters pass; throws a 42501 ProtocolError for ones that may not. */
+export function checkStartupParams(params: Record<string, string>): StartupPolicyResult {
+  const forward: Record<string, string> = {};
+  const unsupportedOptions: string[] = [];
+  for (const [k, v] of Object.entries(params)) {
+    const key = k.toLowerCase();
+    if (key.startsWith('_pq_.')) {
+      unsupportedOptions.push(k);
+      continue;
+    }
+    if (key === 'replication') {
+      if (['false', 'off', 'no', '0'].includes(v.toLowerCase())) continue;
+      throw new ProtocolError('replication connections are not allowed through agentgate', '42501');
+    }
+    if (key === 'options') {
+      if (v.trim() === '') continue;
+      throw new ProtocolError('startup "options" (-c settings) are not allowed through agentgate; use SET, which the policy checks', '42501');
+    }
+    if (CONSUMED.has(key)) continue;
+    if (CONTROL_SETTINGS.has(key)) throw new ProtocolError(`startup parameter ${k} controls enforcement and is not allowed`, '42501');
+    if (key === 'application_name') continue;
+    forward[k] = v;
+  }
+  return { forward, unsupportedOptions, ...(params.application_name ? { applicationName: params.application_name } : {}) };
+}
+
+/** Reads the PasswordMessage ('p') that answers AuthenticationCleartextPassword. */
+export async function readPassword(q: ByteQueue): Promise<string> {
+  const head = await q.take(5);
+  if (head[0] !== 0x70) throw new ProtocolError(`expected a password message, got ${JSON.stringify(String.fromCharCode(head[0]!))}`, '28000');
+  const len = head.readInt32BE(1);
+  if (len < 5 || len > 65_536) throw new ProtocolError(`invalid password message length ${len}`);
+  const body = await q.take(len - 4);
+  const nul = body.indexOf(0);
+  if (nul !== body.length - 1) throw new ProtocolError('malformed password message');
+  return body.toString('utf8', 0, nul);
+}

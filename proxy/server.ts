@@ -1,0 +1,278 @@
+/**
+ * The guard proxy: one listener per policy target. Each connection is authenticated with the agent's
+ * JWT, bound to a fresh upstream session that uses the target's own credentials, and handed to a
+ * PgSession that enforces the policy. A bad connection never affects the others.
+ */
+import { randomBytes, randomInt, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import net from 'node:net';
+import { serialize } from 'pg-protocol';
+import { AuditLog } from './audit/audit-log.js';
+import { IdentityError, TokenVerifier, type Principal } from './identity/verify.js';
+import { compilePolicy, type PolicyRuntime } from './policy/runtime.js';
+import type { AgentAccessPolicy, TargetSpec } from './policy/types.js';
+import { ByteQueue, checkStartupParams, readPassword, readStartup } from './postgres/handshake.js';
+import { authRequest, backendKeyData, errorResponse, negotiateProtocolVersion, parameterStatus, ProtocolError, readyForQuery } from './postgres/protocol.js';
+import { PgSession } from './postgres/session.js';
+import { simpleQuery } from './postgres/simple-query.js';
+import { connectUpstream, UpstreamError, type UpstreamSession } from './postgres/upstream.js';
+import { builtinCatalog, CATALOG_FUNCTIONS_SQL, CATALOG_RELATIONS_SQL, catalogColumnsSql, CatalogSnapshot, type Catalog, type Volatility } from './sql/catalog.js';
+import { StatementClassifier } from './sql/classifier.js';
+import { SqlParser } from './sql/parser.js';
+
+export interface GuardProxyOptions {
+  policy: AgentAccessPolicy;
+  /** Resolves relative paths in the policy (local mode: relative to the policy file). */
+  resolvePath?: (p: string) => string;
+  auditFile?: string;
+  auditStdout?: boolean;
+  /** Where passwordEnv credentials are read from. */
+  env?: NodeJS.ProcessEnv;
+  /** Override listen addresses (e.g. port 0 in tests): target name → host:port. */
+  listenOverride?: Record<string, string>;
+  /** Injected clock in ms, for tests. */
+  now?: () => number;
+  /** Called for operational log lines (not audit records). */
+  log?: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
+  catalogRefreshMs?: number;
+}
+
+interface TargetRuntime {
+  spec: TargetSpec;
+  password: string;
+  server: net.Server;
+  catalog: Catalog & { columnName(t: number, a: number): string | undefined };
+  catalogLoading?: Promise<void>;
+  catalogLoadedAt: number;
+  address?: { host: string; port: number };
+}
+
+interface CancelKey {
+  target: TargetRuntime;
+  upstream: UpstreamSession;
+}
+
+export class GuardProxy {
+  private runtimeValue: PolicyRuntime;
+  private readonly targets: TargetRuntime[] = [];
+  private readonly sessions = new Set<PgSession>();
+  private readonly cancelKeys = new Map<string, CancelKey>();
+  private verifier: TokenVerifier;
+  private refreshTimer?: NodeJS.Timeout;
+  readonly audit: AuditLog;
+
+  private constructor(
+    private readonly opts: GuardProxyOptions,
+    private readonly classifier: StatementClassifier,
+    private readonly parser: SqlParser,
+  ) {
+    this.runtimeValue = compilePolicy(opts.policy, maskingKey(opts.env ?? process.env));
+    this.verifier = new TokenVerifier(opts.policy.spec.identity, { ...(opts.resolvePath ? { resolvePath: opts.resolvePath } : {}), ...(opts.now ? { now: () => Math.floor(opts.now!() / 1000) } : {}) });
+    this.audit = new AuditLog({ ...(opts.auditFile ? { file: opts.auditFile } : {}), stdout: opts.auditStdout ?? false });
+    if (!this.audit.healthy) throw new Error(`cannot open the audit log: ${this.audit.error!.message}`);
+  }
+
+  static async start(opts: GuardProxyOptions): Promise<GuardProxy> {
+    const parser = await SqlParser.create();
+    const proxy = new GuardProxy(opts, new StatementClassifier(parser), parser);
+    try {
+      await proxy.listenAll();
+    } catch (e) {
+      await proxy.stop();
+      throw e;
+    }
+    return proxy;
+  }
+
+  get runtime(): PolicyRuntime {
+    return this.runtimeValue;
+  }
+
+  /** Replaces the policy in force; running sessions apply it from their next statement. */
+  updatePolicy(policy: AgentAccessPolicy): void {
+    this.runtimeValue = compilePolicy(policy, maskingKey(this.opts.env ?? process.env));
+    this.verifier = new TokenVerifier(policy.spec.identity, this.opts.resolvePath ? { resolvePath: this.opts.resolvePath } : {});
+    this.audit.tryAppend({ event: 'proxy.start', message: 'policy updated', policy: this.runtimeValue.ref });
+  }
+
+  addresses(): { target: string; host: string; port: number }[] {
+    return this.targets.map((t) => ({ target: t.spec.name, ...t.address! }));
+  }
+
+  private log(level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>): void {
+    this.opts.log?.(level, message, fields);
+  }
+
+  private async listenAll(): Promise<void> {
+    const env = this.opts.env ?? process.env;
+    for (const spec of this.opts.policy.spec.targets) {
+      const password = resolvePassword(spec, env, this.opts.resolvePath);
+      const server = net.createServer({ pauseOnConnect: true, noDelay: true });
+      const t: TargetRuntime = { spec, password, server, catalog: builtinCatalog(), catalogLoadedAt: 0 };
+      server.on('connection', (socket) => {
+        void this.handleConnection(t, socket);
+      });
+      const listen = this.opts.listenOverride?.[spec.name] ?? spec.listen;
+      const i = listen.lastIndexOf(':');
+      const host = listen.slice(0, i).replace(/^\[|\]$/g, '');
+      const port = Number(listen.slice(i + 1));
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', (e) => reject(new Error(`target ${spec.name}: cannot listen on ${listen}: ${e.message}`)));
+        server.listen(port, host, () => resolve());
+      });
+      const addr = server.address() as net.AddressInfo;
+      t.address = { host: addr.address, port: addr.port };
+      this.targets.push(t);
+      this.log('info', `target ${spec.name} listening`, { address: `${addr.address}:${addr.port}`, upstream: `${spec.upstream.host}:${spec.upstream.port}` });
+      void this.refreshCatalog(t);
+    }
+    this.audit.append({ event: 'proxy.start', policy: this.runtimeValue.ref, detail: { targets: this.addresses() } });
+    const every = this.opts.catalogRefreshMs ?? 60_000;
+    this.refreshTimer = setInterval(() => this.targets.forEach((t) => void this.refreshCatalog(t)), every);
+    this.refreshTimer.unref();
+  }
+
+  /** Reloads the target's catalog (functions, relations, masked columns) over the proxy's own session. */
+  refreshCatalog(t: TargetRuntime): Promise<void> {
+    t.catalogLoading ??= (async () => {
+      let up: UpstreamSession | undefined;
+      try {
+        up = await connectUpstream({ target: t.spec, password: t.password, applicationName: 'agentgate-catalog', ...(this.opts.resolvePath ? { resolvePath: this.opts.resolvePath } : {}) });
+        const functions = (await simpleQuery(up.socket, CATALOG_FUNCTIONS_SQL)).map((r) => ({ schema: r[0]!, name: r[1]!, volatility: r[2] as Volatility }));
+        const relations = (await simpleQuery(up.socket, CATALOG_RELATIONS_SQL)).map((r) => ({ schema: r[0]!, name: r[1]! }));
+        const names = (this.runtimeValue.policy.spec.masking?.columns ?? []).map((c) => c.name);
+        const columns = (await simpleQuery(up.socket, catalogColumnsSql(names))).map((r) => ({ relid: Number(r[0]), attnum: Number(r[1]), name: r[2]! }));
+        t.catalog = new CatalogSnapshot({ functions, relations, columns });
+        t.catalogLoadedAt = Date.now();
+      } catch (e) {
+        this.log('warn', `target ${t.spec.name}: cannot load the catalog; unknown functions are denied until it loads`, { error: (e as Error).message });
+      } finally {
+        up?.socket.end(serialize.end());
+        t.catalogLoading = undefined;
+      }
+    })();
+    return t.catalogLoading;
+  }
+
+  private async handleConnection(t: TargetRuntime, raw: net.Socket): Promise<void> {
+    const connectionId = randomUUID();
+    const client = `${raw.remoteAddress}:${raw.remotePort}`;
+    const q = new ByteQueue(raw);
+    raw.resume();
+    let socket: net.Socket = raw;
+    const fatal = (code: string, message: string): void => {
+      if (!socket.destroyed) socket.end(errorResponse({ severity: 'FATAL', code, message: `agentgate: ${message}` }));
+    };
+    let principal: Principal | undefined;
+    try {
+      const { packet, socket: s } = await readStartup(q, raw, { ...(t.spec.tls ? { tls: loadTls(t.spec, this.opts.resolvePath) } : {}) });
+      socket = s;
+      if (packet.kind === 'cancel') return this.cancel(packet.pid, packet.secret, raw);
+      const startup = checkStartupParams(packet.params);
+      if (packet.minor > 0 || startup.unsupportedOptions.length) socket.write(negotiateProtocolVersion(0, startup.unsupportedOptions));
+      socket.write(authRequest(3)); // AuthenticationCleartextPassword: the password is the agent's JWT
+      const token = await readPassword(q);
+      try {
+        principal = await this.verifier.verify(token);
+      } catch (e) {
+        const err = e instanceof IdentityError ? e : new IdentityError((e as Error).message);
+        this.audit.tryAppend({ event: 'identity.rejected', connection: connectionId, target: t.spec.name, client, message: err.message });
+        return fatal(err.sqlState, `authentication failed: ${err.message}`);
+      }
+      if (!t.catalogLoadedAt) await this.refreshCatalog(t);
+      const upstream = await connectUpstream({
+        target: t.spec,
+        password: t.password,
+        startupParams: startup.forward,
+        applicationName: `agentgate:${principal.sub}${startup.applicationName ? `:${startup.applicationName}` : ''}`.slice(0, 63),
+        ...(this.opts.resolvePath ? { resolvePath: this.opts.resolvePath } : {}),
+      });
+      const sessionId = randomUUID();
+      const rec = this.audit.tryAppend({
+        event: 'connection.open', session: sessionId, connection: connectionId, target: t.spec.name, client,
+        principal: { iss: principal.iss, sub: principal.sub, ...(principal.jti ? { jti: principal.jti } : {}) },
+        policy: this.runtimeValue.ref, detail: { tokenExpires: new Date(principal.exp * 1000).toISOString(), upstreamTls: upstream.tls },
+      });
+      if (!rec) {
+        upstream.socket.destroy();
+        return fatal('42501', 'audit log unavailable; connection refused');
+      }
+      const pid = randomInt(1, 2 ** 31 - 1);
+      const secret = randomBytes(4);
+      const cancelKey = `${pid}:${secret.toString('hex')}`;
+      this.cancelKeys.set(cancelKey, { target: t, upstream });
+      const greeting = [authRequest(0), ...upstream.parameters.map(([k, v]) => parameterStatus(k, v)), backendKeyData(pid, secret), readyForQuery(upstream.status)];
+      const clientSocket = q.detach();
+      clientSocket.write(Buffer.concat(greeting));
+      const session = new PgSession(clientSocket, upstream.socket, {
+        target: t.spec,
+        runtime: () => this.runtimeValue,
+        classifier: this.classifier,
+        catalog: () => t.catalog,
+        audit: this.audit,
+        principal,
+        sessionId,
+        connectionId,
+        ...(this.opts.now ? { now: this.opts.now } : {}),
+        onSchemaChange: () => void this.refreshCatalog(t),
+        onClose: () => {
+          this.sessions.delete(session);
+          this.cancelKeys.delete(cancelKey);
+        },
+      }, upstream.status);
+      this.sessions.add(session);
+      session.start();
+    } catch (e) {
+      const err = e as Error;
+      const code = e instanceof ProtocolError ? e.sqlState : e instanceof UpstreamError ? e.sqlState : 'XX000';
+      const event = e instanceof UpstreamError ? 'connection.close' : 'protocol.error';
+      this.audit.tryAppend({ event, connection: connectionId, target: t.spec.name, client, message: err.message, ...(principal ? { principal: { iss: principal.iss, sub: principal.sub } } : {}) });
+      fatal(code, e instanceof UpstreamError ? `cannot reach the database: ${err.message}` : err.message);
+    }
+  }
+
+  private cancel(pid: number, secret: Buffer, socket: net.Socket): void {
+    socket.end();
+    const key = this.cancelKeys.get(`${pid}:${secret.toString('hex')}`);
+    if (!key) return;
+    const { host, port } = key.target.spec.upstream;
+    const c = net.connect({ host, port }, () => c.end(serialize.cancel(key.upstream.backendPid, key.upstream.backendSecret.readInt32BE(0))));
+    c.on('error', () => undefined);
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.refreshTimer);
+    for (const s of this.sessions) s.close('proxy shutting down');
+    await Promise.all(this.targets.map((t) => new Promise<void>((r) => t.server.close(() => r()))));
+    this.audit.tryAppend({ event: 'proxy.stop', policy: this.runtimeValue.ref });
+    this.audit.close();
+    await this.parser.close();
+  }
+}
+
+function resolvePassword(t: TargetSpec, env: NodeJS.ProcessEnv, resolvePath?: (p: string) => string): string {
+  const c = t.credentials;
+  if (c.passwordEnv) {
+    const v = env[c.passwordEnv];
+    if (v === undefined) throw new Error(`target ${t.name}: environment variable ${c.passwordEnv} (credentials.passwordEnv) is not set`);
+    return v;
+  }
+  if (c.passwordFile) {
+    const file = resolvePath ? resolvePath(c.passwordFile) : c.passwordFile;
+    try {
+      return readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+    } catch (e) {
+      throw new Error(`target ${t.name}: cannot read credentials.passwordFile ${file}: ${(e as Error).message}`);
+    }
+  }
+  throw new Error(`target ${t.name}: credentials.secretRef needs the operator (mounted Secret); use passwordEnv or passwordFile in local mode`);
+}
+
+function loadTls(t: TargetSpec, resolvePath?: (p: string) => string): { key: Buffer; cert: Buffer } {
+  const r = (p: string): string => (resolvePath ? resolvePath(p) : p);
+  return { key: readFileSync(r(t.tls!.keyFile)), cert: readFileSync(r(t.tls!.certFile)) };
+}
+
+function maskingKey(env: NodeJS.ProcessEnv): { hashKey?: Buffer } {
+  return env.AGENTGATE_MASKING_KEY ? { hashKey: Buffer.from(env.AGENTGATE_MASKING_KEY, 'utf8') } : {};
+}

@@ -1,0 +1,98 @@
+/**
+ * The target database's catalog, as far as classification needs it: which functions exist and how
+ * volatile they are, and which schemas hold a relation of a given name (to match unqualified table
+ * names against schema-qualified policy patterns whatever the session's search_path).
+ */
+import { readFileSync } from 'node:fs';
+
+export type Volatility = 'i' | 's' | 'v';
+
+export interface Catalog {
+  /** Worst volatility over every overload (and, unqualified, every schema); undefined if no such function. */
+  functionVolatility(schema: string | undefined, name: string): Volatility | undefined;
+  /** A function of this name exists outside pg_catalog. */
+  hasUserFunction(name: string): boolean;
+  /** Schemas that hold a relation with this name. */
+  relationSchemas(name: string): string[];
+  /** Name of a table column, by the table OID and attribute number a RowDescription reports. */
+  columnName(tableOid: number, attnum: number): string | undefined;
+}
+
+const RANK: Record<Volatility, number> = { i: 0, s: 1, v: 2 };
+const worst = (a: Volatility | undefined, b: Volatility): Volatility => (a === undefined || RANK[b] > RANK[a] ? b : a);
+
+export interface CatalogRows {
+  functions: { schema: string; name: string; volatility: Volatility }[];
+  relations: { schema: string; name: string }[];
+  /** Only the columns the policy's column rules name. */
+  columns?: { relid: number; attnum: number; name: string }[];
+}
+
+export class CatalogSnapshot implements Catalog {
+  private readonly qualified = new Map<string, Volatility>();
+  private readonly byName = new Map<string, Volatility>();
+  private readonly userFunctions = new Set<string>();
+  private readonly relations = new Map<string, string[]>();
+  private readonly columns = new Map<string, string>();
+
+  constructor(rows: CatalogRows) {
+    for (const f of rows.functions) {
+      const key = `${f.schema}.${f.name}`;
+      this.qualified.set(key, worst(this.qualified.get(key), f.volatility));
+      this.byName.set(f.name, worst(this.byName.get(f.name), f.volatility));
+      if (f.schema !== 'pg_catalog') this.userFunctions.add(f.name);
+    }
+    for (const r of rows.relations) {
+      const list = this.relations.get(r.name) ?? [];
+      list.push(r.schema);
+      this.relations.set(r.name, list);
+    }
+    for (const c of rows.columns ?? []) this.columns.set(`${c.relid}:${c.attnum}`, c.name);
+  }
+
+  columnName(tableOid: number, attnum: number): string | undefined {
+    return this.columns.get(`${tableOid}:${attnum}`);
+  }
+
+  functionVolatility(schema: string | undefined, name: string): Volatility | undefined {
+    return schema ? this.qualified.get(`${schema}.${name}`) : this.byName.get(name);
+  }
+
+  hasUserFunction(name: string): boolean {
+    return this.userFunctions.has(name);
+  }
+
+  relationSchemas(name: string): string[] {
+    return this.relations.get(name) ?? [];
+  }
+}
+
+const BUILTINS_FILE = new URL('./builtin-functions.json', import.meta.url);
+let builtins: CatalogSnapshot | undefined;
+
+/**
+ * PostgreSQL's own pg_catalog functions (generated from a real server by `npm run gen:builtins`), for
+ * classification without a live target (`agentgate sql explain`) and until a target's catalog loads.
+ */
+export function builtinCatalog(): CatalogSnapshot {
+  if (!builtins) {
+    const data = JSON.parse(readFileSync(BUILTINS_FILE, 'utf8')) as { functions: Record<string, Volatility> };
+    builtins = new CatalogSnapshot({
+      functions: Object.entries(data.functions).map(([name, volatility]) => ({ schema: 'pg_catalog', name, volatility })),
+      relations: [],
+    });
+  }
+  return builtins;
+}
+
+export const CATALOG_FUNCTIONS_SQL = `SELECT n.nspname AS schema, p.proname AS name, p.provolatile AS volatility
+  FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace`;
+export const CATALOG_RELATIONS_SQL = `SELECT n.nspname AS schema, c.relname AS name
+  FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+  WHERE c.relkind IN ('r','v','m','p','f','S') AND n.nspname <> 'pg_toast'`;
+
+export function catalogColumnsSql(names: string[]): string {
+  const list = names.map((n) => `'${n.replace(/'/g, "''")}'`).join(',');
+  return `SELECT attrelid::int8, attnum, attname FROM pg_catalog.pg_attribute
+    WHERE attnum > 0 AND NOT attisdropped AND attname IN (${list || 'NULL'})`;
+}

@@ -1,0 +1,133 @@
+/**
+ * libpg_query (PostgreSQL's own parser, compiled to WASM) behind a guard. Short statements are parsed
+ * synchronously in-process (~20 µs). Large ones — where deep nesting can overflow the WASM stack and
+ * leave the instance corrupt — go to a worker with a deadline; a worker that fails fatally or times out
+ * is replaced. A statement that could not be parsed is reported as such, and callers deny it.
+ */
+import { Worker } from 'node:worker_threads';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type ParseTree = { stmts?: any[] };
+export type ParseOutcome = { ok: true; tree: ParseTree } | { ok: false; error: string };
+
+interface PgQuery {
+  loadModule(): Promise<void>;
+  parseSync(sql: string): ParseTree;
+}
+
+const ENTRY = import.meta.resolve('libpg-query');
+
+export interface SqlParserOptions {
+  /** Statements longer than this (UTF-16 units) are parsed in the worker. */
+  inlineLimit?: number;
+  /** Deadline for one worker parse. */
+  workerTimeoutMs?: number;
+}
+
+export class SqlParser {
+  private generation = 0;
+  private worker?: ParseWorker;
+  private readonly inlineLimit: number;
+  private readonly workerTimeoutMs: number;
+
+  private constructor(private inline: PgQuery, opts: SqlParserOptions) {
+    this.inlineLimit = opts.inlineLimit ?? 8192;
+    this.workerTimeoutMs = opts.workerTimeoutMs ?? 2000;
+  }
+
+  static async create(opts: SqlParserOptions = {}): Promise<SqlParser> {
+    return new SqlParser(await loadInstance(0), opts);
+  }
+
+  /** Synchronous for short statements, a promise for long ones. */
+  parse(sql: string): ParseOutcome | Promise<ParseOutcome> {
+    if (sql.length > this.inlineLimit) return this.parseInWorker(sql);
+    try {
+      return { ok: true, tree: this.inline.parseSync(sql) };
+    } catch (err) {
+      if (isFatal(err)) {
+        void this.recycleInline();
+        return { ok: false, error: `parser failure (${(err as Error).message}); statement refused` };
+      }
+      return { ok: false, error: (err as Error).message };
+    }
+  }
+
+  private async recycleInline(): Promise<void> {
+    this.inline = await loadInstance(++this.generation);
+  }
+
+  private async parseInWorker(sql: string): Promise<ParseOutcome> {
+    this.worker ??= new ParseWorker();
+    const w = this.worker;
+    const res = await w.parse(sql, this.workerTimeoutMs);
+    if (!res.ok && res.fatal) {
+      if (this.worker === w) this.worker = undefined;
+      void w.terminate();
+    }
+    return res.ok ? { ok: true, tree: res.tree } : { ok: false, error: res.error };
+  }
+
+  async close(): Promise<void> {
+    await this.worker?.terminate();
+    this.worker = undefined;
+  }
+}
+
+async function loadInstance(generation: number): Promise<PgQuery> {
+  // A fresh module URL gives a fresh WASM instance: the way to drop a corrupted one.
+  const mod = (await import(generation === 0 ? ENTRY : `${ENTRY}?instance=${generation}`)) as PgQuery;
+  await mod.loadModule();
+  return mod;
+}
+
+function isFatal(err: unknown): boolean {
+  // WebAssembly.RuntimeError: a trap inside the WASM instance (e.g. its stack overflowed).
+  return err instanceof RangeError || (err instanceof Error && err.constructor.name === 'RuntimeError');
+}
+
+type WorkerReply = { ok: true; tree: ParseTree } | { ok: false; fatal: boolean; error: string };
+
+class ParseWorker {
+  private readonly worker = new Worker(new URL('./parse-worker.js', import.meta.url));
+  private readonly pending = new Map<number, (r: WorkerReply) => void>();
+  private nextId = 1;
+  private dead = false;
+
+  constructor() {
+    this.worker.unref();
+    this.worker.on('message', (m: { id?: number } & WorkerReply) => {
+      if (m.id === undefined) return;
+      this.pending.get(m.id)?.(m);
+      this.pending.delete(m.id);
+    });
+    const fail = (error: string): void => {
+      this.dead = true;
+      for (const resolve of this.pending.values()) resolve({ ok: false, fatal: true, error });
+      this.pending.clear();
+    };
+    this.worker.on('error', (e) => fail(`parser worker failed: ${e.message}`));
+    this.worker.on('exit', () => fail('parser worker exited'));
+  }
+
+  parse(sql: string, timeoutMs: number): Promise<WorkerReply> {
+    if (this.dead) return Promise.resolve({ ok: false, fatal: true, error: 'parser worker unavailable' });
+    const id = this.nextId++;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        resolve({ ok: false, fatal: true, error: `parse exceeded ${timeoutMs} ms; statement refused` });
+      }, timeoutMs);
+      this.pending.set(id, (r) => {
+        clearTimeout(timer);
+        resolve(r);
+      });
+      this.worker.postMessage({ id, sql });
+    });
+  }
+
+  async terminate(): Promise<void> {
+    this.dead = true;
+    await this.worker.terminate();
+  }
+}

@@ -1,0 +1,67 @@
+/** Shape + the target's catalog + the session's prepared statements → the final classification. */
+import { createHash } from 'node:crypto';
+import type { Catalog } from './catalog.js';
+import { functionEffect } from './functions.js';
+import { statementKey } from './statement-key.js';
+import type { Classification, Effect, StatementShape, TableRef } from './types.js';
+
+export interface PreparedLookup {
+  get(name: string): Classification | undefined;
+}
+
+export function resolveShape(shape: StatementShape, sql: string, catalog: Catalog, prepared?: PreparedLookup): Classification {
+  const text = sql.slice(shape.location, shape.location + shape.length).trim();
+  const effects = new Set<Effect>(shape.effects);
+  const reasons = [...shape.reasons];
+  let liftsReadOnly = shape.liftsReadOnly;
+  let unboundedWrite = shape.unboundedWrite;
+  const tables: TableRef[] = shape.tables.map((t) => withCandidates(t, catalog));
+  const functions = shape.functions.map((f) => (f.schema ? `${f.schema}.${f.name}` : f.name));
+  for (const f of shape.functions) {
+    const fe = functionEffect(f, catalog);
+    if (fe.effect) effects.add(fe.effect);
+    if (fe.reason && fe.effect && fe.effect !== 'session' && fe.effect !== 'read') reasons.push(fe.reason);
+    if (fe.liftsReadOnly) liftsReadOnly = true;
+  }
+  if (shape.executes !== undefined) {
+    const p = prepared?.get(shape.executes);
+    if (!p) {
+      effects.add('unknown');
+      reasons.push(`prepared statement "${shape.executes}" is not known to the proxy`);
+    } else {
+      p.effects.forEach((e) => effects.add(e));
+      tables.push(...p.tables);
+      functions.push(...p.functions);
+      unboundedWrite ||= p.unboundedWrite;
+      liftsReadOnly ||= p.liftsReadOnly;
+      reasons.push(...p.reasons);
+    }
+  }
+  if (effects.size === 0) effects.add('read');
+  return {
+    text,
+    kind: shape.kind,
+    effects: [...effects],
+    tables,
+    functions: [...new Set(functions)],
+    unboundedWrite,
+    liftsReadOnly,
+    reasons,
+    ...(shape.copy ? { copy: shape.copy } : {}),
+    ...(shape.prepares !== undefined ? { prepares: shape.prepares } : {}),
+    ...(shape.deallocates !== undefined ? { deallocates: shape.deallocates } : {}),
+  };
+}
+
+/** Unqualified names also carry every schema-qualified name the catalog knows for them. */
+function withCandidates(t: TableRef, catalog: Catalog): TableRef {
+  if (t.schema) return t;
+  const schemas = catalog.relationSchemas(t.name);
+  return schemas.length ? { ...t, candidates: schemas.map((s) => `${s}.${t.name}`) } : t;
+}
+
+/** Stable id of a statement's structure (literals normalized), for grouping in the audit trail. */
+export function fingerprint(text: string): string {
+  const key = statementKey(text, 1 << 20)?.key ?? text;
+  return createHash('sha256').update(key).digest('hex').slice(0, 16);
+}

@@ -1,0 +1,530 @@
+/**
+ * Statement shape: what the PostgreSQL grammar (libpg_query's parse tree) says one statement does.
+ * Walks the JSON parse tree; never looks at SQL text, so literals, comments, dollar quotes and quoted
+ * identifiers cannot fool it. Unknown node types fail closed as `unknown`.
+ *
+ * The JSON omits default values (false, 0, empty lists): every read of a flag treats "absent" as the
+ * default, e.g. `BEGIN READ WRITE` has `transaction_read_only` with an empty `ival` (= 0 = false).
+ */
+import type { CopyInfo, Effect, FunctionRef, StatementShape, TableAccess } from './types.js';
+
+// Parse-tree JSON is untyped by nature; this module is its only reader.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Node = any;
+
+/** Settings whose change weakens the proxy's control over the session (admin). */
+export const CONTROL_SETTINGS = new Set([
+  'default_transaction_read_only', 'transaction_read_only', 'session_replication_role',
+  'standard_conforming_strings', 'backslash_quote', 'escape_string_warning', 'row_security', 'client_encoding',
+  'allow_system_table_mods', 'session_preload_libraries', 'local_preload_libraries', 'dynamic_library_path',
+  'ignore_system_indexes', 'lo_compat_privileges', 'zero_damaged_pages', 'ignore_checksum_failure',
+  'default_tablespace', 'temp_tablespaces', 'log_statement', 'log_min_duration_statement', 'log_min_messages',
+  'log_duration', 'jit_provider', 'role', 'session_authorization',
+]);
+
+/** Settings that, turned off, lift the read-only backstop. */
+export const READ_ONLY_SETTINGS = new Set(['default_transaction_read_only', 'transaction_read_only']);
+
+const PRIVILEGE_STMTS = new Set([
+  'GrantStmt', 'GrantRoleStmt', 'CreateRoleStmt', 'AlterRoleStmt', 'AlterRoleSetStmt', 'DropRoleStmt',
+  'ReassignOwnedStmt', 'DropOwnedStmt', 'AlterDefaultPrivilegesStmt', 'AlterOwnerStmt', 'SecLabelStmt',
+  'CreatePolicyStmt', 'AlterPolicyStmt',
+]);
+
+const ADMIN_STMTS = new Set([
+  'VacuumStmt', 'ReindexStmt', 'ClusterStmt', 'CheckPointStmt', 'LoadStmt', 'AlterSystemStmt',
+  'CreateExtensionStmt', 'AlterExtensionStmt', 'AlterExtensionContentsStmt', 'CreateFdwStmt', 'AlterFdwStmt',
+  'CreateForeignServerStmt', 'AlterForeignServerStmt', 'CreateUserMappingStmt', 'AlterUserMappingStmt',
+  'DropUserMappingStmt', 'ImportForeignSchemaStmt', 'CreateSubscriptionStmt', 'AlterSubscriptionStmt',
+  'DropSubscriptionStmt', 'CreatePublicationStmt', 'AlterPublicationStmt', 'CreateTableSpaceStmt',
+  'DropTableSpaceStmt', 'AlterTableSpaceOptionsStmt', 'CreatedbStmt', 'DropdbStmt', 'AlterDatabaseStmt',
+  'AlterDatabaseSetStmt', 'AlterDatabaseRefreshCollStmt', 'CreateEventTrigStmt', 'AlterEventTrigStmt',
+  'CreatePLangStmt', 'ReplicaIdentityStmt',
+]);
+
+const SESSION_STMTS = new Set(['VariableShowStmt', 'ListenStmt', 'UnlistenStmt', 'NotifyStmt', 'DiscardStmt', 'DeallocateStmt']);
+
+const DDL_PREFIX = /^(Create|Alter|Drop|Rename|Comment|Define|Composite)/;
+
+class ShapeBuilder {
+  readonly effects = new Set<Effect>();
+  readonly tables = new Map<string, { schema?: string; name: string; access: Set<TableAccess> }>();
+  readonly functions: FunctionRef[] = [];
+  readonly reasons: string[] = [];
+  unboundedWrite = false;
+  liftsReadOnly = false;
+  literalDependent = false;
+  executes?: string;
+  prepares?: string;
+  deallocates?: string;
+  copy?: CopyInfo;
+  /** CTE names visible at the current point of the walk (innermost last). */
+  private readonly cteScopes: string[][] = [];
+  /** DDL bodies are walked for the tables they touch, not for function calls they define. */
+  private collectFunctions = true;
+
+  addTable(rv: Node, access: TableAccess): void {
+    const name: string = rv.relname;
+    const schema: string | undefined = rv.schemaname || undefined;
+    if (!schema && this.cteScopes.some((s) => s.includes(name))) return;
+    const key = `${schema ?? ''}.${name}`;
+    let t = this.tables.get(key);
+    if (!t) this.tables.set(key, (t = { schema, name, access: new Set() }));
+    t.access.add(access);
+  }
+
+  addFunction(fc: Node): void {
+    const parts: string[] = (fc.funcname ?? []).map((p: Node) => p.String?.sval ?? '');
+    const name = parts[parts.length - 1] ?? '';
+    const schema = parts.length > 1 ? parts[parts.length - 2] : undefined;
+    const ref: FunctionRef = { name, ...(schema ? { schema } : {}) };
+    if (name === 'set_config') {
+      const first = fc.args?.[0];
+      const lit = constString(first);
+      this.literalDependent = true;
+      if (lit !== undefined) ref.settingName = lit.toLowerCase();
+    }
+    this.functions.push(ref);
+  }
+
+  /** Generic walk: collects tables (as read) and function calls, dispatches nested statements. */
+  walk(node: Node): void {
+    if (node === null || typeof node !== 'object') return;
+    if (Array.isArray(node)) {
+      for (const n of node) this.walk(n);
+      return;
+    }
+    if (typeof node.relname === 'string') {
+      this.addTable(node, 'read');
+      return;
+    }
+    if (isBareSelect(node)) {
+      this.select(node);
+      return;
+    }
+    for (const key of Object.keys(node)) {
+      const v = node[key];
+      if (key === 'FuncCall') {
+        if (this.collectFunctions) this.addFunction(v);
+        this.walk(v.args);
+        this.walk(v.agg_order);
+        this.walk(v.agg_filter);
+        this.walk(v.over);
+      } else if (key.endsWith('Stmt') && v && typeof v === 'object' && !Array.isArray(v)) {
+        this.statement(key, v);
+      } else if (typeof v === 'object') {
+        this.walk(v);
+      }
+    }
+  }
+
+  private withCtes(body: Node, fn: () => void): void {
+    const ctes: Node[] = body.withClause?.ctes ?? [];
+    if (ctes.length === 0) return fn();
+    this.cteScopes.push(ctes.map((c) => c.CommonTableExpr?.ctename).filter(Boolean));
+    try {
+      for (const c of ctes) this.walk(c.CommonTableExpr?.ctequery);
+      fn();
+    } finally {
+      this.cteScopes.pop();
+    }
+  }
+
+  private select(body: Node): void {
+    this.withCtes(body, () => {
+      this.effects.add('read');
+      const { withClause: _w, intoClause, lockingClause, ...rest } = body;
+      for (const v of Object.values(rest)) this.walk(v);
+      if (lockingClause?.length) {
+        // SELECT ... FOR UPDATE/SHARE takes row locks: a hidden write on the locked tables.
+        this.effects.add('write');
+        for (const rv of rangeVarsOf(body.fromClause)) this.addTable(rv, 'write');
+      }
+      if (intoClause) {
+        this.effects.add('ddl').add('write');
+        this.addTable(intoClause.rel, 'write');
+      }
+    });
+  }
+
+  statement(kind: string, body: Node): void {
+    switch (kind) {
+      case 'SelectStmt':
+        return this.select(body);
+      case 'InsertStmt':
+      case 'UpdateStmt':
+      case 'DeleteStmt':
+      case 'MergeStmt':
+        return this.withCtes(body, () => {
+          this.effects.add('write');
+          const { withClause: _w, relation, whereClause, joinCondition, ...rest } = body;
+          this.addTable(relation, 'write');
+          for (const v of Object.values(rest)) this.walk(v);
+          this.walk(whereClause);
+          this.walk(joinCondition);
+          if (kind === 'UpdateStmt' || kind === 'DeleteStmt') {
+            if (this.unbounded(whereClause)) this.unboundedWrite = true;
+          } else if (kind === 'MergeStmt' && this.unbounded(joinCondition)) {
+            this.unboundedWrite = true;
+          }
+        });
+      case 'TruncateStmt':
+        this.effects.add('write');
+        this.unboundedWrite = true;
+        for (const rv of rangeVarsOf(body.relations)) this.addTable(rv, 'write');
+        return;
+      case 'LockStmt':
+        this.effects.add('write');
+        for (const rv of rangeVarsOf(body.relations)) this.addTable(rv, 'write');
+        return;
+      case 'ExplainStmt': {
+        const analyze = (body.options ?? []).some(
+          (o: Node) => o.DefElem?.defname === 'analyze' && defElemBool(o.DefElem) !== false,
+        );
+        if (analyze) return this.walk(body.query);
+        // Plain EXPLAIN plans without executing: the tables it names are read, nothing else happens.
+        const inner = new ShapeBuilder();
+        inner.walk(body.query);
+        this.effects.add('read');
+        for (const t of inner.tables.values()) this.addTable({ relname: t.name, schemaname: t.schema }, 'read');
+        return;
+      }
+      case 'CopyStmt':
+        return this.copyStmt(body);
+      case 'PrepareStmt':
+        this.prepares = body.name;
+        return this.walk(body.query);
+      case 'ExecuteStmt':
+        this.executes = body.name;
+        return this.walk(body.params);
+      case 'DeallocateStmt':
+        this.effects.add('session');
+        this.deallocates = body.isall || !body.name ? '*' : body.name;
+        return;
+      case 'DeclareCursorStmt':
+        return this.walk(body.query);
+      case 'FetchStmt':
+      case 'ClosePortalStmt':
+        this.effects.add('read');
+        return;
+      case 'TransactionStmt':
+        this.effects.add('transaction');
+        if (liftsViaOptions(body.options)) this.liftsReadOnly = true;
+        return;
+      case 'VariableSetStmt':
+        return this.variableSet(body);
+      case 'DoStmt':
+        this.effects.add('unknown');
+        this.reasons.push('DO blocks run arbitrary procedural code');
+        return;
+      case 'CallStmt':
+        this.effects.add('unknown');
+        this.reasons.push('CALL runs a procedure whose effects the proxy cannot see');
+        return;
+      case 'CreateTableAsStmt':
+        this.effects.add('ddl').add('write');
+        this.addTable(body.into?.rel, 'write');
+        return this.walk(body.query);
+      case 'RefreshMatViewStmt':
+        this.effects.add('write');
+        this.addTable(body.relation, 'write');
+        return;
+      case 'DiscardStmt':
+        this.effects.add('session');
+        if (body.target === 'DISCARD_ALL') this.deallocates = '*';
+        return;
+    }
+    if (SESSION_STMTS.has(kind)) {
+      this.effects.add('session');
+      return;
+    }
+    if (PRIVILEGE_STMTS.has(kind)) {
+      this.effects.add('privilege');
+      if (kind === 'CreatePolicyStmt' || kind === 'AlterPolicyStmt') this.effects.add('ddl');
+      return this.walkTablesOnly(body, 'write');
+    }
+    if (ADMIN_STMTS.has(kind)) {
+      this.effects.add('admin');
+      if (kind === 'AlterSystemStmt') this.liftsReadOnly = true;
+      return this.walkTablesOnly(body, 'write');
+    }
+    if (DDL_PREFIX.test(kind) || kind === 'IndexStmt' || kind === 'ViewStmt' || kind === 'RuleStmt') {
+      this.effects.add('ddl');
+      if (kind === 'AlterRoleSetStmt' || kind === 'AlterDatabaseSetStmt') this.effects.add('privilege');
+      return this.walkTablesOnly(body, 'write');
+    }
+    this.effects.add('unknown');
+    this.reasons.push(`statement type ${kind} is not classified`);
+  }
+
+  private walkTablesOnly(body: Node, access: TableAccess): void {
+    const inner = new ShapeBuilder();
+    inner.collectFunctions = false;
+    inner.walk(body);
+    for (const t of inner.tables.values()) this.addTable({ relname: t.name, schemaname: t.schema }, access);
+  }
+
+  private variableSet(body: Node): void {
+    const name: string = (body.name ?? '').toLowerCase();
+    if (body.kind === 'VAR_RESET_ALL') {
+      this.effects.add('session');
+      this.liftsReadOnly = true;
+      return;
+    }
+    if (name === 'role' || name === 'session_authorization') {
+      this.effects.add('privilege');
+      return;
+    }
+    if (name === 'transaction' || name === 'session characteristics') {
+      this.effects.add(name === 'transaction' ? 'transaction' : 'session');
+      if (liftsViaOptions(body.args)) this.liftsReadOnly = true;
+      return;
+    }
+    if (CONTROL_SETTINGS.has(name)) {
+      this.effects.add('admin');
+      this.reasons.push(`setting ${name} controls enforcement`);
+      if (READ_ONLY_SETTINGS.has(name)) this.liftsReadOnly = true;
+      return;
+    }
+    this.effects.add('session');
+  }
+
+  private copyStmt(body: Node): void {
+    const options: Node[] = (body.options ?? []).map((o: Node) => o.DefElem).filter(Boolean);
+    const opt = (n: string): string | undefined => {
+      const d = options.find((o) => o.defname === n);
+      return d ? (d.arg?.String?.sval ?? '') : undefined;
+    };
+    const formatOpt = opt('format')?.toLowerCase();
+    const format: CopyInfo['format'] = formatOpt === 'csv' ? 'csv' : formatOpt === 'binary' ? 'binary' : 'text';
+    const direction = body.is_from ? 'from' : 'to';
+    const stdio = !body.filename && !body.is_program;
+    const columns: string[] | undefined = body.attlist?.length
+      ? body.attlist.map((a: Node) => a.String?.sval)
+      : body.query
+        ? targetNames(body.query)
+        : undefined;
+    this.copy = {
+      direction, stdio, format,
+      ...(opt('delimiter') !== undefined ? { delimiter: opt('delimiter') } : {}),
+      ...(opt('quote') !== undefined ? { quote: opt('quote') } : {}),
+      ...(opt('escape') !== undefined ? { escape: opt('escape') } : {}),
+      ...(columns ? { columns } : {}),
+    };
+    if (!stdio) {
+      this.effects.add('admin');
+      this.reasons.push(body.is_program ? 'COPY runs a server program' : 'COPY reads or writes a server file');
+    }
+    if (body.relation) {
+      this.effects.add(body.is_from ? 'write' : 'read');
+      this.addTable(body.relation, body.is_from ? 'write' : 'read');
+    }
+    if (body.query) this.walk(body.query);
+    this.walk(body.whereClause);
+  }
+
+  /**
+   * A WHERE that cannot tell rows apart touches every row (or none): missing, constant-true, or free of
+   * any column reference (`WHERE $1`, `WHERE EXISTS (SELECT 1)`). Constant-false (`1=0`) is bounded.
+   */
+  private unbounded(where: Node): boolean {
+    if (!where) return true;
+    if (where.CurrentOfExpr) return false;
+    const value = this.constValue(where);
+    if (value !== undefined) return value;
+    return !containsKey(where, 'ColumnRef') || this.tautology(where);
+  }
+
+  /** `a = a`, `x OR true`-style tautologies that do reference columns. */
+  private tautology(n: Node): boolean {
+    if (n.BoolExpr?.boolop === 'OR_EXPR') return (n.BoolExpr.args ?? []).some((a: Node) => this.constValue(a) === true || this.tautology(a));
+    if (n.BoolExpr?.boolop === 'AND_EXPR') return (n.BoolExpr.args ?? []).every((a: Node) => this.constValue(a) === true || this.tautology(a));
+    const e = n.A_Expr;
+    if (e?.kind === 'AEXPR_OP' && ['=', '<=', '>='].includes(opName(e)) && e.lexpr?.ColumnRef && JSON.stringify(stripLoc(e.lexpr)) === JSON.stringify(stripLoc(e.rexpr))) return true;
+    return false;
+  }
+
+  /** Tri-state constant evaluation of a boolean expression: true, false, or undefined (depends on rows). */
+  private constValue(n: Node): boolean | undefined {
+    if (!n || typeof n !== 'object') return undefined;
+    if (n.A_Const) {
+      this.literalDependent = true;
+      const c = n.A_Const;
+      if (c.boolval) return Boolean(c.boolval.boolval);
+      if (c.sval) return pgBool(c.sval.sval ?? '');
+      return undefined;
+    }
+    if (n.TypeCast) return this.constValue(n.TypeCast.arg);
+    if (n.BoolExpr) {
+      const vals = (n.BoolExpr.args ?? []).map((a: Node) => this.constValue(a));
+      switch (n.BoolExpr.boolop) {
+        case 'AND_EXPR':
+          return vals.includes(false) ? false : vals.every((v: unknown) => v === true) ? true : undefined;
+        case 'OR_EXPR':
+          return vals.includes(true) ? true : vals.every((v: unknown) => v === false) ? false : undefined;
+        case 'NOT_EXPR':
+          return vals[0] === undefined ? undefined : !vals[0];
+      }
+      return undefined;
+    }
+    const e = n.A_Expr;
+    if (e?.kind === 'AEXPR_OP') {
+      const l = constScalar(e.lexpr);
+      const r = constScalar(e.rexpr);
+      if (l === undefined || r === undefined) return undefined;
+      this.literalDependent = true;
+      return compare(opName(e), l, r);
+    }
+    return undefined;
+  }
+
+  build(location: number, length: number, kind: string): StatementShape {
+    return {
+      kind,
+      effects: [...this.effects],
+      tables: [...this.tables.values()].map((t) => ({ ...(t.schema ? { schema: t.schema } : {}), name: t.name, access: [...t.access].sort() })),
+      functions: this.functions,
+      unboundedWrite: this.unboundedWrite,
+      liftsReadOnly: this.liftsReadOnly,
+      literalDependent: this.literalDependent,
+      ...(this.executes !== undefined ? { executes: this.executes } : {}),
+      ...(this.prepares !== undefined ? { prepares: this.prepares } : {}),
+      ...(this.deallocates !== undefined ? { deallocates: this.deallocates } : {}),
+      ...(this.copy ? { copy: this.copy } : {}),
+      reasons: this.reasons,
+      location,
+      length,
+    };
+  }
+}
+
+/** Shape of one top-level statement from libpg_query's `stmts[i]`. */
+export function shapeOf(raw: Node, sqlLength: number): StatementShape {
+  const location: number = raw.stmt_location ?? 0;
+  const length: number = raw.stmt_len || sqlLength - location;
+  const stmt = raw.stmt ?? {};
+  const kind = Object.keys(stmt)[0] ?? 'EmptyStmt';
+  const b = new ShapeBuilder();
+  b.statement(kind, stmt[kind]);
+  return b.build(location, length, kind);
+}
+
+function isBareSelect(n: Node): boolean {
+  return typeof n.op === 'string' && n.op.startsWith('SETOP_') && typeof n.limitOption === 'string';
+}
+
+function rangeVarsOf(list: Node): Node[] {
+  const out: Node[] = [];
+  const visit = (n: Node): void => {
+    if (!n || typeof n !== 'object') return;
+    if (Array.isArray(n)) return n.forEach(visit);
+    if (typeof n.relname === 'string') return void out.push(n);
+    if (n.RangeVar) return void out.push(n.RangeVar);
+    if (n.JoinExpr) {
+      visit(n.JoinExpr.larg);
+      visit(n.JoinExpr.rarg);
+    }
+  };
+  visit(list);
+  return out;
+}
+
+function liftsViaOptions(options: Node): boolean {
+  return (options ?? []).some((o: Node) => {
+    const d = o.DefElem;
+    if (d?.defname !== 'transaction_read_only') return false;
+    return !(d.arg?.A_Const?.ival?.ival ?? 0);
+  });
+}
+
+function defElemBool(d: Node): boolean | undefined {
+  if (!d.arg) return undefined;
+  const c = d.arg.A_Const ?? d.arg;
+  if (c.boolval) return Boolean(c.boolval.boolval);
+  if (c.String) return pgBool(c.String.sval ?? '');
+  if (c.sval) return pgBool(c.sval.sval ?? '');
+  if (c.ival) return Boolean(c.ival.ival);
+  if (c.Integer) return Boolean(c.Integer.ival);
+  return undefined;
+}
+
+function pgBool(s: string): boolean | undefined {
+  const v = s.trim().toLowerCase();
+  if (['t', 'true', 'y', 'yes', 'on', '1'].includes(v)) return true;
+  if (['f', 'false', 'n', 'no', 'off', '0'].includes(v)) return false;
+  return undefined;
+}
+
+function constString(n: Node): string | undefined {
+  if (!n) return undefined;
+  if (n.TypeCast) return constString(n.TypeCast.arg);
+  const c = n.A_Const;
+  if (!c) return undefined;
+  if (c.sval) return c.sval.sval ?? '';
+  return undefined;
+}
+
+function constScalar(n: Node): number | string | boolean | undefined {
+  if (!n) return undefined;
+  if (n.TypeCast) return constScalar(n.TypeCast.arg);
+  const c = n.A_Const;
+  if (!c || c.isnull) return undefined;
+  if (c.ival) return c.ival.ival ?? 0;
+  if (c.fval) return Number(c.fval.fval);
+  if (c.sval) return c.sval.sval ?? '';
+  if (c.boolval) return Boolean(c.boolval.boolval);
+  return undefined;
+}
+
+function opName(e: Node): string {
+  const parts = e.name ?? [];
+  return parts[parts.length - 1]?.String?.sval ?? '';
+}
+
+function compare(op: string, l: number | string | boolean, r: number | string | boolean): boolean | undefined {
+  if (typeof l !== typeof r && !(typeof l === 'string' || typeof r === 'string')) return undefined;
+  const a = typeof l === 'string' && typeof r === 'number' ? Number(l) : l;
+  const b = typeof r === 'string' && typeof l === 'number' ? Number(r) : r;
+  switch (op) {
+    case '=': return a === b;
+    case '<>':
+    case '!=': return a !== b;
+    case '<': return a < b;
+    case '>': return a > b;
+    case '<=': return a <= b;
+    case '>=': return a >= b;
+  }
+  return undefined;
+}
+
+function containsKey(n: Node, key: string): boolean {
+  if (!n || typeof n !== 'object') return false;
+  if (Array.isArray(n)) return n.some((x) => containsKey(x, key));
+  return Object.keys(n).some((k) => k === key || containsKey(n[k], key));
+}
+
+function stripLoc(n: Node): Node {
+  if (!n || typeof n !== 'object') return n;
+  if (Array.isArray(n)) return n.map(stripLoc);
+  const out: Node = {};
+  for (const k of Object.keys(n)) if (k !== 'location') out[k] = stripLoc(n[k]);
+  return out;
+}
+
+/** Output column names of a query, when each target has a name (for COPY (query) TO column masking). */
+function targetNames(query: Node): string[] | undefined {
+  const sel = query?.SelectStmt;
+  if (!sel?.targetList) return undefined;
+  const names: string[] = [];
+  for (const t of sel.targetList) {
+    const rt = t.ResTarget;
+    if (rt?.name) names.push(rt.name);
+    else {
+      const fields = rt?.val?.ColumnRef?.fields;
+      const last = fields?.[fields.length - 1];
+      if (!last?.String) return undefined;
+      names.push(last.String.sval);
+    }
+  }
+  return names;
+}

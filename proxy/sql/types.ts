@@ -1,0 +1,79 @@
+/** The classification vocabulary shared by the classifier, the policy engine and the audit log. */
+
+export const EFFECTS = ['read', 'write', 'ddl', 'privilege', 'admin', 'session', 'transaction', 'unknown'] as const;
+export type Effect = (typeof EFFECTS)[number];
+
+export type TableAccess = 'read' | 'write';
+
+export interface TableRef {
+  /** Schema as written in the statement; undefined when unqualified. */
+  schema?: string;
+  name: string;
+  access: TableAccess[];
+  /** For an unqualified name: the schema-qualified names the target's catalog has for it. */
+  candidates?: string[];
+}
+
+/** A function call as written, before the target's catalog says what it does. */
+export interface FunctionRef {
+  schema?: string;
+  name: string;
+  /** For set_config(): the setting name when it is a literal. */
+  settingName?: string;
+}
+
+/**
+ * What the grammar alone says about one statement. It depends on the statement's structure and, where
+ * `literalDependent` is set, on literal values too; it never depends on the catalog or the session.
+ */
+export interface StatementShape {
+  /** Parse-tree node type, e.g. SelectStmt. */
+  kind: string;
+  effects: Effect[];
+  tables: TableRef[];
+  functions: FunctionRef[];
+  unboundedWrite: boolean;
+  /** Could lift the read-only backstop of a ReadOnly target (SET ... read_only = off, BEGIN READ WRITE, RESET ALL ...). */
+  liftsReadOnly: boolean;
+  /** True when the shape used literal values, so a cache keyed on normalized text must not serve it. */
+  literalDependent: boolean;
+  /** EXECUTE name: the effects are those of the prepared statement. */
+  executes?: string;
+  /** PREPARE name AS ...: registers a prepared statement with this shape's effects. */
+  prepares?: string;
+  /** DEALLOCATE name (or '*' for ALL). */
+  deallocates?: string;
+  /** COPY details the data path needs (direction, format, column names). */
+  copy?: CopyInfo;
+  /** Why a statement is `unknown`, for the audit trail and the agent's error. */
+  reasons: string[];
+  /** Byte range of the statement inside the message text. */
+  location: number;
+  length: number;
+}
+
+export interface CopyInfo {
+  direction: 'from' | 'to';
+  stdio: boolean;
+  format: 'text' | 'csv' | 'binary';
+  delimiter?: string;
+  quote?: string;
+  escape?: string;
+  columns?: string[];
+}
+
+/** The final classification of a statement: shape + catalog + session resolved. */
+export interface Classification {
+  text: string;
+  kind: string;
+  effects: Effect[];
+  tables: TableRef[];
+  functions: string[];
+  unboundedWrite: boolean;
+  liftsReadOnly: boolean;
+  reasons: string[];
+  fingerprint?: string;
+  copy?: CopyInfo;
+  prepares?: string;
+  deallocates?: string;
+}
