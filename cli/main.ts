@@ -1,5 +1,5 @@
 /** `agentgate` command line: proxy, token, sql, audit, policy, demo. */
-import { parseArgs } from 'node:util';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { runAuditVerify } from './commands/audit.js';
 import { runDemo } from './commands/demo.js';
 import { runPolicyValidate } from './commands/policy.js';
@@ -21,8 +21,8 @@ const USAGE = `usage: agentgate <command>
 
 async function main(argv: string[]): Promise<number> {
   const [cmd, sub, ...rest] = argv;
-  const args = (options: Parameters<typeof parseArgs>[0]['options'], list: string[]) =>
-    parseArgs({ args: list, options, allowPositionals: true, strict: true });
+  const args = (options: ParseArgsConfig['options'], list: string[]): { values: Record<string, string | boolean | undefined> } =>
+    parseArgs({ args: list, options, allowPositionals: true, strict: true }) as { values: Record<string, string | boolean | undefined> };
   switch (cmd) {
     case 'proxy': {
       const { values } = args({ policy: { type: 'string' }, 'audit-file': { type: 'string' }, 'no-audit-stdout': { type: 'boolean' } }, argv.slice(1));

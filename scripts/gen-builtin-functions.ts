@@ -3,7 +3,7 @@
  * overloads, read from a real PostgreSQL server. Run with `npm run gen:builtins`.
  */
 import { writeFileSync } from 'node:fs';
-import { startPostgres } from '../test/support/postgres.js';
+import { startPostgres } from '../proxy/local/embedded-postgres.js';
 
 const pg = await startPostgres();
 const client = pg.client();

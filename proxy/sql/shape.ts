@@ -31,6 +31,8 @@ const PRIVILEGE_STMTS = new Set([
   'CreatePolicyStmt', 'AlterPolicyStmt',
 ]);
 
+const PRIVILEGE_SUBTYPES = new Set(['AT_ChangeOwner', 'AT_EnableRowSecurity', 'AT_DisableRowSecurity', 'AT_ForceRowSecurity', 'AT_NoForceRowSecurity']);
+
 const ADMIN_STMTS = new Set([
   'VacuumStmt', 'ReindexStmt', 'ClusterStmt', 'CheckPointStmt', 'LoadStmt', 'AlterSystemStmt',
   'CreateExtensionStmt', 'AlterExtensionStmt', 'AlterExtensionContentsStmt', 'CreateFdwStmt', 'AlterFdwStmt',
@@ -250,7 +252,8 @@ class ShapeBuilder {
     }
     if (DDL_PREFIX.test(kind) || kind === 'IndexStmt' || kind === 'ViewStmt' || kind === 'RuleStmt') {
       this.effects.add('ddl');
-      if (kind === 'AlterRoleSetStmt' || kind === 'AlterDatabaseSetStmt') this.effects.add('privilege');
+      // Ownership and row-level security changes are privilege changes, whatever statement carries them.
+      if (kind === 'AlterTableStmt' && (body.cmds ?? []).some((c: Node) => PRIVILEGE_SUBTYPES.has(c.AlterTableCmd?.subtype))) this.effects.add('privilege');
       return this.walkTablesOnly(body, 'write');
     }
     this.effects.add('unknown');

@@ -1,0 +1,52 @@
+import { expect } from 'chai';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AuditLog } from '../../proxy/audit/audit-log.js';
+import { verifyAuditFile } from '../../proxy/audit/verify.js';
+
+describe('hash-chained audit log', () => {
+  const file = (): string => join(mkdtempSync(join(tmpdir(), 'agentgate-audit-')), 'audit.log');
+
+  it('chains records and verifies', () => {
+    const f = file();
+    const log = new AuditLog({ file: f });
+    for (let i = 0; i < 5; i++) log.append({ event: 'statement.decision', statement: `SELECT ${i}`, decision: 'Allow', rule: 'defaultAction' });
+    log.close();
+    const r = verifyAuditFile(f);
+    expect(r).to.include({ ok: true, records: 5 });
+  });
+
+  it('continues the chain across restarts', () => {
+    const f = file();
+    const a = new AuditLog({ file: f });
+    a.append({ event: 'proxy.start' });
+    a.close();
+    const b = new AuditLog({ file: f });
+    const rec = b.append({ event: 'proxy.start' });
+    b.close();
+    expect(rec.seq).to.equal(2);
+    expect(verifyAuditFile(f).ok).to.equal(true);
+  });
+
+  it('names the first altered, removed or reordered line', () => {
+    const f = file();
+    const log = new AuditLog({ file: f });
+    for (let i = 0; i < 4; i++) log.append({ event: 'statement.decision', statement: `SELECT ${i}`, decision: 'Deny', rule: 'r' });
+    log.close();
+    const lines = readFileSync(f, 'utf8').trimEnd().split('\n');
+    writeFileSync(f, `${[lines[0], lines[1]!.replace('"Deny"', '"Allow"'), lines[2], lines[3]].join('\n')}\n`);
+    expect(verifyAuditFile(f).broken).to.deep.include({ line: 2 });
+    writeFileSync(f, `${[lines[0], lines[2], lines[3]].join('\n')}\n`);
+    const removed = verifyAuditFile(f);
+    expect(removed.broken!.line).to.equal(2);
+    expect(removed.broken!.reason).to.contain('prevHash');
+  });
+
+  it('refuses to write when the file cannot be written (the proxy then denies)', () => {
+    const log = new AuditLog({ file: '/dev/full' });
+    expect(() => log.append({ event: 'statement.decision' })).to.throw(/audit log/);
+    expect(log.healthy).to.equal(false);
+    expect(log.tryAppend({ event: 'statement.decision' })).to.equal(undefined);
+  });
+});
