@@ -43,10 +43,12 @@ export interface LocalStackOptions {
   auditStdout?: boolean;
   proxyOptions?: Partial<GuardProxyOptions>;
   seedSql?: string;
+  /** Where keys and the audit log go (default: a fresh temporary directory). */
+  dir?: string;
 }
 
 export async function startLocalStack(o: LocalStackOptions = {}): Promise<LocalStack> {
-  const dir = mkdtempSync(join(tmpdir(), 'agentgate-local-'));
+  const dir = o.dir ?? mkdtempSync(join(tmpdir(), 'agentgate-local-'));
   const postgres = await startPostgres();
   try {
     const admin = postgres.client();
