@@ -9,14 +9,15 @@
  */
 import type { Socket } from 'node:net';
 import type { AuditLog } from '../audit/audit-log.js';
-import type { AuditFields, AuditRecord } from '../audit/record.js';
+import type { AppendedRecord } from '../audit/audit-log.js';
+import type { AuditFields } from '../audit/record.js';
 import type { Principal } from '../identity/verify.js';
 import type { Decision } from '../policy/decide.js';
 import type { PolicyRuntime } from '../policy/runtime.js';
 import type { TargetSpec } from '../policy/types.js';
 import type { Catalog } from '../sql/catalog.js';
 import type { ShapesResult, StatementClassifier } from '../sql/classifier.js';
-import { fingerprint, resolveShape } from '../sql/resolve.js';
+import { resolveShape } from '../sql/resolve.js';
 import type { Classification } from '../sql/types.js';
 import {
   bodyReader, commandTag, describePortal, errorResponse, Framer, parseErrorNotice, parseRowDescription, ProtocolError,
@@ -555,7 +556,7 @@ export class PgSession {
   private complete(run: StatementRun, tag: { tag: string; rows?: number }, error?: { code?: string; message: string }): void {
     if (run.seq === undefined) return;
     const rows = tag.rows ?? run.rows;
-    this.ctx.audit.tryAppend({
+    this.ctx.audit.defer({
       ...this.base(),
       event: 'statement.completion',
       decisionSeq: run.seq,
@@ -580,7 +581,7 @@ export class PgSession {
     };
   }
 
-  private auditDecision(c: Classification, d: Decision, protocol: AuditFields['protocol'], extra: Partial<AuditFields> = {}): AuditRecord | undefined {
+  private auditDecision(c: Classification, d: Decision, protocol: AuditFields['protocol'], extra: Partial<AuditFields> = {}): AppendedRecord | undefined {
     const rt = this.maskerOf;
     const includeText = rt.policy.spec.audit?.includeStatementText !== false;
     return this.ctx.audit.tryAppend({
@@ -588,7 +589,7 @@ export class PgSession {
       event: 'statement.decision',
       policy: rt.ref,
       ...(includeText ? { statement: rt.masker.maskText(c.text).text } : {}),
-      fingerprint: fingerprint(c.text),
+      ...(c.fingerprint ? { fingerprint: c.fingerprint } : {}),
       kind: c.kind,
       effects: c.effects,
       tables: c.tables.map((t) => (t.schema ? `${t.schema}.${t.name}` : t.name)),

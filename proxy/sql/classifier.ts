@@ -6,7 +6,7 @@
 import { LRUCache } from 'lru-cache';
 import type { SqlParser, ParseOutcome } from './parser.js';
 import { shapeOf } from './shape.js';
-import { statementKey } from './statement-key.js';
+import { fingerprint, statementKey } from './statement-key.js';
 import type { StatementShape } from './types.js';
 
 export type ShapesResult = { ok: true; shapes: StatementShape[] } | { ok: false; error: string };
@@ -35,7 +35,11 @@ export class StatementClassifier {
     this.misses++;
     const finish = (outcome: ParseOutcome): ShapesResult => {
       if (!outcome.ok) return outcome;
-      const shapes = (outcome.tree.stmts ?? []).map((raw) => shapeOf(raw, sql.length));
+      const shapes = (outcome.tree.stmts ?? []).map((raw) => {
+        const s = shapeOf(raw, sql.length);
+        s.fingerprint = fingerprint(sql.slice(s.location, s.location + s.length));
+        return s;
+      });
       if (key && shapes.length === key.statements.length && !shapes.some((s) => s.literalDependent)) {
         this.cache.set(key.key, shapes);
       }

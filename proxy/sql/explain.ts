@@ -2,7 +2,7 @@
 import { builtinCatalog, type Catalog } from './catalog.js';
 import { StatementClassifier } from './classifier.js';
 import { SqlParser } from './parser.js';
-import { fingerprint, resolveShape } from './resolve.js';
+import { resolveShape } from './resolve.js';
 import type { Classification } from './types.js';
 
 export type Explained = { ok: true; statements: Classification[] } | { ok: false; error: string };
@@ -14,10 +14,7 @@ export async function explainSql(sql: string, catalog: Catalog = builtinCatalog(
     if (!result.ok) return result;
     return {
       ok: true,
-      statements: result.shapes.map((s) => {
-        const c = resolveShape(s, sql, catalog);
-        return { ...c, fingerprint: fingerprint(c.text) };
-      }),
+      statements: result.shapes.map((s) => resolveShape(s, sql, catalog)),
     };
   } finally {
     await parser.close();

@@ -1,8 +1,6 @@
 /** Shape + the target's catalog + the session's prepared statements → the final classification. */
-import { createHash } from 'node:crypto';
 import type { Catalog } from './catalog.js';
 import { functionEffect } from './functions.js';
-import { statementKey } from './statement-key.js';
 import type { Classification, Effect, StatementShape, TableRef } from './types.js';
 
 export interface PreparedLookup {
@@ -47,6 +45,7 @@ export function resolveShape(shape: StatementShape, sql: string, catalog: Catalo
     unboundedWrite,
     liftsReadOnly,
     reasons,
+    ...(shape.fingerprint ? { fingerprint: shape.fingerprint } : {}),
     ...(shape.copy ? { copy: shape.copy } : {}),
     ...(shape.prepares !== undefined ? { prepares: shape.prepares } : {}),
     ...(shape.deallocates !== undefined ? { deallocates: shape.deallocates } : {}),
@@ -58,10 +57,4 @@ function withCandidates(t: TableRef, catalog: Catalog): TableRef {
   if (t.schema) return t;
   const schemas = catalog.relationSchemas(t.name);
   return schemas.length ? { ...t, candidates: schemas.map((s) => `${s}.${t.name}`) } : t;
-}
-
-/** Stable id of a statement's structure (literals normalized), for grouping in the audit trail. */
-export function fingerprint(text: string): string {
-  const key = statementKey(text, 1 << 20)?.key ?? text;
-  return createHash('sha256').update(key).digest('hex').slice(0, 16);
 }

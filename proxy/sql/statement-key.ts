@@ -9,6 +9,8 @@
  * session turn off. Anything this lexer cannot follow returns undefined: the caller parses in full.
  */
 
+import { createHash } from 'node:crypto';
+
 export interface StatementKey {
   key: string;
   /** [start, end) of each top-level statement in the original text (empty statements omitted). */
@@ -212,4 +214,10 @@ function skipQuotedIdent(sql: string, start: number): number {
     i++;
   }
   return -1;
+}
+
+/** Stable id of a statement's structure (literals normalized), for grouping in the audit trail. */
+export function fingerprint(text: string): string {
+  const key = statementKey(text, 1 << 20)?.key ?? text;
+  return createHash('sha256').update(key).digest('hex').slice(0, 16);
 }

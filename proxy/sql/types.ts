@@ -47,6 +47,8 @@ export interface StatementShape {
   copy?: CopyInfo;
   /** Why a statement is `unknown`, for the audit trail and the agent's error. */
   reasons: string[];
+  /** Structure id (literals normalized), shared by every text with the same cache key. */
+  fingerprint?: string;
   /** Byte range of the statement inside the message text. */
   location: number;
   length: number;

@@ -52,6 +52,7 @@ describe('mode: Audit (real PostgreSQL)', () => {
     const c = await s.connect();
     await c.query('CREATE TABLE audit_mode_probe (a int)');
     await c.end();
+    s.proxy.audit.flush();
     const recs = readFileSync(s.auditFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     const d = recs.find((r) => r.event === 'statement.decision' && r.kind === 'CreateStmt');
     expect(d).to.include({ decision: 'Deny', rule: 'no-ddl', enforced: false });

@@ -23,8 +23,10 @@ async function pgError(p: Promise<unknown>): Promise<{ code?: string; message: s
   throw new Error('expected an error');
 }
 
-const auditRecords = (s: LocalStack): Record<string, any>[] =>
-  readFileSync(s.auditFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+const auditRecords = (s: LocalStack): Record<string, any>[] => {
+  s.proxy.audit.flush();
+  return readFileSync(s.auditFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+};
 
 describe('Postgres guard proxy (real PostgreSQL)', function () {
   let s: LocalStack;
@@ -203,7 +205,7 @@ describe('Postgres guard proxy (real PostgreSQL)', function () {
     });
 
     it('refuses startup options and replication connections', async () => {
-      for (const params of [{ options: '-c default_transaction_read_only=off' }, { replication: 'database' }, { session_replication_role: 'replica' }]) {
+      for (const params of [{ options: '-c default_transaction_read_only=off' }, { replication: 'database' }, { session_replication_role: 'replica' }] as Record<string, string>[]) {
         const raw = await RawClient.connect(s.host, s.port, undefined, params);
         const msgs = await raw.drain(3000);
         expect(msgs[0]!.error!.code, JSON.stringify(params)).to.equal('42501');
