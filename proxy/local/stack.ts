@@ -12,7 +12,7 @@ import { loadPolicyFile } from '../policy/load.js';
 import type { AgentAccessPolicy } from '../policy/types.js';
 import { validatePolicy } from '../policy/validate.js';
 import { GuardProxy, type GuardProxyOptions } from '../server.js';
-import { startPostgres, type RunningPostgres } from './embedded-postgres.js';
+import { startPostgres, type RunningPostgres, type StartOptions } from './embedded-postgres.js';
 
 export const EXAMPLE_POLICY = new URL('../../examples/local/policy.yaml', import.meta.url).pathname;
 export const EXAMPLE_SEED = new URL('../../examples/local/seed.sql', import.meta.url).pathname;
@@ -45,11 +45,13 @@ export interface LocalStackOptions {
   seedSql?: string;
   /** Where keys and the audit log go (default: a fresh temporary directory). */
   dir?: string;
+  /** How the embedded PostgreSQL server is started (auth method, TLS flags). */
+  postgres?: StartOptions;
 }
 
 export async function startLocalStack(o: LocalStackOptions = {}): Promise<LocalStack> {
   const dir = o.dir ?? mkdtempSync(join(tmpdir(), 'agentgate-local-'));
-  const postgres = await startPostgres();
+  const postgres = await startPostgres(o.postgres);
   try {
     const admin = postgres.client();
     await admin.connect();
