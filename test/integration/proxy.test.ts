@@ -286,6 +286,8 @@ describe('Postgres guard proxy (real PostgreSQL)', function () {
       const { stdout } = await run('psql', [conn, '-At', '-c', 'SELECT email, card_number FROM customers WHERE id = 1', '-c', 'COPY (SELECT name, email FROM customers WHERE id = 2) TO STDOUT'], { env });
       expect(stdout).to.contain('[redacted:email]|[redacted:creditCard]');
       expect(stdout).to.contain('Grace Hopper\t[redacted:email]');
+      const copied = await run('bash', ['-c', `printf '1\t777\n2\t778\n' | psql "${conn}" -c "COPY orders (customer_id, amount_cents) FROM STDIN"`], { env });
+      expect(copied.stdout).to.contain('COPY 2');
       const denied = await run('psql', [conn, '-c', 'DROP TABLE orders'], { env }).catch((e: { stderr: string }) => e);
       expect((denied as { stderr: string }).stderr).to.contain('denied by rule "no-ddl"');
     });
