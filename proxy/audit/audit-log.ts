@@ -4,7 +4,7 @@
  * and the proxy denies from then on: no audit, no access). Restarting on an existing file continues
  * its chain from the last line.
  */
-import { createHash } from 'node:crypto';
+import { hash as digest } from 'node:crypto';
 import { closeSync, existsSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
 import winston from 'winston';
 import TransportStream from 'winston-transport';
@@ -137,7 +137,7 @@ export class AuditLog {
     const seq = ++this.seq;
     const time = this.now().toISOString();
     const body = JSON.stringify({ schema: AUDIT_SCHEMA, seq, time, ...fields, prevHash: this.prevHash });
-    const hash = createHash('sha256').update(body).digest('hex');
+    const hash = digest('sha256', body, 'hex');
     const line = `${body.slice(0, -1)},"hash":"${hash}"}`;
     this.logger.log({ level: 'info', message: line, commit });
     if (!this.healthy) throw new Error(`audit log write failed: ${this.error!.message}`);

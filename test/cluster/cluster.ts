@@ -1,0 +1,193 @@
+/**
+ * A real Kubernetes control plane for tests: etcd + kube-apiserver on 127.0.0.1, built from Go modules
+ * by build.sh. No controller-manager or kubelet: pods are stored, never run. Users come from a static
+ * token file so RBAC tests are real: an admin, two approvers (group agentgate:approvers), a plain user.
+ *
+ *   npm run cluster:up     start (or reuse) the shared instance; prints the kubeconfig path
+ *   npm run cluster:down   stop it
+ *
+ * State lives in .agentgate/cluster/ (certificates, etcd data, logs, pids, kubeconfig).
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import https from 'node:https';
+import { join, resolve } from 'node:path';
+import { freePort } from '../../proxy/local/embedded-postgres.js';
+
+const ROOT = resolve(new URL('../..', import.meta.url).pathname);
+export const STATE = process.env.AGENTGATE_CLUSTER_STATE ?? join(ROOT, '.agentgate', 'cluster');
+export const KUBECONFIG = join(STATE, 'kubeconfig');
+
+export interface ClusterInfo {
+  server: string;
+  kubeconfig: string;
+  bin: string;
+  /** Bearer tokens by user name. */
+  tokens: Record<string, string>;
+  caFile: string;
+  serviceAccountIssuer: string;
+}
+
+export const USERS: { name: string; groups: string[] }[] = [
+  { name: 'admin', groups: ['system:masters'] },
+  { name: 'approver-1', groups: ['agentgate:approvers'] },
+  { name: 'approver-2', groups: ['agentgate:approvers'] },
+  { name: 'dev-user', groups: [] },
+];
+
+function buildBinaries(): string {
+  const out = execFileSync('bash', [join(ROOT, 'test/cluster/build.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  return out.trim().split('\n').pop()!;
+}
+
+function openssl(cwd: string, ...args: string[]): void {
+  execFileSync('openssl', args, { cwd, stdio: 'ignore' });
+}
+
+function makeCertificates(dir: string): void {
+  openssl(dir, 'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '30', '-subj', '/CN=agentgate-test-cluster-ca', '-keyout', 'ca.key', '-out', 'ca.crt');
+  openssl(dir, 'req', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=kube-apiserver', '-keyout', 'apiserver.key', '-out', 'apiserver.csr');
+  writeFileSync(join(dir, 'apiserver.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc\n');
+  openssl(dir, 'x509', '-req', '-in', 'apiserver.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '30', '-extfile', 'apiserver.ext', '-out', 'apiserver.crt');
+  const sa = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  writeFileSync(join(dir, 'sa.key'), sa.privateKey.export({ type: 'pkcs8', format: 'pem' }));
+  writeFileSync(join(dir, 'sa.pub'), sa.publicKey.export({ type: 'spki', format: 'pem' }));
+}
+
+function get(url: string, token: string, ca: Buffer): Promise<number> {
+  return new Promise((resolveStatus) => {
+    const req = https.get(url, { ca, headers: { authorization: `Bearer ${token}` }, timeout: 2000 }, (res) => {
+      res.resume();
+      resolveStatus(res.statusCode ?? 0);
+    });
+    req.on('error', () => resolveStatus(0));
+    req.on('timeout', () => {
+      req.destroy();
+      resolveStatus(0);
+    });
+  });
+}
+
+export function readClusterInfo(): ClusterInfo | undefined {
+  const f = join(STATE, 'cluster.json');
+  return existsSync(f) ? (JSON.parse(readFileSync(f, 'utf8')) as ClusterInfo) : undefined;
+}
+
+export async function isUp(info = readClusterInfo()): Promise<boolean> {
+  if (!info) return false;
+  return (await get(`${info.server}/readyz`, info.tokens.admin!, readFileSync(info.caFile))) === 200;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export async function clusterUp(): Promise<ClusterInfo> {
+  const existing = readClusterInfo();
+  if (existing && (await isUp(existing))) return existing;
+  await clusterDown();
+  const bin = buildBinaries();
+  rmSync(STATE, { recursive: true, force: true });
+  const certs = join(STATE, 'pki');
+  mkdirSync(certs, { recursive: true });
+  makeCertificates(certs);
+  const tokens = Object.fromEntries(USERS.map((u) => [u.name, randomBytes(24).toString('hex')]));
+  writeFileSync(join(certs, 'tokens.csv'), USERS.map((u, i) => `${tokens[u.name]},${u.name},uid-${i}${u.groups.length ? `,"${u.groups.join(',')}"` : ''}`).join('\n') + '\n');
+
+  const etcdClient = await freePort();
+  const etcdPeer = await freePort();
+  const apiPort = await freePort();
+  const server = `https://127.0.0.1:${apiPort}`;
+  const log = (name: string): number => openSync(join(STATE, `${name}.log`), 'a');
+  const etcd = spawn(join(bin, 'etcd'), ['--data-dir', join(STATE, 'etcd'), '--listen-client-url', `http://127.0.0.1:${etcdClient}`, '--listen-peer-url', `http://127.0.0.1:${etcdPeer}`], { detached: true, stdio: ['ignore', log('etcd'), log('etcd')] });
+  etcd.unref();
+  const apiserver = spawn(join(bin, 'kube-apiserver'), [
+    `--etcd-servers=http://127.0.0.1:${etcdClient}`,
+    `--secure-port=${apiPort}`,
+    '--bind-address=127.0.0.1',
+    '--advertise-address=127.0.0.1',
+    '--endpoint-reconciler-type=none',
+    `--cert-dir=${certs}`,
+    `--tls-cert-file=${join(certs, 'apiserver.crt')}`,
+    `--tls-private-key-file=${join(certs, 'apiserver.key')}`,
+    `--client-ca-file=${join(certs, 'ca.crt')}`,
+    `--token-auth-file=${join(certs, 'tokens.csv')}`,
+    `--service-account-issuer=${server}`,
+    `--service-account-key-file=${join(certs, 'sa.pub')}`,
+    `--service-account-signing-key-file=${join(certs, 'sa.key')}`,
+    '--authorization-mode=RBAC',
+    '--service-cluster-ip-range=10.96.0.0/24',
+    '--storage-backend=etcd3',
+    '--profiling=false',
+    '--v=1',
+  ], { detached: true, stdio: ['ignore', log('kube-apiserver'), log('kube-apiserver')] });
+  apiserver.unref();
+  writeFileSync(join(STATE, 'pids'), `${etcd.pid}\n${apiserver.pid}\n`);
+
+  const info: ClusterInfo = { server, kubeconfig: KUBECONFIG, bin, tokens, caFile: join(certs, 'ca.crt'), serviceAccountIssuer: server };
+  writeFileSync(KUBECONFIG, kubeconfig(info));
+  writeFileSync(join(STATE, 'cluster.json'), JSON.stringify(info, null, 2));
+  const deadline = Date.now() + 120_000;
+  while (!(await isUp(info))) {
+    if (!alive(apiserver.pid!) || !alive(etcd.pid!)) throw new Error(`control plane exited; see ${STATE}/kube-apiserver.log and etcd.log`);
+    if (Date.now() > deadline) throw new Error(`kube-apiserver not ready after 120 s; see ${STATE}/kube-apiserver.log`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return info;
+}
+
+function kubeconfig(info: ClusterInfo): string {
+  const ca = readFileSync(info.caFile).toString('base64');
+  const users = USERS.map((u) => `- name: ${u.name}\n  user:\n    token: ${info.tokens[u.name]}`).join('\n');
+  const contexts = USERS.map((u) => `- name: ${u.name}\n  context:\n    cluster: agentgate-test\n    user: ${u.name}`).join('\n');
+  return `apiVersion: v1
+kind: Config
+clusters:
+- name: agentgate-test
+  cluster:
+    server: ${info.server}
+    certificate-authority-data: ${ca}
+users:
+${users}
+contexts:
+${contexts}
+current-context: admin
+`;
+}
+
+export async function clusterDown(): Promise<void> {
+  const f = join(STATE, 'pids');
+  if (!existsSync(f)) return;
+  const pids = readFileSync(f, 'utf8').trim().split('\n').map(Number).reverse();
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGTERM');
+    } catch {
+      /* already gone */
+    }
+  }
+  const deadline = Date.now() + 15_000;
+  while (pids.some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  for (const pid of pids.filter(alive)) process.kill(pid, 'SIGKILL');
+  rmSync(f, { force: true });
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const cmd = process.argv[2];
+  if (cmd === 'up') {
+    const info = await clusterUp();
+    console.log(`control plane ready at ${info.server}\nexport KUBECONFIG=${info.kubeconfig}\nkubectl: ${info.bin}/kubectl`);
+  } else if (cmd === 'down') {
+    await clusterDown();
+    console.log('control plane stopped');
+  } else {
+    console.error('usage: cluster.ts up|down');
+    process.exitCode = 2;
+  }
+}
