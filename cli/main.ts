@@ -2,6 +2,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { runAuditVerify } from './commands/audit.js';
 import { runDemo } from './commands/demo.js';
+import { runOperator } from './commands/operator.js';
 import { runPolicyValidate } from './commands/policy.js';
 import { runProxy } from './commands/proxy.js';
 import { runSqlExplain } from './commands/sql.js';
@@ -17,6 +18,8 @@ const USAGE = `usage: agentgate <command>
   audit verify FILE       check the audit log's hash chain
   policy validate FILE    validate an AgentAccessPolicy file
   demo                    run the local demo (embedded PostgreSQL, proxy, scripted agent)
+  operator [--lease-namespace NS] [--watch-namespace NS] [--health-address HOST:PORT]
+                          run the operator against the current kubeconfig or in-cluster config
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -46,6 +49,14 @@ async function main(argv: string[]): Promise<number> {
       return runPolicyValidate(rest[0]!);
     case 'demo':
       return runDemo();
+    case 'operator': {
+      const { values } = args({ 'lease-namespace': { type: 'string' }, 'watch-namespace': { type: 'string' }, 'health-address': { type: 'string' } }, argv.slice(1));
+      return runOperator({
+        leaseNamespace: String(values['lease-namespace'] ?? process.env.POD_NAMESPACE ?? 'agentgate-system'),
+        ...(values['watch-namespace'] ? { watchNamespace: String(values['watch-namespace']) } : {}),
+        healthAddress: String(values['health-address'] ?? '127.0.0.1:8081'),
+      });
+    }
     case undefined:
     case 'help':
     case '--help':

@@ -1,0 +1,37 @@
+/** Kubernetes client plumbing shared by the operator and the proxy's cluster mode. */
+import { ApiException, KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+
+export const GROUP = 'agentgate.dev';
+export const VERSION = 'v1alpha1';
+export const POLICY_PLURAL = 'agentaccesspolicies';
+export const APPROVAL_PLURAL = 'approvalrequests';
+export const FIELD_MANAGER = 'agentgate-operator';
+
+/** Custom-object patches default to JSON Patch in client-node; these set the real content type. */
+export const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+export const applyPatch = setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply);
+
+export function loadKubeConfig(): KubeConfig {
+  const kc = new KubeConfig();
+  kc.loadFromDefault();
+  return kc;
+}
+
+/** HTTP status of a client-node error (ApiException.code), if it is one. */
+export function statusOf(e: unknown): number | undefined {
+  return e instanceof ApiException ? e.code : undefined;
+}
+
+/** The API server's message from an ApiException (its body is raw JSON text). */
+export function messageOf(e: unknown): string {
+  if (e instanceof ApiException) {
+    try {
+      return (JSON.parse(String(e.body)) as { message?: string }).message ?? String(e.body);
+    } catch {
+      return String(e.body);
+    }
+  }
+  return (e as Error).message;
+}
+
+export const policyConfigMapName = (policy: string): string => `agentgate-policy-${policy}`;

@@ -1,0 +1,24 @@
+/** Prometheus metrics of the operator (prom-client), served on /metrics. */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { PolicyControllerMetrics } from './policy-controller.js';
+
+export class OperatorMetrics implements PolicyControllerMetrics {
+  readonly registry = new Registry();
+  private readonly reconciles = new Counter({ name: 'agentgate_reconcile_total', help: 'Policy reconciles by result', labelNames: ['result'], registers: [this.registry] });
+  private readonly duration = new Histogram({ name: 'agentgate_reconcile_duration_seconds', help: 'Policy reconcile duration', buckets: [0.005, 0.01, 0.05, 0.1, 0.5, 1, 5], registers: [this.registry] });
+  private readonly restarts = new Counter({ name: 'agentgate_informer_restarts_total', help: 'Informer restarts (watch errors and periodic relists)', registers: [this.registry] });
+  readonly leader = new Gauge({ name: 'agentgate_leader', help: '1 while this replica is the leader', registers: [this.registry] });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+  }
+
+  reconciled(result: string, seconds: number): void {
+    this.reconciles.inc({ result });
+    this.duration.observe(seconds);
+  }
+
+  informerRestart(): void {
+    this.restarts.inc();
+  }
+}

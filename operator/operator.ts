@@ -1,0 +1,101 @@
+/**
+ * The agentgate operator process: leader election, the policy controller (only while leading), and a
+ * health server with /healthz, /readyz and Prometheus /metrics. Graceful shutdown releases the lease.
+ */
+import { CoordinationV1Api, CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import express from 'express';
+import { hostname } from 'node:os';
+import type { Server } from 'node:http';
+import { EventRecorder } from './events.js';
+import { LeaderElector } from './leader-election.js';
+import { OperatorMetrics } from './metrics.js';
+import { PolicyController } from './policy-controller.js';
+
+export type Log = (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
+
+export interface OperatorOptions {
+  kc: KubeConfig;
+  /** Namespace for the leader-election Lease. */
+  leaseNamespace: string;
+  /** Watch one namespace only (default: all). */
+  watchNamespace?: string;
+  healthAddress?: { host: string; port: number };
+  identity?: string;
+  log?: Log;
+  relistMs?: number;
+}
+
+export class Operator {
+  readonly metrics = new OperatorMetrics();
+  private readonly elector: LeaderElector;
+  private controller?: PolicyController;
+  private server?: Server;
+  private readonly custom: CustomObjectsApi;
+  private readonly core: CoreV1Api;
+
+  constructor(private readonly o: OperatorOptions) {
+    this.custom = o.kc.makeApiClient(CustomObjectsApi);
+    this.core = o.kc.makeApiClient(CoreV1Api);
+    this.elector = new LeaderElector({
+      api: o.kc.makeApiClient(CoordinationV1Api),
+      namespace: o.leaseNamespace,
+      name: 'agentgate-operator',
+      identity: o.identity ?? `${hostname()}-${process.pid}`,
+      onStartedLeading: () => void this.lead(),
+      onStoppedLeading: () => void this.follow(),
+      ...(o.log ? { log: o.log } : {}),
+    });
+  }
+
+  get address(): { host: string; port: number } | undefined {
+    const a = this.server?.address();
+    return a && typeof a === 'object' ? { host: a.address, port: a.port } : undefined;
+  }
+
+  async start(): Promise<void> {
+    const app = express();
+    app.get('/healthz', (_req, res) => void res.type('text/plain').send('ok'));
+    app.get('/readyz', (_req, res) => {
+      // A standby replica is ready (it serves health and waits); a leader is ready once its informer synced.
+      const ready = !this.elector.isLeader || (this.controller?.informer.synced ?? false);
+      res.status(ready ? 200 : 503).type('text/plain').send(ready ? 'ok' : 'informer not synced');
+    });
+    app.get('/metrics', async (_req, res) => {
+      res.type(this.metrics.registry.contentType).send(await this.metrics.registry.metrics());
+    });
+    const { host, port } = this.o.healthAddress ?? { host: '127.0.0.1', port: 8081 };
+    await new Promise<void>((resolve, reject) => {
+      this.server = app.listen(port, host, () => resolve());
+      this.server.once('error', reject);
+    });
+    this.elector.start();
+  }
+
+  private async lead(): Promise<void> {
+    this.metrics.leader.set(1);
+    this.controller = new PolicyController({
+      kc: this.o.kc,
+      custom: this.custom,
+      core: this.core,
+      events: new EventRecorder(this.core),
+      ...(this.o.watchNamespace ? { namespace: this.o.watchNamespace } : {}),
+      metrics: this.metrics,
+      ...(this.o.log ? { log: this.o.log } : {}),
+      ...(this.o.relistMs ? { relistMs: this.o.relistMs } : {}),
+    });
+    await this.controller.start();
+  }
+
+  private async follow(): Promise<void> {
+    this.metrics.leader.set(0);
+    const c = this.controller;
+    this.controller = undefined;
+    await c?.stop();
+  }
+
+  async stop(): Promise<void> {
+    await this.follow();
+    await this.elector.stop();
+    await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
+  }
+}

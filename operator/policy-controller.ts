@@ -1,0 +1,208 @@
+/**
+ * Reconciles AgentAccessPolicy objects, level-triggered and keyed by namespace/name: validates what the
+ * schema cannot (RE2 patterns, uniqueness, referenced Secrets), writes status (Ready with
+ * observedGeneration, counts), emits Events, and compiles a valid policy into a ConfigMap owned by
+ * the policy, which proxies watch. An invalid change leaves the last valid ConfigMap in place.
+ */
+import { type CoreV1Api, type CustomObjectsApi, type KubeConfig, type V1ConfigMap } from '@kubernetes/client-node';
+import { PolicyValidationError, validatePolicy } from '../proxy/policy/validate.js';
+import type { AgentAccessPolicy } from '../proxy/policy/types.js';
+import { EventRecorder } from './events.js';
+import { applyPatch, FIELD_MANAGER, GROUP, mergePatch, messageOf, POLICY_PLURAL, policyConfigMapName, statusOf, VERSION } from './kube.js';
+import { ResilientInformer } from './resilient-informer.js';
+import { WorkQueue, type Clock } from './workqueue.js';
+
+export const POLICY_LABEL = 'agentgate.dev/policy';
+export const POLICY_KEY = 'policy.json';
+
+type PolicyObject = AgentAccessPolicy & { metadata: { uid?: string; generation?: number; resourceVersion?: string }; status?: PolicyStatus };
+
+interface Condition {
+  type: string;
+  status: 'True' | 'False' | 'Unknown';
+  reason: string;
+  message: string;
+  observedGeneration?: number;
+  lastTransitionTime: string;
+}
+
+interface PolicyStatus {
+  observedGeneration?: number;
+  targetCount?: number;
+  ruleCount?: number;
+  conditions?: Condition[];
+}
+
+export interface PolicyControllerMetrics {
+  reconciled(result: 'ready' | 'invalid' | 'error' | 'deleted', seconds: number): void;
+  informerRestart(): void;
+}
+
+export interface PolicyControllerOptions {
+  kc: KubeConfig;
+  custom: CustomObjectsApi;
+  core: CoreV1Api;
+  events: EventRecorder;
+  /** Watch one namespace, or all when undefined. */
+  namespace?: string;
+  clock?: Clock;
+  metrics?: PolicyControllerMetrics;
+  log?: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
+  relistMs?: number;
+}
+
+export class PolicyController {
+  readonly informer: ResilientInformer<PolicyObject>;
+  private readonly queue: WorkQueue;
+  private readonly now: () => number;
+
+  constructor(private readonly o: PolicyControllerOptions) {
+    this.now = o.clock?.now ?? Date.now;
+    const path = o.namespace ? `/apis/${GROUP}/${VERSION}/namespaces/${o.namespace}/${POLICY_PLURAL}` : `/apis/${GROUP}/${VERSION}/${POLICY_PLURAL}`;
+    this.informer = new ResilientInformer<PolicyObject>({
+      kc: o.kc,
+      path,
+      list: () =>
+        (o.namespace
+          ? o.custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: o.namespace, plural: POLICY_PLURAL })
+          : o.custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: POLICY_PLURAL })) as never,
+      ...(o.clock ? { clock: o.clock } : {}),
+      ...(o.relistMs ? { relistMs: o.relistMs } : {}),
+      onRestart: (reason, delay) => {
+        o.metrics?.informerRestart();
+        o.log?.('warn', 'policy informer restarting', { reason, delayMs: delay });
+      },
+    });
+    this.queue = new WorkQueue((key) => this.reconcile(key), {
+      ...(o.clock ? { clock: o.clock } : {}),
+      onError: (key, e, retry) => o.log?.('error', 'reconcile failed', { key, error: messageOf(e), retryInMs: retry }),
+    });
+    const enqueue = (p: PolicyObject): void => this.queue.add(`${p.metadata.namespace}/${p.metadata.name}`);
+    this.informer.on('add', enqueue);
+    this.informer.on('update', enqueue);
+    this.informer.on('delete', enqueue);
+    // After every (re)list, reconcile everything: nothing missed while the watch was down stays missed.
+    this.informer.onSync(() => {
+      this.informer.list().forEach(enqueue);
+      void this.collectOrphans();
+    });
+  }
+
+  start(): Promise<void> {
+    return this.informer.start();
+  }
+
+  async stop(): Promise<void> {
+    this.queue.stop();
+    await this.informer.stop();
+  }
+
+  async reconcile(key: string): Promise<void> {
+    const started = this.now();
+    const [namespace, name] = key.split('/') as [string, string];
+    let obj: PolicyObject;
+    try {
+      obj = (await this.o.custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: POLICY_PLURAL, name })) as PolicyObject;
+    } catch (e) {
+      if (statusOf(e) !== 404) throw e;
+      // Deleted: its ConfigMap goes too (owner references do this where a garbage collector runs).
+      await this.o.core.deleteNamespacedConfigMap({ name: policyConfigMapName(name), namespace }).catch((err) => {
+        if (statusOf(err) !== 404) throw err;
+      });
+      this.o.metrics?.reconciled('deleted', (this.now() - started) / 1000);
+      return;
+    }
+    const generation = obj.metadata.generation ?? 0;
+    const problems = await this.validate(obj);
+    const counts = { targetCount: obj.spec?.targets?.length ?? 0, ruleCount: obj.spec?.rules?.length ?? 0 };
+    if (problems.length) {
+      const message = problems.join('; ');
+      await this.writeStatus(obj, { status: 'False', reason: 'InvalidPolicy', message }, counts);
+      await this.o.events.emit(obj, 'Warning', 'InvalidPolicy', message);
+      this.o.log?.('warn', 'policy invalid', { key, generation, message });
+      this.o.metrics?.reconciled('invalid', (this.now() - started) / 1000);
+      return;
+    }
+    await this.writeConfigMap(obj);
+    const wasReady = obj.status?.conditions?.find((c) => c.type === 'Ready');
+    const message = `compiled into ConfigMap ${policyConfigMapName(name)} (generation ${generation})`;
+    await this.writeStatus(obj, { status: 'True', reason: 'Compiled', message }, counts);
+    if (wasReady?.status !== 'True' || wasReady.observedGeneration !== generation) await this.o.events.emit(obj, 'Normal', 'Compiled', message);
+    this.o.metrics?.reconciled('ready', (this.now() - started) / 1000);
+  }
+
+  /** Everything the proxy's validator refuses, plus referenced Secrets that do not exist. */
+  private async validate(obj: PolicyObject): Promise<string[]> {
+    const problems: string[] = [];
+    try {
+      validatePolicy(structuredClone({ apiVersion: obj.apiVersion, kind: obj.kind, metadata: { name: obj.metadata.name, namespace: obj.metadata.namespace }, spec: obj.spec }));
+    } catch (e) {
+      if (!(e instanceof PolicyValidationError)) throw e;
+      problems.push(...e.errors.map((x) => `${x.path}: ${x.message}`));
+    }
+    for (const [i, t] of (obj.spec?.targets ?? []).entries()) {
+      const ref = t.credentials?.secretRef;
+      if (!ref) continue;
+      try {
+        const secret = await this.o.core.readNamespacedSecret({ name: ref.name, namespace: obj.metadata.namespace! });
+        const key = ref.key ?? 'password';
+        if (!secret.data?.[key] && !secret.stringData?.[key]) problems.push(`spec.targets[${i}].credentials.secretRef: Secret ${ref.name} has no key "${key}"`);
+      } catch (e) {
+        if (statusOf(e) === 404) problems.push(`spec.targets[${i}].credentials.secretRef: Secret ${ref.name} not found in namespace ${obj.metadata.namespace}`);
+        else throw e;
+      }
+    }
+    return problems;
+  }
+
+  private async writeConfigMap(obj: PolicyObject): Promise<void> {
+    const name = policyConfigMapName(obj.metadata.name);
+    const compiled = { apiVersion: obj.apiVersion, kind: obj.kind, metadata: { name: obj.metadata.name, namespace: obj.metadata.namespace, generation: obj.metadata.generation, uid: obj.metadata.uid }, spec: obj.spec };
+    const body: V1ConfigMap = {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: {
+        name,
+        namespace: obj.metadata.namespace!,
+        labels: { [POLICY_LABEL]: obj.metadata.name, 'app.kubernetes.io/managed-by': 'agentgate' },
+        annotations: { 'agentgate.dev/policy-generation': String(obj.metadata.generation ?? 0) },
+        ownerReferences: [{ apiVersion: obj.apiVersion, kind: obj.kind, name: obj.metadata.name, uid: obj.metadata.uid!, controller: true, blockOwnerDeletion: true }],
+      },
+      data: { [POLICY_KEY]: JSON.stringify(compiled) },
+    };
+    await this.o.core.patchNamespacedConfigMap({ name, namespace: obj.metadata.namespace!, body, fieldManager: FIELD_MANAGER, force: true }, applyPatch);
+  }
+
+  private async writeStatus(obj: PolicyObject, ready: Pick<Condition, 'status' | 'reason' | 'message'>, counts: { targetCount: number; ruleCount: number }): Promise<void> {
+    const generation = obj.metadata.generation ?? 0;
+    const old = obj.status?.conditions?.find((c) => c.type === 'Ready');
+    const condition: Condition = {
+      type: 'Ready',
+      ...ready,
+      observedGeneration: generation,
+      lastTransitionTime: old && old.status === ready.status ? old.lastTransitionTime : new Date(this.now()).toISOString(),
+    };
+    const status: PolicyStatus = { observedGeneration: generation, ...counts, conditions: [condition] };
+    if (JSON.stringify(obj.status) === JSON.stringify(status)) return; // idempotent: nothing to write
+    await this.o.custom.patchNamespacedCustomObjectStatus(
+      { group: GROUP, version: VERSION, namespace: obj.metadata.namespace!, plural: POLICY_PLURAL, name: obj.metadata.name, body: { status } },
+      mergePatch,
+    );
+  }
+
+  /** ConfigMaps whose policy no longer exists (deleted while the operator was down). */
+  private async collectOrphans(): Promise<void> {
+    try {
+      const list = this.o.namespace
+        ? await this.o.core.listNamespacedConfigMap({ namespace: this.o.namespace, labelSelector: POLICY_LABEL })
+        : await this.o.core.listConfigMapForAllNamespaces({ labelSelector: POLICY_LABEL });
+      const live = new Set(this.informer.list().map((p) => `${p.metadata.namespace}/${p.metadata.name}`));
+      for (const cm of list.items) {
+        const key = `${cm.metadata?.namespace}/${cm.metadata?.labels?.[POLICY_LABEL]}`;
+        if (!live.has(key)) this.queue.add(key);
+      }
+    } catch (e) {
+      this.o.log?.('warn', 'orphan scan failed', { error: messageOf(e) });
+    }
+  }
+}
