@@ -10,8 +10,9 @@ import { runTokenIssue } from './commands/token.js';
 
 const USAGE = `usage: agentgate <command>
 
-  proxy --policy FILE [--audit-file FILE] [--no-audit-stdout]
-                          run the guard proxy for every target of the policy
+  proxy (--policy FILE | --policy-ref NS/NAME) [--audit-file FILE] [--no-audit-stdout]
+                          run the guard proxy for every target of the policy (a file in local
+                          mode; in a cluster, the policy's compiled ConfigMap, followed live)
   token issue --dir DIR --issuer URL --subject SUB [--audience AUD] [--ttl SECONDS]
                           mint a short-lived dev token (creates DIR/dev-jwks.json)
   sql explain "<sql>"     print the classification of a query as JSON
@@ -28,9 +29,13 @@ async function main(argv: string[]): Promise<number> {
     parseArgs({ args: list, options, allowPositionals: true, strict: true }) as { values: Record<string, string | boolean | undefined> };
   switch (cmd) {
     case 'proxy': {
-      const { values } = args({ policy: { type: 'string' }, 'audit-file': { type: 'string' }, 'no-audit-stdout': { type: 'boolean' } }, argv.slice(1));
-      if (!values.policy) throw new UsageError('proxy needs --policy FILE');
-      return runProxy({ policyFile: String(values.policy), ...(values['audit-file'] ? { auditFile: String(values['audit-file']) } : {}), auditStdout: !values['no-audit-stdout'] });
+      const { values } = args({ policy: { type: 'string' }, 'policy-ref': { type: 'string' }, 'audit-file': { type: 'string' }, 'no-audit-stdout': { type: 'boolean' } }, argv.slice(1));
+      if (!values.policy === !values['policy-ref']) throw new UsageError('proxy needs exactly one of --policy FILE or --policy-ref NAMESPACE/NAME');
+      return runProxy({
+        ...(values.policy ? { policyFile: String(values.policy) } : { policyRef: String(values['policy-ref']) }),
+        ...(values['audit-file'] ? { auditFile: String(values['audit-file']) } : {}),
+        auditStdout: !values['no-audit-stdout'],
+      });
     }
     case 'token': {
       if (sub !== 'issue') throw new UsageError('token: expected "issue"');

@@ -90,9 +90,15 @@ export class GuardProxy {
 
   /** Replaces the policy in force; running sessions apply it from their next statement. */
   updatePolicy(policy: AgentAccessPolicy): void {
+    const verifier = new TokenVerifier(policy.spec.identity, this.opts.resolvePath ? { resolvePath: this.opts.resolvePath } : {});
+    const listeners = (p: AgentAccessPolicy): string => JSON.stringify(p.spec.targets.map((t) => [t.name, t.listen, t.upstream, t.credentials, t.tls]));
+    if (listeners(policy) !== listeners(this.runtimeValue.policy)) {
+      this.log('warn', 'targets changed: listeners and upstreams apply after a restart; rules, masking and identity apply now');
+    }
     this.runtimeValue = compilePolicy(policy, maskingKey(this.opts.env ?? process.env));
-    this.verifier = new TokenVerifier(policy.spec.identity, this.opts.resolvePath ? { resolvePath: this.opts.resolvePath } : {});
-    this.audit.tryAppend({ event: 'proxy.start', message: 'policy updated', policy: this.runtimeValue.ref });
+    this.verifier = verifier;
+    this.audit.tryAppend({ event: 'policy.updated', policy: this.runtimeValue.ref });
+    this.log('info', 'policy updated', { ...this.runtimeValue.ref });
   }
 
   addresses(): { target: string; host: string; port: number }[] {

@@ -1,27 +1,43 @@
+import { loadKubeConfig } from '../../operator/kube.js';
+import { ConfigMapPolicySource } from '../../proxy/cluster/policy-source.js';
 import { loadPolicyFile } from '../../proxy/policy/load.js';
 import { GuardProxy } from '../../proxy/server.js';
 import { log } from '../log.js';
 
 export interface ProxyCommand {
-  policyFile: string;
+  /** Local mode: a policy file. */
+  policyFile?: string;
+  /** Cluster mode: namespace/name of an AgentAccessPolicy, followed through its compiled ConfigMap. */
+  policyRef?: string;
   auditFile?: string;
   auditStdout: boolean;
 }
 
 /** Runs until SIGINT/SIGTERM; returns -1 so the process stays alive while listening. */
 export async function runProxy(o: ProxyCommand): Promise<number> {
-  const loaded = loadPolicyFile(o.policyFile);
-  const proxy = await GuardProxy.start({
-    policy: loaded.policy,
-    resolvePath: loaded.resolvePath,
+  const logFn = (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>): void => void log.log(level, message, fields);
+  let proxy: GuardProxy | undefined;
+  let source: ConfigMapPolicySource | undefined;
+  let start: { policy: Awaited<ReturnType<ConfigMapPolicySource['start']>>; resolvePath?: (p: string) => string };
+  if (o.policyRef) {
+    const [namespace, name] = o.policyRef.split('/');
+    if (!namespace || !name) throw new Error('--policy-ref must be NAMESPACE/NAME');
+    source = new ConfigMapPolicySource({ kc: loadKubeConfig(), namespace, policy: name, onPolicy: (p) => proxy?.updatePolicy(p), log: logFn });
+    start = { policy: await source.start() };
+  } else {
+    const loaded = loadPolicyFile(o.policyFile!);
+    start = { policy: loaded.policy, resolvePath: loaded.resolvePath };
+  }
+  proxy = await GuardProxy.start({
+    ...start,
     ...(o.auditFile ? { auditFile: o.auditFile } : {}),
     auditStdout: o.auditStdout,
-    log: (level, message, fields) => log.log(level, message, fields),
+    log: logFn,
   });
   for (const a of proxy.addresses()) log.info('ready', a);
   const shutdown = (signal: string): void => {
     log.info('shutting down', { signal });
-    void proxy.stop().then(() => process.exit(0));
+    void Promise.all([source?.stop(), proxy?.stop()]).then(() => process.exit(0));
   };
   process.once('SIGINT', () => shutdown('SIGINT'));
   process.once('SIGTERM', () => shutdown('SIGTERM'));

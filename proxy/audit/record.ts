@@ -8,6 +8,7 @@ export const GENESIS_HASH = '0'.repeat(64);
 export type AuditEvent =
   | 'proxy.start'
   | 'proxy.stop'
+  | 'policy.updated'
   | 'connection.open'
   | 'connection.close'
   | 'identity.accepted'

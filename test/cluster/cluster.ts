@@ -107,7 +107,7 @@ export async function clusterUp(): Promise<ClusterInfo> {
   const log = (name: string): number => openSync(join(STATE, `${name}.log`), 'a');
   const etcd = spawn(join(bin, 'etcd'), ['--data-dir', join(STATE, 'etcd'), '--listen-client-url', `http://127.0.0.1:${etcdClient}`, '--listen-peer-url', `http://127.0.0.1:${etcdPeer}`], { detached: true, stdio: ['ignore', log('etcd'), log('etcd')] });
   etcd.unref();
-  const apiserver = spawn(join(bin, 'kube-apiserver'), [
+  const apiserverArgs = [
     `--etcd-servers=http://127.0.0.1:${etcdClient}`,
     `--secure-port=${apiPort}`,
     '--bind-address=127.0.0.1',
@@ -126,8 +126,9 @@ export async function clusterUp(): Promise<ClusterInfo> {
     '--storage-backend=etcd3',
     '--profiling=false',
     '--v=1',
-  ], { detached: true, stdio: ['ignore', log('kube-apiserver'), log('kube-apiserver')] });
-  apiserver.unref();
+  ];
+  writeFileSync(join(STATE, 'apiserver-args.json'), JSON.stringify(apiserverArgs));
+  const apiserver = spawnApiServer(bin, apiserverArgs);
   writeFileSync(join(STATE, 'pids'), `${etcd.pid}\n${apiserver.pid}\n`);
 
   const info: ClusterInfo = { server, kubeconfig: KUBECONFIG, bin, tokens, caFile: join(certs, 'ca.crt'), serviceAccountIssuer: server };
@@ -140,6 +141,31 @@ export async function clusterUp(): Promise<ClusterInfo> {
     await new Promise((r) => setTimeout(r, 250));
   }
   return info;
+}
+
+function spawnApiServer(bin: string, args: string[]): ReturnType<typeof spawn> {
+  const out = openSync(join(STATE, 'kube-apiserver.log'), 'a');
+  const p = spawn(join(bin, 'kube-apiserver'), args, { detached: true, stdio: ['ignore', out, out] });
+  p.unref();
+  return p;
+}
+
+/** Stops and starts kube-apiserver (etcd keeps the data), for recovery tests. */
+export async function restartApiServer(): Promise<void> {
+  const info = readClusterInfo();
+  if (!info) throw new Error('no local control plane');
+  const pids = readFileSync(join(STATE, 'pids'), 'utf8').trim().split('\n').map(Number);
+  const old = pids[1]!;
+  process.kill(old, 'SIGTERM');
+  const deadline = Date.now() + 15_000;
+  while (alive(old) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  if (alive(old)) process.kill(old, 'SIGKILL');
+  const p = spawnApiServer(info.bin, JSON.parse(readFileSync(join(STATE, 'apiserver-args.json'), 'utf8')) as string[]);
+  writeFileSync(join(STATE, 'pids'), `${pids[0]}\n${p.pid}\n`);
+  while (!(await isUp(info))) {
+    if (Date.now() > deadline + 60_000) throw new Error('kube-apiserver did not come back');
+    await new Promise((r) => setTimeout(r, 200));
+  }
 }
 
 function kubeconfig(info: ClusterInfo): string {
