@@ -2,7 +2,7 @@
  * The agentgate operator process: leader election, the policy controller (only while leading), and a
  * health server with /healthz, /readyz and Prometheus /metrics. Graceful shutdown releases the lease.
  */
-import { CoordinationV1Api, CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import { AdmissionregistrationV1Api, CoordinationV1Api, CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import express from 'express';
 import { hostname } from 'node:os';
 import type { Server } from 'node:http';
@@ -10,6 +10,9 @@ import { EventRecorder } from './events.js';
 import { LeaderElector } from './leader-election.js';
 import { OperatorMetrics } from './metrics.js';
 import { PolicyController } from './policy-controller.js';
+import type { InjectorConfig } from './webhook/inject.js';
+import { PkiStore } from './webhook/pki-store.js';
+import { WebhookServer } from './webhook/server.js';
 
 export type Log = (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
 
@@ -23,6 +26,21 @@ export interface OperatorOptions {
   identity?: string;
   log?: Log;
   relistMs?: number;
+  webhook?: WebhookOptions;
+}
+
+export interface WebhookOptions {
+  host: string;
+  port: number;
+  /** Namespace of the Secret holding the webhook PKI. */
+  namespace: string;
+  dnsNames: string[];
+  ipAddresses?: string[];
+  /** MutatingWebhookConfiguration to keep the caBundle of. */
+  configurationName?: string;
+  injector: InjectorConfig;
+  /** How often to check the serving certificate for renewal (default 12 h). */
+  renewCheckMs?: number;
 }
 
 export class Operator {
@@ -30,6 +48,10 @@ export class Operator {
   private readonly elector: LeaderElector;
   private controller?: PolicyController;
   private server?: Server;
+  private webhookServer?: WebhookServer;
+  private pki?: PkiStore;
+  private renewTimer?: NodeJS.Timeout;
+  webhookAddress?: { host: string; port: number };
   private readonly custom: CustomObjectsApi;
   private readonly core: CoreV1Api;
 
@@ -68,7 +90,37 @@ export class Operator {
       this.server = app.listen(port, host, () => resolve());
       this.server.once('error', reject);
     });
+    if (this.o.webhook) await this.startWebhook(this.o.webhook);
     this.elector.start();
+  }
+
+  private async startWebhook(w: WebhookOptions): Promise<void> {
+    this.pki = new PkiStore({
+      core: this.core,
+      admission: this.o.kc.makeApiClient(AdmissionregistrationV1Api),
+      namespace: w.namespace,
+      dnsNames: w.dnsNames,
+      ...(w.ipAddresses ? { ipAddresses: w.ipAddresses } : {}),
+      ...(w.configurationName ? { webhookConfiguration: w.configurationName } : {}),
+    });
+    const pki = await this.pki.ensure();
+    this.webhookServer = new WebhookServer({ custom: this.custom, injector: w.injector, tls: pki, ...(this.o.log ? { log: this.o.log } : {}) });
+    this.webhookAddress = await this.webhookServer.listen(w.host, w.port);
+    await this.pki.injectCaBundle(pki.caCert);
+    this.renewTimer = setInterval(() => void this.renewWebhookCertificate(), w.renewCheckMs ?? 12 * 3600_000);
+    this.renewTimer.unref();
+  }
+
+  /** Renews the serving certificate when due and keeps the caBundle in place (also repairs it if edited). */
+  async renewWebhookCertificate(): Promise<void> {
+    if (!this.pki || !this.webhookServer) return;
+    try {
+      const pki = await this.pki.ensure();
+      this.webhookServer.setCertificate(pki);
+      await this.pki.injectCaBundle(pki.caCert);
+    } catch (e) {
+      this.o.log?.('warn', 'webhook certificate check failed', { error: (e as Error).message });
+    }
   }
 
   private async lead(): Promise<void> {
@@ -94,6 +146,8 @@ export class Operator {
   }
 
   async stop(): Promise<void> {
+    clearInterval(this.renewTimer);
+    await this.webhookServer?.close();
     await this.follow();
     await this.elector.stop();
     await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));

@@ -6,6 +6,7 @@
 import { randomBytes, randomInt, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
+import { join } from 'node:path';
 import { serialize } from 'pg-protocol';
 import { AuditLog } from './audit/audit-log.js';
 import { IdentityError, TokenVerifier, type Principal } from './identity/verify.js';
@@ -271,7 +272,16 @@ function resolvePassword(t: TargetSpec, env: NodeJS.ProcessEnv, resolvePath?: (p
       throw new Error(`target ${t.name}: cannot read credentials.passwordFile ${file}: ${(e as Error).message}`);
     }
   }
-  throw new Error(`target ${t.name}: credentials.secretRef needs the operator (mounted Secret); use passwordEnv or passwordFile in local mode`);
+  if (c.secretRef) {
+    // In a pod, the injector mounts the Secret's key at <credentials dir>/<target>/password (proxy container only).
+    const file = join(env.AGENTGATE_CREDENTIALS_DIR ?? '/var/run/agentgate/credentials', t.name, 'password');
+    try {
+      return readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+    } catch (e) {
+      throw new Error(`target ${t.name}: credentials.secretRef ${c.secretRef.name} is not mounted at ${file}: ${(e as Error).message}`);
+    }
+  }
+  throw new Error(`target ${t.name}: no credentials`);
 }
 
 function loadTls(t: TargetSpec, resolvePath?: (p: string) => string): { key: Buffer; cert: Buffer } {

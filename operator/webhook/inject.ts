@@ -1,0 +1,120 @@
+/**
+ * Sidecar injection as a pure function (Istio's injector shape): pod + the policy it runs under →
+ * the mutated pod. The admission handler diffs the two into a JSON Patch. A status annotation makes
+ * injection idempotent; upstream credentials are mounted only into the proxy container.
+ */
+import type { V1Container, V1EnvVar, V1Pod, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
+import type { AgentAccessPolicy } from '../../proxy/policy/types.js';
+
+export const INJECT = 'agentgate.dev/inject';
+export const POLICY = 'agentgate.dev/policy';
+export const STATUS = 'agentgate.dev/status';
+export const PROXY_CONTAINER = 'agentgate-proxy';
+export const TOKEN_VOLUME = 'agentgate-token';
+export const TOKEN_DIR = '/var/run/agentgate/token';
+export const CREDENTIALS_DIR = '/var/run/agentgate/credentials';
+export const AUDIT_DIR = '/var/log/agentgate';
+
+export interface InjectorConfig {
+  /** Image of the proxy (the agentgate image). */
+  image: string;
+  imagePullPolicy?: 'Always' | 'IfNotPresent' | 'Never';
+  /** Audience of the projected token the agent presents. */
+  audience?: string;
+}
+
+export type InjectDecision =
+  | { inject: false; reason: string }
+  | { inject: true; policyName?: string };
+
+const truthy = (v: string | undefined): boolean => v !== undefined && ['true', 'enabled', 'yes', '1'].includes(v.toLowerCase());
+
+/** Whether the pod asks for the guard (annotation, or label of the same name) and is not already injected. */
+export function wantsInjection(pod: V1Pod): InjectDecision {
+  const ann = pod.metadata?.annotations ?? {};
+  const labels = pod.metadata?.labels ?? {};
+  if (ann[STATUS]) return { inject: false, reason: 'already injected' };
+  const flag = ann[INJECT] ?? labels[INJECT];
+  if (flag !== undefined && !truthy(flag)) return { inject: false, reason: `opted out (${INJECT}: ${flag})` };
+  if (!truthy(flag)) return { inject: false, reason: `no ${INJECT} annotation or label` };
+  return { inject: true, ...(ann[POLICY] ? { policyName: ann[POLICY] } : {}) };
+}
+
+/** Does this policy's `spec.subjects` select the pod (service account or labels)? */
+export function policySelects(policy: AgentAccessPolicy, pod: V1Pod, namespace: string): boolean {
+  const subjects = policy.spec.subjects;
+  if (!subjects) return false;
+  const sa = pod.spec?.serviceAccountName ?? 'default';
+  const bySa = (subjects.serviceAccounts ?? []).some((s) => s.name === sa && (s.namespace ?? policy.metadata.namespace ?? namespace) === namespace);
+  const match = subjects.podSelector?.matchLabels;
+  const byLabels = !!match && Object.keys(match).length > 0 && Object.entries(match).every(([k, v]) => pod.metadata?.labels?.[k] === v);
+  return bySa || byLabels;
+}
+
+const envName = (target: string): string => target.toUpperCase().replace(/[^A-Z0-9]/g, '_');
+const portOf = (listen: string): string => listen.slice(listen.lastIndexOf(':') + 1);
+
+/** The injected pod. Pure: same inputs, same output (golden-file tested). */
+export function injectSidecar(pod: V1Pod, policy: AgentAccessPolicy, namespace: string, cfg: InjectorConfig): V1Pod {
+  const out = structuredClone(pod);
+  const spec = out.spec!;
+  const targets = policy.spec.targets;
+  const tokenSeconds = Math.max(600, Math.min(policy.spec.identity.maxTokenLifetimeSeconds, 3600)); // API minimum is 600 s
+
+  const volumes: V1Volume[] = [
+    {
+      name: TOKEN_VOLUME,
+      projected: { sources: [{ serviceAccountToken: { audience: cfg.audience ?? 'agentgate', expirationSeconds: tokenSeconds, path: 'token' } }] },
+    },
+    { name: 'agentgate-audit', emptyDir: {} },
+  ];
+  const proxyMounts: V1VolumeMount[] = [{ name: 'agentgate-audit', mountPath: AUDIT_DIR }];
+  for (const t of targets) {
+    const ref = t.credentials.secretRef;
+    if (!ref) continue;
+    const vol = `agentgate-cred-${t.name}`;
+    volumes.push({ name: vol, secret: { secretName: ref.name, items: [{ key: ref.key ?? 'password', path: 'password' }], defaultMode: 0o400 } });
+    proxyMounts.push({ name: vol, mountPath: `${CREDENTIALS_DIR}/${t.name}`, readOnly: true });
+  }
+
+  const proxy: V1Container = {
+    name: PROXY_CONTAINER,
+    image: cfg.image,
+    imagePullPolicy: cfg.imagePullPolicy ?? 'IfNotPresent',
+    args: ['proxy', '--policy-ref', `${namespace}/${policy.metadata.name}`, '--audit-file', `${AUDIT_DIR}/audit.log`],
+    // A native sidecar (init container that keeps running) starts before the agent and stops after it.
+    restartPolicy: 'Always',
+    env: [
+      { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+      { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+      { name: 'AGENTGATE_CREDENTIALS_DIR', value: CREDENTIALS_DIR },
+    ],
+    ports: targets.map((t) => ({ name: `ag-${t.name}`.slice(0, 15), containerPort: Number(portOf(t.listen)), protocol: 'TCP' })),
+    volumeMounts: proxyMounts,
+    securityContext: { runAsNonRoot: true, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+    resources: { requests: { cpu: '50m', memory: '128Mi' }, limits: { memory: '384Mi' } },
+  };
+
+  const firstPg = targets.find((t) => t.protocol === 'postgres');
+  const agentEnv: V1EnvVar[] = [{ name: 'AGENTGATE_TOKEN_FILE', value: `${TOKEN_DIR}/token` }];
+  if (firstPg) {
+    agentEnv.push({ name: 'PGHOST', value: '127.0.0.1' }, { name: 'PGPORT', value: portOf(firstPg.listen) }, { name: 'PGDATABASE', value: firstPg.upstream.database }, { name: 'PGSSLMODE', value: 'disable' });
+  }
+  for (const t of targets) {
+    agentEnv.push({ name: `AGENTGATE_${envName(t.name)}_HOST`, value: '127.0.0.1' }, { name: `AGENTGATE_${envName(t.name)}_PORT`, value: portOf(t.listen) });
+  }
+  const injected = new Set(agentEnv.map((e) => e.name));
+  for (const c of spec.containers) {
+    // The injected connection settings replace the pod's own: the agent's way to the data is the proxy.
+    c.env = [...(c.env ?? []).filter((e) => !injected.has(e.name)), ...agentEnv];
+    c.volumeMounts = [...(c.volumeMounts ?? []), { name: TOKEN_VOLUME, mountPath: TOKEN_DIR, readOnly: true }];
+  }
+  spec.initContainers = [proxy, ...(spec.initContainers ?? [])];
+  spec.volumes = [...(spec.volumes ?? []), ...volumes];
+  out.metadata ??= {};
+  out.metadata.annotations = {
+    ...out.metadata.annotations,
+    [STATUS]: JSON.stringify({ version: 1, policy: `${namespace}/${policy.metadata.name}`, generation: policy.metadata.generation ?? 0, sidecar: PROXY_CONTAINER, volumes: volumes.map((v) => v.name) }),
+  };
+  return out;
+}

@@ -1,0 +1,119 @@
+/**
+ * The admission webhook server (Pepr's shape): express over HTTPS, a body limit, /healthz, and
+ * mutation as "change a copy, diff to JSON Patch". Serving certificates can be swapped live.
+ */
+import type { CustomObjectsApi, V1Pod } from '@kubernetes/client-node';
+import express, { type Request, type Response } from 'express';
+import fastJsonPatch from 'fast-json-patch';
+import https from 'node:https';
+import type { AgentAccessPolicy } from '../../proxy/policy/types.js';
+import { GROUP, messageOf, POLICY_PLURAL, statusOf, VERSION } from '../kube.js';
+import { injectSidecar, policySelects, wantsInjection, type InjectorConfig } from './inject.js';
+
+interface AdmissionReview {
+  apiVersion: string;
+  kind: 'AdmissionReview';
+  request?: {
+    uid: string;
+    kind: { kind: string };
+    namespace?: string;
+    operation: string;
+    object?: unknown;
+    userInfo?: { username?: string; groups?: string[] };
+  };
+}
+
+type PolicyObject = AgentAccessPolicy & { status?: { conditions?: { type: string; status: string; message?: string }[] } };
+
+export interface WebhookServerOptions {
+  custom: CustomObjectsApi;
+  injector: InjectorConfig;
+  tls: { cert: string; key: string };
+  log?: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
+}
+
+export class WebhookServer {
+  private server?: https.Server;
+
+  constructor(private readonly o: WebhookServerOptions) {}
+
+  app(): express.Express {
+    const app = express();
+    app.use(express.json({ limit: '2mb' }));
+    app.get('/healthz', (_req, res) => void res.type('text/plain').send('ok'));
+    app.post('/mutate-pods', (req, res) => void this.mutatePods(req, res));
+    return app;
+  }
+
+  async listen(host: string, port: number): Promise<{ host: string; port: number }> {
+    this.server = https.createServer({ cert: this.o.tls.cert, key: this.o.tls.key }, this.app());
+    await new Promise<void>((resolve, reject) => {
+      this.server!.once('error', reject);
+      this.server!.listen(port, host, () => resolve());
+    });
+    const a = this.server.address() as { address: string; port: number };
+    return { host: a.address, port: a.port };
+  }
+
+  /** Rotation: new connections get the new certificate. */
+  setCertificate(tls: { cert: string; key: string }): void {
+    this.server?.setSecureContext({ cert: tls.cert, key: tls.key });
+  }
+
+  close(): Promise<void> {
+    return new Promise((r) => (this.server ? this.server.close(() => r()) : r()));
+  }
+
+  private respond(res: Response, review: AdmissionReview, response: Record<string, unknown>): void {
+    res.json({ apiVersion: review.apiVersion ?? 'admission.k8s.io/v1', kind: 'AdmissionReview', response: { uid: review.request?.uid, ...response } });
+  }
+
+  private async mutatePods(req: Request, res: Response): Promise<void> {
+    const review = req.body as AdmissionReview;
+    const request = review?.request;
+    if (!request || request.kind?.kind !== 'Pod' || !request.object) {
+      res.status(400).json({ error: 'expected an AdmissionReview for a Pod' });
+      return;
+    }
+    const pod = request.object as V1Pod;
+    const namespace = request.namespace ?? pod.metadata?.namespace ?? 'default';
+    const decision = wantsInjection(pod);
+    if (!decision.inject) return this.respond(res, review, { allowed: true });
+    try {
+      const policy = await this.findPolicy(pod, namespace, decision.policyName);
+      if ('refuse' in policy) {
+        this.o.log?.('warn', 'pod refused', { namespace, pod: pod.metadata?.name ?? pod.metadata?.generateName, reason: policy.refuse });
+        return this.respond(res, review, { allowed: false, status: { code: 403, reason: 'Forbidden', message: `agentgate: ${policy.refuse}` } });
+      }
+      const mutated = injectSidecar(pod, policy, namespace, this.o.injector);
+      const patch = fastJsonPatch.compare(pod as object, mutated as object);
+      this.o.log?.('info', 'sidecar injected', { namespace, pod: pod.metadata?.name ?? pod.metadata?.generateName, policy: policy.metadata.name });
+      return this.respond(res, review, { allowed: true, patchType: 'JSONPatch', patch: Buffer.from(JSON.stringify(patch)).toString('base64') });
+    } catch (e) {
+      // failurePolicy: Fail in injection-enabled namespaces: an error refuses the pod, with the reason.
+      this.o.log?.('error', 'injection failed', { namespace, error: messageOf(e) });
+      return this.respond(res, review, { allowed: false, status: { code: 500, message: `agentgate: injection failed: ${messageOf(e)}` } });
+    }
+  }
+
+  private async findPolicy(pod: V1Pod, namespace: string, name?: string): Promise<PolicyObject | { refuse: string }> {
+    let policy: PolicyObject | undefined;
+    if (name) {
+      try {
+        policy = (await this.o.custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: POLICY_PLURAL, name })) as PolicyObject;
+      } catch (e) {
+        if (statusOf(e) === 404) return { refuse: `the pod asks for AgentAccessPolicy "${name}", which does not exist in namespace ${namespace}` };
+        throw e;
+      }
+    } else {
+      const list = (await this.o.custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: POLICY_PLURAL })) as { items: PolicyObject[] };
+      const matching = list.items.filter((p) => policySelects(p, pod, namespace));
+      if (matching.length === 0) return { refuse: `no AgentAccessPolicy in namespace ${namespace} selects this pod (service account "${pod.spec?.serviceAccountName ?? 'default'}"); name one with the agentgate.dev/policy annotation` };
+      if (matching.length > 1) return { refuse: `several AgentAccessPolicies select this pod (${matching.map((p) => p.metadata.name).join(', ')}); name one with the agentgate.dev/policy annotation` };
+      policy = matching[0]!;
+    }
+    const ready = policy.status?.conditions?.find((c) => c.type === 'Ready');
+    if (ready?.status !== 'True') return { refuse: `AgentAccessPolicy "${policy.metadata.name}" is not Ready${ready?.message ? `: ${ready.message}` : ''}` };
+    return policy;
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * Sidecar injection is a pure function: golden files pin its output. Regenerate them after an
+ * intended change with UPDATE_GOLDEN=1 npm test, and review the diff.
+ */
+import { expect } from 'chai';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse, stringify } from 'yaml';
+import type { V1Pod } from '@kubernetes/client-node';
+import fastJsonPatch from 'fast-json-patch';
+import { injectSidecar, PROXY_CONTAINER, policySelects, wantsInjection } from '../../operator/webhook/inject.js';
+import type { AgentAccessPolicy } from '../../proxy/policy/types.js';
+
+const dir = new URL('../fixtures/inject/', import.meta.url).pathname;
+const policy = parse(readFileSync(join(dir, 'policy.yaml'), 'utf8')) as AgentAccessPolicy;
+const cfg = { image: 'ghcr.io/agentgate/agentgate:0.1.0' };
+
+describe('sidecar injection (pure function, golden files)', () => {
+  for (const input of readdirSync(dir).filter((f) => f.endsWith('.input.yaml'))) {
+    it(`${input} matches its golden file`, () => {
+      const pod = parse(readFileSync(join(dir, input), 'utf8')) as V1Pod;
+      const out = stringify(injectSidecar(pod, policy, 'agents', cfg));
+      const golden = join(dir, input.replace('.input.yaml', '.golden.yaml'));
+      if (process.env.UPDATE_GOLDEN || !existsSync(golden)) writeFileSync(golden, out);
+      expect(out).to.equal(readFileSync(golden, 'utf8'));
+    });
+  }
+
+  const pod = (): V1Pod => parse(readFileSync(join(dir, 'annotated-pod.input.yaml'), 'utf8')) as V1Pod;
+
+  it('is idempotent: an injected pod is not injected again', () => {
+    const once = injectSidecar(pod(), policy, 'agents', cfg);
+    expect(wantsInjection(once)).to.deep.equal({ inject: false, reason: 'already injected' });
+  });
+
+  it('credentials are mounted only into the proxy container; the agent gets the token and local ports', () => {
+    const out = injectSidecar(pod(), policy, 'agents', cfg);
+    const proxy = out.spec!.initContainers!.find((c) => c.name === PROXY_CONTAINER)!;
+    const agent = out.spec!.containers[0]!;
+    expect(proxy.volumeMounts!.map((m) => m.name)).to.include.members(['agentgate-cred-billing-db', 'agentgate-cred-reports-db']);
+    expect((agent.volumeMounts ?? []).map((m) => m.name)).to.deep.equal(['agentgate-token']);
+    expect(JSON.stringify(agent)).to.not.contain('credentials');
+    const env = Object.fromEntries((agent.env ?? []).map((e) => [e.name, e.value]));
+    expect(env).to.include({ PGHOST: '127.0.0.1', PGPORT: '15432', AGENTGATE_TOKEN_FILE: '/var/run/agentgate/token/token', AGENTGATE_REPORTS_DB_PORT: '15433' });
+    const token = out.spec!.volumes!.find((v) => v.name === 'agentgate-token')!.projected!.sources![0]!.serviceAccountToken!;
+    expect(token).to.include({ audience: 'agentgate', expirationSeconds: 900 });
+  });
+
+  it('opt-out and absent annotations are respected', () => {
+    const p = pod();
+    p.metadata!.annotations = { 'agentgate.dev/inject': 'false' };
+    expect(wantsInjection(p).inject).to.equal(false);
+    p.metadata!.annotations = {};
+    expect(wantsInjection(p).inject).to.equal(false);
+  });
+
+  it('subjects select pods by service account or labels', () => {
+    expect(policySelects(policy, pod(), 'agents')).to.equal(true);
+    const other = pod();
+    other.spec!.serviceAccountName = 'someone-else';
+    expect(policySelects(policy, other, 'agents')).to.equal(false);
+    expect(policySelects(policy, pod(), 'other-namespace')).to.equal(false);
+  });
+
+  it('diffs to a JSON Patch that reproduces the mutated pod', () => {
+    const before = pod();
+    const after = injectSidecar(before, policy, 'agents', cfg);
+    const patch = fastJsonPatch.compare(before as object, after as object);
+    const applied = fastJsonPatch.applyPatch(structuredClone(before), patch).newDocument;
+    expect(applied).to.deep.equal(after);
+  });
+});
