@@ -1,5 +1,5 @@
 import { loadKubeConfig } from '../../operator/kube.js';
-import { Operator } from '../../operator/operator.js';
+import { Operator, type WebhookOptions } from '../../operator/operator.js';
 import { log } from '../log.js';
 
 export interface OperatorCommand {
@@ -8,18 +8,34 @@ export interface OperatorCommand {
   healthAddress: string;
 }
 
-/** Runs until SIGINT/SIGTERM. In cluster it uses the pod's service account; outside, the kubeconfig. */
+/**
+ * Runs until SIGINT/SIGTERM. In cluster it uses the pod's service account; outside, the kubeconfig.
+ * The admission webhook starts when AGENTGATE_WEBHOOK_PORT is set (the chart sets it).
+ */
 export async function runOperator(o: OperatorCommand): Promise<number> {
   const [host, port] = o.healthAddress.split(':');
+  const env = process.env;
+  const service = env.AGENTGATE_WEBHOOK_SERVICE ?? `agentgate-webhook.${o.leaseNamespace}.svc`;
+  const webhook: WebhookOptions | undefined = env.AGENTGATE_WEBHOOK_PORT
+    ? {
+        host: '0.0.0.0',
+        port: Number(env.AGENTGATE_WEBHOOK_PORT),
+        namespace: o.leaseNamespace,
+        dnsNames: [service, service.replace(/\.svc$/, ''), service.split('.')[0]!, `${service}.cluster.local`],
+        configurationName: env.AGENTGATE_WEBHOOK_CONFIGURATION ?? 'agentgate',
+        injector: { image: env.AGENTGATE_PROXY_IMAGE ?? 'ghcr.io/agentgate/agentgate:0.1.0' },
+      }
+    : undefined;
   const op = new Operator({
     kc: loadKubeConfig(),
     leaseNamespace: o.leaseNamespace,
     ...(o.watchNamespace ? { watchNamespace: o.watchNamespace } : {}),
     healthAddress: { host: host || '0.0.0.0', port: Number(port) },
+    ...(webhook ? { webhook } : {}),
     log: (level, message, fields) => log.log(level, message, fields),
   });
   await op.start();
-  log.info('operator started', { health: op.address });
+  log.info('operator started', { health: op.address, webhook: op.webhookAddress });
   const shutdown = (signal: string): void => {
     log.info('shutting down', { signal });
     void op.stop().then(() => process.exit(0));

@@ -13,9 +13,17 @@ export interface TestCluster {
   kc: KubeConfig;
   local?: ClusterInfo;
   kubectl(args: string[], opts?: { as?: string; input?: string }): Promise<{ code: number; stdout: string; stderr: string }>;
+  helm(args: string[]): Promise<{ code: number; stdout: string; stderr: string }>;
 }
 
 let shared: Promise<TestCluster> | undefined;
+
+/**
+ * Per-run suffix for namespaces: the local control plane has no namespace controller, so a deleted
+ * namespace stays Terminating forever; every run uses fresh ones.
+ */
+export const RUN = Math.random().toString(36).slice(2, 7);
+export const ns = (base: string): string => `${base}-${RUN}`;
 let startedHere = false;
 const CRDS = new URL('../../crds', import.meta.url).pathname;
 
@@ -32,17 +40,19 @@ export function testCluster(): Promise<TestCluster> {
     }
     const kc = new KubeConfig();
     kc.loadFromFile(kubeconfig);
-    const kubectl: TestCluster['kubectl'] = (args, opts = {}) =>
+    const run = (bin: string, args: string[], input?: string): Promise<{ code: number; stdout: string; stderr: string }> =>
       new Promise((resolve) => {
-        const child = execFile(kubectlBin, [...(opts.as ? ['--context', opts.as] : []), ...args], { env: { ...process.env, KUBECONFIG: kubeconfig } }, (err, stdout, stderr) =>
+        const child = execFile(bin, args, { env: { ...process.env, KUBECONFIG: kubeconfig }, maxBuffer: 64 << 20 }, (err, stdout, stderr) =>
           resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
         );
-        if (opts.input !== undefined) child.stdin!.end(opts.input);
+        if (input !== undefined) child.stdin!.end(input);
       });
+    const kubectl: TestCluster['kubectl'] = (args, opts = {}) => run(kubectlBin, [...(opts.as ? ['--context', opts.as] : []), ...args], opts.input);
+    const helm: TestCluster['helm'] = (args) => run(local ? join(local.bin, 'helm') : 'helm', args);
     const applied = await kubectl(['apply', '--server-side', '--force-conflicts', '-f', CRDS]);
     if (applied.code !== 0) throw new Error(`applying CRDs failed: ${applied.stderr}`);
     await kubectl(['wait', '--for', 'condition=Established', 'crd/agentaccesspolicies.agentgate.dev', 'crd/approvalrequests.agentgate.dev', '--timeout=60s']);
-    return { kubeconfig, kc, kubectl, ...(local ? { local } : {}) };
+    return { kubeconfig, kc, kubectl, helm, ...(local ? { local } : {}) };
   })();
   return shared;
 }

@@ -16,9 +16,9 @@ import { PolicyValidationError, validatePolicy } from '../../proxy/policy/valida
 import { AgentAccessPolicy as AgentAccessPolicyModel } from '../../operator/generated/agentgate.dev/v1alpha1/index.js';
 import { invalidPolicies, validPolicies } from '../fixtures/policies/cases.js';
 import { restartApiServer } from '../cluster/cluster.js';
-import { eventually, testCluster, type TestCluster } from './cluster.js';
+import { eventually, ns, testCluster, type TestCluster } from './cluster.js';
 
-const NS = 'e2e-policies';
+const NS = ns('e2e-policies');
 
 async function startOperator(c: TestCluster, port = 0): Promise<Operator> {
   const op = new Operator({ kc: c.kc, leaseNamespace: NS, healthAddress: { host: '127.0.0.1', port }, identity: `test-${Date.now()}`, relistMs: 10_000 });

@@ -6,11 +6,11 @@ import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { parse, stringify } from 'yaml';
 import { Operator } from '../../operator/operator.js';
-import { eventually, testCluster, type TestCluster } from './cluster.js';
+import { eventually, ns, testCluster, type TestCluster } from './cluster.js';
 
-const NS = 'e2e-inject';
-const PLAIN = 'e2e-plain';
-const CONFIG = 'agentgate-e2e';
+const NS = ns('e2e-inject');
+const PLAIN = ns('e2e-plain');
+const CONFIG = ns('agentgate-e2e');
 const policy = parse(readFileSync(new URL('../fixtures/inject/policy.yaml', import.meta.url), 'utf8'));
 
 const pod = (name: string, annotations: Record<string, string>, namespace = NS): string =>
