@@ -42,7 +42,8 @@ export class WorkQueue {
     if (this.stopped || this.queued.has(key)) return;
     this.queued.add(key);
     this.order.push(key);
-    void this.drain();
+    // Start on the next microtask, so a burst of events for one key collapses into one run.
+    queueMicrotask(() => void this.drain());
   }
 
   get length(): number {
