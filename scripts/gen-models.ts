@@ -8,7 +8,7 @@ import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
-const out = join(root, 'operator/generated');
+const out = process.env.MODELS_OUT ?? join(root, 'operator/generated');
 rmSync(out, { recursive: true, force: true });
 execFileSync(join(root, 'node_modules/.bin/crd-generate'), ['--input', 'crds/agentaccesspolicy.yaml', '--input', 'crds/approvalrequest.yaml', '--output', out], { cwd: root, stdio: 'inherit' });
 
