@@ -1,12 +1,13 @@
 /** `agentgate` command line: proxy, token, sql, audit, policy, demo. */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { runAuditVerify } from './commands/audit.js';
-import { runDemo } from './commands/demo.js';
-import { runOperator } from './commands/operator.js';
-import { runPolicyValidate } from './commands/policy.js';
-import { runProxy } from './commands/proxy.js';
-import { runSqlExplain } from './commands/sql.js';
-import { runTokenIssue } from './commands/token.js';
+// Commands are loaded on demand: the proxy does not carry the operator's dependencies, and vice versa.
+const runAuditVerify = async (f: string) => (await import('./commands/audit.js')).runAuditVerify(f);
+const runDemo = async () => (await import('./commands/demo.js')).runDemo();
+const runOperator = async (o: import('./commands/operator.js').OperatorCommand) => (await import('./commands/operator.js')).runOperator(o);
+const runPolicyValidate = async (f: string) => (await import('./commands/policy.js')).runPolicyValidate(f);
+const runProxy = async (o: import('./commands/proxy.js').ProxyCommand) => (await import('./commands/proxy.js')).runProxy(o);
+const runSqlExplain = async (q: string) => (await import('./commands/sql.js')).runSqlExplain(q);
+const runTokenIssue = async (o: Parameters<typeof import('./commands/token.js').runTokenIssue>[0]) => (await import('./commands/token.js')).runTokenIssue(o);
 
 const USAGE = `usage: agentgate <command>
 

@@ -1,5 +1,4 @@
-import { loadKubeConfig } from '../../operator/kube.js';
-import { ConfigMapPolicySource } from '../../proxy/cluster/policy-source.js';
+import type { ConfigMapPolicySource } from '../../proxy/cluster/policy-source.js';
 import { loadPolicyFile } from '../../proxy/policy/load.js';
 import { GuardProxy } from '../../proxy/server.js';
 import { log } from '../log.js';
@@ -22,7 +21,10 @@ export async function runProxy(o: ProxyCommand): Promise<number> {
   if (o.policyRef) {
     const [namespace, name] = o.policyRef.split('/');
     if (!namespace || !name) throw new Error('--policy-ref must be NAMESPACE/NAME');
-    source = new ConfigMapPolicySource({ kc: loadKubeConfig(), namespace, policy: name, onPolicy: (p) => proxy?.updatePolicy(p), log: logFn });
+    // Cluster mode only: the Kubernetes client is not loaded for local mode.
+    const { loadKubeConfig } = await import('../../operator/kube.js');
+    const { ConfigMapPolicySource: Source } = await import('../../proxy/cluster/policy-source.js');
+    source = new Source({ kc: loadKubeConfig(), namespace, policy: name, onPolicy: (p) => proxy?.updatePolicy(p), log: logFn });
     start = { policy: await source.start() };
   } else {
     const loaded = loadPolicyFile(o.policyFile!);

@@ -56,6 +56,12 @@ class SyncFileTransport extends TransportStream {
   }
 }
 
+export interface ScopedAudit {
+  append(fields: AuditFields): AppendedRecord;
+  defer(fields: AuditFields): AppendedRecord | undefined;
+  tryAppend(fields: AuditFields): AppendedRecord | undefined;
+}
+
 /** Where a record landed in the chain. */
 export type AppendedRecord = Pick<AuditRecord, 'seq' | 'time' | 'prevHash' | 'hash'>;
 
@@ -118,8 +124,33 @@ export class AuditLog {
    * Under load they ride along with the next decision: one write per statement instead of two.
    */
   defer(fields: AuditFields): AppendedRecord | undefined {
+    return this.deferWith(fields, '');
+  }
+
+  private flushTimer?: NodeJS.Timeout;
+
+  /**
+   * Records that share fields (a session's ids, principal, target, policy): those are serialized once,
+   * and each record only serializes what is its own. The lines are the same as with append().
+   */
+  scope(shared: Partial<AuditFields>): ScopedAudit {
+    const fragment = JSON.stringify(shared).slice(1, -1);
+    return {
+      append: (fields) => this.write(fields, true, fragment),
+      defer: (fields) => this.deferWith(fields, fragment),
+      tryAppend: (fields) => {
+        try {
+          return this.write(fields, true, fragment);
+        } catch {
+          return undefined;
+        }
+      },
+    };
+  }
+
+  private deferWith(fields: AuditFields, fragment: string): AppendedRecord | undefined {
     try {
-      const rec = this.write(fields, false);
+      const rec = this.write(fields, false, fragment);
       this.flushTimer ??= setTimeout(() => {
         this.flushTimer = undefined;
         this.fileTransport?.flushPending();
@@ -130,13 +161,12 @@ export class AuditLog {
     }
   }
 
-  private flushTimer?: NodeJS.Timeout;
-
-  private write(fields: AuditFields, commit: boolean): AppendedRecord {
+  private write(fields: AuditFields, commit: boolean, fragment = ''): AppendedRecord {
     if (!this.healthy) throw new Error(`audit log unavailable: ${this.error!.message}`);
     const seq = ++this.seq;
     const time = this.now().toISOString();
-    const body = JSON.stringify({ schema: AUDIT_SCHEMA, seq, time, ...fields, prevHash: this.prevHash });
+    const own = JSON.stringify(fields).slice(1, -1);
+    const body = `{"schema":"${AUDIT_SCHEMA}","seq":${seq},"time":"${time}"${fragment ? `,${fragment}` : ''}${own ? `,${own}` : ''},"prevHash":"${this.prevHash}"}`;
     const hash = digest('sha256', body, 'hex');
     const line = `${body.slice(0, -1)},"hash":"${hash}"}`;
     this.logger.log({ level: 'info', message: line, commit });

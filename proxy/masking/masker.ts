@@ -1,10 +1,10 @@
 /**
- * Masks sensitive values in text: built-in detectors, policy patterns (RE2: user-supplied patterns never
- * run on a backtracking engine) and whole columns by name. Strategies: redact, partial (keep the last 4
+ * Masks sensitive values in text: built-in detectors, policy patterns (RE2 semantics via re2js, linear time:
+ * user-supplied patterns never run on a backtracking engine) and whole columns by name. Strategies: redact, partial (keep the last 4
  * characters, keep separators), hash (stable keyed token: HMAC-SHA256 with the masking key).
  */
 import { createHmac, randomBytes } from 'node:crypto';
-import { RE2 } from 're2-wasm';
+import { RE2JS } from 're2js';
 import type { Detector, MaskStrategy, MaskingSpec } from '../policy/types.js';
 import { candidates, DETECTORS, type Span } from './detectors.js';
 
@@ -15,7 +15,7 @@ export interface MaskResult {
 
 interface CompiledPattern {
   name: string;
-  re: RE2;
+  re: RE2JS;
   strategy: MaskStrategy;
 }
 
@@ -36,7 +36,7 @@ export class Masker {
   constructor(spec: MaskingSpec | undefined, opts: MaskerOptions = {}) {
     this.enabled = new Set(spec?.detectors ?? []);
     this.defaultStrategy = spec?.defaultStrategy ?? 'redact';
-    this.patterns = (spec?.patterns ?? []).map((p) => ({ name: p.name, re: new RE2(p.regex, 'gu'), strategy: p.strategy ?? this.defaultStrategy }));
+    this.patterns = (spec?.patterns ?? []).map((p) => ({ name: p.name, re: RE2JS.compile(p.regex), strategy: p.strategy ?? this.defaultStrategy }));
     for (const c of spec?.columns ?? []) this.columns.set(c.name.toLowerCase(), c.strategy ?? this.defaultStrategy);
     this.hashKey = opts.hashKey ?? randomBytes(32);
     this.scansValues = this.enabled.size > 0 || this.patterns.length > 0;
@@ -60,14 +60,9 @@ export class Masker {
       for (const f of found) spans.push({ ...f, strategy: this.defaultStrategy });
     }
     for (const p of this.patterns) {
-      p.re.lastIndex = 0;
-      let m: { index: number; 0: string } | null;
-      while ((m = p.re.exec(s) as { index: number; 0: string } | null) !== null) {
-        if (m[0].length === 0) {
-          p.re.lastIndex++;
-          continue;
-        }
-        spans.push({ start: m.index, end: m.index + m[0].length, label: p.name, strategy: p.strategy });
+      const m = p.re.matcher(s);
+      while (m.find()) {
+        if (m.end() > m.start()) spans.push({ start: m.start(), end: m.end(), label: p.name, strategy: p.strategy });
       }
     }
     if (spans.length === 0) return { text: s, count: 0 };

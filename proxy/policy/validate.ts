@@ -5,7 +5,7 @@
  */
 import { Ajv, type ErrorObject } from 'ajv';
 import { readFileSync } from 'node:fs';
-import { RE2 } from 're2-wasm';
+import { RE2JS } from 're2js';
 import { parse as parseYaml } from 'yaml';
 import type { AgentAccessPolicy } from './types.js';
 
@@ -145,7 +145,7 @@ export function semanticErrors(p: AgentAccessPolicy): PolicyError[] {
 
 function re2Error(regex: string): string | undefined {
   try {
-    new RE2(regex, 'u');
+    RE2JS.compile(regex);
     return undefined;
   } catch (e) {
     return (e as Error).message;

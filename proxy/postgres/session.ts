@@ -9,7 +9,7 @@
  */
 import type { Socket } from 'node:net';
 import type { AuditLog } from '../audit/audit-log.js';
-import type { AppendedRecord } from '../audit/audit-log.js';
+import type { AppendedRecord, ScopedAudit } from '../audit/audit-log.js';
 import type { AuditFields } from '../audit/record.js';
 import type { Principal } from '../identity/verify.js';
 import type { Decision } from '../policy/decide.js';
@@ -90,12 +90,15 @@ export class PgSession {
   private readonly now: () => number;
   private resultMasker: ResultMasker;
   private maskerOf: PolicyRuntime;
+  /** The audit log with this session's ids, principal and target serialized once. */
+  private readonly audit: ScopedAudit;
 
   constructor(private readonly client: Socket, private readonly upstream: Socket, private readonly ctx: SessionContext, initialStatus: number) {
     this.txStatus = initialStatus;
     this.now = ctx.now ?? Date.now;
     this.maskerOf = ctx.runtime();
     this.resultMasker = new ResultMasker(this.maskerOf.masker, ctx.catalog);
+    this.audit = ctx.audit.scope(this.base());
   }
 
   start(): void {
@@ -380,7 +383,7 @@ export class PgSession {
 
   private tokenExpired(): boolean {
     if (this.ctx.principal.exp * 1000 > this.now()) return false;
-    this.ctx.audit.tryAppend({ ...this.base(), event: 'identity.rejected', message: 'token expired during the session; session closed' });
+    this.audit.tryAppend({ event: 'identity.rejected', message: 'token expired during the session; session closed' });
     this.toClient.push(errorResponse({ severity: 'FATAL', code: '28000', message: 'agentgate: your token has expired; reconnect with a fresh token' }));
     this.flush();
     this.close('token expired');
@@ -393,7 +396,7 @@ export class PgSession {
     try {
       this.upstreamFramer.push(d, (m) => this.onUpstreamMessage(m));
     } catch (e) {
-      this.ctx.audit.tryAppend({ ...this.base(), event: 'protocol.error', message: `upstream sent malformed data: ${(e as Error).message}` });
+      this.audit.tryAppend({ event: 'protocol.error', message: `upstream sent malformed data: ${(e as Error).message}` });
       this.toClient.push(errorResponse({ severity: 'FATAL', code: '08P01', message: 'agentgate: the database sent malformed data; session closed' }));
       this.flush();
       return this.close('upstream protocol error');
@@ -556,8 +559,7 @@ export class PgSession {
   private complete(run: StatementRun, tag: { tag: string; rows?: number }, error?: { code?: string; message: string }): void {
     if (run.seq === undefined) return;
     const rows = tag.rows ?? run.rows;
-    this.ctx.audit.defer({
-      ...this.base(),
+    this.audit.defer({
       event: 'statement.completion',
       decisionSeq: run.seq,
       command: tag.tag,
@@ -584,8 +586,7 @@ export class PgSession {
   private auditDecision(c: Classification, d: Decision, protocol: AuditFields['protocol'], extra: Partial<AuditFields> = {}): AppendedRecord | undefined {
     const rt = this.maskerOf;
     const includeText = rt.policy.spec.audit?.includeStatementText !== false;
-    return this.ctx.audit.tryAppend({
-      ...this.base(),
+    return this.audit.tryAppend({
       event: 'statement.decision',
       policy: rt.ref,
       ...(includeText ? { statement: rt.masker.maskText(c.text).text } : {}),
@@ -620,7 +621,7 @@ export class PgSession {
 
   private protocolViolation(e: Error): void {
     const message = e instanceof ProtocolError ? e.message : `internal error: ${e.message}`;
-    this.ctx.audit.tryAppend({ ...this.base(), event: 'protocol.error', message });
+    this.audit.tryAppend({ event: 'protocol.error', message });
     this.toClient.push(errorResponse({ severity: 'FATAL', code: e instanceof ProtocolError ? e.sqlState : 'XX000', message: `agentgate: ${message}` }));
     this.flush();
     this.close(`protocol violation: ${message}`);
@@ -628,7 +629,7 @@ export class PgSession {
 
   private upstreamLost(): void {
     if (this.closed) return;
-    this.ctx.audit.tryAppend({ ...this.base(), event: 'protocol.error', message: 'upstream connection lost' });
+    this.audit.tryAppend({ event: 'protocol.error', message: 'upstream connection lost' });
     this.toClient.push(errorResponse({ severity: 'FATAL', code: '08006', message: 'agentgate: the connection to the database was lost' }));
     this.flush();
     this.close('upstream connection lost');
@@ -642,7 +643,7 @@ export class PgSession {
       if (p.kind === 'query') for (let i = p.idx; i < p.runs.length; i++) this.complete(p.runs[i]!, { tag: 'ABORTED' }, { message: `connection closed before completion (${reason})` });
     }
     this.queue.length = 0;
-    this.ctx.audit.tryAppend({ ...this.base(), event: 'connection.close', message: reason });
+    this.audit.tryAppend({ event: 'connection.close', message: reason });
     this.client.end();
     this.upstream.end();
     setTimeout(() => {
