@@ -71,6 +71,12 @@ describe('Postgres guard proxy (real PostgreSQL)', function () {
       expect((await c.query('SELECT count(*)::int AS n FROM orders')).rows[0].n).to.equal(4);
     });
 
+    it('masks sensitive values in error messages from the database', async () => {
+      const e = await pgError(c.query("SELECT 'ada@example.com'::int"));
+      expect(e.code).to.equal('22P02');
+      expect(e.message).to.contain('[redacted:email]').and.not.contain('ada@example.com');
+    });
+
     it('literals never fool it', async () => {
       expect((await c.query("SELECT 'DROP TABLE orders' AS s")).rows[0].s).to.equal('DROP TABLE orders');
     });
