@@ -1,5 +1,5 @@
 /** Kubernetes client plumbing shared by the operator and the proxy's cluster mode. */
-import { ApiException, KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { ApiException, KubeConfig, OpenidApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 
 export const GROUP = 'agentgate.dev';
 export const VERSION = 'v1alpha1';
@@ -35,3 +35,12 @@ export function messageOf(e: unknown): string {
 }
 
 export const policyConfigMapName = (policy: string): string => `agentgate-policy-${policy}`;
+
+/** Fetches the cluster's service-account issuer keys (GET /openid/v1/jwks) with the kubeconfig's credentials. */
+export function serviceAccountJwks(kc: KubeConfig): () => Promise<{ keys: Record<string, unknown>[] }> {
+  const api = kc.makeApiClient(OpenidApi);
+  return async () => {
+    const body: unknown = await api.getServiceAccountIssuerOpenIDKeyset();
+    return (typeof body === 'string' ? JSON.parse(body) : body) as { keys: Record<string, unknown>[] };
+  };
+}

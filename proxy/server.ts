@@ -9,7 +9,7 @@ import net from 'node:net';
 import { join } from 'node:path';
 import { serialize } from 'pg-protocol';
 import { AuditLog } from './audit/audit-log.js';
-import { IdentityError, TokenVerifier, type Principal } from './identity/verify.js';
+import { IdentityError, principalRecord, TokenVerifier, type Principal, type TokenVerifierOptions } from './identity/verify.js';
 import { compilePolicy, type PolicyRuntime } from './policy/runtime.js';
 import type { AgentAccessPolicy, TargetSpec } from './policy/types.js';
 import { ByteQueue, checkStartupParams, readPassword, readStartup } from './postgres/handshake.js';
@@ -36,6 +36,10 @@ export interface GuardProxyOptions {
   /** Called for operational log lines (not audit records). */
   log?: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
   catalogRefreshMs?: number;
+  /** Fetches the cluster's service-account JWKS, for `kubernetes: true` issuers. */
+  kubernetesJwks?: TokenVerifierOptions['kubernetesJwks'];
+  /** The pod this proxy serves (sidecar): Kubernetes tokens must be bound to it. */
+  pod?: { name: string; namespace: string };
 }
 
 interface TargetRuntime {
@@ -68,7 +72,7 @@ export class GuardProxy {
     private readonly parser: SqlParser,
   ) {
     this.runtimeValue = compilePolicy(opts.policy, maskingKey(opts.env ?? process.env));
-    this.verifier = new TokenVerifier(opts.policy.spec.identity, { ...(opts.resolvePath ? { resolvePath: opts.resolvePath } : {}), ...(opts.now ? { now: () => Math.floor(opts.now!() / 1000) } : {}) });
+    this.verifier = this.makeVerifier(opts.policy);
     this.audit = new AuditLog({ ...(opts.auditFile ? { file: opts.auditFile } : {}), stdout: opts.auditStdout ?? false });
     if (!this.audit.healthy) throw new Error(`cannot open the audit log: ${this.audit.error!.message}`);
   }
@@ -91,7 +95,7 @@ export class GuardProxy {
 
   /** Replaces the policy in force; running sessions apply it from their next statement. */
   updatePolicy(policy: AgentAccessPolicy): void {
-    const verifier = new TokenVerifier(policy.spec.identity, this.opts.resolvePath ? { resolvePath: this.opts.resolvePath } : {});
+    const verifier = this.makeVerifier(policy);
     const listeners = (p: AgentAccessPolicy): string => JSON.stringify(p.spec.targets.map((t) => [t.name, t.listen, t.upstream, t.credentials, t.tls]));
     if (listeners(policy) !== listeners(this.runtimeValue.policy)) {
       this.log('warn', 'targets changed: listeners and upstreams apply after a restart; rules, masking and identity apply now');
@@ -100,6 +104,16 @@ export class GuardProxy {
     this.verifier = verifier;
     this.audit.tryAppend({ event: 'policy.updated', policy: this.runtimeValue.ref });
     this.log('info', 'policy updated', { ...this.runtimeValue.ref });
+  }
+
+  private makeVerifier(policy: AgentAccessPolicy): TokenVerifier {
+    const o = this.opts;
+    return new TokenVerifier(policy.spec.identity, {
+      ...(o.resolvePath ? { resolvePath: o.resolvePath } : {}),
+      ...(o.now ? { now: () => Math.floor(o.now!() / 1000) } : {}),
+      ...(o.kubernetesJwks ? { kubernetesJwks: o.kubernetesJwks } : {}),
+      binding: { ...(policy.metadata.namespace ? { namespace: policy.metadata.namespace } : {}), ...(policy.spec.subjects ? { subjects: policy.spec.subjects } : {}), ...(o.pod ? { pod: o.pod } : {}) },
+    });
   }
 
   addresses(): { target: string; host: string; port: number }[] {
@@ -197,7 +211,7 @@ export class GuardProxy {
       const sessionId = randomUUID();
       const rec = this.audit.tryAppend({
         event: 'connection.open', session: sessionId, connection: connectionId, target: t.spec.name, client,
-        principal: { iss: principal.iss, sub: principal.sub, ...(principal.jti ? { jti: principal.jti } : {}) },
+        principal: principalRecord(principal),
         policy: this.runtimeValue.ref, detail: { tokenExpires: new Date(principal.exp * 1000).toISOString(), upstreamTls: upstream.tls },
       });
       if (!rec) {

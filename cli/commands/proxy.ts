@@ -30,8 +30,14 @@ export async function runProxy(o: ProxyCommand): Promise<number> {
     const loaded = loadPolicyFile(o.policyFile!);
     start = { policy: loaded.policy, resolvePath: loaded.resolvePath };
   }
+  // Kubernetes service-account tokens: keys from the API server; in a pod, tokens must be bound to it.
+  const usesKubernetes = start.policy.spec.identity.issuers.some((i) => i.kubernetes);
+  const kube = usesKubernetes ? await import('../../operator/kube.js') : undefined;
+  const pod = process.env.POD_NAME && process.env.POD_NAMESPACE ? { name: process.env.POD_NAME, namespace: process.env.POD_NAMESPACE } : undefined;
   proxy = await GuardProxy.start({
     ...start,
+    ...(kube ? { kubernetesJwks: kube.serviceAccountJwks(kube.loadKubeConfig()) as never } : {}),
+    ...(pod ? { pod } : {}),
     ...(o.auditFile ? { auditFile: o.auditFile } : {}),
     auditStdout: o.auditStdout,
     log: logFn,

@@ -21,7 +21,7 @@ export interface AuditFields {
   event: AuditEvent;
   session?: string;
   connection?: string;
-  principal?: { iss: string; sub: string; jti?: string };
+  principal?: { iss: string; sub: string; jti?: string; kubernetes?: { namespace: string; serviceAccount: string; pod?: string } };
   target?: string;
   client?: string;
   statement?: string;

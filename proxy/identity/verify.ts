@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import * as jose from 'jose';
 import type { IssuerSpec, PolicySpec } from '../policy/types.js';
+import { RemoteJwks } from './remote-jwks.js';
 
 export const ASYMMETRIC_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'];
 
@@ -16,6 +17,13 @@ export interface Principal {
   iat: number;
   exp: number;
   claims: jose.JWTPayload;
+  /** For Kubernetes service-account tokens: who, in which pod. */
+  kubernetes?: { namespace: string; serviceAccount: string; pod?: string };
+}
+
+/** The principal as audit records carry it. */
+export function principalRecord(p: Principal): { iss: string; sub: string; jti?: string; kubernetes?: Principal['kubernetes'] } {
+  return { iss: p.iss, sub: p.sub, ...(p.jti ? { jti: p.jti } : {}), ...(p.kubernetes ? { kubernetes: p.kubernetes } : {}) };
 }
 
 export class IdentityError extends Error {
@@ -25,7 +33,7 @@ export class IdentityError extends Error {
   }
 }
 
-type KeySet = ReturnType<typeof jose.createLocalJWKSet>;
+type KeySet = ReturnType<typeof jose.createLocalJWKSet> | RemoteJwks['getKey'];
 
 export interface TokenVerifierOptions {
   /** Resolves relative jwksFile paths (local mode: relative to the policy file). */
@@ -33,6 +41,10 @@ export interface TokenVerifierOptions {
   /** Injected clock (seconds), for tests. */
   now?: () => number;
   clockToleranceSeconds?: number;
+  /** Fetches the cluster's service-account issuer JWKS (for `kubernetes: true` issuers). */
+  kubernetesJwks?: () => Promise<jose.JSONWebKeySet>;
+  /** Binding for Kubernetes tokens: the policy's namespace and subjects, and the pod the proxy serves. */
+  binding?: { namespace?: string; subjects?: PolicySpec['subjects']; pod?: { name: string; namespace: string } };
 }
 
 export class TokenVerifier {
@@ -60,7 +72,8 @@ export class TokenVerifier {
       return jose.createLocalJWKSet(jwks);
     }
     if (iss.jwksUri) return jose.createRemoteJWKSet(new URL(iss.jwksUri), { cooldownDuration: 30_000 }) as unknown as KeySet;
-    throw new Error(`issuer ${iss.issuer}: the cluster's own issuer needs the operator (kubernetes: true is not available in local mode)`);
+    if (!this.opts.kubernetesJwks) throw new Error(`issuer ${iss.issuer}: kubernetes: true needs access to a cluster (run with a kubeconfig or in a pod)`);
+    return new RemoteJwks(this.opts.kubernetesJwks).getKey;
   }
 
   async verify(token: string): Promise<Principal> {
@@ -95,6 +108,7 @@ export class TokenVerifier {
     if (lifetime > this.identity.maxTokenLifetimeSeconds) {
       throw new IdentityError(`token lifetime ${lifetime}s exceeds the policy's maximum of ${this.identity.maxTokenLifetimeSeconds}s`);
     }
+    const kubernetes = issuer.kubernetes ? this.bindKubernetes(payload) : undefined;
     return {
       iss: payload.iss!,
       sub: payload.sub!,
@@ -102,7 +116,31 @@ export class TokenVerifier {
       iat: payload.iat!,
       exp: payload.exp!,
       claims: payload,
+      ...(kubernetes ? { kubernetes } : {}),
     };
+  }
+
+  /**
+   * A service-account token must belong to a service account the policy's subjects list (or, without
+   * such a list, one in the policy's namespace) and, when the proxy knows its pod, to that very pod.
+   */
+  private bindKubernetes(payload: jose.JWTPayload): NonNullable<Principal['kubernetes']> {
+    const k8s = payload['kubernetes.io'] as { namespace?: string; serviceaccount?: { name?: string }; pod?: { name?: string } } | undefined;
+    const namespace = k8s?.namespace;
+    const sa = k8s?.serviceaccount?.name;
+    if (!namespace || !sa) throw new IdentityError('token is not a Kubernetes service-account token (no kubernetes.io claims)');
+    const b = this.opts.binding ?? {};
+    const listed = b.subjects?.serviceAccounts;
+    const allowed = listed?.length
+      ? listed.some((s) => s.name === sa && (s.namespace ?? b.namespace) === namespace)
+      : namespace === b.namespace;
+    if (!allowed) throw new IdentityError(`service account ${namespace}/${sa} is not a subject of this policy`);
+    const pod = k8s.pod?.name;
+    if (b.pod) {
+      if (!pod) throw new IdentityError('token is not bound to a pod; use the projected token mounted into the agent pod');
+      if (pod !== b.pod.name || namespace !== b.pod.namespace) throw new IdentityError(`token belongs to pod ${namespace}/${pod}, not to this pod (${b.pod.namespace}/${b.pod.name})`);
+    }
+    return { namespace, serviceAccount: sa, ...(pod ? { pod } : {}) };
   }
 }
 

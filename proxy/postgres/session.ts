@@ -11,7 +11,7 @@ import type { Socket } from 'node:net';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { AppendedRecord, ScopedAudit } from '../audit/audit-log.js';
 import type { AuditFields } from '../audit/record.js';
-import type { Principal } from '../identity/verify.js';
+import { principalRecord, type Principal } from '../identity/verify.js';
 import type { Decision } from '../policy/decide.js';
 import type { PolicyRuntime } from '../policy/runtime.js';
 import type { TargetSpec } from '../policy/types.js';
@@ -578,7 +578,7 @@ export class PgSession {
     return {
       session: this.ctx.sessionId,
       connection: this.ctx.connectionId,
-      principal: { iss: p.iss, sub: p.sub, ...(p.jti ? { jti: p.jti } : {}) },
+      principal: principalRecord(p),
       target: this.ctx.target.name,
     };
   }
