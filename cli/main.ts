@@ -1,4 +1,5 @@
 /** `agentgate` command line: proxy, token, sql, audit, policy, demo. */
+import { readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 // Commands are loaded on demand: the proxy does not carry the operator's dependencies, and vice versa.
 const runAuditVerify = async (f: string) => (await import('./commands/audit.js')).runAuditVerify(f);
@@ -7,6 +8,7 @@ const runOperator = async (o: import('./commands/operator.js').OperatorCommand) 
 const runPolicyValidate = async (f: string) => (await import('./commands/policy.js')).runPolicyValidate(f);
 const runProxy = async (o: import('./commands/proxy.js').ProxyCommand) => (await import('./commands/proxy.js')).runProxy(o);
 const runSqlExplain = async (q: string) => (await import('./commands/sql.js')).runSqlExplain(q);
+const runTokenExchange = async (o: import('./commands/token-exchange.js').TokenExchangeCommand) => (await import('./commands/token-exchange.js')).runTokenExchange(o);
 const runTokenIssue = async (o: Parameters<typeof import('./commands/token.js').runTokenIssue>[0]) => (await import('./commands/token.js')).runTokenIssue(o);
 
 const USAGE = `usage: agentgate <command>
@@ -16,6 +18,8 @@ const USAGE = `usage: agentgate <command>
                           mode; in a cluster, the policy's compiled ConfigMap, followed live)
   token issue --dir DIR --issuer URL --subject SUB [--audience AUD] [--ttl SECONDS]
                           mint a short-lived dev token (creates DIR/dev-jwks.json)
+  token exchange --url OPERATOR_URL --subject-token(-file) T --actor-token-file F [--ca FILE] [--resource NS/POLICY]
+                          exchange a person's token + the agent's token for a run token (RFC 8693)
   sql explain "<sql>"     print the classification of a query as JSON
   audit verify FILE       check the audit log's hash chain
   policy validate FILE    validate an AgentAccessPolicy file
@@ -39,7 +43,14 @@ async function main(argv: string[]): Promise<number> {
       });
     }
     case 'token': {
-      if (sub !== 'issue') throw new UsageError('token: expected "issue"');
+      if (sub === 'exchange') {
+        const { values } = args({ url: { type: 'string' }, 'subject-token': { type: 'string' }, 'subject-token-file': { type: 'string' }, 'actor-token-file': { type: 'string' }, ca: { type: 'string' }, resource: { type: 'string' } }, rest);
+        const subject = values['subject-token'] ? String(values['subject-token']) : values['subject-token-file'] ? readFileSync(String(values['subject-token-file']), 'utf8').trim() : undefined;
+        const actorFile = String(values['actor-token-file'] ?? process.env.AGENTGATE_TOKEN_FILE ?? '');
+        if (!values.url || !subject || !actorFile) throw new UsageError('token exchange needs --url, --subject-token(-file) and --actor-token-file (or AGENTGATE_TOKEN_FILE)');
+        return runTokenExchange({ url: String(values.url), subjectToken: subject, actorToken: readFileSync(actorFile, 'utf8').trim(), ...(values.ca ? { caFile: String(values.ca) } : {}), ...(values.resource ? { resource: String(values.resource) } : {}) });
+      }
+      if (sub !== 'issue') throw new UsageError('token: expected "issue" or "exchange"');
       const { values } = args({ dir: { type: 'string' }, issuer: { type: 'string' }, subject: { type: 'string' }, audience: { type: 'string' }, ttl: { type: 'string' } }, rest);
       if (!values.dir || !values.issuer || !values.subject) throw new UsageError('token issue needs --dir, --issuer and --subject');
       return runTokenIssue({ dir: String(values.dir), issuer: String(values.issuer), subject: String(values.subject), audience: String(values.audience ?? 'agentgate'), ttlSeconds: Number(values.ttl ?? 600) });

@@ -1,5 +1,5 @@
 /** Kubernetes client plumbing shared by the operator and the proxy's cluster mode. */
-import { ApiException, KubeConfig, OpenidApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { ApiException, KubeConfig, OpenidApi, PatchStrategy, setHeaderOptions, WellKnownApi } from '@kubernetes/client-node';
 
 export const GROUP = 'agentgate.dev';
 export const VERSION = 'v1alpha1';
@@ -42,5 +42,21 @@ export function serviceAccountJwks(kc: KubeConfig): () => Promise<{ keys: Record
   return async () => {
     const body: unknown = await api.getServiceAccountIssuerOpenIDKeyset();
     return (typeof body === 'string' ? JSON.parse(body) : body) as { keys: Record<string, unknown>[] };
+  };
+}
+
+/** The cluster's service-account issuer (from its OIDC discovery document), fetched once. */
+export function serviceAccountIssuer(kc: KubeConfig): () => Promise<string> {
+  let issuer: Promise<string> | undefined;
+  return () => {
+    issuer ??= kc
+      .makeApiClient(WellKnownApi)
+      .getServiceAccountIssuerOpenIDConfiguration()
+      .then((body: unknown) => ((typeof body === 'string' ? JSON.parse(body) : body) as { issuer: string }).issuer)
+      .catch((e: unknown) => {
+        issuer = undefined;
+        throw e;
+      });
+    return issuer;
   };
 }

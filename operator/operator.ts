@@ -13,6 +13,9 @@ import { PolicyController } from './policy-controller.js';
 import type { InjectorConfig } from './webhook/inject.js';
 import { PkiStore } from './webhook/pki-store.js';
 import { WebhookServer } from './webhook/server.js';
+import { RunTokenKeys } from './identity/run-token-keys.js';
+import { tokenExchangeRouter } from './identity/token-exchange.js';
+import { serviceAccountIssuer, serviceAccountJwks } from './kube.js';
 
 export type Log = (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
 
@@ -41,6 +44,14 @@ export interface WebhookOptions {
   injector: InjectorConfig;
   /** How often to check the serving certificate for renewal (default 12 h). */
   renewCheckMs?: number;
+  /** Serve the run-token exchange (RFC 8693) on the same HTTPS server. */
+  tokenExchange?: {
+    /** The run tokens' issuer: the URL agents and proxies reach this server at (default https://<host>:<port>). */
+    issuerUrl?: string;
+    /** Namespace of the Secret with the signing keys (default: the webhook's). */
+    keysNamespace?: string;
+    overlapMs?: number;
+  };
 }
 
 export class Operator {
@@ -51,6 +62,8 @@ export class Operator {
   private webhookServer?: WebhookServer;
   private pki?: PkiStore;
   private renewTimer?: NodeJS.Timeout;
+  /** Run-token signing keys (when the token exchange is on). */
+  runTokenKeys?: RunTokenKeys;
   webhookAddress?: { host: string; port: number };
   private readonly custom: CustomObjectsApi;
   private readonly core: CoreV1Api;
@@ -104,8 +117,27 @@ export class Operator {
       ...(w.configurationName ? { webhookConfiguration: w.configurationName } : {}),
     });
     const pki = await this.pki.ensure();
-    this.webhookServer = new WebhookServer({ custom: this.custom, injector: w.injector, tls: pki, ...(this.o.log ? { log: this.o.log } : {}) });
+    const routers = [];
+    let issuer: { url?: string } = {};
+    if (w.tokenExchange) {
+      this.runTokenKeys = new RunTokenKeys({ core: this.core, namespace: w.tokenExchange.keysNamespace ?? w.namespace, ...(w.tokenExchange.overlapMs ? { overlapMs: w.tokenExchange.overlapMs } : {}) });
+      await this.runTokenKeys.load();
+      issuer = { ...(w.tokenExchange.issuerUrl ? { url: w.tokenExchange.issuerUrl } : {}) };
+      routers.push(tokenExchangeRouter({
+        // The issuer URL depends on the port, known after listen: resolved lazily.
+        get issuerUrl() {
+          return issuer.url!;
+        },
+        keys: this.runTokenKeys,
+        custom: this.custom,
+        clusterIssuer: serviceAccountIssuer(this.o.kc),
+        clusterJwks: serviceAccountJwks(this.o.kc) as never,
+        ...(this.o.log ? { log: this.o.log } : {}),
+      }));
+    }
+    this.webhookServer = new WebhookServer({ custom: this.custom, injector: w.injector, tls: pki, routers, ...(this.o.log ? { log: this.o.log } : {}) });
     this.webhookAddress = await this.webhookServer.listen(w.host, w.port);
+    issuer.url ??= `https://${this.webhookAddress.host}:${this.webhookAddress.port}`;
     await this.pki.injectCaBundle(pki.caCert);
     this.renewTimer = setInterval(() => void this.renewWebhookCertificate(), w.renewCheckMs ?? 12 * 3600_000);
     this.renewTimer.unref();

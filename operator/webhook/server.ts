@@ -3,7 +3,7 @@
  * mutation as "change a copy, diff to JSON Patch". Serving certificates can be swapped live.
  */
 import type { CustomObjectsApi, V1Pod } from '@kubernetes/client-node';
-import express, { type Request, type Response } from 'express';
+import express, { type Request, type Response, type Router } from 'express';
 import fastJsonPatch from 'fast-json-patch';
 import https from 'node:https';
 import type { AgentAccessPolicy } from '../../proxy/policy/types.js';
@@ -29,6 +29,8 @@ export interface WebhookServerOptions {
   custom: CustomObjectsApi;
   injector: InjectorConfig;
   tls: { cert: string; key: string };
+  /** More endpoints on the same HTTPS server (the token exchange). */
+  routers?: Router[];
   log?: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
 }
 
@@ -39,9 +41,9 @@ export class WebhookServer {
 
   app(): express.Express {
     const app = express();
-    app.use(express.json({ limit: '2mb' }));
+    for (const r of this.o.routers ?? []) app.use(r);
     app.get('/healthz', (_req, res) => void res.type('text/plain').send('ok'));
-    app.post('/mutate-pods', (req, res) => void this.mutatePods(req, res));
+    app.post('/mutate-pods', express.json({ limit: '2mb' }), (req, res) => void this.mutatePods(req, res));
     return app;
   }
 

@@ -21,7 +21,15 @@ export interface AuditFields {
   event: AuditEvent;
   session?: string;
   connection?: string;
-  principal?: { iss: string; sub: string; jti?: string; kubernetes?: { namespace: string; serviceAccount: string; pod?: string } };
+  principal?: {
+    iss: string;
+    sub: string;
+    jti?: string;
+    kubernetes?: { namespace: string; serviceAccount: string; pod?: string };
+    /** Who triggered the run (run tokens); absent when the agent acted on its own. */
+    triggeredBy?: { iss: string; sub: string };
+    runId?: string;
+  };
   target?: string;
   client?: string;
   statement?: string;

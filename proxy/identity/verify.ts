@@ -3,10 +3,9 @@
  * against the issuer's JWKS, iss, aud, exp/nbf, a lifetime cap, and only asymmetric algorithms.
  * Every failure is an IdentityError naming the reason; the listener turns it into SQLSTATE 28P01.
  */
-import { readFileSync } from 'node:fs';
 import * as jose from 'jose';
 import type { IssuerSpec, PolicySpec } from '../policy/types.js';
-import { RemoteJwks } from './remote-jwks.js';
+import { keySetFor, type KeyResolver } from './key-sets.js';
 
 export const ASYMMETRIC_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'];
 
@@ -19,11 +18,25 @@ export interface Principal {
   claims: jose.JWTPayload;
   /** For Kubernetes service-account tokens: who, in which pod. */
   kubernetes?: { namespace: string; serviceAccount: string; pod?: string };
+  /** For run tokens: the person or system that triggered the run. `sub` is then the agent (the actor). */
+  triggeredBy?: { iss: string; sub: string };
+  runId?: string;
+}
+
+/** Claims of a run token minted by the operator's token exchange (RFC 8693 `act`). */
+export interface RunTokenClaims {
+  run_id: string;
+  act: { sub: string; iss?: string; kubernetes?: { namespace: string; serviceAccount: string; pod?: string } };
+  triggered_by_iss: string;
+  policy?: string;
 }
 
 /** The principal as audit records carry it. */
-export function principalRecord(p: Principal): { iss: string; sub: string; jti?: string; kubernetes?: Principal['kubernetes'] } {
-  return { iss: p.iss, sub: p.sub, ...(p.jti ? { jti: p.jti } : {}), ...(p.kubernetes ? { kubernetes: p.kubernetes } : {}) };
+export function principalRecord(p: Principal): { iss: string; sub: string; jti?: string; kubernetes?: Principal['kubernetes']; triggeredBy?: Principal['triggeredBy']; runId?: string } {
+  return {
+    iss: p.iss, sub: p.sub, ...(p.jti ? { jti: p.jti } : {}), ...(p.kubernetes ? { kubernetes: p.kubernetes } : {}),
+    ...(p.triggeredBy ? { triggeredBy: p.triggeredBy } : {}), ...(p.runId ? { runId: p.runId } : {}),
+  };
 }
 
 export class IdentityError extends Error {
@@ -33,7 +46,7 @@ export class IdentityError extends Error {
   }
 }
 
-type KeySet = ReturnType<typeof jose.createLocalJWKSet> | RemoteJwks['getKey'];
+type KeySet = KeyResolver;
 
 export interface TokenVerifierOptions {
   /** Resolves relative jwksFile paths (local mode: relative to the policy file). */
@@ -61,19 +74,7 @@ export class TokenVerifier {
   }
 
   private keySetFor(iss: IssuerSpec): KeySet {
-    if (iss.jwksFile) {
-      const file = this.opts.resolvePath ? this.opts.resolvePath(iss.jwksFile) : iss.jwksFile;
-      let jwks: jose.JSONWebKeySet;
-      try {
-        jwks = JSON.parse(readFileSync(file, 'utf8')) as jose.JSONWebKeySet;
-      } catch (e) {
-        throw new Error(`issuer ${iss.issuer}: cannot read jwksFile ${file}: ${(e as Error).message}`);
-      }
-      return jose.createLocalJWKSet(jwks);
-    }
-    if (iss.jwksUri) return jose.createRemoteJWKSet(new URL(iss.jwksUri), { cooldownDuration: 30_000 }) as unknown as KeySet;
-    if (!this.opts.kubernetesJwks) throw new Error(`issuer ${iss.issuer}: kubernetes: true needs access to a cluster (run with a kubeconfig or in a pod)`);
-    return new RemoteJwks(this.opts.kubernetesJwks).getKey;
+    return keySetFor(iss, { ...(this.opts.resolvePath ? { resolvePath: this.opts.resolvePath } : {}), ...(this.opts.kubernetesJwks ? { kubernetesJwks: this.opts.kubernetesJwks } : {}) });
   }
 
   async verify(token: string): Promise<Principal> {
@@ -108,6 +109,17 @@ export class TokenVerifier {
     if (lifetime > this.identity.maxTokenLifetimeSeconds) {
       throw new IdentityError(`token lifetime ${lifetime}s exceeds the policy's maximum of ${this.identity.maxTokenLifetimeSeconds}s`);
     }
+    const base = { iss: payload.iss!, ...(payload.jti ? { jti: payload.jti } : {}), iat: payload.iat!, exp: payload.exp!, claims: payload };
+    const run = payload as jose.JWTPayload & Partial<RunTokenClaims>;
+    if (run.run_id && run.act?.sub) {
+      // A run token: the agent is the actor; the subject is the person (or system) who triggered the run.
+      const k = run.act.kubernetes;
+      const kubernetes = k ? this.bind(k.namespace, k.serviceAccount, k.pod) : undefined;
+      return { ...base, sub: run.act.sub, triggeredBy: { iss: run.triggered_by_iss ?? '', sub: payload.sub! }, runId: run.run_id, ...(kubernetes ? { kubernetes } : {}) };
+    }
+    if (this.identity.requireTriggeredBy) {
+      throw new IdentityError('this policy requires a run token that names who triggered the run (exchange your token at the operator\'s /token endpoint)');
+    }
     const kubernetes = issuer.kubernetes ? this.bindKubernetes(payload) : undefined;
     return {
       iss: payload.iss!,
@@ -125,17 +137,18 @@ export class TokenVerifier {
    * such a list, one in the policy's namespace) and, when the proxy knows its pod, to that very pod.
    */
   private bindKubernetes(payload: jose.JWTPayload): NonNullable<Principal['kubernetes']> {
-    const k8s = payload['kubernetes.io'] as { namespace?: string; serviceaccount?: { name?: string }; pod?: { name?: string } } | undefined;
-    const namespace = k8s?.namespace;
-    const sa = k8s?.serviceaccount?.name;
-    if (!namespace || !sa) throw new IdentityError('token is not a Kubernetes service-account token (no kubernetes.io claims)');
+    const k8s = kubernetesClaims(payload);
+    if (!k8s) throw new IdentityError('token is not a Kubernetes service-account token (no kubernetes.io claims)');
+    return this.bind(k8s.namespace, k8s.serviceAccount, k8s.pod);
+  }
+
+  private bind(namespace: string, sa: string, pod: string | undefined): NonNullable<Principal['kubernetes']> {
     const b = this.opts.binding ?? {};
     const listed = b.subjects?.serviceAccounts;
     const allowed = listed?.length
       ? listed.some((s) => s.name === sa && (s.namespace ?? b.namespace) === namespace)
       : namespace === b.namespace;
     if (!allowed) throw new IdentityError(`service account ${namespace}/${sa} is not a subject of this policy`);
-    const pod = k8s.pod?.name;
     if (b.pod) {
       if (!pod) throw new IdentityError('token is not bound to a pod; use the projected token mounted into the agent pod');
       if (pod !== b.pod.name || namespace !== b.pod.namespace) throw new IdentityError(`token belongs to pod ${namespace}/${pod}, not to this pod (${b.pod.namespace}/${b.pod.name})`);
@@ -159,4 +172,11 @@ function describeJoseError(e: unknown): string {
   if (e instanceof jose.errors.JWTInvalid) return `token is invalid: ${e.message}`;
   if (e instanceof jose.errors.JOSEError) return `token rejected: ${e.message}`;
   return `token could not be verified: ${(e as Error).message}`;
+}
+
+/** The `kubernetes.io` claims of a service-account token. */
+export function kubernetesClaims(payload: jose.JWTPayload): { namespace: string; serviceAccount: string; pod?: string } | undefined {
+  const k8s = payload['kubernetes.io'] as { namespace?: string; serviceaccount?: { name?: string }; pod?: { name?: string } } | undefined;
+  if (!k8s?.namespace || !k8s.serviceaccount?.name) return undefined;
+  return { namespace: k8s.namespace, serviceAccount: k8s.serviceaccount.name, ...(k8s.pod?.name ? { pod: k8s.pod.name } : {}) };
 }

@@ -15,6 +15,14 @@ export interface IssuerSpec {
   jwksFile?: string;
   jwksUri?: string;
   kubernetes?: boolean;
+  caFile?: string;
+}
+
+export interface TriggerIssuerSpec {
+  issuer: string;
+  audiences: string[];
+  jwksFile?: string;
+  jwksUri?: string;
 }
 
 export interface TargetSpec {
@@ -54,7 +62,7 @@ export interface MaskingSpec {
 export interface PolicySpec {
   mode: 'Enforce' | 'Audit';
   subjects?: { serviceAccounts?: { name: string; namespace?: string }[]; podSelector?: { matchLabels?: Record<string, string> } };
-  identity: { issuers: IssuerSpec[]; maxTokenLifetimeSeconds: number };
+  identity: { issuers: IssuerSpec[]; maxTokenLifetimeSeconds: number; requireTriggeredBy?: boolean; triggerIssuers?: TriggerIssuerSpec[] };
   targets: TargetSpec[];
   rules?: RuleSpec[];
   defaultAction: Action;

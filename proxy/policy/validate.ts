@@ -111,6 +111,12 @@ export function semanticErrors(p: AgentAccessPolicy): PolicyError[] {
     const n = [iss.jwksFile !== undefined, iss.jwksUri !== undefined, iss.kubernetes === true].filter(Boolean).length;
     if (n !== 1) errors.push({ path: `spec.identity.issuers[${i}]`, message: 'set exactly one of jwksFile, jwksUri or kubernetes' });
   });
+  (spec.identity.triggerIssuers ?? []).forEach((iss, i) => {
+    if ((iss.jwksFile === undefined) === (iss.jwksUri === undefined)) errors.push({ path: `spec.identity.triggerIssuers[${i}]`, message: 'set exactly one of jwksFile or jwksUri' });
+  });
+  if (spec.identity.requireTriggeredBy && !spec.identity.triggerIssuers?.length) {
+    errors.push({ path: 'spec.identity.triggerIssuers', message: 'required when requireTriggeredBy is true' });
+  }
   const names = new Set<string>();
   const listens = new Set<string>();
   spec.targets.forEach((t, i) => {

@@ -1,6 +1,6 @@
 import { formats } from "@kubernetes-models/validate";
-export const validate = validate34;
-const schema18 = {
+export const validate = validate36;
+const schema20 = {
   "type": "object",
   "properties": {
     "apiVersion": {
@@ -13,7 +13,7 @@ const schema18 = {
       "$ref": "a6f0oUEaFqHmymdwnqPORTNOTU7GczWAkwGD0uYU"
     },
     "spec": {
-      "$ref": "SQsE72tIWIJWIfapwYeyWWEKSMuszXZLd3EAIbx6E"
+      "$ref": "sgBksaBycOaI8WWg7fv1CXBl9Jm7ACV2amLkA5qZCU"
     },
     "status": {
       "$ref": "EdYbYdMFzd8y6UbaXAiUZ06fexIFb8Yj9SFItPh0"
@@ -22,11 +22,11 @@ const schema18 = {
   "required": ["spec", "apiVersion", "kind"],
   "$id": "agentgate.dev.v1alpha1.AgentAccessPolicy"
 };
-const schema19 = {
+const schema21 = {
   "type": "string",
   "enum": ["agentgate.dev/v1alpha1"]
 };
-function validate35(data, {
+function validate37(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -56,7 +56,7 @@ function validate35(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema19.enum
+        allowedValues: schema21.enum
       }
     };
     if (vErrors === null) {
@@ -66,14 +66,14 @@ function validate35(data, {
     }
     errors++;
   }
-  validate35.errors = vErrors;
+  validate37.errors = vErrors;
   return errors === 0;
 }
-const schema20 = {
+const schema22 = {
   "type": "string",
   "enum": ["AgentAccessPolicy"]
 };
-function validate37(data, {
+function validate39(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -103,7 +103,7 @@ function validate37(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema20.enum
+        allowedValues: schema22.enum
       }
     };
     if (vErrors === null) {
@@ -113,15 +113,15 @@ function validate37(data, {
     }
     errors++;
   }
-  validate37.errors = vErrors;
+  validate39.errors = vErrors;
   return errors === 0;
 }
-const schema21 = {
+const schema23 = {
   "nullableRef": "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta#"
 };
-const schema22 = {};
-import { validate as validate40 } from "@kubernetes-models/apimachinery/_schemas/IoK8sApimachineryPkgApisMetaV1ObjectMeta";
-function validate39(data, {
+const schema24 = {};
+import { validate as validate42 } from "@kubernetes-models/apimachinery/_schemas/IoK8sApimachineryPkgApisMetaV1ObjectMeta";
+function validate41(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -130,20 +130,20 @@ function validate39(data, {
   let vErrors = null;
   let errors = 0;
   if (data !== null) {
-    if (!validate40(data, {
+    if (!validate42(data, {
       instancePath,
       parentData,
       parentDataProperty,
       rootData
     })) {
-      vErrors = vErrors === null ? validate40.errors : vErrors.concat(validate40.errors);
+      vErrors = vErrors === null ? validate42.errors : vErrors.concat(validate42.errors);
       errors = vErrors.length;
     }
   }
-  validate39.errors = vErrors;
+  validate41.errors = vErrors;
   return errors === 0;
 }
-const schema23 = {
+const schema25 = {
   "type": "object",
   "required": ["identity", "targets"],
   "properties": {
@@ -154,7 +154,7 @@ const schema23 = {
       "$ref": "tiYa5e09E4vbKI36OgqUmBwoM8GWOO4iFZ5X3EIH4o"
     },
     "identity": {
-      "$ref": "QmDEuliLsqmPnemS6bawDItOfUS0d0ff9L8mYlToQU"
+      "$ref": "69KnbcET72uDFyI2W2iIdZmIu7KJ3Kj5E5RlLWviU"
     },
     "targets": {
       "$ref": "dkdbBr6Le68fSuvvNCtRKZDOfoTKb70y2432iBqD8"
@@ -173,13 +173,13 @@ const schema23 = {
     }
   }
 };
-const schema24 = {
+const schema26 = {
   "type": "string",
   "enum": ["Enforce", "Audit"],
   "default": "Enforce",
   "nullable": true
 };
-function validate44(data, {
+function validate46(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -209,7 +209,7 @@ function validate44(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema24.enum
+        allowedValues: schema26.enum
       }
     };
     if (vErrors === null) {
@@ -219,10 +219,10 @@ function validate44(data, {
     }
     errors++;
   }
-  validate44.errors = vErrors;
+  validate46.errors = vErrors;
   return errors === 0;
 }
-const schema25 = {
+const schema27 = {
   "type": "object",
   "properties": {
     "serviceAccounts": {
@@ -234,7 +234,7 @@ const schema25 = {
   },
   "nullable": true
 };
-const schema26 = {
+const schema28 = {
   "type": "array",
   "maxItems": 64,
   "items": {
@@ -242,7 +242,7 @@ const schema26 = {
   },
   "nullable": true
 };
-const schema27 = {
+const schema29 = {
   "type": "object",
   "required": ["name"],
   "properties": {
@@ -254,13 +254,13 @@ const schema27 = {
     }
   }
 };
-const schema6 = {
+const schema9 = {
   "type": "string",
   "minLength": 1,
   "maxLength": 253
 };
 import func2 from "@kubernetes-models/validate/runtime/ucs2length";
-function validate21(data, {
+function validate24(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -317,15 +317,15 @@ function validate21(data, {
     }
     errors++;
   }
-  validate21.errors = vErrors;
+  validate24.errors = vErrors;
   return errors === 0;
 }
-const schema28 = {
+const schema30 = {
   "type": "string",
   "maxLength": 63,
   "nullable": true
 };
-function validate50(data, {
+function validate52(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -367,10 +367,10 @@ function validate50(data, {
       errors++;
     }
   }
-  validate50.errors = vErrors;
+  validate52.errors = vErrors;
   return errors === 0;
 }
-function validate48(data, {
+function validate50(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -396,24 +396,24 @@ function validate48(data, {
       errors++;
     }
     if (data.name !== undefined) {
-      if (!validate21(data.name, {
+      if (!validate24(data.name, {
         instancePath: instancePath + "/name",
         parentData: data,
         parentDataProperty: "name",
         rootData
       })) {
-        vErrors = vErrors === null ? validate21.errors : vErrors.concat(validate21.errors);
+        vErrors = vErrors === null ? validate24.errors : vErrors.concat(validate24.errors);
         errors = vErrors.length;
       }
     }
     if (data.namespace !== undefined) {
-      if (!validate50(data.namespace, {
+      if (!validate52(data.namespace, {
         instancePath: instancePath + "/namespace",
         parentData: data,
         parentDataProperty: "namespace",
         rootData
       })) {
-        vErrors = vErrors === null ? validate50.errors : vErrors.concat(validate50.errors);
+        vErrors = vErrors === null ? validate52.errors : vErrors.concat(validate52.errors);
         errors = vErrors.length;
       }
     }
@@ -433,10 +433,10 @@ function validate48(data, {
     }
     errors++;
   }
-  validate48.errors = vErrors;
+  validate50.errors = vErrors;
   return errors === 0;
 }
-function validate47(data, {
+function validate49(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -479,21 +479,21 @@ function validate47(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate48(data[i0], {
+      if (!validate50(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate48.errors : vErrors.concat(validate48.errors);
+        vErrors = vErrors === null ? validate50.errors : vErrors.concat(validate50.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate47.errors = vErrors;
+  validate49.errors = vErrors;
   return errors === 0;
 }
-const schema29 = {
+const schema31 = {
   "type": "object",
   "properties": {
     "matchLabels": {
@@ -502,7 +502,7 @@ const schema29 = {
   },
   "nullable": true
 };
-const schema30 = {
+const schema32 = {
   "type": "object",
   "additionalProperties": {
     "$ref": "jdFtv6DGtroqVatkuk8ipQtGFLMzfSuVek97sB0uauQ"
@@ -510,10 +510,10 @@ const schema30 = {
   "properties": {},
   "nullable": true
 };
-const schema16 = {
+const schema18 = {
   "type": "string"
 };
-function validate32(data, {
+function validate34(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -537,10 +537,10 @@ function validate32(data, {
     }
     errors++;
   }
-  validate32.errors = vErrors;
+  validate34.errors = vErrors;
   return errors === 0;
 }
-function validate55(data, {
+function validate57(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -566,21 +566,21 @@ function validate55(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     for (const key0 in data) {
-      if (!validate32(data[key0], {
+      if (!validate34(data[key0], {
         instancePath: instancePath + "/" + key0.replace(/~/g, "~0").replace(/\//g, "~1"),
         parentData: data,
         parentDataProperty: key0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate32.errors : vErrors.concat(validate32.errors);
+        vErrors = vErrors === null ? validate34.errors : vErrors.concat(validate34.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate55.errors = vErrors;
+  validate57.errors = vErrors;
   return errors === 0;
 }
-function validate54(data, {
+function validate56(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -606,21 +606,21 @@ function validate54(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.matchLabels !== undefined) {
-      if (!validate55(data.matchLabels, {
+      if (!validate57(data.matchLabels, {
         instancePath: instancePath + "/matchLabels",
         parentData: data,
         parentDataProperty: "matchLabels",
         rootData
       })) {
-        vErrors = vErrors === null ? validate55.errors : vErrors.concat(validate55.errors);
+        vErrors = vErrors === null ? validate57.errors : vErrors.concat(validate57.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate54.errors = vErrors;
+  validate56.errors = vErrors;
   return errors === 0;
 }
-function validate46(data, {
+function validate48(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -646,52 +646,58 @@ function validate46(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.serviceAccounts !== undefined) {
-      if (!validate47(data.serviceAccounts, {
+      if (!validate49(data.serviceAccounts, {
         instancePath: instancePath + "/serviceAccounts",
         parentData: data,
         parentDataProperty: "serviceAccounts",
         rootData
       })) {
-        vErrors = vErrors === null ? validate47.errors : vErrors.concat(validate47.errors);
+        vErrors = vErrors === null ? validate49.errors : vErrors.concat(validate49.errors);
         errors = vErrors.length;
       }
     }
     if (data.podSelector !== undefined) {
-      if (!validate54(data.podSelector, {
+      if (!validate56(data.podSelector, {
         instancePath: instancePath + "/podSelector",
         parentData: data,
         parentDataProperty: "podSelector",
         rootData
       })) {
-        vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
+        vErrors = vErrors === null ? validate56.errors : vErrors.concat(validate56.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate46.errors = vErrors;
+  validate48.errors = vErrors;
   return errors === 0;
 }
-const schema31 = {
+const schema33 = {
   "type": "object",
   "required": ["issuers"],
   "properties": {
     "issuers": {
-      "$ref": "ZQLO2ZfN1IF0gdCCVvHNz9nnKy9Rv4zg5CDSrKxQ6vk"
+      "$ref": "CRLg78nGfLd0WMxYwOoPIoD561aEbn9C4W8c5o8ILM"
+    },
+    "requireTriggeredBy": {
+      "$ref": "gEUOOhuZefzFQPAU2P6REZY1YYmpGc0TVbLahK1eos"
+    },
+    "triggerIssuers": {
+      "$ref": "BIotLxSs6KJtUFk8f2NrTEwfwXpifzuOSpeFuPyFZUk"
     },
     "maxTokenLifetimeSeconds": {
       "$ref": "Of2MR5VQthjtmkZ7OrLPcniAcKAw6rqNCEmRzqI"
     }
   }
 };
-const schema32 = {
+const schema34 = {
   "type": "array",
   "minItems": 1,
   "maxItems": 16,
   "items": {
-    "$ref": "zpnPGzCs99qeqjbzBqbaFl01Ro8VVieODLO7vpoRCs"
+    "$ref": "sv8hazQ2fHdkzn0wIAcsBXmVaZoyd8ySzIBAMtgPbXI"
   }
 };
-const schema33 = {
+const schema35 = {
   "type": "object",
   "required": ["issuer", "audiences"],
   "properties": {
@@ -709,15 +715,18 @@ const schema33 = {
     },
     "kubernetes": {
       "$ref": "hsGPmGwy4VrrbOBJwiGgjUKGPtMFeHO5cmtUu5ZUh0"
+    },
+    "caFile": {
+      "$ref": "3PYBgcwxAoweBhEZgHEAroTtValjnRPMte9I9mAROb8"
     }
   }
 };
-const schema34 = {
+const schema6 = {
   "type": "string",
   "minLength": 1,
   "maxLength": 512
 };
-function validate63(data, {
+function validate21(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -774,10 +783,10 @@ function validate63(data, {
     }
     errors++;
   }
-  validate63.errors = vErrors;
+  validate21.errors = vErrors;
   return errors === 0;
 }
-const schema35 = {
+const schema36 = {
   "type": "array",
   "minItems": 1,
   "maxItems": 16,
@@ -785,12 +794,12 @@ const schema35 = {
     "$ref": "PPE7EsdNeFQnJoAtWCQfRkKwXX2VsqrvamZb9BgRsDU"
   }
 };
-const schema11 = {
+const schema7 = {
   "type": "string",
   "minLength": 1,
   "maxLength": 256
 };
-function validate26(data, {
+function validate22(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -847,10 +856,10 @@ function validate26(data, {
     }
     errors++;
   }
-  validate26.errors = vErrors;
+  validate22.errors = vErrors;
   return errors === 0;
 }
-function validate65(data, {
+function validate66(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -893,13 +902,13 @@ function validate65(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate26(data[i0], {
+      if (!validate22(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate26.errors : vErrors.concat(validate26.errors);
+        vErrors = vErrors === null ? validate22.errors : vErrors.concat(validate22.errors);
         errors = vErrors.length;
       }
     }
@@ -919,7 +928,7 @@ function validate65(data, {
     }
     errors++;
   }
-  validate65.errors = vErrors;
+  validate66.errors = vErrors;
   return errors === 0;
 }
 const schema8 = {
@@ -989,7 +998,7 @@ function validate23(data, {
   validate23.errors = vErrors;
   return errors === 0;
 }
-const schema36 = {
+const schema37 = {
   "type": "string",
   "minLength": 1,
   "maxLength": 2048,
@@ -997,7 +1006,7 @@ const schema36 = {
   "nullable": true
 };
 const pattern1 = new RegExp("^https?://", "u");
-function validate69(data, {
+function validate70(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1071,14 +1080,14 @@ function validate69(data, {
       errors++;
     }
   }
-  validate69.errors = vErrors;
+  validate70.errors = vErrors;
   return errors === 0;
 }
-const schema13 = {
+const schema15 = {
   "type": "boolean",
   "nullable": true
 };
-function validate29(data, {
+function validate31(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1102,10 +1111,60 @@ function validate29(data, {
     }
     errors++;
   }
-  validate29.errors = vErrors;
+  validate31.errors = vErrors;
   return errors === 0;
 }
-function validate62(data, {
+const schema11 = {
+  "type": "string",
+  "maxLength": 4096,
+  "nullable": true
+};
+function validate26(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (typeof data !== "string" && data !== null) {
+    const err0 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "string"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err0];
+    } else {
+      vErrors.push(err0);
+    }
+    errors++;
+  }
+  if (typeof data === "string") {
+    if (func2(data) > 4096) {
+      const err1 = {
+        instancePath,
+        schemaPath: "#/maxLength",
+        keyword: "maxLength",
+        params: {
+          limit: 4096
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err1];
+      } else {
+        vErrors.push(err1);
+      }
+      errors++;
+    }
+  }
+  validate26.errors = vErrors;
+  return errors === 0;
+}
+function validate64(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1147,24 +1206,24 @@ function validate62(data, {
       errors++;
     }
     if (data.issuer !== undefined) {
-      if (!validate63(data.issuer, {
+      if (!validate21(data.issuer, {
         instancePath: instancePath + "/issuer",
         parentData: data,
         parentDataProperty: "issuer",
         rootData
       })) {
-        vErrors = vErrors === null ? validate63.errors : vErrors.concat(validate63.errors);
+        vErrors = vErrors === null ? validate21.errors : vErrors.concat(validate21.errors);
         errors = vErrors.length;
       }
     }
     if (data.audiences !== undefined) {
-      if (!validate65(data.audiences, {
+      if (!validate66(data.audiences, {
         instancePath: instancePath + "/audiences",
         parentData: data,
         parentDataProperty: "audiences",
         rootData
       })) {
-        vErrors = vErrors === null ? validate65.errors : vErrors.concat(validate65.errors);
+        vErrors = vErrors === null ? validate66.errors : vErrors.concat(validate66.errors);
         errors = vErrors.length;
       }
     }
@@ -1180,24 +1239,35 @@ function validate62(data, {
       }
     }
     if (data.jwksUri !== undefined) {
-      if (!validate69(data.jwksUri, {
+      if (!validate70(data.jwksUri, {
         instancePath: instancePath + "/jwksUri",
         parentData: data,
         parentDataProperty: "jwksUri",
         rootData
       })) {
-        vErrors = vErrors === null ? validate69.errors : vErrors.concat(validate69.errors);
+        vErrors = vErrors === null ? validate70.errors : vErrors.concat(validate70.errors);
         errors = vErrors.length;
       }
     }
     if (data.kubernetes !== undefined) {
-      if (!validate29(data.kubernetes, {
+      if (!validate31(data.kubernetes, {
         instancePath: instancePath + "/kubernetes",
         parentData: data,
         parentDataProperty: "kubernetes",
         rootData
       })) {
-        vErrors = vErrors === null ? validate29.errors : vErrors.concat(validate29.errors);
+        vErrors = vErrors === null ? validate31.errors : vErrors.concat(validate31.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.caFile !== undefined) {
+      if (!validate26(data.caFile, {
+        instancePath: instancePath + "/caFile",
+        parentData: data,
+        parentDataProperty: "caFile",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate26.errors : vErrors.concat(validate26.errors);
         errors = vErrors.length;
       }
     }
@@ -1217,10 +1287,10 @@ function validate62(data, {
     }
     errors++;
   }
-  validate62.errors = vErrors;
+  validate64.errors = vErrors;
   return errors === 0;
 }
-function validate61(data, {
+function validate63(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1263,13 +1333,13 @@ function validate61(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate62(data[i0], {
+      if (!validate64(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
+        vErrors = vErrors === null ? validate64.errors : vErrors.concat(validate64.errors);
         errors = vErrors.length;
       }
     }
@@ -1289,17 +1359,366 @@ function validate61(data, {
     }
     errors++;
   }
-  validate61.errors = vErrors;
+  validate63.errors = vErrors;
   return errors === 0;
 }
-const schema37 = {
+const schema38 = {
+  "type": "boolean",
+  "default": false,
+  "nullable": true
+};
+function validate76(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (typeof data !== "boolean" && data !== null) {
+    const err0 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "boolean"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err0];
+    } else {
+      vErrors.push(err0);
+    }
+    errors++;
+  }
+  validate76.errors = vErrors;
+  return errors === 0;
+}
+const schema39 = {
+  "type": "array",
+  "maxItems": 16,
+  "items": {
+    "$ref": "1LwOnq3ktOiKdpatqXh3NLdVmdr32w2ns6Pi8GEJHnU"
+  },
+  "nullable": true
+};
+const schema40 = {
+  "type": "object",
+  "required": ["issuer", "audiences"],
+  "properties": {
+    "issuer": {
+      "$ref": "ArRI0lMQfCLJOfAXdzFMqy1I2Ljz7Ijdxc7ja4B35E"
+    },
+    "audiences": {
+      "$ref": "z871oPBXzAV6fgaxouzEGkmDPJAQOI2DGBYhmvdk"
+    },
+    "jwksFile": {
+      "$ref": "bRPqZa5sUWx3MAwrRQ12LHoz3pI1cDwhTWzxI1I8s"
+    },
+    "jwksUri": {
+      "$ref": "nPsRuDojcvJMMx5VdagHAvXkql7CKo6zrbJVwLBPzA"
+    }
+  }
+};
+const schema41 = {
+  "type": "array",
+  "minItems": 1,
+  "items": {
+    "$ref": "PPE7EsdNeFQnJoAtWCQfRkKwXX2VsqrvamZb9BgRsDU"
+  }
+};
+function validate81(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (Array.isArray(data)) {
+    if (data.length < 1) {
+      const err0 = {
+        instancePath,
+        schemaPath: "#/minItems",
+        keyword: "minItems",
+        params: {
+          limit: 1
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err0];
+      } else {
+        vErrors.push(err0);
+      }
+      errors++;
+    }
+    const len0 = data.length;
+    for (let i0 = 0; i0 < len0; i0++) {
+      if (!validate22(data[i0], {
+        instancePath: instancePath + "/" + i0,
+        parentData: data,
+        parentDataProperty: i0,
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate22.errors : vErrors.concat(validate22.errors);
+        errors = vErrors.length;
+      }
+    }
+  } else {
+    const err1 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "array"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err1];
+    } else {
+      vErrors.push(err1);
+    }
+    errors++;
+  }
+  validate81.errors = vErrors;
+  return errors === 0;
+}
+const schema42 = {
+  "type": "string",
+  "pattern": "^https?://",
+  "maxLength": 2048,
+  "nullable": true
+};
+function validate85(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (typeof data !== "string" && data !== null) {
+    const err0 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "string"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err0];
+    } else {
+      vErrors.push(err0);
+    }
+    errors++;
+  }
+  if (typeof data === "string") {
+    if (func2(data) > 2048) {
+      const err1 = {
+        instancePath,
+        schemaPath: "#/maxLength",
+        keyword: "maxLength",
+        params: {
+          limit: 2048
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err1];
+      } else {
+        vErrors.push(err1);
+      }
+      errors++;
+    }
+    if (!pattern1.test(data)) {
+      const err2 = {
+        instancePath,
+        schemaPath: "#/pattern",
+        keyword: "pattern",
+        params: {
+          pattern: "^https?://"
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err2];
+      } else {
+        vErrors.push(err2);
+      }
+      errors++;
+    }
+  }
+  validate85.errors = vErrors;
+  return errors === 0;
+}
+function validate79(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (data && typeof data == "object" && !Array.isArray(data)) {
+    if (data.issuer === undefined) {
+      const err0 = {
+        instancePath,
+        schemaPath: "#/required",
+        keyword: "required",
+        params: {
+          missingProperty: "issuer"
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err0];
+      } else {
+        vErrors.push(err0);
+      }
+      errors++;
+    }
+    if (data.audiences === undefined) {
+      const err1 = {
+        instancePath,
+        schemaPath: "#/required",
+        keyword: "required",
+        params: {
+          missingProperty: "audiences"
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err1];
+      } else {
+        vErrors.push(err1);
+      }
+      errors++;
+    }
+    if (data.issuer !== undefined) {
+      if (!validate21(data.issuer, {
+        instancePath: instancePath + "/issuer",
+        parentData: data,
+        parentDataProperty: "issuer",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate21.errors : vErrors.concat(validate21.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.audiences !== undefined) {
+      if (!validate81(data.audiences, {
+        instancePath: instancePath + "/audiences",
+        parentData: data,
+        parentDataProperty: "audiences",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate81.errors : vErrors.concat(validate81.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.jwksFile !== undefined) {
+      if (!validate23(data.jwksFile, {
+        instancePath: instancePath + "/jwksFile",
+        parentData: data,
+        parentDataProperty: "jwksFile",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate23.errors : vErrors.concat(validate23.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.jwksUri !== undefined) {
+      if (!validate85(data.jwksUri, {
+        instancePath: instancePath + "/jwksUri",
+        parentData: data,
+        parentDataProperty: "jwksUri",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate85.errors : vErrors.concat(validate85.errors);
+        errors = vErrors.length;
+      }
+    }
+  } else {
+    const err2 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "object"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err2];
+    } else {
+      vErrors.push(err2);
+    }
+    errors++;
+  }
+  validate79.errors = vErrors;
+  return errors === 0;
+}
+function validate78(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (!Array.isArray(data) && data !== null) {
+    const err0 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "array"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err0];
+    } else {
+      vErrors.push(err0);
+    }
+    errors++;
+  }
+  if (Array.isArray(data)) {
+    if (data.length > 16) {
+      const err1 = {
+        instancePath,
+        schemaPath: "#/maxItems",
+        keyword: "maxItems",
+        params: {
+          limit: 16
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err1];
+      } else {
+        vErrors.push(err1);
+      }
+      errors++;
+    }
+    const len0 = data.length;
+    for (let i0 = 0; i0 < len0; i0++) {
+      if (!validate79(data[i0], {
+        instancePath: instancePath + "/" + i0,
+        parentData: data,
+        parentDataProperty: i0,
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate79.errors : vErrors.concat(validate79.errors);
+        errors = vErrors.length;
+      }
+    }
+  }
+  validate78.errors = vErrors;
+  return errors === 0;
+}
+const schema43 = {
   "type": "integer",
   "default": 900,
   "minimum": 60,
   "maximum": 86400,
   "nullable": true
 };
-function validate74(data, {
+function validate89(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1359,10 +1778,10 @@ function validate74(data, {
       errors++;
     }
   }
-  validate74.errors = vErrors;
+  validate89.errors = vErrors;
   return errors === 0;
 }
-function validate60(data, {
+function validate62(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1388,24 +1807,46 @@ function validate60(data, {
       errors++;
     }
     if (data.issuers !== undefined) {
-      if (!validate61(data.issuers, {
+      if (!validate63(data.issuers, {
         instancePath: instancePath + "/issuers",
         parentData: data,
         parentDataProperty: "issuers",
         rootData
       })) {
-        vErrors = vErrors === null ? validate61.errors : vErrors.concat(validate61.errors);
+        vErrors = vErrors === null ? validate63.errors : vErrors.concat(validate63.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.requireTriggeredBy !== undefined) {
+      if (!validate76(data.requireTriggeredBy, {
+        instancePath: instancePath + "/requireTriggeredBy",
+        parentData: data,
+        parentDataProperty: "requireTriggeredBy",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate76.errors : vErrors.concat(validate76.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.triggerIssuers !== undefined) {
+      if (!validate78(data.triggerIssuers, {
+        instancePath: instancePath + "/triggerIssuers",
+        parentData: data,
+        parentDataProperty: "triggerIssuers",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate78.errors : vErrors.concat(validate78.errors);
         errors = vErrors.length;
       }
     }
     if (data.maxTokenLifetimeSeconds !== undefined) {
-      if (!validate74(data.maxTokenLifetimeSeconds, {
+      if (!validate89(data.maxTokenLifetimeSeconds, {
         instancePath: instancePath + "/maxTokenLifetimeSeconds",
         parentData: data,
         parentDataProperty: "maxTokenLifetimeSeconds",
         rootData
       })) {
-        vErrors = vErrors === null ? validate74.errors : vErrors.concat(validate74.errors);
+        vErrors = vErrors === null ? validate89.errors : vErrors.concat(validate89.errors);
         errors = vErrors.length;
       }
     }
@@ -1425,10 +1866,10 @@ function validate60(data, {
     }
     errors++;
   }
-  validate60.errors = vErrors;
+  validate62.errors = vErrors;
   return errors === 0;
 }
-const schema38 = {
+const schema44 = {
   "type": "array",
   "minItems": 1,
   "maxItems": 32,
@@ -1436,7 +1877,7 @@ const schema38 = {
     "$ref": "2XnzzlnuTY0nAbF5BRNFwlGU574n7wujdyMj7TjUJCo"
   }
 };
-const schema39 = {
+const schema45 = {
   "type": "object",
   "required": ["name", "protocol", "listen", "upstream", "credentials"],
   "properties": {
@@ -1463,13 +1904,13 @@ const schema39 = {
     }
   }
 };
-const schema10 = {
+const schema13 = {
   "type": "string",
   "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$",
   "maxLength": 63
 };
 const pattern0 = new RegExp("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "u");
-function validate25(data, {
+function validate28(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1526,14 +1967,14 @@ function validate25(data, {
     }
     errors++;
   }
-  validate25.errors = vErrors;
+  validate28.errors = vErrors;
   return errors === 0;
 }
-const schema40 = {
+const schema46 = {
   "type": "string",
   "enum": ["postgres"]
 };
-function validate80(data, {
+function validate95(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1563,7 +2004,7 @@ function validate80(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema40.enum
+        allowedValues: schema46.enum
       }
     };
     if (vErrors === null) {
@@ -1573,16 +2014,16 @@ function validate80(data, {
     }
     errors++;
   }
-  validate80.errors = vErrors;
+  validate95.errors = vErrors;
   return errors === 0;
 }
-const schema41 = {
+const schema47 = {
   "type": "string",
   "pattern": "^(\\[[0-9a-fA-F:.]+\\]|[0-9A-Za-z.-]+):[0-9]{1,5}$",
   "maxLength": 262
 };
-const pattern2 = new RegExp("^(\\[[0-9a-fA-F:.]+\\]|[0-9A-Za-z.-]+):[0-9]{1,5}$", "u");
-function validate82(data, {
+const pattern3 = new RegExp("^(\\[[0-9a-fA-F:.]+\\]|[0-9A-Za-z.-]+):[0-9]{1,5}$", "u");
+function validate97(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1607,7 +2048,7 @@ function validate82(data, {
       }
       errors++;
     }
-    if (!pattern2.test(data)) {
+    if (!pattern3.test(data)) {
       const err1 = {
         instancePath,
         schemaPath: "#/pattern",
@@ -1639,16 +2080,16 @@ function validate82(data, {
     }
     errors++;
   }
-  validate82.errors = vErrors;
+  validate97.errors = vErrors;
   return errors === 0;
 }
-const schema42 = {
+const schema48 = {
   "type": "string",
   "enum": ["ReadOnly", "ReadWrite"],
   "default": "ReadWrite",
   "nullable": true
 };
-function validate84(data, {
+function validate99(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1678,7 +2119,7 @@ function validate84(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema42.enum
+        allowedValues: schema48.enum
       }
     };
     if (vErrors === null) {
@@ -1688,10 +2129,10 @@ function validate84(data, {
     }
     errors++;
   }
-  validate84.errors = vErrors;
+  validate99.errors = vErrors;
   return errors === 0;
 }
-const schema43 = {
+const schema49 = {
   "type": "object",
   "required": ["host", "port", "database", "user"],
   "properties": {
@@ -1715,12 +2156,12 @@ const schema43 = {
     }
   }
 };
-const schema44 = {
+const schema50 = {
   "type": "integer",
   "minimum": 1,
   "maximum": 65535
 };
-function validate88(data, {
+function validate103(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1780,15 +2221,15 @@ function validate88(data, {
       errors++;
     }
   }
-  validate88.errors = vErrors;
+  validate103.errors = vErrors;
   return errors === 0;
 }
-const schema7 = {
+const schema10 = {
   "type": "string",
   "minLength": 1,
   "maxLength": 63
 };
-function validate22(data, {
+function validate25(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1845,16 +2286,16 @@ function validate22(data, {
     }
     errors++;
   }
-  validate22.errors = vErrors;
+  validate25.errors = vErrors;
   return errors === 0;
 }
-const schema45 = {
+const schema51 = {
   "type": "string",
   "enum": ["disable", "prefer", "require", "verify-ca", "verify-full"],
   "default": "prefer",
   "nullable": true
 };
-function validate92(data, {
+function validate107(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1884,7 +2325,7 @@ function validate92(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema45.enum
+        allowedValues: schema51.enum
       }
     };
     if (vErrors === null) {
@@ -1894,60 +2335,10 @@ function validate92(data, {
     }
     errors++;
   }
-  validate92.errors = vErrors;
+  validate107.errors = vErrors;
   return errors === 0;
 }
-const schema46 = {
-  "type": "string",
-  "maxLength": 4096,
-  "nullable": true
-};
-function validate94(data, {
-  instancePath = "",
-  parentData,
-  parentDataProperty,
-  rootData = data
-} = {}) {
-  let vErrors = null;
-  let errors = 0;
-  if (typeof data !== "string" && data !== null) {
-    const err0 = {
-      instancePath,
-      schemaPath: "#/type",
-      keyword: "type",
-      params: {
-        type: "string"
-      }
-    };
-    if (vErrors === null) {
-      vErrors = [err0];
-    } else {
-      vErrors.push(err0);
-    }
-    errors++;
-  }
-  if (typeof data === "string") {
-    if (func2(data) > 4096) {
-      const err1 = {
-        instancePath,
-        schemaPath: "#/maxLength",
-        keyword: "maxLength",
-        params: {
-          limit: 4096
-        }
-      };
-      if (vErrors === null) {
-        vErrors = [err1];
-      } else {
-        vErrors.push(err1);
-      }
-      errors++;
-    }
-  }
-  validate94.errors = vErrors;
-  return errors === 0;
-}
-function validate86(data, {
+function validate101(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2021,68 +2412,68 @@ function validate86(data, {
       errors++;
     }
     if (data.host !== undefined) {
-      if (!validate21(data.host, {
+      if (!validate24(data.host, {
         instancePath: instancePath + "/host",
         parentData: data,
         parentDataProperty: "host",
         rootData
       })) {
-        vErrors = vErrors === null ? validate21.errors : vErrors.concat(validate21.errors);
+        vErrors = vErrors === null ? validate24.errors : vErrors.concat(validate24.errors);
         errors = vErrors.length;
       }
     }
     if (data.port !== undefined) {
-      if (!validate88(data.port, {
+      if (!validate103(data.port, {
         instancePath: instancePath + "/port",
         parentData: data,
         parentDataProperty: "port",
         rootData
       })) {
-        vErrors = vErrors === null ? validate88.errors : vErrors.concat(validate88.errors);
+        vErrors = vErrors === null ? validate103.errors : vErrors.concat(validate103.errors);
         errors = vErrors.length;
       }
     }
     if (data.database !== undefined) {
-      if (!validate22(data.database, {
+      if (!validate25(data.database, {
         instancePath: instancePath + "/database",
         parentData: data,
         parentDataProperty: "database",
         rootData
       })) {
-        vErrors = vErrors === null ? validate22.errors : vErrors.concat(validate22.errors);
+        vErrors = vErrors === null ? validate25.errors : vErrors.concat(validate25.errors);
         errors = vErrors.length;
       }
     }
     if (data.user !== undefined) {
-      if (!validate22(data.user, {
+      if (!validate25(data.user, {
         instancePath: instancePath + "/user",
         parentData: data,
         parentDataProperty: "user",
         rootData
       })) {
-        vErrors = vErrors === null ? validate22.errors : vErrors.concat(validate22.errors);
+        vErrors = vErrors === null ? validate25.errors : vErrors.concat(validate25.errors);
         errors = vErrors.length;
       }
     }
     if (data.sslMode !== undefined) {
-      if (!validate92(data.sslMode, {
+      if (!validate107(data.sslMode, {
         instancePath: instancePath + "/sslMode",
         parentData: data,
         parentDataProperty: "sslMode",
         rootData
       })) {
-        vErrors = vErrors === null ? validate92.errors : vErrors.concat(validate92.errors);
+        vErrors = vErrors === null ? validate107.errors : vErrors.concat(validate107.errors);
         errors = vErrors.length;
       }
     }
     if (data.caFile !== undefined) {
-      if (!validate94(data.caFile, {
+      if (!validate26(data.caFile, {
         instancePath: instancePath + "/caFile",
         parentData: data,
         parentDataProperty: "caFile",
         rootData
       })) {
-        vErrors = vErrors === null ? validate94.errors : vErrors.concat(validate94.errors);
+        vErrors = vErrors === null ? validate26.errors : vErrors.concat(validate26.errors);
         errors = vErrors.length;
       }
     }
@@ -2102,10 +2493,10 @@ function validate86(data, {
     }
     errors++;
   }
-  validate86.errors = vErrors;
+  validate101.errors = vErrors;
   return errors === 0;
 }
-const schema47 = {
+const schema52 = {
   "type": "object",
   "properties": {
     "passwordEnv": {
@@ -2119,14 +2510,14 @@ const schema47 = {
     }
   }
 };
-const schema48 = {
+const schema53 = {
   "type": "string",
   "pattern": "^[A-Za-z_][A-Za-z0-9_]*$",
   "maxLength": 128,
   "nullable": true
 };
-const pattern3 = new RegExp("^[A-Za-z_][A-Za-z0-9_]*$", "u");
-function validate98(data, {
+const pattern4 = new RegExp("^[A-Za-z_][A-Za-z0-9_]*$", "u");
+function validate112(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2167,7 +2558,7 @@ function validate98(data, {
       }
       errors++;
     }
-    if (!pattern3.test(data)) {
+    if (!pattern4.test(data)) {
       const err2 = {
         instancePath,
         schemaPath: "#/pattern",
@@ -2184,10 +2575,10 @@ function validate98(data, {
       errors++;
     }
   }
-  validate98.errors = vErrors;
+  validate112.errors = vErrors;
   return errors === 0;
 }
-const schema49 = {
+const schema54 = {
   "type": "object",
   "required": ["name"],
   "properties": {
@@ -2200,13 +2591,13 @@ const schema49 = {
   },
   "nullable": true
 };
-const schema50 = {
+const schema55 = {
   "type": "string",
   "default": "password",
   "maxLength": 253,
   "nullable": true
 };
-function validate103(data, {
+function validate117(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2248,10 +2639,10 @@ function validate103(data, {
       errors++;
     }
   }
-  validate103.errors = vErrors;
+  validate117.errors = vErrors;
   return errors === 0;
 }
-function validate101(data, {
+function validate115(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2293,32 +2684,32 @@ function validate101(data, {
       errors++;
     }
     if (data.name !== undefined) {
-      if (!validate21(data.name, {
+      if (!validate24(data.name, {
         instancePath: instancePath + "/name",
         parentData: data,
         parentDataProperty: "name",
         rootData
       })) {
-        vErrors = vErrors === null ? validate21.errors : vErrors.concat(validate21.errors);
+        vErrors = vErrors === null ? validate24.errors : vErrors.concat(validate24.errors);
         errors = vErrors.length;
       }
     }
     if (data.key !== undefined) {
-      if (!validate103(data.key, {
+      if (!validate117(data.key, {
         instancePath: instancePath + "/key",
         parentData: data,
         parentDataProperty: "key",
         rootData
       })) {
-        vErrors = vErrors === null ? validate103.errors : vErrors.concat(validate103.errors);
+        vErrors = vErrors === null ? validate117.errors : vErrors.concat(validate117.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate101.errors = vErrors;
+  validate115.errors = vErrors;
   return errors === 0;
 }
-function validate97(data, {
+function validate111(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2328,13 +2719,13 @@ function validate97(data, {
   let errors = 0;
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.passwordEnv !== undefined) {
-      if (!validate98(data.passwordEnv, {
+      if (!validate112(data.passwordEnv, {
         instancePath: instancePath + "/passwordEnv",
         parentData: data,
         parentDataProperty: "passwordEnv",
         rootData
       })) {
-        vErrors = vErrors === null ? validate98.errors : vErrors.concat(validate98.errors);
+        vErrors = vErrors === null ? validate112.errors : vErrors.concat(validate112.errors);
         errors = vErrors.length;
       }
     }
@@ -2350,13 +2741,13 @@ function validate97(data, {
       }
     }
     if (data.secretRef !== undefined) {
-      if (!validate101(data.secretRef, {
+      if (!validate115(data.secretRef, {
         instancePath: instancePath + "/secretRef",
         parentData: data,
         parentDataProperty: "secretRef",
         rootData
       })) {
-        vErrors = vErrors === null ? validate101.errors : vErrors.concat(validate101.errors);
+        vErrors = vErrors === null ? validate115.errors : vErrors.concat(validate115.errors);
         errors = vErrors.length;
       }
     }
@@ -2376,10 +2767,10 @@ function validate97(data, {
     }
     errors++;
   }
-  validate97.errors = vErrors;
+  validate111.errors = vErrors;
   return errors === 0;
 }
-const schema51 = {
+const schema56 = {
   "type": "object",
   "required": ["certFile", "keyFile"],
   "properties": {
@@ -2392,12 +2783,12 @@ const schema51 = {
   },
   "nullable": true
 };
-const schema9 = {
+const schema12 = {
   "type": "string",
   "minLength": 1,
   "maxLength": 4096
 };
-function validate24(data, {
+function validate27(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2454,10 +2845,10 @@ function validate24(data, {
     }
     errors++;
   }
-  validate24.errors = vErrors;
+  validate27.errors = vErrors;
   return errors === 0;
 }
-function validate107(data, {
+function validate121(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2515,32 +2906,32 @@ function validate107(data, {
       errors++;
     }
     if (data.certFile !== undefined) {
-      if (!validate24(data.certFile, {
+      if (!validate27(data.certFile, {
         instancePath: instancePath + "/certFile",
         parentData: data,
         parentDataProperty: "certFile",
         rootData
       })) {
-        vErrors = vErrors === null ? validate24.errors : vErrors.concat(validate24.errors);
+        vErrors = vErrors === null ? validate27.errors : vErrors.concat(validate27.errors);
         errors = vErrors.length;
       }
     }
     if (data.keyFile !== undefined) {
-      if (!validate24(data.keyFile, {
+      if (!validate27(data.keyFile, {
         instancePath: instancePath + "/keyFile",
         parentData: data,
         parentDataProperty: "keyFile",
         rootData
       })) {
-        vErrors = vErrors === null ? validate24.errors : vErrors.concat(validate24.errors);
+        vErrors = vErrors === null ? validate27.errors : vErrors.concat(validate27.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate107.errors = vErrors;
+  validate121.errors = vErrors;
   return errors === 0;
 }
-function validate78(data, {
+function validate93(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2630,79 +3021,79 @@ function validate78(data, {
       errors++;
     }
     if (data.name !== undefined) {
-      if (!validate25(data.name, {
+      if (!validate28(data.name, {
         instancePath: instancePath + "/name",
         parentData: data,
         parentDataProperty: "name",
         rootData
       })) {
-        vErrors = vErrors === null ? validate25.errors : vErrors.concat(validate25.errors);
+        vErrors = vErrors === null ? validate28.errors : vErrors.concat(validate28.errors);
         errors = vErrors.length;
       }
     }
     if (data.protocol !== undefined) {
-      if (!validate80(data.protocol, {
+      if (!validate95(data.protocol, {
         instancePath: instancePath + "/protocol",
         parentData: data,
         parentDataProperty: "protocol",
         rootData
       })) {
-        vErrors = vErrors === null ? validate80.errors : vErrors.concat(validate80.errors);
+        vErrors = vErrors === null ? validate95.errors : vErrors.concat(validate95.errors);
         errors = vErrors.length;
       }
     }
     if (data.listen !== undefined) {
-      if (!validate82(data.listen, {
+      if (!validate97(data.listen, {
         instancePath: instancePath + "/listen",
         parentData: data,
         parentDataProperty: "listen",
-        rootData
-      })) {
-        vErrors = vErrors === null ? validate82.errors : vErrors.concat(validate82.errors);
-        errors = vErrors.length;
-      }
-    }
-    if (data.access !== undefined) {
-      if (!validate84(data.access, {
-        instancePath: instancePath + "/access",
-        parentData: data,
-        parentDataProperty: "access",
-        rootData
-      })) {
-        vErrors = vErrors === null ? validate84.errors : vErrors.concat(validate84.errors);
-        errors = vErrors.length;
-      }
-    }
-    if (data.upstream !== undefined) {
-      if (!validate86(data.upstream, {
-        instancePath: instancePath + "/upstream",
-        parentData: data,
-        parentDataProperty: "upstream",
-        rootData
-      })) {
-        vErrors = vErrors === null ? validate86.errors : vErrors.concat(validate86.errors);
-        errors = vErrors.length;
-      }
-    }
-    if (data.credentials !== undefined) {
-      if (!validate97(data.credentials, {
-        instancePath: instancePath + "/credentials",
-        parentData: data,
-        parentDataProperty: "credentials",
         rootData
       })) {
         vErrors = vErrors === null ? validate97.errors : vErrors.concat(validate97.errors);
         errors = vErrors.length;
       }
     }
+    if (data.access !== undefined) {
+      if (!validate99(data.access, {
+        instancePath: instancePath + "/access",
+        parentData: data,
+        parentDataProperty: "access",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate99.errors : vErrors.concat(validate99.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.upstream !== undefined) {
+      if (!validate101(data.upstream, {
+        instancePath: instancePath + "/upstream",
+        parentData: data,
+        parentDataProperty: "upstream",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate101.errors : vErrors.concat(validate101.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.credentials !== undefined) {
+      if (!validate111(data.credentials, {
+        instancePath: instancePath + "/credentials",
+        parentData: data,
+        parentDataProperty: "credentials",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate111.errors : vErrors.concat(validate111.errors);
+        errors = vErrors.length;
+      }
+    }
     if (data.tls !== undefined) {
-      if (!validate107(data.tls, {
+      if (!validate121(data.tls, {
         instancePath: instancePath + "/tls",
         parentData: data,
         parentDataProperty: "tls",
         rootData
       })) {
-        vErrors = vErrors === null ? validate107.errors : vErrors.concat(validate107.errors);
+        vErrors = vErrors === null ? validate121.errors : vErrors.concat(validate121.errors);
         errors = vErrors.length;
       }
     }
@@ -2722,10 +3113,10 @@ function validate78(data, {
     }
     errors++;
   }
-  validate78.errors = vErrors;
+  validate93.errors = vErrors;
   return errors === 0;
 }
-function validate77(data, {
+function validate92(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2768,13 +3159,13 @@ function validate77(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate78(data[i0], {
+      if (!validate93(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate78.errors : vErrors.concat(validate78.errors);
+        vErrors = vErrors === null ? validate93.errors : vErrors.concat(validate93.errors);
         errors = vErrors.length;
       }
     }
@@ -2794,10 +3185,10 @@ function validate77(data, {
     }
     errors++;
   }
-  validate77.errors = vErrors;
+  validate92.errors = vErrors;
   return errors === 0;
 }
-const schema52 = {
+const schema57 = {
   "type": "array",
   "maxItems": 256,
   "items": {
@@ -2805,7 +3196,7 @@ const schema52 = {
   },
   "nullable": true
 };
-const schema53 = {
+const schema58 = {
   "type": "object",
   "required": ["name", "action"],
   "properties": {
@@ -2823,7 +3214,7 @@ const schema53 = {
     }
   }
 };
-const schema54 = {
+const schema59 = {
   "type": "object",
   "properties": {
     "targets": {
@@ -2835,18 +3226,18 @@ const schema54 = {
   },
   "nullable": true
 };
-const schema55 = {
+const schema60 = {
   "type": "array",
   "items": {
     "$ref": "kVhKoEkFCpYCBOsP5OvTsXJ39WdjdMwyyhXvIyCOTok"
   },
   "nullable": true
 };
-const schema56 = {
+const schema61 = {
   "type": "string",
   "maxLength": 63
 };
-function validate118(data, {
+function validate132(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2887,10 +3278,10 @@ function validate118(data, {
     }
     errors++;
   }
-  validate118.errors = vErrors;
+  validate132.errors = vErrors;
   return errors === 0;
 }
-function validate117(data, {
+function validate131(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2917,21 +3308,21 @@ function validate117(data, {
   if (Array.isArray(data)) {
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate118(data[i0], {
+      if (!validate132(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate118.errors : vErrors.concat(validate118.errors);
+        vErrors = vErrors === null ? validate132.errors : vErrors.concat(validate132.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate117.errors = vErrors;
+  validate131.errors = vErrors;
   return errors === 0;
 }
-const schema57 = {
+const schema62 = {
   "type": "object",
   "properties": {
     "effects": {
@@ -2949,18 +3340,18 @@ const schema57 = {
   },
   "nullable": true
 };
-const schema58 = {
+const schema63 = {
   "type": "array",
   "items": {
     "$ref": "G33nLCThgOjmabhfh1DkVSbqrg9BxR3uPawIELrnaM"
   },
   "nullable": true
 };
-const schema59 = {
+const schema64 = {
   "type": "string",
   "enum": ["read", "write", "ddl", "privilege", "admin", "session", "transaction", "unknown"]
 };
-function validate123(data, {
+function validate137(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2990,7 +3381,7 @@ function validate123(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema59.enum
+        allowedValues: schema64.enum
       }
     };
     if (vErrors === null) {
@@ -3000,10 +3391,10 @@ function validate123(data, {
     }
     errors++;
   }
-  validate123.errors = vErrors;
+  validate137.errors = vErrors;
   return errors === 0;
 }
-function validate122(data, {
+function validate136(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3030,28 +3421,28 @@ function validate122(data, {
   if (Array.isArray(data)) {
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate123(data[i0], {
+      if (!validate137(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate123.errors : vErrors.concat(validate123.errors);
+        vErrors = vErrors === null ? validate137.errors : vErrors.concat(validate137.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate122.errors = vErrors;
+  validate136.errors = vErrors;
   return errors === 0;
 }
-const schema12 = {
+const schema14 = {
   "type": "array",
   "items": {
     "$ref": "PPE7EsdNeFQnJoAtWCQfRkKwXX2VsqrvamZb9BgRsDU"
   },
   "nullable": true
 };
-function validate27(data, {
+function validate29(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3078,21 +3469,21 @@ function validate27(data, {
   if (Array.isArray(data)) {
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate26(data[i0], {
+      if (!validate22(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate26.errors : vErrors.concat(validate26.errors);
+        vErrors = vErrors === null ? validate22.errors : vErrors.concat(validate22.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate27.errors = vErrors;
+  validate29.errors = vErrors;
   return errors === 0;
 }
-function validate121(data, {
+function validate135(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3118,54 +3509,54 @@ function validate121(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.effects !== undefined) {
-      if (!validate122(data.effects, {
+      if (!validate136(data.effects, {
         instancePath: instancePath + "/effects",
         parentData: data,
         parentDataProperty: "effects",
         rootData
       })) {
-        vErrors = vErrors === null ? validate122.errors : vErrors.concat(validate122.errors);
+        vErrors = vErrors === null ? validate136.errors : vErrors.concat(validate136.errors);
         errors = vErrors.length;
       }
     }
     if (data.tables !== undefined) {
-      if (!validate27(data.tables, {
+      if (!validate29(data.tables, {
         instancePath: instancePath + "/tables",
         parentData: data,
         parentDataProperty: "tables",
-        rootData
-      })) {
-        vErrors = vErrors === null ? validate27.errors : vErrors.concat(validate27.errors);
-        errors = vErrors.length;
-      }
-    }
-    if (data.functions !== undefined) {
-      if (!validate27(data.functions, {
-        instancePath: instancePath + "/functions",
-        parentData: data,
-        parentDataProperty: "functions",
-        rootData
-      })) {
-        vErrors = vErrors === null ? validate27.errors : vErrors.concat(validate27.errors);
-        errors = vErrors.length;
-      }
-    }
-    if (data.unboundedWrite !== undefined) {
-      if (!validate29(data.unboundedWrite, {
-        instancePath: instancePath + "/unboundedWrite",
-        parentData: data,
-        parentDataProperty: "unboundedWrite",
         rootData
       })) {
         vErrors = vErrors === null ? validate29.errors : vErrors.concat(validate29.errors);
         errors = vErrors.length;
       }
     }
+    if (data.functions !== undefined) {
+      if (!validate29(data.functions, {
+        instancePath: instancePath + "/functions",
+        parentData: data,
+        parentDataProperty: "functions",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate29.errors : vErrors.concat(validate29.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.unboundedWrite !== undefined) {
+      if (!validate31(data.unboundedWrite, {
+        instancePath: instancePath + "/unboundedWrite",
+        parentData: data,
+        parentDataProperty: "unboundedWrite",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate31.errors : vErrors.concat(validate31.errors);
+        errors = vErrors.length;
+      }
+    }
   }
-  validate121.errors = vErrors;
+  validate135.errors = vErrors;
   return errors === 0;
 }
-function validate116(data, {
+function validate130(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3191,36 +3582,36 @@ function validate116(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.targets !== undefined) {
-      if (!validate117(data.targets, {
+      if (!validate131(data.targets, {
         instancePath: instancePath + "/targets",
         parentData: data,
         parentDataProperty: "targets",
         rootData
       })) {
-        vErrors = vErrors === null ? validate117.errors : vErrors.concat(validate117.errors);
+        vErrors = vErrors === null ? validate131.errors : vErrors.concat(validate131.errors);
         errors = vErrors.length;
       }
     }
     if (data.sql !== undefined) {
-      if (!validate121(data.sql, {
+      if (!validate135(data.sql, {
         instancePath: instancePath + "/sql",
         parentData: data,
         parentDataProperty: "sql",
         rootData
       })) {
-        vErrors = vErrors === null ? validate121.errors : vErrors.concat(validate121.errors);
+        vErrors = vErrors === null ? validate135.errors : vErrors.concat(validate135.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate116.errors = vErrors;
+  validate130.errors = vErrors;
   return errors === 0;
 }
-const schema60 = {
+const schema65 = {
   "type": "string",
   "enum": ["Allow", "Deny", "RequireApproval"]
 };
-function validate131(data, {
+function validate145(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3250,7 +3641,7 @@ function validate131(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema60.enum
+        allowedValues: schema65.enum
       }
     };
     if (vErrors === null) {
@@ -3260,15 +3651,15 @@ function validate131(data, {
     }
     errors++;
   }
-  validate131.errors = vErrors;
+  validate145.errors = vErrors;
   return errors === 0;
 }
-const schema61 = {
+const schema66 = {
   "type": "string",
   "maxLength": 1024,
   "nullable": true
 };
-function validate133(data, {
+function validate147(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3310,10 +3701,10 @@ function validate133(data, {
       errors++;
     }
   }
-  validate133.errors = vErrors;
+  validate147.errors = vErrors;
   return errors === 0;
 }
-function validate114(data, {
+function validate128(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3355,46 +3746,46 @@ function validate114(data, {
       errors++;
     }
     if (data.name !== undefined) {
-      if (!validate25(data.name, {
+      if (!validate28(data.name, {
         instancePath: instancePath + "/name",
         parentData: data,
         parentDataProperty: "name",
         rootData
       })) {
-        vErrors = vErrors === null ? validate25.errors : vErrors.concat(validate25.errors);
+        vErrors = vErrors === null ? validate28.errors : vErrors.concat(validate28.errors);
         errors = vErrors.length;
       }
     }
     if (data.when !== undefined) {
-      if (!validate116(data.when, {
+      if (!validate130(data.when, {
         instancePath: instancePath + "/when",
         parentData: data,
         parentDataProperty: "when",
         rootData
       })) {
-        vErrors = vErrors === null ? validate116.errors : vErrors.concat(validate116.errors);
+        vErrors = vErrors === null ? validate130.errors : vErrors.concat(validate130.errors);
         errors = vErrors.length;
       }
     }
     if (data.action !== undefined) {
-      if (!validate131(data.action, {
+      if (!validate145(data.action, {
         instancePath: instancePath + "/action",
         parentData: data,
         parentDataProperty: "action",
         rootData
       })) {
-        vErrors = vErrors === null ? validate131.errors : vErrors.concat(validate131.errors);
+        vErrors = vErrors === null ? validate145.errors : vErrors.concat(validate145.errors);
         errors = vErrors.length;
       }
     }
     if (data.message !== undefined) {
-      if (!validate133(data.message, {
+      if (!validate147(data.message, {
         instancePath: instancePath + "/message",
         parentData: data,
         parentDataProperty: "message",
         rootData
       })) {
-        vErrors = vErrors === null ? validate133.errors : vErrors.concat(validate133.errors);
+        vErrors = vErrors === null ? validate147.errors : vErrors.concat(validate147.errors);
         errors = vErrors.length;
       }
     }
@@ -3414,10 +3805,10 @@ function validate114(data, {
     }
     errors++;
   }
-  validate114.errors = vErrors;
+  validate128.errors = vErrors;
   return errors === 0;
 }
-function validate113(data, {
+function validate127(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3460,27 +3851,27 @@ function validate113(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate114(data[i0], {
+      if (!validate128(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate114.errors : vErrors.concat(validate114.errors);
+        vErrors = vErrors === null ? validate128.errors : vErrors.concat(validate128.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate113.errors = vErrors;
+  validate127.errors = vErrors;
   return errors === 0;
 }
-const schema62 = {
+const schema67 = {
   "type": "string",
   "enum": ["Allow", "Deny", "RequireApproval"],
   "default": "Deny",
   "nullable": true
 };
-function validate137(data, {
+function validate151(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3510,7 +3901,7 @@ function validate137(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema62.enum
+        allowedValues: schema67.enum
       }
     };
     if (vErrors === null) {
@@ -3520,10 +3911,10 @@ function validate137(data, {
     }
     errors++;
   }
-  validate137.errors = vErrors;
+  validate151.errors = vErrors;
   return errors === 0;
 }
-const schema63 = {
+const schema68 = {
   "type": "object",
   "properties": {
     "detectors": {
@@ -3541,18 +3932,18 @@ const schema63 = {
   },
   "nullable": true
 };
-const schema64 = {
+const schema69 = {
   "type": "array",
   "items": {
     "$ref": "yPn9syNI3IUwitaDWXnG2G2lKsuSmYuFjFJgKCREASI"
   },
   "nullable": true
 };
-const schema65 = {
+const schema70 = {
   "type": "string",
   "enum": ["creditCard", "email", "usSsn", "iban", "secret"]
 };
-function validate141(data, {
+function validate155(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3582,7 +3973,7 @@ function validate141(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema65.enum
+        allowedValues: schema70.enum
       }
     };
     if (vErrors === null) {
@@ -3592,10 +3983,10 @@ function validate141(data, {
     }
     errors++;
   }
-  validate141.errors = vErrors;
+  validate155.errors = vErrors;
   return errors === 0;
 }
-function validate140(data, {
+function validate154(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3622,28 +4013,28 @@ function validate140(data, {
   if (Array.isArray(data)) {
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate141(data[i0], {
+      if (!validate155(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate141.errors : vErrors.concat(validate141.errors);
+        vErrors = vErrors === null ? validate155.errors : vErrors.concat(validate155.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate140.errors = vErrors;
+  validate154.errors = vErrors;
   return errors === 0;
 }
-const schema66 = {
+const schema71 = {
   "type": "array",
   "items": {
     "$ref": "dqhgrq8GzDyWMgnCFr1zaDUAggVTWdX5UP5k66sOs"
   },
   "nullable": true
 };
-const schema67 = {
+const schema72 = {
   "type": "object",
   "required": ["name"],
   "properties": {
@@ -3655,12 +4046,12 @@ const schema67 = {
     }
   }
 };
-const schema14 = {
+const schema16 = {
   "type": "string",
   "enum": ["redact", "partial", "hash"],
   "nullable": true
 };
-function validate30(data, {
+function validate32(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3690,7 +4081,7 @@ function validate30(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema14.enum
+        allowedValues: schema16.enum
       }
     };
     if (vErrors === null) {
@@ -3700,10 +4091,10 @@ function validate30(data, {
     }
     errors++;
   }
-  validate30.errors = vErrors;
+  validate32.errors = vErrors;
   return errors === 0;
 }
-function validate145(data, {
+function validate159(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3729,24 +4120,24 @@ function validate145(data, {
       errors++;
     }
     if (data.name !== undefined) {
-      if (!validate22(data.name, {
+      if (!validate25(data.name, {
         instancePath: instancePath + "/name",
         parentData: data,
         parentDataProperty: "name",
         rootData
       })) {
-        vErrors = vErrors === null ? validate22.errors : vErrors.concat(validate22.errors);
+        vErrors = vErrors === null ? validate25.errors : vErrors.concat(validate25.errors);
         errors = vErrors.length;
       }
     }
     if (data.strategy !== undefined) {
-      if (!validate30(data.strategy, {
+      if (!validate32(data.strategy, {
         instancePath: instancePath + "/strategy",
         parentData: data,
         parentDataProperty: "strategy",
         rootData
       })) {
-        vErrors = vErrors === null ? validate30.errors : vErrors.concat(validate30.errors);
+        vErrors = vErrors === null ? validate32.errors : vErrors.concat(validate32.errors);
         errors = vErrors.length;
       }
     }
@@ -3766,10 +4157,10 @@ function validate145(data, {
     }
     errors++;
   }
-  validate145.errors = vErrors;
+  validate159.errors = vErrors;
   return errors === 0;
 }
-function validate144(data, {
+function validate158(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3796,21 +4187,21 @@ function validate144(data, {
   if (Array.isArray(data)) {
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate145(data[i0], {
+      if (!validate159(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate145.errors : vErrors.concat(validate145.errors);
+        vErrors = vErrors === null ? validate159.errors : vErrors.concat(validate159.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate144.errors = vErrors;
+  validate158.errors = vErrors;
   return errors === 0;
 }
-const schema68 = {
+const schema73 = {
   "type": "array",
   "maxItems": 64,
   "items": {
@@ -3818,7 +4209,7 @@ const schema68 = {
   },
   "nullable": true
 };
-const schema69 = {
+const schema74 = {
   "type": "object",
   "required": ["name", "regex"],
   "properties": {
@@ -3833,12 +4224,12 @@ const schema69 = {
     }
   }
 };
-const schema70 = {
+const schema75 = {
   "type": "string",
   "minLength": 1,
   "maxLength": 1024
 };
-function validate153(data, {
+function validate167(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3895,10 +4286,10 @@ function validate153(data, {
     }
     errors++;
   }
-  validate153.errors = vErrors;
+  validate167.errors = vErrors;
   return errors === 0;
 }
-function validate151(data, {
+function validate165(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3940,35 +4331,35 @@ function validate151(data, {
       errors++;
     }
     if (data.name !== undefined) {
-      if (!validate25(data.name, {
+      if (!validate28(data.name, {
         instancePath: instancePath + "/name",
         parentData: data,
         parentDataProperty: "name",
         rootData
       })) {
-        vErrors = vErrors === null ? validate25.errors : vErrors.concat(validate25.errors);
+        vErrors = vErrors === null ? validate28.errors : vErrors.concat(validate28.errors);
         errors = vErrors.length;
       }
     }
     if (data.regex !== undefined) {
-      if (!validate153(data.regex, {
+      if (!validate167(data.regex, {
         instancePath: instancePath + "/regex",
         parentData: data,
         parentDataProperty: "regex",
         rootData
       })) {
-        vErrors = vErrors === null ? validate153.errors : vErrors.concat(validate153.errors);
+        vErrors = vErrors === null ? validate167.errors : vErrors.concat(validate167.errors);
         errors = vErrors.length;
       }
     }
     if (data.strategy !== undefined) {
-      if (!validate30(data.strategy, {
+      if (!validate32(data.strategy, {
         instancePath: instancePath + "/strategy",
         parentData: data,
         parentDataProperty: "strategy",
         rootData
       })) {
-        vErrors = vErrors === null ? validate30.errors : vErrors.concat(validate30.errors);
+        vErrors = vErrors === null ? validate32.errors : vErrors.concat(validate32.errors);
         errors = vErrors.length;
       }
     }
@@ -3988,10 +4379,10 @@ function validate151(data, {
     }
     errors++;
   }
-  validate151.errors = vErrors;
+  validate165.errors = vErrors;
   return errors === 0;
 }
-function validate150(data, {
+function validate164(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4034,27 +4425,27 @@ function validate150(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate151(data[i0], {
+      if (!validate165(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate151.errors : vErrors.concat(validate151.errors);
+        vErrors = vErrors === null ? validate165.errors : vErrors.concat(validate165.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate150.errors = vErrors;
+  validate164.errors = vErrors;
   return errors === 0;
 }
-const schema71 = {
+const schema76 = {
   "type": "string",
   "enum": ["redact", "partial", "hash"],
   "default": "redact",
   "nullable": true
 };
-function validate158(data, {
+function validate172(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4084,7 +4475,7 @@ function validate158(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema71.enum
+        allowedValues: schema76.enum
       }
     };
     if (vErrors === null) {
@@ -4094,10 +4485,10 @@ function validate158(data, {
     }
     errors++;
   }
-  validate158.errors = vErrors;
+  validate172.errors = vErrors;
   return errors === 0;
 }
-function validate139(data, {
+function validate153(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4123,54 +4514,54 @@ function validate139(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.detectors !== undefined) {
-      if (!validate140(data.detectors, {
+      if (!validate154(data.detectors, {
         instancePath: instancePath + "/detectors",
         parentData: data,
         parentDataProperty: "detectors",
         rootData
       })) {
-        vErrors = vErrors === null ? validate140.errors : vErrors.concat(validate140.errors);
+        vErrors = vErrors === null ? validate154.errors : vErrors.concat(validate154.errors);
         errors = vErrors.length;
       }
     }
     if (data.columns !== undefined) {
-      if (!validate144(data.columns, {
+      if (!validate158(data.columns, {
         instancePath: instancePath + "/columns",
         parentData: data,
         parentDataProperty: "columns",
-        rootData
-      })) {
-        vErrors = vErrors === null ? validate144.errors : vErrors.concat(validate144.errors);
-        errors = vErrors.length;
-      }
-    }
-    if (data.patterns !== undefined) {
-      if (!validate150(data.patterns, {
-        instancePath: instancePath + "/patterns",
-        parentData: data,
-        parentDataProperty: "patterns",
-        rootData
-      })) {
-        vErrors = vErrors === null ? validate150.errors : vErrors.concat(validate150.errors);
-        errors = vErrors.length;
-      }
-    }
-    if (data.defaultStrategy !== undefined) {
-      if (!validate158(data.defaultStrategy, {
-        instancePath: instancePath + "/defaultStrategy",
-        parentData: data,
-        parentDataProperty: "defaultStrategy",
         rootData
       })) {
         vErrors = vErrors === null ? validate158.errors : vErrors.concat(validate158.errors);
         errors = vErrors.length;
       }
     }
+    if (data.patterns !== undefined) {
+      if (!validate164(data.patterns, {
+        instancePath: instancePath + "/patterns",
+        parentData: data,
+        parentDataProperty: "patterns",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate164.errors : vErrors.concat(validate164.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.defaultStrategy !== undefined) {
+      if (!validate172(data.defaultStrategy, {
+        instancePath: instancePath + "/defaultStrategy",
+        parentData: data,
+        parentDataProperty: "defaultStrategy",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate172.errors : vErrors.concat(validate172.errors);
+        errors = vErrors.length;
+      }
+    }
   }
-  validate139.errors = vErrors;
+  validate153.errors = vErrors;
   return errors === 0;
 }
-const schema72 = {
+const schema77 = {
   "type": "object",
   "properties": {
     "includeStatementText": {
@@ -4179,12 +4570,12 @@ const schema72 = {
   },
   "nullable": true
 };
-const schema73 = {
+const schema78 = {
   "type": "boolean",
   "default": true,
   "nullable": true
 };
-function validate162(data, {
+function validate176(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4208,10 +4599,10 @@ function validate162(data, {
     }
     errors++;
   }
-  validate162.errors = vErrors;
+  validate176.errors = vErrors;
   return errors === 0;
 }
-function validate161(data, {
+function validate175(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4237,21 +4628,21 @@ function validate161(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.includeStatementText !== undefined) {
-      if (!validate162(data.includeStatementText, {
+      if (!validate176(data.includeStatementText, {
         instancePath: instancePath + "/includeStatementText",
         parentData: data,
         parentDataProperty: "includeStatementText",
         rootData
       })) {
-        vErrors = vErrors === null ? validate162.errors : vErrors.concat(validate162.errors);
+        vErrors = vErrors === null ? validate176.errors : vErrors.concat(validate176.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate161.errors = vErrors;
+  validate175.errors = vErrors;
   return errors === 0;
 }
-function validate43(data, {
+function validate45(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4293,90 +4684,90 @@ function validate43(data, {
       errors++;
     }
     if (data.mode !== undefined) {
-      if (!validate44(data.mode, {
+      if (!validate46(data.mode, {
         instancePath: instancePath + "/mode",
         parentData: data,
         parentDataProperty: "mode",
-        rootData
-      })) {
-        vErrors = vErrors === null ? validate44.errors : vErrors.concat(validate44.errors);
-        errors = vErrors.length;
-      }
-    }
-    if (data.subjects !== undefined) {
-      if (!validate46(data.subjects, {
-        instancePath: instancePath + "/subjects",
-        parentData: data,
-        parentDataProperty: "subjects",
         rootData
       })) {
         vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
         errors = vErrors.length;
       }
     }
+    if (data.subjects !== undefined) {
+      if (!validate48(data.subjects, {
+        instancePath: instancePath + "/subjects",
+        parentData: data,
+        parentDataProperty: "subjects",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate48.errors : vErrors.concat(validate48.errors);
+        errors = vErrors.length;
+      }
+    }
     if (data.identity !== undefined) {
-      if (!validate60(data.identity, {
+      if (!validate62(data.identity, {
         instancePath: instancePath + "/identity",
         parentData: data,
         parentDataProperty: "identity",
         rootData
       })) {
-        vErrors = vErrors === null ? validate60.errors : vErrors.concat(validate60.errors);
+        vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
         errors = vErrors.length;
       }
     }
     if (data.targets !== undefined) {
-      if (!validate77(data.targets, {
+      if (!validate92(data.targets, {
         instancePath: instancePath + "/targets",
         parentData: data,
         parentDataProperty: "targets",
         rootData
       })) {
-        vErrors = vErrors === null ? validate77.errors : vErrors.concat(validate77.errors);
+        vErrors = vErrors === null ? validate92.errors : vErrors.concat(validate92.errors);
         errors = vErrors.length;
       }
     }
     if (data.rules !== undefined) {
-      if (!validate113(data.rules, {
+      if (!validate127(data.rules, {
         instancePath: instancePath + "/rules",
         parentData: data,
         parentDataProperty: "rules",
         rootData
       })) {
-        vErrors = vErrors === null ? validate113.errors : vErrors.concat(validate113.errors);
+        vErrors = vErrors === null ? validate127.errors : vErrors.concat(validate127.errors);
         errors = vErrors.length;
       }
     }
     if (data.defaultAction !== undefined) {
-      if (!validate137(data.defaultAction, {
+      if (!validate151(data.defaultAction, {
         instancePath: instancePath + "/defaultAction",
         parentData: data,
         parentDataProperty: "defaultAction",
         rootData
       })) {
-        vErrors = vErrors === null ? validate137.errors : vErrors.concat(validate137.errors);
+        vErrors = vErrors === null ? validate151.errors : vErrors.concat(validate151.errors);
         errors = vErrors.length;
       }
     }
     if (data.masking !== undefined) {
-      if (!validate139(data.masking, {
+      if (!validate153(data.masking, {
         instancePath: instancePath + "/masking",
         parentData: data,
         parentDataProperty: "masking",
         rootData
       })) {
-        vErrors = vErrors === null ? validate139.errors : vErrors.concat(validate139.errors);
+        vErrors = vErrors === null ? validate153.errors : vErrors.concat(validate153.errors);
         errors = vErrors.length;
       }
     }
     if (data.audit !== undefined) {
-      if (!validate161(data.audit, {
+      if (!validate175(data.audit, {
         instancePath: instancePath + "/audit",
         parentData: data,
         parentDataProperty: "audit",
         rootData
       })) {
-        vErrors = vErrors === null ? validate161.errors : vErrors.concat(validate161.errors);
+        vErrors = vErrors === null ? validate175.errors : vErrors.concat(validate175.errors);
         errors = vErrors.length;
       }
     }
@@ -4396,10 +4787,10 @@ function validate43(data, {
     }
     errors++;
   }
-  validate43.errors = vErrors;
+  validate45.errors = vErrors;
   return errors === 0;
 }
-const schema74 = {
+const schema79 = {
   "type": "object",
   "properties": {
     "observedGeneration": {
@@ -4417,11 +4808,11 @@ const schema74 = {
   },
   "nullable": true
 };
-const schema15 = {
+const schema17 = {
   "type": "integer",
   "nullable": true
 };
-function validate31(data, {
+function validate33(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4445,17 +4836,17 @@ function validate31(data, {
     }
     errors++;
   }
-  validate31.errors = vErrors;
+  validate33.errors = vErrors;
   return errors === 0;
 }
-const schema75 = {
+const schema80 = {
   "type": "array",
   "items": {
     "$ref": "6cL7EKqmlL0zPYJ2ywRPK7XpC94SJgrif4hCdyqeAA"
   },
   "nullable": true
 };
-const schema76 = {
+const schema81 = {
   "type": "object",
   "required": ["type", "status"],
   "properties": {
@@ -4479,11 +4870,11 @@ const schema76 = {
     }
   }
 };
-const schema77 = {
+const schema82 = {
   "type": "string",
   "enum": ["True", "False", "Unknown"]
 };
-function validate173(data, {
+function validate187(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4513,7 +4904,7 @@ function validate173(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema77.enum
+        allowedValues: schema82.enum
       }
     };
     if (vErrors === null) {
@@ -4523,14 +4914,14 @@ function validate173(data, {
     }
     errors++;
   }
-  validate173.errors = vErrors;
+  validate187.errors = vErrors;
   return errors === 0;
 }
-const schema17 = {
+const schema19 = {
   "type": "string",
   "nullable": true
 };
-function validate33(data, {
+function validate35(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4554,16 +4945,16 @@ function validate33(data, {
     }
     errors++;
   }
-  validate33.errors = vErrors;
+  validate35.errors = vErrors;
   return errors === 0;
 }
-const schema78 = {
+const schema83 = {
   "type": "string",
   "format": "date-time",
   "nullable": true
 };
 const formats0 = formats["date-time"];
-function validate178(data, {
+function validate192(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4605,10 +4996,10 @@ function validate178(data, {
       errors++;
     }
   }
-  validate178.errors = vErrors;
+  validate192.errors = vErrors;
   return errors === 0;
 }
-function validate171(data, {
+function validate185(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4650,68 +5041,68 @@ function validate171(data, {
       errors++;
     }
     if (data.type !== undefined) {
-      if (!validate32(data.type, {
+      if (!validate34(data.type, {
         instancePath: instancePath + "/type",
         parentData: data,
         parentDataProperty: "type",
         rootData
       })) {
-        vErrors = vErrors === null ? validate32.errors : vErrors.concat(validate32.errors);
+        vErrors = vErrors === null ? validate34.errors : vErrors.concat(validate34.errors);
         errors = vErrors.length;
       }
     }
     if (data.status !== undefined) {
-      if (!validate173(data.status, {
+      if (!validate187(data.status, {
         instancePath: instancePath + "/status",
         parentData: data,
         parentDataProperty: "status",
         rootData
       })) {
-        vErrors = vErrors === null ? validate173.errors : vErrors.concat(validate173.errors);
+        vErrors = vErrors === null ? validate187.errors : vErrors.concat(validate187.errors);
         errors = vErrors.length;
       }
     }
     if (data.reason !== undefined) {
-      if (!validate33(data.reason, {
+      if (!validate35(data.reason, {
         instancePath: instancePath + "/reason",
         parentData: data,
         parentDataProperty: "reason",
         rootData
       })) {
-        vErrors = vErrors === null ? validate33.errors : vErrors.concat(validate33.errors);
+        vErrors = vErrors === null ? validate35.errors : vErrors.concat(validate35.errors);
         errors = vErrors.length;
       }
     }
     if (data.message !== undefined) {
-      if (!validate33(data.message, {
+      if (!validate35(data.message, {
         instancePath: instancePath + "/message",
         parentData: data,
         parentDataProperty: "message",
         rootData
       })) {
-        vErrors = vErrors === null ? validate33.errors : vErrors.concat(validate33.errors);
+        vErrors = vErrors === null ? validate35.errors : vErrors.concat(validate35.errors);
         errors = vErrors.length;
       }
     }
     if (data.observedGeneration !== undefined) {
-      if (!validate31(data.observedGeneration, {
+      if (!validate33(data.observedGeneration, {
         instancePath: instancePath + "/observedGeneration",
         parentData: data,
         parentDataProperty: "observedGeneration",
         rootData
       })) {
-        vErrors = vErrors === null ? validate31.errors : vErrors.concat(validate31.errors);
+        vErrors = vErrors === null ? validate33.errors : vErrors.concat(validate33.errors);
         errors = vErrors.length;
       }
     }
     if (data.lastTransitionTime !== undefined) {
-      if (!validate178(data.lastTransitionTime, {
+      if (!validate192(data.lastTransitionTime, {
         instancePath: instancePath + "/lastTransitionTime",
         parentData: data,
         parentDataProperty: "lastTransitionTime",
         rootData
       })) {
-        vErrors = vErrors === null ? validate178.errors : vErrors.concat(validate178.errors);
+        vErrors = vErrors === null ? validate192.errors : vErrors.concat(validate192.errors);
         errors = vErrors.length;
       }
     }
@@ -4731,10 +5122,10 @@ function validate171(data, {
     }
     errors++;
   }
-  validate171.errors = vErrors;
+  validate185.errors = vErrors;
   return errors === 0;
 }
-function validate170(data, {
+function validate184(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4761,21 +5152,21 @@ function validate170(data, {
   if (Array.isArray(data)) {
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate171(data[i0], {
+      if (!validate185(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate171.errors : vErrors.concat(validate171.errors);
+        vErrors = vErrors === null ? validate185.errors : vErrors.concat(validate185.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate170.errors = vErrors;
+  validate184.errors = vErrors;
   return errors === 0;
 }
-function validate166(data, {
+function validate180(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4801,54 +5192,54 @@ function validate166(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.observedGeneration !== undefined) {
-      if (!validate31(data.observedGeneration, {
+      if (!validate33(data.observedGeneration, {
         instancePath: instancePath + "/observedGeneration",
         parentData: data,
         parentDataProperty: "observedGeneration",
         rootData
       })) {
-        vErrors = vErrors === null ? validate31.errors : vErrors.concat(validate31.errors);
+        vErrors = vErrors === null ? validate33.errors : vErrors.concat(validate33.errors);
         errors = vErrors.length;
       }
     }
     if (data.targetCount !== undefined) {
-      if (!validate31(data.targetCount, {
+      if (!validate33(data.targetCount, {
         instancePath: instancePath + "/targetCount",
         parentData: data,
         parentDataProperty: "targetCount",
         rootData
       })) {
-        vErrors = vErrors === null ? validate31.errors : vErrors.concat(validate31.errors);
+        vErrors = vErrors === null ? validate33.errors : vErrors.concat(validate33.errors);
         errors = vErrors.length;
       }
     }
     if (data.ruleCount !== undefined) {
-      if (!validate31(data.ruleCount, {
+      if (!validate33(data.ruleCount, {
         instancePath: instancePath + "/ruleCount",
         parentData: data,
         parentDataProperty: "ruleCount",
         rootData
       })) {
-        vErrors = vErrors === null ? validate31.errors : vErrors.concat(validate31.errors);
+        vErrors = vErrors === null ? validate33.errors : vErrors.concat(validate33.errors);
         errors = vErrors.length;
       }
     }
     if (data.conditions !== undefined) {
-      if (!validate170(data.conditions, {
+      if (!validate184(data.conditions, {
         instancePath: instancePath + "/conditions",
         parentData: data,
         parentDataProperty: "conditions",
         rootData
       })) {
-        vErrors = vErrors === null ? validate170.errors : vErrors.concat(validate170.errors);
+        vErrors = vErrors === null ? validate184.errors : vErrors.concat(validate184.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate166.errors = vErrors;
+  validate180.errors = vErrors;
   return errors === 0;
 }
-function validate34(data, {
+function validate36(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4907,57 +5298,57 @@ function validate34(data, {
       errors++;
     }
     if (data.apiVersion !== undefined) {
-      if (!validate35(data.apiVersion, {
+      if (!validate37(data.apiVersion, {
         instancePath: instancePath + "/apiVersion",
         parentData: data,
         parentDataProperty: "apiVersion",
-        rootData
-      })) {
-        vErrors = vErrors === null ? validate35.errors : vErrors.concat(validate35.errors);
-        errors = vErrors.length;
-      }
-    }
-    if (data.kind !== undefined) {
-      if (!validate37(data.kind, {
-        instancePath: instancePath + "/kind",
-        parentData: data,
-        parentDataProperty: "kind",
         rootData
       })) {
         vErrors = vErrors === null ? validate37.errors : vErrors.concat(validate37.errors);
         errors = vErrors.length;
       }
     }
-    if (data.metadata !== undefined) {
-      if (!validate39(data.metadata, {
-        instancePath: instancePath + "/metadata",
+    if (data.kind !== undefined) {
+      if (!validate39(data.kind, {
+        instancePath: instancePath + "/kind",
         parentData: data,
-        parentDataProperty: "metadata",
+        parentDataProperty: "kind",
         rootData
       })) {
         vErrors = vErrors === null ? validate39.errors : vErrors.concat(validate39.errors);
         errors = vErrors.length;
       }
     }
+    if (data.metadata !== undefined) {
+      if (!validate41(data.metadata, {
+        instancePath: instancePath + "/metadata",
+        parentData: data,
+        parentDataProperty: "metadata",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate41.errors : vErrors.concat(validate41.errors);
+        errors = vErrors.length;
+      }
+    }
     if (data.spec !== undefined) {
-      if (!validate43(data.spec, {
+      if (!validate45(data.spec, {
         instancePath: instancePath + "/spec",
         parentData: data,
         parentDataProperty: "spec",
         rootData
       })) {
-        vErrors = vErrors === null ? validate43.errors : vErrors.concat(validate43.errors);
+        vErrors = vErrors === null ? validate45.errors : vErrors.concat(validate45.errors);
         errors = vErrors.length;
       }
     }
     if (data.status !== undefined) {
-      if (!validate166(data.status, {
+      if (!validate180(data.status, {
         instancePath: instancePath + "/status",
         parentData: data,
         parentDataProperty: "status",
         rootData
       })) {
-        vErrors = vErrors === null ? validate166.errors : vErrors.concat(validate166.errors);
+        vErrors = vErrors === null ? validate180.errors : vErrors.concat(validate180.errors);
         errors = vErrors.length;
       }
     }
@@ -4977,6 +5368,6 @@ function validate34(data, {
     }
     errors++;
   }
-  validate34.errors = vErrors;
+  validate36.errors = vErrors;
   return errors === 0;
 }

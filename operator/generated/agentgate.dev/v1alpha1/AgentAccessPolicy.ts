@@ -82,6 +82,35 @@ export interface IAgentAccessPolicy {
          * Trust the cluster's own service-account token issuer (discovered from the API server).
          */
         "kubernetes"?: boolean;
+        /**
+         * CA bundle for fetching jwksUri over TLS from a private CA (e.g. the operator's run-token issuer).
+         */
+        "caFile"?: string;
+      }>;
+      /**
+       * Accept only run tokens that carry a triggering identity (a person or upstream system), minted by the operator's token exchange.
+       */
+      "requireTriggeredBy"?: boolean;
+      /**
+       * Issuers trusted for triggering identities (e.g. the company IdP), checked by the operator's token exchange.
+       */
+      "triggerIssuers"?: Array<{
+        /**
+         * Issuer identifier; must equal the subject token's iss.
+         */
+        "issuer": string;
+        /**
+         * Accepted audiences of the subject token.
+         */
+        "audiences": Array<string>;
+        /**
+         * Path to a JWKS file.
+         */
+        "jwksFile"?: string;
+        /**
+         * HTTPS URL of the issuer's JWKS.
+         */
+        "jwksUri"?: string;
       }>;
       /**
        * Reject tokens whose exp - iat is longer than this many seconds.

@@ -1,0 +1,101 @@
+/**
+ * The operator's signing keys for run tokens, kept in a Secret so replicas share them. Rotation adds
+ * a new key and signs with it; the previous keys stay published for an overlap window (longer than
+ * any run token lives), so no valid token is refused during a rotation.
+ */
+import type { CoreV1Api, V1Secret } from '@kubernetes/client-node';
+import * as jose from 'jose';
+import { statusOf } from '../kube.js';
+
+interface StoredKey {
+  kid: string;
+  createdAt: number;
+  /** When a newer key replaced it (published until retiredAt + overlap). */
+  retiredAt?: number;
+  jwk: jose.JWK;
+}
+
+export interface RunTokenKeysOptions {
+  core: CoreV1Api;
+  namespace: string;
+  secretName?: string;
+  /** How long a replaced key stays published (default 30 min: twice the longest run token). */
+  overlapMs?: number;
+  now?: () => number;
+}
+
+export class RunTokenKeys {
+  private keys: StoredKey[] = [];
+  private readonly now: () => number;
+
+  constructor(private readonly o: RunTokenKeysOptions) {
+    this.now = o.now ?? Date.now;
+  }
+
+  private get name(): string {
+    return this.o.secretName ?? 'agentgate-run-token-keys';
+  }
+
+  /** Loads the keys, creating the first one if there is none. */
+  async load(): Promise<void> {
+    const secret = await this.read();
+    if (secret) {
+      this.keys = JSON.parse(Buffer.from(secret.data?.['keys.json'] ?? '', 'base64').toString('utf8') || '[]') as StoredKey[];
+      if (this.keys.length) return;
+    }
+    await this.rotate();
+  }
+
+  /** Adds a new signing key; keys retired longer than the overlap ago are dropped. */
+  async rotate(): Promise<void> {
+    const secret = await this.read();
+    const current = secret ? (JSON.parse(Buffer.from(secret.data?.['keys.json'] ?? '', 'base64').toString('utf8') || '[]') as StoredKey[]) : [];
+    const now = this.now();
+    const { privateKey } = await jose.generateKeyPair('ES256', { extractable: true });
+    const jwk = await jose.exportJWK(privateKey);
+    const { d: _d, ...pub } = jwk;
+    const kid = await jose.calculateJwkThumbprint(pub);
+    const overlap = this.o.overlapMs ?? 30 * 60_000;
+    const kept = current
+      .map((k) => (k.retiredAt ? k : { ...k, retiredAt: now }))
+      .filter((k) => now - (k.retiredAt ?? now) <= overlap);
+    const next = [...kept, { kid, createdAt: now, jwk: { ...jwk, kid, alg: 'ES256' } }];
+    const body: V1Secret = {
+      apiVersion: 'v1', kind: 'Secret', type: 'Opaque',
+      metadata: { name: this.name, namespace: this.o.namespace, labels: { 'app.kubernetes.io/managed-by': 'agentgate' }, ...(secret?.metadata?.resourceVersion ? { resourceVersion: secret.metadata.resourceVersion } : {}) },
+      data: { 'keys.json': Buffer.from(JSON.stringify(next)).toString('base64') },
+    };
+    try {
+      if (secret) await this.o.core.replaceNamespacedSecret({ name: this.name, namespace: this.o.namespace, body });
+      else await this.o.core.createNamespacedSecret({ namespace: this.o.namespace, body });
+      this.keys = next;
+    } catch (e) {
+      if (statusOf(e) === 409) return this.load(); // another replica rotated first
+      throw e;
+    }
+  }
+
+  private async read(): Promise<V1Secret | undefined> {
+    try {
+      return await this.o.core.readNamespacedSecret({ name: this.name, namespace: this.o.namespace });
+    } catch (e) {
+      if (statusOf(e) === 404) return undefined;
+      throw e;
+    }
+  }
+
+  /** The newest key, which signs. */
+  async signingKey(): Promise<{ kid: string; key: Awaited<ReturnType<typeof jose.importJWK>> }> {
+    const k = this.keys[this.keys.length - 1];
+    if (!k) throw new Error('no run-token signing key loaded');
+    return { kid: k.kid, key: await jose.importJWK(k.jwk, 'ES256') };
+  }
+
+  /** Every published public key (the newest and those still in their overlap window). */
+  jwks(): jose.JSONWebKeySet {
+    return { keys: this.keys.map(({ jwk }) => {
+      const { d: _d, ...pub } = jwk;
+      return { ...pub, use: 'sig' };
+    }) };
+  }
+}

@@ -1,0 +1,132 @@
+/**
+ * OAuth 2.0 Token Exchange (RFC 8693) for agent runs: the person's OIDC token (subject_token) and the
+ * agent's service-account token (actor_token) in, a short-lived run token out — signed by the
+ * operator, `sub` = the person, `act` = the agent, a `run_id`, the policy. Both inputs are verified,
+ * and the policy says which people's issuers are trusted. Also serves the run-token issuer's JWKS.
+ */
+import { randomUUID } from 'node:crypto';
+import type { CustomObjectsApi } from '@kubernetes/client-node';
+import express, { type Request, type Response, type Router } from 'express';
+import * as jose from 'jose';
+import { keySetFor } from '../../proxy/identity/key-sets.js';
+import { ASYMMETRIC_ALGORITHMS, kubernetesClaims } from '../../proxy/identity/verify.js';
+import type { AgentAccessPolicy } from '../../proxy/policy/types.js';
+import { GROUP, messageOf, POLICY_PLURAL, statusOf, VERSION } from '../kube.js';
+import type { RunTokenKeys } from './run-token-keys.js';
+
+export const GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
+export const JWT_TYPE = 'urn:ietf:params:oauth:token-type:jwt';
+export const MAX_RUN_TOKEN_SECONDS = 15 * 60;
+
+export interface TokenExchangeOptions {
+  issuerUrl: string;
+  keys: RunTokenKeys;
+  custom: CustomObjectsApi;
+  /** The cluster's service-account issuer (the actor tokens' iss) and its keys. */
+  clusterIssuer: () => Promise<string>;
+  clusterJwks: () => Promise<jose.JSONWebKeySet>;
+  audience?: string;
+  now?: () => number;
+  log?: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
+}
+
+class ExchangeError extends Error {
+  constructor(readonly code: 'invalid_request' | 'invalid_grant' | 'unauthorized_client' | 'invalid_target', message: string, readonly status = 400) {
+    super(message);
+  }
+}
+
+export function tokenExchangeRouter(o: TokenExchangeOptions): Router {
+  const router = express.Router();
+  const now = (): number => Math.floor((o.now?.() ?? Date.now()) / 1000);
+  const audience = o.audience ?? 'agentgate';
+  const clusterKeys = keySetFor({ issuer: 'kubernetes', kubernetes: true }, { kubernetesJwks: o.clusterJwks });
+
+  router.get('/.well-known/openid-configuration', (_req, res) => {
+    res.json({ issuer: o.issuerUrl, jwks_uri: `${o.issuerUrl}/.well-known/jwks.json`, token_endpoint: `${o.issuerUrl}/token`, grant_types_supported: [GRANT], id_token_signing_alg_values_supported: ['ES256'] });
+  });
+  router.get('/.well-known/jwks.json', (_req, res) => void res.json(o.keys.jwks()));
+
+  router.post('/token', express.urlencoded({ extended: false, limit: '64kb' }), express.json({ limit: '64kb' }), async (req: Request, res: Response) => {
+    try {
+      const b = (req.body ?? {}) as Record<string, string | undefined>;
+      if (b.grant_type !== GRANT) throw new ExchangeError('invalid_request', `grant_type must be ${GRANT}`);
+      if (!b.subject_token || !b.actor_token) throw new ExchangeError('invalid_request', 'subject_token and actor_token are both required');
+      // The actor: a service-account token for audience agentgate, from this cluster.
+      const clusterIssuer = await o.clusterIssuer();
+      const actor = await verify(b.actor_token, clusterKeys, clusterIssuer, [audience], 'actor_token');
+      const k8s = kubernetesClaims(actor);
+      if (!k8s) throw new ExchangeError('invalid_grant', 'actor_token is not a Kubernetes service-account token');
+      const policy = await findPolicy(o.custom, k8s.namespace, k8s.serviceAccount, b.resource);
+      const triggers = policy.spec.identity.triggerIssuers ?? [];
+      const unverified = safeDecode(b.subject_token);
+      const trusted = triggers.find((t) => t.issuer === unverified?.iss);
+      if (!trusted) throw new ExchangeError('invalid_grant', `subject_token issuer "${String(unverified?.iss ?? '')}" is not trusted by policy ${policy.metadata.name}`);
+      const subject = await verify(b.subject_token, keySetFor(trusted), trusted.issuer, trusted.audiences, 'subject_token');
+      const t = now();
+      const exp = Math.min(t + MAX_RUN_TOKEN_SECONDS, t + policy.spec.identity.maxTokenLifetimeSeconds, subject.exp!, actor.exp!);
+      if (exp <= t) throw new ExchangeError('invalid_grant', 'an input token has expired');
+      const { kid, key } = await o.keys.signingKey();
+      const runId = randomUUID();
+      const token = await new jose.SignJWT({
+        run_id: runId,
+        policy: `${policy.metadata.namespace}/${policy.metadata.name}`,
+        triggered_by_iss: subject.iss,
+        act: { sub: actor.sub, iss: actor.iss, kubernetes: k8s },
+      })
+        .setProtectedHeader({ alg: 'ES256', kid, typ: 'JWT' })
+        .setIssuer(o.issuerUrl)
+        .setSubject(subject.sub!)
+        .setAudience(audience)
+        .setIssuedAt(t)
+        .setNotBefore(t)
+        .setExpirationTime(exp)
+        .setJti(randomUUID())
+        .sign(key);
+      o.log?.('info', 'run token issued', { runId, person: subject.sub, agent: actor.sub, policy: policy.metadata.name, expiresIn: exp - t });
+      res.json({ access_token: token, issued_token_type: JWT_TYPE, token_type: 'N_A', expires_in: exp - t });
+    } catch (e) {
+      const err = e instanceof ExchangeError ? e : new ExchangeError('invalid_request', messageOf(e), 500);
+      o.log?.('warn', 'token exchange refused', { error: err.message });
+      res.status(err.status).json({ error: err.code, error_description: err.message });
+    }
+  });
+  return router;
+}
+
+async function verify(token: string, keys: ReturnType<typeof keySetFor>, issuer: string, audiences: string[], what: string): Promise<jose.JWTPayload> {
+  try {
+    const { payload } = await jose.jwtVerify(token, keys, { issuer, audience: audiences, algorithms: ASYMMETRIC_ALGORITHMS, requiredClaims: ['exp', 'sub'] });
+    return payload;
+  } catch (e) {
+    const reason = e instanceof jose.errors.JWTExpired ? 'has expired' : e instanceof jose.errors.JWTClaimValidationFailed ? `claim ${e.claim} is invalid` : (e as Error).message;
+    throw new ExchangeError('invalid_grant', `${what} ${reason}`);
+  }
+}
+
+function safeDecode(token: string): jose.JWTPayload | undefined {
+  try {
+    return jose.decodeJwt(token);
+  } catch {
+    return undefined;
+  }
+}
+
+async function findPolicy(custom: CustomObjectsApi, namespace: string, sa: string, resource?: string): Promise<AgentAccessPolicy> {
+  const selects = (p: AgentAccessPolicy): boolean => (p.spec.subjects?.serviceAccounts ?? []).some((s) => s.name === sa && (s.namespace ?? p.metadata.namespace) === namespace);
+  if (resource) {
+    const name = resource.includes('/') ? resource.split('/')[1]! : resource;
+    try {
+      const p = (await custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: POLICY_PLURAL, name })) as AgentAccessPolicy;
+      if (!selects(p)) throw new ExchangeError('unauthorized_client', `service account ${namespace}/${sa} is not a subject of policy ${name}`);
+      return p;
+    } catch (e) {
+      if (statusOf(e) === 404) throw new ExchangeError('invalid_target', `no AgentAccessPolicy ${namespace}/${name}`);
+      throw e;
+    }
+  }
+  const list = (await custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: POLICY_PLURAL })) as { items: AgentAccessPolicy[] };
+  const matching = list.items.filter(selects);
+  if (matching.length !== 1) throw new ExchangeError(matching.length ? 'invalid_target' : 'unauthorized_client', matching.length ? 'several policies name this service account; pass resource=<policy>' : `no policy in ${namespace} names service account ${sa} as a subject`);
+  return matching[0]!;
+}
