@@ -51,6 +51,8 @@ export interface WebhookOptions {
     /** Namespace of the Secret with the signing keys (default: the webhook's). */
     keysNamespace?: string;
     overlapMs?: number;
+    /** The leader rotates the signing key this often (default 24 h); other replicas reload the keys. */
+    rotateEveryMs?: number;
   };
 }
 
@@ -62,6 +64,7 @@ export class Operator {
   private webhookServer?: WebhookServer;
   private pki?: PkiStore;
   private renewTimer?: NodeJS.Timeout;
+  private keyTimer?: NodeJS.Timeout;
   /** Run-token signing keys (when the token exchange is on). */
   runTokenKeys?: RunTokenKeys;
   webhookAddress?: { host: string; port: number };
@@ -141,6 +144,21 @@ export class Operator {
     await this.pki.injectCaBundle(pki.caCert);
     this.renewTimer = setInterval(() => void this.renewWebhookCertificate(), w.renewCheckMs ?? 12 * 3600_000);
     this.renewTimer.unref();
+    if (this.runTokenKeys) {
+      const every = w.tokenExchange?.rotateEveryMs ?? 24 * 3600_000;
+      this.keyTimer = setInterval(() => void this.maintainRunTokenKeys(every), Math.min(60_000, every));
+      this.keyTimer.unref();
+    }
+  }
+
+  /** The leader rotates the run-token key when it is due; every replica reloads what the leader wrote. */
+  private async maintainRunTokenKeys(everyMs: number): Promise<void> {
+    try {
+      if (this.elector.isLeader && Date.now() - this.runTokenKeys!.newestCreatedAt >= everyMs) await this.runTokenKeys!.rotate();
+      else await this.runTokenKeys!.load();
+    } catch (e) {
+      this.o.log?.('warn', 'run-token key maintenance failed', { error: (e as Error).message });
+    }
   }
 
   /** Renews the serving certificate when due and keeps the caBundle in place (also repairs it if edited). */
@@ -179,6 +197,7 @@ export class Operator {
 
   async stop(): Promise<void> {
     clearInterval(this.renewTimer);
+    clearInterval(this.keyTimer);
     await this.webhookServer?.close();
     await this.follow();
     await this.elector.stop();

@@ -84,6 +84,10 @@ export class RunTokenKeys {
     }
   }
 
+  get newestCreatedAt(): number {
+    return this.keys[this.keys.length - 1]?.createdAt ?? 0;
+  }
+
   /** The newest key, which signs. */
   async signingKey(): Promise<{ kid: string; key: Awaited<ReturnType<typeof jose.importJWK>> }> {
     const k = this.keys[this.keys.length - 1];
