@@ -264,8 +264,10 @@ describe('Postgres guard proxy (real PostgreSQL)', function () {
       const d = await s.direct();
       await d.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name LIKE 'agentgate:victim%'");
       await d.end();
-      await pgError(victim.query('SELECT 1'));
-      expect(asyncErrors.join('\n')).to.match(/terminating connection|connection to the database was lost/);
+      // The FATAL reaches the client either idle (an 'error' event) or as the next query's error.
+      for (let i = 0; i < 40 && asyncErrors.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+      const queryError = await pgError(victim.query('SELECT 1'));
+      expect([queryError.message, ...asyncErrors].join('\n')).to.match(/terminating connection|connection to the database was lost/);
       const fresh = await s.connect();
       expect((await fresh.query('SELECT 3 AS x')).rows[0].x).to.equal(3);
       await fresh.end();
@@ -274,7 +276,13 @@ describe('Postgres guard proxy (real PostgreSQL)', function () {
     it('cancel requests reach the upstream backend', async () => {
       const victim = await s.connect();
       const sleeping = victim.query('SELECT pg_sleep(30)');
-      await new Promise((r) => setTimeout(r, 300));
+      const d = await s.direct();
+      for (let i = 0; i < 100; i++) {
+        const active = await d.query("SELECT 1 FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(30)' AND state = 'active'");
+        if (active.rowCount) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      await d.end();
       await new Promise<void>((resolve) => {
         const sock = net.connect({ host: s.host, port: s.port }, () => sock.end(fe.cancel((victim as any).processID, (victim as any).secretKey)));
         sock.on('close', () => resolve());
