@@ -10,6 +10,7 @@ import { EventRecorder } from './events.js';
 import { LeaderElector } from './leader-election.js';
 import { OperatorMetrics } from './metrics.js';
 import { PolicyController } from './policy-controller.js';
+import { ApprovalController } from './approvals/approval-controller.js';
 import type { InjectorConfig } from './webhook/inject.js';
 import { PkiStore } from './webhook/pki-store.js';
 import { WebhookServer } from './webhook/server.js';
@@ -60,6 +61,7 @@ export class Operator {
   readonly metrics = new OperatorMetrics();
   private readonly elector: LeaderElector;
   private controller?: PolicyController;
+  private approvals?: ApprovalController;
   private server?: Server;
   private webhookServer?: WebhookServer;
   private pki?: PkiStore;
@@ -186,13 +188,18 @@ export class Operator {
       ...(this.o.relistMs ? { relistMs: this.o.relistMs } : {}),
     });
     await this.controller.start();
+    this.approvals = new ApprovalController({ kc: this.o.kc, custom: this.custom, core: this.core, events: new EventRecorder(this.core), ...(this.o.log ? { log: this.o.log } : {}) });
+    await this.approvals.start();
   }
 
   private async follow(): Promise<void> {
     this.metrics.leader.set(0);
     const c = this.controller;
+    const a = this.approvals;
     this.controller = undefined;
+    this.approvals = undefined;
     await c?.stop();
+    await a?.stop();
   }
 
   async stop(): Promise<void> {

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import { serialize } from 'pg-protocol';
+import type { ApprovalBroker } from './approvals/broker.js';
 import { AuditLog } from './audit/audit-log.js';
 import { IdentityError, principalRecord, TokenVerifier, type Principal, type TokenVerifierOptions } from './identity/verify.js';
 import { compilePolicy, type PolicyRuntime } from './policy/runtime.js';
@@ -38,6 +39,8 @@ export interface GuardProxyOptions {
   catalogRefreshMs?: number;
   /** Fetches the cluster's service-account JWKS, for `kubernetes: true` issuers. */
   kubernetesJwks?: TokenVerifierOptions['kubernetesJwks'];
+  /** Approval requests and grants (cluster mode); without it RequireApproval is enforced as a denial. */
+  approvals?: ApprovalBroker;
   /** The pod this proxy serves (sidecar): Kubernetes tokens must be bound to it. */
   pod?: { name: string; namespace: string };
 }
@@ -236,6 +239,7 @@ export class GuardProxy {
         connectionId,
         ...(this.opts.now ? { now: this.opts.now } : {}),
         onSchemaChange: () => void this.refreshCatalog(t),
+        ...(this.opts.approvals ? { approvals: this.opts.approvals } : {}),
         onClose: () => {
           this.sessions.delete(session);
           this.cancelKeys.delete(cancelKey);

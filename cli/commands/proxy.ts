@@ -34,8 +34,17 @@ export async function runProxy(o: ProxyCommand): Promise<number> {
   const usesKubernetes = start.policy.spec.identity.issuers.some((i) => i.kubernetes);
   const kube = usesKubernetes ? await import('../../operator/kube.js') : undefined;
   const pod = process.env.POD_NAME && process.env.POD_NAMESPACE ? { name: process.env.POD_NAME, namespace: process.env.POD_NAMESPACE } : undefined;
+  let approvals: import('../../proxy/approvals/kube-approvals.js').KubeApprovals | undefined;
+  if (o.policyRef) {
+    const [namespace, name] = o.policyRef.split('/') as [string, string];
+    const { KubeApprovals } = await import('../../proxy/approvals/kube-approvals.js');
+    const { loadKubeConfig } = await import('../../operator/kube.js');
+    approvals = new KubeApprovals({ kc: loadKubeConfig(), namespace, policy: name });
+    await approvals.start();
+  }
   proxy = await GuardProxy.start({
     ...start,
+    ...(approvals ? { approvals } : {}),
     ...(kube ? { kubernetesJwks: kube.serviceAccountJwks(kube.loadKubeConfig()) as never } : {}),
     ...(pod ? { pod } : {}),
     ...(o.auditFile ? { auditFile: o.auditFile } : {}),
@@ -45,7 +54,7 @@ export async function runProxy(o: ProxyCommand): Promise<number> {
   for (const a of proxy.addresses()) log.info('ready', a);
   const shutdown = (signal: string): void => {
     log.info('shutting down', { signal });
-    void Promise.all([source?.stop(), proxy?.stop()]).then(() => process.exit(0));
+    void Promise.all([source?.stop(), approvals?.stop(), proxy?.stop()]).then(() => process.exit(0));
   };
   process.once('SIGINT', () => shutdown('SIGINT'));
   process.once('SIGTERM', () => shutdown('SIGTERM'));

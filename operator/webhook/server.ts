@@ -6,7 +6,9 @@ import type { CustomObjectsApi, V1Pod } from '@kubernetes/client-node';
 import express, { type Request, type Response, type Router } from 'express';
 import fastJsonPatch from 'fast-json-patch';
 import https from 'node:https';
-import type { AgentAccessPolicy } from '../../proxy/policy/types.js';
+import type { AgentAccessPolicy, ApprovalSpec } from '../../proxy/policy/types.js';
+import { admitApprovalCreate, admitApprovalUpdate, type Admission } from '../approvals/admission.js';
+import type { ApprovalRequest } from '../approvals/types.js';
 import { GROUP, messageOf, POLICY_PLURAL, statusOf, VERSION } from '../kube.js';
 import { injectSidecar, policySelects, wantsInjection, type InjectorConfig } from './inject.js';
 
@@ -19,6 +21,7 @@ interface AdmissionReview {
     namespace?: string;
     operation: string;
     object?: unknown;
+    oldObject?: unknown;
     userInfo?: { username?: string; groups?: string[] };
   };
 }
@@ -44,6 +47,7 @@ export class WebhookServer {
     for (const r of this.o.routers ?? []) app.use(r);
     app.get('/healthz', (_req, res) => void res.type('text/plain').send('ok'));
     app.post('/mutate-pods', express.json({ limit: '2mb' }), (req, res) => void this.mutatePods(req, res));
+    app.post('/admit-approvals', express.json({ limit: '2mb' }), (req, res) => void this.admitApprovals(req, res));
     return app;
   }
 
@@ -95,6 +99,42 @@ export class WebhookServer {
       // failurePolicy: Fail in injection-enabled namespaces: an error refuses the pod, with the reason.
       this.o.log?.('error', 'injection failed', { namespace, error: messageOf(e) });
       return this.respond(res, review, { allowed: false, status: { code: 500, message: `agentgate: injection failed: ${messageOf(e)}` } });
+    }
+  }
+
+  /** ApprovalRequest CREATE/UPDATE: stamps who decided, refuses what must not happen (admission.ts). */
+  private async admitApprovals(req: Request, res: Response): Promise<void> {
+    const review = req.body as AdmissionReview;
+    const request = review?.request;
+    if (!request || request.kind?.kind !== 'ApprovalRequest' || !request.object) {
+      res.status(400).json({ error: 'expected an AdmissionReview for an ApprovalRequest' });
+      return;
+    }
+    const obj = request.object as ApprovalRequest;
+    try {
+      let result: Admission;
+      if (request.operation === 'CREATE') result = admitApprovalCreate(obj);
+      else if (request.operation === 'UPDATE') {
+        const namespace = request.namespace ?? obj.metadata.namespace ?? 'default';
+        let approval: ApprovalSpec | undefined;
+        try {
+          const policy = (await this.o.custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: POLICY_PLURAL, name: obj.spec.policy })) as AgentAccessPolicy;
+          approval = policy.spec.approval;
+        } catch (e) {
+          if (statusOf(e) !== 404) throw e;
+        }
+        result = admitApprovalUpdate(request.oldObject as ApprovalRequest, obj, request.userInfo ?? {}, approval, Date.now());
+      } else result = { allowed: true };
+      if (!result.allowed) {
+        this.o.log?.('warn', 'approval change refused', { name: obj.metadata.name, user: request.userInfo?.username, reason: result.message });
+        return this.respond(res, review, { allowed: false, status: { code: 403, reason: 'Forbidden', message: `agentgate: ${result.message}` } });
+      }
+      if (!result.mutated) return this.respond(res, review, { allowed: true });
+      const patch = fastJsonPatch.compare(obj as object, result.mutated as object);
+      this.o.log?.('info', 'approval decision recorded', { name: obj.metadata.name, user: request.userInfo?.username });
+      return this.respond(res, review, { allowed: true, patchType: 'JSONPatch', patch: Buffer.from(JSON.stringify(patch)).toString('base64') });
+    } catch (e) {
+      return this.respond(res, review, { allowed: false, status: { code: 500, message: `agentgate: cannot check this approval: ${messageOf(e)}` } });
     }
   }
 

@@ -15,7 +15,10 @@ export type AuditEvent =
   | 'identity.rejected'
   | 'protocol.error'
   | 'statement.decision'
-  | 'statement.completion';
+  | 'statement.completion'
+  | 'approval.requested'
+  | 'approval.decided'
+  | 'approval.grant-used';
 
 export interface AuditFields {
   event: AuditEvent;

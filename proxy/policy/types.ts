@@ -59,6 +59,15 @@ export interface MaskingSpec {
   defaultStrategy: MaskStrategy;
 }
 
+export interface ApprovalSpec {
+  mode: 'Hold' | 'Reject';
+  timeoutSeconds: number;
+  approvers?: { users?: string[]; groups?: string[] };
+  requiredApprovals: number;
+  grant?: { ttlSeconds: number };
+  retentionSeconds: number;
+}
+
 export interface PolicySpec {
   mode: 'Enforce' | 'Audit';
   subjects?: { serviceAccounts?: { name: string; namespace?: string }[]; podSelector?: { matchLabels?: Record<string, string> } };
@@ -66,6 +75,7 @@ export interface PolicySpec {
   targets: TargetSpec[];
   rules?: RuleSpec[];
   defaultAction: Action;
+  approval?: ApprovalSpec;
   masking?: MaskingSpec;
   audit?: { includeStatementText?: boolean };
 }

@@ -142,6 +142,11 @@ export function semanticErrors(p: AgentAccessPolicy): PolicyError[] {
       if (!names.has(t)) errors.push({ path: `spec.rules[${i}].when.targets[${j}]`, message: `no target named "${t}"` });
     });
   });
+  const needsApproval = spec.defaultAction === 'RequireApproval' || (spec.rules ?? []).some((r) => r.action === 'RequireApproval');
+  const approvers = spec.approval?.approvers;
+  if (needsApproval && !(approvers?.users?.length || approvers?.groups?.length)) {
+    errors.push({ path: 'spec.approval.approvers', message: 'required: a RequireApproval rule needs someone who may approve' });
+  }
   (spec.masking?.patterns ?? []).forEach((pat, i) => {
     const err = re2Error(pat.regex);
     if (err) errors.push({ path: `spec.masking.patterns[${i}].regex`, message: `not a valid RE2 pattern: ${err}` });

@@ -9,6 +9,8 @@
  */
 import type { Socket } from 'node:net';
 import type { AuditLog } from '../audit/audit-log.js';
+import { createHash } from 'node:crypto';
+import type { ApprovalBroker } from '../approvals/broker.js';
 import type { AppendedRecord, ScopedAudit } from '../audit/audit-log.js';
 import type { AuditFields } from '../audit/record.js';
 import { principalRecord, type Principal } from '../identity/verify.js';
@@ -37,6 +39,8 @@ export interface SessionContext {
   connectionId: string;
   /** Milliseconds; injected for tests. */
   now?: () => number;
+  /** Approval requests and grants (cluster mode); without it RequireApproval is a denial. */
+  approvals?: ApprovalBroker;
   /** Called after a statement that may have changed the catalog completed. */
   onSchemaChange?: () => void;
   onClose?: () => void;
@@ -92,6 +96,8 @@ export class PgSession {
   private maskerOf: PolicyRuntime;
   /** The audit log with this session's ids, principal and target serialized once. */
   private readonly audit: ScopedAudit;
+  /** The agent's stated reason for what it does next (SET agentgate.reason = '...'). */
+  private reason?: string;
 
   constructor(private readonly client: Socket, private readonly upstream: Socket, private readonly ctx: SessionContext, initialStatus: number) {
     this.txStatus = initialStatus;
@@ -254,16 +260,27 @@ export class PgSession {
     return r.shapes.map((s) => resolveShape(s, sql, catalog, lookup));
   }
 
-  private simpleQuery(m: Message, sql: string, shapes: ShapesResult): void {
+  private simpleQuery(m: Message, sql: string, shapes: ShapesResult): void | Promise<void> {
     const classes = this.classify(sql, shapes);
     if ('error' in classes) return this.refuseUnparsed(sql, 'simple', classes.error, false);
     const rt = this.runtime();
     const decisions = classes.map((c) => this.decide(rt, c));
-    const blockedAt = decisions.findIndex((d) => d.blocked);
+    const blockedAt = decisions.findIndex((d) => d.blocked && !this.approvable(d));
+    const approvalAt = blockedAt >= 0 ? -1 : decisions.findIndex((d) => this.approvable(d));
+    if (approvalAt >= 0) {
+      // The whole query text is what gets approved (and hashed): a grant covers exactly this query.
+      return this.approve(sql, classes[approvalAt]!, decisions[approvalAt]!, 'simple', (grant) => this.runQuery(m, classes, decisions, -1, grant), (err) => this.refuse(err));
+    }
+    this.runQuery(m, classes, decisions, blockedAt);
+  }
+
+  /** Audits every statement's decision, then forwards the query (or refuses it when one is blocked). */
+  private runQuery(m: Message, classes: Classification[], decisions: Decision[], blockedAt: number, grant?: string): void {
+    if (grant !== undefined && this.tokenExpired()) return;
     const runs: StatementRun[] = [];
     for (let i = 0; i < classes.length; i++) {
       const d = decisions[i]!;
-      const note = blockedAt >= 0 && i !== blockedAt && !d.blocked ? { detail: { notExecuted: `statement ${blockedAt + 1} of this query was denied` } } : {};
+      const note = blockedAt >= 0 && i !== blockedAt && !d.blocked ? { detail: { notExecuted: `statement ${blockedAt + 1} of this query was denied` } } : grant && d.blocked ? { enforced: false, detail: { grant } } : {};
       const rec = this.auditDecision(classes[i]!, d, 'simple', note);
       if (!rec) return this.refuse({ code: '42501', message: 'agentgate: audit log unavailable; statement refused' });
       runs.push({ cls: classes[i]!, seq: rec.seq, started: this.now(), rows: 0, masked: 0 });
@@ -275,13 +292,78 @@ export class PgSession {
     this.forward(m);
   }
 
+  /** RequireApproval with an approval system present (otherwise it is a denial). */
+  private approvable(d: Decision): boolean {
+    return d.blocked && d.action === 'RequireApproval' && this.ctx.approvals !== undefined;
+  }
+
+  /**
+   * The approval path: a matching grant runs the command; otherwise an ApprovalRequest is created and
+   * the command is held until decided (mode Hold) or refused naming the request (mode Reject).
+   */
+  private approve(text: string, c: Classification, d: Decision, protocol: AuditFields['protocol'], onGrant: (grant: string) => void, onRefuse: (err: Omit<ErrorFields, 'severity'>) => void): void | Promise<void> {
+    const broker = this.ctx.approvals!;
+    const rt = this.runtime();
+    const approval = rt.policy.spec.approval;
+    const ttl = approval?.grant?.ttlSeconds ?? 0;
+    const sha256 = createHash('sha256').update(text).digest('hex');
+    const p = this.ctx.principal;
+    const grant = broker.findGrant(sha256, p.sub, ttl);
+    if (grant) {
+      const name = grant.metadata.name!;
+      this.audit.tryAppend({ event: 'approval.grant-used', rule: d.rule, message: `executed under ApprovalRequest ${grant.metadata.namespace}/${name}`, detail: { approvalRequest: name, sha256 } });
+      if (ttl === 0) void broker.markUsed(name).catch(() => undefined);
+      return onGrant(name);
+    }
+    const timeout = approval?.timeoutSeconds ?? 300;
+    const masked = rt.masker.maskText(text).text;
+    return (async () => {
+      let ref: { namespace: string; name: string };
+      try {
+        ref = await broker.request({
+          policy: rt.policy.metadata.name,
+          rule: d.rule,
+          requester: {
+            subject: p.sub,
+            issuer: p.iss,
+            ...(p.kubernetes ? { serviceAccount: `${p.kubernetes.namespace}/${p.kubernetes.serviceAccount}`, ...(p.kubernetes.pod ? { pod: p.kubernetes.pod } : {}) } : {}),
+            ...(p.triggeredBy ? { triggeredBy: p.triggeredBy.sub } : {}),
+          },
+          target: this.ctx.target.name,
+          command: { text: masked, summary: masked.replace(/\s+/g, ' ').slice(0, 100), sha256, effects: c.effects, tables: c.tables.map((t) => (t.schema ? `${t.schema}.${t.name}` : t.name)) },
+          ...(this.reason ? { reason: this.reason } : {}),
+          expiresAt: new Date(this.now() + timeout * 1000).toISOString(),
+        });
+      } catch (e) {
+        this.auditDecision(c, d, protocol, { message: `approval request could not be created: ${(e as Error).message}` });
+        return onRefuse({ code: '42501', message: `agentgate: requires approval by rule "${d.rule}", and the approval request could not be created; nothing was executed` });
+      }
+      this.audit.tryAppend({ event: 'approval.requested', rule: d.rule, statement: masked, detail: { approvalRequest: `${ref.namespace}/${ref.name}`, sha256, mode: approval?.mode ?? 'Hold' } });
+      if (approval?.mode === 'Reject') {
+        return onRefuse({
+          code: '42501',
+          message: `agentgate: requires approval by rule "${d.rule}": ApprovalRequest ${ref.namespace}/${ref.name} is pending; run the same statement again once it is approved`,
+          hint: `an approver runs: kubectl patch apr ${ref.name} -n ${ref.namespace} --type merge -p '{"spec":{"decision":"Approved","comment":"..."}}'`,
+        });
+      }
+      const phase = await broker.waitFor(ref.name, timeout * 1000 + 3000);
+      this.audit.tryAppend({ event: 'approval.decided', rule: d.rule, message: phase, detail: { approvalRequest: `${ref.namespace}/${ref.name}` } });
+      if (this.closed) return;
+      if (phase === 'Approved') {
+        if (ttl === 0) await broker.markUsed(ref.name).catch(() => undefined);
+        return onGrant(ref.name);
+      }
+      return onRefuse({ code: '42501', message: `agentgate: ApprovalRequest ${ref.namespace}/${ref.name} was ${phase === 'Timeout' ? 'not decided in time' : phase.toLowerCase()}; the statement was not executed` });
+    })();
+  }
+
   private parse(m: Message, name: string, sql: string, shapes: ShapesResult): void {
     const classes = this.classify(sql, shapes);
     if ('error' in classes) return this.refuseUnparsed(sql, 'extended', classes.error, true);
     const rt = this.runtime();
     for (const c of classes) {
       const d = this.decide(rt, c);
-      if (d.blocked) {
+      if (d.blocked && !this.approvable(d)) {
         // Refused at Parse: the statement never reaches the database, not even to be planned.
         if (!this.auditDecision(c, d, 'extended')) return this.denyExtended({ code: '42501', message: 'agentgate: audit log unavailable; statement refused' });
         return this.denyExtended(denialError(d, c));
@@ -292,22 +374,33 @@ export class PgSession {
     this.forward(m);
   }
 
-  private execute(m: Message, portalName: string): void {
+  private execute(m: Message, portalName: string): void | Promise<void> {
     if (this.tokenExpired()) return;
     const portal = this.portals.get(portalName);
     if (!portal) return this.denyExtended({ code: '34000', message: `portal "${portalName}" does not exist` });
     const rt = this.runtime();
     // Decided again at Execute: the policy may have changed since Parse, and each execution is audited.
-    const classes = portal.stmt.classes;
+    const classes = portal.stmt.classes.length ? portal.stmt.classes : [emptyClassification(portal.stmt.sql)];
+    const decisions = classes.map((c) => this.decide(rt, c));
+    const blockedAt = decisions.findIndex((d) => d.blocked && !this.approvable(d));
+    const approvalAt = blockedAt >= 0 ? -1 : decisions.findIndex((d) => this.approvable(d));
+    if (approvalAt >= 0) {
+      return this.approve(portal.stmt.sql, classes[approvalAt]!, decisions[approvalAt]!, 'extended', (grant) => this.runExecute(m, portalName, portal, classes, decisions, grant), (err) => this.denyExtended(err));
+    }
+    this.runExecute(m, portalName, portal, classes, decisions);
+  }
+
+  private runExecute(m: Message, portalName: string, portal: Portal, classes: Classification[], decisions: Decision[], grant?: string): void {
+    if (grant !== undefined && this.tokenExpired()) return;
     let run: StatementRun | undefined;
-    for (const c of classes.length ? classes : [emptyClassification(portal.stmt.sql)]) {
-      const d = this.decide(rt, c);
-      const rec = this.auditDecision(c, d, 'extended');
+    for (const [i, c] of classes.entries()) {
+      const d = decisions[i]!;
+      const rec = this.auditDecision(c, d, 'extended', grant && d.blocked ? { enforced: false, detail: { grant } } : {});
       if (!rec) return this.denyExtended({ code: '42501', message: 'agentgate: audit log unavailable; statement refused' });
-      if (d.blocked) return this.denyExtended(denialError(d, c));
+      if (d.blocked && !grant) return this.denyExtended(denialError(d, c));
       run ??= { cls: c, seq: rec.seq, started: this.now(), rows: 0, masked: 0 };
     }
-    for (const c of classes) this.trackSessionState(c);
+    for (const c of portal.stmt.classes) this.trackSessionState(c);
     if (!portal.described && this.resultMasker.active) {
       // Column masking needs the portal's columns; ask for them if the agent did not.
       pushSegment(this.toUpstream, describePortal(portalName));
@@ -330,6 +423,7 @@ export class PgSession {
   /** SQL-level PREPARE / DEALLOCATE / DISCARD ALL share the protocol's prepared-statement namespace. */
   private trackSessionState(c: Classification): void {
     if (c.prepares !== undefined) this.prepared.set(c.prepares, { sql: c.text, classes: [{ ...c, prepares: undefined } as Classification] });
+    if (c.setting?.name === 'agentgate.reason') this.reason = c.setting.value || undefined;
     if (c.deallocates === '*') this.prepared.clear();
     else if (c.deallocates !== undefined) this.prepared.delete(c.deallocates);
   }

@@ -49,6 +49,7 @@ export function resolveShape(shape: StatementShape, sql: string, catalog: Catalo
     ...(shape.copy ? { copy: shape.copy } : {}),
     ...(shape.prepares !== undefined ? { prepares: shape.prepares } : {}),
     ...(shape.deallocates !== undefined ? { deallocates: shape.deallocates } : {}),
+    ...(shape.setting ? { setting: shape.setting } : {}),
   };
 }
 

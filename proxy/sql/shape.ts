@@ -60,6 +60,7 @@ class ShapeBuilder {
   prepares?: string;
   deallocates?: string;
   copy?: CopyInfo;
+  setting?: { name: string; value: string };
   /** CTE names visible at the current point of the walk (innermost last). */
   private readonly cteScopes: string[][] = [];
   /** DDL bodies are walked for the tables they touch, not for function calls they define. */
@@ -283,6 +284,11 @@ class ShapeBuilder {
       if (liftsViaOptions(body.args)) this.liftsReadOnly = true;
       return;
     }
+    if (name.startsWith('agentgate.')) {
+      // The agent's own annotations for the evidence trail, e.g. SET agentgate.reason = 'ticket 42'.
+      this.setting = { name, value: constString(body.args?.[0]) ?? '' };
+      this.literalDependent = true;
+    }
     if (CONTROL_SETTINGS.has(name)) {
       this.effects.add('admin');
       this.reasons.push(`setting ${name} controls enforcement`);
@@ -394,6 +400,7 @@ class ShapeBuilder {
       ...(this.prepares !== undefined ? { prepares: this.prepares } : {}),
       ...(this.deallocates !== undefined ? { deallocates: this.deallocates } : {}),
       ...(this.copy ? { copy: this.copy } : {}),
+      ...(this.setting ? { setting: this.setting } : {}),
       reasons: this.reasons,
       location,
       length,

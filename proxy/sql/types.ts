@@ -47,6 +47,8 @@ export interface StatementShape {
   copy?: CopyInfo;
   /** Why a statement is `unknown`, for the audit trail and the agent's error. */
   reasons: string[];
+  /** SET agentgate.<name> = '<literal>': the agent's annotations (e.g. its reason for a request). */
+  setting?: { name: string; value: string };
   /** Structure id (literals normalized), shared by every text with the same cache key. */
   fingerprint?: string;
   /** Byte range of the statement inside the message text. */
@@ -78,4 +80,5 @@ export interface Classification {
   copy?: CopyInfo;
   prepares?: string;
   deallocates?: string;
+  setting?: { name: string; value: string };
 }

@@ -1,6 +1,6 @@
 import { formats } from "@kubernetes-models/validate";
-export const validate = validate36;
-const schema20 = {
+export const validate = validate39;
+const schema22 = {
   "type": "object",
   "properties": {
     "apiVersion": {
@@ -13,7 +13,7 @@ const schema20 = {
       "$ref": "a6f0oUEaFqHmymdwnqPORTNOTU7GczWAkwGD0uYU"
     },
     "spec": {
-      "$ref": "sgBksaBycOaI8WWg7fv1CXBl9Jm7ACV2amLkA5qZCU"
+      "$ref": "dWJ98eshTo4AkrBYPWtBS9QGHXUJRIg98WGq3k2YVnw"
     },
     "status": {
       "$ref": "EdYbYdMFzd8y6UbaXAiUZ06fexIFb8Yj9SFItPh0"
@@ -22,11 +22,11 @@ const schema20 = {
   "required": ["spec", "apiVersion", "kind"],
   "$id": "agentgate.dev.v1alpha1.AgentAccessPolicy"
 };
-const schema21 = {
+const schema23 = {
   "type": "string",
   "enum": ["agentgate.dev/v1alpha1"]
 };
-function validate37(data, {
+function validate40(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -56,7 +56,7 @@ function validate37(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema21.enum
+        allowedValues: schema23.enum
       }
     };
     if (vErrors === null) {
@@ -66,14 +66,14 @@ function validate37(data, {
     }
     errors++;
   }
-  validate37.errors = vErrors;
+  validate40.errors = vErrors;
   return errors === 0;
 }
-const schema22 = {
+const schema24 = {
   "type": "string",
   "enum": ["AgentAccessPolicy"]
 };
-function validate39(data, {
+function validate42(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -103,7 +103,7 @@ function validate39(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema22.enum
+        allowedValues: schema24.enum
       }
     };
     if (vErrors === null) {
@@ -113,15 +113,15 @@ function validate39(data, {
     }
     errors++;
   }
-  validate39.errors = vErrors;
+  validate42.errors = vErrors;
   return errors === 0;
 }
-const schema23 = {
+const schema25 = {
   "nullableRef": "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta#"
 };
-const schema24 = {};
-import { validate as validate42 } from "@kubernetes-models/apimachinery/_schemas/IoK8sApimachineryPkgApisMetaV1ObjectMeta";
-function validate41(data, {
+const schema26 = {};
+import { validate as validate45 } from "@kubernetes-models/apimachinery/_schemas/IoK8sApimachineryPkgApisMetaV1ObjectMeta";
+function validate44(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -130,20 +130,20 @@ function validate41(data, {
   let vErrors = null;
   let errors = 0;
   if (data !== null) {
-    if (!validate42(data, {
+    if (!validate45(data, {
       instancePath,
       parentData,
       parentDataProperty,
       rootData
     })) {
-      vErrors = vErrors === null ? validate42.errors : vErrors.concat(validate42.errors);
+      vErrors = vErrors === null ? validate45.errors : vErrors.concat(validate45.errors);
       errors = vErrors.length;
     }
   }
-  validate41.errors = vErrors;
+  validate44.errors = vErrors;
   return errors === 0;
 }
-const schema25 = {
+const schema27 = {
   "type": "object",
   "required": ["identity", "targets"],
   "properties": {
@@ -165,6 +165,9 @@ const schema25 = {
     "defaultAction": {
       "$ref": "HtOY45y7nF29ZiNbHv4t3JFsrQ7lDaVpF9OhwyvcLK4"
     },
+    "approval": {
+      "$ref": "VbBe6BthLpfk6L1N01YLPgwuEVVUtZQ1HzIcQ2a00"
+    },
     "masking": {
       "$ref": "EHp9RYAdAiXXtSwfBJCOAf1oLoey2d5PyP5dPFsiNM"
     },
@@ -173,13 +176,13 @@ const schema25 = {
     }
   }
 };
-const schema26 = {
+const schema28 = {
   "type": "string",
   "enum": ["Enforce", "Audit"],
   "default": "Enforce",
   "nullable": true
 };
-function validate46(data, {
+function validate49(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -209,7 +212,7 @@ function validate46(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema26.enum
+        allowedValues: schema28.enum
       }
     };
     if (vErrors === null) {
@@ -219,10 +222,10 @@ function validate46(data, {
     }
     errors++;
   }
-  validate46.errors = vErrors;
+  validate49.errors = vErrors;
   return errors === 0;
 }
-const schema27 = {
+const schema29 = {
   "type": "object",
   "properties": {
     "serviceAccounts": {
@@ -234,7 +237,7 @@ const schema27 = {
   },
   "nullable": true
 };
-const schema28 = {
+const schema30 = {
   "type": "array",
   "maxItems": 64,
   "items": {
@@ -242,7 +245,7 @@ const schema28 = {
   },
   "nullable": true
 };
-const schema29 = {
+const schema31 = {
   "type": "object",
   "required": ["name"],
   "properties": {
@@ -320,12 +323,12 @@ function validate24(data, {
   validate24.errors = vErrors;
   return errors === 0;
 }
-const schema30 = {
+const schema32 = {
   "type": "string",
   "maxLength": 63,
   "nullable": true
 };
-function validate52(data, {
+function validate55(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -367,10 +370,10 @@ function validate52(data, {
       errors++;
     }
   }
-  validate52.errors = vErrors;
+  validate55.errors = vErrors;
   return errors === 0;
 }
-function validate50(data, {
+function validate53(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -407,13 +410,13 @@ function validate50(data, {
       }
     }
     if (data.namespace !== undefined) {
-      if (!validate52(data.namespace, {
+      if (!validate55(data.namespace, {
         instancePath: instancePath + "/namespace",
         parentData: data,
         parentDataProperty: "namespace",
         rootData
       })) {
-        vErrors = vErrors === null ? validate52.errors : vErrors.concat(validate52.errors);
+        vErrors = vErrors === null ? validate55.errors : vErrors.concat(validate55.errors);
         errors = vErrors.length;
       }
     }
@@ -433,10 +436,10 @@ function validate50(data, {
     }
     errors++;
   }
-  validate50.errors = vErrors;
+  validate53.errors = vErrors;
   return errors === 0;
 }
-function validate49(data, {
+function validate52(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -479,21 +482,21 @@ function validate49(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate50(data[i0], {
+      if (!validate53(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate50.errors : vErrors.concat(validate50.errors);
+        vErrors = vErrors === null ? validate53.errors : vErrors.concat(validate53.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate49.errors = vErrors;
+  validate52.errors = vErrors;
   return errors === 0;
 }
-const schema31 = {
+const schema33 = {
   "type": "object",
   "properties": {
     "matchLabels": {
@@ -502,7 +505,7 @@ const schema31 = {
   },
   "nullable": true
 };
-const schema32 = {
+const schema34 = {
   "type": "object",
   "additionalProperties": {
     "$ref": "jdFtv6DGtroqVatkuk8ipQtGFLMzfSuVek97sB0uauQ"
@@ -510,10 +513,10 @@ const schema32 = {
   "properties": {},
   "nullable": true
 };
-const schema18 = {
+const schema20 = {
   "type": "string"
 };
-function validate34(data, {
+function validate37(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -537,10 +540,10 @@ function validate34(data, {
     }
     errors++;
   }
-  validate34.errors = vErrors;
+  validate37.errors = vErrors;
   return errors === 0;
 }
-function validate57(data, {
+function validate60(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -566,21 +569,21 @@ function validate57(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     for (const key0 in data) {
-      if (!validate34(data[key0], {
+      if (!validate37(data[key0], {
         instancePath: instancePath + "/" + key0.replace(/~/g, "~0").replace(/\//g, "~1"),
         parentData: data,
         parentDataProperty: key0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate34.errors : vErrors.concat(validate34.errors);
+        vErrors = vErrors === null ? validate37.errors : vErrors.concat(validate37.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate57.errors = vErrors;
+  validate60.errors = vErrors;
   return errors === 0;
 }
-function validate56(data, {
+function validate59(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -606,21 +609,21 @@ function validate56(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.matchLabels !== undefined) {
-      if (!validate57(data.matchLabels, {
+      if (!validate60(data.matchLabels, {
         instancePath: instancePath + "/matchLabels",
         parentData: data,
         parentDataProperty: "matchLabels",
         rootData
       })) {
-        vErrors = vErrors === null ? validate57.errors : vErrors.concat(validate57.errors);
+        vErrors = vErrors === null ? validate60.errors : vErrors.concat(validate60.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate56.errors = vErrors;
+  validate59.errors = vErrors;
   return errors === 0;
 }
-function validate48(data, {
+function validate51(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -646,32 +649,32 @@ function validate48(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.serviceAccounts !== undefined) {
-      if (!validate49(data.serviceAccounts, {
+      if (!validate52(data.serviceAccounts, {
         instancePath: instancePath + "/serviceAccounts",
         parentData: data,
         parentDataProperty: "serviceAccounts",
         rootData
       })) {
-        vErrors = vErrors === null ? validate49.errors : vErrors.concat(validate49.errors);
+        vErrors = vErrors === null ? validate52.errors : vErrors.concat(validate52.errors);
         errors = vErrors.length;
       }
     }
     if (data.podSelector !== undefined) {
-      if (!validate56(data.podSelector, {
+      if (!validate59(data.podSelector, {
         instancePath: instancePath + "/podSelector",
         parentData: data,
         parentDataProperty: "podSelector",
         rootData
       })) {
-        vErrors = vErrors === null ? validate56.errors : vErrors.concat(validate56.errors);
+        vErrors = vErrors === null ? validate59.errors : vErrors.concat(validate59.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate48.errors = vErrors;
+  validate51.errors = vErrors;
   return errors === 0;
 }
-const schema33 = {
+const schema35 = {
   "type": "object",
   "required": ["issuers"],
   "properties": {
@@ -689,7 +692,7 @@ const schema33 = {
     }
   }
 };
-const schema34 = {
+const schema36 = {
   "type": "array",
   "minItems": 1,
   "maxItems": 16,
@@ -697,7 +700,7 @@ const schema34 = {
     "$ref": "sv8hazQ2fHdkzn0wIAcsBXmVaZoyd8ySzIBAMtgPbXI"
   }
 };
-const schema35 = {
+const schema37 = {
   "type": "object",
   "required": ["issuer", "audiences"],
   "properties": {
@@ -786,7 +789,7 @@ function validate21(data, {
   validate21.errors = vErrors;
   return errors === 0;
 }
-const schema36 = {
+const schema38 = {
   "type": "array",
   "minItems": 1,
   "maxItems": 16,
@@ -859,7 +862,7 @@ function validate22(data, {
   validate22.errors = vErrors;
   return errors === 0;
 }
-function validate66(data, {
+function validate69(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -928,7 +931,7 @@ function validate66(data, {
     }
     errors++;
   }
-  validate66.errors = vErrors;
+  validate69.errors = vErrors;
   return errors === 0;
 }
 const schema8 = {
@@ -998,7 +1001,7 @@ function validate23(data, {
   validate23.errors = vErrors;
   return errors === 0;
 }
-const schema37 = {
+const schema39 = {
   "type": "string",
   "minLength": 1,
   "maxLength": 2048,
@@ -1006,7 +1009,7 @@ const schema37 = {
   "nullable": true
 };
 const pattern1 = new RegExp("^https?://", "u");
-function validate70(data, {
+function validate73(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1080,7 +1083,7 @@ function validate70(data, {
       errors++;
     }
   }
-  validate70.errors = vErrors;
+  validate73.errors = vErrors;
   return errors === 0;
 }
 const schema15 = {
@@ -1164,7 +1167,7 @@ function validate26(data, {
   validate26.errors = vErrors;
   return errors === 0;
 }
-function validate64(data, {
+function validate67(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1217,13 +1220,13 @@ function validate64(data, {
       }
     }
     if (data.audiences !== undefined) {
-      if (!validate66(data.audiences, {
+      if (!validate69(data.audiences, {
         instancePath: instancePath + "/audiences",
         parentData: data,
         parentDataProperty: "audiences",
         rootData
       })) {
-        vErrors = vErrors === null ? validate66.errors : vErrors.concat(validate66.errors);
+        vErrors = vErrors === null ? validate69.errors : vErrors.concat(validate69.errors);
         errors = vErrors.length;
       }
     }
@@ -1239,13 +1242,13 @@ function validate64(data, {
       }
     }
     if (data.jwksUri !== undefined) {
-      if (!validate70(data.jwksUri, {
+      if (!validate73(data.jwksUri, {
         instancePath: instancePath + "/jwksUri",
         parentData: data,
         parentDataProperty: "jwksUri",
         rootData
       })) {
-        vErrors = vErrors === null ? validate70.errors : vErrors.concat(validate70.errors);
+        vErrors = vErrors === null ? validate73.errors : vErrors.concat(validate73.errors);
         errors = vErrors.length;
       }
     }
@@ -1287,10 +1290,10 @@ function validate64(data, {
     }
     errors++;
   }
-  validate64.errors = vErrors;
+  validate67.errors = vErrors;
   return errors === 0;
 }
-function validate63(data, {
+function validate66(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1333,13 +1336,13 @@ function validate63(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate64(data[i0], {
+      if (!validate67(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate64.errors : vErrors.concat(validate64.errors);
+        vErrors = vErrors === null ? validate67.errors : vErrors.concat(validate67.errors);
         errors = vErrors.length;
       }
     }
@@ -1359,15 +1362,15 @@ function validate63(data, {
     }
     errors++;
   }
-  validate63.errors = vErrors;
+  validate66.errors = vErrors;
   return errors === 0;
 }
-const schema38 = {
+const schema40 = {
   "type": "boolean",
   "default": false,
   "nullable": true
 };
-function validate76(data, {
+function validate79(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1391,10 +1394,10 @@ function validate76(data, {
     }
     errors++;
   }
-  validate76.errors = vErrors;
+  validate79.errors = vErrors;
   return errors === 0;
 }
-const schema39 = {
+const schema41 = {
   "type": "array",
   "maxItems": 16,
   "items": {
@@ -1402,7 +1405,7 @@ const schema39 = {
   },
   "nullable": true
 };
-const schema40 = {
+const schema42 = {
   "type": "object",
   "required": ["issuer", "audiences"],
   "properties": {
@@ -1420,14 +1423,14 @@ const schema40 = {
     }
   }
 };
-const schema41 = {
+const schema43 = {
   "type": "array",
   "minItems": 1,
   "items": {
     "$ref": "PPE7EsdNeFQnJoAtWCQfRkKwXX2VsqrvamZb9BgRsDU"
   }
 };
-function validate81(data, {
+function validate84(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1480,16 +1483,16 @@ function validate81(data, {
     }
     errors++;
   }
-  validate81.errors = vErrors;
+  validate84.errors = vErrors;
   return errors === 0;
 }
-const schema42 = {
+const schema44 = {
   "type": "string",
   "pattern": "^https?://",
   "maxLength": 2048,
   "nullable": true
 };
-function validate85(data, {
+function validate88(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1547,10 +1550,10 @@ function validate85(data, {
       errors++;
     }
   }
-  validate85.errors = vErrors;
+  validate88.errors = vErrors;
   return errors === 0;
 }
-function validate79(data, {
+function validate82(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1603,13 +1606,13 @@ function validate79(data, {
       }
     }
     if (data.audiences !== undefined) {
-      if (!validate81(data.audiences, {
+      if (!validate84(data.audiences, {
         instancePath: instancePath + "/audiences",
         parentData: data,
         parentDataProperty: "audiences",
         rootData
       })) {
-        vErrors = vErrors === null ? validate81.errors : vErrors.concat(validate81.errors);
+        vErrors = vErrors === null ? validate84.errors : vErrors.concat(validate84.errors);
         errors = vErrors.length;
       }
     }
@@ -1625,13 +1628,13 @@ function validate79(data, {
       }
     }
     if (data.jwksUri !== undefined) {
-      if (!validate85(data.jwksUri, {
+      if (!validate88(data.jwksUri, {
         instancePath: instancePath + "/jwksUri",
         parentData: data,
         parentDataProperty: "jwksUri",
         rootData
       })) {
-        vErrors = vErrors === null ? validate85.errors : vErrors.concat(validate85.errors);
+        vErrors = vErrors === null ? validate88.errors : vErrors.concat(validate88.errors);
         errors = vErrors.length;
       }
     }
@@ -1651,10 +1654,10 @@ function validate79(data, {
     }
     errors++;
   }
-  validate79.errors = vErrors;
+  validate82.errors = vErrors;
   return errors === 0;
 }
-function validate78(data, {
+function validate81(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1697,28 +1700,28 @@ function validate78(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate79(data[i0], {
+      if (!validate82(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate79.errors : vErrors.concat(validate79.errors);
+        vErrors = vErrors === null ? validate82.errors : vErrors.concat(validate82.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate78.errors = vErrors;
+  validate81.errors = vErrors;
   return errors === 0;
 }
-const schema43 = {
+const schema45 = {
   "type": "integer",
   "default": 900,
   "minimum": 60,
   "maximum": 86400,
   "nullable": true
 };
-function validate89(data, {
+function validate92(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1778,10 +1781,10 @@ function validate89(data, {
       errors++;
     }
   }
-  validate89.errors = vErrors;
+  validate92.errors = vErrors;
   return errors === 0;
 }
-function validate62(data, {
+function validate65(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1807,46 +1810,46 @@ function validate62(data, {
       errors++;
     }
     if (data.issuers !== undefined) {
-      if (!validate63(data.issuers, {
+      if (!validate66(data.issuers, {
         instancePath: instancePath + "/issuers",
         parentData: data,
         parentDataProperty: "issuers",
         rootData
       })) {
-        vErrors = vErrors === null ? validate63.errors : vErrors.concat(validate63.errors);
+        vErrors = vErrors === null ? validate66.errors : vErrors.concat(validate66.errors);
         errors = vErrors.length;
       }
     }
     if (data.requireTriggeredBy !== undefined) {
-      if (!validate76(data.requireTriggeredBy, {
+      if (!validate79(data.requireTriggeredBy, {
         instancePath: instancePath + "/requireTriggeredBy",
         parentData: data,
         parentDataProperty: "requireTriggeredBy",
         rootData
       })) {
-        vErrors = vErrors === null ? validate76.errors : vErrors.concat(validate76.errors);
+        vErrors = vErrors === null ? validate79.errors : vErrors.concat(validate79.errors);
         errors = vErrors.length;
       }
     }
     if (data.triggerIssuers !== undefined) {
-      if (!validate78(data.triggerIssuers, {
+      if (!validate81(data.triggerIssuers, {
         instancePath: instancePath + "/triggerIssuers",
         parentData: data,
         parentDataProperty: "triggerIssuers",
         rootData
       })) {
-        vErrors = vErrors === null ? validate78.errors : vErrors.concat(validate78.errors);
+        vErrors = vErrors === null ? validate81.errors : vErrors.concat(validate81.errors);
         errors = vErrors.length;
       }
     }
     if (data.maxTokenLifetimeSeconds !== undefined) {
-      if (!validate89(data.maxTokenLifetimeSeconds, {
+      if (!validate92(data.maxTokenLifetimeSeconds, {
         instancePath: instancePath + "/maxTokenLifetimeSeconds",
         parentData: data,
         parentDataProperty: "maxTokenLifetimeSeconds",
         rootData
       })) {
-        vErrors = vErrors === null ? validate89.errors : vErrors.concat(validate89.errors);
+        vErrors = vErrors === null ? validate92.errors : vErrors.concat(validate92.errors);
         errors = vErrors.length;
       }
     }
@@ -1866,10 +1869,10 @@ function validate62(data, {
     }
     errors++;
   }
-  validate62.errors = vErrors;
+  validate65.errors = vErrors;
   return errors === 0;
 }
-const schema44 = {
+const schema46 = {
   "type": "array",
   "minItems": 1,
   "maxItems": 32,
@@ -1877,7 +1880,7 @@ const schema44 = {
     "$ref": "2XnzzlnuTY0nAbF5BRNFwlGU574n7wujdyMj7TjUJCo"
   }
 };
-const schema45 = {
+const schema47 = {
   "type": "object",
   "required": ["name", "protocol", "listen", "upstream", "credentials"],
   "properties": {
@@ -1970,11 +1973,11 @@ function validate28(data, {
   validate28.errors = vErrors;
   return errors === 0;
 }
-const schema46 = {
+const schema48 = {
   "type": "string",
   "enum": ["postgres"]
 };
-function validate95(data, {
+function validate98(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2004,7 +2007,7 @@ function validate95(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema46.enum
+        allowedValues: schema48.enum
       }
     };
     if (vErrors === null) {
@@ -2014,16 +2017,16 @@ function validate95(data, {
     }
     errors++;
   }
-  validate95.errors = vErrors;
+  validate98.errors = vErrors;
   return errors === 0;
 }
-const schema47 = {
+const schema49 = {
   "type": "string",
   "pattern": "^(\\[[0-9a-fA-F:.]+\\]|[0-9A-Za-z.-]+):[0-9]{1,5}$",
   "maxLength": 262
 };
 const pattern3 = new RegExp("^(\\[[0-9a-fA-F:.]+\\]|[0-9A-Za-z.-]+):[0-9]{1,5}$", "u");
-function validate97(data, {
+function validate100(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2080,16 +2083,16 @@ function validate97(data, {
     }
     errors++;
   }
-  validate97.errors = vErrors;
+  validate100.errors = vErrors;
   return errors === 0;
 }
-const schema48 = {
+const schema50 = {
   "type": "string",
   "enum": ["ReadOnly", "ReadWrite"],
   "default": "ReadWrite",
   "nullable": true
 };
-function validate99(data, {
+function validate102(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2119,7 +2122,7 @@ function validate99(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema48.enum
+        allowedValues: schema50.enum
       }
     };
     if (vErrors === null) {
@@ -2129,10 +2132,10 @@ function validate99(data, {
     }
     errors++;
   }
-  validate99.errors = vErrors;
+  validate102.errors = vErrors;
   return errors === 0;
 }
-const schema49 = {
+const schema51 = {
   "type": "object",
   "required": ["host", "port", "database", "user"],
   "properties": {
@@ -2156,12 +2159,12 @@ const schema49 = {
     }
   }
 };
-const schema50 = {
+const schema52 = {
   "type": "integer",
   "minimum": 1,
   "maximum": 65535
 };
-function validate103(data, {
+function validate106(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2221,7 +2224,7 @@ function validate103(data, {
       errors++;
     }
   }
-  validate103.errors = vErrors;
+  validate106.errors = vErrors;
   return errors === 0;
 }
 const schema10 = {
@@ -2289,13 +2292,13 @@ function validate25(data, {
   validate25.errors = vErrors;
   return errors === 0;
 }
-const schema51 = {
+const schema53 = {
   "type": "string",
   "enum": ["disable", "prefer", "require", "verify-ca", "verify-full"],
   "default": "prefer",
   "nullable": true
 };
-function validate107(data, {
+function validate110(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2325,7 +2328,7 @@ function validate107(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema51.enum
+        allowedValues: schema53.enum
       }
     };
     if (vErrors === null) {
@@ -2335,10 +2338,10 @@ function validate107(data, {
     }
     errors++;
   }
-  validate107.errors = vErrors;
+  validate110.errors = vErrors;
   return errors === 0;
 }
-function validate101(data, {
+function validate104(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2423,13 +2426,13 @@ function validate101(data, {
       }
     }
     if (data.port !== undefined) {
-      if (!validate103(data.port, {
+      if (!validate106(data.port, {
         instancePath: instancePath + "/port",
         parentData: data,
         parentDataProperty: "port",
         rootData
       })) {
-        vErrors = vErrors === null ? validate103.errors : vErrors.concat(validate103.errors);
+        vErrors = vErrors === null ? validate106.errors : vErrors.concat(validate106.errors);
         errors = vErrors.length;
       }
     }
@@ -2456,13 +2459,13 @@ function validate101(data, {
       }
     }
     if (data.sslMode !== undefined) {
-      if (!validate107(data.sslMode, {
+      if (!validate110(data.sslMode, {
         instancePath: instancePath + "/sslMode",
         parentData: data,
         parentDataProperty: "sslMode",
         rootData
       })) {
-        vErrors = vErrors === null ? validate107.errors : vErrors.concat(validate107.errors);
+        vErrors = vErrors === null ? validate110.errors : vErrors.concat(validate110.errors);
         errors = vErrors.length;
       }
     }
@@ -2493,10 +2496,10 @@ function validate101(data, {
     }
     errors++;
   }
-  validate101.errors = vErrors;
+  validate104.errors = vErrors;
   return errors === 0;
 }
-const schema52 = {
+const schema54 = {
   "type": "object",
   "properties": {
     "passwordEnv": {
@@ -2510,14 +2513,14 @@ const schema52 = {
     }
   }
 };
-const schema53 = {
+const schema55 = {
   "type": "string",
   "pattern": "^[A-Za-z_][A-Za-z0-9_]*$",
   "maxLength": 128,
   "nullable": true
 };
 const pattern4 = new RegExp("^[A-Za-z_][A-Za-z0-9_]*$", "u");
-function validate112(data, {
+function validate115(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2575,10 +2578,10 @@ function validate112(data, {
       errors++;
     }
   }
-  validate112.errors = vErrors;
+  validate115.errors = vErrors;
   return errors === 0;
 }
-const schema54 = {
+const schema56 = {
   "type": "object",
   "required": ["name"],
   "properties": {
@@ -2591,13 +2594,13 @@ const schema54 = {
   },
   "nullable": true
 };
-const schema55 = {
+const schema57 = {
   "type": "string",
   "default": "password",
   "maxLength": 253,
   "nullable": true
 };
-function validate117(data, {
+function validate120(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2639,10 +2642,10 @@ function validate117(data, {
       errors++;
     }
   }
-  validate117.errors = vErrors;
+  validate120.errors = vErrors;
   return errors === 0;
 }
-function validate115(data, {
+function validate118(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2695,21 +2698,21 @@ function validate115(data, {
       }
     }
     if (data.key !== undefined) {
-      if (!validate117(data.key, {
+      if (!validate120(data.key, {
         instancePath: instancePath + "/key",
         parentData: data,
         parentDataProperty: "key",
         rootData
       })) {
-        vErrors = vErrors === null ? validate117.errors : vErrors.concat(validate117.errors);
+        vErrors = vErrors === null ? validate120.errors : vErrors.concat(validate120.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate115.errors = vErrors;
+  validate118.errors = vErrors;
   return errors === 0;
 }
-function validate111(data, {
+function validate114(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2719,13 +2722,13 @@ function validate111(data, {
   let errors = 0;
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.passwordEnv !== undefined) {
-      if (!validate112(data.passwordEnv, {
+      if (!validate115(data.passwordEnv, {
         instancePath: instancePath + "/passwordEnv",
         parentData: data,
         parentDataProperty: "passwordEnv",
         rootData
       })) {
-        vErrors = vErrors === null ? validate112.errors : vErrors.concat(validate112.errors);
+        vErrors = vErrors === null ? validate115.errors : vErrors.concat(validate115.errors);
         errors = vErrors.length;
       }
     }
@@ -2741,13 +2744,13 @@ function validate111(data, {
       }
     }
     if (data.secretRef !== undefined) {
-      if (!validate115(data.secretRef, {
+      if (!validate118(data.secretRef, {
         instancePath: instancePath + "/secretRef",
         parentData: data,
         parentDataProperty: "secretRef",
         rootData
       })) {
-        vErrors = vErrors === null ? validate115.errors : vErrors.concat(validate115.errors);
+        vErrors = vErrors === null ? validate118.errors : vErrors.concat(validate118.errors);
         errors = vErrors.length;
       }
     }
@@ -2767,10 +2770,10 @@ function validate111(data, {
     }
     errors++;
   }
-  validate111.errors = vErrors;
+  validate114.errors = vErrors;
   return errors === 0;
 }
-const schema56 = {
+const schema58 = {
   "type": "object",
   "required": ["certFile", "keyFile"],
   "properties": {
@@ -2848,7 +2851,7 @@ function validate27(data, {
   validate27.errors = vErrors;
   return errors === 0;
 }
-function validate121(data, {
+function validate124(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2928,10 +2931,10 @@ function validate121(data, {
       }
     }
   }
-  validate121.errors = vErrors;
+  validate124.errors = vErrors;
   return errors === 0;
 }
-function validate93(data, {
+function validate96(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3032,68 +3035,68 @@ function validate93(data, {
       }
     }
     if (data.protocol !== undefined) {
-      if (!validate95(data.protocol, {
+      if (!validate98(data.protocol, {
         instancePath: instancePath + "/protocol",
         parentData: data,
         parentDataProperty: "protocol",
         rootData
       })) {
-        vErrors = vErrors === null ? validate95.errors : vErrors.concat(validate95.errors);
+        vErrors = vErrors === null ? validate98.errors : vErrors.concat(validate98.errors);
         errors = vErrors.length;
       }
     }
     if (data.listen !== undefined) {
-      if (!validate97(data.listen, {
+      if (!validate100(data.listen, {
         instancePath: instancePath + "/listen",
         parentData: data,
         parentDataProperty: "listen",
         rootData
       })) {
-        vErrors = vErrors === null ? validate97.errors : vErrors.concat(validate97.errors);
+        vErrors = vErrors === null ? validate100.errors : vErrors.concat(validate100.errors);
         errors = vErrors.length;
       }
     }
     if (data.access !== undefined) {
-      if (!validate99(data.access, {
+      if (!validate102(data.access, {
         instancePath: instancePath + "/access",
         parentData: data,
         parentDataProperty: "access",
         rootData
       })) {
-        vErrors = vErrors === null ? validate99.errors : vErrors.concat(validate99.errors);
+        vErrors = vErrors === null ? validate102.errors : vErrors.concat(validate102.errors);
         errors = vErrors.length;
       }
     }
     if (data.upstream !== undefined) {
-      if (!validate101(data.upstream, {
+      if (!validate104(data.upstream, {
         instancePath: instancePath + "/upstream",
         parentData: data,
         parentDataProperty: "upstream",
         rootData
       })) {
-        vErrors = vErrors === null ? validate101.errors : vErrors.concat(validate101.errors);
+        vErrors = vErrors === null ? validate104.errors : vErrors.concat(validate104.errors);
         errors = vErrors.length;
       }
     }
     if (data.credentials !== undefined) {
-      if (!validate111(data.credentials, {
+      if (!validate114(data.credentials, {
         instancePath: instancePath + "/credentials",
         parentData: data,
         parentDataProperty: "credentials",
         rootData
       })) {
-        vErrors = vErrors === null ? validate111.errors : vErrors.concat(validate111.errors);
+        vErrors = vErrors === null ? validate114.errors : vErrors.concat(validate114.errors);
         errors = vErrors.length;
       }
     }
     if (data.tls !== undefined) {
-      if (!validate121(data.tls, {
+      if (!validate124(data.tls, {
         instancePath: instancePath + "/tls",
         parentData: data,
         parentDataProperty: "tls",
         rootData
       })) {
-        vErrors = vErrors === null ? validate121.errors : vErrors.concat(validate121.errors);
+        vErrors = vErrors === null ? validate124.errors : vErrors.concat(validate124.errors);
         errors = vErrors.length;
       }
     }
@@ -3113,10 +3116,10 @@ function validate93(data, {
     }
     errors++;
   }
-  validate93.errors = vErrors;
+  validate96.errors = vErrors;
   return errors === 0;
 }
-function validate92(data, {
+function validate95(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3159,13 +3162,13 @@ function validate92(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate93(data[i0], {
+      if (!validate96(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate93.errors : vErrors.concat(validate93.errors);
+        vErrors = vErrors === null ? validate96.errors : vErrors.concat(validate96.errors);
         errors = vErrors.length;
       }
     }
@@ -3185,10 +3188,10 @@ function validate92(data, {
     }
     errors++;
   }
-  validate92.errors = vErrors;
+  validate95.errors = vErrors;
   return errors === 0;
 }
-const schema57 = {
+const schema59 = {
   "type": "array",
   "maxItems": 256,
   "items": {
@@ -3196,7 +3199,7 @@ const schema57 = {
   },
   "nullable": true
 };
-const schema58 = {
+const schema60 = {
   "type": "object",
   "required": ["name", "action"],
   "properties": {
@@ -3214,7 +3217,7 @@ const schema58 = {
     }
   }
 };
-const schema59 = {
+const schema61 = {
   "type": "object",
   "properties": {
     "targets": {
@@ -3226,18 +3229,18 @@ const schema59 = {
   },
   "nullable": true
 };
-const schema60 = {
+const schema62 = {
   "type": "array",
   "items": {
     "$ref": "kVhKoEkFCpYCBOsP5OvTsXJ39WdjdMwyyhXvIyCOTok"
   },
   "nullable": true
 };
-const schema61 = {
+const schema63 = {
   "type": "string",
   "maxLength": 63
 };
-function validate132(data, {
+function validate135(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3278,10 +3281,10 @@ function validate132(data, {
     }
     errors++;
   }
-  validate132.errors = vErrors;
+  validate135.errors = vErrors;
   return errors === 0;
 }
-function validate131(data, {
+function validate134(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3308,21 +3311,21 @@ function validate131(data, {
   if (Array.isArray(data)) {
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate132(data[i0], {
+      if (!validate135(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate132.errors : vErrors.concat(validate132.errors);
+        vErrors = vErrors === null ? validate135.errors : vErrors.concat(validate135.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate131.errors = vErrors;
+  validate134.errors = vErrors;
   return errors === 0;
 }
-const schema62 = {
+const schema64 = {
   "type": "object",
   "properties": {
     "effects": {
@@ -3340,18 +3343,18 @@ const schema62 = {
   },
   "nullable": true
 };
-const schema63 = {
+const schema65 = {
   "type": "array",
   "items": {
     "$ref": "G33nLCThgOjmabhfh1DkVSbqrg9BxR3uPawIELrnaM"
   },
   "nullable": true
 };
-const schema64 = {
+const schema66 = {
   "type": "string",
   "enum": ["read", "write", "ddl", "privilege", "admin", "session", "transaction", "unknown"]
 };
-function validate137(data, {
+function validate140(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3381,7 +3384,7 @@ function validate137(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema64.enum
+        allowedValues: schema66.enum
       }
     };
     if (vErrors === null) {
@@ -3391,10 +3394,10 @@ function validate137(data, {
     }
     errors++;
   }
-  validate137.errors = vErrors;
+  validate140.errors = vErrors;
   return errors === 0;
 }
-function validate136(data, {
+function validate139(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3421,18 +3424,18 @@ function validate136(data, {
   if (Array.isArray(data)) {
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate137(data[i0], {
+      if (!validate140(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate137.errors : vErrors.concat(validate137.errors);
+        vErrors = vErrors === null ? validate140.errors : vErrors.concat(validate140.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate136.errors = vErrors;
+  validate139.errors = vErrors;
   return errors === 0;
 }
 const schema14 = {
@@ -3483,7 +3486,7 @@ function validate29(data, {
   validate29.errors = vErrors;
   return errors === 0;
 }
-function validate135(data, {
+function validate138(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3509,13 +3512,13 @@ function validate135(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.effects !== undefined) {
-      if (!validate136(data.effects, {
+      if (!validate139(data.effects, {
         instancePath: instancePath + "/effects",
         parentData: data,
         parentDataProperty: "effects",
         rootData
       })) {
-        vErrors = vErrors === null ? validate136.errors : vErrors.concat(validate136.errors);
+        vErrors = vErrors === null ? validate139.errors : vErrors.concat(validate139.errors);
         errors = vErrors.length;
       }
     }
@@ -3553,10 +3556,10 @@ function validate135(data, {
       }
     }
   }
-  validate135.errors = vErrors;
+  validate138.errors = vErrors;
   return errors === 0;
 }
-function validate130(data, {
+function validate133(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3582,36 +3585,36 @@ function validate130(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.targets !== undefined) {
-      if (!validate131(data.targets, {
+      if (!validate134(data.targets, {
         instancePath: instancePath + "/targets",
         parentData: data,
         parentDataProperty: "targets",
         rootData
       })) {
-        vErrors = vErrors === null ? validate131.errors : vErrors.concat(validate131.errors);
+        vErrors = vErrors === null ? validate134.errors : vErrors.concat(validate134.errors);
         errors = vErrors.length;
       }
     }
     if (data.sql !== undefined) {
-      if (!validate135(data.sql, {
+      if (!validate138(data.sql, {
         instancePath: instancePath + "/sql",
         parentData: data,
         parentDataProperty: "sql",
         rootData
       })) {
-        vErrors = vErrors === null ? validate135.errors : vErrors.concat(validate135.errors);
+        vErrors = vErrors === null ? validate138.errors : vErrors.concat(validate138.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate130.errors = vErrors;
+  validate133.errors = vErrors;
   return errors === 0;
 }
-const schema65 = {
+const schema67 = {
   "type": "string",
   "enum": ["Allow", "Deny", "RequireApproval"]
 };
-function validate145(data, {
+function validate148(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3641,7 +3644,7 @@ function validate145(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema65.enum
+        allowedValues: schema67.enum
       }
     };
     if (vErrors === null) {
@@ -3651,15 +3654,15 @@ function validate145(data, {
     }
     errors++;
   }
-  validate145.errors = vErrors;
+  validate148.errors = vErrors;
   return errors === 0;
 }
-const schema66 = {
+const schema68 = {
   "type": "string",
   "maxLength": 1024,
   "nullable": true
 };
-function validate147(data, {
+function validate150(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3701,10 +3704,10 @@ function validate147(data, {
       errors++;
     }
   }
-  validate147.errors = vErrors;
+  validate150.errors = vErrors;
   return errors === 0;
 }
-function validate128(data, {
+function validate131(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3757,35 +3760,35 @@ function validate128(data, {
       }
     }
     if (data.when !== undefined) {
-      if (!validate130(data.when, {
+      if (!validate133(data.when, {
         instancePath: instancePath + "/when",
         parentData: data,
         parentDataProperty: "when",
         rootData
       })) {
-        vErrors = vErrors === null ? validate130.errors : vErrors.concat(validate130.errors);
+        vErrors = vErrors === null ? validate133.errors : vErrors.concat(validate133.errors);
         errors = vErrors.length;
       }
     }
     if (data.action !== undefined) {
-      if (!validate145(data.action, {
+      if (!validate148(data.action, {
         instancePath: instancePath + "/action",
         parentData: data,
         parentDataProperty: "action",
         rootData
       })) {
-        vErrors = vErrors === null ? validate145.errors : vErrors.concat(validate145.errors);
+        vErrors = vErrors === null ? validate148.errors : vErrors.concat(validate148.errors);
         errors = vErrors.length;
       }
     }
     if (data.message !== undefined) {
-      if (!validate147(data.message, {
+      if (!validate150(data.message, {
         instancePath: instancePath + "/message",
         parentData: data,
         parentDataProperty: "message",
         rootData
       })) {
-        vErrors = vErrors === null ? validate147.errors : vErrors.concat(validate147.errors);
+        vErrors = vErrors === null ? validate150.errors : vErrors.concat(validate150.errors);
         errors = vErrors.length;
       }
     }
@@ -3805,10 +3808,10 @@ function validate128(data, {
     }
     errors++;
   }
-  validate128.errors = vErrors;
+  validate131.errors = vErrors;
   return errors === 0;
 }
-function validate127(data, {
+function validate130(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3851,27 +3854,27 @@ function validate127(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate128(data[i0], {
+      if (!validate131(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate128.errors : vErrors.concat(validate128.errors);
+        vErrors = vErrors === null ? validate131.errors : vErrors.concat(validate131.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate127.errors = vErrors;
+  validate130.errors = vErrors;
   return errors === 0;
 }
-const schema67 = {
+const schema69 = {
   "type": "string",
   "enum": ["Allow", "Deny", "RequireApproval"],
   "default": "Deny",
   "nullable": true
 };
-function validate151(data, {
+function validate154(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3901,7 +3904,7 @@ function validate151(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema67.enum
+        allowedValues: schema69.enum
       }
     };
     if (vErrors === null) {
@@ -3911,10 +3914,648 @@ function validate151(data, {
     }
     errors++;
   }
-  validate151.errors = vErrors;
+  validate154.errors = vErrors;
   return errors === 0;
 }
-const schema68 = {
+const schema70 = {
+  "type": "object",
+  "properties": {
+    "mode": {
+      "$ref": "fw97YNllFrecHhrA1XRj0qlKpvA2JgO9Bse8vKawUE"
+    },
+    "timeoutSeconds": {
+      "$ref": "BKoh5hcj2lmzpDV7H818N0NFhCil7k1pGI6VAQovHTk"
+    },
+    "approvers": {
+      "$ref": "SMSBaVgzUicJMCFNZ8Fj4G5yQH8bBpoGO3GihU5eh1M"
+    },
+    "requiredApprovals": {
+      "$ref": "SoTjLlskz35wo9KccPyRRbuIwRYh4uGc9D2Q7CFaY"
+    },
+    "grant": {
+      "$ref": "hGf1PcktyK0sUnAUrb7OZ42Kq7H8gwlRTN6l5MIvjY"
+    },
+    "retentionSeconds": {
+      "$ref": "AL1YjBHGc0EWvNSPmlTCam4BiD5IwfDvibNEF52Fqw"
+    }
+  },
+  "nullable": true
+};
+const schema71 = {
+  "type": "string",
+  "enum": ["Hold", "Reject"],
+  "default": "Hold",
+  "nullable": true
+};
+function validate157(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (typeof data !== "string" && data !== null) {
+    const err0 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "string"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err0];
+    } else {
+      vErrors.push(err0);
+    }
+    errors++;
+  }
+  if (!(data === "Hold" || data === "Reject")) {
+    const err1 = {
+      instancePath,
+      schemaPath: "#/enum",
+      keyword: "enum",
+      params: {
+        allowedValues: schema71.enum
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err1];
+    } else {
+      vErrors.push(err1);
+    }
+    errors++;
+  }
+  validate157.errors = vErrors;
+  return errors === 0;
+}
+const schema72 = {
+  "type": "integer",
+  "default": 300,
+  "minimum": 1,
+  "maximum": 86400,
+  "nullable": true
+};
+function validate159(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (!(typeof data == "number" && !(data % 1) && !isNaN(data) && isFinite(data)) && data !== null) {
+    const err0 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "integer"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err0];
+    } else {
+      vErrors.push(err0);
+    }
+    errors++;
+  }
+  if (typeof data == "number" && isFinite(data)) {
+    if (data > 86400 || isNaN(data)) {
+      const err1 = {
+        instancePath,
+        schemaPath: "#/maximum",
+        keyword: "maximum",
+        params: {
+          comparison: "<=",
+          limit: 86400
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err1];
+      } else {
+        vErrors.push(err1);
+      }
+      errors++;
+    }
+    if (data < 1 || isNaN(data)) {
+      const err2 = {
+        instancePath,
+        schemaPath: "#/minimum",
+        keyword: "minimum",
+        params: {
+          comparison: ">=",
+          limit: 1
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err2];
+      } else {
+        vErrors.push(err2);
+      }
+      errors++;
+    }
+  }
+  validate159.errors = vErrors;
+  return errors === 0;
+}
+const schema73 = {
+  "type": "object",
+  "properties": {
+    "users": {
+      "$ref": "XX7TwQV59jlhSFsGpIThVjCShgC6Kagy0kWgaymAeA"
+    },
+    "groups": {
+      "$ref": "XX7TwQV59jlhSFsGpIThVjCShgC6Kagy0kWgaymAeA"
+    }
+  },
+  "nullable": true
+};
+const schema16 = {
+  "type": "array",
+  "items": {
+    "$ref": "HlXAQAnu9y3UxwDtUOOlI4GpXUmaT1N1brhV8ohh4g"
+  },
+  "nullable": true
+};
+const schema17 = {
+  "type": "string",
+  "maxLength": 256
+};
+function validate33(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (typeof data === "string") {
+    if (func2(data) > 256) {
+      const err0 = {
+        instancePath,
+        schemaPath: "#/maxLength",
+        keyword: "maxLength",
+        params: {
+          limit: 256
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err0];
+      } else {
+        vErrors.push(err0);
+      }
+      errors++;
+    }
+  } else {
+    const err1 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "string"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err1];
+    } else {
+      vErrors.push(err1);
+    }
+    errors++;
+  }
+  validate33.errors = vErrors;
+  return errors === 0;
+}
+function validate32(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (!Array.isArray(data) && data !== null) {
+    const err0 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "array"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err0];
+    } else {
+      vErrors.push(err0);
+    }
+    errors++;
+  }
+  if (Array.isArray(data)) {
+    const len0 = data.length;
+    for (let i0 = 0; i0 < len0; i0++) {
+      if (!validate33(data[i0], {
+        instancePath: instancePath + "/" + i0,
+        parentData: data,
+        parentDataProperty: i0,
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate33.errors : vErrors.concat(validate33.errors);
+        errors = vErrors.length;
+      }
+    }
+  }
+  validate32.errors = vErrors;
+  return errors === 0;
+}
+function validate161(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (!(data && typeof data == "object" && !Array.isArray(data)) && data !== null) {
+    const err0 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "object"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err0];
+    } else {
+      vErrors.push(err0);
+    }
+    errors++;
+  }
+  if (data && typeof data == "object" && !Array.isArray(data)) {
+    if (data.users !== undefined) {
+      if (!validate32(data.users, {
+        instancePath: instancePath + "/users",
+        parentData: data,
+        parentDataProperty: "users",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate32.errors : vErrors.concat(validate32.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.groups !== undefined) {
+      if (!validate32(data.groups, {
+        instancePath: instancePath + "/groups",
+        parentData: data,
+        parentDataProperty: "groups",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate32.errors : vErrors.concat(validate32.errors);
+        errors = vErrors.length;
+      }
+    }
+  }
+  validate161.errors = vErrors;
+  return errors === 0;
+}
+const schema74 = {
+  "type": "integer",
+  "default": 1,
+  "minimum": 1,
+  "maximum": 10,
+  "nullable": true
+};
+function validate165(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (!(typeof data == "number" && !(data % 1) && !isNaN(data) && isFinite(data)) && data !== null) {
+    const err0 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "integer"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err0];
+    } else {
+      vErrors.push(err0);
+    }
+    errors++;
+  }
+  if (typeof data == "number" && isFinite(data)) {
+    if (data > 10 || isNaN(data)) {
+      const err1 = {
+        instancePath,
+        schemaPath: "#/maximum",
+        keyword: "maximum",
+        params: {
+          comparison: "<=",
+          limit: 10
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err1];
+      } else {
+        vErrors.push(err1);
+      }
+      errors++;
+    }
+    if (data < 1 || isNaN(data)) {
+      const err2 = {
+        instancePath,
+        schemaPath: "#/minimum",
+        keyword: "minimum",
+        params: {
+          comparison: ">=",
+          limit: 1
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err2];
+      } else {
+        vErrors.push(err2);
+      }
+      errors++;
+    }
+  }
+  validate165.errors = vErrors;
+  return errors === 0;
+}
+const schema75 = {
+  "type": "object",
+  "properties": {
+    "ttlSeconds": {
+      "$ref": "JMlxuAqYwAFQZbYLI03fGkDVyBfS8fV8hq7nCHNFe7M"
+    }
+  },
+  "nullable": true
+};
+const schema76 = {
+  "type": "integer",
+  "default": 0,
+  "minimum": 0,
+  "maximum": 86400,
+  "nullable": true
+};
+function validate168(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (!(typeof data == "number" && !(data % 1) && !isNaN(data) && isFinite(data)) && data !== null) {
+    const err0 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "integer"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err0];
+    } else {
+      vErrors.push(err0);
+    }
+    errors++;
+  }
+  if (typeof data == "number" && isFinite(data)) {
+    if (data > 86400 || isNaN(data)) {
+      const err1 = {
+        instancePath,
+        schemaPath: "#/maximum",
+        keyword: "maximum",
+        params: {
+          comparison: "<=",
+          limit: 86400
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err1];
+      } else {
+        vErrors.push(err1);
+      }
+      errors++;
+    }
+    if (data < 0 || isNaN(data)) {
+      const err2 = {
+        instancePath,
+        schemaPath: "#/minimum",
+        keyword: "minimum",
+        params: {
+          comparison: ">=",
+          limit: 0
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err2];
+      } else {
+        vErrors.push(err2);
+      }
+      errors++;
+    }
+  }
+  validate168.errors = vErrors;
+  return errors === 0;
+}
+function validate167(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (!(data && typeof data == "object" && !Array.isArray(data)) && data !== null) {
+    const err0 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "object"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err0];
+    } else {
+      vErrors.push(err0);
+    }
+    errors++;
+  }
+  if (data && typeof data == "object" && !Array.isArray(data)) {
+    if (data.ttlSeconds !== undefined) {
+      if (!validate168(data.ttlSeconds, {
+        instancePath: instancePath + "/ttlSeconds",
+        parentData: data,
+        parentDataProperty: "ttlSeconds",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate168.errors : vErrors.concat(validate168.errors);
+        errors = vErrors.length;
+      }
+    }
+  }
+  validate167.errors = vErrors;
+  return errors === 0;
+}
+const schema77 = {
+  "type": "integer",
+  "default": 604800,
+  "minimum": 60,
+  "nullable": true
+};
+function validate171(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (!(typeof data == "number" && !(data % 1) && !isNaN(data) && isFinite(data)) && data !== null) {
+    const err0 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "integer"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err0];
+    } else {
+      vErrors.push(err0);
+    }
+    errors++;
+  }
+  if (typeof data == "number" && isFinite(data)) {
+    if (data < 60 || isNaN(data)) {
+      const err1 = {
+        instancePath,
+        schemaPath: "#/minimum",
+        keyword: "minimum",
+        params: {
+          comparison: ">=",
+          limit: 60
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err1];
+      } else {
+        vErrors.push(err1);
+      }
+      errors++;
+    }
+  }
+  validate171.errors = vErrors;
+  return errors === 0;
+}
+function validate156(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (!(data && typeof data == "object" && !Array.isArray(data)) && data !== null) {
+    const err0 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "object"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err0];
+    } else {
+      vErrors.push(err0);
+    }
+    errors++;
+  }
+  if (data && typeof data == "object" && !Array.isArray(data)) {
+    if (data.mode !== undefined) {
+      if (!validate157(data.mode, {
+        instancePath: instancePath + "/mode",
+        parentData: data,
+        parentDataProperty: "mode",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate157.errors : vErrors.concat(validate157.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.timeoutSeconds !== undefined) {
+      if (!validate159(data.timeoutSeconds, {
+        instancePath: instancePath + "/timeoutSeconds",
+        parentData: data,
+        parentDataProperty: "timeoutSeconds",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate159.errors : vErrors.concat(validate159.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.approvers !== undefined) {
+      if (!validate161(data.approvers, {
+        instancePath: instancePath + "/approvers",
+        parentData: data,
+        parentDataProperty: "approvers",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate161.errors : vErrors.concat(validate161.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.requiredApprovals !== undefined) {
+      if (!validate165(data.requiredApprovals, {
+        instancePath: instancePath + "/requiredApprovals",
+        parentData: data,
+        parentDataProperty: "requiredApprovals",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate165.errors : vErrors.concat(validate165.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.grant !== undefined) {
+      if (!validate167(data.grant, {
+        instancePath: instancePath + "/grant",
+        parentData: data,
+        parentDataProperty: "grant",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate167.errors : vErrors.concat(validate167.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.retentionSeconds !== undefined) {
+      if (!validate171(data.retentionSeconds, {
+        instancePath: instancePath + "/retentionSeconds",
+        parentData: data,
+        parentDataProperty: "retentionSeconds",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate171.errors : vErrors.concat(validate171.errors);
+        errors = vErrors.length;
+      }
+    }
+  }
+  validate156.errors = vErrors;
+  return errors === 0;
+}
+const schema78 = {
   "type": "object",
   "properties": {
     "detectors": {
@@ -3932,18 +4573,18 @@ const schema68 = {
   },
   "nullable": true
 };
-const schema69 = {
+const schema79 = {
   "type": "array",
   "items": {
     "$ref": "yPn9syNI3IUwitaDWXnG2G2lKsuSmYuFjFJgKCREASI"
   },
   "nullable": true
 };
-const schema70 = {
+const schema80 = {
   "type": "string",
   "enum": ["creditCard", "email", "usSsn", "iban", "secret"]
 };
-function validate155(data, {
+function validate176(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3973,7 +4614,7 @@ function validate155(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema70.enum
+        allowedValues: schema80.enum
       }
     };
     if (vErrors === null) {
@@ -3983,10 +4624,10 @@ function validate155(data, {
     }
     errors++;
   }
-  validate155.errors = vErrors;
+  validate176.errors = vErrors;
   return errors === 0;
 }
-function validate154(data, {
+function validate175(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4013,28 +4654,28 @@ function validate154(data, {
   if (Array.isArray(data)) {
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate155(data[i0], {
+      if (!validate176(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate155.errors : vErrors.concat(validate155.errors);
+        vErrors = vErrors === null ? validate176.errors : vErrors.concat(validate176.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate154.errors = vErrors;
+  validate175.errors = vErrors;
   return errors === 0;
 }
-const schema71 = {
+const schema81 = {
   "type": "array",
   "items": {
     "$ref": "dqhgrq8GzDyWMgnCFr1zaDUAggVTWdX5UP5k66sOs"
   },
   "nullable": true
 };
-const schema72 = {
+const schema82 = {
   "type": "object",
   "required": ["name"],
   "properties": {
@@ -4046,12 +4687,12 @@ const schema72 = {
     }
   }
 };
-const schema16 = {
+const schema18 = {
   "type": "string",
   "enum": ["redact", "partial", "hash"],
   "nullable": true
 };
-function validate32(data, {
+function validate35(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4081,7 +4722,7 @@ function validate32(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema16.enum
+        allowedValues: schema18.enum
       }
     };
     if (vErrors === null) {
@@ -4091,10 +4732,10 @@ function validate32(data, {
     }
     errors++;
   }
-  validate32.errors = vErrors;
+  validate35.errors = vErrors;
   return errors === 0;
 }
-function validate159(data, {
+function validate180(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4131,13 +4772,13 @@ function validate159(data, {
       }
     }
     if (data.strategy !== undefined) {
-      if (!validate32(data.strategy, {
+      if (!validate35(data.strategy, {
         instancePath: instancePath + "/strategy",
         parentData: data,
         parentDataProperty: "strategy",
         rootData
       })) {
-        vErrors = vErrors === null ? validate32.errors : vErrors.concat(validate32.errors);
+        vErrors = vErrors === null ? validate35.errors : vErrors.concat(validate35.errors);
         errors = vErrors.length;
       }
     }
@@ -4157,10 +4798,10 @@ function validate159(data, {
     }
     errors++;
   }
-  validate159.errors = vErrors;
+  validate180.errors = vErrors;
   return errors === 0;
 }
-function validate158(data, {
+function validate179(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4187,21 +4828,21 @@ function validate158(data, {
   if (Array.isArray(data)) {
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate159(data[i0], {
+      if (!validate180(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate159.errors : vErrors.concat(validate159.errors);
+        vErrors = vErrors === null ? validate180.errors : vErrors.concat(validate180.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate158.errors = vErrors;
+  validate179.errors = vErrors;
   return errors === 0;
 }
-const schema73 = {
+const schema83 = {
   "type": "array",
   "maxItems": 64,
   "items": {
@@ -4209,7 +4850,7 @@ const schema73 = {
   },
   "nullable": true
 };
-const schema74 = {
+const schema84 = {
   "type": "object",
   "required": ["name", "regex"],
   "properties": {
@@ -4224,12 +4865,12 @@ const schema74 = {
     }
   }
 };
-const schema75 = {
+const schema85 = {
   "type": "string",
   "minLength": 1,
   "maxLength": 1024
 };
-function validate167(data, {
+function validate188(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4286,10 +4927,10 @@ function validate167(data, {
     }
     errors++;
   }
-  validate167.errors = vErrors;
+  validate188.errors = vErrors;
   return errors === 0;
 }
-function validate165(data, {
+function validate186(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4342,24 +4983,24 @@ function validate165(data, {
       }
     }
     if (data.regex !== undefined) {
-      if (!validate167(data.regex, {
+      if (!validate188(data.regex, {
         instancePath: instancePath + "/regex",
         parentData: data,
         parentDataProperty: "regex",
         rootData
       })) {
-        vErrors = vErrors === null ? validate167.errors : vErrors.concat(validate167.errors);
+        vErrors = vErrors === null ? validate188.errors : vErrors.concat(validate188.errors);
         errors = vErrors.length;
       }
     }
     if (data.strategy !== undefined) {
-      if (!validate32(data.strategy, {
+      if (!validate35(data.strategy, {
         instancePath: instancePath + "/strategy",
         parentData: data,
         parentDataProperty: "strategy",
         rootData
       })) {
-        vErrors = vErrors === null ? validate32.errors : vErrors.concat(validate32.errors);
+        vErrors = vErrors === null ? validate35.errors : vErrors.concat(validate35.errors);
         errors = vErrors.length;
       }
     }
@@ -4379,10 +5020,10 @@ function validate165(data, {
     }
     errors++;
   }
-  validate165.errors = vErrors;
+  validate186.errors = vErrors;
   return errors === 0;
 }
-function validate164(data, {
+function validate185(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4425,27 +5066,27 @@ function validate164(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate165(data[i0], {
+      if (!validate186(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate165.errors : vErrors.concat(validate165.errors);
+        vErrors = vErrors === null ? validate186.errors : vErrors.concat(validate186.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate164.errors = vErrors;
+  validate185.errors = vErrors;
   return errors === 0;
 }
-const schema76 = {
+const schema86 = {
   "type": "string",
   "enum": ["redact", "partial", "hash"],
   "default": "redact",
   "nullable": true
 };
-function validate172(data, {
+function validate193(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4475,7 +5116,7 @@ function validate172(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema76.enum
+        allowedValues: schema86.enum
       }
     };
     if (vErrors === null) {
@@ -4485,10 +5126,10 @@ function validate172(data, {
     }
     errors++;
   }
-  validate172.errors = vErrors;
+  validate193.errors = vErrors;
   return errors === 0;
 }
-function validate153(data, {
+function validate174(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4514,54 +5155,54 @@ function validate153(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.detectors !== undefined) {
-      if (!validate154(data.detectors, {
+      if (!validate175(data.detectors, {
         instancePath: instancePath + "/detectors",
         parentData: data,
         parentDataProperty: "detectors",
         rootData
       })) {
-        vErrors = vErrors === null ? validate154.errors : vErrors.concat(validate154.errors);
+        vErrors = vErrors === null ? validate175.errors : vErrors.concat(validate175.errors);
         errors = vErrors.length;
       }
     }
     if (data.columns !== undefined) {
-      if (!validate158(data.columns, {
+      if (!validate179(data.columns, {
         instancePath: instancePath + "/columns",
         parentData: data,
         parentDataProperty: "columns",
         rootData
       })) {
-        vErrors = vErrors === null ? validate158.errors : vErrors.concat(validate158.errors);
+        vErrors = vErrors === null ? validate179.errors : vErrors.concat(validate179.errors);
         errors = vErrors.length;
       }
     }
     if (data.patterns !== undefined) {
-      if (!validate164(data.patterns, {
+      if (!validate185(data.patterns, {
         instancePath: instancePath + "/patterns",
         parentData: data,
         parentDataProperty: "patterns",
         rootData
       })) {
-        vErrors = vErrors === null ? validate164.errors : vErrors.concat(validate164.errors);
+        vErrors = vErrors === null ? validate185.errors : vErrors.concat(validate185.errors);
         errors = vErrors.length;
       }
     }
     if (data.defaultStrategy !== undefined) {
-      if (!validate172(data.defaultStrategy, {
+      if (!validate193(data.defaultStrategy, {
         instancePath: instancePath + "/defaultStrategy",
         parentData: data,
         parentDataProperty: "defaultStrategy",
         rootData
       })) {
-        vErrors = vErrors === null ? validate172.errors : vErrors.concat(validate172.errors);
+        vErrors = vErrors === null ? validate193.errors : vErrors.concat(validate193.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate153.errors = vErrors;
+  validate174.errors = vErrors;
   return errors === 0;
 }
-const schema77 = {
+const schema87 = {
   "type": "object",
   "properties": {
     "includeStatementText": {
@@ -4570,12 +5211,12 @@ const schema77 = {
   },
   "nullable": true
 };
-const schema78 = {
+const schema88 = {
   "type": "boolean",
   "default": true,
   "nullable": true
 };
-function validate176(data, {
+function validate197(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4599,10 +5240,10 @@ function validate176(data, {
     }
     errors++;
   }
-  validate176.errors = vErrors;
+  validate197.errors = vErrors;
   return errors === 0;
 }
-function validate175(data, {
+function validate196(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4628,21 +5269,21 @@ function validate175(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.includeStatementText !== undefined) {
-      if (!validate176(data.includeStatementText, {
+      if (!validate197(data.includeStatementText, {
         instancePath: instancePath + "/includeStatementText",
         parentData: data,
         parentDataProperty: "includeStatementText",
         rootData
       })) {
-        vErrors = vErrors === null ? validate176.errors : vErrors.concat(validate176.errors);
+        vErrors = vErrors === null ? validate197.errors : vErrors.concat(validate197.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate175.errors = vErrors;
+  validate196.errors = vErrors;
   return errors === 0;
 }
-function validate45(data, {
+function validate48(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4684,90 +5325,101 @@ function validate45(data, {
       errors++;
     }
     if (data.mode !== undefined) {
-      if (!validate46(data.mode, {
+      if (!validate49(data.mode, {
         instancePath: instancePath + "/mode",
         parentData: data,
         parentDataProperty: "mode",
         rootData
       })) {
-        vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
+        vErrors = vErrors === null ? validate49.errors : vErrors.concat(validate49.errors);
         errors = vErrors.length;
       }
     }
     if (data.subjects !== undefined) {
-      if (!validate48(data.subjects, {
+      if (!validate51(data.subjects, {
         instancePath: instancePath + "/subjects",
         parentData: data,
         parentDataProperty: "subjects",
         rootData
       })) {
-        vErrors = vErrors === null ? validate48.errors : vErrors.concat(validate48.errors);
+        vErrors = vErrors === null ? validate51.errors : vErrors.concat(validate51.errors);
         errors = vErrors.length;
       }
     }
     if (data.identity !== undefined) {
-      if (!validate62(data.identity, {
+      if (!validate65(data.identity, {
         instancePath: instancePath + "/identity",
         parentData: data,
         parentDataProperty: "identity",
         rootData
       })) {
-        vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
+        vErrors = vErrors === null ? validate65.errors : vErrors.concat(validate65.errors);
         errors = vErrors.length;
       }
     }
     if (data.targets !== undefined) {
-      if (!validate92(data.targets, {
+      if (!validate95(data.targets, {
         instancePath: instancePath + "/targets",
         parentData: data,
         parentDataProperty: "targets",
         rootData
       })) {
-        vErrors = vErrors === null ? validate92.errors : vErrors.concat(validate92.errors);
+        vErrors = vErrors === null ? validate95.errors : vErrors.concat(validate95.errors);
         errors = vErrors.length;
       }
     }
     if (data.rules !== undefined) {
-      if (!validate127(data.rules, {
+      if (!validate130(data.rules, {
         instancePath: instancePath + "/rules",
         parentData: data,
         parentDataProperty: "rules",
         rootData
       })) {
-        vErrors = vErrors === null ? validate127.errors : vErrors.concat(validate127.errors);
+        vErrors = vErrors === null ? validate130.errors : vErrors.concat(validate130.errors);
         errors = vErrors.length;
       }
     }
     if (data.defaultAction !== undefined) {
-      if (!validate151(data.defaultAction, {
+      if (!validate154(data.defaultAction, {
         instancePath: instancePath + "/defaultAction",
         parentData: data,
         parentDataProperty: "defaultAction",
         rootData
       })) {
-        vErrors = vErrors === null ? validate151.errors : vErrors.concat(validate151.errors);
+        vErrors = vErrors === null ? validate154.errors : vErrors.concat(validate154.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.approval !== undefined) {
+      if (!validate156(data.approval, {
+        instancePath: instancePath + "/approval",
+        parentData: data,
+        parentDataProperty: "approval",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate156.errors : vErrors.concat(validate156.errors);
         errors = vErrors.length;
       }
     }
     if (data.masking !== undefined) {
-      if (!validate153(data.masking, {
+      if (!validate174(data.masking, {
         instancePath: instancePath + "/masking",
         parentData: data,
         parentDataProperty: "masking",
         rootData
       })) {
-        vErrors = vErrors === null ? validate153.errors : vErrors.concat(validate153.errors);
+        vErrors = vErrors === null ? validate174.errors : vErrors.concat(validate174.errors);
         errors = vErrors.length;
       }
     }
     if (data.audit !== undefined) {
-      if (!validate175(data.audit, {
+      if (!validate196(data.audit, {
         instancePath: instancePath + "/audit",
         parentData: data,
         parentDataProperty: "audit",
         rootData
       })) {
-        vErrors = vErrors === null ? validate175.errors : vErrors.concat(validate175.errors);
+        vErrors = vErrors === null ? validate196.errors : vErrors.concat(validate196.errors);
         errors = vErrors.length;
       }
     }
@@ -4787,10 +5439,10 @@ function validate45(data, {
     }
     errors++;
   }
-  validate45.errors = vErrors;
+  validate48.errors = vErrors;
   return errors === 0;
 }
-const schema79 = {
+const schema89 = {
   "type": "object",
   "properties": {
     "observedGeneration": {
@@ -4808,11 +5460,11 @@ const schema79 = {
   },
   "nullable": true
 };
-const schema17 = {
+const schema19 = {
   "type": "integer",
   "nullable": true
 };
-function validate33(data, {
+function validate36(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4836,17 +5488,17 @@ function validate33(data, {
     }
     errors++;
   }
-  validate33.errors = vErrors;
+  validate36.errors = vErrors;
   return errors === 0;
 }
-const schema80 = {
+const schema90 = {
   "type": "array",
   "items": {
     "$ref": "6cL7EKqmlL0zPYJ2ywRPK7XpC94SJgrif4hCdyqeAA"
   },
   "nullable": true
 };
-const schema81 = {
+const schema91 = {
   "type": "object",
   "required": ["type", "status"],
   "properties": {
@@ -4870,11 +5522,11 @@ const schema81 = {
     }
   }
 };
-const schema82 = {
+const schema92 = {
   "type": "string",
   "enum": ["True", "False", "Unknown"]
 };
-function validate187(data, {
+function validate208(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4904,7 +5556,7 @@ function validate187(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema82.enum
+        allowedValues: schema92.enum
       }
     };
     if (vErrors === null) {
@@ -4914,14 +5566,14 @@ function validate187(data, {
     }
     errors++;
   }
-  validate187.errors = vErrors;
+  validate208.errors = vErrors;
   return errors === 0;
 }
-const schema19 = {
+const schema21 = {
   "type": "string",
   "nullable": true
 };
-function validate35(data, {
+function validate38(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4945,16 +5597,16 @@ function validate35(data, {
     }
     errors++;
   }
-  validate35.errors = vErrors;
+  validate38.errors = vErrors;
   return errors === 0;
 }
-const schema83 = {
+const schema93 = {
   "type": "string",
   "format": "date-time",
   "nullable": true
 };
 const formats0 = formats["date-time"];
-function validate192(data, {
+function validate213(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4996,10 +5648,10 @@ function validate192(data, {
       errors++;
     }
   }
-  validate192.errors = vErrors;
+  validate213.errors = vErrors;
   return errors === 0;
 }
-function validate185(data, {
+function validate206(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5041,68 +5693,68 @@ function validate185(data, {
       errors++;
     }
     if (data.type !== undefined) {
-      if (!validate34(data.type, {
+      if (!validate37(data.type, {
         instancePath: instancePath + "/type",
         parentData: data,
         parentDataProperty: "type",
         rootData
       })) {
-        vErrors = vErrors === null ? validate34.errors : vErrors.concat(validate34.errors);
+        vErrors = vErrors === null ? validate37.errors : vErrors.concat(validate37.errors);
         errors = vErrors.length;
       }
     }
     if (data.status !== undefined) {
-      if (!validate187(data.status, {
+      if (!validate208(data.status, {
         instancePath: instancePath + "/status",
         parentData: data,
         parentDataProperty: "status",
         rootData
       })) {
-        vErrors = vErrors === null ? validate187.errors : vErrors.concat(validate187.errors);
+        vErrors = vErrors === null ? validate208.errors : vErrors.concat(validate208.errors);
         errors = vErrors.length;
       }
     }
     if (data.reason !== undefined) {
-      if (!validate35(data.reason, {
+      if (!validate38(data.reason, {
         instancePath: instancePath + "/reason",
         parentData: data,
         parentDataProperty: "reason",
         rootData
       })) {
-        vErrors = vErrors === null ? validate35.errors : vErrors.concat(validate35.errors);
+        vErrors = vErrors === null ? validate38.errors : vErrors.concat(validate38.errors);
         errors = vErrors.length;
       }
     }
     if (data.message !== undefined) {
-      if (!validate35(data.message, {
+      if (!validate38(data.message, {
         instancePath: instancePath + "/message",
         parentData: data,
         parentDataProperty: "message",
         rootData
       })) {
-        vErrors = vErrors === null ? validate35.errors : vErrors.concat(validate35.errors);
+        vErrors = vErrors === null ? validate38.errors : vErrors.concat(validate38.errors);
         errors = vErrors.length;
       }
     }
     if (data.observedGeneration !== undefined) {
-      if (!validate33(data.observedGeneration, {
+      if (!validate36(data.observedGeneration, {
         instancePath: instancePath + "/observedGeneration",
         parentData: data,
         parentDataProperty: "observedGeneration",
         rootData
       })) {
-        vErrors = vErrors === null ? validate33.errors : vErrors.concat(validate33.errors);
+        vErrors = vErrors === null ? validate36.errors : vErrors.concat(validate36.errors);
         errors = vErrors.length;
       }
     }
     if (data.lastTransitionTime !== undefined) {
-      if (!validate192(data.lastTransitionTime, {
+      if (!validate213(data.lastTransitionTime, {
         instancePath: instancePath + "/lastTransitionTime",
         parentData: data,
         parentDataProperty: "lastTransitionTime",
         rootData
       })) {
-        vErrors = vErrors === null ? validate192.errors : vErrors.concat(validate192.errors);
+        vErrors = vErrors === null ? validate213.errors : vErrors.concat(validate213.errors);
         errors = vErrors.length;
       }
     }
@@ -5122,10 +5774,10 @@ function validate185(data, {
     }
     errors++;
   }
-  validate185.errors = vErrors;
+  validate206.errors = vErrors;
   return errors === 0;
 }
-function validate184(data, {
+function validate205(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5152,21 +5804,21 @@ function validate184(data, {
   if (Array.isArray(data)) {
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate185(data[i0], {
+      if (!validate206(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate185.errors : vErrors.concat(validate185.errors);
+        vErrors = vErrors === null ? validate206.errors : vErrors.concat(validate206.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate184.errors = vErrors;
+  validate205.errors = vErrors;
   return errors === 0;
 }
-function validate180(data, {
+function validate201(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5192,54 +5844,54 @@ function validate180(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.observedGeneration !== undefined) {
-      if (!validate33(data.observedGeneration, {
+      if (!validate36(data.observedGeneration, {
         instancePath: instancePath + "/observedGeneration",
         parentData: data,
         parentDataProperty: "observedGeneration",
         rootData
       })) {
-        vErrors = vErrors === null ? validate33.errors : vErrors.concat(validate33.errors);
+        vErrors = vErrors === null ? validate36.errors : vErrors.concat(validate36.errors);
         errors = vErrors.length;
       }
     }
     if (data.targetCount !== undefined) {
-      if (!validate33(data.targetCount, {
+      if (!validate36(data.targetCount, {
         instancePath: instancePath + "/targetCount",
         parentData: data,
         parentDataProperty: "targetCount",
         rootData
       })) {
-        vErrors = vErrors === null ? validate33.errors : vErrors.concat(validate33.errors);
+        vErrors = vErrors === null ? validate36.errors : vErrors.concat(validate36.errors);
         errors = vErrors.length;
       }
     }
     if (data.ruleCount !== undefined) {
-      if (!validate33(data.ruleCount, {
+      if (!validate36(data.ruleCount, {
         instancePath: instancePath + "/ruleCount",
         parentData: data,
         parentDataProperty: "ruleCount",
         rootData
       })) {
-        vErrors = vErrors === null ? validate33.errors : vErrors.concat(validate33.errors);
+        vErrors = vErrors === null ? validate36.errors : vErrors.concat(validate36.errors);
         errors = vErrors.length;
       }
     }
     if (data.conditions !== undefined) {
-      if (!validate184(data.conditions, {
+      if (!validate205(data.conditions, {
         instancePath: instancePath + "/conditions",
         parentData: data,
         parentDataProperty: "conditions",
         rootData
       })) {
-        vErrors = vErrors === null ? validate184.errors : vErrors.concat(validate184.errors);
+        vErrors = vErrors === null ? validate205.errors : vErrors.concat(validate205.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate180.errors = vErrors;
+  validate201.errors = vErrors;
   return errors === 0;
 }
-function validate36(data, {
+function validate39(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5298,57 +5950,57 @@ function validate36(data, {
       errors++;
     }
     if (data.apiVersion !== undefined) {
-      if (!validate37(data.apiVersion, {
+      if (!validate40(data.apiVersion, {
         instancePath: instancePath + "/apiVersion",
         parentData: data,
         parentDataProperty: "apiVersion",
         rootData
       })) {
-        vErrors = vErrors === null ? validate37.errors : vErrors.concat(validate37.errors);
+        vErrors = vErrors === null ? validate40.errors : vErrors.concat(validate40.errors);
         errors = vErrors.length;
       }
     }
     if (data.kind !== undefined) {
-      if (!validate39(data.kind, {
+      if (!validate42(data.kind, {
         instancePath: instancePath + "/kind",
         parentData: data,
         parentDataProperty: "kind",
         rootData
       })) {
-        vErrors = vErrors === null ? validate39.errors : vErrors.concat(validate39.errors);
+        vErrors = vErrors === null ? validate42.errors : vErrors.concat(validate42.errors);
         errors = vErrors.length;
       }
     }
     if (data.metadata !== undefined) {
-      if (!validate41(data.metadata, {
+      if (!validate44(data.metadata, {
         instancePath: instancePath + "/metadata",
         parentData: data,
         parentDataProperty: "metadata",
         rootData
       })) {
-        vErrors = vErrors === null ? validate41.errors : vErrors.concat(validate41.errors);
+        vErrors = vErrors === null ? validate44.errors : vErrors.concat(validate44.errors);
         errors = vErrors.length;
       }
     }
     if (data.spec !== undefined) {
-      if (!validate45(data.spec, {
+      if (!validate48(data.spec, {
         instancePath: instancePath + "/spec",
         parentData: data,
         parentDataProperty: "spec",
         rootData
       })) {
-        vErrors = vErrors === null ? validate45.errors : vErrors.concat(validate45.errors);
+        vErrors = vErrors === null ? validate48.errors : vErrors.concat(validate48.errors);
         errors = vErrors.length;
       }
     }
     if (data.status !== undefined) {
-      if (!validate180(data.status, {
+      if (!validate201(data.status, {
         instancePath: instancePath + "/status",
         parentData: data,
         parentDataProperty: "status",
         rootData
       })) {
-        vErrors = vErrors === null ? validate180.errors : vErrors.concat(validate180.errors);
+        vErrors = vErrors === null ? validate201.errors : vErrors.concat(validate201.errors);
         errors = vErrors.length;
       }
     }
@@ -5368,6 +6020,6 @@ function validate36(data, {
     }
     errors++;
   }
-  validate36.errors = vErrors;
+  validate39.errors = vErrors;
   return errors === 0;
 }

@@ -1,6 +1,6 @@
 import { formats } from "@kubernetes-models/validate";
-export const validate = validate28;
-const schema13 = {
+export const validate = validate29;
+const schema14 = {
   "type": "object",
   "properties": {
     "apiVersion": {
@@ -13,20 +13,20 @@ const schema13 = {
       "$ref": "a6f0oUEaFqHmymdwnqPORTNOTU7GczWAkwGD0uYU"
     },
     "spec": {
-      "$ref": "oPRB9L83nKH7Oq5eLbPJG7nK4lhAI4kZ0EjZjUhbynY"
+      "$ref": "wjNfU9yYOp96fGhoCAwKbEDifQTSLwWGcvDS69dp8T4"
     },
     "status": {
-      "$ref": "ToC20SZE8QoZXxDdH5OtHGdzOnpmcOOoEn6LnjFpdE"
+      "$ref": "2mkpDjBTz4UBUCm8005TC5ExoJjBBNtjrsHt6EK0Lc"
     }
   },
   "required": ["spec", "apiVersion", "kind"],
   "$id": "agentgate.dev.v1alpha1.ApprovalRequest"
 };
-const schema14 = {
+const schema15 = {
   "type": "string",
   "enum": ["agentgate.dev/v1alpha1"]
 };
-function validate29(data, {
+function validate30(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -56,7 +56,7 @@ function validate29(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema14.enum
+        allowedValues: schema15.enum
       }
     };
     if (vErrors === null) {
@@ -66,14 +66,14 @@ function validate29(data, {
     }
     errors++;
   }
-  validate29.errors = vErrors;
+  validate30.errors = vErrors;
   return errors === 0;
 }
-const schema15 = {
+const schema16 = {
   "type": "string",
   "enum": ["ApprovalRequest"]
 };
-function validate31(data, {
+function validate32(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -103,7 +103,7 @@ function validate31(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema15.enum
+        allowedValues: schema16.enum
       }
     };
     if (vErrors === null) {
@@ -113,15 +113,15 @@ function validate31(data, {
     }
     errors++;
   }
-  validate31.errors = vErrors;
+  validate32.errors = vErrors;
   return errors === 0;
 }
-const schema16 = {
+const schema17 = {
   "nullableRef": "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta#"
 };
-const schema17 = {};
-import { validate as validate34 } from "@kubernetes-models/apimachinery/_schemas/IoK8sApimachineryPkgApisMetaV1ObjectMeta";
-function validate33(data, {
+const schema18 = {};
+import { validate as validate35 } from "@kubernetes-models/apimachinery/_schemas/IoK8sApimachineryPkgApisMetaV1ObjectMeta";
+function validate34(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -130,20 +130,20 @@ function validate33(data, {
   let vErrors = null;
   let errors = 0;
   if (data !== null) {
-    if (!validate34(data, {
+    if (!validate35(data, {
       instancePath,
       parentData,
       parentDataProperty,
       rootData
     })) {
-      vErrors = vErrors === null ? validate34.errors : vErrors.concat(validate34.errors);
+      vErrors = vErrors === null ? validate35.errors : vErrors.concat(validate35.errors);
       errors = vErrors.length;
     }
   }
-  validate33.errors = vErrors;
+  validate34.errors = vErrors;
   return errors === 0;
 }
-const schema18 = {
+const schema19 = {
   "type": "object",
   "required": ["policy", "rule", "requester", "target", "command", "expiresAt"],
   "properties": {
@@ -173,15 +173,18 @@ const schema18 = {
     },
     "comment": {
       "$ref": "3PYBgcwxAoweBhEZgHEAroTtValjnRPMte9I9mAROb8"
+    },
+    "decisions": {
+      "$ref": "u8n99uL2zLz9CMbUTQC4AvW97jsTubDXEpKtzb9A"
     }
   }
 };
-const schema19 = {
+const schema20 = {
   "type": "string",
   "maxLength": 253
 };
 import func2 from "@kubernetes-models/validate/runtime/ucs2length";
-function validate38(data, {
+function validate39(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -222,7 +225,7 @@ function validate38(data, {
     }
     errors++;
   }
-  validate38.errors = vErrors;
+  validate39.errors = vErrors;
   return errors === 0;
 }
 const schema7 = {
@@ -273,7 +276,7 @@ function validate22(data, {
   validate22.errors = vErrors;
   return errors === 0;
 }
-const schema20 = {
+const schema21 = {
   "type": "object",
   "required": ["subject"],
   "properties": {
@@ -294,11 +297,11 @@ const schema20 = {
     }
   }
 };
-const schema21 = {
+const schema22 = {
   "type": "string",
   "maxLength": 512
 };
-function validate42(data, {
+function validate43(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -339,7 +342,7 @@ function validate42(data, {
     }
     errors++;
   }
-  validate42.errors = vErrors;
+  validate43.errors = vErrors;
   return errors === 0;
 }
 const schema6 = {
@@ -392,12 +395,12 @@ function validate21(data, {
   validate21.errors = vErrors;
   return errors === 0;
 }
-const schema22 = {
+const schema23 = {
   "type": "string",
   "maxLength": 317,
   "nullable": true
 };
-function validate45(data, {
+function validate46(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -439,15 +442,15 @@ function validate45(data, {
       errors++;
     }
   }
-  validate45.errors = vErrors;
+  validate46.errors = vErrors;
   return errors === 0;
 }
-const schema23 = {
+const schema24 = {
   "type": "string",
   "maxLength": 253,
   "nullable": true
 };
-function validate47(data, {
+function validate48(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -489,10 +492,10 @@ function validate47(data, {
       errors++;
     }
   }
-  validate47.errors = vErrors;
+  validate48.errors = vErrors;
   return errors === 0;
 }
-function validate41(data, {
+function validate42(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -518,13 +521,13 @@ function validate41(data, {
       errors++;
     }
     if (data.subject !== undefined) {
-      if (!validate42(data.subject, {
+      if (!validate43(data.subject, {
         instancePath: instancePath + "/subject",
         parentData: data,
         parentDataProperty: "subject",
         rootData
       })) {
-        vErrors = vErrors === null ? validate42.errors : vErrors.concat(validate42.errors);
+        vErrors = vErrors === null ? validate43.errors : vErrors.concat(validate43.errors);
         errors = vErrors.length;
       }
     }
@@ -540,24 +543,24 @@ function validate41(data, {
       }
     }
     if (data.serviceAccount !== undefined) {
-      if (!validate45(data.serviceAccount, {
+      if (!validate46(data.serviceAccount, {
         instancePath: instancePath + "/serviceAccount",
         parentData: data,
         parentDataProperty: "serviceAccount",
         rootData
       })) {
-        vErrors = vErrors === null ? validate45.errors : vErrors.concat(validate45.errors);
+        vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
         errors = vErrors.length;
       }
     }
     if (data.pod !== undefined) {
-      if (!validate47(data.pod, {
+      if (!validate48(data.pod, {
         instancePath: instancePath + "/pod",
         parentData: data,
         parentDataProperty: "pod",
         rootData
       })) {
-        vErrors = vErrors === null ? validate47.errors : vErrors.concat(validate47.errors);
+        vErrors = vErrors === null ? validate48.errors : vErrors.concat(validate48.errors);
         errors = vErrors.length;
       }
     }
@@ -588,10 +591,10 @@ function validate41(data, {
     }
     errors++;
   }
-  validate41.errors = vErrors;
+  validate42.errors = vErrors;
   return errors === 0;
 }
-const schema24 = {
+const schema25 = {
   "type": "object",
   "required": ["text", "sha256"],
   "properties": {
@@ -612,11 +615,11 @@ const schema24 = {
     }
   }
 };
-const schema25 = {
+const schema26 = {
   "type": "string",
   "maxLength": 65536
 };
-function validate53(data, {
+function validate54(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -657,15 +660,15 @@ function validate53(data, {
     }
     errors++;
   }
-  validate53.errors = vErrors;
+  validate54.errors = vErrors;
   return errors === 0;
 }
-const schema26 = {
+const schema27 = {
   "type": "string",
   "maxLength": 120,
   "nullable": true
 };
-function validate55(data, {
+function validate56(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -707,15 +710,15 @@ function validate55(data, {
       errors++;
     }
   }
-  validate55.errors = vErrors;
+  validate56.errors = vErrors;
   return errors === 0;
 }
-const schema27 = {
+const schema28 = {
   "type": "string",
   "pattern": "^[0-9a-f]{64}$"
 };
 const pattern0 = new RegExp("^[0-9a-f]{64}$", "u");
-function validate57(data, {
+function validate58(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -756,21 +759,21 @@ function validate57(data, {
     }
     errors++;
   }
-  validate57.errors = vErrors;
+  validate58.errors = vErrors;
   return errors === 0;
 }
-const schema28 = {
+const schema29 = {
   "type": "array",
   "items": {
     "$ref": "G33nLCThgOjmabhfh1DkVSbqrg9BxR3uPawIELrnaM"
   },
   "nullable": true
 };
-const schema29 = {
+const schema30 = {
   "type": "string",
   "enum": ["read", "write", "ddl", "privilege", "admin", "session", "transaction", "unknown"]
 };
-function validate60(data, {
+function validate61(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -800,7 +803,7 @@ function validate60(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema29.enum
+        allowedValues: schema30.enum
       }
     };
     if (vErrors === null) {
@@ -810,10 +813,10 @@ function validate60(data, {
     }
     errors++;
   }
-  validate60.errors = vErrors;
+  validate61.errors = vErrors;
   return errors === 0;
 }
-function validate59(data, {
+function validate60(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -840,32 +843,32 @@ function validate59(data, {
   if (Array.isArray(data)) {
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate60(data[i0], {
+      if (!validate61(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate60.errors : vErrors.concat(validate60.errors);
+        vErrors = vErrors === null ? validate61.errors : vErrors.concat(validate61.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate59.errors = vErrors;
+  validate60.errors = vErrors;
   return errors === 0;
 }
-const schema30 = {
+const schema31 = {
   "type": "array",
   "items": {
     "$ref": "HlXAQAnu9y3UxwDtUOOlI4GpXUmaT1N1brhV8ohh4g"
   },
   "nullable": true
 };
-const schema31 = {
+const schema32 = {
   "type": "string",
   "maxLength": 256
 };
-function validate64(data, {
+function validate65(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -906,10 +909,10 @@ function validate64(data, {
     }
     errors++;
   }
-  validate64.errors = vErrors;
+  validate65.errors = vErrors;
   return errors === 0;
 }
-function validate63(data, {
+function validate64(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -936,21 +939,21 @@ function validate63(data, {
   if (Array.isArray(data)) {
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate64(data[i0], {
+      if (!validate65(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate64.errors : vErrors.concat(validate64.errors);
+        vErrors = vErrors === null ? validate65.errors : vErrors.concat(validate65.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate63.errors = vErrors;
+  validate64.errors = vErrors;
   return errors === 0;
 }
-function validate52(data, {
+function validate53(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -992,57 +995,57 @@ function validate52(data, {
       errors++;
     }
     if (data.text !== undefined) {
-      if (!validate53(data.text, {
+      if (!validate54(data.text, {
         instancePath: instancePath + "/text",
         parentData: data,
         parentDataProperty: "text",
         rootData
       })) {
-        vErrors = vErrors === null ? validate53.errors : vErrors.concat(validate53.errors);
+        vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
         errors = vErrors.length;
       }
     }
     if (data.summary !== undefined) {
-      if (!validate55(data.summary, {
+      if (!validate56(data.summary, {
         instancePath: instancePath + "/summary",
         parentData: data,
         parentDataProperty: "summary",
         rootData
       })) {
-        vErrors = vErrors === null ? validate55.errors : vErrors.concat(validate55.errors);
+        vErrors = vErrors === null ? validate56.errors : vErrors.concat(validate56.errors);
         errors = vErrors.length;
       }
     }
     if (data.sha256 !== undefined) {
-      if (!validate57(data.sha256, {
+      if (!validate58(data.sha256, {
         instancePath: instancePath + "/sha256",
         parentData: data,
         parentDataProperty: "sha256",
         rootData
       })) {
-        vErrors = vErrors === null ? validate57.errors : vErrors.concat(validate57.errors);
+        vErrors = vErrors === null ? validate58.errors : vErrors.concat(validate58.errors);
         errors = vErrors.length;
       }
     }
     if (data.effects !== undefined) {
-      if (!validate59(data.effects, {
+      if (!validate60(data.effects, {
         instancePath: instancePath + "/effects",
         parentData: data,
         parentDataProperty: "effects",
         rootData
       })) {
-        vErrors = vErrors === null ? validate59.errors : vErrors.concat(validate59.errors);
+        vErrors = vErrors === null ? validate60.errors : vErrors.concat(validate60.errors);
         errors = vErrors.length;
       }
     }
     if (data.tables !== undefined) {
-      if (!validate63(data.tables, {
+      if (!validate64(data.tables, {
         instancePath: instancePath + "/tables",
         parentData: data,
         parentDataProperty: "tables",
         rootData
       })) {
-        vErrors = vErrors === null ? validate63.errors : vErrors.concat(validate63.errors);
+        vErrors = vErrors === null ? validate64.errors : vErrors.concat(validate64.errors);
         errors = vErrors.length;
       }
     }
@@ -1062,7 +1065,7 @@ function validate52(data, {
     }
     errors++;
   }
-  validate52.errors = vErrors;
+  validate53.errors = vErrors;
   return errors === 0;
 }
 const schema8 = {
@@ -1164,12 +1167,12 @@ function validate25(data, {
   validate25.errors = vErrors;
   return errors === 0;
 }
-const schema32 = {
+const schema33 = {
   "type": "string",
   "enum": ["Approved", "Denied"],
   "nullable": true
 };
-function validate70(data, {
+function validate71(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1199,7 +1202,7 @@ function validate70(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema32.enum
+        allowedValues: schema33.enum
       }
     };
     if (vErrors === null) {
@@ -1209,10 +1212,383 @@ function validate70(data, {
     }
     errors++;
   }
-  validate70.errors = vErrors;
+  validate71.errors = vErrors;
   return errors === 0;
 }
-function validate37(data, {
+const schema34 = {
+  "type": "array",
+  "maxItems": 20,
+  "items": {
+    "$ref": "qvCUT6zRKYDRDfxxcy65OE8Pnqp3XCNNrGnk3zQjw"
+  },
+  "nullable": true
+};
+const schema35 = {
+  "type": "object",
+  "required": ["user", "decision", "time"],
+  "properties": {
+    "user": {
+      "$ref": "jdFtv6DGtroqVatkuk8ipQtGFLMzfSuVek97sB0uauQ"
+    },
+    "groups": {
+      "$ref": "aRQtgAls8PT3219P8mxz6PPEAVWN1SvmCHi6z12UM"
+    },
+    "decision": {
+      "$ref": "ufQ1yBk1xH1ry7rcyyHzXk6ZCx5Fm6cKUFaidMDVXE"
+    },
+    "comment": {
+      "$ref": "GlcYMJF0EagTzhTCQIbCB22J377Z87wRm00IC2Ss2g"
+    },
+    "time": {
+      "$ref": "KrhXBWKB1pK8JptMQRXbBg5co4bpZWZnIUkdeEo37wY"
+    }
+  }
+};
+const schema9 = {
+  "type": "string"
+};
+function validate24(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (typeof data !== "string") {
+    const err0 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "string"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err0];
+    } else {
+      vErrors.push(err0);
+    }
+    errors++;
+  }
+  validate24.errors = vErrors;
+  return errors === 0;
+}
+const schema36 = {
+  "type": "array",
+  "items": {
+    "$ref": "jdFtv6DGtroqVatkuk8ipQtGFLMzfSuVek97sB0uauQ"
+  },
+  "nullable": true
+};
+function validate77(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (!Array.isArray(data) && data !== null) {
+    const err0 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "array"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err0];
+    } else {
+      vErrors.push(err0);
+    }
+    errors++;
+  }
+  if (Array.isArray(data)) {
+    const len0 = data.length;
+    for (let i0 = 0; i0 < len0; i0++) {
+      if (!validate24(data[i0], {
+        instancePath: instancePath + "/" + i0,
+        parentData: data,
+        parentDataProperty: i0,
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate24.errors : vErrors.concat(validate24.errors);
+        errors = vErrors.length;
+      }
+    }
+  }
+  validate77.errors = vErrors;
+  return errors === 0;
+}
+const schema37 = {
+  "type": "string",
+  "enum": ["Approved", "Denied"]
+};
+function validate80(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (typeof data !== "string") {
+    const err0 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "string"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err0];
+    } else {
+      vErrors.push(err0);
+    }
+    errors++;
+  }
+  if (!(data === "Approved" || data === "Denied")) {
+    const err1 = {
+      instancePath,
+      schemaPath: "#/enum",
+      keyword: "enum",
+      params: {
+        allowedValues: schema37.enum
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err1];
+    } else {
+      vErrors.push(err1);
+    }
+    errors++;
+  }
+  validate80.errors = vErrors;
+  return errors === 0;
+}
+const schema13 = {
+  "type": "string",
+  "nullable": true
+};
+function validate28(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (typeof data !== "string" && data !== null) {
+    const err0 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "string"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err0];
+    } else {
+      vErrors.push(err0);
+    }
+    errors++;
+  }
+  validate28.errors = vErrors;
+  return errors === 0;
+}
+function validate75(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (data && typeof data == "object" && !Array.isArray(data)) {
+    if (data.user === undefined) {
+      const err0 = {
+        instancePath,
+        schemaPath: "#/required",
+        keyword: "required",
+        params: {
+          missingProperty: "user"
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err0];
+      } else {
+        vErrors.push(err0);
+      }
+      errors++;
+    }
+    if (data.decision === undefined) {
+      const err1 = {
+        instancePath,
+        schemaPath: "#/required",
+        keyword: "required",
+        params: {
+          missingProperty: "decision"
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err1];
+      } else {
+        vErrors.push(err1);
+      }
+      errors++;
+    }
+    if (data.time === undefined) {
+      const err2 = {
+        instancePath,
+        schemaPath: "#/required",
+        keyword: "required",
+        params: {
+          missingProperty: "time"
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err2];
+      } else {
+        vErrors.push(err2);
+      }
+      errors++;
+    }
+    if (data.user !== undefined) {
+      if (!validate24(data.user, {
+        instancePath: instancePath + "/user",
+        parentData: data,
+        parentDataProperty: "user",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate24.errors : vErrors.concat(validate24.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.groups !== undefined) {
+      if (!validate77(data.groups, {
+        instancePath: instancePath + "/groups",
+        parentData: data,
+        parentDataProperty: "groups",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate77.errors : vErrors.concat(validate77.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.decision !== undefined) {
+      if (!validate80(data.decision, {
+        instancePath: instancePath + "/decision",
+        parentData: data,
+        parentDataProperty: "decision",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate80.errors : vErrors.concat(validate80.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.comment !== undefined) {
+      if (!validate28(data.comment, {
+        instancePath: instancePath + "/comment",
+        parentData: data,
+        parentDataProperty: "comment",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate28.errors : vErrors.concat(validate28.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.time !== undefined) {
+      if (!validate25(data.time, {
+        instancePath: instancePath + "/time",
+        parentData: data,
+        parentDataProperty: "time",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate25.errors : vErrors.concat(validate25.errors);
+        errors = vErrors.length;
+      }
+    }
+  } else {
+    const err3 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "object"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err3];
+    } else {
+      vErrors.push(err3);
+    }
+    errors++;
+  }
+  validate75.errors = vErrors;
+  return errors === 0;
+}
+function validate74(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (!Array.isArray(data) && data !== null) {
+    const err0 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "array"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err0];
+    } else {
+      vErrors.push(err0);
+    }
+    errors++;
+  }
+  if (Array.isArray(data)) {
+    if (data.length > 20) {
+      const err1 = {
+        instancePath,
+        schemaPath: "#/maxItems",
+        keyword: "maxItems",
+        params: {
+          limit: 20
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err1];
+      } else {
+        vErrors.push(err1);
+      }
+      errors++;
+    }
+    const len0 = data.length;
+    for (let i0 = 0; i0 < len0; i0++) {
+      if (!validate75(data[i0], {
+        instancePath: instancePath + "/" + i0,
+        parentData: data,
+        parentDataProperty: i0,
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate75.errors : vErrors.concat(validate75.errors);
+        errors = vErrors.length;
+      }
+    }
+  }
+  validate74.errors = vErrors;
+  return errors === 0;
+}
+function validate38(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1318,13 +1694,13 @@ function validate37(data, {
       errors++;
     }
     if (data.policy !== undefined) {
-      if (!validate38(data.policy, {
+      if (!validate39(data.policy, {
         instancePath: instancePath + "/policy",
         parentData: data,
         parentDataProperty: "policy",
         rootData
       })) {
-        vErrors = vErrors === null ? validate38.errors : vErrors.concat(validate38.errors);
+        vErrors = vErrors === null ? validate39.errors : vErrors.concat(validate39.errors);
         errors = vErrors.length;
       }
     }
@@ -1340,13 +1716,13 @@ function validate37(data, {
       }
     }
     if (data.requester !== undefined) {
-      if (!validate41(data.requester, {
+      if (!validate42(data.requester, {
         instancePath: instancePath + "/requester",
         parentData: data,
         parentDataProperty: "requester",
         rootData
       })) {
-        vErrors = vErrors === null ? validate41.errors : vErrors.concat(validate41.errors);
+        vErrors = vErrors === null ? validate42.errors : vErrors.concat(validate42.errors);
         errors = vErrors.length;
       }
     }
@@ -1362,13 +1738,13 @@ function validate37(data, {
       }
     }
     if (data.command !== undefined) {
-      if (!validate52(data.command, {
+      if (!validate53(data.command, {
         instancePath: instancePath + "/command",
         parentData: data,
         parentDataProperty: "command",
         rootData
       })) {
-        vErrors = vErrors === null ? validate52.errors : vErrors.concat(validate52.errors);
+        vErrors = vErrors === null ? validate53.errors : vErrors.concat(validate53.errors);
         errors = vErrors.length;
       }
     }
@@ -1395,13 +1771,13 @@ function validate37(data, {
       }
     }
     if (data.decision !== undefined) {
-      if (!validate70(data.decision, {
+      if (!validate71(data.decision, {
         instancePath: instancePath + "/decision",
         parentData: data,
         parentDataProperty: "decision",
         rootData
       })) {
-        vErrors = vErrors === null ? validate70.errors : vErrors.concat(validate70.errors);
+        vErrors = vErrors === null ? validate71.errors : vErrors.concat(validate71.errors);
         errors = vErrors.length;
       }
     }
@@ -1413,6 +1789,17 @@ function validate37(data, {
         rootData
       })) {
         vErrors = vErrors === null ? validate23.errors : vErrors.concat(validate23.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.decisions !== undefined) {
+      if (!validate74(data.decisions, {
+        instancePath: instancePath + "/decisions",
+        parentData: data,
+        parentDataProperty: "decisions",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate74.errors : vErrors.concat(validate74.errors);
         errors = vErrors.length;
       }
     }
@@ -1432,20 +1819,23 @@ function validate37(data, {
     }
     errors++;
   }
-  validate37.errors = vErrors;
+  validate38.errors = vErrors;
   return errors === 0;
 }
-const schema33 = {
+const schema38 = {
   "type": "object",
   "properties": {
     "phase": {
       "$ref": "yn9LGuSEJrcJP8cyBo5rg8Iq0iE6h6W5c5Rz8svI"
     },
-    "decisions": {
-      "$ref": "9HciKSbutH7efBCLB9Av6cVYODKySDeCRf27FrCQ"
+    "decidedAt": {
+      "$ref": "thZzwpySeU7LsVtTYjwqN1mWUAwFAnezim8OMie8k"
     },
-    "grantId": {
-      "$ref": "GlcYMJF0EagTzhTCQIbCB22J377Z87wRm00IC2Ss2g"
+    "usedAt": {
+      "$ref": "thZzwpySeU7LsVtTYjwqN1mWUAwFAnezim8OMie8k"
+    },
+    "approvals": {
+      "$ref": "CZNoVCXQYuwanyJkiA9GsIPJnKVUhcC3TsHe7jwaJk"
     },
     "observedGeneration": {
       "$ref": "CZNoVCXQYuwanyJkiA9GsIPJnKVUhcC3TsHe7jwaJk"
@@ -1456,12 +1846,12 @@ const schema33 = {
   },
   "nullable": true
 };
-const schema34 = {
+const schema39 = {
   "type": "string",
   "enum": ["Pending", "Approved", "Denied", "Expired", "Used"],
   "nullable": true
 };
-function validate75(data, {
+function validate88(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1491,7 +1881,7 @@ function validate75(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema34.enum
+        allowedValues: schema39.enum
       }
     };
     if (vErrors === null) {
@@ -1501,480 +1891,15 @@ function validate75(data, {
     }
     errors++;
   }
-  validate75.errors = vErrors;
-  return errors === 0;
-}
-const schema35 = {
-  "type": "array",
-  "items": {
-    "$ref": "qvCUT6zRKYDRDfxxcy65OE8Pnqp3XCNNrGnk3zQjw"
-  },
-  "nullable": true
-};
-const schema36 = {
-  "type": "object",
-  "required": ["user", "decision", "time"],
-  "properties": {
-    "user": {
-      "$ref": "jdFtv6DGtroqVatkuk8ipQtGFLMzfSuVek97sB0uauQ"
-    },
-    "groups": {
-      "$ref": "aRQtgAls8PT3219P8mxz6PPEAVWN1SvmCHi6z12UM"
-    },
-    "decision": {
-      "$ref": "ufQ1yBk1xH1ry7rcyyHzXk6ZCx5Fm6cKUFaidMDVXE"
-    },
-    "comment": {
-      "$ref": "GlcYMJF0EagTzhTCQIbCB22J377Z87wRm00IC2Ss2g"
-    },
-    "time": {
-      "$ref": "KrhXBWKB1pK8JptMQRXbBg5co4bpZWZnIUkdeEo37wY"
-    }
-  }
-};
-const schema9 = {
-  "type": "string"
-};
-function validate24(data, {
-  instancePath = "",
-  parentData,
-  parentDataProperty,
-  rootData = data
-} = {}) {
-  let vErrors = null;
-  let errors = 0;
-  if (typeof data !== "string") {
-    const err0 = {
-      instancePath,
-      schemaPath: "#/type",
-      keyword: "type",
-      params: {
-        type: "string"
-      }
-    };
-    if (vErrors === null) {
-      vErrors = [err0];
-    } else {
-      vErrors.push(err0);
-    }
-    errors++;
-  }
-  validate24.errors = vErrors;
-  return errors === 0;
-}
-const schema37 = {
-  "type": "array",
-  "items": {
-    "$ref": "jdFtv6DGtroqVatkuk8ipQtGFLMzfSuVek97sB0uauQ"
-  },
-  "nullable": true
-};
-function validate80(data, {
-  instancePath = "",
-  parentData,
-  parentDataProperty,
-  rootData = data
-} = {}) {
-  let vErrors = null;
-  let errors = 0;
-  if (!Array.isArray(data) && data !== null) {
-    const err0 = {
-      instancePath,
-      schemaPath: "#/type",
-      keyword: "type",
-      params: {
-        type: "array"
-      }
-    };
-    if (vErrors === null) {
-      vErrors = [err0];
-    } else {
-      vErrors.push(err0);
-    }
-    errors++;
-  }
-  if (Array.isArray(data)) {
-    const len0 = data.length;
-    for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate24(data[i0], {
-        instancePath: instancePath + "/" + i0,
-        parentData: data,
-        parentDataProperty: i0,
-        rootData
-      })) {
-        vErrors = vErrors === null ? validate24.errors : vErrors.concat(validate24.errors);
-        errors = vErrors.length;
-      }
-    }
-  }
-  validate80.errors = vErrors;
-  return errors === 0;
-}
-const schema38 = {
-  "type": "string",
-  "enum": ["Approved", "Denied"]
-};
-function validate83(data, {
-  instancePath = "",
-  parentData,
-  parentDataProperty,
-  rootData = data
-} = {}) {
-  let vErrors = null;
-  let errors = 0;
-  if (typeof data !== "string") {
-    const err0 = {
-      instancePath,
-      schemaPath: "#/type",
-      keyword: "type",
-      params: {
-        type: "string"
-      }
-    };
-    if (vErrors === null) {
-      vErrors = [err0];
-    } else {
-      vErrors.push(err0);
-    }
-    errors++;
-  }
-  if (!(data === "Approved" || data === "Denied")) {
-    const err1 = {
-      instancePath,
-      schemaPath: "#/enum",
-      keyword: "enum",
-      params: {
-        allowedValues: schema38.enum
-      }
-    };
-    if (vErrors === null) {
-      vErrors = [err1];
-    } else {
-      vErrors.push(err1);
-    }
-    errors++;
-  }
-  validate83.errors = vErrors;
+  validate88.errors = vErrors;
   return errors === 0;
 }
 const schema11 = {
   "type": "string",
-  "nullable": true
-};
-function validate26(data, {
-  instancePath = "",
-  parentData,
-  parentDataProperty,
-  rootData = data
-} = {}) {
-  let vErrors = null;
-  let errors = 0;
-  if (typeof data !== "string" && data !== null) {
-    const err0 = {
-      instancePath,
-      schemaPath: "#/type",
-      keyword: "type",
-      params: {
-        type: "string"
-      }
-    };
-    if (vErrors === null) {
-      vErrors = [err0];
-    } else {
-      vErrors.push(err0);
-    }
-    errors++;
-  }
-  validate26.errors = vErrors;
-  return errors === 0;
-}
-function validate78(data, {
-  instancePath = "",
-  parentData,
-  parentDataProperty,
-  rootData = data
-} = {}) {
-  let vErrors = null;
-  let errors = 0;
-  if (data && typeof data == "object" && !Array.isArray(data)) {
-    if (data.user === undefined) {
-      const err0 = {
-        instancePath,
-        schemaPath: "#/required",
-        keyword: "required",
-        params: {
-          missingProperty: "user"
-        }
-      };
-      if (vErrors === null) {
-        vErrors = [err0];
-      } else {
-        vErrors.push(err0);
-      }
-      errors++;
-    }
-    if (data.decision === undefined) {
-      const err1 = {
-        instancePath,
-        schemaPath: "#/required",
-        keyword: "required",
-        params: {
-          missingProperty: "decision"
-        }
-      };
-      if (vErrors === null) {
-        vErrors = [err1];
-      } else {
-        vErrors.push(err1);
-      }
-      errors++;
-    }
-    if (data.time === undefined) {
-      const err2 = {
-        instancePath,
-        schemaPath: "#/required",
-        keyword: "required",
-        params: {
-          missingProperty: "time"
-        }
-      };
-      if (vErrors === null) {
-        vErrors = [err2];
-      } else {
-        vErrors.push(err2);
-      }
-      errors++;
-    }
-    if (data.user !== undefined) {
-      if (!validate24(data.user, {
-        instancePath: instancePath + "/user",
-        parentData: data,
-        parentDataProperty: "user",
-        rootData
-      })) {
-        vErrors = vErrors === null ? validate24.errors : vErrors.concat(validate24.errors);
-        errors = vErrors.length;
-      }
-    }
-    if (data.groups !== undefined) {
-      if (!validate80(data.groups, {
-        instancePath: instancePath + "/groups",
-        parentData: data,
-        parentDataProperty: "groups",
-        rootData
-      })) {
-        vErrors = vErrors === null ? validate80.errors : vErrors.concat(validate80.errors);
-        errors = vErrors.length;
-      }
-    }
-    if (data.decision !== undefined) {
-      if (!validate83(data.decision, {
-        instancePath: instancePath + "/decision",
-        parentData: data,
-        parentDataProperty: "decision",
-        rootData
-      })) {
-        vErrors = vErrors === null ? validate83.errors : vErrors.concat(validate83.errors);
-        errors = vErrors.length;
-      }
-    }
-    if (data.comment !== undefined) {
-      if (!validate26(data.comment, {
-        instancePath: instancePath + "/comment",
-        parentData: data,
-        parentDataProperty: "comment",
-        rootData
-      })) {
-        vErrors = vErrors === null ? validate26.errors : vErrors.concat(validate26.errors);
-        errors = vErrors.length;
-      }
-    }
-    if (data.time !== undefined) {
-      if (!validate25(data.time, {
-        instancePath: instancePath + "/time",
-        parentData: data,
-        parentDataProperty: "time",
-        rootData
-      })) {
-        vErrors = vErrors === null ? validate25.errors : vErrors.concat(validate25.errors);
-        errors = vErrors.length;
-      }
-    }
-  } else {
-    const err3 = {
-      instancePath,
-      schemaPath: "#/type",
-      keyword: "type",
-      params: {
-        type: "object"
-      }
-    };
-    if (vErrors === null) {
-      vErrors = [err3];
-    } else {
-      vErrors.push(err3);
-    }
-    errors++;
-  }
-  validate78.errors = vErrors;
-  return errors === 0;
-}
-function validate77(data, {
-  instancePath = "",
-  parentData,
-  parentDataProperty,
-  rootData = data
-} = {}) {
-  let vErrors = null;
-  let errors = 0;
-  if (!Array.isArray(data) && data !== null) {
-    const err0 = {
-      instancePath,
-      schemaPath: "#/type",
-      keyword: "type",
-      params: {
-        type: "array"
-      }
-    };
-    if (vErrors === null) {
-      vErrors = [err0];
-    } else {
-      vErrors.push(err0);
-    }
-    errors++;
-  }
-  if (Array.isArray(data)) {
-    const len0 = data.length;
-    for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate78(data[i0], {
-        instancePath: instancePath + "/" + i0,
-        parentData: data,
-        parentDataProperty: i0,
-        rootData
-      })) {
-        vErrors = vErrors === null ? validate78.errors : vErrors.concat(validate78.errors);
-        errors = vErrors.length;
-      }
-    }
-  }
-  validate77.errors = vErrors;
-  return errors === 0;
-}
-const schema12 = {
-  "type": "integer",
-  "nullable": true
-};
-function validate27(data, {
-  instancePath = "",
-  parentData,
-  parentDataProperty,
-  rootData = data
-} = {}) {
-  let vErrors = null;
-  let errors = 0;
-  if (!(typeof data == "number" && !(data % 1) && !isNaN(data) && isFinite(data)) && data !== null) {
-    const err0 = {
-      instancePath,
-      schemaPath: "#/type",
-      keyword: "type",
-      params: {
-        type: "integer"
-      }
-    };
-    if (vErrors === null) {
-      vErrors = [err0];
-    } else {
-      vErrors.push(err0);
-    }
-    errors++;
-  }
-  validate27.errors = vErrors;
-  return errors === 0;
-}
-const schema39 = {
-  "type": "array",
-  "items": {
-    "$ref": "6cL7EKqmlL0zPYJ2ywRPK7XpC94SJgrif4hCdyqeAA"
-  },
-  "nullable": true
-};
-const schema40 = {
-  "type": "object",
-  "required": ["type", "status"],
-  "properties": {
-    "type": {
-      "$ref": "jdFtv6DGtroqVatkuk8ipQtGFLMzfSuVek97sB0uauQ"
-    },
-    "status": {
-      "$ref": "pxfc6xQekz8UJRTLhQQLAy8qHcx9lW4EsDEEbdf5fxA"
-    },
-    "reason": {
-      "$ref": "GlcYMJF0EagTzhTCQIbCB22J377Z87wRm00IC2Ss2g"
-    },
-    "message": {
-      "$ref": "GlcYMJF0EagTzhTCQIbCB22J377Z87wRm00IC2Ss2g"
-    },
-    "observedGeneration": {
-      "$ref": "CZNoVCXQYuwanyJkiA9GsIPJnKVUhcC3TsHe7jwaJk"
-    },
-    "lastTransitionTime": {
-      "$ref": "thZzwpySeU7LsVtTYjwqN1mWUAwFAnezim8OMie8k"
-    }
-  }
-};
-const schema41 = {
-  "type": "string",
-  "enum": ["True", "False", "Unknown"]
-};
-function validate94(data, {
-  instancePath = "",
-  parentData,
-  parentDataProperty,
-  rootData = data
-} = {}) {
-  let vErrors = null;
-  let errors = 0;
-  if (typeof data !== "string") {
-    const err0 = {
-      instancePath,
-      schemaPath: "#/type",
-      keyword: "type",
-      params: {
-        type: "string"
-      }
-    };
-    if (vErrors === null) {
-      vErrors = [err0];
-    } else {
-      vErrors.push(err0);
-    }
-    errors++;
-  }
-  if (!(data === "True" || data === "False" || data === "Unknown")) {
-    const err1 = {
-      instancePath,
-      schemaPath: "#/enum",
-      keyword: "enum",
-      params: {
-        allowedValues: schema41.enum
-      }
-    };
-    if (vErrors === null) {
-      vErrors = [err1];
-    } else {
-      vErrors.push(err1);
-    }
-    errors++;
-  }
-  validate94.errors = vErrors;
-  return errors === 0;
-}
-const schema42 = {
-  "type": "string",
   "format": "date-time",
   "nullable": true
 };
-function validate99(data, {
+function validate26(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2016,10 +1941,119 @@ function validate99(data, {
       errors++;
     }
   }
-  validate99.errors = vErrors;
+  validate26.errors = vErrors;
   return errors === 0;
 }
-function validate92(data, {
+const schema12 = {
+  "type": "integer",
+  "nullable": true
+};
+function validate27(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (!(typeof data == "number" && !(data % 1) && !isNaN(data) && isFinite(data)) && data !== null) {
+    const err0 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "integer"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err0];
+    } else {
+      vErrors.push(err0);
+    }
+    errors++;
+  }
+  validate27.errors = vErrors;
+  return errors === 0;
+}
+const schema40 = {
+  "type": "array",
+  "items": {
+    "$ref": "6cL7EKqmlL0zPYJ2ywRPK7XpC94SJgrif4hCdyqeAA"
+  },
+  "nullable": true
+};
+const schema41 = {
+  "type": "object",
+  "required": ["type", "status"],
+  "properties": {
+    "type": {
+      "$ref": "jdFtv6DGtroqVatkuk8ipQtGFLMzfSuVek97sB0uauQ"
+    },
+    "status": {
+      "$ref": "pxfc6xQekz8UJRTLhQQLAy8qHcx9lW4EsDEEbdf5fxA"
+    },
+    "reason": {
+      "$ref": "GlcYMJF0EagTzhTCQIbCB22J377Z87wRm00IC2Ss2g"
+    },
+    "message": {
+      "$ref": "GlcYMJF0EagTzhTCQIbCB22J377Z87wRm00IC2Ss2g"
+    },
+    "observedGeneration": {
+      "$ref": "CZNoVCXQYuwanyJkiA9GsIPJnKVUhcC3TsHe7jwaJk"
+    },
+    "lastTransitionTime": {
+      "$ref": "thZzwpySeU7LsVtTYjwqN1mWUAwFAnezim8OMie8k"
+    }
+  }
+};
+const schema42 = {
+  "type": "string",
+  "enum": ["True", "False", "Unknown"]
+};
+function validate97(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (typeof data !== "string") {
+    const err0 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "string"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err0];
+    } else {
+      vErrors.push(err0);
+    }
+    errors++;
+  }
+  if (!(data === "True" || data === "False" || data === "Unknown")) {
+    const err1 = {
+      instancePath,
+      schemaPath: "#/enum",
+      keyword: "enum",
+      params: {
+        allowedValues: schema42.enum
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err1];
+    } else {
+      vErrors.push(err1);
+    }
+    errors++;
+  }
+  validate97.errors = vErrors;
+  return errors === 0;
+}
+function validate95(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2072,35 +2106,35 @@ function validate92(data, {
       }
     }
     if (data.status !== undefined) {
-      if (!validate94(data.status, {
+      if (!validate97(data.status, {
         instancePath: instancePath + "/status",
         parentData: data,
         parentDataProperty: "status",
         rootData
       })) {
-        vErrors = vErrors === null ? validate94.errors : vErrors.concat(validate94.errors);
+        vErrors = vErrors === null ? validate97.errors : vErrors.concat(validate97.errors);
         errors = vErrors.length;
       }
     }
     if (data.reason !== undefined) {
-      if (!validate26(data.reason, {
+      if (!validate28(data.reason, {
         instancePath: instancePath + "/reason",
         parentData: data,
         parentDataProperty: "reason",
         rootData
       })) {
-        vErrors = vErrors === null ? validate26.errors : vErrors.concat(validate26.errors);
+        vErrors = vErrors === null ? validate28.errors : vErrors.concat(validate28.errors);
         errors = vErrors.length;
       }
     }
     if (data.message !== undefined) {
-      if (!validate26(data.message, {
+      if (!validate28(data.message, {
         instancePath: instancePath + "/message",
         parentData: data,
         parentDataProperty: "message",
         rootData
       })) {
-        vErrors = vErrors === null ? validate26.errors : vErrors.concat(validate26.errors);
+        vErrors = vErrors === null ? validate28.errors : vErrors.concat(validate28.errors);
         errors = vErrors.length;
       }
     }
@@ -2116,13 +2150,13 @@ function validate92(data, {
       }
     }
     if (data.lastTransitionTime !== undefined) {
-      if (!validate99(data.lastTransitionTime, {
+      if (!validate26(data.lastTransitionTime, {
         instancePath: instancePath + "/lastTransitionTime",
         parentData: data,
         parentDataProperty: "lastTransitionTime",
         rootData
       })) {
-        vErrors = vErrors === null ? validate99.errors : vErrors.concat(validate99.errors);
+        vErrors = vErrors === null ? validate26.errors : vErrors.concat(validate26.errors);
         errors = vErrors.length;
       }
     }
@@ -2142,10 +2176,10 @@ function validate92(data, {
     }
     errors++;
   }
-  validate92.errors = vErrors;
+  validate95.errors = vErrors;
   return errors === 0;
 }
-function validate91(data, {
+function validate94(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2172,21 +2206,21 @@ function validate91(data, {
   if (Array.isArray(data)) {
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate92(data[i0], {
+      if (!validate95(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate92.errors : vErrors.concat(validate92.errors);
+        vErrors = vErrors === null ? validate95.errors : vErrors.concat(validate95.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate91.errors = vErrors;
+  validate94.errors = vErrors;
   return errors === 0;
 }
-function validate74(data, {
+function validate87(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2212,35 +2246,46 @@ function validate74(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.phase !== undefined) {
-      if (!validate75(data.phase, {
+      if (!validate88(data.phase, {
         instancePath: instancePath + "/phase",
         parentData: data,
         parentDataProperty: "phase",
         rootData
       })) {
-        vErrors = vErrors === null ? validate75.errors : vErrors.concat(validate75.errors);
+        vErrors = vErrors === null ? validate88.errors : vErrors.concat(validate88.errors);
         errors = vErrors.length;
       }
     }
-    if (data.decisions !== undefined) {
-      if (!validate77(data.decisions, {
-        instancePath: instancePath + "/decisions",
+    if (data.decidedAt !== undefined) {
+      if (!validate26(data.decidedAt, {
+        instancePath: instancePath + "/decidedAt",
         parentData: data,
-        parentDataProperty: "decisions",
-        rootData
-      })) {
-        vErrors = vErrors === null ? validate77.errors : vErrors.concat(validate77.errors);
-        errors = vErrors.length;
-      }
-    }
-    if (data.grantId !== undefined) {
-      if (!validate26(data.grantId, {
-        instancePath: instancePath + "/grantId",
-        parentData: data,
-        parentDataProperty: "grantId",
+        parentDataProperty: "decidedAt",
         rootData
       })) {
         vErrors = vErrors === null ? validate26.errors : vErrors.concat(validate26.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.usedAt !== undefined) {
+      if (!validate26(data.usedAt, {
+        instancePath: instancePath + "/usedAt",
+        parentData: data,
+        parentDataProperty: "usedAt",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate26.errors : vErrors.concat(validate26.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.approvals !== undefined) {
+      if (!validate27(data.approvals, {
+        instancePath: instancePath + "/approvals",
+        parentData: data,
+        parentDataProperty: "approvals",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate27.errors : vErrors.concat(validate27.errors);
         errors = vErrors.length;
       }
     }
@@ -2256,21 +2301,21 @@ function validate74(data, {
       }
     }
     if (data.conditions !== undefined) {
-      if (!validate91(data.conditions, {
+      if (!validate94(data.conditions, {
         instancePath: instancePath + "/conditions",
         parentData: data,
         parentDataProperty: "conditions",
         rootData
       })) {
-        vErrors = vErrors === null ? validate91.errors : vErrors.concat(validate91.errors);
+        vErrors = vErrors === null ? validate94.errors : vErrors.concat(validate94.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate74.errors = vErrors;
+  validate87.errors = vErrors;
   return errors === 0;
 }
-function validate28(data, {
+function validate29(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2329,57 +2374,57 @@ function validate28(data, {
       errors++;
     }
     if (data.apiVersion !== undefined) {
-      if (!validate29(data.apiVersion, {
+      if (!validate30(data.apiVersion, {
         instancePath: instancePath + "/apiVersion",
         parentData: data,
         parentDataProperty: "apiVersion",
         rootData
       })) {
-        vErrors = vErrors === null ? validate29.errors : vErrors.concat(validate29.errors);
+        vErrors = vErrors === null ? validate30.errors : vErrors.concat(validate30.errors);
         errors = vErrors.length;
       }
     }
     if (data.kind !== undefined) {
-      if (!validate31(data.kind, {
+      if (!validate32(data.kind, {
         instancePath: instancePath + "/kind",
         parentData: data,
         parentDataProperty: "kind",
         rootData
       })) {
-        vErrors = vErrors === null ? validate31.errors : vErrors.concat(validate31.errors);
+        vErrors = vErrors === null ? validate32.errors : vErrors.concat(validate32.errors);
         errors = vErrors.length;
       }
     }
     if (data.metadata !== undefined) {
-      if (!validate33(data.metadata, {
+      if (!validate34(data.metadata, {
         instancePath: instancePath + "/metadata",
         parentData: data,
         parentDataProperty: "metadata",
         rootData
       })) {
-        vErrors = vErrors === null ? validate33.errors : vErrors.concat(validate33.errors);
+        vErrors = vErrors === null ? validate34.errors : vErrors.concat(validate34.errors);
         errors = vErrors.length;
       }
     }
     if (data.spec !== undefined) {
-      if (!validate37(data.spec, {
+      if (!validate38(data.spec, {
         instancePath: instancePath + "/spec",
         parentData: data,
         parentDataProperty: "spec",
         rootData
       })) {
-        vErrors = vErrors === null ? validate37.errors : vErrors.concat(validate37.errors);
+        vErrors = vErrors === null ? validate38.errors : vErrors.concat(validate38.errors);
         errors = vErrors.length;
       }
     }
     if (data.status !== undefined) {
-      if (!validate74(data.status, {
+      if (!validate87(data.status, {
         instancePath: instancePath + "/status",
         parentData: data,
         parentDataProperty: "status",
         rootData
       })) {
-        vErrors = vErrors === null ? validate74.errors : vErrors.concat(validate74.errors);
+        vErrors = vErrors === null ? validate87.errors : vErrors.concat(validate87.errors);
         errors = vErrors.length;
       }
     }
@@ -2399,6 +2444,6 @@ function validate28(data, {
     }
     errors++;
   }
-  validate28.errors = vErrors;
+  validate29.errors = vErrors;
   return errors === 0;
 }

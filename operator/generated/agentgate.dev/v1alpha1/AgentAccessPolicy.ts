@@ -258,6 +258,49 @@ export interface IAgentAccessPolicy {
      */
     "defaultAction"?: "Allow" | "Deny" | "RequireApproval";
     /**
+     * How RequireApproval rules are handled (ApprovalRequest objects that approvers patch with kubectl).
+     */
+    "approval"?: {
+      /**
+       * Hold keeps the statement waiting for a decision; Reject refuses it at once, naming the ApprovalRequest, and a retry after approval runs.
+       */
+      "mode"?: "Hold" | "Reject";
+      /**
+       * How long a request stays open (and a held statement waits) before it expires.
+       */
+      "timeoutSeconds"?: number;
+      /**
+       * Who may decide. The requesting agent and the person who triggered the run never may.
+       */
+      "approvers"?: {
+        /**
+         * Kubernetes user names.
+         */
+        "users"?: Array<string>;
+        /**
+         * Kubernetes groups.
+         */
+        "groups"?: Array<string>;
+      };
+      /**
+       * Distinct approvers needed; one denial decides.
+       */
+      "requiredApprovals"?: number;
+      /**
+       * What an approval grants.
+       */
+      "grant"?: {
+        /**
+         * 0 grants the approved command exactly once; more grants the same command by the same requester for this long.
+         */
+        "ttlSeconds"?: number;
+      };
+      /**
+       * Decided and expired requests are deleted this long after they close.
+       */
+      "retentionSeconds"?: number;
+    };
+    /**
      * What is masked in results before the agent sees them.
      */
     "masking"?: {

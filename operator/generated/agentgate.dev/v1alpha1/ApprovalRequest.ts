@@ -92,24 +92,15 @@ export interface IApprovalRequest {
      */
     "expiresAt": string;
     /**
-     * Set by an approver with kubectl patch; immutable once set.
+     * Set by an approver: kubectl patch apr NAME --type merge -p '{"spec":{"decision":"Approved","comment":"ticket 42"}}'. The admission webhook moves it into decisions with who made it.
      */
     "decision"?: "Approved" | "Denied";
     /**
-     * The approver's comment (e.g. a ticket reference).
+     * The approver's comment (e.g. a ticket reference), recorded with the decision.
      */
     "comment"?: string;
-  };
-  /**
-   * Lifecycle, written by the operator and the admission webhook.
-   */
-  "status"?: {
     /**
-     * Pending until decided; Approved, Denied, Expired, or Used once a one-shot grant is consumed.
-     */
-    "phase"?: "Pending" | "Approved" | "Denied" | "Expired" | "Used";
-    /**
-     * Every decision with who made it (from the API server's userInfo, never from the request body).
+     * Every decision with who made it, written by the admission webhook from the API server's userInfo (never from the request body).
      */
     "decisions"?: Array<{
       /**
@@ -133,10 +124,27 @@ export interface IApprovalRequest {
        */
       "time": string;
     }>;
+  };
+  /**
+   * Lifecycle, written by the operator and the admission webhook.
+   */
+  "status"?: {
     /**
-     * Id of the grant the proxy executes under once approved.
+     * Pending until decided; Approved, Denied, Expired, or Used once a one-shot grant is consumed.
      */
-    "grantId"?: string;
+    "phase"?: "Pending" | "Approved" | "Denied" | "Expired" | "Used";
+    /**
+     * When the request was approved or denied.
+     */
+    "decidedAt"?: string;
+    /**
+     * When a one-shot grant was consumed.
+     */
+    "usedAt"?: string;
+    /**
+     * Distinct approvals so far.
+     */
+    "approvals"?: number;
     /**
      * Generation the status describes.
      */

@@ -1,0 +1,112 @@
+/**
+ * The ApprovalRequest lifecycle: Pending → Approved / Denied (from the stamped decisions and the
+ * policy's requiredApprovals) or Expired (at expiresAt); Used is recorded by the proxy when a one-shot
+ * grant runs. Emits an Event at every transition and deletes closed requests after the retention.
+ */
+import type { CoreV1Api, CustomObjectsApi, KubeConfig, KubernetesObject } from '@kubernetes/client-node';
+import type { AgentAccessPolicy } from '../../proxy/policy/types.js';
+import type { EventRecorder } from '../events.js';
+import { APPROVAL_PLURAL, GROUP, mergePatch, messageOf, POLICY_PLURAL, statusOf, VERSION } from '../kube.js';
+import { ResilientInformer } from '../resilient-informer.js';
+import { realClock, WorkQueue, type Clock } from '../workqueue.js';
+import { phaseOf, type ApprovalRequest } from './types.js';
+
+export interface ApprovalControllerOptions {
+  kc: KubeConfig;
+  custom: CustomObjectsApi;
+  core: CoreV1Api;
+  events: EventRecorder;
+  clock?: Clock;
+  log?: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
+}
+
+export class ApprovalController {
+  readonly informer: ResilientInformer<ApprovalRequest & KubernetesObject>;
+  private readonly queue: WorkQueue;
+  private readonly clock: Clock;
+  private readonly timers = new Map<string, unknown>();
+
+  constructor(private readonly o: ApprovalControllerOptions) {
+    this.clock = o.clock ?? realClock;
+    this.informer = new ResilientInformer({
+      kc: o.kc,
+      path: `/apis/${GROUP}/${VERSION}/${APPROVAL_PLURAL}`,
+      list: () => o.custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: APPROVAL_PLURAL }) as never,
+      clock: this.clock,
+      onRestart: (reason, delayMs) => o.log?.('warn', 'approval informer restarting', { reason, delayMs }),
+    });
+    this.queue = new WorkQueue((key) => this.reconcile(key), { clock: this.clock, onError: (key, e) => o.log?.('error', 'approval reconcile failed', { key, error: messageOf(e) }) });
+    const enqueue = (a: ApprovalRequest): void => this.queue.add(`${a.metadata.namespace}/${a.metadata.name}`);
+    this.informer.on('add', enqueue);
+    this.informer.on('update', enqueue);
+    this.informer.onSync(() => this.informer.list().forEach(enqueue));
+  }
+
+  start(): Promise<void> {
+    return this.informer.start();
+  }
+
+  async stop(): Promise<void> {
+    this.queue.stop();
+    for (const t of this.timers.values()) this.clock.clearTimeout(t);
+    await this.informer.stop();
+  }
+
+  private later(key: string, atMs: number): void {
+    this.clock.clearTimeout(this.timers.get(key));
+    this.timers.set(key, this.clock.setTimeout(() => this.queue.add(key), Math.max(0, atMs - this.clock.now()) + 50));
+  }
+
+  async reconcile(key: string): Promise<void> {
+    const [namespace, name] = key.split('/') as [string, string];
+    let apr: ApprovalRequest;
+    try {
+      apr = (await this.o.custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: APPROVAL_PLURAL, name })) as ApprovalRequest;
+    } catch (e) {
+      if (statusOf(e) === 404) return;
+      throw e;
+    }
+    let policy: AgentAccessPolicy | undefined;
+    try {
+      policy = (await this.o.custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: POLICY_PLURAL, name: apr.spec.policy })) as AgentAccessPolicy;
+    } catch (e) {
+      if (statusOf(e) !== 404) throw e;
+    }
+    const now = this.clock.now();
+    const required = policy?.spec.approval?.requiredApprovals ?? 1;
+    const phase = phaseOf(apr, required, now);
+    const approvals = new Set((apr.spec.decisions ?? []).filter((d) => d.decision === 'Approved').map((d) => d.user)).size;
+    const old = apr.status?.phase;
+    if (old !== phase || apr.status?.approvals !== approvals) {
+      const decidedAt = phase === 'Approved' || phase === 'Denied' ? (apr.status?.decidedAt ?? new Date(now).toISOString()) : apr.status?.decidedAt;
+      const status = { ...apr.status, phase, approvals, ...(decidedAt ? { decidedAt } : {}) };
+      // resourceVersion makes this conditional: a concurrent "Used" from the proxy is never overwritten.
+      await this.o.custom.patchNamespacedCustomObjectStatus({ group: GROUP, version: VERSION, namespace, plural: APPROVAL_PLURAL, name, body: { metadata: { resourceVersion: apr.metadata.resourceVersion }, status } }, mergePatch);
+      if (old !== phase) await this.event(apr, phase, required);
+    }
+    if (phase === 'Pending') return this.later(key, Date.parse(apr.spec.expiresAt));
+    // Closed: keep it for the retention period, then delete.
+    const closedAt = Date.parse(apr.status?.usedAt ?? apr.status?.decidedAt ?? apr.spec.expiresAt);
+    const retention = (policy?.spec.approval?.retentionSeconds ?? 7 * 86_400) * 1000;
+    if (now - closedAt >= retention) {
+      await this.o.custom.deleteNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: APPROVAL_PLURAL, name }).catch((e) => {
+        if (statusOf(e) !== 404) throw e;
+      });
+      this.o.log?.('info', 'approval request garbage-collected', { key, phase });
+    } else this.later(key, closedAt + retention);
+  }
+
+  private async event(apr: ApprovalRequest, phase: string, required: number): Promise<void> {
+    const decisions = apr.spec.decisions ?? [];
+    const last = decisions[decisions.length - 1];
+    const message =
+      phase === 'Pending'
+        ? `${apr.spec.requester.subject} asks to run on ${apr.spec.target}: ${apr.spec.command.summary ?? apr.spec.command.text.slice(0, 100)} (rule ${apr.spec.rule}; ${required} approval(s) needed)`
+        : phase === 'Expired'
+          ? `expired undecided at ${apr.spec.expiresAt}`
+          : phase === 'Used'
+            ? 'the approved command was executed (one-shot grant used)'
+            : `${phase.toLowerCase()} by ${decisions.map((d) => `${d.user}${d.comment ? ` (${d.comment})` : ''}`).join(', ')}${last ? '' : ''}`;
+    await this.o.events.emit(apr as never, phase === 'Denied' || phase === 'Expired' ? 'Warning' : 'Normal', phase === 'Pending' ? 'Requested' : phase, message).catch(() => undefined);
+  }
+}

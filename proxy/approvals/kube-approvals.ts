@@ -1,0 +1,90 @@
+/**
+ * ApprovalRequests on the API server, for one policy: created by the proxy, watched (no polling) so a
+ * held statement is released or refused as soon as the operator records the decision.
+ */
+import { CustomObjectsApi, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import { APPROVAL_PLURAL, GROUP, mergePatch, VERSION } from '../../operator/kube.js';
+import { ResilientInformer } from '../../operator/resilient-informer.js';
+import { APPROVAL_POLICY_LABEL, type ApprovalPhase, type ApprovalRequest } from '../../operator/approvals/types.js';
+import type { ApprovalBroker } from './broker.js';
+
+type Obj = ApprovalRequest & KubernetesObject;
+
+export class KubeApprovals implements ApprovalBroker {
+  private readonly custom: CustomObjectsApi;
+  private readonly informer: ResilientInformer<Obj>;
+  private readonly waiters = new Map<string, ((p: ApprovalPhase) => void)[]>();
+  /** Grants used by this proxy, before the watch shows it: a grant never runs twice. */
+  private readonly used = new Set<string>();
+
+  constructor(private readonly o: { kc: KubeConfig; namespace: string; policy: string; now?: () => number }) {
+    this.custom = o.kc.makeApiClient(CustomObjectsApi);
+    const labelSelector = `${APPROVAL_POLICY_LABEL}=${o.policy}`;
+    this.informer = new ResilientInformer<Obj>({
+      kc: o.kc,
+      path: `/apis/${GROUP}/${VERSION}/namespaces/${o.namespace}/${APPROVAL_PLURAL}`,
+      labelSelector,
+      list: () => this.custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: o.namespace, plural: APPROVAL_PLURAL, labelSelector }) as never,
+      relistMs: 60_000,
+    });
+    const changed = (a: Obj): void => {
+      const phase = a.status?.phase;
+      if (!phase || phase === 'Pending') return;
+      const w = this.waiters.get(a.metadata!.name!);
+      this.waiters.delete(a.metadata!.name!);
+      w?.forEach((f) => f(phase));
+    };
+    this.informer.on('add', changed);
+    this.informer.on('update', changed);
+  }
+
+  start(): Promise<void> {
+    return this.informer.start();
+  }
+
+  stop(): Promise<void> {
+    return this.informer.stop();
+  }
+
+  findGrant(sha256: string, requester: string, ttlSeconds: number): ApprovalRequest | undefined {
+    const now = this.o.now?.() ?? Date.now();
+    return this.informer.list().find((a) => {
+      if (a.spec.command.sha256 !== sha256 || a.spec.requester.subject !== requester || a.status?.phase !== 'Approved') return false;
+      if (ttlSeconds > 0) return Date.parse(a.status.decidedAt ?? '') + ttlSeconds * 1000 > now;
+      return !this.used.has(a.metadata!.name!);
+    });
+  }
+
+  async request(spec: ApprovalRequest['spec']): Promise<{ namespace: string; name: string }> {
+    const body: ApprovalRequest = {
+      apiVersion: 'agentgate.dev/v1alpha1',
+      kind: 'ApprovalRequest',
+      metadata: { generateName: `${this.o.policy}-`, namespace: this.o.namespace, labels: { [APPROVAL_POLICY_LABEL]: this.o.policy } },
+      spec,
+    };
+    const created = (await this.custom.createNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: this.o.namespace, plural: APPROVAL_PLURAL, body })) as ApprovalRequest;
+    return { namespace: this.o.namespace, name: created.metadata.name! };
+  }
+
+  waitFor(name: string, timeoutMs: number): Promise<ApprovalPhase | 'Timeout'> {
+    const known = this.informer.list().find((a) => a.metadata?.name === name)?.status?.phase;
+    if (known && known !== 'Pending') return Promise.resolve(known);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve('Timeout'), timeoutMs);
+      const list = this.waiters.get(name) ?? [];
+      list.push((p) => {
+        clearTimeout(timer);
+        resolve(p);
+      });
+      this.waiters.set(name, list);
+    });
+  }
+
+  async markUsed(name: string): Promise<void> {
+    this.used.add(name);
+    await this.custom.patchNamespacedCustomObjectStatus(
+      { group: GROUP, version: VERSION, namespace: this.o.namespace, plural: APPROVAL_PLURAL, name, body: { status: { phase: 'Used', usedAt: new Date(this.o.now?.() ?? Date.now()).toISOString() } } },
+      mergePatch,
+    );
+  }
+}

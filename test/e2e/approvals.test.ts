@@ -1,0 +1,205 @@
+/**
+ * Just-in-time approvals on a real API server: a RequireApproval rule holds the statement, the proxy
+ * creates an ApprovalRequest, an approver decides with plain `kubectl patch`, the admission webhook
+ * stamps who decided (and refuses what must not happen), the operator moves the phase, and the held
+ * statement is released or refused through a watch.
+ */
+import { expect } from 'chai';
+import pg from 'pg';
+import { stringify } from 'yaml';
+import { Operator } from '../../operator/operator.js';
+import { KubeApprovals } from '../../proxy/approvals/kube-approvals.js';
+import { startLocalStack, type LocalStack } from '../../proxy/local/stack.js';
+import type { AgentAccessPolicy } from '../../proxy/policy/types.js';
+import { GuardProxy } from '../../proxy/server.js';
+import { eventually, ns, testCluster, type TestCluster } from './cluster.js';
+
+const NS = ns('e2e-approvals');
+const CONFIG = ns('agentgate-approvals');
+
+describe('approvals: ApprovalRequests that approvers patch with kubectl', function () {
+  this.timeout(180_000);
+  let c: TestCluster;
+  let op: Operator;
+  let stack: LocalStack;
+  let proxy: GuardProxy;
+  let broker: KubeApprovals;
+  let policy: AgentAccessPolicy;
+
+  const pending = async (): Promise<any> =>
+    eventually('a Pending ApprovalRequest', async () => {
+      const r = await c.kubectl(['get', 'apr', '-n', NS, '-o', 'json']);
+      return JSON.parse(r.stdout).items.find((a: any) => a.status?.phase === 'Pending');
+    }, 30_000, 100);
+  const decide = (name: string, as: string, decision: string, comment = 'ticket 42') =>
+    c.kubectl(['patch', 'apr', name, '-n', NS, '--type', 'merge', '-p', JSON.stringify({ spec: { decision, comment } })], { as });
+  const agent = async (subject = 'agent-1'): Promise<pg.Client> => {
+    const { host, port } = proxy.addresses()[0]!;
+    const client = new pg.Client({ host, port, user: 'agent', database: 'billing', password: await stack.token(subject) });
+    await client.connect();
+    return client;
+  };
+  const applyPolicy = async (edit: (p: AgentAccessPolicy) => void): Promise<void> => {
+    edit(policy);
+    const r = await c.kubectl(['apply', '-f', '-'], { input: stringify(policy) });
+    expect(r.code, r.stderr).to.equal(0);
+    proxy.updatePolicy(structuredClone(policy));
+  };
+  const scratch = async (): Promise<number[]> => {
+    const d = await stack.direct();
+    const r = await d.query('SELECT v FROM scratch ORDER BY id');
+    await d.end();
+    return r.rows.map((x) => x.v);
+  };
+
+  before(async function () {
+    this.timeout(1_200_000);
+    c = await testCluster();
+    await c.kubectl(['create', 'namespace', NS]);
+    // Approvers (and, to show the webhook's own checks, everyone else) may patch requests; the webhook decides who counts.
+    await c.kubectl(['apply', '-f', '-'], { input: stringify({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: CONFIG }, rules: [{ apiGroups: ['agentgate.dev'], resources: ['approvalrequests'], verbs: ['get', 'list', 'watch', 'patch'] }] }) });
+    await c.kubectl(['create', 'clusterrolebinding', CONFIG, `--clusterrole=${CONFIG}`, '--group=agentgate:approvers', '--user=dev-user']);
+    stack = await startLocalStack({ seedSql: `${(await import('node:fs')).readFileSync(new URL('../../examples/local/seed.sql', import.meta.url), 'utf8')}\nCREATE TABLE scratch (id int PRIMARY KEY, v int); INSERT INTO scratch VALUES (1, 0), (2, 0);` });
+    await stack.proxy.stop();
+    policy = structuredClone(stack.policy);
+    policy.metadata = { name: 'billing-agent', namespace: NS };
+    policy.spec.rules = [{ name: 'writes-need-approval', when: { sql: { unboundedWrite: true } }, action: 'RequireApproval', message: 'unbounded writes need a human' }, ...policy.spec.rules!.filter((r) => r.name !== 'no-unbounded-writes')];
+    policy.spec.approval = { mode: 'Hold', timeoutSeconds: 30, approvers: { groups: ['agentgate:approvers'] }, requiredApprovals: 1, grant: { ttlSeconds: 0 }, retentionSeconds: 3600 };
+    expect((await c.kubectl(['apply', '-f', '-'], { input: stringify(policy) })).code).to.equal(0);
+    op = new Operator({ kc: c.kc, leaseNamespace: NS, healthAddress: { host: '127.0.0.1', port: 0 }, webhook: { host: '127.0.0.1', port: 0, namespace: NS, dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'], configurationName: CONFIG, injector: { image: 'x' } } });
+    await op.start();
+    const mwc = {
+      apiVersion: 'admissionregistration.k8s.io/v1', kind: 'MutatingWebhookConfiguration', metadata: { name: CONFIG },
+      webhooks: [{
+        name: 'approvals.agentgate.dev', clientConfig: { url: `https://127.0.0.1:${op.webhookAddress!.port}/admit-approvals` },
+        rules: [{ operations: ['CREATE', 'UPDATE'], apiGroups: ['agentgate.dev'], apiVersions: ['v1alpha1'], resources: ['approvalrequests'] }],
+        namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': NS } },
+        failurePolicy: 'Fail', sideEffects: 'None', admissionReviewVersions: ['v1'], timeoutSeconds: 10,
+      }],
+    };
+    expect((await c.kubectl(['apply', '-f', '-'], { input: stringify(mwc) })).code).to.equal(0);
+    await op.renewWebhookCertificate();
+    await eventually('policy Ready', async () => (await c.kubectl(['get', 'aap', 'billing-agent', '-n', NS, '-o', 'jsonpath={.status.conditions[0].status}'])).stdout === 'True');
+    broker = new KubeApprovals({ kc: c.kc, namespace: NS, policy: 'billing-agent' });
+    await broker.start();
+    proxy = await GuardProxy.start({ policy: structuredClone(policy), auditFile: `${stack.dir}/approvals-audit.log`, env: { BILLING_DB_PASSWORD: 'agent-local-password' }, listenOverride: { 'billing-db': '127.0.0.1:0' }, approvals: broker });
+  });
+  after(async () => {
+    await proxy?.stop();
+    await broker?.stop();
+    await stack?.postgres.stop();
+    await op?.stop();
+    await c?.kubectl(['delete', 'mutatingwebhookconfiguration', CONFIG]);
+    await c?.kubectl(['delete', 'clusterrolebinding', CONFIG]);
+  });
+
+  it('holds the statement until an approver patches the request; released within a second (measured)', async () => {
+    const client = await agent();
+    await client.query("SET agentgate.reason = 'monthly reset, ticket 42'");
+    const held = client.query('UPDATE scratch SET v = 1');
+    const apr = await pending();
+    expect(apr.spec).to.deep.include({ policy: 'billing-agent', rule: 'writes-need-approval', target: 'billing-db', reason: 'monthly reset, ticket 42' });
+    expect(apr.spec.requester.subject).to.equal('agent-1');
+    expect(apr.spec.command.text).to.equal('UPDATE scratch SET v = 1');
+    expect(await scratch()).to.deep.equal([0, 0]);
+    const table = await c.kubectl(['get', 'apr', '-n', NS]);
+    expect(table.stdout).to.match(/PHASE\s+REQUESTER\s+TARGET\s+COMMAND/).and.contain('Pending');
+    const t0 = performance.now();
+    const r = await decide(apr.metadata.name, 'approver-1', 'Approved');
+    expect(r.code, r.stderr).to.equal(0);
+    const result = await held;
+    const ms = performance.now() - t0;
+    console.log(`      approval: kubectl patch → held statement released in ${ms.toFixed(0)} ms`);
+    expect(ms).to.be.lessThan(1000);
+    expect(result.rowCount).to.equal(2);
+    expect(await scratch()).to.deep.equal([1, 1]);
+    const stamped = JSON.parse((await c.kubectl(['get', 'apr', apr.metadata.name, '-n', NS, '-o', 'json'])).stdout);
+    expect(stamped.spec.decisions[0]).to.include({ user: 'approver-1', decision: 'Approved', comment: 'ticket 42' });
+    expect(stamped.spec.decisions[0].groups).to.include('agentgate:approvers');
+    expect(stamped.spec.decision).to.equal(undefined);
+    await eventually('Used', async () => JSON.parse((await c.kubectl(['get', 'apr', apr.metadata.name, '-n', NS, '-o', 'json'])).stdout).status?.phase === 'Used');
+    const events = await c.kubectl(['get', 'events', '-n', NS, '--field-selector', `involvedObject.name=${apr.metadata.name}`]);
+    expect(events.stdout).to.contain('Approved');
+    await client.end();
+  });
+
+  it('denied: the agent gets a clear error and the database never sees the statement', async () => {
+    const client = await agent();
+    const held = client.query('UPDATE scratch SET v = 2').then(() => undefined, (e: Error) => e);
+    const apr = await pending();
+    expect((await decide(apr.metadata.name, 'approver-2', 'Denied', 'not today')).code).to.equal(0);
+    const err = await held;
+    expect(err?.message).to.contain(`ApprovalRequest ${NS}/${apr.metadata.name} was denied`);
+    expect(await scratch()).to.deep.equal([1, 1]);
+    await client.end();
+  });
+
+  it('the API server refuses self-approval, non-approvers, tampering and a second decision', async () => {
+    const self = await agent('approver-1');
+    const held = self.query('UPDATE scratch SET v = 3').then(() => undefined, (e: Error) => e);
+    const apr = await pending();
+    const name = apr.metadata.name;
+    const selfApproval = await decide(name, 'approver-1', 'Approved');
+    expect(selfApproval.code).to.not.equal(0);
+    expect(selfApproval.stderr).to.contain('no self-approval');
+    const outsider = await decide(name, 'dev-user', 'Approved');
+    expect(outsider.stderr).to.contain('dev-user is not an approver');
+    const tamper = await c.kubectl(['patch', 'apr', name, '-n', NS, '--type', 'merge', '-p', JSON.stringify({ spec: { command: { text: 'SELECT 1' } } })], { as: 'approver-2' });
+    expect(tamper.stderr).to.contain('the request itself cannot be changed');
+    const forged = await c.kubectl(['patch', 'apr', name, '-n', NS, '--type', 'merge', '-p', JSON.stringify({ spec: { decisions: [{ user: 'approver-2', decision: 'Approved', time: new Date().toISOString() }] } })], { as: 'approver-2' });
+    expect(forged.stderr).to.contain('spec.decisions is written by agentgate');
+    expect((await decide(name, 'approver-2', 'Denied')).code).to.equal(0);
+    await held;
+    const again = await decide(name, 'approver-1', 'Approved');
+    expect(again.stderr).to.contain('already Denied');
+    await self.end();
+  });
+
+  it('two required approvals need two distinct approvers', async () => {
+    await applyPolicy((p) => { p.spec.approval!.requiredApprovals = 2; });
+    const client = await agent();
+    const held = client.query('UPDATE scratch SET v = 4');
+    const apr = await pending();
+    expect((await decide(apr.metadata.name, 'approver-1', 'Approved')).code).to.equal(0);
+    const twice = await decide(apr.metadata.name, 'approver-1', 'Approved');
+    expect(twice.stderr).to.contain('already decided on this request; 2 distinct approvers');
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await scratch()).to.deep.equal([1, 1]);
+    expect((await decide(apr.metadata.name, 'approver-2', 'Approved')).code).to.equal(0);
+    expect((await held).rowCount).to.equal(2);
+    await client.end();
+    await applyPolicy((p) => { p.spec.approval!.requiredApprovals = 1; });
+  });
+
+  it('Reject mode: refused at once naming the request; the grant runs exactly that command once, for that requester', async () => {
+    await applyPolicy((p) => { p.spec.approval!.mode = 'Reject'; });
+    const client = await agent();
+    const first = await client.query('UPDATE scratch SET v = 5').then(() => undefined, (e: Error & { hint?: string }) => e);
+    expect(first?.message).to.match(/ApprovalRequest .* is pending; run the same statement again/);
+    expect(first?.hint).to.contain('kubectl patch apr');
+    const apr = await pending();
+    expect((await decide(apr.metadata.name, 'approver-1', 'Approved')).code).to.equal(0);
+    await eventually('Approved', async () => JSON.parse((await c.kubectl(['get', 'apr', apr.metadata.name, '-n', NS, '-o', 'json'])).stdout).status?.phase === 'Approved');
+    await new Promise((r) => setTimeout(r, 300));
+    // Another requester, or another statement, does not get the grant.
+    const other = await agent('agent-2');
+    expect((await other.query('UPDATE scratch SET v = 5').then(() => 'ran', (e: Error) => e.message))).to.contain('is pending');
+    expect((await client.query('UPDATE scratch SET v = 6').then(() => 'ran', (e: Error) => e.message))).to.contain('is pending');
+    expect((await client.query('UPDATE scratch SET v = 5')).rowCount).to.equal(2);
+    expect(await scratch()).to.deep.equal([5, 5]);
+    // Used once: the same command again needs a new approval.
+    expect((await client.query('UPDATE scratch SET v = 5').then(() => 'ran', (e: Error) => e.message))).to.contain('is pending');
+    await other.end();
+    await client.end();
+    await applyPolicy((p) => { p.spec.approval!.mode = 'Hold'; });
+  });
+
+  it('expired: an undecided request expires and the held statement is refused', async () => {
+    await applyPolicy((p) => { p.spec.approval!.timeoutSeconds = 3; });
+    const client = await agent();
+    const err = await client.query('UPDATE scratch SET v = 7').then(() => undefined, (e: Error) => e);
+    expect(err?.message).to.match(/was (expired|not decided in time)/);
+    expect(await scratch()).to.deep.equal([5, 5]);
+    await client.end();
+  });
+});
