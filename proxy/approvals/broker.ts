@@ -6,8 +6,8 @@ export interface ApprovalBroker {
   findGrant(sha256: string, requester: string, ttlSeconds: number): ApprovalRequest | undefined;
   /** Creates an ApprovalRequest; resolves with its namespace/name. */
   request(spec: ApprovalRequest['spec']): Promise<{ namespace: string; name: string }>;
-  /** Resolves when the request is decided or expires, or with 'Timeout'. */
-  waitFor(name: string, timeoutMs: number): Promise<ApprovalPhase | 'Timeout'>;
+  /** Resolves when the request is decided or expires (with the request as decided), or with 'Timeout'. */
+  waitFor(name: string, timeoutMs: number): Promise<{ phase: ApprovalPhase | 'Timeout'; request?: ApprovalRequest }>;
   /** Records that a one-shot grant was used (it cannot be used again). */
   markUsed(name: string): Promise<void>;
 }

@@ -6,6 +6,8 @@ import { CustomObjectsApi, type KubeConfig, type KubernetesObject } from '@kuber
 import { APPROVAL_PLURAL, GROUP, mergePatch, VERSION } from '../../operator/kube.js';
 import { ResilientInformer } from '../../operator/resilient-informer.js';
 import { APPROVAL_POLICY_LABEL, type ApprovalPhase, type ApprovalRequest } from '../../operator/approvals/types.js';
+
+export type { ApprovalPhase };
 import type { ApprovalBroker } from './broker.js';
 
 type Obj = ApprovalRequest & KubernetesObject;
@@ -13,7 +15,7 @@ type Obj = ApprovalRequest & KubernetesObject;
 export class KubeApprovals implements ApprovalBroker {
   private readonly custom: CustomObjectsApi;
   private readonly informer: ResilientInformer<Obj>;
-  private readonly waiters = new Map<string, ((p: ApprovalPhase) => void)[]>();
+  private readonly waiters = new Map<string, ((a: Obj) => void)[]>();
   /** Grants used by this proxy, before the watch shows it: a grant never runs twice. */
   private readonly used = new Set<string>();
 
@@ -32,7 +34,7 @@ export class KubeApprovals implements ApprovalBroker {
       if (!phase || phase === 'Pending') return;
       const w = this.waiters.get(a.metadata!.name!);
       this.waiters.delete(a.metadata!.name!);
-      w?.forEach((f) => f(phase));
+      w?.forEach((f) => f(a));
     };
     this.informer.on('add', changed);
     this.informer.on('update', changed);
@@ -66,15 +68,15 @@ export class KubeApprovals implements ApprovalBroker {
     return { namespace: this.o.namespace, name: created.metadata.name! };
   }
 
-  waitFor(name: string, timeoutMs: number): Promise<ApprovalPhase | 'Timeout'> {
-    const known = this.informer.list().find((a) => a.metadata?.name === name)?.status?.phase;
-    if (known && known !== 'Pending') return Promise.resolve(known);
+  waitFor(name: string, timeoutMs: number): Promise<{ phase: ApprovalPhase | 'Timeout'; request?: ApprovalRequest }> {
+    const known = this.informer.list().find((a) => a.metadata?.name === name);
+    if (known?.status?.phase && known.status.phase !== 'Pending') return Promise.resolve({ phase: known.status.phase, request: known });
     return new Promise((resolve) => {
-      const timer = setTimeout(() => resolve('Timeout'), timeoutMs);
+      const timer = setTimeout(() => resolve({ phase: 'Timeout' }), timeoutMs);
       const list = this.waiters.get(name) ?? [];
-      list.push((p) => {
+      list.push((a) => {
         clearTimeout(timer);
-        resolve(p);
+        resolve({ phase: a.status!.phase!, request: a });
       });
       this.waiters.set(name, list);
     });

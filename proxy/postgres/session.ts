@@ -346,8 +346,9 @@ export class PgSession {
           hint: `an approver runs: kubectl patch apr ${ref.name} -n ${ref.namespace} --type merge -p '{"spec":{"decision":"Approved","comment":"..."}}'`,
         });
       }
-      const phase = await broker.waitFor(ref.name, timeout * 1000 + 3000);
-      this.audit.tryAppend({ event: 'approval.decided', rule: d.rule, message: phase, detail: { approvalRequest: `${ref.namespace}/${ref.name}` } });
+      const { phase, request } = await broker.waitFor(ref.name, timeout * 1000 + 3000);
+      // Evidence: who decided, when, and why (as the admission webhook stamped it).
+      this.audit.tryAppend({ event: 'approval.decided', rule: d.rule, message: phase, detail: { approvalRequest: `${ref.namespace}/${ref.name}`, decisions: request?.spec.decisions ?? [] } });
       if (this.closed) return;
       if (phase === 'Approved') {
         if (ttl === 0) await broker.markUsed(ref.name).catch(() => undefined);

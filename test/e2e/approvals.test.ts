@@ -5,6 +5,7 @@
  * statement is released or refused through a watch.
  */
 import { expect } from 'chai';
+import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { stringify } from 'yaml';
 import { Operator } from '../../operator/operator.js';
@@ -26,10 +27,11 @@ describe('approvals: ApprovalRequests that approvers patch with kubectl', functi
   let broker: KubeApprovals;
   let policy: AgentAccessPolicy;
 
-  const pending = async (): Promise<any> =>
-    eventually('a Pending ApprovalRequest', async () => {
+  /** The Pending request for this command (earlier tests leave other requests Pending until they expire). */
+  const pending = async (command: string, requester = 'agent-1'): Promise<any> =>
+    eventually(`a Pending ApprovalRequest for ${command}`, async () => {
       const r = await c.kubectl(['get', 'apr', '-n', NS, '-o', 'json']);
-      return JSON.parse(r.stdout).items.find((a: any) => a.status?.phase === 'Pending');
+      return JSON.parse(r.stdout).items.find((a: any) => a.status?.phase === 'Pending' && a.spec.command.text === command && a.spec.requester.subject === requester);
     }, 30_000, 100);
   const decide = (name: string, as: string, decision: string, comment = 'ticket 42') =>
     c.kubectl(['patch', 'apr', name, '-n', NS, '--type', 'merge', '-p', JSON.stringify({ spec: { decision, comment } })], { as });
@@ -97,7 +99,7 @@ describe('approvals: ApprovalRequests that approvers patch with kubectl', functi
     const client = await agent();
     await client.query("SET agentgate.reason = 'monthly reset, ticket 42'");
     const held = client.query('UPDATE scratch SET v = 1');
-    const apr = await pending();
+    const apr = await pending('UPDATE scratch SET v = 1');
     expect(apr.spec).to.deep.include({ policy: 'billing-agent', rule: 'writes-need-approval', target: 'billing-db', reason: 'monthly reset, ticket 42' });
     expect(apr.spec.requester.subject).to.equal('agent-1');
     expect(apr.spec.command.text).to.equal('UPDATE scratch SET v = 1');
@@ -121,12 +123,20 @@ describe('approvals: ApprovalRequests that approvers patch with kubectl', functi
     const events = await c.kubectl(['get', 'events', '-n', NS, '--field-selector', `involvedObject.name=${apr.metadata.name}`]);
     expect(events.stdout).to.contain('Approved');
     await client.end();
+    proxy.audit.flush();
+    const recs = readFileSync(`${stack.dir}/approvals-audit.log`, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const ref = `${NS}/${apr.metadata.name}`;
+    expect(recs.find((x) => x.event === 'approval.requested' && x.detail.approvalRequest === ref)).to.not.equal(undefined);
+    const decided = recs.find((x) => x.event === 'approval.decided' && x.detail.approvalRequest === ref);
+    expect(decided.detail.decisions[0]).to.include({ user: 'approver-1', decision: 'Approved', comment: 'ticket 42' });
+    const executed = recs.find((x) => x.event === 'statement.decision' && x.detail?.grant === apr.metadata.name);
+    expect(executed).to.include({ decision: 'RequireApproval', enforced: false, rule: 'writes-need-approval' });
   });
 
   it('denied: the agent gets a clear error and the database never sees the statement', async () => {
     const client = await agent();
     const held = client.query('UPDATE scratch SET v = 2').then(() => undefined, (e: Error) => e);
-    const apr = await pending();
+    const apr = await pending('UPDATE scratch SET v = 2');
     expect((await decide(apr.metadata.name, 'approver-2', 'Denied', 'not today')).code).to.equal(0);
     const err = await held;
     expect(err?.message).to.contain(`ApprovalRequest ${NS}/${apr.metadata.name} was denied`);
@@ -137,7 +147,7 @@ describe('approvals: ApprovalRequests that approvers patch with kubectl', functi
   it('the API server refuses self-approval, non-approvers, tampering and a second decision', async () => {
     const self = await agent('approver-1');
     const held = self.query('UPDATE scratch SET v = 3').then(() => undefined, (e: Error) => e);
-    const apr = await pending();
+    const apr = await pending('UPDATE scratch SET v = 3', 'approver-1');
     const name = apr.metadata.name;
     const selfApproval = await decide(name, 'approver-1', 'Approved');
     expect(selfApproval.code).to.not.equal(0);
@@ -159,7 +169,7 @@ describe('approvals: ApprovalRequests that approvers patch with kubectl', functi
     await applyPolicy((p) => { p.spec.approval!.requiredApprovals = 2; });
     const client = await agent();
     const held = client.query('UPDATE scratch SET v = 4');
-    const apr = await pending();
+    const apr = await pending('UPDATE scratch SET v = 4');
     expect((await decide(apr.metadata.name, 'approver-1', 'Approved')).code).to.equal(0);
     const twice = await decide(apr.metadata.name, 'approver-1', 'Approved');
     expect(twice.stderr).to.contain('already decided on this request; 2 distinct approvers');
@@ -177,7 +187,7 @@ describe('approvals: ApprovalRequests that approvers patch with kubectl', functi
     const first = await client.query('UPDATE scratch SET v = 5').then(() => undefined, (e: Error & { hint?: string }) => e);
     expect(first?.message).to.match(/ApprovalRequest .* is pending; run the same statement again/);
     expect(first?.hint).to.contain('kubectl patch apr');
-    const apr = await pending();
+    const apr = await pending('UPDATE scratch SET v = 5');
     expect((await decide(apr.metadata.name, 'approver-1', 'Approved')).code).to.equal(0);
     await eventually('Approved', async () => JSON.parse((await c.kubectl(['get', 'apr', apr.metadata.name, '-n', NS, '-o', 'json'])).stdout).status?.phase === 'Approved');
     await new Promise((r) => setTimeout(r, 300));
@@ -194,12 +204,30 @@ describe('approvals: ApprovalRequests that approvers patch with kubectl', functi
     await applyPolicy((p) => { p.spec.approval!.mode = 'Hold'; });
   });
 
+  it('proxy restart while a request is pending: nothing runs without a decision; after approval, a retry runs once', async () => {
+    const client = await agent();
+    client.on('error', () => undefined);
+    const held = client.query('UPDATE scratch SET v = 8').then(() => 'ran', (e: Error) => e.message);
+    const apr = await pending('UPDATE scratch SET v = 8');
+    const { port } = proxy.addresses()[0]!;
+    await proxy.stop();
+    expect(await held).to.not.equal('ran');
+    expect((await decide(apr.metadata.name, 'approver-1', 'Approved')).code).to.equal(0);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await scratch()).to.deep.equal([5, 5]);
+    proxy = await GuardProxy.start({ policy: structuredClone(policy), auditFile: `${stack.dir}/approvals-audit.log`, env: { BILLING_DB_PASSWORD: 'agent-local-password' }, listenOverride: { 'billing-db': `127.0.0.1:${port}` }, approvals: broker });
+    const retry = await agent();
+    expect((await retry.query('UPDATE scratch SET v = 8')).rowCount).to.equal(2);
+    expect(await scratch()).to.deep.equal([8, 8]);
+    await retry.end();
+  });
+
   it('expired: an undecided request expires and the held statement is refused', async () => {
     await applyPolicy((p) => { p.spec.approval!.timeoutSeconds = 3; });
     const client = await agent();
     const err = await client.query('UPDATE scratch SET v = 7').then(() => undefined, (e: Error) => e);
     expect(err?.message).to.match(/was (expired|not decided in time)/);
-    expect(await scratch()).to.deep.equal([5, 5]);
+    expect(await scratch()).to.deep.equal([8, 8]);
     await client.end();
   });
 });
