@@ -1,20 +1,11 @@
 /** Target access modes and policy modes against a real PostgreSQL server. */
 import { expect } from 'chai';
-import { readFileSync } from 'node:fs';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startLocalStack, type LocalStack } from '../../proxy/local/stack.js';
+import { pgError } from '../support/pg-error.js';
 import { GuardProxy } from '../../proxy/server.js';
-
-async function pgError(p: Promise<unknown>): Promise<{ code?: string; message: string }> {
-  try {
-    await p;
-  } catch (e) {
-    return e as { code?: string; message: string };
-  }
-  throw new Error('expected an error');
-}
 
 describe('ReadOnly target (real PostgreSQL)', () => {
   let s: LocalStack;

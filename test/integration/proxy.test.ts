@@ -7,21 +7,15 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { promisify } from 'node:util';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import pg from 'pg';
 import { verifyAuditFile } from '../../proxy/audit/verify.js';
 import { startLocalStack, type LocalStack } from '../../proxy/local/stack.js';
+import { pgError } from '../support/pg-error.js';
 import { fe, RawClient, rawMessage } from '../support/raw-client.js';
 
 const run = promisify(execFile);
 
-async function pgError(p: Promise<unknown>): Promise<{ code?: string; message: string; detail?: string }> {
-  try {
-    await p;
-  } catch (e) {
-    return e as { code?: string; message: string };
-  }
-  throw new Error('expected an error');
-}
 
 const auditRecords = (s: LocalStack): Record<string, any>[] => {
   s.proxy.audit.flush();
@@ -322,6 +316,9 @@ describe('Postgres guard proxy (real PostgreSQL)', function () {
       const denial = recs.find((r) => r.event === 'statement.decision' && r.rule === 'no-ddl')!;
       expect(denial).to.include({ decision: 'Deny', enforced: true });
       expect(verifyAuditFile(s.auditFile).ok).to.equal(true);
+      // Every record of this whole run matches the published, versioned schema.
+      const validate = new Ajv2020({ allErrors: true, strict: false }).compile(JSON.parse(readFileSync(new URL('../../docs/audit-schema.json', import.meta.url), 'utf8')));
+      for (const r of recs) expect(validate(r), `seq ${r.seq}: ${JSON.stringify(validate.errors)}`).to.equal(true);
       const text = readFileSync(s.auditFile, 'utf8');
       for (const secret of ['4111 1111 1111 1111', 'ada@example.com', '123-45-6789', 'sk_live_4eC39HqLyjWDarjtT1zdp7dc', 'EMP-004211']) {
         expect(text, secret).to.not.contain(secret);
