@@ -7,6 +7,8 @@ const runDemo = async () => (await import('./commands/demo.js')).runDemo();
 const runOperator = async (o: import('./commands/operator.js').OperatorCommand) => (await import('./commands/operator.js')).runOperator(o);
 const runPolicyValidate = async (f: string) => (await import('./commands/policy.js')).runPolicyValidate(f);
 const runProxy = async (o: import('./commands/proxy.js').ProxyCommand) => (await import('./commands/proxy.js')).runProxy(o);
+const runSessionList = async (f: string[]) => (await import('./commands/session.js')).runSessionList(f);
+const runSessionShow = async (id: string, f: string[]) => (await import('./commands/session.js')).runSessionShow(id, f);
 const runSqlExplain = async (q: string) => (await import('./commands/sql.js')).runSqlExplain(q);
 const runTokenExchange = async (o: import('./commands/token-exchange.js').TokenExchangeCommand) => (await import('./commands/token-exchange.js')).runTokenExchange(o);
 const runTokenIssue = async (o: Parameters<typeof import('./commands/token.js').runTokenIssue>[0]) => (await import('./commands/token.js')).runTokenIssue(o);
@@ -22,6 +24,8 @@ const USAGE = `usage: agentgate <command>
                           exchange a person's token + the agent's token for a run token (RFC 8693)
   sql explain "<sql>"     print the classification of a query as JSON
   audit verify FILE       check the audit log's hash chain
+  session list --audit-file FILE          agent sessions recorded in the audit log
+  session show ID --audit-file FILE       replay one session: statements, decisions, timings, rows, masked counts
   policy validate FILE    validate an AgentAccessPolicy file
   demo                    run the local demo (embedded PostgreSQL, proxy, scripted agent)
   operator [--lease-namespace NS] [--watch-namespace NS] [--health-address HOST:PORT]
@@ -58,6 +62,14 @@ async function main(argv: string[]): Promise<number> {
     case 'sql':
       if (sub !== 'explain' || rest.length !== 1) throw new UsageError('sql explain "<sql>"');
       return runSqlExplain(rest[0]!);
+    case 'session': {
+      const { values, positionals } = parseArgs({ args: rest, options: { 'audit-file': { type: 'string', multiple: true } }, allowPositionals: true, strict: true });
+      const files = (values['audit-file'] ?? []) as string[];
+      if (!files.length) throw new UsageError('session needs --audit-file FILE (repeat for rotated files, oldest first)');
+      if (sub === 'list') return runSessionList(files);
+      if (sub === 'show' && positionals.length === 1) return runSessionShow(positionals[0]!, files);
+      throw new UsageError('session list|show <id> --audit-file FILE');
+    }
     case 'audit':
       if (sub !== 'verify' || rest.length !== 1) throw new UsageError('audit verify FILE');
       return runAuditVerify(rest[0]!);

@@ -1,0 +1,71 @@
+/**
+ * Session recordings, replayed from the hash-chained audit log itself (so they are covered by the
+ * chain): per agent session, the ordered statements with their decisions, timings and result metadata
+ * (rows, masked-value counts — never data).
+ */
+import { readFileSync } from 'node:fs';
+import type { AuditRecord } from './record.js';
+
+export interface SessionSummary {
+  session: string;
+  principal?: AuditRecord['principal'];
+  target?: string;
+  opened?: string;
+  closed?: string;
+  statements: number;
+  denied: number;
+}
+
+export function readRecords(files: string[]): AuditRecord[] {
+  return files.flatMap((f) => readFileSync(f, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as AuditRecord));
+}
+
+export function listSessions(records: AuditRecord[]): SessionSummary[] {
+  const by = new Map<string, SessionSummary>();
+  for (const r of records) {
+    if (!r.session) continue;
+    let s = by.get(r.session);
+    if (!s) by.set(r.session, (s = { session: r.session, statements: 0, denied: 0 }));
+    s.principal ??= r.principal;
+    s.target ??= r.target;
+    if (r.event === 'connection.open') s.opened = r.time;
+    if (r.event === 'connection.close') s.closed = r.time;
+    if (r.event === 'statement.decision') {
+      s.statements++;
+      if (r.enforced) s.denied++;
+    }
+  }
+  return [...by.values()];
+}
+
+/** A readable replay of one session. */
+export function renderSession(records: AuditRecord[], session: string): string {
+  const mine = records.filter((r) => r.session === session);
+  if (!mine.length) throw new Error(`no session ${session} in the audit log`);
+  const completions = new Map(mine.filter((r) => r.event === 'statement.completion').map((r) => [r.decisionSeq, r]));
+  const p = mine.find((r) => r.principal)?.principal;
+  const lines = [
+    `session ${session}`,
+    `  agent   ${p?.sub ?? '?'} (issuer ${p?.iss ?? '?'})${p?.kubernetes ? ` pod ${p.kubernetes.namespace}/${p.kubernetes.pod ?? '?'}` : ''}`,
+    ...(p?.triggeredBy ? [`  for     ${p.triggeredBy.sub} (issuer ${p.triggeredBy.iss}), run ${p.runId}`] : []),
+    `  target  ${mine.find((r) => r.target)?.target ?? '?'}`,
+    '',
+  ];
+  let n = 0;
+  for (const r of mine) {
+    const t = r.time.slice(11, 23);
+    if (r.event === 'statement.decision') {
+      const done = completions.get(r.seq);
+      const verdict = r.enforced ? `${r.decision?.toUpperCase()} by ${r.rule}` : r.decision === 'Allow' ? 'allowed' : `${r.decision} by ${r.rule} (not enforced)`;
+      const skipped = (r.detail as { notExecuted?: string } | undefined)?.notExecuted;
+      const outcome = done
+        ? done.error ? `error ${done.error.code ?? ''} ${done.error.message}` : `${done.command ?? ''} ${done.rows ?? 0} rows, ${done.maskedValues ?? 0} masked, ${done.durationMs ?? 0} ms`
+        : r.enforced ? 'not executed' : skipped ? `not executed: ${skipped}` : 'no completion recorded';
+      lines.push(`${String(++n).padStart(3)}. ${t}  ${verdict}  [${(r.effects ?? []).join(',')}]  ${r.statement ?? `<${r.kind}>`}`);
+      lines.push(`      → ${outcome.trim()}`);
+    } else if (r.event !== 'statement.completion') {
+      lines.push(`     ${t}  ${r.event}${r.message ? `: ${r.message}` : ''}`);
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,27 @@
+import { expect } from 'chai';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AuditLog } from '../../proxy/audit/audit-log.js';
+import { listSessions, readRecords, renderSession } from '../../proxy/audit/sessions.js';
+
+describe('session recordings (replayed from the audit chain)', () => {
+  it('lists sessions and replays one in order with decisions and result metadata', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'agentgate-sess-')), 'audit.log');
+    const log = new AuditLog({ file });
+    const s = log.scope({ session: 's1', principal: { iss: 'i', sub: 'bot' }, target: 'db' });
+    s.append({ event: 'connection.open' });
+    const d1 = s.append({ event: 'statement.decision', statement: 'SELECT email FROM customers', effects: ['read'], decision: 'Allow', enforced: false, rule: 'defaultAction' });
+    s.append({ event: 'statement.completion', decisionSeq: d1.seq, command: 'SELECT', rows: 3, maskedValues: 3, durationMs: 2 });
+    s.append({ event: 'statement.decision', statement: 'DROP TABLE customers', effects: ['ddl'], decision: 'Deny', enforced: true, rule: 'no-ddl' });
+    log.append({ event: 'connection.open', session: 's2', principal: { iss: 'i', sub: 'other' }, target: 'db' });
+    log.close();
+    const records = readRecords([file]);
+    expect(listSessions(records).map((x) => [x.session, x.statements, x.denied])).to.deep.equal([['s1', 2, 1], ['s2', 0, 0]]);
+    const text = renderSession(records, 's1');
+    expect(text).to.contain('agent   bot');
+    expect(text).to.match(/1\. .* allowed  \[read\]  SELECT email FROM customers\n {6}→ SELECT 3 rows, 3 masked, 2 ms/);
+    expect(text).to.match(/2\. .* DENY by no-ddl  \[ddl\]  DROP TABLE customers\n {6}→ not executed/);
+    expect(() => renderSession(records, 'nope')).to.throw(/no session nope/);
+  });
+});
