@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 // Commands are loaded on demand: the proxy does not carry the operator's dependencies, and vice versa.
-const runAuditVerify = async (f: string) => (await import('./commands/audit.js')).runAuditVerify(f);
+const runAuditVerify = async (f: string[], anchor?: string) => (await import('./commands/audit.js')).runAuditVerify(f, anchor);
 const runDemo = async () => (await import('./commands/demo.js')).runDemo();
 const runOperator = async (o: import('./commands/operator.js').OperatorCommand) => (await import('./commands/operator.js')).runOperator(o);
 const runPolicyValidate = async (f: string) => (await import('./commands/policy.js')).runPolicyValidate(f);
@@ -15,7 +15,7 @@ const runTokenIssue = async (o: Parameters<typeof import('./commands/token.js').
 
 const USAGE = `usage: agentgate <command>
 
-  proxy (--policy FILE | --policy-ref NS/NAME) [--audit-file FILE] [--no-audit-stdout]
+  proxy (--policy FILE | --policy-ref NS/NAME) [--audit-file FILE] [--audit-max-bytes N] [--no-audit-stdout]
                           run the guard proxy for every target of the policy (a file in local
                           mode; in a cluster, the policy's compiled ConfigMap, followed live)
   token issue --dir DIR --issuer URL --subject SUB [--audience AUD] [--ttl SECONDS]
@@ -23,7 +23,8 @@ const USAGE = `usage: agentgate <command>
   token exchange --url OPERATOR_URL --subject-token(-file) T --actor-token-file F [--ca FILE] [--resource NS/POLICY]
                           exchange a person's token + the agent's token for a run token (RFC 8693)
   sql explain "<sql>"     print the classification of a query as JSON
-  audit verify FILE       check the audit log's hash chain
+  audit verify FILE... [--anchor HASH]
+                          check the audit log's hash chain (rotated files oldest first)
   session list --audit-file FILE          agent sessions recorded in the audit log
   session show ID --audit-file FILE       replay one session: statements, decisions, timings, rows, masked counts
   policy validate FILE    validate an AgentAccessPolicy file
@@ -38,11 +39,12 @@ async function main(argv: string[]): Promise<number> {
     parseArgs({ args: list, options, allowPositionals: true, strict: true }) as { values: Record<string, string | boolean | undefined> };
   switch (cmd) {
     case 'proxy': {
-      const { values } = args({ policy: { type: 'string' }, 'policy-ref': { type: 'string' }, 'audit-file': { type: 'string' }, 'no-audit-stdout': { type: 'boolean' } }, argv.slice(1));
+      const { values } = args({ policy: { type: 'string' }, 'policy-ref': { type: 'string' }, 'audit-file': { type: 'string' }, 'audit-max-bytes': { type: 'string' }, 'no-audit-stdout': { type: 'boolean' } }, argv.slice(1));
       if (!values.policy === !values['policy-ref']) throw new UsageError('proxy needs exactly one of --policy FILE or --policy-ref NAMESPACE/NAME');
       return runProxy({
         ...(values.policy ? { policyFile: String(values.policy) } : { policyRef: String(values['policy-ref']) }),
         ...(values['audit-file'] ? { auditFile: String(values['audit-file']) } : {}),
+        ...(values['audit-max-bytes'] ? { auditMaxBytes: Number(values['audit-max-bytes']) } : {}),
         auditStdout: !values['no-audit-stdout'],
       });
     }
@@ -70,9 +72,11 @@ async function main(argv: string[]): Promise<number> {
       if (sub === 'show' && positionals.length === 1) return runSessionShow(positionals[0]!, files);
       throw new UsageError('session list|show <id> --audit-file FILE');
     }
-    case 'audit':
-      if (sub !== 'verify' || rest.length !== 1) throw new UsageError('audit verify FILE');
-      return runAuditVerify(rest[0]!);
+    case 'audit': {
+      const { values, positionals } = parseArgs({ args: rest, options: { anchor: { type: 'string' } }, allowPositionals: true, strict: true });
+      if (sub !== 'verify' || positionals.length < 1) throw new UsageError('audit verify FILE [FILE...] [--anchor HASH]');
+      return runAuditVerify(positionals, values.anchor as string | undefined);
+    }
     case 'policy':
       if (sub !== 'validate' || rest.length !== 1) throw new UsageError('policy validate FILE');
       return runPolicyValidate(rest[0]!);

@@ -27,6 +27,8 @@ export interface GuardProxyOptions {
   /** Resolves relative paths in the policy (local mode: relative to the policy file). */
   resolvePath?: (p: string) => string;
   auditFile?: string;
+  /** Rotate the audit file at this size (the chain continues across files). */
+  auditMaxBytes?: number;
   auditStdout?: boolean;
   /** Where passwordEnv credentials are read from. */
   env?: NodeJS.ProcessEnv;
@@ -76,7 +78,7 @@ export class GuardProxy {
   ) {
     this.runtimeValue = compilePolicy(opts.policy, maskingKey(opts.env ?? process.env));
     this.verifier = this.makeVerifier(opts.policy);
-    this.audit = new AuditLog({ ...(opts.auditFile ? { file: opts.auditFile } : {}), stdout: opts.auditStdout ?? false });
+    this.audit = new AuditLog({ ...(opts.auditFile ? { file: opts.auditFile } : {}), ...(opts.auditMaxBytes ? { maxBytes: opts.auditMaxBytes } : {}), stdout: opts.auditStdout ?? false });
     if (!this.audit.healthy) throw new Error(`cannot open the audit log: ${this.audit.error!.message}`);
   }
 

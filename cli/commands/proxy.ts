@@ -9,6 +9,7 @@ export interface ProxyCommand {
   /** Cluster mode: namespace/name of an AgentAccessPolicy, followed through its compiled ConfigMap. */
   policyRef?: string;
   auditFile?: string;
+  auditMaxBytes?: number;
   auditStdout: boolean;
 }
 
@@ -48,6 +49,7 @@ export async function runProxy(o: ProxyCommand): Promise<number> {
     ...(kube ? { kubernetesJwks: kube.serviceAccountJwks(kube.loadKubeConfig()) as never } : {}),
     ...(pod ? { pod } : {}),
     ...(o.auditFile ? { auditFile: o.auditFile } : {}),
+    ...(o.auditMaxBytes ? { auditMaxBytes: o.auditMaxBytes } : {}),
     auditStdout: o.auditStdout,
     log: logFn,
   });

@@ -5,7 +5,7 @@
  * its chain from the last line.
  */
 import { hash as digest } from 'node:crypto';
-import { closeSync, existsSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readSync, renameSync, writeSync } from 'node:fs';
 import winston from 'winston';
 import TransportStream from 'winston-transport';
 import { AUDIT_SCHEMA, GENESIS_HASH, type AuditFields, type AuditRecord } from './record.js';
@@ -21,11 +21,14 @@ class SyncFileTransport extends TransportStream {
   failure?: Error;
   private fd?: number;
   private pending: string[] = [];
+  private size = 0;
+  rotations = 0;
 
-  constructor(private readonly path: string) {
+  constructor(private readonly path: string, private readonly maxBytes = 0) {
     super();
     try {
       this.fd = openSync(path, 'a', 0o600);
+      this.size = fstatSync(this.fd).size;
     } catch (e) {
       this.failure = e as Error;
     }
@@ -43,10 +46,23 @@ class SyncFileTransport extends TransportStream {
     this.pending = [];
     if (this.fd === undefined || this.failure) return;
     try {
-      writeSync(this.fd, data);
+      this.size += writeSync(this.fd, data);
+      if (this.maxBytes > 0 && this.size >= this.maxBytes) this.rotate();
     } catch (e) {
       this.failure = e as Error;
     }
+  }
+
+  /**
+   * Size-based rotation: the full file becomes FILE.<UTC time> and a new FILE starts. The chain runs on
+   * across files (the next record's prevHash is the last hash of the rotated file: its anchor), so
+   * `agentgate audit verify` over the files, oldest first, still detects any gap.
+   */
+  private rotate(): void {
+    closeSync(this.fd!);
+    renameSync(this.path, `${this.path}.${new Date().toISOString().replace(/[:.]/g, "-")}-${String(++this.rotations).padStart(6, "0")}`); // sorts oldest first
+    this.fd = openSync(this.path, 'a', 0o600);
+    this.size = 0;
   }
 
   override close(): void {
@@ -72,6 +88,8 @@ export interface AuditLogOptions {
   now?: () => Date;
   /** Longest a deferred record waits in memory (default 20 ms). */
   deferMs?: number;
+  /** Rotate the file when it reaches this size (0: never). */
+  maxBytes?: number;
 }
 
 export class AuditLog {
@@ -89,7 +107,7 @@ export class AuditLog {
     const transports: TransportStream[] = [];
     if (opts.file) {
       if (existsSync(opts.file)) this.resumeChain(opts.file);
-      this.fileTransport = new SyncFileTransport(opts.file);
+      this.fileTransport = new SyncFileTransport(opts.file, opts.maxBytes ?? 0);
       transports.push(this.fileTransport);
     }
     if (opts.stdout) transports.push(new winston.transports.Console());

@@ -40,3 +40,24 @@ export function verifyAuditText(text: string, anchor = GENESIS_HASH): VerifyResu
 export function verifyAuditFile(file: string): VerifyResult {
   return verifyAuditText(readFileSync(file, 'utf8'));
 }
+
+export interface MultiVerifyResult extends VerifyResult {
+  file?: string;
+}
+
+/**
+ * Rotated files, oldest first: each file's first record must link to the previous file's last hash
+ * (its anchor), so a missing, reordered or truncated file breaks the chain. The first file must start
+ * the chain (genesis) unless `anchor` gives the hash it continues from.
+ */
+export function verifyAuditFiles(files: string[], anchor = GENESIS_HASH): MultiVerifyResult {
+  let prev = anchor;
+  let records = 0;
+  for (const file of files) {
+    const r = verifyAuditText(readFileSync(file, 'utf8'), prev);
+    records += r.records;
+    if (!r.ok) return { ...r, records, file };
+    prev = r.lastHash;
+  }
+  return { ok: true, records, lastHash: prev };
+}

@@ -1,9 +1,9 @@
 import { expect } from 'chai';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AuditLog } from '../../proxy/audit/audit-log.js';
-import { verifyAuditFile } from '../../proxy/audit/verify.js';
+import { verifyAuditFile, verifyAuditFiles } from '../../proxy/audit/verify.js';
 
 describe('hash-chained audit log', () => {
   const file = (): string => join(mkdtempSync(join(tmpdir(), 'agentgate-audit-')), 'audit.log');
@@ -41,6 +41,22 @@ describe('hash-chained audit log', () => {
     const removed = verifyAuditFile(f);
     expect(removed.broken!.line).to.equal(2);
     expect(removed.broken!.reason).to.contain('prevHash');
+  });
+
+  it('rotates by size; the chain runs across rotated files, and a missing file is detected', () => {
+    const f = file();
+    const log = new AuditLog({ file: f, maxBytes: 600 });
+    for (let i = 0; i < 12; i++) log.append({ event: 'statement.decision', statement: `SELECT ${i}`, decision: 'Allow', rule: 'defaultAction' });
+    log.close();
+    const dir = f.slice(0, f.lastIndexOf('/'));
+    const rotated = readdirSync(dir).filter((n) => n.startsWith('audit.log.')).sort().map((n) => join(dir, n));
+    expect(rotated.length).to.be.greaterThan(1);
+    const all = [...rotated, f];
+    expect(verifyAuditFiles(all)).to.include({ ok: true, records: 12 });
+    const gap = verifyAuditFiles([all[0]!, ...all.slice(2)]);
+    expect(gap.ok).to.equal(false);
+    expect(gap.broken!.reason).to.contain('prevHash');
+    expect(verifyAuditFiles(all.slice(1)).ok).to.equal(false); // a dropped first file: no genesis
   });
 
   it('refuses to write when the file cannot be written (the proxy then denies)', () => {
