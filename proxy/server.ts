@@ -43,6 +43,8 @@ export interface GuardProxyOptions {
   kubernetesJwks?: TokenVerifierOptions['kubernetesJwks'];
   /** Approval requests and grants (cluster mode); without it RequireApproval is enforced as a denial. */
   approvals?: ApprovalBroker;
+  /** Kubernetes Events (cluster mode): denials and identity failures, as reason + message. */
+  events?: (type: 'Normal' | 'Warning', reason: string, message: string) => void;
   /** The pod this proxy serves (sidecar): Kubernetes tokens must be bound to it. */
   pod?: { name: string; namespace: string };
 }
@@ -203,6 +205,7 @@ export class GuardProxy {
       } catch (e) {
         const err = e instanceof IdentityError ? e : new IdentityError((e as Error).message);
         this.audit.tryAppend({ event: 'identity.rejected', connection: connectionId, target: t.spec.name, client, message: err.message });
+        this.opts.events?.('Warning', 'IdentityRejected', `a token was refused on target ${t.spec.name}: ${err.message}`);
         return fatal(err.sqlState, `authentication failed: ${err.message}`);
       }
       if (!t.catalogLoadedAt) await this.refreshCatalog(t);
@@ -242,6 +245,7 @@ export class GuardProxy {
         ...(this.opts.now ? { now: this.opts.now } : {}),
         onSchemaChange: () => void this.refreshCatalog(t),
         ...(this.opts.approvals ? { approvals: this.opts.approvals } : {}),
+        ...(this.opts.events ? { events: this.opts.events } : {}),
         onClose: () => {
           this.sessions.delete(session);
           this.cancelKeys.delete(cancelKey);

@@ -43,9 +43,20 @@ export async function runProxy(o: ProxyCommand): Promise<number> {
     approvals = new KubeApprovals({ kc: loadKubeConfig(), namespace, policy: name });
     await approvals.start();
   }
+  // In a pod: denials and identity failures become Events on the pod (kubectl describe pod shows them).
+  let events: ((type: 'Normal' | 'Warning', reason: string, message: string) => void) | undefined;
+  if (o.policyRef && pod) {
+    const { EventRecorder } = await import('../../operator/events.js');
+    const { loadKubeConfig } = await import('../../operator/kube.js');
+    const { CoreV1Api } = await import('@kubernetes/client-node');
+    const recorder = new EventRecorder(loadKubeConfig().makeApiClient(CoreV1Api), { component: 'agentgate-proxy' });
+    const involved = { apiVersion: 'v1', kind: 'Pod', metadata: { name: pod.name, namespace: pod.namespace, ...(process.env.POD_UID ? { uid: process.env.POD_UID } : {}) } };
+    events = (type, reason, message) => void recorder.emit(involved, type, reason, message).catch(() => undefined);
+  }
   proxy = await GuardProxy.start({
     ...start,
     ...(approvals ? { approvals } : {}),
+    ...(events ? { events } : {}),
     ...(kube ? { kubernetesJwks: kube.serviceAccountJwks(kube.loadKubeConfig()) as never } : {}),
     ...(pod ? { pod } : {}),
     ...(o.auditFile ? { auditFile: o.auditFile } : {}),

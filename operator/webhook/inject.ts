@@ -87,6 +87,7 @@ export function injectSidecar(pod: V1Pod, policy: AgentAccessPolicy, namespace: 
     env: [
       { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
       { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+      { name: 'POD_UID', valueFrom: { fieldRef: { fieldPath: 'metadata.uid' } } },
       { name: 'AGENTGATE_CREDENTIALS_DIR', value: CREDENTIALS_DIR },
     ],
     ports: targets.map((t) => ({ name: `ag-${t.name}`.slice(0, 15), containerPort: Number(portOf(t.listen)), protocol: 'TCP' })),

@@ -211,6 +211,7 @@ export class AuditLog {
   close(): void {
     clearTimeout(this.flushTimer);
     this.fileTransport?.close();
+    this.failure ??= new Error('audit log closed');
     this.logger.close();
   }
 

@@ -41,6 +41,8 @@ export interface SessionContext {
   now?: () => number;
   /** Approval requests and grants (cluster mode); without it RequireApproval is a denial. */
   approvals?: ApprovalBroker;
+  /** Kubernetes Events (cluster mode), de-duplicated and rate-limited by the recorder. */
+  events?: (type: 'Normal' | 'Warning', reason: string, message: string) => void;
   /** Called after a statement that may have changed the catalog completed. */
   onSchemaChange?: () => void;
   onClose?: () => void;
@@ -681,6 +683,10 @@ export class PgSession {
   private auditDecision(c: Classification, d: Decision, protocol: AuditFields['protocol'], extra: Partial<AuditFields> = {}): AppendedRecord | undefined {
     const rt = this.maskerOf;
     const includeText = rt.policy.spec.audit?.includeStatementText !== false;
+    if (d.blocked && !this.approvable(d)) {
+      // No statement text in the Event: it stays one series per agent and rule however the agent loops.
+      this.ctx.events?.('Warning', 'StatementDenied', `${this.ctx.principal.sub} on ${this.ctx.target.name}: ${d.action === 'RequireApproval' ? 'requires approval' : 'denied'} by rule "${d.rule}"`);
+    }
     return this.audit.tryAppend({
       event: 'statement.decision',
       policy: rt.ref,

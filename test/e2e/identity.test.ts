@@ -6,10 +6,12 @@ import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { stringify } from 'yaml';
+import { CoreV1Api } from '@kubernetes/client-node';
+import { EventRecorder } from '../../operator/events.js';
 import { serviceAccountJwks } from '../../operator/kube.js';
 import { startLocalStack, type LocalStack } from '../../proxy/local/stack.js';
 import { GuardProxy } from '../../proxy/server.js';
-import { ns, testCluster, type TestCluster } from './cluster.js';
+import { eventually, ns, testCluster, type TestCluster } from './cluster.js';
 
 const NS = ns('e2e-identity');
 
@@ -19,6 +21,8 @@ describe('Kubernetes service-account identity on a real API server', function ()
   let stack: LocalStack;
   let proxy: GuardProxy;
   let issuer: string;
+  let recorder: EventRecorder;
+  let podUid: string;
 
   const pod = (name: string, sa: string): string =>
     stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: NS }, spec: { serviceAccountName: sa, containers: [{ name: 'agent', image: 'example.com/agent:1' }] } });
@@ -56,6 +60,8 @@ describe('Kubernetes service-account identity on a real API server', function ()
       expect(r.code, r.stderr).to.equal(0);
     }
     issuer = JSON.parse((await c.kubectl(['get', '--raw', '/.well-known/openid-configuration'])).stdout).issuer;
+    podUid = (await c.kubectl(['get', 'pod', 'agent-pod', '-n', NS, '-o', 'jsonpath={.metadata.uid}'])).stdout;
+    recorder = new EventRecorder(c.kc.makeApiClient(CoreV1Api), { component: 'agentgate-proxy', minIntervalMs: 0 });
     stack = await startLocalStack();
     await stack.proxy.stop();
     const policy = structuredClone(stack.policy);
@@ -69,6 +75,7 @@ describe('Kubernetes service-account identity on a real API server', function ()
       listenOverride: { 'billing-db': '127.0.0.1:0' },
       kubernetesJwks: serviceAccountJwks(c.kc) as never,
       pod: { name: 'agent-pod', namespace: NS },
+      events: (type, reason, message) => void recorder.emit({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'agent-pod', namespace: NS, uid: podUid } }, type, reason, message),
     });
   });
   after(async () => {
@@ -92,5 +99,20 @@ describe('Kubernetes service-account identity on a real API server', function ()
     expect(await refused(await token('intruder', ['--audience', 'agentgate', '--bound-object-kind', 'Pod', '--bound-object-name', 'intruder-pod']))).to.contain('is not a subject of this policy');
     expect(await refused(await token('billing-agent', ['--bound-object-kind', 'Pod', '--bound-object-name', 'agent-pod']))).to.contain('audience');
     expect(await refused(await token('billing-agent', ['--audience', 'agentgate']))).to.contain('not bound to a pod');
+  });
+
+  it('denials and identity failures become Events on the pod, one series per reason', async () => {
+    const client = await connect(await token('billing-agent', ['--audience', 'agentgate', '--bound-object-kind', 'Pod', '--bound-object-name', 'agent-pod']));
+    for (let i = 0; i < 3; i++) await client.query('DROP TABLE orders').catch(() => undefined);
+    await client.end();
+    const events = await eventually('events on the pod', async () => {
+      const r = JSON.parse((await c.kubectl(['get', 'events', '-n', NS, '--field-selector', 'involvedObject.name=agent-pod', '-o', 'json'])).stdout).items;
+      const denied = r.find((e: any) => e.reason === 'StatementDenied');
+      return denied?.count === 3 && r;
+    }, 15_000, 200);
+    expect(events.find((e: any) => e.reason === 'StatementDenied').message).to.contain('denied by rule "no-ddl"');
+    expect(events.find((e: any) => e.reason === 'IdentityRejected').message).to.contain('a token was refused');
+    const described = await c.kubectl(['describe', 'pod', 'agent-pod', '-n', NS]);
+    expect(described.stdout).to.contain('StatementDenied');
   });
 });

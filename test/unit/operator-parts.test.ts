@@ -2,31 +2,9 @@ import { expect } from 'chai';
 import { X509Certificate } from 'node:crypto';
 import tls from 'node:tls';
 import { issueWebhookPki, needsRenewal } from '../../operator/webhook/certificates.js';
-import { WorkQueue, type Clock } from '../../operator/workqueue.js';
-
-class FakeClock implements Clock {
-  t = 0;
-  private timers: { at: number; fn: () => void; id: number }[] = [];
-  private seq = 0;
-  now(): number {
-    return this.t;
-  }
-  setTimeout(fn: () => void, ms: number): unknown {
-    const id = ++this.seq;
-    this.timers.push({ at: this.t + ms, fn, id });
-    return id;
-  }
-  clearTimeout(h: unknown): void {
-    this.timers = this.timers.filter((x) => x.id !== h);
-  }
-  async advance(ms: number): Promise<void> {
-    this.t += ms;
-    const due = this.timers.filter((x) => x.at <= this.t);
-    this.timers = this.timers.filter((x) => x.at > this.t);
-    due.forEach((x) => x.fn());
-    await new Promise((r) => setImmediate(r));
-  }
-}
+import { WorkQueue } from '../../operator/workqueue.js';
+import { EventRecorder } from '../../operator/events.js';
+import { FakeClock } from '../support/fake-clock.js';
 
 describe('operator parts', () => {
   describe('work queue', () => {
@@ -51,6 +29,27 @@ describe('operator parts', () => {
       expect(runs).to.deep.equal(['a@0', 'b@0', 'b@100', 'b@300']);
       await clock.advance(10_000);
       expect(runs.length).to.equal(4);
+    });
+  });
+
+  describe('event recorder', () => {
+    it('turns repeats into one series and sends at most one update per interval (a looping agent cannot flood)', async () => {
+      const clock = new FakeClock();
+      clock.t = Date.parse('2026-11-26T10:00:00Z');
+      const calls: { op: string; count?: number }[] = [];
+      // A stand-in for CoreV1Api: this unit test is about what the recorder sends, not the API server.
+      const core = {
+        createNamespacedEvent: async (r: { body: { count: number } }) => void calls.push({ op: 'create', count: r.body.count }),
+        patchNamespacedEvent: async (r: { body: { count: number } }) => void calls.push({ op: 'patch', count: r.body.count }),
+      };
+      const rec = new EventRecorder(core as never, { clock, minIntervalMs: 10_000 });
+      const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'agent', namespace: 'agents', uid: 'u1' } };
+      for (let i = 0; i < 1000; i++) await rec.emit(pod, 'Warning', 'StatementDenied', 'bot: denied by rule "no-ddl"');
+      expect(calls).to.deep.equal([{ op: 'create', count: 1 }]);
+      await clock.advance(10_000);
+      expect(calls).to.deep.equal([{ op: 'create', count: 1 }, { op: 'patch', count: 1000 }]);
+      await rec.emit(pod, 'Warning', 'StatementDenied', 'another message');
+      expect(calls.length).to.equal(3);
     });
   });
 
