@@ -222,6 +222,18 @@ describe('approvals: ApprovalRequests that approvers patch with kubectl', functi
     await retry.end();
   });
 
+  it('closed requests are garbage-collected after the retention period', async () => {
+    await applyPolicy((p) => { p.spec.approval!.retentionSeconds = 2; });
+    const client = await agent();
+    const held = client.query('UPDATE scratch SET v = 9').then(() => 'ran', (e: Error) => e.message);
+    const apr = await pending('UPDATE scratch SET v = 9');
+    expect((await decide(apr.metadata.name, 'approver-1', 'Denied', 'no')).code).to.equal(0);
+    expect(await held).to.contain('was denied');
+    await eventually('deleted after retention', async () => (await c.kubectl(['get', 'apr', apr.metadata.name, '-n', NS])).code !== 0, 20_000, 250);
+    await client.end();
+    await applyPolicy((p) => { p.spec.approval!.retentionSeconds = 3600; });
+  });
+
   it('expired: an undecided request expires and the held statement is refused', async () => {
     await applyPolicy((p) => { p.spec.approval!.timeoutSeconds = 3; });
     const client = await agent();

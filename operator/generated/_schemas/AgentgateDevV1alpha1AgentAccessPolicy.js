@@ -13,7 +13,7 @@ const schema22 = {
       "$ref": "a6f0oUEaFqHmymdwnqPORTNOTU7GczWAkwGD0uYU"
     },
     "spec": {
-      "$ref": "dWJ98eshTo4AkrBYPWtBS9QGHXUJRIg98WGq3k2YVnw"
+      "$ref": "yPCeTad73yhKC9x3gXuYiyteyvtqwuCGEGhbUsuWuoY"
     },
     "status": {
       "$ref": "EdYbYdMFzd8y6UbaXAiUZ06fexIFb8Yj9SFItPh0"
@@ -166,7 +166,7 @@ const schema27 = {
       "$ref": "HtOY45y7nF29ZiNbHv4t3JFsrQ7lDaVpF9OhwyvcLK4"
     },
     "approval": {
-      "$ref": "VbBe6BthLpfk6L1N01YLPgwuEVVUtZQ1HzIcQ2a00"
+      "$ref": "SgJsHBFWTGii99lTGZLG3Rg4AQobVC9epufK4hIuvc"
     },
     "masking": {
       "$ref": "EHp9RYAdAiXXtSwfBJCOAf1oLoey2d5PyP5dPFsiNM"
@@ -3936,7 +3936,7 @@ const schema70 = {
       "$ref": "hGf1PcktyK0sUnAUrb7OZ42Kq7H8gwlRTN6l5MIvjY"
     },
     "retentionSeconds": {
-      "$ref": "AL1YjBHGc0EWvNSPmlTCam4BiD5IwfDvibNEF52Fqw"
+      "$ref": "VQtJfTDMwXkqHpNcJEB8a40wcJL0kNIzLEJ8tfsjI"
     }
   },
   "nullable": true
@@ -4411,7 +4411,7 @@ function validate167(data, {
 const schema77 = {
   "type": "integer",
   "default": 604800,
-  "minimum": 60,
+  "minimum": 1,
   "nullable": true
 };
 function validate171(data, {
@@ -4439,14 +4439,14 @@ function validate171(data, {
     errors++;
   }
   if (typeof data == "number" && isFinite(data)) {
-    if (data < 60 || isNaN(data)) {
+    if (data < 1 || isNaN(data)) {
       const err1 = {
         instancePath,
         schemaPath: "#/minimum",
         keyword: "minimum",
         params: {
           comparison: ">=",
-          limit: 60
+          limit: 1
         }
       };
       if (vErrors === null) {
