@@ -86,7 +86,7 @@ export async function runDemo(): Promise<number> {
     out();
     out(`${color.b}summary${color.x}: ${allowed} steps allowed, ${denied} denied, masked values never left the proxy in clear`);
     out(`audit log: ${stack.auditFile} — ${v.records} hash-chained records, chain ${v.ok ? 'verified' : `BROKEN at line ${v.broken?.line}`}`);
-    out(`           inspect with: npx agentgate audit verify ${stack.auditFile}`);
+    out(`           inspect with: npm run -s agentgate -- audit verify ${stack.auditFile}`);
     return v.ok ? 0 : 1;
   } catch (e) {
     await stack.stop().catch(() => undefined);
