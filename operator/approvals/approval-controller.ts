@@ -98,7 +98,6 @@ export class ApprovalController {
 
   private async event(apr: ApprovalRequest, phase: string, required: number): Promise<void> {
     const decisions = apr.spec.decisions ?? [];
-    const last = decisions[decisions.length - 1];
     const message =
       phase === 'Pending'
         ? `${apr.spec.requester.subject} asks to run on ${apr.spec.target}: ${apr.spec.command.summary ?? apr.spec.command.text.slice(0, 100)} (rule ${apr.spec.rule}; ${required} approval(s) needed)`
@@ -106,7 +105,7 @@ export class ApprovalController {
           ? `expired undecided at ${apr.spec.expiresAt}`
           : phase === 'Used'
             ? 'the approved command was executed (one-shot grant used)'
-            : `${phase.toLowerCase()} by ${decisions.map((d) => `${d.user}${d.comment ? ` (${d.comment})` : ''}`).join(', ')}${last ? '' : ''}`;
+            : `${phase.toLowerCase()} by ${decisions.map((d) => `${d.user}${d.comment ? ` (${d.comment})` : ''}`).join(', ')}`;
     await this.o.events.emit(apr as never, phase === 'Denied' || phase === 'Expired' ? 'Warning' : 'Normal', phase === 'Pending' ? 'Requested' : phase, message).catch(() => undefined);
   }
 }
