@@ -7,6 +7,7 @@ const runDemo = async () => (await import('./commands/demo.js')).runDemo();
 const runOperator = async (o: import('./commands/operator.js').OperatorCommand) => (await import('./commands/operator.js')).runOperator(o);
 const runPolicyValidate = async (f: string) => (await import('./commands/policy.js')).runPolicyValidate(f);
 const runProxy = async (o: import('./commands/proxy.js').ProxyCommand) => (await import('./commands/proxy.js')).runProxy(o);
+const runEvidence = async (o: import('./commands/evidence.js').EvidenceCommand) => (await import('./commands/evidence.js')).runEvidence(o);
 const runSessionList = async (f: string[]) => (await import('./commands/session.js')).runSessionList(f);
 const runSessionShow = async (id: string, f: string[]) => (await import('./commands/session.js')).runSessionShow(id, f);
 const runSqlExplain = async (q: string) => (await import('./commands/sql.js')).runSqlExplain(q);
@@ -25,6 +26,8 @@ const USAGE = `usage: agentgate <command>
   sql explain "<sql>"     print the classification of a query as JSON
   audit verify FILE... [--anchor HASH]
                           check the audit log's hash chain (rotated files oldest first)
+  evidence --audit-file FILE... --out DIR [--from DATE] [--to DATE] [--namespace NS] [--cluster]
+                          auditor's bundle (JSON/CSV) and a self-contained HTML report per SOC 2 control
   session list --audit-file FILE          agent sessions recorded in the audit log
   session show ID --audit-file FILE       replay one session: statements, decisions, timings, rows, masked counts
   policy validate FILE    validate an AgentAccessPolicy file
@@ -64,6 +67,14 @@ async function main(argv: string[]): Promise<number> {
     case 'sql':
       if (sub !== 'explain' || rest.length !== 1) throw new UsageError('sql explain "<sql>"');
       return runSqlExplain(rest[0]!);
+    case 'evidence': {
+      const { values } = parseArgs({ args: argv.slice(1), options: { 'audit-file': { type: 'string', multiple: true }, from: { type: 'string' }, to: { type: 'string' }, namespace: { type: 'string' }, out: { type: 'string' }, cluster: { type: 'boolean' } }, strict: true });
+      const files = (values['audit-file'] ?? []) as string[];
+      const from = new Date(String(values.from ?? '1970-01-01'));
+      const to = new Date(String(values.to ?? new Date().toISOString()));
+      if (!files.length || !values.out || Number.isNaN(from.getTime()) || Number.isNaN(to.getTime())) throw new UsageError('evidence --audit-file FILE... --out DIR [--from DATE] [--to DATE] [--namespace NS] [--cluster]');
+      return runEvidence({ auditFiles: files, from, to, out: String(values.out), cluster: Boolean(values.cluster), ...(values.namespace ? { namespace: String(values.namespace) } : {}) });
+    }
     case 'session': {
       const { values, positionals } = parseArgs({ args: rest, options: { 'audit-file': { type: 'string', multiple: true } }, allowPositionals: true, strict: true });
       const files = (values['audit-file'] ?? []) as string[];

@@ -5,7 +5,11 @@
  * statement is released or refused through a watch.
  */
 import { expect } from 'chai';
-import { readFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import pg from 'pg';
 import { stringify } from 'yaml';
 import { Operator } from '../../operator/operator.js';
@@ -15,6 +19,7 @@ import type { AgentAccessPolicy } from '../../proxy/policy/types.js';
 import { GuardProxy } from '../../proxy/server.js';
 import { eventually, ns, testCluster, type TestCluster } from './cluster.js';
 
+const run = promisify(execFile);
 const NS = ns('e2e-approvals');
 const CONFIG = ns('agentgate-approvals');
 
@@ -232,6 +237,18 @@ describe('approvals: ApprovalRequests that approvers patch with kubectl', functi
     await eventually('deleted after retention', async () => (await c.kubectl(['get', 'apr', apr.metadata.name, '-n', NS])).code !== 0, 20_000, 250);
     await client.end();
     await applyPolicy((p) => { p.spec.approval!.retentionSeconds = 3600; });
+  });
+
+  it('the evidence export lists every approval with who decided, from the cluster and the audit log', async () => {
+    proxy.audit.flush();
+    const out = mkdtempSync(join(tmpdir(), 'agentgate-evidence-'));
+    const bin = new URL('../../bin/agentgate.js', import.meta.url).pathname;
+    const r = await run(process.execPath, [bin, 'evidence', '--audit-file', `${stack.dir}/approvals-audit.log`, '--out', out, '--namespace', NS, '--cluster'], { env: { ...process.env, KUBECONFIG: c.kubeconfig } });
+    expect(r.stdout).to.contain('approvals.json');
+    const html = readFileSync(join(out, 'report.html'), 'utf8');
+    expect(html).to.contain('approver-1 Approved (ticket 42)').and.contain('approver-2 Denied (not today)').and.contain('approval latency');
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+    expect(summary.counts.approvalsRequested).to.be.greaterThan(3);
   });
 
   it('expired: an undecided request expires and the held statement is refused', async () => {

@@ -1,0 +1,108 @@
+/**
+ * The evidence export: from verified audit logs (and, when given, the cluster's ApprovalRequests and
+ * policies) a machine-readable bundle and one self-contained HTML report, organized by SOC 2 control.
+ * Statement text in the records is already masked; the report only escapes and counts.
+ */
+import type { AuditRecord } from './record.js';
+import type { MultiVerifyResult } from './verify.js';
+
+export interface EvidenceInput {
+  records: AuditRecord[];
+  verification: MultiVerifyResult;
+  from: Date;
+  to: Date;
+  namespace?: string;
+  /** ApprovalRequests from the cluster (optional). */
+  approvals?: { metadata: { name?: string; namespace?: string; creationTimestamp?: string }; spec: { rule: string; requester: { subject: string }; command: { summary?: string; text: string }; decisions?: { user: string; decision: string; comment?: string; time: string }[] }; status?: { phase?: string; decidedAt?: string } }[];
+  generatedAt?: Date;
+}
+
+export interface Evidence {
+  summary: Record<string, unknown>;
+  decisionsCsv: string;
+  html: string;
+}
+
+const esc = (s: unknown): string => String(s ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const csv = (s: unknown): string => `"${String(s ?? '').replace(/"/g, '""')}"`;
+
+export function buildEvidence(i: EvidenceInput): Evidence {
+  const inRange = i.records.filter((r) => {
+    const t = Date.parse(r.time);
+    return t >= i.from.getTime() && t <= i.to.getTime() && (!i.namespace || r.policy?.namespace === undefined || r.policy.namespace === i.namespace);
+  });
+  const decisions = inRange.filter((r) => r.event === 'statement.decision');
+  const denials = decisions.filter((r) => r.enforced);
+  const identityRejections = inRange.filter((r) => r.event === 'identity.rejected');
+  const protocolErrors = inRange.filter((r) => r.event === 'protocol.error');
+  const policyChanges = inRange.filter((r) => r.event === 'proxy.start' || r.event === 'policy.updated');
+  const requested = inRange.filter((r) => r.event === 'approval.requested');
+  const decided = inRange.filter((r) => r.event === 'approval.decided');
+  const principals = [...new Set(decisions.map((r) => r.principal?.sub).filter(Boolean))];
+  const byRule = countBy(denials, (r) => r.rule ?? '?');
+  const overTime = countBy(decisions, (r) => r.time.slice(0, 16));
+  const approvals = (i.approvals ?? []).map((a) => {
+    const created = Date.parse(a.metadata.creationTimestamp ?? '');
+    const decidedAt = Date.parse(a.status?.decidedAt ?? '');
+    return { name: `${a.metadata.namespace}/${a.metadata.name}`, rule: a.spec.rule, requester: a.spec.requester.subject, command: a.spec.command.summary ?? a.spec.command.text, phase: a.status?.phase ?? 'Pending', decisions: a.spec.decisions ?? [], latencySeconds: Number.isFinite(created) && Number.isFinite(decidedAt) ? (decidedAt - created) / 1000 : undefined };
+  });
+
+  const summary = {
+    period: { from: i.from.toISOString(), to: i.to.toISOString() },
+    ...(i.namespace ? { namespace: i.namespace } : {}),
+    chain: { ok: i.verification.ok, records: i.verification.records, lastHash: i.verification.lastHash, ...(i.verification.broken ? { broken: { file: i.verification.file, ...i.verification.broken } } : {}) },
+    counts: { records: inRange.length, decisions: decisions.length, denials: denials.length, identityRejections: identityRejections.length, protocolErrors: protocolErrors.length, approvalsRequested: requested.length, approvalsDecided: decided.length, policyChanges: policyChanges.length },
+    principals,
+    denialsByRule: byRule,
+  };
+
+  const decisionsCsv = ['time,seq,session,principal,triggered_by,target,decision,enforced,rule,effects,tables,statement']
+    .concat(decisions.map((r) => [r.time, r.seq, r.session, r.principal?.sub, r.principal?.triggeredBy?.sub, r.target, r.decision, r.enforced, r.rule, (r.effects ?? []).join(' '), (r.tables ?? []).join(' '), r.statement].map(csv).join(',')))
+    .join('\n') + '\n';
+
+  const table = (head: string[], rows: unknown[][]): string =>
+    rows.length ? `<table><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr>${rows.map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('')}</table>` : '<p class="none">None in this period.</p>';
+
+  const control = (id: string, title: string, what: string, body: string, exceptions: number): string =>
+    `<section><h2>${esc(id)} — ${esc(title)} <span class="${exceptions ? 'warn' : 'ok'}">${exceptions ? `${exceptions} exception(s)` : 'no exceptions'}</span></h2><p class="what">${esc(what)}</p>${body}</section>`;
+
+  const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>agentgate evidence ${esc(summary.period.from)} – ${esc(summary.period.to)}</title>
+<style>body{font:14px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:70rem;color:#1b1f24}h1{font-size:1.6rem}h2{font-size:1.15rem;border-bottom:1px solid #d0d7de;padding-bottom:.3rem}
+table{border-collapse:collapse;width:100%;margin:.5rem 0 1rem}td,th{border:1px solid #d0d7de;padding:.25rem .5rem;text-align:left;vertical-align:top;font-size:12px}th{background:#f6f8fa}
+.ok{color:#1a7f37;font-size:.8rem}.warn{color:#bc4c00;font-size:.8rem}.what{color:#57606a}.none{color:#57606a;font-style:italic}.cards{display:flex;gap:1rem;flex-wrap:wrap}.card{border:1px solid #d0d7de;border-radius:6px;padding:.6rem 1rem}.card b{display:block;font-size:1.4rem}</style></head><body>
+<h1>agentgate — access evidence</h1>
+<p>Period ${esc(summary.period.from)} to ${esc(summary.period.to)}${i.namespace ? `, namespace ${esc(i.namespace)}` : ''}. Generated ${esc((i.generatedAt ?? new Date()).toISOString())}.
+Audit chain: <b class="${i.verification.ok ? 'ok' : 'warn'}">${i.verification.ok ? `intact (${i.verification.records} records, last hash ${esc(i.verification.lastHash.slice(0, 16))}…)` : `BROKEN in ${esc(i.verification.file)} line ${esc(i.verification.broken?.line)}: ${esc(i.verification.broken?.reason)}`}</b></p>
+<div class="cards">${Object.entries(summary.counts).map(([k, v]) => `<div class="card"><b>${esc(v)}</b>${esc(k)}</div>`).join('')}</div>
+<h2>Decisions over time</h2>${barChart(overTime, 'decisions per minute')}
+${control('CC6.1', 'Logical access', 'Every agent connection presents a short-lived, verified identity; failures are refused and recorded.', `<p>Agent identities seen: ${principals.map(esc).join(', ') || 'none'}.</p>${table(['time', 'target', 'reason'], identityRejections.map((r) => [r.time, r.target, r.message]))}`, identityRejections.length)}
+${control('CC6.3', 'Least privilege and approvals', 'Statements are decided by policy rules; what a rule denies never reaches the database; commands that need approval run only after authorized people decide.', `<h3>Denials by rule</h3>${barChart(byRule, 'denials')}<h3>Every denial</h3>${table(['time', 'agent', 'target', 'rule', 'effects', 'statement (masked)'], denials.map((r) => [r.time, r.principal?.sub, r.target, r.rule, (r.effects ?? []).join(','), r.statement]))}<h3>Approvals</h3>${approvals.length ? `${barChart(Object.fromEntries(approvals.filter((a) => a.latencySeconds !== undefined).map((a) => [a.name, Math.round(a.latencySeconds!)])), 'approval latency (s)')}${table(['request', 'rule', 'requester', 'command (masked)', 'phase', 'decided by'], approvals.map((a) => [a.name, a.rule, a.requester, a.command, a.phase, a.decisions.map((d) => `${d.user} ${d.decision}${d.comment ? ` (${d.comment})` : ''} at ${d.time}`).join('; ')]))}` : table(['time', 'request', 'outcome', 'decided by'], decided.map((r) => [r.time, (r.detail as { approvalRequest?: string })?.approvalRequest, r.message, ((r.detail as { decisions?: { user: string; comment?: string }[] })?.decisions ?? []).map((d) => `${d.user}${d.comment ? ` (${d.comment})` : ''}`).join('; ')]))}`, 0)}
+${control('CC7.2', 'Monitoring', 'A tamper-evident, hash-chained record of every decision and its outcome; protocol anomalies are recorded.', `<p>Chain ${i.verification.ok ? 'verified' : 'BROKEN'}; ${esc(decisions.length)} decisions, ${esc(inRange.filter((r) => r.event === 'statement.completion').length)} completions recorded.</p>${table(['time', 'target', 'what'], protocolErrors.map((r) => [r.time, r.target, r.message]))}`, protocolErrors.length + (i.verification.ok ? 0 : 1))}
+${control('CC8.1', 'Change management', 'Policy versions in force over the period, as the proxies recorded them.', table(['time', 'event', 'policy', 'generation', 'mode'], policyChanges.map((r) => [r.time, r.event, `${r.policy?.namespace ?? ''}/${r.policy?.name ?? ''}`, r.policy?.generation ?? '', r.policy?.mode ?? ''])), 0)}
+</body></html>
+`;
+  return { summary, decisionsCsv, html };
+}
+
+function countBy<T>(items: T[], key: (t: T) => string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const it of items) out[key(it)] = (out[key(it)] ?? 0) + 1;
+  return out;
+}
+
+/** A small inline SVG bar chart (self-contained: no scripts, no external assets). */
+function barChart(data: Record<string, number>, label: string): string {
+  const entries = Object.entries(data);
+  if (!entries.length) return '<p class="none">No data.</p>';
+  const max = Math.max(...entries.map(([, v]) => v), 1);
+  const w = 640;
+  const row = 22;
+  const h = entries.length * row + 10;
+  const bars = entries
+    .map(([k, v], n) => {
+      const bw = Math.max(2, Math.round((v / max) * (w - 260)));
+      return `<text x="0" y="${n * row + 15}" font-size="11">${esc(k.length > 34 ? `${k.slice(0, 33)}…` : k)}</text><rect x="220" y="${n * row + 4}" width="${bw}" height="14" fill="#0969da"/><text x="${226 + bw}" y="${n * row + 15}" font-size="11">${esc(v)}</text>`;
+    })
+    .join('');
+  return `<svg role="img" aria-label="${esc(label)}" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}">${bars}</svg>`;
+}
