@@ -40,8 +40,7 @@ export const policyConfigMapName = (policy: string): string => `agentgate-policy
 export function serviceAccountJwks(kc: KubeConfig): () => Promise<{ keys: Record<string, unknown>[] }> {
   const api = kc.makeApiClient(OpenidApi);
   return async () => {
-    const body: unknown = await api.getServiceAccountIssuerOpenIDKeyset();
-    return (typeof body === 'string' ? JSON.parse(body) : body) as { keys: Record<string, unknown>[] };
+    return jsonBody(await api.getServiceAccountIssuerOpenIDKeyset()) as { keys: Record<string, unknown>[] };
   };
 }
 
@@ -52,11 +51,16 @@ export function serviceAccountIssuer(kc: KubeConfig): () => Promise<string> {
     issuer ??= kc
       .makeApiClient(WellKnownApi)
       .getServiceAccountIssuerOpenIDConfiguration()
-      .then((body: unknown) => ((typeof body === 'string' ? JSON.parse(body) : body) as { issuer: string }).issuer)
+      .then((body: unknown) => (jsonBody(body) as { issuer: string }).issuer)
       .catch((e: unknown) => {
         issuer = undefined;
         throw e;
       });
     return issuer;
   };
+}
+
+/** The OIDC endpoints are typed as returning a string; depending on the content type it is JSON text or already parsed. */
+function jsonBody(body: unknown): unknown {
+  return typeof body === 'string' ? JSON.parse(body) : body;
 }

@@ -10,6 +10,7 @@ import express, { type Request, type Response, type Router } from 'express';
 import * as jose from 'jose';
 import { keySetFor } from '../../proxy/identity/key-sets.js';
 import { ASYMMETRIC_ALGORITHMS, kubernetesClaims } from '../../proxy/identity/verify.js';
+import { listsServiceAccount } from '../../proxy/policy/subjects.js';
 import type { AgentAccessPolicy } from '../../proxy/policy/types.js';
 import { GROUP, messageOf, POLICY_PLURAL, statusOf, VERSION } from '../kube.js';
 import type { RunTokenKeys } from './run-token-keys.js';
@@ -113,7 +114,7 @@ function safeDecode(token: string): jose.JWTPayload | undefined {
 }
 
 async function findPolicy(custom: CustomObjectsApi, namespace: string, sa: string, resource?: string): Promise<AgentAccessPolicy> {
-  const selects = (p: AgentAccessPolicy): boolean => (p.spec.subjects?.serviceAccounts ?? []).some((s) => s.name === sa && (s.namespace ?? p.metadata.namespace) === namespace);
+  const selects = (p: AgentAccessPolicy): boolean => listsServiceAccount(p.spec.subjects, p.metadata.namespace, namespace, sa);
   if (resource) {
     const name = resource.includes('/') ? resource.split('/')[1]! : resource;
     try {

@@ -4,6 +4,7 @@
  * injection idempotent; upstream credentials are mounted only into the proxy container.
  */
 import type { V1Container, V1EnvVar, V1Pod, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
+import { listsServiceAccount } from '../../proxy/policy/subjects.js';
 import type { AgentAccessPolicy } from '../../proxy/policy/types.js';
 
 export const INJECT = 'agentgate.dev/inject';
@@ -45,7 +46,7 @@ export function policySelects(policy: AgentAccessPolicy, pod: V1Pod, namespace: 
   const subjects = policy.spec.subjects;
   if (!subjects) return false;
   const sa = pod.spec?.serviceAccountName ?? 'default';
-  const bySa = (subjects.serviceAccounts ?? []).some((s) => s.name === sa && (s.namespace ?? policy.metadata.namespace ?? namespace) === namespace);
+  const bySa = listsServiceAccount(subjects, policy.metadata.namespace ?? namespace, namespace, sa);
   const match = subjects.podSelector?.matchLabels;
   const byLabels = !!match && Object.keys(match).length > 0 && Object.entries(match).every(([k, v]) => pod.metadata?.labels?.[k] === v);
   return bySa || byLabels;

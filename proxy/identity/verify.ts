@@ -4,6 +4,7 @@
  * Every failure is an IdentityError naming the reason; the listener turns it into SQLSTATE 28P01.
  */
 import * as jose from 'jose';
+import { listsServiceAccount } from '../policy/subjects.js';
 import type { IssuerSpec, PolicySpec } from '../policy/types.js';
 import { keySetFor, type KeyResolver } from './key-sets.js';
 
@@ -144,10 +145,7 @@ export class TokenVerifier {
 
   private bind(namespace: string, sa: string, pod: string | undefined): NonNullable<Principal['kubernetes']> {
     const b = this.opts.binding ?? {};
-    const listed = b.subjects?.serviceAccounts;
-    const allowed = listed?.length
-      ? listed.some((s) => s.name === sa && (s.namespace ?? b.namespace) === namespace)
-      : namespace === b.namespace;
+    const allowed = b.subjects?.serviceAccounts?.length ? listsServiceAccount(b.subjects, b.namespace, namespace, sa) : namespace === b.namespace;
     if (!allowed) throw new IdentityError(`service account ${namespace}/${sa} is not a subject of this policy`);
     if (b.pod) {
       if (!pod) throw new IdentityError('token is not bound to a pod; use the projected token mounted into the agent pod');
