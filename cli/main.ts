@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 // Commands are loaded on demand: the proxy does not carry the operator's dependencies, and vice versa.
-const runAuditVerify = async (f: string[], anchor?: string) => (await import('./commands/audit.js')).runAuditVerify(f, anchor);
+const runAuditVerify = async (o: import('./commands/audit.js').AuditVerifyCommand) => (await import('./commands/audit.js')).runAuditVerify(o);
 const runDemo = async () => (await import('./commands/demo.js')).runDemo();
 const runOperator = async (o: import('./commands/operator.js').OperatorCommand) => (await import('./commands/operator.js')).runOperator(o);
 const runPolicyValidate = async (f: string) => (await import('./commands/policy.js')).runPolicyValidate(f);
@@ -17,15 +17,19 @@ const runTokenIssue = async (o: Parameters<typeof import('./commands/token.js').
 const USAGE = `usage: agentgate <command>
 
   proxy (--policy FILE | --policy-ref NS/NAME) [--audit-file FILE] [--audit-max-bytes N] [--no-audit-stdout]
+        [--checkpoint-url OPERATOR_URL [--checkpoint-ca FILE] | --witness-file FILE [--witness-key-dir DIR]]
+        [--checkpoint-every SECONDS] [--audit-stream NAME]
                           run the guard proxy for every target of the policy (a file in local
-                          mode; in a cluster, the policy's compiled ConfigMap, followed live)
+                          mode; in a cluster, the policy's compiled ConfigMap, followed live);
+                          signed checkpoints of the audit chain by the operator or a local witness
   token issue --dir DIR --issuer URL --subject SUB [--audience AUD] [--ttl SECONDS]
                           mint a short-lived dev token (creates DIR/dev-jwks.json)
   token exchange --url OPERATOR_URL --subject-token(-file) T --actor-token-file F [--ca FILE] [--resource NS/POLICY]
                           exchange a person's token + the agent's token for a run token (RFC 8693)
   sql explain "<sql>"     print the classification of a query as JSON
-  audit verify FILE... [--anchor HASH]
-                          check the audit log's hash chain (rotated files oldest first)
+  audit verify FILE... [--anchor HASH] [--witness FILE --witness-keys JWKS | --cluster] [--stream NAME]
+                          check the audit log's hash chain (rotated files oldest first) and its
+                          signed checkpoints; with the witness's copy, also that no tail was cut off
   evidence --audit-file FILE... --out DIR [--from DATE] [--to DATE] [--namespace NS] [--cluster]
                           auditor's bundle (JSON/CSV) and a self-contained HTML report per SOC 2 control
   session list --audit-file FILE          agent sessions recorded in the audit log
@@ -42,13 +46,20 @@ async function main(argv: string[]): Promise<number> {
     parseArgs({ args: list, options, allowPositionals: true, strict: true }) as { values: Record<string, string | boolean | undefined> };
   switch (cmd) {
     case 'proxy': {
-      const { values } = args({ policy: { type: 'string' }, 'policy-ref': { type: 'string' }, 'audit-file': { type: 'string' }, 'audit-max-bytes': { type: 'string' }, 'no-audit-stdout': { type: 'boolean' } }, argv.slice(1));
+      const { values } = args({ policy: { type: 'string' }, 'policy-ref': { type: 'string' }, 'audit-file': { type: 'string' }, 'audit-max-bytes': { type: 'string' }, 'no-audit-stdout': { type: 'boolean' }, 'audit-stream': { type: 'string' }, 'checkpoint-url': { type: 'string' }, 'checkpoint-ca': { type: 'string' }, 'witness-file': { type: 'string' }, 'witness-key-dir': { type: 'string' }, 'checkpoint-every': { type: 'string' } }, argv.slice(1));
+      const str = (k: string): string | undefined => (values[k] === undefined ? undefined : String(values[k]));
       if (!values.policy === !values['policy-ref']) throw new UsageError('proxy needs exactly one of --policy FILE or --policy-ref NAMESPACE/NAME');
       return runProxy({
         ...(values.policy ? { policyFile: String(values.policy) } : { policyRef: String(values['policy-ref']) }),
         ...(values['audit-file'] ? { auditFile: String(values['audit-file']) } : {}),
         ...(values['audit-max-bytes'] ? { auditMaxBytes: Number(values['audit-max-bytes']) } : {}),
         auditStdout: !values['no-audit-stdout'],
+        ...(str('audit-stream') ? { auditStream: str('audit-stream')! } : {}),
+        ...(str('checkpoint-url') ? { checkpointUrl: str('checkpoint-url')! } : {}),
+        ...(str('checkpoint-ca') ? { checkpointCaFile: str('checkpoint-ca')! } : {}),
+        ...(str('witness-file') ? { witnessFile: str('witness-file')! } : {}),
+        ...(str('witness-key-dir') ? { witnessKeyDir: str('witness-key-dir')! } : {}),
+        ...(str('checkpoint-every') ? { checkpointEverySeconds: Number(str('checkpoint-every')) } : {}),
       });
     }
     case 'token': {
@@ -84,9 +95,17 @@ async function main(argv: string[]): Promise<number> {
       throw new UsageError('session list|show <id> --audit-file FILE');
     }
     case 'audit': {
-      const { values, positionals } = parseArgs({ args: rest, options: { anchor: { type: 'string' } }, allowPositionals: true, strict: true });
-      if (sub !== 'verify' || positionals.length < 1) throw new UsageError('audit verify FILE [FILE...] [--anchor HASH]');
-      return runAuditVerify(positionals, values.anchor as string | undefined);
+      const { values, positionals } = parseArgs({ args: rest, options: { anchor: { type: 'string' }, witness: { type: 'string' }, 'witness-keys': { type: 'string' }, cluster: { type: 'boolean' }, stream: { type: 'string' }, 'operator-namespace': { type: 'string' } }, allowPositionals: true, strict: true });
+      if (sub !== 'verify' || positionals.length < 1 || (values.witness && values.cluster)) throw new UsageError('audit verify FILE [FILE...] [--anchor HASH] [--witness FILE [--witness-keys JWKS] | --cluster [--operator-namespace NS]] [--stream NAME]');
+      return runAuditVerify({
+        files: positionals,
+        ...(values.anchor ? { anchor: String(values.anchor) } : {}),
+        ...(values.witness ? { witnessFile: String(values.witness) } : {}),
+        ...(values['witness-keys'] ? { witnessKeys: String(values['witness-keys']) } : {}),
+        ...(values.stream ? { stream: String(values.stream) } : {}),
+        cluster: Boolean(values.cluster),
+        operatorNamespace: String(values['operator-namespace'] ?? 'agentgate-system'),
+      });
     }
     case 'policy':
       if (sub !== 'validate' || rest.length !== 1) throw new UsageError('policy validate FILE');

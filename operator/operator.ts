@@ -14,7 +14,8 @@ import { ApprovalController } from './approvals/approval-controller.js';
 import type { InjectorConfig } from './webhook/inject.js';
 import { PkiStore } from './webhook/pki-store.js';
 import { WebhookServer } from './webhook/server.js';
-import { RunTokenKeys } from './identity/run-token-keys.js';
+import { AUDIT_KEYS_SECRET, checkpointWitnessRouter } from './audit/checkpoint-witness.js';
+import { SigningKeys } from './identity/signing-keys.js';
 import { tokenExchangeRouter } from './identity/token-exchange.js';
 import { serviceAccountIssuer, serviceAccountJwks } from './kube.js';
 
@@ -55,6 +56,12 @@ export interface WebhookOptions {
     /** The leader rotates the signing key this often (default 24 h); other replicas reload the keys. */
     rotateEveryMs?: number;
   };
+  /**
+   * Witness the proxies' audit chains (signed checkpoints, on by default): the URL injected proxies
+   * reach this server at (default https://<first dnsName>:<port>), and the audit key's rotation period
+   * (default 30 days; retired public keys stay published so old evidence keeps verifying).
+   */
+  auditWitness?: false | { url?: string; rotateEveryMs?: number };
 }
 
 export class Operator {
@@ -68,7 +75,9 @@ export class Operator {
   private renewTimer?: NodeJS.Timeout;
   private keyTimer?: NodeJS.Timeout;
   /** Run-token signing keys (when the token exchange is on). */
-  runTokenKeys?: RunTokenKeys;
+  runTokenKeys?: SigningKeys;
+  /** Audit checkpoint signing keys (when the audit witness is on). */
+  auditKeys?: SigningKeys;
   webhookAddress?: { host: string; port: number };
   private readonly custom: CustomObjectsApi;
   private readonly core: CoreV1Api;
@@ -125,7 +134,7 @@ export class Operator {
     const routers = [];
     let issuer: { url?: string } = {};
     if (w.tokenExchange) {
-      this.runTokenKeys = new RunTokenKeys({ core: this.core, namespace: w.tokenExchange.keysNamespace ?? w.namespace, ...(w.tokenExchange.overlapMs ? { overlapMs: w.tokenExchange.overlapMs } : {}) });
+      this.runTokenKeys = new SigningKeys({ core: this.core, secretName: 'agentgate-run-token-keys', namespace: w.tokenExchange.keysNamespace ?? w.namespace, ...(w.tokenExchange.overlapMs ? { overlapMs: w.tokenExchange.overlapMs } : {}) });
       await this.runTokenKeys.load();
       issuer = { ...(w.tokenExchange.issuerUrl ? { url: w.tokenExchange.issuerUrl } : {}) };
       routers.push(tokenExchangeRouter({
@@ -140,26 +149,52 @@ export class Operator {
         ...(this.o.log ? { log: this.o.log } : {}),
       }));
     }
-    this.webhookServer = new WebhookServer({ custom: this.custom, injector: w.injector, tls: pki, routers, ...(this.o.log ? { log: this.o.log } : {}) });
+    const witness: { url?: string } = {};
+    const injector: InjectorConfig = { ...w.injector };
+    if (w.auditWitness !== false) {
+      this.auditKeys = new SigningKeys({ core: this.core, namespace: w.namespace, secretName: AUDIT_KEYS_SECRET, keepRetiredPublicKeys: true });
+      await this.auditKeys.load();
+      routers.push(checkpointWitnessRouter({
+        keys: this.auditKeys,
+        core: this.core,
+        namespace: w.namespace,
+        get issuerUrl() {
+          return witness.url!;
+        },
+        clusterIssuer: serviceAccountIssuer(this.o.kc),
+        clusterJwks: serviceAccountJwks(this.o.kc) as never,
+        events: new EventRecorder(this.core),
+        ...(this.o.log ? { log: this.o.log } : {}),
+      }));
+    }
+    this.webhookServer = new WebhookServer({ custom: this.custom, injector, tls: pki, routers, ...(this.o.log ? { log: this.o.log } : {}) });
     this.webhookAddress = await this.webhookServer.listen(w.host, w.port);
     issuer.url ??= `https://${this.webhookAddress.host}:${this.webhookAddress.port}`;
+    if (this.auditKeys) {
+      witness.url = (w.auditWitness || undefined)?.url ?? `https://${w.dnsNames[0] ?? this.webhookAddress.host}:${this.webhookAddress.port}`;
+      // Injected proxies send their checkpoints here, trusting this server's CA (kept across renewals).
+      injector.auditWitness = { url: witness.url, caBundle: pki.caCert };
+    }
     await this.pki.injectCaBundle(pki.caCert);
     this.renewTimer = setInterval(() => void this.renewWebhookCertificate(), w.renewCheckMs ?? 12 * 3600_000);
     this.renewTimer.unref();
-    if (this.runTokenKeys) {
-      const every = w.tokenExchange?.rotateEveryMs ?? 24 * 3600_000;
-      this.keyTimer = setInterval(() => void this.maintainRunTokenKeys(every), Math.min(60_000, every));
+    const rings = [
+      ...(this.runTokenKeys ? [{ ring: this.runTokenKeys, every: w.tokenExchange?.rotateEveryMs ?? 24 * 3600_000 }] : []),
+      ...(this.auditKeys ? [{ ring: this.auditKeys, every: (w.auditWitness || undefined)?.rotateEveryMs ?? 30 * 24 * 3600_000 }] : []),
+    ];
+    if (rings.length) {
+      this.keyTimer = setInterval(() => void Promise.all(rings.map((r) => this.maintainKeys(r.ring, r.every))), Math.min(60_000, ...rings.map((r) => r.every)));
       this.keyTimer.unref();
     }
   }
 
-  /** The leader rotates the run-token key when it is due; every replica reloads what the leader wrote. */
-  private async maintainRunTokenKeys(everyMs: number): Promise<void> {
+  /** The leader rotates a signing key when it is due; every replica reloads what the leader wrote. */
+  private async maintainKeys(ring: SigningKeys, everyMs: number): Promise<void> {
     try {
-      if (this.elector.isLeader && Date.now() - this.runTokenKeys!.newestCreatedAt >= everyMs) await this.runTokenKeys!.rotate();
-      else await this.runTokenKeys!.load();
+      if (this.elector.isLeader && Date.now() - ring.newestCreatedAt >= everyMs) await ring.rotate();
+      else await ring.load();
     } catch (e) {
-      this.o.log?.('warn', 'run-token key maintenance failed', { error: (e as Error).message });
+      this.o.log?.('warn', 'signing key maintenance failed', { error: (e as Error).message });
     }
   }
 

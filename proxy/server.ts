@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { serialize } from 'pg-protocol';
 import type { ApprovalBroker } from './approvals/broker.js';
 import { AuditLog } from './audit/audit-log.js';
+import { Checkpointer, type CheckpointWitness } from './audit/checkpoints.js';
 import { IdentityError, principalRecord, TokenVerifier, type Principal, type TokenVerifierOptions } from './identity/verify.js';
 import { compilePolicy, type PolicyRuntime } from './policy/runtime.js';
 import type { AgentAccessPolicy, TargetSpec } from './policy/types.js';
@@ -47,6 +48,8 @@ export interface GuardProxyOptions {
   events?: (type: 'Normal' | 'Warning', reason: string, message: string) => void;
   /** The pod this proxy serves (sidecar): Kubernetes tokens must be bound to it. */
   pod?: { name: string; namespace: string };
+  /** Signed checkpoints of the audit chain (the operator in a cluster, a local witness otherwise). */
+  checkpoints?: { witness: CheckpointWitness; stream: string; everyMs?: number };
 }
 
 interface TargetRuntime {
@@ -72,6 +75,7 @@ export class GuardProxy {
   private verifier: TokenVerifier;
   private refreshTimer?: NodeJS.Timeout;
   readonly audit: AuditLog;
+  readonly checkpointer?: Checkpointer;
 
   private constructor(
     private readonly opts: GuardProxyOptions,
@@ -82,6 +86,7 @@ export class GuardProxy {
     this.verifier = this.makeVerifier(opts.policy);
     this.audit = new AuditLog({ ...(opts.auditFile ? { file: opts.auditFile } : {}), ...(opts.auditMaxBytes ? { maxBytes: opts.auditMaxBytes } : {}), stdout: opts.auditStdout ?? false });
     if (!this.audit.healthy) throw new Error(`cannot open the audit log: ${this.audit.error!.message}`);
+    if (opts.checkpoints) this.checkpointer = new Checkpointer({ audit: this.audit, ...opts.checkpoints, ...(opts.log ? { log: opts.log } : {}) });
   }
 
   static async start(opts: GuardProxyOptions): Promise<GuardProxy> {
@@ -154,7 +159,8 @@ export class GuardProxy {
       this.log('info', `target ${spec.name} listening`, { address: `${addr.address}:${addr.port}`, upstream: `${spec.upstream.host}:${spec.upstream.port}` });
       void this.refreshCatalog(t);
     }
-    this.audit.append({ event: 'proxy.start', policy: this.runtimeValue.ref, detail: { targets: this.addresses() } });
+    this.audit.append({ event: 'proxy.start', policy: this.runtimeValue.ref, detail: { targets: this.addresses(), ...(this.opts.checkpoints ? { stream: this.opts.checkpoints.stream } : {}) } });
+    this.checkpointer?.start();
     const every = this.opts.catalogRefreshMs ?? 60_000;
     this.refreshTimer = setInterval(() => this.targets.forEach((t) => void this.refreshCatalog(t)), every);
     this.refreshTimer.unref();
@@ -276,6 +282,7 @@ export class GuardProxy {
     for (const s of this.sessions) s.close('proxy shutting down');
     await Promise.all(this.targets.map((t) => new Promise<void>((r) => t.server.close(() => r()))));
     this.audit.tryAppend({ event: 'proxy.stop', policy: this.runtimeValue.ref });
+    await this.checkpointer?.stop();
     this.audit.close();
     await this.parser.close();
   }

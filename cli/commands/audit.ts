@@ -1,12 +1,67 @@
-import { verifyAuditFiles } from '../../proxy/audit/verify.js';
+/** `agentgate audit verify`: the hash chain, then the signed checkpoints against the witness's copy. */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type * as jose from 'jose';
+import { verifyCheckpoints, type CheckpointVerification } from '../../proxy/audit/checkpoint-verify.js';
+import type { WitnessedCheckpoint } from '../../proxy/audit/checkpoints.js';
+import { readRecords } from '../../proxy/audit/sessions.js';
+import { verifyAuditFiles, type MultiVerifyResult } from '../../proxy/audit/verify.js';
+import { readWitnessFile, WITNESS_JWKS_FILE } from '../../proxy/audit/witnesses.js';
 
-/** Verifies one file, or rotated files given oldest first (the chain runs across them). */
-export function runAuditVerify(files: string[], anchor?: string): number {
-  const r = verifyAuditFiles(files, anchor);
-  if (r.ok) {
-    process.stdout.write(`ok: ${r.records} records in ${files.length} file(s), chain intact (last hash ${r.lastHash})\n`);
-    return 0;
+export interface WitnessSource {
+  /** A local witness file (its keys: --witness-keys, default checkpoint-jwks.json beside it). */
+  witnessFile?: string;
+  witnessKeys?: string;
+  /** The operator's checkpoints and audit keys, from the cluster of the current kubeconfig. */
+  cluster: boolean;
+  operatorNamespace: string;
+  /** Agent namespace to read the checkpoints of (default: all). */
+  namespace?: string;
+}
+
+export interface AuditVerifyCommand extends WitnessSource {
+  files: string[];
+  anchor?: string;
+  stream?: string;
+}
+
+export async function loadWitness(o: WitnessSource): Promise<{ witnessed: WitnessedCheckpoint[]; jwks: jose.JSONWebKeySet } | undefined> {
+  if (o.witnessFile) {
+    const keys = o.witnessKeys ?? join(dirname(o.witnessFile), WITNESS_JWKS_FILE);
+    if (!existsSync(keys)) throw new Error(`no witness keys at ${keys} (pass --witness-keys)`);
+    return { witnessed: existsSync(o.witnessFile) ? readWitnessFile(o.witnessFile) : [], jwks: JSON.parse(readFileSync(keys, 'utf8')) as jose.JSONWebKeySet };
   }
-  process.stdout.write(`BROKEN in ${r.file} at line ${r.broken!.line}: ${r.broken!.reason}\n(${r.records} records before it verify)\n`);
-  return 1;
+  if (!o.cluster) return undefined;
+  const { loadKubeConfig } = await import('../../operator/kube.js');
+  const { CoreV1Api } = await import('@kubernetes/client-node');
+  const { readWitnessedCheckpoints } = await import('../../operator/audit/checkpoint-witness.js');
+  const { checkpoints, jwks } = await readWitnessedCheckpoints(loadKubeConfig().makeApiClient(CoreV1Api), o.operatorNamespace, o.namespace);
+  return { witnessed: checkpoints, jwks };
+}
+
+/** Chain first (cheap, names the broken line), then checkpoints; both must pass. */
+export async function verifyWithCheckpoints(files: string[], o: WitnessSource & { anchor?: string; stream?: string }): Promise<{ chain: MultiVerifyResult; checkpoints?: CheckpointVerification; checkpointRecords: number }> {
+  const chain = verifyAuditFiles(files, o.anchor);
+  const records = readRecords(files);
+  const checkpointRecords = records.filter((r) => r.event === 'audit.checkpoint').length;
+  const witness = await loadWitness(o);
+  if (!witness) return { chain, checkpointRecords };
+  const checkpoints = await verifyCheckpoints(records, { jwks: witness.jwks, witnessed: witness.witnessed, ...(o.stream ? { stream: o.stream } : {}) });
+  return { chain, checkpoints, checkpointRecords };
+}
+
+export async function runAuditVerify(o: AuditVerifyCommand): Promise<number> {
+  const { chain: r, checkpoints: c, checkpointRecords } = await verifyWithCheckpoints(o.files, o);
+  const out: string[] = [];
+  if (r.ok) out.push(`ok: ${r.records} records in ${o.files.length} file(s), chain intact (last hash ${r.lastHash})`);
+  else out.push(`BROKEN in ${r.file} at line ${r.broken!.line}: ${r.broken!.reason}`, `(${r.records} records before it verify)`);
+  if (!c) {
+    out.push(checkpointRecords ? `${checkpointRecords} signed checkpoint(s) in the log, not checked: pass --witness FILE or --cluster to check them and the tail` : 'no signed checkpoints in the log (the tail cannot be checked)');
+  } else if (c.ok) {
+    out.push(`ok: stream ${c.stream ?? '?'}: ${c.checkpoints} signed checkpoint(s) verify${c.witnessed ? `; the witness's latest head (seq ${c.witnessed.seq}, signed ${c.witnessed.signedAt}) is in the log` : ''}${c.unwitnessedTail !== undefined ? `; ${c.unwitnessedTail} record(s) after the last signed head` : ''}`);
+  } else {
+    out.push(`CHECKPOINTS FAIL for stream ${c.stream ?? '?'}:`, ...c.problems.map((p) => `  - ${p}`));
+  }
+  process.stdout.write(`${out.join('\n')}\n`);
+  return r.ok && (c?.ok ?? true) ? 0 : 1;
 }

@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { dirname } from 'node:path';
 import type { ConfigMapPolicySource } from '../../proxy/cluster/policy-source.js';
 import { loadPolicyFile } from '../../proxy/policy/load.js';
 import { GuardProxy } from '../../proxy/server.js';
@@ -11,6 +14,15 @@ export interface ProxyCommand {
   auditFile?: string;
   auditMaxBytes?: number;
   auditStdout: boolean;
+  /** The operator's audit witness (cluster mode); token from AGENTGATE_TOKEN_FILE, CA from AGENTGATE_OPERATOR_CA. */
+  checkpointUrl?: string;
+  checkpointCaFile?: string;
+  /** A local witness: its append-only file (keep it apart from the audit log) and its key directory. */
+  witnessFile?: string;
+  witnessKeyDir?: string;
+  checkpointEverySeconds?: number;
+  /** Names this proxy's chain (default: namespace/pod in a pod, else the host name). */
+  auditStream?: string;
 }
 
 /** Runs until SIGINT/SIGTERM; returns -1 so the process stays alive while listening. */
@@ -53,7 +65,9 @@ export async function runProxy(o: ProxyCommand): Promise<number> {
     const involved = { apiVersion: 'v1', kind: 'Pod', metadata: { name: pod.name, namespace: pod.namespace, ...(process.env.POD_UID ? { uid: process.env.POD_UID } : {}) } };
     events = (type, reason, message) => void recorder.emit(involved, type, reason, message).catch(() => undefined);
   }
+  const checkpoints = await checkpointsFor(o, pod);
   proxy = await GuardProxy.start({
+    ...(checkpoints ? { checkpoints } : {}),
     ...start,
     ...(approvals ? { approvals } : {}),
     ...(events ? { events } : {}),
@@ -72,4 +86,18 @@ export async function runProxy(o: ProxyCommand): Promise<number> {
   process.once('SIGINT', () => shutdown('SIGINT'));
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   return -1;
+}
+
+async function checkpointsFor(o: ProxyCommand, pod?: { name: string; namespace: string }): Promise<import('../../proxy/server.js').GuardProxyOptions['checkpoints']> {
+  const stream = o.auditStream ?? (pod ? `${pod.namespace}/${pod.name}` : hostname());
+  const everyMs = (o.checkpointEverySeconds ?? 60) * 1000;
+  const { OperatorWitness, FileWitness } = await import('../../proxy/audit/witnesses.js');
+  if (o.checkpointUrl) {
+    const tokenFile = process.env.AGENTGATE_TOKEN_FILE;
+    if (!tokenFile) throw new Error('--checkpoint-url needs the pod token: AGENTGATE_TOKEN_FILE is not set');
+    const ca = o.checkpointCaFile ? readFileSync(o.checkpointCaFile) : process.env.AGENTGATE_OPERATOR_CA;
+    return { stream, everyMs, witness: new OperatorWitness({ url: o.checkpointUrl, tokenFile, ...(ca ? { ca } : {}) }) };
+  }
+  if (o.witnessFile) return { stream, everyMs, witness: new FileWitness({ file: o.witnessFile, keyDir: o.witnessKeyDir ?? dirname(o.witnessFile) }) };
+  return undefined;
 }

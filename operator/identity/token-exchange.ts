@@ -13,7 +13,7 @@ import { ASYMMETRIC_ALGORITHMS, kubernetesClaims } from '../../proxy/identity/ve
 import { listsServiceAccount } from '../../proxy/policy/subjects.js';
 import type { AgentAccessPolicy } from '../../proxy/policy/types.js';
 import { GROUP, messageOf, POLICY_PLURAL, statusOf, VERSION } from '../kube.js';
-import type { RunTokenKeys } from './run-token-keys.js';
+import type { SigningKeys } from './signing-keys.js';
 
 export const GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
 export const JWT_TYPE = 'urn:ietf:params:oauth:token-type:jwt';
@@ -21,7 +21,7 @@ export const MAX_RUN_TOKEN_SECONDS = 15 * 60;
 
 export interface TokenExchangeOptions {
   issuerUrl: string;
-  keys: RunTokenKeys;
+  keys: SigningKeys;
   custom: CustomObjectsApi;
   /** The cluster's service-account issuer (the actor tokens' iss) and its keys. */
   clusterIssuer: () => Promise<string>;

@@ -22,6 +22,8 @@ export interface InjectorConfig {
   imagePullPolicy?: 'Always' | 'IfNotPresent' | 'Never';
   /** Audience of the projected token the agent presents. */
   audience?: string;
+  /** The operator's audit-checkpoint endpoint and its CA (PEM); the proxy signs in with the same token. */
+  auditWitness?: { url: string; caBundle: string };
 }
 
 export type InjectDecision =
@@ -70,6 +72,7 @@ export function injectSidecar(pod: V1Pod, policy: AgentAccessPolicy, namespace: 
     { name: 'agentgate-audit', emptyDir: {} },
   ];
   const proxyMounts: V1VolumeMount[] = [{ name: 'agentgate-audit', mountPath: AUDIT_DIR }];
+  if (cfg.auditWitness) proxyMounts.push({ name: TOKEN_VOLUME, mountPath: TOKEN_DIR, readOnly: true });
   for (const t of targets) {
     const ref = t.credentials.secretRef;
     if (!ref) continue;
@@ -82,7 +85,7 @@ export function injectSidecar(pod: V1Pod, policy: AgentAccessPolicy, namespace: 
     name: PROXY_CONTAINER,
     image: cfg.image,
     imagePullPolicy: cfg.imagePullPolicy ?? 'IfNotPresent',
-    args: ['proxy', '--policy-ref', `${namespace}/${policy.metadata.name}`, '--audit-file', `${AUDIT_DIR}/audit.log`],
+    args: ['proxy', '--policy-ref', `${namespace}/${policy.metadata.name}`, '--audit-file', `${AUDIT_DIR}/audit.log`, ...(cfg.auditWitness ? ['--checkpoint-url', cfg.auditWitness.url] : [])],
     // A native sidecar (init container that keeps running) starts before the agent and stops after it.
     restartPolicy: 'Always',
     env: [
@@ -90,6 +93,7 @@ export function injectSidecar(pod: V1Pod, policy: AgentAccessPolicy, namespace: 
       { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
       { name: 'POD_UID', valueFrom: { fieldRef: { fieldPath: 'metadata.uid' } } },
       { name: 'AGENTGATE_CREDENTIALS_DIR', value: CREDENTIALS_DIR },
+      ...(cfg.auditWitness ? [{ name: 'AGENTGATE_TOKEN_FILE', value: `${TOKEN_DIR}/token` }, { name: 'AGENTGATE_OPERATOR_CA', value: cfg.auditWitness.caBundle }] : []),
     ],
     ports: targets.map((t) => ({ name: `ag-${t.name}`.slice(0, 15), containerPort: Number(portOf(t.listen)), protocol: 'TCP' })),
     volumeMounts: proxyMounts,

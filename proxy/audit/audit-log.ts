@@ -99,6 +99,7 @@ export class AuditLog {
   private readonly fileTransport?: SyncFileTransport;
   private readonly now: () => Date;
   private failure?: Error;
+  private lastTime?: string;
   private readonly deferMs: number;
 
   constructor(opts: AuditLogOptions) {
@@ -191,6 +192,7 @@ export class AuditLog {
     if (!this.healthy) throw new Error(`audit log write failed: ${this.error!.message}`);
     const prevHash = this.prevHash;
     this.prevHash = hash;
+    this.lastTime = time;
     return { seq, time, prevHash, hash };
   }
 
@@ -201,6 +203,12 @@ export class AuditLog {
     } catch {
       return undefined;
     }
+  }
+
+  /** The last record written (deferred ones flushed first), or nothing for an empty chain. */
+  head(): { seq: number; hash: string; time: string } | undefined {
+    this.flush();
+    return this.seq === 0 || !this.healthy ? undefined : { seq: this.seq, hash: this.prevHash, time: this.lastTime ?? this.now().toISOString() };
   }
 
   /** Writes deferred records now. */
@@ -222,6 +230,7 @@ export class AuditLog {
       const rec = JSON.parse(last) as AuditRecord;
       this.prevHash = rec.hash;
       this.seq = rec.seq;
+      this.lastTime = rec.time;
     } catch {
       // A torn last line: refuse to write after it rather than silently fork the chain.
       this.failure = new Error(`cannot continue the audit chain: the last line of ${file} is not a complete record`);

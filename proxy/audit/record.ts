@@ -18,7 +18,9 @@ export type AuditEvent =
   | 'statement.completion'
   | 'approval.requested'
   | 'approval.decided'
-  | 'approval.grant-used';
+  | 'approval.grant-used'
+  | 'audit.checkpoint'
+  | 'audit.checkpoint-failed';
 
 export interface AuditFields {
   event: AuditEvent;

@@ -85,7 +85,10 @@ describe('sidecar injection webhook on a real API server (kubectl)', function ()
       return r.code === 0 && JSON.parse(r.stdout);
     }, 30_000, 500);
     const proxy = created.spec.initContainers.find((x: any) => x.name === 'agentgate-proxy');
-    expect(proxy.args).to.deep.equal(['proxy', '--policy-ref', `${NS}/billing-agent`, '--audit-file', '/var/log/agentgate/audit.log']);
+    expect(proxy.args.slice(0, 6)).to.deep.equal(['proxy', '--policy-ref', `${NS}/billing-agent`, '--audit-file', '/var/log/agentgate/audit.log', '--checkpoint-url']);
+    expect(proxy.args[6]).to.match(/^https:\/\/localhost:\d+$/); // the operator, witness of the audit chain
+    const proxyEnv = Object.fromEntries(proxy.env.map((e: any) => [e.name, e.value]));
+    expect(proxyEnv.AGENTGATE_OPERATOR_CA).to.contain('BEGIN CERTIFICATE');
     expect(proxy.restartPolicy).to.equal('Always');
     const agent = created.spec.containers.find((x: any) => x.name === 'agent');
     const env = Object.fromEntries(agent.env.map((e: any) => [e.name, e.value]));

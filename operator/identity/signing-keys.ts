@@ -1,7 +1,9 @@
 /**
- * The operator's signing keys for run tokens, kept in a Secret so replicas share them. Rotation adds
- * a new key and signs with it; the previous keys stay published for an overlap window (longer than
- * any run token lives), so no valid token is refused during a rotation.
+ * An operator signing-key ring, kept in a Secret so replicas share it: one for run tokens, one for
+ * audit checkpoints. Rotation adds a new key and signs with it; the previous keys stay published for an
+ * overlap window (longer than any run token lives), so no valid token is refused during a rotation.
+ * Evidence must stay verifiable for years, so the audit ring keeps retired keys' public halves forever
+ * (`keepRetiredPublicKeys`) and drops only their private halves.
  */
 import type { CoreV1Api, V1Secret } from '@kubernetes/client-node';
 import * as jose from 'jose';
@@ -15,25 +17,27 @@ interface StoredKey {
   jwk: jose.JWK;
 }
 
-export interface RunTokenKeysOptions {
+export interface SigningKeysOptions {
   core: CoreV1Api;
   namespace: string;
-  secretName?: string;
+  secretName: string;
+  /** Keep the public half of keys retired longer than the overlap ago (audit checkpoints). */
+  keepRetiredPublicKeys?: boolean;
   /** How long a replaced key stays published (default 30 min: twice the longest run token). */
   overlapMs?: number;
   now?: () => number;
 }
 
-export class RunTokenKeys {
+export class SigningKeys {
   private keys: StoredKey[] = [];
   private readonly now: () => number;
 
-  constructor(private readonly o: RunTokenKeysOptions) {
+  constructor(private readonly o: SigningKeysOptions) {
     this.now = o.now ?? Date.now;
   }
 
   private get name(): string {
-    return this.o.secretName ?? 'agentgate-run-token-keys';
+    return this.o.secretName;
   }
 
   /** Loads the keys, creating the first one if there is none. */
@@ -58,7 +62,7 @@ export class RunTokenKeys {
     const overlap = this.o.overlapMs ?? 30 * 60_000;
     const kept = current
       .map((k) => (k.retiredAt ? k : { ...k, retiredAt: now }))
-      .filter((k) => now - (k.retiredAt ?? now) <= overlap);
+      .flatMap((k) => (now - (k.retiredAt ?? now) <= overlap ? [k] : this.o.keepRetiredPublicKeys ? [{ ...k, jwk: publicHalf(k.jwk) }] : []));
     const next = [...kept, { kid, createdAt: now, jwk: { ...jwk, kid, alg: 'ES256' } }];
     const body: V1Secret = {
       apiVersion: 'v1', kind: 'Secret', type: 'Opaque',
@@ -91,15 +95,17 @@ export class RunTokenKeys {
   /** The newest key, which signs. */
   async signingKey(): Promise<{ kid: string; key: Awaited<ReturnType<typeof jose.importJWK>> }> {
     const k = this.keys[this.keys.length - 1];
-    if (!k) throw new Error('no run-token signing key loaded');
+    if (!k?.jwk.d) throw new Error(`no signing key loaded from Secret ${this.name}`);
     return { kid: k.kid, key: await jose.importJWK(k.jwk, 'ES256') };
   }
 
   /** Every published public key (the newest and those still in their overlap window). */
   jwks(): jose.JSONWebKeySet {
-    return { keys: this.keys.map(({ jwk }) => {
-      const { d: _d, ...pub } = jwk;
-      return { ...pub, use: 'sig' };
-    }) };
+    return { keys: this.keys.map(({ jwk }) => ({ ...publicHalf(jwk), use: 'sig' })) };
   }
+}
+
+function publicHalf(jwk: jose.JWK): jose.JWK {
+  const { d: _d, ...pub } = jwk;
+  return pub;
 }

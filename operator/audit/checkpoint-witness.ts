@@ -1,0 +1,139 @@
+/**
+ * The operator as witness of the proxies' audit chains. A proxy posts its chain head (seq, hash) with
+ * its pod-bound service-account token; the operator signs a checkpoint with its audit key (kept in a
+ * Secret, public halves kept forever) and keeps the latest one per pod in a ConfigMap in its own
+ * namespace, out of the agents' reach. The proxy writes the signed checkpoint into its chain. Later,
+ * `agentgate audit verify --cluster` compares the log with what the operator saw: a log that ends
+ * before the witnessed head was truncated, and a chain that goes backwards is refused here (Event).
+ */
+import type { CoreV1Api, V1ConfigMap } from '@kubernetes/client-node';
+import express, { type Request, type Response, type Router } from 'express';
+import * as jose from 'jose';
+import { CHECKPOINT_AUDIENCE, CHECKPOINT_TYPE, type WitnessedCheckpoint } from '../../proxy/audit/checkpoints.js';
+import { keySetFor } from '../../proxy/identity/key-sets.js';
+import { ASYMMETRIC_ALGORITHMS, kubernetesClaims } from '../../proxy/identity/verify.js';
+import type { EventRecorder } from '../events.js';
+import { mergePatch, messageOf, statusOf } from '../kube.js';
+import type { SigningKeys } from '../identity/signing-keys.js';
+
+export const AUDIT_KEYS_SECRET = 'agentgate-audit-signing-keys';
+/** One ConfigMap per agent namespace, in the operator's namespace: data[pod] = latest checkpoint. */
+export const checkpointConfigMapName = (agentNamespace: string): string => `agentgate-audit-checkpoints-${agentNamespace}`;
+export const CHECKPOINT_JWKS_KEY = 'jwks.json';
+
+export interface CheckpointWitnessOptions {
+  keys: SigningKeys;
+  core: CoreV1Api;
+  /** Where the checkpoint ConfigMaps live (the operator's namespace). */
+  namespace: string;
+  issuerUrl: string;
+  clusterIssuer: () => Promise<string>;
+  clusterJwks: () => Promise<jose.JSONWebKeySet>;
+  events?: EventRecorder;
+  audience?: string;
+  now?: () => number;
+  log?: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
+}
+
+class WitnessError extends Error {
+  constructor(readonly status: number, message: string) {
+    super(message);
+  }
+}
+
+export function checkpointWitnessRouter(o: CheckpointWitnessOptions): Router {
+  const router = express.Router();
+  const clusterKeys = keySetFor({ issuer: 'kubernetes', kubernetes: true }, { kubernetesJwks: o.clusterJwks });
+  router.get('/.well-known/audit-keys.json', (_req, res) => void res.json(o.keys.jwks()));
+
+  router.post('/audit/checkpoints', express.json({ limit: '8kb' }), async (req: Request, res: Response) => {
+    try {
+      const token = /^Bearer (.+)$/.exec(req.get('authorization') ?? '')?.[1];
+      if (!token) throw new WitnessError(401, 'a pod-bound service-account token is required (Authorization: Bearer)');
+      let payload: jose.JWTPayload;
+      try {
+        ({ payload } = await jose.jwtVerify(token, clusterKeys, { issuer: await o.clusterIssuer(), audience: o.audience ?? 'agentgate', algorithms: ASYMMETRIC_ALGORITHMS, requiredClaims: ['exp'] }));
+      } catch (e) {
+        throw new WitnessError(401, `service-account token refused: ${(e as Error).message}`);
+      }
+      const k8s = kubernetesClaims(payload);
+      // The stream is named by the token, never by the caller: a pod can only checkpoint its own chain.
+      if (!k8s?.pod) throw new WitnessError(403, 'the token is not bound to a pod');
+      const b = (req.body ?? {}) as { seq?: unknown; hash?: unknown; time?: unknown };
+      if (!Number.isSafeInteger(b.seq) || (b.seq as number) < 1 || typeof b.hash !== 'string' || !/^[0-9a-f]{64}$/.test(b.hash) || typeof b.time !== 'string' || Number.isNaN(Date.parse(b.time))) {
+        throw new WitnessError(400, 'body must be {"seq": positive integer, "hash": 64 hex digits, "time": RFC 3339}');
+      }
+      const stream = `${k8s.namespace}/${k8s.pod}`;
+      const head = { stream, seq: b.seq as number, hash: b.hash, time: b.time };
+      const current = await readLatest(o.core, o.namespace, k8s.namespace, k8s.pod);
+      if (current && (current.seq > head.seq || (current.seq === head.seq && current.hash !== head.hash))) {
+        const message = `audit chain of pod ${stream} went back: witnessed seq ${current.seq} (${current.hash.slice(0, 12)}…), now offered seq ${head.seq} (${head.hash.slice(0, 12)}…); the earlier checkpoint is kept`;
+        o.log?.('warn', 'audit chain regression refused', { stream, witnessed: current.seq, offered: head.seq });
+        void o.events?.emit({ apiVersion: 'v1', kind: 'Pod', metadata: { name: k8s.pod, namespace: k8s.namespace } }, 'Warning', 'AuditChainRegressed', message).catch(() => undefined);
+        throw new WitnessError(409, message);
+      }
+      const { kid, key } = await o.keys.signingKey();
+      const signedAt = Math.floor((o.now?.() ?? Date.now()) / 1000);
+      const jws = await new jose.SignJWT({ stream: head.stream, seq: head.seq, hash: head.hash, time: head.time })
+        .setProtectedHeader({ alg: 'ES256', kid, typ: CHECKPOINT_TYPE })
+        .setIssuer(o.issuerUrl)
+        .setAudience(CHECKPOINT_AUDIENCE)
+        .setIssuedAt(signedAt)
+        .sign(key);
+      const entry: WitnessedCheckpoint = { ...head, signedAt: new Date(signedAt * 1000).toISOString(), jws };
+      await store(o, k8s.namespace, k8s.pod, entry);
+      res.json(entry);
+    } catch (e) {
+      const status = e instanceof WitnessError ? e.status : 500;
+      if (status === 500) o.log?.('error', 'audit checkpoint failed', { error: messageOf(e) });
+      res.status(status).type('application/problem+json').json({ title: 'checkpoint refused', status, detail: messageOf(e) });
+    }
+  });
+  return router;
+}
+
+async function readConfigMap(core: CoreV1Api, namespace: string, name: string): Promise<V1ConfigMap | undefined> {
+  try {
+    return await core.readNamespacedConfigMap({ name, namespace });
+  } catch (e) {
+    if (statusOf(e) === 404) return undefined;
+    throw e;
+  }
+}
+
+async function readLatest(core: CoreV1Api, namespace: string, agentNamespace: string, pod: string): Promise<WitnessedCheckpoint | undefined> {
+  const raw = (await readConfigMap(core, namespace, checkpointConfigMapName(agentNamespace)))?.data?.[pod];
+  return raw ? (JSON.parse(raw) as WitnessedCheckpoint) : undefined;
+}
+
+/** A merge patch of one key: proxies of different pods never conflict with each other. */
+async function store(o: CheckpointWitnessOptions, agentNamespace: string, pod: string, entry: WitnessedCheckpoint): Promise<void> {
+  const name = checkpointConfigMapName(agentNamespace);
+  const data = { [pod]: JSON.stringify(entry), [CHECKPOINT_JWKS_KEY]: JSON.stringify(o.keys.jwks()) };
+  try {
+    await o.core.patchNamespacedConfigMap({ name, namespace: o.namespace, body: { data } }, mergePatch);
+  } catch (e) {
+    if (statusOf(e) !== 404) throw e;
+    const body: V1ConfigMap = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: o.namespace, labels: { 'app.kubernetes.io/managed-by': 'agentgate', 'agentgate.dev/audit-checkpoints': agentNamespace } }, data };
+    try {
+      await o.core.createNamespacedConfigMap({ namespace: o.namespace, body });
+    } catch (e2) {
+      if (statusOf(e2) !== 409) throw e2;
+      await o.core.patchNamespacedConfigMap({ name, namespace: o.namespace, body: { data } }, mergePatch);
+    }
+  }
+}
+
+/** Every witnessed checkpoint the cluster holds (for verify and the evidence export), with the keys. */
+export async function readWitnessedCheckpoints(core: CoreV1Api, namespace: string, agentNamespace?: string): Promise<{ checkpoints: WitnessedCheckpoint[]; jwks: jose.JSONWebKeySet }> {
+  const list = await core.listNamespacedConfigMap({ namespace, labelSelector: agentNamespace ? `agentgate.dev/audit-checkpoints=${agentNamespace}` : 'agentgate.dev/audit-checkpoints' });
+  const checkpoints: WitnessedCheckpoint[] = [];
+  const keys = new Map<string, jose.JWK>();
+  for (const cm of list.items) {
+    for (const [k, v] of Object.entries(cm.data ?? {})) {
+      if (k === CHECKPOINT_JWKS_KEY) for (const key of (JSON.parse(v) as jose.JSONWebKeySet).keys) keys.set(key.kid ?? JSON.stringify(key), key);
+      else checkpoints.push(JSON.parse(v) as WitnessedCheckpoint);
+    }
+  }
+  return { checkpoints, jwks: { keys: [...keys.values()] } };
+}

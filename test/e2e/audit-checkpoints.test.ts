@@ -1,0 +1,166 @@
+/**
+ * The operator witnesses the proxies' audit chains. The real `agentgate proxy --policy-ref` CLI runs
+ * as a pod's sidecar would (POD_NAME, the pod-bound token, the operator CA from the environment),
+ * checkpoints its chain at the operator, and `agentgate audit verify --cluster` then catches a cut-off
+ * tail that the hash chain alone accepts. A chain that goes backwards is refused with an Event.
+ */
+import { expect } from 'chai';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import https from 'node:https';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import pg from 'pg';
+import { stringify } from 'yaml';
+import { Operator } from '../../operator/operator.js';
+import { AGENT_DB_PASSWORD, startLocalStack, type LocalStack } from '../../proxy/local/stack.js';
+import type { AgentAccessPolicy } from '../../proxy/policy/types.js';
+import { eventually, ns, testCluster, type TestCluster } from './cluster.js';
+
+const run = promisify(execFile);
+const NS = ns('e2e-ckpt');
+const OPNS = ns('e2e-ckpt-op');
+const BIN = new URL('../../bin/agentgate.js', import.meta.url).pathname;
+
+const freePort = (): Promise<number> => new Promise((resolve) => {
+  const s = createServer().listen(0, '127.0.0.1', () => {
+    const { port } = s.address() as { port: number };
+    s.close(() => resolve(port));
+  });
+});
+
+describe('audit checkpoints witnessed by the operator (real proxy CLI, real API server)', function () {
+  this.timeout(180_000);
+  let c: TestCluster;
+  let op: Operator;
+  let stack: LocalStack;
+  let dir: string;
+  let caFile: string;
+  let operatorUrl: string;
+  let proxyProc: ChildProcess | undefined;
+  let proxyPort: number;
+  const auditFile = (): string => join(dir, 'audit.log');
+
+  const saToken = async (pod?: string): Promise<string> => {
+    const r = await c.kubectl(['create', 'token', 'billing-agent', '-n', NS, '--duration', '10m', '--audience', 'agentgate', ...(pod ? ['--bound-object-kind', 'Pod', '--bound-object-name', pod] : [])]);
+    if (r.code !== 0) throw new Error(r.stderr);
+    return r.stdout.trim();
+  };
+  const cli = async (args: string[]): Promise<{ code: number; stdout: string }> => {
+    try {
+      const r = await run(process.execPath, [BIN, ...args], { env: { ...process.env, KUBECONFIG: c.kubeconfig } });
+      return { code: 0, stdout: r.stdout };
+    } catch (e) {
+      const err = e as { code: number; stdout: string; stderr: string };
+      return { code: err.code, stdout: `${err.stdout}${err.stderr}` };
+    }
+  };
+  const post = (token: string | undefined, body: unknown): Promise<{ status: number; json: any }> => new Promise((resolve, reject) => {
+    const req = https.request(new URL('/audit/checkpoints', operatorUrl), { method: 'POST', ca: readFileSync(caFile), headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) } }, (res) => {
+      let text = '';
+      res.on('data', (d) => (text += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, json: JSON.parse(text) }));
+    });
+    req.on('error', reject);
+    req.end(JSON.stringify(body));
+  });
+
+  before(async function () {
+    this.timeout(1_200_000);
+    c = await testCluster();
+    dir = mkdtempSync(join(tmpdir(), 'agentgate-ckpt-'));
+    for (const n of [NS, OPNS]) await c.kubectl(['create', 'namespace', n]);
+    await c.kubectl(['create', 'serviceaccount', 'billing-agent', '-n', NS]);
+    await c.kubectl(['create', '-f', '-'], { input: stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'agent-pod', namespace: NS }, spec: { serviceAccountName: 'billing-agent', containers: [{ name: 'agent', image: 'example.com/agent:1' }] } }) });
+    op = new Operator({
+      kc: c.kc, leaseNamespace: OPNS, watchNamespace: NS, healthAddress: { host: '127.0.0.1', port: 0 },
+      webhook: { host: '127.0.0.1', port: 0, namespace: OPNS, dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'], injector: { image: 'x' } },
+    });
+    await op.start();
+    operatorUrl = `https://127.0.0.1:${op.webhookAddress!.port}`;
+    const tls = JSON.parse((await c.kubectl(['get', 'secret', 'agentgate-webhook-tls', '-n', OPNS, '-o', 'json'])).stdout);
+    caFile = join(dir, 'operator-ca.crt');
+    writeFileSync(caFile, Buffer.from(tls.data['ca.crt'], 'base64'));
+    const clusterIssuer = JSON.parse((await c.kubectl(['get', '--raw', '/.well-known/openid-configuration'])).stdout).issuer;
+
+    stack = await startLocalStack();
+    await stack.proxy.stop();
+    proxyPort = await freePort();
+    const policy: AgentAccessPolicy = structuredClone(stack.policy);
+    policy.metadata = { name: 'billing-agent', namespace: NS };
+    policy.spec.subjects = { serviceAccounts: [{ name: 'billing-agent' }] };
+    policy.spec.identity = { issuers: [{ issuer: clusterIssuer, audiences: ['agentgate'], kubernetes: true }], maxTokenLifetimeSeconds: 900 };
+    policy.spec.targets[0]!.listen = `127.0.0.1:${proxyPort}`;
+    expect((await c.kubectl(['apply', '-f', '-'], { input: stringify(policy) })).code).to.equal(0);
+    await eventually('policy Ready', async () => (await c.kubectl(['get', 'aap', 'billing-agent', '-n', NS, '-o', 'jsonpath={.status.conditions[0].status}'])).stdout === 'True');
+
+    // The sidecar, as injected: pod identity and the operator's CA come from the environment.
+    const tokenFile = join(dir, 'token');
+    writeFileSync(tokenFile, await saToken('agent-pod'));
+    proxyProc = spawn(process.execPath, [BIN, 'proxy', '--policy-ref', `${NS}/billing-agent`, '--audit-file', auditFile(), '--no-audit-stdout', '--checkpoint-url', operatorUrl, '--checkpoint-every', '1'], {
+      env: { ...process.env, KUBECONFIG: c.kubeconfig, POD_NAME: 'agent-pod', POD_NAMESPACE: NS, AGENTGATE_TOKEN_FILE: tokenFile, AGENTGATE_OPERATOR_CA: readFileSync(caFile, 'utf8'), BILLING_DB_PASSWORD: AGENT_DB_PASSWORD },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let logs = '';
+    proxyProc.stderr!.on('data', (d) => (logs += d));
+    await eventually('proxy ready', async () => logs.includes('"message":"ready"'), 60_000, 200).catch((e) => {
+      throw new Error(`${(e as Error).message}\n${logs}`);
+    });
+  });
+  after(async () => {
+    proxyProc?.kill('SIGTERM');
+    await stack?.postgres.stop();
+    await op?.stop();
+  });
+
+  it('the proxy checkpoints its chain at the operator, which keeps the latest head per pod', async () => {
+    const client = new pg.Client({ host: '127.0.0.1', port: proxyPort, user: 'agent', database: 'billing', password: await saToken('agent-pod') });
+    await client.connect();
+    await client.query('SELECT count(*) FROM orders');
+    await client.query('DELETE FROM orders').catch(() => undefined); // denied: unbounded write
+    await client.end();
+    const stored = await eventually('checkpoint stored', async () => {
+      const r = await c.kubectl(['get', 'configmap', `agentgate-audit-checkpoints-${NS}`, '-n', OPNS, '-o', 'json']);
+      if (r.code !== 0) return undefined;
+      const entry = JSON.parse(JSON.parse(r.stdout).data['agent-pod'] ?? 'null');
+      const lines = readFileSync(auditFile(), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+      const denied = lines.find((x) => x.event === 'statement.decision' && x.enforced);
+      return entry && denied && entry.seq > denied.seq ? entry : undefined;
+    }, 30_000, 300);
+    expect(stored).to.include({ stream: `${NS}/agent-pod` });
+    const inLog = readFileSync(auditFile(), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((x) => x.event === 'audit.checkpoint');
+    expect(inLog.length).to.be.greaterThan(0);
+    expect(inLog.at(-1).detail.checkpoint.witness).to.equal(operatorUrl);
+  });
+
+  it('audit verify --cluster: intact log passes; a cut-off tail fails though the hash chain still verifies', async () => {
+    proxyProc!.kill('SIGTERM');
+    await new Promise((r) => proxyProc!.once('exit', r));
+    proxyProc = undefined;
+    const ok = await cli(['audit', 'verify', auditFile(), '--cluster', '--operator-namespace', OPNS]);
+    expect(ok.code, ok.stdout).to.equal(0);
+    expect(ok.stdout).to.match(new RegExp(`ok: stream ${NS}/agent-pod: \\d+ signed checkpoint\\(s\\) verify; the witness's latest head`));
+
+    const lines = readFileSync(auditFile(), 'utf8').trim().split('\n');
+    const lastDenial = lines.findLastIndex((l) => l.includes('"enforced":true'));
+    const cut = join(dir, 'cut.log');
+    writeFileSync(cut, `${lines.slice(0, lastDenial).join('\n')}\n`); // the denial and all after it removed
+    expect((await cli(['audit', 'verify', cut])).code).to.equal(0); // the chain alone cannot tell
+    const bad = await cli(['audit', 'verify', cut, '--cluster', '--operator-namespace', OPNS]);
+    expect(bad.code).to.equal(1);
+    expect(bad.stdout).to.contain(`truncated: the witness signed seq`);
+  });
+
+  it('refuses a chain that goes backwards (Warning Event on the pod), tokens not bound to a pod, and no token', async () => {
+    const last = JSON.parse(readFileSync(auditFile(), 'utf8').trim().split('\n').at(-2)!); // before the final checkpoint record
+    const back = await post(await saToken('agent-pod'), { seq: 1, hash: 'a'.repeat(64), time: new Date().toISOString() });
+    expect(back.status).to.equal(409);
+    expect(back.json.detail).to.contain(`went back: witnessed seq ${last.seq}`);
+    await eventually('AuditChainRegressed event', async () => (await c.kubectl(['get', 'events', '-n', NS, '--field-selector', 'reason=AuditChainRegressed', '-o', 'jsonpath={.items[*].involvedObject.name}'])).stdout.includes('agent-pod'));
+    expect((await post(await saToken(), { seq: 1, hash: 'a'.repeat(64), time: new Date().toISOString() })).status).to.equal(403);
+    expect((await post(undefined, { seq: 1, hash: 'a'.repeat(64), time: new Date().toISOString() })).status).to.equal(401);
+    expect((await post(await saToken('agent-pod'), { seq: -1, hash: 'x' })).status).to.equal(400);
+  });
+});
