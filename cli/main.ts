@@ -9,7 +9,7 @@ const runPolicyValidate = async (f: string) => (await import('./commands/policy.
 const runProxy = async (o: import('./commands/proxy.js').ProxyCommand) => (await import('./commands/proxy.js')).runProxy(o);
 const runEvidence = async (o: import('./commands/evidence.js').EvidenceCommand) => (await import('./commands/evidence.js')).runEvidence(o);
 const runSessionList = async (f: string[]) => (await import('./commands/session.js')).runSessionList(f);
-const runSessionShow = async (id: string, f: string[]) => (await import('./commands/session.js')).runSessionShow(id, f);
+const runSessionShow = async (id: string, f: string[], dir?: string) => (await import('./commands/session.js')).runSessionShow(id, f, dir);
 const runSqlExplain = async (q: string) => (await import('./commands/sql.js')).runSqlExplain(q);
 const runTokenExchange = async (o: import('./commands/token-exchange.js').TokenExchangeCommand) => (await import('./commands/token-exchange.js')).runTokenExchange(o);
 const runTokenIssue = async (o: Parameters<typeof import('./commands/token.js').runTokenIssue>[0]) => (await import('./commands/token.js')).runTokenIssue(o);
@@ -18,22 +18,30 @@ const USAGE = `usage: agentgate <command>
 
   proxy (--policy FILE | --policy-ref NS/NAME) [--audit-file FILE] [--audit-max-bytes N] [--no-audit-stdout]
         [--checkpoint-url OPERATOR_URL [--checkpoint-ca FILE] | --witness-file FILE [--witness-key-dir DIR]]
-        [--checkpoint-every SECONDS] [--audit-stream NAME]
+        [--checkpoint-every SECONDS] [--audit-stream NAME] [--recordings-dir DIR | --no-recordings]
                           run the guard proxy for every target of the policy (a file in local
                           mode; in a cluster, the policy's compiled ConfigMap, followed live);
-                          signed checkpoints of the audit chain by the operator or a local witness
+                          signed checkpoints of the audit chain by the operator or a local witness;
+                          session recordings in DIR (default: sessions/ beside the audit file)
   token issue --dir DIR --issuer URL --subject SUB [--audience AUD] [--ttl SECONDS]
                           mint a short-lived dev token (creates DIR/dev-jwks.json)
   token exchange --url OPERATOR_URL --subject-token(-file) T --actor-token-file F [--ca FILE] [--resource NS/POLICY]
                           exchange a person's token + the agent's token for a run token (RFC 8693)
   sql explain "<sql>"     print the classification of a query as JSON
-  audit verify FILE... [--anchor HASH] [--witness FILE --witness-keys JWKS | --cluster] [--stream NAME]
-                          check the audit log's hash chain (rotated files oldest first) and its
-                          signed checkpoints; with the witness's copy, also that no tail was cut off
-  evidence --audit-file FILE... --out DIR [--from DATE] [--to DATE] [--namespace NS] [--cluster]
-                          auditor's bundle (JSON/CSV) and a self-contained HTML report per SOC 2 control
+  audit verify FILE... [--anchor HASH] [--witness FILE [--witness-keys JWKS] | --cluster [--operator-namespace NS]]
+        [--stream NAME] [--recordings DIR]
+                          check the audit log's hash chain (rotated files oldest first), its signed
+                          checkpoints (with the witness's copy: that no tail was cut off), and the
+                          session recordings (default: sessions/ beside the last file)
+  evidence --audit-file FILE... --out DIR [--from DATE] [--to DATE] [--namespace NS]
+        [--cluster [--operator-namespace NS] | --witness FILE [--witness-keys JWKS]] [--recordings DIR]
+                          auditor's bundle (JSON/CSV, the audit files, recordings and the witness's
+                          checkpoints, re-verifiable offline) and a self-contained HTML report per
+                          SOC 2 control; --cluster adds ApprovalRequests and the operator's checkpoints
   session list --audit-file FILE          agent sessions recorded in the audit log
-  session show ID --audit-file FILE       replay one session: statements, decisions, timings, rows, masked counts
+  session show ID --audit-file FILE [--recordings DIR]
+                          replay one session's recording (checked against the chain): statements,
+                          decisions, timings, rows, masked counts
   policy validate FILE    validate an AgentAccessPolicy file
   demo                    run the local demo (embedded PostgreSQL, proxy, scripted agent)
   operator [--lease-namespace NS] [--watch-namespace NS] [--health-address HOST:PORT]
@@ -46,7 +54,7 @@ async function main(argv: string[]): Promise<number> {
     parseArgs({ args: list, options, allowPositionals: true, strict: true }) as { values: Record<string, string | boolean | undefined> };
   switch (cmd) {
     case 'proxy': {
-      const { values } = args({ policy: { type: 'string' }, 'policy-ref': { type: 'string' }, 'audit-file': { type: 'string' }, 'audit-max-bytes': { type: 'string' }, 'no-audit-stdout': { type: 'boolean' }, 'audit-stream': { type: 'string' }, 'checkpoint-url': { type: 'string' }, 'checkpoint-ca': { type: 'string' }, 'witness-file': { type: 'string' }, 'witness-key-dir': { type: 'string' }, 'checkpoint-every': { type: 'string' } }, argv.slice(1));
+      const { values } = args({ policy: { type: 'string' }, 'policy-ref': { type: 'string' }, 'audit-file': { type: 'string' }, 'audit-max-bytes': { type: 'string' }, 'no-audit-stdout': { type: 'boolean' }, 'audit-stream': { type: 'string' }, 'checkpoint-url': { type: 'string' }, 'checkpoint-ca': { type: 'string' }, 'witness-file': { type: 'string' }, 'witness-key-dir': { type: 'string' }, 'checkpoint-every': { type: 'string' }, 'recordings-dir': { type: 'string' }, 'no-recordings': { type: 'boolean' } }, argv.slice(1));
       const str = (k: string): string | undefined => (values[k] === undefined ? undefined : String(values[k]));
       if (!values.policy === !values['policy-ref']) throw new UsageError('proxy needs exactly one of --policy FILE or --policy-ref NAMESPACE/NAME');
       return runProxy({
@@ -60,6 +68,8 @@ async function main(argv: string[]): Promise<number> {
         ...(str('witness-file') ? { witnessFile: str('witness-file')! } : {}),
         ...(str('witness-key-dir') ? { witnessKeyDir: str('witness-key-dir')! } : {}),
         ...(str('checkpoint-every') ? { checkpointEverySeconds: Number(str('checkpoint-every')) } : {}),
+        ...(str('recordings-dir') ? { recordingsDir: str('recordings-dir')! } : {}),
+        recordings: !values['no-recordings'],
       });
     }
     case 'token': {
@@ -79,23 +89,30 @@ async function main(argv: string[]): Promise<number> {
       if (sub !== 'explain' || rest.length !== 1) throw new UsageError('sql explain "<sql>"');
       return runSqlExplain(rest[0]!);
     case 'evidence': {
-      const { values } = parseArgs({ args: argv.slice(1), options: { 'audit-file': { type: 'string', multiple: true }, from: { type: 'string' }, to: { type: 'string' }, namespace: { type: 'string' }, out: { type: 'string' }, cluster: { type: 'boolean' } }, strict: true });
+      const { values } = parseArgs({ args: argv.slice(1), options: { 'audit-file': { type: 'string', multiple: true }, from: { type: 'string' }, to: { type: 'string' }, namespace: { type: 'string' }, out: { type: 'string' }, cluster: { type: 'boolean' }, witness: { type: 'string' }, 'witness-keys': { type: 'string' }, 'operator-namespace': { type: 'string' }, recordings: { type: 'string' } }, strict: true });
       const files = (values['audit-file'] ?? []) as string[];
       const from = new Date(String(values.from ?? '1970-01-01'));
       const to = new Date(String(values.to ?? new Date().toISOString()));
-      if (!files.length || !values.out || Number.isNaN(from.getTime()) || Number.isNaN(to.getTime())) throw new UsageError('evidence --audit-file FILE... --out DIR [--from DATE] [--to DATE] [--namespace NS] [--cluster]');
-      return runEvidence({ auditFiles: files, from, to, out: String(values.out), cluster: Boolean(values.cluster), ...(values.namespace ? { namespace: String(values.namespace) } : {}) });
+      if (!files.length || !values.out || Number.isNaN(from.getTime()) || Number.isNaN(to.getTime())) throw new UsageError('evidence --audit-file FILE... --out DIR [--from DATE] [--to DATE] [--namespace NS] [--cluster [--operator-namespace NS] | --witness FILE [--witness-keys JWKS]] [--recordings DIR]');
+      return runEvidence({
+        auditFiles: files, from, to, out: String(values.out), cluster: Boolean(values.cluster),
+        operatorNamespace: String(values['operator-namespace'] ?? 'agentgate-system'),
+        ...(values.namespace ? { namespace: String(values.namespace) } : {}),
+        ...(values.witness ? { witnessFile: String(values.witness) } : {}),
+        ...(values['witness-keys'] ? { witnessKeys: String(values['witness-keys']) } : {}),
+        ...(values.recordings ? { recordingsDir: String(values.recordings) } : {}),
+      });
     }
     case 'session': {
-      const { values, positionals } = parseArgs({ args: rest, options: { 'audit-file': { type: 'string', multiple: true } }, allowPositionals: true, strict: true });
+      const { values, positionals } = parseArgs({ args: rest, options: { 'audit-file': { type: 'string', multiple: true }, recordings: { type: 'string' } }, allowPositionals: true, strict: true });
       const files = (values['audit-file'] ?? []) as string[];
       if (!files.length) throw new UsageError('session needs --audit-file FILE (repeat for rotated files, oldest first)');
       if (sub === 'list') return runSessionList(files);
-      if (sub === 'show' && positionals.length === 1) return runSessionShow(positionals[0]!, files);
-      throw new UsageError('session list|show <id> --audit-file FILE');
+      if (sub === 'show' && positionals.length === 1) return runSessionShow(positionals[0]!, files, values.recordings as string | undefined);
+      throw new UsageError('session list|show <id> --audit-file FILE [--recordings DIR]');
     }
     case 'audit': {
-      const { values, positionals } = parseArgs({ args: rest, options: { anchor: { type: 'string' }, witness: { type: 'string' }, 'witness-keys': { type: 'string' }, cluster: { type: 'boolean' }, stream: { type: 'string' }, 'operator-namespace': { type: 'string' } }, allowPositionals: true, strict: true });
+      const { values, positionals } = parseArgs({ args: rest, options: { anchor: { type: 'string' }, witness: { type: 'string' }, 'witness-keys': { type: 'string' }, cluster: { type: 'boolean' }, stream: { type: 'string' }, 'operator-namespace': { type: 'string' }, recordings: { type: 'string' } }, allowPositionals: true, strict: true });
       if (sub !== 'verify' || positionals.length < 1 || (values.witness && values.cluster)) throw new UsageError('audit verify FILE [FILE...] [--anchor HASH] [--witness FILE [--witness-keys JWKS] | --cluster [--operator-namespace NS]] [--stream NAME]');
       return runAuditVerify({
         files: positionals,
@@ -103,6 +120,7 @@ async function main(argv: string[]): Promise<number> {
         ...(values.witness ? { witnessFile: String(values.witness) } : {}),
         ...(values['witness-keys'] ? { witnessKeys: String(values['witness-keys']) } : {}),
         ...(values.stream ? { stream: String(values.stream) } : {}),
+        ...(values.recordings ? { recordingsDir: String(values.recordings) } : {}),
         cluster: Boolean(values.cluster),
         operatorNamespace: String(values['operator-namespace'] ?? 'agentgate-system'),
       });
@@ -131,6 +149,12 @@ async function main(argv: string[]): Promise<number> {
 }
 
 class UsageError extends Error {}
+
+// `agentgate … | head`: a closed pipe ends the output, it is not an error.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(0);
+  throw e;
+});
 
 main(process.argv.slice(2)).then(
   (code) => {

@@ -31,6 +31,8 @@ export interface GuardProxyOptions {
   /** Rotate the audit file at this size (the chain continues across files). */
   auditMaxBytes?: number;
   auditStdout?: boolean;
+  /** Session recordings directory (one JSON-lines file per session, covered by the chain). */
+  recordingsDir?: string;
   /** Where passwordEnv credentials are read from. */
   env?: NodeJS.ProcessEnv;
   /** Override listen addresses (e.g. port 0 in tests): target name → host:port. */
@@ -84,7 +86,7 @@ export class GuardProxy {
   ) {
     this.runtimeValue = compilePolicy(opts.policy, maskingKey(opts.env ?? process.env));
     this.verifier = this.makeVerifier(opts.policy);
-    this.audit = new AuditLog({ ...(opts.auditFile ? { file: opts.auditFile } : {}), ...(opts.auditMaxBytes ? { maxBytes: opts.auditMaxBytes } : {}), stdout: opts.auditStdout ?? false });
+    this.audit = new AuditLog({ ...(opts.auditFile ? { file: opts.auditFile } : {}), ...(opts.recordingsDir ? { recordingsDir: opts.recordingsDir } : {}), ...(opts.auditMaxBytes ? { maxBytes: opts.auditMaxBytes } : {}), stdout: opts.auditStdout ?? false });
     if (!this.audit.healthy) throw new Error(`cannot open the audit log: ${this.audit.error!.message}`);
     if (opts.checkpoints) this.checkpointer = new Checkpointer({ audit: this.audit, ...opts.checkpoints, ...(opts.log ? { log: opts.log } : {}) });
   }
@@ -283,7 +285,7 @@ export class GuardProxy {
     await Promise.all(this.targets.map((t) => new Promise<void>((r) => t.server.close(() => r()))));
     this.audit.tryAppend({ event: 'proxy.stop', policy: this.runtimeValue.ref });
     await this.checkpointer?.stop();
-    this.audit.close();
+    await this.audit.close();
     await this.parser.close();
   }
 }

@@ -4,7 +4,9 @@ import { dirname, join } from 'node:path';
 import type * as jose from 'jose';
 import { verifyCheckpoints, type CheckpointVerification } from '../../proxy/audit/checkpoint-verify.js';
 import type { WitnessedCheckpoint } from '../../proxy/audit/checkpoints.js';
+import { verifyRecordings, type RecordingsVerification } from '../../proxy/audit/recordings.js';
 import { readRecords } from '../../proxy/audit/sessions.js';
+import { defaultRecordingsDir } from './session.js';
 import { verifyAuditFiles, type MultiVerifyResult } from '../../proxy/audit/verify.js';
 import { readWitnessFile, WITNESS_JWKS_FILE } from '../../proxy/audit/witnesses.js';
 
@@ -23,6 +25,8 @@ export interface AuditVerifyCommand extends WitnessSource {
   files: string[];
   anchor?: string;
   stream?: string;
+  /** Session recordings to check against the chain (default: sessions/ beside the last file, if present). */
+  recordingsDir?: string;
 }
 
 export async function loadWitness(o: WitnessSource): Promise<{ witnessed: WitnessedCheckpoint[]; jwks: jose.JSONWebKeySet } | undefined> {
@@ -39,19 +43,32 @@ export async function loadWitness(o: WitnessSource): Promise<{ witnessed: Witnes
   return { witnessed: checkpoints, jwks };
 }
 
-/** Chain first (cheap, names the broken line), then checkpoints; both must pass. */
-export async function verifyWithCheckpoints(files: string[], o: WitnessSource & { anchor?: string; stream?: string }): Promise<{ chain: MultiVerifyResult; checkpoints?: CheckpointVerification; checkpointRecords: number }> {
+export interface FullVerification {
+  chain: MultiVerifyResult;
+  checkpoints?: CheckpointVerification;
+  checkpointRecords: number;
+  recordings?: RecordingsVerification & { dir: string };
+  /** The witness's copy that was compared (for the evidence bundle). */
+  witness?: { witnessed: WitnessedCheckpoint[]; jwks: jose.JSONWebKeySet };
+}
+
+/** Chain first (cheap, names the broken line), then checkpoints and recordings; all must pass. */
+export async function verifyAll(files: string[], o: WitnessSource & { anchor?: string; stream?: string; recordingsDir?: string }): Promise<FullVerification> {
   const chain = verifyAuditFiles(files, o.anchor);
   const records = readRecords(files);
   const checkpointRecords = records.filter((r) => r.event === 'audit.checkpoint').length;
+  const dir = o.recordingsDir ?? defaultRecordingsDir(files.at(-1)!);
+  const recordings = o.recordingsDir || existsSync(dir) ? { ...verifyRecordings(dir, records), dir } : undefined;
   const witness = await loadWitness(o);
-  if (!witness) return { chain, checkpointRecords };
-  const checkpoints = await verifyCheckpoints(records, { jwks: witness.jwks, witnessed: witness.witnessed, ...(o.stream ? { stream: o.stream } : {}) });
-  return { chain, checkpoints, checkpointRecords };
+  const checkpoints = witness ? await verifyCheckpoints(records, { jwks: witness.jwks, witnessed: witness.witnessed, ...(o.stream ? { stream: o.stream } : {}) }) : undefined;
+  return { chain, checkpointRecords, ...(checkpoints ? { checkpoints, witness: witness! } : {}), ...(recordings ? { recordings } : {}) };
 }
 
+export const verified = (v: FullVerification): boolean => v.chain.ok && (v.checkpoints?.ok ?? true) && (v.recordings?.ok ?? true);
+
 export async function runAuditVerify(o: AuditVerifyCommand): Promise<number> {
-  const { chain: r, checkpoints: c, checkpointRecords } = await verifyWithCheckpoints(o.files, o);
+  const v = await verifyAll(o.files, o);
+  const { chain: r, checkpoints: c, checkpointRecords, recordings: rec } = v;
   const out: string[] = [];
   if (r.ok) out.push(`ok: ${r.records} records in ${o.files.length} file(s), chain intact (last hash ${r.lastHash})`);
   else out.push(`BROKEN in ${r.file} at line ${r.broken!.line}: ${r.broken!.reason}`, `(${r.records} records before it verify)`);
@@ -62,6 +79,8 @@ export async function runAuditVerify(o: AuditVerifyCommand): Promise<number> {
   } else {
     out.push(`CHECKPOINTS FAIL for stream ${c.stream ?? '?'}:`, ...c.problems.map((p) => `  - ${p}`));
   }
+  if (rec?.ok) out.push(`ok: ${rec.sessions} session recording(s) in ${rec.dir}, ${rec.lines} lines, every one in the chain and none missing`);
+  else if (rec) out.push(`RECORDINGS FAIL in ${rec.dir}:`, ...rec.problems.slice(0, 20).map((p) => `  - ${p}`), ...(rec.problems.length > 20 ? [`  … ${rec.problems.length - 20} more`] : []));
   process.stdout.write(`${out.join('\n')}\n`);
-  return r.ok && (c?.ok ?? true) ? 0 : 1;
+  return verified(v) ? 0 : 1;
 }

@@ -1,22 +1,35 @@
-/** `agentgate evidence`: the auditor's bundle and report for a period (see proxy/audit/evidence.ts). */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+/**
+ * `agentgate evidence`: the auditor's bundle and report for a period (see proxy/audit/evidence.ts).
+ * The bundle re-verifies offline: it holds the audit files as written, the session recordings and the
+ * witness's checkpoints with its public keys, so `agentgate audit verify OUT/audit/* --witness
+ * OUT/witness/checkpoints.jsonl` reproduces the report's integrity findings.
+ */
+import { copyFileSync, cpSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { buildEvidence, type EvidenceInput } from '../../proxy/audit/evidence.js';
 import { readRecords } from '../../proxy/audit/sessions.js';
-import { verifyAuditFiles } from '../../proxy/audit/verify.js';
+import { WITNESS_JWKS_FILE } from '../../proxy/audit/witnesses.js';
+import { verifyAll, verified, type WitnessSource } from './audit.js';
 
-export interface EvidenceCommand {
+export interface EvidenceCommand extends Omit<WitnessSource, 'cluster'> {
   auditFiles: string[];
   from: Date;
   to: Date;
   namespace?: string;
   out: string;
-  /** Also read ApprovalRequests from the cluster of the current kubeconfig. */
+  /** Also read ApprovalRequests, policies and the operator's checkpoints from the current kubeconfig's cluster. */
   cluster: boolean;
+  recordingsDir?: string;
 }
 
-export async function runEvidence(o: EvidenceCommand): Promise<number> {
-  const verification = verifyAuditFiles(o.auditFiles);
+export interface EvidenceResult {
+  ok: boolean;
+  files: string[];
+  summary: Record<string, unknown>;
+}
+
+export async function writeEvidence(o: EvidenceCommand): Promise<EvidenceResult> {
+  const v = await verifyAll(o.auditFiles, o);
   const records = readRecords(o.auditFiles);
   let approvals: EvidenceInput['approvals'];
   if (o.cluster) {
@@ -31,14 +44,43 @@ export async function runEvidence(o: EvidenceCommand): Promise<number> {
       return t >= o.from.getTime() && t <= o.to.getTime();
     });
   }
-  const ev = buildEvidence({ records, verification, from: o.from, to: o.to, ...(o.namespace ? { namespace: o.namespace } : {}), ...(approvals ? { approvals } : {}) });
+  const ev = buildEvidence({
+    records, verification: v.chain, from: o.from, to: o.to,
+    integrity: { checkpointRecords: v.checkpointRecords, ...(v.checkpoints ? { checkpoints: v.checkpoints } : {}), ...(v.recordings ? { recordings: v.recordings } : {}) },
+    ...(o.namespace ? { namespace: o.namespace } : {}), ...(approvals ? { approvals } : {}),
+  });
   mkdirSync(o.out, { recursive: true });
+  const files: string[] = [];
+  const write = (name: string, text: string): void => {
+    writeFileSync(join(o.out, name), text);
+    files.push(name);
+  };
   const inRange = records.filter((r) => Date.parse(r.time) >= o.from.getTime() && Date.parse(r.time) <= o.to.getTime());
-  writeFileSync(join(o.out, 'summary.json'), `${JSON.stringify(ev.summary, null, 2)}\n`);
-  writeFileSync(join(o.out, 'decisions.csv'), ev.decisionsCsv);
-  writeFileSync(join(o.out, 'records.jsonl'), inRange.map((r) => JSON.stringify(r)).join('\n') + (inRange.length ? '\n' : ''));
-  if (approvals) writeFileSync(join(o.out, 'approvals.json'), `${JSON.stringify(approvals, null, 2)}\n`);
-  writeFileSync(join(o.out, 'report.html'), ev.html);
-  process.stdout.write(`evidence written to ${o.out}: report.html, summary.json, decisions.csv, records.jsonl${approvals ? ', approvals.json' : ''}; audit chain ${verification.ok ? 'intact' : 'BROKEN'}\n`);
-  return verification.ok ? 0 : 1;
+  write('summary.json', `${JSON.stringify(ev.summary, null, 2)}\n`);
+  write('decisions.csv', ev.decisionsCsv);
+  write('records.jsonl', inRange.map((r) => JSON.stringify(r)).join('\n') + (inRange.length ? '\n' : ''));
+  if (approvals) write('approvals.json', `${JSON.stringify(approvals, null, 2)}\n`);
+  write('report.html', ev.html);
+  // What re-verifies offline: the audit files byte for byte, the recordings, the witness's copy and keys.
+  mkdirSync(join(o.out, 'audit'), { recursive: true });
+  for (const f of o.auditFiles) copyFileSync(f, join(o.out, 'audit', basename(f)));
+  files.push('audit/');
+  if (v.recordings && existsSync(v.recordings.dir)) {
+    cpSync(v.recordings.dir, join(o.out, 'audit', 'sessions'), { recursive: true });
+    files.push('audit/sessions/');
+  }
+  const { witness } = v;
+  if (witness) {
+    mkdirSync(join(o.out, 'witness'), { recursive: true });
+    writeFileSync(join(o.out, 'witness', 'checkpoints.jsonl'), witness.witnessed.map((w) => JSON.stringify(w)).join('\n') + (witness.witnessed.length ? '\n' : ''));
+    writeFileSync(join(o.out, 'witness', WITNESS_JWKS_FILE), `${JSON.stringify(witness.jwks, null, 2)}\n`);
+    files.push('witness/');
+  }
+  return { ok: verified(v), files, summary: ev.summary };
+}
+
+export async function runEvidence(o: EvidenceCommand): Promise<number> {
+  const r = await writeEvidence(o);
+  process.stdout.write(`evidence written to ${o.out}: ${r.files.join(', ')}; audit integrity ${r.ok ? 'verified' : 'FAILED (see report.html, CC7.2)'}\n`);
+  return r.ok ? 0 : 1;
 }

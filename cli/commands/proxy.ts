@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { ConfigMapPolicySource } from '../../proxy/cluster/policy-source.js';
 import { loadPolicyFile } from '../../proxy/policy/load.js';
 import { GuardProxy } from '../../proxy/server.js';
@@ -21,6 +21,9 @@ export interface ProxyCommand {
   witnessFile?: string;
   witnessKeyDir?: string;
   checkpointEverySeconds?: number;
+  /** Session recordings (default on, in sessions/ beside the audit file). */
+  recordings?: boolean;
+  recordingsDir?: string;
   /** Names this proxy's chain (default: namespace/pod in a pod, else the host name). */
   auditStream?: string;
 }
@@ -74,6 +77,7 @@ export async function runProxy(o: ProxyCommand): Promise<number> {
     ...(kube ? { kubernetesJwks: kube.serviceAccountJwks(kube.loadKubeConfig()) as never } : {}),
     ...(pod ? { pod } : {}),
     ...(o.auditFile ? { auditFile: o.auditFile } : {}),
+    ...(o.recordings !== false && (o.recordingsDir || o.auditFile) ? { recordingsDir: o.recordingsDir ?? join(dirname(o.auditFile!), 'sessions') } : {}),
     ...(o.auditMaxBytes ? { auditMaxBytes: o.auditMaxBytes } : {}),
     auditStdout: o.auditStdout,
     log: logFn,

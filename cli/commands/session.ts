@@ -1,4 +1,15 @@
+/**
+ * `agentgate session list|show`: sessions from the audit chain; `show` replays the session's recording
+ * file (beside the audit log, or --recordings DIR) after checking every line against the chain, and
+ * falls back to replaying the chain itself when there is no recording.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { recordingFile, verifyRecordings } from '../../proxy/audit/recordings.js';
+import type { AuditRecord } from '../../proxy/audit/record.js';
 import { listSessions, readRecords, renderSession } from '../../proxy/audit/sessions.js';
+
+export const defaultRecordingsDir = (auditFile: string): string => join(dirname(auditFile), 'sessions');
 
 export function runSessionList(files: string[]): number {
   for (const s of listSessions(readRecords(files))) {
@@ -7,7 +18,21 @@ export function runSessionList(files: string[]): number {
   return 0;
 }
 
-export function runSessionShow(id: string, files: string[]): number {
-  process.stdout.write(renderSession(readRecords(files), id));
-  return 0;
+export function runSessionShow(id: string, files: string[], recordingsDir = defaultRecordingsDir(files.at(-1)!)): number {
+  const chain = readRecords(files);
+  const file = recordingFile(recordingsDir, id);
+  if (!existsSync(file)) {
+    process.stdout.write(renderSession(chain, id));
+    process.stdout.write(`(replayed from the audit chain: no recording at ${file})\n`);
+    return 0;
+  }
+  const check = verifyRecordings(recordingsDir, chain, id);
+  const recorded = readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as AuditRecord);
+  process.stdout.write(renderSession(recorded, id));
+  if (check.ok) {
+    process.stdout.write(`(recording ${file}: ${check.lines} lines, every one in the audit chain)\n`);
+    return 0;
+  }
+  process.stdout.write(`RECORDING DOES NOT MATCH THE AUDIT CHAIN:\n${check.problems.map((p) => `  - ${p}`).join('\n')}\n`);
+  return 1;
 }

@@ -6,7 +6,8 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import pg from 'pg';
-import { verifyAuditFile } from '../../proxy/audit/verify.js';
+import { join, relative } from 'node:path';
+import { writeEvidence } from '../../cli/commands/evidence.js';
 import { EXAMPLE_POLICY, startLocalStack } from '../../proxy/local/stack.js';
 
 interface Step {
@@ -19,6 +20,7 @@ interface Step {
 const PLAN: Step[] = [
   { goal: 'Look up customer contacts', sql: 'SELECT id, name, email, card_number, ssn FROM customers ORDER BY id' },
   { goal: 'Read account notes', sql: 'SELECT name, notes FROM customers ORDER BY id' },
+  { goal: 'Find a customer by email (the literal is masked in the audit record too)', sql: "SELECT id, name FROM customers WHERE email = 'ada@example.com'" },
   { goal: 'Fetch one customer (parameterized, extended protocol)', sql: 'SELECT name, card_number FROM customers WHERE id = $1', values: [3] },
   { goal: 'Mark order 1 as shipped', sql: "UPDATE orders SET status = 'shipped' WHERE id = 1" },
   { goal: 'Tidy up: delete all orders', sql: 'DELETE FROM orders' },
@@ -39,7 +41,7 @@ export async function runDemo(): Promise<number> {
   const out = (s = ''): boolean => process.stdout.write(`${s}\n`);
   out(`${color.b}agentgate demo${color.x} — local mode, no cluster`);
   out('starting an embedded PostgreSQL with sample data and the guard proxy …');
-  const stack = await startLocalStack({ dir });
+  const stack = await startLocalStack({ dir, witness: true });
   try {
     const { policy } = stack;
     out(`  database : PostgreSQL (embedded) on ${stack.postgres.host}:${stack.postgres.port}, database billing, user agent`);
@@ -82,12 +84,18 @@ export async function runDemo(): Promise<number> {
       (e: { code?: string; message: string }) => out(`    ${color.r}REFUSED${color.x} (${e.code}) ${e.message}`),
     );
     await stack.stop();
-    const v = verifyAuditFile(stack.auditFile);
     out();
     out(`${color.b}summary${color.x}: ${allowed} steps allowed, ${denied} denied, masked values never left the proxy in clear`);
-    out(`audit log: ${stack.auditFile} — ${v.records} hash-chained records, chain ${v.ok ? 'verified' : `BROKEN at line ${v.broken?.line}`}`);
-    out(`           inspect with: npm run -s agentgate -- audit verify ${stack.auditFile}`);
-    return v.ok ? 0 : 1;
+    // The evidence an auditor gets: verified chain, signed checkpoints, recordings, the HTML report.
+    const rel = (p: string): string => relative(process.cwd(), p) || '.';
+    const witnessFile = join(dir, 'witness', 'checkpoints.jsonl');
+    const ev = await writeEvidence({ auditFiles: [stack.auditFile], witnessFile, from: new Date(0), to: new Date(), out: join(dir, 'evidence'), cluster: false, operatorNamespace: '' });
+    const summary = ev.summary as { chain: { records: number }; checkpoints: { verified: number }; recordings: { sessions: number } };
+    out(`evidence : ${ev.ok ? `${color.g}verified${color.x}` : `${color.r}FAILED${color.x}`} — ${summary.chain.records} hash-chained records, ${summary.checkpoints.verified} signed checkpoint(s) matching the witness, ${summary.recordings.sessions} session recording(s)`);
+    out(`           report  ${rel(join(dir, 'evidence', 'report.html'))}   (open in a browser)`);
+    out(`           verify  npm run -s agentgate -- audit verify ${rel(stack.auditFile)} --witness ${rel(witnessFile)}`);
+    out(`           replay  npm run -s agentgate -- session list --audit-file ${rel(stack.auditFile)}`);
+    return ev.ok ? 0 : 1;
   } catch (e) {
     await stack.stop().catch(() => undefined);
     throw e;

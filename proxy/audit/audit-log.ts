@@ -8,6 +8,7 @@ import { hash as digest } from 'node:crypto';
 import { closeSync, existsSync, fstatSync, openSync, readSync, renameSync, writeSync } from 'node:fs';
 import winston from 'winston';
 import TransportStream from 'winston-transport';
+import { SessionRecordings } from './recordings.js';
 import { AUDIT_SCHEMA, GENESIS_HASH, type AuditFields, type AuditRecord } from './record.js';
 
 const MESSAGE = Symbol.for('message');
@@ -90,6 +91,8 @@ export interface AuditLogOptions {
   deferMs?: number;
   /** Rotate the file when it reaches this size (0: never). */
   maxBytes?: number;
+  /** Write per-session recordings (copies of the session's chained lines) into this directory. */
+  recordingsDir?: string;
 }
 
 export class AuditLog {
@@ -97,6 +100,7 @@ export class AuditLog {
   private seq = 0;
   private readonly logger: winston.Logger;
   private readonly fileTransport?: SyncFileTransport;
+  readonly recordings?: SessionRecordings;
   private readonly now: () => Date;
   private failure?: Error;
   private lastTime?: string;
@@ -111,6 +115,7 @@ export class AuditLog {
       this.fileTransport = new SyncFileTransport(opts.file, opts.maxBytes ?? 0);
       transports.push(this.fileTransport);
     }
+    if (opts.recordingsDir) this.recordings = new SessionRecordings(opts.recordingsDir);
     if (opts.stdout) transports.push(new winston.transports.Console());
     if (transports.length === 0) transports.push(new winston.transports.Console({ silent: true }));
     this.logger = winston.createLogger({
@@ -134,7 +139,7 @@ export class AuditLog {
 
   /** Appends one record and writes it (with any deferred ones) before returning; throws if it could not. */
   append(fields: AuditFields): AppendedRecord {
-    return this.write(fields, true);
+    return this.write(fields, true, '', fields.session);
   }
 
   /**
@@ -143,7 +148,7 @@ export class AuditLog {
    * Under load they ride along with the next decision: one write per statement instead of two.
    */
   defer(fields: AuditFields): AppendedRecord | undefined {
-    return this.deferWith(fields, '');
+    return this.deferWith(fields, '', fields.session);
   }
 
   private flushTimer?: NodeJS.Timeout;
@@ -154,12 +159,13 @@ export class AuditLog {
    */
   scope(shared: Partial<AuditFields>): ScopedAudit {
     const fragment = JSON.stringify(shared).slice(1, -1);
+    const session = shared.session;
     return {
-      append: (fields) => this.write(fields, true, fragment),
-      defer: (fields) => this.deferWith(fields, fragment),
+      append: (fields) => this.write(fields, true, fragment, session),
+      defer: (fields) => this.deferWith(fields, fragment, session),
       tryAppend: (fields) => {
         try {
-          return this.write(fields, true, fragment);
+          return this.write(fields, true, fragment, session);
         } catch {
           return undefined;
         }
@@ -167,9 +173,9 @@ export class AuditLog {
     };
   }
 
-  private deferWith(fields: AuditFields, fragment: string): AppendedRecord | undefined {
+  private deferWith(fields: AuditFields, fragment: string, session?: string): AppendedRecord | undefined {
     try {
-      const rec = this.write(fields, false, fragment);
+      const rec = this.write(fields, false, fragment, session);
       this.flushTimer ??= setTimeout(() => {
         this.flushTimer = undefined;
         this.fileTransport?.flushPending();
@@ -180,7 +186,7 @@ export class AuditLog {
     }
   }
 
-  private write(fields: AuditFields, commit: boolean, fragment = ''): AppendedRecord {
+  private write(fields: AuditFields, commit: boolean, fragment = '', session?: string): AppendedRecord {
     if (!this.healthy) throw new Error(`audit log unavailable: ${this.error!.message}`);
     const seq = ++this.seq;
     const time = this.now().toISOString();
@@ -190,6 +196,7 @@ export class AuditLog {
     const line = `${body.slice(0, -1)},"hash":"${hash}"}`;
     this.logger.log({ level: 'info', message: line, commit });
     if (!this.healthy) throw new Error(`audit log write failed: ${this.error!.message}`);
+    if (session && this.recordings) this.recordings.add(session, line, fields.event === 'connection.close');
     const prevHash = this.prevHash;
     this.prevHash = hash;
     this.lastTime = time;
@@ -216,11 +223,13 @@ export class AuditLog {
     this.fileTransport?.flushPending();
   }
 
-  close(): void {
+  /** Closes the log; the promise resolves when the recordings are written too. */
+  close(): Promise<void> {
     clearTimeout(this.flushTimer);
     this.fileTransport?.close();
     this.failure ??= new Error('audit log closed');
     this.logger.close();
+    return this.recordings?.close() ?? Promise.resolve();
   }
 
   private resumeChain(file: string): void {
@@ -250,11 +259,4 @@ function lastLine(file: string): string | undefined {
   } finally {
     closeSync(fd);
   }
-}
-
-/** hash of a record line as written: sha256 of the line without its trailing `,"hash":"…"}`. */
-export function lineHash(line: string): { body: string; claimed: string } | undefined {
-  const m = /,"hash":"([0-9a-f]{64})"\}$/.exec(line);
-  if (!m) return undefined;
-  return { body: `${line.slice(0, m.index)}}`, claimed: m[1]! };
 }

@@ -3,12 +3,16 @@
  * policies) a machine-readable bundle and one self-contained HTML report, organized by SOC 2 control.
  * Statement text in the records is already masked; the report only escapes and counts.
  */
+import type { CheckpointVerification } from './checkpoint-verify.js';
 import type { AuditRecord } from './record.js';
+import type { RecordingsVerification } from './recordings.js';
 import type { MultiVerifyResult } from './verify.js';
 
 export interface EvidenceInput {
   records: AuditRecord[];
   verification: MultiVerifyResult;
+  /** Signed checkpoints (against the witness's copy, when one was given) and session recordings. */
+  integrity?: { checkpointRecords: number; checkpoints?: CheckpointVerification; recordings?: RecordingsVerification };
   from: Date;
   to: Date;
   namespace?: string;
@@ -27,6 +31,9 @@ const esc = (s: unknown): string => String(s ?? '').replace(/[&<>"']/g, (c) => `
 const csv = (s: unknown): string => `"${String(s ?? '').replace(/"/g, '""')}"`;
 
 export function buildEvidence(i: EvidenceInput): Evidence {
+  const cp = i.integrity?.checkpoints;
+  const rec = i.integrity?.recordings;
+  const integrityProblems = [...(cp?.problems ?? []), ...(rec?.problems ?? [])];
   const inRange = i.records.filter((r) => {
     const t = Date.parse(r.time);
     return t >= i.from.getTime() && t <= i.to.getTime() && (!i.namespace || r.policy?.namespace === undefined || r.policy.namespace === i.namespace);
@@ -51,6 +58,8 @@ export function buildEvidence(i: EvidenceInput): Evidence {
     period: { from: i.from.toISOString(), to: i.to.toISOString() },
     ...(i.namespace ? { namespace: i.namespace } : {}),
     chain: { ok: i.verification.ok, records: i.verification.records, lastHash: i.verification.lastHash, ...(i.verification.broken ? { broken: { file: i.verification.file, ...i.verification.broken } } : {}) },
+    checkpoints: cp ? { ok: cp.ok, stream: cp.stream, verified: cp.checkpoints, witnessed: cp.witnessed, unwitnessedTail: cp.unwitnessedTail, problems: cp.problems } : { ok: undefined, inLog: i.integrity?.checkpointRecords ?? 0, note: 'not checked: no witness copy given' },
+    ...(rec ? { recordings: { ok: rec.ok, sessions: rec.sessions, lines: rec.lines, problems: rec.problems } } : {}),
     counts: { records: inRange.length, decisions: decisions.length, denials: denials.length, identityRejections: identityRejections.length, protocolErrors: protocolErrors.length, approvalsRequested: requested.length, approvalsDecided: decided.length, policyChanges: policyChanges.length },
     principals,
     denialsByRule: byRule,
@@ -77,7 +86,10 @@ Audit chain: <b class="${i.verification.ok ? 'ok' : 'warn'}">${i.verification.ok
 <h2>Decisions over time</h2>${barChart(overTime, 'decisions per minute')}
 ${control('CC6.1', 'Logical access', 'Every agent connection presents a short-lived, verified identity; failures are refused and recorded.', `<p>Agent identities seen: ${principals.map(esc).join(', ') || 'none'}.</p>${table(['time', 'target', 'reason'], identityRejections.map((r) => [r.time, r.target, r.message]))}`, identityRejections.length)}
 ${control('CC6.3', 'Least privilege and approvals', 'Statements are decided by policy rules; what a rule denies never reaches the database; commands that need approval run only after authorized people decide.', `<h3>Denials by rule</h3>${barChart(byRule, 'denials')}<h3>Every denial</h3>${table(['time', 'agent', 'target', 'rule', 'effects', 'statement (masked)'], denials.map((r) => [r.time, r.principal?.sub, r.target, r.rule, (r.effects ?? []).join(','), r.statement]))}<h3>Approvals</h3>${approvals.length ? `${barChart(Object.fromEntries(approvals.filter((a) => a.latencySeconds !== undefined).map((a) => [a.name, Math.round(a.latencySeconds!)])), 'approval latency (s)')}${table(['request', 'rule', 'requester', 'command (masked)', 'phase', 'decided by'], approvals.map((a) => [a.name, a.rule, a.requester, a.command, a.phase, a.decisions.map((d) => `${d.user} ${d.decision}${d.comment ? ` (${d.comment})` : ''} at ${d.time}`).join('; ')]))}` : table(['time', 'request', 'outcome', 'decided by'], decided.map((r) => [r.time, (r.detail as { approvalRequest?: string })?.approvalRequest, r.message, ((r.detail as { decisions?: { user: string; comment?: string }[] })?.decisions ?? []).map((d) => `${d.user}${d.comment ? ` (${d.comment})` : ''}`).join('; ')]))}`, 0)}
-${control('CC7.2', 'Monitoring', 'A tamper-evident, hash-chained record of every decision and its outcome; protocol anomalies are recorded.', `<p>Chain ${i.verification.ok ? 'verified' : 'BROKEN'}; ${esc(decisions.length)} decisions, ${esc(inRange.filter((r) => r.event === 'statement.completion').length)} completions recorded.</p>${table(['time', 'target', 'what'], protocolErrors.map((r) => [r.time, r.target, r.message]))}`, protocolErrors.length + (i.verification.ok ? 0 : 1))}
+${control('CC7.2', 'Monitoring', 'A tamper-evident, hash-chained record of every decision and its outcome, signed at intervals by an independent witness so that a cut-off tail shows too; per-session recordings checked against the chain; protocol anomalies are recorded.', `<p>Chain ${i.verification.ok ? 'verified' : 'BROKEN'}; ${esc(decisions.length)} decisions, ${esc(inRange.filter((r) => r.event === 'statement.completion').length)} completions recorded.</p>
+<p>Signed checkpoints: ${cp ? `${esc(cp.checkpoints)} verified for stream ${esc(cp.stream)}${cp.witnessed ? `; the witness's latest head (seq ${esc(cp.witnessed.seq)}, signed ${esc(cp.witnessed.signedAt)}) is in the log` : ''}${cp.unwitnessedTail !== undefined ? `; ${esc(cp.unwitnessedTail)} record(s) after the last signed head` : ''}` : `${esc(i.integrity?.checkpointRecords ?? 0)} in the log, <b class="warn">not checked against a witness</b>`}.
+Session recordings: ${rec ? `${esc(rec.sessions)} session(s), ${esc(rec.lines)} lines, ${rec.ok ? 'every line in the chain, none missing' : '<b class="warn">do not match the chain</b>'}` : 'none given'}.</p>
+${integrityProblems.length ? `<h3>Integrity exceptions</h3><ul>${integrityProblems.map((p) => `<li>${esc(p)}</li>`).join('')}</ul>` : ''}${table(['time', 'target', 'what'], protocolErrors.map((r) => [r.time, r.target, r.message]))}`, protocolErrors.length + (i.verification.ok ? 0 : 1) + integrityProblems.length)}
 ${control('CC8.1', 'Change management', 'Policy versions in force over the period, as the proxies recorded them.', table(['time', 'event', 'policy', 'generation', 'mode'], policyChanges.map((r) => [r.time, r.event, `${r.policy?.namespace ?? ''}/${r.policy?.name ?? ''}`, r.policy?.generation ?? '', r.policy?.mode ?? ''])), 0)}
 </body></html>
 `;

@@ -68,3 +68,10 @@ export interface AuditRecord extends AuditFields {
   prevHash: string;
   hash: string;
 }
+
+/** hash of a record line as written: sha256 of the line without its trailing `,"hash":"…"}`. */
+export function lineHash(line: string): { body: string; claimed: string } | undefined {
+  const m = /,"hash":"([0-9a-f]{64})"\}$/.exec(line);
+  if (!m) return undefined;
+  return { body: `${line.slice(0, m.index)}}`, claimed: m[1]! };
+}

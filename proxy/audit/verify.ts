@@ -1,8 +1,7 @@
 /** `agentgate audit verify FILE`: checks every line's hash and the chain, naming the first broken line. */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { lineHash } from './audit-log.js';
-import { GENESIS_HASH, type AuditRecord } from './record.js';
+import { GENESIS_HASH, lineHash, type AuditRecord } from './record.js';
 
 export interface VerifyResult {
   ok: boolean;

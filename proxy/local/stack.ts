@@ -11,6 +11,7 @@ import { issueDevToken, ensureDevKey } from '../identity/dev-issuer.js';
 import { loadPolicyFile } from '../policy/load.js';
 import type { AgentAccessPolicy } from '../policy/types.js';
 import { validatePolicy } from '../policy/validate.js';
+import { FileWitness } from '../audit/witnesses.js';
 import { GuardProxy, type GuardProxyOptions } from '../server.js';
 import { startPostgres, type RunningPostgres, type StartOptions } from './embedded-postgres.js';
 
@@ -47,6 +48,8 @@ export interface LocalStackOptions {
   dir?: string;
   /** How the embedded PostgreSQL server is started (auth method, TLS flags). */
   postgres?: StartOptions;
+  /** Signed checkpoints by a local witness (key and checkpoints in DIR/witness, stream local/<policy>). */
+  witness?: boolean;
 }
 
 export async function startLocalStack(o: LocalStackOptions = {}): Promise<LocalStack> {
@@ -73,8 +76,10 @@ export async function startLocalStack(o: LocalStackOptions = {}): Promise<LocalS
     const proxy = await GuardProxy.start({
       policy,
       auditFile,
+      recordingsDir: join(dir, 'sessions'),
       auditStdout: o.auditStdout ?? false,
       env: { BILLING_DB_PASSWORD: AGENT_DB_PASSWORD },
+      ...(o.witness ? { checkpoints: { stream: `local/${policy.metadata.name}`, witness: new FileWitness({ file: join(dir, 'witness', 'checkpoints.jsonl'), keyDir: join(dir, 'witness') }) } } : {}),
       ...(o.fixedListen ? {} : { listenOverride: Object.fromEntries(policy.spec.targets.map((t) => [t.name, '127.0.0.1:0'])) }),
       ...o.proxyOptions,
     });

@@ -6,7 +6,7 @@
  */
 import { expect } from 'chai';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -145,12 +145,17 @@ describe('audit checkpoints witnessed by the operator (real proxy CLI, real API 
 
     const lines = readFileSync(auditFile(), 'utf8').trim().split('\n');
     const lastDenial = lines.findLastIndex((l) => l.includes('"enforced":true'));
-    const cut = join(dir, 'cut.log');
+    mkdirSync(join(dir, 'cut'));
+    const cut = join(dir, 'cut', 'audit.log'); // no recordings beside it: the chain alone
     writeFileSync(cut, `${lines.slice(0, lastDenial).join('\n')}\n`); // the denial and all after it removed
     expect((await cli(['audit', 'verify', cut])).code).to.equal(0); // the chain alone cannot tell
     const bad = await cli(['audit', 'verify', cut, '--cluster', '--operator-namespace', OPNS]);
     expect(bad.code).to.equal(1);
     expect(bad.stdout).to.contain(`truncated: the witness signed seq`);
+    // The session recordings beside the real log hold the removed denial too.
+    const rec = await cli(['audit', 'verify', cut, '--recordings', join(dir, 'sessions')]);
+    expect(rec.code).to.equal(1);
+    expect(rec.stdout).to.contain('not in the audit chain');
   });
 
   it('refuses a chain that goes backwards (Warning Event on the pod), tokens not bound to a pod, and no token', async () => {

@@ -19,29 +19,41 @@ describe('evidence export (real run, rendered in Chromium)', function () {
   let out: string;
 
   before(async () => {
-    s = await startLocalStack();
+    s = await startLocalStack({ witness: true });
     const c = await s.connect('evidence-agent');
     await c.query('SELECT email, card_number FROM customers');
     for (const sql of ['DROP TABLE orders', 'DELETE FROM orders', 'SELECT * FROM payroll.salaries']) await c.query(sql).catch(() => undefined);
     await c.end();
     await s.proxy.stop();
     out = mkdtempSync(join(tmpdir(), 'agentgate-evidence-'));
-    const r = await run(process.execPath, [BIN, 'evidence', '--audit-file', s.auditFile, '--out', out, '--from', '2000-01-01', '--to', '2100-01-01']);
-    expect(r.stdout).to.contain('audit chain intact');
+    const r = await run(process.execPath, [BIN, 'evidence', '--audit-file', s.auditFile, '--witness', join(s.dir, 'witness', 'checkpoints.jsonl'), '--out', out, '--from', '2000-01-01', '--to', '2100-01-01']);
+    expect(r.stdout).to.contain('audit integrity verified');
   });
   after(() => s?.postgres.stop());
 
   it('writes the bundle, lists every denial, and shows no masked value in clear anywhere', () => {
-    expect(readdirSync(out).sort()).to.deep.equal(['decisions.csv', 'records.jsonl', 'report.html', 'summary.json']);
+    expect(readdirSync(out).sort()).to.deep.equal(['audit', 'decisions.csv', 'records.jsonl', 'report.html', 'summary.json', 'witness']);
     const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
     expect(summary.chain.ok).to.equal(true);
+    expect(summary.checkpoints).to.deep.include({ ok: true, stream: 'local/billing-agent', unwitnessedTail: 1 });
+    expect(summary.recordings).to.deep.include({ ok: true, sessions: 1 });
     expect(summary.counts.denials).to.equal(3);
     expect(summary.denialsByRule).to.deep.equal({ 'no-ddl': 1, 'no-unbounded-writes': 1, payroll: 1 });
     const html = readFileSync(join(out, 'report.html'), 'utf8');
     for (const text of ['DROP TABLE orders', 'DELETE FROM orders', 'SELECT * FROM payroll.salaries', 'CC6.1', 'CC6.3', 'CC7.2', 'CC8.1']) expect(html).to.contain(text);
-    const everything = readdirSync(out).map((f) => readFileSync(join(out, f), 'utf8')).join('\n');
+    const files = readdirSync(out, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
+    expect(files.map((f) => f.slice(out.length + 1))).to.include.members(['audit/audit.log', 'witness/checkpoints.jsonl', 'witness/checkpoint-jwks.json']);
+    expect(files.filter((f) => f.includes('/audit/sessions/'))).to.have.length(1);
+    const everything = files.map((f) => readFileSync(f, 'utf8')).join('\n');
     for (const secret of ['ada@example.com', '4111 1111 1111 1111', '123-45-6789']) expect(everything).to.not.contain(secret);
     expect(readFileSync(join(out, 'decisions.csv'), 'utf8').trim().split('\n')).to.have.length(1 + summary.counts.decisions);
+  });
+
+  it('re-verifies offline from the bundle alone: chain, signed checkpoints, recordings', async () => {
+    const r = await run(process.execPath, [BIN, 'audit', 'verify', join(out, 'audit', 'audit.log'), '--witness', join(out, 'witness', 'checkpoints.jsonl')]);
+    expect(r.stdout).to.match(/ok: \d+ records in 1 file\(s\), chain intact/);
+    expect(r.stdout).to.match(/ok: stream local\/billing-agent: 1 signed checkpoint\(s\) verify; the witness's latest head .* is in the log; 1 record\(s\) after the last signed head/);
+    expect(r.stdout).to.match(/ok: 1 session recording\(s\) in .*, \d+ lines, every one in the chain and none missing/);
   });
 
   it('renders in headless Chromium (DOM and screenshot)', async () => {

@@ -1,0 +1,110 @@
+/**
+ * Session recordings: per agent session, a JSON-lines file beside the audit log holding that session's
+ * audit records — byte-identical copies of the chained lines (statements, decisions, timings, rows and
+ * masked-value counts; never data). Each line carries its chain hash, so a recording is covered by the
+ * chain: `verifyRecordings` checks every line against the verified chain and that none is missing.
+ * Written asynchronously (off the statement's path); the chain stays the authority if a crash loses
+ * the last lines of a recording, and verification says so.
+ */
+import { createHash } from 'node:crypto';
+import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, type WriteStream } from 'node:fs';
+import { join } from 'node:path';
+import { lineHash, type AuditRecord } from './record.js';
+
+const SESSION_ID = /^[0-9A-Za-z-]{1,64}$/;
+export const recordingFile = (dir: string, session: string): string => join(dir, `${session}.jsonl`);
+
+export class SessionRecordings {
+  private readonly open = new Map<string, WriteStream>();
+  private readonly ending = new Set<Promise<void>>();
+  failure?: Error;
+
+  constructor(readonly dir: string) {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+  }
+
+  /** Appends a chained line to its session's recording; `last` closes the file (connection.close). */
+  add(session: string, line: string, last: boolean): void {
+    if (!SESSION_ID.test(session)) return;
+    let out = this.open.get(session);
+    if (!out) {
+      out = createWriteStream(recordingFile(this.dir, session), { flags: 'a', mode: 0o600 });
+      out.on('error', (e) => (this.failure = e));
+      this.open.set(session, out);
+    }
+    out.write(`${line}\n`);
+    if (last) {
+      this.open.delete(session);
+      const done: Promise<void> = finish(out).finally(() => this.ending.delete(done));
+      this.ending.add(done);
+    }
+  }
+
+  /** Ends every open recording; resolves when the bytes are written. */
+  async close(): Promise<void> {
+    const streams = [...this.open.values()];
+    this.open.clear();
+    await Promise.all([...this.ending, ...streams.map(finish)]);
+  }
+}
+
+/** Ends a stream; settles on close or error (a failed disk must not hang shutdown). */
+function finish(s: WriteStream): Promise<void> {
+  return new Promise<void>((r) => {
+    s.once('close', () => r());
+    s.once('error', () => r());
+    s.end();
+  });
+}
+
+export interface RecordingsVerification {
+  ok: boolean;
+  sessions: number;
+  lines: number;
+  problems: string[];
+}
+
+/**
+ * Checks recordings against a verified chain: each line hashes to itself, is the chain's record with
+ * that hash, belongs to the file's session, and the file holds exactly the session's records in order.
+ * Sessions whose records start before the chain's first record (older rotated files not given) are
+ * compared from where the chain starts.
+ */
+export function verifyRecordings(dir: string, chain: AuditRecord[], only?: string): RecordingsVerification {
+  const problems: string[] = [];
+  const byHash = new Map(chain.map((r) => [r.hash, r]));
+  const bySession = new Map<string, AuditRecord[]>();
+  for (const r of chain) if (r.session) (bySession.get(r.session) ?? bySession.set(r.session, []).get(r.session)!).push(r);
+  const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.jsonl') && (!only || f === `${only}.jsonl`)) : [];
+  let lines = 0;
+  for (const f of files) {
+    const session = f.slice(0, -'.jsonl'.length);
+    const text = readFileSync(join(dir, f), 'utf8').split('\n').filter(Boolean);
+    lines += text.length;
+    const seen: AuditRecord[] = [];
+    for (const [i, line] of text.entries()) {
+      const parts = lineHash(line);
+      const where = `recording ${f} line ${i + 1}`;
+      if (!parts || createHash('sha256').update(parts.body).digest('hex') !== parts.claimed) {
+        problems.push(`${where}: altered (its content does not match its hash)`);
+        continue;
+      }
+      const rec = byHash.get(parts.claimed);
+      if (!rec) {
+        problems.push(`${where}: not in the audit chain`);
+        continue;
+      }
+      if (rec.session !== session) problems.push(`${where}: belongs to session ${rec.session ?? '(none)'}`);
+      seen.push(rec);
+    }
+    const firstSeq = chain[0]?.seq ?? 0;
+    const expected = bySession.get(session) ?? [];
+    const got = seen.filter((r) => r.seq >= firstSeq).map((r) => r.seq).join(',');
+    if (got !== expected.map((r) => r.seq).join(',')) {
+      const missing = expected.filter((r) => !seen.includes(r)).map((r) => r.seq);
+      problems.push(`recording ${f}: ${missing.length ? `missing the chain's records seq ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ', …' : ''}` : 'records out of order or repeated'}`);
+    }
+  }
+  for (const session of bySession.keys()) if ((!only || session === only) && !files.includes(`${session}.jsonl`)) problems.push(`session ${session} has no recording in ${dir}`);
+  return { ok: problems.length === 0, sessions: files.length, lines, problems };
+}

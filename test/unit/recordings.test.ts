@@ -1,0 +1,56 @@
+/** Session recordings: copies of each session's chained lines, checked against the chain. */
+import { expect } from 'chai';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AuditLog } from '../../proxy/audit/audit-log.js';
+import { recordingFile, verifyRecordings } from '../../proxy/audit/recordings.js';
+import { readRecords, renderSession } from '../../proxy/audit/sessions.js';
+
+describe('session recordings', () => {
+  let dir: string;
+  const A = '11111111-1111-4111-8111-111111111111';
+  const B = '22222222-2222-4222-8222-222222222222';
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'agentgate-rec-'));
+    const audit = new AuditLog({ file: join(dir, 'audit.log'), recordingsDir: join(dir, 'sessions') });
+    audit.append({ event: 'proxy.start' });
+    const a = audit.scope({ session: A, principal: { iss: 'i', sub: 'agent-a' }, target: 'db' });
+    const b = audit.scope({ session: B, principal: { iss: 'i', sub: 'agent-b' }, target: 'db' });
+    a.append({ event: 'connection.open' });
+    b.append({ event: 'connection.open' });
+    const d = a.append({ event: 'statement.decision', statement: 'SELECT email FROM customers', decision: 'Allow', enforced: false, rule: 'defaultAction', effects: ['read'] });
+    b.append({ event: 'statement.decision', statement: 'DELETE FROM orders', decision: 'Deny', enforced: true, rule: 'no-unbounded-writes', effects: ['write'] });
+    a.defer({ event: 'statement.completion', decisionSeq: d.seq, command: 'SELECT', rows: 3, maskedValues: 3, durationMs: 1.2 });
+    a.append({ event: 'connection.close', message: 'client closed' });
+    b.append({ event: 'connection.close', message: 'client closed' });
+    audit.append({ event: 'proxy.stop' });
+    await audit.close();
+  });
+
+  it('writes one file per session with exactly its chained lines, and verifies them', () => {
+    const chain = readRecords([join(dir, 'audit.log')]);
+    const recA = readFileSync(recordingFile(join(dir, 'sessions'), A), 'utf8').trim().split('\n');
+    expect(recA.map((l) => JSON.parse(l).event)).to.deep.equal(['connection.open', 'statement.decision', 'statement.completion', 'connection.close']);
+    const chainLines = readFileSync(join(dir, 'audit.log'), 'utf8').trim().split('\n');
+    for (const l of recA) expect(chainLines).to.include(l); // byte-identical copies
+    expect(verifyRecordings(join(dir, 'sessions'), chain)).to.deep.include({ ok: true, sessions: 2, lines: 7, problems: [] });
+    expect(renderSession(recA.map((l) => JSON.parse(l)), A)).to.match(/allowed .*SELECT email FROM customers\n\s+→ SELECT 3 rows, 3 masked, 1.2 ms/);
+  });
+
+  it('detects an edited, a removed and a foreign line, and a missing recording', () => {
+    const chain = readRecords([join(dir, 'audit.log')]);
+    const f = recordingFile(join(dir, 'sessions'), A);
+    const lines = readFileSync(f, 'utf8').trim().split('\n');
+    writeFileSync(f, `${[lines[0], lines[1]!.replace('"rows":3', '"rows":0'), lines[2], lines[3]].join('\n')}\n`);
+    writeFileSync(f, `${[lines[0], lines[1], lines[2]!.replace('"maskedValues":3', '"maskedValues":0'), lines[3]].join('\n')}\n`);
+    expect(verifyRecordings(join(dir, 'sessions'), chain, A).problems[0]).to.match(/line 3: altered/);
+    writeFileSync(f, `${[lines[0], lines[2], lines[3]].join('\n')}\n`);
+    expect(verifyRecordings(join(dir, 'sessions'), chain, A).problems[0]).to.match(/missing the chain's records seq 4/);
+    const bLine = readFileSync(recordingFile(join(dir, 'sessions'), B), 'utf8').split('\n')[1]!;
+    writeFileSync(f, `${[...lines, bLine].join('\n')}\n`);
+    expect(verifyRecordings(join(dir, 'sessions'), chain, A).problems.join('\n')).to.contain(`belongs to session ${B}`);
+    expect(verifyRecordings(join(dir, 'empty'), chain).problems).to.have.length(2);
+  });
+});
