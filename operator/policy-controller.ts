@@ -8,6 +8,7 @@ import { type CoreV1Api, type CustomObjectsApi, type KubeConfig, type V1ConfigMa
 import { PolicyValidationError, validatePolicy } from '../proxy/policy/validate.js';
 import type { AgentAccessPolicy } from '../proxy/policy/types.js';
 import { EventRecorder } from './events.js';
+import { CHANGED_AT, CHANGED_BY, SPEC_SHA256, specSha256 } from './webhook/policy-change.js';
 import { applyPatch, FIELD_MANAGER, GROUP, mergePatch, messageOf, POLICY_PLURAL, policyConfigMapName, statusOf, VERSION } from './kube.js';
 import { ResilientInformer } from './resilient-informer.js';
 import { WorkQueue, type Clock } from './workqueue.js';
@@ -26,11 +27,25 @@ interface Condition {
   lastTransitionTime: string;
 }
 
+/** One spec change, as the change-management record keeps it (newest last, at most HISTORY_LIMIT). */
+export interface PolicyChange {
+  generation: number;
+  specSha256: string;
+  /** Who changed the spec, as the admission webhook stamped it; absent when the stamp does not match this spec. */
+  changedBy?: string;
+  changedAt?: string;
+  outcome: 'Compiled' | 'Invalid';
+  observedAt: string;
+}
+
+const HISTORY_LIMIT = 20;
+
 interface PolicyStatus {
   observedGeneration?: number;
   targetCount?: number;
   ruleCount?: number;
   conditions?: Condition[];
+  history?: PolicyChange[];
 }
 
 export interface PolicyControllerMetrics {
@@ -117,7 +132,7 @@ export class PolicyController {
     const counts = { targetCount: obj.spec?.targets?.length ?? 0, ruleCount: obj.spec?.rules?.length ?? 0 };
     if (problems.length) {
       const message = problems.join('; ');
-      await this.writeStatus(obj, { status: 'False', reason: 'InvalidPolicy', message }, counts);
+      await this.writeStatus(obj, { status: 'False', reason: 'InvalidPolicy', message }, counts, await this.recordChange(obj, 'Invalid'));
       await this.o.events.emit(obj, 'Warning', 'InvalidPolicy', message);
       this.o.log?.('warn', 'policy invalid', { key, generation, message });
       this.o.metrics?.reconciled('invalid', (this.now() - started) / 1000);
@@ -126,9 +141,26 @@ export class PolicyController {
     await this.writeConfigMap(obj);
     const wasReady = obj.status?.conditions?.find((c) => c.type === 'Ready');
     const message = `compiled into ConfigMap ${policyConfigMapName(name)} (generation ${generation})`;
-    await this.writeStatus(obj, { status: 'True', reason: 'Compiled', message }, counts);
+    await this.writeStatus(obj, { status: 'True', reason: 'Compiled', message }, counts, await this.recordChange(obj, 'Compiled'));
     if (wasReady?.status !== 'True' || wasReady.observedGeneration !== generation) await this.o.events.emit(obj, 'Normal', 'Compiled', message);
     this.o.metrics?.reconciled('ready', (this.now() - started) / 1000);
+  }
+
+  /**
+   * The change history with this generation in it. A new generation gets an entry and a PolicyChanged
+   * Event naming who changed it — trusted only if the webhook's stamp is for exactly this spec.
+   */
+  private async recordChange(obj: PolicyObject, outcome: PolicyChange['outcome']): Promise<PolicyChange[]> {
+    const history = obj.status?.history ?? [];
+    const generation = obj.metadata.generation ?? 0;
+    if (history.at(-1)?.generation === generation) return history;
+    const ann = obj.metadata.annotations ?? {};
+    const sha = specSha256(obj.spec);
+    const attributed = ann[SPEC_SHA256] === sha && !!ann[CHANGED_BY];
+    const change: PolicyChange = { generation, specSha256: sha, ...(attributed ? { changedBy: ann[CHANGED_BY]!, ...(ann[CHANGED_AT] ? { changedAt: ann[CHANGED_AT] } : {}) } : {}), outcome, observedAt: new Date(this.now()).toISOString() };
+    const who = attributed ? `by ${change.changedBy}${change.changedAt ? ` at ${change.changedAt}` : ''}` : 'by an unrecorded user (the change did not pass the agentgate admission webhook)';
+    await this.o.events.emit(obj, attributed ? 'Normal' : 'Warning', 'PolicyChanged', `generation ${generation} ${who}; spec sha256 ${sha.slice(0, 16)}…; ${outcome === 'Compiled' ? 'compiled' : 'invalid, not enforced'}`);
+    return [...history, change].slice(-HISTORY_LIMIT);
   }
 
   /** Everything the proxy's validator refuses, plus referenced Secrets that do not exist. */
@@ -157,7 +189,10 @@ export class PolicyController {
 
   private async writeConfigMap(obj: PolicyObject): Promise<void> {
     const name = policyConfigMapName(obj.metadata.name);
-    const compiled = { apiVersion: obj.apiVersion, kind: obj.kind, metadata: { name: obj.metadata.name, namespace: obj.metadata.namespace, generation: obj.metadata.generation, uid: obj.metadata.uid }, spec: obj.spec };
+    const ann = obj.metadata.annotations ?? {};
+    // The proxies record who changed the version they enforce (if the webhook's stamp is for this spec).
+    const stamp = ann[SPEC_SHA256] === specSha256(obj.spec) && ann[CHANGED_BY] ? { [CHANGED_BY]: ann[CHANGED_BY], ...(ann[CHANGED_AT] ? { [CHANGED_AT]: ann[CHANGED_AT] } : {}), [SPEC_SHA256]: ann[SPEC_SHA256] } : {};
+    const compiled = { apiVersion: obj.apiVersion, kind: obj.kind, metadata: { name: obj.metadata.name, namespace: obj.metadata.namespace, generation: obj.metadata.generation, uid: obj.metadata.uid, annotations: stamp }, spec: obj.spec };
     const body: V1ConfigMap = {
       apiVersion: 'v1',
       kind: 'ConfigMap',
@@ -173,7 +208,7 @@ export class PolicyController {
     await this.o.core.patchNamespacedConfigMap({ name, namespace: obj.metadata.namespace!, body, fieldManager: FIELD_MANAGER, force: true }, applyPatch);
   }
 
-  private async writeStatus(obj: PolicyObject, ready: Pick<Condition, 'status' | 'reason' | 'message'>, counts: { targetCount: number; ruleCount: number }): Promise<void> {
+  private async writeStatus(obj: PolicyObject, ready: Pick<Condition, 'status' | 'reason' | 'message'>, counts: { targetCount: number; ruleCount: number }, history: PolicyChange[]): Promise<void> {
     const generation = obj.metadata.generation ?? 0;
     const old = obj.status?.conditions?.find((c) => c.type === 'Ready');
     const condition: Condition = {
@@ -182,7 +217,7 @@ export class PolicyController {
       observedGeneration: generation,
       lastTransitionTime: old && old.status === ready.status ? old.lastTransitionTime : new Date(this.now()).toISOString(),
     };
-    const status: PolicyStatus = { observedGeneration: generation, ...counts, conditions: [condition] };
+    const status: PolicyStatus = { observedGeneration: generation, ...counts, conditions: [condition], ...(history.length ? { history } : {}) };
     if (JSON.stringify(obj.status) === JSON.stringify(status)) return; // idempotent: nothing to write
     await this.o.custom.patchNamespacedCustomObjectStatus(
       { group: GROUP, version: VERSION, namespace: obj.metadata.namespace!, plural: POLICY_PLURAL, name: obj.metadata.name, body: { status } },

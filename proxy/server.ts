@@ -116,7 +116,7 @@ export class GuardProxy {
     }
     this.runtimeValue = compilePolicy(policy, maskingKey(this.opts.env ?? process.env));
     this.verifier = verifier;
-    this.audit.tryAppend({ event: 'policy.updated', policy: this.runtimeValue.ref });
+    this.audit.tryAppend({ event: 'policy.updated', policy: this.runtimeValue.ref, ...(this.runtimeValue.change ? { detail: { change: this.runtimeValue.change } } : {}) });
     this.log('info', 'policy updated', { ...this.runtimeValue.ref });
   }
 
@@ -161,7 +161,7 @@ export class GuardProxy {
       this.log('info', `target ${spec.name} listening`, { address: `${addr.address}:${addr.port}`, upstream: `${spec.upstream.host}:${spec.upstream.port}` });
       void this.refreshCatalog(t);
     }
-    this.audit.append({ event: 'proxy.start', policy: this.runtimeValue.ref, detail: { targets: this.addresses(), ...(this.opts.checkpoints ? { stream: this.opts.checkpoints.stream } : {}) } });
+    this.audit.append({ event: 'proxy.start', policy: this.runtimeValue.ref, detail: { targets: this.addresses(), ...(this.opts.checkpoints ? { stream: this.opts.checkpoints.stream } : {}), ...(this.runtimeValue.change ? { change: this.runtimeValue.change } : {}) } });
     this.checkpointer?.start();
     const every = this.opts.catalogRefreshMs ?? 60_000;
     this.refreshTimer = setInterval(() => this.targets.forEach((t) => void this.refreshCatalog(t)), every);

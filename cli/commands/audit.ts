@@ -1,5 +1,5 @@
 /** `agentgate audit verify`: the hash chain, then the signed checkpoints against the witness's copy. */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type * as jose from 'jose';
 import { verifyCheckpoints, type CheckpointVerification } from '../../proxy/audit/checkpoint-verify.js';
@@ -57,8 +57,11 @@ export async function verifyAll(files: string[], o: WitnessSource & { anchor?: s
   const chain = verifyAuditFiles(files, o.anchor);
   const records = readRecords(files);
   const checkpointRecords = records.filter((r) => r.event === 'audit.checkpoint').length;
+  // Recordings are checked when asked for, or when the default directory beside the log holds some
+  // (a proxy run without recordings leaves none; the chain stays the authority either way).
   const dir = o.recordingsDir ?? defaultRecordingsDir(files.at(-1)!);
-  const recordings = o.recordingsDir || existsSync(dir) ? { ...verifyRecordings(dir, records), dir } : undefined;
+  const present = existsSync(dir) && readdirSync(dir).some((f) => f.endsWith('.jsonl'));
+  const recordings = o.recordingsDir || present ? { ...verifyRecordings(dir, records), dir } : undefined;
   const witness = await loadWitness(o);
   const checkpoints = witness ? await verifyCheckpoints(records, { jwks: witness.jwks, witnessed: witness.witnessed, ...(o.stream ? { stream: o.stream } : {}) }) : undefined;
   return { chain, checkpointRecords, ...(checkpoints ? { checkpoints, witness: witness! } : {}), ...(recordings ? { recordings } : {}) };

@@ -32,6 +32,7 @@ export async function writeEvidence(o: EvidenceCommand): Promise<EvidenceResult>
   const v = await verifyAll(o.auditFiles, o);
   const records = readRecords(o.auditFiles);
   let approvals: EvidenceInput['approvals'];
+  let policies: EvidenceInput['policies'];
   if (o.cluster) {
     const { loadKubeConfig, GROUP, VERSION, APPROVAL_PLURAL } = await import('../../operator/kube.js');
     const { CustomObjectsApi } = await import('@kubernetes/client-node');
@@ -43,11 +44,16 @@ export async function writeEvidence(o: EvidenceCommand): Promise<EvidenceResult>
       const t = Date.parse(a.metadata.creationTimestamp ?? '');
       return t >= o.from.getTime() && t <= o.to.getTime();
     });
+    // Change management: each policy's recorded history (who changed the spec, when, outcome).
+    const { POLICY_PLURAL } = await import('../../operator/kube.js');
+    policies = ((o.namespace
+      ? await api.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: o.namespace, plural: POLICY_PLURAL })
+      : await api.listClusterCustomObject({ group: GROUP, version: VERSION, plural: POLICY_PLURAL })) as { items: NonNullable<EvidenceInput['policies']> }).items;
   }
   const ev = buildEvidence({
     records, verification: v.chain, from: o.from, to: o.to,
     integrity: { checkpointRecords: v.checkpointRecords, ...(v.checkpoints ? { checkpoints: v.checkpoints } : {}), ...(v.recordings ? { recordings: v.recordings } : {}) },
-    ...(o.namespace ? { namespace: o.namespace } : {}), ...(approvals ? { approvals } : {}),
+    ...(o.namespace ? { namespace: o.namespace } : {}), ...(approvals ? { approvals } : {}), ...(policies ? { policies } : {}),
   });
   mkdirSync(o.out, { recursive: true });
   const files: string[] = [];
@@ -60,6 +66,7 @@ export async function writeEvidence(o: EvidenceCommand): Promise<EvidenceResult>
   write('decisions.csv', ev.decisionsCsv);
   write('records.jsonl', inRange.map((r) => JSON.stringify(r)).join('\n') + (inRange.length ? '\n' : ''));
   if (approvals) write('approvals.json', `${JSON.stringify(approvals, null, 2)}\n`);
+  if (policies) write('policies.json', `${JSON.stringify(policies, null, 2)}\n`);
   write('report.html', ev.html);
   // What re-verifies offline: the audit files byte for byte, the recordings, the witness's copy and keys.
   mkdirSync(join(o.out, 'audit'), { recursive: true });

@@ -3,6 +3,7 @@
  * mutation as "change a copy, diff to JSON Patch". Serving certificates can be swapped live.
  */
 import type { CustomObjectsApi, V1Pod } from '@kubernetes/client-node';
+import { CHANGED_AT, stampPolicyChange } from './policy-change.js';
 import express, { type Request, type Response, type Router } from 'express';
 import fastJsonPatch from 'fast-json-patch';
 import https from 'node:https';
@@ -48,6 +49,7 @@ export class WebhookServer {
     app.get('/healthz', (_req, res) => void res.type('text/plain').send('ok'));
     app.post('/mutate-pods', express.json({ limit: '2mb' }), (req, res) => void this.mutatePods(req, res));
     app.post('/admit-approvals', express.json({ limit: '2mb' }), (req, res) => void this.admitApprovals(req, res));
+    app.post('/mutate-policies', express.json({ limit: '2mb' }), (req, res) => void this.mutatePolicies(req, res));
     return app;
   }
 
@@ -136,6 +138,24 @@ export class WebhookServer {
     } catch (e) {
       return this.respond(res, review, { allowed: false, status: { code: 500, message: `agentgate: cannot check this approval: ${messageOf(e)}` } });
     }
+  }
+
+  /** AgentAccessPolicy CREATE/UPDATE: stamps who changed the spec, when, and its hash (policy-change.ts). */
+  private mutatePolicies(req: Request, res: Response): void {
+    const review = req.body as AdmissionReview;
+    const request = review?.request;
+    if (!request || request.kind?.kind !== 'AgentAccessPolicy' || !request.object || (request.operation !== 'CREATE' && request.operation !== 'UPDATE')) {
+      res.status(400).json({ error: 'expected an AdmissionReview for an AgentAccessPolicy CREATE or UPDATE' });
+      return;
+    }
+    const obj = request.object as PolicyObject;
+    const stamped = stampPolicyChange(request.operation, request.oldObject as PolicyObject | undefined, obj, request.userInfo ?? {}, new Date());
+    if (!stamped) return this.respond(res, review, { allowed: true });
+    if (stamped.metadata.annotations?.[CHANGED_AT] !== obj.metadata.annotations?.[CHANGED_AT]) {
+      this.o.log?.('info', 'policy change recorded', { namespace: request.namespace, name: obj.metadata.name, user: request.userInfo?.username, operation: request.operation });
+    }
+    const patch = fastJsonPatch.compare(obj as object, stamped as object);
+    return this.respond(res, review, { allowed: true, patchType: 'JSONPatch', patch: Buffer.from(JSON.stringify(patch)).toString('base64') });
   }
 
   private async findPolicy(pod: V1Pod, namespace: string, name?: string): Promise<PolicyObject | { refuse: string }> {

@@ -218,6 +218,12 @@ export class AuditLog {
     return this.seq === 0 || !this.healthy ? undefined : { seq: this.seq, hash: this.prevHash, time: this.lastTime ?? this.now().toISOString() };
   }
 
+  /** Writes deferred records now and waits until the session recordings have caught up. */
+  async settle(): Promise<void> {
+    this.flush();
+    await this.recordings?.flush();
+  }
+
   /** Writes deferred records now. */
   flush(): void {
     this.fileTransport?.flushPending();

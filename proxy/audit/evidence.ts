@@ -18,6 +18,8 @@ export interface EvidenceInput {
   namespace?: string;
   /** ApprovalRequests from the cluster (optional). */
   approvals?: { metadata: { name?: string; namespace?: string; creationTimestamp?: string }; spec: { rule: string; requester: { subject: string }; command: { summary?: string; text: string }; decisions?: { user: string; decision: string; comment?: string; time: string }[] }; status?: { phase?: string; decidedAt?: string } }[];
+  /** AgentAccessPolicies from the cluster, with their change history (status.history). */
+  policies?: { metadata: { name: string; namespace?: string; generation?: number }; spec: { mode?: string }; status?: { history?: { generation: number; specSha256: string; changedBy?: string; changedAt?: string; outcome: string; observedAt: string }[] } }[];
   generatedAt?: Date;
 }
 
@@ -33,6 +35,11 @@ const csv = (s: unknown): string => `"${String(s ?? '').replace(/"/g, '""')}"`;
 export function buildEvidence(i: EvidenceInput): Evidence {
   const cp = i.integrity?.checkpoints;
   const rec = i.integrity?.recordings;
+  // Changes in the period from the cluster's record; a change nobody is named for is an exception.
+  const clusterChanges = (i.policies ?? []).flatMap((p) => (p.status?.history ?? []).map((h) => ({ policy: `${p.metadata.namespace ?? ''}/${p.metadata.name}`, ...h })))
+    .filter((h) => { const t = Date.parse(h.changedAt ?? h.observedAt); return t >= i.from.getTime() && t <= i.to.getTime(); })
+    .sort((a, b) => Date.parse(a.changedAt ?? a.observedAt) - Date.parse(b.changedAt ?? b.observedAt));
+  const unattributed = clusterChanges.filter((h) => !h.changedBy);
   const integrityProblems = [...(cp?.problems ?? []), ...(rec?.problems ?? [])];
   const inRange = i.records.filter((r) => {
     const t = Date.parse(r.time);
@@ -54,12 +61,26 @@ export function buildEvidence(i: EvidenceInput): Evidence {
     return { name: `${a.metadata.namespace}/${a.metadata.name}`, rule: a.spec.rule, requester: a.spec.requester.subject, command: a.spec.command.summary ?? a.spec.command.text, phase: a.status?.phase ?? 'Pending', decisions: a.spec.decisions ?? [], latencySeconds: Number.isFinite(created) && Number.isFinite(decidedAt) ? (decidedAt - created) / 1000 : undefined };
   });
 
+  // Each request with its outcome: the proxy's decided record, else the cluster object (a request the
+  // cluster garbage-collected after its retention is still listed from the log).
+  type Decision = { user: string; decision?: string; comment?: string };
+  const reqName = (r: AuditRecord): string => String((r.detail as { approvalRequest?: string } | undefined)?.approvalRequest ?? '');
+  const decidedBy = new Map(decided.map((r) => [reqName(r), r]));
+  const clusterBy = new Map(approvals.map((a) => [a.name, a]));
+  const approvalRows = requested.map((r) => {
+    const d = decidedBy.get(reqName(r));
+    const a = clusterBy.get(reqName(r));
+    const who = ((d?.detail as { decisions?: Decision[] } | undefined)?.decisions ?? a?.decisions ?? []).map((x: Decision) => `${x.user}${x.decision ? ` ${x.decision}` : ''}${x.comment ? ` (${x.comment})` : ''}`).join('; ');
+    return [r.time, reqName(r), r.principal?.sub, r.rule, r.statement, d?.message ?? a?.phase ?? 'no decision in this period', who];
+  });
+
   const summary = {
     period: { from: i.from.toISOString(), to: i.to.toISOString() },
     ...(i.namespace ? { namespace: i.namespace } : {}),
     chain: { ok: i.verification.ok, records: i.verification.records, lastHash: i.verification.lastHash, ...(i.verification.broken ? { broken: { file: i.verification.file, ...i.verification.broken } } : {}) },
     checkpoints: cp ? { ok: cp.ok, stream: cp.stream, verified: cp.checkpoints, witnessed: cp.witnessed, unwitnessedTail: cp.unwitnessedTail, problems: cp.problems } : { ok: undefined, inLog: i.integrity?.checkpointRecords ?? 0, note: 'not checked: no witness copy given' },
     ...(rec ? { recordings: { ok: rec.ok, sessions: rec.sessions, lines: rec.lines, problems: rec.problems } } : {}),
+    ...(i.policies ? { policyChanges: clusterChanges, unattributedPolicyChanges: unattributed.length } : {}),
     counts: { records: inRange.length, decisions: decisions.length, denials: denials.length, identityRejections: identityRejections.length, protocolErrors: protocolErrors.length, approvalsRequested: requested.length, approvalsDecided: decided.length, policyChanges: policyChanges.length },
     principals,
     denialsByRule: byRule,
@@ -85,12 +106,12 @@ Audit chain: <b class="${i.verification.ok ? 'ok' : 'warn'}">${i.verification.ok
 <div class="cards">${Object.entries(summary.counts).map(([k, v]) => `<div class="card"><b>${esc(v)}</b>${esc(k)}</div>`).join('')}</div>
 <h2>Decisions over time</h2>${barChart(overTime, 'decisions per minute')}
 ${control('CC6.1', 'Logical access', 'Every agent connection presents a short-lived, verified identity; failures are refused and recorded.', `<p>Agent identities seen: ${principals.map(esc).join(', ') || 'none'}.</p>${table(['time', 'target', 'reason'], identityRejections.map((r) => [r.time, r.target, r.message]))}`, identityRejections.length)}
-${control('CC6.3', 'Least privilege and approvals', 'Statements are decided by policy rules; what a rule denies never reaches the database; commands that need approval run only after authorized people decide.', `<h3>Denials by rule</h3>${barChart(byRule, 'denials')}<h3>Every denial</h3>${table(['time', 'agent', 'target', 'rule', 'effects', 'statement (masked)'], denials.map((r) => [r.time, r.principal?.sub, r.target, r.rule, (r.effects ?? []).join(','), r.statement]))}<h3>Approvals</h3>${approvals.length ? `${barChart(Object.fromEntries(approvals.filter((a) => a.latencySeconds !== undefined).map((a) => [a.name, Math.round(a.latencySeconds!)])), 'approval latency (s)')}${table(['request', 'rule', 'requester', 'command (masked)', 'phase', 'decided by'], approvals.map((a) => [a.name, a.rule, a.requester, a.command, a.phase, a.decisions.map((d) => `${d.user} ${d.decision}${d.comment ? ` (${d.comment})` : ''} at ${d.time}`).join('; ')]))}` : table(['time', 'request', 'outcome', 'decided by'], decided.map((r) => [r.time, (r.detail as { approvalRequest?: string })?.approvalRequest, r.message, ((r.detail as { decisions?: { user: string; comment?: string }[] })?.decisions ?? []).map((d) => `${d.user}${d.comment ? ` (${d.comment})` : ''}`).join('; ')]))}`, 0)}
+${control('CC6.3', 'Least privilege and approvals', 'Statements are decided by policy rules; what a rule denies never reaches the database; commands that need approval run only after authorized people decide.', `<h3>Denials by rule</h3>${barChart(byRule, 'denials')}<h3>Every denial</h3>${table(['time', 'agent', 'target', 'rule', 'effects', 'statement (masked)'], denials.map((r) => [r.time, r.principal?.sub, r.target, r.rule, (r.effects ?? []).join(','), r.statement]))}<h3>Every approval request in the audit log</h3>${table(['requested', 'request', 'agent', 'rule', 'statement (masked)', 'outcome', 'decided by'], approvalRows)}${approvals.length ? `<h3>ApprovalRequests in the cluster</h3>${barChart(Object.fromEntries(approvals.filter((a) => a.latencySeconds !== undefined).map((a) => [a.name, Math.round(a.latencySeconds!)])), 'approval latency (s)')}${table(['request', 'rule', 'requester', 'command (masked)', 'phase', 'decided by'], approvals.map((a) => [a.name, a.rule, a.requester, a.command, a.phase, a.decisions.map((d) => `${d.user} ${d.decision}${d.comment ? ` (${d.comment})` : ''} at ${d.time}`).join('; ')]))}` : ''}`, 0)}
 ${control('CC7.2', 'Monitoring', 'A tamper-evident, hash-chained record of every decision and its outcome, signed at intervals by an independent witness so that a cut-off tail shows too; per-session recordings checked against the chain; protocol anomalies are recorded.', `<p>Chain ${i.verification.ok ? 'verified' : 'BROKEN'}; ${esc(decisions.length)} decisions, ${esc(inRange.filter((r) => r.event === 'statement.completion').length)} completions recorded.</p>
 <p>Signed checkpoints: ${cp ? `${esc(cp.checkpoints)} verified for stream ${esc(cp.stream)}${cp.witnessed ? `; the witness's latest head (seq ${esc(cp.witnessed.seq)}, signed ${esc(cp.witnessed.signedAt)}) is in the log` : ''}${cp.unwitnessedTail !== undefined ? `; ${esc(cp.unwitnessedTail)} record(s) after the last signed head` : ''}` : `${esc(i.integrity?.checkpointRecords ?? 0)} in the log, <b class="warn">not checked against a witness</b>`}.
 Session recordings: ${rec ? `${esc(rec.sessions)} session(s), ${esc(rec.lines)} lines, ${rec.ok ? 'every line in the chain, none missing' : '<b class="warn">do not match the chain</b>'}` : 'none given'}.</p>
 ${integrityProblems.length ? `<h3>Integrity exceptions</h3><ul>${integrityProblems.map((p) => `<li>${esc(p)}</li>`).join('')}</ul>` : ''}${table(['time', 'target', 'what'], protocolErrors.map((r) => [r.time, r.target, r.message]))}`, protocolErrors.length + (i.verification.ok ? 0 : 1) + integrityProblems.length)}
-${control('CC8.1', 'Change management', 'Policy versions in force over the period, as the proxies recorded them.', table(['time', 'event', 'policy', 'generation', 'mode'], policyChanges.map((r) => [r.time, r.event, `${r.policy?.namespace ?? ''}/${r.policy?.name ?? ''}`, r.policy?.generation ?? '', r.policy?.mode ?? ''])), 0)}
+${control('CC8.1', 'Change management', 'Every change to an access policy is recorded with who made it (stamped by the admission webhook from the API server\'s authenticated user), when, and the sha256 of the new spec; the proxies record which version they enforce from when.', `${i.policies ? `<h3>Changes recorded by the cluster</h3>${table(['changed at', 'policy', 'generation', 'changed by', 'outcome', 'spec sha256'], clusterChanges.map((h) => [h.changedAt ?? h.observedAt, h.policy, h.generation, h.changedBy ?? 'NOT RECORDED (bypassed the webhook)', h.outcome, `${h.specSha256.slice(0, 16)}…`]))}` : '<p class="none">Cluster not queried (run with --cluster for the change history).</p>'}<h3>Versions in force, as the proxies recorded them</h3>${table(['time', 'event', 'policy', 'generation', 'changed by', 'mode'], policyChanges.map((r) => [r.time, r.event, `${r.policy?.namespace ?? ''}/${r.policy?.name ?? ''}`, r.policy?.generation ?? '', (r.detail as { change?: { changedBy?: string } } | undefined)?.change?.changedBy ?? '', r.policy?.mode ?? '']))}`, unattributed.length)}
 </body></html>
 `;
   return { summary, decisionsCsv, html };

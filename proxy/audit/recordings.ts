@@ -40,6 +40,11 @@ export class SessionRecordings {
     }
   }
 
+  /** Resolves when everything added so far is written (a write callback runs after the writes before it). */
+  async flush(): Promise<void> {
+    await Promise.all([...this.ending, ...[...this.open.values()].map((s) => new Promise<void>((r) => s.write('', () => r())))]);
+  }
+
   /** Ends every open recording; resolves when the bytes are written. */
   async close(): Promise<void> {
     const streams = [...this.open.values()];

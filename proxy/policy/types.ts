@@ -83,6 +83,6 @@ export interface PolicySpec {
 export interface AgentAccessPolicy {
   apiVersion: 'agentgate.dev/v1alpha1';
   kind: 'AgentAccessPolicy';
-  metadata: { name: string; namespace?: string; generation?: number; uid?: string; resourceVersion?: string };
+  metadata: { name: string; namespace?: string; generation?: number; uid?: string; resourceVersion?: string; annotations?: Record<string, string> };
   spec: PolicySpec;
 }

@@ -6,7 +6,7 @@
  */
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -14,9 +14,11 @@ import pg from 'pg';
 import { stringify } from 'yaml';
 import { Operator } from '../../operator/operator.js';
 import { KubeApprovals } from '../../proxy/approvals/kube-approvals.js';
+import { OperatorWitness } from '../../proxy/audit/witnesses.js';
 import { startLocalStack, type LocalStack } from '../../proxy/local/stack.js';
 import type { AgentAccessPolicy } from '../../proxy/policy/types.js';
 import { GuardProxy } from '../../proxy/server.js';
+import { renderInChromium } from '../support/chromium.js';
 import { eventually, ns, testCluster, type TestCluster } from './cluster.js';
 
 const run = promisify(execFile);
@@ -29,6 +31,7 @@ describe('approvals: ApprovalRequests that approvers patch with kubectl', functi
   let op: Operator;
   let stack: LocalStack;
   let proxy: GuardProxy;
+  let startProxy: (listen: string) => Promise<GuardProxy>;
   let broker: KubeApprovals;
   let policy: AgentAccessPolicy;
 
@@ -89,7 +92,17 @@ describe('approvals: ApprovalRequests that approvers patch with kubectl', functi
     await eventually('policy Ready', async () => (await c.kubectl(['get', 'aap', 'billing-agent', '-n', NS, '-o', 'jsonpath={.status.conditions[0].status}'])).stdout === 'True');
     broker = new KubeApprovals({ kc: c.kc, namespace: NS, policy: 'billing-agent' });
     await broker.start();
-    proxy = await GuardProxy.start({ policy: structuredClone(policy), auditFile: `${stack.dir}/approvals-audit.log`, env: { BILLING_DB_PASSWORD: 'agent-local-password' }, listenOverride: { 'billing-db': '127.0.0.1:0' }, approvals: broker });
+    // The proxy checkpoints its chain at the operator as the sidecar of agent-pod would.
+    await c.kubectl(['create', 'serviceaccount', 'billing-agent', '-n', NS]);
+    await c.kubectl(['create', '-f', '-'], { input: stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'agent-pod', namespace: NS }, spec: { serviceAccountName: 'billing-agent', containers: [{ name: 'agent', image: 'example.com/agent:1' }] } }) });
+    const tokenFile = join(stack.dir, 'pod-token');
+    writeFileSync(tokenFile, (await c.kubectl(['create', 'token', 'billing-agent', '-n', NS, '--audience', 'agentgate', '--bound-object-kind', 'Pod', '--bound-object-name', 'agent-pod', '--duration', '1h'])).stdout.trim());
+    const ca = Buffer.from(JSON.parse((await c.kubectl(['get', 'secret', 'agentgate-webhook-tls', '-n', NS, '-o', 'json'])).stdout).data['ca.crt'], 'base64');
+    startProxy = (listen) => GuardProxy.start({
+      policy: structuredClone(policy), auditFile: `${stack.dir}/approvals-audit.log`, recordingsDir: `${stack.dir}/sessions`, env: { BILLING_DB_PASSWORD: 'agent-local-password' }, listenOverride: { 'billing-db': listen }, approvals: broker,
+      checkpoints: { stream: `${NS}/agent-pod`, witness: new OperatorWitness({ url: `https://127.0.0.1:${op.webhookAddress!.port}`, tokenFile, ca }) },
+    });
+    proxy = await startProxy('127.0.0.1:0');
   });
   after(async () => {
     await proxy?.stop();
@@ -220,7 +233,7 @@ describe('approvals: ApprovalRequests that approvers patch with kubectl', functi
     expect((await decide(apr.metadata.name, 'approver-1', 'Approved')).code).to.equal(0);
     await new Promise((r) => setTimeout(r, 500));
     expect(await scratch()).to.deep.equal([5, 5]);
-    proxy = await GuardProxy.start({ policy: structuredClone(policy), auditFile: `${stack.dir}/approvals-audit.log`, env: { BILLING_DB_PASSWORD: 'agent-local-password' }, listenOverride: { 'billing-db': `127.0.0.1:${port}` }, approvals: broker });
+    proxy = await startProxy(`127.0.0.1:${port}`);
     const retry = await agent();
     expect((await retry.query('UPDATE scratch SET v = 8')).rowCount).to.equal(2);
     expect(await scratch()).to.deep.equal([8, 8]);
@@ -239,16 +252,45 @@ describe('approvals: ApprovalRequests that approvers patch with kubectl', functi
     await applyPolicy((p) => { p.spec.approval!.retentionSeconds = 3600; });
   });
 
-  it('the evidence export lists every approval with who decided, from the cluster and the audit log', async () => {
-    proxy.audit.flush();
+  it('the evidence export: passes verify, lists every denial and approval of the run, shows no masked value in clear', async () => {
+    // A denial whose statement holds sensitive literals (masked in the record, the report and the recording).
+    const client = await agent();
+    await client.query("SELECT * FROM payroll.salaries WHERE employee = 'EMP-004211'").catch(() => undefined);
+    await client.query("SELECT name FROM customers WHERE email = 'ada@example.com' AND card_number = '4111 1111 1111 1111'");
+    await client.end();
+    await proxy.checkpointer!.checkpoint();
+    await proxy.audit.settle();
     const out = mkdtempSync(join(tmpdir(), 'agentgate-evidence-'));
     const bin = new URL('../../bin/agentgate.js', import.meta.url).pathname;
-    const r = await run(process.execPath, [bin, 'evidence', '--audit-file', `${stack.dir}/approvals-audit.log`, '--out', out, '--namespace', NS, '--cluster'], { env: { ...process.env, KUBECONFIG: c.kubeconfig } });
-    expect(r.stdout).to.contain('approvals.json');
-    const html = readFileSync(join(out, 'report.html'), 'utf8');
-    expect(html).to.contain('approver-1 Approved (ticket 42)').and.contain('approver-2 Denied (not today)').and.contain('approval latency');
+    const r = await run(process.execPath, [bin, 'evidence', '--audit-file', `${stack.dir}/approvals-audit.log`, '--out', out, '--namespace', NS, '--cluster', '--operator-namespace', NS], { env: { ...process.env, KUBECONFIG: c.kubeconfig } });
+    expect(r.stdout).to.contain('approvals.json').and.contain('audit integrity verified');
     const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
-    expect(summary.counts.approvalsRequested).to.be.greaterThan(3);
+    expect(summary.checkpoints).to.deep.include({ ok: true, stream: `${NS}/agent-pod` });
+    expect(summary.recordings.ok).to.equal(true);
+    // Offline, from the bundle alone.
+    const v = await run(process.execPath, [bin, 'audit', 'verify', join(out, 'audit', 'approvals-audit.log'), '--witness', join(out, 'witness', 'checkpoints.jsonl')]);
+    expect(v.stdout.trim().split('\n').map((l) => l.slice(0, 3))).to.deep.equal(['ok:', 'ok:', 'ok:']);
+
+    const html = readFileSync(join(out, 'report.html'), 'utf8');
+    const esc = (t: string): string => t.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+    expect(html).to.contain('approver-1 Approved (ticket 42)').and.contain('approver-2 Denied (not today)').and.contain('approval latency');
+    const records = readFileSync(`${stack.dir}/approvals-audit.log`, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const denials = records.filter((x) => x.event === 'statement.decision' && x.enforced && x.decision === 'Deny');
+    expect(denials.length).to.be.greaterThan(0);
+    for (const d of denials) expect(html).to.contain(esc(d.statement));
+    // Every request of the run, including the one the cluster garbage-collected after its retention.
+    const requested = records.filter((x) => x.event === 'approval.requested');
+    expect(requested.length).to.equal(summary.counts.approvalsRequested);
+    const approvals = JSON.parse(readFileSync(join(out, 'approvals.json'), 'utf8'));
+    expect(approvals.length).to.be.lessThan(requested.length);
+    for (const a of requested) expect(html).to.contain(a.detail.approvalRequest);
+    for (const a of approvals) expect(html).to.contain(`${NS}/${a.metadata.name}`);
+    const files = readdirSync(out, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
+    for (const f of files) for (const secret of ['EMP-004211', 'ada@example.com', '4111 1111 1111 1111']) expect(readFileSync(f, 'utf8'), `${f} has ${secret}`).to.not.contain(secret);
+    // The report of this e2e run, rendered.
+    const shot = await renderInChromium(join(out, 'report.html'), join(out, 'report.png'));
+    expect(shot.dom).to.contain('approver-1 Approved (ticket 42)').and.match(/<svg[^>]*aria-label="approval latency \(s\)"/);
+    expect(shot.isPng && shot.pngBytes > 20_000).to.equal(true);
   });
 
   it('expired: an undecided request expires and the held statement is refused', async () => {

@@ -4,11 +4,12 @@
  */
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { startLocalStack, type LocalStack } from '../../proxy/local/stack.js';
+import { renderInChromium } from '../support/chromium.js';
 
 const run = promisify(execFile);
 const BIN = new URL('../../bin/agentgate.js', import.meta.url).pathname;
@@ -57,14 +58,10 @@ describe('evidence export (real run, rendered in Chromium)', function () {
   });
 
   it('renders in headless Chromium (DOM and screenshot)', async () => {
-    const flags = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', `--user-data-dir=${mkdtempSync(join(tmpdir(), 'chromium-'))}`];
-    const url = `file://${join(out, 'report.html')}`;
-    const dom = await run('chromium', [...flags, '--dump-dom', url], { maxBuffer: 16 << 20 });
-    expect(dom.stdout).to.contain('Every denial').and.contain('payroll');
-    expect(dom.stdout).to.match(/<svg[^>]*aria-label="denials"/);
-    const png = join(out, 'report.png');
-    await run('chromium', [...flags, '--window-size=1200,1600', `--screenshot=${png}`, url]);
-    expect(statSync(png).size).to.be.greaterThan(20_000);
-    expect(readFileSync(png).subarray(1, 4).toString()).to.equal('PNG');
+    const r = await renderInChromium(join(out, 'report.html'), join(out, 'report.png'));
+    expect(r.dom).to.contain('Every denial').and.contain('payroll');
+    expect(r.dom).to.match(/<svg[^>]*aria-label="denials"/);
+    expect(r.pngBytes).to.be.greaterThan(20_000);
+    expect(r.isPng).to.equal(true);
   });
 });

@@ -398,6 +398,35 @@ export interface IAgentAccessPolicy {
        */
       "lastTransitionTime"?: string;
     }>;
+    /**
+     * Change management: the last 20 spec changes, newest last. Who changed it comes from the agentgate admission webhook's stamp and is absent when the change did not pass the webhook.
+     */
+    "history"?: Array<{
+      /**
+       * metadata.generation of the change.
+       */
+      "generation": number;
+      /**
+       * sha256 of the spec (keys sorted).
+       */
+      "specSha256": string;
+      /**
+       * The user who made the change (API server userInfo).
+       */
+      "changedBy"?: string;
+      /**
+       * When the change was admitted.
+       */
+      "changedAt"?: string;
+      /**
+       * Compiled (enforced) or Invalid (refused; the previous version stays in force).
+       */
+      "outcome": "Compiled" | "Invalid";
+      /**
+       * When the operator saw the change.
+       */
+      "observedAt": string;
+    }>;
   };
 }
 
