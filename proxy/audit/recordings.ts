@@ -3,8 +3,8 @@
  * audit records — byte-identical copies of the chained lines (statements, decisions, timings, rows and
  * masked-value counts; never data). Each line carries its chain hash, so a recording is covered by the
  * chain: `verifyRecordings` checks every line against the verified chain and that none is missing.
- * Written asynchronously (off the statement's path); the chain stays the authority if a crash loses
- * the last lines of a recording, and verification says so.
+ * Written asynchronously in batches (off the statement's path); the chain stays the authority if a
+ * crash loses the last lines of a recording, and verification says so.
  */
 import { createHash } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, type WriteStream } from 'node:fs';
@@ -15,41 +15,58 @@ const SESSION_ID = /^[0-9A-Za-z-]{1,64}$/;
 export const recordingFile = (dir: string, session: string): string => join(dir, `${session}.jsonl`);
 
 export class SessionRecordings {
-  private readonly open = new Map<string, WriteStream>();
+  private readonly open = new Map<string, { out: WriteStream; pending: string[]; last: boolean }>();
   private readonly ending = new Set<Promise<void>>();
+  private timer?: NodeJS.Timeout;
   failure?: Error;
 
-  constructor(readonly dir: string) {
+  /** Lines wait in memory at most `flushMs` and go out as one write per session (cheap on the hot path). */
+  constructor(readonly dir: string, private readonly flushMs = 100) {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
   }
 
   /** Appends a chained line to its session's recording; `last` closes the file (connection.close). */
   add(session: string, line: string, last: boolean): void {
     if (!SESSION_ID.test(session)) return;
-    let out = this.open.get(session);
-    if (!out) {
-      out = createWriteStream(recordingFile(this.dir, session), { flags: 'a', mode: 0o600 });
+    let rec = this.open.get(session);
+    if (!rec) {
+      const out = createWriteStream(recordingFile(this.dir, session), { flags: 'a', mode: 0o600 });
       out.on('error', (e) => (this.failure = e));
-      this.open.set(session, out);
+      this.open.set(session, (rec = { out, pending: [], last: false }));
     }
-    out.write(`${line}\n`);
-    if (last) {
-      this.open.delete(session);
-      const done: Promise<void> = finish(out).finally(() => this.ending.delete(done));
-      this.ending.add(done);
-    }
+    rec.pending.push(line);
+    rec.last ||= last;
+    this.timer ??= setTimeout(() => this.writePending(), this.flushMs).unref();
   }
 
-  /** Resolves when everything added so far is written (a write callback runs after the writes before it). */
+  private writePending(): Promise<void>[] {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const written: Promise<void>[] = [];
+    for (const [session, rec] of this.open) {
+      if (rec.pending.length) {
+        const data = `${rec.pending.join('\n')}\n`;
+        rec.pending = [];
+        written.push(new Promise<void>((r) => rec.out.write(data, () => r())));
+      }
+      if (rec.last) {
+        this.open.delete(session);
+        const done: Promise<void> = finish(rec.out).finally(() => this.ending.delete(done));
+        this.ending.add(done);
+      }
+    }
+    return written;
+  }
+
+  /** Resolves when everything added so far is written. */
   async flush(): Promise<void> {
-    await Promise.all([...this.ending, ...[...this.open.values()].map((s) => new Promise<void>((r) => s.write('', () => r())))]);
+    await Promise.all([...this.writePending(), ...this.ending]);
   }
 
   /** Ends every open recording; resolves when the bytes are written. */
   async close(): Promise<void> {
-    const streams = [...this.open.values()];
-    this.open.clear();
-    await Promise.all([...this.ending, ...streams.map(finish)]);
+    for (const rec of this.open.values()) rec.last = true;
+    await this.flush();
   }
 }
 
