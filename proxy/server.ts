@@ -116,7 +116,7 @@ export class GuardProxy {
     }
     this.runtimeValue = compilePolicy(policy, maskingKey(this.opts.env ?? process.env));
     this.verifier = verifier;
-    this.audit.tryAppend({ event: 'policy.updated', policy: this.runtimeValue.ref, ...(this.runtimeValue.change ? { detail: { change: this.runtimeValue.change } } : {}) });
+    this.audit.tryAppend({ event: { action: 'policy.updated' }, policy: this.runtimeValue.ref, ...(this.runtimeValue.change ? { detail: { change: this.runtimeValue.change } } : {}) });
     this.log('info', 'policy updated', { ...this.runtimeValue.ref });
   }
 
@@ -161,7 +161,7 @@ export class GuardProxy {
       this.log('info', `target ${spec.name} listening`, { address: `${addr.address}:${addr.port}`, upstream: `${spec.upstream.host}:${spec.upstream.port}` });
       void this.refreshCatalog(t);
     }
-    this.audit.append({ event: 'proxy.start', policy: this.runtimeValue.ref, detail: { targets: this.addresses(), ...(this.opts.checkpoints ? { stream: this.opts.checkpoints.stream } : {}), ...(this.runtimeValue.change ? { change: this.runtimeValue.change } : {}) } });
+    this.audit.append({ event: { action: 'proxy.start' }, policy: this.runtimeValue.ref, detail: { targets: this.addresses(), ...(this.opts.checkpoints ? { stream: this.opts.checkpoints.stream } : {}), ...(this.runtimeValue.change ? { change: this.runtimeValue.change } : {}) } });
     this.checkpointer?.start();
     const every = this.opts.catalogRefreshMs ?? 60_000;
     this.refreshTimer = setInterval(() => this.targets.forEach((t) => void this.refreshCatalog(t)), every);
@@ -192,7 +192,7 @@ export class GuardProxy {
 
   private async handleConnection(t: TargetRuntime, raw: net.Socket): Promise<void> {
     const connectionId = randomUUID();
-    const client = `${raw.remoteAddress}:${raw.remotePort}`;
+    const client = { address: raw.remoteAddress ?? '', ...(raw.remotePort ? { port: raw.remotePort } : {}) };
     const q = new ByteQueue(raw);
     raw.resume();
     let socket: net.Socket = raw;
@@ -212,7 +212,7 @@ export class GuardProxy {
         principal = await this.verifier.verify(token);
       } catch (e) {
         const err = e instanceof IdentityError ? e : new IdentityError((e as Error).message);
-        this.audit.tryAppend({ event: 'identity.rejected', connection: connectionId, target: t.spec.name, client, message: err.message });
+        this.audit.tryAppend({ event: { action: 'identity.rejected', outcome: 'failure' }, connection: connectionId, target: t.spec.name, client, message: err.message });
         this.opts.events?.('Warning', 'IdentityRejected', `a token was refused on target ${t.spec.name}: ${err.message}`);
         return fatal(err.sqlState, `authentication failed: ${err.message}`);
       }
@@ -226,7 +226,7 @@ export class GuardProxy {
       });
       const sessionId = randomUUID();
       const rec = this.audit.tryAppend({
-        event: 'connection.open', session: sessionId, connection: connectionId, target: t.spec.name, client,
+        event: { action: 'connection.open', outcome: 'success' }, session: { id: sessionId }, connection: connectionId, target: t.spec.name, client,
         principal: principalRecord(principal),
         policy: this.runtimeValue.ref, detail: { tokenExpires: new Date(principal.exp * 1000).toISOString(), upstreamTls: upstream.tls },
       });
@@ -264,8 +264,8 @@ export class GuardProxy {
     } catch (e) {
       const err = e as Error;
       const code = e instanceof ProtocolError ? e.sqlState : e instanceof UpstreamError ? e.sqlState : 'XX000';
-      const event = e instanceof UpstreamError ? 'connection.close' : 'protocol.error';
-      this.audit.tryAppend({ event, connection: connectionId, target: t.spec.name, client, message: err.message, ...(principal ? { principal: { iss: principal.iss, sub: principal.sub } } : {}) });
+      const action = e instanceof UpstreamError ? 'connection.close' : 'protocol.error';
+      this.audit.tryAppend({ event: { action, outcome: 'failure' }, connection: connectionId, target: t.spec.name, client, message: err.message, ...(principal ? { principal: { iss: principal.iss, sub: principal.sub } } : {}) });
       fatal(code, e instanceof UpstreamError ? `cannot reach the database: ${err.message}` : err.message);
     }
   }
@@ -283,7 +283,7 @@ export class GuardProxy {
     clearInterval(this.refreshTimer);
     for (const s of this.sessions) s.close('proxy shutting down');
     await Promise.all(this.targets.map((t) => new Promise<void>((r) => t.server.close(() => r()))));
-    this.audit.tryAppend({ event: 'proxy.stop', policy: this.runtimeValue.ref });
+    this.audit.tryAppend({ event: { action: 'proxy.stop' }, policy: this.runtimeValue.ref });
     await this.checkpointer?.stop();
     await this.audit.close();
     await this.parser.close();

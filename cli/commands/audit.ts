@@ -56,7 +56,7 @@ export interface FullVerification {
 export async function verifyAll(files: string[], o: WitnessSource & { anchor?: string; stream?: string; recordingsDir?: string }): Promise<FullVerification> {
   const chain = verifyAuditFiles(files, o.anchor);
   const records = readRecords(files);
-  const checkpointRecords = records.filter((r) => r.event === 'audit.checkpoint').length;
+  const checkpointRecords = records.filter((r) => r.event.action === 'audit.checkpoint').length;
   // Recordings are checked when asked for, or when the default directory beside the log holds some
   // (a proxy run without recordings leaves none; the chain stays the authority either way).
   const dir = o.recordingsDir ?? defaultRecordingsDir(files.at(-1)!);

@@ -61,7 +61,7 @@ export async function writeEvidence(o: EvidenceCommand): Promise<EvidenceResult>
     writeFileSync(join(o.out, name), text);
     files.push(name);
   };
-  const inRange = records.filter((r) => Date.parse(r.time) >= o.from.getTime() && Date.parse(r.time) <= o.to.getTime());
+  const inRange = records.filter((r) => Date.parse(r['@timestamp']) >= o.from.getTime() && Date.parse(r['@timestamp']) <= o.to.getTime());
   write('summary.json', `${JSON.stringify(ev.summary, null, 2)}\n`);
   write('decisions.csv', ev.decisionsCsv);
   write('records.jsonl', inRange.map((r) => JSON.stringify(r)).join('\n') + (inRange.length ? '\n' : ''));

@@ -80,7 +80,7 @@ export interface ScopedAudit {
 }
 
 /** Where a record landed in the chain. */
-export type AppendedRecord = Pick<AuditRecord, 'seq' | 'time' | 'prevHash' | 'hash'>;
+export type AppendedRecord = Pick<AuditRecord, 'seq' | 'prevHash' | 'hash'> & { time: string };
 
 export interface AuditLogOptions {
   file?: string;
@@ -139,7 +139,7 @@ export class AuditLog {
 
   /** Appends one record and writes it (with any deferred ones) before returning; throws if it could not. */
   append(fields: AuditFields): AppendedRecord {
-    return this.write(fields, true, '', fields.session);
+    return this.write(fields, true, '', fields.session?.id);
   }
 
   /**
@@ -148,7 +148,7 @@ export class AuditLog {
    * Under load they ride along with the next decision: one write per statement instead of two.
    */
   defer(fields: AuditFields): AppendedRecord | undefined {
-    return this.deferWith(fields, '', fields.session);
+    return this.deferWith(fields, '', fields.session?.id);
   }
 
   private flushTimer?: NodeJS.Timeout;
@@ -159,7 +159,7 @@ export class AuditLog {
    */
   scope(shared: Partial<AuditFields>): ScopedAudit {
     const fragment = JSON.stringify(shared).slice(1, -1);
-    const session = shared.session;
+    const session = shared.session?.id;
     return {
       append: (fields) => this.write(fields, true, fragment, session),
       defer: (fields) => this.deferWith(fields, fragment, session),
@@ -191,12 +191,12 @@ export class AuditLog {
     const seq = ++this.seq;
     const time = this.now().toISOString();
     const own = JSON.stringify(fields).slice(1, -1);
-    const body = `{"schema":"${AUDIT_SCHEMA}","seq":${seq},"time":"${time}"${fragment ? `,${fragment}` : ''}${own ? `,${own}` : ''},"prevHash":"${this.prevHash}"}`;
+    const body = `{"schema":"${AUDIT_SCHEMA}","seq":${seq},"@timestamp":"${time}"${fragment ? `,${fragment}` : ''}${own ? `,${own}` : ''},"prevHash":"${this.prevHash}"}`;
     const hash = digest('sha256', body, 'hex');
     const line = `${body.slice(0, -1)},"hash":"${hash}"}`;
     this.logger.log({ level: 'info', message: line, commit });
     if (!this.healthy) throw new Error(`audit log write failed: ${this.error!.message}`);
-    if (session && this.recordings) this.recordings.add(session, line, fields.event === 'connection.close');
+    if (session && this.recordings) this.recordings.add(session, line, fields.event.action === 'connection.close');
     const prevHash = this.prevHash;
     this.prevHash = hash;
     this.lastTime = time;
@@ -245,7 +245,7 @@ export class AuditLog {
       const rec = JSON.parse(last) as AuditRecord;
       this.prevHash = rec.hash;
       this.seq = rec.seq;
-      this.lastTime = rec.time;
+      this.lastTime = rec['@timestamp'];
     } catch {
       // A torn last line: refuse to write after it rather than silently fork the chain.
       this.failure = new Error(`cannot continue the audit chain: the last line of ${file} is not a complete record`);

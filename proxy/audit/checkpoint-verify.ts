@@ -42,7 +42,7 @@ export async function verifyCheckpoints(records: AuditRecord[], o: CheckpointVer
   const lastSeq = records.at(-1)?.seq ?? 0;
   const named = new Set(records.flatMap((r) => {
     const d = r.detail as CheckpointDetail | undefined;
-    return [d?.checkpoint?.stream, r.event === 'proxy.start' ? d?.stream : undefined].filter((s): s is string => typeof s === 'string');
+    return [d?.checkpoint?.stream, r.event.action === 'proxy.start' ? d?.stream : undefined].filter((s): s is string => typeof s === 'string');
   }));
   if (named.size > 1) problems.push(`records name several streams (${[...named].join(', ')}): one chain per verification`);
   const stream = o.stream ?? [...named][0];
@@ -67,7 +67,7 @@ export async function verifyCheckpoints(records: AuditRecord[], o: CheckpointVer
   let checkpoints = 0;
   let lastSigned = 0;
   for (const r of records) {
-    if (r.event !== 'audit.checkpoint') continue;
+    if (r.event.action !== 'audit.checkpoint') continue;
     const cp = (r.detail as CheckpointDetail | undefined)?.checkpoint;
     const what = `checkpoint record seq ${r.seq}`;
     if (!cp) {
@@ -100,7 +100,7 @@ export async function verifyCheckpoints(records: AuditRecord[], o: CheckpointVer
     }
     if (!stream) {
       // A chain that was never checkpointed has nothing to compare; one that was always names its stream.
-      if (records.some((r) => r.event === 'audit.checkpoint')) problems.push('the log names no stream: cannot compare with the witness');
+      if (records.some((r) => r.event.action === 'audit.checkpoint')) problems.push('the log names no stream: cannot compare with the witness');
     }
     else if (!latest) {
       if (checkpoints) problems.push(`the witness has no checkpoint for stream ${stream}, though the log holds ${checkpoints}`);

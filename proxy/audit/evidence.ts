@@ -42,19 +42,19 @@ export function buildEvidence(i: EvidenceInput): Evidence {
   const unattributed = clusterChanges.filter((h) => !h.changedBy);
   const integrityProblems = [...(cp?.problems ?? []), ...(rec?.problems ?? [])];
   const inRange = i.records.filter((r) => {
-    const t = Date.parse(r.time);
+    const t = Date.parse(r['@timestamp']);
     return t >= i.from.getTime() && t <= i.to.getTime() && (!i.namespace || r.policy?.namespace === undefined || r.policy.namespace === i.namespace);
   });
-  const decisions = inRange.filter((r) => r.event === 'statement.decision');
+  const decisions = inRange.filter((r) => r.event.action === 'statement.decision');
   const denials = decisions.filter((r) => r.enforced);
-  const identityRejections = inRange.filter((r) => r.event === 'identity.rejected');
-  const protocolErrors = inRange.filter((r) => r.event === 'protocol.error');
-  const policyChanges = inRange.filter((r) => r.event === 'proxy.start' || r.event === 'policy.updated');
-  const requested = inRange.filter((r) => r.event === 'approval.requested');
-  const decided = inRange.filter((r) => r.event === 'approval.decided');
+  const identityRejections = inRange.filter((r) => r.event.action === 'identity.rejected');
+  const protocolErrors = inRange.filter((r) => r.event.action === 'protocol.error');
+  const policyChanges = inRange.filter((r) => r.event.action === 'proxy.start' || r.event.action === 'policy.updated');
+  const requested = inRange.filter((r) => r.event.action === 'approval.requested');
+  const decided = inRange.filter((r) => r.event.action === 'approval.decided');
   const principals = [...new Set(decisions.map((r) => r.principal?.sub).filter(Boolean))];
-  const byRule = countBy(denials, (r) => r.rule ?? '?');
-  const overTime = countBy(decisions, (r) => r.time.slice(0, 16));
+  const byRule = countBy(denials, (r) => r.rule?.name ?? '?');
+  const overTime = countBy(decisions, (r) => r['@timestamp'].slice(0, 16));
   const approvals = (i.approvals ?? []).map((a) => {
     const created = Date.parse(a.metadata.creationTimestamp ?? '');
     const decidedAt = Date.parse(a.status?.decidedAt ?? '');
@@ -71,7 +71,7 @@ export function buildEvidence(i: EvidenceInput): Evidence {
     const d = decidedBy.get(reqName(r));
     const a = clusterBy.get(reqName(r));
     const who = ((d?.detail as { decisions?: Decision[] } | undefined)?.decisions ?? a?.decisions ?? []).map((x: Decision) => `${x.user}${x.decision ? ` ${x.decision}` : ''}${x.comment ? ` (${x.comment})` : ''}`).join('; ');
-    return [r.time, reqName(r), r.principal?.sub, r.rule, r.statement, d?.message ?? a?.phase ?? 'no decision in this period', who];
+    return [r['@timestamp'], reqName(r), r.principal?.sub, r.rule?.name, r.db?.query?.text, d?.message ?? a?.phase ?? 'no decision in this period', who];
   });
 
   const summary = {
@@ -87,7 +87,7 @@ export function buildEvidence(i: EvidenceInput): Evidence {
   };
 
   const decisionsCsv = ['time,seq,session,principal,triggered_by,target,decision,enforced,rule,effects,tables,statement']
-    .concat(decisions.map((r) => [r.time, r.seq, r.session, r.principal?.sub, r.principal?.triggeredBy?.sub, r.target, r.decision, r.enforced, r.rule, (r.effects ?? []).join(' '), (r.tables ?? []).join(' '), r.statement].map(csv).join(',')))
+    .concat(decisions.map((r) => [r['@timestamp'], r.seq, r.session, r.principal?.sub, r.principal?.triggeredBy?.sub, r.target, r.decision, r.enforced, r.rule?.name, (r.effects ?? []).join(' '), (r.tables ?? []).join(' '), r.db?.query?.text].map(csv).join(',')))
     .join('\n') + '\n';
 
   const table = (head: string[], rows: unknown[][]): string =>
@@ -105,13 +105,13 @@ table{border-collapse:collapse;width:100%;margin:.5rem 0 1rem}td,th{border:1px s
 Audit chain: <b class="${i.verification.ok ? 'ok' : 'warn'}">${i.verification.ok ? `intact (${i.verification.records} records, last hash ${esc(i.verification.lastHash.slice(0, 16))}…)` : `BROKEN in ${esc(i.verification.file)} line ${esc(i.verification.broken?.line)}: ${esc(i.verification.broken?.reason)}`}</b></p>
 <div class="cards">${Object.entries(summary.counts).map(([k, v]) => `<div class="card"><b>${esc(v)}</b>${esc(k)}</div>`).join('')}</div>
 <h2>Decisions over time</h2>${barChart(overTime, 'decisions per minute')}
-${control('CC6.1', 'Logical access', 'Every agent connection presents a short-lived, verified identity; failures are refused and recorded.', `<p>Agent identities seen: ${principals.map(esc).join(', ') || 'none'}.</p>${table(['time', 'target', 'reason'], identityRejections.map((r) => [r.time, r.target, r.message]))}`, identityRejections.length)}
-${control('CC6.3', 'Least privilege and approvals', 'Statements are decided by policy rules; what a rule denies never reaches the database; commands that need approval run only after authorized people decide.', `<h3>Denials by rule</h3>${barChart(byRule, 'denials')}<h3>Every denial</h3>${table(['time', 'agent', 'target', 'rule', 'effects', 'statement (masked)'], denials.map((r) => [r.time, r.principal?.sub, r.target, r.rule, (r.effects ?? []).join(','), r.statement]))}<h3>Every approval request in the audit log</h3>${table(['requested', 'request', 'agent', 'rule', 'statement (masked)', 'outcome', 'decided by'], approvalRows)}${approvals.length ? `<h3>ApprovalRequests in the cluster</h3>${barChart(Object.fromEntries(approvals.filter((a) => a.latencySeconds !== undefined).map((a) => [a.name, Math.round(a.latencySeconds!)])), 'approval latency (s)')}${table(['request', 'rule', 'requester', 'command (masked)', 'phase', 'decided by'], approvals.map((a) => [a.name, a.rule, a.requester, a.command, a.phase, a.decisions.map((d) => `${d.user} ${d.decision}${d.comment ? ` (${d.comment})` : ''} at ${d.time}`).join('; ')]))}` : ''}`, 0)}
-${control('CC7.2', 'Monitoring', 'A tamper-evident, hash-chained record of every decision and its outcome, signed at intervals by an independent witness so that a cut-off tail shows too; per-session recordings checked against the chain; protocol anomalies are recorded.', `<p>Chain ${i.verification.ok ? 'verified' : 'BROKEN'}; ${esc(decisions.length)} decisions, ${esc(inRange.filter((r) => r.event === 'statement.completion').length)} completions recorded.</p>
+${control('CC6.1', 'Logical access', 'Every agent connection presents a short-lived, verified identity; failures are refused and recorded.', `<p>Agent identities seen: ${principals.map(esc).join(', ') || 'none'}.</p>${table(['time', 'target', 'reason'], identityRejections.map((r) => [r['@timestamp'], r.target, r.message]))}`, identityRejections.length)}
+${control('CC6.3', 'Least privilege and approvals', 'Statements are decided by policy rules; what a rule denies never reaches the database; commands that need approval run only after authorized people decide.', `<h3>Denials by rule</h3>${barChart(byRule, 'denials')}<h3>Every denial</h3>${table(['time', 'agent', 'target', 'rule', 'effects', 'statement (masked)'], denials.map((r) => [r['@timestamp'], r.principal?.sub, r.target, r.rule?.name, (r.effects ?? []).join(','), r.db?.query?.text]))}<h3>Every approval request in the audit log</h3>${table(['requested', 'request', 'agent', 'rule', 'statement (masked)', 'outcome', 'decided by'], approvalRows)}${approvals.length ? `<h3>ApprovalRequests in the cluster</h3>${barChart(Object.fromEntries(approvals.filter((a) => a.latencySeconds !== undefined).map((a) => [a.name, Math.round(a.latencySeconds!)])), 'approval latency (s)')}${table(['request', 'rule', 'requester', 'command (masked)', 'phase', 'decided by'], approvals.map((a) => [a.name, a.rule, a.requester, a.command, a.phase, a.decisions.map((d) => `${d.user} ${d.decision}${d.comment ? ` (${d.comment})` : ''} at ${d.time}`).join('; ')]))}` : ''}`, 0)}
+${control('CC7.2', 'Monitoring', 'A tamper-evident, hash-chained record of every decision and its outcome, signed at intervals by an independent witness so that a cut-off tail shows too; per-session recordings checked against the chain; protocol anomalies are recorded.', `<p>Chain ${i.verification.ok ? 'verified' : 'BROKEN'}; ${esc(decisions.length)} decisions, ${esc(inRange.filter((r) => r.event.action === 'statement.completion').length)} completions recorded.</p>
 <p>Signed checkpoints: ${cp ? `${esc(cp.checkpoints)} verified for stream ${esc(cp.stream)}${cp.witnessed ? `; the witness's latest head (seq ${esc(cp.witnessed.seq)}, signed ${esc(cp.witnessed.signedAt)}) is in the log` : ''}${cp.unwitnessedTail !== undefined ? `; ${esc(cp.unwitnessedTail)} record(s) after the last signed head` : ''}` : `${esc(i.integrity?.checkpointRecords ?? 0)} in the log, <b class="warn">not checked against a witness</b>`}.
 Session recordings: ${rec ? `${esc(rec.sessions)} session(s), ${esc(rec.lines)} lines, ${rec.ok ? 'every line in the chain, none missing' : '<b class="warn">do not match the chain</b>'}` : 'none given'}.</p>
-${integrityProblems.length ? `<h3>Integrity exceptions</h3><ul>${integrityProblems.map((p) => `<li>${esc(p)}</li>`).join('')}</ul>` : ''}${table(['time', 'target', 'what'], protocolErrors.map((r) => [r.time, r.target, r.message]))}`, protocolErrors.length + (i.verification.ok ? 0 : 1) + integrityProblems.length)}
-${control('CC8.1', 'Change management', 'Every change to an access policy is recorded with who made it (stamped by the admission webhook from the API server\'s authenticated user), when, and the sha256 of the new spec; the proxies record which version they enforce from when.', `${i.policies ? `<h3>Changes recorded by the cluster</h3>${table(['changed at', 'policy', 'generation', 'changed by', 'outcome', 'spec sha256'], clusterChanges.map((h) => [h.changedAt ?? h.observedAt, h.policy, h.generation, h.changedBy ?? 'NOT RECORDED (bypassed the webhook)', h.outcome, `${h.specSha256.slice(0, 16)}…`]))}` : '<p class="none">Cluster not queried (run with --cluster for the change history).</p>'}<h3>Versions in force, as the proxies recorded them</h3>${table(['time', 'event', 'policy', 'generation', 'changed by', 'mode'], policyChanges.map((r) => [r.time, r.event, `${r.policy?.namespace ?? ''}/${r.policy?.name ?? ''}`, r.policy?.generation ?? '', (r.detail as { change?: { changedBy?: string } } | undefined)?.change?.changedBy ?? '', r.policy?.mode ?? '']))}`, unattributed.length)}
+${integrityProblems.length ? `<h3>Integrity exceptions</h3><ul>${integrityProblems.map((p) => `<li>${esc(p)}</li>`).join('')}</ul>` : ''}${table(['time', 'target', 'what'], protocolErrors.map((r) => [r['@timestamp'], r.target, r.message]))}`, protocolErrors.length + (i.verification.ok ? 0 : 1) + integrityProblems.length)}
+${control('CC8.1', 'Change management', 'Every change to an access policy is recorded with who made it (stamped by the admission webhook from the API server\'s authenticated user), when, and the sha256 of the new spec; the proxies record which version they enforce from when.', `${i.policies ? `<h3>Changes recorded by the cluster</h3>${table(['changed at', 'policy', 'generation', 'changed by', 'outcome', 'spec sha256'], clusterChanges.map((h) => [h.changedAt ?? h.observedAt, h.policy, h.generation, h.changedBy ?? 'NOT RECORDED (bypassed the webhook)', h.outcome, `${h.specSha256.slice(0, 16)}…`]))}` : '<p class="none">Cluster not queried (run with --cluster for the change history).</p>'}<h3>Versions in force, as the proxies recorded them</h3>${table(['time', 'event', 'policy', 'generation', 'changed by', 'mode'], policyChanges.map((r) => [r['@timestamp'], r.event.action, `${r.policy?.namespace ?? ''}/${r.policy?.name ?? ''}`, r.policy?.generation ?? '', (r.detail as { change?: { changedBy?: string } } | undefined)?.change?.changedBy ?? '', r.policy?.mode ?? '']))}`, unattributed.length)}
 </body></html>
 `;
   return { summary, decisionsCsv, html };

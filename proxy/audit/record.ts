@@ -1,8 +1,12 @@
 /**
- * Audit record schema, version 1 (docs/audit-schema.md). One JSON object per line; `prevHash` and
+ * Audit record schema, version 2 (docs/audit-schema.md). One JSON object per line; `prevHash` and
  * `hash` chain the lines: hash = sha256(the line's JSON text without its trailing hash field).
+ * Where a convention fits, fields carry its name (Elastic Common Schema, which OpenTelemetry's
+ * semantic conventions share these names with): `@timestamp`, `event.action|outcome|duration`,
+ * `message`, `session.id`, `client.address|port`, `db.query.text`, `db.operation.name`,
+ * `db.response.returned_rows`, `rule.name`, `error.code|message`. The rest is agentgate's own.
  */
-export const AUDIT_SCHEMA = 'agentgate.audit/v1';
+export const AUDIT_SCHEMA = 'agentgate.audit/v2';
 export const GENESIS_HASH = '0'.repeat(64);
 
 export type AuditEvent =
@@ -23,8 +27,9 @@ export type AuditEvent =
   | 'audit.checkpoint-failed';
 
 export interface AuditFields {
-  event: AuditEvent;
-  session?: string;
+  /** ECS event.*: what happened, whether it went through, how long it took (nanoseconds). */
+  event: { action: AuditEvent; outcome?: 'success' | 'failure' | 'unknown'; duration?: number };
+  session?: { id: string };
   connection?: string;
   principal?: {
     iss: string;
@@ -36,8 +41,9 @@ export interface AuditFields {
     runId?: string;
   };
   target?: string;
-  client?: string;
-  statement?: string;
+  client?: { address: string; port?: number };
+  /** OpenTelemetry db.*: the (masked) statement text, the command, rows returned. */
+  db?: { query?: { text: string }; operation?: { name: string }; response?: { returned_rows: number } };
   fingerprint?: string;
   kind?: string;
   effects?: string[];
@@ -47,15 +53,12 @@ export interface AuditFields {
   protocol?: 'simple' | 'extended' | 'function-call' | 'copy';
   decision?: 'Allow' | 'Deny' | 'RequireApproval';
   enforced?: boolean;
-  rule?: string;
+  rule?: { name: string };
   message?: string;
   reasons?: string[];
   /** Id of the decision record a completion belongs to. */
   decisionSeq?: number;
-  rows?: number;
-  command?: string;
   maskedValues?: number;
-  durationMs?: number;
   error?: { code?: string; message: string };
   policy?: { name: string; namespace?: string; generation?: number; mode?: string };
   detail?: Record<string, unknown>;
@@ -64,7 +67,7 @@ export interface AuditFields {
 export interface AuditRecord extends AuditFields {
   schema: typeof AUDIT_SCHEMA;
   seq: number;
-  time: string;
+  '@timestamp': string;
   prevHash: string;
   hash: string;
 }

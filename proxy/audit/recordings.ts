@@ -96,7 +96,7 @@ export function verifyRecordings(dir: string, chain: AuditRecord[], only?: strin
   const problems: string[] = [];
   const byHash = new Map(chain.map((r) => [r.hash, r]));
   const bySession = new Map<string, AuditRecord[]>();
-  for (const r of chain) if (r.session) (bySession.get(r.session) ?? bySession.set(r.session, []).get(r.session)!).push(r);
+  for (const r of chain) if (r.session) (bySession.get(r.session.id) ?? bySession.set(r.session.id, []).get(r.session.id)!).push(r);
   const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.jsonl') && (!only || f === `${only}.jsonl`)) : [];
   let lines = 0;
   for (const f of files) {
@@ -116,7 +116,7 @@ export function verifyRecordings(dir: string, chain: AuditRecord[], only?: strin
         problems.push(`${where}: not in the audit chain`);
         continue;
       }
-      if (rec.session !== session) problems.push(`${where}: belongs to session ${rec.session ?? '(none)'}`);
+      if (rec.session?.id !== session) problems.push(`${where}: belongs to session ${rec.session?.id ?? '(none)'}`);
       seen.push(rec);
     }
     const firstSeq = chain[0]?.seq ?? 0;

@@ -23,14 +23,15 @@ export function readRecords(files: string[]): AuditRecord[] {
 export function listSessions(records: AuditRecord[]): SessionSummary[] {
   const by = new Map<string, SessionSummary>();
   for (const r of records) {
-    if (!r.session) continue;
-    let s = by.get(r.session);
-    if (!s) by.set(r.session, (s = { session: r.session, statements: 0, denied: 0 }));
+    const id = r.session?.id;
+    if (!id) continue;
+    let s = by.get(id);
+    if (!s) by.set(id, (s = { session: id, statements: 0, denied: 0 }));
     s.principal ??= r.principal;
     s.target ??= r.target;
-    if (r.event === 'connection.open') s.opened = r.time;
-    if (r.event === 'connection.close') s.closed = r.time;
-    if (r.event === 'statement.decision') {
+    if (r.event.action === 'connection.open') s.opened = r['@timestamp'];
+    if (r.event.action === 'connection.close') s.closed = r['@timestamp'];
+    if (r.event.action === 'statement.decision') {
       s.statements++;
       if (r.enforced) s.denied++;
     }
@@ -40,9 +41,9 @@ export function listSessions(records: AuditRecord[]): SessionSummary[] {
 
 /** A readable replay of one session. */
 export function renderSession(records: AuditRecord[], session: string): string {
-  const mine = records.filter((r) => r.session === session);
+  const mine = records.filter((r) => r.session?.id === session);
   if (!mine.length) throw new Error(`no session ${session} in the audit log`);
-  const completions = new Map(mine.filter((r) => r.event === 'statement.completion').map((r) => [r.decisionSeq, r]));
+  const completions = new Map(mine.filter((r) => r.event.action === 'statement.completion').map((r) => [r.decisionSeq, r]));
   const p = mine.find((r) => r.principal)?.principal;
   const lines = [
     `session ${session}`,
@@ -53,18 +54,18 @@ export function renderSession(records: AuditRecord[], session: string): string {
   ];
   let n = 0;
   for (const r of mine) {
-    const t = r.time.slice(11, 23);
-    if (r.event === 'statement.decision') {
+    const t = r['@timestamp'].slice(11, 23);
+    if (r.event.action === 'statement.decision') {
       const done = completions.get(r.seq);
-      const verdict = r.enforced ? `${r.decision?.toUpperCase()} by ${r.rule}` : r.decision === 'Allow' ? 'allowed' : `${r.decision} by ${r.rule} (not enforced)`;
+      const verdict = r.enforced ? `${r.decision?.toUpperCase()} by ${r.rule?.name}` : r.decision === 'Allow' ? 'allowed' : `${r.decision} by ${r.rule?.name} (not enforced)`;
       const skipped = (r.detail as { notExecuted?: string } | undefined)?.notExecuted;
       const outcome = done
-        ? done.error ? `error ${done.error.code ?? ''} ${done.error.message}` : `${done.command ?? ''} ${done.rows ?? 0} rows, ${done.maskedValues ?? 0} masked, ${done.durationMs ?? 0} ms`
+        ? done.error ? `error ${done.error.code ?? ''} ${done.error.message}` : `${done.db?.operation?.name ?? ''} ${done.db?.response?.returned_rows ?? 0} rows, ${done.maskedValues ?? 0} masked, ${Math.round((done.event.duration ?? 0) / 1e4) / 100} ms`
         : r.enforced ? 'not executed' : skipped ? `not executed: ${skipped}` : 'no completion recorded';
-      lines.push(`${String(++n).padStart(3)}. ${t}  ${verdict}  [${(r.effects ?? []).join(',')}]  ${r.statement ?? `<${r.kind}>`}`);
+      lines.push(`${String(++n).padStart(3)}. ${t}  ${verdict}  [${(r.effects ?? []).join(',')}]  ${r.db?.query?.text ?? `<${r.kind}>`}`);
       lines.push(`      → ${outcome.trim()}`);
-    } else if (r.event !== 'statement.completion') {
-      lines.push(`     ${t}  ${r.event}${r.message ? `: ${r.message}` : ''}`);
+    } else if (r.event.action !== 'statement.completion') {
+      lines.push(`     ${t}  ${r.event.action}${r.message ? `: ${r.message}` : ''}`);
     }
   }
   return `${lines.join('\n')}\n`;

@@ -313,7 +313,7 @@ export class PgSession {
     const grant = broker.findGrant(sha256, p.sub, ttl);
     if (grant) {
       const name = grant.metadata.name!;
-      this.audit.tryAppend({ event: 'approval.grant-used', rule: d.rule, message: `executed under ApprovalRequest ${grant.metadata.namespace}/${name}`, detail: { approvalRequest: name, sha256 } });
+      this.audit.tryAppend({ event: { action: 'approval.grant-used', outcome: 'success' }, rule: { name: d.rule }, message: `executed under ApprovalRequest ${grant.metadata.namespace}/${name}`, detail: { approvalRequest: name, sha256 } });
       if (ttl === 0) void broker.markUsed(name).catch(() => undefined);
       return onGrant(name);
     }
@@ -340,7 +340,7 @@ export class PgSession {
         this.auditDecision(c, d, protocol, { message: `approval request could not be created: ${(e as Error).message}` });
         return onRefuse({ code: '42501', message: `agentgate: requires approval by rule "${d.rule}", and the approval request could not be created; nothing was executed` });
       }
-      this.audit.tryAppend({ event: 'approval.requested', rule: d.rule, statement: masked, detail: { approvalRequest: `${ref.namespace}/${ref.name}`, sha256, mode: approval?.mode ?? 'Hold' } });
+      this.audit.tryAppend({ event: { action: 'approval.requested' }, rule: { name: d.rule }, db: { query: { text: masked } }, detail: { approvalRequest: `${ref.namespace}/${ref.name}`, sha256, mode: approval?.mode ?? 'Hold' } });
       if (approval?.mode === 'Reject') {
         return onRefuse({
           code: '42501',
@@ -350,7 +350,7 @@ export class PgSession {
       }
       const { phase, request } = await broker.waitFor(ref.name, timeout * 1000 + 3000);
       // Evidence: who decided, when, and why (as the admission webhook stamped it).
-      this.audit.tryAppend({ event: 'approval.decided', rule: d.rule, message: phase, detail: { approvalRequest: `${ref.namespace}/${ref.name}`, decisions: request?.spec.decisions ?? [] } });
+      this.audit.tryAppend({ event: { action: 'approval.decided', outcome: phase === 'Approved' ? 'success' : 'failure' }, rule: { name: d.rule }, message: phase, detail: { approvalRequest: `${ref.namespace}/${ref.name}`, decisions: request?.spec.decisions ?? [] } });
       if (this.closed) return;
       if (phase === 'Approved') {
         if (ttl === 0) await broker.markUsed(ref.name).catch(() => undefined);
@@ -480,7 +480,7 @@ export class PgSession {
 
   private tokenExpired(): boolean {
     if (this.ctx.principal.exp * 1000 > this.now()) return false;
-    this.audit.tryAppend({ event: 'identity.rejected', message: 'token expired during the session; session closed' });
+    this.audit.tryAppend({ event: { action: 'identity.rejected' }, message: 'token expired during the session; session closed' });
     this.toClient.push(errorResponse({ severity: 'FATAL', code: '28000', message: 'agentgate: your token has expired; reconnect with a fresh token' }));
     this.flush();
     this.close('token expired');
@@ -493,7 +493,7 @@ export class PgSession {
     try {
       this.upstreamFramer.push(d, (m) => this.onUpstreamMessage(m));
     } catch (e) {
-      this.audit.tryAppend({ event: 'protocol.error', message: `upstream sent malformed data: ${(e as Error).message}` });
+      this.audit.tryAppend({ event: { action: 'protocol.error' }, message: `upstream sent malformed data: ${(e as Error).message}` });
       this.toClient.push(errorResponse({ severity: 'FATAL', code: '08P01', message: 'agentgate: the database sent malformed data; session closed' }));
       this.flush();
       return this.close('upstream protocol error');
@@ -657,12 +657,11 @@ export class PgSession {
     if (run.seq === undefined) return;
     const rows = tag.rows ?? run.rows;
     this.audit.defer({
-      event: 'statement.completion',
+      // ECS event.duration is in nanoseconds.
+      event: { action: 'statement.completion', outcome: error ? 'failure' : 'success', duration: Math.round(Math.max(0, this.now() - run.started) * 1e6) },
       decisionSeq: run.seq,
-      command: tag.tag,
-      rows,
+      db: { operation: { name: tag.tag }, response: { returned_rows: rows } },
       maskedValues: run.masked,
-      durationMs: Math.max(0, this.now() - run.started),
       ...(error ? { error } : {}),
     });
     if (!error && run.cls.effects.some((e) => DDL_LIKE.has(e))) this.ctx.onSchemaChange?.();
@@ -673,7 +672,7 @@ export class PgSession {
   private base(): Pick<AuditFields, 'session' | 'connection' | 'principal' | 'target'> {
     const p = this.ctx.principal;
     return {
-      session: this.ctx.sessionId,
+      session: { id: this.ctx.sessionId },
       connection: this.ctx.connectionId,
       principal: principalRecord(p),
       target: this.ctx.target.name,
@@ -688,9 +687,10 @@ export class PgSession {
       this.ctx.events?.('Warning', 'StatementDenied', `${this.ctx.principal.sub} on ${this.ctx.target.name}: ${d.action === 'RequireApproval' ? 'requires approval' : 'denied'} by rule "${d.rule}"`);
     }
     return this.audit.tryAppend({
-      event: 'statement.decision',
+      // Proceeded (allowed, or not enforced in Audit mode) or stopped by the proxy.
+      event: { action: 'statement.decision', outcome: d.blocked ? 'failure' : 'success' },
       policy: rt.ref,
-      ...(includeText ? { statement: rt.masker.maskText(c.text).text } : {}),
+      ...(includeText ? { db: { query: { text: rt.masker.maskText(c.text).text } } } : {}),
       ...(c.fingerprint ? { fingerprint: c.fingerprint } : {}),
       kind: c.kind,
       effects: c.effects,
@@ -700,7 +700,7 @@ export class PgSession {
       protocol,
       decision: d.action,
       enforced: d.blocked,
-      rule: d.rule,
+      rule: { name: d.rule },
       ...(d.message ? { message: d.message } : {}),
       ...(c.reasons.length ? { reasons: c.reasons } : {}),
       ...extra,
@@ -722,7 +722,7 @@ export class PgSession {
 
   private protocolViolation(e: Error): void {
     const message = e instanceof ProtocolError ? e.message : `internal error: ${e.message}`;
-    this.audit.tryAppend({ event: 'protocol.error', message });
+    this.audit.tryAppend({ event: { action: 'protocol.error' }, message });
     this.toClient.push(errorResponse({ severity: 'FATAL', code: e instanceof ProtocolError ? e.sqlState : 'XX000', message: `agentgate: ${message}` }));
     this.flush();
     this.close(`protocol violation: ${message}`);
@@ -730,7 +730,7 @@ export class PgSession {
 
   private upstreamLost(): void {
     if (this.closed) return;
-    this.audit.tryAppend({ event: 'protocol.error', message: 'upstream connection lost' });
+    this.audit.tryAppend({ event: { action: 'protocol.error' }, message: 'upstream connection lost' });
     this.toClient.push(errorResponse({ severity: 'FATAL', code: '08006', message: 'agentgate: the connection to the database was lost' }));
     this.flush();
     this.close('upstream connection lost');
@@ -744,7 +744,7 @@ export class PgSession {
       if (p.kind === 'query') for (let i = p.idx; i < p.runs.length; i++) this.complete(p.runs[i]!, { tag: 'ABORTED' }, { message: `connection closed before completion (${reason})` });
     }
     this.queue.length = 0;
-    this.audit.tryAppend({ event: 'connection.close', message: reason });
+    this.audit.tryAppend({ event: { action: 'connection.close' }, message: reason });
     this.client.end();
     this.upstream.end();
     setTimeout(() => {

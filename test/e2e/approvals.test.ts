@@ -144,11 +144,11 @@ describe('approvals: ApprovalRequests that approvers patch with kubectl', functi
     proxy.audit.flush();
     const recs = readFileSync(`${stack.dir}/approvals-audit.log`, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     const ref = `${NS}/${apr.metadata.name}`;
-    expect(recs.find((x) => x.event === 'approval.requested' && x.detail.approvalRequest === ref)).to.not.equal(undefined);
-    const decided = recs.find((x) => x.event === 'approval.decided' && x.detail.approvalRequest === ref);
+    expect(recs.find((x) => x.event.action === 'approval.requested' && x.detail.approvalRequest === ref)).to.not.equal(undefined);
+    const decided = recs.find((x) => x.event.action === 'approval.decided' && x.detail.approvalRequest === ref);
     expect(decided.detail.decisions[0]).to.include({ user: 'approver-1', decision: 'Approved', comment: 'ticket 42' });
-    const executed = recs.find((x) => x.event === 'statement.decision' && x.detail?.grant === apr.metadata.name);
-    expect(executed).to.include({ decision: 'RequireApproval', enforced: false, rule: 'writes-need-approval' });
+    const executed = recs.find((x) => x.event.action === 'statement.decision' && x.detail?.grant === apr.metadata.name);
+    expect(executed).to.deep.include({ decision: 'RequireApproval', enforced: false, rule: { name: 'writes-need-approval' } });
   });
 
   it('denied: the agent gets a clear error and the database never sees the statement', async () => {
@@ -275,11 +275,11 @@ describe('approvals: ApprovalRequests that approvers patch with kubectl', functi
     const esc = (t: string): string => t.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
     expect(html).to.contain('approver-1 Approved (ticket 42)').and.contain('approver-2 Denied (not today)').and.contain('approval latency');
     const records = readFileSync(`${stack.dir}/approvals-audit.log`, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-    const denials = records.filter((x) => x.event === 'statement.decision' && x.enforced && x.decision === 'Deny');
+    const denials = records.filter((x) => x.event.action === 'statement.decision' && x.enforced && x.decision === 'Deny');
     expect(denials.length).to.be.greaterThan(0);
-    for (const d of denials) expect(html).to.contain(esc(d.statement));
+    for (const d of denials) expect(html).to.contain(esc(d.db.query.text));
     // Every request of the run, including the one the cluster garbage-collected after its retention.
-    const requested = records.filter((x) => x.event === 'approval.requested');
+    const requested = records.filter((x) => x.event.action === 'approval.requested');
     expect(requested.length).to.equal(summary.counts.approvalsRequested);
     const approvals = JSON.parse(readFileSync(join(out, 'approvals.json'), 'utf8'));
     expect(approvals.length).to.be.lessThan(requested.length);

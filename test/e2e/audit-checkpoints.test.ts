@@ -126,11 +126,11 @@ describe('audit checkpoints witnessed by the operator (real proxy CLI, real API 
       if (r.code !== 0) return undefined;
       const entry = JSON.parse(JSON.parse(r.stdout).data['agent-pod'] ?? 'null');
       const lines = readFileSync(auditFile(), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-      const denied = lines.find((x) => x.event === 'statement.decision' && x.enforced);
+      const denied = lines.find((x) => x.event.action === 'statement.decision' && x.enforced);
       return entry && denied && entry.seq > denied.seq ? entry : undefined;
     }, 30_000, 300);
     expect(stored).to.include({ stream: `${NS}/agent-pod` });
-    const inLog = readFileSync(auditFile(), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((x) => x.event === 'audit.checkpoint');
+    const inLog = readFileSync(auditFile(), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((x) => x.event.action === 'audit.checkpoint');
     expect(inLog.length).to.be.greaterThan(0);
     expect(inLog.at(-1).detail.checkpoint.witness).to.equal(operatorUrl);
   });

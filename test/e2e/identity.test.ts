@@ -89,7 +89,7 @@ describe('Kubernetes service-account identity on a real API server', function ()
     await client.end();
     proxy.audit.flush();
     const recs = readFileSync(`${stack.dir}/k8s-audit.log`, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-    const d = recs.find((r) => r.event === 'statement.decision');
+    const d = recs.find((r) => r.event.action === 'statement.decision');
     expect(d.principal.sub).to.equal(`system:serviceaccount:${NS}:billing-agent`);
     expect(d.principal.kubernetes).to.deep.equal({ namespace: NS, serviceAccount: 'billing-agent', pod: 'agent-pod' });
   });

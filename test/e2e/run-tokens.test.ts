@@ -124,7 +124,7 @@ describe('run tokens: the triggering person and the agent (token exchange)', fun
     await client.end();
     proxy.audit.flush();
     const recs = readFileSync(join(dir, 'audit.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-    const d = recs.find((x) => x.event === 'statement.decision');
+    const d = recs.find((x) => x.event.action === 'statement.decision');
     expect(d.principal).to.deep.include({ sub: `system:serviceaccount:${NS}:billing-agent`, triggeredBy: { iss: IDP, sub: 'alice@example.com' }, runId: claims.run_id });
     expect(d.principal.kubernetes).to.deep.equal({ namespace: NS, serviceAccount: 'billing-agent', pod: 'agent-pod' });
   });

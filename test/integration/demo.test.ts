@@ -42,12 +42,12 @@ describe('the demo produces evidence that verifies and leaks nothing', function 
 
   it('the report lists every denial and every refused identity of the run', () => {
     const records = readFileSync(join(demo, 'audit.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as AuditRecord);
-    const denials = records.filter((r) => r.event === 'statement.decision' && r.enforced);
-    const refused = records.filter((r) => r.event === 'identity.rejected');
+    const denials = records.filter((r) => r.event.action === 'statement.decision' && r.enforced);
+    const refused = records.filter((r) => r.event.action === 'identity.rejected');
     expect(denials).to.have.length(5);
     expect(refused).to.have.length(1);
     const html = readFileSync(join(demo, 'evidence', 'report.html'), 'utf8');
-    for (const d of denials) expect(html).to.contain(esc(d.statement!)).and.contain(esc(d.rule!));
+    for (const d of denials) expect(html).to.contain(esc(d.db!.query!.text)).and.contain(esc(d.rule!.name));
     for (const r of refused) expect(html).to.contain(esc(r.message!));
     expect(JSON.parse(readFileSync(join(demo, 'evidence', 'summary.json'), 'utf8')).counts).to.include({ denials: 5, identityRejections: 1 });
   });

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { promisify } from 'node:util';
 import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
 import pg from 'pg';
 import { verifyAuditFile } from '../../proxy/audit/verify.js';
 import { startLocalStack, type LocalStack } from '../../proxy/local/stack.js';
@@ -201,7 +202,7 @@ describe('Postgres guard proxy (real PostgreSQL)', function () {
       expect((await pgError(expired.connect())).message).to.contain('expired');
       const wrongAud = new pg.Client({ host: s.host, port: s.port, user: 'agent', database: 'billing', password: await s.token('agent-1', { audience: 'someone-else' }) });
       expect((await pgError(wrongAud.connect())).message).to.contain('audience');
-      expect(auditRecords(s).filter((r) => r.event === 'identity.rejected').length).to.be.greaterThanOrEqual(3);
+      expect(auditRecords(s).filter((r) => r.event.action === 'identity.rejected').length).to.be.greaterThanOrEqual(3);
     });
 
     it('refuses startup options and replication connections', async () => {
@@ -237,7 +238,7 @@ describe('Postgres guard proxy (real PostgreSQL)', function () {
       raw3.send(rawMessage('Q', Buffer.from('SELECT 1\0trailing\0')));
       expect((await raw3.drain(3000))[0]!.error!.message).to.contain('bytes after the query string');
       expect((await c.query('SELECT 1 AS ok')).rows[0].ok).to.equal(1);
-      expect(auditRecords(s).some((r) => r.event === 'protocol.error' && /invalid message length/.test(r.message))).to.equal(true);
+      expect(auditRecords(s).some((r) => r.event.action === 'protocol.error' && /invalid message length/.test(r.message))).to.equal(true);
     });
 
     it('statements that overflow the parser are refused and the proxy keeps parsing', async () => {
@@ -305,19 +306,25 @@ describe('Postgres guard proxy (real PostgreSQL)', function () {
     it('records a decision before each completion, masks statement text, and verifies', async () => {
       await c.query("SELECT 'card 4111 1111 1111 1111' AS leak");
       const recs = auditRecords(s);
-      const decision = recs.findLast((r) => r.event === 'statement.decision' && r.statement?.includes('AS leak'))!;
-      expect(decision.statement).to.contain('[redacted:creditCard]');
-      const completion = recs.find((r) => r.event === 'statement.completion' && r.decisionSeq === decision.seq)!;
+      const decision = recs.findLast((r) => r.event.action === 'statement.decision' && r.db?.query?.text.includes('AS leak'))!;
+      expect(decision.db.query.text).to.contain('[redacted:creditCard]');
+      const completion = recs.find((r) => r.event.action === 'statement.completion' && r.decisionSeq === decision.seq)!;
       expect(completion.seq).to.be.greaterThan(decision.seq);
-      expect(completion.rows).to.equal(1);
+      expect(completion.db.response.returned_rows).to.equal(1);
       expect(completion.maskedValues).to.equal(1);
-      expect(decision).to.include({ decision: 'Allow', rule: 'defaultAction', target: 'billing-db' });
+      expect(completion.event).to.include({ action: 'statement.completion', outcome: 'success' });
+      expect(Number.isSafeInteger(completion.event.duration)).to.equal(true); // nanoseconds (ECS)
+      expect(decision).to.deep.include({ decision: 'Allow', rule: { name: 'defaultAction' }, target: 'billing-db' });
+      expect(decision['@timestamp']).to.match(/^\d{4}-\d\d-\d\dT/);
       expect(decision.principal.sub).to.equal('agent-1');
-      const denial = recs.find((r) => r.event === 'statement.decision' && r.rule === 'no-ddl')!;
+      const denial = recs.find((r) => r.event.action === 'statement.decision' && r.rule.name === 'no-ddl')!;
       expect(denial).to.include({ decision: 'Deny', enforced: true });
+      expect(denial.event.outcome).to.equal('failure');
       expect(verifyAuditFile(s.auditFile).ok).to.equal(true);
       // Every record of this whole run matches the published, versioned schema.
-      const validate = new Ajv2020({ allErrors: true, strict: false }).compile(JSON.parse(readFileSync(new URL('../../docs/audit-schema.json', import.meta.url), 'utf8')));
+      const ajv = new Ajv2020({ allErrors: true, strict: false });
+      addFormats.default(ajv); // date-time etc. are checked, not ignored
+      const validate = ajv.compile(JSON.parse(readFileSync(new URL('../../docs/audit-schema.json', import.meta.url), 'utf8')));
       for (const r of recs) expect(validate(r), `seq ${r.seq}: ${JSON.stringify(validate.errors)}`).to.equal(true);
       const text = readFileSync(s.auditFile, 'utf8');
       for (const secret of ['4111 1111 1111 1111', 'ada@example.com', '123-45-6789', 'sk_live_4eC39HqLyjWDarjtT1zdp7dc', 'EMP-004211']) {

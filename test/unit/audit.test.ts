@@ -11,7 +11,7 @@ describe('hash-chained audit log', () => {
   it('chains records and verifies', () => {
     const f = file();
     const log = new AuditLog({ file: f });
-    for (let i = 0; i < 5; i++) log.append({ event: 'statement.decision', statement: `SELECT ${i}`, decision: 'Allow', rule: 'defaultAction' });
+    for (let i = 0; i < 5; i++) log.append({ event: { action: 'statement.decision' }, db: { query: { text: `SELECT ${i}` } }, decision: 'Allow', rule: { name: 'defaultAction' } });
     log.close();
     const r = verifyAuditFile(f);
     expect(r).to.include({ ok: true, records: 5 });
@@ -20,10 +20,10 @@ describe('hash-chained audit log', () => {
   it('continues the chain across restarts', () => {
     const f = file();
     const a = new AuditLog({ file: f });
-    a.append({ event: 'proxy.start' });
+    a.append({ event: { action: 'proxy.start' } });
     a.close();
     const b = new AuditLog({ file: f });
-    const rec = b.append({ event: 'proxy.start' });
+    const rec = b.append({ event: { action: 'proxy.start' } });
     b.close();
     expect(rec.seq).to.equal(2);
     expect(verifyAuditFile(f).ok).to.equal(true);
@@ -32,7 +32,7 @@ describe('hash-chained audit log', () => {
   it('names the first altered, removed or reordered line', () => {
     const f = file();
     const log = new AuditLog({ file: f });
-    for (let i = 0; i < 4; i++) log.append({ event: 'statement.decision', statement: `SELECT ${i}`, decision: 'Deny', rule: 'r' });
+    for (let i = 0; i < 4; i++) log.append({ event: { action: 'statement.decision' }, db: { query: { text: `SELECT ${i}` } }, decision: 'Deny', rule: { name: 'r' } });
     log.close();
     const lines = readFileSync(f, 'utf8').trimEnd().split('\n');
     writeFileSync(f, `${[lines[0], lines[1]!.replace('"Deny"', '"Allow"'), lines[2], lines[3]].join('\n')}\n`);
@@ -46,7 +46,7 @@ describe('hash-chained audit log', () => {
   it('rotates by size; the chain runs across rotated files, and a missing file is detected', () => {
     const f = file();
     const log = new AuditLog({ file: f, maxBytes: 600 });
-    for (let i = 0; i < 12; i++) log.append({ event: 'statement.decision', statement: `SELECT ${i}`, decision: 'Allow', rule: 'defaultAction' });
+    for (let i = 0; i < 12; i++) log.append({ event: { action: 'statement.decision' }, db: { query: { text: `SELECT ${i}` } }, decision: 'Allow', rule: { name: 'defaultAction' } });
     log.close();
     const dir = f.slice(0, f.lastIndexOf('/'));
     const rotated = readdirSync(dir).filter((n) => n.startsWith('audit.log.')).sort().map((n) => join(dir, n));
@@ -61,8 +61,8 @@ describe('hash-chained audit log', () => {
 
   it('refuses to write when the file cannot be written (the proxy then denies)', () => {
     const log = new AuditLog({ file: '/dev/full' });
-    expect(() => log.append({ event: 'statement.decision' })).to.throw(/audit log/);
+    expect(() => log.append({ event: { action: 'statement.decision' } })).to.throw(/audit log/);
     expect(log.healthy).to.equal(false);
-    expect(log.tryAppend({ event: 'statement.decision' })).to.equal(undefined);
+    expect(log.tryAppend({ event: { action: 'statement.decision' } })).to.equal(undefined);
   });
 });

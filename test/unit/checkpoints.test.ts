@@ -24,12 +24,12 @@ describe('signed audit checkpoints', () => {
   const writeLog = async (stream = 'agents/agent-pod'): Promise<void> => {
     const audit = new AuditLog({ file });
     const cp = new Checkpointer({ audit, witness: new FileWitness({ file: witnessFile, keyDir: join(dir, 'witness') }), stream });
-    audit.append({ event: 'proxy.start', detail: { stream } });
-    for (let i = 0; i < 3; i++) audit.append({ event: 'statement.decision', statement: `SELECT ${i}`, decision: 'Allow', rule: 'r' });
+    audit.append({ event: { action: 'proxy.start' }, detail: { stream } });
+    for (let i = 0; i < 3; i++) audit.append({ event: { action: 'statement.decision' }, db: { query: { text: `SELECT ${i}` } }, decision: 'Allow', rule: { name: 'r' } });
     await cp.checkpoint();
     await cp.checkpoint(); // nothing new since: no second record
-    for (let i = 0; i < 2; i++) audit.append({ event: 'statement.decision', statement: `DELETE ${i}`, decision: 'Deny', enforced: true, rule: 'r' });
-    audit.append({ event: 'proxy.stop' });
+    for (let i = 0; i < 2; i++) audit.append({ event: { action: 'statement.decision' }, db: { query: { text: `DELETE ${i}` } }, decision: 'Deny', enforced: true, rule: { name: 'r' } });
+    audit.append({ event: { action: 'proxy.stop' } });
     await cp.stop();
     audit.close();
   };
@@ -45,7 +45,7 @@ describe('signed audit checkpoints', () => {
   it('writes signed checkpoints into the chain and verifies them against the witness', async () => {
     await writeLog();
     const records = readRecords([file]);
-    const cps = records.filter((r) => r.event === 'audit.checkpoint');
+    const cps = records.filter((r) => r.event.action === 'audit.checkpoint');
     expect(cps.map((r) => (r.detail as { checkpoint: { seq: number } }).checkpoint.seq)).to.deep.equal([4, 8]);
     expect(readWitnessFile(witnessFile).map((w) => w.seq)).to.deep.equal([4, 8]);
     const r = await check();
@@ -69,8 +69,8 @@ describe('signed audit checkpoints', () => {
     // An attacker with write access rewrites the log from scratch without the denials, chain intact.
     const forged = join(dir, 'forged.log');
     const audit = new AuditLog({ file: forged });
-    audit.append({ event: 'proxy.start', detail: { stream: 'agents/agent-pod' } });
-    for (let i = 0; i < 8; i++) audit.append({ event: 'statement.decision', statement: `SELECT ${i}`, decision: 'Allow', rule: 'r' });
+    audit.append({ event: { action: 'proxy.start' }, detail: { stream: 'agents/agent-pod' } });
+    for (let i = 0; i < 8; i++) audit.append({ event: { action: 'statement.decision' }, db: { query: { text: `SELECT ${i}` } }, decision: 'Allow', rule: { name: 'r' } });
     audit.close();
     expect(verifyAuditFile(forged).ok).to.equal(true);
     const r = await verifyCheckpoints(readRecords([forged]), { jwks: jwks(), witnessed: readWitnessFile(witnessFile), stream: 'agents/agent-pod' });
@@ -107,12 +107,12 @@ describe('signed audit checkpoints', () => {
     const real = new FileWitness({ file: witnessFile, keyDir: join(dir, 'witness') });
     const flaky: CheckpointWitness = { name: 'flaky', witness: (h) => (down ? Promise.reject(new Error('connection refused')) : real.witness(h)) };
     const cp = new Checkpointer({ audit, witness: flaky, stream: 's' });
-    audit.append({ event: 'proxy.start', detail: { stream: 's' } });
+    audit.append({ event: { action: 'proxy.start' }, detail: { stream: 's' } });
     await cp.checkpoint();
     down = false;
     await cp.checkpoint();
     audit.close();
-    const events = readRecords([file]).map((r) => r.event);
+    const events = readRecords([file]).map((r) => r.event.action);
     expect(events).to.deep.equal(['proxy.start', 'audit.checkpoint-failed', 'audit.checkpoint']);
     expect(cp.failures).to.equal(1);
     expect((await check()).ok).to.equal(true);

@@ -15,24 +15,24 @@ describe('session recordings', () => {
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'agentgate-rec-'));
     const audit = new AuditLog({ file: join(dir, 'audit.log'), recordingsDir: join(dir, 'sessions') });
-    audit.append({ event: 'proxy.start' });
-    const a = audit.scope({ session: A, principal: { iss: 'i', sub: 'agent-a' }, target: 'db' });
-    const b = audit.scope({ session: B, principal: { iss: 'i', sub: 'agent-b' }, target: 'db' });
-    a.append({ event: 'connection.open' });
-    b.append({ event: 'connection.open' });
-    const d = a.append({ event: 'statement.decision', statement: 'SELECT email FROM customers', decision: 'Allow', enforced: false, rule: 'defaultAction', effects: ['read'] });
-    b.append({ event: 'statement.decision', statement: 'DELETE FROM orders', decision: 'Deny', enforced: true, rule: 'no-unbounded-writes', effects: ['write'] });
-    a.defer({ event: 'statement.completion', decisionSeq: d.seq, command: 'SELECT', rows: 3, maskedValues: 3, durationMs: 1.2 });
-    a.append({ event: 'connection.close', message: 'client closed' });
-    b.append({ event: 'connection.close', message: 'client closed' });
-    audit.append({ event: 'proxy.stop' });
+    audit.append({ event: { action: 'proxy.start' } });
+    const a = audit.scope({ session: { id: A }, principal: { iss: 'i', sub: 'agent-a' }, target: 'db' });
+    const b = audit.scope({ session: { id: B }, principal: { iss: 'i', sub: 'agent-b' }, target: 'db' });
+    a.append({ event: { action: 'connection.open' } });
+    b.append({ event: { action: 'connection.open' } });
+    const d = a.append({ event: { action: 'statement.decision' }, db: { query: { text: 'SELECT email FROM customers' } }, decision: 'Allow', enforced: false, rule: { name: 'defaultAction' }, effects: ['read'] });
+    b.append({ event: { action: 'statement.decision' }, db: { query: { text: 'DELETE FROM orders' } }, decision: 'Deny', enforced: true, rule: { name: 'no-unbounded-writes' }, effects: ['write'] });
+    a.defer({ event: { action: 'statement.completion', duration: 1200000 }, decisionSeq: d.seq, db: { operation: { name: 'SELECT' }, response: { returned_rows: 3 } }, maskedValues: 3 });
+    a.append({ event: { action: 'connection.close' }, message: 'client closed' });
+    b.append({ event: { action: 'connection.close' }, message: 'client closed' });
+    audit.append({ event: { action: 'proxy.stop' } });
     await audit.close();
   });
 
   it('writes one file per session with exactly its chained lines, and verifies them', () => {
     const chain = readRecords([join(dir, 'audit.log')]);
     const recA = readFileSync(recordingFile(join(dir, 'sessions'), A), 'utf8').trim().split('\n');
-    expect(recA.map((l) => JSON.parse(l).event)).to.deep.equal(['connection.open', 'statement.decision', 'statement.completion', 'connection.close']);
+    expect(recA.map((l) => JSON.parse(l).event.action)).to.deep.equal(['connection.open', 'statement.decision', 'statement.completion', 'connection.close']);
     const chainLines = readFileSync(join(dir, 'audit.log'), 'utf8').trim().split('\n');
     for (const l of recA) expect(chainLines).to.include(l); // byte-identical copies
     expect(verifyRecordings(join(dir, 'sessions'), chain)).to.deep.include({ ok: true, sessions: 2, lines: 7, problems: [] });

@@ -9,12 +9,12 @@ describe('session recordings (replayed from the audit chain)', () => {
   it('lists sessions and replays one in order with decisions and result metadata', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'agentgate-sess-')), 'audit.log');
     const log = new AuditLog({ file });
-    const s = log.scope({ session: 's1', principal: { iss: 'i', sub: 'bot' }, target: 'db' });
-    s.append({ event: 'connection.open' });
-    const d1 = s.append({ event: 'statement.decision', statement: 'SELECT email FROM customers', effects: ['read'], decision: 'Allow', enforced: false, rule: 'defaultAction' });
-    s.append({ event: 'statement.completion', decisionSeq: d1.seq, command: 'SELECT', rows: 3, maskedValues: 3, durationMs: 2 });
-    s.append({ event: 'statement.decision', statement: 'DROP TABLE customers', effects: ['ddl'], decision: 'Deny', enforced: true, rule: 'no-ddl' });
-    log.append({ event: 'connection.open', session: 's2', principal: { iss: 'i', sub: 'other' }, target: 'db' });
+    const s = log.scope({ session: { id: 's1' }, principal: { iss: 'i', sub: 'bot' }, target: 'db' });
+    s.append({ event: { action: 'connection.open' } });
+    const d1 = s.append({ event: { action: 'statement.decision' }, db: { query: { text: 'SELECT email FROM customers' } }, effects: ['read'], decision: 'Allow', enforced: false, rule: { name: 'defaultAction' } });
+    s.append({ event: { action: 'statement.completion', duration: 2000000 }, decisionSeq: d1.seq, db: { operation: { name: 'SELECT' }, response: { returned_rows: 3 } }, maskedValues: 3 });
+    s.append({ event: { action: 'statement.decision' }, db: { query: { text: 'DROP TABLE customers' } }, effects: ['ddl'], decision: 'Deny', enforced: true, rule: { name: 'no-ddl' } });
+    log.append({ event: { action: 'connection.open' }, session: { id: 's2' }, principal: { iss: 'i', sub: 'other' }, target: 'db' });
     log.close();
     const records = readRecords([file]);
     expect(listSessions(records).map((x) => [x.session, x.statements, x.denied])).to.deep.equal([['s1', 2, 1], ['s2', 0, 0]]);
