@@ -50,6 +50,8 @@ describe('Helm chart and least-privilege RBAC on a real API server', function ()
       [['update', 'leases/agentgate-operator', '-n', SYSTEM], true],
       [['update', 'mutatingwebhookconfigurations/other'], false],
       [['update', 'mutatingwebhookconfigurations/agentgate'], true],
+      [['update', 'secrets/agentgate-audit-signing-keys', '-n', SYSTEM], true],
+      [['update', 'secrets/other', '-n', SYSTEM], false],
     ];
     for (const [args, want] of expectations) {
       const r = await c.kubectl(['auth', 'can-i', ...args, '--as', SA]);
@@ -57,7 +59,7 @@ describe('Helm chart and least-privilege RBAC on a real API server', function ()
     }
   });
 
-  it('an operator running with only that RBAC reconciles a policy to Ready', async () => {
+  it('an operator running with only that RBAC serves its webhook, keeps its audit keys and reconciles a policy to Ready', async () => {
     const token = (await c.kubectl(['create', 'token', 'agentgate-operator', '-n', SYSTEM, '--duration', '10m'])).stdout.trim();
     const admin = c.kc.getCurrentCluster()!;
     const kc = new KubeConfig();
@@ -71,8 +73,10 @@ describe('Helm chart and least-privilege RBAC on a real API server', function ()
     const doc = structuredClone(validPolicies[0]!.doc);
     doc.metadata = { name: 'rbac-check', namespace: NS };
     expect((await c.kubectl(['apply', '-f', '-'], { input: stringify(doc) })).code).to.equal(0);
-    const op = new Operator({ kc, leaseNamespace: SYSTEM, healthAddress: { host: '127.0.0.1', port: 0 } });
+    // With its webhook server: PKI Secret, caBundle, and the audit witness's signing keys.
+    const op = new Operator({ kc, leaseNamespace: SYSTEM, healthAddress: { host: '127.0.0.1', port: 0 }, webhook: { host: '127.0.0.1', port: 0, namespace: SYSTEM, dnsNames: ['localhost'], configurationName: 'agentgate', injector: { image: 'x' } } });
     await op.start();
+    expect(op.auditKeys!.jwks().keys).to.have.length(1);
     try {
       await eventually('Ready with least privilege', async () => {
         const r = await c.kubectl(['get', 'aap', 'rbac-check', '-n', NS, '-o', 'jsonpath={.status.conditions[0].status}']);
