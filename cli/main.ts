@@ -25,7 +25,7 @@ const USAGE = `usage: agentgate <command>
                           session recordings in DIR (default: sessions/ beside the audit file)
   token issue --dir DIR --issuer URL --subject SUB [--audience AUD] [--ttl SECONDS]
                           mint a short-lived dev token (creates DIR/dev-jwks.json)
-  token exchange --url OPERATOR_URL --subject-token(-file) T --actor-token-file F [--ca FILE] [--resource NS/POLICY]
+  token exchange [--url OPERATOR_URL] --subject-token(-file) T [--actor-token-file F] [--ca FILE] [--resource NS/POLICY]
                           exchange a person's token + the agent's token for a run token (RFC 8693)
   sql explain "<sql>"     print the classification of a query as JSON
   audit verify FILE... [--anchor HASH] [--witness FILE [--witness-keys JWKS] | --cluster [--operator-namespace NS]]
@@ -76,9 +76,12 @@ async function main(argv: string[]): Promise<number> {
       if (sub === 'exchange') {
         const { values } = args({ url: { type: 'string' }, 'subject-token': { type: 'string' }, 'subject-token-file': { type: 'string' }, 'actor-token-file': { type: 'string' }, ca: { type: 'string' }, resource: { type: 'string' } }, rest);
         const subject = values['subject-token'] ? String(values['subject-token']) : values['subject-token-file'] ? readFileSync(String(values['subject-token-file']), 'utf8').trim() : undefined;
+        // In an injected pod the defaults come from the environment the webhook set.
         const actorFile = String(values['actor-token-file'] ?? process.env.AGENTGATE_TOKEN_FILE ?? '');
-        if (!values.url || !subject || !actorFile) throw new UsageError('token exchange needs --url, --subject-token(-file) and --actor-token-file (or AGENTGATE_TOKEN_FILE)');
-        return runTokenExchange({ url: String(values.url), subjectToken: subject, actorToken: readFileSync(actorFile, 'utf8').trim(), ...(values.ca ? { caFile: String(values.ca) } : {}), ...(values.resource ? { resource: String(values.resource) } : {}) });
+        const url = values.url ?? process.env.AGENTGATE_OPERATOR_URL;
+        const ca = values.ca ?? process.env.AGENTGATE_OPERATOR_CA_FILE;
+        if (!url || !subject || !actorFile) throw new UsageError('token exchange needs --url (or AGENTGATE_OPERATOR_URL), --subject-token(-file) and --actor-token-file (or AGENTGATE_TOKEN_FILE)');
+        return runTokenExchange({ url: String(url), subjectToken: subject, actorToken: readFileSync(actorFile, 'utf8').trim(), ...(ca ? { caFile: String(ca) } : {}), ...(values.resource ? { resource: String(values.resource) } : {}) });
       }
       if (sub !== 'issue') throw new UsageError('token: expected "issue" or "exchange"');
       const { values } = args({ dir: { type: 'string' }, issuer: { type: 'string' }, subject: { type: 'string' }, audience: { type: 'string' }, ttl: { type: 'string' } }, rest);

@@ -56,12 +56,13 @@ export interface WebhookOptions {
     /** The leader rotates the signing key this often (default 24 h); other replicas reload the keys. */
     rotateEveryMs?: number;
   };
+  /** The URL pods reach this server at (default https://<first dnsName>:<port>): injected into pods. */
+  publicUrl?: string;
   /**
-   * Witness the proxies' audit chains (signed checkpoints, on by default): the URL injected proxies
-   * reach this server at (default https://<first dnsName>:<port>), and the audit key's rotation period
-   * (default 30 days; retired public keys stay published so old evidence keeps verifying).
+   * Witness the proxies' audit chains (signed checkpoints, on by default), with the audit key's rotation
+   * period (default 30 days; retired public keys stay published so old evidence keeps verifying).
    */
-  auditWitness?: false | { url?: string; rotateEveryMs?: number };
+  auditWitness?: false | { rotateEveryMs?: number };
 }
 
 export class Operator {
@@ -78,6 +79,8 @@ export class Operator {
   runTokenKeys?: SigningKeys;
   /** Audit checkpoint signing keys (when the audit witness is on). */
   auditKeys?: SigningKeys;
+  /** The webhook server's CA (PEM), published in the compiled ConfigMaps for injected pods. */
+  private operatorCa?: string;
   webhookAddress?: { host: string; port: number };
   private readonly custom: CustomObjectsApi;
   private readonly core: CoreV1Api;
@@ -149,7 +152,7 @@ export class Operator {
         ...(this.o.log ? { log: this.o.log } : {}),
       }));
     }
-    const witness: { url?: string } = {};
+    const reachable: { url?: string } = {};
     const injector: InjectorConfig = { ...w.injector };
     if (w.auditWitness !== false) {
       this.auditKeys = new SigningKeys({ core: this.core, namespace: w.namespace, secretName: AUDIT_KEYS_SECRET, keepRetiredPublicKeys: true });
@@ -159,7 +162,7 @@ export class Operator {
         core: this.core,
         namespace: w.namespace,
         get issuerUrl() {
-          return witness.url!;
+          return reachable.url!;
         },
         clusterIssuer: serviceAccountIssuer(this.o.kc),
         clusterJwks: serviceAccountJwks(this.o.kc) as never,
@@ -169,12 +172,11 @@ export class Operator {
     }
     this.webhookServer = new WebhookServer({ custom: this.custom, injector, tls: pki, routers, ...(this.o.log ? { log: this.o.log } : {}) });
     this.webhookAddress = await this.webhookServer.listen(w.host, w.port);
-    issuer.url ??= `https://${this.webhookAddress.host}:${this.webhookAddress.port}`;
-    if (this.auditKeys) {
-      witness.url = (w.auditWitness || undefined)?.url ?? `https://${w.dnsNames[0] ?? this.webhookAddress.host}:${this.webhookAddress.port}`;
-      // Injected proxies send their checkpoints here, trusting this server's CA (kept across renewals).
-      injector.auditWitness = { url: witness.url, caBundle: pki.caCert };
-    }
+    issuer.url ??= w.publicUrl ?? `https://${this.webhookAddress.host}:${this.webhookAddress.port}`;
+    // Injected pods reach this server here, trusting its CA (kept across renewals; compiled ConfigMaps carry it).
+    reachable.url = w.publicUrl ?? `https://${w.dnsNames[0] ?? this.webhookAddress.host}:${this.webhookAddress.port}`;
+    injector.operator = { url: reachable.url, auditWitness: !!this.auditKeys };
+    this.operatorCa = pki.caCert;
     await this.pki.injectCaBundle(pki.caCert);
     this.renewTimer = setInterval(() => void this.renewWebhookCertificate(), w.renewCheckMs ?? 12 * 3600_000);
     this.renewTimer.unref();
@@ -218,6 +220,7 @@ export class Operator {
       core: this.core,
       events: new EventRecorder(this.core),
       ...(this.o.watchNamespace ? { namespace: this.o.watchNamespace } : {}),
+      ...(this.operatorCa ? { operatorCa: this.operatorCa } : {}),
       metrics: this.metrics,
       ...(this.o.log ? { log: this.o.log } : {}),
       ...(this.o.relistMs ? { relistMs: this.o.relistMs } : {}),

@@ -15,6 +15,7 @@ import { WorkQueue, type Clock } from './workqueue.js';
 
 export const POLICY_LABEL = 'agentgate.dev/policy';
 export const POLICY_KEY = 'policy.json';
+export const OPERATOR_CA_KEY = 'operator-ca.crt';
 
 type PolicyObject = AgentAccessPolicy & { metadata: { uid?: string; generation?: number; resourceVersion?: string }; status?: PolicyStatus };
 
@@ -64,6 +65,8 @@ export interface PolicyControllerOptions {
   metrics?: PolicyControllerMetrics;
   log?: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
   relistMs?: number;
+  /** The operator's CA (PEM): compiled ConfigMaps carry it for the pods the webhook injects. */
+  operatorCa?: string;
 }
 
 export class PolicyController {
@@ -203,7 +206,7 @@ export class PolicyController {
         annotations: { 'agentgate.dev/policy-generation': String(obj.metadata.generation ?? 0) },
         ownerReferences: [{ apiVersion: obj.apiVersion, kind: obj.kind, name: obj.metadata.name, uid: obj.metadata.uid!, controller: true, blockOwnerDeletion: true }],
       },
-      data: { [POLICY_KEY]: JSON.stringify(compiled) },
+      data: { [POLICY_KEY]: JSON.stringify(compiled), ...(this.o.operatorCa ? { [OPERATOR_CA_KEY]: this.o.operatorCa } : {}) },
     };
     await this.o.core.patchNamespacedConfigMap({ name, namespace: obj.metadata.namespace!, body, fieldManager: FIELD_MANAGER, force: true }, applyPatch);
   }

@@ -24,8 +24,9 @@ export async function runOperator(o: OperatorCommand): Promise<number> {
         dnsNames: [service, service.replace(/\.svc$/, ''), service.split('.')[0]!, `${service}.cluster.local`],
         configurationName: env.AGENTGATE_WEBHOOK_CONFIGURATION ?? 'agentgate',
         injector: { image: env.AGENTGATE_PROXY_IMAGE ?? 'ghcr.io/agentgate/agentgate:0.1.0' },
-        // Proxies reach the audit witness through the Service (port 443), not the container port.
-        auditWitness: { url: env.AGENTGATE_WITNESS_URL ?? `https://${service}:443` },
+        // Pods reach the token exchange and the audit witness through the Service (port 443).
+        publicUrl: env.AGENTGATE_OPERATOR_URL ?? `https://${service}`,
+        tokenExchange: {},
       }
     : undefined;
   const op = new Operator({

@@ -14,7 +14,7 @@ export interface ProxyCommand {
   auditFile?: string;
   auditMaxBytes?: number;
   auditStdout: boolean;
-  /** The operator's audit witness (cluster mode); token from AGENTGATE_TOKEN_FILE, CA from AGENTGATE_OPERATOR_CA. */
+  /** The operator's audit witness (cluster mode) and its CA; the pod's token from AGENTGATE_TOKEN_FILE. */
   checkpointUrl?: string;
   checkpointCaFile?: string;
   /** A local witness: its append-only file (keep it apart from the audit log) and its key directory. */
@@ -99,7 +99,7 @@ async function checkpointsFor(o: ProxyCommand, pod?: { name: string; namespace: 
   if (o.checkpointUrl) {
     const tokenFile = process.env.AGENTGATE_TOKEN_FILE;
     if (!tokenFile) throw new Error('--checkpoint-url needs the pod token: AGENTGATE_TOKEN_FILE is not set');
-    const ca = o.checkpointCaFile ? readFileSync(o.checkpointCaFile) : process.env.AGENTGATE_OPERATOR_CA;
+    const ca = o.checkpointCaFile ? readFileSync(o.checkpointCaFile) : undefined;
     return { stream, everyMs, witness: new OperatorWitness({ url: o.checkpointUrl, tokenFile, ...(ca ? { ca } : {}) }) };
   }
   if (o.witnessFile) return { stream, everyMs, witness: new FileWitness({ file: o.witnessFile, keyDir: o.witnessKeyDir ?? dirname(o.witnessFile) }) };

@@ -15,6 +15,9 @@ export const TOKEN_VOLUME = 'agentgate-token';
 export const TOKEN_DIR = '/var/run/agentgate/token';
 export const CREDENTIALS_DIR = '/var/run/agentgate/credentials';
 export const AUDIT_DIR = '/var/log/agentgate';
+/** The operator's CA certificate, from the policy's compiled ConfigMap (key operator-ca.crt). */
+export const OPERATOR_DIR = '/var/run/agentgate/operator';
+export const OPERATOR_CA_VOLUME = 'agentgate-operator-ca';
 
 export interface InjectorConfig {
   /** Image of the proxy (the agentgate image). */
@@ -22,8 +25,11 @@ export interface InjectorConfig {
   imagePullPolicy?: 'Always' | 'IfNotPresent' | 'Never';
   /** Audience of the projected token the agent presents. */
   audience?: string;
-  /** The operator's audit-checkpoint endpoint and its CA (PEM); the proxy signs in with the same token. */
-  auditWitness?: { url: string; caBundle: string };
+  /**
+   * Where pods reach the operator (token exchange for the agent, audit witness for the proxy). Its CA
+   * comes from the policy's compiled ConfigMap and is mounted read-only into the proxy and the agents.
+   */
+  operator?: { url: string; auditWitness: boolean };
 }
 
 export type InjectDecision =
@@ -72,7 +78,13 @@ export function injectSidecar(pod: V1Pod, policy: AgentAccessPolicy, namespace: 
     { name: 'agentgate-audit', emptyDir: {} },
   ];
   const proxyMounts: V1VolumeMount[] = [{ name: 'agentgate-audit', mountPath: AUDIT_DIR }];
-  if (cfg.auditWitness) proxyMounts.push({ name: TOKEN_VOLUME, mountPath: TOKEN_DIR, readOnly: true });
+  const operatorMount = (): V1VolumeMount => ({ name: OPERATOR_CA_VOLUME, mountPath: OPERATOR_DIR, readOnly: true });
+  if (cfg.operator) {
+    volumes.push({ name: OPERATOR_CA_VOLUME, configMap: { name: `agentgate-policy-${policy.metadata.name}`, items: [{ key: 'operator-ca.crt', path: 'ca.crt' }], optional: true } });
+    proxyMounts.push(operatorMount());
+  }
+  const witness = cfg.operator?.auditWitness ? cfg.operator : undefined;
+  if (witness) proxyMounts.push({ name: TOKEN_VOLUME, mountPath: TOKEN_DIR, readOnly: true });
   for (const t of targets) {
     const ref = t.credentials.secretRef;
     if (!ref) continue;
@@ -85,7 +97,7 @@ export function injectSidecar(pod: V1Pod, policy: AgentAccessPolicy, namespace: 
     name: PROXY_CONTAINER,
     image: cfg.image,
     imagePullPolicy: cfg.imagePullPolicy ?? 'IfNotPresent',
-    args: ['proxy', '--policy-ref', `${namespace}/${policy.metadata.name}`, '--audit-file', `${AUDIT_DIR}/audit.log`, ...(cfg.auditWitness ? ['--checkpoint-url', cfg.auditWitness.url] : [])],
+    args: ['proxy', '--policy-ref', `${namespace}/${policy.metadata.name}`, '--audit-file', `${AUDIT_DIR}/audit.log`, ...(witness ? ['--checkpoint-url', witness.url, '--checkpoint-ca', `${OPERATOR_DIR}/ca.crt`] : [])],
     // A native sidecar (init container that keeps running) starts before the agent and stops after it.
     restartPolicy: 'Always',
     env: [
@@ -93,7 +105,7 @@ export function injectSidecar(pod: V1Pod, policy: AgentAccessPolicy, namespace: 
       { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
       { name: 'POD_UID', valueFrom: { fieldRef: { fieldPath: 'metadata.uid' } } },
       { name: 'AGENTGATE_CREDENTIALS_DIR', value: CREDENTIALS_DIR },
-      ...(cfg.auditWitness ? [{ name: 'AGENTGATE_TOKEN_FILE', value: `${TOKEN_DIR}/token` }, { name: 'AGENTGATE_OPERATOR_CA', value: cfg.auditWitness.caBundle }] : []),
+      ...(witness ? [{ name: 'AGENTGATE_TOKEN_FILE', value: `${TOKEN_DIR}/token` }] : []),
     ],
     ports: targets.map((t) => ({ name: `ag-${t.name}`.slice(0, 15), containerPort: Number(portOf(t.listen)), protocol: 'TCP' })),
     volumeMounts: proxyMounts,
@@ -103,6 +115,8 @@ export function injectSidecar(pod: V1Pod, policy: AgentAccessPolicy, namespace: 
 
   const firstPg = targets.find((t) => t.protocol === 'postgres');
   const agentEnv: V1EnvVar[] = [{ name: 'AGENTGATE_TOKEN_FILE', value: `${TOKEN_DIR}/token` }];
+  // For `agentgate token exchange` in the agent: where the operator is and the CA to trust it with.
+  if (cfg.operator) agentEnv.push({ name: 'AGENTGATE_OPERATOR_URL', value: cfg.operator.url }, { name: 'AGENTGATE_OPERATOR_CA_FILE', value: `${OPERATOR_DIR}/ca.crt` });
   if (firstPg) {
     agentEnv.push({ name: 'PGHOST', value: '127.0.0.1' }, { name: 'PGPORT', value: portOf(firstPg.listen) }, { name: 'PGDATABASE', value: firstPg.upstream.database }, { name: 'PGSSLMODE', value: 'disable' });
   }
@@ -113,7 +127,7 @@ export function injectSidecar(pod: V1Pod, policy: AgentAccessPolicy, namespace: 
   for (const c of spec.containers) {
     // The injected connection settings replace the pod's own: the agent's way to the data is the proxy.
     c.env = [...(c.env ?? []).filter((e) => !injected.has(e.name)), ...agentEnv];
-    c.volumeMounts = [...(c.volumeMounts ?? []), { name: TOKEN_VOLUME, mountPath: TOKEN_DIR, readOnly: true }];
+    c.volumeMounts = [...(c.volumeMounts ?? []), { name: TOKEN_VOLUME, mountPath: TOKEN_DIR, readOnly: true }, ...(cfg.operator ? [operatorMount()] : [])];
   }
   spec.initContainers = [proxy, ...(spec.initContainers ?? [])];
   spec.volumes = [...(spec.volumes ?? []), ...volumes];

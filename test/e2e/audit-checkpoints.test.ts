@@ -96,11 +96,11 @@ describe('audit checkpoints witnessed by the operator (real proxy CLI, real API 
     expect((await c.kubectl(['apply', '-f', '-'], { input: stringify(policy) })).code).to.equal(0);
     await eventually('policy Ready', async () => (await c.kubectl(['get', 'aap', 'billing-agent', '-n', NS, '-o', 'jsonpath={.status.conditions[0].status}'])).stdout === 'True');
 
-    // The sidecar, as injected: pod identity and the operator's CA come from the environment.
+    // The sidecar, as injected: pod identity from the environment, the operator's CA from a file.
     const tokenFile = join(dir, 'token');
     writeFileSync(tokenFile, await saToken('agent-pod'));
-    proxyProc = spawn(process.execPath, [BIN, 'proxy', '--policy-ref', `${NS}/billing-agent`, '--audit-file', auditFile(), '--no-audit-stdout', '--checkpoint-url', operatorUrl, '--checkpoint-every', '1'], {
-      env: { ...process.env, KUBECONFIG: c.kubeconfig, POD_NAME: 'agent-pod', POD_NAMESPACE: NS, AGENTGATE_TOKEN_FILE: tokenFile, AGENTGATE_OPERATOR_CA: readFileSync(caFile, 'utf8'), BILLING_DB_PASSWORD: AGENT_DB_PASSWORD },
+    proxyProc = spawn(process.execPath, [BIN, 'proxy', '--policy-ref', `${NS}/billing-agent`, '--audit-file', auditFile(), '--no-audit-stdout', '--checkpoint-url', operatorUrl, '--checkpoint-ca', caFile, '--checkpoint-every', '1'], {
+      env: { ...process.env, KUBECONFIG: c.kubeconfig, POD_NAME: 'agent-pod', POD_NAMESPACE: NS, AGENTGATE_TOKEN_FILE: tokenFile, BILLING_DB_PASSWORD: AGENT_DB_PASSWORD },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let logs = '';
