@@ -5,9 +5,9 @@ import type * as jose from 'jose';
 import { verifyCheckpoints, type CheckpointVerification } from '../../proxy/audit/checkpoint-verify.js';
 import type { WitnessedCheckpoint } from '../../proxy/audit/checkpoints.js';
 import { verifyRecordings, type RecordingsVerification } from '../../proxy/audit/recordings.js';
-import { readRecords } from '../../proxy/audit/sessions.js';
+import { readChains, verifyChain, type ChainSplit, type ChainVerification } from '../../proxy/audit/chains.js';
+import type { AuditRecord } from '../../proxy/audit/record.js';
 import { defaultRecordingsDir } from './session.js';
-import { verifyAuditFiles, type MultiVerifyResult } from '../../proxy/audit/verify.js';
 import { readWitnessFile, WITNESS_JWKS_FILE } from '../../proxy/audit/witnesses.js';
 
 export interface WitnessSource {
@@ -43,45 +43,76 @@ export async function loadWitness(o: WitnessSource): Promise<{ witnessed: Witnes
   return { witnessed: checkpoints, jwks };
 }
 
-export interface FullVerification {
-  chain: MultiVerifyResult;
-  checkpoints?: CheckpointVerification;
+/** One rebuilt chain with its signed checkpoints (when a witness was given). */
+export interface ChainReport extends ChainVerification {
   checkpointRecords: number;
+  checkpoints?: CheckpointVerification;
+}
+
+export interface FullVerification {
+  chains: ChainReport[];
+  /** Duplicated lines, non-audit lines, and what could not be placed on a chain. */
+  split: Pick<ChainSplit, 'duplicates' | 'ignored' | 'problems'>;
+  records: AuditRecord[];
   recordings?: RecordingsVerification & { dir: string };
   /** The witness's copy that was compared (for the evidence bundle). */
   witness?: { witnessed: WitnessedCheckpoint[]; jwks: jose.JSONWebKeySet };
+  /** Streams the witness holds checkpoints for that are not in the input (logs not given). */
+  unseenStreams: string[];
 }
 
-/** Chain first (cheap, names the broken line), then checkpoints and recordings; all must pass. */
+/**
+ * Rebuilds the chains in the input (one proxy's rotated files, or many proxies' records mixed), then
+ * verifies each: hashes and links, signed checkpoints against the witness; then the recordings.
+ */
 export async function verifyAll(files: string[], o: WitnessSource & { anchor?: string; stream?: string; recordingsDir?: string }): Promise<FullVerification> {
-  const chain = verifyAuditFiles(files, o.anchor);
-  const records = readRecords(files);
-  const checkpointRecords = records.filter((r) => r.event.action === 'audit.checkpoint').length;
+  const split = readChains(files);
+  const records = split.chains.flatMap((c) => c.records);
+  const witness = await loadWitness(o);
+  const chains: ChainReport[] = [];
+  for (const chain of split.chains) {
+    if (o.stream && chain.stream !== o.stream) continue;
+    const checkpointRecords = chain.records.filter((r) => r.event.action === 'audit.checkpoint').length;
+    const checkpoints = witness ? await verifyCheckpoints(chain.records, { jwks: witness.jwks, witnessed: witness.witnessed, ...(o.stream ? { stream: o.stream } : {}) }) : undefined;
+    chains.push({ ...verifyChain(chain, o.anchor), checkpointRecords, ...(checkpoints ? { checkpoints } : {}) });
+  }
+  const problems = [...split.problems, ...(o.stream && !chains.length ? [`no chain of stream ${o.stream} in the input`] : [])];
   // Recordings are checked when asked for, or when the default directory beside the log holds some
   // (a proxy run without recordings leaves none; the chain stays the authority either way).
   const dir = o.recordingsDir ?? defaultRecordingsDir(files.at(-1)!);
   const present = existsSync(dir) && readdirSync(dir).some((f) => f.endsWith('.jsonl'));
   const recordings = o.recordingsDir || present ? { ...verifyRecordings(dir, records), dir } : undefined;
-  const witness = await loadWitness(o);
-  const checkpoints = witness ? await verifyCheckpoints(records, { jwks: witness.jwks, witnessed: witness.witnessed, ...(o.stream ? { stream: o.stream } : {}) }) : undefined;
-  return { chain, checkpointRecords, ...(checkpoints ? { checkpoints, witness: witness! } : {}), ...(recordings ? { recordings } : {}) };
+  const inInput = new Set(chains.map((c) => c.stream));
+  const unseenStreams = [...new Set((witness?.witnessed ?? []).map((w) => w.stream))].filter((s) => !inInput.has(s) && (!o.stream || s === o.stream));
+  return { chains, split: { duplicates: split.duplicates, ignored: split.ignored, problems }, records, unseenStreams, ...(witness ? { witness } : {}), ...(recordings ? { recordings } : {}) };
 }
 
-export const verified = (v: FullVerification): boolean => v.chain.ok && (v.checkpoints?.ok ?? true) && (v.recordings?.ok ?? true);
+export const verified = (v: FullVerification): boolean =>
+  v.split.problems.length === 0 && v.chains.every((c) => c.ok && (c.checkpoints?.ok ?? true)) && (v.recordings?.ok ?? true);
 
 export async function runAuditVerify(o: AuditVerifyCommand): Promise<number> {
   const v = await verifyAll(o.files, o);
-  const { chain: r, checkpoints: c, checkpointRecords, recordings: rec } = v;
   const out: string[] = [];
-  if (r.ok) out.push(`ok: ${r.records} records in ${o.files.length} file(s), chain intact (last hash ${r.lastHash})`);
-  else out.push(`BROKEN in ${r.file} at line ${r.broken!.line}: ${r.broken!.reason}`, `(${r.records} records before it verify)`);
-  if (!c) {
-    out.push(checkpointRecords ? `${checkpointRecords} signed checkpoint(s) in the log, not checked: pass --witness FILE or --cluster to check them and the tail` : 'no signed checkpoints in the log (the tail cannot be checked)');
-  } else if (c.ok) {
-    out.push(`ok: stream ${c.stream ?? '?'}: ${c.checkpoints} signed checkpoint(s) verify${c.witnessed ? `; the witness's latest head (seq ${c.witnessed.seq}, signed ${c.witnessed.signedAt}) is in the log` : ''}${c.unwitnessedTail !== undefined ? `; ${c.unwitnessedTail} record(s) after the last signed head` : ''}`);
-  } else {
-    out.push(`CHECKPOINTS FAIL for stream ${c.stream ?? '?'}:`, ...c.problems.map((p) => `  - ${p}`));
+  const many = v.chains.length > 1;
+  if (!v.chains.length) out.push(`ok: no audit records in ${o.files.length} file(s)`);
+  if (many) out.push(`${v.chains.length} chains in ${o.files.length} file(s)`);
+  for (const r of v.chains) {
+    const who = many ? `stream ${r.stream ?? '(unnamed)'}: ` : '';
+    if (r.ok) out.push(`ok: ${who}${r.records} records${many ? ` (from seq ${r.firstSeq})` : ` in ${o.files.length} file(s)`}, chain intact (last hash ${r.lastHash})`);
+    else out.push(`BROKEN: ${who}in ${r.at?.file} at line ${r.at?.line}: ${r.broken!.reason}`, `(${r.records} records before it verify)`);
+    const c = r.checkpoints;
+    if (!c) {
+      out.push(r.checkpointRecords ? `${r.checkpointRecords} signed checkpoint(s) in the log, not checked: pass --witness FILE or --cluster to check them and the tail` : 'no signed checkpoints in the log (the tail cannot be checked)');
+    } else if (c.ok) {
+      out.push(`ok: stream ${c.stream ?? '?'}: ${c.checkpoints} signed checkpoint(s) verify${c.witnessed ? `; the witness's latest head (seq ${c.witnessed.seq}, signed ${c.witnessed.signedAt}) is in the log` : ''}${c.unwitnessedTail !== undefined ? `; ${c.unwitnessedTail} record(s) after the last signed head` : ''}`);
+    } else {
+      out.push(`CHECKPOINTS FAIL for stream ${c.stream ?? '?'}:`, ...c.problems.map((p) => `  - ${p}`));
+    }
   }
+  if (v.split.problems.length) out.push('LINES THAT FIT NO CHAIN:', ...v.split.problems.map((p) => `  - ${p}`));
+  if (v.split.duplicates) out.push(`note: ${v.split.duplicates} duplicated line(s) counted once`);
+  if (v.unseenStreams.length) out.push(`note: the witness also holds checkpoints of ${v.unseenStreams.length} stream(s) not in the input: ${v.unseenStreams.slice(0, 10).join(', ')}${v.unseenStreams.length > 10 ? ', …' : ''}`);
+  const rec = v.recordings;
   if (rec?.ok) out.push(`ok: ${rec.sessions} session recording(s) in ${rec.dir}, ${rec.lines} lines, every one in the chain and none missing`);
   else if (rec) out.push(`RECORDINGS FAIL in ${rec.dir}:`, ...rec.problems.slice(0, 20).map((p) => `  - ${p}`), ...(rec.problems.length > 20 ? [`  … ${rec.problems.length - 20} more`] : []));
   process.stdout.write(`${out.join('\n')}\n`);

@@ -6,8 +6,7 @@
  */
 import { copyFileSync, cpSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { buildEvidence, type EvidenceInput } from '../../proxy/audit/evidence.js';
-import { readRecords } from '../../proxy/audit/sessions.js';
+import { buildEvidence, type EvidenceInput, type EvidenceVerification } from '../../proxy/audit/evidence.js';
 import { WITNESS_JWKS_FILE } from '../../proxy/audit/witnesses.js';
 import { verifyAll, verified, type WitnessSource } from './audit.js';
 
@@ -30,7 +29,7 @@ export interface EvidenceResult {
 
 export async function writeEvidence(o: EvidenceCommand): Promise<EvidenceResult> {
   const v = await verifyAll(o.auditFiles, o);
-  const records = readRecords(o.auditFiles);
+  const { records } = v;
   let approvals: EvidenceInput['approvals'];
   let policies: EvidenceInput['policies'];
   if (o.cluster) {
@@ -50,9 +49,15 @@ export async function writeEvidence(o: EvidenceCommand): Promise<EvidenceResult>
       ? await api.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: o.namespace, plural: POLICY_PLURAL })
       : await api.listClusterCustomObject({ group: GROUP, version: VERSION, plural: POLICY_PLURAL })) as { items: NonNullable<EvidenceInput['policies']> }).items;
   }
+  const verification: EvidenceVerification = {
+    ok: verified(v),
+    chains: v.chains.map((c) => ({ ...(c.stream ? { stream: c.stream } : {}), firstSeq: c.firstSeq, records: c.records, ok: c.ok, lastHash: c.lastHash, ...(c.broken ? { broken: { ...(c.at ? { file: c.at.file } : {}), line: c.at?.line ?? c.broken.line, reason: c.broken.reason } } : {}), checkpointRecords: c.checkpointRecords, ...(c.checkpoints ? { checkpoints: c.checkpoints } : {}) })),
+    problems: v.split.problems,
+    unseenStreams: v.unseenStreams,
+    ...(v.recordings ? { recordings: v.recordings } : {}),
+  };
   const ev = buildEvidence({
-    records, verification: v.chain, from: o.from, to: o.to,
-    integrity: { checkpointRecords: v.checkpointRecords, ...(v.checkpoints ? { checkpoints: v.checkpoints } : {}), ...(v.recordings ? { recordings: v.recordings } : {}) },
+    records, verification, from: o.from, to: o.to,
     ...(o.namespace ? { namespace: o.namespace } : {}), ...(approvals ? { approvals } : {}), ...(policies ? { policies } : {}),
   });
   mkdirSync(o.out, { recursive: true });

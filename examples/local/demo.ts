@@ -90,8 +90,9 @@ export async function runDemo(): Promise<number> {
     const rel = (p: string): string => relative(process.cwd(), p) || '.';
     const witnessFile = join(dir, 'witness', 'checkpoints.jsonl');
     const ev = await writeEvidence({ auditFiles: [stack.auditFile], witnessFile, from: new Date(0), to: new Date(), out: join(dir, 'evidence'), cluster: false, operatorNamespace: '' });
-    const summary = ev.summary as { chain: { records: number }; checkpoints: { verified: number }; recordings: { sessions: number } };
-    out(`evidence : ${ev.ok ? `${color.g}verified${color.x}` : `${color.r}FAILED${color.x}`} — ${summary.chain.records} hash-chained records, ${summary.checkpoints.verified} signed checkpoint(s) matching the witness, ${summary.recordings.sessions} session recording(s)`);
+    const { integrity } = ev.summary as { integrity: { chains: { records: number; checkpoints: { verified?: number } }[]; recordings?: { sessions: number } } };
+    const chain = integrity.chains[0];
+    out(`evidence : ${ev.ok ? `${color.g}verified${color.x}` : `${color.r}FAILED${color.x}`} — ${chain?.records ?? 0} hash-chained records, ${chain?.checkpoints.verified ?? 0} signed checkpoint(s) matching the witness, ${integrity.recordings?.sessions ?? 0} session recording(s)`);
     out(`           report  ${rel(join(dir, 'evidence', 'report.html'))}   (open in a browser)`);
     out(`           verify  npm run -s agentgate -- audit verify ${rel(stack.auditFile)} --witness ${rel(witnessFile)}`);
     out(`           replay  npm run -s agentgate -- session list --audit-file ${rel(stack.auditFile)}`);

@@ -6,13 +6,11 @@
 import type { CheckpointVerification } from './checkpoint-verify.js';
 import type { AuditRecord } from './record.js';
 import type { RecordingsVerification } from './recordings.js';
-import type { MultiVerifyResult } from './verify.js';
 
 export interface EvidenceInput {
   records: AuditRecord[];
-  verification: MultiVerifyResult;
-  /** Signed checkpoints (against the witness's copy, when one was given) and session recordings. */
-  integrity?: { checkpointRecords: number; checkpoints?: CheckpointVerification; recordings?: RecordingsVerification };
+  /** Every chain in the input (hashes, links, signed checkpoints against the witness) and the recordings. */
+  verification: EvidenceVerification;
   from: Date;
   to: Date;
   namespace?: string;
@@ -21,6 +19,27 @@ export interface EvidenceInput {
   /** AgentAccessPolicies from the cluster, with their change history (status.history). */
   policies?: { metadata: { name: string; namespace?: string; generation?: number }; spec: { mode?: string }; status?: { history?: { generation: number; specSha256: string; changedBy?: string; changedAt?: string; outcome: string; observedAt: string }[] } }[];
   generatedAt?: Date;
+}
+
+export interface ChainFinding {
+  stream?: string;
+  firstSeq: number;
+  records: number;
+  ok: boolean;
+  lastHash: string;
+  broken?: { file?: string; line: number; reason: string };
+  checkpointRecords: number;
+  checkpoints?: CheckpointVerification;
+}
+
+export interface EvidenceVerification {
+  ok: boolean;
+  chains: ChainFinding[];
+  /** Lines that fit no chain (gaps, forks, corrupt lines). */
+  problems: string[];
+  /** Streams the witness knows that the input lacks. */
+  unseenStreams: string[];
+  recordings?: RecordingsVerification;
 }
 
 export interface Evidence {
@@ -33,14 +52,19 @@ const esc = (s: unknown): string => String(s ?? '').replace(/[&<>"']/g, (c) => `
 const csv = (s: unknown): string => `"${String(s ?? '').replace(/"/g, '""')}"`;
 
 export function buildEvidence(i: EvidenceInput): Evidence {
-  const cp = i.integrity?.checkpoints;
-  const rec = i.integrity?.recordings;
+  const v = i.verification;
+  const rec = v.recordings;
   // Changes in the period from the cluster's record; a change nobody is named for is an exception.
   const clusterChanges = (i.policies ?? []).flatMap((p) => (p.status?.history ?? []).map((h) => ({ policy: `${p.metadata.namespace ?? ''}/${p.metadata.name}`, ...h })))
     .filter((h) => { const t = Date.parse(h.changedAt ?? h.observedAt); return t >= i.from.getTime() && t <= i.to.getTime(); })
     .sort((a, b) => Date.parse(a.changedAt ?? a.observedAt) - Date.parse(b.changedAt ?? b.observedAt));
   const unattributed = clusterChanges.filter((h) => !h.changedBy);
-  const integrityProblems = [...(cp?.problems ?? []), ...(rec?.problems ?? [])];
+  const integrityProblems = [
+    ...v.chains.flatMap((c) => [...(c.broken ? [`${c.stream ?? 'chain'}: ${c.broken.reason} (${c.broken.file ?? ''} line ${c.broken.line})`] : []), ...(c.checkpoints?.problems ?? [])]),
+    ...v.problems,
+    ...(rec?.problems ?? []),
+  ];
+  const totalRecords = v.chains.reduce((n, c) => n + c.records, 0);
   const inRange = i.records.filter((r) => {
     const t = Date.parse(r['@timestamp']);
     return t >= i.from.getTime() && t <= i.to.getTime() && (!i.namespace || r.policy?.namespace === undefined || r.policy.namespace === i.namespace);
@@ -77,9 +101,16 @@ export function buildEvidence(i: EvidenceInput): Evidence {
   const summary = {
     period: { from: i.from.toISOString(), to: i.to.toISOString() },
     ...(i.namespace ? { namespace: i.namespace } : {}),
-    chain: { ok: i.verification.ok, records: i.verification.records, lastHash: i.verification.lastHash, ...(i.verification.broken ? { broken: { file: i.verification.file, ...i.verification.broken } } : {}) },
-    checkpoints: cp ? { ok: cp.ok, stream: cp.stream, verified: cp.checkpoints, witnessed: cp.witnessed, unwitnessedTail: cp.unwitnessedTail, problems: cp.problems } : { ok: undefined, inLog: i.integrity?.checkpointRecords ?? 0, note: 'not checked: no witness copy given' },
-    ...(rec ? { recordings: { ok: rec.ok, sessions: rec.sessions, lines: rec.lines, problems: rec.problems } } : {}),
+    integrity: {
+      ok: v.ok,
+      chains: v.chains.map((c) => ({
+        stream: c.stream, firstSeq: c.firstSeq, records: c.records, ok: c.ok, lastHash: c.lastHash, ...(c.broken ? { broken: c.broken } : {}),
+        checkpoints: c.checkpoints ? { ok: c.checkpoints.ok, verified: c.checkpoints.checkpoints, witnessed: c.checkpoints.witnessed, unwitnessedTail: c.checkpoints.unwitnessedTail, problems: c.checkpoints.problems } : { ok: undefined, inLog: c.checkpointRecords, note: 'not checked: no witness copy given' },
+      })),
+      problems: v.problems,
+      unseenStreams: v.unseenStreams,
+      ...(rec ? { recordings: { ok: rec.ok, sessions: rec.sessions, lines: rec.lines, problems: rec.problems } } : {}),
+    },
     ...(i.policies ? { policyChanges: clusterChanges, unattributedPolicyChanges: unattributed.length } : {}),
     counts: { records: inRange.length, decisions: decisions.length, denials: denials.length, identityRejections: identityRejections.length, protocolErrors: protocolErrors.length, approvalsRequested: requested.length, approvalsDecided: decided.length, policyChanges: policyChanges.length },
     principals,
@@ -102,15 +133,14 @@ table{border-collapse:collapse;width:100%;margin:.5rem 0 1rem}td,th{border:1px s
 .ok{color:#1a7f37;font-size:.8rem}.warn{color:#bc4c00;font-size:.8rem}.what{color:#57606a}.none{color:#57606a;font-style:italic}.cards{display:flex;gap:1rem;flex-wrap:wrap}.card{border:1px solid #d0d7de;border-radius:6px;padding:.6rem 1rem}.card b{display:block;font-size:1.4rem}</style></head><body>
 <h1>agentgate — access evidence</h1>
 <p>Period ${esc(summary.period.from)} to ${esc(summary.period.to)}${i.namespace ? `, namespace ${esc(i.namespace)}` : ''}. Generated ${esc((i.generatedAt ?? new Date()).toISOString())}.
-Audit chain: <b class="${i.verification.ok ? 'ok' : 'warn'}">${i.verification.ok ? `intact (${i.verification.records} records, last hash ${esc(i.verification.lastHash.slice(0, 16))}…)` : `BROKEN in ${esc(i.verification.file)} line ${esc(i.verification.broken?.line)}: ${esc(i.verification.broken?.reason)}`}</b></p>
+Audit trail: <b class="${v.ok ? 'ok' : 'warn'}">${v.ok ? `verified (${v.chains.length} chain(s), ${totalRecords} records)` : `${integrityProblems.length} integrity exception(s), see CC7.2`}</b></p>
 <div class="cards">${Object.entries(summary.counts).map(([k, v]) => `<div class="card"><b>${esc(v)}</b>${esc(k)}</div>`).join('')}</div>
 <h2>Decisions over time</h2>${barChart(overTime, 'decisions per minute')}
 ${control('CC6.1', 'Logical access', 'Every agent connection presents a short-lived, verified identity; failures are refused and recorded.', `<p>Agent identities seen: ${principals.map(esc).join(', ') || 'none'}.</p>${table(['time', 'target', 'reason'], identityRejections.map((r) => [r['@timestamp'], r.target, r.message]))}`, identityRejections.length)}
 ${control('CC6.3', 'Least privilege and approvals', 'Statements are decided by policy rules; what a rule denies never reaches the database; commands that need approval run only after authorized people decide.', `<h3>Denials by rule</h3>${barChart(byRule, 'denials')}<h3>Every denial</h3>${table(['time', 'agent', 'target', 'rule', 'effects', 'statement (masked)'], denials.map((r) => [r['@timestamp'], r.principal?.sub, r.target, r.rule?.name, (r.effects ?? []).join(','), r.db?.query?.text]))}<h3>Every approval request in the audit log</h3>${table(['requested', 'request', 'agent', 'rule', 'statement (masked)', 'outcome', 'decided by'], approvalRows)}${approvals.length ? `<h3>ApprovalRequests in the cluster</h3>${barChart(Object.fromEntries(approvals.filter((a) => a.latencySeconds !== undefined).map((a) => [a.name, Math.round(a.latencySeconds!)])), 'approval latency (s)')}${table(['request', 'rule', 'requester', 'command (masked)', 'phase', 'decided by'], approvals.map((a) => [a.name, a.rule, a.requester, a.command, a.phase, a.decisions.map((d) => `${d.user} ${d.decision}${d.comment ? ` (${d.comment})` : ''} at ${d.time}`).join('; ')]))}` : ''}`, 0)}
-${control('CC7.2', 'Monitoring', 'A tamper-evident, hash-chained record of every decision and its outcome, signed at intervals by an independent witness so that a cut-off tail shows too; per-session recordings checked against the chain; protocol anomalies are recorded.', `<p>Chain ${i.verification.ok ? 'verified' : 'BROKEN'}; ${esc(decisions.length)} decisions, ${esc(inRange.filter((r) => r.event.action === 'statement.completion').length)} completions recorded.</p>
-<p>Signed checkpoints: ${cp ? `${esc(cp.checkpoints)} verified for stream ${esc(cp.stream)}${cp.witnessed ? `; the witness's latest head (seq ${esc(cp.witnessed.seq)}, signed ${esc(cp.witnessed.signedAt)}) is in the log` : ''}${cp.unwitnessedTail !== undefined ? `; ${esc(cp.unwitnessedTail)} record(s) after the last signed head` : ''}` : `${esc(i.integrity?.checkpointRecords ?? 0)} in the log, <b class="warn">not checked against a witness</b>`}.
-Session recordings: ${rec ? `${esc(rec.sessions)} session(s), ${esc(rec.lines)} lines, ${rec.ok ? 'every line in the chain, none missing' : '<b class="warn">do not match the chain</b>'}` : 'none given'}.</p>
-${integrityProblems.length ? `<h3>Integrity exceptions</h3><ul>${integrityProblems.map((p) => `<li>${esc(p)}</li>`).join('')}</ul>` : ''}${table(['time', 'target', 'what'], protocolErrors.map((r) => [r['@timestamp'], r.target, r.message]))}`, protocolErrors.length + (i.verification.ok ? 0 : 1) + integrityProblems.length)}
+${control('CC7.2', 'Monitoring', 'A tamper-evident, hash-chained record of every decision and its outcome, signed at intervals by an independent witness so that a cut-off tail shows too; per-session recordings checked against the chain; protocol anomalies are recorded.', `<p>${esc(decisions.length)} decisions, ${esc(inRange.filter((r) => r.event.action === 'statement.completion').length)} completions recorded. Session recordings: ${rec ? `${esc(rec.sessions)} session(s), ${esc(rec.lines)} lines, ${rec.ok ? 'every line in the chain, none missing' : '<b class="warn">do not match the chain</b>'}` : 'none given'}.${v.unseenStreams.length ? ` The witness also holds checkpoints of ${esc(v.unseenStreams.length)} stream(s) whose logs were not given: ${esc(v.unseenStreams.join(', '))}.` : ''}</p>
+<h3>Audit chains</h3>${table(['stream', 'records', 'hash chain', 'signed checkpoints', 'witness\'s latest head', 'after last signed head'], v.chains.map((c) => [c.stream ?? '(unnamed)', `${c.records} (from seq ${c.firstSeq})`, c.ok ? 'intact' : `BROKEN: ${c.broken?.reason ?? ''}`, c.checkpoints ? (c.checkpoints.ok ? `${c.checkpoints.checkpoints} verified` : 'FAIL') : `${c.checkpointRecords} in the log, not checked against a witness`, c.checkpoints?.witnessed ? `seq ${c.checkpoints.witnessed.seq}, signed ${c.checkpoints.witnessed.signedAt}` : '', c.checkpoints?.unwitnessedTail ?? '']))}
+${integrityProblems.length ? `<h3>Integrity exceptions</h3><ul>${integrityProblems.map((p) => `<li>${esc(p)}</li>`).join('')}</ul>` : ''}${table(['time', 'target', 'what'], protocolErrors.map((r) => [r['@timestamp'], r.target, r.message]))}`, protocolErrors.length + integrityProblems.length)}
 ${control('CC8.1', 'Change management', 'Every change to an access policy is recorded with who made it (stamped by the admission webhook from the API server\'s authenticated user), when, and the sha256 of the new spec; the proxies record which version they enforce from when.', `${i.policies ? `<h3>Changes recorded by the cluster</h3>${table(['changed at', 'policy', 'generation', 'changed by', 'outcome', 'spec sha256'], clusterChanges.map((h) => [h.changedAt ?? h.observedAt, h.policy, h.generation, h.changedBy ?? 'NOT RECORDED (bypassed the webhook)', h.outcome, `${h.specSha256.slice(0, 16)}…`]))}` : '<p class="none">Cluster not queried (run with --cluster for the change history).</p>'}<h3>Versions in force, as the proxies recorded them</h3>${table(['time', 'event', 'policy', 'generation', 'changed by', 'mode'], policyChanges.map((r) => [r['@timestamp'], r.event.action, `${r.policy?.namespace ?? ''}/${r.policy?.name ?? ''}`, r.policy?.generation ?? '', (r.detail as { change?: { changedBy?: string } } | undefined)?.change?.changedBy ?? '', r.policy?.mode ?? '']))}`, unattributed.length)}
 </body></html>
 `;

@@ -265,8 +265,8 @@ describe('approvals: ApprovalRequests that approvers patch with kubectl', functi
     const r = await run(process.execPath, [bin, 'evidence', '--audit-file', `${stack.dir}/approvals-audit.log`, '--out', out, '--namespace', NS, '--cluster', '--operator-namespace', NS], { env: { ...process.env, KUBECONFIG: c.kubeconfig } });
     expect(r.stdout).to.contain('approvals.json').and.contain('audit integrity verified');
     const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
-    expect(summary.checkpoints).to.deep.include({ ok: true, stream: `${NS}/agent-pod` });
-    expect(summary.recordings.ok).to.equal(true);
+    expect(summary.integrity.chains.map((x: any) => [x.stream, x.ok, x.checkpoints.ok])).to.deep.equal([[`${NS}/agent-pod`, true, true]]);
+    expect(summary.integrity.recordings.ok).to.equal(true);
     // Offline, from the bundle alone.
     const v = await run(process.execPath, [bin, 'audit', 'verify', join(out, 'audit', 'approvals-audit.log'), '--witness', join(out, 'witness', 'checkpoints.jsonl')]);
     expect(v.stdout.trim().split('\n').map((l) => l.slice(0, 3))).to.deep.equal(['ok:', 'ok:', 'ok:']);

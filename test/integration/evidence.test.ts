@@ -4,10 +4,13 @@
  */
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { AuditLog } from '../../proxy/audit/audit-log.js';
+import { Checkpointer } from '../../proxy/audit/checkpoints.js';
+import { FileWitness } from '../../proxy/audit/witnesses.js';
 import { startLocalStack, type LocalStack } from '../../proxy/local/stack.js';
 import { renderInChromium } from '../support/chromium.js';
 
@@ -35,9 +38,11 @@ describe('evidence export (real run, rendered in Chromium)', function () {
   it('writes the bundle, lists every denial, and shows no masked value in clear anywhere', () => {
     expect(readdirSync(out).sort()).to.deep.equal(['audit', 'decisions.csv', 'records.jsonl', 'report.html', 'summary.json', 'witness']);
     const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
-    expect(summary.chain.ok).to.equal(true);
-    expect(summary.checkpoints).to.deep.include({ ok: true, stream: 'local/billing-agent', unwitnessedTail: 1 });
-    expect(summary.recordings).to.deep.include({ ok: true, sessions: 1 });
+    expect(summary.integrity.ok).to.equal(true);
+    expect(summary.integrity.chains).to.have.length(1);
+    expect(summary.integrity.chains[0]).to.deep.include({ ok: true, stream: 'local/billing-agent', firstSeq: 1 });
+    expect(summary.integrity.chains[0].checkpoints).to.deep.include({ ok: true, unwitnessedTail: 1 });
+    expect(summary.integrity.recordings).to.deep.include({ ok: true, sessions: 1 });
     expect(summary.counts.denials).to.equal(3);
     expect(summary.denialsByRule).to.deep.equal({ 'no-ddl': 1, 'no-unbounded-writes': 1, payroll: 1 });
     const html = readFileSync(join(out, 'report.html'), 'utf8');
@@ -55,6 +60,34 @@ describe('evidence export (real run, rendered in Chromium)', function () {
     expect(r.stdout).to.match(/ok: \d+ records in 1 file\(s\), chain intact/);
     expect(r.stdout).to.match(/ok: stream local\/billing-agent: 1 signed checkpoint\(s\) verify; the witness's latest head .* is in the log; 1 record\(s\) after the last signed head/);
     expect(r.stdout).to.match(/ok: 1 session recording\(s\) in .*, \d+ lines, every one in the chain and none missing/);
+  });
+
+  it('verifies a log-pipeline export: two proxies interleaved, lines delivered twice, other log lines', async () => {
+    // A second proxy's chain, checkpointed by the same witness.
+    const otherDir = mkdtempSync(join(tmpdir(), 'agentgate-other-'));
+    const other = new AuditLog({ file: join(otherDir, 'audit.log') });
+    const cp = new Checkpointer({ audit: other, stream: 'local/other', witness: new FileWitness({ file: join(s.dir, 'witness', 'checkpoints.jsonl'), keyDir: join(s.dir, 'witness') }) });
+    other.append({ event: { action: 'proxy.start' }, detail: { stream: 'local/other' } });
+    for (let i = 0; i < 4; i++) other.append({ event: { action: 'statement.decision', outcome: 'failure' }, db: { query: { text: `DELETE FROM t${i}` } }, decision: 'Deny', enforced: true, rule: { name: 'r' } });
+    await cp.stop();
+    await other.close();
+    const a = readFileSync(s.auditFile, 'utf8').trim().split('\n');
+    const b = readFileSync(join(otherDir, 'audit.log'), 'utf8').trim().split('\n');
+    const merged: string[] = [];
+    for (let i = 0; i < Math.max(a.length, b.length); i++) merged.push(...(a[i] ? [a[i]!] : []), ...(b[i] ? [b[i]!] : []));
+    merged.splice(3, 0, '{"level":"warn","message":"an operational log line"}', a[1]!);
+    const exportDir = mkdtempSync(join(tmpdir(), 'agentgate-export-'));
+    const exported = join(exportDir, 'export.jsonl');
+    writeFileSync(exported, `${merged.join('\n')}\n`);
+    const witness = ['--witness', join(s.dir, 'witness', 'checkpoints.jsonl')];
+    const ok = await run(process.execPath, [BIN, 'audit', 'verify', exported, ...witness]);
+    expect(ok.stdout).to.contain('2 chains in 1 file(s)').and.contain('ok: stream local/other: 6 records').and.contain('note: 1 duplicated line(s) counted once');
+    expect(ok.stdout).to.match(/ok: stream local\/billing-agent: \d+ records \(from seq 1\)/);
+    // The other proxy's tail cut off in the export: the witness shows it.
+    writeFileSync(exported, `${merged.filter((l) => l !== b.at(-1) && l !== b.at(-2)).join('\n')}\n`);
+    const cut = await run(process.execPath, [BIN, 'audit', 'verify', exported, ...witness]).catch((e: { code: number; stdout: string }) => e);
+    expect((cut as { code: number }).code).to.equal(1);
+    expect((cut as { stdout: string }).stdout).to.contain('truncated: the witness signed seq 5 of stream local/other');
   });
 
   it('renders in headless Chromium (DOM and screenshot)', async () => {
