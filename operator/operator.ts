@@ -62,7 +62,7 @@ export interface WebhookOptions {
    * Witness the proxies' audit chains (signed checkpoints, on by default), with the audit key's rotation
    * period (default 30 days; retired public keys stay published so old evidence keeps verifying).
    */
-  auditWitness?: false | { rotateEveryMs?: number };
+  auditWitness?: false | { rotateEveryMs?: number; /** drop checkpoints of pods silent this long (default 90 days) */ retentionMs?: number };
 }
 
 export class Operator {
@@ -155,6 +155,7 @@ export class Operator {
     const reachable: { url?: string } = {};
     const injector: InjectorConfig = { ...w.injector };
     if (w.auditWitness !== false) {
+      const retentionMs = w.auditWitness?.retentionMs;
       this.auditKeys = new SigningKeys({ core: this.core, namespace: w.namespace, secretName: AUDIT_KEYS_SECRET, keepRetiredPublicKeys: true });
       await this.auditKeys.load();
       routers.push(checkpointWitnessRouter({
@@ -167,6 +168,7 @@ export class Operator {
         clusterIssuer: serviceAccountIssuer(this.o.kc),
         clusterJwks: serviceAccountJwks(this.o.kc) as never,
         events: new EventRecorder(this.core),
+        ...(retentionMs ? { retentionMs } : {}),
         ...(this.o.log ? { log: this.o.log } : {}),
       }));
     }

@@ -14,7 +14,7 @@ export interface ProxyCommand {
   auditFile?: string;
   auditMaxBytes?: number;
   auditStdout: boolean;
-  /** The operator's audit witness (cluster mode) and its CA; the pod's token from AGENTGATE_TOKEN_FILE. */
+  /** The operator's audit witness (cluster mode) and its CA; the proxy's token from AGENTGATE_PROXY_TOKEN_FILE. */
   checkpointUrl?: string;
   checkpointCaFile?: string;
   /** A local witness: its append-only file (keep it apart from the audit log) and its key directory. */
@@ -97,8 +97,8 @@ async function checkpointsFor(o: ProxyCommand, pod?: { name: string; namespace: 
   const everyMs = (o.checkpointEverySeconds ?? 60) * 1000;
   const { OperatorWitness, FileWitness } = await import('../../proxy/audit/witnesses.js');
   if (o.checkpointUrl) {
-    const tokenFile = process.env.AGENTGATE_TOKEN_FILE;
-    if (!tokenFile) throw new Error('--checkpoint-url needs the pod token: AGENTGATE_TOKEN_FILE is not set');
+    const tokenFile = process.env.AGENTGATE_PROXY_TOKEN_FILE;
+    if (!tokenFile) throw new Error('--checkpoint-url needs the proxy\'s token (audience agentgate-proxy): AGENTGATE_PROXY_TOKEN_FILE is not set');
     const ca = o.checkpointCaFile ? readFileSync(o.checkpointCaFile) : undefined;
     return { stream, everyMs, witness: new OperatorWitness({ url: o.checkpointUrl, tokenFile, ...(ca ? { ca } : {}) }) };
   }

@@ -30,7 +30,10 @@ export interface CheckpointWitnessOptions {
   clusterIssuer: () => Promise<string>;
   clusterJwks: () => Promise<jose.JSONWebKeySet>;
   events?: EventRecorder;
+  /** Audience of the proxies' own tokens (default agentgate-proxy; agents' tokens have another). */
   audience?: string;
+  /** Checkpoints of pods not heard from for this long are dropped (default 90 days): keeps the ConfigMap small. */
+  retentionMs?: number;
   now?: () => number;
   log?: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
 }
@@ -49,10 +52,10 @@ export function checkpointWitnessRouter(o: CheckpointWitnessOptions): Router {
   router.post('/audit/checkpoints', express.json({ limit: '8kb' }), async (req: Request, res: Response) => {
     try {
       const token = /^Bearer (.+)$/.exec(req.get('authorization') ?? '')?.[1];
-      if (!token) throw new WitnessError(401, 'a pod-bound service-account token is required (Authorization: Bearer)');
+      if (!token) throw new WitnessError(401, 'the proxy\'s pod-bound service-account token is required (Authorization: Bearer)');
       let payload: jose.JWTPayload;
       try {
-        ({ payload } = await jose.jwtVerify(token, clusterKeys, { issuer: await o.clusterIssuer(), audience: o.audience ?? 'agentgate', algorithms: ASYMMETRIC_ALGORITHMS, requiredClaims: ['exp'] }));
+        ({ payload } = await jose.jwtVerify(token, clusterKeys, { issuer: await o.clusterIssuer(), audience: o.audience ?? 'agentgate-proxy', algorithms: ASYMMETRIC_ALGORITHMS, requiredClaims: ['exp'] }));
       } catch (e) {
         throw new WitnessError(401, `service-account token refused: ${(e as Error).message}`);
       }
@@ -106,12 +109,18 @@ async function readLatest(core: CoreV1Api, namespace: string, agentNamespace: st
   return raw ? (JSON.parse(raw) as WitnessedCheckpoint) : undefined;
 }
 
-/** A merge patch of one key: proxies of different pods never conflict with each other. */
+/**
+ * A merge patch of one key: proxies of different pods never conflict with each other. Entries of pods
+ * not heard from within the retention are removed in the same way (a key set to null).
+ */
 async function store(o: CheckpointWitnessOptions, agentNamespace: string, pod: string, entry: WitnessedCheckpoint): Promise<void> {
   const name = checkpointConfigMapName(agentNamespace);
   const data = { [pod]: JSON.stringify(entry), [CHECKPOINT_JWKS_KEY]: JSON.stringify(o.keys.jwks()) };
   try {
-    await o.core.patchNamespacedConfigMap({ name, namespace: o.namespace, body: { data } }, mergePatch);
+    const cm = await o.core.patchNamespacedConfigMap({ name, namespace: o.namespace, body: { data } }, mergePatch);
+    const cutoff = (o.now?.() ?? Date.now()) - (o.retentionMs ?? 90 * 24 * 3600_000);
+    const stale = Object.entries(cm.data ?? {}).filter(([k, v]) => k !== CHECKPOINT_JWKS_KEY && Date.parse((JSON.parse(v) as WitnessedCheckpoint).signedAt) < cutoff).map(([k]) => k);
+    if (stale.length) await o.core.patchNamespacedConfigMap({ name, namespace: o.namespace, body: { data: Object.fromEntries(stale.map((k) => [k, null])) } }, mergePatch);
   } catch (e) {
     if (statusOf(e) !== 404) throw e;
     const body: V1ConfigMap = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: o.namespace, labels: { 'app.kubernetes.io/managed-by': 'agentgate', 'agentgate.dev/audit-checkpoints': agentNamespace } }, data };

@@ -13,6 +13,10 @@ export const STATUS = 'agentgate.dev/status';
 export const PROXY_CONTAINER = 'agentgate-proxy';
 export const TOKEN_VOLUME = 'agentgate-token';
 export const TOKEN_DIR = '/var/run/agentgate/token';
+/** The proxy's own token (audience agentgate-proxy), for the audit witness: the agent never holds it. */
+export const PROXY_TOKEN_VOLUME = 'agentgate-proxy-token';
+export const PROXY_TOKEN_DIR = '/var/run/agentgate/proxy-token';
+export const PROXY_AUDIENCE = 'agentgate-proxy';
 export const CREDENTIALS_DIR = '/var/run/agentgate/credentials';
 export const AUDIT_DIR = '/var/log/agentgate';
 /** The operator's CA certificate, from the policy's compiled ConfigMap (key operator-ca.crt). */
@@ -84,7 +88,11 @@ export function injectSidecar(pod: V1Pod, policy: AgentAccessPolicy, namespace: 
     proxyMounts.push(operatorMount());
   }
   const witness = cfg.operator?.auditWitness ? cfg.operator : undefined;
-  if (witness) proxyMounts.push({ name: TOKEN_VOLUME, mountPath: TOKEN_DIR, readOnly: true });
+  if (witness) {
+    // A token of its own audience, so an agent (which shares the service account) cannot post checkpoints.
+    volumes.push({ name: PROXY_TOKEN_VOLUME, projected: { sources: [{ serviceAccountToken: { audience: PROXY_AUDIENCE, expirationSeconds: 3600, path: 'token' } }] } });
+    proxyMounts.push({ name: PROXY_TOKEN_VOLUME, mountPath: PROXY_TOKEN_DIR, readOnly: true });
+  }
   for (const t of targets) {
     const ref = t.credentials.secretRef;
     if (!ref) continue;
@@ -105,7 +113,7 @@ export function injectSidecar(pod: V1Pod, policy: AgentAccessPolicy, namespace: 
       { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
       { name: 'POD_UID', valueFrom: { fieldRef: { fieldPath: 'metadata.uid' } } },
       { name: 'AGENTGATE_CREDENTIALS_DIR', value: CREDENTIALS_DIR },
-      ...(witness ? [{ name: 'AGENTGATE_TOKEN_FILE', value: `${TOKEN_DIR}/token` }] : []),
+      ...(witness ? [{ name: 'AGENTGATE_PROXY_TOKEN_FILE', value: `${PROXY_TOKEN_DIR}/token` }] : []),
     ],
     ports: targets.map((t) => ({ name: `ag-${t.name}`.slice(0, 15), containerPort: Number(portOf(t.listen)), protocol: 'TCP' })),
     volumeMounts: proxyMounts,

@@ -96,7 +96,7 @@ describe('approvals: ApprovalRequests that approvers patch with kubectl', functi
     await c.kubectl(['create', 'serviceaccount', 'billing-agent', '-n', NS]);
     await c.kubectl(['create', '-f', '-'], { input: stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'agent-pod', namespace: NS }, spec: { serviceAccountName: 'billing-agent', containers: [{ name: 'agent', image: 'example.com/agent:1' }] } }) });
     const tokenFile = join(stack.dir, 'pod-token');
-    writeFileSync(tokenFile, (await c.kubectl(['create', 'token', 'billing-agent', '-n', NS, '--audience', 'agentgate', '--bound-object-kind', 'Pod', '--bound-object-name', 'agent-pod', '--duration', '1h'])).stdout.trim());
+    writeFileSync(tokenFile, (await c.kubectl(['create', 'token', 'billing-agent', '-n', NS, '--audience', 'agentgate-proxy', '--bound-object-kind', 'Pod', '--bound-object-name', 'agent-pod', '--duration', '1h'])).stdout.trim());
     const ca = Buffer.from(JSON.parse((await c.kubectl(['get', 'secret', 'agentgate-webhook-tls', '-n', NS, '-o', 'json'])).stdout).data['ca.crt'], 'base64');
     startProxy = (listen) => GuardProxy.start({
       policy: structuredClone(policy), auditFile: `${stack.dir}/approvals-audit.log`, recordingsDir: `${stack.dir}/sessions`, env: { BILLING_DB_PASSWORD: 'agent-local-password' }, listenOverride: { 'billing-db': listen }, approvals: broker,

@@ -43,8 +43,8 @@ describe('audit checkpoints witnessed by the operator (real proxy CLI, real API 
   let proxyPort: number;
   const auditFile = (): string => join(dir, 'audit.log');
 
-  const saToken = async (pod?: string): Promise<string> => {
-    const r = await c.kubectl(['create', 'token', 'billing-agent', '-n', NS, '--duration', '10m', '--audience', 'agentgate', ...(pod ? ['--bound-object-kind', 'Pod', '--bound-object-name', pod] : [])]);
+  const saToken = async (pod?: string, audience = 'agentgate'): Promise<string> => {
+    const r = await c.kubectl(['create', 'token', 'billing-agent', '-n', NS, '--duration', '10m', '--audience', audience, ...(pod ? ['--bound-object-kind', 'Pod', '--bound-object-name', pod] : [])]);
     if (r.code !== 0) throw new Error(r.stderr);
     return r.stdout.trim();
   };
@@ -76,7 +76,7 @@ describe('audit checkpoints witnessed by the operator (real proxy CLI, real API 
     await c.kubectl(['create', '-f', '-'], { input: stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'agent-pod', namespace: NS }, spec: { serviceAccountName: 'billing-agent', containers: [{ name: 'agent', image: 'example.com/agent:1' }] } }) });
     op = new Operator({
       kc: c.kc, leaseNamespace: OPNS, watchNamespace: NS, healthAddress: { host: '127.0.0.1', port: 0 },
-      webhook: { host: '127.0.0.1', port: 0, namespace: OPNS, dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'], injector: { image: 'x' } },
+      webhook: { host: '127.0.0.1', port: 0, namespace: OPNS, dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'], injector: { image: 'x' }, auditWitness: { retentionMs: 4000 } },
     });
     await op.start();
     operatorUrl = `https://127.0.0.1:${op.webhookAddress!.port}`;
@@ -98,9 +98,9 @@ describe('audit checkpoints witnessed by the operator (real proxy CLI, real API 
 
     // The sidecar, as injected: pod identity from the environment, the operator's CA from a file.
     const tokenFile = join(dir, 'token');
-    writeFileSync(tokenFile, await saToken('agent-pod'));
+    writeFileSync(tokenFile, await saToken('agent-pod', 'agentgate-proxy'));
     proxyProc = spawn(process.execPath, [BIN, 'proxy', '--policy-ref', `${NS}/billing-agent`, '--audit-file', auditFile(), '--no-audit-stdout', '--checkpoint-url', operatorUrl, '--checkpoint-ca', caFile, '--checkpoint-every', '1'], {
-      env: { ...process.env, KUBECONFIG: c.kubeconfig, POD_NAME: 'agent-pod', POD_NAMESPACE: NS, AGENTGATE_TOKEN_FILE: tokenFile, BILLING_DB_PASSWORD: AGENT_DB_PASSWORD },
+      env: { ...process.env, KUBECONFIG: c.kubeconfig, POD_NAME: 'agent-pod', POD_NAMESPACE: NS, AGENTGATE_PROXY_TOKEN_FILE: tokenFile, BILLING_DB_PASSWORD: AGENT_DB_PASSWORD },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let logs = '';
@@ -158,14 +158,26 @@ describe('audit checkpoints witnessed by the operator (real proxy CLI, real API 
     expect(rec.stdout).to.contain('not in the audit chain');
   });
 
-  it('refuses a chain that goes backwards (Warning Event on the pod), tokens not bound to a pod, and no token', async () => {
+  it('refuses a chain that goes backwards (Warning Event on the pod), the agent\'s token, tokens not bound to a pod, and no token', async () => {
     const last = JSON.parse(readFileSync(auditFile(), 'utf8').trim().split('\n').at(-2)!); // before the final checkpoint record
-    const back = await post(await saToken('agent-pod'), { seq: 1, hash: 'a'.repeat(64), time: new Date().toISOString() });
+    const back = await post(await saToken('agent-pod', 'agentgate-proxy'), { seq: 1, hash: 'a'.repeat(64), time: new Date().toISOString() });
     expect(back.status).to.equal(409);
     expect(back.json.detail).to.contain(`went back: witnessed seq ${last.seq}`);
     await eventually('AuditChainRegressed event', async () => (await c.kubectl(['get', 'events', '-n', NS, '--field-selector', 'reason=AuditChainRegressed', '-o', 'jsonpath={.items[*].involvedObject.name}'])).stdout.includes('agent-pod'));
-    expect((await post(await saToken(), { seq: 1, hash: 'a'.repeat(64), time: new Date().toISOString() })).status).to.equal(403);
+    // The agent shares the service account but holds only the agentgate-audience token: refused.
+    const agent = await post(await saToken('agent-pod'), { seq: last.seq + 100, hash: 'a'.repeat(64), time: new Date().toISOString() });
+    expect(agent.status).to.equal(401);
+    expect((await post(await saToken(undefined, 'agentgate-proxy'), { seq: 1, hash: 'a'.repeat(64), time: new Date().toISOString() })).status).to.equal(403);
     expect((await post(undefined, { seq: 1, hash: 'a'.repeat(64), time: new Date().toISOString() })).status).to.equal(401);
-    expect((await post(await saToken('agent-pod'), { seq: -1, hash: 'x' })).status).to.equal(400);
+    expect((await post(await saToken('agent-pod', 'agentgate-proxy'), { seq: -1, hash: 'x' })).status).to.equal(400);
+  });
+
+  it('drops the checkpoints of pods silent longer than the retention (the ConfigMap stays small)', async () => {
+    await c.kubectl(['create', '-f', '-'], { input: stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'next-pod', namespace: NS }, spec: { serviceAccountName: 'billing-agent', containers: [{ name: 'agent', image: 'example.com/agent:1' }] } }) });
+    const data = async (): Promise<Record<string, string>> => JSON.parse((await c.kubectl(['get', 'configmap', `agentgate-audit-checkpoints-${NS}`, '-n', OPNS, '-o', 'json'])).stdout).data;
+    const signedAt = Date.parse(JSON.parse((await data())['agent-pod']!).signedAt);
+    await new Promise((r) => setTimeout(r, Math.max(0, signedAt + 5000 - Date.now())));
+    expect((await post(await saToken('next-pod', 'agentgate-proxy'), { seq: 1, hash: 'b'.repeat(64), time: new Date().toISOString() })).status).to.equal(200);
+    expect(Object.keys(await data()).sort()).to.deep.equal(['jwks.json', 'next-pod']);
   });
 });

@@ -39,6 +39,9 @@ describe('sidecar injection (pure function, golden files)', () => {
     const agent = out.spec!.containers[0]!;
     expect(proxy.volumeMounts!.map((m) => m.name)).to.include.members(['agentgate-cred-billing-db', 'agentgate-cred-reports-db']);
     expect((agent.volumeMounts ?? []).map((m) => m.name)).to.deep.equal(['agentgate-token', 'agentgate-operator-ca']);
+    // The proxy's own token (for the audit witness) is the proxy's alone.
+    expect(proxy.volumeMounts!.map((m) => m.name)).to.include('agentgate-proxy-token').and.not.include('agentgate-token');
+    expect(out.spec!.volumes!.find((v) => v.name === 'agentgate-proxy-token')!.projected!.sources![0]!.serviceAccountToken).to.include({ audience: 'agentgate-proxy' });
     expect(out.spec!.volumes!.find((v) => v.name === 'agentgate-operator-ca')!.configMap).to.deep.equal({ name: 'agentgate-policy-billing-agent', items: [{ key: 'operator-ca.crt', path: 'ca.crt' }], optional: true });
     expect(JSON.stringify(agent)).to.not.contain('credentials');
     const env = Object.fromEntries((agent.env ?? []).map((e) => [e.name, e.value]));
