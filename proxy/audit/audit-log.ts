@@ -221,7 +221,7 @@ export class AuditLog {
   /** Writes deferred records now and waits until the session recordings have caught up. */
   async settle(): Promise<void> {
     this.flush();
-    await this.recordings?.flush();
+    this.recordings?.flush();
   }
 
   /** Writes deferred records now. */
@@ -235,7 +235,8 @@ export class AuditLog {
     this.fileTransport?.close();
     this.failure ??= new Error('audit log closed');
     this.logger.close();
-    return this.recordings?.close() ?? Promise.resolve();
+    this.recordings?.close();
+    return Promise.resolve();
   }
 
   private resumeChain(file: string): void {

@@ -3,24 +3,27 @@
  * audit records — byte-identical copies of the chained lines (statements, decisions, timings, rows and
  * masked-value counts; never data). Each line carries its chain hash, so a recording is covered by the
  * chain: `verifyRecordings` checks every line against the verified chain and that none is missing.
- * Written asynchronously in batches (off the statement's path); the chain stays the authority if a
- * crash loses the last lines of a recording, and verification says so.
+ * Written in batches every 100 ms (off the statement's path); the chain stays the authority if a crash
+ * loses the last lines of a recording, and verification says so.
  */
 import { createHash } from 'node:crypto';
-import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, type WriteStream } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { lineHash, type AuditRecord } from './record.js';
 
 const SESSION_ID = /^[0-9A-Za-z-]{1,64}$/;
+const BATCH_LINES = 32;
 export const recordingFile = (dir: string, session: string): string => join(dir, `${session}.jsonl`);
 
 export class SessionRecordings {
-  private readonly open = new Map<string, { out: WriteStream; pending: string[]; last: boolean }>();
-  private readonly ending = new Set<Promise<void>>();
+  private readonly open = new Map<string, { fd?: number; pending: string[]; last: boolean }>();
   private timer?: NodeJS.Timeout;
   failure?: Error;
 
-  /** Lines wait in memory at most `flushMs` and go out as one write per session (cheap on the hot path). */
+  /**
+   * Lines wait in memory at most `flushMs` and go out as one write per session: a few small syscalls a
+   * second instead of one per statement, and nothing queued beyond that (bounded memory).
+   */
   constructor(readonly dir: string, private readonly flushMs = 100) {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
   }
@@ -29,54 +32,45 @@ export class SessionRecordings {
   add(session: string, line: string, last: boolean): void {
     if (!SESSION_ID.test(session)) return;
     let rec = this.open.get(session);
-    if (!rec) {
-      const out = createWriteStream(recordingFile(this.dir, session), { flags: 'a', mode: 0o600 });
-      out.on('error', (e) => (this.failure = e));
-      this.open.set(session, (rec = { out, pending: [], last: false }));
-    }
+    if (!rec) this.open.set(session, (rec = { pending: [], last: false }));
     rec.pending.push(line);
     rec.last ||= last;
-    this.timer ??= setTimeout(() => this.writePending(), this.flushMs).unref();
+    // Small batches keep the joined strings short-lived and small (cheap for the GC, low RSS).
+    if (rec.pending.length >= BATCH_LINES) this.write(session, rec);
+    else this.timer ??= setTimeout(() => this.flush(), this.flushMs).unref();
   }
 
-  private writePending(): Promise<void>[] {
+  /** Writes everything added so far. */
+  flush(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
-    const written: Promise<void>[] = [];
-    for (const [session, rec] of this.open) {
+    for (const [session, rec] of this.open) this.write(session, rec);
+  }
+
+  private write(session: string, rec: { fd?: number; pending: string[]; last: boolean }): void {
+    try {
       if (rec.pending.length) {
+        rec.fd ??= openSync(recordingFile(this.dir, session), 'a', 0o600);
         const data = `${rec.pending.join('\n')}\n`;
         rec.pending = [];
-        written.push(new Promise<void>((r) => rec.out.write(data, () => r())));
+        writeSync(rec.fd, data);
       }
-      if (rec.last) {
-        this.open.delete(session);
-        const done: Promise<void> = finish(rec.out).finally(() => this.ending.delete(done));
-        this.ending.add(done);
-      }
+    } catch (e) {
+      // The chain holds every record; a recording that could not be written shows as incomplete.
+      this.failure = e as Error;
+      rec.pending = [];
     }
-    return written;
+    if (rec.last) {
+      if (rec.fd !== undefined) closeSync(rec.fd);
+      this.open.delete(session);
+    }
   }
 
-  /** Resolves when everything added so far is written. */
-  async flush(): Promise<void> {
-    await Promise.all([...this.writePending(), ...this.ending]);
-  }
-
-  /** Ends every open recording; resolves when the bytes are written. */
-  async close(): Promise<void> {
+  /** Writes and closes every open recording. */
+  close(): void {
     for (const rec of this.open.values()) rec.last = true;
-    await this.flush();
+    this.flush();
   }
-}
-
-/** Ends a stream; settles on close or error (a failed disk must not hang shutdown). */
-function finish(s: WriteStream): Promise<void> {
-  return new Promise<void>((r) => {
-    s.once('close', () => r());
-    s.once('error', () => r());
-    s.end();
-  });
 }
 
 export interface RecordingsVerification {

@@ -84,7 +84,7 @@ async function main(): Promise<void> {
     policy.spec.targets[0]!.listen = `127.0.0.1:${proxyPort}`;
     const policyFile = join(stack.dir, 'bench-policy.yaml');
     writeFileSync(policyFile, stringify(policy));
-    const proxy = spawn(process.execPath, [new URL('../../bin/agentgate.js', import.meta.url).pathname, 'proxy', '--policy', policyFile, '--audit-file', join(stack.dir, 'bench-audit.log'), '--no-audit-stdout'], {
+    const proxy = spawn(process.execPath, [new URL('../../bin/agentgate.js', import.meta.url).pathname, 'proxy', '--policy', policyFile, '--audit-file', join(stack.dir, 'bench-audit.log'), '--no-audit-stdout', ...(process.env.NOREC ? ['--no-recordings'] : [])], {
       env: { ...process.env, BILLING_DB_PASSWORD: AGENT_DB_PASSWORD, AGENTGATE_LOG_LEVEL: 'warn' },
       stdio: ['ignore', 'ignore', 'inherit'],
     });
