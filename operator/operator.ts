@@ -195,8 +195,9 @@ export class Operator {
   /** The leader rotates a signing key when it is due; every replica reloads what the leader wrote. */
   private async maintainKeys(ring: SigningKeys, everyMs: number): Promise<void> {
     try {
-      if (this.elector.isLeader && Date.now() - ring.newestCreatedAt >= everyMs) await ring.rotate();
-      else await ring.load();
+      if (!this.elector.isLeader) await ring.load();
+      else if (Date.now() - ring.newestCreatedAt >= everyMs) await ring.rotate();
+      else await ring.prune();
     } catch (e) {
       this.o.log?.('warn', 'signing key maintenance failed', { error: (e as Error).message });
     }

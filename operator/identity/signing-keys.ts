@@ -50,20 +50,36 @@ export class SigningKeys {
     await this.rotate();
   }
 
-  /** Adds a new signing key; keys retired longer than the overlap ago are dropped. */
+  /** Adds a new signing key; keys retired longer than the overlap ago are dropped (or stripped to their public half). */
   async rotate(): Promise<void> {
-    const secret = await this.read();
-    const current = secret ? (JSON.parse(Buffer.from(secret.data?.['keys.json'] ?? '', 'base64').toString('utf8') || '[]') as StoredKey[]) : [];
-    const now = this.now();
     const { privateKey } = await jose.generateKeyPair('ES256', { extractable: true });
     const jwk = await jose.exportJWK(privateKey);
     const { d: _d, ...pub } = jwk;
     const kid = await jose.calculateJwkThumbprint(pub);
+    await this.rewrite((current, now) => [...this.retire(current.map((k) => (k.retiredAt ? k : { ...k, retiredAt: now })), now), { kid, createdAt: now, jwk: { ...jwk, kid, alg: 'ES256' } }]);
+  }
+
+  /**
+   * Drops what rotation would drop, without a new key: the leader calls this periodically, so a retired
+   * private key is gone once its overlap has passed, not only at the next rotation.
+   */
+  async prune(): Promise<void> {
+    await this.rewrite((current, now) => this.retire(current, now), true);
+  }
+
+  private retire(keys: StoredKey[], now: number): StoredKey[] {
     const overlap = this.o.overlapMs ?? 30 * 60_000;
-    const kept = current
-      .map((k) => (k.retiredAt ? k : { ...k, retiredAt: now }))
-      .flatMap((k) => (now - (k.retiredAt ?? now) <= overlap ? [k] : this.o.keepRetiredPublicKeys ? [{ ...k, jwk: publicHalf(k.jwk) }] : []));
-    const next = [...kept, { kid, createdAt: now, jwk: { ...jwk, kid, alg: 'ES256' } }];
+    return keys.flatMap((k) => (!k.retiredAt || now - k.retiredAt <= overlap ? [k] : this.o.keepRetiredPublicKeys ? [{ ...k, jwk: publicHalf(k.jwk) }] : []));
+  }
+
+  private async rewrite(change: (current: StoredKey[], now: number) => StoredKey[], onlyIfChanged = false): Promise<void> {
+    const secret = await this.read();
+    const current = secret ? (JSON.parse(Buffer.from(secret.data?.['keys.json'] ?? '', 'base64').toString('utf8') || '[]') as StoredKey[]) : [];
+    const next = change(current, this.now());
+    if (onlyIfChanged && JSON.stringify(next) === JSON.stringify(current)) {
+      this.keys = current;
+      return;
+    }
     const body: V1Secret = {
       apiVersion: 'v1', kind: 'Secret', type: 'Opaque',
       metadata: { name: this.name, namespace: this.o.namespace, labels: { 'app.kubernetes.io/managed-by': 'agentgate' }, ...(secret?.metadata?.resourceVersion ? { resourceVersion: secret.metadata.resourceVersion } : {}) },
@@ -74,7 +90,7 @@ export class SigningKeys {
       else await this.o.core.createNamespacedSecret({ namespace: this.o.namespace, body });
       this.keys = next;
     } catch (e) {
-      if (statusOf(e) === 409) return this.load(); // another replica rotated first
+      if (statusOf(e) === 409) return this.load(); // another replica wrote first
       throw e;
     }
   }

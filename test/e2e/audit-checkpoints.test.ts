@@ -14,6 +14,9 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { stringify } from 'yaml';
+import { CoreV1Api } from '@kubernetes/client-node';
+import { AUDIT_KEYS_SECRET } from '../../operator/audit/checkpoint-witness.js';
+import { SigningKeys } from '../../operator/identity/signing-keys.js';
 import { Operator } from '../../operator/operator.js';
 import { AGENT_DB_PASSWORD, startLocalStack, type LocalStack } from '../../proxy/local/stack.js';
 import type { AgentAccessPolicy } from '../../proxy/policy/types.js';
@@ -170,6 +173,29 @@ describe('audit checkpoints witnessed by the operator (real proxy CLI, real API 
     expect((await post(await saToken(undefined, 'agentgate-proxy'), { seq: 1, hash: 'a'.repeat(64), time: new Date().toISOString() })).status).to.equal(403);
     expect((await post(undefined, { seq: 1, hash: 'a'.repeat(64), time: new Date().toISOString() })).status).to.equal(401);
     expect((await post(await saToken('agent-pod', 'agentgate-proxy'), { seq: -1, hash: 'x' })).status).to.equal(400);
+  });
+
+  it('after the audit key rotates, old checkpoints still verify: the retired key\'s public half is kept, its private half dropped', async () => {
+    // Rotate with a 1 s overlap (the operator's ring uses 30 minutes), prune after it, let the operator reload.
+    let t = Date.now();
+    const ring = new SigningKeys({ core: c.kc.makeApiClient(CoreV1Api), namespace: OPNS, secretName: AUDIT_KEYS_SECRET, keepRetiredPublicKeys: true, overlapMs: 1000, now: () => t });
+    await ring.rotate();
+    expect(JSON.parse(Buffer.from(JSON.parse((await c.kubectl(['get', 'secret', AUDIT_KEYS_SECRET, '-n', OPNS, '-o', 'json'])).stdout).data['keys.json'], 'base64').toString())[0].jwk.d, 'within the overlap').to.be.a('string');
+    t += 2000;
+    await ring.prune();
+    await op.auditKeys!.load();
+    const stored = JSON.parse(Buffer.from(JSON.parse((await c.kubectl(['get', 'secret', AUDIT_KEYS_SECRET, '-n', OPNS, '-o', 'json'])).stdout).data['keys.json'], 'base64').toString());
+    expect(stored).to.have.length(2);
+    expect(stored[0].jwk.d, 'retired private key').to.equal(undefined);
+    expect(stored[1].jwk.d, 'signing key').to.be.a('string');
+    // A checkpoint signed with the new key refreshes the published keys beside the checkpoints.
+    const other = await post(await saToken('agent-pod', 'agentgate-proxy'), { seq: 10_000, hash: 'c'.repeat(64), time: new Date().toISOString() });
+    expect(other.status).to.equal(200);
+    expect(JSON.parse(Buffer.from(other.json.jws.split('.')[0], 'base64url').toString()).kid).to.equal(stored[1].kid);
+    // The real log's checkpoints (old key) still verify; the witness's head is now the fake seq 10000.
+    const r = await cli(['audit', 'verify', auditFile(), '--cluster', '--operator-namespace', OPNS]);
+    expect(r.stdout).to.not.contain('signature does not verify');
+    expect(r.stdout).to.contain('truncated: the witness signed seq 10000');
   });
 
   it('drops the checkpoints of pods silent longer than the retention (the ConfigMap stays small)', async () => {
