@@ -19,10 +19,12 @@ const USAGE = `usage: agentgate <command>
   proxy (--policy FILE | --policy-ref NS/NAME) [--audit-file FILE] [--audit-max-bytes N] [--no-audit-stdout]
         [--checkpoint-url OPERATOR_URL [--checkpoint-ca FILE] | --witness-file FILE [--witness-key-dir DIR]]
         [--checkpoint-every SECONDS] [--audit-stream NAME] [--recordings-dir DIR | --no-recordings]
+        [--health-address HOST:PORT]
                           run the guard proxy for every target of the policy (a file in local
                           mode; in a cluster, the policy's compiled ConfigMap, followed live);
                           signed checkpoints of the audit chain by the operator or a local witness;
-                          session recordings in DIR (default: sessions/ beside the audit file)
+                          session recordings in DIR (default: sessions/ beside the audit file);
+                          /healthz, /readyz and /metrics on --health-address
   token issue --dir DIR --issuer URL --subject SUB [--audience AUD] [--ttl SECONDS]
                           mint a short-lived dev token (creates DIR/dev-jwks.json)
   token exchange [--url OPERATOR_URL] --subject-token(-file) T [--actor-token-file F] [--ca FILE] [--resource NS/POLICY]
@@ -54,7 +56,7 @@ async function main(argv: string[]): Promise<number> {
     parseArgs({ args: list, options, allowPositionals: true, strict: true }) as { values: Record<string, string | boolean | undefined> };
   switch (cmd) {
     case 'proxy': {
-      const { values } = args({ policy: { type: 'string' }, 'policy-ref': { type: 'string' }, 'audit-file': { type: 'string' }, 'audit-max-bytes': { type: 'string' }, 'no-audit-stdout': { type: 'boolean' }, 'audit-stream': { type: 'string' }, 'checkpoint-url': { type: 'string' }, 'checkpoint-ca': { type: 'string' }, 'witness-file': { type: 'string' }, 'witness-key-dir': { type: 'string' }, 'checkpoint-every': { type: 'string' }, 'recordings-dir': { type: 'string' }, 'no-recordings': { type: 'boolean' } }, argv.slice(1));
+      const { values } = args({ policy: { type: 'string' }, 'policy-ref': { type: 'string' }, 'audit-file': { type: 'string' }, 'audit-max-bytes': { type: 'string' }, 'no-audit-stdout': { type: 'boolean' }, 'audit-stream': { type: 'string' }, 'checkpoint-url': { type: 'string' }, 'checkpoint-ca': { type: 'string' }, 'witness-file': { type: 'string' }, 'witness-key-dir': { type: 'string' }, 'checkpoint-every': { type: 'string' }, 'recordings-dir': { type: 'string' }, 'no-recordings': { type: 'boolean' }, 'health-address': { type: 'string' } }, argv.slice(1));
       const str = (k: string): string | undefined => (values[k] === undefined ? undefined : String(values[k]));
       if (!values.policy === !values['policy-ref']) throw new UsageError('proxy needs exactly one of --policy FILE or --policy-ref NAMESPACE/NAME');
       return runProxy({
@@ -70,6 +72,7 @@ async function main(argv: string[]): Promise<number> {
         ...(str('checkpoint-every') ? { checkpointEverySeconds: Number(str('checkpoint-every')) } : {}),
         ...(str('recordings-dir') ? { recordingsDir: str('recordings-dir')! } : {}),
         recordings: !values['no-recordings'],
+        ...(str('health-address') ? { healthAddress: str('health-address')! } : {}),
       });
     }
     case 'token': {

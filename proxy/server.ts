@@ -11,6 +11,7 @@ import { serialize } from 'pg-protocol';
 import type { ApprovalBroker } from './approvals/broker.js';
 import { AuditLog } from './audit/audit-log.js';
 import { Checkpointer, type CheckpointWitness } from './audit/checkpoints.js';
+import type { ProxyMetrics } from './observability/metrics.js';
 import { IdentityError, principalRecord, TokenVerifier, type Principal, type TokenVerifierOptions } from './identity/verify.js';
 import { compilePolicy, type PolicyRuntime } from './policy/runtime.js';
 import type { AgentAccessPolicy, TargetSpec } from './policy/types.js';
@@ -50,6 +51,8 @@ export interface GuardProxyOptions {
   events?: (type: 'Normal' | 'Warning', reason: string, message: string) => void;
   /** The pod this proxy serves (sidecar): Kubernetes tokens must be bound to it. */
   pod?: { name: string; namespace: string };
+  /** Prometheus metrics (served by the health server). */
+  metrics?: ProxyMetrics;
   /** Signed checkpoints of the audit chain (the operator in a cluster, a local witness otherwise). */
   checkpoints?: { witness: CheckpointWitness; stream: string; everyMs?: number };
 }
@@ -89,6 +92,7 @@ export class GuardProxy {
     this.audit = new AuditLog({ ...(opts.auditFile ? { file: opts.auditFile } : {}), ...(opts.recordingsDir ? { recordingsDir: opts.recordingsDir } : {}), ...(opts.auditMaxBytes ? { maxBytes: opts.auditMaxBytes } : {}), stdout: opts.auditStdout ?? false });
     if (!this.audit.healthy) throw new Error(`cannot open the audit log: ${this.audit.error!.message}`);
     if (opts.checkpoints) this.checkpointer = new Checkpointer({ audit: this.audit, ...opts.checkpoints, ...(opts.log ? { log: opts.log } : {}) });
+    opts.metrics?.observe(() => ({ auditHealthy: this.audit.healthy, checkpointFailures: this.checkpointer?.failures ?? 0 }));
   }
 
   static async start(opts: GuardProxyOptions): Promise<GuardProxy> {
@@ -214,6 +218,7 @@ export class GuardProxy {
         const err = e instanceof IdentityError ? e : new IdentityError((e as Error).message);
         this.audit.tryAppend({ event: { action: 'identity.rejected', outcome: 'failure' }, connection: connectionId, target: t.spec.name, client, message: err.message });
         this.opts.events?.('Warning', 'IdentityRejected', `a token was refused on target ${t.spec.name}: ${err.message}`);
+        this.opts.metrics?.identityRejected(t.spec.name);
         return fatal(err.sqlState, `authentication failed: ${err.message}`);
       }
       if (!t.catalogLoadedAt) await this.refreshCatalog(t);
@@ -254,12 +259,15 @@ export class GuardProxy {
         onSchemaChange: () => void this.refreshCatalog(t),
         ...(this.opts.approvals ? { approvals: this.opts.approvals } : {}),
         ...(this.opts.events ? { events: this.opts.events } : {}),
+        ...(this.opts.metrics ? { metrics: this.opts.metrics } : {}),
         onClose: () => {
           this.sessions.delete(session);
           this.cancelKeys.delete(cancelKey);
+          this.opts.metrics?.sessions.dec({ target: t.spec.name });
         },
       }, upstream.status);
       this.sessions.add(session);
+      this.opts.metrics?.sessions.inc({ target: t.spec.name });
       session.start();
     } catch (e) {
       const err = e as Error;
@@ -279,7 +287,19 @@ export class GuardProxy {
     c.on('error', () => undefined);
   }
 
+  /** Why the proxy cannot serve (for /readyz), or undefined when every target listens and the audit log works. */
+  notReady(): string | undefined {
+    if (this.stopping) return 'shutting down';
+    if (!this.audit.healthy) return `audit log unavailable: ${this.audit.error?.message}`;
+    const listening = new Set(this.targets.filter((t) => t.address).map((t) => t.spec.name));
+    const missing = this.runtimeValue.policy.spec.targets.filter((t) => !listening.has(t.name)).map((t) => t.name);
+    return missing.length ? `targets not listening: ${missing.join(', ')}` : undefined;
+  }
+
+  private stopping = false;
+
   async stop(): Promise<void> {
+    this.stopping = true;
     clearInterval(this.refreshTimer);
     for (const s of this.sessions) s.close('proxy shutting down');
     await Promise.all(this.targets.map((t) => new Promise<void>((r) => t.server.close(() => r()))));

@@ -24,6 +24,8 @@ export interface ProxyCommand {
   /** Session recordings (default on, in sessions/ beside the audit file). */
   recordings?: boolean;
   recordingsDir?: string;
+  /** host:port of the health and metrics server (/healthz, /readyz, /metrics); off when unset. */
+  healthAddress?: string;
   /** Names this proxy's chain (default: namespace/pod in a pod, else the host name). */
   auditStream?: string;
 }
@@ -69,7 +71,9 @@ export async function runProxy(o: ProxyCommand): Promise<number> {
     events = (type, reason, message) => void recorder.emit(involved, type, reason, message).catch(() => undefined);
   }
   const checkpoints = await checkpointsFor(o, pod);
+  const metrics = o.healthAddress ? new (await import('../../proxy/observability/metrics.js')).ProxyMetrics() : undefined;
   proxy = await GuardProxy.start({
+    ...(metrics ? { metrics } : {}),
     ...(checkpoints ? { checkpoints } : {}),
     ...start,
     ...(approvals ? { approvals } : {}),
@@ -82,10 +86,18 @@ export async function runProxy(o: ProxyCommand): Promise<number> {
     auditStdout: o.auditStdout,
     log: logFn,
   });
+  let health: Awaited<ReturnType<typeof import('../../proxy/observability/health-server.js').startHealthServer>> | undefined;
+  if (o.healthAddress && metrics) {
+    const { startHealthServer } = await import('../../proxy/observability/health-server.js');
+    const i = o.healthAddress.lastIndexOf(':');
+    const running = proxy;
+    health = await startHealthServer({ host: o.healthAddress.slice(0, i) || '0.0.0.0', port: Number(o.healthAddress.slice(i + 1)), metrics, health: { notReady: () => running.notReady() } });
+    log.info('health and metrics', { address: `${o.healthAddress.slice(0, i) || '0.0.0.0'}:${health.port}` });
+  }
   for (const a of proxy.addresses()) log.info('ready', a);
   const shutdown = (signal: string): void => {
     log.info('shutting down', { signal });
-    void Promise.all([source?.stop(), approvals?.stop(), proxy?.stop()]).then(() => process.exit(0));
+    void Promise.all([source?.stop(), approvals?.stop(), proxy?.stop()]).then(() => health?.close()).then(() => process.exit(0));
   };
   process.once('SIGINT', () => shutdown('SIGINT'));
   process.once('SIGTERM', () => shutdown('SIGTERM'));

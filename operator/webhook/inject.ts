@@ -22,6 +22,8 @@ export const AUDIT_DIR = '/var/log/agentgate';
 /** The operator's CA certificate, from the policy's compiled ConfigMap (key operator-ca.crt). */
 export const OPERATOR_DIR = '/var/run/agentgate/operator';
 export const OPERATOR_CA_VOLUME = 'agentgate-operator-ca';
+/** The sidecar's /healthz, /readyz and /metrics (reachable by the kubelet, so not loopback). */
+export const HEALTH_PORT = 15021;
 
 export interface InjectorConfig {
   /** Image of the proxy (the agentgate image). */
@@ -105,7 +107,7 @@ export function injectSidecar(pod: V1Pod, policy: AgentAccessPolicy, namespace: 
     name: PROXY_CONTAINER,
     image: cfg.image,
     imagePullPolicy: cfg.imagePullPolicy ?? 'IfNotPresent',
-    args: ['proxy', '--policy-ref', `${namespace}/${policy.metadata.name}`, '--audit-file', `${AUDIT_DIR}/audit.log`, ...(witness ? ['--checkpoint-url', witness.url, '--checkpoint-ca', `${OPERATOR_DIR}/ca.crt`] : [])],
+    args: ['proxy', '--policy-ref', `${namespace}/${policy.metadata.name}`, '--audit-file', `${AUDIT_DIR}/audit.log`, '--health-address', `0.0.0.0:${HEALTH_PORT}`, ...(witness ? ['--checkpoint-url', witness.url, '--checkpoint-ca', `${OPERATOR_DIR}/ca.crt`] : [])],
     // A native sidecar (init container that keeps running) starts before the agent and stops after it.
     restartPolicy: 'Always',
     env: [
@@ -115,7 +117,11 @@ export function injectSidecar(pod: V1Pod, policy: AgentAccessPolicy, namespace: 
       { name: 'AGENTGATE_CREDENTIALS_DIR', value: CREDENTIALS_DIR },
       ...(witness ? [{ name: 'AGENTGATE_PROXY_TOKEN_FILE', value: `${PROXY_TOKEN_DIR}/token` }] : []),
     ],
-    ports: targets.map((t) => ({ name: `ag-${t.name}`.slice(0, 15), containerPort: Number(portOf(t.listen)), protocol: 'TCP' })),
+    ports: [...targets.map((t) => ({ name: `ag-${t.name}`.slice(0, 15), containerPort: Number(portOf(t.listen)), protocol: 'TCP' })), { name: 'ag-health', containerPort: HEALTH_PORT, protocol: 'TCP' }],
+    // The agent containers start only once the proxy is ready (native sidecar + startup probe).
+    startupProbe: { httpGet: { path: '/readyz', port: HEALTH_PORT }, periodSeconds: 1, failureThreshold: 120 },
+    readinessProbe: { httpGet: { path: '/readyz', port: HEALTH_PORT }, periodSeconds: 5 },
+    livenessProbe: { httpGet: { path: '/healthz', port: HEALTH_PORT }, periodSeconds: 10, failureThreshold: 3 },
     volumeMounts: proxyMounts,
     securityContext: { runAsNonRoot: true, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
     resources: { requests: { cpu: '50m', memory: '128Mi' }, limits: { memory: '384Mi' } },

@@ -14,6 +14,7 @@ import type { ApprovalBroker } from '../approvals/broker.js';
 import type { AppendedRecord, ScopedAudit } from '../audit/audit-log.js';
 import type { AuditFields } from '../audit/record.js';
 import { principalRecord, type Principal } from '../identity/verify.js';
+import type { ProxyMetrics } from '../observability/metrics.js';
 import type { Decision } from '../policy/decide.js';
 import type { PolicyRuntime } from '../policy/runtime.js';
 import type { TargetSpec } from '../policy/types.js';
@@ -43,6 +44,7 @@ export interface SessionContext {
   approvals?: ApprovalBroker;
   /** Kubernetes Events (cluster mode), de-duplicated and rate-limited by the recorder. */
   events?: (type: 'Normal' | 'Warning', reason: string, message: string) => void;
+  metrics?: ProxyMetrics;
   /** Called after a statement that may have changed the catalog completed. */
   onSchemaChange?: () => void;
   onClose?: () => void;
@@ -686,6 +688,7 @@ export class PgSession {
       // No statement text in the Event: it stays one series per agent and rule however the agent loops.
       this.ctx.events?.('Warning', 'StatementDenied', `${this.ctx.principal.sub} on ${this.ctx.target.name}: ${d.action === 'RequireApproval' ? 'requires approval' : 'denied'} by rule "${d.rule}"`);
     }
+    this.ctx.metrics?.statement(this.ctx.target.name, d.action, extra.enforced ?? d.blocked);
     return this.audit.tryAppend({
       // Proceeded (allowed, or not enforced in Audit mode) or stopped by the proxy.
       event: { action: 'statement.decision', outcome: d.blocked ? 'failure' : 'success' },

@@ -44,6 +44,7 @@ describe('audit checkpoints witnessed by the operator (real proxy CLI, real API 
   let operatorUrl: string;
   let proxyProc: ChildProcess | undefined;
   let proxyPort: number;
+  let healthPort: number;
   const auditFile = (): string => join(dir, 'audit.log');
 
   const saToken = async (pod?: string, audience = 'agentgate'): Promise<string> => {
@@ -102,7 +103,7 @@ describe('audit checkpoints witnessed by the operator (real proxy CLI, real API 
     // The sidecar, as injected: pod identity from the environment, the operator's CA from a file.
     const tokenFile = join(dir, 'token');
     writeFileSync(tokenFile, await saToken('agent-pod', 'agentgate-proxy'));
-    proxyProc = spawn(process.execPath, [BIN, 'proxy', '--policy-ref', `${NS}/billing-agent`, '--audit-file', auditFile(), '--no-audit-stdout', '--checkpoint-url', operatorUrl, '--checkpoint-ca', caFile, '--checkpoint-every', '1'], {
+    proxyProc = spawn(process.execPath, [BIN, 'proxy', '--policy-ref', `${NS}/billing-agent`, '--audit-file', auditFile(), '--no-audit-stdout', '--checkpoint-url', operatorUrl, '--checkpoint-ca', caFile, '--checkpoint-every', '1', '--health-address', '127.0.0.1:0'], {
       env: { ...process.env, KUBECONFIG: c.kubeconfig, POD_NAME: 'agent-pod', POD_NAMESPACE: NS, AGENTGATE_PROXY_TOKEN_FILE: tokenFile, BILLING_DB_PASSWORD: AGENT_DB_PASSWORD },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -111,6 +112,7 @@ describe('audit checkpoints witnessed by the operator (real proxy CLI, real API 
     await eventually('proxy ready', async () => logs.includes('"message":"ready"'), 60_000, 200).catch((e) => {
       throw new Error(`${(e as Error).message}\n${logs}`);
     });
+    healthPort = Number(/"message":"health and metrics"[^\n]*"address":"[\d.]+:(\d+)"/.exec(logs)?.[1] ?? /"address":"[\d.]+:(\d+)"[^\n]*"message":"health and metrics"/.exec(logs)?.[1]);
   });
   after(async () => {
     proxyProc?.kill('SIGTERM');
@@ -136,6 +138,11 @@ describe('audit checkpoints witnessed by the operator (real proxy CLI, real API 
     const inLog = readFileSync(auditFile(), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((x) => x.event.action === 'audit.checkpoint');
     expect(inLog.length).to.be.greaterThan(0);
     expect(inLog.at(-1).detail.checkpoint.witness).to.equal(operatorUrl);
+    // The sidecar's probes and metrics, as the kubelet and Prometheus see them.
+    expect((await fetch(`http://127.0.0.1:${healthPort}/readyz`)).status).to.equal(200);
+    const metrics = await (await fetch(`http://127.0.0.1:${healthPort}/metrics`)).text();
+    expect(metrics).to.match(/agentgate_proxy_statements_total\{target="billing-db",decision="Deny",enforced="true"\} 1/);
+    expect(metrics).to.match(/agentgate_proxy_audit_checkpoint_failures 0/);
   });
 
   it('audit verify --cluster: intact log passes; a cut-off tail fails though the hash chain still verifies', async () => {

@@ -85,9 +85,10 @@ describe('sidecar injection webhook on a real API server (kubectl)', function ()
       return r.code === 0 && JSON.parse(r.stdout);
     }, 30_000, 500);
     const proxy = created.spec.initContainers.find((x: any) => x.name === 'agentgate-proxy');
-    expect(proxy.args.slice(0, 6)).to.deep.equal(['proxy', '--policy-ref', `${NS}/billing-agent`, '--audit-file', '/var/log/agentgate/audit.log', '--checkpoint-url']);
-    expect(proxy.args[6]).to.match(/^https:\/\/localhost:\d+$/); // the operator, witness of the audit chain
-    expect(proxy.args.slice(7)).to.deep.equal(['--checkpoint-ca', '/var/run/agentgate/operator/ca.crt']);
+    expect(proxy.args.slice(0, 8)).to.deep.equal(['proxy', '--policy-ref', `${NS}/billing-agent`, '--audit-file', '/var/log/agentgate/audit.log', '--health-address', '0.0.0.0:15021', '--checkpoint-url']);
+    expect(proxy.args[8]).to.match(/^https:\/\/localhost:\d+$/); // the operator, witness of the audit chain
+    expect(proxy.args.slice(9)).to.deep.equal(['--checkpoint-ca', '/var/run/agentgate/operator/ca.crt']);
+    expect(proxy.startupProbe.httpGet).to.deep.include({ path: '/readyz', port: 15021 }); // the agent starts after the proxy is ready
     // The operator's CA reaches the pod through the policy's compiled ConfigMap.
     const caVolume = created.spec.volumes.find((v: any) => v.name === 'agentgate-operator-ca');
     expect(caVolume.configMap).to.deep.include({ name: 'agentgate-policy-billing-agent', optional: true });
@@ -97,7 +98,7 @@ describe('sidecar injection webhook on a real API server (kubectl)', function ()
     const agent = created.spec.containers.find((x: any) => x.name === 'agent');
     const env = Object.fromEntries(agent.env.map((e: any) => [e.name, e.value]));
     expect(env).to.include({ PGHOST: '127.0.0.1', PGPORT: '15432', AGENTGATE_TOKEN_FILE: '/var/run/agentgate/token/token', AGENTGATE_OPERATOR_CA_FILE: '/var/run/agentgate/operator/ca.crt' });
-    expect(env.AGENTGATE_OPERATOR_URL).to.equal(proxy.args[6]); // for agentgate token exchange
+    expect(env.AGENTGATE_OPERATOR_URL).to.equal(proxy.args[8]); // for agentgate token exchange
     const agentMounts = agent.volumeMounts.map((m: any) => m.name);
     expect(agentMounts).to.include('agentgate-token');
     expect(agentMounts.filter((m: string) => m.startsWith('agentgate-cred'))).to.deep.equal([]);
