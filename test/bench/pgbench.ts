@@ -1,8 +1,9 @@
 /**
  * `npm run bench`: pgbench -S (simple and prepared protocol) against the same PostgreSQL, run side by
  * side in one process run: direct, through Debian's pgbouncer (if installed), and through agentgate
- * with full enforcement (identity, classification, policy, masking, audit to a file). Prints TPS, the
- * ratio of each to direct, and the proxy's resident memory. No thresholds: numbers are printed.
+ * with full enforcement as injected (identity, classification, policy, masking, audit to a file, session
+ * recordings, metrics). Prints TPS, the ratio of each to direct, and the proxy's resident memory. No
+ * thresholds: numbers are printed.
  * BENCH_SECONDS, BENCH_CLIENTS, BENCH_SCALE tune the run; BENCH_NO_RECORDINGS=1 measures without session recordings.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -85,7 +86,7 @@ async function main(): Promise<void> {
     policy.spec.targets[0]!.listen = `127.0.0.1:${proxyPort}`;
     const policyFile = join(stack.dir, 'bench-policy.yaml');
     writeFileSync(policyFile, stringify(policy));
-    const proxy = spawn(process.execPath, [new URL('../../bin/agentgate.js', import.meta.url).pathname, 'proxy', '--policy', policyFile, '--audit-file', join(stack.dir, 'bench-audit.log'), '--no-audit-stdout', ...(process.env.BENCH_NO_RECORDINGS ? ['--no-recordings'] : [])], {
+    const proxy = spawn(process.execPath, [new URL('../../bin/agentgate.js', import.meta.url).pathname, 'proxy', '--policy', policyFile, '--audit-file', join(stack.dir, 'bench-audit.log'), '--no-audit-stdout', '--health-address', '127.0.0.1:0', ...(process.env.BENCH_NO_RECORDINGS ? ['--no-recordings'] : [])], {
       env: { ...process.env, BILLING_DB_PASSWORD: AGENT_DB_PASSWORD, AGENTGATE_LOG_LEVEL: 'warn' },
       stdio: ['ignore', 'ignore', 'inherit'],
     });
