@@ -8,6 +8,7 @@ export class OperatorMetrics implements PolicyControllerMetrics {
   private readonly duration = new Histogram({ name: 'agentgate_reconcile_duration_seconds', help: 'Policy reconcile duration', buckets: [0.005, 0.01, 0.05, 0.1, 0.5, 1, 5], registers: [this.registry] });
   private readonly restarts = new Counter({ name: 'agentgate_informer_restarts_total', help: 'Informer restarts (watch errors and periodic relists)', registers: [this.registry] });
   readonly leader = new Gauge({ name: 'agentgate_leader', help: '1 while this replica is the leader', registers: [this.registry] });
+  private readonly checkpoints = new Counter({ name: 'agentgate_audit_checkpoints_total', help: 'Audit chain heads offered by proxies, by result (signed, regressed, refused, error)', labelNames: ['result'], registers: [this.registry] });
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
@@ -16,6 +17,10 @@ export class OperatorMetrics implements PolicyControllerMetrics {
   reconciled(result: string, seconds: number): void {
     this.reconciles.inc({ result });
     this.duration.observe(seconds);
+  }
+
+  checkpoint(result: 'signed' | 'regressed' | 'refused' | 'error'): void {
+    this.checkpoints.inc({ result });
   }
 
   informerRestart(): void {

@@ -168,6 +168,7 @@ export class Operator {
         clusterIssuer: serviceAccountIssuer(this.o.kc),
         clusterJwks: serviceAccountJwks(this.o.kc) as never,
         events: new EventRecorder(this.core),
+        metrics: this.metrics,
         ...(retentionMs ? { retentionMs } : {}),
         ...(this.o.log ? { log: this.o.log } : {}),
       }));

@@ -30,6 +30,7 @@ export interface CheckpointWitnessOptions {
   clusterIssuer: () => Promise<string>;
   clusterJwks: () => Promise<jose.JSONWebKeySet>;
   events?: EventRecorder;
+  metrics?: { checkpoint(result: 'signed' | 'regressed' | 'refused' | 'error'): void };
   /** Audience of the proxies' own tokens (default agentgate-proxy; agents' tokens have another). */
   audience?: string;
   /** Checkpoints of pods not heard from for this long are dropped (default 90 days): keeps the ConfigMap small. */
@@ -85,9 +86,11 @@ export function checkpointWitnessRouter(o: CheckpointWitnessOptions): Router {
         .sign(key);
       const entry: WitnessedCheckpoint = { ...head, signedAt: new Date(signedAt * 1000).toISOString(), jws };
       await store(o, k8s.namespace, k8s.pod, entry);
+      o.metrics?.checkpoint('signed');
       res.json(entry);
     } catch (e) {
       const status = e instanceof WitnessError ? e.status : 500;
+      o.metrics?.checkpoint(status === 409 ? 'regressed' : status === 500 ? 'error' : 'refused');
       if (status === 500) o.log?.('error', 'audit checkpoint failed', { error: messageOf(e) });
       res.status(status).type('application/problem+json').json({ title: 'checkpoint refused', status, detail: messageOf(e) });
     }

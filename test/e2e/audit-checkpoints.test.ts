@@ -180,6 +180,11 @@ describe('audit checkpoints witnessed by the operator (real proxy CLI, real API 
     expect((await post(await saToken(undefined, 'agentgate-proxy'), { seq: 1, hash: 'a'.repeat(64), time: new Date().toISOString() })).status).to.equal(403);
     expect((await post(undefined, { seq: 1, hash: 'a'.repeat(64), time: new Date().toISOString() })).status).to.equal(401);
     expect((await post(await saToken('agent-pod', 'agentgate-proxy'), { seq: -1, hash: 'x' })).status).to.equal(400);
+    // The operator's /metrics counts what it witnessed and refused.
+    const m = await (await fetch(`http://127.0.0.1:${op.address!.port}/metrics`)).text();
+    expect(Number(/agentgate_audit_checkpoints_total\{result="signed"\} (\d+)/.exec(m)?.[1])).to.be.greaterThan(0);
+    expect(m).to.match(/agentgate_audit_checkpoints_total\{result="regressed"\} 1/);
+    expect(m).to.match(/agentgate_audit_checkpoints_total\{result="refused"\} 4/);
   });
 
   it('after the audit key rotates, old checkpoints still verify: the retired key\'s public half is kept, its private half dropped', async () => {
