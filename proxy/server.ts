@@ -91,7 +91,10 @@ export class GuardProxy {
     this.verifier = this.makeVerifier(opts.policy);
     this.audit = new AuditLog({ ...(opts.auditFile ? { file: opts.auditFile } : {}), ...(opts.recordingsDir ? { recordingsDir: opts.recordingsDir } : {}), ...(opts.auditMaxBytes ? { maxBytes: opts.auditMaxBytes } : {}), stdout: opts.auditStdout ?? false });
     if (!this.audit.healthy) throw new Error(`cannot open the audit log: ${this.audit.error!.message}`);
-    if (opts.checkpoints) this.checkpointer = new Checkpointer({ audit: this.audit, ...opts.checkpoints, ...(opts.log ? { log: opts.log } : {}) });
+    if (opts.checkpoints) {
+      const events = opts.events;
+      this.checkpointer = new Checkpointer({ audit: this.audit, ...opts.checkpoints, ...(opts.log ? { log: opts.log } : {}), ...(events ? { onFailure: (m: string) => events('Warning', 'AuditCheckpointFailed', m) } : {}) });
+    }
     opts.metrics?.observe(() => ({ auditHealthy: this.audit.healthy, checkpointFailures: this.checkpointer?.failures ?? 0 }));
   }
 

@@ -37,6 +37,8 @@ export interface CheckpointerOptions {
   /** How often to checkpoint when the chain has grown (default 60 s). */
   everyMs?: number;
   log?: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
+  /** Told about each failed attempt (the proxy makes it a Warning Event on its pod). */
+  onFailure?: (message: string) => void;
 }
 
 export class Checkpointer {
@@ -70,6 +72,7 @@ export class Checkpointer {
       this.failures++;
       const message = (e as Error).message;
       this.o.log?.('warn', 'audit checkpoint failed', { witness: this.o.witness.name, error: message });
+      this.o.onFailure?.(`the audit chain head (seq ${head.seq}) could not be witnessed by ${this.o.witness.name}: ${message}`);
       // Recorded, and retried at the next tick: a witness outage shows in the chain.
       this.o.audit.tryAppend({ event: { action: 'audit.checkpoint-failed' }, message: `witness ${this.o.witness.name}: ${message}`, detail: { stream: this.o.stream, seq: head.seq } });
     }

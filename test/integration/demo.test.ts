@@ -49,6 +49,8 @@ describe('the demo produces evidence that verifies and leaks nothing', function 
     const html = readFileSync(join(demo, 'evidence', 'report.html'), 'utf8');
     for (const d of denials) expect(html).to.contain(esc(d.db!.query!.text)).and.contain(esc(d.rule!.name));
     for (const r of refused) expect(html).to.contain(esc(r.message!));
+    // Every session of the run, with its agent.
+    for (const o of records.filter((r) => r.event.action === 'connection.open')) expect(html).to.contain(o.session!.id).and.contain(esc(o.principal!.sub));
     expect(JSON.parse(readFileSync(join(demo, 'evidence', 'summary.json'), 'utf8')).counts).to.include({ denials: 5, identityRejections: 1 });
   });
 

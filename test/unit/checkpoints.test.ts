@@ -106,7 +106,8 @@ describe('signed audit checkpoints', () => {
     let down = true;
     const real = new FileWitness({ file: witnessFile, keyDir: join(dir, 'witness') });
     const flaky: CheckpointWitness = { name: 'flaky', witness: (h) => (down ? Promise.reject(new Error('connection refused')) : real.witness(h)) };
-    const cp = new Checkpointer({ audit, witness: flaky, stream: 's' });
+    const told: string[] = [];
+    const cp = new Checkpointer({ audit, witness: flaky, stream: 's', onFailure: (m) => told.push(m) });
     audit.append({ event: { action: 'proxy.start' }, detail: { stream: 's' } });
     await cp.checkpoint();
     down = false;
@@ -115,6 +116,7 @@ describe('signed audit checkpoints', () => {
     const events = readRecords([file]).map((r) => r.event.action);
     expect(events).to.deep.equal(['proxy.start', 'audit.checkpoint-failed', 'audit.checkpoint']);
     expect(cp.failures).to.equal(1);
+    expect(told).to.deep.equal(['the audit chain head (seq 1) could not be witnessed by flaky: connection refused']);
     expect((await check()).ok).to.equal(true);
   });
 });
