@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { recordingFile, verifyRecordings } from '../../proxy/audit/recordings.js';
-import type { AuditRecord } from '../../proxy/audit/record.js';
+import { parseRecord, type AuditRecord } from '../../proxy/audit/record.js';
 import { listSessions, readRecords, renderSession } from '../../proxy/audit/sessions.js';
 
 export const defaultRecordingsDir = (auditFile: string): string => join(dirname(auditFile), 'sessions');
@@ -27,7 +27,7 @@ export function runSessionShow(id: string, files: string[], recordingsDir = defa
     return 0;
   }
   const check = verifyRecordings(recordingsDir, chain, id);
-  const recorded = readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as AuditRecord);
+  const recorded = readFileSync(file, 'utf8').split('\n').filter(Boolean).map(parseRecord);
   process.stdout.write(renderSession(recorded, id));
   if (check.ok) {
     process.stdout.write(`(recording ${file}: ${check.lines} lines, every one in the audit chain)\n`);

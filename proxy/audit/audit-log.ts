@@ -9,7 +9,7 @@ import { closeSync, existsSync, fstatSync, openSync, readSync, renameSync, write
 import winston from 'winston';
 import TransportStream from 'winston-transport';
 import { SessionRecordings } from './recordings.js';
-import { AUDIT_SCHEMA, GENESIS_HASH, type AuditFields, type AuditRecord } from './record.js';
+import { AUDIT_SCHEMA, GENESIS_HASH, parseRecord, type AuditFields, type AuditRecord } from './record.js';
 
 const MESSAGE = Symbol.for('message');
 
@@ -243,7 +243,7 @@ export class AuditLog {
     const last = lastLine(file);
     if (!last) return;
     try {
-      const rec = JSON.parse(last) as AuditRecord;
+      const rec = parseRecord(last);
       this.prevHash = rec.hash;
       this.seq = rec.seq;
       this.lastTime = rec['@timestamp'];

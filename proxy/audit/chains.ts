@@ -6,7 +6,7 @@
  * silently dropped. Lines that are not audit records at all (other log lines) are only counted.
  */
 import { readFileSync } from 'node:fs';
-import { GENESIS_HASH, type AuditRecord } from './record.js';
+import { GENESIS_HASH, parseRecord, type AuditRecord } from './record.js';
 import { verifyAuditText, type VerifyResult } from './verify.js';
 
 /** Where a line came from, for messages an auditor can follow. */
@@ -60,7 +60,7 @@ export function splitChains(inputs: { file: string; text: string }[]): ChainSpli
       }
       let record: AuditRecord;
       try {
-        record = JSON.parse(t) as AuditRecord;
+        record = parseRecord(t);
       } catch {
         problems.push(`${file} line ${i + 1}: an audit record that is not valid JSON (torn or edited)`);
         continue;

@@ -78,3 +78,41 @@ export function lineHash(line: string): { body: string; claimed: string } | unde
   if (!m) return undefined;
   return { body: `${line.slice(0, m.index)}}`, claimed: m[1]! };
 }
+
+/** The fields version 1 named differently (agentgate.audit/v1, before the ECS / OpenTelemetry names). */
+interface RecordV1 {
+  time: string;
+  event: AuditEvent;
+  session?: string;
+  client?: string;
+  statement?: string;
+  command?: string;
+  rows?: number;
+  durationMs?: number;
+  rule?: string;
+}
+
+/**
+ * Parses a record line for reading, in the current shape whatever version wrote it (a v1 record is
+ * presented with v2 names). Hashes are always checked on the line as written, never on this object.
+ */
+export function parseRecord(line: string): AuditRecord {
+  const raw = JSON.parse(line) as Record<string, unknown>;
+  if (raw.schema !== 'agentgate.audit/v1') return raw as unknown as AuditRecord;
+  const { time, event, session, client, statement, command, rows, durationMs, rule, ...rest } = raw as unknown as RecordV1 & Record<string, unknown>;
+  const port = client ? Number(client.slice(client.lastIndexOf(':') + 1)) : NaN;
+  const db = {
+    ...(statement !== undefined ? { query: { text: statement } } : {}),
+    ...(command !== undefined ? { operation: { name: command } } : {}),
+    ...(rows !== undefined ? { response: { returned_rows: rows } } : {}),
+  };
+  return {
+    ...rest,
+    '@timestamp': time,
+    event: { action: event, ...(durationMs !== undefined ? { duration: Math.round(durationMs * 1e6) } : {}) },
+    ...(session ? { session: { id: session } } : {}),
+    ...(client ? { client: { address: client.slice(0, client.lastIndexOf(':')), ...(Number.isFinite(port) ? { port } : {}) } } : {}),
+    ...(Object.keys(db).length ? { db } : {}),
+    ...(rule !== undefined ? { rule: { name: rule } } : {}),
+  } as AuditRecord;
+}

@@ -4,7 +4,7 @@
  * (rows, masked-value counts — never data).
  */
 import { readFileSync } from 'node:fs';
-import type { AuditRecord } from './record.js';
+import { parseRecord, type AuditRecord } from './record.js';
 
 export interface SessionSummary {
   session: string;
@@ -17,7 +17,7 @@ export interface SessionSummary {
 }
 
 export function readRecords(files: string[]): AuditRecord[] {
-  return files.flatMap((f) => readFileSync(f, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as AuditRecord));
+  return files.flatMap((f) => readFileSync(f, 'utf8').split('\n').filter(Boolean).map(parseRecord));
 }
 
 export function listSessions(records: AuditRecord[]): SessionSummary[] {
