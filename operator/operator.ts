@@ -3,9 +3,7 @@
  * health server with /healthz, /readyz and Prometheus /metrics. Graceful shutdown releases the lease.
  */
 import { AdmissionregistrationV1Api, CoordinationV1Api, CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
-import express from 'express';
 import { hostname } from 'node:os';
-import type { Server } from 'node:http';
 import { EventRecorder } from './events.js';
 import { LeaderElector } from './leader-election.js';
 import { OperatorMetrics } from './metrics.js';
@@ -13,6 +11,7 @@ import { PolicyController } from './policy-controller.js';
 import { ApprovalController } from './approvals/approval-controller.js';
 import type { InjectorConfig } from './webhook/inject.js';
 import { PkiStore } from './webhook/pki-store.js';
+import { startHealthServer, type HealthServer } from '../proxy/observability/health-server.js';
 import { WebhookServer } from './webhook/server.js';
 import { AUDIT_KEYS_SECRET, checkpointWitnessRouter } from './audit/checkpoint-witness.js';
 import { SigningKeys } from './identity/signing-keys.js';
@@ -70,7 +69,7 @@ export class Operator {
   private readonly elector: LeaderElector;
   private controller?: PolicyController;
   private approvals?: ApprovalController;
-  private server?: Server;
+  private health?: HealthServer;
   private webhookServer?: WebhookServer;
   private pki?: PkiStore;
   private renewTimer?: NodeJS.Timeout;
@@ -100,25 +99,16 @@ export class Operator {
   }
 
   get address(): { host: string; port: number } | undefined {
-    const a = this.server?.address();
+    const a = this.health?.server.address();
     return a && typeof a === 'object' ? { host: a.address, port: a.port } : undefined;
   }
 
   async start(): Promise<void> {
-    const app = express();
-    app.get('/healthz', (_req, res) => void res.type('text/plain').send('ok'));
-    app.get('/readyz', (_req, res) => {
-      // A standby replica is ready (it serves health and waits); a leader is ready once its informer synced.
-      const ready = !this.elector.isLeader || (this.controller?.informer.synced ?? false);
-      res.status(ready ? 200 : 503).type('text/plain').send(ready ? 'ok' : 'informer not synced');
-    });
-    app.get('/metrics', async (_req, res) => {
-      res.type(this.metrics.registry.contentType).send(await this.metrics.registry.metrics());
-    });
     const { host, port } = this.o.healthAddress ?? { host: '127.0.0.1', port: 8081 };
-    await new Promise<void>((resolve, reject) => {
-      this.server = app.listen(port, host, () => resolve());
-      this.server.once('error', reject);
+    this.health = await startHealthServer({
+      host, port, metrics: this.metrics,
+      // A standby replica is ready (it serves health and waits); a leader is ready once its informer synced.
+      health: { notReady: () => (!this.elector.isLeader || (this.controller?.informer.synced ?? false) ? undefined : 'informer not synced') },
     });
     if (this.o.webhook) await this.startWebhook(this.o.webhook);
     this.elector.start();
@@ -136,6 +126,10 @@ export class Operator {
     const pki = await this.pki.ensure();
     const routers = [];
     let issuer: { url?: string } = {};
+    // One cache of the cluster's service-account issuer and keys for both endpoints that verify pod tokens.
+    const clusterIssuer = serviceAccountIssuer(this.o.kc);
+    const clusterJwks = serviceAccountJwks(this.o.kc) as never;
+    const witnessOptions = w.auditWitness === false ? undefined : (w.auditWitness ?? {});
     if (w.tokenExchange) {
       this.runTokenKeys = new SigningKeys({ core: this.core, secretName: 'agentgate-run-token-keys', namespace: w.tokenExchange.keysNamespace ?? w.namespace, ...(w.tokenExchange.overlapMs ? { overlapMs: w.tokenExchange.overlapMs } : {}) });
       await this.runTokenKeys.load();
@@ -147,15 +141,15 @@ export class Operator {
         },
         keys: this.runTokenKeys,
         custom: this.custom,
-        clusterIssuer: serviceAccountIssuer(this.o.kc),
-        clusterJwks: serviceAccountJwks(this.o.kc) as never,
+        clusterIssuer,
+        clusterJwks,
         ...(this.o.log ? { log: this.o.log } : {}),
       }));
     }
     const reachable: { url?: string } = {};
     const injector: InjectorConfig = { ...w.injector };
-    if (w.auditWitness !== false) {
-      const retentionMs = w.auditWitness?.retentionMs;
+    if (witnessOptions) {
+      const { retentionMs } = witnessOptions;
       this.auditKeys = new SigningKeys({ core: this.core, namespace: w.namespace, secretName: AUDIT_KEYS_SECRET, keepRetiredPublicKeys: true });
       await this.auditKeys.load();
       routers.push(checkpointWitnessRouter({
@@ -165,8 +159,8 @@ export class Operator {
         get issuerUrl() {
           return reachable.url!;
         },
-        clusterIssuer: serviceAccountIssuer(this.o.kc),
-        clusterJwks: serviceAccountJwks(this.o.kc) as never,
+        clusterIssuer,
+        clusterJwks,
         events: new EventRecorder(this.core),
         metrics: this.metrics,
         ...(retentionMs ? { retentionMs } : {}),
@@ -185,7 +179,7 @@ export class Operator {
     this.renewTimer.unref();
     const rings = [
       ...(this.runTokenKeys ? [{ ring: this.runTokenKeys, every: w.tokenExchange?.rotateEveryMs ?? 24 * 3600_000 }] : []),
-      ...(this.auditKeys ? [{ ring: this.auditKeys, every: (w.auditWitness || undefined)?.rotateEveryMs ?? 30 * 24 * 3600_000 }] : []),
+      ...(this.auditKeys ? [{ ring: this.auditKeys, every: witnessOptions?.rotateEveryMs ?? 30 * 24 * 3600_000 }] : []),
     ];
     if (rings.length) {
       this.keyTimer = setInterval(() => void Promise.all(rings.map((r) => this.maintainKeys(r.ring, r.every))), Math.min(60_000, ...rings.map((r) => r.every)));
@@ -250,6 +244,6 @@ export class Operator {
     await this.webhookServer?.close();
     await this.follow();
     await this.elector.stop();
-    await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
+    await this.health?.close();
   }
 }

@@ -308,7 +308,7 @@ export class GuardProxy {
     await Promise.all(this.targets.map((t) => new Promise<void>((r) => t.server.close(() => r()))));
     this.audit.tryAppend({ event: { action: 'proxy.stop' }, policy: this.runtimeValue.ref });
     await this.checkpointer?.stop();
-    await this.audit.close();
+    this.audit.close();
     await this.parser.close();
   }
 }

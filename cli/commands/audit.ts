@@ -2,10 +2,11 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type * as jose from 'jose';
-import { verifyCheckpoints, type CheckpointVerification } from '../../proxy/audit/checkpoint-verify.js';
+import { verifyCheckpoints } from '../../proxy/audit/checkpoint-verify.js';
 import type { WitnessedCheckpoint } from '../../proxy/audit/checkpoints.js';
 import { verifyRecordings, type RecordingsVerification } from '../../proxy/audit/recordings.js';
-import { readChains, verifyChain, type ChainSplit, type ChainVerification } from '../../proxy/audit/chains.js';
+import { readChains, verifyChain, type ChainSplit } from '../../proxy/audit/chains.js';
+import type { ChainFinding } from '../../proxy/audit/evidence.js';
 import type { AuditRecord } from '../../proxy/audit/record.js';
 import { defaultRecordingsDir } from './session.js';
 import { readWitnessFile, WITNESS_JWKS_FILE } from '../../proxy/audit/witnesses.js';
@@ -43,14 +44,8 @@ export async function loadWitness(o: WitnessSource): Promise<{ witnessed: Witnes
   return { witnessed: checkpoints, jwks };
 }
 
-/** One rebuilt chain with its signed checkpoints (when a witness was given). */
-export interface ChainReport extends ChainVerification {
-  checkpointRecords: number;
-  checkpoints?: CheckpointVerification;
-}
-
 export interface FullVerification {
-  chains: ChainReport[];
+  chains: ChainFinding[];
   /** Duplicated lines, non-audit lines, and what could not be placed on a chain. */
   split: Pick<ChainSplit, 'duplicates' | 'ignored' | 'problems'>;
   records: AuditRecord[];
@@ -69,7 +64,7 @@ export async function verifyAll(files: string[], o: WitnessSource & { anchor?: s
   const split = readChains(files);
   const records = split.chains.flatMap((c) => c.records);
   const witness = await loadWitness(o);
-  const chains: ChainReport[] = [];
+  const chains: ChainFinding[] = [];
   for (const chain of split.chains) {
     if (o.stream && chain.stream !== o.stream) continue;
     const checkpointRecords = chain.records.filter((r) => r.event.action === 'audit.checkpoint').length;
@@ -99,7 +94,7 @@ export async function runAuditVerify(o: AuditVerifyCommand): Promise<number> {
   for (const r of v.chains) {
     const who = many ? `stream ${r.stream ?? '(unnamed)'}: ` : '';
     if (r.ok) out.push(`ok: ${who}${r.records} records${many ? ` (from seq ${r.firstSeq})` : ` in ${o.files.length} file(s)`}, chain intact (last hash ${r.lastHash})`);
-    else out.push(`BROKEN: ${who}in ${r.at?.file} at line ${r.at?.line}: ${r.broken!.reason}`, `(${r.records} records before it verify)`);
+    else out.push(`BROKEN: ${who}in ${r.broken!.file} at line ${r.broken!.line}: ${r.broken!.reason}`, `(${r.records} records before it verify)`);
     const c = r.checkpoints;
     if (!c) {
       out.push(r.checkpointRecords ? `${r.checkpointRecords} signed checkpoint(s) in the log, not checked: pass --witness FILE or --cluster to check them and the tail` : 'no signed checkpoints in the log (the tail cannot be checked)');

@@ -33,25 +33,23 @@ export async function writeEvidence(o: EvidenceCommand): Promise<EvidenceResult>
   let approvals: EvidenceInput['approvals'];
   let policies: EvidenceInput['policies'];
   if (o.cluster) {
-    const { loadKubeConfig, GROUP, VERSION, APPROVAL_PLURAL } = await import('../../operator/kube.js');
+    const { loadKubeConfig, GROUP, VERSION, APPROVAL_PLURAL, POLICY_PLURAL } = await import('../../operator/kube.js');
     const { CustomObjectsApi } = await import('@kubernetes/client-node');
     const api = loadKubeConfig().makeApiClient(CustomObjectsApi);
-    const list = (o.namespace
-      ? await api.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: o.namespace, plural: APPROVAL_PLURAL })
-      : await api.listClusterCustomObject({ group: GROUP, version: VERSION, plural: APPROVAL_PLURAL })) as { items: NonNullable<EvidenceInput['approvals']> };
-    approvals = list.items.filter((a) => {
+    // In the namespace asked for, or in all of them.
+    const list = async <T>(plural: string): Promise<T[]> => ((o.namespace
+      ? await api.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: o.namespace, plural })
+      : await api.listClusterCustomObject({ group: GROUP, version: VERSION, plural })) as { items: T[] }).items;
+    approvals = (await list<NonNullable<EvidenceInput['approvals']>[number]>(APPROVAL_PLURAL)).filter((a) => {
       const t = Date.parse(a.metadata.creationTimestamp ?? '');
       return t >= o.from.getTime() && t <= o.to.getTime();
     });
     // Change management: each policy's recorded history (who changed the spec, when, outcome).
-    const { POLICY_PLURAL } = await import('../../operator/kube.js');
-    policies = ((o.namespace
-      ? await api.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: o.namespace, plural: POLICY_PLURAL })
-      : await api.listClusterCustomObject({ group: GROUP, version: VERSION, plural: POLICY_PLURAL })) as { items: NonNullable<EvidenceInput['policies']> }).items;
+    policies = await list<NonNullable<EvidenceInput['policies']>[number]>(POLICY_PLURAL);
   }
   const verification: EvidenceVerification = {
     ok: verified(v),
-    chains: v.chains.map((c) => ({ ...(c.stream ? { stream: c.stream } : {}), firstSeq: c.firstSeq, records: c.records, ok: c.ok, lastHash: c.lastHash, ...(c.broken ? { broken: { ...(c.at ? { file: c.at.file } : {}), line: c.at?.line ?? c.broken.line, reason: c.broken.reason } } : {}), checkpointRecords: c.checkpointRecords, ...(c.checkpoints ? { checkpoints: c.checkpoints } : {}) })),
+    chains: v.chains,
     problems: v.split.problems,
     unseenStreams: v.unseenStreams,
     ...(v.recordings ? { recordings: v.recordings } : {}),

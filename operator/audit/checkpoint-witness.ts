@@ -9,7 +9,7 @@
 import type { CoreV1Api, V1ConfigMap } from '@kubernetes/client-node';
 import express, { type Request, type Response, type Router } from 'express';
 import * as jose from 'jose';
-import { CHECKPOINT_AUDIENCE, CHECKPOINT_TYPE, type WitnessedCheckpoint } from '../../proxy/audit/checkpoints.js';
+import { signCheckpoint, type WitnessedCheckpoint } from '../../proxy/audit/checkpoints.js';
 import { keySetFor } from '../../proxy/identity/key-sets.js';
 import { ASYMMETRIC_ALGORITHMS, kubernetesClaims } from '../../proxy/identity/verify.js';
 import type { EventRecorder } from '../events.js';
@@ -76,15 +76,7 @@ export function checkpointWitnessRouter(o: CheckpointWitnessOptions): Router {
         void o.events?.emit({ apiVersion: 'v1', kind: 'Pod', metadata: { name: k8s.pod, namespace: k8s.namespace } }, 'Warning', 'AuditChainRegressed', message).catch(() => undefined);
         throw new WitnessError(409, message);
       }
-      const { kid, key } = await o.keys.signingKey();
-      const signedAt = Math.floor((o.now?.() ?? Date.now()) / 1000);
-      const jws = await new jose.SignJWT({ stream: head.stream, seq: head.seq, hash: head.hash, time: head.time })
-        .setProtectedHeader({ alg: 'ES256', kid, typ: CHECKPOINT_TYPE })
-        .setIssuer(o.issuerUrl)
-        .setAudience(CHECKPOINT_AUDIENCE)
-        .setIssuedAt(signedAt)
-        .sign(key);
-      const entry: WitnessedCheckpoint = { ...head, signedAt: new Date(signedAt * 1000).toISOString(), jws };
+      const entry = await signCheckpoint(head, await o.keys.signingKey(), o.issuerUrl, o.now?.() ?? Date.now());
       await store(o, k8s.namespace, k8s.pod, entry);
       o.metrics?.checkpoint('signed');
       res.json(entry);

@@ -214,29 +214,22 @@ export class AuditLog {
 
   /** The last record written (deferred ones flushed first), or nothing for an empty chain. */
   head(): { seq: number; hash: string; time: string } | undefined {
-    this.flush();
+    this.fileTransport?.flushPending();
     return this.seq === 0 || !this.healthy ? undefined : { seq: this.seq, hash: this.prevHash, time: this.lastTime ?? this.now().toISOString() };
   }
 
-  /** Writes deferred records now and waits until the session recordings have caught up. */
-  async settle(): Promise<void> {
-    this.flush();
+  /** Writes deferred records, and the session recordings' pending lines, now. */
+  flush(): void {
+    this.fileTransport?.flushPending();
     this.recordings?.flush();
   }
 
-  /** Writes deferred records now. */
-  flush(): void {
-    this.fileTransport?.flushPending();
-  }
-
-  /** Closes the log; the promise resolves when the recordings are written too. */
-  close(): Promise<void> {
+  close(): void {
     clearTimeout(this.flushTimer);
     this.fileTransport?.close();
     this.failure ??= new Error('audit log closed');
     this.logger.close();
     this.recordings?.close();
-    return Promise.resolve();
   }
 
   private resumeChain(file: string): void {

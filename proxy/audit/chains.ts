@@ -7,6 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { GENESIS_HASH, parseRecord, type AuditRecord } from './record.js';
+import { namedStreams } from './checkpoint-verify.js';
 import { verifyAuditText, type VerifyResult } from './verify.js';
 
 /** Where a line came from, for messages an auditor can follow. */
@@ -92,7 +93,7 @@ export function splitChains(inputs: { file: string; text: string }[]): ChainSpli
       if (next.length > 1) problems.push(`fork after seq ${cur.record.seq} (${cur.origin.file} line ${cur.origin.line}): ${next.length} records claim it as their predecessor`);
       cur = next[0];
     }
-    chain.stream = streamOf(chain.records);
+    chain.stream = [...namedStreams(chain.records)][0];
     chains.push(chain);
   }
   const stray = entries.filter((e) => !visited.has(e));
@@ -105,20 +106,11 @@ export function readChains(files: string[]): ChainSplit {
   return splitChains(files.map((file) => ({ file, text: readFileSync(file, 'utf8') })));
 }
 
-function streamOf(records: AuditRecord[]): string | undefined {
-  for (const r of records) {
-    const d = r.detail as { stream?: string; checkpoint?: { stream?: string } } | undefined;
-    const s = d?.checkpoint?.stream ?? (r.event.action === 'proxy.start' ? d?.stream : undefined);
-    if (s) return s;
-  }
-  return undefined;
-}
-
 export interface ChainVerification extends VerifyResult {
   stream?: string;
   firstSeq: number;
-  /** Where the first broken line is, in the input files. */
-  at?: LineOrigin;
+  /** The first broken line, as a file and line of the input. */
+  broken?: LineOrigin & { reason: string };
 }
 
 /**
@@ -130,8 +122,8 @@ export function verifyChain(chain: Chain, anchor = GENESIS_HASH): ChainVerificat
   const firstSeq = chain.records[0]?.seq ?? 0;
   const base = { ...(chain.stream ? { stream: chain.stream } : {}), firstSeq };
   if (chain.anchor !== GENESIS_HASH && chain.anchor !== anchor) {
-    return { ...base, ok: false, records: 0, lastHash: chain.anchor, broken: { line: chain.origins[0]!.line, reason: `the chain${chain.stream ? ` of ${chain.stream}` : ''} starts at seq ${firstSeq}, after a record that is not in the input (records removed, or older files not given: --anchor ${chain.anchor} accepts it)` }, at: chain.origins[0]! };
+    return { ...base, ok: false, records: 0, lastHash: chain.anchor, broken: { ...chain.origins[0]!, reason: `the chain${chain.stream ? ` of ${chain.stream}` : ''} starts at seq ${firstSeq}, after a record that is not in the input (records removed, or older files not given: --anchor ${chain.anchor} accepts it)` } };
   }
-  const r = verifyAuditText(chain.lines.join('\n'), chain.anchor);
-  return { ...base, ...r, ...(r.broken ? { at: chain.origins[r.broken.line - 1]! } : {}) };
+  const { broken, ...r } = verifyAuditText(chain.lines.join('\n'), chain.anchor);
+  return { ...base, ...r, ...(broken ? { broken: { ...chain.origins[broken.line - 1]!, reason: broken.reason } } : {}) };
 }

@@ -35,15 +35,20 @@ interface CheckpointDetail {
   stream?: string;
 }
 
+/** The streams a chain's records name (proxy.start and checkpoint records), in order of appearance. */
+export function namedStreams(records: AuditRecord[]): Set<string> {
+  return new Set(records.flatMap((r) => {
+    const d = r.detail as CheckpointDetail | undefined;
+    return [d?.checkpoint?.stream, r.event.action === 'proxy.start' ? d?.stream : undefined].filter((s): s is string => typeof s === 'string');
+  }));
+}
+
 export async function verifyCheckpoints(records: AuditRecord[], o: CheckpointVerifyOptions): Promise<CheckpointVerification> {
   const problems: string[] = [];
   const keys = jose.createLocalJWKSet(o.jwks);
   const bySeq = new Map(records.map((r) => [r.seq, r]));
   const lastSeq = records.at(-1)?.seq ?? 0;
-  const named = new Set(records.flatMap((r) => {
-    const d = r.detail as CheckpointDetail | undefined;
-    return [d?.checkpoint?.stream, r.event.action === 'proxy.start' ? d?.stream : undefined].filter((s): s is string => typeof s === 'string');
-  }));
+  const named = namedStreams(records);
   if (named.size > 1) problems.push(`records name several streams (${[...named].join(', ')}): one chain per verification`);
   const stream = o.stream ?? [...named][0];
   if (o.stream && named.size && !named.has(o.stream)) problems.push(`this log is stream ${[...named].join(', ')}, not ${o.stream}`);

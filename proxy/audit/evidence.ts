@@ -3,6 +3,7 @@
  * policies) a machine-readable bundle and one self-contained HTML report, organized by SOC 2 control.
  * Statement text in the records is already masked; the report only escapes and counts.
  */
+import type { ChainVerification } from './chains.js';
 import type { CheckpointVerification } from './checkpoint-verify.js';
 import type { AuditRecord } from './record.js';
 import type { RecordingsVerification } from './recordings.js';
@@ -22,13 +23,8 @@ export interface EvidenceInput {
   generatedAt?: Date;
 }
 
-export interface ChainFinding {
-  stream?: string;
-  firstSeq: number;
-  records: number;
-  ok: boolean;
-  lastHash: string;
-  broken?: { file?: string; line: number; reason: string };
+/** One rebuilt chain as verified: hashes and links, and its signed checkpoints when a witness was given. */
+export interface ChainFinding extends ChainVerification {
   checkpointRecords: number;
   checkpoints?: CheckpointVerification;
 }
@@ -61,7 +57,7 @@ export function buildEvidence(i: EvidenceInput): Evidence {
     .sort((a, b) => Date.parse(a.changedAt ?? a.observedAt) - Date.parse(b.changedAt ?? b.observedAt));
   const unattributed = clusterChanges.filter((h) => !h.changedBy);
   const integrityProblems = [
-    ...v.chains.flatMap((c) => [...(c.broken ? [`${c.stream ?? 'chain'}: ${c.broken.reason} (${c.broken.file ?? ''} line ${c.broken.line})`] : []), ...(c.checkpoints?.problems ?? [])]),
+    ...v.chains.flatMap((c) => [...(c.broken ? [`${c.stream ?? 'chain'}: ${c.broken.reason} (${c.broken.file} line ${c.broken.line})`] : []), ...(c.checkpoints?.problems ?? [])]),
     ...v.problems,
     ...(rec?.problems ?? []),
   ];

@@ -4,11 +4,11 @@
  * which is only as good as keeping that file somewhere else than the audit log (another volume, a
  * WORM bucket); the format is the same so `audit verify --witness` reads both.
  */
-import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
 import https from 'node:https';
-import { dirname, join } from 'node:path';
-import * as jose from 'jose';
-import { CHECKPOINT_AUDIENCE, CHECKPOINT_TYPE, type ChainHead, type CheckpointWitness, type WitnessedCheckpoint } from './checkpoints.js';
+import { dirname } from 'node:path';
+import { ensureLocalSigningKey, type LocalSigningKey } from '../identity/local-key.js';
+import { signCheckpoint, type ChainHead, type CheckpointWitness, type WitnessedCheckpoint } from './checkpoints.js';
 
 export interface OperatorWitnessOptions {
   /** The operator's HTTPS base URL. */
@@ -63,7 +63,7 @@ export const WITNESS_JWKS_FILE = 'checkpoint-jwks.json';
 
 /** A local witness: an ES256 key in `keyDir` (created on first use) and an append-only JSON-lines file. */
 export class FileWitness implements CheckpointWitness {
-  private key?: { kid: string; key: Awaited<ReturnType<typeof jose.importJWK>> };
+  private key?: LocalSigningKey;
 
   constructor(private readonly o: { file: string; keyDir: string; now?: () => Date }) {}
 
@@ -72,34 +72,12 @@ export class FileWitness implements CheckpointWitness {
   }
 
   async witness(head: ChainHead): Promise<WitnessedCheckpoint> {
-    const { kid, key } = (this.key ??= await ensureWitnessKey(this.o.keyDir));
-    const signedAt = Math.floor((this.o.now?.() ?? new Date()).getTime() / 1000);
-    const jws = await new jose.SignJWT({ stream: head.stream, seq: head.seq, hash: head.hash, time: head.time })
-      .setProtectedHeader({ alg: 'ES256', kid, typ: CHECKPOINT_TYPE })
-      .setIssuer(this.name)
-      .setAudience(CHECKPOINT_AUDIENCE)
-      .setIssuedAt(signedAt)
-      .sign(key);
-    const entry: WitnessedCheckpoint = { ...head, signedAt: new Date(signedAt * 1000).toISOString(), jws };
+    const { kid, privateKey } = (this.key ??= await ensureLocalSigningKey(this.o.keyDir, { key: WITNESS_KEY_FILE, jwks: WITNESS_JWKS_FILE }));
+    const entry = await signCheckpoint(head, { kid, key: privateKey }, this.name, (this.o.now?.() ?? new Date()).getTime());
     mkdirSync(dirname(this.o.file), { recursive: true });
     appendFileSync(this.o.file, `${JSON.stringify(entry)}\n`, { mode: 0o600 });
     return entry;
   }
-}
-
-async function ensureWitnessKey(dir: string): Promise<{ kid: string; key: Awaited<ReturnType<typeof jose.importJWK>> }> {
-  mkdirSync(dir, { recursive: true });
-  const keyFile = join(dir, WITNESS_KEY_FILE);
-  if (!existsSync(keyFile)) {
-    const { privateKey } = await jose.generateKeyPair('ES256', { extractable: true });
-    const jwk = await jose.exportJWK(privateKey);
-    const { d: _d, ...pub } = jwk;
-    const kid = await jose.calculateJwkThumbprint(pub);
-    writeFileSync(keyFile, JSON.stringify({ ...jwk, kid, alg: 'ES256' }), { mode: 0o600 });
-    writeFileSync(join(dir, WITNESS_JWKS_FILE), JSON.stringify({ keys: [{ ...pub, kid, alg: 'ES256', use: 'sig' }] }, null, 2));
-  }
-  const jwk = JSON.parse(readFileSync(keyFile, 'utf8')) as jose.JWK & { kid: string };
-  return { kid: jwk.kid, key: await jose.importJWK(jwk, 'ES256') };
 }
 
 /** Reads a witness file: every checkpoint it signed, oldest first. */

@@ -3,39 +3,16 @@
  * public JWKS beside it, and short-lived JWTs signed with it. Not for production identities.
  */
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import * as jose from 'jose';
-
-type SigningKey = Awaited<ReturnType<typeof jose.importJWK>>;
+import { ensureLocalSigningKey, type LocalSigningKey } from './local-key.js';
 
 export const DEV_KEY_FILE = 'dev-signing-key.jwk.json';
 export const DEV_JWKS_FILE = 'dev-jwks.json';
 
-export interface DevKey {
-  privateKey: SigningKey;
-  kid: string;
-  jwksFile: string;
-}
+export type DevKey = LocalSigningKey;
 
-export async function ensureDevKey(dir: string): Promise<DevKey> {
-  mkdirSync(dir, { recursive: true });
-  const keyFile = join(dir, DEV_KEY_FILE);
-  const jwksFile = join(dir, DEV_JWKS_FILE);
-  if (!existsSync(keyFile)) {
-    const { privateKey, publicKey } = await jose.generateKeyPair('ES256', { extractable: true });
-    const priv = await jose.exportJWK(privateKey);
-    const pub = await jose.exportJWK(publicKey);
-    const kid = await jose.calculateJwkThumbprint(pub);
-    writeFileSync(keyFile, JSON.stringify({ ...priv, kid, alg: 'ES256' }), { mode: 0o600 });
-    writeFileSync(jwksFile, JSON.stringify({ keys: [{ ...pub, kid, alg: 'ES256', use: 'sig' }] }, null, 2));
-  }
-  const jwk = JSON.parse(readFileSync(keyFile, 'utf8')) as jose.JWK & { kid: string };
-  if (!existsSync(jwksFile)) {
-    const { d: _d, ...pub } = jwk;
-    writeFileSync(jwksFile, JSON.stringify({ keys: [{ ...pub, use: 'sig' }] }, null, 2));
-  }
-  return { privateKey: await jose.importJWK(jwk, 'ES256'), kid: jwk.kid, jwksFile };
+export function ensureDevKey(dir: string): Promise<DevKey> {
+  return ensureLocalSigningKey(dir, { key: DEV_KEY_FILE, jwks: DEV_JWKS_FILE });
 }
 
 export interface IssueOptions {

@@ -1,18 +1,25 @@
 /**
- * The sidecar's health and metrics endpoint (Istio's shape: its own port, reachable by the kubelet):
- * /healthz — the process serves; /readyz — every target listens and the audit log can be written
- * (the startup probe holds the agent back until then); /metrics — Prometheus.
+ * The health and metrics endpoint of the sidecar and of the operator (Istio's shape: its own port,
+ * reachable by the kubelet): /healthz — the process serves; /readyz — what the owner says (the proxy:
+ * every target listens and the audit log can be written; the operator: its informer synced);
+ * /metrics — Prometheus.
  */
 import type { Server } from 'node:http';
 import express from 'express';
-import type { ProxyMetrics } from './metrics.js';
+import type { Registry } from 'prom-client';
 
 export interface HealthSource {
   /** Why the proxy is not ready, or undefined when it is. */
   notReady(): string | undefined;
 }
 
-export async function startHealthServer(o: { host: string; port: number; metrics: ProxyMetrics; health: HealthSource }): Promise<{ server: Server; port: number; close(): Promise<void> }> {
+export interface HealthServer {
+  server: Server;
+  port: number;
+  close(): Promise<void>;
+}
+
+export async function startHealthServer(o: { host: string; port: number; metrics: { registry: Registry }; health: HealthSource }): Promise<HealthServer> {
   const app = express();
   app.disable('x-powered-by');
   app.get('/healthz', (_req, res) => void res.type('text/plain').send('ok'));

@@ -259,7 +259,7 @@ describe('approvals: ApprovalRequests that approvers patch with kubectl', functi
     await client.query("SELECT name FROM customers WHERE email = 'ada@example.com' AND card_number = '4111 1111 1111 1111'");
     await client.end();
     await proxy.checkpointer!.checkpoint();
-    await proxy.audit.settle();
+    proxy.audit.flush();
     const out = mkdtempSync(join(tmpdir(), 'agentgate-evidence-'));
     const bin = new URL('../../bin/agentgate.js', import.meta.url).pathname;
     const r = await run(process.execPath, [bin, 'evidence', '--audit-file', `${stack.dir}/approvals-audit.log`, '--out', out, '--namespace', NS, '--cluster', '--operator-namespace', NS], { env: { ...process.env, KUBECONFIG: c.kubeconfig } });

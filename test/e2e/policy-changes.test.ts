@@ -109,7 +109,7 @@ describe('policy change management (webhook stamps, status.history, evidence)', 
     const dir = mkdtempSync(join(tmpdir(), 'agentgate-changes-'));
     const audit = new AuditLog({ file: join(dir, 'audit.log') });
     audit.append({ event: { action: 'proxy.start' }, policy: { name: 'billing-agent', namespace: NS, generation: 2, mode: 'Audit' }, detail: { change: { changedBy: 'bob@example.com', specSha256: 'b'.repeat(64) } } });
-    await audit.close();
+    audit.close();
     const out = join(dir, 'evidence');
     const r = await run(process.execPath, [BIN, 'evidence', '--audit-file', join(dir, 'audit.log'), '--out', out, '--namespace', NS, '--cluster', '--operator-namespace', NS], { env: { ...process.env, KUBECONFIG: c.kubeconfig } });
     expect(r.stdout).to.contain('policies.json');

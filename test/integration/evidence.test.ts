@@ -70,7 +70,7 @@ describe('evidence export (real run, rendered in Chromium)', function () {
     other.append({ event: { action: 'proxy.start' }, detail: { stream: 'local/other' } });
     for (let i = 0; i < 4; i++) other.append({ event: { action: 'statement.decision', outcome: 'failure' }, db: { query: { text: `DELETE FROM t${i}` } }, decision: 'Deny', enforced: true, rule: { name: 'r' } });
     await cp.stop();
-    await other.close();
+    other.close();
     const a = readFileSync(s.auditFile, 'utf8').trim().split('\n');
     const b = readFileSync(join(otherDir, 'audit.log'), 'utf8').trim().split('\n');
     const merged: string[] = [];

@@ -13,7 +13,7 @@ describe('audit chains from mixed input', () => {
     const log = new AuditLog({ file, maxBytes });
     log.append({ event: { action: 'proxy.start' }, detail: { stream } });
     for (let i = 0; i < n; i++) log.append({ event: { action: 'statement.decision', outcome: 'success' }, db: { query: { text: `SELECT ${i}` } }, decision: 'Allow', rule: { name: 'r' } });
-    await log.close();
+    log.close();
     return { dir, file };
   };
   const linesOf = (f: string): string[] => readFileSync(f, 'utf8').trim().split('\n');
@@ -45,7 +45,7 @@ describe('audit chains from mixed input', () => {
     expect(gap.chains).to.have.length(2);
     const later = gap.chains.map((c) => verifyChain(c)).find((r) => !r.ok)!;
     expect(later.broken!.reason).to.match(/starts at seq \d+, after a record that is not in the input/);
-    expect(later.at!.file).to.equal(all[2]);
+    expect(later.broken!.file).to.equal(all[2]);
   });
 
   it('a removed record splits the chain; an edited one fails its hash; a fork and a torn line are reported', async () => {

@@ -26,7 +26,7 @@ describe('session recordings', () => {
     a.append({ event: { action: 'connection.close' }, message: 'client closed' });
     b.append({ event: { action: 'connection.close' }, message: 'client closed' });
     audit.append({ event: { action: 'proxy.stop' } });
-    await audit.close();
+    audit.close();
   });
 
   it('writes one file per session with exactly its chained lines, and verifies them', () => {
