@@ -12,6 +12,11 @@ HELM_VERSION="${HELM_VERSION:-v4.3.1}"
 CACHE="${AGENTGATE_CLUSTER_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/agentgate/cluster}/k8s-${K8S_VERSION}_etcd-${ETCD_VERSION}_helm-${HELM_VERSION}"
 BIN="$CACHE/bin"
 
+# One build at a time per cache: concurrent test runs (or checkouts) wait here instead of corrupting it.
+mkdir -p "$CACHE"
+exec 9>"$CACHE.lock"
+flock 9
+
 if [[ -x "$BIN/kube-apiserver" && -x "$BIN/etcd" && -x "$BIN/kubectl" && -x "$BIN/helm" ]]; then
   echo "$BIN"
   exit 0
