@@ -19,6 +19,11 @@ export interface WitnessSource {
   operatorNamespace: string;
   /** Agent namespace to read the checkpoints of (default: all). */
   namespace?: string;
+  /**
+   * A cluster that holds no audit checkpoints and no audit keys (its operator runs without the audit
+   * witness) is no witness (the evidence export's --cluster), rather than one that signed nothing.
+   */
+  clusterWitnessOptional?: boolean;
 }
 
 export interface AuditVerifyCommand extends WitnessSource {
@@ -47,6 +52,7 @@ export async function loadWitness(o: WitnessSource): Promise<{ witnessed: Witnes
   const { CoreV1Api } = await import('@kubernetes/client-node');
   const { readWitnessedCheckpoints } = await import('../../operator/audit/checkpoint-witness.js');
   const { checkpoints, jwks } = await readWitnessedCheckpoints(loadKubeConfig().makeApiClient(CoreV1Api), o.operatorNamespace, o.namespace);
+  if (o.clusterWitnessOptional && !checkpoints.length && !jwks.keys.length) return undefined;
   return { witnessed: checkpoints, jwks };
 }
 
