@@ -11,7 +11,8 @@
  * - the log reaches the witness's latest head (otherwise the tail was cut off);
  * - what follows the latest witnessed head (the unwitnessed tail, which descends from it by hash links
  *   since it is on the same chain) spans at most one checkpoint interval plus TAIL_GRACE_MS: the proxy
- *   checkpoints every interval and at shutdown, so a longer tail was never offered to the witness.
+ *   checkpoints every interval and at shutdown, so a longer tail was never offered to the witness. A
+ *   shorter one is reported, not failed: whoever can write the log could have written it.
  * Every in-log checkpoint record must carry a valid signature of the witness's keys over a record of
  * this chain.
  */
@@ -139,7 +140,7 @@ export async function verifyCheckpoints(records: AuditRecord[], o: CheckpointVer
   if (o.witnessed) {
     lastSigned = 0; // with the witness's copy, only what it holds covers the tail
     if (!stream) {
-      problems.push(`the chain starting at ${at(firstSeq)} names no stream (no proxy.start stream, no checkpoint record): the witness never signed it (fabricated, or written by a proxy without a witness)`);
+      problems.push(`the chain starting at ${at(firstSeq)} names no stream (no proxy.start stream, no checkpoint record): the witness never signed it (fabricated, or written by a proxy without a witness; a part of a rotated log without its proxy.start: pass the older files or --stream)`);
     } else {
       // Only what the witness signed counts: the seq/hash fields beside each signature are a convenience.
       const heads = new Map<number, SignedHead>();
@@ -186,17 +187,22 @@ export async function verifyCheckpoints(records: AuditRecord[], o: CheckpointVer
 
 /**
  * The records after the latest witnessed head are attested by no signature. The proxy offers its head
- * every interval (stated in its checkpoint records; only records the witness covered count) and at
- * shutdown, so a tail that runs longer past the witnessed head was never offered: the witness was
- * unreachable, or the records were added later.
+ * every interval (stated in its checkpoint records; only records the witness covered count) whenever
+ * the chain grew, and at shutdown: so the tail — apart from the checkpoint record of that head — cannot
+ * run longer than one interval (plus the witness's answer time) from its first record, even if the
+ * proxy then died. A longer tail was never offered to the witness: it was unreachable, or the records
+ * were added later.
  */
 function tailProblems(records: AuditRecord[], head: AuditRecord, intervals: Map<number, number>, stream: string, at: (seq: number) => string): string[] {
   const covered = [...intervals].filter(([seq]) => seq <= head.seq).map(([, ms]) => ms);
   const intervalMs = covered.length ? Math.max(...covered) : DEFAULT_CHECKPOINT_INTERVAL_MS;
-  const limit = Date.parse(head['@timestamp']) + intervalMs + TAIL_GRACE_MS;
   const tail = records.filter((r) => r.seq > head.seq);
-  const late = tail.find((r) => !(Date.parse(r['@timestamp']) <= limit));
+  const grown = tail.filter((r) => !(r.event.action === 'audit.checkpoint' && (r.detail as CheckpointDetail | undefined)?.checkpoint?.seq === head.seq));
+  const first = grown[0];
+  if (!first) return [];
+  const limit = Date.parse(first['@timestamp']) + intervalMs + TAIL_GRACE_MS;
+  const late = grown.find((r) => !(Date.parse(r['@timestamp']) <= limit));
   if (!late) return [];
   const failed = tail.filter((r) => r.event.action === 'audit.checkpoint-failed').length;
-  return [`stream ${stream}: unwitnessed tail: ${tail.length} record(s) follow the witness's latest head ${at(head.seq)} written ${head['@timestamp']}, and ${at(late.seq)} at ${late['@timestamp']} is more than one checkpoint interval (${intervalMs / 1000} s) + ${TAIL_GRACE_MS / 1000} s after it: no witness signature covers them (${failed ? `${failed} audit.checkpoint-failed record(s) among them: the witness was unreachable` : 'records added after the last checkpoint, or the witness was unreachable'})`];
+  return [`stream ${stream}: unwitnessed tail: ${tail.length} record(s) follow the witness's latest head ${at(head.seq)}; they run from ${at(first.seq)} at ${first['@timestamp']} to ${at(late.seq)} at ${late['@timestamp']}, longer than one checkpoint interval (${intervalMs / 1000} s) + ${TAIL_GRACE_MS / 1000} s, so the proxy would have offered them to the witness: no signature covers them (${failed ? `${failed} audit.checkpoint-failed record(s) among them: the witness was unreachable` : 'records added after the last checkpoint, or the witness was unreachable'})`];
 }

@@ -157,7 +157,22 @@ describe('audit verify: a log that is not the witnessed chain fails', function (
     later.close();
     const v = await verify([file]);
     expect(verified(v)).to.equal(false);
-    expect(problems(v)).to.match(/stream local\/billing-agent: unwitnessed tail: 3 record\(s\) follow the witness's latest head seq 8 .* and seq 11 \(.* line 11\) at 2026-11-30T06:05:30.000Z is more than one checkpoint interval \(60 s\) \+ 30 s after it/);
+    expect(problems(v)).to.match(/stream local\/billing-agent: unwitnessed tail: 3 record\(s\) follow the witness's latest head seq 8 \(.*line 8\); they run from seq 10 \(.*line 10\) at 2026-11-30T06:00:30.000Z to seq 11 \(.*line 11\) at 2026-11-30T06:05:30.000Z, longer than one checkpoint interval \(60 s\) \+ 30 s/);
+  });
+
+  it('a proxy idle for an hour after its last checkpoint, then stopped dead within an interval of its last records, verifies', async () => {
+    const file = join(dir, 'audit.log');
+    await proxyRun(file);
+    t += 3600_000;
+    const audit = new AuditLog({ file, now });
+    for (let i = 0; i < 3; i++) {
+      t += 15_000;
+      audit.append({ event: { action: 'statement.decision' }, db: { query: { text: `SELECT ${i}` } }, decision: 'Allow', rule: { name: 'r' } });
+    }
+    audit.close(); // no checkpoint: killed before the next tick
+    const v = await verify([file]);
+    expect(problems(v)).to.equal('');
+    expect(v.chains[0]!.checkpoints!.unwitnessedTail).to.equal(4);
   });
 
   describe('two proxies whose audit files share a directory', () => {
