@@ -30,6 +30,10 @@ export function runSessionShow(id: string, files: string[], root?: string): numb
     return 0;
   }
   const check = verifyRecordings(recordingsDir, chain, id);
+  if (check.foreign) {
+    process.stdout.write(`RECORDING ${file} IS NOT OF THIS AUDIT LOG: session ${id} is not in it, nor any line of the recording (another proxy's log?)\n`);
+    return 1;
+  }
   const recorded = readFileSync(file, 'utf8').split('\n').filter(Boolean).map(parseRecord);
   process.stdout.write(renderSession(recorded, id));
   if (check.ok) {
