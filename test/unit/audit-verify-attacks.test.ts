@@ -197,6 +197,21 @@ describe('audit verify: a log that is not the witnessed chain fails', function (
       expect(both.recordings.map((r) => [r.logs, r.sessions])).to.deep.equal([[['a.log'], 2], [['b.log'], 1]]);
     });
 
+    it('a rotated log keeps one recordings directory, named after its live file', async () => {
+      const file = join(dir, 'rotating.log');
+      const audit = new AuditLog({ file, recordingsDir: join(dir, 'sessions'), maxBytes: 600, now });
+      const sess = audit.scope({ session: { id: A[0]! }, principal: { iss: 'i', sub: 'agent' }, target: 'db' });
+      sess.append({ event: { action: 'connection.open' } });
+      for (let i = 0; i < 6; i++) sess.append({ event: { action: 'statement.decision' }, db: { query: { text: `SELECT ${i}` } }, decision: 'Allow', rule: { name: 'r' } });
+      sess.append({ event: { action: 'connection.close' } });
+      audit.close();
+      const files = readdirSync(dir).filter((f) => f.startsWith('rotating.log')).sort().map((f) => join(dir, f));
+      expect(files.length).to.be.greaterThan(2);
+      const v = await verifyAll([...files.slice(1), files[0]!], { cluster: false, operatorNamespace: 'agentgate-system' });
+      expect(problems(v)).to.equal('');
+      expect(v.recordings.map((r) => [r.logs, r.dir, r.sessions, r.lines])).to.deep.equal([[['rotating.log'], join(dir, 'sessions', 'rotating.log'), 1, 8]]);
+    });
+
     it('the layout before (every recording directly in sessions/) still verifies: the other log\'s recordings are ignored', async () => {
       for (const log of ['a.log', 'b.log']) {
         for (const f of readdirSync(join(dir, 'sessions', log))) renameSync(join(dir, 'sessions', log, f), join(dir, 'sessions', f));
