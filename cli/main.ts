@@ -23,7 +23,7 @@ const USAGE = `usage: agentgate <command>
                           run the guard proxy for every target of the policy (a file in local
                           mode; in a cluster, the policy's compiled ConfigMap, followed live);
                           signed checkpoints of the audit chain by the operator or a local witness;
-                          session recordings in DIR (default: sessions/ beside the audit file);
+                          session recordings in DIR/<audit file name>/ (DIR default: sessions/ beside it);
                           /healthz, /readyz and /metrics on --health-address
   token issue --dir DIR --issuer URL --subject SUB [--audience AUD] [--ttl SECONDS]
                           mint a short-lived dev token (creates DIR/dev-jwks.json)
@@ -33,8 +33,9 @@ const USAGE = `usage: agentgate <command>
   audit verify FILE... [--anchor HASH] [--witness FILE [--witness-keys JWKS] | --cluster [--operator-namespace NS]]
         [--stream NAME] [--recordings DIR]
                           check the audit log's hash chain (rotated files oldest first), its signed
-                          checkpoints (with the witness's copy: that no tail was cut off), and the
-                          session recordings (default: sessions/ beside the last file)
+                          checkpoints (with the witness's copy: that every chain is one the witness
+                          signed, whole, with no tail cut off or added), and each log's session
+                          recordings (default: sessions/<audit file name>/ beside it)
   evidence --audit-file FILE... --out DIR [--from DATE] [--to DATE] [--namespace NS]
         [--cluster [--operator-namespace NS] | --witness FILE [--witness-keys JWKS]] [--recordings DIR]
                           auditor's bundle (JSON/CSV, the audit files, recordings and the witness's

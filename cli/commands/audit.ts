@@ -4,11 +4,10 @@ import { dirname, join } from 'node:path';
 import type * as jose from 'jose';
 import { verifyCheckpoints } from '../../proxy/audit/checkpoint-verify.js';
 import type { WitnessedCheckpoint } from '../../proxy/audit/checkpoints.js';
-import { verifyRecordings, type RecordingsVerification } from '../../proxy/audit/recordings.js';
+import { auditLogName, findRecordingsDir, verifyRecordings, type RecordingsVerification } from '../../proxy/audit/recordings.js';
 import { readChains, verifyChain, type ChainSplit } from '../../proxy/audit/chains.js';
 import type { ChainFinding } from '../../proxy/audit/evidence.js';
 import type { AuditRecord } from '../../proxy/audit/record.js';
-import { defaultRecordingsDir } from './session.js';
 import { readWitnessFile, WITNESS_JWKS_FILE } from '../../proxy/audit/witnesses.js';
 
 export interface WitnessSource {
@@ -20,14 +19,26 @@ export interface WitnessSource {
   operatorNamespace: string;
   /** Agent namespace to read the checkpoints of (default: all). */
   namespace?: string;
+  /**
+   * A cluster that holds no audit checkpoints and no audit keys (its operator runs without the audit
+   * witness) is no witness (the evidence export's --cluster), rather than one that signed nothing.
+   */
+  clusterWitnessOptional?: boolean;
 }
 
 export interface AuditVerifyCommand extends WitnessSource {
   files: string[];
   anchor?: string;
   stream?: string;
-  /** Session recordings to check against the chain (default: sessions/ beside the last file, if present). */
+  /** Session recordings to check against the chain (default: sessions/ beside the log, if present). */
   recordingsDir?: string;
+}
+
+/** The recordings of one audit log (its live file and the rotated ones), checked against its records. */
+export interface RecordingsCheck extends RecordingsVerification {
+  /** The live audit file name(s) whose recordings these are. */
+  logs: string[];
+  dir: string;
 }
 
 export async function loadWitness(o: WitnessSource): Promise<{ witnessed: WitnessedCheckpoint[]; jwks: jose.JSONWebKeySet } | undefined> {
@@ -41,15 +52,17 @@ export async function loadWitness(o: WitnessSource): Promise<{ witnessed: Witnes
   const { CoreV1Api } = await import('@kubernetes/client-node');
   const { readWitnessedCheckpoints } = await import('../../operator/audit/checkpoint-witness.js');
   const { checkpoints, jwks } = await readWitnessedCheckpoints(loadKubeConfig().makeApiClient(CoreV1Api), o.operatorNamespace, o.namespace);
+  if (o.clusterWitnessOptional && !checkpoints.length && !jwks.keys.length) return undefined;
   return { witnessed: checkpoints, jwks };
 }
 
 export interface FullVerification {
   chains: ChainFinding[];
   /** Duplicated lines, non-audit lines, and what could not be placed on a chain. */
-  split: Pick<ChainSplit, 'duplicates' | 'ignored' | 'problems'>;
+  split: Pick<ChainSplit, 'duplicates' | 'ignored' | 'problems'> & { otherStreams: number };
   records: AuditRecord[];
-  recordings?: RecordingsVerification & { dir: string };
+  /** Per audit log (or shared directory of the layout before), the recordings checked. */
+  recordings: RecordingsCheck[];
   /** The witness's copy that was compared (for the evidence bundle). */
   witness?: { witnessed: WitnessedCheckpoint[]; jwks: jose.JSONWebKeySet };
   /** Streams the witness holds checkpoints for that are not in the input (logs not given). */
@@ -58,32 +71,56 @@ export interface FullVerification {
 
 /**
  * Rebuilds the chains in the input (one proxy's rotated files, or many proxies' records mixed), then
- * verifies each: hashes and links, signed checkpoints against the witness; then the recordings.
+ * verifies each: hashes and links, signed checkpoints against the witness; then the recordings. The
+ * witness's copy is read before the logs: a proxy still running cannot have a witnessed head that its
+ * log (read later) lacks.
  */
 export async function verifyAll(files: string[], o: WitnessSource & { anchor?: string; stream?: string; recordingsDir?: string }): Promise<FullVerification> {
+  const witness = await loadWitness(o);
   const split = readChains(files);
   const records = split.chains.flatMap((c) => c.records);
-  const witness = await loadWitness(o);
   const chains: ChainFinding[] = [];
+  let skipped = 0;
   for (const chain of split.chains) {
-    if (o.stream && chain.stream !== o.stream) continue;
+    if (o.stream && chain.stream !== o.stream) {
+      skipped++;
+      continue;
+    }
     const checkpointRecords = chain.records.filter((r) => r.event.action === 'audit.checkpoint').length;
-    const checkpoints = witness ? await verifyCheckpoints(chain.records, { jwks: witness.jwks, witnessed: witness.witnessed, ...(o.stream ? { stream: o.stream } : {}) }) : undefined;
+    const checkpoints = witness ? await verifyCheckpoints(chain.records, { jwks: witness.jwks, witnessed: witness.witnessed, origins: chain.origins, ...(o.stream ? { stream: o.stream } : {}) }) : undefined;
     chains.push({ ...verifyChain(chain, o.anchor), checkpointRecords, ...(checkpoints ? { checkpoints } : {}) });
   }
   const problems = [...split.problems, ...(o.stream && !chains.length ? [`no chain of stream ${o.stream} in the input`] : [])];
-  // Recordings are checked when asked for, or when the default directory beside the log holds some
-  // (a proxy run without recordings leaves none; the chain stays the authority either way).
-  const dir = o.recordingsDir ?? defaultRecordingsDir(files.at(-1)!);
-  const present = existsSync(dir) && readdirSync(dir).some((f) => f.endsWith('.jsonl'));
-  const recordings = o.recordingsDir || present ? { ...verifyRecordings(dir, records), dir } : undefined;
   const inInput = new Set(chains.map((c) => c.stream));
   const unseenStreams = [...new Set((witness?.witnessed ?? []).map((w) => w.stream))].filter((s) => !inInput.has(s) && (!o.stream || s === o.stream));
-  return { chains, split: { duplicates: split.duplicates, ignored: split.ignored, problems }, records, unseenStreams, ...(witness ? { witness } : {}), ...(recordings ? { recordings } : {}) };
+  return { chains, split: { duplicates: split.duplicates, ignored: split.ignored, problems, otherStreams: skipped }, records, unseenStreams, recordings: checkRecordings(files, split, o.recordingsDir), ...(witness ? { witness } : {}) };
+}
+
+/**
+ * Each audit log's recordings (its own directory under sessions/ beside it, or under `root`) against
+ * that log's records. Checked when asked for (`root`), or when the directory holds recordings: a proxy
+ * run without recordings leaves none, and the chain stays the authority either way.
+ */
+function checkRecordings(files: string[], split: ChainSplit, root?: string): RecordingsCheck[] {
+  const byDir = new Map<string, { logs: Set<string>; files: Set<string> }>();
+  for (const f of files) {
+    const dir = findRecordingsDir(root ?? join(dirname(f), 'sessions'), f);
+    const entry = byDir.get(dir) ?? byDir.set(dir, { logs: new Set(), files: new Set() }).get(dir)!;
+    entry.logs.add(auditLogName(f));
+    entry.files.add(f);
+  }
+  const checks: RecordingsCheck[] = [];
+  for (const [dir, group] of byDir) {
+    const present = existsSync(dir) && readdirSync(dir).some((f) => f.endsWith('.jsonl'));
+    if (!root && !present) continue;
+    const records = split.chains.flatMap((c) => c.records.filter((_, i) => group.files.has(c.origins[i]!.file)));
+    checks.push({ ...verifyRecordings(dir, records), logs: [...group.logs], dir });
+  }
+  return checks;
 }
 
 export const verified = (v: FullVerification): boolean =>
-  v.split.problems.length === 0 && v.chains.every((c) => c.ok && (c.checkpoints?.ok ?? true)) && (v.recordings?.ok ?? true);
+  v.split.problems.length === 0 && v.chains.every((c) => c.ok && (c.checkpoints?.ok ?? true)) && v.recordings.every((r) => r.ok);
 
 export async function runAuditVerify(o: AuditVerifyCommand): Promise<number> {
   const v = await verifyAll(o.files, o);
@@ -107,9 +144,12 @@ export async function runAuditVerify(o: AuditVerifyCommand): Promise<number> {
   if (v.split.problems.length) out.push('LINES THAT FIT NO CHAIN:', ...v.split.problems.map((p) => `  - ${p}`));
   if (v.split.duplicates) out.push(`note: ${v.split.duplicates} duplicated line(s) counted once`);
   if (v.unseenStreams.length) out.push(`note: the witness also holds checkpoints of ${v.unseenStreams.length} stream(s) not in the input: ${v.unseenStreams.slice(0, 10).join(', ')}${v.unseenStreams.length > 10 ? ', …' : ''}`);
-  const rec = v.recordings;
-  if (rec?.ok) out.push(`ok: ${rec.sessions} session recording(s) in ${rec.dir}, ${rec.lines} lines, every one in the chain and none missing`);
-  else if (rec) out.push(`RECORDINGS FAIL in ${rec.dir}:`, ...rec.problems.slice(0, 20).map((p) => `  - ${p}`), ...(rec.problems.length > 20 ? [`  … ${rec.problems.length - 20} more`] : []));
+  if (v.split.otherStreams) out.push(`note: ${v.split.otherStreams} chain(s) of other streams than ${o.stream} not verified`);
+  for (const rec of v.recordings) {
+    const others = rec.foreign ? `; ${rec.foreign} recording(s) of sessions not in this log ignored` : '';
+    if (rec.ok) out.push(`ok: ${rec.sessions} session recording(s) in ${rec.dir}, ${rec.lines} lines, every one in the chain and none missing${others}`);
+    else out.push(`RECORDINGS FAIL in ${rec.dir} (of ${rec.logs.join(', ')}):`, ...rec.problems.slice(0, 20).map((p) => `  - ${p}`), ...(rec.problems.length > 20 ? [`  … ${rec.problems.length - 20} more`] : []));
+  }
   process.stdout.write(`${out.join('\n')}\n`);
   return verified(v) ? 0 : 1;
 }

@@ -4,11 +4,12 @@
  * witness's checkpoints with its public keys, so `agentgate audit verify OUT/audit/* --witness
  * OUT/witness/checkpoints.jsonl` reproduces the report's integrity findings.
  */
-import { copyFileSync, cpSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { buildEvidence, type EvidenceInput, type EvidenceVerification } from '../../proxy/audit/evidence.js';
 import { WITNESS_JWKS_FILE } from '../../proxy/audit/witnesses.js';
-import { verifyAll, verified, type WitnessSource } from './audit.js';
+import type { RecordingsVerification } from '../../proxy/audit/recordings.js';
+import { verifyAll, verified, type RecordingsCheck, type WitnessSource } from './audit.js';
 
 export interface EvidenceCommand extends Omit<WitnessSource, 'cluster'> {
   auditFiles: string[];
@@ -28,7 +29,7 @@ export interface EvidenceResult {
 }
 
 export async function writeEvidence(o: EvidenceCommand): Promise<EvidenceResult> {
-  const v = await verifyAll(o.auditFiles, o);
+  const v = await verifyAll(o.auditFiles, { ...o, clusterWitnessOptional: true });
   const { records } = v;
   let approvals: EvidenceInput['approvals'];
   let policies: EvidenceInput['policies'];
@@ -52,7 +53,7 @@ export async function writeEvidence(o: EvidenceCommand): Promise<EvidenceResult>
     chains: v.chains,
     problems: v.split.problems,
     unseenStreams: v.unseenStreams,
-    ...(v.recordings ? { recordings: v.recordings } : {}),
+    ...(v.recordings.length ? { recordings: mergeRecordings(v.recordings) } : {}),
   };
   const ev = buildEvidence({
     records, verification, from: o.from, to: o.to,
@@ -75,10 +76,14 @@ export async function writeEvidence(o: EvidenceCommand): Promise<EvidenceResult>
   mkdirSync(join(o.out, 'audit'), { recursive: true });
   for (const f of o.auditFiles) copyFileSync(f, join(o.out, 'audit', basename(f)));
   files.push('audit/');
-  if (v.recordings && existsSync(v.recordings.dir)) {
-    cpSync(v.recordings.dir, join(o.out, 'audit', 'sessions'), { recursive: true });
-    files.push('audit/sessions/');
+  // Each log's recordings into its own directory, as the proxy writes them: only those of its sessions.
+  for (const rec of v.recordings) {
+    for (const log of rec.logs) {
+      mkdirSync(join(o.out, 'audit', 'sessions', log), { recursive: true });
+      for (const f of rec.checked) copyFileSync(join(rec.dir, f), join(o.out, 'audit', 'sessions', log, f));
+    }
   }
+  if (v.recordings.length) files.push('audit/sessions/');
   const { witness } = v;
   if (witness) {
     mkdirSync(join(o.out, 'witness'), { recursive: true });
@@ -87,6 +92,17 @@ export async function writeEvidence(o: EvidenceCommand): Promise<EvidenceResult>
     files.push('witness/');
   }
   return { ok: verified(v), files, summary: ev.summary };
+}
+
+function mergeRecordings(checks: RecordingsCheck[]): RecordingsVerification {
+  return {
+    ok: checks.every((c) => c.ok),
+    sessions: checks.reduce((n, c) => n + c.sessions, 0),
+    checked: checks.flatMap((c) => c.checked.map((f) => join(c.dir, f))),
+    lines: checks.reduce((n, c) => n + c.lines, 0),
+    foreign: checks.reduce((n, c) => n + c.foreign, 0),
+    problems: checks.flatMap((c) => c.problems.map((p) => `${c.dir}: ${p}`)),
+  };
 }
 
 export async function runEvidence(o: EvidenceCommand): Promise<number> {

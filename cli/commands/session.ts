@@ -1,15 +1,17 @@
 /**
  * `agentgate session list|show`: sessions from the audit chain; `show` replays the session's recording
- * file (beside the audit log, or --recordings DIR) after checking every line against the chain, and
- * falls back to replaying the chain itself when there is no recording.
+ * file (the audit log's own directory under sessions/ beside it, or under --recordings DIR) after
+ * checking every line against the chain, and falls back to replaying the chain itself when there is no
+ * recording.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { recordingFile, verifyRecordings } from '../../proxy/audit/recordings.js';
+import { findRecordingsDir, recordingFile, verifyRecordings } from '../../proxy/audit/recordings.js';
 import { parseRecord, type AuditRecord } from '../../proxy/audit/record.js';
 import { listSessions, readRecords, renderSession } from '../../proxy/audit/sessions.js';
 
-export const defaultRecordingsDir = (auditFile: string): string => join(dirname(auditFile), 'sessions');
+/** Where the recordings of the audit log `auditFile` are (its own directory under `root`, default sessions/ beside it). */
+export const recordingsDirFor = (auditFile: string, root = join(dirname(auditFile), 'sessions')): string => findRecordingsDir(root, auditFile);
 
 export function runSessionList(files: string[]): number {
   for (const s of listSessions(readRecords(files))) {
@@ -18,7 +20,8 @@ export function runSessionList(files: string[]): number {
   return 0;
 }
 
-export function runSessionShow(id: string, files: string[], recordingsDir = defaultRecordingsDir(files.at(-1)!)): number {
+export function runSessionShow(id: string, files: string[], root?: string): number {
+  const recordingsDir = recordingsDirFor(files.at(-1)!, root);
   const chain = readRecords(files);
   const file = recordingFile(recordingsDir, id);
   if (!existsSync(file)) {
@@ -27,6 +30,10 @@ export function runSessionShow(id: string, files: string[], recordingsDir = defa
     return 0;
   }
   const check = verifyRecordings(recordingsDir, chain, id);
+  if (check.foreign) {
+    process.stdout.write(`RECORDING ${file} IS NOT OF THIS AUDIT LOG: session ${id} is not in it, nor any line of the recording (another proxy's log?)\n`);
+    return 1;
+  }
   const recorded = readFileSync(file, 'utf8').split('\n').filter(Boolean).map(parseRecord);
   process.stdout.write(renderSession(recorded, id));
   if (check.ok) {

@@ -8,7 +8,7 @@ import { hash as digest } from 'node:crypto';
 import { closeSync, existsSync, fstatSync, openSync, readSync, renameSync, writeSync } from 'node:fs';
 import winston from 'winston';
 import TransportStream from 'winston-transport';
-import { SessionRecordings } from './recordings.js';
+import { recordingsDirOf, SessionRecordings } from './recordings.js';
 import { AUDIT_SCHEMA, GENESIS_HASH, parseRecord, type AuditFields, type AuditRecord } from './record.js';
 
 const MESSAGE = Symbol.for('message');
@@ -91,7 +91,10 @@ export interface AuditLogOptions {
   deferMs?: number;
   /** Rotate the file when it reaches this size (0: never). */
   maxBytes?: number;
-  /** Write per-session recordings (copies of the session's chained lines) into this directory. */
+  /**
+   * Write per-session recordings (copies of the session's chained lines) under this directory, which
+   * other proxies may share: with a file, into its own subdirectory named after the file.
+   */
   recordingsDir?: string;
 }
 
@@ -115,7 +118,7 @@ export class AuditLog {
       this.fileTransport = new SyncFileTransport(opts.file, opts.maxBytes ?? 0);
       transports.push(this.fileTransport);
     }
-    if (opts.recordingsDir) this.recordings = new SessionRecordings(opts.recordingsDir);
+    if (opts.recordingsDir) this.recordings = new SessionRecordings(opts.file ? recordingsDirOf(opts.recordingsDir, opts.file) : opts.recordingsDir);
     if (opts.stdout) transports.push(new winston.transports.Console());
     if (transports.length === 0) transports.push(new winston.transports.Console({ silent: true }));
     this.logger = winston.createLogger({

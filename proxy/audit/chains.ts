@@ -7,14 +7,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { GENESIS_HASH, parseRecord, type AuditRecord } from './record.js';
-import { namedStreams } from './checkpoint-verify.js';
+import { namedStreams, type LineOrigin } from './checkpoint-verify.js';
 import { verifyAuditText, type VerifyResult } from './verify.js';
 
-/** Where a line came from, for messages an auditor can follow. */
-export interface LineOrigin {
-  file: string;
-  line: number;
-}
+export type { LineOrigin };
 
 interface Entry {
   text: string;

@@ -63,9 +63,18 @@ export class Checkpointer {
 
   constructor(private readonly o: CheckpointerOptions) {}
 
+  /**
+   * Checkpoints now (the witness learns of the chain from its first records: a log the witness never
+   * signed does not verify) and then every `everyMs`.
+   */
   start(): void {
-    this.timer = setInterval(() => void this.checkpoint(), this.o.everyMs ?? 60_000);
+    this.timer = setInterval(() => void this.checkpoint(), this.everyMs);
     this.timer.unref();
+    void this.checkpoint();
+  }
+
+  private get everyMs(): number {
+    return this.o.everyMs ?? 60_000;
   }
 
   /** Witnesses the current head, unless nothing was written since the last checkpoint. */
@@ -79,7 +88,7 @@ export class Checkpointer {
     if (!head || head.seq === this.lastRecordSeq) return;
     try {
       const signed = await this.o.witness.witness({ stream: this.o.stream, ...head });
-      const rec = this.o.audit.append({ event: { action: 'audit.checkpoint' }, message: `chain head seq ${head.seq} witnessed by ${this.o.witness.name}`, detail: { checkpoint: { stream: signed.stream, seq: signed.seq, hash: signed.hash, signedAt: signed.signedAt, witness: this.o.witness.name, jws: signed.jws } } });
+      const rec = this.o.audit.append({ event: { action: 'audit.checkpoint' }, message: `chain head seq ${head.seq} witnessed by ${this.o.witness.name}`, detail: { checkpoint: { stream: signed.stream, seq: signed.seq, hash: signed.hash, signedAt: signed.signedAt, witness: this.o.witness.name, everyMs: this.everyMs, jws: signed.jws } } });
       this.lastRecordSeq = rec.seq;
     } catch (e) {
       this.failures++;

@@ -5,15 +5,38 @@
  * chain: `verifyRecordings` checks every line against the verified chain and that none is missing.
  * Written in batches every 100 ms (off the statement's path); the chain stays the authority if a crash
  * loses the last lines of a recording, and verification says so.
+ *
+ * Several proxies may share a recordings directory (and an audit directory): each audit file records
+ * into its own subdirectory, `<recordings dir>/<audit file name>/<session>.jsonl`, so one log's
+ * recordings never sit among another's. Recordings directly in `<recordings dir>` (the layout before)
+ * are still read.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, writeSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { lineHash, type AuditRecord } from './record.js';
 
 const SESSION_ID = /^[0-9A-Za-z-]{1,64}$/;
 const BATCH_LINES = 32;
 export const recordingFile = (dir: string, session: string): string => join(dir, `${session}.jsonl`);
+
+/** The suffix size-based rotation gives a full audit file (audit-log.ts): `.<UTC time>-<n>`. */
+const ROTATED = /\.\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}-\d{3}Z-\d{6}$/;
+
+/** The name of the live audit file a (possibly rotated) audit file belongs to. */
+export const auditLogName = (file: string): string => basename(file).replace(ROTATED, '');
+
+/** Where the audit file `auditFile` writes its recordings, under the (shared) recordings directory. */
+export const recordingsDirOf = (root: string, auditFile: string): string => join(root, auditLogName(auditFile));
+
+/**
+ * Where to read the recordings of `auditFile` from: its own subdirectory of `root`, or — when `root` is
+ * that subdirectory already, or holds recordings in the layout before — `root` itself.
+ */
+export function findRecordingsDir(root: string, auditFile: string): string {
+  const own = recordingsDirOf(root, auditFile);
+  return existsSync(own) && statSync(own).isDirectory() ? own : root;
+}
 
 export class SessionRecordings {
   private readonly open = new Map<string, { fd?: number; pending: string[]; last: boolean }>();
@@ -75,16 +98,23 @@ export class SessionRecordings {
 
 export interface RecordingsVerification {
   ok: boolean;
+  /** Recordings of this chain's sessions that were checked. */
   sessions: number;
+  /** Their file names, in the directory. */
+  checked: string[];
   lines: number;
+  /** Recordings in the directory of sessions this chain does not hold, with none of its lines (another log's, or older files not given). */
+  foreign: number;
   problems: string[];
 }
 
 /**
  * Checks recordings against a verified chain: each line hashes to itself, is the chain's record with
  * that hash, belongs to the file's session, and the file holds exactly the session's records in order.
- * Sessions whose records start before the chain's first record (older rotated files not given) are
- * compared from where the chain starts.
+ * A recording belongs to the chain when its session is one of the chain's or any of its lines is a
+ * record of the chain; the others (another proxy's recordings in a shared directory, sessions of older
+ * rotated files not given) are counted, not checked. Sessions whose records start before the chain's
+ * first record (older rotated files not given) are compared from where the chain starts.
  */
 export function verifyRecordings(dir: string, chain: AuditRecord[], only?: string): RecordingsVerification {
   const problems: string[] = [];
@@ -93,19 +123,27 @@ export function verifyRecordings(dir: string, chain: AuditRecord[], only?: strin
   for (const r of chain) if (r.session) (bySession.get(r.session.id) ?? bySession.set(r.session.id, []).get(r.session.id)!).push(r);
   const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.jsonl') && (!only || f === `${only}.jsonl`)) : [];
   let lines = 0;
+  let foreign = 0;
+  const checked: string[] = [];
   for (const f of files) {
     const session = f.slice(0, -'.jsonl'.length);
     const text = readFileSync(join(dir, f), 'utf8').split('\n').filter(Boolean);
+    const parts = text.map(lineHash);
+    if (!bySession.has(session) && !parts.some((p) => p && byHash.has(p.claimed))) {
+      foreign++;
+      continue;
+    }
+    checked.push(f);
     lines += text.length;
     const seen: AuditRecord[] = [];
-    for (const [i, line] of text.entries()) {
-      const parts = lineHash(line);
+    for (let i = 0; i < text.length; i++) {
+      const p = parts[i];
       const where = `recording ${f} line ${i + 1}`;
-      if (!parts || createHash('sha256').update(parts.body).digest('hex') !== parts.claimed) {
+      if (!p || createHash('sha256').update(p.body).digest('hex') !== p.claimed) {
         problems.push(`${where}: altered (its content does not match its hash)`);
         continue;
       }
-      const rec = byHash.get(parts.claimed);
+      const rec = byHash.get(p.claimed);
       if (!rec) {
         problems.push(`${where}: not in the audit chain`);
         continue;
@@ -122,5 +160,5 @@ export function verifyRecordings(dir: string, chain: AuditRecord[], only?: strin
     }
   }
   for (const session of bySession.keys()) if ((!only || session === only) && !files.includes(`${session}.jsonl`)) problems.push(`session ${session} has no recording in ${dir}`);
-  return { ok: problems.length === 0, sessions: files.length, lines, problems };
+  return { ok: problems.length === 0, sessions: checked.length, checked, lines, foreign, problems };
 }

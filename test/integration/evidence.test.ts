@@ -58,7 +58,7 @@ describe('evidence export (real run, rendered in Chromium)', function () {
   it('re-verifies offline from the bundle alone: chain, signed checkpoints, recordings', async () => {
     const r = await run(process.execPath, [BIN, 'audit', 'verify', join(out, 'audit', 'audit.log'), '--witness', join(out, 'witness', 'checkpoints.jsonl')]);
     expect(r.stdout).to.match(/ok: \d+ records in 1 file\(s\), chain intact/);
-    expect(r.stdout).to.match(/ok: stream local\/billing-agent: 1 signed checkpoint\(s\) verify; the witness's latest head .* is in the log; 1 record\(s\) after the last signed head/);
+    expect(r.stdout).to.match(/ok: stream local\/billing-agent: \d+ signed checkpoint\(s\) verify; the witness's latest head .* is in the log; 1 record\(s\) after the last signed head/);
     expect(r.stdout).to.match(/ok: 1 session recording\(s\) in .*, \d+ lines, every one in the chain and none missing/);
   });
 

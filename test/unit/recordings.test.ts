@@ -9,11 +9,14 @@ import { readRecords, renderSession } from '../../proxy/audit/sessions.js';
 
 describe('session recordings', () => {
   let dir: string;
+  /** The audit log's own recordings directory (sessions/<audit file name>/). */
+  let recDir: string;
   const A = '11111111-1111-4111-8111-111111111111';
   const B = '22222222-2222-4222-8222-222222222222';
 
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'agentgate-rec-'));
+    recDir = join(dir, 'sessions', 'audit.log');
     const audit = new AuditLog({ file: join(dir, 'audit.log'), recordingsDir: join(dir, 'sessions') });
     audit.append({ event: { action: 'proxy.start' } });
     const a = audit.scope({ session: { id: A }, principal: { iss: 'i', sub: 'agent-a' }, target: 'db' });
@@ -31,26 +34,26 @@ describe('session recordings', () => {
 
   it('writes one file per session with exactly its chained lines, and verifies them', () => {
     const chain = readRecords([join(dir, 'audit.log')]);
-    const recA = readFileSync(recordingFile(join(dir, 'sessions'), A), 'utf8').trim().split('\n');
+    const recA = readFileSync(recordingFile(recDir, A), 'utf8').trim().split('\n');
     expect(recA.map((l) => JSON.parse(l).event.action)).to.deep.equal(['connection.open', 'statement.decision', 'statement.completion', 'connection.close']);
     const chainLines = readFileSync(join(dir, 'audit.log'), 'utf8').trim().split('\n');
     for (const l of recA) expect(chainLines).to.include(l); // byte-identical copies
-    expect(verifyRecordings(join(dir, 'sessions'), chain)).to.deep.include({ ok: true, sessions: 2, lines: 7, problems: [] });
+    expect(verifyRecordings(recDir, chain)).to.deep.include({ ok: true, sessions: 2, lines: 7, foreign: 0, problems: [] });
     expect(renderSession(recA.map((l) => JSON.parse(l)), A)).to.match(/allowed .*SELECT email FROM customers\n\s+→ SELECT 3 rows, 3 masked, 1.2 ms/);
   });
 
   it('detects an edited, a removed and a foreign line, and a missing recording', () => {
     const chain = readRecords([join(dir, 'audit.log')]);
-    const f = recordingFile(join(dir, 'sessions'), A);
+    const f = recordingFile(recDir, A);
     const lines = readFileSync(f, 'utf8').trim().split('\n');
     writeFileSync(f, `${[lines[0], lines[1]!.replace('"rows":3', '"rows":0'), lines[2], lines[3]].join('\n')}\n`);
     writeFileSync(f, `${[lines[0], lines[1], lines[2]!.replace('"maskedValues":3', '"maskedValues":0'), lines[3]].join('\n')}\n`);
-    expect(verifyRecordings(join(dir, 'sessions'), chain, A).problems[0]).to.match(/line 3: altered/);
+    expect(verifyRecordings(recDir, chain, A).problems[0]).to.match(/line 3: altered/);
     writeFileSync(f, `${[lines[0], lines[2], lines[3]].join('\n')}\n`);
-    expect(verifyRecordings(join(dir, 'sessions'), chain, A).problems[0]).to.match(/missing the chain's records seq 4/);
-    const bLine = readFileSync(recordingFile(join(dir, 'sessions'), B), 'utf8').split('\n')[1]!;
+    expect(verifyRecordings(recDir, chain, A).problems[0]).to.match(/missing the chain's records seq 4/);
+    const bLine = readFileSync(recordingFile(recDir, B), 'utf8').split('\n')[1]!;
     writeFileSync(f, `${[...lines, bLine].join('\n')}\n`);
-    expect(verifyRecordings(join(dir, 'sessions'), chain, A).problems.join('\n')).to.contain(`belongs to session ${B}`);
+    expect(verifyRecordings(recDir, chain, A).problems.join('\n')).to.contain(`belongs to session ${B}`);
     expect(verifyRecordings(join(dir, 'empty'), chain).problems).to.have.length(2);
   });
 });
