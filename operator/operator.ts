@@ -80,6 +80,8 @@ export class Operator {
   auditKeys?: SigningKeys;
   /** The webhook server's CA (PEM), published in the compiled ConfigMaps for injected pods. */
   private operatorCa?: string;
+  /** The run tokens' issuer (when the token exchange is on), named in compiled policies. */
+  private runTokenIssuer?: string;
   webhookAddress?: { host: string; port: number };
   private readonly custom: CustomObjectsApi;
   private readonly core: CoreV1Api;
@@ -170,6 +172,7 @@ export class Operator {
     this.webhookServer = new WebhookServer({ custom: this.custom, injector, tls: pki, routers, ...(this.o.log ? { log: this.o.log } : {}) });
     this.webhookAddress = await this.webhookServer.listen(w.host, w.port);
     issuer.url ??= w.publicUrl ?? `https://${this.webhookAddress.host}:${this.webhookAddress.port}`;
+    if (w.tokenExchange) this.runTokenIssuer = issuer.url;
     // Injected pods reach this server here, trusting its CA (kept across renewals; compiled ConfigMaps carry it).
     reachable.url = w.publicUrl ?? `https://${w.dnsNames[0] ?? this.webhookAddress.host}:${this.webhookAddress.port}`;
     injector.operator = { url: reachable.url, auditWitness: !!this.auditKeys };
@@ -219,6 +222,7 @@ export class Operator {
       events: new EventRecorder(this.core),
       ...(this.o.watchNamespace ? { namespace: this.o.watchNamespace } : {}),
       ...(this.operatorCa ? { operatorCa: this.operatorCa } : {}),
+      ...(this.runTokenIssuer ? { runTokenIssuer: this.runTokenIssuer } : {}),
       metrics: this.metrics,
       ...(this.o.log ? { log: this.o.log } : {}),
       ...(this.o.relistMs ? { relistMs: this.o.relistMs } : {}),

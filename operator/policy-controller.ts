@@ -7,6 +7,7 @@
 import { type CoreV1Api, type CustomObjectsApi, type KubeConfig, type V1ConfigMap } from '@kubernetes/client-node';
 import { PolicyValidationError, validatePolicy } from '../proxy/policy/validate.js';
 import type { AgentAccessPolicy } from '../proxy/policy/types.js';
+import { RUN_TOKEN_ISSUER_ANNOTATION } from '../proxy/identity/run-token.js';
 import { EventRecorder } from './events.js';
 import { CHANGED_AT, CHANGED_BY, SPEC_SHA256, specSha256 } from './webhook/policy-change.js';
 import { applyPatch, FIELD_MANAGER, GROUP, mergePatch, messageOf, POLICY_PLURAL, policyConfigMapName, statusOf, VERSION } from './kube.js';
@@ -67,6 +68,8 @@ export interface PolicyControllerOptions {
   relistMs?: number;
   /** The operator's CA (PEM): compiled ConfigMaps carry it for the pods the webhook injects. */
   operatorCa?: string;
+  /** The operator's run-token issuer: compiled policies name it, so proxies accept run tokens from it alone. */
+  runTokenIssuer?: string;
 }
 
 export class PolicyController {
@@ -195,7 +198,7 @@ export class PolicyController {
     const ann = obj.metadata.annotations ?? {};
     // The proxies record who changed the version they enforce (if the webhook's stamp is for this spec).
     const stamp = ann[SPEC_SHA256] === specSha256(obj.spec) && ann[CHANGED_BY] ? { [CHANGED_BY]: ann[CHANGED_BY], ...(ann[CHANGED_AT] ? { [CHANGED_AT]: ann[CHANGED_AT] } : {}), [SPEC_SHA256]: ann[SPEC_SHA256] } : {};
-    const compiled = { apiVersion: obj.apiVersion, kind: obj.kind, metadata: { name: obj.metadata.name, namespace: obj.metadata.namespace, generation: obj.metadata.generation, uid: obj.metadata.uid, annotations: stamp }, spec: obj.spec };
+    const compiled = { apiVersion: obj.apiVersion, kind: obj.kind, metadata: { name: obj.metadata.name, namespace: obj.metadata.namespace, generation: obj.metadata.generation, uid: obj.metadata.uid, annotations: { ...stamp, ...(this.o.runTokenIssuer ? { [RUN_TOKEN_ISSUER_ANNOTATION]: this.o.runTokenIssuer } : {}) } }, spec: obj.spec };
     const body: V1ConfigMap = {
       apiVersion: 'v1',
       kind: 'ConfigMap',

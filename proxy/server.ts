@@ -12,6 +12,7 @@ import type { ApprovalBroker } from './approvals/broker.js';
 import { AuditLog } from './audit/audit-log.js';
 import { Checkpointer, type CheckpointWitness } from './audit/checkpoints.js';
 import type { ProxyMetrics } from './observability/metrics.js';
+import { RUN_TOKEN_ISSUER_ANNOTATION } from './identity/run-token.js';
 import { IdentityError, principalRecord, TokenVerifier, type Principal, type TokenVerifierOptions } from './identity/verify.js';
 import { compilePolicy, type PolicyRuntime } from './policy/runtime.js';
 import type { AgentAccessPolicy, TargetSpec } from './policy/types.js';
@@ -49,8 +50,10 @@ export interface GuardProxyOptions {
   approvals?: ApprovalBroker;
   /** Kubernetes Events (cluster mode): denials and identity failures, as reason + message. */
   events?: (type: 'Normal' | 'Warning', reason: string, message: string) => void;
-  /** The pod this proxy serves (sidecar): Kubernetes tokens must be bound to it. */
-  pod?: { name: string; namespace: string };
+  /** The pod this proxy serves (sidecar): Kubernetes tokens must be bound to it (and to its uid, when known). */
+  pod?: { name: string; namespace: string; uid?: string };
+  /** The operator's run-token issuer (default: the compiled policy's agentgate.dev/run-token-issuer annotation). */
+  runTokenIssuer?: string;
   /** Prometheus metrics (served by the health server). */
   metrics?: ProxyMetrics;
   /** Signed checkpoints of the audit chain (the operator in a cluster, a local witness otherwise). */
@@ -134,6 +137,7 @@ export class GuardProxy {
       ...(o.now ? { now: () => Math.floor(o.now!() / 1000) } : {}),
       ...(o.kubernetesJwks ? { kubernetesJwks: o.kubernetesJwks } : {}),
       binding: { ...(policy.metadata.namespace ? { namespace: policy.metadata.namespace } : {}), ...(policy.spec.subjects ? { subjects: policy.spec.subjects } : {}), ...(o.pod ? { pod: o.pod } : {}) },
+      runTokens: runTokenContext(policy, o.runTokenIssuer),
     });
   }
 
@@ -347,4 +351,10 @@ function loadTls(t: TargetSpec, resolvePath?: (p: string) => string): { key: Buf
 
 function maskingKey(env: NodeJS.ProcessEnv): { hashKey?: Buffer } {
   return env.AGENTGATE_MASKING_KEY ? { hashKey: Buffer.from(env.AGENTGATE_MASKING_KEY, 'utf8') } : {};
+}
+
+/** Which run tokens this proxy's policy accepts: the operator's issuer, exchanged under this policy. */
+function runTokenContext(policy: AgentAccessPolicy, issuer?: string): { issuer?: string; policy?: string } {
+  const iss = issuer ?? policy.metadata.annotations?.[RUN_TOKEN_ISSUER_ANNOTATION];
+  return { ...(iss ? { issuer: iss } : {}), ...(policy.metadata.namespace ? { policy: `${policy.metadata.namespace}/${policy.metadata.name}` } : {}) };
 }

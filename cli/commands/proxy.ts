@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
+import { podStream } from '../../proxy/cluster/pod-stream.js';
 import type { ConfigMapPolicySource } from '../../proxy/cluster/policy-source.js';
 import { loadPolicyFile } from '../../proxy/policy/load.js';
 import { GuardProxy } from '../../proxy/server.js';
@@ -51,7 +52,7 @@ export async function runProxy(o: ProxyCommand): Promise<number> {
   // Kubernetes service-account tokens: keys from the API server; in a pod, tokens must be bound to it.
   const usesKubernetes = start.policy.spec.identity.issuers.some((i) => i.kubernetes);
   const kube = usesKubernetes ? await import('../../operator/kube.js') : undefined;
-  const pod = process.env.POD_NAME && process.env.POD_NAMESPACE ? { name: process.env.POD_NAME, namespace: process.env.POD_NAMESPACE } : undefined;
+  const pod = process.env.POD_NAME && process.env.POD_NAMESPACE ? { name: process.env.POD_NAME, namespace: process.env.POD_NAMESPACE, ...(process.env.POD_UID ? { uid: process.env.POD_UID } : {}) } : undefined;
   let approvals: import('../../proxy/approvals/kube-approvals.js').KubeApprovals | undefined;
   if (o.policyRef) {
     const [namespace, name] = o.policyRef.split('/') as [string, string];
@@ -104,8 +105,8 @@ export async function runProxy(o: ProxyCommand): Promise<number> {
   return -1;
 }
 
-async function checkpointsFor(o: ProxyCommand, pod?: { name: string; namespace: string }): Promise<import('../../proxy/server.js').GuardProxyOptions['checkpoints']> {
-  const stream = o.auditStream ?? (pod ? `${pod.namespace}/${pod.name}` : hostname());
+async function checkpointsFor(o: ProxyCommand, pod?: { name: string; namespace: string; uid?: string }): Promise<import('../../proxy/server.js').GuardProxyOptions['checkpoints']> {
+  const stream = o.auditStream ?? (pod ? podStream(pod) : hostname());
   const everyMs = (o.checkpointEverySeconds ?? 60) * 1000;
   const { OperatorWitness, FileWitness } = await import('../../proxy/audit/witnesses.js');
   if (o.checkpointUrl) {

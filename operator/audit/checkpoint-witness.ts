@@ -14,10 +14,17 @@ import { keySetFor } from '../../proxy/identity/key-sets.js';
 import { ASYMMETRIC_ALGORITHMS, kubernetesClaims } from '../../proxy/identity/verify.js';
 import type { EventRecorder } from '../events.js';
 import { mergePatch, messageOf, statusOf } from '../kube.js';
+import { podStream } from '../../proxy/cluster/pod-stream.js';
 import type { SigningKeys } from '../identity/signing-keys.js';
 
 export const AUDIT_KEYS_SECRET = 'agentgate-audit-signing-keys';
-/** One ConfigMap per agent namespace, in the operator's namespace: data[pod] = latest checkpoint. */
+/**
+ * One ConfigMap per agent namespace, in the operator's namespace: data[pod uid] = the latest checkpoint
+ * of that pod, as signed ({stream, seq, hash, time, signedAt, witness, kid, jws}) plus `pod` (the name,
+ * for display). The stream is namespace/name/uid (proxy/cluster/pod-stream.ts), so a pod re-created
+ * under the same name is a new stream. Entries of earlier versions (keyed by pod name, stream
+ * namespace/name) read the same way.
+ */
 export const checkpointConfigMapName = (agentNamespace: string): string => `agentgate-audit-checkpoints-${agentNamespace}`;
 export const CHECKPOINT_JWKS_KEY = 'jwks.json';
 
@@ -62,22 +69,23 @@ export function checkpointWitnessRouter(o: CheckpointWitnessOptions): Router {
       }
       const k8s = kubernetesClaims(payload);
       // The stream is named by the token, never by the caller: a pod can only checkpoint its own chain.
-      if (!k8s?.pod) throw new WitnessError(403, 'the token is not bound to a pod');
+      if (!k8s?.pod || !k8s.podUid) throw new WitnessError(403, 'the token is not bound to a pod');
+      await requireLivePod(o.core, k8s.namespace, k8s.pod, k8s.podUid);
       const b = (req.body ?? {}) as { seq?: unknown; hash?: unknown; time?: unknown };
       if (!Number.isSafeInteger(b.seq) || (b.seq as number) < 1 || typeof b.hash !== 'string' || !/^[0-9a-f]{64}$/.test(b.hash) || typeof b.time !== 'string' || Number.isNaN(Date.parse(b.time))) {
         throw new WitnessError(400, 'body must be {"seq": positive integer, "hash": 64 hex digits, "time": RFC 3339}');
       }
-      const stream = `${k8s.namespace}/${k8s.pod}`;
+      const stream = podStream({ namespace: k8s.namespace, name: k8s.pod, uid: k8s.podUid });
       const head = { stream, seq: b.seq as number, hash: b.hash, time: b.time };
-      const current = await readLatest(o.core, o.namespace, k8s.namespace, k8s.pod);
+      const current = await readLatest(o.core, o.namespace, k8s.namespace, k8s.podUid);
       if (current && (current.seq > head.seq || (current.seq === head.seq && current.hash !== head.hash))) {
         const message = `audit chain of pod ${stream} went back: witnessed seq ${current.seq} (${current.hash.slice(0, 12)}…), now offered seq ${head.seq} (${head.hash.slice(0, 12)}…); the earlier checkpoint is kept`;
         o.log?.('warn', 'audit chain regression refused', { stream, witnessed: current.seq, offered: head.seq });
-        void o.events?.emit({ apiVersion: 'v1', kind: 'Pod', metadata: { name: k8s.pod, namespace: k8s.namespace } }, 'Warning', 'AuditChainRegressed', message).catch(() => undefined);
+        void o.events?.emit({ apiVersion: 'v1', kind: 'Pod', metadata: { name: k8s.pod, namespace: k8s.namespace, uid: k8s.podUid } }, 'Warning', 'AuditChainRegressed', message).catch(() => undefined);
         throw new WitnessError(409, message);
       }
       const entry = await signCheckpoint(head, await o.keys.signingKey(), o.issuerUrl, o.now?.() ?? Date.now());
-      await store(o, k8s.namespace, k8s.pod, entry);
+      await store(o, k8s.namespace, k8s.podUid, { ...entry, pod: k8s.pod });
       o.metrics?.checkpoint('signed');
       res.json(entry);
     } catch (e) {
@@ -99,8 +107,23 @@ async function readConfigMap(core: CoreV1Api, namespace: string, name: string): 
   }
 }
 
-async function readLatest(core: CoreV1Api, namespace: string, agentNamespace: string, pod: string): Promise<WitnessedCheckpoint | undefined> {
-  const raw = (await readConfigMap(core, namespace, checkpointConfigMapName(agentNamespace)))?.data?.[pod];
+/**
+ * A bound token outlives its pod by up to an hour and the signature alone cannot tell: the pod it names
+ * must still exist with the same uid, or a deleted pod's token could post to a stream.
+ */
+async function requireLivePod(core: CoreV1Api, namespace: string, name: string, uid: string): Promise<void> {
+  let live: string | undefined;
+  try {
+    live = (await core.readNamespacedPod({ name, namespace })).metadata?.uid;
+  } catch (e) {
+    if (statusOf(e) !== 404) throw e;
+  }
+  if (live === undefined) throw new WitnessError(403, `the token's pod ${namespace}/${name} (uid ${uid}) no longer exists`);
+  if (live !== uid) throw new WitnessError(403, `the token belongs to an earlier pod named ${namespace}/${name} (uid ${uid}), not to the one that exists now (uid ${live})`);
+}
+
+async function readLatest(core: CoreV1Api, namespace: string, agentNamespace: string, podUid: string): Promise<WitnessedCheckpoint | undefined> {
+  const raw = (await readConfigMap(core, namespace, checkpointConfigMapName(agentNamespace)))?.data?.[podUid];
   return raw ? (JSON.parse(raw) as WitnessedCheckpoint) : undefined;
 }
 
@@ -108,9 +131,9 @@ async function readLatest(core: CoreV1Api, namespace: string, agentNamespace: st
  * A merge patch of one key: proxies of different pods never conflict with each other. Entries of pods
  * not heard from within the retention are removed in the same way (a key set to null).
  */
-async function store(o: CheckpointWitnessOptions, agentNamespace: string, pod: string, entry: WitnessedCheckpoint): Promise<void> {
+async function store(o: CheckpointWitnessOptions, agentNamespace: string, podUid: string, entry: WitnessedCheckpoint & { pod: string }): Promise<void> {
   const name = checkpointConfigMapName(agentNamespace);
-  const data = { [pod]: JSON.stringify(entry), [CHECKPOINT_JWKS_KEY]: JSON.stringify(o.keys.jwks()) };
+  const data = { [podUid]: JSON.stringify(entry), [CHECKPOINT_JWKS_KEY]: JSON.stringify(o.keys.jwks()) };
   try {
     const cm = await o.core.patchNamespacedConfigMap({ name, namespace: o.namespace, body: { data } }, mergePatch);
     const cutoff = (o.now?.() ?? Date.now()) - (o.retentionMs ?? 90 * 24 * 3600_000);

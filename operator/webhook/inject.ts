@@ -1,7 +1,8 @@
 /**
  * Sidecar injection as a pure function (Istio's injector shape): pod + the policy it runs under →
- * the mutated pod. The admission handler diffs the two into a JSON Patch. A status annotation makes
- * injection idempotent; upstream credentials are mounted only into the proxy container.
+ * the mutated pod. The admission handler diffs the two into a JSON Patch. The status annotation records
+ * what was injected (a preset one is never trusted: pod-guard.ts); upstream credentials are mounted only
+ * into the proxy container, which runs as a uid and gid of its own.
  */
 import type { V1Container, V1EnvVar, V1Pod, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
 import { listsServiceAccount } from '../../proxy/policy/subjects.js';
@@ -24,6 +25,9 @@ export const OPERATOR_DIR = '/var/run/agentgate/operator';
 export const OPERATOR_CA_VOLUME = 'agentgate-operator-ca';
 /** The sidecar's /healthz, /readyz and /metrics (reachable by the kubelet, so not loopback). */
 export const HEALTH_PORT = 15021;
+/** The sidecar's own uid and gid: agent containers may not run as them (pod-guard.ts). */
+export const PROXY_UID = 17017;
+export const PROXY_GID = 17017;
 
 export interface InjectorConfig {
   /** Image of the proxy (the agentgate image). */
@@ -44,11 +48,10 @@ export type InjectDecision =
 
 const truthy = (v: string | undefined): boolean => v !== undefined && ['true', 'enabled', 'yes', '1'].includes(v.toLowerCase());
 
-/** Whether the pod asks for the guard (annotation, or label of the same name) and is not already injected. */
+/** Whether the pod asks for the guard (annotation, or label of the same name). */
 export function wantsInjection(pod: V1Pod): InjectDecision {
   const ann = pod.metadata?.annotations ?? {};
   const labels = pod.metadata?.labels ?? {};
-  if (ann[STATUS]) return { inject: false, reason: 'already injected' };
   const flag = ann[INJECT] ?? labels[INJECT];
   if (flag !== undefined && !truthy(flag)) return { inject: false, reason: `opted out (${INJECT}: ${flag})` };
   if (!truthy(flag)) return { inject: false, reason: `no ${INJECT} annotation or label` };
@@ -123,7 +126,8 @@ export function injectSidecar(pod: V1Pod, policy: AgentAccessPolicy, namespace: 
     readinessProbe: { httpGet: { path: '/readyz', port: HEALTH_PORT }, periodSeconds: 5 },
     livenessProbe: { httpGet: { path: '/healthz', port: HEALTH_PORT }, periodSeconds: 10, failureThreshold: 3 },
     volumeMounts: proxyMounts,
-    securityContext: { runAsNonRoot: true, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+    // Its own uid/gid: with a shared process namespace, an agent of another uid cannot read it through /proc.
+    securityContext: { runAsUser: PROXY_UID, runAsGroup: PROXY_GID, runAsNonRoot: true, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
     resources: { requests: { cpu: '50m', memory: '128Mi' }, limits: { memory: '384Mi' } },
   };
 

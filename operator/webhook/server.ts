@@ -12,6 +12,7 @@ import { admitApprovalCreate, admitApprovalUpdate, type Admission } from '../app
 import type { ApprovalRequest } from '../approvals/types.js';
 import { GROUP, messageOf, POLICY_PLURAL, statusOf, VERSION } from '../kube.js';
 import { injectSidecar, policySelects, wantsInjection, type InjectorConfig } from './inject.js';
+import { createRefusals, ephemeralRefusals, stripForgedStatus } from './pod-guard.js';
 
 interface AdmissionReview {
   apiVersion: string;
@@ -21,6 +22,7 @@ interface AdmissionReview {
     kind: { kind: string };
     namespace?: string;
     operation: string;
+    subResource?: string;
     object?: unknown;
     oldObject?: unknown;
     userInfo?: { username?: string; groups?: string[] };
@@ -83,20 +85,34 @@ export class WebhookServer {
       res.status(400).json({ error: 'expected an AdmissionReview for a Pod' });
       return;
     }
-    const pod = request.object as V1Pod;
-    const namespace = request.namespace ?? pod.metadata?.namespace ?? 'default';
+    const namespace = request.namespace ?? (request.object as V1Pod).metadata?.namespace ?? 'default';
+    const refuse = (reasons: string[]): void => {
+      this.o.log?.('warn', 'pod refused', { namespace, pod: (request.object as V1Pod).metadata?.name ?? (request.object as V1Pod).metadata?.generateName, reasons });
+      this.respond(res, review, { allowed: false, status: { code: 403, reason: 'Forbidden', message: `agentgate: ${reasons.join('; ')}` } });
+    };
+    if (request.operation === 'UPDATE' && request.subResource === 'ephemeralcontainers') {
+      const reasons = ephemeralRefusals(request.oldObject as V1Pod | undefined, request.object as V1Pod);
+      return reasons.length ? refuse(reasons) : this.respond(res, review, { allowed: true });
+    }
+    if (request.operation !== 'CREATE') return this.respond(res, review, { allowed: true });
+    const original = request.object as V1Pod;
+    const { pod, warnings } = stripForgedStatus(original);
+    const withWarnings = warnings.length ? { warnings } : {};
     const decision = wantsInjection(pod);
-    if (!decision.inject) return this.respond(res, review, { allowed: true });
+    if (!decision.inject) {
+      if (pod === original) return this.respond(res, review, { allowed: true });
+      const patch = fastJsonPatch.compare(original as object, pod as object);
+      return this.respond(res, review, { allowed: true, ...withWarnings, patchType: 'JSONPatch', patch: Buffer.from(JSON.stringify(patch)).toString('base64') });
+    }
     try {
       const policy = await this.findPolicy(pod, namespace, decision.policyName);
-      if ('refuse' in policy) {
-        this.o.log?.('warn', 'pod refused', { namespace, pod: pod.metadata?.name ?? pod.metadata?.generateName, reason: policy.refuse });
-        return this.respond(res, review, { allowed: false, status: { code: 403, reason: 'Forbidden', message: `agentgate: ${policy.refuse}` } });
-      }
+      if ('refuse' in policy) return refuse([policy.refuse]);
+      const reasons = createRefusals(pod, policy);
+      if (reasons.length) return refuse(reasons);
       const mutated = injectSidecar(pod, policy, namespace, this.o.injector);
-      const patch = fastJsonPatch.compare(pod as object, mutated as object);
+      const patch = fastJsonPatch.compare(original as object, mutated as object);
       this.o.log?.('info', 'sidecar injected', { namespace, pod: pod.metadata?.name ?? pod.metadata?.generateName, policy: policy.metadata.name });
-      return this.respond(res, review, { allowed: true, patchType: 'JSONPatch', patch: Buffer.from(JSON.stringify(patch)).toString('base64') });
+      return this.respond(res, review, { allowed: true, ...withWarnings, patchType: 'JSONPatch', patch: Buffer.from(JSON.stringify(patch)).toString('base64') });
     } catch (e) {
       // failurePolicy: Fail in injection-enabled namespaces: an error refuses the pod, with the reason.
       this.o.log?.('error', 'injection failed', { namespace, error: messageOf(e) });

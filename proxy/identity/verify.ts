@@ -7,6 +7,7 @@ import * as jose from 'jose';
 import { listsServiceAccount } from '../policy/subjects.js';
 import type { IssuerSpec, PolicySpec } from '../policy/types.js';
 import { keySetFor, type KeyResolver } from './key-sets.js';
+import { checkRunToken } from './run-token.js';
 
 export const ASYMMETRIC_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'];
 
@@ -22,14 +23,6 @@ export interface Principal {
   /** For run tokens: the person or system that triggered the run. `sub` is then the agent (the actor). */
   triggeredBy?: { iss: string; sub: string };
   runId?: string;
-}
-
-/** Claims of a run token minted by the operator's token exchange (RFC 8693 `act`). */
-export interface RunTokenClaims {
-  run_id: string;
-  act: { sub: string; iss?: string; kubernetes?: { namespace: string; serviceAccount: string; pod?: string } };
-  triggered_by_iss: string;
-  policy?: string;
 }
 
 /** The principal as audit records carry it. */
@@ -58,7 +51,9 @@ export interface TokenVerifierOptions {
   /** Fetches the cluster's service-account issuer JWKS (for `kubernetes: true` issuers). */
   kubernetesJwks?: () => Promise<jose.JSONWebKeySet>;
   /** Binding for Kubernetes tokens: the policy's namespace and subjects, and the pod the proxy serves. */
-  binding?: { namespace?: string; subjects?: PolicySpec['subjects']; pod?: { name: string; namespace: string } };
+  binding?: { namespace?: string; subjects?: PolicySpec['subjects']; pod?: { name: string; namespace: string; uid?: string } };
+  /** Run tokens: the operator's run-token issuer and this proxy's policy (namespace/name); see run-token.ts. */
+  runTokens?: { issuer?: string; policy?: string };
 }
 
 export class TokenVerifier {
@@ -111,12 +106,16 @@ export class TokenVerifier {
       throw new IdentityError(`token lifetime ${lifetime}s exceeds the policy's maximum of ${this.identity.maxTokenLifetimeSeconds}s`);
     }
     const base = { iss: payload.iss!, ...(payload.jti ? { jti: payload.jti } : {}), iat: payload.iat!, exp: payload.exp!, claims: payload };
-    const run = payload as jose.JWTPayload & Partial<RunTokenClaims>;
-    if (run.run_id && run.act?.sub) {
-      // A run token: the agent is the actor; the subject is the person (or system) who triggered the run.
-      const k = run.act.kubernetes;
-      const kubernetes = k ? this.bind(k.namespace, k.serviceAccount, k.pod) : undefined;
-      return { ...base, sub: run.act.sub, triggeredBy: { iss: run.triggered_by_iss ?? '', sub: payload.sub! }, runId: run.run_id, ...(kubernetes ? { kubernetes } : {}) };
+    let run;
+    try {
+      run = checkRunToken(payload, { identity: this.identity, ...this.opts.runTokens });
+    } catch (e) {
+      throw new IdentityError((e as Error).message);
+    }
+    if (run) {
+      // A run token: the agent is the actor, bound to this pod; the subject is who triggered the run.
+      const kubernetes = this.bind(run.actor.namespace, run.actor.serviceAccount, run.actor.pod, run.actor.podUid);
+      return { ...base, sub: run.sub, triggeredBy: run.triggeredBy, runId: run.runId, kubernetes };
     }
     if (this.identity.requireTriggeredBy) {
       throw new IdentityError('this policy requires a run token that names who triggered the run (exchange your token at the operator\'s /token endpoint)');
@@ -140,16 +139,18 @@ export class TokenVerifier {
   private bindKubernetes(payload: jose.JWTPayload): NonNullable<Principal['kubernetes']> {
     const k8s = kubernetesClaims(payload);
     if (!k8s) throw new IdentityError('token is not a Kubernetes service-account token (no kubernetes.io claims)');
-    return this.bind(k8s.namespace, k8s.serviceAccount, k8s.pod);
+    return this.bind(k8s.namespace, k8s.serviceAccount, k8s.pod, k8s.podUid);
   }
 
-  private bind(namespace: string, sa: string, pod: string | undefined): NonNullable<Principal['kubernetes']> {
+  private bind(namespace: string, sa: string, pod: string | undefined, podUid: string | undefined): NonNullable<Principal['kubernetes']> {
     const b = this.opts.binding ?? {};
     const allowed = b.subjects?.serviceAccounts?.length ? listsServiceAccount(b.subjects, b.namespace, namespace, sa) : namespace === b.namespace;
     if (!allowed) throw new IdentityError(`service account ${namespace}/${sa} is not a subject of this policy`);
     if (b.pod) {
       if (!pod) throw new IdentityError('token is not bound to a pod; use the projected token mounted into the agent pod');
       if (pod !== b.pod.name || namespace !== b.pod.namespace) throw new IdentityError(`token belongs to pod ${namespace}/${pod}, not to this pod (${b.pod.namespace}/${b.pod.name})`);
+      // A pod re-created under the same name is another pod: the old one's tokens are not its own.
+      if (b.pod.uid && podUid !== b.pod.uid) throw new IdentityError(`token belongs to an earlier pod named ${namespace}/${pod} (uid ${podUid ?? 'none'}), not to this pod (uid ${b.pod.uid})`);
     }
     return { namespace, serviceAccount: sa, ...(pod ? { pod } : {}) };
   }
@@ -173,8 +174,8 @@ function describeJoseError(e: unknown): string {
 }
 
 /** The `kubernetes.io` claims of a service-account token. */
-export function kubernetesClaims(payload: jose.JWTPayload): { namespace: string; serviceAccount: string; pod?: string } | undefined {
-  const k8s = payload['kubernetes.io'] as { namespace?: string; serviceaccount?: { name?: string }; pod?: { name?: string } } | undefined;
+export function kubernetesClaims(payload: jose.JWTPayload): { namespace: string; serviceAccount: string; pod?: string; podUid?: string } | undefined {
+  const k8s = payload['kubernetes.io'] as { namespace?: string; serviceaccount?: { name?: string }; pod?: { name?: string; uid?: string } } | undefined;
   if (!k8s?.namespace || !k8s.serviceaccount?.name) return undefined;
-  return { namespace: k8s.namespace, serviceAccount: k8s.serviceaccount.name, ...(k8s.pod?.name ? { pod: k8s.pod.name } : {}) };
+  return { namespace: k8s.namespace, serviceAccount: k8s.serviceaccount.name, ...(k8s.pod?.name ? { pod: k8s.pod.name } : {}), ...(k8s.pod?.name && k8s.pod.uid ? { podUid: k8s.pod.uid } : {}) };
 }

@@ -45,6 +45,8 @@ describe('audit checkpoints witnessed by the operator (real proxy CLI, real API 
   let proxyProc: ChildProcess | undefined;
   let proxyPort: number;
   let healthPort: number;
+  let podUid: string;
+  const podUidOf = async (name: string): Promise<string> => (await c.kubectl(['get', 'pod', name, '-n', NS, '-o', 'jsonpath={.metadata.uid}'])).stdout;
   const auditFile = (): string => join(dir, 'audit.log');
 
   const saToken = async (pod?: string, audience = 'agentgate'): Promise<string> => {
@@ -78,6 +80,7 @@ describe('audit checkpoints witnessed by the operator (real proxy CLI, real API 
     for (const n of [NS, OPNS]) await c.kubectl(['create', 'namespace', n]);
     await c.kubectl(['create', 'serviceaccount', 'billing-agent', '-n', NS]);
     await c.kubectl(['create', '-f', '-'], { input: stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'agent-pod', namespace: NS }, spec: { serviceAccountName: 'billing-agent', containers: [{ name: 'agent', image: 'example.com/agent:1' }] } }) });
+    podUid = await podUidOf('agent-pod');
     op = new Operator({
       kc: c.kc, leaseNamespace: OPNS, watchNamespace: NS, healthAddress: { host: '127.0.0.1', port: 0 },
       webhook: { host: '127.0.0.1', port: 0, namespace: OPNS, dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'], injector: { image: 'x' }, auditWitness: { retentionMs: 4000 } },
@@ -104,7 +107,7 @@ describe('audit checkpoints witnessed by the operator (real proxy CLI, real API 
     const tokenFile = join(dir, 'token');
     writeFileSync(tokenFile, await saToken('agent-pod', 'agentgate-proxy'));
     proxyProc = spawn(process.execPath, [BIN, 'proxy', '--policy-ref', `${NS}/billing-agent`, '--audit-file', auditFile(), '--no-audit-stdout', '--checkpoint-url', operatorUrl, '--checkpoint-ca', caFile, '--checkpoint-every', '1', '--health-address', '127.0.0.1:0'], {
-      env: { ...process.env, KUBECONFIG: c.kubeconfig, POD_NAME: 'agent-pod', POD_NAMESPACE: NS, AGENTGATE_PROXY_TOKEN_FILE: tokenFile, BILLING_DB_PASSWORD: AGENT_DB_PASSWORD },
+      env: { ...process.env, KUBECONFIG: c.kubeconfig, POD_NAME: 'agent-pod', POD_NAMESPACE: NS, POD_UID: podUid, AGENTGATE_PROXY_TOKEN_FILE: tokenFile, BILLING_DB_PASSWORD: AGENT_DB_PASSWORD },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let logs = '';
@@ -129,12 +132,12 @@ describe('audit checkpoints witnessed by the operator (real proxy CLI, real API 
     const stored = await eventually('checkpoint stored', async () => {
       const r = await c.kubectl(['get', 'configmap', `agentgate-audit-checkpoints-${NS}`, '-n', OPNS, '-o', 'json']);
       if (r.code !== 0) return undefined;
-      const entry = JSON.parse(JSON.parse(r.stdout).data['agent-pod'] ?? 'null');
+      const entry = JSON.parse(JSON.parse(r.stdout).data[podUid] ?? 'null');
       const lines = readFileSync(auditFile(), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
       const denied = lines.find((x) => x.event.action === 'statement.decision' && x.enforced);
       return entry && denied && entry.seq > denied.seq ? entry : undefined;
     }, 30_000, 300);
-    expect(stored).to.include({ stream: `${NS}/agent-pod` });
+    expect(stored).to.include({ stream: `${NS}/agent-pod/${podUid}`, pod: 'agent-pod' });
     const inLog = readFileSync(auditFile(), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((x) => x.event.action === 'audit.checkpoint');
     expect(inLog.length).to.be.greaterThan(0);
     expect(inLog.at(-1).detail.checkpoint.witness).to.equal(operatorUrl);
@@ -151,7 +154,7 @@ describe('audit checkpoints witnessed by the operator (real proxy CLI, real API 
     proxyProc = undefined;
     const ok = await cli(['audit', 'verify', auditFile(), '--cluster', '--operator-namespace', OPNS]);
     expect(ok.code, ok.stdout).to.equal(0);
-    expect(ok.stdout).to.match(new RegExp(`ok: stream ${NS}/agent-pod: \\d+ signed checkpoint\\(s\\) verify; the witness's latest head`));
+    expect(ok.stdout).to.match(new RegExp(`ok: stream ${NS}/agent-pod/${podUid}: \\d+ signed checkpoint\\(s\\) verify; the witness's latest head`));
 
     const lines = readFileSync(auditFile(), 'utf8').trim().split('\n');
     const lastDenial = lines.findLastIndex((l) => l.includes('"enforced":true'));
@@ -213,9 +216,9 @@ describe('audit checkpoints witnessed by the operator (real proxy CLI, real API 
   it('drops the checkpoints of pods silent longer than the retention (the ConfigMap stays small)', async () => {
     await c.kubectl(['create', '-f', '-'], { input: stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'next-pod', namespace: NS }, spec: { serviceAccountName: 'billing-agent', containers: [{ name: 'agent', image: 'example.com/agent:1' }] } }) });
     const data = async (): Promise<Record<string, string>> => JSON.parse((await c.kubectl(['get', 'configmap', `agentgate-audit-checkpoints-${NS}`, '-n', OPNS, '-o', 'json'])).stdout).data;
-    const signedAt = Date.parse(JSON.parse((await data())['agent-pod']!).signedAt);
+    const signedAt = Date.parse(JSON.parse((await data())[podUid]!).signedAt);
     await new Promise((r) => setTimeout(r, Math.max(0, signedAt + 5000 - Date.now())));
     expect((await post(await saToken('next-pod', 'agentgate-proxy'), { seq: 1, hash: 'b'.repeat(64), time: new Date().toISOString() })).status).to.equal(200);
-    expect(Object.keys(await data()).sort()).to.deep.equal(['jwks.json', 'next-pod']);
+    expect(Object.keys(await data()).sort()).to.deep.equal(['jwks.json', await podUidOf('next-pod')].sort());
   });
 });

@@ -100,7 +100,7 @@ describe('run tokens: the triggering person and the agent (token exchange)', fun
     await eventually('policy Ready', async () => (await c.kubectl(['get', 'aap', 'billing-agent', '-n', NS, '-o', 'jsonpath={.status.conditions[0].status}'])).stdout === 'True');
     proxy = await GuardProxy.start({
       policy, auditFile: join(dir, 'audit.log'), env: { BILLING_DB_PASSWORD: 'agent-local-password' }, listenOverride: { 'billing-db': '127.0.0.1:0' },
-      kubernetesJwks: serviceAccountJwks(c.kc) as never, pod: { name: 'agent-pod', namespace: NS },
+      kubernetesJwks: serviceAccountJwks(c.kc) as never, pod: { name: 'agent-pod', namespace: NS }, runTokenIssuer: operatorUrl,
     });
   });
   after(async () => {

@@ -28,9 +28,9 @@ describe('sidecar injection (pure function, golden files)', () => {
 
   const pod = (): V1Pod => parse(readFileSync(join(dir, 'annotated-pod.input.yaml'), 'utf8')) as V1Pod;
 
-  it('is idempotent: an injected pod is not injected again', () => {
+  it('a status annotation does not decide injection (only the opt-in does; pod-guard.ts refuses a pod that already has the sidecar)', () => {
     const once = injectSidecar(pod(), policy, 'agents', cfg);
-    expect(wantsInjection(once)).to.deep.equal({ inject: false, reason: 'already injected' });
+    expect(wantsInjection(once)).to.deep.equal({ inject: true });
   });
 
   it('credentials are mounted only into the proxy container; the agent gets the token, local ports and the operator\'s CA', () => {
