@@ -26,6 +26,7 @@ import {
   bodyReader, commandTag, describePortal, errorResponse, Framer, parseErrorNotice, parseRowDescription, ProtocolError,
   readyForQuery, type ErrorFields, type Message,
 } from './protocol.js';
+import { failingParse, failingQuery } from './refusal.js';
 import { ResultMasker, type ColumnNames, type RowPlan } from './result-masker.js';
 
 export interface SessionContext {
@@ -74,7 +75,9 @@ type Pending =
   | { kind: 'parse' | 'bind' | 'close' | 'sync' | 'flush' }
   | { kind: 'describe'; portal?: string; synthetic: boolean }
   | { kind: 'execute'; run: StatementRun; portal: string }
-  | { kind: 'synthetic'; emit: () => Buffer[] };
+  | { kind: 'synthetic'; emit: () => Buffer[] }
+  /** A refusal sent upstream as a failing message: the server's error is replaced by `error`. */
+  | { kind: 'refusal'; protocol: 'simple' | 'extended'; error: Buffer };
 
 const T = (c: string): number => c.charCodeAt(0);
 const DDL_LIKE = new Set(['ddl', 'privilege', 'admin', 'unknown']);
@@ -455,17 +458,21 @@ export class PgSession {
 
   // ---------------------------------------------------------------- refusals
 
-  /** Simple-protocol refusal: ErrorResponse + ReadyForQuery, in order with earlier responses. */
+  /**
+   * Simple-protocol refusal. The server is made to fail too (refusal.ts), so an open transaction is
+   * aborted there as after any PostgreSQL error; the agent gets the proxy's ErrorResponse and the
+   * server's ReadyForQuery, in order with earlier responses.
+   */
   private refuse(err: Omit<ErrorFields, 'severity'>): void {
-    this.queue.push({ kind: 'synthetic', emit: () => [errorResponse({ severity: 'ERROR', ...err }), readyForQuery(this.txStatus)] });
-    this.drainSynthetic();
+    this.queue.push({ kind: 'refusal', protocol: 'simple', error: errorResponse({ severity: 'ERROR', ...err }) });
+    pushSegment(this.toUpstream, failingQuery());
   }
 
-  /** Extended-protocol refusal: ErrorResponse now (in order), then skip to Sync like PostgreSQL. */
+  /** Extended-protocol refusal: as refuse(), then skip to Sync like PostgreSQL (the server does too). */
   private denyExtended(err: Omit<ErrorFields, 'severity'>): void {
-    this.queue.push({ kind: 'synthetic', emit: () => [errorResponse({ severity: 'ERROR', ...err })] });
+    this.queue.push({ kind: 'refusal', protocol: 'extended', error: errorResponse({ severity: 'ERROR', ...err }) });
+    pushSegment(this.toUpstream, failingParse());
     this.discardUntilSync = true;
-    this.drainSynthetic();
   }
 
   private refuseUnparsed(sql: string, protocol: 'simple' | 'extended', error: string, extended: boolean): void {
@@ -591,16 +598,18 @@ export class PgSession {
         if (front?.kind === 'query') {
           const run = front.runs[front.idx++];
           if (run) this.complete(run, { tag: 'ERROR' }, err);
-        } else if (front && front.kind !== 'sync' && front.kind !== 'synthetic') {
+        } else if (front && front.kind !== 'sync' && front.kind !== 'synthetic' && !(front.kind === 'refusal' && front.protocol === 'simple')) {
           // PostgreSQL skips everything up to Sync after an error in the extended protocol.
           if (front.kind === 'execute') this.complete(front.run, { tag: 'ERROR' }, err);
           while (this.queue.length && this.queue[0]!.kind !== 'sync') {
             const skipped = this.queue.shift()!;
             if (skipped.kind === 'execute' && skipped !== front) this.complete(skipped.run, { tag: 'SKIPPED' }, { message: 'not executed: an earlier message in the pipeline failed' });
           }
-          this.discardUntilSync = false;
+          // The server now ignores messages up to the agent's Sync; so does the proxy if that Sync is still to come.
+          this.discardUntilSync = this.queue.length === 0;
         }
-        if (masked) pushSegment(this.toClient, masked.buf);
+        if (front?.kind === 'refusal') pushSegment(this.toClient, front.error);
+        else if (masked) pushSegment(this.toClient, masked.buf);
         else this.out(m);
         return;
       }
@@ -616,7 +625,7 @@ export class PgSession {
         if (front?.kind === 'query') {
           for (let i = front.idx; i < front.runs.length; i++) this.complete(front.runs[i]!, { tag: 'SKIPPED' }, { message: 'not executed: an earlier statement in the query failed' });
           this.queue.shift();
-        } else if (front?.kind === 'sync') this.queue.shift();
+        } else if (front?.kind === 'sync' || front?.kind === 'refusal') this.queue.shift();
         this.out(m);
         return this.drainSynthetic();
       }
