@@ -100,6 +100,7 @@ type Pending =
 
 const T = (c: string): number => c.charCodeAt(0);
 const DDL_LIKE = new Set(['ddl', 'privilege', 'admin', 'unknown']);
+const COPY_IN_MESSAGES = new Set([T('d'), T('c'), T('f'), T('H'), T('S'), T('X')]);
 
 export class PgSession {
   private readonly clientFramer = new Framer();
@@ -200,6 +201,10 @@ export class PgSession {
   private onClientMessage(m: Message): void | Promise<void> {
     const type = m.type;
     if (this.discardUntilSync && type !== T('S') && type !== T('X')) return;
+    if (this.copyIn && !COPY_IN_MESSAGES.has(type)) {
+      // PostgreSQL would consume it as the COPY's failure and leave it unanswered; the proxy's queue could not follow.
+      throw new ProtocolError(`unexpected message type ${JSON.stringify(String.fromCharCode(type))} during COPY from STDIN`);
+    }
     switch (type) {
       case T('Q'): {
         const sql = bodyReader(m, 'Query').cstring();
@@ -252,6 +257,7 @@ export class PgSession {
         return this.forward(m);
       }
       case T('S'):
+        if (this.copyIn) return this.forward(m); // ignored by the server during COPY IN: no answer to wait for
         this.discardUntilSync = false;
         this.queue.push({ kind: 'sync' });
         return this.forward(m);
@@ -735,6 +741,9 @@ export class PgSession {
         this.copyOut = { ...(run ? { run } : {}), ...(copy ? { plan: this.resultMasker.copyPlan(copy) } : {}) } as { run?: StatementRun; plan?: RowPlan };
         return this.out(m);
       }
+      case T('c'):
+        if (this.copyOut?.run?.cap?.hit) return; // the cap error ends this COPY instead
+        return this.out(m);
       case T('d'): {
         if (this.copyOut?.run?.cap && !this.copyOut.run.cap.row()) return;
         const copy = this.copyOut?.run?.cls.copy;

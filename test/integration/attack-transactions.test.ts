@@ -3,7 +3,9 @@
  * 25P02 for later statements until ROLLBACK, and COMMIT rolls back what ran before the denial.
  */
 import { expect } from 'chai';
+import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { promisify } from 'node:util';
 import type pg from 'pg';
 import { startLocalStack, type LocalStack } from '../../proxy/local/stack.js';
 import { pgError } from '../support/pg-error.js';
@@ -144,6 +146,31 @@ describe('attack: denial inside a transaction (real PostgreSQL)', function () {
     expect(bound[0]!.error?.code).to.equal('26000');
     expect(status(bound.at(-1))).to.equal('E');
     raw.end();
+  });
+
+  it('psql script: the denial fails the transaction, psql reports the aborted transaction and COMMIT rolls back', async () => {
+    const amount = nextMarker();
+    const env = { ...process.env, PGPASSWORD: await s.token('psql-agent') };
+    const conn = `host=${s.host} port=${s.port} user=agent dbname=billing sslmode=disable`;
+    const script = `BEGIN;\nINSERT INTO orders (customer_id, amount_cents) VALUES (1, ${amount});\nDROP TABLE orders;\nSELECT 1;\nCOMMIT;\n`;
+    const { stdout, stderr } = await promisify(execFile)('bash', ['-c', `printf '%s' "$SCRIPT" | psql "${conn}" -X`], { env: { ...env, SCRIPT: script } });
+    expect(stderr).to.contain('no-ddl').and.contain('current transaction is aborted');
+    expect(stdout.trim().split('\n').at(-1)).to.equal('ROLLBACK');
+    expect(await rowsWith(amount)).to.equal(0);
+  });
+
+  it('a Query sent in the middle of COPY FROM STDIN ends the session instead of desynchronizing it', async () => {
+    const amount = nextMarker();
+    const raw = await RawClient.connect(s.host, s.port, await s.token());
+    raw.send(fe.query('BEGIN'));
+    await raw.until('Z');
+    raw.send(fe.query('COPY orders (customer_id, amount_cents) FROM STDIN'));
+    expect((await raw.next()).type).to.equal('G');
+    raw.send(fe.copyData(Buffer.from(`1\t${amount}\n`)), fe.query('DROP TABLE orders'));
+    const out = await raw.drain(3000);
+    expect(out.find((m) => m.type === 'E')?.error?.message).to.contain('during COPY from STDIN');
+    expect(raw.closed).to.equal(true);
+    expect(await rowsWith(amount)).to.equal(0);
   });
 
   it('audit: the statement the server then rejects with 25P02 is a failed completion', async () => {

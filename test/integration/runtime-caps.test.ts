@@ -157,6 +157,15 @@ describe('runtime caps: maxRowsReturned (real PostgreSQL)', function () {
     raw.end();
   });
 
+  it('COPY … TO STDOUT: 2 rows, then the error (no CopyDone)', async () => {
+    const raw = await RawClient.connect(s.host, s.port, await s.token());
+    raw.send(fe.query('COPY (SELECT id FROM orders ORDER BY id) TO STDOUT'));
+    const out = await raw.until('Z');
+    expect(types(out)).to.equal('HddEZ');
+    expect(out[3]!.error?.code).to.equal('54000');
+    raw.end();
+  });
+
   it('a write whose RETURNING rows pass the cap is rolled back (autocommit)', async () => {
     const c = await s.connect();
     const e = await pgError(c.query("UPDATE orders SET status = 'returned' WHERE id > 0 RETURNING id"));
