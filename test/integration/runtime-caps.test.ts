@@ -222,3 +222,27 @@ describe('runtime caps: maxStatementSeconds (real PostgreSQL)', function () {
     expect(refused.find((m) => m.type === 'E')?.error?.code).to.equal('42501');
   });
 });
+
+describe('runtime caps: the proxy cancels a statement the server did not stop (real PostgreSQL)', function () {
+  let s: LocalStack;
+  before(async () => {
+    s = await startLocalStack();
+  });
+  after(() => s?.stop());
+
+  it('a session opened before maxStatementSeconds was set (no statement_timeout upstream) is cancelled by the proxy', async () => {
+    const c = await s.connect();
+    expect((await c.query('SHOW statement_timeout')).rows[0].statement_timeout).to.equal('0');
+    const p = structuredClone(s.policy);
+    p.spec.runtimeLimits = { maxStatementSeconds: 1 };
+    s.proxy.updatePolicy(p);
+    const t0 = Date.now();
+    const e = await pgError(c.query('SELECT pg_sleep(6)'));
+    const took = Date.now() - t0;
+    expect(e.code).to.equal('57014');
+    expect(took).to.be.within(1500, 4500);
+    await c.end();
+    const hit = auditRecords(s).findLast((r) => r.event.action === 'statement.cap-exceeded')!;
+    expect(hit.message).to.contain('the proxy cancelled it');
+  });
+});
