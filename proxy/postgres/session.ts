@@ -3,9 +3,11 @@
  * framed, every statement classified and decided (simple and extended protocol alike), the decision
  * audited before anything is forwarded, and results masked on the way back.
  *
- * Responses are matched to requests with a queue (the protocol answers in order). Denials the proxy
- * produces itself are queued as "synthetic" entries, so they reach the agent in protocol order; in
- * the extended protocol a denial also discards messages until Sync, as PostgreSQL does after an error.
+ * Responses are matched to requests with a queue (the protocol answers in order). A denial is sent
+ * upstream as a message the server must reject (refusal.ts), and the server's error is replaced by the
+ * denial: the agent gets it in protocol order, and the server's transaction fails exactly as after a
+ * PostgreSQL error; in the extended protocol a denial also discards messages until Sync, as PostgreSQL
+ * does. Runtime caps (runtime-caps.ts) act on what the server reports while a statement runs.
  */
 import type { Socket } from 'node:net';
 import type { AuditLog } from '../audit/audit-log.js';
