@@ -349,6 +349,7 @@ export class PgSession {
     return this.whenIdle().then(
       () =>
         new Promise<void>((release) => {
+          if (this.discardUntilSync || this.closed) return release(); // an extended-protocol error came first: skipped, as by the server
           const wrapped = runs.some((r) => writes(r.cls)) && this.txStatus === T('I');
           if (wrapped) this.internal('BEGIN', () => undefined);
           const entry: Pending = { kind: 'query', runs, idx: 0, caps: { wrapped } };

@@ -3,7 +3,10 @@
  * a statement runs (rows changed, rows returned, time), whatever the statement's syntax.
  */
 import { expect } from 'chai';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
 import { readFileSync } from 'node:fs';
+import { verifyAuditFile } from '../../proxy/audit/verify.js';
 import type pg from 'pg';
 import { startLocalStack, type LocalStack } from '../../proxy/local/stack.js';
 import { pgError } from '../support/pg-error.js';
@@ -102,6 +105,11 @@ describe('runtime caps: maxRowsAffected (real PostgreSQL)', function () {
     const hit = auditRecords(s).findLast((r) => r.event.action === 'statement.cap-exceeded')!;
     expect(hit.detail).to.deep.equal({ limit: 'maxRowsAffected', cap: 1, count: 4 });
     expect(hit.decisionSeq).to.be.a('number');
+    const ajv = new Ajv2020({ allErrors: true, strict: false });
+    addFormats.default(ajv);
+    const validate = ajv.compile(JSON.parse(readFileSync(new URL('../../docs/audit-schema.json', import.meta.url), 'utf8')));
+    for (const r of auditRecords(s)) expect(validate(r), `seq ${r.seq}: ${JSON.stringify(validate.errors)}`).to.equal(true);
+    expect(verifyAuditFile(s.auditFile).ok).to.equal(true);
   });
 });
 
