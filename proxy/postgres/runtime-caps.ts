@@ -6,7 +6,7 @@
  *   fails and its changes are rolled back (the session wraps an autocommit write in BEGIN … COMMIT or
  *   ROLLBACK, and inside the agent's transaction makes the transaction fail, as any PostgreSQL error does).
  *   A write whose count the tag does not give (writable CTEs, COPY FROM, TRUNCATE, SELECT … FOR UPDATE,
- *   SQL EXECUTE) is refused while the cap is set.
+ *   SQL EXECUTE, and anything `unknown`: DO, CALL, volatile functions) is refused while the cap is set.
  * - maxRowsReturned: rows streamed back (DataRow, COPY TO rows). No row past the cap is forwarded; the
  *   statement fails (54000) and the rest of its output is drained and discarded.
  * - maxStatementSeconds: the upstream session's statement_timeout (set at login; changing it is refused),
@@ -56,7 +56,8 @@ export function capDecision(c: Classification, l: RuntimeLimits | undefined): De
   if (l?.maxStatementSeconds !== undefined && c.reasons.some((r) => /\bstatement_timeout\b/.test(r))) {
     return { action: 'Deny', rule: 'limits-statement-timeout', message: `statement_timeout is set by the policy (maxStatementSeconds ${l.maxStatementSeconds}) and may not be changed`, blocked: true };
   }
-  if (l?.maxRowsAffected === undefined || !writes(c)) return undefined;
+  // `unknown` (DO, CALL, volatile functions) may write any number of rows that no tag reports.
+  if (l?.maxRowsAffected === undefined || !(writes(c) || c.effects.includes('unknown'))) return undefined;
   const writtenTables = c.tables.filter((t) => t.access.includes('write')).length;
   if (writtenTables === 0 && c.kind === 'SelectStmt') return undefined; // nextval(): no table rows change
   if (TAG_COUNTED.has(c.kind) && writtenTables === 1 && !nestedWrite(c.text)) return undefined;

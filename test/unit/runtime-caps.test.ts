@@ -71,6 +71,8 @@ describe('runtime caps', () => {
       'COPY orders FROM STDIN',
       'EXPLAIN ANALYZE DELETE FROM orders WHERE id = 1',
       'PREPARE p AS DELETE FROM orders WHERE id > $1',
+      'DO $$ BEGIN DELETE FROM orders; END $$',
+      'CALL archive_orders()',
     ]) {
       it(`refused (uncountable): ${sql}`, async () => {
         expect(capDecision(await one(sql), limits)).to.deep.include({ action: 'Deny', rule: 'limits-max-rows-affected', blocked: true });

@@ -357,7 +357,7 @@ export interface IAgentAccessPolicy {
      */
     "runtimeLimits"?: {
       /**
-       * Most rows one INSERT/UPDATE/DELETE/MERGE may change (its command tag). Over it the statement fails (42501) and its changes are rolled back; writes whose count cannot be checked (writable CTEs, COPY FROM, TRUNCATE, SELECT ... FOR UPDATE, SQL EXECUTE) are refused.
+       * Most rows one INSERT/UPDATE/DELETE/MERGE may change (its command tag). Over it the statement fails (42501) and its changes are rolled back; writes whose count cannot be checked (writable CTEs, COPY FROM, TRUNCATE, SELECT ... FOR UPDATE, SQL EXECUTE, DO, CALL, volatile functions) are refused.
        */
       "maxRowsAffected"?: number;
       /**
