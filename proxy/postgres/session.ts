@@ -772,6 +772,7 @@ export class PgSession {
   private capExceeded(run: StatementRun, hit: CapHit, query?: QueryCaps): void {
     const err = capError(hit);
     this.audit.tryAppend({ event: { action: 'statement.cap-exceeded', outcome: 'failure' }, decisionSeq: run.seq, message: err.message, detail: { limit: hit.limit, cap: hit.cap, count: hit.count } });
+    this.ctx.events?.('Warning', 'RuntimeLimitExceeded', `${this.ctx.principal.sub} on ${this.ctx.target.name}: ${hit.limit} ${hit.cap} exceeded`);
     this.complete(run, { tag: 'ERROR' }, { code: err.code, message: err.message });
     const error = errorResponse({ severity: 'ERROR', ...err });
     if (query) {
@@ -868,6 +869,7 @@ export class PgSession {
         message: `statement ran past maxStatementSeconds ${seconds}; the proxy cancelled it`,
         detail: { limit: 'maxStatementSeconds', cap: seconds, count: Math.round((this.now() - started) / 1000) },
       });
+      this.ctx.events?.('Warning', 'RuntimeLimitExceeded', `${this.ctx.principal.sub} on ${this.ctx.target.name}: maxStatementSeconds ${seconds} exceeded`);
       this.ctx.cancelUpstream?.();
     }, seconds * 1000 + 1000);
     timer.unref();
