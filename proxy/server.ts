@@ -18,6 +18,7 @@ import { compilePolicy, type PolicyRuntime } from './policy/runtime.js';
 import type { AgentAccessPolicy, TargetSpec } from './policy/types.js';
 import { ByteQueue, checkStartupParams, readPassword, readStartup } from './postgres/handshake.js';
 import { authRequest, backendKeyData, errorResponse, negotiateProtocolVersion, parameterStatus, ProtocolError, readyForQuery } from './postgres/protocol.js';
+import { sendCancel } from './postgres/runtime-caps.js';
 import { PgSession } from './postgres/session.js';
 import { simpleQuery } from './postgres/simple-query.js';
 import { connectUpstream, UpstreamError, type UpstreamSession } from './postgres/upstream.js';
@@ -233,6 +234,7 @@ export class GuardProxy {
         target: t.spec,
         password: t.password,
         startupParams: startup.forward,
+        ...(this.runtimeValue.policy.spec.mode !== 'Audit' && this.runtimeValue.policy.spec.runtimeLimits?.maxStatementSeconds !== undefined ? { statementTimeoutSeconds: this.runtimeValue.policy.spec.runtimeLimits.maxStatementSeconds } : {}),
         applicationName: `agentgate:${principal.sub}${startup.applicationName ? `:${startup.applicationName}` : ''}`.slice(0, 63),
         ...(this.opts.resolvePath ? { resolvePath: this.opts.resolvePath } : {}),
       });
@@ -264,6 +266,7 @@ export class GuardProxy {
         connectionId,
         ...(this.opts.now ? { now: this.opts.now } : {}),
         onSchemaChange: () => void this.refreshCatalog(t),
+        cancelUpstream: () => sendCancel(t.spec.upstream.host, t.spec.upstream.port, upstream.backendPid, upstream.backendSecret),
         ...(this.opts.approvals ? { approvals: this.opts.approvals } : {}),
         ...(this.opts.events ? { events: this.opts.events } : {}),
         ...(this.opts.metrics ? { metrics: this.opts.metrics } : {}),
@@ -290,8 +293,7 @@ export class GuardProxy {
     const key = this.cancelKeys.get(`${pid}:${secret.toString('hex')}`);
     if (!key) return;
     const { host, port } = key.target.spec.upstream;
-    const c = net.connect({ host, port }, () => c.end(serialize.cancel(key.upstream.backendPid, key.upstream.backendSecret.readInt32BE(0))));
-    c.on('error', () => undefined);
+    sendCancel(host, port, key.upstream.backendPid, key.upstream.backendSecret);
   }
 
   /** Why the proxy cannot serve (for /readyz), or undefined when every target listens and the audit log works. */

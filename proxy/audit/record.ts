@@ -20,6 +20,7 @@ export type AuditEvent =
   | 'protocol.error'
   | 'statement.decision'
   | 'statement.completion'
+  | 'statement.cap-exceeded'
   | 'approval.requested'
   | 'approval.decided'
   | 'approval.grant-used'

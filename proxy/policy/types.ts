@@ -78,6 +78,14 @@ export interface PolicySpec {
   approval?: ApprovalSpec;
   masking?: MaskingSpec;
   audit?: { includeStatementText?: boolean };
+  runtimeLimits?: RuntimeLimits;
+}
+
+/** Caps enforced while a statement runs (proxy/postgres/runtime-caps.ts). */
+export interface RuntimeLimits {
+  maxRowsAffected?: number;
+  maxRowsReturned?: number;
+  maxStatementSeconds?: number;
 }
 
 export interface AgentAccessPolicy {

@@ -3,9 +3,11 @@
  * framed, every statement classified and decided (simple and extended protocol alike), the decision
  * audited before anything is forwarded, and results masked on the way back.
  *
- * Responses are matched to requests with a queue (the protocol answers in order). Denials the proxy
- * produces itself are queued as "synthetic" entries, so they reach the agent in protocol order; in
- * the extended protocol a denial also discards messages until Sync, as PostgreSQL does after an error.
+ * Responses are matched to requests with a queue (the protocol answers in order). A denial is sent
+ * upstream as a message the server must reject (refusal.ts), and the server's error is replaced by the
+ * denial: the agent gets it in protocol order, and the server's transaction fails exactly as after a
+ * PostgreSQL error; in the extended protocol a denial also discards messages until Sync, as PostgreSQL
+ * does. Runtime caps (runtime-caps.ts) act on what the server reports while a statement runs.
  */
 import type { Socket } from 'node:net';
 import type { AuditLog } from '../audit/audit-log.js';
@@ -17,15 +19,17 @@ import { principalRecord, type Principal } from '../identity/verify.js';
 import type { ProxyMetrics } from '../observability/metrics.js';
 import type { Decision } from '../policy/decide.js';
 import type { PolicyRuntime } from '../policy/runtime.js';
-import type { TargetSpec } from '../policy/types.js';
+import type { RuntimeLimits, TargetSpec } from '../policy/types.js';
 import type { Catalog } from '../sql/catalog.js';
 import type { ShapesResult, StatementClassifier } from '../sql/classifier.js';
 import { resolveShape } from '../sql/resolve.js';
 import type { Classification } from '../sql/types.js';
 import {
   bodyReader, commandTag, describePortal, errorResponse, Framer, parseErrorNotice, parseRowDescription, ProtocolError,
-  readyForQuery, type ErrorFields, type Message,
+  queryMessage, readyForQuery, type ErrorFields, type Message,
 } from './protocol.js';
+import { failingParse, failingQuery } from './refusal.js';
+import { capDecision, capError, FLUSH, isStatementTimeout, newRowCap, rowCapsActive, writes, type CapHit, type RowCap } from './runtime-caps.js';
 import { ResultMasker, type ColumnNames, type RowPlan } from './result-masker.js';
 
 export interface SessionContext {
@@ -47,6 +51,8 @@ export interface SessionContext {
   metrics?: ProxyMetrics;
   /** Called after a statement that may have changed the catalog completed. */
   onSchemaChange?: () => void;
+  /** Sends a CancelRequest for the proxy's upstream session (maxStatementSeconds). */
+  cancelUpstream?: () => void;
   onClose?: () => void;
 }
 
@@ -56,6 +62,8 @@ interface StatementRun {
   started: number;
   rows: number;
   masked: number;
+  /** maxRowsAffected / maxRowsReturned, when the policy sets them. */
+  cap?: RowCap;
 }
 
 interface Prepared {
@@ -67,17 +75,34 @@ interface Portal {
   stmt: Prepared;
   described: boolean;
   plan?: RowPlan;
+  /** Rows returned by this portal so far, across Executes (maxRowsReturned). */
+  cap?: RowCap;
+}
+
+/** A simple Query run under runtime caps (one at a time: the proxy acts on its outcome). */
+interface QueryCaps {
+  /** The proxy opened a transaction around this autocommit write (BEGIN before, COMMIT/ROLLBACK after). */
+  wrapped: boolean;
+  /** The cap error that replaces the rest of this query's output. */
+  failed?: Buffer;
+  /** Wrapped: the write's CommandComplete, sent once its COMMIT succeeded. */
+  tag?: Buffer;
 }
 
 type Pending =
-  | { kind: 'query'; runs: StatementRun[]; idx: number }
+  | { kind: 'query'; runs: StatementRun[]; idx: number; caps?: QueryCaps }
   | { kind: 'parse' | 'bind' | 'close' | 'sync' | 'flush' }
   | { kind: 'describe'; portal?: string; synthetic: boolean }
   | { kind: 'execute'; run: StatementRun; portal: string }
-  | { kind: 'synthetic'; emit: () => Buffer[] };
+  | { kind: 'synthetic'; emit: () => Buffer[] }
+  /** A refusal sent upstream as a failing message: the server's error is replaced by `error`. */
+  | { kind: 'refusal'; protocol: 'simple' | 'extended'; error: Buffer }
+  /** A query of the proxy's own (caps): its whole response is consumed by the proxy. */
+  | { kind: 'internal'; error?: Buffer; then: (status: number, error?: Buffer) => void };
 
 const T = (c: string): number => c.charCodeAt(0);
 const DDL_LIKE = new Set(['ddl', 'privilege', 'admin', 'unknown']);
+const COPY_IN_MESSAGES = new Set([T('d'), T('c'), T('f'), T('H'), T('S'), T('X')]);
 
 export class PgSession {
   private readonly clientFramer = new Framer();
@@ -102,6 +127,11 @@ export class PgSession {
   private readonly audit: ScopedAudit;
   /** The agent's stated reason for what it does next (SET agentgate.reason = '...'). */
   private reason?: string;
+  /** A statement under runtime caps: agent messages wait until it (and the proxy's follow-up) is done. */
+  private hold?: { entry: Pending; release: () => void };
+  private idleWaiter?: () => void;
+  /** maxStatementSeconds backstop: the statement the timer runs for. */
+  private timed?: { entry: Pending; idx: number; timer: NodeJS.Timeout };
 
   constructor(private readonly client: Socket, private readonly upstream: Socket, private readonly ctx: SessionContext, initialStatus: number) {
     this.txStatus = initialStatus;
@@ -173,6 +203,10 @@ export class PgSession {
   private onClientMessage(m: Message): void | Promise<void> {
     const type = m.type;
     if (this.discardUntilSync && type !== T('S') && type !== T('X')) return;
+    if (this.copyIn && !COPY_IN_MESSAGES.has(type)) {
+      // PostgreSQL would consume it as the COPY's failure and leave it unanswered; the proxy's queue could not follow.
+      throw new ProtocolError(`unexpected message type ${JSON.stringify(String.fromCharCode(type))} during COPY from STDIN`);
+    }
     switch (type) {
       case T('Q'): {
         const sql = bodyReader(m, 'Query').cstring();
@@ -210,9 +244,9 @@ export class PgSession {
       case T('E'): {
         const r = bodyReader(m, 'Execute');
         const name = r.cstring();
-        r.int32();
+        const maxRows = r.int32();
         r.done();
-        return this.execute(m, name);
+        return this.execute(m, name, maxRows);
       }
       case T('C'): {
         const r = bodyReader(m, 'Close');
@@ -225,6 +259,7 @@ export class PgSession {
         return this.forward(m);
       }
       case T('S'):
+        if (this.copyIn) return this.forward(m); // ignored by the server during COPY IN: no answer to wait for
         this.discardUntilSync = false;
         this.queue.push({ kind: 'sync' });
         return this.forward(m);
@@ -269,17 +304,23 @@ export class PgSession {
     if ('error' in classes) return this.refuseUnparsed(sql, 'simple', classes.error, false);
     const rt = this.runtime();
     const decisions = classes.map((c) => this.decide(rt, c));
+    if (classes.length > 1 && rowCapsActive(this.limits(rt))) {
+      // A write's outcome is checked on its own; inside a multi-statement query the rest would already have run.
+      classes.forEach((c, i) => {
+        if (writes(c) && !decisions[i]!.blocked) decisions[i] = { action: 'Deny', rule: 'limits-single-statement-writes', message: 'under the policy\'s row limits a write must be sent as a query of its own', blocked: true };
+      });
+    }
     const blockedAt = decisions.findIndex((d) => d.blocked && !this.approvable(d));
     const approvalAt = blockedAt >= 0 ? -1 : decisions.findIndex((d) => this.approvable(d));
     if (approvalAt >= 0) {
       // The whole query text is what gets approved (and hashed): a grant covers exactly this query.
       return this.approve(sql, classes[approvalAt]!, decisions[approvalAt]!, 'simple', (grant) => this.runQuery(m, classes, decisions, -1, grant), (err) => this.refuse(err));
     }
-    this.runQuery(m, classes, decisions, blockedAt);
+    return this.runQuery(m, classes, decisions, blockedAt);
   }
 
   /** Audits every statement's decision, then forwards the query (or refuses it when one is blocked). */
-  private runQuery(m: Message, classes: Classification[], decisions: Decision[], blockedAt: number, grant?: string): void {
+  private runQuery(m: Message, classes: Classification[], decisions: Decision[], blockedAt: number, grant?: string): void | Promise<void> {
     if (grant !== undefined && this.tokenExpired()) return;
     const runs: StatementRun[] = [];
     for (let i = 0; i < classes.length; i++) {
@@ -291,9 +332,34 @@ export class PgSession {
     }
     if (blockedAt >= 0) return this.refuse(denialError(decisions[blockedAt]!, classes[blockedAt]!));
     for (const c of classes) this.trackSessionState(c);
+    const limits = this.limits(this.maskerOf);
+    if (rowCapsActive(limits) && !classes.some((c) => c.copy?.direction === 'from')) return this.runCapped(m, runs, limits);
     this.queue.push({ kind: 'query', runs, idx: 0 });
     this.rowPlan = undefined;
     this.forward(m);
+  }
+
+  /**
+   * A query under row caps runs alone: once earlier responses are in (so the transaction status is
+   * known), an autocommit write is wrapped in the proxy's own BEGIN, and the agent's next messages wait
+   * until the outcome is settled (finishCapped).
+   */
+  private runCapped(m: Message, runs: StatementRun[], limits: RuntimeLimits): Promise<void> {
+    for (const r of runs) r.cap = newRowCap(r.cls, limits);
+    return this.whenIdle().then(
+      () =>
+        new Promise<void>((release) => {
+          if (this.discardUntilSync || this.closed) return release(); // an extended-protocol error came first: skipped, as by the server
+          const wrapped = runs.some((r) => writes(r.cls)) && this.txStatus === T('I');
+          if (wrapped) this.internal('BEGIN', () => undefined);
+          const entry: Pending = { kind: 'query', runs, idx: 0, caps: { wrapped } };
+          this.queue.push(entry);
+          this.hold = { entry, release };
+          this.rowPlan = undefined;
+          this.forward(m);
+          this.flush();
+        }),
+    );
   }
 
   /** RequireApproval with an approval system present (otherwise it is a denial). */
@@ -305,7 +371,7 @@ export class PgSession {
    * The approval path: a matching grant runs the command; otherwise an ApprovalRequest is created and
    * the command is held until decided (mode Hold) or refused naming the request (mode Reject).
    */
-  private approve(text: string, c: Classification, d: Decision, protocol: AuditFields['protocol'], onGrant: (grant: string) => void, onRefuse: (err: Omit<ErrorFields, 'severity'>) => void): void | Promise<void> {
+  private approve(text: string, c: Classification, d: Decision, protocol: AuditFields['protocol'], onGrant: (grant: string) => void | Promise<void>, onRefuse: (err: Omit<ErrorFields, 'severity'>) => void): void | Promise<void> {
     const broker = this.ctx.approvals!;
     const rt = this.runtime();
     const approval = rt.policy.spec.approval;
@@ -379,7 +445,7 @@ export class PgSession {
     this.forward(m);
   }
 
-  private execute(m: Message, portalName: string): void | Promise<void> {
+  private execute(m: Message, portalName: string, maxRows: number): void | Promise<void> {
     if (this.tokenExpired()) return;
     const portal = this.portals.get(portalName);
     if (!portal) return this.denyExtended({ code: '34000', message: `portal "${portalName}" does not exist` });
@@ -387,15 +453,21 @@ export class PgSession {
     // Decided again at Execute: the policy may have changed since Parse, and each execution is audited.
     const classes = portal.stmt.classes.length ? portal.stmt.classes : [emptyClassification(portal.stmt.sql)];
     const decisions = classes.map((c) => this.decide(rt, c));
+    if (maxRows > 0 && this.limits(rt)?.maxRowsAffected !== undefined) {
+      // The tag of a write fetched in parts comes only with its last part, after every row changed.
+      classes.forEach((c, i) => {
+        if (writes(c) && !decisions[i]!.blocked) decisions[i] = { action: 'Deny', rule: 'limits-max-rows-affected', message: 'under maxRowsAffected a write must be executed whole (Execute without a row limit)', blocked: true };
+      });
+    }
     const blockedAt = decisions.findIndex((d) => d.blocked && !this.approvable(d));
     const approvalAt = blockedAt >= 0 ? -1 : decisions.findIndex((d) => this.approvable(d));
     if (approvalAt >= 0) {
       return this.approve(portal.stmt.sql, classes[approvalAt]!, decisions[approvalAt]!, 'extended', (grant) => this.runExecute(m, portalName, portal, classes, decisions, grant), (err) => this.denyExtended(err));
     }
-    this.runExecute(m, portalName, portal, classes, decisions);
+    return this.runExecute(m, portalName, portal, classes, decisions);
   }
 
-  private runExecute(m: Message, portalName: string, portal: Portal, classes: Classification[], decisions: Decision[], grant?: string): void {
+  private runExecute(m: Message, portalName: string, portal: Portal, classes: Classification[], decisions: Decision[], grant?: string): void | Promise<void> {
     if (grant !== undefined && this.tokenExpired()) return;
     let run: StatementRun | undefined;
     for (const [i, c] of classes.entries()) {
@@ -411,8 +483,16 @@ export class PgSession {
       pushSegment(this.toUpstream, describePortal(portalName));
       this.queue.push({ kind: 'describe', portal: portalName, synthetic: true });
     }
-    this.queue.push({ kind: 'execute', run: run!, portal: portalName });
+    const entry: Pending = { kind: 'execute', run: run!, portal: portalName };
+    this.queue.push(entry);
     this.forward(m);
+    const limits = this.limits(this.maskerOf);
+    if (rowCapsActive(limits) && !classes.some((c) => c.copy?.direction === 'from')) {
+      // Held until the result is in, so that a cap hit can fail the transaction before the agent's Sync.
+      run!.cap = portal.cap ??= newRowCap(run!.cls, limits);
+      pushSegment(this.toUpstream, FLUSH);
+      return new Promise<void>((release) => (this.hold = { entry, release }));
+    }
   }
 
   private functionCall(): void {
@@ -442,8 +522,15 @@ export class PgSession {
     return rt;
   }
 
+  /** The runtime limits in force (none in mode: Audit, which blocks nothing). */
+  private limits(rt: PolicyRuntime): RuntimeLimits | undefined {
+    return rt.policy.spec.mode === 'Audit' ? undefined : rt.policy.spec.runtimeLimits;
+  }
+
   private decide(rt: PolicyRuntime, c: Classification): Decision {
     const d = rt.engine.decide(c, this.ctx.target);
+    const capped = capDecision(c, this.limits(rt));
+    if (capped && (!d.blocked || d.action === 'RequireApproval')) return capped;
     if (!d.blocked && c.copy?.direction === 'to' && c.copy.stdio && this.resultMasker.active) {
       if (c.copy.format === 'binary') return { action: 'Deny', rule: 'masking-copy-binary', message: 'COPY TO in binary format cannot be masked; use text or csv', blocked: true };
       if (rt.masker.hasColumnRules && !c.copy.columns) {
@@ -455,17 +542,21 @@ export class PgSession {
 
   // ---------------------------------------------------------------- refusals
 
-  /** Simple-protocol refusal: ErrorResponse + ReadyForQuery, in order with earlier responses. */
+  /**
+   * Simple-protocol refusal. The server is made to fail too (refusal.ts), so an open transaction is
+   * aborted there as after any PostgreSQL error; the agent gets the proxy's ErrorResponse and the
+   * server's ReadyForQuery, in order with earlier responses.
+   */
   private refuse(err: Omit<ErrorFields, 'severity'>): void {
-    this.queue.push({ kind: 'synthetic', emit: () => [errorResponse({ severity: 'ERROR', ...err }), readyForQuery(this.txStatus)] });
-    this.drainSynthetic();
+    this.queue.push({ kind: 'refusal', protocol: 'simple', error: errorResponse({ severity: 'ERROR', ...err }) });
+    pushSegment(this.toUpstream, failingQuery());
   }
 
-  /** Extended-protocol refusal: ErrorResponse now (in order), then skip to Sync like PostgreSQL. */
+  /** Extended-protocol refusal: as refuse(), then skip to Sync like PostgreSQL (the server does too). */
   private denyExtended(err: Omit<ErrorFields, 'severity'>): void {
-    this.queue.push({ kind: 'synthetic', emit: () => [errorResponse({ severity: 'ERROR', ...err })] });
+    this.queue.push({ kind: 'refusal', protocol: 'extended', error: errorResponse({ severity: 'ERROR', ...err }) });
+    pushSegment(this.toUpstream, failingParse());
     this.discardUntilSync = true;
-    this.drainSynthetic();
   }
 
   private refuseUnparsed(sql: string, protocol: 'simple' | 'extended', error: string, extended: boolean): void {
@@ -509,10 +600,19 @@ export class PgSession {
 
   private onUpstreamMessage(m: Message): void {
     const front = this.queue[0];
+    if (front?.kind === 'internal') this.internalResponse(front, m);
+    else if (front?.kind === 'query' && front.caps?.failed && m.type !== T('Z') && m.type !== T('A') && m.type !== T('S')) this.discardAfterCap(front, m);
+    else this.upstreamMessage(m);
+    this.settleHold();
+  }
+
+  private upstreamMessage(m: Message): void {
+    const front = this.queue[0];
     switch (m.type) {
       case T('D'): {
         const run = front?.kind === 'query' ? front.runs[front.idx] : front?.kind === 'execute' ? front.run : undefined;
         if (run) run.rows++;
+        if (run?.cap && !run.cap.row()) return;
         if (this.resultMasker.active) {
           const plan = front?.kind === 'execute' ? this.portals.get(front.portal)?.plan : this.rowPlan;
           const r = this.resultMasker.dataRow(m, plan);
@@ -568,10 +668,18 @@ export class PgSession {
         const tag = m.type === T('C') ? commandTag(m) : { tag: m.type === T('I') ? 'EMPTY' : 'SUSPENDED' };
         if (front?.kind === 'query') {
           const run = front.runs[front.idx++];
-          if (run) this.complete(run, tag);
           this.rowPlan = undefined;
+          const hit = run?.cap?.complete(tag);
+          if (run && hit) return this.capExceeded(run, hit, front.caps);
+          if (run) this.complete(run, tag);
+          if (front.caps?.wrapped && run && writes(run.cls)) {
+            front.caps.tag = Buffer.from(m.buf.subarray(m.start, m.end)); // sent once the proxy's COMMIT succeeded
+            return;
+          }
         } else if (front?.kind === 'execute') {
           this.queue.shift();
+          const hit = front.run.cap?.complete(tag);
+          if (hit) return this.capExceeded(front.run, hit);
           this.complete(front.run, tag);
         }
         this.out(m);
@@ -588,19 +696,25 @@ export class PgSession {
         } catch {
           /* forwarded as is */
         }
+        const seconds = this.limits(this.maskerOf)?.maxStatementSeconds;
+        if (seconds !== undefined && isStatementTimeout(err.code, err.message)) {
+          this.audit.tryAppend({ event: { action: 'statement.cap-exceeded', outcome: 'failure' }, message: `statement ran past maxStatementSeconds ${seconds}; the database cancelled it`, detail: { limit: 'maxStatementSeconds', cap: seconds } });
+        }
         if (front?.kind === 'query') {
           const run = front.runs[front.idx++];
           if (run) this.complete(run, { tag: 'ERROR' }, err);
-        } else if (front && front.kind !== 'sync' && front.kind !== 'synthetic') {
+        } else if (front && front.kind !== 'sync' && front.kind !== 'synthetic' && !(front.kind === 'refusal' && front.protocol === 'simple')) {
           // PostgreSQL skips everything up to Sync after an error in the extended protocol.
           if (front.kind === 'execute') this.complete(front.run, { tag: 'ERROR' }, err);
           while (this.queue.length && this.queue[0]!.kind !== 'sync') {
             const skipped = this.queue.shift()!;
             if (skipped.kind === 'execute' && skipped !== front) this.complete(skipped.run, { tag: 'SKIPPED' }, { message: 'not executed: an earlier message in the pipeline failed' });
           }
-          this.discardUntilSync = false;
+          // The server now ignores messages up to the agent's Sync; so does the proxy if that Sync is still to come.
+          this.discardUntilSync = this.queue.length === 0;
         }
-        if (masked) pushSegment(this.toClient, masked.buf);
+        if (front?.kind === 'refusal') pushSegment(this.toClient, front.error);
+        else if (masked) pushSegment(this.toClient, masked.buf);
         else this.out(m);
         return;
       }
@@ -616,7 +730,8 @@ export class PgSession {
         if (front?.kind === 'query') {
           for (let i = front.idx; i < front.runs.length; i++) this.complete(front.runs[i]!, { tag: 'SKIPPED' }, { message: 'not executed: an earlier statement in the query failed' });
           this.queue.shift();
-        } else if (front?.kind === 'sync') this.queue.shift();
+          if (front.caps && this.finishCapped(front.caps, this.txStatus)) return;
+        } else if (front?.kind === 'sync' || front?.kind === 'refusal') this.queue.shift();
         this.out(m);
         return this.drainSynthetic();
       }
@@ -629,7 +744,11 @@ export class PgSession {
         this.copyOut = { ...(run ? { run } : {}), ...(copy ? { plan: this.resultMasker.copyPlan(copy) } : {}) } as { run?: StatementRun; plan?: RowPlan };
         return this.out(m);
       }
+      case T('c'):
+        if (this.copyOut?.run?.cap?.hit) return; // the cap error ends this COPY instead
+        return this.out(m);
       case T('d'): {
+        if (this.copyOut?.run?.cap && !this.copyOut.run.cap.row()) return;
         const copy = this.copyOut?.run?.cls.copy;
         if (this.copyOut && copy && this.resultMasker.active && copy.format !== 'binary') {
           if (this.copyOut.run) this.copyOut.run.rows++;
@@ -645,6 +764,116 @@ export class PgSession {
       default:
         return this.out(m);
     }
+  }
+
+  // ---------------------------------------------------------------- runtime caps (runtime-caps.ts)
+
+  /** A statement exceeded a row cap: the agent gets the cap error instead of its result, and the server's transaction fails. */
+  private capExceeded(run: StatementRun, hit: CapHit, query?: QueryCaps): void {
+    const err = capError(hit);
+    this.audit.tryAppend({ event: { action: 'statement.cap-exceeded', outcome: 'failure' }, decisionSeq: run.seq, message: err.message, detail: { limit: hit.limit, cap: hit.cap, count: hit.count } });
+    this.ctx.events?.('Warning', 'RuntimeLimitExceeded', `${this.ctx.principal.sub} on ${this.ctx.target.name}: ${hit.limit} ${hit.cap} exceeded`);
+    this.complete(run, { tag: 'ERROR' }, { code: err.code, message: err.message });
+    const error = errorResponse({ severity: 'ERROR', ...err });
+    if (query) {
+      // The rest of the query is discarded; at its ReadyForQuery the proxy settles the transaction (finishCapped).
+      query.failed = error;
+      return;
+    }
+    // Extended protocol: the agent's Sync is held back, so the failure lands in the same transaction.
+    this.queue.push({ kind: 'refusal', protocol: 'extended', error });
+    pushSegment(this.toUpstream, failingParse());
+    this.discardUntilSync = true;
+  }
+
+  /** After a capped query's ReadyForQuery: true when the proxy sends the agent's ReadyForQuery itself. */
+  private finishCapped(caps: QueryCaps, status: number): boolean {
+    if (caps.wrapped) {
+      const commit = !caps.failed && status === T('T');
+      this.internal(commit ? 'COMMIT' : 'ROLLBACK', (final, error) => {
+        const result = caps.failed ?? (commit ? (error ?? caps.tag) : undefined);
+        if (result) pushSegment(this.toClient, result);
+        pushSegment(this.toClient, readyForQuery(final));
+      });
+      return true;
+    }
+    if (caps.failed) {
+      // Inside the agent's transaction the error must abort it, as any PostgreSQL error does.
+      this.queue.push({ kind: 'refusal', protocol: 'simple', error: caps.failed });
+      pushSegment(this.toUpstream, failingQuery());
+      return true;
+    }
+    return false;
+  }
+
+  /** Output of a capped query after its cap error: audited, never forwarded. */
+  private discardAfterCap(front: { runs: StatementRun[]; idx: number }, m: Message): void {
+    if (m.type === T('C') || m.type === T('I')) {
+      const run = front.runs[front.idx++];
+      if (run) this.complete(run, m.type === T('C') ? commandTag(m) : { tag: 'EMPTY' }, { message: 'ran after a statement of the same query exceeded a runtime limit; its output was discarded' });
+    } else if (m.type === T('E')) {
+      const run = front.runs[front.idx++];
+      if (run) this.complete(run, { tag: 'ERROR' }, { message: 'failed after a statement of the same query exceeded a runtime limit' });
+    }
+  }
+
+  private internal(sql: string, then: (status: number, error?: Buffer) => void): void {
+    this.queue.push({ kind: 'internal', then });
+    pushSegment(this.toUpstream, queryMessage(sql));
+  }
+
+  private internalResponse(front: { error?: Buffer; then: (status: number, error?: Buffer) => void }, m: Message): void {
+    if (m.type === T('E')) front.error = Buffer.from((this.resultMasker.errorNotice(m)?.buf ?? m.buf.subarray(m.start, m.end)));
+    else if (m.type === T('Z')) {
+      this.queue.shift();
+      this.txStatus = m.buf[m.start + 5] ?? this.txStatus;
+      front.then(this.txStatus, front.error);
+    } else if (m.type === T('A') || m.type === T('S')) this.out(m);
+  }
+
+  private whenIdle(): Promise<void> {
+    if (this.queue.length === 0) return Promise.resolve();
+    pushSegment(this.toUpstream, FLUSH); // pending Parse/Bind answers come without waiting for a Sync
+    return new Promise((resolve) => (this.idleWaiter = resolve));
+  }
+
+  private settleHold(): void {
+    if (this.idleWaiter && this.queue.length === 0) {
+      const w = this.idleWaiter;
+      this.idleWaiter = undefined;
+      w();
+    }
+    if (this.hold && !this.queue.includes(this.hold.entry) && !this.queue.some((p) => p.kind === 'internal')) {
+      const h = this.hold;
+      this.hold = undefined;
+      h.release();
+    }
+  }
+
+  /** maxStatementSeconds backstop: a CancelRequest when the statement in flight outlives the limit by a second. */
+  private watchStatementTime(): void {
+    const seconds = this.limits(this.maskerOf)?.maxStatementSeconds;
+    const entry = seconds === undefined ? undefined : this.queue.find((p) => p.kind === 'query' || p.kind === 'execute');
+    const idx = entry?.kind === 'query' ? entry.idx : 0;
+    if (this.timed?.entry === entry && this.timed?.idx === idx) return;
+    if (this.timed) clearTimeout(this.timed.timer);
+    this.timed = undefined;
+    if (!entry || seconds === undefined || this.closed) return;
+    const started = this.now();
+    const timer = setTimeout(() => {
+      this.timed = undefined;
+      if (this.closed || !this.queue.includes(entry)) return;
+      const run = entry.kind === 'query' ? entry.runs[entry.idx] : entry.kind === 'execute' ? entry.run : undefined;
+      this.audit.tryAppend({
+        event: { action: 'statement.cap-exceeded', outcome: 'failure' }, ...(run?.seq !== undefined ? { decisionSeq: run.seq } : {}),
+        message: `statement ran past maxStatementSeconds ${seconds}; the proxy cancelled it`,
+        detail: { limit: 'maxStatementSeconds', cap: seconds, count: Math.round((this.now() - started) / 1000) },
+      });
+      this.ctx.events?.('Warning', 'RuntimeLimitExceeded', `${this.ctx.principal.sub} on ${this.ctx.target.name}: maxStatementSeconds ${seconds} exceeded`);
+      this.ctx.cancelUpstream?.();
+    }, seconds * 1000 + 1000);
+    timer.unref();
+    this.timed = { entry, idx, timer };
   }
 
   /** Emits proxy-made responses that have reached the front of the queue. */
@@ -711,6 +940,7 @@ export class PgSession {
   }
 
   private flush(): void {
+    this.watchStatementTime();
     if (this.toUpstream.length && !this.upstream.destroyed) {
       const segs = this.toUpstream;
       this.toUpstream = [];
@@ -742,6 +972,7 @@ export class PgSession {
   close(reason: string): void {
     if (this.closed) return;
     this.closed = true;
+    if (this.timed) clearTimeout(this.timed.timer);
     for (const p of this.queue) {
       if (p.kind === 'execute') this.complete(p.run, { tag: 'ABORTED' }, { message: `connection closed before completion (${reason})` });
       if (p.kind === 'query') for (let i = p.idx; i < p.runs.length; i++) this.complete(p.runs[i]!, { tag: 'ABORTED' }, { message: `connection closed before completion (${reason})` });

@@ -35,6 +35,8 @@ export interface UpstreamOptions {
   password: string;
   /** Extra startup parameters (client settings the policy allows). */
   startupParams?: Record<string, string>;
+  /** maxStatementSeconds: the session's statement_timeout, after (so over) the agent's parameters. */
+  statementTimeoutSeconds?: number;
   applicationName?: string;
   timeoutMs?: number;
   resolvePath?: (p: string) => string;
@@ -79,6 +81,7 @@ export async function connectUpstream(o: UpstreamOptions): Promise<UpstreamSessi
       client_encoding: 'UTF8',
       // The classifier parses with standard strings; the database must read them the same way.
       standard_conforming_strings: 'on',
+      ...(o.statementTimeoutSeconds !== undefined ? { statement_timeout: `${o.statementTimeoutSeconds}s` } : {}),
     };
     if (o.target.access === 'ReadOnly') params.default_transaction_read_only = 'on';
     socket.write(serialize.startup(params));

@@ -19,7 +19,7 @@ export const CONTROL_SETTINGS = new Set([
   'allow_system_table_mods', 'session_preload_libraries', 'local_preload_libraries', 'dynamic_library_path',
   'ignore_system_indexes', 'lo_compat_privileges', 'zero_damaged_pages', 'ignore_checksum_failure',
   'default_tablespace', 'temp_tablespaces', 'log_statement', 'log_min_duration_statement', 'log_min_messages',
-  'log_duration', 'jit_provider', 'role', 'session_authorization',
+  'log_duration', 'jit_provider', 'role', 'session_authorization', 'statement_timeout',
 ]);
 
 /** Settings that, turned off, lift the read-only backstop. */

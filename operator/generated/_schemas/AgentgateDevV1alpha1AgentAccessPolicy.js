@@ -1,6 +1,6 @@
 import { formats } from "@kubernetes-models/validate";
-export const validate = validate40;
-const schema23 = {
+export const validate = validate41;
+const schema24 = {
   "type": "object",
   "properties": {
     "apiVersion": {
@@ -13,7 +13,7 @@ const schema23 = {
       "$ref": "a6f0oUEaFqHmymdwnqPORTNOTU7GczWAkwGD0uYU"
     },
     "spec": {
-      "$ref": "yPCeTad73yhKC9x3gXuYiyteyvtqwuCGEGhbUsuWuoY"
+      "$ref": "bPPYza6Fwbp0xkgYLKiXeiqH0gGfpKNFY4SOcETuro"
     },
     "status": {
       "$ref": "y6IRsMtWL5uZ8VsylaI44QAmEBNM9eg16g6DJuI"
@@ -22,11 +22,11 @@ const schema23 = {
   "required": ["spec", "apiVersion", "kind"],
   "$id": "agentgate.dev.v1alpha1.AgentAccessPolicy"
 };
-const schema24 = {
+const schema25 = {
   "type": "string",
   "enum": ["agentgate.dev/v1alpha1"]
 };
-function validate41(data, {
+function validate42(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -56,7 +56,7 @@ function validate41(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema24.enum
+        allowedValues: schema25.enum
       }
     };
     if (vErrors === null) {
@@ -66,14 +66,14 @@ function validate41(data, {
     }
     errors++;
   }
-  validate41.errors = vErrors;
+  validate42.errors = vErrors;
   return errors === 0;
 }
-const schema25 = {
+const schema26 = {
   "type": "string",
   "enum": ["AgentAccessPolicy"]
 };
-function validate43(data, {
+function validate44(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -103,7 +103,7 @@ function validate43(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema25.enum
+        allowedValues: schema26.enum
       }
     };
     if (vErrors === null) {
@@ -113,15 +113,15 @@ function validate43(data, {
     }
     errors++;
   }
-  validate43.errors = vErrors;
+  validate44.errors = vErrors;
   return errors === 0;
 }
-const schema26 = {
+const schema27 = {
   "nullableRef": "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta#"
 };
-const schema27 = {};
-import { validate as validate46 } from "@kubernetes-models/apimachinery/_schemas/IoK8sApimachineryPkgApisMetaV1ObjectMeta";
-function validate45(data, {
+const schema28 = {};
+import { validate as validate47 } from "@kubernetes-models/apimachinery/_schemas/IoK8sApimachineryPkgApisMetaV1ObjectMeta";
+function validate46(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -130,20 +130,20 @@ function validate45(data, {
   let vErrors = null;
   let errors = 0;
   if (data !== null) {
-    if (!validate46(data, {
+    if (!validate47(data, {
       instancePath,
       parentData,
       parentDataProperty,
       rootData
     })) {
-      vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
+      vErrors = vErrors === null ? validate47.errors : vErrors.concat(validate47.errors);
       errors = vErrors.length;
     }
   }
-  validate45.errors = vErrors;
+  validate46.errors = vErrors;
   return errors === 0;
 }
-const schema28 = {
+const schema29 = {
   "type": "object",
   "required": ["identity", "targets"],
   "properties": {
@@ -173,16 +173,19 @@ const schema28 = {
     },
     "audit": {
       "$ref": "no3XVEZUCOaM0g19Sb0iLdsTC2OV4nk9m2RpxnHBpC8"
+    },
+    "runtimeLimits": {
+      "$ref": "29r2xhoS5sWfLjPnuu3th9Q17xhyFfgsDz8TCoKsqE"
     }
   }
 };
-const schema29 = {
+const schema30 = {
   "type": "string",
   "enum": ["Enforce", "Audit"],
   "default": "Enforce",
   "nullable": true
 };
-function validate50(data, {
+function validate51(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -212,7 +215,7 @@ function validate50(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema29.enum
+        allowedValues: schema30.enum
       }
     };
     if (vErrors === null) {
@@ -222,10 +225,10 @@ function validate50(data, {
     }
     errors++;
   }
-  validate50.errors = vErrors;
+  validate51.errors = vErrors;
   return errors === 0;
 }
-const schema30 = {
+const schema31 = {
   "type": "object",
   "properties": {
     "serviceAccounts": {
@@ -237,7 +240,7 @@ const schema30 = {
   },
   "nullable": true
 };
-const schema31 = {
+const schema32 = {
   "type": "array",
   "maxItems": 64,
   "items": {
@@ -245,7 +248,7 @@ const schema31 = {
   },
   "nullable": true
 };
-const schema32 = {
+const schema33 = {
   "type": "object",
   "required": ["name"],
   "properties": {
@@ -323,12 +326,12 @@ function validate24(data, {
   validate24.errors = vErrors;
   return errors === 0;
 }
-const schema33 = {
+const schema34 = {
   "type": "string",
   "maxLength": 63,
   "nullable": true
 };
-function validate56(data, {
+function validate57(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -370,10 +373,10 @@ function validate56(data, {
       errors++;
     }
   }
-  validate56.errors = vErrors;
+  validate57.errors = vErrors;
   return errors === 0;
 }
-function validate54(data, {
+function validate55(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -410,13 +413,13 @@ function validate54(data, {
       }
     }
     if (data.namespace !== undefined) {
-      if (!validate56(data.namespace, {
+      if (!validate57(data.namespace, {
         instancePath: instancePath + "/namespace",
         parentData: data,
         parentDataProperty: "namespace",
         rootData
       })) {
-        vErrors = vErrors === null ? validate56.errors : vErrors.concat(validate56.errors);
+        vErrors = vErrors === null ? validate57.errors : vErrors.concat(validate57.errors);
         errors = vErrors.length;
       }
     }
@@ -436,10 +439,10 @@ function validate54(data, {
     }
     errors++;
   }
-  validate54.errors = vErrors;
+  validate55.errors = vErrors;
   return errors === 0;
 }
-function validate53(data, {
+function validate54(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -482,21 +485,21 @@ function validate53(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate54(data[i0], {
+      if (!validate55(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
+        vErrors = vErrors === null ? validate55.errors : vErrors.concat(validate55.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate53.errors = vErrors;
+  validate54.errors = vErrors;
   return errors === 0;
 }
-const schema34 = {
+const schema35 = {
   "type": "object",
   "properties": {
     "matchLabels": {
@@ -505,7 +508,7 @@ const schema34 = {
   },
   "nullable": true
 };
-const schema35 = {
+const schema36 = {
   "type": "object",
   "additionalProperties": {
     "$ref": "jdFtv6DGtroqVatkuk8ipQtGFLMzfSuVek97sB0uauQ"
@@ -513,10 +516,10 @@ const schema35 = {
   "properties": {},
   "nullable": true
 };
-const schema20 = {
+const schema21 = {
   "type": "string"
 };
-function validate37(data, {
+function validate38(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -540,7 +543,47 @@ function validate37(data, {
     }
     errors++;
   }
-  validate37.errors = vErrors;
+  validate38.errors = vErrors;
+  return errors === 0;
+}
+function validate62(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (!(data && typeof data == "object" && !Array.isArray(data)) && data !== null) {
+    const err0 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "object"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err0];
+    } else {
+      vErrors.push(err0);
+    }
+    errors++;
+  }
+  if (data && typeof data == "object" && !Array.isArray(data)) {
+    for (const key0 in data) {
+      if (!validate38(data[key0], {
+        instancePath: instancePath + "/" + key0.replace(/~/g, "~0").replace(/\//g, "~1"),
+        parentData: data,
+        parentDataProperty: key0,
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate38.errors : vErrors.concat(validate38.errors);
+        errors = vErrors.length;
+      }
+    }
+  }
+  validate62.errors = vErrors;
   return errors === 0;
 }
 function validate61(data, {
@@ -568,14 +611,14 @@ function validate61(data, {
     errors++;
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
-    for (const key0 in data) {
-      if (!validate37(data[key0], {
-        instancePath: instancePath + "/" + key0.replace(/~/g, "~0").replace(/\//g, "~1"),
+    if (data.matchLabels !== undefined) {
+      if (!validate62(data.matchLabels, {
+        instancePath: instancePath + "/matchLabels",
         parentData: data,
-        parentDataProperty: key0,
+        parentDataProperty: "matchLabels",
         rootData
       })) {
-        vErrors = vErrors === null ? validate37.errors : vErrors.concat(validate37.errors);
+        vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
         errors = vErrors.length;
       }
     }
@@ -583,47 +626,7 @@ function validate61(data, {
   validate61.errors = vErrors;
   return errors === 0;
 }
-function validate60(data, {
-  instancePath = "",
-  parentData,
-  parentDataProperty,
-  rootData = data
-} = {}) {
-  let vErrors = null;
-  let errors = 0;
-  if (!(data && typeof data == "object" && !Array.isArray(data)) && data !== null) {
-    const err0 = {
-      instancePath,
-      schemaPath: "#/type",
-      keyword: "type",
-      params: {
-        type: "object"
-      }
-    };
-    if (vErrors === null) {
-      vErrors = [err0];
-    } else {
-      vErrors.push(err0);
-    }
-    errors++;
-  }
-  if (data && typeof data == "object" && !Array.isArray(data)) {
-    if (data.matchLabels !== undefined) {
-      if (!validate61(data.matchLabels, {
-        instancePath: instancePath + "/matchLabels",
-        parentData: data,
-        parentDataProperty: "matchLabels",
-        rootData
-      })) {
-        vErrors = vErrors === null ? validate61.errors : vErrors.concat(validate61.errors);
-        errors = vErrors.length;
-      }
-    }
-  }
-  validate60.errors = vErrors;
-  return errors === 0;
-}
-function validate52(data, {
+function validate53(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -649,32 +652,32 @@ function validate52(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.serviceAccounts !== undefined) {
-      if (!validate53(data.serviceAccounts, {
+      if (!validate54(data.serviceAccounts, {
         instancePath: instancePath + "/serviceAccounts",
         parentData: data,
         parentDataProperty: "serviceAccounts",
         rootData
       })) {
-        vErrors = vErrors === null ? validate53.errors : vErrors.concat(validate53.errors);
+        vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
         errors = vErrors.length;
       }
     }
     if (data.podSelector !== undefined) {
-      if (!validate60(data.podSelector, {
+      if (!validate61(data.podSelector, {
         instancePath: instancePath + "/podSelector",
         parentData: data,
         parentDataProperty: "podSelector",
         rootData
       })) {
-        vErrors = vErrors === null ? validate60.errors : vErrors.concat(validate60.errors);
+        vErrors = vErrors === null ? validate61.errors : vErrors.concat(validate61.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate52.errors = vErrors;
+  validate53.errors = vErrors;
   return errors === 0;
 }
-const schema36 = {
+const schema37 = {
   "type": "object",
   "required": ["issuers"],
   "properties": {
@@ -692,7 +695,7 @@ const schema36 = {
     }
   }
 };
-const schema37 = {
+const schema38 = {
   "type": "array",
   "minItems": 1,
   "maxItems": 16,
@@ -700,7 +703,7 @@ const schema37 = {
     "$ref": "sv8hazQ2fHdkzn0wIAcsBXmVaZoyd8ySzIBAMtgPbXI"
   }
 };
-const schema38 = {
+const schema39 = {
   "type": "object",
   "required": ["issuer", "audiences"],
   "properties": {
@@ -789,7 +792,7 @@ function validate21(data, {
   validate21.errors = vErrors;
   return errors === 0;
 }
-const schema39 = {
+const schema40 = {
   "type": "array",
   "minItems": 1,
   "maxItems": 16,
@@ -862,7 +865,7 @@ function validate22(data, {
   validate22.errors = vErrors;
   return errors === 0;
 }
-function validate70(data, {
+function validate71(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -931,7 +934,7 @@ function validate70(data, {
     }
     errors++;
   }
-  validate70.errors = vErrors;
+  validate71.errors = vErrors;
   return errors === 0;
 }
 const schema8 = {
@@ -1001,7 +1004,7 @@ function validate23(data, {
   validate23.errors = vErrors;
   return errors === 0;
 }
-const schema40 = {
+const schema41 = {
   "type": "string",
   "minLength": 1,
   "maxLength": 2048,
@@ -1009,7 +1012,7 @@ const schema40 = {
   "nullable": true
 };
 const pattern1 = new RegExp("^https?://", "u");
-function validate74(data, {
+function validate75(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1083,7 +1086,7 @@ function validate74(data, {
       errors++;
     }
   }
-  validate74.errors = vErrors;
+  validate75.errors = vErrors;
   return errors === 0;
 }
 const schema15 = {
@@ -1167,7 +1170,7 @@ function validate26(data, {
   validate26.errors = vErrors;
   return errors === 0;
 }
-function validate68(data, {
+function validate69(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1220,13 +1223,13 @@ function validate68(data, {
       }
     }
     if (data.audiences !== undefined) {
-      if (!validate70(data.audiences, {
+      if (!validate71(data.audiences, {
         instancePath: instancePath + "/audiences",
         parentData: data,
         parentDataProperty: "audiences",
         rootData
       })) {
-        vErrors = vErrors === null ? validate70.errors : vErrors.concat(validate70.errors);
+        vErrors = vErrors === null ? validate71.errors : vErrors.concat(validate71.errors);
         errors = vErrors.length;
       }
     }
@@ -1242,13 +1245,13 @@ function validate68(data, {
       }
     }
     if (data.jwksUri !== undefined) {
-      if (!validate74(data.jwksUri, {
+      if (!validate75(data.jwksUri, {
         instancePath: instancePath + "/jwksUri",
         parentData: data,
         parentDataProperty: "jwksUri",
         rootData
       })) {
-        vErrors = vErrors === null ? validate74.errors : vErrors.concat(validate74.errors);
+        vErrors = vErrors === null ? validate75.errors : vErrors.concat(validate75.errors);
         errors = vErrors.length;
       }
     }
@@ -1290,10 +1293,10 @@ function validate68(data, {
     }
     errors++;
   }
-  validate68.errors = vErrors;
+  validate69.errors = vErrors;
   return errors === 0;
 }
-function validate67(data, {
+function validate68(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1336,13 +1339,13 @@ function validate67(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate68(data[i0], {
+      if (!validate69(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate68.errors : vErrors.concat(validate68.errors);
+        vErrors = vErrors === null ? validate69.errors : vErrors.concat(validate69.errors);
         errors = vErrors.length;
       }
     }
@@ -1362,15 +1365,15 @@ function validate67(data, {
     }
     errors++;
   }
-  validate67.errors = vErrors;
+  validate68.errors = vErrors;
   return errors === 0;
 }
-const schema41 = {
+const schema42 = {
   "type": "boolean",
   "default": false,
   "nullable": true
 };
-function validate80(data, {
+function validate81(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1394,10 +1397,10 @@ function validate80(data, {
     }
     errors++;
   }
-  validate80.errors = vErrors;
+  validate81.errors = vErrors;
   return errors === 0;
 }
-const schema42 = {
+const schema43 = {
   "type": "array",
   "maxItems": 16,
   "items": {
@@ -1405,7 +1408,7 @@ const schema42 = {
   },
   "nullable": true
 };
-const schema43 = {
+const schema44 = {
   "type": "object",
   "required": ["issuer", "audiences"],
   "properties": {
@@ -1423,14 +1426,14 @@ const schema43 = {
     }
   }
 };
-const schema44 = {
+const schema45 = {
   "type": "array",
   "minItems": 1,
   "items": {
     "$ref": "PPE7EsdNeFQnJoAtWCQfRkKwXX2VsqrvamZb9BgRsDU"
   }
 };
-function validate85(data, {
+function validate86(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1483,16 +1486,16 @@ function validate85(data, {
     }
     errors++;
   }
-  validate85.errors = vErrors;
+  validate86.errors = vErrors;
   return errors === 0;
 }
-const schema45 = {
+const schema46 = {
   "type": "string",
   "pattern": "^https?://",
   "maxLength": 2048,
   "nullable": true
 };
-function validate89(data, {
+function validate90(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1550,10 +1553,10 @@ function validate89(data, {
       errors++;
     }
   }
-  validate89.errors = vErrors;
+  validate90.errors = vErrors;
   return errors === 0;
 }
-function validate83(data, {
+function validate84(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1606,13 +1609,13 @@ function validate83(data, {
       }
     }
     if (data.audiences !== undefined) {
-      if (!validate85(data.audiences, {
+      if (!validate86(data.audiences, {
         instancePath: instancePath + "/audiences",
         parentData: data,
         parentDataProperty: "audiences",
         rootData
       })) {
-        vErrors = vErrors === null ? validate85.errors : vErrors.concat(validate85.errors);
+        vErrors = vErrors === null ? validate86.errors : vErrors.concat(validate86.errors);
         errors = vErrors.length;
       }
     }
@@ -1628,13 +1631,13 @@ function validate83(data, {
       }
     }
     if (data.jwksUri !== undefined) {
-      if (!validate89(data.jwksUri, {
+      if (!validate90(data.jwksUri, {
         instancePath: instancePath + "/jwksUri",
         parentData: data,
         parentDataProperty: "jwksUri",
         rootData
       })) {
-        vErrors = vErrors === null ? validate89.errors : vErrors.concat(validate89.errors);
+        vErrors = vErrors === null ? validate90.errors : vErrors.concat(validate90.errors);
         errors = vErrors.length;
       }
     }
@@ -1654,10 +1657,10 @@ function validate83(data, {
     }
     errors++;
   }
-  validate83.errors = vErrors;
+  validate84.errors = vErrors;
   return errors === 0;
 }
-function validate82(data, {
+function validate83(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1700,28 +1703,28 @@ function validate82(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate83(data[i0], {
+      if (!validate84(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate83.errors : vErrors.concat(validate83.errors);
+        vErrors = vErrors === null ? validate84.errors : vErrors.concat(validate84.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate82.errors = vErrors;
+  validate83.errors = vErrors;
   return errors === 0;
 }
-const schema46 = {
+const schema47 = {
   "type": "integer",
   "default": 900,
   "minimum": 60,
   "maximum": 86400,
   "nullable": true
 };
-function validate93(data, {
+function validate94(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1781,10 +1784,10 @@ function validate93(data, {
       errors++;
     }
   }
-  validate93.errors = vErrors;
+  validate94.errors = vErrors;
   return errors === 0;
 }
-function validate66(data, {
+function validate67(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1810,46 +1813,46 @@ function validate66(data, {
       errors++;
     }
     if (data.issuers !== undefined) {
-      if (!validate67(data.issuers, {
+      if (!validate68(data.issuers, {
         instancePath: instancePath + "/issuers",
         parentData: data,
         parentDataProperty: "issuers",
         rootData
       })) {
-        vErrors = vErrors === null ? validate67.errors : vErrors.concat(validate67.errors);
+        vErrors = vErrors === null ? validate68.errors : vErrors.concat(validate68.errors);
         errors = vErrors.length;
       }
     }
     if (data.requireTriggeredBy !== undefined) {
-      if (!validate80(data.requireTriggeredBy, {
+      if (!validate81(data.requireTriggeredBy, {
         instancePath: instancePath + "/requireTriggeredBy",
         parentData: data,
         parentDataProperty: "requireTriggeredBy",
         rootData
       })) {
-        vErrors = vErrors === null ? validate80.errors : vErrors.concat(validate80.errors);
+        vErrors = vErrors === null ? validate81.errors : vErrors.concat(validate81.errors);
         errors = vErrors.length;
       }
     }
     if (data.triggerIssuers !== undefined) {
-      if (!validate82(data.triggerIssuers, {
+      if (!validate83(data.triggerIssuers, {
         instancePath: instancePath + "/triggerIssuers",
         parentData: data,
         parentDataProperty: "triggerIssuers",
         rootData
       })) {
-        vErrors = vErrors === null ? validate82.errors : vErrors.concat(validate82.errors);
+        vErrors = vErrors === null ? validate83.errors : vErrors.concat(validate83.errors);
         errors = vErrors.length;
       }
     }
     if (data.maxTokenLifetimeSeconds !== undefined) {
-      if (!validate93(data.maxTokenLifetimeSeconds, {
+      if (!validate94(data.maxTokenLifetimeSeconds, {
         instancePath: instancePath + "/maxTokenLifetimeSeconds",
         parentData: data,
         parentDataProperty: "maxTokenLifetimeSeconds",
         rootData
       })) {
-        vErrors = vErrors === null ? validate93.errors : vErrors.concat(validate93.errors);
+        vErrors = vErrors === null ? validate94.errors : vErrors.concat(validate94.errors);
         errors = vErrors.length;
       }
     }
@@ -1869,10 +1872,10 @@ function validate66(data, {
     }
     errors++;
   }
-  validate66.errors = vErrors;
+  validate67.errors = vErrors;
   return errors === 0;
 }
-const schema47 = {
+const schema48 = {
   "type": "array",
   "minItems": 1,
   "maxItems": 32,
@@ -1880,7 +1883,7 @@ const schema47 = {
     "$ref": "2XnzzlnuTY0nAbF5BRNFwlGU574n7wujdyMj7TjUJCo"
   }
 };
-const schema48 = {
+const schema49 = {
   "type": "object",
   "required": ["name", "protocol", "listen", "upstream", "credentials"],
   "properties": {
@@ -1973,11 +1976,11 @@ function validate28(data, {
   validate28.errors = vErrors;
   return errors === 0;
 }
-const schema49 = {
+const schema50 = {
   "type": "string",
   "enum": ["postgres"]
 };
-function validate99(data, {
+function validate100(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2007,7 +2010,7 @@ function validate99(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema49.enum
+        allowedValues: schema50.enum
       }
     };
     if (vErrors === null) {
@@ -2017,16 +2020,16 @@ function validate99(data, {
     }
     errors++;
   }
-  validate99.errors = vErrors;
+  validate100.errors = vErrors;
   return errors === 0;
 }
-const schema50 = {
+const schema51 = {
   "type": "string",
   "pattern": "^(\\[[0-9a-fA-F:.]+\\]|[0-9A-Za-z.-]+):[0-9]{1,5}$",
   "maxLength": 262
 };
 const pattern3 = new RegExp("^(\\[[0-9a-fA-F:.]+\\]|[0-9A-Za-z.-]+):[0-9]{1,5}$", "u");
-function validate101(data, {
+function validate102(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2083,16 +2086,16 @@ function validate101(data, {
     }
     errors++;
   }
-  validate101.errors = vErrors;
+  validate102.errors = vErrors;
   return errors === 0;
 }
-const schema51 = {
+const schema52 = {
   "type": "string",
   "enum": ["ReadOnly", "ReadWrite"],
   "default": "ReadWrite",
   "nullable": true
 };
-function validate103(data, {
+function validate104(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2122,7 +2125,7 @@ function validate103(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema51.enum
+        allowedValues: schema52.enum
       }
     };
     if (vErrors === null) {
@@ -2132,10 +2135,10 @@ function validate103(data, {
     }
     errors++;
   }
-  validate103.errors = vErrors;
+  validate104.errors = vErrors;
   return errors === 0;
 }
-const schema52 = {
+const schema53 = {
   "type": "object",
   "required": ["host", "port", "database", "user"],
   "properties": {
@@ -2159,12 +2162,12 @@ const schema52 = {
     }
   }
 };
-const schema53 = {
+const schema54 = {
   "type": "integer",
   "minimum": 1,
   "maximum": 65535
 };
-function validate107(data, {
+function validate108(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2224,7 +2227,7 @@ function validate107(data, {
       errors++;
     }
   }
-  validate107.errors = vErrors;
+  validate108.errors = vErrors;
   return errors === 0;
 }
 const schema10 = {
@@ -2292,13 +2295,13 @@ function validate25(data, {
   validate25.errors = vErrors;
   return errors === 0;
 }
-const schema54 = {
+const schema55 = {
   "type": "string",
   "enum": ["disable", "prefer", "require", "verify-ca", "verify-full"],
   "default": "prefer",
   "nullable": true
 };
-function validate111(data, {
+function validate112(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2328,7 +2331,7 @@ function validate111(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema54.enum
+        allowedValues: schema55.enum
       }
     };
     if (vErrors === null) {
@@ -2338,10 +2341,10 @@ function validate111(data, {
     }
     errors++;
   }
-  validate111.errors = vErrors;
+  validate112.errors = vErrors;
   return errors === 0;
 }
-function validate105(data, {
+function validate106(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2426,13 +2429,13 @@ function validate105(data, {
       }
     }
     if (data.port !== undefined) {
-      if (!validate107(data.port, {
+      if (!validate108(data.port, {
         instancePath: instancePath + "/port",
         parentData: data,
         parentDataProperty: "port",
         rootData
       })) {
-        vErrors = vErrors === null ? validate107.errors : vErrors.concat(validate107.errors);
+        vErrors = vErrors === null ? validate108.errors : vErrors.concat(validate108.errors);
         errors = vErrors.length;
       }
     }
@@ -2459,13 +2462,13 @@ function validate105(data, {
       }
     }
     if (data.sslMode !== undefined) {
-      if (!validate111(data.sslMode, {
+      if (!validate112(data.sslMode, {
         instancePath: instancePath + "/sslMode",
         parentData: data,
         parentDataProperty: "sslMode",
         rootData
       })) {
-        vErrors = vErrors === null ? validate111.errors : vErrors.concat(validate111.errors);
+        vErrors = vErrors === null ? validate112.errors : vErrors.concat(validate112.errors);
         errors = vErrors.length;
       }
     }
@@ -2496,10 +2499,10 @@ function validate105(data, {
     }
     errors++;
   }
-  validate105.errors = vErrors;
+  validate106.errors = vErrors;
   return errors === 0;
 }
-const schema55 = {
+const schema56 = {
   "type": "object",
   "properties": {
     "passwordEnv": {
@@ -2513,14 +2516,14 @@ const schema55 = {
     }
   }
 };
-const schema56 = {
+const schema57 = {
   "type": "string",
   "pattern": "^[A-Za-z_][A-Za-z0-9_]*$",
   "maxLength": 128,
   "nullable": true
 };
 const pattern4 = new RegExp("^[A-Za-z_][A-Za-z0-9_]*$", "u");
-function validate116(data, {
+function validate117(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2578,10 +2581,10 @@ function validate116(data, {
       errors++;
     }
   }
-  validate116.errors = vErrors;
+  validate117.errors = vErrors;
   return errors === 0;
 }
-const schema57 = {
+const schema58 = {
   "type": "object",
   "required": ["name"],
   "properties": {
@@ -2594,13 +2597,13 @@ const schema57 = {
   },
   "nullable": true
 };
-const schema58 = {
+const schema59 = {
   "type": "string",
   "default": "password",
   "maxLength": 253,
   "nullable": true
 };
-function validate121(data, {
+function validate122(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2642,10 +2645,10 @@ function validate121(data, {
       errors++;
     }
   }
-  validate121.errors = vErrors;
+  validate122.errors = vErrors;
   return errors === 0;
 }
-function validate119(data, {
+function validate120(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2698,21 +2701,21 @@ function validate119(data, {
       }
     }
     if (data.key !== undefined) {
-      if (!validate121(data.key, {
+      if (!validate122(data.key, {
         instancePath: instancePath + "/key",
         parentData: data,
         parentDataProperty: "key",
         rootData
       })) {
-        vErrors = vErrors === null ? validate121.errors : vErrors.concat(validate121.errors);
+        vErrors = vErrors === null ? validate122.errors : vErrors.concat(validate122.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate119.errors = vErrors;
+  validate120.errors = vErrors;
   return errors === 0;
 }
-function validate115(data, {
+function validate116(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2722,13 +2725,13 @@ function validate115(data, {
   let errors = 0;
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.passwordEnv !== undefined) {
-      if (!validate116(data.passwordEnv, {
+      if (!validate117(data.passwordEnv, {
         instancePath: instancePath + "/passwordEnv",
         parentData: data,
         parentDataProperty: "passwordEnv",
         rootData
       })) {
-        vErrors = vErrors === null ? validate116.errors : vErrors.concat(validate116.errors);
+        vErrors = vErrors === null ? validate117.errors : vErrors.concat(validate117.errors);
         errors = vErrors.length;
       }
     }
@@ -2744,13 +2747,13 @@ function validate115(data, {
       }
     }
     if (data.secretRef !== undefined) {
-      if (!validate119(data.secretRef, {
+      if (!validate120(data.secretRef, {
         instancePath: instancePath + "/secretRef",
         parentData: data,
         parentDataProperty: "secretRef",
         rootData
       })) {
-        vErrors = vErrors === null ? validate119.errors : vErrors.concat(validate119.errors);
+        vErrors = vErrors === null ? validate120.errors : vErrors.concat(validate120.errors);
         errors = vErrors.length;
       }
     }
@@ -2770,10 +2773,10 @@ function validate115(data, {
     }
     errors++;
   }
-  validate115.errors = vErrors;
+  validate116.errors = vErrors;
   return errors === 0;
 }
-const schema59 = {
+const schema60 = {
   "type": "object",
   "required": ["certFile", "keyFile"],
   "properties": {
@@ -2851,7 +2854,7 @@ function validate27(data, {
   validate27.errors = vErrors;
   return errors === 0;
 }
-function validate125(data, {
+function validate126(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2931,10 +2934,10 @@ function validate125(data, {
       }
     }
   }
-  validate125.errors = vErrors;
+  validate126.errors = vErrors;
   return errors === 0;
 }
-function validate97(data, {
+function validate98(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3035,68 +3038,68 @@ function validate97(data, {
       }
     }
     if (data.protocol !== undefined) {
-      if (!validate99(data.protocol, {
+      if (!validate100(data.protocol, {
         instancePath: instancePath + "/protocol",
         parentData: data,
         parentDataProperty: "protocol",
         rootData
       })) {
-        vErrors = vErrors === null ? validate99.errors : vErrors.concat(validate99.errors);
+        vErrors = vErrors === null ? validate100.errors : vErrors.concat(validate100.errors);
         errors = vErrors.length;
       }
     }
     if (data.listen !== undefined) {
-      if (!validate101(data.listen, {
+      if (!validate102(data.listen, {
         instancePath: instancePath + "/listen",
         parentData: data,
         parentDataProperty: "listen",
         rootData
       })) {
-        vErrors = vErrors === null ? validate101.errors : vErrors.concat(validate101.errors);
+        vErrors = vErrors === null ? validate102.errors : vErrors.concat(validate102.errors);
         errors = vErrors.length;
       }
     }
     if (data.access !== undefined) {
-      if (!validate103(data.access, {
+      if (!validate104(data.access, {
         instancePath: instancePath + "/access",
         parentData: data,
         parentDataProperty: "access",
         rootData
       })) {
-        vErrors = vErrors === null ? validate103.errors : vErrors.concat(validate103.errors);
+        vErrors = vErrors === null ? validate104.errors : vErrors.concat(validate104.errors);
         errors = vErrors.length;
       }
     }
     if (data.upstream !== undefined) {
-      if (!validate105(data.upstream, {
+      if (!validate106(data.upstream, {
         instancePath: instancePath + "/upstream",
         parentData: data,
         parentDataProperty: "upstream",
         rootData
       })) {
-        vErrors = vErrors === null ? validate105.errors : vErrors.concat(validate105.errors);
+        vErrors = vErrors === null ? validate106.errors : vErrors.concat(validate106.errors);
         errors = vErrors.length;
       }
     }
     if (data.credentials !== undefined) {
-      if (!validate115(data.credentials, {
+      if (!validate116(data.credentials, {
         instancePath: instancePath + "/credentials",
         parentData: data,
         parentDataProperty: "credentials",
         rootData
       })) {
-        vErrors = vErrors === null ? validate115.errors : vErrors.concat(validate115.errors);
+        vErrors = vErrors === null ? validate116.errors : vErrors.concat(validate116.errors);
         errors = vErrors.length;
       }
     }
     if (data.tls !== undefined) {
-      if (!validate125(data.tls, {
+      if (!validate126(data.tls, {
         instancePath: instancePath + "/tls",
         parentData: data,
         parentDataProperty: "tls",
         rootData
       })) {
-        vErrors = vErrors === null ? validate125.errors : vErrors.concat(validate125.errors);
+        vErrors = vErrors === null ? validate126.errors : vErrors.concat(validate126.errors);
         errors = vErrors.length;
       }
     }
@@ -3116,10 +3119,10 @@ function validate97(data, {
     }
     errors++;
   }
-  validate97.errors = vErrors;
+  validate98.errors = vErrors;
   return errors === 0;
 }
-function validate96(data, {
+function validate97(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3162,13 +3165,13 @@ function validate96(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate97(data[i0], {
+      if (!validate98(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate97.errors : vErrors.concat(validate97.errors);
+        vErrors = vErrors === null ? validate98.errors : vErrors.concat(validate98.errors);
         errors = vErrors.length;
       }
     }
@@ -3188,10 +3191,10 @@ function validate96(data, {
     }
     errors++;
   }
-  validate96.errors = vErrors;
+  validate97.errors = vErrors;
   return errors === 0;
 }
-const schema60 = {
+const schema61 = {
   "type": "array",
   "maxItems": 256,
   "items": {
@@ -3199,7 +3202,7 @@ const schema60 = {
   },
   "nullable": true
 };
-const schema61 = {
+const schema62 = {
   "type": "object",
   "required": ["name", "action"],
   "properties": {
@@ -3217,7 +3220,7 @@ const schema61 = {
     }
   }
 };
-const schema62 = {
+const schema63 = {
   "type": "object",
   "properties": {
     "targets": {
@@ -3229,18 +3232,18 @@ const schema62 = {
   },
   "nullable": true
 };
-const schema63 = {
+const schema64 = {
   "type": "array",
   "items": {
     "$ref": "kVhKoEkFCpYCBOsP5OvTsXJ39WdjdMwyyhXvIyCOTok"
   },
   "nullable": true
 };
-const schema64 = {
+const schema65 = {
   "type": "string",
   "maxLength": 63
 };
-function validate136(data, {
+function validate137(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3281,10 +3284,10 @@ function validate136(data, {
     }
     errors++;
   }
-  validate136.errors = vErrors;
+  validate137.errors = vErrors;
   return errors === 0;
 }
-function validate135(data, {
+function validate136(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3311,21 +3314,21 @@ function validate135(data, {
   if (Array.isArray(data)) {
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate136(data[i0], {
+      if (!validate137(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate136.errors : vErrors.concat(validate136.errors);
+        vErrors = vErrors === null ? validate137.errors : vErrors.concat(validate137.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate135.errors = vErrors;
+  validate136.errors = vErrors;
   return errors === 0;
 }
-const schema65 = {
+const schema66 = {
   "type": "object",
   "properties": {
     "effects": {
@@ -3343,18 +3346,18 @@ const schema65 = {
   },
   "nullable": true
 };
-const schema66 = {
+const schema67 = {
   "type": "array",
   "items": {
     "$ref": "G33nLCThgOjmabhfh1DkVSbqrg9BxR3uPawIELrnaM"
   },
   "nullable": true
 };
-const schema67 = {
+const schema68 = {
   "type": "string",
   "enum": ["read", "write", "ddl", "privilege", "admin", "session", "transaction", "unknown"]
 };
-function validate141(data, {
+function validate142(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3384,7 +3387,7 @@ function validate141(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema67.enum
+        allowedValues: schema68.enum
       }
     };
     if (vErrors === null) {
@@ -3394,10 +3397,10 @@ function validate141(data, {
     }
     errors++;
   }
-  validate141.errors = vErrors;
+  validate142.errors = vErrors;
   return errors === 0;
 }
-function validate140(data, {
+function validate141(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3424,18 +3427,18 @@ function validate140(data, {
   if (Array.isArray(data)) {
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate141(data[i0], {
+      if (!validate142(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate141.errors : vErrors.concat(validate141.errors);
+        vErrors = vErrors === null ? validate142.errors : vErrors.concat(validate142.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate140.errors = vErrors;
+  validate141.errors = vErrors;
   return errors === 0;
 }
 const schema14 = {
@@ -3486,7 +3489,7 @@ function validate29(data, {
   validate29.errors = vErrors;
   return errors === 0;
 }
-function validate139(data, {
+function validate140(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3512,13 +3515,13 @@ function validate139(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.effects !== undefined) {
-      if (!validate140(data.effects, {
+      if (!validate141(data.effects, {
         instancePath: instancePath + "/effects",
         parentData: data,
         parentDataProperty: "effects",
         rootData
       })) {
-        vErrors = vErrors === null ? validate140.errors : vErrors.concat(validate140.errors);
+        vErrors = vErrors === null ? validate141.errors : vErrors.concat(validate141.errors);
         errors = vErrors.length;
       }
     }
@@ -3556,10 +3559,10 @@ function validate139(data, {
       }
     }
   }
-  validate139.errors = vErrors;
+  validate140.errors = vErrors;
   return errors === 0;
 }
-function validate134(data, {
+function validate135(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3585,36 +3588,36 @@ function validate134(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.targets !== undefined) {
-      if (!validate135(data.targets, {
+      if (!validate136(data.targets, {
         instancePath: instancePath + "/targets",
         parentData: data,
         parentDataProperty: "targets",
         rootData
       })) {
-        vErrors = vErrors === null ? validate135.errors : vErrors.concat(validate135.errors);
+        vErrors = vErrors === null ? validate136.errors : vErrors.concat(validate136.errors);
         errors = vErrors.length;
       }
     }
     if (data.sql !== undefined) {
-      if (!validate139(data.sql, {
+      if (!validate140(data.sql, {
         instancePath: instancePath + "/sql",
         parentData: data,
         parentDataProperty: "sql",
         rootData
       })) {
-        vErrors = vErrors === null ? validate139.errors : vErrors.concat(validate139.errors);
+        vErrors = vErrors === null ? validate140.errors : vErrors.concat(validate140.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate134.errors = vErrors;
+  validate135.errors = vErrors;
   return errors === 0;
 }
-const schema68 = {
+const schema69 = {
   "type": "string",
   "enum": ["Allow", "Deny", "RequireApproval"]
 };
-function validate149(data, {
+function validate150(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3644,7 +3647,7 @@ function validate149(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema68.enum
+        allowedValues: schema69.enum
       }
     };
     if (vErrors === null) {
@@ -3654,15 +3657,15 @@ function validate149(data, {
     }
     errors++;
   }
-  validate149.errors = vErrors;
+  validate150.errors = vErrors;
   return errors === 0;
 }
-const schema69 = {
+const schema70 = {
   "type": "string",
   "maxLength": 1024,
   "nullable": true
 };
-function validate151(data, {
+function validate152(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3704,10 +3707,10 @@ function validate151(data, {
       errors++;
     }
   }
-  validate151.errors = vErrors;
+  validate152.errors = vErrors;
   return errors === 0;
 }
-function validate132(data, {
+function validate133(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3760,35 +3763,35 @@ function validate132(data, {
       }
     }
     if (data.when !== undefined) {
-      if (!validate134(data.when, {
+      if (!validate135(data.when, {
         instancePath: instancePath + "/when",
         parentData: data,
         parentDataProperty: "when",
         rootData
       })) {
-        vErrors = vErrors === null ? validate134.errors : vErrors.concat(validate134.errors);
+        vErrors = vErrors === null ? validate135.errors : vErrors.concat(validate135.errors);
         errors = vErrors.length;
       }
     }
     if (data.action !== undefined) {
-      if (!validate149(data.action, {
+      if (!validate150(data.action, {
         instancePath: instancePath + "/action",
         parentData: data,
         parentDataProperty: "action",
         rootData
       })) {
-        vErrors = vErrors === null ? validate149.errors : vErrors.concat(validate149.errors);
+        vErrors = vErrors === null ? validate150.errors : vErrors.concat(validate150.errors);
         errors = vErrors.length;
       }
     }
     if (data.message !== undefined) {
-      if (!validate151(data.message, {
+      if (!validate152(data.message, {
         instancePath: instancePath + "/message",
         parentData: data,
         parentDataProperty: "message",
         rootData
       })) {
-        vErrors = vErrors === null ? validate151.errors : vErrors.concat(validate151.errors);
+        vErrors = vErrors === null ? validate152.errors : vErrors.concat(validate152.errors);
         errors = vErrors.length;
       }
     }
@@ -3808,10 +3811,10 @@ function validate132(data, {
     }
     errors++;
   }
-  validate132.errors = vErrors;
+  validate133.errors = vErrors;
   return errors === 0;
 }
-function validate131(data, {
+function validate132(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3854,27 +3857,27 @@ function validate131(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate132(data[i0], {
+      if (!validate133(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate132.errors : vErrors.concat(validate132.errors);
+        vErrors = vErrors === null ? validate133.errors : vErrors.concat(validate133.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate131.errors = vErrors;
+  validate132.errors = vErrors;
   return errors === 0;
 }
-const schema70 = {
+const schema71 = {
   "type": "string",
   "enum": ["Allow", "Deny", "RequireApproval"],
   "default": "Deny",
   "nullable": true
 };
-function validate155(data, {
+function validate156(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3904,7 +3907,7 @@ function validate155(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema70.enum
+        allowedValues: schema71.enum
       }
     };
     if (vErrors === null) {
@@ -3914,10 +3917,10 @@ function validate155(data, {
     }
     errors++;
   }
-  validate155.errors = vErrors;
+  validate156.errors = vErrors;
   return errors === 0;
 }
-const schema71 = {
+const schema72 = {
   "type": "object",
   "properties": {
     "mode": {
@@ -3941,13 +3944,13 @@ const schema71 = {
   },
   "nullable": true
 };
-const schema72 = {
+const schema73 = {
   "type": "string",
   "enum": ["Hold", "Reject"],
   "default": "Hold",
   "nullable": true
 };
-function validate158(data, {
+function validate159(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3977,7 +3980,7 @@ function validate158(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema72.enum
+        allowedValues: schema73.enum
       }
     };
     if (vErrors === null) {
@@ -3987,17 +3990,17 @@ function validate158(data, {
     }
     errors++;
   }
-  validate158.errors = vErrors;
+  validate159.errors = vErrors;
   return errors === 0;
 }
-const schema73 = {
+const schema74 = {
   "type": "integer",
   "default": 300,
   "minimum": 1,
   "maximum": 86400,
   "nullable": true
 };
-function validate160(data, {
+function validate161(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4057,10 +4060,10 @@ function validate160(data, {
       errors++;
     }
   }
-  validate160.errors = vErrors;
+  validate161.errors = vErrors;
   return errors === 0;
 }
-const schema74 = {
+const schema75 = {
   "type": "object",
   "properties": {
     "users": {
@@ -4168,7 +4171,7 @@ function validate32(data, {
   validate32.errors = vErrors;
   return errors === 0;
 }
-function validate162(data, {
+function validate163(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4216,17 +4219,17 @@ function validate162(data, {
       }
     }
   }
-  validate162.errors = vErrors;
+  validate163.errors = vErrors;
   return errors === 0;
 }
-const schema75 = {
+const schema76 = {
   "type": "integer",
   "default": 1,
   "minimum": 1,
   "maximum": 10,
   "nullable": true
 };
-function validate166(data, {
+function validate167(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4286,10 +4289,10 @@ function validate166(data, {
       errors++;
     }
   }
-  validate166.errors = vErrors;
+  validate167.errors = vErrors;
   return errors === 0;
 }
-const schema76 = {
+const schema77 = {
   "type": "object",
   "properties": {
     "ttlSeconds": {
@@ -4298,14 +4301,14 @@ const schema76 = {
   },
   "nullable": true
 };
-const schema77 = {
+const schema78 = {
   "type": "integer",
   "default": 0,
   "minimum": 0,
   "maximum": 86400,
   "nullable": true
 };
-function validate169(data, {
+function validate170(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4365,10 +4368,10 @@ function validate169(data, {
       errors++;
     }
   }
-  validate169.errors = vErrors;
+  validate170.errors = vErrors;
   return errors === 0;
 }
-function validate168(data, {
+function validate169(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4394,27 +4397,27 @@ function validate168(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.ttlSeconds !== undefined) {
-      if (!validate169(data.ttlSeconds, {
+      if (!validate170(data.ttlSeconds, {
         instancePath: instancePath + "/ttlSeconds",
         parentData: data,
         parentDataProperty: "ttlSeconds",
         rootData
       })) {
-        vErrors = vErrors === null ? validate169.errors : vErrors.concat(validate169.errors);
+        vErrors = vErrors === null ? validate170.errors : vErrors.concat(validate170.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate168.errors = vErrors;
+  validate169.errors = vErrors;
   return errors === 0;
 }
-const schema78 = {
+const schema79 = {
   "type": "integer",
   "default": 604800,
   "minimum": 1,
   "nullable": true
 };
-function validate172(data, {
+function validate173(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4457,10 +4460,10 @@ function validate172(data, {
       errors++;
     }
   }
-  validate172.errors = vErrors;
+  validate173.errors = vErrors;
   return errors === 0;
 }
-function validate157(data, {
+function validate158(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4486,76 +4489,76 @@ function validate157(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.mode !== undefined) {
-      if (!validate158(data.mode, {
+      if (!validate159(data.mode, {
         instancePath: instancePath + "/mode",
         parentData: data,
         parentDataProperty: "mode",
         rootData
       })) {
-        vErrors = vErrors === null ? validate158.errors : vErrors.concat(validate158.errors);
+        vErrors = vErrors === null ? validate159.errors : vErrors.concat(validate159.errors);
         errors = vErrors.length;
       }
     }
     if (data.timeoutSeconds !== undefined) {
-      if (!validate160(data.timeoutSeconds, {
+      if (!validate161(data.timeoutSeconds, {
         instancePath: instancePath + "/timeoutSeconds",
         parentData: data,
         parentDataProperty: "timeoutSeconds",
         rootData
       })) {
-        vErrors = vErrors === null ? validate160.errors : vErrors.concat(validate160.errors);
+        vErrors = vErrors === null ? validate161.errors : vErrors.concat(validate161.errors);
         errors = vErrors.length;
       }
     }
     if (data.approvers !== undefined) {
-      if (!validate162(data.approvers, {
+      if (!validate163(data.approvers, {
         instancePath: instancePath + "/approvers",
         parentData: data,
         parentDataProperty: "approvers",
         rootData
       })) {
-        vErrors = vErrors === null ? validate162.errors : vErrors.concat(validate162.errors);
+        vErrors = vErrors === null ? validate163.errors : vErrors.concat(validate163.errors);
         errors = vErrors.length;
       }
     }
     if (data.requiredApprovals !== undefined) {
-      if (!validate166(data.requiredApprovals, {
+      if (!validate167(data.requiredApprovals, {
         instancePath: instancePath + "/requiredApprovals",
         parentData: data,
         parentDataProperty: "requiredApprovals",
         rootData
       })) {
-        vErrors = vErrors === null ? validate166.errors : vErrors.concat(validate166.errors);
+        vErrors = vErrors === null ? validate167.errors : vErrors.concat(validate167.errors);
         errors = vErrors.length;
       }
     }
     if (data.grant !== undefined) {
-      if (!validate168(data.grant, {
+      if (!validate169(data.grant, {
         instancePath: instancePath + "/grant",
         parentData: data,
         parentDataProperty: "grant",
         rootData
       })) {
-        vErrors = vErrors === null ? validate168.errors : vErrors.concat(validate168.errors);
+        vErrors = vErrors === null ? validate169.errors : vErrors.concat(validate169.errors);
         errors = vErrors.length;
       }
     }
     if (data.retentionSeconds !== undefined) {
-      if (!validate172(data.retentionSeconds, {
+      if (!validate173(data.retentionSeconds, {
         instancePath: instancePath + "/retentionSeconds",
         parentData: data,
         parentDataProperty: "retentionSeconds",
         rootData
       })) {
-        vErrors = vErrors === null ? validate172.errors : vErrors.concat(validate172.errors);
+        vErrors = vErrors === null ? validate173.errors : vErrors.concat(validate173.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate157.errors = vErrors;
+  validate158.errors = vErrors;
   return errors === 0;
 }
-const schema79 = {
+const schema80 = {
   "type": "object",
   "properties": {
     "detectors": {
@@ -4573,18 +4576,18 @@ const schema79 = {
   },
   "nullable": true
 };
-const schema80 = {
+const schema81 = {
   "type": "array",
   "items": {
     "$ref": "yPn9syNI3IUwitaDWXnG2G2lKsuSmYuFjFJgKCREASI"
   },
   "nullable": true
 };
-const schema81 = {
+const schema82 = {
   "type": "string",
   "enum": ["creditCard", "email", "usSsn", "iban", "secret"]
 };
-function validate177(data, {
+function validate178(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4614,7 +4617,7 @@ function validate177(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema81.enum
+        allowedValues: schema82.enum
       }
     };
     if (vErrors === null) {
@@ -4624,10 +4627,10 @@ function validate177(data, {
     }
     errors++;
   }
-  validate177.errors = vErrors;
+  validate178.errors = vErrors;
   return errors === 0;
 }
-function validate176(data, {
+function validate177(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4654,28 +4657,28 @@ function validate176(data, {
   if (Array.isArray(data)) {
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate177(data[i0], {
+      if (!validate178(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate177.errors : vErrors.concat(validate177.errors);
+        vErrors = vErrors === null ? validate178.errors : vErrors.concat(validate178.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate176.errors = vErrors;
+  validate177.errors = vErrors;
   return errors === 0;
 }
-const schema82 = {
+const schema83 = {
   "type": "array",
   "items": {
     "$ref": "dqhgrq8GzDyWMgnCFr1zaDUAggVTWdX5UP5k66sOs"
   },
   "nullable": true
 };
-const schema83 = {
+const schema84 = {
   "type": "object",
   "required": ["name"],
   "properties": {
@@ -4735,7 +4738,7 @@ function validate35(data, {
   validate35.errors = vErrors;
   return errors === 0;
 }
-function validate181(data, {
+function validate182(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4798,10 +4801,10 @@ function validate181(data, {
     }
     errors++;
   }
-  validate181.errors = vErrors;
+  validate182.errors = vErrors;
   return errors === 0;
 }
-function validate180(data, {
+function validate181(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4828,21 +4831,21 @@ function validate180(data, {
   if (Array.isArray(data)) {
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate181(data[i0], {
+      if (!validate182(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate181.errors : vErrors.concat(validate181.errors);
+        vErrors = vErrors === null ? validate182.errors : vErrors.concat(validate182.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate180.errors = vErrors;
+  validate181.errors = vErrors;
   return errors === 0;
 }
-const schema84 = {
+const schema85 = {
   "type": "array",
   "maxItems": 64,
   "items": {
@@ -4850,7 +4853,7 @@ const schema84 = {
   },
   "nullable": true
 };
-const schema85 = {
+const schema86 = {
   "type": "object",
   "required": ["name", "regex"],
   "properties": {
@@ -4865,12 +4868,12 @@ const schema85 = {
     }
   }
 };
-const schema86 = {
+const schema87 = {
   "type": "string",
   "minLength": 1,
   "maxLength": 1024
 };
-function validate189(data, {
+function validate190(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4927,10 +4930,10 @@ function validate189(data, {
     }
     errors++;
   }
-  validate189.errors = vErrors;
+  validate190.errors = vErrors;
   return errors === 0;
 }
-function validate187(data, {
+function validate188(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4983,13 +4986,13 @@ function validate187(data, {
       }
     }
     if (data.regex !== undefined) {
-      if (!validate189(data.regex, {
+      if (!validate190(data.regex, {
         instancePath: instancePath + "/regex",
         parentData: data,
         parentDataProperty: "regex",
         rootData
       })) {
-        vErrors = vErrors === null ? validate189.errors : vErrors.concat(validate189.errors);
+        vErrors = vErrors === null ? validate190.errors : vErrors.concat(validate190.errors);
         errors = vErrors.length;
       }
     }
@@ -5020,10 +5023,10 @@ function validate187(data, {
     }
     errors++;
   }
-  validate187.errors = vErrors;
+  validate188.errors = vErrors;
   return errors === 0;
 }
-function validate186(data, {
+function validate187(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5066,27 +5069,27 @@ function validate186(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate187(data[i0], {
+      if (!validate188(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate187.errors : vErrors.concat(validate187.errors);
+        vErrors = vErrors === null ? validate188.errors : vErrors.concat(validate188.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate186.errors = vErrors;
+  validate187.errors = vErrors;
   return errors === 0;
 }
-const schema87 = {
+const schema88 = {
   "type": "string",
   "enum": ["redact", "partial", "hash"],
   "default": "redact",
   "nullable": true
 };
-function validate194(data, {
+function validate195(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5116,7 +5119,7 @@ function validate194(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema87.enum
+        allowedValues: schema88.enum
       }
     };
     if (vErrors === null) {
@@ -5126,10 +5129,10 @@ function validate194(data, {
     }
     errors++;
   }
-  validate194.errors = vErrors;
+  validate195.errors = vErrors;
   return errors === 0;
 }
-function validate175(data, {
+function validate176(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5155,54 +5158,54 @@ function validate175(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.detectors !== undefined) {
-      if (!validate176(data.detectors, {
+      if (!validate177(data.detectors, {
         instancePath: instancePath + "/detectors",
         parentData: data,
         parentDataProperty: "detectors",
         rootData
       })) {
-        vErrors = vErrors === null ? validate176.errors : vErrors.concat(validate176.errors);
+        vErrors = vErrors === null ? validate177.errors : vErrors.concat(validate177.errors);
         errors = vErrors.length;
       }
     }
     if (data.columns !== undefined) {
-      if (!validate180(data.columns, {
+      if (!validate181(data.columns, {
         instancePath: instancePath + "/columns",
         parentData: data,
         parentDataProperty: "columns",
         rootData
       })) {
-        vErrors = vErrors === null ? validate180.errors : vErrors.concat(validate180.errors);
+        vErrors = vErrors === null ? validate181.errors : vErrors.concat(validate181.errors);
         errors = vErrors.length;
       }
     }
     if (data.patterns !== undefined) {
-      if (!validate186(data.patterns, {
+      if (!validate187(data.patterns, {
         instancePath: instancePath + "/patterns",
         parentData: data,
         parentDataProperty: "patterns",
         rootData
       })) {
-        vErrors = vErrors === null ? validate186.errors : vErrors.concat(validate186.errors);
+        vErrors = vErrors === null ? validate187.errors : vErrors.concat(validate187.errors);
         errors = vErrors.length;
       }
     }
     if (data.defaultStrategy !== undefined) {
-      if (!validate194(data.defaultStrategy, {
+      if (!validate195(data.defaultStrategy, {
         instancePath: instancePath + "/defaultStrategy",
         parentData: data,
         parentDataProperty: "defaultStrategy",
         rootData
       })) {
-        vErrors = vErrors === null ? validate194.errors : vErrors.concat(validate194.errors);
+        vErrors = vErrors === null ? validate195.errors : vErrors.concat(validate195.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate175.errors = vErrors;
+  validate176.errors = vErrors;
   return errors === 0;
 }
-const schema88 = {
+const schema89 = {
   "type": "object",
   "properties": {
     "includeStatementText": {
@@ -5211,12 +5214,12 @@ const schema88 = {
   },
   "nullable": true
 };
-const schema89 = {
+const schema90 = {
   "type": "boolean",
   "default": true,
   "nullable": true
 };
-function validate198(data, {
+function validate199(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5240,10 +5243,10 @@ function validate198(data, {
     }
     errors++;
   }
-  validate198.errors = vErrors;
+  validate199.errors = vErrors;
   return errors === 0;
 }
-function validate197(data, {
+function validate198(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5269,21 +5272,218 @@ function validate197(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.includeStatementText !== undefined) {
-      if (!validate198(data.includeStatementText, {
+      if (!validate199(data.includeStatementText, {
         instancePath: instancePath + "/includeStatementText",
         parentData: data,
         parentDataProperty: "includeStatementText",
         rootData
       })) {
-        vErrors = vErrors === null ? validate198.errors : vErrors.concat(validate198.errors);
+        vErrors = vErrors === null ? validate199.errors : vErrors.concat(validate199.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate197.errors = vErrors;
+  validate198.errors = vErrors;
   return errors === 0;
 }
-function validate49(data, {
+const schema91 = {
+  "type": "object",
+  "properties": {
+    "maxRowsAffected": {
+      "$ref": "ITjqUtBxFMhIL0CCAFrAl6QqD4mS4WHHo1GQBLww"
+    },
+    "maxRowsReturned": {
+      "$ref": "ITjqUtBxFMhIL0CCAFrAl6QqD4mS4WHHo1GQBLww"
+    },
+    "maxStatementSeconds": {
+      "$ref": "YqKFfzz7sfPWvbGrKbx06YHLYyfpWpFcmkWaqihAk"
+    }
+  },
+  "nullable": true
+};
+const schema19 = {
+  "type": "integer",
+  "minimum": 0,
+  "nullable": true
+};
+function validate36(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (!(typeof data == "number" && !(data % 1) && !isNaN(data) && isFinite(data)) && data !== null) {
+    const err0 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "integer"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err0];
+    } else {
+      vErrors.push(err0);
+    }
+    errors++;
+  }
+  if (typeof data == "number" && isFinite(data)) {
+    if (data < 0 || isNaN(data)) {
+      const err1 = {
+        instancePath,
+        schemaPath: "#/minimum",
+        keyword: "minimum",
+        params: {
+          comparison: ">=",
+          limit: 0
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err1];
+      } else {
+        vErrors.push(err1);
+      }
+      errors++;
+    }
+  }
+  validate36.errors = vErrors;
+  return errors === 0;
+}
+const schema92 = {
+  "type": "integer",
+  "minimum": 1,
+  "maximum": 86400,
+  "nullable": true
+};
+function validate205(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (!(typeof data == "number" && !(data % 1) && !isNaN(data) && isFinite(data)) && data !== null) {
+    const err0 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "integer"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err0];
+    } else {
+      vErrors.push(err0);
+    }
+    errors++;
+  }
+  if (typeof data == "number" && isFinite(data)) {
+    if (data > 86400 || isNaN(data)) {
+      const err1 = {
+        instancePath,
+        schemaPath: "#/maximum",
+        keyword: "maximum",
+        params: {
+          comparison: "<=",
+          limit: 86400
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err1];
+      } else {
+        vErrors.push(err1);
+      }
+      errors++;
+    }
+    if (data < 1 || isNaN(data)) {
+      const err2 = {
+        instancePath,
+        schemaPath: "#/minimum",
+        keyword: "minimum",
+        params: {
+          comparison: ">=",
+          limit: 1
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err2];
+      } else {
+        vErrors.push(err2);
+      }
+      errors++;
+    }
+  }
+  validate205.errors = vErrors;
+  return errors === 0;
+}
+function validate202(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (!(data && typeof data == "object" && !Array.isArray(data)) && data !== null) {
+    const err0 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "object"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err0];
+    } else {
+      vErrors.push(err0);
+    }
+    errors++;
+  }
+  if (data && typeof data == "object" && !Array.isArray(data)) {
+    if (data.maxRowsAffected !== undefined) {
+      if (!validate36(data.maxRowsAffected, {
+        instancePath: instancePath + "/maxRowsAffected",
+        parentData: data,
+        parentDataProperty: "maxRowsAffected",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate36.errors : vErrors.concat(validate36.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.maxRowsReturned !== undefined) {
+      if (!validate36(data.maxRowsReturned, {
+        instancePath: instancePath + "/maxRowsReturned",
+        parentData: data,
+        parentDataProperty: "maxRowsReturned",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate36.errors : vErrors.concat(validate36.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.maxStatementSeconds !== undefined) {
+      if (!validate205(data.maxStatementSeconds, {
+        instancePath: instancePath + "/maxStatementSeconds",
+        parentData: data,
+        parentDataProperty: "maxStatementSeconds",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate205.errors : vErrors.concat(validate205.errors);
+        errors = vErrors.length;
+      }
+    }
+  }
+  validate202.errors = vErrors;
+  return errors === 0;
+}
+function validate50(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5325,101 +5525,112 @@ function validate49(data, {
       errors++;
     }
     if (data.mode !== undefined) {
-      if (!validate50(data.mode, {
+      if (!validate51(data.mode, {
         instancePath: instancePath + "/mode",
         parentData: data,
         parentDataProperty: "mode",
         rootData
       })) {
-        vErrors = vErrors === null ? validate50.errors : vErrors.concat(validate50.errors);
+        vErrors = vErrors === null ? validate51.errors : vErrors.concat(validate51.errors);
         errors = vErrors.length;
       }
     }
     if (data.subjects !== undefined) {
-      if (!validate52(data.subjects, {
+      if (!validate53(data.subjects, {
         instancePath: instancePath + "/subjects",
         parentData: data,
         parentDataProperty: "subjects",
         rootData
       })) {
-        vErrors = vErrors === null ? validate52.errors : vErrors.concat(validate52.errors);
+        vErrors = vErrors === null ? validate53.errors : vErrors.concat(validate53.errors);
         errors = vErrors.length;
       }
     }
     if (data.identity !== undefined) {
-      if (!validate66(data.identity, {
+      if (!validate67(data.identity, {
         instancePath: instancePath + "/identity",
         parentData: data,
         parentDataProperty: "identity",
         rootData
       })) {
-        vErrors = vErrors === null ? validate66.errors : vErrors.concat(validate66.errors);
+        vErrors = vErrors === null ? validate67.errors : vErrors.concat(validate67.errors);
         errors = vErrors.length;
       }
     }
     if (data.targets !== undefined) {
-      if (!validate96(data.targets, {
+      if (!validate97(data.targets, {
         instancePath: instancePath + "/targets",
         parentData: data,
         parentDataProperty: "targets",
         rootData
       })) {
-        vErrors = vErrors === null ? validate96.errors : vErrors.concat(validate96.errors);
+        vErrors = vErrors === null ? validate97.errors : vErrors.concat(validate97.errors);
         errors = vErrors.length;
       }
     }
     if (data.rules !== undefined) {
-      if (!validate131(data.rules, {
+      if (!validate132(data.rules, {
         instancePath: instancePath + "/rules",
         parentData: data,
         parentDataProperty: "rules",
         rootData
       })) {
-        vErrors = vErrors === null ? validate131.errors : vErrors.concat(validate131.errors);
+        vErrors = vErrors === null ? validate132.errors : vErrors.concat(validate132.errors);
         errors = vErrors.length;
       }
     }
     if (data.defaultAction !== undefined) {
-      if (!validate155(data.defaultAction, {
+      if (!validate156(data.defaultAction, {
         instancePath: instancePath + "/defaultAction",
         parentData: data,
         parentDataProperty: "defaultAction",
         rootData
       })) {
-        vErrors = vErrors === null ? validate155.errors : vErrors.concat(validate155.errors);
+        vErrors = vErrors === null ? validate156.errors : vErrors.concat(validate156.errors);
         errors = vErrors.length;
       }
     }
     if (data.approval !== undefined) {
-      if (!validate157(data.approval, {
+      if (!validate158(data.approval, {
         instancePath: instancePath + "/approval",
         parentData: data,
         parentDataProperty: "approval",
         rootData
       })) {
-        vErrors = vErrors === null ? validate157.errors : vErrors.concat(validate157.errors);
+        vErrors = vErrors === null ? validate158.errors : vErrors.concat(validate158.errors);
         errors = vErrors.length;
       }
     }
     if (data.masking !== undefined) {
-      if (!validate175(data.masking, {
+      if (!validate176(data.masking, {
         instancePath: instancePath + "/masking",
         parentData: data,
         parentDataProperty: "masking",
         rootData
       })) {
-        vErrors = vErrors === null ? validate175.errors : vErrors.concat(validate175.errors);
+        vErrors = vErrors === null ? validate176.errors : vErrors.concat(validate176.errors);
         errors = vErrors.length;
       }
     }
     if (data.audit !== undefined) {
-      if (!validate197(data.audit, {
+      if (!validate198(data.audit, {
         instancePath: instancePath + "/audit",
         parentData: data,
         parentDataProperty: "audit",
         rootData
       })) {
-        vErrors = vErrors === null ? validate197.errors : vErrors.concat(validate197.errors);
+        vErrors = vErrors === null ? validate198.errors : vErrors.concat(validate198.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.runtimeLimits !== undefined) {
+      if (!validate202(data.runtimeLimits, {
+        instancePath: instancePath + "/runtimeLimits",
+        parentData: data,
+        parentDataProperty: "runtimeLimits",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate202.errors : vErrors.concat(validate202.errors);
         errors = vErrors.length;
       }
     }
@@ -5439,10 +5650,10 @@ function validate49(data, {
     }
     errors++;
   }
-  validate49.errors = vErrors;
+  validate50.errors = vErrors;
   return errors === 0;
 }
-const schema90 = {
+const schema93 = {
   "type": "object",
   "properties": {
     "observedGeneration": {
@@ -5463,11 +5674,11 @@ const schema90 = {
   },
   "nullable": true
 };
-const schema19 = {
+const schema20 = {
   "type": "integer",
   "nullable": true
 };
-function validate36(data, {
+function validate37(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5491,17 +5702,17 @@ function validate36(data, {
     }
     errors++;
   }
-  validate36.errors = vErrors;
+  validate37.errors = vErrors;
   return errors === 0;
 }
-const schema91 = {
+const schema94 = {
   "type": "array",
   "items": {
     "$ref": "6cL7EKqmlL0zPYJ2ywRPK7XpC94SJgrif4hCdyqeAA"
   },
   "nullable": true
 };
-const schema92 = {
+const schema95 = {
   "type": "object",
   "required": ["type", "status"],
   "properties": {
@@ -5525,11 +5736,11 @@ const schema92 = {
     }
   }
 };
-const schema93 = {
+const schema96 = {
   "type": "string",
   "enum": ["True", "False", "Unknown"]
 };
-function validate209(data, {
+function validate216(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5559,7 +5770,7 @@ function validate209(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema93.enum
+        allowedValues: schema96.enum
       }
     };
     if (vErrors === null) {
@@ -5569,14 +5780,14 @@ function validate209(data, {
     }
     errors++;
   }
-  validate209.errors = vErrors;
+  validate216.errors = vErrors;
   return errors === 0;
 }
-const schema21 = {
+const schema22 = {
   "type": "string",
   "nullable": true
 };
-function validate38(data, {
+function validate39(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5600,16 +5811,16 @@ function validate38(data, {
     }
     errors++;
   }
-  validate38.errors = vErrors;
+  validate39.errors = vErrors;
   return errors === 0;
 }
-const schema22 = {
+const schema23 = {
   "type": "string",
   "format": "date-time",
   "nullable": true
 };
 const formats0 = formats["date-time"];
-function validate39(data, {
+function validate40(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5651,10 +5862,10 @@ function validate39(data, {
       errors++;
     }
   }
-  validate39.errors = vErrors;
+  validate40.errors = vErrors;
   return errors === 0;
 }
-function validate207(data, {
+function validate214(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5696,68 +5907,68 @@ function validate207(data, {
       errors++;
     }
     if (data.type !== undefined) {
-      if (!validate37(data.type, {
+      if (!validate38(data.type, {
         instancePath: instancePath + "/type",
         parentData: data,
         parentDataProperty: "type",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate38.errors : vErrors.concat(validate38.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.status !== undefined) {
+      if (!validate216(data.status, {
+        instancePath: instancePath + "/status",
+        parentData: data,
+        parentDataProperty: "status",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate216.errors : vErrors.concat(validate216.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.reason !== undefined) {
+      if (!validate39(data.reason, {
+        instancePath: instancePath + "/reason",
+        parentData: data,
+        parentDataProperty: "reason",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate39.errors : vErrors.concat(validate39.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.message !== undefined) {
+      if (!validate39(data.message, {
+        instancePath: instancePath + "/message",
+        parentData: data,
+        parentDataProperty: "message",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate39.errors : vErrors.concat(validate39.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.observedGeneration !== undefined) {
+      if (!validate37(data.observedGeneration, {
+        instancePath: instancePath + "/observedGeneration",
+        parentData: data,
+        parentDataProperty: "observedGeneration",
         rootData
       })) {
         vErrors = vErrors === null ? validate37.errors : vErrors.concat(validate37.errors);
         errors = vErrors.length;
       }
     }
-    if (data.status !== undefined) {
-      if (!validate209(data.status, {
-        instancePath: instancePath + "/status",
-        parentData: data,
-        parentDataProperty: "status",
-        rootData
-      })) {
-        vErrors = vErrors === null ? validate209.errors : vErrors.concat(validate209.errors);
-        errors = vErrors.length;
-      }
-    }
-    if (data.reason !== undefined) {
-      if (!validate38(data.reason, {
-        instancePath: instancePath + "/reason",
-        parentData: data,
-        parentDataProperty: "reason",
-        rootData
-      })) {
-        vErrors = vErrors === null ? validate38.errors : vErrors.concat(validate38.errors);
-        errors = vErrors.length;
-      }
-    }
-    if (data.message !== undefined) {
-      if (!validate38(data.message, {
-        instancePath: instancePath + "/message",
-        parentData: data,
-        parentDataProperty: "message",
-        rootData
-      })) {
-        vErrors = vErrors === null ? validate38.errors : vErrors.concat(validate38.errors);
-        errors = vErrors.length;
-      }
-    }
-    if (data.observedGeneration !== undefined) {
-      if (!validate36(data.observedGeneration, {
-        instancePath: instancePath + "/observedGeneration",
-        parentData: data,
-        parentDataProperty: "observedGeneration",
-        rootData
-      })) {
-        vErrors = vErrors === null ? validate36.errors : vErrors.concat(validate36.errors);
-        errors = vErrors.length;
-      }
-    }
     if (data.lastTransitionTime !== undefined) {
-      if (!validate39(data.lastTransitionTime, {
+      if (!validate40(data.lastTransitionTime, {
         instancePath: instancePath + "/lastTransitionTime",
         parentData: data,
         parentDataProperty: "lastTransitionTime",
         rootData
       })) {
-        vErrors = vErrors === null ? validate39.errors : vErrors.concat(validate39.errors);
+        vErrors = vErrors === null ? validate40.errors : vErrors.concat(validate40.errors);
         errors = vErrors.length;
       }
     }
@@ -5777,10 +5988,10 @@ function validate207(data, {
     }
     errors++;
   }
-  validate207.errors = vErrors;
+  validate214.errors = vErrors;
   return errors === 0;
 }
-function validate206(data, {
+function validate213(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5807,21 +6018,21 @@ function validate206(data, {
   if (Array.isArray(data)) {
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate207(data[i0], {
+      if (!validate214(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate207.errors : vErrors.concat(validate207.errors);
+        vErrors = vErrors === null ? validate214.errors : vErrors.concat(validate214.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate206.errors = vErrors;
+  validate213.errors = vErrors;
   return errors === 0;
 }
-const schema94 = {
+const schema97 = {
   "type": "array",
   "maxItems": 20,
   "items": {
@@ -5829,7 +6040,7 @@ const schema94 = {
   },
   "nullable": true
 };
-const schema95 = {
+const schema98 = {
   "type": "object",
   "required": ["generation", "specSha256", "outcome", "observedAt"],
   "properties": {
@@ -5853,10 +6064,10 @@ const schema95 = {
     }
   }
 };
-const schema96 = {
+const schema99 = {
   "type": "integer"
 };
-function validate219(data, {
+function validate226(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5880,15 +6091,15 @@ function validate219(data, {
     }
     errors++;
   }
-  validate219.errors = vErrors;
+  validate226.errors = vErrors;
   return errors === 0;
 }
-const schema97 = {
+const schema100 = {
   "type": "string",
   "pattern": "^[0-9a-f]{64}$"
 };
 const pattern5 = new RegExp("^[0-9a-f]{64}$", "u");
-function validate221(data, {
+function validate228(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5929,14 +6140,14 @@ function validate221(data, {
     }
     errors++;
   }
-  validate221.errors = vErrors;
+  validate228.errors = vErrors;
   return errors === 0;
 }
-const schema98 = {
+const schema101 = {
   "type": "string",
   "enum": ["Compiled", "Invalid"]
 };
-function validate225(data, {
+function validate232(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5966,7 +6177,7 @@ function validate225(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema98.enum
+        allowedValues: schema101.enum
       }
     };
     if (vErrors === null) {
@@ -5976,14 +6187,14 @@ function validate225(data, {
     }
     errors++;
   }
-  validate225.errors = vErrors;
+  validate232.errors = vErrors;
   return errors === 0;
 }
-const schema99 = {
+const schema102 = {
   "type": "string",
   "format": "date-time"
 };
-function validate227(data, {
+function validate234(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6024,10 +6235,10 @@ function validate227(data, {
     }
     errors++;
   }
-  validate227.errors = vErrors;
+  validate234.errors = vErrors;
   return errors === 0;
 }
-function validate218(data, {
+function validate225(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6101,68 +6312,68 @@ function validate218(data, {
       errors++;
     }
     if (data.generation !== undefined) {
-      if (!validate219(data.generation, {
+      if (!validate226(data.generation, {
         instancePath: instancePath + "/generation",
         parentData: data,
         parentDataProperty: "generation",
         rootData
       })) {
-        vErrors = vErrors === null ? validate219.errors : vErrors.concat(validate219.errors);
+        vErrors = vErrors === null ? validate226.errors : vErrors.concat(validate226.errors);
         errors = vErrors.length;
       }
     }
     if (data.specSha256 !== undefined) {
-      if (!validate221(data.specSha256, {
+      if (!validate228(data.specSha256, {
         instancePath: instancePath + "/specSha256",
         parentData: data,
         parentDataProperty: "specSha256",
         rootData
       })) {
-        vErrors = vErrors === null ? validate221.errors : vErrors.concat(validate221.errors);
+        vErrors = vErrors === null ? validate228.errors : vErrors.concat(validate228.errors);
         errors = vErrors.length;
       }
     }
     if (data.changedBy !== undefined) {
-      if (!validate38(data.changedBy, {
+      if (!validate39(data.changedBy, {
         instancePath: instancePath + "/changedBy",
         parentData: data,
         parentDataProperty: "changedBy",
-        rootData
-      })) {
-        vErrors = vErrors === null ? validate38.errors : vErrors.concat(validate38.errors);
-        errors = vErrors.length;
-      }
-    }
-    if (data.changedAt !== undefined) {
-      if (!validate39(data.changedAt, {
-        instancePath: instancePath + "/changedAt",
-        parentData: data,
-        parentDataProperty: "changedAt",
         rootData
       })) {
         vErrors = vErrors === null ? validate39.errors : vErrors.concat(validate39.errors);
         errors = vErrors.length;
       }
     }
+    if (data.changedAt !== undefined) {
+      if (!validate40(data.changedAt, {
+        instancePath: instancePath + "/changedAt",
+        parentData: data,
+        parentDataProperty: "changedAt",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate40.errors : vErrors.concat(validate40.errors);
+        errors = vErrors.length;
+      }
+    }
     if (data.outcome !== undefined) {
-      if (!validate225(data.outcome, {
+      if (!validate232(data.outcome, {
         instancePath: instancePath + "/outcome",
         parentData: data,
         parentDataProperty: "outcome",
         rootData
       })) {
-        vErrors = vErrors === null ? validate225.errors : vErrors.concat(validate225.errors);
+        vErrors = vErrors === null ? validate232.errors : vErrors.concat(validate232.errors);
         errors = vErrors.length;
       }
     }
     if (data.observedAt !== undefined) {
-      if (!validate227(data.observedAt, {
+      if (!validate234(data.observedAt, {
         instancePath: instancePath + "/observedAt",
         parentData: data,
         parentDataProperty: "observedAt",
         rootData
       })) {
-        vErrors = vErrors === null ? validate227.errors : vErrors.concat(validate227.errors);
+        vErrors = vErrors === null ? validate234.errors : vErrors.concat(validate234.errors);
         errors = vErrors.length;
       }
     }
@@ -6182,10 +6393,10 @@ function validate218(data, {
     }
     errors++;
   }
-  validate218.errors = vErrors;
+  validate225.errors = vErrors;
   return errors === 0;
 }
-function validate217(data, {
+function validate224(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6228,21 +6439,21 @@ function validate217(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate218(data[i0], {
+      if (!validate225(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate218.errors : vErrors.concat(validate218.errors);
+        vErrors = vErrors === null ? validate225.errors : vErrors.concat(validate225.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate217.errors = vErrors;
+  validate224.errors = vErrors;
   return errors === 0;
 }
-function validate202(data, {
+function validate209(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6268,65 +6479,65 @@ function validate202(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.observedGeneration !== undefined) {
-      if (!validate36(data.observedGeneration, {
+      if (!validate37(data.observedGeneration, {
         instancePath: instancePath + "/observedGeneration",
         parentData: data,
         parentDataProperty: "observedGeneration",
         rootData
       })) {
-        vErrors = vErrors === null ? validate36.errors : vErrors.concat(validate36.errors);
+        vErrors = vErrors === null ? validate37.errors : vErrors.concat(validate37.errors);
         errors = vErrors.length;
       }
     }
     if (data.targetCount !== undefined) {
-      if (!validate36(data.targetCount, {
+      if (!validate37(data.targetCount, {
         instancePath: instancePath + "/targetCount",
         parentData: data,
         parentDataProperty: "targetCount",
         rootData
       })) {
-        vErrors = vErrors === null ? validate36.errors : vErrors.concat(validate36.errors);
+        vErrors = vErrors === null ? validate37.errors : vErrors.concat(validate37.errors);
         errors = vErrors.length;
       }
     }
     if (data.ruleCount !== undefined) {
-      if (!validate36(data.ruleCount, {
+      if (!validate37(data.ruleCount, {
         instancePath: instancePath + "/ruleCount",
         parentData: data,
         parentDataProperty: "ruleCount",
         rootData
       })) {
-        vErrors = vErrors === null ? validate36.errors : vErrors.concat(validate36.errors);
+        vErrors = vErrors === null ? validate37.errors : vErrors.concat(validate37.errors);
         errors = vErrors.length;
       }
     }
     if (data.conditions !== undefined) {
-      if (!validate206(data.conditions, {
+      if (!validate213(data.conditions, {
         instancePath: instancePath + "/conditions",
         parentData: data,
         parentDataProperty: "conditions",
         rootData
       })) {
-        vErrors = vErrors === null ? validate206.errors : vErrors.concat(validate206.errors);
+        vErrors = vErrors === null ? validate213.errors : vErrors.concat(validate213.errors);
         errors = vErrors.length;
       }
     }
     if (data.history !== undefined) {
-      if (!validate217(data.history, {
+      if (!validate224(data.history, {
         instancePath: instancePath + "/history",
         parentData: data,
         parentDataProperty: "history",
         rootData
       })) {
-        vErrors = vErrors === null ? validate217.errors : vErrors.concat(validate217.errors);
+        vErrors = vErrors === null ? validate224.errors : vErrors.concat(validate224.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate202.errors = vErrors;
+  validate209.errors = vErrors;
   return errors === 0;
 }
-function validate40(data, {
+function validate41(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6385,57 +6596,57 @@ function validate40(data, {
       errors++;
     }
     if (data.apiVersion !== undefined) {
-      if (!validate41(data.apiVersion, {
+      if (!validate42(data.apiVersion, {
         instancePath: instancePath + "/apiVersion",
         parentData: data,
         parentDataProperty: "apiVersion",
         rootData
       })) {
-        vErrors = vErrors === null ? validate41.errors : vErrors.concat(validate41.errors);
+        vErrors = vErrors === null ? validate42.errors : vErrors.concat(validate42.errors);
         errors = vErrors.length;
       }
     }
     if (data.kind !== undefined) {
-      if (!validate43(data.kind, {
+      if (!validate44(data.kind, {
         instancePath: instancePath + "/kind",
         parentData: data,
         parentDataProperty: "kind",
         rootData
       })) {
-        vErrors = vErrors === null ? validate43.errors : vErrors.concat(validate43.errors);
+        vErrors = vErrors === null ? validate44.errors : vErrors.concat(validate44.errors);
         errors = vErrors.length;
       }
     }
     if (data.metadata !== undefined) {
-      if (!validate45(data.metadata, {
+      if (!validate46(data.metadata, {
         instancePath: instancePath + "/metadata",
         parentData: data,
         parentDataProperty: "metadata",
         rootData
       })) {
-        vErrors = vErrors === null ? validate45.errors : vErrors.concat(validate45.errors);
+        vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
         errors = vErrors.length;
       }
     }
     if (data.spec !== undefined) {
-      if (!validate49(data.spec, {
+      if (!validate50(data.spec, {
         instancePath: instancePath + "/spec",
         parentData: data,
         parentDataProperty: "spec",
         rootData
       })) {
-        vErrors = vErrors === null ? validate49.errors : vErrors.concat(validate49.errors);
+        vErrors = vErrors === null ? validate50.errors : vErrors.concat(validate50.errors);
         errors = vErrors.length;
       }
     }
     if (data.status !== undefined) {
-      if (!validate202(data.status, {
+      if (!validate209(data.status, {
         instancePath: instancePath + "/status",
         parentData: data,
         parentDataProperty: "status",
         rootData
       })) {
-        vErrors = vErrors === null ? validate202.errors : vErrors.concat(validate202.errors);
+        vErrors = vErrors === null ? validate209.errors : vErrors.concat(validate209.errors);
         errors = vErrors.length;
       }
     }
@@ -6455,6 +6666,6 @@ function validate40(data, {
     }
     errors++;
   }
-  validate40.errors = vErrors;
+  validate41.errors = vErrors;
   return errors === 0;
 }

@@ -352,6 +352,23 @@ export interface IAgentAccessPolicy {
        */
       "includeStatementText"?: boolean;
     };
+    /**
+     * Caps the proxy enforces while a statement runs, whatever its text says. Each hit is refused with an error naming the limit and audited (statement.cap-exceeded).
+     */
+    "runtimeLimits"?: {
+      /**
+       * Most rows one INSERT/UPDATE/DELETE/MERGE may change (its command tag). Over it the statement fails (42501) and its changes are rolled back; writes whose count cannot be checked (writable CTEs, COPY FROM, TRUNCATE, SELECT ... FOR UPDATE, SQL EXECUTE, DO, CALL, volatile functions) are refused.
+       */
+      "maxRowsAffected"?: number;
+      /**
+       * Most rows one statement may return (DataRow or COPY TO rows); no row past it reaches the agent, and the statement fails (54000).
+       */
+      "maxRowsReturned"?: number;
+      /**
+       * Longest a statement may run; the database's statement_timeout is set to it (the agent may not change it) and the proxy cancels a statement that runs longer.
+       */
+      "maxStatementSeconds"?: number;
+    };
   };
   /**
    * Observed state, written by the operator.
