@@ -258,6 +258,7 @@ export class GuardProxy {
         principal,
         sessionId,
         connectionId,
+        startupParameters: upstream.parameters,
         ...(this.opts.now ? { now: this.opts.now } : {}),
         onSchemaChange: () => void this.refreshCatalog(t),
         ...(this.opts.approvals ? { approvals: this.opts.approvals } : {}),

@@ -27,6 +27,7 @@ import {
   readyForQuery, type ErrorFields, type Message,
 } from './protocol.js';
 import { ResultMasker, type ColumnNames, type RowPlan } from './result-masker.js';
+import { onParameterStatus, SessionInvariants, violationMessage, type InvariantViolation } from './session-invariants.js';
 
 export interface SessionContext {
   target: TargetSpec;
@@ -45,6 +46,8 @@ export interface SessionContext {
   /** Kubernetes Events (cluster mode), de-duplicated and rate-limited by the recorder. */
   events?: (type: 'Normal' | 'Warning', reason: string, message: string) => void;
   metrics?: ProxyMetrics;
+  /** ParameterStatus values the server reported when the upstream session opened. */
+  startupParameters?: [string, string][];
   /** Called after a statement that may have changed the catalog completed. */
   onSchemaChange?: () => void;
   onClose?: () => void;
@@ -102,6 +105,9 @@ export class PgSession {
   private readonly audit: ScopedAudit;
   /** The agent's stated reason for what it does next (SET agentgate.reason = '...'). */
   private reason?: string;
+  private readonly invariants: SessionInvariants;
+  /** Client messages wait while a Query or Sync is in flight (see pump). */
+  private heldForReady = false;
 
   constructor(private readonly client: Socket, private readonly upstream: Socket, private readonly ctx: SessionContext, initialStatus: number) {
     this.txStatus = initialStatus;
@@ -109,6 +115,7 @@ export class PgSession {
     this.maskerOf = ctx.runtime();
     this.resultMasker = new ResultMasker(this.maskerOf.masker, ctx.catalog);
     this.audit = ctx.audit.scope(this.base());
+    this.invariants = new SessionInvariants(ctx.target, ctx.startupParameters ?? []);
   }
 
   start(): void {
@@ -140,6 +147,17 @@ export class PgSession {
 
   private pump(): void {
     while (!this.busy && this.inbox.length > 0 && !this.closed) {
+      // A setting changed by the statement in flight is reported (ParameterStatus) just before its
+      // ReadyForQuery: nothing else goes upstream until then, so the session guard sees it first.
+      if (this.awaitingReady(this.inbox[0]!)) {
+        this.heldForReady = true;
+        this.client.pause();
+        break;
+      }
+      if (this.heldForReady) {
+        this.heldForReady = false;
+        this.client.resume();
+      }
       const m = this.inbox.shift()!;
       let r: void | Promise<void>;
       try {
@@ -164,6 +182,11 @@ export class PgSession {
       }
     }
     this.flush();
+  }
+
+  private awaitingReady(next: Message): boolean {
+    if (this.copyIn && (next.type === T('d') || next.type === T('c') || next.type === T('f'))) return false;
+    return this.queue.some((p) => p.kind === 'query' || p.kind === 'sync');
   }
 
   private forward(m: Message): void {
@@ -500,7 +523,7 @@ export class PgSession {
       this.flush();
       return this.close('upstream protocol error');
     }
-    this.flush();
+    this.pump();
   }
 
   private out(m: Message): void {
@@ -508,8 +531,14 @@ export class PgSession {
   }
 
   private onUpstreamMessage(m: Message): void {
+    if (this.closed) return;
     const front = this.queue[0];
     switch (m.type) {
+      case T('S'): {
+        const r = onParameterStatus(m, this.invariants, (v) => this.resultMasker.maskText(v));
+        if ('violation' in r) return this.invariantViolated(r.violation);
+        return r.forward ? pushSegment(this.toClient, r.forward) : this.out(m);
+      }
       case T('D'): {
         const run = front?.kind === 'query' ? front.runs[front.idx] : front?.kind === 'execute' ? front.run : undefined;
         if (run) run.rows++;
@@ -729,6 +758,19 @@ export class PgSession {
     this.toClient.push(errorResponse({ severity: 'FATAL', code: e instanceof ProtocolError ? e.sqlState : 'XX000', message: `agentgate: ${message}` }));
     this.flush();
     this.close(`protocol violation: ${message}`);
+  }
+
+  /** A pinned setting moved: drop everything queued, cut the upstream (rolling back), tell the agent. */
+  private invariantViolated(v: InvariantViolation): void {
+    const message = violationMessage(v, (t) => this.resultMasker.maskText(t));
+    this.inbox.length = 0;
+    this.toUpstream = [];
+    this.upstream.destroy();
+    this.audit.tryAppend({ event: { action: 'session.invariant-violated', outcome: 'failure' }, message, detail: { setting: v.setting, expected: v.expected } });
+    this.ctx.events?.('Warning', 'SessionInvariantViolated', `${this.ctx.principal.sub} on ${this.ctx.target.name}: ${v.setting} changed; session closed`);
+    this.toClient.push(errorResponse({ severity: 'FATAL', code: '42501', message }));
+    this.flush();
+    this.close(`session invariant violated: ${v.setting} changed`);
   }
 
   private upstreamLost(): void {

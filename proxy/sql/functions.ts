@@ -4,7 +4,7 @@
  * change state, volatile ones may, and a function the catalog does not know is `unknown` (fail closed).
  */
 import type { Effect, FunctionRef } from './types.js';
-import { READ_ONLY_SETTINGS } from './shape.js';
+import { settingChange, unknownSettingChange } from './settings.js';
 import type { Catalog } from './catalog.js';
 
 const WRITE_FUNCTIONS = new Set([
@@ -59,13 +59,6 @@ const HARMLESS_VOLATILE = new Set([
   'pg_isolation_test_session_is_blocked', 'pg_stat_get_snapshot_timestamp', 'pg_control_checkpoint',
 ]);
 
-export const CONTROL_SET_CONFIG_SETTINGS = new Set([
-  ...READ_ONLY_SETTINGS, 'session_replication_role', 'standard_conforming_strings', 'backslash_quote', 'row_security',
-  'search_path', 'role', 'session_authorization', 'default_transaction_isolation', 'statement_timeout',
-  'lock_timeout', 'idle_in_transaction_session_timeout', 'transaction_timeout', 'log_statement',
-  'client_min_messages', 'session_preload_libraries', 'local_preload_libraries', 'dynamic_library_path',
-]);
-
 export interface FunctionEffect {
   effect?: Effect;
   reason?: string;
@@ -78,17 +71,9 @@ export function functionEffect(ref: FunctionRef, catalog: Catalog): FunctionEffe
   const builtin = !ref.schema || ref.schema === 'pg_catalog';
   if (builtin) {
     if (name === 'set_config') {
-      if (ref.settingName === undefined) {
-        return { effect: 'admin', reason: 'set_config() with a setting name that is not a literal', liftsReadOnly: true };
-      }
-      if (CONTROL_SET_CONFIG_SETTINGS.has(ref.settingName)) {
-        return {
-          effect: ref.settingName === 'role' || ref.settingName === 'session_authorization' ? 'privilege' : 'admin',
-          reason: `set_config() of ${ref.settingName} controls enforcement`,
-          liftsReadOnly: READ_ONLY_SETTINGS.has(ref.settingName),
-        };
-      }
-      return { effect: 'session' };
+      // The same verdict as SET for the same setting (settings.ts); is_local changes nothing here.
+      const c = ref.settingName === undefined ? unknownSettingChange('set_config()') : settingChange(ref.settingName, 'set_config()');
+      return { effect: c.effect, liftsReadOnly: c.liftsReadOnly, ...(c.reason ? { reason: c.reason } : {}) };
     }
     if (WRITE_FUNCTIONS.has(name)) return { effect: 'write', reason: `${name}() changes state` };
     if (ADMIN_FUNCTIONS.has(name)) return { effect: 'admin', reason: `${name}() is an administrative function` };
