@@ -181,7 +181,7 @@ export class GuardProxy {
       let up: UpstreamSession | undefined;
       try {
         up = await connectUpstream({ target: t.spec, password: t.password, applicationName: 'agentgate-catalog', ...(this.opts.resolvePath ? { resolvePath: this.opts.resolvePath } : {}) });
-        const functions = (await simpleQuery(up.socket, CATALOG_FUNCTIONS_SQL)).map((r) => ({ schema: r[0]!, name: r[1]!, volatility: r[2] as Volatility }));
+        const functions = (await simpleQuery(up.socket, CATALOG_FUNCTIONS_SQL)).map((r) => ({ schema: r[0]!, name: r[1]!, volatility: r[2] as Volatility, ...(r[3] ? { settings: r[3].split(',') } : {}) }));
         const relations = (await simpleQuery(up.socket, CATALOG_RELATIONS_SQL)).map((r) => ({ schema: r[0]!, name: r[1]! }));
         const names = (this.runtimeValue.policy.spec.masking?.columns ?? []).map((c) => c.name);
         const columns = (await simpleQuery(up.socket, catalogColumnsSql(names))).map((r) => ({ relid: Number(r[0]), attnum: Number(r[1]), name: r[2]! }));

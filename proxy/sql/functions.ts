@@ -82,6 +82,11 @@ export function functionEffect(ref: FunctionRef, catalog: Catalog): FunctionEffe
   }
   // A same-named user function could be picked up through search_path: it counts too.
   const volatility = catalog.functionVolatility(ref.schema, name);
+  // A SET clause applies for the whole call (whatever the body does): the same verdict as SET.
+  for (const setting of catalog.functionSettings?.(ref.schema, name) ?? []) {
+    const c = settingChange(setting, `calling ${qualified}() (its SET clause)`);
+    if (c.effect !== 'session') return { effect: c.effect, liftsReadOnly: c.liftsReadOnly, ...(c.reason ? { reason: c.reason } : {}) };
+  }
   if (volatility === undefined) return { effect: 'unknown', reason: `function ${qualified}() is not in the target's catalog` };
   if (volatility === 'v' && !(builtin && HARMLESS_VOLATILE.has(name) && !catalog.hasUserFunction(name))) {
     return { effect: 'unknown', reason: `function ${qualified}() is volatile and may change state` };

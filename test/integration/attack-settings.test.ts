@@ -42,6 +42,7 @@ const SEED = `${readFileSync(EXAMPLE_SEED, 'utf8')}
 CREATE TABLE victim (a int);
 CREATE FUNCTION sneaky_encoding() RETURNS text STABLE LANGUAGE sql AS $$ SELECT set_config('client_encoding', 'SJIS', false) $$;
 CREATE FUNCTION sneaky_strings() RETURNS text STABLE LANGUAGE sql AS $$ SELECT set_config('standard_conforming_strings', 'off', true) $$;
+CREATE FUNCTION encoding_clause() RETURNS int STABLE LANGUAGE sql SET client_encoding = 'SJIS' AS 'SELECT 1';
 CREATE FUNCTION sneaky_read_write() RETURNS text STABLE LANGUAGE sql AS $$ SELECT set_config('default_transaction_read_only', 'off', false) $$;
 `;
 
@@ -123,6 +124,13 @@ describe('attack: session settings (Enforce, example policy)', () => {
     expect(e.detail).to.contain('pins');
   });
 
+  it('calling a function whose SET clause changes a pinned setting is refused like the SET itself', async () => {
+    const e = await pgError(c.query('SELECT encoding_clause()'));
+    expect(e.code).to.equal('42501');
+    expect(e.detail).to.contain('its SET clause');
+    expect(e.detail).to.contain('client_encoding');
+  });
+
   it('startup parameters: only settings known to be harmless pass', async () => {
     const ok = await RawClient.connect(s.host, s.port, await s.token(), { search_path: 'public', DateStyle: 'ISO' });
     ok.end();
@@ -163,6 +171,8 @@ describe('attack: session settings (Enforce, example policy)', () => {
   });
 
   it('backstop: a stable function whose body flips client_encoding passes the classifier, and the session ends before the next statement', async () => {
+    const hiddenDecisions = (): number => auditRecords(s).filter((r) => r.event.action === 'statement.decision' && r.db?.query?.text?.includes('DROP TABLE victim')).length;
+    const before = hiddenDecisions();
     const raw = await RawClient.connect(s.host, s.port, await s.token());
     raw.send(fe.query('SELECT sneaky_encoding()'), fe.query(HIDDEN_DROP));
     const got = await raw.drain(5000);
@@ -175,7 +185,7 @@ describe('attack: session settings (Enforce, example policy)', () => {
     expect(rec).to.deep.include({ detail: { setting: 'client_encoding', expected: 'UTF8' } });
     expect(rec?.event.outcome).to.equal('failure');
     // The hidden statement was never even classified: nothing after the change was considered.
-    expect(auditRecords(s).some((r) => r.event.action === 'statement.decision' && r.db?.query?.text?.includes('DROP TABLE victim'))).to.equal(false);
+    expect(hiddenDecisions()).to.equal(before);
   });
 
   it('backstop: a local change inside a transaction ends the session and the transaction is rolled back', async () => {

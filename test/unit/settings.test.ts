@@ -2,7 +2,7 @@
 import { expect } from 'chai';
 import { checkStartupParams } from '../../proxy/postgres/handshake.js';
 import { SessionInvariants } from '../../proxy/postgres/session-invariants.js';
-import { builtinCatalog } from '../../proxy/sql/catalog.js';
+import { builtinCatalog, CatalogSnapshot } from '../../proxy/sql/catalog.js';
 import { explainSql } from '../../proxy/sql/explain.js';
 import { settingVerdict } from '../../proxy/sql/settings.js';
 import type { Classification } from '../../proxy/sql/types.js';
@@ -70,6 +70,27 @@ describe('session settings table', () => {
     }
     expect((await one("ALTER FUNCTION f() SET search_path = public")).effects).to.not.include('admin');
     expect((await one("CREATE FUNCTION g() RETURNS int LANGUAGE sql SET log_statement = 'none' AS 'SELECT 1'")).effects).to.include('admin');
+  });
+
+  it('calling a function with a SET clause gets the verdict of its settings', async () => {
+    const catalog = new CatalogSnapshot({
+      functions: [
+        { schema: 'public', name: 'enc', volatility: 's', settings: ['client_encoding'] },
+        { schema: 'public', name: 'quiet', volatility: 'i', settings: ['log_statement'] },
+        { schema: 'public', name: 'plain', volatility: 's', settings: ['search_path'] },
+      ],
+      relations: [],
+    });
+    const cls = async (sql: string): Promise<Classification> => {
+      const r = await explainSql(sql, catalog);
+      if (!r.ok) throw new Error(r.error);
+      return r.statements[0]!;
+    };
+    const enc = await cls('SELECT enc()');
+    expect(enc.effects).to.include('admin');
+    expect(enc.liftsReadOnly).to.equal(true);
+    expect((await cls('SELECT public.quiet()')).effects).to.include('admin');
+    expect((await cls('SELECT plain()')).effects).to.deep.equal(['read']);
   });
 
   it('a non-literal setting name and writes to pg_settings fail closed', async () => {
