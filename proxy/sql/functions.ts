@@ -70,7 +70,8 @@ export function functionEffect(ref: FunctionRef, catalog: Catalog): FunctionEffe
   const qualified = ref.schema ? `${ref.schema}.${name}` : name;
   const builtin = !ref.schema || ref.schema === 'pg_catalog';
   if (builtin) {
-    if (name === 'set_config') {
+    // A user function named set_config could be picked up instead (search_path = public, pg_catalog): catalog decides.
+    if (name === 'set_config' && !(ref.schema === undefined && catalog.hasUserFunction(name))) {
       // The same verdict as SET for the same setting (settings.ts); is_local changes nothing here.
       const c = ref.settingName === undefined ? unknownSettingChange('set_config()') : settingChange(ref.settingName, 'set_config()');
       return { effect: c.effect, liftsReadOnly: c.liftsReadOnly, ...(c.reason ? { reason: c.reason } : {}) };

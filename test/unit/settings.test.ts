@@ -91,10 +91,14 @@ describe('session settings table', () => {
     expect(enc.liftsReadOnly).to.equal(true);
     expect((await cls('SELECT public.quiet()')).effects).to.include('admin');
     expect((await cls('SELECT plain()')).effects).to.deep.equal(['read']);
+    // With a user function named set_config, an unqualified call may reach it (search_path): the catalog decides.
+    const shadow = new CatalogSnapshot({ functions: [{ schema: 'pg_catalog', name: 'set_config', volatility: 'v' }, { schema: 'public', name: 'set_config', volatility: 'v' }], relations: [] });
+    const r = await explainSql("SELECT set_config('application_name', 'x', false)", shadow);
+    expect(r.ok && r.statements[0]!.effects).to.include('unknown');
   });
 
   it('a non-literal setting name and writes to pg_settings fail closed', async () => {
-    for (const sql of ["SELECT set_config(lower('X'), 'y', false)", "UPDATE pg_settings SET setting = 'SJIS' WHERE name = 'client_encoding'", "UPDATE pg_catalog.pg_settings SET setting = 'off' WHERE name = 'standard_conforming_strings'"]) {
+    for (const sql of ["SELECT set_config(lower('X'), 'y', false)", "SELECT set_config(new_value => 'SJIS', setting_name => 'client_encoding', is_local => false)", 'SELECT set_config($1, $2, false)', "UPDATE pg_settings SET setting = 'SJIS' WHERE name = 'client_encoding'", "UPDATE pg_catalog.pg_settings SET setting = 'off' WHERE name = 'standard_conforming_strings'"]) {
       const c = await one(sql);
       expect(c.effects, sql).to.include('admin');
       expect(c.liftsReadOnly, sql).to.equal(true);
