@@ -29,7 +29,7 @@ const verdicts = (v: SettingVerdict, names: string): void => {
   for (const n of names.trim().split(/\s+/)) TABLE.set(n, v);
 };
 
-verdicts('pinned', `client_encoding standard_conforming_strings backslash_quote escape_string_warning`);
+verdicts('pinned', `client_encoding standard_conforming_strings backslash_quote`);
 verdicts('read-only', `default_transaction_read_only transaction_read_only`);
 verdicts('privilege', `role session_authorization`);
 verdicts('control', `
@@ -47,7 +47,7 @@ verdicts('control', `
   temp_file_limit max_stack_depth commit_siblings commit_delay vacuum_cost_delay
 `);
 verdicts('harmless', `
-  application_name datestyle intervalstyle timezone timezone_abbreviations extra_float_digits bytea_output
+  application_name escape_string_warning datestyle intervalstyle timezone timezone_abbreviations extra_float_digits bytea_output
   search_path client_min_messages check_function_bodies default_text_search_config lc_monetary lc_numeric lc_time
   xmlbinary xmloption array_nulls quote_all_identifiers default_with_oids transform_null_equals
   statement_timeout lock_timeout idle_in_transaction_session_timeout idle_session_timeout transaction_timeout

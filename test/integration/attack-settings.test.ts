@@ -198,6 +198,15 @@ describe('attack: session settings (Enforce, example policy)', () => {
     await d.end();
   });
 
+  it('backstop: an extended-protocol batch that flips the encoding ends the session before a pipelined Query is forwarded', async () => {
+    const raw = await RawClient.connect(s.host, s.port, await s.token());
+    raw.send(fe.parse({ text: 'SELECT sneaky_encoding()' }), fe.bind({}), fe.execute({}), fe.sync(), fe.query(HIDDEN_DROP));
+    const got = await raw.drain(5000);
+    expect(got.find((m) => m.type === 'E')?.error?.message).to.contain('client_encoding');
+    expect(got.filter((m) => m.type === 'Z')).to.have.length(0);
+    expect(await victimExists(s)).to.equal(true);
+  });
+
   it('backstop through the extended protocol (node-postgres): the query fails with FATAL naming the setting', async () => {
     const c2 = await s.connect();
     c2.on('error', () => undefined);
