@@ -260,7 +260,7 @@ class ShapeBuilder {
     for (const t of inner.tables.values()) this.addTable({ relname: t.name, schemaname: t.schema }, access);
   }
 
-  private variableSet(body: Node, route = 'SET'): void {
+  private variableSet(body: Node): void {
     const name: string = (body.name ?? '').toLowerCase();
     if (body.kind === 'VAR_RESET_ALL') {
       this.effects.add('session');
@@ -277,7 +277,7 @@ class ShapeBuilder {
       this.setting = { name, value: constString(body.args?.[0]) ?? '' };
       this.literalDependent = true;
     }
-    this.settingChange(settingChange(name, body.kind === 'VAR_RESET' ? 'RESET' : route));
+    this.settingChange(settingChange(name, body.kind === 'VAR_RESET' ? 'RESET' : 'SET'));
   }
 
   private settingChange(c: SettingChange): void {
