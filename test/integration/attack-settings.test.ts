@@ -7,7 +7,10 @@ import { expect } from 'chai';
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
 import pg from 'pg';
+import { verifyAuditFile } from '../../proxy/audit/verify.js';
 import { EXAMPLE_SEED, startLocalStack, type LocalStack } from '../../proxy/local/stack.js';
 import { pgError } from '../support/pg-error.js';
 import { fe, RawClient, type RawMessage } from '../support/raw-client.js';
@@ -184,6 +187,11 @@ describe('attack: session settings (Enforce, example policy)', () => {
     const rec = auditRecords(s).find((r) => r.event.action === 'session.invariant-violated');
     expect(rec).to.deep.include({ detail: { setting: 'client_encoding', expected: 'UTF8' } });
     expect(rec?.event.outcome).to.equal('failure');
+    const ajv = new Ajv2020({ allErrors: true, strict: false });
+    addFormats.default(ajv);
+    const validate = ajv.compile(JSON.parse(readFileSync(new URL('../../docs/audit-schema.json', import.meta.url), 'utf8')));
+    expect(validate(rec), JSON.stringify(validate.errors)).to.equal(true);
+    expect(verifyAuditFile(s.auditFile).ok).to.equal(true);
     // The hidden statement was never even classified: nothing after the change was considered.
     expect(hiddenDecisions()).to.equal(before);
   });
