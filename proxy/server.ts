@@ -186,7 +186,7 @@ export class GuardProxy {
       let up: UpstreamSession | undefined;
       try {
         up = await connectUpstream({ target: t.spec, password: t.password, applicationName: 'agentgate-catalog', ...(this.opts.resolvePath ? { resolvePath: this.opts.resolvePath } : {}) });
-        const functions = (await simpleQuery(up.socket, CATALOG_FUNCTIONS_SQL)).map((r) => ({ schema: r[0]!, name: r[1]!, volatility: r[2] as Volatility }));
+        const functions = (await simpleQuery(up.socket, CATALOG_FUNCTIONS_SQL)).map((r) => ({ schema: r[0]!, name: r[1]!, volatility: r[2] as Volatility, ...(r[3] ? { settings: r[3].split(',') } : {}) }));
         const relations = (await simpleQuery(up.socket, CATALOG_RELATIONS_SQL)).map((r) => ({ schema: r[0]!, name: r[1]! }));
         const names = (this.runtimeValue.policy.spec.masking?.columns ?? []).map((c) => c.name);
         const columns = (await simpleQuery(up.socket, catalogColumnsSql(names))).map((r) => ({ relid: Number(r[0]), attnum: Number(r[1]), name: r[2]! }));
@@ -217,6 +217,10 @@ export class GuardProxy {
       socket = s;
       if (packet.kind === 'cancel') return this.cancel(packet.pid, packet.secret, raw);
       const startup = checkStartupParams(packet.params);
+      const limits = this.runtimeValue.policy.spec.mode !== 'Audit' ? this.runtimeValue.policy.spec.runtimeLimits : undefined;
+      if (limits?.maxStatementSeconds !== undefined && Object.keys(startup.forward).some((k) => k.toLowerCase() === 'statement_timeout')) {
+        throw new ProtocolError(`startup parameter statement_timeout is not allowed: the policy sets it (maxStatementSeconds ${limits.maxStatementSeconds}; rule limits-statement-timeout)`, '42501');
+      }
       if (packet.minor > 0 || startup.unsupportedOptions.length) socket.write(negotiateProtocolVersion(0, startup.unsupportedOptions));
       socket.write(authRequest(3)); // AuthenticationCleartextPassword: the password is the agent's JWT
       const token = await readPassword(q);
@@ -264,6 +268,7 @@ export class GuardProxy {
         principal,
         sessionId,
         connectionId,
+        startupParameters: upstream.parameters,
         ...(this.opts.now ? { now: this.opts.now } : {}),
         onSchemaChange: () => void this.refreshCatalog(t),
         cancelUpstream: () => sendCancel(t.spec.upstream.host, t.spec.upstream.port, upstream.backendPid, upstream.backendSecret),

@@ -18,6 +18,7 @@ export type AuditEvent =
   | 'identity.accepted'
   | 'identity.rejected'
   | 'protocol.error'
+  | 'session.invariant-violated'
   | 'statement.decision'
   | 'statement.completion'
   | 'statement.cap-exceeded'

@@ -2,11 +2,11 @@
  * The agent-facing startup phase: SSLRequest/GSSENCRequest, CancelRequest, StartupMessage (protocol
  * 3.0; newer minor versions are negotiated down), then a cleartext password request — over TLS or
  * loopback only — whose answer is the agent's JWT. Startup parameters that could bypass the policy
- * (`replication`, `options=-c ...`, settings that weaken control) are refused here.
+ * (`replication`, `options=-c ...`, any setting not known to be harmless) are refused here.
  */
 import type { Socket } from 'node:net';
 import tls from 'node:tls';
-import { CONTROL_SETTINGS } from '../sql/shape.js';
+import { settingVerdict } from '../sql/settings.js';
 import { ProtocolError } from './protocol.js';
 
 const SSL_REQUEST = 80877103;
@@ -163,8 +163,9 @@ export function checkStartupParams(params: Record<string, string>): StartupPolic
       throw new ProtocolError('startup "options" (-c settings) are not allowed through agentgate; use SET, which the policy checks', '42501');
     }
     if (CONSUMED.has(key)) continue;
-    if (CONTROL_SETTINGS.has(key)) throw new ProtocolError(`startup parameter ${k} controls enforcement and is not allowed`, '42501');
     if (key === 'application_name') continue;
+    // A startup parameter is a SET the policy never sees: only settings known to be harmless pass.
+    if (settingVerdict(key) !== 'harmless') throw new ProtocolError(`startup parameter ${k} is not allowed through agentgate (only settings known to be harmless are); use SET, which the policy checks`, '42501');
     forward[k] = v;
   }
   return { forward, unsupportedOptions, ...(params.application_name ? { applicationName: params.application_name } : {}) };

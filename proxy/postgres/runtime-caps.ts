@@ -53,7 +53,7 @@ export const writes = (c: Classification): boolean => c.effects.includes('write'
 
 /** Refusals the limits add to the policy's decision (the statement would escape a cap). */
 export function capDecision(c: Classification, l: RuntimeLimits | undefined): Decision | undefined {
-  if (l?.maxStatementSeconds !== undefined && c.reasons.some((r) => /\bstatement_timeout\b/.test(r))) {
+  if (l?.maxStatementSeconds !== undefined && c.settings?.some((s) => s === 'statement_timeout' || s === '*')) {
     return { action: 'Deny', rule: 'limits-statement-timeout', message: `statement_timeout is set by the policy (maxStatementSeconds ${l.maxStatementSeconds}) and may not be changed`, blocked: true };
   }
   // `unknown` (DO, CALL, volatile functions) may write any number of rows that no tag reports.

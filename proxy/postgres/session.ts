@@ -31,6 +31,7 @@ import {
 import { failingParse, failingQuery } from './refusal.js';
 import { capDecision, capError, FLUSH, isStatementTimeout, newRowCap, rowCapsActive, writes, type CapHit, type RowCap } from './runtime-caps.js';
 import { ResultMasker, type ColumnNames, type RowPlan } from './result-masker.js';
+import { onParameterStatus, SessionInvariants, violationMessage, type InvariantViolation } from './session-invariants.js';
 
 export interface SessionContext {
   target: TargetSpec;
@@ -49,6 +50,8 @@ export interface SessionContext {
   /** Kubernetes Events (cluster mode), de-duplicated and rate-limited by the recorder. */
   events?: (type: 'Normal' | 'Warning', reason: string, message: string) => void;
   metrics?: ProxyMetrics;
+  /** ParameterStatus values the server reported when the upstream session opened. */
+  startupParameters?: [string, string][];
   /** Called after a statement that may have changed the catalog completed. */
   onSchemaChange?: () => void;
   /** Sends a CancelRequest for the proxy's upstream session (maxStatementSeconds). */
@@ -132,6 +135,9 @@ export class PgSession {
   private idleWaiter?: () => void;
   /** maxStatementSeconds backstop: the statement the timer runs for. */
   private timed?: { entry: Pending; idx: number; timer: NodeJS.Timeout };
+  private readonly invariants: SessionInvariants;
+  /** Client messages wait while a Query or Sync is in flight (see pump). */
+  private heldForReady = false;
 
   constructor(private readonly client: Socket, private readonly upstream: Socket, private readonly ctx: SessionContext, initialStatus: number) {
     this.txStatus = initialStatus;
@@ -139,6 +145,7 @@ export class PgSession {
     this.maskerOf = ctx.runtime();
     this.resultMasker = new ResultMasker(this.maskerOf.masker, ctx.catalog);
     this.audit = ctx.audit.scope(this.base());
+    this.invariants = new SessionInvariants(ctx.target, ctx.startupParameters ?? []);
   }
 
   start(): void {
@@ -170,6 +177,17 @@ export class PgSession {
 
   private pump(): void {
     while (!this.busy && this.inbox.length > 0 && !this.closed) {
+      // A setting changed by the statement in flight is reported (ParameterStatus) just before its
+      // ReadyForQuery: nothing else goes upstream until then, so the session guard sees it first.
+      if (this.awaitingReady()) {
+        this.heldForReady = true;
+        this.client.pause();
+        break;
+      }
+      if (this.heldForReady) {
+        this.heldForReady = false;
+        this.client.resume();
+      }
       const m = this.inbox.shift()!;
       let r: void | Promise<void>;
       try {
@@ -194,6 +212,12 @@ export class PgSession {
       }
     }
     this.flush();
+  }
+
+  private awaitingReady(): boolean {
+    // During COPY FROM STDIN every message is handled at once: COPY data flows, anything else ends the session.
+    if (this.copyIn) return false;
+    return this.queue.some((p) => p.kind === 'query' || p.kind === 'sync');
   }
 
   private forward(m: Message): void {
@@ -591,7 +615,7 @@ export class PgSession {
       this.flush();
       return this.close('upstream protocol error');
     }
-    this.flush();
+    this.pump();
   }
 
   private out(m: Message): void {
@@ -599,11 +623,20 @@ export class PgSession {
   }
 
   private onUpstreamMessage(m: Message): void {
+    if (this.closed) return;
     const front = this.queue[0];
-    if (front?.kind === 'internal') this.internalResponse(front, m);
-    else if (front?.kind === 'query' && front.caps?.failed && m.type !== T('Z') && m.type !== T('A') && m.type !== T('S')) this.discardAfterCap(front, m);
+    // The session guard sees every ParameterStatus, whatever the proxy is doing upstream at the time.
+    if (m.type === T('S')) this.parameterStatus(m);
+    else if (front?.kind === 'internal') this.internalResponse(front, m);
+    else if (front?.kind === 'query' && front.caps?.failed && m.type !== T('Z') && m.type !== T('A')) this.discardAfterCap(front, m);
     else this.upstreamMessage(m);
     this.settleHold();
+  }
+
+  private parameterStatus(m: Message): void {
+    const r = onParameterStatus(m, this.invariants, (v) => this.resultMasker.maskText(v));
+    if ('violation' in r) return this.invariantViolated(r.violation);
+    return r.forward ? pushSegment(this.toClient, r.forward) : this.out(m);
   }
 
   private upstreamMessage(m: Message): void {
@@ -961,6 +994,19 @@ export class PgSession {
     this.close(`protocol violation: ${message}`);
   }
 
+  /** A pinned setting moved: drop everything queued, cut the upstream (rolling back), tell the agent. */
+  private invariantViolated(v: InvariantViolation): void {
+    const message = violationMessage(v, (t) => this.resultMasker.maskText(t));
+    this.inbox.length = 0;
+    this.toUpstream = [];
+    this.upstream.destroy();
+    this.audit.tryAppend({ event: { action: 'session.invariant-violated', outcome: 'failure' }, message, detail: { setting: v.setting, expected: v.expected } });
+    this.ctx.events?.('Warning', 'SessionInvariantViolated', `${this.ctx.principal.sub} on ${this.ctx.target.name}: ${v.setting} changed; session closed`);
+    this.toClient.push(errorResponse({ severity: 'FATAL', code: '42501', message }));
+    this.flush();
+    this.close(`session invariant violated: ${v.setting} changed`);
+  }
+
   private upstreamLost(): void {
     if (this.closed) return;
     this.audit.tryAppend({ event: { action: 'protocol.error' }, message: 'upstream connection lost' });
@@ -1005,6 +1051,7 @@ function mergePrepared(p: Prepared | undefined): Classification | undefined {
     c.unboundedWrite ||= x.unboundedWrite;
     c.liftsReadOnly ||= x.liftsReadOnly;
     c.reasons.push(...x.reasons);
+    if (x.settings) c.settings = [...new Set([...(c.settings ?? []), ...x.settings])];
   }
   return c;
 }

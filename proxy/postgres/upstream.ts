@@ -11,7 +11,9 @@ import { serialize } from 'pg-protocol';
 import sasl from 'pg/lib/crypto/sasl.js';
 import { createHash } from 'node:crypto';
 import type { TargetSpec } from '../policy/types.js';
+import { PINNED_SETTINGS } from '../sql/settings.js';
 import { bodyReader, Framer, parseErrorNotice, type Message } from './protocol.js';
+import { SessionInvariants } from './session-invariants.js';
 
 export interface UpstreamSession {
   socket: net.Socket;
@@ -78,14 +80,16 @@ export async function connectUpstream(o: UpstreamOptions): Promise<UpstreamSessi
       user: upstream.user,
       database: upstream.database,
       application_name: o.applicationName ?? 'agentgate',
-      client_encoding: 'UTF8',
-      // The classifier parses with standard strings; the database must read them the same way.
-      standard_conforming_strings: 'on',
+      // The classifier parses UTF-8 text with standard strings; the database must read it the same way.
+      ...PINNED_SETTINGS,
       ...(o.statementTimeoutSeconds !== undefined ? { statement_timeout: `${o.statementTimeoutSeconds}s` } : {}),
     };
     if (o.target.access === 'ReadOnly') params.default_transaction_read_only = 'on';
     socket.write(serialize.startup(params));
-    return await authenticate(socket, o.password, upstream.user, usingTls, timeoutMs);
+    const session = await authenticate(socket, o.password, upstream.user, usingTls, timeoutMs);
+    const bad = new SessionInvariants(o.target, session.parameters).checkAll(session.parameters);
+    if (bad) throw new UpstreamError(`the server reports ${bad.setting}=${bad.actual} at startup where agentgate requires ${bad.expected}`, '08004');
+    return session;
   } catch (e) {
     socket.destroy();
     throw e instanceof UpstreamError ? e : new UpstreamError((e as Error).message);

@@ -10,6 +10,8 @@ export type Volatility = 'i' | 's' | 'v';
 export interface Catalog {
   /** Worst volatility over every overload (and, unqualified, every schema); undefined if no such function. */
   functionVolatility(schema: string | undefined, name: string): Volatility | undefined;
+  /** Settings named in the SET clauses of every overload (and, unqualified, every schema). */
+  functionSettings?(schema: string | undefined, name: string): string[];
   /** A function of this name exists outside pg_catalog. */
   hasUserFunction(name: string): boolean;
   /** Schemas that hold a relation with this name. */
@@ -22,7 +24,7 @@ const RANK: Record<Volatility, number> = { i: 0, s: 1, v: 2 };
 const worst = (a: Volatility | undefined, b: Volatility): Volatility => (a === undefined || RANK[b] > RANK[a] ? b : a);
 
 export interface CatalogRows {
-  functions: { schema: string; name: string; volatility: Volatility }[];
+  functions: { schema: string; name: string; volatility: Volatility; settings?: string[] }[];
   relations: { schema: string; name: string }[];
   /** Only the columns the policy's column rules name. */
   columns?: { relid: number; attnum: number; name: string }[];
@@ -32,6 +34,7 @@ export class CatalogSnapshot implements Catalog {
   private readonly qualified = new Map<string, Volatility>();
   private readonly byName = new Map<string, Volatility>();
   private readonly userFunctions = new Set<string>();
+  private readonly settings = new Map<string, Set<string>>();
   private readonly relations = new Map<string, string[]>();
   private readonly columns = new Map<string, string>();
 
@@ -41,6 +44,11 @@ export class CatalogSnapshot implements Catalog {
       this.qualified.set(key, worst(this.qualified.get(key), f.volatility));
       this.byName.set(f.name, worst(this.byName.get(f.name), f.volatility));
       if (f.schema !== 'pg_catalog') this.userFunctions.add(f.name);
+      for (const k of f.settings?.length ? [key, f.name] : []) {
+        const set = this.settings.get(k) ?? new Set<string>();
+        f.settings!.forEach((n) => set.add(n));
+        this.settings.set(k, set);
+      }
     }
     for (const r of rows.relations) {
       const list = this.relations.get(r.name) ?? [];
@@ -56,6 +64,10 @@ export class CatalogSnapshot implements Catalog {
 
   functionVolatility(schema: string | undefined, name: string): Volatility | undefined {
     return schema ? this.qualified.get(`${schema}.${name}`) : this.byName.get(name);
+  }
+
+  functionSettings(schema: string | undefined, name: string): string[] {
+    return [...(this.settings.get(schema ? `${schema}.${name}` : name) ?? [])];
   }
 
   hasUserFunction(name: string): boolean {
@@ -85,7 +97,8 @@ export function builtinCatalog(): CatalogSnapshot {
   return builtins;
 }
 
-export const CATALOG_FUNCTIONS_SQL = `SELECT n.nspname AS schema, p.proname AS name, p.provolatile AS volatility
+export const CATALOG_FUNCTIONS_SQL = `SELECT n.nspname AS schema, p.proname AS name, p.provolatile AS volatility,
+    (SELECT string_agg(split_part(c, '=', 1), ',') FROM unnest(p.proconfig) c) AS settings
   FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace`;
 export const CATALOG_RELATIONS_SQL = `SELECT n.nspname AS schema, c.relname AS name
   FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace

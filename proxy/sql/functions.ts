@@ -4,7 +4,7 @@
  * change state, volatile ones may, and a function the catalog does not know is `unknown` (fail closed).
  */
 import type { Effect, FunctionRef } from './types.js';
-import { READ_ONLY_SETTINGS } from './shape.js';
+import { settingChange, unknownSettingChange } from './settings.js';
 import type { Catalog } from './catalog.js';
 
 const WRITE_FUNCTIONS = new Set([
@@ -59,14 +59,9 @@ const HARMLESS_VOLATILE = new Set([
   'pg_isolation_test_session_is_blocked', 'pg_stat_get_snapshot_timestamp', 'pg_control_checkpoint',
 ]);
 
-export const CONTROL_SET_CONFIG_SETTINGS = new Set([
-  ...READ_ONLY_SETTINGS, 'session_replication_role', 'standard_conforming_strings', 'backslash_quote', 'row_security',
-  'search_path', 'role', 'session_authorization', 'default_transaction_isolation', 'statement_timeout',
-  'lock_timeout', 'idle_in_transaction_session_timeout', 'transaction_timeout', 'log_statement',
-  'client_min_messages', 'session_preload_libraries', 'local_preload_libraries', 'dynamic_library_path',
-]);
-
 export interface FunctionEffect {
+  /** Settings the call changes (set_config(), or the function's SET clauses). */
+  settings?: string[];
   effect?: Effect;
   reason?: string;
   liftsReadOnly?: boolean;
@@ -77,18 +72,11 @@ export function functionEffect(ref: FunctionRef, catalog: Catalog): FunctionEffe
   const qualified = ref.schema ? `${ref.schema}.${name}` : name;
   const builtin = !ref.schema || ref.schema === 'pg_catalog';
   if (builtin) {
-    if (name === 'set_config') {
-      if (ref.settingName === undefined) {
-        return { effect: 'admin', reason: 'set_config() with a setting name that is not a literal', liftsReadOnly: true };
-      }
-      if (CONTROL_SET_CONFIG_SETTINGS.has(ref.settingName)) {
-        return {
-          effect: ref.settingName === 'role' || ref.settingName === 'session_authorization' ? 'privilege' : 'admin',
-          reason: `set_config() of ${ref.settingName} controls enforcement`,
-          liftsReadOnly: READ_ONLY_SETTINGS.has(ref.settingName),
-        };
-      }
-      return { effect: 'session' };
+    // A user function named set_config could be picked up instead (search_path = public, pg_catalog): catalog decides.
+    if (name === 'set_config' && !(ref.schema === undefined && catalog.hasUserFunction(name))) {
+      // The same verdict as SET for the same setting (settings.ts); is_local changes nothing here.
+      const c = ref.settingName === undefined ? unknownSettingChange('set_config()') : settingChange(ref.settingName, 'set_config()');
+      return { settings: [c.setting], effect: c.effect, liftsReadOnly: c.liftsReadOnly, ...(c.reason ? { reason: c.reason } : {}) };
     }
     if (WRITE_FUNCTIONS.has(name)) return { effect: 'write', reason: `${name}() changes state` };
     if (ADMIN_FUNCTIONS.has(name)) return { effect: 'admin', reason: `${name}() is an administrative function` };
@@ -97,9 +85,16 @@ export function functionEffect(ref: FunctionRef, catalog: Catalog): FunctionEffe
   }
   // A same-named user function could be picked up through search_path: it counts too.
   const volatility = catalog.functionVolatility(ref.schema, name);
-  if (volatility === undefined) return { effect: 'unknown', reason: `function ${qualified}() is not in the target's catalog` };
-  if (volatility === 'v' && !(builtin && HARMLESS_VOLATILE.has(name) && !catalog.hasUserFunction(name))) {
-    return { effect: 'unknown', reason: `function ${qualified}() is volatile and may change state` };
+  // A SET clause applies for the whole call (whatever the body does): the same verdict as SET.
+  const clauses = catalog.functionSettings?.(ref.schema, name) ?? [];
+  for (const setting of clauses) {
+    const c = settingChange(setting, `calling ${qualified}() (its SET clause)`);
+    if (c.effect !== 'session') return { settings: clauses, effect: c.effect, liftsReadOnly: c.liftsReadOnly, ...(c.reason ? { reason: c.reason } : {}) };
   }
-  return {};
+  const viaClauses = clauses.length ? { settings: clauses } : {};
+  if (volatility === undefined) return { ...viaClauses, effect: 'unknown', reason: `function ${qualified}() is not in the target's catalog` };
+  if (volatility === 'v' && !(builtin && HARMLESS_VOLATILE.has(name) && !catalog.hasUserFunction(name))) {
+    return { ...viaClauses, effect: 'unknown', reason: `function ${qualified}() is volatile and may change state` };
+  }
+  return viaClauses;
 }

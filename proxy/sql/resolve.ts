@@ -15,8 +15,10 @@ export function resolveShape(shape: StatementShape, sql: string, catalog: Catalo
   let unboundedWrite = shape.unboundedWrite;
   const tables: TableRef[] = shape.tables.map((t) => withCandidates(t, catalog));
   const functions = shape.functions.map((f) => (f.schema ? `${f.schema}.${f.name}` : f.name));
+  const settings = new Set(shape.settings);
   for (const f of shape.functions) {
     const fe = functionEffect(f, catalog);
+    fe.settings?.forEach((s) => settings.add(s));
     if (fe.effect) effects.add(fe.effect);
     if (fe.reason && fe.effect && fe.effect !== 'session' && fe.effect !== 'read') reasons.push(fe.reason);
     if (fe.liftsReadOnly) liftsReadOnly = true;
@@ -33,6 +35,7 @@ export function resolveShape(shape: StatementShape, sql: string, catalog: Catalo
       unboundedWrite ||= p.unboundedWrite;
       liftsReadOnly ||= p.liftsReadOnly;
       reasons.push(...p.reasons);
+      p.settings?.forEach((s) => settings.add(s));
     }
   }
   if (effects.size === 0) effects.add('read');
@@ -50,6 +53,7 @@ export function resolveShape(shape: StatementShape, sql: string, catalog: Catalo
     ...(shape.prepares !== undefined ? { prepares: shape.prepares } : {}),
     ...(shape.deallocates !== undefined ? { deallocates: shape.deallocates } : {}),
     ...(shape.setting ? { setting: shape.setting } : {}),
+    ...(settings.size ? { settings: [...settings] } : {}),
   };
 }
 

@@ -6,24 +6,12 @@
  * The JSON omits default values (false, 0, empty lists): every read of a flag treats "absent" as the
  * default, e.g. `BEGIN READ WRITE` has `transaction_read_only` with an empty `ival` (= 0 = false).
  */
+import { settingChange, unknownSettingChange, type SettingChange } from './settings.js';
 import type { CopyInfo, Effect, FunctionRef, StatementShape, TableAccess } from './types.js';
 
 // Parse-tree JSON is untyped by nature; this module is its only reader.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Node = any;
-
-/** Settings whose change weakens the proxy's control over the session (admin). */
-export const CONTROL_SETTINGS = new Set([
-  'default_transaction_read_only', 'transaction_read_only', 'session_replication_role',
-  'standard_conforming_strings', 'backslash_quote', 'escape_string_warning', 'row_security', 'client_encoding',
-  'allow_system_table_mods', 'session_preload_libraries', 'local_preload_libraries', 'dynamic_library_path',
-  'ignore_system_indexes', 'lo_compat_privileges', 'zero_damaged_pages', 'ignore_checksum_failure',
-  'default_tablespace', 'temp_tablespaces', 'log_statement', 'log_min_duration_statement', 'log_min_messages',
-  'log_duration', 'jit_provider', 'role', 'session_authorization', 'statement_timeout',
-]);
-
-/** Settings that, turned off, lift the read-only backstop. */
-export const READ_ONLY_SETTINGS = new Set(['default_transaction_read_only', 'transaction_read_only']);
 
 const PRIVILEGE_STMTS = new Set([
   'GrantStmt', 'GrantRoleStmt', 'CreateRoleStmt', 'AlterRoleStmt', 'AlterRoleSetStmt', 'DropRoleStmt',
@@ -46,6 +34,9 @@ const ADMIN_STMTS = new Set([
 
 const SESSION_STMTS = new Set(['VariableShowStmt', 'ListenStmt', 'UnlistenStmt', 'NotifyStmt', 'DiscardStmt', 'DeallocateStmt']);
 
+/** Statements whose SET clauses change settings (for every call, or for the role's/database's sessions). */
+const SET_CLAUSE_STMTS = new Set(['CreateFunctionStmt', 'AlterFunctionStmt', 'AlterRoleSetStmt', 'AlterDatabaseSetStmt']);
+
 const DDL_PREFIX = /^(Create|Alter|Drop|Rename|Comment|Define|Composite)/;
 
 class ShapeBuilder {
@@ -61,6 +52,8 @@ class ShapeBuilder {
   deallocates?: string;
   copy?: CopyInfo;
   setting?: { name: string; value: string };
+  /** Settings the statement changes for the session or the transaction (SET, set_config, SET clauses). */
+  readonly settingsChanged = new Set<string>();
   /** CTE names visible at the current point of the walk (innermost last). */
   private readonly cteScopes: string[][] = [];
   /** DDL bodies are walked for the tables they touch, not for function calls they define. */
@@ -237,6 +230,7 @@ class ShapeBuilder {
         if (body.target === 'DISCARD_ALL') this.deallocates = '*';
         return;
     }
+    if (SET_CLAUSE_STMTS.has(kind)) this.setClauses(kind, body);
     if (SESSION_STMTS.has(kind)) {
       this.effects.add('session');
       return;
@@ -275,12 +269,8 @@ class ShapeBuilder {
       this.liftsReadOnly = true;
       return;
     }
-    if (name === 'role' || name === 'session_authorization') {
-      this.effects.add('privilege');
-      return;
-    }
-    if (name === 'transaction' || name === 'session characteristics') {
-      this.effects.add(name === 'transaction' ? 'transaction' : 'session');
+    if (name === 'transaction' || name === 'session characteristics' || name === 'transaction snapshot') {
+      this.effects.add(name === 'session characteristics' ? 'session' : 'transaction');
       if (liftsViaOptions(body.args)) this.liftsReadOnly = true;
       return;
     }
@@ -289,13 +279,31 @@ class ShapeBuilder {
       this.setting = { name, value: constString(body.args?.[0]) ?? '' };
       this.literalDependent = true;
     }
-    if (CONTROL_SETTINGS.has(name)) {
-      this.effects.add('admin');
-      this.reasons.push(`setting ${name} controls enforcement`);
-      if (READ_ONLY_SETTINGS.has(name)) this.liftsReadOnly = true;
-      return;
-    }
-    this.effects.add('session');
+    this.settingChange(settingChange(name, body.kind === 'VAR_RESET' ? 'RESET' : 'SET'));
+  }
+
+  private settingChange(c: SettingChange): void {
+    this.settingsChanged.add(c.setting);
+    this.effects.add(c.effect);
+    if (c.liftsReadOnly) this.liftsReadOnly = true;
+    if (c.reason) this.reasons.push(c.reason);
+  }
+
+  /** SET clauses of CREATE/ALTER FUNCTION|PROCEDURE and ALTER ROLE|DATABASE: the same verdicts as SET. */
+  private setClauses(kind: string, body: Node): void {
+    const route = `${kind.replace(/Stmt$/, '')} ... SET`;
+    const visit = (n: Node): void => {
+      if (!n || typeof n !== 'object') return;
+      if (Array.isArray(n)) return n.forEach(visit);
+      // ALTER ROLE/DATABASE hold the statement unwrapped in `setstmt`; RESET ALL there only drops defaults.
+      const v = n.VariableSetStmt ?? n.setstmt;
+      if (v) {
+        if (v.kind !== 'VAR_RESET_ALL') this.settingChange(settingChange(v.name ?? '', route));
+        return;
+      }
+      for (const k of Object.keys(n)) visit(n[k]);
+    };
+    visit(body);
   }
 
   private copyStmt(body: Node): void {
@@ -388,6 +396,10 @@ class ShapeBuilder {
   }
 
   build(location: number, length: number, kind: string): StatementShape {
+    // pg_settings has an UPDATE rule that calls set_config() for the named row: which one is data.
+    for (const t of this.tables.values()) {
+      if (t.name === 'pg_settings' && (!t.schema || t.schema === 'pg_catalog') && t.access.has('write')) this.settingChange(unknownSettingChange('a write to pg_settings'));
+    }
     return {
       kind,
       effects: [...this.effects],
@@ -401,6 +413,7 @@ class ShapeBuilder {
       ...(this.deallocates !== undefined ? { deallocates: this.deallocates } : {}),
       ...(this.copy ? { copy: this.copy } : {}),
       ...(this.setting ? { setting: this.setting } : {}),
+      ...(this.settingsChanged.size ? { settings: [...this.settingsChanged] } : {}),
       reasons: this.reasons,
       location,
       length,

@@ -49,6 +49,8 @@ export interface StatementShape {
   reasons: string[];
   /** SET agentgate.<name> = '<literal>': the agent's annotations (e.g. its reason for a request). */
   setting?: { name: string; value: string };
+  /** Settings the statement changes ('*': a name that is not a literal), by any route. */
+  settings?: string[];
   /** Structure id (literals normalized), shared by every text with the same cache key. */
   fingerprint?: string;
   /** Byte range of the statement inside the message text. */
@@ -81,4 +83,6 @@ export interface Classification {
   prepares?: string;
   deallocates?: string;
   setting?: { name: string; value: string };
+  /** Settings the statement changes ('*': a name that is not a literal), by any route. */
+  settings?: string[];
 }
