@@ -20,6 +20,8 @@ import type { PolicyRuntime } from '../policy/runtime.js';
 import type { TargetSpec } from '../policy/types.js';
 import type { Catalog } from '../sql/catalog.js';
 import type { ShapesResult, StatementClassifier } from '../sql/classifier.js';
+import { derivedMask, launderingReason, type DerivedMask } from '../masking/lineage-rule.js';
+import { mergeReads } from '../sql/lineage.js';
 import { resolveShape } from '../sql/resolve.js';
 import type { Classification } from '../sql/types.js';
 import {
@@ -444,6 +446,8 @@ export class PgSession {
 
   private decide(rt: PolicyRuntime, c: Classification): Decision {
     const d = rt.engine.decide(c, this.ctx.target);
+    const laundering = d.blocked ? undefined : launderingReason(c, this.derived(c));
+    if (laundering) return { action: 'Deny', rule: 'masking-lineage', message: laundering, blocked: true };
     if (!d.blocked && c.copy?.direction === 'to' && c.copy.stdio && this.resultMasker.active) {
       if (c.copy.format === 'binary') return { action: 'Deny', rule: 'masking-copy-binary', message: 'COPY TO in binary format cannot be masked; use text or csv', blocked: true };
       if (rt.masker.hasColumnRules && !c.copy.columns) {
@@ -525,7 +529,8 @@ export class PgSession {
         return this.out(m);
       }
       case T('T'): {
-        const plan = this.resultMasker.active ? this.resultMasker.plan(parseRowDescription(m)) : undefined;
+        const cls = front?.kind === 'describe' ? (front.portal !== undefined ? mergePrepared(this.portals.get(front.portal)?.stmt) : undefined) : this.currentRun()?.cls;
+        const plan = this.resultMasker.active ? this.resultMasker.plan(parseRowDescription(m), this.derived(cls)) : undefined;
         if (front?.kind === 'describe') {
           this.queue.shift();
           if (front.portal !== undefined) {
@@ -580,11 +585,12 @@ export class PgSession {
       case T('E'): {
         this.copyIn = false;
         this.copyOut = undefined;
-        const masked = this.resultMasker.errorNotice(m);
+        const masked = this.resultMasker.errorNotice(m, this.derived(this.currentRun()?.cls));
         let err: { code?: string; message: string } = { message: 'error' };
         try {
           const e = parseErrorNotice(m);
-          err = { ...(e.code ? { code: e.code } : {}), message: this.resultMasker.maskText(e.message ?? '').text };
+          const shown = masked ? parseErrorNotice({ type: m.type, buf: masked.buf, start: 0, end: masked.buf.length }) : e;
+          err = { ...(e.code ? { code: e.code } : {}), message: this.resultMasker.maskText(shown.message ?? '').text };
         } catch {
           /* forwarded as is */
         }
@@ -606,7 +612,7 @@ export class PgSession {
       }
       case T('N'):
       case T('A'): {
-        const masked = m.type === T('N') ? this.resultMasker.errorNotice(m) : undefined;
+        const masked = m.type === T('N') ? this.resultMasker.errorNotice(m, this.derived(this.currentRun()?.cls)) : this.resultMasker.notification(m);
         if (masked) pushSegment(this.toClient, masked.buf);
         else this.out(m);
         return;
@@ -626,7 +632,7 @@ export class PgSession {
       case T('H'): {
         const run = front?.kind === 'query' ? front.runs[front.idx] : front?.kind === 'execute' ? front.run : undefined;
         const copy = run?.cls.copy;
-        this.copyOut = { ...(run ? { run } : {}), ...(copy ? { plan: this.resultMasker.copyPlan(copy) } : {}) } as { run?: StatementRun; plan?: RowPlan };
+        this.copyOut = { ...(run ? { run } : {}), ...(copy ? { plan: this.resultMasker.copyPlan(copy, this.derived(run?.cls)) } : {}) } as { run?: StatementRun; plan?: RowPlan };
         return this.out(m);
       }
       case T('d'): {
@@ -645,6 +651,18 @@ export class PgSession {
       default:
         return this.out(m);
     }
+  }
+
+  /** The statement whose responses are arriving now. */
+  private currentRun(): StatementRun | undefined {
+    const front = this.queue[0];
+    return front?.kind === 'query' ? front.runs[front.idx] : front?.kind === 'execute' ? front.run : undefined;
+  }
+
+  /** The column-rule mask for a statement's outputs and errors that the server cannot trace to a table column. */
+  private derived(c: Classification | undefined): DerivedMask | undefined {
+    if (!this.maskerOf.masker.hasColumnRules) return undefined;
+    return derivedMask(this.maskerOf.masker, c?.reads, c?.tables ?? [], this.ctx.catalog());
   }
 
   /** Emits proxy-made responses that have reached the front of the queue. */
@@ -774,6 +792,7 @@ function mergePrepared(p: Prepared | undefined): Classification | undefined {
     c.unboundedWrite ||= x.unboundedWrite;
     c.liftsReadOnly ||= x.liftsReadOnly;
     c.reasons.push(...x.reasons);
+    c.reads = mergeReads(c.reads, x.reads);
   }
   return c;
 }

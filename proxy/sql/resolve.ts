@@ -1,7 +1,8 @@
 /** Shape + the target's catalog + the session's prepared statements → the final classification. */
 import type { Catalog } from './catalog.js';
 import { functionEffect } from './functions.js';
-import type { Classification, Effect, StatementShape, TableRef } from './types.js';
+import { mergeReads } from './lineage.js';
+import type { Classification, ColumnReads, Effect, StatementShape, TableRef } from './types.js';
 
 export interface PreparedLookup {
   get(name: string): Classification | undefined;
@@ -13,6 +14,7 @@ export function resolveShape(shape: StatementShape, sql: string, catalog: Catalo
   const reasons = [...shape.reasons];
   let liftsReadOnly = shape.liftsReadOnly;
   let unboundedWrite = shape.unboundedWrite;
+  let reads: ColumnReads | undefined = shape.reads;
   const tables: TableRef[] = shape.tables.map((t) => withCandidates(t, catalog));
   const functions = shape.functions.map((f) => (f.schema ? `${f.schema}.${f.name}` : f.name));
   for (const f of shape.functions) {
@@ -33,6 +35,7 @@ export function resolveShape(shape: StatementShape, sql: string, catalog: Catalo
       unboundedWrite ||= p.unboundedWrite;
       liftsReadOnly ||= p.liftsReadOnly;
       reasons.push(...p.reasons);
+      reads = mergeReads(reads, p.reads);
     }
   }
   if (effects.size === 0) effects.add('read');
@@ -50,6 +53,7 @@ export function resolveShape(shape: StatementShape, sql: string, catalog: Catalo
     ...(shape.prepares !== undefined ? { prepares: shape.prepares } : {}),
     ...(shape.deallocates !== undefined ? { deallocates: shape.deallocates } : {}),
     ...(shape.setting ? { setting: shape.setting } : {}),
+    ...(reads ? { reads } : {}),
   };
 }
 

@@ -6,6 +6,7 @@
  * The JSON omits default values (false, 0, empty lists): every read of a flag treats "absent" as the
  * default, e.g. `BEGIN READ WRITE` has `transaction_read_only` with an empty `ival` (= 0 = false).
  */
+import { columnReads, copySources } from './lineage.js';
 import type { CopyInfo, Effect, FunctionRef, StatementShape, TableAccess } from './types.js';
 
 // Parse-tree JSON is untyped by nature; this module is its only reader.
@@ -319,6 +320,7 @@ class ShapeBuilder {
       ...(opt('quote') !== undefined ? { quote: opt('quote') } : {}),
       ...(opt('escape') !== undefined ? { escape: opt('escape') } : {}),
       ...(columns ? { columns } : {}),
+      ...(body.query ? { sources: copySources(body.query) } : columns ? { sources: columns } : {}),
     };
     if (!stdio) {
       this.effects.add('admin');
@@ -416,7 +418,7 @@ export function shapeOf(raw: Node, sqlLength: number): StatementShape {
   const kind = Object.keys(stmt)[0] ?? 'EmptyStmt';
   const b = new ShapeBuilder();
   b.statement(kind, stmt[kind]);
-  return b.build(location, length, kind);
+  return { ...b.build(location, length, kind), reads: columnReads(kind, stmt[kind]) };
 }
 
 function isBareSelect(n: Node): boolean {

@@ -1,0 +1,44 @@
+/**
+ * Column rules follow the data: a statement that reads a ruled column (by name anywhere in it, or
+ * through a whole-row reference to a table that has one) gets the rule's mask on every output whose
+ * origin the server does not report as a plain table column, and on the database's error text.
+ * Fail closed: where lineage is unknown, mask.
+ */
+import type { MaskStrategy } from '../policy/types.js';
+import type { Classification, ColumnReads, TableRef } from '../sql/types.js';
+import type { Masker } from './masker.js';
+
+export interface DerivedMask {
+  strategy: MaskStrategy;
+  /** The ruled columns the statement reads, for the mask's label and the agent's error. */
+  label: string;
+}
+
+export interface RuledTables {
+  hasRuledColumn(relation: string): boolean | undefined;
+}
+
+const STRICTNESS: MaskStrategy[] = ['redact', 'hash', 'partial'];
+
+/** The mask for this statement's derived outputs, or undefined when it reads no ruled column. */
+export function derivedMask(masker: Masker, reads: ColumnReads | undefined, tables: TableRef[], catalog: RuledTables): DerivedMask | undefined {
+  if (!masker.hasColumnRules) return undefined;
+  if (!reads || reads.opaque) return { strategy: 'redact', label: 'unknown-lineage' };
+  const named = reads.names.filter((n) => masker.columnStrategy(n) !== undefined);
+  const viaRows = reads.wholeRow && tables.some((t) => catalog.hasRuledColumn(t.name) !== false);
+  if (!named.length && !viaRows) return undefined;
+  const strategies = new Set(named.map((n) => masker.columnStrategy(n)!));
+  // Several rules or a whole row: the strictest strategy any of them could need.
+  const strategy = viaRows ? 'redact' : STRICTNESS.find((s) => strategies.has(s))!;
+  return { strategy, label: named.length ? named.join(',') : 'row' };
+}
+
+/** Functions that carry a value out of the statement, past result masking: a notification, a setting. */
+const SIDE_CHANNELS = new Set(['pg_notify', 'set_config']);
+
+/** Why a statement that reads a ruled column is refused: it would send values where no mask applies. */
+export function launderingReason(c: Classification, derived: DerivedMask | undefined): string | undefined {
+  if (!derived) return undefined;
+  const fn = c.functions.find((f) => SIDE_CHANNELS.has(f.slice(f.lastIndexOf('.') + 1)));
+  return fn ? `${fn}() in a statement that reads a masked column (${derived.label}) could carry its values past masking` : undefined;
+}
