@@ -1,7 +1,7 @@
 /**
  * Which table columns a statement reads, as far as the parse tree shows: every column name it
- * mentions anywhere (subqueries, CTEs, function arguments, ORDER BY ...), and whether it reads whole
- * rows (`SELECT c FROM customers c`, `row_to_json(c)`, `t.*`, `*`, column alias lists). It never
+ * mentions anywhere (subqueries, CTEs, function arguments, ORDER BY ...), and whether it may read every
+ * column of the tables it names (`SELECT c FROM customers c`, `row_to_json(c)`, `*`, column alias lists). It never
  * depends on the policy: the shape cache is shared; the policy's column rules are applied later
  * (see masking/lineage-rule.ts).
  */
@@ -16,7 +16,7 @@ const OPAQUE_KINDS = new Set(['FetchStmt']);
 export function columnReads(kind: string, stmt: Node): ColumnReads {
   const names = new Set<string>();
   const ranges = new Set<string>();
-  const singles: string[] = [];
+  const lastNames: string[] = [];
   let wholeRow = false;
   const str = (n: Node): string | undefined => (typeof n?.String?.sval === 'string' ? n.String.sval : undefined);
   const alias = (a: Node): void => {
@@ -25,10 +25,10 @@ export function columnReads(kind: string, stmt: Node): ColumnReads {
     // `FROM customers c(a, b, c, d, x)` renames columns: the new names say nothing about their origin.
     if (a.colnames?.length) wholeRow = true;
   };
-  const visit = (n: Node, directTarget: boolean): void => {
+  const visit = (n: Node): void => {
     if (n === null || typeof n !== 'object') return;
     if (Array.isArray(n)) {
-      for (const x of n) visit(x, false);
+      for (const x of n) visit(x);
       return;
     }
     if (typeof n.relname === 'string') {
@@ -44,25 +44,19 @@ export function columnReads(kind: string, stmt: Node): ColumnReads {
             const s = str(f);
             if (s !== undefined) names.add(s);
           }
-          if (fields.some((f) => f.A_Star)) {
-            // `SELECT *` / `SELECT t.*` as a whole target expands into plain columns the server traces;
-            // anywhere else (`ROW(t.*)`, `(t.*)::text`, `count(t.*)`) it is one value built from a row.
-            if (!directTarget) wholeRow = true;
-            else singles.push('*');
-          } else if (fields.length === 1) singles.push(str(fields[0]) ?? '');
+          // `*` reads every column, ruled ones too; where it expands into plain columns (`SELECT *`) the
+          // server still reports each one's origin, and set operations or `ROW(t.*)` lose it.
+          if (fields.some((f) => f.A_Star)) wholeRow = true;
+          else lastNames.push(str(fields[fields.length - 1]) ?? '');
           continue;
         }
-        case 'ResTarget':
-          visit(v.val, true);
-          visit(v.indirection, false);
-          continue;
         case 'A_Indirection':
           for (const i of v.indirection ?? []) {
             const s = str(i);
             if (s !== undefined) names.add(s);
             if (i.A_Star) wholeRow = true;
           }
-          visit(v.arg, false);
+          visit(v.arg);
           continue;
         case 'FuncCall': {
           // `ssn(c)` is PostgreSQL's functional notation for `c.ssn`.
@@ -92,12 +86,12 @@ export function columnReads(kind: string, stmt: Node): ColumnReads {
           }
           break;
       }
-      visit(v, false);
+      visit(v);
     }
   };
-  visit(stmt, false);
-  // A bare name that is a table or alias is a whole-row reference: `SELECT c FROM customers c`.
-  if (singles.some((s) => s !== '*' && ranges.has(s))) wholeRow = true;
+  visit(stmt);
+  // A name that is a table or alias is a whole-row reference: `SELECT c FROM customers c`, `public.customers`.
+  if (lastNames.some((s) => ranges.has(s))) wholeRow = true;
   return { names: [...names].sort(), wholeRow, ...(OPAQUE_KINDS.has(kind) ? { opaque: true } : {}) };
 }
 
@@ -124,8 +118,8 @@ export function copySources(query: Node): (string | null)[] | undefined {
     const fields: Node[] = t.ResTarget?.val?.ColumnRef?.fields ?? [];
     const last = fields[fields.length - 1]?.String?.sval;
     if (!plainFrom || typeof last !== 'string') return null;
-    // A bare table name or alias is the whole row, not a column.
-    return fields.length === 1 && rangeNames.has(last) ? null : last;
+    // A table name or alias is the whole row, not a column.
+    return rangeNames.has(last) ? null : last;
   });
 }
 

@@ -74,7 +74,7 @@ export interface CopyInfo {
 export interface ColumnReads {
   /** Every column (and column-like function) name mentioned anywhere in the statement. */
   names: string[];
-  /** Reads whole rows or renames columns, so any column of the tables it names may flow into an output. */
+  /** Reads whole rows, `*`, or renames columns: any column of the tables it names may flow into an output. */
   wholeRow: boolean;
   /** The statement's outputs come from elsewhere (FETCH from a cursor): their lineage is unknown. */
   opaque?: true;
