@@ -12,6 +12,8 @@ export interface DerivedMask {
   strategy: MaskStrategy;
   /** The ruled columns the statement reads, for the mask's label and the agent's error. */
   label: string;
+  /** The statement's rows are a plan (EXPLAIN): only its error text is masked. */
+  errorsOnly?: true;
 }
 
 export interface RuledTables {
@@ -30,7 +32,7 @@ export function derivedMask(masker: Masker, reads: ColumnReads | undefined, tabl
   const strategies = new Set(named.map((n) => masker.columnStrategy(n)!));
   // Several rules or a whole row: the strictest strategy any of them could need.
   const strategy = viaRows ? 'redact' : STRICTNESS.find((s) => strategies.has(s))!;
-  return { strategy, label: named.length ? named.join(',') : 'row' };
+  return { strategy, label: named.length ? named.join(',') : 'row', ...(reads.plans ? { errorsOnly: true as const } : {}) };
 }
 
 /** Functions that carry a value out of the statement, past result masking: a notification, a setting. */

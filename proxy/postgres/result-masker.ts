@@ -57,7 +57,8 @@ export class ResultMasker {
    * Per result column: its name's rule, else its underlying table column's rule, else (no plain table
    * origin, in a statement that reads a ruled column) the statement's derived mask.
    */
-  plan(cols: Column[], derived?: DerivedMask): RowPlan {
+  plan(cols: Column[], mask?: DerivedMask): RowPlan {
+    const derived = mask?.errorsOnly ? undefined : mask;
     const catalog = this.columns?.();
     // Without the catalog's columns, a plain table origin may still be a ruled column under another name.
     const originsKnown = catalog?.hasRuledColumn('') !== undefined;

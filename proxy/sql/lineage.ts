@@ -92,7 +92,7 @@ export function columnReads(kind: string, stmt: Node): ColumnReads {
   visit(stmt);
   // A name that is a table or alias is a whole-row reference: `SELECT c FROM customers c`, `public.customers`.
   if (lastNames.some((s) => ranges.has(s))) wholeRow = true;
-  return { names: [...names].sort(), wholeRow, ...(OPAQUE_KINDS.has(kind) ? { opaque: true } : {}) };
+  return { names: [...names].sort(), wholeRow, ...(OPAQUE_KINDS.has(kind) ? { opaque: true } : {}), ...(kind === 'ExplainStmt' ? { plans: true } : {}) };
 }
 
 /**
@@ -127,5 +127,6 @@ export function copySources(query: Node): (string | null)[] | undefined {
 export function mergeReads(a: ColumnReads | undefined, b: ColumnReads | undefined): ColumnReads | undefined {
   if (!a || !b) return a ?? b;
   const opaque = a.opaque || b.opaque;
-  return { names: [...new Set([...a.names, ...b.names])].sort(), wholeRow: a.wholeRow || b.wholeRow, ...(opaque ? { opaque: true as const } : {}) };
+  const plans = a.plans && b.plans;
+  return { names: [...new Set([...a.names, ...b.names])].sort(), wholeRow: a.wholeRow || b.wholeRow, ...(opaque ? { opaque: true as const } : {}), ...(plans ? { plans: true as const } : {}) };
 }

@@ -78,6 +78,8 @@ export interface ColumnReads {
   wholeRow: boolean;
   /** The statement's outputs come from elsewhere (FETCH from a cursor): their lineage is unknown. */
   opaque?: true;
+  /** EXPLAIN: its rows are a plan, not values (errors while ANALYZE runs it may still quote values). */
+  plans?: true;
 }
 
 /** The final classification of a statement: shape + catalog + session resolved. */

@@ -155,6 +155,8 @@ describe('attack: masking on every channel and every derived output (real Postgr
       expect(r).to.deep.equal({ name: 'Grace Hopper', u: '[redacted:notes]' });
       expect((await c.query(`SELECT upper(status) AS s FROM orders WHERE id = 3`)).rows[0].s).to.equal('PAID');
       expect((await c.query(`SELECT o::text AS o FROM orders o WHERE id = 3`)).rows[0].o).to.contain('paid');
+      const plan = (await c.query(`EXPLAIN SELECT upper(notes) FROM customers WHERE id = 2`)).rows.map((r) => r['QUERY PLAN']).join('\n');
+      expect(plan).to.contain('Scan');
     });
 
     it('the extended protocol, SQL PREPARE/EXECUTE and cursors get the same masks', async () => {
@@ -189,6 +191,8 @@ describe('attack: masking on every channel and every derived output (real Postgr
       expect(e.code).to.equal('22P02');
       expect(JSON.stringify(e)).to.not.contain('invoices');
       expect(e.message).to.contain('withheld').and.to.contain('notes');
+      const analyze = await pgError(c.query('EXPLAIN ANALYZE SELECT notes::int FROM customers WHERE id = 2'));
+      expect(JSON.stringify(analyze)).to.not.contain('invoices');
       const regclass = await pgError(c.query('SELECT notes::regclass FROM customers WHERE id = 2'));
       expect(JSON.stringify(regclass)).to.not.contain('invoices');
       // Parse-analysis errors only quote the statement itself: kept, so the agent can fix its query.
@@ -201,6 +205,8 @@ describe('attack: masking on every channel and every derived output (real Postgr
     it('side channels out of a statement that reads a ruled column are refused (pg_notify, set_config)', async () => {
       const n = await pgError(c.query(`SELECT pg_notify('x', notes) FROM customers`));
       expect(n.message).to.contain('masking-lineage');
+      const explained = await pgError(c.query(`EXPLAIN ANALYZE SELECT pg_notify('x', upper(notes)) FROM customers`));
+      expect(explained.message).to.contain('masking-lineage');
       const sc = await pgError(c.query(`SELECT set_config('agentgate_x.v', notes, false) FROM customers`));
       expect(sc.message).to.contain('masking-lineage');
       expect((await c.query('SELECT 1 AS one')).rows[0].one).to.equal(1);
