@@ -1,15 +1,18 @@
 /**
  * Column rules follow the data: a statement that reads a ruled column (by name anywhere in it, or
- * through a whole-row reference to a table that has one) gets the rule's mask on every output whose
- * origin the server does not report as a plain table column, and on the database's error text.
+ * through a whole-row reference to a table that has one) gets a mask on every output whose origin
+ * the server does not report as a plain table column, and on the database's error text.
  * Fail closed: where lineage is unknown, mask.
+ *
+ * Derived outputs are always redacted, whatever the rule's strategy: the agent chooses the transform,
+ * so `partial` (last four characters) of `substr(notes, k, 4)` or `hash` of `substr(notes, k, 1)`
+ * (against the hash of a literal in the same statement) would give the whole value away piece by piece.
  */
-import type { MaskStrategy } from '../policy/types.js';
 import type { Classification, ColumnReads, TableRef } from '../sql/types.js';
 import type { Masker } from './masker.js';
 
 export interface DerivedMask {
-  strategy: MaskStrategy;
+  strategy: 'redact';
   /** The ruled columns the statement reads, for the mask's label and the agent's error. */
   label: string;
   /** The statement's rows are a plan (EXPLAIN): only its error text is masked. */
@@ -20,19 +23,15 @@ export interface RuledTables {
   hasRuledColumn(relation: string): boolean | undefined;
 }
 
-const STRICTNESS: MaskStrategy[] = ['redact', 'hash', 'partial'];
-
 /** The mask for this statement's derived outputs, or undefined when it reads no ruled column. */
 export function derivedMask(masker: Masker, reads: ColumnReads | undefined, tables: TableRef[], catalog: RuledTables): DerivedMask | undefined {
   if (!masker.hasColumnRules) return undefined;
   if (!reads || reads.opaque) return { strategy: 'redact', label: 'unknown-lineage' };
   const named = reads.names.filter((n) => masker.columnStrategy(n) !== undefined);
+  // Tables whose columns the catalog has not loaded may hold one.
   const viaRows = reads.wholeRow && tables.some((t) => catalog.hasRuledColumn(t.name) !== false);
   if (!named.length && !viaRows) return undefined;
-  const strategies = new Set(named.map((n) => masker.columnStrategy(n)!));
-  // Several rules or a whole row: the strictest strategy any of them could need.
-  const strategy = viaRows ? 'redact' : STRICTNESS.find((s) => strategies.has(s))!;
-  return { strategy, label: named.length ? named.join(',') : 'row', ...(reads.plans ? { errorsOnly: true as const } : {}) };
+  return { strategy: 'redact', label: named.length ? named.join(',') : 'row', ...(reads.plans ? { errorsOnly: true as const } : {}) };
 }
 
 /** Functions that carry a value out of the statement, past result masking: a notification, a setting. */

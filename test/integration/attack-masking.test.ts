@@ -34,7 +34,7 @@ describe('attack: masking on every channel and every derived output (real Postgr
   let c: pg.Client;
 
   before(async () => {
-    s = await startLocalStack({ editPolicy: (p) => p.spec.masking!.columns!.push({ name: 'notes', strategy: 'redact' }) });
+    s = await startLocalStack({ editPolicy: (p) => p.spec.masking!.columns!.push({ name: 'notes', strategy: 'redact' }, { name: 'email', strategy: 'partial' }) });
     c = await s.connect();
   });
   after(async () => {
@@ -123,6 +123,12 @@ describe('attack: masking on every channel and every derived output (real Postgr
       // Functional notation `notes(c)` (= c.notes) is an unknown function to the classifier: refused.
       expect((await pgError(grace('notes(c)'))).code).to.equal('42501');
       expect(await grace(`coalesce(notes, '') || name`)).to.equal('[redacted:notes]');
+    });
+
+    it('derived outputs are redacted even under a partial rule (the agent picks the transform)', async () => {
+      expect(await grace('email')).to.equal('*****@******e.org');
+      expect(await grace('substr(email, 1, 4)')).to.equal('[redacted:email]');
+      expect(await grace('reverse(email)')).to.equal('[redacted:email]');
     });
 
     it('whole-row references to a table with a ruled column are masked', async () => {
