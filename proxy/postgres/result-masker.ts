@@ -11,7 +11,7 @@ import type { DerivedMask } from '../masking/lineage-rule.js';
 import type { MaskStrategy } from '../policy/types.js';
 import type { Masker } from '../masking/masker.js';
 import type { CopyInfo } from '../sql/types.js';
-import { buildErrorNotice, buildNotification, parseErrorNotice, parseNotification, type Column, type Message } from './protocol.js';
+import { buildErrorNotice, buildNotification, errorResponse, parseErrorNotice, parseNotification, type Column, type Message } from './protocol.js';
 
 /** Type OIDs whose binary form is their UTF-8 text (json's too). */
 const TEXT_TYPES = new Set([25, 1043, 1042, 19, 18, 705, 114, 142]);
@@ -152,9 +152,16 @@ export class ResultMasker {
     return { value: !binary || carriesText(typeOid) ? encodeText(r.text, binary, typeOid) : null, count: r.count };
   }
 
-  /** Whether a binary value of this type is inspected rather than nulled. */
-  static inspectsBinary(typeOid: number): boolean {
-    return isTextLike(typeOid) || typeOid in INT_TYPES || typeOid in FLOAT_TYPES || typeOid === NUMERIC || typeOid === BYTEA || typeOid === UUID || NO_TEXT_TYPES.has(typeOid);
+  /** A NoticeResponse naming the binary-format columns whose values will arrive as NULL (not inspectable). */
+  uninspectableNotice(plan: RowPlan): Buffer | undefined {
+    if (!this.masker.scansValues) return undefined;
+    const cols = plan.filter((c) => c.binary && !c.strategy && !inspectsBinary(c.typeOid)).map((c) => c.label);
+    if (!cols.length) return undefined;
+    return errorResponse({
+      severity: 'NOTICE', code: '01000',
+      message: `agentgate: binary-format values of ${cols.map((c) => `"${c}"`).join(', ')} are returned as NULL: the proxy cannot inspect that type in binary form for sensitive values`,
+      hint: 'request these columns in text format',
+    }, 'N');
   }
 
   /** One COPY TO row (text or csv format). */
@@ -247,6 +254,11 @@ function lengthPrefixed(v: Buffer | null): Buffer {
   b.writeInt32BE(v.length);
   v.copy(b, 4);
   return b;
+}
+
+/** Whether a binary value of this type is decoded and inspected rather than nulled. */
+function inspectsBinary(typeOid: number): boolean {
+  return isTextLike(typeOid) || typeOid in INT_TYPES || typeOid in FLOAT_TYPES || typeOid === NUMERIC || typeOid === BYTEA || typeOid === UUID || NO_TEXT_TYPES.has(typeOid);
 }
 
 /** Types whose values can hold a masked text in their own form. */

@@ -531,6 +531,8 @@ export class PgSession {
       case T('T'): {
         const cls = front?.kind === 'describe' ? (front.portal !== undefined ? mergePrepared(this.portals.get(front.portal)?.stmt) : undefined) : this.currentRun()?.cls;
         const plan = this.resultMasker.active ? this.resultMasker.plan(parseRowDescription(m), this.derived(cls)) : undefined;
+        const notice = plan && !(front?.kind === 'describe' && front.synthetic) && this.resultMasker.uninspectableNotice(plan);
+        if (notice) pushSegment(this.toClient, notice);
         if (front?.kind === 'describe') {
           this.queue.shift();
           if (front.portal !== undefined) {

@@ -42,6 +42,7 @@ describe('attack: masking on every channel and every derived output (real Postgr
     await s?.stop();
   });
 
+  let notices: RawMessage[] = [];
   /** Every value of a binary-format single-row result, through Parse/Bind(binary)/Execute. */
   async function binaryRow(sql: string): Promise<(Buffer | null)[]> {
     const raw = await RawClient.connect(s.host, s.port, await s.token());
@@ -50,6 +51,7 @@ describe('attack: masking on every channel and every derived output (real Postgr
       const msgs = await raw.until('Z');
       const err = msgs.find((m) => m.type === 'E');
       if (err) throw new Error(`${err.error?.code}: ${err.error?.message}`);
+      notices = msgs.filter((m) => m.type === 'N');
       return dataRowValues(msgs.find((m) => m.type === 'D')!);
     } finally {
       raw.end();
@@ -85,6 +87,9 @@ describe('attack: masking on every channel and every derived output (real Postgr
       expect(arr).to.equal(null);
       expect(rec).to.equal(null);
       expect(ints).to.equal(null);
+      // The agent is told why, once per result, and what to do instead.
+      expect(notices).to.have.length(1);
+      expect(notices[0]!.error?.message).to.contain('"a", "r", "i"').and.to.contain('returned as NULL');
     });
 
     it('binary bytea, json, jsonb, numeric and float8 values are decoded and masked', async () => {
