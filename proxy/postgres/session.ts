@@ -664,7 +664,7 @@ export class PgSession {
   /** The column-rule mask for a statement's outputs and errors that the server cannot trace to a table column. */
   private derived(c: Classification | undefined): DerivedMask | undefined {
     if (!c || !this.maskerOf.masker.hasColumnRules) return undefined;
-    return derivedMask(this.maskerOf.masker, c?.reads, c?.tables ?? [], this.ctx.catalog());
+    return derivedMask(this.maskerOf.masker, c.reads, c.tables, this.ctx.catalog());
   }
 
   /** Emits proxy-made responses that have reached the front of the queue. */
