@@ -174,13 +174,15 @@ export class ResultMasker {
     let count = 0;
     const out = fields.map((f, i) => {
       if (copy.format === 'text' && f === '\\N') return f;
-      const value = copy.format === 'csv' ? unquoteCsv(f, copy.quote ?? '"') : f;
+      const value = copy.format === 'csv' ? unquoteCsv(f, copy.quote ?? '"') : unescapeCopyText(f);
       const col = plan?.[i];
       let masked: string | undefined;
       if (col?.strategy) masked = this.masker.apply(value, col.strategy, col.label);
       else {
-        const r = this.masker.maskText(value);
-        if (r.count) masked = r.text;
+        // COPY carries no types: a field in bytea's hex form is also looked at as the bytes it stands for.
+        const bytes = /^\\x(?:[0-9a-fA-F]{2})+$/.test(value) ? byteaTextAsLatin1(value) : undefined;
+        const r = this.masker.maskText(bytes ?? value);
+        if (r.count) masked = bytes === undefined ? r.text : `\\x${Buffer.from(r.text, 'latin1').toString('hex')}`;
         count += r.count;
       }
       if (masked === undefined) return f;
@@ -342,8 +344,20 @@ function byteaTextAsLatin1(text: string): string {
   return text;
 }
 
+/** A field of COPY's text format as the value it stands for (backslash escapes undone). */
+function unescapeCopyText(f: string): string {
+  if (!f.includes('\\')) return f;
+  const named: Record<string, string> = { b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v' };
+  return f.replace(/\\(?:([0-7]{1,3})|x([0-9a-fA-F]{1,2})|([\s\S]))/g, (_m, oct?: string, hex?: string, ch?: string) =>
+    oct ? String.fromCharCode(parseInt(oct, 8) & 0xff) : hex ? String.fromCharCode(parseInt(hex, 16)) : (named[ch!] ?? ch!));
+}
+
+/** A value as a field of COPY's text format, escaped as PostgreSQL escapes it. */
 function escapeCopyText(s: string, delimiter: string): string {
-  return s.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/\r/g, '\\r').split(delimiter).join(`\\${delimiter}`);
+  const named: Record<string, string> = { '\\': '\\\\', '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\v': '\\v' };
+  let out = '';
+  for (const ch of s) out += named[ch] ?? (ch === delimiter ? `\\${ch}` : ch);
+  return out;
 }
 
 function splitCsv(line: string, delimiter: string, quote: string): string[] {

@@ -112,6 +112,17 @@ describe('attack: masking on every channel and every derived output (real Postgr
       expect(r.rows[0].k).to.equal(7);
     });
 
+    it('COPY TO STDOUT rows: bytea hex and escaped fields are looked at as the values they stand for (psql)', async () => {
+      const env = { ...process.env, PGPASSWORD: await s.token('psql-agent') };
+      const conn = `host=${s.host} port=${s.port} user=agent dbname=billing sslmode=disable`;
+      const { stdout } = await run('psql', [conn, '-At',
+        '-c', `COPY (SELECT '${CARD}'::bytea AS b, E'a\\\\b\\t${CARD}' AS t) TO STDOUT`,
+      ], { env });
+      const [b, t] = stdout.trim().split('\t');
+      expect(Buffer.from(b!.replace(/^\\\\x/, ''), 'hex').toString('latin1')).to.equal('[redacted:creditCard]');
+      expect(t).to.equal('a\\\\b\\t[redacted:creditCard]');
+    });
+
     it('text-format bytea is looked at as the bytes it stands for', async () => {
       const r = await c.query(`SELECT '${CARD}'::bytea AS b`);
       expect(r.rows[0].b.toString('latin1')).to.equal('[redacted:creditCard]');
