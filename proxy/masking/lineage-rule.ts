@@ -37,9 +37,17 @@ export function derivedMask(masker: Masker, reads: ColumnReads | undefined, tabl
 /** Functions that carry a value out of the statement, past result masking: a notification, a setting. */
 const SIDE_CHANNELS = new Set(['pg_notify', 'set_config']);
 
-/** Why a statement that reads a ruled column is refused: it would send values where no mask applies. */
-export function launderingReason(c: Classification, derived: DerivedMask | undefined): string | undefined {
+/**
+ * Why a statement that reads a ruled column is refused: it would send values where no mask applies —
+ * a notification or a setting, or a row it stores (`INSERT ... SELECT notes`, `UPDATE ... SET name = notes`),
+ * which a later statement could read back under a column no rule covers.
+ */
+export function launderingReason(c: Classification, derived: DerivedMask | undefined, masker: Masker, catalog: RuledTables): string | undefined {
   if (!derived) return undefined;
   const fn = c.functions.find((f) => SIDE_CHANNELS.has(f.slice(f.lastIndexOf('.') + 1)));
-  return fn ? `${fn}() in a statement that reads a masked column (${derived.label}) could carry its values past masking` : undefined;
+  if (fn) return `${fn}() in a statement that reads a masked column (${derived.label}) could carry its values past masking`;
+  const written = c.reads?.written;
+  const stored = written && derivedMask(masker, { names: written.names, wholeRow: written.wholeRow }, c.tables, catalog);
+  if (stored) return `this statement stores values read from a masked column (${stored.label}), where a later read would not be masked`;
+  return undefined;
 }

@@ -446,7 +446,7 @@ export class PgSession {
 
   private decide(rt: PolicyRuntime, c: Classification): Decision {
     const d = rt.engine.decide(c, this.ctx.target);
-    const laundering = d.blocked ? undefined : launderingReason(c, this.derived(c));
+    const laundering = d.blocked ? undefined : launderingReason(c, this.derived(c), rt.masker, this.ctx.catalog());
     if (laundering) return { action: 'Deny', rule: 'masking-lineage', message: laundering, blocked: true };
     if (!d.blocked && c.copy?.direction === 'to' && c.copy.stdio && this.resultMasker.active) {
       if (c.copy.format === 'binary') return { action: 'Deny', rule: 'masking-copy-binary', message: 'COPY TO in binary format cannot be masked; use text or csv', blocked: true };

@@ -14,9 +14,36 @@ type Node = any;
 const OPAQUE_KINDS = new Set(['FetchStmt']);
 
 export function columnReads(kind: string, stmt: Node): ColumnReads {
+  const all = collect({ [kind]: stmt });
+  const reads: ColumnReads = { ...summary(all, all.ranges), ...(OPAQUE_KINDS.has(kind) ? { opaque: true } : {}), ...(kind === 'ExplainStmt' ? { plans: true } : {}) };
+  if (all.written.length) {
+    const written = summary(collect(all.written), all.ranges);
+    if (written.names.length || written.wholeRow) reads.written = written;
+  }
+  return reads;
+}
+
+interface Collected {
+  names: Set<string>;
+  ranges: Set<string>;
+  /** The last name of every column reference, to tell whole-row references once every range is known. */
+  lastNames: string[];
+  wholeRow: boolean;
+  /** Subtrees a write's stored values may come from (INSERT, UPDATE but its WHERE, MERGE, CREATE TABLE AS, SELECT INTO, CTEs). */
+  written: Node[];
+}
+
+function summary(c: Collected, ranges: Set<string>): { names: string[]; wholeRow: boolean } {
+  // A name that is a table or alias is a whole-row reference: `SELECT c FROM customers c`, `public.customers`.
+  return { names: [...c.names].sort(), wholeRow: c.wholeRow || c.lastNames.some((s) => ranges.has(s)) };
+}
+
+function collect(root: Node): Collected {
   const names = new Set<string>();
   const ranges = new Set<string>();
   const lastNames: string[] = [];
+  const written: Node[] = [];
+  const ctes: Node[] = [];
   let wholeRow = false;
   const str = (n: Node): string | undefined => (typeof n?.String?.sval === 'string' ? n.String.sval : undefined);
   const alias = (a: Node): void => {
@@ -75,7 +102,22 @@ export function columnReads(kind: string, stmt: Node): ColumnReads {
             if (s !== undefined) names.add(s);
           }
           break;
+        // Where a write's values can come from: not UPDATE's own WHERE (a filter), not RETURNING (an output, masked as such).
+        case 'InsertStmt':
+        case 'MergeStmt':
+          written.push({ ...v, returningList: undefined, returningClause: undefined });
+          break;
+        case 'UpdateStmt':
+          written.push({ ...v, whereClause: undefined, returningList: undefined, returningClause: undefined });
+          break;
+        case 'CreateTableAsStmt':
+          written.push(v.query);
+          break;
+        case 'SelectStmt':
+          if (v.intoClause) written.push({ ...v, intoClause: undefined });
+          break;
         case 'CommonTableExpr':
+          ctes.push(v.ctequery);
           ranges.add(v.ctename);
           if (v.aliascolnames?.length) wholeRow = true;
           break;
@@ -89,10 +131,10 @@ export function columnReads(kind: string, stmt: Node): ColumnReads {
       visit(v);
     }
   };
-  visit(stmt);
-  // A name that is a table or alias is a whole-row reference: `SELECT c FROM customers c`, `public.customers`.
-  if (lastNames.some((s) => ranges.has(s))) wholeRow = true;
-  return { names: [...names].sort(), wholeRow, ...(OPAQUE_KINDS.has(kind) ? { opaque: true } : {}), ...(kind === 'ExplainStmt' ? { plans: true } : {}) };
+  visit(root);
+  // A write may store what a sibling CTE computed (`WITH a AS (...), b AS (INSERT ... SELECT ... FROM a)`).
+  if (written.length) written.push(...ctes);
+  return { names, ranges, lastNames, wholeRow, written };
 }
 
 /**
@@ -128,5 +170,9 @@ export function mergeReads(a: ColumnReads | undefined, b: ColumnReads | undefine
   if (!a || !b) return a ?? b;
   const opaque = a.opaque || b.opaque;
   const plans = a.plans && b.plans;
-  return { names: [...new Set([...a.names, ...b.names])].sort(), wholeRow: a.wholeRow || b.wholeRow, ...(opaque ? { opaque: true as const } : {}), ...(plans ? { plans: true as const } : {}) };
+  const written = a.written && b.written ? { names: [...new Set([...a.written.names, ...b.written.names])].sort(), wholeRow: a.written.wholeRow || b.written.wholeRow } : (a.written ?? b.written);
+  return {
+    names: [...new Set([...a.names, ...b.names])].sort(), wholeRow: a.wholeRow || b.wholeRow,
+    ...(opaque ? { opaque: true as const } : {}), ...(plans ? { plans: true as const } : {}), ...(written ? { written } : {}),
+  };
 }

@@ -80,6 +80,8 @@ export interface ColumnReads {
   opaque?: true;
   /** EXPLAIN: its rows are a plan, not values (errors while ANALYZE runs it may still quote values). */
   plans?: true;
+  /** What the values a write stores read (INSERT ... SELECT, UPDATE ... SET, MERGE, CREATE TABLE AS). */
+  written?: { names: string[]; wholeRow: boolean };
 }
 
 /** The final classification of a statement: shape + catalog + session resolved. */

@@ -234,6 +234,18 @@ describe('attack: masking on every channel and every derived output (real Postgr
       expect((await c.query('SELECT 1 AS one')).rows[0].one).to.equal(1);
     });
 
+    it('writes that would store a ruled column\'s values elsewhere are refused; filters and RETURNING are not', async () => {
+      const copied = await pgError(c.query(`INSERT INTO orders (customer_id, amount_cents, status) SELECT id, 1, notes FROM customers WHERE id = 2`));
+      expect(copied.message).to.contain('masking-lineage');
+      const moved = await pgError(c.query(`UPDATE customers SET name = upper(notes) WHERE id = 4`));
+      expect(moved.message).to.contain('masking-lineage');
+      const viaCte = await pgError(c.query(`WITH a AS (SELECT notes AS x FROM customers WHERE id = 2), b AS (INSERT INTO orders (customer_id, amount_cents, status) SELECT 2, 1, x FROM a RETURNING 1) SELECT 1`));
+      expect(viaCte.message).to.contain('masking-lineage');
+      expect((await c.query(`SELECT count(*) AS n FROM orders WHERE status = '${NOTES}'`)).rows[0].n).to.equal('0');
+      const r = await c.query(`UPDATE customers SET name = name WHERE id = 4 AND notes IS NOT NULL RETURNING name, upper(notes) AS u`);
+      expect(r.rows[0]).to.deep.equal({ name: 'Katherine Johnson', u: '[redacted:notes]' });
+    });
+
     it('binary results of derived outputs follow the column rule', async () => {
       const [u, name] = await binaryRow('SELECT upper(notes), name FROM customers WHERE id = 2');
       expect(u!.toString()).to.equal('[redacted:notes]');

@@ -41,6 +41,17 @@ describe('masking lineage: what a statement reads, and the mask for its derived 
     expect((await one('COPY (SELECT notes FROM customers UNION SELECT name FROM customers) TO STDOUT')).copy!.columns).to.equal(undefined);
   });
 
+  it('writes: what the stored values may read (not UPDATE\'s WHERE, not RETURNING)', async () => {
+    const written = async (sql: string): Promise<unknown> => (await one(sql)).reads!.written;
+    expect(await written('INSERT INTO log (v) SELECT upper(notes) FROM customers')).to.deep.equal({ names: ['notes', 'upper'], wholeRow: false });
+    expect(await written('UPDATE customers SET name = notes WHERE id = 1')).to.deep.equal({ names: ['notes'], wholeRow: false });
+    expect(await written("UPDATE customers SET name = 'x' WHERE notes = 'vip' RETURNING notes")).to.equal(undefined);
+    expect(await written('WITH a AS (SELECT notes AS x FROM customers), b AS (INSERT INTO log SELECT x FROM a RETURNING 1) SELECT 1')).to.have.property('names').that.includes('notes');
+    expect(await written('CREATE TABLE t AS SELECT c FROM customers c')).to.deep.include({ wholeRow: true });
+    expect(await written('SELECT notes INTO t FROM customers')).to.have.property('names').that.includes('notes');
+    expect(await written('DELETE FROM customers WHERE notes IS NULL')).to.equal(undefined);
+  });
+
   it('FETCH is opaque: its rows come from a cursor declared earlier', async () => {
     expect((await one('FETCH 1 FROM cur')).reads!.opaque).to.equal(true);
     expect((await one('SELECT 1')).reads!.opaque).to.equal(undefined);
