@@ -9,7 +9,7 @@
 import { columnReads, copySources } from './lineage.js';
 import type { CopyInfo, Effect, FunctionRef, StatementShape, TableAccess } from './types.js';
 
-// Parse-tree JSON is untyped by nature; this module is its only reader.
+// Parse-tree JSON is untyped by nature; this module and lineage.ts are its only readers.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Node = any;
 
