@@ -189,7 +189,7 @@ export class GuardProxy {
         const functions = (await simpleQuery(up.socket, CATALOG_FUNCTIONS_SQL)).map((r) => ({ schema: r[0]!, name: r[1]!, volatility: r[2] as Volatility, ...(r[3] ? { settings: r[3].split(',') } : {}) }));
         const relations = (await simpleQuery(up.socket, CATALOG_RELATIONS_SQL)).map((r) => ({ schema: r[0]!, name: r[1]! }));
         const names = (this.runtimeValue.policy.spec.masking?.columns ?? []).map((c) => c.name);
-        const columns = (await simpleQuery(up.socket, catalogColumnsSql(names))).map((r) => ({ relid: Number(r[0]), attnum: Number(r[1]), name: r[2]! }));
+        const columns = (await simpleQuery(up.socket, catalogColumnsSql(names))).map((r) => ({ relid: Number(r[0]), attnum: Number(r[1]), name: r[2]!, relation: r[3]! }));
         t.catalog = new CatalogSnapshot({ functions, relations, columns });
         t.catalogLoadedAt = Date.now();
       } catch (e) {

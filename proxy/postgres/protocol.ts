@@ -196,6 +196,27 @@ export function buildErrorNotice(type: number, fields: [string, string][]): Buff
   return message(String.fromCharCode(type), Buffer.concat(parts));
 }
 
+export interface Notification {
+  pid: number;
+  channel: string;
+  payload: string;
+}
+
+export function parseNotification(m: Message): Notification {
+  const r = bodyReader(m, 'NotificationResponse');
+  const pid = r.int32();
+  const channel = r.cstring();
+  const payload = r.cstring();
+  r.done();
+  return { pid, channel, payload };
+}
+
+export function buildNotification(pid: number, channel: string, payload: string): Buffer {
+  const head = Buffer.alloc(4);
+  head.writeInt32BE(pid);
+  return message('A', Buffer.concat([head, cstr(channel), cstr(payload)]));
+}
+
 export interface Column {
   name: string;
   tableOid: number;

@@ -1,22 +1,36 @@
 /**
  * Masks what the database sends back before the agent sees it: DataRow values (text and binary
- * formats), COPY ... TO STDOUT rows, and the text fields of ErrorResponse/NoticeResponse. Column rules
- * match the result column's name or the underlying table column (so `SELECT ssn AS x` is still masked).
- * Binary values that cannot carry a mask in their own type become NULL.
+ * formats), COPY ... TO STDOUT rows, NotificationResponse payloads, and every text field of
+ * ErrorResponse/NoticeResponse. Column rules match the result column's name or the underlying table
+ * column (so `SELECT ssn AS x` is still masked), and, through the statement's lineage (DerivedMask),
+ * every output the server cannot trace to a plain table column. Binary values are decoded where their
+ * form is known; a binary value the proxy cannot inspect (arrays, records, ranges, anything not listed
+ * here) or that cannot carry a mask in its own type becomes NULL.
  */
+import type { DerivedMask } from '../masking/lineage-rule.js';
 import type { MaskStrategy } from '../policy/types.js';
 import type { Masker } from '../masking/masker.js';
 import type { CopyInfo } from '../sql/types.js';
-import { buildErrorNotice, parseErrorNotice, type Column, type Message } from './protocol.js';
+import { buildErrorNotice, buildNotification, errorResponse, parseErrorNotice, parseNotification, type Column, type Message } from './protocol.js';
 
-/** Type OIDs whose binary form is their text (json/jsonb/xml have a simple wrapper). */
+/** Type OIDs whose binary form is their UTF-8 text (json's too). */
 const TEXT_TYPES = new Set([25, 1043, 1042, 19, 18, 705, 114, 142]);
+const JSON_TYPE = 114;
 const JSONB = 3802;
-const INT_TYPES: Record<number, number> = { 20: 8, 23: 4, 21: 2 };
+const INT_TYPES: Record<number, number> = { 20: 8, 23: 4, 21: 2, 26: 4 };
+const FLOAT_TYPES: Record<number, number> = { 700: 4, 701: 8 };
 const NUMERIC = 1700;
+const BYTEA = 17;
+const UUID = 2950;
+/** Fixed-width binary types that cannot hold text: bool, date, time, timetz, timestamp, timestamptz, interval. */
+const NO_TEXT_TYPES = new Set([16, 1082, 1083, 1266, 1114, 1184, 1186]);
+/** ErrorResponse fields that are protocol metadata, never text from data: severity, code, positions, source line. */
+const METADATA_FIELDS = 'SVCPpL';
+/** Fields whose text may quote a value the statement read; withheld when it reads a ruled column. */
+const VALUE_FIELDS = 'MDHWq';
 
 export interface ColumnPlan {
-  /** Whole-column strategy from a column rule. */
+  /** Whole-column strategy from a column rule (by name, by underlying column, or by lineage). */
   strategy?: MaskStrategy;
   label: string;
   typeOid: number;
@@ -27,6 +41,8 @@ export type RowPlan = ColumnPlan[];
 
 export interface ColumnNames {
   columnName(tableOid: number, attnum: number): string | undefined;
+  /** Undefined when the catalog's columns are not loaded: then no origin can be trusted to be unruled. */
+  hasRuledColumn(relation: string): boolean | undefined;
 }
 
 export class ResultMasker {
@@ -37,27 +53,49 @@ export class ResultMasker {
     return this.masker.scansValues || this.masker.hasColumnRules;
   }
 
-  plan(cols: Column[]): RowPlan {
+  /**
+   * Per result column: its name's rule, else its underlying table column's rule, else (no plain table
+   * origin, in a statement that reads a ruled column) the statement's derived mask.
+   */
+  plan(cols: Column[], mask?: DerivedMask): RowPlan {
+    const derived = mask?.errorsOnly ? undefined : mask;
+    const catalog = this.columns?.();
+    // Without the catalog's columns, a plain table origin may still be a ruled column under another name.
+    const originsKnown = catalog?.hasRuledColumn('') !== undefined;
     return cols.map((c) => {
       let strategy = this.masker.columnStrategy(c.name);
       let label = c.name;
-      if (!strategy && c.tableOid && this.columns) {
-        const underlying = this.columns().columnName(c.tableOid, c.attnum);
+      if (!strategy && c.tableOid && catalog) {
+        const underlying = catalog.columnName(c.tableOid, c.attnum);
         if (underlying) {
           strategy = this.masker.columnStrategy(underlying);
           label = underlying;
         }
       }
+      // attnum 0 is a whole-row reference (`SELECT c FROM customers c`): a table origin, but every column in one value.
+      if (!strategy && derived && (!c.tableOid || c.attnum === 0 || !originsKnown)) {
+        strategy = derived.strategy;
+        label = derived.label;
+      }
       return { ...(strategy ? { strategy } : {}), label, typeOid: c.typeOid, binary: c.format === 1 };
     });
   }
 
-  /** Plan for COPY TO rows, when the statement named its columns. */
-  copyPlan(copy: CopyInfo): RowPlan | undefined {
+  /**
+   * Plan for COPY TO rows, when the statement named its columns: as the same SELECT would be masked.
+   * A column that is not a plain table column gets the derived mask (COPY has no RowDescription).
+   */
+  copyPlan(copy: CopyInfo, derived?: DerivedMask): RowPlan | undefined {
     if (!copy.columns) return undefined;
-    return copy.columns.map((name) => {
-      const strategy = this.masker.columnStrategy(name);
-      return { ...(strategy ? { strategy } : {}), label: name, typeOid: 25, binary: false };
+    return copy.columns.map((name, i) => {
+      const source = copy.sources?.[i];
+      let strategy = this.masker.columnStrategy(name) ?? (source ? this.masker.columnStrategy(source) : undefined);
+      let label = strategy && source && !this.masker.columnStrategy(name) ? source : name;
+      if (!strategy && derived && !source) {
+        strategy = derived.strategy;
+        label = derived.label;
+      }
+      return { ...(strategy ? { strategy } : {}), label, typeOid: 25, binary: false };
     });
   }
 
@@ -99,23 +137,31 @@ export class ResultMasker {
   /** A replacement for one value (null = SQL NULL), or undefined to keep it. */
   private value(buf: Buffer, a: number, b: number, col: ColumnPlan | undefined): { value: Buffer | null; count: number } | undefined {
     const binary = col?.binary ?? false;
-    if (col?.strategy) {
-      if (binary && !isTextLike(col.typeOid)) return { value: null, count: 1 };
-      const text = binary ? binaryText(buf, a, b, col.typeOid) ?? '' : buf.toString('utf8', a, b);
-      return { value: encodeText(this.masker.apply(text, col.strategy, col.label), binary, col.typeOid), count: 1 };
-    }
-    if (!this.masker.scansValues || b - a < 6) return undefined;
-    if (!binary) {
-      const text = buf.toString('utf8', a, b);
-      const r = this.masker.maskText(text);
-      return r.count ? { value: Buffer.from(r.text, 'utf8'), count: r.count } : undefined;
-    }
     const typeOid = col?.typeOid ?? 0;
-    const text = binaryText(buf, a, b, typeOid);
-    if (text === undefined) return undefined;
+    if (col?.strategy) {
+      if (binary && !carriesText(typeOid)) return { value: null, count: 1 };
+      const text = decodeValue(buf, a, b, typeOid, binary) ?? '';
+      return { value: encodeText(this.masker.apply(text, col.strategy, col.label), binary, typeOid), count: 1 };
+    }
+    if (!this.masker.scansValues || b === a) return undefined;
+    const text = decodeValue(buf, a, b, typeOid, binary);
+    // Not inspectable in this form (arrays, records, ranges, unknown types): never passed through.
+    if (text === undefined) return { value: null, count: 1 };
     const r = this.masker.maskText(text);
     if (!r.count) return undefined;
-    return { value: isTextLike(typeOid) ? encodeText(r.text, true, typeOid) : null, count: r.count };
+    return { value: !binary || carriesText(typeOid) ? encodeText(r.text, binary, typeOid) : null, count: r.count };
+  }
+
+  /** A NoticeResponse naming the binary-format columns whose values will arrive as NULL (not inspectable). */
+  uninspectableNotice(plan: RowPlan): Buffer | undefined {
+    if (!this.masker.scansValues) return undefined;
+    const cols = plan.filter((c) => c.binary && !c.strategy && !inspectsBinary(c.typeOid)).map((c) => c.label);
+    if (!cols.length) return undefined;
+    return errorResponse({
+      severity: 'NOTICE', code: '01000',
+      message: `agentgate: binary-format values of ${cols.map((c) => `"${c}"`).join(', ')} are returned as NULL: the proxy cannot inspect that type in binary form for sensitive values`,
+      hint: 'request these columns in text format',
+    }, 'N');
   }
 
   /** One COPY TO row (text or csv format). */
@@ -128,13 +174,15 @@ export class ResultMasker {
     let count = 0;
     const out = fields.map((f, i) => {
       if (copy.format === 'text' && f === '\\N') return f;
-      const value = copy.format === 'csv' ? unquoteCsv(f, copy.quote ?? '"') : f;
+      const value = copy.format === 'csv' ? unquoteCsv(f, copy.quote ?? '"') : unescapeCopyText(f);
       const col = plan?.[i];
       let masked: string | undefined;
       if (col?.strategy) masked = this.masker.apply(value, col.strategy, col.label);
       else {
-        const r = this.masker.maskText(value);
-        if (r.count) masked = r.text;
+        // COPY carries no types: a field in bytea's hex form is also looked at as the bytes it stands for.
+        const bytes = /^\\x(?:[0-9a-fA-F]{2})+$/.test(value) ? byteaTextAsLatin1(value) : undefined;
+        const r = this.masker.maskText(bytes ?? value);
+        if (r.count) masked = bytes === undefined ? r.text : `\\x${Buffer.from(r.text, 'latin1').toString('hex')}`;
         count += r.count;
       }
       if (masked === undefined) return f;
@@ -150,18 +198,43 @@ export class ResultMasker {
     return { buf, count };
   }
 
-  /** ErrorResponse/NoticeResponse with sensitive values in its text fields masked. */
-  errorNotice(m: Message): { buf: Buffer; count: number } | undefined {
-    if (!this.masker.scansValues) return undefined;
+  /**
+   * ErrorResponse/NoticeResponse with sensitive values masked in every text field. In a statement that
+   * reads a ruled column (`derived`), the database's own text may quote that column's values
+   * (`invalid input syntax for type integer: "123-45-6789"`), and a column rule masks by origin, not
+   * by pattern: so message, detail, hint, context and internal query are withheld, keeping the
+   * SQLSTATE. Parse-analysis errors (class 42 with a cursor position) only quote the statement's own
+   * text and are kept.
+   */
+  errorNotice(m: Message, derived?: DerivedMask): { buf: Buffer; count: number } | undefined {
+    if (!this.masker.scansValues && !derived) return undefined;
     const e = parseErrorNotice(m);
+    const analysis = e.code?.startsWith('42') && e.fields.some(([k]) => k === 'P');
+    const withhold = derived !== undefined && !analysis;
     let count = 0;
-    const fields = e.fields.map(([k, v]): [string, string] => {
-      if ('SVCPpFLR'.includes(k)) return [k, v];
-      const r = this.masker.maskText(v);
-      count += r.count;
-      return [k, r.text];
-    });
+    const fields: [string, string][] = [];
+    for (const [k, v] of e.fields) {
+      if (METADATA_FIELDS.includes(k)) fields.push([k, v]);
+      else if (withhold && VALUE_FIELDS.includes(k)) {
+        count++;
+        if (k === 'M') fields.push([k, `agentgate: the database's message is withheld (SQLSTATE ${e.code ?? 'unknown'}): this statement reads a masked column (${derived.label}) whose values it may quote`]);
+      } else {
+        const r = this.masker.maskText(v);
+        count += r.count;
+        fields.push([k, r.text]);
+      }
+    }
     return count ? { buf: buildErrorNotice(m.type, fields), count } : undefined;
+  }
+
+  /** NotificationResponse (LISTEN/NOTIFY) with its channel and payload masked, framing rebuilt exactly. */
+  notification(m: Message): { buf: Buffer; count: number } | undefined {
+    if (!this.masker.scansValues) return undefined;
+    const n = parseNotification(m);
+    const channel = this.masker.maskText(n.channel);
+    const payload = this.masker.maskText(n.payload);
+    const count = channel.count + payload.count;
+    return count ? { buf: buildNotification(n.pid, channel.text, payload.text), count } : undefined;
   }
 
   maskText(s: string): { text: string; count: number } {
@@ -185,41 +258,106 @@ function lengthPrefixed(v: Buffer | null): Buffer {
   return b;
 }
 
-function encodeText(s: string, binary: boolean, typeOid: number): Buffer {
-  const b = Buffer.from(s, 'utf8');
-  return binary && typeOid === JSONB ? Buffer.concat([Buffer.from([1]), Buffer.from(JSON.stringify(s))]) : binary && typeOid === 114 ? Buffer.from(JSON.stringify(s)) : b;
+/** Whether a binary value of this type is decoded and inspected rather than nulled. */
+function inspectsBinary(typeOid: number): boolean {
+  return isTextLike(typeOid) || typeOid in INT_TYPES || typeOid in FLOAT_TYPES || typeOid === NUMERIC || typeOid === BYTEA || typeOid === UUID || NO_TEXT_TYPES.has(typeOid);
 }
 
-/** The text a binary value stands for, for the types that can hold a sensitive value. */
+/** Types whose values can hold a masked text in their own form. */
+function carriesText(oid: number): boolean {
+  return isTextLike(oid) || oid === BYTEA;
+}
+
+/** The text a value stands for, in either format; undefined when a binary form is not inspectable. */
+function decodeValue(buf: Buffer, a: number, b: number, typeOid: number, binary: boolean): string | undefined {
+  if (binary) return binaryText(buf, a, b, typeOid);
+  const text = buf.toString('utf8', a, b);
+  return typeOid === BYTEA ? byteaTextAsLatin1(text) : text;
+}
+
+/** A (masked) text as a value of the column's type and format; json stays valid JSON, bytea stays bytea. */
+function encodeText(s: string, binary: boolean, typeOid: number): Buffer {
+  if (typeOid === JSON_TYPE || typeOid === JSONB) {
+    const json = isJson(s) ? s : JSON.stringify(s);
+    return binary && typeOid === JSONB ? Buffer.concat([Buffer.from([1]), Buffer.from(json, 'utf8')]) : Buffer.from(json, 'utf8');
+  }
+  if (typeOid === BYTEA) return binary ? Buffer.from(s, 'latin1') : Buffer.from(`\\x${Buffer.from(s, 'latin1').toString('hex')}`);
+  return Buffer.from(s, 'utf8');
+}
+
+function isJson(s: string): boolean {
+  try {
+    JSON.parse(s);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The text a binary value stands for ('' for types that cannot hold text); undefined when not inspectable. */
 function binaryText(buf: Buffer, a: number, b: number, typeOid: number): string | undefined {
-  if (typeOid === JSONB) return buf.toString('utf8', a + 1, b);
+  if (typeOid === JSONB) return buf[a] === 1 ? buf.toString('utf8', a + 1, b) : undefined;
   if (TEXT_TYPES.has(typeOid)) return buf.toString('utf8', a, b);
+  if (typeOid === BYTEA) return buf.toString('latin1', a, b);
   const width = INT_TYPES[typeOid];
-  if (width && b - a === width) {
+  if (width) {
+    if (b - a !== width) return undefined;
     if (width === 8) return buf.readBigInt64BE(a).toString();
+    if (typeOid === 26) return String(buf.readUInt32BE(a));
     return String(width === 4 ? buf.readInt32BE(a) : buf.readInt16BE(a));
   }
+  const fwidth = FLOAT_TYPES[typeOid];
+  if (fwidth) {
+    if (b - a !== fwidth) return undefined;
+    const v = fwidth === 8 ? buf.readDoubleBE(a) : buf.readFloatBE(a);
+    return Number.isInteger(v) ? BigInt(v).toString() : String(v);
+  }
   if (typeOid === NUMERIC) return numericText(buf, a, b);
+  if (typeOid === UUID) return b - a === 16 ? buf.toString('hex', a, b) : undefined;
+  if (NO_TEXT_TYPES.has(typeOid)) return '';
   return undefined;
 }
 
-/** Decodes PostgreSQL's binary numeric (base-10000 digits) far enough to see card-like numbers. */
-function numericText(buf: Buffer, a: number, b: number): string | undefined {
+/** PostgreSQL's binary numeric (base-10000 digits, weight, display scale) as its decimal text. */
+export function numericText(buf: Buffer, a: number, b: number): string | undefined {
   if (b - a < 8) return undefined;
   const ndigits = buf.readInt16BE(a);
   const weight = buf.readInt16BE(a + 2);
   const sign = buf.readUInt16BE(a + 4);
-  if (sign === 0xc000 || b - a !== 8 + ndigits * 2) return undefined;
+  const dscale = buf.readInt16BE(a + 6);
+  if (sign === 0xc000) return 'NaN';
+  if (sign === 0xd000) return 'Infinity';
+  if (sign === 0xf000) return '-Infinity';
+  if ((sign !== 0 && sign !== 0x4000) || ndigits < 0 || dscale < 0 || b - a !== 8 + ndigits * 2) return undefined;
+  const digit = (i: number): number => (i >= 0 && i < ndigits ? buf.readInt16BE(a + 8 + i * 2) : 0);
   let intPart = '';
-  for (let i = 0; i <= weight; i++) {
-    const d = i < ndigits ? buf.readInt16BE(a + 8 + i * 2) : 0;
-    intPart += i === 0 ? String(d) : String(d).padStart(4, '0');
-  }
-  return (sign === 0x4000 ? '-' : '') + (intPart || '0');
+  for (let i = 0; i <= weight; i++) intPart += i === 0 ? String(digit(i)) : String(digit(i)).padStart(4, '0');
+  let frac = '';
+  for (let i = weight + 1; frac.length < dscale; i++) frac += String(digit(i)).padStart(4, '0');
+  frac = frac.slice(0, dscale);
+  return (sign === 0x4000 ? '-' : '') + (intPart || '0') + (frac ? `.${frac}` : '');
 }
 
+/** bytea in text output (`\x` hex, or the old escape format) as the bytes it stands for. */
+function byteaTextAsLatin1(text: string): string {
+  if (text.startsWith('\\x')) return Buffer.from(text.slice(2), 'hex').toString('latin1');
+  return text;
+}
+
+/** A field of COPY's text format as the value it stands for (backslash escapes undone). */
+function unescapeCopyText(f: string): string {
+  if (!f.includes('\\')) return f;
+  const named: Record<string, string> = { b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v' };
+  return f.replace(/\\(?:([0-7]{1,3})|x([0-9a-fA-F]{1,2})|([\s\S]))/g, (_m, oct?: string, hex?: string, ch?: string) =>
+    oct ? String.fromCharCode(parseInt(oct, 8) & 0xff) : hex ? String.fromCharCode(parseInt(hex, 16)) : (named[ch!] ?? ch!));
+}
+
+/** A value as a field of COPY's text format, escaped as PostgreSQL escapes it. */
 function escapeCopyText(s: string, delimiter: string): string {
-  return s.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/\r/g, '\\r').split(delimiter).join(`\\${delimiter}`);
+  const named: Record<string, string> = { '\\': '\\\\', '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\v': '\\v' };
+  let out = '';
+  for (const ch of s) out += named[ch] ?? (ch === delimiter ? `\\${ch}` : ch);
+  return out;
 }
 
 function splitCsv(line: string, delimiter: string, quote: string): string[] {

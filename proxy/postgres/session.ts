@@ -22,6 +22,8 @@ import type { PolicyRuntime } from '../policy/runtime.js';
 import type { RuntimeLimits, TargetSpec } from '../policy/types.js';
 import type { Catalog } from '../sql/catalog.js';
 import type { ShapesResult, StatementClassifier } from '../sql/classifier.js';
+import { derivedMask, launderingReason, type DerivedMask } from '../masking/lineage-rule.js';
+import { mergeReads } from '../sql/lineage.js';
 import { resolveShape } from '../sql/resolve.js';
 import type { Classification } from '../sql/types.js';
 import {
@@ -555,6 +557,8 @@ export class PgSession {
     const d = rt.engine.decide(c, this.ctx.target);
     const capped = capDecision(c, this.limits(rt));
     if (capped && (!d.blocked || d.action === 'RequireApproval')) return capped;
+    const laundering = d.blocked ? undefined : launderingReason(c, this.derived(c), rt.masker, this.ctx.catalog());
+    if (laundering) return { action: 'Deny', rule: 'masking-lineage', message: laundering, blocked: true };
     if (!d.blocked && c.copy?.direction === 'to' && c.copy.stdio && this.resultMasker.active) {
       if (c.copy.format === 'binary') return { action: 'Deny', rule: 'masking-copy-binary', message: 'COPY TO in binary format cannot be masked; use text or csv', blocked: true };
       if (rt.masker.hasColumnRules && !c.copy.columns) {
@@ -658,7 +662,10 @@ export class PgSession {
         return this.out(m);
       }
       case T('T'): {
-        const plan = this.resultMasker.active ? this.resultMasker.plan(parseRowDescription(m)) : undefined;
+        const cls = front?.kind === 'describe' ? (front.portal !== undefined ? mergePrepared(this.portals.get(front.portal)?.stmt) : undefined) : this.currentRun()?.cls;
+        const plan = this.resultMasker.active ? this.resultMasker.plan(parseRowDescription(m), this.derived(cls)) : undefined;
+        const notice = plan && !(front?.kind === 'describe' && front.synthetic) && this.resultMasker.uninspectableNotice(plan);
+        if (notice) pushSegment(this.toClient, notice);
         if (front?.kind === 'describe') {
           this.queue.shift();
           if (front.portal !== undefined) {
@@ -721,11 +728,12 @@ export class PgSession {
       case T('E'): {
         this.copyIn = false;
         this.copyOut = undefined;
-        const masked = this.resultMasker.errorNotice(m);
+        const masked = this.resultMasker.errorNotice(m, this.derived(this.currentRun()?.cls));
         let err: { code?: string; message: string } = { message: 'error' };
         try {
           const e = parseErrorNotice(m);
-          err = { ...(e.code ? { code: e.code } : {}), message: this.resultMasker.maskText(e.message ?? '').text };
+          const shown = masked ? parseErrorNotice({ type: m.type, buf: masked.buf, start: 0, end: masked.buf.length }) : e;
+          err = { ...(e.code ? { code: e.code } : {}), message: this.resultMasker.maskText(shown.message ?? '').text };
         } catch {
           /* forwarded as is */
         }
@@ -753,7 +761,7 @@ export class PgSession {
       }
       case T('N'):
       case T('A'): {
-        const masked = m.type === T('N') ? this.resultMasker.errorNotice(m) : undefined;
+        const masked = m.type === T('N') ? this.resultMasker.errorNotice(m, this.derived(this.currentRun()?.cls)) : this.resultMasker.notification(m);
         if (masked) pushSegment(this.toClient, masked.buf);
         else this.out(m);
         return;
@@ -774,7 +782,7 @@ export class PgSession {
       case T('H'): {
         const run = front?.kind === 'query' ? front.runs[front.idx] : front?.kind === 'execute' ? front.run : undefined;
         const copy = run?.cls.copy;
-        this.copyOut = { ...(run ? { run } : {}), ...(copy ? { plan: this.resultMasker.copyPlan(copy) } : {}) } as { run?: StatementRun; plan?: RowPlan };
+        this.copyOut = { ...(run ? { run } : {}), ...(copy ? { plan: this.resultMasker.copyPlan(copy, this.derived(run?.cls)) } : {}) } as { run?: StatementRun; plan?: RowPlan };
         return this.out(m);
       }
       case T('c'):
@@ -907,6 +915,18 @@ export class PgSession {
     }, seconds * 1000 + 1000);
     timer.unref();
     this.timed = { entry, idx, timer };
+  }
+
+  /** The statement whose responses are arriving now. */
+  private currentRun(): StatementRun | undefined {
+    const front = this.queue[0];
+    return front?.kind === 'query' ? front.runs[front.idx] : front?.kind === 'execute' ? front.run : undefined;
+  }
+
+  /** The column-rule mask for a statement's outputs and errors that the server cannot trace to a table column. */
+  private derived(c: Classification | undefined): DerivedMask | undefined {
+    if (!c || !this.maskerOf.masker.hasColumnRules) return undefined;
+    return derivedMask(this.maskerOf.masker, c.reads, c.tables, this.ctx.catalog());
   }
 
   /** Emits proxy-made responses that have reached the front of the queue. */
@@ -1052,6 +1072,7 @@ function mergePrepared(p: Prepared | undefined): Classification | undefined {
     c.liftsReadOnly ||= x.liftsReadOnly;
     c.reasons.push(...x.reasons);
     if (x.settings) c.settings = [...new Set([...(c.settings ?? []), ...x.settings])];
+    c.reads = mergeReads(c.reads, x.reads);
   }
   return c;
 }

@@ -18,6 +18,8 @@ export interface Catalog {
   relationSchemas(name: string): string[];
   /** Name of a table column, by the table OID and attribute number a RowDescription reports. */
   columnName(tableOid: number, attnum: number): string | undefined;
+  /** Whether a relation of this name (any schema) has a column a column rule names; undefined when columns were not loaded. */
+  hasRuledColumn(relation: string): boolean | undefined;
 }
 
 const RANK: Record<Volatility, number> = { i: 0, s: 1, v: 2 };
@@ -27,7 +29,7 @@ export interface CatalogRows {
   functions: { schema: string; name: string; volatility: Volatility; settings?: string[] }[];
   relations: { schema: string; name: string }[];
   /** Only the columns the policy's column rules name. */
-  columns?: { relid: number; attnum: number; name: string }[];
+  columns?: { relid: number; attnum: number; name: string; relation?: string }[];
 }
 
 export class CatalogSnapshot implements Catalog {
@@ -37,6 +39,7 @@ export class CatalogSnapshot implements Catalog {
   private readonly settings = new Map<string, Set<string>>();
   private readonly relations = new Map<string, string[]>();
   private readonly columns = new Map<string, string>();
+  private readonly ruledRelations?: Set<string>;
 
   constructor(rows: CatalogRows) {
     for (const f of rows.functions) {
@@ -56,6 +59,11 @@ export class CatalogSnapshot implements Catalog {
       this.relations.set(r.name, list);
     }
     for (const c of rows.columns ?? []) this.columns.set(`${c.relid}:${c.attnum}`, c.name);
+    if (rows.columns) this.ruledRelations = new Set(rows.columns.map((c) => c.relation ?? '').filter(Boolean));
+  }
+
+  hasRuledColumn(relation: string): boolean | undefined {
+    return this.ruledRelations?.has(relation);
   }
 
   columnName(tableOid: number, attnum: number): string | undefined {
@@ -106,6 +114,7 @@ export const CATALOG_RELATIONS_SQL = `SELECT n.nspname AS schema, c.relname AS n
 
 export function catalogColumnsSql(names: string[]): string {
   const list = names.map((n) => `'${n.replace(/'/g, "''")}'`).join(',');
-  return `SELECT attrelid::int8, attnum, attname FROM pg_catalog.pg_attribute
-    WHERE attnum > 0 AND NOT attisdropped AND attname IN (${list || 'NULL'})`;
+  return `SELECT a.attrelid::int8, a.attnum, a.attname, c.relname FROM pg_catalog.pg_attribute a
+    JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
+    WHERE a.attnum > 0 AND NOT a.attisdropped AND a.attname IN (${list || 'NULL'})`;
 }

@@ -1,7 +1,8 @@
 /** Shape + the target's catalog + the session's prepared statements → the final classification. */
 import type { Catalog } from './catalog.js';
 import { functionEffect } from './functions.js';
-import type { Classification, Effect, StatementShape, TableRef } from './types.js';
+import { mergeReads } from './lineage.js';
+import type { Classification, ColumnReads, Effect, StatementShape, TableRef } from './types.js';
 
 export interface PreparedLookup {
   get(name: string): Classification | undefined;
@@ -13,6 +14,7 @@ export function resolveShape(shape: StatementShape, sql: string, catalog: Catalo
   const reasons = [...shape.reasons];
   let liftsReadOnly = shape.liftsReadOnly;
   let unboundedWrite = shape.unboundedWrite;
+  let reads: ColumnReads | undefined = shape.reads;
   const tables: TableRef[] = shape.tables.map((t) => withCandidates(t, catalog));
   const functions = shape.functions.map((f) => (f.schema ? `${f.schema}.${f.name}` : f.name));
   const settings = new Set(shape.settings);
@@ -36,6 +38,7 @@ export function resolveShape(shape: StatementShape, sql: string, catalog: Catalo
       liftsReadOnly ||= p.liftsReadOnly;
       reasons.push(...p.reasons);
       p.settings?.forEach((s) => settings.add(s));
+      reads = mergeReads(reads, p.reads);
     }
   }
   if (effects.size === 0) effects.add('read');
@@ -54,6 +57,7 @@ export function resolveShape(shape: StatementShape, sql: string, catalog: Catalo
     ...(shape.deallocates !== undefined ? { deallocates: shape.deallocates } : {}),
     ...(shape.setting ? { setting: shape.setting } : {}),
     ...(settings.size ? { settings: [...settings] } : {}),
+    ...(reads ? { reads } : {}),
   };
 }
 

@@ -7,9 +7,10 @@
  * default, e.g. `BEGIN READ WRITE` has `transaction_read_only` with an empty `ival` (= 0 = false).
  */
 import { settingChange, unknownSettingChange, type SettingChange } from './settings.js';
+import { columnReads, copySources } from './lineage.js';
 import type { CopyInfo, Effect, FunctionRef, StatementShape, TableAccess } from './types.js';
 
-// Parse-tree JSON is untyped by nature; this module is its only reader.
+// Parse-tree JSON is untyped by nature; this module and lineage.ts are its only readers.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Node = any;
 
@@ -327,6 +328,7 @@ class ShapeBuilder {
       ...(opt('quote') !== undefined ? { quote: opt('quote') } : {}),
       ...(opt('escape') !== undefined ? { escape: opt('escape') } : {}),
       ...(columns ? { columns } : {}),
+      ...(body.query ? { sources: copySources(body.query) } : columns ? { sources: columns } : {}),
     };
     if (!stdio) {
       this.effects.add('admin');
@@ -429,7 +431,7 @@ export function shapeOf(raw: Node, sqlLength: number): StatementShape {
   const kind = Object.keys(stmt)[0] ?? 'EmptyStmt';
   const b = new ShapeBuilder();
   b.statement(kind, stmt[kind]);
-  return b.build(location, length, kind);
+  return { ...b.build(location, length, kind), reads: columnReads(kind, stmt[kind]) };
 }
 
 function isBareSelect(n: Node): boolean {

@@ -47,6 +47,8 @@ export interface StatementShape {
   copy?: CopyInfo;
   /** Why a statement is `unknown`, for the audit trail and the agent's error. */
   reasons: string[];
+  /** Column names and whole-row references the statement reads (for column rules on derived outputs). */
+  reads?: ColumnReads;
   /** SET agentgate.<name> = '<literal>': the agent's annotations (e.g. its reason for a request). */
   setting?: { name: string; value: string };
   /** Settings the statement changes ('*': a name that is not a literal), by any route. */
@@ -66,6 +68,22 @@ export interface CopyInfo {
   quote?: string;
   escape?: string;
   columns?: string[];
+  /** COPY (query): per column, the table column it reads directly, or null when derived or unknown. */
+  sources?: (string | null)[];
+}
+
+/** What a statement reads, from its parse tree alone (see sql/lineage.ts). */
+export interface ColumnReads {
+  /** Every column (and column-like function) name mentioned anywhere in the statement. */
+  names: string[];
+  /** Reads whole rows, `*`, or renames columns: any column of the tables it names may flow into an output. */
+  wholeRow: boolean;
+  /** The statement's outputs come from elsewhere (FETCH from a cursor): their lineage is unknown. */
+  opaque?: true;
+  /** EXPLAIN: its rows are a plan, not values (errors while ANALYZE runs it may still quote values). */
+  plans?: true;
+  /** What the values a write stores read (INSERT ... SELECT, UPDATE ... SET, MERGE, CREATE TABLE AS). */
+  written?: { names: string[]; wholeRow: boolean };
 }
 
 /** The final classification of a statement: shape + catalog + session resolved. */
@@ -85,4 +103,5 @@ export interface Classification {
   setting?: { name: string; value: string };
   /** Settings the statement changes ('*': a name that is not a literal), by any route. */
   settings?: string[];
+  reads?: ColumnReads;
 }
