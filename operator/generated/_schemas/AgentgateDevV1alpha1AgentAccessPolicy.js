@@ -13,7 +13,7 @@ const schema23 = {
       "$ref": "a6f0oUEaFqHmymdwnqPORTNOTU7GczWAkwGD0uYU"
     },
     "spec": {
-      "$ref": "yPCeTad73yhKC9x3gXuYiyteyvtqwuCGEGhbUsuWuoY"
+      "$ref": "M4gqIOOfg6zYlitcWtPCHl8pF676N4pA80OMWI3p4"
     },
     "status": {
       "$ref": "y6IRsMtWL5uZ8VsylaI44QAmEBNM9eg16g6DJuI"
@@ -170,6 +170,9 @@ const schema28 = {
     },
     "masking": {
       "$ref": "EHp9RYAdAiXXtSwfBJCOAf1oLoey2d5PyP5dPFsiNM"
+    },
+    "protocolLimits": {
+      "$ref": "eghB1P2sWiU2gPc0h2YEzGs6tg25NY4S11MYEIls"
     },
     "audit": {
       "$ref": "no3XVEZUCOaM0g19Sb0iLdsTC2OV4nk9m2RpxnHBpC8"
@@ -5205,15 +5208,19 @@ function validate175(data, {
 const schema88 = {
   "type": "object",
   "properties": {
-    "includeStatementText": {
-      "$ref": "XI8SHPWBW6IRtzOhSeom8NHPNafxnM7Xgk3N9ZeNk"
+    "maxMessageBytes": {
+      "$ref": "kfHbUlleeCjXgh1WzQ6NHV5y3xH87NeM4XcoPdDzd8"
+    },
+    "maxStatementBytes": {
+      "$ref": "Oa4TQk0AhExrXNTEGUVhJuaE6jfmrmOjWaK1uZaVqM"
     }
   },
   "nullable": true
 };
 const schema89 = {
-  "type": "boolean",
-  "default": true,
+  "type": "integer",
+  "minimum": 65536,
+  "maximum": 1073741824,
   "nullable": true
 };
 function validate198(data, {
@@ -5224,13 +5231,13 @@ function validate198(data, {
 } = {}) {
   let vErrors = null;
   let errors = 0;
-  if (typeof data !== "boolean" && data !== null) {
+  if (!(typeof data == "number" && !(data % 1) && !isNaN(data) && isFinite(data)) && data !== null) {
     const err0 = {
       instancePath,
       schemaPath: "#/type",
       keyword: "type",
       params: {
-        type: "boolean"
+        type: "integer"
       }
     };
     if (vErrors === null) {
@@ -5240,7 +5247,112 @@ function validate198(data, {
     }
     errors++;
   }
+  if (typeof data == "number" && isFinite(data)) {
+    if (data > 1073741824 || isNaN(data)) {
+      const err1 = {
+        instancePath,
+        schemaPath: "#/maximum",
+        keyword: "maximum",
+        params: {
+          comparison: "<=",
+          limit: 1073741824
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err1];
+      } else {
+        vErrors.push(err1);
+      }
+      errors++;
+    }
+    if (data < 65536 || isNaN(data)) {
+      const err2 = {
+        instancePath,
+        schemaPath: "#/minimum",
+        keyword: "minimum",
+        params: {
+          comparison: ">=",
+          limit: 65536
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err2];
+      } else {
+        vErrors.push(err2);
+      }
+      errors++;
+    }
+  }
   validate198.errors = vErrors;
+  return errors === 0;
+}
+const schema90 = {
+  "type": "integer",
+  "minimum": 1024,
+  "maximum": 1073741824,
+  "nullable": true
+};
+function validate200(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (!(typeof data == "number" && !(data % 1) && !isNaN(data) && isFinite(data)) && data !== null) {
+    const err0 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "integer"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err0];
+    } else {
+      vErrors.push(err0);
+    }
+    errors++;
+  }
+  if (typeof data == "number" && isFinite(data)) {
+    if (data > 1073741824 || isNaN(data)) {
+      const err1 = {
+        instancePath,
+        schemaPath: "#/maximum",
+        keyword: "maximum",
+        params: {
+          comparison: "<=",
+          limit: 1073741824
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err1];
+      } else {
+        vErrors.push(err1);
+      }
+      errors++;
+    }
+    if (data < 1024 || isNaN(data)) {
+      const err2 = {
+        instancePath,
+        schemaPath: "#/minimum",
+        keyword: "minimum",
+        params: {
+          comparison: ">=",
+          limit: 1024
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err2];
+      } else {
+        vErrors.push(err2);
+      }
+      errors++;
+    }
+  }
+  validate200.errors = vErrors;
   return errors === 0;
 }
 function validate197(data, {
@@ -5268,19 +5380,111 @@ function validate197(data, {
     errors++;
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
-    if (data.includeStatementText !== undefined) {
-      if (!validate198(data.includeStatementText, {
-        instancePath: instancePath + "/includeStatementText",
+    if (data.maxMessageBytes !== undefined) {
+      if (!validate198(data.maxMessageBytes, {
+        instancePath: instancePath + "/maxMessageBytes",
         parentData: data,
-        parentDataProperty: "includeStatementText",
+        parentDataProperty: "maxMessageBytes",
         rootData
       })) {
         vErrors = vErrors === null ? validate198.errors : vErrors.concat(validate198.errors);
         errors = vErrors.length;
       }
     }
+    if (data.maxStatementBytes !== undefined) {
+      if (!validate200(data.maxStatementBytes, {
+        instancePath: instancePath + "/maxStatementBytes",
+        parentData: data,
+        parentDataProperty: "maxStatementBytes",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate200.errors : vErrors.concat(validate200.errors);
+        errors = vErrors.length;
+      }
+    }
   }
   validate197.errors = vErrors;
+  return errors === 0;
+}
+const schema91 = {
+  "type": "object",
+  "properties": {
+    "includeStatementText": {
+      "$ref": "XI8SHPWBW6IRtzOhSeom8NHPNafxnM7Xgk3N9ZeNk"
+    }
+  },
+  "nullable": true
+};
+const schema92 = {
+  "type": "boolean",
+  "default": true,
+  "nullable": true
+};
+function validate204(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (typeof data !== "boolean" && data !== null) {
+    const err0 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "boolean"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err0];
+    } else {
+      vErrors.push(err0);
+    }
+    errors++;
+  }
+  validate204.errors = vErrors;
+  return errors === 0;
+}
+function validate203(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (!(data && typeof data == "object" && !Array.isArray(data)) && data !== null) {
+    const err0 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "object"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err0];
+    } else {
+      vErrors.push(err0);
+    }
+    errors++;
+  }
+  if (data && typeof data == "object" && !Array.isArray(data)) {
+    if (data.includeStatementText !== undefined) {
+      if (!validate204(data.includeStatementText, {
+        instancePath: instancePath + "/includeStatementText",
+        parentData: data,
+        parentDataProperty: "includeStatementText",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate204.errors : vErrors.concat(validate204.errors);
+        errors = vErrors.length;
+      }
+    }
+  }
+  validate203.errors = vErrors;
   return errors === 0;
 }
 function validate49(data, {
@@ -5412,14 +5616,25 @@ function validate49(data, {
         errors = vErrors.length;
       }
     }
+    if (data.protocolLimits !== undefined) {
+      if (!validate197(data.protocolLimits, {
+        instancePath: instancePath + "/protocolLimits",
+        parentData: data,
+        parentDataProperty: "protocolLimits",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate197.errors : vErrors.concat(validate197.errors);
+        errors = vErrors.length;
+      }
+    }
     if (data.audit !== undefined) {
-      if (!validate197(data.audit, {
+      if (!validate203(data.audit, {
         instancePath: instancePath + "/audit",
         parentData: data,
         parentDataProperty: "audit",
         rootData
       })) {
-        vErrors = vErrors === null ? validate197.errors : vErrors.concat(validate197.errors);
+        vErrors = vErrors === null ? validate203.errors : vErrors.concat(validate203.errors);
         errors = vErrors.length;
       }
     }
@@ -5442,7 +5657,7 @@ function validate49(data, {
   validate49.errors = vErrors;
   return errors === 0;
 }
-const schema90 = {
+const schema93 = {
   "type": "object",
   "properties": {
     "observedGeneration": {
@@ -5494,14 +5709,14 @@ function validate36(data, {
   validate36.errors = vErrors;
   return errors === 0;
 }
-const schema91 = {
+const schema94 = {
   "type": "array",
   "items": {
     "$ref": "6cL7EKqmlL0zPYJ2ywRPK7XpC94SJgrif4hCdyqeAA"
   },
   "nullable": true
 };
-const schema92 = {
+const schema95 = {
   "type": "object",
   "required": ["type", "status"],
   "properties": {
@@ -5525,11 +5740,11 @@ const schema92 = {
     }
   }
 };
-const schema93 = {
+const schema96 = {
   "type": "string",
   "enum": ["True", "False", "Unknown"]
 };
-function validate209(data, {
+function validate215(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5559,7 +5774,7 @@ function validate209(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema93.enum
+        allowedValues: schema96.enum
       }
     };
     if (vErrors === null) {
@@ -5569,7 +5784,7 @@ function validate209(data, {
     }
     errors++;
   }
-  validate209.errors = vErrors;
+  validate215.errors = vErrors;
   return errors === 0;
 }
 const schema21 = {
@@ -5654,7 +5869,7 @@ function validate39(data, {
   validate39.errors = vErrors;
   return errors === 0;
 }
-function validate207(data, {
+function validate213(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5707,13 +5922,13 @@ function validate207(data, {
       }
     }
     if (data.status !== undefined) {
-      if (!validate209(data.status, {
+      if (!validate215(data.status, {
         instancePath: instancePath + "/status",
         parentData: data,
         parentDataProperty: "status",
         rootData
       })) {
-        vErrors = vErrors === null ? validate209.errors : vErrors.concat(validate209.errors);
+        vErrors = vErrors === null ? validate215.errors : vErrors.concat(validate215.errors);
         errors = vErrors.length;
       }
     }
@@ -5777,10 +5992,10 @@ function validate207(data, {
     }
     errors++;
   }
-  validate207.errors = vErrors;
+  validate213.errors = vErrors;
   return errors === 0;
 }
-function validate206(data, {
+function validate212(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5807,21 +6022,21 @@ function validate206(data, {
   if (Array.isArray(data)) {
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate207(data[i0], {
+      if (!validate213(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate207.errors : vErrors.concat(validate207.errors);
+        vErrors = vErrors === null ? validate213.errors : vErrors.concat(validate213.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate206.errors = vErrors;
+  validate212.errors = vErrors;
   return errors === 0;
 }
-const schema94 = {
+const schema97 = {
   "type": "array",
   "maxItems": 20,
   "items": {
@@ -5829,7 +6044,7 @@ const schema94 = {
   },
   "nullable": true
 };
-const schema95 = {
+const schema98 = {
   "type": "object",
   "required": ["generation", "specSha256", "outcome", "observedAt"],
   "properties": {
@@ -5853,10 +6068,10 @@ const schema95 = {
     }
   }
 };
-const schema96 = {
+const schema99 = {
   "type": "integer"
 };
-function validate219(data, {
+function validate225(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5880,15 +6095,15 @@ function validate219(data, {
     }
     errors++;
   }
-  validate219.errors = vErrors;
+  validate225.errors = vErrors;
   return errors === 0;
 }
-const schema97 = {
+const schema100 = {
   "type": "string",
   "pattern": "^[0-9a-f]{64}$"
 };
 const pattern5 = new RegExp("^[0-9a-f]{64}$", "u");
-function validate221(data, {
+function validate227(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5929,14 +6144,14 @@ function validate221(data, {
     }
     errors++;
   }
-  validate221.errors = vErrors;
+  validate227.errors = vErrors;
   return errors === 0;
 }
-const schema98 = {
+const schema101 = {
   "type": "string",
   "enum": ["Compiled", "Invalid"]
 };
-function validate225(data, {
+function validate231(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5966,7 +6181,7 @@ function validate225(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema98.enum
+        allowedValues: schema101.enum
       }
     };
     if (vErrors === null) {
@@ -5976,14 +6191,14 @@ function validate225(data, {
     }
     errors++;
   }
-  validate225.errors = vErrors;
+  validate231.errors = vErrors;
   return errors === 0;
 }
-const schema99 = {
+const schema102 = {
   "type": "string",
   "format": "date-time"
 };
-function validate227(data, {
+function validate233(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6024,10 +6239,10 @@ function validate227(data, {
     }
     errors++;
   }
-  validate227.errors = vErrors;
+  validate233.errors = vErrors;
   return errors === 0;
 }
-function validate218(data, {
+function validate224(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6101,24 +6316,24 @@ function validate218(data, {
       errors++;
     }
     if (data.generation !== undefined) {
-      if (!validate219(data.generation, {
+      if (!validate225(data.generation, {
         instancePath: instancePath + "/generation",
         parentData: data,
         parentDataProperty: "generation",
         rootData
       })) {
-        vErrors = vErrors === null ? validate219.errors : vErrors.concat(validate219.errors);
+        vErrors = vErrors === null ? validate225.errors : vErrors.concat(validate225.errors);
         errors = vErrors.length;
       }
     }
     if (data.specSha256 !== undefined) {
-      if (!validate221(data.specSha256, {
+      if (!validate227(data.specSha256, {
         instancePath: instancePath + "/specSha256",
         parentData: data,
         parentDataProperty: "specSha256",
         rootData
       })) {
-        vErrors = vErrors === null ? validate221.errors : vErrors.concat(validate221.errors);
+        vErrors = vErrors === null ? validate227.errors : vErrors.concat(validate227.errors);
         errors = vErrors.length;
       }
     }
@@ -6145,24 +6360,24 @@ function validate218(data, {
       }
     }
     if (data.outcome !== undefined) {
-      if (!validate225(data.outcome, {
+      if (!validate231(data.outcome, {
         instancePath: instancePath + "/outcome",
         parentData: data,
         parentDataProperty: "outcome",
         rootData
       })) {
-        vErrors = vErrors === null ? validate225.errors : vErrors.concat(validate225.errors);
+        vErrors = vErrors === null ? validate231.errors : vErrors.concat(validate231.errors);
         errors = vErrors.length;
       }
     }
     if (data.observedAt !== undefined) {
-      if (!validate227(data.observedAt, {
+      if (!validate233(data.observedAt, {
         instancePath: instancePath + "/observedAt",
         parentData: data,
         parentDataProperty: "observedAt",
         rootData
       })) {
-        vErrors = vErrors === null ? validate227.errors : vErrors.concat(validate227.errors);
+        vErrors = vErrors === null ? validate233.errors : vErrors.concat(validate233.errors);
         errors = vErrors.length;
       }
     }
@@ -6182,10 +6397,10 @@ function validate218(data, {
     }
     errors++;
   }
-  validate218.errors = vErrors;
+  validate224.errors = vErrors;
   return errors === 0;
 }
-function validate217(data, {
+function validate223(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6228,21 +6443,21 @@ function validate217(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate218(data[i0], {
+      if (!validate224(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate218.errors : vErrors.concat(validate218.errors);
+        vErrors = vErrors === null ? validate224.errors : vErrors.concat(validate224.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate217.errors = vErrors;
+  validate223.errors = vErrors;
   return errors === 0;
 }
-function validate202(data, {
+function validate208(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6301,29 +6516,29 @@ function validate202(data, {
       }
     }
     if (data.conditions !== undefined) {
-      if (!validate206(data.conditions, {
+      if (!validate212(data.conditions, {
         instancePath: instancePath + "/conditions",
         parentData: data,
         parentDataProperty: "conditions",
         rootData
       })) {
-        vErrors = vErrors === null ? validate206.errors : vErrors.concat(validate206.errors);
+        vErrors = vErrors === null ? validate212.errors : vErrors.concat(validate212.errors);
         errors = vErrors.length;
       }
     }
     if (data.history !== undefined) {
-      if (!validate217(data.history, {
+      if (!validate223(data.history, {
         instancePath: instancePath + "/history",
         parentData: data,
         parentDataProperty: "history",
         rootData
       })) {
-        vErrors = vErrors === null ? validate217.errors : vErrors.concat(validate217.errors);
+        vErrors = vErrors === null ? validate223.errors : vErrors.concat(validate223.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate202.errors = vErrors;
+  validate208.errors = vErrors;
   return errors === 0;
 }
 function validate40(data, {
@@ -6429,13 +6644,13 @@ function validate40(data, {
       }
     }
     if (data.status !== undefined) {
-      if (!validate202(data.status, {
+      if (!validate208(data.status, {
         instancePath: instancePath + "/status",
         parentData: data,
         parentDataProperty: "status",
         rootData
       })) {
-        vErrors = vErrors === null ? validate202.errors : vErrors.concat(validate202.errors);
+        vErrors = vErrors === null ? validate208.errors : vErrors.concat(validate208.errors);
         errors = vErrors.length;
       }
     }
