@@ -62,40 +62,55 @@ export function findCards(s: string, out: Span[]): void {
       i++;
       continue;
     }
-    const at: number[] = []; // string index of each digit of the run
+    let count = 0;
     let j = i;
     while (j < n) {
       const c = s.charCodeAt(j);
-      if (isDigit(c)) at.push(j++);
-      else if ((c === 32 || c === 45) && isDigit(s.charCodeAt(j + 1))) j++;
+      if (isDigit(c)) {
+        count++;
+        j++;
+      } else if ((c === 32 || c === 45) && isDigit(s.charCodeAt(j + 1))) j++;
       else break;
     }
-    if (at.length >= 13) cardsInRun(s, at, out);
+    if (count >= 13) cardsInRun(s, i, j, count, out);
     i = j;
   }
 }
 
-function cardsInRun(s: string, at: number[], out: Span[]): void {
-  const m = at.length;
+/** Cards in the digit run s[from, to) holding `m` digits. */
+function cardsInRun(s: string, from: number, to: number, m: number, out: Span[]): void {
+  const at = new Int32Array(m); // string index of each digit
   const d = new Uint8Array(m);
-  for (let k = 0; k < m; k++) d[k] = s.charCodeAt(at[k]!) - 48;
-  // plain[p][k]: sum of d over indexes < k with parity p; doubled likewise with the Luhn doubling.
-  const plain = [new Int32Array(m + 1), new Int32Array(m + 1)];
-  const doubled = [new Int32Array(m + 1), new Int32Array(m + 1)];
-  for (let k = 0; k < m; k++) {
-    for (const p of [0, 1]) {
-      plain[p]![k + 1] = plain[p]![k]! + (k % 2 === p ? d[k]! : 0);
-      doubled[p]![k + 1] = doubled[p]![k]! + (k % 2 === p ? DOUBLED[d[k]!]! : 0);
+  for (let k = 0, j = from; j < to; j++) {
+    const c = s.charCodeAt(j);
+    if (isDigit(c)) {
+      at[k] = j;
+      d[k++] = c - 48;
     }
+  }
+  const span = (a: number, b: number): void => void out.push({ start: at[a]!, end: at[b - 1]! + 1, label: 'creditCard' });
+  if (m <= 19) {
+    let sum = 0;
+    for (let k = m - 1, double = false; k >= 0; k--, double = !double) sum += double ? DOUBLED[d[k]!]! : d[k]!;
+    if (sum % 10 === 0) return span(0, m);
+  }
+  // Prefix sums per parity of index (plain digits, and digits as Luhn doubles them): O(1) per window.
+  const plain0 = new Int32Array(m + 1);
+  const plain1 = new Int32Array(m + 1);
+  const doubled0 = new Int32Array(m + 1);
+  const doubled1 = new Int32Array(m + 1);
+  for (let k = 0; k < m; k++) {
+    const even = k % 2 === 0;
+    plain0[k + 1] = plain0[k]! + (even ? d[k]! : 0);
+    plain1[k + 1] = plain1[k]! + (even ? 0 : d[k]!);
+    doubled0[k + 1] = doubled0[k]! + (even ? DOUBLED[d[k]!]! : 0);
+    doubled1[k + 1] = doubled1[k]! + (even ? 0 : DOUBLED[d[k]!]!);
   }
   // Window [a, b): the last digit (b-1) is not doubled, nor is every second digit left of it.
   const valid = (a: number, b: number): boolean => {
-    const p = (b - 1) % 2;
-    const q = 1 - p;
-    return (plain[p]![b]! - plain[p]![a]! + doubled[q]![b]! - doubled[q]![a]!) % 10 === 0;
+    const sum = (b - 1) % 2 === 0 ? plain0[b]! - plain0[a]! + doubled1[b]! - doubled1[a]! : plain1[b]! - plain1[a]! + doubled0[b]! - doubled0[a]!;
+    return sum % 10 === 0;
   };
-  const span = (a: number, b: number): void => void out.push({ start: at[a]!, end: at[b - 1]! + 1, label: 'creditCard' });
-  if (m <= 19 && valid(0, m)) return span(0, m);
   let start = -1;
   let end = -1;
   for (let a = 0; a + 13 <= m; a++) {

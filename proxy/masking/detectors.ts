@@ -59,14 +59,10 @@ export function findEmails(s: string, out: Span[]): void {
  * numbers the SSA never issues (area 000, 666, 9xx; group 00; serial 0000).
  */
 export function findSsns(s: string, out: Span[]): void {
-  const digits = (from: number, n: number): boolean => {
-    for (let k = from; k < from + n; k++) if (!isDigit(s.charCodeAt(k))) return false;
-    return true;
-  };
   let dash = s.indexOf('-', 3);
   while (dash >= 0) {
     const start = dash - 3;
-    if (digits(start, 3) && digits(dash + 1, 2) && s.charCodeAt(dash + 3) === 45 && digits(dash + 4, 4)) {
+    if (digitsAt(s, start, 3) && digitsAt(s, dash + 1, 2) && s.charCodeAt(dash + 3) === 45 && digitsAt(s, dash + 4, 4)) {
       const area = s.slice(start, dash);
       if (area !== '000' && area !== '666' && area[0] !== '9' && s.slice(dash + 1, dash + 3) !== '00' && s.slice(dash + 4, dash + 8) !== '0000') {
         out.push({ start, end: dash + 8, label: 'usSsn' });
@@ -76,6 +72,11 @@ export function findSsns(s: string, out: Span[]): void {
     }
     dash = s.indexOf('-', dash + 1);
   }
+}
+
+function digitsAt(s: string, from: number, n: number): boolean {
+  for (let k = from; k < from + n; k++) if (!isDigit(s.charCodeAt(k))) return false;
+  return true;
 }
 
 export const DETECTORS: Record<Detector, (s: string, out: Span[]) => void> = {

@@ -70,8 +70,9 @@ class Runs {
 }
 
 function findPrefixed(s: string, prefix: string, t: PrefixToken, out: Span[]): void {
-  const runs = new Runs(s, t.body);
   let p = s.indexOf(prefix);
+  if (p < 0) return;
+  const runs = new Runs(s, t.body);
   while (p >= 0) {
     const bodyStart = p + prefix.length;
     const end = runs.endFrom(bodyStart);
@@ -85,8 +86,9 @@ function findPrefixed(s: string, prefix: string, t: PrefixToken, out: Span[]): v
 
 /** header.payload.signature, base64url, the first two starting with eyJ ('{"'), each ≥ 11/11/8 chars. */
 function findJwts(s: string, out: Span[]): void {
-  const runs = new Runs(s, isBase64Url);
   let p = s.indexOf('eyJ');
+  if (p < 0) return;
+  const runs = new Runs(s, isBase64Url);
   while (p >= 0) {
     const e1 = runs.endFrom(p);
     let matched = -1;
