@@ -3,11 +3,15 @@
  * spec.protocolLimits.maxStatementBytes is refused (54000, naming the limit, audited) and the session
  * stays usable; a message over maxMessageBytes — from the agent or as a result row — closes only that
  * session (FATAL 54000); a 60 KB comment of repeated `eyJ` (masked for the audit record) does not
- * stall a concurrent session.
+ * stall a concurrent session. And the token lifetime cap counts from now: a token minted with a future
+ * iat is refused at login (28P01).
  */
 import { expect } from 'chai';
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type pg from 'pg';
+import * as jose from 'jose';
+import pg from 'pg';
+import { ensureDevKey } from '../../proxy/identity/dev-issuer.js';
 import { startLocalStack, type LocalStack } from '../../proxy/local/stack.js';
 import { pgError } from '../support/pg-error.js';
 import { fe, RawClient } from '../support/raw-client.js';
@@ -100,5 +104,25 @@ describe('attack: oversized and slow-to-scan input (real PostgreSQL)', function 
     const rec = auditRecords(s).findLast((x) => x.event.action === 'statement.decision' && x.db?.query?.text?.startsWith('SELECT 1 AS one'));
     expect(rec?.db.query.text.length).to.be.greaterThan(60_000);
     await c.end();
+  });
+
+  it('a token minted with iat in the future is refused (28P01), though exp − iat is within the cap', async () => {
+    const key = await ensureDevKey(s.dir);
+    const now = Math.floor(Date.now() / 1000);
+    const token = await new jose.SignJWT({})
+      .setProtectedHeader({ alg: 'ES256', kid: key.kid, typ: 'JWT' })
+      .setIssuer(s.policy.spec.identity.issuers[0]!.issuer)
+      .setSubject('agent-1')
+      .setAudience('agentgate')
+      .setIssuedAt(now + 24 * 3600) // a day ahead, no nbf: valid for a day from now with a "10-minute" lifetime
+      .setExpirationTime(now + 24 * 3600 + 600)
+      .setJti(randomUUID())
+      .sign(key.privateKey);
+    const c = new pg.Client({ host: s.host, port: s.port, user: 'agent', database: 'billing', password: token });
+    const e = await pgError(c.connect());
+    expect(e.code).to.equal('28P01');
+    expect(e.message).to.match(/iat is 864\d\ds in the future/);
+    const rejected = auditRecords(s).filter((r) => r.event.action === 'identity.rejected');
+    expect(rejected.at(-1)?.message).to.match(/iat is \d+s in the future/);
   });
 });
