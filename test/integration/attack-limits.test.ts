@@ -9,8 +9,11 @@
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
 import * as jose from 'jose';
 import pg from 'pg';
+import { verifyAuditFile } from '../../proxy/audit/verify.js';
 import { ensureDevKey } from '../../proxy/identity/dev-issuer.js';
 import { startLocalStack, type LocalStack } from '../../proxy/local/stack.js';
 import { pgError } from '../support/pg-error.js';
@@ -55,7 +58,12 @@ describe('attack: oversized and slow-to-scan input (real PostgreSQL)', function 
     await c.end();
     const refusals = auditRecords(s).filter((r) => r.event.action === 'statement.decision' && r.rule?.name === 'statement-size-limit');
     expect(refusals).to.have.length(2);
+    const ajv = new Ajv2020({ allErrors: true, strict: false });
+    addFormats.default(ajv);
+    const validate = ajv.compile(JSON.parse(readFileSync(new URL('../../docs/audit-schema.json', import.meta.url), 'utf8')));
+    expect(verifyAuditFile(s.auditFile).ok).to.equal(true);
     for (const r of refusals) {
+      expect(validate(r), JSON.stringify(validate.errors)).to.equal(true);
       expect(r.decision).to.equal('Deny');
       expect(r.detail).to.include({ limit: STATEMENT_LIMIT });
       expect(r.detail.sha256).to.match(/^[0-9a-f]{64}$/);
