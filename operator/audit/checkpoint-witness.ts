@@ -11,7 +11,7 @@ import express, { type Request, type Response, type Router } from 'express';
 import * as jose from 'jose';
 import { signCheckpoint, type WitnessedCheckpoint } from '../../proxy/audit/checkpoints.js';
 import { keySetFor } from '../../proxy/identity/key-sets.js';
-import { ASYMMETRIC_ALGORITHMS, kubernetesClaims } from '../../proxy/identity/verify.js';
+import { ASYMMETRIC_ALGORITHMS, CLOCK_TOLERANCE_SECONDS, kubernetesClaims, tokenTimeError } from '../../proxy/identity/verify.js';
 import type { EventRecorder } from '../events.js';
 import { mergePatch, messageOf, statusOf } from '../kube.js';
 import { podStream } from '../../proxy/cluster/pod-stream.js';
@@ -67,6 +67,8 @@ export function checkpointWitnessRouter(o: CheckpointWitnessOptions): Router {
       } catch (e) {
         throw new WitnessError(401, `service-account token refused: ${(e as Error).message}`);
       }
+      const timing = tokenTimeError(payload, Math.floor(Date.now() / 1000), CLOCK_TOLERANCE_SECONDS);
+      if (timing) throw new WitnessError(401, `service-account token refused: ${timing}`);
       const k8s = kubernetesClaims(payload);
       // The stream is named by the token, never by the caller: a pod can only checkpoint its own chain.
       if (!k8s?.pod || !k8s.podUid) throw new WitnessError(403, 'the token is not bound to a pod');

@@ -9,7 +9,7 @@ import type { CustomObjectsApi } from '@kubernetes/client-node';
 import express, { type Request, type Response, type Router } from 'express';
 import * as jose from 'jose';
 import { keySetFor } from '../../proxy/identity/key-sets.js';
-import { ASYMMETRIC_ALGORITHMS, kubernetesClaims } from '../../proxy/identity/verify.js';
+import { ASYMMETRIC_ALGORITHMS, CLOCK_TOLERANCE_SECONDS, kubernetesClaims, tokenTimeError } from '../../proxy/identity/verify.js';
 import { listsServiceAccount } from '../../proxy/policy/subjects.js';
 import type { AgentAccessPolicy } from '../../proxy/policy/types.js';
 import { GROUP, messageOf, POLICY_PLURAL, statusOf, VERSION } from '../kube.js';
@@ -55,7 +55,7 @@ export function tokenExchangeRouter(o: TokenExchangeOptions): Router {
       if (!b.subject_token || !b.actor_token) throw new ExchangeError('invalid_request', 'subject_token and actor_token are both required');
       // The actor: a service-account token for audience agentgate, from this cluster.
       const clusterIssuer = await o.clusterIssuer();
-      const actor = await verify(b.actor_token, clusterKeys, clusterIssuer, [audience], 'actor_token');
+      const actor = await verify(b.actor_token, clusterKeys, clusterIssuer, [audience], 'actor_token', now());
       const k8s = kubernetesClaims(actor);
       if (!k8s) throw new ExchangeError('invalid_grant', 'actor_token is not a Kubernetes service-account token');
       const policy = await findPolicy(o.custom, k8s.namespace, k8s.serviceAccount, b.resource);
@@ -63,7 +63,7 @@ export function tokenExchangeRouter(o: TokenExchangeOptions): Router {
       const unverified = safeDecode(b.subject_token);
       const trusted = triggers.find((t) => t.issuer === unverified?.iss);
       if (!trusted) throw new ExchangeError('invalid_grant', `subject_token issuer "${String(unverified?.iss ?? '')}" is not trusted by policy ${policy.metadata.name}`);
-      const subject = await verify(b.subject_token, keySetFor(trusted), trusted.issuer, trusted.audiences, 'subject_token');
+      const subject = await verify(b.subject_token, keySetFor(trusted), trusted.issuer, trusted.audiences, 'subject_token', now());
       const t = now();
       const exp = Math.min(t + MAX_RUN_TOKEN_SECONDS, t + policy.spec.identity.maxTokenLifetimeSeconds, subject.exp!, actor.exp!);
       if (exp <= t) throw new ExchangeError('invalid_grant', 'an input token has expired');
@@ -95,14 +95,20 @@ export function tokenExchangeRouter(o: TokenExchangeOptions): Router {
   return router;
 }
 
-async function verify(token: string, keys: ReturnType<typeof keySetFor>, issuer: string, audiences: string[], what: string): Promise<jose.JWTPayload> {
+async function verify(token: string, keys: ReturnType<typeof keySetFor>, issuer: string, audiences: string[], what: string, now: number): Promise<jose.JWTPayload> {
+  let payload: jose.JWTPayload;
   try {
-    const { payload } = await jose.jwtVerify(token, keys, { issuer, audience: audiences, algorithms: ASYMMETRIC_ALGORITHMS, requiredClaims: ['exp', 'sub'] });
-    return payload;
+    ({ payload } = await jose.jwtVerify(token, keys, {
+      issuer, audience: audiences, algorithms: ASYMMETRIC_ALGORITHMS, requiredClaims: ['exp', 'sub'], clockTolerance: CLOCK_TOLERANCE_SECONDS, currentDate: new Date(now * 1000),
+    }));
   } catch (e) {
     const reason = e instanceof jose.errors.JWTExpired ? 'has expired' : e instanceof jose.errors.JWTClaimValidationFailed ? `claim ${e.claim} is invalid` : (e as Error).message;
     throw new ExchangeError('invalid_grant', `${what} ${reason}`);
   }
+  // The run token's lifetime is capped from now below; an input issued in the future is refused.
+  const timing = tokenTimeError(payload, now, CLOCK_TOLERANCE_SECONDS);
+  if (timing) throw new ExchangeError('invalid_grant', `${what}: ${timing}`);
+  return payload;
 }
 
 function safeDecode(token: string): jose.JWTPayload | undefined {

@@ -9,6 +9,24 @@ import type { IssuerSpec, PolicySpec } from '../policy/types.js';
 import { keySetFor, type KeyResolver } from './key-sets.js';
 import { checkRunToken } from './run-token.js';
 
+/** Clock skew allowed between an issuer and the proxy, for exp, nbf, iat and the lifetime cap. */
+export const CLOCK_TOLERANCE_SECONDS = 5;
+
+/**
+ * What jose does not check: a token issued in the future (iat) is refused, and the lifetime cap counts
+ * both from iat and from now — a token minted with a future iat cannot stay valid longer than the cap.
+ */
+export function tokenTimeError(payload: jose.JWTPayload, nowSeconds: number, toleranceSeconds: number, maxLifetimeSeconds?: number): string | undefined {
+  const { iat, exp } = payload;
+  if (typeof iat === 'number' && iat > nowSeconds + toleranceSeconds) {
+    return `token iat is ${iat - nowSeconds}s in the future (more than the ${toleranceSeconds}s of clock skew allowed)`;
+  }
+  if (maxLifetimeSeconds === undefined || typeof exp !== 'number') return undefined;
+  if (typeof iat === 'number' && exp - iat > maxLifetimeSeconds) return `token lifetime ${exp - iat}s exceeds the policy's maximum of ${maxLifetimeSeconds}s`;
+  if (exp - nowSeconds > maxLifetimeSeconds + toleranceSeconds) return `token stays valid for ${exp - nowSeconds}s from now, more than the policy's maximum lifetime of ${maxLifetimeSeconds}s`;
+  return undefined;
+}
+
 export const ASYMMETRIC_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'];
 
 export interface Principal {
@@ -95,16 +113,14 @@ export class TokenVerifier {
         audience: issuer.audiences,
         algorithms: ASYMMETRIC_ALGORITHMS,
         requiredClaims: ['exp', 'iat', 'sub'],
-        clockTolerance: this.opts.clockToleranceSeconds ?? 5,
+        clockTolerance: this.opts.clockToleranceSeconds ?? CLOCK_TOLERANCE_SECONDS,
         currentDate: new Date(this.now() * 1000),
       }));
     } catch (e) {
       throw new IdentityError(describeJoseError(e));
     }
-    const lifetime = (payload.exp ?? 0) - (payload.iat ?? 0);
-    if (lifetime > this.identity.maxTokenLifetimeSeconds) {
-      throw new IdentityError(`token lifetime ${lifetime}s exceeds the policy's maximum of ${this.identity.maxTokenLifetimeSeconds}s`);
-    }
+    const timing = tokenTimeError(payload, this.now(), this.opts.clockToleranceSeconds ?? CLOCK_TOLERANCE_SECONDS, this.identity.maxTokenLifetimeSeconds);
+    if (timing) throw new IdentityError(timing);
     const base = { iss: payload.iss!, ...(payload.jti ? { jti: payload.jti } : {}), iat: payload.iat!, exp: payload.exp!, claims: payload };
     let run;
     try {

@@ -78,6 +78,8 @@ export interface PolicySpec {
   approval?: ApprovalSpec;
   masking?: MaskingSpec;
   audit?: { includeStatementText?: boolean };
+  /** Size limits on protocol messages and statement text (defaults in proxy/postgres/limits.ts). */
+  protocolLimits?: { maxMessageBytes?: number; maxStatementBytes?: number };
   runtimeLimits?: RuntimeLimits;
 }
 

@@ -147,6 +147,10 @@ export function semanticErrors(p: AgentAccessPolicy): PolicyError[] {
   if (needsApproval && !(approvers?.users?.length || approvers?.groups?.length)) {
     errors.push({ path: 'spec.approval.approvers', message: 'required: a RequireApproval rule needs someone who may approve' });
   }
+  const limits = spec.protocolLimits;
+  if (limits?.maxStatementBytes !== undefined && limits.maxMessageBytes !== undefined && limits.maxStatementBytes > limits.maxMessageBytes) {
+    errors.push({ path: 'spec.protocolLimits.maxStatementBytes', message: 'cannot exceed maxMessageBytes' });
+  }
   (spec.masking?.patterns ?? []).forEach((pat, i) => {
     const err = re2Error(pat.regex);
     if (err) errors.push({ path: `spec.masking.patterns[${i}].regex`, message: `not a valid RE2 pattern: ${err}` });

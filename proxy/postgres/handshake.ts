@@ -14,13 +14,23 @@ const GSSENC_REQUEST = 80877104;
 const CANCEL_REQUEST = 80877102;
 const MAX_STARTUP = 10_000;
 
-/** Buffered reads from a socket during startup (before the session's framer takes over). */
+/** More than this unread during startup pauses the socket until the handshake reads it. */
+const STARTUP_HIGH_WATER = 256 * 1024;
+
+/**
+ * Buffered reads from a socket during startup (before the session's framer takes over). Chunks are
+ * kept as a list and copied only as far as `take` needs them (linear in what arrives), and a client
+ * that sends more than the handshake reads is paused rather than buffered without bound.
+ */
 export class ByteQueue {
-  private buf: Buffer = Buffer.alloc(0);
+  private chunks: Buffer[] = [];
+  private bytes = 0;
   private waiter?: () => void;
   private ended?: Error;
   private readonly onData = (d: Buffer): void => {
-    this.buf = this.buf.length ? Buffer.concat([this.buf, d]) : d;
+    this.chunks.push(d);
+    this.bytes += d.length;
+    if (this.bytes > STARTUP_HIGH_WATER) this.socket.pause();
     this.waiter?.();
   };
   private readonly onEnd = (): void => {
@@ -47,8 +57,9 @@ export class ByteQueue {
     s.off('close', this.onEnd);
     s.off('error', this.onEnd);
     s.pause();
-    if (this.buf.length) s.unshift(this.buf);
-    this.buf = Buffer.alloc(0);
+    if (this.bytes) s.unshift(this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.bytes));
+    this.chunks = [];
+    this.bytes = 0;
     return s;
   }
 
@@ -60,18 +71,36 @@ export class ByteQueue {
   }
 
   async take(n: number): Promise<Buffer> {
-    while (this.buf.length < n) {
+    while (this.bytes < n) {
       if (this.ended) throw this.ended;
+      if (this.socket.isPaused()) this.socket.resume();
       await new Promise<void>((r) => (this.waiter = r));
       this.waiter = undefined;
     }
-    const out = this.buf.subarray(0, n);
-    this.buf = this.buf.subarray(n);
+    let out: Buffer;
+    const first = this.chunks[0]!;
+    if (first.length >= n) {
+      out = first.subarray(0, n);
+      if (first.length > n) this.chunks[0] = first.subarray(n);
+      else this.chunks.shift();
+    } else {
+      out = Buffer.allocUnsafe(n);
+      let filled = 0;
+      while (filled < n) {
+        const c = this.chunks[0]!;
+        const k = Math.min(c.length, n - filled);
+        c.copy(out, filled, 0, k);
+        filled += k;
+        if (k < c.length) this.chunks[0] = c.subarray(k);
+        else this.chunks.shift();
+      }
+    }
+    this.bytes -= n;
     return out;
   }
 
   get buffered(): number {
-    return this.buf.length;
+    return this.bytes;
   }
 }
 

@@ -4,13 +4,21 @@
  * (buffer, start, end) slices of the socket's chunks; nothing is copied unless it is rewritten.
  */
 
-/** Largest message the proxy accepts (PostgreSQL's own limit for most messages is 1 GB). */
-export const MAX_MESSAGE_BYTES = 256 * 1024 * 1024;
+/** Default for the largest message the proxy buffers (PostgreSQL's own limit for most messages is 1 GB). */
+export const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 
 export class ProtocolError extends Error {
   constructor(message: string, readonly sqlState = '08P01') {
     super(message);
     this.name = 'ProtocolError';
+  }
+}
+
+/** A message longer than the configured limit: SQLSTATE 54000 (program_limit_exceeded). */
+export class MessageTooLarge extends ProtocolError {
+  constructor(readonly type: number, readonly bytes: number, readonly limit: number) {
+    super(`message ${JSON.stringify(String.fromCharCode(type))} of ${bytes} bytes exceeds the limit of ${limit} bytes (spec.protocolLimits.maxMessageBytes)`, '54000');
+    this.name = 'MessageTooLarge';
   }
 }
 
@@ -24,34 +32,72 @@ export interface Message {
   end: number;
 }
 
-/** Splits a byte stream into typed messages, carrying partial messages across chunks. */
+/**
+ * Splits a byte stream into typed messages. Messages complete within a chunk are slices of it (no
+ * copy). A message that spans chunks is collected as a list of pieces and copied once, into a buffer
+ * of its exact size, when its last byte arrives: linear in its size however many chunks it takes.
+ * Its length is checked against the limit as soon as its header is complete, before it is buffered.
+ */
 export class Framer {
-  private rest?: Buffer;
+  private pieces: Buffer[] = [];
+  private pieceBytes = 0;
+  /** Total size (type byte included) of the message being collected; 0 while its header is incomplete. */
+  private need = 0;
 
-  constructor(private readonly maxBytes = MAX_MESSAGE_BYTES) {}
+  /** `maxBytes` may be a function, so a policy change applies to the next message. */
+  constructor(private readonly maxBytes: number | (() => number) = MAX_MESSAGE_BYTES) {}
 
   /** Calls `onMessage` for each complete message in order. Throws ProtocolError on a bad length. */
   push(chunk: Buffer, onMessage: (m: Message) => void): void {
-    let buf = chunk;
-    if (this.rest) {
-      buf = Buffer.concat([this.rest, chunk]);
-      this.rest = undefined;
-    }
     let pos = 0;
-    const n = buf.length;
+    const n = chunk.length;
+    if (this.pieceBytes > 0) {
+      if (this.need === 0) {
+        // The header itself was split: at most 4 bytes are carried, so this copy is tiny.
+        const take = Math.min(5 - this.pieceBytes, n);
+        this.collect(chunk.subarray(0, take));
+        pos = take;
+        if (this.pieceBytes < 5) return;
+        const head = Buffer.concat(this.pieces, 5);
+        this.pieces = [head];
+        this.need = 1 + this.length(head, 0);
+      }
+      const take = Math.min(this.need - this.pieceBytes, n - pos);
+      this.collect(chunk.subarray(pos, pos + take));
+      pos += take;
+      if (this.pieceBytes < this.need) return;
+      const whole = Buffer.concat(this.pieces, this.need);
+      this.pieces = [];
+      this.pieceBytes = this.need = 0;
+      onMessage({ type: whole[0]!, buf: whole, start: 0, end: whole.length });
+    }
     while (n - pos >= 5) {
-      const len = buf.readInt32BE(pos + 1);
-      if (len < 4 || len > this.maxBytes) throw new ProtocolError(`invalid message length ${len} for message type ${JSON.stringify(String.fromCharCode(buf[pos]!))}`);
-      const end = pos + 1 + len;
-      if (end > n) break;
-      onMessage({ type: buf[pos]!, buf, start: pos, end });
+      const end = pos + 1 + this.length(chunk, pos);
+      if (end > n) {
+        this.need = end - pos;
+        break;
+      }
+      onMessage({ type: chunk[pos]!, buf: chunk, start: pos, end });
       pos = end;
     }
-    if (pos < n) this.rest = buf.subarray(pos);
+    if (pos < n) this.collect(chunk.subarray(pos));
+  }
+
+  private collect(piece: Buffer): void {
+    this.pieces.push(piece);
+    this.pieceBytes += piece.length;
+  }
+
+  private length(buf: Buffer, pos: number): number {
+    const len = buf.readInt32BE(pos + 1);
+    if (len < 4) throw new ProtocolError(`invalid message length ${len} for message type ${JSON.stringify(String.fromCharCode(buf[pos]!))}`);
+    const max = typeof this.maxBytes === 'function' ? this.maxBytes() : this.maxBytes;
+    if (len > max) throw new MessageTooLarge(buf[pos]!, len, max);
+    return len;
   }
 
   get pending(): number {
-    return this.rest?.length ?? 0;
+    return this.pieceBytes;
   }
 }
 

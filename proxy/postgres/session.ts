@@ -26,8 +26,9 @@ import { derivedMask, launderingReason, type DerivedMask } from '../masking/line
 import { mergeReads } from '../sql/lineage.js';
 import { resolveShape } from '../sql/resolve.js';
 import type { Classification } from '../sql/types.js';
+import { oversizedStatement, protocolLimits } from './limits.js';
 import {
-  bodyReader, commandTag, describePortal, errorResponse, Framer, parseErrorNotice, parseRowDescription, ProtocolError,
+  bodyReader, commandTag, describePortal, errorResponse, Framer, MessageTooLarge, parseErrorNotice, parseRowDescription, ProtocolError,
   queryMessage, readyForQuery, type ErrorFields, type Message,
 } from './protocol.js';
 import { failingParse, failingQuery } from './refusal.js';
@@ -110,8 +111,8 @@ const DDL_LIKE = new Set(['ddl', 'privilege', 'admin', 'unknown']);
 const COPY_IN_MESSAGES = new Set([T('d'), T('c'), T('f'), T('H'), T('S'), T('X')]);
 
 export class PgSession {
-  private readonly clientFramer = new Framer();
-  private readonly upstreamFramer = new Framer();
+  private readonly clientFramer = new Framer(() => protocolLimits(this.ctx.runtime().policy.spec).maxMessageBytes);
+  private readonly upstreamFramer = new Framer(() => protocolLimits(this.ctx.runtime().policy.spec).maxMessageBytes);
   private readonly queue: Pending[] = [];
   private readonly prepared = new Map<string, Prepared>();
   private readonly portals = new Map<string, Portal>();
@@ -237,6 +238,7 @@ export class PgSession {
       case T('Q'): {
         const sql = bodyReader(m, 'Query').cstring();
         bodyDone(m, sql);
+        if (this.refuseOversized(sql, 'simple')) return;
         return this.withShapes(sql, (shapes) => this.simpleQuery(m, sql, shapes));
       }
       case T('P'): {
@@ -246,6 +248,7 @@ export class PgSession {
         const n = r.int16();
         for (let i = 0; i < n; i++) r.int32();
         r.done();
+        if (this.refuseOversized(sql, 'extended')) return;
         return this.withShapes(sql, (shapes) => this.parse(m, name, sql, shapes));
       }
       case T('B'): {
@@ -599,6 +602,16 @@ export class PgSession {
     else this.refuse(err);
   }
 
+  /** A statement over spec.protocolLimits.maxStatementBytes is refused (54000) before it is parsed. */
+  private refuseOversized(sql: string, protocol: 'simple' | 'extended'): boolean {
+    const o = oversizedStatement(sql, protocolLimits(this.runtime().policy.spec));
+    if (!o) return false;
+    this.auditDecision(o.classification, o.decision, protocol, { detail: o.detail });
+    if (protocol === 'extended') this.denyExtended(o.error);
+    else this.refuse(o.error);
+    return true;
+  }
+
   private tokenExpired(): boolean {
     if (this.ctx.principal.exp * 1000 > this.now()) return false;
     this.audit.tryAppend({ event: { action: 'identity.rejected' }, message: 'token expired during the session; session closed' });
@@ -614,8 +627,9 @@ export class PgSession {
     try {
       this.upstreamFramer.push(d, (m) => this.onUpstreamMessage(m));
     } catch (e) {
-      this.audit.tryAppend({ event: { action: 'protocol.error' }, message: `upstream sent malformed data: ${(e as Error).message}` });
-      this.toClient.push(errorResponse({ severity: 'FATAL', code: '08P01', message: 'agentgate: the database sent malformed data; session closed' }));
+      const big = e instanceof MessageTooLarge;
+      this.audit.tryAppend({ event: { action: 'protocol.error' }, message: big ? `upstream ${e.message}` : `upstream sent malformed data: ${(e as Error).message}` });
+      this.toClient.push(errorResponse({ severity: 'FATAL', code: big ? e.sqlState : '08P01', message: big ? `agentgate: a result ${e.message}; session closed` : 'agentgate: the database sent malformed data; session closed' }));
       this.flush();
       return this.close('upstream protocol error');
     }

@@ -13,7 +13,7 @@ const schema24 = {
       "$ref": "a6f0oUEaFqHmymdwnqPORTNOTU7GczWAkwGD0uYU"
     },
     "spec": {
-      "$ref": "bPPYza6Fwbp0xkgYLKiXeiqH0gGfpKNFY4SOcETuro"
+      "$ref": "7fLaitxOw2WQmcNQwea4qbKYmI0kyFlE0A1KZSxNE"
     },
     "status": {
       "$ref": "y6IRsMtWL5uZ8VsylaI44QAmEBNM9eg16g6DJuI"
@@ -170,6 +170,9 @@ const schema29 = {
     },
     "masking": {
       "$ref": "EHp9RYAdAiXXtSwfBJCOAf1oLoey2d5PyP5dPFsiNM"
+    },
+    "protocolLimits": {
+      "$ref": "eghB1P2sWiU2gPc0h2YEzGs6tg25NY4S11MYEIls"
     },
     "audit": {
       "$ref": "no3XVEZUCOaM0g19Sb0iLdsTC2OV4nk9m2RpxnHBpC8"
@@ -5208,15 +5211,19 @@ function validate176(data, {
 const schema89 = {
   "type": "object",
   "properties": {
-    "includeStatementText": {
-      "$ref": "XI8SHPWBW6IRtzOhSeom8NHPNafxnM7Xgk3N9ZeNk"
+    "maxMessageBytes": {
+      "$ref": "kfHbUlleeCjXgh1WzQ6NHV5y3xH87NeM4XcoPdDzd8"
+    },
+    "maxStatementBytes": {
+      "$ref": "Oa4TQk0AhExrXNTEGUVhJuaE6jfmrmOjWaK1uZaVqM"
     }
   },
   "nullable": true
 };
 const schema90 = {
-  "type": "boolean",
-  "default": true,
+  "type": "integer",
+  "minimum": 65536,
+  "maximum": 1073741824,
   "nullable": true
 };
 function validate199(data, {
@@ -5227,13 +5234,13 @@ function validate199(data, {
 } = {}) {
   let vErrors = null;
   let errors = 0;
-  if (typeof data !== "boolean" && data !== null) {
+  if (!(typeof data == "number" && !(data % 1) && !isNaN(data) && isFinite(data)) && data !== null) {
     const err0 = {
       instancePath,
       schemaPath: "#/type",
       keyword: "type",
       params: {
-        type: "boolean"
+        type: "integer"
       }
     };
     if (vErrors === null) {
@@ -5243,7 +5250,112 @@ function validate199(data, {
     }
     errors++;
   }
+  if (typeof data == "number" && isFinite(data)) {
+    if (data > 1073741824 || isNaN(data)) {
+      const err1 = {
+        instancePath,
+        schemaPath: "#/maximum",
+        keyword: "maximum",
+        params: {
+          comparison: "<=",
+          limit: 1073741824
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err1];
+      } else {
+        vErrors.push(err1);
+      }
+      errors++;
+    }
+    if (data < 65536 || isNaN(data)) {
+      const err2 = {
+        instancePath,
+        schemaPath: "#/minimum",
+        keyword: "minimum",
+        params: {
+          comparison: ">=",
+          limit: 65536
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err2];
+      } else {
+        vErrors.push(err2);
+      }
+      errors++;
+    }
+  }
   validate199.errors = vErrors;
+  return errors === 0;
+}
+const schema91 = {
+  "type": "integer",
+  "minimum": 1024,
+  "maximum": 1073741824,
+  "nullable": true
+};
+function validate201(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (!(typeof data == "number" && !(data % 1) && !isNaN(data) && isFinite(data)) && data !== null) {
+    const err0 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "integer"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err0];
+    } else {
+      vErrors.push(err0);
+    }
+    errors++;
+  }
+  if (typeof data == "number" && isFinite(data)) {
+    if (data > 1073741824 || isNaN(data)) {
+      const err1 = {
+        instancePath,
+        schemaPath: "#/maximum",
+        keyword: "maximum",
+        params: {
+          comparison: "<=",
+          limit: 1073741824
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err1];
+      } else {
+        vErrors.push(err1);
+      }
+      errors++;
+    }
+    if (data < 1024 || isNaN(data)) {
+      const err2 = {
+        instancePath,
+        schemaPath: "#/minimum",
+        keyword: "minimum",
+        params: {
+          comparison: ">=",
+          limit: 1024
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err2];
+      } else {
+        vErrors.push(err2);
+      }
+      errors++;
+    }
+  }
+  validate201.errors = vErrors;
   return errors === 0;
 }
 function validate198(data, {
@@ -5271,14 +5383,25 @@ function validate198(data, {
     errors++;
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
-    if (data.includeStatementText !== undefined) {
-      if (!validate199(data.includeStatementText, {
-        instancePath: instancePath + "/includeStatementText",
+    if (data.maxMessageBytes !== undefined) {
+      if (!validate199(data.maxMessageBytes, {
+        instancePath: instancePath + "/maxMessageBytes",
         parentData: data,
-        parentDataProperty: "includeStatementText",
+        parentDataProperty: "maxMessageBytes",
         rootData
       })) {
         vErrors = vErrors === null ? validate199.errors : vErrors.concat(validate199.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.maxStatementBytes !== undefined) {
+      if (!validate201(data.maxStatementBytes, {
+        instancePath: instancePath + "/maxStatementBytes",
+        parentData: data,
+        parentDataProperty: "maxStatementBytes",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate201.errors : vErrors.concat(validate201.errors);
         errors = vErrors.length;
       }
     }
@@ -5286,7 +5409,88 @@ function validate198(data, {
   validate198.errors = vErrors;
   return errors === 0;
 }
-const schema91 = {
+const schema92 = {
+  "type": "object",
+  "properties": {
+    "includeStatementText": {
+      "$ref": "XI8SHPWBW6IRtzOhSeom8NHPNafxnM7Xgk3N9ZeNk"
+    }
+  },
+  "nullable": true
+};
+const schema93 = {
+  "type": "boolean",
+  "default": true,
+  "nullable": true
+};
+function validate205(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (typeof data !== "boolean" && data !== null) {
+    const err0 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "boolean"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err0];
+    } else {
+      vErrors.push(err0);
+    }
+    errors++;
+  }
+  validate205.errors = vErrors;
+  return errors === 0;
+}
+function validate204(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (!(data && typeof data == "object" && !Array.isArray(data)) && data !== null) {
+    const err0 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "object"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err0];
+    } else {
+      vErrors.push(err0);
+    }
+    errors++;
+  }
+  if (data && typeof data == "object" && !Array.isArray(data)) {
+    if (data.includeStatementText !== undefined) {
+      if (!validate205(data.includeStatementText, {
+        instancePath: instancePath + "/includeStatementText",
+        parentData: data,
+        parentDataProperty: "includeStatementText",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate205.errors : vErrors.concat(validate205.errors);
+        errors = vErrors.length;
+      }
+    }
+  }
+  validate204.errors = vErrors;
+  return errors === 0;
+}
+const schema94 = {
   "type": "object",
   "properties": {
     "maxRowsAffected": {
@@ -5352,13 +5556,13 @@ function validate36(data, {
   validate36.errors = vErrors;
   return errors === 0;
 }
-const schema92 = {
+const schema95 = {
   "type": "integer",
   "minimum": 1,
   "maximum": 86400,
   "nullable": true
 };
-function validate205(data, {
+function validate211(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5418,10 +5622,10 @@ function validate205(data, {
       errors++;
     }
   }
-  validate205.errors = vErrors;
+  validate211.errors = vErrors;
   return errors === 0;
 }
-function validate202(data, {
+function validate208(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5469,18 +5673,18 @@ function validate202(data, {
       }
     }
     if (data.maxStatementSeconds !== undefined) {
-      if (!validate205(data.maxStatementSeconds, {
+      if (!validate211(data.maxStatementSeconds, {
         instancePath: instancePath + "/maxStatementSeconds",
         parentData: data,
         parentDataProperty: "maxStatementSeconds",
         rootData
       })) {
-        vErrors = vErrors === null ? validate205.errors : vErrors.concat(validate205.errors);
+        vErrors = vErrors === null ? validate211.errors : vErrors.concat(validate211.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate202.errors = vErrors;
+  validate208.errors = vErrors;
   return errors === 0;
 }
 function validate50(data, {
@@ -5612,25 +5816,36 @@ function validate50(data, {
         errors = vErrors.length;
       }
     }
-    if (data.audit !== undefined) {
-      if (!validate198(data.audit, {
-        instancePath: instancePath + "/audit",
+    if (data.protocolLimits !== undefined) {
+      if (!validate198(data.protocolLimits, {
+        instancePath: instancePath + "/protocolLimits",
         parentData: data,
-        parentDataProperty: "audit",
+        parentDataProperty: "protocolLimits",
         rootData
       })) {
         vErrors = vErrors === null ? validate198.errors : vErrors.concat(validate198.errors);
         errors = vErrors.length;
       }
     }
+    if (data.audit !== undefined) {
+      if (!validate204(data.audit, {
+        instancePath: instancePath + "/audit",
+        parentData: data,
+        parentDataProperty: "audit",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate204.errors : vErrors.concat(validate204.errors);
+        errors = vErrors.length;
+      }
+    }
     if (data.runtimeLimits !== undefined) {
-      if (!validate202(data.runtimeLimits, {
+      if (!validate208(data.runtimeLimits, {
         instancePath: instancePath + "/runtimeLimits",
         parentData: data,
         parentDataProperty: "runtimeLimits",
         rootData
       })) {
-        vErrors = vErrors === null ? validate202.errors : vErrors.concat(validate202.errors);
+        vErrors = vErrors === null ? validate208.errors : vErrors.concat(validate208.errors);
         errors = vErrors.length;
       }
     }
@@ -5653,7 +5868,7 @@ function validate50(data, {
   validate50.errors = vErrors;
   return errors === 0;
 }
-const schema93 = {
+const schema96 = {
   "type": "object",
   "properties": {
     "observedGeneration": {
@@ -5705,14 +5920,14 @@ function validate37(data, {
   validate37.errors = vErrors;
   return errors === 0;
 }
-const schema94 = {
+const schema97 = {
   "type": "array",
   "items": {
     "$ref": "6cL7EKqmlL0zPYJ2ywRPK7XpC94SJgrif4hCdyqeAA"
   },
   "nullable": true
 };
-const schema95 = {
+const schema98 = {
   "type": "object",
   "required": ["type", "status"],
   "properties": {
@@ -5736,11 +5951,11 @@ const schema95 = {
     }
   }
 };
-const schema96 = {
+const schema99 = {
   "type": "string",
   "enum": ["True", "False", "Unknown"]
 };
-function validate216(data, {
+function validate222(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5770,7 +5985,7 @@ function validate216(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema96.enum
+        allowedValues: schema99.enum
       }
     };
     if (vErrors === null) {
@@ -5780,7 +5995,7 @@ function validate216(data, {
     }
     errors++;
   }
-  validate216.errors = vErrors;
+  validate222.errors = vErrors;
   return errors === 0;
 }
 const schema22 = {
@@ -5865,7 +6080,7 @@ function validate40(data, {
   validate40.errors = vErrors;
   return errors === 0;
 }
-function validate214(data, {
+function validate220(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5918,13 +6133,13 @@ function validate214(data, {
       }
     }
     if (data.status !== undefined) {
-      if (!validate216(data.status, {
+      if (!validate222(data.status, {
         instancePath: instancePath + "/status",
         parentData: data,
         parentDataProperty: "status",
         rootData
       })) {
-        vErrors = vErrors === null ? validate216.errors : vErrors.concat(validate216.errors);
+        vErrors = vErrors === null ? validate222.errors : vErrors.concat(validate222.errors);
         errors = vErrors.length;
       }
     }
@@ -5988,10 +6203,10 @@ function validate214(data, {
     }
     errors++;
   }
-  validate214.errors = vErrors;
+  validate220.errors = vErrors;
   return errors === 0;
 }
-function validate213(data, {
+function validate219(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6018,21 +6233,21 @@ function validate213(data, {
   if (Array.isArray(data)) {
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate214(data[i0], {
+      if (!validate220(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate214.errors : vErrors.concat(validate214.errors);
+        vErrors = vErrors === null ? validate220.errors : vErrors.concat(validate220.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate213.errors = vErrors;
+  validate219.errors = vErrors;
   return errors === 0;
 }
-const schema97 = {
+const schema100 = {
   "type": "array",
   "maxItems": 20,
   "items": {
@@ -6040,7 +6255,7 @@ const schema97 = {
   },
   "nullable": true
 };
-const schema98 = {
+const schema101 = {
   "type": "object",
   "required": ["generation", "specSha256", "outcome", "observedAt"],
   "properties": {
@@ -6064,10 +6279,10 @@ const schema98 = {
     }
   }
 };
-const schema99 = {
+const schema102 = {
   "type": "integer"
 };
-function validate226(data, {
+function validate232(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6091,15 +6306,15 @@ function validate226(data, {
     }
     errors++;
   }
-  validate226.errors = vErrors;
+  validate232.errors = vErrors;
   return errors === 0;
 }
-const schema100 = {
+const schema103 = {
   "type": "string",
   "pattern": "^[0-9a-f]{64}$"
 };
 const pattern5 = new RegExp("^[0-9a-f]{64}$", "u");
-function validate228(data, {
+function validate234(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6140,14 +6355,14 @@ function validate228(data, {
     }
     errors++;
   }
-  validate228.errors = vErrors;
+  validate234.errors = vErrors;
   return errors === 0;
 }
-const schema101 = {
+const schema104 = {
   "type": "string",
   "enum": ["Compiled", "Invalid"]
 };
-function validate232(data, {
+function validate238(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6177,7 +6392,7 @@ function validate232(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema101.enum
+        allowedValues: schema104.enum
       }
     };
     if (vErrors === null) {
@@ -6187,14 +6402,14 @@ function validate232(data, {
     }
     errors++;
   }
-  validate232.errors = vErrors;
+  validate238.errors = vErrors;
   return errors === 0;
 }
-const schema102 = {
+const schema105 = {
   "type": "string",
   "format": "date-time"
 };
-function validate234(data, {
+function validate240(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6235,10 +6450,10 @@ function validate234(data, {
     }
     errors++;
   }
-  validate234.errors = vErrors;
+  validate240.errors = vErrors;
   return errors === 0;
 }
-function validate225(data, {
+function validate231(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6312,24 +6527,24 @@ function validate225(data, {
       errors++;
     }
     if (data.generation !== undefined) {
-      if (!validate226(data.generation, {
+      if (!validate232(data.generation, {
         instancePath: instancePath + "/generation",
         parentData: data,
         parentDataProperty: "generation",
         rootData
       })) {
-        vErrors = vErrors === null ? validate226.errors : vErrors.concat(validate226.errors);
+        vErrors = vErrors === null ? validate232.errors : vErrors.concat(validate232.errors);
         errors = vErrors.length;
       }
     }
     if (data.specSha256 !== undefined) {
-      if (!validate228(data.specSha256, {
+      if (!validate234(data.specSha256, {
         instancePath: instancePath + "/specSha256",
         parentData: data,
         parentDataProperty: "specSha256",
         rootData
       })) {
-        vErrors = vErrors === null ? validate228.errors : vErrors.concat(validate228.errors);
+        vErrors = vErrors === null ? validate234.errors : vErrors.concat(validate234.errors);
         errors = vErrors.length;
       }
     }
@@ -6356,24 +6571,24 @@ function validate225(data, {
       }
     }
     if (data.outcome !== undefined) {
-      if (!validate232(data.outcome, {
+      if (!validate238(data.outcome, {
         instancePath: instancePath + "/outcome",
         parentData: data,
         parentDataProperty: "outcome",
         rootData
       })) {
-        vErrors = vErrors === null ? validate232.errors : vErrors.concat(validate232.errors);
+        vErrors = vErrors === null ? validate238.errors : vErrors.concat(validate238.errors);
         errors = vErrors.length;
       }
     }
     if (data.observedAt !== undefined) {
-      if (!validate234(data.observedAt, {
+      if (!validate240(data.observedAt, {
         instancePath: instancePath + "/observedAt",
         parentData: data,
         parentDataProperty: "observedAt",
         rootData
       })) {
-        vErrors = vErrors === null ? validate234.errors : vErrors.concat(validate234.errors);
+        vErrors = vErrors === null ? validate240.errors : vErrors.concat(validate240.errors);
         errors = vErrors.length;
       }
     }
@@ -6393,10 +6608,10 @@ function validate225(data, {
     }
     errors++;
   }
-  validate225.errors = vErrors;
+  validate231.errors = vErrors;
   return errors === 0;
 }
-function validate224(data, {
+function validate230(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6439,21 +6654,21 @@ function validate224(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate225(data[i0], {
+      if (!validate231(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate225.errors : vErrors.concat(validate225.errors);
+        vErrors = vErrors === null ? validate231.errors : vErrors.concat(validate231.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate224.errors = vErrors;
+  validate230.errors = vErrors;
   return errors === 0;
 }
-function validate209(data, {
+function validate215(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6512,29 +6727,29 @@ function validate209(data, {
       }
     }
     if (data.conditions !== undefined) {
-      if (!validate213(data.conditions, {
+      if (!validate219(data.conditions, {
         instancePath: instancePath + "/conditions",
         parentData: data,
         parentDataProperty: "conditions",
         rootData
       })) {
-        vErrors = vErrors === null ? validate213.errors : vErrors.concat(validate213.errors);
+        vErrors = vErrors === null ? validate219.errors : vErrors.concat(validate219.errors);
         errors = vErrors.length;
       }
     }
     if (data.history !== undefined) {
-      if (!validate224(data.history, {
+      if (!validate230(data.history, {
         instancePath: instancePath + "/history",
         parentData: data,
         parentDataProperty: "history",
         rootData
       })) {
-        vErrors = vErrors === null ? validate224.errors : vErrors.concat(validate224.errors);
+        vErrors = vErrors === null ? validate230.errors : vErrors.concat(validate230.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate209.errors = vErrors;
+  validate215.errors = vErrors;
   return errors === 0;
 }
 function validate41(data, {
@@ -6640,13 +6855,13 @@ function validate41(data, {
       }
     }
     if (data.status !== undefined) {
-      if (!validate209(data.status, {
+      if (!validate215(data.status, {
         instancePath: instancePath + "/status",
         parentData: data,
         parentDataProperty: "status",
         rootData
       })) {
-        vErrors = vErrors === null ? validate209.errors : vErrors.concat(validate209.errors);
+        vErrors = vErrors === null ? validate215.errors : vErrors.concat(validate215.errors);
         errors = vErrors.length;
       }
     }

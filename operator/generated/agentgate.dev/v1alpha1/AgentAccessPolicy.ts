@@ -344,6 +344,19 @@ export interface IAgentAccessPolicy {
       "defaultStrategy"?: "redact" | "partial" | "hash";
     };
     /**
+     * Size limits on what passes through the proxy, so that no input can make it buffer or scan without bound. Exceeding one is SQLSTATE 54000 (program_limit_exceeded), naming the limit, and is audited.
+     */
+    "protocolLimits"?: {
+      /**
+       * Largest protocol message, from the agent or the database, the proxy buffers (default 67108864, 64 MiB). A larger one closes the session (FATAL), since the stream cannot be resynchronized.
+       */
+      "maxMessageBytes"?: number;
+      /**
+       * Longest statement text (a Query or Parse message) the proxy parses (default 1048576, 1 MiB). A longer one is refused with an error and the session stays usable.
+       */
+      "maxStatementBytes"?: number;
+    };
+    /**
      * How decisions are recorded.
      */
     "audit"?: {
