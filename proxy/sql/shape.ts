@@ -55,7 +55,6 @@ class ShapeBuilder {
   readonly reasons: string[] = [];
   unboundedWrite = false;
   liftsReadOnly = false;
-  literalDependent = false;
   executes?: string;
   prepares?: string;
   deallocates?: string;
@@ -84,7 +83,6 @@ class ShapeBuilder {
     if (name === 'set_config') {
       const first = fc.args?.[0];
       const lit = constString(first);
-      this.literalDependent = true;
       if (lit !== undefined) ref.settingName = lit.toLowerCase();
     }
     this.functions.push(ref);
@@ -287,7 +285,6 @@ class ShapeBuilder {
     if (name.startsWith('agentgate.')) {
       // The agent's own annotations for the evidence trail, e.g. SET agentgate.reason = 'ticket 42'.
       this.setting = { name, value: constString(body.args?.[0]) ?? '' };
-      this.literalDependent = true;
     }
     if (CONTROL_SETTINGS.has(name)) {
       this.effects.add('admin');
@@ -357,7 +354,6 @@ class ShapeBuilder {
   private constValue(n: Node): boolean | undefined {
     if (!n || typeof n !== 'object') return undefined;
     if (n.A_Const) {
-      this.literalDependent = true;
       const c = n.A_Const;
       if (c.boolval) return Boolean(c.boolval.boolval);
       if (c.sval) return pgBool(c.sval.sval ?? '');
@@ -381,7 +377,6 @@ class ShapeBuilder {
       const l = constScalar(e.lexpr);
       const r = constScalar(e.rexpr);
       if (l === undefined || r === undefined) return undefined;
-      this.literalDependent = true;
       return compare(opName(e), l, r);
     }
     return undefined;
@@ -395,7 +390,6 @@ class ShapeBuilder {
       functions: this.functions,
       unboundedWrite: this.unboundedWrite,
       liftsReadOnly: this.liftsReadOnly,
-      literalDependent: this.literalDependent,
       ...(this.executes !== undefined ? { executes: this.executes } : {}),
       ...(this.prepares !== undefined ? { prepares: this.prepares } : {}),
       ...(this.deallocates !== undefined ? { deallocates: this.deallocates } : {}),

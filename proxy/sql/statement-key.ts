@@ -1,12 +1,15 @@
 /**
- * Cache key for a query text: the text with every literal replaced by a placeholder of its token kind,
- * comments dropped and whitespace collapsed, following PostgreSQL's lexical rules (scan.l) for strings
- * ('', E'', U&'', B'', X'', N''), dollar quotes, quoted identifiers, nested comments and numbers.
- * Two texts with the same key are the same token sequence up to literal values, so they parse to the
- * same tree up to those values. It also splits the text into top-level statements.
+ * Literal-normalized text of a statement, for grouping statements in the audit trail (`fingerprint`):
+ * every literal replaced by a placeholder of its token kind, comments dropped, whitespace collapsed and
+ * unquoted identifiers lowercased, following PostgreSQL's lexical rules (scan.l) for strings ('', E'',
+ * U&'', B'', X'', N''), dollar quotes, quoted identifiers, nested comments and numbers. It also splits
+ * the text into top-level statements.
  *
- * Correct only with standard_conforming_strings = on, which the proxy forces upstream and never lets a
- * session turn off. Anything this lexer cannot follow returns undefined: the caller parses in full.
+ * Grouping only: it never decides anything. It is not a sound identity of a statement's meaning (option
+ * literals such as EXPLAIN (ANALYZE 'off') or COPY (FORMAT 'binary'), UESCAPE characters and JavaScript's
+ * Unicode lowercasing, which PostgreSQL does not do, all change meaning under the same key), so the
+ * classifier's cache is keyed on the exact text instead. Anything this lexer cannot follow returns
+ * undefined.
  */
 
 import { createHash } from 'node:crypto';
