@@ -60,15 +60,20 @@ class ShapeBuilder {
   deallocates?: string;
   copy?: CopyInfo;
   setting?: { name: string; value: string };
-  /** CTE names visible at the current point of the walk (innermost last). */
+  /** CTE names visible at the current point of the walk (innermost WITH last). */
   private readonly cteScopes: string[][] = [];
   /** DDL bodies are walked for the tables they touch, not for function calls they define. */
   private collectFunctions = true;
 
-  addTable(rv: Node, access: TableAccess): void {
+  /**
+   * A relation the statement names. An unqualified name refers to a visible CTE of that name, except
+   * where the grammar only takes a real relation (`realRelation`: DML targets, TRUNCATE, LOCK, COPY,
+   * INTO, and names already resolved by an inner walk).
+   */
+  addTable(rv: Node, access: TableAccess, realRelation = false): void {
     const name: string = rv.relname;
     const schema: string | undefined = rv.schemaname || undefined;
-    if (!schema && this.cteScopes.some((s) => s.includes(name))) return;
+    if (!schema && !realRelation && this.cteScopes.some((s) => s.includes(name))) return;
     const key = `${schema ?? ''}.${name}`;
     let t = this.tables.get(key);
     if (!t) this.tables.set(key, (t = { schema, name, access: new Set() }));
@@ -119,12 +124,22 @@ class ShapeBuilder {
     }
   }
 
+  /**
+   * PostgreSQL's WITH scoping: a CTE's body sees the CTEs before it (all of them, itself included, under
+   * RECURSIVE) and the outer scopes; the statement after WITH sees them all.
+   */
   private withCtes(body: Node, fn: () => void): void {
     const ctes: Node[] = body.withClause?.ctes ?? [];
     if (ctes.length === 0) return fn();
-    this.cteScopes.push(ctes.map((c) => c.CommonTableExpr?.ctename).filter(Boolean));
+    const names: string[] = ctes.map((c) => c.CommonTableExpr?.ctename ?? '');
+    const recursive = Boolean(body.withClause.recursive);
+    const scope = recursive ? [...names] : [];
+    this.cteScopes.push(scope);
     try {
-      for (const c of ctes) this.walk(c.CommonTableExpr?.ctequery);
+      ctes.forEach((c, i) => {
+        this.walk(c.CommonTableExpr?.ctequery);
+        if (!recursive) scope.push(names[i]!);
+      });
       fn();
     } finally {
       this.cteScopes.pop();
@@ -143,7 +158,7 @@ class ShapeBuilder {
       }
       if (intoClause) {
         this.effects.add('ddl').add('write');
-        this.addTable(intoClause.rel, 'write');
+        this.addTable(intoClause.rel, 'write', true);
       }
     });
   }
@@ -159,7 +174,7 @@ class ShapeBuilder {
         return this.withCtes(body, () => {
           this.effects.add('write');
           const { withClause: _w, relation, whereClause, joinCondition, ...rest } = body;
-          this.addTable(relation, 'write');
+          this.addTable(relation, 'write', true);
           for (const v of Object.values(rest)) this.walk(v);
           this.walk(whereClause);
           this.walk(joinCondition);
@@ -172,11 +187,11 @@ class ShapeBuilder {
       case 'TruncateStmt':
         this.effects.add('write');
         this.unboundedWrite = true;
-        for (const rv of rangeVarsOf(body.relations)) this.addTable(rv, 'write');
+        for (const rv of rangeVarsOf(body.relations)) this.addTable(rv, 'write', true);
         return;
       case 'LockStmt':
         this.effects.add('write');
-        for (const rv of rangeVarsOf(body.relations)) this.addTable(rv, 'write');
+        for (const rv of rangeVarsOf(body.relations)) this.addTable(rv, 'write', true);
         return;
       case 'ExplainStmt': {
         const analyze = (body.options ?? []).some(
@@ -187,7 +202,7 @@ class ShapeBuilder {
         const inner = new ShapeBuilder();
         inner.walk(body.query);
         this.effects.add('read');
-        for (const t of inner.tables.values()) this.addTable({ relname: t.name, schemaname: t.schema }, 'read');
+        for (const t of inner.tables.values()) this.addTable({ relname: t.name, schemaname: t.schema }, 'read', true);
         return;
       }
       case 'CopyStmt':
@@ -224,11 +239,11 @@ class ShapeBuilder {
         return;
       case 'CreateTableAsStmt':
         this.effects.add('ddl').add('write');
-        this.addTable(body.into?.rel, 'write');
+        this.addTable(body.into?.rel, 'write', true);
         return this.walk(body.query);
       case 'RefreshMatViewStmt':
         this.effects.add('write');
-        this.addTable(body.relation, 'write');
+        this.addTable(body.relation, 'write', true);
         return;
       case 'DiscardStmt':
         this.effects.add('session');
@@ -263,7 +278,7 @@ class ShapeBuilder {
     const inner = new ShapeBuilder();
     inner.collectFunctions = false;
     inner.walk(body);
-    for (const t of inner.tables.values()) this.addTable({ relname: t.name, schemaname: t.schema }, access);
+    for (const t of inner.tables.values()) this.addTable({ relname: t.name, schemaname: t.schema }, access, true);
   }
 
   private variableSet(body: Node): void {
@@ -323,7 +338,7 @@ class ShapeBuilder {
     }
     if (body.relation) {
       this.effects.add(body.is_from ? 'write' : 'read');
-      this.addTable(body.relation, body.is_from ? 'write' : 'read');
+      this.addTable(body.relation, body.is_from ? 'write' : 'read', true);
     }
     if (body.query) this.walk(body.query);
     this.walk(body.whereClause);
