@@ -21,7 +21,7 @@ import type { TargetSpec } from '../policy/types.js';
 import type { Catalog } from '../sql/catalog.js';
 import type { ShapesResult, StatementClassifier } from '../sql/classifier.js';
 import { resolveShape } from '../sql/resolve.js';
-import type { Classification } from '../sql/types.js';
+import type { Classification, StatementShape } from '../sql/types.js';
 import {
   bodyReader, commandTag, describePortal, errorResponse, Framer, parseErrorNotice, parseRowDescription, ProtocolError,
   readyForQuery, type ErrorFields, type Message,
@@ -45,6 +45,8 @@ export interface SessionContext {
   /** Kubernetes Events (cluster mode), de-duplicated and rate-limited by the recorder. */
   events?: (type: 'Normal' | 'Warning', reason: string, message: string) => void;
   metrics?: ProxyMetrics;
+  /** Settles once the catalog knows the relations these statements name (undefined: it already does). */
+  freshCatalog?: (shapes: readonly StatementShape[]) => Promise<void> | undefined;
   /** Called after a statement that may have changed the catalog completed. */
   onSchemaChange?: () => void;
   onClose?: () => void;
@@ -254,7 +256,11 @@ export class PgSession {
   private withShapes(sql: string, then: (r: ShapesResult) => void): void | Promise<void> {
     if (this.tokenExpired()) return;
     const r = this.ctx.classifier.shapes(sql);
-    return r instanceof Promise ? r.then(then) : then(r);
+    const withCatalog = (r: ShapesResult): void | Promise<void> => {
+      const fresh = r.ok ? this.ctx.freshCatalog?.(r.shapes) : undefined;
+      return fresh ? fresh.then(() => then(r)) : then(r);
+    };
+    return r instanceof Promise ? r.then(withCatalog) : withCatalog(r);
   }
 
   private classify(sql: string, r: ShapesResult): Classification[] | { error: string } {

@@ -14,6 +14,10 @@ export interface Catalog {
   hasUserFunction(name: string): boolean;
   /** Schemas that hold a relation with this name. */
   relationSchemas(name: string): string[];
+  /** Whether a relation schema.name exists. */
+  hasRelation(schema: string, name: string): boolean;
+  /** Every schema (namespace) of the database, empty when unknown. */
+  schemas(): string[];
   /** Name of a table column, by the table OID and attribute number a RowDescription reports. */
   columnName(tableOid: number, attnum: number): string | undefined;
 }
@@ -24,6 +28,8 @@ const worst = (a: Volatility | undefined, b: Volatility): Volatility => (a === u
 export interface CatalogRows {
   functions: { schema: string; name: string; volatility: Volatility }[];
   relations: { schema: string; name: string }[];
+  /** Every namespace, including those without relations. */
+  schemas?: string[];
   /** Only the columns the policy's column rules name. */
   columns?: { relid: number; attnum: number; name: string }[];
 }
@@ -34,6 +40,8 @@ export class CatalogSnapshot implements Catalog {
   private readonly userFunctions = new Set<string>();
   private readonly relations = new Map<string, string[]>();
   private readonly columns = new Map<string, string>();
+  private readonly qualifiedRelations = new Set<string>();
+  private readonly schemaNames: string[];
 
   constructor(rows: CatalogRows) {
     for (const f of rows.functions) {
@@ -46,7 +54,9 @@ export class CatalogSnapshot implements Catalog {
       const list = this.relations.get(r.name) ?? [];
       list.push(r.schema);
       this.relations.set(r.name, list);
+      this.qualifiedRelations.add(`${r.schema}.${r.name}`);
     }
+    this.schemaNames = [...new Set([...(rows.schemas ?? []), ...rows.relations.map((r) => r.schema)])];
     for (const c of rows.columns ?? []) this.columns.set(`${c.relid}:${c.attnum}`, c.name);
   }
 
@@ -64,6 +74,14 @@ export class CatalogSnapshot implements Catalog {
 
   relationSchemas(name: string): string[] {
     return this.relations.get(name) ?? [];
+  }
+
+  hasRelation(schema: string, name: string): boolean {
+    return this.qualifiedRelations.has(`${schema}.${name}`);
+  }
+
+  schemas(): string[] {
+    return this.schemaNames;
   }
 }
 
@@ -90,6 +108,9 @@ export const CATALOG_FUNCTIONS_SQL = `SELECT n.nspname AS schema, p.proname AS n
 export const CATALOG_RELATIONS_SQL = `SELECT n.nspname AS schema, c.relname AS name
   FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
   WHERE c.relkind IN ('r','v','m','p','f','S') AND n.nspname <> 'pg_toast'`;
+
+export const CATALOG_SCHEMAS_SQL = `SELECT nspname FROM pg_catalog.pg_namespace
+  WHERE nspname NOT LIKE 'pg\\_toast%' AND nspname NOT LIKE 'pg\\_temp\\_%'`;
 
 export function catalogColumnsSql(names: string[]): string {
   const list = names.map((n) => `'${n.replace(/'/g, "''")}'`).join(',');
