@@ -22,21 +22,26 @@ export interface CatalogKeeperOptions {
   minIntervalMs?: number;
   /** Longest a statement waits for a fresh load. */
   waitMs?: number;
+  /** A load taking longer counts as failed (so a hung one cannot hold every later load). */
+  loadTimeoutMs?: number;
   now?: () => number;
   onError?: (e: Error) => void;
 }
 
 export class CatalogKeeper {
   private snapshot: CatalogSnapshot = builtinCatalog();
-  /** When the load behind the current snapshot started (0: none succeeded yet). */
+  /** Orders statement arrivals and load starts (a clock's milliseconds are too coarse to). */
+  private tick = 0;
+  /** Tick at which the load behind the current snapshot started (0: none succeeded yet). */
   private loadedFrom = 0;
+  private lastFailedStart = 0;
+  /** Clock time of the last load start, for the rate limit. */
   private lastStart = -Infinity;
-  private lastFailedStart = -Infinity;
   private loading?: Promise<void>;
   private scheduled?: Promise<void>;
-  /** Unqualified names a statement could not check, with when that was. */
+  /** Unqualified names a statement could not check, with the tick when that was. */
   private readonly unverified = new Map<string, number>();
-  /** Past MAX_UNVERIFIED names, every unknown name is unverified (from this time until a load succeeds). */
+  /** Past MAX_UNVERIFIED names, every unknown name is unverified (from this tick until a load succeeds). */
   private allUnverifiedSince?: number;
   private readonly minIntervalMs: number;
   private readonly waitMs: number;
@@ -57,11 +62,11 @@ export class CatalogKeeper {
   /** Loads the catalog now (coalesced with a load under way). */
   refresh(): Promise<void> {
     this.loading ??= (async () => {
-      const started = this.now();
-      this.lastStart = started;
+      const started = ++this.tick;
+      this.lastStart = this.now();
       this.loads++;
       try {
-        this.snapshot = new CatalogSnapshot(await this.opts.load());
+        this.snapshot = new CatalogSnapshot(await withTimeout(this.opts.load(), this.opts.loadTimeoutMs ?? 15_000));
         this.loadedFrom = started;
         for (const [name, at] of this.unverified) if (at <= started) this.unverified.delete(name);
         if (this.allUnverifiedSince !== undefined && this.allUnverifiedSince <= started) this.allUnverifiedSince = undefined;
@@ -83,13 +88,14 @@ export class CatalogKeeper {
     const names = shapes.flatMap((s) => s.tables);
     const missing = (): typeof names => names.filter((t) => (t.schema ? !this.snapshot.hasRelation(t.schema, t.name) : this.snapshot.relationSchemas(t.name).length === 0));
     if (missing().length === 0) return undefined;
-    const arrived = this.now();
+    const arrived = ++this.tick;
+    const deadline = this.now() + this.waitMs;
     return (async () => {
       for (;;) {
         const left = missing();
-        if (left.length === 0 || this.loadedFrom >= arrived) return;
-        const remaining = arrived + this.waitMs - this.now();
-        if (remaining <= 0 || this.lastFailedStart >= arrived) {
+        if (left.length === 0 || this.loadedFrom > arrived) return;
+        const remaining = deadline - this.now();
+        if (remaining <= 0 || this.lastFailedStart > arrived) {
           for (const t of left) if (!t.schema) this.markUnverified(t.name);
           return;
         }
@@ -100,10 +106,10 @@ export class CatalogKeeper {
 
   private markUnverified(name: string): void {
     if (this.unverified.size >= MAX_UNVERIFIED) {
-      this.allUnverifiedSince = this.now();
+      this.allUnverifiedSince = this.tick;
       this.unverified.clear();
     }
-    this.unverified.set(name, this.now());
+    this.unverified.set(name, this.tick);
   }
 
   /** A load that starts no sooner than `minIntervalMs` after the last one (shared by every waiter). */
@@ -131,6 +137,14 @@ export class CatalogKeeper {
     schemas: (): string[] => this.snapshot.schemas(),
     columnName: (tableOid: number, attnum: number): string | undefined => this.snapshot.columnName(tableOid, attnum),
   };
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`catalog load exceeded ${ms} ms`)), ms).unref();
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }
 
 function delay(ms: number): Promise<void> {
