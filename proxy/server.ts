@@ -193,7 +193,7 @@ export class GuardProxy {
       up = await connectUpstream({ target: spec, password, applicationName: 'agentgate-catalog', ...(this.opts.resolvePath ? { resolvePath: this.opts.resolvePath } : {}) });
       const functions = (await simpleQuery(up.socket, CATALOG_FUNCTIONS_SQL)).map((r) => ({ schema: r[0]!, name: r[1]!, volatility: r[2] as Volatility }));
       const schemas = (await simpleQuery(up.socket, CATALOG_SCHEMAS_SQL)).map((r) => r[0]!);
-      const relations = (await simpleQuery(up.socket, CATALOG_RELATIONS_SQL)).map((r) => ({ schema: r[0]!, name: r[1]! }));
+      const relations = (await simpleQuery(up.socket, CATALOG_RELATIONS_SQL)).map((r) => ({ schema: r[0]!, name: r[1]!, oid: Number(r[2]), attributes: Number(r[3]) }));
       const names = (this.runtimeValue.policy.spec.masking?.columns ?? []).map((c) => c.name);
       const columns = (await simpleQuery(up.socket, catalogColumnsSql(names))).map((r) => ({ relid: Number(r[0]), attnum: Number(r[1]), name: r[2]! }));
       return { functions, schemas, relations, columns };

@@ -27,6 +27,8 @@ export type RowPlan = ColumnPlan[];
 
 export interface ColumnNames {
   columnName(tableOid: number, attnum: number): string | undefined;
+  /** Whether a miss in columnName() is definite (the catalog knew the table and that attribute). */
+  covers?(tableOid: number, attnum: number): boolean;
 }
 
 export class ResultMasker {
@@ -42,10 +44,14 @@ export class ResultMasker {
       let strategy = this.masker.columnStrategy(c.name);
       let label = c.name;
       if (!strategy && c.tableOid && this.columns) {
-        const underlying = this.columns().columnName(c.tableOid, c.attnum);
+        const names = this.columns();
+        const underlying = names.columnName(c.tableOid, c.attnum);
         if (underlying) {
           strategy = this.masker.columnStrategy(underlying);
           label = underlying;
+        } else if (this.masker.hasColumnRules && names.covers?.(c.tableOid, c.attnum) === false) {
+          // A column newer than the catalog snapshot could be one a column rule names: fail closed.
+          strategy = 'redact';
         }
       }
       return { ...(strategy ? { strategy } : {}), label, typeOid: c.typeOid, binary: c.format === 1 };

@@ -136,6 +136,11 @@ export class CatalogKeeper {
     hasRelation: (schema: string, name: string): boolean => this.snapshot.hasRelation(schema, name),
     schemas: (): string[] => this.snapshot.schemas(),
     columnName: (tableOid: number, attnum: number): string | undefined => this.snapshot.columnName(tableOid, attnum),
+    covers: (tableOid: number, attnum: number): boolean => {
+      const known = this.snapshot.covers(tableOid, attnum);
+      if (!known) void this.loadSoon();
+      return known;
+    },
   };
 }
 

@@ -20,6 +20,8 @@ export interface Catalog {
   schemas(): string[];
   /** Name of a table column, by the table OID and attribute number a RowDescription reports. */
   columnName(tableOid: number, attnum: number): string | undefined;
+  /** Whether the snapshot knows that column's table and attribute, so a miss in columnName() is definite. */
+  covers(tableOid: number, attnum: number): boolean;
 }
 
 const RANK: Record<Volatility, number> = { i: 0, s: 1, v: 2 };
@@ -27,7 +29,8 @@ const worst = (a: Volatility | undefined, b: Volatility): Volatility => (a === u
 
 export interface CatalogRows {
   functions: { schema: string; name: string; volatility: Volatility }[];
-  relations: { schema: string; name: string }[];
+  /** With the OID and attribute count (pg_class.relnatts) when loaded from a database. */
+  relations: { schema: string; name: string; oid?: number; attributes?: number }[];
   /** Every namespace, including those without relations. */
   schemas?: string[];
   /** Only the columns the policy's column rules name. */
@@ -41,6 +44,7 @@ export class CatalogSnapshot implements Catalog {
   private readonly relations = new Map<string, string[]>();
   private readonly columns = new Map<string, string>();
   private readonly qualifiedRelations = new Set<string>();
+  private readonly attributes = new Map<number, number>();
   private readonly schemaNames: string[];
 
   constructor(rows: CatalogRows) {
@@ -55,6 +59,7 @@ export class CatalogSnapshot implements Catalog {
       list.push(r.schema);
       this.relations.set(r.name, list);
       this.qualifiedRelations.add(`${r.schema}.${r.name}`);
+      if (r.oid !== undefined) this.attributes.set(r.oid, r.attributes ?? 0);
     }
     this.schemaNames = [...new Set([...(rows.schemas ?? []), ...rows.relations.map((r) => r.schema)])];
     for (const c of rows.columns ?? []) this.columns.set(`${c.relid}:${c.attnum}`, c.name);
@@ -62,6 +67,10 @@ export class CatalogSnapshot implements Catalog {
 
   columnName(tableOid: number, attnum: number): string | undefined {
     return this.columns.get(`${tableOid}:${attnum}`);
+  }
+
+  covers(tableOid: number, attnum: number): boolean {
+    return attnum <= (this.attributes.get(tableOid) ?? 0);
   }
 
   functionVolatility(schema: string | undefined, name: string): Volatility | undefined {
@@ -105,7 +114,7 @@ export function builtinCatalog(): CatalogSnapshot {
 
 export const CATALOG_FUNCTIONS_SQL = `SELECT n.nspname AS schema, p.proname AS name, p.provolatile AS volatility
   FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace`;
-export const CATALOG_RELATIONS_SQL = `SELECT n.nspname AS schema, c.relname AS name
+export const CATALOG_RELATIONS_SQL = `SELECT n.nspname AS schema, c.relname AS name, c.oid::int8, c.relnatts
   FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
   WHERE c.relkind IN ('r','v','m','p','f','S') AND n.nspname <> 'pg_toast'`;
 

@@ -89,4 +89,14 @@ describe('attack: relation names (CTEs, tables created after start)', function (
     const p = await c.query({ text: 'SELECT ssn AS y FROM late_hires WHERE id = $1', values: [1] });
     expect(p.rows).to.deep.equal([{ y: '[redacted:ssn]' }]);
   });
+
+  it('a column a migration adds to a known table is masked (fail closed) before the catalog knows it', async () => {
+    await admin.query("ALTER TABLE orders ADD COLUMN ssn text; UPDATE orders SET ssn = 'plain-value-7'");
+    const first = await c.query('SELECT ssn AS z FROM orders WHERE id = 1');
+    expect(first.rows[0].z).to.match(/^\[redacted:/);
+    await new Promise((r) => setTimeout(r, 700));
+    const later = await c.query('SELECT ssn AS z FROM orders WHERE id = 1');
+    expect(later.rows).to.deep.equal([{ z: '[redacted:ssn]' }]);
+    expect((await c.query('SELECT id FROM orders WHERE id = 1')).rows).to.deep.equal([{ id: 1 }]);
+  });
 });
