@@ -3,6 +3,10 @@
  * equal trees, so a cache hit can never answer differently from a fresh parse; a text that differs in
  * any byte (a literal, a quote, a UESCAPE character, a case-folding look-alike) is parsed afresh.
  * Cached shapes are deeply frozen: sessions share them and must not be able to change them.
+ *
+ * A text is cached the second time it is seen (a small table of text hashes remembers the first), so
+ * traffic whose every text is new (literals inlined) does not churn the cache. A hash collision only
+ * changes what gets cached, never what a lookup answers.
  */
 import { LRUCache } from 'lru-cache';
 import type { SqlParser, ParseOutcome } from './parser.js';
@@ -22,6 +26,7 @@ export interface ClassifierOptions {
 export class StatementClassifier {
   private readonly cache: LRUCache<string, readonly StatementShape[]>;
   private readonly maxTextLength: number;
+  private readonly seenOnce = new Int32Array(SEEN_SLOTS);
   hits = 0;
   misses = 0;
 
@@ -51,13 +56,24 @@ export class StatementClassifier {
         return deepFreeze(s);
       });
       Object.freeze(shapes);
-      if (cacheable) this.cache.set(sql, shapes);
+      if (cacheable && this.secondSighting(sql)) this.cache.set(sql, shapes);
       return { ok: true, shapes };
     };
     const outcome = this.parser.parse(sql);
     return outcome instanceof Promise ? outcome.then(finish) : finish(outcome);
   }
+
+  private secondSighting(sql: string): boolean {
+    let h = 0x811c9dc5 | 0;
+    for (let i = 0; i < sql.length; i++) h = Math.imul(h ^ sql.charCodeAt(i), 0x01000193);
+    const slot = h & (SEEN_SLOTS - 1);
+    if (this.seenOnce[slot] === h) return true;
+    this.seenOnce[slot] = h;
+    return false;
+  }
 }
+
+const SEEN_SLOTS = 1 << 14;
 
 function deepFreeze<T>(v: T): T {
   if (v && typeof v === 'object' && !Object.isFrozen(v)) {
