@@ -254,6 +254,7 @@ class ShapeBuilder {
       this.effects.add('session');
       return;
     }
+    for (const rv of relationsNamedByList(kind, body)) this.addTable(rv, 'write', true);
     if (PRIVILEGE_STMTS.has(kind)) {
       this.effects.add('privilege');
       if (kind === 'CreatePolicyStmt' || kind === 'AlterPolicyStmt') this.effects.add('ddl');
@@ -426,6 +427,22 @@ export function shapeOf(raw: Node, sqlLength: number): StatementShape {
   const b = new ShapeBuilder();
   b.statement(kind, stmt[kind]);
   return b.build(location, length, kind);
+}
+
+const RELATION_OBJECTS = new Set(['OBJECT_TABLE', 'OBJECT_VIEW', 'OBJECT_MATVIEW', 'OBJECT_FOREIGN_TABLE', 'OBJECT_SEQUENCE']);
+
+/** Relations that DROP, COMMENT ON and SECURITY LABEL ON name as name lists rather than RangeVars. */
+function relationsNamedByList(kind: string, body: Node): Node[] {
+  const lists: Node[] =
+    kind === 'DropStmt' && RELATION_OBJECTS.has(body.removeType) ? (body.objects ?? [])
+    : (kind === 'CommentStmt' || kind === 'SecLabelStmt') && (RELATION_OBJECTS.has(body.objtype) || body.objtype === 'OBJECT_COLUMN') ? [body.object]
+    : [];
+  return lists.flatMap((l: Node) => {
+    const parts: string[] = (l?.List?.items ?? []).map((i: Node) => i.String?.sval ?? '');
+    if (kind !== 'DropStmt' && body.objtype === 'OBJECT_COLUMN') parts.pop();
+    if (parts.length === 0) return [];
+    return [{ relname: parts[parts.length - 1], ...(parts.length > 1 ? { schemaname: parts[parts.length - 2] } : {}) }];
+  });
 }
 
 function isBareSelect(n: Node): boolean {

@@ -60,6 +60,12 @@ describe('attack: relation names (CTEs, tables created after start)', function (
     expect(await salaries()).to.deep.equal([100, 200]);
   });
 
+  it('DROP and COMMENT ON name the table for tables rules', async () => {
+    for (const sql of ['DROP TABLE payroll', 'DROP TABLE IF EXISTS orders_archive, public.payroll', "COMMENT ON COLUMN payroll.salary IS 'x'"]) {
+      expect((await pgError(c.query(sql))).message, sql).to.contain('no-payroll-table');
+    }
+  });
+
   it('a later CTE does not hide the table from an earlier one', async () => {
     const e = await pgError(c.query('WITH a AS (SELECT * FROM payroll), payroll AS (SELECT 1) SELECT * FROM a'));
     expect(e.message).to.contain('no-payroll-table');

@@ -44,6 +44,13 @@ describe('relation names resolve as PostgreSQL resolves them', () => {
     // A CTE of the same name does hide the table where PostgreSQL reads the CTE.
     ['WITH payroll AS (SELECT 1) SELECT * FROM payroll', {}],
     ['WITH payroll AS (SELECT 1) SELECT * FROM payroll FOR UPDATE', {}],
+    // Statements that name relations by name lists, not RangeVars.
+    ['DROP TABLE payroll, hr.staff', { payroll: ['write'], 'hr.staff': ['write'] }],
+    ['DROP VIEW IF EXISTS payroll_view', { payroll_view: ['write'] }],
+    ['DROP MATERIALIZED VIEW hr.mv', { 'hr.mv': ['write'] }],
+    ["COMMENT ON TABLE payroll IS 'x'", { payroll: ['write'] }],
+    ["COMMENT ON COLUMN hr.payroll.salary IS 'x'", { 'hr.payroll': ['write'] }],
+    ["SECURITY LABEL ON TABLE payroll IS 'x'", { payroll: ['write'] }],
   ];
   for (const [sql, expected] of cases) {
     it(sql, async () => {
