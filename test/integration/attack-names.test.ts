@@ -88,11 +88,12 @@ describe('attack: relation names (CTEs, tables created after start)', function (
     }
   });
 
-  it('column rules cover a table created after start, through an alias', async () => {
+  it('column rules cover a table created after start, through an alias (simple and extended protocol)', async () => {
     await admin.query("CREATE TABLE public.late_hires (id int, ssn text); INSERT INTO public.late_hires VALUES (1, 'plain-value-42')");
     const r = await c.query('SELECT ssn AS x FROM late_hires');
     expect(r.rows).to.deep.equal([{ x: '[redacted:ssn]' }]);
-    const p = await c.query({ text: 'SELECT ssn AS y FROM late_hires WHERE id = $1', values: [1] });
+    await admin.query("CREATE TABLE public.later_hires (id int, ssn text); INSERT INTO public.later_hires VALUES (1, 'plain-value-43')");
+    const p = await c.query({ text: 'SELECT ssn AS y FROM later_hires WHERE id = $1', values: [1] });
     expect(p.rows).to.deep.equal([{ y: '[redacted:ssn]' }]);
   });
 
