@@ -130,9 +130,11 @@ export class CatalogKeeper {
     hasUserFunction: (name: string): boolean => this.snapshot.hasUserFunction(name),
     relationSchemas: (name: string): string[] => {
       const known = this.snapshot.relationSchemas(name);
-      if (known.length || !(this.unverified.has(name) || this.allUnverifiedSince !== undefined)) return known;
+      if (known.length || !this.catalog.relationUnverified!(name)) return known;
       return [...new Set(['public', ...this.snapshot.schemas()])];
     },
+    relationUnverified: (name: string): boolean =>
+      this.snapshot.relationSchemas(name).length === 0 && (this.unverified.has(name) || this.allUnverifiedSince !== undefined),
     hasRelation: (schema: string, name: string): boolean => this.snapshot.hasRelation(schema, name),
     schemas: (): string[] => this.snapshot.schemas(),
     columnName: (tableOid: number, attnum: number): string | undefined => this.snapshot.columnName(tableOid, attnum),

@@ -18,6 +18,8 @@ export interface Catalog {
   hasRelation(schema: string, name: string): boolean;
   /** Every schema (namespace) of the database, empty when unknown. */
   schemas(): string[];
+  /** A name the catalog could not be checked for lately (so relationSchemas() lists every schema). */
+  relationUnverified?(name: string): boolean;
   /** Name of a table column, by the table OID and attribute number a RowDescription reports. */
   columnName(tableOid: number, attnum: number): string | undefined;
   /** Whether the snapshot knows that column's table and attribute, so a miss in columnName() is definite. */

@@ -2,6 +2,7 @@
 import { expect } from 'chai';
 import { CatalogKeeper } from '../../proxy/sql/catalog-keeper.js';
 import type { CatalogRows } from '../../proxy/sql/catalog.js';
+import { resolveShape } from '../../proxy/sql/resolve.js';
 import type { StatementShape } from '../../proxy/sql/types.js';
 
 const shape = (...names: string[]): StatementShape[] => [{
@@ -61,6 +62,9 @@ describe('catalog keeper', () => {
     await k.ensure(shape('staff'));
     expect(k.catalog.relationSchemas('staff')).to.have.members(['public', 'hr', 'sales']);
     expect(k.catalog.relationSchemas('orders')).to.deep.equal(['public']);
+    const c = resolveShape(shape('staff')[0]!, 'SELECT * FROM staff', k.catalog);
+    expect(c.tables[0]!.candidates).to.have.members(['public.staff', 'hr.staff', 'sales.staff']);
+    expect(c.reasons.join()).to.contain('could not be checked');
     fail = false;
     await new Promise((r) => setTimeout(r, 20));
     await k.refresh();
