@@ -22,7 +22,8 @@ import { sendCancel } from './postgres/runtime-caps.js';
 import { PgSession } from './postgres/session.js';
 import { simpleQuery } from './postgres/simple-query.js';
 import { connectUpstream, UpstreamError, type UpstreamSession } from './postgres/upstream.js';
-import { builtinCatalog, CATALOG_FUNCTIONS_SQL, CATALOG_RELATIONS_SQL, catalogColumnsSql, CatalogSnapshot, type Catalog, type Volatility } from './sql/catalog.js';
+import { CATALOG_FUNCTIONS_SQL, CATALOG_RELATIONS_SQL, CATALOG_SCHEMAS_SQL, catalogColumnsSql, type CatalogRows, type Volatility } from './sql/catalog.js';
+import { CatalogKeeper } from './sql/catalog-keeper.js';
 import { StatementClassifier } from './sql/classifier.js';
 import { SqlParser } from './sql/parser.js';
 
@@ -45,6 +46,8 @@ export interface GuardProxyOptions {
   /** Called for operational log lines (not audit records). */
   log?: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
   catalogRefreshMs?: number;
+  /** Least time between two catalog loads asked for by statements naming relations the catalog does not know. */
+  catalogDemandIntervalMs?: number;
   /** Fetches the cluster's service-account JWKS, for `kubernetes: true` issuers. */
   kubernetesJwks?: TokenVerifierOptions['kubernetesJwks'];
   /** Approval requests and grants (cluster mode); without it RequireApproval is enforced as a denial. */
@@ -65,9 +68,7 @@ interface TargetRuntime {
   spec: TargetSpec;
   password: string;
   server: net.Server;
-  catalog: Catalog & { columnName(t: number, a: number): string | undefined };
-  catalogLoading?: Promise<void>;
-  catalogLoadedAt: number;
+  catalog: CatalogKeeper;
   address?: { host: string; port: number };
 }
 
@@ -155,7 +156,12 @@ export class GuardProxy {
     for (const spec of this.opts.policy.spec.targets) {
       const password = resolvePassword(spec, env, this.opts.resolvePath);
       const server = net.createServer({ pauseOnConnect: true, noDelay: true });
-      const t: TargetRuntime = { spec, password, server, catalog: builtinCatalog(), catalogLoadedAt: 0 };
+      const catalog = new CatalogKeeper({
+        load: () => this.loadCatalog(spec, password),
+        ...(this.opts.catalogDemandIntervalMs !== undefined ? { minIntervalMs: this.opts.catalogDemandIntervalMs } : {}),
+        onError: (e) => this.log('warn', `target ${spec.name}: cannot load the catalog; unknown functions are denied until it loads`, { error: e.message }),
+      });
+      const t: TargetRuntime = { spec, password, server, catalog };
       server.on('connection', (socket) => {
         void this.handleConnection(t, socket);
       });
@@ -180,26 +186,25 @@ export class GuardProxy {
     this.refreshTimer.unref();
   }
 
-  /** Reloads the target's catalog (functions, relations, masked columns) over the proxy's own session. */
+  /** Reloads the target's catalog (coalesced with a load under way). */
   refreshCatalog(t: TargetRuntime): Promise<void> {
-    t.catalogLoading ??= (async () => {
-      let up: UpstreamSession | undefined;
-      try {
-        up = await connectUpstream({ target: t.spec, password: t.password, applicationName: 'agentgate-catalog', ...(this.opts.resolvePath ? { resolvePath: this.opts.resolvePath } : {}) });
-        const functions = (await simpleQuery(up.socket, CATALOG_FUNCTIONS_SQL)).map((r) => ({ schema: r[0]!, name: r[1]!, volatility: r[2] as Volatility, ...(r[3] ? { settings: r[3].split(',') } : {}) }));
-        const relations = (await simpleQuery(up.socket, CATALOG_RELATIONS_SQL)).map((r) => ({ schema: r[0]!, name: r[1]! }));
-        const names = (this.runtimeValue.policy.spec.masking?.columns ?? []).map((c) => c.name);
-        const columns = (await simpleQuery(up.socket, catalogColumnsSql(names))).map((r) => ({ relid: Number(r[0]), attnum: Number(r[1]), name: r[2]!, relation: r[3]! }));
-        t.catalog = new CatalogSnapshot({ functions, relations, columns });
-        t.catalogLoadedAt = Date.now();
-      } catch (e) {
-        this.log('warn', `target ${t.spec.name}: cannot load the catalog; unknown functions are denied until it loads`, { error: (e as Error).message });
-      } finally {
-        up?.socket.end(serialize.end());
-        t.catalogLoading = undefined;
-      }
-    })();
-    return t.catalogLoading;
+    return t.catalog.refresh();
+  }
+
+  /** The target's catalog (functions, schemas, relations, masked columns), over the proxy's own session. */
+  private async loadCatalog(spec: TargetSpec, password: string): Promise<CatalogRows> {
+    let up: UpstreamSession | undefined;
+    try {
+      up = await connectUpstream({ target: spec, password, applicationName: 'agentgate-catalog', ...(this.opts.resolvePath ? { resolvePath: this.opts.resolvePath } : {}) });
+      const functions = (await simpleQuery(up.socket, CATALOG_FUNCTIONS_SQL)).map((r) => ({ schema: r[0]!, name: r[1]!, volatility: r[2] as Volatility, ...(r[3] ? { settings: r[3].split(',') } : {}) }));
+      const schemas = (await simpleQuery(up.socket, CATALOG_SCHEMAS_SQL)).map((r) => r[0]!);
+      const relations = (await simpleQuery(up.socket, CATALOG_RELATIONS_SQL)).map((r) => ({ schema: r[0]!, name: r[1]!, oid: Number(r[2]), attributes: Number(r[3]) }));
+      const names = (this.runtimeValue.policy.spec.masking?.columns ?? []).map((c) => c.name);
+      const columns = (await simpleQuery(up.socket, catalogColumnsSql(names))).map((r) => ({ relid: Number(r[0]), attnum: Number(r[1]), name: r[2]!, relation: r[3]! }));
+      return { functions, schemas, relations, columns };
+    } finally {
+      up?.socket.end(serialize.end());
+    }
   }
 
   private async handleConnection(t: TargetRuntime, raw: net.Socket): Promise<void> {
@@ -233,7 +238,7 @@ export class GuardProxy {
         this.opts.metrics?.identityRejected(t.spec.name);
         return fatal(err.sqlState, `authentication failed: ${err.message}`);
       }
-      if (!t.catalogLoadedAt) await this.refreshCatalog(t);
+      if (!t.catalog.loaded) await this.refreshCatalog(t);
       const upstream = await connectUpstream({
         target: t.spec,
         password: t.password,
@@ -263,7 +268,8 @@ export class GuardProxy {
         target: t.spec,
         runtime: () => this.runtimeValue,
         classifier: this.classifier,
-        catalog: () => t.catalog,
+        catalog: () => t.catalog.catalog,
+        freshCatalog: (shapes) => t.catalog.ensure(shapes),
         audit: this.audit,
         principal,
         sessionId,

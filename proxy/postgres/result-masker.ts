@@ -43,6 +43,8 @@ export interface ColumnNames {
   columnName(tableOid: number, attnum: number): string | undefined;
   /** Undefined when the catalog's columns are not loaded: then no origin can be trusted to be unruled. */
   hasRuledColumn(relation: string): boolean | undefined;
+  /** Whether a miss in columnName() is definite (the catalog knew the table and that attribute). */
+  covers?(tableOid: number, attnum: number): boolean;
 }
 
 export class ResultMasker {
@@ -70,6 +72,9 @@ export class ResultMasker {
         if (underlying) {
           strategy = this.masker.columnStrategy(underlying);
           label = underlying;
+        } else if (this.masker.hasColumnRules && catalog.covers?.(c.tableOid, c.attnum) === false) {
+          // A column newer than the catalog snapshot could be one a column rule names: fail closed.
+          strategy = 'redact';
         }
       }
       // attnum 0 is a whole-row reference (`SELECT c FROM customers c`): a table origin, but every column in one value.

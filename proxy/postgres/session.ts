@@ -25,7 +25,7 @@ import type { ShapesResult, StatementClassifier } from '../sql/classifier.js';
 import { derivedMask, launderingReason, type DerivedMask } from '../masking/lineage-rule.js';
 import { mergeReads } from '../sql/lineage.js';
 import { resolveShape } from '../sql/resolve.js';
-import type { Classification } from '../sql/types.js';
+import type { Classification, StatementShape } from '../sql/types.js';
 import { oversizedStatement, protocolLimits } from './limits.js';
 import {
   bodyReader, commandTag, describePortal, errorResponse, Framer, MessageTooLarge, parseErrorNotice, parseRowDescription, ProtocolError,
@@ -55,6 +55,8 @@ export interface SessionContext {
   metrics?: ProxyMetrics;
   /** ParameterStatus values the server reported when the upstream session opened. */
   startupParameters?: [string, string][];
+  /** Settles once the catalog knows the relations these statements name (undefined: it already does). */
+  freshCatalog?: (shapes: readonly StatementShape[]) => Promise<void> | undefined;
   /** Called after a statement that may have changed the catalog completed. */
   onSchemaChange?: () => void;
   /** Sends a CancelRequest for the proxy's upstream session (maxStatementSeconds). */
@@ -318,7 +320,11 @@ export class PgSession {
   private withShapes(sql: string, then: (r: ShapesResult) => void): void | Promise<void> {
     if (this.tokenExpired()) return;
     const r = this.ctx.classifier.shapes(sql);
-    return r instanceof Promise ? r.then(then) : then(r);
+    const withCatalog = (r: ShapesResult): void | Promise<void> => {
+      const fresh = r.ok ? this.ctx.freshCatalog?.(r.shapes) : undefined;
+      return fresh ? fresh.then(() => then(r)) : then(r);
+    };
+    return r instanceof Promise ? r.then(withCatalog) : withCatalog(r);
   }
 
   private classify(sql: string, r: ShapesResult): Classification[] | { error: string } {

@@ -11,15 +11,23 @@ export interface Catalog {
   /** Worst volatility over every overload (and, unqualified, every schema); undefined if no such function. */
   functionVolatility(schema: string | undefined, name: string): Volatility | undefined;
   /** Settings named in the SET clauses of every overload (and, unqualified, every schema). */
-  functionSettings?(schema: string | undefined, name: string): string[];
+  functionSettings(schema: string | undefined, name: string): string[];
   /** A function of this name exists outside pg_catalog. */
   hasUserFunction(name: string): boolean;
   /** Schemas that hold a relation with this name. */
   relationSchemas(name: string): string[];
+  /** Whether a relation schema.name exists. */
+  hasRelation(schema: string, name: string): boolean;
+  /** Every schema (namespace) of the database, empty when unknown. */
+  schemas(): string[];
+  /** A name the catalog could not be checked for lately (so relationSchemas() lists every schema). */
+  relationUnverified?(name: string): boolean;
   /** Name of a table column, by the table OID and attribute number a RowDescription reports. */
   columnName(tableOid: number, attnum: number): string | undefined;
   /** Whether a relation of this name (any schema) has a column a column rule names; undefined when columns were not loaded. */
   hasRuledColumn(relation: string): boolean | undefined;
+  /** Whether the snapshot knows that column's table and attribute, so a miss in columnName() is definite. */
+  covers(tableOid: number, attnum: number): boolean;
 }
 
 const RANK: Record<Volatility, number> = { i: 0, s: 1, v: 2 };
@@ -27,7 +35,10 @@ const worst = (a: Volatility | undefined, b: Volatility): Volatility => (a === u
 
 export interface CatalogRows {
   functions: { schema: string; name: string; volatility: Volatility; settings?: string[] }[];
-  relations: { schema: string; name: string }[];
+  /** With the OID and attribute count (pg_class.relnatts) when loaded from a database. */
+  relations: { schema: string; name: string; oid?: number; attributes?: number }[];
+  /** Every namespace, including those without relations. */
+  schemas?: string[];
   /** Only the columns the policy's column rules name. */
   columns?: { relid: number; attnum: number; name: string; relation?: string }[];
 }
@@ -40,6 +51,9 @@ export class CatalogSnapshot implements Catalog {
   private readonly relations = new Map<string, string[]>();
   private readonly columns = new Map<string, string>();
   private readonly ruledRelations?: Set<string>;
+  private readonly qualifiedRelations = new Set<string>();
+  private readonly attributes = new Map<number, number>();
+  private readonly schemaNames: string[];
 
   constructor(rows: CatalogRows) {
     for (const f of rows.functions) {
@@ -57,7 +71,10 @@ export class CatalogSnapshot implements Catalog {
       const list = this.relations.get(r.name) ?? [];
       list.push(r.schema);
       this.relations.set(r.name, list);
+      this.qualifiedRelations.add(`${r.schema}.${r.name}`);
+      if (r.oid !== undefined) this.attributes.set(r.oid, r.attributes ?? 0);
     }
+    this.schemaNames = [...new Set([...(rows.schemas ?? []), ...rows.relations.map((r) => r.schema)])];
     for (const c of rows.columns ?? []) this.columns.set(`${c.relid}:${c.attnum}`, c.name);
     if (rows.columns) this.ruledRelations = new Set(rows.columns.map((c) => c.relation ?? '').filter(Boolean));
   }
@@ -68,6 +85,10 @@ export class CatalogSnapshot implements Catalog {
 
   columnName(tableOid: number, attnum: number): string | undefined {
     return this.columns.get(`${tableOid}:${attnum}`);
+  }
+
+  covers(tableOid: number, attnum: number): boolean {
+    return attnum <= (this.attributes.get(tableOid) ?? 0);
   }
 
   functionVolatility(schema: string | undefined, name: string): Volatility | undefined {
@@ -84,6 +105,14 @@ export class CatalogSnapshot implements Catalog {
 
   relationSchemas(name: string): string[] {
     return this.relations.get(name) ?? [];
+  }
+
+  hasRelation(schema: string, name: string): boolean {
+    return this.qualifiedRelations.has(`${schema}.${name}`);
+  }
+
+  schemas(): string[] {
+    return this.schemaNames;
   }
 }
 
@@ -108,9 +137,12 @@ export function builtinCatalog(): CatalogSnapshot {
 export const CATALOG_FUNCTIONS_SQL = `SELECT n.nspname AS schema, p.proname AS name, p.provolatile AS volatility,
     (SELECT string_agg(split_part(c, '=', 1), ',') FROM unnest(p.proconfig) c) AS settings
   FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace`;
-export const CATALOG_RELATIONS_SQL = `SELECT n.nspname AS schema, c.relname AS name
+export const CATALOG_RELATIONS_SQL = `SELECT n.nspname AS schema, c.relname AS name, c.oid::int8, c.relnatts
   FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
   WHERE c.relkind IN ('r','v','m','p','f','S') AND n.nspname <> 'pg_toast'`;
+
+export const CATALOG_SCHEMAS_SQL = `SELECT nspname FROM pg_catalog.pg_namespace
+  WHERE nspname NOT LIKE 'pg\\_toast%' AND nspname NOT LIKE 'pg\\_temp\\_%'`;
 
 export function catalogColumnsSql(names: string[]): string {
   const list = names.map((n) => `'${n.replace(/'/g, "''")}'`).join(',');

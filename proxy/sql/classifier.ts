@@ -1,35 +1,50 @@
 /**
- * Statement shapes for a query text, with a bounded cache keyed on the literal-normalized text
- * (pgbench and ORMs send the same statement with different literals). Shapes whose classification used
- * literal values are never cached: they are decided from a full parse every time.
+ * Statement shapes for a query text, with a bounded cache keyed on the exact text. Equal texts parse to
+ * equal trees, so a cache hit can never answer differently from a fresh parse; a text that differs in
+ * any byte (a literal, a quote, a UESCAPE character, a case-folding look-alike) is parsed afresh.
+ * Cached shapes are deeply frozen: sessions share them and must not be able to change them.
+ *
+ * A text is cached the second time it is seen (a small table of text hashes remembers the first), so
+ * traffic whose every text is new (literals inlined) does not churn the cache. A hash collision only
+ * changes what gets cached, never what a lookup answers.
  */
 import { LRUCache } from 'lru-cache';
 import type { SqlParser, ParseOutcome } from './parser.js';
 import { shapeOf } from './shape.js';
-import { fingerprint, statementKey } from './statement-key.js';
+import { fingerprint } from './statement-key.js';
 import type { StatementShape } from './types.js';
 
-export type ShapesResult = { ok: true; shapes: StatementShape[] } | { ok: false; error: string };
+export type ShapesResult = { ok: true; shapes: readonly StatementShape[] } | { ok: false; error: string };
+
+export interface ClassifierOptions {
+  /** Most cached query texts. */
+  entries?: number;
+  /** Longest query text (UTF-16 units) that is cached; longer ones are always parsed. */
+  maxTextLength?: number;
+}
 
 export class StatementClassifier {
-  private readonly cache: LRUCache<string, StatementShape[]>;
+  private readonly cache: LRUCache<string, readonly StatementShape[]>;
+  private readonly maxTextLength: number;
+  private readonly seenOnce = new Int32Array(SEEN_SLOTS);
   hits = 0;
   misses = 0;
 
-  constructor(private readonly parser: SqlParser, cacheSize = 10_000) {
-    this.cache = new LRUCache({ max: cacheSize });
+  constructor(private readonly parser: SqlParser, opts: ClassifierOptions | number = {}) {
+    const o = typeof opts === 'number' ? { entries: opts } : opts;
+    const entries = o.entries ?? 10_000;
+    this.maxTextLength = o.maxTextLength ?? 4096;
+    // Bounded by entries and by total size (key text plus a rough per-statement cost).
+    this.cache = new LRUCache({ max: entries, maxSize: entries * 1024, sizeCalculation: (shapes, sql) => sql.length + 512 * shapes.length + 1 });
   }
 
   shapes(sql: string): ShapesResult | Promise<ShapesResult> {
-    const key = statementKey(sql);
-    if (key) {
-      const cached = this.cache.get(key.key);
-      if (cached && cached.length === key.statements.length) {
+    const cacheable = sql.length <= this.maxTextLength;
+    if (cacheable) {
+      const cached = this.cache.get(sql);
+      if (cached) {
         this.hits++;
-        return {
-          ok: true,
-          shapes: cached.map((s, i) => ({ ...s, location: key.statements[i]![0], length: key.statements[i]![1] - key.statements[i]![0] })),
-        };
+        return { ok: true, shapes: cached };
       }
     }
     this.misses++;
@@ -38,14 +53,32 @@ export class StatementClassifier {
       const shapes = (outcome.tree.stmts ?? []).map((raw) => {
         const s = shapeOf(raw, sql.length);
         s.fingerprint = fingerprint(sql.slice(s.location, s.location + s.length));
-        return s;
+        return deepFreeze(s);
       });
-      if (key && shapes.length === key.statements.length && !shapes.some((s) => s.literalDependent)) {
-        this.cache.set(key.key, shapes);
-      }
+      Object.freeze(shapes);
+      if (cacheable && this.secondSighting(sql)) this.cache.set(sql, shapes);
       return { ok: true, shapes };
     };
     const outcome = this.parser.parse(sql);
     return outcome instanceof Promise ? outcome.then(finish) : finish(outcome);
   }
+
+  private secondSighting(sql: string): boolean {
+    let h = 0x811c9dc5 | 0;
+    for (let i = 0; i < sql.length; i++) h = Math.imul(h ^ sql.charCodeAt(i), 0x01000193);
+    const slot = h & (SEEN_SLOTS - 1);
+    if (this.seenOnce[slot] === h) return true;
+    this.seenOnce[slot] = h;
+    return false;
+  }
+}
+
+const SEEN_SLOTS = 1 << 14;
+
+function deepFreeze<T>(v: T): T {
+  if (v && typeof v === 'object' && !Object.isFrozen(v)) {
+    Object.freeze(v);
+    for (const x of Object.values(v)) deepFreeze(x);
+  }
+  return v;
 }

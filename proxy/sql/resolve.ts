@@ -16,6 +16,9 @@ export function resolveShape(shape: StatementShape, sql: string, catalog: Catalo
   let unboundedWrite = shape.unboundedWrite;
   let reads: ColumnReads | undefined = shape.reads;
   const tables: TableRef[] = shape.tables.map((t) => withCandidates(t, catalog));
+  for (const t of shape.tables) {
+    if (!t.schema && catalog.relationUnverified?.(t.name)) reasons.push(`relation ${t.name} could not be checked against the target's catalog; matched in every schema`);
+  }
   const functions = shape.functions.map((f) => (f.schema ? `${f.schema}.${f.name}` : f.name));
   const settings = new Set(shape.settings);
   for (const f of shape.functions) {

@@ -47,7 +47,6 @@ class ShapeBuilder {
   readonly reasons: string[] = [];
   unboundedWrite = false;
   liftsReadOnly = false;
-  literalDependent = false;
   executes?: string;
   prepares?: string;
   deallocates?: string;
@@ -55,15 +54,20 @@ class ShapeBuilder {
   setting?: { name: string; value: string };
   /** Settings the statement changes for the session or the transaction (SET, set_config, SET clauses). */
   readonly settingsChanged = new Set<string>();
-  /** CTE names visible at the current point of the walk (innermost last). */
+  /** CTE names visible at the current point of the walk (innermost WITH last). */
   private readonly cteScopes: string[][] = [];
   /** DDL bodies are walked for the tables they touch, not for function calls they define. */
   private collectFunctions = true;
 
-  addTable(rv: Node, access: TableAccess): void {
+  /**
+   * A relation the statement names. An unqualified name refers to a visible CTE of that name, except
+   * where the grammar only takes a real relation (`realRelation`: DML targets, TRUNCATE, LOCK, COPY,
+   * INTO, and names already resolved by an inner walk).
+   */
+  addTable(rv: Node, access: TableAccess, realRelation = false): void {
     const name: string = rv.relname;
     const schema: string | undefined = rv.schemaname || undefined;
-    if (!schema && this.cteScopes.some((s) => s.includes(name))) return;
+    if (!schema && !realRelation && this.cteScopes.some((s) => s.includes(name))) return;
     const key = `${schema ?? ''}.${name}`;
     let t = this.tables.get(key);
     if (!t) this.tables.set(key, (t = { schema, name, access: new Set() }));
@@ -78,7 +82,6 @@ class ShapeBuilder {
     if (name === 'set_config') {
       const first = fc.args?.[0];
       const lit = constString(first);
-      this.literalDependent = true;
       if (lit !== undefined) ref.settingName = lit.toLowerCase();
     }
     this.functions.push(ref);
@@ -115,12 +118,22 @@ class ShapeBuilder {
     }
   }
 
+  /**
+   * PostgreSQL's WITH scoping: a CTE's body sees the CTEs before it (all of them, itself included, under
+   * RECURSIVE) and the outer scopes; the statement after WITH sees them all.
+   */
   private withCtes(body: Node, fn: () => void): void {
     const ctes: Node[] = body.withClause?.ctes ?? [];
     if (ctes.length === 0) return fn();
-    this.cteScopes.push(ctes.map((c) => c.CommonTableExpr?.ctename).filter(Boolean));
+    const names: string[] = ctes.map((c) => c.CommonTableExpr?.ctename ?? '');
+    const recursive = Boolean(body.withClause.recursive);
+    const scope = recursive ? [...names] : [];
+    this.cteScopes.push(scope);
     try {
-      for (const c of ctes) this.walk(c.CommonTableExpr?.ctequery);
+      ctes.forEach((c, i) => {
+        this.walk(c.CommonTableExpr?.ctequery);
+        if (!recursive) scope.push(names[i]!);
+      });
       fn();
     } finally {
       this.cteScopes.pop();
@@ -139,7 +152,7 @@ class ShapeBuilder {
       }
       if (intoClause) {
         this.effects.add('ddl').add('write');
-        this.addTable(intoClause.rel, 'write');
+        this.addTable(intoClause.rel, 'write', true);
       }
     });
   }
@@ -155,7 +168,7 @@ class ShapeBuilder {
         return this.withCtes(body, () => {
           this.effects.add('write');
           const { withClause: _w, relation, whereClause, joinCondition, ...rest } = body;
-          this.addTable(relation, 'write');
+          this.addTable(relation, 'write', true);
           for (const v of Object.values(rest)) this.walk(v);
           this.walk(whereClause);
           this.walk(joinCondition);
@@ -168,11 +181,11 @@ class ShapeBuilder {
       case 'TruncateStmt':
         this.effects.add('write');
         this.unboundedWrite = true;
-        for (const rv of rangeVarsOf(body.relations)) this.addTable(rv, 'write');
+        for (const rv of rangeVarsOf(body.relations)) this.addTable(rv, 'write', true);
         return;
       case 'LockStmt':
         this.effects.add('write');
-        for (const rv of rangeVarsOf(body.relations)) this.addTable(rv, 'write');
+        for (const rv of rangeVarsOf(body.relations)) this.addTable(rv, 'write', true);
         return;
       case 'ExplainStmt': {
         const analyze = (body.options ?? []).some(
@@ -183,7 +196,7 @@ class ShapeBuilder {
         const inner = new ShapeBuilder();
         inner.walk(body.query);
         this.effects.add('read');
-        for (const t of inner.tables.values()) this.addTable({ relname: t.name, schemaname: t.schema }, 'read');
+        for (const t of inner.tables.values()) this.addTable({ relname: t.name, schemaname: t.schema }, 'read', true);
         return;
       }
       case 'CopyStmt':
@@ -220,11 +233,11 @@ class ShapeBuilder {
         return;
       case 'CreateTableAsStmt':
         this.effects.add('ddl').add('write');
-        this.addTable(body.into?.rel, 'write');
+        this.addTable(body.into?.rel, 'write', true);
         return this.walk(body.query);
       case 'RefreshMatViewStmt':
         this.effects.add('write');
-        this.addTable(body.relation, 'write');
+        this.addTable(body.relation, 'write', true);
         return;
       case 'DiscardStmt':
         this.effects.add('session');
@@ -236,6 +249,7 @@ class ShapeBuilder {
       this.effects.add('session');
       return;
     }
+    for (const rv of relationsNamedByList(kind, body)) this.addTable(rv, 'write', true);
     if (PRIVILEGE_STMTS.has(kind)) {
       this.effects.add('privilege');
       if (kind === 'CreatePolicyStmt' || kind === 'AlterPolicyStmt') this.effects.add('ddl');
@@ -260,7 +274,7 @@ class ShapeBuilder {
     const inner = new ShapeBuilder();
     inner.collectFunctions = false;
     inner.walk(body);
-    for (const t of inner.tables.values()) this.addTable({ relname: t.name, schemaname: t.schema }, access);
+    for (const t of inner.tables.values()) this.addTable({ relname: t.name, schemaname: t.schema }, access, true);
   }
 
   private variableSet(body: Node): void {
@@ -278,7 +292,6 @@ class ShapeBuilder {
     if (name.startsWith('agentgate.')) {
       // The agent's own annotations for the evidence trail, e.g. SET agentgate.reason = 'ticket 42'.
       this.setting = { name, value: constString(body.args?.[0]) ?? '' };
-      this.literalDependent = true;
     }
     this.settingChange(settingChange(name, body.kind === 'VAR_RESET' ? 'RESET' : 'SET'));
   }
@@ -336,7 +349,7 @@ class ShapeBuilder {
     }
     if (body.relation) {
       this.effects.add(body.is_from ? 'write' : 'read');
-      this.addTable(body.relation, body.is_from ? 'write' : 'read');
+      this.addTable(body.relation, body.is_from ? 'write' : 'read', true);
     }
     if (body.query) this.walk(body.query);
     this.walk(body.whereClause);
@@ -367,7 +380,6 @@ class ShapeBuilder {
   private constValue(n: Node): boolean | undefined {
     if (!n || typeof n !== 'object') return undefined;
     if (n.A_Const) {
-      this.literalDependent = true;
       const c = n.A_Const;
       if (c.boolval) return Boolean(c.boolval.boolval);
       if (c.sval) return pgBool(c.sval.sval ?? '');
@@ -391,7 +403,6 @@ class ShapeBuilder {
       const l = constScalar(e.lexpr);
       const r = constScalar(e.rexpr);
       if (l === undefined || r === undefined) return undefined;
-      this.literalDependent = true;
       return compare(opName(e), l, r);
     }
     return undefined;
@@ -409,7 +420,6 @@ class ShapeBuilder {
       functions: this.functions,
       unboundedWrite: this.unboundedWrite,
       liftsReadOnly: this.liftsReadOnly,
-      literalDependent: this.literalDependent,
       ...(this.executes !== undefined ? { executes: this.executes } : {}),
       ...(this.prepares !== undefined ? { prepares: this.prepares } : {}),
       ...(this.deallocates !== undefined ? { deallocates: this.deallocates } : {}),
@@ -432,6 +442,22 @@ export function shapeOf(raw: Node, sqlLength: number): StatementShape {
   const b = new ShapeBuilder();
   b.statement(kind, stmt[kind]);
   return { ...b.build(location, length, kind), reads: columnReads(kind, stmt[kind]) };
+}
+
+const RELATION_OBJECTS = new Set(['OBJECT_TABLE', 'OBJECT_VIEW', 'OBJECT_MATVIEW', 'OBJECT_FOREIGN_TABLE', 'OBJECT_SEQUENCE']);
+
+/** Relations that DROP, COMMENT ON and SECURITY LABEL ON name as name lists rather than RangeVars. */
+function relationsNamedByList(kind: string, body: Node): Node[] {
+  const lists: Node[] =
+    kind === 'DropStmt' && RELATION_OBJECTS.has(body.removeType) ? (body.objects ?? [])
+    : (kind === 'CommentStmt' || kind === 'SecLabelStmt') && (RELATION_OBJECTS.has(body.objtype) || body.objtype === 'OBJECT_COLUMN') ? [body.object]
+    : [];
+  return lists.flatMap((l: Node) => {
+    const parts: string[] = (l?.List?.items ?? []).map((i: Node) => i.String?.sval ?? '');
+    if (kind !== 'DropStmt' && body.objtype === 'OBJECT_COLUMN') parts.pop();
+    if (parts.length === 0) return [];
+    return [{ relname: parts[parts.length - 1], ...(parts.length > 1 ? { schemaname: parts[parts.length - 2] } : {}) }];
+  });
 }
 
 function isBareSelect(n: Node): boolean {

@@ -1,20 +1,20 @@
 /**
- * Cache key for a query text: the text with every literal replaced by a placeholder of its token kind,
- * comments dropped and whitespace collapsed, following PostgreSQL's lexical rules (scan.l) for strings
- * ('', E'', U&'', B'', X'', N''), dollar quotes, quoted identifiers, nested comments and numbers.
- * Two texts with the same key are the same token sequence up to literal values, so they parse to the
- * same tree up to those values. It also splits the text into top-level statements.
+ * Literal-normalized text of a statement, for grouping statements in the audit trail (`fingerprint`):
+ * every literal replaced by a placeholder of its token kind, comments dropped, whitespace collapsed and
+ * unquoted identifiers lowercased, following PostgreSQL's lexical rules (scan.l) for strings ('', E'',
+ * U&'', B'', X'', N''), dollar quotes, quoted identifiers, nested comments and numbers.
  *
- * Correct only with standard_conforming_strings = on, which the proxy forces upstream and never lets a
- * session turn off. Anything this lexer cannot follow returns undefined: the caller parses in full.
+ * Grouping only: it never decides anything. It is not a sound identity of a statement's meaning (option
+ * literals such as EXPLAIN (ANALYZE 'off') or COPY (FORMAT 'binary'), UESCAPE characters and JavaScript's
+ * Unicode lowercasing, which PostgreSQL does not do, all change meaning under the same key), so the
+ * classifier's cache is keyed on the exact text instead. Anything this lexer cannot follow returns
+ * undefined.
  */
 
 import { createHash } from 'node:crypto';
 
 export interface StatementKey {
   key: string;
-  /** [start, end) of each top-level statement in the original text (empty statements omitted). */
-  statements: [number, number][];
 }
 
 const isIdentStart = (c: number): boolean =>
@@ -28,14 +28,8 @@ export function statementKey(sql: string, maxLength = 4096): StatementKey | unde
   const n = sql.length;
   let out = '';
   let i = 0;
-  let depth = 0;
-  let stmtStart = -1;
-  const statements: [number, number][] = [];
   const space = (): void => {
     if (out.length > 0 && out.charCodeAt(out.length - 1) !== 32) out += ' ';
-  };
-  const begin = (at: number): void => {
-    if (stmtStart < 0) stmtStart = at;
   };
 
   while (i < n) {
@@ -68,7 +62,6 @@ export function statementKey(sql: string, maxLength = 4096): StatementKey | unde
       space();
       continue;
     }
-    begin(i);
     // String constants, with prefixes E/e (backslash escapes), U&, B/b, X/x, N/n. The lexer is always at
     // a token start here (identifiers are consumed whole), so a letter before a quote is a prefix.
     const next = sql.charCodeAt(i + 1);
@@ -143,25 +136,10 @@ export function statementKey(sql: string, maxLength = 4096): StatementKey | unde
       i = j;
       continue;
     }
-    if (c === 40 || c === 91) depth++;
-    if (c === 41 || c === 93) depth--;
-    if (c === 59 && depth === 0) {
-      if (stmtStart >= 0 && stmtStart < i) statements.push([stmtStart, i]);
-      stmtStart = -1;
-      out += ';';
-      i++;
-      continue;
-    }
     out += sql[i];
     i++;
   }
-  if (stmtStart >= 0) statements.push([stmtStart, trimEnd(sql, n)]);
-  return { key: out.trim(), statements };
-}
-
-function trimEnd(sql: string, end: number): number {
-  while (end > 0 && isSpace(sql.charCodeAt(end - 1))) end--;
-  return end;
+  return { key: out.trim() };
 }
 
 /** Index just past the closing quote of a '...' string starting at `start`, or -1. */

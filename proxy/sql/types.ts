@@ -23,8 +23,8 @@ export interface FunctionRef {
 }
 
 /**
- * What the grammar alone says about one statement. It depends on the statement's structure and, where
- * `literalDependent` is set, on literal values too; it never depends on the catalog or the session.
+ * What the grammar alone says about one statement: a function of the exact statement text (literal
+ * values included), never of the catalog or the session.
  */
 export interface StatementShape {
   /** Parse-tree node type, e.g. SelectStmt. */
@@ -35,8 +35,6 @@ export interface StatementShape {
   unboundedWrite: boolean;
   /** Could lift the read-only backstop of a ReadOnly target (SET ... read_only = off, BEGIN READ WRITE, RESET ALL ...). */
   liftsReadOnly: boolean;
-  /** True when the shape used literal values, so a cache keyed on normalized text must not serve it. */
-  literalDependent: boolean;
   /** EXECUTE name: the effects are those of the prepared statement. */
   executes?: string;
   /** PREPARE name AS ...: registers a prepared statement with this shape's effects. */
@@ -53,7 +51,7 @@ export interface StatementShape {
   setting?: { name: string; value: string };
   /** Settings the statement changes ('*': a name that is not a literal), by any route. */
   settings?: string[];
-  /** Structure id (literals normalized), shared by every text with the same cache key. */
+  /** Structure id (literals normalized) for grouping in the audit trail; it never decides anything. */
   fingerprint?: string;
   /** Byte range of the statement inside the message text. */
   location: number;

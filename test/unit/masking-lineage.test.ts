@@ -15,7 +15,7 @@ async function one(sql: string): Promise<Classification> {
 
 const asMessage = (buf: Buffer): Message => ({ type: buf[0]!, buf, start: 0, end: buf.length });
 const masker = new Masker({ detectors: ['creditCard'], columns: [{ name: 'notes', strategy: 'partial' }, { name: 'ssn', strategy: 'redact' }], defaultStrategy: 'redact' });
-const catalog = new CatalogSnapshot({ functions: [], relations: [], columns: [{ relid: 1, attnum: 6, name: 'notes', relation: 'customers' }] });
+const catalog = new CatalogSnapshot({ functions: [], relations: [{ schema: 'public', name: 'customers', oid: 1, attributes: 8 }], columns: [{ relid: 1, attnum: 6, name: 'notes', relation: 'customers' }] });
 
 describe('masking lineage: what a statement reads, and the mask for its derived outputs', () => {
   it('collects column names everywhere: expressions, subqueries, CTEs, aggregates, ORDER BY, USING', async () => {

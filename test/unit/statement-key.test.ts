@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { statementKey } from '../../proxy/sql/statement-key.js';
 
-describe('statement cache key (PostgreSQL lexical rules)', () => {
+describe('statement fingerprint key (PostgreSQL lexical rules)', () => {
   const key = (s: string): string | undefined => statementKey(s)?.key;
 
   it('normalizes literals by kind and keeps structure', () => {
@@ -18,12 +18,6 @@ describe('statement cache key (PostgreSQL lexical rules)', () => {
     expect(key('SELECT 1 /* a /* nested */ DROP */')).to.equal(key('SELECT 2'));
     expect(key("SELECT E'\\' ; DROP TABLE t; --'")).to.equal(key("SELECT 'k'"));
     expect(key('SELECT "DROP TABLE"')).to.not.equal(key('SELECT "x"'));
-  });
-
-  it('splits top-level statements (semicolons inside literals and parentheses do not count)', () => {
-    const sql = "SELECT ';'; SELECT (1); ; SELECT $$;$$";
-    const k = statementKey(sql)!;
-    expect(k.statements.map(([a, b]) => sql.slice(a, b))).to.deep.equal(["SELECT ';'", 'SELECT (1)', 'SELECT $$;$$']);
   });
 
   it('gives up (full parse) on what it cannot follow', () => {
