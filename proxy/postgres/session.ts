@@ -356,6 +356,12 @@ export class PgSession {
       // Evidence: who decided, when, and why (as the admission webhook stamped it).
       this.audit.tryAppend({ event: { action: 'approval.decided', outcome: phase === 'Approved' ? 'success' : 'failure' }, rule: { name: d.rule }, message: phase, detail: { approvalRequest: `${ref.namespace}/${ref.name}`, decisions: request?.spec.decisions ?? [] } });
       if (this.closed) return;
+      // The policy may have changed, or become unavailable, while the statement was held.
+      const current = this.decide(this.runtime(), c);
+      if (current.blocked && !this.approvable(current)) {
+        this.auditDecision(c, current, protocol);
+        return onRefuse(denialError(current, c));
+      }
       if (phase === 'Approved') {
         if (ttl === 0) void broker.markUsed(ref.name).catch(() => undefined);
         return onGrant(ref.name);

@@ -186,6 +186,21 @@ describe('attack: the control plane cannot be talked round', function () {
     proxy.updatePolicy(structuredClone(policy));
   });
 
+  it('a statement held for approval does not run when the policy became unavailable meanwhile, even once approved', async () => {
+    const client = await agentSql();
+    const held = client.query('UPDATE scratch SET v = 3').then(() => 'ran', (e: Error) => e.message);
+    const apr = await pending('UPDATE scratch SET v = 3');
+    proxy.setPolicyUnavailable(`policy ${NS}/billing-agent was deleted`);
+    try {
+      expect((await decide(apr.metadata.name, 'approver-1', 'Approved')).code).to.equal(0);
+      expect(await held).to.match(/denied by rule "policy-unavailable": policy .*billing-agent was deleted/);
+      expect(await scratch()).to.deep.equal([0, 0]);
+    } finally {
+      proxy.setPolicyUnavailable(undefined);
+      await client.end();
+    }
+  });
+
   it('a deleted policy fails closed: the open session\'s next statement and new sessions are refused naming why, audited; it recovers when the policy is back', async () => {
     const doomed = structuredClone(policy);
     doomed.metadata = { name: 'doomed', namespace: NS };
