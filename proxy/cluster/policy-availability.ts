@@ -45,7 +45,7 @@ export class PolicyAvailability {
     const silent = now - Math.min(this.contact.policy, this.contact.compiled);
     if (silent > this.stalenessMs) {
       const since = Number.isFinite(silent) ? `for ${Math.round(silent / 1000)} s` : 'since start';
-      return `cannot follow policy ${ref}: no answer from the API server ${since} (staleness bound ${Math.round(this.stalenessMs / 1000)} s)`;
+      return `cannot follow policy ${ref}: not read from the API server ${since} (staleness bound ${Math.round(this.stalenessMs / 1000)} s)`;
     }
     return undefined;
   }

@@ -252,6 +252,34 @@ describe('attack: the control plane cannot be talked round', function () {
     }
   });
 
+  it('a proxy that cannot read its policy for longer than the staleness bound fails closed, and recovers (as the agent\'s service account with the chart\'s proxy role)', async () => {
+    const { KubeConfig } = await import('@kubernetes/client-node');
+    const kc = new KubeConfig();
+    kc.loadFromFile(agentKubeconfig);
+    let guard: GuardProxy | undefined;
+    const source = new ConfigMapPolicySource({ kc, namespace: NS, policy: 'billing-agent', stalenessMs: 3000, onPolicy: (p) => guard?.updatePolicy(p), onUnavailable: (reason) => guard?.setPolicyUnavailable(reason) });
+    guard = await GuardProxy.start({ policy: await source.start(), auditFile: `${stack.dir}/stale-audit.log`, env: { BILLING_DB_PASSWORD: 'agent-local-password' }, listenOverride: { 'billing-db': '127.0.0.1:0' } });
+    const { host, port } = guard.addresses()[0]!;
+    const client = new pg.Client({ host, port, user: 'agent', database: 'billing', password: await stack.token('agent-1') });
+    client.on('error', () => undefined);
+    await client.connect();
+    try {
+      expect((await client.query('SELECT 1 AS one')).rows).to.deep.equal([{ one: 1 }]);
+      // The proxy loses its way to the policy (here: its read access; a partition looks the same).
+      expect((await c.kubectl(['delete', 'rolebinding', 'agentgate-proxy', '-n', NS])).code).to.equal(0);
+      const refused = await eventually('refused once stale', async () => client.query('SELECT 1').then(() => undefined, (e: Error & { code?: string }) => e), 20_000, 250);
+      expect(refused.code).to.equal('42501');
+      expect(refused.message, refused.message).to.match(/cannot follow policy .*billing-agent: not read from the API server for \d+ s \(staleness bound 3 s\)/);
+      await c.kubectl(['create', 'rolebinding', 'agentgate-proxy', '-n', NS, '--clusterrole=agentgate-proxy', `--serviceaccount=${NS}:billing-agent`]);
+      await eventually('enforced again', async () => client.query('SELECT 1').then(() => true, () => false), 45_000, 250);
+    } finally {
+      await c.kubectl(['create', 'rolebinding', 'agentgate-proxy', '-n', NS, '--clusterrole=agentgate-proxy', `--serviceaccount=${NS}:billing-agent`]);
+      await client.end();
+      await guard.stop();
+      await source.stop();
+    }
+  });
+
   it('a proxy started for a policy that does not exist exits non-zero with the reason', async () => {
     const bin = new URL('../../bin/agentgate.js', import.meta.url).pathname;
     const child = spawn(process.execPath, [bin, 'proxy', '--policy-ref', `${NS}/missing`, '--no-audit-stdout', '--audit-file', join(stack.dir, 'missing-audit.log')], { env: { ...process.env, KUBECONFIG: c.kubeconfig }, stdio: ['ignore', 'pipe', 'pipe'] });
