@@ -2,13 +2,14 @@
  * The agentgate operator process: leader election, the policy controller (only while leading), and a
  * health server with /healthz, /readyz and Prometheus /metrics. Graceful shutdown releases the lease.
  */
-import { AdmissionregistrationV1Api, CoordinationV1Api, CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import { AdmissionregistrationV1Api, AuthenticationV1Api, CoordinationV1Api, CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import { hostname } from 'node:os';
 import { EventRecorder } from './events.js';
 import { LeaderElector } from './leader-election.js';
 import { OperatorMetrics } from './metrics.js';
 import { PolicyController } from './policy-controller.js';
 import { ApprovalController } from './approvals/approval-controller.js';
+import { approvalUsedRouter } from './approvals/used-endpoint.js';
 import type { InjectorConfig } from './webhook/inject.js';
 import { PkiStore } from './webhook/pki-store.js';
 import { startHealthServer, type HealthServer } from '../proxy/observability/health-server.js';
@@ -148,6 +149,8 @@ export class Operator {
         ...(this.o.log ? { log: this.o.log } : {}),
       }));
     }
+    // Proxies record used grants here (status is the operator's alone), with their own pod-bound tokens.
+    routers.push(approvalUsedRouter({ custom: this.custom, core: this.core, clusterIssuer, clusterJwks, ...(this.o.log ? { log: this.o.log } : {}) }));
     const reachable: { url?: string } = {};
     const injector: InjectorConfig = { ...w.injector };
     if (witnessOptions) {
@@ -169,7 +172,9 @@ export class Operator {
         ...(this.o.log ? { log: this.o.log } : {}),
       }));
     }
-    this.webhookServer = new WebhookServer({ custom: this.custom, injector, tls: pki, routers, ...(this.o.log ? { log: this.o.log } : {}) });
+    this.operatorUser = await this.whoAmI();
+    const operatorUser = this.operatorUser;
+    this.webhookServer = new WebhookServer({ custom: this.custom, injector, tls: pki, routers, operatorUser: () => operatorUser, ...(this.o.log ? { log: this.o.log } : {}) });
     this.webhookAddress = await this.webhookServer.listen(w.host, w.port);
     issuer.url ??= w.publicUrl ?? `https://${this.webhookAddress.host}:${this.webhookAddress.port}`;
     if (w.tokenExchange) this.runTokenIssuer = issuer.url;
@@ -188,6 +193,16 @@ export class Operator {
       this.keyTimer = setInterval(() => void Promise.all(rings.map((r) => this.maintainKeys(r.ring, r.every))), Math.min(60_000, ...rings.map((r) => r.every)));
       this.keyTimer.unref();
     }
+  }
+
+  /** The operator's username as the API server authenticates it: admission lets only it write ApprovalRequest status. */
+  operatorUser?: string;
+
+  private async whoAmI(): Promise<string> {
+    const review = await this.o.kc.makeApiClient(AuthenticationV1Api).createSelfSubjectReview({ body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' } });
+    const name = review.status?.userInfo?.username;
+    if (!name) throw new Error('the API server did not say who the operator is (SelfSubjectReview)');
+    return name;
   }
 
   /** The leader rotates a signing key when it is due; every replica reloads what the leader wrote. */

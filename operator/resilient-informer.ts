@@ -63,6 +63,9 @@ export class ResilientInformer<T extends KubernetesObject> {
     inf.on('error', (err) => this.restart(`watch error: ${(err as Error)?.message ?? String(err)}`));
     try {
       await inf.start();
+      // client-node reports a failed list as an 'error' event and resolves start(): that is no sync
+      // (an empty cache then would read as "everything was deleted"); the error handler restarted it.
+      if (this.informer !== inf) return;
       this.failures = 0;
       this.synced = true;
       this.syncHandlers.forEach((h) => h());

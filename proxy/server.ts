@@ -14,6 +14,7 @@ import { Checkpointer, type CheckpointWitness } from './audit/checkpoints.js';
 import type { ProxyMetrics } from './observability/metrics.js';
 import { RUN_TOKEN_ISSUER_ANNOTATION } from './identity/run-token.js';
 import { IdentityError, principalRecord, TokenVerifier, type Principal, type TokenVerifierOptions } from './identity/verify.js';
+import { failClosedPolicy } from './cluster/fail-closed-policy.js';
 import { compilePolicy, type PolicyRuntime } from './policy/runtime.js';
 import type { AgentAccessPolicy, TargetSpec } from './policy/types.js';
 import { ByteQueue, checkStartupParams, readPassword, readStartup } from './postgres/handshake.js';
@@ -116,7 +117,26 @@ export class GuardProxy {
   }
 
   get runtime(): PolicyRuntime {
-    return this.runtimeValue;
+    return this.failClosed?.runtime ?? this.runtimeValue;
+  }
+
+  /** While set (cluster mode: the policy is deleted or out of reach), every statement and new session is refused. */
+  private failClosed?: { reason: string; runtime: PolicyRuntime };
+
+  /** Fails closed with the reason, or (undefined) enforces the policy again. Audited, and an Event. */
+  setPolicyUnavailable(reason: string | undefined): void {
+    if (reason === this.failClosed?.reason) return;
+    if (reason) {
+      this.failClosed = { reason, runtime: compilePolicy(failClosedPolicy(this.runtimeValue.policy, reason), maskingKey(this.opts.env ?? process.env)) };
+      this.audit.tryAppend({ event: { action: 'policy.updated', outcome: 'failure' }, policy: this.runtimeValue.ref, message: `${reason}: refusing every statement and new session` });
+      this.opts.events?.('Warning', 'PolicyUnavailable', `${reason}: refusing every statement and new session`);
+      this.log('error', 'policy unavailable: failing closed', { reason });
+    } else {
+      this.failClosed = undefined;
+      this.audit.tryAppend({ event: { action: 'policy.updated', outcome: 'success' }, policy: this.runtimeValue.ref, message: 'policy available again: enforcing it' });
+      this.opts.events?.('Normal', 'PolicyAvailable', `enforcing policy ${this.runtimeValue.ref.namespace ?? ''}/${this.runtimeValue.ref.name} again`);
+      this.log('info', 'policy available again', { ...this.runtimeValue.ref });
+    }
   }
 
   /** Replaces the policy in force; running sessions apply it from their next statement. */
@@ -127,6 +147,7 @@ export class GuardProxy {
       this.log('warn', 'targets changed: listeners and upstreams apply after a restart; rules, masking and identity apply now');
     }
     this.runtimeValue = compilePolicy(policy, maskingKey(this.opts.env ?? process.env));
+    if (this.failClosed) this.failClosed.runtime = compilePolicy(failClosedPolicy(policy, this.failClosed.reason), maskingKey(this.opts.env ?? process.env));
     this.verifier = verifier;
     this.audit.tryAppend({ event: { action: 'policy.updated' }, policy: this.runtimeValue.ref, ...(this.runtimeValue.change ? { detail: { change: this.runtimeValue.change } } : {}) });
     this.log('info', 'policy updated', { ...this.runtimeValue.ref });
@@ -221,6 +242,10 @@ export class GuardProxy {
       const { packet, socket: s } = await readStartup(q, raw, { ...(t.spec.tls ? { tls: loadTls(t.spec, this.opts.resolvePath) } : {}) });
       socket = s;
       if (packet.kind === 'cancel') return this.cancel(packet.pid, packet.secret, raw);
+      if (this.failClosed) {
+        this.audit.tryAppend({ event: { action: 'connection.open', outcome: 'failure' }, connection: connectionId, target: t.spec.name, client, message: this.failClosed.reason });
+        return fatal('08004', `${this.failClosed.reason}; new sessions are refused until it is back`);
+      }
       const startup = checkStartupParams(packet.params);
       const limits = this.runtimeValue.policy.spec.mode !== 'Audit' ? this.runtimeValue.policy.spec.runtimeLimits : undefined;
       if (limits?.maxStatementSeconds !== undefined && Object.keys(startup.forward).some((k) => k.toLowerCase() === 'statement_timeout')) {
@@ -266,7 +291,7 @@ export class GuardProxy {
       clientSocket.write(Buffer.concat(greeting));
       const session = new PgSession(clientSocket, upstream.socket, {
         target: t.spec,
-        runtime: () => this.runtimeValue,
+        runtime: () => this.runtime,
         classifier: this.classifier,
         catalog: () => t.catalog.catalog,
         freshCatalog: (shapes) => t.catalog.ensure(shapes),
@@ -311,6 +336,7 @@ export class GuardProxy {
   notReady(): string | undefined {
     if (this.stopping) return 'shutting down';
     if (!this.audit.healthy) return `audit log unavailable: ${this.audit.error?.message}`;
+    if (this.failClosed) return `policy unavailable: ${this.failClosed.reason}`;
     const listening = new Set(this.targets.filter((t) => t.address).map((t) => t.spec.name));
     const missing = this.runtimeValue.policy.spec.targets.filter((t) => !listening.has(t.name)).map((t) => t.name);
     return missing.length ? `targets not listening: ${missing.join(', ')}` : undefined;

@@ -29,6 +29,11 @@ export interface ProxyCommand {
   healthAddress?: string;
   /** Names this proxy's chain (default: namespace/pod in a pod, else the host name). */
   auditStream?: string;
+  /**
+   * Cluster mode: refuse statements once the policy could not be followed for this long (default 60 s,
+   * or AGENTGATE_POLICY_STALENESS_SECONDS).
+   */
+  policyStalenessSeconds?: number;
 }
 
 /** Runs until SIGINT/SIGTERM; returns -1 so the process stays alive while listening. */
@@ -43,7 +48,11 @@ export async function runProxy(o: ProxyCommand): Promise<number> {
     // Cluster mode only: the Kubernetes client is not loaded for local mode.
     const { loadKubeConfig } = await import('../../operator/kube.js');
     const { ConfigMapPolicySource: Source } = await import('../../proxy/cluster/policy-source.js');
-    source = new Source({ kc: loadKubeConfig(), namespace, policy: name, onPolicy: (p) => proxy?.updatePolicy(p), log: logFn });
+    const staleness = o.policyStalenessSeconds ?? Number(process.env.AGENTGATE_POLICY_STALENESS_SECONDS ?? 60);
+    if (!(staleness > 0)) throw new Error('the policy staleness bound must be a positive number of seconds');
+    source = new Source({ kc: loadKubeConfig(), namespace, policy: name, stalenessMs: staleness * 1000, onPolicy: (p) => proxy?.updatePolicy(p), onUnavailable: (reason) => proxy?.setPolicyUnavailable(reason), log: logFn });
+    // A missing policy is an error (exit non-zero): the kubelet restarts the sidecar and its startup
+    // probe holds the agent containers back meanwhile, with the reason in the container's log.
     start = { policy: await source.start() };
   } else {
     const loaded = loadPolicyFile(o.policyFile!);
@@ -58,7 +67,10 @@ export async function runProxy(o: ProxyCommand): Promise<number> {
     const [namespace, name] = o.policyRef.split('/') as [string, string];
     const { KubeApprovals } = await import('../../proxy/approvals/kube-approvals.js');
     const { loadKubeConfig } = await import('../../operator/kube.js');
-    approvals = new KubeApprovals({ kc: loadKubeConfig(), namespace, policy: name });
+    // Used one-shot grants are recorded by the operator, asked with the proxy's own token.
+    const tokenFile = process.env.AGENTGATE_PROXY_TOKEN_FILE;
+    const operator = o.checkpointUrl && tokenFile ? { url: o.checkpointUrl, tokenFile, ...(o.checkpointCaFile ? { ca: readFileSync(o.checkpointCaFile) } : {}) } : undefined;
+    approvals = new KubeApprovals({ kc: loadKubeConfig(), namespace, policy: name, log: logFn, ...(operator ? { operator } : {}) });
     await approvals.start();
   }
   // In a pod: denials and identity failures become Events on the pod (kubectl describe pod shows them).
@@ -86,7 +98,13 @@ export async function runProxy(o: ProxyCommand): Promise<number> {
     ...(o.auditMaxBytes ? { auditMaxBytes: o.auditMaxBytes } : {}),
     auditStdout: o.auditStdout,
     log: logFn,
+  }).catch(async (e: unknown) => {
+    // Nothing keeps running (and the process alive) when the proxy cannot start.
+    await Promise.all([source?.stop(), approvals?.stop()]);
+    throw e;
   });
+  const unavailable = source?.unavailable();
+  if (unavailable) proxy.setPolicyUnavailable(unavailable);
   let health: Awaited<ReturnType<typeof import('../../proxy/observability/health-server.js').startHealthServer>> | undefined;
   if (o.healthAddress && metrics) {
     const { startHealthServer } = await import('../../proxy/observability/health-server.js');

@@ -53,3 +53,13 @@ export function admitApprovalCreate(obj: ApprovalRequest): Admission {
   if (obj.spec.decision !== undefined || (obj.spec.decisions ?? []).length) return { allowed: false, message: 'an ApprovalRequest cannot be created with a decision' };
   return { allowed: true };
 }
+
+/**
+ * Status (the phase, Used) is the operator's alone: the proxy's service account is shared with the
+ * agent, so anything it could write there the agent could too. `operatorUser` is the operator's own
+ * username, as the API server authenticates it (from a SelfSubjectReview at start).
+ */
+export function admitApprovalStatus(user: UserInfo, operatorUser: string | undefined): Admission {
+  if (operatorUser !== undefined && user.username === operatorUser) return { allowed: true };
+  return { allowed: false, message: `the status of an ApprovalRequest is written by the agentgate operator only, not by ${user.username ?? 'an anonymous user'}; approvers set spec.decision` };
+}

@@ -8,13 +8,12 @@
  */
 import type { CoreV1Api, V1ConfigMap } from '@kubernetes/client-node';
 import express, { type Request, type Response, type Router } from 'express';
-import * as jose from 'jose';
+import type * as jose from 'jose';
 import { signCheckpoint, type WitnessedCheckpoint } from '../../proxy/audit/checkpoints.js';
-import { keySetFor } from '../../proxy/identity/key-sets.js';
-import { ASYMMETRIC_ALGORITHMS, CLOCK_TOLERANCE_SECONDS, kubernetesClaims, tokenTimeError } from '../../proxy/identity/verify.js';
 import type { EventRecorder } from '../events.js';
 import { mergePatch, messageOf, statusOf } from '../kube.js';
 import { podStream } from '../../proxy/cluster/pod-stream.js';
+import { ProxyRequestError, proxyTokenVerifier } from '../identity/proxy-token.js';
 import type { SigningKeys } from '../identity/signing-keys.js';
 
 export const AUDIT_KEYS_SECRET = 'agentgate-audit-signing-keys';
@@ -46,36 +45,18 @@ export interface CheckpointWitnessOptions {
   log?: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
 }
 
-class WitnessError extends Error {
-  constructor(readonly status: number, message: string) {
-    super(message);
-  }
-}
-
 export function checkpointWitnessRouter(o: CheckpointWitnessOptions): Router {
   const router = express.Router();
-  const clusterKeys = keySetFor({ issuer: 'kubernetes', kubernetes: true }, { kubernetesJwks: o.clusterJwks });
+  const authenticate = proxyTokenVerifier(o);
   router.get('/.well-known/audit-keys.json', (_req, res) => void res.json(o.keys.jwks()));
 
   router.post('/audit/checkpoints', express.json({ limit: '8kb' }), async (req: Request, res: Response) => {
     try {
-      const token = /^Bearer (.+)$/.exec(req.get('authorization') ?? '')?.[1];
-      if (!token) throw new WitnessError(401, 'the proxy\'s pod-bound service-account token is required (Authorization: Bearer)');
-      let payload: jose.JWTPayload;
-      try {
-        ({ payload } = await jose.jwtVerify(token, clusterKeys, { issuer: await o.clusterIssuer(), audience: o.audience ?? 'agentgate-proxy', algorithms: ASYMMETRIC_ALGORITHMS, requiredClaims: ['exp'] }));
-      } catch (e) {
-        throw new WitnessError(401, `service-account token refused: ${(e as Error).message}`);
-      }
-      const timing = tokenTimeError(payload, Math.floor(Date.now() / 1000), CLOCK_TOLERANCE_SECONDS);
-      if (timing) throw new WitnessError(401, `service-account token refused: ${timing}`);
-      const k8s = kubernetesClaims(payload);
       // The stream is named by the token, never by the caller: a pod can only checkpoint its own chain.
-      if (!k8s?.pod || !k8s.podUid) throw new WitnessError(403, 'the token is not bound to a pod');
-      await requireLivePod(o.core, k8s.namespace, k8s.pod, k8s.podUid);
+      const k8s = await authenticate(req.get('authorization'));
       const b = (req.body ?? {}) as { seq?: unknown; hash?: unknown; time?: unknown };
       if (!Number.isSafeInteger(b.seq) || (b.seq as number) < 1 || typeof b.hash !== 'string' || !/^[0-9a-f]{64}$/.test(b.hash) || typeof b.time !== 'string' || Number.isNaN(Date.parse(b.time))) {
-        throw new WitnessError(400, 'body must be {"seq": positive integer, "hash": 64 hex digits, "time": RFC 3339}');
+        throw new ProxyRequestError(400, 'body must be {"seq": positive integer, "hash": 64 hex digits, "time": RFC 3339}');
       }
       const stream = podStream({ namespace: k8s.namespace, name: k8s.pod, uid: k8s.podUid });
       const head = { stream, seq: b.seq as number, hash: b.hash, time: b.time };
@@ -84,14 +65,14 @@ export function checkpointWitnessRouter(o: CheckpointWitnessOptions): Router {
         const message = `audit chain of pod ${stream} went back: witnessed seq ${current.seq} (${current.hash.slice(0, 12)}…), now offered seq ${head.seq} (${head.hash.slice(0, 12)}…); the earlier checkpoint is kept`;
         o.log?.('warn', 'audit chain regression refused', { stream, witnessed: current.seq, offered: head.seq });
         void o.events?.emit({ apiVersion: 'v1', kind: 'Pod', metadata: { name: k8s.pod, namespace: k8s.namespace, uid: k8s.podUid } }, 'Warning', 'AuditChainRegressed', message).catch(() => undefined);
-        throw new WitnessError(409, message);
+        throw new ProxyRequestError(409, message);
       }
       const entry = await signCheckpoint(head, await o.keys.signingKey(), o.issuerUrl, o.now?.() ?? Date.now());
       await store(o, k8s.namespace, k8s.podUid, { ...entry, pod: k8s.pod });
       o.metrics?.checkpoint('signed');
       res.json(entry);
     } catch (e) {
-      const status = e instanceof WitnessError ? e.status : 500;
+      const status = e instanceof ProxyRequestError ? e.status : 500;
       o.metrics?.checkpoint(status === 409 ? 'regressed' : status === 500 ? 'error' : 'refused');
       if (status === 500) o.log?.('error', 'audit checkpoint failed', { error: messageOf(e) });
       res.status(status).type('application/problem+json').json({ title: 'checkpoint refused', status, detail: messageOf(e) });
@@ -113,17 +94,6 @@ async function readConfigMap(core: CoreV1Api, namespace: string, name: string): 
  * A bound token outlives its pod by up to an hour and the signature alone cannot tell: the pod it names
  * must still exist with the same uid, or a deleted pod's token could post to a stream.
  */
-async function requireLivePod(core: CoreV1Api, namespace: string, name: string, uid: string): Promise<void> {
-  let live: string | undefined;
-  try {
-    live = (await core.readNamespacedPod({ name, namespace })).metadata?.uid;
-  } catch (e) {
-    if (statusOf(e) !== 404) throw e;
-  }
-  if (live === undefined) throw new WitnessError(403, `the token's pod ${namespace}/${name} (uid ${uid}) no longer exists`);
-  if (live !== uid) throw new WitnessError(403, `the token belongs to an earlier pod named ${namespace}/${name} (uid ${uid}), not to the one that exists now (uid ${live})`);
-}
-
 async function readLatest(core: CoreV1Api, namespace: string, agentNamespace: string, podUid: string): Promise<WitnessedCheckpoint | undefined> {
   const raw = (await readConfigMap(core, namespace, checkpointConfigMapName(agentNamespace)))?.data?.[podUid];
   return raw ? (JSON.parse(raw) as WitnessedCheckpoint) : undefined;

@@ -8,7 +8,7 @@ import express, { type Request, type Response, type Router } from 'express';
 import fastJsonPatch from 'fast-json-patch';
 import https from 'node:https';
 import type { AgentAccessPolicy, ApprovalSpec } from '../../proxy/policy/types.js';
-import { admitApprovalCreate, admitApprovalUpdate, type Admission } from '../approvals/admission.js';
+import { admitApprovalCreate, admitApprovalStatus, admitApprovalUpdate, type Admission } from '../approvals/admission.js';
 import type { ApprovalRequest } from '../approvals/types.js';
 import { GROUP, messageOf, POLICY_PLURAL, statusOf, VERSION } from '../kube.js';
 import { injectSidecar, policySelects, wantsInjection, type InjectorConfig } from './inject.js';
@@ -35,6 +35,8 @@ export interface WebhookServerOptions {
   custom: CustomObjectsApi;
   injector: InjectorConfig;
   tls: { cert: string; key: string };
+  /** The operator's own username (the only one allowed to write ApprovalRequest status). */
+  operatorUser?: () => string | undefined;
   /** More endpoints on the same HTTPS server (the token exchange). */
   routers?: Router[];
   log?: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
@@ -120,7 +122,7 @@ export class WebhookServer {
     }
   }
 
-  /** ApprovalRequest CREATE/UPDATE: stamps who decided, refuses what must not happen (admission.ts). */
+  /** ApprovalRequest CREATE/UPDATE (and status): stamps who decided, refuses what must not happen (admission.ts). */
   private async admitApprovals(req: Request, res: Response): Promise<void> {
     const review = req.body as AdmissionReview;
     const request = review?.request;
@@ -131,7 +133,9 @@ export class WebhookServer {
     const obj = request.object as ApprovalRequest;
     try {
       let result: Admission;
-      if (request.operation === 'CREATE') result = admitApprovalCreate(obj);
+      if (request.subResource === 'status') result = admitApprovalStatus(request.userInfo ?? {}, this.o.operatorUser?.());
+      else if (request.subResource) result = { allowed: false, message: `subresource ${request.subResource} of an ApprovalRequest cannot be written` };
+      else if (request.operation === 'CREATE') result = admitApprovalCreate(obj);
       else if (request.operation === 'UPDATE') {
         const namespace = request.namespace ?? obj.metadata.namespace ?? 'default';
         let approval: ApprovalSpec | undefined;

@@ -1,13 +1,19 @@
 /** What the data path needs from the approval system (implemented on Kubernetes by kube-approvals.ts). */
 import type { ApprovalPhase, ApprovalRequest } from '../../operator/approvals/types.js';
+import type { GrantContext } from './verify-grant.js';
+
+export type { GrantContext };
 
 export interface ApprovalBroker {
-  /** An approved, unused (or still valid) grant for exactly this command by this requester. */
-  findGrant(sha256: string, requester: string, ttlSeconds: number): ApprovalRequest | undefined;
+  /** An approved, verified, unused (or still valid) grant for exactly this statement by this requester. */
+  findGrant(grant: GrantContext, ttlSeconds: number): ApprovalRequest | undefined;
   /** Creates an ApprovalRequest; resolves with its namespace/name. */
   request(spec: ApprovalRequest['spec']): Promise<{ namespace: string; name: string }>;
-  /** Resolves when the request is decided or expires (with the request as decided), or with 'Timeout'. */
-  waitFor(name: string, timeoutMs: number): Promise<{ phase: ApprovalPhase | 'Timeout'; request?: ApprovalRequest }>;
+  /**
+   * Resolves when the request is decided or expires (with the request as decided), or with 'Timeout'.
+   * 'Approved' only when the approval verifies for this statement (else 'Unverified', with the reason).
+   */
+  waitFor(name: string, timeoutMs: number, grant: GrantContext): Promise<{ phase: ApprovalPhase | 'Timeout' | 'Unverified'; request?: ApprovalRequest; reason?: string }>;
   /** Records that a one-shot grant was used (it cannot be used again). */
   markUsed(name: string): Promise<void>;
 }

@@ -1,14 +1,18 @@
 /**
  * ApprovalRequests on the API server, for one policy: created by the proxy, watched (no polling) so a
- * held statement is released or refused as soon as the operator records the decision.
+ * held statement is released or refused as soon as the operator records the decision. A request
+ * releases a statement only if it verifies (verify-grant.ts); a used one-shot grant is recorded by
+ * the operator, asked with the proxy's own token (the pod's service account cannot write status).
  */
 import { CustomObjectsApi, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
-import { APPROVAL_PLURAL, GROUP, mergePatch, VERSION } from '../../operator/kube.js';
+import { APPROVAL_PLURAL, GROUP, VERSION } from '../../operator/kube.js';
 import { ResilientInformer } from '../../operator/resilient-informer.js';
 import { APPROVAL_POLICY_LABEL, type ApprovalPhase, type ApprovalRequest } from '../../operator/approvals/types.js';
 
 export type { ApprovalPhase };
 import type { ApprovalBroker } from './broker.js';
+import { approvedAt, grantRefusal, type GrantContext } from './verify-grant.js';
+import { postToOperator, type OperatorEndpoint } from './operator-client.js';
 
 type Obj = ApprovalRequest & KubernetesObject;
 
@@ -19,7 +23,7 @@ export class KubeApprovals implements ApprovalBroker {
   /** Grants used by this proxy, before the watch shows it: a grant never runs twice. */
   private readonly used = new Set<string>();
 
-  constructor(private readonly o: { kc: KubeConfig; namespace: string; policy: string; now?: () => number }) {
+  constructor(private readonly o: { kc: KubeConfig; namespace: string; policy: string; now?: () => number; /** Where used grants are recorded (without it they are only remembered here). */ operator?: OperatorEndpoint; log?: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void }) {
     this.custom = o.kc.makeApiClient(CustomObjectsApi);
     const labelSelector = `${APPROVAL_POLICY_LABEL}=${o.policy}`;
     this.informer = new ResilientInformer<Obj>({
@@ -48,11 +52,11 @@ export class KubeApprovals implements ApprovalBroker {
     return this.informer.stop();
   }
 
-  findGrant(sha256: string, requester: string, ttlSeconds: number): ApprovalRequest | undefined {
+  findGrant(grant: GrantContext, ttlSeconds: number): ApprovalRequest | undefined {
     const now = this.o.now?.() ?? Date.now();
     return this.informer.list().find((a) => {
-      if (a.spec.command.sha256 !== sha256 || a.spec.requester.subject !== requester || a.status?.phase !== 'Approved') return false;
-      if (ttlSeconds > 0) return Date.parse(a.status.decidedAt ?? '') + ttlSeconds * 1000 > now;
+      if (grantRefusal(a, grant) !== undefined) return false;
+      if (ttlSeconds > 0) return approvedAt(a, grant) + ttlSeconds * 1000 > now;
       return !this.used.has(a.metadata!.name!);
     });
   }
@@ -68,15 +72,19 @@ export class KubeApprovals implements ApprovalBroker {
     return { namespace: this.o.namespace, name: created.metadata.name! };
   }
 
-  waitFor(name: string, timeoutMs: number): Promise<{ phase: ApprovalPhase | 'Timeout'; request?: ApprovalRequest }> {
+  waitFor(name: string, timeoutMs: number, grant: GrantContext): Promise<{ phase: ApprovalPhase | 'Timeout' | 'Unverified'; request?: ApprovalRequest; reason?: string }> {
+    const decided = (a: ApprovalRequest): { phase: ApprovalPhase | 'Unverified'; request: ApprovalRequest; reason?: string } => {
+      const refusal = a.status!.phase === 'Approved' ? grantRefusal(a, grant) : undefined;
+      return refusal ? { phase: 'Unverified', request: a, reason: refusal } : { phase: a.status!.phase!, request: a };
+    };
     const known = this.informer.list().find((a) => a.metadata?.name === name);
-    if (known?.status?.phase && known.status.phase !== 'Pending') return Promise.resolve({ phase: known.status.phase, request: known });
+    if (known?.status?.phase && known.status.phase !== 'Pending') return Promise.resolve(decided(known));
     return new Promise((resolve) => {
       const timer = setTimeout(() => resolve({ phase: 'Timeout' }), timeoutMs);
       const list = this.waiters.get(name) ?? [];
       list.push((a) => {
         clearTimeout(timer);
-        resolve({ phase: a.status!.phase!, request: a });
+        resolve(decided(a));
       });
       this.waiters.set(name, list);
     });
@@ -84,9 +92,12 @@ export class KubeApprovals implements ApprovalBroker {
 
   async markUsed(name: string): Promise<void> {
     this.used.add(name);
-    await this.custom.patchNamespacedCustomObjectStatus(
-      { group: GROUP, version: VERSION, namespace: this.o.namespace, plural: APPROVAL_PLURAL, name, body: { status: { phase: 'Used', usedAt: new Date(this.o.now?.() ?? Date.now()).toISOString() } } },
-      mergePatch,
-    );
+    if (!this.o.operator) return;
+    try {
+      await postToOperator(this.o.operator, '/approvals/used', { name });
+    } catch (e) {
+      this.o.log?.('warn', 'the operator did not record a used grant (this proxy will not use it again)', { name, error: (e as Error).message });
+      throw e;
+    }
   }
 }

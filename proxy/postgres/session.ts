@@ -413,7 +413,10 @@ export class PgSession {
     const ttl = approval?.grant?.ttlSeconds ?? 0;
     const sha256 = createHash('sha256').update(text).digest('hex');
     const p = this.ctx.principal;
-    const grant = broker.findGrant(sha256, p.sub, ttl);
+    const masked = rt.masker.maskText(text).text;
+    // The proxy verifies what releases a statement (verify-grant.ts): status.phase is not taken on trust.
+    const grantFor = { sha256, commandText: masked, target: this.ctx.target.name, policy: rt.policy.metadata.name, principal: p, approval };
+    const grant = broker.findGrant(grantFor, ttl);
     if (grant) {
       const name = grant.metadata.name!;
       this.audit.tryAppend({ event: { action: 'approval.grant-used', outcome: 'success' }, rule: { name: d.rule }, message: `executed under ApprovalRequest ${grant.metadata.namespace}/${name}`, detail: { approvalRequest: name, sha256 } });
@@ -421,7 +424,6 @@ export class PgSession {
       return onGrant(name);
     }
     const timeout = approval?.timeoutSeconds ?? 300;
-    const masked = rt.masker.maskText(text).text;
     return (async () => {
       let ref: { namespace: string; name: string };
       try {
@@ -451,15 +453,21 @@ export class PgSession {
           hint: `an approver runs: kubectl patch apr ${ref.name} -n ${ref.namespace} --type merge -p '{"spec":{"decision":"Approved","comment":"..."}}'`,
         });
       }
-      const { phase, request } = await broker.waitFor(ref.name, timeout * 1000 + 3000);
+      const { phase, request, reason } = await broker.waitFor(ref.name, timeout * 1000 + 3000, grantFor);
       // Evidence: who decided, when, and why (as the admission webhook stamped it).
       this.audit.tryAppend({ event: { action: 'approval.decided', outcome: phase === 'Approved' ? 'success' : 'failure' }, rule: { name: d.rule }, message: phase, detail: { approvalRequest: `${ref.namespace}/${ref.name}`, decisions: request?.spec.decisions ?? [] } });
       if (this.closed) return;
+      // The policy may have changed, or become unavailable, while the statement was held.
+      const current = this.decide(this.runtime(), c);
+      if (current.blocked && !this.approvable(current)) {
+        this.auditDecision(c, current, protocol);
+        return onRefuse(denialError(current, c));
+      }
       if (phase === 'Approved') {
-        if (ttl === 0) await broker.markUsed(ref.name).catch(() => undefined);
+        if (ttl === 0) void broker.markUsed(ref.name).catch(() => undefined);
         return onGrant(ref.name);
       }
-      return onRefuse({ code: '42501', message: `agentgate: ApprovalRequest ${ref.namespace}/${ref.name} was ${phase === 'Timeout' ? 'not decided in time' : phase.toLowerCase()}; the statement was not executed` });
+      return onRefuse({ code: '42501', message: `agentgate: ApprovalRequest ${ref.namespace}/${ref.name} was ${phase === 'Timeout' ? 'not decided in time' : phase === 'Unverified' ? `not honoured (${reason})` : phase.toLowerCase()}; the statement was not executed` });
     })();
   }
 

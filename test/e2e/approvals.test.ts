@@ -82,7 +82,7 @@ describe('approvals: ApprovalRequests that approvers patch with kubectl', functi
       apiVersion: 'admissionregistration.k8s.io/v1', kind: 'MutatingWebhookConfiguration', metadata: { name: CONFIG },
       webhooks: [{
         name: 'approvals.agentgate.dev', clientConfig: { url: `https://127.0.0.1:${op.webhookAddress!.port}/admit-approvals` },
-        rules: [{ operations: ['CREATE', 'UPDATE'], apiGroups: ['agentgate.dev'], apiVersions: ['v1alpha1'], resources: ['approvalrequests'] }],
+        rules: [{ operations: ['CREATE', 'UPDATE'], apiGroups: ['agentgate.dev'], apiVersions: ['v1alpha1'], resources: ['approvalrequests', 'approvalrequests/status'] }],
         namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': NS } },
         failurePolicy: 'Fail', sideEffects: 'None', admissionReviewVersions: ['v1'], timeoutSeconds: 10,
       }],
@@ -90,14 +90,14 @@ describe('approvals: ApprovalRequests that approvers patch with kubectl', functi
     expect((await c.kubectl(['apply', '-f', '-'], { input: stringify(mwc) })).code).to.equal(0);
     await op.renewWebhookCertificate();
     await eventually('policy Ready', async () => (await c.kubectl(['get', 'aap', 'billing-agent', '-n', NS, '-o', 'jsonpath={.status.conditions[0].status}'])).stdout === 'True');
-    broker = new KubeApprovals({ kc: c.kc, namespace: NS, policy: 'billing-agent' });
-    await broker.start();
-    // The proxy checkpoints its chain at the operator as the sidecar of agent-pod would.
+    // The proxy checkpoints its chain and records used grants at the operator as the sidecar of agent-pod would.
     await c.kubectl(['create', 'serviceaccount', 'billing-agent', '-n', NS]);
     await c.kubectl(['create', '-f', '-'], { input: stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'agent-pod', namespace: NS }, spec: { serviceAccountName: 'billing-agent', containers: [{ name: 'agent', image: 'example.com/agent:1' }] } }) });
     const tokenFile = join(stack.dir, 'pod-token');
     writeFileSync(tokenFile, (await c.kubectl(['create', 'token', 'billing-agent', '-n', NS, '--audience', 'agentgate-proxy', '--bound-object-kind', 'Pod', '--bound-object-name', 'agent-pod', '--duration', '1h'])).stdout.trim());
     const ca = Buffer.from(JSON.parse((await c.kubectl(['get', 'secret', 'agentgate-webhook-tls', '-n', NS, '-o', 'json'])).stdout).data['ca.crt'], 'base64');
+    broker = new KubeApprovals({ kc: c.kc, namespace: NS, policy: 'billing-agent', operator: { url: `https://127.0.0.1:${op.webhookAddress!.port}`, tokenFile, ca } });
+    await broker.start();
     startProxy = (listen) => GuardProxy.start({
       policy: structuredClone(policy), auditFile: `${stack.dir}/approvals-audit.log`, recordingsDir: `${stack.dir}/sessions`, env: { BILLING_DB_PASSWORD: 'agent-local-password' }, listenOverride: { 'billing-db': listen }, approvals: broker,
       checkpoints: { stream: `${NS}/agent-pod`, witness: new OperatorWitness({ url: `https://127.0.0.1:${op.webhookAddress!.port}`, tokenFile, ca }) },

@@ -41,7 +41,9 @@ describe('Helm chart and least-privilege RBAC on a real API server', function ()
     const expectations: [string[], boolean][] = [
       [['patch', 'agentaccesspolicies.agentgate.dev', '--subresource=status', '-n', 'anywhere'], true],
       [['watch', 'agentaccesspolicies.agentgate.dev', '-n', 'anywhere'], true],
-      [['get', 'secrets', '-n', 'anywhere'], true],
+      [['get', 'secrets', '-n', 'anywhere'], false],
+      [['get', 'secrets/agentgate-webhook-tls', '-n', SYSTEM], true],
+      [['patch', 'approvalrequests.agentgate.dev', '--subresource=status', '-n', 'anywhere'], true],
       [['create', 'configmaps', '-n', 'anywhere'], true],
       [['list', 'secrets', '-n', 'anywhere'], false],
       [['update', 'agentaccesspolicies.agentgate.dev', '-n', 'anywhere'], false],

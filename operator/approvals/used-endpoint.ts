@@ -1,0 +1,56 @@
+/**
+ * `POST /approvals/used {"name": …}`: a proxy records that a one-shot grant ran. Only the operator
+ * writes ApprovalRequest status (admission refuses everyone else), so the proxy asks here, with its
+ * own pod-bound token (audience agentgate-proxy, which the agent container never holds). The request
+ * must be in the proxy's namespace, made from its pod (when the requester names one), and Approved.
+ */
+import type { CustomObjectsApi } from '@kubernetes/client-node';
+import express, { type Request, type Response, type Router } from 'express';
+import { APPROVAL_PLURAL, GROUP, mergePatch, messageOf, statusOf, VERSION } from '../kube.js';
+import { ProxyRequestError, proxyTokenVerifier, type ProxyTokenOptions } from '../identity/proxy-token.js';
+import type { ApprovalRequest } from './types.js';
+
+export interface ApprovalUsedOptions extends ProxyTokenOptions {
+  custom: CustomObjectsApi;
+  now?: () => number;
+  log?: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
+}
+
+export function approvalUsedRouter(o: ApprovalUsedOptions): Router {
+  const router = express.Router();
+  const authenticate = proxyTokenVerifier(o);
+  router.post('/approvals/used', express.json({ limit: '2kb' }), async (req: Request, res: Response) => {
+    try {
+      const caller = await authenticate(req.get('authorization'));
+      const name = (req.body as { name?: unknown } | undefined)?.name;
+      if (typeof name !== 'string' || !/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(name)) throw new ProxyRequestError(400, 'body must be {"name": the ApprovalRequest\'s name}');
+      for (let attempt = 0; ; attempt++) {
+        let apr: ApprovalRequest;
+        try {
+          apr = (await o.custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: caller.namespace, plural: APPROVAL_PLURAL, name })) as ApprovalRequest;
+        } catch (e) {
+          if (statusOf(e) === 404) throw new ProxyRequestError(404, `ApprovalRequest ${caller.namespace}/${name} does not exist`);
+          throw e;
+        }
+        const pod = apr.spec.requester.pod;
+        if (pod && pod !== caller.pod) throw new ProxyRequestError(403, `ApprovalRequest ${caller.namespace}/${name} was requested from pod ${pod}, not ${caller.pod}`);
+        if (apr.status?.phase === 'Used') return void res.json({ name, phase: 'Used' });
+        if (apr.status?.phase !== 'Approved') throw new ProxyRequestError(409, `ApprovalRequest ${caller.namespace}/${name} is ${apr.status?.phase ?? 'Pending'}, not Approved`);
+        try {
+          const status = { ...apr.status, phase: 'Used', usedAt: new Date(o.now?.() ?? Date.now()).toISOString() };
+          // resourceVersion: a concurrent status change is not overwritten; read again and retry.
+          await o.custom.patchNamespacedCustomObjectStatus({ group: GROUP, version: VERSION, namespace: caller.namespace, plural: APPROVAL_PLURAL, name, body: { metadata: { resourceVersion: apr.metadata.resourceVersion }, status } }, mergePatch);
+          o.log?.('info', 'approval grant used', { namespace: caller.namespace, name, pod: caller.pod });
+          return void res.json({ name, phase: 'Used' });
+        } catch (e) {
+          if (statusOf(e) !== 409 || attempt >= 3) throw e;
+        }
+      }
+    } catch (e) {
+      const status = e instanceof ProxyRequestError ? e.status : 500;
+      if (status === 500) o.log?.('error', 'recording a used grant failed', { error: messageOf(e) });
+      res.status(status).type('application/problem+json').json({ title: 'refused', status, detail: messageOf(e) });
+    }
+  });
+  return router;
+}

@@ -1,0 +1,41 @@
+/** A JSON POST to the operator, authenticated with the proxy's own token (audience agentgate-proxy). */
+import { readFileSync } from 'node:fs';
+import https from 'node:https';
+
+export interface OperatorEndpoint {
+  /** The operator's base URL (https). */
+  url: string;
+  /** The proxy's projected token (re-read on every call: the kubelet rotates it). */
+  tokenFile: string;
+  ca?: Buffer;
+  timeoutMs?: number;
+}
+
+export function postToOperator(o: OperatorEndpoint, path: string, body: unknown): Promise<unknown> {
+  const token = readFileSync(o.tokenFile, 'utf8').trim();
+  return new Promise((resolve, reject) => {
+    const req = https.request(new URL(path, o.url), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      timeout: o.timeoutMs ?? 10_000,
+      ...(o.ca ? { ca: o.ca } : {}),
+    }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (text += d));
+      res.on('end', () => {
+        let json: { detail?: string } | undefined;
+        try {
+          json = JSON.parse(text) as { detail?: string };
+        } catch {
+          return reject(new Error(`operator answered ${res.statusCode} with non-JSON: ${text.slice(0, 200)}`));
+        }
+        if (res.statusCode !== 200) return reject(new Error(`operator refused ${path} (${res.statusCode}): ${json.detail ?? text}`));
+        resolve(json);
+      });
+    });
+    req.on('timeout', () => req.destroy(new Error('operator did not answer in time')));
+    req.on('error', reject);
+    req.end(JSON.stringify(body));
+  });
+}
