@@ -32,6 +32,7 @@ describe('approvals: ApprovalRequests that approvers patch with kubectl', functi
   let stack: LocalStack;
   let proxy: GuardProxy;
   let startProxy: (listen: string) => Promise<GuardProxy>;
+  let podUid: string;
   let broker: KubeApprovals;
   let policy: AgentAccessPolicy;
 
@@ -93,6 +94,7 @@ describe('approvals: ApprovalRequests that approvers patch with kubectl', functi
     // The proxy checkpoints its chain and records used grants at the operator as the sidecar of agent-pod would.
     await c.kubectl(['create', 'serviceaccount', 'billing-agent', '-n', NS]);
     await c.kubectl(['create', '-f', '-'], { input: stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'agent-pod', namespace: NS }, spec: { serviceAccountName: 'billing-agent', containers: [{ name: 'agent', image: 'example.com/agent:1' }] } }) });
+    podUid = (await c.kubectl(['get', 'pod', 'agent-pod', '-n', NS, '-o', 'jsonpath={.metadata.uid}'])).stdout.trim();
     const tokenFile = join(stack.dir, 'pod-token');
     writeFileSync(tokenFile, (await c.kubectl(['create', 'token', 'billing-agent', '-n', NS, '--audience', 'agentgate-proxy', '--bound-object-kind', 'Pod', '--bound-object-name', 'agent-pod', '--duration', '1h'])).stdout.trim());
     const ca = Buffer.from(JSON.parse((await c.kubectl(['get', 'secret', 'agentgate-webhook-tls', '-n', NS, '-o', 'json'])).stdout).data['ca.crt'], 'base64');
@@ -100,7 +102,7 @@ describe('approvals: ApprovalRequests that approvers patch with kubectl', functi
     await broker.start();
     startProxy = (listen) => GuardProxy.start({
       policy: structuredClone(policy), auditFile: `${stack.dir}/approvals-audit.log`, recordingsDir: `${stack.dir}/sessions`, env: { BILLING_DB_PASSWORD: 'agent-local-password' }, listenOverride: { 'billing-db': listen }, approvals: broker,
-      checkpoints: { stream: `${NS}/agent-pod`, witness: new OperatorWitness({ url: `https://127.0.0.1:${op.webhookAddress!.port}`, tokenFile, ca }) },
+      checkpoints: { stream: `${NS}/agent-pod/${podUid}`, witness: new OperatorWitness({ url: `https://127.0.0.1:${op.webhookAddress!.port}`, tokenFile, ca }) },
     });
     proxy = await startProxy('127.0.0.1:0');
   });
@@ -262,10 +264,10 @@ describe('approvals: ApprovalRequests that approvers patch with kubectl', functi
     proxy.audit.flush();
     const out = mkdtempSync(join(tmpdir(), 'agentgate-evidence-'));
     const bin = new URL('../../bin/agentgate.js', import.meta.url).pathname;
-    const r = await run(process.execPath, [bin, 'evidence', '--audit-file', `${stack.dir}/approvals-audit.log`, '--out', out, '--namespace', NS, '--cluster', '--operator-namespace', NS], { env: { ...process.env, KUBECONFIG: c.kubeconfig } });
+    const r = await run(process.execPath, [bin, 'evidence', '--audit-file', `${stack.dir}/approvals-audit.log`, '--out', out, '--namespace', NS, '--cluster', '--operator-namespace', NS], { env: { ...process.env, KUBECONFIG: c.kubeconfig } }).catch((e) => { throw new Error(`agentgate evidence failed: ${e.stdout}${e.stderr}`); });
     expect(r.stdout).to.contain('approvals.json').and.contain('audit integrity verified');
     const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
-    expect(summary.integrity.chains.map((x: any) => [x.stream, x.ok, x.checkpoints.ok])).to.deep.equal([[`${NS}/agent-pod`, true, true]]);
+    expect(summary.integrity.chains.map((x: any) => [x.stream, x.ok, x.checkpoints.ok])).to.deep.equal([[`${NS}/agent-pod/${podUid}`, true, true]]);
     expect(summary.integrity.recordings.ok).to.equal(true);
     // Offline, from the bundle alone.
     const v = await run(process.execPath, [bin, 'audit', 'verify', join(out, 'audit', 'approvals-audit.log'), '--witness', join(out, 'witness', 'checkpoints.jsonl')]);

@@ -2,7 +2,8 @@
  * Hostile input costs linear time: every built-in detector, the masker (user patterns included), the
  * statement key, and the wire-protocol framer, on adversarial shapes. Each check compares the cost of
  * an input of size N with one of size 8N — a ratio, not a time: linear is about 8, quadratic 64; the
- * bound is 16. Costs are CPU time, the best of several trials, so a busy machine does not skew them.
+ * bound is 24 (garbage collection of the larger inputs on a busy shared machine pushes a linear ratio
+ * past 16 at times, never toward 64). Costs are CPU time, the best of several trials.
  */
 import { expect } from 'chai';
 import { DETECTORS } from '../../proxy/masking/detectors.js';
@@ -10,7 +11,7 @@ import { Masker } from '../../proxy/masking/masker.js';
 import { Framer } from '../../proxy/postgres/protocol.js';
 import { fingerprint } from '../../proxy/sql/statement-key.js';
 
-const BOUND = 16;
+const BOUND = 24;
 
 /** CPU milliseconds per call of `f`: calls repeated for at least `minMs`, best of `trials`. */
 function cost(f: () => void, minMs = 10, trials = 3): number {
