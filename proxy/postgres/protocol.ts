@@ -158,7 +158,8 @@ export const bodyReader = (m: Message, what: string): Reader => new Reader(m.buf
 
 // ---- messages the proxy sends to the agent (backend messages) ----
 
-function message(type: string, body: Buffer): Buffer {
+/** One wire message: type byte, length, body. */
+export function message(type: string, body: Buffer): Buffer {
   const out = Buffer.allocUnsafe(5 + body.length);
   out[0] = type.charCodeAt(0);
   out.writeInt32BE(4 + body.length, 1);

@@ -5,17 +5,10 @@
  * proxy's denial; its ReadyForQuery ('E' inside a transaction) reaches the agent unchanged, later
  * statements fail with 25P02 in the server, and COMMIT rolls back.
  */
+import { message } from './protocol.js';
 
 /** Not SQL: the parser stops at the first word, so nothing in the session can make it succeed. */
 const REFUSED_TEXT = 'agentgate: statement refused by policy';
-
-function message(type: string, body: Buffer): Buffer {
-  const out = Buffer.allocUnsafe(5 + body.length);
-  out[0] = type.charCodeAt(0);
-  out.writeInt32BE(4 + body.length, 1);
-  body.copy(out, 5);
-  return out;
-}
 
 /** Simple protocol: a Query that fails (ErrorResponse, then ReadyForQuery with the server's status). */
 export function failingQuery(): Buffer {

@@ -18,14 +18,11 @@ import { ensureDevKey } from '../../proxy/identity/dev-issuer.js';
 import { startLocalStack, type LocalStack } from '../../proxy/local/stack.js';
 import { pgError } from '../support/pg-error.js';
 import { fe, RawClient } from '../support/raw-client.js';
+import { auditRecords } from '../support/audit-records.js';
 
 const STATEMENT_LIMIT = 64 * 1024;
 const MESSAGE_LIMIT = 256 * 1024;
 
-const auditRecords = (s: LocalStack): Record<string, any>[] => {
-  s.proxy.audit.flush();
-  return readFileSync(s.auditFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-};
 
 describe('attack: oversized and slow-to-scan input (real PostgreSQL)', function () {
   let s: LocalStack;

@@ -14,14 +14,11 @@ import { verifyAuditFile } from '../../proxy/audit/verify.js';
 import { EXAMPLE_SEED, startLocalStack, type LocalStack } from '../../proxy/local/stack.js';
 import { pgError } from '../support/pg-error.js';
 import { fe, RawClient, type RawMessage } from '../support/raw-client.js';
+import { auditRecords } from '../support/audit-records.js';
 
 const run = promisify(execFile);
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-const auditRecords = (s: LocalStack): Record<string, any>[] => {
-  s.proxy.audit.flush();
-  return readFileSync(s.auditFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-};
 
 /**
  * UTF-8 'Á' is C3 81; in Shift-JIS C3 is a katakana and 81 the lead byte of a two-byte character that

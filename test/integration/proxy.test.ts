@@ -14,14 +14,11 @@ import { verifyAuditFile } from '../../proxy/audit/verify.js';
 import { startLocalStack, type LocalStack } from '../../proxy/local/stack.js';
 import { pgError } from '../support/pg-error.js';
 import { fe, RawClient, rawMessage } from '../support/raw-client.js';
+import { auditRecords } from '../support/audit-records.js';
 
 const run = promisify(execFile);
 
 
-const auditRecords = (s: LocalStack): Record<string, any>[] => {
-  s.proxy.audit.flush();
-  return readFileSync(s.auditFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-};
 
 describe('Postgres guard proxy (real PostgreSQL)', function () {
   let s: LocalStack;

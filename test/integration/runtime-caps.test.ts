@@ -11,13 +11,10 @@ import type pg from 'pg';
 import { startLocalStack, type LocalStack } from '../../proxy/local/stack.js';
 import { pgError } from '../support/pg-error.js';
 import { fe, RawClient, type RawMessage } from '../support/raw-client.js';
+import { auditRecords } from '../support/audit-records.js';
 
 const status = (z: RawMessage | undefined): string => String.fromCharCode(z!.body[0]!);
 const types = (ms: RawMessage[]): string => ms.map((m) => m.type).join('');
-const auditRecords = (s: LocalStack): Record<string, any>[] => {
-  s.proxy.audit.flush();
-  return readFileSync(s.auditFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-};
 
 describe('runtime caps: maxRowsAffected (real PostgreSQL)', function () {
   let s: LocalStack;
