@@ -180,6 +180,30 @@ describe('attack: operator endpoints answer only whom they serve (issue #17 clas
     expect(r.status).to.equal(200);
   });
 
+  it('the chart points the webhook configurations at the admission port and pods at the pod-facing one', async () => {
+    const chart = new URL('../../charts/agentgate', import.meta.url).pathname;
+    const r = await c.helm(['template', 'agentgate', chart, '-n', 'agentgate-system']);
+    expect(r.code, r.stderr).to.equal(0);
+    const docs = r.stdout.split(/^---$/m).map((d) => parse(d)).filter(Boolean);
+    const service = docs.find((d) => d.kind === 'Service' && d.metadata.name === 'agentgate-webhook');
+    const container = docs.find((d) => d.kind === 'Deployment').spec.template.spec.containers[0];
+    const portNamed = (name: string): number => container.ports.find((x: { name: string }) => x.name === name).containerPort;
+    const env = Object.fromEntries(container.env.map((e: { name: string; value?: string }) => [e.name, e.value]));
+    const targetOf = (port: number): number => portNamed(service.spec.ports.find((x: { port: number }) => x.port === port).targetPort);
+    // Pods reach https://agentgate-webhook.<ns>.svc (port 443): the pod-facing listener.
+    expect(targetOf(443)).to.equal(Number(env.AGENTGATE_API_PORT));
+    const webhooks = docs.find((d) => d.kind === 'MutatingWebhookConfiguration').webhooks;
+    for (const w of webhooks) {
+      expect(w.clientConfig.service.port, w.name).not.to.equal(443);
+      expect(targetOf(w.clientConfig.service.port), w.name).to.equal(Number(env.AGENTGATE_WEBHOOK_PORT));
+    }
+    expect(env.AGENTGATE_WEBHOOK_PORT).not.to.equal(env.AGENTGATE_API_PORT);
+    // A NetworkPolicy with no admission sources would admit everyone: the chart refuses to render it.
+    const open = await c.helm(['template', 'agentgate', chart, '--set', 'webhook.networkPolicy.enabled=true']);
+    expect(open.code).not.to.equal(0);
+    expect(open.stderr).to.contain('admissionFrom');
+  });
+
   it('admission still works for pods created through the API server', async () => {
     const r = await c.kubectl(['create', '-f', '-', '-o', 'json'], { input: stringify({ ...victimPod, metadata: { ...victimPod.metadata, name: 'agent-2' } }) });
     expect(r.code, r.stderr).to.equal(0);
