@@ -13,6 +13,7 @@ import { approvalUsedRouter } from './approvals/used-endpoint.js';
 import type { InjectorConfig } from './webhook/inject.js';
 import { PkiStore } from './webhook/pki-store.js';
 import { startHealthServer, type HealthServer } from '../proxy/observability/health-server.js';
+import { PodApiServer } from './webhook/pod-api.js';
 import { WebhookServer } from './webhook/server.js';
 import { AUDIT_KEYS_SECRET, checkpointWitnessRouter } from './audit/checkpoint-witness.js';
 import { SigningKeys } from './identity/signing-keys.js';
@@ -36,7 +37,12 @@ export interface OperatorOptions {
 
 export interface WebhookOptions {
   host: string;
+  /** The admission listener's port: only the API server is told about it (the webhook configurations). */
   port: number;
+  /** The pod-facing listener's port (token exchange, JWKS, audit witness, used grants): AGENTGATE_OPERATOR_URL. Default: any free port. */
+  apiPort?: number;
+  /** PEM: the admission listener answers only callers presenting a client certificate this CA signed. */
+  admissionClientCa?: string;
   /** Namespace of the Secret holding the webhook PKI. */
   namespace: string;
   dnsNames: string[];
@@ -46,7 +52,7 @@ export interface WebhookOptions {
   injector: InjectorConfig;
   /** How often to check the serving certificate for renewal (default 12 h). */
   renewCheckMs?: number;
-  /** Serve the run-token exchange (RFC 8693) on the same HTTPS server. */
+  /** Serve the run-token exchange (RFC 8693) on the pod-facing listener. */
   tokenExchange?: {
     /** The run tokens' issuer: the URL agents and proxies reach this server at (default https://<host>:<port>). */
     issuerUrl?: string;
@@ -56,7 +62,7 @@ export interface WebhookOptions {
     /** The leader rotates the signing key this often (default 24 h); other replicas reload the keys. */
     rotateEveryMs?: number;
   };
-  /** The URL pods reach this server at (default https://<first dnsName>:<port>): injected into pods. */
+  /** The URL pods reach the pod-facing listener at (default https://<first dnsName>:<apiPort>): injected into pods. */
   publicUrl?: string;
   /**
    * Witness the proxies' audit chains (signed checkpoints, on by default), with the audit key's rotation
@@ -72,6 +78,7 @@ export class Operator {
   private approvals?: ApprovalController;
   private health?: HealthServer;
   private webhookServer?: WebhookServer;
+  private podApi?: PodApiServer;
   private pki?: PkiStore;
   private renewTimer?: NodeJS.Timeout;
   private keyTimer?: NodeJS.Timeout;
@@ -83,7 +90,10 @@ export class Operator {
   private operatorCa?: string;
   /** The run tokens' issuer (when the token exchange is on), named in compiled policies. */
   private runTokenIssuer?: string;
+  /** The admission listener (webhook configurations point here). */
   webhookAddress?: { host: string; port: number };
+  /** The pod-facing listener (AGENTGATE_OPERATOR_URL). */
+  operatorAddress?: { host: string; port: number };
   private readonly custom: CustomObjectsApi;
   private readonly core: CoreV1Api;
 
@@ -127,6 +137,7 @@ export class Operator {
       ...(w.configurationName ? { webhookConfiguration: w.configurationName } : {}),
     });
     const pki = await this.pki.ensure();
+    // Pod-facing endpoints: a router pushed here is served on the pod-facing listener only.
     const routers = [];
     let issuer: { url?: string } = {};
     // One cache of the cluster's service-account issuer and keys for both endpoints that verify pod tokens.
@@ -174,12 +185,15 @@ export class Operator {
     }
     this.operatorUser = await this.whoAmI();
     const operatorUser = this.operatorUser;
-    this.webhookServer = new WebhookServer({ custom: this.custom, injector, tls: pki, routers, operatorUser: () => operatorUser, ...(this.o.log ? { log: this.o.log } : {}) });
+    this.webhookServer = new WebhookServer({ custom: this.custom, injector, tls: pki, ...(w.admissionClientCa ? { clientCa: w.admissionClientCa } : {}), operatorUser: () => operatorUser, ...(this.o.log ? { log: this.o.log } : {}) });
+    this.podApi = new PodApiServer({ tls: pki, routers });
     this.webhookAddress = await this.webhookServer.listen(w.host, w.port);
-    issuer.url ??= w.publicUrl ?? `https://${this.webhookAddress.host}:${this.webhookAddress.port}`;
+    this.operatorAddress = await this.podApi.listen(w.host, w.apiPort ?? 0);
+    const api = this.operatorAddress;
+    issuer.url ??= w.publicUrl ?? `https://${api.host}:${api.port}`;
     if (w.tokenExchange) this.runTokenIssuer = issuer.url;
-    // Injected pods reach this server here, trusting its CA (kept across renewals; compiled ConfigMaps carry it).
-    reachable.url = w.publicUrl ?? `https://${w.dnsNames[0] ?? this.webhookAddress.host}:${this.webhookAddress.port}`;
+    // Injected pods reach the pod-facing listener here, trusting its CA (kept across renewals; compiled ConfigMaps carry it).
+    reachable.url = w.publicUrl ?? `https://${w.dnsNames[0] ?? api.host}:${api.port}`;
     injector.operator = { url: reachable.url, auditWitness: !!this.auditKeys };
     this.operatorCa = pki.caCert;
     await this.pki.injectCaBundle(pki.caCert);
@@ -222,6 +236,7 @@ export class Operator {
     try {
       const pki = await this.pki.ensure();
       this.webhookServer.setCertificate(pki);
+      this.podApi?.setCertificate(pki);
       await this.pki.injectCaBundle(pki.caCert);
     } catch (e) {
       this.o.log?.('warn', 'webhook certificate check failed', { error: (e as Error).message });
@@ -260,7 +275,7 @@ export class Operator {
   async stop(): Promise<void> {
     clearInterval(this.renewTimer);
     clearInterval(this.keyTimer);
-    await this.webhookServer?.close();
+    await Promise.all([this.webhookServer?.close(), this.podApi?.close()]);
     await this.follow();
     await this.elector.stop();
     await this.health?.close();

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { loadKubeConfig } from '../../operator/kube.js';
 import { Operator, type WebhookOptions } from '../../operator/operator.js';
 import { log } from '../log.js';
@@ -10,7 +11,9 @@ export interface OperatorCommand {
 
 /**
  * Runs until SIGINT/SIGTERM. In cluster it uses the pod's service account; outside, the kubeconfig.
- * The admission webhook starts when AGENTGATE_WEBHOOK_PORT is set (the chart sets it).
+ * The admission webhook starts when AGENTGATE_WEBHOOK_PORT is set (the chart sets it): admission on that
+ * port, the pod-facing endpoints on AGENTGATE_API_PORT (default 8443); with
+ * AGENTGATE_WEBHOOK_CLIENT_CA_FILE the admission port requires a client certificate signed by that CA.
  */
 export async function runOperator(o: OperatorCommand): Promise<number> {
   const [host, port] = o.healthAddress.split(':');
@@ -20,11 +23,13 @@ export async function runOperator(o: OperatorCommand): Promise<number> {
     ? {
         host: '0.0.0.0',
         port: Number(env.AGENTGATE_WEBHOOK_PORT),
+        apiPort: Number(env.AGENTGATE_API_PORT ?? 8443),
+        ...(env.AGENTGATE_WEBHOOK_CLIENT_CA_FILE ? { admissionClientCa: readFileSync(env.AGENTGATE_WEBHOOK_CLIENT_CA_FILE, 'utf8') } : {}),
         namespace: o.leaseNamespace,
         dnsNames: [service, service.replace(/\.svc$/, ''), service.split('.')[0]!, `${service}.cluster.local`],
         configurationName: env.AGENTGATE_WEBHOOK_CONFIGURATION ?? 'agentgate',
         injector: { image: env.AGENTGATE_PROXY_IMAGE ?? 'ghcr.io/agentgate/agentgate:0.1.0' },
-        // Pods reach the token exchange and the audit witness through the Service (port 443).
+        // Pods reach the pod-facing listener through the Service (port 443); admission is on the Service's port 9443.
         publicUrl: env.AGENTGATE_OPERATOR_URL ?? `https://${service}`,
         tokenExchange: {},
       }
@@ -38,7 +43,7 @@ export async function runOperator(o: OperatorCommand): Promise<number> {
     log: (level, message, fields) => log.log(level, message, fields),
   });
   await op.start();
-  log.info('operator started', { health: op.address, webhook: op.webhookAddress });
+  log.info('operator started', { health: op.address, admission: op.webhookAddress, podApi: op.operatorAddress });
   const shutdown = (signal: string): void => {
     log.info('shutting down', { signal });
     void op.stop().then(() => process.exit(0));

@@ -1,33 +1,24 @@
 /**
- * The admission webhook server (Pepr's shape): express over HTTPS, a body limit, /healthz, and
- * mutation as "change a copy, diff to JSON Patch". Serving certificates can be swapped live.
+ * The admission webhook server (Pepr's shape): express over HTTPS, a body limit, and mutation as
+ * "change a copy, diff to JSON Patch". It serves the admission paths only, on a listener of its own
+ * that only the API server is told about (pods reach the operator on its pod-facing listener,
+ * pod-api.ts); with a client CA it answers only callers presenting a certificate that CA signed.
+ * Serving certificates can be swapped live.
  */
 import type { CustomObjectsApi, V1Pod } from '@kubernetes/client-node';
 import { CHANGED_AT, stampPolicyChange } from './policy-change.js';
-import express, { type Request, type Response, type Router } from 'express';
+import express, { type Request, type Response } from 'express';
 import fastJsonPatch from 'fast-json-patch';
-import https from 'node:https';
 import type { AgentAccessPolicy, ApprovalSpec } from '../../proxy/policy/types.js';
 import { admitApprovalCreate, admitApprovalStatus, admitApprovalUpdate, type Admission } from '../approvals/admission.js';
 import type { ApprovalRequest } from '../approvals/types.js';
 import { GROUP, messageOf, POLICY_PLURAL, statusOf, VERSION } from '../kube.js';
 import { injectSidecar, policySelects, wantsInjection, type InjectorConfig } from './inject.js';
 import { createRefusals, ephemeralRefusals, stripForgedStatus } from './pod-guard.js';
+import { genuineReview } from './admission-review.js';
+import { TlsListener } from './tls-listener.js';
 
-interface AdmissionReview {
-  apiVersion: string;
-  kind: 'AdmissionReview';
-  request?: {
-    uid: string;
-    kind: { kind: string };
-    namespace?: string;
-    operation: string;
-    subResource?: string;
-    object?: unknown;
-    oldObject?: unknown;
-    userInfo?: { username?: string; groups?: string[] };
-  };
-}
+import type { AdmissionReview } from './admission-review.js';
 
 type PolicyObject = AgentAccessPolicy & { status?: { conditions?: { type: string; status: string; message?: string }[] } };
 
@@ -35,45 +26,50 @@ export interface WebhookServerOptions {
   custom: CustomObjectsApi;
   injector: InjectorConfig;
   tls: { cert: string; key: string };
+  /** PEM: answer only callers presenting a client certificate this CA signed (the API server's, from its admission configuration). */
+  clientCa?: string;
   /** The operator's own username (the only one allowed to write ApprovalRequest status). */
   operatorUser?: () => string | undefined;
-  /** More endpoints on the same HTTPS server (the token exchange). */
-  routers?: Router[];
   log?: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
 }
 
-export class WebhookServer {
-  private server?: https.Server;
+/** The admission paths, each with the kind of object the API server sends it. */
+export const ADMISSION_PATHS = { '/mutate-pods': 'Pod', '/admit-approvals': 'ApprovalRequest', '/mutate-policies': 'AgentAccessPolicy' } as const;
 
-  constructor(private readonly o: WebhookServerOptions) {}
+export class WebhookServer {
+  private readonly listener: TlsListener;
+
+  constructor(private readonly o: WebhookServerOptions) {
+    this.listener = new TlsListener({ tls: o.tls, ...(o.clientCa ? { clientCa: o.clientCa } : {}) }, this.app());
+  }
 
   app(): express.Express {
     const app = express();
-    for (const r of this.o.routers ?? []) app.use(r);
-    app.get('/healthz', (_req, res) => void res.type('text/plain').send('ok'));
-    app.post('/mutate-pods', express.json({ limit: '2mb' }), (req, res) => void this.mutatePods(req, res));
-    app.post('/admit-approvals', express.json({ limit: '2mb' }), (req, res) => void this.admitApprovals(req, res));
-    app.post('/mutate-policies', express.json({ limit: '2mb' }), (req, res) => void this.mutatePolicies(req, res));
+    app.disable('x-powered-by');
+    const review = express.json({ limit: '2mb' });
+    // Anything that is not an AdmissionReview of the path's kind, as the API server sends it, is refused unread.
+    const genuine = (kind: string): express.RequestHandler => (req, res, next) => {
+      const problem = genuineReview(req.body, kind);
+      if (problem) return void res.status(400).json({ error: problem });
+      next();
+    };
+    app.post('/mutate-pods', review, genuine(ADMISSION_PATHS['/mutate-pods']), (req, res) => void this.mutatePods(req, res));
+    app.post('/admit-approvals', review, genuine(ADMISSION_PATHS['/admit-approvals']), (req, res) => void this.admitApprovals(req, res));
+    app.post('/mutate-policies', review, genuine(ADMISSION_PATHS['/mutate-policies']), (req, res) => void this.mutatePolicies(req, res));
     return app;
   }
 
-  async listen(host: string, port: number): Promise<{ host: string; port: number }> {
-    this.server = https.createServer({ cert: this.o.tls.cert, key: this.o.tls.key }, this.app());
-    await new Promise<void>((resolve, reject) => {
-      this.server!.once('error', reject);
-      this.server!.listen(port, host, () => resolve());
-    });
-    const a = this.server.address() as { address: string; port: number };
-    return { host: a.address, port: a.port };
+  listen(host: string, port: number): Promise<{ host: string; port: number }> {
+    return this.listener.listen(host, port);
   }
 
   /** Rotation: new connections get the new certificate. */
   setCertificate(tls: { cert: string; key: string }): void {
-    this.server?.setSecureContext({ cert: tls.cert, key: tls.key });
+    this.listener.setCertificate(tls);
   }
 
   close(): Promise<void> {
-    return new Promise((r) => (this.server ? this.server.close(() => r()) : r()));
+    return this.listener.close();
   }
 
   private respond(res: Response, review: AdmissionReview, response: Record<string, unknown>): void {

@@ -27,6 +27,8 @@ export interface ClusterInfo {
   tokens: Record<string, string>;
   caFile: string;
   serviceAccountIssuer: string;
+  /** The CA of the client certificate the API server presents to every admission webhook. */
+  webhookClientCaFile?: string;
 }
 
 export const USERS: { name: string; groups: string[] }[] = [
@@ -50,6 +52,16 @@ function makeCertificates(dir: string): void {
   openssl(dir, 'req', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=kube-apiserver', '-keyout', 'apiserver.key', '-out', 'apiserver.csr');
   writeFileSync(join(dir, 'apiserver.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc\n');
   openssl(dir, 'x509', '-req', '-in', 'apiserver.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '30', '-extfile', 'apiserver.ext', '-out', 'apiserver.crt');
+  // The API server's client certificate for admission webhooks (its own CA: webhooks trust only it).
+  openssl(dir, 'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '30', '-subj', '/CN=agentgate-test-webhook-client-ca', '-keyout', 'webhook-client-ca.key', '-out', 'webhook-client-ca.crt');
+  openssl(dir, 'req', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=kube-apiserver-webhook-client', '-keyout', 'webhook-client.key', '-out', 'webhook-client.csr');
+  writeFileSync(join(dir, 'webhook-client.ext'), 'extendedKeyUsage=clientAuth\n');
+  openssl(dir, 'x509', '-req', '-in', 'webhook-client.csr', '-CA', 'webhook-client-ca.crt', '-CAkey', 'webhook-client-ca.key', '-CAcreateserial', '-days', '30', '-extfile', 'webhook-client.ext', '-out', 'webhook-client.crt');
+  // "*": the default credentials for every webhook the API server calls.
+  writeFileSync(join(dir, 'webhook-kubeconfig.yaml'), `apiVersion: v1\nkind: Config\nusers:\n- name: '*'\n  user:\n    client-certificate: ${join(dir, 'webhook-client.crt')}\n    client-key: ${join(dir, 'webhook-client.key')}\n`);
+  const webhookAdmission = (plugin: string): string =>
+    `- name: ${plugin}\n  configuration:\n    apiVersion: apiserver.config.k8s.io/v1\n    kind: WebhookAdmissionConfiguration\n    kubeConfigFile: ${join(dir, 'webhook-kubeconfig.yaml')}\n`;
+  writeFileSync(join(dir, 'admission.yaml'), `apiVersion: apiserver.config.k8s.io/v1\nkind: AdmissionConfiguration\nplugins:\n${webhookAdmission('MutatingAdmissionWebhook')}${webhookAdmission('ValidatingAdmissionWebhook')}`);
   const sa = generateKeyPairSync('rsa', { modulusLength: 2048 });
   writeFileSync(join(dir, 'sa.key'), sa.privateKey.export({ type: 'pkcs8', format: 'pem' }));
   writeFileSync(join(dir, 'sa.pub'), sa.publicKey.export({ type: 'spki', format: 'pem' }));
@@ -118,6 +130,7 @@ export async function clusterUp(): Promise<ClusterInfo> {
     `--tls-private-key-file=${join(certs, 'apiserver.key')}`,
     `--client-ca-file=${join(certs, 'ca.crt')}`,
     `--token-auth-file=${join(certs, 'tokens.csv')}`,
+    `--admission-control-config-file=${join(certs, 'admission.yaml')}`,
     `--service-account-issuer=${server}`,
     `--service-account-key-file=${join(certs, 'sa.pub')}`,
     `--service-account-signing-key-file=${join(certs, 'sa.key')}`,
@@ -131,7 +144,7 @@ export async function clusterUp(): Promise<ClusterInfo> {
   const apiserver = spawnApiServer(bin, apiserverArgs);
   writeFileSync(join(STATE, 'pids'), `${etcd.pid}\n${apiserver.pid}\n`);
 
-  const info: ClusterInfo = { server, kubeconfig: KUBECONFIG, bin, tokens, caFile: join(certs, 'ca.crt'), serviceAccountIssuer: server };
+  const info: ClusterInfo = { server, kubeconfig: KUBECONFIG, bin, tokens, caFile: join(certs, 'ca.crt'), serviceAccountIssuer: server, webhookClientCaFile: join(certs, 'webhook-client-ca.crt') };
   writeFileSync(KUBECONFIG, kubeconfig(info));
   writeFileSync(join(STATE, 'cluster.json'), JSON.stringify(info, null, 2));
   const deadline = Date.now() + 120_000;

@@ -98,11 +98,11 @@ describe('approvals: ApprovalRequests that approvers patch with kubectl', functi
     const tokenFile = join(stack.dir, 'pod-token');
     writeFileSync(tokenFile, (await c.kubectl(['create', 'token', 'billing-agent', '-n', NS, '--audience', 'agentgate-proxy', '--bound-object-kind', 'Pod', '--bound-object-name', 'agent-pod', '--duration', '1h'])).stdout.trim());
     const ca = Buffer.from(JSON.parse((await c.kubectl(['get', 'secret', 'agentgate-webhook-tls', '-n', NS, '-o', 'json'])).stdout).data['ca.crt'], 'base64');
-    broker = new KubeApprovals({ kc: c.kc, namespace: NS, policy: 'billing-agent', operator: { url: `https://127.0.0.1:${op.webhookAddress!.port}`, tokenFile, ca } });
+    broker = new KubeApprovals({ kc: c.kc, namespace: NS, policy: 'billing-agent', operator: { url: `https://127.0.0.1:${op.operatorAddress!.port}`, tokenFile, ca } });
     await broker.start();
     startProxy = (listen) => GuardProxy.start({
       policy: structuredClone(policy), auditFile: `${stack.dir}/approvals-audit.log`, recordingsDir: `${stack.dir}/sessions`, env: { BILLING_DB_PASSWORD: 'agent-local-password' }, listenOverride: { 'billing-db': listen }, approvals: broker,
-      checkpoints: { stream: `${NS}/agent-pod/${podUid}`, witness: new OperatorWitness({ url: `https://127.0.0.1:${op.webhookAddress!.port}`, tokenFile, ca }) },
+      checkpoints: { stream: `${NS}/agent-pod/${podUid}`, witness: new OperatorWitness({ url: `https://127.0.0.1:${op.operatorAddress!.port}`, tokenFile, ca }) },
     });
     proxy = await startProxy('127.0.0.1:0');
   });

@@ -86,7 +86,7 @@ describe('attack: run tokens from elsewhere (another policy, another issuer, no 
       webhook: { host: '127.0.0.1', port: 0, namespace: NS, dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'], injector: { image: 'x' }, tokenExchange: {}, auditWitness: false },
     });
     await op.start();
-    operatorUrl = `https://127.0.0.1:${op.webhookAddress!.port}`;
+    operatorUrl = `https://127.0.0.1:${op.operatorAddress!.port}`;
     const tls = JSON.parse((await c.kubectl(['get', 'secret', 'agentgate-webhook-tls', '-n', NS, '-o', 'json'])).stdout);
     caFile = join(dir, 'operator-ca.crt');
     writeFileSync(caFile, Buffer.from(tls.data['ca.crt'], 'base64'));

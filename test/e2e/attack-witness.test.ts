@@ -52,7 +52,7 @@ describe('attack: a pod re-created under the same name, and the deleted pod\'s t
       webhook: { host: '127.0.0.1', port: 0, namespace: OPNS, dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'], injector: { image: 'x' } },
     });
     await op.start();
-    operatorUrl = `https://127.0.0.1:${op.webhookAddress!.port}`;
+    operatorUrl = `https://127.0.0.1:${op.operatorAddress!.port}`;
     const tls = JSON.parse((await c.kubectl(['get', 'secret', 'agentgate-webhook-tls', '-n', OPNS, '-o', 'json'])).stdout);
     caFile = join(mkdtempSync(join(tmpdir(), 'agentgate-atk-witness-')), 'operator-ca.crt');
     writeFileSync(caFile, Buffer.from(tls.data['ca.crt'], 'base64'));

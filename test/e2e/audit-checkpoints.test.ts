@@ -86,7 +86,7 @@ describe('audit checkpoints witnessed by the operator (real proxy CLI, real API 
       webhook: { host: '127.0.0.1', port: 0, namespace: OPNS, dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'], injector: { image: 'x' }, auditWitness: { retentionMs: 4000 } },
     });
     await op.start();
-    operatorUrl = `https://127.0.0.1:${op.webhookAddress!.port}`;
+    operatorUrl = `https://127.0.0.1:${op.operatorAddress!.port}`;
     const tls = JSON.parse((await c.kubectl(['get', 'secret', 'agentgate-webhook-tls', '-n', OPNS, '-o', 'json'])).stdout);
     caFile = join(dir, 'operator-ca.crt');
     writeFileSync(caFile, Buffer.from(tls.data['ca.crt'], 'base64'));

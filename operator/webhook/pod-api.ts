@@ -1,0 +1,37 @@
+/**
+ * The operator's pod-facing HTTPS listener (AGENTGATE_OPERATOR_URL): what agents and proxies call —
+ * the token exchange, the JWKS, audit checkpoints and keys, used approval grants. It serves the
+ * routers it is given and /healthz, nothing else: the admission paths live on their own listener
+ * (server.ts), which pods are not told about.
+ */
+import express, { type Router } from 'express';
+import { TlsListener } from './tls-listener.js';
+
+export interface PodApiOptions {
+  tls: { cert: string; key: string };
+  routers: Router[];
+}
+
+export class PodApiServer {
+  private readonly listener: TlsListener;
+
+  constructor(o: PodApiOptions) {
+    const app = express();
+    app.disable('x-powered-by');
+    for (const r of o.routers) app.use(r);
+    app.get('/healthz', (_req, res) => void res.type('text/plain').send('ok'));
+    this.listener = new TlsListener({ tls: o.tls }, app);
+  }
+
+  listen(host: string, port: number): Promise<{ host: string; port: number }> {
+    return this.listener.listen(host, port);
+  }
+
+  setCertificate(tls: { cert: string; key: string }): void {
+    this.listener.setCertificate(tls);
+  }
+
+  close(): Promise<void> {
+    return this.listener.close();
+  }
+}
