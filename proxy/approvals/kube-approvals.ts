@@ -55,9 +55,9 @@ export class KubeApprovals implements ApprovalBroker {
     return this.informer.stop();
   }
 
-  /** A grant binds the pod: the context carries this proxy's pod uid when it is known. */
+  /** A grant binds the pod: while this proxy does not know its pod uid, no request is its own. */
   private bound(grant: GrantContext): GrantContext {
-    return this.podUid ? { ...grant, podUid: this.podUid } : grant;
+    return { ...grant, podUid: this.podUid ?? '' };
   }
 
   findGrant(unbound: GrantContext, ttlSeconds: number): ApprovalRequest | undefined {

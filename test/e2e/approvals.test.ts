@@ -1,8 +1,8 @@
 /**
  * Just-in-time approvals on a real API server: a RequireApproval rule holds the statement, the proxy
- * creates an ApprovalRequest, an approver decides with plain `kubectl patch`, the admission webhook
- * stamps who decided (and refuses what must not happen), the operator moves the phase, and the held
- * statement is released or refused through a watch.
+ * asks the operator for an ApprovalRequest (with its pod-bound token), an approver decides with plain
+ * `kubectl patch`, the admission webhook stamps who decided (and refuses what must not happen), the
+ * operator moves the phase, and the held statement is released or refused through a watch.
  */
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
@@ -92,7 +92,8 @@ describe('approvals: ApprovalRequests that approvers patch with kubectl', functi
     await eventually('policy Ready', async () => (await c.kubectl(['get', 'aap', 'billing-agent', '-n', NS, '-o', 'jsonpath={.status.conditions[0].status}'])).stdout === 'True');
     // The proxy checkpoints its chain and records used grants at the operator as the sidecar of agent-pod would.
     await c.kubectl(['create', 'serviceaccount', 'billing-agent', '-n', NS]);
-    await c.kubectl(['create', '-f', '-'], { input: stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'agent-pod', namespace: NS }, spec: { serviceAccountName: 'billing-agent', containers: [{ name: 'agent', image: 'example.com/agent:1' }] } }) });
+    // The injector's status annotation names the policy the pod's proxy follows (the operator reads it to create requests).
+    await c.kubectl(['create', '-f', '-'], { input: stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'agent-pod', namespace: NS, annotations: { 'agentgate.dev/status': JSON.stringify({ policy: `${NS}/billing-agent` }) } }, spec: { serviceAccountName: 'billing-agent', containers: [{ name: 'agent', image: 'example.com/agent:1' }] } }) });
     const tokenFile = join(stack.dir, 'pod-token');
     writeFileSync(tokenFile, (await c.kubectl(['create', 'token', 'billing-agent', '-n', NS, '--audience', 'agentgate-proxy', '--bound-object-kind', 'Pod', '--bound-object-name', 'agent-pod', '--duration', '1h'])).stdout.trim());
     const ca = Buffer.from(JSON.parse((await c.kubectl(['get', 'secret', 'agentgate-webhook-tls', '-n', NS, '-o', 'json'])).stdout).data['ca.crt'], 'base64');
