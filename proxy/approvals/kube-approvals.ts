@@ -97,6 +97,12 @@ export class KubeApprovals implements ApprovalBroker {
     });
   }
 
+  claim(name: string): boolean {
+    if (this.used.has(name)) return false;
+    this.used.add(name);
+    return true;
+  }
+
   async markUsed(name: string): Promise<void> {
     this.used.add(name);
     if (!this.o.operator) return;

@@ -460,6 +460,8 @@ export class PgSession {
         return onRefuse(denialError(current, c));
       }
       if (phase === 'Approved') {
+        // Retries wait on the same request: a one-shot grant runs one of them only.
+        if (ttl === 0 && !broker.claim(ref.name)) return onRefuse({ code: '42501', message: `agentgate: ApprovalRequest ${ref.namespace}/${ref.name} was approved for one execution, which another session of this run already used; the statement was not executed` });
         if (ttl === 0) void broker.markUsed(ref.name).catch(() => undefined);
         return onGrant(ref.name);
       }

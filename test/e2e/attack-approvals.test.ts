@@ -4,8 +4,8 @@
  * never the proxy's pod-bound token; a plain user has only what RBAC gives. An approval must grant
  * exactly what the approvers were shown, for the pod and target that asked: requests are created by
  * the operator only, from the proxy's pod token; the policy (approvers, quorum) is the pod's; a grant
- * is not usable from another pod or on another target; retries join the open request; creation is
- * limited per pod. (The run binding is in test/unit/approval-binding.test.ts: it needs run tokens.)
+ * is not usable from another pod or on another target; retries join the open request (and a one-shot
+ * grant runs one of them); creation is limited per pod. (The run binding is in test/unit/approval-binding.test.ts: it needs run tokens.)
  */
 import { expect } from 'chai';
 import { createHash } from 'node:crypto';
@@ -238,6 +238,27 @@ describe('attack: an approval grants exactly what the approvers were shown, for 
     expect(await scratch()).to.deep.equal([4, 4]);
   });
 
+  it('in Hold mode, sessions holding the same statement wait on one request, and a one-shot approval runs it once', async () => {
+    const statement = 'UPDATE scratch SET v = v + 1';
+    const hold = structuredClone(policy);
+    hold.spec.approval!.mode = 'Hold';
+    pods['pod-a']!.proxy.updatePolicy(hold);
+    try {
+      const first = sql('pod-a', statement);
+      const apr = await eventually('a request', async () => (await requests()).find((a) => a.spec.command.text === statement), 30_000, 100);
+      const second = sql('pod-a', statement);
+      await new Promise((r) => setTimeout(r, 1000));
+      expect((await requests()).filter((a) => a.spec.command.text === statement)).to.have.length(1);
+      expect((await decide(apr.metadata.name, 'approver-1', 'Approved')).code).to.equal(0);
+      const results = await Promise.all([first, second]);
+      expect(results.filter((r) => r === 'ran'), results.join('\n')).to.have.length(1);
+      expect(results.find((r) => r !== 'ran')).to.contain('already used');
+      expect(await scratch()).to.deep.equal([5, 5]);
+    } finally {
+      pods['pod-a']!.proxy.updatePolicy(structuredClone(policy));
+    }
+  });
+
   it('creation is limited per pod: at most 5 pending requests; the next statement is refused naming the limit, and other pods are not affected', async () => {
     const answers: string[] = [];
     for (let i = 0; i < 6; i++) answers.push(await sql('pod-c', `UPDATE scratch SET v = ${100 + i}`));
@@ -246,6 +267,6 @@ describe('attack: an approval grants exactly what the approvers were shown, for 
     const uid = JSON.parse((await c.kubectl(['get', 'pod', 'pod-c', '-n', NS, '-o', 'json'])).stdout).metadata.uid;
     expect((await requests()).filter((a) => a.spec.requester.podUid === uid)).to.have.length(5);
     expect(await sql('pod-b', 'UPDATE scratch SET v = 200')).to.match(/is pending/);
-    expect(await scratch()).to.deep.equal([4, 4]);
+    expect(await scratch()).to.deep.equal([5, 5]);
   });
 });
