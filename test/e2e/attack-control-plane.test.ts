@@ -162,7 +162,7 @@ describe('attack: the control plane cannot be talked round', function () {
     await client.end();
   });
 
-  it('approvals that do not count for the proxy\'s policy release nothing: a request the agent made for another policy, and one whose shown text is not the statement', async () => {
+  it('the agent cannot make a request of its own (for another policy, or showing a text that is not the statement): the statement stays pending', async () => {
     proxy.updatePolicy({ ...structuredClone(policy), spec: { ...structuredClone(policy.spec), approval: { ...policy.spec.approval!, mode: 'Reject' } } });
     const statement = 'UPDATE scratch SET v = 2';
     const sha256 = createHash('sha256').update(statement).digest('hex');
