@@ -84,6 +84,7 @@ export function approvalCreateRouter(o: ApprovalCreateOptions): Router {
     };
     const apr = (await o.custom.createNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: caller.namespace, plural: APPROVAL_PLURAL, body })) as ApprovalRequest;
     created.set(caller.podUid, [...recent, t]);
+    for (const [uid, times] of created) if (times.at(-1)! <= t - 60_000) created.delete(uid);
     o.log?.('info', 'approval requested', { namespace: caller.namespace, name: apr.metadata.name, pod: caller.pod, policy: policyName });
     return { name: apr.metadata.name!, namespace: caller.namespace, podUid: caller.podUid, joined: false };
   };

@@ -183,6 +183,10 @@ describe('attack: an approval grants exactly what the approvers were shown, for 
     const ask = { rule: 'writes-need-approval', target: 'billing-db', command: { text: 'DELETE FROM scratch', sha256: createHash('sha256').update('DELETE FROM scratch').digest('hex') }, requester: { subject: 'agent-1', runId: 'none' } };
     const withAgentToken = await postApprovals(agentToken, ask);
     expect(withAgentToken.status, withAgentToken.text).to.equal(401);
+    // Nor can it mint the proxy's token (audience agentgate-proxy) for its service account.
+    const minted = await asAgent(['create', 'token', 'billing-agent', '-n', NS, '--audience', 'agentgate-proxy', '--bound-object-kind', 'Pod', '--bound-object-name', 'pod-a']);
+    expect(minted.code, minted.stdout).to.not.equal(0);
+    expect(minted.stderr).to.match(/forbidden/i);
     const podToken = readFileSync(pods['pod-a']!.tokenFile, 'utf8').trim();
     const namingPolicy = await postApprovals(podToken, { ...ask, policy: 'lenient' });
     expect(namingPolicy.status, namingPolicy.text).to.equal(400);
