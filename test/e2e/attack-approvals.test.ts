@@ -8,14 +8,17 @@
  * grant runs one of them); creation is limited per pod. (The run binding is in test/unit/approval-binding.test.ts: it needs run tokens.)
  */
 import { expect } from 'chai';
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import pg from 'pg';
 import { stringify } from 'yaml';
 import { Operator } from '../../operator/operator.js';
 import { KubeApprovals } from '../../proxy/approvals/kube-approvals.js';
+import { ensureDevKey, issueDevToken } from '../../proxy/identity/dev-issuer.js';
 import { startLocalStack, type LocalStack } from '../../proxy/local/stack.js';
 import type { AgentAccessPolicy } from '../../proxy/policy/types.js';
 import { GuardProxy } from '../../proxy/server.js';
@@ -25,6 +28,9 @@ const NS = ns('e2e-attack-apr');
 const SYSTEM = ns('agentgate-attack-apr');
 const CONFIG = ns('agentgate-attack-apr');
 const CHART = new URL('../../charts/agentgate', import.meta.url).pathname;
+const BIN = new URL('../../bin/agentgate.js', import.meta.url).pathname;
+const IDP = 'https://idp.example';
+const run = promisify(execFile);
 
 describe('attack: an approval grants exactly what the approvers were shown, for the pod and target that asked', function () {
   this.timeout(180_000);
@@ -48,9 +54,9 @@ describe('attack: an approval grants exactly what the approvers were shown, for 
     expect(r.code, r.stderr).to.equal(0);
   };
   /** Runs a statement through a pod's proxy, on a target, as agent-1: 'ran' or the error message. */
-  const sql = async (pod: string, statement: string, target = 'billing-db'): Promise<string> => {
+  const sql = async (pod: string, statement: string, target = 'billing-db', password?: string): Promise<string> => {
     const { host, port } = pods[pod]!.proxy.addresses().find((a) => a.target === target)!;
-    const client = new pg.Client({ host, port, user: 'agent', database: 'billing', password: await stack.token('agent-1') });
+    const client = new pg.Client({ host, port, user: 'agent', database: 'billing', password: password ?? await stack.token('agent-1') });
     client.on('error', () => undefined);
     await client.connect();
     try {
@@ -116,9 +122,17 @@ describe('attack: an approval grants exactly what the approvers were shown, for 
     lenient.metadata = { name: 'lenient', namespace: NS };
     lenient.spec.approval = { ...policy.spec.approval, approvers: { users: ['dev-user'] } };
     await apply(lenient);
-    op = new Operator({ kc: c.kc, leaseNamespace: SYSTEM, healthAddress: { host: '127.0.0.1', port: 0 }, webhook: { host: '127.0.0.1', port: 0, namespace: SYSTEM, dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'], configurationName: CONFIG, injector: { image: 'x' } } });
+    op = new Operator({ kc: c.kc, leaseNamespace: SYSTEM, healthAddress: { host: '127.0.0.1', port: 0 }, webhook: { host: '127.0.0.1', port: 0, namespace: SYSTEM, dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'], configurationName: CONFIG, injector: { image: 'x' }, tokenExchange: {} } });
     await op.start();
     operatorUrl = `https://127.0.0.1:${op.webhookAddress!.port}`;
+    ca = Buffer.from(JSON.parse((await c.kubectl(['get', 'secret', 'agentgate-webhook-tls', '-n', SYSTEM, '-o', 'json'])).stdout).data['ca.crt'], 'base64');
+    // Run tokens: alice's token and the pod's exchanged at the operator; the proxy accepts them too.
+    writeFileSync(join(stack.dir, 'operator-ca.crt'), ca);
+    const idpKey = await ensureDevKey(join(stack.dir, 'idp'));
+    policy.spec.subjects = { serviceAccounts: [{ name: 'billing-agent' }] };
+    policy.spec.identity.issuers.push({ issuer: operatorUrl, audiences: ['agentgate'], jwksUri: `${operatorUrl}/.well-known/jwks.json`, caFile: join(stack.dir, 'operator-ca.crt') });
+    policy.spec.identity.triggerIssuers = [{ issuer: IDP, audiences: ['agentgate-runs'], jwksFile: idpKey.jwksFile }];
+    await apply(policy);
     const chartWebhooks = await c.helm(['template', 'agentgate', CHART, '-n', SYSTEM, '--show-only', 'templates/operator.yaml']);
     const rules = /name: approvals\.agentgate\.dev[\s\S]*?rules:\n\s*- (\{[^\n]*\})/.exec(chartWebhooks.stdout)?.[1];
     expect(rules, 'the chart has the approvals webhook').to.be.a('string');
@@ -134,7 +148,6 @@ describe('attack: an approval grants exactly what the approvers were shown, for 
     });
     await op.renewWebhookCertificate();
     await eventually('policies Ready', async () => (await c.kubectl(['get', 'aap', '-n', NS, '-o', 'jsonpath={.items[*].status.conditions[0].status}'])).stdout === 'True True');
-    ca = Buffer.from(JSON.parse((await c.kubectl(['get', 'secret', 'agentgate-webhook-tls', '-n', SYSTEM, '-o', 'json'])).stdout).data['ca.crt'], 'base64');
     // Injected pods of the same agent (same service account, policy and subject): pod-a, pod-b, pod-c.
     for (const name of ['pod-a', 'pod-b', 'pod-c']) {
       await apply({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: NS, annotations: { 'agentgate.dev/status': JSON.stringify({ policy: `${NS}/billing-agent` }) } }, spec: { serviceAccountName: 'billing-agent', containers: [{ name: 'agent', image: 'example.com/agent:1' }] } });
@@ -142,7 +155,7 @@ describe('attack: an approval grants exactly what the approvers were shown, for 
       writeFileSync(tokenFile, (await c.kubectl(['create', 'token', 'billing-agent', '-n', NS, '--audience', 'agentgate-proxy', '--bound-object-kind', 'Pod', '--bound-object-name', name, '--duration', '1h'])).stdout.trim());
       const broker = new KubeApprovals({ kc: c.kc, namespace: NS, policy: 'billing-agent', operator: { url: operatorUrl, tokenFile, ca } });
       await broker.start();
-      const proxy = await GuardProxy.start({ policy: structuredClone(policy), auditFile: `${stack.dir}/${name}-audit.log`, env: { BILLING_DB_PASSWORD: 'agent-local-password' }, listenOverride: { 'billing-db': '127.0.0.1:0', 'replica-db': '127.0.0.1:0' }, approvals: broker });
+      const proxy = await GuardProxy.start({ policy: structuredClone(policy), auditFile: `${stack.dir}/${name}-audit.log`, env: { BILLING_DB_PASSWORD: 'agent-local-password' }, listenOverride: { 'billing-db': '127.0.0.1:0', 'replica-db': '127.0.0.1:0' }, approvals: broker, pod: { name, namespace: NS }, runTokenIssuer: operatorUrl });
       pods[name] = { proxy, broker, tokenFile };
     }
   });
@@ -242,6 +255,31 @@ describe('attack: an approval grants exactly what the approvers were shown, for 
     expect(await scratch()).to.deep.equal([4, 4]);
   });
 
+  it('a grant approved in one run does not release the same statement in another run of the same agent in the same pod', async () => {
+    const runToken = async (): Promise<string> => {
+      const actorFile = join(stack.dir, `actor-${Math.random()}`);
+      writeFileSync(actorFile, (await c.kubectl(['create', 'token', 'billing-agent', '-n', NS, '--duration', '10m', '--audience', 'agentgate', '--bound-object-kind', 'Pod', '--bound-object-name', 'pod-a'])).stdout.trim());
+      const person = await issueDevToken({ dir: join(stack.dir, 'idp'), issuer: IDP, subject: 'alice@example.com', audience: 'agentgate-runs', ttlSeconds: 600 });
+      const r = await run(process.execPath, [BIN, 'token', 'exchange', '--url', operatorUrl, '--subject-token', person, '--actor-token-file', actorFile, '--ca', join(stack.dir, 'operator-ca.crt'), '--resource', `${NS}/billing-agent`]);
+      return r.stdout.trim();
+    };
+    const [runA, runB] = [await runToken(), await runToken()];
+    const statement = 'UPDATE scratch SET v = 5';
+    const name = named(await sql('pod-a', statement, 'billing-db', runA));
+    const asked = (await requests()).find((a) => a.metadata.name === name);
+    expect(asked.spec.requester.triggeredBy).to.equal('alice@example.com');
+    expect(asked.spec.requester.runId).to.not.equal('none');
+    expect((await decide(name, 'approver-1', 'Approved')).code).to.equal(0);
+    await approved(name);
+    await new Promise((r) => setTimeout(r, 500));
+    const inRunB = await sql('pod-a', statement, 'billing-db', runB);
+    expect(inRunB).to.match(/is pending/);
+    expect(named(inRunB)).to.not.equal(name);
+    expect(await scratch()).to.deep.equal([4, 4]);
+    expect(await sql('pod-a', statement, 'billing-db', runA)).to.equal('ran');
+    expect(await scratch()).to.deep.equal([5, 5]);
+  });
+
   it('in Hold mode, sessions holding the same statement wait on one request, and a one-shot approval runs it once', async () => {
     const statement = 'UPDATE scratch SET v = v + 1';
     const hold = structuredClone(policy);
@@ -257,7 +295,7 @@ describe('attack: an approval grants exactly what the approvers were shown, for 
       const results = await Promise.all([first, second]);
       expect(results.filter((r) => r === 'ran'), results.join('\n')).to.have.length(1);
       expect(results.find((r) => r !== 'ran')).to.contain('already used');
-      expect(await scratch()).to.deep.equal([5, 5]);
+      expect(await scratch()).to.deep.equal([6, 6]);
     } finally {
       pods['pod-a']!.proxy.updatePolicy(structuredClone(policy));
     }
@@ -271,6 +309,6 @@ describe('attack: an approval grants exactly what the approvers were shown, for 
     const uid = JSON.parse((await c.kubectl(['get', 'pod', 'pod-c', '-n', NS, '-o', 'json'])).stdout).metadata.uid;
     expect((await requests()).filter((a) => a.spec.requester.podUid === uid)).to.have.length(5);
     expect(await sql('pod-b', 'UPDATE scratch SET v = 200')).to.match(/is pending/);
-    expect(await scratch()).to.deep.equal([5, 5]);
+    expect(await scratch()).to.deep.equal([6, 6]);
   });
 });
