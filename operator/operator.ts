@@ -10,6 +10,7 @@ import { OperatorMetrics } from './metrics.js';
 import { PolicyController } from './policy-controller.js';
 import { ApprovalController } from './approvals/approval-controller.js';
 import { approvalUsedRouter } from './approvals/used-endpoint.js';
+import { approvalCreateRouter } from './approvals/create-endpoint.js';
 import type { InjectorConfig } from './webhook/inject.js';
 import { PkiStore } from './webhook/pki-store.js';
 import { startHealthServer, type HealthServer } from '../proxy/observability/health-server.js';
@@ -162,6 +163,8 @@ export class Operator {
     }
     // Proxies record used grants here (status is the operator's alone), with their own pod-bound tokens.
     routers.push(approvalUsedRouter({ custom: this.custom, core: this.core, clusterIssuer, clusterJwks, ...(this.o.log ? { log: this.o.log } : {}) }));
+    // ApprovalRequests are created here only, from what the proxy's pod-bound token proves.
+    routers.push(approvalCreateRouter({ custom: this.custom, core: this.core, clusterIssuer, clusterJwks, ...(this.o.log ? { log: this.o.log } : {}) }));
     const reachable: { url?: string } = {};
     const injector: InjectorConfig = { ...w.injector };
     if (witnessOptions) {

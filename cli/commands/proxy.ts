@@ -67,10 +67,10 @@ export async function runProxy(o: ProxyCommand): Promise<number> {
     const [namespace, name] = o.policyRef.split('/') as [string, string];
     const { KubeApprovals } = await import('../../proxy/approvals/kube-approvals.js');
     const { loadKubeConfig } = await import('../../operator/kube.js');
-    // Used one-shot grants are recorded by the operator, asked with the proxy's own token.
+    // Approval requests are created, and used one-shot grants recorded, by the operator, asked with the proxy's own token.
     const tokenFile = process.env.AGENTGATE_PROXY_TOKEN_FILE;
     const operator = o.checkpointUrl && tokenFile ? { url: o.checkpointUrl, tokenFile, ...(o.checkpointCaFile ? { ca: readFileSync(o.checkpointCaFile) } : {}) } : undefined;
-    approvals = new KubeApprovals({ kc: loadKubeConfig(), namespace, policy: name, log: logFn, ...(operator ? { operator } : {}) });
+    approvals = new KubeApprovals({ kc: loadKubeConfig(), namespace, policy: name, log: logFn, ...(operator ? { operator } : {}), ...(process.env.POD_UID ? { podUid: process.env.POD_UID } : {}) });
     await approvals.start();
   }
   // In a pod: denials and identity failures become Events on the pod (kubectl describe pod shows them).

@@ -48,8 +48,15 @@ export function admitApprovalUpdate(oldObj: ApprovalRequest, newObj: ApprovalReq
   return { allowed: true, mutated };
 }
 
-/** On create (by the proxy): nothing may arrive pre-decided. */
-export function admitApprovalCreate(obj: ApprovalRequest): Admission {
+/**
+ * On create: only the operator creates requests (POST /approvals, from the authenticated proxy pod);
+ * anyone else — the agent's service account included — could show approvers one statement while
+ * carrying another's hash, or name a policy with easier approvers. Nothing may arrive pre-decided.
+ */
+export function admitApprovalCreate(obj: ApprovalRequest, user: UserInfo, operatorUser: string | undefined): Admission {
+  if (operatorUser === undefined || user.username !== operatorUser) {
+    return { allowed: false, message: `ApprovalRequests are created by the agentgate operator only (a proxy asks it with its own pod token), not by ${user.username ?? 'an anonymous user'}` };
+  }
   if (obj.spec.decision !== undefined || (obj.spec.decisions ?? []).length) return { allowed: false, message: 'an ApprovalRequest cannot be created with a decision' };
   return { allowed: true };
 }

@@ -14,7 +14,7 @@ export interface ApprovalRequest {
   spec: {
     policy: string;
     rule: string;
-    requester: { subject: string; issuer?: string; serviceAccount?: string; pod?: string; triggeredBy?: string };
+    requester: { subject: string; issuer?: string; serviceAccount?: string; pod?: string; podUid?: string; runId?: string; triggeredBy?: string };
     target: string;
     command: { text: string; summary?: string; sha256: string; effects?: string[]; tables?: string[] };
     reason?: string;
@@ -29,6 +29,22 @@ export interface ApprovalRequest {
 export type ApprovalPhase = 'Pending' | 'Approved' | 'Denied' | 'Expired' | 'Used';
 
 export const APPROVAL_POLICY_LABEL = 'agentgate.dev/policy';
+/** The uid of the pod whose proxy asked (set by the operator from the proxy's pod-bound token). */
+export const APPROVAL_POD_UID_LABEL = 'agentgate.dev/pod-uid';
+/** The run id a request is for when the agent holds no run token. */
+export const NO_RUN = 'none';
+
+/**
+ * What a proxy sends to the operator's POST /approvals: the held statement as approvers see it and
+ * who asked, as the proxy verified it. The operator adds everything that names the pod and the policy.
+ */
+export interface ApprovalAsk {
+  rule: string;
+  target: string;
+  command: ApprovalRequest['spec']['command'];
+  requester: { subject: string; issuer?: string; runId: string; triggeredBy?: string };
+  reason?: string;
+}
 
 /** The phase the decisions and the clock imply (Used is recorded by the proxy, never derived). */
 export function phaseOf(apr: ApprovalRequest, requiredApprovals: number, now: number): ApprovalPhase {

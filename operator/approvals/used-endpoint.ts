@@ -2,7 +2,7 @@
  * `POST /approvals/used {"name": …}`: a proxy records that a one-shot grant ran. Only the operator
  * writes ApprovalRequest status (admission refuses everyone else), so the proxy asks here, with its
  * own pod-bound token (audience agentgate-proxy, which the agent container never holds). The request
- * must be in the proxy's namespace, made from its pod (when the requester names one), and Approved.
+ * must be in the proxy's namespace, asked for by its pod (same uid), and Approved.
  */
 import type { CustomObjectsApi } from '@kubernetes/client-node';
 import express, { type Request, type Response, type Router } from 'express';
@@ -32,8 +32,8 @@ export function approvalUsedRouter(o: ApprovalUsedOptions): Router {
           if (statusOf(e) === 404) throw new ProxyRequestError(404, `ApprovalRequest ${caller.namespace}/${name} does not exist`);
           throw e;
         }
-        const pod = apr.spec.requester.pod;
-        if (pod && pod !== caller.pod) throw new ProxyRequestError(403, `ApprovalRequest ${caller.namespace}/${name} was requested from pod ${pod}, not ${caller.pod}`);
+        const { pod, podUid } = apr.spec.requester;
+        if (podUid !== caller.podUid) throw new ProxyRequestError(403, `ApprovalRequest ${caller.namespace}/${name} was requested from pod ${pod ?? '(unknown)'} (uid ${podUid ?? 'unknown'}), not ${caller.pod}`);
         if (apr.status?.phase === 'Used') return void res.json({ name, phase: 'Used' });
         if (apr.status?.phase !== 'Approved') throw new ProxyRequestError(409, `ApprovalRequest ${caller.namespace}/${name} is ${apr.status?.phase ?? 'Pending'}, not Approved`);
         try {

@@ -131,7 +131,7 @@ export class WebhookServer {
       let result: Admission;
       if (request.subResource === 'status') result = admitApprovalStatus(request.userInfo ?? {}, this.o.operatorUser?.());
       else if (request.subResource) result = { allowed: false, message: `subresource ${request.subResource} of an ApprovalRequest cannot be written` };
-      else if (request.operation === 'CREATE') result = admitApprovalCreate(obj);
+      else if (request.operation === 'CREATE') result = admitApprovalCreate(obj, request.userInfo ?? {}, this.o.operatorUser?.());
       else if (request.operation === 'UPDATE') {
         const namespace = request.namespace ?? obj.metadata.namespace ?? 'default';
         let approval: ApprovalSpec | undefined;

@@ -1,5 +1,6 @@
 /**
- * ApprovalRequests on the API server, for one policy: created by the proxy, watched (no polling) so a
+ * ApprovalRequests on the API server, for one policy: created by the operator when the proxy asks
+ * (POST /approvals, with the proxy's own token; the pod's service account cannot create them), watched (no polling) so a
  * held statement is released or refused as soon as the operator records the decision. A request
  * releases a statement only if it verifies (verify-grant.ts); a used one-shot grant is recorded by
  * the operator, asked with the proxy's own token (the pod's service account cannot write status).
@@ -7,7 +8,7 @@
 import { CustomObjectsApi, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import { APPROVAL_PLURAL, GROUP, VERSION } from '../../operator/kube.js';
 import { ResilientInformer } from '../../operator/resilient-informer.js';
-import { APPROVAL_POLICY_LABEL, type ApprovalPhase, type ApprovalRequest } from '../../operator/approvals/types.js';
+import { APPROVAL_POLICY_LABEL, type ApprovalAsk, type ApprovalPhase, type ApprovalRequest } from '../../operator/approvals/types.js';
 
 export type { ApprovalPhase };
 import type { ApprovalBroker } from './broker.js';
@@ -22,9 +23,11 @@ export class KubeApprovals implements ApprovalBroker {
   private readonly waiters = new Map<string, ((a: Obj) => void)[]>();
   /** Grants used by this proxy, before the watch shows it: a grant never runs twice. */
   private readonly used = new Set<string>();
+  private podUid: string | undefined;
 
-  constructor(private readonly o: { kc: KubeConfig; namespace: string; policy: string; now?: () => number; /** Where used grants are recorded (without it they are only remembered here). */ operator?: OperatorEndpoint; log?: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void }) {
+  constructor(private readonly o: { kc: KubeConfig; namespace: string; policy: string; now?: () => number; /** Where requests are asked for and used grants recorded (without it no request can be made). */ operator?: OperatorEndpoint; /** This proxy's pod uid (POD_UID); else learnt from the operator's first answer. */ podUid?: string; log?: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void }) {
     this.custom = o.kc.makeApiClient(CustomObjectsApi);
+    this.podUid = o.podUid;
     const labelSelector = `${APPROVAL_POLICY_LABEL}=${o.policy}`;
     this.informer = new ResilientInformer<Obj>({
       kc: o.kc,
@@ -52,7 +55,13 @@ export class KubeApprovals implements ApprovalBroker {
     return this.informer.stop();
   }
 
-  findGrant(grant: GrantContext, ttlSeconds: number): ApprovalRequest | undefined {
+  /** A grant binds the pod: while this proxy does not know its pod uid, no request is its own. */
+  private bound(grant: GrantContext): GrantContext {
+    return { ...grant, podUid: this.podUid ?? '' };
+  }
+
+  findGrant(unbound: GrantContext, ttlSeconds: number): ApprovalRequest | undefined {
+    const grant = this.bound(unbound);
     const now = this.o.now?.() ?? Date.now();
     return this.informer.list().find((a) => {
       if (grantRefusal(a, grant) !== undefined) return false;
@@ -61,18 +70,16 @@ export class KubeApprovals implements ApprovalBroker {
     });
   }
 
-  async request(spec: ApprovalRequest['spec']): Promise<{ namespace: string; name: string }> {
-    const body: ApprovalRequest = {
-      apiVersion: 'agentgate.dev/v1alpha1',
-      kind: 'ApprovalRequest',
-      metadata: { generateName: `${this.o.policy}-`, namespace: this.o.namespace, labels: { [APPROVAL_POLICY_LABEL]: this.o.policy } },
-      spec,
-    };
-    const created = (await this.custom.createNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: this.o.namespace, plural: APPROVAL_PLURAL, body })) as ApprovalRequest;
-    return { namespace: this.o.namespace, name: created.metadata.name! };
+  async request(ask: ApprovalAsk): Promise<{ namespace: string; name: string }> {
+    if (!this.o.operator) throw new Error('no operator endpoint: approval requests are created by the operator');
+    const r = (await postToOperator(this.o.operator, '/approvals', ask)) as { namespace?: unknown; name?: unknown; podUid?: unknown };
+    if (typeof r.name !== 'string' || typeof r.namespace !== 'string') throw new Error('the operator answered without the request\'s name');
+    if (typeof r.podUid === 'string') this.podUid ??= r.podUid;
+    return { namespace: r.namespace, name: r.name };
   }
 
-  waitFor(name: string, timeoutMs: number, grant: GrantContext): Promise<{ phase: ApprovalPhase | 'Timeout' | 'Unverified'; request?: ApprovalRequest; reason?: string }> {
+  waitFor(name: string, timeoutMs: number, unbound: GrantContext): Promise<{ phase: ApprovalPhase | 'Timeout' | 'Unverified'; request?: ApprovalRequest; reason?: string }> {
+    const grant = this.bound(unbound);
     const decided = (a: ApprovalRequest): { phase: ApprovalPhase | 'Unverified'; request: ApprovalRequest; reason?: string } => {
       const refusal = a.status!.phase === 'Approved' ? grantRefusal(a, grant) : undefined;
       return refusal ? { phase: 'Unverified', request: a, reason: refusal } : { phase: a.status!.phase!, request: a };
@@ -88,6 +95,12 @@ export class KubeApprovals implements ApprovalBroker {
       });
       this.waiters.set(name, list);
     });
+  }
+
+  claim(name: string): boolean {
+    if (this.used.has(name)) return false;
+    this.used.add(name);
+    return true;
   }
 
   async markUsed(name: string): Promise<void> {

@@ -1,7 +1,7 @@
 /**
  * What the proxy checks before an approval releases a statement. It does not take `status.phase` on
  * trust: the request must be for exactly the statement held (hash and the masked text the approver
- * saw), on this target and policy, by this requester, and its decisions — stamped by the admission
+ * saw), on this target and policy, by this requester in this run from this pod, and its decisions — stamped by the admission
  * webhook from the API server's userInfo — must hold enough distinct approvals from approvers this
  * proxy's policy names, none from the requester (the agent, its service account, the person who
  * triggered the run), and no denial.
@@ -18,6 +18,10 @@ export interface GrantContext {
   target: string;
   policy: string;
   principal: Principal;
+  /** The run the statement belongs to (the run token's id, or NO_RUN). */
+  runId: string;
+  /** This proxy's pod uid, when it knows it: a grant asked for by another pod is not this one's. */
+  podUid?: string;
   /** The proxy's own policy's approval settings (approvers, requiredApprovals). */
   approval: ApprovalSpec | undefined;
 }
@@ -28,6 +32,8 @@ export function grantRefusal(apr: ApprovalRequest, g: GrantContext): string | un
   if (s.command.sha256 !== g.sha256 || s.command.text !== g.commandText) return 'it is for another statement';
   if (s.target !== g.target || s.policy !== g.policy) return 'it is for another target or policy';
   if (s.requester.subject !== g.principal.sub) return 'it was requested by someone else';
+  if (s.requester.runId !== g.runId) return 'it was requested in another run';
+  if (g.podUid !== undefined && s.requester.podUid !== g.podUid) return 'it was requested from another pod';
   if (apr.status?.phase !== 'Approved') return `it is ${apr.status?.phase ?? 'Pending'}`;
   const decisions = s.decisions ?? [];
   const denied = decisions.find((d) => d.decision === 'Denied');

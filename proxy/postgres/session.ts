@@ -13,6 +13,7 @@ import type { Socket } from 'node:net';
 import type { AuditLog } from '../audit/audit-log.js';
 import { createHash } from 'node:crypto';
 import type { ApprovalBroker } from '../approvals/broker.js';
+import { NO_RUN } from '../../operator/approvals/types.js';
 import type { AppendedRecord, ScopedAudit } from '../audit/audit-log.js';
 import type { AuditFields } from '../audit/record.js';
 import { principalRecord, type Principal } from '../identity/verify.js';
@@ -415,7 +416,8 @@ export class PgSession {
     const p = this.ctx.principal;
     const masked = rt.masker.maskText(text).text;
     // The proxy verifies what releases a statement (verify-grant.ts): status.phase is not taken on trust.
-    const grantFor = { sha256, commandText: masked, target: this.ctx.target.name, policy: rt.policy.metadata.name, principal: p, approval };
+    const runId = p.runId ?? NO_RUN;
+    const grantFor = { sha256, commandText: masked, target: this.ctx.target.name, policy: rt.policy.metadata.name, principal: p, runId, approval };
     const grant = broker.findGrant(grantFor, ttl);
     if (grant) {
       const name = grant.metadata.name!;
@@ -427,23 +429,17 @@ export class PgSession {
     return (async () => {
       let ref: { namespace: string; name: string };
       try {
+        // The operator names the pod, its service account and policy, and the expiry (from that policy).
         ref = await broker.request({
-          policy: rt.policy.metadata.name,
           rule: d.rule,
-          requester: {
-            subject: p.sub,
-            issuer: p.iss,
-            ...(p.kubernetes ? { serviceAccount: `${p.kubernetes.namespace}/${p.kubernetes.serviceAccount}`, ...(p.kubernetes.pod ? { pod: p.kubernetes.pod } : {}) } : {}),
-            ...(p.triggeredBy ? { triggeredBy: p.triggeredBy.sub } : {}),
-          },
+          requester: { subject: p.sub, issuer: p.iss, runId, ...(p.triggeredBy ? { triggeredBy: p.triggeredBy.sub } : {}) },
           target: this.ctx.target.name,
           command: { text: masked, summary: masked.replace(/\s+/g, ' ').slice(0, 100), sha256, effects: c.effects, tables: c.tables.map((t) => (t.schema ? `${t.schema}.${t.name}` : t.name)) },
           ...(this.reason ? { reason: this.reason } : {}),
-          expiresAt: new Date(this.now() + timeout * 1000).toISOString(),
         });
       } catch (e) {
         this.auditDecision(c, d, protocol, { message: `approval request could not be created: ${(e as Error).message}` });
-        return onRefuse({ code: '42501', message: `agentgate: requires approval by rule "${d.rule}", and the approval request could not be created; nothing was executed` });
+        return onRefuse({ code: '42501', message: `agentgate: requires approval by rule "${d.rule}", and the approval request could not be created (${(e as Error).message}); nothing was executed` });
       }
       this.audit.tryAppend({ event: { action: 'approval.requested' }, rule: { name: d.rule }, db: { query: { text: masked } }, detail: { approvalRequest: `${ref.namespace}/${ref.name}`, sha256, mode: approval?.mode ?? 'Hold' } });
       if (approval?.mode === 'Reject') {
@@ -464,6 +460,8 @@ export class PgSession {
         return onRefuse(denialError(current, c));
       }
       if (phase === 'Approved') {
+        // Retries wait on the same request: a one-shot grant runs one of them only.
+        if (ttl === 0 && !broker.claim(ref.name)) return onRefuse({ code: '42501', message: `agentgate: ApprovalRequest ${ref.namespace}/${ref.name} was approved for one execution, which another session of this run already used; the statement was not executed` });
         if (ttl === 0) void broker.markUsed(ref.name).catch(() => undefined);
         return onGrant(ref.name);
       }

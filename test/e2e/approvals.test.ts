@@ -1,8 +1,8 @@
 /**
  * Just-in-time approvals on a real API server: a RequireApproval rule holds the statement, the proxy
- * creates an ApprovalRequest, an approver decides with plain `kubectl patch`, the admission webhook
- * stamps who decided (and refuses what must not happen), the operator moves the phase, and the held
- * statement is released or refused through a watch.
+ * asks the operator for an ApprovalRequest (with its pod-bound token), an approver decides with plain
+ * `kubectl patch`, the admission webhook stamps who decided (and refuses what must not happen), the
+ * operator moves the phase, and the held statement is released or refused through a watch.
  */
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
@@ -32,9 +32,9 @@ describe('approvals: ApprovalRequests that approvers patch with kubectl', functi
   let stack: LocalStack;
   let proxy: GuardProxy;
   let startProxy: (listen: string) => Promise<GuardProxy>;
-  let podUid: string;
   let broker: KubeApprovals;
   let policy: AgentAccessPolicy;
+  let stream: string;
 
   /** The Pending request for this command (earlier tests leave other requests Pending until they expire). */
   const pending = async (command: string, requester = 'agent-1'): Promise<any> =>
@@ -93,8 +93,10 @@ describe('approvals: ApprovalRequests that approvers patch with kubectl', functi
     await eventually('policy Ready', async () => (await c.kubectl(['get', 'aap', 'billing-agent', '-n', NS, '-o', 'jsonpath={.status.conditions[0].status}'])).stdout === 'True');
     // The proxy checkpoints its chain and records used grants at the operator as the sidecar of agent-pod would.
     await c.kubectl(['create', 'serviceaccount', 'billing-agent', '-n', NS]);
-    await c.kubectl(['create', '-f', '-'], { input: stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'agent-pod', namespace: NS }, spec: { serviceAccountName: 'billing-agent', containers: [{ name: 'agent', image: 'example.com/agent:1' }] } }) });
-    podUid = (await c.kubectl(['get', 'pod', 'agent-pod', '-n', NS, '-o', 'jsonpath={.metadata.uid}'])).stdout.trim();
+    // The injector's status annotation names the policy the pod's proxy follows (the operator reads it to create requests).
+    await c.kubectl(['create', '-f', '-'], { input: stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'agent-pod', namespace: NS, annotations: { 'agentgate.dev/status': JSON.stringify({ policy: `${NS}/billing-agent` }) } }, spec: { serviceAccountName: 'billing-agent', containers: [{ name: 'agent', image: 'example.com/agent:1' }] } }) });
+    // The witness names a pod's stream namespace/name/uid (proxy/cluster/pod-stream.ts).
+    stream = `${NS}/agent-pod/${JSON.parse((await c.kubectl(['get', 'pod', 'agent-pod', '-n', NS, '-o', 'json'])).stdout).metadata.uid}`;
     const tokenFile = join(stack.dir, 'pod-token');
     writeFileSync(tokenFile, (await c.kubectl(['create', 'token', 'billing-agent', '-n', NS, '--audience', 'agentgate-proxy', '--bound-object-kind', 'Pod', '--bound-object-name', 'agent-pod', '--duration', '1h'])).stdout.trim());
     const ca = Buffer.from(JSON.parse((await c.kubectl(['get', 'secret', 'agentgate-webhook-tls', '-n', NS, '-o', 'json'])).stdout).data['ca.crt'], 'base64');
@@ -102,7 +104,7 @@ describe('approvals: ApprovalRequests that approvers patch with kubectl', functi
     await broker.start();
     startProxy = (listen) => GuardProxy.start({
       policy: structuredClone(policy), auditFile: `${stack.dir}/approvals-audit.log`, recordingsDir: `${stack.dir}/sessions`, env: { BILLING_DB_PASSWORD: 'agent-local-password' }, listenOverride: { 'billing-db': listen }, approvals: broker,
-      checkpoints: { stream: `${NS}/agent-pod/${podUid}`, witness: new OperatorWitness({ url: `https://127.0.0.1:${op.operatorAddress!.port}`, tokenFile, ca }) },
+      checkpoints: { stream, witness: new OperatorWitness({ url: `https://127.0.0.1:${op.operatorAddress!.port}`, tokenFile, ca }) },
     });
     proxy = await startProxy('127.0.0.1:0');
   });
@@ -267,7 +269,7 @@ describe('approvals: ApprovalRequests that approvers patch with kubectl', functi
     const r = await run(process.execPath, [bin, 'evidence', '--audit-file', `${stack.dir}/approvals-audit.log`, '--out', out, '--namespace', NS, '--cluster', '--operator-namespace', NS], { env: { ...process.env, KUBECONFIG: c.kubeconfig } }).catch((e) => { throw new Error(`agentgate evidence failed: ${e.stdout}${e.stderr}`); });
     expect(r.stdout).to.contain('approvals.json').and.contain('audit integrity verified');
     const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
-    expect(summary.integrity.chains.map((x: any) => [x.stream, x.ok, x.checkpoints.ok])).to.deep.equal([[`${NS}/agent-pod/${podUid}`, true, true]]);
+    expect(summary.integrity.chains.map((x: any) => [x.stream, x.ok, x.checkpoints.ok])).to.deep.equal([[stream, true, true]]);
     expect(summary.integrity.recordings.ok).to.equal(true);
     // Offline, from the bundle alone.
     const v = await run(process.execPath, [bin, 'audit', 'verify', join(out, 'audit', 'approvals-audit.log'), '--witness', join(out, 'witness', 'checkpoints.jsonl')]);

@@ -119,7 +119,12 @@ describe('attack: the control plane cannot be talked round', function () {
     });
     await op.renewWebhookCertificate();
     await eventually('policies Ready', async () => (await c.kubectl(['get', 'aap', '-n', NS, '-o', 'jsonpath={.items[*].status.conditions[0].status}'])).stdout === 'True True');
-    broker = new KubeApprovals({ kc: c.kc, namespace: NS, policy: 'billing-agent' });
+    // The proxy asks the operator for requests as the sidecar of agent-pod would, with its pod-bound token.
+    await c.kubectl(['create', '-f', '-'], { input: stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'agent-pod', namespace: NS, annotations: { 'agentgate.dev/status': JSON.stringify({ policy: `${NS}/billing-agent` }) } }, spec: { serviceAccountName: 'billing-agent', containers: [{ name: 'agent', image: 'example.com/agent:1' }] } }) });
+    const tokenFile = join(stack.dir, 'pod-token');
+    writeFileSync(tokenFile, (await c.kubectl(['create', 'token', 'billing-agent', '-n', NS, '--audience', 'agentgate-proxy', '--bound-object-kind', 'Pod', '--bound-object-name', 'agent-pod', '--duration', '1h'])).stdout.trim());
+    const ca = Buffer.from(JSON.parse((await c.kubectl(['get', 'secret', 'agentgate-webhook-tls', '-n', SYSTEM, '-o', 'json'])).stdout).data['ca.crt'], 'base64');
+    broker = new KubeApprovals({ kc: c.kc, namespace: NS, policy: 'billing-agent', operator: { url: `https://127.0.0.1:${op.operatorAddress!.port}`, tokenFile, ca } });
     await broker.start();
     proxy = await GuardProxy.start({ policy: structuredClone(policy), auditFile: `${stack.dir}/attack-audit.log`, env: { BILLING_DB_PASSWORD: 'agent-local-password' }, listenOverride: { 'billing-db': '127.0.0.1:0' }, approvals: broker });
   });
@@ -157,7 +162,7 @@ describe('attack: the control plane cannot be talked round', function () {
     await client.end();
   });
 
-  it('approvals that do not count for the proxy\'s policy release nothing: a request the agent made for another policy, and one whose shown text is not the statement', async () => {
+  it('the agent cannot make a request of its own (for another policy, or showing a text that is not the statement): the statement stays pending', async () => {
     proxy.updatePolicy({ ...structuredClone(policy), spec: { ...structuredClone(policy.spec), approval: { ...policy.spec.approval!, mode: 'Reject' } } });
     const statement = 'UPDATE scratch SET v = 2';
     const sha256 = createHash('sha256').update(statement).digest('hex');
@@ -166,18 +171,11 @@ describe('attack: the control plane cannot be talked round', function () {
       metadata: { generateName: 'billing-agent-', namespace: NS, labels: { 'agentgate.dev/policy': 'billing-agent' } },
       spec: { policy: policyName, rule: 'writes-need-approval', target: 'billing-db', requester: { subject: 'agent-1' }, command: { text, sha256 }, expiresAt: new Date(Date.now() + 600_000).toISOString() },
     });
-    // 1: named for the lenient policy, approved by its approver dev-user (not an approver of billing-agent).
-    const made = await asAgent(['create', '-f', '-', '-o', 'name'], forged('lenient', statement));
-    expect(made.code, made.stderr).to.equal(0);
-    const other = made.stdout.trim().split('/').pop()!;
-    expect((await decide(other, 'dev-user', 'Approved')).code).to.equal(0);
-    // 2: for billing-agent, showing approvers a harmless text with the hash of the real statement.
-    const disguised = await asAgent(['create', '-f', '-', '-o', 'name'], forged('billing-agent', 'SELECT 1'));
-    expect(disguised.code, disguised.stderr).to.equal(0);
-    const innocent = disguised.stdout.trim().split('/').pop()!;
-    expect((await decide(innocent, 'approver-1', 'Approved')).code).to.equal(0);
-    for (const name of [other, innocent]) await eventually(`${name} Approved`, async () => (await requests()).find((a) => a.metadata.name === name)?.status?.phase === 'Approved');
-    await new Promise((r) => setTimeout(r, 500)); // the proxy's watch has seen them
+    // The agent cannot create requests at all (attack-approvals.test.ts covers this in depth).
+    for (const doc of [forged('lenient', statement), forged('billing-agent', 'SELECT 1')]) {
+      const made = await asAgent(['create', '-f', '-', '-o', 'name'], doc);
+      expect(made.code, made.stdout).to.not.equal(0);
+    }
     const client = await agentSql();
     const r = await client.query(statement).then(() => 'ran', (e: Error) => e.message);
     expect(r).to.match(/requires approval by rule "writes-need-approval": ApprovalRequest .* is pending/);
@@ -297,7 +295,7 @@ describe('attack: the control plane cannot be talked round', function () {
     expect(stderr).to.contain(`AgentAccessPolicy ${NS}/missing does not exist`);
   });
 
-  it('RBAC as the chart grants it: the operator reads no Secret outside its namespace; the agent\'s service account cannot write approvals or their status', async () => {
+  it('RBAC as the chart grants it: the operator reads no Secret outside its namespace; the agent\'s service account cannot create or write approvals or their status', async () => {
     const expectations: [string, string[], boolean][] = [
       [OPERATOR_SA, ['get', 'secrets', '-n', NS], false],
       [OPERATOR_SA, ['get', 'secrets/billing-db-credentials', '-n', NS], false],
@@ -314,7 +312,8 @@ describe('attack: the control plane cannot be talked round', function () {
       [AGENT_SA, ['delete', 'configmaps', '-n', NS], false],
       [AGENT_SA, ['get', 'secrets', '-n', NS], false],
       [AGENT_SA, ['watch', 'agentaccesspolicies.agentgate.dev', '-n', NS], true],
-      [AGENT_SA, ['create', 'approvalrequests.agentgate.dev', '-n', NS], true],
+      [AGENT_SA, ['create', 'approvalrequests.agentgate.dev', '-n', NS], false],
+      [OPERATOR_SA, ['create', 'approvalrequests.agentgate.dev', '-n', NS], true],
     ];
     const wrong: string[] = [];
     for (const [who, args, want] of expectations) {

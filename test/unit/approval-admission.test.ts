@@ -55,8 +55,9 @@ describe('ApprovalRequest admission (pure)', () => {
     expect((decide(expired, 'carol', []) as { message: string }).message).to.contain('already Expired');
   });
   it('refuses a request created with a decision', () => {
-    expect(admitApprovalCreate(apr({ decision: 'Approved' })).allowed).to.equal(false);
-    expect(admitApprovalCreate(apr()).allowed).to.equal(true);
+    const operator = { username: 'system:serviceaccount:agentgate:agentgate-operator' };
+    expect(admitApprovalCreate(apr({ decision: 'Approved' }), operator, operator.username).allowed).to.equal(false);
+    expect(admitApprovalCreate(apr(), operator, operator.username).allowed).to.equal(true);
   });
   it('phase: N distinct approvals approve, one denial denies, the clock expires, Used stays', () => {
     const two = apr({ decisions: [{ user: 'a', decision: 'Approved', time: 'x' }, { user: 'b', decision: 'Approved', time: 'x' }] });

@@ -14,13 +14,13 @@ import { PolicyEngine } from '../../proxy/policy/decide.js';
 import type { AgentAccessPolicy } from '../../proxy/policy/types.js';
 
 const agent: Principal = { iss: 'https://issuer', sub: 'system:serviceaccount:agents:bot', iat: 0, exp: 0, claims: {}, kubernetes: { namespace: 'agents', serviceAccount: 'bot', pod: 'bot-1' }, triggeredBy: { iss: 'https://idp', sub: 'alice@example.com' } };
-const grant: GrantContext = { sha256: 'a'.repeat(64), commandText: 'DELETE FROM t', target: 'db', policy: 'p', principal: agent, approval: { mode: 'Hold', timeoutSeconds: 300, approvers: { groups: ['approvers'], users: ['carol'] }, requiredApprovals: 1, retentionSeconds: 3600 } };
+const grant: GrantContext = { sha256: 'a'.repeat(64), commandText: 'DELETE FROM t', target: 'db', policy: 'p', principal: agent, runId: 'none', approval: { mode: 'Hold', timeoutSeconds: 300, approvers: { groups: ['approvers'], users: ['carol'] }, requiredApprovals: 1, retentionSeconds: 3600 } };
 const decision = (user: string, groups: string[] = [], d: ApprovalDecision['decision'] = 'Approved', time = '2026-11-26T10:01:00Z'): ApprovalDecision => ({ user, ...(groups.length ? { groups } : {}), decision: d, time });
 const apr = (decisions: ApprovalDecision[], over: Partial<ApprovalRequest['spec']> = {}, phase: NonNullable<ApprovalRequest['status']>['phase'] = 'Approved'): ApprovalRequest => ({
   apiVersion: 'agentgate.dev/v1alpha1',
   kind: 'ApprovalRequest',
   metadata: { name: 'p-x', namespace: 'agents' },
-  spec: { policy: 'p', rule: 'r', target: 'db', expiresAt: '2026-11-26T10:05:00Z', requester: { subject: agent.sub }, command: { text: 'DELETE FROM t', sha256: 'a'.repeat(64) }, decisions, ...over },
+  spec: { policy: 'p', rule: 'r', target: 'db', expiresAt: '2026-11-26T10:05:00Z', requester: { subject: agent.sub, runId: 'none' }, command: { text: 'DELETE FROM t', sha256: 'a'.repeat(64) }, decisions, ...over },
   status: { phase },
 });
 
@@ -38,7 +38,7 @@ describe('control plane: what releases a held statement (verify-grant)', () => {
     }
   });
   it('the requester fields of the request itself also exclude (a request created by hand naming someone else)', () => {
-    expect(grantRefusal(apr([decision('dave', ['approvers'])], { requester: { subject: agent.sub, triggeredBy: 'dave' } }), grant)).to.match(/approval\(s\)/);
+    expect(grantRefusal(apr([decision('dave', ['approvers'])], { requester: { subject: agent.sub, runId: 'none', triggeredBy: 'dave' } }), grant)).to.match(/approval\(s\)/);
   });
   it('requiredApprovals counts distinct approvers; a denial anywhere refuses', () => {
     const two = { ...grant, approval: { ...grant.approval!, requiredApprovals: 2 } };
