@@ -17,6 +17,7 @@ const runTokenIssue = async (o: Parameters<typeof import('./commands/token.js').
 const USAGE = `usage: agentgate <command>
 
   proxy (--policy FILE | --policy-ref NS/NAME) [--audit-file FILE] [--audit-max-bytes N] [--no-audit-stdout]
+        [--operator-url OPERATOR_URL [--operator-ca FILE]]   (approvals through the operator; default: the checkpoint URL)
         [--checkpoint-url OPERATOR_URL [--checkpoint-ca FILE] | --witness-file FILE [--witness-key-dir DIR]]
         [--checkpoint-every SECONDS] [--audit-stream NAME] [--recordings-dir DIR | --no-recordings]
         [--health-address HOST:PORT]
@@ -57,7 +58,7 @@ async function main(argv: string[]): Promise<number> {
     parseArgs({ args: list, options, allowPositionals: true, strict: true }) as { values: Record<string, string | boolean | undefined> };
   switch (cmd) {
     case 'proxy': {
-      const { values } = args({ policy: { type: 'string' }, 'policy-ref': { type: 'string' }, 'audit-file': { type: 'string' }, 'audit-max-bytes': { type: 'string' }, 'no-audit-stdout': { type: 'boolean' }, 'audit-stream': { type: 'string' }, 'checkpoint-url': { type: 'string' }, 'checkpoint-ca': { type: 'string' }, 'witness-file': { type: 'string' }, 'witness-key-dir': { type: 'string' }, 'checkpoint-every': { type: 'string' }, 'recordings-dir': { type: 'string' }, 'no-recordings': { type: 'boolean' }, 'health-address': { type: 'string' } }, argv.slice(1));
+      const { values } = args({ policy: { type: 'string' }, 'policy-ref': { type: 'string' }, 'audit-file': { type: 'string' }, 'audit-max-bytes': { type: 'string' }, 'no-audit-stdout': { type: 'boolean' }, 'audit-stream': { type: 'string' }, 'operator-url': { type: 'string' }, 'operator-ca': { type: 'string' }, 'checkpoint-url': { type: 'string' }, 'checkpoint-ca': { type: 'string' }, 'witness-file': { type: 'string' }, 'witness-key-dir': { type: 'string' }, 'checkpoint-every': { type: 'string' }, 'recordings-dir': { type: 'string' }, 'no-recordings': { type: 'boolean' }, 'health-address': { type: 'string' } }, argv.slice(1));
       const str = (k: string): string | undefined => (values[k] === undefined ? undefined : String(values[k]));
       if (!values.policy === !values['policy-ref']) throw new UsageError('proxy needs exactly one of --policy FILE or --policy-ref NAMESPACE/NAME');
       return runProxy({
@@ -66,6 +67,8 @@ async function main(argv: string[]): Promise<number> {
         ...(values['audit-max-bytes'] ? { auditMaxBytes: Number(values['audit-max-bytes']) } : {}),
         auditStdout: !values['no-audit-stdout'],
         ...(str('audit-stream') ? { auditStream: str('audit-stream')! } : {}),
+        ...(str('operator-url') ? { operatorUrl: str('operator-url')! } : {}),
+        ...(str('operator-ca') ? { operatorCaFile: str('operator-ca')! } : {}),
         ...(str('checkpoint-url') ? { checkpointUrl: str('checkpoint-url')! } : {}),
         ...(str('checkpoint-ca') ? { checkpointCaFile: str('checkpoint-ca')! } : {}),
         ...(str('witness-file') ? { witnessFile: str('witness-file')! } : {}),

@@ -15,6 +15,12 @@ export interface ProxyCommand {
   auditFile?: string;
   auditMaxBytes?: number;
   auditStdout: boolean;
+  /**
+   * The operator's endpoint for what only the proxy may ask (approval requests, used grants) and its CA;
+   * the proxy's token from AGENTGATE_PROXY_TOKEN_FILE. Defaults to the checkpoint URL.
+   */
+  operatorUrl?: string;
+  operatorCaFile?: string;
   /** The operator's audit witness (cluster mode) and its CA; the proxy's token from AGENTGATE_PROXY_TOKEN_FILE. */
   checkpointUrl?: string;
   checkpointCaFile?: string;
@@ -69,7 +75,9 @@ export async function runProxy(o: ProxyCommand): Promise<number> {
     const { loadKubeConfig } = await import('../../operator/kube.js');
     // Approval requests are created, and used one-shot grants recorded, by the operator, asked with the proxy's own token.
     const tokenFile = process.env.AGENTGATE_PROXY_TOKEN_FILE;
-    const operator = o.checkpointUrl && tokenFile ? { url: o.checkpointUrl, tokenFile, ...(o.checkpointCaFile ? { ca: readFileSync(o.checkpointCaFile) } : {}) } : undefined;
+    const url = o.operatorUrl ?? o.checkpointUrl;
+    const caFile = o.operatorUrl ? o.operatorCaFile : o.checkpointCaFile;
+    const operator = url && tokenFile ? { url, tokenFile, ...(caFile ? { ca: readFileSync(caFile) } : {}) } : undefined;
     approvals = new KubeApprovals({ kc: loadKubeConfig(), namespace, policy: name, log: logFn, ...(operator ? { operator } : {}), ...(process.env.POD_UID ? { podUid: process.env.POD_UID } : {}) });
     await approvals.start();
   }

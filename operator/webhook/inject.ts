@@ -14,7 +14,7 @@ export const STATUS = 'agentgate.dev/status';
 export const PROXY_CONTAINER = 'agentgate-proxy';
 export const TOKEN_VOLUME = 'agentgate-token';
 export const TOKEN_DIR = '/var/run/agentgate/token';
-/** The proxy's own token (audience agentgate-proxy), for the audit witness: the agent never holds it. */
+/** The proxy's own token (audience agentgate-proxy), for its calls to the operator: the agent never holds it. */
 export const PROXY_TOKEN_VOLUME = 'agentgate-proxy-token';
 export const PROXY_TOKEN_DIR = '/var/run/agentgate/proxy-token';
 export const PROXY_AUDIENCE = 'agentgate-proxy';
@@ -93,8 +93,9 @@ export function injectSidecar(pod: V1Pod, policy: AgentAccessPolicy, namespace: 
     proxyMounts.push(operatorMount());
   }
   const witness = cfg.operator?.auditWitness ? cfg.operator : undefined;
-  if (witness) {
-    // A token of its own audience, so an agent (which shares the service account) cannot post checkpoints.
+  if (cfg.operator) {
+    // A token of its own audience for what only the proxy may ask the operator (approval requests, used
+    // grants, audit checkpoints): an agent, which shares the service account, never holds it.
     volumes.push({ name: PROXY_TOKEN_VOLUME, projected: { sources: [{ serviceAccountToken: { audience: PROXY_AUDIENCE, expirationSeconds: 3600, path: 'token' } }] } });
     proxyMounts.push({ name: PROXY_TOKEN_VOLUME, mountPath: PROXY_TOKEN_DIR, readOnly: true });
   }
@@ -110,7 +111,7 @@ export function injectSidecar(pod: V1Pod, policy: AgentAccessPolicy, namespace: 
     name: PROXY_CONTAINER,
     image: cfg.image,
     imagePullPolicy: cfg.imagePullPolicy ?? 'IfNotPresent',
-    args: ['proxy', '--policy-ref', `${namespace}/${policy.metadata.name}`, '--audit-file', `${AUDIT_DIR}/audit.log`, '--health-address', `0.0.0.0:${HEALTH_PORT}`, ...(witness ? ['--checkpoint-url', witness.url, '--checkpoint-ca', `${OPERATOR_DIR}/ca.crt`] : [])],
+    args: ['proxy', '--policy-ref', `${namespace}/${policy.metadata.name}`, '--audit-file', `${AUDIT_DIR}/audit.log`, '--health-address', `0.0.0.0:${HEALTH_PORT}`, ...(cfg.operator ? ['--operator-url', cfg.operator.url, '--operator-ca', `${OPERATOR_DIR}/ca.crt`] : []), ...(witness ? ['--checkpoint-url', witness.url, '--checkpoint-ca', `${OPERATOR_DIR}/ca.crt`] : [])],
     // A native sidecar (init container that keeps running) starts before the agent and stops after it.
     restartPolicy: 'Always',
     env: [
@@ -118,7 +119,7 @@ export function injectSidecar(pod: V1Pod, policy: AgentAccessPolicy, namespace: 
       { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
       { name: 'POD_UID', valueFrom: { fieldRef: { fieldPath: 'metadata.uid' } } },
       { name: 'AGENTGATE_CREDENTIALS_DIR', value: CREDENTIALS_DIR },
-      ...(witness ? [{ name: 'AGENTGATE_PROXY_TOKEN_FILE', value: `${PROXY_TOKEN_DIR}/token` }] : []),
+      ...(cfg.operator ? [{ name: 'AGENTGATE_PROXY_TOKEN_FILE', value: `${PROXY_TOKEN_DIR}/token` }] : []),
     ],
     ports: [...targets.map((t) => ({ name: `ag-${t.name}`.slice(0, 15), containerPort: Number(portOf(t.listen)), protocol: 'TCP' })), { name: 'ag-health', containerPort: HEALTH_PORT, protocol: 'TCP' }],
     // The agent containers start only once the proxy is ready (native sidecar + startup probe).

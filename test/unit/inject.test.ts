@@ -53,6 +53,15 @@ describe('sidecar injection (pure function, golden files)', () => {
     expect(JSON.stringify(plain)).to.not.contain('operator').and.not.contain('--checkpoint');
   });
 
+  it('with the audit witness off, the proxy still gets its own token and the operator URL (approvals go through the operator)', () => {
+    const out = injectSidecar(pod(), policy, 'agents', { ...cfg, operator: { ...cfg.operator, auditWitness: false } });
+    const proxy = out.spec!.initContainers!.find((c) => c.name === PROXY_CONTAINER)!;
+    expect(proxy.args).to.include('--operator-url').and.not.include('--checkpoint-url');
+    expect(proxy.volumeMounts!.map((m) => m.name)).to.include('agentgate-proxy-token');
+    expect((proxy.env ?? []).map((e) => e.name)).to.include('AGENTGATE_PROXY_TOKEN_FILE');
+    expect(JSON.stringify(out.spec!.containers)).to.not.contain('agentgate-proxy-token');
+  });
+
   it('opt-out and absent annotations are respected', () => {
     const p = pod();
     p.metadata!.annotations = { 'agentgate.dev/inject': 'false' };
