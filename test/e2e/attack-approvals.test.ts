@@ -140,7 +140,7 @@ describe('attack: an approval grants exactly what the approvers were shown, for 
     await apply({
       apiVersion: 'admissionregistration.k8s.io/v1', kind: 'MutatingWebhookConfiguration', metadata: { name: CONFIG },
       webhooks: [{
-        name: 'approvals.agentgate.dev', clientConfig: { url: `${operatorUrl}/admit-approvals` },
+        name: 'approvals.agentgate.dev', clientConfig: { url: `https://127.0.0.1:${op.webhookAddress!.port}/admit-approvals` },
         rules: [{ operations: ['CREATE', 'UPDATE'], apiGroups: ['agentgate.dev'], apiVersions: ['v1alpha1'], resources }],
         namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': NS } },
         failurePolicy: 'Fail', sideEffects: 'None', admissionReviewVersions: ['v1'], timeoutSeconds: 10,

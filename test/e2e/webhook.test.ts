@@ -85,9 +85,11 @@ describe('sidecar injection webhook on a real API server (kubectl)', function ()
       return r.code === 0 && JSON.parse(r.stdout);
     }, 30_000, 500);
     const proxy = created.spec.initContainers.find((x: any) => x.name === 'agentgate-proxy');
-    expect(proxy.args.slice(0, 8)).to.deep.equal(['proxy', '--policy-ref', `${NS}/billing-agent`, '--audit-file', '/var/log/agentgate/audit.log', '--health-address', '0.0.0.0:15021', '--checkpoint-url']);
-    expect(proxy.args[8]).to.match(/^https:\/\/localhost:\d+$/); // the operator, witness of the audit chain
-    expect(proxy.args.slice(9)).to.deep.equal(['--checkpoint-ca', '/var/run/agentgate/operator/ca.crt']);
+    expect(proxy.args.slice(0, 7)).to.deep.equal(['proxy', '--policy-ref', `${NS}/billing-agent`, '--audit-file', '/var/log/agentgate/audit.log', '--health-address', '0.0.0.0:15021']);
+    // The operator: approvals go through it, and it witnesses the audit chain.
+    const url = proxy.args[8];
+    expect(url).to.match(/^https:\/\/localhost:\d+$/);
+    expect(proxy.args.slice(7)).to.deep.equal(['--operator-url', url, '--operator-ca', '/var/run/agentgate/operator/ca.crt', '--checkpoint-url', url, '--checkpoint-ca', '/var/run/agentgate/operator/ca.crt']);
     expect(proxy.startupProbe.httpGet).to.deep.include({ path: '/readyz', port: 15021 }); // the agent starts after the proxy is ready
     // The operator's CA reaches the pod through the policy's compiled ConfigMap.
     const caVolume = created.spec.volumes.find((v: any) => v.name === 'agentgate-operator-ca');

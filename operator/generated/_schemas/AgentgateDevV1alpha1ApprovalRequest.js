@@ -13,7 +13,7 @@ const schema14 = {
       "$ref": "a6f0oUEaFqHmymdwnqPORTNOTU7GczWAkwGD0uYU"
     },
     "spec": {
-      "$ref": "wjNfU9yYOp96fGhoCAwKbEDifQTSLwWGcvDS69dp8T4"
+      "$ref": "pFCnV5tr44nqW25mzf7mM7vG9URbOfqsB6huV9N42o"
     },
     "status": {
       "$ref": "2mkpDjBTz4UBUCm8005TC5ExoJjBBNtjrsHt6EK0Lc"
@@ -154,7 +154,7 @@ const schema19 = {
       "$ref": "kVhKoEkFCpYCBOsP5OvTsXJ39WdjdMwyyhXvIyCOTok"
     },
     "requester": {
-      "$ref": "O1BAygJ2QrV9huRNRhcxI3fgua73KLwnBsWmV9Sy8"
+      "$ref": "iNW25klem54NvMrEkVwGkgT1yeHdzXpnyUHfKfhZE"
     },
     "target": {
       "$ref": "kVhKoEkFCpYCBOsP5OvTsXJ39WdjdMwyyhXvIyCOTok"
@@ -291,6 +291,12 @@ const schema21 = {
     },
     "pod": {
       "$ref": "BaupFy3GvTRiKYHKliFKTaQW00q04zDjMXZdAzxeuQ"
+    },
+    "podUid": {
+      "$ref": "C8quefKOuzkxXzJVIf5cmHHO3Or1zORIbyH7y2TQ"
+    },
+    "runId": {
+      "$ref": "l6ilvM0fr40G2wHxu3X7QH9nOwwArDHlERdeTZxKhBc"
     },
     "triggeredBy": {
       "$ref": "39h5nfFhMniSN0E8ysGt1m8rpFdXl8DxA5DeWj62Y"
@@ -495,6 +501,106 @@ function validate48(data, {
   validate48.errors = vErrors;
   return errors === 0;
 }
+const schema25 = {
+  "type": "string",
+  "maxLength": 64,
+  "nullable": true
+};
+function validate50(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (typeof data !== "string" && data !== null) {
+    const err0 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "string"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err0];
+    } else {
+      vErrors.push(err0);
+    }
+    errors++;
+  }
+  if (typeof data === "string") {
+    if (func2(data) > 64) {
+      const err1 = {
+        instancePath,
+        schemaPath: "#/maxLength",
+        keyword: "maxLength",
+        params: {
+          limit: 64
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err1];
+      } else {
+        vErrors.push(err1);
+      }
+      errors++;
+    }
+  }
+  validate50.errors = vErrors;
+  return errors === 0;
+}
+const schema26 = {
+  "type": "string",
+  "maxLength": 256,
+  "nullable": true
+};
+function validate52(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (typeof data !== "string" && data !== null) {
+    const err0 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "string"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err0];
+    } else {
+      vErrors.push(err0);
+    }
+    errors++;
+  }
+  if (typeof data === "string") {
+    if (func2(data) > 256) {
+      const err1 = {
+        instancePath,
+        schemaPath: "#/maxLength",
+        keyword: "maxLength",
+        params: {
+          limit: 256
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err1];
+      } else {
+        vErrors.push(err1);
+      }
+      errors++;
+    }
+  }
+  validate52.errors = vErrors;
+  return errors === 0;
+}
 function validate42(data, {
   instancePath = "",
   parentData,
@@ -564,6 +670,28 @@ function validate42(data, {
         errors = vErrors.length;
       }
     }
+    if (data.podUid !== undefined) {
+      if (!validate50(data.podUid, {
+        instancePath: instancePath + "/podUid",
+        parentData: data,
+        parentDataProperty: "podUid",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate50.errors : vErrors.concat(validate50.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.runId !== undefined) {
+      if (!validate52(data.runId, {
+        instancePath: instancePath + "/runId",
+        parentData: data,
+        parentDataProperty: "runId",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate52.errors : vErrors.concat(validate52.errors);
+        errors = vErrors.length;
+      }
+    }
     if (data.triggeredBy !== undefined) {
       if (!validate21(data.triggeredBy, {
         instancePath: instancePath + "/triggeredBy",
@@ -594,7 +722,7 @@ function validate42(data, {
   validate42.errors = vErrors;
   return errors === 0;
 }
-const schema25 = {
+const schema27 = {
   "type": "object",
   "required": ["text", "sha256"],
   "properties": {
@@ -615,11 +743,11 @@ const schema25 = {
     }
   }
 };
-const schema26 = {
+const schema28 = {
   "type": "string",
   "maxLength": 65536
 };
-function validate54(data, {
+function validate58(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -660,15 +788,15 @@ function validate54(data, {
     }
     errors++;
   }
-  validate54.errors = vErrors;
+  validate58.errors = vErrors;
   return errors === 0;
 }
-const schema27 = {
+const schema29 = {
   "type": "string",
   "maxLength": 120,
   "nullable": true
 };
-function validate56(data, {
+function validate60(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -710,15 +838,15 @@ function validate56(data, {
       errors++;
     }
   }
-  validate56.errors = vErrors;
+  validate60.errors = vErrors;
   return errors === 0;
 }
-const schema28 = {
+const schema30 = {
   "type": "string",
   "pattern": "^[0-9a-f]{64}$"
 };
 const pattern0 = new RegExp("^[0-9a-f]{64}$", "u");
-function validate58(data, {
+function validate62(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -759,21 +887,21 @@ function validate58(data, {
     }
     errors++;
   }
-  validate58.errors = vErrors;
+  validate62.errors = vErrors;
   return errors === 0;
 }
-const schema29 = {
+const schema31 = {
   "type": "array",
   "items": {
     "$ref": "G33nLCThgOjmabhfh1DkVSbqrg9BxR3uPawIELrnaM"
   },
   "nullable": true
 };
-const schema30 = {
+const schema32 = {
   "type": "string",
   "enum": ["read", "write", "ddl", "privilege", "admin", "session", "transaction", "unknown"]
 };
-function validate61(data, {
+function validate65(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -803,103 +931,7 @@ function validate61(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema30.enum
-      }
-    };
-    if (vErrors === null) {
-      vErrors = [err1];
-    } else {
-      vErrors.push(err1);
-    }
-    errors++;
-  }
-  validate61.errors = vErrors;
-  return errors === 0;
-}
-function validate60(data, {
-  instancePath = "",
-  parentData,
-  parentDataProperty,
-  rootData = data
-} = {}) {
-  let vErrors = null;
-  let errors = 0;
-  if (!Array.isArray(data) && data !== null) {
-    const err0 = {
-      instancePath,
-      schemaPath: "#/type",
-      keyword: "type",
-      params: {
-        type: "array"
-      }
-    };
-    if (vErrors === null) {
-      vErrors = [err0];
-    } else {
-      vErrors.push(err0);
-    }
-    errors++;
-  }
-  if (Array.isArray(data)) {
-    const len0 = data.length;
-    for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate61(data[i0], {
-        instancePath: instancePath + "/" + i0,
-        parentData: data,
-        parentDataProperty: i0,
-        rootData
-      })) {
-        vErrors = vErrors === null ? validate61.errors : vErrors.concat(validate61.errors);
-        errors = vErrors.length;
-      }
-    }
-  }
-  validate60.errors = vErrors;
-  return errors === 0;
-}
-const schema31 = {
-  "type": "array",
-  "items": {
-    "$ref": "HlXAQAnu9y3UxwDtUOOlI4GpXUmaT1N1brhV8ohh4g"
-  },
-  "nullable": true
-};
-const schema32 = {
-  "type": "string",
-  "maxLength": 256
-};
-function validate65(data, {
-  instancePath = "",
-  parentData,
-  parentDataProperty,
-  rootData = data
-} = {}) {
-  let vErrors = null;
-  let errors = 0;
-  if (typeof data === "string") {
-    if (func2(data) > 256) {
-      const err0 = {
-        instancePath,
-        schemaPath: "#/maxLength",
-        keyword: "maxLength",
-        params: {
-          limit: 256
-        }
-      };
-      if (vErrors === null) {
-        vErrors = [err0];
-      } else {
-        vErrors.push(err0);
-      }
-      errors++;
-    }
-  } else {
-    const err1 = {
-      instancePath,
-      schemaPath: "#/type",
-      keyword: "type",
-      params: {
-        type: "string"
+        allowedValues: schema32.enum
       }
     };
     if (vErrors === null) {
@@ -953,7 +985,103 @@ function validate64(data, {
   validate64.errors = vErrors;
   return errors === 0;
 }
-function validate53(data, {
+const schema33 = {
+  "type": "array",
+  "items": {
+    "$ref": "HlXAQAnu9y3UxwDtUOOlI4GpXUmaT1N1brhV8ohh4g"
+  },
+  "nullable": true
+};
+const schema34 = {
+  "type": "string",
+  "maxLength": 256
+};
+function validate69(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (typeof data === "string") {
+    if (func2(data) > 256) {
+      const err0 = {
+        instancePath,
+        schemaPath: "#/maxLength",
+        keyword: "maxLength",
+        params: {
+          limit: 256
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err0];
+      } else {
+        vErrors.push(err0);
+      }
+      errors++;
+    }
+  } else {
+    const err1 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "string"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err1];
+    } else {
+      vErrors.push(err1);
+    }
+    errors++;
+  }
+  validate69.errors = vErrors;
+  return errors === 0;
+}
+function validate68(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (!Array.isArray(data) && data !== null) {
+    const err0 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "array"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err0];
+    } else {
+      vErrors.push(err0);
+    }
+    errors++;
+  }
+  if (Array.isArray(data)) {
+    const len0 = data.length;
+    for (let i0 = 0; i0 < len0; i0++) {
+      if (!validate69(data[i0], {
+        instancePath: instancePath + "/" + i0,
+        parentData: data,
+        parentDataProperty: i0,
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate69.errors : vErrors.concat(validate69.errors);
+        errors = vErrors.length;
+      }
+    }
+  }
+  validate68.errors = vErrors;
+  return errors === 0;
+}
+function validate57(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -995,57 +1123,57 @@ function validate53(data, {
       errors++;
     }
     if (data.text !== undefined) {
-      if (!validate54(data.text, {
+      if (!validate58(data.text, {
         instancePath: instancePath + "/text",
         parentData: data,
         parentDataProperty: "text",
-        rootData
-      })) {
-        vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
-        errors = vErrors.length;
-      }
-    }
-    if (data.summary !== undefined) {
-      if (!validate56(data.summary, {
-        instancePath: instancePath + "/summary",
-        parentData: data,
-        parentDataProperty: "summary",
-        rootData
-      })) {
-        vErrors = vErrors === null ? validate56.errors : vErrors.concat(validate56.errors);
-        errors = vErrors.length;
-      }
-    }
-    if (data.sha256 !== undefined) {
-      if (!validate58(data.sha256, {
-        instancePath: instancePath + "/sha256",
-        parentData: data,
-        parentDataProperty: "sha256",
         rootData
       })) {
         vErrors = vErrors === null ? validate58.errors : vErrors.concat(validate58.errors);
         errors = vErrors.length;
       }
     }
-    if (data.effects !== undefined) {
-      if (!validate60(data.effects, {
-        instancePath: instancePath + "/effects",
+    if (data.summary !== undefined) {
+      if (!validate60(data.summary, {
+        instancePath: instancePath + "/summary",
         parentData: data,
-        parentDataProperty: "effects",
+        parentDataProperty: "summary",
         rootData
       })) {
         vErrors = vErrors === null ? validate60.errors : vErrors.concat(validate60.errors);
         errors = vErrors.length;
       }
     }
+    if (data.sha256 !== undefined) {
+      if (!validate62(data.sha256, {
+        instancePath: instancePath + "/sha256",
+        parentData: data,
+        parentDataProperty: "sha256",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.effects !== undefined) {
+      if (!validate64(data.effects, {
+        instancePath: instancePath + "/effects",
+        parentData: data,
+        parentDataProperty: "effects",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate64.errors : vErrors.concat(validate64.errors);
+        errors = vErrors.length;
+      }
+    }
     if (data.tables !== undefined) {
-      if (!validate64(data.tables, {
+      if (!validate68(data.tables, {
         instancePath: instancePath + "/tables",
         parentData: data,
         parentDataProperty: "tables",
         rootData
       })) {
-        vErrors = vErrors === null ? validate64.errors : vErrors.concat(validate64.errors);
+        vErrors = vErrors === null ? validate68.errors : vErrors.concat(validate68.errors);
         errors = vErrors.length;
       }
     }
@@ -1065,7 +1193,7 @@ function validate53(data, {
     }
     errors++;
   }
-  validate53.errors = vErrors;
+  validate57.errors = vErrors;
   return errors === 0;
 }
 const schema8 = {
@@ -1167,12 +1295,12 @@ function validate25(data, {
   validate25.errors = vErrors;
   return errors === 0;
 }
-const schema33 = {
+const schema35 = {
   "type": "string",
   "enum": ["Approved", "Denied"],
   "nullable": true
 };
-function validate71(data, {
+function validate75(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1202,7 +1330,7 @@ function validate71(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema33.enum
+        allowedValues: schema35.enum
       }
     };
     if (vErrors === null) {
@@ -1212,10 +1340,10 @@ function validate71(data, {
     }
     errors++;
   }
-  validate71.errors = vErrors;
+  validate75.errors = vErrors;
   return errors === 0;
 }
-const schema34 = {
+const schema36 = {
   "type": "array",
   "maxItems": 20,
   "items": {
@@ -1223,7 +1351,7 @@ const schema34 = {
   },
   "nullable": true
 };
-const schema35 = {
+const schema37 = {
   "type": "object",
   "required": ["user", "decision", "time"],
   "properties": {
@@ -1274,14 +1402,14 @@ function validate24(data, {
   validate24.errors = vErrors;
   return errors === 0;
 }
-const schema36 = {
+const schema38 = {
   "type": "array",
   "items": {
     "$ref": "jdFtv6DGtroqVatkuk8ipQtGFLMzfSuVek97sB0uauQ"
   },
   "nullable": true
 };
-function validate77(data, {
+function validate81(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1319,14 +1447,14 @@ function validate77(data, {
       }
     }
   }
-  validate77.errors = vErrors;
+  validate81.errors = vErrors;
   return errors === 0;
 }
-const schema37 = {
+const schema39 = {
   "type": "string",
   "enum": ["Approved", "Denied"]
 };
-function validate80(data, {
+function validate84(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1356,7 +1484,7 @@ function validate80(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema37.enum
+        allowedValues: schema39.enum
       }
     };
     if (vErrors === null) {
@@ -1366,7 +1494,7 @@ function validate80(data, {
     }
     errors++;
   }
-  validate80.errors = vErrors;
+  validate84.errors = vErrors;
   return errors === 0;
 }
 const schema13 = {
@@ -1400,7 +1528,7 @@ function validate28(data, {
   validate28.errors = vErrors;
   return errors === 0;
 }
-function validate75(data, {
+function validate79(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1469,24 +1597,24 @@ function validate75(data, {
       }
     }
     if (data.groups !== undefined) {
-      if (!validate77(data.groups, {
+      if (!validate81(data.groups, {
         instancePath: instancePath + "/groups",
         parentData: data,
         parentDataProperty: "groups",
         rootData
       })) {
-        vErrors = vErrors === null ? validate77.errors : vErrors.concat(validate77.errors);
+        vErrors = vErrors === null ? validate81.errors : vErrors.concat(validate81.errors);
         errors = vErrors.length;
       }
     }
     if (data.decision !== undefined) {
-      if (!validate80(data.decision, {
+      if (!validate84(data.decision, {
         instancePath: instancePath + "/decision",
         parentData: data,
         parentDataProperty: "decision",
         rootData
       })) {
-        vErrors = vErrors === null ? validate80.errors : vErrors.concat(validate80.errors);
+        vErrors = vErrors === null ? validate84.errors : vErrors.concat(validate84.errors);
         errors = vErrors.length;
       }
     }
@@ -1528,10 +1656,10 @@ function validate75(data, {
     }
     errors++;
   }
-  validate75.errors = vErrors;
+  validate79.errors = vErrors;
   return errors === 0;
 }
-function validate74(data, {
+function validate78(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1574,18 +1702,18 @@ function validate74(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate75(data[i0], {
+      if (!validate79(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate75.errors : vErrors.concat(validate75.errors);
+        vErrors = vErrors === null ? validate79.errors : vErrors.concat(validate79.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate74.errors = vErrors;
+  validate78.errors = vErrors;
   return errors === 0;
 }
 function validate38(data, {
@@ -1738,13 +1866,13 @@ function validate38(data, {
       }
     }
     if (data.command !== undefined) {
-      if (!validate53(data.command, {
+      if (!validate57(data.command, {
         instancePath: instancePath + "/command",
         parentData: data,
         parentDataProperty: "command",
         rootData
       })) {
-        vErrors = vErrors === null ? validate53.errors : vErrors.concat(validate53.errors);
+        vErrors = vErrors === null ? validate57.errors : vErrors.concat(validate57.errors);
         errors = vErrors.length;
       }
     }
@@ -1771,13 +1899,13 @@ function validate38(data, {
       }
     }
     if (data.decision !== undefined) {
-      if (!validate71(data.decision, {
+      if (!validate75(data.decision, {
         instancePath: instancePath + "/decision",
         parentData: data,
         parentDataProperty: "decision",
         rootData
       })) {
-        vErrors = vErrors === null ? validate71.errors : vErrors.concat(validate71.errors);
+        vErrors = vErrors === null ? validate75.errors : vErrors.concat(validate75.errors);
         errors = vErrors.length;
       }
     }
@@ -1793,13 +1921,13 @@ function validate38(data, {
       }
     }
     if (data.decisions !== undefined) {
-      if (!validate74(data.decisions, {
+      if (!validate78(data.decisions, {
         instancePath: instancePath + "/decisions",
         parentData: data,
         parentDataProperty: "decisions",
         rootData
       })) {
-        vErrors = vErrors === null ? validate74.errors : vErrors.concat(validate74.errors);
+        vErrors = vErrors === null ? validate78.errors : vErrors.concat(validate78.errors);
         errors = vErrors.length;
       }
     }
@@ -1822,7 +1950,7 @@ function validate38(data, {
   validate38.errors = vErrors;
   return errors === 0;
 }
-const schema38 = {
+const schema40 = {
   "type": "object",
   "properties": {
     "phase": {
@@ -1846,12 +1974,12 @@ const schema38 = {
   },
   "nullable": true
 };
-const schema39 = {
+const schema41 = {
   "type": "string",
   "enum": ["Pending", "Approved", "Denied", "Expired", "Used"],
   "nullable": true
 };
-function validate88(data, {
+function validate92(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1881,7 +2009,7 @@ function validate88(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema39.enum
+        allowedValues: schema41.enum
       }
     };
     if (vErrors === null) {
@@ -1891,7 +2019,7 @@ function validate88(data, {
     }
     errors++;
   }
-  validate88.errors = vErrors;
+  validate92.errors = vErrors;
   return errors === 0;
 }
 const schema11 = {
@@ -1975,14 +2103,14 @@ function validate27(data, {
   validate27.errors = vErrors;
   return errors === 0;
 }
-const schema40 = {
+const schema42 = {
   "type": "array",
   "items": {
     "$ref": "6cL7EKqmlL0zPYJ2ywRPK7XpC94SJgrif4hCdyqeAA"
   },
   "nullable": true
 };
-const schema41 = {
+const schema43 = {
   "type": "object",
   "required": ["type", "status"],
   "properties": {
@@ -2006,11 +2134,11 @@ const schema41 = {
     }
   }
 };
-const schema42 = {
+const schema44 = {
   "type": "string",
   "enum": ["True", "False", "Unknown"]
 };
-function validate97(data, {
+function validate101(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2040,7 +2168,7 @@ function validate97(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema42.enum
+        allowedValues: schema44.enum
       }
     };
     if (vErrors === null) {
@@ -2050,10 +2178,10 @@ function validate97(data, {
     }
     errors++;
   }
-  validate97.errors = vErrors;
+  validate101.errors = vErrors;
   return errors === 0;
 }
-function validate95(data, {
+function validate99(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2106,13 +2234,13 @@ function validate95(data, {
       }
     }
     if (data.status !== undefined) {
-      if (!validate97(data.status, {
+      if (!validate101(data.status, {
         instancePath: instancePath + "/status",
         parentData: data,
         parentDataProperty: "status",
         rootData
       })) {
-        vErrors = vErrors === null ? validate97.errors : vErrors.concat(validate97.errors);
+        vErrors = vErrors === null ? validate101.errors : vErrors.concat(validate101.errors);
         errors = vErrors.length;
       }
     }
@@ -2176,10 +2304,10 @@ function validate95(data, {
     }
     errors++;
   }
-  validate95.errors = vErrors;
+  validate99.errors = vErrors;
   return errors === 0;
 }
-function validate94(data, {
+function validate98(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2206,21 +2334,21 @@ function validate94(data, {
   if (Array.isArray(data)) {
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate95(data[i0], {
+      if (!validate99(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate95.errors : vErrors.concat(validate95.errors);
+        vErrors = vErrors === null ? validate99.errors : vErrors.concat(validate99.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate94.errors = vErrors;
+  validate98.errors = vErrors;
   return errors === 0;
 }
-function validate87(data, {
+function validate91(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2246,13 +2374,13 @@ function validate87(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.phase !== undefined) {
-      if (!validate88(data.phase, {
+      if (!validate92(data.phase, {
         instancePath: instancePath + "/phase",
         parentData: data,
         parentDataProperty: "phase",
         rootData
       })) {
-        vErrors = vErrors === null ? validate88.errors : vErrors.concat(validate88.errors);
+        vErrors = vErrors === null ? validate92.errors : vErrors.concat(validate92.errors);
         errors = vErrors.length;
       }
     }
@@ -2301,18 +2429,18 @@ function validate87(data, {
       }
     }
     if (data.conditions !== undefined) {
-      if (!validate94(data.conditions, {
+      if (!validate98(data.conditions, {
         instancePath: instancePath + "/conditions",
         parentData: data,
         parentDataProperty: "conditions",
         rootData
       })) {
-        vErrors = vErrors === null ? validate94.errors : vErrors.concat(validate94.errors);
+        vErrors = vErrors === null ? validate98.errors : vErrors.concat(validate98.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate87.errors = vErrors;
+  validate91.errors = vErrors;
   return errors === 0;
 }
 function validate29(data, {
@@ -2418,13 +2546,13 @@ function validate29(data, {
       }
     }
     if (data.status !== undefined) {
-      if (!validate87(data.status, {
+      if (!validate91(data.status, {
         instancePath: instancePath + "/status",
         parentData: data,
         parentDataProperty: "status",
         rootData
       })) {
-        vErrors = vErrors === null ? validate87.errors : vErrors.concat(validate87.errors);
+        vErrors = vErrors === null ? validate91.errors : vErrors.concat(validate91.errors);
         errors = vErrors.length;
       }
     }

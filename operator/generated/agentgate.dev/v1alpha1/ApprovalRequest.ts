@@ -18,7 +18,7 @@ export interface IApprovalRequest {
   "kind": "ApprovalRequest";
   "metadata"?: IObjectMeta;
   /**
-   * The request (written by the proxy) and the decision (written by an approver).
+   * The request (written by the operator for the proxy that asked) and the decision (written by an approver).
    */
   "spec": {
     /**
@@ -30,7 +30,7 @@ export interface IApprovalRequest {
      */
     "rule": string;
     /**
-     * Who asked, as the proxy verified it.
+     * Who asked, as the proxy verified it; service account, pod and policy come from the proxy's pod-bound token.
      */
     "requester": {
       /**
@@ -46,9 +46,17 @@ export interface IApprovalRequest {
        */
       "serviceAccount"?: string;
       /**
-       * Agent pod name.
+       * Agent pod name (set by the operator from the proxy's pod-bound token).
        */
       "pod"?: string;
+      /**
+       * Agent pod uid, from the proxy's pod-bound token: a grant is used only by this pod.
+       */
+      "podUid"?: string;
+      /**
+       * The agent run (from its run token; none for a plain token): a grant is used only in this run.
+       */
+      "runId"?: string;
       /**
        * The person or system that triggered the agent run, if any.
        */
