@@ -102,6 +102,8 @@ function mergeRecordings(checks: RecordingsCheck[]): RecordingsVerification {
     lines: checks.reduce((n, c) => n + c.lines, 0),
     foreign: checks.reduce((n, c) => n + c.foreign, 0),
     problems: checks.flatMap((c) => c.problems.map((p) => `${c.dir}: ${p}`)),
+    incomplete: checks.flatMap((c) => c.incomplete.map((p) => `${c.dir}: ${p}`)),
+    repaired: checks.flatMap((c) => c.repaired),
   };
 }
 
