@@ -5,7 +5,7 @@
  * its chain from the last line.
  */
 import { hash as digest } from 'node:crypto';
-import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readSync, renameSync, writeSync } from 'node:fs';
 import winston from 'winston';
 import TransportStream from 'winston-transport';
 import { recordingsDirOf, SessionRecordings } from './recordings.js';
@@ -138,7 +138,14 @@ export class AuditLog {
    * them from the chain before anything else is written, and record that it was done (recordings-repair.ts).
    */
   private completeRecordings(file: string, dir: string): void {
-    const { repaired, skipped } = repairRecordings(dir, readFileSync(file, 'utf8'));
+    let result: ReturnType<typeof repairRecordings>;
+    try {
+      result = repairRecordings(dir, file);
+    } catch (e) {
+      // Recordings are copies: the proxy starts anyway, and the chain says they were not completed.
+      result = { repaired: [], skipped: [{ session: '*', reason: `could not complete the recordings: ${(e as Error).message}` }] };
+    }
+    const { repaired, skipped } = result;
     if (!repaired.length && !skipped.length) return;
     const lines = repaired.reduce((n, r) => n + r.lines, 0);
     this.append({

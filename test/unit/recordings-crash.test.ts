@@ -133,4 +133,30 @@ describe('session recordings after a crash', () => {
     expect(verify(clean).problems.join('\n')).to.contain('the proxy stopped cleanly at seq 3');
     expect(existsSync(f2)).to.equal(true);
   });
+
+  it('looks only at the last run: an earlier run that stopped cleanly is not read, lines longer than a read chunk are copied whole', () => {
+    const d = mkdtempSync(join(tmpdir(), 'agentgate-runs-'));
+    const first = restart(d);
+    first.append({ event: { action: 'proxy.start' } });
+    first.scope({ session: { id: A } }).append({ event: { action: 'connection.open' } });
+    first.append({ event: { action: 'proxy.stop' } });
+    first.close();
+    // A clean stop leaves nothing to repair.
+    restart(d).close();
+    expect(readRecords([join(d, 'audit.log')]).map((r) => r.event.action)).to.deep.equal(['proxy.start', 'connection.open', 'proxy.stop']);
+    const second = restart(d);
+    second.append({ event: { action: 'proxy.start' } });
+    const b = second.scope({ session: { id: B } });
+    b.append({ event: { action: 'connection.open' } });
+    second.flush();
+    b.append({ event: { action: 'statement.decision' }, db: { query: { text: `SELECT '${'x'.repeat(3 << 20)}'` } } });
+    b.append({ event: { action: 'statement.decision' }, db: { query: { text: 'SELECT 2' } } });
+    const crash = mkdtempSync(join(tmpdir(), 'agentgate-runs-crashed-'));
+    cpSync(d, crash, { recursive: true });
+    second.close();
+    restart(crash).close();
+    const repair = readRecords([join(crash, 'audit.log')]).find((r) => r.event.action === 'audit.recordings-repaired')!;
+    expect(repair.detail).to.deep.equal({ recordings: [{ session: B, lines: 2, fromSeq: 6 }] });
+    expect(verify(crash)).to.deep.include({ ok: true, problems: [], incomplete: [] });
+  });
 });
