@@ -4,6 +4,7 @@
  * removed or changed since the export fails, named.
  */
 import { readFileSync } from 'node:fs';
+import { relative, resolve } from 'node:path';
 import type * as jose from 'jose';
 import { verifyBundle } from '../../proxy/audit/manifest.js';
 
@@ -16,6 +17,8 @@ export interface EvidenceVerifyCommand {
 }
 
 export async function runEvidenceVerify(o: EvidenceVerifyCommand): Promise<number> {
+  const inside = o.jwks.filter((f) => !relative(resolve(o.dir), resolve(f)).startsWith('..'));
+  if (inside.length) throw new Error(`${inside.join(', ')}: keys from inside the bundle prove nothing (whoever edits it re-signs with a key of their own): pass keys kept apart from it`);
   const keys = o.jwks.flatMap((f) => (JSON.parse(readFileSync(f, 'utf8')) as jose.JSONWebKeySet).keys);
   const v = await verifyBundle(o.dir, { jwks: { keys }, fingerprints: o.fingerprints });
   if (v.ok) {

@@ -78,6 +78,9 @@ describe('evidence bundle: signed manifest, verified offline', function () {
     const r = await cli(['evidence', 'verify', bundle]);
     expect(r.code).to.equal(2);
     expect(r.out).to.contain('the keys to trust must come from outside the bundle');
+    const own = await cli(['evidence', 'verify', bundle, '--jwks', join(bundle, 'manifest-keys.json')]);
+    expect(own.code).to.equal(1);
+    expect(own.out).to.contain('keys from inside the bundle prove nothing');
   });
 
   it('a changed byte fails, naming the file', async () => {
