@@ -8,6 +8,7 @@ const runOperator = async (o: import('./commands/operator.js').OperatorCommand) 
 const runPolicyValidate = async (f: string) => (await import('./commands/policy.js')).runPolicyValidate(f);
 const runProxy = async (o: import('./commands/proxy.js').ProxyCommand) => (await import('./commands/proxy.js')).runProxy(o);
 const runEvidence = async (o: import('./commands/evidence.js').EvidenceCommand) => (await import('./commands/evidence.js')).runEvidence(o);
+const runEvidenceVerify = async (o: import('./commands/evidence-verify.js').EvidenceVerifyCommand) => (await import('./commands/evidence-verify.js')).runEvidenceVerify(o);
 const runSessionList = async (f: string[]) => (await import('./commands/session.js')).runSessionList(f);
 const runSessionShow = async (id: string, f: string[], dir?: string) => (await import('./commands/session.js')).runSessionShow(id, f, dir);
 const runSqlExplain = async (q: string) => (await import('./commands/sql.js')).runSqlExplain(q);
@@ -39,9 +40,13 @@ const USAGE = `usage: agentgate <command>
                           recordings (default: sessions/<audit file name>/ beside it)
   evidence --audit-file FILE... --out DIR [--from DATE] [--to DATE] [--namespace NS]
         [--cluster [--operator-namespace NS] | --witness FILE [--witness-keys JWKS]] [--recordings DIR]
+        [--sign-key-dir DIR]
                           auditor's bundle (JSON/CSV, the audit files, recordings and the witness's
                           checkpoints, re-verifiable offline) and a self-contained HTML report per
-                          SOC 2 control; --cluster adds ApprovalRequests and the operator's checkpoints
+                          SOC 2 control; --cluster adds ApprovalRequests and the operator's checkpoints;
+                          a signed manifest of every file (key: DIR, default the local witness key)
+  evidence verify DIR (--jwks FILE | --fingerprint THUMBPRINT)...
+                          check a bundle against trusted keys: any file added, removed or changed fails
   session list --audit-file FILE          agent sessions recorded in the audit log
   session show ID --audit-file FILE [--recordings DIR]
                           replay one session's recording (checked against the chain): statements,
@@ -99,11 +104,18 @@ async function main(argv: string[]): Promise<number> {
       if (sub !== 'explain' || rest.length !== 1) throw new UsageError('sql explain "<sql>"');
       return runSqlExplain(rest[0]!);
     case 'evidence': {
-      const { values } = parseArgs({ args: argv.slice(1), options: { 'audit-file': { type: 'string', multiple: true }, from: { type: 'string' }, to: { type: 'string' }, namespace: { type: 'string' }, out: { type: 'string' }, cluster: { type: 'boolean' }, witness: { type: 'string' }, 'witness-keys': { type: 'string' }, 'operator-namespace': { type: 'string' }, recordings: { type: 'string' } }, strict: true });
+      if (sub === 'verify') {
+        const { values, positionals } = parseArgs({ args: rest, options: { jwks: { type: 'string', multiple: true }, fingerprint: { type: 'string', multiple: true } }, allowPositionals: true, strict: true });
+        const jwks = (values.jwks ?? []) as string[];
+        const fingerprints = (values.fingerprint ?? []) as string[];
+        if (positionals.length !== 1 || (!jwks.length && !fingerprints.length)) throw new UsageError('evidence verify DIR (--jwks FILE | --fingerprint THUMBPRINT)...: the keys to trust must come from outside the bundle');
+        return runEvidenceVerify({ dir: positionals[0]!, jwks, fingerprints });
+      }
+      const { values } = parseArgs({ args: argv.slice(1), options: { 'audit-file': { type: 'string', multiple: true }, from: { type: 'string' }, to: { type: 'string' }, namespace: { type: 'string' }, out: { type: 'string' }, cluster: { type: 'boolean' }, witness: { type: 'string' }, 'witness-keys': { type: 'string' }, 'operator-namespace': { type: 'string' }, recordings: { type: 'string' }, 'sign-key-dir': { type: 'string' } }, strict: true });
       const files = (values['audit-file'] ?? []) as string[];
       const from = new Date(String(values.from ?? '1970-01-01'));
       const to = new Date(String(values.to ?? new Date().toISOString()));
-      if (!files.length || !values.out || Number.isNaN(from.getTime()) || Number.isNaN(to.getTime())) throw new UsageError('evidence --audit-file FILE... --out DIR [--from DATE] [--to DATE] [--namespace NS] [--cluster [--operator-namespace NS] | --witness FILE [--witness-keys JWKS]] [--recordings DIR]');
+      if (!files.length || !values.out || Number.isNaN(from.getTime()) || Number.isNaN(to.getTime())) throw new UsageError('evidence --audit-file FILE... --out DIR [--from DATE] [--to DATE] [--namespace NS] [--cluster [--operator-namespace NS] | --witness FILE [--witness-keys JWKS]] [--recordings DIR] [--sign-key-dir DIR]');
       return runEvidence({
         auditFiles: files, from, to, out: String(values.out), cluster: Boolean(values.cluster),
         operatorNamespace: String(values['operator-namespace'] ?? 'agentgate-system'),
@@ -111,6 +123,7 @@ async function main(argv: string[]): Promise<number> {
         ...(values.witness ? { witnessFile: String(values.witness) } : {}),
         ...(values['witness-keys'] ? { witnessKeys: String(values['witness-keys']) } : {}),
         ...(values.recordings ? { recordingsDir: String(values.recordings) } : {}),
+        ...(values['sign-key-dir'] ? { signKeyDir: String(values['sign-key-dir']) } : {}),
       });
     }
     case 'session': {

@@ -147,7 +147,9 @@ export async function runAuditVerify(o: AuditVerifyCommand): Promise<number> {
   if (v.split.otherStreams) out.push(`note: ${v.split.otherStreams} chain(s) of other streams than ${o.stream} not verified`);
   for (const rec of v.recordings) {
     const others = rec.foreign ? `; ${rec.foreign} recording(s) of sessions not in this log ignored` : '';
-    if (rec.ok) out.push(`ok: ${rec.sessions} session recording(s) in ${rec.dir}, ${rec.lines} lines, every one in the chain and none missing${others}`);
+    const repaired = rec.repaired.map((r) => `note: ${r.sessions} session recording(s) were completed from the chain after a crash (${r.lines} line(s), record seq ${r.seq})`);
+    const incomplete = rec.incomplete.length ? [`note: ${rec.incomplete.length} recording(s) incomplete after a crash, nothing altered (the chain holds the missing records; the next start completes them):`, ...rec.incomplete.slice(0, 20).map((p) => `  - ${p}`)] : [];
+    if (rec.ok) out.push(`ok: ${rec.sessions} session recording(s) in ${rec.dir}, ${rec.lines} lines, every one in the chain${rec.incomplete.length ? '' : ' and none missing'}${others}`, ...repaired, ...incomplete);
     else out.push(`RECORDINGS FAIL in ${rec.dir} (of ${rec.logs.join(', ')}):`, ...rec.problems.slice(0, 20).map((p) => `  - ${p}`), ...(rec.problems.length > 20 ? [`  … ${rec.problems.length - 20} more`] : []));
   }
   process.stdout.write(`${out.join('\n')}\n`);

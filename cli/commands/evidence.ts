@@ -2,12 +2,16 @@
  * `agentgate evidence`: the auditor's bundle and report for a period (see proxy/audit/evidence.ts).
  * The bundle re-verifies offline: it holds the audit files as written, the session recordings and the
  * witness's checkpoints with its public keys, so `agentgate audit verify OUT/audit/* --witness
- * OUT/witness/checkpoints.jsonl` reproduces the report's integrity findings.
+ * OUT/witness/checkpoints.jsonl` reproduces the report's integrity findings. The bundle is signed
+ * (proxy/audit/manifest.ts) with the local witness key or a key directory given: `agentgate evidence
+ * verify OUT --jwks FILE | --fingerprint THUMBPRINT` shows any file added, removed or changed since.
  */
-import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { ensureLocalSigningKey } from '../../proxy/identity/local-key.js';
+import { signBundle, type ManifestSigner } from '../../proxy/audit/manifest.js';
 import { buildEvidence, type EvidenceInput, type EvidenceVerification } from '../../proxy/audit/evidence.js';
-import { WITNESS_JWKS_FILE } from '../../proxy/audit/witnesses.js';
+import { WITNESS_JWKS_FILE, WITNESS_KEY_FILE } from '../../proxy/audit/witnesses.js';
 import type { RecordingsVerification } from '../../proxy/audit/recordings.js';
 import { verifyAll, verified, type RecordingsCheck, type WitnessSource } from './audit.js';
 
@@ -20,15 +24,34 @@ export interface EvidenceCommand extends Omit<WitnessSource, 'cluster'> {
   /** Also read ApprovalRequests, policies and the operator's checkpoints from the current kubeconfig's cluster. */
   cluster: boolean;
   recordingsDir?: string;
+  /**
+   * The key that signs the bundle's manifest (an ES256 key in the local witness's format, created here
+   * if absent). Default: the local witness's key beside --witness FILE, when it is there.
+   */
+  signKeyDir?: string;
 }
 
 export interface EvidenceResult {
   ok: boolean;
   files: string[];
   summary: Record<string, unknown>;
+  /** The signing key's RFC 7638 thumbprint (what a verifier pins), unless the bundle is unsigned. */
+  signedBy?: string;
+}
+
+/** The local witness's key (or the one asked for): what the bundle is signed with. */
+async function manifestSigner(o: EvidenceCommand): Promise<ManifestSigner | undefined> {
+  const dir = o.signKeyDir ?? (o.witnessFile ? dirname(o.witnessFile) : undefined);
+  if (!dir || (!o.signKeyDir && !existsSync(join(dir, WITNESS_KEY_FILE)))) return undefined;
+  const key = await ensureLocalSigningKey(dir, { key: WITNESS_KEY_FILE, jwks: WITNESS_JWKS_FILE });
+  const jwks = JSON.parse(readFileSync(key.jwksFile, 'utf8')) as ManifestSigner['jwks'];
+  return { kid: key.kid, key: key.privateKey, jwks: { keys: jwks.keys.filter((k) => k.kid === key.kid) }, kind: o.signKeyDir ? `key in ${dir}` : `local witness key (${dir})` };
 }
 
 export async function writeEvidence(o: EvidenceCommand): Promise<EvidenceResult> {
+  // A bundle is exactly what this export wrote: files already there would be signed as part of it.
+  if (existsSync(o.out) && readdirSync(o.out).length) throw new Error(`${o.out} is not empty: export into a new directory`);
+  const signer = await manifestSigner(o);
   const v = await verifyAll(o.auditFiles, { ...o, clusterWitnessOptional: true });
   const { records } = v;
   let approvals: EvidenceInput['approvals'];
@@ -91,7 +114,14 @@ export async function writeEvidence(o: EvidenceCommand): Promise<EvidenceResult>
     writeFileSync(join(o.out, 'witness', WITNESS_JWKS_FILE), `${JSON.stringify(witness.jwks, null, 2)}\n`);
     files.push('witness/');
   }
-  return { ok: verified(v), files, summary: ev.summary };
+  if (signer) {
+    await signBundle(o.out, {
+      exportedAt: new Date().toISOString(), period: { from: o.from.toISOString(), to: o.to.toISOString() },
+      ...(o.namespace ? { namespace: o.namespace } : {}), source: o.cluster ? 'cluster' : 'local',
+    }, signer);
+    files.push('manifest-keys.json', 'manifest.json', 'manifest.jws');
+  }
+  return { ok: verified(v), files, summary: ev.summary, ...(signer ? { signedBy: signer.kid } : {}) };
 }
 
 function mergeRecordings(checks: RecordingsCheck[]): RecordingsVerification {
@@ -102,11 +132,16 @@ function mergeRecordings(checks: RecordingsCheck[]): RecordingsVerification {
     lines: checks.reduce((n, c) => n + c.lines, 0),
     foreign: checks.reduce((n, c) => n + c.foreign, 0),
     problems: checks.flatMap((c) => c.problems.map((p) => `${c.dir}: ${p}`)),
+    incomplete: checks.flatMap((c) => c.incomplete.map((p) => `${c.dir}: ${p}`)),
+    repaired: checks.flatMap((c) => c.repaired),
   };
 }
 
 export async function runEvidence(o: EvidenceCommand): Promise<number> {
   const r = await writeEvidence(o);
   process.stdout.write(`evidence written to ${o.out}: ${r.files.join(', ')}; audit integrity ${r.ok ? 'verified' : 'FAILED (see report.html, CC7.2)'}\n`);
+  process.stdout.write(r.signedBy
+    ? `bundle signed (manifest.json, manifest.jws) by key ${r.signedBy}: check it with \`agentgate evidence verify ${o.out} --fingerprint ${r.signedBy}\` (or --jwks with that key's public JWKS, kept apart from the bundle)\n`
+    : 'bundle NOT signed (no --sign-key-dir, and no local witness key beside --witness): `agentgate evidence verify` cannot vouch for it\n');
   return r.ok ? 0 : 1;
 }

@@ -38,6 +38,7 @@ export function runSessionShow(id: string, files: string[], root?: string): numb
   process.stdout.write(renderSession(recorded, id));
   if (check.ok) {
     process.stdout.write(`(recording ${file}: ${check.lines} lines, every one in the audit chain)\n`);
+    for (const note of check.incomplete) process.stdout.write(`(incomplete after a crash, nothing altered: ${note})\n`);
     return 0;
   }
   process.stdout.write(`RECORDING DOES NOT MATCH THE AUDIT CHAIN:\n${check.problems.map((p) => `  - ${p}`).join('\n')}\n`);

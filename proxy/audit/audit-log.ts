@@ -9,6 +9,7 @@ import { closeSync, existsSync, fstatSync, openSync, readSync, renameSync, write
 import winston from 'winston';
 import TransportStream from 'winston-transport';
 import { recordingsDirOf, SessionRecordings } from './recordings.js';
+import { repairRecordings } from './recordings-repair.js';
 import { AUDIT_SCHEMA, GENESIS_HASH, parseRecord, type AuditFields, type AuditRecord } from './record.js';
 
 const MESSAGE = Symbol.for('message');
@@ -128,6 +129,29 @@ export class AuditLog {
         return info;
       })(),
       transports,
+    });
+    if (opts.file && this.recordings && this.seq > 0 && this.healthy) this.completeRecordings(opts.file, this.recordings.dir);
+  }
+
+  /**
+   * After a crash the chain is whole but the batched recordings may lack their last lines: complete
+   * them from the chain before anything else is written, and record that it was done (recordings-repair.ts).
+   */
+  private completeRecordings(file: string, dir: string): void {
+    let result: ReturnType<typeof repairRecordings>;
+    try {
+      result = repairRecordings(dir, file);
+    } catch (e) {
+      // Recordings are copies: the proxy starts anyway, and the chain says they were not completed.
+      result = { repaired: [], skipped: [{ session: '*', reason: `could not complete the recordings: ${(e as Error).message}` }] };
+    }
+    const { repaired, skipped } = result;
+    if (!repaired.length && !skipped.length) return;
+    const lines = repaired.reduce((n, r) => n + r.lines, 0);
+    this.append({
+      event: { action: 'audit.recordings-repaired', outcome: skipped.length ? 'failure' : 'success' },
+      message: `${repaired.length} session recording(s) completed from the chain after an unclean stop (${lines} line(s))${skipped.length ? `; ${skipped.length} left as found (not a prefix of the chain)` : ''}`,
+      detail: { recordings: repaired, ...(skipped.length ? { skipped } : {}) },
     });
   }
 

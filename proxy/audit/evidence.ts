@@ -107,7 +107,7 @@ export function buildEvidence(i: EvidenceInput): Evidence {
       })),
       problems: v.problems,
       unseenStreams: v.unseenStreams,
-      ...(rec ? { recordings: { ok: rec.ok, sessions: rec.sessions, lines: rec.lines, problems: rec.problems } } : {}),
+      ...(rec ? { recordings: { ok: rec.ok, sessions: rec.sessions, lines: rec.lines, problems: rec.problems, incomplete: rec.incomplete, repaired: rec.repaired } } : {}),
     },
     ...(i.policies ? { policyChanges: clusterChanges, unattributedPolicyChanges: unattributed.length } : {}),
     counts: { records: inRange.length, decisions: decisions.length, denials: denials.length, identityRejections: identityRejections.length, protocolErrors: protocolErrors.length, approvalsRequested: requested.length, approvalsDecided: decided.length, policyChanges: policyChanges.length },

@@ -26,7 +26,8 @@ export type AuditEvent =
   | 'approval.decided'
   | 'approval.grant-used'
   | 'audit.checkpoint'
-  | 'audit.checkpoint-failed';
+  | 'audit.checkpoint-failed'
+  | 'audit.recordings-repaired';
 
 export interface AuditFields {
   /** ECS event.*: what happened, whether it went through, how long it took (nanoseconds). */

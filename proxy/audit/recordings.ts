@@ -3,8 +3,9 @@
  * audit records — byte-identical copies of the chained lines (statements, decisions, timings, rows and
  * masked-value counts; never data). Each line carries its chain hash, so a recording is covered by the
  * chain: `verifyRecordings` checks every line against the verified chain and that none is missing.
- * Written in batches every 100 ms (off the statement's path); the chain stays the authority if a crash
- * loses the last lines of a recording, and verification says so.
+ * Written in batches every 100 ms (off the statement's path); a crash loses the last lines of a
+ * recording, which the restart copies from the chain (recordings-repair.ts) and verification tells
+ * apart from lines altered or removed.
  *
  * Several proxies may share a recordings directory (and an audit directory): each audit file records
  * into its own subdirectory, `<recordings dir>/<audit file name>/<session>.jsonl`, so one log's
@@ -106,6 +107,14 @@ export interface RecordingsVerification {
   /** Recordings in the directory of sessions this chain does not hold, with none of its lines (another log's, or older files not given). */
   foreign: number;
   problems: string[];
+  /**
+   * Recordings that lack only their session's last records because the proxy died before writing
+   * them out (a byte-identical prefix of the chain's lines, no clean stop or repair since): reported,
+   * not failed — the chain holds those records.
+   */
+  incomplete: string[];
+  /** Completions after a crash (`audit.recordings-repaired` records): at which seq, how many sessions and lines. */
+  repaired: { seq: number; sessions: number; lines: number }[];
 }
 
 /**
@@ -119,6 +128,8 @@ export interface RecordingsVerification {
 export function verifyRecordings(dir: string, chain: AuditRecord[], only?: string): RecordingsVerification {
   const problems: string[] = [];
   const byHash = new Map(chain.map((r) => [r.hash, r]));
+  const index = new Map(chain.map((r, i) => [r, i]));
+  const incomplete: string[] = [];
   const bySession = new Map<string, AuditRecord[]>();
   for (const r of chain) if (r.session) (bySession.get(r.session.id) ?? bySession.set(r.session.id, []).get(r.session.id)!).push(r);
   const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.jsonl') && (!only || f === `${only}.jsonl`)) : [];
@@ -153,12 +164,44 @@ export function verifyRecordings(dir: string, chain: AuditRecord[], only?: strin
     }
     const firstSeq = chain[0]?.seq ?? 0;
     const expected = bySession.get(session) ?? [];
-    const got = seen.filter((r) => r.seq >= firstSeq).map((r) => r.seq).join(',');
-    if (got !== expected.map((r) => r.seq).join(',')) {
-      const missing = expected.filter((r) => !seen.includes(r)).map((r) => r.seq);
-      problems.push(`recording ${f}: ${missing.length ? `missing the chain's records seq ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ', …' : ''}` : 'records out of order or repeated'}`);
-    }
+    const got = seen.filter((r) => r.seq >= firstSeq);
+    if (got.map((r) => r.seq).join(',') === expected.map((r) => r.seq).join(',')) continue;
+    const isPrefix = got.every((r, i) => r === expected[i]);
+    const crash = isPrefix ? afterCrash(chain, index, expected[got.length]!) : undefined;
+    const missing = expected.slice(got.length).map((r) => r.seq);
+    if (crash?.ok) incomplete.push(`recording ${f}: its last ${missing.length} record(s) (seq ${seqList(missing)}) were never written: ${crash.why}`);
+    else problems.push(`recording ${f}: ${isPrefix ? `missing the chain's records seq ${seqList(missing)}${crash ? ` (${crash.why})` : ''}` : (() => {
+      const absent = expected.filter((r) => !seen.includes(r)).map((r) => r.seq);
+      return absent.length ? `missing the chain's records seq ${seqList(absent)}` : 'records out of order or repeated';
+    })()}`);
   }
-  for (const session of bySession.keys()) if ((!only || session === only) && !files.includes(`${session}.jsonl`)) problems.push(`session ${session} has no recording in ${dir}`);
-  return { ok: problems.length === 0, sessions: checked.length, checked, lines, foreign, problems };
+  for (const session of bySession.keys()) {
+    if ((only && session !== only) || files.includes(`${session}.jsonl`)) continue;
+    const crash = afterCrash(chain, index, bySession.get(session)![0]!);
+    if (crash.ok) incomplete.push(`session ${session} has no recording in ${dir}: its ${bySession.get(session)!.length} record(s) were never written: ${crash.why}`);
+    else problems.push(`session ${session} has no recording in ${dir} (${crash.why})`);
+  }
+  const repaired = chain.filter((r) => r.event.action === 'audit.recordings-repaired').map((r) => {
+    const list = ((r.detail as { recordings?: { session: string; lines: number }[] } | undefined)?.recordings ?? []).filter((x) => !only || x.session === only);
+    return { seq: r.seq, sessions: list.length, lines: list.reduce((n, x) => n + x.lines, 0) };
+  }).filter((x) => x.sessions > 0);
+  return { ok: problems.length === 0, sessions: checked.length, checked, lines, foreign, problems, incomplete, repaired };
+}
+
+const seqList = (seqs: number[]): string => `${seqs.slice(0, 10).join(', ')}${seqs.length > 10 ? ', …' : ''}`;
+
+/**
+ * Whether a recording that lacks only its session's last records (from `first` on) was cut by a crash:
+ * the proxy's run that wrote them ended without a clean stop (which writes every recording out), and
+ * no restart completed the recordings since (which copies the missing lines from the chain). The chain
+ * holds those records either way; a tail missing after a clean stop or after the repair was removed.
+ */
+function afterCrash(chain: AuditRecord[], index: Map<AuditRecord, number>, first: AuditRecord): { ok: boolean; why: string } {
+  for (let i = index.get(first)! + 1; i < chain.length; i++) {
+    const a = chain[i]!.event.action;
+    if (a === 'proxy.stop') return { ok: false, why: `the proxy stopped cleanly at seq ${chain[i]!.seq}, which writes every recording out: removed since` };
+    if (a === 'audit.recordings-repaired') return { ok: false, why: `the restart at seq ${chain[i]!.seq} completed the recordings from the chain: removed since` };
+    if (a === 'proxy.start') break;
+  }
+  return { ok: true, why: 'the proxy stopped without a clean shutdown (crash?) and was not restarted with recordings since; the chain holds them' };
 }
