@@ -116,7 +116,7 @@ export function buildEvidence(i: EvidenceInput): Evidence {
   };
 
   const decisionsCsv = ['time,seq,session,principal,triggered_by,target,decision,enforced,rule,effects,tables,statement']
-    .concat(decisions.map((r) => [r['@timestamp'], r.seq, r.session, r.principal?.sub, r.principal?.triggeredBy?.sub, r.target, r.decision, r.enforced, r.rule?.name, (r.effects ?? []).join(' '), (r.tables ?? []).join(' '), r.db?.query?.text].map(csv).join(',')))
+    .concat(decisions.map((r) => [r['@timestamp'], r.seq, typeof r.session === 'object' ? r.session?.id : r.session, r.principal?.sub, r.principal?.triggeredBy?.sub, r.target, r.decision, r.enforced, r.rule?.name, (r.effects ?? []).join(' '), (r.tables ?? []).join(' '), r.db?.query?.text].map(csv).join(',')))
     .join('\n') + '\n';
 
   const table = (head: string[], rows: unknown[][]): string =>

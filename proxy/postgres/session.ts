@@ -998,8 +998,8 @@ export class PgSession {
     }
     this.ctx.metrics?.statement(this.ctx.target.name, d.action, extra.enforced ?? d.blocked);
     return this.audit.tryAppend({
-      // Proceeded (allowed, or not enforced in Audit mode) or stopped by the proxy.
-      event: { action: 'statement.decision', outcome: d.blocked ? 'failure' : 'success' },
+      // Proceeded (allowed, run under an approval, or not enforced in Audit mode) or stopped by the proxy.
+      event: { action: 'statement.decision', outcome: (extra.enforced ?? d.blocked) ? 'failure' : 'success' },
       policy: rt.ref,
       ...(includeText ? { db: { query: { text: rt.masker.maskText(c.text).text } } } : {}),
       ...(c.fingerprint ? { fingerprint: c.fingerprint } : {}),

@@ -153,6 +153,8 @@ describe('approvals: ApprovalRequests that approvers patch with kubectl', functi
     expect(decided.detail.decisions[0]).to.include({ user: 'approver-1', decision: 'Approved', comment: 'ticket 42' });
     const executed = recs.find((x) => x.event.action === 'statement.decision' && x.detail?.grant === apr.metadata.name);
     expect(executed).to.deep.include({ decision: 'RequireApproval', enforced: false, rule: { name: 'writes-need-approval' } });
+    // It went through: the decision's outcome says so (it said failure once).
+    expect(executed.event.outcome).to.equal('success');
   });
 
   it('denied: the agent gets a clear error and the database never sees the statement', async () => {

@@ -52,7 +52,11 @@ describe('evidence export (real run, rendered in Chromium)', function () {
     expect(files.filter((f) => f.includes('/audit/sessions/'))).to.have.length(1);
     const everything = files.map((f) => readFileSync(f, 'utf8')).join('\n');
     for (const secret of ['ada@example.com', '4111 1111 1111 1111', '123-45-6789']) expect(everything).to.not.contain(secret);
-    expect(readFileSync(join(out, 'decisions.csv'), 'utf8').trim().split('\n')).to.have.length(1 + summary.counts.decisions);
+    const csv = readFileSync(join(out, 'decisions.csv'), 'utf8').trim().split('\n');
+    expect(csv).to.have.length(1 + summary.counts.decisions);
+    // The session column holds the session id (it printed [object Object] once).
+    expect(csv[1]!.split(',')[2]).to.match(/^"[0-9a-f-]{8,}"$/);
+    expect(csv.join('\n')).to.not.contain('[object Object]');
   });
 
   it('re-verifies offline from the bundle alone: chain, signed checkpoints, recordings', async () => {
