@@ -162,7 +162,7 @@ export class Operator {
       }));
     }
     // Proxies record used grants here (status is the operator's alone), with their own pod-bound tokens.
-    routers.push(approvalUsedRouter({ custom: this.custom, core: this.core, clusterIssuer, clusterJwks, ...(this.o.log ? { log: this.o.log } : {}) }));
+    routers.push(approvalUsedRouter({ custom: this.custom, core: this.core, events: new EventRecorder(this.core), clusterIssuer, clusterJwks, ...(this.o.log ? { log: this.o.log } : {}) }));
     // ApprovalRequests are created here only, from what the proxy's pod-bound token proves.
     routers.push(approvalCreateRouter({ custom: this.custom, core: this.core, clusterIssuer, clusterJwks, ...(this.o.log ? { log: this.o.log } : {}) }));
     const reachable: { url?: string } = {};

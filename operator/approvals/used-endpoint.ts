@@ -8,10 +8,13 @@ import type { CustomObjectsApi } from '@kubernetes/client-node';
 import express, { type Request, type Response, type Router } from 'express';
 import { APPROVAL_PLURAL, GROUP, mergePatch, messageOf, statusOf, VERSION } from '../kube.js';
 import { ProxyRequestError, proxyTokenVerifier, type ProxyTokenOptions } from '../identity/proxy-token.js';
+import type { EventRecorder } from '../events.js';
 import type { ApprovalRequest } from './types.js';
 
 export interface ApprovalUsedOptions extends ProxyTokenOptions {
   custom: CustomObjectsApi;
+  /** The `Used` Event on the request (kubectl describe apr shows when the grant ran). */
+  events?: EventRecorder;
   now?: () => number;
   log?: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
 }
@@ -41,6 +44,7 @@ export function approvalUsedRouter(o: ApprovalUsedOptions): Router {
           // resourceVersion: a concurrent status change is not overwritten; read again and retry.
           await o.custom.patchNamespacedCustomObjectStatus({ group: GROUP, version: VERSION, namespace: caller.namespace, plural: APPROVAL_PLURAL, name, body: { metadata: { resourceVersion: apr.metadata.resourceVersion }, status } }, mergePatch);
           o.log?.('info', 'approval grant used', { namespace: caller.namespace, name, pod: caller.pod });
+          await o.events?.emit(apr as never, 'Normal', 'Used', `the approved command was executed by pod ${caller.pod} (one-shot grant used)`).catch(() => undefined);
           return void res.json({ name, phase: 'Used' });
         } catch (e) {
           if (statusOf(e) !== 409 || attempt >= 3) throw e;

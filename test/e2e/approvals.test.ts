@@ -142,6 +142,8 @@ describe('approvals: ApprovalRequests that approvers patch with kubectl', functi
     expect(stamped.spec.decisions[0].groups).to.include('agentgate:approvers');
     expect(stamped.spec.decision).to.equal(undefined);
     await eventually('Used', async () => JSON.parse((await c.kubectl(['get', 'apr', apr.metadata.name, '-n', NS, '-o', 'json'])).stdout).status?.phase === 'Used');
+    // kubectl describe shows when the grant ran: a Used Event on the request.
+    await eventually('Used Event', async () => (await c.kubectl(['get', 'events', '-n', NS, '--field-selector', `involvedObject.name=${apr.metadata.name},reason=Used`, '-o', 'name'])).stdout.trim() !== '');
     const events = await c.kubectl(['get', 'events', '-n', NS, '--field-selector', `involvedObject.name=${apr.metadata.name}`]);
     expect(events.stdout).to.contain('Approved');
     await client.end();
