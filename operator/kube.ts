@@ -1,5 +1,8 @@
 /** Kubernetes client plumbing shared by the operator and the proxy's cluster mode. */
 import { ApiException, KubeConfig, OpenidApi, PatchStrategy, setHeaderOptions, WellKnownApi } from '@kubernetes/client-node';
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 
 export const GROUP = 'agentgate.dev';
 export const VERSION = 'v1alpha1';
@@ -14,6 +17,11 @@ export const applyPatch = setHeaderOptions('Content-Type', PatchStrategy.ServerS
 export function loadKubeConfig(): KubeConfig {
   const kc = new KubeConfig();
   kc.loadFromDefault();
+  // Without KUBECONFIG, ~/.kube/config or a pod's service account, client-node falls back to
+  // http://localhost:8080 and every call fails with a TLS message that hides why.
+  if (!process.env.KUBECONFIG && !existsSync(join(homedir(), '.kube', 'config')) && !process.env.KUBERNETES_SERVICE_HOST) {
+    throw new Error('no Kubernetes configuration found: set KUBECONFIG (or create ~/.kube/config), or run inside a pod');
+  }
   return kc;
 }
 
