@@ -50,7 +50,7 @@ export async function runProxy(o: ProxyCommand): Promise<number> {
     const { ConfigMapPolicySource: Source } = await import('../../proxy/cluster/policy-source.js');
     const staleness = o.policyStalenessSeconds ?? Number(process.env.AGENTGATE_POLICY_STALENESS_SECONDS ?? 60);
     if (!(staleness > 0)) throw new Error('the policy staleness bound must be a positive number of seconds');
-    source = new Source({ kc: loadKubeConfig(), namespace, policy: name, stalenessMs: staleness * 1000, onPolicy: (p) => proxy?.updatePolicy(p), onUnavailable: (reason) => proxy?.setPolicyUnavailable(reason), log: logFn });
+    source = new Source({ kc: loadKubeConfig(), namespace, policy: name, stalenessMs: staleness * 1000, onPolicy: (p) => proxy?.updatePolicy(p), onUnavailable: (reason) => proxy?.setPolicyUnavailable(reason), onTampered: (message, detail) => proxy?.recordPolicyTampered(message, detail), log: logFn });
     // A missing policy is an error (exit non-zero): the kubelet restarts the sidecar and its startup
     // probe holds the agent containers back meanwhile, with the reason in the container's log.
     start = { policy: await source.start() };
