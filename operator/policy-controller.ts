@@ -162,9 +162,8 @@ export class PolicyController {
       return;
     }
     const generation = obj.metadata.generation ?? 0;
-    const problems = await this.validate(obj);
+    const [problems, existing] = await Promise.all([this.validate(obj), this.readConfigMap(namespace, name)]);
     const counts = { targetCount: obj.spec?.targets?.length ?? 0, ruleCount: obj.spec?.rules?.length ?? 0 };
-    const existing = await this.readConfigMap(namespace, name);
     if (problems.length) {
       // The last good ConfigMap stays; one edited by someone else cannot be restored (its generation is gone): removed, so proxies do not start from it.
       const tampered = existing && this.mismatch(obj, existing);
@@ -175,7 +174,9 @@ export class PolicyController {
         await this.reportTampered(obj, existing, `${tampered}; the current generation is invalid, so it was deleted`);
       }
       const message = problems.join('; ');
-      await this.writeStatus(obj, { status: 'False', reason: 'InvalidPolicy', message }, counts, await this.recordChange(obj, 'Invalid'));
+      const change = this.recordChange(obj, 'Invalid');
+      await this.writeStatus(obj, { status: 'False', reason: 'InvalidPolicy', message }, counts, change.history);
+      await change.emit();
       await this.o.events.emit(obj, 'Warning', 'InvalidPolicy', message);
       this.o.log?.('warn', 'policy invalid', { key, generation, message });
       this.o.metrics?.reconciled('invalid', (this.now() - started) / 1000);
@@ -186,7 +187,10 @@ export class PolicyController {
     if (tampered) await this.reportTampered(obj, existing, `${tampered}; restored`);
     const wasReady = obj.status?.conditions?.find((c) => c.type === 'Ready');
     const message = `compiled into ConfigMap ${policyConfigMapName(name)} (generation ${generation})`;
-    await this.writeStatus(obj, { status: 'True', reason: 'Compiled', message }, counts, await this.recordChange(obj, 'Compiled'));
+    // Status first: proxies enforce a generation once the status says it compiled (proxy/cluster/trusted-policy.ts).
+    const change = this.recordChange(obj, 'Compiled');
+    await this.writeStatus(obj, { status: 'True', reason: 'Compiled', message }, counts, change.history);
+    await change.emit();
     if (wasReady?.status !== 'True' || wasReady.observedGeneration !== generation) await this.o.events.emit(obj, 'Normal', 'Compiled', message);
     this.o.metrics?.reconciled('ready', (this.now() - started) / 1000);
   }
@@ -195,17 +199,17 @@ export class PolicyController {
    * The change history with this generation in it. A new generation gets an entry and a PolicyChanged
    * Event naming who changed it — trusted only if the webhook's stamp is for exactly this spec.
    */
-  private async recordChange(obj: PolicyObject, outcome: PolicyChange['outcome']): Promise<PolicyChange[]> {
+  private recordChange(obj: PolicyObject, outcome: PolicyChange['outcome']): { history: PolicyChange[]; emit: () => Promise<void> } {
     const history = obj.status?.history ?? [];
     const generation = obj.metadata.generation ?? 0;
-    if (history.at(-1)?.generation === generation) return history;
+    if (history.at(-1)?.generation === generation) return { history, emit: async () => undefined };
     const ann = obj.metadata.annotations ?? {};
     const sha = specSha256(obj.spec);
     const attributed = ann[SPEC_SHA256] === sha && !!ann[CHANGED_BY];
     const change: PolicyChange = { generation, specSha256: sha, ...(attributed ? { changedBy: ann[CHANGED_BY]!, ...(ann[CHANGED_AT] ? { changedAt: ann[CHANGED_AT] } : {}) } : {}), outcome, observedAt: new Date(this.now()).toISOString() };
     const who = attributed ? `by ${change.changedBy}${change.changedAt ? ` at ${change.changedAt}` : ''}` : 'by an unrecorded user (the change did not pass the agentgate admission webhook)';
-    await this.o.events.emit(obj, attributed ? 'Normal' : 'Warning', 'PolicyChanged', `generation ${generation} ${who}; spec sha256 ${sha.slice(0, 16)}…; ${outcome === 'Compiled' ? 'compiled' : 'invalid, not enforced'}`);
-    return [...history, change].slice(-HISTORY_LIMIT);
+    const emit = (): Promise<void> => this.o.events.emit(obj, attributed ? 'Normal' : 'Warning', 'PolicyChanged', `generation ${generation} ${who}; spec sha256 ${sha.slice(0, 16)}…; ${outcome === 'Compiled' ? 'compiled' : 'invalid, not enforced'}`);
+    return { history: [...history, change].slice(-HISTORY_LIMIT), emit };
   }
 
   /** Everything the proxy's validator refuses, plus referenced Secrets that do not exist (where the operator may read them). */

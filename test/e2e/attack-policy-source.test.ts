@@ -130,15 +130,18 @@ describe('attack: a ConfigMap editor cannot change what the proxy enforces', fun
       doc.spec.rules = [];
       doc.spec.defaultAction = 'Allow';
     });
-    // A proxy starting now takes its policy from the policy object, not from the forged ConfigMap.
-    const fresh = new ConfigMapPolicySource({ kc: agentKc, namespace: NS, policy: 'billing-agent', onPolicy: () => undefined });
-    const started = await fresh.start();
-    await fresh.stop();
-    expect(started.spec.rules).to.deep.equal(rules);
     for (let i = 0; i < 10; i++) {
       expect(await ddl(), 'the forged rules are never enforced').to.equal('42501');
       await new Promise((r) => setTimeout(r, 200));
     }
+    // A proxy starting now takes its policy from the policy object, not from the ConfigMap.
+    await forge((doc) => {
+      doc.spec.rules = [];
+    });
+    const fresh = new ConfigMapPolicySource({ kc: agentKc, namespace: NS, policy: 'billing-agent', onPolicy: () => undefined });
+    const started = await fresh.start();
+    await fresh.stop();
+    expect(started.spec.rules).to.deep.equal(rules);
     expect(guard!.runtime.policy.spec.rules).to.deep.equal(rules);
     await restored('the rules');
   });
