@@ -69,7 +69,7 @@ export async function runProxy(o: ProxyCommand): Promise<number> {
     const { loadKubeConfig } = await import('../../operator/kube.js');
     // Used one-shot grants are recorded by the operator, asked with the proxy's own token.
     const tokenFile = process.env.AGENTGATE_PROXY_TOKEN_FILE;
-    const operator = o.checkpointUrl && tokenFile ? { url: o.checkpointUrl, tokenFile, ...(o.checkpointCaFile ? { ca: readFileSync(o.checkpointCaFile) } : {}) } : undefined;
+    const operator = o.checkpointUrl && tokenFile ? { url: o.checkpointUrl, tokenFile, ...(operatorCa(o) ? { ca: operatorCa(o)! } : {}) } : undefined;
     approvals = new KubeApprovals({ kc: loadKubeConfig(), namespace, policy: name, log: logFn, ...(operator ? { operator } : {}) });
     await approvals.start();
   }
@@ -130,9 +130,16 @@ async function checkpointsFor(o: ProxyCommand, pod?: { name: string; namespace: 
   if (o.checkpointUrl) {
     const tokenFile = process.env.AGENTGATE_PROXY_TOKEN_FILE;
     if (!tokenFile) throw new Error('--checkpoint-url needs the proxy\'s token (audience agentgate-proxy): AGENTGATE_PROXY_TOKEN_FILE is not set');
-    const ca = o.checkpointCaFile ? readFileSync(o.checkpointCaFile) : undefined;
+    const ca = operatorCa(o);
     return { stream, everyMs, witness: new OperatorWitness({ url: o.checkpointUrl, tokenFile, ...(ca ? { ca } : {}) }) };
   }
   if (o.witnessFile) return { stream, everyMs, witness: new FileWitness({ file: o.witnessFile, keyDir: o.witnessKeyDir ?? dirname(o.witnessFile) }) };
   return undefined;
+}
+
+/** The operator's CA: from AGENTGATE_OPERATOR_CA (set in the pod spec at admission) before --checkpoint-ca. */
+function operatorCa(o: ProxyCommand): Buffer | undefined {
+  const pem = process.env.AGENTGATE_OPERATOR_CA;
+  if (pem) return Buffer.from(pem);
+  return o.checkpointCaFile ? readFileSync(o.checkpointCaFile) : undefined;
 }

@@ -87,9 +87,13 @@ describe('sidecar injection webhook on a real API server (kubectl)', function ()
     const proxy = created.spec.initContainers.find((x: any) => x.name === 'agentgate-proxy');
     expect(proxy.args.slice(0, 8)).to.deep.equal(['proxy', '--policy-ref', `${NS}/billing-agent`, '--audit-file', '/var/log/agentgate/audit.log', '--health-address', '0.0.0.0:15021', '--checkpoint-url']);
     expect(proxy.args[8]).to.match(/^https:\/\/localhost:\d+$/); // the operator, witness of the audit chain
-    expect(proxy.args.slice(9)).to.deep.equal(['--checkpoint-ca', '/var/run/agentgate/operator/ca.crt']);
+    expect(proxy.args.slice(9)).to.deep.equal([]);
+    // The proxy's trust in the operator is fixed in the pod spec at admission, not read from the (editable) ConfigMap.
+    const proxyEnv = Object.fromEntries(proxy.env.map((e: any) => [e.name, e.value]));
+    expect(proxyEnv.AGENTGATE_OPERATOR_CA).to.contain('BEGIN CERTIFICATE');
+    expect(proxy.volumeMounts.map((m: any) => m.name)).not.to.include('agentgate-operator-ca');
     expect(proxy.startupProbe.httpGet).to.deep.include({ path: '/readyz', port: 15021 }); // the agent starts after the proxy is ready
-    // The operator's CA reaches the pod through the policy's compiled ConfigMap.
+    // The operator's CA reaches the agents through the policy's compiled ConfigMap.
     const caVolume = created.spec.volumes.find((v: any) => v.name === 'agentgate-operator-ca');
     expect(caVolume.configMap).to.deep.include({ name: 'agentgate-policy-billing-agent', optional: true });
     const cm = JSON.parse((await c.kubectl(['get', 'configmap', 'agentgate-policy-billing-agent', '-n', NS, '-o', 'json'])).stdout);
