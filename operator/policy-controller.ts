@@ -165,14 +165,11 @@ export class PolicyController {
     const [problems, existing] = await Promise.all([this.validate(obj), this.readConfigMap(namespace, name)]);
     const counts = { targetCount: obj.spec?.targets?.length ?? 0, ruleCount: obj.spec?.rules?.length ?? 0 };
     if (problems.length) {
-      // The last good ConfigMap stays; one edited by someone else cannot be restored (its generation is gone): removed, so proxies do not start from it.
+      // The last good ConfigMap stays. One edited by someone else cannot be restored (that generation's
+      // spec is gone) and is left alone: proxies ignore it (its spec does not hash to the last compiled
+      // generation), running ones keep what they enforce; deleting it would make them fail closed.
       const tampered = existing && this.mismatch(obj, existing);
-      if (tampered) {
-        await this.o.core.deleteNamespacedConfigMap({ name: policyConfigMapName(name), namespace }).catch((err) => {
-          if (statusOf(err) !== 404) throw err;
-        });
-        await this.reportTampered(obj, existing, `${tampered}; the current generation is invalid, so it was deleted`);
-      }
+      if (tampered) await this.reportTampered(obj, existing, `${tampered}; not restored while generation ${generation} is invalid (proxies ignore it)`);
       const message = problems.join('; ');
       const change = this.recordChange(obj, 'Invalid');
       await this.writeStatus(obj, { status: 'False', reason: 'InvalidPolicy', message }, counts, change.history);

@@ -105,6 +105,7 @@ export async function runProxy(o: ProxyCommand): Promise<number> {
   });
   const unavailable = source?.unavailable();
   if (unavailable) proxy.setPolicyUnavailable(unavailable);
+  source?.checkCompiled();
   let health: Awaited<ReturnType<typeof import('../../proxy/observability/health-server.js').startHealthServer>> | undefined;
   if (o.healthAddress && metrics) {
     const { startHealthServer } = await import('../../proxy/observability/health-server.js');

@@ -85,7 +85,7 @@ export class ConfigMapPolicySource {
     const onCompiled = (cm: V1ConfigMap): void => {
       if (cm.metadata?.name !== cmName) return;
       this.availability.setCompiled({ ...(compiledUid(cm) ? { uid: compiledUid(cm)! } : {}) }, now());
-      this.inspect();
+      this.checkCompiled();
       this.check();
     };
     this.configMaps.on('add', onCompiled);
@@ -104,7 +104,7 @@ export class ConfigMapPolicySource {
       if (p.metadata.name !== o.policy) return;
       this.availability.setPolicy({ ...(p.metadata.uid ? { uid: p.metadata.uid } : {}) }, now());
       this.apply(p);
-      this.inspect();
+      this.checkCompiled();
       this.check();
     };
     this.policies.on('add', onPolicy);
@@ -139,7 +139,6 @@ export class ConfigMapPolicySource {
       const policy = validatePolicy(trusted.policy, `AgentAccessPolicy ${this.o.namespace}/${this.o.policy}`);
       this.enforced = versionOf(policy);
       this.started = true;
-      this.inspect();
       this.tick();
       return policy;
     } catch (e) {
@@ -193,11 +192,12 @@ export class ConfigMapPolicySource {
   }
 
   /**
-   * Audits a compiled ConfigMap that is not what the operator wrote (it is never enforced). A
-   * ConfigMap of a newer generation than the policy this proxy has seen is judged once the policy
+   * Reports (onTampered) a compiled ConfigMap that is not what the operator wrote (it is never
+   * enforced); called on every watch event, and by the caller once whatever onTampered feeds exists.
+   * A ConfigMap of a newer generation than the policy this proxy has seen is judged once the policy
    * watch catches up.
    */
-  private inspect(): void {
+  checkCompiled(): void {
     if (!this.started) return;
     const p = this.policyObject();
     const cm = this.compiledConfigMap();

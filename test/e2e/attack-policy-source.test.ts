@@ -9,6 +9,7 @@
 import { expect } from 'chai';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { KubeConfig } from '@kubernetes/client-node';
 import pg from 'pg';
 import { stringify } from 'yaml';
@@ -35,6 +36,7 @@ describe('attack: a ConfigMap editor cannot change what the proxy enforces', fun
   let guard: GuardProxy | undefined;
   let agentKc: KubeConfig;
   let original: any;
+  let policy: AgentAccessPolicy;
   let auditFile: string;
 
   const configMap = async (): Promise<any> => JSON.parse((await c.kubectl(['get', 'configmap', CM, '-n', NS, '-o', 'json'])).stdout);
@@ -102,7 +104,7 @@ describe('attack: a ConfigMap editor cannot change what the proxy enforces', fun
 
     op = new Operator({ kc: c.kc, leaseNamespace: SYSTEM, watchNamespace: NS, healthAddress: { host: '127.0.0.1', port: 0 }, webhook: { host: '127.0.0.1', port: 0, namespace: SYSTEM, dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'], configurationName: CONFIG, injector: { image: 'x' }, tokenExchange: {}, auditWitness: false } });
     await op.start();
-    const policy: AgentAccessPolicy = structuredClone(stack.policy);
+    policy = structuredClone(stack.policy);
     policy.metadata = { name: 'billing-agent', namespace: NS };
     expect((await c.kubectl(['apply', '-f', '-'], { input: stringify(policy) })).code).to.equal(0);
     await eventually('policy Ready', async () => (await c.kubectl(['get', 'aap', 'billing-agent', '-n', NS, '-o', 'jsonpath={.status.conditions[0].status}'])).stdout === 'True', 30_000, 200);
@@ -147,12 +149,11 @@ describe('attack: a ConfigMap editor cannot change what the proxy enforces', fun
   });
 
   it('the operator restores an edited or deleted ConfigMap within seconds and emits CompiledPolicyTampered naming the field manager', async () => {
-    const before = (await events()).length;
     await forge((doc) => {
       doc.spec.rules = [];
     }, { 'operator-ca.crt': '-----BEGIN CERTIFICATE-----\nforged\n-----END CERTIFICATE-----\n' });
     await restored('rules and operator CA');
-    const tampered = await eventually('a CompiledPolicyTampered Event', async () => ((await events()).length > before ? (await events()).at(-1) : undefined), 5_000, 100);
+    const tampered = await eventually('a CompiledPolicyTampered Event', async () => (await events()).find((e) => /its operator CA is not the operator's; restored/.test(e.message)), 5_000, 100);
     expect(tampered.type).to.equal('Warning');
     expect(tampered.involvedObject).to.include({ kind: 'AgentAccessPolicy', name: 'billing-agent' });
     expect(tampered.message).to.match(/was changed by field manager "kubectl-patch"/);
@@ -186,5 +187,31 @@ describe('attack: a ConfigMap editor cannot change what the proxy enforces', fun
       await new Promise((r) => setTimeout(r, 200));
     }
     await restored('the issuer');
+  });
+
+  it('while the current generation is invalid, a forged ConfigMap is still never enforced nor started from; it is reported, and restored once the policy is valid again', async () => {
+    const invalid = structuredClone(policy);
+    invalid.spec.targets[0]!.credentials = { secretRef: { name: 'no-such-secret', key: 'password' } };
+    expect((await c.kubectl(['apply', '-f', '-'], { input: stringify(invalid) })).code).to.equal(0);
+    await eventually('policy Invalid', async () => (await c.kubectl(['get', 'aap', 'billing-agent', '-n', NS, '-o', 'jsonpath={.status.conditions[0].reason}'])).stdout === 'InvalidPolicy', 30_000, 200);
+    await forge((doc) => {
+      doc.spec.rules = [];
+      doc.spec.defaultAction = 'Allow';
+    });
+    for (let i = 0; i < 5; i++) {
+      expect(await ddl(), 'the forged rules are never enforced').to.equal('42501');
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const fresh = new ConfigMapPolicySource({ kc: agentKc, namespace: NS, policy: 'billing-agent', onPolicy: () => undefined });
+    const refused = await fresh.start().then(() => 'started', (e: Error) => e.message);
+    expect(refused).to.match(/generation \d+ is not compiled and the compiled ConfigMap does not hold generation \d+ as the operator compiled it/);
+    const event = await eventually('a CompiledPolicyTampered Event', async () => (await events()).find((e) => /not restored while generation \d+ is invalid/.test(e.message)), 5_000, 100);
+    expect(event.message).to.match(/changed by field manager "kubectl-patch"/);
+    expect((await c.kubectl(['apply', '-f', '-'], { input: stringify(policy) })).code).to.equal(0);
+    await eventually('the ConfigMap compiled again from the valid policy', async () => {
+      const doc = JSON.parse((await configMap()).data['policy.json']);
+      return isDeepStrictEqual(doc.spec.rules, policy.spec.rules) && !doc.spec.targets[0].credentials.secretRef;
+    }, 5_000, 100);
+    expect(await ddl()).to.equal('42501');
   });
 });
