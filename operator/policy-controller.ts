@@ -180,7 +180,7 @@ export class PolicyController {
       return;
     }
     const tampered = existing && this.mismatch(obj, existing);
-    await this.writeConfigMap(obj);
+    await this.writeConfigMap(obj, tampered ? existing : undefined);
     if (tampered) await this.reportTampered(obj, existing, `${tampered}; restored`);
     const wasReady = obj.status?.conditions?.find((c) => c.type === 'Ready');
     const message = `compiled into ConfigMap ${policyConfigMapName(name)} (generation ${generation})`;
@@ -247,6 +247,10 @@ export class PolicyController {
   /** How a compiled ConfigMap differs from anything the operator wrote for this policy, or undefined. */
   private mismatch(obj: PolicyObject, cm: V1ConfigMap): string | undefined {
     if ((cm.data?.[OPERATOR_CA_KEY] ?? undefined) !== this.o.operatorCa) return 'its operator CA is not the operator\'s';
+    const owners = cm.metadata?.ownerReferences ?? [];
+    if (owners.length !== 1 || owners[0]!.uid !== obj.metadata.uid || owners[0]!.kind !== obj.kind) return 'its owner is not the policy';
+    if (cm.metadata?.labels?.[POLICY_LABEL] !== obj.metadata.name) return `its ${POLICY_LABEL} label is not the policy's`;
+    if (Object.keys(cm.data ?? {}).some((k) => k !== POLICY_KEY && k !== OPERATOR_CA_KEY) || Object.keys(cm.binaryData ?? {}).length) return 'it holds keys the operator did not write';
     let doc: unknown;
     try {
       doc = JSON.parse(cm.data?.[POLICY_KEY] ?? '');
@@ -263,7 +267,8 @@ export class PolicyController {
     this.o.log?.('warn', 'compiled policy tampered with', { policy: `${obj.metadata.namespace}/${obj.metadata.name}`, message });
   }
 
-  private async writeConfigMap(obj: PolicyObject): Promise<void> {
+  /** Server-side apply; a tampered ConfigMap is replaced whole first (apply would keep fields others added, e.g. a second owner). */
+  private async writeConfigMap(obj: PolicyObject, tampered?: V1ConfigMap): Promise<void> {
     const name = policyConfigMapName(obj.metadata.name);
     const compiled = compiledDocument(obj as never, this.o.runTokenIssuer);
     const body: V1ConfigMap = {
@@ -278,6 +283,7 @@ export class PolicyController {
       },
       data: { [POLICY_KEY]: JSON.stringify(compiled), ...(this.o.operatorCa ? { [OPERATOR_CA_KEY]: this.o.operatorCa } : {}) },
     };
+    if (tampered) await this.o.core.replaceNamespacedConfigMap({ name, namespace: obj.metadata.namespace!, body: { ...body, metadata: { ...body.metadata, resourceVersion: tampered.metadata!.resourceVersion! } }, fieldManager: FIELD_MANAGER });
     await this.o.core.patchNamespacedConfigMap({ name, namespace: obj.metadata.namespace!, body, fieldManager: FIELD_MANAGER, force: true }, applyPatch);
   }
 

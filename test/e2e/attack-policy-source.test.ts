@@ -148,7 +148,7 @@ describe('attack: a ConfigMap editor cannot change what the proxy enforces', fun
     await restored('the rules');
   });
 
-  it('the operator restores an edited or deleted ConfigMap within seconds and emits CompiledPolicyTampered naming the field manager', async () => {
+  it('the operator restores an edited, deleted, re-owned or unlabelled ConfigMap within seconds and emits CompiledPolicyTampered naming the field manager', async () => {
     await forge((doc) => {
       doc.spec.rules = [];
     }, { 'operator-ca.crt': '-----BEGIN CERTIFICATE-----\nforged\n-----END CERTIFICATE-----\n' });
@@ -160,6 +160,15 @@ describe('attack: a ConfigMap editor cannot change what the proxy enforces', fun
     const deleted = await asEditor(['delete', 'configmap', CM]);
     expect(deleted.code, deleted.stderr).to.equal(0);
     await restored('the deleted ConfigMap');
+    // A second owner and a removed label (the ConfigMap then leaves label-selected watches): repaired too.
+    const owners = [...original.metadata.ownerReferences, { apiVersion: 'v1', kind: 'AgentAccessPolicy', name: 'other', uid: '00000000-0000-0000-0000-000000000000' }];
+    const meta = await asEditor(['patch', 'configmap', CM, '--type', 'merge', '-p', JSON.stringify({ metadata: { ownerReferences: owners, labels: { 'agentgate.dev/policy': null } } })]);
+    expect(meta.code, meta.stderr).to.equal(0);
+    await eventually('owner and label restored', async () => {
+      const cm = await configMap();
+      return cm.metadata.ownerReferences.length === 1 && cm.metadata.ownerReferences[0].uid === original.metadata.ownerReferences[0].uid && cm.metadata.labels['agentgate.dev/policy'] === 'billing-agent';
+    }, 5_000, 100);
+    expect(await ddl()).to.equal('42501');
   });
 
   it('a forged change stamp never reaches an audit record; the proxy audits the drift as policy.tampered', async () => {
