@@ -7,6 +7,7 @@
  * at once with a CompiledPolicyTampered Event, and the proxy audits the drift (policy.tampered).
  */
 import { expect } from 'chai';
+import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
@@ -15,6 +16,7 @@ import pg from 'pg';
 import { stringify } from 'yaml';
 import { Operator } from '../../operator/operator.js';
 import { ConfigMapPolicySource } from '../../proxy/cluster/policy-source.js';
+import { freePort } from '../../proxy/local/embedded-postgres.js';
 import { startLocalStack, type LocalStack } from '../../proxy/local/stack.js';
 import type { AgentAccessPolicy } from '../../proxy/policy/types.js';
 import { GuardProxy } from '../../proxy/server.js';
@@ -35,10 +37,12 @@ describe('attack: a ConfigMap editor cannot change what the proxy enforces', fun
   let source: ConfigMapPolicySource;
   let guard: GuardProxy | undefined;
   let agentKc: KubeConfig;
+  let agentKubeconfig: string;
   let original: any;
   let policy: AgentAccessPolicy;
   let auditFile: string;
 
+  const newOperator = (): Operator => new Operator({ kc: c.kc, leaseNamespace: SYSTEM, watchNamespace: NS, healthAddress: { host: '127.0.0.1', port: 0 }, webhook: { host: '127.0.0.1', port: 0, namespace: SYSTEM, dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'], configurationName: CONFIG, injector: { image: 'x' }, tokenExchange: {}, auditWitness: false } });
   const configMap = async (): Promise<any> => JSON.parse((await c.kubectl(['get', 'configmap', CM, '-n', NS, '-o', 'json'])).stdout);
   /** As dev-user: ConfigMap rights in the namespace, nothing on policies. */
   const asEditor = (args: string[]) => c.kubectl([...args, '-n', NS], { as: 'dev-user' });
@@ -92,7 +96,7 @@ describe('attack: a ConfigMap editor cannot change what the proxy enforces', fun
     auditFile = join(stack.dir, 'src-audit.log');
     const admin = c.kc.getCurrentCluster()!;
     const token = (await c.kubectl(['create', 'token', 'billing-agent', '-n', NS, '--duration', '1h'])).stdout.trim();
-    const agentKubeconfig = join(stack.dir, 'agent-kubeconfig');
+    agentKubeconfig = join(stack.dir, 'agent-kubeconfig');
     writeFileSync(agentKubeconfig, stringify({
       apiVersion: 'v1', kind: 'Config', 'current-context': 'agent',
       clusters: [{ name: 'c', cluster: { server: admin.server, ...(admin.caData ? { 'certificate-authority-data': admin.caData } : { 'certificate-authority': admin.caFile }) } }],
@@ -102,7 +106,7 @@ describe('attack: a ConfigMap editor cannot change what the proxy enforces', fun
     agentKc = new KubeConfig();
     agentKc.loadFromFile(agentKubeconfig);
 
-    op = new Operator({ kc: c.kc, leaseNamespace: SYSTEM, watchNamespace: NS, healthAddress: { host: '127.0.0.1', port: 0 }, webhook: { host: '127.0.0.1', port: 0, namespace: SYSTEM, dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'], configurationName: CONFIG, injector: { image: 'x' }, tokenExchange: {}, auditWitness: false } });
+    op = newOperator();
     await op.start();
     policy = structuredClone(stack.policy);
     policy.metadata = { name: 'billing-agent', namespace: NS };
@@ -222,5 +226,48 @@ describe('attack: a ConfigMap editor cannot change what the proxy enforces', fun
       return isDeepStrictEqual(doc.spec.rules, policy.spec.rules) && !doc.spec.targets[0].credentials.secretRef;
     }, 5_000, 100);
     expect(await ddl()).to.equal('42501');
+  });
+
+  it('the real proxy (agentgate proxy --policy-ref, the agent\'s service account) started while the ConfigMap is forged enforces the policy object and audits the drift', async () => {
+    const port = await freePort();
+    const cli = structuredClone(policy);
+    cli.metadata = { name: 'cli-agent', namespace: NS };
+    cli.spec.targets[0]!.listen = `127.0.0.1:${port}`;
+    expect((await c.kubectl(['apply', '-f', '-'], { input: stringify(cli) })).code).to.equal(0);
+    await eventually('cli-agent compiled', async () => (await c.kubectl(['get', 'configmap', 'agentgate-policy-cli-agent', '-n', NS])).code === 0, 30_000, 200);
+    // Forged before the proxy starts; the operator is stopped meanwhile so the forgery stays in place.
+    await op.stop();
+    const doc = JSON.parse(JSON.parse((await c.kubectl(['get', 'configmap', 'agentgate-policy-cli-agent', '-n', NS, '-o', 'json'])).stdout).data['policy.json']);
+    doc.spec.rules = [];
+    doc.spec.defaultAction = 'Allow';
+    doc.metadata.annotations = { ...doc.metadata.annotations, 'agentgate.dev/changed-by': 'mallory@example.com', 'agentgate.dev/spec-sha256': 'f'.repeat(64) };
+    expect((await asEditor(['patch', 'configmap', 'agentgate-policy-cli-agent', '--type', 'merge', '-p', JSON.stringify({ data: { 'policy.json': JSON.stringify(doc) } })])).code).to.equal(0);
+    const cliAudit = join(stack.dir, 'cli-audit.log');
+    const bin = new URL('../../bin/agentgate.js', import.meta.url).pathname;
+    const proc = spawn(process.execPath, [bin, 'proxy', '--policy-ref', `${NS}/cli-agent`, '--audit-file', cliAudit, '--no-audit-stdout', '--no-recordings'], {
+      env: { ...process.env, KUBECONFIG: agentKubeconfig, BILLING_DB_PASSWORD: 'agent-local-password' }, stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let logs = '';
+    proc.stderr!.on('data', (d) => (logs += d));
+    try {
+      await eventually('proxy ready', async () => logs.includes('"message":"ready"'), 60_000, 200).catch((e) => {
+        throw new Error(`${(e as Error).message}\n${logs}`);
+      });
+      const client = new pg.Client({ host: '127.0.0.1', port, user: 'agent', database: 'billing', password: await stack.token('agent-1') });
+      client.on('error', () => undefined);
+      await client.connect();
+      const r = await client.query('CREATE TABLE forged_by_configmap (a int)').then(() => 'executed', (e: Error & { code?: string }) => e.code ?? e.message);
+      await client.end();
+      expect(r).to.equal('42501');
+      const records = await eventually('a policy.tampered record', async () => {
+        const lines = readFileSync(cliAudit, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+        return lines.some((x) => x.event.action === 'policy.tampered') && lines;
+      }, 10_000, 200);
+      expect(JSON.stringify(records)).not.to.contain('mallory@example.com');
+    } finally {
+      proc.kill('SIGTERM');
+      op = newOperator();
+      await op.start();
+    }
   });
 });
