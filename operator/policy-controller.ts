@@ -14,12 +14,13 @@ import { compiledDocument, compiledMismatch } from '../proxy/cluster/trusted-pol
 import { EventRecorder } from './events.js';
 import { CHANGED_AT, CHANGED_BY, SPEC_SHA256, specSha256 } from './webhook/policy-change.js';
 import { tamperedBy } from './tampered-by.js';
-import { type V1ConfigMapList } from '@kubernetes/client-node';
+import { PatchStrategy, setHeaderOptions, type V1ConfigMapList } from '@kubernetes/client-node';
 import { applyPatch, FIELD_MANAGER, GROUP, mergePatch, messageOf, POLICY_PLURAL, policyConfigMapName, statusOf, VERSION } from './kube.js';
 import { ResilientInformer } from './resilient-informer.js';
 import { WorkQueue, type Clock } from './workqueue.js';
 
 export const POLICY_LABEL = 'agentgate.dev/policy';
+const jsonPatch = setHeaderOptions('Content-Type', PatchStrategy.JsonPatch);
 export const POLICY_KEY = 'policy.json';
 export const OPERATOR_CA_KEY = 'operator-ca.crt';
 
@@ -283,7 +284,17 @@ export class PolicyController {
       },
       data: { [POLICY_KEY]: JSON.stringify(compiled), ...(this.o.operatorCa ? { [OPERATOR_CA_KEY]: this.o.operatorCa } : {}) },
     };
-    if (tampered) await this.o.core.replaceNamespacedConfigMap({ name, namespace: obj.metadata.namespace!, body: { ...body, metadata: { ...body.metadata, resourceVersion: tampered.metadata!.resourceVersion! } }, fieldManager: FIELD_MANAGER });
+    if (tampered) {
+      // JSON Patch replaces whole lists and maps (the chart grants patch, not update); the test makes it fail if the ConfigMap changed meanwhile.
+      const ops = [
+        { op: 'test', path: '/metadata/resourceVersion', value: tampered.metadata!.resourceVersion },
+        { op: tampered.metadata?.labels ? 'replace' : 'add', path: '/metadata/labels', value: body.metadata!.labels },
+        { op: tampered.metadata?.ownerReferences ? 'replace' : 'add', path: '/metadata/ownerReferences', value: body.metadata!.ownerReferences },
+        { op: tampered.data ? 'replace' : 'add', path: '/data', value: body.data },
+        ...(tampered.binaryData ? [{ op: 'remove', path: '/binaryData' }] : []),
+      ];
+      await this.o.core.patchNamespacedConfigMap({ name, namespace: obj.metadata.namespace!, body: ops, fieldManager: FIELD_MANAGER }, jsonPatch);
+    }
     await this.o.core.patchNamespacedConfigMap({ name, namespace: obj.metadata.namespace!, body, fieldManager: FIELD_MANAGER, force: true }, applyPatch);
   }
 

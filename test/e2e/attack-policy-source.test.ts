@@ -1,8 +1,8 @@
 /**
  * A user with ConfigMap rights in the agents' namespace but no policy rights (dev-user, a Role of
  * ConfigMap verbs only) edits the compiled policy ConfigMap the proxies used to enforce. On a real API
- * server, with the chart's own proxy role for the proxy (the agent's service account) and the operator
- * running: the policy object is the only source of truth — nothing the ConfigMap says is enforced, a
+ * server, with the chart's own RBAC for the proxy (the agent's service account) and for the operator
+ * (its service account): the policy object is the only source of truth — nothing the ConfigMap says is enforced, a
  * forged change stamp or run-token issuer never reaches the proxy, the operator restores the ConfigMap
  * at once with a CompiledPolicyTampered Event, and the proxy audits the drift (policy.tampered).
  */
@@ -24,7 +24,6 @@ import { eventually, ns, testCluster, type TestCluster } from './cluster.js';
 
 const NS = ns('e2e-attack-src');
 const SYSTEM = ns('agentgate-attack-src');
-const CONFIG = ns('agentgate-attack-src');
 const CM = 'agentgate-policy-billing-agent';
 const CHART = new URL('../../charts/agentgate', import.meta.url).pathname;
 const ISSUER_ANNOTATION = 'agentgate.dev/run-token-issuer';
@@ -39,10 +38,14 @@ describe('attack: a ConfigMap editor cannot change what the proxy enforces', fun
   let agentKc: KubeConfig;
   let agentKubeconfig: string;
   let original: any;
+  /** The chart's cluster-scoped roles applied here: removed afterwards (helm-rbac installs the chart itself). */
+  const chartRbac: string[] = [];
   let policy: AgentAccessPolicy;
   let auditFile: string;
 
-  const newOperator = (): Operator => new Operator({ kc: c.kc, leaseNamespace: SYSTEM, watchNamespace: NS, healthAddress: { host: '127.0.0.1', port: 0 }, webhook: { host: '127.0.0.1', port: 0, namespace: SYSTEM, dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'], configurationName: CONFIG, injector: { image: 'x' }, tokenExchange: {}, auditWitness: false } });
+  /** The operator with nothing but the chart's RBAC (its service account's token). */
+  let operatorKc: KubeConfig;
+  const newOperator = (): Operator => new Operator({ kc: operatorKc, leaseNamespace: SYSTEM, watchNamespace: NS, healthAddress: { host: '127.0.0.1', port: 0 }, webhook: { host: '127.0.0.1', port: 0, namespace: SYSTEM, dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'], injector: { image: 'x' }, tokenExchange: {}, auditWitness: false } });
   const configMap = async (): Promise<any> => JSON.parse((await c.kubectl(['get', 'configmap', CM, '-n', NS, '-o', 'json'])).stdout);
   /** As dev-user: ConfigMap rights in the namespace, nothing on policies. */
   const asEditor = (args: string[]) => c.kubectl([...args, '-n', NS], { as: 'dev-user' });
@@ -80,7 +83,9 @@ describe('attack: a ConfigMap editor cannot change what the proxy enforces', fun
     await c.kubectl(['create', 'namespace', SYSTEM]);
     const rendered = await c.helm(['template', 'agentgate', CHART, '-n', SYSTEM, '--show-only', 'templates/rbac.yaml']);
     expect(rendered.code, rendered.stderr).to.equal(0);
-    expect((await c.kubectl(['apply', '-f', '-'], { input: rendered.stdout })).code).to.equal(0);
+    const applied = await c.kubectl(['apply', '-f', '-', '-o', 'name'], { input: rendered.stdout });
+    expect(applied.code, applied.stderr).to.equal(0);
+    chartRbac.push(...applied.stdout.trim().split('\n').filter((n) => n.startsWith('clusterrole')));
     // The proxy: the agent's service account with the chart's proxy role, as the README says.
     await c.kubectl(['create', 'serviceaccount', 'billing-agent', '-n', NS]);
     await c.kubectl(['create', 'rolebinding', 'agentgate-proxy', '-n', NS, '--clusterrole=agentgate-proxy', `--serviceaccount=${NS}:billing-agent`]);
@@ -106,6 +111,14 @@ describe('attack: a ConfigMap editor cannot change what the proxy enforces', fun
     agentKc = new KubeConfig();
     agentKc.loadFromFile(agentKubeconfig);
 
+    const operatorToken = (await c.kubectl(['create', 'token', 'agentgate-operator', '-n', SYSTEM, '--duration', '1h'])).stdout.trim();
+    operatorKc = new KubeConfig();
+    operatorKc.loadFromOptions({
+      clusters: [{ name: 'c', server: admin.server, caData: admin.caData, ...(admin.caFile ? { caFile: admin.caFile } : {}), skipTLSVerify: false }],
+      users: [{ name: 'operator', token: operatorToken }],
+      contexts: [{ name: 'operator', cluster: 'c', user: 'operator' }],
+      currentContext: 'operator',
+    });
     op = newOperator();
     await op.start();
     policy = structuredClone(stack.policy);
@@ -127,6 +140,7 @@ describe('attack: a ConfigMap editor cannot change what the proxy enforces', fun
     await guard?.stop();
     await stack?.postgres.stop();
     await op?.stop();
+    for (const name of chartRbac) await c?.kubectl(['delete', name, '--ignore-not-found']);
   });
 
   it('emptying the rules in the ConfigMap changes nothing the proxy enforces: a denied statement stays denied', async () => {
@@ -204,7 +218,7 @@ describe('attack: a ConfigMap editor cannot change what the proxy enforces', fun
 
   it('while the current generation is invalid, a forged ConfigMap is still never enforced nor started from; it is reported, and restored once the policy is valid again', async () => {
     const invalid = structuredClone(policy);
-    invalid.spec.targets[0]!.credentials = { secretRef: { name: 'no-such-secret', key: 'password' } };
+    invalid.spec.masking!.patterns![0]!.regex = '(a)\\1'; // not RE2: the API server takes it, the operator refuses it
     expect((await c.kubectl(['apply', '-f', '-'], { input: stringify(invalid) })).code).to.equal(0);
     await eventually('policy Invalid', async () => (await c.kubectl(['get', 'aap', 'billing-agent', '-n', NS, '-o', 'jsonpath={.status.conditions[0].reason}'])).stdout === 'InvalidPolicy', 30_000, 200);
     await forge((doc) => {
@@ -223,7 +237,7 @@ describe('attack: a ConfigMap editor cannot change what the proxy enforces', fun
     expect((await c.kubectl(['apply', '-f', '-'], { input: stringify(policy) })).code).to.equal(0);
     await eventually('the ConfigMap compiled again from the valid policy', async () => {
       const doc = JSON.parse((await configMap()).data['policy.json']);
-      return isDeepStrictEqual(doc.spec.rules, policy.spec.rules) && !doc.spec.targets[0].credentials.secretRef;
+      return isDeepStrictEqual(doc.spec.rules, policy.spec.rules) && doc.metadata.generation > 2;
     }, 5_000, 100);
     expect(await ddl()).to.equal('42501');
   });
