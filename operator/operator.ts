@@ -197,7 +197,7 @@ export class Operator {
     if (w.tokenExchange) this.runTokenIssuer = issuer.url;
     // Injected pods reach the pod-facing listener here, trusting its CA (kept across renewals; compiled ConfigMaps carry it).
     reachable.url = w.publicUrl ?? `https://${w.dnsNames[0] ?? api.host}:${api.port}`;
-    injector.operator = { url: reachable.url, auditWitness: !!this.auditKeys };
+    injector.operator = { url: reachable.url, auditWitness: !!this.auditKeys, ca: pki.caCert };
     this.operatorCa = pki.caCert;
     await this.pki.injectCaBundle(pki.caCert);
     this.renewTimer = setInterval(() => void this.renewWebhookCertificate(), w.renewCheckMs ?? 12 * 3600_000);

@@ -2,19 +2,25 @@
  * Reconciles AgentAccessPolicy objects, level-triggered and keyed by namespace/name: validates what the
  * schema cannot (RE2 patterns, uniqueness, referenced Secrets), writes status (Ready with
  * observedGeneration, counts), emits Events, and compiles a valid policy into a ConfigMap owned by
- * the policy, which proxies watch. An invalid change leaves the last valid ConfigMap in place.
+ * the policy. An invalid change leaves the last valid ConfigMap in place. The ConfigMap is a copy
+ * (proxies enforce what the policy object and its status say, proxy/cluster/trusted-policy.ts): it is
+ * watched too, and any change the operator did not make is repaired at once and reported as a
+ * CompiledPolicyTampered Event.
  */
 import { type CoreV1Api, type CustomObjectsApi, type KubeConfig, type V1ConfigMap } from '@kubernetes/client-node';
 import { PolicyValidationError, validatePolicy } from '../proxy/policy/validate.js';
 import type { AgentAccessPolicy } from '../proxy/policy/types.js';
-import { RUN_TOKEN_ISSUER_ANNOTATION } from '../proxy/identity/run-token.js';
+import { compiledDocument, compiledMismatch } from '../proxy/cluster/trusted-policy.js';
 import { EventRecorder } from './events.js';
 import { CHANGED_AT, CHANGED_BY, SPEC_SHA256, specSha256 } from './webhook/policy-change.js';
+import { tamperedBy } from './tampered-by.js';
+import { PatchStrategy, setHeaderOptions, type V1ConfigMapList } from '@kubernetes/client-node';
 import { applyPatch, FIELD_MANAGER, GROUP, mergePatch, messageOf, POLICY_PLURAL, policyConfigMapName, statusOf, VERSION } from './kube.js';
 import { ResilientInformer } from './resilient-informer.js';
 import { WorkQueue, type Clock } from './workqueue.js';
 
 export const POLICY_LABEL = 'agentgate.dev/policy';
+const jsonPatch = setHeaderOptions('Content-Type', PatchStrategy.JsonPatch);
 export const POLICY_KEY = 'policy.json';
 export const OPERATOR_CA_KEY = 'operator-ca.crt';
 
@@ -44,6 +50,8 @@ const HISTORY_LIMIT = 20;
 
 interface PolicyStatus {
   observedGeneration?: number;
+  /** The operator's run-token issuer: proxies take it from here (status is the operator's alone), never from the ConfigMap. */
+  runTokenIssuer?: string;
   targetCount?: number;
   ruleCount?: number;
   conditions?: Condition[];
@@ -74,6 +82,8 @@ export interface PolicyControllerOptions {
 
 export class PolicyController {
   readonly informer: ResilientInformer<PolicyObject>;
+  /** The compiled ConfigMaps: a change the operator did not make is repaired at once. */
+  readonly compiled: ResilientInformer<V1ConfigMap>;
   private readonly queue: WorkQueue;
   private readonly now: () => number;
 
@@ -107,15 +117,34 @@ export class PolicyController {
       this.informer.list().forEach(enqueue);
       void this.collectOrphans();
     });
+    this.compiled = new ResilientInformer<V1ConfigMap>({
+      kc: o.kc,
+      path: o.namespace ? `/api/v1/namespaces/${o.namespace}/configmaps` : '/api/v1/configmaps',
+      labelSelector: POLICY_LABEL,
+      list: () => (o.namespace ? o.core.listNamespacedConfigMap({ namespace: o.namespace, labelSelector: POLICY_LABEL }) : o.core.listConfigMapForAllNamespaces({ labelSelector: POLICY_LABEL })) as Promise<V1ConfigMapList>,
+      ...(o.clock ? { clock: o.clock } : {}),
+      ...(o.relistMs ? { relistMs: o.relistMs } : {}),
+      onRestart: (reason, delay) => {
+        o.metrics?.informerRestart();
+        o.log?.('warn', 'compiled ConfigMap informer restarting', { reason, delayMs: delay });
+      },
+    });
+    const enqueueOwner = (cm: V1ConfigMap): void => {
+      const policy = cm.metadata?.labels?.[POLICY_LABEL];
+      if (policy && cm.metadata?.name === policyConfigMapName(policy)) this.queue.add(`${cm.metadata.namespace}/${policy}`);
+    };
+    this.compiled.on('add', enqueueOwner);
+    this.compiled.on('update', enqueueOwner);
+    this.compiled.on('delete', enqueueOwner);
   }
 
-  start(): Promise<void> {
-    return this.informer.start();
+  async start(): Promise<void> {
+    await Promise.all([this.informer.start(), this.compiled.start()]);
   }
 
   async stop(): Promise<void> {
     this.queue.stop();
-    await this.informer.stop();
+    await Promise.all([this.informer.stop(), this.compiled.stop()]);
   }
 
   async reconcile(key: string): Promise<void> {
@@ -134,20 +163,32 @@ export class PolicyController {
       return;
     }
     const generation = obj.metadata.generation ?? 0;
-    const problems = await this.validate(obj);
+    const [problems, existing] = await Promise.all([this.validate(obj), this.readConfigMap(namespace, name)]);
     const counts = { targetCount: obj.spec?.targets?.length ?? 0, ruleCount: obj.spec?.rules?.length ?? 0 };
     if (problems.length) {
+      // The last good ConfigMap stays. One edited by someone else cannot be restored (that generation's
+      // spec is gone) and is left alone: proxies ignore it (its spec does not hash to the last compiled
+      // generation), running ones keep what they enforce; deleting it would make them fail closed.
+      const tampered = existing && this.mismatch(obj, existing);
+      if (tampered) await this.reportTampered(obj, existing, `${tampered}; not restored while generation ${generation} is invalid (proxies ignore it)`);
       const message = problems.join('; ');
-      await this.writeStatus(obj, { status: 'False', reason: 'InvalidPolicy', message }, counts, await this.recordChange(obj, 'Invalid'));
+      const change = this.recordChange(obj, 'Invalid');
+      await this.writeStatus(obj, { status: 'False', reason: 'InvalidPolicy', message }, counts, change.history);
+      await change.emit();
       await this.o.events.emit(obj, 'Warning', 'InvalidPolicy', message);
       this.o.log?.('warn', 'policy invalid', { key, generation, message });
       this.o.metrics?.reconciled('invalid', (this.now() - started) / 1000);
       return;
     }
-    await this.writeConfigMap(obj);
+    const tampered = existing && this.mismatch(obj, existing);
+    await this.writeConfigMap(obj, tampered ? existing : undefined);
+    if (tampered) await this.reportTampered(obj, existing, `${tampered}; restored`);
     const wasReady = obj.status?.conditions?.find((c) => c.type === 'Ready');
     const message = `compiled into ConfigMap ${policyConfigMapName(name)} (generation ${generation})`;
-    await this.writeStatus(obj, { status: 'True', reason: 'Compiled', message }, counts, await this.recordChange(obj, 'Compiled'));
+    // Status first: proxies enforce a generation once the status says it compiled (proxy/cluster/trusted-policy.ts).
+    const change = this.recordChange(obj, 'Compiled');
+    await this.writeStatus(obj, { status: 'True', reason: 'Compiled', message }, counts, change.history);
+    await change.emit();
     if (wasReady?.status !== 'True' || wasReady.observedGeneration !== generation) await this.o.events.emit(obj, 'Normal', 'Compiled', message);
     this.o.metrics?.reconciled('ready', (this.now() - started) / 1000);
   }
@@ -156,17 +197,17 @@ export class PolicyController {
    * The change history with this generation in it. A new generation gets an entry and a PolicyChanged
    * Event naming who changed it — trusted only if the webhook's stamp is for exactly this spec.
    */
-  private async recordChange(obj: PolicyObject, outcome: PolicyChange['outcome']): Promise<PolicyChange[]> {
+  private recordChange(obj: PolicyObject, outcome: PolicyChange['outcome']): { history: PolicyChange[]; emit: () => Promise<void> } {
     const history = obj.status?.history ?? [];
     const generation = obj.metadata.generation ?? 0;
-    if (history.at(-1)?.generation === generation) return history;
+    if (history.at(-1)?.generation === generation) return { history, emit: async () => undefined };
     const ann = obj.metadata.annotations ?? {};
     const sha = specSha256(obj.spec);
     const attributed = ann[SPEC_SHA256] === sha && !!ann[CHANGED_BY];
     const change: PolicyChange = { generation, specSha256: sha, ...(attributed ? { changedBy: ann[CHANGED_BY]!, ...(ann[CHANGED_AT] ? { changedAt: ann[CHANGED_AT] } : {}) } : {}), outcome, observedAt: new Date(this.now()).toISOString() };
     const who = attributed ? `by ${change.changedBy}${change.changedAt ? ` at ${change.changedAt}` : ''}` : 'by an unrecorded user (the change did not pass the agentgate admission webhook)';
-    await this.o.events.emit(obj, attributed ? 'Normal' : 'Warning', 'PolicyChanged', `generation ${generation} ${who}; spec sha256 ${sha.slice(0, 16)}…; ${outcome === 'Compiled' ? 'compiled' : 'invalid, not enforced'}`);
-    return [...history, change].slice(-HISTORY_LIMIT);
+    const emit = (): Promise<void> => this.o.events.emit(obj, attributed ? 'Normal' : 'Warning', 'PolicyChanged', `generation ${generation} ${who}; spec sha256 ${sha.slice(0, 16)}…; ${outcome === 'Compiled' ? 'compiled' : 'invalid, not enforced'}`);
+    return { history: [...history, change].slice(-HISTORY_LIMIT), emit };
   }
 
   /** Everything the proxy's validator refuses, plus referenced Secrets that do not exist (where the operator may read them). */
@@ -195,12 +236,42 @@ export class PolicyController {
     return problems;
   }
 
-  private async writeConfigMap(obj: PolicyObject): Promise<void> {
+  private async readConfigMap(namespace: string, policy: string): Promise<V1ConfigMap | undefined> {
+    try {
+      return await this.o.core.readNamespacedConfigMap({ name: policyConfigMapName(policy), namespace });
+    } catch (e) {
+      if (statusOf(e) === 404) return undefined;
+      throw e;
+    }
+  }
+
+  /** How a compiled ConfigMap differs from anything the operator wrote for this policy, or undefined. */
+  private mismatch(obj: PolicyObject, cm: V1ConfigMap): string | undefined {
+    if ((cm.data?.[OPERATOR_CA_KEY] ?? undefined) !== this.o.operatorCa) return 'its operator CA is not the operator\'s';
+    const owners = cm.metadata?.ownerReferences ?? [];
+    if (owners.length !== 1 || owners[0]!.uid !== obj.metadata.uid || owners[0]!.kind !== obj.kind) return 'its owner is not the policy';
+    if (cm.metadata?.labels?.[POLICY_LABEL] !== obj.metadata.name) return `its ${POLICY_LABEL} label is not the policy's`;
+    if (Object.keys(cm.data ?? {}).some((k) => k !== POLICY_KEY && k !== OPERATOR_CA_KEY) || Object.keys(cm.binaryData ?? {}).length) return 'it holds keys the operator did not write';
+    let doc: unknown;
+    try {
+      doc = JSON.parse(cm.data?.[POLICY_KEY] ?? '');
+    } catch {
+      return `its ${POLICY_KEY} is not JSON`;
+    }
+    return compiledMismatch(obj as never, doc, this.o.runTokenIssuer);
+  }
+
+  private async reportTampered(obj: PolicyObject, cm: V1ConfigMap, what: string): Promise<void> {
+    const by = tamperedBy(cm, FIELD_MANAGER);
+    const message = `ConfigMap ${policyConfigMapName(obj.metadata.name)} was changed ${by ? `by ${by}` : 'by someone else'}, not by the operator: ${what}`;
+    await this.o.events.emit(obj, 'Warning', 'CompiledPolicyTampered', message);
+    this.o.log?.('warn', 'compiled policy tampered with', { policy: `${obj.metadata.namespace}/${obj.metadata.name}`, message });
+  }
+
+  /** Server-side apply; a tampered ConfigMap is replaced whole first (apply would keep fields others added, e.g. a second owner). */
+  private async writeConfigMap(obj: PolicyObject, tampered?: V1ConfigMap): Promise<void> {
     const name = policyConfigMapName(obj.metadata.name);
-    const ann = obj.metadata.annotations ?? {};
-    // The proxies record who changed the version they enforce (if the webhook's stamp is for this spec).
-    const stamp = ann[SPEC_SHA256] === specSha256(obj.spec) && ann[CHANGED_BY] ? { [CHANGED_BY]: ann[CHANGED_BY], ...(ann[CHANGED_AT] ? { [CHANGED_AT]: ann[CHANGED_AT] } : {}), [SPEC_SHA256]: ann[SPEC_SHA256] } : {};
-    const compiled = { apiVersion: obj.apiVersion, kind: obj.kind, metadata: { name: obj.metadata.name, namespace: obj.metadata.namespace, generation: obj.metadata.generation, uid: obj.metadata.uid, annotations: { ...stamp, ...(this.o.runTokenIssuer ? { [RUN_TOKEN_ISSUER_ANNOTATION]: this.o.runTokenIssuer } : {}) } }, spec: obj.spec };
+    const compiled = compiledDocument(obj as never, this.o.runTokenIssuer);
     const body: V1ConfigMap = {
       apiVersion: 'v1',
       kind: 'ConfigMap',
@@ -213,6 +284,17 @@ export class PolicyController {
       },
       data: { [POLICY_KEY]: JSON.stringify(compiled), ...(this.o.operatorCa ? { [OPERATOR_CA_KEY]: this.o.operatorCa } : {}) },
     };
+    if (tampered) {
+      // JSON Patch replaces whole lists and maps (the chart grants patch, not update); the test makes it fail if the ConfigMap changed meanwhile.
+      const ops = [
+        { op: 'test', path: '/metadata/resourceVersion', value: tampered.metadata!.resourceVersion },
+        { op: tampered.metadata?.labels ? 'replace' : 'add', path: '/metadata/labels', value: body.metadata!.labels },
+        { op: tampered.metadata?.ownerReferences ? 'replace' : 'add', path: '/metadata/ownerReferences', value: body.metadata!.ownerReferences },
+        { op: tampered.data ? 'replace' : 'add', path: '/data', value: body.data },
+        ...(tampered.binaryData ? [{ op: 'remove', path: '/binaryData' }] : []),
+      ];
+      await this.o.core.patchNamespacedConfigMap({ name, namespace: obj.metadata.namespace!, body: ops, fieldManager: FIELD_MANAGER }, jsonPatch);
+    }
     await this.o.core.patchNamespacedConfigMap({ name, namespace: obj.metadata.namespace!, body, fieldManager: FIELD_MANAGER, force: true }, applyPatch);
   }
 
@@ -225,7 +307,7 @@ export class PolicyController {
       observedGeneration: generation,
       lastTransitionTime: old && old.status === ready.status ? old.lastTransitionTime : new Date(this.now()).toISOString(),
     };
-    const status: PolicyStatus = { observedGeneration: generation, ...counts, conditions: [condition], ...(history.length ? { history } : {}) };
+    const status: PolicyStatus = { observedGeneration: generation, ...(this.o.runTokenIssuer ? { runTokenIssuer: this.o.runTokenIssuer } : {}), ...counts, conditions: [condition], ...(history.length ? { history } : {}) };
     if (JSON.stringify(obj.status) === JSON.stringify(status)) return; // idempotent: nothing to write
     await this.o.custom.patchNamespacedCustomObjectStatus(
       { group: GROUP, version: VERSION, namespace: obj.metadata.namespace!, plural: POLICY_PLURAL, name: obj.metadata.name, body: { status } },

@@ -139,6 +139,13 @@ export class GuardProxy {
     }
   }
 
+  /** Cluster mode: the compiled ConfigMap is not what the operator wrote. Nothing changes in force; audited, and an Event. */
+  recordPolicyTampered(message: string, detail: Record<string, unknown>): void {
+    this.audit.tryAppend({ event: { action: 'policy.tampered', outcome: 'failure' }, policy: this.runtimeValue.ref, message, detail });
+    this.opts.events?.('Warning', 'CompiledPolicyTampered', message);
+    this.log('error', 'compiled policy tampered with', { message, ...detail });
+  }
+
   /** Replaces the policy in force; running sessions apply it from their next statement. */
   updatePolicy(policy: AgentAccessPolicy): void {
     const verifier = this.makeVerifier(policy);

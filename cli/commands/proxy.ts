@@ -56,7 +56,7 @@ export async function runProxy(o: ProxyCommand): Promise<number> {
     const { ConfigMapPolicySource: Source } = await import('../../proxy/cluster/policy-source.js');
     const staleness = o.policyStalenessSeconds ?? Number(process.env.AGENTGATE_POLICY_STALENESS_SECONDS ?? 60);
     if (!(staleness > 0)) throw new Error('the policy staleness bound must be a positive number of seconds');
-    source = new Source({ kc: loadKubeConfig(), namespace, policy: name, stalenessMs: staleness * 1000, onPolicy: (p) => proxy?.updatePolicy(p), onUnavailable: (reason) => proxy?.setPolicyUnavailable(reason), log: logFn });
+    source = new Source({ kc: loadKubeConfig(), namespace, policy: name, stalenessMs: staleness * 1000, onPolicy: (p) => proxy?.updatePolicy(p), onUnavailable: (reason) => proxy?.setPolicyUnavailable(reason), onTampered: (message, detail) => proxy?.recordPolicyTampered(message, detail), log: logFn });
     // A missing policy is an error (exit non-zero): the kubelet restarts the sidecar and its startup
     // probe holds the agent containers back meanwhile, with the reason in the container's log.
     start = { policy: await source.start() };
@@ -76,8 +76,8 @@ export async function runProxy(o: ProxyCommand): Promise<number> {
     // Approval requests are created, and used one-shot grants recorded, by the operator, asked with the proxy's own token.
     const tokenFile = process.env.AGENTGATE_PROXY_TOKEN_FILE;
     const url = o.operatorUrl ?? o.checkpointUrl;
-    const caFile = o.operatorUrl ? o.operatorCaFile : o.checkpointCaFile;
-    const operator = url && tokenFile ? { url, tokenFile, ...(caFile ? { ca: readFileSync(caFile) } : {}) } : undefined;
+    const ca = operatorCa(o);
+    const operator = url && tokenFile ? { url, tokenFile, ...(ca ? { ca } : {}) } : undefined;
     approvals = new KubeApprovals({ kc: loadKubeConfig(), namespace, policy: name, log: logFn, ...(operator ? { operator } : {}), ...(process.env.POD_UID ? { podUid: process.env.POD_UID } : {}) });
     await approvals.start();
   }
@@ -113,6 +113,7 @@ export async function runProxy(o: ProxyCommand): Promise<number> {
   });
   const unavailable = source?.unavailable();
   if (unavailable) proxy.setPolicyUnavailable(unavailable);
+  source?.checkCompiled();
   let health: Awaited<ReturnType<typeof import('../../proxy/observability/health-server.js').startHealthServer>> | undefined;
   if (o.healthAddress && metrics) {
     const { startHealthServer } = await import('../../proxy/observability/health-server.js');
@@ -138,9 +139,17 @@ async function checkpointsFor(o: ProxyCommand, pod?: { name: string; namespace: 
   if (o.checkpointUrl) {
     const tokenFile = process.env.AGENTGATE_PROXY_TOKEN_FILE;
     if (!tokenFile) throw new Error('--checkpoint-url needs the proxy\'s token (audience agentgate-proxy): AGENTGATE_PROXY_TOKEN_FILE is not set');
-    const ca = o.checkpointCaFile ? readFileSync(o.checkpointCaFile) : undefined;
+    const ca = operatorCa(o);
     return { stream, everyMs, witness: new OperatorWitness({ url: o.checkpointUrl, tokenFile, ...(ca ? { ca } : {}) }) };
   }
   if (o.witnessFile) return { stream, everyMs, witness: new FileWitness({ file: o.witnessFile, keyDir: o.witnessKeyDir ?? dirname(o.witnessFile) }) };
   return undefined;
+}
+
+/** The operator's CA: from AGENTGATE_OPERATOR_CA (set in the pod spec at admission) before --checkpoint-ca. */
+function operatorCa(o: ProxyCommand): Buffer | undefined {
+  const pem = process.env.AGENTGATE_OPERATOR_CA;
+  if (pem) return Buffer.from(pem);
+  const file = o.operatorCaFile ?? o.checkpointCaFile;
+  return file ? readFileSync(file) : undefined;
 }

@@ -20,7 +20,7 @@ export const PROXY_TOKEN_DIR = '/var/run/agentgate/proxy-token';
 export const PROXY_AUDIENCE = 'agentgate-proxy';
 export const CREDENTIALS_DIR = '/var/run/agentgate/credentials';
 export const AUDIT_DIR = '/var/log/agentgate';
-/** The operator's CA certificate, from the policy's compiled ConfigMap (key operator-ca.crt). */
+/** The operator's CA certificate for agents, from the policy's compiled ConfigMap (key operator-ca.crt). */
 export const OPERATOR_DIR = '/var/run/agentgate/operator';
 export const OPERATOR_CA_VOLUME = 'agentgate-operator-ca';
 /** The sidecar's /healthz, /readyz and /metrics (reachable by the kubelet, so not loopback). */
@@ -36,10 +36,12 @@ export interface InjectorConfig {
   /** Audience of the projected token the agent presents. */
   audience?: string;
   /**
-   * Where pods reach the operator (token exchange for the agent, audit witness for the proxy). Its CA
-   * comes from the policy's compiled ConfigMap and is mounted read-only into the proxy and the agents.
+   * Where pods reach the operator (token exchange for the agent, audit witness for the proxy). With `ca`
+   * (the operator's CA, PEM) the proxy gets it in its environment, fixed at admission: the compiled
+   * ConfigMap, which others in the namespace may edit, never decides whom the proxy trusts. Agents get
+   * the CA file from the compiled ConfigMap (read-only mount) as well.
    */
-  operator?: { url: string; auditWitness: boolean };
+  operator?: { url: string; auditWitness: boolean; ca?: string };
 }
 
 export type InjectDecision =
@@ -90,7 +92,7 @@ export function injectSidecar(pod: V1Pod, policy: AgentAccessPolicy, namespace: 
   const operatorMount = (): V1VolumeMount => ({ name: OPERATOR_CA_VOLUME, mountPath: OPERATOR_DIR, readOnly: true });
   if (cfg.operator) {
     volumes.push({ name: OPERATOR_CA_VOLUME, configMap: { name: `agentgate-policy-${policy.metadata.name}`, items: [{ key: 'operator-ca.crt', path: 'ca.crt' }], optional: true } });
-    proxyMounts.push(operatorMount());
+    if (!cfg.operator.ca) proxyMounts.push(operatorMount());
   }
   const witness = cfg.operator?.auditWitness ? cfg.operator : undefined;
   if (cfg.operator) {
@@ -111,7 +113,7 @@ export function injectSidecar(pod: V1Pod, policy: AgentAccessPolicy, namespace: 
     name: PROXY_CONTAINER,
     image: cfg.image,
     imagePullPolicy: cfg.imagePullPolicy ?? 'IfNotPresent',
-    args: ['proxy', '--policy-ref', `${namespace}/${policy.metadata.name}`, '--audit-file', `${AUDIT_DIR}/audit.log`, '--health-address', `0.0.0.0:${HEALTH_PORT}`, ...(cfg.operator ? ['--operator-url', cfg.operator.url, '--operator-ca', `${OPERATOR_DIR}/ca.crt`] : []), ...(witness ? ['--checkpoint-url', witness.url, '--checkpoint-ca', `${OPERATOR_DIR}/ca.crt`] : [])],
+    args: ['proxy', '--policy-ref', `${namespace}/${policy.metadata.name}`, '--audit-file', `${AUDIT_DIR}/audit.log`, '--health-address', `0.0.0.0:${HEALTH_PORT}`, ...(cfg.operator ? ['--operator-url', cfg.operator.url, ...(cfg.operator.ca ? [] : ['--operator-ca', `${OPERATOR_DIR}/ca.crt`])] : []), ...(witness ? ['--checkpoint-url', witness.url, ...(witness.ca ? [] : ['--checkpoint-ca', `${OPERATOR_DIR}/ca.crt`])] : [])],
     // A native sidecar (init container that keeps running) starts before the agent and stops after it.
     restartPolicy: 'Always',
     env: [
@@ -120,6 +122,7 @@ export function injectSidecar(pod: V1Pod, policy: AgentAccessPolicy, namespace: 
       { name: 'POD_UID', valueFrom: { fieldRef: { fieldPath: 'metadata.uid' } } },
       { name: 'AGENTGATE_CREDENTIALS_DIR', value: CREDENTIALS_DIR },
       ...(cfg.operator ? [{ name: 'AGENTGATE_PROXY_TOKEN_FILE', value: `${PROXY_TOKEN_DIR}/token` }] : []),
+      ...(cfg.operator?.ca ? [{ name: 'AGENTGATE_OPERATOR_CA', value: cfg.operator.ca }] : []),
     ],
     ports: [...targets.map((t) => ({ name: `ag-${t.name}`.slice(0, 15), containerPort: Number(portOf(t.listen)), protocol: 'TCP' })), { name: 'ag-health', containerPort: HEALTH_PORT, protocol: 'TCP' }],
     // The agent containers start only once the proxy is ready (native sidecar + startup probe).

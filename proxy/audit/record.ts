@@ -13,6 +13,7 @@ export type AuditEvent =
   | 'proxy.start'
   | 'proxy.stop'
   | 'policy.updated'
+  | 'policy.tampered'
   | 'connection.open'
   | 'connection.close'
   | 'identity.accepted'

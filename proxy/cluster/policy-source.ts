@@ -1,18 +1,22 @@
 /**
- * Cluster mode: the proxy follows its policy's compiled ConfigMap (written by the operator) through a
- * watch, so a `kubectl apply` of a changed rule is enforced within seconds and without a restart —
- * kubelet's ConfigMap volume sync would take a minute or more. It also watches the AgentAccessPolicy
- * itself: a deleted policy, a missing compiled one, or an API server out of reach for longer than the
- * staleness bound makes the proxy fail closed (onUnavailable) until the policy is back.
+ * Cluster mode: the proxy follows its AgentAccessPolicy through a watch, so a `kubectl apply` of a
+ * changed rule is enforced within seconds (once the operator's status says it compiled it) and without
+ * a restart. The policy object is the only source of truth (trusted-policy.ts): the compiled ConfigMap,
+ * which anyone with ConfigMap rights in the namespace can edit, is watched only to tell a deleted one
+ * (fail closed) and to audit one that is not what the operator wrote (onTampered). A deleted policy, a
+ * missing compiled one, or an API server out of reach for longer than the staleness bound makes the
+ * proxy fail closed (onUnavailable) until the policy is back.
  */
 import { CoreV1Api, CustomObjectsApi, type KubeConfig, type KubernetesObject, type V1ConfigMap } from '@kubernetes/client-node';
 import { POLICY_KEY, POLICY_LABEL } from '../../operator/policy-controller.js';
-import { GROUP, messageOf, POLICY_PLURAL, policyConfigMapName, VERSION } from '../../operator/kube.js';
+import { FIELD_MANAGER, GROUP, messageOf, POLICY_PLURAL, policyConfigMapName, VERSION } from '../../operator/kube.js';
 import { ResilientInformer } from '../../operator/resilient-informer.js';
+import { tamperedBy } from '../../operator/tampered-by.js';
 import { realClock, type Clock } from '../../operator/workqueue.js';
 import type { AgentAccessPolicy } from '../policy/types.js';
 import { PolicyValidationError, validatePolicy } from '../policy/validate.js';
 import { DEFAULT_STALENESS_MS, PolicyAvailability } from './policy-availability.js';
+import { compiledMismatch, trustedPolicy, type PolicyObjectWithStatus } from './trusted-policy.js';
 
 export interface PolicySourceOptions {
   kc: KubeConfig;
@@ -21,20 +25,24 @@ export interface PolicySourceOptions {
   onPolicy: (p: AgentAccessPolicy) => void;
   /** The reason the proxy must refuse statements, or undefined once its policy is current again. */
   onUnavailable?: (reason: string | undefined) => void;
+  /** The compiled ConfigMap is not what the operator wrote for the policy (once per ConfigMap version). */
+  onTampered?: (message: string, detail: { configMap: string; resourceVersion?: string; manager?: string }) => void;
   /** Fail closed after this long without an answer from the API server (default 60 s). */
   stalenessMs?: number;
   clock?: Clock;
   log?: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
 }
 
-type PolicyObject = KubernetesObject & { metadata: { name: string; uid?: string } };
+type PolicyObject = KubernetesObject & PolicyObjectWithStatus & { metadata: { name: string; uid?: string } };
 
 export class ConfigMapPolicySource {
   private readonly configMaps: ResilientInformer<V1ConfigMap>;
   private readonly policies: ResilientInformer<PolicyObject>;
   private readonly availability: PolicyAvailability;
   private readonly clock: Clock;
-  private lastResourceVersion?: string;
+  /** uid/generation of the document last handed to onPolicy (or returned by start). */
+  private enforced?: string;
+  private tamperReported?: string;
   private reported?: string;
   private started = false;
   private watchdog?: unknown;
@@ -77,7 +85,7 @@ export class ConfigMapPolicySource {
     const onCompiled = (cm: V1ConfigMap): void => {
       if (cm.metadata?.name !== cmName) return;
       this.availability.setCompiled({ ...(compiledUid(cm) ? { uid: compiledUid(cm)! } : {}) }, now());
-      this.apply(cm);
+      this.checkCompiled();
       this.check();
     };
     this.configMaps.on('add', onCompiled);
@@ -95,6 +103,8 @@ export class ConfigMapPolicySource {
     const onPolicy = (p: PolicyObject): void => {
       if (p.metadata.name !== o.policy) return;
       this.availability.setPolicy({ ...(p.metadata.uid ? { uid: p.metadata.uid } : {}) }, now());
+      this.apply(p);
+      this.checkCompiled();
       this.check();
     };
     this.policies.on('add', onPolicy);
@@ -120,12 +130,14 @@ export class ConfigMapPolicySource {
       await Promise.all([this.policies.start(), this.configMaps.start()]);
       if (!this.policies.synced || !this.configMaps.synced) throw new Error(`cannot read policy ${this.o.namespace}/${this.o.policy} from the API server: ${this.lastProblem ?? 'unknown error'}`);
       if (!this.policies.list().some((p) => p.metadata.name === this.o.policy)) throw new Error(`AgentAccessPolicy ${this.o.namespace}/${this.o.policy} does not exist`);
-      const cm = this.configMaps.list().find((c) => c.metadata?.name === policyConfigMapName(this.o.policy));
+      const cm = this.compiledConfigMap();
       if (!cm) throw new Error(`no compiled policy: ConfigMap ${this.o.namespace}/${policyConfigMapName(this.o.policy)} does not exist (is the operator running and the policy Ready?)`);
       const reason = this.availability.reason(this.clock.now());
       if (reason) throw new Error(reason);
-      this.lastResourceVersion = cm.metadata?.resourceVersion;
-      const policy = parse(cm);
+      const trusted = trustedPolicy(this.policyObject()!, document(cm));
+      if ('reason' in trusted) throw new Error(trusted.reason);
+      const policy = validatePolicy(trusted.policy, `AgentAccessPolicy ${this.o.namespace}/${this.o.policy}`);
+      this.enforced = versionOf(policy);
       this.started = true;
       this.tick();
       return policy;
@@ -154,16 +166,57 @@ export class ConfigMapPolicySource {
     this.o.onUnavailable?.(reason);
   }
 
-  private apply(cm: V1ConfigMap): void {
-    if (cm.metadata?.resourceVersion === this.lastResourceVersion) return;
-    this.lastResourceVersion = cm.metadata?.resourceVersion;
+  private policyObject(): PolicyObject | undefined {
+    return this.policies.list().find((x) => x.metadata.name === this.o.policy);
+  }
+
+  private compiledConfigMap(): V1ConfigMap | undefined {
+    return this.configMaps.list().find((c) => c.metadata?.name === policyConfigMapName(this.o.policy));
+  }
+
+  /** A new generation the operator compiled (status), taken from the policy object itself. */
+  private apply(p: PolicyObject): void {
     if (!this.started) return;
+    const trusted = trustedPolicy(p, document(this.compiledConfigMap()));
+    if ('reason' in trusted) return; // not compiled (yet): keep the policy in force
+    const version = versionOf(trusted.policy);
+    if (version === this.enforced) return;
     try {
-      this.o.onPolicy(parse(cm));
+      const policy = validatePolicy(trusted.policy, `AgentAccessPolicy ${this.o.namespace}/${this.o.policy}`);
+      this.enforced = version;
+      this.o.onPolicy(policy);
     } catch (e) {
-      // The operator only writes valid policies; if this one does not validate here, keep the last one.
+      // The operator compiled it, so it validates there; if it does not here, keep the last one.
       this.o.log?.('error', 'ignoring a compiled policy that does not validate', { error: e instanceof PolicyValidationError ? e.message : messageOf(e) });
     }
+  }
+
+  /**
+   * Reports (onTampered) a compiled ConfigMap that is not what the operator wrote (it is never
+   * enforced); called on every watch event, and by the caller once whatever onTampered feeds exists.
+   * A ConfigMap of a newer generation than the policy this proxy has seen is judged once the policy
+   * watch catches up.
+   */
+  checkCompiled(): void {
+    if (!this.started) return;
+    const p = this.policyObject();
+    const cm = this.compiledConfigMap();
+    if (!p || !cm) return;
+    const version = `${cm.metadata?.resourceVersion}/${p.metadata.resourceVersion}`;
+    const doc = document(cm);
+    const generation = (doc as { metadata?: { generation?: number } } | undefined)?.metadata?.generation;
+    if (typeof generation === 'number' && generation > (p.metadata.generation ?? 0)) return;
+    const mismatch = doc === undefined ? `its ${POLICY_KEY} is missing or not JSON` : compiledMismatch(p, doc);
+    if (!mismatch) {
+      this.tamperReported = undefined;
+      return;
+    }
+    if (this.tamperReported === cm.metadata?.resourceVersion) return;
+    this.tamperReported = cm.metadata?.resourceVersion;
+    const manager = tamperedBy(cm, FIELD_MANAGER);
+    const message = `compiled policy ConfigMap ${this.o.namespace}/${cm.metadata?.name} is not what the operator wrote: ${mismatch}; not enforced (the policy object is)`;
+    this.o.log?.('error', 'compiled policy tampered with', { version, mismatch, ...(manager ? { manager } : {}) });
+    this.o.onTampered?.(message, { configMap: `${this.o.namespace}/${cm.metadata?.name}`, ...(cm.metadata?.resourceVersion ? { resourceVersion: cm.metadata.resourceVersion } : {}), ...(manager ? { manager } : {}) });
   }
 
   async stop(): Promise<void> {
@@ -178,8 +231,15 @@ function compiledUid(cm: V1ConfigMap): string | undefined {
   return cm.metadata?.ownerReferences?.find((r) => r.kind === 'AgentAccessPolicy')?.uid;
 }
 
-function parse(cm: V1ConfigMap): AgentAccessPolicy {
-  const text = cm.data?.[POLICY_KEY];
-  if (!text) throw new Error(`ConfigMap ${cm.metadata?.name} has no ${POLICY_KEY}`);
-  return validatePolicy(JSON.parse(text), `ConfigMap ${cm.metadata?.namespace}/${cm.metadata?.name}`);
+/** The ConfigMap's compiled document, or undefined when it has none that parses. */
+function document(cm: V1ConfigMap | undefined): unknown {
+  try {
+    return cm?.data?.[POLICY_KEY] ? JSON.parse(cm.data[POLICY_KEY]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function versionOf(p: AgentAccessPolicy): string {
+  return `${p.metadata.uid ?? ''}/${p.metadata.generation ?? 0}/${JSON.stringify(p.metadata.annotations ?? {})}`;
 }

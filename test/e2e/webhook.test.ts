@@ -89,9 +89,13 @@ describe('sidecar injection webhook on a real API server (kubectl)', function ()
     // The operator: approvals go through it, and it witnesses the audit chain.
     const url = proxy.args[8];
     expect(url).to.match(/^https:\/\/localhost:\d+$/);
-    expect(proxy.args.slice(7)).to.deep.equal(['--operator-url', url, '--operator-ca', '/var/run/agentgate/operator/ca.crt', '--checkpoint-url', url, '--checkpoint-ca', '/var/run/agentgate/operator/ca.crt']);
+    expect(proxy.args.slice(7)).to.deep.equal(['--operator-url', url, '--checkpoint-url', url]);
+    // The proxy's trust in the operator is fixed in the pod spec at admission, not read from the (editable) ConfigMap.
+    const proxyEnv = Object.fromEntries(proxy.env.map((e: any) => [e.name, e.value]));
+    expect(proxyEnv.AGENTGATE_OPERATOR_CA).to.contain('BEGIN CERTIFICATE');
+    expect(proxy.volumeMounts.map((m: any) => m.name)).not.to.include('agentgate-operator-ca');
     expect(proxy.startupProbe.httpGet).to.deep.include({ path: '/readyz', port: 15021 }); // the agent starts after the proxy is ready
-    // The operator's CA reaches the pod through the policy's compiled ConfigMap.
+    // The operator's CA reaches the agents through the policy's compiled ConfigMap.
     const caVolume = created.spec.volumes.find((v: any) => v.name === 'agentgate-operator-ca');
     expect(caVolume.configMap).to.deep.include({ name: 'agentgate-policy-billing-agent', optional: true });
     const cm = JSON.parse((await c.kubectl(['get', 'configmap', 'agentgate-policy-billing-agent', '-n', NS, '-o', 'json'])).stdout);

@@ -13,7 +13,7 @@ import type { AgentAccessPolicy } from '../../proxy/policy/types.js';
 
 const dir = new URL('../fixtures/inject/', import.meta.url).pathname;
 const policy = parse(readFileSync(join(dir, 'policy.yaml'), 'utf8')) as AgentAccessPolicy;
-const cfg = { image: 'ghcr.io/agentgate/agentgate:0.1.0', operator: { url: 'https://agentgate-webhook.agentgate-system.svc', auditWitness: true } };
+const cfg = { image: 'ghcr.io/agentgate/agentgate:0.1.0', operator: { url: 'https://agentgate-webhook.agentgate-system.svc', auditWitness: true, ca: '-----BEGIN CERTIFICATE-----\nTEST\n-----END CERTIFICATE-----\n' } };
 
 describe('sidecar injection (pure function, golden files)', () => {
   for (const input of readdirSync(dir).filter((f) => f.endsWith('.input.yaml'))) {

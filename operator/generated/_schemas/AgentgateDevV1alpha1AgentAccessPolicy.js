@@ -16,7 +16,7 @@ const schema24 = {
       "$ref": "7fLaitxOw2WQmcNQwea4qbKYmI0kyFlE0A1KZSxNE"
     },
     "status": {
-      "$ref": "y6IRsMtWL5uZ8VsylaI44QAmEBNM9eg16g6DJuI"
+      "$ref": "cUFCnLNxTyOGgZqiQZvgscErCC87pgCUsvqzWmOEA"
     }
   },
   "required": ["spec", "apiVersion", "kind"],
@@ -5874,6 +5874,9 @@ const schema96 = {
     "observedGeneration": {
       "$ref": "CZNoVCXQYuwanyJkiA9GsIPJnKVUhcC3TsHe7jwaJk"
     },
+    "runTokenIssuer": {
+      "$ref": "GlcYMJF0EagTzhTCQIbCB22J377Z87wRm00IC2Ss2g"
+    },
     "targetCount": {
       "$ref": "CZNoVCXQYuwanyJkiA9GsIPJnKVUhcC3TsHe7jwaJk"
     },
@@ -5920,6 +5923,37 @@ function validate37(data, {
   validate37.errors = vErrors;
   return errors === 0;
 }
+const schema22 = {
+  "type": "string",
+  "nullable": true
+};
+function validate39(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (typeof data !== "string" && data !== null) {
+    const err0 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "string"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err0];
+    } else {
+      vErrors.push(err0);
+    }
+    errors++;
+  }
+  validate39.errors = vErrors;
+  return errors === 0;
+}
 const schema97 = {
   "type": "array",
   "items": {
@@ -5955,7 +5989,7 @@ const schema99 = {
   "type": "string",
   "enum": ["True", "False", "Unknown"]
 };
-function validate222(data, {
+function validate223(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5995,38 +6029,7 @@ function validate222(data, {
     }
     errors++;
   }
-  validate222.errors = vErrors;
-  return errors === 0;
-}
-const schema22 = {
-  "type": "string",
-  "nullable": true
-};
-function validate39(data, {
-  instancePath = "",
-  parentData,
-  parentDataProperty,
-  rootData = data
-} = {}) {
-  let vErrors = null;
-  let errors = 0;
-  if (typeof data !== "string" && data !== null) {
-    const err0 = {
-      instancePath,
-      schemaPath: "#/type",
-      keyword: "type",
-      params: {
-        type: "string"
-      }
-    };
-    if (vErrors === null) {
-      vErrors = [err0];
-    } else {
-      vErrors.push(err0);
-    }
-    errors++;
-  }
-  validate39.errors = vErrors;
+  validate223.errors = vErrors;
   return errors === 0;
 }
 const schema23 = {
@@ -6080,7 +6083,7 @@ function validate40(data, {
   validate40.errors = vErrors;
   return errors === 0;
 }
-function validate220(data, {
+function validate221(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6133,13 +6136,13 @@ function validate220(data, {
       }
     }
     if (data.status !== undefined) {
-      if (!validate222(data.status, {
+      if (!validate223(data.status, {
         instancePath: instancePath + "/status",
         parentData: data,
         parentDataProperty: "status",
         rootData
       })) {
-        vErrors = vErrors === null ? validate222.errors : vErrors.concat(validate222.errors);
+        vErrors = vErrors === null ? validate223.errors : vErrors.concat(validate223.errors);
         errors = vErrors.length;
       }
     }
@@ -6203,10 +6206,10 @@ function validate220(data, {
     }
     errors++;
   }
-  validate220.errors = vErrors;
+  validate221.errors = vErrors;
   return errors === 0;
 }
-function validate219(data, {
+function validate220(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6233,18 +6236,18 @@ function validate219(data, {
   if (Array.isArray(data)) {
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate220(data[i0], {
+      if (!validate221(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate220.errors : vErrors.concat(validate220.errors);
+        vErrors = vErrors === null ? validate221.errors : vErrors.concat(validate221.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate219.errors = vErrors;
+  validate220.errors = vErrors;
   return errors === 0;
 }
 const schema100 = {
@@ -6282,7 +6285,7 @@ const schema101 = {
 const schema102 = {
   "type": "integer"
 };
-function validate232(data, {
+function validate233(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6306,7 +6309,7 @@ function validate232(data, {
     }
     errors++;
   }
-  validate232.errors = vErrors;
+  validate233.errors = vErrors;
   return errors === 0;
 }
 const schema103 = {
@@ -6314,7 +6317,7 @@ const schema103 = {
   "pattern": "^[0-9a-f]{64}$"
 };
 const pattern5 = new RegExp("^[0-9a-f]{64}$", "u");
-function validate234(data, {
+function validate235(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6355,14 +6358,14 @@ function validate234(data, {
     }
     errors++;
   }
-  validate234.errors = vErrors;
+  validate235.errors = vErrors;
   return errors === 0;
 }
 const schema104 = {
   "type": "string",
   "enum": ["Compiled", "Invalid"]
 };
-function validate238(data, {
+function validate239(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6402,14 +6405,14 @@ function validate238(data, {
     }
     errors++;
   }
-  validate238.errors = vErrors;
+  validate239.errors = vErrors;
   return errors === 0;
 }
 const schema105 = {
   "type": "string",
   "format": "date-time"
 };
-function validate240(data, {
+function validate241(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6450,10 +6453,10 @@ function validate240(data, {
     }
     errors++;
   }
-  validate240.errors = vErrors;
+  validate241.errors = vErrors;
   return errors === 0;
 }
-function validate231(data, {
+function validate232(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6527,24 +6530,24 @@ function validate231(data, {
       errors++;
     }
     if (data.generation !== undefined) {
-      if (!validate232(data.generation, {
+      if (!validate233(data.generation, {
         instancePath: instancePath + "/generation",
         parentData: data,
         parentDataProperty: "generation",
         rootData
       })) {
-        vErrors = vErrors === null ? validate232.errors : vErrors.concat(validate232.errors);
+        vErrors = vErrors === null ? validate233.errors : vErrors.concat(validate233.errors);
         errors = vErrors.length;
       }
     }
     if (data.specSha256 !== undefined) {
-      if (!validate234(data.specSha256, {
+      if (!validate235(data.specSha256, {
         instancePath: instancePath + "/specSha256",
         parentData: data,
         parentDataProperty: "specSha256",
         rootData
       })) {
-        vErrors = vErrors === null ? validate234.errors : vErrors.concat(validate234.errors);
+        vErrors = vErrors === null ? validate235.errors : vErrors.concat(validate235.errors);
         errors = vErrors.length;
       }
     }
@@ -6571,24 +6574,24 @@ function validate231(data, {
       }
     }
     if (data.outcome !== undefined) {
-      if (!validate238(data.outcome, {
+      if (!validate239(data.outcome, {
         instancePath: instancePath + "/outcome",
         parentData: data,
         parentDataProperty: "outcome",
         rootData
       })) {
-        vErrors = vErrors === null ? validate238.errors : vErrors.concat(validate238.errors);
+        vErrors = vErrors === null ? validate239.errors : vErrors.concat(validate239.errors);
         errors = vErrors.length;
       }
     }
     if (data.observedAt !== undefined) {
-      if (!validate240(data.observedAt, {
+      if (!validate241(data.observedAt, {
         instancePath: instancePath + "/observedAt",
         parentData: data,
         parentDataProperty: "observedAt",
         rootData
       })) {
-        vErrors = vErrors === null ? validate240.errors : vErrors.concat(validate240.errors);
+        vErrors = vErrors === null ? validate241.errors : vErrors.concat(validate241.errors);
         errors = vErrors.length;
       }
     }
@@ -6608,10 +6611,10 @@ function validate231(data, {
     }
     errors++;
   }
-  validate231.errors = vErrors;
+  validate232.errors = vErrors;
   return errors === 0;
 }
-function validate230(data, {
+function validate231(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6654,18 +6657,18 @@ function validate230(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate231(data[i0], {
+      if (!validate232(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate231.errors : vErrors.concat(validate231.errors);
+        vErrors = vErrors === null ? validate232.errors : vErrors.concat(validate232.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate230.errors = vErrors;
+  validate231.errors = vErrors;
   return errors === 0;
 }
 function validate215(data, {
@@ -6704,6 +6707,17 @@ function validate215(data, {
         errors = vErrors.length;
       }
     }
+    if (data.runTokenIssuer !== undefined) {
+      if (!validate39(data.runTokenIssuer, {
+        instancePath: instancePath + "/runTokenIssuer",
+        parentData: data,
+        parentDataProperty: "runTokenIssuer",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate39.errors : vErrors.concat(validate39.errors);
+        errors = vErrors.length;
+      }
+    }
     if (data.targetCount !== undefined) {
       if (!validate37(data.targetCount, {
         instancePath: instancePath + "/targetCount",
@@ -6727,24 +6741,24 @@ function validate215(data, {
       }
     }
     if (data.conditions !== undefined) {
-      if (!validate219(data.conditions, {
+      if (!validate220(data.conditions, {
         instancePath: instancePath + "/conditions",
         parentData: data,
         parentDataProperty: "conditions",
         rootData
       })) {
-        vErrors = vErrors === null ? validate219.errors : vErrors.concat(validate219.errors);
+        vErrors = vErrors === null ? validate220.errors : vErrors.concat(validate220.errors);
         errors = vErrors.length;
       }
     }
     if (data.history !== undefined) {
-      if (!validate230(data.history, {
+      if (!validate231(data.history, {
         instancePath: instancePath + "/history",
         parentData: data,
         parentDataProperty: "history",
         rootData
       })) {
-        vErrors = vErrors === null ? validate230.errors : vErrors.concat(validate230.errors);
+        vErrors = vErrors === null ? validate231.errors : vErrors.concat(validate231.errors);
         errors = vErrors.length;
       }
     }

@@ -392,6 +392,10 @@ export interface IAgentAccessPolicy {
      */
     "observedGeneration"?: number;
     /**
+     * The operator's run-token issuer; proxies accept run tokens from it alone (taken from here, never from the compiled ConfigMap).
+     */
+    "runTokenIssuer"?: string;
+    /**
      * Number of targets.
      */
     "targetCount"?: number;
