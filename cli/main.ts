@@ -91,9 +91,11 @@ async function main(argv: string[]): Promise<number> {
         // In an injected pod the defaults come from the environment the webhook set.
         const actorFile = String(values['actor-token-file'] ?? process.env.AGENTGATE_TOKEN_FILE ?? '');
         const url = values.url ?? process.env.AGENTGATE_OPERATOR_URL;
-        const ca = values.ca ?? process.env.AGENTGATE_OPERATOR_CA_FILE;
+        // The CA fixed in the pod spec at admission comes before the file mounted from the (editable) ConfigMap.
+        const caPem = values.ca ? undefined : process.env.AGENTGATE_OPERATOR_CA;
+        const ca = values.ca ?? (caPem ? undefined : process.env.AGENTGATE_OPERATOR_CA_FILE);
         if (!url || !subject || !actorFile) throw new UsageError('token exchange needs --url (or AGENTGATE_OPERATOR_URL), --subject-token(-file) and --actor-token-file (or AGENTGATE_TOKEN_FILE)');
-        return runTokenExchange({ url: String(url), subjectToken: subject, actorToken: readFileSync(actorFile, 'utf8').trim(), ...(ca ? { caFile: String(ca) } : {}), ...(values.resource ? { resource: String(values.resource) } : {}) });
+        return runTokenExchange({ url: String(url), subjectToken: subject, actorToken: readFileSync(actorFile, 'utf8').trim(), ...(ca ? { caFile: String(ca) } : {}), ...(caPem ? { ca: caPem } : {}), ...(values.resource ? { resource: String(values.resource) } : {}) });
       }
       if (sub !== 'issue') throw new UsageError('token: expected "issue" or "exchange"');
       const { values } = args({ dir: { type: 'string' }, issuer: { type: 'string' }, subject: { type: 'string' }, audience: { type: 'string' }, ttl: { type: 'string' } }, rest);

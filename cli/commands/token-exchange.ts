@@ -10,6 +10,8 @@ export interface TokenExchangeCommand {
   subjectToken: string;
   actorToken: string;
   caFile?: string;
+  /** The CA itself (PEM), e.g. from AGENTGATE_OPERATOR_CA, which admission fixes in the pod spec. */
+  ca?: string;
   resource?: string;
 }
 
@@ -25,7 +27,7 @@ export async function runTokenExchange(o: TokenExchangeCommand): Promise<number>
   }).toString();
   const url = new URL('/token', o.url);
   const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
-    const req = https.request(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, ...(o.caFile ? { ca: readFileSync(o.caFile) } : {}) }, (res) => {
+    const req = https.request(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, ...(o.caFile ? { ca: readFileSync(o.caFile) } : o.ca ? { ca: o.ca } : {}) }, (res) => {
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (d: string) => (text += d));

@@ -139,6 +139,8 @@ export function injectSidecar(pod: V1Pod, policy: AgentAccessPolicy, namespace: 
   const agentEnv: V1EnvVar[] = [{ name: 'AGENTGATE_TOKEN_FILE', value: `${TOKEN_DIR}/token` }];
   // For `agentgate token exchange` in the agent: where the operator is and the CA to trust it with.
   if (cfg.operator) agentEnv.push({ name: 'AGENTGATE_OPERATOR_URL', value: cfg.operator.url }, { name: 'AGENTGATE_OPERATOR_CA_FILE', value: `${OPERATOR_DIR}/ca.crt` });
+  // The CA as admission saw it: a ConfigMap editor cannot change it for this pod.
+  if (cfg.operator?.ca) agentEnv.push({ name: 'AGENTGATE_OPERATOR_CA', value: cfg.operator.ca });
   if (firstPg) {
     agentEnv.push({ name: 'PGHOST', value: '127.0.0.1' }, { name: 'PGPORT', value: portOf(firstPg.listen) }, { name: 'PGDATABASE', value: firstPg.upstream.database }, { name: 'PGSSLMODE', value: 'disable' });
   }

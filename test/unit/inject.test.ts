@@ -46,6 +46,8 @@ describe('sidecar injection (pure function, golden files)', () => {
     expect(JSON.stringify(agent)).to.not.contain('credentials');
     const env = Object.fromEntries((agent.env ?? []).map((e) => [e.name, e.value]));
     expect(env).to.include({ PGHOST: '127.0.0.1', PGPORT: '15432', AGENTGATE_TOKEN_FILE: '/var/run/agentgate/token/token', AGENTGATE_REPORTS_DB_PORT: '15433' });
+    // The operator's CA as admission saw it, for `agentgate token exchange` (the ConfigMap copy is editable).
+    expect(env.AGENTGATE_OPERATOR_CA).to.contain('BEGIN CERTIFICATE');
     const token = out.spec!.volumes!.find((v) => v.name === 'agentgate-token')!.projected!.sources![0]!.serviceAccountToken!;
     expect(token).to.include({ audience: 'agentgate', expirationSeconds: 900 });
     // Without an operator to reach (no witness, no exchange), nothing of it is injected.
