@@ -83,3 +83,12 @@ export class ServerObjects {
     return v;
   }
 }
+
+/**
+ * The text an approval covers (and hashes): a query that EXECUTEs prepared statements is approved with
+ * the statements it runs, so that a grant for `EXECUTE p` does not release whatever `p` is later.
+ */
+export function approvalText(sql: string, executes: readonly (string | undefined)[], objects: ServerObjects): string {
+  const run = executes.filter((n): n is string => n !== undefined).map((n) => `-- EXECUTE ${n}: ${objects.statement(n)?.sql ?? '(unknown)'}`);
+  return run.length ? `${sql}\n${run.join('\n')}` : sql;
+}

@@ -36,7 +36,7 @@ import { failingParse, failingQuery } from './refusal.js';
 import { capDecision, capError, FLUSH, isStatementTimeout, newRowCap, rowCapsActive, writes, type CapHit, type RowCap } from './runtime-caps.js';
 import { ResultMasker, type ColumnNames, type RowPlan } from './result-masker.js';
 import { onParameterStatus, SessionInvariants, violationMessage, type InvariantViolation } from './session-invariants.js';
-import { ServerObjects, type Outcome, type Portal, type Prepared, type StateChange } from './server-objects.js';
+import { approvalText, ServerObjects, type Outcome, type Portal, type Prepared, type StateChange } from './server-objects.js';
 import { armExpiry } from './token-expiry.js';
 
 export interface SessionContext {
@@ -348,7 +348,8 @@ export class PgSession {
     const approvalAt = blockedAt >= 0 ? -1 : decisions.findIndex((d) => this.approvable(d));
     if (approvalAt >= 0) {
       // The whole query text is what gets approved (and hashed): a grant covers exactly this query.
-      return this.approve(sql, classes[approvalAt]!, decisions[approvalAt]!, 'simple', (grant) => this.runQuery(m, classes, decisions, -1, grant), (err) => this.refuse(err));
+      const text = shapes.ok ? approvalText(sql, shapes.shapes.map((x) => x.executes), this.objects) : sql;
+      return this.approve(text, classes[approvalAt]!, decisions[approvalAt]!, 'simple', (grant) => this.runQuery(m, classes, decisions, -1, grant), (err) => this.refuse(err));
     }
     return this.runQuery(m, classes, decisions, blockedAt);
   }
