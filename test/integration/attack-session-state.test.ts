@@ -77,6 +77,15 @@ describe('attack: session state (prepared statements and portals) follows the se
     expect(rows(out)).to.not.contain(NOTES);
   });
 
+  it('SQL FETCH from a protocol portal is masked', async () => {
+    await q('BEGIN');
+    raw.send(fe.parse({ name: 'pf', text: UPPER_NOTES }), fe.bind({ portal: 'pf', statement: 'pf' }), fe.sync());
+    await raw.until('Z');
+    const out = await q('FETCH ALL FROM pf');
+    await q('ROLLBACK');
+    expect(rows(out)).to.not.contain(NOTES);
+  });
+
   it('the unnamed portal re-bound in one pipeline: each Execute is masked as its own statement', async () => {
     raw.send(
       fe.parse({ name: '', text: UPPER_NOTES }), fe.bind({}), fe.execute({}),
