@@ -16,6 +16,8 @@ import type { RowCap } from './runtime-caps.js';
 export interface Prepared {
   sql: string;
   classes: Classification[];
+  /** The prepared statements this one EXECUTEs, as they were when it was classified (the server looks them up when it runs). */
+  executes?: ReadonlyMap<string, Prepared | undefined>;
 }
 
 export interface Portal {
@@ -91,4 +93,16 @@ export class ServerObjects {
 export function approvalText(sql: string, executes: readonly (string | undefined)[], objects: ServerObjects): string {
   const run = executes.filter((n): n is string => n !== undefined).map((n) => `-- EXECUTE ${n}: ${objects.statement(n)?.sql ?? '(unknown)'}`);
   return run.length ? `${sql}\n${run.join('\n')}` : sql;
+}
+
+/** Snapshot of the statements a statement EXECUTEs (undefined when it executes none). */
+export function executedStatements(names: readonly (string | undefined)[], objects: ServerObjects): Map<string, Prepared | undefined> | undefined {
+  const used = names.filter((n): n is string => n !== undefined);
+  return used.length ? new Map(used.map((n) => [n, objects.statement(n)])) : undefined;
+}
+
+/** The first statement `p` EXECUTEs that is no longer the one `p` was classified with. */
+export function changedExecuted(p: Prepared, objects: ServerObjects): string | undefined {
+  for (const [name, was] of p.executes ?? []) if (objects.statement(name) !== was) return name;
+  return undefined;
 }

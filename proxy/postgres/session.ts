@@ -36,7 +36,7 @@ import { failingParse, failingQuery } from './refusal.js';
 import { capDecision, capError, FLUSH, isStatementTimeout, newRowCap, rowCapsActive, writes, type CapHit, type RowCap } from './runtime-caps.js';
 import { ResultMasker, type ColumnNames, type RowPlan } from './result-masker.js';
 import { onParameterStatus, SessionInvariants, violationMessage, type InvariantViolation } from './session-invariants.js';
-import { approvalText, ServerObjects, type Outcome, type Portal, type Prepared, type StateChange } from './server-objects.js';
+import { approvalText, changedExecuted, executedStatements, ServerObjects, type Outcome, type Portal, type Prepared, type StateChange } from './server-objects.js';
 import { armExpiry } from './token-expiry.js';
 
 export interface SessionContext {
@@ -485,7 +485,8 @@ export class PgSession {
     const entry: Pending = { kind: 'parse' };
     this.queue.push(entry);
     // The server drops the unnamed statement as a Parse of it starts, even if that Parse then fails.
-    this.objects.expect(entry, { ns: 'statement', name, value: { sql, classes }, dropOnFailure: name === '' });
+    const executes = shapes.ok ? executedStatements(shapes.shapes.map((s) => s.executes), this.objects) : undefined;
+    this.objects.expect(entry, { ns: 'statement', name, value: { sql, classes, ...(executes ? { executes } : {}) }, dropOnFailure: name === '' });
     this.forward(m);
   }
 
@@ -493,6 +494,8 @@ export class PgSession {
     if (this.tokenExpired()) return;
     const portal = this.objects.portal(portalName);
     if (!portal) return this.denyExtended({ code: '34000', message: `portal "${portalName}" does not exist` });
+    const changed = changedExecuted(portal.stmt, this.objects);
+    if (changed !== undefined) return this.denyExtended({ code: '42501', message: `agentgate: prepared statement "${changed}" changed since the statement executing it was parsed; parse it again` });
     const rt = this.runtime();
     // Decided again at Execute: the policy may have changed since Parse, and each execution is audited.
     const classes = portal.stmt.classes.length ? portal.stmt.classes : [emptyClassification(portal.stmt.sql)];
@@ -506,7 +509,7 @@ export class PgSession {
     const blockedAt = decisions.findIndex((d) => d.blocked && !this.approvable(d));
     const approvalAt = blockedAt >= 0 ? -1 : decisions.findIndex((d) => this.approvable(d));
     if (approvalAt >= 0) {
-      return this.approve(portal.stmt.sql, classes[approvalAt]!, decisions[approvalAt]!, 'extended', (grant) => this.runExecute(m, portalName, portal, classes, decisions, grant), (err) => this.denyExtended(err));
+      return this.approve(approvalText(portal.stmt.sql, [...(portal.stmt.executes?.keys() ?? [])], this.objects), classes[approvalAt]!, decisions[approvalAt]!, 'extended', (grant) => this.runExecute(m, portalName, portal, classes, decisions, grant), (err) => this.denyExtended(err));
     }
     return this.runExecute(m, portalName, portal, classes, decisions);
   }

@@ -10,11 +10,11 @@ import type { ApprovalBroker } from '../../proxy/approvals/broker.js';
 import { fe, RawClient } from '../support/raw-client.js';
 
 const sha = (t: string): string => createHash('sha256').update(t).digest('hex');
-const approvedEarlier = sha('EXECUTE p'); // a reusable grant (ttl > 0) from an earlier approval of `EXECUTE p`
+const approvedEarlier = [sha('EXECUTE p'), sha('EXECUTE p2')]; // reusable grants (ttl > 0) from earlier approvals of these texts
 const requested: string[] = [];
 
 const grantsByHash: ApprovalBroker = {
-  findGrant: (g) => (g.sha256 === approvedEarlier ? ({ metadata: { name: 'apr-earlier', namespace: 'agents' } } as ReturnType<ApprovalBroker['findGrant']>) : undefined),
+  findGrant: (g) => (approvedEarlier.includes(g.sha256) ? ({ metadata: { name: 'apr-earlier', namespace: 'agents' } } as ReturnType<ApprovalBroker['findGrant']>) : undefined),
   request: async (r) => {
     requested.push(r.command.text);
     return { namespace: 'agents', name: 'req-1' };
@@ -42,6 +42,21 @@ describe('attack: approvals bound to what a prepared statement runs', function (
     raw.send(fe.parse({ name: 'p', text: 'DELETE FROM orders' }), fe.sync());
     await raw.until('Z');
     raw.send(fe.query('EXECUTE p'));
+    const out = await raw.until('Z');
+    raw.end();
+    const d = await s.direct();
+    const n = (await d.query('SELECT count(*)::int n FROM orders')).rows[0].n;
+    await d.end();
+    expect(n).to.be.greaterThan(0);
+    expect(out.find((m) => m.type === 'E')?.error?.code).to.equal('42501');
+    expect(requested.at(-1)).to.contain('DELETE FROM orders');
+  });
+
+  it('nor does it when EXECUTE itself is sent through the protocol', async () => {
+    const raw = await RawClient.connect(s.host, s.port, await s.token());
+    raw.send(fe.parse({ name: 'p2', text: 'DELETE FROM orders' }), fe.parse({ name: 'e', text: 'EXECUTE p2' }), fe.sync());
+    await raw.until('Z');
+    raw.send(fe.bind({ statement: 'e' }), fe.execute({}), fe.sync());
     const out = await raw.until('Z');
     raw.end();
     const d = await s.direct();

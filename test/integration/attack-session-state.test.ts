@@ -127,6 +127,17 @@ describe('attack: session state (prepared statements and portals) follows the se
     expect(rows(out)).to.contain('[redacted:notes]');
   });
 
+  it('a parsed EXECUTE runs as what its prepared statement is at Execute, not at Parse', async () => {
+    await q(`PREPARE ip AS SELECT 'x'::text AS u`);
+    raw.send(fe.parse({ name: 'e', text: 'EXECUTE ip' }), fe.sync());
+    expect(errors(await raw.until('Z'))).to.deep.equal([]);
+    await q('DEALLOCATE ip');
+    await q(`PREPARE ip AS ${UPPER_NOTES}`);
+    raw.send(fe.bind({ statement: 'e' }), fe.execute({}), fe.sync());
+    const out = await raw.until('Z');
+    expect(rows(out)).to.not.contain(NOTES);
+  });
+
   it('DEALLOCATE then PREPARE in one query: the new statement is what runs', async () => {
     await q(`PREPARE d AS ${UPPER_NOTES}`);
     await q(`DEALLOCATE d; PREPARE d AS SELECT 'x'::text AS u`);
