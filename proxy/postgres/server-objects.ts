@@ -90,8 +90,13 @@ export class ServerObjects {
  * The text an approval covers (and hashes): a query that EXECUTEs prepared statements is approved with
  * the statements it runs, so that a grant for `EXECUTE p` does not release whatever `p` is later.
  */
-export function approvalText(sql: string, executes: readonly (string | undefined)[], objects: ServerObjects): string {
-  const run = executes.filter((n): n is string => n !== undefined).map((n) => `-- EXECUTE ${n}: ${objects.statement(n)?.sql ?? '(unknown)'}`);
+export function approvalText(sql: string, executes: readonly (string | undefined)[], objects: ServerObjects, classes: readonly Classification[] = []): string {
+  const scope = new QueryScope(objects);
+  const run: string[] = [];
+  executes.forEach((n, i) => {
+    if (n !== undefined) run.push(`-- EXECUTE ${n}: ${scope.get(n)?.sql ?? '(unknown)'}`);
+    if (classes[i]) scope.after(classes[i]);
+  });
   return run.length ? `${sql}\n${run.join('\n')}` : sql;
 }
 
@@ -105,4 +110,28 @@ export function executedStatements(names: readonly (string | undefined)[], objec
 export function changedExecuted(p: Prepared, objects: ServerObjects): string | undefined {
   for (const [name, was] of p.executes ?? []) if (objects.statement(name) !== was) return name;
   return undefined;
+}
+
+/** What SQL PREPARE makes of a statement: its classification, without the PREPARE itself. */
+export function preparedBy(c: Classification): Prepared {
+  return { sql: c.text, classes: [{ ...c, prepares: undefined } as Classification] };
+}
+
+/** Lookups for the statements of one query, in order: each sees what the earlier ones PREPAREd or DEALLOCATEd. */
+export class QueryScope {
+  private readonly local = new Map<string, Prepared | undefined>();
+  private cleared = false;
+  constructor(private readonly objects: ServerObjects) {}
+
+  get(name: string): Prepared | undefined {
+    return this.local.has(name) ? this.local.get(name) : this.cleared ? undefined : this.objects.statement(name);
+  }
+
+  after(c: Classification): void {
+    if (c.prepares !== undefined) this.local.set(c.prepares, preparedBy(c));
+    if (c.deallocates === '*') {
+      this.local.clear();
+      this.cleared = true;
+    } else if (c.deallocates !== undefined) this.local.set(c.deallocates, undefined);
+  }
 }

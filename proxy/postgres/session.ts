@@ -36,7 +36,7 @@ import { failingParse, failingQuery } from './refusal.js';
 import { capDecision, capError, FLUSH, isStatementTimeout, newRowCap, rowCapsActive, writes, type CapHit, type RowCap } from './runtime-caps.js';
 import { ResultMasker, type ColumnNames, type RowPlan } from './result-masker.js';
 import { onParameterStatus, SessionInvariants, violationMessage, type InvariantViolation } from './session-invariants.js';
-import { approvalText, changedExecuted, executedStatements, ServerObjects, type Outcome, type Portal, type Prepared, type StateChange } from './server-objects.js';
+import { approvalText, changedExecuted, executedStatements, preparedBy, QueryScope, ServerObjects, type Outcome, type Portal, type Prepared, type StateChange } from './server-objects.js';
 import { armExpiry } from './token-expiry.js';
 
 export interface SessionContext {
@@ -329,8 +329,13 @@ export class PgSession {
   private classify(sql: string, r: ShapesResult): Classification[] | { error: string } {
     if (!r.ok) return { error: r.error };
     const catalog = this.ctx.catalog();
-    const lookup = { get: (name: string) => mergePrepared(this.objects.statement(name)) };
-    return r.shapes.map((s) => resolveShape(s, sql, catalog, lookup));
+    const scope = new QueryScope(this.objects);
+    const lookup = { get: (name: string) => mergePrepared(scope.get(name)) };
+    return r.shapes.map((s) => {
+      const c = resolveShape(s, sql, catalog, lookup);
+      scope.after(c);
+      return c;
+    });
   }
 
   private simpleQuery(m: Message, sql: string, shapes: ShapesResult): void | Promise<void> {
@@ -348,7 +353,7 @@ export class PgSession {
     const approvalAt = blockedAt >= 0 ? -1 : decisions.findIndex((d) => this.approvable(d));
     if (approvalAt >= 0) {
       // The whole query text is what gets approved (and hashed): a grant covers exactly this query.
-      const text = shapes.ok ? approvalText(sql, shapes.shapes.map((x) => x.executes), this.objects) : sql;
+      const text = shapes.ok ? approvalText(sql, shapes.shapes.map((x) => x.executes), this.objects, classes) : sql;
       return this.approve(text, classes[approvalAt]!, decisions[approvalAt]!, 'simple', (grant) => this.runQuery(m, classes, decisions, -1, grant), (err) => this.refuse(err));
     }
     return this.runQuery(m, classes, decisions, blockedAt);
@@ -562,7 +567,7 @@ export class PgSession {
   private trackSessionState(c: Classification, owner: object): void {
     if (c.setting?.name === 'agentgate.reason') this.reason = c.setting.value || undefined;
     const changes: StateChange[] = [];
-    if (c.prepares !== undefined) changes.push({ ns: 'statement', name: c.prepares, value: { sql: c.text, classes: [{ ...c, prepares: undefined } as Classification] } });
+    if (c.prepares !== undefined) changes.push({ ns: 'statement', name: c.prepares, value: preparedBy(c) });
     if (c.deallocates === '*') changes.push({ ns: 'statement' });
     else if (c.deallocates !== undefined) changes.push({ ns: 'statement', name: c.deallocates });
     if (PORTAL_KINDS.has(c.kind)) changes.push({ ns: 'portal' });

@@ -138,6 +138,13 @@ describe('attack: session state (prepared statements and portals) follows the se
     expect(rows(out)).to.not.contain(NOTES);
   });
 
+  it('EXECUTE after DEALLOCATE and PREPARE in the same query runs as the new statement', async () => {
+    await q(`PREPARE m AS SELECT 'x'::text AS u`);
+    const out = await q(`DEALLOCATE m; PREPARE m AS ${UPPER_NOTES}; EXECUTE m`);
+    expect(rows(out)).to.not.contain(NOTES);
+    expect(rows(out)).to.contain('[redacted:notes]');
+  });
+
   it('DEALLOCATE then PREPARE in one query: the new statement is what runs', async () => {
     await q(`PREPARE d AS ${UPPER_NOTES}`);
     await q(`DEALLOCATE d; PREPARE d AS SELECT 'x'::text AS u`);

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { approvalText, ServerObjects, type Prepared } from '../../proxy/postgres/server-objects.js';
+import type { Classification } from '../../proxy/sql/types.js';
+import { approvalText, QueryScope, ServerObjects, type Prepared } from '../../proxy/postgres/server-objects.js';
 
 const stmt = (sql: string): Prepared => ({ sql, classes: [] });
 
@@ -69,5 +70,20 @@ describe('ServerObjects: the proxy sees prepared statements and portals as the s
     o.expect(a, { ns: 'statement', name: 'p', value: stmt('DELETE FROM orders') });
     expect(approvalText('EXECUTE p', [undefined, 'p'], o)).to.equal('EXECUTE p\n-- EXECUTE p: DELETE FROM orders');
     expect(approvalText('SELECT 1', [undefined], o)).to.equal('SELECT 1');
+  });
+
+  it('a statement sees what earlier statements of its query PREPAREd or DEALLOCATEd', () => {
+    const o = new ServerObjects();
+    const a = {};
+    o.expect(a, { ns: 'statement', name: 'p', value: stmt('OLD') });
+    const cls = (text: string, extra: Partial<Classification>): Classification => ({ text, kind: 'X', effects: [], tables: [], functions: [], unboundedWrite: false, liftsReadOnly: false, reasons: [], ...extra });
+    const steps = [cls('DEALLOCATE p', { deallocates: 'p' }), cls('NEW', { prepares: 'p' }), cls('EXECUTE p', {})];
+    const scope = new QueryScope(o);
+    scope.after(steps[0]!);
+    expect(scope.get('p')).to.equal(undefined);
+    scope.after(steps[1]!);
+    expect(scope.get('p')?.sql).to.equal('NEW');
+    expect(o.statement('p')?.sql).to.equal('OLD');
+    expect(approvalText('q', [undefined, undefined, 'p'], o, steps)).to.equal('q\n-- EXECUTE p: NEW');
   });
 });
