@@ -36,6 +36,8 @@ import { failingParse, failingQuery } from './refusal.js';
 import { capDecision, capError, FLUSH, isStatementTimeout, newRowCap, rowCapsActive, writes, type CapHit, type RowCap } from './runtime-caps.js';
 import { ResultMasker, type ColumnNames, type RowPlan } from './result-masker.js';
 import { onParameterStatus, SessionInvariants, violationMessage, type InvariantViolation } from './session-invariants.js';
+import { approvalText, changedExecuted, executedStatements, preparedBy, QueryScope, ServerObjects, type Outcome, type Portal, type Prepared, type StateChange } from './server-objects.js';
+import { armExpiry } from './token-expiry.js';
 
 export interface SessionContext {
   target: TargetSpec;
@@ -75,19 +77,6 @@ interface StatementRun {
   cap?: RowCap;
 }
 
-interface Prepared {
-  sql: string;
-  classes: Classification[];
-}
-
-interface Portal {
-  stmt: Prepared;
-  described: boolean;
-  plan?: RowPlan;
-  /** Rows returned by this portal so far, across Executes (maxRowsReturned). */
-  cap?: RowCap;
-}
-
 /** A simple Query run under runtime caps (one at a time: the proxy acts on its outcome). */
 interface QueryCaps {
   /** The proxy opened a transaction around this autocommit write (BEGIN before, COMMIT/ROLLBACK after). */
@@ -101,8 +90,8 @@ interface QueryCaps {
 type Pending =
   | { kind: 'query'; runs: StatementRun[]; idx: number; caps?: QueryCaps }
   | { kind: 'parse' | 'bind' | 'close' | 'sync' | 'flush' }
-  | { kind: 'describe'; portal?: string; synthetic: boolean }
-  | { kind: 'execute'; run: StatementRun; portal: string }
+  | { kind: 'describe'; portal?: string; target?: Portal; synthetic: boolean }
+  | { kind: 'execute'; run: StatementRun; portal: string; target: Portal }
   | { kind: 'synthetic'; emit: () => Buffer[] }
   /** A refusal sent upstream as a failing message: the server's error is replaced by `error`. */
   | { kind: 'refusal'; protocol: 'simple' | 'extended'; error: Buffer }
@@ -112,13 +101,16 @@ type Pending =
 const T = (c: string): number => c.charCodeAt(0);
 const DDL_LIKE = new Set(['ddl', 'privilege', 'admin', 'unknown']);
 const COPY_IN_MESSAGES = new Set([T('d'), T('c'), T('f'), T('H'), T('S'), T('X')]);
+/** Statements that create, close or end the life of portals the proxy does not track by name: it forgets every portal. */
+const PORTAL_KINDS = new Set(['DeclareCursorStmt', 'ClosePortalStmt', 'DiscardStmt', 'TransactionStmt']);
 
 export class PgSession {
   private readonly clientFramer = new Framer(() => protocolLimits(this.ctx.runtime().policy.spec).maxMessageBytes);
   private readonly upstreamFramer = new Framer(() => protocolLimits(this.ctx.runtime().policy.spec).maxMessageBytes);
   private readonly queue: Pending[] = [];
-  private readonly prepared = new Map<string, Prepared>();
-  private readonly portals = new Map<string, Portal>();
+  /** Prepared statements and portals as the server holds them (server-objects.ts). */
+  private readonly objects = new ServerObjects();
+  private disarmExpiry?: () => void;
   private readonly inbox: Message[] = [];
   private toUpstream: Buffer[] = [];
   private toClient: Buffer[] = [];
@@ -168,6 +160,9 @@ export class PgSession {
     });
     this.client.resume();
     this.upstream.resume();
+    this.disarmExpiry = armExpiry(this.ctx.principal.exp, this.now, () => {
+      if (!this.closed) this.tokenExpired();
+    });
   }
 
   // ---------------------------------------------------------------- frontend → proxy → upstream
@@ -258,10 +253,12 @@ export class PgSession {
         const r = bodyReader(m, 'Bind');
         const portal = r.cstring();
         const stmtName = r.cstring();
-        const stmt = this.prepared.get(stmtName);
+        const stmt = this.objects.statement(stmtName);
         if (!stmt) return this.denyExtended({ code: '26000', message: `prepared statement "${stmtName}" does not exist (or was refused by agentgate)` });
-        this.portals.set(portal, { stmt, described: false });
-        this.queue.push({ kind: 'bind' });
+        const entry: Pending = { kind: 'bind' };
+        this.queue.push(entry);
+        // A failed Bind may have dropped the unnamed portal, or left a server portal of that name the proxy never classified.
+        this.objects.expect(entry, { ns: 'portal', name: portal, value: { stmt, described: false }, dropOnFailure: true });
         return this.forward(m);
       }
       case T('D'): {
@@ -269,8 +266,9 @@ export class PgSession {
         const what = r.byte();
         const name = r.cstring();
         r.done();
-        if (what === T('P') && !this.portals.has(name)) return this.denyExtended({ code: '34000', message: `portal "${name}" does not exist` });
-        this.queue.push({ kind: 'describe', synthetic: false, ...(what === T('P') ? { portal: name } : {}) });
+        const target = what === T('P') ? this.objects.portal(name) : undefined;
+        if (what === T('P') && !target) return this.denyExtended({ code: '34000', message: `portal "${name}" does not exist` });
+        this.queue.push({ kind: 'describe', synthetic: false, ...(what === T('P') ? { portal: name, target } : {}) });
         return this.forward(m);
       }
       case T('E'): {
@@ -285,9 +283,9 @@ export class PgSession {
         const what = r.byte();
         const name = r.cstring();
         r.done();
-        if (what === T('S')) this.prepared.delete(name);
-        else this.portals.delete(name);
-        this.queue.push({ kind: 'close' });
+        const entry: Pending = { kind: 'close' };
+        this.queue.push(entry);
+        this.objects.expect(entry, { ns: what === T('S') ? 'statement' : 'portal', name });
         return this.forward(m);
       }
       case T('S'):
@@ -331,8 +329,13 @@ export class PgSession {
   private classify(sql: string, r: ShapesResult): Classification[] | { error: string } {
     if (!r.ok) return { error: r.error };
     const catalog = this.ctx.catalog();
-    const lookup = { get: (name: string) => mergePrepared(this.prepared.get(name)) };
-    return r.shapes.map((s) => resolveShape(s, sql, catalog, lookup));
+    const scope = new QueryScope(this.objects);
+    const lookup = { get: (name: string) => mergePrepared(scope.get(name)) };
+    return r.shapes.map((s) => {
+      const c = resolveShape(s, sql, catalog, lookup);
+      scope.after(c);
+      return c;
+    });
   }
 
   private simpleQuery(m: Message, sql: string, shapes: ShapesResult): void | Promise<void> {
@@ -350,7 +353,8 @@ export class PgSession {
     const approvalAt = blockedAt >= 0 ? -1 : decisions.findIndex((d) => this.approvable(d));
     if (approvalAt >= 0) {
       // The whole query text is what gets approved (and hashed): a grant covers exactly this query.
-      return this.approve(sql, classes[approvalAt]!, decisions[approvalAt]!, 'simple', (grant) => this.runQuery(m, classes, decisions, -1, grant), (err) => this.refuse(err));
+      const text = shapes.ok ? approvalText(sql, shapes.shapes.map((x) => x.executes), this.objects, classes) : sql;
+      return this.approve(text, classes[approvalAt]!, decisions[approvalAt]!, 'simple', (grant) => this.runQuery(m, classes, decisions, -1, grant), (err) => this.refuse(err));
     }
     return this.runQuery(m, classes, decisions, blockedAt);
   }
@@ -358,6 +362,7 @@ export class PgSession {
   /** Audits every statement's decision, then forwards the query (or refuses it when one is blocked). */
   private runQuery(m: Message, classes: Classification[], decisions: Decision[], blockedAt: number, grant?: string): void | Promise<void> {
     if (grant !== undefined && this.tokenExpired()) return;
+    if (grant !== undefined && this.discardUntilSync) return; // an extended-protocol error came first: skipped, as by the server
     const runs: StatementRun[] = [];
     for (let i = 0; i < classes.length; i++) {
       const d = decisions[i]!;
@@ -367,10 +372,10 @@ export class PgSession {
       runs.push({ cls: classes[i]!, seq: rec.seq, started: this.now(), rows: 0, masked: 0 });
     }
     if (blockedAt >= 0) return this.refuse(denialError(decisions[blockedAt]!, classes[blockedAt]!));
-    for (const c of classes) this.trackSessionState(c);
     const limits = this.limits(this.maskerOf);
     if (rowCapsActive(limits) && !classes.some((c) => c.copy?.direction === 'from')) return this.runCapped(m, runs, limits);
     this.queue.push({ kind: 'query', runs, idx: 0 });
+    this.queryChanges(runs);
     this.rowPlan = undefined;
     this.forward(m);
   }
@@ -390,6 +395,7 @@ export class PgSession {
           if (wrapped) this.internal('BEGIN', () => undefined);
           const entry: Pending = { kind: 'query', runs, idx: 0, caps: { wrapped } };
           this.queue.push(entry);
+          this.queryChanges(runs);
           this.hold = { entry, release };
           this.rowPlan = undefined;
           this.forward(m);
@@ -481,15 +487,20 @@ export class PgSession {
         return this.denyExtended(denialError(d, c));
       }
     }
-    this.prepared.set(name, { sql, classes });
-    this.queue.push({ kind: 'parse' });
+    const entry: Pending = { kind: 'parse' };
+    this.queue.push(entry);
+    // The server drops the unnamed statement as a Parse of it starts, even if that Parse then fails.
+    const executes = shapes.ok ? executedStatements(shapes.shapes.map((s) => s.executes), this.objects) : undefined;
+    this.objects.expect(entry, { ns: 'statement', name, value: { sql, classes, ...(executes ? { executes } : {}) }, dropOnFailure: name === '' });
     this.forward(m);
   }
 
   private execute(m: Message, portalName: string, maxRows: number): void | Promise<void> {
     if (this.tokenExpired()) return;
-    const portal = this.portals.get(portalName);
+    const portal = this.objects.portal(portalName);
     if (!portal) return this.denyExtended({ code: '34000', message: `portal "${portalName}" does not exist` });
+    const changed = changedExecuted(portal.stmt, this.objects);
+    if (changed !== undefined) return this.denyExtended({ code: '42501', message: `agentgate: prepared statement "${changed}" changed since the statement executing it was parsed; parse it again` });
     const rt = this.runtime();
     // Decided again at Execute: the policy may have changed since Parse, and each execution is audited.
     const classes = portal.stmt.classes.length ? portal.stmt.classes : [emptyClassification(portal.stmt.sql)];
@@ -503,13 +514,16 @@ export class PgSession {
     const blockedAt = decisions.findIndex((d) => d.blocked && !this.approvable(d));
     const approvalAt = blockedAt >= 0 ? -1 : decisions.findIndex((d) => this.approvable(d));
     if (approvalAt >= 0) {
-      return this.approve(portal.stmt.sql, classes[approvalAt]!, decisions[approvalAt]!, 'extended', (grant) => this.runExecute(m, portalName, portal, classes, decisions, grant), (err) => this.denyExtended(err));
+      return this.approve(approvalText(portal.stmt.sql, [...(portal.stmt.executes?.keys() ?? [])], this.objects), classes[approvalAt]!, decisions[approvalAt]!, 'extended', (grant) => this.runExecute(m, portalName, portal, classes, decisions, grant), (err) => this.denyExtended(err));
     }
     return this.runExecute(m, portalName, portal, classes, decisions);
   }
 
   private runExecute(m: Message, portalName: string, portal: Portal, classes: Classification[], decisions: Decision[], grant?: string): void | Promise<void> {
     if (grant !== undefined && this.tokenExpired()) return;
+    if (grant !== undefined && this.discardUntilSync) return; // an earlier message of this batch failed: the server skips this Execute
+    // What was approved is what runs: the portal must still be the one decided before the wait.
+    if (grant !== undefined && this.objects.portal(portalName) !== portal) return this.denyExtended({ code: '34000', message: `agentgate: portal "${portalName}" changed while its statement awaited approval; nothing was executed` });
     let run: StatementRun | undefined;
     for (const [i, c] of classes.entries()) {
       const d = decisions[i]!;
@@ -518,14 +532,14 @@ export class PgSession {
       if (d.blocked && !grant) return this.denyExtended(denialError(d, c));
       run ??= { cls: c, seq: rec.seq, started: this.now(), rows: 0, masked: 0 };
     }
-    for (const c of portal.stmt.classes) this.trackSessionState(c);
     if (!portal.described && this.resultMasker.active) {
       // Column masking needs the portal's columns; ask for them if the agent did not.
       pushSegment(this.toUpstream, describePortal(portalName));
-      this.queue.push({ kind: 'describe', portal: portalName, synthetic: true });
+      this.queue.push({ kind: 'describe', portal: portalName, target: portal, synthetic: true });
     }
-    const entry: Pending = { kind: 'execute', run: run!, portal: portalName };
+    const entry: Pending = { kind: 'execute', run: run!, portal: portalName, target: portal };
     this.queue.push(entry);
+    for (const c of portal.stmt.classes) this.trackSessionState(c, entry);
     this.forward(m);
     const limits = this.limits(this.maskerOf);
     if (rowCapsActive(limits) && !classes.some((c) => c.copy?.direction === 'from')) {
@@ -546,12 +560,36 @@ export class PgSession {
     this.refuse(denialError(d, c));
   }
 
-  /** SQL-level PREPARE / DEALLOCATE / DISCARD ALL share the protocol's prepared-statement namespace. */
-  private trackSessionState(c: Classification): void {
-    if (c.prepares !== undefined) this.prepared.set(c.prepares, { sql: c.text, classes: [{ ...c, prepares: undefined } as Classification] });
+  /**
+   * SQL-level PREPARE / DEALLOCATE / DISCARD ALL share the protocol's prepared-statement namespace, and
+   * cursors its portal namespace: their changes apply when the statement completes (owner: its run or Execute).
+   */
+  private trackSessionState(c: Classification, owner: object): void {
     if (c.setting?.name === 'agentgate.reason') this.reason = c.setting.value || undefined;
-    if (c.deallocates === '*') this.prepared.clear();
-    else if (c.deallocates !== undefined) this.prepared.delete(c.deallocates);
+    const changes: StateChange[] = [];
+    if (c.prepares !== undefined) changes.push({ ns: 'statement', name: c.prepares, value: preparedBy(c) });
+    if (c.deallocates === '*') changes.push({ ns: 'statement' });
+    else if (c.deallocates !== undefined) changes.push({ ns: 'statement', name: c.deallocates });
+    if (PORTAL_KINDS.has(c.kind)) changes.push({ ns: 'portal' });
+    this.objects.expect(owner, ...changes);
+  }
+
+  private queryChanges(runs: StatementRun[]): void {
+    this.simpleQueryChanges(runs);
+    for (const r of runs) this.trackSessionState(r.cls, r);
+  }
+
+  /** A simple Query drops the unnamed statement as it starts, and runs its statements in the unnamed portal. */
+  private simpleQueryChanges(owner: object): void {
+    this.objects.expect(owner, { ns: 'statement', name: '' }, { ns: 'portal', name: '' });
+  }
+
+  /** The server answered a queued message (or skipped it after an error): its changes are applied or dropped. */
+  private settle(entry: Pending, outcome: Outcome): void {
+    if (entry.kind === 'query') {
+      for (const r of entry.runs.slice(entry.idx)) this.objects.settle(r, outcome === 'confirmed' ? 'skipped' : outcome);
+    }
+    this.objects.settle(entry.kind === 'query' ? entry.runs : entry, outcome);
   }
 
   private runtime(): PolicyRuntime {
@@ -591,7 +629,9 @@ export class PgSession {
    * server's ReadyForQuery, in order with earlier responses.
    */
   private refuse(err: Omit<ErrorFields, 'severity'>): void {
-    this.queue.push({ kind: 'refusal', protocol: 'simple', error: errorResponse({ severity: 'ERROR', ...err }) });
+    const entry: Pending = { kind: 'refusal', protocol: 'simple', error: errorResponse({ severity: 'ERROR', ...err }) };
+    this.queue.push(entry);
+    this.simpleQueryChanges(entry);
     pushSegment(this.toUpstream, failingQuery());
   }
 
@@ -677,7 +717,7 @@ export class PgSession {
         if (run) run.rows++;
         if (run?.cap && !run.cap.row()) return;
         if (this.resultMasker.active) {
-          const plan = front?.kind === 'execute' ? this.portals.get(front.portal)?.plan : this.rowPlan;
+          const plan = front?.kind === 'execute' ? front.target.plan : this.rowPlan;
           const r = this.resultMasker.dataRow(m, plan);
           if (r) {
             if (run) run.masked += r.count;
@@ -688,18 +728,15 @@ export class PgSession {
         return this.out(m);
       }
       case T('T'): {
-        const cls = front?.kind === 'describe' ? (front.portal !== undefined ? mergePrepared(this.portals.get(front.portal)?.stmt) : undefined) : this.currentRun()?.cls;
+        const cls = front?.kind === 'describe' ? mergePrepared(front.target?.stmt) : this.currentRun()?.cls;
         const plan = this.resultMasker.active ? this.resultMasker.plan(parseRowDescription(m), this.derived(cls)) : undefined;
         const notice = plan && !(front?.kind === 'describe' && front.synthetic) && this.resultMasker.uninspectableNotice(plan);
         if (notice) pushSegment(this.toClient, notice);
         if (front?.kind === 'describe') {
           this.queue.shift();
-          if (front.portal !== undefined) {
-            const p = this.portals.get(front.portal);
-            if (p) {
-              p.described = true;
-              p.plan = plan;
-            }
+          if (front.target) {
+            front.target.described = true;
+            front.target.plan = plan;
           }
           if (!front.synthetic) this.out(m);
         } else {
@@ -711,8 +748,7 @@ export class PgSession {
       case T('n'):
         if (front?.kind === 'describe') {
           this.queue.shift();
-          const p = front.portal !== undefined ? this.portals.get(front.portal) : undefined;
-          if (p) p.described = true;
+          if (front.target) front.target.described = true;
           if (!front.synthetic) this.out(m);
           return this.drainSynthetic();
         }
@@ -723,7 +759,10 @@ export class PgSession {
       case T('1'):
       case T('2'):
       case T('3'):
-        if (front && (front.kind === 'parse' || front.kind === 'bind' || front.kind === 'close')) this.queue.shift();
+        if (front && (front.kind === 'parse' || front.kind === 'bind' || front.kind === 'close')) {
+          this.queue.shift();
+          this.objects.settle(front, 'confirmed');
+        }
         this.out(m);
         return this.drainSynthetic();
       case T('C'):
@@ -735,6 +774,7 @@ export class PgSession {
         if (front?.kind === 'query') {
           const run = front.runs[front.idx++];
           this.rowPlan = undefined;
+          if (run && m.type === T('C')) this.objects.settle(run, 'confirmed');
           const hit = run?.cap?.complete(tag);
           if (run && hit) return this.capExceeded(run, hit, front.caps);
           if (run) this.complete(run, tag);
@@ -744,6 +784,7 @@ export class PgSession {
           }
         } else if (front?.kind === 'execute') {
           this.queue.shift();
+          this.objects.settle(front, m.type === T('C') ? 'confirmed' : 'skipped');
           const hit = front.run.cap?.complete(tag);
           if (hit) return this.capExceeded(front.run, hit);
           this.complete(front.run, tag);
@@ -769,12 +810,15 @@ export class PgSession {
         }
         if (front?.kind === 'query') {
           const run = front.runs[front.idx++];
+          if (run) this.objects.settle(run, 'failed');
           if (run) this.complete(run, { tag: 'ERROR' }, err);
         } else if (front && front.kind !== 'sync' && front.kind !== 'synthetic' && !(front.kind === 'refusal' && front.protocol === 'simple')) {
           // PostgreSQL skips everything up to Sync after an error in the extended protocol.
           if (front.kind === 'execute') this.complete(front.run, { tag: 'ERROR' }, err);
+          this.settle(front, 'failed');
           while (this.queue.length && this.queue[0]!.kind !== 'sync') {
             const skipped = this.queue.shift()!;
+            if (skipped !== front) this.settle(skipped, 'skipped');
             if (skipped.kind === 'execute' && skipped !== front) this.complete(skipped.run, { tag: 'SKIPPED' }, { message: 'not executed: an earlier message in the pipeline failed' });
           }
           // The server now ignores messages up to the agent's Sync; so does the proxy if that Sync is still to come.
@@ -794,6 +838,8 @@ export class PgSession {
       }
       case T('Z'): {
         this.txStatus = m.buf[m.start + 5] ?? this.txStatus;
+        if (front?.kind === 'query' || front?.kind === 'refusal') this.settle(front, 'confirmed');
+        if (this.txStatus === T('I')) this.objects.transactionEnded();
         if (front?.kind === 'query') {
           for (let i = front.idx; i < front.runs.length; i++) this.complete(front.runs[i]!, { tag: 'SKIPPED' }, { message: 'not executed: an earlier statement in the query failed' });
           this.queue.shift();
@@ -877,15 +923,19 @@ export class PgSession {
   private discardAfterCap(front: { runs: StatementRun[]; idx: number }, m: Message): void {
     if (m.type === T('C') || m.type === T('I')) {
       const run = front.runs[front.idx++];
+      if (run && m.type === T('C')) this.objects.settle(run, 'confirmed');
       if (run) this.complete(run, m.type === T('C') ? commandTag(m) : { tag: 'EMPTY' }, { message: 'ran after a statement of the same query exceeded a runtime limit; its output was discarded' });
     } else if (m.type === T('E')) {
       const run = front.runs[front.idx++];
+      if (run) this.objects.settle(run, 'failed');
       if (run) this.complete(run, { tag: 'ERROR' }, { message: 'failed after a statement of the same query exceeded a runtime limit' });
     }
   }
 
   private internal(sql: string, then: (status: number, error?: Buffer) => void): void {
-    this.queue.push({ kind: 'internal', then });
+    const entry: Pending = { kind: 'internal', then };
+    this.queue.push(entry);
+    this.simpleQueryChanges(entry);
     pushSegment(this.toUpstream, queryMessage(sql));
   }
 
@@ -894,6 +944,8 @@ export class PgSession {
     else if (m.type === T('Z')) {
       this.queue.shift();
       this.txStatus = m.buf[m.start + 5] ?? this.txStatus;
+      this.objects.settle(front, 'confirmed');
+      if (this.txStatus === T('I')) this.objects.transactionEnded();
       front.then(this.txStatus, front.error);
     } else if (m.type === T('A') || m.type === T('S')) this.out(m);
   }
@@ -1064,6 +1116,7 @@ export class PgSession {
   close(reason: string): void {
     if (this.closed) return;
     this.closed = true;
+    this.disarmExpiry?.();
     if (this.timed) clearTimeout(this.timed.timer);
     for (const p of this.queue) {
       if (p.kind === 'execute') this.complete(p.run, { tag: 'ABORTED' }, { message: `connection closed before completion (${reason})` });

@@ -210,14 +210,16 @@ describe('Postgres guard proxy (real PostgreSQL)', function () {
       }
     });
 
-    it('closes a session at its next statement once the token expired', async () => {
+    it('closes a session when its token expires, without waiting for its next statement', async () => {
       const short = new pg.Client({ host: s.host, port: s.port, user: 'agent', database: 'billing', password: await s.token('agent-short', { ttlSeconds: 2 }) });
-      short.on('error', () => undefined);
+      const closed: { code?: string; message: string }[] = [];
+      short.on('error', (e) => closed.push(e as { code?: string; message: string }));
       await short.connect();
       await short.query('SELECT 1');
       await new Promise((r) => setTimeout(r, 2500));
-      const e = await pgError(short.query('SELECT 1'));
-      expect(e.message).to.contain('token has expired');
+      expect(closed[0]?.code).to.equal('28000');
+      expect(closed[0]?.message).to.contain('token has expired');
+      await pgError(short.query('SELECT 1'));
     });
   });
 

@@ -1,0 +1,137 @@
+/**
+ * The session's prepared statements and portals exactly as the server holds them, so that a name the
+ * agent binds or executes is decided as what the server will run under that name.
+ *
+ * A change is recorded when its message is forwarded and applied only when the server confirms it
+ * (ParseComplete, BindComplete, the statement's CommandComplete). A create the server refuses (42P05,
+ * 42P03, any error) or skips after an earlier error is never applied; a drop is applied whatever
+ * happens, since forgetting a name only makes the proxy refuse it. Lookups for messages later in the
+ * same batch see the pending changes in order: the server runs them in that order, and if one fails
+ * it skips everything up to Sync.
+ */
+import type { Classification } from '../sql/types.js';
+import type { RowPlan } from './result-masker.js';
+import type { RowCap } from './runtime-caps.js';
+
+export interface Prepared {
+  sql: string;
+  classes: Classification[];
+  /** The prepared statements this one EXECUTEs, as they were when it was classified (the server looks them up when it runs). */
+  executes?: ReadonlyMap<string, Prepared | undefined>;
+}
+
+export interface Portal {
+  stmt: Prepared;
+  described: boolean;
+  plan?: RowPlan;
+  /** Rows returned by this portal so far, across Executes (maxRowsReturned). */
+  cap?: RowCap;
+}
+
+type Namespace = 'statement' | 'portal';
+
+/** A create (value set) or a drop (no value; no name: every object of the namespace). */
+export type StateChange =
+  | { ns: 'statement'; name: string; value: Prepared; dropOnFailure?: boolean }
+  | { ns: 'portal'; name: string; value: Portal; dropOnFailure?: boolean }
+  | { ns: Namespace; name?: string; value?: undefined };
+
+export type Outcome = 'confirmed' | 'failed' | 'skipped';
+
+export class ServerObjects {
+  private readonly statements = new Map<string, Prepared>();
+  private readonly portals = new Map<string, Portal>();
+  /** Changes forwarded but not yet answered, in server order, with the queue entry or statement they belong to. */
+  private readonly pending: { owner: object; change: StateChange }[] = [];
+
+  expect(owner: object, ...changes: StateChange[]): void {
+    for (const change of changes) this.pending.push({ owner, change });
+  }
+
+  statement(name: string): Prepared | undefined {
+    return this.view('statement', name) as Prepared | undefined;
+  }
+
+  portal(name: string): Portal | undefined {
+    return this.view('portal', name) as Portal | undefined;
+  }
+
+  /** The server answered (or skipped) the owner's message: its changes, and any left before them, are settled. */
+  settle(owner: object, outcome: Outcome): void {
+    const last = this.pending.findLastIndex((p) => p.owner === owner);
+    // Changes of earlier owners still pending were not confirmed: only their drops apply.
+    for (const p of this.pending.splice(0, last + 1)) this.apply(p.change, p.owner === owner ? outcome : 'failed');
+  }
+
+  /** The transaction ended (ReadyForQuery idle): portals made by Bind are never holdable, so none is left. */
+  transactionEnded(): void {
+    this.portals.clear();
+  }
+
+  private apply(c: StateChange, outcome: Outcome): void {
+    const map: Map<string, Prepared | Portal> = c.ns === 'statement' ? this.statements : this.portals;
+    if (c.value === undefined) {
+      if (c.name === undefined) map.clear();
+      else map.delete(c.name);
+    } else if (outcome === 'confirmed') map.set(c.name, c.value);
+    else if (outcome === 'failed' && c.dropOnFailure) map.delete(c.name);
+  }
+
+  private view(ns: Namespace, name: string): Prepared | Portal | undefined {
+    let v: Prepared | Portal | undefined = (ns === 'statement' ? this.statements : this.portals).get(name);
+    for (const { change: c } of this.pending) {
+      if (c.ns === ns && (c.name === undefined || c.name === name)) v = c.value;
+    }
+    return v;
+  }
+}
+
+/**
+ * The text an approval covers (and hashes): a query that EXECUTEs prepared statements is approved with
+ * the statements it runs, so that a grant for `EXECUTE p` does not release whatever `p` is later.
+ */
+export function approvalText(sql: string, executes: readonly (string | undefined)[], objects: ServerObjects, classes: readonly Classification[] = []): string {
+  const scope = new QueryScope(objects);
+  const run: string[] = [];
+  executes.forEach((n, i) => {
+    if (n !== undefined) run.push(`-- EXECUTE ${n}: ${scope.get(n)?.sql ?? '(unknown)'}`);
+    if (classes[i]) scope.after(classes[i]);
+  });
+  return run.length ? `${sql}\n${run.join('\n')}` : sql;
+}
+
+/** Snapshot of the statements a statement EXECUTEs (undefined when it executes none). */
+export function executedStatements(names: readonly (string | undefined)[], objects: ServerObjects): Map<string, Prepared | undefined> | undefined {
+  const used = names.filter((n): n is string => n !== undefined);
+  return used.length ? new Map(used.map((n) => [n, objects.statement(n)])) : undefined;
+}
+
+/** The first statement `p` EXECUTEs that is no longer the one `p` was classified with. */
+export function changedExecuted(p: Prepared, objects: ServerObjects): string | undefined {
+  for (const [name, was] of p.executes ?? []) if (objects.statement(name) !== was) return name;
+  return undefined;
+}
+
+/** What SQL PREPARE makes of a statement: its classification, without the PREPARE itself. */
+export function preparedBy(c: Classification): Prepared {
+  return { sql: c.text, classes: [{ ...c, prepares: undefined } as Classification] };
+}
+
+/** Lookups for the statements of one query, in order: each sees what the earlier ones PREPAREd or DEALLOCATEd. */
+export class QueryScope {
+  private readonly local = new Map<string, Prepared | undefined>();
+  private cleared = false;
+  constructor(private readonly objects: ServerObjects) {}
+
+  get(name: string): Prepared | undefined {
+    return this.local.has(name) ? this.local.get(name) : this.cleared ? undefined : this.objects.statement(name);
+  }
+
+  after(c: Classification): void {
+    if (c.prepares !== undefined) this.local.set(c.prepares, preparedBy(c));
+    if (c.deallocates === '*') {
+      this.local.clear();
+      this.cleared = true;
+    } else if (c.deallocates !== undefined) this.local.set(c.deallocates, undefined);
+  }
+}
