@@ -25,6 +25,8 @@ import { simpleQuery } from './postgres/simple-query.js';
 import { connectUpstream, UpstreamError, type UpstreamSession } from './postgres/upstream.js';
 import { CATALOG_FUNCTIONS_SQL, CATALOG_RELATIONS_SQL, CATALOG_SCHEMAS_SQL, catalogColumnsSql, type CatalogRows, type Volatility } from './sql/catalog.js';
 import { CatalogKeeper } from './sql/catalog-keeper.js';
+import { CATALOG_HIDDEN_WRITES_SQL, hiddenWritesFromRows } from './sql/hidden-writes.js';
+import { CATALOG_SEARCH_PATH_SQL, effectiveSearchPath } from './sql/search-path.js';
 import { StatementClassifier } from './sql/classifier.js';
 import { SqlParser } from './sql/parser.js';
 
@@ -179,6 +181,7 @@ export class GuardProxy {
       const server = net.createServer({ pauseOnConnect: true, noDelay: true });
       const catalog = new CatalogKeeper({
         load: () => this.loadCatalog(spec, password),
+        loadHiddenWrites: () => this.loadHiddenWrites(spec, password),
         ...(this.opts.catalogDemandIntervalMs !== undefined ? { minIntervalMs: this.opts.catalogDemandIntervalMs } : {}),
         onError: (e) => this.log('warn', `target ${spec.name}: cannot load the catalog; unknown functions are denied until it loads`, { error: e.message }),
       });
@@ -222,7 +225,21 @@ export class GuardProxy {
       const relations = (await simpleQuery(up.socket, CATALOG_RELATIONS_SQL)).map((r) => ({ schema: r[0]!, name: r[1]!, oid: Number(r[2]), attributes: Number(r[3]) }));
       const names = (this.runtimeValue.policy.spec.masking?.columns ?? []).map((c) => c.name);
       const columns = (await simpleQuery(up.socket, catalogColumnsSql(names))).map((r) => ({ relid: Number(r[0]), attnum: Number(r[1]), name: r[2]!, relation: r[3]! }));
-      return { functions, schemas, relations, columns };
+      const [path] = await simpleQuery(up.socket, CATALOG_SEARCH_PATH_SQL);
+      const searchPath = effectiveSearchPath(path?.[0] ?? '', path?.[1] ?? spec.upstream.user);
+      const hiddenWrites = hiddenWritesFromRows(await simpleQuery(up.socket, CATALOG_HIDDEN_WRITES_SQL));
+      return { functions, schemas, relations, columns, searchPath, hiddenWrites };
+    } finally {
+      up?.socket.end(serialize.end());
+    }
+  }
+
+  /** Relations whose writes change rows a command tag does not count (for maxRowsAffected), over the proxy's own session. */
+  private async loadHiddenWrites(spec: TargetSpec, password: string): Promise<NonNullable<CatalogRows['hiddenWrites']>> {
+    let up: UpstreamSession | undefined;
+    try {
+      up = await connectUpstream({ target: spec, password, applicationName: 'agentgate-catalog', ...(this.opts.resolvePath ? { resolvePath: this.opts.resolvePath } : {}) });
+      return hiddenWritesFromRows(await simpleQuery(up.socket, CATALOG_HIDDEN_WRITES_SQL));
     } finally {
       up?.socket.end(serialize.end());
     }
@@ -294,7 +311,7 @@ export class GuardProxy {
         runtime: () => this.runtime,
         classifier: this.classifier,
         catalog: () => t.catalog.catalog,
-        freshCatalog: (shapes) => t.catalog.ensure(shapes),
+        freshCatalog: (shapes) => t.catalog.ensure(shapes, { countsWrites: this.runtimeValue.policy.spec.mode !== 'Audit' && this.runtimeValue.policy.spec.runtimeLimits?.maxRowsAffected !== undefined }),
         audit: this.audit,
         principal,
         sessionId,
