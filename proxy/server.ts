@@ -26,6 +26,7 @@ import { connectUpstream, UpstreamError, type UpstreamSession } from './postgres
 import { CATALOG_FUNCTIONS_SQL, CATALOG_RELATIONS_SQL, CATALOG_SCHEMAS_SQL, catalogColumnsSql, type CatalogRows, type Volatility } from './sql/catalog.js';
 import { CatalogKeeper } from './sql/catalog-keeper.js';
 import { CATALOG_HIDDEN_WRITES_SQL, hiddenWritesFromRows } from './sql/hidden-writes.js';
+import { KeptUpstream } from './postgres/kept-upstream.js';
 import { CATALOG_SEARCH_PATH_SQL, effectiveSearchPath } from './sql/search-path.js';
 import { StatementClassifier } from './sql/classifier.js';
 import { SqlParser } from './sql/parser.js';
@@ -87,6 +88,8 @@ export class GuardProxy {
   private readonly cancelKeys = new Map<string, CancelKey>();
   private verifier: TokenVerifier;
   private refreshTimer?: NodeJS.Timeout;
+  /** Per target: the session capped writes read their tables' triggers, rules and cascades over. */
+  private readonly hiddenWritesSessions = new Map<string, KeptUpstream>();
   readonly audit: AuditLog;
   readonly checkpointer?: Checkpointer;
 
@@ -234,15 +237,14 @@ export class GuardProxy {
     }
   }
 
-  /** Relations whose writes change rows a command tag does not count (for maxRowsAffected), over the proxy's own session. */
+  /** Relations whose writes change rows a command tag does not count (for maxRowsAffected), over a session the proxy keeps. */
   private async loadHiddenWrites(spec: TargetSpec, password: string): Promise<NonNullable<CatalogRows['hiddenWrites']>> {
-    let up: UpstreamSession | undefined;
-    try {
-      up = await connectUpstream({ target: spec, password, applicationName: 'agentgate-catalog', ...(this.opts.resolvePath ? { resolvePath: this.opts.resolvePath } : {}) });
-      return hiddenWritesFromRows(await simpleQuery(up.socket, CATALOG_HIDDEN_WRITES_SQL));
-    } finally {
-      up?.socket.end(serialize.end());
+    let kept = this.hiddenWritesSessions.get(spec.name);
+    if (!kept) {
+      kept = new KeptUpstream(() => connectUpstream({ target: spec, password, applicationName: 'agentgate-catalog', ...(this.opts.resolvePath ? { resolvePath: this.opts.resolvePath } : {}) }));
+      this.hiddenWritesSessions.set(spec.name, kept);
     }
+    return hiddenWritesFromRows(await kept.query(CATALOG_HIDDEN_WRITES_SQL));
   }
 
   private async handleConnection(t: TargetRuntime, raw: net.Socket): Promise<void> {
@@ -366,6 +368,7 @@ export class GuardProxy {
     clearInterval(this.refreshTimer);
     for (const s of this.sessions) s.close('proxy shutting down');
     await Promise.all(this.targets.map((t) => new Promise<void>((r) => t.server.close(() => r()))));
+    this.hiddenWritesSessions.forEach((k) => k.close());
     this.audit.tryAppend({ event: { action: 'proxy.stop' }, policy: this.runtimeValue.ref });
     await this.checkpointer?.stop();
     this.audit.close();

@@ -93,6 +93,12 @@ describe('review10: maxRowsAffected and writes the tag does not count (added out
     expect((await c.query("SELECT nextval('journal_id_seq') > 0 AS ok")).rows[0].ok).to.equal(true);
   });
 
+  it('the session those reads go over is killed: the next capped writes are still decided on a fresh one', async () => {
+    await d.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'agentgate-catalog'");
+    expect((await pgError(c.query('DELETE FROM parents WHERE id = 2'))).message).to.contain('on delete set null foreign key');
+    expect((await c.query('DELETE FROM kids WHERE id = 1')).rowCount).to.equal(1);
+  });
+
   it('EXPLAIN ANALYZE of a writable CTE is refused, nothing deleted', async () => {
     expect((await pgError(c.query('EXPLAIN ANALYZE WITH x AS (DELETE FROM plain WHERE id > 0 RETURNING 1) SELECT * FROM x'))).message).to.contain('limits-max-rows-affected');
     expect((await d.query('SELECT count(*)::int AS n FROM plain')).rows[0].n).to.equal(2);
