@@ -1,15 +1,16 @@
 /**
  * Writes a statement's command tag does not count: rows another table loses or gains through an ON
  * DELETE/UPDATE CASCADE, SET NULL or SET DEFAULT foreign key that references the written table, and
- * whatever a (non-internal) trigger or a rule on it does. maxRowsAffected counts the tag, so a write to
+ * whatever a (non-internal) trigger or a rule on it does — or on a partition or child table a write to
+ * it reaches. Views and foreign tables count as such too (what is under them is not checked). maxRowsAffected counts the tag, so a write to
  * such a table is refused while the cap is set (runtime-caps.ts). One catalog query, loaded with the
  * rest of the snapshot.
  */
 import type { Catalog } from './catalog.js';
 import type { TableRef } from './types.js';
 
-export const CATALOG_HIDDEN_WRITES_SQL = `SELECT n.nspname, c.relname, string_agg(DISTINCT x.why, E'\n') FROM (
-    SELECT confrelid AS rel, 'on delete ' || CASE confdeltype WHEN 'c' THEN 'cascade' WHEN 'n' THEN 'set null' ELSE 'set default' END || ' foreign key' AS why
+export const CATALOG_HIDDEN_WRITES_SQL = `WITH RECURSIVE direct(rel, why) AS (
+    SELECT confrelid, 'on delete ' || CASE confdeltype WHEN 'c' THEN 'cascade' WHEN 'n' THEN 'set null' ELSE 'set default' END || ' foreign key'
       FROM pg_catalog.pg_constraint WHERE contype = 'f' AND confdeltype IN ('c', 'n', 'd')
     UNION ALL
     SELECT confrelid, 'on update ' || CASE confupdtype WHEN 'c' THEN 'cascade' WHEN 'n' THEN 'set null' ELSE 'set default' END || ' foreign key'
@@ -18,7 +19,16 @@ export const CATALOG_HIDDEN_WRITES_SQL = `SELECT n.nspname, c.relname, string_ag
     SELECT tgrelid, 'trigger ' || tgname FROM pg_catalog.pg_trigger WHERE NOT tgisinternal
     UNION ALL
     SELECT ev_class, 'rule ' || rulename FROM pg_catalog.pg_rewrite WHERE rulename <> '_RETURN'
-  ) x JOIN pg_catalog.pg_class c ON c.oid = x.rel JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+    UNION ALL
+    SELECT oid, CASE relkind WHEN 'v' THEN 'a view (the tables under it are not checked)' ELSE 'a foreign table' END
+      FROM pg_catalog.pg_class WHERE relkind IN ('v', 'f')
+  ), up(rel, why) AS (
+    SELECT rel, why FROM direct
+    UNION
+    SELECT i.inhparent, u.why || ' on ' || i.inhrelid::pg_catalog.regclass::text FROM up u JOIN pg_catalog.pg_inherits i ON i.inhrelid = u.rel
+  )
+  SELECT n.nspname, c.relname, string_agg(DISTINCT up.why, E'\\n') FROM up
+  JOIN pg_catalog.pg_class c ON c.oid = up.rel JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
   GROUP BY n.nspname, c.relname`;
 
 export function hiddenWritesFromRows(rows: readonly (readonly (string | null)[])[]): { relation: string; why: string[] }[] {

@@ -2,8 +2,8 @@
  * Review 10 neighbours against a real PostgreSQL server: a table a migration creates in the "$user"
  * schema (ahead of public on the default search_path) is matched by rules on that schema from its first
  * use, and maxRowsAffected refuses what the command tag does not count: triggers, rules, ON UPDATE
- * cascades and SET NULL foreign keys added out of band after the proxy loaded its catalog, large-object
- * writes, EXPLAIN ANALYZE of a writable CTE.
+ * cascades and SET NULL foreign keys added out of band after the proxy loaded its catalog (also on a
+ * partition reached through its parent, and views), large-object writes, EXPLAIN ANALYZE of a writable CTE.
  */
 import { expect } from 'chai';
 import type pg from 'pg';
@@ -97,6 +97,18 @@ describe('review10: maxRowsAffected and writes the tag does not count (added out
     await d.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'agentgate-catalog'");
     expect((await pgError(c.query('DELETE FROM parents WHERE id = 2'))).message).to.contain('on delete set null foreign key');
     expect((await c.query('DELETE FROM kids WHERE id = 1')).rowCount).to.equal(1);
+  });
+
+  it('a trigger on one partition: a write to the partitioned table is refused; a view is refused too', async () => {
+    await d.query(`CREATE TABLE events (id int, region text) PARTITION BY LIST (region);
+      CREATE TABLE events_eu PARTITION OF events FOR VALUES IN ('eu'); CREATE TABLE events_us PARTITION OF events FOR VALUES IN ('us');
+      INSERT INTO events VALUES (1, 'eu'), (2, 'us');
+      CREATE TRIGGER eu_wipe AFTER DELETE ON events_eu FOR EACH ROW EXECUTE FUNCTION wipe();
+      CREATE VIEW plain_view AS SELECT id, v FROM plain`);
+    expect((await pgError(c.query("DELETE FROM events WHERE region = 'eu'"))).message).to.contain('trigger eu_wipe on events_eu');
+    expect((await c.query("DELETE FROM events_us WHERE region = 'us'")).rowCount).to.equal(1);
+    expect((await pgError(c.query('UPDATE plain_view SET v = 9 WHERE id = 1'))).message).to.contain('a view');
+    expect((await d.query('SELECT count(*)::int AS n FROM journal')).rows[0].n).to.equal(20);
   });
 
   it('EXPLAIN ANALYZE of a writable CTE is refused, nothing deleted', async () => {
