@@ -2,7 +2,8 @@
  * Writes a statement's command tag does not count: rows another table loses or gains through an ON
  * DELETE/UPDATE CASCADE, SET NULL or SET DEFAULT foreign key that references the written table, and
  * whatever a (non-internal) trigger or a rule on it does — or on a partition or child table a write to
- * it reaches. Views and foreign tables count as such too (what is under them is not checked). maxRowsAffected counts the tag, so a write to
+ * it reaches. Views and foreign tables count as such too (what is under them is not checked). Temporary
+ * tables are listed under `pg_temp` (whichever session's), since one can shadow an unqualified name. maxRowsAffected counts the tag, so a write to
  * such a table is refused while the cap is set (runtime-caps.ts). One catalog query, loaded with the
  * rest of the snapshot.
  */
@@ -27,9 +28,10 @@ export const CATALOG_HIDDEN_WRITES_SQL = `WITH RECURSIVE direct(rel, why) AS (
     UNION
     SELECT i.inhparent, u.why || ' on ' || i.inhrelid::pg_catalog.regclass::text FROM up u JOIN pg_catalog.pg_inherits i ON i.inhrelid = u.rel
   )
-  SELECT n.nspname, c.relname, string_agg(DISTINCT up.why, E'\\n') FROM up
+  SELECT s.nspname, c.relname, string_agg(DISTINCT up.why, E'\\n') FROM up
   JOIN pg_catalog.pg_class c ON c.oid = up.rel JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-  GROUP BY n.nspname, c.relname`;
+  CROSS JOIN LATERAL (SELECT CASE WHEN n.nspname LIKE 'pg\\_temp\\_%' THEN 'pg_temp' ELSE n.nspname END AS nspname) s
+  GROUP BY s.nspname, c.relname`;
 
 export function hiddenWritesFromRows(rows: readonly (readonly (string | null)[])[]): { relation: string; why: string[] }[] {
   return rows.map((r) => ({ relation: `${r[0]}.${r[1]}`, why: (r[2] ?? '').split('\n').filter(Boolean) }));
@@ -49,6 +51,8 @@ export function hiddenWritesOf(tables: readonly TableRef[], catalog: Catalog): s
       out.push(`${names.join(' or ')}: not in the catalog, so what a write to it sets off is unknown`);
       continue;
     }
+    // A temporary table (any session's: which is this one's is not known) is searched first and can shadow the name.
+    if (!t.schema) known.push(`pg_temp.${t.name}`);
     for (const n of known) {
       const why = catalog.hiddenWrites?.(n);
       if (why === undefined) out.push(`${n}: the catalog of triggers, rules and cascading foreign keys could not be read`);

@@ -126,6 +126,10 @@ describe('review10: maxRowsAffected counts what the tag counts, from the parse t
     expect(capDecision(await one('DELETE FROM invoices WHERE id = 4'), limits)!.message).to.contain('not in the catalog');
     const unread = catalogWith({ relations: [{ schema: 'public', name: 'orders' }], searchPath: ['pg_catalog', 'public'] });
     expect(capDecision(await one('DELETE FROM orders WHERE id = 4', unread), limits)!.message).to.contain('could not be read');
+    // A temporary table with a trigger (some session's) can shadow the unqualified name: refused; qualified, not.
+    const temp = catalogWith({ relations: [{ schema: 'public', name: 'orders' }], searchPath: ['pg_catalog', 'public'], hiddenWrites: [{ relation: 'pg_temp.orders', why: ['trigger t'] }] });
+    expect(capDecision(await one('DELETE FROM orders WHERE id = 4', temp), limits)!.message).to.contain('pg_temp.orders: trigger t');
+    expect(capDecision(await one('DELETE FROM public.orders WHERE id = 4', temp), limits)).to.equal(undefined);
     // Without the cap nothing changes.
     expect(capDecision(await one('DELETE FROM customers WHERE id = 4'), {})).to.equal(undefined);
   });
