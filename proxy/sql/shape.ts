@@ -35,8 +35,8 @@ const ADMIN_STMTS = new Set([
 
 const SESSION_STMTS = new Set(['VariableShowStmt', 'ListenStmt', 'UnlistenStmt', 'NotifyStmt', 'DiscardStmt', 'DeallocateStmt']);
 
-/** Statements whose SET clauses change settings (for every call, or for the role's/database's sessions). */
-const SET_CLAUSE_STMTS = new Set(['CreateFunctionStmt', 'AlterFunctionStmt', 'AlterRoleSetStmt', 'AlterDatabaseSetStmt']);
+/** Statements whose SET clauses change settings (for every call, or for the role's, database's or server's sessions). */
+const SET_CLAUSE_STMTS = new Set(['CreateFunctionStmt', 'AlterFunctionStmt', 'AlterRoleSetStmt', 'AlterDatabaseSetStmt', 'AlterSystemStmt']);
 
 const DDL_PREFIX = /^(Create|Alter|Drop|Rename|Comment|Define|Composite)/;
 

@@ -64,6 +64,7 @@ describe('review10: names through the pinned search_path', () => {
       'RESET search_path', "SELECT set_config('search_path', 'payroll', false)", "SELECT pg_catalog.set_config('SEARCH_PATH', 'payroll', true)",
       "SELECT set_config(lower('SEARCH_PATH'), 'payroll', false)", 'CREATE FUNCTION f() RETURNS int LANGUAGE sql SET search_path = payroll AS $$SELECT 1$$',
       'ALTER FUNCTION f() SET search_path = payroll', 'ALTER ROLE agent SET search_path = payroll', 'ALTER DATABASE d SET search_path = payroll',
+      'ALTER ROLE agent IN DATABASE d RESET search_path', 'ALTER SYSTEM SET search_path = payroll',
       "UPDATE pg_settings SET setting = 'payroll' WHERE name = 'search_path'", 'SELECT pathy()',
     ]) {
       expect(e.decide(await one(sql), target), sql).to.include({ rule: 'pinned-search-path', action: 'Deny', blocked: true });
