@@ -25,6 +25,9 @@ import { simpleQuery } from './postgres/simple-query.js';
 import { connectUpstream, UpstreamError, type UpstreamSession } from './postgres/upstream.js';
 import { CATALOG_FUNCTIONS_SQL, CATALOG_RELATIONS_SQL, CATALOG_SCHEMAS_SQL, catalogColumnsSql, type CatalogRows, type Volatility } from './sql/catalog.js';
 import { CatalogKeeper } from './sql/catalog-keeper.js';
+import { CATALOG_HIDDEN_WRITES_SQL, hiddenWritesFromRows } from './sql/hidden-writes.js';
+import { KeptUpstream } from './postgres/kept-upstream.js';
+import { CATALOG_SEARCH_PATH_SQL, effectiveSearchPath } from './sql/search-path.js';
 import { StatementClassifier } from './sql/classifier.js';
 import { SqlParser } from './sql/parser.js';
 
@@ -85,6 +88,8 @@ export class GuardProxy {
   private readonly cancelKeys = new Map<string, CancelKey>();
   private verifier: TokenVerifier;
   private refreshTimer?: NodeJS.Timeout;
+  /** Per target: the session capped writes read their tables' triggers, rules and cascades over. */
+  private readonly hiddenWritesSessions = new Map<string, KeptUpstream>();
   readonly audit: AuditLog;
   readonly checkpointer?: Checkpointer;
 
@@ -186,6 +191,7 @@ export class GuardProxy {
       const server = net.createServer({ pauseOnConnect: true, noDelay: true });
       const catalog = new CatalogKeeper({
         load: () => this.loadCatalog(spec, password),
+        loadHiddenWrites: () => this.loadHiddenWrites(spec, password),
         ...(this.opts.catalogDemandIntervalMs !== undefined ? { minIntervalMs: this.opts.catalogDemandIntervalMs } : {}),
         onError: (e) => this.log('warn', `target ${spec.name}: cannot load the catalog; unknown functions are denied until it loads`, { error: e.message }),
       });
@@ -229,10 +235,23 @@ export class GuardProxy {
       const relations = (await simpleQuery(up.socket, CATALOG_RELATIONS_SQL)).map((r) => ({ schema: r[0]!, name: r[1]!, oid: Number(r[2]), attributes: Number(r[3]) }));
       const names = (this.runtimeValue.policy.spec.masking?.columns ?? []).map((c) => c.name);
       const columns = (await simpleQuery(up.socket, catalogColumnsSql(names))).map((r) => ({ relid: Number(r[0]), attnum: Number(r[1]), name: r[2]!, relation: r[3]! }));
-      return { functions, schemas, relations, columns };
+      const [path] = await simpleQuery(up.socket, CATALOG_SEARCH_PATH_SQL);
+      const searchPath = effectiveSearchPath(path?.[0] ?? '', path?.[1] ?? spec.upstream.user);
+      const hiddenWrites = hiddenWritesFromRows(await simpleQuery(up.socket, CATALOG_HIDDEN_WRITES_SQL));
+      return { functions, schemas, relations, columns, searchPath, hiddenWrites };
     } finally {
       up?.socket.end(serialize.end());
     }
+  }
+
+  /** Relations whose writes change rows a command tag does not count (for maxRowsAffected), over a session the proxy keeps. */
+  private async loadHiddenWrites(spec: TargetSpec, password: string): Promise<NonNullable<CatalogRows['hiddenWrites']>> {
+    let kept = this.hiddenWritesSessions.get(spec.name);
+    if (!kept) {
+      kept = new KeptUpstream(() => connectUpstream({ target: spec, password, applicationName: 'agentgate-catalog', ...(this.opts.resolvePath ? { resolvePath: this.opts.resolvePath } : {}) }));
+      this.hiddenWritesSessions.set(spec.name, kept);
+    }
+    return hiddenWritesFromRows(await kept.query(CATALOG_HIDDEN_WRITES_SQL));
   }
 
   private async handleConnection(t: TargetRuntime, raw: net.Socket): Promise<void> {
@@ -301,7 +320,7 @@ export class GuardProxy {
         runtime: () => this.runtime,
         classifier: this.classifier,
         catalog: () => t.catalog.catalog,
-        freshCatalog: (shapes) => t.catalog.ensure(shapes),
+        freshCatalog: (shapes) => t.catalog.ensure(shapes, { countsWrites: this.runtimeValue.policy.spec.mode !== 'Audit' && this.runtimeValue.policy.spec.runtimeLimits?.maxRowsAffected !== undefined }),
         audit: this.audit,
         principal,
         sessionId,
@@ -356,6 +375,7 @@ export class GuardProxy {
     clearInterval(this.refreshTimer);
     for (const s of this.sessions) s.close('proxy shutting down');
     await Promise.all(this.targets.map((t) => new Promise<void>((r) => t.server.close(() => r()))));
+    this.hiddenWritesSessions.forEach((k) => k.close());
     this.audit.tryAppend({ event: { action: 'proxy.stop' }, policy: this.runtimeValue.ref });
     await this.checkpointer?.stop();
     this.audit.close();

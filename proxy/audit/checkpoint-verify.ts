@@ -14,7 +14,8 @@
  *   checkpoints every interval and at shutdown, so a longer tail was never offered to the witness. A
  *   shorter one is reported, not failed: whoever can write the log could have written it.
  * Every in-log checkpoint record must carry a valid signature of the witness's keys over a record of
- * this chain.
+ * this chain. And once the proxy has stopped (proxy.stop, then the checkpoint of a head at or past it),
+ * the next record must be a proxy.start: a proxy writes nothing after its shutdown checkpoint.
  */
 import * as jose from 'jose';
 import { CHECKPOINT_AUDIENCE, CHECKPOINT_TYPE, type WitnessedCheckpoint } from './checkpoints.js';
@@ -136,6 +137,8 @@ export async function verifyCheckpoints(records: AuditRecord[], o: CheckpointVer
     } else if (!bySeq.has(head.seq) && head.seq >= firstSeq) problems.push(`${what}: seq ${head.seq} is missing from the log`);
   }
 
+  problems.push(...afterShutdownProblems(records, at));
+
   let witnessed: CheckpointVerification['witnessed'];
   if (o.witnessed) {
     lastSigned = 0; // with the witness's copy, only what it holds covers the tail
@@ -205,4 +208,40 @@ function tailProblems(records: AuditRecord[], head: AuditRecord, intervals: Map<
   if (!late) return [];
   const failed = tail.filter((r) => r.event.action === 'audit.checkpoint-failed').length;
   return [`stream ${stream}: unwitnessed tail: ${tail.length} record(s) follow the witness's latest head ${at(head.seq)}; they run from ${at(first.seq)} at ${first['@timestamp']} to ${at(late.seq)} at ${late['@timestamp']}, longer than one checkpoint interval (${intervalMs / 1000} s) + ${TAIL_GRACE_MS / 1000} s, so the proxy would have offered them to the witness: no signature covers them (${failed ? `${failed} audit.checkpoint-failed record(s) among them: the witness was unreachable` : 'records added after the last checkpoint, or the witness was unreachable'})`];
+}
+
+/**
+ * A proxy's last records are proxy.stop and then the checkpoint of its final head (audit.checkpoint, or
+ * audit.checkpoint-failed when the witness did not answer); the log is closed after it. Records the
+ * sessions were still writing may fall between the two, and a checkpoint of an earlier head that was
+ * in flight may land after proxy.stop. After the final checkpoint, the next record of the chain can only
+ * be the proxy.start of a restart that continues it: anything else was written by something other
+ * than the proxy. (A later checkpoint record is left to the signature checks.)
+ */
+function afterShutdownProblems(records: AuditRecord[], at: (seq: number) => string): string[] {
+  const problems: string[] = [];
+  let stop: AuditRecord | undefined;
+  let closedBy: AuditRecord | undefined;
+  for (const r of records) {
+    const action = r.event.action;
+    if (action === 'proxy.start') {
+      stop = closedBy = undefined;
+      continue;
+    }
+    if (closedBy && action !== 'audit.checkpoint') {
+      problems.push(`${at(r.seq)} (${action}) follows the proxy's shutdown (proxy.stop ${at(stop!.seq)}, final checkpoint ${at(closedBy.seq)}) without a proxy.start: a stopped proxy writes nothing, so it was written by something else`);
+      stop = closedBy = undefined;
+      continue;
+    }
+    if (action === 'proxy.stop') {
+      stop = r;
+      continue;
+    }
+    if (stop && !closedBy && (action === 'audit.checkpoint' || action === 'audit.checkpoint-failed')) {
+      const d = r.detail as (CheckpointDetail & { seq?: number }) | undefined;
+      const headSeq = action === 'audit.checkpoint' ? d?.checkpoint?.seq : d?.seq;
+      if (typeof headSeq === 'number' && headSeq >= stop.seq) closedBy = r;
+    }
+  }
+  return problems;
 }

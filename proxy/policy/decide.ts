@@ -3,6 +3,7 @@
  * bytes: it sees a classification and a target. ReadOnly targets add a guard the rules cannot relax.
  */
 import type { Classification, Effect, TableRef } from '../sql/types.js';
+import { NAME_SETTINGS } from '../sql/settings.js';
 import { globMatch } from './glob.js';
 import type { Action, PolicySpec, RuleSpec, TargetSpec } from './types.js';
 
@@ -36,6 +37,12 @@ export class PolicyEngine {
       const bad = c.effects.find((e) => READ_ONLY_FORBIDDEN.includes(e));
       if (bad) return this.finish('Deny', 'read-only-target', `target ${target.name} is read-only; the statement has effect "${bad}"`);
     }
+    // Table rules match unqualified names through the role's default search_path (sql/search-path.ts).
+    const names = c.settings?.find((s) => NAME_SETTINGS.has(s));
+    if (names) {
+      const what = names === '*' ? 'a setting whose name is not a literal (it could be search_path)' : names;
+      return this.finish('Deny', 'pinned-search-path', `${what} may not be changed through agentgate: it decides which table an unqualified name means; qualify table names with their schema instead`);
+    }
     for (const rule of this.rules) {
       if (this.matches(rule, c, target)) return this.finish(rule.action, rule.name, rule.message);
     }
@@ -61,9 +68,10 @@ export class PolicyEngine {
 }
 
 /**
- * `schema.table` patterns match a qualified reference, or an unqualified one through every schema the
- * target's catalog holds it in (so search_path cannot hide a table); an unqualified name the catalog
- * does not know is taken as public. Patterns without a dot match the table name in any schema.
+ * `schema.table` patterns match a qualified reference, or an unqualified one through every name it can
+ * resolve to (its candidates: each schema of the pinned search_path, whether or not the catalog snapshot
+ * holds it there yet, and each schema the snapshot holds it in); an unqualified name without candidates
+ * is taken as public. Patterns without a dot match the table name in any schema.
  */
 export function tableMatches(pattern: string, t: TableRef): boolean {
   if (!pattern.includes('.')) return globMatch(pattern, t.name);

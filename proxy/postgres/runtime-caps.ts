@@ -5,8 +5,11 @@
  * - maxRowsAffected: the command tag of an INSERT/UPDATE/DELETE/MERGE. Over the cap the statement
  *   fails and its changes are rolled back (the session wraps an autocommit write in BEGIN … COMMIT or
  *   ROLLBACK, and inside the agent's transaction makes the transaction fail, as any PostgreSQL error does).
- *   A write whose count the tag does not give (writable CTEs, COPY FROM, TRUNCATE, SELECT … FOR UPDATE,
- *   SQL EXECUTE, and anything `unknown`: DO, CALL, volatile functions) is refused while the cap is set.
+ *   A write whose count the tag does not give is refused while the cap is set: data-modifying statements
+ *   below the top level (writable CTEs at any depth, EXPLAIN ANALYZE: the parse tree says, shape.ts),
+ *   COPY FROM, TRUNCATE, SELECT … FOR UPDATE, SQL EXECUTE, functions that write other than nextval/setval
+ *   (lo_unlink, volatile user functions) and anything `unknown` (DO, CALL); and a write to a table whose
+ *   writes set off more (cascading foreign keys, triggers, rules: hidden-writes.ts, read afresh per write).
  * - maxRowsReturned: rows streamed back (DataRow, COPY TO rows). No row past the cap is forwarded; the
  *   statement fails (54000) and the rest of its output is drained and discarded.
  * - maxStatementSeconds: the upstream session's statement_timeout (set at login; changing it is refused),
@@ -33,21 +36,8 @@ export function rowCapsActive(l: RuntimeLimits | undefined): l is RuntimeLimits 
 }
 
 const TAG_COUNTED = new Set(['InsertStmt', 'UpdateStmt', 'DeleteStmt', 'MergeStmt']);
-/**
- * A data-modifying statement can only sit inside parentheses as a WITH query (subqueries cannot hold
- * one); MERGE's actions (THEN UPDATE/INSERT/DELETE) and ON CONFLICT DO UPDATE are the statement's own.
- * Comments or literals that look like one make the check refuse, never pass. Linear in the text.
- */
-function nestedWrite(text: string): boolean {
-  const open = text.indexOf('(');
-  if (open < 0) return false;
-  const word = /\b(?:insert|update|delete|merge)\b/gi;
-  word.lastIndex = open;
-  for (let m = word.exec(text); m; m = word.exec(text)) {
-    if (!/\b(?:then|do)\s+$/i.test(text.slice(Math.max(open, m.index - 32), m.index))) return true;
-  }
-  return false;
-}
+/** Functions whose writes change no table row (a sequence's state): the only writes a capped SELECT may make. */
+const SEQUENCE_FUNCTIONS = new Set(['nextval', 'setval', 'pg_catalog.nextval', 'pg_catalog.setval']);
 
 export const writes = (c: Classification): boolean => c.effects.includes('write');
 
@@ -59,12 +49,20 @@ export function capDecision(c: Classification, l: RuntimeLimits | undefined): De
   // `unknown` (DO, CALL, volatile functions) may write any number of rows that no tag reports.
   if (l?.maxRowsAffected === undefined || !(writes(c) || c.effects.includes('unknown'))) return undefined;
   const writtenTables = c.tables.filter((t) => t.access.includes('write')).length;
-  if (writtenTables === 0 && c.kind === 'SelectStmt') return undefined; // nextval(): no table rows change
-  if (TAG_COUNTED.has(c.kind) && writtenTables === 1 && !nestedWrite(c.text)) return undefined;
+  const onlySequences = !c.effects.includes('unknown') && (c.writingFunctions ?? []).every((f) => SEQUENCE_FUNCTIONS.has(f));
+  if (writtenTables === 0 && c.kind === 'SelectStmt' && onlySequences && !c.nestedWrites) return undefined; // nextval(): no table rows change
+  if (c.hiddenWrites?.length) {
+    return refuseUncounted(l.maxRowsAffected, `this ${c.kind} writes a table whose writes change rows the command tag does not count (${c.hiddenWrites.join('; ')})`);
+  }
+  if (TAG_COUNTED.has(c.kind) && writtenTables === 1 && !c.nestedWrites && onlySequences) return undefined;
+  return refuseUncounted(l.maxRowsAffected, `the rows this ${c.kind} changes cannot be counted`);
+}
+
+function refuseUncounted(cap: number, why: string): Decision {
   return {
     action: 'Deny',
     rule: 'limits-max-rows-affected',
-    message: `the policy caps rows affected per write (maxRowsAffected ${l.maxRowsAffected}), and the rows this ${c.kind} changes cannot be counted; send a single INSERT, UPDATE, DELETE or MERGE on one table`,
+    message: `the policy caps rows affected per write (maxRowsAffected ${cap}), and ${why}; send a single INSERT, UPDATE, DELETE or MERGE on one table, without writable CTEs or functions that write`,
     blocked: true,
   };
 }

@@ -1151,6 +1151,7 @@ function mergePrepared(p: Prepared | undefined): Classification | undefined {
     c.liftsReadOnly ||= x.liftsReadOnly;
     c.reasons.push(...x.reasons);
     if (x.settings) c.settings = [...new Set([...(c.settings ?? []), ...x.settings])];
+    if (x.nestedWrites) c.nestedWrites = true;
     c.reads = mergeReads(c.reads, x.reads);
   }
   return c;

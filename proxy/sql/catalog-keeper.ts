@@ -18,6 +18,8 @@ const MAX_UNVERIFIED = 10_000;
 
 export interface CatalogKeeperOptions {
   load: () => Promise<CatalogRows>;
+  /** Loads only the relations whose writes change uncounted rows (hidden-writes.ts), for capped writes. */
+  loadHiddenWrites?: () => Promise<NonNullable<CatalogRows['hiddenWrites']>>;
   /** Least time between two statement-driven loads. */
   minIntervalMs?: number;
   /** Longest a statement waits for a fresh load. */
@@ -48,6 +50,10 @@ export class CatalogKeeper {
   private readonly now: () => number;
   /** Loads started, for tests and metrics. */
   loads = 0;
+  /** The latest hidden-writes load (undefined map: it failed), and the tick it started at. */
+  private hidden?: { from: number; map?: Map<string, string[]> };
+  private hiddenRunning?: Promise<void>;
+  private hiddenQueued?: Promise<void>;
 
   constructor(private readonly opts: CatalogKeeperOptions) {
     this.minIntervalMs = opts.minIntervalMs ?? 500;
@@ -84,7 +90,38 @@ export class CatalogKeeper {
    * Undefined when the snapshot knows every relation the statements name; otherwise a promise that
    * settles once a load that started after this call has been tried (or `waitMs` passed).
    */
-  ensure(shapes: readonly StatementShape[]): Promise<void> | undefined {
+  ensure(shapes: readonly StatementShape[], o: { countsWrites?: boolean } = {}): Promise<void> | undefined {
+    const relations = this.ensureRelations(shapes);
+    if (!o.countsWrites || !this.opts.loadHiddenWrites || !shapes.some((s) => s.tables.some((t) => t.access.includes('write')))) return relations;
+    // maxRowsAffected: what a write to these tables sets off is read afresh (one small query), not from the snapshot.
+    return Promise.all([relations, this.freshHiddenWrites()]).then(() => undefined);
+  }
+
+  /** A hidden-writes load that starts after this call (shared by every caller until it starts). */
+  private freshHiddenWrites(): Promise<void> {
+    this.hiddenQueued ??= (this.hiddenRunning ?? Promise.resolve()).then(() => {
+      this.hiddenQueued = undefined;
+      const from = ++this.tick;
+      const run = withTimeout(this.opts.loadHiddenWrites!(), this.opts.loadTimeoutMs ?? 15_000).then(
+        (rows) => this.keepHidden(from, new Map(rows.map((h) => [h.relation, h.why]))),
+        (e: Error) => {
+          this.keepHidden(from, undefined);
+          this.opts.onError?.(e);
+        },
+      ).finally(() => {
+        if (this.hiddenRunning === run) this.hiddenRunning = undefined;
+      });
+      this.hiddenRunning = run;
+      return run;
+    });
+    return this.hiddenQueued;
+  }
+
+  private keepHidden(from: number, map: Map<string, string[]> | undefined): void {
+    if (!this.hidden || this.hidden.from < from) this.hidden = { from, ...(map ? { map } : {}) };
+  }
+
+  private ensureRelations(shapes: readonly StatementShape[]): Promise<void> | undefined {
     const names = shapes.flatMap((s) => s.tables);
     const missing = (): typeof names => names.filter((t) => (t.schema ? !this.snapshot.hasRelation(t.schema, t.name) : this.snapshot.relationSchemas(t.name).length === 0));
     if (missing().length === 0) return undefined;
@@ -139,6 +176,11 @@ export class CatalogKeeper {
       this.snapshot.relationSchemas(name).length === 0 && (this.unverified.has(name) || this.allUnverifiedSince !== undefined),
     hasRelation: (schema: string, name: string): boolean => this.snapshot.hasRelation(schema, name),
     schemas: (): string[] => this.snapshot.schemas(),
+    searchPath: (): string[] | undefined => this.snapshot.searchPath(),
+    hiddenWrites: (relation: string): string[] | undefined => {
+      if (!this.hidden || this.hidden.from < this.loadedFrom) return this.snapshot.hiddenWrites(relation);
+      return this.hidden.map ? (this.hidden.map.get(relation) ?? []) : undefined;
+    },
     columnName: (tableOid: number, attnum: number): string | undefined => this.snapshot.columnName(tableOid, attnum),
     covers: (tableOid: number, attnum: number): boolean => {
       const known = this.snapshot.covers(tableOid, attnum);

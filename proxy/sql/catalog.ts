@@ -28,6 +28,10 @@ export interface Catalog {
   hasRuledColumn(relation: string): boolean | undefined;
   /** Whether the snapshot knows that column's table and attribute, so a miss in columnName() is definite. */
   covers(tableOid: number, attnum: number): boolean;
+  /** The sessions' search_path in lookup order (search-path.ts); undefined when not loaded. */
+  searchPath?(): string[] | undefined;
+  /** Why a write to `schema.name` changes rows its tag does not count (hidden-writes.ts); undefined when not loaded. */
+  hiddenWrites?(relation: string): string[] | undefined;
 }
 
 const RANK: Record<Volatility, number> = { i: 0, s: 1, v: 2 };
@@ -41,6 +45,10 @@ export interface CatalogRows {
   schemas?: string[];
   /** Only the columns the policy's column rules name. */
   columns?: { relid: number; attnum: number; name: string; relation?: string }[];
+  /** The role's default search_path, resolved (search-path.ts). */
+  searchPath?: string[];
+  /** Relations whose writes change uncounted rows (hidden-writes.ts). */
+  hiddenWrites?: { relation: string; why: string[] }[];
 }
 
 export class CatalogSnapshot implements Catalog {
@@ -54,6 +62,8 @@ export class CatalogSnapshot implements Catalog {
   private readonly qualifiedRelations = new Set<string>();
   private readonly attributes = new Map<number, number>();
   private readonly schemaNames: string[];
+  private readonly path?: string[];
+  private readonly hidden?: Map<string, string[]>;
 
   constructor(rows: CatalogRows) {
     for (const f of rows.functions) {
@@ -77,6 +87,16 @@ export class CatalogSnapshot implements Catalog {
     this.schemaNames = [...new Set([...(rows.schemas ?? []), ...rows.relations.map((r) => r.schema)])];
     for (const c of rows.columns ?? []) this.columns.set(`${c.relid}:${c.attnum}`, c.name);
     if (rows.columns) this.ruledRelations = new Set(rows.columns.map((c) => c.relation ?? '').filter(Boolean));
+    if (rows.searchPath) this.path = rows.searchPath;
+    if (rows.hiddenWrites) this.hidden = new Map(rows.hiddenWrites.map((h) => [h.relation, h.why]));
+  }
+
+  searchPath(): string[] | undefined {
+    return this.path;
+  }
+
+  hiddenWrites(relation: string): string[] | undefined {
+    return this.hidden ? (this.hidden.get(relation) ?? []) : undefined;
   }
 
   hasRuledColumn(relation: string): boolean | undefined {

@@ -1,7 +1,9 @@
 /** Shape + the target's catalog + the session's prepared statements → the final classification. */
 import type { Catalog } from './catalog.js';
 import { functionEffect } from './functions.js';
+import { hiddenWritesOf } from './hidden-writes.js';
 import { mergeReads } from './lineage.js';
+import { relationCandidates } from './search-path.js';
 import type { Classification, ColumnReads, Effect, StatementShape, TableRef } from './types.js';
 
 export interface PreparedLookup {
@@ -14,6 +16,7 @@ export function resolveShape(shape: StatementShape, sql: string, catalog: Catalo
   const reasons = [...shape.reasons];
   let liftsReadOnly = shape.liftsReadOnly;
   let unboundedWrite = shape.unboundedWrite;
+  let nestedWrites = shape.nestedWrites === true;
   let reads: ColumnReads | undefined = shape.reads;
   const tables: TableRef[] = shape.tables.map((t) => withCandidates(t, catalog));
   for (const t of shape.tables) {
@@ -21,8 +24,10 @@ export function resolveShape(shape: StatementShape, sql: string, catalog: Catalo
   }
   const functions = shape.functions.map((f) => (f.schema ? `${f.schema}.${f.name}` : f.name));
   const settings = new Set(shape.settings);
+  const writingFunctions: string[] = [];
   for (const f of shape.functions) {
     const fe = functionEffect(f, catalog);
+    if (fe.effect === 'write' || fe.effect === 'unknown') writingFunctions.push(f.schema ? `${f.schema}.${f.name}` : f.name);
     fe.settings?.forEach((s) => settings.add(s));
     if (fe.effect) effects.add(fe.effect);
     if (fe.reason && fe.effect && fe.effect !== 'session' && fe.effect !== 'read') reasons.push(fe.reason);
@@ -38,13 +43,16 @@ export function resolveShape(shape: StatementShape, sql: string, catalog: Catalo
       tables.push(...p.tables);
       functions.push(...p.functions);
       unboundedWrite ||= p.unboundedWrite;
+      nestedWrites ||= p.nestedWrites === true;
       liftsReadOnly ||= p.liftsReadOnly;
       reasons.push(...p.reasons);
       p.settings?.forEach((s) => settings.add(s));
+      writingFunctions.push(...(p.writingFunctions ?? []));
       reads = mergeReads(reads, p.reads);
     }
   }
   if (effects.size === 0) effects.add('read');
+  const hiddenWrites = hiddenWritesOf(tables, catalog);
   return {
     text,
     kind: shape.kind,
@@ -61,12 +69,15 @@ export function resolveShape(shape: StatementShape, sql: string, catalog: Catalo
     ...(shape.setting ? { setting: shape.setting } : {}),
     ...(settings.size ? { settings: [...settings] } : {}),
     ...(reads ? { reads } : {}),
+    ...(nestedWrites ? { nestedWrites: true as const } : {}),
+    ...(writingFunctions.length ? { writingFunctions: [...new Set(writingFunctions)] } : {}),
+    ...(hiddenWrites.length ? { hiddenWrites } : {}),
   };
 }
 
-/** Unqualified names also carry every schema-qualified name the catalog knows for them. */
+/** Unqualified names also carry every schema-qualified name they can resolve to (search-path.ts). */
 function withCandidates(t: TableRef, catalog: Catalog): TableRef {
   if (t.schema) return t;
-  const schemas = catalog.relationSchemas(t.name);
-  return schemas.length ? { ...t, candidates: schemas.map((s) => `${s}.${t.name}`) } : t;
+  const candidates = relationCandidates(t.name, catalog);
+  return candidates.length ? { ...t, candidates } : t;
 }

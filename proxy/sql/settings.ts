@@ -3,14 +3,17 @@
  * changes it (SET, SET LOCAL, RESET, set_config(), a function's SET clause, ALTER ROLE/DATABASE ... SET,
  * startup parameters). A setting that is not listed is not harmless: it is `unknown` (fail closed).
  *
- * search_path is harmless: table rules match an unqualified name through every schema the catalog holds
- * it in, and a same-named user function counts wherever it lives (functions.ts).
+ * search_path is pinned too, by a verdict of its own: the proxy resolves unqualified relation names with
+ * the role's default path (search-path.ts), so no route may change it, whatever the policy allows
+ * (policy/decide.ts refuses it before any rule).
  */
 import type { Effect } from './types.js';
 
 export type SettingVerdict =
   /** The proxy's parser and the session guard rely on its value; it may never change. */
   | 'pinned'
+  /** Name resolution relies on it (search_path): refused by every route before any rule. */
+  | 'names'
   /** Turned off, it lifts the read-only backstop of a ReadOnly target. */
   | 'read-only'
   /** Changes who the session acts as. */
@@ -30,6 +33,7 @@ const verdicts = (v: SettingVerdict, names: string): void => {
 };
 
 verdicts('pinned', `client_encoding standard_conforming_strings backslash_quote`);
+verdicts('names', `search_path`);
 verdicts('read-only', `default_transaction_read_only transaction_read_only`);
 verdicts('privilege', `role session_authorization`);
 verdicts('control', `
@@ -48,7 +52,7 @@ verdicts('control', `
 `);
 verdicts('harmless', `
   application_name escape_string_warning datestyle intervalstyle timezone timezone_abbreviations extra_float_digits bytea_output
-  search_path client_min_messages check_function_bodies default_text_search_config lc_monetary lc_numeric lc_time
+  client_min_messages check_function_bodies default_text_search_config lc_monetary lc_numeric lc_time
   xmlbinary xmloption array_nulls quote_all_identifiers default_with_oids transform_null_equals
   statement_timeout lock_timeout idle_in_transaction_session_timeout idle_session_timeout transaction_timeout
   default_transaction_isolation transaction_isolation default_transaction_deferrable transaction_deferrable
@@ -72,6 +76,9 @@ verdicts('harmless', `
   vacuum_failsafe_age vacuum_multixact_failsafe_age vacuum_cost_limit vacuum_cost_page_hit vacuum_cost_page_miss
   vacuum_cost_page_dirty vacuum_buffer_usage_limit
 `);
+
+/** Settings whose change every route refuses before any policy rule: the proxy's name resolution relies on them ('*': any name). */
+export const NAME_SETTINGS: ReadonlySet<string> = new Set(['search_path', '*']);
 
 /** The verdict for one setting name (case-insensitive, as PostgreSQL reads them). */
 export function settingVerdict(name: string): SettingVerdict {
@@ -97,6 +104,8 @@ export function settingChange(name: string, route: string): SettingChange {
       return { setting: n, effect: 'session', liftsReadOnly: false };
     case 'pinned':
       return { setting: n, effect: 'admin', liftsReadOnly: true, reason: `${route} of ${n}: agentgate pins this setting (the proxy parses statements with it)` };
+    case 'names':
+      return { setting: n, effect: 'admin', liftsReadOnly: false, reason: `${route} of ${n}: agentgate resolves unqualified table names with the role's default search_path, so it may not change; qualify names with their schema` };
     case 'read-only':
       return { setting: n, effect: 'admin', liftsReadOnly: true, reason: `${route} of ${n} could lift the read-only guard` };
     case 'privilege':

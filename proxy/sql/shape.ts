@@ -35,10 +35,12 @@ const ADMIN_STMTS = new Set([
 
 const SESSION_STMTS = new Set(['VariableShowStmt', 'ListenStmt', 'UnlistenStmt', 'NotifyStmt', 'DiscardStmt', 'DeallocateStmt']);
 
-/** Statements whose SET clauses change settings (for every call, or for the role's/database's sessions). */
-const SET_CLAUSE_STMTS = new Set(['CreateFunctionStmt', 'AlterFunctionStmt', 'AlterRoleSetStmt', 'AlterDatabaseSetStmt']);
+/** Statements whose SET clauses change settings (for every call, or for the role's, database's or server's sessions). */
+const SET_CLAUSE_STMTS = new Set(['CreateFunctionStmt', 'AlterFunctionStmt', 'AlterRoleSetStmt', 'AlterDatabaseSetStmt', 'AlterSystemStmt']);
 
 const DDL_PREFIX = /^(Create|Alter|Drop|Rename|Comment|Define|Composite)/;
+
+const DATA_MODIFYING = new Set(['InsertStmt', 'UpdateStmt', 'DeleteStmt', 'MergeStmt']);
 
 class ShapeBuilder {
   readonly effects = new Set<Effect>();
@@ -58,6 +60,10 @@ class ShapeBuilder {
   private readonly cteScopes: string[][] = [];
   /** DDL bodies are walked for the tables they touch, not for function calls they define. */
   private collectFunctions = true;
+  /** Statements being walked around the current point (0: the top level). */
+  private depth = 0;
+  /** A data-modifying statement below the top level (a writable CTE at any depth, EXPLAIN ANALYZE, PREPARE). */
+  nestedWrites = false;
 
   /**
    * A relation the statement names. An unqualified name refers to a visible CTE of that name, except
@@ -158,6 +164,16 @@ class ShapeBuilder {
   }
 
   statement(kind: string, body: Node): void {
+    if (this.depth > 0 && DATA_MODIFYING.has(kind)) this.nestedWrites = true;
+    this.depth++;
+    try {
+      this.statementBody(kind, body);
+    } finally {
+      this.depth--;
+    }
+  }
+
+  private statementBody(kind: string, body: Node): void {
     switch (kind) {
       case 'SelectStmt':
         return this.select(body);
@@ -426,6 +442,7 @@ class ShapeBuilder {
       ...(this.copy ? { copy: this.copy } : {}),
       ...(this.setting ? { setting: this.setting } : {}),
       ...(this.settingsChanged.size ? { settings: [...this.settingsChanged] } : {}),
+      ...(this.nestedWrites ? { nestedWrites: true as const } : {}),
       reasons: this.reasons,
       location,
       length,

@@ -51,6 +51,8 @@ export interface StatementShape {
   setting?: { name: string; value: string };
   /** Settings the statement changes ('*': a name that is not a literal), by any route. */
   settings?: string[];
+  /** An INSERT/UPDATE/DELETE/MERGE below the top level (writable CTE at any depth, EXPLAIN ANALYZE, PREPARE): its rows are not in the tag. */
+  nestedWrites?: true;
   /** Structure id (literals normalized) for grouping in the audit trail; it never decides anything. */
   fingerprint?: string;
   /** Byte range of the statement inside the message text. */
@@ -101,5 +103,11 @@ export interface Classification {
   setting?: { name: string; value: string };
   /** Settings the statement changes ('*': a name that is not a literal), by any route. */
   settings?: string[];
+  /** See StatementShape.nestedWrites (also set when an EXECUTEd prepared statement has them). */
+  nestedWrites?: true;
+  /** Functions called whose effect is `write` or `unknown` (nextval(), lo_unlink(), volatile user functions). */
+  writingFunctions?: string[];
+  /** Written tables whose writes change rows the tag does not count: cascading foreign keys, triggers, rules. */
+  hiddenWrites?: string[];
   reads?: ColumnReads;
 }

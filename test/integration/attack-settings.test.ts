@@ -113,7 +113,7 @@ describe('attack: session settings (Enforce, example policy)', () => {
     for (const sql of ["SET pgaudit.log = 'none'", "SELECT set_config('pgaudit.log', 'none', false)", "SELECT set_config(lower('CLIENT_ENCODING'), 'SJIS', false)", "UPDATE pg_settings SET setting = 'SJIS' WHERE name = 'client_encoding'"]) {
       expect((await pgError(c.query(sql))).code, sql).to.equal('42501');
     }
-    for (const sql of ["SET search_path = public", "SELECT set_config('statement_timeout', '5s', false)", "SET LOCAL work_mem = '8MB'", "SET agentgate.reason = 'ticket 42'", "SET TimeZone = 'UTC'", 'RESET statement_timeout']) {
+    for (const sql of ["SELECT set_config('statement_timeout', '5s', false)", "SET LOCAL work_mem = '8MB'", "SET agentgate.reason = 'ticket 42'", "SET TimeZone = 'UTC'", 'RESET statement_timeout']) {
       await c.query(sql);
     }
   });
@@ -132,9 +132,10 @@ describe('attack: session settings (Enforce, example policy)', () => {
   });
 
   it('startup parameters: only settings known to be harmless pass', async () => {
-    const ok = await RawClient.connect(s.host, s.port, await s.token(), { search_path: 'public', DateStyle: 'ISO' });
+    const ok = await RawClient.connect(s.host, s.port, await s.token(), { DateStyle: 'ISO' });
     ok.end();
-    for (const [k, v] of [['log_min_messages', 'panic'], ['session_authorization', 'postgres'], ['pgaudit.log', 'none'], ['client_encoding', 'SJIS']] as const) {
+    // search_path is pinned: the proxy resolves unqualified names with the role's default.
+    for (const [k, v] of [['search_path', 'payroll, public'], ['log_min_messages', 'panic'], ['session_authorization', 'postgres'], ['pgaudit.log', 'none'], ['client_encoding', 'SJIS']] as const) {
       if (k === 'client_encoding') {
         // Consumed, never forwarded: the upstream session stays UTF8 whatever the agent asks for.
         const raw = await RawClient.connect(s.host, s.port, await s.token(), { [k]: v });

@@ -59,7 +59,8 @@ describe('Postgres guard proxy (real PostgreSQL)', function () {
       expect(ddl.message).to.contain('"no-ddl"').and.contain('DDL is not allowed for agents');
       expect((await pgError(c.query('DELETE FROM orders WHERE 1=1'))).message).to.contain('no-unbounded-writes');
       expect((await pgError(c.query('SELECT * FROM payroll.salaries'))).message).to.contain('"payroll"');
-      expect((await pgError(c.query('SET search_path = payroll; SELECT * FROM salaries'))).message).to.contain('"payroll"');
+      expect((await pgError(c.query('SET search_path = payroll; SELECT * FROM salaries'))).message).to.contain('"pinned-search-path"');
+      expect((await pgError(c.query('SELECT * FROM salaries'))).message).to.contain('"payroll"');
       expect((await c.query('SELECT count(*)::int AS n FROM orders')).rows[0].n).to.equal(4);
     });
 

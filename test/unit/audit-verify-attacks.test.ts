@@ -142,14 +142,16 @@ describe('audit verify: a log that is not the witnessed chain fails', function (
   it('a tail appended after the last witnessed head (linked by hash) fails once it runs past one checkpoint interval', async () => {
     const file = join(dir, 'audit.log');
     await proxyRun(file);
-    // The attacker continues the real chain: the AuditLog resumes from the file's last line.
+    // The attacker continues the real chain as a restart would (after a shutdown only a proxy.start may
+    // follow): the AuditLog resumes from the file's last line.
     t += 20_000;
     const audit = new AuditLog({ file, now });
+    audit.append({ event: { action: 'proxy.start' }, detail: { stream: STREAM } });
     audit.append({ event: { action: 'statement.decision' }, db: { query: { text: 'SELECT 1' } }, decision: 'Allow', rule: { name: 'r' } });
     audit.close();
     const within = await verify([file]);
     expect(problems(within)).to.equal('');
-    expect(within.chains[0]!.checkpoints!.unwitnessedTail).to.equal(2);
+    expect(within.chains[0]!.checkpoints!.unwitnessedTail).to.equal(3);
 
     t += 5 * 60_000;
     const later = new AuditLog({ file, now });
@@ -157,14 +159,15 @@ describe('audit verify: a log that is not the witnessed chain fails', function (
     later.close();
     const v = await verify([file]);
     expect(verified(v)).to.equal(false);
-    expect(problems(v)).to.match(/stream local\/billing-agent: unwitnessed tail: 3 record\(s\) follow the witness's latest head seq 8 \(.*line 8\); they run from seq 10 \(.*line 10\) at 2026-11-30T06:00:30.000Z to seq 11 \(.*line 11\) at 2026-11-30T06:05:30.000Z, longer than one checkpoint interval \(60 s\) \+ 30 s/);
+    expect(problems(v)).to.match(/stream local\/billing-agent: unwitnessed tail: 4 record\(s\) follow the witness's latest head seq 8 \(.*line 8\); they run from seq 10 \(.*line 10\) at 2026-11-30T06:00:30.000Z to seq 12 \(.*line 12\) at 2026-11-30T06:05:30.000Z, longer than one checkpoint interval \(60 s\) \+ 30 s/);
   });
 
-  it('a proxy idle for an hour after its last checkpoint, then stopped dead within an interval of its last records, verifies', async () => {
+  it('a proxy restarted an hour after its shutdown, then stopped dead within an interval of its last records, verifies', async () => {
     const file = join(dir, 'audit.log');
     await proxyRun(file);
     t += 3600_000;
     const audit = new AuditLog({ file, now });
+    audit.append({ event: { action: 'proxy.start' }, detail: { stream: STREAM } }); // restarted, the witness not reached yet
     for (let i = 0; i < 3; i++) {
       t += 15_000;
       audit.append({ event: { action: 'statement.decision' }, db: { query: { text: `SELECT ${i}` } }, decision: 'Allow', rule: { name: 'r' } });
@@ -172,7 +175,7 @@ describe('audit verify: a log that is not the witnessed chain fails', function (
     audit.close(); // no checkpoint: killed before the next tick
     const v = await verify([file]);
     expect(problems(v)).to.equal('');
-    expect(v.chains[0]!.checkpoints!.unwitnessedTail).to.equal(4);
+    expect(v.chains[0]!.checkpoints!.unwitnessedTail).to.equal(5);
   });
 
   describe('two proxies whose audit files share a directory', () => {

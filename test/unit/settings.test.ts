@@ -38,7 +38,7 @@ describe('session settings table', () => {
     ['row_security', ['admin'], false],
     ['pgaudit.log', ['unknown'], false],
     ['no_such_setting', ['unknown'], false],
-    ['search_path', ['session'], false],
+    ['search_path', ['admin'], false],
     ['statement_timeout', ['session'], false],
     ['client_min_messages', ['session'], false],
     ['application_name', ['session'], false],
@@ -68,7 +68,8 @@ describe('session settings table', () => {
       expect(c.liftsReadOnly, sql).to.equal(true);
       expect(c.reasons.join(' '), sql).to.match(/client_encoding|standard_conforming_strings|default_transaction_read_only/);
     }
-    expect((await one("ALTER FUNCTION f() SET search_path = public")).effects).to.not.include('admin');
+    expect((await one("ALTER FUNCTION f() SET work_mem = '8MB'")).effects).to.not.include('admin');
+    expect((await one("ALTER FUNCTION f() SET search_path = public")).settings).to.include('search_path');
     expect((await one("CREATE FUNCTION g() RETURNS int LANGUAGE sql SET log_statement = 'none' AS 'SELECT 1'")).effects).to.include('admin');
   });
 
@@ -77,7 +78,8 @@ describe('session settings table', () => {
       functions: [
         { schema: 'public', name: 'enc', volatility: 's', settings: ['client_encoding'] },
         { schema: 'public', name: 'quiet', volatility: 'i', settings: ['log_statement'] },
-        { schema: 'public', name: 'plain', volatility: 's', settings: ['search_path'] },
+        { schema: 'public', name: 'plain', volatility: 's', settings: ['work_mem'] },
+        { schema: 'public', name: 'pathy', volatility: 's', settings: ['search_path'] },
       ],
       relations: [],
     });
@@ -91,6 +93,7 @@ describe('session settings table', () => {
     expect(enc.liftsReadOnly).to.equal(true);
     expect((await cls('SELECT public.quiet()')).effects).to.include('admin');
     expect((await cls('SELECT plain()')).effects).to.deep.equal(['read']);
+    expect((await cls('SELECT pathy()')).settings).to.include('search_path');
     // With a user function named set_config, an unqualified call may reach it (search_path): the catalog decides.
     const shadow = new CatalogSnapshot({ functions: [{ schema: 'pg_catalog', name: 'set_config', volatility: 'v' }, { schema: 'public', name: 'set_config', volatility: 'v' }], relations: [] });
     const r = await explainSql("SELECT set_config('application_name', 'x', false)", shadow);
