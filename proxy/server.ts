@@ -23,7 +23,7 @@ import { sendCancel } from './postgres/runtime-caps.js';
 import { PgSession } from './postgres/session.js';
 import { simpleQuery } from './postgres/simple-query.js';
 import { connectUpstream, UpstreamError, type UpstreamSession } from './postgres/upstream.js';
-import { CATALOG_FUNCTIONS_SQL, CATALOG_RELATIONS_SQL, CATALOG_SCHEMAS_SQL, catalogColumnsSql, type CatalogRows, type Volatility } from './sql/catalog.js';
+import { CATALOG_FUNCTIONS_SQL, CATALOG_RELATIONS_SQL, CATALOG_SCHEMAS_SQL, catalogColumnsSql, catalogRuledViewsSql, type CatalogRows, type Volatility } from './sql/catalog.js';
 import { CatalogKeeper } from './sql/catalog-keeper.js';
 import { StatementClassifier } from './sql/classifier.js';
 import { SqlParser } from './sql/parser.js';
@@ -222,7 +222,8 @@ export class GuardProxy {
       const relations = (await simpleQuery(up.socket, CATALOG_RELATIONS_SQL)).map((r) => ({ schema: r[0]!, name: r[1]!, oid: Number(r[2]), attributes: Number(r[3]) }));
       const names = (this.runtimeValue.policy.spec.masking?.columns ?? []).map((c) => c.name);
       const columns = (await simpleQuery(up.socket, catalogColumnsSql(names))).map((r) => ({ relid: Number(r[0]), attnum: Number(r[1]), name: r[2]!, relation: r[3]! }));
-      return { functions, schemas, relations, columns };
+      const ruledViews = (await simpleQuery(up.socket, catalogRuledViewsSql(names))).map((r) => ({ oid: Number(r[0]), name: r[1]! }));
+      return { functions, schemas, relations, columns, ruledViews };
     } finally {
       up?.socket.end(serialize.end());
     }

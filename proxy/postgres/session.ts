@@ -35,6 +35,7 @@ import {
 import { failingParse, failingQuery } from './refusal.js';
 import { capDecision, capError, FLUSH, isStatementTimeout, newRowCap, rowCapsActive, writes, type CapHit, type RowCap } from './runtime-caps.js';
 import { ResultMasker, type ColumnNames, type RowPlan } from './result-masker.js';
+import { copyOptionsRefusal } from './copy-format.js';
 import { onParameterStatus, SessionInvariants, violationMessage, type InvariantViolation } from './session-invariants.js';
 
 export interface SessionContext {
@@ -576,6 +577,8 @@ export class PgSession {
     if (laundering) return { action: 'Deny', rule: 'masking-lineage', message: laundering, blocked: true };
     if (!d.blocked && c.copy?.direction === 'to' && c.copy.stdio && this.resultMasker.active) {
       if (c.copy.format === 'binary') return { action: 'Deny', rule: 'masking-copy-binary', message: 'COPY TO in binary format cannot be masked; use text or csv', blocked: true };
+      const options = copyOptionsRefusal(c.copy);
+      if (options) return { action: 'Deny', rule: 'masking-copy-options', message: options, blocked: true };
       if (rt.masker.hasColumnRules && !c.copy.columns) {
         return { action: 'Deny', rule: 'masking-copy-columns', message: 'COPY TO must name its columns (or use a query with named columns) so column masking applies', blocked: true };
       }
@@ -952,7 +955,7 @@ export class PgSession {
   /** The column-rule mask for a statement's outputs and errors that the server cannot trace to a table column. */
   private derived(c: Classification | undefined): DerivedMask | undefined {
     if (!c || !this.maskerOf.masker.hasColumnRules) return undefined;
-    return derivedMask(this.maskerOf.masker, c.reads, c.tables, this.ctx.catalog());
+    return derivedMask(this.maskerOf.masker, c.reads, c.tables, this.ctx.catalog(), c.functions);
   }
 
   /** Emits proxy-made responses that have reached the front of the queue. */
