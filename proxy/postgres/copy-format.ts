@@ -55,6 +55,9 @@ export function splitCopyRow(line: string, f: CopyFormat): CopyField[] | undefin
 /** A (masked) value as a field of the format. */
 export function encodeCopyField(value: string, f: CopyFormat): string {
   if (f.format === 'text') return escapeText(value, f.delimiter);
+  // Quoted when PostgreSQL would quote it (CopyAttributeOutCSV), so it can never read as NULL or split.
+  const plain = value !== f.null && value !== '\\.' && ![f.delimiter, f.quote, '\n', '\r'].some((c) => value.includes(c));
+  if (plain) return value;
   let out = f.quote;
   for (const ch of value) out += ch === f.quote || ch === f.escape ? f.escape + ch : ch;
   return out + f.quote;

@@ -12,6 +12,7 @@ import type { MaskStrategy } from '../policy/types.js';
 import type { Masker } from '../masking/masker.js';
 import type { CopyInfo } from '../sql/types.js';
 import { maskWithEmbeddedBytea } from '../masking/embedded-bytea.js';
+import { maskJsonColumns } from '../masking/json-columns.js';
 import { copyFormat, encodeCopyField, splitCopyRow } from './copy-format.js';
 import { buildErrorNotice, buildNotification, errorResponse, parseErrorNotice, parseNotification, type Column, type Message } from './protocol.js';
 
@@ -245,13 +246,14 @@ export class ResultMasker {
     return count ? { buf: buildErrorNotice(m.type, fields), count } : undefined;
   }
 
-  /** NotificationResponse (LISTEN/NOTIFY) with its channel and payload masked, framing rebuilt exactly. */
+  /** NotificationResponse (LISTEN/NOTIFY) with its channel and payload masked (JSON keys naming ruled columns too), framing rebuilt exactly. */
   notification(m: Message): { buf: Buffer; count: number } | undefined {
-    if (!this.masker.scansValues) return undefined;
+    if (!this.masker.scansValues && !this.masker.hasColumnRules) return undefined;
     const n = parseNotification(m);
     const channel = this.masker.maskText(n.channel);
-    const payload = this.masker.maskText(n.payload);
-    const count = channel.count + payload.count;
+    const columns = maskJsonColumns(this.masker, n.payload);
+    const payload = this.masker.maskText(columns.text);
+    const count = channel.count + columns.count + payload.count;
     return count ? { buf: buildNotification(n.pid, channel.text, payload.text), count } : undefined;
   }
 

@@ -898,7 +898,11 @@ export class PgSession {
       this.queue.shift();
       this.txStatus = m.buf[m.start + 5] ?? this.txStatus;
       front.then(this.txStatus, front.error);
-    } else if (m.type === T('A') || m.type === T('S')) this.out(m);
+    } else if (m.type === T('A')) {
+      const masked = this.resultMasker.notification(m);
+      if (masked) pushSegment(this.toClient, masked.buf);
+      else this.out(m);
+    } else if (m.type === T('S')) this.out(m);
   }
 
   private whenIdle(): Promise<void> {
