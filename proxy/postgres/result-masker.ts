@@ -225,14 +225,18 @@ export class ResultMasker {
    * text and are kept.
    */
   errorNotice(m: Message, derived?: DerivedMask): { buf: Buffer; count: number } | undefined {
-    if (!this.masker.scansValues && !derived) return undefined;
+    if (!this.masker.scansValues && !derived && !this.masker.hasColumnRules) return undefined;
     const e = parseErrorNotice(m);
     const analysis = e.code?.startsWith('42') && e.fields.some(([k]) => k === 'P');
     const withhold = derived !== undefined && !analysis;
+    // A constraint violation raised by a trigger or a deferred check (at COMMIT) may quote a row of a table
+    // the statement never named ("Failing row contains (...)", "Key (...)=(...)"): its detail never passes.
+    const integrity = !withhold && this.masker.hasColumnRules && e.code?.startsWith('23') ? 'DWq' : '';
     let count = 0;
     const fields: [string, string][] = [];
     for (const [k, v] of e.fields) {
       if (METADATA_FIELDS.includes(k)) fields.push([k, v]);
+      else if (integrity.includes(k)) count++;
       else if (withhold && VALUE_FIELDS.includes(k)) {
         count++;
         const why = derived.touchOnly ? `touches a table with a masked column (${derived.label}), whose rows and keys it may quote` : `reads a masked column (${derived.label}) whose values it may quote`;

@@ -39,6 +39,8 @@ describe('attack (review10 neighbours): column-rule values through errors, COPY,
     await d.query(`CREATE FUNCTION all_notes() RETURNS TABLE (n text) STABLE LANGUAGE sql AS 'SELECT notes FROM customers'`);
     await d.query(`CREATE FUNCTION announce() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN PERFORM pg_notify('changes', row_to_json(NEW)::text); RETURN NEW; END$$`);
     await d.query('CREATE TRIGGER customers_changed AFTER UPDATE ON customers FOR EACH ROW EXECUTE FUNCTION announce()');
+    await d.query(`CREATE FUNCTION rename_customer() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN UPDATE customers SET name = repeat('x', 50) WHERE id = NEW.customer_id; RETURN NEW; END$$`);
+    await d.query(`CREATE TRIGGER orders_touch_customer AFTER UPDATE OF status ON orders FOR EACH ROW WHEN (NEW.status = 'touch') EXECUTE FUNCTION rename_customer()`);
     await d.end();
     c = await s.connect();
     // Unknown relation: the proxy reloads its catalog (views and functions created out of band).
@@ -61,6 +63,12 @@ describe('attack (review10 neighbours): column-rule values through errors, COPY,
       const e = await pgError(c.query('SELECT name::int FROM customers WHERE id = 2'));
       expect(e.code).to.equal('22P02');
       expect(e.message).to.contain('withheld').and.not.contain('Grace');
+    });
+
+    it('a constraint violation raised by a trigger on another table has its detail withheld', async () => {
+      const e = await pgError(c.query(`UPDATE orders SET status = 'touch' WHERE customer_id = 2`));
+      expect(e.code).to.equal('23514');
+      expect(`${e.message} ${e.detail}`).to.not.contain(NOTES);
     });
 
     it('statements on tables without ruled columns keep the database\'s error text', async () => {
