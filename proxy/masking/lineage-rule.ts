@@ -12,7 +12,7 @@
  * (against the hash of a literal in the same statement) would give the whole value away piece by piece.
  */
 import type { Catalog } from '../sql/catalog.js';
-import { functionEffect } from '../sql/functions.js';
+import { functionEffect, runsSqlString } from '../sql/functions.js';
 import type { Classification, ColumnReads, TableRef } from '../sql/types.js';
 import type { Masker } from './masker.js';
 
@@ -24,6 +24,8 @@ export interface DerivedMask {
   errorsOnly?: true;
   /** The statement reads no ruled value as far as the proxy can tell; it only touches a table that has one. */
   touchOnly?: true;
+  /** It reads a view over a ruled column: even a plain column of its COPY (query) may carry ruled values. */
+  viaView?: true;
 }
 
 export interface RuledTables {
@@ -47,6 +49,8 @@ function userFunction(qualified: string, catalog: RuledTables): boolean {
 export function derivedMask(masker: Masker, reads: ColumnReads | undefined, tables: TableRef[], catalog: RuledTables, functions: string[] = []): DerivedMask | undefined {
   if (!masker.hasColumnRules) return undefined;
   if (!reads || reads.opaque) return { strategy: 'redact', label: 'unknown-lineage' };
+  // query_to_xml('SELECT notes ...'), dblink(...): the SQL it runs is a string the parse tree does not show.
+  if (functions.some((f) => runsSqlString(f.slice(f.lastIndexOf('.') + 1)))) return { strategy: 'redact', label: 'unknown-lineage' };
   const named = reads.names.filter((n) => masker.columnStrategy(n) !== undefined);
   // Tables whose columns the catalog has not loaded may hold one.
   const viaRows = reads.wholeRow && tables.some((t) => catalog.hasRuledColumn(t.name) !== false);
@@ -54,7 +58,9 @@ export function derivedMask(masker: Masker, reads: ColumnReads | undefined, tabl
   const views = tables.filter((t) => catalog.isRuledViewName?.(t.name)).map((t) => t.name);
   const userFunctions = functions.filter((f) => userFunction(f, catalog)).map((f) => `${f}()`);
   const labels = [...named, ...(viaRows ? ['row'] : []), ...views, ...userFunctions];
-  if (labels.length) return { strategy: 'redact', label: [...new Set(labels)].join(','), ...(reads.plans ? { errorsOnly: true as const } : {}) };
+  if (labels.length) {
+    return { strategy: 'redact', label: [...new Set(labels)].join(','), ...(reads.plans ? { errorsOnly: true as const } : {}), ...(views.length ? { viaView: true as const } : {}) };
+  }
   const touched = tables.filter((t) => catalog.hasRuledColumn(t.name) !== false).map((t) => t.name);
   if (touched.length) return { strategy: 'redact', label: [...new Set(touched)].join(','), errorsOnly: true, touchOnly: true };
   return undefined;

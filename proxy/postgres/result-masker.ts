@@ -106,7 +106,7 @@ export class ResultMasker {
       const source = copy.sources?.[i];
       let strategy = this.masker.columnStrategy(name) ?? (source ? this.masker.columnStrategy(source) : undefined);
       let label = strategy && source && !this.masker.columnStrategy(name) ? source : name;
-      if (!strategy && derived && !source) {
+      if (!strategy && derived && (!source || derived.viaView)) {
         strategy = derived.strategy;
         label = derived.label;
       }

@@ -145,6 +145,17 @@ describe('attack (review10 neighbours): column-rule values through errors, COPY,
       expect(e.message).to.not.contain(NOTES);
     });
 
+    it('COPY (query) over such a view masks its plain columns too', async () => {
+      const out = await psql('COPY (SELECT remark FROM customer_notes WHERE id = 2) TO STDOUT');
+      expect(out).to.not.contain(NOTES);
+      expect(out).to.contain('[redacted:');
+    });
+
+    it('SQL run from a string (query_to_xml) is of unknown lineage: masked', async () => {
+      const r = await c.query(`SELECT query_to_xml('SELECT notes FROM customers WHERE id = 2', true, false, '') AS x`).catch((e: Error) => ({ rows: [{ x: e.message }] }));
+      expect(String(r.rows[0].x)).to.not.contain(NOTES);
+    });
+
     it('a view over unruled columns stays readable', async () => {
       expect((await c.query('SELECT name FROM customer_names WHERE id = 2')).rows[0].name).to.equal('Grace Hopper');
     });

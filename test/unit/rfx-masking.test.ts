@@ -33,9 +33,10 @@ describe('review10 masking: lineage through touches, views and user functions', 
   });
 
   it('a view over a ruled column, and a user function, mask derived outputs', async () => {
-    expect(await mask('SELECT remark FROM customer_notes')).to.deep.equal({ strategy: 'redact', label: 'customer_notes' });
+    expect(await mask('SELECT remark FROM customer_notes')).to.deep.equal({ strategy: 'redact', label: 'customer_notes', viaView: true });
     expect(await mask('SELECT get_note(2)')).to.deep.equal({ strategy: 'redact', label: 'get_note()' });
     expect(await mask('SELECT upper(x) FROM orders')).to.equal(undefined);
+    expect(await mask(`SELECT query_to_xml('SELECT notes FROM customers', true, false, '')`)).to.deep.equal({ strategy: 'redact', label: 'unknown-lineage' });
   });
 
   it('laundering: planner statistics; any function with an effect; not a touch or a user function alone', async () => {
