@@ -79,7 +79,7 @@ describe('attack (review10 neighbours): column-rule values through errors, COPY,
 
   describe('4b: COPY rows split as PostgreSQL writes them', () => {
     it('text format: tabs, backslashes and the delimiter inside data never shift the notes field', async () => {
-      for (const opts of ['', `(DELIMITER '|')`, `(DELIMITER ';')`]) {
+      for (const opts of ['', `(DELIMITER '|')`, `(DELIMITER ';')`, `WITH DELIMITER ';' NULL AS 'x'`]) {
         const out = await psql(`COPY (SELECT E'a\\tb\\\\c|d;e' AS x, notes, name FROM customers WHERE id = 2) TO STDOUT ${opts}`);
         expect(out, opts).to.not.contain(NOTES);
         expect(out, opts).to.contain('[redacted:notes]').and.to.contain('Grace Hopper');
@@ -87,7 +87,7 @@ describe('attack (review10 neighbours): column-rule values through errors, COPY,
     });
 
     it('csv with QUOTE and ESCAPE options: quoted delimiters and escaped quotes never shift it', async () => {
-      const opts = [`(FORMAT csv)`, `(FORMAT csv, QUOTE '''', ESCAPE '\\')`, `(FORMAT csv, DELIMITER ';', QUOTE '|', ESCAPE '!')`, `(FORMAT csv, FORCE_QUOTE *)`];
+      const opts = [`(FORMAT csv)`, `(FORMAT csv, QUOTE '''', ESCAPE '\\')`, `(FORMAT csv, DELIMITER ';', QUOTE '|', ESCAPE '!')`, `(FORMAT csv, FORCE_QUOTE *)`, `WITH CSV DELIMITER ';' QUOTE '|' ESCAPE '!'`];
       for (const o of opts) {
         const out = await psql(`COPY (SELECT E'q\\'"|!\\\\,;x' AS x, notes, name FROM customers WHERE id = 2) TO STDOUT ${o}`);
         expect(out, o).to.not.contain(NOTES);
