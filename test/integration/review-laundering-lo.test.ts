@@ -3,8 +3,7 @@
  * not carry its values elsewhere): the laundering check knows only pg_notify/set_config and INSERT/UPDATE/
  * MERGE/CTAS/SELECT INTO. A large-object write function stores the value at an OID the agent chooses; a
  * second statement reads it back as plain bytea, which no column rule covers.
- * The test asserts the secure behaviour, so it FAILS on the reviewed code.
- * Run: npx mocha review/laundering-lo.test.ts
+ * The test asserts the secure behaviour, it failed on the reviewed code.
  */
 import { expect } from 'chai';
 import type pg from 'pg';
@@ -29,6 +28,6 @@ describe('review10: ruled values laundered through a large object', function () 
     console.log('      store:', w.rows?.[0]?.o ?? w.message);
     const r = await c.query("SELECT convert_from(lo_get(424242), 'UTF8') AS v").catch((e) => e);
     console.log('      read :', r.rows?.[0]?.v ?? r.message);
-    expect(r.rows?.[0]?.v).to.not.equal(NOTES); // FAILS
+    expect(r.rows?.[0]?.v).to.not.equal(NOTES); // leaked on the reviewed code
   });
 });

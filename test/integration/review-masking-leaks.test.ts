@@ -1,7 +1,6 @@
 /**
  * Red-team reproductions (review10): values protected only by a column rule (`notes` -> redact) reach
- * the agent in clear. Each `it` asserts the secure behaviour, so each FAILS on the reviewed code.
- * Run: npx mocha review/masking-leaks.test.ts
+ * the agent in clear. Each `it` asserts the secure behaviour, each failed on the reviewed code.
  */
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
@@ -47,27 +46,27 @@ describe('review10: column-rule values in clear', function () {
 
   it('error DETAIL "Failing row contains (...)" of a statement that never names notes', async () => {
     const e = await c.query('UPDATE customers SET name = NULL WHERE id = 2').catch((x) => x);
-    expect(`${e.message} ${e.detail}`).to.not.contain(NOTES); // FAILS: detail carries the whole row, notes in clear
+    expect(`${e.message} ${e.detail}`).to.not.contain(NOTES); // leaked on the reviewed code: detail carries the whole row, notes in clear
     const e2 = await c.query("INSERT INTO customers (id, name, email) VALUES (2, 'x', 'y') ON CONFLICT (id) DO UPDATE SET name = NULL").catch((x) => x);
     expect(`${e2.detail}`).to.not.contain(NOTES);
   });
 
   it('COPY TO with DELIMITER: an escaped delimiter in an earlier field shifts the column plan', async () => {
     const out = await psql(`COPY (SELECT 'a,b' AS x, notes FROM customers WHERE id = 2) TO STDOUT (DELIMITER ',')`);
-    expect(out).to.not.contain(NOTES); // FAILS: "[redacted:notes],[redacted:notes],prefers invoices by mail"
+    expect(out).to.not.contain(NOTES); // leaked on the reviewed code: "[redacted:notes],[redacted:notes],prefers invoices by mail"
   });
 
   it('a view column over notes (lineage through views)', async () => {
     const r = await c.query('SELECT remark FROM customer_notes WHERE id = 2');
-    expect(r.rows[0].remark).to.not.equal(NOTES); // FAILS
+    expect(r.rows[0].remark).to.not.equal(NOTES); // leaked on the reviewed code
     const e = await c.query('SELECT remark::int FROM customer_notes WHERE id = 2').catch((x) => x);
-    expect(e.message).to.not.contain(NOTES); // FAILS: invalid input syntax for type integer: "prefers invoices by mail"
+    expect(e.message).to.not.contain(NOTES); // leaked on the reviewed code: invalid input syntax for type integer: "prefers invoices by mail"
   });
 
   it('a stable SQL function over notes (lineage through functions), once the catalog has refreshed', async () => {
     await c.query('SELECT 1 FROM some_table_nobody_created').catch(() => undefined); // unknown relation: the proxy refreshes its catalog
     const r = await c.query('SELECT get_note(2) AS n').catch((x) => x);
-    expect(r.rows?.[0]?.n).to.not.equal(NOTES); // FAILS
+    expect(r.rows?.[0]?.n).to.not.equal(NOTES); // leaked on the reviewed code
   });
 
   it('a NOTIFY carrying the row (change-feed trigger) after an UPDATE that names no ruled column', async () => {
@@ -79,6 +78,6 @@ describe('review10: column-rule values in clear', function () {
     await new Promise((r) => setTimeout(r, 500));
     await l.end();
     console.log('      notification:', got.join(' | '));
-    expect(got.join()).to.not.contain(NOTES); // FAILS: {"id":2,...,"notes":"prefers invoices by mail"}
+    expect(got.join()).to.not.contain(NOTES); // leaked on the reviewed code: {"id":2,...,"notes":"prefers invoices by mail"}
   });
 });

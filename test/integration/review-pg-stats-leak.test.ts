@@ -1,11 +1,8 @@
 /**
- * Red-team reproduction (review10), class 5 (column rules follow the data): the planner statistics view
- * pg_stats (histogram_bounds, most_common_vals) holds sample VALUES of every analyzed column, readable by
- * the table's owner/readers. Any production table that autovacuum has analyzed exposes its ruled columns.
- * Here the agent makes autovacuum analyze `customers` by inserting 100 filler rows (allowed: it reads no
- * ruled column), waits for autovacuum (naptime 60 s), then reads `notes` (column rule: redact) in clear.
- * The test asserts the secure behaviour, so it FAILS on the reviewed code (takes ~1-2 minutes).
- * Run: npx mocha --timeout 300000 review/pg-stats-leak.test.ts
+ * Red-team reproduction (review10 4c): the planner statistics view pg_stats (histogram_bounds,
+ * most_common_vals) holds sample VALUES of every analyzed column, readable by the table's readers. Any
+ * production table that autovacuum has analyzed exposes its ruled columns. The test analyzes `customers`
+ * directly (as autovacuum would), then reads `notes` (column rule: redact) statistics through the proxy.
  */
 import { expect } from 'chai';
 import type pg from 'pg';
