@@ -90,18 +90,17 @@ export function launderingReason(c: Classification, derived: DerivedMask | undef
   // What the statement itself reads: a user function's body is judged by its own effect (policy), not here.
   const reading = derived && derivedMask(masker, c.reads, c.tables, catalog);
   if (!reading || reading.touchOnly) return undefined;
-  derived = reading;
   const fn = c.functions.find((f) => SIDE_CHANNELS.has(f.slice(f.lastIndexOf('.') + 1)));
-  if (fn) return `${fn}() in a statement that reads a masked column (${derived.label}) could carry its values past masking`;
+  if (fn) return `${fn}() in a statement that reads a masked column (${reading.label}) could carry its values past masking`;
   for (const f of c.functions) {
     const dot = f.lastIndexOf('.');
     const e = functionEffect({ ...(dot < 0 ? {} : { schema: f.slice(0, dot) }), name: f.slice(dot + 1) }, catalog as Catalog);
     if ((e.effect && e.effect !== 'read') || e.settings?.length) {
-      return `${f}() has an effect beyond reading (${e.effect ?? 'session'}), in a statement that reads a masked column (${derived.label}): it could carry its values past masking`;
+      return `${f}() has an effect beyond reading (${e.effect ?? 'session'}), in a statement that reads a masked column (${reading.label}): it could carry its values past masking`;
     }
   }
   const effect = c.effects.find((e) => CARRYING_EFFECTS.has(e));
-  if (effect) return `this statement reads a masked column (${derived.label}) and has a ${effect} effect, which could keep its values where no mask applies`;
+  if (effect) return `this statement reads a masked column (${reading.label}) and has a ${effect} effect, which could keep its values where no mask applies`;
   const written = c.reads?.written;
   const stored = written && derivedMask(masker, { names: written.names, wholeRow: written.wholeRow }, c.tables, catalog);
   if (stored && !stored.touchOnly) return `this statement stores values read from a masked column (${stored.label}), where a later read would not be masked`;
