@@ -66,6 +66,12 @@ export function derivedMask(masker: Masker, reads: ColumnReads | undefined, tabl
   return undefined;
 }
 
+/**
+ * For errors at Bind, where the proxy does not track which statement is being bound: planning runs there
+ * (an immutable function with constant arguments is evaluated), so under column rules its text is withheld.
+ */
+export const BIND_ERRORS_MASK: DerivedMask = { strategy: 'redact', label: 'a statement planned at Bind', errorsOnly: true, touchOnly: true };
+
 /** Functions that carry a value out of the statement, past result masking: a notification, a setting. */
 const SIDE_CHANNELS = new Set(['pg_notify', 'set_config']);
 

@@ -7,7 +7,7 @@
  * form is known; a binary value the proxy cannot inspect (arrays, records, ranges, anything not listed
  * here) or that cannot carry a mask in its own type becomes NULL.
  */
-import type { DerivedMask } from '../masking/lineage-rule.js';
+import { BIND_ERRORS_MASK, type DerivedMask } from '../masking/lineage-rule.js';
 import type { MaskStrategy } from '../policy/types.js';
 import type { Masker } from '../masking/masker.js';
 import type { CopyInfo } from '../sql/types.js';
@@ -239,7 +239,8 @@ export class ResultMasker {
       else if (integrity.includes(k)) count++;
       else if (withhold && VALUE_FIELDS.includes(k)) {
         count++;
-        const why = derived.touchOnly ? `touches a table with a masked column (${derived.label}), whose rows and keys it may quote` : `reads a masked column (${derived.label}) whose values it may quote`;
+        const why = derived === BIND_ERRORS_MASK ? 'was planned at Bind, where functions over masked columns may run'
+          : derived.touchOnly ? `touches a table with a masked column (${derived.label}), whose rows and keys it may quote` : `reads a masked column (${derived.label}) whose values it may quote`;
         if (k === 'M') fields.push([k, `agentgate: the database's message is withheld (SQLSTATE ${e.code ?? 'unknown'}): this statement ${why}`]);
       } else {
         const r = this.masker.maskText(v);

@@ -23,7 +23,7 @@ import type { PolicyRuntime } from '../policy/runtime.js';
 import type { RuntimeLimits, TargetSpec } from '../policy/types.js';
 import type { Catalog } from '../sql/catalog.js';
 import type { ShapesResult, StatementClassifier } from '../sql/classifier.js';
-import { derivedMask, launderingReason, type DerivedMask } from '../masking/lineage-rule.js';
+import { BIND_ERRORS_MASK, derivedMask, launderingReason, type DerivedMask } from '../masking/lineage-rule.js';
 import { mergeReads } from '../sql/lineage.js';
 import { resolveShape } from '../sql/resolve.js';
 import type { Classification, StatementShape } from '../sql/types.js';
@@ -757,7 +757,8 @@ export class PgSession {
       case T('E'): {
         this.copyIn = false;
         this.copyOut = undefined;
-        const masked = this.resultMasker.errorNotice(m, this.derived(this.currentRun()?.cls));
+        const bindMask = front?.kind === 'bind' && this.maskerOf.masker.hasColumnRules ? BIND_ERRORS_MASK : undefined;
+        const masked = this.resultMasker.errorNotice(m, this.derived(this.currentRun()?.cls) ?? bindMask);
         let err: { code?: string; message: string } = { message: 'error' };
         try {
           const e = parseErrorNotice(m);

@@ -36,6 +36,7 @@ describe('attack (review10 neighbours): column-rule values through errors, COPY,
     await d.query('CREATE MATERIALIZED VIEW notes_mv AS SELECT id, notes AS m FROM customers');
     await d.query('CREATE VIEW customer_names AS SELECT id, name FROM customers');
     await d.query(`CREATE FUNCTION note_of(int) RETURNS text STABLE LANGUAGE plpgsql AS $$BEGIN RETURN (SELECT notes FROM customers WHERE id = $1); END$$`);
+    await d.query(`CREATE FUNCTION note_number(int) RETURNS int IMMUTABLE LANGUAGE sql AS 'SELECT notes::int FROM customers WHERE id = $1'`);
     await d.query(`CREATE FUNCTION all_notes() RETURNS TABLE (n text) STABLE LANGUAGE sql AS 'SELECT notes FROM customers'`);
     await d.query(`CREATE FUNCTION announce() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN PERFORM pg_notify('changes', row_to_json(NEW)::text); RETURN NEW; END$$`);
     await d.query('CREATE TRIGGER customers_changed AFTER UPDATE ON customers FOR EACH ROW EXECUTE FUNCTION announce()');
@@ -154,6 +155,12 @@ describe('attack (review10 neighbours): column-rule values through errors, COPY,
     it('SQL run from a string (query_to_xml) is of unknown lineage: masked', async () => {
       const r = await c.query(`SELECT query_to_xml('SELECT notes FROM customers WHERE id = 2', true, false, '') AS x`).catch((e: Error) => ({ rows: [{ x: e.message }] }));
       expect(String(r.rows[0].x)).to.not.contain(NOTES);
+    });
+
+    it('an error raised while planning at Bind (an immutable function folded) is withheld too', async () => {
+      const e = await pgError(c.query({ text: 'SELECT note_number(2) + $1::int AS n', values: [1] }));
+      expect(e.code).to.equal('22P02');
+      expect(e.message).to.not.contain(NOTES);
     });
 
     it('a view over unruled columns stays readable', async () => {
