@@ -243,7 +243,7 @@ export class ResultMasker {
           : derived.touchOnly ? `touches a table with a masked column (${derived.label}), whose rows and keys it may quote` : `reads a masked column (${derived.label}) whose values it may quote`;
         if (k === 'M') fields.push([k, `agentgate: the database's message is withheld (SQLSTATE ${e.code ?? 'unknown'}): this statement ${why}`]);
       } else {
-        const r = this.masker.maskText(v);
+        const r = maskWithEmbeddedBytea(this.masker, v);
         count += r.count;
         fields.push([k, r.text]);
       }
@@ -257,7 +257,7 @@ export class ResultMasker {
     const n = parseNotification(m);
     const channel = this.masker.maskText(n.channel);
     const columns = maskJsonColumns(this.masker, n.payload);
-    const payload = this.masker.maskText(columns.text);
+    const payload = maskWithEmbeddedBytea(this.masker, columns.text);
     const count = channel.count + columns.count + payload.count;
     return count ? { buf: buildNotification(n.pid, channel.text, payload.text), count } : undefined;
   }

@@ -198,6 +198,18 @@ describe('attack (review10 neighbours): column-rule values through errors, COPY,
       }
     });
 
+    it('and in error text and notification payloads', async () => {
+      const e = await pgError(c.query(`SELECT convert_to('${CARD}', 'UTF8')::text::int`));
+      expect(e.message).to.not.contain(CARD_HEX);
+      const l = await s.connect();
+      const got = new Promise<pg.Notification>((resolve) => l.on('notification', resolve));
+      await l.query('LISTEN hexed');
+      await l.query(`SELECT pg_notify('hexed', convert_to('${CARD}', 'UTF8')::text)`);
+      const n = await got;
+      await l.end();
+      expect(n.payload).to.not.contain(CARD_HEX);
+    });
+
     it('and in COPY rows', async () => {
       const out = await psql(`COPY (SELECT ARRAY[convert_to('${CARD}', 'UTF8')] AS v) TO STDOUT`);
       expect(out).to.not.contain(CARD_HEX);
