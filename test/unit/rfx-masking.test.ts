@@ -76,6 +76,50 @@ describe('review10 masking: COPY rows as PostgreSQL writes them', () => {
   });
 });
 
+/** cost(8N) / cost(N), CPU time, best of several runs (a ratio, never a time: linear ~8, quadratic ~64). */
+function growth(make: (n: number) => string, run: (s: string) => void, n: number): number {
+  const cost = (input: string): number => {
+    let best = Infinity;
+    for (let t = 0; t < 3; t++) {
+      const t0 = process.cpuUsage();
+      let reps = 0;
+      let spent = 0;
+      do {
+        run(input);
+        reps++;
+        const d = process.cpuUsage(t0);
+        spent = (d.user + d.system) / 1000;
+      } while (spent < 10);
+      best = Math.min(best, spent / reps);
+    }
+    return best;
+  };
+  const small = make(n);
+  const large = make(8 * n);
+  run(small);
+  run(large);
+  let ratio = Infinity;
+  for (let i = 0; i < 3 && ratio >= 24; i++) ratio = Math.min(ratio, cost(large) / cost(small));
+  return ratio;
+}
+
+describe('review10 masking: hostile rows cost linear time', () => {
+  const text = copyFormat({ direction: 'to', stdio: true, format: 'text' });
+  const csv = copyFormat({ direction: 'to', stdio: true, format: 'csv' });
+  const shapes: [string, (n: number) => string, (s: string) => void][] = [
+    ['backslash runs before hex', (n) => `${'\\'.repeat(n)}x41`, (s) => maskWithEmbeddedBytea(masker, s)],
+    ['many short hex runs', (n) => '\\x41,'.repeat(n), (s) => maskWithEmbeddedBytea(masker, s)],
+    ['text row of escapes', (n) => '\\t'.repeat(n), (s) => splitCopyRow(s, text)],
+    ['csv row of doubled quotes', (n) => `"${'""'.repeat(n)}"`, (s) => splitCopyRow(s, csv)],
+    ['csv row of empty fields', (n) => ','.repeat(n), (s) => splitCopyRow(s, csv)],
+  ];
+  for (const [name, make, run] of shapes) {
+    it(name, () => {
+      expect(growth(make, run, 20_000)).to.be.below(24);
+    });
+  }
+});
+
 describe('review10 masking: bytea hex inside values, JSON notifications', () => {
   it('a card behind bytea hex in an array is masked in place, as hex', () => {
     const hex = Buffer.from('4111 1111 1111 1111').toString('hex');
