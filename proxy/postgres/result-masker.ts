@@ -7,10 +7,13 @@
  * form is known; a binary value the proxy cannot inspect (arrays, records, ranges, anything not listed
  * here) or that cannot carry a mask in its own type becomes NULL.
  */
-import type { DerivedMask } from '../masking/lineage-rule.js';
+import { BIND_ERRORS_MASK, type DerivedMask } from '../masking/lineage-rule.js';
 import type { MaskStrategy } from '../policy/types.js';
 import type { Masker } from '../masking/masker.js';
 import type { CopyInfo } from '../sql/types.js';
+import { maskWithEmbeddedBytea } from '../masking/embedded-bytea.js';
+import { maskJsonColumns } from '../masking/json-columns.js';
+import { copyFormat, encodeCopyField, splitCopyRow } from './copy-format.js';
 import { buildErrorNotice, buildNotification, errorResponse, parseErrorNotice, parseNotification, type Column, type Message } from './protocol.js';
 
 /** Type OIDs whose binary form is their UTF-8 text (json's too). */
@@ -45,6 +48,8 @@ export interface ColumnNames {
   hasRuledColumn(relation: string): boolean | undefined;
   /** Whether a miss in columnName() is definite (the catalog knew the table and that attribute). */
   covers?(tableOid: number, attnum: number): boolean;
+  /** A view whose definition reads a ruled column: its columns are reported with the view as their origin. */
+  isRuledView?(relationOid: number): boolean;
 }
 
 export class ResultMasker {
@@ -67,6 +72,10 @@ export class ResultMasker {
     return cols.map((c) => {
       let strategy = this.masker.columnStrategy(c.name);
       let label = c.name;
+      if (!strategy && c.tableOid && this.masker.hasColumnRules && catalog?.isRuledView?.(c.tableOid)) {
+        strategy = 'redact';
+        label = mask?.label ?? 'view';
+      }
       if (!strategy && c.tableOid && catalog) {
         const underlying = catalog.columnName(c.tableOid, c.attnum);
         if (underlying) {
@@ -90,13 +99,14 @@ export class ResultMasker {
    * Plan for COPY TO rows, when the statement named its columns: as the same SELECT would be masked.
    * A column that is not a plain table column gets the derived mask (COPY has no RowDescription).
    */
-  copyPlan(copy: CopyInfo, derived?: DerivedMask): RowPlan | undefined {
+  copyPlan(copy: CopyInfo, mask?: DerivedMask): RowPlan | undefined {
     if (!copy.columns) return undefined;
+    const derived = mask?.errorsOnly ? undefined : mask;
     return copy.columns.map((name, i) => {
       const source = copy.sources?.[i];
       let strategy = this.masker.columnStrategy(name) ?? (source ? this.masker.columnStrategy(source) : undefined);
       let label = strategy && source && !this.masker.columnStrategy(name) ? source : name;
-      if (!strategy && derived && !source) {
+      if (!strategy && derived && (!source || derived.viaView)) {
         strategy = derived.strategy;
         label = derived.label;
       }
@@ -152,7 +162,7 @@ export class ResultMasker {
     const text = decodeValue(buf, a, b, typeOid, binary);
     // Not inspectable in this form (arrays, records, ranges, unknown types): never passed through.
     if (text === undefined) return { value: null, count: 1 };
-    const r = this.masker.maskText(text);
+    const r = binary || typeOid === BYTEA ? this.masker.maskText(text) : maskWithEmbeddedBytea(this.masker, text);
     if (!r.count) return undefined;
     return { value: !binary || carriesText(typeOid) ? encodeText(r.text, binary, typeOid) : null, count: r.count };
   }
@@ -169,33 +179,36 @@ export class ResultMasker {
     }, 'N');
   }
 
-  /** One COPY TO row (text or csv format). */
+  /**
+   * One COPY TO row (text or csv format), split as PostgreSQL writes it. A row that does not split into
+   * exactly the plan's fields is masked whole: a field never shifts against its column's rule.
+   */
   copyRow(m: Message, copy: CopyInfo, plan: RowPlan | undefined): { buf: Buffer; count: number } | undefined {
     const line = m.buf.toString('utf8', m.start + 5, m.end);
     const nl = line.endsWith('\n') ? '\n' : '';
-    const body = nl ? line.slice(0, -1) : line;
-    const delimiter = copy.delimiter ?? (copy.format === 'csv' ? ',' : '\t');
-    const fields = copy.format === 'csv' ? splitCsv(body, delimiter, copy.quote ?? '"') : body.split(delimiter);
+    const format = copyFormat(copy);
+    const fields = splitCopyRow(nl ? line.slice(0, -1) : line, format);
     let count = 0;
-    const out = fields.map((f, i) => {
-      if (copy.format === 'text' && f === '\\N') return f;
-      const value = copy.format === 'csv' ? unquoteCsv(f, copy.quote ?? '"') : unescapeCopyText(f);
-      const col = plan?.[i];
-      let masked: string | undefined;
-      if (col?.strategy) masked = this.masker.apply(value, col.strategy, col.label);
-      else {
-        // COPY carries no types: a field in bytea's hex form is also looked at as the bytes it stands for.
-        const bytes = /^\\x(?:[0-9a-fA-F]{2})+$/.test(value) ? byteaTextAsLatin1(value) : undefined;
-        const r = this.masker.maskText(bytes ?? value);
-        if (r.count) masked = bytes === undefined ? r.text : `\\x${Buffer.from(r.text, 'latin1').toString('hex')}`;
+    let out: string[];
+    if (!fields || (plan && fields.length !== plan.length)) {
+      out = Array.from({ length: plan?.length || 1 }, () => encodeCopyField(this.masker.apply('', 'redact', 'copy-row'), format));
+      count = out.length;
+    } else {
+      out = fields.map((f, i) => {
+        if (f.isNull) return f.raw;
+        const col = plan?.[i];
+        if (col?.strategy) {
+          count++;
+          return encodeCopyField(this.masker.apply(f.value, col.strategy, col.label), format);
+        }
+        // COPY carries no types: bytea's hex form (whole or inside an array or record) is also looked at as bytes.
+        const r = maskWithEmbeddedBytea(this.masker, f.value);
         count += r.count;
-      }
-      if (masked === undefined) return f;
-      if (col?.strategy) count++;
-      return copy.format === 'csv' ? quoteCsv(masked, delimiter, copy.quote ?? '"') : escapeCopyText(masked, delimiter);
-    });
+        return r.count ? encodeCopyField(r.text, format) : f.raw;
+      });
+    }
     if (!count) return undefined;
-    const payload = Buffer.from(out.join(delimiter) + nl, 'utf8');
+    const payload = Buffer.from(out.join(format.delimiter) + nl, 'utf8');
     const buf = Buffer.allocUnsafe(5 + payload.length);
     buf[0] = 0x64;
     buf.writeInt32BE(4 + payload.length, 1);
@@ -212,19 +225,25 @@ export class ResultMasker {
    * text and are kept.
    */
   errorNotice(m: Message, derived?: DerivedMask): { buf: Buffer; count: number } | undefined {
-    if (!this.masker.scansValues && !derived) return undefined;
+    if (!this.masker.scansValues && !derived && !this.masker.hasColumnRules) return undefined;
     const e = parseErrorNotice(m);
     const analysis = e.code?.startsWith('42') && e.fields.some(([k]) => k === 'P');
     const withhold = derived !== undefined && !analysis;
+    // A constraint violation raised by a trigger or a deferred check (at COMMIT) may quote a row of a table
+    // the statement never named ("Failing row contains (...)", "Key (...)=(...)"): its detail never passes.
+    const integrity = !withhold && this.masker.hasColumnRules && e.code?.startsWith('23') ? 'DWq' : '';
     let count = 0;
     const fields: [string, string][] = [];
     for (const [k, v] of e.fields) {
       if (METADATA_FIELDS.includes(k)) fields.push([k, v]);
+      else if (integrity.includes(k)) count++;
       else if (withhold && VALUE_FIELDS.includes(k)) {
         count++;
-        if (k === 'M') fields.push([k, `agentgate: the database's message is withheld (SQLSTATE ${e.code ?? 'unknown'}): this statement reads a masked column (${derived.label}) whose values it may quote`]);
+        const why = derived === BIND_ERRORS_MASK ? 'was planned at Bind, where functions over masked columns may run'
+          : derived.touchOnly ? `touches a table with a masked column (${derived.label}), whose rows and keys it may quote` : `reads a masked column (${derived.label}) whose values it may quote`;
+        if (k === 'M') fields.push([k, `agentgate: the database's message is withheld (SQLSTATE ${e.code ?? 'unknown'}): this statement ${why}`]);
       } else {
-        const r = this.masker.maskText(v);
+        const r = maskWithEmbeddedBytea(this.masker, v);
         count += r.count;
         fields.push([k, r.text]);
       }
@@ -232,13 +251,14 @@ export class ResultMasker {
     return count ? { buf: buildErrorNotice(m.type, fields), count } : undefined;
   }
 
-  /** NotificationResponse (LISTEN/NOTIFY) with its channel and payload masked, framing rebuilt exactly. */
+  /** NotificationResponse (LISTEN/NOTIFY) with its channel and payload masked (JSON keys naming ruled columns too), framing rebuilt exactly. */
   notification(m: Message): { buf: Buffer; count: number } | undefined {
-    if (!this.masker.scansValues) return undefined;
+    if (!this.masker.scansValues && !this.masker.hasColumnRules) return undefined;
     const n = parseNotification(m);
     const channel = this.masker.maskText(n.channel);
-    const payload = this.masker.maskText(n.payload);
-    const count = channel.count + payload.count;
+    const columns = maskJsonColumns(this.masker, n.payload);
+    const payload = maskWithEmbeddedBytea(this.masker, columns.text);
+    const count = channel.count + columns.count + payload.count;
     return count ? { buf: buildNotification(n.pid, channel.text, payload.text), count } : undefined;
   }
 
@@ -347,45 +367,4 @@ export function numericText(buf: Buffer, a: number, b: number): string | undefin
 function byteaTextAsLatin1(text: string): string {
   if (text.startsWith('\\x')) return Buffer.from(text.slice(2), 'hex').toString('latin1');
   return text;
-}
-
-/** A field of COPY's text format as the value it stands for (backslash escapes undone). */
-function unescapeCopyText(f: string): string {
-  if (!f.includes('\\')) return f;
-  const named: Record<string, string> = { b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v' };
-  return f.replace(/\\(?:([0-7]{1,3})|x([0-9a-fA-F]{1,2})|([\s\S]))/g, (_m, oct?: string, hex?: string, ch?: string) =>
-    oct ? String.fromCharCode(parseInt(oct, 8) & 0xff) : hex ? String.fromCharCode(parseInt(hex, 16)) : (named[ch!] ?? ch!));
-}
-
-/** A value as a field of COPY's text format, escaped as PostgreSQL escapes it. */
-function escapeCopyText(s: string, delimiter: string): string {
-  const named: Record<string, string> = { '\\': '\\\\', '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\v': '\\v' };
-  let out = '';
-  for (const ch of s) out += named[ch] ?? (ch === delimiter ? `\\${ch}` : ch);
-  return out;
-}
-
-function splitCsv(line: string, delimiter: string, quote: string): string[] {
-  const out: string[] = [];
-  let cur = '';
-  let inQuote = false;
-  for (let i = 0; i < line.length; i++) {
-    const ch = line[i]!;
-    if (ch === quote) inQuote = !inQuote;
-    if (ch === delimiter && !inQuote) {
-      out.push(cur);
-      cur = '';
-    } else cur += ch;
-  }
-  out.push(cur);
-  return out;
-}
-
-function unquoteCsv(f: string, quote: string): string {
-  if (f.length >= 2 && f.startsWith(quote) && f.endsWith(quote)) return f.slice(1, -1).split(quote + quote).join(quote);
-  return f;
-}
-
-function quoteCsv(s: string, delimiter: string, quote: string): string {
-  return s.includes(delimiter) || s.includes(quote) || s.includes('\n') ? quote + s.split(quote).join(quote + quote) + quote : s;
 }

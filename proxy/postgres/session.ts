@@ -23,7 +23,7 @@ import type { PolicyRuntime } from '../policy/runtime.js';
 import type { RuntimeLimits, TargetSpec } from '../policy/types.js';
 import type { Catalog } from '../sql/catalog.js';
 import type { ShapesResult, StatementClassifier } from '../sql/classifier.js';
-import { derivedMask, launderingReason, type DerivedMask } from '../masking/lineage-rule.js';
+import { BIND_ERRORS_MASK, derivedMask, launderingReason, type DerivedMask } from '../masking/lineage-rule.js';
 import { mergeReads } from '../sql/lineage.js';
 import { resolveShape } from '../sql/resolve.js';
 import type { Classification, StatementShape } from '../sql/types.js';
@@ -35,6 +35,7 @@ import {
 import { failingParse, failingQuery } from './refusal.js';
 import { capDecision, capError, FLUSH, isStatementTimeout, newRowCap, rowCapsActive, writes, type CapHit, type RowCap } from './runtime-caps.js';
 import { ResultMasker, type ColumnNames, type RowPlan } from './result-masker.js';
+import { copyOptionsRefusal } from './copy-format.js';
 import { onParameterStatus, SessionInvariants, violationMessage, type InvariantViolation } from './session-invariants.js';
 import { approvalText, changedExecuted, executedStatements, preparedBy, QueryScope, ServerObjects, type Outcome, type Portal, type Prepared, type StateChange } from './server-objects.js';
 import { armExpiry } from './token-expiry.js';
@@ -614,6 +615,8 @@ export class PgSession {
     if (laundering) return { action: 'Deny', rule: 'masking-lineage', message: laundering, blocked: true };
     if (!d.blocked && c.copy?.direction === 'to' && c.copy.stdio && this.resultMasker.active) {
       if (c.copy.format === 'binary') return { action: 'Deny', rule: 'masking-copy-binary', message: 'COPY TO in binary format cannot be masked; use text or csv', blocked: true };
+      const options = copyOptionsRefusal(c.copy);
+      if (options) return { action: 'Deny', rule: 'masking-copy-options', message: options, blocked: true };
       if (rt.masker.hasColumnRules && !c.copy.columns) {
         return { action: 'Deny', rule: 'masking-copy-columns', message: 'COPY TO must name its columns (or use a query with named columns) so column masking applies', blocked: true };
       }
@@ -795,7 +798,8 @@ export class PgSession {
       case T('E'): {
         this.copyIn = false;
         this.copyOut = undefined;
-        const masked = this.resultMasker.errorNotice(m, this.derived(this.currentRun()?.cls));
+        const bindMask = front?.kind === 'bind' && this.maskerOf.masker.hasColumnRules ? BIND_ERRORS_MASK : undefined;
+        const masked = this.resultMasker.errorNotice(m, this.derived(this.currentRun()?.cls) ?? bindMask);
         let err: { code?: string; message: string } = { message: 'error' };
         try {
           const e = parseErrorNotice(m);
@@ -947,7 +951,11 @@ export class PgSession {
       this.objects.settle(front, 'confirmed');
       if (this.txStatus === T('I')) this.objects.transactionEnded();
       front.then(this.txStatus, front.error);
-    } else if (m.type === T('A') || m.type === T('S')) this.out(m);
+    } else if (m.type === T('A')) {
+      const masked = this.resultMasker.notification(m);
+      if (masked) pushSegment(this.toClient, masked.buf);
+      else this.out(m);
+    } else if (m.type === T('S')) this.out(m);
   }
 
   private whenIdle(): Promise<void> {
@@ -1004,7 +1012,7 @@ export class PgSession {
   /** The column-rule mask for a statement's outputs and errors that the server cannot trace to a table column. */
   private derived(c: Classification | undefined): DerivedMask | undefined {
     if (!c || !this.maskerOf.masker.hasColumnRules) return undefined;
-    return derivedMask(this.maskerOf.masker, c.reads, c.tables, this.ctx.catalog());
+    return derivedMask(this.maskerOf.masker, c.reads, c.tables, this.ctx.catalog(), c.functions);
   }
 
   /** Emits proxy-made responses that have reached the front of the queue. */

@@ -167,6 +167,8 @@ export class CatalogKeeper {
     hasUserFunction: (name: string): boolean => this.snapshot.hasUserFunction(name),
     functionSettings: (schema: string | undefined, name: string): string[] => this.snapshot.functionSettings(schema, name),
     hasRuledColumn: (relation: string): boolean | undefined => this.snapshot.hasRuledColumn(relation),
+    isRuledView: (relationOid: number): boolean => this.snapshot.isRuledView(relationOid),
+    isRuledViewName: (name: string): boolean => this.snapshot.isRuledViewName(name),
     relationSchemas: (name: string): string[] => {
       const known = this.snapshot.relationSchemas(name);
       if (known.length || !this.catalog.relationUnverified!(name)) return known;

@@ -32,6 +32,10 @@ export interface Catalog {
   searchPath?(): string[] | undefined;
   /** Why a write to `schema.name` changes rows its tag does not count (hidden-writes.ts); undefined when not loaded. */
   hiddenWrites?(relation: string): string[] | undefined;
+  /** A view or materialized view (by OID) whose definition reads a ruled column, directly or through another view. */
+  isRuledView?(relationOid: number): boolean;
+  /** The same, by name (any schema). */
+  isRuledViewName?(name: string): boolean;
 }
 
 const RANK: Record<Volatility, number> = { i: 0, s: 1, v: 2 };
@@ -49,6 +53,8 @@ export interface CatalogRows {
   searchPath?: string[];
   /** Relations whose writes change uncounted rows (hidden-writes.ts). */
   hiddenWrites?: { relation: string; why: string[] }[];
+  /** Views and materialized views that read a ruled column (or a whole row of its table, or another such view). */
+  ruledViews?: { oid: number; name: string }[];
 }
 
 export class CatalogSnapshot implements Catalog {
@@ -64,6 +70,8 @@ export class CatalogSnapshot implements Catalog {
   private readonly schemaNames: string[];
   private readonly path?: string[];
   private readonly hidden?: Map<string, string[]>;
+  private readonly ruledViewOids = new Set<number>();
+  private readonly ruledViewNames = new Set<string>();
 
   constructor(rows: CatalogRows) {
     for (const f of rows.functions) {
@@ -89,6 +97,11 @@ export class CatalogSnapshot implements Catalog {
     if (rows.columns) this.ruledRelations = new Set(rows.columns.map((c) => c.relation ?? '').filter(Boolean));
     if (rows.searchPath) this.path = rows.searchPath;
     if (rows.hiddenWrites) this.hidden = new Map(rows.hiddenWrites.map((h) => [h.relation, h.why]));
+    for (const v of rows.ruledViews ?? []) {
+      this.ruledViewOids.add(v.oid);
+      this.ruledViewNames.add(v.name);
+      this.ruledRelations?.add(v.name);
+    }
   }
 
   searchPath(): string[] | undefined {
@@ -97,6 +110,14 @@ export class CatalogSnapshot implements Catalog {
 
   hiddenWrites(relation: string): string[] | undefined {
     return this.hidden ? (this.hidden.get(relation) ?? []) : undefined;
+  }
+
+  isRuledView(relationOid: number): boolean {
+    return this.ruledViewOids.has(relationOid);
+  }
+
+  isRuledViewName(name: string): boolean {
+    return this.ruledViewNames.has(name);
   }
 
   hasRuledColumn(relation: string): boolean | undefined {
@@ -164,9 +185,32 @@ export const CATALOG_RELATIONS_SQL = `SELECT n.nspname AS schema, c.relname AS n
 export const CATALOG_SCHEMAS_SQL = `SELECT nspname FROM pg_catalog.pg_namespace
   WHERE nspname NOT LIKE 'pg\\_toast%' AND nspname NOT LIKE 'pg\\_temp\\_%'`;
 
+function nameList(names: string[]): string {
+  return names.map((n) => `'${n.replace(/'/g, "''")}'`).join(',') || 'NULL';
+}
+
 export function catalogColumnsSql(names: string[]): string {
-  const list = names.map((n) => `'${n.replace(/'/g, "''")}'`).join(',');
+  const list = nameList(names);
   return `SELECT a.attrelid::int8, a.attnum, a.attname, c.relname FROM pg_catalog.pg_attribute a
     JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
-    WHERE a.attnum > 0 AND NOT a.attisdropped AND a.attname IN (${list || 'NULL'})`;
+    WHERE a.attnum > 0 AND NOT a.attisdropped AND a.attname IN (${list})`;
+}
+
+/**
+ * Views and materialized views whose rewrite rule depends (pg_depend) on a ruled column, on a whole row
+ * of a table that has one (refobjsubid 0), or on any column of another such view (a view's own columns
+ * cannot be traced to the base columns they come from): transitively.
+ */
+export function catalogRuledViewsSql(names: string[]): string {
+  return `WITH RECURSIVE ruled(relid, attnum) AS (
+      SELECT a.attrelid, a.attnum FROM pg_catalog.pg_attribute a
+        WHERE a.attnum > 0 AND NOT a.attisdropped AND a.attname IN (${nameList(names)})
+      UNION
+      SELECT r.ev_class, 0::int2 FROM pg_catalog.pg_depend d
+        JOIN pg_catalog.pg_rewrite r ON d.classid = 'pg_catalog.pg_rewrite'::regclass AND d.objid = r.oid
+        JOIN ruled x ON d.refclassid = 'pg_catalog.pg_class'::regclass AND d.refobjid = x.relid
+          AND (x.attnum = 0 OR d.refobjsubid = 0 OR d.refobjsubid = x.attnum)
+        WHERE r.ev_class <> d.refobjid)
+    SELECT DISTINCT x.relid::int8, c.relname FROM ruled x JOIN pg_catalog.pg_class c ON c.oid = x.relid
+      WHERE x.attnum = 0 AND c.relkind IN ('v', 'm')`;
 }

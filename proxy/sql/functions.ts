@@ -39,6 +39,11 @@ const SQL_STRING_FUNCTIONS = new Set([
   'dblink_send_query',
 ]);
 
+/** A builtin that runs SQL given as a string: what it reads cannot be known from the statement. */
+export function runsSqlString(name: string): boolean {
+  return SQL_STRING_FUNCTIONS.has(name);
+}
+
 const SESSION_FUNCTIONS = new Set([
   'pg_advisory_lock', 'pg_advisory_lock_shared', 'pg_advisory_unlock', 'pg_advisory_unlock_shared',
   'pg_advisory_unlock_all', 'pg_advisory_xact_lock', 'pg_advisory_xact_lock_shared',

@@ -356,6 +356,9 @@ class ShapeBuilder {
       ...(opt('delimiter') !== undefined ? { delimiter: opt('delimiter') } : {}),
       ...(opt('quote') !== undefined ? { quote: opt('quote') } : {}),
       ...(opt('escape') !== undefined ? { escape: opt('escape') } : {}),
+      ...(opt('null') !== undefined ? { nullString: opt('null') } : {}),
+      ...(opt('encoding') !== undefined ? { encoding: opt('encoding') } : {}),
+      options: options.map((o) => String(o.defname).toLowerCase()),
       ...(columns ? { columns } : {}),
       ...(body.query ? { sources: copySources(body.query) } : columns ? { sources: columns } : {}),
     };

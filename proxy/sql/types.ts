@@ -67,6 +67,11 @@ export interface CopyInfo {
   delimiter?: string;
   quote?: string;
   escape?: string;
+  /** The NULL option (the string written for SQL NULL). */
+  nullString?: string;
+  encoding?: string;
+  /** Every option named, lower case (the row parser refuses what it does not follow). */
+  options?: string[];
   columns?: string[];
   /** COPY (query): per column, the table column it reads directly, or null when derived or unknown. */
   sources?: (string | null)[];
