@@ -203,6 +203,7 @@ describe('review: what approvers are shown of a held statement', function () {
     const name = named(await sql('pod-a', statement, 'billing-db', runA));
     const asked = (await requests()).find((a) => a.metadata.name === name);
     expect(asked.spec.requester.triggeredBy).to.equal('alice@example.com');
+    expect(asked.spec.requester.triggeredByUsernames, 'the operator records her Kubernetes username').to.deep.equal([`${IDP}#alice@example.com`]);
     // The same alice, signed in to the API server through the same IdP: kube-apiserver's OIDC
     // authenticator names her "<issuer>#<sub>" (the default --oidc-username-prefix for a non-email
     // claim). The authenticator's output is simulated with impersonation (no OIDC on this test cluster);
