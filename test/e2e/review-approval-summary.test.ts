@@ -219,6 +219,25 @@ describe('review: what approvers are shown of a held statement', function () {
     expect({ admitted: self.code === 0, ran }, `the person who triggered the run approved it herself: ${self.stdout}${self.stderr}`).to.deep.equal({ admitted: false, ran: false });
   });
 
+  it('R8 (email claim): a person the API server names by email (as the policy states) cannot approve; the fallback also refuses <prefix>:<sub>', async () => {
+    const mapped = structuredClone(policy);
+    mapped.spec.identity.triggerIssuers = [{ ...mapped.spec.identity.triggerIssuers![0]!, kubernetesUsername: { claim: 'email' } }];
+    await apply(mapped);
+    const actorFile = join(stack.dir, `actor-${Math.random()}`);
+    writeFileSync(actorFile, (await c.kubectl(['create', 'token', 'billing-agent', '-n', NS, '--duration', '10m', '--audience', 'agentgate', '--bound-object-kind', 'Pod', '--bound-object-name', 'pod-c'])).stdout.trim());
+    const person = await issueDevToken({ dir: join(stack.dir, 'idp'), issuer: IDP, subject: 'u-42', audience: 'agentgate-runs', ttlSeconds: 600, claims: { email: 'Bob@Example.com', email_verified: true } });
+    const runC = (await run(process.execPath, [BIN, 'token', 'exchange', '--url', operatorUrl, '--subject-token', person, '--actor-token-file', actorFile, '--ca', join(stack.dir, 'operator-ca.crt'), '--resource', `${NS}/billing-agent`])).stdout.trim();
+    const name = named(await sql('pod-c', 'UPDATE scratch SET v = 12', 'billing-db', runC));
+    const asked = (await requests()).find((a) => a.metadata.name === name);
+    expect(asked.spec.requester).to.deep.include({ triggeredBy: 'u-42', triggeredByEmail: 'Bob@Example.com', triggeredByUsernames: [`${IDP}#u-42`, 'Bob@Example.com'] });
+    for (const as of ['Bob@Example.com', 'bob@example.com', 'oidc:u-42']) {
+      const self = await c.kubectl(['patch', 'apr', name, '-n', NS, '--type', 'merge', '-p', JSON.stringify({ spec: { decision: 'Approved' } }), '--as', as, '--as-group', 'agentgate:approvers']);
+      expect(self.code, `${as}: ${self.stdout}`).to.not.equal(0);
+      expect(self.stderr).to.contain('no self-approval');
+    }
+    await apply(policy);
+  });
+
   it('R9 (medium, class 11/1): a one-shot grant runs once: never when its use cannot be recorded, not again after the sidecar restarts', async () => {
     const statement = 'UPDATE scratch SET v = v + 100';
     const name = named(await sql('pod-b', statement));
