@@ -7,6 +7,8 @@ import { expect } from 'chai';
 import { admitApprovalUpdate } from '../../operator/approvals/admission.js';
 import { parseApprovalAsk } from '../../operator/approvals/ask.js';
 import type { ApprovalRequest } from '../../operator/approvals/types.js';
+import { KubeConfig } from '@kubernetes/client-node';
+import { KubeApprovals } from '../../proxy/approvals/kube-approvals.js';
 import { approvalSummary, SUMMARY_MAX } from '../../proxy/approvals/summary.js';
 import { grantRefusal, oneShotUseWithinSeconds, type GrantContext } from '../../proxy/approvals/verify-grant.js';
 import { isTriggerer, kubernetesUsernamesOf } from '../../proxy/identity/trigger-username.js';
@@ -83,6 +85,25 @@ describe('cp-approvals: one-shot grants (R9)', () => {
     expect(oneShotUseWithinSeconds(approval)).to.equal(300);
     expect(oneShotUseWithinSeconds({ ...approval, grant: { ttlSeconds: 0, useWithinSeconds: 60 } })).to.equal(60);
     expect(oneShotUseWithinSeconds(undefined)).to.equal(300);
+  });
+
+  it('a one-shot grant past its use-by time is not found; a use that could not be recorded releases the claim (nothing ran)', async () => {
+    const kc = new KubeConfig();
+    kc.loadFromOptions({ clusters: [{ name: 'c', server: 'https://127.0.0.1:1' }], users: [{ name: 'u' }], contexts: [{ name: 'x', cluster: 'c', user: 'u' }], currentContext: 'x' });
+    let now = Date.parse('2026-11-26T10:01:00Z');
+    const broker = new KubeApprovals({ kc, namespace: 'agents', policy: 'p', podUid: 'uid-1', now: () => now });
+    const agent: Principal = { iss: 'https://op', sub: 'system:serviceaccount:agents:bot', iat: 0, exp: 0, claims: {}, runId: 'run-1' };
+    const request: ApprovalRequest = { ...apr(), metadata: { name: 'p-1', namespace: 'agents' }, spec: { ...apr().spec, policy: 'p', target: 't', requester: { subject: agent.sub, runId: 'run-1', podUid: 'uid-1' }, decisions: [{ user: 'bob', groups: ['approvers'], decision: 'Approved', time: '2026-11-26T10:01:00Z' }] }, status: { phase: 'Approved' } };
+    (broker as unknown as { informer: { list: () => ApprovalRequest[] } }).informer = { list: () => [request] };
+    const g: GrantContext = { sha256: 'a'.repeat(64), commandText: 'DELETE FROM t', target: 't', policy: 'p', principal: agent, runId: 'run-1', approval: { ...approval, grant: { ttlSeconds: 0, useWithinSeconds: 60 } } };
+    now += 59_000;
+    expect(broker.findGrant(g, 0)?.metadata.name).to.equal('p-1');
+    expect(broker.claim('p-1')).to.equal(true);
+    expect(broker.findGrant(g, 0)).to.equal(undefined);
+    await broker.markUsed('p-1').then(() => expect.fail('recorded without an operator'), (e: Error) => expect(e.message).to.match(/operator/));
+    expect(broker.findGrant(g, 0)?.metadata.name).to.equal('p-1');
+    now += 2_000;
+    expect(broker.findGrant(g, 0)).to.equal(undefined);
   });
 });
 
