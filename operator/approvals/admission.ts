@@ -1,12 +1,14 @@
 /**
  * Admission for ApprovalRequest updates, as a pure function. Approvers only ever set spec.decision
  * (and a comment); this moves it into spec.decisions stamped with the API server's userInfo, and
- * refuses: self-approval (the requesting agent or the person who triggered the run), users who are not
+ * refuses: self-approval (the requesting agent, or the person who triggered the run under any Kubernetes
+ * username they may have: trigger-username.ts), users who are not
  * approvers, any other change after creation, a decision on a request that is already decided or
  * expired, and a second decision by the same user.
  */
 import { isDeepStrictEqual } from 'node:util';
 import type { ApprovalSpec } from '../../proxy/policy/types.js';
+import { isTriggerer } from '../../proxy/identity/trigger-username.js';
 import { phaseOf, type ApprovalRequest } from './types.js';
 
 export interface UserInfo {
@@ -31,7 +33,8 @@ export function admitApprovalUpdate(oldObj: ApprovalRequest, newObj: ApprovalReq
   const name = user.username ?? '';
   const groups = user.groups ?? [];
   const r = oldObj.spec.requester;
-  if (name === r.subject || (r.serviceAccount && name === `system:serviceaccount:${r.serviceAccount.replace('/', ':')}`) || (r.triggeredBy && name === r.triggeredBy)) {
+  const triggerer = r.triggeredBy !== undefined && isTriggerer(name, { sub: r.triggeredBy, ...(r.triggeredByEmail ? { email: r.triggeredByEmail } : {}), usernames: r.triggeredByUsernames ?? [] });
+  if (name === r.subject || (r.serviceAccount && name === `system:serviceaccount:${r.serviceAccount.replace('/', ':')}`) || triggerer) {
     return { allowed: false, message: `${name} requested this (or triggered the run that did) and cannot decide on it: no self-approval` };
   }
   const approvers = approval?.approvers ?? {};

@@ -14,6 +14,7 @@ import type { AgentAccessPolicy } from '../../proxy/policy/types.js';
 import { APPROVAL_PLURAL, GROUP, messageOf, POLICY_PLURAL, statusOf, VERSION } from '../kube.js';
 import { ProxyRequestError, proxyTokenVerifier, type ProxyIdentity, type ProxyTokenOptions } from '../identity/proxy-token.js';
 import { PROXY_CONTAINER, STATUS } from '../webhook/inject.js';
+import { kubernetesUsernamesOf } from '../../proxy/identity/trigger-username.js';
 import { parseApprovalAsk } from './ask.js';
 import { APPROVAL_POD_UID_LABEL, APPROVAL_POLICY_LABEL, phaseOf, type ApprovalAsk, type ApprovalRequest } from './types.js';
 
@@ -75,7 +76,7 @@ export function approvalCreateRouter(o: ApprovalCreateOptions): Router {
       spec: {
         policy: policyName,
         rule: ask.rule,
-        requester: { ...ask.requester, serviceAccount: `${caller.namespace}/${caller.serviceAccount}`, pod: caller.pod, podUid: caller.podUid },
+        requester: { ...ask.requester, ...triggererUsernames(ask, policy), serviceAccount: `${caller.namespace}/${caller.serviceAccount}`, pod: caller.pod, podUid: caller.podUid },
         target: ask.target,
         command: ask.command,
         ...(ask.reason ? { reason: ask.reason } : {}),
@@ -101,6 +102,16 @@ export function approvalCreateRouter(o: ApprovalCreateOptions): Router {
     }
   });
   return router;
+}
+
+/**
+ * The Kubernetes usernames of the person who triggered the run (admission refuses their decisions):
+ * the policy's stated mapping for their issuer and the API server's default `<issuer>#<sub>`.
+ */
+function triggererUsernames(ask: ApprovalAsk, policy: AgentAccessPolicy): { triggeredByUsernames?: string[] } {
+  const { triggeredBy: sub, triggeredByIssuer: iss, triggeredByEmail: email } = ask.requester;
+  if (!sub || !iss) return {};
+  return { triggeredByUsernames: kubernetesUsernamesOf({ iss, sub, ...(email ? { email } : {}) }, policy.spec.identity.triggerIssuers) };
 }
 
 /** The policy the pod's injected sidecar follows (its --policy-ref), else the injector's status annotation. */

@@ -1,5 +1,6 @@
 /**
- * `POST /approvals/used {"name": …}`: a proxy records that a one-shot grant ran. Only the operator
+ * `POST /approvals/used {"name": …}`: a proxy records that a one-shot grant is used, before it runs
+ * the statement (and runs it only on this 200; an already Used request is refused with 409). Only the operator
  * writes ApprovalRequest status (admission refuses everyone else), so the proxy asks here, with its
  * own pod-bound token (audience agentgate-proxy, which the agent container never holds). The request
  * must be in the proxy's namespace, asked for by its pod (same uid), and Approved.
@@ -37,7 +38,8 @@ export function approvalUsedRouter(o: ApprovalUsedOptions): Router {
         }
         const { pod, podUid } = apr.spec.requester;
         if (podUid !== caller.podUid) throw new ProxyRequestError(403, `ApprovalRequest ${caller.namespace}/${name} was requested from pod ${pod ?? '(unknown)'} (uid ${podUid ?? 'unknown'}), not ${caller.pod}`);
-        if (apr.status?.phase === 'Used') return void res.json({ name, phase: 'Used' });
+        // A second use is refused, even from the same pod: a restarted sidecar has lost what it used.
+        if (apr.status?.phase === 'Used') throw new ProxyRequestError(409, `ApprovalRequest ${caller.namespace}/${name} was already used (at ${apr.status.usedAt ?? 'an unknown time'}); a one-shot grant runs once`);
         if (apr.status?.phase !== 'Approved') throw new ProxyRequestError(409, `ApprovalRequest ${caller.namespace}/${name} is ${apr.status?.phase ?? 'Pending'}, not Approved`);
         try {
           const status = { ...apr.status, phase: 'Used', usedAt: new Date(o.now?.() ?? Date.now()).toISOString() };

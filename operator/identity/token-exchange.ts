@@ -73,6 +73,8 @@ export function tokenExchangeRouter(o: TokenExchangeOptions): Router {
         run_id: runId,
         policy: `${policy.metadata.namespace}/${policy.metadata.name}`,
         triggered_by_iss: subject.iss,
+        // The API server may name the person by email (claim email): it travels so approvals can refuse it.
+        ...(typeof subject.email === 'string' && subject.email && subject.email_verified !== false ? { triggered_by_email: subject.email.slice(0, 512) } : {}),
         act: { sub: actor.sub, iss: actor.iss, kubernetes: k8s },
       })
         .setProtectedHeader({ alg: 'ES256', kid, typ: 'JWT' })

@@ -22,6 +22,9 @@ export interface ApprovalBroker {
    * may wait on one request — retries join it — and only one of them runs under it).
    */
   claim(name: string): boolean;
-  /** Records that a one-shot grant was used (it cannot be used again). */
+  /**
+   * Records a claimed one-shot grant as used, durably (the operator marks it Used), before its statement
+   * runs; rejects when that could not be done (the claim is then released and the statement must not run).
+   */
   markUsed(name: string): Promise<void>;
 }

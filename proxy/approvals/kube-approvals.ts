@@ -2,8 +2,9 @@
  * ApprovalRequests on the API server, for one policy: created by the operator when the proxy asks
  * (POST /approvals, with the proxy's own token; the pod's service account cannot create them), watched (no polling) so a
  * held statement is released or refused as soon as the operator records the decision. A request
- * releases a statement only if it verifies (verify-grant.ts); a used one-shot grant is recorded by
- * the operator, asked with the proxy's own token (the pod's service account cannot write status).
+ * releases a statement only if it verifies (verify-grant.ts); a one-shot grant is recorded Used by
+ * the operator before its statement runs, asked with the proxy's own token (the pod's service account
+ * cannot write status), and is not honoured after its use-by time.
  */
 import { CustomObjectsApi, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import { APPROVAL_PLURAL, GROUP, VERSION } from '../../operator/kube.js';
@@ -12,7 +13,7 @@ import { APPROVAL_POLICY_LABEL, type ApprovalAsk, type ApprovalPhase, type Appro
 
 export type { ApprovalPhase };
 import type { ApprovalBroker } from './broker.js';
-import { approvedAt, grantRefusal, type GrantContext } from './verify-grant.js';
+import { approvedAt, grantRefusal, oneShotUseWithinSeconds, type GrantContext } from './verify-grant.js';
 import { postToOperator, type OperatorEndpoint } from './operator-client.js';
 
 type Obj = ApprovalRequest & KubernetesObject;
@@ -66,7 +67,7 @@ export class KubeApprovals implements ApprovalBroker {
     return this.informer.list().find((a) => {
       if (grantRefusal(a, grant) !== undefined) return false;
       if (ttlSeconds > 0) return approvedAt(a, grant) + ttlSeconds * 1000 > now;
-      return !this.used.has(a.metadata!.name!);
+      return approvedAt(a, grant) + oneShotUseWithinSeconds(grant.approval) * 1000 > now && !this.used.has(a.metadata!.name!);
     });
   }
 
@@ -105,11 +106,14 @@ export class KubeApprovals implements ApprovalBroker {
 
   async markUsed(name: string): Promise<void> {
     this.used.add(name);
-    if (!this.o.operator) return;
     try {
+      if (!this.o.operator) throw new Error('no operator endpoint to record the use with');
       await postToOperator(this.o.operator, '/approvals/used', { name });
     } catch (e) {
-      this.o.log?.('warn', 'the operator did not record a used grant (this proxy will not use it again)', { name, error: (e as Error).message });
+      // Not recorded, so not run: the claim is released for a later attempt. If the operator did record
+      // it (an answer lost), it now refuses a second use (409), and the watch shows it Used.
+      this.used.delete(name);
+      this.o.log?.('warn', 'the operator did not record a one-shot grant as used; the statement was not run', { name, error: (e as Error).message });
       throw e;
     }
   }

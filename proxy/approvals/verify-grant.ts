@@ -4,11 +4,12 @@
  * saw), on this target and policy, by this requester in this run from this pod, and its decisions — stamped by the admission
  * webhook from the API server's userInfo — must hold enough distinct approvals from approvers this
  * proxy's policy names, none from the requester (the agent, its service account, the person who
- * triggered the run), and no denial.
+ * triggered the run under any Kubernetes username they may have: trigger-username.ts), and no denial.
  */
 import type { ApprovalDecision, ApprovalRequest } from '../../operator/approvals/types.js';
 import type { Principal } from '../identity/verify.js';
-import type { ApprovalSpec } from '../policy/types.js';
+import type { ApprovalSpec, TriggerIssuerSpec } from '../policy/types.js';
+import { isTriggerer, kubernetesUsernamesOf } from '../identity/trigger-username.js';
 
 export interface GrantContext {
   /** SHA-256 of the statement text as sent. */
@@ -24,6 +25,13 @@ export interface GrantContext {
   podUid?: string;
   /** The proxy's own policy's approval settings (approvers, requiredApprovals). */
   approval: ApprovalSpec | undefined;
+  /** The proxy's own policy's trigger issuers (how the API server names the person who triggered a run). */
+  triggerIssuers?: TriggerIssuerSpec[];
+}
+
+/** How long after its approval a one-shot grant (ttlSeconds 0) is honoured. */
+export function oneShotUseWithinSeconds(approval: ApprovalSpec | undefined): number {
+  return approval?.grant?.useWithinSeconds ?? approval?.timeoutSeconds ?? 300;
 }
 
 /** Why this request does not release the statement, or undefined when it does. */
@@ -56,11 +64,22 @@ function countedApprovals(apr: ApprovalRequest, g: GrantContext): ApprovalDecisi
   const users = new Set(g.approval?.approvers?.users ?? []);
   const groups = new Set(g.approval?.approvers?.groups ?? []);
   const self = requesterNames(apr, g.principal);
+  const triggerers = triggererNames(apr, g);
   const seen = new Set<string>();
   return (apr.spec.decisions ?? [])
-    .filter((d) => d.decision === 'Approved' && !self.has(d.user) && (users.has(d.user) || (d.groups ?? []).some((x) => groups.has(x))))
+    .filter((d) => d.decision === 'Approved' && !self.has(d.user) && !triggerers.some((t) => isTriggerer(d.user, t)) && (users.has(d.user) || (d.groups ?? []).some((x) => groups.has(x))))
     .sort((a, b) => Date.parse(a.time) - Date.parse(b.time))
     .filter((d) => !seen.has(d.user) && seen.add(d.user));
+}
+
+/** The person who triggered the run, from the session's run token and this policy, and as the request records them. */
+function triggererNames(apr: ApprovalRequest, g: GrantContext): { sub?: string; email?: string; usernames?: string[] }[] {
+  const r = apr.spec.requester;
+  const t = g.principal.triggeredBy;
+  return [
+    ...(t ? [{ sub: t.sub, ...(t.email ? { email: t.email } : {}), usernames: kubernetesUsernamesOf(t, g.triggerIssuers) }] : []),
+    { ...(r.triggeredBy ? { sub: r.triggeredBy } : {}), ...(r.triggeredByEmail ? { email: r.triggeredByEmail } : {}), usernames: r.triggeredByUsernames ?? [] },
+  ];
 }
 
 /** Everyone who is the requester, from the session itself and from what the request says. */

@@ -16,6 +16,8 @@ export interface RunTokenClaims {
   run_id: string;
   act: { sub: string; iss?: string; kubernetes?: { namespace: string; serviceAccount: string; pod?: string; podUid?: string } };
   triggered_by_iss: string;
+  /** The person's email, when their token carried one not marked unverified (their Kubernetes username may be it). */
+  triggered_by_email?: string;
   /** The policy (namespace/name) the token was exchanged under. */
   policy: string;
 }
@@ -31,7 +33,7 @@ export interface RunTokenContext {
 export interface RunTokenIdentity {
   /** The agent (the actor). */
   sub: string;
-  triggeredBy: { iss: string; sub: string };
+  triggeredBy: { iss: string; sub: string; email?: string };
   runId: string;
   actor: { namespace: string; serviceAccount: string; pod?: string; podUid?: string };
 }
@@ -73,7 +75,7 @@ export function checkRunToken(payload: jose.JWTPayload, ctx: RunTokenContext): R
   if (clusterIssuers.length && !clusterIssuers.includes(String(act.iss ?? ''))) throw new Error(`run token's actor was issued by "${String(act.iss ?? '')}", not by this cluster's service-account issuer`);
   return {
     sub: act.sub,
-    triggeredBy: { iss: person, sub: String(payload.sub ?? '') },
+    triggeredBy: { iss: person, sub: String(payload.sub ?? ''), ...(typeof run.triggered_by_email === 'string' && run.triggered_by_email ? { email: run.triggered_by_email } : {}) },
     runId: run.run_id,
     actor: { namespace: k.namespace, serviceAccount: k.serviceAccount, ...(typeof k.pod === 'string' ? { pod: k.pod } : {}), ...(typeof k.podUid === 'string' ? { podUid: k.podUid } : {}) },
   };

@@ -23,6 +23,11 @@ export interface TriggerIssuerSpec {
   audiences: string[];
   jwksFile?: string;
   jwksUri?: string;
+  /**
+   * How the API server names this issuer's people (its OIDC username claim and prefix), so that the
+   * person who triggered a run cannot approve its statements. Default: claim sub, prefix `<issuer>#`.
+   */
+  kubernetesUsername?: { claim?: 'sub' | 'email'; prefix?: string };
 }
 
 export interface TargetSpec {
@@ -64,7 +69,8 @@ export interface ApprovalSpec {
   timeoutSeconds: number;
   approvers?: { users?: string[]; groups?: string[] };
   requiredApprovals: number;
-  grant?: { ttlSeconds: number };
+  /** ttlSeconds 0: one execution, within useWithinSeconds of the approval (default timeoutSeconds). */
+  grant?: { ttlSeconds: number; useWithinSeconds?: number };
   retentionSeconds: number;
 }
 

@@ -113,6 +113,11 @@ export function semanticErrors(p: AgentAccessPolicy): PolicyError[] {
   });
   (spec.identity.triggerIssuers ?? []).forEach((iss, i) => {
     if ((iss.jwksFile === undefined) === (iss.jwksUri === undefined)) errors.push({ path: `spec.identity.triggerIssuers[${i}]`, message: 'set exactly one of jwksFile or jwksUri' });
+    const k = iss.kubernetesUsername;
+    if (k !== undefined && (typeof k !== 'object' || k === null || Object.keys(k).some((x) => x !== 'claim' && x !== 'prefix')
+      || (k.claim !== undefined && k.claim !== 'sub' && k.claim !== 'email') || (k.prefix !== undefined && (typeof k.prefix !== 'string' || k.prefix.length > 512)))) {
+      errors.push({ path: `spec.identity.triggerIssuers[${i}].kubernetesUsername`, message: 'must be {claim: sub|email, prefix: string} (the API server\'s OIDC username claim and prefix)' });
+    }
   });
   if (spec.identity.requireTriggeredBy && !spec.identity.triggerIssuers?.length) {
     errors.push({ path: 'spec.identity.triggerIssuers', message: 'required when requireTriggeredBy is true' });

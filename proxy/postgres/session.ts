@@ -13,6 +13,7 @@ import type { Socket } from 'node:net';
 import type { AuditLog } from '../audit/audit-log.js';
 import { createHash } from 'node:crypto';
 import type { ApprovalBroker } from '../approvals/broker.js';
+import { approvalSummary } from '../approvals/summary.js';
 import { NO_RUN } from '../../operator/approvals/types.js';
 import type { AppendedRecord, ScopedAudit } from '../audit/audit-log.js';
 import type { AuditFields } from '../audit/record.js';
@@ -424,14 +425,24 @@ export class PgSession {
     const masked = rt.masker.maskText(text).text;
     // The proxy verifies what releases a statement (verify-grant.ts): status.phase is not taken on trust.
     const runId = p.runId ?? NO_RUN;
-    const grantFor = { sha256, commandText: masked, target: this.ctx.target.name, policy: rt.policy.metadata.name, principal: p, runId, approval };
-    const grant = broker.findGrant(grantFor, ttl);
-    if (grant) {
-      const name = grant.metadata.name!;
-      this.audit.tryAppend({ event: { action: 'approval.grant-used', outcome: 'success' }, rule: { name: d.rule }, message: `executed under ApprovalRequest ${grant.metadata.namespace}/${name}`, detail: { approvalRequest: name, sha256 } });
-      if (ttl === 0) void broker.markUsed(name).catch(() => undefined);
+    const grantFor = { sha256, commandText: masked, target: this.ctx.target.name, policy: rt.policy.metadata.name, principal: p, runId, approval, triggerIssuers: rt.policy.spec.identity.triggerIssuers };
+    // A one-shot grant runs only once the operator has recorded it Used (a restart cannot run it again).
+    const runUnder = async (namespace: string, name: string): Promise<void> => {
+      if (ttl === 0) {
+        if (!broker.claim(name)) return onRefuse({ code: '42501', message: `agentgate: ApprovalRequest ${namespace}/${name} was approved for one execution, which another session of this run already used; the statement was not executed` });
+        try {
+          await broker.markUsed(name);
+        } catch (e) {
+          this.auditDecision(c, d, protocol, { message: `one-shot grant ${namespace}/${name} not used: its use could not be recorded: ${(e as Error).message}` });
+          return onRefuse({ code: '42501', message: `agentgate: ApprovalRequest ${namespace}/${name} grants one execution, and its use could not be recorded (${(e as Error).message}); the statement was not executed: run it again when the operator is reachable` });
+        }
+        if (this.closed) return;
+      }
+      this.audit.tryAppend({ event: { action: 'approval.grant-used', outcome: 'success' }, rule: { name: d.rule }, message: `executed under ApprovalRequest ${namespace}/${name}`, detail: { approvalRequest: name, sha256 } });
       return onGrant(name);
-    }
+    };
+    const grant = broker.findGrant(grantFor, ttl);
+    if (grant) return runUnder(grant.metadata.namespace ?? '', grant.metadata.name!);
     const timeout = approval?.timeoutSeconds ?? 300;
     return (async () => {
       let ref: { namespace: string; name: string };
@@ -439,9 +450,9 @@ export class PgSession {
         // The operator names the pod, its service account and policy, and the expiry (from that policy).
         ref = await broker.request({
           rule: d.rule,
-          requester: { subject: p.sub, issuer: p.iss, runId, ...(p.triggeredBy ? { triggeredBy: p.triggeredBy.sub } : {}) },
+          requester: { subject: p.sub, issuer: p.iss, runId, ...(p.triggeredBy ? { triggeredBy: p.triggeredBy.sub, triggeredByIssuer: p.triggeredBy.iss, ...(p.triggeredBy.email ? { triggeredByEmail: p.triggeredBy.email } : {}) } : {}) },
           target: this.ctx.target.name,
-          command: { text: masked, summary: masked.replace(/\s+/g, ' ').slice(0, 100), sha256, effects: c.effects, tables: c.tables.map((t) => (t.schema ? `${t.schema}.${t.name}` : t.name)) },
+          command: { text: masked, summary: approvalSummary(c, text), sha256, effects: c.effects, tables: c.tables.map((t) => (t.schema ? `${t.schema}.${t.name}` : t.name)) },
           ...(this.reason ? { reason: this.reason } : {}),
         });
       } catch (e) {
@@ -468,9 +479,7 @@ export class PgSession {
       }
       if (phase === 'Approved') {
         // Retries wait on the same request: a one-shot grant runs one of them only.
-        if (ttl === 0 && !broker.claim(ref.name)) return onRefuse({ code: '42501', message: `agentgate: ApprovalRequest ${ref.namespace}/${ref.name} was approved for one execution, which another session of this run already used; the statement was not executed` });
-        if (ttl === 0) void broker.markUsed(ref.name).catch(() => undefined);
-        return onGrant(ref.name);
+        return runUnder(ref.namespace, ref.name);
       }
       return onRefuse({ code: '42501', message: `agentgate: ApprovalRequest ${ref.namespace}/${ref.name} was ${phase === 'Timeout' ? 'not decided in time' : phase === 'Unverified' ? `not honoured (${reason})` : phase.toLowerCase()}; the statement was not executed` });
     })();

@@ -1,6 +1,6 @@
 import { formats } from "@kubernetes-models/validate";
-export const validate = validate41;
-const schema24 = {
+export const validate = validate42;
+const schema25 = {
   "type": "object",
   "properties": {
     "apiVersion": {
@@ -13,7 +13,7 @@ const schema24 = {
       "$ref": "a6f0oUEaFqHmymdwnqPORTNOTU7GczWAkwGD0uYU"
     },
     "spec": {
-      "$ref": "7fLaitxOw2WQmcNQwea4qbKYmI0kyFlE0A1KZSxNE"
+      "$ref": "GaRms9JQ154Hq9HEyzjk4RDz8SXQsW3eLXtlZo5Os"
     },
     "status": {
       "$ref": "cUFCnLNxTyOGgZqiQZvgscErCC87pgCUsvqzWmOEA"
@@ -22,11 +22,11 @@ const schema24 = {
   "required": ["spec", "apiVersion", "kind"],
   "$id": "agentgate.dev.v1alpha1.AgentAccessPolicy"
 };
-const schema25 = {
+const schema26 = {
   "type": "string",
   "enum": ["agentgate.dev/v1alpha1"]
 };
-function validate42(data, {
+function validate43(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -56,7 +56,7 @@ function validate42(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema25.enum
+        allowedValues: schema26.enum
       }
     };
     if (vErrors === null) {
@@ -66,14 +66,14 @@ function validate42(data, {
     }
     errors++;
   }
-  validate42.errors = vErrors;
+  validate43.errors = vErrors;
   return errors === 0;
 }
-const schema26 = {
+const schema27 = {
   "type": "string",
   "enum": ["AgentAccessPolicy"]
 };
-function validate44(data, {
+function validate45(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -103,7 +103,7 @@ function validate44(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema26.enum
+        allowedValues: schema27.enum
       }
     };
     if (vErrors === null) {
@@ -113,15 +113,15 @@ function validate44(data, {
     }
     errors++;
   }
-  validate44.errors = vErrors;
+  validate45.errors = vErrors;
   return errors === 0;
 }
-const schema27 = {
+const schema28 = {
   "nullableRef": "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta#"
 };
-const schema28 = {};
-import { validate as validate47 } from "@kubernetes-models/apimachinery/_schemas/IoK8sApimachineryPkgApisMetaV1ObjectMeta";
-function validate46(data, {
+const schema29 = {};
+import { validate as validate48 } from "@kubernetes-models/apimachinery/_schemas/IoK8sApimachineryPkgApisMetaV1ObjectMeta";
+function validate47(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -130,20 +130,20 @@ function validate46(data, {
   let vErrors = null;
   let errors = 0;
   if (data !== null) {
-    if (!validate47(data, {
+    if (!validate48(data, {
       instancePath,
       parentData,
       parentDataProperty,
       rootData
     })) {
-      vErrors = vErrors === null ? validate47.errors : vErrors.concat(validate47.errors);
+      vErrors = vErrors === null ? validate48.errors : vErrors.concat(validate48.errors);
       errors = vErrors.length;
     }
   }
-  validate46.errors = vErrors;
+  validate47.errors = vErrors;
   return errors === 0;
 }
-const schema29 = {
+const schema30 = {
   "type": "object",
   "required": ["identity", "targets"],
   "properties": {
@@ -154,7 +154,7 @@ const schema29 = {
       "$ref": "tiYa5e09E4vbKI36OgqUmBwoM8GWOO4iFZ5X3EIH4o"
     },
     "identity": {
-      "$ref": "69KnbcET72uDFyI2W2iIdZmIu7KJ3Kj5E5RlLWviU"
+      "$ref": "FAx97ZIk0dynoyLc5zTZmKkLYRKuLPn6xoeO70U8"
     },
     "targets": {
       "$ref": "dkdbBr6Le68fSuvvNCtRKZDOfoTKb70y2432iBqD8"
@@ -166,7 +166,7 @@ const schema29 = {
       "$ref": "HtOY45y7nF29ZiNbHv4t3JFsrQ7lDaVpF9OhwyvcLK4"
     },
     "approval": {
-      "$ref": "SgJsHBFWTGii99lTGZLG3Rg4AQobVC9epufK4hIuvc"
+      "$ref": "sj1cFMmAGPYKFUZbA1z7gXQ9WfB87bGaXh0pMJ7DZsM"
     },
     "masking": {
       "$ref": "EHp9RYAdAiXXtSwfBJCOAf1oLoey2d5PyP5dPFsiNM"
@@ -182,13 +182,13 @@ const schema29 = {
     }
   }
 };
-const schema30 = {
+const schema31 = {
   "type": "string",
   "enum": ["Enforce", "Audit"],
   "default": "Enforce",
   "nullable": true
 };
-function validate51(data, {
+function validate52(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -218,7 +218,7 @@ function validate51(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema30.enum
+        allowedValues: schema31.enum
       }
     };
     if (vErrors === null) {
@@ -228,10 +228,10 @@ function validate51(data, {
     }
     errors++;
   }
-  validate51.errors = vErrors;
+  validate52.errors = vErrors;
   return errors === 0;
 }
-const schema31 = {
+const schema32 = {
   "type": "object",
   "properties": {
     "serviceAccounts": {
@@ -243,7 +243,7 @@ const schema31 = {
   },
   "nullable": true
 };
-const schema32 = {
+const schema33 = {
   "type": "array",
   "maxItems": 64,
   "items": {
@@ -251,7 +251,7 @@ const schema32 = {
   },
   "nullable": true
 };
-const schema33 = {
+const schema34 = {
   "type": "object",
   "required": ["name"],
   "properties": {
@@ -329,12 +329,12 @@ function validate24(data, {
   validate24.errors = vErrors;
   return errors === 0;
 }
-const schema34 = {
+const schema35 = {
   "type": "string",
   "maxLength": 63,
   "nullable": true
 };
-function validate57(data, {
+function validate58(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -376,10 +376,10 @@ function validate57(data, {
       errors++;
     }
   }
-  validate57.errors = vErrors;
+  validate58.errors = vErrors;
   return errors === 0;
 }
-function validate55(data, {
+function validate56(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -416,13 +416,13 @@ function validate55(data, {
       }
     }
     if (data.namespace !== undefined) {
-      if (!validate57(data.namespace, {
+      if (!validate58(data.namespace, {
         instancePath: instancePath + "/namespace",
         parentData: data,
         parentDataProperty: "namespace",
         rootData
       })) {
-        vErrors = vErrors === null ? validate57.errors : vErrors.concat(validate57.errors);
+        vErrors = vErrors === null ? validate58.errors : vErrors.concat(validate58.errors);
         errors = vErrors.length;
       }
     }
@@ -442,10 +442,10 @@ function validate55(data, {
     }
     errors++;
   }
-  validate55.errors = vErrors;
+  validate56.errors = vErrors;
   return errors === 0;
 }
-function validate54(data, {
+function validate55(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -488,21 +488,21 @@ function validate54(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate55(data[i0], {
+      if (!validate56(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate55.errors : vErrors.concat(validate55.errors);
+        vErrors = vErrors === null ? validate56.errors : vErrors.concat(validate56.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate54.errors = vErrors;
+  validate55.errors = vErrors;
   return errors === 0;
 }
-const schema35 = {
+const schema36 = {
   "type": "object",
   "properties": {
     "matchLabels": {
@@ -511,7 +511,7 @@ const schema35 = {
   },
   "nullable": true
 };
-const schema36 = {
+const schema37 = {
   "type": "object",
   "additionalProperties": {
     "$ref": "jdFtv6DGtroqVatkuk8ipQtGFLMzfSuVek97sB0uauQ"
@@ -519,10 +519,10 @@ const schema36 = {
   "properties": {},
   "nullable": true
 };
-const schema21 = {
+const schema22 = {
   "type": "string"
 };
-function validate38(data, {
+function validate39(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -546,7 +546,47 @@ function validate38(data, {
     }
     errors++;
   }
-  validate38.errors = vErrors;
+  validate39.errors = vErrors;
+  return errors === 0;
+}
+function validate63(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (!(data && typeof data == "object" && !Array.isArray(data)) && data !== null) {
+    const err0 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "object"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err0];
+    } else {
+      vErrors.push(err0);
+    }
+    errors++;
+  }
+  if (data && typeof data == "object" && !Array.isArray(data)) {
+    for (const key0 in data) {
+      if (!validate39(data[key0], {
+        instancePath: instancePath + "/" + key0.replace(/~/g, "~0").replace(/\//g, "~1"),
+        parentData: data,
+        parentDataProperty: key0,
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate39.errors : vErrors.concat(validate39.errors);
+        errors = vErrors.length;
+      }
+    }
+  }
+  validate63.errors = vErrors;
   return errors === 0;
 }
 function validate62(data, {
@@ -574,14 +614,14 @@ function validate62(data, {
     errors++;
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
-    for (const key0 in data) {
-      if (!validate38(data[key0], {
-        instancePath: instancePath + "/" + key0.replace(/~/g, "~0").replace(/\//g, "~1"),
+    if (data.matchLabels !== undefined) {
+      if (!validate63(data.matchLabels, {
+        instancePath: instancePath + "/matchLabels",
         parentData: data,
-        parentDataProperty: key0,
+        parentDataProperty: "matchLabels",
         rootData
       })) {
-        vErrors = vErrors === null ? validate38.errors : vErrors.concat(validate38.errors);
+        vErrors = vErrors === null ? validate63.errors : vErrors.concat(validate63.errors);
         errors = vErrors.length;
       }
     }
@@ -589,47 +629,7 @@ function validate62(data, {
   validate62.errors = vErrors;
   return errors === 0;
 }
-function validate61(data, {
-  instancePath = "",
-  parentData,
-  parentDataProperty,
-  rootData = data
-} = {}) {
-  let vErrors = null;
-  let errors = 0;
-  if (!(data && typeof data == "object" && !Array.isArray(data)) && data !== null) {
-    const err0 = {
-      instancePath,
-      schemaPath: "#/type",
-      keyword: "type",
-      params: {
-        type: "object"
-      }
-    };
-    if (vErrors === null) {
-      vErrors = [err0];
-    } else {
-      vErrors.push(err0);
-    }
-    errors++;
-  }
-  if (data && typeof data == "object" && !Array.isArray(data)) {
-    if (data.matchLabels !== undefined) {
-      if (!validate62(data.matchLabels, {
-        instancePath: instancePath + "/matchLabels",
-        parentData: data,
-        parentDataProperty: "matchLabels",
-        rootData
-      })) {
-        vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
-        errors = vErrors.length;
-      }
-    }
-  }
-  validate61.errors = vErrors;
-  return errors === 0;
-}
-function validate53(data, {
+function validate54(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -655,32 +655,32 @@ function validate53(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.serviceAccounts !== undefined) {
-      if (!validate54(data.serviceAccounts, {
+      if (!validate55(data.serviceAccounts, {
         instancePath: instancePath + "/serviceAccounts",
         parentData: data,
         parentDataProperty: "serviceAccounts",
         rootData
       })) {
-        vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
+        vErrors = vErrors === null ? validate55.errors : vErrors.concat(validate55.errors);
         errors = vErrors.length;
       }
     }
     if (data.podSelector !== undefined) {
-      if (!validate61(data.podSelector, {
+      if (!validate62(data.podSelector, {
         instancePath: instancePath + "/podSelector",
         parentData: data,
         parentDataProperty: "podSelector",
         rootData
       })) {
-        vErrors = vErrors === null ? validate61.errors : vErrors.concat(validate61.errors);
+        vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate53.errors = vErrors;
+  validate54.errors = vErrors;
   return errors === 0;
 }
-const schema37 = {
+const schema38 = {
   "type": "object",
   "required": ["issuers"],
   "properties": {
@@ -691,14 +691,14 @@ const schema37 = {
       "$ref": "gEUOOhuZefzFQPAU2P6REZY1YYmpGc0TVbLahK1eos"
     },
     "triggerIssuers": {
-      "$ref": "BIotLxSs6KJtUFk8f2NrTEwfwXpifzuOSpeFuPyFZUk"
+      "$ref": "3PT6zr8P3Pl5L3BICmhU9UgJIhEMsisHFLcVdW7W2E"
     },
     "maxTokenLifetimeSeconds": {
       "$ref": "Of2MR5VQthjtmkZ7OrLPcniAcKAw6rqNCEmRzqI"
     }
   }
 };
-const schema38 = {
+const schema39 = {
   "type": "array",
   "minItems": 1,
   "maxItems": 16,
@@ -706,7 +706,7 @@ const schema38 = {
     "$ref": "sv8hazQ2fHdkzn0wIAcsBXmVaZoyd8ySzIBAMtgPbXI"
   }
 };
-const schema39 = {
+const schema40 = {
   "type": "object",
   "required": ["issuer", "audiences"],
   "properties": {
@@ -795,7 +795,7 @@ function validate21(data, {
   validate21.errors = vErrors;
   return errors === 0;
 }
-const schema40 = {
+const schema41 = {
   "type": "array",
   "minItems": 1,
   "maxItems": 16,
@@ -868,7 +868,7 @@ function validate22(data, {
   validate22.errors = vErrors;
   return errors === 0;
 }
-function validate71(data, {
+function validate72(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -937,7 +937,7 @@ function validate71(data, {
     }
     errors++;
   }
-  validate71.errors = vErrors;
+  validate72.errors = vErrors;
   return errors === 0;
 }
 const schema8 = {
@@ -1007,7 +1007,7 @@ function validate23(data, {
   validate23.errors = vErrors;
   return errors === 0;
 }
-const schema41 = {
+const schema42 = {
   "type": "string",
   "minLength": 1,
   "maxLength": 2048,
@@ -1015,7 +1015,7 @@ const schema41 = {
   "nullable": true
 };
 const pattern1 = new RegExp("^https?://", "u");
-function validate75(data, {
+function validate76(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1089,7 +1089,7 @@ function validate75(data, {
       errors++;
     }
   }
-  validate75.errors = vErrors;
+  validate76.errors = vErrors;
   return errors === 0;
 }
 const schema15 = {
@@ -1173,7 +1173,7 @@ function validate26(data, {
   validate26.errors = vErrors;
   return errors === 0;
 }
-function validate69(data, {
+function validate70(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1226,13 +1226,13 @@ function validate69(data, {
       }
     }
     if (data.audiences !== undefined) {
-      if (!validate71(data.audiences, {
+      if (!validate72(data.audiences, {
         instancePath: instancePath + "/audiences",
         parentData: data,
         parentDataProperty: "audiences",
         rootData
       })) {
-        vErrors = vErrors === null ? validate71.errors : vErrors.concat(validate71.errors);
+        vErrors = vErrors === null ? validate72.errors : vErrors.concat(validate72.errors);
         errors = vErrors.length;
       }
     }
@@ -1248,13 +1248,13 @@ function validate69(data, {
       }
     }
     if (data.jwksUri !== undefined) {
-      if (!validate75(data.jwksUri, {
+      if (!validate76(data.jwksUri, {
         instancePath: instancePath + "/jwksUri",
         parentData: data,
         parentDataProperty: "jwksUri",
         rootData
       })) {
-        vErrors = vErrors === null ? validate75.errors : vErrors.concat(validate75.errors);
+        vErrors = vErrors === null ? validate76.errors : vErrors.concat(validate76.errors);
         errors = vErrors.length;
       }
     }
@@ -1296,10 +1296,10 @@ function validate69(data, {
     }
     errors++;
   }
-  validate69.errors = vErrors;
+  validate70.errors = vErrors;
   return errors === 0;
 }
-function validate68(data, {
+function validate69(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1342,13 +1342,13 @@ function validate68(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate69(data[i0], {
+      if (!validate70(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate69.errors : vErrors.concat(validate69.errors);
+        vErrors = vErrors === null ? validate70.errors : vErrors.concat(validate70.errors);
         errors = vErrors.length;
       }
     }
@@ -1368,15 +1368,15 @@ function validate68(data, {
     }
     errors++;
   }
-  validate68.errors = vErrors;
+  validate69.errors = vErrors;
   return errors === 0;
 }
-const schema42 = {
+const schema43 = {
   "type": "boolean",
   "default": false,
   "nullable": true
 };
-function validate81(data, {
+function validate82(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1400,18 +1400,18 @@ function validate81(data, {
     }
     errors++;
   }
-  validate81.errors = vErrors;
+  validate82.errors = vErrors;
   return errors === 0;
 }
-const schema43 = {
+const schema44 = {
   "type": "array",
   "maxItems": 16,
   "items": {
-    "$ref": "1LwOnq3ktOiKdpatqXh3NLdVmdr32w2ns6Pi8GEJHnU"
+    "$ref": "dG1NdaxfUGQtxJeZF2yj8XC3H1GitGOi4JjJeFAeZE"
   },
   "nullable": true
 };
-const schema44 = {
+const schema45 = {
   "type": "object",
   "required": ["issuer", "audiences"],
   "properties": {
@@ -1426,17 +1426,20 @@ const schema44 = {
     },
     "jwksUri": {
       "$ref": "nPsRuDojcvJMMx5VdagHAvXkql7CKo6zrbJVwLBPzA"
+    },
+    "kubernetesUsername": {
+      "$ref": "8SvrteEEXQfxjUIb9ysiLgPzVnDNXfAfxVyZqak1bA"
     }
   }
 };
-const schema45 = {
+const schema46 = {
   "type": "array",
   "minItems": 1,
   "items": {
     "$ref": "PPE7EsdNeFQnJoAtWCQfRkKwXX2VsqrvamZb9BgRsDU"
   }
 };
-function validate86(data, {
+function validate87(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1489,16 +1492,16 @@ function validate86(data, {
     }
     errors++;
   }
-  validate86.errors = vErrors;
+  validate87.errors = vErrors;
   return errors === 0;
 }
-const schema46 = {
+const schema47 = {
   "type": "string",
   "pattern": "^https?://",
   "maxLength": 2048,
   "nullable": true
 };
-function validate90(data, {
+function validate91(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1556,10 +1559,172 @@ function validate90(data, {
       errors++;
     }
   }
-  validate90.errors = vErrors;
+  validate91.errors = vErrors;
   return errors === 0;
 }
-function validate84(data, {
+const schema48 = {
+  "type": "object",
+  "properties": {
+    "claim": {
+      "$ref": "8I4FPK7diS8kAG0Sbqvl1lZYk4kWlJakEpGYbp9Oxk"
+    },
+    "prefix": {
+      "$ref": "39h5nfFhMniSN0E8ysGt1m8rpFdXl8DxA5DeWj62Y"
+    }
+  },
+  "nullable": true
+};
+const schema49 = {
+  "type": "string",
+  "enum": ["sub", "email"],
+  "default": "sub",
+  "nullable": true
+};
+function validate94(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (typeof data !== "string" && data !== null) {
+    const err0 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "string"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err0];
+    } else {
+      vErrors.push(err0);
+    }
+    errors++;
+  }
+  if (!(data === "sub" || data === "email")) {
+    const err1 = {
+      instancePath,
+      schemaPath: "#/enum",
+      keyword: "enum",
+      params: {
+        allowedValues: schema49.enum
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err1];
+    } else {
+      vErrors.push(err1);
+    }
+    errors++;
+  }
+  validate94.errors = vErrors;
+  return errors === 0;
+}
+const schema50 = {
+  "type": "string",
+  "maxLength": 512,
+  "nullable": true
+};
+function validate96(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (typeof data !== "string" && data !== null) {
+    const err0 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "string"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err0];
+    } else {
+      vErrors.push(err0);
+    }
+    errors++;
+  }
+  if (typeof data === "string") {
+    if (func2(data) > 512) {
+      const err1 = {
+        instancePath,
+        schemaPath: "#/maxLength",
+        keyword: "maxLength",
+        params: {
+          limit: 512
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err1];
+      } else {
+        vErrors.push(err1);
+      }
+      errors++;
+    }
+  }
+  validate96.errors = vErrors;
+  return errors === 0;
+}
+function validate93(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (!(data && typeof data == "object" && !Array.isArray(data)) && data !== null) {
+    const err0 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "object"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err0];
+    } else {
+      vErrors.push(err0);
+    }
+    errors++;
+  }
+  if (data && typeof data == "object" && !Array.isArray(data)) {
+    if (data.claim !== undefined) {
+      if (!validate94(data.claim, {
+        instancePath: instancePath + "/claim",
+        parentData: data,
+        parentDataProperty: "claim",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate94.errors : vErrors.concat(validate94.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.prefix !== undefined) {
+      if (!validate96(data.prefix, {
+        instancePath: instancePath + "/prefix",
+        parentData: data,
+        parentDataProperty: "prefix",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate96.errors : vErrors.concat(validate96.errors);
+        errors = vErrors.length;
+      }
+    }
+  }
+  validate93.errors = vErrors;
+  return errors === 0;
+}
+function validate85(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1612,13 +1777,13 @@ function validate84(data, {
       }
     }
     if (data.audiences !== undefined) {
-      if (!validate86(data.audiences, {
+      if (!validate87(data.audiences, {
         instancePath: instancePath + "/audiences",
         parentData: data,
         parentDataProperty: "audiences",
         rootData
       })) {
-        vErrors = vErrors === null ? validate86.errors : vErrors.concat(validate86.errors);
+        vErrors = vErrors === null ? validate87.errors : vErrors.concat(validate87.errors);
         errors = vErrors.length;
       }
     }
@@ -1634,13 +1799,24 @@ function validate84(data, {
       }
     }
     if (data.jwksUri !== undefined) {
-      if (!validate90(data.jwksUri, {
+      if (!validate91(data.jwksUri, {
         instancePath: instancePath + "/jwksUri",
         parentData: data,
         parentDataProperty: "jwksUri",
         rootData
       })) {
-        vErrors = vErrors === null ? validate90.errors : vErrors.concat(validate90.errors);
+        vErrors = vErrors === null ? validate91.errors : vErrors.concat(validate91.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.kubernetesUsername !== undefined) {
+      if (!validate93(data.kubernetesUsername, {
+        instancePath: instancePath + "/kubernetesUsername",
+        parentData: data,
+        parentDataProperty: "kubernetesUsername",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate93.errors : vErrors.concat(validate93.errors);
         errors = vErrors.length;
       }
     }
@@ -1660,10 +1836,10 @@ function validate84(data, {
     }
     errors++;
   }
-  validate84.errors = vErrors;
+  validate85.errors = vErrors;
   return errors === 0;
 }
-function validate83(data, {
+function validate84(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1706,28 +1882,28 @@ function validate83(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate84(data[i0], {
+      if (!validate85(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate84.errors : vErrors.concat(validate84.errors);
+        vErrors = vErrors === null ? validate85.errors : vErrors.concat(validate85.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate83.errors = vErrors;
+  validate84.errors = vErrors;
   return errors === 0;
 }
-const schema47 = {
+const schema51 = {
   "type": "integer",
   "default": 900,
   "minimum": 60,
   "maximum": 86400,
   "nullable": true
 };
-function validate94(data, {
+function validate101(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1787,10 +1963,10 @@ function validate94(data, {
       errors++;
     }
   }
-  validate94.errors = vErrors;
+  validate101.errors = vErrors;
   return errors === 0;
 }
-function validate67(data, {
+function validate68(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1816,46 +1992,46 @@ function validate67(data, {
       errors++;
     }
     if (data.issuers !== undefined) {
-      if (!validate68(data.issuers, {
+      if (!validate69(data.issuers, {
         instancePath: instancePath + "/issuers",
         parentData: data,
         parentDataProperty: "issuers",
         rootData
       })) {
-        vErrors = vErrors === null ? validate68.errors : vErrors.concat(validate68.errors);
+        vErrors = vErrors === null ? validate69.errors : vErrors.concat(validate69.errors);
         errors = vErrors.length;
       }
     }
     if (data.requireTriggeredBy !== undefined) {
-      if (!validate81(data.requireTriggeredBy, {
+      if (!validate82(data.requireTriggeredBy, {
         instancePath: instancePath + "/requireTriggeredBy",
         parentData: data,
         parentDataProperty: "requireTriggeredBy",
         rootData
       })) {
-        vErrors = vErrors === null ? validate81.errors : vErrors.concat(validate81.errors);
+        vErrors = vErrors === null ? validate82.errors : vErrors.concat(validate82.errors);
         errors = vErrors.length;
       }
     }
     if (data.triggerIssuers !== undefined) {
-      if (!validate83(data.triggerIssuers, {
+      if (!validate84(data.triggerIssuers, {
         instancePath: instancePath + "/triggerIssuers",
         parentData: data,
         parentDataProperty: "triggerIssuers",
         rootData
       })) {
-        vErrors = vErrors === null ? validate83.errors : vErrors.concat(validate83.errors);
+        vErrors = vErrors === null ? validate84.errors : vErrors.concat(validate84.errors);
         errors = vErrors.length;
       }
     }
     if (data.maxTokenLifetimeSeconds !== undefined) {
-      if (!validate94(data.maxTokenLifetimeSeconds, {
+      if (!validate101(data.maxTokenLifetimeSeconds, {
         instancePath: instancePath + "/maxTokenLifetimeSeconds",
         parentData: data,
         parentDataProperty: "maxTokenLifetimeSeconds",
         rootData
       })) {
-        vErrors = vErrors === null ? validate94.errors : vErrors.concat(validate94.errors);
+        vErrors = vErrors === null ? validate101.errors : vErrors.concat(validate101.errors);
         errors = vErrors.length;
       }
     }
@@ -1875,10 +2051,10 @@ function validate67(data, {
     }
     errors++;
   }
-  validate67.errors = vErrors;
+  validate68.errors = vErrors;
   return errors === 0;
 }
-const schema48 = {
+const schema52 = {
   "type": "array",
   "minItems": 1,
   "maxItems": 32,
@@ -1886,7 +2062,7 @@ const schema48 = {
     "$ref": "2XnzzlnuTY0nAbF5BRNFwlGU574n7wujdyMj7TjUJCo"
   }
 };
-const schema49 = {
+const schema53 = {
   "type": "object",
   "required": ["name", "protocol", "listen", "upstream", "credentials"],
   "properties": {
@@ -1979,11 +2155,11 @@ function validate28(data, {
   validate28.errors = vErrors;
   return errors === 0;
 }
-const schema50 = {
+const schema54 = {
   "type": "string",
   "enum": ["postgres"]
 };
-function validate100(data, {
+function validate107(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2013,7 +2189,7 @@ function validate100(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema50.enum
+        allowedValues: schema54.enum
       }
     };
     if (vErrors === null) {
@@ -2023,16 +2199,16 @@ function validate100(data, {
     }
     errors++;
   }
-  validate100.errors = vErrors;
+  validate107.errors = vErrors;
   return errors === 0;
 }
-const schema51 = {
+const schema55 = {
   "type": "string",
   "pattern": "^(\\[[0-9a-fA-F:.]+\\]|[0-9A-Za-z.-]+):[0-9]{1,5}$",
   "maxLength": 262
 };
 const pattern3 = new RegExp("^(\\[[0-9a-fA-F:.]+\\]|[0-9A-Za-z.-]+):[0-9]{1,5}$", "u");
-function validate102(data, {
+function validate109(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2089,16 +2265,16 @@ function validate102(data, {
     }
     errors++;
   }
-  validate102.errors = vErrors;
+  validate109.errors = vErrors;
   return errors === 0;
 }
-const schema52 = {
+const schema56 = {
   "type": "string",
   "enum": ["ReadOnly", "ReadWrite"],
   "default": "ReadWrite",
   "nullable": true
 };
-function validate104(data, {
+function validate111(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2128,7 +2304,7 @@ function validate104(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema52.enum
+        allowedValues: schema56.enum
       }
     };
     if (vErrors === null) {
@@ -2138,10 +2314,10 @@ function validate104(data, {
     }
     errors++;
   }
-  validate104.errors = vErrors;
+  validate111.errors = vErrors;
   return errors === 0;
 }
-const schema53 = {
+const schema57 = {
   "type": "object",
   "required": ["host", "port", "database", "user"],
   "properties": {
@@ -2165,12 +2341,12 @@ const schema53 = {
     }
   }
 };
-const schema54 = {
+const schema58 = {
   "type": "integer",
   "minimum": 1,
   "maximum": 65535
 };
-function validate108(data, {
+function validate115(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2230,7 +2406,7 @@ function validate108(data, {
       errors++;
     }
   }
-  validate108.errors = vErrors;
+  validate115.errors = vErrors;
   return errors === 0;
 }
 const schema10 = {
@@ -2298,13 +2474,13 @@ function validate25(data, {
   validate25.errors = vErrors;
   return errors === 0;
 }
-const schema55 = {
+const schema59 = {
   "type": "string",
   "enum": ["disable", "prefer", "require", "verify-ca", "verify-full"],
   "default": "prefer",
   "nullable": true
 };
-function validate112(data, {
+function validate119(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2334,7 +2510,7 @@ function validate112(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema55.enum
+        allowedValues: schema59.enum
       }
     };
     if (vErrors === null) {
@@ -2344,10 +2520,10 @@ function validate112(data, {
     }
     errors++;
   }
-  validate112.errors = vErrors;
+  validate119.errors = vErrors;
   return errors === 0;
 }
-function validate106(data, {
+function validate113(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2432,13 +2608,13 @@ function validate106(data, {
       }
     }
     if (data.port !== undefined) {
-      if (!validate108(data.port, {
+      if (!validate115(data.port, {
         instancePath: instancePath + "/port",
         parentData: data,
         parentDataProperty: "port",
         rootData
       })) {
-        vErrors = vErrors === null ? validate108.errors : vErrors.concat(validate108.errors);
+        vErrors = vErrors === null ? validate115.errors : vErrors.concat(validate115.errors);
         errors = vErrors.length;
       }
     }
@@ -2465,13 +2641,13 @@ function validate106(data, {
       }
     }
     if (data.sslMode !== undefined) {
-      if (!validate112(data.sslMode, {
+      if (!validate119(data.sslMode, {
         instancePath: instancePath + "/sslMode",
         parentData: data,
         parentDataProperty: "sslMode",
         rootData
       })) {
-        vErrors = vErrors === null ? validate112.errors : vErrors.concat(validate112.errors);
+        vErrors = vErrors === null ? validate119.errors : vErrors.concat(validate119.errors);
         errors = vErrors.length;
       }
     }
@@ -2502,10 +2678,10 @@ function validate106(data, {
     }
     errors++;
   }
-  validate106.errors = vErrors;
+  validate113.errors = vErrors;
   return errors === 0;
 }
-const schema56 = {
+const schema60 = {
   "type": "object",
   "properties": {
     "passwordEnv": {
@@ -2519,14 +2695,14 @@ const schema56 = {
     }
   }
 };
-const schema57 = {
+const schema61 = {
   "type": "string",
   "pattern": "^[A-Za-z_][A-Za-z0-9_]*$",
   "maxLength": 128,
   "nullable": true
 };
 const pattern4 = new RegExp("^[A-Za-z_][A-Za-z0-9_]*$", "u");
-function validate117(data, {
+function validate124(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2584,10 +2760,10 @@ function validate117(data, {
       errors++;
     }
   }
-  validate117.errors = vErrors;
+  validate124.errors = vErrors;
   return errors === 0;
 }
-const schema58 = {
+const schema62 = {
   "type": "object",
   "required": ["name"],
   "properties": {
@@ -2600,13 +2776,13 @@ const schema58 = {
   },
   "nullable": true
 };
-const schema59 = {
+const schema63 = {
   "type": "string",
   "default": "password",
   "maxLength": 253,
   "nullable": true
 };
-function validate122(data, {
+function validate129(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2648,10 +2824,10 @@ function validate122(data, {
       errors++;
     }
   }
-  validate122.errors = vErrors;
+  validate129.errors = vErrors;
   return errors === 0;
 }
-function validate120(data, {
+function validate127(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2704,21 +2880,21 @@ function validate120(data, {
       }
     }
     if (data.key !== undefined) {
-      if (!validate122(data.key, {
+      if (!validate129(data.key, {
         instancePath: instancePath + "/key",
         parentData: data,
         parentDataProperty: "key",
         rootData
       })) {
-        vErrors = vErrors === null ? validate122.errors : vErrors.concat(validate122.errors);
+        vErrors = vErrors === null ? validate129.errors : vErrors.concat(validate129.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate120.errors = vErrors;
+  validate127.errors = vErrors;
   return errors === 0;
 }
-function validate116(data, {
+function validate123(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2728,13 +2904,13 @@ function validate116(data, {
   let errors = 0;
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.passwordEnv !== undefined) {
-      if (!validate117(data.passwordEnv, {
+      if (!validate124(data.passwordEnv, {
         instancePath: instancePath + "/passwordEnv",
         parentData: data,
         parentDataProperty: "passwordEnv",
         rootData
       })) {
-        vErrors = vErrors === null ? validate117.errors : vErrors.concat(validate117.errors);
+        vErrors = vErrors === null ? validate124.errors : vErrors.concat(validate124.errors);
         errors = vErrors.length;
       }
     }
@@ -2750,13 +2926,13 @@ function validate116(data, {
       }
     }
     if (data.secretRef !== undefined) {
-      if (!validate120(data.secretRef, {
+      if (!validate127(data.secretRef, {
         instancePath: instancePath + "/secretRef",
         parentData: data,
         parentDataProperty: "secretRef",
         rootData
       })) {
-        vErrors = vErrors === null ? validate120.errors : vErrors.concat(validate120.errors);
+        vErrors = vErrors === null ? validate127.errors : vErrors.concat(validate127.errors);
         errors = vErrors.length;
       }
     }
@@ -2776,10 +2952,10 @@ function validate116(data, {
     }
     errors++;
   }
-  validate116.errors = vErrors;
+  validate123.errors = vErrors;
   return errors === 0;
 }
-const schema60 = {
+const schema64 = {
   "type": "object",
   "required": ["certFile", "keyFile"],
   "properties": {
@@ -2857,7 +3033,7 @@ function validate27(data, {
   validate27.errors = vErrors;
   return errors === 0;
 }
-function validate126(data, {
+function validate133(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2937,10 +3113,10 @@ function validate126(data, {
       }
     }
   }
-  validate126.errors = vErrors;
+  validate133.errors = vErrors;
   return errors === 0;
 }
-function validate98(data, {
+function validate105(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3041,68 +3217,68 @@ function validate98(data, {
       }
     }
     if (data.protocol !== undefined) {
-      if (!validate100(data.protocol, {
+      if (!validate107(data.protocol, {
         instancePath: instancePath + "/protocol",
         parentData: data,
         parentDataProperty: "protocol",
         rootData
       })) {
-        vErrors = vErrors === null ? validate100.errors : vErrors.concat(validate100.errors);
+        vErrors = vErrors === null ? validate107.errors : vErrors.concat(validate107.errors);
         errors = vErrors.length;
       }
     }
     if (data.listen !== undefined) {
-      if (!validate102(data.listen, {
+      if (!validate109(data.listen, {
         instancePath: instancePath + "/listen",
         parentData: data,
         parentDataProperty: "listen",
         rootData
       })) {
-        vErrors = vErrors === null ? validate102.errors : vErrors.concat(validate102.errors);
+        vErrors = vErrors === null ? validate109.errors : vErrors.concat(validate109.errors);
         errors = vErrors.length;
       }
     }
     if (data.access !== undefined) {
-      if (!validate104(data.access, {
+      if (!validate111(data.access, {
         instancePath: instancePath + "/access",
         parentData: data,
         parentDataProperty: "access",
         rootData
       })) {
-        vErrors = vErrors === null ? validate104.errors : vErrors.concat(validate104.errors);
+        vErrors = vErrors === null ? validate111.errors : vErrors.concat(validate111.errors);
         errors = vErrors.length;
       }
     }
     if (data.upstream !== undefined) {
-      if (!validate106(data.upstream, {
+      if (!validate113(data.upstream, {
         instancePath: instancePath + "/upstream",
         parentData: data,
         parentDataProperty: "upstream",
         rootData
       })) {
-        vErrors = vErrors === null ? validate106.errors : vErrors.concat(validate106.errors);
+        vErrors = vErrors === null ? validate113.errors : vErrors.concat(validate113.errors);
         errors = vErrors.length;
       }
     }
     if (data.credentials !== undefined) {
-      if (!validate116(data.credentials, {
+      if (!validate123(data.credentials, {
         instancePath: instancePath + "/credentials",
         parentData: data,
         parentDataProperty: "credentials",
         rootData
       })) {
-        vErrors = vErrors === null ? validate116.errors : vErrors.concat(validate116.errors);
+        vErrors = vErrors === null ? validate123.errors : vErrors.concat(validate123.errors);
         errors = vErrors.length;
       }
     }
     if (data.tls !== undefined) {
-      if (!validate126(data.tls, {
+      if (!validate133(data.tls, {
         instancePath: instancePath + "/tls",
         parentData: data,
         parentDataProperty: "tls",
         rootData
       })) {
-        vErrors = vErrors === null ? validate126.errors : vErrors.concat(validate126.errors);
+        vErrors = vErrors === null ? validate133.errors : vErrors.concat(validate133.errors);
         errors = vErrors.length;
       }
     }
@@ -3122,10 +3298,10 @@ function validate98(data, {
     }
     errors++;
   }
-  validate98.errors = vErrors;
+  validate105.errors = vErrors;
   return errors === 0;
 }
-function validate97(data, {
+function validate104(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3168,13 +3344,13 @@ function validate97(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate98(data[i0], {
+      if (!validate105(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate98.errors : vErrors.concat(validate98.errors);
+        vErrors = vErrors === null ? validate105.errors : vErrors.concat(validate105.errors);
         errors = vErrors.length;
       }
     }
@@ -3194,10 +3370,10 @@ function validate97(data, {
     }
     errors++;
   }
-  validate97.errors = vErrors;
+  validate104.errors = vErrors;
   return errors === 0;
 }
-const schema61 = {
+const schema65 = {
   "type": "array",
   "maxItems": 256,
   "items": {
@@ -3205,7 +3381,7 @@ const schema61 = {
   },
   "nullable": true
 };
-const schema62 = {
+const schema66 = {
   "type": "object",
   "required": ["name", "action"],
   "properties": {
@@ -3223,7 +3399,7 @@ const schema62 = {
     }
   }
 };
-const schema63 = {
+const schema67 = {
   "type": "object",
   "properties": {
     "targets": {
@@ -3235,18 +3411,18 @@ const schema63 = {
   },
   "nullable": true
 };
-const schema64 = {
+const schema68 = {
   "type": "array",
   "items": {
     "$ref": "kVhKoEkFCpYCBOsP5OvTsXJ39WdjdMwyyhXvIyCOTok"
   },
   "nullable": true
 };
-const schema65 = {
+const schema69 = {
   "type": "string",
   "maxLength": 63
 };
-function validate137(data, {
+function validate144(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3287,10 +3463,10 @@ function validate137(data, {
     }
     errors++;
   }
-  validate137.errors = vErrors;
+  validate144.errors = vErrors;
   return errors === 0;
 }
-function validate136(data, {
+function validate143(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3317,21 +3493,21 @@ function validate136(data, {
   if (Array.isArray(data)) {
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate137(data[i0], {
+      if (!validate144(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate137.errors : vErrors.concat(validate137.errors);
+        vErrors = vErrors === null ? validate144.errors : vErrors.concat(validate144.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate136.errors = vErrors;
+  validate143.errors = vErrors;
   return errors === 0;
 }
-const schema66 = {
+const schema70 = {
   "type": "object",
   "properties": {
     "effects": {
@@ -3349,18 +3525,18 @@ const schema66 = {
   },
   "nullable": true
 };
-const schema67 = {
+const schema71 = {
   "type": "array",
   "items": {
     "$ref": "G33nLCThgOjmabhfh1DkVSbqrg9BxR3uPawIELrnaM"
   },
   "nullable": true
 };
-const schema68 = {
+const schema72 = {
   "type": "string",
   "enum": ["read", "write", "ddl", "privilege", "admin", "session", "transaction", "unknown"]
 };
-function validate142(data, {
+function validate149(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3390,7 +3566,7 @@ function validate142(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema68.enum
+        allowedValues: schema72.enum
       }
     };
     if (vErrors === null) {
@@ -3400,10 +3576,10 @@ function validate142(data, {
     }
     errors++;
   }
-  validate142.errors = vErrors;
+  validate149.errors = vErrors;
   return errors === 0;
 }
-function validate141(data, {
+function validate148(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3430,18 +3606,18 @@ function validate141(data, {
   if (Array.isArray(data)) {
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate142(data[i0], {
+      if (!validate149(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate142.errors : vErrors.concat(validate142.errors);
+        vErrors = vErrors === null ? validate149.errors : vErrors.concat(validate149.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate141.errors = vErrors;
+  validate148.errors = vErrors;
   return errors === 0;
 }
 const schema14 = {
@@ -3492,7 +3668,7 @@ function validate29(data, {
   validate29.errors = vErrors;
   return errors === 0;
 }
-function validate140(data, {
+function validate147(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3518,13 +3694,13 @@ function validate140(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.effects !== undefined) {
-      if (!validate141(data.effects, {
+      if (!validate148(data.effects, {
         instancePath: instancePath + "/effects",
         parentData: data,
         parentDataProperty: "effects",
         rootData
       })) {
-        vErrors = vErrors === null ? validate141.errors : vErrors.concat(validate141.errors);
+        vErrors = vErrors === null ? validate148.errors : vErrors.concat(validate148.errors);
         errors = vErrors.length;
       }
     }
@@ -3562,10 +3738,10 @@ function validate140(data, {
       }
     }
   }
-  validate140.errors = vErrors;
+  validate147.errors = vErrors;
   return errors === 0;
 }
-function validate135(data, {
+function validate142(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3591,36 +3767,36 @@ function validate135(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.targets !== undefined) {
-      if (!validate136(data.targets, {
+      if (!validate143(data.targets, {
         instancePath: instancePath + "/targets",
         parentData: data,
         parentDataProperty: "targets",
         rootData
       })) {
-        vErrors = vErrors === null ? validate136.errors : vErrors.concat(validate136.errors);
+        vErrors = vErrors === null ? validate143.errors : vErrors.concat(validate143.errors);
         errors = vErrors.length;
       }
     }
     if (data.sql !== undefined) {
-      if (!validate140(data.sql, {
+      if (!validate147(data.sql, {
         instancePath: instancePath + "/sql",
         parentData: data,
         parentDataProperty: "sql",
         rootData
       })) {
-        vErrors = vErrors === null ? validate140.errors : vErrors.concat(validate140.errors);
+        vErrors = vErrors === null ? validate147.errors : vErrors.concat(validate147.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate135.errors = vErrors;
+  validate142.errors = vErrors;
   return errors === 0;
 }
-const schema69 = {
+const schema73 = {
   "type": "string",
   "enum": ["Allow", "Deny", "RequireApproval"]
 };
-function validate150(data, {
+function validate157(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3650,7 +3826,7 @@ function validate150(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema69.enum
+        allowedValues: schema73.enum
       }
     };
     if (vErrors === null) {
@@ -3660,15 +3836,15 @@ function validate150(data, {
     }
     errors++;
   }
-  validate150.errors = vErrors;
+  validate157.errors = vErrors;
   return errors === 0;
 }
-const schema70 = {
+const schema74 = {
   "type": "string",
   "maxLength": 1024,
   "nullable": true
 };
-function validate152(data, {
+function validate159(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3710,10 +3886,10 @@ function validate152(data, {
       errors++;
     }
   }
-  validate152.errors = vErrors;
+  validate159.errors = vErrors;
   return errors === 0;
 }
-function validate133(data, {
+function validate140(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3766,35 +3942,35 @@ function validate133(data, {
       }
     }
     if (data.when !== undefined) {
-      if (!validate135(data.when, {
+      if (!validate142(data.when, {
         instancePath: instancePath + "/when",
         parentData: data,
         parentDataProperty: "when",
         rootData
       })) {
-        vErrors = vErrors === null ? validate135.errors : vErrors.concat(validate135.errors);
+        vErrors = vErrors === null ? validate142.errors : vErrors.concat(validate142.errors);
         errors = vErrors.length;
       }
     }
     if (data.action !== undefined) {
-      if (!validate150(data.action, {
+      if (!validate157(data.action, {
         instancePath: instancePath + "/action",
         parentData: data,
         parentDataProperty: "action",
         rootData
       })) {
-        vErrors = vErrors === null ? validate150.errors : vErrors.concat(validate150.errors);
+        vErrors = vErrors === null ? validate157.errors : vErrors.concat(validate157.errors);
         errors = vErrors.length;
       }
     }
     if (data.message !== undefined) {
-      if (!validate152(data.message, {
+      if (!validate159(data.message, {
         instancePath: instancePath + "/message",
         parentData: data,
         parentDataProperty: "message",
         rootData
       })) {
-        vErrors = vErrors === null ? validate152.errors : vErrors.concat(validate152.errors);
+        vErrors = vErrors === null ? validate159.errors : vErrors.concat(validate159.errors);
         errors = vErrors.length;
       }
     }
@@ -3814,10 +3990,10 @@ function validate133(data, {
     }
     errors++;
   }
-  validate133.errors = vErrors;
+  validate140.errors = vErrors;
   return errors === 0;
 }
-function validate132(data, {
+function validate139(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3860,27 +4036,27 @@ function validate132(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate133(data[i0], {
+      if (!validate140(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate133.errors : vErrors.concat(validate133.errors);
+        vErrors = vErrors === null ? validate140.errors : vErrors.concat(validate140.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate132.errors = vErrors;
+  validate139.errors = vErrors;
   return errors === 0;
 }
-const schema71 = {
+const schema75 = {
   "type": "string",
   "enum": ["Allow", "Deny", "RequireApproval"],
   "default": "Deny",
   "nullable": true
 };
-function validate156(data, {
+function validate163(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3910,7 +4086,7 @@ function validate156(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema71.enum
+        allowedValues: schema75.enum
       }
     };
     if (vErrors === null) {
@@ -3920,10 +4096,10 @@ function validate156(data, {
     }
     errors++;
   }
-  validate156.errors = vErrors;
+  validate163.errors = vErrors;
   return errors === 0;
 }
-const schema72 = {
+const schema76 = {
   "type": "object",
   "properties": {
     "mode": {
@@ -3939,7 +4115,7 @@ const schema72 = {
       "$ref": "SoTjLlskz35wo9KccPyRRbuIwRYh4uGc9D2Q7CFaY"
     },
     "grant": {
-      "$ref": "hGf1PcktyK0sUnAUrb7OZ42Kq7H8gwlRTN6l5MIvjY"
+      "$ref": "CnxP0suMDc861IFhQlYyfpYfVnqijOXHKjz6nB0xw0"
     },
     "retentionSeconds": {
       "$ref": "VQtJfTDMwXkqHpNcJEB8a40wcJL0kNIzLEJ8tfsjI"
@@ -3947,13 +4123,13 @@ const schema72 = {
   },
   "nullable": true
 };
-const schema73 = {
+const schema77 = {
   "type": "string",
   "enum": ["Hold", "Reject"],
   "default": "Hold",
   "nullable": true
 };
-function validate159(data, {
+function validate166(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3983,7 +4159,7 @@ function validate159(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema73.enum
+        allowedValues: schema77.enum
       }
     };
     if (vErrors === null) {
@@ -3993,17 +4169,17 @@ function validate159(data, {
     }
     errors++;
   }
-  validate159.errors = vErrors;
+  validate166.errors = vErrors;
   return errors === 0;
 }
-const schema74 = {
+const schema78 = {
   "type": "integer",
   "default": 300,
   "minimum": 1,
   "maximum": 86400,
   "nullable": true
 };
-function validate161(data, {
+function validate168(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4063,10 +4239,10 @@ function validate161(data, {
       errors++;
     }
   }
-  validate161.errors = vErrors;
+  validate168.errors = vErrors;
   return errors === 0;
 }
-const schema75 = {
+const schema79 = {
   "type": "object",
   "properties": {
     "users": {
@@ -4174,7 +4350,7 @@ function validate32(data, {
   validate32.errors = vErrors;
   return errors === 0;
 }
-function validate163(data, {
+function validate170(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4222,17 +4398,17 @@ function validate163(data, {
       }
     }
   }
-  validate163.errors = vErrors;
+  validate170.errors = vErrors;
   return errors === 0;
 }
-const schema76 = {
+const schema80 = {
   "type": "integer",
   "default": 1,
   "minimum": 1,
   "maximum": 10,
   "nullable": true
 };
-function validate167(data, {
+function validate174(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4292,26 +4468,29 @@ function validate167(data, {
       errors++;
     }
   }
-  validate167.errors = vErrors;
+  validate174.errors = vErrors;
   return errors === 0;
 }
-const schema77 = {
+const schema81 = {
   "type": "object",
   "properties": {
     "ttlSeconds": {
       "$ref": "JMlxuAqYwAFQZbYLI03fGkDVyBfS8fV8hq7nCHNFe7M"
+    },
+    "useWithinSeconds": {
+      "$ref": "YqKFfzz7sfPWvbGrKbx06YHLYyfpWpFcmkWaqihAk"
     }
   },
   "nullable": true
 };
-const schema78 = {
+const schema82 = {
   "type": "integer",
   "default": 0,
   "minimum": 0,
   "maximum": 86400,
   "nullable": true
 };
-function validate170(data, {
+function validate177(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4371,10 +4550,79 @@ function validate170(data, {
       errors++;
     }
   }
-  validate170.errors = vErrors;
+  validate177.errors = vErrors;
   return errors === 0;
 }
-function validate169(data, {
+const schema20 = {
+  "type": "integer",
+  "minimum": 1,
+  "maximum": 86400,
+  "nullable": true
+};
+function validate37(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (!(typeof data == "number" && !(data % 1) && !isNaN(data) && isFinite(data)) && data !== null) {
+    const err0 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "integer"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err0];
+    } else {
+      vErrors.push(err0);
+    }
+    errors++;
+  }
+  if (typeof data == "number" && isFinite(data)) {
+    if (data > 86400 || isNaN(data)) {
+      const err1 = {
+        instancePath,
+        schemaPath: "#/maximum",
+        keyword: "maximum",
+        params: {
+          comparison: "<=",
+          limit: 86400
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err1];
+      } else {
+        vErrors.push(err1);
+      }
+      errors++;
+    }
+    if (data < 1 || isNaN(data)) {
+      const err2 = {
+        instancePath,
+        schemaPath: "#/minimum",
+        keyword: "minimum",
+        params: {
+          comparison: ">=",
+          limit: 1
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err2];
+      } else {
+        vErrors.push(err2);
+      }
+      errors++;
+    }
+  }
+  validate37.errors = vErrors;
+  return errors === 0;
+}
+function validate176(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4400,27 +4648,38 @@ function validate169(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.ttlSeconds !== undefined) {
-      if (!validate170(data.ttlSeconds, {
+      if (!validate177(data.ttlSeconds, {
         instancePath: instancePath + "/ttlSeconds",
         parentData: data,
         parentDataProperty: "ttlSeconds",
         rootData
       })) {
-        vErrors = vErrors === null ? validate170.errors : vErrors.concat(validate170.errors);
+        vErrors = vErrors === null ? validate177.errors : vErrors.concat(validate177.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.useWithinSeconds !== undefined) {
+      if (!validate37(data.useWithinSeconds, {
+        instancePath: instancePath + "/useWithinSeconds",
+        parentData: data,
+        parentDataProperty: "useWithinSeconds",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate37.errors : vErrors.concat(validate37.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate169.errors = vErrors;
+  validate176.errors = vErrors;
   return errors === 0;
 }
-const schema79 = {
+const schema83 = {
   "type": "integer",
   "default": 604800,
   "minimum": 1,
   "nullable": true
 };
-function validate173(data, {
+function validate181(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4463,10 +4722,10 @@ function validate173(data, {
       errors++;
     }
   }
-  validate173.errors = vErrors;
+  validate181.errors = vErrors;
   return errors === 0;
 }
-function validate158(data, {
+function validate165(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4492,76 +4751,76 @@ function validate158(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.mode !== undefined) {
-      if (!validate159(data.mode, {
+      if (!validate166(data.mode, {
         instancePath: instancePath + "/mode",
         parentData: data,
         parentDataProperty: "mode",
         rootData
       })) {
-        vErrors = vErrors === null ? validate159.errors : vErrors.concat(validate159.errors);
+        vErrors = vErrors === null ? validate166.errors : vErrors.concat(validate166.errors);
         errors = vErrors.length;
       }
     }
     if (data.timeoutSeconds !== undefined) {
-      if (!validate161(data.timeoutSeconds, {
+      if (!validate168(data.timeoutSeconds, {
         instancePath: instancePath + "/timeoutSeconds",
         parentData: data,
         parentDataProperty: "timeoutSeconds",
         rootData
       })) {
-        vErrors = vErrors === null ? validate161.errors : vErrors.concat(validate161.errors);
+        vErrors = vErrors === null ? validate168.errors : vErrors.concat(validate168.errors);
         errors = vErrors.length;
       }
     }
     if (data.approvers !== undefined) {
-      if (!validate163(data.approvers, {
+      if (!validate170(data.approvers, {
         instancePath: instancePath + "/approvers",
         parentData: data,
         parentDataProperty: "approvers",
         rootData
       })) {
-        vErrors = vErrors === null ? validate163.errors : vErrors.concat(validate163.errors);
+        vErrors = vErrors === null ? validate170.errors : vErrors.concat(validate170.errors);
         errors = vErrors.length;
       }
     }
     if (data.requiredApprovals !== undefined) {
-      if (!validate167(data.requiredApprovals, {
+      if (!validate174(data.requiredApprovals, {
         instancePath: instancePath + "/requiredApprovals",
         parentData: data,
         parentDataProperty: "requiredApprovals",
         rootData
       })) {
-        vErrors = vErrors === null ? validate167.errors : vErrors.concat(validate167.errors);
+        vErrors = vErrors === null ? validate174.errors : vErrors.concat(validate174.errors);
         errors = vErrors.length;
       }
     }
     if (data.grant !== undefined) {
-      if (!validate169(data.grant, {
+      if (!validate176(data.grant, {
         instancePath: instancePath + "/grant",
         parentData: data,
         parentDataProperty: "grant",
         rootData
       })) {
-        vErrors = vErrors === null ? validate169.errors : vErrors.concat(validate169.errors);
+        vErrors = vErrors === null ? validate176.errors : vErrors.concat(validate176.errors);
         errors = vErrors.length;
       }
     }
     if (data.retentionSeconds !== undefined) {
-      if (!validate173(data.retentionSeconds, {
+      if (!validate181(data.retentionSeconds, {
         instancePath: instancePath + "/retentionSeconds",
         parentData: data,
         parentDataProperty: "retentionSeconds",
         rootData
       })) {
-        vErrors = vErrors === null ? validate173.errors : vErrors.concat(validate173.errors);
+        vErrors = vErrors === null ? validate181.errors : vErrors.concat(validate181.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate158.errors = vErrors;
+  validate165.errors = vErrors;
   return errors === 0;
 }
-const schema80 = {
+const schema84 = {
   "type": "object",
   "properties": {
     "detectors": {
@@ -4579,18 +4838,18 @@ const schema80 = {
   },
   "nullable": true
 };
-const schema81 = {
+const schema85 = {
   "type": "array",
   "items": {
     "$ref": "yPn9syNI3IUwitaDWXnG2G2lKsuSmYuFjFJgKCREASI"
   },
   "nullable": true
 };
-const schema82 = {
+const schema86 = {
   "type": "string",
   "enum": ["creditCard", "email", "usSsn", "iban", "secret"]
 };
-function validate178(data, {
+function validate186(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4620,7 +4879,7 @@ function validate178(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema82.enum
+        allowedValues: schema86.enum
       }
     };
     if (vErrors === null) {
@@ -4630,10 +4889,10 @@ function validate178(data, {
     }
     errors++;
   }
-  validate178.errors = vErrors;
+  validate186.errors = vErrors;
   return errors === 0;
 }
-function validate177(data, {
+function validate185(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4660,28 +4919,28 @@ function validate177(data, {
   if (Array.isArray(data)) {
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate178(data[i0], {
+      if (!validate186(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate178.errors : vErrors.concat(validate178.errors);
+        vErrors = vErrors === null ? validate186.errors : vErrors.concat(validate186.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate177.errors = vErrors;
+  validate185.errors = vErrors;
   return errors === 0;
 }
-const schema83 = {
+const schema87 = {
   "type": "array",
   "items": {
     "$ref": "dqhgrq8GzDyWMgnCFr1zaDUAggVTWdX5UP5k66sOs"
   },
   "nullable": true
 };
-const schema84 = {
+const schema88 = {
   "type": "object",
   "required": ["name"],
   "properties": {
@@ -4741,7 +5000,7 @@ function validate35(data, {
   validate35.errors = vErrors;
   return errors === 0;
 }
-function validate182(data, {
+function validate190(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4804,10 +5063,10 @@ function validate182(data, {
     }
     errors++;
   }
-  validate182.errors = vErrors;
+  validate190.errors = vErrors;
   return errors === 0;
 }
-function validate181(data, {
+function validate189(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4834,21 +5093,21 @@ function validate181(data, {
   if (Array.isArray(data)) {
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate182(data[i0], {
+      if (!validate190(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate182.errors : vErrors.concat(validate182.errors);
+        vErrors = vErrors === null ? validate190.errors : vErrors.concat(validate190.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate181.errors = vErrors;
+  validate189.errors = vErrors;
   return errors === 0;
 }
-const schema85 = {
+const schema89 = {
   "type": "array",
   "maxItems": 64,
   "items": {
@@ -4856,7 +5115,7 @@ const schema85 = {
   },
   "nullable": true
 };
-const schema86 = {
+const schema90 = {
   "type": "object",
   "required": ["name", "regex"],
   "properties": {
@@ -4871,12 +5130,12 @@ const schema86 = {
     }
   }
 };
-const schema87 = {
+const schema91 = {
   "type": "string",
   "minLength": 1,
   "maxLength": 1024
 };
-function validate190(data, {
+function validate198(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4933,10 +5192,10 @@ function validate190(data, {
     }
     errors++;
   }
-  validate190.errors = vErrors;
+  validate198.errors = vErrors;
   return errors === 0;
 }
-function validate188(data, {
+function validate196(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4989,13 +5248,13 @@ function validate188(data, {
       }
     }
     if (data.regex !== undefined) {
-      if (!validate190(data.regex, {
+      if (!validate198(data.regex, {
         instancePath: instancePath + "/regex",
         parentData: data,
         parentDataProperty: "regex",
         rootData
       })) {
-        vErrors = vErrors === null ? validate190.errors : vErrors.concat(validate190.errors);
+        vErrors = vErrors === null ? validate198.errors : vErrors.concat(validate198.errors);
         errors = vErrors.length;
       }
     }
@@ -5026,10 +5285,10 @@ function validate188(data, {
     }
     errors++;
   }
-  validate188.errors = vErrors;
+  validate196.errors = vErrors;
   return errors === 0;
 }
-function validate187(data, {
+function validate195(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5072,27 +5331,27 @@ function validate187(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate188(data[i0], {
+      if (!validate196(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate188.errors : vErrors.concat(validate188.errors);
+        vErrors = vErrors === null ? validate196.errors : vErrors.concat(validate196.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate187.errors = vErrors;
+  validate195.errors = vErrors;
   return errors === 0;
 }
-const schema88 = {
+const schema92 = {
   "type": "string",
   "enum": ["redact", "partial", "hash"],
   "default": "redact",
   "nullable": true
 };
-function validate195(data, {
+function validate203(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5122,7 +5381,7 @@ function validate195(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema88.enum
+        allowedValues: schema92.enum
       }
     };
     if (vErrors === null) {
@@ -5132,10 +5391,10 @@ function validate195(data, {
     }
     errors++;
   }
-  validate195.errors = vErrors;
+  validate203.errors = vErrors;
   return errors === 0;
 }
-function validate176(data, {
+function validate184(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5161,54 +5420,54 @@ function validate176(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.detectors !== undefined) {
-      if (!validate177(data.detectors, {
+      if (!validate185(data.detectors, {
         instancePath: instancePath + "/detectors",
         parentData: data,
         parentDataProperty: "detectors",
         rootData
       })) {
-        vErrors = vErrors === null ? validate177.errors : vErrors.concat(validate177.errors);
+        vErrors = vErrors === null ? validate185.errors : vErrors.concat(validate185.errors);
         errors = vErrors.length;
       }
     }
     if (data.columns !== undefined) {
-      if (!validate181(data.columns, {
+      if (!validate189(data.columns, {
         instancePath: instancePath + "/columns",
         parentData: data,
         parentDataProperty: "columns",
         rootData
       })) {
-        vErrors = vErrors === null ? validate181.errors : vErrors.concat(validate181.errors);
+        vErrors = vErrors === null ? validate189.errors : vErrors.concat(validate189.errors);
         errors = vErrors.length;
       }
     }
     if (data.patterns !== undefined) {
-      if (!validate187(data.patterns, {
+      if (!validate195(data.patterns, {
         instancePath: instancePath + "/patterns",
         parentData: data,
         parentDataProperty: "patterns",
-        rootData
-      })) {
-        vErrors = vErrors === null ? validate187.errors : vErrors.concat(validate187.errors);
-        errors = vErrors.length;
-      }
-    }
-    if (data.defaultStrategy !== undefined) {
-      if (!validate195(data.defaultStrategy, {
-        instancePath: instancePath + "/defaultStrategy",
-        parentData: data,
-        parentDataProperty: "defaultStrategy",
         rootData
       })) {
         vErrors = vErrors === null ? validate195.errors : vErrors.concat(validate195.errors);
         errors = vErrors.length;
       }
     }
+    if (data.defaultStrategy !== undefined) {
+      if (!validate203(data.defaultStrategy, {
+        instancePath: instancePath + "/defaultStrategy",
+        parentData: data,
+        parentDataProperty: "defaultStrategy",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate203.errors : vErrors.concat(validate203.errors);
+        errors = vErrors.length;
+      }
+    }
   }
-  validate176.errors = vErrors;
+  validate184.errors = vErrors;
   return errors === 0;
 }
-const schema89 = {
+const schema93 = {
   "type": "object",
   "properties": {
     "maxMessageBytes": {
@@ -5220,13 +5479,13 @@ const schema89 = {
   },
   "nullable": true
 };
-const schema90 = {
+const schema94 = {
   "type": "integer",
   "minimum": 65536,
   "maximum": 1073741824,
   "nullable": true
 };
-function validate199(data, {
+function validate207(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5286,16 +5545,16 @@ function validate199(data, {
       errors++;
     }
   }
-  validate199.errors = vErrors;
+  validate207.errors = vErrors;
   return errors === 0;
 }
-const schema91 = {
+const schema95 = {
   "type": "integer",
   "minimum": 1024,
   "maximum": 1073741824,
   "nullable": true
 };
-function validate201(data, {
+function validate209(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5355,10 +5614,10 @@ function validate201(data, {
       errors++;
     }
   }
-  validate201.errors = vErrors;
+  validate209.errors = vErrors;
   return errors === 0;
 }
-function validate198(data, {
+function validate206(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5384,32 +5643,32 @@ function validate198(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.maxMessageBytes !== undefined) {
-      if (!validate199(data.maxMessageBytes, {
+      if (!validate207(data.maxMessageBytes, {
         instancePath: instancePath + "/maxMessageBytes",
         parentData: data,
         parentDataProperty: "maxMessageBytes",
         rootData
       })) {
-        vErrors = vErrors === null ? validate199.errors : vErrors.concat(validate199.errors);
+        vErrors = vErrors === null ? validate207.errors : vErrors.concat(validate207.errors);
         errors = vErrors.length;
       }
     }
     if (data.maxStatementBytes !== undefined) {
-      if (!validate201(data.maxStatementBytes, {
+      if (!validate209(data.maxStatementBytes, {
         instancePath: instancePath + "/maxStatementBytes",
         parentData: data,
         parentDataProperty: "maxStatementBytes",
         rootData
       })) {
-        vErrors = vErrors === null ? validate201.errors : vErrors.concat(validate201.errors);
+        vErrors = vErrors === null ? validate209.errors : vErrors.concat(validate209.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate198.errors = vErrors;
+  validate206.errors = vErrors;
   return errors === 0;
 }
-const schema92 = {
+const schema96 = {
   "type": "object",
   "properties": {
     "includeStatementText": {
@@ -5418,12 +5677,12 @@ const schema92 = {
   },
   "nullable": true
 };
-const schema93 = {
+const schema97 = {
   "type": "boolean",
   "default": true,
   "nullable": true
 };
-function validate205(data, {
+function validate213(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5447,10 +5706,10 @@ function validate205(data, {
     }
     errors++;
   }
-  validate205.errors = vErrors;
+  validate213.errors = vErrors;
   return errors === 0;
 }
-function validate204(data, {
+function validate212(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5476,21 +5735,21 @@ function validate204(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.includeStatementText !== undefined) {
-      if (!validate205(data.includeStatementText, {
+      if (!validate213(data.includeStatementText, {
         instancePath: instancePath + "/includeStatementText",
         parentData: data,
         parentDataProperty: "includeStatementText",
         rootData
       })) {
-        vErrors = vErrors === null ? validate205.errors : vErrors.concat(validate205.errors);
+        vErrors = vErrors === null ? validate213.errors : vErrors.concat(validate213.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate204.errors = vErrors;
+  validate212.errors = vErrors;
   return errors === 0;
 }
-const schema94 = {
+const schema98 = {
   "type": "object",
   "properties": {
     "maxRowsAffected": {
@@ -5556,76 +5815,7 @@ function validate36(data, {
   validate36.errors = vErrors;
   return errors === 0;
 }
-const schema95 = {
-  "type": "integer",
-  "minimum": 1,
-  "maximum": 86400,
-  "nullable": true
-};
-function validate211(data, {
-  instancePath = "",
-  parentData,
-  parentDataProperty,
-  rootData = data
-} = {}) {
-  let vErrors = null;
-  let errors = 0;
-  if (!(typeof data == "number" && !(data % 1) && !isNaN(data) && isFinite(data)) && data !== null) {
-    const err0 = {
-      instancePath,
-      schemaPath: "#/type",
-      keyword: "type",
-      params: {
-        type: "integer"
-      }
-    };
-    if (vErrors === null) {
-      vErrors = [err0];
-    } else {
-      vErrors.push(err0);
-    }
-    errors++;
-  }
-  if (typeof data == "number" && isFinite(data)) {
-    if (data > 86400 || isNaN(data)) {
-      const err1 = {
-        instancePath,
-        schemaPath: "#/maximum",
-        keyword: "maximum",
-        params: {
-          comparison: "<=",
-          limit: 86400
-        }
-      };
-      if (vErrors === null) {
-        vErrors = [err1];
-      } else {
-        vErrors.push(err1);
-      }
-      errors++;
-    }
-    if (data < 1 || isNaN(data)) {
-      const err2 = {
-        instancePath,
-        schemaPath: "#/minimum",
-        keyword: "minimum",
-        params: {
-          comparison: ">=",
-          limit: 1
-        }
-      };
-      if (vErrors === null) {
-        vErrors = [err2];
-      } else {
-        vErrors.push(err2);
-      }
-      errors++;
-    }
-  }
-  validate211.errors = vErrors;
-  return errors === 0;
-}
-function validate208(data, {
+function validate216(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5673,21 +5863,21 @@ function validate208(data, {
       }
     }
     if (data.maxStatementSeconds !== undefined) {
-      if (!validate211(data.maxStatementSeconds, {
+      if (!validate37(data.maxStatementSeconds, {
         instancePath: instancePath + "/maxStatementSeconds",
         parentData: data,
         parentDataProperty: "maxStatementSeconds",
         rootData
       })) {
-        vErrors = vErrors === null ? validate211.errors : vErrors.concat(validate211.errors);
+        vErrors = vErrors === null ? validate37.errors : vErrors.concat(validate37.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate208.errors = vErrors;
+  validate216.errors = vErrors;
   return errors === 0;
 }
-function validate50(data, {
+function validate51(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5729,123 +5919,123 @@ function validate50(data, {
       errors++;
     }
     if (data.mode !== undefined) {
-      if (!validate51(data.mode, {
+      if (!validate52(data.mode, {
         instancePath: instancePath + "/mode",
         parentData: data,
         parentDataProperty: "mode",
         rootData
       })) {
-        vErrors = vErrors === null ? validate51.errors : vErrors.concat(validate51.errors);
+        vErrors = vErrors === null ? validate52.errors : vErrors.concat(validate52.errors);
         errors = vErrors.length;
       }
     }
     if (data.subjects !== undefined) {
-      if (!validate53(data.subjects, {
+      if (!validate54(data.subjects, {
         instancePath: instancePath + "/subjects",
         parentData: data,
         parentDataProperty: "subjects",
         rootData
       })) {
-        vErrors = vErrors === null ? validate53.errors : vErrors.concat(validate53.errors);
+        vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
         errors = vErrors.length;
       }
     }
     if (data.identity !== undefined) {
-      if (!validate67(data.identity, {
+      if (!validate68(data.identity, {
         instancePath: instancePath + "/identity",
         parentData: data,
         parentDataProperty: "identity",
         rootData
       })) {
-        vErrors = vErrors === null ? validate67.errors : vErrors.concat(validate67.errors);
+        vErrors = vErrors === null ? validate68.errors : vErrors.concat(validate68.errors);
         errors = vErrors.length;
       }
     }
     if (data.targets !== undefined) {
-      if (!validate97(data.targets, {
+      if (!validate104(data.targets, {
         instancePath: instancePath + "/targets",
         parentData: data,
         parentDataProperty: "targets",
         rootData
       })) {
-        vErrors = vErrors === null ? validate97.errors : vErrors.concat(validate97.errors);
+        vErrors = vErrors === null ? validate104.errors : vErrors.concat(validate104.errors);
         errors = vErrors.length;
       }
     }
     if (data.rules !== undefined) {
-      if (!validate132(data.rules, {
+      if (!validate139(data.rules, {
         instancePath: instancePath + "/rules",
         parentData: data,
         parentDataProperty: "rules",
         rootData
       })) {
-        vErrors = vErrors === null ? validate132.errors : vErrors.concat(validate132.errors);
+        vErrors = vErrors === null ? validate139.errors : vErrors.concat(validate139.errors);
         errors = vErrors.length;
       }
     }
     if (data.defaultAction !== undefined) {
-      if (!validate156(data.defaultAction, {
+      if (!validate163(data.defaultAction, {
         instancePath: instancePath + "/defaultAction",
         parentData: data,
         parentDataProperty: "defaultAction",
         rootData
       })) {
-        vErrors = vErrors === null ? validate156.errors : vErrors.concat(validate156.errors);
+        vErrors = vErrors === null ? validate163.errors : vErrors.concat(validate163.errors);
         errors = vErrors.length;
       }
     }
     if (data.approval !== undefined) {
-      if (!validate158(data.approval, {
+      if (!validate165(data.approval, {
         instancePath: instancePath + "/approval",
         parentData: data,
         parentDataProperty: "approval",
         rootData
       })) {
-        vErrors = vErrors === null ? validate158.errors : vErrors.concat(validate158.errors);
+        vErrors = vErrors === null ? validate165.errors : vErrors.concat(validate165.errors);
         errors = vErrors.length;
       }
     }
     if (data.masking !== undefined) {
-      if (!validate176(data.masking, {
+      if (!validate184(data.masking, {
         instancePath: instancePath + "/masking",
         parentData: data,
         parentDataProperty: "masking",
         rootData
       })) {
-        vErrors = vErrors === null ? validate176.errors : vErrors.concat(validate176.errors);
+        vErrors = vErrors === null ? validate184.errors : vErrors.concat(validate184.errors);
         errors = vErrors.length;
       }
     }
     if (data.protocolLimits !== undefined) {
-      if (!validate198(data.protocolLimits, {
+      if (!validate206(data.protocolLimits, {
         instancePath: instancePath + "/protocolLimits",
         parentData: data,
         parentDataProperty: "protocolLimits",
         rootData
       })) {
-        vErrors = vErrors === null ? validate198.errors : vErrors.concat(validate198.errors);
+        vErrors = vErrors === null ? validate206.errors : vErrors.concat(validate206.errors);
         errors = vErrors.length;
       }
     }
     if (data.audit !== undefined) {
-      if (!validate204(data.audit, {
+      if (!validate212(data.audit, {
         instancePath: instancePath + "/audit",
         parentData: data,
         parentDataProperty: "audit",
         rootData
       })) {
-        vErrors = vErrors === null ? validate204.errors : vErrors.concat(validate204.errors);
+        vErrors = vErrors === null ? validate212.errors : vErrors.concat(validate212.errors);
         errors = vErrors.length;
       }
     }
     if (data.runtimeLimits !== undefined) {
-      if (!validate208(data.runtimeLimits, {
+      if (!validate216(data.runtimeLimits, {
         instancePath: instancePath + "/runtimeLimits",
         parentData: data,
         parentDataProperty: "runtimeLimits",
         rootData
       })) {
-        vErrors = vErrors === null ? validate208.errors : vErrors.concat(validate208.errors);
+        vErrors = vErrors === null ? validate216.errors : vErrors.concat(validate216.errors);
         errors = vErrors.length;
       }
     }
@@ -5865,10 +6055,10 @@ function validate50(data, {
     }
     errors++;
   }
-  validate50.errors = vErrors;
+  validate51.errors = vErrors;
   return errors === 0;
 }
-const schema96 = {
+const schema99 = {
   "type": "object",
   "properties": {
     "observedGeneration": {
@@ -5892,11 +6082,11 @@ const schema96 = {
   },
   "nullable": true
 };
-const schema20 = {
+const schema21 = {
   "type": "integer",
   "nullable": true
 };
-function validate37(data, {
+function validate38(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5920,14 +6110,14 @@ function validate37(data, {
     }
     errors++;
   }
-  validate37.errors = vErrors;
+  validate38.errors = vErrors;
   return errors === 0;
 }
-const schema22 = {
+const schema23 = {
   "type": "string",
   "nullable": true
 };
-function validate39(data, {
+function validate40(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5951,17 +6141,17 @@ function validate39(data, {
     }
     errors++;
   }
-  validate39.errors = vErrors;
+  validate40.errors = vErrors;
   return errors === 0;
 }
-const schema97 = {
+const schema100 = {
   "type": "array",
   "items": {
     "$ref": "6cL7EKqmlL0zPYJ2ywRPK7XpC94SJgrif4hCdyqeAA"
   },
   "nullable": true
 };
-const schema98 = {
+const schema101 = {
   "type": "object",
   "required": ["type", "status"],
   "properties": {
@@ -5985,11 +6175,11 @@ const schema98 = {
     }
   }
 };
-const schema99 = {
+const schema102 = {
   "type": "string",
   "enum": ["True", "False", "Unknown"]
 };
-function validate223(data, {
+function validate230(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6019,7 +6209,7 @@ function validate223(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema99.enum
+        allowedValues: schema102.enum
       }
     };
     if (vErrors === null) {
@@ -6029,16 +6219,16 @@ function validate223(data, {
     }
     errors++;
   }
-  validate223.errors = vErrors;
+  validate230.errors = vErrors;
   return errors === 0;
 }
-const schema23 = {
+const schema24 = {
   "type": "string",
   "format": "date-time",
   "nullable": true
 };
 const formats0 = formats["date-time"];
-function validate40(data, {
+function validate41(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6080,10 +6270,10 @@ function validate40(data, {
       errors++;
     }
   }
-  validate40.errors = vErrors;
+  validate41.errors = vErrors;
   return errors === 0;
 }
-function validate221(data, {
+function validate228(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6125,68 +6315,68 @@ function validate221(data, {
       errors++;
     }
     if (data.type !== undefined) {
-      if (!validate38(data.type, {
+      if (!validate39(data.type, {
         instancePath: instancePath + "/type",
         parentData: data,
         parentDataProperty: "type",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate39.errors : vErrors.concat(validate39.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.status !== undefined) {
+      if (!validate230(data.status, {
+        instancePath: instancePath + "/status",
+        parentData: data,
+        parentDataProperty: "status",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate230.errors : vErrors.concat(validate230.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.reason !== undefined) {
+      if (!validate40(data.reason, {
+        instancePath: instancePath + "/reason",
+        parentData: data,
+        parentDataProperty: "reason",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate40.errors : vErrors.concat(validate40.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.message !== undefined) {
+      if (!validate40(data.message, {
+        instancePath: instancePath + "/message",
+        parentData: data,
+        parentDataProperty: "message",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate40.errors : vErrors.concat(validate40.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.observedGeneration !== undefined) {
+      if (!validate38(data.observedGeneration, {
+        instancePath: instancePath + "/observedGeneration",
+        parentData: data,
+        parentDataProperty: "observedGeneration",
         rootData
       })) {
         vErrors = vErrors === null ? validate38.errors : vErrors.concat(validate38.errors);
         errors = vErrors.length;
       }
     }
-    if (data.status !== undefined) {
-      if (!validate223(data.status, {
-        instancePath: instancePath + "/status",
-        parentData: data,
-        parentDataProperty: "status",
-        rootData
-      })) {
-        vErrors = vErrors === null ? validate223.errors : vErrors.concat(validate223.errors);
-        errors = vErrors.length;
-      }
-    }
-    if (data.reason !== undefined) {
-      if (!validate39(data.reason, {
-        instancePath: instancePath + "/reason",
-        parentData: data,
-        parentDataProperty: "reason",
-        rootData
-      })) {
-        vErrors = vErrors === null ? validate39.errors : vErrors.concat(validate39.errors);
-        errors = vErrors.length;
-      }
-    }
-    if (data.message !== undefined) {
-      if (!validate39(data.message, {
-        instancePath: instancePath + "/message",
-        parentData: data,
-        parentDataProperty: "message",
-        rootData
-      })) {
-        vErrors = vErrors === null ? validate39.errors : vErrors.concat(validate39.errors);
-        errors = vErrors.length;
-      }
-    }
-    if (data.observedGeneration !== undefined) {
-      if (!validate37(data.observedGeneration, {
-        instancePath: instancePath + "/observedGeneration",
-        parentData: data,
-        parentDataProperty: "observedGeneration",
-        rootData
-      })) {
-        vErrors = vErrors === null ? validate37.errors : vErrors.concat(validate37.errors);
-        errors = vErrors.length;
-      }
-    }
     if (data.lastTransitionTime !== undefined) {
-      if (!validate40(data.lastTransitionTime, {
+      if (!validate41(data.lastTransitionTime, {
         instancePath: instancePath + "/lastTransitionTime",
         parentData: data,
         parentDataProperty: "lastTransitionTime",
         rootData
       })) {
-        vErrors = vErrors === null ? validate40.errors : vErrors.concat(validate40.errors);
+        vErrors = vErrors === null ? validate41.errors : vErrors.concat(validate41.errors);
         errors = vErrors.length;
       }
     }
@@ -6206,10 +6396,10 @@ function validate221(data, {
     }
     errors++;
   }
-  validate221.errors = vErrors;
+  validate228.errors = vErrors;
   return errors === 0;
 }
-function validate220(data, {
+function validate227(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6236,21 +6426,21 @@ function validate220(data, {
   if (Array.isArray(data)) {
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate221(data[i0], {
+      if (!validate228(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate221.errors : vErrors.concat(validate221.errors);
+        vErrors = vErrors === null ? validate228.errors : vErrors.concat(validate228.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate220.errors = vErrors;
+  validate227.errors = vErrors;
   return errors === 0;
 }
-const schema100 = {
+const schema103 = {
   "type": "array",
   "maxItems": 20,
   "items": {
@@ -6258,7 +6448,7 @@ const schema100 = {
   },
   "nullable": true
 };
-const schema101 = {
+const schema104 = {
   "type": "object",
   "required": ["generation", "specSha256", "outcome", "observedAt"],
   "properties": {
@@ -6282,10 +6472,10 @@ const schema101 = {
     }
   }
 };
-const schema102 = {
+const schema105 = {
   "type": "integer"
 };
-function validate233(data, {
+function validate240(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6309,15 +6499,15 @@ function validate233(data, {
     }
     errors++;
   }
-  validate233.errors = vErrors;
+  validate240.errors = vErrors;
   return errors === 0;
 }
-const schema103 = {
+const schema106 = {
   "type": "string",
   "pattern": "^[0-9a-f]{64}$"
 };
 const pattern5 = new RegExp("^[0-9a-f]{64}$", "u");
-function validate235(data, {
+function validate242(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6358,14 +6548,14 @@ function validate235(data, {
     }
     errors++;
   }
-  validate235.errors = vErrors;
+  validate242.errors = vErrors;
   return errors === 0;
 }
-const schema104 = {
+const schema107 = {
   "type": "string",
   "enum": ["Compiled", "Invalid"]
 };
-function validate239(data, {
+function validate246(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6395,7 +6585,7 @@ function validate239(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema104.enum
+        allowedValues: schema107.enum
       }
     };
     if (vErrors === null) {
@@ -6405,14 +6595,14 @@ function validate239(data, {
     }
     errors++;
   }
-  validate239.errors = vErrors;
+  validate246.errors = vErrors;
   return errors === 0;
 }
-const schema105 = {
+const schema108 = {
   "type": "string",
   "format": "date-time"
 };
-function validate241(data, {
+function validate248(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6453,10 +6643,10 @@ function validate241(data, {
     }
     errors++;
   }
-  validate241.errors = vErrors;
+  validate248.errors = vErrors;
   return errors === 0;
 }
-function validate232(data, {
+function validate239(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6530,68 +6720,68 @@ function validate232(data, {
       errors++;
     }
     if (data.generation !== undefined) {
-      if (!validate233(data.generation, {
+      if (!validate240(data.generation, {
         instancePath: instancePath + "/generation",
         parentData: data,
         parentDataProperty: "generation",
         rootData
       })) {
-        vErrors = vErrors === null ? validate233.errors : vErrors.concat(validate233.errors);
+        vErrors = vErrors === null ? validate240.errors : vErrors.concat(validate240.errors);
         errors = vErrors.length;
       }
     }
     if (data.specSha256 !== undefined) {
-      if (!validate235(data.specSha256, {
+      if (!validate242(data.specSha256, {
         instancePath: instancePath + "/specSha256",
         parentData: data,
         parentDataProperty: "specSha256",
         rootData
       })) {
-        vErrors = vErrors === null ? validate235.errors : vErrors.concat(validate235.errors);
+        vErrors = vErrors === null ? validate242.errors : vErrors.concat(validate242.errors);
         errors = vErrors.length;
       }
     }
     if (data.changedBy !== undefined) {
-      if (!validate39(data.changedBy, {
+      if (!validate40(data.changedBy, {
         instancePath: instancePath + "/changedBy",
         parentData: data,
         parentDataProperty: "changedBy",
-        rootData
-      })) {
-        vErrors = vErrors === null ? validate39.errors : vErrors.concat(validate39.errors);
-        errors = vErrors.length;
-      }
-    }
-    if (data.changedAt !== undefined) {
-      if (!validate40(data.changedAt, {
-        instancePath: instancePath + "/changedAt",
-        parentData: data,
-        parentDataProperty: "changedAt",
         rootData
       })) {
         vErrors = vErrors === null ? validate40.errors : vErrors.concat(validate40.errors);
         errors = vErrors.length;
       }
     }
+    if (data.changedAt !== undefined) {
+      if (!validate41(data.changedAt, {
+        instancePath: instancePath + "/changedAt",
+        parentData: data,
+        parentDataProperty: "changedAt",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate41.errors : vErrors.concat(validate41.errors);
+        errors = vErrors.length;
+      }
+    }
     if (data.outcome !== undefined) {
-      if (!validate239(data.outcome, {
+      if (!validate246(data.outcome, {
         instancePath: instancePath + "/outcome",
         parentData: data,
         parentDataProperty: "outcome",
         rootData
       })) {
-        vErrors = vErrors === null ? validate239.errors : vErrors.concat(validate239.errors);
+        vErrors = vErrors === null ? validate246.errors : vErrors.concat(validate246.errors);
         errors = vErrors.length;
       }
     }
     if (data.observedAt !== undefined) {
-      if (!validate241(data.observedAt, {
+      if (!validate248(data.observedAt, {
         instancePath: instancePath + "/observedAt",
         parentData: data,
         parentDataProperty: "observedAt",
         rootData
       })) {
-        vErrors = vErrors === null ? validate241.errors : vErrors.concat(validate241.errors);
+        vErrors = vErrors === null ? validate248.errors : vErrors.concat(validate248.errors);
         errors = vErrors.length;
       }
     }
@@ -6611,10 +6801,10 @@ function validate232(data, {
     }
     errors++;
   }
-  validate232.errors = vErrors;
+  validate239.errors = vErrors;
   return errors === 0;
 }
-function validate231(data, {
+function validate238(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6657,21 +6847,21 @@ function validate231(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate232(data[i0], {
+      if (!validate239(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate232.errors : vErrors.concat(validate232.errors);
+        vErrors = vErrors === null ? validate239.errors : vErrors.concat(validate239.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate231.errors = vErrors;
+  validate238.errors = vErrors;
   return errors === 0;
 }
-function validate215(data, {
+function validate222(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6697,76 +6887,76 @@ function validate215(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.observedGeneration !== undefined) {
-      if (!validate37(data.observedGeneration, {
+      if (!validate38(data.observedGeneration, {
         instancePath: instancePath + "/observedGeneration",
         parentData: data,
         parentDataProperty: "observedGeneration",
         rootData
       })) {
-        vErrors = vErrors === null ? validate37.errors : vErrors.concat(validate37.errors);
+        vErrors = vErrors === null ? validate38.errors : vErrors.concat(validate38.errors);
         errors = vErrors.length;
       }
     }
     if (data.runTokenIssuer !== undefined) {
-      if (!validate39(data.runTokenIssuer, {
+      if (!validate40(data.runTokenIssuer, {
         instancePath: instancePath + "/runTokenIssuer",
         parentData: data,
         parentDataProperty: "runTokenIssuer",
         rootData
       })) {
-        vErrors = vErrors === null ? validate39.errors : vErrors.concat(validate39.errors);
+        vErrors = vErrors === null ? validate40.errors : vErrors.concat(validate40.errors);
         errors = vErrors.length;
       }
     }
     if (data.targetCount !== undefined) {
-      if (!validate37(data.targetCount, {
+      if (!validate38(data.targetCount, {
         instancePath: instancePath + "/targetCount",
         parentData: data,
         parentDataProperty: "targetCount",
         rootData
       })) {
-        vErrors = vErrors === null ? validate37.errors : vErrors.concat(validate37.errors);
+        vErrors = vErrors === null ? validate38.errors : vErrors.concat(validate38.errors);
         errors = vErrors.length;
       }
     }
     if (data.ruleCount !== undefined) {
-      if (!validate37(data.ruleCount, {
+      if (!validate38(data.ruleCount, {
         instancePath: instancePath + "/ruleCount",
         parentData: data,
         parentDataProperty: "ruleCount",
         rootData
       })) {
-        vErrors = vErrors === null ? validate37.errors : vErrors.concat(validate37.errors);
+        vErrors = vErrors === null ? validate38.errors : vErrors.concat(validate38.errors);
         errors = vErrors.length;
       }
     }
     if (data.conditions !== undefined) {
-      if (!validate220(data.conditions, {
+      if (!validate227(data.conditions, {
         instancePath: instancePath + "/conditions",
         parentData: data,
         parentDataProperty: "conditions",
         rootData
       })) {
-        vErrors = vErrors === null ? validate220.errors : vErrors.concat(validate220.errors);
+        vErrors = vErrors === null ? validate227.errors : vErrors.concat(validate227.errors);
         errors = vErrors.length;
       }
     }
     if (data.history !== undefined) {
-      if (!validate231(data.history, {
+      if (!validate238(data.history, {
         instancePath: instancePath + "/history",
         parentData: data,
         parentDataProperty: "history",
         rootData
       })) {
-        vErrors = vErrors === null ? validate231.errors : vErrors.concat(validate231.errors);
+        vErrors = vErrors === null ? validate238.errors : vErrors.concat(validate238.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate215.errors = vErrors;
+  validate222.errors = vErrors;
   return errors === 0;
 }
-function validate41(data, {
+function validate42(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6825,57 +7015,57 @@ function validate41(data, {
       errors++;
     }
     if (data.apiVersion !== undefined) {
-      if (!validate42(data.apiVersion, {
+      if (!validate43(data.apiVersion, {
         instancePath: instancePath + "/apiVersion",
         parentData: data,
         parentDataProperty: "apiVersion",
         rootData
       })) {
-        vErrors = vErrors === null ? validate42.errors : vErrors.concat(validate42.errors);
+        vErrors = vErrors === null ? validate43.errors : vErrors.concat(validate43.errors);
         errors = vErrors.length;
       }
     }
     if (data.kind !== undefined) {
-      if (!validate44(data.kind, {
+      if (!validate45(data.kind, {
         instancePath: instancePath + "/kind",
         parentData: data,
         parentDataProperty: "kind",
         rootData
       })) {
-        vErrors = vErrors === null ? validate44.errors : vErrors.concat(validate44.errors);
+        vErrors = vErrors === null ? validate45.errors : vErrors.concat(validate45.errors);
         errors = vErrors.length;
       }
     }
     if (data.metadata !== undefined) {
-      if (!validate46(data.metadata, {
+      if (!validate47(data.metadata, {
         instancePath: instancePath + "/metadata",
         parentData: data,
         parentDataProperty: "metadata",
         rootData
       })) {
-        vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
+        vErrors = vErrors === null ? validate47.errors : vErrors.concat(validate47.errors);
         errors = vErrors.length;
       }
     }
     if (data.spec !== undefined) {
-      if (!validate50(data.spec, {
+      if (!validate51(data.spec, {
         instancePath: instancePath + "/spec",
         parentData: data,
         parentDataProperty: "spec",
         rootData
       })) {
-        vErrors = vErrors === null ? validate50.errors : vErrors.concat(validate50.errors);
+        vErrors = vErrors === null ? validate51.errors : vErrors.concat(validate51.errors);
         errors = vErrors.length;
       }
     }
     if (data.status !== undefined) {
-      if (!validate215(data.status, {
+      if (!validate222(data.status, {
         instancePath: instancePath + "/status",
         parentData: data,
         parentDataProperty: "status",
         rootData
       })) {
-        vErrors = vErrors === null ? validate215.errors : vErrors.concat(validate215.errors);
+        vErrors = vErrors === null ? validate222.errors : vErrors.concat(validate222.errors);
         errors = vErrors.length;
       }
     }
@@ -6895,6 +7085,6 @@ function validate41(data, {
     }
     errors++;
   }
-  validate41.errors = vErrors;
+  validate42.errors = vErrors;
   return errors === 0;
 }

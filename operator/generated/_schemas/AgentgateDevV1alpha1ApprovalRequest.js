@@ -13,7 +13,7 @@ const schema14 = {
       "$ref": "a6f0oUEaFqHmymdwnqPORTNOTU7GczWAkwGD0uYU"
     },
     "spec": {
-      "$ref": "pFCnV5tr44nqW25mzf7mM7vG9URbOfqsB6huV9N42o"
+      "$ref": "2g2BcYk6zs6ecwdwJ1QZniiPwAyVZJkGwQ02Wl7uiQ"
     },
     "status": {
       "$ref": "2mkpDjBTz4UBUCm8005TC5ExoJjBBNtjrsHt6EK0Lc"
@@ -154,7 +154,7 @@ const schema19 = {
       "$ref": "kVhKoEkFCpYCBOsP5OvTsXJ39WdjdMwyyhXvIyCOTok"
     },
     "requester": {
-      "$ref": "iNW25klem54NvMrEkVwGkgT1yeHdzXpnyUHfKfhZE"
+      "$ref": "qATLeNLBOs17unOYla56okPyglo7VMFpBWNU9VSvj8"
     },
     "target": {
       "$ref": "kVhKoEkFCpYCBOsP5OvTsXJ39WdjdMwyyhXvIyCOTok"
@@ -300,6 +300,15 @@ const schema21 = {
     },
     "triggeredBy": {
       "$ref": "39h5nfFhMniSN0E8ysGt1m8rpFdXl8DxA5DeWj62Y"
+    },
+    "triggeredByIssuer": {
+      "$ref": "39h5nfFhMniSN0E8ysGt1m8rpFdXl8DxA5DeWj62Y"
+    },
+    "triggeredByEmail": {
+      "$ref": "39h5nfFhMniSN0E8ysGt1m8rpFdXl8DxA5DeWj62Y"
+    },
+    "triggeredByUsernames": {
+      "$ref": "KfpWuXZtJtdIV43Ze9ZhShFvPhn3aZbEa7d3QU54I"
     }
   }
 };
@@ -601,6 +610,119 @@ function validate52(data, {
   validate52.errors = vErrors;
   return errors === 0;
 }
+const schema27 = {
+  "type": "array",
+  "maxItems": 4,
+  "items": {
+    "$ref": "BEvkMtbzSoMQnyLCb1CbgcgEzdiLvhD2OwuBaVnNpeI"
+  },
+  "nullable": true
+};
+const schema28 = {
+  "type": "string",
+  "maxLength": 1100
+};
+function validate58(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (typeof data === "string") {
+    if (func2(data) > 1100) {
+      const err0 = {
+        instancePath,
+        schemaPath: "#/maxLength",
+        keyword: "maxLength",
+        params: {
+          limit: 1100
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err0];
+      } else {
+        vErrors.push(err0);
+      }
+      errors++;
+    }
+  } else {
+    const err1 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "string"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err1];
+    } else {
+      vErrors.push(err1);
+    }
+    errors++;
+  }
+  validate58.errors = vErrors;
+  return errors === 0;
+}
+function validate57(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (!Array.isArray(data) && data !== null) {
+    const err0 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "array"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err0];
+    } else {
+      vErrors.push(err0);
+    }
+    errors++;
+  }
+  if (Array.isArray(data)) {
+    if (data.length > 4) {
+      const err1 = {
+        instancePath,
+        schemaPath: "#/maxItems",
+        keyword: "maxItems",
+        params: {
+          limit: 4
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err1];
+      } else {
+        vErrors.push(err1);
+      }
+      errors++;
+    }
+    const len0 = data.length;
+    for (let i0 = 0; i0 < len0; i0++) {
+      if (!validate58(data[i0], {
+        instancePath: instancePath + "/" + i0,
+        parentData: data,
+        parentDataProperty: i0,
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate58.errors : vErrors.concat(validate58.errors);
+        errors = vErrors.length;
+      }
+    }
+  }
+  validate57.errors = vErrors;
+  return errors === 0;
+}
 function validate42(data, {
   instancePath = "",
   parentData,
@@ -703,6 +825,39 @@ function validate42(data, {
         errors = vErrors.length;
       }
     }
+    if (data.triggeredByIssuer !== undefined) {
+      if (!validate21(data.triggeredByIssuer, {
+        instancePath: instancePath + "/triggeredByIssuer",
+        parentData: data,
+        parentDataProperty: "triggeredByIssuer",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate21.errors : vErrors.concat(validate21.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.triggeredByEmail !== undefined) {
+      if (!validate21(data.triggeredByEmail, {
+        instancePath: instancePath + "/triggeredByEmail",
+        parentData: data,
+        parentDataProperty: "triggeredByEmail",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate21.errors : vErrors.concat(validate21.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.triggeredByUsernames !== undefined) {
+      if (!validate57(data.triggeredByUsernames, {
+        instancePath: instancePath + "/triggeredByUsernames",
+        parentData: data,
+        parentDataProperty: "triggeredByUsernames",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate57.errors : vErrors.concat(validate57.errors);
+        errors = vErrors.length;
+      }
+    }
   } else {
     const err1 = {
       instancePath,
@@ -722,7 +877,7 @@ function validate42(data, {
   validate42.errors = vErrors;
   return errors === 0;
 }
-const schema27 = {
+const schema29 = {
   "type": "object",
   "required": ["text", "sha256"],
   "properties": {
@@ -743,11 +898,11 @@ const schema27 = {
     }
   }
 };
-const schema28 = {
+const schema30 = {
   "type": "string",
   "maxLength": 65536
 };
-function validate58(data, {
+function validate64(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -788,15 +943,15 @@ function validate58(data, {
     }
     errors++;
   }
-  validate58.errors = vErrors;
+  validate64.errors = vErrors;
   return errors === 0;
 }
-const schema29 = {
+const schema31 = {
   "type": "string",
   "maxLength": 120,
   "nullable": true
 };
-function validate60(data, {
+function validate66(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -838,15 +993,15 @@ function validate60(data, {
       errors++;
     }
   }
-  validate60.errors = vErrors;
+  validate66.errors = vErrors;
   return errors === 0;
 }
-const schema30 = {
+const schema32 = {
   "type": "string",
   "pattern": "^[0-9a-f]{64}$"
 };
 const pattern0 = new RegExp("^[0-9a-f]{64}$", "u");
-function validate62(data, {
+function validate68(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -887,21 +1042,21 @@ function validate62(data, {
     }
     errors++;
   }
-  validate62.errors = vErrors;
+  validate68.errors = vErrors;
   return errors === 0;
 }
-const schema31 = {
+const schema33 = {
   "type": "array",
   "items": {
     "$ref": "G33nLCThgOjmabhfh1DkVSbqrg9BxR3uPawIELrnaM"
   },
   "nullable": true
 };
-const schema32 = {
+const schema34 = {
   "type": "string",
   "enum": ["read", "write", "ddl", "privilege", "admin", "session", "transaction", "unknown"]
 };
-function validate65(data, {
+function validate71(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -931,7 +1086,7 @@ function validate65(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema32.enum
+        allowedValues: schema34.enum
       }
     };
     if (vErrors === null) {
@@ -941,10 +1096,10 @@ function validate65(data, {
     }
     errors++;
   }
-  validate65.errors = vErrors;
+  validate71.errors = vErrors;
   return errors === 0;
 }
-function validate64(data, {
+function validate70(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -971,32 +1126,32 @@ function validate64(data, {
   if (Array.isArray(data)) {
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate65(data[i0], {
+      if (!validate71(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate65.errors : vErrors.concat(validate65.errors);
+        vErrors = vErrors === null ? validate71.errors : vErrors.concat(validate71.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate64.errors = vErrors;
+  validate70.errors = vErrors;
   return errors === 0;
 }
-const schema33 = {
+const schema35 = {
   "type": "array",
   "items": {
     "$ref": "HlXAQAnu9y3UxwDtUOOlI4GpXUmaT1N1brhV8ohh4g"
   },
   "nullable": true
 };
-const schema34 = {
+const schema36 = {
   "type": "string",
   "maxLength": 256
 };
-function validate69(data, {
+function validate75(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1037,10 +1192,10 @@ function validate69(data, {
     }
     errors++;
   }
-  validate69.errors = vErrors;
+  validate75.errors = vErrors;
   return errors === 0;
 }
-function validate68(data, {
+function validate74(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1067,21 +1222,21 @@ function validate68(data, {
   if (Array.isArray(data)) {
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate69(data[i0], {
+      if (!validate75(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate69.errors : vErrors.concat(validate69.errors);
+        vErrors = vErrors === null ? validate75.errors : vErrors.concat(validate75.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate68.errors = vErrors;
+  validate74.errors = vErrors;
   return errors === 0;
 }
-function validate57(data, {
+function validate63(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1123,57 +1278,57 @@ function validate57(data, {
       errors++;
     }
     if (data.text !== undefined) {
-      if (!validate58(data.text, {
+      if (!validate64(data.text, {
         instancePath: instancePath + "/text",
         parentData: data,
         parentDataProperty: "text",
-        rootData
-      })) {
-        vErrors = vErrors === null ? validate58.errors : vErrors.concat(validate58.errors);
-        errors = vErrors.length;
-      }
-    }
-    if (data.summary !== undefined) {
-      if (!validate60(data.summary, {
-        instancePath: instancePath + "/summary",
-        parentData: data,
-        parentDataProperty: "summary",
-        rootData
-      })) {
-        vErrors = vErrors === null ? validate60.errors : vErrors.concat(validate60.errors);
-        errors = vErrors.length;
-      }
-    }
-    if (data.sha256 !== undefined) {
-      if (!validate62(data.sha256, {
-        instancePath: instancePath + "/sha256",
-        parentData: data,
-        parentDataProperty: "sha256",
-        rootData
-      })) {
-        vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
-        errors = vErrors.length;
-      }
-    }
-    if (data.effects !== undefined) {
-      if (!validate64(data.effects, {
-        instancePath: instancePath + "/effects",
-        parentData: data,
-        parentDataProperty: "effects",
         rootData
       })) {
         vErrors = vErrors === null ? validate64.errors : vErrors.concat(validate64.errors);
         errors = vErrors.length;
       }
     }
+    if (data.summary !== undefined) {
+      if (!validate66(data.summary, {
+        instancePath: instancePath + "/summary",
+        parentData: data,
+        parentDataProperty: "summary",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate66.errors : vErrors.concat(validate66.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.sha256 !== undefined) {
+      if (!validate68(data.sha256, {
+        instancePath: instancePath + "/sha256",
+        parentData: data,
+        parentDataProperty: "sha256",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate68.errors : vErrors.concat(validate68.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.effects !== undefined) {
+      if (!validate70(data.effects, {
+        instancePath: instancePath + "/effects",
+        parentData: data,
+        parentDataProperty: "effects",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate70.errors : vErrors.concat(validate70.errors);
+        errors = vErrors.length;
+      }
+    }
     if (data.tables !== undefined) {
-      if (!validate68(data.tables, {
+      if (!validate74(data.tables, {
         instancePath: instancePath + "/tables",
         parentData: data,
         parentDataProperty: "tables",
         rootData
       })) {
-        vErrors = vErrors === null ? validate68.errors : vErrors.concat(validate68.errors);
+        vErrors = vErrors === null ? validate74.errors : vErrors.concat(validate74.errors);
         errors = vErrors.length;
       }
     }
@@ -1193,7 +1348,7 @@ function validate57(data, {
     }
     errors++;
   }
-  validate57.errors = vErrors;
+  validate63.errors = vErrors;
   return errors === 0;
 }
 const schema8 = {
@@ -1295,12 +1450,12 @@ function validate25(data, {
   validate25.errors = vErrors;
   return errors === 0;
 }
-const schema35 = {
+const schema37 = {
   "type": "string",
   "enum": ["Approved", "Denied"],
   "nullable": true
 };
-function validate75(data, {
+function validate81(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1330,7 +1485,7 @@ function validate75(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema35.enum
+        allowedValues: schema37.enum
       }
     };
     if (vErrors === null) {
@@ -1340,10 +1495,10 @@ function validate75(data, {
     }
     errors++;
   }
-  validate75.errors = vErrors;
+  validate81.errors = vErrors;
   return errors === 0;
 }
-const schema36 = {
+const schema38 = {
   "type": "array",
   "maxItems": 20,
   "items": {
@@ -1351,7 +1506,7 @@ const schema36 = {
   },
   "nullable": true
 };
-const schema37 = {
+const schema39 = {
   "type": "object",
   "required": ["user", "decision", "time"],
   "properties": {
@@ -1402,14 +1557,14 @@ function validate24(data, {
   validate24.errors = vErrors;
   return errors === 0;
 }
-const schema38 = {
+const schema40 = {
   "type": "array",
   "items": {
     "$ref": "jdFtv6DGtroqVatkuk8ipQtGFLMzfSuVek97sB0uauQ"
   },
   "nullable": true
 };
-function validate81(data, {
+function validate87(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1447,14 +1602,14 @@ function validate81(data, {
       }
     }
   }
-  validate81.errors = vErrors;
+  validate87.errors = vErrors;
   return errors === 0;
 }
-const schema39 = {
+const schema41 = {
   "type": "string",
   "enum": ["Approved", "Denied"]
 };
-function validate84(data, {
+function validate90(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1484,7 +1639,7 @@ function validate84(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema39.enum
+        allowedValues: schema41.enum
       }
     };
     if (vErrors === null) {
@@ -1494,7 +1649,7 @@ function validate84(data, {
     }
     errors++;
   }
-  validate84.errors = vErrors;
+  validate90.errors = vErrors;
   return errors === 0;
 }
 const schema13 = {
@@ -1528,7 +1683,7 @@ function validate28(data, {
   validate28.errors = vErrors;
   return errors === 0;
 }
-function validate79(data, {
+function validate85(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1597,24 +1752,24 @@ function validate79(data, {
       }
     }
     if (data.groups !== undefined) {
-      if (!validate81(data.groups, {
+      if (!validate87(data.groups, {
         instancePath: instancePath + "/groups",
         parentData: data,
         parentDataProperty: "groups",
         rootData
       })) {
-        vErrors = vErrors === null ? validate81.errors : vErrors.concat(validate81.errors);
+        vErrors = vErrors === null ? validate87.errors : vErrors.concat(validate87.errors);
         errors = vErrors.length;
       }
     }
     if (data.decision !== undefined) {
-      if (!validate84(data.decision, {
+      if (!validate90(data.decision, {
         instancePath: instancePath + "/decision",
         parentData: data,
         parentDataProperty: "decision",
         rootData
       })) {
-        vErrors = vErrors === null ? validate84.errors : vErrors.concat(validate84.errors);
+        vErrors = vErrors === null ? validate90.errors : vErrors.concat(validate90.errors);
         errors = vErrors.length;
       }
     }
@@ -1656,10 +1811,10 @@ function validate79(data, {
     }
     errors++;
   }
-  validate79.errors = vErrors;
+  validate85.errors = vErrors;
   return errors === 0;
 }
-function validate78(data, {
+function validate84(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1702,18 +1857,18 @@ function validate78(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate79(data[i0], {
+      if (!validate85(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate79.errors : vErrors.concat(validate79.errors);
+        vErrors = vErrors === null ? validate85.errors : vErrors.concat(validate85.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate78.errors = vErrors;
+  validate84.errors = vErrors;
   return errors === 0;
 }
 function validate38(data, {
@@ -1866,13 +2021,13 @@ function validate38(data, {
       }
     }
     if (data.command !== undefined) {
-      if (!validate57(data.command, {
+      if (!validate63(data.command, {
         instancePath: instancePath + "/command",
         parentData: data,
         parentDataProperty: "command",
         rootData
       })) {
-        vErrors = vErrors === null ? validate57.errors : vErrors.concat(validate57.errors);
+        vErrors = vErrors === null ? validate63.errors : vErrors.concat(validate63.errors);
         errors = vErrors.length;
       }
     }
@@ -1899,13 +2054,13 @@ function validate38(data, {
       }
     }
     if (data.decision !== undefined) {
-      if (!validate75(data.decision, {
+      if (!validate81(data.decision, {
         instancePath: instancePath + "/decision",
         parentData: data,
         parentDataProperty: "decision",
         rootData
       })) {
-        vErrors = vErrors === null ? validate75.errors : vErrors.concat(validate75.errors);
+        vErrors = vErrors === null ? validate81.errors : vErrors.concat(validate81.errors);
         errors = vErrors.length;
       }
     }
@@ -1921,13 +2076,13 @@ function validate38(data, {
       }
     }
     if (data.decisions !== undefined) {
-      if (!validate78(data.decisions, {
+      if (!validate84(data.decisions, {
         instancePath: instancePath + "/decisions",
         parentData: data,
         parentDataProperty: "decisions",
         rootData
       })) {
-        vErrors = vErrors === null ? validate78.errors : vErrors.concat(validate78.errors);
+        vErrors = vErrors === null ? validate84.errors : vErrors.concat(validate84.errors);
         errors = vErrors.length;
       }
     }
@@ -1950,7 +2105,7 @@ function validate38(data, {
   validate38.errors = vErrors;
   return errors === 0;
 }
-const schema40 = {
+const schema42 = {
   "type": "object",
   "properties": {
     "phase": {
@@ -1974,12 +2129,12 @@ const schema40 = {
   },
   "nullable": true
 };
-const schema41 = {
+const schema43 = {
   "type": "string",
   "enum": ["Pending", "Approved", "Denied", "Expired", "Used"],
   "nullable": true
 };
-function validate92(data, {
+function validate98(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2009,7 +2164,7 @@ function validate92(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema41.enum
+        allowedValues: schema43.enum
       }
     };
     if (vErrors === null) {
@@ -2019,7 +2174,7 @@ function validate92(data, {
     }
     errors++;
   }
-  validate92.errors = vErrors;
+  validate98.errors = vErrors;
   return errors === 0;
 }
 const schema11 = {
@@ -2103,14 +2258,14 @@ function validate27(data, {
   validate27.errors = vErrors;
   return errors === 0;
 }
-const schema42 = {
+const schema44 = {
   "type": "array",
   "items": {
     "$ref": "6cL7EKqmlL0zPYJ2ywRPK7XpC94SJgrif4hCdyqeAA"
   },
   "nullable": true
 };
-const schema43 = {
+const schema45 = {
   "type": "object",
   "required": ["type", "status"],
   "properties": {
@@ -2134,11 +2289,11 @@ const schema43 = {
     }
   }
 };
-const schema44 = {
+const schema46 = {
   "type": "string",
   "enum": ["True", "False", "Unknown"]
 };
-function validate101(data, {
+function validate107(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2168,7 +2323,7 @@ function validate101(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema44.enum
+        allowedValues: schema46.enum
       }
     };
     if (vErrors === null) {
@@ -2178,10 +2333,10 @@ function validate101(data, {
     }
     errors++;
   }
-  validate101.errors = vErrors;
+  validate107.errors = vErrors;
   return errors === 0;
 }
-function validate99(data, {
+function validate105(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2234,13 +2389,13 @@ function validate99(data, {
       }
     }
     if (data.status !== undefined) {
-      if (!validate101(data.status, {
+      if (!validate107(data.status, {
         instancePath: instancePath + "/status",
         parentData: data,
         parentDataProperty: "status",
         rootData
       })) {
-        vErrors = vErrors === null ? validate101.errors : vErrors.concat(validate101.errors);
+        vErrors = vErrors === null ? validate107.errors : vErrors.concat(validate107.errors);
         errors = vErrors.length;
       }
     }
@@ -2304,10 +2459,10 @@ function validate99(data, {
     }
     errors++;
   }
-  validate99.errors = vErrors;
+  validate105.errors = vErrors;
   return errors === 0;
 }
-function validate98(data, {
+function validate104(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2334,21 +2489,21 @@ function validate98(data, {
   if (Array.isArray(data)) {
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate99(data[i0], {
+      if (!validate105(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate99.errors : vErrors.concat(validate99.errors);
+        vErrors = vErrors === null ? validate105.errors : vErrors.concat(validate105.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate98.errors = vErrors;
+  validate104.errors = vErrors;
   return errors === 0;
 }
-function validate91(data, {
+function validate97(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2374,13 +2529,13 @@ function validate91(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.phase !== undefined) {
-      if (!validate92(data.phase, {
+      if (!validate98(data.phase, {
         instancePath: instancePath + "/phase",
         parentData: data,
         parentDataProperty: "phase",
         rootData
       })) {
-        vErrors = vErrors === null ? validate92.errors : vErrors.concat(validate92.errors);
+        vErrors = vErrors === null ? validate98.errors : vErrors.concat(validate98.errors);
         errors = vErrors.length;
       }
     }
@@ -2429,18 +2584,18 @@ function validate91(data, {
       }
     }
     if (data.conditions !== undefined) {
-      if (!validate98(data.conditions, {
+      if (!validate104(data.conditions, {
         instancePath: instancePath + "/conditions",
         parentData: data,
         parentDataProperty: "conditions",
         rootData
       })) {
-        vErrors = vErrors === null ? validate98.errors : vErrors.concat(validate98.errors);
+        vErrors = vErrors === null ? validate104.errors : vErrors.concat(validate104.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate91.errors = vErrors;
+  validate97.errors = vErrors;
   return errors === 0;
 }
 function validate29(data, {
@@ -2546,13 +2701,13 @@ function validate29(data, {
       }
     }
     if (data.status !== undefined) {
-      if (!validate91(data.status, {
+      if (!validate97(data.status, {
         instancePath: instancePath + "/status",
         parentData: data,
         parentDataProperty: "status",
         rootData
       })) {
-        vErrors = vErrors === null ? validate91.errors : vErrors.concat(validate91.errors);
+        vErrors = vErrors === null ? validate97.errors : vErrors.concat(validate97.errors);
         errors = vErrors.length;
       }
     }

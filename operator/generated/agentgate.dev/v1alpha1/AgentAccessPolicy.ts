@@ -111,6 +111,19 @@ export interface IAgentAccessPolicy {
          * HTTPS URL of the issuer's JWKS.
          */
         "jwksUri"?: string;
+        /**
+         * How kube-apiserver's OIDC authenticator names this issuer's people (--oidc-username-claim/-prefix, or claimMappings.username): the person who triggered a run cannot approve its statements under that name. Default: claim sub, prefix '<issuer>#' (the API server's default).
+         */
+        "kubernetesUsername"?: {
+          /**
+           * The token claim the API server takes the username from.
+           */
+          "claim"?: "sub" | "email";
+          /**
+           * The prefix the API server puts before the claim (default '<issuer>#' for sub, none for email; '' for none).
+           */
+          "prefix"?: string;
+        };
       }>;
       /**
        * Reject tokens whose exp - iat is longer than this many seconds.
@@ -294,6 +307,10 @@ export interface IAgentAccessPolicy {
          * 0 grants the approved command exactly once; more grants the same command by the same requester for this long.
          */
         "ttlSeconds"?: number;
+        /**
+         * A one-shot grant (ttlSeconds 0) is honoured only this long after it was approved (default timeoutSeconds).
+         */
+        "useWithinSeconds"?: number;
       };
       /**
        * Decided and expired requests are deleted this long after they close.

@@ -61,6 +61,18 @@ export interface IApprovalRequest {
        * The person or system that triggered the agent run, if any.
        */
       "triggeredBy"?: string;
+      /**
+       * Issuer of the triggering person's token.
+       */
+      "triggeredByIssuer"?: string;
+      /**
+       * The triggering person's email, when their token carried one.
+       */
+      "triggeredByEmail"?: string;
+      /**
+       * The Kubernetes usernames the triggering person has (set by the operator from the policy's triggerIssuers[].kubernetesUsername and the API server's default '<issuer>#<sub>'): none of them can decide on this request.
+       */
+      "triggeredByUsernames"?: Array<string>;
     };
     /**
      * Policy target the command is for.
