@@ -19,6 +19,9 @@ export async function runOperator(o: OperatorCommand): Promise<number> {
   const [host, port] = o.healthAddress.split(':');
   const env = process.env;
   const service = env.AGENTGATE_WEBHOOK_SERVICE ?? `agentgate-webhook.${o.leaseNamespace}.svc`;
+  // The API server reaches admission through a Service of its own (not the name pods are given).
+  const admission = env.AGENTGATE_ADMISSION_SERVICE ?? `agentgate-admission.${o.leaseNamespace}.svc`;
+  const names = (svc: string): string[] => [svc, svc.replace(/\.svc$/, ''), svc.split('.')[0]!, `${svc}.cluster.local`];
   const webhook: WebhookOptions | undefined = env.AGENTGATE_WEBHOOK_PORT
     ? {
         host: '0.0.0.0',
@@ -26,10 +29,10 @@ export async function runOperator(o: OperatorCommand): Promise<number> {
         apiPort: Number(env.AGENTGATE_API_PORT ?? 8443),
         ...(env.AGENTGATE_WEBHOOK_CLIENT_CA_FILE ? { admissionClientCa: readFileSync(env.AGENTGATE_WEBHOOK_CLIENT_CA_FILE, 'utf8') } : {}),
         namespace: o.leaseNamespace,
-        dnsNames: [service, service.replace(/\.svc$/, ''), service.split('.')[0]!, `${service}.cluster.local`],
+        dnsNames: [...names(service), ...names(admission)],
         configurationName: env.AGENTGATE_WEBHOOK_CONFIGURATION ?? 'agentgate',
         injector: { image: env.AGENTGATE_PROXY_IMAGE ?? 'ghcr.io/agentgate/agentgate:0.1.0' },
-        // Pods reach the pod-facing listener through the Service (port 443); admission is on the Service's port 9443.
+        // Pods reach the pod-facing listener through agentgate-webhook (port 443); admission is agentgate-admission's port 9443.
         publicUrl: env.AGENTGATE_OPERATOR_URL ?? `https://${service}`,
         tokenExchange: {},
       }

@@ -2,7 +2,7 @@
  * `POST /approvals`: the only way an ApprovalRequest comes to be. A proxy asks with its own pod-bound
  * token (audience agentgate-proxy, never mounted into the agent's containers); the operator creates
  * the request with its own credentials. Everything that names who and under which rules comes from
- * the authenticated pod: namespace, pod, pod uid, service account, and the policy its sidecar follows
+ * the authenticated pod: namespace, pod, pod uid, service account, and the policy the injector stamped on it
  * (so the approvers and quorum are that policy's, whatever the body says). From the body only what
  * the proxy verified itself: the statement (masked text shown, sha256 of the exact text), target,
  * rule, the agent's subject and its run. A retry of a statement that is still pending joins the open
@@ -13,8 +13,8 @@ import express, { type Request, type Response, type Router } from 'express';
 import type { AgentAccessPolicy } from '../../proxy/policy/types.js';
 import { APPROVAL_PLURAL, GROUP, messageOf, POLICY_PLURAL, statusOf, VERSION } from '../kube.js';
 import { ProxyRequestError, proxyTokenVerifier, type ProxyIdentity, type ProxyTokenOptions } from '../identity/proxy-token.js';
-import { PROXY_CONTAINER, STATUS } from '../webhook/inject.js';
 import { kubernetesUsernamesOf } from '../../proxy/identity/trigger-username.js';
+import { stampedPolicyOf } from '../identity/injected-pod.js';
 import { parseApprovalAsk } from './ask.js';
 import { APPROVAL_POD_UID_LABEL, APPROVAL_POLICY_LABEL, phaseOf, type ApprovalAsk, type ApprovalRequest } from './types.js';
 
@@ -114,19 +114,9 @@ function triggererUsernames(ask: ApprovalAsk, policy: AgentAccessPolicy): { trig
   return { triggeredByUsernames: kubernetesUsernamesOf({ iss, sub, ...(email ? { email } : {}) }, policy.spec.identity.triggerIssuers) };
 }
 
-/** The policy the pod's injected sidecar follows (its --policy-ref), else the injector's status annotation. */
+/** The policy the injector stamped on the pod at admission (never a container's name or args, which its author writes). */
 export function policyOfPod(pod: V1Pod, namespace: string): string {
-  const sidecar = [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])].find((c) => c.name === PROXY_CONTAINER);
-  const args = sidecar?.args ?? [];
-  let ref = args.includes('--policy-ref') ? args[args.indexOf('--policy-ref') + 1] : undefined;
-  if (!sidecar) {
-    try {
-      ref = (JSON.parse(pod.metadata?.annotations?.[STATUS] ?? '{}') as { policy?: unknown }).policy as string | undefined;
-    } catch {
-      ref = undefined;
-    }
-  }
-  const [ns, name] = typeof ref === 'string' ? ref.split('/') : [];
-  if (ns !== namespace || !name) throw new ProxyRequestError(403, `pod ${namespace}/${pod.metadata?.name} runs no agentgate proxy for a policy of its namespace`);
+  const name = stampedPolicyOf(pod, namespace);
+  if (!name) throw new ProxyRequestError(403, `pod ${namespace}/${pod.metadata?.name} runs no agentgate proxy for a policy of its namespace`);
   return name;
 }

@@ -14,7 +14,7 @@ import { admitApprovalCreate, admitApprovalStatus, admitApprovalUpdate, type Adm
 import type { ApprovalRequest } from '../approvals/types.js';
 import { GROUP, messageOf, POLICY_PLURAL, statusOf, VERSION } from '../kube.js';
 import { injectSidecar, policySelects, wantsInjection, type InjectorConfig } from './inject.js';
-import { createRefusals, ephemeralRefusals, stripForgedStatus } from './pod-guard.js';
+import { createRefusals, credentialSecrets, ephemeralRefusals, podRefusals, stripForgedStatus, updateRefusals } from './pod-guard.js';
 import { genuineReview } from './admission-review.js';
 import { TlsListener } from './tls-listener.js';
 
@@ -88,24 +88,34 @@ export class WebhookServer {
       this.o.log?.('warn', 'pod refused', { namespace, pod: (request.object as V1Pod).metadata?.name ?? (request.object as V1Pod).metadata?.generateName, reasons });
       this.respond(res, review, { allowed: false, status: { code: 403, reason: 'Forbidden', message: `agentgate: ${reasons.join('; ')}` } });
     };
-    if (request.operation === 'UPDATE' && request.subResource === 'ephemeralcontainers') {
-      const reasons = ephemeralRefusals(request.oldObject as V1Pod | undefined, request.object as V1Pod);
-      return reasons.length ? refuse(reasons) : this.respond(res, review, { allowed: true });
-    }
-    if (request.operation !== 'CREATE') return this.respond(res, review, { allowed: true });
-    const original = request.object as V1Pod;
-    const { pod, warnings } = stripForgedStatus(original);
-    const withWarnings = warnings.length ? { warnings } : {};
-    const decision = wantsInjection(pod);
-    if (!decision.inject) {
-      if (pod === original) return this.respond(res, review, { allowed: true });
-      const patch = fastJsonPatch.compare(original as object, pod as object);
-      return this.respond(res, review, { allowed: true, ...withWarnings, patchType: 'JSONPatch', patch: Buffer.from(JSON.stringify(patch)).toString('base64') });
-    }
     try {
-      const policy = await this.findPolicy(pod, namespace, decision.policyName);
+      if (request.operation === 'UPDATE' && request.subResource === 'ephemeralcontainers') {
+        const credentials = credentialSecrets(await this.namespacePolicies(namespace));
+        const reasons = ephemeralRefusals(request.oldObject as V1Pod | undefined, request.object as V1Pod, credentials);
+        return reasons.length ? refuse(reasons) : this.respond(res, review, { allowed: true });
+      }
+      if (request.operation === 'UPDATE' && !request.subResource) {
+        if (!request.oldObject) return refuse(['a pod UPDATE without the old object cannot be checked']);
+        const reasons = updateRefusals(request.oldObject as V1Pod, request.object as V1Pod);
+        return reasons.length ? refuse(reasons) : this.respond(res, review, { allowed: true });
+      }
+      if (request.operation !== 'CREATE') return this.respond(res, review, { allowed: true });
+      const original = request.object as V1Pod;
+      const { pod, warnings } = stripForgedStatus(original);
+      const withWarnings = warnings.length ? { warnings } : {};
+      // Every policy of the namespace: no pod of it, opted in or not, may hold any target's credentials.
+      const policies = await this.namespacePolicies(namespace);
+      const decision = wantsInjection(pod);
+      if (!decision.inject) {
+        const reasons = podRefusals(pod, credentialSecrets(policies));
+        if (reasons.length) return refuse(reasons);
+        if (pod === original) return this.respond(res, review, { allowed: true });
+        const patch = fastJsonPatch.compare(original as object, pod as object);
+        return this.respond(res, review, { allowed: true, ...withWarnings, patchType: 'JSONPatch', patch: Buffer.from(JSON.stringify(patch)).toString('base64') });
+      }
+      const policy = await this.findPolicy(pod, namespace, decision.policyName, policies);
       if ('refuse' in policy) return refuse([policy.refuse]);
-      const reasons = createRefusals(pod, policy);
+      const reasons = createRefusals(pod, policy, policies);
       if (reasons.length) return refuse(reasons);
       const mutated = injectSidecar(pod, policy, namespace, this.o.injector);
       const patch = fastJsonPatch.compare(original as object, mutated as object);
@@ -113,9 +123,14 @@ export class WebhookServer {
       return this.respond(res, review, { allowed: true, ...withWarnings, patchType: 'JSONPatch', patch: Buffer.from(JSON.stringify(patch)).toString('base64') });
     } catch (e) {
       // failurePolicy: Fail in injection-enabled namespaces: an error refuses the pod, with the reason.
-      this.o.log?.('error', 'injection failed', { namespace, error: messageOf(e) });
-      return this.respond(res, review, { allowed: false, status: { code: 500, message: `agentgate: injection failed: ${messageOf(e)}` } });
+      this.o.log?.('error', 'pod admission failed', { namespace, error: messageOf(e) });
+      return this.respond(res, review, { allowed: false, status: { code: 500, message: `agentgate: cannot check this pod: ${messageOf(e)}` } });
     }
+  }
+
+  /** The namespace's policies, read fresh (an error refuses the pod: fail closed). */
+  private async namespacePolicies(namespace: string): Promise<PolicyObject[]> {
+    return ((await this.o.custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: POLICY_PLURAL })) as { items: PolicyObject[] }).items;
   }
 
   /** ApprovalRequest CREATE/UPDATE (and status): stamps who decided, refuses what must not happen (admission.ts). */
@@ -174,7 +189,7 @@ export class WebhookServer {
     return this.respond(res, review, { allowed: true, patchType: 'JSONPatch', patch: Buffer.from(JSON.stringify(patch)).toString('base64') });
   }
 
-  private async findPolicy(pod: V1Pod, namespace: string, name?: string): Promise<PolicyObject | { refuse: string }> {
+  private async findPolicy(pod: V1Pod, namespace: string, name: string | undefined, policies: PolicyObject[]): Promise<PolicyObject | { refuse: string }> {
     let policy: PolicyObject | undefined;
     if (name) {
       try {
@@ -184,8 +199,7 @@ export class WebhookServer {
         throw e;
       }
     } else {
-      const list = (await this.o.custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: POLICY_PLURAL })) as { items: PolicyObject[] };
-      const matching = list.items.filter((p) => policySelects(p, pod, namespace));
+      const matching = policies.filter((p) => policySelects(p, pod, namespace));
       if (matching.length === 0) return { refuse: `no AgentAccessPolicy in namespace ${namespace} selects this pod (service account "${pod.spec?.serviceAccountName ?? 'default'}"); name one with the agentgate.dev/policy annotation` };
       if (matching.length > 1) return { refuse: `several AgentAccessPolicies select this pod (${matching.map((p) => p.metadata.name).join(', ')}); name one with the agentgate.dev/policy annotation` };
       policy = matching[0]!;

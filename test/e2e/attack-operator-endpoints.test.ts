@@ -189,14 +189,19 @@ describe('attack: operator endpoints answer only whom they serve (issue #17 clas
     const container = docs.find((d) => d.kind === 'Deployment').spec.template.spec.containers[0];
     const portNamed = (name: string): number => container.ports.find((x: { name: string }) => x.name === name).containerPort;
     const env = Object.fromEntries(container.env.map((e: { name: string; value?: string }) => [e.name, e.value]));
-    const targetOf = (port: number): number => portNamed(service.spec.ports.find((x: { port: number }) => x.port === port).targetPort);
-    // Pods reach https://agentgate-webhook.<ns>.svc (port 443): the pod-facing listener.
-    expect(targetOf(443)).to.equal(Number(env.AGENTGATE_API_PORT));
+    const targetOf = (svc: any, port: number): number => portNamed(svc.spec.ports.find((x: { port: number }) => x.port === port).targetPort);
+    // Pods reach https://agentgate-webhook.<ns>.svc (port 443): the pod-facing listener, and nothing else.
+    expect(targetOf(service, 443)).to.equal(Number(env.AGENTGATE_API_PORT));
+    expect(service.spec.ports.map((x: { name: string }) => x.name)).to.deep.equal(['https']);
     const webhooks = docs.find((d) => d.kind === 'MutatingWebhookConfiguration').webhooks;
     for (const w of webhooks) {
+      // The API server reaches admission through a Service of its own, whose name pods are not handed.
+      expect(w.clientConfig.service.name, w.name).to.equal('agentgate-admission');
+      const admission = docs.find((d) => d.kind === 'Service' && d.metadata.name === w.clientConfig.service.name);
       expect(w.clientConfig.service.port, w.name).not.to.equal(443);
-      expect(targetOf(w.clientConfig.service.port), w.name).to.equal(Number(env.AGENTGATE_WEBHOOK_PORT));
+      expect(targetOf(admission, w.clientConfig.service.port), w.name).to.equal(Number(env.AGENTGATE_WEBHOOK_PORT));
     }
+    expect(env.AGENTGATE_ADMISSION_SERVICE).to.equal('agentgate-admission.agentgate-system.svc');
     expect(env.AGENTGATE_WEBHOOK_PORT).not.to.equal(env.AGENTGATE_API_PORT);
     // A NetworkPolicy with no admission sources would admit everyone: the chart refuses to render it.
     const open = await c.helm(['template', 'agentgate', chart, '--set', 'webhook.networkPolicy.enabled=true']);

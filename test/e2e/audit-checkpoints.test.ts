@@ -79,7 +79,7 @@ describe('audit checkpoints witnessed by the operator (real proxy CLI, real API 
     dir = mkdtempSync(join(tmpdir(), 'agentgate-ckpt-'));
     for (const n of [NS, OPNS]) await c.kubectl(['create', 'namespace', n]);
     await c.kubectl(['create', 'serviceaccount', 'billing-agent', '-n', NS]);
-    await c.kubectl(['create', '-f', '-'], { input: stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'agent-pod', namespace: NS }, spec: { serviceAccountName: 'billing-agent', containers: [{ name: 'agent', image: 'example.com/agent:1' }] } }) });
+    await c.kubectl(['create', '-f', '-'], { input: stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'agent-pod', namespace: NS, annotations: { 'agentgate.dev/status': JSON.stringify({ policy: `${NS}/billing-agent` }) } }, spec: { serviceAccountName: 'billing-agent', containers: [{ name: 'agent', image: 'example.com/agent:1' }] } }) });
     podUid = await podUidOf('agent-pod');
     op = new Operator({
       kc: c.kc, leaseNamespace: OPNS, watchNamespace: NS, healthAddress: { host: '127.0.0.1', port: 0 },
@@ -214,7 +214,7 @@ describe('audit checkpoints witnessed by the operator (real proxy CLI, real API 
   });
 
   it('drops the checkpoints of pods silent longer than the retention (the ConfigMap stays small)', async () => {
-    await c.kubectl(['create', '-f', '-'], { input: stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'next-pod', namespace: NS }, spec: { serviceAccountName: 'billing-agent', containers: [{ name: 'agent', image: 'example.com/agent:1' }] } }) });
+    await c.kubectl(['create', '-f', '-'], { input: stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'next-pod', namespace: NS, annotations: { 'agentgate.dev/status': JSON.stringify({ policy: `${NS}/billing-agent` }) } }, spec: { serviceAccountName: 'billing-agent', containers: [{ name: 'agent', image: 'example.com/agent:1' }] } }) });
     const data = async (): Promise<Record<string, string>> => JSON.parse((await c.kubectl(['get', 'configmap', `agentgate-audit-checkpoints-${NS}`, '-n', OPNS, '-o', 'json'])).stdout).data;
     const signedAt = Date.parse(JSON.parse((await data())[podUid]!).signedAt);
     await new Promise((r) => setTimeout(r, Math.max(0, signedAt + 5000 - Date.now())));

@@ -32,7 +32,7 @@ describe('Helm chart and least-privilege RBAC on a real API server', function ()
     // must not wait for it here (the default, Fail, refuses unrecorded changes).
     const r = await c.helm(['upgrade', '--install', 'agentgate', chart, '-n', SYSTEM, '--create-namespace', '--wait=false', '--set', 'webhook.policyChangesFailurePolicy=Ignore']);
     expect(r.code, r.stderr).to.equal(0);
-    for (const what of [['deployment', 'agentgate-operator', '-n', SYSTEM], ['service', 'agentgate-webhook', '-n', SYSTEM], ['mutatingwebhookconfiguration', 'agentgate'], ['clusterrole', 'agentgate-operator'], ['crd', 'agentaccesspolicies.agentgate.dev']]) {
+    for (const what of [['deployment', 'agentgate-operator', '-n', SYSTEM], ['service', 'agentgate-webhook', '-n', SYSTEM], ['service', 'agentgate-admission', '-n', SYSTEM], ['mutatingwebhookconfiguration', 'agentgate'], ['clusterrole', 'agentgate-operator'], ['crd', 'agentaccesspolicies.agentgate.dev']]) {
       expect((await c.kubectl(['get', ...what])).code, what.join(' ')).to.equal(0);
     }
   });

@@ -54,12 +54,15 @@ describe('approval creation: the operator alone, from what the proxy may say', (
     expect(() => parseApprovalAsk({ ...ask, command: { ...ask.command, sha256: 'X' } })).to.throw(/sha256/);
     expect(() => parseApprovalAsk({ ...ask, requester: { subject: agent.sub } })).to.throw(/runId/);
   });
-  it('the policy is the one the pod\'s sidecar follows (its --policy-ref), in the pod\'s namespace', () => {
+  it('the policy is the one the injector stamped on the pod, in the pod\'s namespace; a container\'s name or args never say', () => {
     const pod = (args: string[], ann?: string) => ({ metadata: { name: 'a', ...(ann ? { annotations: { 'agentgate.dev/status': ann } } : {}) }, spec: { containers: [{ name: 'agent' }], initContainers: args.length ? [{ name: 'agentgate-proxy', args }] : [] } }) as never;
-    expect(policyOfPod(pod(['proxy', '--policy-ref', 'agents/billing']), 'agents')).to.equal('billing');
-    expect(policyOfPod(pod(['proxy', '--policy-ref', 'agents/billing'], JSON.stringify({ policy: 'agents/lenient' })), 'agents')).to.equal('billing');
+    expect(policyOfPod(pod(['proxy', '--policy-ref', 'agents/billing'], JSON.stringify({ policy: 'agents/billing' })), 'agents')).to.equal('billing');
+    expect(policyOfPod(pod(['proxy', '--policy-ref', 'agents/lenient'], JSON.stringify({ policy: 'agents/billing' })), 'agents')).to.equal('billing');
     expect(policyOfPod(pod([], JSON.stringify({ policy: 'agents/billing' })), 'agents')).to.equal('billing');
-    expect(() => policyOfPod(pod(['proxy', '--policy-ref', 'other/billing']), 'agents')).to.throw(/no agentgate proxy/);
+    expect(() => policyOfPod(pod(['proxy', '--policy-ref', 'agents/billing']), 'agents')).to.throw(/no agentgate proxy/);
+    expect(() => policyOfPod(pod([], JSON.stringify({ policy: 'other/billing' })), 'agents')).to.throw(/no agentgate proxy/);
+    expect(() => policyOfPod(pod([], JSON.stringify({ policy: 'agents/billing/x' })), 'agents')).to.throw(/no agentgate proxy/);
+    expect(() => policyOfPod(pod([], '{not json'), 'agents')).to.throw(/no agentgate proxy/);
     expect(() => policyOfPod(pod([]), 'agents')).to.throw(/no agentgate proxy/);
   });
 });

@@ -75,7 +75,7 @@ describe('pod guard: what an opted-in pod may not bring to admission', () => {
     expect(createRefusals(injectSidecar(pod(), policy, 'agents', cfg), policy)).to.include(`initContainer ${PROXY_CONTAINER}: the name ${PROXY_CONTAINER} is the sidecar's`);
   });
 
-  it('the sidecar runs as its own uid/gid; agents may not take them; a shared process namespace admits no privileged or ptrace-capable agent', () => {
+  it('the sidecar runs as its own uid/gid; agents may not take them; a shared process namespace admits no ptrace-capable agent; no agent is privileged', () => {
     const injected = injectSidecar(pod(), policy, 'agents', cfg);
     const sidecar = injected.spec!.initContainers!.find((c) => c.name === PROXY_CONTAINER)!;
     expect(sidecar.securityContext).to.include({ runAsUser: PROXY_UID, runAsGroup: PROXY_GID, runAsNonRoot: true });
@@ -90,7 +90,7 @@ describe('pod guard: what an opted-in pod may not bring to admission', () => {
     agent(p).securityContext = { capabilities: { add: ['SYS_PTRACE'] } };
     expect(createRefusals(p, policy)).to.deep.equal(['container agent: adds SYS_PTRACE, in a pod that shares its process namespace with the sidecar']);
     agent(p).securityContext = { privileged: true };
-    expect(createRefusals(p, policy)).to.deep.equal(['container agent: privileged, in a pod that shares its process namespace with the sidecar']);
+    expect(createRefusals(p, policy)).to.deep.equal(['container agent: privileged containers reach the node\'s files and processes']);
   });
 
   it('ephemeral containers may not target the sidecar, mount its volumes, read the credentials or run as its uid', () => {
@@ -112,7 +112,7 @@ describe('pod guard: what an opted-in pod may not bring to admission', () => {
       'ephemeralContainer c: env P reads the target credentials Secret billing-db-credentials',
       `ephemeralContainer d: runs as uid ${PROXY_UID}, reserved for the agentgate sidecar`,
     ]);
-    // Pods without the sidecar are not this webhook's concern; containers already there are not judged again.
+    // Pods without the sidecar: only the namespace's credentials and the node are off limits; containers already there are not judged again.
     expect(ephemeralRefusals(pod(), { ...pod(), spec: { ...pod().spec!, ephemeralContainers: [{ name: 'a', image: 'x', targetContainerName: PROXY_CONTAINER }] } })).to.deep.equal([]);
     const existing = withDebug([{ name: 'a', image: 'busybox', targetContainerName: PROXY_CONTAINER }]);
     expect(ephemeralRefusals(existing, existing)).to.deep.equal([]);
