@@ -26,6 +26,8 @@ export interface DerivedMask {
   touchOnly?: true;
   /** It reads a view over a ruled column: even a plain column of its COPY (query) may carry ruled values. */
   viaView?: true;
+  /** Why the error text is withheld, when it is not what this statement reads or touches. */
+  reason?: string;
 }
 
 export interface RuledTables {

@@ -23,6 +23,7 @@ import type { PolicyRuntime } from '../policy/runtime.js';
 import type { RuntimeLimits, TargetSpec } from '../policy/types.js';
 import type { Catalog } from '../sql/catalog.js';
 import type { ShapesResult, StatementClassifier } from '../sql/classifier.js';
+import { DeferredErrors } from '../masking/deferred-errors.js';
 import { BIND_ERRORS_MASK, derivedMask, launderingReason, type DerivedMask } from '../masking/lineage-rule.js';
 import { mergeReads } from '../sql/lineage.js';
 import { resolveShape } from '../sql/resolve.js';
@@ -111,6 +112,8 @@ export class PgSession {
   private readonly queue: Pending[] = [];
   /** Prepared statements and portals as the server holds them (server-objects.ts). */
   private readonly objects = new ServerObjects();
+  /** Errors of work the server defers to a transaction's end (deferred-errors.ts). */
+  private readonly deferredErrors = new DeferredErrors();
   private disarmExpiry?: () => void;
   private readonly inbox: Message[] = [];
   private toUpstream: Buffer[] = [];
@@ -566,6 +569,7 @@ export class PgSession {
    * cursors its portal namespace: their changes apply when the statement completes (owner: its run or Execute).
    */
   private trackSessionState(c: Classification, owner: object): void {
+    this.deferredErrors.sent(c, this.derived(c));
     if (c.setting?.name === 'agentgate.reason') this.reason = c.setting.value || undefined;
     const changes: StateChange[] = [];
     if (c.prepares !== undefined) changes.push({ ns: 'statement', name: c.prepares, value: preparedBy(c) });
@@ -799,7 +803,7 @@ export class PgSession {
         this.copyIn = false;
         this.copyOut = undefined;
         const bindMask = front?.kind === 'bind' && this.maskerOf.masker.hasColumnRules ? BIND_ERRORS_MASK : undefined;
-        const masked = this.resultMasker.errorNotice(m, this.derived(this.currentRun()?.cls) ?? bindMask);
+        const masked = this.resultMasker.errorNotice(m, this.derived(this.currentRun()?.cls) ?? bindMask ?? this.deferredMask());
         let err: { code?: string; message: string } = { message: 'error' };
         try {
           const e = parseErrorNotice(m);
@@ -835,7 +839,7 @@ export class PgSession {
       }
       case T('N'):
       case T('A'): {
-        const masked = m.type === T('N') ? this.resultMasker.errorNotice(m, this.derived(this.currentRun()?.cls)) : this.resultMasker.notification(m);
+        const masked = m.type === T('N') ? this.resultMasker.errorNotice(m, this.derived(this.currentRun()?.cls) ?? this.deferredMask()) : this.resultMasker.notification(m);
         if (masked) pushSegment(this.toClient, masked.buf);
         else this.out(m);
         return;
@@ -843,7 +847,7 @@ export class PgSession {
       case T('Z'): {
         this.txStatus = m.buf[m.start + 5] ?? this.txStatus;
         if (front?.kind === 'query' || front?.kind === 'refusal') this.settle(front, 'confirmed');
-        if (this.txStatus === T('I')) this.objects.transactionEnded();
+        if (this.txStatus === T('I')) this.transactionEnded();
         if (front?.kind === 'query') {
           for (let i = front.idx; i < front.runs.length; i++) this.complete(front.runs[i]!, { tag: 'SKIPPED' }, { message: 'not executed: an earlier statement in the query failed' });
           this.queue.shift();
@@ -949,7 +953,7 @@ export class PgSession {
       this.queue.shift();
       this.txStatus = m.buf[m.start + 5] ?? this.txStatus;
       this.objects.settle(front, 'confirmed');
-      if (this.txStatus === T('I')) this.objects.transactionEnded();
+      if (this.txStatus === T('I')) this.transactionEnded();
       front.then(this.txStatus, front.error);
     } else if (m.type === T('A')) {
       const masked = this.resultMasker.notification(m);
@@ -1013,6 +1017,18 @@ export class PgSession {
   private derived(c: Classification | undefined): DerivedMask | undefined {
     if (!c || !this.maskerOf.masker.hasColumnRules) return undefined;
     return derivedMask(this.maskerOf.masker, c.reads, c.tables, this.ctx.catalog(), c.functions);
+  }
+
+  private transactionEnded(): void {
+    this.objects.transactionEnded();
+    this.deferredErrors.transactionEnded();
+  }
+
+  /** Errors of work deferred to a transaction's end: raised by COMMIT and the like, or at Sync / after a Query's last statement. */
+  private deferredMask(): DerivedMask | undefined {
+    const front = this.queue[0];
+    if (front?.kind !== 'query' && front?.kind !== 'execute' && front?.kind !== 'sync') return undefined;
+    return this.deferredErrors.mask(this.maskerOf.masker.hasColumnRules, this.currentRun()?.cls);
   }
 
   /** Emits proxy-made responses that have reached the front of the queue. */
