@@ -38,6 +38,7 @@ import { capDecision, capError, FLUSH, isStatementTimeout, newRowCap, rowCapsAct
 import { ResultMasker, type ColumnNames, type RowPlan } from './result-masker.js';
 import { copyOptionsRefusal } from './copy-format.js';
 import { onParameterStatus, SessionInvariants, violationMessage, type InvariantViolation } from './session-invariants.js';
+import { cursorChanges, declareLocally, fetchRefusal, type LocalCursors } from './sql-cursors.js';
 import { approvalText, changedExecuted, executedStatements, preparedBy, QueryScope, ServerObjects, type Outcome, type Portal, type Prepared, type StateChange } from './server-objects.js';
 import { armExpiry } from './token-expiry.js';
 
@@ -289,7 +290,7 @@ export class PgSession {
         r.done();
         const entry: Pending = { kind: 'close' };
         this.queue.push(entry);
-        this.objects.expect(entry, { ns: what === T('S') ? 'statement' : 'portal', name });
+        this.objects.expect(entry, ...(what === T('S') ? [{ ns: 'statement' as const, name }] : [{ ns: 'portal' as const, name }, { ns: 'cursor' as const, name }]));
         return this.forward(m);
       }
       case T('S'):
@@ -346,7 +347,12 @@ export class PgSession {
     const classes = this.classify(sql, shapes);
     if ('error' in classes) return this.refuseUnparsed(sql, 'simple', classes.error, false);
     const rt = this.runtime();
-    const decisions = classes.map((c) => this.decide(rt, c));
+    const cursors: LocalCursors = new Map();
+    const decisions = classes.map((c) => {
+      const d = this.decide(rt, c, cursors);
+      declareLocally(cursors, c, rt);
+      return d;
+    });
     if (classes.length > 1 && rowCapsActive(this.limits(rt))) {
       // A write's outcome is checked on its own; inside a multi-statement query the rest would already have run.
       classes.forEach((c, i) => {
@@ -536,8 +542,8 @@ export class PgSession {
       if (d.blocked && !grant) return this.denyExtended(denialError(d, c));
       run ??= { cls: c, seq: rec.seq, started: this.now(), rows: 0, masked: 0 };
     }
-    if (!portal.described && this.resultMasker.active) {
-      // Column masking needs the portal's columns; ask for them if the agent did not.
+    if ((!portal.described || portal.planFor !== this.maskerOf) && this.resultMasker.active) {
+      // Column masking needs the portal's columns; ask for them if the agent did not, or again when the policy changed since.
       pushSegment(this.toUpstream, describePortal(portalName));
       this.queue.push({ kind: 'describe', portal: portalName, target: portal, synthetic: true });
     }
@@ -576,6 +582,7 @@ export class PgSession {
     if (c.deallocates === '*') changes.push({ ns: 'statement' });
     else if (c.deallocates !== undefined) changes.push({ ns: 'statement', name: c.deallocates });
     if (PORTAL_KINDS.has(c.kind)) changes.push({ ns: 'portal' });
+    changes.push(...cursorChanges(c, this.maskerOf));
     this.objects.expect(owner, ...changes);
   }
 
@@ -611,7 +618,9 @@ export class PgSession {
     return rt.policy.spec.mode === 'Audit' ? undefined : rt.policy.spec.runtimeLimits;
   }
 
-  private decide(rt: PolicyRuntime, c: Classification): Decision {
+  private decide(rt: PolicyRuntime, c: Classification, cursors?: LocalCursors): Decision {
+    const fetch = fetchRefusal(c, this.objects, cursors, rt, (q) => this.decide(rt, q), rt.policy.spec.mode === 'Audit');
+    if (fetch) return fetch;
     const d = rt.engine.decide(c, this.ctx.target);
     const capped = capDecision(c, this.limits(rt));
     if (capped && (!d.blocked || d.action === 'RequireApproval')) return capped;
@@ -744,6 +753,7 @@ export class PgSession {
           if (front.target) {
             front.target.described = true;
             front.target.plan = plan;
+            front.target.planFor = this.maskerOf;
           }
           if (!front.synthetic) this.out(m);
         } else {
@@ -755,7 +765,10 @@ export class PgSession {
       case T('n'):
         if (front?.kind === 'describe') {
           this.queue.shift();
-          if (front.target) front.target.described = true;
+          if (front.target) {
+            front.target.described = true;
+            front.target.planFor = this.maskerOf;
+          }
           if (!front.synthetic) this.out(m);
           return this.drainSynthetic();
         }
