@@ -38,6 +38,7 @@ import { capDecision, capError, FLUSH, isStatementTimeout, newRowCap, rowCapsAct
 import { ResultMasker, type ColumnNames, type RowPlan } from './result-masker.js';
 import { copyOptionsRefusal } from './copy-format.js';
 import { onParameterStatus, SessionInvariants, violationMessage, type InvariantViolation } from './session-invariants.js';
+import { plannerStatisticsRefusal } from '../policy/planner-statistics.js';
 import { cursorChanges, declareLocally, fetchRefusal, type LocalCursors } from './sql-cursors.js';
 import { approvalText, changedExecuted, executedStatements, preparedBy, QueryScope, ServerObjects, type Outcome, type Portal, type Prepared, type StateChange } from './server-objects.js';
 import { armExpiry } from './token-expiry.js';
@@ -626,6 +627,8 @@ export class PgSession {
     if (capped && (!d.blocked || d.action === 'RequireApproval')) return capped;
     const laundering = d.blocked ? undefined : launderingReason(c, this.derived(c), rt.masker, this.ctx.catalog());
     if (laundering) return { action: 'Deny', rule: 'masking-lineage', message: laundering, blocked: true };
+    const statistics = d.blocked ? undefined : plannerStatisticsRefusal(c, rt.policy.spec.mode === 'Audit');
+    if (statistics) return statistics;
     if (!d.blocked && c.copy?.direction === 'to' && c.copy.stdio && this.resultMasker.active) {
       if (c.copy.format === 'binary') return { action: 'Deny', rule: 'masking-copy-binary', message: 'COPY TO in binary format cannot be masked; use text or csv', blocked: true };
       const options = copyOptionsRefusal(c.copy);
