@@ -1,5 +1,5 @@
 /**
- * The session's prepared statements and portals exactly as the server holds them, so that a name the
+ * The session's prepared statements, portals and SQL cursors exactly as the server holds them, so that a name the
  * agent binds or executes is decided as what the server will run under that name.
  *
  * A change is recorded when its message is forwarded and applied only when the server confirms it
