@@ -26,6 +26,8 @@ export interface DerivedMask {
   touchOnly?: true;
   /** It reads a view over a ruled column: even a plain column of its COPY (query) may carry ruled values. */
   viaView?: true;
+  /** Why the error text is withheld, when it is not what this statement reads or touches. */
+  reason?: string;
 }
 
 export interface RuledTables {
@@ -76,7 +78,7 @@ export const BIND_ERRORS_MASK: DerivedMask = { strategy: 'redact', label: 'a sta
 const SIDE_CHANNELS = new Set(['pg_notify', 'set_config']);
 
 /** Catalog relations that hold sample values of every analyzed column (planner statistics). */
-const STATISTICS_RELATIONS = new Set(['pg_stats', 'pg_statistic', 'pg_stats_ext', 'pg_stats_ext_exprs', 'pg_statistic_ext_data']);
+export const STATISTICS_RELATIONS = new Set(['pg_stats', 'pg_statistic', 'pg_stats_ext', 'pg_stats_ext_exprs', 'pg_statistic_ext_data']);
 
 /** Statement effects that keep or send what they read somewhere no mask applies (a write is judged by what it stores). */
 const CARRYING_EFFECTS = new Set(['ddl', 'privilege', 'admin', 'unknown']);

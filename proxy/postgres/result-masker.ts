@@ -239,8 +239,8 @@ export class ResultMasker {
       else if (integrity.includes(k)) count++;
       else if (withhold && VALUE_FIELDS.includes(k)) {
         count++;
-        const why = derived === BIND_ERRORS_MASK ? 'was planned at Bind, where functions over masked columns may run'
-          : derived.touchOnly ? `touches a table with a masked column (${derived.label}), whose rows and keys it may quote` : `reads a masked column (${derived.label}) whose values it may quote`;
+        const why = derived.reason ?? (derived === BIND_ERRORS_MASK ? 'was planned at Bind, where functions over masked columns may run'
+          : derived.touchOnly ? `touches a table with a masked column (${derived.label}), whose rows and keys it may quote` : `reads a masked column (${derived.label}) whose values it may quote`);
         if (k === 'M') fields.push([k, `agentgate: the database's message is withheld (SQLSTATE ${e.code ?? 'unknown'}): this statement ${why}`]);
       } else {
         const r = maskWithEmbeddedBytea(this.masker, v);

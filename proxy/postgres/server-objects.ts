@@ -1,5 +1,5 @@
 /**
- * The session's prepared statements and portals exactly as the server holds them, so that a name the
+ * The session's prepared statements, portals and SQL cursors exactly as the server holds them, so that a name the
  * agent binds or executes is decided as what the server will run under that name.
  *
  * A change is recorded when its message is forwarded and applied only when the server confirms it
@@ -24,23 +24,38 @@ export interface Portal {
   stmt: Prepared;
   described: boolean;
   plan?: RowPlan;
+  /** The policy runtime the plan was made under: a plan made under an earlier policy is made again. */
+  planFor?: object;
   /** Rows returned by this portal so far, across Executes (maxRowsReturned). */
   cap?: RowCap;
 }
 
-type Namespace = 'statement' | 'portal';
+/** A cursor opened by SQL DECLARE: FETCH and MOVE read its query, decided again under the current policy. */
+export interface SqlCursor {
+  /** The DECLARE's classification (its tables, effects and reads are those of the cursor's query). */
+  cls: Classification;
+  hold: boolean;
+  /** The policy runtime that allowed the DECLARE. */
+  decidedBy: object;
+}
+
+type Namespace = 'statement' | 'portal' | 'cursor';
 
 /** A create (value set) or a drop (no value; no name: every object of the namespace). */
 export type StateChange =
   | { ns: 'statement'; name: string; value: Prepared; dropOnFailure?: boolean }
   | { ns: 'portal'; name: string; value: Portal; dropOnFailure?: boolean }
+  | { ns: 'cursor'; name: string; value: SqlCursor; dropOnFailure?: boolean }
   | { ns: Namespace; name?: string; value?: undefined };
+
+type Value = Prepared | Portal | SqlCursor;
 
 export type Outcome = 'confirmed' | 'failed' | 'skipped';
 
 export class ServerObjects {
   private readonly statements = new Map<string, Prepared>();
   private readonly portals = new Map<string, Portal>();
+  private readonly cursors = new Map<string, SqlCursor>();
   /** Changes forwarded but not yet answered, in server order, with the queue entry or statement they belong to. */
   private readonly pending: { owner: object; change: StateChange }[] = [];
 
@@ -56,6 +71,10 @@ export class ServerObjects {
     return this.view('portal', name) as Portal | undefined;
   }
 
+  cursor(name: string): SqlCursor | undefined {
+    return this.view('cursor', name) as SqlCursor | undefined;
+  }
+
   /** The server answered (or skipped) the owner's message: its changes, and any left before them, are settled. */
   settle(owner: object, outcome: Outcome): void {
     const last = this.pending.findLastIndex((p) => p.owner === owner);
@@ -63,13 +82,18 @@ export class ServerObjects {
     for (const p of this.pending.splice(0, last + 1)) this.apply(p.change, p.owner === owner ? outcome : 'failed');
   }
 
-  /** The transaction ended (ReadyForQuery idle): portals made by Bind are never holdable, so none is left. */
+  /** The transaction ended (ReadyForQuery idle): portals made by Bind are never holdable; only WITH HOLD cursors are left. */
   transactionEnded(): void {
     this.portals.clear();
+    for (const [name, c] of this.cursors) if (!c.hold) this.cursors.delete(name);
+  }
+
+  private map(ns: Namespace): Map<string, Value> {
+    return ns === 'statement' ? this.statements : ns === 'portal' ? this.portals : this.cursors;
   }
 
   private apply(c: StateChange, outcome: Outcome): void {
-    const map: Map<string, Prepared | Portal> = c.ns === 'statement' ? this.statements : this.portals;
+    const map = this.map(c.ns);
     if (c.value === undefined) {
       if (c.name === undefined) map.clear();
       else map.delete(c.name);
@@ -77,8 +101,8 @@ export class ServerObjects {
     else if (outcome === 'failed' && c.dropOnFailure) map.delete(c.name);
   }
 
-  private view(ns: Namespace, name: string): Prepared | Portal | undefined {
-    let v: Prepared | Portal | undefined = (ns === 'statement' ? this.statements : this.portals).get(name);
+  private view(ns: Namespace, name: string): Value | undefined {
+    let v: Value | undefined = this.map(ns).get(name);
     for (const { change: c } of this.pending) {
       if (c.ns === ns && (c.name === undefined || c.name === name)) v = c.value;
     }

@@ -24,6 +24,7 @@ import type { PolicyRuntime } from '../policy/runtime.js';
 import type { RuntimeLimits, TargetSpec } from '../policy/types.js';
 import type { Catalog } from '../sql/catalog.js';
 import type { ShapesResult, StatementClassifier } from '../sql/classifier.js';
+import { DeferredErrors } from '../masking/deferred-errors.js';
 import { BIND_ERRORS_MASK, derivedMask, launderingReason, type DerivedMask } from '../masking/lineage-rule.js';
 import { mergeReads } from '../sql/lineage.js';
 import { resolveShape } from '../sql/resolve.js';
@@ -38,6 +39,8 @@ import { capDecision, capError, FLUSH, isStatementTimeout, newRowCap, rowCapsAct
 import { ResultMasker, type ColumnNames, type RowPlan } from './result-masker.js';
 import { copyOptionsRefusal } from './copy-format.js';
 import { onParameterStatus, SessionInvariants, violationMessage, type InvariantViolation } from './session-invariants.js';
+import { plannerStatisticsRefusal } from '../policy/planner-statistics.js';
+import { cursorChanges, declareLocally, fetchRefusal, type LocalCursors } from './sql-cursors.js';
 import { approvalText, changedExecuted, executedStatements, preparedBy, QueryScope, ServerObjects, type Outcome, type Portal, type Prepared, type StateChange } from './server-objects.js';
 import { armExpiry } from './token-expiry.js';
 
@@ -112,6 +115,8 @@ export class PgSession {
   private readonly queue: Pending[] = [];
   /** Prepared statements and portals as the server holds them (server-objects.ts). */
   private readonly objects = new ServerObjects();
+  /** Errors of work the server defers to a transaction's end (deferred-errors.ts). */
+  private readonly deferredErrors = new DeferredErrors();
   private disarmExpiry?: () => void;
   private readonly inbox: Message[] = [];
   private toUpstream: Buffer[] = [];
@@ -287,7 +292,7 @@ export class PgSession {
         r.done();
         const entry: Pending = { kind: 'close' };
         this.queue.push(entry);
-        this.objects.expect(entry, { ns: what === T('S') ? 'statement' : 'portal', name });
+        this.objects.expect(entry, ...(what === T('S') ? [{ ns: 'statement' as const, name }] : [{ ns: 'portal' as const, name }, { ns: 'cursor' as const, name }]));
         return this.forward(m);
       }
       case T('S'):
@@ -344,7 +349,12 @@ export class PgSession {
     const classes = this.classify(sql, shapes);
     if ('error' in classes) return this.refuseUnparsed(sql, 'simple', classes.error, false);
     const rt = this.runtime();
-    const decisions = classes.map((c) => this.decide(rt, c));
+    const cursors: LocalCursors = new Map();
+    const decisions = classes.map((c) => {
+      const d = this.decide(rt, c, cursors);
+      declareLocally(cursors, c, rt);
+      return d;
+    });
     if (classes.length > 1 && rowCapsActive(this.limits(rt))) {
       // A write's outcome is checked on its own; inside a multi-statement query the rest would already have run.
       classes.forEach((c, i) => {
@@ -542,8 +552,8 @@ export class PgSession {
       if (d.blocked && !grant) return this.denyExtended(denialError(d, c));
       run ??= { cls: c, seq: rec.seq, started: this.now(), rows: 0, masked: 0 };
     }
-    if (!portal.described && this.resultMasker.active) {
-      // Column masking needs the portal's columns; ask for them if the agent did not.
+    if ((!portal.described || portal.planFor !== this.maskerOf) && this.resultMasker.active) {
+      // Column masking needs the portal's columns; ask for them if the agent did not, or again when the policy changed since.
       pushSegment(this.toUpstream, describePortal(portalName));
       this.queue.push({ kind: 'describe', portal: portalName, target: portal, synthetic: true });
     }
@@ -575,12 +585,14 @@ export class PgSession {
    * cursors its portal namespace: their changes apply when the statement completes (owner: its run or Execute).
    */
   private trackSessionState(c: Classification, owner: object): void {
+    this.deferredErrors.sent(c, this.derived(c));
     if (c.setting?.name === 'agentgate.reason') this.reason = c.setting.value || undefined;
     const changes: StateChange[] = [];
     if (c.prepares !== undefined) changes.push({ ns: 'statement', name: c.prepares, value: preparedBy(c) });
     if (c.deallocates === '*') changes.push({ ns: 'statement' });
     else if (c.deallocates !== undefined) changes.push({ ns: 'statement', name: c.deallocates });
     if (PORTAL_KINDS.has(c.kind)) changes.push({ ns: 'portal' });
+    changes.push(...cursorChanges(c, this.maskerOf));
     this.objects.expect(owner, ...changes);
   }
 
@@ -616,12 +628,16 @@ export class PgSession {
     return rt.policy.spec.mode === 'Audit' ? undefined : rt.policy.spec.runtimeLimits;
   }
 
-  private decide(rt: PolicyRuntime, c: Classification): Decision {
+  private decide(rt: PolicyRuntime, c: Classification, cursors?: LocalCursors): Decision {
+    const fetch = fetchRefusal(c, this.objects, cursors, rt, (q) => this.decide(rt, q), rt.policy.spec.mode === 'Audit');
+    if (fetch) return fetch;
     const d = rt.engine.decide(c, this.ctx.target);
     const capped = capDecision(c, this.limits(rt));
     if (capped && (!d.blocked || d.action === 'RequireApproval')) return capped;
     const laundering = d.blocked ? undefined : launderingReason(c, this.derived(c), rt.masker, this.ctx.catalog());
     if (laundering) return { action: 'Deny', rule: 'masking-lineage', message: laundering, blocked: true };
+    const statistics = d.blocked ? undefined : plannerStatisticsRefusal(c, rt.policy.spec.mode === 'Audit');
+    if (statistics) return statistics;
     if (!d.blocked && c.copy?.direction === 'to' && c.copy.stdio && this.resultMasker.active) {
       if (c.copy.format === 'binary') return { action: 'Deny', rule: 'masking-copy-binary', message: 'COPY TO in binary format cannot be masked; use text or csv', blocked: true };
       const options = copyOptionsRefusal(c.copy);
@@ -749,6 +765,7 @@ export class PgSession {
           if (front.target) {
             front.target.described = true;
             front.target.plan = plan;
+            front.target.planFor = this.maskerOf;
           }
           if (!front.synthetic) this.out(m);
         } else {
@@ -760,7 +777,10 @@ export class PgSession {
       case T('n'):
         if (front?.kind === 'describe') {
           this.queue.shift();
-          if (front.target) front.target.described = true;
+          if (front.target) {
+            front.target.described = true;
+            front.target.planFor = this.maskerOf;
+          }
           if (!front.synthetic) this.out(m);
           return this.drainSynthetic();
         }
@@ -808,7 +828,7 @@ export class PgSession {
         this.copyIn = false;
         this.copyOut = undefined;
         const bindMask = front?.kind === 'bind' && this.maskerOf.masker.hasColumnRules ? BIND_ERRORS_MASK : undefined;
-        const masked = this.resultMasker.errorNotice(m, this.derived(this.currentRun()?.cls) ?? bindMask);
+        const masked = this.resultMasker.errorNotice(m, this.derived(this.currentRun()?.cls) ?? bindMask ?? this.deferredMask());
         let err: { code?: string; message: string } = { message: 'error' };
         try {
           const e = parseErrorNotice(m);
@@ -844,7 +864,7 @@ export class PgSession {
       }
       case T('N'):
       case T('A'): {
-        const masked = m.type === T('N') ? this.resultMasker.errorNotice(m, this.derived(this.currentRun()?.cls)) : this.resultMasker.notification(m);
+        const masked = m.type === T('N') ? this.resultMasker.errorNotice(m, this.derived(this.currentRun()?.cls) ?? this.deferredMask()) : this.resultMasker.notification(m);
         if (masked) pushSegment(this.toClient, masked.buf);
         else this.out(m);
         return;
@@ -852,7 +872,7 @@ export class PgSession {
       case T('Z'): {
         this.txStatus = m.buf[m.start + 5] ?? this.txStatus;
         if (front?.kind === 'query' || front?.kind === 'refusal') this.settle(front, 'confirmed');
-        if (this.txStatus === T('I')) this.objects.transactionEnded();
+        if (this.txStatus === T('I')) this.transactionEnded();
         if (front?.kind === 'query') {
           for (let i = front.idx; i < front.runs.length; i++) this.complete(front.runs[i]!, { tag: 'SKIPPED' }, { message: 'not executed: an earlier statement in the query failed' });
           this.queue.shift();
@@ -958,7 +978,7 @@ export class PgSession {
       this.queue.shift();
       this.txStatus = m.buf[m.start + 5] ?? this.txStatus;
       this.objects.settle(front, 'confirmed');
-      if (this.txStatus === T('I')) this.objects.transactionEnded();
+      if (this.txStatus === T('I')) this.transactionEnded();
       front.then(this.txStatus, front.error);
     } else if (m.type === T('A')) {
       const masked = this.resultMasker.notification(m);
@@ -1022,6 +1042,18 @@ export class PgSession {
   private derived(c: Classification | undefined): DerivedMask | undefined {
     if (!c || !this.maskerOf.masker.hasColumnRules) return undefined;
     return derivedMask(this.maskerOf.masker, c.reads, c.tables, this.ctx.catalog(), c.functions);
+  }
+
+  private transactionEnded(): void {
+    this.objects.transactionEnded();
+    this.deferredErrors.transactionEnded();
+  }
+
+  /** Errors of work deferred to a transaction's end: raised by COMMIT and the like, or at Sync / after a Query's last statement. */
+  private deferredMask(): DerivedMask | undefined {
+    const front = this.queue[0];
+    if (front?.kind !== 'query' && front?.kind !== 'execute' && front?.kind !== 'sync') return undefined;
+    return this.deferredErrors.mask(this.maskerOf.masker.hasColumnRules, this.currentRun()?.cls);
   }
 
   /** Emits proxy-made responses that have reached the front of the queue. */

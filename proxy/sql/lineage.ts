@@ -121,6 +121,11 @@ function collect(root: Node): Collected {
           ranges.add(v.ctename);
           if (v.aliascolnames?.length) wholeRow = true;
           break;
+        case 'returningClause':
+          // PostgreSQL 18: `old` and `new` (renamed by `RETURNING WITH (OLD AS o, NEW AS n)`) are whole rows of the target.
+          ranges.add('old').add('new');
+          for (const o of v?.options ?? []) if (typeof o.ReturningOption?.value === 'string') ranges.add(o.ReturningOption.value);
+          break;
         case 'CopyStmt':
           for (const a of v.attlist ?? []) {
             const s = str(a);

@@ -66,6 +66,7 @@ export function resolveShape(shape: StatementShape, sql: string, catalog: Catalo
     ...(shape.copy ? { copy: shape.copy } : {}),
     ...(shape.prepares !== undefined ? { prepares: shape.prepares } : {}),
     ...(shape.deallocates !== undefined ? { deallocates: shape.deallocates } : {}),
+    ...(shape.cursor ? { cursor: shape.cursor } : {}),
     ...(shape.setting ? { setting: shape.setting } : {}),
     ...(settings.size ? { settings: [...settings] } : {}),
     ...(reads ? { reads } : {}),

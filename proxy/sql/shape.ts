@@ -7,6 +7,7 @@
  * default, e.g. `BEGIN READ WRITE` has `transaction_read_only` with an empty `ival` (= 0 = false).
  */
 import { settingChange, unknownSettingChange, type SettingChange } from './settings.js';
+import { cursorOp } from './cursor-op.js';
 import { columnReads, copySources } from './lineage.js';
 import type { CopyInfo, Effect, FunctionRef, StatementShape, TableAccess } from './types.js';
 
@@ -461,7 +462,8 @@ export function shapeOf(raw: Node, sqlLength: number): StatementShape {
   const kind = Object.keys(stmt)[0] ?? 'EmptyStmt';
   const b = new ShapeBuilder();
   b.statement(kind, stmt[kind]);
-  return { ...b.build(location, length, kind), reads: columnReads(kind, stmt[kind]) };
+  const cursor = cursorOp(kind, stmt[kind]);
+  return { ...b.build(location, length, kind), reads: columnReads(kind, stmt[kind]), ...(cursor ? { cursor } : {}) };
 }
 
 const RELATION_OBJECTS = new Set(['OBJECT_TABLE', 'OBJECT_VIEW', 'OBJECT_MATVIEW', 'OBJECT_FOREIGN_TABLE', 'OBJECT_SEQUENCE']);

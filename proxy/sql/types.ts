@@ -41,6 +41,8 @@ export interface StatementShape {
   prepares?: string;
   /** DEALLOCATE name (or '*' for ALL). */
   deallocates?: string;
+  /** DECLARE / FETCH / MOVE / CLOSE: the cursor it names. */
+  cursor?: CursorOp;
   /** COPY details the data path needs (direction, format, column names). */
   copy?: CopyInfo;
   /** Why a statement is `unknown`, for the audit trail and the agent's error. */
@@ -58,6 +60,13 @@ export interface StatementShape {
   /** Byte range of the statement inside the message text. */
   location: number;
   length: number;
+}
+
+/** A SQL cursor statement: DECLARE name (WITH HOLD or not), FETCH/MOVE name, CLOSE name (no name: CLOSE ALL). */
+export interface CursorOp {
+  op: 'declare' | 'fetch' | 'close';
+  name?: string;
+  hold?: boolean;
 }
 
 export interface CopyInfo {
@@ -105,6 +114,7 @@ export interface Classification {
   copy?: CopyInfo;
   prepares?: string;
   deallocates?: string;
+  cursor?: CursorOp;
   setting?: { name: string; value: string };
   /** Settings the statement changes ('*': a name that is not a literal), by any route. */
   settings?: string[];

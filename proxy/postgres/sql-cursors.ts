@@ -1,0 +1,47 @@
+/**
+ * SQL cursors (DECLARE ... CURSOR) as the proxy follows them: FETCH and MOVE read the rows of a query
+ * decided at DECLARE, perhaps under an earlier policy, so each FETCH/MOVE decides that query again
+ * under the policy in force. A cursor the proxy did not see declared (opened by a function, a procedure
+ * or a DO block) has a query the proxy cannot decide: reading it is refused.
+ */
+import type { Decision } from '../policy/decide.js';
+import type { Classification } from '../sql/types.js';
+import type { ServerObjects, SqlCursor, StateChange } from './server-objects.js';
+
+/** The cursor changes a statement makes when the server confirms it. */
+export function cursorChanges(c: Classification, decidedBy: object): StateChange[] {
+  const op = c.cursor;
+  if (op?.op === 'declare' && op.name !== undefined) return [{ ns: 'cursor', name: op.name, value: { cls: c, hold: op.hold === true, decidedBy } }];
+  if (op?.op === 'close') return [op.name === undefined ? { ns: 'cursor' } : { ns: 'cursor', name: op.name }];
+  // DISCARD ALL closes every cursor.
+  if (c.kind === 'DiscardStmt' && c.deallocates === '*') return [{ ns: 'cursor' }];
+  return [];
+}
+
+/** Cursors declared by earlier statements of the same query, not yet known to the server objects. */
+export type LocalCursors = Map<string, SqlCursor>;
+
+export function declareLocally(local: LocalCursors, c: Classification, decidedBy: object): void {
+  if (c.cursor?.op === 'declare' && c.cursor.name !== undefined) local.set(c.cursor.name, { cls: c, hold: c.cursor.hold === true, decidedBy });
+}
+
+/**
+ * For FETCH/MOVE: a refusal when the cursor's query is refused under `current` (the policy runtime in
+ * force), or when the cursor is unknown. Undefined when the read may go on.
+ */
+export function fetchRefusal(c: Classification, objects: ServerObjects, local: LocalCursors | undefined, current: object, decide: (query: Classification) => Decision, audit: boolean): Decision | undefined {
+  if (c.cursor?.op !== 'fetch') return undefined;
+  const name = c.cursor.name ?? '';
+  const cursor = local?.get(name) ?? objects.cursor(name);
+  const portal = cursor ? undefined : objects.portal(name);
+  const queries = cursor ? (cursor.decidedBy === current ? [] : [cursor.cls]) : portal ? portal.stmt.classes : undefined;
+  if (!queries) {
+    return { action: 'Deny', rule: 'unknown-cursor', blocked: !audit, message: `cursor "${name}" was not declared through agentgate in this session (a cursor opened by a function, procedure or DO block runs a query the proxy cannot decide)` };
+  }
+  for (const q of queries) {
+    const d = decide(q);
+    // An approval given at DECLARE covered the policy of that time: under a new policy the read is refused.
+    if (d.blocked) return { ...d, action: 'Deny', message: `FETCH/MOVE from cursor "${name}": its query is refused under the current policy (rule ${d.rule}${d.message ? `: ${d.message}` : ''})` };
+  }
+  return undefined;
+}
