@@ -169,6 +169,9 @@ export class CatalogKeeper {
     hasRuledColumn: (relation: string): boolean | undefined => this.snapshot.hasRuledColumn(relation),
     isRuledView: (relationOid: number): boolean => this.snapshot.isRuledView(relationOid),
     isRuledViewName: (name: string): boolean => this.snapshot.isRuledViewName(name),
+    takesRow: (name: string): boolean => this.snapshot.takesRow(name),
+    ruledGeneratedColumn: (tableOid: number, attnum: number): string | undefined => this.snapshot.ruledGeneratedColumn(tableOid, attnum),
+    isRuledGeneratedName: (name: string): boolean => this.snapshot.isRuledGeneratedName(name),
     relationSchemas: (name: string): string[] => {
       const known = this.snapshot.relationSchemas(name);
       if (known.length || !this.catalog.relationUnverified!(name)) return known;

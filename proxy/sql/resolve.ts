@@ -4,7 +4,7 @@ import { functionEffect } from './functions.js';
 import { hiddenWritesOf } from './hidden-writes.js';
 import { mergeReads } from './lineage.js';
 import { relationCandidates } from './search-path.js';
-import type { Classification, ColumnReads, Effect, StatementShape, TableRef } from './types.js';
+import type { Classification, ColumnReads, Effect, FunctionRef, StatementShape, TableRef } from './types.js';
 
 export interface PreparedLookup {
   get(name: string): Classification | undefined;
@@ -22,10 +22,14 @@ export function resolveShape(shape: StatementShape, sql: string, catalog: Catalo
   for (const t of shape.tables) {
     if (!t.schema && catalog.relationUnverified?.(t.name)) reasons.push(`relation ${t.name} could not be checked against the target's catalog; matched in every schema`);
   }
-  const functions = shape.functions.map((f) => (f.schema ? `${f.schema}.${f.name}` : f.name));
+  // `c.f` is `f(c)` when the catalog has an `f` that takes a whole row: a call, and a whole-row read of c.
+  const rowCalls = (shape.attributeCalls ?? []).filter((n) => catalog.takesRow?.(n)).map((name): FunctionRef => ({ name }));
+  if (rowCalls.length && reads) reads = withWholeRow(reads);
+  const called = [...shape.functions, ...rowCalls];
+  const functions = called.map((f) => (f.schema ? `${f.schema}.${f.name}` : f.name));
   const settings = new Set(shape.settings);
   const writingFunctions: string[] = [];
-  for (const f of shape.functions) {
+  for (const f of called) {
     const fe = functionEffect(f, catalog);
     if (fe.effect === 'write' || fe.effect === 'unknown') writingFunctions.push(f.schema ? `${f.schema}.${f.name}` : f.name);
     fe.settings?.forEach((s) => settings.add(s));
@@ -80,4 +84,9 @@ function withCandidates(t: TableRef, catalog: Catalog): TableRef {
   if (t.schema) return t;
   const candidates = relationCandidates(t.name, catalog);
   return candidates.length ? { ...t, candidates } : t;
+}
+
+/** An attribute-notation call reads its argument's whole row, wherever it is (an output, or what a write stores). */
+function withWholeRow(reads: ColumnReads): ColumnReads {
+  return { ...reads, wholeRow: true, ...(reads.written ? { written: { ...reads.written, wholeRow: true } } : {}) };
 }

@@ -8,6 +8,8 @@
  */
 import { settingChange, unknownSettingChange, type SettingChange } from './settings.js';
 import { columnReads, copySources } from './lineage.js';
+import { attributeCallNames } from './attribute-notation.js';
+import { relationArgument } from './relation-args.js';
 import type { CopyInfo, Effect, FunctionRef, StatementShape, TableAccess } from './types.js';
 
 // Parse-tree JSON is untyped by nature; this module and lineage.ts are its only readers.
@@ -46,6 +48,8 @@ class ShapeBuilder {
   readonly effects = new Set<Effect>();
   readonly tables = new Map<string, { schema?: string; name: string; access: Set<TableAccess> }>();
   readonly functions: FunctionRef[] = [];
+  /** Possible attribute-notation calls (`c.f` = `f(c)`), for resolve.ts to decide with the catalog. */
+  readonly attributeCalls = new Set<string>();
   readonly reasons: string[] = [];
   unboundedWrite = false;
   liftsReadOnly = false;
@@ -93,6 +97,15 @@ class ShapeBuilder {
     this.functions.push(ref);
   }
 
+  /** nextval('payroll.run_seq') and the like touch the relation named in a string (relation-args.ts). */
+  private relationArgument(fc: Node): void {
+    const r = relationArgument(fc);
+    if (!r) return;
+    if ('relation' in r) return this.addTable(r.relation, r.access, true);
+    this.effects.add('unknown');
+    this.reasons.push(r.unknown);
+  }
+
   /** Generic walk: collects tables (as read) and function calls, dispatches nested statements. */
   walk(node: Node): void {
     if (node === null || typeof node !== 'object') return;
@@ -112,10 +125,14 @@ class ShapeBuilder {
       const v = node[key];
       if (key === 'FuncCall') {
         if (this.collectFunctions) this.addFunction(v);
+        this.relationArgument(v);
         this.walk(v.args);
         this.walk(v.agg_order);
         this.walk(v.agg_filter);
         this.walk(v.over);
+      } else if (key === 'ColumnRef' || key === 'A_Indirection') {
+        if (this.collectFunctions) attributeCallNames(key, v).forEach((n) => this.attributeCalls.add(n));
+        this.walk(v);
       } else if (key.endsWith('Stmt') && v && typeof v === 'object' && !Array.isArray(v)) {
         this.statement(key, v);
       } else if (typeof v === 'object') {
@@ -446,6 +463,7 @@ class ShapeBuilder {
       ...(this.setting ? { setting: this.setting } : {}),
       ...(this.settingsChanged.size ? { settings: [...this.settingsChanged] } : {}),
       ...(this.nestedWrites ? { nestedWrites: true as const } : {}),
+      ...(this.attributeCalls.size ? { attributeCalls: [...this.attributeCalls].sort() } : {}),
       reasons: this.reasons,
       location,
       length,

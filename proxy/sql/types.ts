@@ -53,6 +53,8 @@ export interface StatementShape {
   settings?: string[];
   /** An INSERT/UPDATE/DELETE/MERGE below the top level (writable CTE at any depth, EXPLAIN ANALYZE, PREPARE): its rows are not in the tag. */
   nestedWrites?: true;
+  /** Names that may be attribute-notation calls (`c.f` = `f(c)`, attribute-notation.ts); resolve.ts decides with the catalog. */
+  attributeCalls?: string[];
   /** Structure id (literals normalized) for grouping in the audit trail; it never decides anything. */
   fingerprint?: string;
   /** Byte range of the statement inside the message text. */
