@@ -23,7 +23,7 @@ export function resolveShape(shape: StatementShape, sql: string, catalog: Catalo
     if (!t.schema && catalog.relationUnverified?.(t.name)) reasons.push(`relation ${t.name} could not be checked against the target's catalog; matched in every schema`);
   }
   // `c.f` is `f(c)` when the catalog has an `f` that takes a whole row: a call, and a whole-row read of c.
-  const rowCalls = (shape.attributeCalls ?? []).filter((n) => catalog.takesRow?.(n)).map((name): FunctionRef => ({ name }));
+  const rowCalls = attributeCalls(shape, catalog).map((name): FunctionRef => ({ name }));
   if (rowCalls.length && reads) reads = withWholeRow(reads);
   const called = [...shape.functions, ...rowCalls];
   const functions = called.map((f) => (f.schema ? `${f.schema}.${f.name}` : f.name));
@@ -89,4 +89,12 @@ function withCandidates(t: TableRef, catalog: Catalog): TableRef {
 /** An attribute-notation call reads its argument's whole row, wherever it is (an output, or what a write stores). */
 function withWholeRow(reads: ColumnReads): ColumnReads {
   return { ...reads, wholeRow: true, ...(reads.written ? { written: { ...reads.written, wholeRow: true } } : {}) };
+}
+
+/** The possible attribute-notation calls the catalog makes real: a function of that name takes their argument. */
+function attributeCalls(shape: StatementShape, catalog: Catalog): string[] {
+  const a = shape.attributeCalls;
+  if (!a) return [];
+  const takesRow = (n: string): boolean => catalog.takesRow?.(n) === true;
+  return [...new Set([...a.row.filter(takesRow), ...a.any.filter((n) => takesRow(n) || catalog.functionVolatility(undefined, n) !== undefined)])];
 }
