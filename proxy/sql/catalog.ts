@@ -230,13 +230,15 @@ export function catalogColumnsSql(names: string[]): string {
 
 /**
  * Views and materialized views whose rewrite rule depends (pg_depend) on a ruled column, on a whole row
- * of a table that has one (refobjsubid 0), or on any column of another such view (a view's own columns
- * cannot be traced to the base columns they come from): transitively.
+ * of a table that has one (refobjsubid 0), on a generated column computed from one, or on any column of
+ * another such view (a view's own columns cannot be traced to the base columns they come from): transitively.
  */
 export function catalogRuledViewsSql(names: string[]): string {
   return `WITH RECURSIVE ruled(relid, attnum) AS (
       SELECT a.attrelid, a.attnum FROM pg_catalog.pg_attribute a
         WHERE a.attnum > 0 AND NOT a.attisdropped AND a.attname IN (${nameList(names)})
+      UNION
+      SELECT g.relid, g.attnum::int2 FROM (${ruledGeneratedSelect(names)}) g
       UNION
       SELECT r.ev_class, 0::int2 FROM pg_catalog.pg_depend d
         JOIN pg_catalog.pg_rewrite r ON d.classid = 'pg_catalog.pg_rewrite'::regclass AND d.objid = r.oid
@@ -262,19 +264,24 @@ export const CATALOG_ROW_FUNCTIONS_SQL = `SELECT DISTINCT p.proname FROM pg_cata
  * column itself (or, in some versions, its pg_attrdef entry) as depending on the columns it reads.
  */
 export function catalogRuledGeneratedSql(names: string[]): string {
-  return `WITH ruled AS (
+  return `SELECT g.relid::int8, g.attnum, g.name, g.source FROM (${ruledGeneratedSelect(names)}) g`;
+}
+
+/** Generated columns over ruled columns, as (relid oid, attnum, name, source). */
+function ruledGeneratedSelect(names: string[]): string {
+  return `WITH ruled_cols AS (
       SELECT a.attrelid, a.attnum, a.attname FROM pg_catalog.pg_attribute a
         WHERE a.attnum > 0 AND NOT a.attisdropped AND a.attname IN (${nameList(names)})),
     gen(relid, attnum, source) AS (
       SELECT d.objid, d.objsubid, r.attname FROM pg_catalog.pg_depend d
-        JOIN ruled r ON d.refclassid = 'pg_catalog.pg_class'::regclass AND d.refobjid = r.attrelid AND d.refobjsubid = r.attnum
+        JOIN ruled_cols r ON d.refclassid = 'pg_catalog.pg_class'::regclass AND d.refobjid = r.attrelid AND d.refobjsubid = r.attnum
         WHERE d.classid = 'pg_catalog.pg_class'::regclass AND d.objid = d.refobjid AND d.objsubid > 0 AND d.objsubid <> d.refobjsubid
       UNION
       SELECT ad.adrelid, ad.adnum, r.attname FROM pg_catalog.pg_depend d
         JOIN pg_catalog.pg_attrdef ad ON d.classid = 'pg_catalog.pg_attrdef'::regclass AND d.objid = ad.oid
-        JOIN ruled r ON d.refclassid = 'pg_catalog.pg_class'::regclass AND d.refobjid = r.attrelid AND d.refobjsubid = r.attnum
+        JOIN ruled_cols r ON d.refclassid = 'pg_catalog.pg_class'::regclass AND d.refobjid = r.attrelid AND d.refobjsubid = r.attnum
         WHERE ad.adnum <> r.attnum)
-    SELECT g.relid::int8, g.attnum, a.attname, min(g.source) FROM gen g
+    SELECT g.relid, g.attnum, a.attname AS name, min(g.source) AS source FROM gen g
       JOIN pg_catalog.pg_attribute a ON a.attrelid = g.relid AND a.attnum = g.attnum
       WHERE a.attgenerated <> '' AND NOT a.attisdropped
       GROUP BY g.relid, g.attnum, a.attname`;

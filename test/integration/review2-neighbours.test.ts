@@ -29,6 +29,7 @@ describe('review10b neighbours: attribute notation, generated columns, sequences
     const d = await s.direct();
     await d.query(`CREATE FUNCTION purge_orders(customers) RETURNS int VOLATILE LANGUAGE sql AS 'DELETE FROM orders WHERE customer_id = $1.id; SELECT 1'`);
     await d.query('ALTER TABLE customers ADD COLUMN notes_search text GENERATED ALWAYS AS (lower(notes)) STORED');
+    await d.query('CREATE VIEW search_view AS SELECT id, notes_search FROM customers');
     await d.query('CREATE SEQUENCE payroll.run_seq');
     await d.end();
     c = await s.connect();
@@ -59,6 +60,11 @@ describe('review10b neighbours: attribute notation, generated columns, sequences
     expect(await psql('COPY customers (id, notes_search) TO STDOUT')).to.not.contain(NOTES);
     const plain = await c.query('SELECT upper(notes_search) AS u FROM customers WHERE id = 2').catch((x) => x);
     expect(JSON.stringify(plain.rows ?? plain.message)).to.not.contain(NOTES.toUpperCase());
+  });
+
+  it('a view over a generated column over notes is masked', async () => {
+    const r = await c.query('SELECT notes_search FROM search_view WHERE id = 2').catch((x) => x);
+    expect(JSON.stringify(r.rows ?? r.message)).to.not.contain(NOTES);
   });
 
   it('a sequence named by a regclass cast is denied; by OID it is unknown', async () => {
