@@ -25,6 +25,8 @@ export function resolveShape(shape: StatementShape, sql: string, catalog: Catalo
   // `c.f` is `f(c)` when the catalog has an `f` that takes a whole row: a call, and a whole-row read of c.
   const rowCalls = attributeCalls(shape, catalog).map((name): FunctionRef => ({ name }));
   if (rowCalls.length && reads) reads = withWholeRow(reads);
+  // COPY (SELECT c.to_json ...): that output is a call's result, not a table column of that name.
+  const copy = shape.copy?.sources && rowCalls.length ? { ...shape.copy, sources: shape.copy.sources.map((s) => (s !== null && rowCalls.some((f) => f.name === s) ? null : s)) } : shape.copy;
   const called = [...shape.functions, ...rowCalls];
   const functions = called.map((f) => (f.schema ? `${f.schema}.${f.name}` : f.name));
   const settings = new Set(shape.settings);
@@ -67,7 +69,7 @@ export function resolveShape(shape: StatementShape, sql: string, catalog: Catalo
     liftsReadOnly,
     reasons,
     ...(shape.fingerprint ? { fingerprint: shape.fingerprint } : {}),
-    ...(shape.copy ? { copy: shape.copy } : {}),
+    ...(copy ? { copy } : {}),
     ...(shape.prepares !== undefined ? { prepares: shape.prepares } : {}),
     ...(shape.deallocates !== undefined ? { deallocates: shape.deallocates } : {}),
     ...(shape.setting ? { setting: shape.setting } : {}),

@@ -62,6 +62,10 @@ describe('review10b neighbours: attribute notation, generated columns, sequences
     expect(JSON.stringify(plain.rows ?? plain.message)).to.not.contain(NOTES.toUpperCase());
   });
 
+  it('COPY (SELECT c.to_json ...) is masked as the same SELECT', async () => {
+    expect(await psql('COPY (SELECT c.to_json FROM customers c WHERE id = 2) TO STDOUT')).to.not.contain(NOTES);
+  });
+
   it('a view over a generated column over notes is masked', async () => {
     const r = await c.query('SELECT notes_search FROM search_view WHERE id = 2').catch((x) => x);
     expect(JSON.stringify(r.rows ?? r.message)).to.not.contain(NOTES);
