@@ -266,7 +266,8 @@ export class ResultMasker {
     if (!this.masker.scansValues && !this.masker.hasColumnRules) return undefined;
     const n = parseNotification(m);
     const channel = this.masker.maskText(n.channel);
-    const columns = maskJsonColumns(this.masker, n.payload);
+    const catalog = this.columns?.();
+    const columns = maskJsonColumns(this.masker, n.payload, (k) => catalog?.isRuledGeneratedName?.(k) === true);
     const payload = maskWithEmbeddedBytea(this.masker, columns.text);
     const count = channel.count + columns.count + payload.count;
     return count ? { buf: buildNotification(n.pid, channel.text, payload.text), count } : undefined;

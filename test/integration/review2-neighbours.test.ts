@@ -31,6 +31,8 @@ describe('review10b neighbours: attribute notation, generated columns, sequences
     await d.query('ALTER TABLE customers ADD COLUMN notes_search text GENERATED ALWAYS AS (lower(notes)) STORED');
     await d.query('CREATE VIEW search_view AS SELECT id, notes_search FROM customers');
     await d.query('CREATE SEQUENCE payroll.run_seq');
+    await d.query(`CREATE FUNCTION announce() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN PERFORM pg_notify('changes', row_to_json(NEW)::text); RETURN NEW; END$$`);
+    await d.query('CREATE TRIGGER customers_changed AFTER UPDATE ON customers FOR EACH ROW EXECUTE FUNCTION announce()');
     await d.end();
     c = await s.connect();
     await c.query('SELECT 1 FROM a_relation_nobody_created').catch(() => undefined); // catalog reload
@@ -64,6 +66,18 @@ describe('review10b neighbours: attribute notation, generated columns, sequences
 
   it('COPY (SELECT c.to_json ...) is masked as the same SELECT', async () => {
     expect(await psql('COPY (SELECT c.to_json FROM customers c WHERE id = 2) TO STDOUT')).to.not.contain(NOTES);
+  });
+
+  it('a change-feed notification masks the generated column\'s JSON key like the ruled one', async () => {
+    const l = await s.connect();
+    const got: string[] = [];
+    l.on('notification', (n) => got.push(n.payload ?? ''));
+    await l.query('LISTEN changes');
+    await c.query("UPDATE customers SET name = 'Grace B. Hopper' WHERE id = 2");
+    await new Promise((r) => setTimeout(r, 500));
+    await l.end();
+    expect(got.join()).to.contain('notes_search');
+    expect(got.join()).to.not.contain(NOTES);
   });
 
   it('a view over a generated column over notes is masked', async () => {
