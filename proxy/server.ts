@@ -23,7 +23,7 @@ import { sendCancel } from './postgres/runtime-caps.js';
 import { PgSession } from './postgres/session.js';
 import { simpleQuery } from './postgres/simple-query.js';
 import { connectUpstream, UpstreamError, type UpstreamSession } from './postgres/upstream.js';
-import { CATALOG_FUNCTIONS_SQL, CATALOG_RELATIONS_SQL, CATALOG_SCHEMAS_SQL, catalogColumnsSql, catalogRuledViewsSql, type CatalogRows, type Volatility } from './sql/catalog.js';
+import { CATALOG_FUNCTIONS_SQL, CATALOG_RELATIONS_SQL, CATALOG_ROW_FUNCTIONS_SQL, CATALOG_SCHEMAS_SQL, catalogColumnsSql, catalogRuledGeneratedSql, catalogRuledViewsSql, type CatalogRows, type Volatility } from './sql/catalog.js';
 import { CatalogKeeper } from './sql/catalog-keeper.js';
 import { CATALOG_HIDDEN_WRITES_SQL, hiddenWritesFromRows } from './sql/hidden-writes.js';
 import { KeptUpstream } from './postgres/kept-upstream.js';
@@ -239,7 +239,9 @@ export class GuardProxy {
       const searchPath = effectiveSearchPath(path?.[0] ?? '', path?.[1] ?? spec.upstream.user);
       const hiddenWrites = hiddenWritesFromRows(await simpleQuery(up.socket, CATALOG_HIDDEN_WRITES_SQL));
       const ruledViews = (await simpleQuery(up.socket, catalogRuledViewsSql(names))).map((r) => ({ oid: Number(r[0]), name: r[1]! }));
-      return { functions, schemas, relations, columns, searchPath, hiddenWrites, ruledViews };
+      const rowFunctions = (await simpleQuery(up.socket, CATALOG_ROW_FUNCTIONS_SQL)).map((r) => r[0]!);
+      const generatedColumns = (await simpleQuery(up.socket, catalogRuledGeneratedSql(names))).map((r) => ({ relid: Number(r[0]), attnum: Number(r[1]), name: r[2]!, source: r[3]! }));
+      return { functions, schemas, relations, columns, searchPath, hiddenWrites, ruledViews, rowFunctions, generatedColumns };
     } finally {
       up?.socket.end(serialize.end());
     }

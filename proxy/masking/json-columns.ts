@@ -5,7 +5,8 @@
  */
 import type { Masker } from './masker.js';
 
-export function maskJsonColumns(masker: Masker, text: string): { text: string; count: number } {
+/** `derivedFromRuled`: keys naming columns computed from a ruled column (generated columns), redacted. */
+export function maskJsonColumns(masker: Masker, text: string, derivedFromRuled?: (key: string) => boolean): { text: string; count: number } {
   if (!masker.hasColumnRules || !/^\s*[[{]/.test(text)) return { text, count: 0 };
   let parsed: unknown;
   try {
@@ -19,7 +20,7 @@ export function maskJsonColumns(masker: Masker, text: string): { text: string; c
     if (v === null || typeof v !== 'object') return v;
     const out: Record<string, unknown> = {};
     for (const [k, x] of Object.entries(v)) {
-      const strategy = masker.columnStrategy(k);
+      const strategy = masker.columnStrategy(k) ?? (derivedFromRuled?.(k) ? 'redact' : undefined);
       if (strategy && x !== null) {
         count++;
         out[k] = masker.apply(typeof x === 'string' ? x : JSON.stringify(x), strategy, k);

@@ -33,6 +33,7 @@ export interface DerivedMask {
 export interface RuledTables {
   hasRuledColumn(relation: string): boolean | undefined;
   isRuledViewName?(name: string): boolean;
+  isRuledGeneratedName?(name: string): boolean;
   hasUserFunction?(name: string): boolean;
   functionVolatility?(schema: string | undefined, name: string): unknown;
 }
@@ -53,7 +54,8 @@ export function derivedMask(masker: Masker, reads: ColumnReads | undefined, tabl
   if (!reads || reads.opaque) return { strategy: 'redact', label: 'unknown-lineage' };
   // query_to_xml('SELECT notes ...'), dblink(...): the SQL it runs is a string the parse tree does not show.
   if (functions.some((f) => runsSqlString(f.slice(f.lastIndexOf('.') + 1)))) return { strategy: 'redact', label: 'unknown-lineage' };
-  const named = reads.names.filter((n) => masker.columnStrategy(n) !== undefined);
+  // A generated column computed from a ruled column reads it.
+  const named = reads.names.filter((n) => masker.columnStrategy(n) !== undefined || catalog.isRuledGeneratedName?.(n));
   // Tables whose columns the catalog has not loaded may hold one.
   const viaRows = reads.wholeRow && tables.some((t) => catalog.hasRuledColumn(t.name) !== false);
   // A view's columns are reported with the view as their origin; which base column each comes from is not.

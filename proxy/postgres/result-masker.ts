@@ -50,6 +50,10 @@ export interface ColumnNames {
   covers?(tableOid: number, attnum: number): boolean;
   /** A view whose definition reads a ruled column: its columns are reported with the view as their origin. */
   isRuledView?(relationOid: number): boolean;
+  /** A generated column computed from a ruled column: that column's name. */
+  ruledGeneratedColumn?(tableOid: number, attnum: number): string | undefined;
+  /** The same, by column name (any table). */
+  isRuledGeneratedName?(name: string): boolean;
 }
 
 export class ResultMasker {
@@ -81,6 +85,10 @@ export class ResultMasker {
         if (underlying) {
           strategy = this.masker.columnStrategy(underlying);
           label = underlying;
+        } else if (this.masker.hasColumnRules && catalog.ruledGeneratedColumn?.(c.tableOid, c.attnum) !== undefined) {
+          // `GENERATED ALWAYS AS (lower(notes))`: derived from a ruled column, so redacted as derived outputs are.
+          strategy = 'redact';
+          label = catalog.ruledGeneratedColumn(c.tableOid, c.attnum)!;
         } else if (this.masker.hasColumnRules && catalog.covers?.(c.tableOid, c.attnum) === false) {
           // A column newer than the catalog snapshot could be one a column rule names: fail closed.
           strategy = 'redact';
@@ -102,10 +110,12 @@ export class ResultMasker {
   copyPlan(copy: CopyInfo, mask?: DerivedMask): RowPlan | undefined {
     if (!copy.columns) return undefined;
     const derived = mask?.errorsOnly ? undefined : mask;
+    const catalog = this.columns?.();
     return copy.columns.map((name, i) => {
       const source = copy.sources?.[i];
       let strategy = this.masker.columnStrategy(name) ?? (source ? this.masker.columnStrategy(source) : undefined);
       let label = strategy && source && !this.masker.columnStrategy(name) ? source : name;
+      if (!strategy && this.masker.hasColumnRules && source && catalog?.isRuledGeneratedName?.(source)) strategy = 'redact';
       if (!strategy && derived && (!source || derived.viaView)) {
         strategy = derived.strategy;
         label = derived.label;
@@ -256,7 +266,8 @@ export class ResultMasker {
     if (!this.masker.scansValues && !this.masker.hasColumnRules) return undefined;
     const n = parseNotification(m);
     const channel = this.masker.maskText(n.channel);
-    const columns = maskJsonColumns(this.masker, n.payload);
+    const catalog = this.columns?.();
+    const columns = maskJsonColumns(this.masker, n.payload, (k) => catalog?.isRuledGeneratedName?.(k) === true);
     const payload = maskWithEmbeddedBytea(this.masker, columns.text);
     const count = channel.count + columns.count + payload.count;
     return count ? { buf: buildNotification(n.pid, channel.text, payload.text), count } : undefined;

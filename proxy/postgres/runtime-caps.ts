@@ -48,7 +48,7 @@ export function capDecision(c: Classification, l: RuntimeLimits | undefined): De
   }
   // `unknown` (DO, CALL, volatile functions) may write any number of rows that no tag reports.
   if (l?.maxRowsAffected === undefined || !(writes(c) || c.effects.includes('unknown'))) return undefined;
-  const writtenTables = c.tables.filter((t) => t.access.includes('write')).length;
+  const writtenTables = c.tables.filter((t) => t.access.includes('write') && !t.sequence).length;
   const onlySequences = !c.effects.includes('unknown') && (c.writingFunctions ?? []).every((f) => SEQUENCE_FUNCTIONS.has(f));
   if (writtenTables === 0 && c.kind === 'SelectStmt' && onlySequences && !c.nestedWrites) return undefined; // nextval(): no table rows change
   if (c.hiddenWrites?.length) {

@@ -169,6 +169,10 @@ export class CatalogKeeper {
     hasRuledColumn: (relation: string): boolean | undefined => this.snapshot.hasRuledColumn(relation),
     isRuledView: (relationOid: number): boolean => this.snapshot.isRuledView(relationOid),
     isRuledViewName: (name: string): boolean => this.snapshot.isRuledViewName(name),
+    // Until a target's catalog loads, any name that is not a known built-in may be a user function taking a row: fail closed.
+    takesRow: (name: string): boolean => this.snapshot.takesRow(name) || (!this.loaded && this.snapshot.functionVolatility(undefined, name) === undefined),
+    ruledGeneratedColumn: (tableOid: number, attnum: number): string | undefined => this.snapshot.ruledGeneratedColumn(tableOid, attnum),
+    isRuledGeneratedName: (name: string): boolean => this.snapshot.isRuledGeneratedName(name),
     relationSchemas: (name: string): string[] => {
       const known = this.snapshot.relationSchemas(name);
       if (known.length || !this.catalog.relationUnverified!(name)) return known;

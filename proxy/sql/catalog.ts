@@ -4,6 +4,7 @@
  * names against schema-qualified policy patterns whatever the session's search_path).
  */
 import { readFileSync } from 'node:fs';
+import { BUILTIN_ROW_FUNCTIONS } from './attribute-notation.js';
 
 export type Volatility = 'i' | 's' | 'v';
 
@@ -36,6 +37,12 @@ export interface Catalog {
   isRuledView?(relationOid: number): boolean;
   /** The same, by name (any schema). */
   isRuledViewName?(name: string): boolean;
+  /** A function of this name (any schema) can take a whole row as its first argument, so `x.name` may call it (attribute-notation.ts). */
+  takesRow?(name: string): boolean;
+  /** A generated column (by table OID and attribute number) computed from a ruled column: the ruled column's name. */
+  ruledGeneratedColumn?(tableOid: number, attnum: number): string | undefined;
+  /** The same, by column name (any table). */
+  isRuledGeneratedName?(name: string): boolean;
 }
 
 const RANK: Record<Volatility, number> = { i: 0, s: 1, v: 2 };
@@ -55,6 +62,10 @@ export interface CatalogRows {
   hiddenWrites?: { relation: string; why: string[] }[];
   /** Views and materialized views that read a ruled column (or a whole row of its table, or another such view). */
   ruledViews?: { oid: number; name: string }[];
+  /** Names of functions whose first argument can be a whole row (record, polymorphic, "any", a composite type). */
+  rowFunctions?: string[];
+  /** Generated columns (STORED or VIRTUAL) whose expression reads a ruled column (`source`). */
+  generatedColumns?: { relid: number; attnum: number; name: string; source: string }[];
 }
 
 export class CatalogSnapshot implements Catalog {
@@ -72,6 +83,9 @@ export class CatalogSnapshot implements Catalog {
   private readonly hidden?: Map<string, string[]>;
   private readonly ruledViewOids = new Set<number>();
   private readonly ruledViewNames = new Set<string>();
+  private readonly rowFunctions: Set<string>;
+  private readonly generated = new Map<string, string>();
+  private readonly generatedNames = new Set<string>();
 
   constructor(rows: CatalogRows) {
     for (const f of rows.functions) {
@@ -97,6 +111,11 @@ export class CatalogSnapshot implements Catalog {
     if (rows.columns) this.ruledRelations = new Set(rows.columns.map((c) => c.relation ?? '').filter(Boolean));
     if (rows.searchPath) this.path = rows.searchPath;
     if (rows.hiddenWrites) this.hidden = new Map(rows.hiddenWrites.map((h) => [h.relation, h.why]));
+    this.rowFunctions = new Set(rows.rowFunctions ?? []);
+    for (const g of rows.generatedColumns ?? []) {
+      this.generated.set(`${g.relid}:${g.attnum}`, g.source);
+      this.generatedNames.add(g.name);
+    }
     for (const v of rows.ruledViews ?? []) {
       this.ruledViewOids.add(v.oid);
       this.ruledViewNames.add(v.name);
@@ -118,6 +137,18 @@ export class CatalogSnapshot implements Catalog {
 
   isRuledViewName(name: string): boolean {
     return this.ruledViewNames.has(name);
+  }
+
+  takesRow(name: string): boolean {
+    return this.rowFunctions.has(name);
+  }
+
+  ruledGeneratedColumn(tableOid: number, attnum: number): string | undefined {
+    return this.generated.get(`${tableOid}:${attnum}`);
+  }
+
+  isRuledGeneratedName(name: string): boolean {
+    return this.generatedNames.has(name);
   }
 
   hasRuledColumn(relation: string): boolean | undefined {
@@ -170,6 +201,7 @@ export function builtinCatalog(): CatalogSnapshot {
     builtins = new CatalogSnapshot({
       functions: Object.entries(data.functions).map(([name, volatility]) => ({ schema: 'pg_catalog', name, volatility })),
       relations: [],
+      rowFunctions: BUILTIN_ROW_FUNCTIONS,
     });
   }
   return builtins;
@@ -198,13 +230,15 @@ export function catalogColumnsSql(names: string[]): string {
 
 /**
  * Views and materialized views whose rewrite rule depends (pg_depend) on a ruled column, on a whole row
- * of a table that has one (refobjsubid 0), or on any column of another such view (a view's own columns
- * cannot be traced to the base columns they come from): transitively.
+ * of a table that has one (refobjsubid 0), on a generated column computed from one, or on any column of
+ * another such view (a view's own columns cannot be traced to the base columns they come from): transitively.
  */
 export function catalogRuledViewsSql(names: string[]): string {
   return `WITH RECURSIVE ruled(relid, attnum) AS (
       SELECT a.attrelid, a.attnum FROM pg_catalog.pg_attribute a
         WHERE a.attnum > 0 AND NOT a.attisdropped AND a.attname IN (${nameList(names)})
+      UNION
+      SELECT g.relid, g.attnum::int2 FROM (${ruledGeneratedSelect(names)}) g
       UNION
       SELECT r.ev_class, 0::int2 FROM pg_catalog.pg_depend d
         JOIN pg_catalog.pg_rewrite r ON d.classid = 'pg_catalog.pg_rewrite'::regclass AND d.objid = r.oid
@@ -213,4 +247,42 @@ export function catalogRuledViewsSql(names: string[]): string {
         WHERE r.ev_class <> d.refobjid)
     SELECT DISTINCT x.relid::int8, c.relname FROM ruled x JOIN pg_catalog.pg_class c ON c.oid = x.relid
       WHERE x.attnum = 0 AND c.relkind IN ('v', 'm')`;
+}
+
+/**
+ * Functions that can take a whole row as their first argument (attribute notation `x.f` calls them):
+ * the first argument is record, a polymorphic or "any" type, a composite type, or a domain over one.
+ */
+export const CATALOG_ROW_FUNCTIONS_SQL = `SELECT DISTINCT p.proname FROM pg_catalog.pg_proc p
+  JOIN pg_catalog.pg_type t ON t.oid = p.proargtypes[0]
+  LEFT JOIN pg_catalog.pg_type b ON b.oid = t.typbasetype
+  WHERE p.pronargs > 0 AND (t.typtype = 'c' OR b.typtype = 'c'
+    OR t.typname IN ('record', 'anyelement', 'anycompatible', 'any', 'anynonarray', 'anycompatiblenonarray'))`;
+
+/**
+ * Generated columns (STORED or VIRTUAL) whose expression reads a ruled column: pg_depend records the
+ * column itself (or, in some versions, its pg_attrdef entry) as depending on the columns it reads.
+ */
+export function catalogRuledGeneratedSql(names: string[]): string {
+  return `SELECT g.relid::int8, g.attnum, g.name, g.source FROM (${ruledGeneratedSelect(names)}) g`;
+}
+
+/** Generated columns over ruled columns, as (relid oid, attnum, name, source). */
+function ruledGeneratedSelect(names: string[]): string {
+  return `WITH ruled_cols AS (
+      SELECT a.attrelid, a.attnum, a.attname FROM pg_catalog.pg_attribute a
+        WHERE a.attnum > 0 AND NOT a.attisdropped AND a.attname IN (${nameList(names)})),
+    gen(relid, attnum, source) AS (
+      SELECT d.objid, d.objsubid, r.attname FROM pg_catalog.pg_depend d
+        JOIN ruled_cols r ON d.refclassid = 'pg_catalog.pg_class'::regclass AND d.refobjid = r.attrelid AND d.refobjsubid = r.attnum
+        WHERE d.classid = 'pg_catalog.pg_class'::regclass AND d.objid = d.refobjid AND d.objsubid > 0 AND d.objsubid <> d.refobjsubid
+      UNION
+      SELECT ad.adrelid, ad.adnum, r.attname FROM pg_catalog.pg_depend d
+        JOIN pg_catalog.pg_attrdef ad ON d.classid = 'pg_catalog.pg_attrdef'::regclass AND d.objid = ad.oid
+        JOIN ruled_cols r ON d.refclassid = 'pg_catalog.pg_class'::regclass AND d.refobjid = r.attrelid AND d.refobjsubid = r.attnum
+        WHERE ad.adnum <> r.attnum)
+    SELECT g.relid, g.attnum, a.attname AS name, min(g.source) AS source FROM gen g
+      JOIN pg_catalog.pg_attribute a ON a.attrelid = g.relid AND a.attnum = g.attnum
+      WHERE a.attgenerated <> '' AND NOT a.attisdropped
+      GROUP BY g.relid, g.attnum, a.attname`;
 }

@@ -4,7 +4,7 @@ import { functionEffect } from './functions.js';
 import { hiddenWritesOf } from './hidden-writes.js';
 import { mergeReads } from './lineage.js';
 import { relationCandidates } from './search-path.js';
-import type { Classification, ColumnReads, Effect, StatementShape, TableRef } from './types.js';
+import type { Classification, ColumnReads, Effect, FunctionRef, StatementShape, TableRef } from './types.js';
 
 export interface PreparedLookup {
   get(name: string): Classification | undefined;
@@ -22,10 +22,16 @@ export function resolveShape(shape: StatementShape, sql: string, catalog: Catalo
   for (const t of shape.tables) {
     if (!t.schema && catalog.relationUnverified?.(t.name)) reasons.push(`relation ${t.name} could not be checked against the target's catalog; matched in every schema`);
   }
-  const functions = shape.functions.map((f) => (f.schema ? `${f.schema}.${f.name}` : f.name));
+  // `c.f` is `f(c)` when the catalog has an `f` that takes a whole row: a call, and a whole-row read of c.
+  const rowCalls = attributeCalls(shape, catalog).map((name): FunctionRef => ({ name }));
+  if (rowCalls.length && reads) reads = withWholeRow(reads);
+  // COPY (SELECT c.to_json ...): that output is a call's result, not a table column of that name.
+  const copy = shape.copy?.sources && rowCalls.length ? { ...shape.copy, sources: shape.copy.sources.map((s) => (s !== null && rowCalls.some((f) => f.name === s) ? null : s)) } : shape.copy;
+  const called = [...shape.functions, ...rowCalls];
+  const functions = called.map((f) => (f.schema ? `${f.schema}.${f.name}` : f.name));
   const settings = new Set(shape.settings);
   const writingFunctions: string[] = [];
-  for (const f of shape.functions) {
+  for (const f of called) {
     const fe = functionEffect(f, catalog);
     if (fe.effect === 'write' || fe.effect === 'unknown') writingFunctions.push(f.schema ? `${f.schema}.${f.name}` : f.name);
     fe.settings?.forEach((s) => settings.add(s));
@@ -63,7 +69,7 @@ export function resolveShape(shape: StatementShape, sql: string, catalog: Catalo
     liftsReadOnly,
     reasons,
     ...(shape.fingerprint ? { fingerprint: shape.fingerprint } : {}),
-    ...(shape.copy ? { copy: shape.copy } : {}),
+    ...(copy ? { copy } : {}),
     ...(shape.prepares !== undefined ? { prepares: shape.prepares } : {}),
     ...(shape.deallocates !== undefined ? { deallocates: shape.deallocates } : {}),
     ...(shape.cursor ? { cursor: shape.cursor } : {}),
@@ -81,4 +87,17 @@ function withCandidates(t: TableRef, catalog: Catalog): TableRef {
   if (t.schema) return t;
   const candidates = relationCandidates(t.name, catalog);
   return candidates.length ? { ...t, candidates } : t;
+}
+
+/** An attribute-notation call reads its argument's whole row, wherever it is (an output, or what a write stores). */
+function withWholeRow(reads: ColumnReads): ColumnReads {
+  return { ...reads, wholeRow: true, ...(reads.written ? { written: { ...reads.written, wholeRow: true } } : {}) };
+}
+
+/** The possible attribute-notation calls the catalog makes real: a function of that name takes their argument. */
+function attributeCalls(shape: StatementShape, catalog: Catalog): string[] {
+  const a = shape.attributeCalls;
+  if (!a) return [];
+  const takesRow = (n: string): boolean => catalog.takesRow?.(n) === true;
+  return [...new Set([...a.row.filter(takesRow), ...a.any.filter((n) => takesRow(n) || catalog.functionVolatility(undefined, n) !== undefined)])];
 }

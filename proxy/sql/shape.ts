@@ -9,6 +9,8 @@
 import { settingChange, unknownSettingChange, type SettingChange } from './settings.js';
 import { cursorOp } from './cursor-op.js';
 import { columnReads, copySources } from './lineage.js';
+import { attributeCallNames } from './attribute-notation.js';
+import { relationArgument } from './relation-args.js';
 import type { CopyInfo, Effect, FunctionRef, StatementShape, TableAccess } from './types.js';
 
 // Parse-tree JSON is untyped by nature; this module and lineage.ts are its only readers.
@@ -45,8 +47,10 @@ const DATA_MODIFYING = new Set(['InsertStmt', 'UpdateStmt', 'DeleteStmt', 'Merge
 
 class ShapeBuilder {
   readonly effects = new Set<Effect>();
-  readonly tables = new Map<string, { schema?: string; name: string; access: Set<TableAccess> }>();
+  readonly tables = new Map<string, { schema?: string; name: string; access: Set<TableAccess>; sequence?: true }>();
   readonly functions: FunctionRef[] = [];
+  /** Possible attribute-notation calls (`c.f` = `f(c)`), for resolve.ts to decide with the catalog. */
+  readonly attributeCalls = { row: new Set<string>(), any: new Set<string>() };
   readonly reasons: string[] = [];
   unboundedWrite = false;
   liftsReadOnly = false;
@@ -71,13 +75,13 @@ class ShapeBuilder {
    * where the grammar only takes a real relation (`realRelation`: DML targets, TRUNCATE, LOCK, COPY,
    * INTO, and names already resolved by an inner walk).
    */
-  addTable(rv: Node, access: TableAccess, realRelation = false): void {
+  addTable(rv: Node, access: TableAccess, realRelation = false, sequence = false): void {
     const name: string = rv.relname;
     const schema: string | undefined = rv.schemaname || undefined;
     if (!schema && !realRelation && this.cteScopes.some((s) => s.includes(name))) return;
-    const key = `${schema ?? ''}.${name}`;
+    const key = `${sequence ? 'sequence:' : ''}${schema ?? ''}.${name}`;
     let t = this.tables.get(key);
-    if (!t) this.tables.set(key, (t = { schema, name, access: new Set() }));
+    if (!t) this.tables.set(key, (t = { schema, name, access: new Set(), ...(sequence ? { sequence: true as const } : {}) }));
     t.access.add(access);
   }
 
@@ -92,6 +96,15 @@ class ShapeBuilder {
       if (lit !== undefined) ref.settingName = lit.toLowerCase();
     }
     this.functions.push(ref);
+  }
+
+  /** nextval('payroll.run_seq') and the like touch the relation named in a string (relation-args.ts). */
+  private relationArgument(fc: Node): void {
+    const r = relationArgument(fc);
+    if (!r) return;
+    if ('relation' in r) return this.addTable(r.relation, r.access, true, true);
+    this.effects.add('unknown');
+    this.reasons.push(r.unknown);
   }
 
   /** Generic walk: collects tables (as read) and function calls, dispatches nested statements. */
@@ -113,10 +126,18 @@ class ShapeBuilder {
       const v = node[key];
       if (key === 'FuncCall') {
         if (this.collectFunctions) this.addFunction(v);
+        this.relationArgument(v);
         this.walk(v.args);
         this.walk(v.agg_order);
         this.walk(v.agg_filter);
         this.walk(v.over);
+      } else if (key === 'ColumnRef' || key === 'A_Indirection') {
+        if (this.collectFunctions) {
+          const names = attributeCallNames(key, v);
+          names.row.forEach((n) => this.attributeCalls.row.add(n));
+          names.any.forEach((n) => this.attributeCalls.any.add(n));
+        }
+        this.walk(v);
       } else if (key.endsWith('Stmt') && v && typeof v === 'object' && !Array.isArray(v)) {
         this.statement(key, v);
       } else if (typeof v === 'object') {
@@ -436,7 +457,7 @@ class ShapeBuilder {
     return {
       kind,
       effects: [...this.effects],
-      tables: [...this.tables.values()].map((t) => ({ ...(t.schema ? { schema: t.schema } : {}), name: t.name, access: [...t.access].sort() })),
+      tables: [...this.tables.values()].map((t) => ({ ...(t.schema ? { schema: t.schema } : {}), name: t.name, access: [...t.access].sort(), ...(t.sequence ? { sequence: t.sequence } : {}) })),
       functions: this.functions,
       unboundedWrite: this.unboundedWrite,
       liftsReadOnly: this.liftsReadOnly,
@@ -447,6 +468,7 @@ class ShapeBuilder {
       ...(this.setting ? { setting: this.setting } : {}),
       ...(this.settingsChanged.size ? { settings: [...this.settingsChanged] } : {}),
       ...(this.nestedWrites ? { nestedWrites: true as const } : {}),
+      ...(this.attributeCalls.row.size + this.attributeCalls.any.size ? { attributeCalls: { row: [...this.attributeCalls.row].sort(), any: [...this.attributeCalls.any].sort() } } : {}),
       reasons: this.reasons,
       location,
       length,

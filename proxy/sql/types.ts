@@ -12,6 +12,8 @@ export interface TableRef {
   access: TableAccess[];
   /** For an unqualified name: the schema-qualified names the target's catalog has for it. */
   candidates?: string[];
+  /** Named as the argument of a sequence function (`nextval('s')`, relation-args.ts): no table rows change. */
+  sequence?: true;
 }
 
 /** A function call as written, before the target's catalog says what it does. */
@@ -55,6 +57,8 @@ export interface StatementShape {
   settings?: string[];
   /** An INSERT/UPDATE/DELETE/MERGE below the top level (writable CTE at any depth, EXPLAIN ANALYZE, PREPARE): its rows are not in the tag. */
   nestedWrites?: true;
+  /** Names that may be attribute-notation calls (`c.f` = `f(c)`, attribute-notation.ts); resolve.ts decides with the catalog. */
+  attributeCalls?: { row: string[]; any: string[] };
   /** Structure id (literals normalized) for grouping in the audit trail; it never decides anything. */
   fingerprint?: string;
   /** Byte range of the statement inside the message text. */
