@@ -171,10 +171,10 @@ describe('attack: a ConfigMap editor cannot change what the proxy enforces', fun
       doc.spec.rules = [];
     }, { 'operator-ca.crt': '-----BEGIN CERTIFICATE-----\nforged\n-----END CERTIFICATE-----\n' });
     await restored('rules and operator CA');
-    const tampered = await eventually('a CompiledPolicyTampered Event', async () => (await events()).find((e) => /its operator CA is not the operator's; restored/.test(e.message)), 5_000, 100);
+    // Under load a repair can be reported more than once; one of the reports names the editor's tool.
+    const tampered = await eventually('a CompiledPolicyTampered Event naming the field manager', async () => (await events()).find((e) => /its operator CA is not the operator's; restored/.test(e.message) && /was changed by field manager "kubectl-patch"/.test(e.message)), 10_000, 100);
     expect(tampered.type).to.equal('Warning');
     expect(tampered.involvedObject).to.include({ kind: 'AgentAccessPolicy', name: 'billing-agent' });
-    expect(tampered.message).to.match(/was changed by field manager "kubectl-patch"/);
     const deleted = await asEditor(['delete', 'configmap', CM]);
     expect(deleted.code, deleted.stderr).to.equal(0);
     await restored('the deleted ConfigMap');

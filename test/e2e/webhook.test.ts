@@ -98,7 +98,10 @@ describe('sidecar injection webhook on a real API server (kubectl)', function ()
     // The operator's CA reaches the agents through the policy's compiled ConfigMap.
     const caVolume = created.spec.volumes.find((v: any) => v.name === 'agentgate-operator-ca');
     expect(caVolume.configMap).to.deep.include({ name: 'agentgate-policy-billing-agent', optional: true });
-    const cm = JSON.parse((await c.kubectl(['get', 'configmap', 'agentgate-policy-billing-agent', '-n', NS, '-o', 'json'])).stdout);
+    const cm = await eventually('the compiled ConfigMap carries the operator CA', async () => {
+      const r = JSON.parse((await c.kubectl(['get', 'configmap', 'agentgate-policy-billing-agent', '-n', NS, '-o', 'json'])).stdout);
+      return r.data?.['operator-ca.crt'] ? r : undefined;
+    }, 10_000, 200);
     expect(cm.data['operator-ca.crt']).to.contain('BEGIN CERTIFICATE');
     expect(proxy.restartPolicy).to.equal('Always');
     const agent = created.spec.containers.find((x: any) => x.name === 'agent');
