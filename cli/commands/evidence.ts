@@ -141,7 +141,7 @@ export async function runEvidence(o: EvidenceCommand): Promise<number> {
   const r = await writeEvidence(o);
   process.stdout.write(`evidence written to ${o.out}: ${r.files.join(', ')}; audit integrity ${r.ok ? 'verified' : 'FAILED (see report.html, CC7.2)'}\n`);
   process.stdout.write(r.signedBy
-    ? `bundle signed (manifest.json, manifest.jws) by key ${r.signedBy}: check it with \`agentgate evidence verify ${o.out} --fingerprint ${r.signedBy}\` (or --jwks with that key's public JWKS, kept apart from the bundle)\n`
+    ? `bundle signed (manifest.json, manifest.jws) by key ${r.signedBy}: check it with \`agentgate evidence verify ${o.out} --fingerprint=${r.signedBy}\` (or --jwks with that key's public JWKS, kept apart from the bundle)\n`
     : 'bundle NOT signed (no --sign-key-dir, and no local witness key beside --witness): `agentgate evidence verify` cannot vouch for it\n');
   return r.ok ? 0 : 1;
 }

@@ -67,7 +67,7 @@ describe('evidence bundle: signed manifest, verified offline', function () {
   });
 
   it('verifies with the pinned fingerprint, and with the witness keys kept apart from the bundle', async () => {
-    const a = await cli(['evidence', 'verify', bundle, '--fingerprint', fingerprint]);
+    const a = await cli(['evidence', 'verify', bundle, `--fingerprint=${fingerprint}`]);
     expect(a.code, a.out).to.equal(0);
     expect(a.out).to.match(/^ok: .* file\(s\) exactly as signed by key/);
     const b = await cli(['evidence', 'verify', bundle, '--jwks', trustedJwks]);
@@ -89,7 +89,7 @@ describe('evidence bundle: signed manifest, verified offline', function () {
     const text = readFileSync(log);
     text[10] = text[10]! ^ 1;
     writeFileSync(log, text);
-    const r = await cli(['evidence', 'verify', d, '--fingerprint', fingerprint]);
+    const r = await cli(['evidence', 'verify', d, `--fingerprint=${fingerprint}`]);
     expect(r.code).to.equal(1);
     expect(r.out).to.contain('changed: audit/audit.log');
   });
@@ -107,7 +107,7 @@ describe('evidence bundle: signed manifest, verified offline', function () {
   it('an edited manifest fails', async () => {
     const d = edited();
     appendFileSync(join(d, 'manifest.json'), ' ');
-    const r = await cli(['evidence', 'verify', d, '--fingerprint', fingerprint]);
+    const r = await cli(['evidence', 'verify', d, `--fingerprint=${fingerprint}`]);
     expect(r.code).to.equal(1);
     expect(r.out).to.contain('manifest.json: changed after it was signed');
   });
@@ -121,8 +121,8 @@ describe('evidence bundle: signed manifest, verified offline', function () {
     for (const f of ['manifest.json', 'manifest.jws']) rmSync(join(d, f));
     await signBundle(d, { exportedAt: new Date().toISOString(), period: { from: '2000-01-01T00:00:00.000Z', to: '2100-01-01T00:00:00.000Z' }, source: 'local' }, { kid, key: privateKey, kind: 'forger', jwks: { keys: [{ ...pub, kid, alg: 'ES256' }] } });
     // The forged bundle is self-consistent: it verifies only against the forger's own key.
-    expect((await cli(['evidence', 'verify', d, '--fingerprint', kid])).code).to.equal(0);
-    const byFingerprint = await cli(['evidence', 'verify', d, '--fingerprint', fingerprint]);
+    expect((await cli(['evidence', 'verify', d, `--fingerprint=${kid}`])).code).to.equal(0);
+    const byFingerprint = await cli(['evidence', 'verify', d, `--fingerprint=${fingerprint}`]);
     expect(byFingerprint.code).to.equal(1);
     expect(byFingerprint.out).to.contain(`manifest-keys.json: no key in the bundle has the trusted fingerprint ${fingerprint}`);
     const byJwks = await cli(['evidence', 'verify', d, '--jwks', trustedJwks]);
@@ -136,7 +136,7 @@ describe('evidence bundle: signed manifest, verified offline', function () {
     expect(r.code, r.out).to.equal(0);
     const d = edited();
     cpSync(join(other, 'manifest.jws'), join(d, 'manifest.jws'));
-    const v = await cli(['evidence', 'verify', d, '--fingerprint', fingerprint]);
+    const v = await cli(['evidence', 'verify', d, `--fingerprint=${fingerprint}`]);
     expect(v.code).to.equal(1);
     expect(v.out).to.contain('manifest.json: changed after it was signed');
   });
