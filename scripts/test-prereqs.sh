@@ -9,6 +9,7 @@ missing=()
 command -v psql >/dev/null 2>&1 || missing+=(postgresql-client)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)   # pdftotext, pdfinfo: the report's PDF read back in tests
 if ((${#missing[@]})); then
   if [[ $(id -u) -ne 0 ]] || ! command -v apt-get >/dev/null 2>&1; then
     echo "npm test needs these Debian packages: ${missing[*]} (install them as root: apt-get install ${missing[*]})" >&2
