@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # What `npm test` needs besides npm packages, installed by the project itself so that the README's two
-# commands pass on a fresh machine: Debian's psql, openssl and headless Chromium, and the test control
+# commands pass on a fresh machine: Debian's psql, openssl, headless Chromium and poppler-utils, and the test control
 # plane (kube-apiserver, etcd, kubectl, helm) built once from Go modules into a cache outside the repo.
 set -euo pipefail
 cd "$(dirname "$0")/.."
