@@ -1,6 +1,7 @@
 /**
  * The exporter's side of the operator's countersignature (operator/audit/evidence-countersign.ts): the
- * operator's published audit keys first (they go into the manifest), then the manifest's sha256 with
+ * operator's published audit keys first (they go into the manifest) and whether it will countersign for
+ * this caller, before anything is exported; then the manifest's sha256 with
  * the caller's own Kubernetes bearer token (from the kubeconfig, or a file), over TLS verified against
  * the operator's CA. The returned JWS is checked against those keys before it is written.
  */
@@ -63,6 +64,8 @@ export async function operatorCountersigner(o: OperatorCountersignOptions): Prom
   const token = await bearerToken(o);
   const jwks = (await call(o, 'GET', '/.well-known/audit-keys.json')) as jose.JSONWebKeySet;
   if (!Array.isArray(jwks?.keys) || !jwks.keys.length) throw new Error(`the operator at ${o.url} publishes no audit keys`);
+  // Refused callers learn it before anything is exported.
+  await call(o, 'POST', '/evidence/countersign', token, { check: true, ...(o.namespace ? { namespace: o.namespace } : {}) });
   return {
     kind: 'operator audit key',
     url: o.url,

@@ -45,8 +45,10 @@ export function evidenceCountersignRouter(o: EvidenceCountersignOptions): Router
     try {
       const token = /^Bearer ([\x21-\x7e]{1,8192})$/.exec(req.get('authorization') ?? '')?.[1];
       if (!token) throw new Refusal(401, 'your Kubernetes bearer token is required (Authorization: Bearer)');
-      const b = (req.body ?? {}) as { manifestSha256?: unknown; namespace?: unknown };
-      if (typeof b.manifestSha256 !== 'string' || !/^[0-9a-f]{64}$/.test(b.manifestSha256)) throw new Refusal(400, 'body must be {"manifestSha256": 64 hex digits, "namespace"?: the export\'s namespace}');
+      const b = (req.body ?? {}) as { manifestSha256?: unknown; namespace?: unknown; check?: unknown };
+      // {"check": true}: authenticate and authorize only, so an exporter learns before writing a bundle.
+      const check = b.check === true;
+      if (!check && (typeof b.manifestSha256 !== 'string' || !/^[0-9a-f]{64}$/.test(b.manifestSha256))) throw new Refusal(400, 'body must be {"manifestSha256": 64 hex digits, "namespace"?: the export\'s namespace} or {"check": true, "namespace"?: …}');
       if (b.namespace !== undefined && (typeof b.namespace !== 'string' || !DNS_LABEL.test(b.namespace))) throw new Refusal(400, 'namespace must be a namespace name');
       const namespace = b.namespace as string | undefined;
       const review = await authn.createTokenReview({ body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: { token } } });
@@ -63,9 +65,13 @@ export function evidenceCountersignRouter(o: EvidenceCountersignOptions): Router
       });
       const where = namespace ? `in namespace ${namespace}` : 'cluster-wide (an export of all namespaces)';
       if (!access.status?.allowed) throw new Refusal(403, `${user.username} may not have evidence countersigned ${where}: needs verb ${COUNTERSIGN_PERMISSION.verb} on ${COUNTERSIGN_PERMISSION.resource}.${COUNTERSIGN_PERMISSION.group} (ClusterRole agentgate-auditor)`);
+      if (check) {
+        res.json({ allowed: true, user: user.username });
+        return;
+      }
       const { kid, key } = await o.keys.signingKey();
       const payload: CountersignaturePayload = {
-        iss: o.issuerUrl, aud: MANIFEST_AUDIENCE, iat: Math.floor((o.now?.() ?? Date.now()) / 1000), manifestSha256: b.manifestSha256,
+        iss: o.issuerUrl, aud: MANIFEST_AUDIENCE, iat: Math.floor((o.now?.() ?? Date.now()) / 1000), manifestSha256: b.manifestSha256 as string,
         sub: user.username, ...(user.groups?.length ? { groups: user.groups } : {}), ...(namespace ? { namespace } : {}),
       };
       const jws = await new jose.CompactSign(new TextEncoder().encode(JSON.stringify(payload))).setProtectedHeader({ alg: 'ES256', kid, typ: COUNTERSIGNATURE_TYPE }).sign(key);
