@@ -44,7 +44,7 @@ const USAGE = `usage: agentgate <command>
                           auditor's bundle (JSON/CSV, the audit files, recordings and the witness's
                           checkpoints, re-verifiable offline) and a self-contained report per SOC 2
                           control, HTML and PDF (headless Chromium); the period starts at --from, else
-                          at the first audit record given; every deviation with its review
+                          at the earliest record exported; every deviation with its review
                           (DeviationReviews: --reviews FILE from \`kubectl get deviationreviews -A -o json\`,
                           or the cluster's); --cluster adds ApprovalRequests, policies, the operator's
                           checkpoints and the operator's countersignature (AGENTGATE_OPERATOR_URL,

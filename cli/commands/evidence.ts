@@ -24,7 +24,7 @@ const DEVIATION_REVIEW_PLURAL = 'deviationreviews';
 
 export interface EvidenceCommand extends Omit<WitnessSource, 'cluster'> {
   auditFiles: string[];
-  /** Start of the period; default: the first audit record given (never 1970). */
+  /** Start of the period; default: the earliest record exported (never 1970). */
   from?: Date;
   to: Date;
   /** DeviationReview items as `kubectl get deviationreviews -A -o json` prints them (else, with --cluster, listed there). */
@@ -87,12 +87,6 @@ export async function writeEvidence(o: EvidenceCommand): Promise<EvidenceResult>
   }
   const v = await verifyAll(o.auditFiles, { ...o, clusterWitnessOptional: true });
   const { records } = v;
-  // The period as asked; without --from, from the first record given (an omitted start printed 1970).
-  const first = records.reduce((m, r) => Math.min(m, Date.parse(r['@timestamp']) || Infinity), Infinity);
-  const from = o.from ?? new Date(Number.isFinite(first) ? Math.min(first, o.to.getTime()) : o.to.getTime());
-  const fromSource = o.from ? 'asked' as const : 'first record' as const;
-  if (from.getTime() > o.to.getTime()) throw new Error(`the period starts (${from.toISOString()}) after it ends (${o.to.toISOString()})`);
-  const inPeriod = (iso: string | undefined): boolean => { const t = Date.parse(iso ?? ''); return t >= from.getTime() && t <= o.to.getTime(); };
   let approvals: EvidenceInput['approvals'];
   let policies: EvidenceInput['policies'];
   let reviews: DeviationReview[] | undefined = o.reviewsFile ? parseReviews(JSON.parse(readFileSync(o.reviewsFile, 'utf8'))) : undefined;
@@ -104,7 +98,7 @@ export async function writeEvidence(o: EvidenceCommand): Promise<EvidenceResult>
     const list = async <T>(plural: string): Promise<T[]> => ((o.namespace
       ? await api.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: o.namespace, plural })
       : await api.listClusterCustomObject({ group: GROUP, version: VERSION, plural })) as { items: T[] }).items;
-    approvals = (await list<NonNullable<EvidenceInput['approvals']>[number]>(APPROVAL_PLURAL)).filter((a) => inPeriod(a.metadata.creationTimestamp));
+    approvals = await list<NonNullable<EvidenceInput['approvals']>[number]>(APPROVAL_PLURAL);
     // Change management: each policy's recorded history (who changed the spec, when, outcome).
     policies = await list<NonNullable<EvidenceInput['policies']>[number]>(POLICY_PLURAL);
     // Review items: a cluster without the DeviationReview kind holds none, so nothing was reported for review.
@@ -113,6 +107,20 @@ export async function writeEvidence(o: EvidenceCommand): Promise<EvidenceResult>
       throw e;
     });
   }
+  // The period as asked; without --from, from the earliest item exported: the first audit record, or an
+  // earlier policy change, approval request or review item of the cluster (an omitted start printed 1970).
+  const times: (string | undefined)[] = [
+    ...records.map((r) => r['@timestamp']),
+    ...(approvals ?? []).map((a) => a.metadata.creationTimestamp),
+    ...(policies ?? []).flatMap((p) => (p.status?.history ?? []).map((h) => h.changedAt ?? h.observedAt)),
+    ...(reviews ?? []).map((r) => r.status?.firstSeen),
+  ];
+  const earliest = times.reduce((m, t) => Math.min(m, Date.parse(t ?? '') || Infinity), Infinity);
+  const from = o.from ?? new Date(Math.min(earliest, o.to.getTime()));
+  const fromSource = o.from ? 'asked' as const : 'first record' as const;
+  if (from.getTime() > o.to.getTime()) throw new Error(`the period starts (${from.toISOString()}) after it ends (${o.to.toISOString()})`);
+  const inPeriod = (iso: string | undefined): boolean => { const t = Date.parse(iso ?? ''); return t >= from.getTime() && t <= o.to.getTime(); };
+  approvals = approvals?.filter((a) => inPeriod(a.metadata.creationTimestamp));
   const verification: EvidenceVerification = {
     ok: verified(v),
     chains: v.chains,
@@ -194,7 +202,7 @@ function mergeRecordings(checks: RecordingsCheck[]): RecordingsVerification {
 export async function runEvidence(o: EvidenceCommand): Promise<number> {
   const r = await writeEvidence(o);
   process.stdout.write(`evidence written to ${o.out}: ${r.files.join(', ')}; audit integrity ${r.ok ? 'verified' : 'FAILED (see report.html, CC7.2)'}\n`);
-  process.stdout.write(`period ${r.period.from.toISOString()} to ${r.period.to.toISOString()}${r.period.fromSource === 'first record' ? ' (no --from: from the first audit record given)' : ''}\n`);
+  process.stdout.write(`period ${r.period.from.toISOString()} to ${r.period.to.toISOString()}${r.period.fromSource === 'first record' ? ' (no --from: from the earliest record exported)' : ''}\n`);
   if (r.noPdf) process.stdout.write(`no report.pdf: ${r.noPdf}\n`);
   const review = r.summary.review as { assessed: boolean; exceptions?: number; notReportedForReview?: number };
   process.stdout.write(review.assessed ? `deviation review: ${review.exceptions} exception(s), ${review.notReportedForReview} deviation(s) not reported for review\n` : 'deviation review not assessed (no --reviews FILE and no --cluster)\n');

@@ -16,7 +16,7 @@ export interface EvidenceInput {
   verification: EvidenceVerification;
   from: Date;
   to: Date;
-  /** How the period's start was set: asked for (--from), or the first record of the logs given. */
+  /** How the period's start was set: asked for (--from), or the earliest record exported (audit log or cluster). */
   fromSource?: 'asked' | 'first record';
   namespace?: string;
   /** DeviationReview items (the cluster's, or `kubectl get deviationreviews -A -o json`); absent: review not assessed. */
@@ -192,7 +192,7 @@ table.review td,table.review th{font-size:10.5px;padding:.2rem .3rem}
 @page{size:A4 landscape;margin:14mm 12mm}
 @media print{body{margin:0;max-width:none;font-size:12px}h2{break-before:auto}thead{display:table-header-group}tr,.card,svg,li,.keep{break-inside:avoid}h2,h3{break-after:avoid}p{orphans:3;widows:3}th{background:#f6f8fa;-webkit-print-color-adjust:exact;print-color-adjust:exact}}</style></head><body>
 <h1>agentgate — access evidence</h1>
-<p>Period: ${esc(period)}${i.fromSource === 'first record' ? ' (no start was asked for: the period starts at the first audit record given)' : ''}${i.namespace ? `, namespace ${esc(i.namespace)}` : ''}. Generated ${esc(when(generatedAt.toISOString()))}.
+<p>Period: ${esc(period)}${i.fromSource === 'first record' ? ' (no start was asked for: the period starts at the earliest record exported)' : ''}${i.namespace ? `, namespace ${esc(i.namespace)}` : ''}. Generated ${esc(when(generatedAt.toISOString()))}.
 Audit trail: <b class="${v.ok ? 'ok' : 'warn'}">${v.ok ? `verified (${v.chains.length} chain(s), ${totalRecords} records)` : `${integrityProblems.length} integrity exception(s), see CC7.2`}</b>.
 Deviation review: ${review ? `<b class="${review.exceptions ? 'warn' : 'ok'}">${review.deviations.length} deviation(s), ${review.exceptions} exception(s)</b>` : '<span class="none">not assessed (no review items given)</span>'}.</p>
 <div class="cards">${Object.entries(summary.counts).map(([k, n]) => `<div class="card"><b>${esc(n)}</b>${esc(COUNT_LABEL[k] ?? k)}</div>`).join('')}</div>

@@ -96,7 +96,7 @@ describe('report16: review in the report, HTML and PDF from a real run', functio
   after(() => s?.postgres.stop());
 
   it('states the period from the first record when --from is not given (not 1970)', () => {
-    expect(exportOut).to.contain('(no --from: from the first audit record given)');
+    expect(exportOut).to.contain('(no --from: from the earliest record exported)');
     const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
     expect(summary.period).to.deep.include({ from: new Date(records[0]!['@timestamp']).toISOString(), fromSource: 'first record' });
     expect(readFileSync(join(out, 'report.html'), 'utf8')).to.not.contain('1970');

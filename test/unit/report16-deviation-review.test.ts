@@ -112,7 +112,7 @@ describe('report16: review of deviations (population, matching, exceptions)', ()
     const verification: EvidenceVerification = { ok: true, chains: [], problems: [], unseenStreams: [] };
     const ev = buildEvidence({ records: records(), verification, from: new Date('2026-11-20T09:00:00Z'), to: asOf, fromSource: 'first record', reviews: reviews(), generatedAt: asOf });
     const html = ev.html;
-    expect(html).to.contain('Period: 2026-11-20 09:00:00 UTC to 2026-11-25 00:00:00 UTC (no start was asked for: the period starts at the first audit record given)');
+    expect(html).to.contain('Period: 2026-11-20 09:00:00 UTC to 2026-11-25 00:00:00 UTC (no start was asked for: the period starts at the earliest record exported)');
     expect(html).to.not.contain('1970');
     for (const label of ['statements denied', 'identities refused', 'review exceptions', 'Statement denied', 'Approval expired', 'Runtime limit hit', 'Audit witness failure', 'Reviewed by', 'Time to review', 'Not reported for review']) expect(html).to.contain(label);
     for (const field of ['>identityRejections<', '>approvalsRequested<', '>seq<', 'auditHash']) expect(html).to.not.contain(field);
