@@ -5,8 +5,10 @@
  * listed), by (agent, kind, rule, UTC day) up to the number the item leaves unlisted. A deviation no item
  * covers was not reported for review: an exception, as is an item still open past its policy's
  * maxOpenHours, a review made after that limit, a decision without an admission-stamped reviewer, and a
- * review by the agent itself or the person who triggered its run.
+ * review by the agent itself or the person who triggered its run. A deviation that happened after its
+ * item was decided was not seen by that reviewer: it counts as open.
  */
+import { isTriggerer } from '../identity/trigger-username.js';
 import type { AuditRecord } from './record.js';
 
 export type DeviationKind = 'Denial' | 'IdentityRefused' | 'ApprovalExpired' | 'ApprovalDenied' | 'CapExceeded' | 'AuditFailure';
@@ -207,11 +209,19 @@ export function reviewDeviations(i: ReviewInput): ReviewFindings {
     if (decided && (!dec.reviewedBy || !dec.reviewedAt || Number.isNaN(Date.parse(dec.reviewedAt)))) {
       return { ...base, state: 'Open', exception: 'decision without the reviewer and time stamped at admission: not a review' };
     }
+    if (decided && Date.parse(d.time) > Date.parse(dec.reviewedAt!)) {
+      const age = i.asOf.getTime() - Date.parse(d.time);
+      return {
+        ...base, state: 'Open', note: `happened after the item was reviewed (${dec.reviewedAt} by ${dec.reviewedBy})`, timeToReviewMs: Math.max(0, age),
+        ...(age > maxHours * 3600_000 ? { exception: `open past the policy's limit of ${maxHours} h (happened after the item's review)` } : {}),
+      };
+    }
     if (decided) {
       const at = Date.parse(dec.reviewedAt!);
       const note = [dec.comment, dec.ticket ? `ticket ${dec.ticket}` : ''].filter(Boolean).join('; ');
-      const self = dec.reviewedBy === saUser(item.metadata.namespace, item.spec.agent.serviceAccount) || (!!d.triggeredBy && dec.reviewedBy!.toLowerCase() === d.triggeredBy.toLowerCase())
-        || (item.status?.deviations ?? []).some((x) => x.triggeredBy && x.triggeredBy.toLowerCase() === dec.reviewedBy!.toLowerCase());
+      // The same test admission applies: the agent's service account, or the trigger under any username form.
+      const triggerers = [d.triggeredBy, ...(item.status?.deviations ?? []).map((x) => x.triggeredBy)].filter((t): t is string => !!t);
+      const self = dec.reviewedBy === saUser(item.metadata.namespace ?? d.namespace, item.spec.agent.serviceAccount) || triggerers.some((t) => isTriggerer(dec.reviewedBy!, { sub: t }));
       const late = at - opened > maxHours * 3600_000;
       return {
         ...base, state: dec.state as ReviewState, reviewedBy: dec.reviewedBy!, reviewedAt: dec.reviewedAt!, timeToReviewMs: Math.max(0, at - Date.parse(d.time)),

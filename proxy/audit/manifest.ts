@@ -165,7 +165,7 @@ export interface VerifiedSignature {
   issuer?: string;
 }
 
-type SignaturePayload = { manifestSha256?: unknown; iat?: unknown; aud?: unknown; sub?: unknown; iss?: unknown };
+type SignaturePayload = { manifestSha256?: unknown; iat?: unknown; aud?: unknown; sub?: unknown; iss?: unknown; namespace?: unknown };
 
 /** Checks one compact JWS: its header, a trusted key that verifies it, its audience. */
 async function checkSignature(jws: string, typ: string, keys: (jose.JWK & { kid: string })[]): Promise<{ payload: SignaturePayload; kid: string } | { error: string }> {
@@ -194,6 +194,7 @@ export async function verifyBundle(dir: string, trust: ManifestTrust): Promise<M
   const text = readFileSync(join(dir, MANIFEST_FILE));
   const digest = sha256(text);
   const signatures: VerifiedSignature[] = [];
+  const scopes: { file: string; namespace: unknown }[] = [];
   const untrusted: string[] = [];
   const failures: string[] = [];
   for (const [file, typ] of present) {
@@ -204,6 +205,7 @@ export async function verifyBundle(dir: string, trust: ManifestTrust): Promise<M
       continue;
     }
     if (checked.payload.manifestSha256 !== digest) return fail(`${MANIFEST_FILE}: changed after it was signed (its sha256 is not the one ${file} signed)`);
+    if (file === COUNTERSIGNATURE_FILE) scopes.push({ file, namespace: checked.payload.namespace });
     signatures.push({
       file, kid: checked.kid, signedAt: new Date(Number(checked.payload.iat) * 1000).toISOString(),
       ...(typeof checked.payload.sub === 'string' ? { requestedBy: checked.payload.sub } : {}),
@@ -212,6 +214,8 @@ export async function verifyBundle(dir: string, trust: ManifestTrust): Promise<M
   }
   if (!signatures.length) return { ok: false, problems: [...problems, ...failures], signatures, untrusted, files: 0 };
   const manifest = JSON.parse(text.toString('utf8')) as EvidenceManifest;
+  // The operator vouched for an export of one namespace (or of all): the manifest must claim the same.
+  for (const c of scopes) if ((c.namespace ?? undefined) !== manifest.namespace) problems.push(`${c.file}: countersigned for ${c.namespace ? `namespace ${String(c.namespace)}` : 'all namespaces'}, but the manifest says ${manifest.namespace ? `namespace ${manifest.namespace}` : 'all namespaces'}`);
   // A countersignature the manifest announces must be there: removing it would hide who exported.
   if (manifest.countersigner && !existsSync(join(dir, COUNTERSIGNATURE_FILE))) problems.push(`removed: ${COUNTERSIGNATURE_FILE} (the manifest names the operator's countersignature)`);
   const listed = new Map(manifest.files.map((f) => [f.path, f]));

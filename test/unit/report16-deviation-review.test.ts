@@ -81,6 +81,18 @@ describe('report16: review of deviations (population, matching, exceptions)', ()
     expect(f.notes.join('\n')).to.contain('billing-agent-billing-agent-denial-2026-11-23-00000009 lists 1 audit record(s) not in the audit logs given');
   });
 
+  it('a deviation after its item was reviewed is open (the reviewer never saw it); a trigger under a prefixed username is self-review', () => {
+    const later = records().concat(deny('2026-11-20T13:00:00.000Z', h('3').replace(/^3/, '0'), 'no-ddl', 'DROP TABLE orders'));
+    const items = reviews().map((r) => (r.metadata.name.endsWith('00000001') ? { ...r, status: { ...r.status, count: 2 } } : r));
+    const f = reviewDeviations({ records: later, reviews: items, asOf });
+    const d = f.deviations.find((x) => x.hash === h('3').replace(/^3/, '0'))!;
+    expect(d).to.deep.include({ state: 'Open', matchedBy: 'agent, kind, rule and day' });
+    expect(d.note).to.contain('happened after the item was reviewed');
+    expect(d.exception).to.contain("open past the policy's limit of 72 h");
+    const prefixed = reviews().map((r) => (r.metadata.name.endsWith('00000007') ? { ...r, spec: { ...r.spec, decision: { ...r.spec.decision, reviewedBy: 'https://idp#alice@example.com' } } } : r));
+    expect(reviewDeviations({ records: records(), reviews: prefixed, asOf }).deviations.find((x) => x.hash === h('b'))!.exception).to.contain('self-review');
+  });
+
   it("uses the policy's maxOpenHours", () => {
     const f = reviewDeviations({ records: records(), reviews: reviews(), asOf, maxOpenHours: () => 0.5 });
     expect(f.deviations.find((d) => d.hash === h('7'))!.exception).to.equal("open past the policy's limit of 0.5 h");
