@@ -39,12 +39,17 @@ const USAGE = `usage: agentgate <command>
                           signed, whole, with no tail cut off or added), and each log's session
                           recordings (default: sessions/<audit file name>/ beside it)
   evidence --audit-file FILE... --out DIR [--from DATE] [--to DATE] [--namespace NS]
-        [--cluster [--operator-namespace NS] | --witness FILE [--witness-keys JWKS]] [--recordings DIR]
-        [--sign-key-dir DIR]
+        [--cluster [--operator-namespace NS] [--operator-url URL --operator-ca FILE [--operator-token-file F]]
+         | --witness FILE [--witness-keys JWKS]] [--reviews FILE] [--recordings DIR] [--sign-key-dir DIR] [--no-pdf]
                           auditor's bundle (JSON/CSV, the audit files, recordings and the witness's
-                          checkpoints, re-verifiable offline) and a self-contained HTML report per
-                          SOC 2 control; --cluster adds ApprovalRequests and the operator's checkpoints;
-                          a signed manifest of every file (key: DIR, default the local witness key)
+                          checkpoints, re-verifiable offline) and a self-contained report per SOC 2
+                          control, HTML and PDF (headless Chromium); the period starts at --from, else
+                          at the earliest record exported; every deviation with its review
+                          (DeviationReviews: --reviews FILE from \`kubectl get deviationreviews -A -o json\`,
+                          or the cluster's); --cluster adds ApprovalRequests, policies, the operator's
+                          checkpoints and the operator's countersignature (AGENTGATE_OPERATOR_URL,
+                          AGENTGATE_OPERATOR_CA_FILE); a signed manifest of every file (key: DIR,
+                          default the local witness key)
   evidence verify DIR (--jwks FILE | --fingerprint THUMBPRINT)...
                           check a bundle against trusted keys: any file added, removed or changed fails
   session list --audit-file FILE          agent sessions recorded in the audit log
@@ -113,19 +118,30 @@ async function main(argv: string[]): Promise<number> {
         if (positionals.length !== 1 || (!jwks.length && !fingerprints.length)) throw new UsageError('evidence verify DIR (--jwks FILE | --fingerprint THUMBPRINT)...: the keys to trust must come from outside the bundle');
         return runEvidenceVerify({ dir: positionals[0]!, jwks, fingerprints });
       }
-      const { values } = parseArgs({ args: argv.slice(1), options: { 'audit-file': { type: 'string', multiple: true }, from: { type: 'string' }, to: { type: 'string' }, namespace: { type: 'string' }, out: { type: 'string' }, cluster: { type: 'boolean' }, witness: { type: 'string' }, 'witness-keys': { type: 'string' }, 'operator-namespace': { type: 'string' }, recordings: { type: 'string' }, 'sign-key-dir': { type: 'string' } }, strict: true });
+      const { values } = parseArgs({ args: argv.slice(1), options: { 'audit-file': { type: 'string', multiple: true }, from: { type: 'string' }, to: { type: 'string' }, namespace: { type: 'string' }, out: { type: 'string' }, cluster: { type: 'boolean' }, witness: { type: 'string' }, 'witness-keys': { type: 'string' }, 'operator-namespace': { type: 'string' }, recordings: { type: 'string' }, 'sign-key-dir': { type: 'string' }, reviews: { type: 'string' }, 'no-pdf': { type: 'boolean' }, 'operator-url': { type: 'string' }, 'operator-ca': { type: 'string' }, 'operator-token-file': { type: 'string' } }, strict: true });
       const files = (values['audit-file'] ?? []) as string[];
-      const from = new Date(String(values.from ?? '1970-01-01'));
+      const from = values.from === undefined ? undefined : new Date(String(values.from));
       const to = new Date(String(values.to ?? new Date().toISOString()));
-      if (!files.length || !values.out || Number.isNaN(from.getTime()) || Number.isNaN(to.getTime())) throw new UsageError('evidence --audit-file FILE... --out DIR [--from DATE] [--to DATE] [--namespace NS] [--cluster [--operator-namespace NS] | --witness FILE [--witness-keys JWKS]] [--recordings DIR] [--sign-key-dir DIR]');
+      const usage = 'evidence --audit-file FILE... --out DIR [--from DATE] [--to DATE] [--namespace NS] [--cluster [--operator-namespace NS] [--operator-url URL --operator-ca FILE [--operator-token-file F]] | --witness FILE [--witness-keys JWKS]] [--reviews FILE] [--recordings DIR] [--sign-key-dir DIR] [--no-pdf]';
+      if (!files.length || !values.out || (from && Number.isNaN(from.getTime())) || Number.isNaN(to.getTime())) throw new UsageError(usage);
+      if (from && from.getTime() > to.getTime()) throw new UsageError(`--from ${String(values.from)} is after --to ${String(values.to ?? 'now')}`);
+      const operatorUrl = values['operator-url'] ?? (values.cluster ? process.env.AGENTGATE_OPERATOR_URL : undefined);
+      const operatorCa = values['operator-ca'] ?? (values.cluster ? process.env.AGENTGATE_OPERATOR_CA_FILE : undefined);
+      if (operatorUrl && !values.cluster) throw new UsageError('--operator-url countersigns a cluster export: add --cluster');
       return runEvidence({
-        auditFiles: files, from, to, out: String(values.out), cluster: Boolean(values.cluster),
+        auditFiles: files, to, out: String(values.out), cluster: Boolean(values.cluster),
+        ...(from ? { from } : {}),
         operatorNamespace: String(values['operator-namespace'] ?? 'agentgate-system'),
         ...(values.namespace ? { namespace: String(values.namespace) } : {}),
         ...(values.witness ? { witnessFile: String(values.witness) } : {}),
         ...(values['witness-keys'] ? { witnessKeys: String(values['witness-keys']) } : {}),
         ...(values.recordings ? { recordingsDir: String(values.recordings) } : {}),
         ...(values['sign-key-dir'] ? { signKeyDir: String(values['sign-key-dir']) } : {}),
+        ...(values.reviews ? { reviewsFile: String(values.reviews) } : {}),
+        ...(values['no-pdf'] ? { pdf: false } : {}),
+        ...(operatorUrl ? { operatorUrl: String(operatorUrl) } : {}),
+        ...(operatorCa ? { operatorCaFile: String(operatorCa) } : {}),
+        ...(values['operator-token-file'] ? { operatorTokenFile: String(values['operator-token-file']) } : {}),
       });
     }
     case 'session': {

@@ -17,6 +17,7 @@ import { startHealthServer, type HealthServer } from '../proxy/observability/hea
 import { PodApiServer } from './webhook/pod-api.js';
 import { WebhookServer } from './webhook/server.js';
 import { AUDIT_KEYS_SECRET, checkpointWitnessRouter } from './audit/checkpoint-witness.js';
+import { evidenceCountersignRouter } from './audit/evidence-countersign.js';
 import { SigningKeys } from './identity/signing-keys.js';
 import { tokenExchangeRouter } from './identity/token-exchange.js';
 import { serviceAccountIssuer, serviceAccountJwks } from './kube.js';
@@ -185,6 +186,8 @@ export class Operator {
         ...(retentionMs ? { retentionMs } : {}),
         ...(this.o.log ? { log: this.o.log } : {}),
       }));
+      // Evidence bundles exported from the cluster, countersigned with the same audit key.
+      routers.push(evidenceCountersignRouter({ kc: this.o.kc, keys: this.auditKeys, get issuerUrl() { return reachable.url!; }, ...(this.o.log ? { log: this.o.log } : {}) }));
     }
     this.operatorUser = await this.whoAmI();
     const operatorUser = this.operatorUser;

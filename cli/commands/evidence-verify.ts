@@ -23,7 +23,11 @@ export async function runEvidenceVerify(o: EvidenceVerifyCommand): Promise<numbe
   const v = await verifyBundle(o.dir, { jwks: { keys }, fingerprints: o.fingerprints });
   if (v.ok) {
     const m = v.manifest!;
-    process.stdout.write(`ok: ${o.dir}: ${v.files} file(s) exactly as signed by key ${v.signer!.kid} (${m.signer.kind}) at ${v.signer!.signedAt}; period ${m.period.from} to ${m.period.to}${m.namespace ? `, namespace ${m.namespace}` : ''}, ${m.source} export\n`);
+    const by = v.signatures.map((sig) => sig.requestedBy
+      ? `countersigned by the operator${sig.issuer ? ` (${sig.issuer})` : ''} with key ${sig.kid} at ${sig.signedAt} for ${sig.requestedBy}`
+      : `signed by key ${sig.kid} (${m.signer?.kind ?? 'bundle signer'}) at ${sig.signedAt}`).join('; ');
+    process.stdout.write(`ok: ${o.dir}: ${v.files} file(s) exactly as ${by}; period ${m.period.from} to ${m.period.to}${m.namespace ? `, namespace ${m.namespace}` : ''}, ${m.source} export\n`);
+    if (v.untrusted.length) process.stdout.write(`note: ${v.untrusted.join(', ')} not checked: signed by a key you did not pass\n`);
     return 0;
   }
   process.stdout.write(`BUNDLE FAILS: ${o.dir}\n${v.problems.map((p) => `  - ${p}`).join('\n')}\n`);

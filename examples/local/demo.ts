@@ -89,7 +89,7 @@ export async function runDemo(): Promise<number> {
     // The evidence an auditor gets: verified chain, signed checkpoints, recordings, the HTML report.
     const rel = (p: string): string => relative(process.cwd(), p) || '.';
     const witnessFile = join(dir, 'witness', 'checkpoints.jsonl');
-    const ev = await writeEvidence({ auditFiles: [stack.auditFile], witnessFile, from: new Date(0), to: new Date(), out: join(dir, 'evidence'), cluster: false, operatorNamespace: '' });
+    const ev = await writeEvidence({ auditFiles: [stack.auditFile], witnessFile, to: new Date(), out: join(dir, 'evidence'), cluster: false, operatorNamespace: '' });
     const { integrity } = ev.summary as { integrity: { chains: { records: number; checkpoints: { verified?: number } }[]; recordings?: { sessions: number } } };
     const chain = integrity.chains[0];
     out(`evidence : ${ev.ok ? `${color.g}verified${color.x}` : `${color.r}FAILED${color.x}`} — ${chain?.records ?? 0} hash-chained records, ${chain?.checkpoints.verified ?? 0} signed checkpoint(s) matching the witness, ${integrity.recordings?.sessions ?? 0} session recording(s)`);

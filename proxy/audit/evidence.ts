@@ -7,6 +7,7 @@ import type { ChainVerification } from './chains.js';
 import type { CheckpointVerification } from './checkpoint-verify.js';
 import type { AuditRecord } from './record.js';
 import type { RecordingsVerification } from './recordings.js';
+import { humanDuration, KIND_LABEL, reviewDeviations, type DeviationReview, type ReviewedDeviation, type ReviewFindings } from './deviation-review.js';
 import { listSessions } from './sessions.js';
 
 export interface EvidenceInput {
@@ -15,11 +16,15 @@ export interface EvidenceInput {
   verification: EvidenceVerification;
   from: Date;
   to: Date;
+  /** How the period's start was set: asked for (--from), or the earliest record exported (audit log or cluster). */
+  fromSource?: 'asked' | 'first record';
   namespace?: string;
+  /** DeviationReview items (the cluster's, or `kubectl get deviationreviews -A -o json`); absent: review not assessed. */
+  reviews?: DeviationReview[];
   /** ApprovalRequests from the cluster (optional). */
   approvals?: { metadata: { name?: string; namespace?: string; creationTimestamp?: string }; spec: { rule: string; requester: { subject: string }; command: { summary?: string; text: string }; decisions?: { user: string; decision: string; comment?: string; time: string }[] }; status?: { phase?: string; decidedAt?: string } }[];
   /** AgentAccessPolicies from the cluster, with their change history (status.history). */
-  policies?: { metadata: { name: string; namespace?: string; generation?: number }; spec: { mode?: string }; status?: { history?: { generation: number; specSha256: string; changedBy?: string; changedAt?: string; outcome: string; observedAt: string }[] } }[];
+  policies?: { metadata: { name: string; namespace?: string; generation?: number }; spec: { mode?: string; review?: { maxOpenHours?: number } }; status?: { history?: { generation: number; specSha256: string; changedBy?: string; changedAt?: string; outcome: string; observedAt: string }[] } }[];
   generatedAt?: Date;
 }
 
@@ -42,8 +47,26 @@ export interface EvidenceVerification {
 export interface Evidence {
   summary: Record<string, unknown>;
   decisionsCsv: string;
+  /** Every deviation in the period with its review (when review items were given). */
+  deviationsCsv?: string;
   html: string;
 }
+
+/** How a time reads in tables (headers say UTC): 2026-11-30 09:12:03 (the bundle's JSON keeps RFC 3339). */
+export const at = (iso: unknown): string => {
+  const t = Date.parse(String(iso ?? ''));
+  return Number.isNaN(t) ? String(iso ?? '') : new Date(t).toISOString().slice(0, 19).replace('T', ' ');
+};
+/** How a time reads in running text: 2026-11-30 09:12:03 UTC. */
+export const when = (iso: unknown): string => (Number.isNaN(Date.parse(String(iso ?? ''))) ? String(iso ?? '') : `${at(iso)} UTC`);
+
+const COUNT_LABEL: Record<string, string> = {
+  records: 'audit records', decisions: 'statements decided', denials: 'statements denied', identityRejections: 'identities refused',
+  protocolErrors: 'protocol errors', approvalsRequested: 'approvals requested', approvalsDecided: 'approvals decided', policyChanges: 'policy versions started',
+  deviations: 'deviations', deviationExceptions: 'review exceptions',
+};
+
+const ACTION_LABEL: Record<string, string> = { 'proxy.start': 'proxy started', 'policy.updated': 'policy updated' };
 
 const esc = (s: unknown): string => String(s ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 const csv = (s: unknown): string => `"${String(s ?? '').replace(/"/g, '""')}"`;
@@ -76,7 +99,7 @@ export function buildEvidence(i: EvidenceInput): Evidence {
   const sessions = listSessions(inRange);
   const principals = [...new Set(decisions.map((r) => r.principal?.sub).filter(Boolean))];
   const byRule = countBy(denials, (r) => r.rule?.name ?? '?');
-  const overTime = countBy(decisions, (r) => r['@timestamp'].slice(0, 16));
+  const overTime = countBy(decisions, (r) => r['@timestamp'].slice(0, 16).replace('T', ' '));
   const approvals = (i.approvals ?? []).map((a) => {
     const created = Date.parse(a.metadata.creationTimestamp ?? '');
     const decidedAt = Date.parse(a.status?.decidedAt ?? '');
@@ -96,8 +119,15 @@ export function buildEvidence(i: EvidenceInput): Evidence {
     return [r['@timestamp'], reqName(r), r.principal?.sub, r.rule?.name, r.db?.query?.text, d?.message ?? a?.phase ?? 'no decision in this period', who];
   });
 
+  const generatedAt = i.generatedAt ?? new Date();
+  const maxOpenHours = (namespace: string | undefined, name: string | undefined): number | undefined =>
+    i.policies?.find((p) => p.metadata.name === name && p.metadata.namespace === namespace)?.spec.review?.maxOpenHours;
+  const review: ReviewFindings | undefined = i.reviews
+    ? reviewDeviations({ records: inRange, reviews: i.reviews.filter((r) => !i.namespace || r.metadata.namespace === i.namespace), maxOpenHours, asOf: generatedAt })
+    : undefined;
+
   const summary = {
-    period: { from: i.from.toISOString(), to: i.to.toISOString() },
+    period: { from: i.from.toISOString(), to: i.to.toISOString(), fromSource: i.fromSource ?? 'asked' },
     ...(i.namespace ? { namespace: i.namespace } : {}),
     integrity: {
       ok: v.ok,
@@ -110,39 +140,73 @@ export function buildEvidence(i: EvidenceInput): Evidence {
       ...(rec ? { recordings: { ok: rec.ok, sessions: rec.sessions, lines: rec.lines, problems: rec.problems, incomplete: rec.incomplete, repaired: rec.repaired } } : {}),
     },
     ...(i.policies ? { policyChanges: clusterChanges, unattributedPolicyChanges: unattributed.length } : {}),
-    counts: { records: inRange.length, decisions: decisions.length, denials: denials.length, identityRejections: identityRejections.length, protocolErrors: protocolErrors.length, approvalsRequested: requested.length, approvalsDecided: decided.length, policyChanges: policyChanges.length },
+    counts: {
+      records: inRange.length, decisions: decisions.length, denials: denials.length, identityRejections: identityRejections.length, protocolErrors: protocolErrors.length, approvalsRequested: requested.length, approvalsDecided: decided.length, policyChanges: policyChanges.length,
+      ...(review ? { deviations: review.deviations.length, deviationExceptions: review.exceptions } : {}),
+    },
     principals,
     denialsByRule: byRule,
+    review: review
+      ? { assessed: true, byControl: review.byControl, exceptions: review.exceptions, notReportedForReview: review.deviations.filter((d) => d.state === 'Not reported for review').length, notes: review.notes }
+      : { assessed: false, note: 'no review items given (--reviews FILE or --cluster)' },
   };
 
   const decisionsCsv = ['time,seq,session,principal,triggered_by,target,decision,enforced,rule,effects,tables,statement']
     .concat(decisions.map((r) => [r['@timestamp'], r.seq, typeof r.session === 'object' ? r.session?.id : r.session, r.principal?.sub, r.principal?.triggeredBy?.sub, r.target, r.decision, r.enforced, r.rule?.name, (r.effects ?? []).join(' '), (r.tables ?? []).join(' '), r.db?.query?.text].map(csv).join(',')))
     .join('\n') + '\n';
+  const deviationsCsv = review
+    ? ['time,control,kind,agent,namespace,rule,statement,audit_hash,review_item,matched_by,state,reviewed_by,reviewed_at,time_to_review_seconds,exception']
+      .concat(review.deviations.map((d) => [d.time, d.control, d.kind, d.agent, d.namespace, d.rule, d.statement, d.hash, d.item, d.matchedBy, d.state, d.reviewedBy, d.reviewedAt, d.timeToReviewMs === undefined ? '' : Math.round(d.timeToReviewMs / 1000), d.exception].map(csv).join(',')))
+      .join('\n') + '\n'
+    : undefined;
 
-  const table = (head: string[], rows: unknown[][]): string =>
-    rows.length ? `<table><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr>${rows.map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('')}</table>` : '<p class="none">None in this period.</p>';
+  // Header rows repeat on every printed page (thead), and no row is split across pages (print CSS).
+  // Column classes: t = a time (one line), x = long text that may break anywhere (statements, names, ids).
+  const table = (head: string[], rows: unknown[][], cols = '', cls = ''): string => {
+    const c = (n: number): string => ({ t: ' class="t"', x: ' class="x"' })[cols[n] as 't' | 'x'] ?? '';
+    return rows.length ? `<table${cls ? ` class="${cls}"` : ''}><thead><tr>${head.map((h, n) => `<th${c(n)}>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map((v, n) => `<td${c(n)}>${esc(v)}</td>`).join('')}</tr>`).join('')}</tbody></table>` : '<p class="none">None in this period.</p>';
+  };
 
   const control = (id: string, title: string, what: string, body: string, exceptions: number): string =>
     `<section><h2>${esc(id)} — ${esc(title)} <span class="${exceptions ? 'warn' : 'ok'}">${exceptions ? `${exceptions} exception(s)` : 'no exceptions'}</span></h2><p class="what">${esc(what)}</p>${body}</section>`;
 
-  const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>agentgate evidence ${esc(summary.period.from)} – ${esc(summary.period.to)}</title>
+  const reviewState = (d: ReviewedDeviation): string => (d.note ? `${d.state} (${d.note})` : d.state);
+  const reviewBlock = (id: 'CC6.1' | 'CC6.3' | 'CC7.2'): string => {
+    if (!review) return '<h3>Review of deviations</h3><p class="none">Review not assessed: no review items were given (export with --reviews FILE or --cluster).</p>';
+    const c = review.byControl[id];
+    const rows = review.deviations.filter((d) => d.control === id);
+    const open = rows.filter((d) => d.exception);
+    return `<div class="keep"><h3>Review of deviations</h3><p>Population: every deviation in the audit chain for the period, <b>${esc(c.population)}</b>. Reviewed: ${esc(c.reviewed)}${c.reviewers.length ? ` (by ${esc(c.reviewers.join(', '))})` : ''}. Not yet reviewed: ${esc(c.open)}. Exceptions: <b class="${c.exceptions ? 'warn' : 'ok'}">${esc(c.exceptions)}</b>.</p></div>`
+      + table(['Time (UTC)', 'Deviation', 'Agent', 'Rule', 'Statement or reason (masked)', 'Review item', 'Review', 'Reviewed by', 'Reviewed at (UTC)', 'Time to review', 'Exception'],
+        rows.map((d) => [at(d.time), KIND_LABEL[d.kind], d.agent, d.rule ?? '', d.statement, d.item ?? '', reviewState(d), d.reviewedBy ?? '', d.reviewedAt ? at(d.reviewedAt) : '', d.timeToReviewMs === undefined ? '' : d.reviewedBy ? humanDuration(d.timeToReviewMs) : `open for ${humanDuration(d.timeToReviewMs)}`, d.exception ?? '']), 't   xx  t', 'review')
+      + (open.length ? `<h3>Exceptions</h3>${table(['Time (UTC)', 'Deviation', 'Agent', 'Rule', 'Review item', 'Exception'], open.map((d) => [at(d.time), KIND_LABEL[d.kind], d.agent, d.rule ?? '', d.item ?? 'none', d.exception]), 't   x')}` : '');
+  };
+  const reviewExceptions = (id: 'CC6.1' | 'CC6.3' | 'CC7.2'): number => review?.byControl[id].exceptions ?? 0;
+  const period = `${when(summary.period.from)} to ${when(summary.period.to)}`;
+
+  const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>agentgate access evidence, ${esc(period)}</title>
 <style>body{font:14px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:70rem;color:#1b1f24}h1{font-size:1.6rem}h2{font-size:1.15rem;border-bottom:1px solid #d0d7de;padding-bottom:.3rem}
-table{border-collapse:collapse;width:100%;margin:.5rem 0 1rem}td,th{border:1px solid #d0d7de;padding:.25rem .5rem;text-align:left;vertical-align:top;font-size:12px}th{background:#f6f8fa}
-.ok{color:#1a7f37;font-size:.8rem}.warn{color:#bc4c00;font-size:.8rem}.what{color:#57606a}.none{color:#57606a;font-style:italic}.cards{display:flex;gap:1rem;flex-wrap:wrap}.card{border:1px solid #d0d7de;border-radius:6px;padding:.6rem 1rem}.card b{display:block;font-size:1.4rem}</style></head><body>
+table{border-collapse:collapse;width:100%;margin:.5rem 0 1rem}td,th{border:1px solid #d0d7de;padding:.25rem .4rem;text-align:left;vertical-align:top;font-size:12px;overflow-wrap:break-word}th{background:#f6f8fa}td.x{overflow-wrap:anywhere}.t{white-space:nowrap}
+table.review td,table.review th{font-size:10.5px;padding:.2rem .3rem}
+.ok{color:#1a7f37;font-size:.8rem}.warn{color:#bc4c00;font-size:.8rem}.what{color:#57606a}.none{color:#57606a;font-style:italic}.cards{display:flex;gap:1rem;flex-wrap:wrap}.card{border:1px solid #d0d7de;border-radius:6px;padding:.6rem 1rem}.card b{display:block;font-size:1.4rem}
+@page{size:A4 landscape;margin:14mm 12mm}
+@media print{body{margin:0;max-width:none;font-size:12px}h2{break-before:auto}thead{display:table-header-group}tr,.card,svg,li,.keep{break-inside:avoid}h2,h3{break-after:avoid}p{orphans:3;widows:3}th{background:#f6f8fa;-webkit-print-color-adjust:exact;print-color-adjust:exact}}</style></head><body>
 <h1>agentgate — access evidence</h1>
-<p>Period ${esc(summary.period.from)} to ${esc(summary.period.to)}${i.namespace ? `, namespace ${esc(i.namespace)}` : ''}. Generated ${esc((i.generatedAt ?? new Date()).toISOString())}.
-Audit trail: <b class="${v.ok ? 'ok' : 'warn'}">${v.ok ? `verified (${v.chains.length} chain(s), ${totalRecords} records)` : `${integrityProblems.length} integrity exception(s), see CC7.2`}</b></p>
-<div class="cards">${Object.entries(summary.counts).map(([k, v]) => `<div class="card"><b>${esc(v)}</b>${esc(k)}</div>`).join('')}</div>
-<h2>Decisions over time</h2>${barChart(overTime, 'decisions per minute')}
-${control('CC6.1', 'Logical access', 'Every agent connection presents a short-lived, verified identity (the agent, its pod, and the person who triggered the run); failures are refused and recorded.', `<p>Agent identities seen: ${principals.map(esc).join(', ') || 'none'}.</p><h3>Sessions</h3>${table(['opened', 'closed', 'agent', 'pod', 'triggered by', 'target', 'statements', 'denied', 'session'], sessions.map((x) => [x.opened, x.closed, x.principal?.sub, x.principal?.kubernetes ? `${x.principal.kubernetes.namespace}/${x.principal.kubernetes.pod ?? ''}` : '', x.principal?.triggeredBy?.sub ?? '', x.target, x.statements, x.denied, x.session]))}<h3>Refused identities</h3>${table(['time', 'target', 'reason'], identityRejections.map((r) => [r['@timestamp'], r.target, r.message]))}`, identityRejections.length)}
-${control('CC6.3', 'Least privilege and approvals', 'Statements are decided by policy rules; what a rule denies never reaches the database; commands that need approval run only after authorized people decide.', `<h3>Denials by rule</h3>${barChart(byRule, 'denials')}<h3>Every denial</h3>${table(['time', 'agent', 'target', 'rule', 'effects', 'statement (masked)'], denials.map((r) => [r['@timestamp'], r.principal?.sub, r.target, r.rule?.name, (r.effects ?? []).join(','), r.db?.query?.text]))}<h3>Every approval request in the audit log</h3>${table(['requested', 'request', 'agent', 'rule', 'statement (masked)', 'outcome', 'decided by'], approvalRows)}${approvals.length ? `<h3>ApprovalRequests in the cluster</h3>${barChart(Object.fromEntries(approvals.filter((a) => a.latencySeconds !== undefined).map((a) => [a.name, Math.round(a.latencySeconds!)])), 'approval latency (s)')}${table(['request', 'rule', 'requester', 'command (masked)', 'phase', 'decided by'], approvals.map((a) => [a.name, a.rule, a.requester, a.command, a.phase, a.decisions.map((d) => `${d.user} ${d.decision}${d.comment ? ` (${d.comment})` : ''} at ${d.time}`).join('; ')]))}` : ''}`, 0)}
+<p>Period: ${esc(period)}${i.fromSource === 'first record' ? ' (no start was asked for: the period starts at the earliest record exported)' : ''}${i.namespace ? `, namespace ${esc(i.namespace)}` : ''}. Generated ${esc(when(generatedAt.toISOString()))}.
+Audit trail: <b class="${v.ok ? 'ok' : 'warn'}">${v.ok ? `verified (${v.chains.length} chain(s), ${totalRecords} records)` : `${integrityProblems.length} integrity exception(s), see CC7.2`}</b>.
+Deviation review: ${review ? `<b class="${review.exceptions ? 'warn' : 'ok'}">${review.deviations.length} deviation(s), ${review.exceptions} exception(s)</b>` : '<span class="none">not assessed (no review items given)</span>'}.</p>
+<div class="cards">${Object.entries(summary.counts).map(([k, n]) => `<div class="card"><b>${esc(n)}</b>${esc(COUNT_LABEL[k] ?? k)}</div>`).join('')}</div>
+${review?.notes.length ? `<h3>Review items</h3><ul>${review.notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>` : ''}
+<h2>Decisions over time (per minute, UTC)</h2>${barChart(overTime, 'decisions per minute')}
+${control('CC6.1', 'Logical access', 'Every agent connection presents a short-lived, verified identity (the agent, its pod, and the person who triggered the run); failures are refused, recorded and reviewed.', `<p>Agent identities seen: ${principals.map(esc).join(', ') || 'none'}.</p><h3>Sessions</h3>${table(['Opened (UTC)', 'Closed (UTC)', 'Agent', 'Pod', 'Triggered by', 'Target', 'Statements', 'Denied', 'Session'], sessions.map((x) => [at(x.opened), at(x.closed), x.principal?.sub, x.principal?.kubernetes ? `${x.principal.kubernetes.namespace}/${x.principal.kubernetes.pod ?? ''}` : '', x.principal?.triggeredBy?.sub ?? '', x.target, x.statements, x.denied, x.session]), 'tt x    x')}<h3>Refused identities</h3>${table(['Time (UTC)', 'Target', 'Reason'], identityRejections.map((r) => [at(r['@timestamp']), r.target, r.message]), 't x')}${reviewBlock('CC6.1')}`, identityRejections.length + reviewExceptions('CC6.1'))}
+${control('CC6.3', 'Least privilege and approvals', 'Statements are decided by policy rules; what a rule denies never reaches the database; commands that need approval run only after authorized people decide; every deviation is reviewed by a person.', `<h3>Denials by rule</h3>${barChart(byRule, 'denials')}<h3>Every denial</h3>${table(['Time (UTC)', 'Agent', 'Target', 'Rule', 'Effects', 'Statement (masked)'], denials.map((r) => [at(r['@timestamp']), r.principal?.sub, r.target, r.rule?.name, (r.effects ?? []).join(', '), r.db?.query?.text]), 't    x')}<h3>Every approval request in the audit log</h3>${table(['Requested (UTC)', 'Request', 'Agent', 'Rule', 'Statement (masked)', 'Outcome', 'Decided by'], approvalRows.map(([t, ...rest]) => [at(t), ...rest]), 'tx  x x')}${approvals.length ? `<h3>ApprovalRequests in the cluster</h3>${barChart(Object.fromEntries(approvals.filter((a) => a.latencySeconds !== undefined).map((a) => [a.name, Math.round(a.latencySeconds!)])), 'approval latency (s)')}${table(['Request', 'Rule', 'Requester', 'Command (masked)', 'Phase', 'Decided by'], approvals.map((a) => [a.name, a.rule, a.requester, a.command, a.phase, a.decisions.map((d) => `${d.user} ${d.decision}${d.comment ? ` (${d.comment})` : ''} at ${when(d.time)}`).join('; ')]), 'x  x x')}` : ''}${reviewBlock('CC6.3')}`, reviewExceptions('CC6.3'))}
 ${control('CC7.2', 'Monitoring', 'A tamper-evident, hash-chained record of every decision and its outcome, signed at intervals by an independent witness so that a cut-off tail shows too; per-session recordings checked against the chain; protocol anomalies are recorded.', `<p>${esc(decisions.length)} decisions, ${esc(inRange.filter((r) => r.event.action === 'statement.completion').length)} completions recorded. Session recordings: ${rec ? `${esc(rec.sessions)} session(s), ${esc(rec.lines)} lines, ${rec.ok ? 'every line in the chain, none missing' : '<b class="warn">do not match the chain</b>'}` : 'none given'}.${v.unseenStreams.length ? ` The witness also holds checkpoints of ${esc(v.unseenStreams.length)} stream(s) whose logs were not given: ${esc(v.unseenStreams.join(', '))}.` : ''}</p>
-<h3>Audit chains</h3>${table(['stream', 'records', 'hash chain', 'signed checkpoints', 'witness\'s latest head', 'after last signed head'], v.chains.map((c) => [c.stream ?? '(unnamed)', `${c.records} (from seq ${c.firstSeq})`, c.ok ? 'intact' : `BROKEN: ${c.broken?.reason ?? ''}`, c.checkpoints ? (c.checkpoints.ok ? `${c.checkpoints.checkpoints} verified` : 'FAIL') : `${c.checkpointRecords} in the log, not checked against a witness`, c.checkpoints?.witnessed ? `seq ${c.checkpoints.witnessed.seq}, signed ${c.checkpoints.witnessed.signedAt}` : '', c.checkpoints?.unwitnessedTail ?? '']))}
-${integrityProblems.length ? `<h3>Integrity exceptions</h3><ul>${integrityProblems.map((p) => `<li>${esc(p)}</li>`).join('')}</ul>` : ''}${table(['time', 'target', 'what'], protocolErrors.map((r) => [r['@timestamp'], r.target, r.message]))}`, protocolErrors.length + integrityProblems.length)}
-${control('CC8.1', 'Change management', 'Every change to an access policy is recorded with who made it (stamped by the admission webhook from the API server\'s authenticated user), when, and the sha256 of the new spec; the proxies record which version they enforce from when.', `${i.policies ? `<h3>Changes recorded by the cluster</h3>${table(['changed at', 'policy', 'generation', 'changed by', 'outcome', 'spec sha256'], clusterChanges.map((h) => [h.changedAt ?? h.observedAt, h.policy, h.generation, h.changedBy ?? 'NOT RECORDED (bypassed the webhook)', h.outcome, `${h.specSha256.slice(0, 16)}…`]))}` : '<p class="none">Cluster not queried (run with --cluster for the change history).</p>'}<h3>Versions in force, as the proxies recorded them</h3>${table(['time', 'event', 'policy', 'generation', 'changed by', 'mode'], policyChanges.map((r) => [r['@timestamp'], r.event.action, `${r.policy?.namespace ?? ''}/${r.policy?.name ?? ''}`, r.policy?.generation ?? '', (r.detail as { change?: { changedBy?: string } } | undefined)?.change?.changedBy ?? '', r.policy?.mode ?? '']))}`, unattributed.length)}
+<h3>Audit chains</h3>${table(['Stream', 'Records', 'Hash chain', 'Signed checkpoints', 'Witness\'s latest head', 'Records after the last signed head'], v.chains.map((c) => [c.stream ?? '(unnamed)', `${c.records} (from record ${c.firstSeq})`, c.ok ? 'intact' : `BROKEN: ${c.broken?.reason ?? ''}`, c.checkpoints ? (c.checkpoints.ok ? `${c.checkpoints.checkpoints} verified` : 'FAIL') : `${c.checkpointRecords} in the log, not checked against a witness`, c.checkpoints?.witnessed ? `record ${c.checkpoints.witnessed.seq}, signed ${when(c.checkpoints.witnessed.signedAt)}` : '', c.checkpoints?.unwitnessedTail ?? '']), 'x x')}
+${integrityProblems.length ? `<h3>Integrity exceptions</h3><ul>${integrityProblems.map((p) => `<li>${esc(p)}</li>`).join('')}</ul>` : ''}<h3>Protocol errors</h3>${table(['Time (UTC)', 'Target', 'What happened'], protocolErrors.map((r) => [at(r['@timestamp']), r.target, r.message]), 't x')}${reviewBlock('CC7.2')}`, protocolErrors.length + integrityProblems.length + reviewExceptions('CC7.2'))}
+${control('CC8.1', 'Change management', 'Every change to an access policy is recorded with who made it (stamped by the admission webhook from the API server\'s authenticated user), when, and the sha256 of the new spec; the proxies record which version they enforce from when.', `${i.policies ? `<h3>Changes recorded by the cluster</h3>${table(['Changed at (UTC)', 'Policy', 'Version (generation)', 'Changed by', 'Outcome', 'Spec sha256'], clusterChanges.map((h) => [at(h.changedAt ?? h.observedAt), h.policy, h.generation, h.changedBy ?? 'NOT RECORDED (bypassed the webhook)', h.outcome, `${h.specSha256.slice(0, 16)}…`]), 'tx   x')}` : '<p class="none">Cluster not queried (run with --cluster for the change history).</p>'}<h3>Versions in force, as the proxies recorded them</h3>${table(['Time (UTC)', 'Event', 'Policy', 'Version (generation)', 'Changed by', 'Mode'], policyChanges.map((r) => [at(r['@timestamp']), ACTION_LABEL[r.event.action] ?? r.event.action, `${r.policy?.namespace ?? ''}/${r.policy?.name ?? ''}`, r.policy?.generation ?? '', (r.detail as { change?: { changedBy?: string } } | undefined)?.change?.changedBy ?? '', r.policy?.mode ?? '']), 't x')}`, unattributed.length)}
 </body></html>
 `;
-  return { summary, decisionsCsv, html };
+  return { summary, decisionsCsv, ...(deviationsCsv ? { deviationsCsv } : {}), html };
 }
 
 function countBy<T>(items: T[], key: (t: T) => string): Record<string, number> {

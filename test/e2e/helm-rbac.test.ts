@@ -54,10 +54,33 @@ describe('Helm chart and least-privilege RBAC on a real API server', function ()
       [['update', 'mutatingwebhookconfigurations/agentgate'], true],
       [['update', 'secrets/agentgate-audit-signing-keys', '-n', SYSTEM], true],
       [['update', 'secrets/other', '-n', SYSTEM], false],
+      // Evidence countersignatures: who the caller is and whether they hold the auditor's verb.
+      [['create', 'tokenreviews.authentication.k8s.io'], true],
+      [['create', 'subjectaccessreviews.authorization.k8s.io'], true],
     ];
     for (const [args, want] of expectations) {
       const r = await c.kubectl(['auth', 'can-i', ...args, '--as', SA]);
       expect(r.stdout.trim() === 'yes', `can-i ${args.join(' ')}: ${r.stdout}${r.stderr}`).to.equal(want);
+    }
+  });
+
+  it('the chart\'s agentgate-auditor role grants countersigning and reading review inputs, nothing it does not name', async () => {
+    await c.kubectl(['create', 'clusterrolebinding', `auditor-${NS}`, '--clusterrole', 'agentgate-auditor', '--user', 'auditor-test']);
+    try {
+      // SubjectAccessReviews, as the operator asks them (kubectl auth can-i only knows discovered resources).
+      for (const [verb, resource, group, namespace, want] of [
+        ['countersign', 'evidencebundles', 'agentgate.dev', 'anywhere', true],
+        ['countersign', 'evidencebundles', 'agentgate.dev', '', true],
+        ['list', 'deviationreviews', 'agentgate.dev', 'anywhere', true],
+        ['patch', 'deviationreviews', 'agentgate.dev', 'anywhere', false],
+        ['get', 'secrets', '', 'anywhere', false],
+      ] as [string, string, string, string, boolean][]) {
+        const sar = { apiVersion: 'authorization.k8s.io/v1', kind: 'SubjectAccessReview', spec: { user: 'auditor-test', resourceAttributes: { verb, resource, group, ...(namespace ? { namespace } : {}) } } };
+        const r = await c.kubectl(['create', '-f', '-', '-o', 'json'], { input: JSON.stringify(sar) });
+        expect(JSON.parse(r.stdout).status.allowed === true, `${verb} ${resource}.${group} in ${namespace || 'the cluster'}: ${r.stderr}`).to.equal(want);
+      }
+    } finally {
+      await c.kubectl(['delete', 'clusterrolebinding', `auditor-${NS}`]);
     }
   });
 

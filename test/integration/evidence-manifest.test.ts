@@ -59,7 +59,7 @@ describe('evidence bundle: signed manifest, verified offline', function () {
     const m = JSON.parse(readFileSync(join(bundle, 'manifest.json'), 'utf8')) as EvidenceManifest;
     expect(m.period).to.deep.equal({ from: '2000-01-01T00:00:00.000Z', to: '2100-01-01T00:00:00.000Z' });
     expect(m.source).to.equal('local');
-    expect(m.signer.kid).to.equal(fingerprint);
+    expect(m.signer?.kid).to.equal(fingerprint);
     const paths = m.files.map((f) => f.path);
     expect(paths).to.include.members(['summary.json', 'decisions.csv', 'records.jsonl', 'report.html', 'audit/audit.log', 'witness/checkpoints.jsonl', 'witness/checkpoint-jwks.json', 'manifest-keys.json']);
     expect(paths.filter((p) => p.startsWith('audit/sessions/audit.log/'))).to.have.length(1);

@@ -36,7 +36,7 @@ describe('evidence export (real run, rendered in Chromium)', function () {
   after(() => s?.postgres.stop());
 
   it('writes the bundle, lists every denial, and shows no masked value in clear anywhere', () => {
-    expect(readdirSync(out).sort()).to.deep.equal(['audit', 'decisions.csv', 'manifest-keys.json', 'manifest.json', 'manifest.jws', 'records.jsonl', 'report.html', 'summary.json', 'witness']);
+    expect(readdirSync(out).sort()).to.deep.equal(['audit', 'decisions.csv', 'manifest-keys.json', 'manifest.json', 'manifest.jws', 'records.jsonl', 'report.html', 'report.pdf', 'summary.json', 'witness']);
     const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
     expect(summary.integrity.ok).to.equal(true);
     expect(summary.integrity.chains).to.have.length(1);
