@@ -7,6 +7,7 @@ import { Ajv, type ErrorObject } from 'ajv';
 import { readFileSync } from 'node:fs';
 import { RE2JS } from 're2js';
 import { parse as parseYaml } from 'yaml';
+import { samlTriggerErrors } from './saml-trigger.js';
 import type { AgentAccessPolicy } from './types.js';
 
 export interface PolicyError {
@@ -112,7 +113,8 @@ export function semanticErrors(p: AgentAccessPolicy): PolicyError[] {
     if (n !== 1) errors.push({ path: `spec.identity.issuers[${i}]`, message: 'set exactly one of jwksFile, jwksUri or kubernetes' });
   });
   (spec.identity.triggerIssuers ?? []).forEach((iss, i) => {
-    if ((iss.jwksFile === undefined) === (iss.jwksUri === undefined)) errors.push({ path: `spec.identity.triggerIssuers[${i}]`, message: 'set exactly one of jwksFile or jwksUri' });
+    if ([iss.jwksFile, iss.jwksUri, iss.saml].filter((x) => x !== undefined).length !== 1) errors.push({ path: `spec.identity.triggerIssuers[${i}]`, message: 'set exactly one of jwksFile, jwksUri or saml' });
+    if (iss.saml) errors.push(...samlTriggerErrors(iss, `spec.identity.triggerIssuers[${i}]`));
     const k = iss.kubernetesUsername;
     if (k !== undefined && (typeof k !== 'object' || k === null || Object.keys(k).some((x) => x !== 'claim' && x !== 'prefix')
       || (k.claim !== undefined && k.claim !== 'sub' && k.claim !== 'email') || (k.prefix !== undefined && (typeof k.prefix !== 'string' || k.prefix.length > 512)))) {
@@ -145,6 +147,9 @@ export function semanticErrors(p: AgentAccessPolicy): PolicyError[] {
     rules.add(r.name);
     (r.when?.targets ?? []).forEach((t, j) => {
       if (!names.has(t)) errors.push({ path: `spec.rules[${i}].when.targets[${j}]`, message: `no target named "${t}"` });
+    });
+    (r.when?.triggeredBy?.issuers ?? []).forEach((t, j) => {
+      if (!(spec.identity.triggerIssuers ?? []).some((x) => x.issuer === t)) errors.push({ path: `spec.rules[${i}].when.triggeredBy.issuers[${j}]`, message: `no trigger issuer "${t}"` });
     });
   });
   const needsApproval = spec.defaultAction === 'RequireApproval' || (spec.rules ?? []).some((r) => r.action === 'RequireApproval');
