@@ -7,7 +7,7 @@ import { Ajv, type ErrorObject } from 'ajv';
 import { readFileSync } from 'node:fs';
 import { RE2JS } from 're2js';
 import { parse as parseYaml } from 'yaml';
-import { samlTriggerErrors } from './saml-trigger.js';
+import { samlTriggerErrors, triggeredByRuleErrors } from './saml-trigger.js';
 import type { AgentAccessPolicy } from './types.js';
 
 export interface PolicyError {
@@ -148,9 +148,7 @@ export function semanticErrors(p: AgentAccessPolicy): PolicyError[] {
     (r.when?.targets ?? []).forEach((t, j) => {
       if (!names.has(t)) errors.push({ path: `spec.rules[${i}].when.targets[${j}]`, message: `no target named "${t}"` });
     });
-    (r.when?.triggeredBy?.issuers ?? []).forEach((t, j) => {
-      if (!(spec.identity.triggerIssuers ?? []).some((x) => x.issuer === t)) errors.push({ path: `spec.rules[${i}].when.triggeredBy.issuers[${j}]`, message: `no trigger issuer "${t}"` });
-    });
+    errors.push(...triggeredByRuleErrors(r, i, spec));
   });
   const needsApproval = spec.defaultAction === 'RequireApproval' || (spec.rules ?? []).some((r) => r.action === 'RequireApproval');
   const approvers = spec.approval?.approvers;
