@@ -60,6 +60,10 @@ export function tokenExchangeRouter(o: TokenExchangeOptions): Router {
       const b = (req.body ?? {}) as Record<string, string | undefined>;
       if (b.grant_type !== GRANT) throw new ExchangeError('invalid_request', `grant_type must be ${GRANT}`);
       if (!b.subject_token || !b.actor_token) throw new ExchangeError('invalid_request', 'subject_token and actor_token are both required');
+      // Repeated form fields arrive as arrays, JSON bodies may hold anything: one string each, or nothing.
+      for (const f of ['subject_token', 'actor_token', 'subject_token_type', 'resource'] as const) {
+        if (b[f] !== undefined && typeof b[f] !== 'string') throw new ExchangeError('invalid_request', `${f} must be given once, as a string`);
+      }
       // The actor: a service-account token for audience agentgate, from this cluster.
       const clusterIssuer = await o.clusterIssuer();
       const actor = await verify(b.actor_token, clusterKeys, clusterIssuer, [audience], 'actor_token', now());

@@ -112,7 +112,10 @@ export function semanticErrors(p: AgentAccessPolicy): PolicyError[] {
     const n = [iss.jwksFile !== undefined, iss.jwksUri !== undefined, iss.kubernetes === true].filter(Boolean).length;
     if (n !== 1) errors.push({ path: `spec.identity.issuers[${i}]`, message: 'set exactly one of jwksFile, jwksUri or kubernetes' });
   });
+  const samlIssuers = new Set<string>();
   (spec.identity.triggerIssuers ?? []).forEach((iss, i) => {
+    if (iss.saml && samlIssuers.has(iss.issuer)) errors.push({ path: `spec.identity.triggerIssuers[${i}].issuer`, message: `another SAML trigger issuer has entity ID ${iss.issuer}` });
+    if (iss.saml) samlIssuers.add(iss.issuer);
     if ([iss.jwksFile, iss.jwksUri, iss.saml].filter((x) => x !== undefined).length !== 1) errors.push({ path: `spec.identity.triggerIssuers[${i}]`, message: 'set exactly one of jwksFile, jwksUri or saml' });
     if (iss.saml) errors.push(...samlTriggerErrors(iss, `spec.identity.triggerIssuers[${i}]`));
     const k = iss.kubernetesUsername;

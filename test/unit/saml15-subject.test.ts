@@ -222,6 +222,13 @@ describe('SAML subject tokens at the token exchange (saml15)', function () {
       const a = await idp.assertion();
       await refused(`<!DOCTYPE x [<!ENTITY e "admin">]>${a}`, /DOCTYPE/);
     });
+    it('a repeated subject_token or subject_token_type is a bad request, not a crash', async () => {
+      const actor = await ex.actorToken();
+      const body = `grant_type=${encodeURIComponent('urn:ietf:params:oauth:grant-type:token-exchange')}&subject_token=a&subject_token=b&subject_token_type=${encodeURIComponent(SAML2_TOKEN_TYPE)}&actor_token=${actor}`;
+      const res = await fetch(`${ex.url}/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
+      expect(res.status).to.equal(400);
+      expect(await res.json()).to.deep.include({ error: 'invalid_request', error_description: 'subject_token must be given once, as a string' });
+    });
     it('a subject token that is not base64url, or not XML, is refused', async () => {
       const r = await ex.exchange('<saml:Assertion/>', SAML2_TOKEN_TYPE);
       expect(r.body).to.include({ error: 'invalid_grant' });
@@ -289,6 +296,9 @@ describe('SAML subject tokens at the token exchange (saml15)', function () {
       expect(() => validatePolicy(doc({ issuer: IDP, audiences: [SP], saml: { certificates: ['bm90IGEgY2VydA=='] } }))).to.throw(/not an X.509 certificate/);
       expect(() => validatePolicy(doc({ issuer: IDP, audiences: [SP], groupsClaim: 'groups', saml: { certificates: [idp.certPem] } }))).to.throw(/saml.groupsAttribute/);
       expect(() => validatePolicy(doc({ issuer: IDP, audiences: [SP], saml: { certificates: [idp.certPem], clockSkewSeconds: 3600 } }))).to.throw(/clockSkewSeconds/);
+      const twice = doc({ issuer: IDP, audiences: [SP], saml: { certificates: [idp.certPem] } }) as AgentAccessPolicy;
+      twice.spec.identity.triggerIssuers!.push({ issuer: IDP, audiences: [SP], saml: { certificates: [evilIdp.certPem] } });
+      expect(() => validatePolicy(twice)).to.throw(/another SAML trigger issuer has entity ID/);
     });
   });
 });
