@@ -12,6 +12,7 @@ import { getVerifiedXml, parseDomFromString } from '@node-saml/node-saml/lib/xml
 import { certificatePem } from '../../proxy/policy/saml-trigger.js';
 import type { TriggerIssuerSpec } from '../../proxy/policy/types.js';
 import type { ReplayCache } from './replay-cache.js';
+import type { MetadataCache } from './saml-metadata.js';
 
 /** The slice of the W3C DOM (as @xmldom/xmldom implements it) read here; the project has no DOM lib. */
 interface Node {
@@ -83,8 +84,10 @@ export interface SamlVerifyOptions {
   replay: ReplayCache;
   /** Milliseconds. */
   now: () => number;
-  /** Resolves metadataFile paths. */
+  /** Reads metadataFile paths. */
   readFile?: (path: string) => string;
+  /** Fetches (and keeps) metadataUrl documents. */
+  metadata?: MetadataCache;
 }
 
 const fail = (reason: string): never => {
@@ -136,7 +139,7 @@ export async function verifySamlSubject(token: string, o: SamlVerifyOptions): Pr
 
   const trusted = trustedIssuer(assertion, o.triggerIssuers);
   checkSignatureShape(assertion, id);
-  const certs = await certificatesOf(trusted, o.readFile);
+  const certs = await certificatesOf(trusted, o);
   let signedXml: string | null = null;
   try {
     signedXml = verifiedXml(xml, assertion, certs);
@@ -292,13 +295,15 @@ function refuseDuplicateIds(root: Element): void {
   }
 }
 
-async function certificatesOf(t: TriggerIssuerSpec & { saml: NonNullable<TriggerIssuerSpec['saml']> }, readFile?: (p: string) => string): Promise<string[]> {
+async function certificatesOf(t: TriggerIssuerSpec & { saml: NonNullable<TriggerIssuerSpec['saml']> }, o: SamlVerifyOptions): Promise<string[]> {
   if (t.saml.certificates?.length) return t.saml.certificates.map(certificatePem);
-  if (!t.saml.metadataFile) return fail(`issuer ${t.issuer} has no signing certificates configured`);
   let text: string;
   try {
-    text = (readFile ?? ((p: string) => readFileSync(p, 'utf8')))(t.saml.metadataFile);
+    if (t.saml.metadataFile) text = (o.readFile ?? ((p: string) => readFileSync(p, 'utf8')))(t.saml.metadataFile);
+    else if (t.saml.metadataUrl && o.metadata) text = await o.metadata.text(t.saml.metadataUrl);
+    else return fail(`issuer ${t.issuer} has no signing certificates configured`);
   } catch (e) {
+    if (e instanceof SamlSubjectError) throw e;
     return fail(`cannot read the metadata of ${t.issuer}: ${(e as Error).message}`);
   }
   const certs = await metadataSigningCertificates(text, t.issuer);

@@ -15,6 +15,7 @@ import type { AgentAccessPolicy } from '../../proxy/policy/types.js';
 import { GROUP, messageOf, POLICY_PLURAL, statusOf, VERSION } from '../kube.js';
 import { groupsFromClaim } from './person-groups.js';
 import { ReplayCache } from './replay-cache.js';
+import { MetadataCache } from './saml-metadata.js';
 import { SAML2_TOKEN_TYPE, SamlSubjectError, verifySamlSubject } from './saml-subject.js';
 import type { SigningKeys } from './signing-keys.js';
 
@@ -34,6 +35,8 @@ export interface TokenExchangeOptions {
   now?: () => number;
   /** Assertion IDs already exchanged (SAML subjects); bounded, on the same clock as `now`. */
   replay?: ReplayCache;
+  /** SAML IdP metadata fetched from metadataUrl. */
+  metadata?: MetadataCache;
   log?: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
 }
 
@@ -48,6 +51,7 @@ export function tokenExchangeRouter(o: TokenExchangeOptions): Router {
   const now = (): number => Math.floor((o.now?.() ?? Date.now()) / 1000);
   const audience = o.audience ?? 'agentgate';
   const replay = o.replay ?? new ReplayCache(100_000, () => o.now?.() ?? Date.now());
+  const metadata = o.metadata ?? new MetadataCache();
   const clusterKeys = keySetFor({ issuer: 'kubernetes', kubernetes: true }, { kubernetesJwks: o.clusterJwks });
 
   router.get('/.well-known/openid-configuration', (_req, res) => {
@@ -74,7 +78,7 @@ export function tokenExchangeRouter(o: TokenExchangeOptions): Router {
       const subjectType = b.subject_token_type ?? JWT_TYPE;
       let subject: jose.JWTPayload & { groups?: string[] };
       if (subjectType === SAML2_TOKEN_TYPE) {
-        const person = await verifySamlSubject(b.subject_token, { triggerIssuers: triggers, defaultRecipient: `${o.issuerUrl}/token`, replay, now: () => o.now?.() ?? Date.now() }).catch((e: unknown) => {
+        const person = await verifySamlSubject(b.subject_token, { triggerIssuers: triggers, defaultRecipient: `${o.issuerUrl}/token`, replay, metadata, now: () => o.now?.() ?? Date.now() }).catch((e: unknown) => {
           throw e instanceof SamlSubjectError ? new ExchangeError('invalid_grant', e.message) : e;
         });
         subject = { iss: person.iss, sub: person.sub, exp: person.exp, ...(person.email ? { email: person.email } : {}), ...(person.groups ? { groups: person.groups } : {}) };

@@ -12,10 +12,25 @@ export function certificatePem(cert: string): string {
   return `-----BEGIN CERTIFICATE-----\n${body.match(/.{1,64}/g)?.join('\n') ?? ''}\n-----END CERTIFICATE-----\n`;
 }
 
+/** An IdP metadata URL: HTTPS, or plain HTTP to this machine only. */
+export function metadataUrlError(url: string): string | undefined {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return 'not a URL';
+  }
+  if (u.protocol === 'https:') return undefined;
+  if (u.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(u.hostname)) return undefined;
+  return 'must be https (http only on 127.0.0.1)';
+}
+
 export function samlTriggerErrors(iss: TriggerIssuerSpec, path: string): PolicyError[] {
   const errors: PolicyError[] = [];
   const saml = iss.saml!;
-  if ((saml.certificates === undefined) === (saml.metadataFile === undefined)) errors.push({ path: `${path}.saml`, message: 'set exactly one of certificates or metadataFile' });
+  if ([saml.certificates, saml.metadataFile, saml.metadataUrl].filter((x) => x !== undefined).length !== 1) errors.push({ path: `${path}.saml`, message: 'set exactly one of certificates, metadataFile or metadataUrl' });
+  const urlError = saml.metadataUrl === undefined ? undefined : metadataUrlError(saml.metadataUrl);
+  if (urlError) errors.push({ path: `${path}.saml.metadataUrl`, message: urlError });
   if (iss.groupsClaim !== undefined) errors.push({ path: `${path}.groupsClaim`, message: 'a SAML issuer names its groups attribute in saml.groupsAttribute' });
   (saml.certificates ?? []).forEach((c, j) => {
     try {

@@ -36,9 +36,10 @@ export interface TriggerIssuerSpec {
 }
 
 export interface SamlTriggerSpec {
-  /** Signing certificates (PEM or base64 DER); exactly one of certificates or metadataFile. */
+  /** Signing certificates (PEM or base64 DER); exactly one of certificates, metadataFile or metadataUrl. */
   certificates?: string[];
   metadataFile?: string;
+  metadataUrl?: string;
   /** What the bearer SubjectConfirmationData Recipient must be; default the token endpoint URL. */
   recipient?: string;
   clockSkewSeconds?: number;

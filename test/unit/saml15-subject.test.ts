@@ -7,10 +7,14 @@
  */
 import { expect } from 'chai';
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as jose from 'jose';
 import { ReplayCache } from '../../operator/identity/replay-cache.js';
+import { MetadataCache } from '../../operator/identity/saml-metadata.js';
+import { metadataUrlError } from '../../proxy/policy/saml-trigger.js';
 import { SAML2_TOKEN_TYPE } from '../../operator/identity/saml-subject.js';
 import type { AgentAccessPolicy, TriggerIssuerSpec } from '../../proxy/policy/types.js';
 import { validatePolicy } from '../../proxy/policy/validate.js';
@@ -83,6 +87,44 @@ describe('SAML subject tokens at the token exchange (saml15)', function () {
       const claims = await accepted(await idp.assertion({ nameId: 'opaque-123', nameIdFormat: 'urn:oasis:names:tc:SAML:2.0:nameid-format:persistent', attributes: { uid: ['alice'] } }));
       expect(claims.sub).to.equal('alice');
       expect(claims).to.not.have.property('triggered_by_groups');
+    });
+  });
+
+  describe('IdP metadata from a URL', () => {
+    it('the signing certificate comes from the IdP\'s metadata URL; a fetch that fails with nothing kept refuses', async () => {
+      const server = http.createServer((req, res) => (req.url === '/metadata' ? res.end(idp.metadata) : (res.statusCode = 404, res.end())));
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      try {
+        trigger = { issuer: IDP, audiences: [SP], saml: { metadataUrl: `${base}/metadata` } };
+        await accepted(await idp.assertion());
+        trigger = { issuer: IDP, audiences: [SP], saml: { metadataUrl: `${base}/missing` } };
+        await refused(await idp.assertion(), /cannot fetch IdP metadata from .*HTTP 404/);
+      } finally {
+        server.close();
+      }
+    });
+    it('kept ten minutes; a failed refresh serves the last good copy for a day and is retried at most every 30 s', async () => {
+      let now = 0;
+      let calls = 0;
+      let up = true;
+      const cache = new MetadataCache(async () => {
+        calls++;
+        if (!up) throw new Error('down');
+        return `v${calls}`;
+      }, () => now);
+      expect(await cache.text('https://idp/m')).to.equal('v1');
+      now = 9 * 60_000;
+      expect(await cache.text('https://idp/m')).to.equal('v1');
+      now = 11 * 60_000;
+      up = false;
+      expect(await cache.text('https://idp/m')).to.equal('v1');
+      expect(await cache.text('https://idp/m')).to.equal('v1');
+      expect(calls).to.equal(2);
+      now = 25 * 3600_000;
+      await cache.text('https://idp/m').then(() => expect.fail('stale metadata served'), (e: Error) => expect(e.message).to.contain('down'));
+      expect(metadataUrlError('http://idp.example/metadata')).to.contain('must be https');
+      expect(metadataUrlError('https://idp.example/metadata')).to.equal(undefined);
     });
   });
 

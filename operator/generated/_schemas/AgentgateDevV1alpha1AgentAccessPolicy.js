@@ -13,7 +13,7 @@ const schema27 = {
       "$ref": "a6f0oUEaFqHmymdwnqPORTNOTU7GczWAkwGD0uYU"
     },
     "spec": {
-      "$ref": "ivbm3VuPJcVBZwiAOt4gidtpc9S0RfWicAZ8PkJfnU"
+      "$ref": "MVXn7OdNUuDBpB3ECKeOFUSy2Pok0VtmSAxzjvHOsk"
     },
     "status": {
       "$ref": "cUFCnLNxTyOGgZqiQZvgscErCC87pgCUsvqzWmOEA"
@@ -154,7 +154,7 @@ const schema32 = {
       "$ref": "tiYa5e09E4vbKI36OgqUmBwoM8GWOO4iFZ5X3EIH4o"
     },
     "identity": {
-      "$ref": "I5mNpAyVOurIMcFtJqQnBlMAXtWGmXJmMw2hEcYk2I"
+      "$ref": "xndt0cKfq5wBAt7dsaRrIqIr85b1IydgzK6twBheYYw"
     },
     "targets": {
       "$ref": "dkdbBr6Le68fSuvvNCtRKZDOfoTKb70y2432iBqD8"
@@ -691,7 +691,7 @@ const schema40 = {
       "$ref": "gEUOOhuZefzFQPAU2P6REZY1YYmpGc0TVbLahK1eos"
     },
     "triggerIssuers": {
-      "$ref": "2z6N5RXdw18eeP6qXTrNVnW7TK6hOsgZxeJyj24nME"
+      "$ref": "P2WMhapktWXbn4MgTlTUNXwI49SLGkkOoLjITOmg"
     },
     "maxTokenLifetimeSeconds": {
       "$ref": "Of2MR5VQthjtmkZ7OrLPcniAcKAw6rqNCEmRzqI"
@@ -1407,7 +1407,7 @@ const schema45 = {
   "type": "array",
   "maxItems": 16,
   "items": {
-    "$ref": "cjkFydGan9O5Bj7yZg4zjtnPUIl8YothO7N4wiTZEM"
+    "$ref": "y3uMbims8axt505ypRJEkTqSnPyVqZWm5o3DyHZmlA"
   },
   "nullable": true
 };
@@ -1431,7 +1431,7 @@ const schema46 = {
       "$ref": "PzFlUkzhUB0RhVonSMM3QprhL1rbqgee5l6ota1c"
     },
     "saml": {
-      "$ref": "c7H8GYIHX0Q5F18hwT7XMfxPI3swatfecBHhCY34"
+      "$ref": "MHN52uirX68DhcU9wjeA7mCQi0nL3sAzeDyCV44"
     },
     "kubernetesUsername": {
       "$ref": "8SvrteEEXQfxjUIb9ysiLgPzVnDNXfAfxVyZqak1bA"
@@ -1580,6 +1580,9 @@ const schema48 = {
     },
     "metadataFile": {
       "$ref": "bRPqZa5sUWx3MAwrRQ12LHoz3pI1cDwhTWzxI1I8s"
+    },
+    "metadataUrl": {
+      "$ref": "zUcyfCTpIXZuTIkNCt47qGpbIIRfJn6BVWsFU6aq5A"
     },
     "recipient": {
       "$ref": "92iJ2WPl3Tb5Exy5OgfOZ7plMihlOv0T5wCpkgouIk"
@@ -1745,11 +1748,79 @@ function validate94(data, {
 }
 const schema51 = {
   "type": "string",
+  "pattern": "^(https://|http://(127\\.0\\.0\\.1|localhost|\\[::1\\])[:/])",
+  "maxLength": 2048,
+  "nullable": true
+};
+const pattern3 = new RegExp("^(https://|http://(127\\.0\\.0\\.1|localhost|\\[::1\\])[:/])", "u");
+function validate99(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (typeof data !== "string" && data !== null) {
+    const err0 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "string"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err0];
+    } else {
+      vErrors.push(err0);
+    }
+    errors++;
+  }
+  if (typeof data === "string") {
+    if (func2(data) > 2048) {
+      const err1 = {
+        instancePath,
+        schemaPath: "#/maxLength",
+        keyword: "maxLength",
+        params: {
+          limit: 2048
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err1];
+      } else {
+        vErrors.push(err1);
+      }
+      errors++;
+    }
+    if (!pattern3.test(data)) {
+      const err2 = {
+        instancePath,
+        schemaPath: "#/pattern",
+        keyword: "pattern",
+        params: {
+          pattern: "^(https://|http://(127\\.0\\.0\\.1|localhost|\\[::1\\])[:/])"
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err2];
+      } else {
+        vErrors.push(err2);
+      }
+      errors++;
+    }
+  }
+  validate99.errors = vErrors;
+  return errors === 0;
+}
+const schema52 = {
+  "type": "string",
   "minLength": 1,
   "maxLength": 2048,
   "nullable": true
 };
-function validate99(data, {
+function validate101(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1807,17 +1878,17 @@ function validate99(data, {
       errors++;
     }
   }
-  validate99.errors = vErrors;
+  validate101.errors = vErrors;
   return errors === 0;
 }
-const schema52 = {
+const schema53 = {
   "type": "integer",
   "default": 60,
   "minimum": 0,
   "maximum": 300,
   "nullable": true
 };
-function validate101(data, {
+function validate103(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1877,7 +1948,7 @@ function validate101(data, {
       errors++;
     }
   }
-  validate101.errors = vErrors;
+  validate103.errors = vErrors;
   return errors === 0;
 }
 function validate93(data, {
@@ -1927,25 +1998,36 @@ function validate93(data, {
         errors = vErrors.length;
       }
     }
-    if (data.recipient !== undefined) {
-      if (!validate99(data.recipient, {
-        instancePath: instancePath + "/recipient",
+    if (data.metadataUrl !== undefined) {
+      if (!validate99(data.metadataUrl, {
+        instancePath: instancePath + "/metadataUrl",
         parentData: data,
-        parentDataProperty: "recipient",
+        parentDataProperty: "metadataUrl",
         rootData
       })) {
         vErrors = vErrors === null ? validate99.errors : vErrors.concat(validate99.errors);
         errors = vErrors.length;
       }
     }
+    if (data.recipient !== undefined) {
+      if (!validate101(data.recipient, {
+        instancePath: instancePath + "/recipient",
+        parentData: data,
+        parentDataProperty: "recipient",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate101.errors : vErrors.concat(validate101.errors);
+        errors = vErrors.length;
+      }
+    }
     if (data.clockSkewSeconds !== undefined) {
-      if (!validate101(data.clockSkewSeconds, {
+      if (!validate103(data.clockSkewSeconds, {
         instancePath: instancePath + "/clockSkewSeconds",
         parentData: data,
         parentDataProperty: "clockSkewSeconds",
         rootData
       })) {
-        vErrors = vErrors === null ? validate101.errors : vErrors.concat(validate101.errors);
+        vErrors = vErrors === null ? validate103.errors : vErrors.concat(validate103.errors);
         errors = vErrors.length;
       }
     }
@@ -1975,7 +2057,7 @@ function validate93(data, {
   validate93.errors = vErrors;
   return errors === 0;
 }
-const schema53 = {
+const schema54 = {
   "type": "object",
   "properties": {
     "claim": {
@@ -1987,13 +2069,13 @@ const schema53 = {
   },
   "nullable": true
 };
-const schema54 = {
+const schema55 = {
   "type": "string",
   "enum": ["sub", "email"],
   "default": "sub",
   "nullable": true
 };
-function validate107(data, {
+function validate109(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2023,7 +2105,7 @@ function validate107(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema54.enum
+        allowedValues: schema55.enum
       }
     };
     if (vErrors === null) {
@@ -2033,15 +2115,15 @@ function validate107(data, {
     }
     errors++;
   }
-  validate107.errors = vErrors;
+  validate109.errors = vErrors;
   return errors === 0;
 }
-const schema55 = {
+const schema56 = {
   "type": "string",
   "maxLength": 512,
   "nullable": true
 };
-function validate109(data, {
+function validate111(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2083,10 +2165,10 @@ function validate109(data, {
       errors++;
     }
   }
-  validate109.errors = vErrors;
+  validate111.errors = vErrors;
   return errors === 0;
 }
-function validate106(data, {
+function validate108(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2112,29 +2194,29 @@ function validate106(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.claim !== undefined) {
-      if (!validate107(data.claim, {
+      if (!validate109(data.claim, {
         instancePath: instancePath + "/claim",
         parentData: data,
         parentDataProperty: "claim",
-        rootData
-      })) {
-        vErrors = vErrors === null ? validate107.errors : vErrors.concat(validate107.errors);
-        errors = vErrors.length;
-      }
-    }
-    if (data.prefix !== undefined) {
-      if (!validate109(data.prefix, {
-        instancePath: instancePath + "/prefix",
-        parentData: data,
-        parentDataProperty: "prefix",
         rootData
       })) {
         vErrors = vErrors === null ? validate109.errors : vErrors.concat(validate109.errors);
         errors = vErrors.length;
       }
     }
+    if (data.prefix !== undefined) {
+      if (!validate111(data.prefix, {
+        instancePath: instancePath + "/prefix",
+        parentData: data,
+        parentDataProperty: "prefix",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate111.errors : vErrors.concat(validate111.errors);
+        errors = vErrors.length;
+      }
+    }
   }
-  validate106.errors = vErrors;
+  validate108.errors = vErrors;
   return errors === 0;
 }
 function validate86(data, {
@@ -2245,13 +2327,13 @@ function validate86(data, {
       }
     }
     if (data.kubernetesUsername !== undefined) {
-      if (!validate106(data.kubernetesUsername, {
+      if (!validate108(data.kubernetesUsername, {
         instancePath: instancePath + "/kubernetesUsername",
         parentData: data,
         parentDataProperty: "kubernetesUsername",
         rootData
       })) {
-        vErrors = vErrors === null ? validate106.errors : vErrors.concat(validate106.errors);
+        vErrors = vErrors === null ? validate108.errors : vErrors.concat(validate108.errors);
         errors = vErrors.length;
       }
     }
@@ -2331,14 +2413,14 @@ function validate85(data, {
   validate85.errors = vErrors;
   return errors === 0;
 }
-const schema56 = {
+const schema57 = {
   "type": "integer",
   "default": 900,
   "minimum": 60,
   "maximum": 86400,
   "nullable": true
 };
-function validate114(data, {
+function validate116(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2398,7 +2480,7 @@ function validate114(data, {
       errors++;
     }
   }
-  validate114.errors = vErrors;
+  validate116.errors = vErrors;
   return errors === 0;
 }
 function validate71(data, {
@@ -2460,13 +2542,13 @@ function validate71(data, {
       }
     }
     if (data.maxTokenLifetimeSeconds !== undefined) {
-      if (!validate114(data.maxTokenLifetimeSeconds, {
+      if (!validate116(data.maxTokenLifetimeSeconds, {
         instancePath: instancePath + "/maxTokenLifetimeSeconds",
         parentData: data,
         parentDataProperty: "maxTokenLifetimeSeconds",
         rootData
       })) {
-        vErrors = vErrors === null ? validate114.errors : vErrors.concat(validate114.errors);
+        vErrors = vErrors === null ? validate116.errors : vErrors.concat(validate116.errors);
         errors = vErrors.length;
       }
     }
@@ -2489,7 +2571,7 @@ function validate71(data, {
   validate71.errors = vErrors;
   return errors === 0;
 }
-const schema57 = {
+const schema58 = {
   "type": "array",
   "minItems": 1,
   "maxItems": 32,
@@ -2497,7 +2579,7 @@ const schema57 = {
     "$ref": "2XnzzlnuTY0nAbF5BRNFwlGU574n7wujdyMj7TjUJCo"
   }
 };
-const schema58 = {
+const schema59 = {
   "type": "object",
   "required": ["name", "protocol", "listen", "upstream", "credentials"],
   "properties": {
@@ -2590,11 +2672,11 @@ function validate31(data, {
   validate31.errors = vErrors;
   return errors === 0;
 }
-const schema59 = {
+const schema60 = {
   "type": "string",
   "enum": ["postgres"]
 };
-function validate120(data, {
+function validate122(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2624,7 +2706,7 @@ function validate120(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema59.enum
+        allowedValues: schema60.enum
       }
     };
     if (vErrors === null) {
@@ -2634,16 +2716,16 @@ function validate120(data, {
     }
     errors++;
   }
-  validate120.errors = vErrors;
+  validate122.errors = vErrors;
   return errors === 0;
 }
-const schema60 = {
+const schema61 = {
   "type": "string",
   "pattern": "^(\\[[0-9a-fA-F:.]+\\]|[0-9A-Za-z.-]+):[0-9]{1,5}$",
   "maxLength": 262
 };
-const pattern3 = new RegExp("^(\\[[0-9a-fA-F:.]+\\]|[0-9A-Za-z.-]+):[0-9]{1,5}$", "u");
-function validate122(data, {
+const pattern4 = new RegExp("^(\\[[0-9a-fA-F:.]+\\]|[0-9A-Za-z.-]+):[0-9]{1,5}$", "u");
+function validate124(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2668,7 +2750,7 @@ function validate122(data, {
       }
       errors++;
     }
-    if (!pattern3.test(data)) {
+    if (!pattern4.test(data)) {
       const err1 = {
         instancePath,
         schemaPath: "#/pattern",
@@ -2700,16 +2782,16 @@ function validate122(data, {
     }
     errors++;
   }
-  validate122.errors = vErrors;
+  validate124.errors = vErrors;
   return errors === 0;
 }
-const schema61 = {
+const schema62 = {
   "type": "string",
   "enum": ["ReadOnly", "ReadWrite"],
   "default": "ReadWrite",
   "nullable": true
 };
-function validate124(data, {
+function validate126(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2739,7 +2821,7 @@ function validate124(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema61.enum
+        allowedValues: schema62.enum
       }
     };
     if (vErrors === null) {
@@ -2749,10 +2831,10 @@ function validate124(data, {
     }
     errors++;
   }
-  validate124.errors = vErrors;
+  validate126.errors = vErrors;
   return errors === 0;
 }
-const schema62 = {
+const schema63 = {
   "type": "object",
   "required": ["host", "port", "database", "user"],
   "properties": {
@@ -2776,12 +2858,12 @@ const schema62 = {
     }
   }
 };
-const schema63 = {
+const schema64 = {
   "type": "integer",
   "minimum": 1,
   "maximum": 65535
 };
-function validate128(data, {
+function validate130(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2841,7 +2923,7 @@ function validate128(data, {
       errors++;
     }
   }
-  validate128.errors = vErrors;
+  validate130.errors = vErrors;
   return errors === 0;
 }
 const schema12 = {
@@ -2909,13 +2991,13 @@ function validate28(data, {
   validate28.errors = vErrors;
   return errors === 0;
 }
-const schema64 = {
+const schema65 = {
   "type": "string",
   "enum": ["disable", "prefer", "require", "verify-ca", "verify-full"],
   "default": "prefer",
   "nullable": true
 };
-function validate132(data, {
+function validate134(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2945,7 +3027,7 @@ function validate132(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema64.enum
+        allowedValues: schema65.enum
       }
     };
     if (vErrors === null) {
@@ -2955,10 +3037,10 @@ function validate132(data, {
     }
     errors++;
   }
-  validate132.errors = vErrors;
+  validate134.errors = vErrors;
   return errors === 0;
 }
-function validate126(data, {
+function validate128(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3043,13 +3125,13 @@ function validate126(data, {
       }
     }
     if (data.port !== undefined) {
-      if (!validate128(data.port, {
+      if (!validate130(data.port, {
         instancePath: instancePath + "/port",
         parentData: data,
         parentDataProperty: "port",
         rootData
       })) {
-        vErrors = vErrors === null ? validate128.errors : vErrors.concat(validate128.errors);
+        vErrors = vErrors === null ? validate130.errors : vErrors.concat(validate130.errors);
         errors = vErrors.length;
       }
     }
@@ -3076,13 +3158,13 @@ function validate126(data, {
       }
     }
     if (data.sslMode !== undefined) {
-      if (!validate132(data.sslMode, {
+      if (!validate134(data.sslMode, {
         instancePath: instancePath + "/sslMode",
         parentData: data,
         parentDataProperty: "sslMode",
         rootData
       })) {
-        vErrors = vErrors === null ? validate132.errors : vErrors.concat(validate132.errors);
+        vErrors = vErrors === null ? validate134.errors : vErrors.concat(validate134.errors);
         errors = vErrors.length;
       }
     }
@@ -3113,10 +3195,10 @@ function validate126(data, {
     }
     errors++;
   }
-  validate126.errors = vErrors;
+  validate128.errors = vErrors;
   return errors === 0;
 }
-const schema65 = {
+const schema66 = {
   "type": "object",
   "properties": {
     "passwordEnv": {
@@ -3130,14 +3212,14 @@ const schema65 = {
     }
   }
 };
-const schema66 = {
+const schema67 = {
   "type": "string",
   "pattern": "^[A-Za-z_][A-Za-z0-9_]*$",
   "maxLength": 128,
   "nullable": true
 };
-const pattern4 = new RegExp("^[A-Za-z_][A-Za-z0-9_]*$", "u");
-function validate137(data, {
+const pattern5 = new RegExp("^[A-Za-z_][A-Za-z0-9_]*$", "u");
+function validate139(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3178,7 +3260,7 @@ function validate137(data, {
       }
       errors++;
     }
-    if (!pattern4.test(data)) {
+    if (!pattern5.test(data)) {
       const err2 = {
         instancePath,
         schemaPath: "#/pattern",
@@ -3195,10 +3277,10 @@ function validate137(data, {
       errors++;
     }
   }
-  validate137.errors = vErrors;
+  validate139.errors = vErrors;
   return errors === 0;
 }
-const schema67 = {
+const schema68 = {
   "type": "object",
   "required": ["name"],
   "properties": {
@@ -3211,13 +3293,13 @@ const schema67 = {
   },
   "nullable": true
 };
-const schema68 = {
+const schema69 = {
   "type": "string",
   "default": "password",
   "maxLength": 253,
   "nullable": true
 };
-function validate142(data, {
+function validate144(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3259,10 +3341,10 @@ function validate142(data, {
       errors++;
     }
   }
-  validate142.errors = vErrors;
+  validate144.errors = vErrors;
   return errors === 0;
 }
-function validate140(data, {
+function validate142(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3315,21 +3397,21 @@ function validate140(data, {
       }
     }
     if (data.key !== undefined) {
-      if (!validate142(data.key, {
+      if (!validate144(data.key, {
         instancePath: instancePath + "/key",
         parentData: data,
         parentDataProperty: "key",
         rootData
       })) {
-        vErrors = vErrors === null ? validate142.errors : vErrors.concat(validate142.errors);
+        vErrors = vErrors === null ? validate144.errors : vErrors.concat(validate144.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate140.errors = vErrors;
+  validate142.errors = vErrors;
   return errors === 0;
 }
-function validate136(data, {
+function validate138(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3339,13 +3421,13 @@ function validate136(data, {
   let errors = 0;
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.passwordEnv !== undefined) {
-      if (!validate137(data.passwordEnv, {
+      if (!validate139(data.passwordEnv, {
         instancePath: instancePath + "/passwordEnv",
         parentData: data,
         parentDataProperty: "passwordEnv",
         rootData
       })) {
-        vErrors = vErrors === null ? validate137.errors : vErrors.concat(validate137.errors);
+        vErrors = vErrors === null ? validate139.errors : vErrors.concat(validate139.errors);
         errors = vErrors.length;
       }
     }
@@ -3361,13 +3443,13 @@ function validate136(data, {
       }
     }
     if (data.secretRef !== undefined) {
-      if (!validate140(data.secretRef, {
+      if (!validate142(data.secretRef, {
         instancePath: instancePath + "/secretRef",
         parentData: data,
         parentDataProperty: "secretRef",
         rootData
       })) {
-        vErrors = vErrors === null ? validate140.errors : vErrors.concat(validate140.errors);
+        vErrors = vErrors === null ? validate142.errors : vErrors.concat(validate142.errors);
         errors = vErrors.length;
       }
     }
@@ -3387,10 +3469,10 @@ function validate136(data, {
     }
     errors++;
   }
-  validate136.errors = vErrors;
+  validate138.errors = vErrors;
   return errors === 0;
 }
-const schema69 = {
+const schema70 = {
   "type": "object",
   "required": ["certFile", "keyFile"],
   "properties": {
@@ -3468,7 +3550,7 @@ function validate30(data, {
   validate30.errors = vErrors;
   return errors === 0;
 }
-function validate146(data, {
+function validate148(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3548,10 +3630,10 @@ function validate146(data, {
       }
     }
   }
-  validate146.errors = vErrors;
+  validate148.errors = vErrors;
   return errors === 0;
 }
-function validate118(data, {
+function validate120(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3652,68 +3734,68 @@ function validate118(data, {
       }
     }
     if (data.protocol !== undefined) {
-      if (!validate120(data.protocol, {
+      if (!validate122(data.protocol, {
         instancePath: instancePath + "/protocol",
         parentData: data,
         parentDataProperty: "protocol",
-        rootData
-      })) {
-        vErrors = vErrors === null ? validate120.errors : vErrors.concat(validate120.errors);
-        errors = vErrors.length;
-      }
-    }
-    if (data.listen !== undefined) {
-      if (!validate122(data.listen, {
-        instancePath: instancePath + "/listen",
-        parentData: data,
-        parentDataProperty: "listen",
         rootData
       })) {
         vErrors = vErrors === null ? validate122.errors : vErrors.concat(validate122.errors);
         errors = vErrors.length;
       }
     }
-    if (data.access !== undefined) {
-      if (!validate124(data.access, {
-        instancePath: instancePath + "/access",
+    if (data.listen !== undefined) {
+      if (!validate124(data.listen, {
+        instancePath: instancePath + "/listen",
         parentData: data,
-        parentDataProperty: "access",
+        parentDataProperty: "listen",
         rootData
       })) {
         vErrors = vErrors === null ? validate124.errors : vErrors.concat(validate124.errors);
         errors = vErrors.length;
       }
     }
-    if (data.upstream !== undefined) {
-      if (!validate126(data.upstream, {
-        instancePath: instancePath + "/upstream",
+    if (data.access !== undefined) {
+      if (!validate126(data.access, {
+        instancePath: instancePath + "/access",
         parentData: data,
-        parentDataProperty: "upstream",
+        parentDataProperty: "access",
         rootData
       })) {
         vErrors = vErrors === null ? validate126.errors : vErrors.concat(validate126.errors);
         errors = vErrors.length;
       }
     }
+    if (data.upstream !== undefined) {
+      if (!validate128(data.upstream, {
+        instancePath: instancePath + "/upstream",
+        parentData: data,
+        parentDataProperty: "upstream",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate128.errors : vErrors.concat(validate128.errors);
+        errors = vErrors.length;
+      }
+    }
     if (data.credentials !== undefined) {
-      if (!validate136(data.credentials, {
+      if (!validate138(data.credentials, {
         instancePath: instancePath + "/credentials",
         parentData: data,
         parentDataProperty: "credentials",
         rootData
       })) {
-        vErrors = vErrors === null ? validate136.errors : vErrors.concat(validate136.errors);
+        vErrors = vErrors === null ? validate138.errors : vErrors.concat(validate138.errors);
         errors = vErrors.length;
       }
     }
     if (data.tls !== undefined) {
-      if (!validate146(data.tls, {
+      if (!validate148(data.tls, {
         instancePath: instancePath + "/tls",
         parentData: data,
         parentDataProperty: "tls",
         rootData
       })) {
-        vErrors = vErrors === null ? validate146.errors : vErrors.concat(validate146.errors);
+        vErrors = vErrors === null ? validate148.errors : vErrors.concat(validate148.errors);
         errors = vErrors.length;
       }
     }
@@ -3733,10 +3815,10 @@ function validate118(data, {
     }
     errors++;
   }
-  validate118.errors = vErrors;
+  validate120.errors = vErrors;
   return errors === 0;
 }
-function validate117(data, {
+function validate119(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3779,13 +3861,13 @@ function validate117(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate118(data[i0], {
+      if (!validate120(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate118.errors : vErrors.concat(validate118.errors);
+        vErrors = vErrors === null ? validate120.errors : vErrors.concat(validate120.errors);
         errors = vErrors.length;
       }
     }
@@ -3805,10 +3887,10 @@ function validate117(data, {
     }
     errors++;
   }
-  validate117.errors = vErrors;
+  validate119.errors = vErrors;
   return errors === 0;
 }
-const schema70 = {
+const schema71 = {
   "type": "array",
   "maxItems": 256,
   "items": {
@@ -3816,7 +3898,7 @@ const schema70 = {
   },
   "nullable": true
 };
-const schema71 = {
+const schema72 = {
   "type": "object",
   "required": ["name", "action"],
   "properties": {
@@ -3834,7 +3916,7 @@ const schema71 = {
     }
   }
 };
-const schema72 = {
+const schema73 = {
   "type": "object",
   "properties": {
     "targets": {
@@ -3849,18 +3931,18 @@ const schema72 = {
   },
   "nullable": true
 };
-const schema73 = {
+const schema74 = {
   "type": "array",
   "items": {
     "$ref": "kVhKoEkFCpYCBOsP5OvTsXJ39WdjdMwyyhXvIyCOTok"
   },
   "nullable": true
 };
-const schema74 = {
+const schema75 = {
   "type": "string",
   "maxLength": 63
 };
-function validate157(data, {
+function validate159(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3901,10 +3983,10 @@ function validate157(data, {
     }
     errors++;
   }
-  validate157.errors = vErrors;
+  validate159.errors = vErrors;
   return errors === 0;
 }
-function validate156(data, {
+function validate158(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3931,21 +4013,21 @@ function validate156(data, {
   if (Array.isArray(data)) {
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate157(data[i0], {
+      if (!validate159(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate157.errors : vErrors.concat(validate157.errors);
+        vErrors = vErrors === null ? validate159.errors : vErrors.concat(validate159.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate156.errors = vErrors;
+  validate158.errors = vErrors;
   return errors === 0;
 }
-const schema75 = {
+const schema76 = {
   "type": "object",
   "properties": {
     "groups": {
@@ -3957,7 +4039,7 @@ const schema75 = {
   },
   "nullable": true
 };
-const schema76 = {
+const schema77 = {
   "type": "array",
   "minItems": 1,
   "maxItems": 64,
@@ -3966,7 +4048,7 @@ const schema76 = {
   },
   "nullable": true
 };
-function validate161(data, {
+function validate163(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4036,10 +4118,10 @@ function validate161(data, {
       }
     }
   }
-  validate161.errors = vErrors;
+  validate163.errors = vErrors;
   return errors === 0;
 }
-const schema77 = {
+const schema78 = {
   "type": "array",
   "minItems": 1,
   "maxItems": 16,
@@ -4048,7 +4130,7 @@ const schema77 = {
   },
   "nullable": true
 };
-function validate164(data, {
+function validate166(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4118,10 +4200,10 @@ function validate164(data, {
       }
     }
   }
-  validate164.errors = vErrors;
+  validate166.errors = vErrors;
   return errors === 0;
 }
-function validate160(data, {
+function validate162(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4147,32 +4229,32 @@ function validate160(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.groups !== undefined) {
-      if (!validate161(data.groups, {
+      if (!validate163(data.groups, {
         instancePath: instancePath + "/groups",
         parentData: data,
         parentDataProperty: "groups",
         rootData
       })) {
-        vErrors = vErrors === null ? validate161.errors : vErrors.concat(validate161.errors);
+        vErrors = vErrors === null ? validate163.errors : vErrors.concat(validate163.errors);
         errors = vErrors.length;
       }
     }
     if (data.issuers !== undefined) {
-      if (!validate164(data.issuers, {
+      if (!validate166(data.issuers, {
         instancePath: instancePath + "/issuers",
         parentData: data,
         parentDataProperty: "issuers",
         rootData
       })) {
-        vErrors = vErrors === null ? validate164.errors : vErrors.concat(validate164.errors);
+        vErrors = vErrors === null ? validate166.errors : vErrors.concat(validate166.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate160.errors = vErrors;
+  validate162.errors = vErrors;
   return errors === 0;
 }
-const schema78 = {
+const schema79 = {
   "type": "object",
   "properties": {
     "effects": {
@@ -4190,18 +4272,18 @@ const schema78 = {
   },
   "nullable": true
 };
-const schema79 = {
+const schema80 = {
   "type": "array",
   "items": {
     "$ref": "G33nLCThgOjmabhfh1DkVSbqrg9BxR3uPawIELrnaM"
   },
   "nullable": true
 };
-const schema80 = {
+const schema81 = {
   "type": "string",
   "enum": ["read", "write", "ddl", "privilege", "admin", "session", "transaction", "unknown"]
 };
-function validate170(data, {
+function validate172(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4231,7 +4313,7 @@ function validate170(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema80.enum
+        allowedValues: schema81.enum
       }
     };
     if (vErrors === null) {
@@ -4241,10 +4323,10 @@ function validate170(data, {
     }
     errors++;
   }
-  validate170.errors = vErrors;
+  validate172.errors = vErrors;
   return errors === 0;
 }
-function validate169(data, {
+function validate171(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4271,18 +4353,18 @@ function validate169(data, {
   if (Array.isArray(data)) {
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate170(data[i0], {
+      if (!validate172(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate170.errors : vErrors.concat(validate170.errors);
+        vErrors = vErrors === null ? validate172.errors : vErrors.concat(validate172.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate169.errors = vErrors;
+  validate171.errors = vErrors;
   return errors === 0;
 }
 const schema16 = {
@@ -4333,7 +4415,7 @@ function validate32(data, {
   validate32.errors = vErrors;
   return errors === 0;
 }
-function validate168(data, {
+function validate170(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4359,13 +4441,13 @@ function validate168(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.effects !== undefined) {
-      if (!validate169(data.effects, {
+      if (!validate171(data.effects, {
         instancePath: instancePath + "/effects",
         parentData: data,
         parentDataProperty: "effects",
         rootData
       })) {
-        vErrors = vErrors === null ? validate169.errors : vErrors.concat(validate169.errors);
+        vErrors = vErrors === null ? validate171.errors : vErrors.concat(validate171.errors);
         errors = vErrors.length;
       }
     }
@@ -4403,10 +4485,10 @@ function validate168(data, {
       }
     }
   }
-  validate168.errors = vErrors;
+  validate170.errors = vErrors;
   return errors === 0;
 }
-function validate155(data, {
+function validate157(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4432,47 +4514,47 @@ function validate155(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.targets !== undefined) {
-      if (!validate156(data.targets, {
+      if (!validate158(data.targets, {
         instancePath: instancePath + "/targets",
         parentData: data,
         parentDataProperty: "targets",
         rootData
       })) {
-        vErrors = vErrors === null ? validate156.errors : vErrors.concat(validate156.errors);
+        vErrors = vErrors === null ? validate158.errors : vErrors.concat(validate158.errors);
         errors = vErrors.length;
       }
     }
     if (data.triggeredBy !== undefined) {
-      if (!validate160(data.triggeredBy, {
+      if (!validate162(data.triggeredBy, {
         instancePath: instancePath + "/triggeredBy",
         parentData: data,
         parentDataProperty: "triggeredBy",
         rootData
       })) {
-        vErrors = vErrors === null ? validate160.errors : vErrors.concat(validate160.errors);
+        vErrors = vErrors === null ? validate162.errors : vErrors.concat(validate162.errors);
         errors = vErrors.length;
       }
     }
     if (data.sql !== undefined) {
-      if (!validate168(data.sql, {
+      if (!validate170(data.sql, {
         instancePath: instancePath + "/sql",
         parentData: data,
         parentDataProperty: "sql",
         rootData
       })) {
-        vErrors = vErrors === null ? validate168.errors : vErrors.concat(validate168.errors);
+        vErrors = vErrors === null ? validate170.errors : vErrors.concat(validate170.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate155.errors = vErrors;
+  validate157.errors = vErrors;
   return errors === 0;
 }
-const schema81 = {
+const schema82 = {
   "type": "string",
   "enum": ["Allow", "Deny", "RequireApproval"]
 };
-function validate178(data, {
+function validate180(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4502,7 +4584,7 @@ function validate178(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema81.enum
+        allowedValues: schema82.enum
       }
     };
     if (vErrors === null) {
@@ -4512,15 +4594,15 @@ function validate178(data, {
     }
     errors++;
   }
-  validate178.errors = vErrors;
+  validate180.errors = vErrors;
   return errors === 0;
 }
-const schema82 = {
+const schema83 = {
   "type": "string",
   "maxLength": 1024,
   "nullable": true
 };
-function validate180(data, {
+function validate182(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4562,10 +4644,10 @@ function validate180(data, {
       errors++;
     }
   }
-  validate180.errors = vErrors;
+  validate182.errors = vErrors;
   return errors === 0;
 }
-function validate153(data, {
+function validate155(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4618,35 +4700,35 @@ function validate153(data, {
       }
     }
     if (data.when !== undefined) {
-      if (!validate155(data.when, {
+      if (!validate157(data.when, {
         instancePath: instancePath + "/when",
         parentData: data,
         parentDataProperty: "when",
         rootData
       })) {
-        vErrors = vErrors === null ? validate155.errors : vErrors.concat(validate155.errors);
+        vErrors = vErrors === null ? validate157.errors : vErrors.concat(validate157.errors);
         errors = vErrors.length;
       }
     }
     if (data.action !== undefined) {
-      if (!validate178(data.action, {
+      if (!validate180(data.action, {
         instancePath: instancePath + "/action",
         parentData: data,
         parentDataProperty: "action",
         rootData
       })) {
-        vErrors = vErrors === null ? validate178.errors : vErrors.concat(validate178.errors);
+        vErrors = vErrors === null ? validate180.errors : vErrors.concat(validate180.errors);
         errors = vErrors.length;
       }
     }
     if (data.message !== undefined) {
-      if (!validate180(data.message, {
+      if (!validate182(data.message, {
         instancePath: instancePath + "/message",
         parentData: data,
         parentDataProperty: "message",
         rootData
       })) {
-        vErrors = vErrors === null ? validate180.errors : vErrors.concat(validate180.errors);
+        vErrors = vErrors === null ? validate182.errors : vErrors.concat(validate182.errors);
         errors = vErrors.length;
       }
     }
@@ -4666,10 +4748,10 @@ function validate153(data, {
     }
     errors++;
   }
-  validate153.errors = vErrors;
+  validate155.errors = vErrors;
   return errors === 0;
 }
-function validate152(data, {
+function validate154(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4712,27 +4794,27 @@ function validate152(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate153(data[i0], {
+      if (!validate155(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate153.errors : vErrors.concat(validate153.errors);
+        vErrors = vErrors === null ? validate155.errors : vErrors.concat(validate155.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate152.errors = vErrors;
+  validate154.errors = vErrors;
   return errors === 0;
 }
-const schema83 = {
+const schema84 = {
   "type": "string",
   "enum": ["Allow", "Deny", "RequireApproval"],
   "default": "Deny",
   "nullable": true
 };
-function validate184(data, {
+function validate186(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4762,7 +4844,7 @@ function validate184(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema83.enum
+        allowedValues: schema84.enum
       }
     };
     if (vErrors === null) {
@@ -4772,10 +4854,10 @@ function validate184(data, {
     }
     errors++;
   }
-  validate184.errors = vErrors;
+  validate186.errors = vErrors;
   return errors === 0;
 }
-const schema84 = {
+const schema85 = {
   "type": "object",
   "properties": {
     "mode": {
@@ -4799,13 +4881,13 @@ const schema84 = {
   },
   "nullable": true
 };
-const schema85 = {
+const schema86 = {
   "type": "string",
   "enum": ["Hold", "Reject"],
   "default": "Hold",
   "nullable": true
 };
-function validate187(data, {
+function validate189(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4835,7 +4917,7 @@ function validate187(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema85.enum
+        allowedValues: schema86.enum
       }
     };
     if (vErrors === null) {
@@ -4845,17 +4927,17 @@ function validate187(data, {
     }
     errors++;
   }
-  validate187.errors = vErrors;
+  validate189.errors = vErrors;
   return errors === 0;
 }
-const schema86 = {
+const schema87 = {
   "type": "integer",
   "default": 300,
   "minimum": 1,
   "maximum": 86400,
   "nullable": true
 };
-function validate189(data, {
+function validate191(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4915,10 +4997,10 @@ function validate189(data, {
       errors++;
     }
   }
-  validate189.errors = vErrors;
+  validate191.errors = vErrors;
   return errors === 0;
 }
-const schema87 = {
+const schema88 = {
   "type": "object",
   "properties": {
     "users": {
@@ -5026,7 +5108,7 @@ function validate35(data, {
   validate35.errors = vErrors;
   return errors === 0;
 }
-function validate191(data, {
+function validate193(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5074,17 +5156,17 @@ function validate191(data, {
       }
     }
   }
-  validate191.errors = vErrors;
+  validate193.errors = vErrors;
   return errors === 0;
 }
-const schema88 = {
+const schema89 = {
   "type": "integer",
   "default": 1,
   "minimum": 1,
   "maximum": 10,
   "nullable": true
 };
-function validate195(data, {
+function validate197(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5144,10 +5226,10 @@ function validate195(data, {
       errors++;
     }
   }
-  validate195.errors = vErrors;
+  validate197.errors = vErrors;
   return errors === 0;
 }
-const schema89 = {
+const schema90 = {
   "type": "object",
   "properties": {
     "ttlSeconds": {
@@ -5159,14 +5241,14 @@ const schema89 = {
   },
   "nullable": true
 };
-const schema90 = {
+const schema91 = {
   "type": "integer",
   "default": 0,
   "minimum": 0,
   "maximum": 86400,
   "nullable": true
 };
-function validate198(data, {
+function validate200(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5226,7 +5308,7 @@ function validate198(data, {
       errors++;
     }
   }
-  validate198.errors = vErrors;
+  validate200.errors = vErrors;
   return errors === 0;
 }
 const schema22 = {
@@ -5298,7 +5380,7 @@ function validate40(data, {
   validate40.errors = vErrors;
   return errors === 0;
 }
-function validate197(data, {
+function validate199(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5324,13 +5406,13 @@ function validate197(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.ttlSeconds !== undefined) {
-      if (!validate198(data.ttlSeconds, {
+      if (!validate200(data.ttlSeconds, {
         instancePath: instancePath + "/ttlSeconds",
         parentData: data,
         parentDataProperty: "ttlSeconds",
         rootData
       })) {
-        vErrors = vErrors === null ? validate198.errors : vErrors.concat(validate198.errors);
+        vErrors = vErrors === null ? validate200.errors : vErrors.concat(validate200.errors);
         errors = vErrors.length;
       }
     }
@@ -5346,16 +5428,16 @@ function validate197(data, {
       }
     }
   }
-  validate197.errors = vErrors;
+  validate199.errors = vErrors;
   return errors === 0;
 }
-const schema91 = {
+const schema92 = {
   "type": "integer",
   "default": 604800,
   "minimum": 1,
   "nullable": true
 };
-function validate202(data, {
+function validate204(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5398,10 +5480,10 @@ function validate202(data, {
       errors++;
     }
   }
-  validate202.errors = vErrors;
+  validate204.errors = vErrors;
   return errors === 0;
 }
-function validate186(data, {
+function validate188(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5427,76 +5509,76 @@ function validate186(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.mode !== undefined) {
-      if (!validate187(data.mode, {
+      if (!validate189(data.mode, {
         instancePath: instancePath + "/mode",
         parentData: data,
         parentDataProperty: "mode",
-        rootData
-      })) {
-        vErrors = vErrors === null ? validate187.errors : vErrors.concat(validate187.errors);
-        errors = vErrors.length;
-      }
-    }
-    if (data.timeoutSeconds !== undefined) {
-      if (!validate189(data.timeoutSeconds, {
-        instancePath: instancePath + "/timeoutSeconds",
-        parentData: data,
-        parentDataProperty: "timeoutSeconds",
         rootData
       })) {
         vErrors = vErrors === null ? validate189.errors : vErrors.concat(validate189.errors);
         errors = vErrors.length;
       }
     }
-    if (data.approvers !== undefined) {
-      if (!validate191(data.approvers, {
-        instancePath: instancePath + "/approvers",
+    if (data.timeoutSeconds !== undefined) {
+      if (!validate191(data.timeoutSeconds, {
+        instancePath: instancePath + "/timeoutSeconds",
         parentData: data,
-        parentDataProperty: "approvers",
+        parentDataProperty: "timeoutSeconds",
         rootData
       })) {
         vErrors = vErrors === null ? validate191.errors : vErrors.concat(validate191.errors);
         errors = vErrors.length;
       }
     }
-    if (data.requiredApprovals !== undefined) {
-      if (!validate195(data.requiredApprovals, {
-        instancePath: instancePath + "/requiredApprovals",
+    if (data.approvers !== undefined) {
+      if (!validate193(data.approvers, {
+        instancePath: instancePath + "/approvers",
         parentData: data,
-        parentDataProperty: "requiredApprovals",
+        parentDataProperty: "approvers",
         rootData
       })) {
-        vErrors = vErrors === null ? validate195.errors : vErrors.concat(validate195.errors);
+        vErrors = vErrors === null ? validate193.errors : vErrors.concat(validate193.errors);
         errors = vErrors.length;
       }
     }
-    if (data.grant !== undefined) {
-      if (!validate197(data.grant, {
-        instancePath: instancePath + "/grant",
+    if (data.requiredApprovals !== undefined) {
+      if (!validate197(data.requiredApprovals, {
+        instancePath: instancePath + "/requiredApprovals",
         parentData: data,
-        parentDataProperty: "grant",
+        parentDataProperty: "requiredApprovals",
         rootData
       })) {
         vErrors = vErrors === null ? validate197.errors : vErrors.concat(validate197.errors);
         errors = vErrors.length;
       }
     }
+    if (data.grant !== undefined) {
+      if (!validate199(data.grant, {
+        instancePath: instancePath + "/grant",
+        parentData: data,
+        parentDataProperty: "grant",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate199.errors : vErrors.concat(validate199.errors);
+        errors = vErrors.length;
+      }
+    }
     if (data.retentionSeconds !== undefined) {
-      if (!validate202(data.retentionSeconds, {
+      if (!validate204(data.retentionSeconds, {
         instancePath: instancePath + "/retentionSeconds",
         parentData: data,
         parentDataProperty: "retentionSeconds",
         rootData
       })) {
-        vErrors = vErrors === null ? validate202.errors : vErrors.concat(validate202.errors);
+        vErrors = vErrors === null ? validate204.errors : vErrors.concat(validate204.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate186.errors = vErrors;
+  validate188.errors = vErrors;
   return errors === 0;
 }
-const schema92 = {
+const schema93 = {
   "type": "object",
   "properties": {
     "detectors": {
@@ -5514,18 +5596,18 @@ const schema92 = {
   },
   "nullable": true
 };
-const schema93 = {
+const schema94 = {
   "type": "array",
   "items": {
     "$ref": "yPn9syNI3IUwitaDWXnG2G2lKsuSmYuFjFJgKCREASI"
   },
   "nullable": true
 };
-const schema94 = {
+const schema95 = {
   "type": "string",
   "enum": ["creditCard", "email", "usSsn", "iban", "secret"]
 };
-function validate207(data, {
+function validate209(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5555,7 +5637,7 @@ function validate207(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema94.enum
+        allowedValues: schema95.enum
       }
     };
     if (vErrors === null) {
@@ -5565,10 +5647,10 @@ function validate207(data, {
     }
     errors++;
   }
-  validate207.errors = vErrors;
+  validate209.errors = vErrors;
   return errors === 0;
 }
-function validate206(data, {
+function validate208(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5595,28 +5677,28 @@ function validate206(data, {
   if (Array.isArray(data)) {
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate207(data[i0], {
+      if (!validate209(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate207.errors : vErrors.concat(validate207.errors);
+        vErrors = vErrors === null ? validate209.errors : vErrors.concat(validate209.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate206.errors = vErrors;
+  validate208.errors = vErrors;
   return errors === 0;
 }
-const schema95 = {
+const schema96 = {
   "type": "array",
   "items": {
     "$ref": "dqhgrq8GzDyWMgnCFr1zaDUAggVTWdX5UP5k66sOs"
   },
   "nullable": true
 };
-const schema96 = {
+const schema97 = {
   "type": "object",
   "required": ["name"],
   "properties": {
@@ -5676,7 +5758,7 @@ function validate38(data, {
   validate38.errors = vErrors;
   return errors === 0;
 }
-function validate211(data, {
+function validate213(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5739,10 +5821,10 @@ function validate211(data, {
     }
     errors++;
   }
-  validate211.errors = vErrors;
+  validate213.errors = vErrors;
   return errors === 0;
 }
-function validate210(data, {
+function validate212(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5769,21 +5851,21 @@ function validate210(data, {
   if (Array.isArray(data)) {
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate211(data[i0], {
+      if (!validate213(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate211.errors : vErrors.concat(validate211.errors);
+        vErrors = vErrors === null ? validate213.errors : vErrors.concat(validate213.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate210.errors = vErrors;
+  validate212.errors = vErrors;
   return errors === 0;
 }
-const schema97 = {
+const schema98 = {
   "type": "array",
   "maxItems": 64,
   "items": {
@@ -5791,7 +5873,7 @@ const schema97 = {
   },
   "nullable": true
 };
-const schema98 = {
+const schema99 = {
   "type": "object",
   "required": ["name", "regex"],
   "properties": {
@@ -5806,12 +5888,12 @@ const schema98 = {
     }
   }
 };
-const schema99 = {
+const schema100 = {
   "type": "string",
   "minLength": 1,
   "maxLength": 1024
 };
-function validate219(data, {
+function validate221(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5868,10 +5950,10 @@ function validate219(data, {
     }
     errors++;
   }
-  validate219.errors = vErrors;
+  validate221.errors = vErrors;
   return errors === 0;
 }
-function validate217(data, {
+function validate219(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5924,13 +6006,13 @@ function validate217(data, {
       }
     }
     if (data.regex !== undefined) {
-      if (!validate219(data.regex, {
+      if (!validate221(data.regex, {
         instancePath: instancePath + "/regex",
         parentData: data,
         parentDataProperty: "regex",
         rootData
       })) {
-        vErrors = vErrors === null ? validate219.errors : vErrors.concat(validate219.errors);
+        vErrors = vErrors === null ? validate221.errors : vErrors.concat(validate221.errors);
         errors = vErrors.length;
       }
     }
@@ -5961,10 +6043,10 @@ function validate217(data, {
     }
     errors++;
   }
-  validate217.errors = vErrors;
+  validate219.errors = vErrors;
   return errors === 0;
 }
-function validate216(data, {
+function validate218(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6007,27 +6089,27 @@ function validate216(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate217(data[i0], {
+      if (!validate219(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate217.errors : vErrors.concat(validate217.errors);
+        vErrors = vErrors === null ? validate219.errors : vErrors.concat(validate219.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate216.errors = vErrors;
+  validate218.errors = vErrors;
   return errors === 0;
 }
-const schema100 = {
+const schema101 = {
   "type": "string",
   "enum": ["redact", "partial", "hash"],
   "default": "redact",
   "nullable": true
 };
-function validate224(data, {
+function validate226(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6057,7 +6139,7 @@ function validate224(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema100.enum
+        allowedValues: schema101.enum
       }
     };
     if (vErrors === null) {
@@ -6067,10 +6149,10 @@ function validate224(data, {
     }
     errors++;
   }
-  validate224.errors = vErrors;
+  validate226.errors = vErrors;
   return errors === 0;
 }
-function validate205(data, {
+function validate207(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6096,54 +6178,54 @@ function validate205(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.detectors !== undefined) {
-      if (!validate206(data.detectors, {
+      if (!validate208(data.detectors, {
         instancePath: instancePath + "/detectors",
         parentData: data,
         parentDataProperty: "detectors",
         rootData
       })) {
-        vErrors = vErrors === null ? validate206.errors : vErrors.concat(validate206.errors);
+        vErrors = vErrors === null ? validate208.errors : vErrors.concat(validate208.errors);
         errors = vErrors.length;
       }
     }
     if (data.columns !== undefined) {
-      if (!validate210(data.columns, {
+      if (!validate212(data.columns, {
         instancePath: instancePath + "/columns",
         parentData: data,
         parentDataProperty: "columns",
         rootData
       })) {
-        vErrors = vErrors === null ? validate210.errors : vErrors.concat(validate210.errors);
+        vErrors = vErrors === null ? validate212.errors : vErrors.concat(validate212.errors);
         errors = vErrors.length;
       }
     }
     if (data.patterns !== undefined) {
-      if (!validate216(data.patterns, {
+      if (!validate218(data.patterns, {
         instancePath: instancePath + "/patterns",
         parentData: data,
         parentDataProperty: "patterns",
         rootData
       })) {
-        vErrors = vErrors === null ? validate216.errors : vErrors.concat(validate216.errors);
+        vErrors = vErrors === null ? validate218.errors : vErrors.concat(validate218.errors);
         errors = vErrors.length;
       }
     }
     if (data.defaultStrategy !== undefined) {
-      if (!validate224(data.defaultStrategy, {
+      if (!validate226(data.defaultStrategy, {
         instancePath: instancePath + "/defaultStrategy",
         parentData: data,
         parentDataProperty: "defaultStrategy",
         rootData
       })) {
-        vErrors = vErrors === null ? validate224.errors : vErrors.concat(validate224.errors);
+        vErrors = vErrors === null ? validate226.errors : vErrors.concat(validate226.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate205.errors = vErrors;
+  validate207.errors = vErrors;
   return errors === 0;
 }
-const schema101 = {
+const schema102 = {
   "type": "object",
   "properties": {
     "maxMessageBytes": {
@@ -6155,13 +6237,13 @@ const schema101 = {
   },
   "nullable": true
 };
-const schema102 = {
+const schema103 = {
   "type": "integer",
   "minimum": 65536,
   "maximum": 1073741824,
   "nullable": true
 };
-function validate228(data, {
+function validate230(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6221,16 +6303,16 @@ function validate228(data, {
       errors++;
     }
   }
-  validate228.errors = vErrors;
+  validate230.errors = vErrors;
   return errors === 0;
 }
-const schema103 = {
+const schema104 = {
   "type": "integer",
   "minimum": 1024,
   "maximum": 1073741824,
   "nullable": true
 };
-function validate230(data, {
+function validate232(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6290,10 +6372,10 @@ function validate230(data, {
       errors++;
     }
   }
-  validate230.errors = vErrors;
+  validate232.errors = vErrors;
   return errors === 0;
 }
-function validate227(data, {
+function validate229(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6319,32 +6401,32 @@ function validate227(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.maxMessageBytes !== undefined) {
-      if (!validate228(data.maxMessageBytes, {
+      if (!validate230(data.maxMessageBytes, {
         instancePath: instancePath + "/maxMessageBytes",
         parentData: data,
         parentDataProperty: "maxMessageBytes",
-        rootData
-      })) {
-        vErrors = vErrors === null ? validate228.errors : vErrors.concat(validate228.errors);
-        errors = vErrors.length;
-      }
-    }
-    if (data.maxStatementBytes !== undefined) {
-      if (!validate230(data.maxStatementBytes, {
-        instancePath: instancePath + "/maxStatementBytes",
-        parentData: data,
-        parentDataProperty: "maxStatementBytes",
         rootData
       })) {
         vErrors = vErrors === null ? validate230.errors : vErrors.concat(validate230.errors);
         errors = vErrors.length;
       }
     }
+    if (data.maxStatementBytes !== undefined) {
+      if (!validate232(data.maxStatementBytes, {
+        instancePath: instancePath + "/maxStatementBytes",
+        parentData: data,
+        parentDataProperty: "maxStatementBytes",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate232.errors : vErrors.concat(validate232.errors);
+        errors = vErrors.length;
+      }
+    }
   }
-  validate227.errors = vErrors;
+  validate229.errors = vErrors;
   return errors === 0;
 }
-const schema104 = {
+const schema105 = {
   "type": "object",
   "properties": {
     "includeStatementText": {
@@ -6353,12 +6435,12 @@ const schema104 = {
   },
   "nullable": true
 };
-const schema105 = {
+const schema106 = {
   "type": "boolean",
   "default": true,
   "nullable": true
 };
-function validate234(data, {
+function validate236(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6382,10 +6464,10 @@ function validate234(data, {
     }
     errors++;
   }
-  validate234.errors = vErrors;
+  validate236.errors = vErrors;
   return errors === 0;
 }
-function validate233(data, {
+function validate235(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6411,21 +6493,21 @@ function validate233(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.includeStatementText !== undefined) {
-      if (!validate234(data.includeStatementText, {
+      if (!validate236(data.includeStatementText, {
         instancePath: instancePath + "/includeStatementText",
         parentData: data,
         parentDataProperty: "includeStatementText",
         rootData
       })) {
-        vErrors = vErrors === null ? validate234.errors : vErrors.concat(validate234.errors);
+        vErrors = vErrors === null ? validate236.errors : vErrors.concat(validate236.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate233.errors = vErrors;
+  validate235.errors = vErrors;
   return errors === 0;
 }
-const schema106 = {
+const schema107 = {
   "type": "object",
   "properties": {
     "maxRowsAffected": {
@@ -6491,7 +6573,7 @@ function validate39(data, {
   validate39.errors = vErrors;
   return errors === 0;
 }
-function validate237(data, {
+function validate239(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6550,7 +6632,7 @@ function validate237(data, {
       }
     }
   }
-  validate237.errors = vErrors;
+  validate239.errors = vErrors;
   return errors === 0;
 }
 function validate54(data, {
@@ -6628,90 +6710,90 @@ function validate54(data, {
       }
     }
     if (data.targets !== undefined) {
-      if (!validate117(data.targets, {
+      if (!validate119(data.targets, {
         instancePath: instancePath + "/targets",
         parentData: data,
         parentDataProperty: "targets",
         rootData
       })) {
-        vErrors = vErrors === null ? validate117.errors : vErrors.concat(validate117.errors);
+        vErrors = vErrors === null ? validate119.errors : vErrors.concat(validate119.errors);
         errors = vErrors.length;
       }
     }
     if (data.rules !== undefined) {
-      if (!validate152(data.rules, {
+      if (!validate154(data.rules, {
         instancePath: instancePath + "/rules",
         parentData: data,
         parentDataProperty: "rules",
         rootData
       })) {
-        vErrors = vErrors === null ? validate152.errors : vErrors.concat(validate152.errors);
+        vErrors = vErrors === null ? validate154.errors : vErrors.concat(validate154.errors);
         errors = vErrors.length;
       }
     }
     if (data.defaultAction !== undefined) {
-      if (!validate184(data.defaultAction, {
+      if (!validate186(data.defaultAction, {
         instancePath: instancePath + "/defaultAction",
         parentData: data,
         parentDataProperty: "defaultAction",
-        rootData
-      })) {
-        vErrors = vErrors === null ? validate184.errors : vErrors.concat(validate184.errors);
-        errors = vErrors.length;
-      }
-    }
-    if (data.approval !== undefined) {
-      if (!validate186(data.approval, {
-        instancePath: instancePath + "/approval",
-        parentData: data,
-        parentDataProperty: "approval",
         rootData
       })) {
         vErrors = vErrors === null ? validate186.errors : vErrors.concat(validate186.errors);
         errors = vErrors.length;
       }
     }
+    if (data.approval !== undefined) {
+      if (!validate188(data.approval, {
+        instancePath: instancePath + "/approval",
+        parentData: data,
+        parentDataProperty: "approval",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate188.errors : vErrors.concat(validate188.errors);
+        errors = vErrors.length;
+      }
+    }
     if (data.masking !== undefined) {
-      if (!validate205(data.masking, {
+      if (!validate207(data.masking, {
         instancePath: instancePath + "/masking",
         parentData: data,
         parentDataProperty: "masking",
         rootData
       })) {
-        vErrors = vErrors === null ? validate205.errors : vErrors.concat(validate205.errors);
+        vErrors = vErrors === null ? validate207.errors : vErrors.concat(validate207.errors);
         errors = vErrors.length;
       }
     }
     if (data.protocolLimits !== undefined) {
-      if (!validate227(data.protocolLimits, {
+      if (!validate229(data.protocolLimits, {
         instancePath: instancePath + "/protocolLimits",
         parentData: data,
         parentDataProperty: "protocolLimits",
         rootData
       })) {
-        vErrors = vErrors === null ? validate227.errors : vErrors.concat(validate227.errors);
+        vErrors = vErrors === null ? validate229.errors : vErrors.concat(validate229.errors);
         errors = vErrors.length;
       }
     }
     if (data.audit !== undefined) {
-      if (!validate233(data.audit, {
+      if (!validate235(data.audit, {
         instancePath: instancePath + "/audit",
         parentData: data,
         parentDataProperty: "audit",
         rootData
       })) {
-        vErrors = vErrors === null ? validate233.errors : vErrors.concat(validate233.errors);
+        vErrors = vErrors === null ? validate235.errors : vErrors.concat(validate235.errors);
         errors = vErrors.length;
       }
     }
     if (data.runtimeLimits !== undefined) {
-      if (!validate237(data.runtimeLimits, {
+      if (!validate239(data.runtimeLimits, {
         instancePath: instancePath + "/runtimeLimits",
         parentData: data,
         parentDataProperty: "runtimeLimits",
         rootData
       })) {
-        vErrors = vErrors === null ? validate237.errors : vErrors.concat(validate237.errors);
+        vErrors = vErrors === null ? validate239.errors : vErrors.concat(validate239.errors);
         errors = vErrors.length;
       }
     }
@@ -6734,7 +6816,7 @@ function validate54(data, {
   validate54.errors = vErrors;
   return errors === 0;
 }
-const schema107 = {
+const schema108 = {
   "type": "object",
   "properties": {
     "observedGeneration": {
@@ -6820,14 +6902,14 @@ function validate43(data, {
   validate43.errors = vErrors;
   return errors === 0;
 }
-const schema108 = {
+const schema109 = {
   "type": "array",
   "items": {
     "$ref": "6cL7EKqmlL0zPYJ2ywRPK7XpC94SJgrif4hCdyqeAA"
   },
   "nullable": true
 };
-const schema109 = {
+const schema110 = {
   "type": "object",
   "required": ["type", "status"],
   "properties": {
@@ -6851,11 +6933,11 @@ const schema109 = {
     }
   }
 };
-const schema110 = {
+const schema111 = {
   "type": "string",
   "enum": ["True", "False", "Unknown"]
 };
-function validate251(data, {
+function validate253(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6885,7 +6967,7 @@ function validate251(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema110.enum
+        allowedValues: schema111.enum
       }
     };
     if (vErrors === null) {
@@ -6895,7 +6977,7 @@ function validate251(data, {
     }
     errors++;
   }
-  validate251.errors = vErrors;
+  validate253.errors = vErrors;
   return errors === 0;
 }
 const schema26 = {
@@ -6949,7 +7031,7 @@ function validate44(data, {
   validate44.errors = vErrors;
   return errors === 0;
 }
-function validate249(data, {
+function validate251(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -7002,13 +7084,13 @@ function validate249(data, {
       }
     }
     if (data.status !== undefined) {
-      if (!validate251(data.status, {
+      if (!validate253(data.status, {
         instancePath: instancePath + "/status",
         parentData: data,
         parentDataProperty: "status",
         rootData
       })) {
-        vErrors = vErrors === null ? validate251.errors : vErrors.concat(validate251.errors);
+        vErrors = vErrors === null ? validate253.errors : vErrors.concat(validate253.errors);
         errors = vErrors.length;
       }
     }
@@ -7072,10 +7154,10 @@ function validate249(data, {
     }
     errors++;
   }
-  validate249.errors = vErrors;
+  validate251.errors = vErrors;
   return errors === 0;
 }
-function validate248(data, {
+function validate250(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -7102,21 +7184,21 @@ function validate248(data, {
   if (Array.isArray(data)) {
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate249(data[i0], {
+      if (!validate251(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate249.errors : vErrors.concat(validate249.errors);
+        vErrors = vErrors === null ? validate251.errors : vErrors.concat(validate251.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate248.errors = vErrors;
+  validate250.errors = vErrors;
   return errors === 0;
 }
-const schema111 = {
+const schema112 = {
   "type": "array",
   "maxItems": 20,
   "items": {
@@ -7124,7 +7206,7 @@ const schema111 = {
   },
   "nullable": true
 };
-const schema112 = {
+const schema113 = {
   "type": "object",
   "required": ["generation", "specSha256", "outcome", "observedAt"],
   "properties": {
@@ -7148,10 +7230,10 @@ const schema112 = {
     }
   }
 };
-const schema113 = {
+const schema114 = {
   "type": "integer"
 };
-function validate261(data, {
+function validate263(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -7175,15 +7257,15 @@ function validate261(data, {
     }
     errors++;
   }
-  validate261.errors = vErrors;
+  validate263.errors = vErrors;
   return errors === 0;
 }
-const schema114 = {
+const schema115 = {
   "type": "string",
   "pattern": "^[0-9a-f]{64}$"
 };
-const pattern5 = new RegExp("^[0-9a-f]{64}$", "u");
-function validate263(data, {
+const pattern6 = new RegExp("^[0-9a-f]{64}$", "u");
+function validate265(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -7192,7 +7274,7 @@ function validate263(data, {
   let vErrors = null;
   let errors = 0;
   if (typeof data === "string") {
-    if (!pattern5.test(data)) {
+    if (!pattern6.test(data)) {
       const err0 = {
         instancePath,
         schemaPath: "#/pattern",
@@ -7224,14 +7306,14 @@ function validate263(data, {
     }
     errors++;
   }
-  validate263.errors = vErrors;
+  validate265.errors = vErrors;
   return errors === 0;
 }
-const schema115 = {
+const schema116 = {
   "type": "string",
   "enum": ["Compiled", "Invalid"]
 };
-function validate267(data, {
+function validate269(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -7261,7 +7343,7 @@ function validate267(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema115.enum
+        allowedValues: schema116.enum
       }
     };
     if (vErrors === null) {
@@ -7271,14 +7353,14 @@ function validate267(data, {
     }
     errors++;
   }
-  validate267.errors = vErrors;
+  validate269.errors = vErrors;
   return errors === 0;
 }
-const schema116 = {
+const schema117 = {
   "type": "string",
   "format": "date-time"
 };
-function validate269(data, {
+function validate271(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -7319,10 +7401,10 @@ function validate269(data, {
     }
     errors++;
   }
-  validate269.errors = vErrors;
+  validate271.errors = vErrors;
   return errors === 0;
 }
-function validate260(data, {
+function validate262(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -7396,24 +7478,24 @@ function validate260(data, {
       errors++;
     }
     if (data.generation !== undefined) {
-      if (!validate261(data.generation, {
+      if (!validate263(data.generation, {
         instancePath: instancePath + "/generation",
         parentData: data,
         parentDataProperty: "generation",
         rootData
       })) {
-        vErrors = vErrors === null ? validate261.errors : vErrors.concat(validate261.errors);
+        vErrors = vErrors === null ? validate263.errors : vErrors.concat(validate263.errors);
         errors = vErrors.length;
       }
     }
     if (data.specSha256 !== undefined) {
-      if (!validate263(data.specSha256, {
+      if (!validate265(data.specSha256, {
         instancePath: instancePath + "/specSha256",
         parentData: data,
         parentDataProperty: "specSha256",
         rootData
       })) {
-        vErrors = vErrors === null ? validate263.errors : vErrors.concat(validate263.errors);
+        vErrors = vErrors === null ? validate265.errors : vErrors.concat(validate265.errors);
         errors = vErrors.length;
       }
     }
@@ -7440,24 +7522,24 @@ function validate260(data, {
       }
     }
     if (data.outcome !== undefined) {
-      if (!validate267(data.outcome, {
+      if (!validate269(data.outcome, {
         instancePath: instancePath + "/outcome",
         parentData: data,
         parentDataProperty: "outcome",
         rootData
       })) {
-        vErrors = vErrors === null ? validate267.errors : vErrors.concat(validate267.errors);
+        vErrors = vErrors === null ? validate269.errors : vErrors.concat(validate269.errors);
         errors = vErrors.length;
       }
     }
     if (data.observedAt !== undefined) {
-      if (!validate269(data.observedAt, {
+      if (!validate271(data.observedAt, {
         instancePath: instancePath + "/observedAt",
         parentData: data,
         parentDataProperty: "observedAt",
         rootData
       })) {
-        vErrors = vErrors === null ? validate269.errors : vErrors.concat(validate269.errors);
+        vErrors = vErrors === null ? validate271.errors : vErrors.concat(validate271.errors);
         errors = vErrors.length;
       }
     }
@@ -7477,10 +7559,10 @@ function validate260(data, {
     }
     errors++;
   }
-  validate260.errors = vErrors;
+  validate262.errors = vErrors;
   return errors === 0;
 }
-function validate259(data, {
+function validate261(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -7523,21 +7605,21 @@ function validate259(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate260(data[i0], {
+      if (!validate262(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate260.errors : vErrors.concat(validate260.errors);
+        vErrors = vErrors === null ? validate262.errors : vErrors.concat(validate262.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate259.errors = vErrors;
+  validate261.errors = vErrors;
   return errors === 0;
 }
-function validate243(data, {
+function validate245(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -7607,29 +7689,29 @@ function validate243(data, {
       }
     }
     if (data.conditions !== undefined) {
-      if (!validate248(data.conditions, {
+      if (!validate250(data.conditions, {
         instancePath: instancePath + "/conditions",
         parentData: data,
         parentDataProperty: "conditions",
         rootData
       })) {
-        vErrors = vErrors === null ? validate248.errors : vErrors.concat(validate248.errors);
+        vErrors = vErrors === null ? validate250.errors : vErrors.concat(validate250.errors);
         errors = vErrors.length;
       }
     }
     if (data.history !== undefined) {
-      if (!validate259(data.history, {
+      if (!validate261(data.history, {
         instancePath: instancePath + "/history",
         parentData: data,
         parentDataProperty: "history",
         rootData
       })) {
-        vErrors = vErrors === null ? validate259.errors : vErrors.concat(validate259.errors);
+        vErrors = vErrors === null ? validate261.errors : vErrors.concat(validate261.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate243.errors = vErrors;
+  validate245.errors = vErrors;
   return errors === 0;
 }
 function validate45(data, {
@@ -7735,13 +7817,13 @@ function validate45(data, {
       }
     }
     if (data.status !== undefined) {
-      if (!validate243(data.status, {
+      if (!validate245(data.status, {
         instancePath: instancePath + "/status",
         parentData: data,
         parentDataProperty: "status",
         rootData
       })) {
-        vErrors = vErrors === null ? validate243.errors : vErrors.concat(validate243.errors);
+        vErrors = vErrors === null ? validate245.errors : vErrors.concat(validate245.errors);
         errors = vErrors.length;
       }
     }

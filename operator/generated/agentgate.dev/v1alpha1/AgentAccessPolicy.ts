@@ -128,6 +128,10 @@ export interface IAgentAccessPolicy {
            */
           "metadataFile"?: string;
           /**
+           * HTTPS URL of the IdP's SAML metadata (fetched by the operator, kept 10 minutes; http only on 127.0.0.1).
+           */
+          "metadataUrl"?: string;
+          /**
            * The URL the bearer SubjectConfirmationData Recipient must name (default: the operator's token endpoint, <run-token issuer>/token).
            */
           "recipient"?: string;
