@@ -31,12 +31,16 @@ describe('SAML trigger issuers and rules on people, on the real API server (saml
     await c.kubectl(['create', 'namespace', NS]);
   });
 
-  it('accepts a SAML trigger issuer (certificates or metadata) and when.triggeredBy', async () => {
+  it('accepts a SAML trigger issuer (certificates, metadata file or HTTPS metadata URL) and when.triggeredBy', async () => {
     const saml = { issuer: 'https://idp.example/saml', audiences: ['https://agentgate.example/sp'], saml: { certificates: [CERT], groupsAttribute: 'groups', clockSkewSeconds: 30, recipient: 'https://op.example/token' } };
     const r = await apply(policy(saml));
     expect(r.code, r.stderr).to.equal(0);
     const m = await apply(policy({ ...saml, saml: { metadataFile: '/etc/idp.xml', groupsAttribute: 'groups' } }));
     expect(m.code, m.stderr).to.equal(0);
+    const u = await apply(policy({ ...saml, saml: { metadataUrl: 'https://idp.example/saml/metadata', groupsAttribute: 'groups' } }));
+    expect(u.code, u.stderr).to.equal(0);
+    const plain = await apply(policy({ ...saml, saml: { metadataUrl: 'http://idp.example/saml/metadata', groupsAttribute: 'groups' } }));
+    expect(plain.code).to.not.equal(0);
   });
 
   it('refuses an issuer that is both OIDC and SAML, SAML without certificates, and groupsClaim on a SAML issuer', async () => {
@@ -44,7 +48,7 @@ describe('SAML trigger issuers and rules on people, on the real API server (saml
     expect(both.code).to.not.equal(0);
     expect(both.stderr).to.contain('set exactly one of jwksFile, jwksUri or saml');
     const none = await apply(policy({ issuer: 'https://idp.example/saml', audiences: ['sp'], saml: { groupsAttribute: 'groups' } }));
-    expect(none.stderr).to.contain('set exactly one of certificates or metadataFile');
+    expect(none.stderr).to.contain('set exactly one of certificates, metadataFile or metadataUrl');
     const claim = await apply(policy({ issuer: 'https://idp.example/saml', audiences: ['sp'], groupsClaim: 'groups', saml: { certificates: [CERT] } }));
     expect(claim.stderr).to.contain('saml.groupsAttribute');
   });
