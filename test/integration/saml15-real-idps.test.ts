@@ -3,8 +3,8 @@
  * device-code login a person at a terminal does; samlify, acting as a SAML IdP, signs bob's and carol's
  * assertions. The real `agentgate token exchange` CLI trades each, with the agent pod's token, at the
  * operator's RFC 8693 router for a run token; the proxy accepts it in front of a real PostgreSQL, a rule
- * decides on the person's groups (`when.triggeredBy.groups`), and the audit record keeps who, from
- * which IdP, in which groups.
+ * decides on the person's groups (`when.triggeredBy.groups`), an approval request names them, and the
+ * audit record keeps who, from which IdP, in which groups.
  */
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
@@ -14,6 +14,9 @@ import { promisify } from 'node:util';
 import pg from 'pg';
 import * as jose from 'jose';
 import { startLocalStack, type LocalStack } from '../../proxy/local/stack.js';
+import { parseApprovalAsk } from '../../operator/approvals/ask.js';
+import type { ApprovalAsk } from '../../operator/approvals/types.js';
+import type { ApprovalBroker } from '../../proxy/approvals/broker.js';
 import type { AgentAccessPolicy } from '../../proxy/policy/types.js';
 import { GuardProxy } from '../../proxy/server.js';
 import { CLUSTER_ISSUER, startExchange, type ExchangeHarness } from '../support/exchange-harness.js';
@@ -34,6 +37,15 @@ describe('identities from real IdPs: OIDC device code and SAML, exchange to audi
   let ex: ExchangeHarness;
   let policy: AgentAccessPolicy;
   let auditFile: string;
+  // Stands in for the operator's approvals: records what the proxy asks (mode Reject: nothing waits).
+  const asks: ApprovalAsk[] = [];
+  const broker: ApprovalBroker = {
+    findGrant: () => undefined,
+    request: async (ask) => (asks.push(ask), { namespace: 'agents', name: `apr-${asks.length}` }),
+    waitFor: async () => ({ phase: 'Timeout' }),
+    claim: () => false,
+    markUsed: async () => undefined,
+  };
 
   const cli = async (subject: string, type: 'id_token' | 'saml2'): Promise<{ code: number; token: string; stderr: string }> => {
     const subjectFile = join(stack.dir, `subject-${Math.random()}`);
@@ -83,14 +95,16 @@ describe('identities from real IdPs: OIDC device code and SAML, exchange to audi
       ],
     };
     policy.spec.rules = [
+      { name: 'customer-deletes-need-approval', when: { sql: { tables: ['customers'], effects: ['write'] } }, action: 'RequireApproval' },
       ...(policy.spec.rules ?? []),
       { name: 'dba-writes', when: { triggeredBy: { groups: ['dba'] }, sql: { effects: ['write'] } }, action: 'Allow' },
       { name: 'writes-need-dba', when: { sql: { effects: ['write'] } }, action: 'Deny', message: 'only DBAs may trigger writes' },
     ];
+    policy.spec.approval = { mode: 'Reject', timeoutSeconds: 60, approvers: { groups: ['sre'] }, requiredApprovals: 1, retentionSeconds: 3600 };
     auditFile = join(stack.dir, 'saml15-audit.log');
     proxy = await GuardProxy.start({
       policy, auditFile, env: { BILLING_DB_PASSWORD: 'agent-local-password' }, listenOverride: { 'billing-db': '127.0.0.1:0' },
-      kubernetesJwks: ex.clusterJwks, pod: { name: 'agent-pod', namespace: 'agents', uid: 'uid-agent-pod' }, runTokenIssuer: ex.url,
+      kubernetesJwks: ex.clusterJwks, pod: { name: 'agent-pod', namespace: 'agents', uid: 'uid-agent-pod' }, runTokenIssuer: ex.url, approvals: broker,
     });
   });
   after(async () => {
@@ -142,6 +156,18 @@ describe('identities from real IdPs: OIDC device code and SAML, exchange to audi
     const again = await cli(response, 'saml2');
     expect(again.code).to.equal(1);
     expect(again.stderr).to.contain('invalid_grant').and.contain('already exchanged (replay)');
+  });
+
+  it('an approval request names the person with their groups, and the operator\'s reader keeps them', async () => {
+    const r = await cli(await oidc.deviceLogin('alice'), 'id_token');
+    expect(r.code, r.stderr).to.equal(0);
+    const client = await connect(r.token);
+    const refused = await client.query('DELETE FROM customers WHERE id = 999').then(() => 'ran', (e: Error) => e.message);
+    await client.end();
+    expect(refused).to.contain('apr-');
+    const ask = asks.at(-1)!;
+    expect(ask.requester).to.deep.include({ triggeredBy: 'alice', triggeredByIssuer: oidc.issuer, triggeredByEmail: 'alice@example.com', triggeredByGroups: ['dba', 'eng'] });
+    expect(parseApprovalAsk(JSON.parse(JSON.stringify(ask))).requester.triggeredByGroups).to.deep.equal(['dba', 'eng']);
   });
 
   it('an ID token from the SAML-only issuer, or a SAML assertion signed by another IdP key, gets no run token', async () => {
