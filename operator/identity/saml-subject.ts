@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import { getVerifiedXml, parseDomFromString } from '@node-saml/node-saml/lib/xml.js';
 import { certificatePem } from '../../proxy/policy/saml-trigger.js';
 import type { TriggerIssuerSpec } from '../../proxy/policy/types.js';
+import { checkedGroups } from './person-groups.js';
 import type { ReplayCache } from './replay-cache.js';
 import type { MetadataCache } from './saml-metadata.js';
 
@@ -41,7 +42,6 @@ export const SAML2_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:saml2';
 /** An IdP assertion is consumed at once: one valid for longer than this is refused (and bounds the replay cache). */
 export const MAX_ASSERTION_LIFETIME_SECONDS = 3600;
 export const DEFAULT_CLOCK_SKEW_SECONDS = 60;
-const MAX_GROUPS = 256;
 const MAX_VALUE_CHARS = 512;
 
 const NS = {
@@ -240,31 +240,41 @@ function readAssertion(a: Element, trusted: TriggerIssuerSpec & { saml: NonNulla
   const expMs = Math.min(notOnOrAfter, confirmedUntil!);
   if (expMs - issued > MAX_ASSERTION_LIFETIME_SECONDS * 1000) fail(`the assertion is valid for ${Math.round((expMs - issued) / 1000)}s, more than the ${MAX_ASSERTION_LIFETIME_SECONDS}s accepted`);
 
-  const attributes = attributesOf(a);
   const nameAttr = trusted.saml.nameAttribute;
+  const groupsAttr = trusted.saml.groupsAttribute;
+  const attributes = attributesOf(a, [nameAttr, groupsAttr].filter((x): x is string => !!x));
   let sub = nameId;
   if (nameAttr) {
     const v = attributes.get(nameAttr);
     if (!v || v.length !== 1) fail(`attribute ${nameAttr} (the person's name) must carry exactly one value`);
     sub = v![0]!;
   }
-  const groupsAttr = trusted.saml.groupsAttribute;
-  const groups = groupsAttr ? attributes.get(groupsAttr) ?? [] : undefined;
-  if (groups && groups.length > MAX_GROUPS) fail(`attribute ${groupsAttr} lists ${groups.length} groups, more than ${MAX_GROUPS}`);
+  let groups: string[] | undefined;
+  if (groupsAttr) {
+    try {
+      groups = checkedGroups(attributes.get(groupsAttr) ?? [], `attribute ${groupsAttr}`);
+    } catch (e) {
+      fail((e as Error).message);
+    }
+  }
   const email = nameIdEl.getAttribute('Format') === EMAIL_FORMAT && !nameAttr ? nameId : undefined;
 
   // Replay: each assertion ID of this issuer is exchanged once, remembered until it expires.
   if (!o.replay.claim(`${trusted.issuer}\n${a.getAttribute('ID')}`, expMs + skewMs)) fail(`assertion ${a.getAttribute('ID')} was already exchanged (replay)`);
-  return { iss: trusted.issuer, sub, ...(email ? { email } : {}), ...(groups ? { groups: [...new Set(groups)] } : {}), exp: Math.floor(expMs / 1000), assertionId: a.getAttribute('ID')! };
+  return { iss: trusted.issuer, sub, ...(email ? { email } : {}), ...(groups ? { groups } : {}), exp: Math.floor(expMs / 1000), assertionId: a.getAttribute('ID')! };
 }
 
-function attributesOf(a: Element): Map<string, string[]> {
+/** The values of the attributes named in `wanted` (others are not read: IdPs send empty or structured ones). */
+function attributesOf(a: Element, wanted: string[]): Map<string, string[]> {
   const out = new Map<string, string[]>();
   for (const st of childElements(a, NS.saml, 'AttributeStatement')) {
     for (const attr of childElements(st, NS.saml, 'Attribute')) {
       const name = attr.getAttribute('Name') ?? '';
+      if (!wanted.includes(name)) continue;
       if (out.has(name)) fail(`attribute ${name.slice(0, 200)} appears more than once`);
-      out.set(name, childElements(attr, NS.saml, 'AttributeValue').map((v) => textOf(v, `attribute ${name.slice(0, 200)}`)));
+      // An empty value (xsi:nil, or an IdP's placeholder) carries nothing.
+      const values = childElements(attr, NS.saml, 'AttributeValue').filter((v) => v.firstChild !== null);
+      out.set(name, values.map((v) => textOf(v, `attribute ${name.slice(0, 200)}`)));
     }
   }
   return out;

@@ -311,6 +311,13 @@ describe('SAML subject tokens at the token exchange (saml15)', function () {
       clock += 60_000;
       await refused(xml, /already exchanged \(replay\)/);
     });
+    it('attributes the issuer does not name are not read (IdPs send empty ones); empty group values carry nothing', async () => {
+      const claims = await accepted(await idp.assertion({ groups: ['dba', ''], attributes: { department: [''], title: ['  '] } }));
+      expect(claims.triggered_by_groups).to.deep.equal(['dba']);
+    });
+    it('a group name longer than the run token carries is refused', async () => {
+      await refused(await idp.assertion({ groups: ['x'.repeat(257)] }), /attribute groups must be a list of group names \(1-256 characters each\)/);
+    });
     it('too many groups are refused, not cut (a rule may deny by group)', async () => {
       await refused(await idp.assertion({ groups: Array.from({ length: 300 }, (_, i) => `g${i}`) }), /more than 256/);
     });
