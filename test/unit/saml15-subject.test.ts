@@ -12,6 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as jose from 'jose';
+import { runTokenExchange, subjectTokenValue } from '../../cli/commands/token-exchange.js';
 import { ReplayCache } from '../../operator/identity/replay-cache.js';
 import { MetadataCache } from '../../operator/identity/saml-metadata.js';
 import { metadataUrlError } from '../../proxy/policy/saml-trigger.js';
@@ -320,6 +321,19 @@ describe('SAML subject tokens at the token exchange (saml15)', function () {
     });
     it('too many groups are refused, not cut (a rule may deny by group)', async () => {
       await refused(await idp.assertion({ groups: Array.from({ length: 300 }, (_, i) => `g${i}`) }), /more than 256/);
+    });
+  });
+
+  describe('the CLI', () => {
+    it('sends a SAML assertion base64url whether the file holds XML, base64 or base64url; refuses plain HTTP off this machine', async () => {
+      const xml = '<saml:Assertion xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="_a?>"/>';
+      const url = Buffer.from(xml).toString('base64url');
+      expect(subjectTokenValue(`${xml}\n`, 'saml2')).to.equal(url);
+      expect(subjectTokenValue(Buffer.from(xml).toString('base64'), 'saml2')).to.equal(url);
+      expect(subjectTokenValue(url, 'saml2')).to.equal(url);
+      expect(subjectTokenValue(' eyJ.a.b ', 'id_token')).to.equal('eyJ.a.b');
+      const code = await runTokenExchange({ url: 'http://operator.example', subjectToken: 'x', actorToken: 'y' });
+      expect(code).to.equal(1);
     });
   });
 
