@@ -13,6 +13,10 @@ const runSessionList = async (f: string[]) => (await import('./commands/session.
 const runSessionShow = async (id: string, f: string[], dir?: string) => (await import('./commands/session.js')).runSessionShow(id, f, dir);
 const runSqlExplain = async (q: string) => (await import('./commands/sql.js')).runSqlExplain(q);
 const runTokenExchange = async (o: import('./commands/token-exchange.js').TokenExchangeCommand) => (await import('./commands/token-exchange.js')).runTokenExchange(o);
+const subjectTokenType = (t: string): 'jwt' | 'id_token' | 'saml2' => {
+  if (t !== 'jwt' && t !== 'id_token' && t !== 'saml2') throw new UsageError('--subject-token-type must be id_token, jwt or saml2');
+  return t;
+};
 const runTokenIssue = async (o: Parameters<typeof import('./commands/token.js').runTokenIssue>[0]) => (await import('./commands/token.js')).runTokenIssue(o);
 
 const USAGE = `usage: agentgate <command>
@@ -29,8 +33,10 @@ const USAGE = `usage: agentgate <command>
                           /healthz, /readyz and /metrics on --health-address
   token issue --dir DIR --issuer URL --subject SUB [--audience AUD] [--ttl SECONDS]
                           mint a short-lived dev token (creates DIR/dev-jwks.json)
-  token exchange [--url OPERATOR_URL] --subject-token(-file) T [--actor-token-file F] [--ca FILE] [--resource NS/POLICY]
-                          exchange a person's token + the agent's token for a run token (RFC 8693)
+  token exchange [--url OPERATOR_URL] --subject-token(-file) T [--subject-token-type id_token|jwt|saml2]
+        [--actor-token-file F] [--ca FILE] [--resource NS/POLICY]
+                          exchange a person's token (an OIDC ID token, or a SAML assertion, base64url
+                          or XML) + the agent's token for a run token (RFC 8693)
   sql explain "<sql>"     print the classification of a query as JSON
   audit verify FILE... [--anchor HASH] [--witness FILE [--witness-keys JWKS] | --cluster [--operator-namespace NS]]
         [--stream NAME] [--recordings DIR]
@@ -91,7 +97,7 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'token': {
       if (sub === 'exchange') {
-        const { values } = args({ url: { type: 'string' }, 'subject-token': { type: 'string' }, 'subject-token-file': { type: 'string' }, 'actor-token-file': { type: 'string' }, ca: { type: 'string' }, resource: { type: 'string' } }, rest);
+        const { values } = args({ url: { type: 'string' }, 'subject-token': { type: 'string' }, 'subject-token-file': { type: 'string' }, 'subject-token-type': { type: 'string' }, 'actor-token-file': { type: 'string' }, ca: { type: 'string' }, resource: { type: 'string' } }, rest);
         const subject = values['subject-token'] ? String(values['subject-token']) : values['subject-token-file'] ? readFileSync(String(values['subject-token-file']), 'utf8').trim() : undefined;
         // In an injected pod the defaults come from the environment the webhook set.
         const actorFile = String(values['actor-token-file'] ?? process.env.AGENTGATE_TOKEN_FILE ?? '');
@@ -100,7 +106,7 @@ async function main(argv: string[]): Promise<number> {
         const caPem = values.ca ? undefined : process.env.AGENTGATE_OPERATOR_CA;
         const ca = values.ca ?? (caPem ? undefined : process.env.AGENTGATE_OPERATOR_CA_FILE);
         if (!url || !subject || !actorFile) throw new UsageError('token exchange needs --url (or AGENTGATE_OPERATOR_URL), --subject-token(-file) and --actor-token-file (or AGENTGATE_TOKEN_FILE)');
-        return runTokenExchange({ url: String(url), subjectToken: subject, actorToken: readFileSync(actorFile, 'utf8').trim(), ...(ca ? { caFile: String(ca) } : {}), ...(caPem ? { ca: caPem } : {}), ...(values.resource ? { resource: String(values.resource) } : {}) });
+        return runTokenExchange({ url: String(url), subjectToken: subject, actorToken: readFileSync(actorFile, 'utf8').trim(), ...(ca ? { caFile: String(ca) } : {}), ...(caPem ? { ca: caPem } : {}), ...(values.resource ? { resource: String(values.resource) } : {}), ...(values['subject-token-type'] ? { subjectTokenType: subjectTokenType(String(values['subject-token-type'])) } : {}) });
       }
       if (sub !== 'issue') throw new UsageError('token: expected "issue" or "exchange"');
       const { values } = args({ dir: { type: 'string' }, issuer: { type: 'string' }, subject: { type: 'string' }, audience: { type: 'string' }, ttl: { type: 'string' } }, rest);

@@ -20,7 +20,7 @@ function only(o: unknown, field: string, keys: string[]): Record<string, unknown
 export function parseApprovalAsk(body: unknown): ApprovalAsk {
   const b = only(body, 'the body', ['rule', 'target', 'command', 'requester', 'reason']);
   const c = only(b.command, 'command', ['text', 'summary', 'sha256', 'effects', 'tables']);
-  const r = only(b.requester, 'requester', ['subject', 'issuer', 'runId', 'triggeredBy', 'triggeredByIssuer', 'triggeredByEmail']);
+  const r = only(b.requester, 'requester', ['subject', 'issuer', 'runId', 'triggeredBy', 'triggeredByIssuer', 'triggeredByEmail', 'triggeredByGroups']);
   const sha256 = str(c.sha256, 'command.sha256', 64)!;
   if (!/^[0-9a-f]{64}$/.test(sha256)) throw new ProxyRequestError(400, 'command.sha256 must be 64 lowercase hex digits');
   const list = (v: unknown, field: string, ok: (x: string) => boolean): string[] | undefined => {
@@ -36,12 +36,14 @@ export function parseApprovalAsk(body: unknown): ApprovalAsk {
   const triggeredByIssuer = str(r.triggeredByIssuer, 'requester.triggeredByIssuer', 512, true);
   const triggeredByEmail = str(r.triggeredByEmail, 'requester.triggeredByEmail', 512, true);
   if ((triggeredByIssuer !== undefined || triggeredByEmail !== undefined) && triggeredBy === undefined) throw new ProxyRequestError(400, 'requester.triggeredByIssuer and triggeredByEmail go with requester.triggeredBy');
+  const triggeredByGroups = list(r.triggeredByGroups, 'requester.triggeredByGroups', (x) => x.length > 0);
+  if (triggeredByGroups !== undefined && triggeredBy === undefined) throw new ProxyRequestError(400, 'requester.triggeredByGroups goes with requester.triggeredBy');
   const reason = str(b.reason, 'reason', 4096, true);
   return {
     rule: str(b.rule, 'rule', 63)!,
     target: str(b.target, 'target', 63)!,
     command: { text: str(c.text, 'command.text', 65536)!, sha256, ...(summary ? { summary } : {}), ...(effects ? { effects } : {}), ...(tables ? { tables } : {}) },
-    requester: { subject: str(r.subject, 'requester.subject', 512)!, runId: str(r.runId, 'requester.runId', 256)!, ...(issuer ? { issuer } : {}), ...(triggeredBy ? { triggeredBy } : {}), ...(triggeredByIssuer ? { triggeredByIssuer } : {}), ...(triggeredByEmail ? { triggeredByEmail } : {}) },
+    requester: { subject: str(r.subject, 'requester.subject', 512)!, runId: str(r.runId, 'requester.runId', 256)!, ...(issuer ? { issuer } : {}), ...(triggeredBy ? { triggeredBy } : {}), ...(triggeredByIssuer ? { triggeredByIssuer } : {}), ...(triggeredByEmail ? { triggeredByEmail } : {}), ...(triggeredByGroups?.length ? { triggeredByGroups } : {}) },
     ...(reason ? { reason } : {}),
   };
 }

@@ -14,7 +14,7 @@ export interface ApprovalRequest {
   spec: {
     policy: string;
     rule: string;
-    requester: { subject: string; issuer?: string; serviceAccount?: string; pod?: string; podUid?: string; runId?: string; triggeredBy?: string; triggeredByIssuer?: string; triggeredByEmail?: string; triggeredByUsernames?: string[] };
+    requester: { subject: string; issuer?: string; serviceAccount?: string; pod?: string; podUid?: string; runId?: string; triggeredBy?: string; triggeredByIssuer?: string; triggeredByEmail?: string; triggeredByGroups?: string[]; triggeredByUsernames?: string[] };
     target: string;
     command: { text: string; summary?: string; sha256: string; effects?: string[]; tables?: string[] };
     reason?: string;
@@ -42,7 +42,7 @@ export interface ApprovalAsk {
   rule: string;
   target: string;
   command: ApprovalRequest['spec']['command'];
-  requester: { subject: string; issuer?: string; runId: string; triggeredBy?: string; triggeredByIssuer?: string; triggeredByEmail?: string };
+  requester: { subject: string; issuer?: string; runId: string; triggeredBy?: string; triggeredByIssuer?: string; triggeredByEmail?: string; triggeredByGroups?: string[] };
   reason?: string;
 }
 

@@ -13,10 +13,15 @@ import { ASYMMETRIC_ALGORITHMS, CLOCK_TOLERANCE_SECONDS, kubernetesClaims, token
 import { listsServiceAccount } from '../../proxy/policy/subjects.js';
 import type { AgentAccessPolicy } from '../../proxy/policy/types.js';
 import { GROUP, messageOf, POLICY_PLURAL, statusOf, VERSION } from '../kube.js';
+import { groupsFromClaim } from './person-groups.js';
+import { ReplayCache } from './replay-cache.js';
+import { MetadataCache } from './saml-metadata.js';
+import { SAML2_TOKEN_TYPE, SamlSubjectError, verifySamlSubject } from './saml-subject.js';
 import type { SigningKeys } from './signing-keys.js';
 
 export const GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
 export const JWT_TYPE = 'urn:ietf:params:oauth:token-type:jwt';
+export const ID_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:id_token';
 export const MAX_RUN_TOKEN_SECONDS = 15 * 60;
 
 export interface TokenExchangeOptions {
@@ -28,6 +33,10 @@ export interface TokenExchangeOptions {
   clusterJwks: () => Promise<jose.JSONWebKeySet>;
   audience?: string;
   now?: () => number;
+  /** Assertion IDs already exchanged (SAML subjects); bounded, on the same clock as `now`. */
+  replay?: ReplayCache;
+  /** SAML IdP metadata fetched from metadataUrl. */
+  metadata?: MetadataCache;
   log?: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
 }
 
@@ -41,6 +50,8 @@ export function tokenExchangeRouter(o: TokenExchangeOptions): Router {
   const router = express.Router();
   const now = (): number => Math.floor((o.now?.() ?? Date.now()) / 1000);
   const audience = o.audience ?? 'agentgate';
+  const replay = o.replay ?? new ReplayCache(100_000, () => o.now?.() ?? Date.now());
+  const metadata = o.metadata ?? new MetadataCache();
   const clusterKeys = keySetFor({ issuer: 'kubernetes', kubernetes: true }, { kubernetesJwks: o.clusterJwks });
 
   router.get('/.well-known/openid-configuration', (_req, res) => {
@@ -53,6 +64,10 @@ export function tokenExchangeRouter(o: TokenExchangeOptions): Router {
       const b = (req.body ?? {}) as Record<string, string | undefined>;
       if (b.grant_type !== GRANT) throw new ExchangeError('invalid_request', `grant_type must be ${GRANT}`);
       if (!b.subject_token || !b.actor_token) throw new ExchangeError('invalid_request', 'subject_token and actor_token are both required');
+      // Repeated form fields arrive as arrays, JSON bodies may hold anything: one string each, or nothing.
+      for (const f of ['subject_token', 'actor_token', 'subject_token_type', 'resource'] as const) {
+        if (b[f] !== undefined && typeof b[f] !== 'string') throw new ExchangeError('invalid_request', `${f} must be given once, as a string`);
+      }
       // The actor: a service-account token for audience agentgate, from this cluster.
       const clusterIssuer = await o.clusterIssuer();
       const actor = await verify(b.actor_token, clusterKeys, clusterIssuer, [audience], 'actor_token', now());
@@ -60,10 +75,28 @@ export function tokenExchangeRouter(o: TokenExchangeOptions): Router {
       if (!k8s) throw new ExchangeError('invalid_grant', 'actor_token is not a Kubernetes service-account token');
       const policy = await findPolicy(o.custom, k8s.namespace, k8s.serviceAccount, b.resource);
       const triggers = policy.spec.identity.triggerIssuers ?? [];
-      const unverified = safeDecode(b.subject_token);
-      const trusted = triggers.find((t) => t.issuer === unverified?.iss);
-      if (!trusted) throw new ExchangeError('invalid_grant', `subject_token issuer "${String(unverified?.iss ?? '')}" is not trusted by policy ${policy.metadata.name}`);
-      const subject = await verify(b.subject_token, keySetFor(trusted), trusted.issuer, trusted.audiences, 'subject_token', now());
+      const subjectType = b.subject_token_type ?? JWT_TYPE;
+      let subject: jose.JWTPayload & { groups?: string[] };
+      if (subjectType === SAML2_TOKEN_TYPE) {
+        const person = await verifySamlSubject(b.subject_token, { triggerIssuers: triggers, defaultRecipient: `${o.issuerUrl}/token`, replay, metadata, now: () => o.now?.() ?? Date.now() }).catch((e: unknown) => {
+          throw e instanceof SamlSubjectError ? new ExchangeError('invalid_grant', e.message) : e;
+        });
+        subject = { iss: person.iss, sub: person.sub, exp: person.exp, ...(person.email ? { email: person.email } : {}), ...(person.groups ? { groups: person.groups } : {}) };
+      } else if (subjectType === JWT_TYPE || subjectType === ID_TOKEN_TYPE) {
+        const unverified = safeDecode(b.subject_token);
+        const trusted = triggers.find((t) => !t.saml && t.issuer === unverified?.iss);
+        if (!trusted) throw new ExchangeError('invalid_grant', `subject_token issuer "${String(unverified?.iss ?? '')}" is not trusted by policy ${policy.metadata.name}`);
+        subject = await verify(b.subject_token, keySetFor(trusted), trusted.issuer, trusted.audiences, 'subject_token', now());
+        if (trusted.groupsClaim) {
+          try {
+            subject = { ...subject, groups: groupsFromClaim(subject, trusted.groupsClaim) };
+          } catch (e) {
+            throw new ExchangeError('invalid_grant', `subject_token: ${(e as Error).message}`);
+          }
+        }
+      } else {
+        throw new ExchangeError('invalid_request', `subject_token_type must be ${JWT_TYPE}, ${ID_TOKEN_TYPE} or ${SAML2_TOKEN_TYPE}`);
+      }
       const t = now();
       const exp = Math.min(t + MAX_RUN_TOKEN_SECONDS, t + policy.spec.identity.maxTokenLifetimeSeconds, subject.exp!, actor.exp!);
       if (exp <= t) throw new ExchangeError('invalid_grant', 'an input token has expired');
@@ -75,6 +108,7 @@ export function tokenExchangeRouter(o: TokenExchangeOptions): Router {
         triggered_by_iss: subject.iss,
         // The API server may name the person by email (claim email): it travels so approvals can refuse it.
         ...(typeof subject.email === 'string' && subject.email && subject.email_verified !== false ? { triggered_by_email: subject.email.slice(0, 512) } : {}),
+        ...(subject.groups ? { triggered_by_groups: subject.groups } : {}),
         act: { sub: actor.sub, iss: actor.iss, kubernetes: k8s },
       })
         .setProtectedHeader({ alg: 'ES256', kid, typ: 'JWT' })
@@ -86,7 +120,7 @@ export function tokenExchangeRouter(o: TokenExchangeOptions): Router {
         .setExpirationTime(exp)
         .setJti(randomUUID())
         .sign(key);
-      o.log?.('info', 'run token issued', { runId, person: subject.sub, agent: actor.sub, policy: policy.metadata.name, expiresIn: exp - t });
+      o.log?.('info', 'run token issued', { runId, person: subject.sub, personIssuer: subject.iss, groups: subject.groups, agent: actor.sub, policy: policy.metadata.name, expiresIn: exp - t });
       res.json({ access_token: token, issued_token_type: JWT_TYPE, token_type: 'N_A', expires_in: exp - t });
     } catch (e) {
       const err = e instanceof ExchangeError ? e : new ExchangeError('invalid_request', messageOf(e), 500);

@@ -41,7 +41,7 @@ export interface AuditFields {
     jti?: string;
     kubernetes?: { namespace: string; serviceAccount: string; pod?: string };
     /** Who triggered the run (run tokens); absent when the agent acted on its own. */
-    triggeredBy?: { iss: string; sub: string };
+    triggeredBy?: { iss: string; sub: string; email?: string; groups?: string[] };
     runId?: string;
   };
   target?: string;

@@ -48,7 +48,7 @@ export function renderSession(records: AuditRecord[], session: string): string {
   const lines = [
     `session ${session}`,
     `  agent   ${p?.sub ?? '?'} (issuer ${p?.iss ?? '?'})${p?.kubernetes ? ` pod ${p.kubernetes.namespace}/${p.kubernetes.pod ?? '?'}` : ''}`,
-    ...(p?.triggeredBy ? [`  for     ${p.triggeredBy.sub} (issuer ${p.triggeredBy.iss}), run ${p.runId}`] : []),
+    ...(p?.triggeredBy ? [`  for     ${p.triggeredBy.sub} (issuer ${p.triggeredBy.iss}${p.triggeredBy.groups?.length ? `; groups ${p.triggeredBy.groups.join(', ')}` : ''}), run ${p.runId}`] : []),
     `  target  ${mine.find((r) => r.target)?.target ?? '?'}`,
     '',
   ];

@@ -18,6 +18,8 @@ export interface RunTokenClaims {
   triggered_by_iss: string;
   /** The person's email, when their token carried one not marked unverified (their Kubernetes username may be it). */
   triggered_by_email?: string;
+  /** The person's groups from their IdP (OIDC groupsClaim, SAML groupsAttribute), when the issuer names them. */
+  triggered_by_groups?: string[];
   /** The policy (namespace/name) the token was exchanged under. */
   policy: string;
 }
@@ -33,7 +35,7 @@ export interface RunTokenContext {
 export interface RunTokenIdentity {
   /** The agent (the actor). */
   sub: string;
-  triggeredBy: { iss: string; sub: string; email?: string };
+  triggeredBy: { iss: string; sub: string; email?: string; groups?: string[] };
   runId: string;
   actor: { namespace: string; serviceAccount: string; pod?: string; podUid?: string };
 }
@@ -73,9 +75,13 @@ export function checkRunToken(payload: jose.JWTPayload, ctx: RunTokenContext): R
   if (act.sub !== `system:serviceaccount:${k.namespace}:${k.serviceAccount}`) throw new Error(`run token's actor ${act.sub} does not match its act.kubernetes (${k.namespace}/${k.serviceAccount})`);
   const clusterIssuers = ctx.identity.issuers.filter((i) => i.kubernetes).map((i) => i.issuer);
   if (clusterIssuers.length && !clusterIssuers.includes(String(act.iss ?? ''))) throw new Error(`run token's actor was issued by "${String(act.iss ?? '')}", not by this cluster's service-account issuer`);
+  const groups = run.triggered_by_groups;
+  if (groups !== undefined && (!Array.isArray(groups) || groups.length > 256 || !groups.every((g) => typeof g === 'string' && g.length > 0 && g.length <= 256))) {
+    throw new Error('run token\'s triggered_by_groups is not a list of group names');
+  }
   return {
     sub: act.sub,
-    triggeredBy: { iss: person, sub: String(payload.sub ?? ''), ...(typeof run.triggered_by_email === 'string' && run.triggered_by_email ? { email: run.triggered_by_email } : {}) },
+    triggeredBy: { iss: person, sub: String(payload.sub ?? ''), ...(typeof run.triggered_by_email === 'string' && run.triggered_by_email ? { email: run.triggered_by_email } : {}), ...(groups ? { groups } : {}) },
     runId: run.run_id,
     actor: { namespace: k.namespace, serviceAccount: k.serviceAccount, ...(typeof k.pod === 'string' ? { pod: k.pod } : {}), ...(typeof k.podUid === 'string' ? { podUid: k.podUid } : {}) },
   };

@@ -39,7 +39,7 @@ export interface Principal {
   /** For Kubernetes service-account tokens: who, in which pod. */
   kubernetes?: { namespace: string; serviceAccount: string; pod?: string };
   /** For run tokens: the person or system that triggered the run. `sub` is then the agent (the actor). */
-  triggeredBy?: { iss: string; sub: string; email?: string };
+  triggeredBy?: { iss: string; sub: string; email?: string; groups?: string[] };
   runId?: string;
 }
 

@@ -27,7 +27,8 @@ export class PolicyEngine {
     this.audit = spec.mode === 'Audit';
   }
 
-  decide(c: Classification, target: TargetSpec): Decision {
+  /** `person`: who triggered the run (run tokens), for `when.triggeredBy`. */
+  decide(c: Classification, target: TargetSpec, person?: TriggeringPerson): Decision {
     if (target.access === 'ReadOnly') {
       // Lifting the upstream read-only backstop is refused even in Audit mode: it is the target's
       // guarantee, not a rule.
@@ -44,7 +45,7 @@ export class PolicyEngine {
       return this.finish('Deny', 'pinned-search-path', `${what} may not be changed through agentgate: it decides which table an unqualified name means; qualify table names with their schema instead`);
     }
     for (const rule of this.rules) {
-      if (this.matches(rule, c, target)) return this.finish(rule.action, rule.name, rule.message);
+      if (this.matches(rule, c, target, person)) return this.finish(rule.action, rule.name, rule.message);
     }
     return this.finish(this.spec.defaultAction, 'defaultAction');
   }
@@ -53,10 +54,11 @@ export class PolicyEngine {
     return { action, rule, ...(message ? { message } : {}), blocked: action !== 'Allow' && !this.audit };
   }
 
-  private matches(rule: RuleSpec, c: Classification, target: TargetSpec): boolean {
+  private matches(rule: RuleSpec, c: Classification, target: TargetSpec, person: TriggeringPerson | undefined): boolean {
     const when = rule.when;
     if (!when) return true;
     if (when.targets && !when.targets.includes(target.name)) return false;
+    if (when.triggeredBy && !triggeredByMatches(when.triggeredBy, person)) return false;
     const sql = when.sql;
     if (!sql) return true;
     if (sql.effects && !sql.effects.some((e) => c.effects.includes(e))) return false;
@@ -65,6 +67,19 @@ export class PolicyEngine {
     if (sql.functions && !c.functions.some((f) => sql.functions!.some((p) => globMatch(p, f) || globMatch(p, f.split('.').pop()!)))) return false;
     return true;
   }
+}
+
+export interface TriggeringPerson {
+  iss: string;
+  groups?: string[];
+}
+
+/** Exact, case-sensitive group names, as the IdP asserted them; no person (no run token) never matches. */
+function triggeredByMatches(when: NonNullable<NonNullable<RuleSpec['when']>['triggeredBy']>, person: TriggeringPerson | undefined): boolean {
+  if (!person) return false;
+  if (when.issuers && !when.issuers.includes(person.iss)) return false;
+  if (when.groups && !when.groups.some((g) => person.groups?.includes(g))) return false;
+  return true;
 }
 
 /**

@@ -20,14 +20,32 @@ export interface IssuerSpec {
 
 export interface TriggerIssuerSpec {
   issuer: string;
+  /** OIDC: accepted `aud` values. SAML: the Audience the assertion must be restricted to (our SP entity ID). */
   audiences: string[];
   jwksFile?: string;
   jwksUri?: string;
+  /** OIDC: the ID token claim listing the person's groups. */
+  groupsClaim?: string;
+  /** A SAML 2.0 IdP (operator/identity/saml-subject.ts); `issuer` is its entity ID. */
+  saml?: SamlTriggerSpec;
   /**
    * How the API server names this issuer's people (its OIDC username claim and prefix), so that the
    * person who triggered a run cannot approve its statements. Default: claim sub, prefix `<issuer>#`.
    */
   kubernetesUsername?: { claim?: 'sub' | 'email'; prefix?: string };
+}
+
+export interface SamlTriggerSpec {
+  /** Signing certificates (PEM or base64 DER); exactly one of certificates, metadataFile or metadataUrl. */
+  certificates?: string[];
+  metadataFile?: string;
+  metadataUrl?: string;
+  /** What the bearer SubjectConfirmationData Recipient must be; default the token endpoint URL. */
+  recipient?: string;
+  clockSkewSeconds?: number;
+  /** Attribute carrying the person's name (default: the NameID). */
+  nameAttribute?: string;
+  groupsAttribute?: string;
 }
 
 export interface TargetSpec {
@@ -51,6 +69,8 @@ export interface RuleSpec {
   name: string;
   when?: {
     targets?: string[];
+    /** The person who triggered the run: in any of these groups (and, if set, from one of these issuers). */
+    triggeredBy?: { groups?: string[]; issuers?: string[] };
     sql?: { effects?: Effect[]; tables?: string[]; functions?: string[]; unboundedWrite?: boolean };
   };
   action: Action;

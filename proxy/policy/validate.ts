@@ -7,6 +7,7 @@ import { Ajv, type ErrorObject } from 'ajv';
 import { readFileSync } from 'node:fs';
 import { RE2JS } from 're2js';
 import { parse as parseYaml } from 'yaml';
+import { samlTriggerErrors, triggeredByRuleErrors } from './saml-trigger.js';
 import type { AgentAccessPolicy } from './types.js';
 
 export interface PolicyError {
@@ -111,8 +112,12 @@ export function semanticErrors(p: AgentAccessPolicy): PolicyError[] {
     const n = [iss.jwksFile !== undefined, iss.jwksUri !== undefined, iss.kubernetes === true].filter(Boolean).length;
     if (n !== 1) errors.push({ path: `spec.identity.issuers[${i}]`, message: 'set exactly one of jwksFile, jwksUri or kubernetes' });
   });
+  const samlIssuers = new Set<string>();
   (spec.identity.triggerIssuers ?? []).forEach((iss, i) => {
-    if ((iss.jwksFile === undefined) === (iss.jwksUri === undefined)) errors.push({ path: `spec.identity.triggerIssuers[${i}]`, message: 'set exactly one of jwksFile or jwksUri' });
+    if (iss.saml && samlIssuers.has(iss.issuer)) errors.push({ path: `spec.identity.triggerIssuers[${i}].issuer`, message: `another SAML trigger issuer has entity ID ${iss.issuer}` });
+    if (iss.saml) samlIssuers.add(iss.issuer);
+    if ([iss.jwksFile, iss.jwksUri, iss.saml].filter((x) => x !== undefined).length !== 1) errors.push({ path: `spec.identity.triggerIssuers[${i}]`, message: 'set exactly one of jwksFile, jwksUri or saml' });
+    if (iss.saml) errors.push(...samlTriggerErrors(iss, `spec.identity.triggerIssuers[${i}]`));
     const k = iss.kubernetesUsername;
     if (k !== undefined && (typeof k !== 'object' || k === null || Object.keys(k).some((x) => x !== 'claim' && x !== 'prefix')
       || (k.claim !== undefined && k.claim !== 'sub' && k.claim !== 'email') || (k.prefix !== undefined && (typeof k.prefix !== 'string' || k.prefix.length > 512)))) {
@@ -146,6 +151,7 @@ export function semanticErrors(p: AgentAccessPolicy): PolicyError[] {
     (r.when?.targets ?? []).forEach((t, j) => {
       if (!names.has(t)) errors.push({ path: `spec.rules[${i}].when.targets[${j}]`, message: `no target named "${t}"` });
     });
+    errors.push(...triggeredByRuleErrors(r, i, spec));
   });
   const needsApproval = spec.defaultAction === 'RequireApproval' || (spec.rules ?? []).some((r) => r.action === 'RequireApproval');
   const approvers = spec.approval?.approvers;

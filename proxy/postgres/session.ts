@@ -460,7 +460,7 @@ export class PgSession {
         // The operator names the pod, its service account and policy, and the expiry (from that policy).
         ref = await broker.request({
           rule: d.rule,
-          requester: { subject: p.sub, issuer: p.iss, runId, ...(p.triggeredBy ? { triggeredBy: p.triggeredBy.sub, triggeredByIssuer: p.triggeredBy.iss, ...(p.triggeredBy.email ? { triggeredByEmail: p.triggeredBy.email } : {}) } : {}) },
+          requester: { subject: p.sub, issuer: p.iss, runId, ...(p.triggeredBy ? { triggeredBy: p.triggeredBy.sub, triggeredByIssuer: p.triggeredBy.iss, ...(p.triggeredBy.email ? { triggeredByEmail: p.triggeredBy.email } : {}), ...(p.triggeredBy.groups?.length ? { triggeredByGroups: p.triggeredBy.groups } : {}) } : {}) },
           target: this.ctx.target.name,
           command: { text: masked, summary: approvalSummary(c, text), sha256, effects: c.effects, tables: c.tables.map((t) => (t.schema ? `${t.schema}.${t.name}` : t.name)) },
           ...(this.reason ? { reason: this.reason } : {}),
@@ -631,7 +631,7 @@ export class PgSession {
   private decide(rt: PolicyRuntime, c: Classification, cursors?: LocalCursors): Decision {
     const fetch = fetchRefusal(c, this.objects, cursors, rt, (q) => this.decide(rt, q), rt.policy.spec.mode === 'Audit');
     if (fetch) return fetch;
-    const d = rt.engine.decide(c, this.ctx.target);
+    const d = rt.engine.decide(c, this.ctx.target, this.ctx.principal.triggeredBy);
     const capped = capDecision(c, this.limits(rt));
     if (capped && (!d.blocked || d.action === 'RequireApproval')) return capped;
     const laundering = d.blocked ? undefined : launderingReason(c, this.derived(c), rt.masker, this.ctx.catalog());

@@ -1,6 +1,6 @@
 import { formats } from "@kubernetes-models/validate";
-export const validate = validate42;
-const schema25 = {
+export const validate = validate45;
+const schema27 = {
   "type": "object",
   "properties": {
     "apiVersion": {
@@ -13,7 +13,7 @@ const schema25 = {
       "$ref": "a6f0oUEaFqHmymdwnqPORTNOTU7GczWAkwGD0uYU"
     },
     "spec": {
-      "$ref": "GaRms9JQ154Hq9HEyzjk4RDz8SXQsW3eLXtlZo5Os"
+      "$ref": "MVXn7OdNUuDBpB3ECKeOFUSy2Pok0VtmSAxzjvHOsk"
     },
     "status": {
       "$ref": "cUFCnLNxTyOGgZqiQZvgscErCC87pgCUsvqzWmOEA"
@@ -22,11 +22,11 @@ const schema25 = {
   "required": ["spec", "apiVersion", "kind"],
   "$id": "agentgate.dev.v1alpha1.AgentAccessPolicy"
 };
-const schema26 = {
+const schema28 = {
   "type": "string",
   "enum": ["agentgate.dev/v1alpha1"]
 };
-function validate43(data, {
+function validate46(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -56,7 +56,7 @@ function validate43(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema26.enum
+        allowedValues: schema28.enum
       }
     };
     if (vErrors === null) {
@@ -66,14 +66,14 @@ function validate43(data, {
     }
     errors++;
   }
-  validate43.errors = vErrors;
+  validate46.errors = vErrors;
   return errors === 0;
 }
-const schema27 = {
+const schema29 = {
   "type": "string",
   "enum": ["AgentAccessPolicy"]
 };
-function validate45(data, {
+function validate48(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -103,7 +103,7 @@ function validate45(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema27.enum
+        allowedValues: schema29.enum
       }
     };
     if (vErrors === null) {
@@ -113,15 +113,15 @@ function validate45(data, {
     }
     errors++;
   }
-  validate45.errors = vErrors;
+  validate48.errors = vErrors;
   return errors === 0;
 }
-const schema28 = {
+const schema30 = {
   "nullableRef": "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta#"
 };
-const schema29 = {};
-import { validate as validate48 } from "@kubernetes-models/apimachinery/_schemas/IoK8sApimachineryPkgApisMetaV1ObjectMeta";
-function validate47(data, {
+const schema31 = {};
+import { validate as validate51 } from "@kubernetes-models/apimachinery/_schemas/IoK8sApimachineryPkgApisMetaV1ObjectMeta";
+function validate50(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -130,20 +130,20 @@ function validate47(data, {
   let vErrors = null;
   let errors = 0;
   if (data !== null) {
-    if (!validate48(data, {
+    if (!validate51(data, {
       instancePath,
       parentData,
       parentDataProperty,
       rootData
     })) {
-      vErrors = vErrors === null ? validate48.errors : vErrors.concat(validate48.errors);
+      vErrors = vErrors === null ? validate51.errors : vErrors.concat(validate51.errors);
       errors = vErrors.length;
     }
   }
-  validate47.errors = vErrors;
+  validate50.errors = vErrors;
   return errors === 0;
 }
-const schema30 = {
+const schema32 = {
   "type": "object",
   "required": ["identity", "targets"],
   "properties": {
@@ -154,13 +154,13 @@ const schema30 = {
       "$ref": "tiYa5e09E4vbKI36OgqUmBwoM8GWOO4iFZ5X3EIH4o"
     },
     "identity": {
-      "$ref": "FAx97ZIk0dynoyLc5zTZmKkLYRKuLPn6xoeO70U8"
+      "$ref": "xndt0cKfq5wBAt7dsaRrIqIr85b1IydgzK6twBheYYw"
     },
     "targets": {
       "$ref": "dkdbBr6Le68fSuvvNCtRKZDOfoTKb70y2432iBqD8"
     },
     "rules": {
-      "$ref": "ZOk9iRSxijomolTeDq5Fpsy5BW85DtI8WSM7x6RYM"
+      "$ref": "GbDXCrL1Wz35gZqoSxmSLag1YT1AkdkQcWRS7z8OEY"
     },
     "defaultAction": {
       "$ref": "HtOY45y7nF29ZiNbHv4t3JFsrQ7lDaVpF9OhwyvcLK4"
@@ -182,13 +182,13 @@ const schema30 = {
     }
   }
 };
-const schema31 = {
+const schema33 = {
   "type": "string",
   "enum": ["Enforce", "Audit"],
   "default": "Enforce",
   "nullable": true
 };
-function validate52(data, {
+function validate55(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -218,7 +218,7 @@ function validate52(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema31.enum
+        allowedValues: schema33.enum
       }
     };
     if (vErrors === null) {
@@ -228,10 +228,10 @@ function validate52(data, {
     }
     errors++;
   }
-  validate52.errors = vErrors;
+  validate55.errors = vErrors;
   return errors === 0;
 }
-const schema32 = {
+const schema34 = {
   "type": "object",
   "properties": {
     "serviceAccounts": {
@@ -243,7 +243,7 @@ const schema32 = {
   },
   "nullable": true
 };
-const schema33 = {
+const schema35 = {
   "type": "array",
   "maxItems": 64,
   "items": {
@@ -251,7 +251,7 @@ const schema33 = {
   },
   "nullable": true
 };
-const schema34 = {
+const schema36 = {
   "type": "object",
   "required": ["name"],
   "properties": {
@@ -263,13 +263,13 @@ const schema34 = {
     }
   }
 };
-const schema9 = {
+const schema11 = {
   "type": "string",
   "minLength": 1,
   "maxLength": 253
 };
 import func2 from "@kubernetes-models/validate/runtime/ucs2length";
-function validate24(data, {
+function validate27(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -326,15 +326,15 @@ function validate24(data, {
     }
     errors++;
   }
-  validate24.errors = vErrors;
+  validate27.errors = vErrors;
   return errors === 0;
 }
-const schema35 = {
+const schema37 = {
   "type": "string",
   "maxLength": 63,
   "nullable": true
 };
-function validate58(data, {
+function validate61(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -376,10 +376,10 @@ function validate58(data, {
       errors++;
     }
   }
-  validate58.errors = vErrors;
+  validate61.errors = vErrors;
   return errors === 0;
 }
-function validate56(data, {
+function validate59(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -405,24 +405,24 @@ function validate56(data, {
       errors++;
     }
     if (data.name !== undefined) {
-      if (!validate24(data.name, {
+      if (!validate27(data.name, {
         instancePath: instancePath + "/name",
         parentData: data,
         parentDataProperty: "name",
         rootData
       })) {
-        vErrors = vErrors === null ? validate24.errors : vErrors.concat(validate24.errors);
+        vErrors = vErrors === null ? validate27.errors : vErrors.concat(validate27.errors);
         errors = vErrors.length;
       }
     }
     if (data.namespace !== undefined) {
-      if (!validate58(data.namespace, {
+      if (!validate61(data.namespace, {
         instancePath: instancePath + "/namespace",
         parentData: data,
         parentDataProperty: "namespace",
         rootData
       })) {
-        vErrors = vErrors === null ? validate58.errors : vErrors.concat(validate58.errors);
+        vErrors = vErrors === null ? validate61.errors : vErrors.concat(validate61.errors);
         errors = vErrors.length;
       }
     }
@@ -442,10 +442,10 @@ function validate56(data, {
     }
     errors++;
   }
-  validate56.errors = vErrors;
+  validate59.errors = vErrors;
   return errors === 0;
 }
-function validate55(data, {
+function validate58(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -488,21 +488,21 @@ function validate55(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate56(data[i0], {
+      if (!validate59(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate56.errors : vErrors.concat(validate56.errors);
+        vErrors = vErrors === null ? validate59.errors : vErrors.concat(validate59.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate55.errors = vErrors;
+  validate58.errors = vErrors;
   return errors === 0;
 }
-const schema36 = {
+const schema38 = {
   "type": "object",
   "properties": {
     "matchLabels": {
@@ -511,7 +511,7 @@ const schema36 = {
   },
   "nullable": true
 };
-const schema37 = {
+const schema39 = {
   "type": "object",
   "additionalProperties": {
     "$ref": "jdFtv6DGtroqVatkuk8ipQtGFLMzfSuVek97sB0uauQ"
@@ -519,10 +519,10 @@ const schema37 = {
   "properties": {},
   "nullable": true
 };
-const schema22 = {
+const schema24 = {
   "type": "string"
 };
-function validate39(data, {
+function validate42(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -546,10 +546,10 @@ function validate39(data, {
     }
     errors++;
   }
-  validate39.errors = vErrors;
+  validate42.errors = vErrors;
   return errors === 0;
 }
-function validate63(data, {
+function validate66(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -575,21 +575,21 @@ function validate63(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     for (const key0 in data) {
-      if (!validate39(data[key0], {
+      if (!validate42(data[key0], {
         instancePath: instancePath + "/" + key0.replace(/~/g, "~0").replace(/\//g, "~1"),
         parentData: data,
         parentDataProperty: key0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate39.errors : vErrors.concat(validate39.errors);
+        vErrors = vErrors === null ? validate42.errors : vErrors.concat(validate42.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate63.errors = vErrors;
+  validate66.errors = vErrors;
   return errors === 0;
 }
-function validate62(data, {
+function validate65(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -615,21 +615,21 @@ function validate62(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.matchLabels !== undefined) {
-      if (!validate63(data.matchLabels, {
+      if (!validate66(data.matchLabels, {
         instancePath: instancePath + "/matchLabels",
         parentData: data,
         parentDataProperty: "matchLabels",
         rootData
       })) {
-        vErrors = vErrors === null ? validate63.errors : vErrors.concat(validate63.errors);
+        vErrors = vErrors === null ? validate66.errors : vErrors.concat(validate66.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate62.errors = vErrors;
+  validate65.errors = vErrors;
   return errors === 0;
 }
-function validate54(data, {
+function validate57(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -655,32 +655,32 @@ function validate54(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.serviceAccounts !== undefined) {
-      if (!validate55(data.serviceAccounts, {
+      if (!validate58(data.serviceAccounts, {
         instancePath: instancePath + "/serviceAccounts",
         parentData: data,
         parentDataProperty: "serviceAccounts",
         rootData
       })) {
-        vErrors = vErrors === null ? validate55.errors : vErrors.concat(validate55.errors);
+        vErrors = vErrors === null ? validate58.errors : vErrors.concat(validate58.errors);
         errors = vErrors.length;
       }
     }
     if (data.podSelector !== undefined) {
-      if (!validate62(data.podSelector, {
+      if (!validate65(data.podSelector, {
         instancePath: instancePath + "/podSelector",
         parentData: data,
         parentDataProperty: "podSelector",
         rootData
       })) {
-        vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
+        vErrors = vErrors === null ? validate65.errors : vErrors.concat(validate65.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate54.errors = vErrors;
+  validate57.errors = vErrors;
   return errors === 0;
 }
-const schema38 = {
+const schema40 = {
   "type": "object",
   "required": ["issuers"],
   "properties": {
@@ -691,14 +691,14 @@ const schema38 = {
       "$ref": "gEUOOhuZefzFQPAU2P6REZY1YYmpGc0TVbLahK1eos"
     },
     "triggerIssuers": {
-      "$ref": "3PT6zr8P3Pl5L3BICmhU9UgJIhEMsisHFLcVdW7W2E"
+      "$ref": "P2WMhapktWXbn4MgTlTUNXwI49SLGkkOoLjITOmg"
     },
     "maxTokenLifetimeSeconds": {
       "$ref": "Of2MR5VQthjtmkZ7OrLPcniAcKAw6rqNCEmRzqI"
     }
   }
 };
-const schema39 = {
+const schema41 = {
   "type": "array",
   "minItems": 1,
   "maxItems": 16,
@@ -706,7 +706,7 @@ const schema39 = {
     "$ref": "sv8hazQ2fHdkzn0wIAcsBXmVaZoyd8ySzIBAMtgPbXI"
   }
 };
-const schema40 = {
+const schema42 = {
   "type": "object",
   "required": ["issuer", "audiences"],
   "properties": {
@@ -795,7 +795,7 @@ function validate21(data, {
   validate21.errors = vErrors;
   return errors === 0;
 }
-const schema41 = {
+const schema7 = {
   "type": "array",
   "minItems": 1,
   "maxItems": 16,
@@ -803,12 +803,12 @@ const schema41 = {
     "$ref": "PPE7EsdNeFQnJoAtWCQfRkKwXX2VsqrvamZb9BgRsDU"
   }
 };
-const schema7 = {
+const schema8 = {
   "type": "string",
   "minLength": 1,
   "maxLength": 256
 };
-function validate22(data, {
+function validate23(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -865,10 +865,10 @@ function validate22(data, {
     }
     errors++;
   }
-  validate22.errors = vErrors;
+  validate23.errors = vErrors;
   return errors === 0;
 }
-function validate72(data, {
+function validate22(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -911,13 +911,13 @@ function validate72(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate22(data[i0], {
+      if (!validate23(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate22.errors : vErrors.concat(validate22.errors);
+        vErrors = vErrors === null ? validate23.errors : vErrors.concat(validate23.errors);
         errors = vErrors.length;
       }
     }
@@ -937,16 +937,16 @@ function validate72(data, {
     }
     errors++;
   }
-  validate72.errors = vErrors;
+  validate22.errors = vErrors;
   return errors === 0;
 }
-const schema8 = {
+const schema9 = {
   "type": "string",
   "minLength": 1,
   "maxLength": 4096,
   "nullable": true
 };
-function validate23(data, {
+function validate25(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1004,10 +1004,10 @@ function validate23(data, {
       errors++;
     }
   }
-  validate23.errors = vErrors;
+  validate25.errors = vErrors;
   return errors === 0;
 }
-const schema42 = {
+const schema43 = {
   "type": "string",
   "minLength": 1,
   "maxLength": 2048,
@@ -1015,7 +1015,7 @@ const schema42 = {
   "nullable": true
 };
 const pattern1 = new RegExp("^https?://", "u");
-function validate76(data, {
+function validate77(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1089,14 +1089,14 @@ function validate76(data, {
       errors++;
     }
   }
-  validate76.errors = vErrors;
+  validate77.errors = vErrors;
   return errors === 0;
 }
-const schema15 = {
+const schema17 = {
   "type": "boolean",
   "nullable": true
 };
-function validate31(data, {
+function validate34(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1120,15 +1120,15 @@ function validate31(data, {
     }
     errors++;
   }
-  validate31.errors = vErrors;
+  validate34.errors = vErrors;
   return errors === 0;
 }
-const schema11 = {
+const schema13 = {
   "type": "string",
   "maxLength": 4096,
   "nullable": true
 };
-function validate26(data, {
+function validate29(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1170,10 +1170,10 @@ function validate26(data, {
       errors++;
     }
   }
-  validate26.errors = vErrors;
+  validate29.errors = vErrors;
   return errors === 0;
 }
-function validate70(data, {
+function validate73(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1226,57 +1226,57 @@ function validate70(data, {
       }
     }
     if (data.audiences !== undefined) {
-      if (!validate72(data.audiences, {
+      if (!validate22(data.audiences, {
         instancePath: instancePath + "/audiences",
         parentData: data,
         parentDataProperty: "audiences",
         rootData
       })) {
-        vErrors = vErrors === null ? validate72.errors : vErrors.concat(validate72.errors);
+        vErrors = vErrors === null ? validate22.errors : vErrors.concat(validate22.errors);
         errors = vErrors.length;
       }
     }
     if (data.jwksFile !== undefined) {
-      if (!validate23(data.jwksFile, {
+      if (!validate25(data.jwksFile, {
         instancePath: instancePath + "/jwksFile",
         parentData: data,
         parentDataProperty: "jwksFile",
         rootData
       })) {
-        vErrors = vErrors === null ? validate23.errors : vErrors.concat(validate23.errors);
+        vErrors = vErrors === null ? validate25.errors : vErrors.concat(validate25.errors);
         errors = vErrors.length;
       }
     }
     if (data.jwksUri !== undefined) {
-      if (!validate76(data.jwksUri, {
+      if (!validate77(data.jwksUri, {
         instancePath: instancePath + "/jwksUri",
         parentData: data,
         parentDataProperty: "jwksUri",
         rootData
       })) {
-        vErrors = vErrors === null ? validate76.errors : vErrors.concat(validate76.errors);
+        vErrors = vErrors === null ? validate77.errors : vErrors.concat(validate77.errors);
         errors = vErrors.length;
       }
     }
     if (data.kubernetes !== undefined) {
-      if (!validate31(data.kubernetes, {
+      if (!validate34(data.kubernetes, {
         instancePath: instancePath + "/kubernetes",
         parentData: data,
         parentDataProperty: "kubernetes",
         rootData
       })) {
-        vErrors = vErrors === null ? validate31.errors : vErrors.concat(validate31.errors);
+        vErrors = vErrors === null ? validate34.errors : vErrors.concat(validate34.errors);
         errors = vErrors.length;
       }
     }
     if (data.caFile !== undefined) {
-      if (!validate26(data.caFile, {
+      if (!validate29(data.caFile, {
         instancePath: instancePath + "/caFile",
         parentData: data,
         parentDataProperty: "caFile",
         rootData
       })) {
-        vErrors = vErrors === null ? validate26.errors : vErrors.concat(validate26.errors);
+        vErrors = vErrors === null ? validate29.errors : vErrors.concat(validate29.errors);
         errors = vErrors.length;
       }
     }
@@ -1296,10 +1296,10 @@ function validate70(data, {
     }
     errors++;
   }
-  validate70.errors = vErrors;
+  validate73.errors = vErrors;
   return errors === 0;
 }
-function validate69(data, {
+function validate72(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1342,13 +1342,13 @@ function validate69(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate70(data[i0], {
+      if (!validate73(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate70.errors : vErrors.concat(validate70.errors);
+        vErrors = vErrors === null ? validate73.errors : vErrors.concat(validate73.errors);
         errors = vErrors.length;
       }
     }
@@ -1368,15 +1368,15 @@ function validate69(data, {
     }
     errors++;
   }
-  validate69.errors = vErrors;
+  validate72.errors = vErrors;
   return errors === 0;
 }
-const schema43 = {
+const schema44 = {
   "type": "boolean",
   "default": false,
   "nullable": true
 };
-function validate82(data, {
+function validate83(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1400,18 +1400,18 @@ function validate82(data, {
     }
     errors++;
   }
-  validate82.errors = vErrors;
+  validate83.errors = vErrors;
   return errors === 0;
 }
-const schema44 = {
+const schema45 = {
   "type": "array",
   "maxItems": 16,
   "items": {
-    "$ref": "dG1NdaxfUGQtxJeZF2yj8XC3H1GitGOi4JjJeFAeZE"
+    "$ref": "y3uMbims8axt505ypRJEkTqSnPyVqZWm5o3DyHZmlA"
   },
   "nullable": true
 };
-const schema45 = {
+const schema46 = {
   "type": "object",
   "required": ["issuer", "audiences"],
   "properties": {
@@ -1419,7 +1419,7 @@ const schema45 = {
       "$ref": "ArRI0lMQfCLJOfAXdzFMqy1I2Ljz7Ijdxc7ja4B35E"
     },
     "audiences": {
-      "$ref": "z871oPBXzAV6fgaxouzEGkmDPJAQOI2DGBYhmvdk"
+      "$ref": "H2BaKUgCUvtpt53A75h7bkdc3akHjetoNIkk62F4w"
     },
     "jwksFile": {
       "$ref": "bRPqZa5sUWx3MAwrRQ12LHoz3pI1cDwhTWzxI1I8s"
@@ -1427,81 +1427,24 @@ const schema45 = {
     "jwksUri": {
       "$ref": "nPsRuDojcvJMMx5VdagHAvXkql7CKo6zrbJVwLBPzA"
     },
+    "groupsClaim": {
+      "$ref": "PzFlUkzhUB0RhVonSMM3QprhL1rbqgee5l6ota1c"
+    },
+    "saml": {
+      "$ref": "MHN52uirX68DhcU9wjeA7mCQi0nL3sAzeDyCV44"
+    },
     "kubernetesUsername": {
       "$ref": "8SvrteEEXQfxjUIb9ysiLgPzVnDNXfAfxVyZqak1bA"
     }
   }
 };
-const schema46 = {
-  "type": "array",
-  "minItems": 1,
-  "items": {
-    "$ref": "PPE7EsdNeFQnJoAtWCQfRkKwXX2VsqrvamZb9BgRsDU"
-  }
-};
-function validate87(data, {
-  instancePath = "",
-  parentData,
-  parentDataProperty,
-  rootData = data
-} = {}) {
-  let vErrors = null;
-  let errors = 0;
-  if (Array.isArray(data)) {
-    if (data.length < 1) {
-      const err0 = {
-        instancePath,
-        schemaPath: "#/minItems",
-        keyword: "minItems",
-        params: {
-          limit: 1
-        }
-      };
-      if (vErrors === null) {
-        vErrors = [err0];
-      } else {
-        vErrors.push(err0);
-      }
-      errors++;
-    }
-    const len0 = data.length;
-    for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate22(data[i0], {
-        instancePath: instancePath + "/" + i0,
-        parentData: data,
-        parentDataProperty: i0,
-        rootData
-      })) {
-        vErrors = vErrors === null ? validate22.errors : vErrors.concat(validate22.errors);
-        errors = vErrors.length;
-      }
-    }
-  } else {
-    const err1 = {
-      instancePath,
-      schemaPath: "#/type",
-      keyword: "type",
-      params: {
-        type: "array"
-      }
-    };
-    if (vErrors === null) {
-      vErrors = [err1];
-    } else {
-      vErrors.push(err1);
-    }
-    errors++;
-  }
-  validate87.errors = vErrors;
-  return errors === 0;
-}
 const schema47 = {
   "type": "string",
   "pattern": "^https?://",
   "maxLength": 2048,
   "nullable": true
 };
-function validate91(data, {
+function validate90(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1559,10 +1502,562 @@ function validate91(data, {
       errors++;
     }
   }
-  validate91.errors = vErrors;
+  validate90.errors = vErrors;
+  return errors === 0;
+}
+const schema10 = {
+  "type": "string",
+  "minLength": 1,
+  "maxLength": 256,
+  "nullable": true
+};
+function validate26(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (typeof data !== "string" && data !== null) {
+    const err0 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "string"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err0];
+    } else {
+      vErrors.push(err0);
+    }
+    errors++;
+  }
+  if (typeof data === "string") {
+    if (func2(data) > 256) {
+      const err1 = {
+        instancePath,
+        schemaPath: "#/maxLength",
+        keyword: "maxLength",
+        params: {
+          limit: 256
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err1];
+      } else {
+        vErrors.push(err1);
+      }
+      errors++;
+    }
+    if (func2(data) < 1) {
+      const err2 = {
+        instancePath,
+        schemaPath: "#/minLength",
+        keyword: "minLength",
+        params: {
+          limit: 1
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err2];
+      } else {
+        vErrors.push(err2);
+      }
+      errors++;
+    }
+  }
+  validate26.errors = vErrors;
   return errors === 0;
 }
 const schema48 = {
+  "type": "object",
+  "properties": {
+    "certificates": {
+      "$ref": "YRQBJO2MgmNrvnofcWxrCiwz4hO18RsTEhIZKwmc"
+    },
+    "metadataFile": {
+      "$ref": "bRPqZa5sUWx3MAwrRQ12LHoz3pI1cDwhTWzxI1I8s"
+    },
+    "metadataUrl": {
+      "$ref": "zUcyfCTpIXZuTIkNCt47qGpbIIRfJn6BVWsFU6aq5A"
+    },
+    "recipient": {
+      "$ref": "92iJ2WPl3Tb5Exy5OgfOZ7plMihlOv0T5wCpkgouIk"
+    },
+    "clockSkewSeconds": {
+      "$ref": "X4dKZyN5EkdPmlPv19KctxCIKr45w8JxBHUQahDmwo"
+    },
+    "nameAttribute": {
+      "$ref": "PzFlUkzhUB0RhVonSMM3QprhL1rbqgee5l6ota1c"
+    },
+    "groupsAttribute": {
+      "$ref": "PzFlUkzhUB0RhVonSMM3QprhL1rbqgee5l6ota1c"
+    }
+  },
+  "nullable": true
+};
+const schema49 = {
+  "type": "array",
+  "minItems": 1,
+  "maxItems": 4,
+  "items": {
+    "$ref": "hJeSBT5xCPmjPXOwENO0JeR2qLfC0WwseQszvrH6YA"
+  },
+  "nullable": true
+};
+const schema50 = {
+  "type": "string",
+  "minLength": 1,
+  "maxLength": 16384
+};
+function validate95(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (typeof data === "string") {
+    if (func2(data) > 16384) {
+      const err0 = {
+        instancePath,
+        schemaPath: "#/maxLength",
+        keyword: "maxLength",
+        params: {
+          limit: 16384
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err0];
+      } else {
+        vErrors.push(err0);
+      }
+      errors++;
+    }
+    if (func2(data) < 1) {
+      const err1 = {
+        instancePath,
+        schemaPath: "#/minLength",
+        keyword: "minLength",
+        params: {
+          limit: 1
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err1];
+      } else {
+        vErrors.push(err1);
+      }
+      errors++;
+    }
+  } else {
+    const err2 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "string"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err2];
+    } else {
+      vErrors.push(err2);
+    }
+    errors++;
+  }
+  validate95.errors = vErrors;
+  return errors === 0;
+}
+function validate94(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (!Array.isArray(data) && data !== null) {
+    const err0 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "array"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err0];
+    } else {
+      vErrors.push(err0);
+    }
+    errors++;
+  }
+  if (Array.isArray(data)) {
+    if (data.length > 4) {
+      const err1 = {
+        instancePath,
+        schemaPath: "#/maxItems",
+        keyword: "maxItems",
+        params: {
+          limit: 4
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err1];
+      } else {
+        vErrors.push(err1);
+      }
+      errors++;
+    }
+    if (data.length < 1) {
+      const err2 = {
+        instancePath,
+        schemaPath: "#/minItems",
+        keyword: "minItems",
+        params: {
+          limit: 1
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err2];
+      } else {
+        vErrors.push(err2);
+      }
+      errors++;
+    }
+    const len0 = data.length;
+    for (let i0 = 0; i0 < len0; i0++) {
+      if (!validate95(data[i0], {
+        instancePath: instancePath + "/" + i0,
+        parentData: data,
+        parentDataProperty: i0,
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate95.errors : vErrors.concat(validate95.errors);
+        errors = vErrors.length;
+      }
+    }
+  }
+  validate94.errors = vErrors;
+  return errors === 0;
+}
+const schema51 = {
+  "type": "string",
+  "pattern": "^(https://|http://(127\\.0\\.0\\.1|localhost|\\[::1\\])[:/])",
+  "maxLength": 2048,
+  "nullable": true
+};
+const pattern3 = new RegExp("^(https://|http://(127\\.0\\.0\\.1|localhost|\\[::1\\])[:/])", "u");
+function validate99(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (typeof data !== "string" && data !== null) {
+    const err0 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "string"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err0];
+    } else {
+      vErrors.push(err0);
+    }
+    errors++;
+  }
+  if (typeof data === "string") {
+    if (func2(data) > 2048) {
+      const err1 = {
+        instancePath,
+        schemaPath: "#/maxLength",
+        keyword: "maxLength",
+        params: {
+          limit: 2048
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err1];
+      } else {
+        vErrors.push(err1);
+      }
+      errors++;
+    }
+    if (!pattern3.test(data)) {
+      const err2 = {
+        instancePath,
+        schemaPath: "#/pattern",
+        keyword: "pattern",
+        params: {
+          pattern: "^(https://|http://(127\\.0\\.0\\.1|localhost|\\[::1\\])[:/])"
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err2];
+      } else {
+        vErrors.push(err2);
+      }
+      errors++;
+    }
+  }
+  validate99.errors = vErrors;
+  return errors === 0;
+}
+const schema52 = {
+  "type": "string",
+  "minLength": 1,
+  "maxLength": 2048,
+  "nullable": true
+};
+function validate101(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (typeof data !== "string" && data !== null) {
+    const err0 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "string"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err0];
+    } else {
+      vErrors.push(err0);
+    }
+    errors++;
+  }
+  if (typeof data === "string") {
+    if (func2(data) > 2048) {
+      const err1 = {
+        instancePath,
+        schemaPath: "#/maxLength",
+        keyword: "maxLength",
+        params: {
+          limit: 2048
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err1];
+      } else {
+        vErrors.push(err1);
+      }
+      errors++;
+    }
+    if (func2(data) < 1) {
+      const err2 = {
+        instancePath,
+        schemaPath: "#/minLength",
+        keyword: "minLength",
+        params: {
+          limit: 1
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err2];
+      } else {
+        vErrors.push(err2);
+      }
+      errors++;
+    }
+  }
+  validate101.errors = vErrors;
+  return errors === 0;
+}
+const schema53 = {
+  "type": "integer",
+  "default": 60,
+  "minimum": 0,
+  "maximum": 300,
+  "nullable": true
+};
+function validate103(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (!(typeof data == "number" && !(data % 1) && !isNaN(data) && isFinite(data)) && data !== null) {
+    const err0 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "integer"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err0];
+    } else {
+      vErrors.push(err0);
+    }
+    errors++;
+  }
+  if (typeof data == "number" && isFinite(data)) {
+    if (data > 300 || isNaN(data)) {
+      const err1 = {
+        instancePath,
+        schemaPath: "#/maximum",
+        keyword: "maximum",
+        params: {
+          comparison: "<=",
+          limit: 300
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err1];
+      } else {
+        vErrors.push(err1);
+      }
+      errors++;
+    }
+    if (data < 0 || isNaN(data)) {
+      const err2 = {
+        instancePath,
+        schemaPath: "#/minimum",
+        keyword: "minimum",
+        params: {
+          comparison: ">=",
+          limit: 0
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err2];
+      } else {
+        vErrors.push(err2);
+      }
+      errors++;
+    }
+  }
+  validate103.errors = vErrors;
+  return errors === 0;
+}
+function validate93(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (!(data && typeof data == "object" && !Array.isArray(data)) && data !== null) {
+    const err0 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "object"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err0];
+    } else {
+      vErrors.push(err0);
+    }
+    errors++;
+  }
+  if (data && typeof data == "object" && !Array.isArray(data)) {
+    if (data.certificates !== undefined) {
+      if (!validate94(data.certificates, {
+        instancePath: instancePath + "/certificates",
+        parentData: data,
+        parentDataProperty: "certificates",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate94.errors : vErrors.concat(validate94.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.metadataFile !== undefined) {
+      if (!validate25(data.metadataFile, {
+        instancePath: instancePath + "/metadataFile",
+        parentData: data,
+        parentDataProperty: "metadataFile",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate25.errors : vErrors.concat(validate25.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.metadataUrl !== undefined) {
+      if (!validate99(data.metadataUrl, {
+        instancePath: instancePath + "/metadataUrl",
+        parentData: data,
+        parentDataProperty: "metadataUrl",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate99.errors : vErrors.concat(validate99.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.recipient !== undefined) {
+      if (!validate101(data.recipient, {
+        instancePath: instancePath + "/recipient",
+        parentData: data,
+        parentDataProperty: "recipient",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate101.errors : vErrors.concat(validate101.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.clockSkewSeconds !== undefined) {
+      if (!validate103(data.clockSkewSeconds, {
+        instancePath: instancePath + "/clockSkewSeconds",
+        parentData: data,
+        parentDataProperty: "clockSkewSeconds",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate103.errors : vErrors.concat(validate103.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.nameAttribute !== undefined) {
+      if (!validate26(data.nameAttribute, {
+        instancePath: instancePath + "/nameAttribute",
+        parentData: data,
+        parentDataProperty: "nameAttribute",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate26.errors : vErrors.concat(validate26.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.groupsAttribute !== undefined) {
+      if (!validate26(data.groupsAttribute, {
+        instancePath: instancePath + "/groupsAttribute",
+        parentData: data,
+        parentDataProperty: "groupsAttribute",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate26.errors : vErrors.concat(validate26.errors);
+        errors = vErrors.length;
+      }
+    }
+  }
+  validate93.errors = vErrors;
+  return errors === 0;
+}
+const schema54 = {
   "type": "object",
   "properties": {
     "claim": {
@@ -1574,13 +2069,13 @@ const schema48 = {
   },
   "nullable": true
 };
-const schema49 = {
+const schema55 = {
   "type": "string",
   "enum": ["sub", "email"],
   "default": "sub",
   "nullable": true
 };
-function validate94(data, {
+function validate109(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1610,7 +2105,7 @@ function validate94(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema49.enum
+        allowedValues: schema55.enum
       }
     };
     if (vErrors === null) {
@@ -1620,15 +2115,15 @@ function validate94(data, {
     }
     errors++;
   }
-  validate94.errors = vErrors;
+  validate109.errors = vErrors;
   return errors === 0;
 }
-const schema50 = {
+const schema56 = {
   "type": "string",
   "maxLength": 512,
   "nullable": true
 };
-function validate96(data, {
+function validate111(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1670,10 +2165,10 @@ function validate96(data, {
       errors++;
     }
   }
-  validate96.errors = vErrors;
+  validate111.errors = vErrors;
   return errors === 0;
 }
-function validate93(data, {
+function validate108(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1699,32 +2194,32 @@ function validate93(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.claim !== undefined) {
-      if (!validate94(data.claim, {
+      if (!validate109(data.claim, {
         instancePath: instancePath + "/claim",
         parentData: data,
         parentDataProperty: "claim",
         rootData
       })) {
-        vErrors = vErrors === null ? validate94.errors : vErrors.concat(validate94.errors);
+        vErrors = vErrors === null ? validate109.errors : vErrors.concat(validate109.errors);
         errors = vErrors.length;
       }
     }
     if (data.prefix !== undefined) {
-      if (!validate96(data.prefix, {
+      if (!validate111(data.prefix, {
         instancePath: instancePath + "/prefix",
         parentData: data,
         parentDataProperty: "prefix",
         rootData
       })) {
-        vErrors = vErrors === null ? validate96.errors : vErrors.concat(validate96.errors);
+        vErrors = vErrors === null ? validate111.errors : vErrors.concat(validate111.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate93.errors = vErrors;
+  validate108.errors = vErrors;
   return errors === 0;
 }
-function validate85(data, {
+function validate86(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1777,46 +2272,68 @@ function validate85(data, {
       }
     }
     if (data.audiences !== undefined) {
-      if (!validate87(data.audiences, {
+      if (!validate22(data.audiences, {
         instancePath: instancePath + "/audiences",
         parentData: data,
         parentDataProperty: "audiences",
         rootData
       })) {
-        vErrors = vErrors === null ? validate87.errors : vErrors.concat(validate87.errors);
+        vErrors = vErrors === null ? validate22.errors : vErrors.concat(validate22.errors);
         errors = vErrors.length;
       }
     }
     if (data.jwksFile !== undefined) {
-      if (!validate23(data.jwksFile, {
+      if (!validate25(data.jwksFile, {
         instancePath: instancePath + "/jwksFile",
         parentData: data,
         parentDataProperty: "jwksFile",
         rootData
       })) {
-        vErrors = vErrors === null ? validate23.errors : vErrors.concat(validate23.errors);
+        vErrors = vErrors === null ? validate25.errors : vErrors.concat(validate25.errors);
         errors = vErrors.length;
       }
     }
     if (data.jwksUri !== undefined) {
-      if (!validate91(data.jwksUri, {
+      if (!validate90(data.jwksUri, {
         instancePath: instancePath + "/jwksUri",
         parentData: data,
         parentDataProperty: "jwksUri",
         rootData
       })) {
-        vErrors = vErrors === null ? validate91.errors : vErrors.concat(validate91.errors);
+        vErrors = vErrors === null ? validate90.errors : vErrors.concat(validate90.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.groupsClaim !== undefined) {
+      if (!validate26(data.groupsClaim, {
+        instancePath: instancePath + "/groupsClaim",
+        parentData: data,
+        parentDataProperty: "groupsClaim",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate26.errors : vErrors.concat(validate26.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.saml !== undefined) {
+      if (!validate93(data.saml, {
+        instancePath: instancePath + "/saml",
+        parentData: data,
+        parentDataProperty: "saml",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate93.errors : vErrors.concat(validate93.errors);
         errors = vErrors.length;
       }
     }
     if (data.kubernetesUsername !== undefined) {
-      if (!validate93(data.kubernetesUsername, {
+      if (!validate108(data.kubernetesUsername, {
         instancePath: instancePath + "/kubernetesUsername",
         parentData: data,
         parentDataProperty: "kubernetesUsername",
         rootData
       })) {
-        vErrors = vErrors === null ? validate93.errors : vErrors.concat(validate93.errors);
+        vErrors = vErrors === null ? validate108.errors : vErrors.concat(validate108.errors);
         errors = vErrors.length;
       }
     }
@@ -1836,10 +2353,10 @@ function validate85(data, {
     }
     errors++;
   }
-  validate85.errors = vErrors;
+  validate86.errors = vErrors;
   return errors === 0;
 }
-function validate84(data, {
+function validate85(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1882,28 +2399,28 @@ function validate84(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate85(data[i0], {
+      if (!validate86(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate85.errors : vErrors.concat(validate85.errors);
+        vErrors = vErrors === null ? validate86.errors : vErrors.concat(validate86.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate84.errors = vErrors;
+  validate85.errors = vErrors;
   return errors === 0;
 }
-const schema51 = {
+const schema57 = {
   "type": "integer",
   "default": 900,
   "minimum": 60,
   "maximum": 86400,
   "nullable": true
 };
-function validate101(data, {
+function validate116(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1963,10 +2480,10 @@ function validate101(data, {
       errors++;
     }
   }
-  validate101.errors = vErrors;
+  validate116.errors = vErrors;
   return errors === 0;
 }
-function validate68(data, {
+function validate71(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1992,46 +2509,46 @@ function validate68(data, {
       errors++;
     }
     if (data.issuers !== undefined) {
-      if (!validate69(data.issuers, {
+      if (!validate72(data.issuers, {
         instancePath: instancePath + "/issuers",
         parentData: data,
         parentDataProperty: "issuers",
         rootData
       })) {
-        vErrors = vErrors === null ? validate69.errors : vErrors.concat(validate69.errors);
+        vErrors = vErrors === null ? validate72.errors : vErrors.concat(validate72.errors);
         errors = vErrors.length;
       }
     }
     if (data.requireTriggeredBy !== undefined) {
-      if (!validate82(data.requireTriggeredBy, {
+      if (!validate83(data.requireTriggeredBy, {
         instancePath: instancePath + "/requireTriggeredBy",
         parentData: data,
         parentDataProperty: "requireTriggeredBy",
         rootData
       })) {
-        vErrors = vErrors === null ? validate82.errors : vErrors.concat(validate82.errors);
+        vErrors = vErrors === null ? validate83.errors : vErrors.concat(validate83.errors);
         errors = vErrors.length;
       }
     }
     if (data.triggerIssuers !== undefined) {
-      if (!validate84(data.triggerIssuers, {
+      if (!validate85(data.triggerIssuers, {
         instancePath: instancePath + "/triggerIssuers",
         parentData: data,
         parentDataProperty: "triggerIssuers",
         rootData
       })) {
-        vErrors = vErrors === null ? validate84.errors : vErrors.concat(validate84.errors);
+        vErrors = vErrors === null ? validate85.errors : vErrors.concat(validate85.errors);
         errors = vErrors.length;
       }
     }
     if (data.maxTokenLifetimeSeconds !== undefined) {
-      if (!validate101(data.maxTokenLifetimeSeconds, {
+      if (!validate116(data.maxTokenLifetimeSeconds, {
         instancePath: instancePath + "/maxTokenLifetimeSeconds",
         parentData: data,
         parentDataProperty: "maxTokenLifetimeSeconds",
         rootData
       })) {
-        vErrors = vErrors === null ? validate101.errors : vErrors.concat(validate101.errors);
+        vErrors = vErrors === null ? validate116.errors : vErrors.concat(validate116.errors);
         errors = vErrors.length;
       }
     }
@@ -2051,10 +2568,10 @@ function validate68(data, {
     }
     errors++;
   }
-  validate68.errors = vErrors;
+  validate71.errors = vErrors;
   return errors === 0;
 }
-const schema52 = {
+const schema58 = {
   "type": "array",
   "minItems": 1,
   "maxItems": 32,
@@ -2062,7 +2579,7 @@ const schema52 = {
     "$ref": "2XnzzlnuTY0nAbF5BRNFwlGU574n7wujdyMj7TjUJCo"
   }
 };
-const schema53 = {
+const schema59 = {
   "type": "object",
   "required": ["name", "protocol", "listen", "upstream", "credentials"],
   "properties": {
@@ -2089,13 +2606,13 @@ const schema53 = {
     }
   }
 };
-const schema13 = {
+const schema15 = {
   "type": "string",
   "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$",
   "maxLength": 63
 };
 const pattern0 = new RegExp("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "u");
-function validate28(data, {
+function validate31(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2152,14 +2669,14 @@ function validate28(data, {
     }
     errors++;
   }
-  validate28.errors = vErrors;
+  validate31.errors = vErrors;
   return errors === 0;
 }
-const schema54 = {
+const schema60 = {
   "type": "string",
   "enum": ["postgres"]
 };
-function validate107(data, {
+function validate122(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2189,7 +2706,7 @@ function validate107(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema54.enum
+        allowedValues: schema60.enum
       }
     };
     if (vErrors === null) {
@@ -2199,16 +2716,16 @@ function validate107(data, {
     }
     errors++;
   }
-  validate107.errors = vErrors;
+  validate122.errors = vErrors;
   return errors === 0;
 }
-const schema55 = {
+const schema61 = {
   "type": "string",
   "pattern": "^(\\[[0-9a-fA-F:.]+\\]|[0-9A-Za-z.-]+):[0-9]{1,5}$",
   "maxLength": 262
 };
-const pattern3 = new RegExp("^(\\[[0-9a-fA-F:.]+\\]|[0-9A-Za-z.-]+):[0-9]{1,5}$", "u");
-function validate109(data, {
+const pattern4 = new RegExp("^(\\[[0-9a-fA-F:.]+\\]|[0-9A-Za-z.-]+):[0-9]{1,5}$", "u");
+function validate124(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2233,7 +2750,7 @@ function validate109(data, {
       }
       errors++;
     }
-    if (!pattern3.test(data)) {
+    if (!pattern4.test(data)) {
       const err1 = {
         instancePath,
         schemaPath: "#/pattern",
@@ -2265,16 +2782,16 @@ function validate109(data, {
     }
     errors++;
   }
-  validate109.errors = vErrors;
+  validate124.errors = vErrors;
   return errors === 0;
 }
-const schema56 = {
+const schema62 = {
   "type": "string",
   "enum": ["ReadOnly", "ReadWrite"],
   "default": "ReadWrite",
   "nullable": true
 };
-function validate111(data, {
+function validate126(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2304,7 +2821,7 @@ function validate111(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema56.enum
+        allowedValues: schema62.enum
       }
     };
     if (vErrors === null) {
@@ -2314,10 +2831,10 @@ function validate111(data, {
     }
     errors++;
   }
-  validate111.errors = vErrors;
+  validate126.errors = vErrors;
   return errors === 0;
 }
-const schema57 = {
+const schema63 = {
   "type": "object",
   "required": ["host", "port", "database", "user"],
   "properties": {
@@ -2341,12 +2858,12 @@ const schema57 = {
     }
   }
 };
-const schema58 = {
+const schema64 = {
   "type": "integer",
   "minimum": 1,
   "maximum": 65535
 };
-function validate115(data, {
+function validate130(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2406,15 +2923,15 @@ function validate115(data, {
       errors++;
     }
   }
-  validate115.errors = vErrors;
+  validate130.errors = vErrors;
   return errors === 0;
 }
-const schema10 = {
+const schema12 = {
   "type": "string",
   "minLength": 1,
   "maxLength": 63
 };
-function validate25(data, {
+function validate28(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2471,16 +2988,16 @@ function validate25(data, {
     }
     errors++;
   }
-  validate25.errors = vErrors;
+  validate28.errors = vErrors;
   return errors === 0;
 }
-const schema59 = {
+const schema65 = {
   "type": "string",
   "enum": ["disable", "prefer", "require", "verify-ca", "verify-full"],
   "default": "prefer",
   "nullable": true
 };
-function validate119(data, {
+function validate134(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2510,7 +3027,7 @@ function validate119(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema59.enum
+        allowedValues: schema65.enum
       }
     };
     if (vErrors === null) {
@@ -2520,10 +3037,10 @@ function validate119(data, {
     }
     errors++;
   }
-  validate119.errors = vErrors;
+  validate134.errors = vErrors;
   return errors === 0;
 }
-function validate113(data, {
+function validate128(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2597,68 +3114,68 @@ function validate113(data, {
       errors++;
     }
     if (data.host !== undefined) {
-      if (!validate24(data.host, {
+      if (!validate27(data.host, {
         instancePath: instancePath + "/host",
         parentData: data,
         parentDataProperty: "host",
         rootData
       })) {
-        vErrors = vErrors === null ? validate24.errors : vErrors.concat(validate24.errors);
+        vErrors = vErrors === null ? validate27.errors : vErrors.concat(validate27.errors);
         errors = vErrors.length;
       }
     }
     if (data.port !== undefined) {
-      if (!validate115(data.port, {
+      if (!validate130(data.port, {
         instancePath: instancePath + "/port",
         parentData: data,
         parentDataProperty: "port",
         rootData
       })) {
-        vErrors = vErrors === null ? validate115.errors : vErrors.concat(validate115.errors);
+        vErrors = vErrors === null ? validate130.errors : vErrors.concat(validate130.errors);
         errors = vErrors.length;
       }
     }
     if (data.database !== undefined) {
-      if (!validate25(data.database, {
+      if (!validate28(data.database, {
         instancePath: instancePath + "/database",
         parentData: data,
         parentDataProperty: "database",
         rootData
       })) {
-        vErrors = vErrors === null ? validate25.errors : vErrors.concat(validate25.errors);
+        vErrors = vErrors === null ? validate28.errors : vErrors.concat(validate28.errors);
         errors = vErrors.length;
       }
     }
     if (data.user !== undefined) {
-      if (!validate25(data.user, {
+      if (!validate28(data.user, {
         instancePath: instancePath + "/user",
         parentData: data,
         parentDataProperty: "user",
         rootData
       })) {
-        vErrors = vErrors === null ? validate25.errors : vErrors.concat(validate25.errors);
+        vErrors = vErrors === null ? validate28.errors : vErrors.concat(validate28.errors);
         errors = vErrors.length;
       }
     }
     if (data.sslMode !== undefined) {
-      if (!validate119(data.sslMode, {
+      if (!validate134(data.sslMode, {
         instancePath: instancePath + "/sslMode",
         parentData: data,
         parentDataProperty: "sslMode",
         rootData
       })) {
-        vErrors = vErrors === null ? validate119.errors : vErrors.concat(validate119.errors);
+        vErrors = vErrors === null ? validate134.errors : vErrors.concat(validate134.errors);
         errors = vErrors.length;
       }
     }
     if (data.caFile !== undefined) {
-      if (!validate26(data.caFile, {
+      if (!validate29(data.caFile, {
         instancePath: instancePath + "/caFile",
         parentData: data,
         parentDataProperty: "caFile",
         rootData
       })) {
-        vErrors = vErrors === null ? validate26.errors : vErrors.concat(validate26.errors);
+        vErrors = vErrors === null ? validate29.errors : vErrors.concat(validate29.errors);
         errors = vErrors.length;
       }
     }
@@ -2678,10 +3195,10 @@ function validate113(data, {
     }
     errors++;
   }
-  validate113.errors = vErrors;
+  validate128.errors = vErrors;
   return errors === 0;
 }
-const schema60 = {
+const schema66 = {
   "type": "object",
   "properties": {
     "passwordEnv": {
@@ -2695,14 +3212,14 @@ const schema60 = {
     }
   }
 };
-const schema61 = {
+const schema67 = {
   "type": "string",
   "pattern": "^[A-Za-z_][A-Za-z0-9_]*$",
   "maxLength": 128,
   "nullable": true
 };
-const pattern4 = new RegExp("^[A-Za-z_][A-Za-z0-9_]*$", "u");
-function validate124(data, {
+const pattern5 = new RegExp("^[A-Za-z_][A-Za-z0-9_]*$", "u");
+function validate139(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2743,7 +3260,7 @@ function validate124(data, {
       }
       errors++;
     }
-    if (!pattern4.test(data)) {
+    if (!pattern5.test(data)) {
       const err2 = {
         instancePath,
         schemaPath: "#/pattern",
@@ -2760,10 +3277,10 @@ function validate124(data, {
       errors++;
     }
   }
-  validate124.errors = vErrors;
+  validate139.errors = vErrors;
   return errors === 0;
 }
-const schema62 = {
+const schema68 = {
   "type": "object",
   "required": ["name"],
   "properties": {
@@ -2776,13 +3293,13 @@ const schema62 = {
   },
   "nullable": true
 };
-const schema63 = {
+const schema69 = {
   "type": "string",
   "default": "password",
   "maxLength": 253,
   "nullable": true
 };
-function validate129(data, {
+function validate144(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2824,10 +3341,10 @@ function validate129(data, {
       errors++;
     }
   }
-  validate129.errors = vErrors;
+  validate144.errors = vErrors;
   return errors === 0;
 }
-function validate127(data, {
+function validate142(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2869,32 +3386,32 @@ function validate127(data, {
       errors++;
     }
     if (data.name !== undefined) {
-      if (!validate24(data.name, {
+      if (!validate27(data.name, {
         instancePath: instancePath + "/name",
         parentData: data,
         parentDataProperty: "name",
         rootData
       })) {
-        vErrors = vErrors === null ? validate24.errors : vErrors.concat(validate24.errors);
+        vErrors = vErrors === null ? validate27.errors : vErrors.concat(validate27.errors);
         errors = vErrors.length;
       }
     }
     if (data.key !== undefined) {
-      if (!validate129(data.key, {
+      if (!validate144(data.key, {
         instancePath: instancePath + "/key",
         parentData: data,
         parentDataProperty: "key",
         rootData
       })) {
-        vErrors = vErrors === null ? validate129.errors : vErrors.concat(validate129.errors);
+        vErrors = vErrors === null ? validate144.errors : vErrors.concat(validate144.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate127.errors = vErrors;
+  validate142.errors = vErrors;
   return errors === 0;
 }
-function validate123(data, {
+function validate138(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2904,35 +3421,35 @@ function validate123(data, {
   let errors = 0;
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.passwordEnv !== undefined) {
-      if (!validate124(data.passwordEnv, {
+      if (!validate139(data.passwordEnv, {
         instancePath: instancePath + "/passwordEnv",
         parentData: data,
         parentDataProperty: "passwordEnv",
         rootData
       })) {
-        vErrors = vErrors === null ? validate124.errors : vErrors.concat(validate124.errors);
+        vErrors = vErrors === null ? validate139.errors : vErrors.concat(validate139.errors);
         errors = vErrors.length;
       }
     }
     if (data.passwordFile !== undefined) {
-      if (!validate23(data.passwordFile, {
+      if (!validate25(data.passwordFile, {
         instancePath: instancePath + "/passwordFile",
         parentData: data,
         parentDataProperty: "passwordFile",
         rootData
       })) {
-        vErrors = vErrors === null ? validate23.errors : vErrors.concat(validate23.errors);
+        vErrors = vErrors === null ? validate25.errors : vErrors.concat(validate25.errors);
         errors = vErrors.length;
       }
     }
     if (data.secretRef !== undefined) {
-      if (!validate127(data.secretRef, {
+      if (!validate142(data.secretRef, {
         instancePath: instancePath + "/secretRef",
         parentData: data,
         parentDataProperty: "secretRef",
         rootData
       })) {
-        vErrors = vErrors === null ? validate127.errors : vErrors.concat(validate127.errors);
+        vErrors = vErrors === null ? validate142.errors : vErrors.concat(validate142.errors);
         errors = vErrors.length;
       }
     }
@@ -2952,10 +3469,10 @@ function validate123(data, {
     }
     errors++;
   }
-  validate123.errors = vErrors;
+  validate138.errors = vErrors;
   return errors === 0;
 }
-const schema64 = {
+const schema70 = {
   "type": "object",
   "required": ["certFile", "keyFile"],
   "properties": {
@@ -2968,12 +3485,12 @@ const schema64 = {
   },
   "nullable": true
 };
-const schema12 = {
+const schema14 = {
   "type": "string",
   "minLength": 1,
   "maxLength": 4096
 };
-function validate27(data, {
+function validate30(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3030,10 +3547,10 @@ function validate27(data, {
     }
     errors++;
   }
-  validate27.errors = vErrors;
+  validate30.errors = vErrors;
   return errors === 0;
 }
-function validate133(data, {
+function validate148(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3091,32 +3608,32 @@ function validate133(data, {
       errors++;
     }
     if (data.certFile !== undefined) {
-      if (!validate27(data.certFile, {
+      if (!validate30(data.certFile, {
         instancePath: instancePath + "/certFile",
         parentData: data,
         parentDataProperty: "certFile",
         rootData
       })) {
-        vErrors = vErrors === null ? validate27.errors : vErrors.concat(validate27.errors);
+        vErrors = vErrors === null ? validate30.errors : vErrors.concat(validate30.errors);
         errors = vErrors.length;
       }
     }
     if (data.keyFile !== undefined) {
-      if (!validate27(data.keyFile, {
+      if (!validate30(data.keyFile, {
         instancePath: instancePath + "/keyFile",
         parentData: data,
         parentDataProperty: "keyFile",
         rootData
       })) {
-        vErrors = vErrors === null ? validate27.errors : vErrors.concat(validate27.errors);
+        vErrors = vErrors === null ? validate30.errors : vErrors.concat(validate30.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate133.errors = vErrors;
+  validate148.errors = vErrors;
   return errors === 0;
 }
-function validate105(data, {
+function validate120(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3206,79 +3723,79 @@ function validate105(data, {
       errors++;
     }
     if (data.name !== undefined) {
-      if (!validate28(data.name, {
+      if (!validate31(data.name, {
         instancePath: instancePath + "/name",
         parentData: data,
         parentDataProperty: "name",
         rootData
       })) {
-        vErrors = vErrors === null ? validate28.errors : vErrors.concat(validate28.errors);
+        vErrors = vErrors === null ? validate31.errors : vErrors.concat(validate31.errors);
         errors = vErrors.length;
       }
     }
     if (data.protocol !== undefined) {
-      if (!validate107(data.protocol, {
+      if (!validate122(data.protocol, {
         instancePath: instancePath + "/protocol",
         parentData: data,
         parentDataProperty: "protocol",
         rootData
       })) {
-        vErrors = vErrors === null ? validate107.errors : vErrors.concat(validate107.errors);
+        vErrors = vErrors === null ? validate122.errors : vErrors.concat(validate122.errors);
         errors = vErrors.length;
       }
     }
     if (data.listen !== undefined) {
-      if (!validate109(data.listen, {
+      if (!validate124(data.listen, {
         instancePath: instancePath + "/listen",
         parentData: data,
         parentDataProperty: "listen",
         rootData
       })) {
-        vErrors = vErrors === null ? validate109.errors : vErrors.concat(validate109.errors);
+        vErrors = vErrors === null ? validate124.errors : vErrors.concat(validate124.errors);
         errors = vErrors.length;
       }
     }
     if (data.access !== undefined) {
-      if (!validate111(data.access, {
+      if (!validate126(data.access, {
         instancePath: instancePath + "/access",
         parentData: data,
         parentDataProperty: "access",
         rootData
       })) {
-        vErrors = vErrors === null ? validate111.errors : vErrors.concat(validate111.errors);
+        vErrors = vErrors === null ? validate126.errors : vErrors.concat(validate126.errors);
         errors = vErrors.length;
       }
     }
     if (data.upstream !== undefined) {
-      if (!validate113(data.upstream, {
+      if (!validate128(data.upstream, {
         instancePath: instancePath + "/upstream",
         parentData: data,
         parentDataProperty: "upstream",
         rootData
       })) {
-        vErrors = vErrors === null ? validate113.errors : vErrors.concat(validate113.errors);
+        vErrors = vErrors === null ? validate128.errors : vErrors.concat(validate128.errors);
         errors = vErrors.length;
       }
     }
     if (data.credentials !== undefined) {
-      if (!validate123(data.credentials, {
+      if (!validate138(data.credentials, {
         instancePath: instancePath + "/credentials",
         parentData: data,
         parentDataProperty: "credentials",
         rootData
       })) {
-        vErrors = vErrors === null ? validate123.errors : vErrors.concat(validate123.errors);
+        vErrors = vErrors === null ? validate138.errors : vErrors.concat(validate138.errors);
         errors = vErrors.length;
       }
     }
     if (data.tls !== undefined) {
-      if (!validate133(data.tls, {
+      if (!validate148(data.tls, {
         instancePath: instancePath + "/tls",
         parentData: data,
         parentDataProperty: "tls",
         rootData
       })) {
-        vErrors = vErrors === null ? validate133.errors : vErrors.concat(validate133.errors);
+        vErrors = vErrors === null ? validate148.errors : vErrors.concat(validate148.errors);
         errors = vErrors.length;
       }
     }
@@ -3298,10 +3815,10 @@ function validate105(data, {
     }
     errors++;
   }
-  validate105.errors = vErrors;
+  validate120.errors = vErrors;
   return errors === 0;
 }
-function validate104(data, {
+function validate119(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3344,13 +3861,13 @@ function validate104(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate105(data[i0], {
+      if (!validate120(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate105.errors : vErrors.concat(validate105.errors);
+        vErrors = vErrors === null ? validate120.errors : vErrors.concat(validate120.errors);
         errors = vErrors.length;
       }
     }
@@ -3370,18 +3887,18 @@ function validate104(data, {
     }
     errors++;
   }
-  validate104.errors = vErrors;
+  validate119.errors = vErrors;
   return errors === 0;
 }
-const schema65 = {
+const schema71 = {
   "type": "array",
   "maxItems": 256,
   "items": {
-    "$ref": "PrBqPnFc9pnQd2CJ2gQ7lJDiY9ktgbBAytrYE7auM"
+    "$ref": "LZhh9aoEmFhswmElBNj7ZnaQTaFOrfefrHOTz1I1w"
   },
   "nullable": true
 };
-const schema66 = {
+const schema72 = {
   "type": "object",
   "required": ["name", "action"],
   "properties": {
@@ -3389,7 +3906,7 @@ const schema66 = {
       "$ref": "ynFiSavNGujFkprrt6W12PdXxHGUa8NL2Mq9PnSzk"
     },
     "when": {
-      "$ref": "ucO46Gri9fS240AzZ7reuwdolTXBRhagNAIu9WIQY"
+      "$ref": "gYfZeBZ7vC0lc9qBa23VxiyxiA4zzQEkO03c5wshfw"
     },
     "action": {
       "$ref": "UtS5gep0fvnj1ndM9YeVH62AZF1kbeIkEMmL8qP5A"
@@ -3399,11 +3916,14 @@ const schema66 = {
     }
   }
 };
-const schema67 = {
+const schema73 = {
   "type": "object",
   "properties": {
     "targets": {
       "$ref": "LdlsNvzGIsU9qUrj1bLhZVMNo3rZzvQ0gBjCQFiUBo"
+    },
+    "triggeredBy": {
+      "$ref": "qjmb9yxMtMF1RV6wY0BzIeQCLnqkgitNZDYjkvMnaM"
     },
     "sql": {
       "$ref": "0rEWYhzMx6YRxwQANv0UNR4D5WveONWwub1wIv6vhw"
@@ -3411,18 +3931,18 @@ const schema67 = {
   },
   "nullable": true
 };
-const schema68 = {
+const schema74 = {
   "type": "array",
   "items": {
     "$ref": "kVhKoEkFCpYCBOsP5OvTsXJ39WdjdMwyyhXvIyCOTok"
   },
   "nullable": true
 };
-const schema69 = {
+const schema75 = {
   "type": "string",
   "maxLength": 63
 };
-function validate144(data, {
+function validate159(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3463,10 +3983,10 @@ function validate144(data, {
     }
     errors++;
   }
-  validate144.errors = vErrors;
+  validate159.errors = vErrors;
   return errors === 0;
 }
-function validate143(data, {
+function validate158(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3493,21 +4013,248 @@ function validate143(data, {
   if (Array.isArray(data)) {
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate144(data[i0], {
+      if (!validate159(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate144.errors : vErrors.concat(validate144.errors);
+        vErrors = vErrors === null ? validate159.errors : vErrors.concat(validate159.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate143.errors = vErrors;
+  validate158.errors = vErrors;
   return errors === 0;
 }
-const schema70 = {
+const schema76 = {
+  "type": "object",
+  "properties": {
+    "groups": {
+      "$ref": "YXjVseD9ntDLgqlBQDEgkksnlUNDrCoKz4ERk4E"
+    },
+    "issuers": {
+      "$ref": "dzolML3PZPqDeAr1I6kK509TVREmfFQld27NeeDF1g"
+    }
+  },
+  "nullable": true
+};
+const schema77 = {
+  "type": "array",
+  "minItems": 1,
+  "maxItems": 64,
+  "items": {
+    "$ref": "PPE7EsdNeFQnJoAtWCQfRkKwXX2VsqrvamZb9BgRsDU"
+  },
+  "nullable": true
+};
+function validate163(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (!Array.isArray(data) && data !== null) {
+    const err0 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "array"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err0];
+    } else {
+      vErrors.push(err0);
+    }
+    errors++;
+  }
+  if (Array.isArray(data)) {
+    if (data.length > 64) {
+      const err1 = {
+        instancePath,
+        schemaPath: "#/maxItems",
+        keyword: "maxItems",
+        params: {
+          limit: 64
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err1];
+      } else {
+        vErrors.push(err1);
+      }
+      errors++;
+    }
+    if (data.length < 1) {
+      const err2 = {
+        instancePath,
+        schemaPath: "#/minItems",
+        keyword: "minItems",
+        params: {
+          limit: 1
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err2];
+      } else {
+        vErrors.push(err2);
+      }
+      errors++;
+    }
+    const len0 = data.length;
+    for (let i0 = 0; i0 < len0; i0++) {
+      if (!validate23(data[i0], {
+        instancePath: instancePath + "/" + i0,
+        parentData: data,
+        parentDataProperty: i0,
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate23.errors : vErrors.concat(validate23.errors);
+        errors = vErrors.length;
+      }
+    }
+  }
+  validate163.errors = vErrors;
+  return errors === 0;
+}
+const schema78 = {
+  "type": "array",
+  "minItems": 1,
+  "maxItems": 16,
+  "items": {
+    "$ref": "ArRI0lMQfCLJOfAXdzFMqy1I2Ljz7Ijdxc7ja4B35E"
+  },
+  "nullable": true
+};
+function validate166(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (!Array.isArray(data) && data !== null) {
+    const err0 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "array"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err0];
+    } else {
+      vErrors.push(err0);
+    }
+    errors++;
+  }
+  if (Array.isArray(data)) {
+    if (data.length > 16) {
+      const err1 = {
+        instancePath,
+        schemaPath: "#/maxItems",
+        keyword: "maxItems",
+        params: {
+          limit: 16
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err1];
+      } else {
+        vErrors.push(err1);
+      }
+      errors++;
+    }
+    if (data.length < 1) {
+      const err2 = {
+        instancePath,
+        schemaPath: "#/minItems",
+        keyword: "minItems",
+        params: {
+          limit: 1
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err2];
+      } else {
+        vErrors.push(err2);
+      }
+      errors++;
+    }
+    const len0 = data.length;
+    for (let i0 = 0; i0 < len0; i0++) {
+      if (!validate21(data[i0], {
+        instancePath: instancePath + "/" + i0,
+        parentData: data,
+        parentDataProperty: i0,
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate21.errors : vErrors.concat(validate21.errors);
+        errors = vErrors.length;
+      }
+    }
+  }
+  validate166.errors = vErrors;
+  return errors === 0;
+}
+function validate162(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (!(data && typeof data == "object" && !Array.isArray(data)) && data !== null) {
+    const err0 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "object"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err0];
+    } else {
+      vErrors.push(err0);
+    }
+    errors++;
+  }
+  if (data && typeof data == "object" && !Array.isArray(data)) {
+    if (data.groups !== undefined) {
+      if (!validate163(data.groups, {
+        instancePath: instancePath + "/groups",
+        parentData: data,
+        parentDataProperty: "groups",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate163.errors : vErrors.concat(validate163.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.issuers !== undefined) {
+      if (!validate166(data.issuers, {
+        instancePath: instancePath + "/issuers",
+        parentData: data,
+        parentDataProperty: "issuers",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate166.errors : vErrors.concat(validate166.errors);
+        errors = vErrors.length;
+      }
+    }
+  }
+  validate162.errors = vErrors;
+  return errors === 0;
+}
+const schema79 = {
   "type": "object",
   "properties": {
     "effects": {
@@ -3525,18 +4272,18 @@ const schema70 = {
   },
   "nullable": true
 };
-const schema71 = {
+const schema80 = {
   "type": "array",
   "items": {
     "$ref": "G33nLCThgOjmabhfh1DkVSbqrg9BxR3uPawIELrnaM"
   },
   "nullable": true
 };
-const schema72 = {
+const schema81 = {
   "type": "string",
   "enum": ["read", "write", "ddl", "privilege", "admin", "session", "transaction", "unknown"]
 };
-function validate149(data, {
+function validate172(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3566,7 +4313,7 @@ function validate149(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema72.enum
+        allowedValues: schema81.enum
       }
     };
     if (vErrors === null) {
@@ -3576,10 +4323,10 @@ function validate149(data, {
     }
     errors++;
   }
-  validate149.errors = vErrors;
+  validate172.errors = vErrors;
   return errors === 0;
 }
-function validate148(data, {
+function validate171(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3606,28 +4353,28 @@ function validate148(data, {
   if (Array.isArray(data)) {
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate149(data[i0], {
+      if (!validate172(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate149.errors : vErrors.concat(validate149.errors);
+        vErrors = vErrors === null ? validate172.errors : vErrors.concat(validate172.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate148.errors = vErrors;
+  validate171.errors = vErrors;
   return errors === 0;
 }
-const schema14 = {
+const schema16 = {
   "type": "array",
   "items": {
     "$ref": "PPE7EsdNeFQnJoAtWCQfRkKwXX2VsqrvamZb9BgRsDU"
   },
   "nullable": true
 };
-function validate29(data, {
+function validate32(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3654,21 +4401,21 @@ function validate29(data, {
   if (Array.isArray(data)) {
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate22(data[i0], {
+      if (!validate23(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate22.errors : vErrors.concat(validate22.errors);
+        vErrors = vErrors === null ? validate23.errors : vErrors.concat(validate23.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate29.errors = vErrors;
+  validate32.errors = vErrors;
   return errors === 0;
 }
-function validate147(data, {
+function validate170(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3694,54 +4441,54 @@ function validate147(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.effects !== undefined) {
-      if (!validate148(data.effects, {
+      if (!validate171(data.effects, {
         instancePath: instancePath + "/effects",
         parentData: data,
         parentDataProperty: "effects",
         rootData
       })) {
-        vErrors = vErrors === null ? validate148.errors : vErrors.concat(validate148.errors);
+        vErrors = vErrors === null ? validate171.errors : vErrors.concat(validate171.errors);
         errors = vErrors.length;
       }
     }
     if (data.tables !== undefined) {
-      if (!validate29(data.tables, {
+      if (!validate32(data.tables, {
         instancePath: instancePath + "/tables",
         parentData: data,
         parentDataProperty: "tables",
         rootData
       })) {
-        vErrors = vErrors === null ? validate29.errors : vErrors.concat(validate29.errors);
+        vErrors = vErrors === null ? validate32.errors : vErrors.concat(validate32.errors);
         errors = vErrors.length;
       }
     }
     if (data.functions !== undefined) {
-      if (!validate29(data.functions, {
+      if (!validate32(data.functions, {
         instancePath: instancePath + "/functions",
         parentData: data,
         parentDataProperty: "functions",
         rootData
       })) {
-        vErrors = vErrors === null ? validate29.errors : vErrors.concat(validate29.errors);
+        vErrors = vErrors === null ? validate32.errors : vErrors.concat(validate32.errors);
         errors = vErrors.length;
       }
     }
     if (data.unboundedWrite !== undefined) {
-      if (!validate31(data.unboundedWrite, {
+      if (!validate34(data.unboundedWrite, {
         instancePath: instancePath + "/unboundedWrite",
         parentData: data,
         parentDataProperty: "unboundedWrite",
         rootData
       })) {
-        vErrors = vErrors === null ? validate31.errors : vErrors.concat(validate31.errors);
+        vErrors = vErrors === null ? validate34.errors : vErrors.concat(validate34.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate147.errors = vErrors;
+  validate170.errors = vErrors;
   return errors === 0;
 }
-function validate142(data, {
+function validate157(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3767,36 +4514,47 @@ function validate142(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.targets !== undefined) {
-      if (!validate143(data.targets, {
+      if (!validate158(data.targets, {
         instancePath: instancePath + "/targets",
         parentData: data,
         parentDataProperty: "targets",
         rootData
       })) {
-        vErrors = vErrors === null ? validate143.errors : vErrors.concat(validate143.errors);
+        vErrors = vErrors === null ? validate158.errors : vErrors.concat(validate158.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.triggeredBy !== undefined) {
+      if (!validate162(data.triggeredBy, {
+        instancePath: instancePath + "/triggeredBy",
+        parentData: data,
+        parentDataProperty: "triggeredBy",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate162.errors : vErrors.concat(validate162.errors);
         errors = vErrors.length;
       }
     }
     if (data.sql !== undefined) {
-      if (!validate147(data.sql, {
+      if (!validate170(data.sql, {
         instancePath: instancePath + "/sql",
         parentData: data,
         parentDataProperty: "sql",
         rootData
       })) {
-        vErrors = vErrors === null ? validate147.errors : vErrors.concat(validate147.errors);
+        vErrors = vErrors === null ? validate170.errors : vErrors.concat(validate170.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate142.errors = vErrors;
+  validate157.errors = vErrors;
   return errors === 0;
 }
-const schema73 = {
+const schema82 = {
   "type": "string",
   "enum": ["Allow", "Deny", "RequireApproval"]
 };
-function validate157(data, {
+function validate180(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3826,7 +4584,7 @@ function validate157(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema73.enum
+        allowedValues: schema82.enum
       }
     };
     if (vErrors === null) {
@@ -3836,15 +4594,15 @@ function validate157(data, {
     }
     errors++;
   }
-  validate157.errors = vErrors;
+  validate180.errors = vErrors;
   return errors === 0;
 }
-const schema74 = {
+const schema83 = {
   "type": "string",
   "maxLength": 1024,
   "nullable": true
 };
-function validate159(data, {
+function validate182(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3886,10 +4644,10 @@ function validate159(data, {
       errors++;
     }
   }
-  validate159.errors = vErrors;
+  validate182.errors = vErrors;
   return errors === 0;
 }
-function validate140(data, {
+function validate155(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3931,46 +4689,46 @@ function validate140(data, {
       errors++;
     }
     if (data.name !== undefined) {
-      if (!validate28(data.name, {
+      if (!validate31(data.name, {
         instancePath: instancePath + "/name",
         parentData: data,
         parentDataProperty: "name",
         rootData
       })) {
-        vErrors = vErrors === null ? validate28.errors : vErrors.concat(validate28.errors);
+        vErrors = vErrors === null ? validate31.errors : vErrors.concat(validate31.errors);
         errors = vErrors.length;
       }
     }
     if (data.when !== undefined) {
-      if (!validate142(data.when, {
+      if (!validate157(data.when, {
         instancePath: instancePath + "/when",
         parentData: data,
         parentDataProperty: "when",
-        rootData
-      })) {
-        vErrors = vErrors === null ? validate142.errors : vErrors.concat(validate142.errors);
-        errors = vErrors.length;
-      }
-    }
-    if (data.action !== undefined) {
-      if (!validate157(data.action, {
-        instancePath: instancePath + "/action",
-        parentData: data,
-        parentDataProperty: "action",
         rootData
       })) {
         vErrors = vErrors === null ? validate157.errors : vErrors.concat(validate157.errors);
         errors = vErrors.length;
       }
     }
+    if (data.action !== undefined) {
+      if (!validate180(data.action, {
+        instancePath: instancePath + "/action",
+        parentData: data,
+        parentDataProperty: "action",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate180.errors : vErrors.concat(validate180.errors);
+        errors = vErrors.length;
+      }
+    }
     if (data.message !== undefined) {
-      if (!validate159(data.message, {
+      if (!validate182(data.message, {
         instancePath: instancePath + "/message",
         parentData: data,
         parentDataProperty: "message",
         rootData
       })) {
-        vErrors = vErrors === null ? validate159.errors : vErrors.concat(validate159.errors);
+        vErrors = vErrors === null ? validate182.errors : vErrors.concat(validate182.errors);
         errors = vErrors.length;
       }
     }
@@ -3990,10 +4748,10 @@ function validate140(data, {
     }
     errors++;
   }
-  validate140.errors = vErrors;
+  validate155.errors = vErrors;
   return errors === 0;
 }
-function validate139(data, {
+function validate154(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4036,27 +4794,27 @@ function validate139(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate140(data[i0], {
+      if (!validate155(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate140.errors : vErrors.concat(validate140.errors);
+        vErrors = vErrors === null ? validate155.errors : vErrors.concat(validate155.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate139.errors = vErrors;
+  validate154.errors = vErrors;
   return errors === 0;
 }
-const schema75 = {
+const schema84 = {
   "type": "string",
   "enum": ["Allow", "Deny", "RequireApproval"],
   "default": "Deny",
   "nullable": true
 };
-function validate163(data, {
+function validate186(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4086,7 +4844,7 @@ function validate163(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema75.enum
+        allowedValues: schema84.enum
       }
     };
     if (vErrors === null) {
@@ -4096,10 +4854,10 @@ function validate163(data, {
     }
     errors++;
   }
-  validate163.errors = vErrors;
+  validate186.errors = vErrors;
   return errors === 0;
 }
-const schema76 = {
+const schema85 = {
   "type": "object",
   "properties": {
     "mode": {
@@ -4123,13 +4881,13 @@ const schema76 = {
   },
   "nullable": true
 };
-const schema77 = {
+const schema86 = {
   "type": "string",
   "enum": ["Hold", "Reject"],
   "default": "Hold",
   "nullable": true
 };
-function validate166(data, {
+function validate189(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4159,7 +4917,7 @@ function validate166(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema77.enum
+        allowedValues: schema86.enum
       }
     };
     if (vErrors === null) {
@@ -4169,17 +4927,17 @@ function validate166(data, {
     }
     errors++;
   }
-  validate166.errors = vErrors;
+  validate189.errors = vErrors;
   return errors === 0;
 }
-const schema78 = {
+const schema87 = {
   "type": "integer",
   "default": 300,
   "minimum": 1,
   "maximum": 86400,
   "nullable": true
 };
-function validate168(data, {
+function validate191(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4239,10 +4997,10 @@ function validate168(data, {
       errors++;
     }
   }
-  validate168.errors = vErrors;
+  validate191.errors = vErrors;
   return errors === 0;
 }
-const schema79 = {
+const schema88 = {
   "type": "object",
   "properties": {
     "users": {
@@ -4254,18 +5012,18 @@ const schema79 = {
   },
   "nullable": true
 };
-const schema16 = {
+const schema18 = {
   "type": "array",
   "items": {
     "$ref": "HlXAQAnu9y3UxwDtUOOlI4GpXUmaT1N1brhV8ohh4g"
   },
   "nullable": true
 };
-const schema17 = {
+const schema19 = {
   "type": "string",
   "maxLength": 256
 };
-function validate33(data, {
+function validate36(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4306,10 +5064,10 @@ function validate33(data, {
     }
     errors++;
   }
-  validate33.errors = vErrors;
+  validate36.errors = vErrors;
   return errors === 0;
 }
-function validate32(data, {
+function validate35(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4336,21 +5094,21 @@ function validate32(data, {
   if (Array.isArray(data)) {
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate33(data[i0], {
+      if (!validate36(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate33.errors : vErrors.concat(validate33.errors);
+        vErrors = vErrors === null ? validate36.errors : vErrors.concat(validate36.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate32.errors = vErrors;
+  validate35.errors = vErrors;
   return errors === 0;
 }
-function validate170(data, {
+function validate193(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4376,39 +5134,39 @@ function validate170(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.users !== undefined) {
-      if (!validate32(data.users, {
+      if (!validate35(data.users, {
         instancePath: instancePath + "/users",
         parentData: data,
         parentDataProperty: "users",
         rootData
       })) {
-        vErrors = vErrors === null ? validate32.errors : vErrors.concat(validate32.errors);
+        vErrors = vErrors === null ? validate35.errors : vErrors.concat(validate35.errors);
         errors = vErrors.length;
       }
     }
     if (data.groups !== undefined) {
-      if (!validate32(data.groups, {
+      if (!validate35(data.groups, {
         instancePath: instancePath + "/groups",
         parentData: data,
         parentDataProperty: "groups",
         rootData
       })) {
-        vErrors = vErrors === null ? validate32.errors : vErrors.concat(validate32.errors);
+        vErrors = vErrors === null ? validate35.errors : vErrors.concat(validate35.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate170.errors = vErrors;
+  validate193.errors = vErrors;
   return errors === 0;
 }
-const schema80 = {
+const schema89 = {
   "type": "integer",
   "default": 1,
   "minimum": 1,
   "maximum": 10,
   "nullable": true
 };
-function validate174(data, {
+function validate197(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4468,10 +5226,10 @@ function validate174(data, {
       errors++;
     }
   }
-  validate174.errors = vErrors;
+  validate197.errors = vErrors;
   return errors === 0;
 }
-const schema81 = {
+const schema90 = {
   "type": "object",
   "properties": {
     "ttlSeconds": {
@@ -4483,14 +5241,14 @@ const schema81 = {
   },
   "nullable": true
 };
-const schema82 = {
+const schema91 = {
   "type": "integer",
   "default": 0,
   "minimum": 0,
   "maximum": 86400,
   "nullable": true
 };
-function validate177(data, {
+function validate200(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4550,16 +5308,16 @@ function validate177(data, {
       errors++;
     }
   }
-  validate177.errors = vErrors;
+  validate200.errors = vErrors;
   return errors === 0;
 }
-const schema20 = {
+const schema22 = {
   "type": "integer",
   "minimum": 1,
   "maximum": 86400,
   "nullable": true
 };
-function validate37(data, {
+function validate40(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4619,10 +5377,10 @@ function validate37(data, {
       errors++;
     }
   }
-  validate37.errors = vErrors;
+  validate40.errors = vErrors;
   return errors === 0;
 }
-function validate176(data, {
+function validate199(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4648,38 +5406,38 @@ function validate176(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.ttlSeconds !== undefined) {
-      if (!validate177(data.ttlSeconds, {
+      if (!validate200(data.ttlSeconds, {
         instancePath: instancePath + "/ttlSeconds",
         parentData: data,
         parentDataProperty: "ttlSeconds",
         rootData
       })) {
-        vErrors = vErrors === null ? validate177.errors : vErrors.concat(validate177.errors);
+        vErrors = vErrors === null ? validate200.errors : vErrors.concat(validate200.errors);
         errors = vErrors.length;
       }
     }
     if (data.useWithinSeconds !== undefined) {
-      if (!validate37(data.useWithinSeconds, {
+      if (!validate40(data.useWithinSeconds, {
         instancePath: instancePath + "/useWithinSeconds",
         parentData: data,
         parentDataProperty: "useWithinSeconds",
         rootData
       })) {
-        vErrors = vErrors === null ? validate37.errors : vErrors.concat(validate37.errors);
+        vErrors = vErrors === null ? validate40.errors : vErrors.concat(validate40.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate176.errors = vErrors;
+  validate199.errors = vErrors;
   return errors === 0;
 }
-const schema83 = {
+const schema92 = {
   "type": "integer",
   "default": 604800,
   "minimum": 1,
   "nullable": true
 };
-function validate181(data, {
+function validate204(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4722,10 +5480,10 @@ function validate181(data, {
       errors++;
     }
   }
-  validate181.errors = vErrors;
+  validate204.errors = vErrors;
   return errors === 0;
 }
-function validate165(data, {
+function validate188(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4751,76 +5509,76 @@ function validate165(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.mode !== undefined) {
-      if (!validate166(data.mode, {
+      if (!validate189(data.mode, {
         instancePath: instancePath + "/mode",
         parentData: data,
         parentDataProperty: "mode",
         rootData
       })) {
-        vErrors = vErrors === null ? validate166.errors : vErrors.concat(validate166.errors);
+        vErrors = vErrors === null ? validate189.errors : vErrors.concat(validate189.errors);
         errors = vErrors.length;
       }
     }
     if (data.timeoutSeconds !== undefined) {
-      if (!validate168(data.timeoutSeconds, {
+      if (!validate191(data.timeoutSeconds, {
         instancePath: instancePath + "/timeoutSeconds",
         parentData: data,
         parentDataProperty: "timeoutSeconds",
         rootData
       })) {
-        vErrors = vErrors === null ? validate168.errors : vErrors.concat(validate168.errors);
+        vErrors = vErrors === null ? validate191.errors : vErrors.concat(validate191.errors);
         errors = vErrors.length;
       }
     }
     if (data.approvers !== undefined) {
-      if (!validate170(data.approvers, {
+      if (!validate193(data.approvers, {
         instancePath: instancePath + "/approvers",
         parentData: data,
         parentDataProperty: "approvers",
         rootData
       })) {
-        vErrors = vErrors === null ? validate170.errors : vErrors.concat(validate170.errors);
+        vErrors = vErrors === null ? validate193.errors : vErrors.concat(validate193.errors);
         errors = vErrors.length;
       }
     }
     if (data.requiredApprovals !== undefined) {
-      if (!validate174(data.requiredApprovals, {
+      if (!validate197(data.requiredApprovals, {
         instancePath: instancePath + "/requiredApprovals",
         parentData: data,
         parentDataProperty: "requiredApprovals",
         rootData
       })) {
-        vErrors = vErrors === null ? validate174.errors : vErrors.concat(validate174.errors);
+        vErrors = vErrors === null ? validate197.errors : vErrors.concat(validate197.errors);
         errors = vErrors.length;
       }
     }
     if (data.grant !== undefined) {
-      if (!validate176(data.grant, {
+      if (!validate199(data.grant, {
         instancePath: instancePath + "/grant",
         parentData: data,
         parentDataProperty: "grant",
         rootData
       })) {
-        vErrors = vErrors === null ? validate176.errors : vErrors.concat(validate176.errors);
+        vErrors = vErrors === null ? validate199.errors : vErrors.concat(validate199.errors);
         errors = vErrors.length;
       }
     }
     if (data.retentionSeconds !== undefined) {
-      if (!validate181(data.retentionSeconds, {
+      if (!validate204(data.retentionSeconds, {
         instancePath: instancePath + "/retentionSeconds",
         parentData: data,
         parentDataProperty: "retentionSeconds",
         rootData
       })) {
-        vErrors = vErrors === null ? validate181.errors : vErrors.concat(validate181.errors);
+        vErrors = vErrors === null ? validate204.errors : vErrors.concat(validate204.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate165.errors = vErrors;
+  validate188.errors = vErrors;
   return errors === 0;
 }
-const schema84 = {
+const schema93 = {
   "type": "object",
   "properties": {
     "detectors": {
@@ -4838,18 +5596,18 @@ const schema84 = {
   },
   "nullable": true
 };
-const schema85 = {
+const schema94 = {
   "type": "array",
   "items": {
     "$ref": "yPn9syNI3IUwitaDWXnG2G2lKsuSmYuFjFJgKCREASI"
   },
   "nullable": true
 };
-const schema86 = {
+const schema95 = {
   "type": "string",
   "enum": ["creditCard", "email", "usSsn", "iban", "secret"]
 };
-function validate186(data, {
+function validate209(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4879,7 +5637,7 @@ function validate186(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema86.enum
+        allowedValues: schema95.enum
       }
     };
     if (vErrors === null) {
@@ -4889,10 +5647,10 @@ function validate186(data, {
     }
     errors++;
   }
-  validate186.errors = vErrors;
+  validate209.errors = vErrors;
   return errors === 0;
 }
-function validate185(data, {
+function validate208(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4919,28 +5677,28 @@ function validate185(data, {
   if (Array.isArray(data)) {
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate186(data[i0], {
+      if (!validate209(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate186.errors : vErrors.concat(validate186.errors);
+        vErrors = vErrors === null ? validate209.errors : vErrors.concat(validate209.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate185.errors = vErrors;
+  validate208.errors = vErrors;
   return errors === 0;
 }
-const schema87 = {
+const schema96 = {
   "type": "array",
   "items": {
     "$ref": "dqhgrq8GzDyWMgnCFr1zaDUAggVTWdX5UP5k66sOs"
   },
   "nullable": true
 };
-const schema88 = {
+const schema97 = {
   "type": "object",
   "required": ["name"],
   "properties": {
@@ -4952,12 +5710,12 @@ const schema88 = {
     }
   }
 };
-const schema18 = {
+const schema20 = {
   "type": "string",
   "enum": ["redact", "partial", "hash"],
   "nullable": true
 };
-function validate35(data, {
+function validate38(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4987,7 +5745,7 @@ function validate35(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema18.enum
+        allowedValues: schema20.enum
       }
     };
     if (vErrors === null) {
@@ -4997,10 +5755,10 @@ function validate35(data, {
     }
     errors++;
   }
-  validate35.errors = vErrors;
+  validate38.errors = vErrors;
   return errors === 0;
 }
-function validate190(data, {
+function validate213(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5026,24 +5784,24 @@ function validate190(data, {
       errors++;
     }
     if (data.name !== undefined) {
-      if (!validate25(data.name, {
+      if (!validate28(data.name, {
         instancePath: instancePath + "/name",
         parentData: data,
         parentDataProperty: "name",
         rootData
       })) {
-        vErrors = vErrors === null ? validate25.errors : vErrors.concat(validate25.errors);
+        vErrors = vErrors === null ? validate28.errors : vErrors.concat(validate28.errors);
         errors = vErrors.length;
       }
     }
     if (data.strategy !== undefined) {
-      if (!validate35(data.strategy, {
+      if (!validate38(data.strategy, {
         instancePath: instancePath + "/strategy",
         parentData: data,
         parentDataProperty: "strategy",
         rootData
       })) {
-        vErrors = vErrors === null ? validate35.errors : vErrors.concat(validate35.errors);
+        vErrors = vErrors === null ? validate38.errors : vErrors.concat(validate38.errors);
         errors = vErrors.length;
       }
     }
@@ -5063,10 +5821,10 @@ function validate190(data, {
     }
     errors++;
   }
-  validate190.errors = vErrors;
+  validate213.errors = vErrors;
   return errors === 0;
 }
-function validate189(data, {
+function validate212(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5093,21 +5851,21 @@ function validate189(data, {
   if (Array.isArray(data)) {
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate190(data[i0], {
+      if (!validate213(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate190.errors : vErrors.concat(validate190.errors);
+        vErrors = vErrors === null ? validate213.errors : vErrors.concat(validate213.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate189.errors = vErrors;
+  validate212.errors = vErrors;
   return errors === 0;
 }
-const schema89 = {
+const schema98 = {
   "type": "array",
   "maxItems": 64,
   "items": {
@@ -5115,7 +5873,7 @@ const schema89 = {
   },
   "nullable": true
 };
-const schema90 = {
+const schema99 = {
   "type": "object",
   "required": ["name", "regex"],
   "properties": {
@@ -5130,12 +5888,12 @@ const schema90 = {
     }
   }
 };
-const schema91 = {
+const schema100 = {
   "type": "string",
   "minLength": 1,
   "maxLength": 1024
 };
-function validate198(data, {
+function validate221(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5192,10 +5950,10 @@ function validate198(data, {
     }
     errors++;
   }
-  validate198.errors = vErrors;
+  validate221.errors = vErrors;
   return errors === 0;
 }
-function validate196(data, {
+function validate219(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5237,35 +5995,35 @@ function validate196(data, {
       errors++;
     }
     if (data.name !== undefined) {
-      if (!validate28(data.name, {
+      if (!validate31(data.name, {
         instancePath: instancePath + "/name",
         parentData: data,
         parentDataProperty: "name",
         rootData
       })) {
-        vErrors = vErrors === null ? validate28.errors : vErrors.concat(validate28.errors);
+        vErrors = vErrors === null ? validate31.errors : vErrors.concat(validate31.errors);
         errors = vErrors.length;
       }
     }
     if (data.regex !== undefined) {
-      if (!validate198(data.regex, {
+      if (!validate221(data.regex, {
         instancePath: instancePath + "/regex",
         parentData: data,
         parentDataProperty: "regex",
         rootData
       })) {
-        vErrors = vErrors === null ? validate198.errors : vErrors.concat(validate198.errors);
+        vErrors = vErrors === null ? validate221.errors : vErrors.concat(validate221.errors);
         errors = vErrors.length;
       }
     }
     if (data.strategy !== undefined) {
-      if (!validate35(data.strategy, {
+      if (!validate38(data.strategy, {
         instancePath: instancePath + "/strategy",
         parentData: data,
         parentDataProperty: "strategy",
         rootData
       })) {
-        vErrors = vErrors === null ? validate35.errors : vErrors.concat(validate35.errors);
+        vErrors = vErrors === null ? validate38.errors : vErrors.concat(validate38.errors);
         errors = vErrors.length;
       }
     }
@@ -5285,10 +6043,10 @@ function validate196(data, {
     }
     errors++;
   }
-  validate196.errors = vErrors;
+  validate219.errors = vErrors;
   return errors === 0;
 }
-function validate195(data, {
+function validate218(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5331,27 +6089,27 @@ function validate195(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate196(data[i0], {
+      if (!validate219(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate196.errors : vErrors.concat(validate196.errors);
+        vErrors = vErrors === null ? validate219.errors : vErrors.concat(validate219.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate195.errors = vErrors;
+  validate218.errors = vErrors;
   return errors === 0;
 }
-const schema92 = {
+const schema101 = {
   "type": "string",
   "enum": ["redact", "partial", "hash"],
   "default": "redact",
   "nullable": true
 };
-function validate203(data, {
+function validate226(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5381,7 +6139,7 @@ function validate203(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema92.enum
+        allowedValues: schema101.enum
       }
     };
     if (vErrors === null) {
@@ -5391,10 +6149,10 @@ function validate203(data, {
     }
     errors++;
   }
-  validate203.errors = vErrors;
+  validate226.errors = vErrors;
   return errors === 0;
 }
-function validate184(data, {
+function validate207(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5420,54 +6178,54 @@ function validate184(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.detectors !== undefined) {
-      if (!validate185(data.detectors, {
+      if (!validate208(data.detectors, {
         instancePath: instancePath + "/detectors",
         parentData: data,
         parentDataProperty: "detectors",
         rootData
       })) {
-        vErrors = vErrors === null ? validate185.errors : vErrors.concat(validate185.errors);
+        vErrors = vErrors === null ? validate208.errors : vErrors.concat(validate208.errors);
         errors = vErrors.length;
       }
     }
     if (data.columns !== undefined) {
-      if (!validate189(data.columns, {
+      if (!validate212(data.columns, {
         instancePath: instancePath + "/columns",
         parentData: data,
         parentDataProperty: "columns",
         rootData
       })) {
-        vErrors = vErrors === null ? validate189.errors : vErrors.concat(validate189.errors);
+        vErrors = vErrors === null ? validate212.errors : vErrors.concat(validate212.errors);
         errors = vErrors.length;
       }
     }
     if (data.patterns !== undefined) {
-      if (!validate195(data.patterns, {
+      if (!validate218(data.patterns, {
         instancePath: instancePath + "/patterns",
         parentData: data,
         parentDataProperty: "patterns",
         rootData
       })) {
-        vErrors = vErrors === null ? validate195.errors : vErrors.concat(validate195.errors);
+        vErrors = vErrors === null ? validate218.errors : vErrors.concat(validate218.errors);
         errors = vErrors.length;
       }
     }
     if (data.defaultStrategy !== undefined) {
-      if (!validate203(data.defaultStrategy, {
+      if (!validate226(data.defaultStrategy, {
         instancePath: instancePath + "/defaultStrategy",
         parentData: data,
         parentDataProperty: "defaultStrategy",
         rootData
       })) {
-        vErrors = vErrors === null ? validate203.errors : vErrors.concat(validate203.errors);
+        vErrors = vErrors === null ? validate226.errors : vErrors.concat(validate226.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate184.errors = vErrors;
+  validate207.errors = vErrors;
   return errors === 0;
 }
-const schema93 = {
+const schema102 = {
   "type": "object",
   "properties": {
     "maxMessageBytes": {
@@ -5479,13 +6237,13 @@ const schema93 = {
   },
   "nullable": true
 };
-const schema94 = {
+const schema103 = {
   "type": "integer",
   "minimum": 65536,
   "maximum": 1073741824,
   "nullable": true
 };
-function validate207(data, {
+function validate230(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5545,16 +6303,16 @@ function validate207(data, {
       errors++;
     }
   }
-  validate207.errors = vErrors;
+  validate230.errors = vErrors;
   return errors === 0;
 }
-const schema95 = {
+const schema104 = {
   "type": "integer",
   "minimum": 1024,
   "maximum": 1073741824,
   "nullable": true
 };
-function validate209(data, {
+function validate232(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5614,10 +6372,10 @@ function validate209(data, {
       errors++;
     }
   }
-  validate209.errors = vErrors;
+  validate232.errors = vErrors;
   return errors === 0;
 }
-function validate206(data, {
+function validate229(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5643,32 +6401,32 @@ function validate206(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.maxMessageBytes !== undefined) {
-      if (!validate207(data.maxMessageBytes, {
+      if (!validate230(data.maxMessageBytes, {
         instancePath: instancePath + "/maxMessageBytes",
         parentData: data,
         parentDataProperty: "maxMessageBytes",
         rootData
       })) {
-        vErrors = vErrors === null ? validate207.errors : vErrors.concat(validate207.errors);
+        vErrors = vErrors === null ? validate230.errors : vErrors.concat(validate230.errors);
         errors = vErrors.length;
       }
     }
     if (data.maxStatementBytes !== undefined) {
-      if (!validate209(data.maxStatementBytes, {
+      if (!validate232(data.maxStatementBytes, {
         instancePath: instancePath + "/maxStatementBytes",
         parentData: data,
         parentDataProperty: "maxStatementBytes",
         rootData
       })) {
-        vErrors = vErrors === null ? validate209.errors : vErrors.concat(validate209.errors);
+        vErrors = vErrors === null ? validate232.errors : vErrors.concat(validate232.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate206.errors = vErrors;
+  validate229.errors = vErrors;
   return errors === 0;
 }
-const schema96 = {
+const schema105 = {
   "type": "object",
   "properties": {
     "includeStatementText": {
@@ -5677,12 +6435,12 @@ const schema96 = {
   },
   "nullable": true
 };
-const schema97 = {
+const schema106 = {
   "type": "boolean",
   "default": true,
   "nullable": true
 };
-function validate213(data, {
+function validate236(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5706,10 +6464,10 @@ function validate213(data, {
     }
     errors++;
   }
-  validate213.errors = vErrors;
+  validate236.errors = vErrors;
   return errors === 0;
 }
-function validate212(data, {
+function validate235(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5735,21 +6493,21 @@ function validate212(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.includeStatementText !== undefined) {
-      if (!validate213(data.includeStatementText, {
+      if (!validate236(data.includeStatementText, {
         instancePath: instancePath + "/includeStatementText",
         parentData: data,
         parentDataProperty: "includeStatementText",
         rootData
       })) {
-        vErrors = vErrors === null ? validate213.errors : vErrors.concat(validate213.errors);
+        vErrors = vErrors === null ? validate236.errors : vErrors.concat(validate236.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate212.errors = vErrors;
+  validate235.errors = vErrors;
   return errors === 0;
 }
-const schema98 = {
+const schema107 = {
   "type": "object",
   "properties": {
     "maxRowsAffected": {
@@ -5764,12 +6522,12 @@ const schema98 = {
   },
   "nullable": true
 };
-const schema19 = {
+const schema21 = {
   "type": "integer",
   "minimum": 0,
   "nullable": true
 };
-function validate36(data, {
+function validate39(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5812,10 +6570,10 @@ function validate36(data, {
       errors++;
     }
   }
-  validate36.errors = vErrors;
+  validate39.errors = vErrors;
   return errors === 0;
 }
-function validate216(data, {
+function validate239(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5841,43 +6599,43 @@ function validate216(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.maxRowsAffected !== undefined) {
-      if (!validate36(data.maxRowsAffected, {
+      if (!validate39(data.maxRowsAffected, {
         instancePath: instancePath + "/maxRowsAffected",
         parentData: data,
         parentDataProperty: "maxRowsAffected",
         rootData
       })) {
-        vErrors = vErrors === null ? validate36.errors : vErrors.concat(validate36.errors);
+        vErrors = vErrors === null ? validate39.errors : vErrors.concat(validate39.errors);
         errors = vErrors.length;
       }
     }
     if (data.maxRowsReturned !== undefined) {
-      if (!validate36(data.maxRowsReturned, {
+      if (!validate39(data.maxRowsReturned, {
         instancePath: instancePath + "/maxRowsReturned",
         parentData: data,
         parentDataProperty: "maxRowsReturned",
         rootData
       })) {
-        vErrors = vErrors === null ? validate36.errors : vErrors.concat(validate36.errors);
+        vErrors = vErrors === null ? validate39.errors : vErrors.concat(validate39.errors);
         errors = vErrors.length;
       }
     }
     if (data.maxStatementSeconds !== undefined) {
-      if (!validate37(data.maxStatementSeconds, {
+      if (!validate40(data.maxStatementSeconds, {
         instancePath: instancePath + "/maxStatementSeconds",
         parentData: data,
         parentDataProperty: "maxStatementSeconds",
         rootData
       })) {
-        vErrors = vErrors === null ? validate37.errors : vErrors.concat(validate37.errors);
+        vErrors = vErrors === null ? validate40.errors : vErrors.concat(validate40.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate216.errors = vErrors;
+  validate239.errors = vErrors;
   return errors === 0;
 }
-function validate51(data, {
+function validate54(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5919,123 +6677,123 @@ function validate51(data, {
       errors++;
     }
     if (data.mode !== undefined) {
-      if (!validate52(data.mode, {
+      if (!validate55(data.mode, {
         instancePath: instancePath + "/mode",
         parentData: data,
         parentDataProperty: "mode",
         rootData
       })) {
-        vErrors = vErrors === null ? validate52.errors : vErrors.concat(validate52.errors);
+        vErrors = vErrors === null ? validate55.errors : vErrors.concat(validate55.errors);
         errors = vErrors.length;
       }
     }
     if (data.subjects !== undefined) {
-      if (!validate54(data.subjects, {
+      if (!validate57(data.subjects, {
         instancePath: instancePath + "/subjects",
         parentData: data,
         parentDataProperty: "subjects",
         rootData
       })) {
-        vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
+        vErrors = vErrors === null ? validate57.errors : vErrors.concat(validate57.errors);
         errors = vErrors.length;
       }
     }
     if (data.identity !== undefined) {
-      if (!validate68(data.identity, {
+      if (!validate71(data.identity, {
         instancePath: instancePath + "/identity",
         parentData: data,
         parentDataProperty: "identity",
         rootData
       })) {
-        vErrors = vErrors === null ? validate68.errors : vErrors.concat(validate68.errors);
+        vErrors = vErrors === null ? validate71.errors : vErrors.concat(validate71.errors);
         errors = vErrors.length;
       }
     }
     if (data.targets !== undefined) {
-      if (!validate104(data.targets, {
+      if (!validate119(data.targets, {
         instancePath: instancePath + "/targets",
         parentData: data,
         parentDataProperty: "targets",
         rootData
       })) {
-        vErrors = vErrors === null ? validate104.errors : vErrors.concat(validate104.errors);
+        vErrors = vErrors === null ? validate119.errors : vErrors.concat(validate119.errors);
         errors = vErrors.length;
       }
     }
     if (data.rules !== undefined) {
-      if (!validate139(data.rules, {
+      if (!validate154(data.rules, {
         instancePath: instancePath + "/rules",
         parentData: data,
         parentDataProperty: "rules",
         rootData
       })) {
-        vErrors = vErrors === null ? validate139.errors : vErrors.concat(validate139.errors);
+        vErrors = vErrors === null ? validate154.errors : vErrors.concat(validate154.errors);
         errors = vErrors.length;
       }
     }
     if (data.defaultAction !== undefined) {
-      if (!validate163(data.defaultAction, {
+      if (!validate186(data.defaultAction, {
         instancePath: instancePath + "/defaultAction",
         parentData: data,
         parentDataProperty: "defaultAction",
         rootData
       })) {
-        vErrors = vErrors === null ? validate163.errors : vErrors.concat(validate163.errors);
+        vErrors = vErrors === null ? validate186.errors : vErrors.concat(validate186.errors);
         errors = vErrors.length;
       }
     }
     if (data.approval !== undefined) {
-      if (!validate165(data.approval, {
+      if (!validate188(data.approval, {
         instancePath: instancePath + "/approval",
         parentData: data,
         parentDataProperty: "approval",
         rootData
       })) {
-        vErrors = vErrors === null ? validate165.errors : vErrors.concat(validate165.errors);
+        vErrors = vErrors === null ? validate188.errors : vErrors.concat(validate188.errors);
         errors = vErrors.length;
       }
     }
     if (data.masking !== undefined) {
-      if (!validate184(data.masking, {
+      if (!validate207(data.masking, {
         instancePath: instancePath + "/masking",
         parentData: data,
         parentDataProperty: "masking",
         rootData
       })) {
-        vErrors = vErrors === null ? validate184.errors : vErrors.concat(validate184.errors);
+        vErrors = vErrors === null ? validate207.errors : vErrors.concat(validate207.errors);
         errors = vErrors.length;
       }
     }
     if (data.protocolLimits !== undefined) {
-      if (!validate206(data.protocolLimits, {
+      if (!validate229(data.protocolLimits, {
         instancePath: instancePath + "/protocolLimits",
         parentData: data,
         parentDataProperty: "protocolLimits",
         rootData
       })) {
-        vErrors = vErrors === null ? validate206.errors : vErrors.concat(validate206.errors);
+        vErrors = vErrors === null ? validate229.errors : vErrors.concat(validate229.errors);
         errors = vErrors.length;
       }
     }
     if (data.audit !== undefined) {
-      if (!validate212(data.audit, {
+      if (!validate235(data.audit, {
         instancePath: instancePath + "/audit",
         parentData: data,
         parentDataProperty: "audit",
         rootData
       })) {
-        vErrors = vErrors === null ? validate212.errors : vErrors.concat(validate212.errors);
+        vErrors = vErrors === null ? validate235.errors : vErrors.concat(validate235.errors);
         errors = vErrors.length;
       }
     }
     if (data.runtimeLimits !== undefined) {
-      if (!validate216(data.runtimeLimits, {
+      if (!validate239(data.runtimeLimits, {
         instancePath: instancePath + "/runtimeLimits",
         parentData: data,
         parentDataProperty: "runtimeLimits",
         rootData
       })) {
-        vErrors = vErrors === null ? validate216.errors : vErrors.concat(validate216.errors);
+        vErrors = vErrors === null ? validate239.errors : vErrors.concat(validate239.errors);
         errors = vErrors.length;
       }
     }
@@ -6055,10 +6813,10 @@ function validate51(data, {
     }
     errors++;
   }
-  validate51.errors = vErrors;
+  validate54.errors = vErrors;
   return errors === 0;
 }
-const schema99 = {
+const schema108 = {
   "type": "object",
   "properties": {
     "observedGeneration": {
@@ -6082,11 +6840,11 @@ const schema99 = {
   },
   "nullable": true
 };
-const schema21 = {
+const schema23 = {
   "type": "integer",
   "nullable": true
 };
-function validate38(data, {
+function validate41(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6110,14 +6868,14 @@ function validate38(data, {
     }
     errors++;
   }
-  validate38.errors = vErrors;
+  validate41.errors = vErrors;
   return errors === 0;
 }
-const schema23 = {
+const schema25 = {
   "type": "string",
   "nullable": true
 };
-function validate40(data, {
+function validate43(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6141,17 +6899,17 @@ function validate40(data, {
     }
     errors++;
   }
-  validate40.errors = vErrors;
+  validate43.errors = vErrors;
   return errors === 0;
 }
-const schema100 = {
+const schema109 = {
   "type": "array",
   "items": {
     "$ref": "6cL7EKqmlL0zPYJ2ywRPK7XpC94SJgrif4hCdyqeAA"
   },
   "nullable": true
 };
-const schema101 = {
+const schema110 = {
   "type": "object",
   "required": ["type", "status"],
   "properties": {
@@ -6175,11 +6933,11 @@ const schema101 = {
     }
   }
 };
-const schema102 = {
+const schema111 = {
   "type": "string",
   "enum": ["True", "False", "Unknown"]
 };
-function validate230(data, {
+function validate253(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6209,7 +6967,7 @@ function validate230(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema102.enum
+        allowedValues: schema111.enum
       }
     };
     if (vErrors === null) {
@@ -6219,16 +6977,16 @@ function validate230(data, {
     }
     errors++;
   }
-  validate230.errors = vErrors;
+  validate253.errors = vErrors;
   return errors === 0;
 }
-const schema24 = {
+const schema26 = {
   "type": "string",
   "format": "date-time",
   "nullable": true
 };
 const formats0 = formats["date-time"];
-function validate41(data, {
+function validate44(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6270,10 +7028,10 @@ function validate41(data, {
       errors++;
     }
   }
-  validate41.errors = vErrors;
+  validate44.errors = vErrors;
   return errors === 0;
 }
-function validate228(data, {
+function validate251(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6315,68 +7073,68 @@ function validate228(data, {
       errors++;
     }
     if (data.type !== undefined) {
-      if (!validate39(data.type, {
+      if (!validate42(data.type, {
         instancePath: instancePath + "/type",
         parentData: data,
         parentDataProperty: "type",
         rootData
       })) {
-        vErrors = vErrors === null ? validate39.errors : vErrors.concat(validate39.errors);
+        vErrors = vErrors === null ? validate42.errors : vErrors.concat(validate42.errors);
         errors = vErrors.length;
       }
     }
     if (data.status !== undefined) {
-      if (!validate230(data.status, {
+      if (!validate253(data.status, {
         instancePath: instancePath + "/status",
         parentData: data,
         parentDataProperty: "status",
         rootData
       })) {
-        vErrors = vErrors === null ? validate230.errors : vErrors.concat(validate230.errors);
+        vErrors = vErrors === null ? validate253.errors : vErrors.concat(validate253.errors);
         errors = vErrors.length;
       }
     }
     if (data.reason !== undefined) {
-      if (!validate40(data.reason, {
+      if (!validate43(data.reason, {
         instancePath: instancePath + "/reason",
         parentData: data,
         parentDataProperty: "reason",
         rootData
       })) {
-        vErrors = vErrors === null ? validate40.errors : vErrors.concat(validate40.errors);
+        vErrors = vErrors === null ? validate43.errors : vErrors.concat(validate43.errors);
         errors = vErrors.length;
       }
     }
     if (data.message !== undefined) {
-      if (!validate40(data.message, {
+      if (!validate43(data.message, {
         instancePath: instancePath + "/message",
         parentData: data,
         parentDataProperty: "message",
         rootData
       })) {
-        vErrors = vErrors === null ? validate40.errors : vErrors.concat(validate40.errors);
+        vErrors = vErrors === null ? validate43.errors : vErrors.concat(validate43.errors);
         errors = vErrors.length;
       }
     }
     if (data.observedGeneration !== undefined) {
-      if (!validate38(data.observedGeneration, {
+      if (!validate41(data.observedGeneration, {
         instancePath: instancePath + "/observedGeneration",
         parentData: data,
         parentDataProperty: "observedGeneration",
         rootData
       })) {
-        vErrors = vErrors === null ? validate38.errors : vErrors.concat(validate38.errors);
+        vErrors = vErrors === null ? validate41.errors : vErrors.concat(validate41.errors);
         errors = vErrors.length;
       }
     }
     if (data.lastTransitionTime !== undefined) {
-      if (!validate41(data.lastTransitionTime, {
+      if (!validate44(data.lastTransitionTime, {
         instancePath: instancePath + "/lastTransitionTime",
         parentData: data,
         parentDataProperty: "lastTransitionTime",
         rootData
       })) {
-        vErrors = vErrors === null ? validate41.errors : vErrors.concat(validate41.errors);
+        vErrors = vErrors === null ? validate44.errors : vErrors.concat(validate44.errors);
         errors = vErrors.length;
       }
     }
@@ -6396,10 +7154,10 @@ function validate228(data, {
     }
     errors++;
   }
-  validate228.errors = vErrors;
+  validate251.errors = vErrors;
   return errors === 0;
 }
-function validate227(data, {
+function validate250(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6426,21 +7184,21 @@ function validate227(data, {
   if (Array.isArray(data)) {
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate228(data[i0], {
+      if (!validate251(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate228.errors : vErrors.concat(validate228.errors);
+        vErrors = vErrors === null ? validate251.errors : vErrors.concat(validate251.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate227.errors = vErrors;
+  validate250.errors = vErrors;
   return errors === 0;
 }
-const schema103 = {
+const schema112 = {
   "type": "array",
   "maxItems": 20,
   "items": {
@@ -6448,7 +7206,7 @@ const schema103 = {
   },
   "nullable": true
 };
-const schema104 = {
+const schema113 = {
   "type": "object",
   "required": ["generation", "specSha256", "outcome", "observedAt"],
   "properties": {
@@ -6472,10 +7230,10 @@ const schema104 = {
     }
   }
 };
-const schema105 = {
+const schema114 = {
   "type": "integer"
 };
-function validate240(data, {
+function validate263(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6499,15 +7257,15 @@ function validate240(data, {
     }
     errors++;
   }
-  validate240.errors = vErrors;
+  validate263.errors = vErrors;
   return errors === 0;
 }
-const schema106 = {
+const schema115 = {
   "type": "string",
   "pattern": "^[0-9a-f]{64}$"
 };
-const pattern5 = new RegExp("^[0-9a-f]{64}$", "u");
-function validate242(data, {
+const pattern6 = new RegExp("^[0-9a-f]{64}$", "u");
+function validate265(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6516,7 +7274,7 @@ function validate242(data, {
   let vErrors = null;
   let errors = 0;
   if (typeof data === "string") {
-    if (!pattern5.test(data)) {
+    if (!pattern6.test(data)) {
       const err0 = {
         instancePath,
         schemaPath: "#/pattern",
@@ -6548,14 +7306,14 @@ function validate242(data, {
     }
     errors++;
   }
-  validate242.errors = vErrors;
+  validate265.errors = vErrors;
   return errors === 0;
 }
-const schema107 = {
+const schema116 = {
   "type": "string",
   "enum": ["Compiled", "Invalid"]
 };
-function validate246(data, {
+function validate269(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6585,7 +7343,7 @@ function validate246(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema107.enum
+        allowedValues: schema116.enum
       }
     };
     if (vErrors === null) {
@@ -6595,14 +7353,14 @@ function validate246(data, {
     }
     errors++;
   }
-  validate246.errors = vErrors;
+  validate269.errors = vErrors;
   return errors === 0;
 }
-const schema108 = {
+const schema117 = {
   "type": "string",
   "format": "date-time"
 };
-function validate248(data, {
+function validate271(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6643,10 +7401,10 @@ function validate248(data, {
     }
     errors++;
   }
-  validate248.errors = vErrors;
+  validate271.errors = vErrors;
   return errors === 0;
 }
-function validate239(data, {
+function validate262(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6720,68 +7478,68 @@ function validate239(data, {
       errors++;
     }
     if (data.generation !== undefined) {
-      if (!validate240(data.generation, {
+      if (!validate263(data.generation, {
         instancePath: instancePath + "/generation",
         parentData: data,
         parentDataProperty: "generation",
         rootData
       })) {
-        vErrors = vErrors === null ? validate240.errors : vErrors.concat(validate240.errors);
+        vErrors = vErrors === null ? validate263.errors : vErrors.concat(validate263.errors);
         errors = vErrors.length;
       }
     }
     if (data.specSha256 !== undefined) {
-      if (!validate242(data.specSha256, {
+      if (!validate265(data.specSha256, {
         instancePath: instancePath + "/specSha256",
         parentData: data,
         parentDataProperty: "specSha256",
         rootData
       })) {
-        vErrors = vErrors === null ? validate242.errors : vErrors.concat(validate242.errors);
+        vErrors = vErrors === null ? validate265.errors : vErrors.concat(validate265.errors);
         errors = vErrors.length;
       }
     }
     if (data.changedBy !== undefined) {
-      if (!validate40(data.changedBy, {
+      if (!validate43(data.changedBy, {
         instancePath: instancePath + "/changedBy",
         parentData: data,
         parentDataProperty: "changedBy",
         rootData
       })) {
-        vErrors = vErrors === null ? validate40.errors : vErrors.concat(validate40.errors);
+        vErrors = vErrors === null ? validate43.errors : vErrors.concat(validate43.errors);
         errors = vErrors.length;
       }
     }
     if (data.changedAt !== undefined) {
-      if (!validate41(data.changedAt, {
+      if (!validate44(data.changedAt, {
         instancePath: instancePath + "/changedAt",
         parentData: data,
         parentDataProperty: "changedAt",
         rootData
       })) {
-        vErrors = vErrors === null ? validate41.errors : vErrors.concat(validate41.errors);
+        vErrors = vErrors === null ? validate44.errors : vErrors.concat(validate44.errors);
         errors = vErrors.length;
       }
     }
     if (data.outcome !== undefined) {
-      if (!validate246(data.outcome, {
+      if (!validate269(data.outcome, {
         instancePath: instancePath + "/outcome",
         parentData: data,
         parentDataProperty: "outcome",
         rootData
       })) {
-        vErrors = vErrors === null ? validate246.errors : vErrors.concat(validate246.errors);
+        vErrors = vErrors === null ? validate269.errors : vErrors.concat(validate269.errors);
         errors = vErrors.length;
       }
     }
     if (data.observedAt !== undefined) {
-      if (!validate248(data.observedAt, {
+      if (!validate271(data.observedAt, {
         instancePath: instancePath + "/observedAt",
         parentData: data,
         parentDataProperty: "observedAt",
         rootData
       })) {
-        vErrors = vErrors === null ? validate248.errors : vErrors.concat(validate248.errors);
+        vErrors = vErrors === null ? validate271.errors : vErrors.concat(validate271.errors);
         errors = vErrors.length;
       }
     }
@@ -6801,10 +7559,10 @@ function validate239(data, {
     }
     errors++;
   }
-  validate239.errors = vErrors;
+  validate262.errors = vErrors;
   return errors === 0;
 }
-function validate238(data, {
+function validate261(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6847,21 +7605,21 @@ function validate238(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate239(data[i0], {
+      if (!validate262(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate239.errors : vErrors.concat(validate239.errors);
+        vErrors = vErrors === null ? validate262.errors : vErrors.concat(validate262.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate238.errors = vErrors;
+  validate261.errors = vErrors;
   return errors === 0;
 }
-function validate222(data, {
+function validate245(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6887,76 +7645,76 @@ function validate222(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.observedGeneration !== undefined) {
-      if (!validate38(data.observedGeneration, {
+      if (!validate41(data.observedGeneration, {
         instancePath: instancePath + "/observedGeneration",
         parentData: data,
         parentDataProperty: "observedGeneration",
         rootData
       })) {
-        vErrors = vErrors === null ? validate38.errors : vErrors.concat(validate38.errors);
+        vErrors = vErrors === null ? validate41.errors : vErrors.concat(validate41.errors);
         errors = vErrors.length;
       }
     }
     if (data.runTokenIssuer !== undefined) {
-      if (!validate40(data.runTokenIssuer, {
+      if (!validate43(data.runTokenIssuer, {
         instancePath: instancePath + "/runTokenIssuer",
         parentData: data,
         parentDataProperty: "runTokenIssuer",
         rootData
       })) {
-        vErrors = vErrors === null ? validate40.errors : vErrors.concat(validate40.errors);
+        vErrors = vErrors === null ? validate43.errors : vErrors.concat(validate43.errors);
         errors = vErrors.length;
       }
     }
     if (data.targetCount !== undefined) {
-      if (!validate38(data.targetCount, {
+      if (!validate41(data.targetCount, {
         instancePath: instancePath + "/targetCount",
         parentData: data,
         parentDataProperty: "targetCount",
         rootData
       })) {
-        vErrors = vErrors === null ? validate38.errors : vErrors.concat(validate38.errors);
+        vErrors = vErrors === null ? validate41.errors : vErrors.concat(validate41.errors);
         errors = vErrors.length;
       }
     }
     if (data.ruleCount !== undefined) {
-      if (!validate38(data.ruleCount, {
+      if (!validate41(data.ruleCount, {
         instancePath: instancePath + "/ruleCount",
         parentData: data,
         parentDataProperty: "ruleCount",
         rootData
       })) {
-        vErrors = vErrors === null ? validate38.errors : vErrors.concat(validate38.errors);
+        vErrors = vErrors === null ? validate41.errors : vErrors.concat(validate41.errors);
         errors = vErrors.length;
       }
     }
     if (data.conditions !== undefined) {
-      if (!validate227(data.conditions, {
+      if (!validate250(data.conditions, {
         instancePath: instancePath + "/conditions",
         parentData: data,
         parentDataProperty: "conditions",
         rootData
       })) {
-        vErrors = vErrors === null ? validate227.errors : vErrors.concat(validate227.errors);
+        vErrors = vErrors === null ? validate250.errors : vErrors.concat(validate250.errors);
         errors = vErrors.length;
       }
     }
     if (data.history !== undefined) {
-      if (!validate238(data.history, {
+      if (!validate261(data.history, {
         instancePath: instancePath + "/history",
         parentData: data,
         parentDataProperty: "history",
         rootData
       })) {
-        vErrors = vErrors === null ? validate238.errors : vErrors.concat(validate238.errors);
+        vErrors = vErrors === null ? validate261.errors : vErrors.concat(validate261.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate222.errors = vErrors;
+  validate245.errors = vErrors;
   return errors === 0;
 }
-function validate42(data, {
+function validate45(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -7015,57 +7773,57 @@ function validate42(data, {
       errors++;
     }
     if (data.apiVersion !== undefined) {
-      if (!validate43(data.apiVersion, {
+      if (!validate46(data.apiVersion, {
         instancePath: instancePath + "/apiVersion",
         parentData: data,
         parentDataProperty: "apiVersion",
         rootData
       })) {
-        vErrors = vErrors === null ? validate43.errors : vErrors.concat(validate43.errors);
+        vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
         errors = vErrors.length;
       }
     }
     if (data.kind !== undefined) {
-      if (!validate45(data.kind, {
+      if (!validate48(data.kind, {
         instancePath: instancePath + "/kind",
         parentData: data,
         parentDataProperty: "kind",
         rootData
       })) {
-        vErrors = vErrors === null ? validate45.errors : vErrors.concat(validate45.errors);
+        vErrors = vErrors === null ? validate48.errors : vErrors.concat(validate48.errors);
         errors = vErrors.length;
       }
     }
     if (data.metadata !== undefined) {
-      if (!validate47(data.metadata, {
+      if (!validate50(data.metadata, {
         instancePath: instancePath + "/metadata",
         parentData: data,
         parentDataProperty: "metadata",
         rootData
       })) {
-        vErrors = vErrors === null ? validate47.errors : vErrors.concat(validate47.errors);
+        vErrors = vErrors === null ? validate50.errors : vErrors.concat(validate50.errors);
         errors = vErrors.length;
       }
     }
     if (data.spec !== undefined) {
-      if (!validate51(data.spec, {
+      if (!validate54(data.spec, {
         instancePath: instancePath + "/spec",
         parentData: data,
         parentDataProperty: "spec",
         rootData
       })) {
-        vErrors = vErrors === null ? validate51.errors : vErrors.concat(validate51.errors);
+        vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
         errors = vErrors.length;
       }
     }
     if (data.status !== undefined) {
-      if (!validate222(data.status, {
+      if (!validate245(data.status, {
         instancePath: instancePath + "/status",
         parentData: data,
         parentDataProperty: "status",
         rootData
       })) {
-        vErrors = vErrors === null ? validate222.errors : vErrors.concat(validate222.errors);
+        vErrors = vErrors === null ? validate245.errors : vErrors.concat(validate245.errors);
         errors = vErrors.length;
       }
     }
@@ -7085,6 +7843,6 @@ function validate42(data, {
     }
     errors++;
   }
-  validate42.errors = vErrors;
+  validate45.errors = vErrors;
   return errors === 0;
 }

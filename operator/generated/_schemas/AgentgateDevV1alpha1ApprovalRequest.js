@@ -1,6 +1,6 @@
 import { formats } from "@kubernetes-models/validate";
-export const validate = validate29;
-const schema14 = {
+export const validate = validate30;
+const schema15 = {
   "type": "object",
   "properties": {
     "apiVersion": {
@@ -13,7 +13,7 @@ const schema14 = {
       "$ref": "a6f0oUEaFqHmymdwnqPORTNOTU7GczWAkwGD0uYU"
     },
     "spec": {
-      "$ref": "2g2BcYk6zs6ecwdwJ1QZniiPwAyVZJkGwQ02Wl7uiQ"
+      "$ref": "iWLyLAcmT3GH3S890XcB3olvguinb8GtTRZZ1VIx0"
     },
     "status": {
       "$ref": "2mkpDjBTz4UBUCm8005TC5ExoJjBBNtjrsHt6EK0Lc"
@@ -22,11 +22,11 @@ const schema14 = {
   "required": ["spec", "apiVersion", "kind"],
   "$id": "agentgate.dev.v1alpha1.ApprovalRequest"
 };
-const schema15 = {
+const schema16 = {
   "type": "string",
   "enum": ["agentgate.dev/v1alpha1"]
 };
-function validate30(data, {
+function validate31(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -56,7 +56,7 @@ function validate30(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema15.enum
+        allowedValues: schema16.enum
       }
     };
     if (vErrors === null) {
@@ -66,14 +66,14 @@ function validate30(data, {
     }
     errors++;
   }
-  validate30.errors = vErrors;
+  validate31.errors = vErrors;
   return errors === 0;
 }
-const schema16 = {
+const schema17 = {
   "type": "string",
   "enum": ["ApprovalRequest"]
 };
-function validate32(data, {
+function validate33(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -103,7 +103,7 @@ function validate32(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema16.enum
+        allowedValues: schema17.enum
       }
     };
     if (vErrors === null) {
@@ -113,15 +113,15 @@ function validate32(data, {
     }
     errors++;
   }
-  validate32.errors = vErrors;
+  validate33.errors = vErrors;
   return errors === 0;
 }
-const schema17 = {
+const schema18 = {
   "nullableRef": "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta#"
 };
-const schema18 = {};
-import { validate as validate35 } from "@kubernetes-models/apimachinery/_schemas/IoK8sApimachineryPkgApisMetaV1ObjectMeta";
-function validate34(data, {
+const schema19 = {};
+import { validate as validate36 } from "@kubernetes-models/apimachinery/_schemas/IoK8sApimachineryPkgApisMetaV1ObjectMeta";
+function validate35(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -130,20 +130,20 @@ function validate34(data, {
   let vErrors = null;
   let errors = 0;
   if (data !== null) {
-    if (!validate35(data, {
+    if (!validate36(data, {
       instancePath,
       parentData,
       parentDataProperty,
       rootData
     })) {
-      vErrors = vErrors === null ? validate35.errors : vErrors.concat(validate35.errors);
+      vErrors = vErrors === null ? validate36.errors : vErrors.concat(validate36.errors);
       errors = vErrors.length;
     }
   }
-  validate34.errors = vErrors;
+  validate35.errors = vErrors;
   return errors === 0;
 }
-const schema19 = {
+const schema20 = {
   "type": "object",
   "required": ["policy", "rule", "requester", "target", "command", "expiresAt"],
   "properties": {
@@ -154,7 +154,7 @@ const schema19 = {
       "$ref": "kVhKoEkFCpYCBOsP5OvTsXJ39WdjdMwyyhXvIyCOTok"
     },
     "requester": {
-      "$ref": "qATLeNLBOs17unOYla56okPyglo7VMFpBWNU9VSvj8"
+      "$ref": "9KeyTqQYgnxIZLOo5vGDyqAqBj1dKq6JspSBu9zns"
     },
     "target": {
       "$ref": "kVhKoEkFCpYCBOsP5OvTsXJ39WdjdMwyyhXvIyCOTok"
@@ -179,12 +179,12 @@ const schema19 = {
     }
   }
 };
-const schema20 = {
+const schema21 = {
   "type": "string",
   "maxLength": 253
 };
 import func2 from "@kubernetes-models/validate/runtime/ucs2length";
-function validate39(data, {
+function validate40(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -225,7 +225,7 @@ function validate39(data, {
     }
     errors++;
   }
-  validate39.errors = vErrors;
+  validate40.errors = vErrors;
   return errors === 0;
 }
 const schema7 = {
@@ -276,7 +276,7 @@ function validate22(data, {
   validate22.errors = vErrors;
   return errors === 0;
 }
-const schema21 = {
+const schema22 = {
   "type": "object",
   "required": ["subject"],
   "properties": {
@@ -307,16 +307,19 @@ const schema21 = {
     "triggeredByEmail": {
       "$ref": "39h5nfFhMniSN0E8ysGt1m8rpFdXl8DxA5DeWj62Y"
     },
+    "triggeredByGroups": {
+      "$ref": "4SfrzR2XGWLvRkUkFFX3pGk6m3AU99tHpwPN1Dpq4"
+    },
     "triggeredByUsernames": {
       "$ref": "KfpWuXZtJtdIV43Ze9ZhShFvPhn3aZbEa7d3QU54I"
     }
   }
 };
-const schema22 = {
+const schema23 = {
   "type": "string",
   "maxLength": 512
 };
-function validate43(data, {
+function validate44(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -357,7 +360,7 @@ function validate43(data, {
     }
     errors++;
   }
-  validate43.errors = vErrors;
+  validate44.errors = vErrors;
   return errors === 0;
 }
 const schema6 = {
@@ -410,12 +413,12 @@ function validate21(data, {
   validate21.errors = vErrors;
   return errors === 0;
 }
-const schema23 = {
+const schema24 = {
   "type": "string",
   "maxLength": 317,
   "nullable": true
 };
-function validate46(data, {
+function validate47(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -457,15 +460,15 @@ function validate46(data, {
       errors++;
     }
   }
-  validate46.errors = vErrors;
+  validate47.errors = vErrors;
   return errors === 0;
 }
-const schema24 = {
+const schema25 = {
   "type": "string",
   "maxLength": 253,
   "nullable": true
 };
-function validate48(data, {
+function validate49(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -507,15 +510,15 @@ function validate48(data, {
       errors++;
     }
   }
-  validate48.errors = vErrors;
+  validate49.errors = vErrors;
   return errors === 0;
 }
-const schema25 = {
+const schema26 = {
   "type": "string",
   "maxLength": 64,
   "nullable": true
 };
-function validate50(data, {
+function validate51(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -557,15 +560,15 @@ function validate50(data, {
       errors++;
     }
   }
-  validate50.errors = vErrors;
+  validate51.errors = vErrors;
   return errors === 0;
 }
-const schema26 = {
+const schema27 = {
   "type": "string",
   "maxLength": 256,
   "nullable": true
 };
-function validate52(data, {
+function validate53(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -607,10 +610,123 @@ function validate52(data, {
       errors++;
     }
   }
-  validate52.errors = vErrors;
+  validate53.errors = vErrors;
   return errors === 0;
 }
-const schema27 = {
+const schema28 = {
+  "type": "array",
+  "maxItems": 256,
+  "items": {
+    "$ref": "HlXAQAnu9y3UxwDtUOOlI4GpXUmaT1N1brhV8ohh4g"
+  },
+  "nullable": true
+};
+const schema8 = {
+  "type": "string",
+  "maxLength": 256
+};
+function validate23(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (typeof data === "string") {
+    if (func2(data) > 256) {
+      const err0 = {
+        instancePath,
+        schemaPath: "#/maxLength",
+        keyword: "maxLength",
+        params: {
+          limit: 256
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err0];
+      } else {
+        vErrors.push(err0);
+      }
+      errors++;
+    }
+  } else {
+    const err1 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "string"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err1];
+    } else {
+      vErrors.push(err1);
+    }
+    errors++;
+  }
+  validate23.errors = vErrors;
+  return errors === 0;
+}
+function validate58(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (!Array.isArray(data) && data !== null) {
+    const err0 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "array"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err0];
+    } else {
+      vErrors.push(err0);
+    }
+    errors++;
+  }
+  if (Array.isArray(data)) {
+    if (data.length > 256) {
+      const err1 = {
+        instancePath,
+        schemaPath: "#/maxItems",
+        keyword: "maxItems",
+        params: {
+          limit: 256
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err1];
+      } else {
+        vErrors.push(err1);
+      }
+      errors++;
+    }
+    const len0 = data.length;
+    for (let i0 = 0; i0 < len0; i0++) {
+      if (!validate23(data[i0], {
+        instancePath: instancePath + "/" + i0,
+        parentData: data,
+        parentDataProperty: i0,
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate23.errors : vErrors.concat(validate23.errors);
+        errors = vErrors.length;
+      }
+    }
+  }
+  validate58.errors = vErrors;
+  return errors === 0;
+}
+const schema29 = {
   "type": "array",
   "maxItems": 4,
   "items": {
@@ -618,11 +734,11 @@ const schema27 = {
   },
   "nullable": true
 };
-const schema28 = {
+const schema30 = {
   "type": "string",
   "maxLength": 1100
 };
-function validate58(data, {
+function validate62(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -663,10 +779,10 @@ function validate58(data, {
     }
     errors++;
   }
-  validate58.errors = vErrors;
+  validate62.errors = vErrors;
   return errors === 0;
 }
-function validate57(data, {
+function validate61(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -709,21 +825,21 @@ function validate57(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate58(data[i0], {
+      if (!validate62(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate58.errors : vErrors.concat(validate58.errors);
+        vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate57.errors = vErrors;
+  validate61.errors = vErrors;
   return errors === 0;
 }
-function validate42(data, {
+function validate43(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -749,13 +865,13 @@ function validate42(data, {
       errors++;
     }
     if (data.subject !== undefined) {
-      if (!validate43(data.subject, {
+      if (!validate44(data.subject, {
         instancePath: instancePath + "/subject",
         parentData: data,
         parentDataProperty: "subject",
         rootData
       })) {
-        vErrors = vErrors === null ? validate43.errors : vErrors.concat(validate43.errors);
+        vErrors = vErrors === null ? validate44.errors : vErrors.concat(validate44.errors);
         errors = vErrors.length;
       }
     }
@@ -771,46 +887,46 @@ function validate42(data, {
       }
     }
     if (data.serviceAccount !== undefined) {
-      if (!validate46(data.serviceAccount, {
+      if (!validate47(data.serviceAccount, {
         instancePath: instancePath + "/serviceAccount",
         parentData: data,
         parentDataProperty: "serviceAccount",
         rootData
       })) {
-        vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
+        vErrors = vErrors === null ? validate47.errors : vErrors.concat(validate47.errors);
         errors = vErrors.length;
       }
     }
     if (data.pod !== undefined) {
-      if (!validate48(data.pod, {
+      if (!validate49(data.pod, {
         instancePath: instancePath + "/pod",
         parentData: data,
         parentDataProperty: "pod",
         rootData
       })) {
-        vErrors = vErrors === null ? validate48.errors : vErrors.concat(validate48.errors);
+        vErrors = vErrors === null ? validate49.errors : vErrors.concat(validate49.errors);
         errors = vErrors.length;
       }
     }
     if (data.podUid !== undefined) {
-      if (!validate50(data.podUid, {
+      if (!validate51(data.podUid, {
         instancePath: instancePath + "/podUid",
         parentData: data,
         parentDataProperty: "podUid",
         rootData
       })) {
-        vErrors = vErrors === null ? validate50.errors : vErrors.concat(validate50.errors);
+        vErrors = vErrors === null ? validate51.errors : vErrors.concat(validate51.errors);
         errors = vErrors.length;
       }
     }
     if (data.runId !== undefined) {
-      if (!validate52(data.runId, {
+      if (!validate53(data.runId, {
         instancePath: instancePath + "/runId",
         parentData: data,
         parentDataProperty: "runId",
         rootData
       })) {
-        vErrors = vErrors === null ? validate52.errors : vErrors.concat(validate52.errors);
+        vErrors = vErrors === null ? validate53.errors : vErrors.concat(validate53.errors);
         errors = vErrors.length;
       }
     }
@@ -847,14 +963,25 @@ function validate42(data, {
         errors = vErrors.length;
       }
     }
+    if (data.triggeredByGroups !== undefined) {
+      if (!validate58(data.triggeredByGroups, {
+        instancePath: instancePath + "/triggeredByGroups",
+        parentData: data,
+        parentDataProperty: "triggeredByGroups",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate58.errors : vErrors.concat(validate58.errors);
+        errors = vErrors.length;
+      }
+    }
     if (data.triggeredByUsernames !== undefined) {
-      if (!validate57(data.triggeredByUsernames, {
+      if (!validate61(data.triggeredByUsernames, {
         instancePath: instancePath + "/triggeredByUsernames",
         parentData: data,
         parentDataProperty: "triggeredByUsernames",
         rootData
       })) {
-        vErrors = vErrors === null ? validate57.errors : vErrors.concat(validate57.errors);
+        vErrors = vErrors === null ? validate61.errors : vErrors.concat(validate61.errors);
         errors = vErrors.length;
       }
     }
@@ -874,10 +1001,10 @@ function validate42(data, {
     }
     errors++;
   }
-  validate42.errors = vErrors;
+  validate43.errors = vErrors;
   return errors === 0;
 }
-const schema29 = {
+const schema31 = {
   "type": "object",
   "required": ["text", "sha256"],
   "properties": {
@@ -898,11 +1025,11 @@ const schema29 = {
     }
   }
 };
-const schema30 = {
+const schema32 = {
   "type": "string",
   "maxLength": 65536
 };
-function validate64(data, {
+function validate68(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -943,15 +1070,15 @@ function validate64(data, {
     }
     errors++;
   }
-  validate64.errors = vErrors;
+  validate68.errors = vErrors;
   return errors === 0;
 }
-const schema31 = {
+const schema33 = {
   "type": "string",
   "maxLength": 120,
   "nullable": true
 };
-function validate66(data, {
+function validate70(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -993,15 +1120,15 @@ function validate66(data, {
       errors++;
     }
   }
-  validate66.errors = vErrors;
+  validate70.errors = vErrors;
   return errors === 0;
 }
-const schema32 = {
+const schema34 = {
   "type": "string",
   "pattern": "^[0-9a-f]{64}$"
 };
 const pattern0 = new RegExp("^[0-9a-f]{64}$", "u");
-function validate68(data, {
+function validate72(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1042,21 +1169,21 @@ function validate68(data, {
     }
     errors++;
   }
-  validate68.errors = vErrors;
+  validate72.errors = vErrors;
   return errors === 0;
 }
-const schema33 = {
+const schema35 = {
   "type": "array",
   "items": {
     "$ref": "G33nLCThgOjmabhfh1DkVSbqrg9BxR3uPawIELrnaM"
   },
   "nullable": true
 };
-const schema34 = {
+const schema36 = {
   "type": "string",
   "enum": ["read", "write", "ddl", "privilege", "admin", "session", "transaction", "unknown"]
 };
-function validate71(data, {
+function validate75(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1086,103 +1213,7 @@ function validate71(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema34.enum
-      }
-    };
-    if (vErrors === null) {
-      vErrors = [err1];
-    } else {
-      vErrors.push(err1);
-    }
-    errors++;
-  }
-  validate71.errors = vErrors;
-  return errors === 0;
-}
-function validate70(data, {
-  instancePath = "",
-  parentData,
-  parentDataProperty,
-  rootData = data
-} = {}) {
-  let vErrors = null;
-  let errors = 0;
-  if (!Array.isArray(data) && data !== null) {
-    const err0 = {
-      instancePath,
-      schemaPath: "#/type",
-      keyword: "type",
-      params: {
-        type: "array"
-      }
-    };
-    if (vErrors === null) {
-      vErrors = [err0];
-    } else {
-      vErrors.push(err0);
-    }
-    errors++;
-  }
-  if (Array.isArray(data)) {
-    const len0 = data.length;
-    for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate71(data[i0], {
-        instancePath: instancePath + "/" + i0,
-        parentData: data,
-        parentDataProperty: i0,
-        rootData
-      })) {
-        vErrors = vErrors === null ? validate71.errors : vErrors.concat(validate71.errors);
-        errors = vErrors.length;
-      }
-    }
-  }
-  validate70.errors = vErrors;
-  return errors === 0;
-}
-const schema35 = {
-  "type": "array",
-  "items": {
-    "$ref": "HlXAQAnu9y3UxwDtUOOlI4GpXUmaT1N1brhV8ohh4g"
-  },
-  "nullable": true
-};
-const schema36 = {
-  "type": "string",
-  "maxLength": 256
-};
-function validate75(data, {
-  instancePath = "",
-  parentData,
-  parentDataProperty,
-  rootData = data
-} = {}) {
-  let vErrors = null;
-  let errors = 0;
-  if (typeof data === "string") {
-    if (func2(data) > 256) {
-      const err0 = {
-        instancePath,
-        schemaPath: "#/maxLength",
-        keyword: "maxLength",
-        params: {
-          limit: 256
-        }
-      };
-      if (vErrors === null) {
-        vErrors = [err0];
-      } else {
-        vErrors.push(err0);
-      }
-      errors++;
-    }
-  } else {
-    const err1 = {
-      instancePath,
-      schemaPath: "#/type",
-      keyword: "type",
-      params: {
-        type: "string"
+        allowedValues: schema36.enum
       }
     };
     if (vErrors === null) {
@@ -1236,7 +1267,55 @@ function validate74(data, {
   validate74.errors = vErrors;
   return errors === 0;
 }
-function validate63(data, {
+const schema37 = {
+  "type": "array",
+  "items": {
+    "$ref": "HlXAQAnu9y3UxwDtUOOlI4GpXUmaT1N1brhV8ohh4g"
+  },
+  "nullable": true
+};
+function validate78(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (!Array.isArray(data) && data !== null) {
+    const err0 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "array"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err0];
+    } else {
+      vErrors.push(err0);
+    }
+    errors++;
+  }
+  if (Array.isArray(data)) {
+    const len0 = data.length;
+    for (let i0 = 0; i0 < len0; i0++) {
+      if (!validate23(data[i0], {
+        instancePath: instancePath + "/" + i0,
+        parentData: data,
+        parentDataProperty: i0,
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate23.errors : vErrors.concat(validate23.errors);
+        errors = vErrors.length;
+      }
+    }
+  }
+  validate78.errors = vErrors;
+  return errors === 0;
+}
+function validate67(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1278,57 +1357,57 @@ function validate63(data, {
       errors++;
     }
     if (data.text !== undefined) {
-      if (!validate64(data.text, {
+      if (!validate68(data.text, {
         instancePath: instancePath + "/text",
         parentData: data,
         parentDataProperty: "text",
-        rootData
-      })) {
-        vErrors = vErrors === null ? validate64.errors : vErrors.concat(validate64.errors);
-        errors = vErrors.length;
-      }
-    }
-    if (data.summary !== undefined) {
-      if (!validate66(data.summary, {
-        instancePath: instancePath + "/summary",
-        parentData: data,
-        parentDataProperty: "summary",
-        rootData
-      })) {
-        vErrors = vErrors === null ? validate66.errors : vErrors.concat(validate66.errors);
-        errors = vErrors.length;
-      }
-    }
-    if (data.sha256 !== undefined) {
-      if (!validate68(data.sha256, {
-        instancePath: instancePath + "/sha256",
-        parentData: data,
-        parentDataProperty: "sha256",
         rootData
       })) {
         vErrors = vErrors === null ? validate68.errors : vErrors.concat(validate68.errors);
         errors = vErrors.length;
       }
     }
-    if (data.effects !== undefined) {
-      if (!validate70(data.effects, {
-        instancePath: instancePath + "/effects",
+    if (data.summary !== undefined) {
+      if (!validate70(data.summary, {
+        instancePath: instancePath + "/summary",
         parentData: data,
-        parentDataProperty: "effects",
+        parentDataProperty: "summary",
         rootData
       })) {
         vErrors = vErrors === null ? validate70.errors : vErrors.concat(validate70.errors);
         errors = vErrors.length;
       }
     }
+    if (data.sha256 !== undefined) {
+      if (!validate72(data.sha256, {
+        instancePath: instancePath + "/sha256",
+        parentData: data,
+        parentDataProperty: "sha256",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate72.errors : vErrors.concat(validate72.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.effects !== undefined) {
+      if (!validate74(data.effects, {
+        instancePath: instancePath + "/effects",
+        parentData: data,
+        parentDataProperty: "effects",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate74.errors : vErrors.concat(validate74.errors);
+        errors = vErrors.length;
+      }
+    }
     if (data.tables !== undefined) {
-      if (!validate74(data.tables, {
+      if (!validate78(data.tables, {
         instancePath: instancePath + "/tables",
         parentData: data,
         parentDataProperty: "tables",
         rootData
       })) {
-        vErrors = vErrors === null ? validate74.errors : vErrors.concat(validate74.errors);
+        vErrors = vErrors === null ? validate78.errors : vErrors.concat(validate78.errors);
         errors = vErrors.length;
       }
     }
@@ -1348,15 +1427,15 @@ function validate63(data, {
     }
     errors++;
   }
-  validate63.errors = vErrors;
+  validate67.errors = vErrors;
   return errors === 0;
 }
-const schema8 = {
+const schema9 = {
   "type": "string",
   "maxLength": 4096,
   "nullable": true
 };
-function validate23(data, {
+function validate24(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1398,15 +1477,15 @@ function validate23(data, {
       errors++;
     }
   }
-  validate23.errors = vErrors;
+  validate24.errors = vErrors;
   return errors === 0;
 }
-const schema10 = {
+const schema11 = {
   "type": "string",
   "format": "date-time"
 };
 const formats0 = formats["date-time"];
-function validate25(data, {
+function validate26(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1447,15 +1526,15 @@ function validate25(data, {
     }
     errors++;
   }
-  validate25.errors = vErrors;
+  validate26.errors = vErrors;
   return errors === 0;
 }
-const schema37 = {
+const schema38 = {
   "type": "string",
   "enum": ["Approved", "Denied"],
   "nullable": true
 };
-function validate81(data, {
+function validate84(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1485,7 +1564,7 @@ function validate81(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema37.enum
+        allowedValues: schema38.enum
       }
     };
     if (vErrors === null) {
@@ -1495,10 +1574,10 @@ function validate81(data, {
     }
     errors++;
   }
-  validate81.errors = vErrors;
+  validate84.errors = vErrors;
   return errors === 0;
 }
-const schema38 = {
+const schema39 = {
   "type": "array",
   "maxItems": 20,
   "items": {
@@ -1506,7 +1585,7 @@ const schema38 = {
   },
   "nullable": true
 };
-const schema39 = {
+const schema40 = {
   "type": "object",
   "required": ["user", "decision", "time"],
   "properties": {
@@ -1527,10 +1606,10 @@ const schema39 = {
     }
   }
 };
-const schema9 = {
+const schema10 = {
   "type": "string"
 };
-function validate24(data, {
+function validate25(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1554,17 +1633,17 @@ function validate24(data, {
     }
     errors++;
   }
-  validate24.errors = vErrors;
+  validate25.errors = vErrors;
   return errors === 0;
 }
-const schema40 = {
+const schema41 = {
   "type": "array",
   "items": {
     "$ref": "jdFtv6DGtroqVatkuk8ipQtGFLMzfSuVek97sB0uauQ"
   },
   "nullable": true
 };
-function validate87(data, {
+function validate90(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1591,25 +1670,25 @@ function validate87(data, {
   if (Array.isArray(data)) {
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate24(data[i0], {
+      if (!validate25(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate24.errors : vErrors.concat(validate24.errors);
+        vErrors = vErrors === null ? validate25.errors : vErrors.concat(validate25.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate87.errors = vErrors;
+  validate90.errors = vErrors;
   return errors === 0;
 }
-const schema41 = {
+const schema42 = {
   "type": "string",
   "enum": ["Approved", "Denied"]
 };
-function validate90(data, {
+function validate93(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1639,7 +1718,7 @@ function validate90(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema41.enum
+        allowedValues: schema42.enum
       }
     };
     if (vErrors === null) {
@@ -1649,14 +1728,14 @@ function validate90(data, {
     }
     errors++;
   }
-  validate90.errors = vErrors;
+  validate93.errors = vErrors;
   return errors === 0;
 }
-const schema13 = {
+const schema14 = {
   "type": "string",
   "nullable": true
 };
-function validate28(data, {
+function validate29(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1680,10 +1759,10 @@ function validate28(data, {
     }
     errors++;
   }
-  validate28.errors = vErrors;
+  validate29.errors = vErrors;
   return errors === 0;
 }
-function validate85(data, {
+function validate88(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1741,57 +1820,57 @@ function validate85(data, {
       errors++;
     }
     if (data.user !== undefined) {
-      if (!validate24(data.user, {
+      if (!validate25(data.user, {
         instancePath: instancePath + "/user",
         parentData: data,
         parentDataProperty: "user",
         rootData
       })) {
-        vErrors = vErrors === null ? validate24.errors : vErrors.concat(validate24.errors);
+        vErrors = vErrors === null ? validate25.errors : vErrors.concat(validate25.errors);
         errors = vErrors.length;
       }
     }
     if (data.groups !== undefined) {
-      if (!validate87(data.groups, {
+      if (!validate90(data.groups, {
         instancePath: instancePath + "/groups",
         parentData: data,
         parentDataProperty: "groups",
-        rootData
-      })) {
-        vErrors = vErrors === null ? validate87.errors : vErrors.concat(validate87.errors);
-        errors = vErrors.length;
-      }
-    }
-    if (data.decision !== undefined) {
-      if (!validate90(data.decision, {
-        instancePath: instancePath + "/decision",
-        parentData: data,
-        parentDataProperty: "decision",
         rootData
       })) {
         vErrors = vErrors === null ? validate90.errors : vErrors.concat(validate90.errors);
         errors = vErrors.length;
       }
     }
+    if (data.decision !== undefined) {
+      if (!validate93(data.decision, {
+        instancePath: instancePath + "/decision",
+        parentData: data,
+        parentDataProperty: "decision",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate93.errors : vErrors.concat(validate93.errors);
+        errors = vErrors.length;
+      }
+    }
     if (data.comment !== undefined) {
-      if (!validate28(data.comment, {
+      if (!validate29(data.comment, {
         instancePath: instancePath + "/comment",
         parentData: data,
         parentDataProperty: "comment",
         rootData
       })) {
-        vErrors = vErrors === null ? validate28.errors : vErrors.concat(validate28.errors);
+        vErrors = vErrors === null ? validate29.errors : vErrors.concat(validate29.errors);
         errors = vErrors.length;
       }
     }
     if (data.time !== undefined) {
-      if (!validate25(data.time, {
+      if (!validate26(data.time, {
         instancePath: instancePath + "/time",
         parentData: data,
         parentDataProperty: "time",
         rootData
       })) {
-        vErrors = vErrors === null ? validate25.errors : vErrors.concat(validate25.errors);
+        vErrors = vErrors === null ? validate26.errors : vErrors.concat(validate26.errors);
         errors = vErrors.length;
       }
     }
@@ -1811,10 +1890,10 @@ function validate85(data, {
     }
     errors++;
   }
-  validate85.errors = vErrors;
+  validate88.errors = vErrors;
   return errors === 0;
 }
-function validate84(data, {
+function validate87(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1857,21 +1936,21 @@ function validate84(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate85(data[i0], {
+      if (!validate88(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate85.errors : vErrors.concat(validate85.errors);
+        vErrors = vErrors === null ? validate88.errors : vErrors.concat(validate88.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate84.errors = vErrors;
+  validate87.errors = vErrors;
   return errors === 0;
 }
-function validate38(data, {
+function validate39(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1977,13 +2056,13 @@ function validate38(data, {
       errors++;
     }
     if (data.policy !== undefined) {
-      if (!validate39(data.policy, {
+      if (!validate40(data.policy, {
         instancePath: instancePath + "/policy",
         parentData: data,
         parentDataProperty: "policy",
         rootData
       })) {
-        vErrors = vErrors === null ? validate39.errors : vErrors.concat(validate39.errors);
+        vErrors = vErrors === null ? validate40.errors : vErrors.concat(validate40.errors);
         errors = vErrors.length;
       }
     }
@@ -1999,13 +2078,13 @@ function validate38(data, {
       }
     }
     if (data.requester !== undefined) {
-      if (!validate42(data.requester, {
+      if (!validate43(data.requester, {
         instancePath: instancePath + "/requester",
         parentData: data,
         parentDataProperty: "requester",
         rootData
       })) {
-        vErrors = vErrors === null ? validate42.errors : vErrors.concat(validate42.errors);
+        vErrors = vErrors === null ? validate43.errors : vErrors.concat(validate43.errors);
         errors = vErrors.length;
       }
     }
@@ -2021,68 +2100,68 @@ function validate38(data, {
       }
     }
     if (data.command !== undefined) {
-      if (!validate63(data.command, {
+      if (!validate67(data.command, {
         instancePath: instancePath + "/command",
         parentData: data,
         parentDataProperty: "command",
         rootData
       })) {
-        vErrors = vErrors === null ? validate63.errors : vErrors.concat(validate63.errors);
+        vErrors = vErrors === null ? validate67.errors : vErrors.concat(validate67.errors);
         errors = vErrors.length;
       }
     }
     if (data.reason !== undefined) {
-      if (!validate23(data.reason, {
+      if (!validate24(data.reason, {
         instancePath: instancePath + "/reason",
         parentData: data,
         parentDataProperty: "reason",
         rootData
       })) {
-        vErrors = vErrors === null ? validate23.errors : vErrors.concat(validate23.errors);
+        vErrors = vErrors === null ? validate24.errors : vErrors.concat(validate24.errors);
         errors = vErrors.length;
       }
     }
     if (data.expiresAt !== undefined) {
-      if (!validate25(data.expiresAt, {
+      if (!validate26(data.expiresAt, {
         instancePath: instancePath + "/expiresAt",
         parentData: data,
         parentDataProperty: "expiresAt",
         rootData
       })) {
-        vErrors = vErrors === null ? validate25.errors : vErrors.concat(validate25.errors);
+        vErrors = vErrors === null ? validate26.errors : vErrors.concat(validate26.errors);
         errors = vErrors.length;
       }
     }
     if (data.decision !== undefined) {
-      if (!validate81(data.decision, {
+      if (!validate84(data.decision, {
         instancePath: instancePath + "/decision",
         parentData: data,
         parentDataProperty: "decision",
         rootData
       })) {
-        vErrors = vErrors === null ? validate81.errors : vErrors.concat(validate81.errors);
+        vErrors = vErrors === null ? validate84.errors : vErrors.concat(validate84.errors);
         errors = vErrors.length;
       }
     }
     if (data.comment !== undefined) {
-      if (!validate23(data.comment, {
+      if (!validate24(data.comment, {
         instancePath: instancePath + "/comment",
         parentData: data,
         parentDataProperty: "comment",
         rootData
       })) {
-        vErrors = vErrors === null ? validate23.errors : vErrors.concat(validate23.errors);
+        vErrors = vErrors === null ? validate24.errors : vErrors.concat(validate24.errors);
         errors = vErrors.length;
       }
     }
     if (data.decisions !== undefined) {
-      if (!validate84(data.decisions, {
+      if (!validate87(data.decisions, {
         instancePath: instancePath + "/decisions",
         parentData: data,
         parentDataProperty: "decisions",
         rootData
       })) {
-        vErrors = vErrors === null ? validate84.errors : vErrors.concat(validate84.errors);
+        vErrors = vErrors === null ? validate87.errors : vErrors.concat(validate87.errors);
         errors = vErrors.length;
       }
     }
@@ -2102,10 +2181,10 @@ function validate38(data, {
     }
     errors++;
   }
-  validate38.errors = vErrors;
+  validate39.errors = vErrors;
   return errors === 0;
 }
-const schema42 = {
+const schema43 = {
   "type": "object",
   "properties": {
     "phase": {
@@ -2129,12 +2208,12 @@ const schema42 = {
   },
   "nullable": true
 };
-const schema43 = {
+const schema44 = {
   "type": "string",
   "enum": ["Pending", "Approved", "Denied", "Expired", "Used"],
   "nullable": true
 };
-function validate98(data, {
+function validate101(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2164,7 +2243,7 @@ function validate98(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema43.enum
+        allowedValues: schema44.enum
       }
     };
     if (vErrors === null) {
@@ -2174,15 +2253,15 @@ function validate98(data, {
     }
     errors++;
   }
-  validate98.errors = vErrors;
+  validate101.errors = vErrors;
   return errors === 0;
 }
-const schema11 = {
+const schema12 = {
   "type": "string",
   "format": "date-time",
   "nullable": true
 };
-function validate26(data, {
+function validate27(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2224,14 +2303,14 @@ function validate26(data, {
       errors++;
     }
   }
-  validate26.errors = vErrors;
+  validate27.errors = vErrors;
   return errors === 0;
 }
-const schema12 = {
+const schema13 = {
   "type": "integer",
   "nullable": true
 };
-function validate27(data, {
+function validate28(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2255,17 +2334,17 @@ function validate27(data, {
     }
     errors++;
   }
-  validate27.errors = vErrors;
+  validate28.errors = vErrors;
   return errors === 0;
 }
-const schema44 = {
+const schema45 = {
   "type": "array",
   "items": {
     "$ref": "6cL7EKqmlL0zPYJ2ywRPK7XpC94SJgrif4hCdyqeAA"
   },
   "nullable": true
 };
-const schema45 = {
+const schema46 = {
   "type": "object",
   "required": ["type", "status"],
   "properties": {
@@ -2289,11 +2368,11 @@ const schema45 = {
     }
   }
 };
-const schema46 = {
+const schema47 = {
   "type": "string",
   "enum": ["True", "False", "Unknown"]
 };
-function validate107(data, {
+function validate110(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2323,7 +2402,7 @@ function validate107(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema46.enum
+        allowedValues: schema47.enum
       }
     };
     if (vErrors === null) {
@@ -2333,10 +2412,10 @@ function validate107(data, {
     }
     errors++;
   }
-  validate107.errors = vErrors;
+  validate110.errors = vErrors;
   return errors === 0;
 }
-function validate105(data, {
+function validate108(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2378,68 +2457,68 @@ function validate105(data, {
       errors++;
     }
     if (data.type !== undefined) {
-      if (!validate24(data.type, {
+      if (!validate25(data.type, {
         instancePath: instancePath + "/type",
         parentData: data,
         parentDataProperty: "type",
         rootData
       })) {
-        vErrors = vErrors === null ? validate24.errors : vErrors.concat(validate24.errors);
+        vErrors = vErrors === null ? validate25.errors : vErrors.concat(validate25.errors);
         errors = vErrors.length;
       }
     }
     if (data.status !== undefined) {
-      if (!validate107(data.status, {
+      if (!validate110(data.status, {
         instancePath: instancePath + "/status",
         parentData: data,
         parentDataProperty: "status",
         rootData
       })) {
-        vErrors = vErrors === null ? validate107.errors : vErrors.concat(validate107.errors);
+        vErrors = vErrors === null ? validate110.errors : vErrors.concat(validate110.errors);
         errors = vErrors.length;
       }
     }
     if (data.reason !== undefined) {
-      if (!validate28(data.reason, {
+      if (!validate29(data.reason, {
         instancePath: instancePath + "/reason",
         parentData: data,
         parentDataProperty: "reason",
         rootData
       })) {
-        vErrors = vErrors === null ? validate28.errors : vErrors.concat(validate28.errors);
+        vErrors = vErrors === null ? validate29.errors : vErrors.concat(validate29.errors);
         errors = vErrors.length;
       }
     }
     if (data.message !== undefined) {
-      if (!validate28(data.message, {
+      if (!validate29(data.message, {
         instancePath: instancePath + "/message",
         parentData: data,
         parentDataProperty: "message",
         rootData
       })) {
-        vErrors = vErrors === null ? validate28.errors : vErrors.concat(validate28.errors);
+        vErrors = vErrors === null ? validate29.errors : vErrors.concat(validate29.errors);
         errors = vErrors.length;
       }
     }
     if (data.observedGeneration !== undefined) {
-      if (!validate27(data.observedGeneration, {
+      if (!validate28(data.observedGeneration, {
         instancePath: instancePath + "/observedGeneration",
         parentData: data,
         parentDataProperty: "observedGeneration",
         rootData
       })) {
-        vErrors = vErrors === null ? validate27.errors : vErrors.concat(validate27.errors);
+        vErrors = vErrors === null ? validate28.errors : vErrors.concat(validate28.errors);
         errors = vErrors.length;
       }
     }
     if (data.lastTransitionTime !== undefined) {
-      if (!validate26(data.lastTransitionTime, {
+      if (!validate27(data.lastTransitionTime, {
         instancePath: instancePath + "/lastTransitionTime",
         parentData: data,
         parentDataProperty: "lastTransitionTime",
         rootData
       })) {
-        vErrors = vErrors === null ? validate26.errors : vErrors.concat(validate26.errors);
+        vErrors = vErrors === null ? validate27.errors : vErrors.concat(validate27.errors);
         errors = vErrors.length;
       }
     }
@@ -2459,10 +2538,10 @@ function validate105(data, {
     }
     errors++;
   }
-  validate105.errors = vErrors;
+  validate108.errors = vErrors;
   return errors === 0;
 }
-function validate104(data, {
+function validate107(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2489,21 +2568,21 @@ function validate104(data, {
   if (Array.isArray(data)) {
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate105(data[i0], {
+      if (!validate108(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate105.errors : vErrors.concat(validate105.errors);
+        vErrors = vErrors === null ? validate108.errors : vErrors.concat(validate108.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate104.errors = vErrors;
+  validate107.errors = vErrors;
   return errors === 0;
 }
-function validate97(data, {
+function validate100(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2529,76 +2608,76 @@ function validate97(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.phase !== undefined) {
-      if (!validate98(data.phase, {
+      if (!validate101(data.phase, {
         instancePath: instancePath + "/phase",
         parentData: data,
         parentDataProperty: "phase",
         rootData
       })) {
-        vErrors = vErrors === null ? validate98.errors : vErrors.concat(validate98.errors);
+        vErrors = vErrors === null ? validate101.errors : vErrors.concat(validate101.errors);
         errors = vErrors.length;
       }
     }
     if (data.decidedAt !== undefined) {
-      if (!validate26(data.decidedAt, {
+      if (!validate27(data.decidedAt, {
         instancePath: instancePath + "/decidedAt",
         parentData: data,
         parentDataProperty: "decidedAt",
         rootData
       })) {
-        vErrors = vErrors === null ? validate26.errors : vErrors.concat(validate26.errors);
+        vErrors = vErrors === null ? validate27.errors : vErrors.concat(validate27.errors);
         errors = vErrors.length;
       }
     }
     if (data.usedAt !== undefined) {
-      if (!validate26(data.usedAt, {
+      if (!validate27(data.usedAt, {
         instancePath: instancePath + "/usedAt",
         parentData: data,
         parentDataProperty: "usedAt",
         rootData
       })) {
-        vErrors = vErrors === null ? validate26.errors : vErrors.concat(validate26.errors);
+        vErrors = vErrors === null ? validate27.errors : vErrors.concat(validate27.errors);
         errors = vErrors.length;
       }
     }
     if (data.approvals !== undefined) {
-      if (!validate27(data.approvals, {
+      if (!validate28(data.approvals, {
         instancePath: instancePath + "/approvals",
         parentData: data,
         parentDataProperty: "approvals",
         rootData
       })) {
-        vErrors = vErrors === null ? validate27.errors : vErrors.concat(validate27.errors);
+        vErrors = vErrors === null ? validate28.errors : vErrors.concat(validate28.errors);
         errors = vErrors.length;
       }
     }
     if (data.observedGeneration !== undefined) {
-      if (!validate27(data.observedGeneration, {
+      if (!validate28(data.observedGeneration, {
         instancePath: instancePath + "/observedGeneration",
         parentData: data,
         parentDataProperty: "observedGeneration",
         rootData
       })) {
-        vErrors = vErrors === null ? validate27.errors : vErrors.concat(validate27.errors);
+        vErrors = vErrors === null ? validate28.errors : vErrors.concat(validate28.errors);
         errors = vErrors.length;
       }
     }
     if (data.conditions !== undefined) {
-      if (!validate104(data.conditions, {
+      if (!validate107(data.conditions, {
         instancePath: instancePath + "/conditions",
         parentData: data,
         parentDataProperty: "conditions",
         rootData
       })) {
-        vErrors = vErrors === null ? validate104.errors : vErrors.concat(validate104.errors);
+        vErrors = vErrors === null ? validate107.errors : vErrors.concat(validate107.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate97.errors = vErrors;
+  validate100.errors = vErrors;
   return errors === 0;
 }
-function validate29(data, {
+function validate30(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2657,57 +2736,57 @@ function validate29(data, {
       errors++;
     }
     if (data.apiVersion !== undefined) {
-      if (!validate30(data.apiVersion, {
+      if (!validate31(data.apiVersion, {
         instancePath: instancePath + "/apiVersion",
         parentData: data,
         parentDataProperty: "apiVersion",
         rootData
       })) {
-        vErrors = vErrors === null ? validate30.errors : vErrors.concat(validate30.errors);
+        vErrors = vErrors === null ? validate31.errors : vErrors.concat(validate31.errors);
         errors = vErrors.length;
       }
     }
     if (data.kind !== undefined) {
-      if (!validate32(data.kind, {
+      if (!validate33(data.kind, {
         instancePath: instancePath + "/kind",
         parentData: data,
         parentDataProperty: "kind",
         rootData
       })) {
-        vErrors = vErrors === null ? validate32.errors : vErrors.concat(validate32.errors);
+        vErrors = vErrors === null ? validate33.errors : vErrors.concat(validate33.errors);
         errors = vErrors.length;
       }
     }
     if (data.metadata !== undefined) {
-      if (!validate34(data.metadata, {
+      if (!validate35(data.metadata, {
         instancePath: instancePath + "/metadata",
         parentData: data,
         parentDataProperty: "metadata",
         rootData
       })) {
-        vErrors = vErrors === null ? validate34.errors : vErrors.concat(validate34.errors);
+        vErrors = vErrors === null ? validate35.errors : vErrors.concat(validate35.errors);
         errors = vErrors.length;
       }
     }
     if (data.spec !== undefined) {
-      if (!validate38(data.spec, {
+      if (!validate39(data.spec, {
         instancePath: instancePath + "/spec",
         parentData: data,
         parentDataProperty: "spec",
         rootData
       })) {
-        vErrors = vErrors === null ? validate38.errors : vErrors.concat(validate38.errors);
+        vErrors = vErrors === null ? validate39.errors : vErrors.concat(validate39.errors);
         errors = vErrors.length;
       }
     }
     if (data.status !== undefined) {
-      if (!validate97(data.status, {
+      if (!validate100(data.status, {
         instancePath: instancePath + "/status",
         parentData: data,
         parentDataProperty: "status",
         rootData
       })) {
-        vErrors = vErrors === null ? validate97.errors : vErrors.concat(validate97.errors);
+        vErrors = vErrors === null ? validate100.errors : vErrors.concat(validate100.errors);
         errors = vErrors.length;
       }
     }
@@ -2727,6 +2806,6 @@ function validate29(data, {
     }
     errors++;
   }
-  validate29.errors = vErrors;
+  validate30.errors = vErrors;
   return errors === 0;
 }

@@ -96,11 +96,11 @@ export interface IAgentAccessPolicy {
        */
       "triggerIssuers"?: Array<{
         /**
-         * Issuer identifier; must equal the subject token's iss.
+         * Issuer identifier; must equal the subject token's iss (OIDC) or the assertion's Issuer, the IdP's entity ID (SAML).
          */
         "issuer": string;
         /**
-         * Accepted audiences of the subject token.
+         * Accepted audiences of the subject token (OIDC aud; SAML: the Audience the assertion must be restricted to, agentgate's SP entity ID).
          */
         "audiences": Array<string>;
         /**
@@ -111,6 +111,43 @@ export interface IAgentAccessPolicy {
          * HTTPS URL of the issuer's JWKS.
          */
         "jwksUri"?: string;
+        /**
+         * OIDC: the ID token claim that lists the person's groups (e.g. groups); they travel in the run token (triggered_by_groups).
+         */
+        "groupsClaim"?: string;
+        /**
+         * A SAML 2.0 IdP: the assertion must be signed itself (a signed Response is not enough) by one of these certificates.
+         */
+        "saml"?: {
+          /**
+           * The IdP's signing certificates (PEM or base64 DER); several during a key rollover.
+           */
+          "certificates"?: Array<string>;
+          /**
+           * Path to the IdP's SAML metadata (its EntityDescriptor for this issuer; the IDPSSODescriptor's signing certificates are used).
+           */
+          "metadataFile"?: string;
+          /**
+           * HTTPS URL of the IdP's SAML metadata (fetched by the operator, kept 10 minutes; http only on 127.0.0.1).
+           */
+          "metadataUrl"?: string;
+          /**
+           * The URL the bearer SubjectConfirmationData Recipient must name (default: the operator's token endpoint, <run-token issuer>/token).
+           */
+          "recipient"?: string;
+          /**
+           * Clock skew allowed for IssueInstant, NotBefore and NotOnOrAfter.
+           */
+          "clockSkewSeconds"?: number;
+          /**
+           * The attribute (Name) that carries the person's name; default: the Subject's NameID.
+           */
+          "nameAttribute"?: string;
+          /**
+           * The attribute (Name) whose values are the person's groups; they travel in the run token (triggered_by_groups).
+           */
+          "groupsAttribute"?: string;
+        };
         /**
          * How kube-apiserver's OIDC authenticator names this issuer's people (--oidc-username-claim/-prefix, or claimMappings.username): the person who triggered a run cannot approve its statements under that name. Default: claim sub, prefix '<issuer>#' (the API server's default).
          */
@@ -235,6 +272,19 @@ export interface IAgentAccessPolicy {
          * Only statements sent to these targets.
          */
         "targets"?: Array<string>;
+        /**
+         * Conditions on the person who triggered the run (run tokens); a session without a run token never matches.
+         */
+        "triggeredBy"?: {
+          /**
+           * Matches when the person is in any of these groups (from their IdP: OIDC groupsClaim or SAML groupsAttribute).
+           */
+          "groups"?: Array<string>;
+          /**
+           * Matches only people of these trigger issuers (pin a group name to the IdP that asserts it).
+           */
+          "issuers"?: Array<string>;
+        };
         /**
          * Conditions on the classified SQL statement.
          */

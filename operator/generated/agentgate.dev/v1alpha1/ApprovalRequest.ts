@@ -70,6 +70,10 @@ export interface IApprovalRequest {
        */
       "triggeredByEmail"?: string;
       /**
+       * The triggering person's groups as their IdP asserted them (OIDC groupsClaim or SAML groupsAttribute of the trigger issuer).
+       */
+      "triggeredByGroups"?: Array<string>;
+      /**
        * The Kubernetes usernames the triggering person has (set by the operator from the policy's triggerIssuers[].kubernetesUsername and the API server's default '<issuer>#<sub>'): none of them can decide on this request.
        */
       "triggeredByUsernames"?: Array<string>;
