@@ -163,8 +163,11 @@ authentication:
 authorization: {mode: Webhook}
 readOnlyPort: 0
 healthzBindAddress: 127.0.0.1
-# no cluster DNS, and no host resolver reachable from the namespace: lookups fail at once
-resolvConf: ${dir}/resolv.conf
+# no DNS at all: pods must not inherit the host's resolver (containerd copies it when none is given);
+# a nameserver on the pod's own loopback refuses every lookup at once, and nothing is sent anywhere
+resolvConf: ""
+clusterDNS: [127.0.0.1]
+clusterDomain: cluster.local
 podLogsDir: /var/log/pods
 # nothing can be pulled again: never collect images, never evict for disk
 imageGCHighThresholdPercent: 100
@@ -217,6 +220,8 @@ function launchScript(dir: string, bin: string, s: HostState, nodeName: string, 
     '--authorization-mode=Node,RBAC',
     `--service-cluster-ip-range=${SERVICE_CIDR}`,
     '--allow-privileged=true',
+    // the node's name resolves nowhere (no DNS in the namespace): reach the kubelet by its IP
+    '--kubelet-preferred-address-types=InternalIP',
     '--profiling=false',
     '--v=1',
   ];
@@ -272,10 +277,12 @@ for i in $(seq 200); do [[ -S ${dir}/containerd.sock ]] && break; sleep 0.05; do
 ctr --address ${dir}/containerd.sock -n k8s.io images import ${pause} >/dev/null
 start etcd ${bin}/etcd --data-dir ${dir}/etcd --listen-client-url http://127.0.0.1:2379 --listen-peer-url http://127.0.0.1:2380
 start kube-apiserver ${apiserver.join(' ')}
-start kube-controller-manager ${controllerManager.join(' ')}
-start kube-scheduler ${scheduler.join(' ')}
 start kubelet ${kubelet.join(' ')}
 start kube-proxy ${kubeProxy.join(' ')}
+# the controller-manager exits if RBAC's bootstrap roles are not there yet: wait for /readyz
+for i in $(seq 600); do ${bin}/kubectl --kubeconfig ${dir}/controller-manager.kubeconfig get --raw /readyz >/dev/null 2>&1 && break; sleep 0.2; done
+start kube-controller-manager ${controllerManager.join(' ')}
+start kube-scheduler ${scheduler.join(' ')}
 `;
 }
 
@@ -350,7 +357,6 @@ async function bringUp(host: HostState, bin: string, pause: string, t0: number):
   writeFileSync(join(dir, 'cni', '10-agentgate.conflist'), cniConfig(dir));
   writeFileSync(join(dir, 'kubelet.yaml'), kubeletConfig(dir, host));
   writeFileSync(join(dir, 'kube-proxy.yaml'), kubeProxyConfig(dir, nodeName));
-  writeFileSync(join(dir, 'resolv.conf'), '');
   writeFileSync(join(dir, 'launch.sh'), launchScript(dir, bin, host, nodeName, pause));
   // joins the run's cgroups, then runs its arguments: everything the run starts is found by teardown
   writeFileSync(join(dir, 'in-run-cgroup.sh'), `#!/bin/bash\nfor f in ${daemonCgroupProcs(host).join(' ')}; do echo $$ >"$f"; done\nexec "$@"\n`);
