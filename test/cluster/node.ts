@@ -38,6 +38,8 @@ export interface CommandResult {
 export interface NodeCluster extends ClusterInfo {
   id: string;
   netns: string;
+  /** The run's directory: configuration, certificates, logs/, state of every daemon. */
+  dir: string;
   nodeName: string;
   nodeIP: string;
   /** A kubeconfig for clients inside the namespace (server https://NODE_IP:6443). */
@@ -402,6 +404,7 @@ async function bringUp(host: HostState, bin: string, pause: string, t0: number):
     ...info,
     id,
     netns,
+    dir,
     nodeName,
     nodeIP: NODE_IP,
     kubeconfigInside,

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { writeOciArchive } from '../../scripts/image/oci-archive.js';
+import { reapStaleRuns } from '../cluster/node-host.js';
 import { startNodeCluster, type NodeCluster } from '../cluster/node.js';
 
 const BUSYBOX_IMAGE = 'agentgate.local/busybox:test';
@@ -36,6 +37,13 @@ function hostNetwork(): Record<string, string> {
 
 const SYSCTLS = ['vm/overcommit_memory', 'vm/panic_on_oom', 'kernel/panic', 'kernel/panic_on_oops', 'net/ipv4/ip_forward'];
 const sysctls = (): string[] => SYSCTLS.map((s) => `${s}=${readFileSync(`/proc/sys/${s}`, 'utf8').trim()}`);
+/** Where runc would keep the CRI's containers if the node's shims used the host's /run (they must not). */
+const HOST_CRI_RUNC_STATE = '/run/containerd/runc/k8s.io';
+const mountsUnder = (dir: string): string[] =>
+  readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .map((l) => l.split(' ')[4] ?? '')
+    .filter((p) => p.startsWith(dir));
 const agentgateCgroups = (): string[] => readdirSync('/sys/fs/cgroup/memory').filter((d) => d.startsWith('agentgate-'));
 
 /** A busybox-static image: the one binary and a link per applet. */
@@ -57,7 +65,6 @@ describe('a real node in the tests (node cluster)', function () {
   let node: NodeCluster | undefined;
   let hostBefore: Record<string, string>;
   let beforeSysctls: string[];
-  let runContainerdBefore: boolean;
   let work: string;
   let stopped = false;
   const timings: Record<string, number> = {};
@@ -75,9 +82,9 @@ describe('a real node in the tests (node cluster)', function () {
 
   before(async function () {
     this.timeout(30 * 60_000); // a cold build of the binaries takes ~14 min once per machine
+    await reapStaleRuns(); // a crashed earlier run would otherwise be part of "before"
     hostBefore = hostNetwork();
     beforeSysctls = sysctls();
-    runContainerdBefore = existsSync('/run/containerd');
     work = mkdtempSync(join(tmpdir(), 'agentgate-node-test-'));
     const archive = busyboxArchive(work);
     const t0 = Date.now();
@@ -135,6 +142,9 @@ describe('a real node in the tests (node cluster)', function () {
     timings.podReadySeconds = (Date.now() - t0) / 1000;
     expect(await kubectl('logs', 'web')).to.contain('hello-from-pod');
     expect(await kubectl('exec', 'web', '--', 'cat', '/tmp/www/index.html')).to.equal('served-by-pod\n');
+    // the node's containerd state stays in its private /run and its mounts in its private mount namespace
+    expect(existsSync(HOST_CRI_RUNC_STATE)).to.equal(false);
+    expect(mountsUnder(node!.dir)).to.deep.equal([]);
     const podIP = (await kubectl('get', 'pod', 'web', '-o', 'jsonpath={.status.podIP}')).trim();
     expect(podIP).to.match(/^10\.244\.0\.\d+$/);
   });
@@ -217,7 +227,8 @@ describe('a real node in the tests (node cluster)', function () {
     expect(sysctls()).to.deep.equal(beforeSysctls);
     expect(execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' })).not.to.contain(netns);
     expect(agentgateCgroups().filter((d) => d.endsWith(node!.id))).to.deep.equal([]);
-    expect(existsSync('/run/containerd')).to.equal(runContainerdBefore);
+    expect(existsSync(HOST_CRI_RUNC_STATE)).to.equal(false);
+    expect(mountsUnder(node!.dir)).to.deep.equal([]);
     expect(existsSync(node!.kubeconfig)).to.equal(false);
   });
 });
