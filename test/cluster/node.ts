@@ -415,26 +415,36 @@ async function bringUp(host: HostState, bin: string, pause: string, t0: number):
       if (r.code !== 0) throw new Error(`ctr images import ${archive}: ${r.stderr}`);
       return archiveImageName(archive);
     },
-    memory: () => processMemory(dir),
+    memory: () => processMemory(host),
     stop: () => teardownHost(host),
   };
 }
 
-/** RSS in MB of the run's daemons (from the launch script's pid list) and of all pod shims together. */
-function processMemory(dir: string): Record<string, number> {
+/**
+ * RSS in MB of the run's daemons (from the launch script's pid list), and of everything else in the
+ * daemons' cgroup together (pod shims, the bridge) as "shims+bridge".
+ */
+function processMemory(host: HostState): Record<string, number> {
   const out: Record<string, number> = {};
   const rss = (pid: number): number => {
     try {
       const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-      return m ? Math.round(Number(m[1]) / 1024) : 0;
+      return m ? Number(m[1]) / 1024 : 0;
     } catch {
       return 0;
     }
   };
-  for (const line of readFileSync(join(dir, 'pids'), 'utf8').trim().split('\n')) {
+  const daemons = new Set<number>();
+  for (const line of readFileSync(join(host.dir, 'pids'), 'utf8').trim().split('\n')) {
     const [name, pid] = line.split(' ');
-    out[name!] = rss(Number(pid));
+    daemons.add(Number(pid));
+    out[name!] = Math.round(rss(Number(pid)));
   }
+  const others = daemonCgroupProcs(host)
+    .slice(0, 1)
+    .flatMap((f) => readFileSync(f, 'utf8').split('\n').filter(Boolean).map(Number))
+    .filter((pid) => !daemons.has(pid));
+  out['shims+bridge'] = Math.round(others.reduce((sum, pid) => sum + rss(pid), 0));
   return out;
 }
 
