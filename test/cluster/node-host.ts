@@ -8,8 +8,11 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-/** Host-wide: node runs share host resources (sysctls, /run/netns), so they run one at a time. */
-export const NODE_BASE = process.env.AGENTGATE_NODE_BASE ?? '/tmp/agentgate-node';
+/**
+ * Host-wide: node runs share host resources (sysctls, /run/netns), so they run one at a time. Root-owned
+ * (not under the world-writable /tmp): teardown deletes what it finds here as root.
+ */
+export const NODE_BASE = process.env.AGENTGATE_NODE_BASE ?? '/var/lib/agentgate-node';
 
 /** Global sysctls a node run changes (kubelet: setupKernelTunables; CNI bridge: ip_forward). */
 const SYSCTLS = [

@@ -5,13 +5,14 @@
  * that namespace; the host side only talks to 127.0.0.1, through a socat bridge to the API server.
  * Images come only from OCI archives (importImage); pods use imagePullPolicy Never/IfNotPresent.
  *
- *   const node = await startNodeCluster();   // ~20 s with built binaries
- *   await node.kubectl(['get', 'nodes']);    // host side, through the bridge
- *   await node.inNamespace(['wget', '-qO-', 'http://10.96.0.10']);   // where pods and services are
- *   await node.stop();                       // everything put back (see node-host.ts)
+ *   const node = await startNodeCluster();       // ~15-20 s with built binaries
+ *   await node.importImage('busybox.tar');       // an OCI archive (scripts/image/oci-archive.ts)
+ *   await node.kubectl(['get', 'nodes']);        // host side, through the bridge
+ *   await node.inNamespace(['socat', '-', 'TCP:10.96.0.25:80'], { input });   // where pods and services are
+ *   await node.stop();                           // everything put back (see node-host.ts)
  *
- * What this machine kind needs (cgroup v1, no CAP_SYS_RESOURCE, no registry) is recorded in
- * /work/shared/realnode-facts.md; the settings that answer it are commented where they are made.
+ * What small VMs need (cgroup v1 in hybrid mode, root without CAP_SYS_RESOURCE, no systemd, no
+ * registry) is commented where each setting is made; test/cluster/README.md describes the whole.
  */
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
