@@ -149,7 +149,7 @@ describe('a real node in the tests (node cluster)', function () {
     expect(podIP).to.match(/^10\.244\.0\.\d+$/);
   });
 
-  it('a Service reaches the pod through kube-proxy, from inside the namespace and from a pod', async () => {
+  it('a Service reaches the pod through kube-proxy, from inside the namespace and from a pod; a pod reaches the API server', async () => {
     await apply({
       apiVersion: 'v1',
       kind: 'Service',
@@ -170,6 +170,9 @@ describe('a real node in the tests (node cluster)', function () {
     // pod -> service -> the same pod (hairpin through the bridge); busybox's wget crashes, its nc does not
     const fromPod = await kubectl('exec', 'web', '--', 'sh', '-c', `printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 5 ${clusterIP} 80`);
     expect(fromPod).to.match(/\r\n\r\nserved-by-pod\n$/);
+    // and the API server through the kubernetes Service, as an in-cluster operator reaches it
+    const api = await kubectl('exec', 'web', '--', 'sh', '-c', 'echo $KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT; nc -w 3 $KUBERNETES_SERVICE_HOST $KUBERNETES_SERVICE_PORT </dev/null && echo connected');
+    expect(api).to.equal('10.96.0.1:443\nconnected\n');
   });
 
   it('a Job with a native sidecar (initContainer restartPolicy Always) completes, and the sidecar stops with it', async () => {
