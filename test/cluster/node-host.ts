@@ -84,14 +84,16 @@ export async function reapStaleRuns(): Promise<void> {
 }
 
 /**
- * Takes the host-wide lock: a detached `flock … sleep` holds it until teardown kills it by PID. A run
- * left behind by a dead owner is torn down first; a live one (another test run, or a node started by
- * `npm run cluster:up -- --node`) is waited for.
+ * Takes the host-wide lock: a detached `flock` holds it until teardown kills it by PID, or until the
+ * owner process is gone (then the next run reaps what it left). A run left behind by a dead owner is
+ * torn down first; a live one (another test run, or a node started by `npm run cluster:up -- --node`,
+ * ownerPid 0) is waited for.
  */
-export async function acquireLock(timeoutMs = 20 * 60_000): Promise<number> {
-  mkdirSync(NODE_BASE, { recursive: true });
+export async function acquireLock(ownerPid: number, timeoutMs = 20 * 60_000): Promise<number> {
+  mkdirSync(NODE_BASE, { recursive: true, mode: 0o700 });
   await reapStaleRuns();
-  const holder = spawn('flock', ['-x', '-w', String(Math.ceil(timeoutMs / 1000)), join(NODE_BASE, 'lock'), '-c', 'echo locked; exec sleep infinity'], {
+  const hold = ownerPid ? `while kill -0 ${ownerPid} 2>/dev/null; do sleep 1; done` : 'exec sleep infinity';
+  const holder = spawn('flock', ['-x', '-w', String(Math.ceil(timeoutMs / 1000)), join(NODE_BASE, 'lock'), '-c', `echo locked; ${hold}`], {
     detached: true,
     // not inheriting stderr: the holder outlives the caller and would keep its output pipe open
     stdio: ['ignore', 'pipe', 'ignore'],
@@ -274,7 +276,7 @@ export async function teardownHost(s: HostState): Promise<void> {
   }
   rmSync(s.dir, { recursive: true, force: true });
   if (alive(s.lockPid)) {
-    // the holder is `flock`, whose child `sleep` keeps it waiting: end both
+    // the holder is `flock`, whose child (sleep, or the owner-watching shell) keeps it waiting: end both
     const children = spawnSync('pgrep', ['-P', String(s.lockPid)], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).map(Number);
     for (const pid of [...children, s.lockPid]) {
       try {

@@ -320,13 +320,14 @@ export async function startNodeCluster(opts: StartNodeOptions = {}): Promise<Nod
   const t0 = Date.now();
   const bin = buildBinaries();
   const pause = pauseArchive(bin);
-  const lockPid = await acquireLock();
+  const ownerPid = opts.keep ? 0 : process.pid;
+  const lockPid = await acquireLock(ownerPid);
   const id = randomBytes(3).toString('hex');
   const dir = join(NODE_BASE, id);
   mkdirSync(dir, { recursive: true });
   let host: HostState | undefined;
   try {
-    host = prepareHost(id, dir, lockPid, opts.keep ? 0 : process.pid);
+    host = prepareHost(id, dir, lockPid, ownerPid);
     return await bringUp(host, bin, pause, t0);
   } catch (e) {
     if (process.env.AGENTGATE_NODE_KEEP_ON_FAILURE) throw e;
