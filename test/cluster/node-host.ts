@@ -116,6 +116,8 @@ export async function acquireLock(ownerPid: number, timeoutMs = 20 * 60_000): Pr
   });
   holder.stdout!.destroy();
   holder.unref();
+  // a run whose owner died while this one waited let go of the lock but left its resources
+  await reapStaleRuns();
   return pid;
 }
 
