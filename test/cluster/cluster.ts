@@ -5,6 +5,8 @@
  *
  *   npm run cluster:up     start (or reuse) the shared instance; prints the kubeconfig path
  *   npm run cluster:down   stop it
+ *   npm run cluster:up -- --node     a full single-node cluster in its own network namespace (node.ts)
+ *   npm run cluster:down -- --node   stop it
  *
  * State lives in .agentgate/cluster/ (certificates, etcd data, logs, pids, kubeconfig).
  */
@@ -38,19 +40,20 @@ export const USERS: { name: string; groups: string[] }[] = [
   { name: 'dev-user', groups: [] },
 ];
 
-function buildBinaries(): string {
+export function buildBinaries(): string {
   const out = execFileSync('bash', [join(ROOT, 'test/cluster/build.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
   return out.trim().split('\n').pop()!;
 }
 
-function openssl(cwd: string, ...args: string[]): void {
+export function openssl(cwd: string, ...args: string[]): void {
   execFileSync('openssl', args, { cwd, stdio: 'ignore' });
 }
 
-function makeCertificates(dir: string): void {
+/** The cluster CA, the API server's serving certificate (SANs: loopback and `extraSans`), webhook client credentials, SA keys. */
+export function makeCertificates(dir: string, extraSans: string[] = []): void {
   openssl(dir, 'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '30', '-subj', '/CN=agentgate-test-cluster-ca', '-keyout', 'ca.key', '-out', 'ca.crt');
   openssl(dir, 'req', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=kube-apiserver', '-keyout', 'apiserver.key', '-out', 'apiserver.csr');
-  writeFileSync(join(dir, 'apiserver.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc\n');
+  writeFileSync(join(dir, 'apiserver.ext'), `subjectAltName=${['IP:127.0.0.1', 'DNS:localhost', 'DNS:kubernetes', 'DNS:kubernetes.default', 'DNS:kubernetes.default.svc', ...extraSans].join(',')}\n`);
   openssl(dir, 'x509', '-req', '-in', 'apiserver.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '30', '-extfile', 'apiserver.ext', '-out', 'apiserver.crt');
   // The API server's client certificate for admission webhooks (its own CA: webhooks trust only it).
   openssl(dir, 'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '30', '-subj', '/CN=agentgate-test-webhook-client-ca', '-keyout', 'webhook-client-ca.key', '-out', 'webhook-client-ca.crt');
@@ -181,7 +184,8 @@ export async function restartApiServer(): Promise<void> {
   }
 }
 
-function kubeconfig(info: ClusterInfo): string {
+/** A kubeconfig with one context per test user (admin is current), against `info.server`. */
+export function kubeconfig(info: ClusterInfo): string {
   const ca = readFileSync(info.caFile).toString('base64');
   const users = USERS.map((u) => `- name: ${u.name}\n  user:\n    token: ${info.tokens[u.name]}`).join('\n');
   const contexts = USERS.map((u) => `- name: ${u.name}\n  context:\n    cluster: agentgate-test\n    user: ${u.name}`).join('\n');
@@ -217,16 +221,30 @@ export async function clusterDown(): Promise<void> {
   rmSync(f, { force: true });
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  const cmd = process.argv[2];
-  if (cmd === 'up') {
+// Not a top-level await: node.ts imports this module, and awaiting its import here would deadlock.
+async function main(cmd: string | undefined, node: boolean): Promise<void> {
+  if (cmd === 'up' && node) {
+    const { startNodeCluster } = await import('./node.js');
+    const n = await startNodeCluster({ keep: true });
+    console.log(`node ${n.nodeName} ready (network namespace ${n.netns}; API server bridged to ${n.server})\nexport KUBECONFIG=${n.kubeconfig}\nkubectl: ${n.bin}/kubectl\ninside the namespace: ip netns exec ${n.netns} ${n.bin}/kubectl --kubeconfig ${n.kubeconfigInside} ...`);
+  } else if (cmd === 'down' && node) {
+    const { stopNodeClusters } = await import('./node.js');
+    console.log(`stopped ${await stopNodeClusters()} node cluster(s)`);
+  } else if (cmd === 'up') {
     const info = await clusterUp();
     console.log(`control plane ready at ${info.server}\nexport KUBECONFIG=${info.kubeconfig}\nkubectl: ${info.bin}/kubectl`);
   } else if (cmd === 'down') {
     await clusterDown();
     console.log('control plane stopped');
   } else {
-    console.error('usage: cluster.ts up|down');
+    console.error('usage: cluster.ts up|down [--node]');
     process.exitCode = 2;
   }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  main(process.argv[2], process.argv.includes('--node')).catch((e: unknown) => {
+    console.error(e);
+    process.exitCode = 1;
+  });
 }
