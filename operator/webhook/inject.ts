@@ -102,7 +102,7 @@ export function injectSidecar(pod: V1Pod, policy: AgentAccessPolicy, namespace: 
     proxyMounts.push({ name: PROXY_TOKEN_VOLUME, mountPath: PROXY_TOKEN_DIR, readOnly: true });
   }
   for (const t of targets) {
-    const ref = t.credentials.secretRef;
+    const ref = t.credentials?.secretRef;
     if (!ref) continue;
     const vol = `agentgate-cred-${t.name}`;
     volumes.push({ name: vol, secret: { secretName: ref.name, items: [{ key: ref.key ?? 'password', path: 'password' }], defaultMode: 0o400 } });

@@ -1,6 +1,6 @@
 import { formats } from "@kubernetes-models/validate";
-export const validate = validate42;
-const schema25 = {
+export const validate = validate59;
+const schema35 = {
   "type": "object",
   "properties": {
     "apiVersion": {
@@ -13,7 +13,7 @@ const schema25 = {
       "$ref": "a6f0oUEaFqHmymdwnqPORTNOTU7GczWAkwGD0uYU"
     },
     "spec": {
-      "$ref": "GaRms9JQ154Hq9HEyzjk4RDz8SXQsW3eLXtlZo5Os"
+      "$ref": "EHzoqRBg4GlBz6f7f6tJR4WFkyAh87VC6RtxTEIFvk"
     },
     "status": {
       "$ref": "cUFCnLNxTyOGgZqiQZvgscErCC87pgCUsvqzWmOEA"
@@ -22,11 +22,11 @@ const schema25 = {
   "required": ["spec", "apiVersion", "kind"],
   "$id": "agentgate.dev.v1alpha1.AgentAccessPolicy"
 };
-const schema26 = {
+const schema36 = {
   "type": "string",
   "enum": ["agentgate.dev/v1alpha1"]
 };
-function validate43(data, {
+function validate60(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -56,7 +56,7 @@ function validate43(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema26.enum
+        allowedValues: schema36.enum
       }
     };
     if (vErrors === null) {
@@ -66,14 +66,14 @@ function validate43(data, {
     }
     errors++;
   }
-  validate43.errors = vErrors;
+  validate60.errors = vErrors;
   return errors === 0;
 }
-const schema27 = {
+const schema37 = {
   "type": "string",
   "enum": ["AgentAccessPolicy"]
 };
-function validate45(data, {
+function validate62(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -103,7 +103,7 @@ function validate45(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema27.enum
+        allowedValues: schema37.enum
       }
     };
     if (vErrors === null) {
@@ -113,15 +113,15 @@ function validate45(data, {
     }
     errors++;
   }
-  validate45.errors = vErrors;
+  validate62.errors = vErrors;
   return errors === 0;
 }
-const schema28 = {
+const schema38 = {
   "nullableRef": "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta#"
 };
-const schema29 = {};
-import { validate as validate48 } from "@kubernetes-models/apimachinery/_schemas/IoK8sApimachineryPkgApisMetaV1ObjectMeta";
-function validate47(data, {
+const schema39 = {};
+import { validate as validate65 } from "@kubernetes-models/apimachinery/_schemas/IoK8sApimachineryPkgApisMetaV1ObjectMeta";
+function validate64(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -130,20 +130,20 @@ function validate47(data, {
   let vErrors = null;
   let errors = 0;
   if (data !== null) {
-    if (!validate48(data, {
+    if (!validate65(data, {
       instancePath,
       parentData,
       parentDataProperty,
       rootData
     })) {
-      vErrors = vErrors === null ? validate48.errors : vErrors.concat(validate48.errors);
+      vErrors = vErrors === null ? validate65.errors : vErrors.concat(validate65.errors);
       errors = vErrors.length;
     }
   }
-  validate47.errors = vErrors;
+  validate64.errors = vErrors;
   return errors === 0;
 }
-const schema30 = {
+const schema40 = {
   "type": "object",
   "required": ["identity", "targets"],
   "properties": {
@@ -157,10 +157,10 @@ const schema30 = {
       "$ref": "FAx97ZIk0dynoyLc5zTZmKkLYRKuLPn6xoeO70U8"
     },
     "targets": {
-      "$ref": "dkdbBr6Le68fSuvvNCtRKZDOfoTKb70y2432iBqD8"
+      "$ref": "S59h6mJ6D4nzsglUFv3PeIk8sAF2m9oBhBjs58IPI"
     },
     "rules": {
-      "$ref": "ZOk9iRSxijomolTeDq5Fpsy5BW85DtI8WSM7x6RYM"
+      "$ref": "Yf8qwpcMxVwHLw4LOA3tlpfUhcoN4zBXyaTAzX13fA"
     },
     "defaultAction": {
       "$ref": "HtOY45y7nF29ZiNbHv4t3JFsrQ7lDaVpF9OhwyvcLK4"
@@ -182,13 +182,13 @@ const schema30 = {
     }
   }
 };
-const schema31 = {
+const schema41 = {
   "type": "string",
   "enum": ["Enforce", "Audit"],
   "default": "Enforce",
   "nullable": true
 };
-function validate52(data, {
+function validate69(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -218,7 +218,7 @@ function validate52(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema31.enum
+        allowedValues: schema41.enum
       }
     };
     if (vErrors === null) {
@@ -228,10 +228,10 @@ function validate52(data, {
     }
     errors++;
   }
-  validate52.errors = vErrors;
+  validate69.errors = vErrors;
   return errors === 0;
 }
-const schema32 = {
+const schema42 = {
   "type": "object",
   "properties": {
     "serviceAccounts": {
@@ -243,7 +243,7 @@ const schema32 = {
   },
   "nullable": true
 };
-const schema33 = {
+const schema43 = {
   "type": "array",
   "maxItems": 64,
   "items": {
@@ -251,7 +251,7 @@ const schema33 = {
   },
   "nullable": true
 };
-const schema34 = {
+const schema44 = {
   "type": "object",
   "required": ["name"],
   "properties": {
@@ -263,13 +263,13 @@ const schema34 = {
     }
   }
 };
-const schema9 = {
+const schema12 = {
   "type": "string",
   "minLength": 1,
   "maxLength": 253
 };
 import func2 from "@kubernetes-models/validate/runtime/ucs2length";
-function validate24(data, {
+function validate27(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -326,15 +326,15 @@ function validate24(data, {
     }
     errors++;
   }
-  validate24.errors = vErrors;
+  validate27.errors = vErrors;
   return errors === 0;
 }
-const schema35 = {
+const schema45 = {
   "type": "string",
   "maxLength": 63,
   "nullable": true
 };
-function validate58(data, {
+function validate75(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -376,10 +376,10 @@ function validate58(data, {
       errors++;
     }
   }
-  validate58.errors = vErrors;
+  validate75.errors = vErrors;
   return errors === 0;
 }
-function validate56(data, {
+function validate73(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -405,24 +405,24 @@ function validate56(data, {
       errors++;
     }
     if (data.name !== undefined) {
-      if (!validate24(data.name, {
+      if (!validate27(data.name, {
         instancePath: instancePath + "/name",
         parentData: data,
         parentDataProperty: "name",
         rootData
       })) {
-        vErrors = vErrors === null ? validate24.errors : vErrors.concat(validate24.errors);
+        vErrors = vErrors === null ? validate27.errors : vErrors.concat(validate27.errors);
         errors = vErrors.length;
       }
     }
     if (data.namespace !== undefined) {
-      if (!validate58(data.namespace, {
+      if (!validate75(data.namespace, {
         instancePath: instancePath + "/namespace",
         parentData: data,
         parentDataProperty: "namespace",
         rootData
       })) {
-        vErrors = vErrors === null ? validate58.errors : vErrors.concat(validate58.errors);
+        vErrors = vErrors === null ? validate75.errors : vErrors.concat(validate75.errors);
         errors = vErrors.length;
       }
     }
@@ -442,10 +442,10 @@ function validate56(data, {
     }
     errors++;
   }
-  validate56.errors = vErrors;
+  validate73.errors = vErrors;
   return errors === 0;
 }
-function validate55(data, {
+function validate72(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -488,21 +488,21 @@ function validate55(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate56(data[i0], {
+      if (!validate73(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate56.errors : vErrors.concat(validate56.errors);
+        vErrors = vErrors === null ? validate73.errors : vErrors.concat(validate73.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate55.errors = vErrors;
+  validate72.errors = vErrors;
   return errors === 0;
 }
-const schema36 = {
+const schema46 = {
   "type": "object",
   "properties": {
     "matchLabels": {
@@ -511,7 +511,7 @@ const schema36 = {
   },
   "nullable": true
 };
-const schema37 = {
+const schema47 = {
   "type": "object",
   "additionalProperties": {
     "$ref": "jdFtv6DGtroqVatkuk8ipQtGFLMzfSuVek97sB0uauQ"
@@ -519,10 +519,10 @@ const schema37 = {
   "properties": {},
   "nullable": true
 };
-const schema22 = {
+const schema32 = {
   "type": "string"
 };
-function validate39(data, {
+function validate56(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -546,10 +546,10 @@ function validate39(data, {
     }
     errors++;
   }
-  validate39.errors = vErrors;
+  validate56.errors = vErrors;
   return errors === 0;
 }
-function validate63(data, {
+function validate80(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -575,21 +575,21 @@ function validate63(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     for (const key0 in data) {
-      if (!validate39(data[key0], {
+      if (!validate56(data[key0], {
         instancePath: instancePath + "/" + key0.replace(/~/g, "~0").replace(/\//g, "~1"),
         parentData: data,
         parentDataProperty: key0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate39.errors : vErrors.concat(validate39.errors);
+        vErrors = vErrors === null ? validate56.errors : vErrors.concat(validate56.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate63.errors = vErrors;
+  validate80.errors = vErrors;
   return errors === 0;
 }
-function validate62(data, {
+function validate79(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -615,21 +615,21 @@ function validate62(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.matchLabels !== undefined) {
-      if (!validate63(data.matchLabels, {
+      if (!validate80(data.matchLabels, {
         instancePath: instancePath + "/matchLabels",
         parentData: data,
         parentDataProperty: "matchLabels",
         rootData
       })) {
-        vErrors = vErrors === null ? validate63.errors : vErrors.concat(validate63.errors);
+        vErrors = vErrors === null ? validate80.errors : vErrors.concat(validate80.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate62.errors = vErrors;
+  validate79.errors = vErrors;
   return errors === 0;
 }
-function validate54(data, {
+function validate71(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -655,32 +655,32 @@ function validate54(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.serviceAccounts !== undefined) {
-      if (!validate55(data.serviceAccounts, {
+      if (!validate72(data.serviceAccounts, {
         instancePath: instancePath + "/serviceAccounts",
         parentData: data,
         parentDataProperty: "serviceAccounts",
         rootData
       })) {
-        vErrors = vErrors === null ? validate55.errors : vErrors.concat(validate55.errors);
+        vErrors = vErrors === null ? validate72.errors : vErrors.concat(validate72.errors);
         errors = vErrors.length;
       }
     }
     if (data.podSelector !== undefined) {
-      if (!validate62(data.podSelector, {
+      if (!validate79(data.podSelector, {
         instancePath: instancePath + "/podSelector",
         parentData: data,
         parentDataProperty: "podSelector",
         rootData
       })) {
-        vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
+        vErrors = vErrors === null ? validate79.errors : vErrors.concat(validate79.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate54.errors = vErrors;
+  validate71.errors = vErrors;
   return errors === 0;
 }
-const schema38 = {
+const schema48 = {
   "type": "object",
   "required": ["issuers"],
   "properties": {
@@ -698,7 +698,7 @@ const schema38 = {
     }
   }
 };
-const schema39 = {
+const schema49 = {
   "type": "array",
   "minItems": 1,
   "maxItems": 16,
@@ -706,7 +706,7 @@ const schema39 = {
     "$ref": "sv8hazQ2fHdkzn0wIAcsBXmVaZoyd8ySzIBAMtgPbXI"
   }
 };
-const schema40 = {
+const schema50 = {
   "type": "object",
   "required": ["issuer", "audiences"],
   "properties": {
@@ -795,7 +795,7 @@ function validate21(data, {
   validate21.errors = vErrors;
   return errors === 0;
 }
-const schema41 = {
+const schema51 = {
   "type": "array",
   "minItems": 1,
   "maxItems": 16,
@@ -868,7 +868,7 @@ function validate22(data, {
   validate22.errors = vErrors;
   return errors === 0;
 }
-function validate72(data, {
+function validate89(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -937,7 +937,7 @@ function validate72(data, {
     }
     errors++;
   }
-  validate72.errors = vErrors;
+  validate89.errors = vErrors;
   return errors === 0;
 }
 const schema8 = {
@@ -1007,15 +1007,15 @@ function validate23(data, {
   validate23.errors = vErrors;
   return errors === 0;
 }
-const schema42 = {
+const schema52 = {
   "type": "string",
   "minLength": 1,
   "maxLength": 2048,
   "pattern": "^https?://",
   "nullable": true
 };
-const pattern1 = new RegExp("^https?://", "u");
-function validate76(data, {
+const pattern2 = new RegExp("^https?://", "u");
+function validate93(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1072,7 +1072,7 @@ function validate76(data, {
       }
       errors++;
     }
-    if (!pattern1.test(data)) {
+    if (!pattern2.test(data)) {
       const err3 = {
         instancePath,
         schemaPath: "#/pattern",
@@ -1089,14 +1089,14 @@ function validate76(data, {
       errors++;
     }
   }
-  validate76.errors = vErrors;
+  validate93.errors = vErrors;
   return errors === 0;
 }
-const schema15 = {
+const schema17 = {
   "type": "boolean",
   "nullable": true
 };
-function validate31(data, {
+function validate33(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1120,7 +1120,7 @@ function validate31(data, {
     }
     errors++;
   }
-  validate31.errors = vErrors;
+  validate33.errors = vErrors;
   return errors === 0;
 }
 const schema11 = {
@@ -1173,7 +1173,7 @@ function validate26(data, {
   validate26.errors = vErrors;
   return errors === 0;
 }
-function validate70(data, {
+function validate87(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1226,13 +1226,13 @@ function validate70(data, {
       }
     }
     if (data.audiences !== undefined) {
-      if (!validate72(data.audiences, {
+      if (!validate89(data.audiences, {
         instancePath: instancePath + "/audiences",
         parentData: data,
         parentDataProperty: "audiences",
         rootData
       })) {
-        vErrors = vErrors === null ? validate72.errors : vErrors.concat(validate72.errors);
+        vErrors = vErrors === null ? validate89.errors : vErrors.concat(validate89.errors);
         errors = vErrors.length;
       }
     }
@@ -1248,24 +1248,24 @@ function validate70(data, {
       }
     }
     if (data.jwksUri !== undefined) {
-      if (!validate76(data.jwksUri, {
+      if (!validate93(data.jwksUri, {
         instancePath: instancePath + "/jwksUri",
         parentData: data,
         parentDataProperty: "jwksUri",
         rootData
       })) {
-        vErrors = vErrors === null ? validate76.errors : vErrors.concat(validate76.errors);
+        vErrors = vErrors === null ? validate93.errors : vErrors.concat(validate93.errors);
         errors = vErrors.length;
       }
     }
     if (data.kubernetes !== undefined) {
-      if (!validate31(data.kubernetes, {
+      if (!validate33(data.kubernetes, {
         instancePath: instancePath + "/kubernetes",
         parentData: data,
         parentDataProperty: "kubernetes",
         rootData
       })) {
-        vErrors = vErrors === null ? validate31.errors : vErrors.concat(validate31.errors);
+        vErrors = vErrors === null ? validate33.errors : vErrors.concat(validate33.errors);
         errors = vErrors.length;
       }
     }
@@ -1296,10 +1296,10 @@ function validate70(data, {
     }
     errors++;
   }
-  validate70.errors = vErrors;
+  validate87.errors = vErrors;
   return errors === 0;
 }
-function validate69(data, {
+function validate86(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1342,13 +1342,13 @@ function validate69(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate70(data[i0], {
+      if (!validate87(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate70.errors : vErrors.concat(validate70.errors);
+        vErrors = vErrors === null ? validate87.errors : vErrors.concat(validate87.errors);
         errors = vErrors.length;
       }
     }
@@ -1368,15 +1368,15 @@ function validate69(data, {
     }
     errors++;
   }
-  validate69.errors = vErrors;
+  validate86.errors = vErrors;
   return errors === 0;
 }
-const schema43 = {
+const schema14 = {
   "type": "boolean",
   "default": false,
   "nullable": true
 };
-function validate82(data, {
+function validate29(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1400,10 +1400,10 @@ function validate82(data, {
     }
     errors++;
   }
-  validate82.errors = vErrors;
+  validate29.errors = vErrors;
   return errors === 0;
 }
-const schema44 = {
+const schema53 = {
   "type": "array",
   "maxItems": 16,
   "items": {
@@ -1411,7 +1411,7 @@ const schema44 = {
   },
   "nullable": true
 };
-const schema45 = {
+const schema54 = {
   "type": "object",
   "required": ["issuer", "audiences"],
   "properties": {
@@ -1432,14 +1432,14 @@ const schema45 = {
     }
   }
 };
-const schema46 = {
+const schema55 = {
   "type": "array",
   "minItems": 1,
   "items": {
     "$ref": "PPE7EsdNeFQnJoAtWCQfRkKwXX2VsqrvamZb9BgRsDU"
   }
 };
-function validate87(data, {
+function validate103(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1492,16 +1492,16 @@ function validate87(data, {
     }
     errors++;
   }
-  validate87.errors = vErrors;
+  validate103.errors = vErrors;
   return errors === 0;
 }
-const schema47 = {
+const schema56 = {
   "type": "string",
   "pattern": "^https?://",
   "maxLength": 2048,
   "nullable": true
 };
-function validate91(data, {
+function validate107(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1542,7 +1542,7 @@ function validate91(data, {
       }
       errors++;
     }
-    if (!pattern1.test(data)) {
+    if (!pattern2.test(data)) {
       const err2 = {
         instancePath,
         schemaPath: "#/pattern",
@@ -1559,10 +1559,10 @@ function validate91(data, {
       errors++;
     }
   }
-  validate91.errors = vErrors;
+  validate107.errors = vErrors;
   return errors === 0;
 }
-const schema48 = {
+const schema57 = {
   "type": "object",
   "properties": {
     "claim": {
@@ -1574,13 +1574,13 @@ const schema48 = {
   },
   "nullable": true
 };
-const schema49 = {
+const schema58 = {
   "type": "string",
   "enum": ["sub", "email"],
   "default": "sub",
   "nullable": true
 };
-function validate94(data, {
+function validate110(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1610,7 +1610,7 @@ function validate94(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema49.enum
+        allowedValues: schema58.enum
       }
     };
     if (vErrors === null) {
@@ -1620,15 +1620,15 @@ function validate94(data, {
     }
     errors++;
   }
-  validate94.errors = vErrors;
+  validate110.errors = vErrors;
   return errors === 0;
 }
-const schema50 = {
+const schema59 = {
   "type": "string",
   "maxLength": 512,
   "nullable": true
 };
-function validate96(data, {
+function validate112(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1670,10 +1670,10 @@ function validate96(data, {
       errors++;
     }
   }
-  validate96.errors = vErrors;
+  validate112.errors = vErrors;
   return errors === 0;
 }
-function validate93(data, {
+function validate109(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1699,32 +1699,32 @@ function validate93(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.claim !== undefined) {
-      if (!validate94(data.claim, {
+      if (!validate110(data.claim, {
         instancePath: instancePath + "/claim",
         parentData: data,
         parentDataProperty: "claim",
         rootData
       })) {
-        vErrors = vErrors === null ? validate94.errors : vErrors.concat(validate94.errors);
+        vErrors = vErrors === null ? validate110.errors : vErrors.concat(validate110.errors);
         errors = vErrors.length;
       }
     }
     if (data.prefix !== undefined) {
-      if (!validate96(data.prefix, {
+      if (!validate112(data.prefix, {
         instancePath: instancePath + "/prefix",
         parentData: data,
         parentDataProperty: "prefix",
         rootData
       })) {
-        vErrors = vErrors === null ? validate96.errors : vErrors.concat(validate96.errors);
+        vErrors = vErrors === null ? validate112.errors : vErrors.concat(validate112.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate93.errors = vErrors;
+  validate109.errors = vErrors;
   return errors === 0;
 }
-function validate85(data, {
+function validate101(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1777,13 +1777,13 @@ function validate85(data, {
       }
     }
     if (data.audiences !== undefined) {
-      if (!validate87(data.audiences, {
+      if (!validate103(data.audiences, {
         instancePath: instancePath + "/audiences",
         parentData: data,
         parentDataProperty: "audiences",
         rootData
       })) {
-        vErrors = vErrors === null ? validate87.errors : vErrors.concat(validate87.errors);
+        vErrors = vErrors === null ? validate103.errors : vErrors.concat(validate103.errors);
         errors = vErrors.length;
       }
     }
@@ -1799,24 +1799,24 @@ function validate85(data, {
       }
     }
     if (data.jwksUri !== undefined) {
-      if (!validate91(data.jwksUri, {
+      if (!validate107(data.jwksUri, {
         instancePath: instancePath + "/jwksUri",
         parentData: data,
         parentDataProperty: "jwksUri",
         rootData
       })) {
-        vErrors = vErrors === null ? validate91.errors : vErrors.concat(validate91.errors);
+        vErrors = vErrors === null ? validate107.errors : vErrors.concat(validate107.errors);
         errors = vErrors.length;
       }
     }
     if (data.kubernetesUsername !== undefined) {
-      if (!validate93(data.kubernetesUsername, {
+      if (!validate109(data.kubernetesUsername, {
         instancePath: instancePath + "/kubernetesUsername",
         parentData: data,
         parentDataProperty: "kubernetesUsername",
         rootData
       })) {
-        vErrors = vErrors === null ? validate93.errors : vErrors.concat(validate93.errors);
+        vErrors = vErrors === null ? validate109.errors : vErrors.concat(validate109.errors);
         errors = vErrors.length;
       }
     }
@@ -1836,10 +1836,10 @@ function validate85(data, {
     }
     errors++;
   }
-  validate85.errors = vErrors;
+  validate101.errors = vErrors;
   return errors === 0;
 }
-function validate84(data, {
+function validate100(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1882,28 +1882,28 @@ function validate84(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate85(data[i0], {
+      if (!validate101(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate85.errors : vErrors.concat(validate85.errors);
+        vErrors = vErrors === null ? validate101.errors : vErrors.concat(validate101.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate84.errors = vErrors;
+  validate100.errors = vErrors;
   return errors === 0;
 }
-const schema51 = {
+const schema60 = {
   "type": "integer",
   "default": 900,
   "minimum": 60,
   "maximum": 86400,
   "nullable": true
 };
-function validate101(data, {
+function validate117(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1963,10 +1963,10 @@ function validate101(data, {
       errors++;
     }
   }
-  validate101.errors = vErrors;
+  validate117.errors = vErrors;
   return errors === 0;
 }
-function validate68(data, {
+function validate85(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1992,46 +1992,46 @@ function validate68(data, {
       errors++;
     }
     if (data.issuers !== undefined) {
-      if (!validate69(data.issuers, {
+      if (!validate86(data.issuers, {
         instancePath: instancePath + "/issuers",
         parentData: data,
         parentDataProperty: "issuers",
         rootData
       })) {
-        vErrors = vErrors === null ? validate69.errors : vErrors.concat(validate69.errors);
+        vErrors = vErrors === null ? validate86.errors : vErrors.concat(validate86.errors);
         errors = vErrors.length;
       }
     }
     if (data.requireTriggeredBy !== undefined) {
-      if (!validate82(data.requireTriggeredBy, {
+      if (!validate29(data.requireTriggeredBy, {
         instancePath: instancePath + "/requireTriggeredBy",
         parentData: data,
         parentDataProperty: "requireTriggeredBy",
         rootData
       })) {
-        vErrors = vErrors === null ? validate82.errors : vErrors.concat(validate82.errors);
+        vErrors = vErrors === null ? validate29.errors : vErrors.concat(validate29.errors);
         errors = vErrors.length;
       }
     }
     if (data.triggerIssuers !== undefined) {
-      if (!validate84(data.triggerIssuers, {
+      if (!validate100(data.triggerIssuers, {
         instancePath: instancePath + "/triggerIssuers",
         parentData: data,
         parentDataProperty: "triggerIssuers",
         rootData
       })) {
-        vErrors = vErrors === null ? validate84.errors : vErrors.concat(validate84.errors);
+        vErrors = vErrors === null ? validate100.errors : vErrors.concat(validate100.errors);
         errors = vErrors.length;
       }
     }
     if (data.maxTokenLifetimeSeconds !== undefined) {
-      if (!validate101(data.maxTokenLifetimeSeconds, {
+      if (!validate117(data.maxTokenLifetimeSeconds, {
         instancePath: instancePath + "/maxTokenLifetimeSeconds",
         parentData: data,
         parentDataProperty: "maxTokenLifetimeSeconds",
         rootData
       })) {
-        vErrors = vErrors === null ? validate101.errors : vErrors.concat(validate101.errors);
+        vErrors = vErrors === null ? validate117.errors : vErrors.concat(validate117.errors);
         errors = vErrors.length;
       }
     }
@@ -2051,26 +2051,26 @@ function validate68(data, {
     }
     errors++;
   }
-  validate68.errors = vErrors;
+  validate85.errors = vErrors;
   return errors === 0;
 }
-const schema52 = {
+const schema61 = {
   "type": "array",
   "minItems": 1,
   "maxItems": 32,
   "items": {
-    "$ref": "2XnzzlnuTY0nAbF5BRNFwlGU574n7wujdyMj7TjUJCo"
+    "$ref": "mthwZt2hTI0zTdpJAZDPIgJmYu2JeARzSsi5MsFU8"
   }
 };
-const schema53 = {
+const schema62 = {
   "type": "object",
-  "required": ["name", "protocol", "listen", "upstream", "credentials"],
+  "required": ["name", "protocol", "listen", "upstream"],
   "properties": {
     "name": {
       "$ref": "ynFiSavNGujFkprrt6W12PdXxHGUa8NL2Mq9PnSzk"
     },
     "protocol": {
-      "$ref": "imKqUIMEnqFBC7u4SNYReYPt0c9TDrzgAB9LkcI"
+      "$ref": "jXx4n9j7quIor09hVN9Alyz4Pfue0bJ9cOq7QpfQfhY"
     },
     "listen": {
       "$ref": "0XZtMiH677un9TfYprPZRx8JvbEiHucNLrGWJLDkYVk"
@@ -2079,23 +2079,32 @@ const schema53 = {
       "$ref": "2PAcP9RVTIvm5GXEfCfYaXWGpId8ttuSCXdcbokV10"
     },
     "upstream": {
-      "$ref": "ZHJeMtKGs5xhvuOKwWczC5bQvmzpJFCNGugrteYBI"
+      "$ref": "heYY89k8arsiV51iQTBBgFpnWpbhW4cYj3u5ukVSemE"
     },
     "credentials": {
-      "$ref": "iMzfoPBq8U0A6S26d4gmvtb5Lt2E6jn0OxKBKvii4Q"
+      "$ref": "pguSwtlTtXogaUUOdn7cBG67C6M0TtFspGEGkbbF98Y"
     },
     "tls": {
       "$ref": "t3VTMJFMka884u9QTmR1xGtc7MDKgg50iX8zk0rZ80w"
+    },
+    "forwardProxy": {
+      "$ref": "pGFlHcXX6o8p8i7C95njuV12qcfkYzcV3anMbnhpQro"
+    },
+    "maskFields": {
+      "$ref": "KSJNhZelYf7C2eB3qeKb2gQBAe9UAcqfMZ4U7HP9K9s"
+    },
+    "limits": {
+      "$ref": "QENQKtSFeFwZazTj5LoZ3S4cfMW90bqjQUzA45ogO4"
     }
   }
 };
-const schema13 = {
+const schema15 = {
   "type": "string",
   "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$",
   "maxLength": 63
 };
 const pattern0 = new RegExp("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "u");
-function validate28(data, {
+function validate30(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2152,14 +2161,14 @@ function validate28(data, {
     }
     errors++;
   }
-  validate28.errors = vErrors;
+  validate30.errors = vErrors;
   return errors === 0;
 }
-const schema54 = {
+const schema63 = {
   "type": "string",
-  "enum": ["postgres"]
+  "enum": ["postgres", "http"]
 };
-function validate107(data, {
+function validate123(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2183,13 +2192,13 @@ function validate107(data, {
     }
     errors++;
   }
-  if (!(data === "postgres")) {
+  if (!(data === "postgres" || data === "http")) {
     const err1 = {
       instancePath,
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema54.enum
+        allowedValues: schema63.enum
       }
     };
     if (vErrors === null) {
@@ -2199,16 +2208,16 @@ function validate107(data, {
     }
     errors++;
   }
-  validate107.errors = vErrors;
+  validate123.errors = vErrors;
   return errors === 0;
 }
-const schema55 = {
+const schema64 = {
   "type": "string",
   "pattern": "^(\\[[0-9a-fA-F:.]+\\]|[0-9A-Za-z.-]+):[0-9]{1,5}$",
   "maxLength": 262
 };
-const pattern3 = new RegExp("^(\\[[0-9a-fA-F:.]+\\]|[0-9A-Za-z.-]+):[0-9]{1,5}$", "u");
-function validate109(data, {
+const pattern4 = new RegExp("^(\\[[0-9a-fA-F:.]+\\]|[0-9A-Za-z.-]+):[0-9]{1,5}$", "u");
+function validate125(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2233,7 +2242,7 @@ function validate109(data, {
       }
       errors++;
     }
-    if (!pattern3.test(data)) {
+    if (!pattern4.test(data)) {
       const err1 = {
         instancePath,
         schemaPath: "#/pattern",
@@ -2265,16 +2274,16 @@ function validate109(data, {
     }
     errors++;
   }
-  validate109.errors = vErrors;
+  validate125.errors = vErrors;
   return errors === 0;
 }
-const schema56 = {
+const schema65 = {
   "type": "string",
   "enum": ["ReadOnly", "ReadWrite"],
   "default": "ReadWrite",
   "nullable": true
 };
-function validate111(data, {
+function validate127(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2304,7 +2313,7 @@ function validate111(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema56.enum
+        allowedValues: schema65.enum
       }
     };
     if (vErrors === null) {
@@ -2314,24 +2323,29 @@ function validate111(data, {
     }
     errors++;
   }
-  validate111.errors = vErrors;
+  validate127.errors = vErrors;
   return errors === 0;
 }
-const schema57 = {
+const schema66 = {
   "type": "object",
-  "required": ["host", "port", "database", "user"],
   "properties": {
+    "url": {
+      "$ref": "0uECxgL9hUrXxgMr4dAVyBKka6oqR6GaFUU8E8MC2g"
+    },
+    "serverName": {
+      "$ref": "nZKgqfgUPEkqwgwkAMBQTaLN4h3EeO1J1osjwoVo"
+    },
     "host": {
-      "$ref": "xwpijLRhjUEJllEse3cgJuQz6UsEYqfhm0t12sQjFe4"
+      "$ref": "nZKgqfgUPEkqwgwkAMBQTaLN4h3EeO1J1osjwoVo"
     },
     "port": {
-      "$ref": "MuVugCLVicLQKzp4NeUnqQNt3NNtKxRw2In8RqNTCc"
+      "$ref": "CffEUGbgTYbF0IDiYJE2iyxnO7481Lgdh02Qbmw"
     },
     "database": {
-      "$ref": "hH5nZUmbZoT6U3p223PGjeegZk5xJ7AvWJGkkMlGuE"
+      "$ref": "Fi5GumpZRhoGbEbXE3aAYf5MY3ogPT21qvKgVxb4X8"
     },
     "user": {
-      "$ref": "hH5nZUmbZoT6U3p223PGjeegZk5xJ7AvWJGkkMlGuE"
+      "$ref": "Fi5GumpZRhoGbEbXE3aAYf5MY3ogPT21qvKgVxb4X8"
     },
     "sslMode": {
       "$ref": "LdV0cMen6nSgqooUevtRGGe4wJPREtldCZRr5KFw"
@@ -2341,12 +2355,15 @@ const schema57 = {
     }
   }
 };
-const schema58 = {
-  "type": "integer",
-  "minimum": 1,
-  "maximum": 65535
+const schema67 = {
+  "type": "string",
+  "minLength": 1,
+  "maxLength": 2048,
+  "pattern": "^https?://[^/?#@\\\\s]+(/[^?#\\\\s]*)?$",
+  "nullable": true
 };
-function validate115(data, {
+const pattern5 = new RegExp("^https?://[^/?#@\\\\s]+(/[^?#\\\\s]*)?$", "u");
+function validate130(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2354,7 +2371,157 @@ function validate115(data, {
 } = {}) {
   let vErrors = null;
   let errors = 0;
-  if (!(typeof data == "number" && !(data % 1) && !isNaN(data) && isFinite(data))) {
+  if (typeof data !== "string" && data !== null) {
+    const err0 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "string"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err0];
+    } else {
+      vErrors.push(err0);
+    }
+    errors++;
+  }
+  if (typeof data === "string") {
+    if (func2(data) > 2048) {
+      const err1 = {
+        instancePath,
+        schemaPath: "#/maxLength",
+        keyword: "maxLength",
+        params: {
+          limit: 2048
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err1];
+      } else {
+        vErrors.push(err1);
+      }
+      errors++;
+    }
+    if (func2(data) < 1) {
+      const err2 = {
+        instancePath,
+        schemaPath: "#/minLength",
+        keyword: "minLength",
+        params: {
+          limit: 1
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err2];
+      } else {
+        vErrors.push(err2);
+      }
+      errors++;
+    }
+    if (!pattern5.test(data)) {
+      const err3 = {
+        instancePath,
+        schemaPath: "#/pattern",
+        keyword: "pattern",
+        params: {
+          pattern: "^https?://[^/?#@\\\\s]+(/[^?#\\\\s]*)?$"
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err3];
+      } else {
+        vErrors.push(err3);
+      }
+      errors++;
+    }
+  }
+  validate130.errors = vErrors;
+  return errors === 0;
+}
+const schema9 = {
+  "type": "string",
+  "minLength": 1,
+  "maxLength": 253,
+  "nullable": true
+};
+function validate24(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (typeof data !== "string" && data !== null) {
+    const err0 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "string"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err0];
+    } else {
+      vErrors.push(err0);
+    }
+    errors++;
+  }
+  if (typeof data === "string") {
+    if (func2(data) > 253) {
+      const err1 = {
+        instancePath,
+        schemaPath: "#/maxLength",
+        keyword: "maxLength",
+        params: {
+          limit: 253
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err1];
+      } else {
+        vErrors.push(err1);
+      }
+      errors++;
+    }
+    if (func2(data) < 1) {
+      const err2 = {
+        instancePath,
+        schemaPath: "#/minLength",
+        keyword: "minLength",
+        params: {
+          limit: 1
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err2];
+      } else {
+        vErrors.push(err2);
+      }
+      errors++;
+    }
+  }
+  validate24.errors = vErrors;
+  return errors === 0;
+}
+const schema68 = {
+  "type": "integer",
+  "minimum": 1,
+  "maximum": 65535,
+  "nullable": true
+};
+function validate134(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (!(typeof data == "number" && !(data % 1) && !isNaN(data) && isFinite(data)) && data !== null) {
     const err0 = {
       instancePath,
       schemaPath: "#/type",
@@ -2406,13 +2573,14 @@ function validate115(data, {
       errors++;
     }
   }
-  validate115.errors = vErrors;
+  validate134.errors = vErrors;
   return errors === 0;
 }
 const schema10 = {
   "type": "string",
   "minLength": 1,
-  "maxLength": 63
+  "maxLength": 63,
+  "nullable": true
 };
 function validate25(data, {
   instancePath = "",
@@ -2422,30 +2590,30 @@ function validate25(data, {
 } = {}) {
   let vErrors = null;
   let errors = 0;
+  if (typeof data !== "string" && data !== null) {
+    const err0 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "string"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err0];
+    } else {
+      vErrors.push(err0);
+    }
+    errors++;
+  }
   if (typeof data === "string") {
     if (func2(data) > 63) {
-      const err0 = {
+      const err1 = {
         instancePath,
         schemaPath: "#/maxLength",
         keyword: "maxLength",
         params: {
           limit: 63
-        }
-      };
-      if (vErrors === null) {
-        vErrors = [err0];
-      } else {
-        vErrors.push(err0);
-      }
-      errors++;
-    }
-    if (func2(data) < 1) {
-      const err1 = {
-        instancePath,
-        schemaPath: "#/minLength",
-        keyword: "minLength",
-        params: {
-          limit: 1
         }
       };
       if (vErrors === null) {
@@ -2455,32 +2623,33 @@ function validate25(data, {
       }
       errors++;
     }
-  } else {
-    const err2 = {
-      instancePath,
-      schemaPath: "#/type",
-      keyword: "type",
-      params: {
-        type: "string"
+    if (func2(data) < 1) {
+      const err2 = {
+        instancePath,
+        schemaPath: "#/minLength",
+        keyword: "minLength",
+        params: {
+          limit: 1
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err2];
+      } else {
+        vErrors.push(err2);
       }
-    };
-    if (vErrors === null) {
-      vErrors = [err2];
-    } else {
-      vErrors.push(err2);
+      errors++;
     }
-    errors++;
   }
   validate25.errors = vErrors;
   return errors === 0;
 }
-const schema59 = {
+const schema69 = {
   "type": "string",
   "enum": ["disable", "prefer", "require", "verify-ca", "verify-full"],
   "default": "prefer",
   "nullable": true
 };
-function validate119(data, {
+function validate138(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2510,7 +2679,7 @@ function validate119(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema59.enum
+        allowedValues: schema69.enum
       }
     };
     if (vErrors === null) {
@@ -2520,10 +2689,10 @@ function validate119(data, {
     }
     errors++;
   }
-  validate119.errors = vErrors;
+  validate138.errors = vErrors;
   return errors === 0;
 }
-function validate113(data, {
+function validate129(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2532,69 +2701,27 @@ function validate113(data, {
   let vErrors = null;
   let errors = 0;
   if (data && typeof data == "object" && !Array.isArray(data)) {
-    if (data.host === undefined) {
-      const err0 = {
-        instancePath,
-        schemaPath: "#/required",
-        keyword: "required",
-        params: {
-          missingProperty: "host"
-        }
-      };
-      if (vErrors === null) {
-        vErrors = [err0];
-      } else {
-        vErrors.push(err0);
+    if (data.url !== undefined) {
+      if (!validate130(data.url, {
+        instancePath: instancePath + "/url",
+        parentData: data,
+        parentDataProperty: "url",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate130.errors : vErrors.concat(validate130.errors);
+        errors = vErrors.length;
       }
-      errors++;
     }
-    if (data.port === undefined) {
-      const err1 = {
-        instancePath,
-        schemaPath: "#/required",
-        keyword: "required",
-        params: {
-          missingProperty: "port"
-        }
-      };
-      if (vErrors === null) {
-        vErrors = [err1];
-      } else {
-        vErrors.push(err1);
+    if (data.serverName !== undefined) {
+      if (!validate24(data.serverName, {
+        instancePath: instancePath + "/serverName",
+        parentData: data,
+        parentDataProperty: "serverName",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate24.errors : vErrors.concat(validate24.errors);
+        errors = vErrors.length;
       }
-      errors++;
-    }
-    if (data.database === undefined) {
-      const err2 = {
-        instancePath,
-        schemaPath: "#/required",
-        keyword: "required",
-        params: {
-          missingProperty: "database"
-        }
-      };
-      if (vErrors === null) {
-        vErrors = [err2];
-      } else {
-        vErrors.push(err2);
-      }
-      errors++;
-    }
-    if (data.user === undefined) {
-      const err3 = {
-        instancePath,
-        schemaPath: "#/required",
-        keyword: "required",
-        params: {
-          missingProperty: "user"
-        }
-      };
-      if (vErrors === null) {
-        vErrors = [err3];
-      } else {
-        vErrors.push(err3);
-      }
-      errors++;
     }
     if (data.host !== undefined) {
       if (!validate24(data.host, {
@@ -2608,13 +2735,13 @@ function validate113(data, {
       }
     }
     if (data.port !== undefined) {
-      if (!validate115(data.port, {
+      if (!validate134(data.port, {
         instancePath: instancePath + "/port",
         parentData: data,
         parentDataProperty: "port",
         rootData
       })) {
-        vErrors = vErrors === null ? validate115.errors : vErrors.concat(validate115.errors);
+        vErrors = vErrors === null ? validate134.errors : vErrors.concat(validate134.errors);
         errors = vErrors.length;
       }
     }
@@ -2641,13 +2768,13 @@ function validate113(data, {
       }
     }
     if (data.sslMode !== undefined) {
-      if (!validate119(data.sslMode, {
+      if (!validate138(data.sslMode, {
         instancePath: instancePath + "/sslMode",
         parentData: data,
         parentDataProperty: "sslMode",
         rootData
       })) {
-        vErrors = vErrors === null ? validate119.errors : vErrors.concat(validate119.errors);
+        vErrors = vErrors === null ? validate138.errors : vErrors.concat(validate138.errors);
         errors = vErrors.length;
       }
     }
@@ -2663,7 +2790,7 @@ function validate113(data, {
       }
     }
   } else {
-    const err4 = {
+    const err0 = {
       instancePath,
       schemaPath: "#/type",
       keyword: "type",
@@ -2672,16 +2799,16 @@ function validate113(data, {
       }
     };
     if (vErrors === null) {
-      vErrors = [err4];
+      vErrors = [err0];
     } else {
-      vErrors.push(err4);
+      vErrors.push(err0);
     }
     errors++;
   }
-  validate113.errors = vErrors;
+  validate129.errors = vErrors;
   return errors === 0;
 }
-const schema60 = {
+const schema70 = {
   "type": "object",
   "properties": {
     "passwordEnv": {
@@ -2692,17 +2819,27 @@ const schema60 = {
     },
     "secretRef": {
       "$ref": "HV2Wxw7QjduB80RSqJ5izqqVbnWzQiIkhtLAVjQmQ"
+    },
+    "scheme": {
+      "$ref": "kxxQuV4GUUKvEfeCLkxDPSdWojxL0H8Ox5guGG9AQ"
+    },
+    "username": {
+      "$ref": "PzFlUkzhUB0RhVonSMM3QprhL1rbqgee5l6ota1c"
+    },
+    "header": {
+      "$ref": "zuItVL8aq7nuM28G2Y2QQ3bWUVbEv0exJgG3a7Uxgp8"
     }
-  }
+  },
+  "nullable": true
 };
-const schema61 = {
+const schema71 = {
   "type": "string",
   "pattern": "^[A-Za-z_][A-Za-z0-9_]*$",
   "maxLength": 128,
   "nullable": true
 };
-const pattern4 = new RegExp("^[A-Za-z_][A-Za-z0-9_]*$", "u");
-function validate124(data, {
+const pattern6 = new RegExp("^[A-Za-z_][A-Za-z0-9_]*$", "u");
+function validate143(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2743,7 +2880,7 @@ function validate124(data, {
       }
       errors++;
     }
-    if (!pattern4.test(data)) {
+    if (!pattern6.test(data)) {
       const err2 = {
         instancePath,
         schemaPath: "#/pattern",
@@ -2760,10 +2897,10 @@ function validate124(data, {
       errors++;
     }
   }
-  validate124.errors = vErrors;
+  validate143.errors = vErrors;
   return errors === 0;
 }
-const schema62 = {
+const schema72 = {
   "type": "object",
   "required": ["name"],
   "properties": {
@@ -2776,13 +2913,13 @@ const schema62 = {
   },
   "nullable": true
 };
-const schema63 = {
+const schema73 = {
   "type": "string",
   "default": "password",
   "maxLength": 253,
   "nullable": true
 };
-function validate129(data, {
+function validate148(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2824,10 +2961,10 @@ function validate129(data, {
       errors++;
     }
   }
-  validate129.errors = vErrors;
+  validate148.errors = vErrors;
   return errors === 0;
 }
-function validate127(data, {
+function validate146(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2869,32 +3006,37 @@ function validate127(data, {
       errors++;
     }
     if (data.name !== undefined) {
-      if (!validate24(data.name, {
+      if (!validate27(data.name, {
         instancePath: instancePath + "/name",
         parentData: data,
         parentDataProperty: "name",
         rootData
       })) {
-        vErrors = vErrors === null ? validate24.errors : vErrors.concat(validate24.errors);
+        vErrors = vErrors === null ? validate27.errors : vErrors.concat(validate27.errors);
         errors = vErrors.length;
       }
     }
     if (data.key !== undefined) {
-      if (!validate129(data.key, {
+      if (!validate148(data.key, {
         instancePath: instancePath + "/key",
         parentData: data,
         parentDataProperty: "key",
         rootData
       })) {
-        vErrors = vErrors === null ? validate129.errors : vErrors.concat(validate129.errors);
+        vErrors = vErrors === null ? validate148.errors : vErrors.concat(validate148.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate127.errors = vErrors;
+  validate146.errors = vErrors;
   return errors === 0;
 }
-function validate123(data, {
+const schema74 = {
+  "type": "string",
+  "enum": ["bearer", "basic", "header"],
+  "nullable": true
+};
+function validate151(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2902,41 +3044,185 @@ function validate123(data, {
 } = {}) {
   let vErrors = null;
   let errors = 0;
-  if (data && typeof data == "object" && !Array.isArray(data)) {
-    if (data.passwordEnv !== undefined) {
-      if (!validate124(data.passwordEnv, {
-        instancePath: instancePath + "/passwordEnv",
-        parentData: data,
-        parentDataProperty: "passwordEnv",
-        rootData
-      })) {
-        vErrors = vErrors === null ? validate124.errors : vErrors.concat(validate124.errors);
-        errors = vErrors.length;
+  if (typeof data !== "string" && data !== null) {
+    const err0 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "string"
       }
+    };
+    if (vErrors === null) {
+      vErrors = [err0];
+    } else {
+      vErrors.push(err0);
     }
-    if (data.passwordFile !== undefined) {
-      if (!validate23(data.passwordFile, {
-        instancePath: instancePath + "/passwordFile",
-        parentData: data,
-        parentDataProperty: "passwordFile",
-        rootData
-      })) {
-        vErrors = vErrors === null ? validate23.errors : vErrors.concat(validate23.errors);
-        errors = vErrors.length;
+    errors++;
+  }
+  if (!(data === "bearer" || data === "basic" || data === "header")) {
+    const err1 = {
+      instancePath,
+      schemaPath: "#/enum",
+      keyword: "enum",
+      params: {
+        allowedValues: schema74.enum
       }
+    };
+    if (vErrors === null) {
+      vErrors = [err1];
+    } else {
+      vErrors.push(err1);
     }
-    if (data.secretRef !== undefined) {
-      if (!validate127(data.secretRef, {
-        instancePath: instancePath + "/secretRef",
-        parentData: data,
-        parentDataProperty: "secretRef",
-        rootData
-      })) {
-        vErrors = vErrors === null ? validate127.errors : vErrors.concat(validate127.errors);
-        errors = vErrors.length;
+    errors++;
+  }
+  validate151.errors = vErrors;
+  return errors === 0;
+}
+const schema18 = {
+  "type": "string",
+  "minLength": 1,
+  "maxLength": 256,
+  "nullable": true
+};
+function validate34(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (typeof data !== "string" && data !== null) {
+    const err0 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "string"
       }
+    };
+    if (vErrors === null) {
+      vErrors = [err0];
+    } else {
+      vErrors.push(err0);
     }
-  } else {
+    errors++;
+  }
+  if (typeof data === "string") {
+    if (func2(data) > 256) {
+      const err1 = {
+        instancePath,
+        schemaPath: "#/maxLength",
+        keyword: "maxLength",
+        params: {
+          limit: 256
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err1];
+      } else {
+        vErrors.push(err1);
+      }
+      errors++;
+    }
+    if (func2(data) < 1) {
+      const err2 = {
+        instancePath,
+        schemaPath: "#/minLength",
+        keyword: "minLength",
+        params: {
+          limit: 1
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err2];
+      } else {
+        vErrors.push(err2);
+      }
+      errors++;
+    }
+  }
+  validate34.errors = vErrors;
+  return errors === 0;
+}
+const schema75 = {
+  "type": "string",
+  "pattern": "^[A-Za-z0-9!#$%&'*+.^_`|~-]+$",
+  "maxLength": 128,
+  "nullable": true
+};
+const pattern7 = new RegExp("^[A-Za-z0-9!#$%&'*+.^_`|~-]+$", "u");
+function validate154(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (typeof data !== "string" && data !== null) {
+    const err0 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "string"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err0];
+    } else {
+      vErrors.push(err0);
+    }
+    errors++;
+  }
+  if (typeof data === "string") {
+    if (func2(data) > 128) {
+      const err1 = {
+        instancePath,
+        schemaPath: "#/maxLength",
+        keyword: "maxLength",
+        params: {
+          limit: 128
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err1];
+      } else {
+        vErrors.push(err1);
+      }
+      errors++;
+    }
+    if (!pattern7.test(data)) {
+      const err2 = {
+        instancePath,
+        schemaPath: "#/pattern",
+        keyword: "pattern",
+        params: {
+          pattern: "^[A-Za-z0-9!#$%&'*+.^_`|~-]+$"
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err2];
+      } else {
+        vErrors.push(err2);
+      }
+      errors++;
+    }
+  }
+  validate154.errors = vErrors;
+  return errors === 0;
+}
+function validate142(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (!(data && typeof data == "object" && !Array.isArray(data)) && data !== null) {
     const err0 = {
       instancePath,
       schemaPath: "#/type",
@@ -2952,10 +3238,78 @@ function validate123(data, {
     }
     errors++;
   }
-  validate123.errors = vErrors;
+  if (data && typeof data == "object" && !Array.isArray(data)) {
+    if (data.passwordEnv !== undefined) {
+      if (!validate143(data.passwordEnv, {
+        instancePath: instancePath + "/passwordEnv",
+        parentData: data,
+        parentDataProperty: "passwordEnv",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate143.errors : vErrors.concat(validate143.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.passwordFile !== undefined) {
+      if (!validate23(data.passwordFile, {
+        instancePath: instancePath + "/passwordFile",
+        parentData: data,
+        parentDataProperty: "passwordFile",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate23.errors : vErrors.concat(validate23.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.secretRef !== undefined) {
+      if (!validate146(data.secretRef, {
+        instancePath: instancePath + "/secretRef",
+        parentData: data,
+        parentDataProperty: "secretRef",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate146.errors : vErrors.concat(validate146.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.scheme !== undefined) {
+      if (!validate151(data.scheme, {
+        instancePath: instancePath + "/scheme",
+        parentData: data,
+        parentDataProperty: "scheme",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate151.errors : vErrors.concat(validate151.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.username !== undefined) {
+      if (!validate34(data.username, {
+        instancePath: instancePath + "/username",
+        parentData: data,
+        parentDataProperty: "username",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate34.errors : vErrors.concat(validate34.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.header !== undefined) {
+      if (!validate154(data.header, {
+        instancePath: instancePath + "/header",
+        parentData: data,
+        parentDataProperty: "header",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate154.errors : vErrors.concat(validate154.errors);
+        errors = vErrors.length;
+      }
+    }
+  }
+  validate142.errors = vErrors;
   return errors === 0;
 }
-const schema64 = {
+const schema76 = {
   "type": "object",
   "required": ["certFile", "keyFile"],
   "properties": {
@@ -2968,12 +3322,12 @@ const schema64 = {
   },
   "nullable": true
 };
-const schema12 = {
+const schema13 = {
   "type": "string",
   "minLength": 1,
   "maxLength": 4096
 };
-function validate27(data, {
+function validate28(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3030,10 +3384,10 @@ function validate27(data, {
     }
     errors++;
   }
-  validate27.errors = vErrors;
+  validate28.errors = vErrors;
   return errors === 0;
 }
-function validate133(data, {
+function validate157(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3091,32 +3445,736 @@ function validate133(data, {
       errors++;
     }
     if (data.certFile !== undefined) {
-      if (!validate27(data.certFile, {
+      if (!validate28(data.certFile, {
         instancePath: instancePath + "/certFile",
         parentData: data,
         parentDataProperty: "certFile",
         rootData
       })) {
-        vErrors = vErrors === null ? validate27.errors : vErrors.concat(validate27.errors);
+        vErrors = vErrors === null ? validate28.errors : vErrors.concat(validate28.errors);
         errors = vErrors.length;
       }
     }
     if (data.keyFile !== undefined) {
-      if (!validate27(data.keyFile, {
+      if (!validate28(data.keyFile, {
         instancePath: instancePath + "/keyFile",
         parentData: data,
         parentDataProperty: "keyFile",
         rootData
       })) {
-        vErrors = vErrors === null ? validate27.errors : vErrors.concat(validate27.errors);
+        vErrors = vErrors === null ? validate28.errors : vErrors.concat(validate28.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate133.errors = vErrors;
+  validate157.errors = vErrors;
   return errors === 0;
 }
-function validate105(data, {
+const schema77 = {
+  "type": "object",
+  "required": ["listen"],
+  "properties": {
+    "listen": {
+      "$ref": "vqC0JEX1UIFz1dGw0VCxkYPn652K05jYR6XhEn7GTjg"
+    },
+    "allowConnect": {
+      "$ref": "gEUOOhuZefzFQPAU2P6REZY1YYmpGc0TVbLahK1eos"
+    }
+  },
+  "nullable": true
+};
+const schema78 = {
+  "type": "string",
+  "pattern": "^(127\\.[0-9.]+|localhost|\\[::1\\]):[0-9]{1,5}$",
+  "maxLength": 262
+};
+const pattern8 = new RegExp("^(127\\.[0-9.]+|localhost|\\[::1\\]):[0-9]{1,5}$", "u");
+function validate162(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (typeof data === "string") {
+    if (func2(data) > 262) {
+      const err0 = {
+        instancePath,
+        schemaPath: "#/maxLength",
+        keyword: "maxLength",
+        params: {
+          limit: 262
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err0];
+      } else {
+        vErrors.push(err0);
+      }
+      errors++;
+    }
+    if (!pattern8.test(data)) {
+      const err1 = {
+        instancePath,
+        schemaPath: "#/pattern",
+        keyword: "pattern",
+        params: {
+          pattern: "^(127\\.[0-9.]+|localhost|\\[::1\\]):[0-9]{1,5}$"
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err1];
+      } else {
+        vErrors.push(err1);
+      }
+      errors++;
+    }
+  } else {
+    const err2 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "string"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err2];
+    } else {
+      vErrors.push(err2);
+    }
+    errors++;
+  }
+  validate162.errors = vErrors;
+  return errors === 0;
+}
+function validate161(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (!(data && typeof data == "object" && !Array.isArray(data)) && data !== null) {
+    const err0 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "object"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err0];
+    } else {
+      vErrors.push(err0);
+    }
+    errors++;
+  }
+  if (data && typeof data == "object" && !Array.isArray(data)) {
+    if (data.listen === undefined) {
+      const err1 = {
+        instancePath,
+        schemaPath: "#/required",
+        keyword: "required",
+        params: {
+          missingProperty: "listen"
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err1];
+      } else {
+        vErrors.push(err1);
+      }
+      errors++;
+    }
+    if (data.listen !== undefined) {
+      if (!validate162(data.listen, {
+        instancePath: instancePath + "/listen",
+        parentData: data,
+        parentDataProperty: "listen",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate162.errors : vErrors.concat(validate162.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.allowConnect !== undefined) {
+      if (!validate29(data.allowConnect, {
+        instancePath: instancePath + "/allowConnect",
+        parentData: data,
+        parentDataProperty: "allowConnect",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate29.errors : vErrors.concat(validate29.errors);
+        errors = vErrors.length;
+      }
+    }
+  }
+  validate161.errors = vErrors;
+  return errors === 0;
+}
+const schema79 = {
+  "type": "array",
+  "maxItems": 64,
+  "items": {
+    "$ref": "PfChZ0xjXanWCyJFja9lq848lndrHT8Nt5jWKFr4M"
+  },
+  "nullable": true
+};
+const schema80 = {
+  "type": "object",
+  "required": ["path"],
+  "properties": {
+    "path": {
+      "$ref": "ArRI0lMQfCLJOfAXdzFMqy1I2Ljz7Ijdxc7ja4B35E"
+    },
+    "strategy": {
+      "$ref": "8NSLkncVfVirF1SfJc8DBZoAfe5NombO4oRImijuII"
+    }
+  }
+};
+const schema27 = {
+  "type": "string",
+  "enum": ["redact", "partial", "hash"],
+  "nullable": true
+};
+function validate51(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (typeof data !== "string" && data !== null) {
+    const err0 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "string"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err0];
+    } else {
+      vErrors.push(err0);
+    }
+    errors++;
+  }
+  if (!(data === "redact" || data === "partial" || data === "hash")) {
+    const err1 = {
+      instancePath,
+      schemaPath: "#/enum",
+      keyword: "enum",
+      params: {
+        allowedValues: schema27.enum
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err1];
+    } else {
+      vErrors.push(err1);
+    }
+    errors++;
+  }
+  validate51.errors = vErrors;
+  return errors === 0;
+}
+function validate167(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (data && typeof data == "object" && !Array.isArray(data)) {
+    if (data.path === undefined) {
+      const err0 = {
+        instancePath,
+        schemaPath: "#/required",
+        keyword: "required",
+        params: {
+          missingProperty: "path"
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err0];
+      } else {
+        vErrors.push(err0);
+      }
+      errors++;
+    }
+    if (data.path !== undefined) {
+      if (!validate21(data.path, {
+        instancePath: instancePath + "/path",
+        parentData: data,
+        parentDataProperty: "path",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate21.errors : vErrors.concat(validate21.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.strategy !== undefined) {
+      if (!validate51(data.strategy, {
+        instancePath: instancePath + "/strategy",
+        parentData: data,
+        parentDataProperty: "strategy",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate51.errors : vErrors.concat(validate51.errors);
+        errors = vErrors.length;
+      }
+    }
+  } else {
+    const err1 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "object"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err1];
+    } else {
+      vErrors.push(err1);
+    }
+    errors++;
+  }
+  validate167.errors = vErrors;
+  return errors === 0;
+}
+function validate166(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (!Array.isArray(data) && data !== null) {
+    const err0 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "array"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err0];
+    } else {
+      vErrors.push(err0);
+    }
+    errors++;
+  }
+  if (Array.isArray(data)) {
+    if (data.length > 64) {
+      const err1 = {
+        instancePath,
+        schemaPath: "#/maxItems",
+        keyword: "maxItems",
+        params: {
+          limit: 64
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err1];
+      } else {
+        vErrors.push(err1);
+      }
+      errors++;
+    }
+    const len0 = data.length;
+    for (let i0 = 0; i0 < len0; i0++) {
+      if (!validate167(data[i0], {
+        instancePath: instancePath + "/" + i0,
+        parentData: data,
+        parentDataProperty: i0,
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate167.errors : vErrors.concat(validate167.errors);
+        errors = vErrors.length;
+      }
+    }
+  }
+  validate166.errors = vErrors;
+  return errors === 0;
+}
+const schema81 = {
+  "type": "object",
+  "properties": {
+    "maxHeaderBytes": {
+      "$ref": "TqDIJ8Ck8LJyrzkfVJfKNIORYpeoidUa9c74cgqesOg"
+    },
+    "maxRequestBodyBytes": {
+      "$ref": "DKnmPotYKp5qqMgAFqNnSU3MSyGaVuimfvmlKZiuWSg"
+    },
+    "maxResponseBodyBytes": {
+      "$ref": "Oa4TQk0AhExrXNTEGUVhJuaE6jfmrmOjWaK1uZaVqM"
+    },
+    "requestTimeoutSeconds": {
+      "$ref": "Pl6kiNdQF7V0Vty8kkSMPc6xB79XIdxGY2aNkFR4"
+    }
+  },
+  "nullable": true
+};
+const schema82 = {
+  "type": "integer",
+  "minimum": 1024,
+  "maximum": 1048576,
+  "nullable": true
+};
+function validate173(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (!(typeof data == "number" && !(data % 1) && !isNaN(data) && isFinite(data)) && data !== null) {
+    const err0 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "integer"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err0];
+    } else {
+      vErrors.push(err0);
+    }
+    errors++;
+  }
+  if (typeof data == "number" && isFinite(data)) {
+    if (data > 1048576 || isNaN(data)) {
+      const err1 = {
+        instancePath,
+        schemaPath: "#/maximum",
+        keyword: "maximum",
+        params: {
+          comparison: "<=",
+          limit: 1048576
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err1];
+      } else {
+        vErrors.push(err1);
+      }
+      errors++;
+    }
+    if (data < 1024 || isNaN(data)) {
+      const err2 = {
+        instancePath,
+        schemaPath: "#/minimum",
+        keyword: "minimum",
+        params: {
+          comparison: ">=",
+          limit: 1024
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err2];
+      } else {
+        vErrors.push(err2);
+      }
+      errors++;
+    }
+  }
+  validate173.errors = vErrors;
+  return errors === 0;
+}
+const schema83 = {
+  "type": "integer",
+  "minimum": 0,
+  "maximum": 268435456,
+  "nullable": true
+};
+function validate175(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (!(typeof data == "number" && !(data % 1) && !isNaN(data) && isFinite(data)) && data !== null) {
+    const err0 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "integer"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err0];
+    } else {
+      vErrors.push(err0);
+    }
+    errors++;
+  }
+  if (typeof data == "number" && isFinite(data)) {
+    if (data > 268435456 || isNaN(data)) {
+      const err1 = {
+        instancePath,
+        schemaPath: "#/maximum",
+        keyword: "maximum",
+        params: {
+          comparison: "<=",
+          limit: 268435456
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err1];
+      } else {
+        vErrors.push(err1);
+      }
+      errors++;
+    }
+    if (data < 0 || isNaN(data)) {
+      const err2 = {
+        instancePath,
+        schemaPath: "#/minimum",
+        keyword: "minimum",
+        params: {
+          comparison: ">=",
+          limit: 0
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err2];
+      } else {
+        vErrors.push(err2);
+      }
+      errors++;
+    }
+  }
+  validate175.errors = vErrors;
+  return errors === 0;
+}
+const schema28 = {
+  "type": "integer",
+  "minimum": 1024,
+  "maximum": 1073741824,
+  "nullable": true
+};
+function validate52(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (!(typeof data == "number" && !(data % 1) && !isNaN(data) && isFinite(data)) && data !== null) {
+    const err0 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "integer"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err0];
+    } else {
+      vErrors.push(err0);
+    }
+    errors++;
+  }
+  if (typeof data == "number" && isFinite(data)) {
+    if (data > 1073741824 || isNaN(data)) {
+      const err1 = {
+        instancePath,
+        schemaPath: "#/maximum",
+        keyword: "maximum",
+        params: {
+          comparison: "<=",
+          limit: 1073741824
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err1];
+      } else {
+        vErrors.push(err1);
+      }
+      errors++;
+    }
+    if (data < 1024 || isNaN(data)) {
+      const err2 = {
+        instancePath,
+        schemaPath: "#/minimum",
+        keyword: "minimum",
+        params: {
+          comparison: ">=",
+          limit: 1024
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err2];
+      } else {
+        vErrors.push(err2);
+      }
+      errors++;
+    }
+  }
+  validate52.errors = vErrors;
+  return errors === 0;
+}
+const schema84 = {
+  "type": "integer",
+  "minimum": 1,
+  "maximum": 3600,
+  "nullable": true
+};
+function validate178(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (!(typeof data == "number" && !(data % 1) && !isNaN(data) && isFinite(data)) && data !== null) {
+    const err0 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "integer"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err0];
+    } else {
+      vErrors.push(err0);
+    }
+    errors++;
+  }
+  if (typeof data == "number" && isFinite(data)) {
+    if (data > 3600 || isNaN(data)) {
+      const err1 = {
+        instancePath,
+        schemaPath: "#/maximum",
+        keyword: "maximum",
+        params: {
+          comparison: "<=",
+          limit: 3600
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err1];
+      } else {
+        vErrors.push(err1);
+      }
+      errors++;
+    }
+    if (data < 1 || isNaN(data)) {
+      const err2 = {
+        instancePath,
+        schemaPath: "#/minimum",
+        keyword: "minimum",
+        params: {
+          comparison: ">=",
+          limit: 1
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err2];
+      } else {
+        vErrors.push(err2);
+      }
+      errors++;
+    }
+  }
+  validate178.errors = vErrors;
+  return errors === 0;
+}
+function validate172(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (!(data && typeof data == "object" && !Array.isArray(data)) && data !== null) {
+    const err0 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "object"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err0];
+    } else {
+      vErrors.push(err0);
+    }
+    errors++;
+  }
+  if (data && typeof data == "object" && !Array.isArray(data)) {
+    if (data.maxHeaderBytes !== undefined) {
+      if (!validate173(data.maxHeaderBytes, {
+        instancePath: instancePath + "/maxHeaderBytes",
+        parentData: data,
+        parentDataProperty: "maxHeaderBytes",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate173.errors : vErrors.concat(validate173.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.maxRequestBodyBytes !== undefined) {
+      if (!validate175(data.maxRequestBodyBytes, {
+        instancePath: instancePath + "/maxRequestBodyBytes",
+        parentData: data,
+        parentDataProperty: "maxRequestBodyBytes",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate175.errors : vErrors.concat(validate175.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.maxResponseBodyBytes !== undefined) {
+      if (!validate52(data.maxResponseBodyBytes, {
+        instancePath: instancePath + "/maxResponseBodyBytes",
+        parentData: data,
+        parentDataProperty: "maxResponseBodyBytes",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate52.errors : vErrors.concat(validate52.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.requestTimeoutSeconds !== undefined) {
+      if (!validate178(data.requestTimeoutSeconds, {
+        instancePath: instancePath + "/requestTimeoutSeconds",
+        parentData: data,
+        parentDataProperty: "requestTimeoutSeconds",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate178.errors : vErrors.concat(validate178.errors);
+        errors = vErrors.length;
+      }
+    }
+  }
+  validate172.errors = vErrors;
+  return errors === 0;
+}
+function validate121(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3189,101 +4247,118 @@ function validate105(data, {
       }
       errors++;
     }
-    if (data.credentials === undefined) {
-      const err4 = {
-        instancePath,
-        schemaPath: "#/required",
-        keyword: "required",
-        params: {
-          missingProperty: "credentials"
-        }
-      };
-      if (vErrors === null) {
-        vErrors = [err4];
-      } else {
-        vErrors.push(err4);
-      }
-      errors++;
-    }
     if (data.name !== undefined) {
-      if (!validate28(data.name, {
+      if (!validate30(data.name, {
         instancePath: instancePath + "/name",
         parentData: data,
         parentDataProperty: "name",
         rootData
       })) {
-        vErrors = vErrors === null ? validate28.errors : vErrors.concat(validate28.errors);
+        vErrors = vErrors === null ? validate30.errors : vErrors.concat(validate30.errors);
         errors = vErrors.length;
       }
     }
     if (data.protocol !== undefined) {
-      if (!validate107(data.protocol, {
+      if (!validate123(data.protocol, {
         instancePath: instancePath + "/protocol",
         parentData: data,
         parentDataProperty: "protocol",
-        rootData
-      })) {
-        vErrors = vErrors === null ? validate107.errors : vErrors.concat(validate107.errors);
-        errors = vErrors.length;
-      }
-    }
-    if (data.listen !== undefined) {
-      if (!validate109(data.listen, {
-        instancePath: instancePath + "/listen",
-        parentData: data,
-        parentDataProperty: "listen",
-        rootData
-      })) {
-        vErrors = vErrors === null ? validate109.errors : vErrors.concat(validate109.errors);
-        errors = vErrors.length;
-      }
-    }
-    if (data.access !== undefined) {
-      if (!validate111(data.access, {
-        instancePath: instancePath + "/access",
-        parentData: data,
-        parentDataProperty: "access",
-        rootData
-      })) {
-        vErrors = vErrors === null ? validate111.errors : vErrors.concat(validate111.errors);
-        errors = vErrors.length;
-      }
-    }
-    if (data.upstream !== undefined) {
-      if (!validate113(data.upstream, {
-        instancePath: instancePath + "/upstream",
-        parentData: data,
-        parentDataProperty: "upstream",
-        rootData
-      })) {
-        vErrors = vErrors === null ? validate113.errors : vErrors.concat(validate113.errors);
-        errors = vErrors.length;
-      }
-    }
-    if (data.credentials !== undefined) {
-      if (!validate123(data.credentials, {
-        instancePath: instancePath + "/credentials",
-        parentData: data,
-        parentDataProperty: "credentials",
         rootData
       })) {
         vErrors = vErrors === null ? validate123.errors : vErrors.concat(validate123.errors);
         errors = vErrors.length;
       }
     }
+    if (data.listen !== undefined) {
+      if (!validate125(data.listen, {
+        instancePath: instancePath + "/listen",
+        parentData: data,
+        parentDataProperty: "listen",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate125.errors : vErrors.concat(validate125.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.access !== undefined) {
+      if (!validate127(data.access, {
+        instancePath: instancePath + "/access",
+        parentData: data,
+        parentDataProperty: "access",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate127.errors : vErrors.concat(validate127.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.upstream !== undefined) {
+      if (!validate129(data.upstream, {
+        instancePath: instancePath + "/upstream",
+        parentData: data,
+        parentDataProperty: "upstream",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate129.errors : vErrors.concat(validate129.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.credentials !== undefined) {
+      if (!validate142(data.credentials, {
+        instancePath: instancePath + "/credentials",
+        parentData: data,
+        parentDataProperty: "credentials",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate142.errors : vErrors.concat(validate142.errors);
+        errors = vErrors.length;
+      }
+    }
     if (data.tls !== undefined) {
-      if (!validate133(data.tls, {
+      if (!validate157(data.tls, {
         instancePath: instancePath + "/tls",
         parentData: data,
         parentDataProperty: "tls",
         rootData
       })) {
-        vErrors = vErrors === null ? validate133.errors : vErrors.concat(validate133.errors);
+        vErrors = vErrors === null ? validate157.errors : vErrors.concat(validate157.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.forwardProxy !== undefined) {
+      if (!validate161(data.forwardProxy, {
+        instancePath: instancePath + "/forwardProxy",
+        parentData: data,
+        parentDataProperty: "forwardProxy",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate161.errors : vErrors.concat(validate161.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.maskFields !== undefined) {
+      if (!validate166(data.maskFields, {
+        instancePath: instancePath + "/maskFields",
+        parentData: data,
+        parentDataProperty: "maskFields",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate166.errors : vErrors.concat(validate166.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.limits !== undefined) {
+      if (!validate172(data.limits, {
+        instancePath: instancePath + "/limits",
+        parentData: data,
+        parentDataProperty: "limits",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate172.errors : vErrors.concat(validate172.errors);
         errors = vErrors.length;
       }
     }
   } else {
-    const err5 = {
+    const err4 = {
       instancePath,
       schemaPath: "#/type",
       keyword: "type",
@@ -3292,16 +4367,16 @@ function validate105(data, {
       }
     };
     if (vErrors === null) {
-      vErrors = [err5];
+      vErrors = [err4];
     } else {
-      vErrors.push(err5);
+      vErrors.push(err4);
     }
     errors++;
   }
-  validate105.errors = vErrors;
+  validate121.errors = vErrors;
   return errors === 0;
 }
-function validate104(data, {
+function validate120(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3344,13 +4419,13 @@ function validate104(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate105(data[i0], {
+      if (!validate121(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate105.errors : vErrors.concat(validate105.errors);
+        vErrors = vErrors === null ? validate121.errors : vErrors.concat(validate121.errors);
         errors = vErrors.length;
       }
     }
@@ -3370,18 +4445,18 @@ function validate104(data, {
     }
     errors++;
   }
-  validate104.errors = vErrors;
+  validate120.errors = vErrors;
   return errors === 0;
 }
-const schema65 = {
+const schema85 = {
   "type": "array",
   "maxItems": 256,
   "items": {
-    "$ref": "PrBqPnFc9pnQd2CJ2gQ7lJDiY9ktgbBAytrYE7auM"
+    "$ref": "DcSv8cqDnpqs5oUEfbyMGx6YkTffTx1hGrNJfidg1ro"
   },
   "nullable": true
 };
-const schema66 = {
+const schema86 = {
   "type": "object",
   "required": ["name", "action"],
   "properties": {
@@ -3389,7 +4464,7 @@ const schema66 = {
       "$ref": "ynFiSavNGujFkprrt6W12PdXxHGUa8NL2Mq9PnSzk"
     },
     "when": {
-      "$ref": "ucO46Gri9fS240AzZ7reuwdolTXBRhagNAIu9WIQY"
+      "$ref": "G3WOy1zabA4M6DDQfBUUlLAMPsvqyTLyaTeMQGZq0"
     },
     "action": {
       "$ref": "UtS5gep0fvnj1ndM9YeVH62AZF1kbeIkEMmL8qP5A"
@@ -3399,7 +4474,7 @@ const schema66 = {
     }
   }
 };
-const schema67 = {
+const schema87 = {
   "type": "object",
   "properties": {
     "targets": {
@@ -3407,22 +4482,25 @@ const schema67 = {
     },
     "sql": {
       "$ref": "0rEWYhzMx6YRxwQANv0UNR4D5WveONWwub1wIv6vhw"
+    },
+    "http": {
+      "$ref": "d4JE7sZ8eAJiZfKnOJCDXBR4PvkbIacWBdADz56Rq9s"
     }
   },
   "nullable": true
 };
-const schema68 = {
+const schema88 = {
   "type": "array",
   "items": {
     "$ref": "kVhKoEkFCpYCBOsP5OvTsXJ39WdjdMwyyhXvIyCOTok"
   },
   "nullable": true
 };
-const schema69 = {
+const schema89 = {
   "type": "string",
   "maxLength": 63
 };
-function validate144(data, {
+function validate188(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3463,10 +4541,10 @@ function validate144(data, {
     }
     errors++;
   }
-  validate144.errors = vErrors;
+  validate188.errors = vErrors;
   return errors === 0;
 }
-function validate143(data, {
+function validate187(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3493,21 +4571,21 @@ function validate143(data, {
   if (Array.isArray(data)) {
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate144(data[i0], {
+      if (!validate188(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate144.errors : vErrors.concat(validate144.errors);
+        vErrors = vErrors === null ? validate188.errors : vErrors.concat(validate188.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate143.errors = vErrors;
+  validate187.errors = vErrors;
   return errors === 0;
 }
-const schema70 = {
+const schema90 = {
   "type": "object",
   "properties": {
     "effects": {
@@ -3525,18 +4603,18 @@ const schema70 = {
   },
   "nullable": true
 };
-const schema71 = {
+const schema91 = {
   "type": "array",
   "items": {
     "$ref": "G33nLCThgOjmabhfh1DkVSbqrg9BxR3uPawIELrnaM"
   },
   "nullable": true
 };
-const schema72 = {
+const schema92 = {
   "type": "string",
   "enum": ["read", "write", "ddl", "privilege", "admin", "session", "transaction", "unknown"]
 };
-function validate149(data, {
+function validate193(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3566,7 +4644,7 @@ function validate149(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema72.enum
+        allowedValues: schema92.enum
       }
     };
     if (vErrors === null) {
@@ -3576,10 +4654,10 @@ function validate149(data, {
     }
     errors++;
   }
-  validate149.errors = vErrors;
+  validate193.errors = vErrors;
   return errors === 0;
 }
-function validate148(data, {
+function validate192(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3606,28 +4684,28 @@ function validate148(data, {
   if (Array.isArray(data)) {
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate149(data[i0], {
+      if (!validate193(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate149.errors : vErrors.concat(validate149.errors);
+        vErrors = vErrors === null ? validate193.errors : vErrors.concat(validate193.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate148.errors = vErrors;
+  validate192.errors = vErrors;
   return errors === 0;
 }
-const schema14 = {
+const schema16 = {
   "type": "array",
   "items": {
     "$ref": "PPE7EsdNeFQnJoAtWCQfRkKwXX2VsqrvamZb9BgRsDU"
   },
   "nullable": true
 };
-function validate29(data, {
+function validate31(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3665,10 +4743,10 @@ function validate29(data, {
       }
     }
   }
-  validate29.errors = vErrors;
+  validate31.errors = vErrors;
   return errors === 0;
 }
-function validate147(data, {
+function validate191(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3694,54 +4772,92 @@ function validate147(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.effects !== undefined) {
-      if (!validate148(data.effects, {
+      if (!validate192(data.effects, {
         instancePath: instancePath + "/effects",
         parentData: data,
         parentDataProperty: "effects",
         rootData
       })) {
-        vErrors = vErrors === null ? validate148.errors : vErrors.concat(validate148.errors);
+        vErrors = vErrors === null ? validate192.errors : vErrors.concat(validate192.errors);
         errors = vErrors.length;
       }
     }
     if (data.tables !== undefined) {
-      if (!validate29(data.tables, {
+      if (!validate31(data.tables, {
         instancePath: instancePath + "/tables",
         parentData: data,
         parentDataProperty: "tables",
-        rootData
-      })) {
-        vErrors = vErrors === null ? validate29.errors : vErrors.concat(validate29.errors);
-        errors = vErrors.length;
-      }
-    }
-    if (data.functions !== undefined) {
-      if (!validate29(data.functions, {
-        instancePath: instancePath + "/functions",
-        parentData: data,
-        parentDataProperty: "functions",
-        rootData
-      })) {
-        vErrors = vErrors === null ? validate29.errors : vErrors.concat(validate29.errors);
-        errors = vErrors.length;
-      }
-    }
-    if (data.unboundedWrite !== undefined) {
-      if (!validate31(data.unboundedWrite, {
-        instancePath: instancePath + "/unboundedWrite",
-        parentData: data,
-        parentDataProperty: "unboundedWrite",
         rootData
       })) {
         vErrors = vErrors === null ? validate31.errors : vErrors.concat(validate31.errors);
         errors = vErrors.length;
       }
     }
+    if (data.functions !== undefined) {
+      if (!validate31(data.functions, {
+        instancePath: instancePath + "/functions",
+        parentData: data,
+        parentDataProperty: "functions",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate31.errors : vErrors.concat(validate31.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.unboundedWrite !== undefined) {
+      if (!validate33(data.unboundedWrite, {
+        instancePath: instancePath + "/unboundedWrite",
+        parentData: data,
+        parentDataProperty: "unboundedWrite",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate33.errors : vErrors.concat(validate33.errors);
+        errors = vErrors.length;
+      }
+    }
   }
-  validate147.errors = vErrors;
+  validate191.errors = vErrors;
   return errors === 0;
 }
-function validate142(data, {
+const schema93 = {
+  "type": "object",
+  "properties": {
+    "methods": {
+      "$ref": "koMaifLfBWFJtoIEBfkR3Tvw2xM2XyY348uBFvcMSA"
+    },
+    "paths": {
+      "$ref": "RQap1oRagqGiVIjXSWEtZPcoDNdbY1Rt9xihEwkZAvI"
+    },
+    "query": {
+      "$ref": "8UJAbgLFUD37uOlYY6ObrX859gsWkUouEWP96uCd1c"
+    },
+    "headers": {
+      "$ref": "8UJAbgLFUD37uOlYY6ObrX859gsWkUouEWP96uCd1c"
+    },
+    "body": {
+      "$ref": "8UJAbgLFUD37uOlYY6ObrX859gsWkUouEWP96uCd1c"
+    },
+    "cel": {
+      "$ref": "3PYBgcwxAoweBhEZgHEAroTtValjnRPMte9I9mAROb8"
+    }
+  },
+  "nullable": true
+};
+const schema94 = {
+  "type": "array",
+  "maxItems": 16,
+  "items": {
+    "$ref": "rsnE5GaEmG5iSTjaUq2VaaBl6ItznFLJtoijjuoY"
+  },
+  "nullable": true
+};
+const schema95 = {
+  "type": "string",
+  "pattern": "^[A-Z]+$",
+  "maxLength": 16
+};
+const pattern9 = new RegExp("^[A-Z]+$", "u");
+function validate202(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3749,13 +4865,73 @@ function validate142(data, {
 } = {}) {
   let vErrors = null;
   let errors = 0;
-  if (!(data && typeof data == "object" && !Array.isArray(data)) && data !== null) {
+  if (typeof data === "string") {
+    if (func2(data) > 16) {
+      const err0 = {
+        instancePath,
+        schemaPath: "#/maxLength",
+        keyword: "maxLength",
+        params: {
+          limit: 16
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err0];
+      } else {
+        vErrors.push(err0);
+      }
+      errors++;
+    }
+    if (!pattern9.test(data)) {
+      const err1 = {
+        instancePath,
+        schemaPath: "#/pattern",
+        keyword: "pattern",
+        params: {
+          pattern: "^[A-Z]+$"
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err1];
+      } else {
+        vErrors.push(err1);
+      }
+      errors++;
+    }
+  } else {
+    const err2 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "string"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err2];
+    } else {
+      vErrors.push(err2);
+    }
+    errors++;
+  }
+  validate202.errors = vErrors;
+  return errors === 0;
+}
+function validate201(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (!Array.isArray(data) && data !== null) {
     const err0 = {
       instancePath,
       schemaPath: "#/type",
       keyword: "type",
       params: {
-        type: "object"
+        type: "array"
       }
     };
     if (vErrors === null) {
@@ -3765,38 +4941,54 @@ function validate142(data, {
     }
     errors++;
   }
-  if (data && typeof data == "object" && !Array.isArray(data)) {
-    if (data.targets !== undefined) {
-      if (!validate143(data.targets, {
-        instancePath: instancePath + "/targets",
-        parentData: data,
-        parentDataProperty: "targets",
-        rootData
-      })) {
-        vErrors = vErrors === null ? validate143.errors : vErrors.concat(validate143.errors);
-        errors = vErrors.length;
+  if (Array.isArray(data)) {
+    if (data.length > 16) {
+      const err1 = {
+        instancePath,
+        schemaPath: "#/maxItems",
+        keyword: "maxItems",
+        params: {
+          limit: 16
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err1];
+      } else {
+        vErrors.push(err1);
       }
+      errors++;
     }
-    if (data.sql !== undefined) {
-      if (!validate147(data.sql, {
-        instancePath: instancePath + "/sql",
+    const len0 = data.length;
+    for (let i0 = 0; i0 < len0; i0++) {
+      if (!validate202(data[i0], {
+        instancePath: instancePath + "/" + i0,
         parentData: data,
-        parentDataProperty: "sql",
+        parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate147.errors : vErrors.concat(validate147.errors);
+        vErrors = vErrors === null ? validate202.errors : vErrors.concat(validate202.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate142.errors = vErrors;
+  validate201.errors = vErrors;
   return errors === 0;
 }
-const schema73 = {
-  "type": "string",
-  "enum": ["Allow", "Deny", "RequireApproval"]
+const schema96 = {
+  "type": "array",
+  "maxItems": 64,
+  "items": {
+    "$ref": "UB5mhc8nT7CPrLBIAOW3lKbAZbKDT1R4jvw7ilVQ"
+  },
+  "nullable": true
 };
-function validate157(data, {
+const schema97 = {
+  "type": "string",
+  "pattern": "^/",
+  "maxLength": 1024
+};
+const pattern10 = new RegExp("^/", "u");
+function validate206(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3804,7 +4996,159 @@ function validate157(data, {
 } = {}) {
   let vErrors = null;
   let errors = 0;
-  if (typeof data !== "string") {
+  if (typeof data === "string") {
+    if (func2(data) > 1024) {
+      const err0 = {
+        instancePath,
+        schemaPath: "#/maxLength",
+        keyword: "maxLength",
+        params: {
+          limit: 1024
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err0];
+      } else {
+        vErrors.push(err0);
+      }
+      errors++;
+    }
+    if (!pattern10.test(data)) {
+      const err1 = {
+        instancePath,
+        schemaPath: "#/pattern",
+        keyword: "pattern",
+        params: {
+          pattern: "^/"
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err1];
+      } else {
+        vErrors.push(err1);
+      }
+      errors++;
+    }
+  } else {
+    const err2 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "string"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err2];
+    } else {
+      vErrors.push(err2);
+    }
+    errors++;
+  }
+  validate206.errors = vErrors;
+  return errors === 0;
+}
+function validate205(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (!Array.isArray(data) && data !== null) {
+    const err0 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "array"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err0];
+    } else {
+      vErrors.push(err0);
+    }
+    errors++;
+  }
+  if (Array.isArray(data)) {
+    if (data.length > 64) {
+      const err1 = {
+        instancePath,
+        schemaPath: "#/maxItems",
+        keyword: "maxItems",
+        params: {
+          limit: 64
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err1];
+      } else {
+        vErrors.push(err1);
+      }
+      errors++;
+    }
+    const len0 = data.length;
+    for (let i0 = 0; i0 < len0; i0++) {
+      if (!validate206(data[i0], {
+        instancePath: instancePath + "/" + i0,
+        parentData: data,
+        parentDataProperty: i0,
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate206.errors : vErrors.concat(validate206.errors);
+        errors = vErrors.length;
+      }
+    }
+  }
+  validate205.errors = vErrors;
+  return errors === 0;
+}
+const schema19 = {
+  "type": "array",
+  "maxItems": 32,
+  "items": {
+    "$ref": "cUyHYsEqlX2mXpltunXarQCSEvoIEHI86swnk24k"
+  },
+  "nullable": true
+};
+const schema20 = {
+  "type": "object",
+  "properties": {
+    "name": {
+      "$ref": "PzFlUkzhUB0RhVonSMM3QprhL1rbqgee5l6ota1c"
+    },
+    "path": {
+      "$ref": "DKta853l0fOThTzddg3XQvD3TRhow8X2BQf6WJGpdaU"
+    },
+    "present": {
+      "$ref": "hsGPmGwy4VrrbOBJwiGgjUKGPtMFeHO5cmtUu5ZUh0"
+    },
+    "values": {
+      "$ref": "JETDuW3DXDiKjmYfDHUoARt6xppyvKYH15sDQtVTqU"
+    },
+    "pattern": {
+      "$ref": "mRsGa3G0zEWwi43U8Q6OmYYv4l1cjQGcmOmidAmE"
+    }
+  }
+};
+const schema21 = {
+  "type": "string",
+  "pattern": "^\\$",
+  "maxLength": 512,
+  "nullable": true
+};
+const pattern1 = new RegExp("^\\$", "u");
+function validate38(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (typeof data !== "string" && data !== null) {
     const err0 = {
       instancePath,
       schemaPath: "#/type",
@@ -3820,13 +5164,87 @@ function validate157(data, {
     }
     errors++;
   }
-  if (!(data === "Allow" || data === "Deny" || data === "RequireApproval")) {
+  if (typeof data === "string") {
+    if (func2(data) > 512) {
+      const err1 = {
+        instancePath,
+        schemaPath: "#/maxLength",
+        keyword: "maxLength",
+        params: {
+          limit: 512
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err1];
+      } else {
+        vErrors.push(err1);
+      }
+      errors++;
+    }
+    if (!pattern1.test(data)) {
+      const err2 = {
+        instancePath,
+        schemaPath: "#/pattern",
+        keyword: "pattern",
+        params: {
+          pattern: "^\\$"
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err2];
+      } else {
+        vErrors.push(err2);
+      }
+      errors++;
+    }
+  }
+  validate38.errors = vErrors;
+  return errors === 0;
+}
+const schema22 = {
+  "type": "array",
+  "maxItems": 64,
+  "items": {
+    "$ref": "wgo0mxsCrPi9TJdtbNBJRdIQ1kBDHtAKOXpQ729qk"
+  },
+  "nullable": true
+};
+const schema23 = {
+  "type": "string",
+  "maxLength": 1024
+};
+function validate42(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (typeof data === "string") {
+    if (func2(data) > 1024) {
+      const err0 = {
+        instancePath,
+        schemaPath: "#/maxLength",
+        keyword: "maxLength",
+        params: {
+          limit: 1024
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err0];
+      } else {
+        vErrors.push(err0);
+      }
+      errors++;
+    }
+  } else {
     const err1 = {
       instancePath,
-      schemaPath: "#/enum",
-      keyword: "enum",
+      schemaPath: "#/type",
+      keyword: "type",
       params: {
-        allowedValues: schema73.enum
+        type: "string"
       }
     };
     if (vErrors === null) {
@@ -3836,15 +5254,72 @@ function validate157(data, {
     }
     errors++;
   }
-  validate157.errors = vErrors;
+  validate42.errors = vErrors;
   return errors === 0;
 }
-const schema74 = {
+function validate41(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (!Array.isArray(data) && data !== null) {
+    const err0 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "array"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err0];
+    } else {
+      vErrors.push(err0);
+    }
+    errors++;
+  }
+  if (Array.isArray(data)) {
+    if (data.length > 64) {
+      const err1 = {
+        instancePath,
+        schemaPath: "#/maxItems",
+        keyword: "maxItems",
+        params: {
+          limit: 64
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err1];
+      } else {
+        vErrors.push(err1);
+      }
+      errors++;
+    }
+    const len0 = data.length;
+    for (let i0 = 0; i0 < len0; i0++) {
+      if (!validate42(data[i0], {
+        instancePath: instancePath + "/" + i0,
+        parentData: data,
+        parentDataProperty: i0,
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate42.errors : vErrors.concat(validate42.errors);
+        errors = vErrors.length;
+      }
+    }
+  }
+  validate41.errors = vErrors;
+  return errors === 0;
+}
+const schema24 = {
   "type": "string",
   "maxLength": 1024,
   "nullable": true
 };
-function validate159(data, {
+function validate45(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3886,10 +5361,354 @@ function validate159(data, {
       errors++;
     }
   }
-  validate159.errors = vErrors;
+  validate45.errors = vErrors;
   return errors === 0;
 }
-function validate140(data, {
+function validate36(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (data && typeof data == "object" && !Array.isArray(data)) {
+    if (data.name !== undefined) {
+      if (!validate34(data.name, {
+        instancePath: instancePath + "/name",
+        parentData: data,
+        parentDataProperty: "name",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate34.errors : vErrors.concat(validate34.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.path !== undefined) {
+      if (!validate38(data.path, {
+        instancePath: instancePath + "/path",
+        parentData: data,
+        parentDataProperty: "path",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate38.errors : vErrors.concat(validate38.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.present !== undefined) {
+      if (!validate33(data.present, {
+        instancePath: instancePath + "/present",
+        parentData: data,
+        parentDataProperty: "present",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate33.errors : vErrors.concat(validate33.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.values !== undefined) {
+      if (!validate41(data.values, {
+        instancePath: instancePath + "/values",
+        parentData: data,
+        parentDataProperty: "values",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate41.errors : vErrors.concat(validate41.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.pattern !== undefined) {
+      if (!validate45(data.pattern, {
+        instancePath: instancePath + "/pattern",
+        parentData: data,
+        parentDataProperty: "pattern",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate45.errors : vErrors.concat(validate45.errors);
+        errors = vErrors.length;
+      }
+    }
+  } else {
+    const err0 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "object"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err0];
+    } else {
+      vErrors.push(err0);
+    }
+    errors++;
+  }
+  validate36.errors = vErrors;
+  return errors === 0;
+}
+function validate35(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (!Array.isArray(data) && data !== null) {
+    const err0 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "array"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err0];
+    } else {
+      vErrors.push(err0);
+    }
+    errors++;
+  }
+  if (Array.isArray(data)) {
+    if (data.length > 32) {
+      const err1 = {
+        instancePath,
+        schemaPath: "#/maxItems",
+        keyword: "maxItems",
+        params: {
+          limit: 32
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err1];
+      } else {
+        vErrors.push(err1);
+      }
+      errors++;
+    }
+    const len0 = data.length;
+    for (let i0 = 0; i0 < len0; i0++) {
+      if (!validate36(data[i0], {
+        instancePath: instancePath + "/" + i0,
+        parentData: data,
+        parentDataProperty: i0,
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate36.errors : vErrors.concat(validate36.errors);
+        errors = vErrors.length;
+      }
+    }
+  }
+  validate35.errors = vErrors;
+  return errors === 0;
+}
+function validate200(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (!(data && typeof data == "object" && !Array.isArray(data)) && data !== null) {
+    const err0 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "object"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err0];
+    } else {
+      vErrors.push(err0);
+    }
+    errors++;
+  }
+  if (data && typeof data == "object" && !Array.isArray(data)) {
+    if (data.methods !== undefined) {
+      if (!validate201(data.methods, {
+        instancePath: instancePath + "/methods",
+        parentData: data,
+        parentDataProperty: "methods",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate201.errors : vErrors.concat(validate201.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.paths !== undefined) {
+      if (!validate205(data.paths, {
+        instancePath: instancePath + "/paths",
+        parentData: data,
+        parentDataProperty: "paths",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate205.errors : vErrors.concat(validate205.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.query !== undefined) {
+      if (!validate35(data.query, {
+        instancePath: instancePath + "/query",
+        parentData: data,
+        parentDataProperty: "query",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate35.errors : vErrors.concat(validate35.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.headers !== undefined) {
+      if (!validate35(data.headers, {
+        instancePath: instancePath + "/headers",
+        parentData: data,
+        parentDataProperty: "headers",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate35.errors : vErrors.concat(validate35.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.body !== undefined) {
+      if (!validate35(data.body, {
+        instancePath: instancePath + "/body",
+        parentData: data,
+        parentDataProperty: "body",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate35.errors : vErrors.concat(validate35.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.cel !== undefined) {
+      if (!validate26(data.cel, {
+        instancePath: instancePath + "/cel",
+        parentData: data,
+        parentDataProperty: "cel",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate26.errors : vErrors.concat(validate26.errors);
+        errors = vErrors.length;
+      }
+    }
+  }
+  validate200.errors = vErrors;
+  return errors === 0;
+}
+function validate186(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (!(data && typeof data == "object" && !Array.isArray(data)) && data !== null) {
+    const err0 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "object"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err0];
+    } else {
+      vErrors.push(err0);
+    }
+    errors++;
+  }
+  if (data && typeof data == "object" && !Array.isArray(data)) {
+    if (data.targets !== undefined) {
+      if (!validate187(data.targets, {
+        instancePath: instancePath + "/targets",
+        parentData: data,
+        parentDataProperty: "targets",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate187.errors : vErrors.concat(validate187.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.sql !== undefined) {
+      if (!validate191(data.sql, {
+        instancePath: instancePath + "/sql",
+        parentData: data,
+        parentDataProperty: "sql",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate191.errors : vErrors.concat(validate191.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.http !== undefined) {
+      if (!validate200(data.http, {
+        instancePath: instancePath + "/http",
+        parentData: data,
+        parentDataProperty: "http",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate200.errors : vErrors.concat(validate200.errors);
+        errors = vErrors.length;
+      }
+    }
+  }
+  validate186.errors = vErrors;
+  return errors === 0;
+}
+const schema98 = {
+  "type": "string",
+  "enum": ["Allow", "Deny", "RequireApproval"]
+};
+function validate215(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (typeof data !== "string") {
+    const err0 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "string"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err0];
+    } else {
+      vErrors.push(err0);
+    }
+    errors++;
+  }
+  if (!(data === "Allow" || data === "Deny" || data === "RequireApproval")) {
+    const err1 = {
+      instancePath,
+      schemaPath: "#/enum",
+      keyword: "enum",
+      params: {
+        allowedValues: schema98.enum
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err1];
+    } else {
+      vErrors.push(err1);
+    }
+    errors++;
+  }
+  validate215.errors = vErrors;
+  return errors === 0;
+}
+function validate184(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3931,46 +5750,46 @@ function validate140(data, {
       errors++;
     }
     if (data.name !== undefined) {
-      if (!validate28(data.name, {
+      if (!validate30(data.name, {
         instancePath: instancePath + "/name",
         parentData: data,
         parentDataProperty: "name",
         rootData
       })) {
-        vErrors = vErrors === null ? validate28.errors : vErrors.concat(validate28.errors);
+        vErrors = vErrors === null ? validate30.errors : vErrors.concat(validate30.errors);
         errors = vErrors.length;
       }
     }
     if (data.when !== undefined) {
-      if (!validate142(data.when, {
+      if (!validate186(data.when, {
         instancePath: instancePath + "/when",
         parentData: data,
         parentDataProperty: "when",
         rootData
       })) {
-        vErrors = vErrors === null ? validate142.errors : vErrors.concat(validate142.errors);
+        vErrors = vErrors === null ? validate186.errors : vErrors.concat(validate186.errors);
         errors = vErrors.length;
       }
     }
     if (data.action !== undefined) {
-      if (!validate157(data.action, {
+      if (!validate215(data.action, {
         instancePath: instancePath + "/action",
         parentData: data,
         parentDataProperty: "action",
         rootData
       })) {
-        vErrors = vErrors === null ? validate157.errors : vErrors.concat(validate157.errors);
+        vErrors = vErrors === null ? validate215.errors : vErrors.concat(validate215.errors);
         errors = vErrors.length;
       }
     }
     if (data.message !== undefined) {
-      if (!validate159(data.message, {
+      if (!validate45(data.message, {
         instancePath: instancePath + "/message",
         parentData: data,
         parentDataProperty: "message",
         rootData
       })) {
-        vErrors = vErrors === null ? validate159.errors : vErrors.concat(validate159.errors);
+        vErrors = vErrors === null ? validate45.errors : vErrors.concat(validate45.errors);
         errors = vErrors.length;
       }
     }
@@ -3990,10 +5809,10 @@ function validate140(data, {
     }
     errors++;
   }
-  validate140.errors = vErrors;
+  validate184.errors = vErrors;
   return errors === 0;
 }
-function validate139(data, {
+function validate183(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4036,27 +5855,27 @@ function validate139(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate140(data[i0], {
+      if (!validate184(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate140.errors : vErrors.concat(validate140.errors);
+        vErrors = vErrors === null ? validate184.errors : vErrors.concat(validate184.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate139.errors = vErrors;
+  validate183.errors = vErrors;
   return errors === 0;
 }
-const schema75 = {
+const schema99 = {
   "type": "string",
   "enum": ["Allow", "Deny", "RequireApproval"],
   "default": "Deny",
   "nullable": true
 };
-function validate163(data, {
+function validate220(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4086,7 +5905,7 @@ function validate163(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema75.enum
+        allowedValues: schema99.enum
       }
     };
     if (vErrors === null) {
@@ -4096,10 +5915,10 @@ function validate163(data, {
     }
     errors++;
   }
-  validate163.errors = vErrors;
+  validate220.errors = vErrors;
   return errors === 0;
 }
-const schema76 = {
+const schema100 = {
   "type": "object",
   "properties": {
     "mode": {
@@ -4123,13 +5942,13 @@ const schema76 = {
   },
   "nullable": true
 };
-const schema77 = {
+const schema101 = {
   "type": "string",
   "enum": ["Hold", "Reject"],
   "default": "Hold",
   "nullable": true
 };
-function validate166(data, {
+function validate223(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4159,7 +5978,7 @@ function validate166(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema77.enum
+        allowedValues: schema101.enum
       }
     };
     if (vErrors === null) {
@@ -4169,17 +5988,17 @@ function validate166(data, {
     }
     errors++;
   }
-  validate166.errors = vErrors;
+  validate223.errors = vErrors;
   return errors === 0;
 }
-const schema78 = {
+const schema102 = {
   "type": "integer",
   "default": 300,
   "minimum": 1,
   "maximum": 86400,
   "nullable": true
 };
-function validate168(data, {
+function validate225(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4239,10 +6058,10 @@ function validate168(data, {
       errors++;
     }
   }
-  validate168.errors = vErrors;
+  validate225.errors = vErrors;
   return errors === 0;
 }
-const schema79 = {
+const schema103 = {
   "type": "object",
   "properties": {
     "users": {
@@ -4254,18 +6073,18 @@ const schema79 = {
   },
   "nullable": true
 };
-const schema16 = {
+const schema25 = {
   "type": "array",
   "items": {
     "$ref": "HlXAQAnu9y3UxwDtUOOlI4GpXUmaT1N1brhV8ohh4g"
   },
   "nullable": true
 };
-const schema17 = {
+const schema26 = {
   "type": "string",
   "maxLength": 256
 };
-function validate33(data, {
+function validate49(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4306,10 +6125,10 @@ function validate33(data, {
     }
     errors++;
   }
-  validate33.errors = vErrors;
+  validate49.errors = vErrors;
   return errors === 0;
 }
-function validate32(data, {
+function validate48(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4336,21 +6155,21 @@ function validate32(data, {
   if (Array.isArray(data)) {
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate33(data[i0], {
+      if (!validate49(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate33.errors : vErrors.concat(validate33.errors);
+        vErrors = vErrors === null ? validate49.errors : vErrors.concat(validate49.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate32.errors = vErrors;
+  validate48.errors = vErrors;
   return errors === 0;
 }
-function validate170(data, {
+function validate227(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4376,39 +6195,39 @@ function validate170(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.users !== undefined) {
-      if (!validate32(data.users, {
+      if (!validate48(data.users, {
         instancePath: instancePath + "/users",
         parentData: data,
         parentDataProperty: "users",
         rootData
       })) {
-        vErrors = vErrors === null ? validate32.errors : vErrors.concat(validate32.errors);
+        vErrors = vErrors === null ? validate48.errors : vErrors.concat(validate48.errors);
         errors = vErrors.length;
       }
     }
     if (data.groups !== undefined) {
-      if (!validate32(data.groups, {
+      if (!validate48(data.groups, {
         instancePath: instancePath + "/groups",
         parentData: data,
         parentDataProperty: "groups",
         rootData
       })) {
-        vErrors = vErrors === null ? validate32.errors : vErrors.concat(validate32.errors);
+        vErrors = vErrors === null ? validate48.errors : vErrors.concat(validate48.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate170.errors = vErrors;
+  validate227.errors = vErrors;
   return errors === 0;
 }
-const schema80 = {
+const schema104 = {
   "type": "integer",
   "default": 1,
   "minimum": 1,
   "maximum": 10,
   "nullable": true
 };
-function validate174(data, {
+function validate231(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4468,10 +6287,10 @@ function validate174(data, {
       errors++;
     }
   }
-  validate174.errors = vErrors;
+  validate231.errors = vErrors;
   return errors === 0;
 }
-const schema81 = {
+const schema105 = {
   "type": "object",
   "properties": {
     "ttlSeconds": {
@@ -4483,14 +6302,14 @@ const schema81 = {
   },
   "nullable": true
 };
-const schema82 = {
+const schema106 = {
   "type": "integer",
   "default": 0,
   "minimum": 0,
   "maximum": 86400,
   "nullable": true
 };
-function validate177(data, {
+function validate234(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4550,16 +6369,16 @@ function validate177(data, {
       errors++;
     }
   }
-  validate177.errors = vErrors;
+  validate234.errors = vErrors;
   return errors === 0;
 }
-const schema20 = {
+const schema30 = {
   "type": "integer",
   "minimum": 1,
   "maximum": 86400,
   "nullable": true
 };
-function validate37(data, {
+function validate54(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4619,10 +6438,10 @@ function validate37(data, {
       errors++;
     }
   }
-  validate37.errors = vErrors;
+  validate54.errors = vErrors;
   return errors === 0;
 }
-function validate176(data, {
+function validate233(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4648,38 +6467,38 @@ function validate176(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.ttlSeconds !== undefined) {
-      if (!validate177(data.ttlSeconds, {
+      if (!validate234(data.ttlSeconds, {
         instancePath: instancePath + "/ttlSeconds",
         parentData: data,
         parentDataProperty: "ttlSeconds",
         rootData
       })) {
-        vErrors = vErrors === null ? validate177.errors : vErrors.concat(validate177.errors);
+        vErrors = vErrors === null ? validate234.errors : vErrors.concat(validate234.errors);
         errors = vErrors.length;
       }
     }
     if (data.useWithinSeconds !== undefined) {
-      if (!validate37(data.useWithinSeconds, {
+      if (!validate54(data.useWithinSeconds, {
         instancePath: instancePath + "/useWithinSeconds",
         parentData: data,
         parentDataProperty: "useWithinSeconds",
         rootData
       })) {
-        vErrors = vErrors === null ? validate37.errors : vErrors.concat(validate37.errors);
+        vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate176.errors = vErrors;
+  validate233.errors = vErrors;
   return errors === 0;
 }
-const schema83 = {
+const schema107 = {
   "type": "integer",
   "default": 604800,
   "minimum": 1,
   "nullable": true
 };
-function validate181(data, {
+function validate238(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4722,10 +6541,10 @@ function validate181(data, {
       errors++;
     }
   }
-  validate181.errors = vErrors;
+  validate238.errors = vErrors;
   return errors === 0;
 }
-function validate165(data, {
+function validate222(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4751,76 +6570,76 @@ function validate165(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.mode !== undefined) {
-      if (!validate166(data.mode, {
+      if (!validate223(data.mode, {
         instancePath: instancePath + "/mode",
         parentData: data,
         parentDataProperty: "mode",
         rootData
       })) {
-        vErrors = vErrors === null ? validate166.errors : vErrors.concat(validate166.errors);
+        vErrors = vErrors === null ? validate223.errors : vErrors.concat(validate223.errors);
         errors = vErrors.length;
       }
     }
     if (data.timeoutSeconds !== undefined) {
-      if (!validate168(data.timeoutSeconds, {
+      if (!validate225(data.timeoutSeconds, {
         instancePath: instancePath + "/timeoutSeconds",
         parentData: data,
         parentDataProperty: "timeoutSeconds",
         rootData
       })) {
-        vErrors = vErrors === null ? validate168.errors : vErrors.concat(validate168.errors);
+        vErrors = vErrors === null ? validate225.errors : vErrors.concat(validate225.errors);
         errors = vErrors.length;
       }
     }
     if (data.approvers !== undefined) {
-      if (!validate170(data.approvers, {
+      if (!validate227(data.approvers, {
         instancePath: instancePath + "/approvers",
         parentData: data,
         parentDataProperty: "approvers",
         rootData
       })) {
-        vErrors = vErrors === null ? validate170.errors : vErrors.concat(validate170.errors);
+        vErrors = vErrors === null ? validate227.errors : vErrors.concat(validate227.errors);
         errors = vErrors.length;
       }
     }
     if (data.requiredApprovals !== undefined) {
-      if (!validate174(data.requiredApprovals, {
+      if (!validate231(data.requiredApprovals, {
         instancePath: instancePath + "/requiredApprovals",
         parentData: data,
         parentDataProperty: "requiredApprovals",
         rootData
       })) {
-        vErrors = vErrors === null ? validate174.errors : vErrors.concat(validate174.errors);
+        vErrors = vErrors === null ? validate231.errors : vErrors.concat(validate231.errors);
         errors = vErrors.length;
       }
     }
     if (data.grant !== undefined) {
-      if (!validate176(data.grant, {
+      if (!validate233(data.grant, {
         instancePath: instancePath + "/grant",
         parentData: data,
         parentDataProperty: "grant",
         rootData
       })) {
-        vErrors = vErrors === null ? validate176.errors : vErrors.concat(validate176.errors);
+        vErrors = vErrors === null ? validate233.errors : vErrors.concat(validate233.errors);
         errors = vErrors.length;
       }
     }
     if (data.retentionSeconds !== undefined) {
-      if (!validate181(data.retentionSeconds, {
+      if (!validate238(data.retentionSeconds, {
         instancePath: instancePath + "/retentionSeconds",
         parentData: data,
         parentDataProperty: "retentionSeconds",
         rootData
       })) {
-        vErrors = vErrors === null ? validate181.errors : vErrors.concat(validate181.errors);
+        vErrors = vErrors === null ? validate238.errors : vErrors.concat(validate238.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate165.errors = vErrors;
+  validate222.errors = vErrors;
   return errors === 0;
 }
-const schema84 = {
+const schema108 = {
   "type": "object",
   "properties": {
     "detectors": {
@@ -4838,18 +6657,18 @@ const schema84 = {
   },
   "nullable": true
 };
-const schema85 = {
+const schema109 = {
   "type": "array",
   "items": {
     "$ref": "yPn9syNI3IUwitaDWXnG2G2lKsuSmYuFjFJgKCREASI"
   },
   "nullable": true
 };
-const schema86 = {
+const schema110 = {
   "type": "string",
   "enum": ["creditCard", "email", "usSsn", "iban", "secret"]
 };
-function validate186(data, {
+function validate243(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4879,7 +6698,7 @@ function validate186(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema86.enum
+        allowedValues: schema110.enum
       }
     };
     if (vErrors === null) {
@@ -4889,10 +6708,10 @@ function validate186(data, {
     }
     errors++;
   }
-  validate186.errors = vErrors;
+  validate243.errors = vErrors;
   return errors === 0;
 }
-function validate185(data, {
+function validate242(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4919,28 +6738,28 @@ function validate185(data, {
   if (Array.isArray(data)) {
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate186(data[i0], {
+      if (!validate243(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate186.errors : vErrors.concat(validate186.errors);
+        vErrors = vErrors === null ? validate243.errors : vErrors.concat(validate243.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate185.errors = vErrors;
+  validate242.errors = vErrors;
   return errors === 0;
 }
-const schema87 = {
+const schema111 = {
   "type": "array",
   "items": {
     "$ref": "dqhgrq8GzDyWMgnCFr1zaDUAggVTWdX5UP5k66sOs"
   },
   "nullable": true
 };
-const schema88 = {
+const schema112 = {
   "type": "object",
   "required": ["name"],
   "properties": {
@@ -4952,12 +6771,12 @@ const schema88 = {
     }
   }
 };
-const schema18 = {
+const schema113 = {
   "type": "string",
-  "enum": ["redact", "partial", "hash"],
-  "nullable": true
+  "minLength": 1,
+  "maxLength": 63
 };
-function validate35(data, {
+function validate248(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4965,8 +6784,41 @@ function validate35(data, {
 } = {}) {
   let vErrors = null;
   let errors = 0;
-  if (typeof data !== "string" && data !== null) {
-    const err0 = {
+  if (typeof data === "string") {
+    if (func2(data) > 63) {
+      const err0 = {
+        instancePath,
+        schemaPath: "#/maxLength",
+        keyword: "maxLength",
+        params: {
+          limit: 63
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err0];
+      } else {
+        vErrors.push(err0);
+      }
+      errors++;
+    }
+    if (func2(data) < 1) {
+      const err1 = {
+        instancePath,
+        schemaPath: "#/minLength",
+        keyword: "minLength",
+        params: {
+          limit: 1
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err1];
+      } else {
+        vErrors.push(err1);
+      }
+      errors++;
+    }
+  } else {
+    const err2 = {
       instancePath,
       schemaPath: "#/type",
       keyword: "type",
@@ -4975,32 +6827,16 @@ function validate35(data, {
       }
     };
     if (vErrors === null) {
-      vErrors = [err0];
+      vErrors = [err2];
     } else {
-      vErrors.push(err0);
+      vErrors.push(err2);
     }
     errors++;
   }
-  if (!(data === "redact" || data === "partial" || data === "hash")) {
-    const err1 = {
-      instancePath,
-      schemaPath: "#/enum",
-      keyword: "enum",
-      params: {
-        allowedValues: schema18.enum
-      }
-    };
-    if (vErrors === null) {
-      vErrors = [err1];
-    } else {
-      vErrors.push(err1);
-    }
-    errors++;
-  }
-  validate35.errors = vErrors;
+  validate248.errors = vErrors;
   return errors === 0;
 }
-function validate190(data, {
+function validate247(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5026,24 +6862,24 @@ function validate190(data, {
       errors++;
     }
     if (data.name !== undefined) {
-      if (!validate25(data.name, {
+      if (!validate248(data.name, {
         instancePath: instancePath + "/name",
         parentData: data,
         parentDataProperty: "name",
         rootData
       })) {
-        vErrors = vErrors === null ? validate25.errors : vErrors.concat(validate25.errors);
+        vErrors = vErrors === null ? validate248.errors : vErrors.concat(validate248.errors);
         errors = vErrors.length;
       }
     }
     if (data.strategy !== undefined) {
-      if (!validate35(data.strategy, {
+      if (!validate51(data.strategy, {
         instancePath: instancePath + "/strategy",
         parentData: data,
         parentDataProperty: "strategy",
         rootData
       })) {
-        vErrors = vErrors === null ? validate35.errors : vErrors.concat(validate35.errors);
+        vErrors = vErrors === null ? validate51.errors : vErrors.concat(validate51.errors);
         errors = vErrors.length;
       }
     }
@@ -5063,10 +6899,10 @@ function validate190(data, {
     }
     errors++;
   }
-  validate190.errors = vErrors;
+  validate247.errors = vErrors;
   return errors === 0;
 }
-function validate189(data, {
+function validate246(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5093,21 +6929,21 @@ function validate189(data, {
   if (Array.isArray(data)) {
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate190(data[i0], {
+      if (!validate247(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate190.errors : vErrors.concat(validate190.errors);
+        vErrors = vErrors === null ? validate247.errors : vErrors.concat(validate247.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate189.errors = vErrors;
+  validate246.errors = vErrors;
   return errors === 0;
 }
-const schema89 = {
+const schema114 = {
   "type": "array",
   "maxItems": 64,
   "items": {
@@ -5115,7 +6951,7 @@ const schema89 = {
   },
   "nullable": true
 };
-const schema90 = {
+const schema115 = {
   "type": "object",
   "required": ["name", "regex"],
   "properties": {
@@ -5130,12 +6966,12 @@ const schema90 = {
     }
   }
 };
-const schema91 = {
+const schema116 = {
   "type": "string",
   "minLength": 1,
   "maxLength": 1024
 };
-function validate198(data, {
+function validate256(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5192,10 +7028,10 @@ function validate198(data, {
     }
     errors++;
   }
-  validate198.errors = vErrors;
+  validate256.errors = vErrors;
   return errors === 0;
 }
-function validate196(data, {
+function validate254(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5237,35 +7073,35 @@ function validate196(data, {
       errors++;
     }
     if (data.name !== undefined) {
-      if (!validate28(data.name, {
+      if (!validate30(data.name, {
         instancePath: instancePath + "/name",
         parentData: data,
         parentDataProperty: "name",
         rootData
       })) {
-        vErrors = vErrors === null ? validate28.errors : vErrors.concat(validate28.errors);
+        vErrors = vErrors === null ? validate30.errors : vErrors.concat(validate30.errors);
         errors = vErrors.length;
       }
     }
     if (data.regex !== undefined) {
-      if (!validate198(data.regex, {
+      if (!validate256(data.regex, {
         instancePath: instancePath + "/regex",
         parentData: data,
         parentDataProperty: "regex",
         rootData
       })) {
-        vErrors = vErrors === null ? validate198.errors : vErrors.concat(validate198.errors);
+        vErrors = vErrors === null ? validate256.errors : vErrors.concat(validate256.errors);
         errors = vErrors.length;
       }
     }
     if (data.strategy !== undefined) {
-      if (!validate35(data.strategy, {
+      if (!validate51(data.strategy, {
         instancePath: instancePath + "/strategy",
         parentData: data,
         parentDataProperty: "strategy",
         rootData
       })) {
-        vErrors = vErrors === null ? validate35.errors : vErrors.concat(validate35.errors);
+        vErrors = vErrors === null ? validate51.errors : vErrors.concat(validate51.errors);
         errors = vErrors.length;
       }
     }
@@ -5285,10 +7121,10 @@ function validate196(data, {
     }
     errors++;
   }
-  validate196.errors = vErrors;
+  validate254.errors = vErrors;
   return errors === 0;
 }
-function validate195(data, {
+function validate253(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5331,27 +7167,27 @@ function validate195(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate196(data[i0], {
+      if (!validate254(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate196.errors : vErrors.concat(validate196.errors);
+        vErrors = vErrors === null ? validate254.errors : vErrors.concat(validate254.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate195.errors = vErrors;
+  validate253.errors = vErrors;
   return errors === 0;
 }
-const schema92 = {
+const schema117 = {
   "type": "string",
   "enum": ["redact", "partial", "hash"],
   "default": "redact",
   "nullable": true
 };
-function validate203(data, {
+function validate261(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5381,7 +7217,7 @@ function validate203(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema92.enum
+        allowedValues: schema117.enum
       }
     };
     if (vErrors === null) {
@@ -5391,10 +7227,10 @@ function validate203(data, {
     }
     errors++;
   }
-  validate203.errors = vErrors;
+  validate261.errors = vErrors;
   return errors === 0;
 }
-function validate184(data, {
+function validate241(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5420,54 +7256,54 @@ function validate184(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.detectors !== undefined) {
-      if (!validate185(data.detectors, {
+      if (!validate242(data.detectors, {
         instancePath: instancePath + "/detectors",
         parentData: data,
         parentDataProperty: "detectors",
         rootData
       })) {
-        vErrors = vErrors === null ? validate185.errors : vErrors.concat(validate185.errors);
+        vErrors = vErrors === null ? validate242.errors : vErrors.concat(validate242.errors);
         errors = vErrors.length;
       }
     }
     if (data.columns !== undefined) {
-      if (!validate189(data.columns, {
+      if (!validate246(data.columns, {
         instancePath: instancePath + "/columns",
         parentData: data,
         parentDataProperty: "columns",
         rootData
       })) {
-        vErrors = vErrors === null ? validate189.errors : vErrors.concat(validate189.errors);
+        vErrors = vErrors === null ? validate246.errors : vErrors.concat(validate246.errors);
         errors = vErrors.length;
       }
     }
     if (data.patterns !== undefined) {
-      if (!validate195(data.patterns, {
+      if (!validate253(data.patterns, {
         instancePath: instancePath + "/patterns",
         parentData: data,
         parentDataProperty: "patterns",
         rootData
       })) {
-        vErrors = vErrors === null ? validate195.errors : vErrors.concat(validate195.errors);
+        vErrors = vErrors === null ? validate253.errors : vErrors.concat(validate253.errors);
         errors = vErrors.length;
       }
     }
     if (data.defaultStrategy !== undefined) {
-      if (!validate203(data.defaultStrategy, {
+      if (!validate261(data.defaultStrategy, {
         instancePath: instancePath + "/defaultStrategy",
         parentData: data,
         parentDataProperty: "defaultStrategy",
         rootData
       })) {
-        vErrors = vErrors === null ? validate203.errors : vErrors.concat(validate203.errors);
+        vErrors = vErrors === null ? validate261.errors : vErrors.concat(validate261.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate184.errors = vErrors;
+  validate241.errors = vErrors;
   return errors === 0;
 }
-const schema93 = {
+const schema118 = {
   "type": "object",
   "properties": {
     "maxMessageBytes": {
@@ -5479,13 +7315,13 @@ const schema93 = {
   },
   "nullable": true
 };
-const schema94 = {
+const schema119 = {
   "type": "integer",
   "minimum": 65536,
   "maximum": 1073741824,
   "nullable": true
 };
-function validate207(data, {
+function validate265(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5545,79 +7381,10 @@ function validate207(data, {
       errors++;
     }
   }
-  validate207.errors = vErrors;
+  validate265.errors = vErrors;
   return errors === 0;
 }
-const schema95 = {
-  "type": "integer",
-  "minimum": 1024,
-  "maximum": 1073741824,
-  "nullable": true
-};
-function validate209(data, {
-  instancePath = "",
-  parentData,
-  parentDataProperty,
-  rootData = data
-} = {}) {
-  let vErrors = null;
-  let errors = 0;
-  if (!(typeof data == "number" && !(data % 1) && !isNaN(data) && isFinite(data)) && data !== null) {
-    const err0 = {
-      instancePath,
-      schemaPath: "#/type",
-      keyword: "type",
-      params: {
-        type: "integer"
-      }
-    };
-    if (vErrors === null) {
-      vErrors = [err0];
-    } else {
-      vErrors.push(err0);
-    }
-    errors++;
-  }
-  if (typeof data == "number" && isFinite(data)) {
-    if (data > 1073741824 || isNaN(data)) {
-      const err1 = {
-        instancePath,
-        schemaPath: "#/maximum",
-        keyword: "maximum",
-        params: {
-          comparison: "<=",
-          limit: 1073741824
-        }
-      };
-      if (vErrors === null) {
-        vErrors = [err1];
-      } else {
-        vErrors.push(err1);
-      }
-      errors++;
-    }
-    if (data < 1024 || isNaN(data)) {
-      const err2 = {
-        instancePath,
-        schemaPath: "#/minimum",
-        keyword: "minimum",
-        params: {
-          comparison: ">=",
-          limit: 1024
-        }
-      };
-      if (vErrors === null) {
-        vErrors = [err2];
-      } else {
-        vErrors.push(err2);
-      }
-      errors++;
-    }
-  }
-  validate209.errors = vErrors;
-  return errors === 0;
-}
-function validate206(data, {
+function validate264(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5643,32 +7410,32 @@ function validate206(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.maxMessageBytes !== undefined) {
-      if (!validate207(data.maxMessageBytes, {
+      if (!validate265(data.maxMessageBytes, {
         instancePath: instancePath + "/maxMessageBytes",
         parentData: data,
         parentDataProperty: "maxMessageBytes",
         rootData
       })) {
-        vErrors = vErrors === null ? validate207.errors : vErrors.concat(validate207.errors);
+        vErrors = vErrors === null ? validate265.errors : vErrors.concat(validate265.errors);
         errors = vErrors.length;
       }
     }
     if (data.maxStatementBytes !== undefined) {
-      if (!validate209(data.maxStatementBytes, {
+      if (!validate52(data.maxStatementBytes, {
         instancePath: instancePath + "/maxStatementBytes",
         parentData: data,
         parentDataProperty: "maxStatementBytes",
         rootData
       })) {
-        vErrors = vErrors === null ? validate209.errors : vErrors.concat(validate209.errors);
+        vErrors = vErrors === null ? validate52.errors : vErrors.concat(validate52.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate206.errors = vErrors;
+  validate264.errors = vErrors;
   return errors === 0;
 }
-const schema96 = {
+const schema120 = {
   "type": "object",
   "properties": {
     "includeStatementText": {
@@ -5677,12 +7444,12 @@ const schema96 = {
   },
   "nullable": true
 };
-const schema97 = {
+const schema121 = {
   "type": "boolean",
   "default": true,
   "nullable": true
 };
-function validate213(data, {
+function validate270(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5706,10 +7473,10 @@ function validate213(data, {
     }
     errors++;
   }
-  validate213.errors = vErrors;
+  validate270.errors = vErrors;
   return errors === 0;
 }
-function validate212(data, {
+function validate269(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5735,21 +7502,21 @@ function validate212(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.includeStatementText !== undefined) {
-      if (!validate213(data.includeStatementText, {
+      if (!validate270(data.includeStatementText, {
         instancePath: instancePath + "/includeStatementText",
         parentData: data,
         parentDataProperty: "includeStatementText",
         rootData
       })) {
-        vErrors = vErrors === null ? validate213.errors : vErrors.concat(validate213.errors);
+        vErrors = vErrors === null ? validate270.errors : vErrors.concat(validate270.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate212.errors = vErrors;
+  validate269.errors = vErrors;
   return errors === 0;
 }
-const schema98 = {
+const schema122 = {
   "type": "object",
   "properties": {
     "maxRowsAffected": {
@@ -5764,12 +7531,12 @@ const schema98 = {
   },
   "nullable": true
 };
-const schema19 = {
+const schema29 = {
   "type": "integer",
   "minimum": 0,
   "nullable": true
 };
-function validate36(data, {
+function validate53(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5812,10 +7579,10 @@ function validate36(data, {
       errors++;
     }
   }
-  validate36.errors = vErrors;
+  validate53.errors = vErrors;
   return errors === 0;
 }
-function validate216(data, {
+function validate273(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5841,43 +7608,43 @@ function validate216(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.maxRowsAffected !== undefined) {
-      if (!validate36(data.maxRowsAffected, {
+      if (!validate53(data.maxRowsAffected, {
         instancePath: instancePath + "/maxRowsAffected",
         parentData: data,
         parentDataProperty: "maxRowsAffected",
         rootData
       })) {
-        vErrors = vErrors === null ? validate36.errors : vErrors.concat(validate36.errors);
+        vErrors = vErrors === null ? validate53.errors : vErrors.concat(validate53.errors);
         errors = vErrors.length;
       }
     }
     if (data.maxRowsReturned !== undefined) {
-      if (!validate36(data.maxRowsReturned, {
+      if (!validate53(data.maxRowsReturned, {
         instancePath: instancePath + "/maxRowsReturned",
         parentData: data,
         parentDataProperty: "maxRowsReturned",
         rootData
       })) {
-        vErrors = vErrors === null ? validate36.errors : vErrors.concat(validate36.errors);
+        vErrors = vErrors === null ? validate53.errors : vErrors.concat(validate53.errors);
         errors = vErrors.length;
       }
     }
     if (data.maxStatementSeconds !== undefined) {
-      if (!validate37(data.maxStatementSeconds, {
+      if (!validate54(data.maxStatementSeconds, {
         instancePath: instancePath + "/maxStatementSeconds",
         parentData: data,
         parentDataProperty: "maxStatementSeconds",
         rootData
       })) {
-        vErrors = vErrors === null ? validate37.errors : vErrors.concat(validate37.errors);
+        vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate216.errors = vErrors;
+  validate273.errors = vErrors;
   return errors === 0;
 }
-function validate51(data, {
+function validate68(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5919,123 +7686,123 @@ function validate51(data, {
       errors++;
     }
     if (data.mode !== undefined) {
-      if (!validate52(data.mode, {
+      if (!validate69(data.mode, {
         instancePath: instancePath + "/mode",
         parentData: data,
         parentDataProperty: "mode",
         rootData
       })) {
-        vErrors = vErrors === null ? validate52.errors : vErrors.concat(validate52.errors);
+        vErrors = vErrors === null ? validate69.errors : vErrors.concat(validate69.errors);
         errors = vErrors.length;
       }
     }
     if (data.subjects !== undefined) {
-      if (!validate54(data.subjects, {
+      if (!validate71(data.subjects, {
         instancePath: instancePath + "/subjects",
         parentData: data,
         parentDataProperty: "subjects",
         rootData
       })) {
-        vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
+        vErrors = vErrors === null ? validate71.errors : vErrors.concat(validate71.errors);
         errors = vErrors.length;
       }
     }
     if (data.identity !== undefined) {
-      if (!validate68(data.identity, {
+      if (!validate85(data.identity, {
         instancePath: instancePath + "/identity",
         parentData: data,
         parentDataProperty: "identity",
         rootData
       })) {
-        vErrors = vErrors === null ? validate68.errors : vErrors.concat(validate68.errors);
+        vErrors = vErrors === null ? validate85.errors : vErrors.concat(validate85.errors);
         errors = vErrors.length;
       }
     }
     if (data.targets !== undefined) {
-      if (!validate104(data.targets, {
+      if (!validate120(data.targets, {
         instancePath: instancePath + "/targets",
         parentData: data,
         parentDataProperty: "targets",
         rootData
       })) {
-        vErrors = vErrors === null ? validate104.errors : vErrors.concat(validate104.errors);
+        vErrors = vErrors === null ? validate120.errors : vErrors.concat(validate120.errors);
         errors = vErrors.length;
       }
     }
     if (data.rules !== undefined) {
-      if (!validate139(data.rules, {
+      if (!validate183(data.rules, {
         instancePath: instancePath + "/rules",
         parentData: data,
         parentDataProperty: "rules",
         rootData
       })) {
-        vErrors = vErrors === null ? validate139.errors : vErrors.concat(validate139.errors);
+        vErrors = vErrors === null ? validate183.errors : vErrors.concat(validate183.errors);
         errors = vErrors.length;
       }
     }
     if (data.defaultAction !== undefined) {
-      if (!validate163(data.defaultAction, {
+      if (!validate220(data.defaultAction, {
         instancePath: instancePath + "/defaultAction",
         parentData: data,
         parentDataProperty: "defaultAction",
         rootData
       })) {
-        vErrors = vErrors === null ? validate163.errors : vErrors.concat(validate163.errors);
+        vErrors = vErrors === null ? validate220.errors : vErrors.concat(validate220.errors);
         errors = vErrors.length;
       }
     }
     if (data.approval !== undefined) {
-      if (!validate165(data.approval, {
+      if (!validate222(data.approval, {
         instancePath: instancePath + "/approval",
         parentData: data,
         parentDataProperty: "approval",
         rootData
       })) {
-        vErrors = vErrors === null ? validate165.errors : vErrors.concat(validate165.errors);
+        vErrors = vErrors === null ? validate222.errors : vErrors.concat(validate222.errors);
         errors = vErrors.length;
       }
     }
     if (data.masking !== undefined) {
-      if (!validate184(data.masking, {
+      if (!validate241(data.masking, {
         instancePath: instancePath + "/masking",
         parentData: data,
         parentDataProperty: "masking",
         rootData
       })) {
-        vErrors = vErrors === null ? validate184.errors : vErrors.concat(validate184.errors);
+        vErrors = vErrors === null ? validate241.errors : vErrors.concat(validate241.errors);
         errors = vErrors.length;
       }
     }
     if (data.protocolLimits !== undefined) {
-      if (!validate206(data.protocolLimits, {
+      if (!validate264(data.protocolLimits, {
         instancePath: instancePath + "/protocolLimits",
         parentData: data,
         parentDataProperty: "protocolLimits",
         rootData
       })) {
-        vErrors = vErrors === null ? validate206.errors : vErrors.concat(validate206.errors);
+        vErrors = vErrors === null ? validate264.errors : vErrors.concat(validate264.errors);
         errors = vErrors.length;
       }
     }
     if (data.audit !== undefined) {
-      if (!validate212(data.audit, {
+      if (!validate269(data.audit, {
         instancePath: instancePath + "/audit",
         parentData: data,
         parentDataProperty: "audit",
         rootData
       })) {
-        vErrors = vErrors === null ? validate212.errors : vErrors.concat(validate212.errors);
+        vErrors = vErrors === null ? validate269.errors : vErrors.concat(validate269.errors);
         errors = vErrors.length;
       }
     }
     if (data.runtimeLimits !== undefined) {
-      if (!validate216(data.runtimeLimits, {
+      if (!validate273(data.runtimeLimits, {
         instancePath: instancePath + "/runtimeLimits",
         parentData: data,
         parentDataProperty: "runtimeLimits",
         rootData
       })) {
-        vErrors = vErrors === null ? validate216.errors : vErrors.concat(validate216.errors);
+        vErrors = vErrors === null ? validate273.errors : vErrors.concat(validate273.errors);
         errors = vErrors.length;
       }
     }
@@ -6055,10 +7822,10 @@ function validate51(data, {
     }
     errors++;
   }
-  validate51.errors = vErrors;
+  validate68.errors = vErrors;
   return errors === 0;
 }
-const schema99 = {
+const schema123 = {
   "type": "object",
   "properties": {
     "observedGeneration": {
@@ -6082,11 +7849,11 @@ const schema99 = {
   },
   "nullable": true
 };
-const schema21 = {
+const schema31 = {
   "type": "integer",
   "nullable": true
 };
-function validate38(data, {
+function validate55(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6110,14 +7877,14 @@ function validate38(data, {
     }
     errors++;
   }
-  validate38.errors = vErrors;
+  validate55.errors = vErrors;
   return errors === 0;
 }
-const schema23 = {
+const schema33 = {
   "type": "string",
   "nullable": true
 };
-function validate40(data, {
+function validate57(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6141,17 +7908,17 @@ function validate40(data, {
     }
     errors++;
   }
-  validate40.errors = vErrors;
+  validate57.errors = vErrors;
   return errors === 0;
 }
-const schema100 = {
+const schema124 = {
   "type": "array",
   "items": {
     "$ref": "6cL7EKqmlL0zPYJ2ywRPK7XpC94SJgrif4hCdyqeAA"
   },
   "nullable": true
 };
-const schema101 = {
+const schema125 = {
   "type": "object",
   "required": ["type", "status"],
   "properties": {
@@ -6175,11 +7942,11 @@ const schema101 = {
     }
   }
 };
-const schema102 = {
+const schema126 = {
   "type": "string",
   "enum": ["True", "False", "Unknown"]
 };
-function validate230(data, {
+function validate287(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6209,7 +7976,7 @@ function validate230(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema102.enum
+        allowedValues: schema126.enum
       }
     };
     if (vErrors === null) {
@@ -6219,16 +7986,16 @@ function validate230(data, {
     }
     errors++;
   }
-  validate230.errors = vErrors;
+  validate287.errors = vErrors;
   return errors === 0;
 }
-const schema24 = {
+const schema34 = {
   "type": "string",
   "format": "date-time",
   "nullable": true
 };
 const formats0 = formats["date-time"];
-function validate41(data, {
+function validate58(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6270,10 +8037,10 @@ function validate41(data, {
       errors++;
     }
   }
-  validate41.errors = vErrors;
+  validate58.errors = vErrors;
   return errors === 0;
 }
-function validate228(data, {
+function validate285(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6315,68 +8082,68 @@ function validate228(data, {
       errors++;
     }
     if (data.type !== undefined) {
-      if (!validate39(data.type, {
+      if (!validate56(data.type, {
         instancePath: instancePath + "/type",
         parentData: data,
         parentDataProperty: "type",
         rootData
       })) {
-        vErrors = vErrors === null ? validate39.errors : vErrors.concat(validate39.errors);
+        vErrors = vErrors === null ? validate56.errors : vErrors.concat(validate56.errors);
         errors = vErrors.length;
       }
     }
     if (data.status !== undefined) {
-      if (!validate230(data.status, {
+      if (!validate287(data.status, {
         instancePath: instancePath + "/status",
         parentData: data,
         parentDataProperty: "status",
         rootData
       })) {
-        vErrors = vErrors === null ? validate230.errors : vErrors.concat(validate230.errors);
+        vErrors = vErrors === null ? validate287.errors : vErrors.concat(validate287.errors);
         errors = vErrors.length;
       }
     }
     if (data.reason !== undefined) {
-      if (!validate40(data.reason, {
+      if (!validate57(data.reason, {
         instancePath: instancePath + "/reason",
         parentData: data,
         parentDataProperty: "reason",
         rootData
       })) {
-        vErrors = vErrors === null ? validate40.errors : vErrors.concat(validate40.errors);
+        vErrors = vErrors === null ? validate57.errors : vErrors.concat(validate57.errors);
         errors = vErrors.length;
       }
     }
     if (data.message !== undefined) {
-      if (!validate40(data.message, {
+      if (!validate57(data.message, {
         instancePath: instancePath + "/message",
         parentData: data,
         parentDataProperty: "message",
         rootData
       })) {
-        vErrors = vErrors === null ? validate40.errors : vErrors.concat(validate40.errors);
+        vErrors = vErrors === null ? validate57.errors : vErrors.concat(validate57.errors);
         errors = vErrors.length;
       }
     }
     if (data.observedGeneration !== undefined) {
-      if (!validate38(data.observedGeneration, {
+      if (!validate55(data.observedGeneration, {
         instancePath: instancePath + "/observedGeneration",
         parentData: data,
         parentDataProperty: "observedGeneration",
         rootData
       })) {
-        vErrors = vErrors === null ? validate38.errors : vErrors.concat(validate38.errors);
+        vErrors = vErrors === null ? validate55.errors : vErrors.concat(validate55.errors);
         errors = vErrors.length;
       }
     }
     if (data.lastTransitionTime !== undefined) {
-      if (!validate41(data.lastTransitionTime, {
+      if (!validate58(data.lastTransitionTime, {
         instancePath: instancePath + "/lastTransitionTime",
         parentData: data,
         parentDataProperty: "lastTransitionTime",
         rootData
       })) {
-        vErrors = vErrors === null ? validate41.errors : vErrors.concat(validate41.errors);
+        vErrors = vErrors === null ? validate58.errors : vErrors.concat(validate58.errors);
         errors = vErrors.length;
       }
     }
@@ -6396,10 +8163,10 @@ function validate228(data, {
     }
     errors++;
   }
-  validate228.errors = vErrors;
+  validate285.errors = vErrors;
   return errors === 0;
 }
-function validate227(data, {
+function validate284(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6426,21 +8193,21 @@ function validate227(data, {
   if (Array.isArray(data)) {
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate228(data[i0], {
+      if (!validate285(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate228.errors : vErrors.concat(validate228.errors);
+        vErrors = vErrors === null ? validate285.errors : vErrors.concat(validate285.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate227.errors = vErrors;
+  validate284.errors = vErrors;
   return errors === 0;
 }
-const schema103 = {
+const schema127 = {
   "type": "array",
   "maxItems": 20,
   "items": {
@@ -6448,7 +8215,7 @@ const schema103 = {
   },
   "nullable": true
 };
-const schema104 = {
+const schema128 = {
   "type": "object",
   "required": ["generation", "specSha256", "outcome", "observedAt"],
   "properties": {
@@ -6472,10 +8239,10 @@ const schema104 = {
     }
   }
 };
-const schema105 = {
+const schema129 = {
   "type": "integer"
 };
-function validate240(data, {
+function validate297(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6499,15 +8266,15 @@ function validate240(data, {
     }
     errors++;
   }
-  validate240.errors = vErrors;
+  validate297.errors = vErrors;
   return errors === 0;
 }
-const schema106 = {
+const schema130 = {
   "type": "string",
   "pattern": "^[0-9a-f]{64}$"
 };
-const pattern5 = new RegExp("^[0-9a-f]{64}$", "u");
-function validate242(data, {
+const pattern11 = new RegExp("^[0-9a-f]{64}$", "u");
+function validate299(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6516,7 +8283,7 @@ function validate242(data, {
   let vErrors = null;
   let errors = 0;
   if (typeof data === "string") {
-    if (!pattern5.test(data)) {
+    if (!pattern11.test(data)) {
       const err0 = {
         instancePath,
         schemaPath: "#/pattern",
@@ -6548,14 +8315,14 @@ function validate242(data, {
     }
     errors++;
   }
-  validate242.errors = vErrors;
+  validate299.errors = vErrors;
   return errors === 0;
 }
-const schema107 = {
+const schema131 = {
   "type": "string",
   "enum": ["Compiled", "Invalid"]
 };
-function validate246(data, {
+function validate303(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6585,7 +8352,7 @@ function validate246(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema107.enum
+        allowedValues: schema131.enum
       }
     };
     if (vErrors === null) {
@@ -6595,14 +8362,14 @@ function validate246(data, {
     }
     errors++;
   }
-  validate246.errors = vErrors;
+  validate303.errors = vErrors;
   return errors === 0;
 }
-const schema108 = {
+const schema132 = {
   "type": "string",
   "format": "date-time"
 };
-function validate248(data, {
+function validate305(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6643,10 +8410,10 @@ function validate248(data, {
     }
     errors++;
   }
-  validate248.errors = vErrors;
+  validate305.errors = vErrors;
   return errors === 0;
 }
-function validate239(data, {
+function validate296(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6720,68 +8487,68 @@ function validate239(data, {
       errors++;
     }
     if (data.generation !== undefined) {
-      if (!validate240(data.generation, {
+      if (!validate297(data.generation, {
         instancePath: instancePath + "/generation",
         parentData: data,
         parentDataProperty: "generation",
         rootData
       })) {
-        vErrors = vErrors === null ? validate240.errors : vErrors.concat(validate240.errors);
+        vErrors = vErrors === null ? validate297.errors : vErrors.concat(validate297.errors);
         errors = vErrors.length;
       }
     }
     if (data.specSha256 !== undefined) {
-      if (!validate242(data.specSha256, {
+      if (!validate299(data.specSha256, {
         instancePath: instancePath + "/specSha256",
         parentData: data,
         parentDataProperty: "specSha256",
         rootData
       })) {
-        vErrors = vErrors === null ? validate242.errors : vErrors.concat(validate242.errors);
+        vErrors = vErrors === null ? validate299.errors : vErrors.concat(validate299.errors);
         errors = vErrors.length;
       }
     }
     if (data.changedBy !== undefined) {
-      if (!validate40(data.changedBy, {
+      if (!validate57(data.changedBy, {
         instancePath: instancePath + "/changedBy",
         parentData: data,
         parentDataProperty: "changedBy",
         rootData
       })) {
-        vErrors = vErrors === null ? validate40.errors : vErrors.concat(validate40.errors);
+        vErrors = vErrors === null ? validate57.errors : vErrors.concat(validate57.errors);
         errors = vErrors.length;
       }
     }
     if (data.changedAt !== undefined) {
-      if (!validate41(data.changedAt, {
+      if (!validate58(data.changedAt, {
         instancePath: instancePath + "/changedAt",
         parentData: data,
         parentDataProperty: "changedAt",
         rootData
       })) {
-        vErrors = vErrors === null ? validate41.errors : vErrors.concat(validate41.errors);
+        vErrors = vErrors === null ? validate58.errors : vErrors.concat(validate58.errors);
         errors = vErrors.length;
       }
     }
     if (data.outcome !== undefined) {
-      if (!validate246(data.outcome, {
+      if (!validate303(data.outcome, {
         instancePath: instancePath + "/outcome",
         parentData: data,
         parentDataProperty: "outcome",
         rootData
       })) {
-        vErrors = vErrors === null ? validate246.errors : vErrors.concat(validate246.errors);
+        vErrors = vErrors === null ? validate303.errors : vErrors.concat(validate303.errors);
         errors = vErrors.length;
       }
     }
     if (data.observedAt !== undefined) {
-      if (!validate248(data.observedAt, {
+      if (!validate305(data.observedAt, {
         instancePath: instancePath + "/observedAt",
         parentData: data,
         parentDataProperty: "observedAt",
         rootData
       })) {
-        vErrors = vErrors === null ? validate248.errors : vErrors.concat(validate248.errors);
+        vErrors = vErrors === null ? validate305.errors : vErrors.concat(validate305.errors);
         errors = vErrors.length;
       }
     }
@@ -6801,10 +8568,10 @@ function validate239(data, {
     }
     errors++;
   }
-  validate239.errors = vErrors;
+  validate296.errors = vErrors;
   return errors === 0;
 }
-function validate238(data, {
+function validate295(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6847,21 +8614,21 @@ function validate238(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate239(data[i0], {
+      if (!validate296(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate239.errors : vErrors.concat(validate239.errors);
+        vErrors = vErrors === null ? validate296.errors : vErrors.concat(validate296.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate238.errors = vErrors;
+  validate295.errors = vErrors;
   return errors === 0;
 }
-function validate222(data, {
+function validate279(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6887,76 +8654,76 @@ function validate222(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.observedGeneration !== undefined) {
-      if (!validate38(data.observedGeneration, {
+      if (!validate55(data.observedGeneration, {
         instancePath: instancePath + "/observedGeneration",
         parentData: data,
         parentDataProperty: "observedGeneration",
         rootData
       })) {
-        vErrors = vErrors === null ? validate38.errors : vErrors.concat(validate38.errors);
+        vErrors = vErrors === null ? validate55.errors : vErrors.concat(validate55.errors);
         errors = vErrors.length;
       }
     }
     if (data.runTokenIssuer !== undefined) {
-      if (!validate40(data.runTokenIssuer, {
+      if (!validate57(data.runTokenIssuer, {
         instancePath: instancePath + "/runTokenIssuer",
         parentData: data,
         parentDataProperty: "runTokenIssuer",
         rootData
       })) {
-        vErrors = vErrors === null ? validate40.errors : vErrors.concat(validate40.errors);
+        vErrors = vErrors === null ? validate57.errors : vErrors.concat(validate57.errors);
         errors = vErrors.length;
       }
     }
     if (data.targetCount !== undefined) {
-      if (!validate38(data.targetCount, {
+      if (!validate55(data.targetCount, {
         instancePath: instancePath + "/targetCount",
         parentData: data,
         parentDataProperty: "targetCount",
         rootData
       })) {
-        vErrors = vErrors === null ? validate38.errors : vErrors.concat(validate38.errors);
+        vErrors = vErrors === null ? validate55.errors : vErrors.concat(validate55.errors);
         errors = vErrors.length;
       }
     }
     if (data.ruleCount !== undefined) {
-      if (!validate38(data.ruleCount, {
+      if (!validate55(data.ruleCount, {
         instancePath: instancePath + "/ruleCount",
         parentData: data,
         parentDataProperty: "ruleCount",
         rootData
       })) {
-        vErrors = vErrors === null ? validate38.errors : vErrors.concat(validate38.errors);
+        vErrors = vErrors === null ? validate55.errors : vErrors.concat(validate55.errors);
         errors = vErrors.length;
       }
     }
     if (data.conditions !== undefined) {
-      if (!validate227(data.conditions, {
+      if (!validate284(data.conditions, {
         instancePath: instancePath + "/conditions",
         parentData: data,
         parentDataProperty: "conditions",
         rootData
       })) {
-        vErrors = vErrors === null ? validate227.errors : vErrors.concat(validate227.errors);
+        vErrors = vErrors === null ? validate284.errors : vErrors.concat(validate284.errors);
         errors = vErrors.length;
       }
     }
     if (data.history !== undefined) {
-      if (!validate238(data.history, {
+      if (!validate295(data.history, {
         instancePath: instancePath + "/history",
         parentData: data,
         parentDataProperty: "history",
         rootData
       })) {
-        vErrors = vErrors === null ? validate238.errors : vErrors.concat(validate238.errors);
+        vErrors = vErrors === null ? validate295.errors : vErrors.concat(validate295.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate222.errors = vErrors;
+  validate279.errors = vErrors;
   return errors === 0;
 }
-function validate42(data, {
+function validate59(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -7015,57 +8782,57 @@ function validate42(data, {
       errors++;
     }
     if (data.apiVersion !== undefined) {
-      if (!validate43(data.apiVersion, {
+      if (!validate60(data.apiVersion, {
         instancePath: instancePath + "/apiVersion",
         parentData: data,
         parentDataProperty: "apiVersion",
         rootData
       })) {
-        vErrors = vErrors === null ? validate43.errors : vErrors.concat(validate43.errors);
+        vErrors = vErrors === null ? validate60.errors : vErrors.concat(validate60.errors);
         errors = vErrors.length;
       }
     }
     if (data.kind !== undefined) {
-      if (!validate45(data.kind, {
+      if (!validate62(data.kind, {
         instancePath: instancePath + "/kind",
         parentData: data,
         parentDataProperty: "kind",
         rootData
       })) {
-        vErrors = vErrors === null ? validate45.errors : vErrors.concat(validate45.errors);
+        vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
         errors = vErrors.length;
       }
     }
     if (data.metadata !== undefined) {
-      if (!validate47(data.metadata, {
+      if (!validate64(data.metadata, {
         instancePath: instancePath + "/metadata",
         parentData: data,
         parentDataProperty: "metadata",
         rootData
       })) {
-        vErrors = vErrors === null ? validate47.errors : vErrors.concat(validate47.errors);
+        vErrors = vErrors === null ? validate64.errors : vErrors.concat(validate64.errors);
         errors = vErrors.length;
       }
     }
     if (data.spec !== undefined) {
-      if (!validate51(data.spec, {
+      if (!validate68(data.spec, {
         instancePath: instancePath + "/spec",
         parentData: data,
         parentDataProperty: "spec",
         rootData
       })) {
-        vErrors = vErrors === null ? validate51.errors : vErrors.concat(validate51.errors);
+        vErrors = vErrors === null ? validate68.errors : vErrors.concat(validate68.errors);
         errors = vErrors.length;
       }
     }
     if (data.status !== undefined) {
-      if (!validate222(data.status, {
+      if (!validate279(data.status, {
         instancePath: instancePath + "/status",
         parentData: data,
         parentDataProperty: "status",
         rootData
       })) {
-        vErrors = vErrors === null ? validate222.errors : vErrors.concat(validate222.errors);
+        vErrors = vErrors === null ? validate279.errors : vErrors.concat(validate279.errors);
         errors = vErrors.length;
       }
     }
@@ -7085,6 +8852,6 @@ function validate42(data, {
     }
     errors++;
   }
-  validate42.errors = vErrors;
+  validate59.errors = vErrors;
   return errors === 0;
 }
