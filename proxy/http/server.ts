@@ -129,6 +129,8 @@ export class HttpTargets {
       requestTimeout: limits.requestTimeoutSeconds * 1000,
       headersTimeout: Math.min(limits.requestTimeoutSeconds * 1000, 10_000),
       keepAliveTimeout: 5000,
+      // How often Node looks for requests past their timeouts (default 30 s).
+      connectionsCheckingInterval: 500,
       requireHostHeader: true,
       insecureHTTPParser: false,
       joinDuplicateHeaders: false,

@@ -13,7 +13,7 @@ const schema35 = {
       "$ref": "a6f0oUEaFqHmymdwnqPORTNOTU7GczWAkwGD0uYU"
     },
     "spec": {
-      "$ref": "EHzoqRBg4GlBz6f7f6tJR4WFkyAh87VC6RtxTEIFvk"
+      "$ref": "60HPNWUTQwapuPemQTPNDpA7ABNCZi00IZh0MjPZTxw"
     },
     "status": {
       "$ref": "cUFCnLNxTyOGgZqiQZvgscErCC87pgCUsvqzWmOEA"
@@ -157,7 +157,7 @@ const schema40 = {
       "$ref": "FAx97ZIk0dynoyLc5zTZmKkLYRKuLPn6xoeO70U8"
     },
     "targets": {
-      "$ref": "S59h6mJ6D4nzsglUFv3PeIk8sAF2m9oBhBjs58IPI"
+      "$ref": "SxGMsY8rKpeGdaSFot8Z4NZ5iqcwr4Vie1pDOGCPVds"
     },
     "rules": {
       "$ref": "Yf8qwpcMxVwHLw4LOA3tlpfUhcoN4zBXyaTAzX13fA"
@@ -2059,7 +2059,7 @@ const schema61 = {
   "minItems": 1,
   "maxItems": 32,
   "items": {
-    "$ref": "mthwZt2hTI0zTdpJAZDPIgJmYu2JeARzSsi5MsFU8"
+    "$ref": "aQy1ARFKKgNMXVbePD9x0UFjO3UDGqcUopgfymFUfs"
   }
 };
 const schema62 = {
@@ -2079,7 +2079,7 @@ const schema62 = {
       "$ref": "2PAcP9RVTIvm5GXEfCfYaXWGpId8ttuSCXdcbokV10"
     },
     "upstream": {
-      "$ref": "heYY89k8arsiV51iQTBBgFpnWpbhW4cYj3u5ukVSemE"
+      "$ref": "3HoNy4wX1F25mi67kspwipHjYyuzeztVycWPLSuD7gY"
     },
     "credentials": {
       "$ref": "pguSwtlTtXogaUUOdn7cBG67C6M0TtFspGEGkbbF98Y"
@@ -2330,7 +2330,7 @@ const schema66 = {
   "type": "object",
   "properties": {
     "url": {
-      "$ref": "0uECxgL9hUrXxgMr4dAVyBKka6oqR6GaFUU8E8MC2g"
+      "$ref": "hmLI7SoVxNOP9OlDWRCYJ6I81bfplWBtZsK8UKYKL8"
     },
     "serverName": {
       "$ref": "nZKgqfgUPEkqwgwkAMBQTaLN4h3EeO1J1osjwoVo"
@@ -2359,10 +2359,10 @@ const schema67 = {
   "type": "string",
   "minLength": 1,
   "maxLength": 2048,
-  "pattern": "^https?://[^/?#@\\\\s]+(/[^?#\\\\s]*)?$",
+  "pattern": "^https?://[^/?#@\\s]+(/[^?#\\s]*)?$",
   "nullable": true
 };
-const pattern5 = new RegExp("^https?://[^/?#@\\\\s]+(/[^?#\\\\s]*)?$", "u");
+const pattern5 = new RegExp("^https?://[^/?#@\\s]+(/[^?#\\s]*)?$", "u");
 function validate130(data, {
   instancePath = "",
   parentData,
@@ -2426,7 +2426,7 @@ function validate130(data, {
         schemaPath: "#/pattern",
         keyword: "pattern",
         params: {
-          pattern: "^https?://[^/?#@\\\\s]+(/[^?#\\\\s]*)?$"
+          pattern: "^https?://[^/?#@\\s]+(/[^?#\\s]*)?$"
         }
       };
       if (vErrors === null) {

@@ -1,0 +1,261 @@
+/**
+ * A hostile agent against an HTTP target: smuggling, malformed and oversized input, slow clients, path
+ * and method tricks, ambiguous bodies and parameters, credential leaks, uninspectable responses. The
+ * upstream is a small recording server (it shows what reached it); every refusal must leave it untouched
+ * and other agents unaffected.
+ */
+import { expect } from 'chai';
+import http from 'node:http';
+import net from 'node:net';
+import zlib from 'node:zlib';
+import { startHttpStack, type HttpStack } from '../support/http-stack.js';
+
+interface Seen {
+  method: string;
+  url: string;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+/** Sends raw bytes, returns everything the proxy answered until it closed (or the timeout). */
+function raw(port: number, bytes: string, waitMs = 3000): Promise<{ text: string; closed: boolean }> {
+  return new Promise((resolve) => {
+    const s = net.connect(port, '127.0.0.1');
+    let text = '';
+    let closed = false;
+    const timer = setTimeout(() => {
+      s.destroy();
+      resolve({ text, closed });
+    }, waitMs);
+    s.on('data', (d) => (text += d.toString('latin1')));
+    s.on('error', () => undefined);
+    s.on('close', () => {
+      closed = true;
+      clearTimeout(timer);
+      resolve({ text, closed });
+    });
+    s.write(bytes);
+  });
+}
+
+describe('attack: HTTP targets', function () {
+  this.timeout(60_000);
+  let upstream: http.Server;
+  let upPort: number;
+  const seen: Seen[] = [];
+  let s: HttpStack;
+  let token: string;
+  let port: number;
+
+  before(async () => {
+    upstream = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        seen.push({ method: req.method!, url: req.url!, headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+        const u = new URL(req.url!, 'http://x');
+        if (u.pathname === '/binary') return res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(Buffer.from('card 4111111111111111'));
+        if (u.pathname === '/zstd') return res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'zstd' }).end('xx');
+        if (u.pathname === '/big') return res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ pad: 'x'.repeat(200_000) }));
+        if (u.pathname === '/br') return res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'br' }).end(zlib.brotliCompressSync(JSON.stringify({ email: 'eve@example.com' })));
+        if (u.pathname === '/sse') {
+          res.writeHead(200, { 'content-type': 'text/event-stream' });
+          res.write(`data: ${JSON.stringify({ email: 'first@example.com' })}\n\n`);
+          // The second event comes only after the agent has seen the first, masked: nothing is buffered whole.
+          const t = setTimeout(() => res.end('data: second mallory@example.com\n\n'), 800);
+          res.on('close', () => clearTimeout(t));
+          return;
+        }
+        if (u.pathname === '/ndjson') {
+          res.writeHead(200, { 'content-type': 'application/x-ndjson' });
+          for (let i = 0; i < 50; i++) res.write(`${JSON.stringify({ i, email: `u${i}@example.com` })}\n`);
+          return res.end();
+        }
+        if (u.pathname === '/empty') return res.writeHead(204).end();
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: true, echo: 'contact alice@example.com' }));
+      });
+    });
+    await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', () => r()));
+    upPort = (upstream.address() as net.AddressInfo).port;
+    const url = `http://127.0.0.1:${upPort}`;
+    s = await startHttpStack({
+      targets: [
+        { name: 'api', protocol: 'http', listen: '127.0.0.1:1', upstream: { url }, credentials: { passwordEnv: 'API_TOKEN' }, limits: { maxHeaderBytes: 4096, maxRequestBodyBytes: 1024, maxResponseBodyBytes: 65536, requestTimeoutSeconds: 2 } },
+        { name: 'basic', protocol: 'http', listen: '127.0.0.1:2', upstream: { url: `${url}/base` }, credentials: { passwordEnv: 'BASIC_PW', scheme: 'basic', username: 'svc' } },
+        { name: 'keyed', protocol: 'http', listen: '127.0.0.1:3', upstream: { url }, access: 'ReadOnly', credentials: { passwordEnv: 'API_KEY', scheme: 'header', header: 'X-Api-Key' } },
+      ],
+      masking: { detectors: ['email', 'creditCard'], defaultStrategy: 'redact' },
+      rules: [
+        { name: 'no-admin', when: { http: { paths: ['/admin/**'] } }, action: 'Deny' },
+        { name: 'no-wire-transfers', when: { http: { methods: ['POST'], body: [{ path: '$.kind', values: ['wire'] }] } }, action: 'Deny' },
+        { name: 'dry-runs', when: { http: { methods: ['POST'], paths: ['/jobs'], query: [{ name: 'dryRun', values: ['true'] }] } }, action: 'Allow' },
+        { name: 'small-payments', when: { http: { methods: ['POST'], paths: ['/payments'], body: [{ path: '$.amount', values: ['1', '2', '3'] }] } }, action: 'Allow' },
+        { name: 'cel-tenant', when: { http: { paths: ['/tenants/{id}'], cel: 'request.segments[1] == request.principal.sub' } }, action: 'Allow' },
+        { name: 'reads', when: { http: { methods: ['GET', 'HEAD'] } }, action: 'Allow' },
+      ],
+    }, { env: { API_TOKEN: 'upstream-bearer-1', BASIC_PW: 'basic-pw-2', API_KEY: 'api-key-3' } });
+    token = await s.token('agent-x');
+    port = Number(new URL(s.url('api')).port);
+  });
+
+  after(async () => {
+    await s?.stop();
+    upstream?.close();
+  });
+
+  const get = (target: string, path: string, init: RequestInit = {}): Promise<Response> =>
+    fetch(`${s.url(target)}${path}`, { ...init, headers: { authorization: `Bearer ${token}`, ...(init.headers as Record<string, string>) } });
+
+  it('never forwards the agent token; injects the target credential (bearer, basic, named header) in place of anything the agent sent', async () => {
+    seen.length = 0;
+    expect((await get('api', '/x', { headers: { 'x-api-key': 'agent-made' } })).status).to.equal(200);
+    expect((await get('basic', '/y')).status).to.equal(200);
+    expect((await get('keyed', '/z', { headers: { 'x-api-key': 'agent-made', 'proxy-authorization': 'Bearer nope' } })).status).to.equal(200);
+    expect(seen.map((r) => r.url)).to.deep.equal(['/x', '/base/y', '/z']);
+    expect(seen[0]!.headers.authorization).to.equal('Bearer upstream-bearer-1');
+    expect(seen[0]!.headers['x-api-key']).to.equal('agent-made');
+    expect(seen[1]!.headers.authorization).to.equal(`Basic ${Buffer.from('svc:basic-pw-2').toString('base64')}`);
+    expect(seen[2]!.headers['x-api-key']).to.equal('api-key-3');
+    expect(seen[2]!.headers.authorization).to.equal(undefined);
+    expect(seen[2]!.headers['proxy-authorization']).to.equal(undefined);
+    expect(JSON.stringify(seen)).not.to.contain(token);
+    expect(seen[0]!.headers.host).to.equal(`127.0.0.1:${upPort}`);
+  });
+
+  it('request smuggling: Content-Length with Transfer-Encoding, or two Content-Lengths, is 400 and the connection closes', async () => {
+    seen.length = 0;
+    const both = await raw(port, `POST /jobs?dryRun=true HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /admin/x HTTP/1.1\r\nHost: x\r\n\r\n`);
+    expect(both.text).to.match(/^HTTP\/1.1 400/);
+    expect(both.closed).to.equal(true);
+    const twice = await raw(port, `POST /jobs?dryRun=true HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nContent-Length: 4\r\nContent-Length: 40\r\n\r\nabcd`);
+    expect(twice.text).to.match(/^HTTP\/1.1 400/);
+    expect(twice.closed).to.equal(true);
+    const obfuscated = await raw(port, `POST /jobs?dryRun=true HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nTransfer-Encoding: xchunked\r\n\r\n0\r\n\r\n`);
+    expect(obfuscated.text).to.match(/^HTTP\/1.1 (400|501)/);
+    expect(seen).to.deep.equal([]);
+  });
+
+  it('malformed request lines and headers are 400 problem+json; the connection closes', async () => {
+    const bad = await raw(port, 'GET /x HTTP/1.1\r\nHost: x\r\nBad Header: y\r\n\r\n');
+    expect(bad.text).to.match(/^HTTP\/1.1 400/);
+    expect(bad.text).to.contain('application/problem+json');
+    expect(bad.closed).to.equal(true);
+    const junk = await raw(port, 'HELLO\r\n\r\n');
+    expect(junk.text).to.match(/^HTTP\/1.1 400/);
+    const noHost = await raw(port, `GET /x HTTP/1.1\r\nAuthorization: Bearer ${token}\r\n\r\n`);
+    expect(noHost.text).to.match(/^HTTP\/1.1 400/);
+  });
+
+  it('oversized heads are 431 and oversized bodies 413 (declared or chunked), before anything is forwarded', async () => {
+    seen.length = 0;
+    const head = await raw(port, `GET /x HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nX-Pad: ${'a'.repeat(8000)}\r\n\r\n`);
+    expect(head.text).to.match(/^HTTP\/1.1 431/);
+    expect(head.closed).to.equal(true);
+    const declared = await raw(port, `POST /jobs?dryRun=true HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nContent-Length: 5000\r\n\r\n`);
+    expect(declared.text).to.match(/^HTTP\/1.1 413/);
+    expect(declared.closed).to.equal(true);
+    const chunk = 'z'.repeat(600);
+    const chunked = await raw(port, `POST /jobs?dryRun=true HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nTransfer-Encoding: chunked\r\n\r\n${(600).toString(16)}\r\n${chunk}\r\n${(600).toString(16)}\r\n${chunk}\r\n0\r\n\r\n`);
+    expect(chunked.text).to.match(/^HTTP\/1.1 413/);
+    expect(seen).to.deep.equal([]);
+  });
+
+  it('a slow client gets 408 and is closed, while another agent is served meanwhile', async () => {
+    const slow = net.connect(port, '127.0.0.1');
+    slow.on('error', () => undefined);
+    let text = '';
+    slow.on('data', (d) => (text += d.toString()));
+    const closed = new Promise<void>((r) => slow.on('close', () => r()));
+    slow.write(`POST /jobs?dryRun=true HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nContent-Length: 100\r\n\r\nab`);
+    const other = await get('api', '/fine');
+    expect(other.status).to.equal(200);
+    await closed;
+    expect(text).to.match(/^HTTP\/1.1 408/);
+  });
+
+  it('paths an API could read differently are refused (400); case and trailing slashes cannot dodge a Deny rule', async () => {
+    for (const p of ['/public/../admin/x', '/public/%2e%2e/admin/x', '/admin%2fx', '/a//b', '/a\\b', '/a/%00', '/a/%zz']) {
+      const r = await raw(port, `GET ${p} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\n\r\n`);
+      expect(r.text, p).to.match(/^HTTP\/1.1 400/);
+    }
+    for (const p of ['/admin/users', '/ADMIN/users', '/Admin/users/', '/admin']) {
+      const r = await get('api', p);
+      expect(r.status, p).to.equal(403);
+      expect(((await r.json()) as { rule: string }).rule, p).to.equal('no-admin');
+    }
+  });
+
+  it('method override headers are refused; a ReadOnly target forwards only GET, HEAD and OPTIONS', async () => {
+    const o = await get('api', '/jobs?dryRun=true', { method: 'POST', headers: { 'x-http-method-override': 'DELETE' } });
+    expect(o.status).to.equal(400);
+    const w = await get('keyed', '/anything', { method: 'PUT', body: '{}' });
+    expect(w.status).to.equal(403);
+    expect(((await w.json()) as { rule: string }).rule).to.equal('read-only-target');
+  });
+
+  it('repeated query parameters: an Allow rule needs every value to match', async () => {
+    expect((await get('api', '/jobs?dryRun=true', { method: 'POST' })).status).to.equal(200);
+    expect((await get('api', '/jobs?dryRun=true&dryRun=false', { method: 'POST' })).status).to.equal(403);
+    expect((await get('api', '/jobs?dryRun=false&dryRun=true', { method: 'POST' })).status).to.equal(403);
+  });
+
+  it('ambiguous JSON bodies (duplicate keys, not JSON) never match an Allow rule and always match a Deny rule', async () => {
+    const post = (path: string, body: string): Promise<Response> => get('api', path, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    expect((await post('/payments', '{"amount":2}')).status).to.equal(200);
+    expect((await post('/payments', '{"amount":2,"amount":2000000}')).status).to.equal(403);
+    expect((await post('/payments', '{"amount":2000000,"amount":2}')).status).to.equal(403);
+    expect((await post('/payments', '{"amount":2')).status).to.equal(403);
+    const wire = await post('/transfers', '{"kind":"wire","kind":"internal"}');
+    expect(((await wire.json()) as { rule: string }).rule).to.equal('no-wire-transfers');
+    const notJson = await post('/transfers', 'kind=wire');
+    expect(((await notJson.json()) as { rule: string }).rule).to.equal('no-wire-transfers');
+  });
+
+  it('CEL sees the request and the principal', async () => {
+    expect((await get('api', '/tenants/agent-x', { method: 'PATCH', body: '{}' })).status).to.equal(200);
+    expect((await get('api', '/tenants/agent-y', { method: 'PATCH', body: '{}' })).status).to.equal(403);
+  });
+
+  it('protocol upgrades (WebSocket) are refused', async () => {
+    const r = await raw(port, `GET /ws HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`);
+    expect(r.text).to.match(/^HTTP\/1.1 501/);
+  });
+
+  it('responses that cannot be inspected are refused with a 502 problem while masking is on', async () => {
+    for (const p of ['/binary', '/zstd', '/big']) {
+      const r = await get('api', p);
+      expect(r.status, p).to.equal(502);
+      expect(r.headers.get('content-type')).to.equal('application/problem+json');
+      expect(await r.text(), p).not.to.contain('4111111111111111');
+    }
+  });
+
+  it('brotli is decompressed, masked, compressed again; 204 passes', async () => {
+    const r = await get('api', '/br', { headers: { 'accept-encoding': 'br' } });
+    expect(await r.json()).to.deep.equal({ email: '[redacted:email]' });
+    expect((await get('api', '/empty')).status).to.equal(204);
+  });
+
+  it('SSE is masked event by event as it streams (the first event arrives before the upstream has finished)', async () => {
+    const r = await get('api', '/sse');
+    const reader = r.body!.getReader();
+    const first = Buffer.from((await reader.read()).value!).toString();
+    expect(first).to.equal('data: {"email":"[redacted:email]"}\n\n');
+    let rest = '';
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      rest += Buffer.from(value).toString();
+    }
+    expect(rest).to.contain('data: second [redacted:email]');
+    expect(rest).not.to.contain('mallory');
+  });
+
+  it('NDJSON is masked line by line, chunked (no stale Content-Length)', async () => {
+    const r = await get('api', '/ndjson');
+    expect(r.headers.get('content-length')).to.equal(null);
+    const lines = (await r.text()).trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines).to.have.length(50);
+    expect(lines.every((l: { email: string }) => l.email === '[redacted:email]')).to.equal(true);
+  });
+});
