@@ -21,6 +21,11 @@ export class JsonMasker {
     this.rules = fields.map((f) => ({ path: compileJsonPath(f.path), strategy: f.strategy ?? defaultStrategy }));
   }
 
+  /** Field rules (paths, key names, masking.columns): they need the JSON structure. */
+  get hasFieldRules(): boolean {
+    return this.masker.hasColumnRules || this.rules.length > 0;
+  }
+
   get active(): boolean {
     return this.masker.scansValues || this.masker.hasColumnRules || this.rules.length > 0;
   }

@@ -54,39 +54,102 @@ export interface MaskCount {
   n: number;
 }
 
-/** Buffers a JSON document (bounded), masks it whole. */
-export class JsonBodyMasker extends Transform {
-  private chunks: Buffer[] = [];
+/**
+ * Masks JSON as it streams: a scan that follows strings and brackets finds where each top-level value
+ * ends (one document, or a stream of them: NDJSON, Kubernetes watch events), and each value is masked
+ * whole as soon as it is complete. One value may not exceed `max` bytes; what is not JSON is refused
+ * while field rules are on (they could not be applied), else masked by detectors.
+ */
+export class JsonStreamMasker extends Transform {
+  private value: Buffer[] = [];
   private size = 0;
+  private depth = 0;
+  private inString = false;
+  private escaped = false;
+  /** A top-level scalar (number, literal, string) is being read. */
+  private scalar = false;
 
   constructor(private readonly json: JsonMasker, private readonly masker: Masker, private readonly max: number, private readonly count: MaskCount) {
     super();
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
-    this.size += chunk.length;
-    if (this.size > this.max) return cb(new Uninspectable(`the JSON response is larger than ${this.max} bytes (limits.maxResponseBodyBytes) and masking is on`));
-    this.chunks.push(chunk);
-    cb();
+    const out: Buffer[] = [];
+    let start = 0;
+    try {
+      for (let i = 0; i < chunk.length; i++) {
+        const c = chunk[i]!;
+        if (this.inString) {
+          if (this.escaped) this.escaped = false;
+          else if (c === 0x5c) this.escaped = true;
+          else if (c === 0x22) {
+            this.inString = false;
+            if (this.depth === 0) this.scalar = true;
+          }
+          continue;
+        }
+        const ws = c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+        if (this.depth === 0 && !this.scalar && ws) {
+          // Whitespace between values passes as it is.
+          out.push(chunk.subarray(start, i + 1));
+          start = i + 1;
+          continue;
+        }
+        if (c === 0x22) this.inString = true;
+        else if (c === 0x7b || c === 0x5b) this.depth++;
+        else if (c === 0x7d || c === 0x5d) {
+          if (--this.depth < 0) throw new Uninspectable('the JSON response is not well-formed');
+          if (this.depth === 0) {
+            this.value.push(chunk.subarray(start, i + 1));
+            start = i + 1;
+            out.push(this.complete());
+          }
+        } else if (this.depth === 0 && ws) {
+          this.value.push(chunk.subarray(start, i));
+          start = i;
+          out.push(this.complete());
+        } else if (this.depth === 0) this.scalar = true;
+      }
+      if (start < chunk.length) this.hold(chunk.subarray(start));
+    } catch (e) {
+      return cb(e as Error);
+    }
+    cb(null, out.length ? Buffer.concat(out) : undefined);
   }
 
   override _flush(cb: TransformCallback): void {
-    const text = Buffer.concat(this.chunks).toString('utf8');
-    this.chunks = [];
-    if (text.trim() === '') return cb(null, Buffer.from(text));
-    let out: string;
+    try {
+      if (this.depth !== 0 || this.inString) throw new Uninspectable('the JSON response ended inside a value');
+      cb(null, this.size || this.value.length ? this.complete() : undefined);
+    } catch (e) {
+      cb(e as Error);
+    }
+  }
+
+  private hold(b: Buffer): void {
+    this.size += b.length;
+    if (this.size > this.max) throw new Uninspectable(`a JSON value in the response is larger than ${this.max} bytes (limits.maxResponseBodyBytes) and masking is on`);
+    this.value.push(b);
+  }
+
+  private complete(): Buffer {
+    const text = Buffer.concat(this.value).toString('utf8');
+    this.value = [];
+    this.size = 0;
+    this.scalar = false;
+    if (text.length > this.max) throw new Uninspectable(`a JSON value in the response is larger than ${this.max} bytes (limits.maxResponseBodyBytes) and masking is on`);
+    if (text.trim() === '') return Buffer.from(text);
     try {
       const m = this.json.maskText(text);
-      out = m.text;
       this.count.n += m.count;
+      return Buffer.from(m.text);
     } catch {
       // Labelled JSON, but not JSON: field rules cannot be applied to it.
-      if (this.json.active && !this.masker.scansValues) return cb(new Uninspectable('the response says it is JSON but does not parse, and field rules are on'));
+      if (this.json.hasFieldRules) throw new Uninspectable('the response says it is JSON but does not parse, and field rules are on');
       const m = this.masker.maskText(text);
-      out = m.text;
       this.count.n += m.count;
+      return Buffer.from(m.text);
     }
-    cb(null, Buffer.from(out));
   }
 }
 

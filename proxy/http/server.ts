@@ -22,7 +22,7 @@ import { JsonMasker } from './json-masker.js';
 import { parseRequestPath, PathError, type RequestPath } from './path-template.js';
 import { socketProblem, sendProblem } from './problem.js';
 import { buildFacts } from './request-facts.js';
-import { bodyKind, codingOf, decoder, encoder, JsonBodyMasker, LineMasker, Uninspectable, type MaskCount } from './response-masker.js';
+import { bodyKind, codingOf, decoder, encoder, JsonStreamMasker, LineMasker, Uninspectable, type MaskCount } from './response-masker.js';
 
 export interface HttpTargetsOptions {
   targets: HttpTargetSpec[];
@@ -322,12 +322,11 @@ export class HttpTargets {
       }
       const rt = this.o.runtime();
       const dec = decoder(coding);
-      if (kind === 'json') {
-        // Buffered (bounded): the masked length is known, so Content-Length is exact.
-        const masker = new JsonBodyMasker(jsonMasker, rt.masker, u.limits.maxResponseBodyBytes, count);
+      if (kind === 'json' && upRes.headers['content-length'] !== undefined) {
+        // A framed body (bounded): buffered, so that Content-Length is the masked length.
         const chunks: Buffer[] = [];
         const sink = new Transform({ transform(c: Buffer, _e, cb: TransformCallback) { chunks.push(c); cb(); } });
-        pipeline([upRes, ...(dec ? [dec] : []), masker, sink], (err) => {
+        pipeline([upRes, ...(dec ? [dec] : []), new JsonStreamMasker(jsonMasker, rt.masker, u.limits.maxResponseBodyBytes, count), sink], (err) => {
           if (err) {
             const why = err instanceof Uninspectable ? err.message : `the response could not be read or decoded: ${err.message}`;
             record(502, why);
@@ -341,14 +340,33 @@ export class HttpTargets {
         });
         return;
       }
-      // Streamed line by line: the length is not known ahead, so the response is chunked.
-      res.writeHead(status, out);
+      // Streamed (chunked JSON, event streams, text): masked as it comes; the length is not known ahead.
+      // The head goes out with the first masked bytes, so a body refused before them is still a 502.
       const enc = encoder(coding);
-      const counter = countingStream((n) => (responseBytes += n));
-      pipeline([upRes, ...(dec ? [dec] : []), new LineMasker(kind, jsonMasker, rt.masker, MAX_LINE_BYTES, count), ...(enc ? [enc] : []), counter, res], (err) => {
-        if (err) record(status, err instanceof Uninspectable ? `${err.message}: the response was cut` : `response stream: ${err.message}`);
-        else finish();
+      const masker = kind === 'json' ? new JsonStreamMasker(jsonMasker, rt.masker, u.limits.maxResponseBodyBytes, count) : new LineMasker(kind, jsonMasker, rt.masker, MAX_LINE_BYTES, count);
+      const head = (): void => {
+        if (!res.headersSent) res.writeHead(status, out);
+      };
+      const counter = new Transform({
+        transform(c: Buffer, _e, cb: TransformCallback) {
+          head();
+          responseBytes += c.length;
+          cb(null, c);
+        },
+        flush(cb: TransformCallback) {
+          head();
+          cb();
+        },
       });
+      pipeline([upRes, ...(dec ? [dec] : []), masker, ...(enc ? [enc] : []), counter], (err) => {
+        if (!err) return;
+        const why = err instanceof Uninspectable ? err.message : `response stream: ${err.message}`;
+        record(res.headersSent ? status : 502, res.headersSent ? `${why}: the response was cut` : why);
+        if (!res.headersSent) sendProblem(res, { status: 502, title: 'Response cannot be inspected', detail: `${why}; it was not forwarded` });
+        else res.destroy();
+      });
+      counter.pipe(res);
+      res.on('finish', finish);
     });
     up.end(body);
   }

@@ -72,6 +72,20 @@ describe('attack: HTTP targets', function () {
           return res.end();
         }
         if (u.pathname === '/empty') return res.writeHead(204).end();
+        if (u.pathname === '/watch') {
+          // Like a Kubernetes watch: chunked application/json, one event per line, open-ended.
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.write(`${JSON.stringify({ type: 'ADDED', object: { owner: 'w1@example.com' } })}\n`);
+          const t = setTimeout(() => res.end(`${JSON.stringify({ type: 'DELETED', object: { owner: 'w2@example.com' } })}\n`), 800);
+          res.on('close', () => clearTimeout(t));
+          return;
+        }
+        if (u.pathname === '/pretty-chunked') {
+          res.writeHead(200, { 'content-type': 'application/json' });
+          const text = JSON.stringify({ a: [{ email: 'p@example.com' }, 'q@example.com'], n: 1 }, null, 2);
+          for (let i = 0; i < text.length; i += 7) res.write(text.slice(i, i + 7));
+          return res.end();
+        }
         res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: true, echo: 'contact alice@example.com' }));
       });
     });
@@ -249,6 +263,22 @@ describe('attack: HTTP targets', function () {
     }
     expect(rest).to.contain('data: second [redacted:email]');
     expect(rest).not.to.contain('mallory');
+  });
+
+  it('chunked JSON is masked value by value as each top-level value completes (watch streams, pretty documents)', async () => {
+    const r = await get('api', '/watch');
+    const reader = r.body!.getReader();
+    const first = Buffer.from((await reader.read()).value!).toString();
+    expect(JSON.parse(first)).to.deep.equal({ type: 'ADDED', object: { owner: '[redacted:email]' } });
+    let rest = '';
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      rest += Buffer.from(value).toString();
+    }
+    expect(JSON.parse(rest)).to.deep.equal({ type: 'DELETED', object: { owner: '[redacted:email]' } });
+    const pretty = await get('api', '/pretty-chunked');
+    expect(await pretty.json()).to.deep.equal({ a: [{ email: '[redacted:email]' }, '[redacted:email]'], n: 1 });
   });
 
   it('NDJSON is masked line by line, chunked (no stale Content-Length)', async () => {

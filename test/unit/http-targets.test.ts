@@ -125,7 +125,7 @@ describe('HTTP targets: rule conditions', () => {
 
   it('a rule with http conditions never matches a SQL statement (and sql rules never an HTTP request)', () => {
     const spec = { mode: 'Enforce', defaultAction: 'Deny', rules: [{ name: 'allow-gets', when: { http: { methods: ['GET'] } }, action: 'Allow' }, { name: 'reads', when: { sql: { effects: ['read'] } }, action: 'Allow' }] } as PolicySpec;
-    const pg = new PolicyEngine(spec).decide({ text: 'DELETE FROM t', kind: 'DeleteStmt', effects: ['write'], tables: [{ name: 't' }], functions: [], unboundedWrite: true, liftsReadOnly: false, reasons: [] }, pgTarget as unknown as TargetSpec);
+    const pg = new PolicyEngine(spec).decide({ text: 'DELETE FROM t', kind: 'DeleteStmt', effects: ['write'], tables: [{ name: 't', access: 'write' } as never], functions: [], unboundedWrite: true, liftsReadOnly: false, reasons: [] }, pgTarget as unknown as TargetSpec);
     expect(pg.rule).to.equal('defaultAction');
     expect(new HttpPolicyEngine(spec).decide(facts('POST', '/x'), target, who).rule).to.equal('defaultAction');
   });
