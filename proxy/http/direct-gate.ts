@@ -80,7 +80,7 @@ export class DirectHttpGate implements HttpGatePort {
       client: req.client,
       policy: rt.ref,
       protocol: 'http',
-      db: { query: { text: rt.masker.maskText(requestLine(f)).text } },
+      ...(rt.policy.spec.audit?.includeStatementText !== false ? { db: { query: { text: rt.masker.maskText(requestLine(f)).text } } } : {}),
       http: { method: f.method, path: rt.masker.maskText(f.path.raw).text, ...(d.pathTemplate ? { pathTemplate: d.pathTemplate } : {}), requestBytes: f.body.length, bodySha256: f.sha256 },
       decision: d.action,
       enforced: d.blocked,

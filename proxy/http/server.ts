@@ -14,6 +14,7 @@ import net from 'node:net';
 import { pipeline, Transform, type TransformCallback } from 'node:stream';
 import zlib from 'node:zlib';
 import { IdentityError, type Principal } from '../identity/verify.js';
+import { armExpiry } from '../postgres/token-expiry.js';
 import type { PolicyRuntime } from '../policy/runtime.js';
 import type { HttpTargetSpec } from '../policy/types.js';
 import { upstreamAuthHeader } from './credentials.js';
@@ -209,6 +210,8 @@ export class HttpTargets {
     const overrides = METHOD_OVERRIDES.filter((h) => req.headers[h] !== undefined);
     if (overrides.length) return fail(400, 'Bad request', `${overrides.join(', ')} may not be sent: the method on the request line is the one the policy decides`, true);
     if (req.headers['transfer-encoding'] !== undefined && req.headers['content-length'] !== undefined) return fail(400, 'Bad request', 'Content-Length and Transfer-Encoding together', true);
+    const coding = (req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
+    if (coding !== 'identity') return fail(415, 'Unsupported media type', `a request body with Content-Encoding ${coding} is not inspected by the rules; send it uncompressed`, true);
 
     // Identity: the agent's JWT, never forwarded.
     const token = bearerOf(req, l.kind);
@@ -247,6 +250,10 @@ export class HttpTargets {
     const verdict = await this.o.gate.decide(gateReq);
     if (verdict.kind === 'refuse') {
       return sendProblem(res, { status: verdict.status, title: verdict.status === 403 ? 'Forbidden by policy' : 'Unavailable', detail: verdict.reason, rule: verdict.rule, ...(verdict.approval ? { approvalRequest: verdict.approval } : {}) });
+    }
+    if (principal.exp * 1000 <= Date.now()) {
+      this.o.gate.record({ request: gateReq, verdict, status: 401, requestBytes: body.length, responseBytes: 0, maskedValues: 0, durationMs: Date.now() - started, error: 'the agent token expired before the request was forwarded' });
+      return sendProblem(res, { status: 401, title: 'Unauthorized', detail: 'the token expired while the request waited; nothing was forwarded' }, { 'www-authenticate': 'Bearer error="invalid_token"' });
     }
     if (res.destroyed) return this.o.gate.record({ request: gateReq, verdict, status: 0, requestBytes: body.length, responseBytes: 0, maskedValues: 0, durationMs: Date.now() - started, error: 'the agent went away before the request was forwarded' });
     this.forward(u, req, res, path, body, gateReq, verdict, jsonMasker, started);
@@ -288,6 +295,13 @@ export class HttpTargets {
       protocol: u.url.protocol, hostname: u.url.hostname, port: portOf(u.url), method: req.method, path: `${u.base}${path.raw === '/' && u.base ? '' : path.raw}${path.query ? `?${path.query}` : ''}` || '/',
       headers, agent: u.agent, timeout: 120_000, insecureHTTPParser: false,
     });
+    // A response still streaming when the agent's token expires is cut, as a Postgres session is closed.
+    const disarm = armExpiry(gateReq.principal.exp, Date.now, () => {
+      record(res.headersSent ? res.statusCode : 0, 'the agent token expired during the response; the response was cut');
+      up.destroy();
+      res.destroy();
+    });
+    res.once('close', disarm);
     up.on('timeout', () => up.destroy(new Error('the API did not answer in time')));
     up.on('error', (e) => {
       record(res.headersSent ? res.statusCode : 502, `upstream: ${e.message}`);

@@ -66,6 +66,13 @@ describe('attack: HTTP targets', function () {
           res.on('close', () => clearTimeout(t));
           return;
         }
+        if (u.pathname === '/long-sse') {
+          res.writeHead(200, { 'content-type': 'text/event-stream' });
+          const t = setInterval(() => res.write('data: tick\n\n'), 200);
+          const end = setTimeout(() => res.end(), 6000);
+          res.on('close', () => (clearInterval(t), clearTimeout(end)));
+          return;
+        }
         if (u.pathname === '/ndjson') {
           res.writeHead(200, { 'content-type': 'application/x-ndjson' });
           for (let i = 0; i < 50; i++) res.write(`${JSON.stringify({ i, email: `u${i}@example.com` })}\n`);
@@ -192,7 +199,7 @@ describe('attack: HTTP targets', function () {
       const r = await raw(port, `GET ${p} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\n\r\n`);
       expect(r.text, p).to.match(/^HTTP\/1.1 400/);
     }
-    for (const p of ['/admin/users', '/ADMIN/users', '/Admin/users/', '/admin']) {
+    for (const p of ['/admin/users', '/ADMIN/users', '/Admin/users/', '/admin', '/%61dmin/users', '/%41DMIN']) {
       const r = await get('api', p);
       expect(r.status, p).to.equal(403);
       expect(((await r.json()) as { rule: string }).rule, p).to.equal('no-admin');
@@ -205,6 +212,31 @@ describe('attack: HTTP targets', function () {
     const w = await get('keyed', '/anything', { method: 'PUT', body: '{}' });
     expect(w.status).to.equal(403);
     expect(((await w.json()) as { rule: string }).rule).to.equal('read-only-target');
+  });
+
+  it('an encoded request body (Content-Encoding) is refused: the rules could not see it', async () => {
+    seen.length = 0;
+    const r = await get('api', '/payments', { method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' }, body: zlib.gzipSync('{"amount":2000000}') });
+    expect(r.status).to.equal(415);
+    expect(seen).to.deep.equal([]);
+  });
+
+  it('a streamed response is cut when the agent token expires', async () => {
+    const short = await s.token('agent-x', 2);
+    let failed = false;
+    const started = Date.now();
+    try {
+      const r = await fetch(`${s.url('api')}/long-sse`, { headers: { authorization: `Bearer ${short}` } });
+      const reader = r.body!.getReader();
+      for (;;) if ((await reader.read()).done) break;
+    } catch {
+      failed = true;
+    }
+    // Cut at the token's exp (within 2 s), long before the 6 s stream would end.
+    expect(Date.now() - started).to.be.lessThan(4000);
+    expect(failed).to.equal(true);
+    const cut = s.records().filter((x) => x.event.action === 'statement.completion' && /token expired/.test(x.error?.message ?? ''));
+    expect(cut).to.have.length(1);
   });
 
   it('repeated query parameters: an Allow rule needs every value to match', async () => {
