@@ -242,11 +242,14 @@ export class HttpTargets {
 
     ids.requests++;
     const rt = this.o.runtime();
+    // Rules, access, masks and tunnels follow the policy in force; listeners and upstreams need a restart.
+    const spec = this.current(rt, u);
+    if (!spec) return sendProblem(res, { status: 503, title: 'Unavailable', detail: `target ${u.spec.name} is no longer in the policy in force; requests are refused` });
     const headers = { ...req.headersDistinct };
     for (const h of ['authorization', 'proxy-authorization']) delete headers[h];
     const facts = buildFacts(u.spec.name, req.method ?? 'GET', path, headers, body);
-    const jsonMasker = new JsonMasker(rt.masker, u.spec.maskFields ?? [], rt.policy.spec.masking?.defaultStrategy ?? 'redact');
-    const gateReq: GateRequest = { facts, target: u.spec, principal, sessionId: ids.sessionId, connectionId: ids.connectionId, client: ids.client, ...(body.length ? { maskedBody: maskedBodyOf(body, facts.json, jsonMasker, rt) } : {}) };
+    const jsonMasker = new JsonMasker(rt.masker, spec.maskFields ?? [], rt.policy.spec.masking?.defaultStrategy ?? 'redact');
+    const gateReq: GateRequest = { facts, target: spec, principal, sessionId: ids.sessionId, connectionId: ids.connectionId, client: ids.client, ...(body.length ? { maskedBody: maskedBodyOf(body, facts.json, jsonMasker, rt) } : {}) };
     const verdict = await this.o.gate.decide(gateReq);
     if (verdict.kind === 'refuse') {
       return sendProblem(res, { status: verdict.status, title: verdict.status === 403 ? 'Forbidden by policy' : 'Unavailable', detail: verdict.reason, rule: verdict.rule, ...(verdict.approval ? { approvalRequest: verdict.approval } : {}) });
@@ -257,6 +260,11 @@ export class HttpTargets {
     }
     if (res.destroyed) return this.o.gate.record({ request: gateReq, verdict, status: 0, requestBytes: body.length, responseBytes: 0, maskedValues: 0, durationMs: Date.now() - started, error: 'the agent went away before the request was forwarded' });
     this.forward(u, req, res, path, body, gateReq, verdict, jsonMasker, started);
+  }
+
+  /** The target as the policy in force has it (undefined: it was removed). */
+  private current(rt: PolicyRuntime, u: Upstream): HttpTargetSpec | undefined {
+    return rt.policy.spec.targets.find((t): t is HttpTargetSpec => t.name === u.spec.name && t.protocol === 'http');
   }
 
   private route(l: Listener, target: string): { u: Upstream; path: RequestPath } | { status: number; error: string } {
@@ -396,7 +404,8 @@ export class HttpTargets {
       socketProblem(socket, { status, title: reason, detail, ...(rule ? { rule } : {}) }, reason);
     };
     if (!u) return refuse(403, 'Forbidden', `CONNECT ${authority}: not a target of this policy`);
-    if (!u.spec.forwardProxy?.allowConnect) return refuse(403, 'Forbidden', `CONNECT to ${authority} is refused: target ${u.spec.name} does not allow tunnels (forwardProxy.allowConnect), whose content the proxy could not inspect`, 'connect-not-allowed');
+    const spec = this.current(this.o.runtime(), u);
+    if (!spec?.forwardProxy?.allowConnect) return refuse(403, 'Forbidden', `CONNECT to ${authority} is refused: target ${u.spec.name} does not allow tunnels (forwardProxy.allowConnect), whose content the proxy could not inspect`, 'connect-not-allowed');
     const token = bearerOf(req, 'forward');
     if (!token) return refuse(407, 'Proxy Authentication Required', 'send the agent token as Proxy-Authorization');
     let principal: Principal;
@@ -408,7 +417,7 @@ export class HttpTargets {
     }
     const path = parseRequestPath('/');
     const facts = buildFacts(u.spec.name, 'CONNECT', path, {}, Buffer.alloc(0));
-    const gateReq: GateRequest = { facts, target: u.spec, principal, sessionId: ids.sessionId, connectionId: ids.connectionId, client: ids.client };
+    const gateReq: GateRequest = { facts, target: spec, principal, sessionId: ids.sessionId, connectionId: ids.connectionId, client: ids.client };
     const verdict = await this.o.gate.decide(gateReq);
     if (verdict.kind === 'refuse') return socketProblem(socket, { status: verdict.status, title: 'Forbidden by policy', detail: verdict.reason, rule: verdict.rule }, 'Forbidden');
     const started = Date.now();

@@ -8,6 +8,8 @@ import { expect } from 'chai';
 import http from 'node:http';
 import net from 'node:net';
 import zlib from 'node:zlib';
+import type { AgentAccessPolicy, HttpTargetSpec } from '../../proxy/policy/types.js';
+import { validatePolicy } from '../../proxy/policy/validate.js';
 import { startHttpStack, type HttpStack } from '../support/http-stack.js';
 
 interface Seen {
@@ -311,6 +313,24 @@ describe('attack: HTTP targets', function () {
     expect(JSON.parse(rest)).to.deep.equal({ type: 'DELETED', object: { owner: '[redacted:email]' } });
     const pretty = await get('api', '/pretty-chunked');
     expect(await pretty.json()).to.deep.equal({ a: [{ email: '[redacted:email]' }, '[redacted:email]'], n: 1 });
+  });
+
+  it('a changed policy applies to the next request: rules, access and masks of the target', async () => {
+    expect((await get('api', '/fine')).status).to.equal(200);
+    const next = JSON.parse(JSON.stringify(s.proxy.runtime.policy)) as AgentAccessPolicy;
+    next.spec.rules!.unshift({ name: 'freeze', when: { http: { paths: ['/fine'] } }, action: 'Deny' });
+    (next.spec.targets[0] as HttpTargetSpec).maskFields = [{ path: 'ok' }];
+    s.proxy.updatePolicy(validatePolicy(next));
+    try {
+      expect(((await (await get('api', '/fine')).json()) as { rule: string }).rule).to.equal('freeze');
+      expect(await (await get('api', '/other')).json()).to.deep.equal({ ok: '[redacted:ok]', echo: 'contact [redacted:email]' });
+    } finally {
+      next.spec.rules!.shift();
+      (next.spec.targets[0] as HttpTargetSpec).maskFields = undefined as never;
+      delete (next.spec.targets[0] as HttpTargetSpec).maskFields;
+      s.proxy.updatePolicy(validatePolicy(next));
+    }
+    expect((await get('api', '/fine')).status).to.equal(200);
   });
 
   it('NDJSON is masked line by line, chunked (no stale Content-Length)', async () => {
