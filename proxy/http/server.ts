@@ -41,6 +41,8 @@ const DEFAULTS = { maxHeaderBytes: 16 * 1024, maxRequestBodyBytes: 1024 * 1024, 
 /** Longest single line of a streamed (SSE, NDJSON, text) response the proxy masks. */
 const MAX_LINE_BYTES = 1024 * 1024;
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'host', 'content-length', 'expect']);
+/** What an API may take as the client's address (IP allow-lists): the agent does not get to say. */
+const CLIENT_ADDRESS = /^(forwarded|x-forwarded-.*|x-real-ip|x-client-ip|true-client-ip|cf-connecting-ip)$/;
 /** Headers some frameworks take as the real method: a rule decided on the request line could be bypassed. */
 const METHOD_OVERRIDES = ['x-http-method-override', 'x-http-method', 'x-method-override'];
 
@@ -137,6 +139,8 @@ export class HttpTargets {
       joinDuplicateHeaders: false,
     };
     const server = tls ? https.createServer({ ...options, key: readFileSync(r(tls.keyFile)), cert: readFileSync(r(tls.certFile)) }) : http.createServer(options);
+    // Bounded, so that one agent opening sockets cannot take every descriptor of the sidecar.
+    server.maxConnections = 1024;
     const l: Listener = { server, kind, targets };
     server.on('connection', (s: net.Socket) => {
       this.sockets.add(s);
@@ -491,7 +495,7 @@ function forwardHeaders(req: IncomingMessage, u: Upstream, body: Buffer, masking
   const raw = req.rawHeaders;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!.toLowerCase();
-    if (HOP_BY_HOP.has(name) || listed.has(name) || name === 'authorization' || METHOD_OVERRIDES.includes(name)) continue;
+    if (HOP_BY_HOP.has(name) || listed.has(name) || name === 'authorization' || METHOD_OVERRIDES.includes(name) || CLIENT_ADDRESS.test(name)) continue;
     if (u.auth && name === u.auth[0]) continue;
     if (masking && (name === 'range' || name === 'if-range')) continue;
     if (masking && name === 'accept-encoding') continue;

@@ -131,12 +131,14 @@ describe('attack: HTTP targets', function () {
 
   it('never forwards the agent token; injects the target credential (bearer, basic, named header) in place of anything the agent sent', async () => {
     seen.length = 0;
-    expect((await get('api', '/x', { headers: { 'x-api-key': 'agent-made' } })).status).to.equal(200);
+    expect((await get('api', '/x', { headers: { 'x-api-key': 'agent-made', 'x-forwarded-for': '10.0.0.1', forwarded: 'for=10.0.0.1' } })).status).to.equal(200);
     expect((await get('basic', '/y')).status).to.equal(200);
     expect((await get('keyed', '/z', { headers: { 'x-api-key': 'agent-made', 'proxy-authorization': 'Bearer nope' } })).status).to.equal(200);
     expect(seen.map((r) => r.url)).to.deep.equal(['/x', '/base/y', '/z']);
     expect(seen[0]!.headers.authorization).to.equal('Bearer upstream-bearer-1');
     expect(seen[0]!.headers['x-api-key']).to.equal('agent-made');
+    expect(seen[0]!.headers['x-forwarded-for']).to.equal(undefined);
+    expect(seen[0]!.headers.forwarded).to.equal(undefined);
     expect(seen[1]!.headers.authorization).to.equal(`Basic ${Buffer.from('svc:basic-pw-2').toString('base64')}`);
     expect(seen[2]!.headers['x-api-key']).to.equal('api-key-3');
     expect(seen[2]!.headers.authorization).to.equal(undefined);
