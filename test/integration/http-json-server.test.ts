@@ -9,6 +9,7 @@ import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import zlib from 'node:zlib';
+import { renderSession } from '../../proxy/audit/sessions.js';
 import { verifyAuditFile } from '../../proxy/audit/verify.js';
 import { startHttpStack, type HttpStack } from '../support/http-stack.js';
 import { freePort, run, waitHttp } from '../support/http-tools.js';
@@ -196,5 +197,8 @@ print(json.dumps([r.status_code, r.json()['email'], f.status_code, f.json()['ema
     expect(text).not.to.contain(token);
     expect(text).not.to.contain(UPSTREAM_TOKEN);
     expect(verifyAuditFile(s.auditFile).ok).to.equal(true);
+    const replay = renderSession(recs as never, read.session.id);
+    expect(replay).to.contain('allowed  []  GET /customers/3');
+    expect(replay).to.match(/→ HTTP 200 \d+ bytes, \d+ masked/);
   });
 });
