@@ -1,5 +1,7 @@
 /** HTTP targets without sockets: policy validation, paths and templates, rule conditions, CEL, JSON masking, approval binding. */
 import { expect } from 'chai';
+import type { V1Pod } from '@kubernetes/client-node';
+import { injectSidecar } from '../../operator/webhook/inject.js';
 import { PolicyEngine } from '../../proxy/policy/decide.js';
 import { Masker } from '../../proxy/masking/masker.js';
 import type { HttpTargetSpec, PolicySpec, TargetSpec } from '../../proxy/policy/types.js';
@@ -158,5 +160,15 @@ describe('HTTP targets: JSON bodies', () => {
     expect(Object.keys(out['by-mail'])).to.deep.equal(['[redacted:email]']);
     expect(r.text).to.contain('"__proto__":{"p":1}');
     expect(r.count).to.equal(5);
+  });
+});
+
+describe('HTTP targets: sidecar injection', () => {
+  it('gives agent containers the HTTP target URL and forward proxy, and PGHOST only from a postgres target', () => {
+    const policy = validatePolicy(base([{ ...httpTarget, listen: '127.0.0.1:18080', forwardProxy: { listen: '127.0.0.1:3128' } }, { ...pgTarget, listen: '127.0.0.1:15432' }]) as never);
+    policy.metadata.namespace = 'agents';
+    const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'a', namespace: 'agents', annotations: { 'agentgate.dev/inject': 'true' } }, spec: { containers: [{ name: 'agent', image: 'x' }] } } as V1Pod;
+    const env = Object.fromEntries((injectSidecar(pod, policy, 'agents', { image: 'img' }).spec!.containers.find((c) => c.name === 'agent')!.env ?? []).map((e) => [e.name, e.value]));
+    expect(env).to.include({ AGENTGATE_API_URL: 'http://127.0.0.1:18080', AGENTGATE_API_PROXY: 'http://127.0.0.1:3128', PGHOST: '127.0.0.1', PGPORT: '15432' });
   });
 });
