@@ -285,8 +285,9 @@ export class HttpTargets {
     if (url.protocol !== 'http:' || url.username || url.password || !/^http:\/\/[^/?#]+/i.test(target)) return { status: 400, error: 'a forward proxy takes http:// absolute URLs without credentials (https goes through CONNECT)' };
     const u = l.targets.find((t) => t.url.hostname === url.hostname && (url.port === '' || url.port === portOf(t.url)));
     if (!u) return { status: 403, error: `${url.host} is not a target of this policy` };
-    const rawPath = target.slice(target.indexOf('/', 'http://'.length)) || '/';
-    const full = parseRequestPath(rawPath.startsWith('/') ? rawPath : `/${rawPath}`);
+    // The path as sent (raw, not normalized by URL parsing): it is what the API will route.
+    const rest = target.slice('http://'.length).replace(/^[^/?#]+/, '');
+    const full = parseRequestPath(rest.startsWith('/') ? rest : `/${rest}`);
     if (u.base && !(full.raw === u.base || full.raw.startsWith(`${u.base}/`))) return { status: 403, error: `${full.raw} is outside target ${u.spec.name} (${u.url.href})` };
     return { u, path: parseRequestPath(`${full.raw.slice(u.base.length) || '/'}${full.query ? `?${full.query}` : ''}`) };
   }

@@ -104,7 +104,7 @@ describe('attack: HTTP targets', function () {
     s = await startHttpStack({
       targets: [
         { name: 'api', protocol: 'http', listen: '127.0.0.1:1', upstream: { url }, credentials: { passwordEnv: 'API_TOKEN' }, limits: { maxHeaderBytes: 4096, maxRequestBodyBytes: 1024, maxResponseBodyBytes: 65536, requestTimeoutSeconds: 2 } },
-        { name: 'basic', protocol: 'http', listen: '127.0.0.1:2', upstream: { url: `${url}/base` }, credentials: { passwordEnv: 'BASIC_PW', scheme: 'basic', username: 'svc' } },
+        { name: 'basic', protocol: 'http', listen: '127.0.0.1:2', upstream: { url: `${url}/base` }, credentials: { passwordEnv: 'BASIC_PW', scheme: 'basic', username: 'svc' }, forwardProxy: { listen: '127.0.0.1:4' } },
         { name: 'keyed', protocol: 'http', listen: '127.0.0.1:3', upstream: { url }, access: 'ReadOnly', credentials: { passwordEnv: 'API_KEY', scheme: 'header', header: 'X-Api-Key' } },
       ],
       masking: { detectors: ['email', 'creditCard'], defaultStrategy: 'redact' },
@@ -216,6 +216,22 @@ describe('attack: HTTP targets', function () {
     const w = await get('keyed', '/anything', { method: 'PUT', body: '{}' });
     expect(w.status).to.equal(403);
     expect(((await w.json()) as { rule: string }).rule).to.equal('read-only-target');
+  });
+
+  it('forward proxy: only the target origin and its base path; the raw path is what rules and the API see', async () => {
+    const fport = Number(s.forward('basic').split(':')[1]);
+    const via = (target: string): Promise<{ text: string }> => raw(fport, `GET ${target} HTTP/1.1\r\nHost: 127.0.0.1:${upPort}\r\nProxy-Authorization: Bearer ${token}\r\nConnection: close\r\n\r\n`);
+    seen.length = 0;
+    expect((await via(`http://127.0.0.1:${upPort}/base/y`)).text).to.match(/^HTTP\/1.1 200/);
+    expect(seen.map((x) => x.url)).to.deep.equal(['/base/y']);
+    expect((await via(`http://127.0.0.1:${upPort}?x=1`)).text).to.match(/^HTTP\/1.1 403/);
+    expect((await via(`http://127.0.0.1:${upPort}/basement/y`)).text).to.match(/^HTTP\/1.1 403/);
+    expect((await via(`http://127.0.0.1:${upPort}/base/../admin/x`)).text).to.match(/^HTTP\/1.1 400/);
+    expect((await via(`http://127.0.0.1:${upPort}/base/%2e%2e/admin/x`)).text).to.match(/^HTTP\/1.1 400/);
+    expect((await via(`http://127.0.0.1:${upPort}/base/admin/x`)).text).to.match(/^HTTP\/1.1 403/);
+    expect((await via('/base/y')).text).to.match(/^HTTP\/1.1 400/);
+    expect((await via(`http://user:pw@127.0.0.1:${upPort}/base/y`)).text).to.match(/^HTTP\/1.1 400/);
+    expect(seen.map((x) => x.url)).to.deep.equal(['/base/y']);
   });
 
   it('an encoded request body (Content-Encoding) is refused: the rules could not see it', async () => {
