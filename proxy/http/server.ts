@@ -15,6 +15,7 @@ import { pipeline, Transform, type TransformCallback } from 'node:stream';
 import zlib from 'node:zlib';
 import { IdentityError, type Principal } from '../identity/verify.js';
 import { armExpiry } from '../postgres/token-expiry.js';
+import type { Masker } from '../masking/masker.js';
 import type { PolicyRuntime } from '../policy/runtime.js';
 import type { HttpTargetSpec } from '../policy/types.js';
 import { upstreamAuthHeader } from './credentials.js';
@@ -329,7 +330,7 @@ export class HttpTargets {
     });
     up.on('response', (upRes) => {
       const status = upRes.statusCode ?? 502;
-      const out = responseHeaders(upRes);
+      const out = responseHeaders(upRes, masking ? this.o.runtime().masker : undefined, count);
       const noBody = req.method === 'HEAD' || status === 204 || status === 304 || (status >= 100 && status < 200);
       const finish = (): void => record(status);
       if (!masking || noBody) {
@@ -515,7 +516,8 @@ function forwardHeaders(req: IncomingMessage, u: Upstream, body: Buffer, masking
   return out;
 }
 
-function responseHeaders(upRes: IncomingMessage): OutgoingHttpHeaders {
+/** The API's response headers minus hop-by-hop and digests; with masking on, every value through the detectors. */
+function responseHeaders(upRes: IncomingMessage, masker?: Masker, count?: MaskCount): OutgoingHttpHeaders {
   const listed = new Set((upRes.headers.connection ?? '').split(',').map((s) => s.trim().toLowerCase()).filter(Boolean));
   const out: OutgoingHttpHeaders = {};
   const raw = upRes.rawHeaders;
@@ -523,8 +525,14 @@ function responseHeaders(upRes: IncomingMessage): OutgoingHttpHeaders {
     const name = raw[i]!.toLowerCase();
     // Digests and ranges describe the unmasked bytes.
     if (HOP_BY_HOP.has(name) || listed.has(name) || name === 'content-md5' || name === 'digest' || name === 'repr-digest' || name === 'content-digest') continue;
+    let value = raw[i + 1]!;
+    if (masker && count) {
+      const m = masker.maskText(value);
+      value = m.text;
+      count.n += m.count;
+    }
     const prev = out[name];
-    out[name] = prev === undefined ? raw[i + 1]! : Array.isArray(prev) ? [...prev, raw[i + 1]!] : [String(prev), raw[i + 1]!];
+    out[name] = prev === undefined ? value : Array.isArray(prev) ? [...prev, value] : [String(prev), value];
   }
   return out;
 }

@@ -80,7 +80,7 @@ describe('attack: HTTP targets', function () {
           for (let i = 0; i < 50; i++) res.write(`${JSON.stringify({ i, email: `u${i}@example.com` })}\n`);
           return res.end();
         }
-        if (u.pathname === '/empty') return res.writeHead(204).end();
+        if (u.pathname === '/empty') return res.writeHead(204, { 'x-owner': 'eve@example.com' }).end();
         if (u.pathname === '/watch') {
           // Like a Kubernetes watch: chunked application/json, one event per line, open-ended.
           res.writeHead(200, { 'content-type': 'application/json' });
@@ -296,10 +296,12 @@ describe('attack: HTTP targets', function () {
     }
   });
 
-  it('brotli is decompressed, masked, compressed again; 204 passes', async () => {
+  it('brotli is decompressed, masked, compressed again; 204 passes, its headers masked', async () => {
     const r = await get('api', '/br', { headers: { 'accept-encoding': 'br' } });
     expect(await r.json()).to.deep.equal({ email: '[redacted:email]' });
-    expect((await get('api', '/empty')).status).to.equal(204);
+    const empty = await get('api', '/empty');
+    expect(empty.status).to.equal(204);
+    expect(empty.headers.get('x-owner')).to.equal('[redacted:email]');
   });
 
   it('SSE is masked event by event as it streams (the first event arrives before the upstream has finished)', async () => {
