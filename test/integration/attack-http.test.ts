@@ -353,6 +353,18 @@ describe('attack: HTTP targets', function () {
     expect((await get('api', '/fine')).status).to.equal(200);
   });
 
+  it('while the policy is unavailable (cluster mode: deleted, out of reach) every request is refused', async () => {
+    s.proxy.setPolicyUnavailable('policy agents/http-test was deleted');
+    try {
+      const r = await get('api', '/fine');
+      expect(r.status).to.equal(503);
+      expect(((await r.json()) as { detail: string }).detail).to.contain('was deleted');
+    } finally {
+      s.proxy.setPolicyUnavailable(undefined);
+    }
+    expect((await get('api', '/fine')).status).to.equal(200);
+  });
+
   it('NDJSON is masked line by line, chunked (no stale Content-Length)', async () => {
     const r = await get('api', '/ndjson');
     expect(r.headers.get('content-length')).to.equal(null);
