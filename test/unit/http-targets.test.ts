@@ -59,6 +59,10 @@ describe('HTTP targets: policy validation', () => {
     expect(errorsOf(rule({ body: [{ path: '$.a[' }] })).join()).to.match(/body\[0\].path/);
     expect(errorsOf(rule({ methods: ['get'] })).join()).to.match(/must match pattern/);
     expect(celError('request.method == "GET" && size(request.segments) > 1')).to.equal(undefined);
+    // matches() would run agent input through a backtracking engine: refused; matchesRe2() is linear.
+    expect(errorsOf(rule({ cel: 'request.path.matches("^(a+)+$")' })).join()).to.match(/matchesRe2/);
+    expect(errorsOf(rule({ cel: 'matches(request.path, "a")' })).join()).to.match(/matchesRe2/);
+    expect(celError('request.path.matchesRe2("^(a+)+$")')).to.equal(undefined);
   });
 });
 
@@ -118,6 +122,14 @@ describe('HTTP targets: rule conditions', () => {
     expect(e.decide(facts('POST', '/x', '{"other":1}'), target, who).rule).to.equal('deny-big');
     const allowOnly = engine([{ name: 'allow-small', when: { http: { cel: 'request.body.amount <= 100' } }, action: 'Allow' }]);
     expect(allowOnly.decide(facts('POST', '/x', '"text"'), target, who).rule).to.equal('defaultAction');
+  });
+
+  it('matchesRe2 runs in linear time on what the agent sends', () => {
+    const e = engine([{ name: 'deny-aaa', when: { http: { cel: 'request.path.matchesRe2("^/(a+)+$")' } }, action: 'Deny' }]);
+    const start = Date.now();
+    expect(e.decide(facts('GET', `/${'a'.repeat(5000)}b`), target, who).rule).to.equal('defaultAction');
+    expect(e.decide(facts('GET', '/aaaa'), target, who).rule).to.equal('deny-aaa');
+    expect(Date.now() - start).to.be.lessThan(2000);
   });
 
   it('Audit mode decides but does not block', () => {
