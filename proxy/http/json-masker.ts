@@ -61,11 +61,23 @@ export class JsonMasker {
       c.n += m.count;
       return m.text;
     }
-    if (Array.isArray(v)) return v.map((x, i) => this.walk(x, [...path, i], c));
+    // One path array, pushed and popped: no copy per value.
+    if (Array.isArray(v)) {
+      return v.map((x, i) => {
+        path.push(i);
+        const r = this.walk(x, path, c);
+        path.pop();
+        return r;
+      });
+    }
     if (v && typeof v === 'object') {
       // No prototype: a "__proto__" key stays a key.
       const out = Object.create(null) as Record<string, unknown>;
-      for (const [k, x] of Object.entries(v)) out[this.text(k, c)] = this.walk(x, [...path, k], c);
+      for (const [k, x] of Object.entries(v)) {
+        path.push(k);
+        out[this.text(k, c)] = this.walk(x, path, c);
+        path.pop();
+      }
       return out;
     }
     return v;

@@ -55,13 +55,18 @@ export function pathSelects(p: JsonPath, path: readonly (string | number)[]): bo
 /** Every value the path selects in `doc` (bare keys: at any depth). */
 export function selectValues(p: JsonPath, doc: unknown): unknown[] {
   const out: unknown[] = [];
-  const walk = (v: unknown, path: (string | number)[]): void => {
+  const path: (string | number)[] = [];
+  const walk = (v: unknown): void => {
     if (path.length > 0 && pathSelects(p, path)) out.push(v);
     if (p.steps && path.length >= p.steps.length) return;
-    if (Array.isArray(v)) v.forEach((x, i) => walk(x, [...path, i]));
-    else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(x, [...path, k]);
+    const children: [string | number, unknown][] = Array.isArray(v) ? v.map((x, i) => [i, x]) : v && typeof v === 'object' ? Object.entries(v) : [];
+    for (const [k, x] of children) {
+      path.push(k);
+      walk(x);
+      path.pop();
+    }
   };
   if (p.steps && p.steps.length === 0) return [doc];
-  walk(doc, []);
+  walk(doc);
   return out;
 }

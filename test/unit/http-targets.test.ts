@@ -184,3 +184,21 @@ describe('HTTP targets: sidecar injection', () => {
     expect(env).to.include({ AGENTGATE_API_URL: 'http://127.0.0.1:18080', AGENTGATE_API_PROXY: 'http://127.0.0.1:3128', PGHOST: '127.0.0.1', PGPORT: '15432' });
   });
 });
+
+describe('HTTP targets: cost', () => {
+  it('masking a JSON document and scanning a JSON stream grow linearly (N vs 8N)', () => {
+    const m = new Masker({ detectors: ['email'], defaultStrategy: 'redact' });
+    const j = new JsonMasker(m, [{ path: 'secret' }, { path: '$.items[*].card' }], 'redact');
+    const doc = (n: number): string => JSON.stringify({ items: Array.from({ length: n }, (_, i) => ({ id: i, a: { b: { c: { d: `x${i}@example.com`, secret: i } } }, card: 'c' })) });
+    const time = (text: string): number => {
+      const t = process.hrtime.bigint();
+      for (let i = 0; i < 3; i++) j.maskText(text);
+      return Number(process.hrtime.bigint() - t);
+    };
+    const small = doc(2000);
+    const big = doc(16000);
+    time(small);
+    const ratio = time(big) / time(small);
+    expect(ratio).to.be.lessThan(16);
+  });
+});
