@@ -16,7 +16,7 @@ import { RUN_TOKEN_ISSUER_ANNOTATION } from './identity/run-token.js';
 import { IdentityError, principalRecord, TokenVerifier, type Principal, type TokenVerifierOptions } from './identity/verify.js';
 import { failClosedPolicy } from './cluster/fail-closed-policy.js';
 import { compilePolicy, type PolicyRuntime } from './policy/runtime.js';
-import type { AgentAccessPolicy, TargetSpec } from './policy/types.js';
+import { postgresTargets, type AgentAccessPolicy, type TargetSpec } from './policy/types.js';
 import { ByteQueue, checkStartupParams, readPassword, readStartup } from './postgres/handshake.js';
 import { authRequest, backendKeyData, errorResponse, negotiateProtocolVersion, parameterStatus, ProtocolError, readyForQuery } from './postgres/protocol.js';
 import { sendCancel } from './postgres/runtime-caps.js';
@@ -30,6 +30,8 @@ import { KeptUpstream } from './postgres/kept-upstream.js';
 import { CATALOG_SEARCH_PATH_SQL, effectiveSearchPath } from './sql/search-path.js';
 import { StatementClassifier } from './sql/classifier.js';
 import { SqlParser } from './sql/parser.js';
+import { startHttpTargets } from './http/wire.js';
+import type { HttpTargets } from './http/server.js';
 
 export interface GuardProxyOptions {
   policy: AgentAccessPolicy;
@@ -92,6 +94,8 @@ export class GuardProxy {
   private readonly hiddenWritesSessions = new Map<string, KeptUpstream>();
   readonly audit: AuditLog;
   readonly checkpointer?: Checkpointer;
+  /** Listeners of the policy's http targets (proxy/http/). */
+  private http?: HttpTargets;
 
   private constructor(
     private readonly opts: GuardProxyOptions,
@@ -176,8 +180,8 @@ export class GuardProxy {
     });
   }
 
-  addresses(): { target: string; host: string; port: number }[] {
-    return this.targets.map((t) => ({ target: t.spec.name, ...t.address! }));
+  addresses(): { target: string; host: string; port: number; kind?: 'reverse' | 'forward' }[] {
+    return [...this.targets.map((t) => ({ target: t.spec.name, ...t.address! })), ...(this.http?.addresses() ?? [])];
   }
 
   private log(level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>): void {
@@ -186,7 +190,7 @@ export class GuardProxy {
 
   private async listenAll(): Promise<void> {
     const env = this.opts.env ?? process.env;
-    for (const spec of this.opts.policy.spec.targets) {
+    for (const spec of postgresTargets(this.opts.policy.spec)) {
       const password = resolvePassword(spec, env, this.opts.resolvePath);
       const server = net.createServer({ pauseOnConnect: true, noDelay: true });
       const catalog = new CatalogKeeper({
@@ -213,6 +217,12 @@ export class GuardProxy {
       this.log('info', `target ${spec.name} listening`, { address: `${addr.address}:${addr.port}`, upstream: `${spec.upstream.host}:${spec.upstream.port}` });
       void this.refreshCatalog(t);
     }
+    const o = this.opts;
+    this.http = await startHttpTargets({
+      policy: o.policy, runtime: () => this.runtime, verify: (token) => this.verifier.verify(token), audit: this.audit, failClosed: () => this.failClosed?.reason,
+      ...(o.approvals ? { approvals: o.approvals } : {}), ...(o.events ? { events: o.events } : {}), ...(o.metrics ? { metrics: o.metrics } : {}), ...(o.env ? { env: o.env } : {}),
+      ...(o.resolvePath ? { resolvePath: o.resolvePath } : {}), ...(o.listenOverride ? { listenOverride: o.listenOverride } : {}), ...(o.log ? { log: o.log } : {}),
+    });
     this.audit.append({ event: { action: 'proxy.start' }, policy: this.runtimeValue.ref, detail: { targets: this.addresses(), ...(this.opts.checkpoints ? { stream: this.opts.checkpoints.stream } : {}), ...(this.runtimeValue.change ? { change: this.runtimeValue.change } : {}) } });
     this.checkpointer?.start();
     const every = this.opts.catalogRefreshMs ?? 60_000;
@@ -366,7 +376,7 @@ export class GuardProxy {
     if (this.stopping) return 'shutting down';
     if (!this.audit.healthy) return `audit log unavailable: ${this.audit.error?.message}`;
     if (this.failClosed) return `policy unavailable: ${this.failClosed.reason}`;
-    const listening = new Set(this.targets.filter((t) => t.address).map((t) => t.spec.name));
+    const listening = new Set([...this.targets.filter((t) => t.address).map((t) => t.spec.name), ...(this.http?.addresses().map((a) => a.target) ?? [])]);
     const missing = this.runtimeValue.policy.spec.targets.filter((t) => !listening.has(t.name)).map((t) => t.name);
     return missing.length ? `targets not listening: ${missing.join(', ')}` : undefined;
   }
@@ -378,6 +388,7 @@ export class GuardProxy {
     clearInterval(this.refreshTimer);
     for (const s of this.sessions) s.close('proxy shutting down');
     await Promise.all(this.targets.map((t) => new Promise<void>((r) => t.server.close(() => r()))));
+    await this.http?.stop();
     this.hiddenWritesSessions.forEach((k) => k.close());
     this.audit.tryAppend({ event: { action: 'proxy.stop' }, policy: this.runtimeValue.ref });
     await this.checkpointer?.stop();

@@ -102,7 +102,7 @@ export function injectSidecar(pod: V1Pod, policy: AgentAccessPolicy, namespace: 
     proxyMounts.push({ name: PROXY_TOKEN_VOLUME, mountPath: PROXY_TOKEN_DIR, readOnly: true });
   }
   for (const t of targets) {
-    const ref = t.credentials.secretRef;
+    const ref = t.credentials?.secretRef;
     if (!ref) continue;
     const vol = `agentgate-cred-${t.name}`;
     volumes.push({ name: vol, secret: { secretName: ref.name, items: [{ key: ref.key ?? 'password', path: 'password' }], defaultMode: 0o400 } });
@@ -146,6 +146,9 @@ export function injectSidecar(pod: V1Pod, policy: AgentAccessPolicy, namespace: 
   }
   for (const t of targets) {
     agentEnv.push({ name: `AGENTGATE_${envName(t.name)}_HOST`, value: '127.0.0.1' }, { name: `AGENTGATE_${envName(t.name)}_PORT`, value: portOf(t.listen) });
+    // HTTP targets: the base URL to call, and the forward proxy an unmodified SDK can be pointed at.
+    if (t.protocol === 'http') agentEnv.push({ name: `AGENTGATE_${envName(t.name)}_URL`, value: `http://127.0.0.1:${portOf(t.listen)}` });
+    if (t.protocol === 'http' && t.forwardProxy) agentEnv.push({ name: `AGENTGATE_${envName(t.name)}_PROXY`, value: `http://127.0.0.1:${portOf(t.forwardProxy.listen)}` });
   }
   const injected = new Set(agentEnv.map((e) => e.name));
   for (const c of spec.containers) {

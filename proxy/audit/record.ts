@@ -54,7 +54,9 @@ export interface AuditFields {
   tables?: string[];
   functions?: string[];
   unboundedWrite?: boolean;
-  protocol?: 'simple' | 'extended' | 'function-call' | 'copy';
+  protocol?: 'simple' | 'extended' | 'function-call' | 'copy' | 'http';
+  /** HTTP targets: the request (path masked; never the body, only its size and the approval hash) and, on completion, the response. */
+  http?: { method: string; path: string; pathTemplate?: string; status?: number; requestBytes?: number; responseBytes?: number; bodySha256?: string };
   decision?: 'Allow' | 'Deny' | 'RequireApproval';
   enforced?: boolean;
   rule?: { name: string };

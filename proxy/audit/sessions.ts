@@ -60,7 +60,8 @@ export function renderSession(records: AuditRecord[], session: string): string {
       const verdict = r.enforced ? `${r.decision?.toUpperCase()} by ${r.rule?.name}` : r.decision === 'Allow' ? 'allowed' : `${r.decision} by ${r.rule?.name} (not enforced)`;
       const skipped = (r.detail as { notExecuted?: string } | undefined)?.notExecuted;
       const outcome = done
-        ? done.error ? `error ${done.error.code ?? ''} ${done.error.message}` : `${done.db?.operation?.name ?? ''} ${done.db?.response?.returned_rows ?? 0} rows, ${done.maskedValues ?? 0} masked, ${Math.round((done.event.duration ?? 0) / 1e4) / 100} ms`
+        ? done.error ? `error ${done.error.code ?? ''} ${done.error.message}`
+          : `${done.http ? `HTTP ${done.http.status} ${done.http.responseBytes ?? 0} bytes` : `${done.db?.operation?.name ?? ''} ${done.db?.response?.returned_rows ?? 0} rows`}, ${done.maskedValues ?? 0} masked, ${Math.round((done.event.duration ?? 0) / 1e4) / 100} ms`
         : r.enforced ? 'not executed' : skipped ? `not executed: ${skipped}` : 'no completion recorded';
       lines.push(`${String(++n).padStart(3)}. ${t}  ${verdict}  [${(r.effects ?? []).join(',')}]  ${r.db?.query?.text ?? `<${r.kind}>`}`);
       lines.push(`      → ${outcome.trim()}`);

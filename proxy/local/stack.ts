@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { issueDevToken, ensureDevKey } from '../identity/dev-issuer.js';
 import { loadPolicyFile } from '../policy/load.js';
-import type { AgentAccessPolicy } from '../policy/types.js';
+import { postgresTargets, type AgentAccessPolicy } from '../policy/types.js';
 import { validatePolicy } from '../policy/validate.js';
 import { FileWitness } from '../audit/witnesses.js';
 import { GuardProxy, type GuardProxyOptions } from '../server.js';
@@ -69,7 +69,7 @@ export async function startLocalStack(o: LocalStackOptions = {}): Promise<LocalS
     const { policy } = loadPolicyFile(EXAMPLE_POLICY);
     const key = await ensureDevKey(dir);
     policy.spec.identity.issuers[0]!.jwksFile = key.jwksFile;
-    for (const t of policy.spec.targets) t.upstream.port = postgres.port;
+    for (const t of postgresTargets(policy.spec)) t.upstream.port = postgres.port;
     o.editPolicy?.(policy);
     validatePolicy(JSON.parse(JSON.stringify(policy)), 'edited policy');
     const auditFile = join(dir, 'audit.log');

@@ -65,6 +65,65 @@ export interface TargetSpec {
   tls?: { certFile: string; keyFile: string };
 }
 
+/** How an HTTP target's secret is presented upstream (the agent never holds it). */
+export interface HttpCredentialsSpec {
+  passwordEnv?: string;
+  passwordFile?: string;
+  secretRef?: { name: string; key: string };
+  /** bearer: `Authorization: Bearer <secret>`; basic: `Authorization: Basic` with username; header: `<header>: <secret>`. */
+  scheme?: 'bearer' | 'basic' | 'header';
+  username?: string;
+  header?: string;
+}
+
+/** An internal HTTP API guarded like a database (proxy/http/). */
+export interface HttpTargetSpec {
+  name: string;
+  protocol: 'http';
+  listen: string;
+  /** ReadOnly: only GET, HEAD and OPTIONS reach the upstream. */
+  access: 'ReadOnly' | 'ReadWrite';
+  upstream: { url: string; caFile?: string; serverName?: string };
+  credentials?: HttpCredentialsSpec;
+  tls?: { certFile: string; keyFile: string };
+  /** A forward-proxy listener (HTTP_PROXY style); targets may share one, routed by the request's origin. */
+  forwardProxy?: { listen: string; allowConnect?: boolean };
+  /** JSON response fields masked whole: `$.customers[*].card_number`, or a key name anywhere. */
+  maskFields?: { path: string; strategy?: MaskStrategy }[];
+  limits?: { maxHeaderBytes?: number; maxRequestBodyBytes?: number; maxResponseBodyBytes?: number; requestTimeoutSeconds?: number };
+}
+
+export type AnyTargetSpec = TargetSpec | HttpTargetSpec;
+
+export function isHttpTarget(t: AnyTargetSpec): t is HttpTargetSpec {
+  return t.protocol === 'http';
+}
+
+export function postgresTargets(spec: PolicySpec): TargetSpec[] {
+  return spec.targets.filter((t): t is TargetSpec => t.protocol === 'postgres');
+}
+
+/** A condition on one named value (query parameter, header, JSON body field). */
+export interface HttpValueCondition {
+  present?: boolean;
+  /** Matches when the value equals one of these. */
+  values?: string[];
+  /** Glob (`*` any run of characters). */
+  pattern?: string;
+}
+
+export interface HttpWhen {
+  methods?: string[];
+  /** Path templates: `{name}` one segment, `*` one segment, `**` any number of segments. */
+  paths?: string[];
+  query?: (HttpValueCondition & { name: string })[];
+  headers?: (HttpValueCondition & { name: string })[];
+  /** JSON request-body fields by path (`$.a.b`, `$.items[*].id`). */
+  body?: (HttpValueCondition & { path: string })[];
+  /** A CEL expression over `request` (proxy/http/cel.ts). */
+  cel?: string;
+}
+
 export interface RuleSpec {
   name: string;
   when?: {
@@ -72,6 +131,7 @@ export interface RuleSpec {
     /** The person who triggered the run: in any of these groups (and, if set, from one of these issuers). */
     triggeredBy?: { groups?: string[]; issuers?: string[] };
     sql?: { effects?: Effect[]; tables?: string[]; functions?: string[]; unboundedWrite?: boolean };
+    http?: HttpWhen;
   };
   action: Action;
   message?: string;
@@ -98,7 +158,7 @@ export interface PolicySpec {
   mode: 'Enforce' | 'Audit';
   subjects?: { serviceAccounts?: { name: string; namespace?: string }[]; podSelector?: { matchLabels?: Record<string, string> } };
   identity: { issuers: IssuerSpec[]; maxTokenLifetimeSeconds: number; requireTriggeredBy?: boolean; triggerIssuers?: TriggerIssuerSpec[] };
-  targets: TargetSpec[];
+  targets: AnyTargetSpec[];
   rules?: RuleSpec[];
   defaultAction: Action;
   approval?: ApprovalSpec;

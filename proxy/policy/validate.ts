@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { RE2JS } from 're2js';
 import { parse as parseYaml } from 'yaml';
 import { samlTriggerErrors, triggeredByRuleErrors } from './saml-trigger.js';
+import { forwardProxyListens, httpTargetErrors, httpWhenErrors, postgresTargetErrors } from '../http/validate-http.js';
 import type { AgentAccessPolicy } from './types.js';
 
 export interface PolicyError {
@@ -141,9 +142,13 @@ export function semanticErrors(p: AgentAccessPolicy): PolicyError[] {
       errors.push({ path: `spec.targets[${i}].tls`, message: `required: listener ${t.listen} is not on loopback, and tokens must not cross the network in clear` });
     }
     const c = t.credentials;
-    const n = [c.passwordEnv, c.passwordFile, c.secretRef].filter((x) => x !== undefined).length;
-    if (n !== 1) errors.push({ path: `spec.targets[${i}].credentials`, message: 'set exactly one of passwordEnv, passwordFile or secretRef' });
+    const n = c ? [c.passwordEnv, c.passwordFile, c.secretRef].filter((x) => x !== undefined).length : 0;
+    if (n !== 1 && (c || t.protocol === 'postgres')) errors.push({ path: `spec.targets[${i}].credentials`, message: 'set exactly one of passwordEnv, passwordFile or secretRef' });
+    errors.push(...(t.protocol === 'http' ? httpTargetErrors(t, i) : postgresTargetErrors(t, i)));
   });
+  for (const [listen, i] of forwardProxyListens(spec)) {
+    if (listens.has(listen)) errors.push({ path: `spec.targets[${i}].forwardProxy.listen`, message: `address ${listen} is used by a target's own listener` });
+  }
   const rules = new Set<string>();
   (spec.rules ?? []).forEach((r, i) => {
     if (rules.has(r.name)) errors.push({ path: `spec.rules[${i}].name`, message: `duplicate rule name "${r.name}"` });
@@ -152,6 +157,7 @@ export function semanticErrors(p: AgentAccessPolicy): PolicyError[] {
       if (!names.has(t)) errors.push({ path: `spec.rules[${i}].when.targets[${j}]`, message: `no target named "${t}"` });
     });
     errors.push(...triggeredByRuleErrors(r, i, spec));
+    if (r.when?.http) errors.push(...httpWhenErrors(r, i));
   });
   const needsApproval = spec.defaultAction === 'RequireApproval' || (spec.rules ?? []).some((r) => r.action === 'RequireApproval');
   const approvers = spec.approval?.approvers;

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { startPostgres } from '../../proxy/local/embedded-postgres.js';
 import { startLocalStack, type LocalStack } from '../../proxy/local/stack.js';
+import type { TargetSpec } from '../../proxy/policy/types.js';
 
 function makeCerts(dir: string): { ca: string; cert: string; key: string } {
   const ssl = (...args: string[]): void => void execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
@@ -48,7 +49,7 @@ describe('TLS and md5 (real PostgreSQL with ssl=on)', () => {
     s = await startLocalStack({
       postgres: { authMethod: 'md5', postgresFlags: ['-c', 'ssl=on', '-c', `ssl_cert_file=${certs.cert}`, '-c', `ssl_key_file=${certs.key}`, '-c', 'password_encryption=md5'] },
       editPolicy: (p) => {
-        const t = p.spec.targets[0]!;
+        const t = p.spec.targets[0] as TargetSpec;
         t.upstream.sslMode = 'verify-full';
         t.upstream.caFile = certs.ca;
         t.tls = { certFile: certs.cert, keyFile: certs.key };
@@ -81,7 +82,7 @@ describe('TLS and md5 (real PostgreSQL with ssl=on)', () => {
     const bad = await startLocalStack({
       postgres: { postgresFlags: ['-c', 'ssl=on', '-c', `ssl_cert_file=${certs.cert}`, '-c', `ssl_key_file=${certs.key}`] },
       editPolicy: (p) => {
-        p.spec.targets[0]!.upstream.sslMode = 'verify-full';
+        (p.spec.targets[0] as TargetSpec).upstream.sslMode = 'verify-full';
       },
     });
     try {

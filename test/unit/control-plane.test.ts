@@ -11,7 +11,7 @@ import { PolicyAvailability } from '../../proxy/cluster/policy-availability.js';
 import { approvedAt, grantRefusal, type GrantContext } from '../../proxy/approvals/verify-grant.js';
 import type { Principal } from '../../proxy/identity/verify.js';
 import { PolicyEngine } from '../../proxy/policy/decide.js';
-import type { AgentAccessPolicy } from '../../proxy/policy/types.js';
+import type { AgentAccessPolicy, TargetSpec } from '../../proxy/policy/types.js';
 
 const agent: Principal = { iss: 'https://issuer', sub: 'system:serviceaccount:agents:bot', iat: 0, exp: 0, claims: {}, kubernetes: { namespace: 'agents', serviceAccount: 'bot', pod: 'bot-1' }, triggeredBy: { iss: 'https://idp', sub: 'alice@example.com' } };
 const grant: GrantContext = { sha256: 'a'.repeat(64), commandText: 'DELETE FROM t', target: 'db', policy: 'p', principal: agent, runId: 'none', approval: { mode: 'Hold', timeoutSeconds: 300, approvers: { groups: ['approvers'], users: ['carol'] }, requiredApprovals: 1, retentionSeconds: 3600 } };
@@ -119,7 +119,7 @@ describe('control plane: the fail-closed policy', () => {
     const policy = { apiVersion: 'agentgate.dev/v1alpha1', kind: 'AgentAccessPolicy', metadata: { name: 'p', namespace: 'agents' }, spec: { mode: 'Audit', defaultAction: 'Allow', identity: { issuers: [], maxTokenLifetimeSeconds: 900 }, targets: [{ name: 'db', protocol: 'postgres', access: 'ReadWrite', listen: '127.0.0.1:0', upstream: { host: 'x', port: 5432, database: 'd' }, credentials: { passwordEnv: 'X' } }], rules: [{ name: 'allow', action: 'Allow' }], approval: { mode: 'Hold' } } } as unknown as AgentAccessPolicy;
     const closed = failClosedPolicy(policy, 'policy agents/p was deleted');
     expect(closed.spec.approval).to.equal(undefined);
-    const d = new PolicyEngine(closed.spec).decide({ text: 'SELECT 1', kind: 'SelectStmt', effects: ['read'], tables: [], functions: [], unboundedWrite: false, liftsReadOnly: false, reasons: [] } as never, closed.spec.targets[0]!);
+    const d = new PolicyEngine(closed.spec).decide({ text: 'SELECT 1', kind: 'SelectStmt', effects: ['read'], tables: [], functions: [], unboundedWrite: false, liftsReadOnly: false, reasons: [] } as never, closed.spec.targets[0] as TargetSpec);
     expect(d).to.deep.include({ action: 'Deny', rule: FAIL_CLOSED_RULE, blocked: true });
     expect(d.message).to.contain('policy agents/p was deleted');
   });

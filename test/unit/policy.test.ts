@@ -39,7 +39,7 @@ spec:
     expect(policy.spec.mode).to.equal('Enforce');
     expect(policy.spec.defaultAction).to.equal('Deny');
     expect(policy.spec.identity.maxTokenLifetimeSeconds).to.equal(900);
-    expect(policy.spec.targets[0]!.upstream.sslMode).to.equal('prefer');
+    expect((policy.spec.targets[0] as TargetSpec).upstream.sslMode).to.equal('prefer');
     expect(policy.spec.targets[0]!.access).to.equal('ReadWrite');
   });
   it('refuses YAML that is not one document', () => {

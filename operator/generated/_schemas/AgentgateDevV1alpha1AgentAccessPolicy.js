@@ -1,6 +1,6 @@
 import { formats } from "@kubernetes-models/validate";
-export const validate = validate45;
-const schema27 = {
+export const validate = validate61;
+const schema36 = {
   "type": "object",
   "properties": {
     "apiVersion": {
@@ -13,7 +13,7 @@ const schema27 = {
       "$ref": "a6f0oUEaFqHmymdwnqPORTNOTU7GczWAkwGD0uYU"
     },
     "spec": {
-      "$ref": "MVXn7OdNUuDBpB3ECKeOFUSy2Pok0VtmSAxzjvHOsk"
+      "$ref": "ZUeGT2ErqRg6LHl0ygyVsdTJdbem6CkG2zndBpslo"
     },
     "status": {
       "$ref": "cUFCnLNxTyOGgZqiQZvgscErCC87pgCUsvqzWmOEA"
@@ -22,11 +22,11 @@ const schema27 = {
   "required": ["spec", "apiVersion", "kind"],
   "$id": "agentgate.dev.v1alpha1.AgentAccessPolicy"
 };
-const schema28 = {
+const schema37 = {
   "type": "string",
   "enum": ["agentgate.dev/v1alpha1"]
 };
-function validate46(data, {
+function validate62(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -56,7 +56,7 @@ function validate46(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema28.enum
+        allowedValues: schema37.enum
       }
     };
     if (vErrors === null) {
@@ -66,14 +66,14 @@ function validate46(data, {
     }
     errors++;
   }
-  validate46.errors = vErrors;
+  validate62.errors = vErrors;
   return errors === 0;
 }
-const schema29 = {
+const schema38 = {
   "type": "string",
   "enum": ["AgentAccessPolicy"]
 };
-function validate48(data, {
+function validate64(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -103,7 +103,7 @@ function validate48(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema29.enum
+        allowedValues: schema38.enum
       }
     };
     if (vErrors === null) {
@@ -113,15 +113,15 @@ function validate48(data, {
     }
     errors++;
   }
-  validate48.errors = vErrors;
+  validate64.errors = vErrors;
   return errors === 0;
 }
-const schema30 = {
+const schema39 = {
   "nullableRef": "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta#"
 };
-const schema31 = {};
-import { validate as validate51 } from "@kubernetes-models/apimachinery/_schemas/IoK8sApimachineryPkgApisMetaV1ObjectMeta";
-function validate50(data, {
+const schema40 = {};
+import { validate as validate67 } from "@kubernetes-models/apimachinery/_schemas/IoK8sApimachineryPkgApisMetaV1ObjectMeta";
+function validate66(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -130,20 +130,20 @@ function validate50(data, {
   let vErrors = null;
   let errors = 0;
   if (data !== null) {
-    if (!validate51(data, {
+    if (!validate67(data, {
       instancePath,
       parentData,
       parentDataProperty,
       rootData
     })) {
-      vErrors = vErrors === null ? validate51.errors : vErrors.concat(validate51.errors);
+      vErrors = vErrors === null ? validate67.errors : vErrors.concat(validate67.errors);
       errors = vErrors.length;
     }
   }
-  validate50.errors = vErrors;
+  validate66.errors = vErrors;
   return errors === 0;
 }
-const schema32 = {
+const schema41 = {
   "type": "object",
   "required": ["identity", "targets"],
   "properties": {
@@ -157,10 +157,10 @@ const schema32 = {
       "$ref": "xndt0cKfq5wBAt7dsaRrIqIr85b1IydgzK6twBheYYw"
     },
     "targets": {
-      "$ref": "dkdbBr6Le68fSuvvNCtRKZDOfoTKb70y2432iBqD8"
+      "$ref": "SxGMsY8rKpeGdaSFot8Z4NZ5iqcwr4Vie1pDOGCPVds"
     },
     "rules": {
-      "$ref": "GbDXCrL1Wz35gZqoSxmSLag1YT1AkdkQcWRS7z8OEY"
+      "$ref": "CuXzhGrQbK66d4cx2hMoQ1u2FXs140VblDYXv0s"
     },
     "defaultAction": {
       "$ref": "HtOY45y7nF29ZiNbHv4t3JFsrQ7lDaVpF9OhwyvcLK4"
@@ -182,13 +182,13 @@ const schema32 = {
     }
   }
 };
-const schema33 = {
+const schema42 = {
   "type": "string",
   "enum": ["Enforce", "Audit"],
   "default": "Enforce",
   "nullable": true
 };
-function validate55(data, {
+function validate71(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -218,7 +218,7 @@ function validate55(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema33.enum
+        allowedValues: schema42.enum
       }
     };
     if (vErrors === null) {
@@ -228,10 +228,10 @@ function validate55(data, {
     }
     errors++;
   }
-  validate55.errors = vErrors;
+  validate71.errors = vErrors;
   return errors === 0;
 }
-const schema34 = {
+const schema43 = {
   "type": "object",
   "properties": {
     "serviceAccounts": {
@@ -243,7 +243,7 @@ const schema34 = {
   },
   "nullable": true
 };
-const schema35 = {
+const schema44 = {
   "type": "array",
   "maxItems": 64,
   "items": {
@@ -251,7 +251,7 @@ const schema35 = {
   },
   "nullable": true
 };
-const schema36 = {
+const schema45 = {
   "type": "object",
   "required": ["name"],
   "properties": {
@@ -263,13 +263,13 @@ const schema36 = {
     }
   }
 };
-const schema11 = {
+const schema14 = {
   "type": "string",
   "minLength": 1,
   "maxLength": 253
 };
 import func2 from "@kubernetes-models/validate/runtime/ucs2length";
-function validate27(data, {
+function validate30(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -326,15 +326,15 @@ function validate27(data, {
     }
     errors++;
   }
-  validate27.errors = vErrors;
+  validate30.errors = vErrors;
   return errors === 0;
 }
-const schema37 = {
+const schema46 = {
   "type": "string",
   "maxLength": 63,
   "nullable": true
 };
-function validate61(data, {
+function validate77(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -376,10 +376,10 @@ function validate61(data, {
       errors++;
     }
   }
-  validate61.errors = vErrors;
+  validate77.errors = vErrors;
   return errors === 0;
 }
-function validate59(data, {
+function validate75(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -405,24 +405,24 @@ function validate59(data, {
       errors++;
     }
     if (data.name !== undefined) {
-      if (!validate27(data.name, {
+      if (!validate30(data.name, {
         instancePath: instancePath + "/name",
         parentData: data,
         parentDataProperty: "name",
         rootData
       })) {
-        vErrors = vErrors === null ? validate27.errors : vErrors.concat(validate27.errors);
+        vErrors = vErrors === null ? validate30.errors : vErrors.concat(validate30.errors);
         errors = vErrors.length;
       }
     }
     if (data.namespace !== undefined) {
-      if (!validate61(data.namespace, {
+      if (!validate77(data.namespace, {
         instancePath: instancePath + "/namespace",
         parentData: data,
         parentDataProperty: "namespace",
         rootData
       })) {
-        vErrors = vErrors === null ? validate61.errors : vErrors.concat(validate61.errors);
+        vErrors = vErrors === null ? validate77.errors : vErrors.concat(validate77.errors);
         errors = vErrors.length;
       }
     }
@@ -442,10 +442,10 @@ function validate59(data, {
     }
     errors++;
   }
-  validate59.errors = vErrors;
+  validate75.errors = vErrors;
   return errors === 0;
 }
-function validate58(data, {
+function validate74(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -488,21 +488,21 @@ function validate58(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate59(data[i0], {
+      if (!validate75(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate59.errors : vErrors.concat(validate59.errors);
+        vErrors = vErrors === null ? validate75.errors : vErrors.concat(validate75.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate58.errors = vErrors;
+  validate74.errors = vErrors;
   return errors === 0;
 }
-const schema38 = {
+const schema47 = {
   "type": "object",
   "properties": {
     "matchLabels": {
@@ -511,7 +511,7 @@ const schema38 = {
   },
   "nullable": true
 };
-const schema39 = {
+const schema48 = {
   "type": "object",
   "additionalProperties": {
     "$ref": "jdFtv6DGtroqVatkuk8ipQtGFLMzfSuVek97sB0uauQ"
@@ -519,10 +519,10 @@ const schema39 = {
   "properties": {},
   "nullable": true
 };
-const schema24 = {
+const schema33 = {
   "type": "string"
 };
-function validate42(data, {
+function validate58(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -546,10 +546,10 @@ function validate42(data, {
     }
     errors++;
   }
-  validate42.errors = vErrors;
+  validate58.errors = vErrors;
   return errors === 0;
 }
-function validate66(data, {
+function validate82(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -575,21 +575,21 @@ function validate66(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     for (const key0 in data) {
-      if (!validate42(data[key0], {
+      if (!validate58(data[key0], {
         instancePath: instancePath + "/" + key0.replace(/~/g, "~0").replace(/\//g, "~1"),
         parentData: data,
         parentDataProperty: key0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate42.errors : vErrors.concat(validate42.errors);
+        vErrors = vErrors === null ? validate58.errors : vErrors.concat(validate58.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate66.errors = vErrors;
+  validate82.errors = vErrors;
   return errors === 0;
 }
-function validate65(data, {
+function validate81(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -615,21 +615,21 @@ function validate65(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.matchLabels !== undefined) {
-      if (!validate66(data.matchLabels, {
+      if (!validate82(data.matchLabels, {
         instancePath: instancePath + "/matchLabels",
         parentData: data,
         parentDataProperty: "matchLabels",
         rootData
       })) {
-        vErrors = vErrors === null ? validate66.errors : vErrors.concat(validate66.errors);
+        vErrors = vErrors === null ? validate82.errors : vErrors.concat(validate82.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate65.errors = vErrors;
+  validate81.errors = vErrors;
   return errors === 0;
 }
-function validate57(data, {
+function validate73(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -655,32 +655,32 @@ function validate57(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.serviceAccounts !== undefined) {
-      if (!validate58(data.serviceAccounts, {
+      if (!validate74(data.serviceAccounts, {
         instancePath: instancePath + "/serviceAccounts",
         parentData: data,
         parentDataProperty: "serviceAccounts",
         rootData
       })) {
-        vErrors = vErrors === null ? validate58.errors : vErrors.concat(validate58.errors);
+        vErrors = vErrors === null ? validate74.errors : vErrors.concat(validate74.errors);
         errors = vErrors.length;
       }
     }
     if (data.podSelector !== undefined) {
-      if (!validate65(data.podSelector, {
+      if (!validate81(data.podSelector, {
         instancePath: instancePath + "/podSelector",
         parentData: data,
         parentDataProperty: "podSelector",
         rootData
       })) {
-        vErrors = vErrors === null ? validate65.errors : vErrors.concat(validate65.errors);
+        vErrors = vErrors === null ? validate81.errors : vErrors.concat(validate81.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate57.errors = vErrors;
+  validate73.errors = vErrors;
   return errors === 0;
 }
-const schema40 = {
+const schema49 = {
   "type": "object",
   "required": ["issuers"],
   "properties": {
@@ -698,7 +698,7 @@ const schema40 = {
     }
   }
 };
-const schema41 = {
+const schema50 = {
   "type": "array",
   "minItems": 1,
   "maxItems": 16,
@@ -706,7 +706,7 @@ const schema41 = {
     "$ref": "sv8hazQ2fHdkzn0wIAcsBXmVaZoyd8ySzIBAMtgPbXI"
   }
 };
-const schema42 = {
+const schema51 = {
   "type": "object",
   "required": ["issuer", "audiences"],
   "properties": {
@@ -1007,15 +1007,15 @@ function validate25(data, {
   validate25.errors = vErrors;
   return errors === 0;
 }
-const schema43 = {
+const schema52 = {
   "type": "string",
   "minLength": 1,
   "maxLength": 2048,
   "pattern": "^https?://",
   "nullable": true
 };
-const pattern1 = new RegExp("^https?://", "u");
-function validate77(data, {
+const pattern2 = new RegExp("^https?://", "u");
+function validate93(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1072,7 +1072,7 @@ function validate77(data, {
       }
       errors++;
     }
-    if (!pattern1.test(data)) {
+    if (!pattern2.test(data)) {
       const err3 = {
         instancePath,
         schemaPath: "#/pattern",
@@ -1089,14 +1089,14 @@ function validate77(data, {
       errors++;
     }
   }
-  validate77.errors = vErrors;
+  validate93.errors = vErrors;
   return errors === 0;
 }
-const schema17 = {
+const schema19 = {
   "type": "boolean",
   "nullable": true
 };
-function validate34(data, {
+function validate36(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1120,7 +1120,7 @@ function validate34(data, {
     }
     errors++;
   }
-  validate34.errors = vErrors;
+  validate36.errors = vErrors;
   return errors === 0;
 }
 const schema13 = {
@@ -1173,7 +1173,7 @@ function validate29(data, {
   validate29.errors = vErrors;
   return errors === 0;
 }
-function validate73(data, {
+function validate89(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1248,24 +1248,24 @@ function validate73(data, {
       }
     }
     if (data.jwksUri !== undefined) {
-      if (!validate77(data.jwksUri, {
+      if (!validate93(data.jwksUri, {
         instancePath: instancePath + "/jwksUri",
         parentData: data,
         parentDataProperty: "jwksUri",
         rootData
       })) {
-        vErrors = vErrors === null ? validate77.errors : vErrors.concat(validate77.errors);
+        vErrors = vErrors === null ? validate93.errors : vErrors.concat(validate93.errors);
         errors = vErrors.length;
       }
     }
     if (data.kubernetes !== undefined) {
-      if (!validate34(data.kubernetes, {
+      if (!validate36(data.kubernetes, {
         instancePath: instancePath + "/kubernetes",
         parentData: data,
         parentDataProperty: "kubernetes",
         rootData
       })) {
-        vErrors = vErrors === null ? validate34.errors : vErrors.concat(validate34.errors);
+        vErrors = vErrors === null ? validate36.errors : vErrors.concat(validate36.errors);
         errors = vErrors.length;
       }
     }
@@ -1296,10 +1296,10 @@ function validate73(data, {
     }
     errors++;
   }
-  validate73.errors = vErrors;
+  validate89.errors = vErrors;
   return errors === 0;
 }
-function validate72(data, {
+function validate88(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1342,13 +1342,13 @@ function validate72(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate73(data[i0], {
+      if (!validate89(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate73.errors : vErrors.concat(validate73.errors);
+        vErrors = vErrors === null ? validate89.errors : vErrors.concat(validate89.errors);
         errors = vErrors.length;
       }
     }
@@ -1368,15 +1368,15 @@ function validate72(data, {
     }
     errors++;
   }
-  validate72.errors = vErrors;
+  validate88.errors = vErrors;
   return errors === 0;
 }
-const schema44 = {
+const schema16 = {
   "type": "boolean",
   "default": false,
   "nullable": true
 };
-function validate83(data, {
+function validate32(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1400,10 +1400,10 @@ function validate83(data, {
     }
     errors++;
   }
-  validate83.errors = vErrors;
+  validate32.errors = vErrors;
   return errors === 0;
 }
-const schema45 = {
+const schema53 = {
   "type": "array",
   "maxItems": 16,
   "items": {
@@ -1411,7 +1411,7 @@ const schema45 = {
   },
   "nullable": true
 };
-const schema46 = {
+const schema54 = {
   "type": "object",
   "required": ["issuer", "audiences"],
   "properties": {
@@ -1438,13 +1438,13 @@ const schema46 = {
     }
   }
 };
-const schema47 = {
+const schema55 = {
   "type": "string",
   "pattern": "^https?://",
   "maxLength": 2048,
   "nullable": true
 };
-function validate90(data, {
+function validate105(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1485,7 +1485,7 @@ function validate90(data, {
       }
       errors++;
     }
-    if (!pattern1.test(data)) {
+    if (!pattern2.test(data)) {
       const err2 = {
         instancePath,
         schemaPath: "#/pattern",
@@ -1502,7 +1502,7 @@ function validate90(data, {
       errors++;
     }
   }
-  validate90.errors = vErrors;
+  validate105.errors = vErrors;
   return errors === 0;
 }
 const schema10 = {
@@ -1572,7 +1572,7 @@ function validate26(data, {
   validate26.errors = vErrors;
   return errors === 0;
 }
-const schema48 = {
+const schema56 = {
   "type": "object",
   "properties": {
     "certificates": {
@@ -1599,7 +1599,7 @@ const schema48 = {
   },
   "nullable": true
 };
-const schema49 = {
+const schema57 = {
   "type": "array",
   "minItems": 1,
   "maxItems": 4,
@@ -1608,12 +1608,12 @@ const schema49 = {
   },
   "nullable": true
 };
-const schema50 = {
+const schema58 = {
   "type": "string",
   "minLength": 1,
   "maxLength": 16384
 };
-function validate95(data, {
+function validate110(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1670,10 +1670,10 @@ function validate95(data, {
     }
     errors++;
   }
-  validate95.errors = vErrors;
+  validate110.errors = vErrors;
   return errors === 0;
 }
-function validate94(data, {
+function validate109(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1732,28 +1732,28 @@ function validate94(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate95(data[i0], {
+      if (!validate110(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate95.errors : vErrors.concat(validate95.errors);
+        vErrors = vErrors === null ? validate110.errors : vErrors.concat(validate110.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate94.errors = vErrors;
+  validate109.errors = vErrors;
   return errors === 0;
 }
-const schema51 = {
+const schema59 = {
   "type": "string",
   "pattern": "^(https://|http://(127\\.0\\.0\\.1|localhost|\\[::1\\])[:/])",
   "maxLength": 2048,
   "nullable": true
 };
-const pattern3 = new RegExp("^(https://|http://(127\\.0\\.0\\.1|localhost|\\[::1\\])[:/])", "u");
-function validate99(data, {
+const pattern4 = new RegExp("^(https://|http://(127\\.0\\.0\\.1|localhost|\\[::1\\])[:/])", "u");
+function validate114(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1794,7 +1794,7 @@ function validate99(data, {
       }
       errors++;
     }
-    if (!pattern3.test(data)) {
+    if (!pattern4.test(data)) {
       const err2 = {
         instancePath,
         schemaPath: "#/pattern",
@@ -1811,16 +1811,16 @@ function validate99(data, {
       errors++;
     }
   }
-  validate99.errors = vErrors;
+  validate114.errors = vErrors;
   return errors === 0;
 }
-const schema52 = {
+const schema60 = {
   "type": "string",
   "minLength": 1,
   "maxLength": 2048,
   "nullable": true
 };
-function validate101(data, {
+function validate116(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1878,17 +1878,17 @@ function validate101(data, {
       errors++;
     }
   }
-  validate101.errors = vErrors;
+  validate116.errors = vErrors;
   return errors === 0;
 }
-const schema53 = {
+const schema61 = {
   "type": "integer",
   "default": 60,
   "minimum": 0,
   "maximum": 300,
   "nullable": true
 };
-function validate103(data, {
+function validate118(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1948,10 +1948,10 @@ function validate103(data, {
       errors++;
     }
   }
-  validate103.errors = vErrors;
+  validate118.errors = vErrors;
   return errors === 0;
 }
-function validate93(data, {
+function validate108(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1977,13 +1977,13 @@ function validate93(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.certificates !== undefined) {
-      if (!validate94(data.certificates, {
+      if (!validate109(data.certificates, {
         instancePath: instancePath + "/certificates",
         parentData: data,
         parentDataProperty: "certificates",
         rootData
       })) {
-        vErrors = vErrors === null ? validate94.errors : vErrors.concat(validate94.errors);
+        vErrors = vErrors === null ? validate109.errors : vErrors.concat(validate109.errors);
         errors = vErrors.length;
       }
     }
@@ -1999,35 +1999,35 @@ function validate93(data, {
       }
     }
     if (data.metadataUrl !== undefined) {
-      if (!validate99(data.metadataUrl, {
+      if (!validate114(data.metadataUrl, {
         instancePath: instancePath + "/metadataUrl",
         parentData: data,
         parentDataProperty: "metadataUrl",
         rootData
       })) {
-        vErrors = vErrors === null ? validate99.errors : vErrors.concat(validate99.errors);
+        vErrors = vErrors === null ? validate114.errors : vErrors.concat(validate114.errors);
         errors = vErrors.length;
       }
     }
     if (data.recipient !== undefined) {
-      if (!validate101(data.recipient, {
+      if (!validate116(data.recipient, {
         instancePath: instancePath + "/recipient",
         parentData: data,
         parentDataProperty: "recipient",
         rootData
       })) {
-        vErrors = vErrors === null ? validate101.errors : vErrors.concat(validate101.errors);
+        vErrors = vErrors === null ? validate116.errors : vErrors.concat(validate116.errors);
         errors = vErrors.length;
       }
     }
     if (data.clockSkewSeconds !== undefined) {
-      if (!validate103(data.clockSkewSeconds, {
+      if (!validate118(data.clockSkewSeconds, {
         instancePath: instancePath + "/clockSkewSeconds",
         parentData: data,
         parentDataProperty: "clockSkewSeconds",
         rootData
       })) {
-        vErrors = vErrors === null ? validate103.errors : vErrors.concat(validate103.errors);
+        vErrors = vErrors === null ? validate118.errors : vErrors.concat(validate118.errors);
         errors = vErrors.length;
       }
     }
@@ -2054,10 +2054,10 @@ function validate93(data, {
       }
     }
   }
-  validate93.errors = vErrors;
+  validate108.errors = vErrors;
   return errors === 0;
 }
-const schema54 = {
+const schema62 = {
   "type": "object",
   "properties": {
     "claim": {
@@ -2069,13 +2069,13 @@ const schema54 = {
   },
   "nullable": true
 };
-const schema55 = {
+const schema63 = {
   "type": "string",
   "enum": ["sub", "email"],
   "default": "sub",
   "nullable": true
 };
-function validate109(data, {
+function validate124(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2105,7 +2105,7 @@ function validate109(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema55.enum
+        allowedValues: schema63.enum
       }
     };
     if (vErrors === null) {
@@ -2115,15 +2115,15 @@ function validate109(data, {
     }
     errors++;
   }
-  validate109.errors = vErrors;
+  validate124.errors = vErrors;
   return errors === 0;
 }
-const schema56 = {
+const schema64 = {
   "type": "string",
   "maxLength": 512,
   "nullable": true
 };
-function validate111(data, {
+function validate126(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2165,10 +2165,10 @@ function validate111(data, {
       errors++;
     }
   }
-  validate111.errors = vErrors;
+  validate126.errors = vErrors;
   return errors === 0;
 }
-function validate108(data, {
+function validate123(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2194,32 +2194,32 @@ function validate108(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.claim !== undefined) {
-      if (!validate109(data.claim, {
+      if (!validate124(data.claim, {
         instancePath: instancePath + "/claim",
         parentData: data,
         parentDataProperty: "claim",
         rootData
       })) {
-        vErrors = vErrors === null ? validate109.errors : vErrors.concat(validate109.errors);
+        vErrors = vErrors === null ? validate124.errors : vErrors.concat(validate124.errors);
         errors = vErrors.length;
       }
     }
     if (data.prefix !== undefined) {
-      if (!validate111(data.prefix, {
+      if (!validate126(data.prefix, {
         instancePath: instancePath + "/prefix",
         parentData: data,
         parentDataProperty: "prefix",
         rootData
       })) {
-        vErrors = vErrors === null ? validate111.errors : vErrors.concat(validate111.errors);
+        vErrors = vErrors === null ? validate126.errors : vErrors.concat(validate126.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate108.errors = vErrors;
+  validate123.errors = vErrors;
   return errors === 0;
 }
-function validate86(data, {
+function validate101(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2294,13 +2294,13 @@ function validate86(data, {
       }
     }
     if (data.jwksUri !== undefined) {
-      if (!validate90(data.jwksUri, {
+      if (!validate105(data.jwksUri, {
         instancePath: instancePath + "/jwksUri",
         parentData: data,
         parentDataProperty: "jwksUri",
         rootData
       })) {
-        vErrors = vErrors === null ? validate90.errors : vErrors.concat(validate90.errors);
+        vErrors = vErrors === null ? validate105.errors : vErrors.concat(validate105.errors);
         errors = vErrors.length;
       }
     }
@@ -2316,24 +2316,24 @@ function validate86(data, {
       }
     }
     if (data.saml !== undefined) {
-      if (!validate93(data.saml, {
+      if (!validate108(data.saml, {
         instancePath: instancePath + "/saml",
         parentData: data,
         parentDataProperty: "saml",
         rootData
       })) {
-        vErrors = vErrors === null ? validate93.errors : vErrors.concat(validate93.errors);
+        vErrors = vErrors === null ? validate108.errors : vErrors.concat(validate108.errors);
         errors = vErrors.length;
       }
     }
     if (data.kubernetesUsername !== undefined) {
-      if (!validate108(data.kubernetesUsername, {
+      if (!validate123(data.kubernetesUsername, {
         instancePath: instancePath + "/kubernetesUsername",
         parentData: data,
         parentDataProperty: "kubernetesUsername",
         rootData
       })) {
-        vErrors = vErrors === null ? validate108.errors : vErrors.concat(validate108.errors);
+        vErrors = vErrors === null ? validate123.errors : vErrors.concat(validate123.errors);
         errors = vErrors.length;
       }
     }
@@ -2353,10 +2353,10 @@ function validate86(data, {
     }
     errors++;
   }
-  validate86.errors = vErrors;
+  validate101.errors = vErrors;
   return errors === 0;
 }
-function validate85(data, {
+function validate100(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2399,28 +2399,28 @@ function validate85(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate86(data[i0], {
+      if (!validate101(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate86.errors : vErrors.concat(validate86.errors);
+        vErrors = vErrors === null ? validate101.errors : vErrors.concat(validate101.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate85.errors = vErrors;
+  validate100.errors = vErrors;
   return errors === 0;
 }
-const schema57 = {
+const schema65 = {
   "type": "integer",
   "default": 900,
   "minimum": 60,
   "maximum": 86400,
   "nullable": true
 };
-function validate116(data, {
+function validate131(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2480,10 +2480,10 @@ function validate116(data, {
       errors++;
     }
   }
-  validate116.errors = vErrors;
+  validate131.errors = vErrors;
   return errors === 0;
 }
-function validate71(data, {
+function validate87(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2509,46 +2509,46 @@ function validate71(data, {
       errors++;
     }
     if (data.issuers !== undefined) {
-      if (!validate72(data.issuers, {
+      if (!validate88(data.issuers, {
         instancePath: instancePath + "/issuers",
         parentData: data,
         parentDataProperty: "issuers",
         rootData
       })) {
-        vErrors = vErrors === null ? validate72.errors : vErrors.concat(validate72.errors);
+        vErrors = vErrors === null ? validate88.errors : vErrors.concat(validate88.errors);
         errors = vErrors.length;
       }
     }
     if (data.requireTriggeredBy !== undefined) {
-      if (!validate83(data.requireTriggeredBy, {
+      if (!validate32(data.requireTriggeredBy, {
         instancePath: instancePath + "/requireTriggeredBy",
         parentData: data,
         parentDataProperty: "requireTriggeredBy",
         rootData
       })) {
-        vErrors = vErrors === null ? validate83.errors : vErrors.concat(validate83.errors);
+        vErrors = vErrors === null ? validate32.errors : vErrors.concat(validate32.errors);
         errors = vErrors.length;
       }
     }
     if (data.triggerIssuers !== undefined) {
-      if (!validate85(data.triggerIssuers, {
+      if (!validate100(data.triggerIssuers, {
         instancePath: instancePath + "/triggerIssuers",
         parentData: data,
         parentDataProperty: "triggerIssuers",
         rootData
       })) {
-        vErrors = vErrors === null ? validate85.errors : vErrors.concat(validate85.errors);
+        vErrors = vErrors === null ? validate100.errors : vErrors.concat(validate100.errors);
         errors = vErrors.length;
       }
     }
     if (data.maxTokenLifetimeSeconds !== undefined) {
-      if (!validate116(data.maxTokenLifetimeSeconds, {
+      if (!validate131(data.maxTokenLifetimeSeconds, {
         instancePath: instancePath + "/maxTokenLifetimeSeconds",
         parentData: data,
         parentDataProperty: "maxTokenLifetimeSeconds",
         rootData
       })) {
-        vErrors = vErrors === null ? validate116.errors : vErrors.concat(validate116.errors);
+        vErrors = vErrors === null ? validate131.errors : vErrors.concat(validate131.errors);
         errors = vErrors.length;
       }
     }
@@ -2568,26 +2568,26 @@ function validate71(data, {
     }
     errors++;
   }
-  validate71.errors = vErrors;
+  validate87.errors = vErrors;
   return errors === 0;
 }
-const schema58 = {
+const schema66 = {
   "type": "array",
   "minItems": 1,
   "maxItems": 32,
   "items": {
-    "$ref": "2XnzzlnuTY0nAbF5BRNFwlGU574n7wujdyMj7TjUJCo"
+    "$ref": "aQy1ARFKKgNMXVbePD9x0UFjO3UDGqcUopgfymFUfs"
   }
 };
-const schema59 = {
+const schema67 = {
   "type": "object",
-  "required": ["name", "protocol", "listen", "upstream", "credentials"],
+  "required": ["name", "protocol", "listen", "upstream"],
   "properties": {
     "name": {
       "$ref": "ynFiSavNGujFkprrt6W12PdXxHGUa8NL2Mq9PnSzk"
     },
     "protocol": {
-      "$ref": "imKqUIMEnqFBC7u4SNYReYPt0c9TDrzgAB9LkcI"
+      "$ref": "jXx4n9j7quIor09hVN9Alyz4Pfue0bJ9cOq7QpfQfhY"
     },
     "listen": {
       "$ref": "0XZtMiH677un9TfYprPZRx8JvbEiHucNLrGWJLDkYVk"
@@ -2596,23 +2596,32 @@ const schema59 = {
       "$ref": "2PAcP9RVTIvm5GXEfCfYaXWGpId8ttuSCXdcbokV10"
     },
     "upstream": {
-      "$ref": "ZHJeMtKGs5xhvuOKwWczC5bQvmzpJFCNGugrteYBI"
+      "$ref": "3HoNy4wX1F25mi67kspwipHjYyuzeztVycWPLSuD7gY"
     },
     "credentials": {
-      "$ref": "iMzfoPBq8U0A6S26d4gmvtb5Lt2E6jn0OxKBKvii4Q"
+      "$ref": "pguSwtlTtXogaUUOdn7cBG67C6M0TtFspGEGkbbF98Y"
     },
     "tls": {
       "$ref": "t3VTMJFMka884u9QTmR1xGtc7MDKgg50iX8zk0rZ80w"
+    },
+    "forwardProxy": {
+      "$ref": "pGFlHcXX6o8p8i7C95njuV12qcfkYzcV3anMbnhpQro"
+    },
+    "maskFields": {
+      "$ref": "KSJNhZelYf7C2eB3qeKb2gQBAe9UAcqfMZ4U7HP9K9s"
+    },
+    "limits": {
+      "$ref": "QENQKtSFeFwZazTj5LoZ3S4cfMW90bqjQUzA45ogO4"
     }
   }
 };
-const schema15 = {
+const schema17 = {
   "type": "string",
   "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$",
   "maxLength": 63
 };
 const pattern0 = new RegExp("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "u");
-function validate31(data, {
+function validate33(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2669,14 +2678,14 @@ function validate31(data, {
     }
     errors++;
   }
-  validate31.errors = vErrors;
+  validate33.errors = vErrors;
   return errors === 0;
 }
-const schema60 = {
+const schema68 = {
   "type": "string",
-  "enum": ["postgres"]
+  "enum": ["postgres", "http"]
 };
-function validate122(data, {
+function validate137(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2700,13 +2709,13 @@ function validate122(data, {
     }
     errors++;
   }
-  if (!(data === "postgres")) {
+  if (!(data === "postgres" || data === "http")) {
     const err1 = {
       instancePath,
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema60.enum
+        allowedValues: schema68.enum
       }
     };
     if (vErrors === null) {
@@ -2716,16 +2725,16 @@ function validate122(data, {
     }
     errors++;
   }
-  validate122.errors = vErrors;
+  validate137.errors = vErrors;
   return errors === 0;
 }
-const schema61 = {
+const schema69 = {
   "type": "string",
   "pattern": "^(\\[[0-9a-fA-F:.]+\\]|[0-9A-Za-z.-]+):[0-9]{1,5}$",
   "maxLength": 262
 };
-const pattern4 = new RegExp("^(\\[[0-9a-fA-F:.]+\\]|[0-9A-Za-z.-]+):[0-9]{1,5}$", "u");
-function validate124(data, {
+const pattern5 = new RegExp("^(\\[[0-9a-fA-F:.]+\\]|[0-9A-Za-z.-]+):[0-9]{1,5}$", "u");
+function validate139(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2750,7 +2759,7 @@ function validate124(data, {
       }
       errors++;
     }
-    if (!pattern4.test(data)) {
+    if (!pattern5.test(data)) {
       const err1 = {
         instancePath,
         schemaPath: "#/pattern",
@@ -2782,16 +2791,16 @@ function validate124(data, {
     }
     errors++;
   }
-  validate124.errors = vErrors;
+  validate139.errors = vErrors;
   return errors === 0;
 }
-const schema62 = {
+const schema70 = {
   "type": "string",
   "enum": ["ReadOnly", "ReadWrite"],
   "default": "ReadWrite",
   "nullable": true
 };
-function validate126(data, {
+function validate141(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2821,7 +2830,7 @@ function validate126(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema62.enum
+        allowedValues: schema70.enum
       }
     };
     if (vErrors === null) {
@@ -2831,24 +2840,29 @@ function validate126(data, {
     }
     errors++;
   }
-  validate126.errors = vErrors;
+  validate141.errors = vErrors;
   return errors === 0;
 }
-const schema63 = {
+const schema71 = {
   "type": "object",
-  "required": ["host", "port", "database", "user"],
   "properties": {
+    "url": {
+      "$ref": "hmLI7SoVxNOP9OlDWRCYJ6I81bfplWBtZsK8UKYKL8"
+    },
+    "serverName": {
+      "$ref": "nZKgqfgUPEkqwgwkAMBQTaLN4h3EeO1J1osjwoVo"
+    },
     "host": {
-      "$ref": "xwpijLRhjUEJllEse3cgJuQz6UsEYqfhm0t12sQjFe4"
+      "$ref": "nZKgqfgUPEkqwgwkAMBQTaLN4h3EeO1J1osjwoVo"
     },
     "port": {
-      "$ref": "MuVugCLVicLQKzp4NeUnqQNt3NNtKxRw2In8RqNTCc"
+      "$ref": "CffEUGbgTYbF0IDiYJE2iyxnO7481Lgdh02Qbmw"
     },
     "database": {
-      "$ref": "hH5nZUmbZoT6U3p223PGjeegZk5xJ7AvWJGkkMlGuE"
+      "$ref": "Fi5GumpZRhoGbEbXE3aAYf5MY3ogPT21qvKgVxb4X8"
     },
     "user": {
-      "$ref": "hH5nZUmbZoT6U3p223PGjeegZk5xJ7AvWJGkkMlGuE"
+      "$ref": "Fi5GumpZRhoGbEbXE3aAYf5MY3ogPT21qvKgVxb4X8"
     },
     "sslMode": {
       "$ref": "LdV0cMen6nSgqooUevtRGGe4wJPREtldCZRr5KFw"
@@ -2858,12 +2872,15 @@ const schema63 = {
     }
   }
 };
-const schema64 = {
-  "type": "integer",
-  "minimum": 1,
-  "maximum": 65535
+const schema72 = {
+  "type": "string",
+  "minLength": 1,
+  "maxLength": 2048,
+  "pattern": "^https?://[^/?#@\\s]+(/[^?#\\s]*)?$",
+  "nullable": true
 };
-function validate130(data, {
+const pattern6 = new RegExp("^https?://[^/?#@\\s]+(/[^?#\\s]*)?$", "u");
+function validate144(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2871,7 +2888,157 @@ function validate130(data, {
 } = {}) {
   let vErrors = null;
   let errors = 0;
-  if (!(typeof data == "number" && !(data % 1) && !isNaN(data) && isFinite(data))) {
+  if (typeof data !== "string" && data !== null) {
+    const err0 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "string"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err0];
+    } else {
+      vErrors.push(err0);
+    }
+    errors++;
+  }
+  if (typeof data === "string") {
+    if (func2(data) > 2048) {
+      const err1 = {
+        instancePath,
+        schemaPath: "#/maxLength",
+        keyword: "maxLength",
+        params: {
+          limit: 2048
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err1];
+      } else {
+        vErrors.push(err1);
+      }
+      errors++;
+    }
+    if (func2(data) < 1) {
+      const err2 = {
+        instancePath,
+        schemaPath: "#/minLength",
+        keyword: "minLength",
+        params: {
+          limit: 1
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err2];
+      } else {
+        vErrors.push(err2);
+      }
+      errors++;
+    }
+    if (!pattern6.test(data)) {
+      const err3 = {
+        instancePath,
+        schemaPath: "#/pattern",
+        keyword: "pattern",
+        params: {
+          pattern: "^https?://[^/?#@\\s]+(/[^?#\\s]*)?$"
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err3];
+      } else {
+        vErrors.push(err3);
+      }
+      errors++;
+    }
+  }
+  validate144.errors = vErrors;
+  return errors === 0;
+}
+const schema11 = {
+  "type": "string",
+  "minLength": 1,
+  "maxLength": 253,
+  "nullable": true
+};
+function validate27(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (typeof data !== "string" && data !== null) {
+    const err0 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "string"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err0];
+    } else {
+      vErrors.push(err0);
+    }
+    errors++;
+  }
+  if (typeof data === "string") {
+    if (func2(data) > 253) {
+      const err1 = {
+        instancePath,
+        schemaPath: "#/maxLength",
+        keyword: "maxLength",
+        params: {
+          limit: 253
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err1];
+      } else {
+        vErrors.push(err1);
+      }
+      errors++;
+    }
+    if (func2(data) < 1) {
+      const err2 = {
+        instancePath,
+        schemaPath: "#/minLength",
+        keyword: "minLength",
+        params: {
+          limit: 1
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err2];
+      } else {
+        vErrors.push(err2);
+      }
+      errors++;
+    }
+  }
+  validate27.errors = vErrors;
+  return errors === 0;
+}
+const schema73 = {
+  "type": "integer",
+  "minimum": 1,
+  "maximum": 65535,
+  "nullable": true
+};
+function validate148(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (!(typeof data == "number" && !(data % 1) && !isNaN(data) && isFinite(data)) && data !== null) {
     const err0 = {
       instancePath,
       schemaPath: "#/type",
@@ -2923,13 +3090,14 @@ function validate130(data, {
       errors++;
     }
   }
-  validate130.errors = vErrors;
+  validate148.errors = vErrors;
   return errors === 0;
 }
 const schema12 = {
   "type": "string",
   "minLength": 1,
-  "maxLength": 63
+  "maxLength": 63,
+  "nullable": true
 };
 function validate28(data, {
   instancePath = "",
@@ -2939,30 +3107,30 @@ function validate28(data, {
 } = {}) {
   let vErrors = null;
   let errors = 0;
+  if (typeof data !== "string" && data !== null) {
+    const err0 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "string"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err0];
+    } else {
+      vErrors.push(err0);
+    }
+    errors++;
+  }
   if (typeof data === "string") {
     if (func2(data) > 63) {
-      const err0 = {
+      const err1 = {
         instancePath,
         schemaPath: "#/maxLength",
         keyword: "maxLength",
         params: {
           limit: 63
-        }
-      };
-      if (vErrors === null) {
-        vErrors = [err0];
-      } else {
-        vErrors.push(err0);
-      }
-      errors++;
-    }
-    if (func2(data) < 1) {
-      const err1 = {
-        instancePath,
-        schemaPath: "#/minLength",
-        keyword: "minLength",
-        params: {
-          limit: 1
         }
       };
       if (vErrors === null) {
@@ -2972,32 +3140,33 @@ function validate28(data, {
       }
       errors++;
     }
-  } else {
-    const err2 = {
-      instancePath,
-      schemaPath: "#/type",
-      keyword: "type",
-      params: {
-        type: "string"
+    if (func2(data) < 1) {
+      const err2 = {
+        instancePath,
+        schemaPath: "#/minLength",
+        keyword: "minLength",
+        params: {
+          limit: 1
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err2];
+      } else {
+        vErrors.push(err2);
       }
-    };
-    if (vErrors === null) {
-      vErrors = [err2];
-    } else {
-      vErrors.push(err2);
+      errors++;
     }
-    errors++;
   }
   validate28.errors = vErrors;
   return errors === 0;
 }
-const schema65 = {
+const schema74 = {
   "type": "string",
   "enum": ["disable", "prefer", "require", "verify-ca", "verify-full"],
   "default": "prefer",
   "nullable": true
 };
-function validate134(data, {
+function validate152(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3027,7 +3196,7 @@ function validate134(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema65.enum
+        allowedValues: schema74.enum
       }
     };
     if (vErrors === null) {
@@ -3037,10 +3206,10 @@ function validate134(data, {
     }
     errors++;
   }
-  validate134.errors = vErrors;
+  validate152.errors = vErrors;
   return errors === 0;
 }
-function validate128(data, {
+function validate143(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3049,69 +3218,27 @@ function validate128(data, {
   let vErrors = null;
   let errors = 0;
   if (data && typeof data == "object" && !Array.isArray(data)) {
-    if (data.host === undefined) {
-      const err0 = {
-        instancePath,
-        schemaPath: "#/required",
-        keyword: "required",
-        params: {
-          missingProperty: "host"
-        }
-      };
-      if (vErrors === null) {
-        vErrors = [err0];
-      } else {
-        vErrors.push(err0);
+    if (data.url !== undefined) {
+      if (!validate144(data.url, {
+        instancePath: instancePath + "/url",
+        parentData: data,
+        parentDataProperty: "url",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate144.errors : vErrors.concat(validate144.errors);
+        errors = vErrors.length;
       }
-      errors++;
     }
-    if (data.port === undefined) {
-      const err1 = {
-        instancePath,
-        schemaPath: "#/required",
-        keyword: "required",
-        params: {
-          missingProperty: "port"
-        }
-      };
-      if (vErrors === null) {
-        vErrors = [err1];
-      } else {
-        vErrors.push(err1);
+    if (data.serverName !== undefined) {
+      if (!validate27(data.serverName, {
+        instancePath: instancePath + "/serverName",
+        parentData: data,
+        parentDataProperty: "serverName",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate27.errors : vErrors.concat(validate27.errors);
+        errors = vErrors.length;
       }
-      errors++;
-    }
-    if (data.database === undefined) {
-      const err2 = {
-        instancePath,
-        schemaPath: "#/required",
-        keyword: "required",
-        params: {
-          missingProperty: "database"
-        }
-      };
-      if (vErrors === null) {
-        vErrors = [err2];
-      } else {
-        vErrors.push(err2);
-      }
-      errors++;
-    }
-    if (data.user === undefined) {
-      const err3 = {
-        instancePath,
-        schemaPath: "#/required",
-        keyword: "required",
-        params: {
-          missingProperty: "user"
-        }
-      };
-      if (vErrors === null) {
-        vErrors = [err3];
-      } else {
-        vErrors.push(err3);
-      }
-      errors++;
     }
     if (data.host !== undefined) {
       if (!validate27(data.host, {
@@ -3125,13 +3252,13 @@ function validate128(data, {
       }
     }
     if (data.port !== undefined) {
-      if (!validate130(data.port, {
+      if (!validate148(data.port, {
         instancePath: instancePath + "/port",
         parentData: data,
         parentDataProperty: "port",
         rootData
       })) {
-        vErrors = vErrors === null ? validate130.errors : vErrors.concat(validate130.errors);
+        vErrors = vErrors === null ? validate148.errors : vErrors.concat(validate148.errors);
         errors = vErrors.length;
       }
     }
@@ -3158,13 +3285,13 @@ function validate128(data, {
       }
     }
     if (data.sslMode !== undefined) {
-      if (!validate134(data.sslMode, {
+      if (!validate152(data.sslMode, {
         instancePath: instancePath + "/sslMode",
         parentData: data,
         parentDataProperty: "sslMode",
         rootData
       })) {
-        vErrors = vErrors === null ? validate134.errors : vErrors.concat(validate134.errors);
+        vErrors = vErrors === null ? validate152.errors : vErrors.concat(validate152.errors);
         errors = vErrors.length;
       }
     }
@@ -3180,7 +3307,7 @@ function validate128(data, {
       }
     }
   } else {
-    const err4 = {
+    const err0 = {
       instancePath,
       schemaPath: "#/type",
       keyword: "type",
@@ -3189,16 +3316,16 @@ function validate128(data, {
       }
     };
     if (vErrors === null) {
-      vErrors = [err4];
+      vErrors = [err0];
     } else {
-      vErrors.push(err4);
+      vErrors.push(err0);
     }
     errors++;
   }
-  validate128.errors = vErrors;
+  validate143.errors = vErrors;
   return errors === 0;
 }
-const schema66 = {
+const schema75 = {
   "type": "object",
   "properties": {
     "passwordEnv": {
@@ -3209,17 +3336,27 @@ const schema66 = {
     },
     "secretRef": {
       "$ref": "HV2Wxw7QjduB80RSqJ5izqqVbnWzQiIkhtLAVjQmQ"
+    },
+    "scheme": {
+      "$ref": "kxxQuV4GUUKvEfeCLkxDPSdWojxL0H8Ox5guGG9AQ"
+    },
+    "username": {
+      "$ref": "PzFlUkzhUB0RhVonSMM3QprhL1rbqgee5l6ota1c"
+    },
+    "header": {
+      "$ref": "zuItVL8aq7nuM28G2Y2QQ3bWUVbEv0exJgG3a7Uxgp8"
     }
-  }
+  },
+  "nullable": true
 };
-const schema67 = {
+const schema76 = {
   "type": "string",
   "pattern": "^[A-Za-z_][A-Za-z0-9_]*$",
   "maxLength": 128,
   "nullable": true
 };
-const pattern5 = new RegExp("^[A-Za-z_][A-Za-z0-9_]*$", "u");
-function validate139(data, {
+const pattern7 = new RegExp("^[A-Za-z_][A-Za-z0-9_]*$", "u");
+function validate157(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3260,7 +3397,7 @@ function validate139(data, {
       }
       errors++;
     }
-    if (!pattern5.test(data)) {
+    if (!pattern7.test(data)) {
       const err2 = {
         instancePath,
         schemaPath: "#/pattern",
@@ -3277,10 +3414,10 @@ function validate139(data, {
       errors++;
     }
   }
-  validate139.errors = vErrors;
+  validate157.errors = vErrors;
   return errors === 0;
 }
-const schema68 = {
+const schema77 = {
   "type": "object",
   "required": ["name"],
   "properties": {
@@ -3293,13 +3430,13 @@ const schema68 = {
   },
   "nullable": true
 };
-const schema69 = {
+const schema78 = {
   "type": "string",
   "default": "password",
   "maxLength": 253,
   "nullable": true
 };
-function validate144(data, {
+function validate162(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3341,10 +3478,10 @@ function validate144(data, {
       errors++;
     }
   }
-  validate144.errors = vErrors;
+  validate162.errors = vErrors;
   return errors === 0;
 }
-function validate142(data, {
+function validate160(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3386,32 +3523,37 @@ function validate142(data, {
       errors++;
     }
     if (data.name !== undefined) {
-      if (!validate27(data.name, {
+      if (!validate30(data.name, {
         instancePath: instancePath + "/name",
         parentData: data,
         parentDataProperty: "name",
         rootData
       })) {
-        vErrors = vErrors === null ? validate27.errors : vErrors.concat(validate27.errors);
+        vErrors = vErrors === null ? validate30.errors : vErrors.concat(validate30.errors);
         errors = vErrors.length;
       }
     }
     if (data.key !== undefined) {
-      if (!validate144(data.key, {
+      if (!validate162(data.key, {
         instancePath: instancePath + "/key",
         parentData: data,
         parentDataProperty: "key",
         rootData
       })) {
-        vErrors = vErrors === null ? validate144.errors : vErrors.concat(validate144.errors);
+        vErrors = vErrors === null ? validate162.errors : vErrors.concat(validate162.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate142.errors = vErrors;
+  validate160.errors = vErrors;
   return errors === 0;
 }
-function validate138(data, {
+const schema79 = {
+  "type": "string",
+  "enum": ["bearer", "basic", "header"],
+  "nullable": true
+};
+function validate165(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3419,41 +3561,118 @@ function validate138(data, {
 } = {}) {
   let vErrors = null;
   let errors = 0;
-  if (data && typeof data == "object" && !Array.isArray(data)) {
-    if (data.passwordEnv !== undefined) {
-      if (!validate139(data.passwordEnv, {
-        instancePath: instancePath + "/passwordEnv",
-        parentData: data,
-        parentDataProperty: "passwordEnv",
-        rootData
-      })) {
-        vErrors = vErrors === null ? validate139.errors : vErrors.concat(validate139.errors);
-        errors = vErrors.length;
+  if (typeof data !== "string" && data !== null) {
+    const err0 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "string"
       }
+    };
+    if (vErrors === null) {
+      vErrors = [err0];
+    } else {
+      vErrors.push(err0);
     }
-    if (data.passwordFile !== undefined) {
-      if (!validate25(data.passwordFile, {
-        instancePath: instancePath + "/passwordFile",
-        parentData: data,
-        parentDataProperty: "passwordFile",
-        rootData
-      })) {
-        vErrors = vErrors === null ? validate25.errors : vErrors.concat(validate25.errors);
-        errors = vErrors.length;
+    errors++;
+  }
+  if (!(data === "bearer" || data === "basic" || data === "header")) {
+    const err1 = {
+      instancePath,
+      schemaPath: "#/enum",
+      keyword: "enum",
+      params: {
+        allowedValues: schema79.enum
       }
+    };
+    if (vErrors === null) {
+      vErrors = [err1];
+    } else {
+      vErrors.push(err1);
     }
-    if (data.secretRef !== undefined) {
-      if (!validate142(data.secretRef, {
-        instancePath: instancePath + "/secretRef",
-        parentData: data,
-        parentDataProperty: "secretRef",
-        rootData
-      })) {
-        vErrors = vErrors === null ? validate142.errors : vErrors.concat(validate142.errors);
-        errors = vErrors.length;
+    errors++;
+  }
+  validate165.errors = vErrors;
+  return errors === 0;
+}
+const schema80 = {
+  "type": "string",
+  "pattern": "^[A-Za-z0-9!#$%&'*+.^_`|~-]+$",
+  "maxLength": 128,
+  "nullable": true
+};
+const pattern8 = new RegExp("^[A-Za-z0-9!#$%&'*+.^_`|~-]+$", "u");
+function validate168(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (typeof data !== "string" && data !== null) {
+    const err0 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "string"
       }
+    };
+    if (vErrors === null) {
+      vErrors = [err0];
+    } else {
+      vErrors.push(err0);
     }
-  } else {
+    errors++;
+  }
+  if (typeof data === "string") {
+    if (func2(data) > 128) {
+      const err1 = {
+        instancePath,
+        schemaPath: "#/maxLength",
+        keyword: "maxLength",
+        params: {
+          limit: 128
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err1];
+      } else {
+        vErrors.push(err1);
+      }
+      errors++;
+    }
+    if (!pattern8.test(data)) {
+      const err2 = {
+        instancePath,
+        schemaPath: "#/pattern",
+        keyword: "pattern",
+        params: {
+          pattern: "^[A-Za-z0-9!#$%&'*+.^_`|~-]+$"
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err2];
+      } else {
+        vErrors.push(err2);
+      }
+      errors++;
+    }
+  }
+  validate168.errors = vErrors;
+  return errors === 0;
+}
+function validate156(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (!(data && typeof data == "object" && !Array.isArray(data)) && data !== null) {
     const err0 = {
       instancePath,
       schemaPath: "#/type",
@@ -3469,10 +3688,78 @@ function validate138(data, {
     }
     errors++;
   }
-  validate138.errors = vErrors;
+  if (data && typeof data == "object" && !Array.isArray(data)) {
+    if (data.passwordEnv !== undefined) {
+      if (!validate157(data.passwordEnv, {
+        instancePath: instancePath + "/passwordEnv",
+        parentData: data,
+        parentDataProperty: "passwordEnv",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate157.errors : vErrors.concat(validate157.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.passwordFile !== undefined) {
+      if (!validate25(data.passwordFile, {
+        instancePath: instancePath + "/passwordFile",
+        parentData: data,
+        parentDataProperty: "passwordFile",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate25.errors : vErrors.concat(validate25.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.secretRef !== undefined) {
+      if (!validate160(data.secretRef, {
+        instancePath: instancePath + "/secretRef",
+        parentData: data,
+        parentDataProperty: "secretRef",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate160.errors : vErrors.concat(validate160.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.scheme !== undefined) {
+      if (!validate165(data.scheme, {
+        instancePath: instancePath + "/scheme",
+        parentData: data,
+        parentDataProperty: "scheme",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate165.errors : vErrors.concat(validate165.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.username !== undefined) {
+      if (!validate26(data.username, {
+        instancePath: instancePath + "/username",
+        parentData: data,
+        parentDataProperty: "username",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate26.errors : vErrors.concat(validate26.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.header !== undefined) {
+      if (!validate168(data.header, {
+        instancePath: instancePath + "/header",
+        parentData: data,
+        parentDataProperty: "header",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate168.errors : vErrors.concat(validate168.errors);
+        errors = vErrors.length;
+      }
+    }
+  }
+  validate156.errors = vErrors;
   return errors === 0;
 }
-const schema70 = {
+const schema81 = {
   "type": "object",
   "required": ["certFile", "keyFile"],
   "properties": {
@@ -3485,12 +3772,12 @@ const schema70 = {
   },
   "nullable": true
 };
-const schema14 = {
+const schema15 = {
   "type": "string",
   "minLength": 1,
   "maxLength": 4096
 };
-function validate30(data, {
+function validate31(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3547,10 +3834,10 @@ function validate30(data, {
     }
     errors++;
   }
-  validate30.errors = vErrors;
+  validate31.errors = vErrors;
   return errors === 0;
 }
-function validate148(data, {
+function validate171(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3608,32 +3895,736 @@ function validate148(data, {
       errors++;
     }
     if (data.certFile !== undefined) {
-      if (!validate30(data.certFile, {
+      if (!validate31(data.certFile, {
         instancePath: instancePath + "/certFile",
         parentData: data,
         parentDataProperty: "certFile",
         rootData
       })) {
-        vErrors = vErrors === null ? validate30.errors : vErrors.concat(validate30.errors);
+        vErrors = vErrors === null ? validate31.errors : vErrors.concat(validate31.errors);
         errors = vErrors.length;
       }
     }
     if (data.keyFile !== undefined) {
-      if (!validate30(data.keyFile, {
+      if (!validate31(data.keyFile, {
         instancePath: instancePath + "/keyFile",
         parentData: data,
         parentDataProperty: "keyFile",
         rootData
       })) {
-        vErrors = vErrors === null ? validate30.errors : vErrors.concat(validate30.errors);
+        vErrors = vErrors === null ? validate31.errors : vErrors.concat(validate31.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate148.errors = vErrors;
+  validate171.errors = vErrors;
   return errors === 0;
 }
-function validate120(data, {
+const schema82 = {
+  "type": "object",
+  "required": ["listen"],
+  "properties": {
+    "listen": {
+      "$ref": "vqC0JEX1UIFz1dGw0VCxkYPn652K05jYR6XhEn7GTjg"
+    },
+    "allowConnect": {
+      "$ref": "gEUOOhuZefzFQPAU2P6REZY1YYmpGc0TVbLahK1eos"
+    }
+  },
+  "nullable": true
+};
+const schema83 = {
+  "type": "string",
+  "pattern": "^(127\\.[0-9.]+|localhost|\\[::1\\]):[0-9]{1,5}$",
+  "maxLength": 262
+};
+const pattern9 = new RegExp("^(127\\.[0-9.]+|localhost|\\[::1\\]):[0-9]{1,5}$", "u");
+function validate176(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (typeof data === "string") {
+    if (func2(data) > 262) {
+      const err0 = {
+        instancePath,
+        schemaPath: "#/maxLength",
+        keyword: "maxLength",
+        params: {
+          limit: 262
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err0];
+      } else {
+        vErrors.push(err0);
+      }
+      errors++;
+    }
+    if (!pattern9.test(data)) {
+      const err1 = {
+        instancePath,
+        schemaPath: "#/pattern",
+        keyword: "pattern",
+        params: {
+          pattern: "^(127\\.[0-9.]+|localhost|\\[::1\\]):[0-9]{1,5}$"
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err1];
+      } else {
+        vErrors.push(err1);
+      }
+      errors++;
+    }
+  } else {
+    const err2 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "string"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err2];
+    } else {
+      vErrors.push(err2);
+    }
+    errors++;
+  }
+  validate176.errors = vErrors;
+  return errors === 0;
+}
+function validate175(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (!(data && typeof data == "object" && !Array.isArray(data)) && data !== null) {
+    const err0 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "object"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err0];
+    } else {
+      vErrors.push(err0);
+    }
+    errors++;
+  }
+  if (data && typeof data == "object" && !Array.isArray(data)) {
+    if (data.listen === undefined) {
+      const err1 = {
+        instancePath,
+        schemaPath: "#/required",
+        keyword: "required",
+        params: {
+          missingProperty: "listen"
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err1];
+      } else {
+        vErrors.push(err1);
+      }
+      errors++;
+    }
+    if (data.listen !== undefined) {
+      if (!validate176(data.listen, {
+        instancePath: instancePath + "/listen",
+        parentData: data,
+        parentDataProperty: "listen",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate176.errors : vErrors.concat(validate176.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.allowConnect !== undefined) {
+      if (!validate32(data.allowConnect, {
+        instancePath: instancePath + "/allowConnect",
+        parentData: data,
+        parentDataProperty: "allowConnect",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate32.errors : vErrors.concat(validate32.errors);
+        errors = vErrors.length;
+      }
+    }
+  }
+  validate175.errors = vErrors;
+  return errors === 0;
+}
+const schema84 = {
+  "type": "array",
+  "maxItems": 64,
+  "items": {
+    "$ref": "PfChZ0xjXanWCyJFja9lq848lndrHT8Nt5jWKFr4M"
+  },
+  "nullable": true
+};
+const schema85 = {
+  "type": "object",
+  "required": ["path"],
+  "properties": {
+    "path": {
+      "$ref": "ArRI0lMQfCLJOfAXdzFMqy1I2Ljz7Ijdxc7ja4B35E"
+    },
+    "strategy": {
+      "$ref": "8NSLkncVfVirF1SfJc8DBZoAfe5NombO4oRImijuII"
+    }
+  }
+};
+const schema28 = {
+  "type": "string",
+  "enum": ["redact", "partial", "hash"],
+  "nullable": true
+};
+function validate53(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (typeof data !== "string" && data !== null) {
+    const err0 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "string"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err0];
+    } else {
+      vErrors.push(err0);
+    }
+    errors++;
+  }
+  if (!(data === "redact" || data === "partial" || data === "hash")) {
+    const err1 = {
+      instancePath,
+      schemaPath: "#/enum",
+      keyword: "enum",
+      params: {
+        allowedValues: schema28.enum
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err1];
+    } else {
+      vErrors.push(err1);
+    }
+    errors++;
+  }
+  validate53.errors = vErrors;
+  return errors === 0;
+}
+function validate181(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (data && typeof data == "object" && !Array.isArray(data)) {
+    if (data.path === undefined) {
+      const err0 = {
+        instancePath,
+        schemaPath: "#/required",
+        keyword: "required",
+        params: {
+          missingProperty: "path"
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err0];
+      } else {
+        vErrors.push(err0);
+      }
+      errors++;
+    }
+    if (data.path !== undefined) {
+      if (!validate21(data.path, {
+        instancePath: instancePath + "/path",
+        parentData: data,
+        parentDataProperty: "path",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate21.errors : vErrors.concat(validate21.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.strategy !== undefined) {
+      if (!validate53(data.strategy, {
+        instancePath: instancePath + "/strategy",
+        parentData: data,
+        parentDataProperty: "strategy",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate53.errors : vErrors.concat(validate53.errors);
+        errors = vErrors.length;
+      }
+    }
+  } else {
+    const err1 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "object"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err1];
+    } else {
+      vErrors.push(err1);
+    }
+    errors++;
+  }
+  validate181.errors = vErrors;
+  return errors === 0;
+}
+function validate180(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (!Array.isArray(data) && data !== null) {
+    const err0 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "array"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err0];
+    } else {
+      vErrors.push(err0);
+    }
+    errors++;
+  }
+  if (Array.isArray(data)) {
+    if (data.length > 64) {
+      const err1 = {
+        instancePath,
+        schemaPath: "#/maxItems",
+        keyword: "maxItems",
+        params: {
+          limit: 64
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err1];
+      } else {
+        vErrors.push(err1);
+      }
+      errors++;
+    }
+    const len0 = data.length;
+    for (let i0 = 0; i0 < len0; i0++) {
+      if (!validate181(data[i0], {
+        instancePath: instancePath + "/" + i0,
+        parentData: data,
+        parentDataProperty: i0,
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate181.errors : vErrors.concat(validate181.errors);
+        errors = vErrors.length;
+      }
+    }
+  }
+  validate180.errors = vErrors;
+  return errors === 0;
+}
+const schema86 = {
+  "type": "object",
+  "properties": {
+    "maxHeaderBytes": {
+      "$ref": "TqDIJ8Ck8LJyrzkfVJfKNIORYpeoidUa9c74cgqesOg"
+    },
+    "maxRequestBodyBytes": {
+      "$ref": "DKnmPotYKp5qqMgAFqNnSU3MSyGaVuimfvmlKZiuWSg"
+    },
+    "maxResponseBodyBytes": {
+      "$ref": "Oa4TQk0AhExrXNTEGUVhJuaE6jfmrmOjWaK1uZaVqM"
+    },
+    "requestTimeoutSeconds": {
+      "$ref": "Pl6kiNdQF7V0Vty8kkSMPc6xB79XIdxGY2aNkFR4"
+    }
+  },
+  "nullable": true
+};
+const schema87 = {
+  "type": "integer",
+  "minimum": 1024,
+  "maximum": 1048576,
+  "nullable": true
+};
+function validate187(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (!(typeof data == "number" && !(data % 1) && !isNaN(data) && isFinite(data)) && data !== null) {
+    const err0 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "integer"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err0];
+    } else {
+      vErrors.push(err0);
+    }
+    errors++;
+  }
+  if (typeof data == "number" && isFinite(data)) {
+    if (data > 1048576 || isNaN(data)) {
+      const err1 = {
+        instancePath,
+        schemaPath: "#/maximum",
+        keyword: "maximum",
+        params: {
+          comparison: "<=",
+          limit: 1048576
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err1];
+      } else {
+        vErrors.push(err1);
+      }
+      errors++;
+    }
+    if (data < 1024 || isNaN(data)) {
+      const err2 = {
+        instancePath,
+        schemaPath: "#/minimum",
+        keyword: "minimum",
+        params: {
+          comparison: ">=",
+          limit: 1024
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err2];
+      } else {
+        vErrors.push(err2);
+      }
+      errors++;
+    }
+  }
+  validate187.errors = vErrors;
+  return errors === 0;
+}
+const schema88 = {
+  "type": "integer",
+  "minimum": 0,
+  "maximum": 268435456,
+  "nullable": true
+};
+function validate189(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (!(typeof data == "number" && !(data % 1) && !isNaN(data) && isFinite(data)) && data !== null) {
+    const err0 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "integer"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err0];
+    } else {
+      vErrors.push(err0);
+    }
+    errors++;
+  }
+  if (typeof data == "number" && isFinite(data)) {
+    if (data > 268435456 || isNaN(data)) {
+      const err1 = {
+        instancePath,
+        schemaPath: "#/maximum",
+        keyword: "maximum",
+        params: {
+          comparison: "<=",
+          limit: 268435456
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err1];
+      } else {
+        vErrors.push(err1);
+      }
+      errors++;
+    }
+    if (data < 0 || isNaN(data)) {
+      const err2 = {
+        instancePath,
+        schemaPath: "#/minimum",
+        keyword: "minimum",
+        params: {
+          comparison: ">=",
+          limit: 0
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err2];
+      } else {
+        vErrors.push(err2);
+      }
+      errors++;
+    }
+  }
+  validate189.errors = vErrors;
+  return errors === 0;
+}
+const schema29 = {
+  "type": "integer",
+  "minimum": 1024,
+  "maximum": 1073741824,
+  "nullable": true
+};
+function validate54(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (!(typeof data == "number" && !(data % 1) && !isNaN(data) && isFinite(data)) && data !== null) {
+    const err0 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "integer"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err0];
+    } else {
+      vErrors.push(err0);
+    }
+    errors++;
+  }
+  if (typeof data == "number" && isFinite(data)) {
+    if (data > 1073741824 || isNaN(data)) {
+      const err1 = {
+        instancePath,
+        schemaPath: "#/maximum",
+        keyword: "maximum",
+        params: {
+          comparison: "<=",
+          limit: 1073741824
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err1];
+      } else {
+        vErrors.push(err1);
+      }
+      errors++;
+    }
+    if (data < 1024 || isNaN(data)) {
+      const err2 = {
+        instancePath,
+        schemaPath: "#/minimum",
+        keyword: "minimum",
+        params: {
+          comparison: ">=",
+          limit: 1024
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err2];
+      } else {
+        vErrors.push(err2);
+      }
+      errors++;
+    }
+  }
+  validate54.errors = vErrors;
+  return errors === 0;
+}
+const schema89 = {
+  "type": "integer",
+  "minimum": 1,
+  "maximum": 3600,
+  "nullable": true
+};
+function validate192(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (!(typeof data == "number" && !(data % 1) && !isNaN(data) && isFinite(data)) && data !== null) {
+    const err0 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "integer"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err0];
+    } else {
+      vErrors.push(err0);
+    }
+    errors++;
+  }
+  if (typeof data == "number" && isFinite(data)) {
+    if (data > 3600 || isNaN(data)) {
+      const err1 = {
+        instancePath,
+        schemaPath: "#/maximum",
+        keyword: "maximum",
+        params: {
+          comparison: "<=",
+          limit: 3600
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err1];
+      } else {
+        vErrors.push(err1);
+      }
+      errors++;
+    }
+    if (data < 1 || isNaN(data)) {
+      const err2 = {
+        instancePath,
+        schemaPath: "#/minimum",
+        keyword: "minimum",
+        params: {
+          comparison: ">=",
+          limit: 1
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err2];
+      } else {
+        vErrors.push(err2);
+      }
+      errors++;
+    }
+  }
+  validate192.errors = vErrors;
+  return errors === 0;
+}
+function validate186(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (!(data && typeof data == "object" && !Array.isArray(data)) && data !== null) {
+    const err0 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "object"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err0];
+    } else {
+      vErrors.push(err0);
+    }
+    errors++;
+  }
+  if (data && typeof data == "object" && !Array.isArray(data)) {
+    if (data.maxHeaderBytes !== undefined) {
+      if (!validate187(data.maxHeaderBytes, {
+        instancePath: instancePath + "/maxHeaderBytes",
+        parentData: data,
+        parentDataProperty: "maxHeaderBytes",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate187.errors : vErrors.concat(validate187.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.maxRequestBodyBytes !== undefined) {
+      if (!validate189(data.maxRequestBodyBytes, {
+        instancePath: instancePath + "/maxRequestBodyBytes",
+        parentData: data,
+        parentDataProperty: "maxRequestBodyBytes",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate189.errors : vErrors.concat(validate189.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.maxResponseBodyBytes !== undefined) {
+      if (!validate54(data.maxResponseBodyBytes, {
+        instancePath: instancePath + "/maxResponseBodyBytes",
+        parentData: data,
+        parentDataProperty: "maxResponseBodyBytes",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.requestTimeoutSeconds !== undefined) {
+      if (!validate192(data.requestTimeoutSeconds, {
+        instancePath: instancePath + "/requestTimeoutSeconds",
+        parentData: data,
+        parentDataProperty: "requestTimeoutSeconds",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate192.errors : vErrors.concat(validate192.errors);
+        errors = vErrors.length;
+      }
+    }
+  }
+  validate186.errors = vErrors;
+  return errors === 0;
+}
+function validate135(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3706,101 +4697,118 @@ function validate120(data, {
       }
       errors++;
     }
-    if (data.credentials === undefined) {
-      const err4 = {
-        instancePath,
-        schemaPath: "#/required",
-        keyword: "required",
-        params: {
-          missingProperty: "credentials"
-        }
-      };
-      if (vErrors === null) {
-        vErrors = [err4];
-      } else {
-        vErrors.push(err4);
-      }
-      errors++;
-    }
     if (data.name !== undefined) {
-      if (!validate31(data.name, {
+      if (!validate33(data.name, {
         instancePath: instancePath + "/name",
         parentData: data,
         parentDataProperty: "name",
         rootData
       })) {
-        vErrors = vErrors === null ? validate31.errors : vErrors.concat(validate31.errors);
+        vErrors = vErrors === null ? validate33.errors : vErrors.concat(validate33.errors);
         errors = vErrors.length;
       }
     }
     if (data.protocol !== undefined) {
-      if (!validate122(data.protocol, {
+      if (!validate137(data.protocol, {
         instancePath: instancePath + "/protocol",
         parentData: data,
         parentDataProperty: "protocol",
         rootData
       })) {
-        vErrors = vErrors === null ? validate122.errors : vErrors.concat(validate122.errors);
+        vErrors = vErrors === null ? validate137.errors : vErrors.concat(validate137.errors);
         errors = vErrors.length;
       }
     }
     if (data.listen !== undefined) {
-      if (!validate124(data.listen, {
+      if (!validate139(data.listen, {
         instancePath: instancePath + "/listen",
         parentData: data,
         parentDataProperty: "listen",
         rootData
       })) {
-        vErrors = vErrors === null ? validate124.errors : vErrors.concat(validate124.errors);
+        vErrors = vErrors === null ? validate139.errors : vErrors.concat(validate139.errors);
         errors = vErrors.length;
       }
     }
     if (data.access !== undefined) {
-      if (!validate126(data.access, {
+      if (!validate141(data.access, {
         instancePath: instancePath + "/access",
         parentData: data,
         parentDataProperty: "access",
         rootData
       })) {
-        vErrors = vErrors === null ? validate126.errors : vErrors.concat(validate126.errors);
+        vErrors = vErrors === null ? validate141.errors : vErrors.concat(validate141.errors);
         errors = vErrors.length;
       }
     }
     if (data.upstream !== undefined) {
-      if (!validate128(data.upstream, {
+      if (!validate143(data.upstream, {
         instancePath: instancePath + "/upstream",
         parentData: data,
         parentDataProperty: "upstream",
         rootData
       })) {
-        vErrors = vErrors === null ? validate128.errors : vErrors.concat(validate128.errors);
+        vErrors = vErrors === null ? validate143.errors : vErrors.concat(validate143.errors);
         errors = vErrors.length;
       }
     }
     if (data.credentials !== undefined) {
-      if (!validate138(data.credentials, {
+      if (!validate156(data.credentials, {
         instancePath: instancePath + "/credentials",
         parentData: data,
         parentDataProperty: "credentials",
         rootData
       })) {
-        vErrors = vErrors === null ? validate138.errors : vErrors.concat(validate138.errors);
+        vErrors = vErrors === null ? validate156.errors : vErrors.concat(validate156.errors);
         errors = vErrors.length;
       }
     }
     if (data.tls !== undefined) {
-      if (!validate148(data.tls, {
+      if (!validate171(data.tls, {
         instancePath: instancePath + "/tls",
         parentData: data,
         parentDataProperty: "tls",
         rootData
       })) {
-        vErrors = vErrors === null ? validate148.errors : vErrors.concat(validate148.errors);
+        vErrors = vErrors === null ? validate171.errors : vErrors.concat(validate171.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.forwardProxy !== undefined) {
+      if (!validate175(data.forwardProxy, {
+        instancePath: instancePath + "/forwardProxy",
+        parentData: data,
+        parentDataProperty: "forwardProxy",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate175.errors : vErrors.concat(validate175.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.maskFields !== undefined) {
+      if (!validate180(data.maskFields, {
+        instancePath: instancePath + "/maskFields",
+        parentData: data,
+        parentDataProperty: "maskFields",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate180.errors : vErrors.concat(validate180.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.limits !== undefined) {
+      if (!validate186(data.limits, {
+        instancePath: instancePath + "/limits",
+        parentData: data,
+        parentDataProperty: "limits",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate186.errors : vErrors.concat(validate186.errors);
         errors = vErrors.length;
       }
     }
   } else {
-    const err5 = {
+    const err4 = {
       instancePath,
       schemaPath: "#/type",
       keyword: "type",
@@ -3809,16 +4817,16 @@ function validate120(data, {
       }
     };
     if (vErrors === null) {
-      vErrors = [err5];
+      vErrors = [err4];
     } else {
-      vErrors.push(err5);
+      vErrors.push(err4);
     }
     errors++;
   }
-  validate120.errors = vErrors;
+  validate135.errors = vErrors;
   return errors === 0;
 }
-function validate119(data, {
+function validate134(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3861,13 +4869,13 @@ function validate119(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate120(data[i0], {
+      if (!validate135(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate120.errors : vErrors.concat(validate120.errors);
+        vErrors = vErrors === null ? validate135.errors : vErrors.concat(validate135.errors);
         errors = vErrors.length;
       }
     }
@@ -3887,18 +4895,18 @@ function validate119(data, {
     }
     errors++;
   }
-  validate119.errors = vErrors;
+  validate134.errors = vErrors;
   return errors === 0;
 }
-const schema71 = {
+const schema90 = {
   "type": "array",
   "maxItems": 256,
   "items": {
-    "$ref": "LZhh9aoEmFhswmElBNj7ZnaQTaFOrfefrHOTz1I1w"
+    "$ref": "DfrkIs7j2S4qL0wWxVUA8vWkYvFb3YOIng3cLjaNu9Y"
   },
   "nullable": true
 };
-const schema72 = {
+const schema91 = {
   "type": "object",
   "required": ["name", "action"],
   "properties": {
@@ -3906,7 +4914,7 @@ const schema72 = {
       "$ref": "ynFiSavNGujFkprrt6W12PdXxHGUa8NL2Mq9PnSzk"
     },
     "when": {
-      "$ref": "gYfZeBZ7vC0lc9qBa23VxiyxiA4zzQEkO03c5wshfw"
+      "$ref": "q47hI8DNdWoW6KmkcOLSMFTxMXBTt9kQtrZgvjIidU"
     },
     "action": {
       "$ref": "UtS5gep0fvnj1ndM9YeVH62AZF1kbeIkEMmL8qP5A"
@@ -3916,7 +4924,7 @@ const schema72 = {
     }
   }
 };
-const schema73 = {
+const schema92 = {
   "type": "object",
   "properties": {
     "targets": {
@@ -3927,22 +4935,25 @@ const schema73 = {
     },
     "sql": {
       "$ref": "0rEWYhzMx6YRxwQANv0UNR4D5WveONWwub1wIv6vhw"
+    },
+    "http": {
+      "$ref": "d4JE7sZ8eAJiZfKnOJCDXBR4PvkbIacWBdADz56Rq9s"
     }
   },
   "nullable": true
 };
-const schema74 = {
+const schema93 = {
   "type": "array",
   "items": {
     "$ref": "kVhKoEkFCpYCBOsP5OvTsXJ39WdjdMwyyhXvIyCOTok"
   },
   "nullable": true
 };
-const schema75 = {
+const schema94 = {
   "type": "string",
   "maxLength": 63
 };
-function validate159(data, {
+function validate202(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3983,10 +4994,10 @@ function validate159(data, {
     }
     errors++;
   }
-  validate159.errors = vErrors;
+  validate202.errors = vErrors;
   return errors === 0;
 }
-function validate158(data, {
+function validate201(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4013,21 +5024,21 @@ function validate158(data, {
   if (Array.isArray(data)) {
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate159(data[i0], {
+      if (!validate202(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate159.errors : vErrors.concat(validate159.errors);
+        vErrors = vErrors === null ? validate202.errors : vErrors.concat(validate202.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate158.errors = vErrors;
+  validate201.errors = vErrors;
   return errors === 0;
 }
-const schema76 = {
+const schema95 = {
   "type": "object",
   "properties": {
     "groups": {
@@ -4039,7 +5050,7 @@ const schema76 = {
   },
   "nullable": true
 };
-const schema77 = {
+const schema96 = {
   "type": "array",
   "minItems": 1,
   "maxItems": 64,
@@ -4048,7 +5059,7 @@ const schema77 = {
   },
   "nullable": true
 };
-function validate163(data, {
+function validate206(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4118,10 +5129,10 @@ function validate163(data, {
       }
     }
   }
-  validate163.errors = vErrors;
+  validate206.errors = vErrors;
   return errors === 0;
 }
-const schema78 = {
+const schema97 = {
   "type": "array",
   "minItems": 1,
   "maxItems": 16,
@@ -4130,7 +5141,7 @@ const schema78 = {
   },
   "nullable": true
 };
-function validate166(data, {
+function validate209(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4200,10 +5211,10 @@ function validate166(data, {
       }
     }
   }
-  validate166.errors = vErrors;
+  validate209.errors = vErrors;
   return errors === 0;
 }
-function validate162(data, {
+function validate205(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4229,32 +5240,32 @@ function validate162(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.groups !== undefined) {
-      if (!validate163(data.groups, {
+      if (!validate206(data.groups, {
         instancePath: instancePath + "/groups",
         parentData: data,
         parentDataProperty: "groups",
         rootData
       })) {
-        vErrors = vErrors === null ? validate163.errors : vErrors.concat(validate163.errors);
+        vErrors = vErrors === null ? validate206.errors : vErrors.concat(validate206.errors);
         errors = vErrors.length;
       }
     }
     if (data.issuers !== undefined) {
-      if (!validate166(data.issuers, {
+      if (!validate209(data.issuers, {
         instancePath: instancePath + "/issuers",
         parentData: data,
         parentDataProperty: "issuers",
         rootData
       })) {
-        vErrors = vErrors === null ? validate166.errors : vErrors.concat(validate166.errors);
+        vErrors = vErrors === null ? validate209.errors : vErrors.concat(validate209.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate162.errors = vErrors;
+  validate205.errors = vErrors;
   return errors === 0;
 }
-const schema79 = {
+const schema98 = {
   "type": "object",
   "properties": {
     "effects": {
@@ -4272,18 +5283,18 @@ const schema79 = {
   },
   "nullable": true
 };
-const schema80 = {
+const schema99 = {
   "type": "array",
   "items": {
     "$ref": "G33nLCThgOjmabhfh1DkVSbqrg9BxR3uPawIELrnaM"
   },
   "nullable": true
 };
-const schema81 = {
+const schema100 = {
   "type": "string",
   "enum": ["read", "write", "ddl", "privilege", "admin", "session", "transaction", "unknown"]
 };
-function validate172(data, {
+function validate215(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4313,7 +5324,7 @@ function validate172(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema81.enum
+        allowedValues: schema100.enum
       }
     };
     if (vErrors === null) {
@@ -4323,10 +5334,10 @@ function validate172(data, {
     }
     errors++;
   }
-  validate172.errors = vErrors;
+  validate215.errors = vErrors;
   return errors === 0;
 }
-function validate171(data, {
+function validate214(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4353,28 +5364,28 @@ function validate171(data, {
   if (Array.isArray(data)) {
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate172(data[i0], {
+      if (!validate215(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate172.errors : vErrors.concat(validate172.errors);
+        vErrors = vErrors === null ? validate215.errors : vErrors.concat(validate215.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate171.errors = vErrors;
+  validate214.errors = vErrors;
   return errors === 0;
 }
-const schema16 = {
+const schema18 = {
   "type": "array",
   "items": {
     "$ref": "PPE7EsdNeFQnJoAtWCQfRkKwXX2VsqrvamZb9BgRsDU"
   },
   "nullable": true
 };
-function validate32(data, {
+function validate34(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4412,10 +5423,10 @@ function validate32(data, {
       }
     }
   }
-  validate32.errors = vErrors;
+  validate34.errors = vErrors;
   return errors === 0;
 }
-function validate170(data, {
+function validate213(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4441,54 +5452,92 @@ function validate170(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.effects !== undefined) {
-      if (!validate171(data.effects, {
+      if (!validate214(data.effects, {
         instancePath: instancePath + "/effects",
         parentData: data,
         parentDataProperty: "effects",
         rootData
       })) {
-        vErrors = vErrors === null ? validate171.errors : vErrors.concat(validate171.errors);
+        vErrors = vErrors === null ? validate214.errors : vErrors.concat(validate214.errors);
         errors = vErrors.length;
       }
     }
     if (data.tables !== undefined) {
-      if (!validate32(data.tables, {
+      if (!validate34(data.tables, {
         instancePath: instancePath + "/tables",
         parentData: data,
         parentDataProperty: "tables",
-        rootData
-      })) {
-        vErrors = vErrors === null ? validate32.errors : vErrors.concat(validate32.errors);
-        errors = vErrors.length;
-      }
-    }
-    if (data.functions !== undefined) {
-      if (!validate32(data.functions, {
-        instancePath: instancePath + "/functions",
-        parentData: data,
-        parentDataProperty: "functions",
-        rootData
-      })) {
-        vErrors = vErrors === null ? validate32.errors : vErrors.concat(validate32.errors);
-        errors = vErrors.length;
-      }
-    }
-    if (data.unboundedWrite !== undefined) {
-      if (!validate34(data.unboundedWrite, {
-        instancePath: instancePath + "/unboundedWrite",
-        parentData: data,
-        parentDataProperty: "unboundedWrite",
         rootData
       })) {
         vErrors = vErrors === null ? validate34.errors : vErrors.concat(validate34.errors);
         errors = vErrors.length;
       }
     }
+    if (data.functions !== undefined) {
+      if (!validate34(data.functions, {
+        instancePath: instancePath + "/functions",
+        parentData: data,
+        parentDataProperty: "functions",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate34.errors : vErrors.concat(validate34.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.unboundedWrite !== undefined) {
+      if (!validate36(data.unboundedWrite, {
+        instancePath: instancePath + "/unboundedWrite",
+        parentData: data,
+        parentDataProperty: "unboundedWrite",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate36.errors : vErrors.concat(validate36.errors);
+        errors = vErrors.length;
+      }
+    }
   }
-  validate170.errors = vErrors;
+  validate213.errors = vErrors;
   return errors === 0;
 }
-function validate157(data, {
+const schema101 = {
+  "type": "object",
+  "properties": {
+    "methods": {
+      "$ref": "koMaifLfBWFJtoIEBfkR3Tvw2xM2XyY348uBFvcMSA"
+    },
+    "paths": {
+      "$ref": "RQap1oRagqGiVIjXSWEtZPcoDNdbY1Rt9xihEwkZAvI"
+    },
+    "query": {
+      "$ref": "8UJAbgLFUD37uOlYY6ObrX859gsWkUouEWP96uCd1c"
+    },
+    "headers": {
+      "$ref": "8UJAbgLFUD37uOlYY6ObrX859gsWkUouEWP96uCd1c"
+    },
+    "body": {
+      "$ref": "8UJAbgLFUD37uOlYY6ObrX859gsWkUouEWP96uCd1c"
+    },
+    "cel": {
+      "$ref": "3PYBgcwxAoweBhEZgHEAroTtValjnRPMte9I9mAROb8"
+    }
+  },
+  "nullable": true
+};
+const schema102 = {
+  "type": "array",
+  "maxItems": 16,
+  "items": {
+    "$ref": "rsnE5GaEmG5iSTjaUq2VaaBl6ItznFLJtoijjuoY"
+  },
+  "nullable": true
+};
+const schema103 = {
+  "type": "string",
+  "pattern": "^[A-Z]+$",
+  "maxLength": 16
+};
+const pattern10 = new RegExp("^[A-Z]+$", "u");
+function validate224(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4496,13 +5545,73 @@ function validate157(data, {
 } = {}) {
   let vErrors = null;
   let errors = 0;
-  if (!(data && typeof data == "object" && !Array.isArray(data)) && data !== null) {
+  if (typeof data === "string") {
+    if (func2(data) > 16) {
+      const err0 = {
+        instancePath,
+        schemaPath: "#/maxLength",
+        keyword: "maxLength",
+        params: {
+          limit: 16
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err0];
+      } else {
+        vErrors.push(err0);
+      }
+      errors++;
+    }
+    if (!pattern10.test(data)) {
+      const err1 = {
+        instancePath,
+        schemaPath: "#/pattern",
+        keyword: "pattern",
+        params: {
+          pattern: "^[A-Z]+$"
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err1];
+      } else {
+        vErrors.push(err1);
+      }
+      errors++;
+    }
+  } else {
+    const err2 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "string"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err2];
+    } else {
+      vErrors.push(err2);
+    }
+    errors++;
+  }
+  validate224.errors = vErrors;
+  return errors === 0;
+}
+function validate223(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (!Array.isArray(data) && data !== null) {
     const err0 = {
       instancePath,
       schemaPath: "#/type",
       keyword: "type",
       params: {
-        type: "object"
+        type: "array"
       }
     };
     if (vErrors === null) {
@@ -4512,49 +5621,54 @@ function validate157(data, {
     }
     errors++;
   }
-  if (data && typeof data == "object" && !Array.isArray(data)) {
-    if (data.targets !== undefined) {
-      if (!validate158(data.targets, {
-        instancePath: instancePath + "/targets",
-        parentData: data,
-        parentDataProperty: "targets",
-        rootData
-      })) {
-        vErrors = vErrors === null ? validate158.errors : vErrors.concat(validate158.errors);
-        errors = vErrors.length;
+  if (Array.isArray(data)) {
+    if (data.length > 16) {
+      const err1 = {
+        instancePath,
+        schemaPath: "#/maxItems",
+        keyword: "maxItems",
+        params: {
+          limit: 16
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err1];
+      } else {
+        vErrors.push(err1);
       }
+      errors++;
     }
-    if (data.triggeredBy !== undefined) {
-      if (!validate162(data.triggeredBy, {
-        instancePath: instancePath + "/triggeredBy",
+    const len0 = data.length;
+    for (let i0 = 0; i0 < len0; i0++) {
+      if (!validate224(data[i0], {
+        instancePath: instancePath + "/" + i0,
         parentData: data,
-        parentDataProperty: "triggeredBy",
+        parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate162.errors : vErrors.concat(validate162.errors);
-        errors = vErrors.length;
-      }
-    }
-    if (data.sql !== undefined) {
-      if (!validate170(data.sql, {
-        instancePath: instancePath + "/sql",
-        parentData: data,
-        parentDataProperty: "sql",
-        rootData
-      })) {
-        vErrors = vErrors === null ? validate170.errors : vErrors.concat(validate170.errors);
+        vErrors = vErrors === null ? validate224.errors : vErrors.concat(validate224.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate157.errors = vErrors;
+  validate223.errors = vErrors;
   return errors === 0;
 }
-const schema82 = {
-  "type": "string",
-  "enum": ["Allow", "Deny", "RequireApproval"]
+const schema104 = {
+  "type": "array",
+  "maxItems": 64,
+  "items": {
+    "$ref": "UB5mhc8nT7CPrLBIAOW3lKbAZbKDT1R4jvw7ilVQ"
+  },
+  "nullable": true
 };
-function validate180(data, {
+const schema105 = {
+  "type": "string",
+  "pattern": "^/",
+  "maxLength": 1024
+};
+const pattern11 = new RegExp("^/", "u");
+function validate228(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4562,7 +5676,159 @@ function validate180(data, {
 } = {}) {
   let vErrors = null;
   let errors = 0;
-  if (typeof data !== "string") {
+  if (typeof data === "string") {
+    if (func2(data) > 1024) {
+      const err0 = {
+        instancePath,
+        schemaPath: "#/maxLength",
+        keyword: "maxLength",
+        params: {
+          limit: 1024
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err0];
+      } else {
+        vErrors.push(err0);
+      }
+      errors++;
+    }
+    if (!pattern11.test(data)) {
+      const err1 = {
+        instancePath,
+        schemaPath: "#/pattern",
+        keyword: "pattern",
+        params: {
+          pattern: "^/"
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err1];
+      } else {
+        vErrors.push(err1);
+      }
+      errors++;
+    }
+  } else {
+    const err2 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "string"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err2];
+    } else {
+      vErrors.push(err2);
+    }
+    errors++;
+  }
+  validate228.errors = vErrors;
+  return errors === 0;
+}
+function validate227(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (!Array.isArray(data) && data !== null) {
+    const err0 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "array"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err0];
+    } else {
+      vErrors.push(err0);
+    }
+    errors++;
+  }
+  if (Array.isArray(data)) {
+    if (data.length > 64) {
+      const err1 = {
+        instancePath,
+        schemaPath: "#/maxItems",
+        keyword: "maxItems",
+        params: {
+          limit: 64
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err1];
+      } else {
+        vErrors.push(err1);
+      }
+      errors++;
+    }
+    const len0 = data.length;
+    for (let i0 = 0; i0 < len0; i0++) {
+      if (!validate228(data[i0], {
+        instancePath: instancePath + "/" + i0,
+        parentData: data,
+        parentDataProperty: i0,
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate228.errors : vErrors.concat(validate228.errors);
+        errors = vErrors.length;
+      }
+    }
+  }
+  validate227.errors = vErrors;
+  return errors === 0;
+}
+const schema20 = {
+  "type": "array",
+  "maxItems": 32,
+  "items": {
+    "$ref": "cUyHYsEqlX2mXpltunXarQCSEvoIEHI86swnk24k"
+  },
+  "nullable": true
+};
+const schema21 = {
+  "type": "object",
+  "properties": {
+    "name": {
+      "$ref": "PzFlUkzhUB0RhVonSMM3QprhL1rbqgee5l6ota1c"
+    },
+    "path": {
+      "$ref": "DKta853l0fOThTzddg3XQvD3TRhow8X2BQf6WJGpdaU"
+    },
+    "present": {
+      "$ref": "hsGPmGwy4VrrbOBJwiGgjUKGPtMFeHO5cmtUu5ZUh0"
+    },
+    "values": {
+      "$ref": "JETDuW3DXDiKjmYfDHUoARt6xppyvKYH15sDQtVTqU"
+    },
+    "pattern": {
+      "$ref": "mRsGa3G0zEWwi43U8Q6OmYYv4l1cjQGcmOmidAmE"
+    }
+  }
+};
+const schema22 = {
+  "type": "string",
+  "pattern": "^\\$",
+  "maxLength": 512,
+  "nullable": true
+};
+const pattern1 = new RegExp("^\\$", "u");
+function validate40(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (typeof data !== "string" && data !== null) {
     const err0 = {
       instancePath,
       schemaPath: "#/type",
@@ -4578,13 +5844,87 @@ function validate180(data, {
     }
     errors++;
   }
-  if (!(data === "Allow" || data === "Deny" || data === "RequireApproval")) {
+  if (typeof data === "string") {
+    if (func2(data) > 512) {
+      const err1 = {
+        instancePath,
+        schemaPath: "#/maxLength",
+        keyword: "maxLength",
+        params: {
+          limit: 512
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err1];
+      } else {
+        vErrors.push(err1);
+      }
+      errors++;
+    }
+    if (!pattern1.test(data)) {
+      const err2 = {
+        instancePath,
+        schemaPath: "#/pattern",
+        keyword: "pattern",
+        params: {
+          pattern: "^\\$"
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err2];
+      } else {
+        vErrors.push(err2);
+      }
+      errors++;
+    }
+  }
+  validate40.errors = vErrors;
+  return errors === 0;
+}
+const schema23 = {
+  "type": "array",
+  "maxItems": 64,
+  "items": {
+    "$ref": "wgo0mxsCrPi9TJdtbNBJRdIQ1kBDHtAKOXpQ729qk"
+  },
+  "nullable": true
+};
+const schema24 = {
+  "type": "string",
+  "maxLength": 1024
+};
+function validate44(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (typeof data === "string") {
+    if (func2(data) > 1024) {
+      const err0 = {
+        instancePath,
+        schemaPath: "#/maxLength",
+        keyword: "maxLength",
+        params: {
+          limit: 1024
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err0];
+      } else {
+        vErrors.push(err0);
+      }
+      errors++;
+    }
+  } else {
     const err1 = {
       instancePath,
-      schemaPath: "#/enum",
-      keyword: "enum",
+      schemaPath: "#/type",
+      keyword: "type",
       params: {
-        allowedValues: schema82.enum
+        type: "string"
       }
     };
     if (vErrors === null) {
@@ -4594,15 +5934,72 @@ function validate180(data, {
     }
     errors++;
   }
-  validate180.errors = vErrors;
+  validate44.errors = vErrors;
   return errors === 0;
 }
-const schema83 = {
+function validate43(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (!Array.isArray(data) && data !== null) {
+    const err0 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "array"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err0];
+    } else {
+      vErrors.push(err0);
+    }
+    errors++;
+  }
+  if (Array.isArray(data)) {
+    if (data.length > 64) {
+      const err1 = {
+        instancePath,
+        schemaPath: "#/maxItems",
+        keyword: "maxItems",
+        params: {
+          limit: 64
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err1];
+      } else {
+        vErrors.push(err1);
+      }
+      errors++;
+    }
+    const len0 = data.length;
+    for (let i0 = 0; i0 < len0; i0++) {
+      if (!validate44(data[i0], {
+        instancePath: instancePath + "/" + i0,
+        parentData: data,
+        parentDataProperty: i0,
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate44.errors : vErrors.concat(validate44.errors);
+        errors = vErrors.length;
+      }
+    }
+  }
+  validate43.errors = vErrors;
+  return errors === 0;
+}
+const schema25 = {
   "type": "string",
   "maxLength": 1024,
   "nullable": true
 };
-function validate182(data, {
+function validate47(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4644,10 +6041,365 @@ function validate182(data, {
       errors++;
     }
   }
-  validate182.errors = vErrors;
+  validate47.errors = vErrors;
   return errors === 0;
 }
-function validate155(data, {
+function validate38(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (data && typeof data == "object" && !Array.isArray(data)) {
+    if (data.name !== undefined) {
+      if (!validate26(data.name, {
+        instancePath: instancePath + "/name",
+        parentData: data,
+        parentDataProperty: "name",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate26.errors : vErrors.concat(validate26.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.path !== undefined) {
+      if (!validate40(data.path, {
+        instancePath: instancePath + "/path",
+        parentData: data,
+        parentDataProperty: "path",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate40.errors : vErrors.concat(validate40.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.present !== undefined) {
+      if (!validate36(data.present, {
+        instancePath: instancePath + "/present",
+        parentData: data,
+        parentDataProperty: "present",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate36.errors : vErrors.concat(validate36.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.values !== undefined) {
+      if (!validate43(data.values, {
+        instancePath: instancePath + "/values",
+        parentData: data,
+        parentDataProperty: "values",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate43.errors : vErrors.concat(validate43.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.pattern !== undefined) {
+      if (!validate47(data.pattern, {
+        instancePath: instancePath + "/pattern",
+        parentData: data,
+        parentDataProperty: "pattern",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate47.errors : vErrors.concat(validate47.errors);
+        errors = vErrors.length;
+      }
+    }
+  } else {
+    const err0 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "object"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err0];
+    } else {
+      vErrors.push(err0);
+    }
+    errors++;
+  }
+  validate38.errors = vErrors;
+  return errors === 0;
+}
+function validate37(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (!Array.isArray(data) && data !== null) {
+    const err0 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "array"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err0];
+    } else {
+      vErrors.push(err0);
+    }
+    errors++;
+  }
+  if (Array.isArray(data)) {
+    if (data.length > 32) {
+      const err1 = {
+        instancePath,
+        schemaPath: "#/maxItems",
+        keyword: "maxItems",
+        params: {
+          limit: 32
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err1];
+      } else {
+        vErrors.push(err1);
+      }
+      errors++;
+    }
+    const len0 = data.length;
+    for (let i0 = 0; i0 < len0; i0++) {
+      if (!validate38(data[i0], {
+        instancePath: instancePath + "/" + i0,
+        parentData: data,
+        parentDataProperty: i0,
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate38.errors : vErrors.concat(validate38.errors);
+        errors = vErrors.length;
+      }
+    }
+  }
+  validate37.errors = vErrors;
+  return errors === 0;
+}
+function validate222(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (!(data && typeof data == "object" && !Array.isArray(data)) && data !== null) {
+    const err0 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "object"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err0];
+    } else {
+      vErrors.push(err0);
+    }
+    errors++;
+  }
+  if (data && typeof data == "object" && !Array.isArray(data)) {
+    if (data.methods !== undefined) {
+      if (!validate223(data.methods, {
+        instancePath: instancePath + "/methods",
+        parentData: data,
+        parentDataProperty: "methods",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate223.errors : vErrors.concat(validate223.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.paths !== undefined) {
+      if (!validate227(data.paths, {
+        instancePath: instancePath + "/paths",
+        parentData: data,
+        parentDataProperty: "paths",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate227.errors : vErrors.concat(validate227.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.query !== undefined) {
+      if (!validate37(data.query, {
+        instancePath: instancePath + "/query",
+        parentData: data,
+        parentDataProperty: "query",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate37.errors : vErrors.concat(validate37.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.headers !== undefined) {
+      if (!validate37(data.headers, {
+        instancePath: instancePath + "/headers",
+        parentData: data,
+        parentDataProperty: "headers",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate37.errors : vErrors.concat(validate37.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.body !== undefined) {
+      if (!validate37(data.body, {
+        instancePath: instancePath + "/body",
+        parentData: data,
+        parentDataProperty: "body",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate37.errors : vErrors.concat(validate37.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.cel !== undefined) {
+      if (!validate29(data.cel, {
+        instancePath: instancePath + "/cel",
+        parentData: data,
+        parentDataProperty: "cel",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate29.errors : vErrors.concat(validate29.errors);
+        errors = vErrors.length;
+      }
+    }
+  }
+  validate222.errors = vErrors;
+  return errors === 0;
+}
+function validate200(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (!(data && typeof data == "object" && !Array.isArray(data)) && data !== null) {
+    const err0 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "object"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err0];
+    } else {
+      vErrors.push(err0);
+    }
+    errors++;
+  }
+  if (data && typeof data == "object" && !Array.isArray(data)) {
+    if (data.targets !== undefined) {
+      if (!validate201(data.targets, {
+        instancePath: instancePath + "/targets",
+        parentData: data,
+        parentDataProperty: "targets",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate201.errors : vErrors.concat(validate201.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.triggeredBy !== undefined) {
+      if (!validate205(data.triggeredBy, {
+        instancePath: instancePath + "/triggeredBy",
+        parentData: data,
+        parentDataProperty: "triggeredBy",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate205.errors : vErrors.concat(validate205.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.sql !== undefined) {
+      if (!validate213(data.sql, {
+        instancePath: instancePath + "/sql",
+        parentData: data,
+        parentDataProperty: "sql",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate213.errors : vErrors.concat(validate213.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.http !== undefined) {
+      if (!validate222(data.http, {
+        instancePath: instancePath + "/http",
+        parentData: data,
+        parentDataProperty: "http",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate222.errors : vErrors.concat(validate222.errors);
+        errors = vErrors.length;
+      }
+    }
+  }
+  validate200.errors = vErrors;
+  return errors === 0;
+}
+const schema106 = {
+  "type": "string",
+  "enum": ["Allow", "Deny", "RequireApproval"]
+};
+function validate237(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (typeof data !== "string") {
+    const err0 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "string"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err0];
+    } else {
+      vErrors.push(err0);
+    }
+    errors++;
+  }
+  if (!(data === "Allow" || data === "Deny" || data === "RequireApproval")) {
+    const err1 = {
+      instancePath,
+      schemaPath: "#/enum",
+      keyword: "enum",
+      params: {
+        allowedValues: schema106.enum
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err1];
+    } else {
+      vErrors.push(err1);
+    }
+    errors++;
+  }
+  validate237.errors = vErrors;
+  return errors === 0;
+}
+function validate198(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4689,46 +6441,46 @@ function validate155(data, {
       errors++;
     }
     if (data.name !== undefined) {
-      if (!validate31(data.name, {
+      if (!validate33(data.name, {
         instancePath: instancePath + "/name",
         parentData: data,
         parentDataProperty: "name",
         rootData
       })) {
-        vErrors = vErrors === null ? validate31.errors : vErrors.concat(validate31.errors);
+        vErrors = vErrors === null ? validate33.errors : vErrors.concat(validate33.errors);
         errors = vErrors.length;
       }
     }
     if (data.when !== undefined) {
-      if (!validate157(data.when, {
+      if (!validate200(data.when, {
         instancePath: instancePath + "/when",
         parentData: data,
         parentDataProperty: "when",
         rootData
       })) {
-        vErrors = vErrors === null ? validate157.errors : vErrors.concat(validate157.errors);
+        vErrors = vErrors === null ? validate200.errors : vErrors.concat(validate200.errors);
         errors = vErrors.length;
       }
     }
     if (data.action !== undefined) {
-      if (!validate180(data.action, {
+      if (!validate237(data.action, {
         instancePath: instancePath + "/action",
         parentData: data,
         parentDataProperty: "action",
         rootData
       })) {
-        vErrors = vErrors === null ? validate180.errors : vErrors.concat(validate180.errors);
+        vErrors = vErrors === null ? validate237.errors : vErrors.concat(validate237.errors);
         errors = vErrors.length;
       }
     }
     if (data.message !== undefined) {
-      if (!validate182(data.message, {
+      if (!validate47(data.message, {
         instancePath: instancePath + "/message",
         parentData: data,
         parentDataProperty: "message",
         rootData
       })) {
-        vErrors = vErrors === null ? validate182.errors : vErrors.concat(validate182.errors);
+        vErrors = vErrors === null ? validate47.errors : vErrors.concat(validate47.errors);
         errors = vErrors.length;
       }
     }
@@ -4748,10 +6500,10 @@ function validate155(data, {
     }
     errors++;
   }
-  validate155.errors = vErrors;
+  validate198.errors = vErrors;
   return errors === 0;
 }
-function validate154(data, {
+function validate197(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4794,27 +6546,27 @@ function validate154(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate155(data[i0], {
+      if (!validate198(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate155.errors : vErrors.concat(validate155.errors);
+        vErrors = vErrors === null ? validate198.errors : vErrors.concat(validate198.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate154.errors = vErrors;
+  validate197.errors = vErrors;
   return errors === 0;
 }
-const schema84 = {
+const schema107 = {
   "type": "string",
   "enum": ["Allow", "Deny", "RequireApproval"],
   "default": "Deny",
   "nullable": true
 };
-function validate186(data, {
+function validate242(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4844,7 +6596,7 @@ function validate186(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema84.enum
+        allowedValues: schema107.enum
       }
     };
     if (vErrors === null) {
@@ -4854,10 +6606,10 @@ function validate186(data, {
     }
     errors++;
   }
-  validate186.errors = vErrors;
+  validate242.errors = vErrors;
   return errors === 0;
 }
-const schema85 = {
+const schema108 = {
   "type": "object",
   "properties": {
     "mode": {
@@ -4881,13 +6633,13 @@ const schema85 = {
   },
   "nullable": true
 };
-const schema86 = {
+const schema109 = {
   "type": "string",
   "enum": ["Hold", "Reject"],
   "default": "Hold",
   "nullable": true
 };
-function validate189(data, {
+function validate245(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4917,7 +6669,7 @@ function validate189(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema86.enum
+        allowedValues: schema109.enum
       }
     };
     if (vErrors === null) {
@@ -4927,17 +6679,17 @@ function validate189(data, {
     }
     errors++;
   }
-  validate189.errors = vErrors;
+  validate245.errors = vErrors;
   return errors === 0;
 }
-const schema87 = {
+const schema110 = {
   "type": "integer",
   "default": 300,
   "minimum": 1,
   "maximum": 86400,
   "nullable": true
 };
-function validate191(data, {
+function validate247(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4997,10 +6749,10 @@ function validate191(data, {
       errors++;
     }
   }
-  validate191.errors = vErrors;
+  validate247.errors = vErrors;
   return errors === 0;
 }
-const schema88 = {
+const schema111 = {
   "type": "object",
   "properties": {
     "users": {
@@ -5012,18 +6764,18 @@ const schema88 = {
   },
   "nullable": true
 };
-const schema18 = {
+const schema26 = {
   "type": "array",
   "items": {
     "$ref": "HlXAQAnu9y3UxwDtUOOlI4GpXUmaT1N1brhV8ohh4g"
   },
   "nullable": true
 };
-const schema19 = {
+const schema27 = {
   "type": "string",
   "maxLength": 256
 };
-function validate36(data, {
+function validate51(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5064,10 +6816,10 @@ function validate36(data, {
     }
     errors++;
   }
-  validate36.errors = vErrors;
+  validate51.errors = vErrors;
   return errors === 0;
 }
-function validate35(data, {
+function validate50(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5094,21 +6846,21 @@ function validate35(data, {
   if (Array.isArray(data)) {
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate36(data[i0], {
+      if (!validate51(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate36.errors : vErrors.concat(validate36.errors);
+        vErrors = vErrors === null ? validate51.errors : vErrors.concat(validate51.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate35.errors = vErrors;
+  validate50.errors = vErrors;
   return errors === 0;
 }
-function validate193(data, {
+function validate249(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5134,39 +6886,39 @@ function validate193(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.users !== undefined) {
-      if (!validate35(data.users, {
+      if (!validate50(data.users, {
         instancePath: instancePath + "/users",
         parentData: data,
         parentDataProperty: "users",
         rootData
       })) {
-        vErrors = vErrors === null ? validate35.errors : vErrors.concat(validate35.errors);
+        vErrors = vErrors === null ? validate50.errors : vErrors.concat(validate50.errors);
         errors = vErrors.length;
       }
     }
     if (data.groups !== undefined) {
-      if (!validate35(data.groups, {
+      if (!validate50(data.groups, {
         instancePath: instancePath + "/groups",
         parentData: data,
         parentDataProperty: "groups",
         rootData
       })) {
-        vErrors = vErrors === null ? validate35.errors : vErrors.concat(validate35.errors);
+        vErrors = vErrors === null ? validate50.errors : vErrors.concat(validate50.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate193.errors = vErrors;
+  validate249.errors = vErrors;
   return errors === 0;
 }
-const schema89 = {
+const schema112 = {
   "type": "integer",
   "default": 1,
   "minimum": 1,
   "maximum": 10,
   "nullable": true
 };
-function validate197(data, {
+function validate253(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5226,10 +6978,10 @@ function validate197(data, {
       errors++;
     }
   }
-  validate197.errors = vErrors;
+  validate253.errors = vErrors;
   return errors === 0;
 }
-const schema90 = {
+const schema113 = {
   "type": "object",
   "properties": {
     "ttlSeconds": {
@@ -5241,14 +6993,14 @@ const schema90 = {
   },
   "nullable": true
 };
-const schema91 = {
+const schema114 = {
   "type": "integer",
   "default": 0,
   "minimum": 0,
   "maximum": 86400,
   "nullable": true
 };
-function validate200(data, {
+function validate256(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5308,16 +7060,16 @@ function validate200(data, {
       errors++;
     }
   }
-  validate200.errors = vErrors;
+  validate256.errors = vErrors;
   return errors === 0;
 }
-const schema22 = {
+const schema31 = {
   "type": "integer",
   "minimum": 1,
   "maximum": 86400,
   "nullable": true
 };
-function validate40(data, {
+function validate56(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5377,10 +7129,10 @@ function validate40(data, {
       errors++;
     }
   }
-  validate40.errors = vErrors;
+  validate56.errors = vErrors;
   return errors === 0;
 }
-function validate199(data, {
+function validate255(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5406,38 +7158,38 @@ function validate199(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.ttlSeconds !== undefined) {
-      if (!validate200(data.ttlSeconds, {
+      if (!validate256(data.ttlSeconds, {
         instancePath: instancePath + "/ttlSeconds",
         parentData: data,
         parentDataProperty: "ttlSeconds",
         rootData
       })) {
-        vErrors = vErrors === null ? validate200.errors : vErrors.concat(validate200.errors);
+        vErrors = vErrors === null ? validate256.errors : vErrors.concat(validate256.errors);
         errors = vErrors.length;
       }
     }
     if (data.useWithinSeconds !== undefined) {
-      if (!validate40(data.useWithinSeconds, {
+      if (!validate56(data.useWithinSeconds, {
         instancePath: instancePath + "/useWithinSeconds",
         parentData: data,
         parentDataProperty: "useWithinSeconds",
         rootData
       })) {
-        vErrors = vErrors === null ? validate40.errors : vErrors.concat(validate40.errors);
+        vErrors = vErrors === null ? validate56.errors : vErrors.concat(validate56.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate199.errors = vErrors;
+  validate255.errors = vErrors;
   return errors === 0;
 }
-const schema92 = {
+const schema115 = {
   "type": "integer",
   "default": 604800,
   "minimum": 1,
   "nullable": true
 };
-function validate204(data, {
+function validate260(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5480,10 +7232,10 @@ function validate204(data, {
       errors++;
     }
   }
-  validate204.errors = vErrors;
+  validate260.errors = vErrors;
   return errors === 0;
 }
-function validate188(data, {
+function validate244(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5509,76 +7261,76 @@ function validate188(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.mode !== undefined) {
-      if (!validate189(data.mode, {
+      if (!validate245(data.mode, {
         instancePath: instancePath + "/mode",
         parentData: data,
         parentDataProperty: "mode",
         rootData
       })) {
-        vErrors = vErrors === null ? validate189.errors : vErrors.concat(validate189.errors);
+        vErrors = vErrors === null ? validate245.errors : vErrors.concat(validate245.errors);
         errors = vErrors.length;
       }
     }
     if (data.timeoutSeconds !== undefined) {
-      if (!validate191(data.timeoutSeconds, {
+      if (!validate247(data.timeoutSeconds, {
         instancePath: instancePath + "/timeoutSeconds",
         parentData: data,
         parentDataProperty: "timeoutSeconds",
         rootData
       })) {
-        vErrors = vErrors === null ? validate191.errors : vErrors.concat(validate191.errors);
+        vErrors = vErrors === null ? validate247.errors : vErrors.concat(validate247.errors);
         errors = vErrors.length;
       }
     }
     if (data.approvers !== undefined) {
-      if (!validate193(data.approvers, {
+      if (!validate249(data.approvers, {
         instancePath: instancePath + "/approvers",
         parentData: data,
         parentDataProperty: "approvers",
         rootData
       })) {
-        vErrors = vErrors === null ? validate193.errors : vErrors.concat(validate193.errors);
+        vErrors = vErrors === null ? validate249.errors : vErrors.concat(validate249.errors);
         errors = vErrors.length;
       }
     }
     if (data.requiredApprovals !== undefined) {
-      if (!validate197(data.requiredApprovals, {
+      if (!validate253(data.requiredApprovals, {
         instancePath: instancePath + "/requiredApprovals",
         parentData: data,
         parentDataProperty: "requiredApprovals",
         rootData
       })) {
-        vErrors = vErrors === null ? validate197.errors : vErrors.concat(validate197.errors);
+        vErrors = vErrors === null ? validate253.errors : vErrors.concat(validate253.errors);
         errors = vErrors.length;
       }
     }
     if (data.grant !== undefined) {
-      if (!validate199(data.grant, {
+      if (!validate255(data.grant, {
         instancePath: instancePath + "/grant",
         parentData: data,
         parentDataProperty: "grant",
         rootData
       })) {
-        vErrors = vErrors === null ? validate199.errors : vErrors.concat(validate199.errors);
+        vErrors = vErrors === null ? validate255.errors : vErrors.concat(validate255.errors);
         errors = vErrors.length;
       }
     }
     if (data.retentionSeconds !== undefined) {
-      if (!validate204(data.retentionSeconds, {
+      if (!validate260(data.retentionSeconds, {
         instancePath: instancePath + "/retentionSeconds",
         parentData: data,
         parentDataProperty: "retentionSeconds",
         rootData
       })) {
-        vErrors = vErrors === null ? validate204.errors : vErrors.concat(validate204.errors);
+        vErrors = vErrors === null ? validate260.errors : vErrors.concat(validate260.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate188.errors = vErrors;
+  validate244.errors = vErrors;
   return errors === 0;
 }
-const schema93 = {
+const schema116 = {
   "type": "object",
   "properties": {
     "detectors": {
@@ -5596,18 +7348,18 @@ const schema93 = {
   },
   "nullable": true
 };
-const schema94 = {
+const schema117 = {
   "type": "array",
   "items": {
     "$ref": "yPn9syNI3IUwitaDWXnG2G2lKsuSmYuFjFJgKCREASI"
   },
   "nullable": true
 };
-const schema95 = {
+const schema118 = {
   "type": "string",
   "enum": ["creditCard", "email", "usSsn", "iban", "secret"]
 };
-function validate209(data, {
+function validate265(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5637,7 +7389,7 @@ function validate209(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema95.enum
+        allowedValues: schema118.enum
       }
     };
     if (vErrors === null) {
@@ -5647,10 +7399,10 @@ function validate209(data, {
     }
     errors++;
   }
-  validate209.errors = vErrors;
+  validate265.errors = vErrors;
   return errors === 0;
 }
-function validate208(data, {
+function validate264(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5677,28 +7429,28 @@ function validate208(data, {
   if (Array.isArray(data)) {
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate209(data[i0], {
+      if (!validate265(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate209.errors : vErrors.concat(validate209.errors);
+        vErrors = vErrors === null ? validate265.errors : vErrors.concat(validate265.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate208.errors = vErrors;
+  validate264.errors = vErrors;
   return errors === 0;
 }
-const schema96 = {
+const schema119 = {
   "type": "array",
   "items": {
     "$ref": "dqhgrq8GzDyWMgnCFr1zaDUAggVTWdX5UP5k66sOs"
   },
   "nullable": true
 };
-const schema97 = {
+const schema120 = {
   "type": "object",
   "required": ["name"],
   "properties": {
@@ -5710,12 +7462,12 @@ const schema97 = {
     }
   }
 };
-const schema20 = {
+const schema121 = {
   "type": "string",
-  "enum": ["redact", "partial", "hash"],
-  "nullable": true
+  "minLength": 1,
+  "maxLength": 63
 };
-function validate38(data, {
+function validate270(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5723,8 +7475,41 @@ function validate38(data, {
 } = {}) {
   let vErrors = null;
   let errors = 0;
-  if (typeof data !== "string" && data !== null) {
-    const err0 = {
+  if (typeof data === "string") {
+    if (func2(data) > 63) {
+      const err0 = {
+        instancePath,
+        schemaPath: "#/maxLength",
+        keyword: "maxLength",
+        params: {
+          limit: 63
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err0];
+      } else {
+        vErrors.push(err0);
+      }
+      errors++;
+    }
+    if (func2(data) < 1) {
+      const err1 = {
+        instancePath,
+        schemaPath: "#/minLength",
+        keyword: "minLength",
+        params: {
+          limit: 1
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err1];
+      } else {
+        vErrors.push(err1);
+      }
+      errors++;
+    }
+  } else {
+    const err2 = {
       instancePath,
       schemaPath: "#/type",
       keyword: "type",
@@ -5733,32 +7518,16 @@ function validate38(data, {
       }
     };
     if (vErrors === null) {
-      vErrors = [err0];
+      vErrors = [err2];
     } else {
-      vErrors.push(err0);
+      vErrors.push(err2);
     }
     errors++;
   }
-  if (!(data === "redact" || data === "partial" || data === "hash")) {
-    const err1 = {
-      instancePath,
-      schemaPath: "#/enum",
-      keyword: "enum",
-      params: {
-        allowedValues: schema20.enum
-      }
-    };
-    if (vErrors === null) {
-      vErrors = [err1];
-    } else {
-      vErrors.push(err1);
-    }
-    errors++;
-  }
-  validate38.errors = vErrors;
+  validate270.errors = vErrors;
   return errors === 0;
 }
-function validate213(data, {
+function validate269(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5784,24 +7553,24 @@ function validate213(data, {
       errors++;
     }
     if (data.name !== undefined) {
-      if (!validate28(data.name, {
+      if (!validate270(data.name, {
         instancePath: instancePath + "/name",
         parentData: data,
         parentDataProperty: "name",
         rootData
       })) {
-        vErrors = vErrors === null ? validate28.errors : vErrors.concat(validate28.errors);
+        vErrors = vErrors === null ? validate270.errors : vErrors.concat(validate270.errors);
         errors = vErrors.length;
       }
     }
     if (data.strategy !== undefined) {
-      if (!validate38(data.strategy, {
+      if (!validate53(data.strategy, {
         instancePath: instancePath + "/strategy",
         parentData: data,
         parentDataProperty: "strategy",
         rootData
       })) {
-        vErrors = vErrors === null ? validate38.errors : vErrors.concat(validate38.errors);
+        vErrors = vErrors === null ? validate53.errors : vErrors.concat(validate53.errors);
         errors = vErrors.length;
       }
     }
@@ -5821,10 +7590,10 @@ function validate213(data, {
     }
     errors++;
   }
-  validate213.errors = vErrors;
+  validate269.errors = vErrors;
   return errors === 0;
 }
-function validate212(data, {
+function validate268(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5851,21 +7620,21 @@ function validate212(data, {
   if (Array.isArray(data)) {
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate213(data[i0], {
+      if (!validate269(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate213.errors : vErrors.concat(validate213.errors);
+        vErrors = vErrors === null ? validate269.errors : vErrors.concat(validate269.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate212.errors = vErrors;
+  validate268.errors = vErrors;
   return errors === 0;
 }
-const schema98 = {
+const schema122 = {
   "type": "array",
   "maxItems": 64,
   "items": {
@@ -5873,7 +7642,7 @@ const schema98 = {
   },
   "nullable": true
 };
-const schema99 = {
+const schema123 = {
   "type": "object",
   "required": ["name", "regex"],
   "properties": {
@@ -5888,12 +7657,12 @@ const schema99 = {
     }
   }
 };
-const schema100 = {
+const schema124 = {
   "type": "string",
   "minLength": 1,
   "maxLength": 1024
 };
-function validate221(data, {
+function validate278(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5950,10 +7719,10 @@ function validate221(data, {
     }
     errors++;
   }
-  validate221.errors = vErrors;
+  validate278.errors = vErrors;
   return errors === 0;
 }
-function validate219(data, {
+function validate276(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5995,35 +7764,35 @@ function validate219(data, {
       errors++;
     }
     if (data.name !== undefined) {
-      if (!validate31(data.name, {
+      if (!validate33(data.name, {
         instancePath: instancePath + "/name",
         parentData: data,
         parentDataProperty: "name",
         rootData
       })) {
-        vErrors = vErrors === null ? validate31.errors : vErrors.concat(validate31.errors);
+        vErrors = vErrors === null ? validate33.errors : vErrors.concat(validate33.errors);
         errors = vErrors.length;
       }
     }
     if (data.regex !== undefined) {
-      if (!validate221(data.regex, {
+      if (!validate278(data.regex, {
         instancePath: instancePath + "/regex",
         parentData: data,
         parentDataProperty: "regex",
         rootData
       })) {
-        vErrors = vErrors === null ? validate221.errors : vErrors.concat(validate221.errors);
+        vErrors = vErrors === null ? validate278.errors : vErrors.concat(validate278.errors);
         errors = vErrors.length;
       }
     }
     if (data.strategy !== undefined) {
-      if (!validate38(data.strategy, {
+      if (!validate53(data.strategy, {
         instancePath: instancePath + "/strategy",
         parentData: data,
         parentDataProperty: "strategy",
         rootData
       })) {
-        vErrors = vErrors === null ? validate38.errors : vErrors.concat(validate38.errors);
+        vErrors = vErrors === null ? validate53.errors : vErrors.concat(validate53.errors);
         errors = vErrors.length;
       }
     }
@@ -6043,10 +7812,10 @@ function validate219(data, {
     }
     errors++;
   }
-  validate219.errors = vErrors;
+  validate276.errors = vErrors;
   return errors === 0;
 }
-function validate218(data, {
+function validate275(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6089,27 +7858,27 @@ function validate218(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate219(data[i0], {
+      if (!validate276(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate219.errors : vErrors.concat(validate219.errors);
+        vErrors = vErrors === null ? validate276.errors : vErrors.concat(validate276.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate218.errors = vErrors;
+  validate275.errors = vErrors;
   return errors === 0;
 }
-const schema101 = {
+const schema125 = {
   "type": "string",
   "enum": ["redact", "partial", "hash"],
   "default": "redact",
   "nullable": true
 };
-function validate226(data, {
+function validate283(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6139,7 +7908,7 @@ function validate226(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema101.enum
+        allowedValues: schema125.enum
       }
     };
     if (vErrors === null) {
@@ -6149,10 +7918,10 @@ function validate226(data, {
     }
     errors++;
   }
-  validate226.errors = vErrors;
+  validate283.errors = vErrors;
   return errors === 0;
 }
-function validate207(data, {
+function validate263(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6178,54 +7947,54 @@ function validate207(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.detectors !== undefined) {
-      if (!validate208(data.detectors, {
+      if (!validate264(data.detectors, {
         instancePath: instancePath + "/detectors",
         parentData: data,
         parentDataProperty: "detectors",
         rootData
       })) {
-        vErrors = vErrors === null ? validate208.errors : vErrors.concat(validate208.errors);
+        vErrors = vErrors === null ? validate264.errors : vErrors.concat(validate264.errors);
         errors = vErrors.length;
       }
     }
     if (data.columns !== undefined) {
-      if (!validate212(data.columns, {
+      if (!validate268(data.columns, {
         instancePath: instancePath + "/columns",
         parentData: data,
         parentDataProperty: "columns",
         rootData
       })) {
-        vErrors = vErrors === null ? validate212.errors : vErrors.concat(validate212.errors);
+        vErrors = vErrors === null ? validate268.errors : vErrors.concat(validate268.errors);
         errors = vErrors.length;
       }
     }
     if (data.patterns !== undefined) {
-      if (!validate218(data.patterns, {
+      if (!validate275(data.patterns, {
         instancePath: instancePath + "/patterns",
         parentData: data,
         parentDataProperty: "patterns",
         rootData
       })) {
-        vErrors = vErrors === null ? validate218.errors : vErrors.concat(validate218.errors);
+        vErrors = vErrors === null ? validate275.errors : vErrors.concat(validate275.errors);
         errors = vErrors.length;
       }
     }
     if (data.defaultStrategy !== undefined) {
-      if (!validate226(data.defaultStrategy, {
+      if (!validate283(data.defaultStrategy, {
         instancePath: instancePath + "/defaultStrategy",
         parentData: data,
         parentDataProperty: "defaultStrategy",
         rootData
       })) {
-        vErrors = vErrors === null ? validate226.errors : vErrors.concat(validate226.errors);
+        vErrors = vErrors === null ? validate283.errors : vErrors.concat(validate283.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate207.errors = vErrors;
+  validate263.errors = vErrors;
   return errors === 0;
 }
-const schema102 = {
+const schema126 = {
   "type": "object",
   "properties": {
     "maxMessageBytes": {
@@ -6237,13 +8006,13 @@ const schema102 = {
   },
   "nullable": true
 };
-const schema103 = {
+const schema127 = {
   "type": "integer",
   "minimum": 65536,
   "maximum": 1073741824,
   "nullable": true
 };
-function validate230(data, {
+function validate287(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6303,79 +8072,10 @@ function validate230(data, {
       errors++;
     }
   }
-  validate230.errors = vErrors;
+  validate287.errors = vErrors;
   return errors === 0;
 }
-const schema104 = {
-  "type": "integer",
-  "minimum": 1024,
-  "maximum": 1073741824,
-  "nullable": true
-};
-function validate232(data, {
-  instancePath = "",
-  parentData,
-  parentDataProperty,
-  rootData = data
-} = {}) {
-  let vErrors = null;
-  let errors = 0;
-  if (!(typeof data == "number" && !(data % 1) && !isNaN(data) && isFinite(data)) && data !== null) {
-    const err0 = {
-      instancePath,
-      schemaPath: "#/type",
-      keyword: "type",
-      params: {
-        type: "integer"
-      }
-    };
-    if (vErrors === null) {
-      vErrors = [err0];
-    } else {
-      vErrors.push(err0);
-    }
-    errors++;
-  }
-  if (typeof data == "number" && isFinite(data)) {
-    if (data > 1073741824 || isNaN(data)) {
-      const err1 = {
-        instancePath,
-        schemaPath: "#/maximum",
-        keyword: "maximum",
-        params: {
-          comparison: "<=",
-          limit: 1073741824
-        }
-      };
-      if (vErrors === null) {
-        vErrors = [err1];
-      } else {
-        vErrors.push(err1);
-      }
-      errors++;
-    }
-    if (data < 1024 || isNaN(data)) {
-      const err2 = {
-        instancePath,
-        schemaPath: "#/minimum",
-        keyword: "minimum",
-        params: {
-          comparison: ">=",
-          limit: 1024
-        }
-      };
-      if (vErrors === null) {
-        vErrors = [err2];
-      } else {
-        vErrors.push(err2);
-      }
-      errors++;
-    }
-  }
-  validate232.errors = vErrors;
-  return errors === 0;
-}
-function validate229(data, {
+function validate286(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6401,32 +8101,32 @@ function validate229(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.maxMessageBytes !== undefined) {
-      if (!validate230(data.maxMessageBytes, {
+      if (!validate287(data.maxMessageBytes, {
         instancePath: instancePath + "/maxMessageBytes",
         parentData: data,
         parentDataProperty: "maxMessageBytes",
         rootData
       })) {
-        vErrors = vErrors === null ? validate230.errors : vErrors.concat(validate230.errors);
+        vErrors = vErrors === null ? validate287.errors : vErrors.concat(validate287.errors);
         errors = vErrors.length;
       }
     }
     if (data.maxStatementBytes !== undefined) {
-      if (!validate232(data.maxStatementBytes, {
+      if (!validate54(data.maxStatementBytes, {
         instancePath: instancePath + "/maxStatementBytes",
         parentData: data,
         parentDataProperty: "maxStatementBytes",
         rootData
       })) {
-        vErrors = vErrors === null ? validate232.errors : vErrors.concat(validate232.errors);
+        vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate229.errors = vErrors;
+  validate286.errors = vErrors;
   return errors === 0;
 }
-const schema105 = {
+const schema128 = {
   "type": "object",
   "properties": {
     "includeStatementText": {
@@ -6435,12 +8135,12 @@ const schema105 = {
   },
   "nullable": true
 };
-const schema106 = {
+const schema129 = {
   "type": "boolean",
   "default": true,
   "nullable": true
 };
-function validate236(data, {
+function validate292(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6464,10 +8164,10 @@ function validate236(data, {
     }
     errors++;
   }
-  validate236.errors = vErrors;
+  validate292.errors = vErrors;
   return errors === 0;
 }
-function validate235(data, {
+function validate291(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6493,21 +8193,21 @@ function validate235(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.includeStatementText !== undefined) {
-      if (!validate236(data.includeStatementText, {
+      if (!validate292(data.includeStatementText, {
         instancePath: instancePath + "/includeStatementText",
         parentData: data,
         parentDataProperty: "includeStatementText",
         rootData
       })) {
-        vErrors = vErrors === null ? validate236.errors : vErrors.concat(validate236.errors);
+        vErrors = vErrors === null ? validate292.errors : vErrors.concat(validate292.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate235.errors = vErrors;
+  validate291.errors = vErrors;
   return errors === 0;
 }
-const schema107 = {
+const schema130 = {
   "type": "object",
   "properties": {
     "maxRowsAffected": {
@@ -6522,12 +8222,12 @@ const schema107 = {
   },
   "nullable": true
 };
-const schema21 = {
+const schema30 = {
   "type": "integer",
   "minimum": 0,
   "nullable": true
 };
-function validate39(data, {
+function validate55(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6570,10 +8270,10 @@ function validate39(data, {
       errors++;
     }
   }
-  validate39.errors = vErrors;
+  validate55.errors = vErrors;
   return errors === 0;
 }
-function validate239(data, {
+function validate295(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6599,43 +8299,43 @@ function validate239(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.maxRowsAffected !== undefined) {
-      if (!validate39(data.maxRowsAffected, {
+      if (!validate55(data.maxRowsAffected, {
         instancePath: instancePath + "/maxRowsAffected",
         parentData: data,
         parentDataProperty: "maxRowsAffected",
         rootData
       })) {
-        vErrors = vErrors === null ? validate39.errors : vErrors.concat(validate39.errors);
+        vErrors = vErrors === null ? validate55.errors : vErrors.concat(validate55.errors);
         errors = vErrors.length;
       }
     }
     if (data.maxRowsReturned !== undefined) {
-      if (!validate39(data.maxRowsReturned, {
+      if (!validate55(data.maxRowsReturned, {
         instancePath: instancePath + "/maxRowsReturned",
         parentData: data,
         parentDataProperty: "maxRowsReturned",
         rootData
       })) {
-        vErrors = vErrors === null ? validate39.errors : vErrors.concat(validate39.errors);
+        vErrors = vErrors === null ? validate55.errors : vErrors.concat(validate55.errors);
         errors = vErrors.length;
       }
     }
     if (data.maxStatementSeconds !== undefined) {
-      if (!validate40(data.maxStatementSeconds, {
+      if (!validate56(data.maxStatementSeconds, {
         instancePath: instancePath + "/maxStatementSeconds",
         parentData: data,
         parentDataProperty: "maxStatementSeconds",
         rootData
       })) {
-        vErrors = vErrors === null ? validate40.errors : vErrors.concat(validate40.errors);
+        vErrors = vErrors === null ? validate56.errors : vErrors.concat(validate56.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate239.errors = vErrors;
+  validate295.errors = vErrors;
   return errors === 0;
 }
-function validate54(data, {
+function validate70(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6677,123 +8377,123 @@ function validate54(data, {
       errors++;
     }
     if (data.mode !== undefined) {
-      if (!validate55(data.mode, {
+      if (!validate71(data.mode, {
         instancePath: instancePath + "/mode",
         parentData: data,
         parentDataProperty: "mode",
-        rootData
-      })) {
-        vErrors = vErrors === null ? validate55.errors : vErrors.concat(validate55.errors);
-        errors = vErrors.length;
-      }
-    }
-    if (data.subjects !== undefined) {
-      if (!validate57(data.subjects, {
-        instancePath: instancePath + "/subjects",
-        parentData: data,
-        parentDataProperty: "subjects",
-        rootData
-      })) {
-        vErrors = vErrors === null ? validate57.errors : vErrors.concat(validate57.errors);
-        errors = vErrors.length;
-      }
-    }
-    if (data.identity !== undefined) {
-      if (!validate71(data.identity, {
-        instancePath: instancePath + "/identity",
-        parentData: data,
-        parentDataProperty: "identity",
         rootData
       })) {
         vErrors = vErrors === null ? validate71.errors : vErrors.concat(validate71.errors);
         errors = vErrors.length;
       }
     }
+    if (data.subjects !== undefined) {
+      if (!validate73(data.subjects, {
+        instancePath: instancePath + "/subjects",
+        parentData: data,
+        parentDataProperty: "subjects",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate73.errors : vErrors.concat(validate73.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.identity !== undefined) {
+      if (!validate87(data.identity, {
+        instancePath: instancePath + "/identity",
+        parentData: data,
+        parentDataProperty: "identity",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate87.errors : vErrors.concat(validate87.errors);
+        errors = vErrors.length;
+      }
+    }
     if (data.targets !== undefined) {
-      if (!validate119(data.targets, {
+      if (!validate134(data.targets, {
         instancePath: instancePath + "/targets",
         parentData: data,
         parentDataProperty: "targets",
         rootData
       })) {
-        vErrors = vErrors === null ? validate119.errors : vErrors.concat(validate119.errors);
+        vErrors = vErrors === null ? validate134.errors : vErrors.concat(validate134.errors);
         errors = vErrors.length;
       }
     }
     if (data.rules !== undefined) {
-      if (!validate154(data.rules, {
+      if (!validate197(data.rules, {
         instancePath: instancePath + "/rules",
         parentData: data,
         parentDataProperty: "rules",
         rootData
       })) {
-        vErrors = vErrors === null ? validate154.errors : vErrors.concat(validate154.errors);
+        vErrors = vErrors === null ? validate197.errors : vErrors.concat(validate197.errors);
         errors = vErrors.length;
       }
     }
     if (data.defaultAction !== undefined) {
-      if (!validate186(data.defaultAction, {
+      if (!validate242(data.defaultAction, {
         instancePath: instancePath + "/defaultAction",
         parentData: data,
         parentDataProperty: "defaultAction",
         rootData
       })) {
-        vErrors = vErrors === null ? validate186.errors : vErrors.concat(validate186.errors);
+        vErrors = vErrors === null ? validate242.errors : vErrors.concat(validate242.errors);
         errors = vErrors.length;
       }
     }
     if (data.approval !== undefined) {
-      if (!validate188(data.approval, {
+      if (!validate244(data.approval, {
         instancePath: instancePath + "/approval",
         parentData: data,
         parentDataProperty: "approval",
         rootData
       })) {
-        vErrors = vErrors === null ? validate188.errors : vErrors.concat(validate188.errors);
+        vErrors = vErrors === null ? validate244.errors : vErrors.concat(validate244.errors);
         errors = vErrors.length;
       }
     }
     if (data.masking !== undefined) {
-      if (!validate207(data.masking, {
+      if (!validate263(data.masking, {
         instancePath: instancePath + "/masking",
         parentData: data,
         parentDataProperty: "masking",
         rootData
       })) {
-        vErrors = vErrors === null ? validate207.errors : vErrors.concat(validate207.errors);
+        vErrors = vErrors === null ? validate263.errors : vErrors.concat(validate263.errors);
         errors = vErrors.length;
       }
     }
     if (data.protocolLimits !== undefined) {
-      if (!validate229(data.protocolLimits, {
+      if (!validate286(data.protocolLimits, {
         instancePath: instancePath + "/protocolLimits",
         parentData: data,
         parentDataProperty: "protocolLimits",
         rootData
       })) {
-        vErrors = vErrors === null ? validate229.errors : vErrors.concat(validate229.errors);
+        vErrors = vErrors === null ? validate286.errors : vErrors.concat(validate286.errors);
         errors = vErrors.length;
       }
     }
     if (data.audit !== undefined) {
-      if (!validate235(data.audit, {
+      if (!validate291(data.audit, {
         instancePath: instancePath + "/audit",
         parentData: data,
         parentDataProperty: "audit",
         rootData
       })) {
-        vErrors = vErrors === null ? validate235.errors : vErrors.concat(validate235.errors);
+        vErrors = vErrors === null ? validate291.errors : vErrors.concat(validate291.errors);
         errors = vErrors.length;
       }
     }
     if (data.runtimeLimits !== undefined) {
-      if (!validate239(data.runtimeLimits, {
+      if (!validate295(data.runtimeLimits, {
         instancePath: instancePath + "/runtimeLimits",
         parentData: data,
         parentDataProperty: "runtimeLimits",
         rootData
       })) {
-        vErrors = vErrors === null ? validate239.errors : vErrors.concat(validate239.errors);
+        vErrors = vErrors === null ? validate295.errors : vErrors.concat(validate295.errors);
         errors = vErrors.length;
       }
     }
@@ -6813,10 +8513,10 @@ function validate54(data, {
     }
     errors++;
   }
-  validate54.errors = vErrors;
+  validate70.errors = vErrors;
   return errors === 0;
 }
-const schema108 = {
+const schema131 = {
   "type": "object",
   "properties": {
     "observedGeneration": {
@@ -6840,11 +8540,11 @@ const schema108 = {
   },
   "nullable": true
 };
-const schema23 = {
+const schema32 = {
   "type": "integer",
   "nullable": true
 };
-function validate41(data, {
+function validate57(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6868,14 +8568,14 @@ function validate41(data, {
     }
     errors++;
   }
-  validate41.errors = vErrors;
+  validate57.errors = vErrors;
   return errors === 0;
 }
-const schema25 = {
+const schema34 = {
   "type": "string",
   "nullable": true
 };
-function validate43(data, {
+function validate59(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6899,17 +8599,17 @@ function validate43(data, {
     }
     errors++;
   }
-  validate43.errors = vErrors;
+  validate59.errors = vErrors;
   return errors === 0;
 }
-const schema109 = {
+const schema132 = {
   "type": "array",
   "items": {
     "$ref": "6cL7EKqmlL0zPYJ2ywRPK7XpC94SJgrif4hCdyqeAA"
   },
   "nullable": true
 };
-const schema110 = {
+const schema133 = {
   "type": "object",
   "required": ["type", "status"],
   "properties": {
@@ -6933,11 +8633,11 @@ const schema110 = {
     }
   }
 };
-const schema111 = {
+const schema134 = {
   "type": "string",
   "enum": ["True", "False", "Unknown"]
 };
-function validate253(data, {
+function validate309(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6967,7 +8667,7 @@ function validate253(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema111.enum
+        allowedValues: schema134.enum
       }
     };
     if (vErrors === null) {
@@ -6977,16 +8677,16 @@ function validate253(data, {
     }
     errors++;
   }
-  validate253.errors = vErrors;
+  validate309.errors = vErrors;
   return errors === 0;
 }
-const schema26 = {
+const schema35 = {
   "type": "string",
   "format": "date-time",
   "nullable": true
 };
 const formats0 = formats["date-time"];
-function validate44(data, {
+function validate60(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -7028,10 +8728,10 @@ function validate44(data, {
       errors++;
     }
   }
-  validate44.errors = vErrors;
+  validate60.errors = vErrors;
   return errors === 0;
 }
-function validate251(data, {
+function validate307(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -7073,68 +8773,68 @@ function validate251(data, {
       errors++;
     }
     if (data.type !== undefined) {
-      if (!validate42(data.type, {
+      if (!validate58(data.type, {
         instancePath: instancePath + "/type",
         parentData: data,
         parentDataProperty: "type",
         rootData
       })) {
-        vErrors = vErrors === null ? validate42.errors : vErrors.concat(validate42.errors);
+        vErrors = vErrors === null ? validate58.errors : vErrors.concat(validate58.errors);
         errors = vErrors.length;
       }
     }
     if (data.status !== undefined) {
-      if (!validate253(data.status, {
+      if (!validate309(data.status, {
         instancePath: instancePath + "/status",
         parentData: data,
         parentDataProperty: "status",
         rootData
       })) {
-        vErrors = vErrors === null ? validate253.errors : vErrors.concat(validate253.errors);
+        vErrors = vErrors === null ? validate309.errors : vErrors.concat(validate309.errors);
         errors = vErrors.length;
       }
     }
     if (data.reason !== undefined) {
-      if (!validate43(data.reason, {
+      if (!validate59(data.reason, {
         instancePath: instancePath + "/reason",
         parentData: data,
         parentDataProperty: "reason",
         rootData
       })) {
-        vErrors = vErrors === null ? validate43.errors : vErrors.concat(validate43.errors);
+        vErrors = vErrors === null ? validate59.errors : vErrors.concat(validate59.errors);
         errors = vErrors.length;
       }
     }
     if (data.message !== undefined) {
-      if (!validate43(data.message, {
+      if (!validate59(data.message, {
         instancePath: instancePath + "/message",
         parentData: data,
         parentDataProperty: "message",
         rootData
       })) {
-        vErrors = vErrors === null ? validate43.errors : vErrors.concat(validate43.errors);
+        vErrors = vErrors === null ? validate59.errors : vErrors.concat(validate59.errors);
         errors = vErrors.length;
       }
     }
     if (data.observedGeneration !== undefined) {
-      if (!validate41(data.observedGeneration, {
+      if (!validate57(data.observedGeneration, {
         instancePath: instancePath + "/observedGeneration",
         parentData: data,
         parentDataProperty: "observedGeneration",
         rootData
       })) {
-        vErrors = vErrors === null ? validate41.errors : vErrors.concat(validate41.errors);
+        vErrors = vErrors === null ? validate57.errors : vErrors.concat(validate57.errors);
         errors = vErrors.length;
       }
     }
     if (data.lastTransitionTime !== undefined) {
-      if (!validate44(data.lastTransitionTime, {
+      if (!validate60(data.lastTransitionTime, {
         instancePath: instancePath + "/lastTransitionTime",
         parentData: data,
         parentDataProperty: "lastTransitionTime",
         rootData
       })) {
-        vErrors = vErrors === null ? validate44.errors : vErrors.concat(validate44.errors);
+        vErrors = vErrors === null ? validate60.errors : vErrors.concat(validate60.errors);
         errors = vErrors.length;
       }
     }
@@ -7154,10 +8854,10 @@ function validate251(data, {
     }
     errors++;
   }
-  validate251.errors = vErrors;
+  validate307.errors = vErrors;
   return errors === 0;
 }
-function validate250(data, {
+function validate306(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -7184,21 +8884,21 @@ function validate250(data, {
   if (Array.isArray(data)) {
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate251(data[i0], {
+      if (!validate307(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate251.errors : vErrors.concat(validate251.errors);
+        vErrors = vErrors === null ? validate307.errors : vErrors.concat(validate307.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate250.errors = vErrors;
+  validate306.errors = vErrors;
   return errors === 0;
 }
-const schema112 = {
+const schema135 = {
   "type": "array",
   "maxItems": 20,
   "items": {
@@ -7206,7 +8906,7 @@ const schema112 = {
   },
   "nullable": true
 };
-const schema113 = {
+const schema136 = {
   "type": "object",
   "required": ["generation", "specSha256", "outcome", "observedAt"],
   "properties": {
@@ -7230,10 +8930,10 @@ const schema113 = {
     }
   }
 };
-const schema114 = {
+const schema137 = {
   "type": "integer"
 };
-function validate263(data, {
+function validate319(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -7257,15 +8957,15 @@ function validate263(data, {
     }
     errors++;
   }
-  validate263.errors = vErrors;
+  validate319.errors = vErrors;
   return errors === 0;
 }
-const schema115 = {
+const schema138 = {
   "type": "string",
   "pattern": "^[0-9a-f]{64}$"
 };
-const pattern6 = new RegExp("^[0-9a-f]{64}$", "u");
-function validate265(data, {
+const pattern12 = new RegExp("^[0-9a-f]{64}$", "u");
+function validate321(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -7274,7 +8974,7 @@ function validate265(data, {
   let vErrors = null;
   let errors = 0;
   if (typeof data === "string") {
-    if (!pattern6.test(data)) {
+    if (!pattern12.test(data)) {
       const err0 = {
         instancePath,
         schemaPath: "#/pattern",
@@ -7306,14 +9006,14 @@ function validate265(data, {
     }
     errors++;
   }
-  validate265.errors = vErrors;
+  validate321.errors = vErrors;
   return errors === 0;
 }
-const schema116 = {
+const schema139 = {
   "type": "string",
   "enum": ["Compiled", "Invalid"]
 };
-function validate269(data, {
+function validate325(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -7343,7 +9043,7 @@ function validate269(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema116.enum
+        allowedValues: schema139.enum
       }
     };
     if (vErrors === null) {
@@ -7353,14 +9053,14 @@ function validate269(data, {
     }
     errors++;
   }
-  validate269.errors = vErrors;
+  validate325.errors = vErrors;
   return errors === 0;
 }
-const schema117 = {
+const schema140 = {
   "type": "string",
   "format": "date-time"
 };
-function validate271(data, {
+function validate327(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -7401,10 +9101,10 @@ function validate271(data, {
     }
     errors++;
   }
-  validate271.errors = vErrors;
+  validate327.errors = vErrors;
   return errors === 0;
 }
-function validate262(data, {
+function validate318(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -7478,68 +9178,68 @@ function validate262(data, {
       errors++;
     }
     if (data.generation !== undefined) {
-      if (!validate263(data.generation, {
+      if (!validate319(data.generation, {
         instancePath: instancePath + "/generation",
         parentData: data,
         parentDataProperty: "generation",
         rootData
       })) {
-        vErrors = vErrors === null ? validate263.errors : vErrors.concat(validate263.errors);
+        vErrors = vErrors === null ? validate319.errors : vErrors.concat(validate319.errors);
         errors = vErrors.length;
       }
     }
     if (data.specSha256 !== undefined) {
-      if (!validate265(data.specSha256, {
+      if (!validate321(data.specSha256, {
         instancePath: instancePath + "/specSha256",
         parentData: data,
         parentDataProperty: "specSha256",
         rootData
       })) {
-        vErrors = vErrors === null ? validate265.errors : vErrors.concat(validate265.errors);
+        vErrors = vErrors === null ? validate321.errors : vErrors.concat(validate321.errors);
         errors = vErrors.length;
       }
     }
     if (data.changedBy !== undefined) {
-      if (!validate43(data.changedBy, {
+      if (!validate59(data.changedBy, {
         instancePath: instancePath + "/changedBy",
         parentData: data,
         parentDataProperty: "changedBy",
         rootData
       })) {
-        vErrors = vErrors === null ? validate43.errors : vErrors.concat(validate43.errors);
+        vErrors = vErrors === null ? validate59.errors : vErrors.concat(validate59.errors);
         errors = vErrors.length;
       }
     }
     if (data.changedAt !== undefined) {
-      if (!validate44(data.changedAt, {
+      if (!validate60(data.changedAt, {
         instancePath: instancePath + "/changedAt",
         parentData: data,
         parentDataProperty: "changedAt",
         rootData
       })) {
-        vErrors = vErrors === null ? validate44.errors : vErrors.concat(validate44.errors);
+        vErrors = vErrors === null ? validate60.errors : vErrors.concat(validate60.errors);
         errors = vErrors.length;
       }
     }
     if (data.outcome !== undefined) {
-      if (!validate269(data.outcome, {
+      if (!validate325(data.outcome, {
         instancePath: instancePath + "/outcome",
         parentData: data,
         parentDataProperty: "outcome",
         rootData
       })) {
-        vErrors = vErrors === null ? validate269.errors : vErrors.concat(validate269.errors);
+        vErrors = vErrors === null ? validate325.errors : vErrors.concat(validate325.errors);
         errors = vErrors.length;
       }
     }
     if (data.observedAt !== undefined) {
-      if (!validate271(data.observedAt, {
+      if (!validate327(data.observedAt, {
         instancePath: instancePath + "/observedAt",
         parentData: data,
         parentDataProperty: "observedAt",
         rootData
       })) {
-        vErrors = vErrors === null ? validate271.errors : vErrors.concat(validate271.errors);
+        vErrors = vErrors === null ? validate327.errors : vErrors.concat(validate327.errors);
         errors = vErrors.length;
       }
     }
@@ -7559,10 +9259,10 @@ function validate262(data, {
     }
     errors++;
   }
-  validate262.errors = vErrors;
+  validate318.errors = vErrors;
   return errors === 0;
 }
-function validate261(data, {
+function validate317(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -7605,21 +9305,21 @@ function validate261(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate262(data[i0], {
+      if (!validate318(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate262.errors : vErrors.concat(validate262.errors);
+        vErrors = vErrors === null ? validate318.errors : vErrors.concat(validate318.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate261.errors = vErrors;
+  validate317.errors = vErrors;
   return errors === 0;
 }
-function validate245(data, {
+function validate301(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -7645,76 +9345,76 @@ function validate245(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.observedGeneration !== undefined) {
-      if (!validate41(data.observedGeneration, {
+      if (!validate57(data.observedGeneration, {
         instancePath: instancePath + "/observedGeneration",
         parentData: data,
         parentDataProperty: "observedGeneration",
         rootData
       })) {
-        vErrors = vErrors === null ? validate41.errors : vErrors.concat(validate41.errors);
+        vErrors = vErrors === null ? validate57.errors : vErrors.concat(validate57.errors);
         errors = vErrors.length;
       }
     }
     if (data.runTokenIssuer !== undefined) {
-      if (!validate43(data.runTokenIssuer, {
+      if (!validate59(data.runTokenIssuer, {
         instancePath: instancePath + "/runTokenIssuer",
         parentData: data,
         parentDataProperty: "runTokenIssuer",
         rootData
       })) {
-        vErrors = vErrors === null ? validate43.errors : vErrors.concat(validate43.errors);
+        vErrors = vErrors === null ? validate59.errors : vErrors.concat(validate59.errors);
         errors = vErrors.length;
       }
     }
     if (data.targetCount !== undefined) {
-      if (!validate41(data.targetCount, {
+      if (!validate57(data.targetCount, {
         instancePath: instancePath + "/targetCount",
         parentData: data,
         parentDataProperty: "targetCount",
         rootData
       })) {
-        vErrors = vErrors === null ? validate41.errors : vErrors.concat(validate41.errors);
+        vErrors = vErrors === null ? validate57.errors : vErrors.concat(validate57.errors);
         errors = vErrors.length;
       }
     }
     if (data.ruleCount !== undefined) {
-      if (!validate41(data.ruleCount, {
+      if (!validate57(data.ruleCount, {
         instancePath: instancePath + "/ruleCount",
         parentData: data,
         parentDataProperty: "ruleCount",
         rootData
       })) {
-        vErrors = vErrors === null ? validate41.errors : vErrors.concat(validate41.errors);
+        vErrors = vErrors === null ? validate57.errors : vErrors.concat(validate57.errors);
         errors = vErrors.length;
       }
     }
     if (data.conditions !== undefined) {
-      if (!validate250(data.conditions, {
+      if (!validate306(data.conditions, {
         instancePath: instancePath + "/conditions",
         parentData: data,
         parentDataProperty: "conditions",
         rootData
       })) {
-        vErrors = vErrors === null ? validate250.errors : vErrors.concat(validate250.errors);
+        vErrors = vErrors === null ? validate306.errors : vErrors.concat(validate306.errors);
         errors = vErrors.length;
       }
     }
     if (data.history !== undefined) {
-      if (!validate261(data.history, {
+      if (!validate317(data.history, {
         instancePath: instancePath + "/history",
         parentData: data,
         parentDataProperty: "history",
         rootData
       })) {
-        vErrors = vErrors === null ? validate261.errors : vErrors.concat(validate261.errors);
+        vErrors = vErrors === null ? validate317.errors : vErrors.concat(validate317.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate245.errors = vErrors;
+  validate301.errors = vErrors;
   return errors === 0;
 }
-function validate45(data, {
+function validate61(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -7773,57 +9473,57 @@ function validate45(data, {
       errors++;
     }
     if (data.apiVersion !== undefined) {
-      if (!validate46(data.apiVersion, {
+      if (!validate62(data.apiVersion, {
         instancePath: instancePath + "/apiVersion",
         parentData: data,
         parentDataProperty: "apiVersion",
         rootData
       })) {
-        vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
+        vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
         errors = vErrors.length;
       }
     }
     if (data.kind !== undefined) {
-      if (!validate48(data.kind, {
+      if (!validate64(data.kind, {
         instancePath: instancePath + "/kind",
         parentData: data,
         parentDataProperty: "kind",
         rootData
       })) {
-        vErrors = vErrors === null ? validate48.errors : vErrors.concat(validate48.errors);
+        vErrors = vErrors === null ? validate64.errors : vErrors.concat(validate64.errors);
         errors = vErrors.length;
       }
     }
     if (data.metadata !== undefined) {
-      if (!validate50(data.metadata, {
+      if (!validate66(data.metadata, {
         instancePath: instancePath + "/metadata",
         parentData: data,
         parentDataProperty: "metadata",
         rootData
       })) {
-        vErrors = vErrors === null ? validate50.errors : vErrors.concat(validate50.errors);
+        vErrors = vErrors === null ? validate66.errors : vErrors.concat(validate66.errors);
         errors = vErrors.length;
       }
     }
     if (data.spec !== undefined) {
-      if (!validate54(data.spec, {
+      if (!validate70(data.spec, {
         instancePath: instancePath + "/spec",
         parentData: data,
         parentDataProperty: "spec",
         rootData
       })) {
-        vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
+        vErrors = vErrors === null ? validate70.errors : vErrors.concat(validate70.errors);
         errors = vErrors.length;
       }
     }
     if (data.status !== undefined) {
-      if (!validate245(data.status, {
+      if (!validate301(data.status, {
         instancePath: instancePath + "/status",
         parentData: data,
         parentDataProperty: "status",
         rootData
       })) {
-        vErrors = vErrors === null ? validate245.errors : vErrors.concat(validate245.errors);
+        vErrors = vErrors === null ? validate301.errors : vErrors.concat(validate301.errors);
         errors = vErrors.length;
       }
     }
@@ -7843,6 +9543,6 @@ function validate45(data, {
     }
     errors++;
   }
-  validate45.errors = vErrors;
+  validate61.errors = vErrors;
   return errors === 0;
 }

@@ -176,50 +176,58 @@ export interface IAgentAccessPolicy {
        */
       "name": string;
       /**
-       * Wire protocol of the target.
+       * Wire protocol of the target: postgres (the PostgreSQL wire protocol) or http (an HTTP API, guarded request by request).
        */
-      "protocol": "postgres";
+      "protocol": "postgres" | "http";
       /**
        * host:port where the proxy listens for the agent (loopback unless tls is set).
        */
       "listen": string;
       /**
-       * ReadOnly also forces the upstream session read-only as a backstop; ReadWrite leaves it to the rules.
+       * ReadOnly also forces the upstream session read-only as a backstop (http: only GET, HEAD and OPTIONS are forwarded); ReadWrite leaves it to the rules.
        */
       "access"?: "ReadOnly" | "ReadWrite";
       /**
-       * The real database the proxy connects to with the target's own credentials.
+       * The real database (host, port, database, user) or HTTP API (url) the proxy connects to with the target's own credentials.
        */
       "upstream": {
         /**
+         * Base URL of the HTTP API (http or https; its path is prefixed to every request's path).
+         */
+        "url"?: string;
+        /**
+         * TLS server name (SNI, and the name the certificate must carry) for an https url, when it differs from the url's host.
+         */
+        "serverName"?: string;
+        /**
          * Host name or address of the database.
          */
-        "host": string;
+        "host"?: string;
         /**
          * TCP port of the database.
          */
-        "port": number;
+        "port"?: number;
         /**
          * Database name.
          */
-        "database": string;
+        "database"?: string;
         /**
          * Database user the proxy logs in as.
          */
-        "user": string;
+        "user"?: string;
         /**
          * TLS towards the database, with libpq's meanings.
          */
         "sslMode"?: "disable" | "prefer" | "require" | "verify-ca" | "verify-full";
         /**
-         * CA bundle for verify-ca / verify-full (local mode).
+         * CA bundle for verify-ca / verify-full (local mode); for an https url, the CA the API's certificate must chain to (default the system's).
          */
         "caFile"?: string;
       };
       /**
-       * Where the proxy finds the upstream password. The agent never sees it.
+       * Where the proxy finds the upstream password (postgres) or the secret it presents to an HTTP API (http: optional, then nothing is injected). The agent never sees it.
        */
-      "credentials": {
+      "credentials"?: {
         /**
          * Environment variable of the proxy holding the password (local mode).
          */
@@ -241,6 +249,18 @@ export interface IAgentAccessPolicy {
            */
           "key"?: string;
         };
+        /**
+         * http only: how the secret is sent upstream: bearer (Authorization: Bearer), basic (Authorization: Basic, with username) or header (the named header).
+         */
+        "scheme"?: "bearer" | "basic" | "header";
+        /**
+         * http, scheme basic: the user name.
+         */
+        "username"?: string;
+        /**
+         * http, scheme header: the header name (e.g. X-Api-Key).
+         */
+        "header"?: string;
       };
       /**
        * TLS for the agent-facing listener (required when it is not on loopback).
@@ -254,6 +274,53 @@ export interface IAgentAccessPolicy {
          * PEM private key.
          */
         "keyFile": string;
+      };
+      /**
+       * http only: also listen as a forward proxy (HTTP_PROXY style: absolute-form requests whose origin is this target's upstream url). http targets may share one address; requests are routed by origin.
+       */
+      "forwardProxy"?: {
+        /**
+         * host:port of the forward-proxy listener (loopback).
+         */
+        "listen": string;
+        /**
+         * Allow CONNECT tunnels to this target's upstream host and port. A tunnel's content is not inspected: no rules beyond the CONNECT itself, no masking.
+         */
+        "allowConnect"?: boolean;
+      };
+      /**
+       * http only: JSON response fields masked whole, by path ($.customers[\*].card_number, $.items[\*].\*) or by key name anywhere (card_number). masking.columns names are masked as key names too.
+       */
+      "maskFields"?: Array<{
+        /**
+         * JSON path (starting with $) or a key name.
+         */
+        "path": string;
+        /**
+         * How to mask (defaults to masking.defaultStrategy).
+         */
+        "strategy"?: "redact" | "partial" | "hash";
+      }>;
+      /**
+       * http only: bounds on what the proxy reads from the agent and buffers from the API.
+       */
+      "limits"?: {
+        /**
+         * Largest request head (request line and headers); larger is 431 (default 16384).
+         */
+        "maxHeaderBytes"?: number;
+        /**
+         * Largest request body; larger is 413 (default 1048576).
+         */
+        "maxRequestBodyBytes"?: number;
+        /**
+         * Largest response body the proxy buffers to mask a non-streaming JSON response (default 16777216); a larger one is refused (502) while masking is on.
+         */
+        "maxResponseBodyBytes"?: number;
+        /**
+         * Time an agent has to send a whole request (default 30); slower is 408.
+         */
+        "requestTimeoutSeconds"?: number;
       };
     }>;
     /**
@@ -305,6 +372,98 @@ export interface IAgentAccessPolicy {
            * When true, matches UPDATE/DELETE/MERGE/TRUNCATE that can touch every row (no WHERE or a constant-true one).
            */
           "unboundedWrite"?: boolean;
+        };
+        /**
+         * Conditions on an HTTP request (http targets; a rule with http conditions never matches a SQL statement, one with sql conditions never an HTTP request).
+         */
+        "http"?: {
+          /**
+           * Matches these methods (upper case).
+           */
+          "methods"?: Array<string>;
+          /**
+           * Path templates, after the upstream url's path: {name} or \* is one segment, \*\* any number of segments (/v1/customers/{id}/refunds, /api/\*\*).
+           */
+          "paths"?: Array<string>;
+          /**
+           * Conditions on query parameters (every one must hold).
+           */
+          "query"?: Array<{
+            /**
+             * Query parameter or header name (headers case-insensitive).
+             */
+            "name"?: string;
+            /**
+             * JSON body field: $.a.b, $.items[\*].id, $.list[0].
+             */
+            "path"?: string;
+            /**
+             * Whether the value must be there (true) or absent (false).
+             */
+            "present"?: boolean;
+            /**
+             * Matches when the value equals one of these (numbers and booleans compared as their JSON text).
+             */
+            "values"?: Array<string>;
+            /**
+             * Glob the value must match.
+             */
+            "pattern"?: string;
+          }>;
+          /**
+           * Conditions on request headers (every one must hold).
+           */
+          "headers"?: Array<{
+            /**
+             * Query parameter or header name (headers case-insensitive).
+             */
+            "name"?: string;
+            /**
+             * JSON body field: $.a.b, $.items[\*].id, $.list[0].
+             */
+            "path"?: string;
+            /**
+             * Whether the value must be there (true) or absent (false).
+             */
+            "present"?: boolean;
+            /**
+             * Matches when the value equals one of these (numbers and booleans compared as their JSON text).
+             */
+            "values"?: Array<string>;
+            /**
+             * Glob the value must match.
+             */
+            "pattern"?: string;
+          }>;
+          /**
+           * Conditions on fields of a JSON request body (every one must hold). A body that is not JSON matches Deny and RequireApproval rules, never Allow rules.
+           */
+          "body"?: Array<{
+            /**
+             * Query parameter or header name (headers case-insensitive).
+             */
+            "name"?: string;
+            /**
+             * JSON body field: $.a.b, $.items[\*].id, $.list[0].
+             */
+            "path"?: string;
+            /**
+             * Whether the value must be there (true) or absent (false).
+             */
+            "present"?: boolean;
+            /**
+             * Matches when the value equals one of these (numbers and booleans compared as their JSON text).
+             */
+            "values"?: Array<string>;
+            /**
+             * Glob the value must match.
+             */
+            "pattern"?: string;
+          }>;
+          /**
+           * A CEL expression over request (method, path, segments, query, headers, body, principal) that must be true; an error counts as a match for Deny and RequireApproval rules and as no match for Allow rules.
+           */
+          "cel"?: string;
         };
       };
       /**

@@ -1,0 +1,52 @@
+/**
+ * What the HTTP adapter needs from the gate: a verdict for a request, and a place to record what
+ * happened. The adapter parses HTTP and applies verdicts in HTTP terms (403 problem, 202 hold, forward);
+ * the gate owns the decision, built-in guards, approvals and the evidence (audit record, Event, metric).
+ * direct-gate.ts implements it over today's policy, approval and audit code; the protocol-free gate
+ * replaces it without the adapter changing.
+ */
+import type { Principal } from '../identity/verify.js';
+import type { HttpTargetSpec } from '../policy/types.js';
+import type { HttpDecision } from './decide-http.js';
+import type { HttpRequestFacts } from './request-facts.js';
+
+export interface GateRequest {
+  facts: HttpRequestFacts;
+  target: HttpTargetSpec;
+  principal: Principal;
+  /** One per agent connection (keep-alive requests share it): audit session and recordings. */
+  sessionId: string;
+  connectionId: string;
+  client: { address: string; port?: number };
+  /** The masked body approvers see (never the clear body). */
+  maskedBody?: string;
+}
+
+export type Verdict =
+  | { kind: 'forward'; decision: HttpDecision; decisionSeq: number; approval?: string }
+  | { kind: 'refuse'; status: 403 | 503; reason: string; rule: string; decision?: HttpDecision; approval?: string };
+
+export interface HttpOutcome {
+  request: GateRequest;
+  verdict: Extract<Verdict, { kind: 'forward' }>;
+  /** Status sent to the agent (0 when none was sent). */
+  status: number;
+  requestBytes: number;
+  responseBytes: number;
+  maskedValues: number;
+  durationMs: number;
+  error?: string;
+}
+
+export interface HttpGatePort {
+  /** Decides (and records the decision) before anything is forwarded; a Hold resolves once decided. */
+  decide(req: GateRequest, onHold?: (approval: string) => void): Promise<Verdict>;
+  /** Records how a forwarded request ended. */
+  record(outcome: HttpOutcome): void;
+  /** A token that did not verify. */
+  identityRejected(target: string, connectionId: string, client: GateRequest['client'], reason: string): void;
+  /** Malformed or oversized input, an upstream failure, a connection that ends: recorded, never silent. */
+  protocolEvent(action: 'protocol.error' | 'connection.close', fields: { target: string; connectionId: string; sessionId?: string; client?: GateRequest['client']; message: string }): void;
+  /** Whether new requests may be served (the audit log can be written, the policy is available). */
+  unavailable(): string | undefined;
+}

@@ -1,0 +1,91 @@
+/**
+ * Masks a JSON document value by value: every string (and every number's text, and every object key)
+ * through the detectors and patterns; whole values at field rules (a JSON path, or a key name anywhere,
+ * including masking.columns names). Numbers keep their exact source text (no float rounding).
+ */
+import type { Masker } from '../masking/masker.js';
+import type { MaskStrategy } from '../policy/types.js';
+import { compileJsonPath, pathSelects, type JsonPath } from './json-path.js';
+
+interface FieldRule {
+  path: JsonPath;
+  strategy: MaskStrategy;
+}
+
+const J = JSON as unknown as { rawJSON: (s: string) => unknown; isRawJSON: (v: unknown) => boolean };
+
+export class JsonMasker {
+  private readonly rules: FieldRule[];
+
+  constructor(private readonly masker: Masker, fields: { path: string; strategy?: MaskStrategy }[], defaultStrategy: MaskStrategy) {
+    this.rules = fields.map((f) => ({ path: compileJsonPath(f.path), strategy: f.strategy ?? defaultStrategy }));
+  }
+
+  /** Field rules (paths, key names, masking.columns): they need the JSON structure. */
+  get hasFieldRules(): boolean {
+    return this.masker.hasColumnRules || this.rules.length > 0;
+  }
+
+  get active(): boolean {
+    return this.masker.scansValues || this.masker.hasColumnRules || this.rules.length > 0;
+  }
+
+  /** Parses, masks and serializes; throws SyntaxError when `text` is not JSON. */
+  maskText(text: string): { text: string; count: number } {
+    const doc = JSON.parse(text, (_k, v, ctx?: { source?: string }) => (typeof v === 'number' && ctx?.source !== undefined ? J.rawJSON(ctx.source) : v)) as unknown;
+    const counter = { n: 0 };
+    const out = this.walk(doc, [], counter);
+    return { text: JSON.stringify(out), count: counter.n };
+  }
+
+  private ruleFor(path: readonly (string | number)[]): MaskStrategy | undefined {
+    for (const r of this.rules) if (pathSelects(r.path, path)) return r.strategy;
+    const last = path[path.length - 1];
+    return typeof last === 'string' ? this.masker.columnStrategy(last) : undefined;
+  }
+
+  private walk(v: unknown, path: (string | number)[], c: { n: number }): unknown {
+    if (path.length > 0) {
+      const strategy = this.ruleFor(path);
+      if (strategy && v !== null) {
+        c.n++;
+        const label = String(path[path.length - 1]);
+        return this.masker.apply(typeof v === 'string' ? v : J.isRawJSON(v) ? JSON.stringify(v) : JSON.stringify(v), strategy, label);
+      }
+    }
+    if (typeof v === 'string') return this.text(v, c);
+    if (J.isRawJSON(v)) {
+      const src = JSON.stringify(v);
+      const m = this.masker.maskText(src);
+      if (m.count === 0) return v;
+      c.n += m.count;
+      return m.text;
+    }
+    // One path array, pushed and popped: no copy per value.
+    if (Array.isArray(v)) {
+      return v.map((x, i) => {
+        path.push(i);
+        const r = this.walk(x, path, c);
+        path.pop();
+        return r;
+      });
+    }
+    if (v && typeof v === 'object') {
+      // No prototype: a "__proto__" key stays a key.
+      const out = Object.create(null) as Record<string, unknown>;
+      for (const [k, x] of Object.entries(v)) {
+        path.push(k);
+        out[this.text(k, c)] = this.walk(x, path, c);
+        path.pop();
+      }
+      return out;
+    }
+    return v;
+  }
+
+  private text(s: string, c: { n: number }): string {
+    const m = this.masker.maskText(s);
+    c.n += m.count;
+    return m.text;
+  }
+}

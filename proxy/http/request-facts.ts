@@ -1,0 +1,127 @@
+/**
+ * What the HTTP adapter extracts from a request for the gate: method, path (raw and as segments),
+ * query, headers and the JSON body, plus the approval binding: sha256 of method, path and canonical
+ * body. Built once per request; rules never see bytes.
+ */
+import { createHash } from 'node:crypto';
+import type { RequestPath } from './path-template.js';
+
+export interface HttpRequestFacts {
+  target: string;
+  method: string;
+  path: RequestPath;
+  query: Map<string, string[]>;
+  /** Lower-case names; every value as sent. */
+  headers: Map<string, string[]>;
+  /** The body as received (never logged in clear). */
+  body: Buffer;
+  /** The parsed JSON body; `invalid` when the body is not empty and not JSON; undefined when empty. */
+  json?: { value: unknown } | 'invalid';
+  /** sha256 over method, raw path and query, and the canonical body: what an approval is bound to. */
+  sha256: string;
+}
+
+const MAX_JSON_DEPTH = 128;
+
+export function queryMap(raw: string): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const [k, v] of new URLSearchParams(raw)) {
+    const list = out.get(k);
+    if (list) list.push(v);
+    else out.set(k, [v]);
+  }
+  return out;
+}
+
+export function headerMap(h: NodeJS.Dict<string[]>): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const [k, v] of Object.entries(h)) if (v) out.set(k.toLowerCase(), v);
+  return out;
+}
+
+export function parseJsonBody(body: Buffer): HttpRequestFacts['json'] {
+  if (body.length === 0) return undefined;
+  try {
+    const value = JSON.parse(body.toString('utf8')) as unknown;
+    if (depth(value) > MAX_JSON_DEPTH) return 'invalid';
+    if (hasDuplicateKeys(body.toString('utf8'))) return 'invalid';
+    return { value };
+  } catch {
+    return 'invalid';
+  }
+}
+
+function depth(v: unknown): number {
+  let max = 0;
+  const stack: [unknown, number][] = [[v, 0]];
+  while (stack.length) {
+    const [x, d] = stack.pop()!;
+    if (d > max) max = d;
+    if (d > MAX_JSON_DEPTH) return d;
+    if (x && typeof x === 'object') for (const c of Object.values(x)) stack.push([c, d + 1]);
+  }
+  return max;
+}
+
+/**
+ * JSON that JSON.parse accepted, scanned once for an object with the same key twice: parsers differ on
+ * which one wins (JSON.parse keeps the last, others the first), so such a body is not decided on.
+ */
+export function hasDuplicateKeys(text: string): boolean {
+  const objects: Set<string>[] = [];
+  const kinds: ('o' | 'a')[] = [];
+  let expectKey = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    if (ch === '"') {
+      let j = i + 1;
+      while (text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
+      if (expectKey && kinds[kinds.length - 1] === 'o') {
+        const key = JSON.parse(text.slice(i, j + 1)) as string;
+        const seen = objects[objects.length - 1]!;
+        if (seen.has(key)) return true;
+        seen.add(key);
+        expectKey = false;
+      }
+      i = j;
+    } else if (ch === '{') {
+      kinds.push('o');
+      objects.push(new Set());
+      expectKey = true;
+    } else if (ch === '[') {
+      kinds.push('a');
+    } else if (ch === '}') {
+      kinds.pop();
+      objects.pop();
+    } else if (ch === ']') {
+      kinds.pop();
+    } else if (ch === ',') {
+      expectKey = kinds[kinds.length - 1] === 'o';
+    }
+  }
+  return false;
+}
+
+/** Keys sorted at every level, no whitespace: two bodies that mean the same JSON hash the same. */
+export function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+  if (v && typeof v === 'object') {
+    return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson((v as Record<string, unknown>)[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(v);
+}
+
+export function approvalBinding(method: string, path: RequestPath, body: Buffer, json: HttpRequestFacts['json']): string {
+  const canonical = json && json !== 'invalid' ? canonicalJson(json.value) : body.toString('base64');
+  return createHash('sha256').update(`${method}\n${path.raw}${path.query ? `?${path.query}` : ''}\n${canonical}`).digest('hex');
+}
+
+export function buildFacts(target: string, method: string, path: RequestPath, headers: NodeJS.Dict<string[]>, body: Buffer): HttpRequestFacts {
+  const json = parseJsonBody(body);
+  return { target, method, path, query: queryMap(path.query), headers: headerMap(headers), body, ...(json ? { json } : {}), sha256: approvalBinding(method, path, body, json) };
+}
+
+/** The request as audit records and approval requests show it (masked by the caller): method, path and query; never the body. */
+export function requestLine(f: Pick<HttpRequestFacts, 'method' | 'path'>): string {
+  return `${f.method} ${f.path.raw}${f.path.query ? `?${f.path.query}` : ''}`;
+}

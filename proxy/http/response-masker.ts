@@ -1,0 +1,219 @@
+/**
+ * How a response body reaches the agent with masking on. JSON is masked value by value (buffered up to
+ * maxResponseBodyBytes, then Content-Length is set to the masked length); event streams (SSE), NDJSON
+ * and text are masked line by line as they stream (each line bounded), never buffered whole;
+ * gzip/deflate/br bodies are decompressed, masked and compressed again. A body that cannot be inspected
+ * (another encoding, a binary type, a line or document over the bound) is refused: the agent gets a 502
+ * problem when nothing was sent yet, else the connection is cut.
+ */
+import { Transform, type TransformCallback } from 'node:stream';
+import zlib from 'node:zlib';
+import type { Masker } from '../masking/masker.js';
+import type { JsonMasker } from './json-masker.js';
+
+export class Uninspectable extends Error {}
+
+export type BodyKind = 'json' | 'sse' | 'lines';
+
+/** How the body of this content type is masked; undefined: it cannot be inspected. */
+export function bodyKind(contentType: string | undefined): BodyKind | undefined {
+  const t = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+  if (t === 'text/event-stream') return 'sse';
+  if (t === 'application/x-ndjson' || t === 'application/ndjson' || t === 'application/jsonl' || t === 'application/json-seq') return 'lines';
+  if (t === 'application/json' || t.endsWith('+json')) return 'json';
+  if (t === '' || t.startsWith('text/') || t === 'application/xml' || t.endsWith('+xml') || t === 'application/javascript' || t === 'application/x-www-form-urlencoded' || t === 'application/yaml' || t === 'application/x-yaml') return 'lines';
+  return undefined;
+}
+
+export type Coding = 'identity' | 'gzip' | 'deflate' | 'br';
+
+/** The body's single content coding, or undefined when it is one the proxy cannot undo. */
+export function codingOf(header: string | undefined): Coding | undefined {
+  const c = (header ?? '').trim().toLowerCase();
+  if (c === '' || c === 'identity') return 'identity';
+  if (c === 'gzip' || c === 'x-gzip') return 'gzip';
+  if (c === 'deflate' || c === 'br') return c;
+  return undefined;
+}
+
+export function decoder(c: Coding): Transform | undefined {
+  if (c === 'gzip') return zlib.createGunzip();
+  if (c === 'deflate') return zlib.createInflate();
+  if (c === 'br') return zlib.createBrotliDecompress();
+  return undefined;
+}
+
+export function encoder(c: Coding): Transform | undefined {
+  if (c === 'gzip') return zlib.createGzip();
+  if (c === 'deflate') return zlib.createDeflate();
+  if (c === 'br') return zlib.createBrotliCompress();
+  return undefined;
+}
+
+export interface MaskCount {
+  n: number;
+}
+
+/**
+ * Masks JSON as it streams: a scan that follows strings and brackets finds where each top-level value
+ * ends (one document, or a stream of them: NDJSON, Kubernetes watch events), and each value is masked
+ * whole as soon as it is complete. One value may not exceed `max` bytes; what is not JSON is refused
+ * while field rules are on (they could not be applied), else masked by detectors.
+ */
+export class JsonStreamMasker extends Transform {
+  private value: Buffer[] = [];
+  private size = 0;
+  private depth = 0;
+  private inString = false;
+  private escaped = false;
+  /** A top-level scalar (number, literal, string) is being read. */
+  private scalar = false;
+
+  constructor(private readonly json: JsonMasker, private readonly masker: Masker, private readonly max: number, private readonly count: MaskCount) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    const out: Buffer[] = [];
+    let start = 0;
+    try {
+      for (let i = 0; i < chunk.length; i++) {
+        const c = chunk[i]!;
+        if (this.inString) {
+          if (this.escaped) this.escaped = false;
+          else if (c === 0x5c) this.escaped = true;
+          else if (c === 0x22) {
+            this.inString = false;
+            if (this.depth === 0) this.scalar = true;
+          }
+          continue;
+        }
+        const ws = c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+        if (this.depth === 0 && !this.scalar && ws) {
+          // Whitespace between values passes as it is.
+          out.push(chunk.subarray(start, i + 1));
+          start = i + 1;
+          continue;
+        }
+        if (c === 0x22) this.inString = true;
+        else if (c === 0x7b || c === 0x5b) this.depth++;
+        else if (c === 0x7d || c === 0x5d) {
+          if (--this.depth < 0) throw new Uninspectable('the JSON response is not well-formed');
+          if (this.depth === 0) {
+            this.value.push(chunk.subarray(start, i + 1));
+            start = i + 1;
+            out.push(this.complete());
+          }
+        } else if (this.depth === 0 && ws) {
+          this.value.push(chunk.subarray(start, i));
+          start = i;
+          out.push(this.complete());
+        } else if (this.depth === 0) this.scalar = true;
+      }
+      if (start < chunk.length) this.hold(chunk.subarray(start));
+    } catch (e) {
+      return cb(e as Error);
+    }
+    cb(null, out.length ? Buffer.concat(out) : undefined);
+  }
+
+  override _flush(cb: TransformCallback): void {
+    try {
+      if (this.depth !== 0 || this.inString) throw new Uninspectable('the JSON response ended inside a value');
+      cb(null, this.size || this.value.length ? this.complete() : undefined);
+    } catch (e) {
+      cb(e as Error);
+    }
+  }
+
+  private hold(b: Buffer): void {
+    this.size += b.length;
+    if (this.size > this.max) throw new Uninspectable(`a JSON value in the response is larger than ${this.max} bytes (limits.maxResponseBodyBytes) and masking is on`);
+    this.value.push(b);
+  }
+
+  private complete(): Buffer {
+    const text = Buffer.concat(this.value).toString('utf8');
+    this.value = [];
+    this.size = 0;
+    this.scalar = false;
+    if (text.length > this.max) throw new Uninspectable(`a JSON value in the response is larger than ${this.max} bytes (limits.maxResponseBodyBytes) and masking is on`);
+    if (text.trim() === '') return Buffer.from(text);
+    try {
+      const m = this.json.maskText(text);
+      this.count.n += m.count;
+      return Buffer.from(m.text);
+    } catch {
+      // Labelled JSON, but not JSON: field rules cannot be applied to it.
+      if (this.json.hasFieldRules) throw new Uninspectable('the response says it is JSON but does not parse, and field rules are on');
+      const m = this.masker.maskText(text);
+      this.count.n += m.count;
+      return Buffer.from(m.text);
+    }
+  }
+}
+
+/**
+ * Masks a stream line by line (SSE `data:` payloads and NDJSON lines as JSON when they parse, other
+ * lines by detectors). A line longer than `maxLine` cannot be masked without buffering it: refused.
+ */
+export class LineMasker extends Transform {
+  private pending: Buffer[] = [];
+  private pendingSize = 0;
+
+  constructor(private readonly kind: 'sse' | 'lines', private readonly json: JsonMasker, private readonly masker: Masker, private readonly maxLine: number, private readonly count: MaskCount) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    let start = 0;
+    const out: Buffer[] = [];
+    for (let i = chunk.indexOf(10); i >= 0; i = chunk.indexOf(10, start)) {
+      this.pending.push(chunk.subarray(start, i + 1));
+      out.push(this.line(Buffer.concat(this.pending)));
+      this.pending = [];
+      this.pendingSize = 0;
+      start = i + 1;
+    }
+    if (start < chunk.length) {
+      this.pending.push(chunk.subarray(start));
+      this.pendingSize += chunk.length - start;
+      if (this.pendingSize > this.maxLine) return cb(new Uninspectable(`a response line is longer than ${this.maxLine} bytes and masking is on`));
+    }
+    cb(null, out.length ? Buffer.concat(out) : undefined);
+  }
+
+  override _flush(cb: TransformCallback): void {
+    cb(null, this.pending.length ? this.line(Buffer.concat(this.pending)) : undefined);
+  }
+
+  private line(b: Buffer): Buffer {
+    const s = b.toString('utf8');
+    const eol = /\r?\n$/.exec(s)?.[0] ?? '';
+    const body = s.slice(0, s.length - eol.length);
+    let prefix = '';
+    let payload = body;
+    if (this.kind === 'sse') {
+      const m = /^(data|event|id):( ?)/.exec(body);
+      if (!m) return this.plain(body, eol);
+      prefix = m[0];
+      payload = body.slice(prefix.length);
+    }
+    if (/^\s*[[{]/.test(payload)) {
+      try {
+        const r = this.json.maskText(payload);
+        this.count.n += r.count;
+        return Buffer.from(prefix + r.text + eol);
+      } catch {
+        // not JSON: detectors below
+      }
+    }
+    return this.plain(prefix + payload, eol);
+  }
+
+  private plain(text: string, eol: string): Buffer {
+    const m = this.masker.maskText(text);
+    this.count.n += m.count;
+    return Buffer.from(m.text + eol);
+  }
+}
