@@ -1,6 +1,6 @@
 import { formats } from "@kubernetes-models/validate";
-export const validate = validate42;
-const schema25 = {
+export const validate = validate44;
+const schema26 = {
   "type": "object",
   "properties": {
     "apiVersion": {
@@ -13,7 +13,7 @@ const schema25 = {
       "$ref": "a6f0oUEaFqHmymdwnqPORTNOTU7GczWAkwGD0uYU"
     },
     "spec": {
-      "$ref": "GaRms9JQ154Hq9HEyzjk4RDz8SXQsW3eLXtlZo5Os"
+      "$ref": "txLoYJApHWPgBWtmx0VfxA4wPKdLrPiSbsKjugmbz4"
     },
     "status": {
       "$ref": "cUFCnLNxTyOGgZqiQZvgscErCC87pgCUsvqzWmOEA"
@@ -22,11 +22,11 @@ const schema25 = {
   "required": ["spec", "apiVersion", "kind"],
   "$id": "agentgate.dev.v1alpha1.AgentAccessPolicy"
 };
-const schema26 = {
+const schema27 = {
   "type": "string",
   "enum": ["agentgate.dev/v1alpha1"]
 };
-function validate43(data, {
+function validate45(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -56,7 +56,7 @@ function validate43(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema26.enum
+        allowedValues: schema27.enum
       }
     };
     if (vErrors === null) {
@@ -66,14 +66,14 @@ function validate43(data, {
     }
     errors++;
   }
-  validate43.errors = vErrors;
+  validate45.errors = vErrors;
   return errors === 0;
 }
-const schema27 = {
+const schema28 = {
   "type": "string",
   "enum": ["AgentAccessPolicy"]
 };
-function validate45(data, {
+function validate47(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -103,7 +103,7 @@ function validate45(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema27.enum
+        allowedValues: schema28.enum
       }
     };
     if (vErrors === null) {
@@ -113,15 +113,15 @@ function validate45(data, {
     }
     errors++;
   }
-  validate45.errors = vErrors;
+  validate47.errors = vErrors;
   return errors === 0;
 }
-const schema28 = {
+const schema29 = {
   "nullableRef": "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta#"
 };
-const schema29 = {};
-import { validate as validate48 } from "@kubernetes-models/apimachinery/_schemas/IoK8sApimachineryPkgApisMetaV1ObjectMeta";
-function validate47(data, {
+const schema30 = {};
+import { validate as validate50 } from "@kubernetes-models/apimachinery/_schemas/IoK8sApimachineryPkgApisMetaV1ObjectMeta";
+function validate49(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -130,20 +130,20 @@ function validate47(data, {
   let vErrors = null;
   let errors = 0;
   if (data !== null) {
-    if (!validate48(data, {
+    if (!validate50(data, {
       instancePath,
       parentData,
       parentDataProperty,
       rootData
     })) {
-      vErrors = vErrors === null ? validate48.errors : vErrors.concat(validate48.errors);
+      vErrors = vErrors === null ? validate50.errors : vErrors.concat(validate50.errors);
       errors = vErrors.length;
     }
   }
-  validate47.errors = vErrors;
+  validate49.errors = vErrors;
   return errors === 0;
 }
-const schema30 = {
+const schema31 = {
   "type": "object",
   "required": ["identity", "targets"],
   "properties": {
@@ -168,6 +168,9 @@ const schema30 = {
     "approval": {
       "$ref": "sj1cFMmAGPYKFUZbA1z7gXQ9WfB87bGaXh0pMJ7DZsM"
     },
+    "review": {
+      "$ref": "k5iYyvxSjstWM0uf6Cdgie26zd0oCC6qPnex1JXAok"
+    },
     "masking": {
       "$ref": "EHp9RYAdAiXXtSwfBJCOAf1oLoey2d5PyP5dPFsiNM"
     },
@@ -182,13 +185,13 @@ const schema30 = {
     }
   }
 };
-const schema31 = {
+const schema32 = {
   "type": "string",
   "enum": ["Enforce", "Audit"],
   "default": "Enforce",
   "nullable": true
 };
-function validate52(data, {
+function validate54(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -218,7 +221,7 @@ function validate52(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema31.enum
+        allowedValues: schema32.enum
       }
     };
     if (vErrors === null) {
@@ -228,10 +231,10 @@ function validate52(data, {
     }
     errors++;
   }
-  validate52.errors = vErrors;
+  validate54.errors = vErrors;
   return errors === 0;
 }
-const schema32 = {
+const schema33 = {
   "type": "object",
   "properties": {
     "serviceAccounts": {
@@ -243,7 +246,7 @@ const schema32 = {
   },
   "nullable": true
 };
-const schema33 = {
+const schema34 = {
   "type": "array",
   "maxItems": 64,
   "items": {
@@ -251,7 +254,7 @@ const schema33 = {
   },
   "nullable": true
 };
-const schema34 = {
+const schema35 = {
   "type": "object",
   "required": ["name"],
   "properties": {
@@ -329,12 +332,12 @@ function validate24(data, {
   validate24.errors = vErrors;
   return errors === 0;
 }
-const schema35 = {
+const schema36 = {
   "type": "string",
   "maxLength": 63,
   "nullable": true
 };
-function validate58(data, {
+function validate60(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -376,10 +379,10 @@ function validate58(data, {
       errors++;
     }
   }
-  validate58.errors = vErrors;
+  validate60.errors = vErrors;
   return errors === 0;
 }
-function validate56(data, {
+function validate58(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -416,13 +419,13 @@ function validate56(data, {
       }
     }
     if (data.namespace !== undefined) {
-      if (!validate58(data.namespace, {
+      if (!validate60(data.namespace, {
         instancePath: instancePath + "/namespace",
         parentData: data,
         parentDataProperty: "namespace",
         rootData
       })) {
-        vErrors = vErrors === null ? validate58.errors : vErrors.concat(validate58.errors);
+        vErrors = vErrors === null ? validate60.errors : vErrors.concat(validate60.errors);
         errors = vErrors.length;
       }
     }
@@ -442,10 +445,10 @@ function validate56(data, {
     }
     errors++;
   }
-  validate56.errors = vErrors;
+  validate58.errors = vErrors;
   return errors === 0;
 }
-function validate55(data, {
+function validate57(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -488,21 +491,21 @@ function validate55(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate56(data[i0], {
+      if (!validate58(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate56.errors : vErrors.concat(validate56.errors);
+        vErrors = vErrors === null ? validate58.errors : vErrors.concat(validate58.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate55.errors = vErrors;
+  validate57.errors = vErrors;
   return errors === 0;
 }
-const schema36 = {
+const schema37 = {
   "type": "object",
   "properties": {
     "matchLabels": {
@@ -511,7 +514,7 @@ const schema36 = {
   },
   "nullable": true
 };
-const schema37 = {
+const schema38 = {
   "type": "object",
   "additionalProperties": {
     "$ref": "jdFtv6DGtroqVatkuk8ipQtGFLMzfSuVek97sB0uauQ"
@@ -519,10 +522,10 @@ const schema37 = {
   "properties": {},
   "nullable": true
 };
-const schema22 = {
+const schema23 = {
   "type": "string"
 };
-function validate39(data, {
+function validate41(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -546,10 +549,10 @@ function validate39(data, {
     }
     errors++;
   }
-  validate39.errors = vErrors;
+  validate41.errors = vErrors;
   return errors === 0;
 }
-function validate63(data, {
+function validate65(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -575,21 +578,21 @@ function validate63(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     for (const key0 in data) {
-      if (!validate39(data[key0], {
+      if (!validate41(data[key0], {
         instancePath: instancePath + "/" + key0.replace(/~/g, "~0").replace(/\//g, "~1"),
         parentData: data,
         parentDataProperty: key0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate39.errors : vErrors.concat(validate39.errors);
+        vErrors = vErrors === null ? validate41.errors : vErrors.concat(validate41.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate63.errors = vErrors;
+  validate65.errors = vErrors;
   return errors === 0;
 }
-function validate62(data, {
+function validate64(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -615,21 +618,21 @@ function validate62(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.matchLabels !== undefined) {
-      if (!validate63(data.matchLabels, {
+      if (!validate65(data.matchLabels, {
         instancePath: instancePath + "/matchLabels",
         parentData: data,
         parentDataProperty: "matchLabels",
         rootData
       })) {
-        vErrors = vErrors === null ? validate63.errors : vErrors.concat(validate63.errors);
+        vErrors = vErrors === null ? validate65.errors : vErrors.concat(validate65.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate62.errors = vErrors;
+  validate64.errors = vErrors;
   return errors === 0;
 }
-function validate54(data, {
+function validate56(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -655,32 +658,32 @@ function validate54(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.serviceAccounts !== undefined) {
-      if (!validate55(data.serviceAccounts, {
+      if (!validate57(data.serviceAccounts, {
         instancePath: instancePath + "/serviceAccounts",
         parentData: data,
         parentDataProperty: "serviceAccounts",
         rootData
       })) {
-        vErrors = vErrors === null ? validate55.errors : vErrors.concat(validate55.errors);
+        vErrors = vErrors === null ? validate57.errors : vErrors.concat(validate57.errors);
         errors = vErrors.length;
       }
     }
     if (data.podSelector !== undefined) {
-      if (!validate62(data.podSelector, {
+      if (!validate64(data.podSelector, {
         instancePath: instancePath + "/podSelector",
         parentData: data,
         parentDataProperty: "podSelector",
         rootData
       })) {
-        vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
+        vErrors = vErrors === null ? validate64.errors : vErrors.concat(validate64.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate54.errors = vErrors;
+  validate56.errors = vErrors;
   return errors === 0;
 }
-const schema38 = {
+const schema39 = {
   "type": "object",
   "required": ["issuers"],
   "properties": {
@@ -698,7 +701,7 @@ const schema38 = {
     }
   }
 };
-const schema39 = {
+const schema40 = {
   "type": "array",
   "minItems": 1,
   "maxItems": 16,
@@ -706,7 +709,7 @@ const schema39 = {
     "$ref": "sv8hazQ2fHdkzn0wIAcsBXmVaZoyd8ySzIBAMtgPbXI"
   }
 };
-const schema40 = {
+const schema41 = {
   "type": "object",
   "required": ["issuer", "audiences"],
   "properties": {
@@ -795,7 +798,7 @@ function validate21(data, {
   validate21.errors = vErrors;
   return errors === 0;
 }
-const schema41 = {
+const schema42 = {
   "type": "array",
   "minItems": 1,
   "maxItems": 16,
@@ -868,7 +871,7 @@ function validate22(data, {
   validate22.errors = vErrors;
   return errors === 0;
 }
-function validate72(data, {
+function validate74(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -937,7 +940,7 @@ function validate72(data, {
     }
     errors++;
   }
-  validate72.errors = vErrors;
+  validate74.errors = vErrors;
   return errors === 0;
 }
 const schema8 = {
@@ -1007,7 +1010,7 @@ function validate23(data, {
   validate23.errors = vErrors;
   return errors === 0;
 }
-const schema42 = {
+const schema43 = {
   "type": "string",
   "minLength": 1,
   "maxLength": 2048,
@@ -1015,7 +1018,7 @@ const schema42 = {
   "nullable": true
 };
 const pattern1 = new RegExp("^https?://", "u");
-function validate76(data, {
+function validate78(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1089,7 +1092,7 @@ function validate76(data, {
       errors++;
     }
   }
-  validate76.errors = vErrors;
+  validate78.errors = vErrors;
   return errors === 0;
 }
 const schema15 = {
@@ -1173,7 +1176,7 @@ function validate26(data, {
   validate26.errors = vErrors;
   return errors === 0;
 }
-function validate70(data, {
+function validate72(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1226,13 +1229,13 @@ function validate70(data, {
       }
     }
     if (data.audiences !== undefined) {
-      if (!validate72(data.audiences, {
+      if (!validate74(data.audiences, {
         instancePath: instancePath + "/audiences",
         parentData: data,
         parentDataProperty: "audiences",
         rootData
       })) {
-        vErrors = vErrors === null ? validate72.errors : vErrors.concat(validate72.errors);
+        vErrors = vErrors === null ? validate74.errors : vErrors.concat(validate74.errors);
         errors = vErrors.length;
       }
     }
@@ -1248,13 +1251,13 @@ function validate70(data, {
       }
     }
     if (data.jwksUri !== undefined) {
-      if (!validate76(data.jwksUri, {
+      if (!validate78(data.jwksUri, {
         instancePath: instancePath + "/jwksUri",
         parentData: data,
         parentDataProperty: "jwksUri",
         rootData
       })) {
-        vErrors = vErrors === null ? validate76.errors : vErrors.concat(validate76.errors);
+        vErrors = vErrors === null ? validate78.errors : vErrors.concat(validate78.errors);
         errors = vErrors.length;
       }
     }
@@ -1296,10 +1299,10 @@ function validate70(data, {
     }
     errors++;
   }
-  validate70.errors = vErrors;
+  validate72.errors = vErrors;
   return errors === 0;
 }
-function validate69(data, {
+function validate71(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1342,13 +1345,13 @@ function validate69(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate70(data[i0], {
+      if (!validate72(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate70.errors : vErrors.concat(validate70.errors);
+        vErrors = vErrors === null ? validate72.errors : vErrors.concat(validate72.errors);
         errors = vErrors.length;
       }
     }
@@ -1368,15 +1371,15 @@ function validate69(data, {
     }
     errors++;
   }
-  validate69.errors = vErrors;
+  validate71.errors = vErrors;
   return errors === 0;
 }
-const schema43 = {
+const schema44 = {
   "type": "boolean",
   "default": false,
   "nullable": true
 };
-function validate82(data, {
+function validate84(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1400,10 +1403,10 @@ function validate82(data, {
     }
     errors++;
   }
-  validate82.errors = vErrors;
+  validate84.errors = vErrors;
   return errors === 0;
 }
-const schema44 = {
+const schema45 = {
   "type": "array",
   "maxItems": 16,
   "items": {
@@ -1411,7 +1414,7 @@ const schema44 = {
   },
   "nullable": true
 };
-const schema45 = {
+const schema46 = {
   "type": "object",
   "required": ["issuer", "audiences"],
   "properties": {
@@ -1432,14 +1435,14 @@ const schema45 = {
     }
   }
 };
-const schema46 = {
+const schema47 = {
   "type": "array",
   "minItems": 1,
   "items": {
     "$ref": "PPE7EsdNeFQnJoAtWCQfRkKwXX2VsqrvamZb9BgRsDU"
   }
 };
-function validate87(data, {
+function validate89(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1492,16 +1495,16 @@ function validate87(data, {
     }
     errors++;
   }
-  validate87.errors = vErrors;
+  validate89.errors = vErrors;
   return errors === 0;
 }
-const schema47 = {
+const schema48 = {
   "type": "string",
   "pattern": "^https?://",
   "maxLength": 2048,
   "nullable": true
 };
-function validate91(data, {
+function validate93(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1559,10 +1562,10 @@ function validate91(data, {
       errors++;
     }
   }
-  validate91.errors = vErrors;
+  validate93.errors = vErrors;
   return errors === 0;
 }
-const schema48 = {
+const schema49 = {
   "type": "object",
   "properties": {
     "claim": {
@@ -1574,13 +1577,13 @@ const schema48 = {
   },
   "nullable": true
 };
-const schema49 = {
+const schema50 = {
   "type": "string",
   "enum": ["sub", "email"],
   "default": "sub",
   "nullable": true
 };
-function validate94(data, {
+function validate96(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1610,7 +1613,7 @@ function validate94(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema49.enum
+        allowedValues: schema50.enum
       }
     };
     if (vErrors === null) {
@@ -1620,15 +1623,15 @@ function validate94(data, {
     }
     errors++;
   }
-  validate94.errors = vErrors;
+  validate96.errors = vErrors;
   return errors === 0;
 }
-const schema50 = {
+const schema51 = {
   "type": "string",
   "maxLength": 512,
   "nullable": true
 };
-function validate96(data, {
+function validate98(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1670,10 +1673,10 @@ function validate96(data, {
       errors++;
     }
   }
-  validate96.errors = vErrors;
+  validate98.errors = vErrors;
   return errors === 0;
 }
-function validate93(data, {
+function validate95(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1699,32 +1702,32 @@ function validate93(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.claim !== undefined) {
-      if (!validate94(data.claim, {
+      if (!validate96(data.claim, {
         instancePath: instancePath + "/claim",
         parentData: data,
         parentDataProperty: "claim",
-        rootData
-      })) {
-        vErrors = vErrors === null ? validate94.errors : vErrors.concat(validate94.errors);
-        errors = vErrors.length;
-      }
-    }
-    if (data.prefix !== undefined) {
-      if (!validate96(data.prefix, {
-        instancePath: instancePath + "/prefix",
-        parentData: data,
-        parentDataProperty: "prefix",
         rootData
       })) {
         vErrors = vErrors === null ? validate96.errors : vErrors.concat(validate96.errors);
         errors = vErrors.length;
       }
     }
+    if (data.prefix !== undefined) {
+      if (!validate98(data.prefix, {
+        instancePath: instancePath + "/prefix",
+        parentData: data,
+        parentDataProperty: "prefix",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate98.errors : vErrors.concat(validate98.errors);
+        errors = vErrors.length;
+      }
+    }
   }
-  validate93.errors = vErrors;
+  validate95.errors = vErrors;
   return errors === 0;
 }
-function validate85(data, {
+function validate87(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1777,13 +1780,13 @@ function validate85(data, {
       }
     }
     if (data.audiences !== undefined) {
-      if (!validate87(data.audiences, {
+      if (!validate89(data.audiences, {
         instancePath: instancePath + "/audiences",
         parentData: data,
         parentDataProperty: "audiences",
         rootData
       })) {
-        vErrors = vErrors === null ? validate87.errors : vErrors.concat(validate87.errors);
+        vErrors = vErrors === null ? validate89.errors : vErrors.concat(validate89.errors);
         errors = vErrors.length;
       }
     }
@@ -1799,24 +1802,24 @@ function validate85(data, {
       }
     }
     if (data.jwksUri !== undefined) {
-      if (!validate91(data.jwksUri, {
+      if (!validate93(data.jwksUri, {
         instancePath: instancePath + "/jwksUri",
         parentData: data,
         parentDataProperty: "jwksUri",
         rootData
       })) {
-        vErrors = vErrors === null ? validate91.errors : vErrors.concat(validate91.errors);
+        vErrors = vErrors === null ? validate93.errors : vErrors.concat(validate93.errors);
         errors = vErrors.length;
       }
     }
     if (data.kubernetesUsername !== undefined) {
-      if (!validate93(data.kubernetesUsername, {
+      if (!validate95(data.kubernetesUsername, {
         instancePath: instancePath + "/kubernetesUsername",
         parentData: data,
         parentDataProperty: "kubernetesUsername",
         rootData
       })) {
-        vErrors = vErrors === null ? validate93.errors : vErrors.concat(validate93.errors);
+        vErrors = vErrors === null ? validate95.errors : vErrors.concat(validate95.errors);
         errors = vErrors.length;
       }
     }
@@ -1836,10 +1839,10 @@ function validate85(data, {
     }
     errors++;
   }
-  validate85.errors = vErrors;
+  validate87.errors = vErrors;
   return errors === 0;
 }
-function validate84(data, {
+function validate86(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1882,28 +1885,28 @@ function validate84(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate85(data[i0], {
+      if (!validate87(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate85.errors : vErrors.concat(validate85.errors);
+        vErrors = vErrors === null ? validate87.errors : vErrors.concat(validate87.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate84.errors = vErrors;
+  validate86.errors = vErrors;
   return errors === 0;
 }
-const schema51 = {
+const schema52 = {
   "type": "integer",
   "default": 900,
   "minimum": 60,
   "maximum": 86400,
   "nullable": true
 };
-function validate101(data, {
+function validate103(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1963,10 +1966,10 @@ function validate101(data, {
       errors++;
     }
   }
-  validate101.errors = vErrors;
+  validate103.errors = vErrors;
   return errors === 0;
 }
-function validate68(data, {
+function validate70(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1992,46 +1995,46 @@ function validate68(data, {
       errors++;
     }
     if (data.issuers !== undefined) {
-      if (!validate69(data.issuers, {
+      if (!validate71(data.issuers, {
         instancePath: instancePath + "/issuers",
         parentData: data,
         parentDataProperty: "issuers",
         rootData
       })) {
-        vErrors = vErrors === null ? validate69.errors : vErrors.concat(validate69.errors);
+        vErrors = vErrors === null ? validate71.errors : vErrors.concat(validate71.errors);
         errors = vErrors.length;
       }
     }
     if (data.requireTriggeredBy !== undefined) {
-      if (!validate82(data.requireTriggeredBy, {
+      if (!validate84(data.requireTriggeredBy, {
         instancePath: instancePath + "/requireTriggeredBy",
         parentData: data,
         parentDataProperty: "requireTriggeredBy",
-        rootData
-      })) {
-        vErrors = vErrors === null ? validate82.errors : vErrors.concat(validate82.errors);
-        errors = vErrors.length;
-      }
-    }
-    if (data.triggerIssuers !== undefined) {
-      if (!validate84(data.triggerIssuers, {
-        instancePath: instancePath + "/triggerIssuers",
-        parentData: data,
-        parentDataProperty: "triggerIssuers",
         rootData
       })) {
         vErrors = vErrors === null ? validate84.errors : vErrors.concat(validate84.errors);
         errors = vErrors.length;
       }
     }
+    if (data.triggerIssuers !== undefined) {
+      if (!validate86(data.triggerIssuers, {
+        instancePath: instancePath + "/triggerIssuers",
+        parentData: data,
+        parentDataProperty: "triggerIssuers",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate86.errors : vErrors.concat(validate86.errors);
+        errors = vErrors.length;
+      }
+    }
     if (data.maxTokenLifetimeSeconds !== undefined) {
-      if (!validate101(data.maxTokenLifetimeSeconds, {
+      if (!validate103(data.maxTokenLifetimeSeconds, {
         instancePath: instancePath + "/maxTokenLifetimeSeconds",
         parentData: data,
         parentDataProperty: "maxTokenLifetimeSeconds",
         rootData
       })) {
-        vErrors = vErrors === null ? validate101.errors : vErrors.concat(validate101.errors);
+        vErrors = vErrors === null ? validate103.errors : vErrors.concat(validate103.errors);
         errors = vErrors.length;
       }
     }
@@ -2051,10 +2054,10 @@ function validate68(data, {
     }
     errors++;
   }
-  validate68.errors = vErrors;
+  validate70.errors = vErrors;
   return errors === 0;
 }
-const schema52 = {
+const schema53 = {
   "type": "array",
   "minItems": 1,
   "maxItems": 32,
@@ -2062,7 +2065,7 @@ const schema52 = {
     "$ref": "2XnzzlnuTY0nAbF5BRNFwlGU574n7wujdyMj7TjUJCo"
   }
 };
-const schema53 = {
+const schema54 = {
   "type": "object",
   "required": ["name", "protocol", "listen", "upstream", "credentials"],
   "properties": {
@@ -2155,11 +2158,11 @@ function validate28(data, {
   validate28.errors = vErrors;
   return errors === 0;
 }
-const schema54 = {
+const schema55 = {
   "type": "string",
   "enum": ["postgres"]
 };
-function validate107(data, {
+function validate109(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2189,7 +2192,7 @@ function validate107(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema54.enum
+        allowedValues: schema55.enum
       }
     };
     if (vErrors === null) {
@@ -2199,16 +2202,16 @@ function validate107(data, {
     }
     errors++;
   }
-  validate107.errors = vErrors;
+  validate109.errors = vErrors;
   return errors === 0;
 }
-const schema55 = {
+const schema56 = {
   "type": "string",
   "pattern": "^(\\[[0-9a-fA-F:.]+\\]|[0-9A-Za-z.-]+):[0-9]{1,5}$",
   "maxLength": 262
 };
 const pattern3 = new RegExp("^(\\[[0-9a-fA-F:.]+\\]|[0-9A-Za-z.-]+):[0-9]{1,5}$", "u");
-function validate109(data, {
+function validate111(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2265,16 +2268,16 @@ function validate109(data, {
     }
     errors++;
   }
-  validate109.errors = vErrors;
+  validate111.errors = vErrors;
   return errors === 0;
 }
-const schema56 = {
+const schema57 = {
   "type": "string",
   "enum": ["ReadOnly", "ReadWrite"],
   "default": "ReadWrite",
   "nullable": true
 };
-function validate111(data, {
+function validate113(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2304,7 +2307,7 @@ function validate111(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema56.enum
+        allowedValues: schema57.enum
       }
     };
     if (vErrors === null) {
@@ -2314,10 +2317,10 @@ function validate111(data, {
     }
     errors++;
   }
-  validate111.errors = vErrors;
+  validate113.errors = vErrors;
   return errors === 0;
 }
-const schema57 = {
+const schema58 = {
   "type": "object",
   "required": ["host", "port", "database", "user"],
   "properties": {
@@ -2341,12 +2344,12 @@ const schema57 = {
     }
   }
 };
-const schema58 = {
+const schema59 = {
   "type": "integer",
   "minimum": 1,
   "maximum": 65535
 };
-function validate115(data, {
+function validate117(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2406,7 +2409,7 @@ function validate115(data, {
       errors++;
     }
   }
-  validate115.errors = vErrors;
+  validate117.errors = vErrors;
   return errors === 0;
 }
 const schema10 = {
@@ -2474,13 +2477,13 @@ function validate25(data, {
   validate25.errors = vErrors;
   return errors === 0;
 }
-const schema59 = {
+const schema60 = {
   "type": "string",
   "enum": ["disable", "prefer", "require", "verify-ca", "verify-full"],
   "default": "prefer",
   "nullable": true
 };
-function validate119(data, {
+function validate121(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2510,7 +2513,7 @@ function validate119(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema59.enum
+        allowedValues: schema60.enum
       }
     };
     if (vErrors === null) {
@@ -2520,10 +2523,10 @@ function validate119(data, {
     }
     errors++;
   }
-  validate119.errors = vErrors;
+  validate121.errors = vErrors;
   return errors === 0;
 }
-function validate113(data, {
+function validate115(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2608,13 +2611,13 @@ function validate113(data, {
       }
     }
     if (data.port !== undefined) {
-      if (!validate115(data.port, {
+      if (!validate117(data.port, {
         instancePath: instancePath + "/port",
         parentData: data,
         parentDataProperty: "port",
         rootData
       })) {
-        vErrors = vErrors === null ? validate115.errors : vErrors.concat(validate115.errors);
+        vErrors = vErrors === null ? validate117.errors : vErrors.concat(validate117.errors);
         errors = vErrors.length;
       }
     }
@@ -2641,13 +2644,13 @@ function validate113(data, {
       }
     }
     if (data.sslMode !== undefined) {
-      if (!validate119(data.sslMode, {
+      if (!validate121(data.sslMode, {
         instancePath: instancePath + "/sslMode",
         parentData: data,
         parentDataProperty: "sslMode",
         rootData
       })) {
-        vErrors = vErrors === null ? validate119.errors : vErrors.concat(validate119.errors);
+        vErrors = vErrors === null ? validate121.errors : vErrors.concat(validate121.errors);
         errors = vErrors.length;
       }
     }
@@ -2678,10 +2681,10 @@ function validate113(data, {
     }
     errors++;
   }
-  validate113.errors = vErrors;
+  validate115.errors = vErrors;
   return errors === 0;
 }
-const schema60 = {
+const schema61 = {
   "type": "object",
   "properties": {
     "passwordEnv": {
@@ -2695,14 +2698,14 @@ const schema60 = {
     }
   }
 };
-const schema61 = {
+const schema62 = {
   "type": "string",
   "pattern": "^[A-Za-z_][A-Za-z0-9_]*$",
   "maxLength": 128,
   "nullable": true
 };
 const pattern4 = new RegExp("^[A-Za-z_][A-Za-z0-9_]*$", "u");
-function validate124(data, {
+function validate126(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2760,10 +2763,10 @@ function validate124(data, {
       errors++;
     }
   }
-  validate124.errors = vErrors;
+  validate126.errors = vErrors;
   return errors === 0;
 }
-const schema62 = {
+const schema63 = {
   "type": "object",
   "required": ["name"],
   "properties": {
@@ -2776,13 +2779,13 @@ const schema62 = {
   },
   "nullable": true
 };
-const schema63 = {
+const schema64 = {
   "type": "string",
   "default": "password",
   "maxLength": 253,
   "nullable": true
 };
-function validate129(data, {
+function validate131(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2824,10 +2827,10 @@ function validate129(data, {
       errors++;
     }
   }
-  validate129.errors = vErrors;
+  validate131.errors = vErrors;
   return errors === 0;
 }
-function validate127(data, {
+function validate129(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2880,21 +2883,21 @@ function validate127(data, {
       }
     }
     if (data.key !== undefined) {
-      if (!validate129(data.key, {
+      if (!validate131(data.key, {
         instancePath: instancePath + "/key",
         parentData: data,
         parentDataProperty: "key",
         rootData
       })) {
-        vErrors = vErrors === null ? validate129.errors : vErrors.concat(validate129.errors);
+        vErrors = vErrors === null ? validate131.errors : vErrors.concat(validate131.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate127.errors = vErrors;
+  validate129.errors = vErrors;
   return errors === 0;
 }
-function validate123(data, {
+function validate125(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2904,13 +2907,13 @@ function validate123(data, {
   let errors = 0;
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.passwordEnv !== undefined) {
-      if (!validate124(data.passwordEnv, {
+      if (!validate126(data.passwordEnv, {
         instancePath: instancePath + "/passwordEnv",
         parentData: data,
         parentDataProperty: "passwordEnv",
         rootData
       })) {
-        vErrors = vErrors === null ? validate124.errors : vErrors.concat(validate124.errors);
+        vErrors = vErrors === null ? validate126.errors : vErrors.concat(validate126.errors);
         errors = vErrors.length;
       }
     }
@@ -2926,13 +2929,13 @@ function validate123(data, {
       }
     }
     if (data.secretRef !== undefined) {
-      if (!validate127(data.secretRef, {
+      if (!validate129(data.secretRef, {
         instancePath: instancePath + "/secretRef",
         parentData: data,
         parentDataProperty: "secretRef",
         rootData
       })) {
-        vErrors = vErrors === null ? validate127.errors : vErrors.concat(validate127.errors);
+        vErrors = vErrors === null ? validate129.errors : vErrors.concat(validate129.errors);
         errors = vErrors.length;
       }
     }
@@ -2952,10 +2955,10 @@ function validate123(data, {
     }
     errors++;
   }
-  validate123.errors = vErrors;
+  validate125.errors = vErrors;
   return errors === 0;
 }
-const schema64 = {
+const schema65 = {
   "type": "object",
   "required": ["certFile", "keyFile"],
   "properties": {
@@ -3033,7 +3036,7 @@ function validate27(data, {
   validate27.errors = vErrors;
   return errors === 0;
 }
-function validate133(data, {
+function validate135(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3113,10 +3116,10 @@ function validate133(data, {
       }
     }
   }
-  validate133.errors = vErrors;
+  validate135.errors = vErrors;
   return errors === 0;
 }
-function validate105(data, {
+function validate107(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3217,68 +3220,68 @@ function validate105(data, {
       }
     }
     if (data.protocol !== undefined) {
-      if (!validate107(data.protocol, {
+      if (!validate109(data.protocol, {
         instancePath: instancePath + "/protocol",
         parentData: data,
         parentDataProperty: "protocol",
-        rootData
-      })) {
-        vErrors = vErrors === null ? validate107.errors : vErrors.concat(validate107.errors);
-        errors = vErrors.length;
-      }
-    }
-    if (data.listen !== undefined) {
-      if (!validate109(data.listen, {
-        instancePath: instancePath + "/listen",
-        parentData: data,
-        parentDataProperty: "listen",
         rootData
       })) {
         vErrors = vErrors === null ? validate109.errors : vErrors.concat(validate109.errors);
         errors = vErrors.length;
       }
     }
-    if (data.access !== undefined) {
-      if (!validate111(data.access, {
-        instancePath: instancePath + "/access",
+    if (data.listen !== undefined) {
+      if (!validate111(data.listen, {
+        instancePath: instancePath + "/listen",
         parentData: data,
-        parentDataProperty: "access",
+        parentDataProperty: "listen",
         rootData
       })) {
         vErrors = vErrors === null ? validate111.errors : vErrors.concat(validate111.errors);
         errors = vErrors.length;
       }
     }
-    if (data.upstream !== undefined) {
-      if (!validate113(data.upstream, {
-        instancePath: instancePath + "/upstream",
+    if (data.access !== undefined) {
+      if (!validate113(data.access, {
+        instancePath: instancePath + "/access",
         parentData: data,
-        parentDataProperty: "upstream",
+        parentDataProperty: "access",
         rootData
       })) {
         vErrors = vErrors === null ? validate113.errors : vErrors.concat(validate113.errors);
         errors = vErrors.length;
       }
     }
+    if (data.upstream !== undefined) {
+      if (!validate115(data.upstream, {
+        instancePath: instancePath + "/upstream",
+        parentData: data,
+        parentDataProperty: "upstream",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate115.errors : vErrors.concat(validate115.errors);
+        errors = vErrors.length;
+      }
+    }
     if (data.credentials !== undefined) {
-      if (!validate123(data.credentials, {
+      if (!validate125(data.credentials, {
         instancePath: instancePath + "/credentials",
         parentData: data,
         parentDataProperty: "credentials",
         rootData
       })) {
-        vErrors = vErrors === null ? validate123.errors : vErrors.concat(validate123.errors);
+        vErrors = vErrors === null ? validate125.errors : vErrors.concat(validate125.errors);
         errors = vErrors.length;
       }
     }
     if (data.tls !== undefined) {
-      if (!validate133(data.tls, {
+      if (!validate135(data.tls, {
         instancePath: instancePath + "/tls",
         parentData: data,
         parentDataProperty: "tls",
         rootData
       })) {
-        vErrors = vErrors === null ? validate133.errors : vErrors.concat(validate133.errors);
+        vErrors = vErrors === null ? validate135.errors : vErrors.concat(validate135.errors);
         errors = vErrors.length;
       }
     }
@@ -3298,10 +3301,10 @@ function validate105(data, {
     }
     errors++;
   }
-  validate105.errors = vErrors;
+  validate107.errors = vErrors;
   return errors === 0;
 }
-function validate104(data, {
+function validate106(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3344,13 +3347,13 @@ function validate104(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate105(data[i0], {
+      if (!validate107(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate105.errors : vErrors.concat(validate105.errors);
+        vErrors = vErrors === null ? validate107.errors : vErrors.concat(validate107.errors);
         errors = vErrors.length;
       }
     }
@@ -3370,10 +3373,10 @@ function validate104(data, {
     }
     errors++;
   }
-  validate104.errors = vErrors;
+  validate106.errors = vErrors;
   return errors === 0;
 }
-const schema65 = {
+const schema66 = {
   "type": "array",
   "maxItems": 256,
   "items": {
@@ -3381,7 +3384,7 @@ const schema65 = {
   },
   "nullable": true
 };
-const schema66 = {
+const schema67 = {
   "type": "object",
   "required": ["name", "action"],
   "properties": {
@@ -3399,7 +3402,7 @@ const schema66 = {
     }
   }
 };
-const schema67 = {
+const schema68 = {
   "type": "object",
   "properties": {
     "targets": {
@@ -3411,18 +3414,18 @@ const schema67 = {
   },
   "nullable": true
 };
-const schema68 = {
+const schema69 = {
   "type": "array",
   "items": {
     "$ref": "kVhKoEkFCpYCBOsP5OvTsXJ39WdjdMwyyhXvIyCOTok"
   },
   "nullable": true
 };
-const schema69 = {
+const schema70 = {
   "type": "string",
   "maxLength": 63
 };
-function validate144(data, {
+function validate146(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3463,10 +3466,10 @@ function validate144(data, {
     }
     errors++;
   }
-  validate144.errors = vErrors;
+  validate146.errors = vErrors;
   return errors === 0;
 }
-function validate143(data, {
+function validate145(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3493,21 +3496,21 @@ function validate143(data, {
   if (Array.isArray(data)) {
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate144(data[i0], {
+      if (!validate146(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate144.errors : vErrors.concat(validate144.errors);
+        vErrors = vErrors === null ? validate146.errors : vErrors.concat(validate146.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate143.errors = vErrors;
+  validate145.errors = vErrors;
   return errors === 0;
 }
-const schema70 = {
+const schema71 = {
   "type": "object",
   "properties": {
     "effects": {
@@ -3525,18 +3528,18 @@ const schema70 = {
   },
   "nullable": true
 };
-const schema71 = {
+const schema72 = {
   "type": "array",
   "items": {
     "$ref": "G33nLCThgOjmabhfh1DkVSbqrg9BxR3uPawIELrnaM"
   },
   "nullable": true
 };
-const schema72 = {
+const schema73 = {
   "type": "string",
   "enum": ["read", "write", "ddl", "privilege", "admin", "session", "transaction", "unknown"]
 };
-function validate149(data, {
+function validate151(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3566,7 +3569,7 @@ function validate149(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema72.enum
+        allowedValues: schema73.enum
       }
     };
     if (vErrors === null) {
@@ -3576,10 +3579,10 @@ function validate149(data, {
     }
     errors++;
   }
-  validate149.errors = vErrors;
+  validate151.errors = vErrors;
   return errors === 0;
 }
-function validate148(data, {
+function validate150(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3606,18 +3609,18 @@ function validate148(data, {
   if (Array.isArray(data)) {
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate149(data[i0], {
+      if (!validate151(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate149.errors : vErrors.concat(validate149.errors);
+        vErrors = vErrors === null ? validate151.errors : vErrors.concat(validate151.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate148.errors = vErrors;
+  validate150.errors = vErrors;
   return errors === 0;
 }
 const schema14 = {
@@ -3668,7 +3671,7 @@ function validate29(data, {
   validate29.errors = vErrors;
   return errors === 0;
 }
-function validate147(data, {
+function validate149(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3694,13 +3697,13 @@ function validate147(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.effects !== undefined) {
-      if (!validate148(data.effects, {
+      if (!validate150(data.effects, {
         instancePath: instancePath + "/effects",
         parentData: data,
         parentDataProperty: "effects",
         rootData
       })) {
-        vErrors = vErrors === null ? validate148.errors : vErrors.concat(validate148.errors);
+        vErrors = vErrors === null ? validate150.errors : vErrors.concat(validate150.errors);
         errors = vErrors.length;
       }
     }
@@ -3738,10 +3741,10 @@ function validate147(data, {
       }
     }
   }
-  validate147.errors = vErrors;
+  validate149.errors = vErrors;
   return errors === 0;
 }
-function validate142(data, {
+function validate144(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3767,36 +3770,36 @@ function validate142(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.targets !== undefined) {
-      if (!validate143(data.targets, {
+      if (!validate145(data.targets, {
         instancePath: instancePath + "/targets",
         parentData: data,
         parentDataProperty: "targets",
         rootData
       })) {
-        vErrors = vErrors === null ? validate143.errors : vErrors.concat(validate143.errors);
+        vErrors = vErrors === null ? validate145.errors : vErrors.concat(validate145.errors);
         errors = vErrors.length;
       }
     }
     if (data.sql !== undefined) {
-      if (!validate147(data.sql, {
+      if (!validate149(data.sql, {
         instancePath: instancePath + "/sql",
         parentData: data,
         parentDataProperty: "sql",
         rootData
       })) {
-        vErrors = vErrors === null ? validate147.errors : vErrors.concat(validate147.errors);
+        vErrors = vErrors === null ? validate149.errors : vErrors.concat(validate149.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate142.errors = vErrors;
+  validate144.errors = vErrors;
   return errors === 0;
 }
-const schema73 = {
+const schema74 = {
   "type": "string",
   "enum": ["Allow", "Deny", "RequireApproval"]
 };
-function validate157(data, {
+function validate159(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3826,7 +3829,7 @@ function validate157(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema73.enum
+        allowedValues: schema74.enum
       }
     };
     if (vErrors === null) {
@@ -3836,15 +3839,15 @@ function validate157(data, {
     }
     errors++;
   }
-  validate157.errors = vErrors;
+  validate159.errors = vErrors;
   return errors === 0;
 }
-const schema74 = {
+const schema75 = {
   "type": "string",
   "maxLength": 1024,
   "nullable": true
 };
-function validate159(data, {
+function validate161(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3886,10 +3889,10 @@ function validate159(data, {
       errors++;
     }
   }
-  validate159.errors = vErrors;
+  validate161.errors = vErrors;
   return errors === 0;
 }
-function validate140(data, {
+function validate142(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3942,35 +3945,35 @@ function validate140(data, {
       }
     }
     if (data.when !== undefined) {
-      if (!validate142(data.when, {
+      if (!validate144(data.when, {
         instancePath: instancePath + "/when",
         parentData: data,
         parentDataProperty: "when",
         rootData
       })) {
-        vErrors = vErrors === null ? validate142.errors : vErrors.concat(validate142.errors);
+        vErrors = vErrors === null ? validate144.errors : vErrors.concat(validate144.errors);
         errors = vErrors.length;
       }
     }
     if (data.action !== undefined) {
-      if (!validate157(data.action, {
+      if (!validate159(data.action, {
         instancePath: instancePath + "/action",
         parentData: data,
         parentDataProperty: "action",
         rootData
       })) {
-        vErrors = vErrors === null ? validate157.errors : vErrors.concat(validate157.errors);
+        vErrors = vErrors === null ? validate159.errors : vErrors.concat(validate159.errors);
         errors = vErrors.length;
       }
     }
     if (data.message !== undefined) {
-      if (!validate159(data.message, {
+      if (!validate161(data.message, {
         instancePath: instancePath + "/message",
         parentData: data,
         parentDataProperty: "message",
         rootData
       })) {
-        vErrors = vErrors === null ? validate159.errors : vErrors.concat(validate159.errors);
+        vErrors = vErrors === null ? validate161.errors : vErrors.concat(validate161.errors);
         errors = vErrors.length;
       }
     }
@@ -3990,10 +3993,10 @@ function validate140(data, {
     }
     errors++;
   }
-  validate140.errors = vErrors;
+  validate142.errors = vErrors;
   return errors === 0;
 }
-function validate139(data, {
+function validate141(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4036,27 +4039,27 @@ function validate139(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate140(data[i0], {
+      if (!validate142(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate140.errors : vErrors.concat(validate140.errors);
+        vErrors = vErrors === null ? validate142.errors : vErrors.concat(validate142.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate139.errors = vErrors;
+  validate141.errors = vErrors;
   return errors === 0;
 }
-const schema75 = {
+const schema76 = {
   "type": "string",
   "enum": ["Allow", "Deny", "RequireApproval"],
   "default": "Deny",
   "nullable": true
 };
-function validate163(data, {
+function validate165(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4086,7 +4089,7 @@ function validate163(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema75.enum
+        allowedValues: schema76.enum
       }
     };
     if (vErrors === null) {
@@ -4096,10 +4099,10 @@ function validate163(data, {
     }
     errors++;
   }
-  validate163.errors = vErrors;
+  validate165.errors = vErrors;
   return errors === 0;
 }
-const schema76 = {
+const schema77 = {
   "type": "object",
   "properties": {
     "mode": {
@@ -4123,13 +4126,13 @@ const schema76 = {
   },
   "nullable": true
 };
-const schema77 = {
+const schema78 = {
   "type": "string",
   "enum": ["Hold", "Reject"],
   "default": "Hold",
   "nullable": true
 };
-function validate166(data, {
+function validate168(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4159,7 +4162,7 @@ function validate166(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema77.enum
+        allowedValues: schema78.enum
       }
     };
     if (vErrors === null) {
@@ -4169,17 +4172,17 @@ function validate166(data, {
     }
     errors++;
   }
-  validate166.errors = vErrors;
+  validate168.errors = vErrors;
   return errors === 0;
 }
-const schema78 = {
+const schema79 = {
   "type": "integer",
   "default": 300,
   "minimum": 1,
   "maximum": 86400,
   "nullable": true
 };
-function validate168(data, {
+function validate170(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4239,10 +4242,10 @@ function validate168(data, {
       errors++;
     }
   }
-  validate168.errors = vErrors;
+  validate170.errors = vErrors;
   return errors === 0;
 }
-const schema79 = {
+const schema80 = {
   "type": "object",
   "properties": {
     "users": {
@@ -4350,7 +4353,7 @@ function validate32(data, {
   validate32.errors = vErrors;
   return errors === 0;
 }
-function validate170(data, {
+function validate172(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4398,17 +4401,17 @@ function validate170(data, {
       }
     }
   }
-  validate170.errors = vErrors;
+  validate172.errors = vErrors;
   return errors === 0;
 }
-const schema80 = {
+const schema81 = {
   "type": "integer",
   "default": 1,
   "minimum": 1,
   "maximum": 10,
   "nullable": true
 };
-function validate174(data, {
+function validate176(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4468,10 +4471,10 @@ function validate174(data, {
       errors++;
     }
   }
-  validate174.errors = vErrors;
+  validate176.errors = vErrors;
   return errors === 0;
 }
-const schema81 = {
+const schema82 = {
   "type": "object",
   "properties": {
     "ttlSeconds": {
@@ -4483,14 +4486,14 @@ const schema81 = {
   },
   "nullable": true
 };
-const schema82 = {
+const schema83 = {
   "type": "integer",
   "default": 0,
   "minimum": 0,
   "maximum": 86400,
   "nullable": true
 };
-function validate177(data, {
+function validate179(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4550,16 +4553,16 @@ function validate177(data, {
       errors++;
     }
   }
-  validate177.errors = vErrors;
+  validate179.errors = vErrors;
   return errors === 0;
 }
-const schema20 = {
+const schema21 = {
   "type": "integer",
   "minimum": 1,
   "maximum": 86400,
   "nullable": true
 };
-function validate37(data, {
+function validate39(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4619,10 +4622,10 @@ function validate37(data, {
       errors++;
     }
   }
-  validate37.errors = vErrors;
+  validate39.errors = vErrors;
   return errors === 0;
 }
-function validate176(data, {
+function validate178(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4648,38 +4651,38 @@ function validate176(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.ttlSeconds !== undefined) {
-      if (!validate177(data.ttlSeconds, {
+      if (!validate179(data.ttlSeconds, {
         instancePath: instancePath + "/ttlSeconds",
         parentData: data,
         parentDataProperty: "ttlSeconds",
         rootData
       })) {
-        vErrors = vErrors === null ? validate177.errors : vErrors.concat(validate177.errors);
+        vErrors = vErrors === null ? validate179.errors : vErrors.concat(validate179.errors);
         errors = vErrors.length;
       }
     }
     if (data.useWithinSeconds !== undefined) {
-      if (!validate37(data.useWithinSeconds, {
+      if (!validate39(data.useWithinSeconds, {
         instancePath: instancePath + "/useWithinSeconds",
         parentData: data,
         parentDataProperty: "useWithinSeconds",
         rootData
       })) {
-        vErrors = vErrors === null ? validate37.errors : vErrors.concat(validate37.errors);
+        vErrors = vErrors === null ? validate39.errors : vErrors.concat(validate39.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate176.errors = vErrors;
+  validate178.errors = vErrors;
   return errors === 0;
 }
-const schema83 = {
+const schema84 = {
   "type": "integer",
   "default": 604800,
   "minimum": 1,
   "nullable": true
 };
-function validate181(data, {
+function validate183(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4722,10 +4725,10 @@ function validate181(data, {
       errors++;
     }
   }
-  validate181.errors = vErrors;
+  validate183.errors = vErrors;
   return errors === 0;
 }
-function validate165(data, {
+function validate167(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4751,76 +4754,337 @@ function validate165(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.mode !== undefined) {
-      if (!validate166(data.mode, {
+      if (!validate168(data.mode, {
         instancePath: instancePath + "/mode",
         parentData: data,
         parentDataProperty: "mode",
-        rootData
-      })) {
-        vErrors = vErrors === null ? validate166.errors : vErrors.concat(validate166.errors);
-        errors = vErrors.length;
-      }
-    }
-    if (data.timeoutSeconds !== undefined) {
-      if (!validate168(data.timeoutSeconds, {
-        instancePath: instancePath + "/timeoutSeconds",
-        parentData: data,
-        parentDataProperty: "timeoutSeconds",
         rootData
       })) {
         vErrors = vErrors === null ? validate168.errors : vErrors.concat(validate168.errors);
         errors = vErrors.length;
       }
     }
-    if (data.approvers !== undefined) {
-      if (!validate170(data.approvers, {
-        instancePath: instancePath + "/approvers",
+    if (data.timeoutSeconds !== undefined) {
+      if (!validate170(data.timeoutSeconds, {
+        instancePath: instancePath + "/timeoutSeconds",
         parentData: data,
-        parentDataProperty: "approvers",
+        parentDataProperty: "timeoutSeconds",
         rootData
       })) {
         vErrors = vErrors === null ? validate170.errors : vErrors.concat(validate170.errors);
         errors = vErrors.length;
       }
     }
-    if (data.requiredApprovals !== undefined) {
-      if (!validate174(data.requiredApprovals, {
-        instancePath: instancePath + "/requiredApprovals",
+    if (data.approvers !== undefined) {
+      if (!validate172(data.approvers, {
+        instancePath: instancePath + "/approvers",
         parentData: data,
-        parentDataProperty: "requiredApprovals",
+        parentDataProperty: "approvers",
         rootData
       })) {
-        vErrors = vErrors === null ? validate174.errors : vErrors.concat(validate174.errors);
+        vErrors = vErrors === null ? validate172.errors : vErrors.concat(validate172.errors);
         errors = vErrors.length;
       }
     }
-    if (data.grant !== undefined) {
-      if (!validate176(data.grant, {
-        instancePath: instancePath + "/grant",
+    if (data.requiredApprovals !== undefined) {
+      if (!validate176(data.requiredApprovals, {
+        instancePath: instancePath + "/requiredApprovals",
         parentData: data,
-        parentDataProperty: "grant",
+        parentDataProperty: "requiredApprovals",
         rootData
       })) {
         vErrors = vErrors === null ? validate176.errors : vErrors.concat(validate176.errors);
         errors = vErrors.length;
       }
     }
+    if (data.grant !== undefined) {
+      if (!validate178(data.grant, {
+        instancePath: instancePath + "/grant",
+        parentData: data,
+        parentDataProperty: "grant",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate178.errors : vErrors.concat(validate178.errors);
+        errors = vErrors.length;
+      }
+    }
     if (data.retentionSeconds !== undefined) {
-      if (!validate181(data.retentionSeconds, {
+      if (!validate183(data.retentionSeconds, {
         instancePath: instancePath + "/retentionSeconds",
         parentData: data,
         parentDataProperty: "retentionSeconds",
         rootData
       })) {
-        vErrors = vErrors === null ? validate181.errors : vErrors.concat(validate181.errors);
+        vErrors = vErrors === null ? validate183.errors : vErrors.concat(validate183.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate165.errors = vErrors;
+  validate167.errors = vErrors;
   return errors === 0;
 }
-const schema84 = {
+const schema85 = {
+  "type": "object",
+  "properties": {
+    "reviewers": {
+      "$ref": "R8wbI5BNl1Jt77LBtD8s6ecyXNKc5hASBb4mJlas"
+    },
+    "maxOpenHours": {
+      "$ref": "LgQE5DNmh8BOzDObb4S0AOTf2vtmw0n6kiiaO2kkk"
+    }
+  },
+  "nullable": true
+};
+const schema86 = {
+  "type": "object",
+  "properties": {
+    "users": {
+      "$ref": "jg2wEdjUU82zp6SuHwOuGEA3cx7rXl3z9OdPcAyQ6o"
+    },
+    "groups": {
+      "$ref": "jg2wEdjUU82zp6SuHwOuGEA3cx7rXl3z9OdPcAyQ6o"
+    }
+  },
+  "nullable": true
+};
+const schema18 = {
+  "type": "array",
+  "maxItems": 64,
+  "items": {
+    "$ref": "PPE7EsdNeFQnJoAtWCQfRkKwXX2VsqrvamZb9BgRsDU"
+  },
+  "nullable": true
+};
+function validate35(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (!Array.isArray(data) && data !== null) {
+    const err0 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "array"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err0];
+    } else {
+      vErrors.push(err0);
+    }
+    errors++;
+  }
+  if (Array.isArray(data)) {
+    if (data.length > 64) {
+      const err1 = {
+        instancePath,
+        schemaPath: "#/maxItems",
+        keyword: "maxItems",
+        params: {
+          limit: 64
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err1];
+      } else {
+        vErrors.push(err1);
+      }
+      errors++;
+    }
+    const len0 = data.length;
+    for (let i0 = 0; i0 < len0; i0++) {
+      if (!validate22(data[i0], {
+        instancePath: instancePath + "/" + i0,
+        parentData: data,
+        parentDataProperty: i0,
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate22.errors : vErrors.concat(validate22.errors);
+        errors = vErrors.length;
+      }
+    }
+  }
+  validate35.errors = vErrors;
+  return errors === 0;
+}
+function validate187(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (!(data && typeof data == "object" && !Array.isArray(data)) && data !== null) {
+    const err0 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "object"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err0];
+    } else {
+      vErrors.push(err0);
+    }
+    errors++;
+  }
+  if (data && typeof data == "object" && !Array.isArray(data)) {
+    if (data.users !== undefined) {
+      if (!validate35(data.users, {
+        instancePath: instancePath + "/users",
+        parentData: data,
+        parentDataProperty: "users",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate35.errors : vErrors.concat(validate35.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.groups !== undefined) {
+      if (!validate35(data.groups, {
+        instancePath: instancePath + "/groups",
+        parentData: data,
+        parentDataProperty: "groups",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate35.errors : vErrors.concat(validate35.errors);
+        errors = vErrors.length;
+      }
+    }
+  }
+  validate187.errors = vErrors;
+  return errors === 0;
+}
+const schema87 = {
+  "type": "integer",
+  "default": 72,
+  "minimum": 1,
+  "maximum": 8760,
+  "nullable": true
+};
+function validate191(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (!(typeof data == "number" && !(data % 1) && !isNaN(data) && isFinite(data)) && data !== null) {
+    const err0 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "integer"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err0];
+    } else {
+      vErrors.push(err0);
+    }
+    errors++;
+  }
+  if (typeof data == "number" && isFinite(data)) {
+    if (data > 8760 || isNaN(data)) {
+      const err1 = {
+        instancePath,
+        schemaPath: "#/maximum",
+        keyword: "maximum",
+        params: {
+          comparison: "<=",
+          limit: 8760
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err1];
+      } else {
+        vErrors.push(err1);
+      }
+      errors++;
+    }
+    if (data < 1 || isNaN(data)) {
+      const err2 = {
+        instancePath,
+        schemaPath: "#/minimum",
+        keyword: "minimum",
+        params: {
+          comparison: ">=",
+          limit: 1
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err2];
+      } else {
+        vErrors.push(err2);
+      }
+      errors++;
+    }
+  }
+  validate191.errors = vErrors;
+  return errors === 0;
+}
+function validate186(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (!(data && typeof data == "object" && !Array.isArray(data)) && data !== null) {
+    const err0 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "object"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err0];
+    } else {
+      vErrors.push(err0);
+    }
+    errors++;
+  }
+  if (data && typeof data == "object" && !Array.isArray(data)) {
+    if (data.reviewers !== undefined) {
+      if (!validate187(data.reviewers, {
+        instancePath: instancePath + "/reviewers",
+        parentData: data,
+        parentDataProperty: "reviewers",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate187.errors : vErrors.concat(validate187.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.maxOpenHours !== undefined) {
+      if (!validate191(data.maxOpenHours, {
+        instancePath: instancePath + "/maxOpenHours",
+        parentData: data,
+        parentDataProperty: "maxOpenHours",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate191.errors : vErrors.concat(validate191.errors);
+        errors = vErrors.length;
+      }
+    }
+  }
+  validate186.errors = vErrors;
+  return errors === 0;
+}
+const schema88 = {
   "type": "object",
   "properties": {
     "detectors": {
@@ -4838,18 +5102,18 @@ const schema84 = {
   },
   "nullable": true
 };
-const schema85 = {
+const schema89 = {
   "type": "array",
   "items": {
     "$ref": "yPn9syNI3IUwitaDWXnG2G2lKsuSmYuFjFJgKCREASI"
   },
   "nullable": true
 };
-const schema86 = {
+const schema90 = {
   "type": "string",
   "enum": ["creditCard", "email", "usSsn", "iban", "secret"]
 };
-function validate186(data, {
+function validate196(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4879,7 +5143,7 @@ function validate186(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema86.enum
+        allowedValues: schema90.enum
       }
     };
     if (vErrors === null) {
@@ -4889,10 +5153,10 @@ function validate186(data, {
     }
     errors++;
   }
-  validate186.errors = vErrors;
+  validate196.errors = vErrors;
   return errors === 0;
 }
-function validate185(data, {
+function validate195(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4919,28 +5183,28 @@ function validate185(data, {
   if (Array.isArray(data)) {
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate186(data[i0], {
+      if (!validate196(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate186.errors : vErrors.concat(validate186.errors);
+        vErrors = vErrors === null ? validate196.errors : vErrors.concat(validate196.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate185.errors = vErrors;
+  validate195.errors = vErrors;
   return errors === 0;
 }
-const schema87 = {
+const schema91 = {
   "type": "array",
   "items": {
     "$ref": "dqhgrq8GzDyWMgnCFr1zaDUAggVTWdX5UP5k66sOs"
   },
   "nullable": true
 };
-const schema88 = {
+const schema92 = {
   "type": "object",
   "required": ["name"],
   "properties": {
@@ -4952,12 +5216,12 @@ const schema88 = {
     }
   }
 };
-const schema18 = {
+const schema19 = {
   "type": "string",
   "enum": ["redact", "partial", "hash"],
   "nullable": true
 };
-function validate35(data, {
+function validate37(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4987,7 +5251,7 @@ function validate35(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema18.enum
+        allowedValues: schema19.enum
       }
     };
     if (vErrors === null) {
@@ -4997,10 +5261,10 @@ function validate35(data, {
     }
     errors++;
   }
-  validate35.errors = vErrors;
+  validate37.errors = vErrors;
   return errors === 0;
 }
-function validate190(data, {
+function validate200(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5037,13 +5301,13 @@ function validate190(data, {
       }
     }
     if (data.strategy !== undefined) {
-      if (!validate35(data.strategy, {
+      if (!validate37(data.strategy, {
         instancePath: instancePath + "/strategy",
         parentData: data,
         parentDataProperty: "strategy",
         rootData
       })) {
-        vErrors = vErrors === null ? validate35.errors : vErrors.concat(validate35.errors);
+        vErrors = vErrors === null ? validate37.errors : vErrors.concat(validate37.errors);
         errors = vErrors.length;
       }
     }
@@ -5063,10 +5327,10 @@ function validate190(data, {
     }
     errors++;
   }
-  validate190.errors = vErrors;
+  validate200.errors = vErrors;
   return errors === 0;
 }
-function validate189(data, {
+function validate199(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5093,21 +5357,21 @@ function validate189(data, {
   if (Array.isArray(data)) {
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate190(data[i0], {
+      if (!validate200(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate190.errors : vErrors.concat(validate190.errors);
+        vErrors = vErrors === null ? validate200.errors : vErrors.concat(validate200.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate189.errors = vErrors;
+  validate199.errors = vErrors;
   return errors === 0;
 }
-const schema89 = {
+const schema93 = {
   "type": "array",
   "maxItems": 64,
   "items": {
@@ -5115,7 +5379,7 @@ const schema89 = {
   },
   "nullable": true
 };
-const schema90 = {
+const schema94 = {
   "type": "object",
   "required": ["name", "regex"],
   "properties": {
@@ -5130,12 +5394,12 @@ const schema90 = {
     }
   }
 };
-const schema91 = {
+const schema95 = {
   "type": "string",
   "minLength": 1,
   "maxLength": 1024
 };
-function validate198(data, {
+function validate208(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5192,10 +5456,10 @@ function validate198(data, {
     }
     errors++;
   }
-  validate198.errors = vErrors;
+  validate208.errors = vErrors;
   return errors === 0;
 }
-function validate196(data, {
+function validate206(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5248,24 +5512,24 @@ function validate196(data, {
       }
     }
     if (data.regex !== undefined) {
-      if (!validate198(data.regex, {
+      if (!validate208(data.regex, {
         instancePath: instancePath + "/regex",
         parentData: data,
         parentDataProperty: "regex",
         rootData
       })) {
-        vErrors = vErrors === null ? validate198.errors : vErrors.concat(validate198.errors);
+        vErrors = vErrors === null ? validate208.errors : vErrors.concat(validate208.errors);
         errors = vErrors.length;
       }
     }
     if (data.strategy !== undefined) {
-      if (!validate35(data.strategy, {
+      if (!validate37(data.strategy, {
         instancePath: instancePath + "/strategy",
         parentData: data,
         parentDataProperty: "strategy",
         rootData
       })) {
-        vErrors = vErrors === null ? validate35.errors : vErrors.concat(validate35.errors);
+        vErrors = vErrors === null ? validate37.errors : vErrors.concat(validate37.errors);
         errors = vErrors.length;
       }
     }
@@ -5285,10 +5549,10 @@ function validate196(data, {
     }
     errors++;
   }
-  validate196.errors = vErrors;
+  validate206.errors = vErrors;
   return errors === 0;
 }
-function validate195(data, {
+function validate205(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5331,27 +5595,27 @@ function validate195(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate196(data[i0], {
+      if (!validate206(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate196.errors : vErrors.concat(validate196.errors);
+        vErrors = vErrors === null ? validate206.errors : vErrors.concat(validate206.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate195.errors = vErrors;
+  validate205.errors = vErrors;
   return errors === 0;
 }
-const schema92 = {
+const schema96 = {
   "type": "string",
   "enum": ["redact", "partial", "hash"],
   "default": "redact",
   "nullable": true
 };
-function validate203(data, {
+function validate213(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5381,7 +5645,7 @@ function validate203(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema92.enum
+        allowedValues: schema96.enum
       }
     };
     if (vErrors === null) {
@@ -5391,10 +5655,10 @@ function validate203(data, {
     }
     errors++;
   }
-  validate203.errors = vErrors;
+  validate213.errors = vErrors;
   return errors === 0;
 }
-function validate184(data, {
+function validate194(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5420,54 +5684,54 @@ function validate184(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.detectors !== undefined) {
-      if (!validate185(data.detectors, {
+      if (!validate195(data.detectors, {
         instancePath: instancePath + "/detectors",
         parentData: data,
         parentDataProperty: "detectors",
-        rootData
-      })) {
-        vErrors = vErrors === null ? validate185.errors : vErrors.concat(validate185.errors);
-        errors = vErrors.length;
-      }
-    }
-    if (data.columns !== undefined) {
-      if (!validate189(data.columns, {
-        instancePath: instancePath + "/columns",
-        parentData: data,
-        parentDataProperty: "columns",
-        rootData
-      })) {
-        vErrors = vErrors === null ? validate189.errors : vErrors.concat(validate189.errors);
-        errors = vErrors.length;
-      }
-    }
-    if (data.patterns !== undefined) {
-      if (!validate195(data.patterns, {
-        instancePath: instancePath + "/patterns",
-        parentData: data,
-        parentDataProperty: "patterns",
         rootData
       })) {
         vErrors = vErrors === null ? validate195.errors : vErrors.concat(validate195.errors);
         errors = vErrors.length;
       }
     }
+    if (data.columns !== undefined) {
+      if (!validate199(data.columns, {
+        instancePath: instancePath + "/columns",
+        parentData: data,
+        parentDataProperty: "columns",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate199.errors : vErrors.concat(validate199.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.patterns !== undefined) {
+      if (!validate205(data.patterns, {
+        instancePath: instancePath + "/patterns",
+        parentData: data,
+        parentDataProperty: "patterns",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate205.errors : vErrors.concat(validate205.errors);
+        errors = vErrors.length;
+      }
+    }
     if (data.defaultStrategy !== undefined) {
-      if (!validate203(data.defaultStrategy, {
+      if (!validate213(data.defaultStrategy, {
         instancePath: instancePath + "/defaultStrategy",
         parentData: data,
         parentDataProperty: "defaultStrategy",
         rootData
       })) {
-        vErrors = vErrors === null ? validate203.errors : vErrors.concat(validate203.errors);
+        vErrors = vErrors === null ? validate213.errors : vErrors.concat(validate213.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate184.errors = vErrors;
+  validate194.errors = vErrors;
   return errors === 0;
 }
-const schema93 = {
+const schema97 = {
   "type": "object",
   "properties": {
     "maxMessageBytes": {
@@ -5479,13 +5743,13 @@ const schema93 = {
   },
   "nullable": true
 };
-const schema94 = {
+const schema98 = {
   "type": "integer",
   "minimum": 65536,
   "maximum": 1073741824,
   "nullable": true
 };
-function validate207(data, {
+function validate217(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5545,16 +5809,16 @@ function validate207(data, {
       errors++;
     }
   }
-  validate207.errors = vErrors;
+  validate217.errors = vErrors;
   return errors === 0;
 }
-const schema95 = {
+const schema99 = {
   "type": "integer",
   "minimum": 1024,
   "maximum": 1073741824,
   "nullable": true
 };
-function validate209(data, {
+function validate219(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5614,10 +5878,10 @@ function validate209(data, {
       errors++;
     }
   }
-  validate209.errors = vErrors;
+  validate219.errors = vErrors;
   return errors === 0;
 }
-function validate206(data, {
+function validate216(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5643,32 +5907,32 @@ function validate206(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.maxMessageBytes !== undefined) {
-      if (!validate207(data.maxMessageBytes, {
+      if (!validate217(data.maxMessageBytes, {
         instancePath: instancePath + "/maxMessageBytes",
         parentData: data,
         parentDataProperty: "maxMessageBytes",
         rootData
       })) {
-        vErrors = vErrors === null ? validate207.errors : vErrors.concat(validate207.errors);
+        vErrors = vErrors === null ? validate217.errors : vErrors.concat(validate217.errors);
         errors = vErrors.length;
       }
     }
     if (data.maxStatementBytes !== undefined) {
-      if (!validate209(data.maxStatementBytes, {
+      if (!validate219(data.maxStatementBytes, {
         instancePath: instancePath + "/maxStatementBytes",
         parentData: data,
         parentDataProperty: "maxStatementBytes",
         rootData
       })) {
-        vErrors = vErrors === null ? validate209.errors : vErrors.concat(validate209.errors);
+        vErrors = vErrors === null ? validate219.errors : vErrors.concat(validate219.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate206.errors = vErrors;
+  validate216.errors = vErrors;
   return errors === 0;
 }
-const schema96 = {
+const schema100 = {
   "type": "object",
   "properties": {
     "includeStatementText": {
@@ -5677,12 +5941,12 @@ const schema96 = {
   },
   "nullable": true
 };
-const schema97 = {
+const schema101 = {
   "type": "boolean",
   "default": true,
   "nullable": true
 };
-function validate213(data, {
+function validate223(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5706,10 +5970,10 @@ function validate213(data, {
     }
     errors++;
   }
-  validate213.errors = vErrors;
+  validate223.errors = vErrors;
   return errors === 0;
 }
-function validate212(data, {
+function validate222(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5735,21 +5999,21 @@ function validate212(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.includeStatementText !== undefined) {
-      if (!validate213(data.includeStatementText, {
+      if (!validate223(data.includeStatementText, {
         instancePath: instancePath + "/includeStatementText",
         parentData: data,
         parentDataProperty: "includeStatementText",
         rootData
       })) {
-        vErrors = vErrors === null ? validate213.errors : vErrors.concat(validate213.errors);
+        vErrors = vErrors === null ? validate223.errors : vErrors.concat(validate223.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate212.errors = vErrors;
+  validate222.errors = vErrors;
   return errors === 0;
 }
-const schema98 = {
+const schema102 = {
   "type": "object",
   "properties": {
     "maxRowsAffected": {
@@ -5764,12 +6028,12 @@ const schema98 = {
   },
   "nullable": true
 };
-const schema19 = {
+const schema20 = {
   "type": "integer",
   "minimum": 0,
   "nullable": true
 };
-function validate36(data, {
+function validate38(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5812,10 +6076,10 @@ function validate36(data, {
       errors++;
     }
   }
-  validate36.errors = vErrors;
+  validate38.errors = vErrors;
   return errors === 0;
 }
-function validate216(data, {
+function validate226(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5841,43 +6105,43 @@ function validate216(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.maxRowsAffected !== undefined) {
-      if (!validate36(data.maxRowsAffected, {
+      if (!validate38(data.maxRowsAffected, {
         instancePath: instancePath + "/maxRowsAffected",
         parentData: data,
         parentDataProperty: "maxRowsAffected",
         rootData
       })) {
-        vErrors = vErrors === null ? validate36.errors : vErrors.concat(validate36.errors);
+        vErrors = vErrors === null ? validate38.errors : vErrors.concat(validate38.errors);
         errors = vErrors.length;
       }
     }
     if (data.maxRowsReturned !== undefined) {
-      if (!validate36(data.maxRowsReturned, {
+      if (!validate38(data.maxRowsReturned, {
         instancePath: instancePath + "/maxRowsReturned",
         parentData: data,
         parentDataProperty: "maxRowsReturned",
         rootData
       })) {
-        vErrors = vErrors === null ? validate36.errors : vErrors.concat(validate36.errors);
+        vErrors = vErrors === null ? validate38.errors : vErrors.concat(validate38.errors);
         errors = vErrors.length;
       }
     }
     if (data.maxStatementSeconds !== undefined) {
-      if (!validate37(data.maxStatementSeconds, {
+      if (!validate39(data.maxStatementSeconds, {
         instancePath: instancePath + "/maxStatementSeconds",
         parentData: data,
         parentDataProperty: "maxStatementSeconds",
         rootData
       })) {
-        vErrors = vErrors === null ? validate37.errors : vErrors.concat(validate37.errors);
+        vErrors = vErrors === null ? validate39.errors : vErrors.concat(validate39.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate216.errors = vErrors;
+  validate226.errors = vErrors;
   return errors === 0;
 }
-function validate51(data, {
+function validate53(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5919,123 +6183,134 @@ function validate51(data, {
       errors++;
     }
     if (data.mode !== undefined) {
-      if (!validate52(data.mode, {
+      if (!validate54(data.mode, {
         instancePath: instancePath + "/mode",
         parentData: data,
         parentDataProperty: "mode",
-        rootData
-      })) {
-        vErrors = vErrors === null ? validate52.errors : vErrors.concat(validate52.errors);
-        errors = vErrors.length;
-      }
-    }
-    if (data.subjects !== undefined) {
-      if (!validate54(data.subjects, {
-        instancePath: instancePath + "/subjects",
-        parentData: data,
-        parentDataProperty: "subjects",
         rootData
       })) {
         vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
         errors = vErrors.length;
       }
     }
+    if (data.subjects !== undefined) {
+      if (!validate56(data.subjects, {
+        instancePath: instancePath + "/subjects",
+        parentData: data,
+        parentDataProperty: "subjects",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate56.errors : vErrors.concat(validate56.errors);
+        errors = vErrors.length;
+      }
+    }
     if (data.identity !== undefined) {
-      if (!validate68(data.identity, {
+      if (!validate70(data.identity, {
         instancePath: instancePath + "/identity",
         parentData: data,
         parentDataProperty: "identity",
         rootData
       })) {
-        vErrors = vErrors === null ? validate68.errors : vErrors.concat(validate68.errors);
+        vErrors = vErrors === null ? validate70.errors : vErrors.concat(validate70.errors);
         errors = vErrors.length;
       }
     }
     if (data.targets !== undefined) {
-      if (!validate104(data.targets, {
+      if (!validate106(data.targets, {
         instancePath: instancePath + "/targets",
         parentData: data,
         parentDataProperty: "targets",
         rootData
       })) {
-        vErrors = vErrors === null ? validate104.errors : vErrors.concat(validate104.errors);
+        vErrors = vErrors === null ? validate106.errors : vErrors.concat(validate106.errors);
         errors = vErrors.length;
       }
     }
     if (data.rules !== undefined) {
-      if (!validate139(data.rules, {
+      if (!validate141(data.rules, {
         instancePath: instancePath + "/rules",
         parentData: data,
         parentDataProperty: "rules",
         rootData
       })) {
-        vErrors = vErrors === null ? validate139.errors : vErrors.concat(validate139.errors);
+        vErrors = vErrors === null ? validate141.errors : vErrors.concat(validate141.errors);
         errors = vErrors.length;
       }
     }
     if (data.defaultAction !== undefined) {
-      if (!validate163(data.defaultAction, {
+      if (!validate165(data.defaultAction, {
         instancePath: instancePath + "/defaultAction",
         parentData: data,
         parentDataProperty: "defaultAction",
-        rootData
-      })) {
-        vErrors = vErrors === null ? validate163.errors : vErrors.concat(validate163.errors);
-        errors = vErrors.length;
-      }
-    }
-    if (data.approval !== undefined) {
-      if (!validate165(data.approval, {
-        instancePath: instancePath + "/approval",
-        parentData: data,
-        parentDataProperty: "approval",
         rootData
       })) {
         vErrors = vErrors === null ? validate165.errors : vErrors.concat(validate165.errors);
         errors = vErrors.length;
       }
     }
+    if (data.approval !== undefined) {
+      if (!validate167(data.approval, {
+        instancePath: instancePath + "/approval",
+        parentData: data,
+        parentDataProperty: "approval",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate167.errors : vErrors.concat(validate167.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.review !== undefined) {
+      if (!validate186(data.review, {
+        instancePath: instancePath + "/review",
+        parentData: data,
+        parentDataProperty: "review",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate186.errors : vErrors.concat(validate186.errors);
+        errors = vErrors.length;
+      }
+    }
     if (data.masking !== undefined) {
-      if (!validate184(data.masking, {
+      if (!validate194(data.masking, {
         instancePath: instancePath + "/masking",
         parentData: data,
         parentDataProperty: "masking",
         rootData
       })) {
-        vErrors = vErrors === null ? validate184.errors : vErrors.concat(validate184.errors);
+        vErrors = vErrors === null ? validate194.errors : vErrors.concat(validate194.errors);
         errors = vErrors.length;
       }
     }
     if (data.protocolLimits !== undefined) {
-      if (!validate206(data.protocolLimits, {
+      if (!validate216(data.protocolLimits, {
         instancePath: instancePath + "/protocolLimits",
         parentData: data,
         parentDataProperty: "protocolLimits",
         rootData
       })) {
-        vErrors = vErrors === null ? validate206.errors : vErrors.concat(validate206.errors);
+        vErrors = vErrors === null ? validate216.errors : vErrors.concat(validate216.errors);
         errors = vErrors.length;
       }
     }
     if (data.audit !== undefined) {
-      if (!validate212(data.audit, {
+      if (!validate222(data.audit, {
         instancePath: instancePath + "/audit",
         parentData: data,
         parentDataProperty: "audit",
         rootData
       })) {
-        vErrors = vErrors === null ? validate212.errors : vErrors.concat(validate212.errors);
+        vErrors = vErrors === null ? validate222.errors : vErrors.concat(validate222.errors);
         errors = vErrors.length;
       }
     }
     if (data.runtimeLimits !== undefined) {
-      if (!validate216(data.runtimeLimits, {
+      if (!validate226(data.runtimeLimits, {
         instancePath: instancePath + "/runtimeLimits",
         parentData: data,
         parentDataProperty: "runtimeLimits",
         rootData
       })) {
-        vErrors = vErrors === null ? validate216.errors : vErrors.concat(validate216.errors);
+        vErrors = vErrors === null ? validate226.errors : vErrors.concat(validate226.errors);
         errors = vErrors.length;
       }
     }
@@ -6055,10 +6330,10 @@ function validate51(data, {
     }
     errors++;
   }
-  validate51.errors = vErrors;
+  validate53.errors = vErrors;
   return errors === 0;
 }
-const schema99 = {
+const schema103 = {
   "type": "object",
   "properties": {
     "observedGeneration": {
@@ -6082,11 +6357,11 @@ const schema99 = {
   },
   "nullable": true
 };
-const schema21 = {
+const schema22 = {
   "type": "integer",
   "nullable": true
 };
-function validate38(data, {
+function validate40(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6110,14 +6385,14 @@ function validate38(data, {
     }
     errors++;
   }
-  validate38.errors = vErrors;
+  validate40.errors = vErrors;
   return errors === 0;
 }
-const schema23 = {
+const schema24 = {
   "type": "string",
   "nullable": true
 };
-function validate40(data, {
+function validate42(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6141,17 +6416,17 @@ function validate40(data, {
     }
     errors++;
   }
-  validate40.errors = vErrors;
+  validate42.errors = vErrors;
   return errors === 0;
 }
-const schema100 = {
+const schema104 = {
   "type": "array",
   "items": {
     "$ref": "6cL7EKqmlL0zPYJ2ywRPK7XpC94SJgrif4hCdyqeAA"
   },
   "nullable": true
 };
-const schema101 = {
+const schema105 = {
   "type": "object",
   "required": ["type", "status"],
   "properties": {
@@ -6175,11 +6450,11 @@ const schema101 = {
     }
   }
 };
-const schema102 = {
+const schema106 = {
   "type": "string",
   "enum": ["True", "False", "Unknown"]
 };
-function validate230(data, {
+function validate240(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6209,7 +6484,7 @@ function validate230(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema102.enum
+        allowedValues: schema106.enum
       }
     };
     if (vErrors === null) {
@@ -6219,16 +6494,16 @@ function validate230(data, {
     }
     errors++;
   }
-  validate230.errors = vErrors;
+  validate240.errors = vErrors;
   return errors === 0;
 }
-const schema24 = {
+const schema25 = {
   "type": "string",
   "format": "date-time",
   "nullable": true
 };
 const formats0 = formats["date-time"];
-function validate41(data, {
+function validate43(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6270,10 +6545,10 @@ function validate41(data, {
       errors++;
     }
   }
-  validate41.errors = vErrors;
+  validate43.errors = vErrors;
   return errors === 0;
 }
-function validate228(data, {
+function validate238(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6315,68 +6590,68 @@ function validate228(data, {
       errors++;
     }
     if (data.type !== undefined) {
-      if (!validate39(data.type, {
+      if (!validate41(data.type, {
         instancePath: instancePath + "/type",
         parentData: data,
         parentDataProperty: "type",
         rootData
       })) {
-        vErrors = vErrors === null ? validate39.errors : vErrors.concat(validate39.errors);
+        vErrors = vErrors === null ? validate41.errors : vErrors.concat(validate41.errors);
         errors = vErrors.length;
       }
     }
     if (data.status !== undefined) {
-      if (!validate230(data.status, {
+      if (!validate240(data.status, {
         instancePath: instancePath + "/status",
         parentData: data,
         parentDataProperty: "status",
         rootData
       })) {
-        vErrors = vErrors === null ? validate230.errors : vErrors.concat(validate230.errors);
+        vErrors = vErrors === null ? validate240.errors : vErrors.concat(validate240.errors);
         errors = vErrors.length;
       }
     }
     if (data.reason !== undefined) {
-      if (!validate40(data.reason, {
+      if (!validate42(data.reason, {
         instancePath: instancePath + "/reason",
         parentData: data,
         parentDataProperty: "reason",
         rootData
       })) {
-        vErrors = vErrors === null ? validate40.errors : vErrors.concat(validate40.errors);
+        vErrors = vErrors === null ? validate42.errors : vErrors.concat(validate42.errors);
         errors = vErrors.length;
       }
     }
     if (data.message !== undefined) {
-      if (!validate40(data.message, {
+      if (!validate42(data.message, {
         instancePath: instancePath + "/message",
         parentData: data,
         parentDataProperty: "message",
         rootData
       })) {
-        vErrors = vErrors === null ? validate40.errors : vErrors.concat(validate40.errors);
+        vErrors = vErrors === null ? validate42.errors : vErrors.concat(validate42.errors);
         errors = vErrors.length;
       }
     }
     if (data.observedGeneration !== undefined) {
-      if (!validate38(data.observedGeneration, {
+      if (!validate40(data.observedGeneration, {
         instancePath: instancePath + "/observedGeneration",
         parentData: data,
         parentDataProperty: "observedGeneration",
         rootData
       })) {
-        vErrors = vErrors === null ? validate38.errors : vErrors.concat(validate38.errors);
+        vErrors = vErrors === null ? validate40.errors : vErrors.concat(validate40.errors);
         errors = vErrors.length;
       }
     }
     if (data.lastTransitionTime !== undefined) {
-      if (!validate41(data.lastTransitionTime, {
+      if (!validate43(data.lastTransitionTime, {
         instancePath: instancePath + "/lastTransitionTime",
         parentData: data,
         parentDataProperty: "lastTransitionTime",
         rootData
       })) {
-        vErrors = vErrors === null ? validate41.errors : vErrors.concat(validate41.errors);
+        vErrors = vErrors === null ? validate43.errors : vErrors.concat(validate43.errors);
         errors = vErrors.length;
       }
     }
@@ -6396,10 +6671,10 @@ function validate228(data, {
     }
     errors++;
   }
-  validate228.errors = vErrors;
+  validate238.errors = vErrors;
   return errors === 0;
 }
-function validate227(data, {
+function validate237(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6426,21 +6701,21 @@ function validate227(data, {
   if (Array.isArray(data)) {
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate228(data[i0], {
+      if (!validate238(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate228.errors : vErrors.concat(validate228.errors);
+        vErrors = vErrors === null ? validate238.errors : vErrors.concat(validate238.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate227.errors = vErrors;
+  validate237.errors = vErrors;
   return errors === 0;
 }
-const schema103 = {
+const schema107 = {
   "type": "array",
   "maxItems": 20,
   "items": {
@@ -6448,7 +6723,7 @@ const schema103 = {
   },
   "nullable": true
 };
-const schema104 = {
+const schema108 = {
   "type": "object",
   "required": ["generation", "specSha256", "outcome", "observedAt"],
   "properties": {
@@ -6472,10 +6747,10 @@ const schema104 = {
     }
   }
 };
-const schema105 = {
+const schema109 = {
   "type": "integer"
 };
-function validate240(data, {
+function validate250(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6499,15 +6774,15 @@ function validate240(data, {
     }
     errors++;
   }
-  validate240.errors = vErrors;
+  validate250.errors = vErrors;
   return errors === 0;
 }
-const schema106 = {
+const schema110 = {
   "type": "string",
   "pattern": "^[0-9a-f]{64}$"
 };
 const pattern5 = new RegExp("^[0-9a-f]{64}$", "u");
-function validate242(data, {
+function validate252(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6548,14 +6823,14 @@ function validate242(data, {
     }
     errors++;
   }
-  validate242.errors = vErrors;
+  validate252.errors = vErrors;
   return errors === 0;
 }
-const schema107 = {
+const schema111 = {
   "type": "string",
   "enum": ["Compiled", "Invalid"]
 };
-function validate246(data, {
+function validate256(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6585,7 +6860,7 @@ function validate246(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema107.enum
+        allowedValues: schema111.enum
       }
     };
     if (vErrors === null) {
@@ -6595,14 +6870,14 @@ function validate246(data, {
     }
     errors++;
   }
-  validate246.errors = vErrors;
+  validate256.errors = vErrors;
   return errors === 0;
 }
-const schema108 = {
+const schema112 = {
   "type": "string",
   "format": "date-time"
 };
-function validate248(data, {
+function validate258(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6643,10 +6918,10 @@ function validate248(data, {
     }
     errors++;
   }
-  validate248.errors = vErrors;
+  validate258.errors = vErrors;
   return errors === 0;
 }
-function validate239(data, {
+function validate249(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6720,68 +6995,68 @@ function validate239(data, {
       errors++;
     }
     if (data.generation !== undefined) {
-      if (!validate240(data.generation, {
+      if (!validate250(data.generation, {
         instancePath: instancePath + "/generation",
         parentData: data,
         parentDataProperty: "generation",
         rootData
       })) {
-        vErrors = vErrors === null ? validate240.errors : vErrors.concat(validate240.errors);
+        vErrors = vErrors === null ? validate250.errors : vErrors.concat(validate250.errors);
         errors = vErrors.length;
       }
     }
     if (data.specSha256 !== undefined) {
-      if (!validate242(data.specSha256, {
+      if (!validate252(data.specSha256, {
         instancePath: instancePath + "/specSha256",
         parentData: data,
         parentDataProperty: "specSha256",
         rootData
       })) {
-        vErrors = vErrors === null ? validate242.errors : vErrors.concat(validate242.errors);
+        vErrors = vErrors === null ? validate252.errors : vErrors.concat(validate252.errors);
         errors = vErrors.length;
       }
     }
     if (data.changedBy !== undefined) {
-      if (!validate40(data.changedBy, {
+      if (!validate42(data.changedBy, {
         instancePath: instancePath + "/changedBy",
         parentData: data,
         parentDataProperty: "changedBy",
         rootData
       })) {
-        vErrors = vErrors === null ? validate40.errors : vErrors.concat(validate40.errors);
+        vErrors = vErrors === null ? validate42.errors : vErrors.concat(validate42.errors);
         errors = vErrors.length;
       }
     }
     if (data.changedAt !== undefined) {
-      if (!validate41(data.changedAt, {
+      if (!validate43(data.changedAt, {
         instancePath: instancePath + "/changedAt",
         parentData: data,
         parentDataProperty: "changedAt",
         rootData
       })) {
-        vErrors = vErrors === null ? validate41.errors : vErrors.concat(validate41.errors);
+        vErrors = vErrors === null ? validate43.errors : vErrors.concat(validate43.errors);
         errors = vErrors.length;
       }
     }
     if (data.outcome !== undefined) {
-      if (!validate246(data.outcome, {
+      if (!validate256(data.outcome, {
         instancePath: instancePath + "/outcome",
         parentData: data,
         parentDataProperty: "outcome",
         rootData
       })) {
-        vErrors = vErrors === null ? validate246.errors : vErrors.concat(validate246.errors);
+        vErrors = vErrors === null ? validate256.errors : vErrors.concat(validate256.errors);
         errors = vErrors.length;
       }
     }
     if (data.observedAt !== undefined) {
-      if (!validate248(data.observedAt, {
+      if (!validate258(data.observedAt, {
         instancePath: instancePath + "/observedAt",
         parentData: data,
         parentDataProperty: "observedAt",
         rootData
       })) {
-        vErrors = vErrors === null ? validate248.errors : vErrors.concat(validate248.errors);
+        vErrors = vErrors === null ? validate258.errors : vErrors.concat(validate258.errors);
         errors = vErrors.length;
       }
     }
@@ -6801,10 +7076,10 @@ function validate239(data, {
     }
     errors++;
   }
-  validate239.errors = vErrors;
+  validate249.errors = vErrors;
   return errors === 0;
 }
-function validate238(data, {
+function validate248(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6847,21 +7122,21 @@ function validate238(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate239(data[i0], {
+      if (!validate249(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate239.errors : vErrors.concat(validate239.errors);
+        vErrors = vErrors === null ? validate249.errors : vErrors.concat(validate249.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate238.errors = vErrors;
+  validate248.errors = vErrors;
   return errors === 0;
 }
-function validate222(data, {
+function validate232(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6887,76 +7162,76 @@ function validate222(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.observedGeneration !== undefined) {
-      if (!validate38(data.observedGeneration, {
+      if (!validate40(data.observedGeneration, {
         instancePath: instancePath + "/observedGeneration",
         parentData: data,
         parentDataProperty: "observedGeneration",
-        rootData
-      })) {
-        vErrors = vErrors === null ? validate38.errors : vErrors.concat(validate38.errors);
-        errors = vErrors.length;
-      }
-    }
-    if (data.runTokenIssuer !== undefined) {
-      if (!validate40(data.runTokenIssuer, {
-        instancePath: instancePath + "/runTokenIssuer",
-        parentData: data,
-        parentDataProperty: "runTokenIssuer",
         rootData
       })) {
         vErrors = vErrors === null ? validate40.errors : vErrors.concat(validate40.errors);
         errors = vErrors.length;
       }
     }
+    if (data.runTokenIssuer !== undefined) {
+      if (!validate42(data.runTokenIssuer, {
+        instancePath: instancePath + "/runTokenIssuer",
+        parentData: data,
+        parentDataProperty: "runTokenIssuer",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate42.errors : vErrors.concat(validate42.errors);
+        errors = vErrors.length;
+      }
+    }
     if (data.targetCount !== undefined) {
-      if (!validate38(data.targetCount, {
+      if (!validate40(data.targetCount, {
         instancePath: instancePath + "/targetCount",
         parentData: data,
         parentDataProperty: "targetCount",
         rootData
       })) {
-        vErrors = vErrors === null ? validate38.errors : vErrors.concat(validate38.errors);
+        vErrors = vErrors === null ? validate40.errors : vErrors.concat(validate40.errors);
         errors = vErrors.length;
       }
     }
     if (data.ruleCount !== undefined) {
-      if (!validate38(data.ruleCount, {
+      if (!validate40(data.ruleCount, {
         instancePath: instancePath + "/ruleCount",
         parentData: data,
         parentDataProperty: "ruleCount",
         rootData
       })) {
-        vErrors = vErrors === null ? validate38.errors : vErrors.concat(validate38.errors);
+        vErrors = vErrors === null ? validate40.errors : vErrors.concat(validate40.errors);
         errors = vErrors.length;
       }
     }
     if (data.conditions !== undefined) {
-      if (!validate227(data.conditions, {
+      if (!validate237(data.conditions, {
         instancePath: instancePath + "/conditions",
         parentData: data,
         parentDataProperty: "conditions",
         rootData
       })) {
-        vErrors = vErrors === null ? validate227.errors : vErrors.concat(validate227.errors);
+        vErrors = vErrors === null ? validate237.errors : vErrors.concat(validate237.errors);
         errors = vErrors.length;
       }
     }
     if (data.history !== undefined) {
-      if (!validate238(data.history, {
+      if (!validate248(data.history, {
         instancePath: instancePath + "/history",
         parentData: data,
         parentDataProperty: "history",
         rootData
       })) {
-        vErrors = vErrors === null ? validate238.errors : vErrors.concat(validate238.errors);
+        vErrors = vErrors === null ? validate248.errors : vErrors.concat(validate248.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate222.errors = vErrors;
+  validate232.errors = vErrors;
   return errors === 0;
 }
-function validate42(data, {
+function validate44(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -7015,57 +7290,57 @@ function validate42(data, {
       errors++;
     }
     if (data.apiVersion !== undefined) {
-      if (!validate43(data.apiVersion, {
+      if (!validate45(data.apiVersion, {
         instancePath: instancePath + "/apiVersion",
         parentData: data,
         parentDataProperty: "apiVersion",
-        rootData
-      })) {
-        vErrors = vErrors === null ? validate43.errors : vErrors.concat(validate43.errors);
-        errors = vErrors.length;
-      }
-    }
-    if (data.kind !== undefined) {
-      if (!validate45(data.kind, {
-        instancePath: instancePath + "/kind",
-        parentData: data,
-        parentDataProperty: "kind",
         rootData
       })) {
         vErrors = vErrors === null ? validate45.errors : vErrors.concat(validate45.errors);
         errors = vErrors.length;
       }
     }
-    if (data.metadata !== undefined) {
-      if (!validate47(data.metadata, {
-        instancePath: instancePath + "/metadata",
+    if (data.kind !== undefined) {
+      if (!validate47(data.kind, {
+        instancePath: instancePath + "/kind",
         parentData: data,
-        parentDataProperty: "metadata",
+        parentDataProperty: "kind",
         rootData
       })) {
         vErrors = vErrors === null ? validate47.errors : vErrors.concat(validate47.errors);
         errors = vErrors.length;
       }
     }
+    if (data.metadata !== undefined) {
+      if (!validate49(data.metadata, {
+        instancePath: instancePath + "/metadata",
+        parentData: data,
+        parentDataProperty: "metadata",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate49.errors : vErrors.concat(validate49.errors);
+        errors = vErrors.length;
+      }
+    }
     if (data.spec !== undefined) {
-      if (!validate51(data.spec, {
+      if (!validate53(data.spec, {
         instancePath: instancePath + "/spec",
         parentData: data,
         parentDataProperty: "spec",
         rootData
       })) {
-        vErrors = vErrors === null ? validate51.errors : vErrors.concat(validate51.errors);
+        vErrors = vErrors === null ? validate53.errors : vErrors.concat(validate53.errors);
         errors = vErrors.length;
       }
     }
     if (data.status !== undefined) {
-      if (!validate222(data.status, {
+      if (!validate232(data.status, {
         instancePath: instancePath + "/status",
         parentData: data,
         parentDataProperty: "status",
         rootData
       })) {
-        vErrors = vErrors === null ? validate222.errors : vErrors.concat(validate222.errors);
+        vErrors = vErrors === null ? validate232.errors : vErrors.concat(validate232.errors);
         errors = vErrors.length;
       }
     }
@@ -7085,6 +7360,6 @@ function validate42(data, {
     }
     errors++;
   }
-  validate42.errors = vErrors;
+  validate44.errors = vErrors;
   return errors === 0;
 }
