@@ -1,6 +1,6 @@
 import { formats } from "@kubernetes-models/validate";
-export const validate = validate26;
-const schema11 = {
+export const validate = validate27;
+const schema12 = {
   "type": "object",
   "properties": {
     "apiVersion": {
@@ -16,17 +16,17 @@ const schema11 = {
       "$ref": "vNa7MeTJTlOdA6KTRuaILP89PrLAtsUQICVTbbhjXE"
     },
     "status": {
-      "$ref": "uSalHnrbR2aVvwfJLvMAoumOQWhm8OW2LMn3VrKlSk"
+      "$ref": "krvsZn68NkVe1shwnCHzJaJrW53vgW67tUCPlKJqt0"
     }
   },
   "required": ["spec", "apiVersion", "kind"],
   "$id": "agentgate.dev.v1alpha1.DeviationReview"
 };
-const schema12 = {
+const schema13 = {
   "type": "string",
   "enum": ["agentgate.dev/v1alpha1"]
 };
-function validate27(data, {
+function validate28(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -56,7 +56,7 @@ function validate27(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema12.enum
+        allowedValues: schema13.enum
       }
     };
     if (vErrors === null) {
@@ -66,14 +66,14 @@ function validate27(data, {
     }
     errors++;
   }
-  validate27.errors = vErrors;
+  validate28.errors = vErrors;
   return errors === 0;
 }
-const schema13 = {
+const schema14 = {
   "type": "string",
   "enum": ["DeviationReview"]
 };
-function validate29(data, {
+function validate30(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -103,7 +103,7 @@ function validate29(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema13.enum
+        allowedValues: schema14.enum
       }
     };
     if (vErrors === null) {
@@ -113,15 +113,15 @@ function validate29(data, {
     }
     errors++;
   }
-  validate29.errors = vErrors;
+  validate30.errors = vErrors;
   return errors === 0;
 }
-const schema14 = {
+const schema15 = {
   "nullableRef": "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta#"
 };
-const schema15 = {};
-import { validate as validate32 } from "@kubernetes-models/apimachinery/_schemas/IoK8sApimachineryPkgApisMetaV1ObjectMeta";
-function validate31(data, {
+const schema16 = {};
+import { validate as validate33 } from "@kubernetes-models/apimachinery/_schemas/IoK8sApimachineryPkgApisMetaV1ObjectMeta";
+function validate32(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -130,20 +130,20 @@ function validate31(data, {
   let vErrors = null;
   let errors = 0;
   if (data !== null) {
-    if (!validate32(data, {
+    if (!validate33(data, {
       instancePath,
       parentData,
       parentDataProperty,
       rootData
     })) {
-      vErrors = vErrors === null ? validate32.errors : vErrors.concat(validate32.errors);
+      vErrors = vErrors === null ? validate33.errors : vErrors.concat(validate33.errors);
       errors = vErrors.length;
     }
   }
-  validate31.errors = vErrors;
+  validate32.errors = vErrors;
   return errors === 0;
 }
-const schema16 = {
+const schema17 = {
   "type": "object",
   "required": ["policyRef", "agent", "kind", "rule", "day"],
   "properties": {
@@ -167,7 +167,7 @@ const schema16 = {
     }
   }
 };
-const schema17 = {
+const schema18 = {
   "type": "object",
   "required": ["name"],
   "properties": {
@@ -242,7 +242,7 @@ function validate21(data, {
   validate21.errors = vErrors;
   return errors === 0;
 }
-function validate36(data, {
+function validate37(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -294,10 +294,10 @@ function validate36(data, {
     }
     errors++;
   }
-  validate36.errors = vErrors;
+  validate37.errors = vErrors;
   return errors === 0;
 }
-const schema18 = {
+const schema19 = {
   "type": "object",
   "required": ["serviceAccount"],
   "properties": {
@@ -306,7 +306,7 @@ const schema18 = {
     }
   }
 };
-function validate39(data, {
+function validate40(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -358,14 +358,14 @@ function validate39(data, {
     }
     errors++;
   }
-  validate39.errors = vErrors;
+  validate40.errors = vErrors;
   return errors === 0;
 }
-const schema19 = {
+const schema20 = {
   "type": "string",
   "enum": ["Denial", "IdentityRefused", "ApprovalExpired", "ApprovalDenied", "CapExceeded", "AuditFailure"]
 };
-function validate42(data, {
+function validate43(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -395,7 +395,7 @@ function validate42(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema19.enum
+        allowedValues: schema20.enum
       }
     };
     if (vErrors === null) {
@@ -405,15 +405,15 @@ function validate42(data, {
     }
     errors++;
   }
-  validate42.errors = vErrors;
+  validate43.errors = vErrors;
   return errors === 0;
 }
-const schema20 = {
+const schema21 = {
   "type": "string",
   "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 };
 const pattern0 = new RegExp("^[0-9]{4}-[0-9]{2}-[0-9]{2}$", "u");
-function validate45(data, {
+function validate46(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -454,10 +454,10 @@ function validate45(data, {
     }
     errors++;
   }
-  validate45.errors = vErrors;
+  validate46.errors = vErrors;
   return errors === 0;
 }
-const schema21 = {
+const schema22 = {
   "type": "object",
   "required": ["state"],
   "properties": {
@@ -482,11 +482,11 @@ const schema21 = {
   },
   "nullable": true
 };
-const schema22 = {
+const schema23 = {
   "type": "string",
   "enum": ["Acknowledged", "Escalated"]
 };
-function validate48(data, {
+function validate49(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -516,7 +516,7 @@ function validate48(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema22.enum
+        allowedValues: schema23.enum
       }
     };
     if (vErrors === null) {
@@ -526,7 +526,7 @@ function validate48(data, {
     }
     errors++;
   }
-  validate48.errors = vErrors;
+  validate49.errors = vErrors;
   return errors === 0;
 }
 const schema8 = {
@@ -579,12 +579,12 @@ function validate23(data, {
   validate23.errors = vErrors;
   return errors === 0;
 }
-const schema23 = {
+const schema24 = {
   "type": "string",
   "maxLength": 256,
   "nullable": true
 };
-function validate51(data, {
+function validate52(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -626,15 +626,15 @@ function validate51(data, {
       errors++;
     }
   }
-  validate51.errors = vErrors;
+  validate52.errors = vErrors;
   return errors === 0;
 }
-const schema24 = {
+const schema25 = {
   "type": "string",
   "maxLength": 1100,
   "nullable": true
 };
-function validate53(data, {
+function validate54(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -676,10 +676,10 @@ function validate53(data, {
       errors++;
     }
   }
-  validate53.errors = vErrors;
+  validate54.errors = vErrors;
   return errors === 0;
 }
-const schema25 = {
+const schema26 = {
   "type": "array",
   "maxItems": 256,
   "items": {
@@ -687,11 +687,11 @@ const schema25 = {
   },
   "nullable": true
 };
-const schema26 = {
+const schema9 = {
   "type": "string",
   "maxLength": 1100
 };
-function validate56(data, {
+function validate24(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -732,10 +732,10 @@ function validate56(data, {
     }
     errors++;
   }
-  validate56.errors = vErrors;
+  validate24.errors = vErrors;
   return errors === 0;
 }
-function validate55(data, {
+function validate56(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -778,18 +778,18 @@ function validate55(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate56(data[i0], {
+      if (!validate24(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate56.errors : vErrors.concat(validate56.errors);
+        vErrors = vErrors === null ? validate24.errors : vErrors.concat(validate24.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate55.errors = vErrors;
+  validate56.errors = vErrors;
   return errors === 0;
 }
 const schema7 = {
@@ -843,7 +843,7 @@ function validate22(data, {
   validate22.errors = vErrors;
   return errors === 0;
 }
-function validate47(data, {
+function validate48(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -885,13 +885,13 @@ function validate47(data, {
       errors++;
     }
     if (data.state !== undefined) {
-      if (!validate48(data.state, {
+      if (!validate49(data.state, {
         instancePath: instancePath + "/state",
         parentData: data,
         parentDataProperty: "state",
         rootData
       })) {
-        vErrors = vErrors === null ? validate48.errors : vErrors.concat(validate48.errors);
+        vErrors = vErrors === null ? validate49.errors : vErrors.concat(validate49.errors);
         errors = vErrors.length;
       }
     }
@@ -907,35 +907,35 @@ function validate47(data, {
       }
     }
     if (data.ticket !== undefined) {
-      if (!validate51(data.ticket, {
+      if (!validate52(data.ticket, {
         instancePath: instancePath + "/ticket",
         parentData: data,
         parentDataProperty: "ticket",
         rootData
       })) {
-        vErrors = vErrors === null ? validate51.errors : vErrors.concat(validate51.errors);
+        vErrors = vErrors === null ? validate52.errors : vErrors.concat(validate52.errors);
         errors = vErrors.length;
       }
     }
     if (data.reviewedBy !== undefined) {
-      if (!validate53(data.reviewedBy, {
+      if (!validate54(data.reviewedBy, {
         instancePath: instancePath + "/reviewedBy",
         parentData: data,
         parentDataProperty: "reviewedBy",
         rootData
       })) {
-        vErrors = vErrors === null ? validate53.errors : vErrors.concat(validate53.errors);
+        vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
         errors = vErrors.length;
       }
     }
     if (data.reviewedGroups !== undefined) {
-      if (!validate55(data.reviewedGroups, {
+      if (!validate56(data.reviewedGroups, {
         instancePath: instancePath + "/reviewedGroups",
         parentData: data,
         parentDataProperty: "reviewedGroups",
         rootData
       })) {
-        vErrors = vErrors === null ? validate55.errors : vErrors.concat(validate55.errors);
+        vErrors = vErrors === null ? validate56.errors : vErrors.concat(validate56.errors);
         errors = vErrors.length;
       }
     }
@@ -951,10 +951,10 @@ function validate47(data, {
       }
     }
   }
-  validate47.errors = vErrors;
+  validate48.errors = vErrors;
   return errors === 0;
 }
-function validate35(data, {
+function validate36(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1044,35 +1044,35 @@ function validate35(data, {
       errors++;
     }
     if (data.policyRef !== undefined) {
-      if (!validate36(data.policyRef, {
+      if (!validate37(data.policyRef, {
         instancePath: instancePath + "/policyRef",
         parentData: data,
         parentDataProperty: "policyRef",
         rootData
       })) {
-        vErrors = vErrors === null ? validate36.errors : vErrors.concat(validate36.errors);
+        vErrors = vErrors === null ? validate37.errors : vErrors.concat(validate37.errors);
         errors = vErrors.length;
       }
     }
     if (data.agent !== undefined) {
-      if (!validate39(data.agent, {
+      if (!validate40(data.agent, {
         instancePath: instancePath + "/agent",
         parentData: data,
         parentDataProperty: "agent",
         rootData
       })) {
-        vErrors = vErrors === null ? validate39.errors : vErrors.concat(validate39.errors);
+        vErrors = vErrors === null ? validate40.errors : vErrors.concat(validate40.errors);
         errors = vErrors.length;
       }
     }
     if (data.kind !== undefined) {
-      if (!validate42(data.kind, {
+      if (!validate43(data.kind, {
         instancePath: instancePath + "/kind",
         parentData: data,
         parentDataProperty: "kind",
         rootData
       })) {
-        vErrors = vErrors === null ? validate42.errors : vErrors.concat(validate42.errors);
+        vErrors = vErrors === null ? validate43.errors : vErrors.concat(validate43.errors);
         errors = vErrors.length;
       }
     }
@@ -1088,24 +1088,24 @@ function validate35(data, {
       }
     }
     if (data.day !== undefined) {
-      if (!validate45(data.day, {
+      if (!validate46(data.day, {
         instancePath: instancePath + "/day",
         parentData: data,
         parentDataProperty: "day",
         rootData
       })) {
-        vErrors = vErrors === null ? validate45.errors : vErrors.concat(validate45.errors);
+        vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
         errors = vErrors.length;
       }
     }
     if (data.decision !== undefined) {
-      if (!validate47(data.decision, {
+      if (!validate48(data.decision, {
         instancePath: instancePath + "/decision",
         parentData: data,
         parentDataProperty: "decision",
         rootData
       })) {
-        vErrors = vErrors === null ? validate47.errors : vErrors.concat(validate47.errors);
+        vErrors = vErrors === null ? validate48.errors : vErrors.concat(validate48.errors);
         errors = vErrors.length;
       }
     }
@@ -1125,7 +1125,7 @@ function validate35(data, {
     }
     errors++;
   }
-  validate35.errors = vErrors;
+  validate36.errors = vErrors;
   return errors === 0;
 }
 const schema27 = {
@@ -1149,17 +1149,20 @@ const schema27 = {
     "deviations": {
       "$ref": "LPIdGmyTVD0rak53z1cknejeQvEgYxcyMRYP7W9sgw"
     },
+    "triggeredByUsernames": {
+      "$ref": "NfNQpSZ4j9ORtpvtua39mCv36sWIKEKyrGrJ1lsF2g"
+    },
     "conditions": {
       "$ref": "afVzNqpkSXkjlufoNQehiJpjilcGl5dX0JT0KfJEfoA"
     }
   },
   "nullable": true
 };
-const schema10 = {
+const schema11 = {
   "type": "integer",
   "nullable": true
 };
-function validate25(data, {
+function validate26(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1183,7 +1186,7 @@ function validate25(data, {
     }
     errors++;
   }
-  validate25.errors = vErrors;
+  validate26.errors = vErrors;
   return errors === 0;
 }
 const schema28 = {
@@ -1799,12 +1802,77 @@ function validate70(data, {
 }
 const schema38 = {
   "type": "array",
+  "maxItems": 257,
+  "items": {
+    "$ref": "BEvkMtbzSoMQnyLCb1CbgcgEzdiLvhD2OwuBaVnNpeI"
+  },
+  "nullable": true
+};
+function validate87(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (!Array.isArray(data) && data !== null) {
+    const err0 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "array"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err0];
+    } else {
+      vErrors.push(err0);
+    }
+    errors++;
+  }
+  if (Array.isArray(data)) {
+    if (data.length > 257) {
+      const err1 = {
+        instancePath,
+        schemaPath: "#/maxItems",
+        keyword: "maxItems",
+        params: {
+          limit: 257
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err1];
+      } else {
+        vErrors.push(err1);
+      }
+      errors++;
+    }
+    const len0 = data.length;
+    for (let i0 = 0; i0 < len0; i0++) {
+      if (!validate24(data[i0], {
+        instancePath: instancePath + "/" + i0,
+        parentData: data,
+        parentDataProperty: i0,
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate24.errors : vErrors.concat(validate24.errors);
+        errors = vErrors.length;
+      }
+    }
+  }
+  validate87.errors = vErrors;
+  return errors === 0;
+}
+const schema39 = {
+  "type": "array",
   "items": {
     "$ref": "6cL7EKqmlL0zPYJ2ywRPK7XpC94SJgrif4hCdyqeAA"
   },
   "nullable": true
 };
-const schema39 = {
+const schema40 = {
   "type": "object",
   "required": ["type", "status"],
   "properties": {
@@ -1828,10 +1896,10 @@ const schema39 = {
     }
   }
 };
-const schema40 = {
+const schema41 = {
   "type": "string"
 };
-function validate89(data, {
+function validate92(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1855,14 +1923,14 @@ function validate89(data, {
     }
     errors++;
   }
-  validate89.errors = vErrors;
+  validate92.errors = vErrors;
   return errors === 0;
 }
-const schema41 = {
+const schema42 = {
   "type": "string",
   "enum": ["True", "False", "Unknown"]
 };
-function validate91(data, {
+function validate94(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1892,7 +1960,7 @@ function validate91(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema41.enum
+        allowedValues: schema42.enum
       }
     };
     if (vErrors === null) {
@@ -1902,14 +1970,14 @@ function validate91(data, {
     }
     errors++;
   }
-  validate91.errors = vErrors;
+  validate94.errors = vErrors;
   return errors === 0;
 }
-const schema9 = {
+const schema10 = {
   "type": "string",
   "nullable": true
 };
-function validate24(data, {
+function validate25(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1933,10 +2001,10 @@ function validate24(data, {
     }
     errors++;
   }
-  validate24.errors = vErrors;
+  validate25.errors = vErrors;
   return errors === 0;
 }
-function validate88(data, {
+function validate91(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1978,57 +2046,57 @@ function validate88(data, {
       errors++;
     }
     if (data.type !== undefined) {
-      if (!validate89(data.type, {
+      if (!validate92(data.type, {
         instancePath: instancePath + "/type",
         parentData: data,
         parentDataProperty: "type",
         rootData
       })) {
-        vErrors = vErrors === null ? validate89.errors : vErrors.concat(validate89.errors);
+        vErrors = vErrors === null ? validate92.errors : vErrors.concat(validate92.errors);
         errors = vErrors.length;
       }
     }
     if (data.status !== undefined) {
-      if (!validate91(data.status, {
+      if (!validate94(data.status, {
         instancePath: instancePath + "/status",
         parentData: data,
         parentDataProperty: "status",
         rootData
       })) {
-        vErrors = vErrors === null ? validate91.errors : vErrors.concat(validate91.errors);
+        vErrors = vErrors === null ? validate94.errors : vErrors.concat(validate94.errors);
         errors = vErrors.length;
       }
     }
     if (data.reason !== undefined) {
-      if (!validate24(data.reason, {
+      if (!validate25(data.reason, {
         instancePath: instancePath + "/reason",
         parentData: data,
         parentDataProperty: "reason",
         rootData
       })) {
-        vErrors = vErrors === null ? validate24.errors : vErrors.concat(validate24.errors);
+        vErrors = vErrors === null ? validate25.errors : vErrors.concat(validate25.errors);
         errors = vErrors.length;
       }
     }
     if (data.message !== undefined) {
-      if (!validate24(data.message, {
+      if (!validate25(data.message, {
         instancePath: instancePath + "/message",
         parentData: data,
         parentDataProperty: "message",
         rootData
       })) {
-        vErrors = vErrors === null ? validate24.errors : vErrors.concat(validate24.errors);
+        vErrors = vErrors === null ? validate25.errors : vErrors.concat(validate25.errors);
         errors = vErrors.length;
       }
     }
     if (data.observedGeneration !== undefined) {
-      if (!validate25(data.observedGeneration, {
+      if (!validate26(data.observedGeneration, {
         instancePath: instancePath + "/observedGeneration",
         parentData: data,
         parentDataProperty: "observedGeneration",
         rootData
       })) {
-        vErrors = vErrors === null ? validate25.errors : vErrors.concat(validate25.errors);
+        vErrors = vErrors === null ? validate26.errors : vErrors.concat(validate26.errors);
         errors = vErrors.length;
       }
     }
@@ -2059,10 +2127,10 @@ function validate88(data, {
     }
     errors++;
   }
-  validate88.errors = vErrors;
+  validate91.errors = vErrors;
   return errors === 0;
 }
-function validate87(data, {
+function validate90(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2089,18 +2157,18 @@ function validate87(data, {
   if (Array.isArray(data)) {
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate88(data[i0], {
+      if (!validate91(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate88.errors : vErrors.concat(validate88.errors);
+        vErrors = vErrors === null ? validate91.errors : vErrors.concat(validate91.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate87.errors = vErrors;
+  validate90.errors = vErrors;
   return errors === 0;
 }
 function validate62(data, {
@@ -2129,13 +2197,13 @@ function validate62(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.observedGeneration !== undefined) {
-      if (!validate25(data.observedGeneration, {
+      if (!validate26(data.observedGeneration, {
         instancePath: instancePath + "/observedGeneration",
         parentData: data,
         parentDataProperty: "observedGeneration",
         rootData
       })) {
-        vErrors = vErrors === null ? validate25.errors : vErrors.concat(validate25.errors);
+        vErrors = vErrors === null ? validate26.errors : vErrors.concat(validate26.errors);
         errors = vErrors.length;
       }
     }
@@ -2194,14 +2262,25 @@ function validate62(data, {
         errors = vErrors.length;
       }
     }
+    if (data.triggeredByUsernames !== undefined) {
+      if (!validate87(data.triggeredByUsernames, {
+        instancePath: instancePath + "/triggeredByUsernames",
+        parentData: data,
+        parentDataProperty: "triggeredByUsernames",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate87.errors : vErrors.concat(validate87.errors);
+        errors = vErrors.length;
+      }
+    }
     if (data.conditions !== undefined) {
-      if (!validate87(data.conditions, {
+      if (!validate90(data.conditions, {
         instancePath: instancePath + "/conditions",
         parentData: data,
         parentDataProperty: "conditions",
         rootData
       })) {
-        vErrors = vErrors === null ? validate87.errors : vErrors.concat(validate87.errors);
+        vErrors = vErrors === null ? validate90.errors : vErrors.concat(validate90.errors);
         errors = vErrors.length;
       }
     }
@@ -2209,7 +2288,7 @@ function validate62(data, {
   validate62.errors = vErrors;
   return errors === 0;
 }
-function validate26(data, {
+function validate27(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2268,46 +2347,46 @@ function validate26(data, {
       errors++;
     }
     if (data.apiVersion !== undefined) {
-      if (!validate27(data.apiVersion, {
+      if (!validate28(data.apiVersion, {
         instancePath: instancePath + "/apiVersion",
         parentData: data,
         parentDataProperty: "apiVersion",
         rootData
       })) {
-        vErrors = vErrors === null ? validate27.errors : vErrors.concat(validate27.errors);
+        vErrors = vErrors === null ? validate28.errors : vErrors.concat(validate28.errors);
         errors = vErrors.length;
       }
     }
     if (data.kind !== undefined) {
-      if (!validate29(data.kind, {
+      if (!validate30(data.kind, {
         instancePath: instancePath + "/kind",
         parentData: data,
         parentDataProperty: "kind",
         rootData
       })) {
-        vErrors = vErrors === null ? validate29.errors : vErrors.concat(validate29.errors);
+        vErrors = vErrors === null ? validate30.errors : vErrors.concat(validate30.errors);
         errors = vErrors.length;
       }
     }
     if (data.metadata !== undefined) {
-      if (!validate31(data.metadata, {
+      if (!validate32(data.metadata, {
         instancePath: instancePath + "/metadata",
         parentData: data,
         parentDataProperty: "metadata",
         rootData
       })) {
-        vErrors = vErrors === null ? validate31.errors : vErrors.concat(validate31.errors);
+        vErrors = vErrors === null ? validate32.errors : vErrors.concat(validate32.errors);
         errors = vErrors.length;
       }
     }
     if (data.spec !== undefined) {
-      if (!validate35(data.spec, {
+      if (!validate36(data.spec, {
         instancePath: instancePath + "/spec",
         parentData: data,
         parentDataProperty: "spec",
         rootData
       })) {
-        vErrors = vErrors === null ? validate35.errors : vErrors.concat(validate35.errors);
+        vErrors = vErrors === null ? validate36.errors : vErrors.concat(validate36.errors);
         errors = vErrors.length;
       }
     }
@@ -2338,6 +2417,6 @@ function validate26(data, {
     }
     errors++;
   }
-  validate26.errors = vErrors;
+  validate27.errors = vErrors;
   return errors === 0;
 }

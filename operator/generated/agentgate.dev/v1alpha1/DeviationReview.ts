@@ -139,6 +139,10 @@ export interface IDeviationReview {
       "triggeredBy"?: string;
     }>;
     /**
+     * Every Kubernetes username (and the raw subject and email) of the people who triggered runs among all of this item's deviations, not only those listed: none of them may review it. "\*" once more than 256 were seen: then nobody can be shown not to be one of them, and no decision is admitted.
+     */
+    "triggeredByUsernames"?: Array<string>;
+    /**
      * Standard conditions; Reviewed says whether a reviewer decided, Exception whether it is overdue.
      */
     "conditions"?: Array<{
