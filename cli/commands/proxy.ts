@@ -82,8 +82,21 @@ export async function runProxy(o: ProxyCommand): Promise<number> {
     await approvals.start();
   }
   // In a pod: denials and identity failures become Events on the pod (kubectl describe pod shows them).
+  // With the operator's endpoint they are emitted by the operator (the pod's service account is the
+  // agent's and may not write Events), and deviations are reported to it for review.
   let events: ((type: 'Normal' | 'Warning', reason: string, message: string) => void) | undefined;
-  if (o.policyRef && pod) {
+  let reporter: import('../../proxy/cluster/deviation-reporter.js').DeviationReporter | undefined;
+  const operatorUrl = o.operatorUrl ?? o.checkpointUrl;
+  const proxyTokenFile = process.env.AGENTGATE_PROXY_TOKEN_FILE;
+  if (o.policyRef && operatorUrl && proxyTokenFile) {
+    const { postToOperator } = await import('../../proxy/approvals/operator-client.js');
+    const { DeviationReporter } = await import('../../proxy/cluster/deviation-reporter.js');
+    const { operatorEvents } = await import('../../proxy/cluster/operator-events.js');
+    const ca = operatorCa(o);
+    const endpoint = { url: operatorUrl, tokenFile: proxyTokenFile, ...(ca ? { ca } : {}) };
+    reporter = new DeviationReporter({ send: (body) => postToOperator(endpoint, '/deviations', body), log: logFn });
+    events = operatorEvents((path, body) => postToOperator(endpoint, path, body), logFn);
+  } else if (o.policyRef && pod) {
     const { EventRecorder } = await import('../../operator/events.js');
     const { loadKubeConfig } = await import('../../operator/kube.js');
     const { CoreV1Api } = await import('@kubernetes/client-node');
@@ -111,6 +124,11 @@ export async function runProxy(o: ProxyCommand): Promise<number> {
     await Promise.all([source?.stop(), approvals?.stop()]);
     throw e;
   });
+  if (reporter) {
+    proxy.audit.observe(reporter.observe);
+    reporter.watchAuditHealth(proxy.audit);
+    if (metrics) reporter.registerMetrics(metrics.registry);
+  }
   const unavailable = source?.unavailable();
   if (unavailable) proxy.setPolicyUnavailable(unavailable);
   source?.checkCompiled();
@@ -125,7 +143,7 @@ export async function runProxy(o: ProxyCommand): Promise<number> {
   for (const a of proxy.addresses()) log.info('ready', a);
   const shutdown = (signal: string): void => {
     log.info('shutting down', { signal });
-    void Promise.all([source?.stop(), approvals?.stop(), proxy?.stop()]).then(() => health?.close()).then(() => process.exit(0));
+    void Promise.all([source?.stop(), approvals?.stop(), proxy?.stop()]).then(() => reporter?.stop()).then(() => health?.close()).then(() => process.exit(0));
   };
   process.once('SIGINT', () => shutdown('SIGINT'));
   process.once('SIGTERM', () => shutdown('SIGTERM'));
