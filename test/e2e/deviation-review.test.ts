@@ -241,6 +241,34 @@ describe('deviation review: DeviationReview items reviewers decide with kubectl'
     expect(open.stdout).to.contain('ApprovalExpired').and.not.contain('Escalated');
   });
 
+  it('only the pod\'s proxy reports, on the pod-facing listener only; the body cannot name another agent or policy', async () => {
+    const post = async (url: string, body: unknown, token?: string): Promise<number> => {
+      const { request } = await import('node:https');
+      return new Promise((resolve, reject) => {
+        const req = request(url, { method: 'POST', ca: endpoint.ca, headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) } }, (res) => {
+          res.resume();
+          resolve(res.statusCode!);
+        });
+        req.on('error', reject);
+        req.end(JSON.stringify(body));
+      });
+    };
+    const report = { deviations: [{ auditHash: 'b'.repeat(64), time: new Date().toISOString(), kind: 'Denial', rule: 'no-ddl' }] };
+    expect(await post(`${endpoint.url}/deviations`, report)).to.equal(401);
+    // The agent's own token (the audience its containers get) is not the proxy's.
+    const agentToken = (await c.kubectl(['create', 'token', 'billing-agent', '-n', NS, '--audience', 'agentgate', '--bound-object-kind', 'Pod', '--bound-object-name', 'agent-pod'])).stdout.trim();
+    expect(await post(`${endpoint.url}/deviations`, report, agentToken)).to.equal(401);
+    const proxyToken = readFileSync(endpoint.tokenFile, 'utf8').trim();
+    for (const forged of [{ ...report, namespace: 'other' }, { deviations: [{ ...report.deviations[0], serviceAccount: 'someone-else' }] }, { deviations: [{ ...report.deviations[0], policy: 'lenient' }] }]) {
+      expect(await post(`${endpoint.url}/deviations`, forged, proxyToken), JSON.stringify(forged)).to.equal(400);
+    }
+    const admission = `https://127.0.0.1:${op.webhookAddress!.port}`;
+    expect(await post(`${admission}/deviations`, report, proxyToken)).to.equal(404);
+    expect(await post(`${admission}/events`, { type: 'Warning', reason: 'PolicyUnavailable', message: 'x' }, proxyToken)).to.equal(404);
+    expect(await post(`${endpoint.url}/admit-reviews`, {})).to.equal(404);
+    expect((await items()).filter((d) => d.status?.deviations?.some((x: any) => x.auditHash === 'b'.repeat(64)))).to.have.length(0);
+  });
+
   it('an item left open past maxOpenHours becomes an Exception: status, Event and the queue metric', async () => {
     const before = await itemOf('ApprovalExpired', 'writes-need-approval');
     expect(before.status.state).to.equal('Open');
