@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { podStream } from '../../proxy/cluster/pod-stream.js';
@@ -104,6 +104,8 @@ export async function runProxy(o: ProxyCommand): Promise<number> {
     const involved = { apiVersion: 'v1', kind: 'Pod', metadata: { name: pod.name, namespace: pod.namespace, ...(process.env.POD_UID ? { uid: process.env.POD_UID } : {}) } };
     events = (type, reason, message) => void recorder.emit(involved, type, reason, message).catch(() => undefined);
   }
+  // Where this run's records start in the audit file: the reporter catches up on those written before it is attached.
+  const auditStart = o.auditFile && existsSync(o.auditFile) ? statSync(o.auditFile).size : 0;
   const checkpoints = await checkpointsFor(o, pod);
   const metrics = o.healthAddress ? new (await import('../../proxy/observability/metrics.js')).ProxyMetrics() : undefined;
   proxy = await GuardProxy.start({
@@ -126,6 +128,8 @@ export async function runProxy(o: ProxyCommand): Promise<number> {
   });
   if (reporter) {
     proxy.audit.observe(reporter.observe);
+    proxy.audit.flush();
+    if (o.auditFile) reporter.catchUp(o.auditFile, auditStart);
     reporter.watchAuditHealth(proxy.audit);
     if (metrics) reporter.registerMetrics(metrics.registry);
   }

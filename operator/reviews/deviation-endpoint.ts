@@ -11,12 +11,13 @@ import express, { type Request, type Response, type Router } from 'express';
 import type { AgentAccessPolicy } from '../../proxy/policy/types.js';
 import { kubernetesUsernamesOf } from '../../proxy/identity/trigger-username.js';
 import type { EventRecorder } from '../events.js';
-import { GROUP, mergePatch, messageOf, POLICY_PLURAL, statusOf, VERSION } from '../kube.js';
+import { GROUP, messageOf, POLICY_PLURAL, statusOf, VERSION } from '../kube.js';
 import { ProxyRequestError, proxyTokenVerifier, type ProxyIdentity, type ProxyTokenOptions } from '../identity/proxy-token.js';
-import { addDeviations, type GroupedDeviation } from './grouping.js';
-import { reviewName, utcDay } from './naming.js';
+import type { GroupedDeviation } from './grouping.js';
+import { fileDeviations } from './file-deviations.js';
+import { reviewName, utcDay, type ReviewKey } from './naming.js';
 import { parseDeviationReports } from './report.js';
-import { REVIEW_PLURAL, REVIEW_POLICY_LABEL, type DeviationKind, type DeviationReport, type DeviationReview } from './types.js';
+import type { DeviationKind, DeviationReport } from './types.js';
 
 export interface DeviationEndpointOptions extends ProxyTokenOptions {
   custom: CustomObjectsApi;
@@ -59,7 +60,7 @@ export function deviationRouter(o: DeviationEndpointOptions): Router {
       if (statusOf(e) !== 404) throw e;
     }
     const t = now();
-    const groups = new Map<string, { key: Parameters<typeof reviewName>[0]; entries: GroupedDeviation[] }>();
+    const groups = new Map<string, { key: ReviewKey; entries: GroupedDeviation[] }>();
     const results: { auditHash?: string; review: string }[] = [];
     for (const r of reports) {
       // A proxy's clock ahead of ours cannot file a deviation under a later day.
@@ -82,7 +83,7 @@ export function deviationRouter(o: DeviationEndpointOptions): Router {
       groups.set(name, g);
       results.push({ ...(r.auditHash ? { auditHash: r.auditHash } : {}), review: name });
     }
-    for (const [name, g] of groups) await serially(`${caller.namespace}/${name}`, () => upsert(caller.namespace, name, g.key, g.entries));
+    for (const [name, g] of groups) await serially(`${caller.namespace}/${name}`, () => fileDeviations(o.custom, caller.namespace, g.key, g.entries, o.log));
     for (const [i, r] of reports.entries()) {
       o.metrics?.deviationsReported(caller.namespace, r.kind, 1);
       const review = results[i]!.review;
@@ -91,40 +92,6 @@ export function deviationRouter(o: DeviationEndpointOptions): Router {
       void o.events?.emit(pod, 'Warning', EVENT_REASONS[r.kind], `${r.kind} (rule "${r.rule}") by ${caller.serviceAccount}: for review in DeviationReview ${review}`).catch(() => undefined);
     }
     return results;
-  };
-
-  const upsert = async (namespace: string, name: string, key: Parameters<typeof reviewName>[0], entries: GroupedDeviation[]): Promise<void> => {
-    for (let attempt = 0; ; attempt++) {
-      let dr: DeviationReview;
-      try {
-        dr = (await o.custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: REVIEW_PLURAL, name })) as DeviationReview;
-      } catch (e) {
-        if (statusOf(e) !== 404) throw e;
-        const body: DeviationReview = {
-          apiVersion: 'agentgate.dev/v1alpha1',
-          kind: 'DeviationReview',
-          metadata: { name, namespace, ...(key.policy.length <= 63 ? { labels: { [REVIEW_POLICY_LABEL]: key.policy } } : {}) },
-          spec: { policyRef: { name: key.policy }, agent: { serviceAccount: key.serviceAccount }, kind: key.kind, rule: key.rule, day: key.day },
-        };
-        try {
-          dr = (await o.custom.createNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: REVIEW_PLURAL, body })) as DeviationReview;
-          o.log?.('info', 'review item opened', { namespace, name, kind: key.kind, rule: key.rule });
-        } catch (c) {
-          if (statusOf(c) === 409 && attempt < 5) continue; // another replica created it: count into it
-          throw c;
-        }
-      }
-      const { status, added } = addDeviations(dr.status, entries);
-      if (added === 0) return;
-      status.state ??= 'Open';
-      try {
-        // resourceVersion: a concurrent count (another replica) or state change is never overwritten.
-        await o.custom.patchNamespacedCustomObjectStatus({ group: GROUP, version: VERSION, namespace, plural: REVIEW_PLURAL, name, body: { metadata: { resourceVersion: dr.metadata.resourceVersion }, status } }, mergePatch);
-        return;
-      } catch (e) {
-        if (statusOf(e) !== 409 || attempt >= 5) throw e;
-      }
-    }
   };
 
   router.post('/deviations', express.json({ limit: '1mb' }), async (req: Request, res: Response) => {

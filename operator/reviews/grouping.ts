@@ -1,8 +1,8 @@
 /**
  * Adding reported deviations to a review item's status, as a pure function: the count is the
  * population (every deviation, not only those kept), first/last seen span them all, the most recent
- * 100 are kept, and a deviation already present (same audit hash: a retried report) is not counted
- * twice. The people who triggered runs are remembered for the whole item, so none of them can review it.
+ * 100 are kept, and a deviation already present (same audit hash: a retried report; without a hash,
+ * the same time, reason and statement) is not counted twice. The people who triggered runs are remembered for the whole item, so none of them can review it.
  */
 import { MAX_KEPT_DEVIATIONS, MAX_TRIGGERERS, type DeviationEntry, type DeviationReviewStatus } from './types.js';
 
@@ -17,17 +17,16 @@ export interface GroupedDeviation {
 
 export function addDeviations(status: DeviationReviewStatus | undefined, add: GroupedDeviation[]): { status: DeviationReviewStatus; added: number } {
   const kept = [...(status?.deviations ?? [])];
-  const seen = new Set(kept.map((d) => d.auditHash).filter((h): h is string => !!h));
+  const identity = (d: DeviationEntry): string => d.auditHash ?? `${d.time}\0${d.reason ?? ''}\0${d.statement ?? ''}`;
+  const seen = new Set(kept.map(identity));
   const triggerers = new Set(status?.triggeredByUsernames ?? []);
   let count = status?.count ?? 0;
   let first = status?.firstSeen;
   let last = status?.lastSeen;
   let added = 0;
   for (const { entry, triggerers: names } of add) {
-    if (entry.auditHash) {
-      if (seen.has(entry.auditHash)) continue;
-      seen.add(entry.auditHash);
-    }
+    if (seen.has(identity(entry))) continue;
+    seen.add(identity(entry));
     added++;
     count++;
     kept.push(entry);

@@ -6,6 +6,7 @@
  * drops or the operator never receives is still in the chain, and the evidence report shows it as not
  * reported. An audit log that cannot be written is reported too (without a hash: it is not in the chain).
  */
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { Gauge, type Registry } from 'prom-client';
 import type { AuditFields, AuditRecord } from '../audit/record.js';
 import { parseRecord } from '../audit/record.js';
@@ -53,6 +54,36 @@ export class DeviationReporter {
     this.lines.push(line);
     this.schedule(this.o.lingerMs ?? 200);
   };
+
+  /**
+   * What the log got before `observe` was attached (the proxy's start: a recordings repair that
+   * failed): the lines of `file` from byte `offset` (its size before the proxy opened it).
+   */
+  catchUp(file: string, offset: number): void {
+    let text = '';
+    try {
+      const fd = openSync(file, 'r');
+      try {
+        const size = fstatSync(fd).size;
+        if (size <= offset) return;
+        const buf = Buffer.alloc(size - offset);
+        readSync(fd, buf, 0, buf.length, offset);
+        text = buf.toString('utf8');
+      } finally {
+        closeSync(fd);
+      }
+    } catch {
+      return; // no file (yet), or rotated away: nothing to catch up on
+    }
+    for (const line of text.split('\n')) {
+      if (!line) continue;
+      try {
+        this.observe(parseRecord(line), line);
+      } catch {
+        // a torn line is the audit log's concern (it refuses to continue after one)
+      }
+    }
+  }
 
   /** Reports an unwritable audit log once per outage (the proxy refuses every statement meanwhile). */
   watchAuditHealth(audit: { healthy: boolean; error?: Error }, everyMs = 2000): void {

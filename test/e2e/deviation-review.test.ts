@@ -151,6 +151,30 @@ describe('deviation review: DeviationReview items reviewers decide with kubectl'
     expect(forged?.status).to.equal(400);
   });
 
+  it('under approval mode Reject (nobody waits for the outcome) the operator files the expiry itself', async () => {
+    const live = JSON.parse((await c.kubectl(['get', 'aap', 'billing-agent', '-n', NS, '-o', 'json'])).stdout);
+    const policy: AgentAccessPolicy = { apiVersion: live.apiVersion, kind: live.kind, metadata: { name: live.metadata.name, namespace: NS }, spec: { ...live.spec, approval: { ...live.spec.approval, mode: 'Reject' } } };
+    expect((await c.kubectl(['apply', '-f', '-'], { input: stringify(policy) })).code).to.equal(0);
+    proxy.updatePolicy(structuredClone(policy));
+    const { host, port } = proxy.addresses()[0]!;
+    const agent = new pg.Client({ host, port, user: 'agent', database: 'billing', password: await stack.token('agent-1') });
+    await agent.connect();
+    const refused = await agent.query('UPDATE scratch SET v = 8').then(() => undefined, (x: Error) => x);
+    expect(refused?.message).to.contain('is pending');
+    await agent.end();
+    const item = await eventually('the Reject-mode expiry filed', async () => {
+      const d = await itemOf('ApprovalExpired', 'writes-need-approval');
+      return d?.status?.count === 2 ? d : undefined;
+    }, 30_000, 250);
+    const filed = item.status.deviations.find((x: any) => x.statement === 'UPDATE scratch SET v = 8');
+    expect(filed).to.deep.include({ pod: 'agent-pod' });
+    expect(filed.reason).to.contain('mode Reject');
+    expect(filed.auditHash).to.equal(undefined);
+    // The chain names the request that expired (approval.requested), which the reason names too.
+    const requested = chain().find((r) => r.event.action === 'approval.requested' && r.db?.query?.text === 'UPDATE scratch SET v = 8');
+    expect(filed.reason).to.contain(requested.detail.approvalRequest);
+  });
+
   it('RBAC with the chart\'s roles: reviewers may patch items; the agent\'s service account may neither patch, create, write status nor create Events', async () => {
     const can = async (args: string[], who: { as?: string; impersonate?: string }): Promise<boolean> =>
       (await c.kubectl(['auth', 'can-i', ...args, '-n', NS, ...(who.impersonate ? ['--as', who.impersonate] : [])], who.as ? { as: who.as } : {})).stdout.trim() === 'yes';

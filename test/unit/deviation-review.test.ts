@@ -213,3 +213,46 @@ describe('deviation review: the reporter never holds up the statement path', () 
     expect(log.append({ event: { action: 'proxy.start' } }).seq).to.equal(1);
   });
 });
+
+describe('deviation review: filed by the operator, and caught up at start', () => {
+  it('an approval that expires or is denied under mode Reject becomes a deviation, counted once however often it is filed', async () => {
+    const { approvalDeviation } = await import('../../operator/reviews/approval-deviations.js');
+    const apr = {
+      apiVersion: 'agentgate.dev/v1alpha1' as const, kind: 'ApprovalRequest' as const,
+      metadata: { name: 'billing-agent-x1', namespace: 'agents' },
+      spec: { policy: 'billing-agent', rule: 'writes-need-approval', target: 'db', expiresAt: '2026-11-30T10:05:00Z', command: { text: 'UPDATE t SET v = ?', sha256: 'a'.repeat(64) },
+        requester: { subject: 'system:serviceaccount:agents:agent-sa', serviceAccount: 'agents/agent-sa', pod: 'agent-pod', triggeredBy: 'alice', triggeredByUsernames: ['https://idp#alice'] } },
+    };
+    const d = approvalDeviation(apr, 'Expired')!;
+    expect(d.key).to.deep.equal({ policy: 'billing-agent', serviceAccount: 'agent-sa', kind: 'ApprovalExpired', rule: 'writes-need-approval', day: '2026-11-30' });
+    expect(d.grouped.entry).to.deep.include({ time: '2026-11-30T10:05:00Z', pod: 'agent-pod', statement: 'UPDATE t SET v = ?', triggeredBy: 'https://idp#alice' });
+    expect(d.grouped.triggerers).to.include('alice');
+    const once = addDeviations(undefined, [d.grouped]).status;
+    expect(addDeviations(once, [approvalDeviation(apr, 'Expired')!.grouped]).added).to.equal(0);
+    const denied = approvalDeviation({ ...apr, spec: { ...apr.spec, decisions: [{ user: 'bob', decision: 'Denied' as const, comment: 'no', time: '2026-11-30T10:01:00Z' }] } }, 'Denied')!;
+    expect(denied.key.kind).to.equal('ApprovalDenied');
+    expect(denied.grouped.entry.reason).to.contain('denied by bob (no)');
+  });
+
+  it('the reporter catches up on what the log recorded before it was attached, from the proxy\'s start', async () => {
+    const { mkdtempSync } = await import('node:fs');
+    const { statSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const file = `${mkdtempSync(`${tmpdir()}/deviations-`)}/audit.log`;
+    const earlier = new AuditLog({ file });
+    earlier.append({ event: { action: 'statement.decision', outcome: 'failure' }, decision: 'Deny', enforced: true, rule: { name: 'old-run' } });
+    earlier.close();
+    const start = statSync(file).size;
+    const log = new AuditLog({ file });
+    log.append({ event: { action: 'audit.recordings-repaired', outcome: 'failure' }, message: 'could not complete' });
+    log.append({ event: { action: 'proxy.start' } });
+    const sent: { rule: string }[] = [];
+    const reporter = new DeviationReporter({ lingerMs: 1, send: async (b) => void sent.push(...b.deviations) });
+    log.observe(reporter.observe);
+    reporter.catchUp(file, start);
+    await new Promise((r) => setTimeout(r, 30));
+    expect(sent.map((d) => d.rule)).to.deep.equal(['recordings-repair']);
+    await reporter.stop();
+    log.close();
+  });
+});
