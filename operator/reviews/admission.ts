@@ -9,7 +9,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { UserInfo } from '../approvals/admission.js';
 import { TOO_MANY_TRIGGERERS } from './grouping.js';
-import type { DeviationReview } from './types.js';
+import { REVIEW_POLICY_LABEL, type DeviationReview } from './types.js';
 
 export type ReviewAdmission = { allowed: false; message: string } | { allowed: true; mutated?: DeviationReview };
 
@@ -39,6 +39,8 @@ export function admitReviewUpdate(oldObj: DeviationReview, newObj: DeviationRevi
   const { decision, ...rest } = newObj.spec;
   const { decision: oldDecision, ...oldRest } = oldObj.spec;
   if (!isDeepStrictEqual(rest, oldRest)) return { allowed: false, message: 'only spec.decision may be set on a DeviationReview; what it reviews cannot be changed' };
+  // Reports select items by this label: nobody may move an item out of its policy's view.
+  if (newObj.metadata.labels?.[REVIEW_POLICY_LABEL] !== oldObj.metadata.labels?.[REVIEW_POLICY_LABEL]) return { allowed: false, message: `the ${REVIEW_POLICY_LABEL} label of a DeviationReview cannot be changed or removed` };
   if (oldDecision !== undefined) {
     if (isDeepStrictEqual(decision, oldDecision)) return { allowed: true };
     return { allowed: false, message: `this item was already ${oldDecision.state} by ${oldDecision.reviewedBy ?? 'someone'} at ${oldDecision.reviewedAt ?? 'an unknown time'}; a review decision is final` };

@@ -234,6 +234,8 @@ describe('deviation review: DeviationReview items reviewers decide with kubectl'
     expect(flip.stderr).to.contain('a review decision is final');
     const tamper = await c.kubectl(['patch', 'dr', name, '-n', NS, '--type', 'merge', '-p', JSON.stringify({ spec: { rule: 'something-harmless' } })], { as: 'approver-1' });
     expect(tamper.stderr).to.contain('what it reviews cannot be changed');
+    const relabel = await c.kubectl(['label', 'dr', name, '-n', NS, 'agentgate.dev/policy=elsewhere', '--overwrite'], { as: 'approver-1' });
+    expect(relabel.stderr).to.contain('label of a DeviationReview cannot be changed');
     // (Here the operator runs as the admin user, so the forger is dev-user, given the RBAC to try.)
     await c.kubectl(['create', 'role', 'forger', '-n', NS, '--verb=create,patch,get', '--resource=deviationreviews.agentgate.dev,deviationreviews.agentgate.dev/status']);
     await c.kubectl(['create', 'rolebinding', 'forger', '-n', NS, '--role=forger', '--user=dev-user']);

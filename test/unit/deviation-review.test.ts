@@ -118,6 +118,9 @@ describe('deviation review: admission', () => {
     const { decision: _d, ...spec } = decided.spec;
     expect(admitReviewUpdate(decided, { ...decided, spec }, { username: 'carol' }, reviewers, now)).to.deep.include({ allowed: false });
     expect(admitReviewUpdate(item(), item({ rule: 'something-else' }), { username: 'carol' }, reviewers, now)).to.deep.include({ allowed: false });
+    const labelled = item();
+    labelled.metadata.labels = { 'agentgate.dev/policy': 'billing-agent' };
+    expect(admitReviewUpdate(labelled, item(), { username: 'carol' }, reviewers, now)).to.deep.include({ allowed: false });
     expect(admitReviewUpdate(item(), decide({ state: 'Escalated' }), { username: 'carol' }, reviewers, now)).to.deep.include({ allowed: false });
     expect(admitReviewUpdate(item(), decide({ state: 'Escalated', ticket: 'SEC-1' }), { username: 'carol' }, reviewers, now).allowed).to.equal(true);
   });
