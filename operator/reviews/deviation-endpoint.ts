@@ -27,15 +27,23 @@ export interface DeviationEndpointOptions extends ProxyTokenOptions {
   log?: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
 }
 
-/** The Event reason on the pod for each kind (kubectl describe pod). */
-export const EVENT_REASONS: Record<DeviationKind, string> = {
-  Denial: 'StatementDenied',
-  IdentityRefused: 'IdentityRejected',
-  ApprovalExpired: 'ApprovalExpired',
-  ApprovalDenied: 'ApprovalDenied',
-  CapExceeded: 'RuntimeLimitExceeded',
-  AuditFailure: 'AuditFailure',
-};
+/** The Event on the pod for a deviation (the reasons the sidecar used when it emitted them itself). */
+export function deviationEvent(kind: DeviationKind, rule: string): { reason: string; what: string } {
+  switch (kind) {
+    case 'Denial':
+      return rule === 'session-invariant' ? { reason: 'SessionInvariantViolated', what: 'a pinned setting changed; session closed' } : { reason: 'StatementDenied', what: `denied by rule "${rule}"` };
+    case 'IdentityRefused':
+      return { reason: 'IdentityRejected', what: `a token was refused (${rule})` };
+    case 'ApprovalExpired':
+      return { reason: 'ApprovalExpired', what: `an approval request of rule "${rule}" expired` };
+    case 'ApprovalDenied':
+      return { reason: 'ApprovalDenied', what: `an approval request of rule "${rule}" was denied` };
+    case 'CapExceeded':
+      return { reason: 'RuntimeLimitExceeded', what: `${rule} exceeded` };
+    case 'AuditFailure':
+      return rule === 'witness-checkpoint' ? { reason: 'AuditCheckpointFailed', what: 'the witness did not sign the audit chain head' } : { reason: 'AuditFailure', what: `audit failure (${rule})` };
+  }
+}
 
 export function deviationRouter(o: DeviationEndpointOptions): Router {
   const router = express.Router();
@@ -89,7 +97,8 @@ export function deviationRouter(o: DeviationEndpointOptions): Router {
       const review = results[i]!.review;
       // No statement text in the Event: one series per agent, kind and rule however the agent loops.
       const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: caller.pod, namespace: caller.namespace, uid: caller.podUid } };
-      void o.events?.emit(pod, 'Warning', EVENT_REASONS[r.kind], `${r.kind} (rule "${r.rule}") by ${caller.serviceAccount}: for review in DeviationReview ${review}`).catch(() => undefined);
+      const { reason, what } = deviationEvent(r.kind, r.rule);
+      void o.events?.emit(pod, 'Warning', reason, `${caller.serviceAccount}: ${what}; for review in DeviationReview ${review}`).catch(() => undefined);
     }
     return results;
   };

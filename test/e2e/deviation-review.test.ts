@@ -142,7 +142,7 @@ describe('deviation review: DeviationReview items reviewers decide with kubectl'
     const events = JSON.parse((await c.kubectl(['get', 'events', '-n', NS, '--field-selector', 'involvedObject.name=agent-pod,reason=StatementDenied', '-o', 'json'])).stdout).items;
     expect(events).to.have.length(1);
     expect(events[0].source.component).to.equal('agentgate-operator');
-    expect(events[0].message).to.contain(denial.metadata.name);
+    expect(events[0].message).to.contain('denied by rule "no-ddl"').and.contain(denial.metadata.name);
     await eventually('ReviewOpened Event', async () => (await c.kubectl(['get', 'events', '-n', NS, '--field-selector', `involvedObject.name=${denial.metadata.name},reason=ReviewOpened`, '-o', 'name'])).stdout.trim() !== '');
     // The proxy's other Events go through the operator too, only with a reason it may send.
     await postToOperator(endpoint, '/events', { type: 'Warning', reason: 'CompiledPolicyTampered', message: 'compiled policy edited by dev-user' });
