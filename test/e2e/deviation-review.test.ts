@@ -7,7 +7,9 @@
  * an item left open past maxOpenHours becomes an Exception (Event, metric).
  */
 import { expect } from 'chai';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import { dirname, join } from 'node:path';
 import pg from 'pg';
 import { parseAllDocuments, stringify } from 'yaml';
@@ -175,6 +177,52 @@ describe('deviation review: DeviationReview items reviewers decide with kubectl'
     expect(filed.reason).to.contain(requested.detail.approvalRequest);
   });
 
+  it('the sidecar as injected (agentgate proxy --policy-ref with its own token) reports, and its Events come from the operator', async () => {
+    const port = await new Promise<number>((resolve) => {
+      const s = net.createServer().listen(0, '127.0.0.1', () => {
+        const p = (s.address() as net.AddressInfo).port;
+        s.close(() => resolve(p));
+      });
+    });
+    const live = JSON.parse((await c.kubectl(['get', 'aap', 'billing-agent', '-n', NS, '-o', 'json'])).stdout);
+    const cliPolicy = { apiVersion: live.apiVersion, kind: live.kind, metadata: { name: 'cli-agent', namespace: NS }, spec: { ...live.spec, targets: live.spec.targets.map((t: any) => ({ ...t, listen: `127.0.0.1:${port}` })) } };
+    expect((await c.kubectl(['apply', '-f', '-'], { input: stringify(cliPolicy) })).code).to.equal(0);
+    await eventually('cli-agent Ready', async () => (await c.kubectl(['get', 'aap', 'cli-agent', '-n', NS, '-o', 'jsonpath={.status.conditions[0].status}'])).stdout === 'True');
+    await c.kubectl(['create', '-f', '-'], { input: stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'cli-pod', namespace: NS, annotations: { 'agentgate.dev/status': JSON.stringify({ policy: `${NS}/cli-agent` }) } }, spec: { serviceAccountName: 'billing-agent', containers: [{ name: 'agent', image: 'example.com/agent:1' }] } }) });
+    const podUid = (await c.kubectl(['get', 'pod', 'cli-pod', '-n', NS, '-o', 'jsonpath={.metadata.uid}'])).stdout;
+    const tokenFile = join(stack.dir, 'cli-pod-token');
+    writeFileSync(tokenFile, (await c.kubectl(['create', 'token', 'billing-agent', '-n', NS, '--audience', 'agentgate-proxy', '--bound-object-kind', 'Pod', '--bound-object-name', 'cli-pod', '--duration', '1h'])).stdout.trim());
+    const caFile = join(stack.dir, 'operator-ca.crt');
+    writeFileSync(caFile, endpoint.ca!);
+    let sidecar: ChildProcess | undefined;
+    try {
+      sidecar = spawn(process.execPath, [join(ROOT, 'bin/agentgate.js'), 'proxy', '--policy-ref', `${NS}/cli-agent`, '--audit-file', join(stack.dir, 'cli-audit.log'), '--no-audit-stdout', '--operator-url', endpoint.url, '--operator-ca', caFile, '--health-address', '127.0.0.1:0'], {
+        env: { ...process.env, KUBECONFIG: c.kubeconfig, POD_NAME: 'cli-pod', POD_NAMESPACE: NS, POD_UID: podUid, AGENTGATE_PROXY_TOKEN_FILE: tokenFile, BILLING_DB_PASSWORD: 'agent-local-password' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let logs = '';
+      sidecar.stderr!.on('data', (d) => (logs += d));
+      sidecar.stdout!.on('data', (d) => (logs += d));
+      await eventually('sidecar ready', async () => logs.includes('"message":"ready"'), 60_000, 200).catch((e) => {
+        throw new Error(`${(e as Error).message}\n${logs}`);
+      });
+      const agent = new pg.Client({ host: '127.0.0.1', port, user: 'agent', database: 'billing', password: await stack.token('agent-1') });
+      await agent.connect();
+      await agent.query('SELECT * FROM payroll.salaries').catch(() => undefined);
+      await agent.end();
+      const item = await eventually('the sidecar\'s report', async () => (await items()).find((d) => d.spec.policyRef.name === 'cli-agent' && d.spec.rule === 'payroll' && d.status?.count === 1));
+      const chained = readFileSync(join(stack.dir, 'cli-audit.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).find((r) => r.rule?.name === 'payroll');
+      expect(item.status.deviations[0]).to.deep.include({ auditHash: chained.hash, pod: 'cli-pod' });
+      const event = await eventually('the operator\'s Event on the sidecar\'s pod', async () => JSON.parse((await c.kubectl(['get', 'events', '-n', NS, '--field-selector', 'involvedObject.name=cli-pod,reason=StatementDenied', '-o', 'json'])).stdout).items[0]);
+      expect(event.source.component).to.equal('agentgate-operator');
+      const healthPort = /"address":"[\d.]+:(\d+)"[^\n]*"message":"health and metrics"|"message":"health and metrics"[^\n]*"address":"[\d.]+:(\d+)"/.exec(logs);
+      const metrics = await (await fetch(`http://127.0.0.1:${healthPort?.[1] ?? healthPort?.[2]}/metrics`)).text();
+      expect(metrics).to.contain('agentgate_proxy_deviations_unreported{reason="queued"} 0').and.contain('agentgate_proxy_deviations_unreported{reason="dropped"} 0');
+    } finally {
+      sidecar?.kill('SIGTERM');
+    }
+  });
+
   it('RBAC with the chart\'s roles: reviewers may patch items; the agent\'s service account may neither patch, create, write status nor create Events', async () => {
     const can = async (args: string[], who: { as?: string; impersonate?: string }): Promise<boolean> =>
       (await c.kubectl(['auth', 'can-i', ...args, '-n', NS, ...(who.impersonate ? ['--as', who.impersonate] : [])], who.as ? { as: who.as } : {})).stdout.trim() === 'yes';
@@ -309,16 +357,20 @@ describe('deviation review: DeviationReview items reviewers decide with kubectl'
     // Acknowledged and Escalated items stay what the reviewer decided.
     expect((await itemOf('Denial', 'no-ddl')).status.state).to.equal('Acknowledged');
     // The gauge reads the operator's cache, which follows the API server through its watch.
+    const count = async (state: string): Promise<number> => (await items()).filter((d) => d.status?.state === state).length;
+    await eventually('every open item an Exception', async () => (await count('Open')) === 0);
+    const exceptions = await count('Exception');
+    expect(exceptions).to.be.greaterThan(0);
     const metrics = await eventually('the queue metric', async () => {
       const text = await (await fetch(`http://127.0.0.1:${op.address!.port}/metrics`)).text();
-      return text.includes(`agentgate_deviation_reviews{namespace="${NS}",state="Exception"} 1`) ? text : undefined;
+      return text.includes(`agentgate_deviation_reviews{namespace="${NS}",state="Exception"} ${exceptions}`) ? text : undefined;
     }, 10_000, 200).catch(async (e: Error) => {
       const text = await (await fetch(`http://127.0.0.1:${op.address!.port}/metrics`)).text();
       throw new Error(`${e.message}\n${text.split('\n').filter((l) => l.includes('deviation')).join('\n')}`);
     });
-    expect(metrics).to.contain(`agentgate_deviation_reviews{namespace="${NS}",state="Exception"} 1`);
     expect(metrics).to.contain(`agentgate_deviation_reviews{namespace="${NS}",state="Acknowledged"} 1`);
-    expect(metrics).to.contain(`agentgate_deviations_reported_total{namespace="${NS}",kind="Denial"} 4`);
+    // 3 no-ddl denials from the session, the payroll one reported for approver-2's run, the sidecar's payroll one.
+    expect(metrics).to.contain(`agentgate_deviations_reported_total{namespace="${NS}",kind="Denial"} 5`);
     // The reviewer can still decide an exception (it stays in the report as one that was late).
     const ack = await patchDecision(after.metadata.name, { state: 'Acknowledged', comment: 'approver was on leave' }, { as: 'approver-2' });
     expect(ack.code, ack.stderr).to.equal(0);
