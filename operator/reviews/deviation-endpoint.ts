@@ -6,7 +6,7 @@
  * for (policy, service account, kind, rule, UTC day), created on first use, and becomes an Event on the
  * pod, emitted by the operator (the agent's service account, which the proxy shares, writes nothing).
  */
-import type { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
+import type { CustomObjectsApi } from '@kubernetes/client-node';
 import express, { type Request, type Response, type Router } from 'express';
 import type { AgentAccessPolicy } from '../../proxy/policy/types.js';
 import { kubernetesUsernamesOf } from '../../proxy/identity/trigger-username.js';
