@@ -13,6 +13,7 @@ const runSessionList = async (f: string[]) => (await import('./commands/session.
 const runSessionShow = async (id: string, f: string[], dir?: string) => (await import('./commands/session.js')).runSessionShow(id, f, dir);
 const runSqlExplain = async (q: string) => (await import('./commands/sql.js')).runSqlExplain(q);
 const runTokenExchange = async (o: import('./commands/token-exchange.js').TokenExchangeCommand) => (await import('./commands/token-exchange.js')).runTokenExchange(o);
+const runReview = async (o: import('./commands/review.js').ReviewCommand) => (await import('./commands/review.js')).runReview(o);
 const subjectTokenType = (t: string): 'jwt' | 'id_token' | 'saml2' => {
   if (t !== 'jwt' && t !== 'id_token' && t !== 'saml2') throw new UsageError('--subject-token-type must be id_token, jwt or saml2');
   return t;
@@ -64,6 +65,13 @@ const USAGE = `usage: agentgate <command>
                           decisions, timings, rows, masked counts
   policy validate FILE    validate an AgentAccessPolicy file
   demo                    run the local demo (embedded PostgreSQL, proxy, scripted agent)
+  review list [-n NS | -A] [--open] [-o json] [--context CTX]
+  review ack NAME... [-n NS] [-m COMMENT] [--ticket T] [--context CTX]
+  review escalate NAME... [-n NS] (-m COMMENT | --ticket T) [--context CTX]
+                          review deviations (DeviationReview items) with your kubeconfig; also
+                          \`kubectl agentgate review …\` (bin/kubectl-agentgate on PATH)
+  approve|deny NAME [-n NS] [-m COMMENT] [--context CTX]
+                          decide on an ApprovalRequest (\`kubectl agentgate approve …\`)
   operator [--lease-namespace NS] [--watch-namespace NS] [--health-address HOST:PORT]
                           run the operator against the current kubeconfig or in-cluster config
 `;
@@ -171,6 +179,29 @@ async function main(argv: string[]): Promise<number> {
         cluster: Boolean(values.cluster),
         operatorNamespace: String(values['operator-namespace'] ?? 'agentgate-system'),
       });
+    }
+    case 'review': {
+      const { values, positionals } = parseArgs({ args: rest, options: { namespace: { type: 'string', short: 'n' }, 'all-namespaces': { type: 'boolean', short: 'A' }, open: { type: 'boolean' }, output: { type: 'string', short: 'o' }, comment: { type: 'string', short: 'm' }, ticket: { type: 'string' }, context: { type: 'string' } }, allowPositionals: true, strict: true });
+      if (sub !== 'list' && sub !== 'ack' && sub !== 'escalate') throw new UsageError('review list|ack|escalate');
+      if (sub !== 'list' && !positionals.length) throw new UsageError(`review ${sub} NAME... [-n NAMESPACE]`);
+      if (values.output !== undefined && values.output !== 'json') throw new UsageError('review list -o json');
+      return runReview({
+        action: sub, names: positionals,
+        ...(values.namespace ? { namespace: String(values.namespace) } : {}),
+        ...(values['all-namespaces'] ? { allNamespaces: true } : {}),
+        ...(values.open ? { open: true } : {}),
+        ...(values.output ? { output: 'json' as const } : {}),
+        ...(values.comment ? { comment: String(values.comment) } : {}),
+        ...(values.ticket ? { ticket: String(values.ticket) } : {}),
+        ...(values.context ? { context: String(values.context) } : {}),
+      });
+    }
+    case 'approve':
+    case 'deny': {
+      const { values, positionals } = parseArgs({ args: argv.slice(1), options: { namespace: { type: 'string', short: 'n' }, comment: { type: 'string', short: 'm' }, context: { type: 'string' } }, allowPositionals: true, strict: true });
+      if (positionals.length !== 1) throw new UsageError(`${cmd} NAME [-n NAMESPACE] [-m COMMENT]`);
+      const { runApprovalDecision } = await import('./commands/approve.js');
+      return runApprovalDecision({ decision: cmd === 'approve' ? 'Approved' : 'Denied', name: positionals[0]!, ...(values.namespace ? { namespace: String(values.namespace) } : {}), ...(values.comment ? { comment: String(values.comment) } : {}), ...(values.context ? { context: String(values.context) } : {}) });
     }
     case 'policy':
       if (sub !== 'validate' || rest.length !== 1) throw new UsageError('policy validate FILE');

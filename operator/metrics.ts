@@ -1,6 +1,7 @@
 /** Prometheus metrics of the operator (prom-client), served on /metrics. */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { PolicyControllerMetrics } from './policy-controller.js';
+import type { DeviationKind, ReviewState } from './reviews/types.js';
 
 export class OperatorMetrics implements PolicyControllerMetrics {
   readonly registry = new Registry();
@@ -10,8 +11,32 @@ export class OperatorMetrics implements PolicyControllerMetrics {
   readonly leader = new Gauge({ name: 'agentgate_leader', help: '1 while this replica is the leader', registers: [this.registry] });
   private readonly checkpoints = new Counter({ name: 'agentgate_audit_checkpoints_total', help: 'Audit chain heads offered by proxies, by result (signed, regressed, refused, error)', labelNames: ['result'], registers: [this.registry] });
 
+  private readonly deviations = new Counter({ name: 'agentgate_deviations_reported_total', help: 'Deviations proxies reported for review, by namespace and kind', labelNames: ['namespace', 'kind'], registers: [this.registry] });
+  /** The review queue, read from the leader's cache at scrape time (a standby replica reports none). */
+  private reviewQueue?: () => { namespace: string; state: ReviewState; count: number }[];
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
+    const metrics = this;
+    new Gauge({
+      name: 'agentgate_deviation_reviews',
+      help: 'DeviationReview items by namespace and state (Open and Exception are the review queue; Exception = open past maxOpenHours)',
+      labelNames: ['namespace', 'state'],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const q of metrics.reviewQueue?.() ?? []) this.set({ namespace: q.namespace, state: q.state }, q.count);
+      },
+    });
+  }
+
+  deviationsReported(namespace: string, kind: DeviationKind, n: number): void {
+    this.deviations.inc({ namespace, kind }, n);
+  }
+
+  /** Set while leading (the review controller's cache), cleared when standing by. */
+  observeReviewQueue(sizes: (() => { namespace: string; state: ReviewState; count: number }[]) | undefined): void {
+    this.reviewQueue = sizes;
   }
 
   reconciled(result: string, seconds: number): void {

@@ -11,6 +11,10 @@ import { PolicyController } from './policy-controller.js';
 import { ApprovalController } from './approvals/approval-controller.js';
 import { approvalUsedRouter } from './approvals/used-endpoint.js';
 import { approvalCreateRouter } from './approvals/create-endpoint.js';
+import { deviationRouter } from './reviews/deviation-endpoint.js';
+import { proxyEventsRouter } from './proxy-events-endpoint.js';
+import { ReviewController } from './reviews/review-controller.js';
+import type { Clock } from './workqueue.js';
 import type { InjectorConfig } from './webhook/inject.js';
 import { PkiStore } from './webhook/pki-store.js';
 import { startHealthServer, type HealthServer } from '../proxy/observability/health-server.js';
@@ -35,6 +39,8 @@ export interface OperatorOptions {
   log?: Log;
   relistMs?: number;
   webhook?: WebhookOptions;
+  /** The review controller's clock (when an open DeviationReview becomes an Exception); injectable for tests. */
+  reviewClock?: Clock;
 }
 
 export interface WebhookOptions {
@@ -78,6 +84,8 @@ export class Operator {
   private readonly elector: LeaderElector;
   private controller?: PolicyController;
   private approvals?: ApprovalController;
+  /** The review items' lifecycle (while leading). */
+  reviews?: ReviewController;
   private health?: HealthServer;
   private webhookServer?: WebhookServer;
   private podApi?: PodApiServer;
@@ -166,6 +174,9 @@ export class Operator {
     routers.push(approvalUsedRouter({ custom: this.custom, core: this.core, events: new EventRecorder(this.core), clusterIssuer, clusterJwks, ...(this.o.log ? { log: this.o.log } : {}) }));
     // ApprovalRequests are created here only, from what the proxy's pod-bound token proves.
     routers.push(approvalCreateRouter({ custom: this.custom, core: this.core, clusterIssuer, clusterJwks, ...(this.o.log ? { log: this.o.log } : {}) }));
+    // Deviations for review: the operator files them under the authenticated pod and emits their Events.
+    routers.push(proxyEventsRouter({ core: this.core, events: new EventRecorder(this.core), clusterIssuer, clusterJwks }));
+    routers.push(deviationRouter({ custom: this.custom, core: this.core, events: new EventRecorder(this.core), metrics: this.metrics, clusterIssuer, clusterJwks, ...(this.o.log ? { log: this.o.log } : {}) }));
     const reachable: { url?: string } = {};
     const injector: InjectorConfig = { ...w.injector };
     if (witnessOptions) {
@@ -266,16 +277,24 @@ export class Operator {
     await this.controller.start();
     this.approvals = new ApprovalController({ kc: this.o.kc, custom: this.custom, core: this.core, events: new EventRecorder(this.core), ...(this.o.log ? { log: this.o.log } : {}) });
     await this.approvals.start();
+    const reviews = new ReviewController({ kc: this.o.kc, custom: this.custom, core: this.core, events: new EventRecorder(this.core), ...(this.o.reviewClock ? { clock: this.o.reviewClock } : {}), ...(this.o.log ? { log: this.o.log } : {}), ...(this.o.relistMs ? { relistMs: this.o.relistMs } : {}) });
+    this.reviews = reviews;
+    this.metrics.observeReviewQueue(() => reviews.queueSizes());
+    await reviews.start();
   }
 
   private async follow(): Promise<void> {
     this.metrics.leader.set(0);
     const c = this.controller;
     const a = this.approvals;
+    const r = this.reviews;
     this.controller = undefined;
     this.approvals = undefined;
+    this.reviews = undefined;
+    this.metrics.observeReviewQueue(undefined);
     await c?.stop();
     await a?.stop();
+    await r?.stop();
   }
 
   async stop(): Promise<void> {

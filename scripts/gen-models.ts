@@ -10,7 +10,7 @@ import { join } from 'node:path';
 const root = new URL('..', import.meta.url).pathname;
 const out = process.env.MODELS_OUT ?? join(root, 'operator/generated');
 rmSync(out, { recursive: true, force: true });
-execFileSync(join(root, 'node_modules/.bin/crd-generate'), ['--input', 'crds/agentaccesspolicy.yaml', '--input', 'crds/approvalrequest.yaml', '--output', out], { cwd: root, stdio: 'inherit' });
+execFileSync(join(root, 'node_modules/.bin/crd-generate'), ['--input', 'crds/agentaccesspolicy.yaml', '--input', 'crds/approvalrequest.yaml', '--input', 'crds/deviationreview.yaml', '--output', out], { cwd: root, stdio: 'inherit' });
 
 function walk(dir: string): string[] {
   return readdirSync(dir).flatMap((f) => (statSync(join(dir, f)).isDirectory() ? walk(join(dir, f)) : [join(dir, f)]));

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { podStream } from '../../proxy/cluster/pod-stream.js';
@@ -82,8 +82,21 @@ export async function runProxy(o: ProxyCommand): Promise<number> {
     await approvals.start();
   }
   // In a pod: denials and identity failures become Events on the pod (kubectl describe pod shows them).
+  // With the operator's endpoint they are emitted by the operator (the pod's service account is the
+  // agent's and may not write Events), and deviations are reported to it for review.
   let events: ((type: 'Normal' | 'Warning', reason: string, message: string) => void) | undefined;
-  if (o.policyRef && pod) {
+  let reporter: import('../../proxy/cluster/deviation-reporter.js').DeviationReporter | undefined;
+  const operatorUrl = o.operatorUrl ?? o.checkpointUrl;
+  const proxyTokenFile = process.env.AGENTGATE_PROXY_TOKEN_FILE;
+  if (o.policyRef && operatorUrl && proxyTokenFile) {
+    const { postToOperator } = await import('../../proxy/approvals/operator-client.js');
+    const { DeviationReporter } = await import('../../proxy/cluster/deviation-reporter.js');
+    const { operatorEvents } = await import('../../proxy/cluster/operator-events.js');
+    const ca = operatorCa(o);
+    const endpoint = { url: operatorUrl, tokenFile: proxyTokenFile, ...(ca ? { ca } : {}) };
+    reporter = new DeviationReporter({ send: (body) => postToOperator(endpoint, '/deviations', body), log: logFn });
+    events = operatorEvents((path, body) => postToOperator(endpoint, path, body), logFn);
+  } else if (o.policyRef && pod) {
     const { EventRecorder } = await import('../../operator/events.js');
     const { loadKubeConfig } = await import('../../operator/kube.js');
     const { CoreV1Api } = await import('@kubernetes/client-node');
@@ -91,6 +104,8 @@ export async function runProxy(o: ProxyCommand): Promise<number> {
     const involved = { apiVersion: 'v1', kind: 'Pod', metadata: { name: pod.name, namespace: pod.namespace, ...(process.env.POD_UID ? { uid: process.env.POD_UID } : {}) } };
     events = (type, reason, message) => void recorder.emit(involved, type, reason, message).catch(() => undefined);
   }
+  // Where this run's records start in the audit file: the reporter catches up on those written before it is attached.
+  const auditStart = o.auditFile && existsSync(o.auditFile) ? statSync(o.auditFile).size : 0;
   const checkpoints = await checkpointsFor(o, pod);
   const metrics = o.healthAddress ? new (await import('../../proxy/observability/metrics.js')).ProxyMetrics() : undefined;
   proxy = await GuardProxy.start({
@@ -111,6 +126,13 @@ export async function runProxy(o: ProxyCommand): Promise<number> {
     await Promise.all([source?.stop(), approvals?.stop()]);
     throw e;
   });
+  if (reporter) {
+    proxy.audit.observe(reporter.observe);
+    proxy.audit.flush();
+    if (o.auditFile) reporter.catchUp(o.auditFile, auditStart);
+    reporter.watchAuditHealth(proxy.audit);
+    if (metrics) reporter.registerMetrics(metrics.registry);
+  }
   const unavailable = source?.unavailable();
   if (unavailable) proxy.setPolicyUnavailable(unavailable);
   source?.checkCompiled();
@@ -125,7 +147,7 @@ export async function runProxy(o: ProxyCommand): Promise<number> {
   for (const a of proxy.addresses()) log.info('ready', a);
   const shutdown = (signal: string): void => {
     log.info('shutting down', { signal });
-    void Promise.all([source?.stop(), approvals?.stop(), proxy?.stop()]).then(() => health?.close()).then(() => process.exit(0));
+    void Promise.all([source?.stop(), approvals?.stop(), proxy?.stop()]).then(() => reporter?.stop()).then(() => health?.close()).then(() => process.exit(0));
   };
   process.once('SIGINT', () => shutdown('SIGINT'));
   process.once('SIGTERM', () => shutdown('SIGTERM'));

@@ -10,6 +10,8 @@ import { APPROVAL_PLURAL, GROUP, mergePatch, messageOf, POLICY_PLURAL, statusOf,
 import { ResilientInformer } from '../resilient-informer.js';
 import { realClock, WorkQueue, type Clock } from '../workqueue.js';
 import { phaseOf, type ApprovalRequest } from './types.js';
+import { approvalDeviation } from '../reviews/approval-deviations.js';
+import { fileDeviations } from '../reviews/file-deviations.js';
 
 export interface ApprovalControllerOptions {
   kc: KubeConfig;
@@ -77,6 +79,12 @@ export class ApprovalController {
     const phase = phaseOf(apr, required, now);
     const approvals = new Set((apr.spec.decisions ?? []).filter((d) => d.decision === 'Approved').map((d) => d.user)).size;
     const old = apr.status?.phase;
+    // Under Reject nobody waits for the outcome: it is filed for review before the phase moves (a failure
+    // retries the reconcile; a repeat is not counted twice: approval-deviations.ts).
+    if (old !== phase && (phase === 'Expired' || phase === 'Denied') && policy?.spec.approval?.mode === 'Reject') {
+      const d = approvalDeviation(apr, phase);
+      if (d) await fileDeviations(this.o.custom, namespace, d.key, [d.grouped], this.o.log);
+    }
     if (old !== phase || apr.status?.approvals !== approvals) {
       const decidedAt = phase === 'Approved' || phase === 'Denied' ? (apr.status?.decidedAt ?? new Date(now).toISOString()) : apr.status?.decidedAt;
       const status = { ...apr.status, phase, approvals, ...(decidedAt ? { decidedAt } : {}) };

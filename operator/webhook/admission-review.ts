@@ -20,7 +20,7 @@ export interface AdmissionReview {
 }
 
 const OPERATIONS = new Set(['CREATE', 'UPDATE', 'DELETE', 'CONNECT']);
-const RESOURCES: Record<string, string> = { Pod: 'pods', ApprovalRequest: 'approvalrequests', AgentAccessPolicy: 'agentaccesspolicies' };
+const RESOURCES: Record<string, string> = { Pod: 'pods', ApprovalRequest: 'approvalrequests', AgentAccessPolicy: 'agentaccesspolicies', DeviationReview: 'deviationreviews' };
 const UID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);

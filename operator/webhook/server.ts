@@ -12,6 +12,8 @@ import fastJsonPatch from 'fast-json-patch';
 import type { AgentAccessPolicy, ApprovalSpec } from '../../proxy/policy/types.js';
 import { admitApprovalCreate, admitApprovalStatus, admitApprovalUpdate, type Admission } from '../approvals/admission.js';
 import type { ApprovalRequest } from '../approvals/types.js';
+import { admitReviewCreate, admitReviewStatus, admitReviewUpdate, type ReviewersSpec } from '../reviews/admission.js';
+import type { DeviationReview } from '../reviews/types.js';
 import { GROUP, messageOf, POLICY_PLURAL, statusOf, VERSION } from '../kube.js';
 import { injectSidecar, policySelects, wantsInjection, type InjectorConfig } from './inject.js';
 import { createRefusals, credentialSecrets, ephemeralRefusals, podRefusals, stripForgedStatus, updateRefusals } from './pod-guard.js';
@@ -34,7 +36,7 @@ export interface WebhookServerOptions {
 }
 
 /** The admission paths, each with the kind of object the API server sends it. */
-export const ADMISSION_PATHS = { '/mutate-pods': 'Pod', '/admit-approvals': 'ApprovalRequest', '/mutate-policies': 'AgentAccessPolicy' } as const;
+export const ADMISSION_PATHS = { '/mutate-pods': 'Pod', '/admit-approvals': 'ApprovalRequest', '/mutate-policies': 'AgentAccessPolicy', '/admit-reviews': 'DeviationReview' } as const;
 
 export class WebhookServer {
   private readonly listener: TlsListener;
@@ -56,6 +58,7 @@ export class WebhookServer {
     app.post('/mutate-pods', review, genuine(ADMISSION_PATHS['/mutate-pods']), (req, res) => void this.mutatePods(req, res));
     app.post('/admit-approvals', review, genuine(ADMISSION_PATHS['/admit-approvals']), (req, res) => void this.admitApprovals(req, res));
     app.post('/mutate-policies', review, genuine(ADMISSION_PATHS['/mutate-policies']), (req, res) => void this.mutatePolicies(req, res));
+    app.post('/admit-reviews', review, genuine(ADMISSION_PATHS['/admit-reviews']), (req, res) => void this.admitReviews(req, res));
     return app;
   }
 
@@ -168,6 +171,43 @@ export class WebhookServer {
       return this.respond(res, review, { allowed: true, patchType: 'JSONPatch', patch: Buffer.from(JSON.stringify(patch)).toString('base64') });
     } catch (e) {
       return this.respond(res, review, { allowed: false, status: { code: 500, message: `agentgate: cannot check this approval: ${messageOf(e)}` } });
+    }
+  }
+
+  /** DeviationReview CREATE/UPDATE (and status): stamps who reviewed, refuses what must not happen (reviews/admission.ts). */
+  private async admitReviews(req: Request, res: Response): Promise<void> {
+    const review = req.body as AdmissionReview;
+    const request = review.request!;
+    const obj = request.object as DeviationReview;
+    const user = request.userInfo ?? {};
+    try {
+      let result;
+      if (request.subResource === 'status') result = admitReviewStatus(user, this.o.operatorUser?.());
+      else if (request.subResource) result = { allowed: false as const, message: `subresource ${request.subResource} of a DeviationReview cannot be written` };
+      else if (request.operation === 'CREATE') result = admitReviewCreate(obj, user, this.o.operatorUser?.());
+      else if (request.operation === 'UPDATE') {
+        const namespace = request.namespace ?? obj.metadata.namespace ?? 'default';
+        let reviewers: ReviewersSpec | undefined;
+        try {
+          // The policy named when the item was created (the old object's: the new one's cannot differ).
+          const oldObj = request.oldObject as DeviationReview;
+          const policy = (await this.o.custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: POLICY_PLURAL, name: oldObj.spec.policyRef.name })) as AgentAccessPolicy;
+          reviewers = policy.spec.review?.reviewers;
+        } catch (e) {
+          if (statusOf(e) !== 404) throw e;
+        }
+        result = admitReviewUpdate(request.oldObject as DeviationReview, obj, user, reviewers, Date.now());
+      } else result = { allowed: true as const };
+      if (!result.allowed) {
+        this.o.log?.('warn', 'review change refused', { namespace: request.namespace, name: obj.metadata.name, user: user.username, reason: result.message });
+        return this.respond(res, review, { allowed: false, status: { code: 403, reason: 'Forbidden', message: `agentgate: ${result.message}` } });
+      }
+      if (!result.mutated) return this.respond(res, review, { allowed: true });
+      const patch = fastJsonPatch.compare(obj as object, result.mutated as object);
+      this.o.log?.('info', 'review decision recorded', { namespace: request.namespace, name: obj.metadata.name, user: user.username, state: result.mutated.spec.decision?.state });
+      return this.respond(res, review, { allowed: true, patchType: 'JSONPatch', patch: Buffer.from(JSON.stringify(patch)).toString('base64') });
+    } catch (e) {
+      return this.respond(res, review, { allowed: false, status: { code: 500, message: `agentgate: cannot check this review: ${messageOf(e)}` } });
     }
   }
 

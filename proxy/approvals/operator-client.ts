@@ -30,7 +30,7 @@ export function postToOperator(o: OperatorEndpoint, path: string, body: unknown)
         } catch {
           return reject(new Error(`operator answered ${res.statusCode} with non-JSON: ${text.slice(0, 200)}`));
         }
-        if (res.statusCode !== 200) return reject(new Error(`operator refused ${path} (${res.statusCode}): ${json.detail ?? text}`));
+        if (res.statusCode !== 200) return reject(Object.assign(new Error(`operator refused ${path} (${res.statusCode}): ${json.detail ?? text}`), { status: res.statusCode }));
         resolve(json);
       });
     });

@@ -109,6 +109,7 @@ export class AuditLog {
   private failure?: Error;
   private lastTime?: string;
   private readonly deferMs: number;
+  private readonly observers: ((fields: AuditFields, line: string) => void)[] = [];
 
   constructor(opts: AuditLogOptions) {
     this.now = opts.now ?? (() => new Date());
@@ -227,7 +228,22 @@ export class AuditLog {
     const prevHash = this.prevHash;
     this.prevHash = hash;
     this.lastTime = time;
+    for (const o of this.observers) {
+      try {
+        o(fields, line);
+      } catch {
+        // an observer (deviation reporting) never fails a write
+      }
+    }
     return { seq, time, prevHash, hash };
+  }
+
+  /**
+   * Tells `observer` about every record once it is written (its own fields, and the line as chained).
+   * It runs on the statement path: it must only look and queue (proxy/cluster/deviation-reporter.ts).
+   */
+  observe(observer: (fields: AuditFields, line: string) => void): void {
+    this.observers.push(observer);
   }
 
   /** Like append, but never throws (for records after the fact, e.g. a completion). */

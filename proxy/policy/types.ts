@@ -162,6 +162,8 @@ export interface PolicySpec {
   rules?: RuleSpec[];
   defaultAction: Action;
   approval?: ApprovalSpec;
+  /** Who reviews this policy's deviations (DeviationReview objects) and when an open one becomes an exception. */
+  review?: { reviewers?: { users?: string[]; groups?: string[] }; maxOpenHours?: number };
   masking?: MaskingSpec;
   audit?: { includeStatementText?: boolean };
   /** Size limits on protocol messages and statement text (defaults in proxy/postgres/limits.ts). */

@@ -51,7 +51,7 @@ export function testCluster(): Promise<TestCluster> {
     const helm: TestCluster['helm'] = (args) => run(local ? join(local.bin, 'helm') : 'helm', args);
     const applied = await kubectl(['apply', '--server-side', '--force-conflicts', '-f', CRDS]);
     if (applied.code !== 0) throw new Error(`applying CRDs failed: ${applied.stderr}`);
-    await kubectl(['wait', '--for', 'condition=Established', 'crd/agentaccesspolicies.agentgate.dev', 'crd/approvalrequests.agentgate.dev', '--timeout=60s']);
+    await kubectl(['wait', '--for', 'condition=Established', 'crd/agentaccesspolicies.agentgate.dev', 'crd/approvalrequests.agentgate.dev', 'crd/deviationreviews.agentgate.dev', '--timeout=60s']);
     return { kubeconfig, kc, kubectl, helm, ...(local ? { local } : {}) };
   })();
   return shared;

@@ -1,6 +1,6 @@
 import { formats } from "@kubernetes-models/validate";
-export const validate = validate61;
-const schema36 = {
+export const validate = validate63;
+const schema37 = {
   "type": "object",
   "properties": {
     "apiVersion": {
@@ -13,7 +13,7 @@ const schema36 = {
       "$ref": "a6f0oUEaFqHmymdwnqPORTNOTU7GczWAkwGD0uYU"
     },
     "spec": {
-      "$ref": "ZUeGT2ErqRg6LHl0ygyVsdTJdbem6CkG2zndBpslo"
+      "$ref": "HUfOBHJI38jvNguawvNuiA0JyqylGR0U8dVTbsbYw"
     },
     "status": {
       "$ref": "cUFCnLNxTyOGgZqiQZvgscErCC87pgCUsvqzWmOEA"
@@ -22,11 +22,11 @@ const schema36 = {
   "required": ["spec", "apiVersion", "kind"],
   "$id": "agentgate.dev.v1alpha1.AgentAccessPolicy"
 };
-const schema37 = {
+const schema38 = {
   "type": "string",
   "enum": ["agentgate.dev/v1alpha1"]
 };
-function validate62(data, {
+function validate64(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -56,7 +56,7 @@ function validate62(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema37.enum
+        allowedValues: schema38.enum
       }
     };
     if (vErrors === null) {
@@ -66,14 +66,14 @@ function validate62(data, {
     }
     errors++;
   }
-  validate62.errors = vErrors;
+  validate64.errors = vErrors;
   return errors === 0;
 }
-const schema38 = {
+const schema39 = {
   "type": "string",
   "enum": ["AgentAccessPolicy"]
 };
-function validate64(data, {
+function validate66(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -103,7 +103,7 @@ function validate64(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema38.enum
+        allowedValues: schema39.enum
       }
     };
     if (vErrors === null) {
@@ -113,15 +113,15 @@ function validate64(data, {
     }
     errors++;
   }
-  validate64.errors = vErrors;
+  validate66.errors = vErrors;
   return errors === 0;
 }
-const schema39 = {
+const schema40 = {
   "nullableRef": "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta#"
 };
-const schema40 = {};
-import { validate as validate67 } from "@kubernetes-models/apimachinery/_schemas/IoK8sApimachineryPkgApisMetaV1ObjectMeta";
-function validate66(data, {
+const schema41 = {};
+import { validate as validate69 } from "@kubernetes-models/apimachinery/_schemas/IoK8sApimachineryPkgApisMetaV1ObjectMeta";
+function validate68(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -130,20 +130,20 @@ function validate66(data, {
   let vErrors = null;
   let errors = 0;
   if (data !== null) {
-    if (!validate67(data, {
+    if (!validate69(data, {
       instancePath,
       parentData,
       parentDataProperty,
       rootData
     })) {
-      vErrors = vErrors === null ? validate67.errors : vErrors.concat(validate67.errors);
+      vErrors = vErrors === null ? validate69.errors : vErrors.concat(validate69.errors);
       errors = vErrors.length;
     }
   }
-  validate66.errors = vErrors;
+  validate68.errors = vErrors;
   return errors === 0;
 }
-const schema41 = {
+const schema42 = {
   "type": "object",
   "required": ["identity", "targets"],
   "properties": {
@@ -168,6 +168,9 @@ const schema41 = {
     "approval": {
       "$ref": "sj1cFMmAGPYKFUZbA1z7gXQ9WfB87bGaXh0pMJ7DZsM"
     },
+    "review": {
+      "$ref": "k5iYyvxSjstWM0uf6Cdgie26zd0oCC6qPnex1JXAok"
+    },
     "masking": {
       "$ref": "EHp9RYAdAiXXtSwfBJCOAf1oLoey2d5PyP5dPFsiNM"
     },
@@ -182,13 +185,13 @@ const schema41 = {
     }
   }
 };
-const schema42 = {
+const schema43 = {
   "type": "string",
   "enum": ["Enforce", "Audit"],
   "default": "Enforce",
   "nullable": true
 };
-function validate71(data, {
+function validate73(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -218,7 +221,7 @@ function validate71(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema42.enum
+        allowedValues: schema43.enum
       }
     };
     if (vErrors === null) {
@@ -228,10 +231,10 @@ function validate71(data, {
     }
     errors++;
   }
-  validate71.errors = vErrors;
+  validate73.errors = vErrors;
   return errors === 0;
 }
-const schema43 = {
+const schema44 = {
   "type": "object",
   "properties": {
     "serviceAccounts": {
@@ -243,7 +246,7 @@ const schema43 = {
   },
   "nullable": true
 };
-const schema44 = {
+const schema45 = {
   "type": "array",
   "maxItems": 64,
   "items": {
@@ -251,7 +254,7 @@ const schema44 = {
   },
   "nullable": true
 };
-const schema45 = {
+const schema46 = {
   "type": "object",
   "required": ["name"],
   "properties": {
@@ -329,12 +332,12 @@ function validate30(data, {
   validate30.errors = vErrors;
   return errors === 0;
 }
-const schema46 = {
+const schema47 = {
   "type": "string",
   "maxLength": 63,
   "nullable": true
 };
-function validate77(data, {
+function validate79(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -376,10 +379,10 @@ function validate77(data, {
       errors++;
     }
   }
-  validate77.errors = vErrors;
+  validate79.errors = vErrors;
   return errors === 0;
 }
-function validate75(data, {
+function validate77(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -416,13 +419,13 @@ function validate75(data, {
       }
     }
     if (data.namespace !== undefined) {
-      if (!validate77(data.namespace, {
+      if (!validate79(data.namespace, {
         instancePath: instancePath + "/namespace",
         parentData: data,
         parentDataProperty: "namespace",
         rootData
       })) {
-        vErrors = vErrors === null ? validate77.errors : vErrors.concat(validate77.errors);
+        vErrors = vErrors === null ? validate79.errors : vErrors.concat(validate79.errors);
         errors = vErrors.length;
       }
     }
@@ -442,10 +445,10 @@ function validate75(data, {
     }
     errors++;
   }
-  validate75.errors = vErrors;
+  validate77.errors = vErrors;
   return errors === 0;
 }
-function validate74(data, {
+function validate76(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -488,21 +491,21 @@ function validate74(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate75(data[i0], {
+      if (!validate77(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate75.errors : vErrors.concat(validate75.errors);
+        vErrors = vErrors === null ? validate77.errors : vErrors.concat(validate77.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate74.errors = vErrors;
+  validate76.errors = vErrors;
   return errors === 0;
 }
-const schema47 = {
+const schema48 = {
   "type": "object",
   "properties": {
     "matchLabels": {
@@ -511,7 +514,7 @@ const schema47 = {
   },
   "nullable": true
 };
-const schema48 = {
+const schema49 = {
   "type": "object",
   "additionalProperties": {
     "$ref": "jdFtv6DGtroqVatkuk8ipQtGFLMzfSuVek97sB0uauQ"
@@ -519,10 +522,10 @@ const schema48 = {
   "properties": {},
   "nullable": true
 };
-const schema33 = {
+const schema34 = {
   "type": "string"
 };
-function validate58(data, {
+function validate60(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -546,10 +549,10 @@ function validate58(data, {
     }
     errors++;
   }
-  validate58.errors = vErrors;
+  validate60.errors = vErrors;
   return errors === 0;
 }
-function validate82(data, {
+function validate84(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -575,21 +578,21 @@ function validate82(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     for (const key0 in data) {
-      if (!validate58(data[key0], {
+      if (!validate60(data[key0], {
         instancePath: instancePath + "/" + key0.replace(/~/g, "~0").replace(/\//g, "~1"),
         parentData: data,
         parentDataProperty: key0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate58.errors : vErrors.concat(validate58.errors);
+        vErrors = vErrors === null ? validate60.errors : vErrors.concat(validate60.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate82.errors = vErrors;
+  validate84.errors = vErrors;
   return errors === 0;
 }
-function validate81(data, {
+function validate83(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -615,21 +618,21 @@ function validate81(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.matchLabels !== undefined) {
-      if (!validate82(data.matchLabels, {
+      if (!validate84(data.matchLabels, {
         instancePath: instancePath + "/matchLabels",
         parentData: data,
         parentDataProperty: "matchLabels",
         rootData
       })) {
-        vErrors = vErrors === null ? validate82.errors : vErrors.concat(validate82.errors);
+        vErrors = vErrors === null ? validate84.errors : vErrors.concat(validate84.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate81.errors = vErrors;
+  validate83.errors = vErrors;
   return errors === 0;
 }
-function validate73(data, {
+function validate75(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -655,32 +658,32 @@ function validate73(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.serviceAccounts !== undefined) {
-      if (!validate74(data.serviceAccounts, {
+      if (!validate76(data.serviceAccounts, {
         instancePath: instancePath + "/serviceAccounts",
         parentData: data,
         parentDataProperty: "serviceAccounts",
         rootData
       })) {
-        vErrors = vErrors === null ? validate74.errors : vErrors.concat(validate74.errors);
+        vErrors = vErrors === null ? validate76.errors : vErrors.concat(validate76.errors);
         errors = vErrors.length;
       }
     }
     if (data.podSelector !== undefined) {
-      if (!validate81(data.podSelector, {
+      if (!validate83(data.podSelector, {
         instancePath: instancePath + "/podSelector",
         parentData: data,
         parentDataProperty: "podSelector",
         rootData
       })) {
-        vErrors = vErrors === null ? validate81.errors : vErrors.concat(validate81.errors);
+        vErrors = vErrors === null ? validate83.errors : vErrors.concat(validate83.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate73.errors = vErrors;
+  validate75.errors = vErrors;
   return errors === 0;
 }
-const schema49 = {
+const schema50 = {
   "type": "object",
   "required": ["issuers"],
   "properties": {
@@ -698,7 +701,7 @@ const schema49 = {
     }
   }
 };
-const schema50 = {
+const schema51 = {
   "type": "array",
   "minItems": 1,
   "maxItems": 16,
@@ -706,7 +709,7 @@ const schema50 = {
     "$ref": "sv8hazQ2fHdkzn0wIAcsBXmVaZoyd8ySzIBAMtgPbXI"
   }
 };
-const schema51 = {
+const schema52 = {
   "type": "object",
   "required": ["issuer", "audiences"],
   "properties": {
@@ -1007,7 +1010,7 @@ function validate25(data, {
   validate25.errors = vErrors;
   return errors === 0;
 }
-const schema52 = {
+const schema53 = {
   "type": "string",
   "minLength": 1,
   "maxLength": 2048,
@@ -1015,7 +1018,7 @@ const schema52 = {
   "nullable": true
 };
 const pattern2 = new RegExp("^https?://", "u");
-function validate93(data, {
+function validate95(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1089,7 +1092,7 @@ function validate93(data, {
       errors++;
     }
   }
-  validate93.errors = vErrors;
+  validate95.errors = vErrors;
   return errors === 0;
 }
 const schema19 = {
@@ -1173,7 +1176,7 @@ function validate29(data, {
   validate29.errors = vErrors;
   return errors === 0;
 }
-function validate89(data, {
+function validate91(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1248,13 +1251,13 @@ function validate89(data, {
       }
     }
     if (data.jwksUri !== undefined) {
-      if (!validate93(data.jwksUri, {
+      if (!validate95(data.jwksUri, {
         instancePath: instancePath + "/jwksUri",
         parentData: data,
         parentDataProperty: "jwksUri",
         rootData
       })) {
-        vErrors = vErrors === null ? validate93.errors : vErrors.concat(validate93.errors);
+        vErrors = vErrors === null ? validate95.errors : vErrors.concat(validate95.errors);
         errors = vErrors.length;
       }
     }
@@ -1296,10 +1299,10 @@ function validate89(data, {
     }
     errors++;
   }
-  validate89.errors = vErrors;
+  validate91.errors = vErrors;
   return errors === 0;
 }
-function validate88(data, {
+function validate90(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1342,13 +1345,13 @@ function validate88(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate89(data[i0], {
+      if (!validate91(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate89.errors : vErrors.concat(validate89.errors);
+        vErrors = vErrors === null ? validate91.errors : vErrors.concat(validate91.errors);
         errors = vErrors.length;
       }
     }
@@ -1368,7 +1371,7 @@ function validate88(data, {
     }
     errors++;
   }
-  validate88.errors = vErrors;
+  validate90.errors = vErrors;
   return errors === 0;
 }
 const schema16 = {
@@ -1403,7 +1406,7 @@ function validate32(data, {
   validate32.errors = vErrors;
   return errors === 0;
 }
-const schema53 = {
+const schema54 = {
   "type": "array",
   "maxItems": 16,
   "items": {
@@ -1411,7 +1414,7 @@ const schema53 = {
   },
   "nullable": true
 };
-const schema54 = {
+const schema55 = {
   "type": "object",
   "required": ["issuer", "audiences"],
   "properties": {
@@ -1438,13 +1441,13 @@ const schema54 = {
     }
   }
 };
-const schema55 = {
+const schema56 = {
   "type": "string",
   "pattern": "^https?://",
   "maxLength": 2048,
   "nullable": true
 };
-function validate105(data, {
+function validate107(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1502,7 +1505,7 @@ function validate105(data, {
       errors++;
     }
   }
-  validate105.errors = vErrors;
+  validate107.errors = vErrors;
   return errors === 0;
 }
 const schema10 = {
@@ -1572,7 +1575,7 @@ function validate26(data, {
   validate26.errors = vErrors;
   return errors === 0;
 }
-const schema56 = {
+const schema57 = {
   "type": "object",
   "properties": {
     "certificates": {
@@ -1599,7 +1602,7 @@ const schema56 = {
   },
   "nullable": true
 };
-const schema57 = {
+const schema58 = {
   "type": "array",
   "minItems": 1,
   "maxItems": 4,
@@ -1608,12 +1611,12 @@ const schema57 = {
   },
   "nullable": true
 };
-const schema58 = {
+const schema59 = {
   "type": "string",
   "minLength": 1,
   "maxLength": 16384
 };
-function validate110(data, {
+function validate112(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1670,10 +1673,10 @@ function validate110(data, {
     }
     errors++;
   }
-  validate110.errors = vErrors;
+  validate112.errors = vErrors;
   return errors === 0;
 }
-function validate109(data, {
+function validate111(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1732,28 +1735,28 @@ function validate109(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate110(data[i0], {
+      if (!validate112(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate110.errors : vErrors.concat(validate110.errors);
+        vErrors = vErrors === null ? validate112.errors : vErrors.concat(validate112.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate109.errors = vErrors;
+  validate111.errors = vErrors;
   return errors === 0;
 }
-const schema59 = {
+const schema60 = {
   "type": "string",
   "pattern": "^(https://|http://(127\\.0\\.0\\.1|localhost|\\[::1\\])[:/])",
   "maxLength": 2048,
   "nullable": true
 };
 const pattern4 = new RegExp("^(https://|http://(127\\.0\\.0\\.1|localhost|\\[::1\\])[:/])", "u");
-function validate114(data, {
+function validate116(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1811,16 +1814,16 @@ function validate114(data, {
       errors++;
     }
   }
-  validate114.errors = vErrors;
+  validate116.errors = vErrors;
   return errors === 0;
 }
-const schema60 = {
+const schema61 = {
   "type": "string",
   "minLength": 1,
   "maxLength": 2048,
   "nullable": true
 };
-function validate116(data, {
+function validate118(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1878,17 +1881,17 @@ function validate116(data, {
       errors++;
     }
   }
-  validate116.errors = vErrors;
+  validate118.errors = vErrors;
   return errors === 0;
 }
-const schema61 = {
+const schema62 = {
   "type": "integer",
   "default": 60,
   "minimum": 0,
   "maximum": 300,
   "nullable": true
 };
-function validate118(data, {
+function validate120(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1948,10 +1951,10 @@ function validate118(data, {
       errors++;
     }
   }
-  validate118.errors = vErrors;
+  validate120.errors = vErrors;
   return errors === 0;
 }
-function validate108(data, {
+function validate110(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1977,13 +1980,13 @@ function validate108(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.certificates !== undefined) {
-      if (!validate109(data.certificates, {
+      if (!validate111(data.certificates, {
         instancePath: instancePath + "/certificates",
         parentData: data,
         parentDataProperty: "certificates",
         rootData
       })) {
-        vErrors = vErrors === null ? validate109.errors : vErrors.concat(validate109.errors);
+        vErrors = vErrors === null ? validate111.errors : vErrors.concat(validate111.errors);
         errors = vErrors.length;
       }
     }
@@ -1999,35 +2002,35 @@ function validate108(data, {
       }
     }
     if (data.metadataUrl !== undefined) {
-      if (!validate114(data.metadataUrl, {
+      if (!validate116(data.metadataUrl, {
         instancePath: instancePath + "/metadataUrl",
         parentData: data,
         parentDataProperty: "metadataUrl",
-        rootData
-      })) {
-        vErrors = vErrors === null ? validate114.errors : vErrors.concat(validate114.errors);
-        errors = vErrors.length;
-      }
-    }
-    if (data.recipient !== undefined) {
-      if (!validate116(data.recipient, {
-        instancePath: instancePath + "/recipient",
-        parentData: data,
-        parentDataProperty: "recipient",
         rootData
       })) {
         vErrors = vErrors === null ? validate116.errors : vErrors.concat(validate116.errors);
         errors = vErrors.length;
       }
     }
+    if (data.recipient !== undefined) {
+      if (!validate118(data.recipient, {
+        instancePath: instancePath + "/recipient",
+        parentData: data,
+        parentDataProperty: "recipient",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate118.errors : vErrors.concat(validate118.errors);
+        errors = vErrors.length;
+      }
+    }
     if (data.clockSkewSeconds !== undefined) {
-      if (!validate118(data.clockSkewSeconds, {
+      if (!validate120(data.clockSkewSeconds, {
         instancePath: instancePath + "/clockSkewSeconds",
         parentData: data,
         parentDataProperty: "clockSkewSeconds",
         rootData
       })) {
-        vErrors = vErrors === null ? validate118.errors : vErrors.concat(validate118.errors);
+        vErrors = vErrors === null ? validate120.errors : vErrors.concat(validate120.errors);
         errors = vErrors.length;
       }
     }
@@ -2054,10 +2057,10 @@ function validate108(data, {
       }
     }
   }
-  validate108.errors = vErrors;
+  validate110.errors = vErrors;
   return errors === 0;
 }
-const schema62 = {
+const schema63 = {
   "type": "object",
   "properties": {
     "claim": {
@@ -2069,13 +2072,13 @@ const schema62 = {
   },
   "nullable": true
 };
-const schema63 = {
+const schema64 = {
   "type": "string",
   "enum": ["sub", "email"],
   "default": "sub",
   "nullable": true
 };
-function validate124(data, {
+function validate126(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2105,7 +2108,7 @@ function validate124(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema63.enum
+        allowedValues: schema64.enum
       }
     };
     if (vErrors === null) {
@@ -2115,15 +2118,15 @@ function validate124(data, {
     }
     errors++;
   }
-  validate124.errors = vErrors;
+  validate126.errors = vErrors;
   return errors === 0;
 }
-const schema64 = {
+const schema65 = {
   "type": "string",
   "maxLength": 512,
   "nullable": true
 };
-function validate126(data, {
+function validate128(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2165,10 +2168,10 @@ function validate126(data, {
       errors++;
     }
   }
-  validate126.errors = vErrors;
+  validate128.errors = vErrors;
   return errors === 0;
 }
-function validate123(data, {
+function validate125(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2194,32 +2197,32 @@ function validate123(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.claim !== undefined) {
-      if (!validate124(data.claim, {
+      if (!validate126(data.claim, {
         instancePath: instancePath + "/claim",
         parentData: data,
         parentDataProperty: "claim",
-        rootData
-      })) {
-        vErrors = vErrors === null ? validate124.errors : vErrors.concat(validate124.errors);
-        errors = vErrors.length;
-      }
-    }
-    if (data.prefix !== undefined) {
-      if (!validate126(data.prefix, {
-        instancePath: instancePath + "/prefix",
-        parentData: data,
-        parentDataProperty: "prefix",
         rootData
       })) {
         vErrors = vErrors === null ? validate126.errors : vErrors.concat(validate126.errors);
         errors = vErrors.length;
       }
     }
+    if (data.prefix !== undefined) {
+      if (!validate128(data.prefix, {
+        instancePath: instancePath + "/prefix",
+        parentData: data,
+        parentDataProperty: "prefix",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate128.errors : vErrors.concat(validate128.errors);
+        errors = vErrors.length;
+      }
+    }
   }
-  validate123.errors = vErrors;
+  validate125.errors = vErrors;
   return errors === 0;
 }
-function validate101(data, {
+function validate103(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2294,13 +2297,13 @@ function validate101(data, {
       }
     }
     if (data.jwksUri !== undefined) {
-      if (!validate105(data.jwksUri, {
+      if (!validate107(data.jwksUri, {
         instancePath: instancePath + "/jwksUri",
         parentData: data,
         parentDataProperty: "jwksUri",
         rootData
       })) {
-        vErrors = vErrors === null ? validate105.errors : vErrors.concat(validate105.errors);
+        vErrors = vErrors === null ? validate107.errors : vErrors.concat(validate107.errors);
         errors = vErrors.length;
       }
     }
@@ -2316,24 +2319,24 @@ function validate101(data, {
       }
     }
     if (data.saml !== undefined) {
-      if (!validate108(data.saml, {
+      if (!validate110(data.saml, {
         instancePath: instancePath + "/saml",
         parentData: data,
         parentDataProperty: "saml",
         rootData
       })) {
-        vErrors = vErrors === null ? validate108.errors : vErrors.concat(validate108.errors);
+        vErrors = vErrors === null ? validate110.errors : vErrors.concat(validate110.errors);
         errors = vErrors.length;
       }
     }
     if (data.kubernetesUsername !== undefined) {
-      if (!validate123(data.kubernetesUsername, {
+      if (!validate125(data.kubernetesUsername, {
         instancePath: instancePath + "/kubernetesUsername",
         parentData: data,
         parentDataProperty: "kubernetesUsername",
         rootData
       })) {
-        vErrors = vErrors === null ? validate123.errors : vErrors.concat(validate123.errors);
+        vErrors = vErrors === null ? validate125.errors : vErrors.concat(validate125.errors);
         errors = vErrors.length;
       }
     }
@@ -2353,10 +2356,10 @@ function validate101(data, {
     }
     errors++;
   }
-  validate101.errors = vErrors;
+  validate103.errors = vErrors;
   return errors === 0;
 }
-function validate100(data, {
+function validate102(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2399,28 +2402,28 @@ function validate100(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate101(data[i0], {
+      if (!validate103(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate101.errors : vErrors.concat(validate101.errors);
+        vErrors = vErrors === null ? validate103.errors : vErrors.concat(validate103.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate100.errors = vErrors;
+  validate102.errors = vErrors;
   return errors === 0;
 }
-const schema65 = {
+const schema66 = {
   "type": "integer",
   "default": 900,
   "minimum": 60,
   "maximum": 86400,
   "nullable": true
 };
-function validate131(data, {
+function validate133(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2480,10 +2483,10 @@ function validate131(data, {
       errors++;
     }
   }
-  validate131.errors = vErrors;
+  validate133.errors = vErrors;
   return errors === 0;
 }
-function validate87(data, {
+function validate89(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2509,13 +2512,13 @@ function validate87(data, {
       errors++;
     }
     if (data.issuers !== undefined) {
-      if (!validate88(data.issuers, {
+      if (!validate90(data.issuers, {
         instancePath: instancePath + "/issuers",
         parentData: data,
         parentDataProperty: "issuers",
         rootData
       })) {
-        vErrors = vErrors === null ? validate88.errors : vErrors.concat(validate88.errors);
+        vErrors = vErrors === null ? validate90.errors : vErrors.concat(validate90.errors);
         errors = vErrors.length;
       }
     }
@@ -2531,24 +2534,24 @@ function validate87(data, {
       }
     }
     if (data.triggerIssuers !== undefined) {
-      if (!validate100(data.triggerIssuers, {
+      if (!validate102(data.triggerIssuers, {
         instancePath: instancePath + "/triggerIssuers",
         parentData: data,
         parentDataProperty: "triggerIssuers",
         rootData
       })) {
-        vErrors = vErrors === null ? validate100.errors : vErrors.concat(validate100.errors);
+        vErrors = vErrors === null ? validate102.errors : vErrors.concat(validate102.errors);
         errors = vErrors.length;
       }
     }
     if (data.maxTokenLifetimeSeconds !== undefined) {
-      if (!validate131(data.maxTokenLifetimeSeconds, {
+      if (!validate133(data.maxTokenLifetimeSeconds, {
         instancePath: instancePath + "/maxTokenLifetimeSeconds",
         parentData: data,
         parentDataProperty: "maxTokenLifetimeSeconds",
         rootData
       })) {
-        vErrors = vErrors === null ? validate131.errors : vErrors.concat(validate131.errors);
+        vErrors = vErrors === null ? validate133.errors : vErrors.concat(validate133.errors);
         errors = vErrors.length;
       }
     }
@@ -2568,10 +2571,10 @@ function validate87(data, {
     }
     errors++;
   }
-  validate87.errors = vErrors;
+  validate89.errors = vErrors;
   return errors === 0;
 }
-const schema66 = {
+const schema67 = {
   "type": "array",
   "minItems": 1,
   "maxItems": 32,
@@ -2579,7 +2582,7 @@ const schema66 = {
     "$ref": "aQy1ARFKKgNMXVbePD9x0UFjO3UDGqcUopgfymFUfs"
   }
 };
-const schema67 = {
+const schema68 = {
   "type": "object",
   "required": ["name", "protocol", "listen", "upstream"],
   "properties": {
@@ -2681,11 +2684,11 @@ function validate33(data, {
   validate33.errors = vErrors;
   return errors === 0;
 }
-const schema68 = {
+const schema69 = {
   "type": "string",
   "enum": ["postgres", "http"]
 };
-function validate137(data, {
+function validate139(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2715,7 +2718,7 @@ function validate137(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema68.enum
+        allowedValues: schema69.enum
       }
     };
     if (vErrors === null) {
@@ -2725,16 +2728,16 @@ function validate137(data, {
     }
     errors++;
   }
-  validate137.errors = vErrors;
+  validate139.errors = vErrors;
   return errors === 0;
 }
-const schema69 = {
+const schema70 = {
   "type": "string",
   "pattern": "^(\\[[0-9a-fA-F:.]+\\]|[0-9A-Za-z.-]+):[0-9]{1,5}$",
   "maxLength": 262
 };
 const pattern5 = new RegExp("^(\\[[0-9a-fA-F:.]+\\]|[0-9A-Za-z.-]+):[0-9]{1,5}$", "u");
-function validate139(data, {
+function validate141(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2791,16 +2794,16 @@ function validate139(data, {
     }
     errors++;
   }
-  validate139.errors = vErrors;
+  validate141.errors = vErrors;
   return errors === 0;
 }
-const schema70 = {
+const schema71 = {
   "type": "string",
   "enum": ["ReadOnly", "ReadWrite"],
   "default": "ReadWrite",
   "nullable": true
 };
-function validate141(data, {
+function validate143(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2830,7 +2833,7 @@ function validate141(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema70.enum
+        allowedValues: schema71.enum
       }
     };
     if (vErrors === null) {
@@ -2840,10 +2843,10 @@ function validate141(data, {
     }
     errors++;
   }
-  validate141.errors = vErrors;
+  validate143.errors = vErrors;
   return errors === 0;
 }
-const schema71 = {
+const schema72 = {
   "type": "object",
   "properties": {
     "url": {
@@ -2872,7 +2875,7 @@ const schema71 = {
     }
   }
 };
-const schema72 = {
+const schema73 = {
   "type": "string",
   "minLength": 1,
   "maxLength": 2048,
@@ -2880,7 +2883,7 @@ const schema72 = {
   "nullable": true
 };
 const pattern6 = new RegExp("^https?://[^/?#@\\s]+(/[^?#\\s]*)?$", "u");
-function validate144(data, {
+function validate146(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2954,7 +2957,7 @@ function validate144(data, {
       errors++;
     }
   }
-  validate144.errors = vErrors;
+  validate146.errors = vErrors;
   return errors === 0;
 }
 const schema11 = {
@@ -3024,13 +3027,13 @@ function validate27(data, {
   validate27.errors = vErrors;
   return errors === 0;
 }
-const schema73 = {
+const schema74 = {
   "type": "integer",
   "minimum": 1,
   "maximum": 65535,
   "nullable": true
 };
-function validate148(data, {
+function validate150(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3090,7 +3093,7 @@ function validate148(data, {
       errors++;
     }
   }
-  validate148.errors = vErrors;
+  validate150.errors = vErrors;
   return errors === 0;
 }
 const schema12 = {
@@ -3160,13 +3163,13 @@ function validate28(data, {
   validate28.errors = vErrors;
   return errors === 0;
 }
-const schema74 = {
+const schema75 = {
   "type": "string",
   "enum": ["disable", "prefer", "require", "verify-ca", "verify-full"],
   "default": "prefer",
   "nullable": true
 };
-function validate152(data, {
+function validate154(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3196,7 +3199,7 @@ function validate152(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema74.enum
+        allowedValues: schema75.enum
       }
     };
     if (vErrors === null) {
@@ -3206,10 +3209,10 @@ function validate152(data, {
     }
     errors++;
   }
-  validate152.errors = vErrors;
+  validate154.errors = vErrors;
   return errors === 0;
 }
-function validate143(data, {
+function validate145(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3219,13 +3222,13 @@ function validate143(data, {
   let errors = 0;
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.url !== undefined) {
-      if (!validate144(data.url, {
+      if (!validate146(data.url, {
         instancePath: instancePath + "/url",
         parentData: data,
         parentDataProperty: "url",
         rootData
       })) {
-        vErrors = vErrors === null ? validate144.errors : vErrors.concat(validate144.errors);
+        vErrors = vErrors === null ? validate146.errors : vErrors.concat(validate146.errors);
         errors = vErrors.length;
       }
     }
@@ -3252,13 +3255,13 @@ function validate143(data, {
       }
     }
     if (data.port !== undefined) {
-      if (!validate148(data.port, {
+      if (!validate150(data.port, {
         instancePath: instancePath + "/port",
         parentData: data,
         parentDataProperty: "port",
         rootData
       })) {
-        vErrors = vErrors === null ? validate148.errors : vErrors.concat(validate148.errors);
+        vErrors = vErrors === null ? validate150.errors : vErrors.concat(validate150.errors);
         errors = vErrors.length;
       }
     }
@@ -3285,13 +3288,13 @@ function validate143(data, {
       }
     }
     if (data.sslMode !== undefined) {
-      if (!validate152(data.sslMode, {
+      if (!validate154(data.sslMode, {
         instancePath: instancePath + "/sslMode",
         parentData: data,
         parentDataProperty: "sslMode",
         rootData
       })) {
-        vErrors = vErrors === null ? validate152.errors : vErrors.concat(validate152.errors);
+        vErrors = vErrors === null ? validate154.errors : vErrors.concat(validate154.errors);
         errors = vErrors.length;
       }
     }
@@ -3322,10 +3325,10 @@ function validate143(data, {
     }
     errors++;
   }
-  validate143.errors = vErrors;
+  validate145.errors = vErrors;
   return errors === 0;
 }
-const schema75 = {
+const schema76 = {
   "type": "object",
   "properties": {
     "passwordEnv": {
@@ -3349,14 +3352,14 @@ const schema75 = {
   },
   "nullable": true
 };
-const schema76 = {
+const schema77 = {
   "type": "string",
   "pattern": "^[A-Za-z_][A-Za-z0-9_]*$",
   "maxLength": 128,
   "nullable": true
 };
 const pattern7 = new RegExp("^[A-Za-z_][A-Za-z0-9_]*$", "u");
-function validate157(data, {
+function validate159(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3414,10 +3417,10 @@ function validate157(data, {
       errors++;
     }
   }
-  validate157.errors = vErrors;
+  validate159.errors = vErrors;
   return errors === 0;
 }
-const schema77 = {
+const schema78 = {
   "type": "object",
   "required": ["name"],
   "properties": {
@@ -3430,13 +3433,13 @@ const schema77 = {
   },
   "nullable": true
 };
-const schema78 = {
+const schema79 = {
   "type": "string",
   "default": "password",
   "maxLength": 253,
   "nullable": true
 };
-function validate162(data, {
+function validate164(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3478,10 +3481,10 @@ function validate162(data, {
       errors++;
     }
   }
-  validate162.errors = vErrors;
+  validate164.errors = vErrors;
   return errors === 0;
 }
-function validate160(data, {
+function validate162(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3534,26 +3537,26 @@ function validate160(data, {
       }
     }
     if (data.key !== undefined) {
-      if (!validate162(data.key, {
+      if (!validate164(data.key, {
         instancePath: instancePath + "/key",
         parentData: data,
         parentDataProperty: "key",
         rootData
       })) {
-        vErrors = vErrors === null ? validate162.errors : vErrors.concat(validate162.errors);
+        vErrors = vErrors === null ? validate164.errors : vErrors.concat(validate164.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate160.errors = vErrors;
+  validate162.errors = vErrors;
   return errors === 0;
 }
-const schema79 = {
+const schema80 = {
   "type": "string",
   "enum": ["bearer", "basic", "header"],
   "nullable": true
 };
-function validate165(data, {
+function validate167(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3583,7 +3586,7 @@ function validate165(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema79.enum
+        allowedValues: schema80.enum
       }
     };
     if (vErrors === null) {
@@ -3593,17 +3596,17 @@ function validate165(data, {
     }
     errors++;
   }
-  validate165.errors = vErrors;
+  validate167.errors = vErrors;
   return errors === 0;
 }
-const schema80 = {
+const schema81 = {
   "type": "string",
   "pattern": "^[A-Za-z0-9!#$%&'*+.^_`|~-]+$",
   "maxLength": 128,
   "nullable": true
 };
 const pattern8 = new RegExp("^[A-Za-z0-9!#$%&'*+.^_`|~-]+$", "u");
-function validate168(data, {
+function validate170(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3661,10 +3664,10 @@ function validate168(data, {
       errors++;
     }
   }
-  validate168.errors = vErrors;
+  validate170.errors = vErrors;
   return errors === 0;
 }
-function validate156(data, {
+function validate158(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3690,13 +3693,13 @@ function validate156(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.passwordEnv !== undefined) {
-      if (!validate157(data.passwordEnv, {
+      if (!validate159(data.passwordEnv, {
         instancePath: instancePath + "/passwordEnv",
         parentData: data,
         parentDataProperty: "passwordEnv",
         rootData
       })) {
-        vErrors = vErrors === null ? validate157.errors : vErrors.concat(validate157.errors);
+        vErrors = vErrors === null ? validate159.errors : vErrors.concat(validate159.errors);
         errors = vErrors.length;
       }
     }
@@ -3712,24 +3715,24 @@ function validate156(data, {
       }
     }
     if (data.secretRef !== undefined) {
-      if (!validate160(data.secretRef, {
+      if (!validate162(data.secretRef, {
         instancePath: instancePath + "/secretRef",
         parentData: data,
         parentDataProperty: "secretRef",
         rootData
       })) {
-        vErrors = vErrors === null ? validate160.errors : vErrors.concat(validate160.errors);
+        vErrors = vErrors === null ? validate162.errors : vErrors.concat(validate162.errors);
         errors = vErrors.length;
       }
     }
     if (data.scheme !== undefined) {
-      if (!validate165(data.scheme, {
+      if (!validate167(data.scheme, {
         instancePath: instancePath + "/scheme",
         parentData: data,
         parentDataProperty: "scheme",
         rootData
       })) {
-        vErrors = vErrors === null ? validate165.errors : vErrors.concat(validate165.errors);
+        vErrors = vErrors === null ? validate167.errors : vErrors.concat(validate167.errors);
         errors = vErrors.length;
       }
     }
@@ -3745,21 +3748,21 @@ function validate156(data, {
       }
     }
     if (data.header !== undefined) {
-      if (!validate168(data.header, {
+      if (!validate170(data.header, {
         instancePath: instancePath + "/header",
         parentData: data,
         parentDataProperty: "header",
         rootData
       })) {
-        vErrors = vErrors === null ? validate168.errors : vErrors.concat(validate168.errors);
+        vErrors = vErrors === null ? validate170.errors : vErrors.concat(validate170.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate156.errors = vErrors;
+  validate158.errors = vErrors;
   return errors === 0;
 }
-const schema81 = {
+const schema82 = {
   "type": "object",
   "required": ["certFile", "keyFile"],
   "properties": {
@@ -3837,7 +3840,7 @@ function validate31(data, {
   validate31.errors = vErrors;
   return errors === 0;
 }
-function validate171(data, {
+function validate173(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3917,10 +3920,10 @@ function validate171(data, {
       }
     }
   }
-  validate171.errors = vErrors;
+  validate173.errors = vErrors;
   return errors === 0;
 }
-const schema82 = {
+const schema83 = {
   "type": "object",
   "required": ["listen"],
   "properties": {
@@ -3933,13 +3936,13 @@ const schema82 = {
   },
   "nullable": true
 };
-const schema83 = {
+const schema84 = {
   "type": "string",
   "pattern": "^(127\\.[0-9.]+|localhost|\\[::1\\]):[0-9]{1,5}$",
   "maxLength": 262
 };
 const pattern9 = new RegExp("^(127\\.[0-9.]+|localhost|\\[::1\\]):[0-9]{1,5}$", "u");
-function validate176(data, {
+function validate178(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3996,10 +3999,10 @@ function validate176(data, {
     }
     errors++;
   }
-  validate176.errors = vErrors;
+  validate178.errors = vErrors;
   return errors === 0;
 }
-function validate175(data, {
+function validate177(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4041,13 +4044,13 @@ function validate175(data, {
       errors++;
     }
     if (data.listen !== undefined) {
-      if (!validate176(data.listen, {
+      if (!validate178(data.listen, {
         instancePath: instancePath + "/listen",
         parentData: data,
         parentDataProperty: "listen",
         rootData
       })) {
-        vErrors = vErrors === null ? validate176.errors : vErrors.concat(validate176.errors);
+        vErrors = vErrors === null ? validate178.errors : vErrors.concat(validate178.errors);
         errors = vErrors.length;
       }
     }
@@ -4063,10 +4066,10 @@ function validate175(data, {
       }
     }
   }
-  validate175.errors = vErrors;
+  validate177.errors = vErrors;
   return errors === 0;
 }
-const schema84 = {
+const schema85 = {
   "type": "array",
   "maxItems": 64,
   "items": {
@@ -4074,7 +4077,7 @@ const schema84 = {
   },
   "nullable": true
 };
-const schema85 = {
+const schema86 = {
   "type": "object",
   "required": ["path"],
   "properties": {
@@ -4086,12 +4089,12 @@ const schema85 = {
     }
   }
 };
-const schema28 = {
+const schema29 = {
   "type": "string",
   "enum": ["redact", "partial", "hash"],
   "nullable": true
 };
-function validate53(data, {
+function validate55(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4121,7 +4124,7 @@ function validate53(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema28.enum
+        allowedValues: schema29.enum
       }
     };
     if (vErrors === null) {
@@ -4131,10 +4134,10 @@ function validate53(data, {
     }
     errors++;
   }
-  validate53.errors = vErrors;
+  validate55.errors = vErrors;
   return errors === 0;
 }
-function validate181(data, {
+function validate183(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4171,13 +4174,13 @@ function validate181(data, {
       }
     }
     if (data.strategy !== undefined) {
-      if (!validate53(data.strategy, {
+      if (!validate55(data.strategy, {
         instancePath: instancePath + "/strategy",
         parentData: data,
         parentDataProperty: "strategy",
         rootData
       })) {
-        vErrors = vErrors === null ? validate53.errors : vErrors.concat(validate53.errors);
+        vErrors = vErrors === null ? validate55.errors : vErrors.concat(validate55.errors);
         errors = vErrors.length;
       }
     }
@@ -4197,10 +4200,10 @@ function validate181(data, {
     }
     errors++;
   }
-  validate181.errors = vErrors;
+  validate183.errors = vErrors;
   return errors === 0;
 }
-function validate180(data, {
+function validate182(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4243,21 +4246,21 @@ function validate180(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate181(data[i0], {
+      if (!validate183(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate181.errors : vErrors.concat(validate181.errors);
+        vErrors = vErrors === null ? validate183.errors : vErrors.concat(validate183.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate180.errors = vErrors;
+  validate182.errors = vErrors;
   return errors === 0;
 }
-const schema86 = {
+const schema87 = {
   "type": "object",
   "properties": {
     "maxHeaderBytes": {
@@ -4275,13 +4278,13 @@ const schema86 = {
   },
   "nullable": true
 };
-const schema87 = {
+const schema88 = {
   "type": "integer",
   "minimum": 1024,
   "maximum": 1048576,
   "nullable": true
 };
-function validate187(data, {
+function validate189(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4341,16 +4344,16 @@ function validate187(data, {
       errors++;
     }
   }
-  validate187.errors = vErrors;
+  validate189.errors = vErrors;
   return errors === 0;
 }
-const schema88 = {
+const schema89 = {
   "type": "integer",
   "minimum": 0,
   "maximum": 268435456,
   "nullable": true
 };
-function validate189(data, {
+function validate191(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4410,16 +4413,16 @@ function validate189(data, {
       errors++;
     }
   }
-  validate189.errors = vErrors;
+  validate191.errors = vErrors;
   return errors === 0;
 }
-const schema29 = {
+const schema30 = {
   "type": "integer",
   "minimum": 1024,
   "maximum": 1073741824,
   "nullable": true
 };
-function validate54(data, {
+function validate56(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4479,16 +4482,16 @@ function validate54(data, {
       errors++;
     }
   }
-  validate54.errors = vErrors;
+  validate56.errors = vErrors;
   return errors === 0;
 }
-const schema89 = {
+const schema90 = {
   "type": "integer",
   "minimum": 1,
   "maximum": 3600,
   "nullable": true
 };
-function validate192(data, {
+function validate194(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4548,10 +4551,10 @@ function validate192(data, {
       errors++;
     }
   }
-  validate192.errors = vErrors;
+  validate194.errors = vErrors;
   return errors === 0;
 }
-function validate186(data, {
+function validate188(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4577,54 +4580,54 @@ function validate186(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.maxHeaderBytes !== undefined) {
-      if (!validate187(data.maxHeaderBytes, {
+      if (!validate189(data.maxHeaderBytes, {
         instancePath: instancePath + "/maxHeaderBytes",
         parentData: data,
         parentDataProperty: "maxHeaderBytes",
-        rootData
-      })) {
-        vErrors = vErrors === null ? validate187.errors : vErrors.concat(validate187.errors);
-        errors = vErrors.length;
-      }
-    }
-    if (data.maxRequestBodyBytes !== undefined) {
-      if (!validate189(data.maxRequestBodyBytes, {
-        instancePath: instancePath + "/maxRequestBodyBytes",
-        parentData: data,
-        parentDataProperty: "maxRequestBodyBytes",
         rootData
       })) {
         vErrors = vErrors === null ? validate189.errors : vErrors.concat(validate189.errors);
         errors = vErrors.length;
       }
     }
+    if (data.maxRequestBodyBytes !== undefined) {
+      if (!validate191(data.maxRequestBodyBytes, {
+        instancePath: instancePath + "/maxRequestBodyBytes",
+        parentData: data,
+        parentDataProperty: "maxRequestBodyBytes",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate191.errors : vErrors.concat(validate191.errors);
+        errors = vErrors.length;
+      }
+    }
     if (data.maxResponseBodyBytes !== undefined) {
-      if (!validate54(data.maxResponseBodyBytes, {
+      if (!validate56(data.maxResponseBodyBytes, {
         instancePath: instancePath + "/maxResponseBodyBytes",
         parentData: data,
         parentDataProperty: "maxResponseBodyBytes",
         rootData
       })) {
-        vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
+        vErrors = vErrors === null ? validate56.errors : vErrors.concat(validate56.errors);
         errors = vErrors.length;
       }
     }
     if (data.requestTimeoutSeconds !== undefined) {
-      if (!validate192(data.requestTimeoutSeconds, {
+      if (!validate194(data.requestTimeoutSeconds, {
         instancePath: instancePath + "/requestTimeoutSeconds",
         parentData: data,
         parentDataProperty: "requestTimeoutSeconds",
         rootData
       })) {
-        vErrors = vErrors === null ? validate192.errors : vErrors.concat(validate192.errors);
+        vErrors = vErrors === null ? validate194.errors : vErrors.concat(validate194.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate186.errors = vErrors;
+  validate188.errors = vErrors;
   return errors === 0;
 }
-function validate135(data, {
+function validate137(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4709,101 +4712,101 @@ function validate135(data, {
       }
     }
     if (data.protocol !== undefined) {
-      if (!validate137(data.protocol, {
+      if (!validate139(data.protocol, {
         instancePath: instancePath + "/protocol",
         parentData: data,
         parentDataProperty: "protocol",
-        rootData
-      })) {
-        vErrors = vErrors === null ? validate137.errors : vErrors.concat(validate137.errors);
-        errors = vErrors.length;
-      }
-    }
-    if (data.listen !== undefined) {
-      if (!validate139(data.listen, {
-        instancePath: instancePath + "/listen",
-        parentData: data,
-        parentDataProperty: "listen",
         rootData
       })) {
         vErrors = vErrors === null ? validate139.errors : vErrors.concat(validate139.errors);
         errors = vErrors.length;
       }
     }
-    if (data.access !== undefined) {
-      if (!validate141(data.access, {
-        instancePath: instancePath + "/access",
+    if (data.listen !== undefined) {
+      if (!validate141(data.listen, {
+        instancePath: instancePath + "/listen",
         parentData: data,
-        parentDataProperty: "access",
+        parentDataProperty: "listen",
         rootData
       })) {
         vErrors = vErrors === null ? validate141.errors : vErrors.concat(validate141.errors);
         errors = vErrors.length;
       }
     }
-    if (data.upstream !== undefined) {
-      if (!validate143(data.upstream, {
-        instancePath: instancePath + "/upstream",
+    if (data.access !== undefined) {
+      if (!validate143(data.access, {
+        instancePath: instancePath + "/access",
         parentData: data,
-        parentDataProperty: "upstream",
+        parentDataProperty: "access",
         rootData
       })) {
         vErrors = vErrors === null ? validate143.errors : vErrors.concat(validate143.errors);
         errors = vErrors.length;
       }
     }
+    if (data.upstream !== undefined) {
+      if (!validate145(data.upstream, {
+        instancePath: instancePath + "/upstream",
+        parentData: data,
+        parentDataProperty: "upstream",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate145.errors : vErrors.concat(validate145.errors);
+        errors = vErrors.length;
+      }
+    }
     if (data.credentials !== undefined) {
-      if (!validate156(data.credentials, {
+      if (!validate158(data.credentials, {
         instancePath: instancePath + "/credentials",
         parentData: data,
         parentDataProperty: "credentials",
         rootData
       })) {
-        vErrors = vErrors === null ? validate156.errors : vErrors.concat(validate156.errors);
+        vErrors = vErrors === null ? validate158.errors : vErrors.concat(validate158.errors);
         errors = vErrors.length;
       }
     }
     if (data.tls !== undefined) {
-      if (!validate171(data.tls, {
+      if (!validate173(data.tls, {
         instancePath: instancePath + "/tls",
         parentData: data,
         parentDataProperty: "tls",
         rootData
       })) {
-        vErrors = vErrors === null ? validate171.errors : vErrors.concat(validate171.errors);
+        vErrors = vErrors === null ? validate173.errors : vErrors.concat(validate173.errors);
         errors = vErrors.length;
       }
     }
     if (data.forwardProxy !== undefined) {
-      if (!validate175(data.forwardProxy, {
+      if (!validate177(data.forwardProxy, {
         instancePath: instancePath + "/forwardProxy",
         parentData: data,
         parentDataProperty: "forwardProxy",
         rootData
       })) {
-        vErrors = vErrors === null ? validate175.errors : vErrors.concat(validate175.errors);
+        vErrors = vErrors === null ? validate177.errors : vErrors.concat(validate177.errors);
         errors = vErrors.length;
       }
     }
     if (data.maskFields !== undefined) {
-      if (!validate180(data.maskFields, {
+      if (!validate182(data.maskFields, {
         instancePath: instancePath + "/maskFields",
         parentData: data,
         parentDataProperty: "maskFields",
         rootData
       })) {
-        vErrors = vErrors === null ? validate180.errors : vErrors.concat(validate180.errors);
+        vErrors = vErrors === null ? validate182.errors : vErrors.concat(validate182.errors);
         errors = vErrors.length;
       }
     }
     if (data.limits !== undefined) {
-      if (!validate186(data.limits, {
+      if (!validate188(data.limits, {
         instancePath: instancePath + "/limits",
         parentData: data,
         parentDataProperty: "limits",
         rootData
       })) {
-        vErrors = vErrors === null ? validate186.errors : vErrors.concat(validate186.errors);
+        vErrors = vErrors === null ? validate188.errors : vErrors.concat(validate188.errors);
         errors = vErrors.length;
       }
     }
@@ -4823,10 +4826,10 @@ function validate135(data, {
     }
     errors++;
   }
-  validate135.errors = vErrors;
+  validate137.errors = vErrors;
   return errors === 0;
 }
-function validate134(data, {
+function validate136(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4869,13 +4872,13 @@ function validate134(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate135(data[i0], {
+      if (!validate137(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate135.errors : vErrors.concat(validate135.errors);
+        vErrors = vErrors === null ? validate137.errors : vErrors.concat(validate137.errors);
         errors = vErrors.length;
       }
     }
@@ -4895,10 +4898,10 @@ function validate134(data, {
     }
     errors++;
   }
-  validate134.errors = vErrors;
+  validate136.errors = vErrors;
   return errors === 0;
 }
-const schema90 = {
+const schema91 = {
   "type": "array",
   "maxItems": 256,
   "items": {
@@ -4906,7 +4909,7 @@ const schema90 = {
   },
   "nullable": true
 };
-const schema91 = {
+const schema92 = {
   "type": "object",
   "required": ["name", "action"],
   "properties": {
@@ -4924,7 +4927,7 @@ const schema91 = {
     }
   }
 };
-const schema92 = {
+const schema93 = {
   "type": "object",
   "properties": {
     "targets": {
@@ -4942,18 +4945,18 @@ const schema92 = {
   },
   "nullable": true
 };
-const schema93 = {
+const schema94 = {
   "type": "array",
   "items": {
     "$ref": "kVhKoEkFCpYCBOsP5OvTsXJ39WdjdMwyyhXvIyCOTok"
   },
   "nullable": true
 };
-const schema94 = {
+const schema95 = {
   "type": "string",
   "maxLength": 63
 };
-function validate202(data, {
+function validate204(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4994,10 +4997,10 @@ function validate202(data, {
     }
     errors++;
   }
-  validate202.errors = vErrors;
+  validate204.errors = vErrors;
   return errors === 0;
 }
-function validate201(data, {
+function validate203(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5024,21 +5027,21 @@ function validate201(data, {
   if (Array.isArray(data)) {
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate202(data[i0], {
+      if (!validate204(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate202.errors : vErrors.concat(validate202.errors);
+        vErrors = vErrors === null ? validate204.errors : vErrors.concat(validate204.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate201.errors = vErrors;
+  validate203.errors = vErrors;
   return errors === 0;
 }
-const schema95 = {
+const schema96 = {
   "type": "object",
   "properties": {
     "groups": {
@@ -5050,7 +5053,7 @@ const schema95 = {
   },
   "nullable": true
 };
-const schema96 = {
+const schema97 = {
   "type": "array",
   "minItems": 1,
   "maxItems": 64,
@@ -5059,7 +5062,7 @@ const schema96 = {
   },
   "nullable": true
 };
-function validate206(data, {
+function validate208(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5129,10 +5132,10 @@ function validate206(data, {
       }
     }
   }
-  validate206.errors = vErrors;
+  validate208.errors = vErrors;
   return errors === 0;
 }
-const schema97 = {
+const schema98 = {
   "type": "array",
   "minItems": 1,
   "maxItems": 16,
@@ -5141,7 +5144,7 @@ const schema97 = {
   },
   "nullable": true
 };
-function validate209(data, {
+function validate211(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5211,10 +5214,10 @@ function validate209(data, {
       }
     }
   }
-  validate209.errors = vErrors;
+  validate211.errors = vErrors;
   return errors === 0;
 }
-function validate205(data, {
+function validate207(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5240,32 +5243,32 @@ function validate205(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.groups !== undefined) {
-      if (!validate206(data.groups, {
+      if (!validate208(data.groups, {
         instancePath: instancePath + "/groups",
         parentData: data,
         parentDataProperty: "groups",
         rootData
       })) {
-        vErrors = vErrors === null ? validate206.errors : vErrors.concat(validate206.errors);
+        vErrors = vErrors === null ? validate208.errors : vErrors.concat(validate208.errors);
         errors = vErrors.length;
       }
     }
     if (data.issuers !== undefined) {
-      if (!validate209(data.issuers, {
+      if (!validate211(data.issuers, {
         instancePath: instancePath + "/issuers",
         parentData: data,
         parentDataProperty: "issuers",
         rootData
       })) {
-        vErrors = vErrors === null ? validate209.errors : vErrors.concat(validate209.errors);
+        vErrors = vErrors === null ? validate211.errors : vErrors.concat(validate211.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate205.errors = vErrors;
+  validate207.errors = vErrors;
   return errors === 0;
 }
-const schema98 = {
+const schema99 = {
   "type": "object",
   "properties": {
     "effects": {
@@ -5283,18 +5286,18 @@ const schema98 = {
   },
   "nullable": true
 };
-const schema99 = {
+const schema100 = {
   "type": "array",
   "items": {
     "$ref": "G33nLCThgOjmabhfh1DkVSbqrg9BxR3uPawIELrnaM"
   },
   "nullable": true
 };
-const schema100 = {
+const schema101 = {
   "type": "string",
   "enum": ["read", "write", "ddl", "privilege", "admin", "session", "transaction", "unknown"]
 };
-function validate215(data, {
+function validate217(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5324,7 +5327,7 @@ function validate215(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema100.enum
+        allowedValues: schema101.enum
       }
     };
     if (vErrors === null) {
@@ -5334,10 +5337,10 @@ function validate215(data, {
     }
     errors++;
   }
-  validate215.errors = vErrors;
+  validate217.errors = vErrors;
   return errors === 0;
 }
-function validate214(data, {
+function validate216(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5364,18 +5367,18 @@ function validate214(data, {
   if (Array.isArray(data)) {
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate215(data[i0], {
+      if (!validate217(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate215.errors : vErrors.concat(validate215.errors);
+        vErrors = vErrors === null ? validate217.errors : vErrors.concat(validate217.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate214.errors = vErrors;
+  validate216.errors = vErrors;
   return errors === 0;
 }
 const schema18 = {
@@ -5426,7 +5429,7 @@ function validate34(data, {
   validate34.errors = vErrors;
   return errors === 0;
 }
-function validate213(data, {
+function validate215(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5452,13 +5455,13 @@ function validate213(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.effects !== undefined) {
-      if (!validate214(data.effects, {
+      if (!validate216(data.effects, {
         instancePath: instancePath + "/effects",
         parentData: data,
         parentDataProperty: "effects",
         rootData
       })) {
-        vErrors = vErrors === null ? validate214.errors : vErrors.concat(validate214.errors);
+        vErrors = vErrors === null ? validate216.errors : vErrors.concat(validate216.errors);
         errors = vErrors.length;
       }
     }
@@ -5496,10 +5499,10 @@ function validate213(data, {
       }
     }
   }
-  validate213.errors = vErrors;
+  validate215.errors = vErrors;
   return errors === 0;
 }
-const schema101 = {
+const schema102 = {
   "type": "object",
   "properties": {
     "methods": {
@@ -5523,7 +5526,7 @@ const schema101 = {
   },
   "nullable": true
 };
-const schema102 = {
+const schema103 = {
   "type": "array",
   "maxItems": 16,
   "items": {
@@ -5531,13 +5534,13 @@ const schema102 = {
   },
   "nullable": true
 };
-const schema103 = {
+const schema104 = {
   "type": "string",
   "pattern": "^[A-Z]+$",
   "maxLength": 16
 };
 const pattern10 = new RegExp("^[A-Z]+$", "u");
-function validate224(data, {
+function validate226(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5594,10 +5597,10 @@ function validate224(data, {
     }
     errors++;
   }
-  validate224.errors = vErrors;
+  validate226.errors = vErrors;
   return errors === 0;
 }
-function validate223(data, {
+function validate225(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5640,21 +5643,21 @@ function validate223(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate224(data[i0], {
+      if (!validate226(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate224.errors : vErrors.concat(validate224.errors);
+        vErrors = vErrors === null ? validate226.errors : vErrors.concat(validate226.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate223.errors = vErrors;
+  validate225.errors = vErrors;
   return errors === 0;
 }
-const schema104 = {
+const schema105 = {
   "type": "array",
   "maxItems": 64,
   "items": {
@@ -5662,13 +5665,13 @@ const schema104 = {
   },
   "nullable": true
 };
-const schema105 = {
+const schema106 = {
   "type": "string",
   "pattern": "^/",
   "maxLength": 1024
 };
 const pattern11 = new RegExp("^/", "u");
-function validate228(data, {
+function validate230(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5725,10 +5728,10 @@ function validate228(data, {
     }
     errors++;
   }
-  validate228.errors = vErrors;
+  validate230.errors = vErrors;
   return errors === 0;
 }
-function validate227(data, {
+function validate229(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5771,18 +5774,18 @@ function validate227(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate228(data[i0], {
+      if (!validate230(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate228.errors : vErrors.concat(validate228.errors);
+        vErrors = vErrors === null ? validate230.errors : vErrors.concat(validate230.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate227.errors = vErrors;
+  validate229.errors = vErrors;
   return errors === 0;
 }
 const schema20 = {
@@ -6184,7 +6187,7 @@ function validate37(data, {
   validate37.errors = vErrors;
   return errors === 0;
 }
-function validate222(data, {
+function validate224(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6210,24 +6213,24 @@ function validate222(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.methods !== undefined) {
-      if (!validate223(data.methods, {
+      if (!validate225(data.methods, {
         instancePath: instancePath + "/methods",
         parentData: data,
         parentDataProperty: "methods",
         rootData
       })) {
-        vErrors = vErrors === null ? validate223.errors : vErrors.concat(validate223.errors);
+        vErrors = vErrors === null ? validate225.errors : vErrors.concat(validate225.errors);
         errors = vErrors.length;
       }
     }
     if (data.paths !== undefined) {
-      if (!validate227(data.paths, {
+      if (!validate229(data.paths, {
         instancePath: instancePath + "/paths",
         parentData: data,
         parentDataProperty: "paths",
         rootData
       })) {
-        vErrors = vErrors === null ? validate227.errors : vErrors.concat(validate227.errors);
+        vErrors = vErrors === null ? validate229.errors : vErrors.concat(validate229.errors);
         errors = vErrors.length;
       }
     }
@@ -6276,10 +6279,10 @@ function validate222(data, {
       }
     }
   }
-  validate222.errors = vErrors;
+  validate224.errors = vErrors;
   return errors === 0;
 }
-function validate200(data, {
+function validate202(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6305,58 +6308,58 @@ function validate200(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.targets !== undefined) {
-      if (!validate201(data.targets, {
+      if (!validate203(data.targets, {
         instancePath: instancePath + "/targets",
         parentData: data,
         parentDataProperty: "targets",
         rootData
       })) {
-        vErrors = vErrors === null ? validate201.errors : vErrors.concat(validate201.errors);
+        vErrors = vErrors === null ? validate203.errors : vErrors.concat(validate203.errors);
         errors = vErrors.length;
       }
     }
     if (data.triggeredBy !== undefined) {
-      if (!validate205(data.triggeredBy, {
+      if (!validate207(data.triggeredBy, {
         instancePath: instancePath + "/triggeredBy",
         parentData: data,
         parentDataProperty: "triggeredBy",
         rootData
       })) {
-        vErrors = vErrors === null ? validate205.errors : vErrors.concat(validate205.errors);
+        vErrors = vErrors === null ? validate207.errors : vErrors.concat(validate207.errors);
         errors = vErrors.length;
       }
     }
     if (data.sql !== undefined) {
-      if (!validate213(data.sql, {
+      if (!validate215(data.sql, {
         instancePath: instancePath + "/sql",
         parentData: data,
         parentDataProperty: "sql",
         rootData
       })) {
-        vErrors = vErrors === null ? validate213.errors : vErrors.concat(validate213.errors);
+        vErrors = vErrors === null ? validate215.errors : vErrors.concat(validate215.errors);
         errors = vErrors.length;
       }
     }
     if (data.http !== undefined) {
-      if (!validate222(data.http, {
+      if (!validate224(data.http, {
         instancePath: instancePath + "/http",
         parentData: data,
         parentDataProperty: "http",
         rootData
       })) {
-        vErrors = vErrors === null ? validate222.errors : vErrors.concat(validate222.errors);
+        vErrors = vErrors === null ? validate224.errors : vErrors.concat(validate224.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate200.errors = vErrors;
+  validate202.errors = vErrors;
   return errors === 0;
 }
-const schema106 = {
+const schema107 = {
   "type": "string",
   "enum": ["Allow", "Deny", "RequireApproval"]
 };
-function validate237(data, {
+function validate239(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6386,7 +6389,7 @@ function validate237(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema106.enum
+        allowedValues: schema107.enum
       }
     };
     if (vErrors === null) {
@@ -6396,10 +6399,10 @@ function validate237(data, {
     }
     errors++;
   }
-  validate237.errors = vErrors;
+  validate239.errors = vErrors;
   return errors === 0;
 }
-function validate198(data, {
+function validate200(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6452,24 +6455,24 @@ function validate198(data, {
       }
     }
     if (data.when !== undefined) {
-      if (!validate200(data.when, {
+      if (!validate202(data.when, {
         instancePath: instancePath + "/when",
         parentData: data,
         parentDataProperty: "when",
         rootData
       })) {
-        vErrors = vErrors === null ? validate200.errors : vErrors.concat(validate200.errors);
+        vErrors = vErrors === null ? validate202.errors : vErrors.concat(validate202.errors);
         errors = vErrors.length;
       }
     }
     if (data.action !== undefined) {
-      if (!validate237(data.action, {
+      if (!validate239(data.action, {
         instancePath: instancePath + "/action",
         parentData: data,
         parentDataProperty: "action",
         rootData
       })) {
-        vErrors = vErrors === null ? validate237.errors : vErrors.concat(validate237.errors);
+        vErrors = vErrors === null ? validate239.errors : vErrors.concat(validate239.errors);
         errors = vErrors.length;
       }
     }
@@ -6500,10 +6503,10 @@ function validate198(data, {
     }
     errors++;
   }
-  validate198.errors = vErrors;
+  validate200.errors = vErrors;
   return errors === 0;
 }
-function validate197(data, {
+function validate199(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6546,27 +6549,27 @@ function validate197(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate198(data[i0], {
+      if (!validate200(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate198.errors : vErrors.concat(validate198.errors);
+        vErrors = vErrors === null ? validate200.errors : vErrors.concat(validate200.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate197.errors = vErrors;
+  validate199.errors = vErrors;
   return errors === 0;
 }
-const schema107 = {
+const schema108 = {
   "type": "string",
   "enum": ["Allow", "Deny", "RequireApproval"],
   "default": "Deny",
   "nullable": true
 };
-function validate242(data, {
+function validate244(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6596,7 +6599,7 @@ function validate242(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema107.enum
+        allowedValues: schema108.enum
       }
     };
     if (vErrors === null) {
@@ -6606,10 +6609,10 @@ function validate242(data, {
     }
     errors++;
   }
-  validate242.errors = vErrors;
+  validate244.errors = vErrors;
   return errors === 0;
 }
-const schema108 = {
+const schema109 = {
   "type": "object",
   "properties": {
     "mode": {
@@ -6633,13 +6636,13 @@ const schema108 = {
   },
   "nullable": true
 };
-const schema109 = {
+const schema110 = {
   "type": "string",
   "enum": ["Hold", "Reject"],
   "default": "Hold",
   "nullable": true
 };
-function validate245(data, {
+function validate247(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6669,7 +6672,7 @@ function validate245(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema109.enum
+        allowedValues: schema110.enum
       }
     };
     if (vErrors === null) {
@@ -6679,17 +6682,17 @@ function validate245(data, {
     }
     errors++;
   }
-  validate245.errors = vErrors;
+  validate247.errors = vErrors;
   return errors === 0;
 }
-const schema110 = {
+const schema111 = {
   "type": "integer",
   "default": 300,
   "minimum": 1,
   "maximum": 86400,
   "nullable": true
 };
-function validate247(data, {
+function validate249(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6749,10 +6752,10 @@ function validate247(data, {
       errors++;
     }
   }
-  validate247.errors = vErrors;
+  validate249.errors = vErrors;
   return errors === 0;
 }
-const schema111 = {
+const schema112 = {
   "type": "object",
   "properties": {
     "users": {
@@ -6860,7 +6863,7 @@ function validate50(data, {
   validate50.errors = vErrors;
   return errors === 0;
 }
-function validate249(data, {
+function validate251(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6908,17 +6911,17 @@ function validate249(data, {
       }
     }
   }
-  validate249.errors = vErrors;
+  validate251.errors = vErrors;
   return errors === 0;
 }
-const schema112 = {
+const schema113 = {
   "type": "integer",
   "default": 1,
   "minimum": 1,
   "maximum": 10,
   "nullable": true
 };
-function validate253(data, {
+function validate255(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6978,10 +6981,10 @@ function validate253(data, {
       errors++;
     }
   }
-  validate253.errors = vErrors;
+  validate255.errors = vErrors;
   return errors === 0;
 }
-const schema113 = {
+const schema114 = {
   "type": "object",
   "properties": {
     "ttlSeconds": {
@@ -6993,14 +6996,14 @@ const schema113 = {
   },
   "nullable": true
 };
-const schema114 = {
+const schema115 = {
   "type": "integer",
   "default": 0,
   "minimum": 0,
   "maximum": 86400,
   "nullable": true
 };
-function validate256(data, {
+function validate258(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -7060,16 +7063,16 @@ function validate256(data, {
       errors++;
     }
   }
-  validate256.errors = vErrors;
+  validate258.errors = vErrors;
   return errors === 0;
 }
-const schema31 = {
+const schema32 = {
   "type": "integer",
   "minimum": 1,
   "maximum": 86400,
   "nullable": true
 };
-function validate56(data, {
+function validate58(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -7129,10 +7132,10 @@ function validate56(data, {
       errors++;
     }
   }
-  validate56.errors = vErrors;
+  validate58.errors = vErrors;
   return errors === 0;
 }
-function validate255(data, {
+function validate257(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -7158,38 +7161,38 @@ function validate255(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.ttlSeconds !== undefined) {
-      if (!validate256(data.ttlSeconds, {
+      if (!validate258(data.ttlSeconds, {
         instancePath: instancePath + "/ttlSeconds",
         parentData: data,
         parentDataProperty: "ttlSeconds",
         rootData
       })) {
-        vErrors = vErrors === null ? validate256.errors : vErrors.concat(validate256.errors);
+        vErrors = vErrors === null ? validate258.errors : vErrors.concat(validate258.errors);
         errors = vErrors.length;
       }
     }
     if (data.useWithinSeconds !== undefined) {
-      if (!validate56(data.useWithinSeconds, {
+      if (!validate58(data.useWithinSeconds, {
         instancePath: instancePath + "/useWithinSeconds",
         parentData: data,
         parentDataProperty: "useWithinSeconds",
         rootData
       })) {
-        vErrors = vErrors === null ? validate56.errors : vErrors.concat(validate56.errors);
+        vErrors = vErrors === null ? validate58.errors : vErrors.concat(validate58.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate255.errors = vErrors;
+  validate257.errors = vErrors;
   return errors === 0;
 }
-const schema115 = {
+const schema116 = {
   "type": "integer",
   "default": 604800,
   "minimum": 1,
   "nullable": true
 };
-function validate260(data, {
+function validate262(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -7232,10 +7235,10 @@ function validate260(data, {
       errors++;
     }
   }
-  validate260.errors = vErrors;
+  validate262.errors = vErrors;
   return errors === 0;
 }
-function validate244(data, {
+function validate246(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -7261,76 +7264,337 @@ function validate244(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.mode !== undefined) {
-      if (!validate245(data.mode, {
+      if (!validate247(data.mode, {
         instancePath: instancePath + "/mode",
         parentData: data,
         parentDataProperty: "mode",
-        rootData
-      })) {
-        vErrors = vErrors === null ? validate245.errors : vErrors.concat(validate245.errors);
-        errors = vErrors.length;
-      }
-    }
-    if (data.timeoutSeconds !== undefined) {
-      if (!validate247(data.timeoutSeconds, {
-        instancePath: instancePath + "/timeoutSeconds",
-        parentData: data,
-        parentDataProperty: "timeoutSeconds",
         rootData
       })) {
         vErrors = vErrors === null ? validate247.errors : vErrors.concat(validate247.errors);
         errors = vErrors.length;
       }
     }
-    if (data.approvers !== undefined) {
-      if (!validate249(data.approvers, {
-        instancePath: instancePath + "/approvers",
+    if (data.timeoutSeconds !== undefined) {
+      if (!validate249(data.timeoutSeconds, {
+        instancePath: instancePath + "/timeoutSeconds",
         parentData: data,
-        parentDataProperty: "approvers",
+        parentDataProperty: "timeoutSeconds",
         rootData
       })) {
         vErrors = vErrors === null ? validate249.errors : vErrors.concat(validate249.errors);
         errors = vErrors.length;
       }
     }
-    if (data.requiredApprovals !== undefined) {
-      if (!validate253(data.requiredApprovals, {
-        instancePath: instancePath + "/requiredApprovals",
+    if (data.approvers !== undefined) {
+      if (!validate251(data.approvers, {
+        instancePath: instancePath + "/approvers",
         parentData: data,
-        parentDataProperty: "requiredApprovals",
+        parentDataProperty: "approvers",
         rootData
       })) {
-        vErrors = vErrors === null ? validate253.errors : vErrors.concat(validate253.errors);
+        vErrors = vErrors === null ? validate251.errors : vErrors.concat(validate251.errors);
         errors = vErrors.length;
       }
     }
-    if (data.grant !== undefined) {
-      if (!validate255(data.grant, {
-        instancePath: instancePath + "/grant",
+    if (data.requiredApprovals !== undefined) {
+      if (!validate255(data.requiredApprovals, {
+        instancePath: instancePath + "/requiredApprovals",
         parentData: data,
-        parentDataProperty: "grant",
+        parentDataProperty: "requiredApprovals",
         rootData
       })) {
         vErrors = vErrors === null ? validate255.errors : vErrors.concat(validate255.errors);
         errors = vErrors.length;
       }
     }
+    if (data.grant !== undefined) {
+      if (!validate257(data.grant, {
+        instancePath: instancePath + "/grant",
+        parentData: data,
+        parentDataProperty: "grant",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate257.errors : vErrors.concat(validate257.errors);
+        errors = vErrors.length;
+      }
+    }
     if (data.retentionSeconds !== undefined) {
-      if (!validate260(data.retentionSeconds, {
+      if (!validate262(data.retentionSeconds, {
         instancePath: instancePath + "/retentionSeconds",
         parentData: data,
         parentDataProperty: "retentionSeconds",
         rootData
       })) {
-        vErrors = vErrors === null ? validate260.errors : vErrors.concat(validate260.errors);
+        vErrors = vErrors === null ? validate262.errors : vErrors.concat(validate262.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate244.errors = vErrors;
+  validate246.errors = vErrors;
   return errors === 0;
 }
-const schema116 = {
+const schema117 = {
+  "type": "object",
+  "properties": {
+    "reviewers": {
+      "$ref": "R8wbI5BNl1Jt77LBtD8s6ecyXNKc5hASBb4mJlas"
+    },
+    "maxOpenHours": {
+      "$ref": "LgQE5DNmh8BOzDObb4S0AOTf2vtmw0n6kiiaO2kkk"
+    }
+  },
+  "nullable": true
+};
+const schema118 = {
+  "type": "object",
+  "properties": {
+    "users": {
+      "$ref": "jg2wEdjUU82zp6SuHwOuGEA3cx7rXl3z9OdPcAyQ6o"
+    },
+    "groups": {
+      "$ref": "jg2wEdjUU82zp6SuHwOuGEA3cx7rXl3z9OdPcAyQ6o"
+    }
+  },
+  "nullable": true
+};
+const schema28 = {
+  "type": "array",
+  "maxItems": 64,
+  "items": {
+    "$ref": "PPE7EsdNeFQnJoAtWCQfRkKwXX2VsqrvamZb9BgRsDU"
+  },
+  "nullable": true
+};
+function validate53(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (!Array.isArray(data) && data !== null) {
+    const err0 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "array"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err0];
+    } else {
+      vErrors.push(err0);
+    }
+    errors++;
+  }
+  if (Array.isArray(data)) {
+    if (data.length > 64) {
+      const err1 = {
+        instancePath,
+        schemaPath: "#/maxItems",
+        keyword: "maxItems",
+        params: {
+          limit: 64
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err1];
+      } else {
+        vErrors.push(err1);
+      }
+      errors++;
+    }
+    const len0 = data.length;
+    for (let i0 = 0; i0 < len0; i0++) {
+      if (!validate23(data[i0], {
+        instancePath: instancePath + "/" + i0,
+        parentData: data,
+        parentDataProperty: i0,
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate23.errors : vErrors.concat(validate23.errors);
+        errors = vErrors.length;
+      }
+    }
+  }
+  validate53.errors = vErrors;
+  return errors === 0;
+}
+function validate266(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (!(data && typeof data == "object" && !Array.isArray(data)) && data !== null) {
+    const err0 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "object"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err0];
+    } else {
+      vErrors.push(err0);
+    }
+    errors++;
+  }
+  if (data && typeof data == "object" && !Array.isArray(data)) {
+    if (data.users !== undefined) {
+      if (!validate53(data.users, {
+        instancePath: instancePath + "/users",
+        parentData: data,
+        parentDataProperty: "users",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate53.errors : vErrors.concat(validate53.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.groups !== undefined) {
+      if (!validate53(data.groups, {
+        instancePath: instancePath + "/groups",
+        parentData: data,
+        parentDataProperty: "groups",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate53.errors : vErrors.concat(validate53.errors);
+        errors = vErrors.length;
+      }
+    }
+  }
+  validate266.errors = vErrors;
+  return errors === 0;
+}
+const schema119 = {
+  "type": "integer",
+  "default": 72,
+  "minimum": 1,
+  "maximum": 8760,
+  "nullable": true
+};
+function validate270(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (!(typeof data == "number" && !(data % 1) && !isNaN(data) && isFinite(data)) && data !== null) {
+    const err0 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "integer"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err0];
+    } else {
+      vErrors.push(err0);
+    }
+    errors++;
+  }
+  if (typeof data == "number" && isFinite(data)) {
+    if (data > 8760 || isNaN(data)) {
+      const err1 = {
+        instancePath,
+        schemaPath: "#/maximum",
+        keyword: "maximum",
+        params: {
+          comparison: "<=",
+          limit: 8760
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err1];
+      } else {
+        vErrors.push(err1);
+      }
+      errors++;
+    }
+    if (data < 1 || isNaN(data)) {
+      const err2 = {
+        instancePath,
+        schemaPath: "#/minimum",
+        keyword: "minimum",
+        params: {
+          comparison: ">=",
+          limit: 1
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err2];
+      } else {
+        vErrors.push(err2);
+      }
+      errors++;
+    }
+  }
+  validate270.errors = vErrors;
+  return errors === 0;
+}
+function validate265(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (!(data && typeof data == "object" && !Array.isArray(data)) && data !== null) {
+    const err0 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "object"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err0];
+    } else {
+      vErrors.push(err0);
+    }
+    errors++;
+  }
+  if (data && typeof data == "object" && !Array.isArray(data)) {
+    if (data.reviewers !== undefined) {
+      if (!validate266(data.reviewers, {
+        instancePath: instancePath + "/reviewers",
+        parentData: data,
+        parentDataProperty: "reviewers",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate266.errors : vErrors.concat(validate266.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.maxOpenHours !== undefined) {
+      if (!validate270(data.maxOpenHours, {
+        instancePath: instancePath + "/maxOpenHours",
+        parentData: data,
+        parentDataProperty: "maxOpenHours",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate270.errors : vErrors.concat(validate270.errors);
+        errors = vErrors.length;
+      }
+    }
+  }
+  validate265.errors = vErrors;
+  return errors === 0;
+}
+const schema120 = {
   "type": "object",
   "properties": {
     "detectors": {
@@ -7348,18 +7612,18 @@ const schema116 = {
   },
   "nullable": true
 };
-const schema117 = {
+const schema121 = {
   "type": "array",
   "items": {
     "$ref": "yPn9syNI3IUwitaDWXnG2G2lKsuSmYuFjFJgKCREASI"
   },
   "nullable": true
 };
-const schema118 = {
+const schema122 = {
   "type": "string",
   "enum": ["creditCard", "email", "usSsn", "iban", "secret"]
 };
-function validate265(data, {
+function validate275(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -7389,7 +7653,7 @@ function validate265(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema118.enum
+        allowedValues: schema122.enum
       }
     };
     if (vErrors === null) {
@@ -7399,10 +7663,10 @@ function validate265(data, {
     }
     errors++;
   }
-  validate265.errors = vErrors;
+  validate275.errors = vErrors;
   return errors === 0;
 }
-function validate264(data, {
+function validate274(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -7429,28 +7693,28 @@ function validate264(data, {
   if (Array.isArray(data)) {
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate265(data[i0], {
+      if (!validate275(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate265.errors : vErrors.concat(validate265.errors);
+        vErrors = vErrors === null ? validate275.errors : vErrors.concat(validate275.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate264.errors = vErrors;
+  validate274.errors = vErrors;
   return errors === 0;
 }
-const schema119 = {
+const schema123 = {
   "type": "array",
   "items": {
     "$ref": "dqhgrq8GzDyWMgnCFr1zaDUAggVTWdX5UP5k66sOs"
   },
   "nullable": true
 };
-const schema120 = {
+const schema124 = {
   "type": "object",
   "required": ["name"],
   "properties": {
@@ -7462,12 +7726,12 @@ const schema120 = {
     }
   }
 };
-const schema121 = {
+const schema125 = {
   "type": "string",
   "minLength": 1,
   "maxLength": 63
 };
-function validate270(data, {
+function validate280(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -7524,10 +7788,10 @@ function validate270(data, {
     }
     errors++;
   }
-  validate270.errors = vErrors;
+  validate280.errors = vErrors;
   return errors === 0;
 }
-function validate269(data, {
+function validate279(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -7553,24 +7817,24 @@ function validate269(data, {
       errors++;
     }
     if (data.name !== undefined) {
-      if (!validate270(data.name, {
+      if (!validate280(data.name, {
         instancePath: instancePath + "/name",
         parentData: data,
         parentDataProperty: "name",
         rootData
       })) {
-        vErrors = vErrors === null ? validate270.errors : vErrors.concat(validate270.errors);
+        vErrors = vErrors === null ? validate280.errors : vErrors.concat(validate280.errors);
         errors = vErrors.length;
       }
     }
     if (data.strategy !== undefined) {
-      if (!validate53(data.strategy, {
+      if (!validate55(data.strategy, {
         instancePath: instancePath + "/strategy",
         parentData: data,
         parentDataProperty: "strategy",
         rootData
       })) {
-        vErrors = vErrors === null ? validate53.errors : vErrors.concat(validate53.errors);
+        vErrors = vErrors === null ? validate55.errors : vErrors.concat(validate55.errors);
         errors = vErrors.length;
       }
     }
@@ -7590,10 +7854,10 @@ function validate269(data, {
     }
     errors++;
   }
-  validate269.errors = vErrors;
+  validate279.errors = vErrors;
   return errors === 0;
 }
-function validate268(data, {
+function validate278(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -7620,21 +7884,21 @@ function validate268(data, {
   if (Array.isArray(data)) {
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate269(data[i0], {
+      if (!validate279(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate269.errors : vErrors.concat(validate269.errors);
+        vErrors = vErrors === null ? validate279.errors : vErrors.concat(validate279.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate268.errors = vErrors;
+  validate278.errors = vErrors;
   return errors === 0;
 }
-const schema122 = {
+const schema126 = {
   "type": "array",
   "maxItems": 64,
   "items": {
@@ -7642,7 +7906,7 @@ const schema122 = {
   },
   "nullable": true
 };
-const schema123 = {
+const schema127 = {
   "type": "object",
   "required": ["name", "regex"],
   "properties": {
@@ -7657,12 +7921,12 @@ const schema123 = {
     }
   }
 };
-const schema124 = {
+const schema128 = {
   "type": "string",
   "minLength": 1,
   "maxLength": 1024
 };
-function validate278(data, {
+function validate288(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -7719,10 +7983,10 @@ function validate278(data, {
     }
     errors++;
   }
-  validate278.errors = vErrors;
+  validate288.errors = vErrors;
   return errors === 0;
 }
-function validate276(data, {
+function validate286(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -7775,24 +8039,24 @@ function validate276(data, {
       }
     }
     if (data.regex !== undefined) {
-      if (!validate278(data.regex, {
+      if (!validate288(data.regex, {
         instancePath: instancePath + "/regex",
         parentData: data,
         parentDataProperty: "regex",
         rootData
       })) {
-        vErrors = vErrors === null ? validate278.errors : vErrors.concat(validate278.errors);
+        vErrors = vErrors === null ? validate288.errors : vErrors.concat(validate288.errors);
         errors = vErrors.length;
       }
     }
     if (data.strategy !== undefined) {
-      if (!validate53(data.strategy, {
+      if (!validate55(data.strategy, {
         instancePath: instancePath + "/strategy",
         parentData: data,
         parentDataProperty: "strategy",
         rootData
       })) {
-        vErrors = vErrors === null ? validate53.errors : vErrors.concat(validate53.errors);
+        vErrors = vErrors === null ? validate55.errors : vErrors.concat(validate55.errors);
         errors = vErrors.length;
       }
     }
@@ -7812,10 +8076,10 @@ function validate276(data, {
     }
     errors++;
   }
-  validate276.errors = vErrors;
+  validate286.errors = vErrors;
   return errors === 0;
 }
-function validate275(data, {
+function validate285(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -7858,27 +8122,27 @@ function validate275(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate276(data[i0], {
+      if (!validate286(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate276.errors : vErrors.concat(validate276.errors);
+        vErrors = vErrors === null ? validate286.errors : vErrors.concat(validate286.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate275.errors = vErrors;
+  validate285.errors = vErrors;
   return errors === 0;
 }
-const schema125 = {
+const schema129 = {
   "type": "string",
   "enum": ["redact", "partial", "hash"],
   "default": "redact",
   "nullable": true
 };
-function validate283(data, {
+function validate293(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -7908,7 +8172,7 @@ function validate283(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema125.enum
+        allowedValues: schema129.enum
       }
     };
     if (vErrors === null) {
@@ -7918,10 +8182,10 @@ function validate283(data, {
     }
     errors++;
   }
-  validate283.errors = vErrors;
+  validate293.errors = vErrors;
   return errors === 0;
 }
-function validate263(data, {
+function validate273(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -7947,54 +8211,54 @@ function validate263(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.detectors !== undefined) {
-      if (!validate264(data.detectors, {
+      if (!validate274(data.detectors, {
         instancePath: instancePath + "/detectors",
         parentData: data,
         parentDataProperty: "detectors",
         rootData
       })) {
-        vErrors = vErrors === null ? validate264.errors : vErrors.concat(validate264.errors);
+        vErrors = vErrors === null ? validate274.errors : vErrors.concat(validate274.errors);
         errors = vErrors.length;
       }
     }
     if (data.columns !== undefined) {
-      if (!validate268(data.columns, {
+      if (!validate278(data.columns, {
         instancePath: instancePath + "/columns",
         parentData: data,
         parentDataProperty: "columns",
         rootData
       })) {
-        vErrors = vErrors === null ? validate268.errors : vErrors.concat(validate268.errors);
+        vErrors = vErrors === null ? validate278.errors : vErrors.concat(validate278.errors);
         errors = vErrors.length;
       }
     }
     if (data.patterns !== undefined) {
-      if (!validate275(data.patterns, {
+      if (!validate285(data.patterns, {
         instancePath: instancePath + "/patterns",
         parentData: data,
         parentDataProperty: "patterns",
         rootData
       })) {
-        vErrors = vErrors === null ? validate275.errors : vErrors.concat(validate275.errors);
+        vErrors = vErrors === null ? validate285.errors : vErrors.concat(validate285.errors);
         errors = vErrors.length;
       }
     }
     if (data.defaultStrategy !== undefined) {
-      if (!validate283(data.defaultStrategy, {
+      if (!validate293(data.defaultStrategy, {
         instancePath: instancePath + "/defaultStrategy",
         parentData: data,
         parentDataProperty: "defaultStrategy",
         rootData
       })) {
-        vErrors = vErrors === null ? validate283.errors : vErrors.concat(validate283.errors);
+        vErrors = vErrors === null ? validate293.errors : vErrors.concat(validate293.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate263.errors = vErrors;
+  validate273.errors = vErrors;
   return errors === 0;
 }
-const schema126 = {
+const schema130 = {
   "type": "object",
   "properties": {
     "maxMessageBytes": {
@@ -8006,13 +8270,13 @@ const schema126 = {
   },
   "nullable": true
 };
-const schema127 = {
+const schema131 = {
   "type": "integer",
   "minimum": 65536,
   "maximum": 1073741824,
   "nullable": true
 };
-function validate287(data, {
+function validate297(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -8072,10 +8336,10 @@ function validate287(data, {
       errors++;
     }
   }
-  validate287.errors = vErrors;
+  validate297.errors = vErrors;
   return errors === 0;
 }
-function validate286(data, {
+function validate296(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -8101,32 +8365,32 @@ function validate286(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.maxMessageBytes !== undefined) {
-      if (!validate287(data.maxMessageBytes, {
+      if (!validate297(data.maxMessageBytes, {
         instancePath: instancePath + "/maxMessageBytes",
         parentData: data,
         parentDataProperty: "maxMessageBytes",
         rootData
       })) {
-        vErrors = vErrors === null ? validate287.errors : vErrors.concat(validate287.errors);
+        vErrors = vErrors === null ? validate297.errors : vErrors.concat(validate297.errors);
         errors = vErrors.length;
       }
     }
     if (data.maxStatementBytes !== undefined) {
-      if (!validate54(data.maxStatementBytes, {
+      if (!validate56(data.maxStatementBytes, {
         instancePath: instancePath + "/maxStatementBytes",
         parentData: data,
         parentDataProperty: "maxStatementBytes",
         rootData
       })) {
-        vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
+        vErrors = vErrors === null ? validate56.errors : vErrors.concat(validate56.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate286.errors = vErrors;
+  validate296.errors = vErrors;
   return errors === 0;
 }
-const schema128 = {
+const schema132 = {
   "type": "object",
   "properties": {
     "includeStatementText": {
@@ -8135,12 +8399,12 @@ const schema128 = {
   },
   "nullable": true
 };
-const schema129 = {
+const schema133 = {
   "type": "boolean",
   "default": true,
   "nullable": true
 };
-function validate292(data, {
+function validate302(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -8164,10 +8428,10 @@ function validate292(data, {
     }
     errors++;
   }
-  validate292.errors = vErrors;
+  validate302.errors = vErrors;
   return errors === 0;
 }
-function validate291(data, {
+function validate301(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -8193,21 +8457,21 @@ function validate291(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.includeStatementText !== undefined) {
-      if (!validate292(data.includeStatementText, {
+      if (!validate302(data.includeStatementText, {
         instancePath: instancePath + "/includeStatementText",
         parentData: data,
         parentDataProperty: "includeStatementText",
         rootData
       })) {
-        vErrors = vErrors === null ? validate292.errors : vErrors.concat(validate292.errors);
+        vErrors = vErrors === null ? validate302.errors : vErrors.concat(validate302.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate291.errors = vErrors;
+  validate301.errors = vErrors;
   return errors === 0;
 }
-const schema130 = {
+const schema134 = {
   "type": "object",
   "properties": {
     "maxRowsAffected": {
@@ -8222,12 +8486,12 @@ const schema130 = {
   },
   "nullable": true
 };
-const schema30 = {
+const schema31 = {
   "type": "integer",
   "minimum": 0,
   "nullable": true
 };
-function validate55(data, {
+function validate57(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -8270,10 +8534,10 @@ function validate55(data, {
       errors++;
     }
   }
-  validate55.errors = vErrors;
+  validate57.errors = vErrors;
   return errors === 0;
 }
-function validate295(data, {
+function validate305(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -8299,43 +8563,43 @@ function validate295(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.maxRowsAffected !== undefined) {
-      if (!validate55(data.maxRowsAffected, {
+      if (!validate57(data.maxRowsAffected, {
         instancePath: instancePath + "/maxRowsAffected",
         parentData: data,
         parentDataProperty: "maxRowsAffected",
         rootData
       })) {
-        vErrors = vErrors === null ? validate55.errors : vErrors.concat(validate55.errors);
+        vErrors = vErrors === null ? validate57.errors : vErrors.concat(validate57.errors);
         errors = vErrors.length;
       }
     }
     if (data.maxRowsReturned !== undefined) {
-      if (!validate55(data.maxRowsReturned, {
+      if (!validate57(data.maxRowsReturned, {
         instancePath: instancePath + "/maxRowsReturned",
         parentData: data,
         parentDataProperty: "maxRowsReturned",
         rootData
       })) {
-        vErrors = vErrors === null ? validate55.errors : vErrors.concat(validate55.errors);
+        vErrors = vErrors === null ? validate57.errors : vErrors.concat(validate57.errors);
         errors = vErrors.length;
       }
     }
     if (data.maxStatementSeconds !== undefined) {
-      if (!validate56(data.maxStatementSeconds, {
+      if (!validate58(data.maxStatementSeconds, {
         instancePath: instancePath + "/maxStatementSeconds",
         parentData: data,
         parentDataProperty: "maxStatementSeconds",
         rootData
       })) {
-        vErrors = vErrors === null ? validate56.errors : vErrors.concat(validate56.errors);
+        vErrors = vErrors === null ? validate58.errors : vErrors.concat(validate58.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate295.errors = vErrors;
+  validate305.errors = vErrors;
   return errors === 0;
 }
-function validate70(data, {
+function validate72(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -8377,123 +8641,134 @@ function validate70(data, {
       errors++;
     }
     if (data.mode !== undefined) {
-      if (!validate71(data.mode, {
+      if (!validate73(data.mode, {
         instancePath: instancePath + "/mode",
         parentData: data,
         parentDataProperty: "mode",
-        rootData
-      })) {
-        vErrors = vErrors === null ? validate71.errors : vErrors.concat(validate71.errors);
-        errors = vErrors.length;
-      }
-    }
-    if (data.subjects !== undefined) {
-      if (!validate73(data.subjects, {
-        instancePath: instancePath + "/subjects",
-        parentData: data,
-        parentDataProperty: "subjects",
         rootData
       })) {
         vErrors = vErrors === null ? validate73.errors : vErrors.concat(validate73.errors);
         errors = vErrors.length;
       }
     }
+    if (data.subjects !== undefined) {
+      if (!validate75(data.subjects, {
+        instancePath: instancePath + "/subjects",
+        parentData: data,
+        parentDataProperty: "subjects",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate75.errors : vErrors.concat(validate75.errors);
+        errors = vErrors.length;
+      }
+    }
     if (data.identity !== undefined) {
-      if (!validate87(data.identity, {
+      if (!validate89(data.identity, {
         instancePath: instancePath + "/identity",
         parentData: data,
         parentDataProperty: "identity",
         rootData
       })) {
-        vErrors = vErrors === null ? validate87.errors : vErrors.concat(validate87.errors);
+        vErrors = vErrors === null ? validate89.errors : vErrors.concat(validate89.errors);
         errors = vErrors.length;
       }
     }
     if (data.targets !== undefined) {
-      if (!validate134(data.targets, {
+      if (!validate136(data.targets, {
         instancePath: instancePath + "/targets",
         parentData: data,
         parentDataProperty: "targets",
         rootData
       })) {
-        vErrors = vErrors === null ? validate134.errors : vErrors.concat(validate134.errors);
+        vErrors = vErrors === null ? validate136.errors : vErrors.concat(validate136.errors);
         errors = vErrors.length;
       }
     }
     if (data.rules !== undefined) {
-      if (!validate197(data.rules, {
+      if (!validate199(data.rules, {
         instancePath: instancePath + "/rules",
         parentData: data,
         parentDataProperty: "rules",
         rootData
       })) {
-        vErrors = vErrors === null ? validate197.errors : vErrors.concat(validate197.errors);
+        vErrors = vErrors === null ? validate199.errors : vErrors.concat(validate199.errors);
         errors = vErrors.length;
       }
     }
     if (data.defaultAction !== undefined) {
-      if (!validate242(data.defaultAction, {
+      if (!validate244(data.defaultAction, {
         instancePath: instancePath + "/defaultAction",
         parentData: data,
         parentDataProperty: "defaultAction",
-        rootData
-      })) {
-        vErrors = vErrors === null ? validate242.errors : vErrors.concat(validate242.errors);
-        errors = vErrors.length;
-      }
-    }
-    if (data.approval !== undefined) {
-      if (!validate244(data.approval, {
-        instancePath: instancePath + "/approval",
-        parentData: data,
-        parentDataProperty: "approval",
         rootData
       })) {
         vErrors = vErrors === null ? validate244.errors : vErrors.concat(validate244.errors);
         errors = vErrors.length;
       }
     }
+    if (data.approval !== undefined) {
+      if (!validate246(data.approval, {
+        instancePath: instancePath + "/approval",
+        parentData: data,
+        parentDataProperty: "approval",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate246.errors : vErrors.concat(validate246.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.review !== undefined) {
+      if (!validate265(data.review, {
+        instancePath: instancePath + "/review",
+        parentData: data,
+        parentDataProperty: "review",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate265.errors : vErrors.concat(validate265.errors);
+        errors = vErrors.length;
+      }
+    }
     if (data.masking !== undefined) {
-      if (!validate263(data.masking, {
+      if (!validate273(data.masking, {
         instancePath: instancePath + "/masking",
         parentData: data,
         parentDataProperty: "masking",
         rootData
       })) {
-        vErrors = vErrors === null ? validate263.errors : vErrors.concat(validate263.errors);
+        vErrors = vErrors === null ? validate273.errors : vErrors.concat(validate273.errors);
         errors = vErrors.length;
       }
     }
     if (data.protocolLimits !== undefined) {
-      if (!validate286(data.protocolLimits, {
+      if (!validate296(data.protocolLimits, {
         instancePath: instancePath + "/protocolLimits",
         parentData: data,
         parentDataProperty: "protocolLimits",
         rootData
       })) {
-        vErrors = vErrors === null ? validate286.errors : vErrors.concat(validate286.errors);
+        vErrors = vErrors === null ? validate296.errors : vErrors.concat(validate296.errors);
         errors = vErrors.length;
       }
     }
     if (data.audit !== undefined) {
-      if (!validate291(data.audit, {
+      if (!validate301(data.audit, {
         instancePath: instancePath + "/audit",
         parentData: data,
         parentDataProperty: "audit",
         rootData
       })) {
-        vErrors = vErrors === null ? validate291.errors : vErrors.concat(validate291.errors);
+        vErrors = vErrors === null ? validate301.errors : vErrors.concat(validate301.errors);
         errors = vErrors.length;
       }
     }
     if (data.runtimeLimits !== undefined) {
-      if (!validate295(data.runtimeLimits, {
+      if (!validate305(data.runtimeLimits, {
         instancePath: instancePath + "/runtimeLimits",
         parentData: data,
         parentDataProperty: "runtimeLimits",
         rootData
       })) {
-        vErrors = vErrors === null ? validate295.errors : vErrors.concat(validate295.errors);
+        vErrors = vErrors === null ? validate305.errors : vErrors.concat(validate305.errors);
         errors = vErrors.length;
       }
     }
@@ -8513,10 +8788,10 @@ function validate70(data, {
     }
     errors++;
   }
-  validate70.errors = vErrors;
+  validate72.errors = vErrors;
   return errors === 0;
 }
-const schema131 = {
+const schema135 = {
   "type": "object",
   "properties": {
     "observedGeneration": {
@@ -8540,11 +8815,11 @@ const schema131 = {
   },
   "nullable": true
 };
-const schema32 = {
+const schema33 = {
   "type": "integer",
   "nullable": true
 };
-function validate57(data, {
+function validate59(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -8568,14 +8843,14 @@ function validate57(data, {
     }
     errors++;
   }
-  validate57.errors = vErrors;
+  validate59.errors = vErrors;
   return errors === 0;
 }
-const schema34 = {
+const schema35 = {
   "type": "string",
   "nullable": true
 };
-function validate59(data, {
+function validate61(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -8599,17 +8874,17 @@ function validate59(data, {
     }
     errors++;
   }
-  validate59.errors = vErrors;
+  validate61.errors = vErrors;
   return errors === 0;
 }
-const schema132 = {
+const schema136 = {
   "type": "array",
   "items": {
     "$ref": "6cL7EKqmlL0zPYJ2ywRPK7XpC94SJgrif4hCdyqeAA"
   },
   "nullable": true
 };
-const schema133 = {
+const schema137 = {
   "type": "object",
   "required": ["type", "status"],
   "properties": {
@@ -8633,11 +8908,11 @@ const schema133 = {
     }
   }
 };
-const schema134 = {
+const schema138 = {
   "type": "string",
   "enum": ["True", "False", "Unknown"]
 };
-function validate309(data, {
+function validate319(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -8667,7 +8942,7 @@ function validate309(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema134.enum
+        allowedValues: schema138.enum
       }
     };
     if (vErrors === null) {
@@ -8677,16 +8952,16 @@ function validate309(data, {
     }
     errors++;
   }
-  validate309.errors = vErrors;
+  validate319.errors = vErrors;
   return errors === 0;
 }
-const schema35 = {
+const schema36 = {
   "type": "string",
   "format": "date-time",
   "nullable": true
 };
 const formats0 = formats["date-time"];
-function validate60(data, {
+function validate62(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -8728,10 +9003,10 @@ function validate60(data, {
       errors++;
     }
   }
-  validate60.errors = vErrors;
+  validate62.errors = vErrors;
   return errors === 0;
 }
-function validate307(data, {
+function validate317(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -8773,68 +9048,68 @@ function validate307(data, {
       errors++;
     }
     if (data.type !== undefined) {
-      if (!validate58(data.type, {
+      if (!validate60(data.type, {
         instancePath: instancePath + "/type",
         parentData: data,
         parentDataProperty: "type",
         rootData
       })) {
-        vErrors = vErrors === null ? validate58.errors : vErrors.concat(validate58.errors);
+        vErrors = vErrors === null ? validate60.errors : vErrors.concat(validate60.errors);
         errors = vErrors.length;
       }
     }
     if (data.status !== undefined) {
-      if (!validate309(data.status, {
+      if (!validate319(data.status, {
         instancePath: instancePath + "/status",
         parentData: data,
         parentDataProperty: "status",
         rootData
       })) {
-        vErrors = vErrors === null ? validate309.errors : vErrors.concat(validate309.errors);
+        vErrors = vErrors === null ? validate319.errors : vErrors.concat(validate319.errors);
         errors = vErrors.length;
       }
     }
     if (data.reason !== undefined) {
-      if (!validate59(data.reason, {
+      if (!validate61(data.reason, {
         instancePath: instancePath + "/reason",
         parentData: data,
         parentDataProperty: "reason",
         rootData
       })) {
-        vErrors = vErrors === null ? validate59.errors : vErrors.concat(validate59.errors);
+        vErrors = vErrors === null ? validate61.errors : vErrors.concat(validate61.errors);
         errors = vErrors.length;
       }
     }
     if (data.message !== undefined) {
-      if (!validate59(data.message, {
+      if (!validate61(data.message, {
         instancePath: instancePath + "/message",
         parentData: data,
         parentDataProperty: "message",
         rootData
       })) {
-        vErrors = vErrors === null ? validate59.errors : vErrors.concat(validate59.errors);
+        vErrors = vErrors === null ? validate61.errors : vErrors.concat(validate61.errors);
         errors = vErrors.length;
       }
     }
     if (data.observedGeneration !== undefined) {
-      if (!validate57(data.observedGeneration, {
+      if (!validate59(data.observedGeneration, {
         instancePath: instancePath + "/observedGeneration",
         parentData: data,
         parentDataProperty: "observedGeneration",
         rootData
       })) {
-        vErrors = vErrors === null ? validate57.errors : vErrors.concat(validate57.errors);
+        vErrors = vErrors === null ? validate59.errors : vErrors.concat(validate59.errors);
         errors = vErrors.length;
       }
     }
     if (data.lastTransitionTime !== undefined) {
-      if (!validate60(data.lastTransitionTime, {
+      if (!validate62(data.lastTransitionTime, {
         instancePath: instancePath + "/lastTransitionTime",
         parentData: data,
         parentDataProperty: "lastTransitionTime",
         rootData
       })) {
-        vErrors = vErrors === null ? validate60.errors : vErrors.concat(validate60.errors);
+        vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
         errors = vErrors.length;
       }
     }
@@ -8854,10 +9129,10 @@ function validate307(data, {
     }
     errors++;
   }
-  validate307.errors = vErrors;
+  validate317.errors = vErrors;
   return errors === 0;
 }
-function validate306(data, {
+function validate316(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -8884,21 +9159,21 @@ function validate306(data, {
   if (Array.isArray(data)) {
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate307(data[i0], {
+      if (!validate317(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate307.errors : vErrors.concat(validate307.errors);
+        vErrors = vErrors === null ? validate317.errors : vErrors.concat(validate317.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate306.errors = vErrors;
+  validate316.errors = vErrors;
   return errors === 0;
 }
-const schema135 = {
+const schema139 = {
   "type": "array",
   "maxItems": 20,
   "items": {
@@ -8906,7 +9181,7 @@ const schema135 = {
   },
   "nullable": true
 };
-const schema136 = {
+const schema140 = {
   "type": "object",
   "required": ["generation", "specSha256", "outcome", "observedAt"],
   "properties": {
@@ -8930,10 +9205,10 @@ const schema136 = {
     }
   }
 };
-const schema137 = {
+const schema141 = {
   "type": "integer"
 };
-function validate319(data, {
+function validate329(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -8957,15 +9232,15 @@ function validate319(data, {
     }
     errors++;
   }
-  validate319.errors = vErrors;
+  validate329.errors = vErrors;
   return errors === 0;
 }
-const schema138 = {
+const schema142 = {
   "type": "string",
   "pattern": "^[0-9a-f]{64}$"
 };
 const pattern12 = new RegExp("^[0-9a-f]{64}$", "u");
-function validate321(data, {
+function validate331(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -9006,14 +9281,14 @@ function validate321(data, {
     }
     errors++;
   }
-  validate321.errors = vErrors;
+  validate331.errors = vErrors;
   return errors === 0;
 }
-const schema139 = {
+const schema143 = {
   "type": "string",
   "enum": ["Compiled", "Invalid"]
 };
-function validate325(data, {
+function validate335(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -9043,7 +9318,7 @@ function validate325(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema139.enum
+        allowedValues: schema143.enum
       }
     };
     if (vErrors === null) {
@@ -9053,14 +9328,14 @@ function validate325(data, {
     }
     errors++;
   }
-  validate325.errors = vErrors;
+  validate335.errors = vErrors;
   return errors === 0;
 }
-const schema140 = {
+const schema144 = {
   "type": "string",
   "format": "date-time"
 };
-function validate327(data, {
+function validate337(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -9101,10 +9376,10 @@ function validate327(data, {
     }
     errors++;
   }
-  validate327.errors = vErrors;
+  validate337.errors = vErrors;
   return errors === 0;
 }
-function validate318(data, {
+function validate328(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -9178,68 +9453,68 @@ function validate318(data, {
       errors++;
     }
     if (data.generation !== undefined) {
-      if (!validate319(data.generation, {
+      if (!validate329(data.generation, {
         instancePath: instancePath + "/generation",
         parentData: data,
         parentDataProperty: "generation",
         rootData
       })) {
-        vErrors = vErrors === null ? validate319.errors : vErrors.concat(validate319.errors);
+        vErrors = vErrors === null ? validate329.errors : vErrors.concat(validate329.errors);
         errors = vErrors.length;
       }
     }
     if (data.specSha256 !== undefined) {
-      if (!validate321(data.specSha256, {
+      if (!validate331(data.specSha256, {
         instancePath: instancePath + "/specSha256",
         parentData: data,
         parentDataProperty: "specSha256",
         rootData
       })) {
-        vErrors = vErrors === null ? validate321.errors : vErrors.concat(validate321.errors);
+        vErrors = vErrors === null ? validate331.errors : vErrors.concat(validate331.errors);
         errors = vErrors.length;
       }
     }
     if (data.changedBy !== undefined) {
-      if (!validate59(data.changedBy, {
+      if (!validate61(data.changedBy, {
         instancePath: instancePath + "/changedBy",
         parentData: data,
         parentDataProperty: "changedBy",
         rootData
       })) {
-        vErrors = vErrors === null ? validate59.errors : vErrors.concat(validate59.errors);
+        vErrors = vErrors === null ? validate61.errors : vErrors.concat(validate61.errors);
         errors = vErrors.length;
       }
     }
     if (data.changedAt !== undefined) {
-      if (!validate60(data.changedAt, {
+      if (!validate62(data.changedAt, {
         instancePath: instancePath + "/changedAt",
         parentData: data,
         parentDataProperty: "changedAt",
         rootData
       })) {
-        vErrors = vErrors === null ? validate60.errors : vErrors.concat(validate60.errors);
+        vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
         errors = vErrors.length;
       }
     }
     if (data.outcome !== undefined) {
-      if (!validate325(data.outcome, {
+      if (!validate335(data.outcome, {
         instancePath: instancePath + "/outcome",
         parentData: data,
         parentDataProperty: "outcome",
         rootData
       })) {
-        vErrors = vErrors === null ? validate325.errors : vErrors.concat(validate325.errors);
+        vErrors = vErrors === null ? validate335.errors : vErrors.concat(validate335.errors);
         errors = vErrors.length;
       }
     }
     if (data.observedAt !== undefined) {
-      if (!validate327(data.observedAt, {
+      if (!validate337(data.observedAt, {
         instancePath: instancePath + "/observedAt",
         parentData: data,
         parentDataProperty: "observedAt",
         rootData
       })) {
-        vErrors = vErrors === null ? validate327.errors : vErrors.concat(validate327.errors);
+        vErrors = vErrors === null ? validate337.errors : vErrors.concat(validate337.errors);
         errors = vErrors.length;
       }
     }
@@ -9259,10 +9534,10 @@ function validate318(data, {
     }
     errors++;
   }
-  validate318.errors = vErrors;
+  validate328.errors = vErrors;
   return errors === 0;
 }
-function validate317(data, {
+function validate327(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -9305,21 +9580,21 @@ function validate317(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate318(data[i0], {
+      if (!validate328(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate318.errors : vErrors.concat(validate318.errors);
+        vErrors = vErrors === null ? validate328.errors : vErrors.concat(validate328.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate317.errors = vErrors;
+  validate327.errors = vErrors;
   return errors === 0;
 }
-function validate301(data, {
+function validate311(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -9345,76 +9620,76 @@ function validate301(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.observedGeneration !== undefined) {
-      if (!validate57(data.observedGeneration, {
+      if (!validate59(data.observedGeneration, {
         instancePath: instancePath + "/observedGeneration",
         parentData: data,
         parentDataProperty: "observedGeneration",
-        rootData
-      })) {
-        vErrors = vErrors === null ? validate57.errors : vErrors.concat(validate57.errors);
-        errors = vErrors.length;
-      }
-    }
-    if (data.runTokenIssuer !== undefined) {
-      if (!validate59(data.runTokenIssuer, {
-        instancePath: instancePath + "/runTokenIssuer",
-        parentData: data,
-        parentDataProperty: "runTokenIssuer",
         rootData
       })) {
         vErrors = vErrors === null ? validate59.errors : vErrors.concat(validate59.errors);
         errors = vErrors.length;
       }
     }
+    if (data.runTokenIssuer !== undefined) {
+      if (!validate61(data.runTokenIssuer, {
+        instancePath: instancePath + "/runTokenIssuer",
+        parentData: data,
+        parentDataProperty: "runTokenIssuer",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate61.errors : vErrors.concat(validate61.errors);
+        errors = vErrors.length;
+      }
+    }
     if (data.targetCount !== undefined) {
-      if (!validate57(data.targetCount, {
+      if (!validate59(data.targetCount, {
         instancePath: instancePath + "/targetCount",
         parentData: data,
         parentDataProperty: "targetCount",
         rootData
       })) {
-        vErrors = vErrors === null ? validate57.errors : vErrors.concat(validate57.errors);
+        vErrors = vErrors === null ? validate59.errors : vErrors.concat(validate59.errors);
         errors = vErrors.length;
       }
     }
     if (data.ruleCount !== undefined) {
-      if (!validate57(data.ruleCount, {
+      if (!validate59(data.ruleCount, {
         instancePath: instancePath + "/ruleCount",
         parentData: data,
         parentDataProperty: "ruleCount",
         rootData
       })) {
-        vErrors = vErrors === null ? validate57.errors : vErrors.concat(validate57.errors);
+        vErrors = vErrors === null ? validate59.errors : vErrors.concat(validate59.errors);
         errors = vErrors.length;
       }
     }
     if (data.conditions !== undefined) {
-      if (!validate306(data.conditions, {
+      if (!validate316(data.conditions, {
         instancePath: instancePath + "/conditions",
         parentData: data,
         parentDataProperty: "conditions",
         rootData
       })) {
-        vErrors = vErrors === null ? validate306.errors : vErrors.concat(validate306.errors);
+        vErrors = vErrors === null ? validate316.errors : vErrors.concat(validate316.errors);
         errors = vErrors.length;
       }
     }
     if (data.history !== undefined) {
-      if (!validate317(data.history, {
+      if (!validate327(data.history, {
         instancePath: instancePath + "/history",
         parentData: data,
         parentDataProperty: "history",
         rootData
       })) {
-        vErrors = vErrors === null ? validate317.errors : vErrors.concat(validate317.errors);
+        vErrors = vErrors === null ? validate327.errors : vErrors.concat(validate327.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate301.errors = vErrors;
+  validate311.errors = vErrors;
   return errors === 0;
 }
-function validate61(data, {
+function validate63(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -9473,57 +9748,57 @@ function validate61(data, {
       errors++;
     }
     if (data.apiVersion !== undefined) {
-      if (!validate62(data.apiVersion, {
+      if (!validate64(data.apiVersion, {
         instancePath: instancePath + "/apiVersion",
         parentData: data,
         parentDataProperty: "apiVersion",
-        rootData
-      })) {
-        vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
-        errors = vErrors.length;
-      }
-    }
-    if (data.kind !== undefined) {
-      if (!validate64(data.kind, {
-        instancePath: instancePath + "/kind",
-        parentData: data,
-        parentDataProperty: "kind",
         rootData
       })) {
         vErrors = vErrors === null ? validate64.errors : vErrors.concat(validate64.errors);
         errors = vErrors.length;
       }
     }
-    if (data.metadata !== undefined) {
-      if (!validate66(data.metadata, {
-        instancePath: instancePath + "/metadata",
+    if (data.kind !== undefined) {
+      if (!validate66(data.kind, {
+        instancePath: instancePath + "/kind",
         parentData: data,
-        parentDataProperty: "metadata",
+        parentDataProperty: "kind",
         rootData
       })) {
         vErrors = vErrors === null ? validate66.errors : vErrors.concat(validate66.errors);
         errors = vErrors.length;
       }
     }
+    if (data.metadata !== undefined) {
+      if (!validate68(data.metadata, {
+        instancePath: instancePath + "/metadata",
+        parentData: data,
+        parentDataProperty: "metadata",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate68.errors : vErrors.concat(validate68.errors);
+        errors = vErrors.length;
+      }
+    }
     if (data.spec !== undefined) {
-      if (!validate70(data.spec, {
+      if (!validate72(data.spec, {
         instancePath: instancePath + "/spec",
         parentData: data,
         parentDataProperty: "spec",
         rootData
       })) {
-        vErrors = vErrors === null ? validate70.errors : vErrors.concat(validate70.errors);
+        vErrors = vErrors === null ? validate72.errors : vErrors.concat(validate72.errors);
         errors = vErrors.length;
       }
     }
     if (data.status !== undefined) {
-      if (!validate301(data.status, {
+      if (!validate311(data.status, {
         instancePath: instancePath + "/status",
         parentData: data,
         parentDataProperty: "status",
         rootData
       })) {
-        vErrors = vErrors === null ? validate301.errors : vErrors.concat(validate301.errors);
+        vErrors = vErrors === null ? validate311.errors : vErrors.concat(validate311.errors);
         errors = vErrors.length;
       }
     }
@@ -9543,6 +9818,6 @@ function validate61(data, {
     }
     errors++;
   }
-  validate61.errors = vErrors;
+  validate63.errors = vErrors;
   return errors === 0;
 }

@@ -527,6 +527,28 @@ export interface IAgentAccessPolicy {
       "retentionSeconds"?: number;
     };
     /**
+     * Who reviews this policy's deviations (denials, refused identities, expired or denied approvals, runtime caps hit, audit failures), grouped by the operator into DeviationReview objects (one per agent, kind, rule and UTC day) that reviewers decide with kubectl patch.
+     */
+    "review"?: {
+      /**
+       * Who may acknowledge or escalate review items. The agent's service account and anyone who triggered a run among an item's deviations never may.
+       */
+      "reviewers"?: {
+        /**
+         * Kubernetes user names.
+         */
+        "users"?: Array<string>;
+        /**
+         * Kubernetes groups.
+         */
+        "groups"?: Array<string>;
+      };
+      /**
+       * An item still Open this long after its first deviation becomes an Exception (in its status and in the evidence report).
+       */
+      "maxOpenHours"?: number;
+    };
+    /**
      * What is masked in results before the agent sees them.
      */
     "masking"?: {

@@ -1,0 +1,33 @@
+/**
+ * `POST /events {type, reason, message}`: Events on a proxy's own pod, emitted by the operator. The
+ * proxy's service account is the agent's, so it gets no Event rights; it asks here with its own
+ * pod-bound token. Only the proxy's state changes that are not deviations are taken, with their fixed
+ * type (deviations' Events come from POST /deviations); the pod is the authenticated one.
+ */
+import express, { type Request, type Response, type Router } from 'express';
+import type { EventRecorder } from './events.js';
+import { messageOf } from './kube.js';
+import { ProxyRequestError, proxyTokenVerifier, type ProxyTokenOptions } from './identity/proxy-token.js';
+
+export const PROXY_EVENT_TYPES: Record<string, 'Normal' | 'Warning'> = { PolicyUnavailable: 'Warning', PolicyAvailable: 'Normal', CompiledPolicyTampered: 'Warning' };
+
+export function proxyEventsRouter(o: ProxyTokenOptions & { events: EventRecorder }): Router {
+  const router = express.Router();
+  const authenticate = proxyTokenVerifier(o);
+  router.post('/events', express.json({ limit: '8kb' }), async (req: Request, res: Response) => {
+    try {
+      const caller = await authenticate(req.get('authorization'));
+      const { type, reason, message } = (req.body ?? {}) as { type?: unknown; reason?: unknown; message?: unknown };
+      if (typeof reason !== 'string' || !(reason in PROXY_EVENT_TYPES) || type !== PROXY_EVENT_TYPES[reason] || typeof message !== 'string') {
+        throw new ProxyRequestError(400, `body must be {type, reason, message} with reason one of ${Object.keys(PROXY_EVENT_TYPES).join(', ')} and its type`);
+      }
+      const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: caller.pod, namespace: caller.namespace, uid: caller.podUid } };
+      await o.events.emit(pod, PROXY_EVENT_TYPES[reason]!, reason, message.slice(0, 1024));
+      res.json({ emitted: reason });
+    } catch (e) {
+      const status = e instanceof ProxyRequestError ? e.status : 500;
+      res.status(status).type('application/problem+json').json({ title: 'refused', status, detail: messageOf(e) });
+    }
+  });
+  return router;
+}
