@@ -10,7 +10,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PROXY_UID } from '../../operator/webhook/inject.js';
 import { nodeIntegrity, lockedNodeVersion } from './node-binary.js';
-import { writeOciArchive } from './oci-archive.js';
+import { readArchiveFile, writeOciArchive } from './oci-archive.js';
 import { assembleRootfs, ENTRYPOINT, IMAGE_UID, NODE_PATH } from './rootfs.js';
 import { sharedLibs } from './shared-libs.js';
 
@@ -23,7 +23,7 @@ export const DEFAULT_ARCHIVE = join(REPO, 'dist/image/agentgate.oci.tar');
  */
 export const IMAGE_REPOSITORY = 'localhost/agentgate';
 /** Inputs that decide the image's contents; a change in any rebuilds it. */
-const INPUT_PATHS = ['cli', 'proxy', 'operator', 'types', 'crds', 'scripts/image', 'package.json', 'package-lock.json', 'tsconfig.json'];
+const INPUT_PATHS = ['cli', 'proxy', 'operator', 'types', 'crds', 'examples/local', 'scripts/image', 'package.json', 'package-lock.json', 'tsconfig.json'];
 
 export interface BuiltImage {
   /** Path of the OCI archive. */
@@ -88,14 +88,17 @@ async function build(out: string, o: BuildOptions): Promise<BuiltImage> {
   const record = out.replace(/\.tar$/, '') + '.json';
   if (!o.force && existsSync(out) && existsSync(record)) {
     const prev = JSON.parse(readFileSync(record, 'utf8')) as Recorded;
-    if (prev.inputs === inputs && prev.archiveBytes === statSync(out).size) return { ...strip(prev), archive: out, cached: true };
+    // The archive must still be the one recorded (not a half-written or replaced file).
+    if (prev.inputs === inputs && prev.archiveBytes === statSync(out).size && archiveManifestDigest(out) === prev.manifestDigest) {
+      return { ...strip(prev), archive: out, cached: true };
+    }
   }
 
   mkdirSync(dirname(out), { recursive: true });
   const rootfs = join(mkdtempSync(join(dirname(out), '.build-')), 'rootfs');
   try {
     assembleImageRootfs(rootfs);
-    const tmp = `${out}.${process.pid}.tmp`;
+    const tmp = join(dirname(rootfs), 'image.oci.tar');
     const written = writeOciArchive({
       rootfs,
       out: tmp,
@@ -120,6 +123,14 @@ async function build(out: string, o: BuildOptions): Promise<BuiltImage> {
     return { ...strip(recorded), archive: out, cached: false };
   } finally {
     rmSync(dirname(rootfs), { recursive: true, force: true });
+  }
+}
+
+function archiveManifestDigest(archive: string): string | undefined {
+  try {
+    return (JSON.parse(readArchiveFile(archive, './index.json').toString('utf8')) as { manifests: { digest: string }[] }).manifests[0]?.digest;
+  } catch {
+    return undefined;
   }
 }
 
