@@ -18,6 +18,12 @@ export const ENTRYPOINT = '/usr/local/bin/agentgate';
 export const IMAGE_UID = 65532;
 
 const SOURCE_DIRS = ['cli', 'proxy', 'operator'];
+/** The image's commands (in /usr/local/bin, scripts in /app/bin): compiled JavaScript, no loader. */
+const COMMANDS: Record<string, string> = {
+  agentgate: "await import('../cli/main.js');",
+  // kubectl cp runs `tar cf - PATH` in the container; there is no shell or tar binary.
+  tar: "const { runTar } = await import('../cli/tar.js');\nprocess.exitCode = runTar(process.argv.slice(2));",
+};
 
 export interface RootfsInputs {
   repo: string;
@@ -72,8 +78,11 @@ function installApp(rootfs: string, o: RootfsInputs): void {
   writeFileSync(join(app, 'package.json'), `${JSON.stringify({ name: 'agentgate', version: o.appVersion, private: true, type: 'module', license: 'Apache-2.0' }, null, 2)}\n`);
   copyLicense(o.repo, app);
   mkdirSync(join(app, 'bin'));
-  writeFileSync(join(app, 'bin/agentgate.js'), `#!${NODE_PATH}\n// The agentgate CLI in the image: compiled JavaScript, no loader.\nawait import('../cli/main.js');\n`, { mode: 0o755 });
-  symlinkSync(relative(dirname(join(rootfs, ENTRYPOINT)), join(app, 'bin/agentgate.js')), join(rootfs, ENTRYPOINT));
+  for (const [command, code] of Object.entries(COMMANDS)) {
+    const script = join(app, 'bin', `${command}.js`);
+    writeFileSync(script, `#!${NODE_PATH}\n${code}\n`, { mode: 0o755 });
+    symlinkSync(relative(join(rootfs, 'usr/local/bin'), script), join(rootfs, 'usr/local/bin', command));
+  }
 
   for (const key of productionPackages(o.repo)) {
     const from = join(o.repo, key);

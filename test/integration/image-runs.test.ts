@@ -194,5 +194,18 @@ describe('image: runs in a chroot as a container would (read-only root, non-root
       const verify = agentgate(['audit', 'verify', `${AUDIT_DIR}/audit.log`]);
       expect(verify.status, verify.stdout + verify.stderr).to.equal(0);
     });
+
+    it('kubectl cp works without a shell: the image\'s `tar cf - /var/log/agentgate` carries the audit files out whole', () => {
+      const r = spawnSync('unshare', containerArgs(['tar', 'cf', '-', AUDIT_DIR]), { maxBuffer: 2 ** 30, timeout: 120_000 });
+      expect(r.status, r.stderr.toString()).to.equal(0);
+      const out = mkdtempSync(join(tmpdir(), 'agentgate-image-cp-'));
+      try {
+        const x = spawnSync('tar', ['-xf', '-', '-C', out], { input: r.stdout, encoding: 'utf8' });
+        expect(x.status, x.stderr).to.equal(0);
+        expect(readFileSync(join(out, AUDIT_DIR, 'audit.log')).equals(readFileSync(join(audit, 'audit.log')))).to.equal(true);
+      } finally {
+        rmSync(out, { recursive: true, force: true });
+      }
+    });
   });
 });

@@ -56,6 +56,8 @@ describe('image: OCI archive from npm run image', function () {
     expect(img.config.config.Entrypoint).to.deep.equal(['/usr/local/bin/agentgate']);
     for (const shell of ['./bin/sh', './bin/bash', './usr/bin/sh', './bin/busybox', './usr/bin/env']) expect(names.has(shell), shell).to.equal(false);
     expect(names.has('./usr/local/bin/node')).to.equal(true);
+    // kubectl cp's `tar cf -`: a Node script (cli/tar.ts), not a binary
+    expect(entries.find((l) => l.includes(' ./usr/local/bin/tar -> '))).to.match(/-> \.\.\/\.\.\/\.\.\/app\/bin\/tar\.js$/);
   });
 
   it('holds production dependencies only: no devDependency, tsx, PostgreSQL server, type declarations or TypeScript source', () => {
