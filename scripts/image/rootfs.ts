@@ -5,7 +5,7 @@
  * depends only on the inputs, and nothing in it is writable by the image's user.
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, cpSync, lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, cpSync, lstatSync, mkdirSync, readdirSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { nodeTarball } from './node-binary.js';
 import { isRuntimeIrrelevant, productionPackages } from './prod-deps.js';
@@ -50,7 +50,7 @@ function installNode(rootfs: string, version: string): void {
   const node = join(rootfs, NODE_PATH);
   copyFileSync(join(unpack, 'package/bin/node'), node);
   copyFileSync(join(unpack, 'package/LICENSE'), join(rootfs, 'usr/local/share/doc/node/LICENSE'));
-  run('rm', ['-rf', unpack]);
+  rmSync(unpack, { recursive: true });
   chmodSync(node, 0o755);
   for (const lib of sharedLibs(node)) {
     const target = join(rootfs, lib.path);
@@ -76,7 +76,6 @@ function installApp(rootfs: string, o: RootfsInputs): void {
   }
   cpSync(join(o.repo, 'crds'), join(app, 'crds'), { recursive: true });
   writeFileSync(join(app, 'package.json'), `${JSON.stringify({ name: 'agentgate', version: o.appVersion, private: true, type: 'module', license: 'Apache-2.0' }, null, 2)}\n`);
-  copyLicense(o.repo, app);
   mkdirSync(join(app, 'bin'));
   for (const [command, code] of Object.entries(COMMANDS)) {
     const script = join(app, 'bin', `${command}.js`);
@@ -95,16 +94,6 @@ function installApp(rootfs: string, o: RootfsInputs): void {
         return !(rel === 'node_modules' || rel.startsWith('node_modules/') || rel === '.bin' || isRuntimeIrrelevant(rel));
       },
     });
-  }
-}
-
-function copyLicense(repo: string, app: string): void {
-  for (const name of ['LICENSE', 'LICENSE.md', 'NOTICE']) {
-    try {
-      copyFileSync(join(repo, name), join(app, name));
-    } catch {
-      // the repository may not ship every one of these
-    }
   }
 }
 
@@ -140,8 +129,4 @@ function* walk(dir: string): Generator<string> {
 function run(cmd: string, args: string[]): void {
   const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${(r.stdout + r.stderr).trim() || r.error?.message}`);
-}
-
-export function readJson<T>(file: string): T {
-  return JSON.parse(readFileSync(file, 'utf8')) as T;
 }
