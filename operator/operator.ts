@@ -4,8 +4,8 @@
  */
 import { AdmissionregistrationV1Api, AuthenticationV1Api, CoordinationV1Api, CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import { hostname } from 'node:os';
-import { EventRecorder } from './events.js';
-import { LeaderElector } from './leader-election.js';
+import { EventRecorder } from '../shared/kube/events.js';
+import { LeaderElector } from '../shared/kube/leader-election.js';
 import { OperatorMetrics } from './metrics.js';
 import { PolicyController } from './policy-controller.js';
 import { ApprovalController } from './approvals/approval-controller.js';
@@ -13,13 +13,13 @@ import { approvalUsedRouter } from './approvals/used-endpoint.js';
 import { approvalCreateRouter } from './approvals/create-endpoint.js';
 import type { InjectorConfig } from './webhook/inject.js';
 import { PkiStore } from './webhook/pki-store.js';
-import { startHealthServer, type HealthServer } from '../proxy/observability/health-server.js';
+import { startHealthServer, type HealthServer } from '../shared/kube/health-server.js';
 import { PodApiServer } from './webhook/pod-api.js';
 import { WebhookServer } from './webhook/server.js';
 import { AUDIT_KEYS_SECRET, checkpointWitnessRouter } from './audit/checkpoint-witness.js';
 import { SigningKeys } from './identity/signing-keys.js';
 import { tokenExchangeRouter } from './identity/token-exchange.js';
-import { serviceAccountIssuer, serviceAccountJwks } from './kube.js';
+import { serviceAccountIssuer, serviceAccountJwks } from '../shared/kube/client.js';
 
 export type Log = (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
 

@@ -12,11 +12,11 @@ import type { ApprovalBroker } from './approvals/broker.js';
 import { AuditLog } from './audit/audit-log.js';
 import { Checkpointer, type CheckpointWitness } from './audit/checkpoints.js';
 import type { ProxyMetrics } from './observability/metrics.js';
-import { RUN_TOKEN_ISSUER_ANNOTATION } from './identity/run-token.js';
+import { RUN_TOKEN_ISSUER_ANNOTATION } from '../shared/contract/labels.js';
 import { IdentityError, principalRecord, TokenVerifier, type Principal, type TokenVerifierOptions } from './identity/verify.js';
 import { failClosedPolicy } from './cluster/fail-closed-policy.js';
 import { compilePolicy, type PolicyRuntime } from './policy/runtime.js';
-import type { AgentAccessPolicy, TargetSpec } from './policy/types.js';
+import type { AgentAccessPolicy, TargetSpec } from '../shared/contract/policy-types.js';
 import { ByteQueue, checkStartupParams, readPassword, readStartup } from './postgres/handshake.js';
 import { authRequest, backendKeyData, errorResponse, negotiateProtocolVersion, parameterStatus, ProtocolError, readyForQuery } from './postgres/protocol.js';
 import { sendCancel } from './postgres/runtime-caps.js';
@@ -30,6 +30,7 @@ import { KeptUpstream } from './postgres/kept-upstream.js';
 import { CATALOG_SEARCH_PATH_SQL, effectiveSearchPath } from './sql/search-path.js';
 import { StatementClassifier } from './sql/classifier.js';
 import { SqlParser } from './sql/parser.js';
+import { CREDENTIALS_DIR, ENV } from '../shared/contract/sidecar.js';
 
 export interface GuardProxyOptions {
   policy: AgentAccessPolicy;
@@ -403,7 +404,7 @@ function resolvePassword(t: TargetSpec, env: NodeJS.ProcessEnv, resolvePath?: (p
   }
   if (c.secretRef) {
     // In a pod, the injector mounts the Secret's key at <credentials dir>/<target>/password (proxy container only).
-    const file = join(env.AGENTGATE_CREDENTIALS_DIR ?? '/var/run/agentgate/credentials', t.name, 'password');
+    const file = join(env[ENV.credentialsDir] ?? CREDENTIALS_DIR, t.name, 'password');
     try {
       return readFileSync(file, 'utf8').replace(/\r?\n$/, '');
     } catch (e) {

@@ -57,7 +57,8 @@ export async function writeEvidence(o: EvidenceCommand): Promise<EvidenceResult>
   let approvals: EvidenceInput['approvals'];
   let policies: EvidenceInput['policies'];
   if (o.cluster) {
-    const { loadKubeConfig, GROUP, VERSION, APPROVAL_PLURAL, POLICY_PLURAL } = await import('../../operator/kube.js');
+    const { loadKubeConfig } = await import('../../shared/kube/client.js');
+    const { GROUP, VERSION, APPROVAL_PLURAL, POLICY_PLURAL } = await import('../../shared/contract/api.js');
     const { CustomObjectsApi } = await import('@kubernetes/client-node');
     const api = loadKubeConfig().makeApiClient(CustomObjectsApi);
     // In the namespace asked for, or in all of them.

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { loadKubeConfig } from '../../operator/kube.js';
+import { loadKubeConfig } from '../../shared/kube/client.js';
 import { Operator, type WebhookOptions } from '../../operator/operator.js';
 import { log } from '../log.js';
 

@@ -1,11 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
-import { podStream } from '../../proxy/cluster/pod-stream.js';
+import { podStream } from '../../shared/contract/pod-stream.js';
 import type { ConfigMapPolicySource } from '../../proxy/cluster/policy-source.js';
 import { loadPolicyFile } from '../../proxy/policy/load.js';
 import { GuardProxy } from '../../proxy/server.js';
 import { log } from '../log.js';
+import { ENV } from '../../shared/contract/sidecar.js';
 
 export interface ProxyCommand {
   /** Local mode: a policy file. */
@@ -52,7 +53,7 @@ export async function runProxy(o: ProxyCommand): Promise<number> {
     const [namespace, name] = o.policyRef.split('/');
     if (!namespace || !name) throw new Error('--policy-ref must be NAMESPACE/NAME');
     // Cluster mode only: the Kubernetes client is not loaded for local mode.
-    const { loadKubeConfig } = await import('../../operator/kube.js');
+    const { loadKubeConfig } = await import('../../shared/kube/client.js');
     const { ConfigMapPolicySource: Source } = await import('../../proxy/cluster/policy-source.js');
     const staleness = o.policyStalenessSeconds ?? Number(process.env.AGENTGATE_POLICY_STALENESS_SECONDS ?? 60);
     if (!(staleness > 0)) throw new Error('the policy staleness bound must be a positive number of seconds');
@@ -66,15 +67,15 @@ export async function runProxy(o: ProxyCommand): Promise<number> {
   }
   // Kubernetes service-account tokens: keys from the API server; in a pod, tokens must be bound to it.
   const usesKubernetes = start.policy.spec.identity.issuers.some((i) => i.kubernetes);
-  const kube = usesKubernetes ? await import('../../operator/kube.js') : undefined;
+  const kube = usesKubernetes ? await import('../../shared/kube/client.js') : undefined;
   const pod = process.env.POD_NAME && process.env.POD_NAMESPACE ? { name: process.env.POD_NAME, namespace: process.env.POD_NAMESPACE, ...(process.env.POD_UID ? { uid: process.env.POD_UID } : {}) } : undefined;
   let approvals: import('../../proxy/approvals/kube-approvals.js').KubeApprovals | undefined;
   if (o.policyRef) {
     const [namespace, name] = o.policyRef.split('/') as [string, string];
     const { KubeApprovals } = await import('../../proxy/approvals/kube-approvals.js');
-    const { loadKubeConfig } = await import('../../operator/kube.js');
+    const { loadKubeConfig } = await import('../../shared/kube/client.js');
     // Approval requests are created, and used one-shot grants recorded, by the operator, asked with the proxy's own token.
-    const tokenFile = process.env.AGENTGATE_PROXY_TOKEN_FILE;
+    const tokenFile = process.env[ENV.proxyTokenFile];
     const url = o.operatorUrl ?? o.checkpointUrl;
     const ca = operatorCa(o);
     const operator = url && tokenFile ? { url, tokenFile, ...(ca ? { ca } : {}) } : undefined;
@@ -84,8 +85,8 @@ export async function runProxy(o: ProxyCommand): Promise<number> {
   // In a pod: denials and identity failures become Events on the pod (kubectl describe pod shows them).
   let events: ((type: 'Normal' | 'Warning', reason: string, message: string) => void) | undefined;
   if (o.policyRef && pod) {
-    const { EventRecorder } = await import('../../operator/events.js');
-    const { loadKubeConfig } = await import('../../operator/kube.js');
+    const { EventRecorder } = await import('../../shared/kube/events.js');
+    const { loadKubeConfig } = await import('../../shared/kube/client.js');
     const { CoreV1Api } = await import('@kubernetes/client-node');
     const recorder = new EventRecorder(loadKubeConfig().makeApiClient(CoreV1Api), { component: 'agentgate-proxy' });
     const involved = { apiVersion: 'v1', kind: 'Pod', metadata: { name: pod.name, namespace: pod.namespace, ...(process.env.POD_UID ? { uid: process.env.POD_UID } : {}) } };
@@ -114,9 +115,9 @@ export async function runProxy(o: ProxyCommand): Promise<number> {
   const unavailable = source?.unavailable();
   if (unavailable) proxy.setPolicyUnavailable(unavailable);
   source?.checkCompiled();
-  let health: Awaited<ReturnType<typeof import('../../proxy/observability/health-server.js').startHealthServer>> | undefined;
+  let health: Awaited<ReturnType<typeof import('../../shared/kube/health-server.js').startHealthServer>> | undefined;
   if (o.healthAddress && metrics) {
-    const { startHealthServer } = await import('../../proxy/observability/health-server.js');
+    const { startHealthServer } = await import('../../shared/kube/health-server.js');
     const i = o.healthAddress.lastIndexOf(':');
     const running = proxy;
     health = await startHealthServer({ host: o.healthAddress.slice(0, i) || '0.0.0.0', port: Number(o.healthAddress.slice(i + 1)), metrics, health: { notReady: () => running.notReady() } });
@@ -137,7 +138,7 @@ async function checkpointsFor(o: ProxyCommand, pod?: { name: string; namespace: 
   const everyMs = (o.checkpointEverySeconds ?? 60) * 1000;
   const { OperatorWitness, FileWitness } = await import('../../proxy/audit/witnesses.js');
   if (o.checkpointUrl) {
-    const tokenFile = process.env.AGENTGATE_PROXY_TOKEN_FILE;
+    const tokenFile = process.env[ENV.proxyTokenFile];
     if (!tokenFile) throw new Error('--checkpoint-url needs the proxy\'s token (audience agentgate-proxy): AGENTGATE_PROXY_TOKEN_FILE is not set');
     const ca = operatorCa(o);
     return { stream, everyMs, witness: new OperatorWitness({ url: o.checkpointUrl, tokenFile, ...(ca ? { ca } : {}) }) };
@@ -148,7 +149,7 @@ async function checkpointsFor(o: ProxyCommand, pod?: { name: string; namespace: 
 
 /** The operator's CA: from AGENTGATE_OPERATOR_CA (set in the pod spec at admission) before --checkpoint-ca. */
 function operatorCa(o: ProxyCommand): Buffer | undefined {
-  const pem = process.env.AGENTGATE_OPERATOR_CA;
+  const pem = process.env[ENV.operatorCa];
   if (pem) return Buffer.from(pem);
   const file = o.operatorCaFile ?? o.checkpointCaFile;
   return file ? readFileSync(file) : undefined;

@@ -8,11 +8,12 @@ import { randomUUID } from 'node:crypto';
 import type { CustomObjectsApi } from '@kubernetes/client-node';
 import express, { type Request, type Response, type Router } from 'express';
 import * as jose from 'jose';
-import { keySetFor } from '../../proxy/identity/key-sets.js';
-import { ASYMMETRIC_ALGORITHMS, CLOCK_TOLERANCE_SECONDS, kubernetesClaims, tokenTimeError } from '../../proxy/identity/verify.js';
-import { listsServiceAccount } from '../../proxy/policy/subjects.js';
-import type { AgentAccessPolicy } from '../../proxy/policy/types.js';
-import { GROUP, messageOf, POLICY_PLURAL, statusOf, VERSION } from '../kube.js';
+import { keySetFor } from '../../shared/identity/key-sets.js';
+import { ASYMMETRIC_ALGORITHMS, CLOCK_TOLERANCE_SECONDS, kubernetesClaims, tokenTimeError } from '../../shared/identity/token-rules.js';
+import { listsServiceAccount } from '../../shared/contract/subjects.js';
+import type { AgentAccessPolicy } from '../../shared/contract/policy-types.js';
+import { GROUP, POLICY_PLURAL, VERSION } from '../../shared/contract/api.js';
+import { messageOf, statusOf } from '../../shared/kube/client.js';
 import type { SigningKeys } from './signing-keys.js';
 
 export const GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';

@@ -5,7 +5,7 @@
 import type { Classification, Effect, TableRef } from '../sql/types.js';
 import { NAME_SETTINGS } from '../sql/settings.js';
 import { globMatch } from './glob.js';
-import type { Action, PolicySpec, RuleSpec, TargetSpec } from './types.js';
+import type { Action, PolicySpec, RuleSpec, TargetSpec } from '../../shared/contract/policy-types.js';
 
 export interface Decision {
   action: Action;

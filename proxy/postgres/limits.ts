@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Decision } from '../policy/decide.js';
-import type { PolicySpec } from '../policy/types.js';
+import type { PolicySpec } from '../../shared/contract/policy-types.js';
 import type { Classification } from '../sql/types.js';
 import { MAX_MESSAGE_BYTES, type ErrorFields } from './protocol.js';
 

@@ -18,7 +18,7 @@
 import net from 'node:net';
 import { serialize } from 'pg-protocol';
 import type { Decision } from '../policy/decide.js';
-import type { RuntimeLimits } from '../policy/types.js';
+import type { RuntimeLimits } from '../../shared/contract/policy-types.js';
 import type { Classification } from '../sql/types.js';
 import type { ErrorFields } from './protocol.js';
 

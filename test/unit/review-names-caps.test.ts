@@ -6,7 +6,7 @@
  */
 import { expect } from 'chai';
 import { PolicyEngine } from '../../proxy/policy/decide.js';
-import type { PolicySpec, TargetSpec } from '../../proxy/policy/types.js';
+import type { PolicySpec, TargetSpec } from '../../shared/contract/policy-types.js';
 import { capDecision } from '../../proxy/postgres/runtime-caps.js';
 import type { Catalog } from '../../proxy/sql/catalog.js';
 import { explainSql } from '../../proxy/sql/explain.js';

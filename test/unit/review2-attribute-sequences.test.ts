@@ -5,7 +5,7 @@
  */
 import { expect } from 'chai';
 import { PolicyEngine } from '../../proxy/policy/decide.js';
-import type { PolicySpec, TargetSpec } from '../../proxy/policy/types.js';
+import type { PolicySpec, TargetSpec } from '../../shared/contract/policy-types.js';
 import { capDecision } from '../../proxy/postgres/runtime-caps.js';
 import { builtinCatalog, type Catalog } from '../../proxy/sql/catalog.js';
 import { CatalogKeeper } from '../../proxy/sql/catalog-keeper.js';

@@ -1,7 +1,7 @@
 /** spec.runtimeLimits: the schema, which writes can be held to maxRowsAffected, and the row counter. */
 import { expect } from 'chai';
 import { parsePolicyText } from '../../proxy/policy/load.js';
-import { PolicyValidationError } from '../../proxy/policy/validate.js';
+import { PolicyValidationError } from '../../shared/contract/validate-policy.js';
 import { capDecision, newRowCap } from '../../proxy/postgres/runtime-caps.js';
 import { catalogWith } from '../support/caps-catalog.js';
 import { explainSql } from '../../proxy/sql/explain.js';

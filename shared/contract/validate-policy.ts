@@ -7,7 +7,7 @@ import { Ajv, type ErrorObject } from 'ajv';
 import { readFileSync } from 'node:fs';
 import { RE2JS } from 're2js';
 import { parse as parseYaml } from 'yaml';
-import type { AgentAccessPolicy } from './types.js';
+import type { AgentAccessPolicy } from './policy-types.js';
 
 export interface PolicyError {
   path: string;
