@@ -14,6 +14,7 @@ import { Checkpointer, type CheckpointWitness } from './audit/checkpoints.js';
 import type { ProxyMetrics } from './observability/metrics.js';
 import { RUN_TOKEN_ISSUER_ANNOTATION } from '../shared/contract/labels.js';
 import { IdentityError, principalRecord, TokenVerifier, type Principal, type TokenVerifierOptions } from './identity/verify.js';
+import { Gate } from './gate/gate.js';
 import { failClosedPolicy } from './cluster/fail-closed-policy.js';
 import { compilePolicy, type PolicyRuntime } from './policy/runtime.js';
 import type { AgentAccessPolicy, TargetSpec } from '../shared/contract/policy-types.js';
@@ -93,6 +94,7 @@ export class GuardProxy {
   private readonly hiddenWritesSessions = new Map<string, KeptUpstream>();
   readonly audit: AuditLog;
   readonly checkpointer?: Checkpointer;
+  private readonly gate: Gate;
 
   private constructor(
     private readonly opts: GuardProxyOptions,
@@ -107,6 +109,7 @@ export class GuardProxy {
       const events = opts.events;
       this.checkpointer = new Checkpointer({ audit: this.audit, ...opts.checkpoints, ...(opts.log ? { log: opts.log } : {}), ...(events ? { onFailure: (m: string) => events('Warning', 'AuditCheckpointFailed', m) } : {}) });
     }
+    this.gate = new Gate({ runtime: () => this.runtime, ...(opts.approvals ? { approvals: opts.approvals } : {}), ...(opts.events ? { events: opts.events } : {}), ...(opts.metrics ? { metrics: opts.metrics } : {}) });
     opts.metrics?.observe(() => ({ auditHealthy: this.audit.healthy, checkpointFailures: this.checkpointer?.failures ?? 0 }));
   }
 
@@ -333,7 +336,7 @@ export class GuardProxy {
         ...(this.opts.now ? { now: this.opts.now } : {}),
         onSchemaChange: () => void this.refreshCatalog(t),
         cancelUpstream: () => sendCancel(t.spec.upstream.host, t.spec.upstream.port, upstream.backendPid, upstream.backendSecret),
-        ...(this.opts.approvals ? { approvals: this.opts.approvals } : {}),
+        gate: this.gate,
         ...(this.opts.events ? { events: this.opts.events } : {}),
         ...(this.opts.metrics ? { metrics: this.opts.metrics } : {}),
         onClose: () => {

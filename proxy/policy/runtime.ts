@@ -1,6 +1,6 @@
 /** A validated policy compiled into what the data path uses per statement. */
 import { Masker, type MaskerOptions } from '../masking/masker.js';
-import { PolicyEngine } from './decide.js';
+import { PolicyEngine } from '../gate/decide.js';
 import type { AgentAccessPolicy } from '../../shared/contract/policy-types.js';
 import { CHANGED_AT, CHANGED_BY, SPEC_SHA256 } from '../../shared/contract/labels.js';
 

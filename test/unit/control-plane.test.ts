@@ -10,7 +10,7 @@ import { failClosedPolicy, FAIL_CLOSED_RULE } from '../../proxy/cluster/fail-clo
 import { PolicyAvailability } from '../../proxy/cluster/policy-availability.js';
 import { approvedAt, grantRefusal, type GrantContext } from '../../proxy/approvals/verify-grant.js';
 import type { Principal } from '../../proxy/identity/verify.js';
-import { PolicyEngine } from '../../proxy/policy/decide.js';
+import { PolicyEngine } from '../../proxy/gate/decide.js';
 import type { AgentAccessPolicy } from '../../shared/contract/policy-types.js';
 
 const agent: Principal = { iss: 'https://issuer', sub: 'system:serviceaccount:agents:bot', iat: 0, exp: 0, claims: {}, kubernetes: { namespace: 'agents', serviceAccount: 'bot', pod: 'bot-1' }, triggeredBy: { iss: 'https://idp', sub: 'alice@example.com' } };

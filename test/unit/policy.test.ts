@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { PolicyEngine, tableMatches } from '../../proxy/policy/decide.js';
+import { PolicyEngine, tableMatches } from '../../proxy/gate/decide.js';
 import { globMatch } from '../../proxy/policy/glob.js';
 import { parsePolicyText } from '../../proxy/policy/load.js';
 import type { PolicySpec, TargetSpec } from '../../shared/contract/policy-types.js';
