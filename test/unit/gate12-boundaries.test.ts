@@ -46,6 +46,10 @@ describe('gate12: module boundaries', () => {
     expect(crossings('operator', ['proxy'])).to.deep.equal([]);
   });
 
+  it('the gate knows no wire protocol: proxy/gate/ imports nothing from proxy/postgres/', () => {
+    expect(crossings('proxy/gate', ['proxy/postgres'])).to.deep.equal([]);
+  });
+
   it('shared/ imports neither proxy/, operator/ nor cli/', () => {
     expect(crossings('shared', ['proxy', 'operator', 'cli'])).to.deep.equal([]);
   });
