@@ -7,7 +7,7 @@ const runAuditVerify = async (o: import('./commands/audit.js').AuditVerifyComman
 const runDemo = async () => (await import('./commands/demo.js')).runDemo();
 const runOperator = async (o: import('./commands/operator.js').OperatorCommand) => (await import('./commands/operator.js')).runOperator(o);
 const runPolicyValidate = async (f: string) => (await import('./commands/policy.js')).runPolicyValidate(f);
-const runProxy = async (o: import('./commands/proxy.js').ProxyCommand) => (await import('./commands/proxy.js')).runProxy(o);
+const runProxy = async (o: import('../proxy/main.js').ProxyCommand) => (await import('../proxy/main.js')).runProxy(o);
 const runEvidence = async (o: import('./commands/evidence.js').EvidenceCommand) => (await import('./commands/evidence.js')).runEvidence(o);
 const runEvidenceVerify = async (o: import('./commands/evidence-verify.js').EvidenceVerifyCommand) => (await import('./commands/evidence-verify.js')).runEvidenceVerify(o);
 const runSessionList = async (f: string[]) => (await import('./commands/session.js')).runSessionList(f);
