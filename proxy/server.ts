@@ -15,6 +15,7 @@ import type { ProxyMetrics } from './observability/metrics.js';
 import { RUN_TOKEN_ISSUER_ANNOTATION } from '../shared/contract/labels.js';
 import { IdentityError, principalRecord, TokenVerifier, type Principal, type TokenVerifierOptions } from './identity/verify.js';
 import { Gate } from './gate/gate.js';
+import { limitsOf, startupSettingsGuard } from './gate/guards.js';
 import { failClosedPolicy } from './cluster/fail-closed-policy.js';
 import { compilePolicy, type PolicyRuntime } from './policy/runtime.js';
 import type { AgentAccessPolicy, TargetSpec } from '../shared/contract/policy-types.js';
@@ -280,10 +281,8 @@ export class GuardProxy {
         return fatal('08004', `${this.failClosed.reason}; new sessions are refused until it is back`);
       }
       const startup = checkStartupParams(packet.params);
-      const limits = this.runtimeValue.policy.spec.mode !== 'Audit' ? this.runtimeValue.policy.spec.runtimeLimits : undefined;
-      if (limits?.maxStatementSeconds !== undefined && Object.keys(startup.forward).some((k) => k.toLowerCase() === 'statement_timeout')) {
-        throw new ProtocolError(`startup parameter statement_timeout is not allowed: the policy sets it (maxStatementSeconds ${limits.maxStatementSeconds}; rule limits-statement-timeout)`, '42501');
-      }
+      const pinned = startupSettingsGuard(Object.keys(startup.forward), limitsOf(this.runtimeValue));
+      if (pinned) throw new ProtocolError(pinned, '42501');
       if (packet.minor > 0 || startup.unsupportedOptions.length) socket.write(negotiateProtocolVersion(0, startup.unsupportedOptions));
       socket.write(authRequest(3)); // AuthenticationCleartextPassword: the password is the agent's JWT
       const token = await readPassword(q);

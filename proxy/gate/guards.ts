@@ -50,6 +50,12 @@ export function limitsOf(rt: PolicyRuntime): RuntimeLimits | undefined {
 
 export const writes = (c: Classification): boolean => c.effects.includes('write');
 
+/** Settings an agent may not bring in at connection start: statement_timeout while the policy sets it. */
+export function startupSettingsGuard(names: string[], l: RuntimeLimits | undefined): string | undefined {
+  if (l?.maxStatementSeconds === undefined || !names.some((k) => k.toLowerCase() === 'statement_timeout')) return undefined;
+  return `startup parameter statement_timeout is not allowed: the policy sets it (maxStatementSeconds ${l.maxStatementSeconds}; rule limits-statement-timeout)`;
+}
+
 /** True when statements must run one at a time so the proxy can act on their outcome. */
 export function rowCapsActive(l: RuntimeLimits | undefined): l is RuntimeLimits {
   return l?.maxRowsAffected !== undefined || l?.maxRowsReturned !== undefined;
