@@ -15,6 +15,7 @@ import type { ProxyMetrics } from './observability/metrics.js';
 import { RUN_TOKEN_ISSUER_ANNOTATION } from '../shared/contract/labels.js';
 import { IdentityError, principalRecord, TokenVerifier, type Principal, type TokenVerifierOptions } from './identity/verify.js';
 import { Gate } from './gate/gate.js';
+import { noEvents, type EventSink } from './gate/record.js';
 import { limitsOf, startupSettingsGuard } from './gate/guards.js';
 import { failClosedPolicy } from './cluster/fail-closed-policy.js';
 import { compilePolicy, type PolicyRuntime } from './policy/runtime.js';
@@ -60,7 +61,7 @@ export interface GuardProxyOptions {
   /** Approval requests and grants (cluster mode); without it RequireApproval is enforced as a denial. */
   approvals?: ApprovalBroker;
   /** Kubernetes Events (cluster mode): denials and identity failures, as reason + message. */
-  events?: (type: 'Normal' | 'Warning', reason: string, message: string) => void;
+  events?: EventSink;
   /** The pod this proxy serves (sidecar): Kubernetes tokens must be bound to it (and to its uid, when known). */
   pod?: { name: string; namespace: string; uid?: string };
   /** The operator's run-token issuer (default: the compiled policy's agentgate.dev/run-token-issuer annotation). */
@@ -96,21 +97,23 @@ export class GuardProxy {
   readonly audit: AuditLog;
   readonly checkpointer?: Checkpointer;
   private readonly gate: Gate;
+  /** Kubernetes Events (cluster mode); none to raise in local mode. */
+  private readonly events: EventSink;
 
   private constructor(
     private readonly opts: GuardProxyOptions,
     private readonly classifier: StatementClassifier,
     private readonly parser: SqlParser,
   ) {
+    this.events = opts.events ?? noEvents;
     this.runtimeValue = compilePolicy(opts.policy, maskingKey(opts.env ?? process.env));
     this.verifier = this.makeVerifier(opts.policy);
     this.audit = new AuditLog({ ...(opts.auditFile ? { file: opts.auditFile } : {}), ...(opts.recordingsDir ? { recordingsDir: opts.recordingsDir } : {}), ...(opts.auditMaxBytes ? { maxBytes: opts.auditMaxBytes } : {}), stdout: opts.auditStdout ?? false });
     if (!this.audit.healthy) throw new Error(`cannot open the audit log: ${this.audit.error!.message}`);
     if (opts.checkpoints) {
-      const events = opts.events;
-      this.checkpointer = new Checkpointer({ audit: this.audit, ...opts.checkpoints, ...(opts.log ? { log: opts.log } : {}), ...(events ? { onFailure: (m: string) => events('Warning', 'AuditCheckpointFailed', m) } : {}) });
+      this.checkpointer = new Checkpointer({ audit: this.audit, ...opts.checkpoints, ...(opts.log ? { log: opts.log } : {}), onFailure: (m: string) => this.events('Warning', 'AuditCheckpointFailed', m) });
     }
-    this.gate = new Gate({ runtime: () => this.runtime, ...(opts.approvals ? { approvals: opts.approvals } : {}), ...(opts.events ? { events: opts.events } : {}), ...(opts.metrics ? { metrics: opts.metrics } : {}) });
+    this.gate = new Gate({ runtime: () => this.runtime, events: this.events, ...(opts.approvals ? { approvals: opts.approvals } : {}), ...(opts.metrics ? { metrics: opts.metrics } : {}) });
     opts.metrics?.observe(() => ({ auditHealthy: this.audit.healthy, checkpointFailures: this.checkpointer?.failures ?? 0 }));
   }
 
@@ -139,12 +142,12 @@ export class GuardProxy {
     if (reason) {
       this.failClosed = { reason, runtime: compilePolicy(failClosedPolicy(this.runtimeValue.policy, reason), maskingKey(this.opts.env ?? process.env)) };
       this.audit.tryAppend({ event: { action: 'policy.updated', outcome: 'failure' }, policy: this.runtimeValue.ref, message: `${reason}: refusing every statement and new session` });
-      this.opts.events?.('Warning', 'PolicyUnavailable', `${reason}: refusing every statement and new session`);
+      this.events('Warning', 'PolicyUnavailable', `${reason}: refusing every statement and new session`);
       this.log('error', 'policy unavailable: failing closed', { reason });
     } else {
       this.failClosed = undefined;
       this.audit.tryAppend({ event: { action: 'policy.updated', outcome: 'success' }, policy: this.runtimeValue.ref, message: 'policy available again: enforcing it' });
-      this.opts.events?.('Normal', 'PolicyAvailable', `enforcing policy ${this.runtimeValue.ref.namespace ?? ''}/${this.runtimeValue.ref.name} again`);
+      this.events('Normal', 'PolicyAvailable', `enforcing policy ${this.runtimeValue.ref.namespace ?? ''}/${this.runtimeValue.ref.name} again`);
       this.log('info', 'policy available again', { ...this.runtimeValue.ref });
     }
   }
@@ -152,7 +155,7 @@ export class GuardProxy {
   /** Cluster mode: the compiled ConfigMap is not what the operator wrote. Nothing changes in force; audited, and an Event. */
   recordPolicyTampered(message: string, detail: Record<string, unknown>): void {
     this.audit.tryAppend({ event: { action: 'policy.tampered', outcome: 'failure' }, policy: this.runtimeValue.ref, message, detail });
-    this.opts.events?.('Warning', 'CompiledPolicyTampered', message);
+    this.events('Warning', 'CompiledPolicyTampered', message);
     this.log('error', 'compiled policy tampered with', { message, ...detail });
   }
 
@@ -291,7 +294,7 @@ export class GuardProxy {
       } catch (e) {
         const err = e instanceof IdentityError ? e : new IdentityError((e as Error).message);
         this.audit.tryAppend({ event: { action: 'identity.rejected', outcome: 'failure' }, connection: connectionId, target: t.spec.name, client, message: err.message });
-        this.opts.events?.('Warning', 'IdentityRejected', `a token was refused on target ${t.spec.name}: ${err.message}`);
+        this.events('Warning', 'IdentityRejected', `a token was refused on target ${t.spec.name}: ${err.message}`);
         this.opts.metrics?.identityRejected(t.spec.name);
         return fatal(err.sqlState, `authentication failed: ${err.message}`);
       }
@@ -336,7 +339,7 @@ export class GuardProxy {
         onSchemaChange: () => void this.refreshCatalog(t),
         cancelUpstream: () => sendCancel(t.spec.upstream.host, t.spec.upstream.port, upstream.backendPid, upstream.backendSecret),
         gate: this.gate,
-        ...(this.opts.events ? { events: this.opts.events } : {}),
+        events: this.events,
         ...(this.opts.metrics ? { metrics: this.opts.metrics } : {}),
         onClose: () => {
           this.sessions.delete(session);

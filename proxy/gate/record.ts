@@ -13,6 +13,9 @@ import type { Decision } from './verdict.js';
 /** Kubernetes Events (cluster mode), de-duplicated and rate-limited by the recorder. */
 export type EventSink = (type: 'Normal' | 'Warning', reason: string, message: string) => void;
 
+/** Where Events go when there is no cluster to raise them in. */
+export const noEvents: EventSink = () => undefined;
+
 export interface RecordSinks {
   events?: EventSink;
   metrics?: ProxyMetrics;

@@ -10,6 +10,7 @@ import { podStream } from '../../shared/contract/pod-stream.js';
 import { ENV } from '../../shared/contract/sidecar.js';
 import type { GuardProxy, GuardProxyOptions } from '../server.js';
 import type { EventSink } from '../gate/record.js';
+export { noEvents } from '../gate/record.js';
 import type { AgentAccessPolicy } from '../../shared/contract/policy-types.js';
 
 export interface ProxyServices {
@@ -44,7 +45,6 @@ export function servicesOptions(s: ProxyServices): Pick<GuardProxyOptions, 'poli
   };
 }
 
-export const noEvents: EventSink = () => undefined;
 
 /** The pod this process runs in, from the downward API (the injector sets POD_NAME, POD_NAMESPACE, POD_UID). */
 export function podFromEnv(env: NodeJS.ProcessEnv): ProxyServices['pod'] {

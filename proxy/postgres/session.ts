@@ -16,6 +16,7 @@ import type { AuditFields } from '../audit/record.js';
 import { principalRecord, type Principal } from '../identity/verify.js';
 import type { ProxyMetrics } from '../observability/metrics.js';
 import type { Gate } from '../gate/gate.js';
+import type { EventSink } from '../gate/record.js';
 import { emptyClassification, fastPathCall, limitsOf, rowCapsActive, unparseable, writes } from '../gate/guards.js';
 import type { GateRequest, Operation } from '../gate/request.js';
 import { denial, type ApprovalOutcome, type Forward, type Refuse, type Verdict } from '../gate/verdict.js';
@@ -55,8 +56,8 @@ export interface SessionContext {
   now?: () => number;
   /** Decides, holds for approval and records every statement (proxy/gate/). */
   gate: Gate;
-  /** Kubernetes Events (cluster mode), de-duplicated and rate-limited by the recorder. */
-  events?: (type: 'Normal' | 'Warning', reason: string, message: string) => void;
+  /** Kubernetes Events (cluster mode; a no-op in local mode), de-duplicated and rate-limited by the recorder. */
+  events: EventSink;
   metrics?: ProxyMetrics;
   /** ParameterStatus values the server reported when the upstream session opened. */
   startupParameters?: [string, string][];
@@ -802,7 +803,7 @@ export class PgSession {
   private capExceeded(run: StatementRun, hit: CapHit, query?: QueryCaps): void {
     const err = capError(hit);
     this.audit.tryAppend({ event: { action: 'statement.cap-exceeded', outcome: 'failure' }, decisionSeq: run.seq, message: err.message, detail: { limit: hit.limit, cap: hit.cap, count: hit.count } });
-    this.ctx.events?.('Warning', 'RuntimeLimitExceeded', `${this.ctx.principal.sub} on ${this.ctx.target.name}: ${hit.limit} ${hit.cap} exceeded`);
+    this.ctx.events('Warning', 'RuntimeLimitExceeded', `${this.ctx.principal.sub} on ${this.ctx.target.name}: ${hit.limit} ${hit.cap} exceeded`);
     this.complete(run, { tag: 'ERROR' }, { code: err.code, message: err.message });
     const error = errorResponse({ severity: 'ERROR', ...err });
     if (query) {
@@ -909,7 +910,7 @@ export class PgSession {
         message: `statement ran past maxStatementSeconds ${seconds}; the proxy cancelled it`,
         detail: { limit: 'maxStatementSeconds', cap: seconds, count: Math.round((this.now() - started) / 1000) },
       });
-      this.ctx.events?.('Warning', 'RuntimeLimitExceeded', `${this.ctx.principal.sub} on ${this.ctx.target.name}: maxStatementSeconds ${seconds} exceeded`);
+      this.ctx.events('Warning', 'RuntimeLimitExceeded', `${this.ctx.principal.sub} on ${this.ctx.target.name}: maxStatementSeconds ${seconds} exceeded`);
       this.ctx.cancelUpstream?.();
     }, seconds * 1000 + 1000);
     timer.unref();
@@ -1003,7 +1004,7 @@ export class PgSession {
     this.toUpstream = [];
     this.upstream.destroy();
     this.audit.tryAppend({ event: { action: 'session.invariant-violated', outcome: 'failure' }, message, detail: { setting: v.setting, expected: v.expected } });
-    this.ctx.events?.('Warning', 'SessionInvariantViolated', `${this.ctx.principal.sub} on ${this.ctx.target.name}: ${v.setting} changed; session closed`);
+    this.ctx.events('Warning', 'SessionInvariantViolated', `${this.ctx.principal.sub} on ${this.ctx.target.name}: ${v.setting} changed; session closed`);
     this.toClient.push(errorResponse({ severity: 'FATAL', code: '42501', message }));
     this.flush();
     this.close(`session invariant violated: ${v.setting} changed`);
