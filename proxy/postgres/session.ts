@@ -1,7 +1,8 @@
 /**
- * One agent session on the Postgres data path, after authentication: every frontend message is
- * framed, every statement classified and decided (simple and extended protocol alike), the decision
- * audited before anything is forwarded, and results masked on the way back.
+ * One agent session on the Postgres data path, after authentication — the Postgres adapter of the
+ * gate: every frontend message is framed, every statement classified and handed to the gate
+ * (proxy/gate/) as a request (simple and extended protocol alike), its verdict applied in PostgreSQL's
+ * terms, and results masked on the way back.
  *
  * Responses are matched to requests with a queue (the protocol answers in order). A denial is sent
  * upstream as a message the server must reject (refusal.ts), and the server's error is replaced by the
