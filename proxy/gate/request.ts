@@ -12,7 +12,13 @@ import type { Classification } from '../sql/types.js';
 import type { Decision, Refuse } from './verdict.js';
 
 export interface Operation {
+  /** What the operation does, as the parser classified it (effects, tables, functions; for SQL, the parse tree's findings). */
   classification: Classification;
+  /**
+   * What else rules may test that the classification does not say, by name (e.g. an HTTP method, path
+   * and headers for `when.http`, or the input of an expression). Rules over SQL read the classification only.
+   */
+  attributes?: Readonly<Record<string, unknown>>;
   /**
    * A refusal the parser reached on its own (unparseable, over the size limit, a message type never
    * allowed): recorded like any decision, whatever the policy says.
