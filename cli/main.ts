@@ -1,12 +1,13 @@
 /** `agentgate` command line: proxy, token, sql, audit, policy, demo. */
 import { readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { ENV } from '../shared/contract/sidecar.js';
 // Commands are loaded on demand: the proxy does not carry the operator's dependencies, and vice versa.
 const runAuditVerify = async (o: import('./commands/audit.js').AuditVerifyCommand) => (await import('./commands/audit.js')).runAuditVerify(o);
 const runDemo = async () => (await import('./commands/demo.js')).runDemo();
 const runOperator = async (o: import('./commands/operator.js').OperatorCommand) => (await import('./commands/operator.js')).runOperator(o);
 const runPolicyValidate = async (f: string) => (await import('./commands/policy.js')).runPolicyValidate(f);
-const runProxy = async (o: import('./commands/proxy.js').ProxyCommand) => (await import('./commands/proxy.js')).runProxy(o);
+const runProxy = async (o: import('../proxy/main.js').ProxyCommand) => (await import('../proxy/main.js')).runProxy(o);
 const runEvidence = async (o: import('./commands/evidence.js').EvidenceCommand) => (await import('./commands/evidence.js')).runEvidence(o);
 const runEvidenceVerify = async (o: import('./commands/evidence-verify.js').EvidenceVerifyCommand) => (await import('./commands/evidence-verify.js')).runEvidenceVerify(o);
 const runSessionList = async (f: string[]) => (await import('./commands/session.js')).runSessionList(f);
@@ -113,11 +114,11 @@ async function main(argv: string[]): Promise<number> {
         const { values } = args({ url: { type: 'string' }, 'subject-token': { type: 'string' }, 'subject-token-file': { type: 'string' }, 'subject-token-type': { type: 'string' }, 'actor-token-file': { type: 'string' }, ca: { type: 'string' }, resource: { type: 'string' } }, rest);
         const subject = values['subject-token'] ? String(values['subject-token']) : values['subject-token-file'] ? readFileSync(String(values['subject-token-file']), 'utf8').trim() : undefined;
         // In an injected pod the defaults come from the environment the webhook set.
-        const actorFile = String(values['actor-token-file'] ?? process.env.AGENTGATE_TOKEN_FILE ?? '');
-        const url = values.url ?? process.env.AGENTGATE_OPERATOR_URL;
+        const actorFile = String(values['actor-token-file'] ?? process.env[ENV.tokenFile] ?? '');
+        const url = values.url ?? process.env[ENV.operatorUrl];
         // The CA fixed in the pod spec at admission comes before the file mounted from the (editable) ConfigMap.
-        const caPem = values.ca ? undefined : process.env.AGENTGATE_OPERATOR_CA;
-        const ca = values.ca ?? (caPem ? undefined : process.env.AGENTGATE_OPERATOR_CA_FILE);
+        const caPem = values.ca ? undefined : process.env[ENV.operatorCa];
+        const ca = values.ca ?? (caPem ? undefined : process.env[ENV.operatorCaFile]);
         if (!url || !subject || !actorFile) throw new UsageError('token exchange needs --url (or AGENTGATE_OPERATOR_URL), --subject-token(-file) and --actor-token-file (or AGENTGATE_TOKEN_FILE)');
         return runTokenExchange({ url: String(url), subjectToken: subject, actorToken: readFileSync(actorFile, 'utf8').trim(), ...(ca ? { caFile: String(ca) } : {}), ...(caPem ? { ca: caPem } : {}), ...(values.resource ? { resource: String(values.resource) } : {}), ...(values['subject-token-type'] ? { subjectTokenType: subjectTokenType(String(values['subject-token-type'])) } : {}) });
       }

@@ -1,11 +1,13 @@
 /**
- * The agentgate operator process: leader election, the policy controller (only while leading), and a
- * health server with /healthz, /readyz and Prometheus /metrics. Graceful shutdown releases the lease.
+ * The agentgate operator process, wired in one place: a manager (shared/kube/manager.ts) whose
+ * leader-only runnables are the policy and approval controllers; on every replica, the webhook's two
+ * listeners (admission, pod-facing endpoints), its PKI and key rings, and a health server with
+ * /healthz, /readyz and Prometheus /metrics. Graceful shutdown releases the lease.
  */
 import { AdmissionregistrationV1Api, AuthenticationV1Api, CoordinationV1Api, CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import { hostname } from 'node:os';
-import { EventRecorder } from './events.js';
-import { LeaderElector } from './leader-election.js';
+import { EventRecorder } from '../shared/kube/events.js';
+import { Manager, type Runnable } from '../shared/kube/manager.js';
 import { OperatorMetrics } from './metrics.js';
 import { PolicyController } from './policy-controller.js';
 import { ApprovalController } from './approvals/approval-controller.js';
@@ -14,17 +16,20 @@ import { approvalCreateRouter } from './approvals/create-endpoint.js';
 import { deviationRouter } from './reviews/deviation-endpoint.js';
 import { proxyEventsRouter } from './proxy-events-endpoint.js';
 import { ReviewController } from './reviews/review-controller.js';
-import type { Clock } from './workqueue.js';
+import type { Clock } from '../shared/kube/workqueue.js';
 import type { InjectorConfig } from './webhook/inject.js';
 import { PkiStore } from './webhook/pki-store.js';
-import { startHealthServer, type HealthServer } from '../proxy/observability/health-server.js';
+import { startHealthServer, type HealthServer } from '../shared/kube/health-server.js';
 import { PodApiServer } from './webhook/pod-api.js';
 import { WebhookServer } from './webhook/server.js';
 import { AUDIT_KEYS_SECRET, checkpointWitnessRouter } from './audit/checkpoint-witness.js';
 import { evidenceCountersignRouter } from './audit/evidence-countersign.js';
 import { SigningKeys } from './identity/signing-keys.js';
 import { tokenExchangeRouter } from './identity/token-exchange.js';
-import { serviceAccountIssuer, serviceAccountJwks } from './kube.js';
+import { serviceAccountIssuer, serviceAccountJwks } from '../shared/kube/client.js';
+
+const POLICY_CONTROLLER = 'policy-controller';
+const REVIEW_CONTROLLER = 'review-controller';
 
 export type Log = (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
 
@@ -81,11 +86,8 @@ export interface WebhookOptions {
 
 export class Operator {
   readonly metrics = new OperatorMetrics();
-  private readonly elector: LeaderElector;
-  private controller?: PolicyController;
-  private approvals?: ApprovalController;
-  /** The review items' lifecycle (while leading). */
-  reviews?: ReviewController;
+  /** Runs the controllers on the leader only, fresh for each term (shared/kube/manager.ts). */
+  private readonly manager: Manager;
   private health?: HealthServer;
   private webhookServer?: WebhookServer;
   private podApi?: PodApiServer;
@@ -110,15 +112,46 @@ export class Operator {
   constructor(private readonly o: OperatorOptions) {
     this.custom = o.kc.makeApiClient(CustomObjectsApi);
     this.core = o.kc.makeApiClient(CoreV1Api);
-    this.elector = new LeaderElector({
+    this.manager = new Manager({
       api: o.kc.makeApiClient(CoordinationV1Api),
       namespace: o.leaseNamespace,
       name: 'agentgate-operator',
       identity: o.identity ?? `${hostname()}-${process.pid}`,
-      onStartedLeading: () => void this.lead(),
-      onStoppedLeading: () => void this.follow(),
+      onLeadership: (leading) => this.metrics.leader.set(leading ? 1 : 0),
       ...(o.log ? { log: o.log } : {}),
     });
+    this.manager.addLeaderOnly(POLICY_CONTROLLER, () => new PolicyController({
+      kc: this.o.kc,
+      custom: this.custom,
+      core: this.core,
+      events: new EventRecorder(this.core),
+      ...(this.o.watchNamespace ? { namespace: this.o.watchNamespace } : {}),
+      ...(this.operatorCa ? { operatorCa: this.operatorCa } : {}),
+      ...(this.runTokenIssuer ? { runTokenIssuer: this.runTokenIssuer } : {}),
+      metrics: this.metrics,
+      ...(this.o.log ? { log: this.o.log } : {}),
+      ...(this.o.relistMs ? { relistMs: this.o.relistMs } : {}),
+    }));
+    this.manager.addLeaderOnly('approval-controller', () => new ApprovalController({ kc: this.o.kc, custom: this.custom, core: this.core, events: new EventRecorder(this.core), ...(this.o.log ? { log: this.o.log } : {}) }));
+    this.manager.addLeaderOnly(REVIEW_CONTROLLER, () => {
+      const reviews = new ReviewController({ kc: this.o.kc, custom: this.custom, core: this.core, events: new EventRecorder(this.core), ...(this.o.reviewClock ? { clock: this.o.reviewClock } : {}), ...(this.o.log ? { log: this.o.log } : {}), ...(this.o.relistMs ? { relistMs: this.o.relistMs } : {}) });
+      return {
+        controller: reviews,
+        start: async () => {
+          this.metrics.observeReviewQueue(() => reviews.queueSizes());
+          await reviews.start();
+        },
+        stop: async () => {
+          this.metrics.observeReviewQueue(undefined);
+          await reviews.stop();
+        },
+      };
+    });
+  }
+
+  /** The review items' lifecycle, while this replica leads. */
+  get reviews(): ReviewController | undefined {
+    return this.manager.running<Runnable & { controller: ReviewController }>(REVIEW_CONTROLLER)?.controller;
   }
 
   get address(): { host: string; port: number } | undefined {
@@ -131,10 +164,10 @@ export class Operator {
     this.health = await startHealthServer({
       host, port, metrics: this.metrics,
       // A standby replica is ready (it serves health and waits); a leader is ready once its informer synced.
-      health: { notReady: () => (!this.elector.isLeader || (this.controller?.informer.synced ?? false) ? undefined : 'informer not synced') },
+      health: { notReady: () => (!this.manager.isLeader || (this.manager.running<PolicyController>(POLICY_CONTROLLER)?.informer.synced ?? false) ? undefined : 'informer not synced') },
     });
     if (this.o.webhook) await this.startWebhook(this.o.webhook);
-    this.elector.start();
+    this.manager.start();
   }
 
   private async startWebhook(w: WebhookOptions): Promise<void> {
@@ -239,7 +272,7 @@ export class Operator {
   /** The leader rotates a signing key when it is due; every replica reloads what the leader wrote. */
   private async maintainKeys(ring: SigningKeys, everyMs: number): Promise<void> {
     try {
-      if (!this.elector.isLeader) await ring.load();
+      if (!this.manager.isLeader) await ring.load();
       else if (Date.now() - ring.newestCreatedAt >= everyMs) await ring.rotate();
       else await ring.prune();
     } catch (e) {
@@ -260,49 +293,11 @@ export class Operator {
     }
   }
 
-  private async lead(): Promise<void> {
-    this.metrics.leader.set(1);
-    this.controller = new PolicyController({
-      kc: this.o.kc,
-      custom: this.custom,
-      core: this.core,
-      events: new EventRecorder(this.core),
-      ...(this.o.watchNamespace ? { namespace: this.o.watchNamespace } : {}),
-      ...(this.operatorCa ? { operatorCa: this.operatorCa } : {}),
-      ...(this.runTokenIssuer ? { runTokenIssuer: this.runTokenIssuer } : {}),
-      metrics: this.metrics,
-      ...(this.o.log ? { log: this.o.log } : {}),
-      ...(this.o.relistMs ? { relistMs: this.o.relistMs } : {}),
-    });
-    await this.controller.start();
-    this.approvals = new ApprovalController({ kc: this.o.kc, custom: this.custom, core: this.core, events: new EventRecorder(this.core), ...(this.o.log ? { log: this.o.log } : {}) });
-    await this.approvals.start();
-    const reviews = new ReviewController({ kc: this.o.kc, custom: this.custom, core: this.core, events: new EventRecorder(this.core), ...(this.o.reviewClock ? { clock: this.o.reviewClock } : {}), ...(this.o.log ? { log: this.o.log } : {}), ...(this.o.relistMs ? { relistMs: this.o.relistMs } : {}) });
-    this.reviews = reviews;
-    this.metrics.observeReviewQueue(() => reviews.queueSizes());
-    await reviews.start();
-  }
-
-  private async follow(): Promise<void> {
-    this.metrics.leader.set(0);
-    const c = this.controller;
-    const a = this.approvals;
-    const r = this.reviews;
-    this.controller = undefined;
-    this.approvals = undefined;
-    this.reviews = undefined;
-    this.metrics.observeReviewQueue(undefined);
-    await c?.stop();
-    await a?.stop();
-    await r?.stop();
-  }
-
   async stop(): Promise<void> {
     clearInterval(this.renewTimer);
     clearInterval(this.keyTimer);
     await Promise.all([this.webhookServer?.close(), this.podApi?.close()]);
-    await this.follow();
-    await this.elector.stop();
+    await this.manager.stop();
     await this.health?.close();
   }
 }

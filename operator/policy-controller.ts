@@ -3,26 +3,27 @@
  * schema cannot (RE2 patterns, uniqueness, referenced Secrets), writes status (Ready with
  * observedGeneration, counts), emits Events, and compiles a valid policy into a ConfigMap owned by
  * the policy. An invalid change leaves the last valid ConfigMap in place. The ConfigMap is a copy
- * (proxies enforce what the policy object and its status say, proxy/cluster/trusted-policy.ts): it is
+ * (proxies enforce what the policy object and its status say, shared/contract/compiled-policy.ts): it is
  * watched too, and any change the operator did not make is repaired at once and reported as a
  * CompiledPolicyTampered Event.
  */
 import { type CoreV1Api, type CustomObjectsApi, type KubeConfig, type V1ConfigMap } from '@kubernetes/client-node';
-import { PolicyValidationError, validatePolicy } from '../proxy/policy/validate.js';
-import type { AgentAccessPolicy } from '../proxy/policy/types.js';
-import { compiledDocument, compiledMismatch } from '../proxy/cluster/trusted-policy.js';
-import { EventRecorder } from './events.js';
-import { CHANGED_AT, CHANGED_BY, SPEC_SHA256, specSha256 } from './webhook/policy-change.js';
-import { tamperedBy } from './tampered-by.js';
+import { PolicyValidationError, validatePolicy } from '../shared/contract/validate-policy.js';
+import type { AgentAccessPolicy } from '../shared/contract/policy-types.js';
+import { compiledDocument, compiledMismatch } from '../shared/contract/compiled-policy.js';
+import { EventRecorder } from '../shared/kube/events.js';
+import { CHANGED_AT, CHANGED_BY, SPEC_SHA256 } from '../shared/contract/labels.js';
+import { specSha256 } from '../shared/contract/spec-sha256.js';
+import { tamperedBy } from '../shared/kube/tampered-by.js';
 import { PatchStrategy, setHeaderOptions, type V1ConfigMapList } from '@kubernetes/client-node';
-import { applyPatch, FIELD_MANAGER, GROUP, mergePatch, messageOf, POLICY_PLURAL, policyConfigMapName, statusOf, VERSION } from './kube.js';
-import { ResilientInformer } from './resilient-informer.js';
-import { WorkQueue, type Clock } from './workqueue.js';
+import { applyPatch, mergePatch, messageOf, statusOf } from '../shared/kube/client.js';
+import { FIELD_MANAGER, GROUP, POLICY_PLURAL, policyConfigMapName, VERSION } from '../shared/contract/api.js';
+import { ResilientInformer } from '../shared/kube/resilient-informer.js';
+import { WorkQueue, type Clock } from '../shared/kube/workqueue.js';
+import { OPERATOR_CA_KEY, POLICY_KEY } from '../shared/contract/api.js';
+import { POLICY_GENERATION_ANNOTATION, POLICY_LABEL } from '../shared/contract/labels.js';
 
-export const POLICY_LABEL = 'agentgate.dev/policy';
 const jsonPatch = setHeaderOptions('Content-Type', PatchStrategy.JsonPatch);
-export const POLICY_KEY = 'policy.json';
-export const OPERATOR_CA_KEY = 'operator-ca.crt';
 
 type PolicyObject = AgentAccessPolicy & { metadata: { uid?: string; generation?: number; resourceVersion?: string }; status?: PolicyStatus };
 
@@ -185,7 +186,7 @@ export class PolicyController {
     if (tampered) await this.reportTampered(obj, existing, `${tampered}; restored`);
     const wasReady = obj.status?.conditions?.find((c) => c.type === 'Ready');
     const message = `compiled into ConfigMap ${policyConfigMapName(name)} (generation ${generation})`;
-    // Status first: proxies enforce a generation once the status says it compiled (proxy/cluster/trusted-policy.ts).
+    // Status first: proxies enforce a generation once the status says it compiled (shared/contract/compiled-policy.ts).
     const change = this.recordChange(obj, 'Compiled');
     await this.writeStatus(obj, { status: 'True', reason: 'Compiled', message }, counts, change.history);
     await change.emit();
@@ -279,7 +280,7 @@ export class PolicyController {
         name,
         namespace: obj.metadata.namespace!,
         labels: { [POLICY_LABEL]: obj.metadata.name, 'app.kubernetes.io/managed-by': 'agentgate' },
-        annotations: { 'agentgate.dev/policy-generation': String(obj.metadata.generation ?? 0) },
+        annotations: { [POLICY_GENERATION_ANNOTATION]: String(obj.metadata.generation ?? 0) },
         ownerReferences: [{ apiVersion: obj.apiVersion, kind: obj.kind, name: obj.metadata.name, uid: obj.metadata.uid!, controller: true, blockOwnerDeletion: true }],
       },
       data: { [POLICY_KEY]: JSON.stringify(compiled), ...(this.o.operatorCa ? { [OPERATOR_CA_KEY]: this.o.operatorCa } : {}) },

@@ -5,8 +5,8 @@
  * type (deviations' Events come from POST /deviations); the pod is the authenticated one.
  */
 import express, { type Request, type Response, type Router } from 'express';
-import type { EventRecorder } from './events.js';
-import { messageOf } from './kube.js';
+import type { EventRecorder } from '../shared/kube/events.js';
+import { messageOf } from '../shared/kube/client.js';
 import { ProxyRequestError, proxyTokenVerifier, type ProxyTokenOptions } from './identity/proxy-token.js';
 
 export const PROXY_EVENT_TYPES: Record<string, 'Normal' | 'Warning'> = { PolicyUnavailable: 'Warning', PolicyAvailable: 'Normal', CompiledPolicyTampered: 'Warning' };

@@ -12,11 +12,14 @@ import type { ApprovalBroker } from './approvals/broker.js';
 import { AuditLog } from './audit/audit-log.js';
 import { Checkpointer, type CheckpointWitness } from './audit/checkpoints.js';
 import type { ProxyMetrics } from './observability/metrics.js';
-import { RUN_TOKEN_ISSUER_ANNOTATION } from './identity/run-token.js';
+import { RUN_TOKEN_ISSUER_ANNOTATION } from '../shared/contract/labels.js';
 import { IdentityError, principalRecord, TokenVerifier, type Principal, type TokenVerifierOptions } from './identity/verify.js';
+import { Gate } from './gate/gate.js';
+import { noEvents, type EventSink } from './gate/record.js';
+import { limitsOf, startupSettingsGuard } from './gate/guards.js';
 import { failClosedPolicy } from './cluster/fail-closed-policy.js';
 import { compilePolicy, type PolicyRuntime } from './policy/runtime.js';
-import { postgresTargets, type AgentAccessPolicy, type TargetSpec } from './policy/types.js';
+import { postgresTargets, type AgentAccessPolicy, type TargetSpec } from '../shared/contract/policy-types.js';
 import { ByteQueue, checkStartupParams, readPassword, readStartup } from './postgres/handshake.js';
 import { authRequest, backendKeyData, errorResponse, negotiateProtocolVersion, parameterStatus, ProtocolError, readyForQuery } from './postgres/protocol.js';
 import { sendCancel } from './postgres/runtime-caps.js';
@@ -32,6 +35,7 @@ import { StatementClassifier } from './sql/classifier.js';
 import { SqlParser } from './sql/parser.js';
 import { startHttpTargets } from './http/wire.js';
 import type { HttpTargets } from './http/server.js';
+import { CREDENTIALS_DIR, ENV } from '../shared/contract/sidecar.js';
 
 export interface GuardProxyOptions {
   policy: AgentAccessPolicy;
@@ -59,7 +63,7 @@ export interface GuardProxyOptions {
   /** Approval requests and grants (cluster mode); without it RequireApproval is enforced as a denial. */
   approvals?: ApprovalBroker;
   /** Kubernetes Events (cluster mode): denials and identity failures, as reason + message. */
-  events?: (type: 'Normal' | 'Warning', reason: string, message: string) => void;
+  events?: EventSink;
   /** The pod this proxy serves (sidecar): Kubernetes tokens must be bound to it (and to its uid, when known). */
   pod?: { name: string; namespace: string; uid?: string };
   /** The operator's run-token issuer (default: the compiled policy's agentgate.dev/run-token-issuer annotation). */
@@ -96,20 +100,24 @@ export class GuardProxy {
   readonly checkpointer?: Checkpointer;
   /** Listeners of the policy's http targets (proxy/http/). */
   private http?: HttpTargets;
+  private readonly gate: Gate;
+  /** Kubernetes Events (cluster mode); none to raise in local mode. */
+  private readonly events: EventSink;
 
   private constructor(
     private readonly opts: GuardProxyOptions,
     private readonly classifier: StatementClassifier,
     private readonly parser: SqlParser,
   ) {
+    this.events = opts.events ?? noEvents;
     this.runtimeValue = compilePolicy(opts.policy, maskingKey(opts.env ?? process.env));
     this.verifier = this.makeVerifier(opts.policy);
     this.audit = new AuditLog({ ...(opts.auditFile ? { file: opts.auditFile } : {}), ...(opts.recordingsDir ? { recordingsDir: opts.recordingsDir } : {}), ...(opts.auditMaxBytes ? { maxBytes: opts.auditMaxBytes } : {}), stdout: opts.auditStdout ?? false });
     if (!this.audit.healthy) throw new Error(`cannot open the audit log: ${this.audit.error!.message}`);
     if (opts.checkpoints) {
-      const events = opts.events;
-      this.checkpointer = new Checkpointer({ audit: this.audit, ...opts.checkpoints, ...(opts.log ? { log: opts.log } : {}), ...(events ? { onFailure: (m: string) => events('Warning', 'AuditCheckpointFailed', m) } : {}) });
+      this.checkpointer = new Checkpointer({ audit: this.audit, ...opts.checkpoints, ...(opts.log ? { log: opts.log } : {}), onFailure: (m: string) => this.events('Warning', 'AuditCheckpointFailed', m) });
     }
+    this.gate = new Gate({ runtime: () => this.runtime, events: this.events, ...(opts.approvals ? { approvals: opts.approvals } : {}), ...(opts.metrics ? { metrics: opts.metrics } : {}) });
     opts.metrics?.observe(() => ({ auditHealthy: this.audit.healthy, checkpointFailures: this.checkpointer?.failures ?? 0 }));
   }
 
@@ -138,12 +146,12 @@ export class GuardProxy {
     if (reason) {
       this.failClosed = { reason, runtime: compilePolicy(failClosedPolicy(this.runtimeValue.policy, reason), maskingKey(this.opts.env ?? process.env)) };
       this.audit.tryAppend({ event: { action: 'policy.updated', outcome: 'failure' }, policy: this.runtimeValue.ref, message: `${reason}: refusing every statement and new session` });
-      this.opts.events?.('Warning', 'PolicyUnavailable', `${reason}: refusing every statement and new session`);
+      this.events('Warning', 'PolicyUnavailable', `${reason}: refusing every statement and new session`);
       this.log('error', 'policy unavailable: failing closed', { reason });
     } else {
       this.failClosed = undefined;
       this.audit.tryAppend({ event: { action: 'policy.updated', outcome: 'success' }, policy: this.runtimeValue.ref, message: 'policy available again: enforcing it' });
-      this.opts.events?.('Normal', 'PolicyAvailable', `enforcing policy ${this.runtimeValue.ref.namespace ?? ''}/${this.runtimeValue.ref.name} again`);
+      this.events('Normal', 'PolicyAvailable', `enforcing policy ${this.runtimeValue.ref.namespace ?? ''}/${this.runtimeValue.ref.name} again`);
       this.log('info', 'policy available again', { ...this.runtimeValue.ref });
     }
   }
@@ -151,7 +159,7 @@ export class GuardProxy {
   /** Cluster mode: the compiled ConfigMap is not what the operator wrote. Nothing changes in force; audited, and an Event. */
   recordPolicyTampered(message: string, detail: Record<string, unknown>): void {
     this.audit.tryAppend({ event: { action: 'policy.tampered', outcome: 'failure' }, policy: this.runtimeValue.ref, message, detail });
-    this.opts.events?.('Warning', 'CompiledPolicyTampered', message);
+    this.events('Warning', 'CompiledPolicyTampered', message);
     this.log('error', 'compiled policy tampered with', { message, ...detail });
   }
 
@@ -286,10 +294,8 @@ export class GuardProxy {
         return fatal('08004', `${this.failClosed.reason}; new sessions are refused until it is back`);
       }
       const startup = checkStartupParams(packet.params);
-      const limits = this.runtimeValue.policy.spec.mode !== 'Audit' ? this.runtimeValue.policy.spec.runtimeLimits : undefined;
-      if (limits?.maxStatementSeconds !== undefined && Object.keys(startup.forward).some((k) => k.toLowerCase() === 'statement_timeout')) {
-        throw new ProtocolError(`startup parameter statement_timeout is not allowed: the policy sets it (maxStatementSeconds ${limits.maxStatementSeconds}; rule limits-statement-timeout)`, '42501');
-      }
+      const pinned = startupSettingsGuard(Object.keys(startup.forward), limitsOf(this.runtimeValue));
+      if (pinned) throw new ProtocolError(pinned, '42501');
       if (packet.minor > 0 || startup.unsupportedOptions.length) socket.write(negotiateProtocolVersion(0, startup.unsupportedOptions));
       socket.write(authRequest(3)); // AuthenticationCleartextPassword: the password is the agent's JWT
       const token = await readPassword(q);
@@ -298,7 +304,7 @@ export class GuardProxy {
       } catch (e) {
         const err = e instanceof IdentityError ? e : new IdentityError((e as Error).message);
         this.audit.tryAppend({ event: { action: 'identity.rejected', outcome: 'failure' }, connection: connectionId, target: t.spec.name, client, message: err.message });
-        this.opts.events?.('Warning', 'IdentityRejected', `a token was refused on target ${t.spec.name}: ${err.message}`);
+        this.events('Warning', 'IdentityRejected', `a token was refused on target ${t.spec.name}: ${err.message}`);
         this.opts.metrics?.identityRejected(t.spec.name);
         return fatal(err.sqlState, `authentication failed: ${err.message}`);
       }
@@ -342,8 +348,8 @@ export class GuardProxy {
         ...(this.opts.now ? { now: this.opts.now } : {}),
         onSchemaChange: () => void this.refreshCatalog(t),
         cancelUpstream: () => sendCancel(t.spec.upstream.host, t.spec.upstream.port, upstream.backendPid, upstream.backendSecret),
-        ...(this.opts.approvals ? { approvals: this.opts.approvals } : {}),
-        ...(this.opts.events ? { events: this.opts.events } : {}),
+        gate: this.gate,
+        events: this.events,
         ...(this.opts.metrics ? { metrics: this.opts.metrics } : {}),
         onClose: () => {
           this.sessions.delete(session);
@@ -414,7 +420,7 @@ function resolvePassword(t: TargetSpec, env: NodeJS.ProcessEnv, resolvePath?: (p
   }
   if (c.secretRef) {
     // In a pod, the injector mounts the Secret's key at <credentials dir>/<target>/password (proxy container only).
-    const file = join(env.AGENTGATE_CREDENTIALS_DIR ?? '/var/run/agentgate/credentials', t.name, 'password');
+    const file = join(env[ENV.credentialsDir] ?? CREDENTIALS_DIR, t.name, 'password');
     try {
       return readFileSync(file, 'utf8').replace(/\r?\n$/, '');
     } catch (e) {

@@ -3,7 +3,8 @@
  * always send with kubectl, with the user's kubeconfig. The admission webhook records who decided.
  */
 import { CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
-import { APPROVAL_PLURAL, GROUP, mergePatch, VERSION } from '../../operator/kube.js';
+import { mergePatch } from '../../shared/kube/client.js';
+import { APPROVAL_PLURAL, GROUP, VERSION } from '../../shared/contract/api.js';
 
 export async function runApprovalDecision(o: { decision: 'Approved' | 'Denied'; name: string; namespace?: string; comment?: string; context?: string }): Promise<number> {
   const kc = new KubeConfig();

@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type * as jose from 'jose';
 import { verifyCheckpoints } from '../../proxy/audit/checkpoint-verify.js';
-import type { WitnessedCheckpoint } from '../../proxy/audit/checkpoints.js';
+import type { WitnessedCheckpoint } from '../../shared/contract/checkpoint.js';
 import { auditLogName, findRecordingsDir, verifyRecordings, type RecordingsVerification } from '../../proxy/audit/recordings.js';
 import { readChains, verifyChain, type ChainSplit } from '../../proxy/audit/chains.js';
 import type { ChainFinding } from '../../proxy/audit/evidence.js';
@@ -48,7 +48,7 @@ export async function loadWitness(o: WitnessSource): Promise<{ witnessed: Witnes
     return { witnessed: existsSync(o.witnessFile) ? readWitnessFile(o.witnessFile) : [], jwks: JSON.parse(readFileSync(keys, 'utf8')) as jose.JSONWebKeySet };
   }
   if (!o.cluster) return undefined;
-  const { loadKubeConfig } = await import('../../operator/kube.js');
+  const { loadKubeConfig } = await import('../../shared/kube/client.js');
   const { CoreV1Api } = await import('@kubernetes/client-node');
   const { readWitnessedCheckpoints } = await import('../../operator/audit/checkpoint-witness.js');
   const { checkpoints, jwks } = await readWitnessedCheckpoints(loadKubeConfig().makeApiClient(CoreV1Api), o.operatorNamespace, o.namespace);

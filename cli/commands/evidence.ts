@@ -76,7 +76,7 @@ export async function writeEvidence(o: EvidenceCommand): Promise<EvidenceResult>
   // The caller's token and the operator's keys are checked before anything is written.
   let countersigner: ManifestCountersigner | undefined;
   if (o.cluster && o.operatorUrl) {
-    const { loadKubeConfig } = await import('../../operator/kube.js');
+    const { loadKubeConfig } = await import('../../shared/kube/client.js');
     const { operatorCountersigner } = await import('./operator-countersign.js');
     countersigner = await operatorCountersigner({
       url: o.operatorUrl, kc: loadKubeConfig(),
@@ -91,7 +91,8 @@ export async function writeEvidence(o: EvidenceCommand): Promise<EvidenceResult>
   let policies: EvidenceInput['policies'];
   let reviews: DeviationReview[] | undefined = o.reviewsFile ? parseReviews(JSON.parse(readFileSync(o.reviewsFile, 'utf8'))) : undefined;
   if (o.cluster) {
-    const { loadKubeConfig, GROUP, VERSION, APPROVAL_PLURAL, POLICY_PLURAL, statusOf } = await import('../../operator/kube.js');
+    const { loadKubeConfig, statusOf } = await import('../../shared/kube/client.js');
+    const { GROUP, VERSION, APPROVAL_PLURAL, POLICY_PLURAL } = await import('../../shared/contract/api.js');
     const { CustomObjectsApi } = await import('@kubernetes/client-node');
     const api = loadKubeConfig().makeApiClient(CustomObjectsApi);
     // In the namespace asked for, or in all of them.

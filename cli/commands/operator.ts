@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { loadKubeConfig } from '../../operator/kube.js';
+import { loadKubeConfig } from '../../shared/kube/client.js';
 import { Operator, type WebhookOptions } from '../../operator/operator.js';
-import { log } from '../log.js';
+import { log } from '../../shared/log.js';
 
 export interface OperatorCommand {
   leaseNamespace: string;

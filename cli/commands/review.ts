@@ -5,7 +5,8 @@
  * decides whether this user may review the item and stamps who they are.
  */
 import { CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
-import { GROUP, mergePatch, messageOf, VERSION } from '../../operator/kube.js';
+import { mergePatch, messageOf } from '../../shared/kube/client.js';
+import { GROUP, VERSION } from '../../shared/contract/api.js';
 import { REVIEW_PLURAL, type DeviationReview } from '../../operator/reviews/types.js';
 
 export interface ReviewCommand {

@@ -7,7 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { findRecordingsDir, recordingFile, verifyRecordings } from '../../proxy/audit/recordings.js';
-import { parseRecord, type AuditRecord } from '../../proxy/audit/record.js';
+import { parseRecord } from '../../proxy/audit/record.js';
 import { listSessions, readRecords, renderSession } from '../../proxy/audit/sessions.js';
 
 /** Where the recordings of the audit log `auditFile` are (its own directory under `root`, default sessions/ beside it). */

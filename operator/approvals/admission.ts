@@ -7,9 +7,9 @@
  * expired, and a second decision by the same user.
  */
 import { isDeepStrictEqual } from 'node:util';
-import type { ApprovalSpec } from '../../proxy/policy/types.js';
-import { isTriggerer } from '../../proxy/identity/trigger-username.js';
-import { phaseOf, type ApprovalRequest } from './types.js';
+import type { ApprovalSpec } from '../../shared/contract/policy-types.js';
+import { isTriggerer } from '../../shared/identity/trigger-username.js';
+import { phaseOf, type ApprovalRequest } from '../../shared/contract/approval-request.js';
 
 export interface UserInfo {
   username?: string;

@@ -4,12 +4,13 @@
  * grant runs. Emits an Event at every transition and deletes closed requests after the retention.
  */
 import type { CoreV1Api, CustomObjectsApi, KubeConfig, KubernetesObject } from '@kubernetes/client-node';
-import type { AgentAccessPolicy } from '../../proxy/policy/types.js';
-import type { EventRecorder } from '../events.js';
-import { APPROVAL_PLURAL, GROUP, mergePatch, messageOf, POLICY_PLURAL, statusOf, VERSION } from '../kube.js';
-import { ResilientInformer } from '../resilient-informer.js';
-import { realClock, WorkQueue, type Clock } from '../workqueue.js';
-import { phaseOf, type ApprovalRequest } from './types.js';
+import type { AgentAccessPolicy } from '../../shared/contract/policy-types.js';
+import type { EventRecorder } from '../../shared/kube/events.js';
+import { APPROVAL_PLURAL, GROUP, POLICY_PLURAL, VERSION } from '../../shared/contract/api.js';
+import { mergePatch, messageOf, statusOf } from '../../shared/kube/client.js';
+import { ResilientInformer } from '../../shared/kube/resilient-informer.js';
+import { realClock, WorkQueue, type Clock } from '../../shared/kube/workqueue.js';
+import { phaseOf, type ApprovalRequest } from '../../shared/contract/approval-request.js';
 import { approvalDeviation } from '../reviews/approval-deviations.js';
 import { fileDeviations } from '../reviews/file-deviations.js';
 

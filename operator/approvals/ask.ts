@@ -1,8 +1,9 @@
 /** Reads a proxy's POST /approvals body strictly: known fields only, each of its type and size. */
 import { ProxyRequestError } from '../identity/proxy-token.js';
-import type { ApprovalAsk } from './types.js';
+import type { ApprovalAsk } from '../../shared/contract/approval-request.js';
+import { EFFECTS } from '../../shared/contract/policy-types.js';
 
-const EFFECTS = new Set(['read', 'write', 'ddl', 'privilege', 'admin', 'session', 'transaction', 'unknown']);
+const EFFECT_NAMES: ReadonlySet<string> = new Set(EFFECTS);
 
 function str(v: unknown, field: string, max: number, optional = false): string | undefined {
   if (v === undefined && optional) return undefined;
@@ -28,7 +29,7 @@ export function parseApprovalAsk(body: unknown): ApprovalAsk {
     if (!Array.isArray(v) || v.length > 256 || !v.every((x) => typeof x === 'string' && x.length <= 256 && ok(x))) throw new ProxyRequestError(400, `${field} must be a list of names`);
     return v as string[];
   };
-  const effects = list(c.effects, 'command.effects', (x) => EFFECTS.has(x));
+  const effects = list(c.effects, 'command.effects', (x) => EFFECT_NAMES.has(x));
   const tables = list(c.tables, 'command.tables', () => true);
   const summary = str(c.summary, 'command.summary', 120, true);
   const issuer = str(r.issuer, 'requester.issuer', 512, true);

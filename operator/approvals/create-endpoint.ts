@@ -10,13 +10,15 @@
  */
 import type { CoreV1Api, CustomObjectsApi, V1Pod } from '@kubernetes/client-node';
 import express, { type Request, type Response, type Router } from 'express';
-import type { AgentAccessPolicy } from '../../proxy/policy/types.js';
-import { APPROVAL_PLURAL, GROUP, messageOf, POLICY_PLURAL, statusOf, VERSION } from '../kube.js';
+import type { AgentAccessPolicy } from '../../shared/contract/policy-types.js';
+import { APPROVAL_PLURAL, GROUP, POLICY_PLURAL, VERSION } from '../../shared/contract/api.js';
+import { messageOf, statusOf } from '../../shared/kube/client.js';
 import { ProxyRequestError, proxyTokenVerifier, type ProxyIdentity, type ProxyTokenOptions } from '../identity/proxy-token.js';
-import { kubernetesUsernamesOf } from '../../proxy/identity/trigger-username.js';
+import { kubernetesUsernamesOf } from '../../shared/identity/trigger-username.js';
 import { stampedPolicyOf } from '../identity/injected-pod.js';
 import { parseApprovalAsk } from './ask.js';
-import { APPROVAL_POD_UID_LABEL, APPROVAL_POLICY_LABEL, phaseOf, type ApprovalAsk, type ApprovalRequest } from './types.js';
+import { APPROVAL_POD_UID_LABEL, APPROVAL_POLICY_LABEL } from '../../shared/contract/labels.js';
+import { phaseOf, type ApprovalAsk, type ApprovalRequest } from '../../shared/contract/approval-request.js';
 
 export interface ApprovalCreateOptions extends ProxyTokenOptions {
   custom: CustomObjectsApi;

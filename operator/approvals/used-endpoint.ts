@@ -7,10 +7,11 @@
  */
 import type { CustomObjectsApi } from '@kubernetes/client-node';
 import express, { type Request, type Response, type Router } from 'express';
-import { APPROVAL_PLURAL, GROUP, mergePatch, messageOf, statusOf, VERSION } from '../kube.js';
+import { APPROVAL_PLURAL, GROUP, VERSION } from '../../shared/contract/api.js';
+import { mergePatch, messageOf, statusOf } from '../../shared/kube/client.js';
 import { ProxyRequestError, proxyTokenVerifier, type ProxyTokenOptions } from '../identity/proxy-token.js';
-import type { EventRecorder } from '../events.js';
-import type { ApprovalRequest } from './types.js';
+import type { EventRecorder } from '../../shared/kube/events.js';
+import type { ApprovalRequest } from '../../shared/contract/approval-request.js';
 
 export interface ApprovalUsedOptions extends ProxyTokenOptions {
   custom: CustomObjectsApi;

@@ -9,18 +9,19 @@
 import type { CoreV1Api, V1ConfigMap } from '@kubernetes/client-node';
 import express, { type Request, type Response, type Router } from 'express';
 import type * as jose from 'jose';
-import { signCheckpoint, type WitnessedCheckpoint } from '../../proxy/audit/checkpoints.js';
-import type { EventRecorder } from '../events.js';
-import { mergePatch, messageOf, statusOf } from '../kube.js';
-import { podStream } from '../../proxy/cluster/pod-stream.js';
+import { signCheckpoint, type WitnessedCheckpoint } from '../../shared/contract/checkpoint.js';
+import type { EventRecorder } from '../../shared/kube/events.js';
+import { mergePatch, messageOf, statusOf } from '../../shared/kube/client.js';
+import { podStream } from '../../shared/contract/pod-stream.js';
 import { ProxyRequestError, proxyTokenVerifier } from '../identity/proxy-token.js';
 import type { SigningKeys } from '../identity/signing-keys.js';
+import { AUDIT_CHECKPOINTS_LABEL } from '../../shared/contract/labels.js';
 
 export const AUDIT_KEYS_SECRET = 'agentgate-audit-signing-keys';
 /**
  * One ConfigMap per agent namespace, in the operator's namespace: data[pod uid] = the latest checkpoint
  * of that pod, as signed ({stream, seq, hash, time, signedAt, witness, kid, jws}) plus `pod` (the name,
- * for display). The stream is namespace/name/uid (proxy/cluster/pod-stream.ts), so a pod re-created
+ * for display). The stream is namespace/name/uid (shared/contract/pod-stream.ts), so a pod re-created
  * under the same name is a new stream. Entries of earlier versions (keyed by pod name, stream
  * namespace/name) read the same way.
  */
@@ -113,7 +114,7 @@ async function store(o: CheckpointWitnessOptions, agentNamespace: string, podUid
     if (stale.length) await o.core.patchNamespacedConfigMap({ name, namespace: o.namespace, body: { data: Object.fromEntries(stale.map((k) => [k, null])) } }, mergePatch);
   } catch (e) {
     if (statusOf(e) !== 404) throw e;
-    const body: V1ConfigMap = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: o.namespace, labels: { 'app.kubernetes.io/managed-by': 'agentgate', 'agentgate.dev/audit-checkpoints': agentNamespace } }, data };
+    const body: V1ConfigMap = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: o.namespace, labels: { 'app.kubernetes.io/managed-by': 'agentgate', [AUDIT_CHECKPOINTS_LABEL]: agentNamespace } }, data };
     try {
       await o.core.createNamespacedConfigMap({ namespace: o.namespace, body });
     } catch (e2) {
@@ -125,7 +126,7 @@ async function store(o: CheckpointWitnessOptions, agentNamespace: string, podUid
 
 /** Every witnessed checkpoint the cluster holds (for verify and the evidence export), with the keys. */
 export async function readWitnessedCheckpoints(core: CoreV1Api, namespace: string, agentNamespace?: string): Promise<{ checkpoints: WitnessedCheckpoint[]; jwks: jose.JSONWebKeySet }> {
-  const list = await core.listNamespacedConfigMap({ namespace, labelSelector: agentNamespace ? `agentgate.dev/audit-checkpoints=${agentNamespace}` : 'agentgate.dev/audit-checkpoints' });
+  const list = await core.listNamespacedConfigMap({ namespace, labelSelector: agentNamespace ? `${AUDIT_CHECKPOINTS_LABEL}=${agentNamespace}` : AUDIT_CHECKPOINTS_LABEL });
   const checkpoints: WitnessedCheckpoint[] = [];
   const keys = new Map<string, jose.JWK>();
   for (const cm of list.items) {

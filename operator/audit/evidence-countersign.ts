@@ -12,8 +12,8 @@
 import { AuthenticationV1Api, AuthorizationV1Api, type KubeConfig } from '@kubernetes/client-node';
 import express, { type Request, type Response, type Router } from 'express';
 import * as jose from 'jose';
-import { COUNTERSIGNATURE_TYPE, MANIFEST_AUDIENCE, type CountersignaturePayload } from '../../proxy/audit/manifest.js';
-import { messageOf } from '../kube.js';
+import { COUNTERSIGNATURE_TYPE, MANIFEST_AUDIENCE, type CountersignaturePayload } from '../../shared/contract/evidence-countersignature.js';
+import { messageOf } from '../../shared/kube/client.js';
 import type { SigningKeys } from '../identity/signing-keys.js';
 
 export const COUNTERSIGN_PATH = '/evidence/countersign';

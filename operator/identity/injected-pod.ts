@@ -5,7 +5,7 @@
  * never make a pod a proxy.
  */
 import type { V1Pod } from '@kubernetes/client-node';
-import { STATUS } from '../webhook/inject.js';
+import { STATUS } from '../../shared/contract/labels.js';
 
 /** The name of the policy the injector stamped on the pod, if the stamp names one of the pod's namespace. */
 export function stampedPolicyOf(pod: V1Pod, namespace: string): string | undefined {

@@ -9,10 +9,11 @@
  */
 import type { CoreV1Api, V1Pod } from '@kubernetes/client-node';
 import * as jose from 'jose';
-import { keySetFor } from '../../proxy/identity/key-sets.js';
-import { ASYMMETRIC_ALGORITHMS, CLOCK_TOLERANCE_SECONDS, kubernetesClaims, tokenTimeError } from '../../proxy/identity/verify.js';
-import { statusOf } from '../kube.js';
+import { keySetFor } from '../../shared/identity/key-sets.js';
+import { ASYMMETRIC_ALGORITHMS, CLOCK_TOLERANCE_SECONDS, kubernetesClaims, tokenTimeError } from '../../shared/identity/token-rules.js';
+import { statusOf } from '../../shared/kube/client.js';
 import { stampedPolicyOf } from './injected-pod.js';
+import { PROXY_AUDIENCE } from '../../shared/contract/sidecar.js';
 
 export interface ProxyIdentity {
   namespace: string;
@@ -46,7 +47,7 @@ export function proxyTokenVerifier(o: ProxyTokenOptions): (authorization: string
     if (!token) throw new ProxyRequestError(401, 'the proxy\'s pod-bound service-account token is required (Authorization: Bearer)');
     let payload: jose.JWTPayload;
     try {
-      ({ payload } = await jose.jwtVerify(token, clusterKeys, { issuer: await o.clusterIssuer(), audience: o.audience ?? 'agentgate-proxy', algorithms: ASYMMETRIC_ALGORITHMS, requiredClaims: ['exp'] }));
+      ({ payload } = await jose.jwtVerify(token, clusterKeys, { issuer: await o.clusterIssuer(), audience: o.audience ?? PROXY_AUDIENCE, algorithms: ASYMMETRIC_ALGORITHMS, requiredClaims: ['exp'] }));
     } catch (e) {
       throw new ProxyRequestError(401, `service-account token refused: ${(e as Error).message}`);
     }

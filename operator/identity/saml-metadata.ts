@@ -3,7 +3,7 @@
  * 1 MiB, 5 s. Kept for ten minutes; when a refresh fails the last good copy serves for up to a day, and
  * a failed fetch is not retried for 30 s, so a flood of exchanges does not hammer the IdP.
  */
-import { metadataUrlError } from '../../proxy/policy/saml-trigger.js';
+import { metadataUrlError } from '../../shared/contract/saml-trigger.js';
 
 export const METADATA_TTL_MS = 10 * 60_000;
 export const METADATA_STALE_MS = 24 * 3600_000;

@@ -9,8 +9,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { getVerifiedXml, parseDomFromString } from '@node-saml/node-saml/lib/xml.js';
-import { certificatePem } from '../../proxy/policy/saml-trigger.js';
-import type { TriggerIssuerSpec } from '../../proxy/policy/types.js';
+import { certificatePem } from '../../shared/contract/saml-trigger.js';
+import type { TriggerIssuerSpec } from '../../shared/contract/policy-types.js';
 import { checkedGroups } from './person-groups.js';
 import type { ReplayCache } from './replay-cache.js';
 import type { MetadataCache } from './saml-metadata.js';

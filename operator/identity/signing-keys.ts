@@ -7,7 +7,7 @@
  */
 import type { CoreV1Api, V1Secret } from '@kubernetes/client-node';
 import * as jose from 'jose';
-import { statusOf } from '../kube.js';
+import { statusOf } from '../../shared/kube/client.js';
 
 interface StoredKey {
   kid: string;

@@ -4,7 +4,7 @@
  * moves the phase, files the deviation itself (without an audit hash; the chain has the request's
  * `approval.requested` record, which names it). Under Hold the waiting sidecar reports it from its chain.
  */
-import type { ApprovalRequest } from '../approvals/types.js';
+import type { ApprovalRequest } from '../../shared/contract/approval-request.js';
 import type { GroupedDeviation } from './grouping.js';
 import { utcDay, type ReviewKey } from './naming.js';
 

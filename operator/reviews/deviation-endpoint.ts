@@ -8,10 +8,11 @@
  */
 import type { CustomObjectsApi } from '@kubernetes/client-node';
 import express, { type Request, type Response, type Router } from 'express';
-import type { AgentAccessPolicy } from '../../proxy/policy/types.js';
-import { kubernetesUsernamesOf } from '../../proxy/identity/trigger-username.js';
-import type { EventRecorder } from '../events.js';
-import { GROUP, messageOf, POLICY_PLURAL, statusOf, VERSION } from '../kube.js';
+import type { AgentAccessPolicy } from '../../shared/contract/policy-types.js';
+import { kubernetesUsernamesOf } from '../../shared/identity/trigger-username.js';
+import type { EventRecorder } from '../../shared/kube/events.js';
+import { messageOf, statusOf } from '../../shared/kube/client.js';
+import { GROUP, POLICY_PLURAL, VERSION } from '../../shared/contract/api.js';
 import { ProxyRequestError, proxyTokenVerifier, type ProxyIdentity, type ProxyTokenOptions } from '../identity/proxy-token.js';
 import type { GroupedDeviation } from './grouping.js';
 import { fileDeviations } from './file-deviations.js';

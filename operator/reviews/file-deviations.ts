@@ -4,7 +4,8 @@
  * retries, the review controller) never lose a count.
  */
 import type { CustomObjectsApi } from '@kubernetes/client-node';
-import { GROUP, mergePatch, statusOf, VERSION } from '../kube.js';
+import { mergePatch, statusOf } from '../../shared/kube/client.js';
+import { GROUP, VERSION } from '../../shared/contract/api.js';
 import { addDeviations, type GroupedDeviation } from './grouping.js';
 import { reviewName, type ReviewKey } from './naming.js';
 import { REVIEW_PLURAL, REVIEW_POLICY_LABEL, type DeviationReview } from './types.js';

@@ -6,11 +6,12 @@
  */
 import type { CoreV1Api, CustomObjectsApi, KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import { isDeepStrictEqual } from 'node:util';
-import type { AgentAccessPolicy } from '../../proxy/policy/types.js';
-import type { EventRecorder } from '../events.js';
-import { GROUP, mergePatch, messageOf, POLICY_PLURAL, statusOf, VERSION } from '../kube.js';
-import { ResilientInformer } from '../resilient-informer.js';
-import { realClock, WorkQueue, type Clock } from '../workqueue.js';
+import type { AgentAccessPolicy } from '../../shared/contract/policy-types.js';
+import type { EventRecorder } from '../../shared/kube/events.js';
+import { mergePatch, messageOf, statusOf } from '../../shared/kube/client.js';
+import { GROUP, POLICY_PLURAL, VERSION } from '../../shared/contract/api.js';
+import { ResilientInformer } from '../../shared/kube/resilient-informer.js';
+import { realClock, WorkQueue, type Clock } from '../../shared/kube/workqueue.js';
 import { DEFAULT_MAX_OPEN_HOURS, reviewConditions, reviewState } from './state.js';
 import { REVIEW_PLURAL, type DeviationReview, type ReviewState } from './types.js';
 

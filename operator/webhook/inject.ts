@@ -5,31 +5,11 @@
  * into the proxy container, which runs as a uid and gid of its own.
  */
 import type { V1Container, V1EnvVar, V1Pod, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
-import { listsServiceAccount } from '../../proxy/policy/subjects.js';
-import type { AgentAccessPolicy } from '../../proxy/policy/types.js';
-
-export const INJECT = 'agentgate.dev/inject';
-export const POLICY = 'agentgate.dev/policy';
-export const STATUS = 'agentgate.dev/status';
-export const PROXY_CONTAINER = 'agentgate-proxy';
-export const TOKEN_VOLUME = 'agentgate-token';
-export const TOKEN_DIR = '/var/run/agentgate/token';
-/** The proxy's own token (audience agentgate-proxy), for its calls to the operator: the agent never holds it. */
-export const PROXY_TOKEN_VOLUME = 'agentgate-proxy-token';
-export const PROXY_TOKEN_DIR = '/var/run/agentgate/proxy-token';
-export const PROXY_AUDIENCE = 'agentgate-proxy';
-export const CREDENTIALS_DIR = '/var/run/agentgate/credentials';
-export const AUDIT_DIR = '/var/log/agentgate';
-/** The proxy's root filesystem is read-only: its audit directory and /tmp are its only writable paths. */
-export const TMP_VOLUME = 'agentgate-tmp';
-/** The operator's CA certificate for agents, from the policy's compiled ConfigMap (key operator-ca.crt). */
-export const OPERATOR_DIR = '/var/run/agentgate/operator';
-export const OPERATOR_CA_VOLUME = 'agentgate-operator-ca';
-/** The sidecar's /healthz, /readyz and /metrics (reachable by the kubelet, so not loopback). */
-export const HEALTH_PORT = 15021;
-/** The sidecar's own uid and gid: agent containers may not run as them (pod-guard.ts). */
-export const PROXY_UID = 17017;
-export const PROXY_GID = 17017;
+import { listsServiceAccount } from '../../shared/contract/subjects.js';
+import type { AgentAccessPolicy } from '../../shared/contract/policy-types.js';
+import { OPERATOR_CA_KEY, policyConfigMapName } from '../../shared/contract/api.js';
+import { INJECT, POLICY, STATUS } from '../../shared/contract/labels.js';
+import { AUDIT_DIR, CREDENTIALS_DIR, ENV, HEALTH_PORT, OPERATOR_CA_VOLUME, OPERATOR_DIR, PROXY_AUDIENCE, PROXY_CONTAINER, PROXY_GID, PROXY_TOKEN_DIR, PROXY_TOKEN_VOLUME, PROXY_UID, targetEnvPrefix, TMP_VOLUME, TOKEN_DIR, TOKEN_VOLUME } from '../../shared/contract/sidecar.js';
 
 export interface InjectorConfig {
   /** Image of the proxy (the agentgate image). */
@@ -73,7 +53,6 @@ export function policySelects(policy: AgentAccessPolicy, pod: V1Pod, namespace: 
   return bySa || byLabels;
 }
 
-const envName = (target: string): string => target.toUpperCase().replace(/[^A-Z0-9]/g, '_');
 const portOf = (listen: string): string => listen.slice(listen.lastIndexOf(':') + 1);
 
 /** The injected pod. Pure: same inputs, same output (golden-file tested). */
@@ -94,7 +73,7 @@ export function injectSidecar(pod: V1Pod, policy: AgentAccessPolicy, namespace: 
   const proxyMounts: V1VolumeMount[] = [{ name: 'agentgate-audit', mountPath: AUDIT_DIR }, { name: TMP_VOLUME, mountPath: '/tmp' }];
   const operatorMount = (): V1VolumeMount => ({ name: OPERATOR_CA_VOLUME, mountPath: OPERATOR_DIR, readOnly: true });
   if (cfg.operator) {
-    volumes.push({ name: OPERATOR_CA_VOLUME, configMap: { name: `agentgate-policy-${policy.metadata.name}`, items: [{ key: 'operator-ca.crt', path: 'ca.crt' }], optional: true } });
+    volumes.push({ name: OPERATOR_CA_VOLUME, configMap: { name: policyConfigMapName(policy.metadata.name), items: [{ key: OPERATOR_CA_KEY, path: 'ca.crt' }], optional: true } });
     if (!cfg.operator.ca) proxyMounts.push(operatorMount());
   }
   const witness = cfg.operator?.auditWitness ? cfg.operator : undefined;
@@ -123,9 +102,9 @@ export function injectSidecar(pod: V1Pod, policy: AgentAccessPolicy, namespace: 
       { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
       { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
       { name: 'POD_UID', valueFrom: { fieldRef: { fieldPath: 'metadata.uid' } } },
-      { name: 'AGENTGATE_CREDENTIALS_DIR', value: CREDENTIALS_DIR },
-      ...(cfg.operator ? [{ name: 'AGENTGATE_PROXY_TOKEN_FILE', value: `${PROXY_TOKEN_DIR}/token` }] : []),
-      ...(cfg.operator?.ca ? [{ name: 'AGENTGATE_OPERATOR_CA', value: cfg.operator.ca }] : []),
+      { name: ENV.credentialsDir, value: CREDENTIALS_DIR },
+      ...(cfg.operator ? [{ name: ENV.proxyTokenFile, value: `${PROXY_TOKEN_DIR}/token` }] : []),
+      ...(cfg.operator?.ca ? [{ name: ENV.operatorCa, value: cfg.operator.ca }] : []),
     ],
     ports: [...targets.map((t) => ({ name: `ag-${t.name}`.slice(0, 15), containerPort: Number(portOf(t.listen)), protocol: 'TCP' })), { name: 'ag-health', containerPort: HEALTH_PORT, protocol: 'TCP' }],
     // The agent containers start only once the proxy is ready (native sidecar + startup probe).
@@ -139,19 +118,19 @@ export function injectSidecar(pod: V1Pod, policy: AgentAccessPolicy, namespace: 
   };
 
   const firstPg = targets.find((t) => t.protocol === 'postgres');
-  const agentEnv: V1EnvVar[] = [{ name: 'AGENTGATE_TOKEN_FILE', value: `${TOKEN_DIR}/token` }];
+  const agentEnv: V1EnvVar[] = [{ name: ENV.tokenFile, value: `${TOKEN_DIR}/token` }];
   // For `agentgate token exchange` in the agent: where the operator is and the CA to trust it with.
-  if (cfg.operator) agentEnv.push({ name: 'AGENTGATE_OPERATOR_URL', value: cfg.operator.url }, { name: 'AGENTGATE_OPERATOR_CA_FILE', value: `${OPERATOR_DIR}/ca.crt` });
+  if (cfg.operator) agentEnv.push({ name: ENV.operatorUrl, value: cfg.operator.url }, { name: ENV.operatorCaFile, value: `${OPERATOR_DIR}/ca.crt` });
   // The CA as admission saw it: a ConfigMap editor cannot change it for this pod.
-  if (cfg.operator?.ca) agentEnv.push({ name: 'AGENTGATE_OPERATOR_CA', value: cfg.operator.ca });
+  if (cfg.operator?.ca) agentEnv.push({ name: ENV.operatorCa, value: cfg.operator.ca });
   if (firstPg) {
     agentEnv.push({ name: 'PGHOST', value: '127.0.0.1' }, { name: 'PGPORT', value: portOf(firstPg.listen) }, { name: 'PGDATABASE', value: firstPg.upstream.database }, { name: 'PGSSLMODE', value: 'disable' });
   }
   for (const t of targets) {
-    agentEnv.push({ name: `AGENTGATE_${envName(t.name)}_HOST`, value: '127.0.0.1' }, { name: `AGENTGATE_${envName(t.name)}_PORT`, value: portOf(t.listen) });
+    agentEnv.push({ name: `${targetEnvPrefix(t.name)}_HOST`, value: '127.0.0.1' }, { name: `${targetEnvPrefix(t.name)}_PORT`, value: portOf(t.listen) });
     // HTTP targets: the base URL to call, and the forward proxy an unmodified SDK can be pointed at.
-    if (t.protocol === 'http') agentEnv.push({ name: `AGENTGATE_${envName(t.name)}_URL`, value: `http://127.0.0.1:${portOf(t.listen)}` });
-    if (t.protocol === 'http' && t.forwardProxy) agentEnv.push({ name: `AGENTGATE_${envName(t.name)}_PROXY`, value: `http://127.0.0.1:${portOf(t.forwardProxy.listen)}` });
+    if (t.protocol === 'http') agentEnv.push({ name: `${targetEnvPrefix(t.name)}_URL`, value: `http://127.0.0.1:${portOf(t.listen)}` });
+    if (t.protocol === 'http' && t.forwardProxy) agentEnv.push({ name: `${targetEnvPrefix(t.name)}_PROXY`, value: `http://127.0.0.1:${portOf(t.forwardProxy.listen)}` });
   }
   const injected = new Set(agentEnv.map((e) => e.name));
   for (const c of spec.containers) {

@@ -3,7 +3,7 @@
  * MutatingWebhookConfiguration's caBundle, so the webhook works without cert-manager.
  */
 import type { AdmissionregistrationV1Api, CoreV1Api, V1Secret } from '@kubernetes/client-node';
-import { statusOf } from '../kube.js';
+import { statusOf } from '../../shared/kube/client.js';
 import { issueWebhookPki, needsRenewal, type WebhookPki } from './certificates.js';
 
 export interface PkiStoreOptions {

@@ -10,8 +10,9 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import type { V1Container, V1EphemeralContainer, V1Pod, V1SecurityContext, V1Volume } from '@kubernetes/client-node';
-import type { AgentAccessPolicy } from '../../proxy/policy/types.js';
-import { PROXY_AUDIENCE, PROXY_CONTAINER, PROXY_GID, PROXY_UID, STATUS } from './inject.js';
+import type { AgentAccessPolicy } from '../../shared/contract/policy-types.js';
+import { PROXY_AUDIENCE, PROXY_CONTAINER, PROXY_GID, PROXY_UID } from '../../shared/contract/sidecar.js';
+import { STATUS } from '../../shared/contract/labels.js';
 /** Volume names the injector owns: a pod may neither declare nor mount them. */
 const RESERVED_VOLUME = /^agentgate-/;
 const PTRACE_CAPS = new Set(['SYS_PTRACE', 'ALL', 'CAP_SYS_PTRACE', 'CAP_ALL']);

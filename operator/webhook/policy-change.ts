@@ -5,13 +5,11 @@
  * overwritten (spec changed) or restored (spec unchanged). The operator turns the stamps into
  * `status.history` and Events; the proxies record them with the policy version they enforce.
  */
-import { createHash } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import type { UserInfo } from '../approvals/admission.js';
+import { CHANGED_AT, CHANGED_BY, SPEC_SHA256 } from '../../shared/contract/labels.js';
+import { specSha256 } from '../../shared/contract/spec-sha256.js';
 
-export const CHANGED_BY = 'agentgate.dev/changed-by';
-export const CHANGED_AT = 'agentgate.dev/changed-at';
-export const SPEC_SHA256 = 'agentgate.dev/spec-sha256';
 const STAMPS = [CHANGED_BY, CHANGED_AT, SPEC_SHA256] as const;
 
 interface PolicyLike {
@@ -19,12 +17,6 @@ interface PolicyLike {
   spec?: unknown;
 }
 
-/** sha256 of the spec with object keys sorted (the same spec always hashes the same). */
-export function specSha256(spec: unknown): string {
-  const canonical = (v: unknown): unknown =>
-    Array.isArray(v) ? v.map(canonical) : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, x]) => [k, canonical(x)])) : v;
-  return createHash('sha256').update(JSON.stringify(canonical(spec ?? {}))).digest('hex');
-}
 
 /** The object as it should be stored, or undefined when it already is. */
 export function stampPolicyChange<T extends PolicyLike>(operation: 'CREATE' | 'UPDATE', oldObj: T | undefined, newObj: T, user: UserInfo, now: Date): T | undefined {

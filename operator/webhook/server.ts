@@ -6,15 +6,17 @@
  * Serving certificates can be swapped live.
  */
 import type { CustomObjectsApi, V1Pod } from '@kubernetes/client-node';
-import { CHANGED_AT, stampPolicyChange } from './policy-change.js';
+import { CHANGED_AT } from '../../shared/contract/labels.js';
+import { stampPolicyChange } from './policy-change.js';
 import express, { type Request, type Response } from 'express';
 import fastJsonPatch from 'fast-json-patch';
-import type { AgentAccessPolicy, ApprovalSpec } from '../../proxy/policy/types.js';
+import type { AgentAccessPolicy, ApprovalSpec } from '../../shared/contract/policy-types.js';
 import { admitApprovalCreate, admitApprovalStatus, admitApprovalUpdate, type Admission } from '../approvals/admission.js';
-import type { ApprovalRequest } from '../approvals/types.js';
+import type { ApprovalRequest } from '../../shared/contract/approval-request.js';
+import { GROUP, POLICY_PLURAL, VERSION } from '../../shared/contract/api.js';
+import { messageOf, statusOf } from '../../shared/kube/client.js';
 import { admitReviewCreate, admitReviewStatus, admitReviewUpdate, type ReviewersSpec } from '../reviews/admission.js';
 import type { DeviationReview } from '../reviews/types.js';
-import { GROUP, messageOf, POLICY_PLURAL, statusOf, VERSION } from '../kube.js';
 import { injectSidecar, policySelects, wantsInjection, type InjectorConfig } from './inject.js';
 import { createRefusals, credentialSecrets, ephemeralRefusals, podRefusals, stripForgedStatus, updateRefusals } from './pod-guard.js';
 import { genuineReview } from './admission-review.js';

@@ -1,5 +1,5 @@
 /** What the data path needs from the approval system (implemented on Kubernetes by kube-approvals.ts). */
-import type { ApprovalAsk, ApprovalPhase, ApprovalRequest } from '../../operator/approvals/types.js';
+import type { ApprovalAsk, ApprovalPhase, ApprovalRequest } from '../../shared/contract/approval-request.js';
 import type { GrantContext } from './verify-grant.js';
 
 export type { GrantContext };

@@ -7,9 +7,10 @@
  * cannot write status), and is not honoured after its use-by time.
  */
 import { CustomObjectsApi, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
-import { APPROVAL_PLURAL, GROUP, VERSION } from '../../operator/kube.js';
-import { ResilientInformer } from '../../operator/resilient-informer.js';
-import { APPROVAL_POLICY_LABEL, type ApprovalAsk, type ApprovalPhase, type ApprovalRequest } from '../../operator/approvals/types.js';
+import { APPROVAL_PLURAL, GROUP, VERSION } from '../../shared/contract/api.js';
+import { ResilientInformer } from '../../shared/kube/resilient-informer.js';
+import { APPROVAL_POLICY_LABEL } from '../../shared/contract/labels.js';
+import { type ApprovalAsk, type ApprovalPhase, type ApprovalRequest } from '../../shared/contract/approval-request.js';
 
 export type { ApprovalPhase };
 import type { ApprovalBroker } from './broker.js';

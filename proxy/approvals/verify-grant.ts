@@ -6,10 +6,10 @@
  * proxy's policy names, none from the requester (the agent, its service account, the person who
  * triggered the run under any Kubernetes username they may have: trigger-username.ts), and no denial.
  */
-import type { ApprovalDecision, ApprovalRequest } from '../../operator/approvals/types.js';
+import type { ApprovalDecision, ApprovalRequest } from '../../shared/contract/approval-request.js';
 import type { Principal } from '../identity/verify.js';
-import type { ApprovalSpec, TriggerIssuerSpec } from '../policy/types.js';
-import { isTriggerer, kubernetesUsernamesOf } from '../identity/trigger-username.js';
+import type { ApprovalSpec, TriggerIssuerSpec } from '../../shared/contract/policy-types.js';
+import { isTriggerer, kubernetesUsernamesOf } from '../../shared/identity/trigger-username.js';
 
 export interface GrantContext {
   /** SHA-256 of the statement text as sent. */

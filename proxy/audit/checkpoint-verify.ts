@@ -18,7 +18,7 @@
  * the next record must be a proxy.start: a proxy writes nothing after its shutdown checkpoint.
  */
 import * as jose from 'jose';
-import { CHECKPOINT_AUDIENCE, CHECKPOINT_TYPE, type WitnessedCheckpoint } from './checkpoints.js';
+import { CHECKPOINT_AUDIENCE, CHECKPOINT_TYPE, type WitnessedCheckpoint } from '../../shared/contract/checkpoint.js';
 import type { AuditRecord } from './record.js';
 
 /** Where a line came from, for messages an auditor can follow. */

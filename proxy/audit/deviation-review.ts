@@ -8,7 +8,7 @@
  * review by the agent itself or the person who triggered its run. A deviation that happened after its
  * item was decided was not seen by that reviewer: it counts as open.
  */
-import { isTriggerer } from '../identity/trigger-username.js';
+import { isTriggerer } from '../../shared/identity/trigger-username.js';
 import type { AuditRecord } from './record.js';
 
 export type DeviationKind = 'Denial' | 'IdentityRefused' | 'ApprovalExpired' | 'ApprovalDenied' | 'CapExceeded' | 'AuditFailure';

@@ -17,18 +17,18 @@
  * Either signature verifying with a trusted key vouches for the files.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, lstatSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, posix, relative, sep } from 'node:path';
 import * as jose from 'jose';
+import { COUNTERSIGNATURE_TYPE, MANIFEST_AUDIENCE, type CountersignaturePayload } from '../../shared/contract/evidence-countersignature.js';
+export { COUNTERSIGNATURE_TYPE, MANIFEST_AUDIENCE, type CountersignaturePayload };
 
 export const MANIFEST_FILE = 'manifest.json';
 export const MANIFEST_SIGNATURE_FILE = 'manifest.jws';
 export const MANIFEST_KEYS_FILE = 'manifest-keys.json';
 export const MANIFEST_SCHEMA = 'agentgate.evidence-manifest/v1';
 export const MANIFEST_TYPE = 'agentgate-evidence-manifest+jws';
-export const MANIFEST_AUDIENCE = 'agentgate-evidence';
 export const COUNTERSIGNATURE_FILE = 'manifest.operator.jws';
-export const COUNTERSIGNATURE_TYPE = 'agentgate-evidence-countersignature+jws';
 
 export interface ManifestEntry {
   path: string;
@@ -64,18 +64,6 @@ export interface ManifestCountersigner {
   url: string;
   jwks: jose.JSONWebKeySet;
   countersign(manifestSha256: string): Promise<string>;
-}
-
-/** The claims of the operator's countersignature. */
-export interface CountersignaturePayload {
-  iss: string;
-  aud: typeof MANIFEST_AUDIENCE;
-  iat: number;
-  manifestSha256: string;
-  /** Who asked, as the API server authenticated them. */
-  sub: string;
-  groups?: string[];
-  namespace?: string;
 }
 
 /** The files the manifest covers: all of them but the manifest and its signatures. */

@@ -13,7 +13,7 @@
  */
 import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
 import { recordingFile } from './recordings.js';
-import { lineHash, parseRecord, type AuditRecord } from './record.js';
+import { parseRecord, type AuditRecord } from './record.js';
 
 const SESSION_ID = /^[0-9A-Za-z-]{1,64}$/;
 const CHUNK = 1 << 20;

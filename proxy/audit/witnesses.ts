@@ -8,7 +8,8 @@ import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
 import https from 'node:https';
 import { dirname } from 'node:path';
 import { ensureLocalSigningKey, type LocalSigningKey } from '../identity/local-key.js';
-import { signCheckpoint, type ChainHead, type CheckpointWitness, type WitnessedCheckpoint } from './checkpoints.js';
+import { signCheckpoint, type ChainHead, type WitnessedCheckpoint } from '../../shared/contract/checkpoint.js';
+import { type CheckpointWitness } from './checkpoints.js';
 
 export interface OperatorWitnessOptions {
   /** The operator's HTTPS base URL. */

@@ -3,7 +3,7 @@
  * staleness bound): every statement denied by one rule that says why, in Enforce mode, no approvals.
  * Targets, identity and masking stay as they were, so listeners and masked errors are unchanged.
  */
-import type { AgentAccessPolicy } from '../policy/types.js';
+import type { AgentAccessPolicy } from '../../shared/contract/policy-types.js';
 
 export const FAIL_CLOSED_RULE = 'policy-unavailable';
 

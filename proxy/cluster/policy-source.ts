@@ -1,22 +1,24 @@
 /**
  * Cluster mode: the proxy follows its AgentAccessPolicy through a watch, so a `kubectl apply` of a
  * changed rule is enforced within seconds (once the operator's status says it compiled it) and without
- * a restart. The policy object is the only source of truth (trusted-policy.ts): the compiled ConfigMap,
+ * a restart. The policy object is the only source of truth (shared/contract/compiled-policy.ts): the compiled ConfigMap,
  * which anyone with ConfigMap rights in the namespace can edit, is watched only to tell a deleted one
  * (fail closed) and to audit one that is not what the operator wrote (onTampered). A deleted policy, a
  * missing compiled one, or an API server out of reach for longer than the staleness bound makes the
  * proxy fail closed (onUnavailable) until the policy is back.
  */
 import { CoreV1Api, CustomObjectsApi, type KubeConfig, type KubernetesObject, type V1ConfigMap } from '@kubernetes/client-node';
-import { POLICY_KEY, POLICY_LABEL } from '../../operator/policy-controller.js';
-import { FIELD_MANAGER, GROUP, messageOf, POLICY_PLURAL, policyConfigMapName, VERSION } from '../../operator/kube.js';
-import { ResilientInformer } from '../../operator/resilient-informer.js';
-import { tamperedBy } from '../../operator/tampered-by.js';
-import { realClock, type Clock } from '../../operator/workqueue.js';
-import type { AgentAccessPolicy } from '../policy/types.js';
-import { PolicyValidationError, validatePolicy } from '../policy/validate.js';
+import { POLICY_KEY } from '../../shared/contract/api.js';
+import { POLICY_LABEL } from '../../shared/contract/labels.js';
+import { FIELD_MANAGER, GROUP, POLICY_PLURAL, policyConfigMapName, VERSION } from '../../shared/contract/api.js';
+import { messageOf } from '../../shared/kube/client.js';
+import { ResilientInformer } from '../../shared/kube/resilient-informer.js';
+import { tamperedBy } from '../../shared/kube/tampered-by.js';
+import { realClock, type Clock } from '../../shared/kube/workqueue.js';
+import type { AgentAccessPolicy } from '../../shared/contract/policy-types.js';
+import { PolicyValidationError, validatePolicy } from '../../shared/contract/validate-policy.js';
 import { DEFAULT_STALENESS_MS, PolicyAvailability } from './policy-availability.js';
-import { compiledMismatch, trustedPolicy, type PolicyObjectWithStatus } from './trusted-policy.js';
+import { compiledMismatch, trustedPolicy, type PolicyObjectWithStatus } from '../../shared/contract/compiled-policy.js';
 
 export interface PolicySourceOptions {
   kc: KubeConfig;

@@ -1,7 +1,7 @@
 /** The secret an HTTP target presents upstream, read once from where the policy says (as for Postgres). */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { HttpTargetSpec } from '../policy/types.js';
+import type { HttpTargetSpec } from '../../shared/contract/policy-types.js';
 
 export function upstreamAuthHeader(t: HttpTargetSpec, env: NodeJS.ProcessEnv, resolvePath?: (p: string) => string): [string, string] | undefined {
   const c = t.credentials;

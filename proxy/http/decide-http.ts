@@ -4,12 +4,12 @@
  * cannot be decided (a body that is not JSON, a CEL error), it matches Deny and RequireApproval rules and
  * never Allow rules: an unclear request is never allowed by a rule that did not see it clearly.
  */
-import type { Decision } from '../policy/decide.js';
-import { globMatch } from '../policy/glob.js';
-import type { Action, HttpTargetSpec, HttpValueCondition, PolicySpec, RuleSpec } from '../policy/types.js';
-import { celProgram, type CelRequest } from './cel.js';
-import { compileJsonPath, selectValues } from './json-path.js';
-import { compileTemplate, matchTemplate, type PathTemplate } from './path-template.js';
+import type { Decision } from '../gate/decide.js';
+import { globMatch } from '../../shared/policy-language/glob.js';
+import type { Action, HttpTargetSpec, HttpValueCondition, PolicySpec, RuleSpec } from '../../shared/contract/policy-types.js';
+import { celProgram, type CelRequest } from '../../shared/policy-language/cel.js';
+import { compileJsonPath, selectValues } from '../../shared/policy-language/json-path.js';
+import { compileTemplate, matchTemplate, type PathTemplate } from '../../shared/policy-language/path-template.js';
 import type { HttpRequestFacts } from './request-facts.js';
 
 const READ_ONLY_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);

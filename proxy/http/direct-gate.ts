@@ -9,7 +9,7 @@ import type { AuditFields } from '../audit/record.js';
 import { principalRecord } from '../identity/verify.js';
 import type { ProxyMetrics } from '../observability/metrics.js';
 import type { PolicyRuntime } from '../policy/runtime.js';
-import { NO_RUN } from '../../operator/approvals/types.js';
+import { NO_RUN } from '../../shared/contract/approval-request.js';
 import { HttpPolicyEngine, type HttpDecision } from './decide-http.js';
 import type { GateRequest, HttpGatePort, HttpOutcome, Verdict } from './gate-port.js';
 import { requestLine } from './request-facts.js';

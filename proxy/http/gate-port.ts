@@ -6,7 +6,7 @@
  * replaces it without the adapter changing.
  */
 import type { Principal } from '../identity/verify.js';
-import type { HttpTargetSpec } from '../policy/types.js';
+import type { HttpTargetSpec } from '../../shared/contract/policy-types.js';
 import type { HttpDecision } from './decide-http.js';
 import type { HttpRequestFacts } from './request-facts.js';
 

@@ -4,8 +4,8 @@
  * including masking.columns names). Numbers keep their exact source text (no float rounding).
  */
 import type { Masker } from '../masking/masker.js';
-import type { MaskStrategy } from '../policy/types.js';
-import { compileJsonPath, pathSelects, type JsonPath } from './json-path.js';
+import type { MaskStrategy } from '../../shared/contract/policy-types.js';
+import { compileJsonPath, pathSelects, type JsonPath } from '../../shared/policy-language/json-path.js';
 
 interface FieldRule {
   path: JsonPath;

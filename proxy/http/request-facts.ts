@@ -4,7 +4,7 @@
  * body. Built once per request; rules never see bytes.
  */
 import { createHash } from 'node:crypto';
-import type { RequestPath } from './path-template.js';
+import type { RequestPath } from '../../shared/policy-language/path-template.js';
 
 export interface HttpRequestFacts {
   target: string;

@@ -4,7 +4,7 @@ import type { AuditLog } from '../audit/audit-log.js';
 import type { Principal } from '../identity/verify.js';
 import type { ProxyMetrics } from '../observability/metrics.js';
 import type { PolicyRuntime } from '../policy/runtime.js';
-import { isHttpTarget, type AgentAccessPolicy } from '../policy/types.js';
+import { isHttpTarget, type AgentAccessPolicy } from '../../shared/contract/policy-types.js';
 import { DirectHttpGate } from './direct-gate.js';
 import { HttpTargets } from './server.js';
 

@@ -6,10 +6,8 @@
  * read as a plain token.
  */
 import type * as jose from 'jose';
-import type { PolicySpec } from '../policy/types.js';
+import type { PolicySpec } from '../../shared/contract/policy-types.js';
 
-/** Set by the operator on compiled policies: the issuer of its run tokens (its token exchange). */
-export const RUN_TOKEN_ISSUER_ANNOTATION = 'agentgate.dev/run-token-issuer';
 
 /** Claims of a run token minted by the operator's token exchange (RFC 8693 `act`). */
 export interface RunTokenClaims {

@@ -7,7 +7,7 @@
  * `string_agg(card, ' ')`). What no detector can see is a deliberate transform of the value
  * (`reverse()`, base64, arithmetic on a card number, `substr` pieces): column rules cover those.
  */
-import type { Detector } from '../policy/types.js';
+import type { Detector } from '../../shared/contract/policy-types.js';
 import { findCards } from './cards.js';
 import { findIbans } from './iban.js';
 import { findSecrets } from './secrets.js';

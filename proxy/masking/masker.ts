@@ -5,7 +5,7 @@
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import { RE2JS } from 're2js';
-import type { Detector, MaskStrategy, MaskingSpec } from '../policy/types.js';
+import type { Detector, MaskStrategy, MaskingSpec } from '../../shared/contract/policy-types.js';
 import { candidates, DETECTORS, type Span } from './detectors.js';
 
 export interface MaskResult {

@@ -2,8 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import type { AgentAccessPolicy } from './types.js';
-import { PolicyValidationError, validatePolicy } from './validate.js';
+import type { AgentAccessPolicy } from '../../shared/contract/policy-types.js';
+import { PolicyValidationError, validatePolicy } from '../../shared/contract/validate-policy.js';
 
 export interface LoadedPolicy {
   policy: AgentAccessPolicy;

@@ -1,7 +1,8 @@
 /** A validated policy compiled into what the data path uses per statement. */
 import { Masker, type MaskerOptions } from '../masking/masker.js';
-import { PolicyEngine } from './decide.js';
-import type { AgentAccessPolicy } from './types.js';
+import { PolicyEngine } from '../gate/decide.js';
+import type { AgentAccessPolicy } from '../../shared/contract/policy-types.js';
+import { CHANGED_AT, CHANGED_BY, SPEC_SHA256 } from '../../shared/contract/labels.js';
 
 export interface PolicyRuntime {
   policy: AgentAccessPolicy;
@@ -28,10 +29,10 @@ export function compilePolicy(policy: AgentAccessPolicy, opts: MaskerOptions = {
   };
 }
 
-/** The admission webhook's stamp, carried by the compiled ConfigMap (agentgate.dev/changed-by …). */
+/** The admission webhook's change stamp (shared/contract/labels.ts), carried by the compiled policy. */
 function changeOf(policy: AgentAccessPolicy): Pick<PolicyRuntime, 'change'> {
   const a = policy.metadata.annotations ?? {};
-  const by = a['agentgate.dev/changed-by'];
-  const sha = a['agentgate.dev/spec-sha256'];
-  return by && sha ? { change: { changedBy: by, ...(a['agentgate.dev/changed-at'] ? { changedAt: a['agentgate.dev/changed-at'] } : {}), specSha256: sha } } : {};
+  const by = a[CHANGED_BY];
+  const sha = a[SPEC_SHA256];
+  return by && sha ? { change: { changedBy: by, ...(a[CHANGED_AT] ? { changedAt: a[CHANGED_AT] } : {}), specSha256: sha } } : {};
 }

@@ -5,8 +5,9 @@
  * only its size and SHA-256.
  */
 import { createHash } from 'node:crypto';
-import type { Decision } from '../policy/decide.js';
-import type { PolicySpec } from '../policy/types.js';
+import { oversized } from '../gate/guards.js';
+import type { Decision } from '../gate/verdict.js';
+import type { PolicySpec } from '../../shared/contract/policy-types.js';
 import type { Classification } from '../sql/types.js';
 import { MAX_MESSAGE_BYTES, type ErrorFields } from './protocol.js';
 
@@ -37,13 +38,10 @@ export function oversizedStatement(sql: string, limits: ProtocolLimits): Oversiz
   if (sql.length <= limits.maxStatementBytes / 3) return undefined; // UTF-8 needs at most 3 bytes per UTF-16 unit
   const bytes = Buffer.byteLength(sql);
   if (bytes <= limits.maxStatementBytes) return undefined;
-  const message = `statement of ${bytes} bytes exceeds the limit of ${limits.maxStatementBytes} bytes (spec.protocolLimits.maxStatementBytes)`;
+  const { classification, decision, message } = oversized(bytes, limits.maxStatementBytes);
   return {
-    classification: {
-      text: `<statement of ${bytes} bytes, not recorded>`, kind: 'Oversized', effects: ['unknown'], tables: [], functions: [],
-      unboundedWrite: false, liftsReadOnly: false, reasons: [message],
-    },
-    decision: { action: 'Deny', rule: 'statement-size-limit', message, blocked: true },
+    classification,
+    decision,
     error: { code: '54000', message: `agentgate: ${message}; nothing was executed` },
     detail: { bytes, limit: limits.maxStatementBytes, sha256: createHash('sha256').update(sql).digest('hex') },
   };

@@ -5,7 +5,8 @@
  * proxy's denial; its ReadyForQuery ('E' inside a transaction) reaches the agent unchanged, later
  * statements fail with 25P02 in the server, and COMMIT rolls back.
  */
-import { message } from './protocol.js';
+import type { RefusalCode, Refuse } from '../gate/verdict.js';
+import { message, type ErrorFields } from './protocol.js';
 
 /** Not SQL: the parser stops at the first word, so nothing in the session can make it succeed. */
 const REFUSED_TEXT = 'agentgate: statement refused by policy';
@@ -21,4 +22,11 @@ export function failingQuery(): Buffer {
  */
 export function failingParse(): Buffer {
   return message('P', Buffer.concat([Buffer.from(`agentgate_refused\0${REFUSED_TEXT}\0`, 'utf8'), Buffer.from([0, 0])]));
+}
+
+const SQLSTATE: Record<RefusalCode, string> = { denied: '42501', unrecorded: '42501', unparseable: '42601', 'too-large': '54000' };
+
+/** The gate's refusal as the ErrorResponse the agent gets. */
+export function refusalError(r: Refuse): Omit<ErrorFields, 'severity'> {
+  return { code: SQLSTATE[r.code], message: `agentgate: ${r.reason}`, ...(r.detail ? { detail: r.detail } : {}), ...(r.hint ? { hint: r.hint } : {}) };
 }

@@ -8,7 +8,7 @@
  * here) or that cannot carry a mask in its own type becomes NULL.
  */
 import { BIND_ERRORS_MASK, type DerivedMask } from '../masking/lineage-rule.js';
-import type { MaskStrategy } from '../policy/types.js';
+import type { MaskStrategy } from '../../shared/contract/policy-types.js';
 import type { Masker } from '../masking/masker.js';
 import type { CopyInfo } from '../sql/types.js';
 import { maskWithEmbeddedBytea } from '../masking/embedded-bytea.js';

@@ -17,8 +17,8 @@
  */
 import net from 'node:net';
 import { serialize } from 'pg-protocol';
-import type { Decision } from '../policy/decide.js';
-import type { RuntimeLimits } from '../policy/types.js';
+import { writes } from '../gate/guards.js';
+import type { RuntimeLimits } from '../../shared/contract/policy-types.js';
 import type { Classification } from '../sql/types.js';
 import type { ErrorFields } from './protocol.js';
 
@@ -28,43 +28,6 @@ export interface CapHit {
   limit: CapName;
   cap: number;
   count: number;
-}
-
-/** True when statements must run one at a time so the proxy can act on their outcome. */
-export function rowCapsActive(l: RuntimeLimits | undefined): l is RuntimeLimits {
-  return l?.maxRowsAffected !== undefined || l?.maxRowsReturned !== undefined;
-}
-
-const TAG_COUNTED = new Set(['InsertStmt', 'UpdateStmt', 'DeleteStmt', 'MergeStmt']);
-/** Functions whose writes change no table row (a sequence's state): the only writes a capped SELECT may make. */
-const SEQUENCE_FUNCTIONS = new Set(['nextval', 'setval', 'pg_catalog.nextval', 'pg_catalog.setval']);
-
-export const writes = (c: Classification): boolean => c.effects.includes('write');
-
-/** Refusals the limits add to the policy's decision (the statement would escape a cap). */
-export function capDecision(c: Classification, l: RuntimeLimits | undefined): Decision | undefined {
-  if (l?.maxStatementSeconds !== undefined && c.settings?.some((s) => s === 'statement_timeout' || s === '*')) {
-    return { action: 'Deny', rule: 'limits-statement-timeout', message: `statement_timeout is set by the policy (maxStatementSeconds ${l.maxStatementSeconds}) and may not be changed`, blocked: true };
-  }
-  // `unknown` (DO, CALL, volatile functions) may write any number of rows that no tag reports.
-  if (l?.maxRowsAffected === undefined || !(writes(c) || c.effects.includes('unknown'))) return undefined;
-  const writtenTables = c.tables.filter((t) => t.access.includes('write') && !t.sequence).length;
-  const onlySequences = !c.effects.includes('unknown') && (c.writingFunctions ?? []).every((f) => SEQUENCE_FUNCTIONS.has(f));
-  if (writtenTables === 0 && c.kind === 'SelectStmt' && onlySequences && !c.nestedWrites) return undefined; // nextval(): no table rows change
-  if (c.hiddenWrites?.length) {
-    return refuseUncounted(l.maxRowsAffected, `this ${c.kind} writes a table whose writes change rows the command tag does not count (${c.hiddenWrites.join('; ')})`);
-  }
-  if (TAG_COUNTED.has(c.kind) && writtenTables === 1 && !c.nestedWrites && onlySequences) return undefined;
-  return refuseUncounted(l.maxRowsAffected, `the rows this ${c.kind} changes cannot be counted`);
-}
-
-function refuseUncounted(cap: number, why: string): Decision {
-  return {
-    action: 'Deny',
-    rule: 'limits-max-rows-affected',
-    message: `the policy caps rows affected per write (maxRowsAffected ${cap}), and ${why}; send a single INSERT, UPDATE, DELETE or MERGE on one table, without writable CTEs or functions that write`,
-    blocked: true,
-  };
 }
 
 /** Counts one statement's rows (across Executes of one portal) against the caps. */

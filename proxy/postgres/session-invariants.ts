@@ -4,7 +4,7 @@
  * when the upstream session starts; a report that moves one of them, by any route (a setting the table
  * missed, a function body, a trigger, Audit mode), means the session can no longer be trusted and ends.
  */
-import type { TargetSpec } from '../policy/types.js';
+import type { TargetSpec } from '../../shared/contract/policy-types.js';
 import { PINNED_SETTINGS } from '../sql/settings.js';
 import { bodyReader, parameterStatus, type Message } from './protocol.js';
 

@@ -1,7 +1,8 @@
 /**
- * One agent session on the Postgres data path, after authentication: every frontend message is
- * framed, every statement classified and decided (simple and extended protocol alike), the decision
- * audited before anything is forwarded, and results masked on the way back.
+ * One agent session on the Postgres data path, after authentication — the Postgres adapter of the
+ * gate: every frontend message is framed, every statement classified and handed to the gate
+ * (proxy/gate/) as a request (simple and extended protocol alike), its verdict applied in PostgreSQL's
+ * terms, and results masked on the way back.
  *
  * Responses are matched to requests with a queue (the protocol answers in order). A denial is sent
  * upstream as a message the server must reject (refusal.ts), and the server's error is replaced by the
@@ -11,21 +12,21 @@
  */
 import type { Socket } from 'node:net';
 import type { AuditLog } from '../audit/audit-log.js';
-import { createHash } from 'node:crypto';
-import type { ApprovalBroker } from '../approvals/broker.js';
-import { approvalSummary } from '../approvals/summary.js';
-import { NO_RUN } from '../../operator/approvals/types.js';
-import type { AppendedRecord, ScopedAudit } from '../audit/audit-log.js';
+import type { ScopedAudit } from '../audit/audit-log.js';
 import type { AuditFields } from '../audit/record.js';
 import { principalRecord, type Principal } from '../identity/verify.js';
 import type { ProxyMetrics } from '../observability/metrics.js';
-import type { Decision } from '../policy/decide.js';
+import type { Gate } from '../gate/gate.js';
+import type { EventSink } from '../gate/record.js';
+import { emptyClassification, fastPathCall, limitsOf, rowCapsActive, unparseable, writes } from '../gate/guards.js';
+import type { GateRequest, Operation } from '../gate/request.js';
+import { denial, type ApprovalOutcome, type Forward, type Refuse, type Verdict } from '../gate/verdict.js';
 import type { PolicyRuntime } from '../policy/runtime.js';
-import type { RuntimeLimits, TargetSpec } from '../policy/types.js';
+import type { RuntimeLimits, TargetSpec } from '../../shared/contract/policy-types.js';
 import type { Catalog } from '../sql/catalog.js';
 import type { ShapesResult, StatementClassifier } from '../sql/classifier.js';
 import { DeferredErrors } from '../masking/deferred-errors.js';
-import { BIND_ERRORS_MASK, derivedMask, launderingReason, type DerivedMask } from '../masking/lineage-rule.js';
+import { BIND_ERRORS_MASK, derivedMask, type DerivedMask } from '../masking/lineage-rule.js';
 import { mergeReads } from '../sql/lineage.js';
 import { resolveShape } from '../sql/resolve.js';
 import type { Classification, StatementShape } from '../sql/types.js';
@@ -34,12 +35,10 @@ import {
   bodyReader, commandTag, describePortal, errorResponse, Framer, MessageTooLarge, parseErrorNotice, parseRowDescription, ProtocolError,
   queryMessage, readyForQuery, type ErrorFields, type Message,
 } from './protocol.js';
-import { failingParse, failingQuery } from './refusal.js';
-import { capDecision, capError, FLUSH, isStatementTimeout, newRowCap, rowCapsActive, writes, type CapHit, type RowCap } from './runtime-caps.js';
+import { failingParse, failingQuery, refusalError } from './refusal.js';
+import { capError, FLUSH, isStatementTimeout, newRowCap, type CapHit, type RowCap } from './runtime-caps.js';
 import { ResultMasker, type ColumnNames, type RowPlan } from './result-masker.js';
-import { copyOptionsRefusal } from './copy-format.js';
 import { onParameterStatus, SessionInvariants, violationMessage, type InvariantViolation } from './session-invariants.js';
-import { plannerStatisticsRefusal } from '../policy/planner-statistics.js';
 import { cursorChanges, declareLocally, fetchRefusal, type LocalCursors } from './sql-cursors.js';
 import { approvalText, changedExecuted, executedStatements, preparedBy, QueryScope, ServerObjects, type Outcome, type Portal, type Prepared, type StateChange } from './server-objects.js';
 import { armExpiry } from './token-expiry.js';
@@ -56,10 +55,10 @@ export interface SessionContext {
   connectionId: string;
   /** Milliseconds; injected for tests. */
   now?: () => number;
-  /** Approval requests and grants (cluster mode); without it RequireApproval is a denial. */
-  approvals?: ApprovalBroker;
-  /** Kubernetes Events (cluster mode), de-duplicated and rate-limited by the recorder. */
-  events?: (type: 'Normal' | 'Warning', reason: string, message: string) => void;
+  /** Decides, holds for approval and records every statement (proxy/gate/). */
+  gate: Gate;
+  /** Kubernetes Events (cluster mode; a no-op in local mode), de-duplicated and rate-limited by the recorder. */
+  events: EventSink;
   metrics?: ProxyMetrics;
   /** ParameterStatus values the server reported when the upstream session opened. */
   startupParameters?: [string, string][];
@@ -347,44 +346,25 @@ export class PgSession {
 
   private simpleQuery(m: Message, sql: string, shapes: ShapesResult): void | Promise<void> {
     const classes = this.classify(sql, shapes);
-    if ('error' in classes) return this.refuseUnparsed(sql, 'simple', classes.error, false);
+    if ('error' in classes) return this.refuseUnparsed(sql, 'simple', classes.error);
     const rt = this.runtime();
+    // Cursors declared by earlier statements of the same query: a FETCH reads them.
     const cursors: LocalCursors = new Map();
-    const decisions = classes.map((c) => {
-      const d = this.decide(rt, c, cursors);
+    const operations = classes.map((c): Operation => {
+      const op = { classification: c, through: this.cursorCheck(c, new Map(cursors)) };
       declareLocally(cursors, c, rt);
-      return d;
+      return op;
     });
-    if (classes.length > 1 && rowCapsActive(this.limits(rt))) {
-      // A write's outcome is checked on its own; inside a multi-statement query the rest would already have run.
-      classes.forEach((c, i) => {
-        if (writes(c) && !decisions[i]!.blocked) decisions[i] = { action: 'Deny', rule: 'limits-single-statement-writes', message: 'under the policy\'s row limits a write must be sent as a query of its own', blocked: true };
-      });
-    }
-    const blockedAt = decisions.findIndex((d) => d.blocked && !this.approvable(d));
-    const approvalAt = blockedAt >= 0 ? -1 : decisions.findIndex((d) => this.approvable(d));
-    if (approvalAt >= 0) {
-      // The whole query text is what gets approved (and hashed): a grant covers exactly this query.
-      const text = shapes.ok ? approvalText(sql, shapes.shapes.map((x) => x.executes), this.objects, classes) : sql;
-      return this.approve(text, classes[approvalAt]!, decisions[approvalAt]!, 'simple', (grant) => this.runQuery(m, classes, decisions, -1, grant), (err) => this.refuse(err));
-    }
-    return this.runQuery(m, classes, decisions, blockedAt);
+    // The whole query text is what gets approved (and hashed): a grant covers exactly this query.
+    const approval = (): string => (shapes.ok ? approvalText(sql, shapes.shapes.map((x) => x.executes), this.objects, classes) : sql);
+    const verdict = this.ctx.gate.check(this.request('simple', operations, 'run', { approvalText: approval }));
+    return this.apply(verdict, (err) => this.refuse(err), (f) => this.runQuery(m, classes, f), () => !this.tokenExpired() && !this.discardUntilSync);
   }
 
-  /** Audits every statement's decision, then forwards the query (or refuses it when one is blocked). */
-  private runQuery(m: Message, classes: Classification[], decisions: Decision[], blockedAt: number, grant?: string): void | Promise<void> {
-    if (grant !== undefined && this.tokenExpired()) return;
-    if (grant !== undefined && this.discardUntilSync) return; // an extended-protocol error came first: skipped, as by the server
-    const runs: StatementRun[] = [];
-    for (let i = 0; i < classes.length; i++) {
-      const d = decisions[i]!;
-      const note = blockedAt >= 0 && i !== blockedAt && !d.blocked ? { detail: { notExecuted: `statement ${blockedAt + 1} of this query was denied` } } : grant && d.blocked ? { enforced: false, detail: { grant } } : {};
-      const rec = this.auditDecision(classes[i]!, d, 'simple', note);
-      if (!rec) return this.refuse({ code: '42501', message: 'agentgate: audit log unavailable; statement refused' });
-      runs.push({ cls: classes[i]!, seq: rec.seq, started: this.now(), rows: 0, masked: 0 });
-    }
-    if (blockedAt >= 0) return this.refuse(denialError(decisions[blockedAt]!, classes[blockedAt]!));
-    const limits = this.limits(this.maskerOf);
+  /** Forwards a query whose statements' decisions are on record. */
+  private runQuery(m: Message, classes: Classification[], f: Forward): void | Promise<void> {
+    const runs: StatementRun[] = classes.map((c, i) => ({ cls: c, seq: f.records[i], started: this.now(), rows: 0, masked: 0 }));
+    const limits = limitsOf(this.maskerOf);
     if (rowCapsActive(limits) && !classes.some((c) => c.copy?.direction === 'from')) return this.runCapped(m, runs, limits);
     this.queue.push({ kind: 'query', runs, idx: 0 });
     this.queryChanges(runs);
@@ -416,97 +396,45 @@ export class PgSession {
     );
   }
 
-  /** RequireApproval with an approval system present (otherwise it is a denial). */
-  private approvable(d: Decision): boolean {
-    return d.blocked && d.action === 'RequireApproval' && this.ctx.approvals !== undefined;
+  /** The gate's request for operations of this session. */
+  private request(protocol: GateRequest['protocol'], operations: Operation[], stage: GateRequest['stage'], more: Partial<GateRequest> = {}): GateRequest {
+    return {
+      target: this.ctx.target, principal: this.ctx.principal, audit: this.audit, protocol, operations, stage, catalog: this.ctx.catalog(),
+      ...(this.reason ? { reason: this.reason } : {}), closed: () => this.closed, ...more,
+    };
   }
 
   /**
-   * The approval path: a matching grant runs the command; otherwise an ApprovalRequest is created and
-   * the command is held until decided (mode Hold) or refused naming the request (mode Reject).
+   * Applies the gate's verdict: a refusal as an ErrorResponse (which also fails the server's
+   * transaction), or the forward. A held operation is applied once decided, if `stillWanted()` then
+   * (the token may have expired, or an earlier message of the batch failed, meanwhile).
    */
-  private approve(text: string, c: Classification, d: Decision, protocol: AuditFields['protocol'], onGrant: (grant: string) => void | Promise<void>, onRefuse: (err: Omit<ErrorFields, 'severity'>) => void): void | Promise<void> {
-    const broker = this.ctx.approvals!;
-    const rt = this.runtime();
-    const approval = rt.policy.spec.approval;
-    const ttl = approval?.grant?.ttlSeconds ?? 0;
-    const sha256 = createHash('sha256').update(text).digest('hex');
-    const p = this.ctx.principal;
-    const masked = rt.masker.maskText(text).text;
-    // The proxy verifies what releases a statement (verify-grant.ts): status.phase is not taken on trust.
-    const runId = p.runId ?? NO_RUN;
-    const grantFor = { sha256, commandText: masked, target: this.ctx.target.name, policy: rt.policy.metadata.name, principal: p, runId, approval, triggerIssuers: rt.policy.spec.identity.triggerIssuers };
-    // A one-shot grant runs only once the operator has recorded it Used (a restart cannot run it again).
-    const runUnder = async (namespace: string, name: string): Promise<void> => {
-      if (ttl === 0) {
-        if (!broker.claim(name)) return onRefuse({ code: '42501', message: `agentgate: ApprovalRequest ${namespace}/${name} was approved for one execution, which another session of this run already used; the statement was not executed` });
-        try {
-          await broker.markUsed(name);
-        } catch (e) {
-          this.auditDecision(c, d, protocol, { message: `one-shot grant ${namespace}/${name} not used: its use could not be recorded: ${(e as Error).message}` });
-          return onRefuse({ code: '42501', message: `agentgate: ApprovalRequest ${namespace}/${name} grants one execution, and its use could not be recorded (${(e as Error).message}); the statement was not executed: run it again when the operator is reachable` });
-        }
-        if (this.closed) return;
-      }
-      this.audit.tryAppend({ event: { action: 'approval.grant-used', outcome: 'success' }, rule: { name: d.rule }, message: `executed under ApprovalRequest ${namespace}/${name}`, detail: { approvalRequest: name, sha256 } });
-      return onGrant(name);
+  private apply(v: Verdict, refuse: (err: Omit<ErrorFields, 'severity'>) => void, forward: (f: Forward) => void | Promise<void>, stillWanted: () => boolean): void | Promise<void> {
+    if (v.kind === 'refuse') return refuse(refusalError(v));
+    if (v.kind === 'forward') return forward(v);
+    const settle = (o: ApprovalOutcome): void | Promise<void> => {
+      if (!o) return;
+      if (o.kind === 'refuse') return refuse(refusalError(o));
+      if (!stillWanted()) return;
+      this.runtime();
+      const admitted = o.admit();
+      return admitted.kind === 'refuse' ? refuse(refusalError(admitted)) : forward(admitted);
     };
-    const grant = broker.findGrant(grantFor, ttl);
-    if (grant) return runUnder(grant.metadata.namespace ?? '', grant.metadata.name!);
-    const timeout = approval?.timeoutSeconds ?? 300;
-    return (async () => {
-      let ref: { namespace: string; name: string };
-      try {
-        // The operator names the pod, its service account and policy, and the expiry (from that policy).
-        ref = await broker.request({
-          rule: d.rule,
-          requester: { subject: p.sub, issuer: p.iss, runId, ...(p.triggeredBy ? { triggeredBy: p.triggeredBy.sub, triggeredByIssuer: p.triggeredBy.iss, ...(p.triggeredBy.email ? { triggeredByEmail: p.triggeredBy.email } : {}), ...(p.triggeredBy.groups?.length ? { triggeredByGroups: p.triggeredBy.groups } : {}) } : {}) },
-          target: this.ctx.target.name,
-          command: { text: masked, summary: approvalSummary(c, text), sha256, effects: c.effects, tables: c.tables.map((t) => (t.schema ? `${t.schema}.${t.name}` : t.name)) },
-          ...(this.reason ? { reason: this.reason } : {}),
-        });
-      } catch (e) {
-        this.auditDecision(c, d, protocol, { message: `approval request could not be created: ${(e as Error).message}` });
-        return onRefuse({ code: '42501', message: `agentgate: requires approval by rule "${d.rule}", and the approval request could not be created (${(e as Error).message}); nothing was executed` });
-      }
-      this.audit.tryAppend({ event: { action: 'approval.requested' }, rule: { name: d.rule }, db: { query: { text: masked } }, detail: { approvalRequest: `${ref.namespace}/${ref.name}`, sha256, mode: approval?.mode ?? 'Hold' } });
-      if (approval?.mode === 'Reject') {
-        return onRefuse({
-          code: '42501',
-          message: `agentgate: requires approval by rule "${d.rule}": ApprovalRequest ${ref.namespace}/${ref.name} is pending; run the same statement again once it is approved`,
-          hint: `an approver runs: kubectl patch apr ${ref.name} -n ${ref.namespace} --type merge -p '{"spec":{"decision":"Approved","comment":"..."}}'`,
-        });
-      }
-      const { phase, request, reason } = await broker.waitFor(ref.name, timeout * 1000 + 3000, grantFor);
-      // Evidence: who decided, when, and why (as the admission webhook stamped it).
-      this.audit.tryAppend({ event: { action: 'approval.decided', outcome: phase === 'Approved' ? 'success' : 'failure' }, rule: { name: d.rule }, message: phase, detail: { approvalRequest: `${ref.namespace}/${ref.name}`, decisions: request?.spec.decisions ?? [] } });
-      if (this.closed) return;
-      // The policy may have changed, or become unavailable, while the statement was held.
-      const current = this.decide(this.runtime(), c);
-      if (current.blocked && !this.approvable(current)) {
-        this.auditDecision(c, current, protocol);
-        return onRefuse(denialError(current, c));
-      }
-      if (phase === 'Approved') {
-        // Retries wait on the same request: a one-shot grant runs one of them only.
-        return runUnder(ref.namespace, ref.name);
-      }
-      return onRefuse({ code: '42501', message: `agentgate: ApprovalRequest ${ref.namespace}/${ref.name} was ${phase === 'Timeout' ? 'not decided in time' : phase === 'Unverified' ? `not honoured (${reason})` : phase.toLowerCase()}; the statement was not executed` });
-    })();
+    return v.approval instanceof Promise ? v.approval.then(settle) : settle(v.approval);
+  }
+
+  /** FETCH/MOVE read a cursor's query: decided again under the policy in force (sql-cursors.ts). */
+  private cursorCheck(c: Classification, local?: LocalCursors): Operation['through'] {
+    return (decide, rt) => fetchRefusal(c, this.objects, local, rt, (q) => this.cursorCheck(q)!(decide, rt) ?? decide(q), rt.policy.spec.mode === 'Audit');
   }
 
   private parse(m: Message, name: string, sql: string, shapes: ShapesResult): void {
     const classes = this.classify(sql, shapes);
-    if ('error' in classes) return this.refuseUnparsed(sql, 'extended', classes.error, true);
-    const rt = this.runtime();
-    for (const c of classes) {
-      const d = this.decide(rt, c);
-      if (d.blocked && !this.approvable(d)) {
-        // Refused at Parse: the statement never reaches the database, not even to be planned.
-        if (!this.auditDecision(c, d, 'extended')) return this.denyExtended({ code: '42501', message: 'agentgate: audit log unavailable; statement refused' });
-        return this.denyExtended(denialError(d, c));
-      }
-    }
+    if ('error' in classes) return this.refuseUnparsed(sql, 'extended', classes.error);
+    this.runtime();
+    // Refused at Parse: the statement never reaches the database, not even to be planned.
+    const verdict = this.ctx.gate.check(this.request('extended', classes.map((c) => ({ classification: c, through: this.cursorCheck(c) })), 'prepare'));
+    if (verdict.kind === 'refuse') return this.denyExtended(refusalError(verdict));
     const entry: Pending = { kind: 'parse' };
     this.queue.push(entry);
     // The server drops the unnamed statement as a Parse of it starts, even if that Parse then fails.
@@ -521,63 +449,46 @@ export class PgSession {
     if (!portal) return this.denyExtended({ code: '34000', message: `portal "${portalName}" does not exist` });
     const changed = changedExecuted(portal.stmt, this.objects);
     if (changed !== undefined) return this.denyExtended({ code: '42501', message: `agentgate: prepared statement "${changed}" changed since the statement executing it was parsed; parse it again` });
-    const rt = this.runtime();
+    this.runtime();
     // Decided again at Execute: the policy may have changed since Parse, and each execution is audited.
     const classes = portal.stmt.classes.length ? portal.stmt.classes : [emptyClassification(portal.stmt.sql)];
-    const decisions = classes.map((c) => this.decide(rt, c));
-    if (maxRows > 0 && this.limits(rt)?.maxRowsAffected !== undefined) {
-      // The tag of a write fetched in parts comes only with its last part, after every row changed.
-      classes.forEach((c, i) => {
-        if (writes(c) && !decisions[i]!.blocked) decisions[i] = { action: 'Deny', rule: 'limits-max-rows-affected', message: 'under maxRowsAffected a write must be executed whole (Execute without a row limit)', blocked: true };
-      });
-    }
-    const blockedAt = decisions.findIndex((d) => d.blocked && !this.approvable(d));
-    const approvalAt = blockedAt >= 0 ? -1 : decisions.findIndex((d) => this.approvable(d));
-    if (approvalAt >= 0) {
-      return this.approve(approvalText(portal.stmt.sql, [...(portal.stmt.executes?.keys() ?? [])], this.objects), classes[approvalAt]!, decisions[approvalAt]!, 'extended', (grant) => this.runExecute(m, portalName, portal, classes, decisions, grant), (err) => this.denyExtended(err));
-    }
-    return this.runExecute(m, portalName, portal, classes, decisions);
+    const verdict = this.ctx.gate.check(this.request('extended', classes.map((c) => ({ classification: c, through: this.cursorCheck(c) })), 'run', {
+      fetchedInParts: maxRows > 0,
+      approvalText: () => approvalText(portal.stmt.sql, [...(portal.stmt.executes?.keys() ?? [])], this.objects),
+    }));
+    return this.apply(verdict, (err) => this.denyExtended(err), (f) => this.runExecute(m, portalName, portal, classes, f), () => {
+      if (this.tokenExpired() || this.discardUntilSync) return false; // an earlier message of this batch failed: the server skips this Execute
+      // What was approved is what runs: the portal must still be the one decided before the wait.
+      if (this.objects.portal(portalName) === portal) return true;
+      this.denyExtended({ code: '34000', message: `agentgate: portal "${portalName}" changed while its statement awaited approval; nothing was executed` });
+      return false;
+    });
   }
 
-  private runExecute(m: Message, portalName: string, portal: Portal, classes: Classification[], decisions: Decision[], grant?: string): void | Promise<void> {
-    if (grant !== undefined && this.tokenExpired()) return;
-    if (grant !== undefined && this.discardUntilSync) return; // an earlier message of this batch failed: the server skips this Execute
-    // What was approved is what runs: the portal must still be the one decided before the wait.
-    if (grant !== undefined && this.objects.portal(portalName) !== portal) return this.denyExtended({ code: '34000', message: `agentgate: portal "${portalName}" changed while its statement awaited approval; nothing was executed` });
-    let run: StatementRun | undefined;
-    for (const [i, c] of classes.entries()) {
-      const d = decisions[i]!;
-      const rec = this.auditDecision(c, d, 'extended', grant && d.blocked ? { enforced: false, detail: { grant } } : {});
-      if (!rec) return this.denyExtended({ code: '42501', message: 'agentgate: audit log unavailable; statement refused' });
-      if (d.blocked && !grant) return this.denyExtended(denialError(d, c));
-      run ??= { cls: c, seq: rec.seq, started: this.now(), rows: 0, masked: 0 };
-    }
+  private runExecute(m: Message, portalName: string, portal: Portal, classes: Classification[], f: Forward): void | Promise<void> {
+    const run: StatementRun = { cls: classes[0]!, seq: f.records[0], started: this.now(), rows: 0, masked: 0 };
     if ((!portal.described || portal.planFor !== this.maskerOf) && this.resultMasker.active) {
       // Column masking needs the portal's columns; ask for them if the agent did not, or again when the policy changed since.
       pushSegment(this.toUpstream, describePortal(portalName));
       this.queue.push({ kind: 'describe', portal: portalName, target: portal, synthetic: true });
     }
-    const entry: Pending = { kind: 'execute', run: run!, portal: portalName, target: portal };
+    const entry: Pending = { kind: 'execute', run, portal: portalName, target: portal };
     this.queue.push(entry);
     for (const c of portal.stmt.classes) this.trackSessionState(c, entry);
     this.forward(m);
-    const limits = this.limits(this.maskerOf);
+    const limits = limitsOf(this.maskerOf);
     if (rowCapsActive(limits) && !classes.some((c) => c.copy?.direction === 'from')) {
       // Held until the result is in, so that a cap hit can fail the transaction before the agent's Sync.
-      run!.cap = portal.cap ??= newRowCap(run!.cls, limits);
+      run.cap = portal.cap ??= newRowCap(run.cls, limits);
       pushSegment(this.toUpstream, FLUSH);
       return new Promise<void>((release) => (this.hold = { entry, release }));
     }
   }
 
   private functionCall(): void {
-    const c = emptyClassification('<fast-path FunctionCall>');
-    c.kind = 'FunctionCall';
-    c.effects = ['unknown'];
-    c.reasons = ['the fast-path function call interface bypasses SQL and is not allowed'];
-    const d: Decision = { action: 'Deny', rule: 'function-call-protocol', message: 'fast-path FunctionCall messages are not allowed through agentgate', blocked: true };
-    this.auditDecision(c, d, 'function-call');
-    this.refuse(denialError(d, c));
+    const { classification, decision } = fastPathCall();
+    const verdict = this.ctx.gate.check(this.request('function-call', [{ classification, refused: { decision, refusal: denial(decision, classification) } }], 'run'));
+    if (verdict.kind === 'refuse') this.refuse(refusalError(verdict));
   }
 
   /**
@@ -623,32 +534,6 @@ export class PgSession {
     return rt;
   }
 
-  /** The runtime limits in force (none in mode: Audit, which blocks nothing). */
-  private limits(rt: PolicyRuntime): RuntimeLimits | undefined {
-    return rt.policy.spec.mode === 'Audit' ? undefined : rt.policy.spec.runtimeLimits;
-  }
-
-  private decide(rt: PolicyRuntime, c: Classification, cursors?: LocalCursors): Decision {
-    const fetch = fetchRefusal(c, this.objects, cursors, rt, (q) => this.decide(rt, q), rt.policy.spec.mode === 'Audit');
-    if (fetch) return fetch;
-    const d = rt.engine.decide(c, this.ctx.target, this.ctx.principal.triggeredBy);
-    const capped = capDecision(c, this.limits(rt));
-    if (capped && (!d.blocked || d.action === 'RequireApproval')) return capped;
-    const laundering = d.blocked ? undefined : launderingReason(c, this.derived(c), rt.masker, this.ctx.catalog());
-    if (laundering) return { action: 'Deny', rule: 'masking-lineage', message: laundering, blocked: true };
-    const statistics = d.blocked ? undefined : plannerStatisticsRefusal(c, rt.policy.spec.mode === 'Audit');
-    if (statistics) return statistics;
-    if (!d.blocked && c.copy?.direction === 'to' && c.copy.stdio && this.resultMasker.active) {
-      if (c.copy.format === 'binary') return { action: 'Deny', rule: 'masking-copy-binary', message: 'COPY TO in binary format cannot be masked; use text or csv', blocked: true };
-      const options = copyOptionsRefusal(c.copy);
-      if (options) return { action: 'Deny', rule: 'masking-copy-options', message: options, blocked: true };
-      if (rt.masker.hasColumnRules && !c.copy.columns) {
-        return { action: 'Deny', rule: 'masking-copy-columns', message: 'COPY TO must name its columns (or use a query with named columns) so column masking applies', blocked: true };
-      }
-    }
-    return d;
-  }
-
   // ---------------------------------------------------------------- refusals
 
   /**
@@ -670,26 +555,27 @@ export class PgSession {
     this.discardUntilSync = true;
   }
 
-  private refuseUnparsed(sql: string, protocol: 'simple' | 'extended', error: string, extended: boolean): void {
-    const c = emptyClassification(sql);
-    c.kind = 'Unparsed';
-    c.effects = ['unknown'];
-    c.reasons = [`not parseable: ${error}`];
-    const d: Decision = { action: 'Deny', rule: 'unparseable-statement', message: `statement could not be parsed (${error})`, blocked: true };
-    this.auditDecision(c, d, protocol);
-    const err = { code: '42601', message: `agentgate: ${d.message}; nothing was executed` };
-    if (extended) this.denyExtended(err);
-    else this.refuse(err);
+  private refuseUnparsed(sql: string, protocol: 'simple' | 'extended', error: string): void {
+    const { classification, decision } = unparseable(sql, error);
+    const refusal: Refuse = { kind: 'refuse', code: 'unparseable', rule: decision.rule, reason: `${decision.message}; nothing was executed` };
+    this.refuseOperation(protocol, { classification, refused: { decision, refusal } });
   }
 
   /** A statement over spec.protocolLimits.maxStatementBytes is refused (54000) before it is parsed. */
   private refuseOversized(sql: string, protocol: 'simple' | 'extended'): boolean {
     const o = oversizedStatement(sql, protocolLimits(this.runtime().policy.spec));
     if (!o) return false;
-    this.auditDecision(o.classification, o.decision, protocol, { detail: o.detail });
-    if (protocol === 'extended') this.denyExtended(o.error);
-    else this.refuse(o.error);
+    const refusal: Refuse = { kind: 'refuse', code: 'too-large', rule: o.decision.rule, reason: o.error.message.replace(/^agentgate: /, '') };
+    this.refuseOperation(protocol, { classification: o.classification, refused: { decision: o.decision, refusal, record: { detail: o.detail } } });
     return true;
+  }
+
+  /** An operation the parser refused on its own: recorded by the gate, refused in this protocol's terms. */
+  private refuseOperation(protocol: 'simple' | 'extended', op: Operation): void {
+    const verdict = this.ctx.gate.check(this.request(protocol, [op], 'run'));
+    if (verdict.kind !== 'refuse') throw new Error('the gate let a refused operation through');
+    if (protocol === 'extended') this.denyExtended(refusalError(verdict));
+    else this.refuse(refusalError(verdict));
   }
 
   private tokenExpired(): boolean {
@@ -837,7 +723,7 @@ export class PgSession {
         } catch {
           /* forwarded as is */
         }
-        const seconds = this.limits(this.maskerOf)?.maxStatementSeconds;
+        const seconds = limitsOf(this.maskerOf)?.maxStatementSeconds;
         if (seconds !== undefined && isStatementTimeout(err.code, err.message)) {
           this.audit.tryAppend({ event: { action: 'statement.cap-exceeded', outcome: 'failure' }, message: `statement ran past maxStatementSeconds ${seconds}; the database cancelled it`, detail: { limit: 'maxStatementSeconds', cap: seconds } });
         }
@@ -918,7 +804,7 @@ export class PgSession {
   private capExceeded(run: StatementRun, hit: CapHit, query?: QueryCaps): void {
     const err = capError(hit);
     this.audit.tryAppend({ event: { action: 'statement.cap-exceeded', outcome: 'failure' }, decisionSeq: run.seq, message: err.message, detail: { limit: hit.limit, cap: hit.cap, count: hit.count } });
-    this.ctx.events?.('Warning', 'RuntimeLimitExceeded', `${this.ctx.principal.sub} on ${this.ctx.target.name}: ${hit.limit} ${hit.cap} exceeded`);
+    this.ctx.events('Warning', 'RuntimeLimitExceeded', `${this.ctx.principal.sub} on ${this.ctx.target.name}: ${hit.limit} ${hit.cap} exceeded`);
     this.complete(run, { tag: 'ERROR' }, { code: err.code, message: err.message });
     const error = errorResponse({ severity: 'ERROR', ...err });
     if (query) {
@@ -1008,7 +894,7 @@ export class PgSession {
 
   /** maxStatementSeconds backstop: a CancelRequest when the statement in flight outlives the limit by a second. */
   private watchStatementTime(): void {
-    const seconds = this.limits(this.maskerOf)?.maxStatementSeconds;
+    const seconds = limitsOf(this.maskerOf)?.maxStatementSeconds;
     const entry = seconds === undefined ? undefined : this.queue.find((p) => p.kind === 'query' || p.kind === 'execute');
     const idx = entry?.kind === 'query' ? entry.idx : 0;
     if (this.timed?.entry === entry && this.timed?.idx === idx) return;
@@ -1025,7 +911,7 @@ export class PgSession {
         message: `statement ran past maxStatementSeconds ${seconds}; the proxy cancelled it`,
         detail: { limit: 'maxStatementSeconds', cap: seconds, count: Math.round((this.now() - started) / 1000) },
       });
-      this.ctx.events?.('Warning', 'RuntimeLimitExceeded', `${this.ctx.principal.sub} on ${this.ctx.target.name}: maxStatementSeconds ${seconds} exceeded`);
+      this.ctx.events('Warning', 'RuntimeLimitExceeded', `${this.ctx.principal.sub} on ${this.ctx.target.name}: maxStatementSeconds ${seconds} exceeded`);
       this.ctx.cancelUpstream?.();
     }, seconds * 1000 + 1000);
     timer.unref();
@@ -1090,35 +976,6 @@ export class PgSession {
     };
   }
 
-  private auditDecision(c: Classification, d: Decision, protocol: AuditFields['protocol'], extra: Partial<AuditFields> = {}): AppendedRecord | undefined {
-    const rt = this.maskerOf;
-    const includeText = rt.policy.spec.audit?.includeStatementText !== false;
-    if (d.blocked && !this.approvable(d)) {
-      // No statement text in the Event: it stays one series per agent and rule however the agent loops.
-      this.ctx.events?.('Warning', 'StatementDenied', `${this.ctx.principal.sub} on ${this.ctx.target.name}: ${d.action === 'RequireApproval' ? 'requires approval' : 'denied'} by rule "${d.rule}"`);
-    }
-    this.ctx.metrics?.statement(this.ctx.target.name, d.action, extra.enforced ?? d.blocked);
-    return this.audit.tryAppend({
-      // Proceeded (allowed, run under an approval, or not enforced in Audit mode) or stopped by the proxy.
-      event: { action: 'statement.decision', outcome: (extra.enforced ?? d.blocked) ? 'failure' : 'success' },
-      policy: rt.ref,
-      ...(includeText ? { db: { query: { text: rt.masker.maskText(c.text).text } } } : {}),
-      ...(c.fingerprint ? { fingerprint: c.fingerprint } : {}),
-      kind: c.kind,
-      effects: c.effects,
-      tables: c.tables.map((t) => (t.schema ? `${t.schema}.${t.name}` : t.name)),
-      ...(c.functions.length ? { functions: c.functions } : {}),
-      ...(c.unboundedWrite ? { unboundedWrite: true } : {}),
-      protocol,
-      decision: d.action,
-      enforced: d.blocked,
-      rule: { name: d.rule },
-      ...(d.message ? { message: d.message } : {}),
-      ...(c.reasons.length ? { reasons: c.reasons } : {}),
-      ...extra,
-    });
-  }
-
   private flush(): void {
     this.watchStatementTime();
     if (this.toUpstream.length && !this.upstream.destroyed) {
@@ -1148,7 +1005,7 @@ export class PgSession {
     this.toUpstream = [];
     this.upstream.destroy();
     this.audit.tryAppend({ event: { action: 'session.invariant-violated', outcome: 'failure' }, message, detail: { setting: v.setting, expected: v.expected } });
-    this.ctx.events?.('Warning', 'SessionInvariantViolated', `${this.ctx.principal.sub} on ${this.ctx.target.name}: ${v.setting} changed; session closed`);
+    this.ctx.events('Warning', 'SessionInvariantViolated', `${this.ctx.principal.sub} on ${this.ctx.target.name}: ${v.setting} changed; session closed`);
     this.toClient.push(errorResponse({ severity: 'FATAL', code: '42501', message }));
     this.flush();
     this.close(`session invariant violated: ${v.setting} changed`);
@@ -1204,20 +1061,6 @@ function mergePrepared(p: Prepared | undefined): Classification | undefined {
     c.reads = mergeReads(c.reads, x.reads);
   }
   return c;
-}
-
-function emptyClassification(text: string): Classification {
-  return { text, kind: 'EmptyStmt', effects: [], tables: [], functions: [], unboundedWrite: false, liftsReadOnly: false, reasons: [] };
-}
-
-function denialError(d: Decision, c: Classification): Omit<ErrorFields, 'severity'> {
-  const verb = d.action === 'RequireApproval' ? 'requires approval' : 'denied';
-  return {
-    code: '42501',
-    message: `agentgate: ${verb} by rule "${d.rule}"${d.message ? `: ${d.message}` : ''}`,
-    detail: `statement kind ${c.kind}; effects ${c.effects.join(', ') || 'none'}${c.tables.length ? `; tables ${c.tables.map((t) => (t.schema ? `${t.schema}.${t.name}` : t.name)).join(', ')}` : ''}${c.reasons.length ? `; ${c.reasons.join('; ')}` : ''}`,
-    ...(d.action === 'RequireApproval' ? { hint: 'approvals are not available in this build yet; the statement was refused' } : {}),
-  };
 }
 
 /** Appends a slice, merging it with the previous one when they are adjacent in the same buffer. */

@@ -4,7 +4,8 @@
  * under the policy in force. A cursor the proxy did not see declared (opened by a function, a procedure
  * or a DO block) has a query the proxy cannot decide: reading it is refused.
  */
-import type { Decision } from '../policy/decide.js';
+import { cursorQueryRefused, unknownCursor } from '../gate/guards.js';
+import type { Decision } from '../gate/verdict.js';
 import type { Classification } from '../sql/types.js';
 import type { ServerObjects, SqlCursor, StateChange } from './server-objects.js';
 
@@ -35,13 +36,10 @@ export function fetchRefusal(c: Classification, objects: ServerObjects, local: L
   const cursor = local?.get(name) ?? objects.cursor(name);
   const portal = cursor ? undefined : objects.portal(name);
   const queries = cursor ? (cursor.decidedBy === current ? [] : [cursor.cls]) : portal ? portal.stmt.classes : undefined;
-  if (!queries) {
-    return { action: 'Deny', rule: 'unknown-cursor', blocked: !audit, message: `cursor "${name}" was not declared through agentgate in this session (a cursor opened by a function, procedure or DO block runs a query the proxy cannot decide)` };
-  }
+  if (!queries) return unknownCursor(name, audit);
   for (const q of queries) {
     const d = decide(q);
-    // An approval given at DECLARE covered the policy of that time: under a new policy the read is refused.
-    if (d.blocked) return { ...d, action: 'Deny', message: `FETCH/MOVE from cursor "${name}": its query is refused under the current policy (rule ${d.rule}${d.message ? `: ${d.message}` : ''})` };
+    if (d.blocked) return cursorQueryRefused(name, d);
   }
   return undefined;
 }

@@ -10,7 +10,7 @@ import { serialize } from 'pg-protocol';
 // SCRAM client math (RFC 5802/7677, channel binding) from node-postgres itself.
 import sasl from 'pg/lib/crypto/sasl.js';
 import { createHash } from 'node:crypto';
-import type { TargetSpec } from '../policy/types.js';
+import type { TargetSpec } from '../../shared/contract/policy-types.js';
 import { PINNED_SETTINGS } from '../sql/settings.js';
 import { bodyReader, Framer, parseErrorNotice, type Message } from './protocol.js';
 import { SessionInvariants } from './session-invariants.js';

@@ -1,7 +1,8 @@
 /** The classification vocabulary shared by the classifier, the policy engine and the audit log. */
 
-export const EFFECTS = ['read', 'write', 'ddl', 'privilege', 'admin', 'session', 'transaction', 'unknown'] as const;
-export type Effect = (typeof EFFECTS)[number];
+import type { Effect } from '../../shared/contract/policy-types.js';
+
+export { EFFECTS, type Effect } from '../../shared/contract/policy-types.js';
 
 export type TableAccess = 'read' | 'write';
 

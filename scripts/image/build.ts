@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PROXY_UID } from '../../operator/webhook/inject.js';
+import { PROXY_UID } from '../../shared/contract/sidecar.js';
 import { nodeIntegrity, lockedNodeVersion } from './node-binary.js';
 import { readArchiveFile, writeOciArchive } from './oci-archive.js';
 import { assembleRootfs, ENTRYPOINT, IMAGE_UID, NODE_PATH } from './rootfs.js';

@@ -16,7 +16,7 @@ import { Operator } from '../../operator/operator.js';
 import { KubeApprovals } from '../../proxy/approvals/kube-approvals.js';
 import { OperatorWitness } from '../../proxy/audit/witnesses.js';
 import { startLocalStack, type LocalStack } from '../../proxy/local/stack.js';
-import type { AgentAccessPolicy } from '../../proxy/policy/types.js';
+import type { AgentAccessPolicy } from '../../shared/contract/policy-types.js';
 import { GuardProxy } from '../../proxy/server.js';
 import { renderInChromium } from '../support/chromium.js';
 import { eventually, ns, testCluster, type TestCluster } from './cluster.js';
@@ -95,7 +95,7 @@ describe('approvals: ApprovalRequests that approvers patch with kubectl', functi
     await c.kubectl(['create', 'serviceaccount', 'billing-agent', '-n', NS]);
     // The injector's status annotation names the policy the pod's proxy follows (the operator reads it to create requests).
     await c.kubectl(['create', '-f', '-'], { input: stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'agent-pod', namespace: NS, annotations: { 'agentgate.dev/status': JSON.stringify({ policy: `${NS}/billing-agent` }) } }, spec: { serviceAccountName: 'billing-agent', containers: [{ name: 'agent', image: 'example.com/agent:1' }] } }) });
-    // The witness names a pod's stream namespace/name/uid (proxy/cluster/pod-stream.ts).
+    // The witness names a pod's stream namespace/name/uid (shared/contract/pod-stream.ts).
     stream = `${NS}/agent-pod/${JSON.parse((await c.kubectl(['get', 'pod', 'agent-pod', '-n', NS, '-o', 'json'])).stdout).metadata.uid}`;
     const tokenFile = join(stack.dir, 'pod-token');
     writeFileSync(tokenFile, (await c.kubectl(['create', 'token', 'billing-agent', '-n', NS, '--audience', 'agentgate-proxy', '--bound-object-kind', 'Pod', '--bound-object-name', 'agent-pod', '--duration', '1h'])).stdout.trim());

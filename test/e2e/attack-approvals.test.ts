@@ -20,7 +20,7 @@ import { Operator } from '../../operator/operator.js';
 import { KubeApprovals } from '../../proxy/approvals/kube-approvals.js';
 import { ensureDevKey, issueDevToken } from '../../proxy/identity/dev-issuer.js';
 import { startLocalStack, type LocalStack } from '../../proxy/local/stack.js';
-import type { AgentAccessPolicy } from '../../proxy/policy/types.js';
+import type { AgentAccessPolicy } from '../../shared/contract/policy-types.js';
 import { GuardProxy } from '../../proxy/server.js';
 import { eventually, ns, testCluster, type TestCluster } from './cluster.js';
 

@@ -17,7 +17,7 @@ import { Operator } from '../../operator/operator.js';
 import { KubeApprovals } from '../../proxy/approvals/kube-approvals.js';
 import { ConfigMapPolicySource } from '../../proxy/cluster/policy-source.js';
 import { startLocalStack, type LocalStack } from '../../proxy/local/stack.js';
-import type { AgentAccessPolicy } from '../../proxy/policy/types.js';
+import type { AgentAccessPolicy } from '../../shared/contract/policy-types.js';
 import { GuardProxy } from '../../proxy/server.js';
 import { eventually, ns, testCluster, type TestCluster } from './cluster.js';
 

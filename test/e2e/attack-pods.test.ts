@@ -9,7 +9,7 @@ import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { parse, stringify } from 'yaml';
 import { Operator } from '../../operator/operator.js';
-import { PROXY_UID } from '../../operator/webhook/inject.js';
+import { PROXY_UID } from '../../shared/contract/sidecar.js';
 import { eventually, ns, testCluster, type TestCluster } from './cluster.js';
 
 const NS = ns('e2e-atk-pods');

@@ -19,7 +19,7 @@ import { AUDIT_KEYS_SECRET } from '../../operator/audit/checkpoint-witness.js';
 import { SigningKeys } from '../../operator/identity/signing-keys.js';
 import { Operator } from '../../operator/operator.js';
 import { AGENT_DB_PASSWORD, startLocalStack, type LocalStack } from '../../proxy/local/stack.js';
-import type { AgentAccessPolicy } from '../../proxy/policy/types.js';
+import type { AgentAccessPolicy } from '../../shared/contract/policy-types.js';
 import { eventually, ns, testCluster, type TestCluster } from './cluster.js';
 
 const run = promisify(execFile);

@@ -14,12 +14,12 @@ import { dirname, join } from 'node:path';
 import pg from 'pg';
 import { parseAllDocuments, stringify } from 'yaml';
 import { Operator } from '../../operator/operator.js';
-import { realClock, type Clock } from '../../operator/workqueue.js';
+import { realClock, type Clock } from '../../shared/kube/workqueue.js';
 import { KubeApprovals } from '../../proxy/approvals/kube-approvals.js';
 import { postToOperator, type OperatorEndpoint } from '../../proxy/approvals/operator-client.js';
 import { DeviationReporter } from '../../proxy/cluster/deviation-reporter.js';
 import { startLocalStack, type LocalStack } from '../../proxy/local/stack.js';
-import type { AgentAccessPolicy } from '../../proxy/policy/types.js';
+import type { AgentAccessPolicy } from '../../shared/contract/policy-types.js';
 import { GuardProxy } from '../../proxy/server.js';
 import { eventually, ns, testCluster, type TestCluster } from './cluster.js';
 

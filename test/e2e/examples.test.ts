@@ -2,7 +2,7 @@
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { parse, stringify } from 'yaml';
-import { validatePolicy } from '../../proxy/policy/validate.js';
+import { validatePolicy } from '../../shared/contract/validate-policy.js';
 import { ns, testCluster, type TestCluster } from './cluster.js';
 
 const NS = ns('e2e-examples');

@@ -15,7 +15,7 @@ import { Operator } from '../../operator/operator.js';
 import { AuditLog } from '../../proxy/audit/audit-log.js';
 import { loadPolicyFile } from '../../proxy/policy/load.js';
 import { EXAMPLE_POLICY } from '../../proxy/local/stack.js';
-import type { AgentAccessPolicy } from '../../proxy/policy/types.js';
+import type { AgentAccessPolicy } from '../../shared/contract/policy-types.js';
 import { eventually, ns, testCluster, type TestCluster } from './cluster.js';
 
 const run = promisify(execFile);

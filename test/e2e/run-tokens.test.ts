@@ -12,11 +12,11 @@ import { promisify } from 'node:util';
 import pg from 'pg';
 import * as jose from 'jose';
 import { stringify } from 'yaml';
-import { serviceAccountJwks } from '../../operator/kube.js';
+import { serviceAccountJwks } from '../../shared/kube/client.js';
 import { Operator } from '../../operator/operator.js';
 import { ensureDevKey, issueDevToken } from '../../proxy/identity/dev-issuer.js';
 import { startLocalStack, type LocalStack } from '../../proxy/local/stack.js';
-import type { AgentAccessPolicy } from '../../proxy/policy/types.js';
+import type { AgentAccessPolicy } from '../../shared/contract/policy-types.js';
 import { GuardProxy } from '../../proxy/server.js';
 import { eventually, ns, testCluster, type TestCluster } from './cluster.js';
 

@@ -8,8 +8,8 @@ import { expect } from 'chai';
 import http from 'node:http';
 import net from 'node:net';
 import zlib from 'node:zlib';
-import type { AgentAccessPolicy, HttpTargetSpec } from '../../proxy/policy/types.js';
-import { validatePolicy } from '../../proxy/policy/validate.js';
+import type { AgentAccessPolicy, HttpTargetSpec } from '../../shared/contract/policy-types.js';
+import { validatePolicy } from '../../shared/contract/validate-policy.js';
 import { startHttpStack, type HttpStack } from '../support/http-stack.js';
 
 interface Seen {

@@ -1,6 +1,6 @@
 /** The proxy's health and metrics endpoint, on a real run (embedded PostgreSQL, real statements). */
 import { expect } from 'chai';
-import { startHealthServer } from '../../proxy/observability/health-server.js';
+import { startHealthServer } from '../../shared/kube/health-server.js';
 import { ProxyMetrics } from '../../proxy/observability/metrics.js';
 import { startLocalStack, type LocalStack } from '../../proxy/local/stack.js';
 

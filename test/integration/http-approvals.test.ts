@@ -8,9 +8,9 @@ import { expect } from 'chai';
 import http from 'node:http';
 import type net from 'node:net';
 import type { ApprovalBroker } from '../../proxy/approvals/broker.js';
-import type { ApprovalAsk, ApprovalPhase, ApprovalRequest } from '../../operator/approvals/types.js';
+import type { ApprovalAsk, ApprovalPhase, ApprovalRequest } from '../../shared/contract/approval-request.js';
 import { approvalBinding, parseJsonBody } from '../../proxy/http/request-facts.js';
-import { parseRequestPath } from '../../proxy/http/path-template.js';
+import { parseRequestPath } from '../../shared/policy-language/path-template.js';
 import { startHttpStack, type HttpStack } from '../support/http-stack.js';
 
 class MemoryBroker implements ApprovalBroker {

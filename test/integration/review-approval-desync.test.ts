@@ -6,7 +6,7 @@
  * `SELECT 1` and the server runs `DROP TABLE orders`. The approval system here is a stand-in broker that
  * never grants anything (as a cluster's would, absent a human).
  * The test asserts the secure behaviour, so it FAILS on the reviewed code.
- * Run: npx mocha review/approval-desync.test.ts
+ * Run: npx mocha test/integration/review-approval-desync.test.ts
  */
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';

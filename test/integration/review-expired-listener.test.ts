@@ -3,7 +3,7 @@
  * statement" — so a session that sends no statement is never closed. After LISTEN, an expired session
  * keeps receiving NotificationResponse messages (data) indefinitely.
  * The test asserts the secure behaviour, so it FAILS on the reviewed code.
- * Run: npx mocha review/expired-listener.test.ts
+ * Run: npx mocha test/integration/review-expired-listener.test.ts
  */
 import { expect } from 'chai';
 import pg from 'pg';

@@ -6,7 +6,7 @@
  * - derived-column masking is computed from the wrong statement -> a column-rule value in clear;
  * - maxRowsAffected counts only statements the proxy believes write -> a 10-row DELETE with a cap of 2 commits.
  * Each `it` asserts the secure behaviour, so each FAILS on the reviewed code.
- * Run: npx mocha review/prepared-desync.test.ts
+ * Run: npx mocha test/integration/review-prepared-desync.test.ts
  */
 import { expect } from 'chai';
 import type pg from 'pg';

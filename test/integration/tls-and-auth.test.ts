@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { startPostgres } from '../../proxy/local/embedded-postgres.js';
 import { startLocalStack, type LocalStack } from '../../proxy/local/stack.js';
-import type { TargetSpec } from '../../proxy/policy/types.js';
+import type { TargetSpec } from '../../shared/contract/policy-types.js';
 
 function makeCerts(dir: string): { ca: string; cert: string; key: string } {
   const ssl = (...args: string[]): void => void execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import * as jose from 'jose';
 import { ensureDevKey, issueDevToken } from '../../proxy/identity/dev-issuer.js';
-import type { AgentAccessPolicy } from '../../proxy/policy/types.js';
+import type { AgentAccessPolicy } from '../../shared/contract/policy-types.js';
 import type { ReplayCache } from '../../operator/identity/replay-cache.js';
 import type { SigningKeys } from '../../operator/identity/signing-keys.js';
 import { tokenExchangeRouter } from '../../operator/identity/token-exchange.js';

@@ -1,4 +1,4 @@
-import type { Clock } from '../../operator/workqueue.js';
+import type { Clock } from '../../shared/kube/workqueue.js';
 
 /** A controllable clock for timers in unit tests. */
 export class FakeClock implements Clock {

@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureDevKey, issueDevToken } from '../../proxy/identity/dev-issuer.js';
 import { GuardProxy, type GuardProxyOptions } from '../../proxy/server.js';
-import type { PolicySpec } from '../../proxy/policy/types.js';
-import { validatePolicy } from '../../proxy/policy/validate.js';
+import type { PolicySpec } from '../../shared/contract/policy-types.js';
+import { validatePolicy } from '../../shared/contract/validate-policy.js';
 
 export const ISSUER = 'https://issuer.example';
 

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { admitApprovalCreate, admitApprovalUpdate } from '../../operator/approvals/admission.js';
-import { phaseOf, type ApprovalRequest } from '../../operator/approvals/types.js';
-import type { ApprovalSpec } from '../../proxy/policy/types.js';
+import { phaseOf, type ApprovalRequest } from '../../shared/contract/approval-request.js';
+import type { ApprovalSpec } from '../../shared/contract/policy-types.js';
 
 const NOW = Date.parse('2026-11-26T10:00:00Z');
 const apr = (over: Partial<ApprovalRequest['spec']> = {}): ApprovalRequest => ({

@@ -6,7 +6,7 @@ import { expect } from 'chai';
 import { admitApprovalCreate } from '../../operator/approvals/admission.js';
 import { parseApprovalAsk } from '../../operator/approvals/ask.js';
 import { policyOfPod } from '../../operator/approvals/create-endpoint.js';
-import type { ApprovalRequest } from '../../operator/approvals/types.js';
+import type { ApprovalRequest } from '../../shared/contract/approval-request.js';
 import { grantRefusal, type GrantContext } from '../../proxy/approvals/verify-grant.js';
 import type { Principal } from '../../proxy/identity/verify.js';
 

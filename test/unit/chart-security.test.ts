@@ -11,8 +11,9 @@ import { join } from 'node:path';
 import type { V1Container, V1PodSpec, V1Volume } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
 import { IMAGE_REPOSITORY } from '../../scripts/image/build.js';
-import { AUDIT_DIR, injectSidecar, PROXY_CONTAINER } from '../../operator/webhook/inject.js';
-import type { AgentAccessPolicy } from '../../proxy/policy/types.js';
+import { injectSidecar } from '../../operator/webhook/inject.js';
+import { AUDIT_DIR, PROXY_CONTAINER } from '../../shared/contract/sidecar.js';
+import type { AgentAccessPolicy } from '../../shared/contract/policy-types.js';
 import { loadPolicyFile } from '../../proxy/policy/load.js';
 
 const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };

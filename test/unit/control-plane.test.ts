@@ -5,13 +5,13 @@
  */
 import { expect } from 'chai';
 import { admitApprovalStatus } from '../../operator/approvals/admission.js';
-import type { ApprovalDecision, ApprovalRequest } from '../../operator/approvals/types.js';
+import type { ApprovalDecision, ApprovalRequest } from '../../shared/contract/approval-request.js';
 import { failClosedPolicy, FAIL_CLOSED_RULE } from '../../proxy/cluster/fail-closed-policy.js';
 import { PolicyAvailability } from '../../proxy/cluster/policy-availability.js';
 import { approvedAt, grantRefusal, type GrantContext } from '../../proxy/approvals/verify-grant.js';
 import type { Principal } from '../../proxy/identity/verify.js';
-import { PolicyEngine } from '../../proxy/policy/decide.js';
-import type { AgentAccessPolicy, TargetSpec } from '../../proxy/policy/types.js';
+import { PolicyEngine } from '../../proxy/gate/decide.js';
+import type { AgentAccessPolicy, TargetSpec } from '../../shared/contract/policy-types.js';
 
 const agent: Principal = { iss: 'https://issuer', sub: 'system:serviceaccount:agents:bot', iat: 0, exp: 0, claims: {}, kubernetes: { namespace: 'agents', serviceAccount: 'bot', pod: 'bot-1' }, triggeredBy: { iss: 'https://idp', sub: 'alice@example.com' } };
 const grant: GrantContext = { sha256: 'a'.repeat(64), commandText: 'DELETE FROM t', target: 'db', policy: 'p', principal: agent, runId: 'none', approval: { mode: 'Hold', timeoutSeconds: 300, approvers: { groups: ['approvers'], users: ['carol'] }, requiredApprovals: 1, retentionSeconds: 3600 } };

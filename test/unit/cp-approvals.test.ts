@@ -6,16 +6,16 @@
 import { expect } from 'chai';
 import { admitApprovalUpdate } from '../../operator/approvals/admission.js';
 import { parseApprovalAsk } from '../../operator/approvals/ask.js';
-import type { ApprovalRequest } from '../../operator/approvals/types.js';
+import type { ApprovalRequest } from '../../shared/contract/approval-request.js';
 import { KubeConfig } from '@kubernetes/client-node';
 import { KubeApprovals } from '../../proxy/approvals/kube-approvals.js';
 import { approvalSummary, SUMMARY_MAX } from '../../proxy/approvals/summary.js';
 import { grantRefusal, oneShotUseWithinSeconds, type GrantContext } from '../../proxy/approvals/verify-grant.js';
-import { isTriggerer, kubernetesUsernamesOf } from '../../proxy/identity/trigger-username.js';
+import { isTriggerer, kubernetesUsernamesOf } from '../../shared/identity/trigger-username.js';
 import type { Principal } from '../../proxy/identity/verify.js';
-import type { ApprovalSpec, TriggerIssuerSpec } from '../../proxy/policy/types.js';
-import { semanticErrors } from '../../proxy/policy/validate.js';
-import type { AgentAccessPolicy } from '../../proxy/policy/types.js';
+import type { ApprovalSpec, TriggerIssuerSpec } from '../../shared/contract/policy-types.js';
+import { semanticErrors } from '../../shared/contract/validate-policy.js';
+import type { AgentAccessPolicy } from '../../shared/contract/policy-types.js';
 
 const IDP = 'https://idp.example';
 const NOW = Date.parse('2026-11-26T10:00:00Z');

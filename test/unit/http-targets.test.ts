@@ -2,15 +2,15 @@
 import { expect } from 'chai';
 import type { V1Pod } from '@kubernetes/client-node';
 import { injectSidecar } from '../../operator/webhook/inject.js';
-import { PolicyEngine } from '../../proxy/policy/decide.js';
+import { PolicyEngine } from '../../proxy/gate/decide.js';
 import { Masker } from '../../proxy/masking/masker.js';
-import type { HttpTargetSpec, PolicySpec, TargetSpec } from '../../proxy/policy/types.js';
-import { PolicyValidationError, validatePolicy } from '../../proxy/policy/validate.js';
+import type { HttpTargetSpec, PolicySpec, TargetSpec } from '../../shared/contract/policy-types.js';
+import { PolicyValidationError, validatePolicy } from '../../shared/contract/validate-policy.js';
 import { HttpPolicyEngine } from '../../proxy/http/decide-http.js';
 import { JsonMasker } from '../../proxy/http/json-masker.js';
-import { compileTemplate, matchTemplate, parseRequestPath } from '../../proxy/http/path-template.js';
+import { compileTemplate, matchTemplate, parseRequestPath } from '../../shared/policy-language/path-template.js';
 import { buildFacts, canonicalJson, hasDuplicateKeys } from '../../proxy/http/request-facts.js';
-import { celError } from '../../proxy/http/cel.js';
+import { celError } from '../../shared/policy-language/cel.js';
 
 const base = (targets: unknown[], rules: unknown[] = []): unknown => ({
   apiVersion: 'agentgate.dev/v1alpha1',

@@ -8,8 +8,9 @@ import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import type { V1Pod } from '@kubernetes/client-node';
 import fastJsonPatch from 'fast-json-patch';
-import { injectSidecar, PROXY_CONTAINER, policySelects, wantsInjection } from '../../operator/webhook/inject.js';
-import type { AgentAccessPolicy } from '../../proxy/policy/types.js';
+import { injectSidecar, policySelects, wantsInjection } from '../../operator/webhook/inject.js';
+import { PROXY_CONTAINER } from '../../shared/contract/sidecar.js';
+import type { AgentAccessPolicy } from '../../shared/contract/policy-types.js';
 
 const dir = new URL('../fixtures/inject/', import.meta.url).pathname;
 const policy = parse(readFileSync(join(dir, 'policy.yaml'), 'utf8')) as AgentAccessPolicy;

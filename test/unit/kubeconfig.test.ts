@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadKubeConfig } from '../../operator/kube.js';
+import { loadKubeConfig } from '../../shared/kube/client.js';
 
 describe('loadKubeConfig', () => {
   it('without KUBECONFIG, ~/.kube/config or a pod, fails naming what is missing (not a TLS error)', () => {

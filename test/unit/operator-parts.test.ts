@@ -2,8 +2,8 @@ import { expect } from 'chai';
 import { X509Certificate } from 'node:crypto';
 import tls from 'node:tls';
 import { issueWebhookPki, needsRenewal } from '../../operator/webhook/certificates.js';
-import { WorkQueue } from '../../operator/workqueue.js';
-import { EventRecorder } from '../../operator/events.js';
+import { WorkQueue } from '../../shared/kube/workqueue.js';
+import { EventRecorder } from '../../shared/kube/events.js';
 import { FakeClock } from '../support/fake-clock.js';
 
 describe('operator parts', () => {

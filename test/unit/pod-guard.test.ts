@@ -7,9 +7,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import type { V1Pod } from '@kubernetes/client-node';
-import { injectSidecar, PROXY_CONTAINER, PROXY_GID, PROXY_UID, STATUS, wantsInjection } from '../../operator/webhook/inject.js';
+import { injectSidecar, wantsInjection } from '../../operator/webhook/inject.js';
+import { PROXY_CONTAINER, PROXY_GID, PROXY_UID } from '../../shared/contract/sidecar.js';
+import { STATUS } from '../../shared/contract/labels.js';
 import { createRefusals, ephemeralRefusals, stripForgedStatus } from '../../operator/webhook/pod-guard.js';
-import type { AgentAccessPolicy } from '../../proxy/policy/types.js';
+import type { AgentAccessPolicy } from '../../shared/contract/policy-types.js';
 
 const dir = new URL('../fixtures/inject/', import.meta.url).pathname;
 const policy = parse(readFileSync(join(dir, 'policy.yaml'), 'utf8')) as AgentAccessPolicy;

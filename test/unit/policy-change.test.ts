@@ -1,9 +1,11 @@
 /** Change management stamps (pure admission function) and how the proxy picks them up. */
 import { expect } from 'chai';
-import { CHANGED_AT, CHANGED_BY, SPEC_SHA256, specSha256, stampPolicyChange } from '../../operator/webhook/policy-change.js';
+import { CHANGED_AT, CHANGED_BY, SPEC_SHA256 } from '../../shared/contract/labels.js';
+import { specSha256 } from '../../shared/contract/spec-sha256.js';
+import { stampPolicyChange } from '../../operator/webhook/policy-change.js';
 import { loadPolicyFile } from '../../proxy/policy/load.js';
 import { compilePolicy } from '../../proxy/policy/runtime.js';
-import { validatePolicy } from '../../proxy/policy/validate.js';
+import { validatePolicy } from '../../shared/contract/validate-policy.js';
 import { EXAMPLE_POLICY } from '../../proxy/local/stack.js';
 
 describe('policy change stamps', () => {

@@ -1,15 +1,17 @@
 /**
- * The policy object is the only source of truth (proxy/cluster/trusted-policy.ts): what the proxy may
+ * The policy object is the only source of truth (shared/contract/compiled-policy.ts): what the proxy may
  * enforce, and whether a compiled ConfigMap is what the operator wrote, as pure functions.
  */
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
-import { compiledDocument, compiledMismatch, trustedPolicy, type PolicyObjectWithStatus } from '../../proxy/cluster/trusted-policy.js';
-import { CHANGED_AT, CHANGED_BY, SPEC_SHA256, specSha256 } from '../../operator/webhook/policy-change.js';
-import { injectSidecar, PROXY_CONTAINER } from '../../operator/webhook/inject.js';
+import { compiledDocument, compiledMismatch, trustedPolicy, type PolicyObjectWithStatus } from '../../shared/contract/compiled-policy.js';
+import { CHANGED_AT, CHANGED_BY, SPEC_SHA256 } from '../../shared/contract/labels.js';
+import { specSha256 } from '../../shared/contract/spec-sha256.js';
+import { injectSidecar } from '../../operator/webhook/inject.js';
+import { PROXY_CONTAINER } from '../../shared/contract/sidecar.js';
 import { EXAMPLE_POLICY } from '../../proxy/local/stack.js';
-import type { AgentAccessPolicy } from '../../proxy/policy/types.js';
+import type { AgentAccessPolicy } from '../../shared/contract/policy-types.js';
 
 const ISSUER = 'https://agentgate-webhook.agentgate-system.svc:8443';
 const example = (): AgentAccessPolicy => parse(readFileSync(EXAMPLE_POLICY, 'utf8')) as AgentAccessPolicy;

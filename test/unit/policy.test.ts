@@ -1,9 +1,9 @@
 import { expect } from 'chai';
-import { PolicyEngine, tableMatches } from '../../proxy/policy/decide.js';
-import { globMatch } from '../../proxy/policy/glob.js';
+import { PolicyEngine, tableMatches } from '../../proxy/gate/decide.js';
+import { globMatch } from '../../shared/policy-language/glob.js';
 import { parsePolicyText } from '../../proxy/policy/load.js';
-import type { PolicySpec, TargetSpec } from '../../proxy/policy/types.js';
-import { PolicyValidationError, validatePolicy } from '../../proxy/policy/validate.js';
+import type { PolicySpec, TargetSpec } from '../../shared/contract/policy-types.js';
+import { PolicyValidationError, validatePolicy } from '../../shared/contract/validate-policy.js';
 import type { Classification } from '../../proxy/sql/types.js';
 import { invalidPolicies, validPolicies } from '../fixtures/policies/cases.js';
 

@@ -10,8 +10,8 @@ import { parse as parseYaml } from 'yaml';
 import { ByteQueue } from '../../proxy/postgres/handshake.js';
 import { DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_MAX_STATEMENT_BYTES, oversizedStatement, protocolLimits } from '../../proxy/postgres/limits.js';
 import { Framer, MessageTooLarge, ProtocolError } from '../../proxy/postgres/protocol.js';
-import type { AgentAccessPolicy } from '../../proxy/policy/types.js';
-import { PolicyValidationError, validatePolicy } from '../../proxy/policy/validate.js';
+import type { AgentAccessPolicy } from '../../shared/contract/policy-types.js';
+import { PolicyValidationError, validatePolicy } from '../../shared/contract/validate-policy.js';
 
 const EXAMPLE = new URL('../../examples/local/policy.yaml', import.meta.url);
 const example = (): AgentAccessPolicy => parseYaml(readFileSync(EXAMPLE, 'utf8')) as AgentAccessPolicy;

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import * as jose from 'jose';
-import { RemoteJwks } from '../../proxy/identity/remote-jwks.js';
+import { RemoteJwks } from '../../shared/identity/remote-jwks.js';
 
 describe('remote JWKS (cluster issuer keys)', () => {
   async function keyPair(kid: string) {

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as jose from 'jose';
-import { signCheckpoint } from '../../proxy/audit/checkpoints.js';
+import { signCheckpoint } from '../../shared/contract/checkpoint.js';
 import { COUNTERSIGNATURE_FILE, COUNTERSIGNATURE_TYPE, MANIFEST_AUDIENCE, signBundle, verifyBundle, type ManifestCountersigner } from '../../proxy/audit/manifest.js';
 
 async function operatorKey(): Promise<{ kid: string; key: Awaited<ReturnType<typeof jose.generateKeyPair>>['privateKey']; jwks: jose.JSONWebKeySet }> {

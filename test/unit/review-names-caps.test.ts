@@ -5,9 +5,9 @@
  * refuses writes the tag does not count (write functions, cascades, triggers, rules).
  */
 import { expect } from 'chai';
-import { PolicyEngine } from '../../proxy/policy/decide.js';
-import type { PolicySpec, TargetSpec } from '../../proxy/policy/types.js';
-import { capDecision } from '../../proxy/postgres/runtime-caps.js';
+import { PolicyEngine } from '../../proxy/gate/decide.js';
+import type { PolicySpec, TargetSpec } from '../../shared/contract/policy-types.js';
+import { limitsGuard as capDecision } from '../../proxy/gate/guards.js';
 import type { Catalog } from '../../proxy/sql/catalog.js';
 import { explainSql } from '../../proxy/sql/explain.js';
 import { effectiveSearchPath, relationCandidates } from '../../proxy/sql/search-path.js';

@@ -4,9 +4,9 @@
  * (`nextval('payroll.run_seq')`) are table references; the fail-closed defaults without a catalog.
  */
 import { expect } from 'chai';
-import { PolicyEngine } from '../../proxy/policy/decide.js';
-import type { PolicySpec, TargetSpec } from '../../proxy/policy/types.js';
-import { capDecision } from '../../proxy/postgres/runtime-caps.js';
+import { PolicyEngine } from '../../proxy/gate/decide.js';
+import type { PolicySpec, TargetSpec } from '../../shared/contract/policy-types.js';
+import { limitsGuard as capDecision } from '../../proxy/gate/guards.js';
 import { builtinCatalog, type Catalog } from '../../proxy/sql/catalog.js';
 import { CatalogKeeper } from '../../proxy/sql/catalog-keeper.js';
 import { explainSql } from '../../proxy/sql/explain.js';

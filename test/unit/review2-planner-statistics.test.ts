@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { plannerStatisticsRefusal } from '../../proxy/policy/planner-statistics.js';
+import { plannerStatisticsRefusal } from '../../proxy/gate/guards.js';
 import { builtinCatalog } from '../../proxy/sql/catalog.js';
 import { explainSql } from '../../proxy/sql/explain.js';
 

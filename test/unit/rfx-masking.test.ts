@@ -3,7 +3,8 @@ import { derivedMask, launderingReason } from '../../proxy/masking/lineage-rule.
 import { maskWithEmbeddedBytea } from '../../proxy/masking/embedded-bytea.js';
 import { maskJsonColumns } from '../../proxy/masking/json-columns.js';
 import { Masker } from '../../proxy/masking/masker.js';
-import { copyFormat, copyOptionsRefusal, encodeCopyField, splitCopyRow } from '../../proxy/postgres/copy-format.js';
+import { copyFormat, encodeCopyField, splitCopyRow } from '../../proxy/postgres/copy-format.js';
+import { copyOptionsRefusal } from '../../proxy/sql/copy-options.js';
 import { CatalogSnapshot, builtinCatalog } from '../../proxy/sql/catalog.js';
 import { explainSql } from '../../proxy/sql/explain.js';
 import type { Classification } from '../../proxy/sql/types.js';

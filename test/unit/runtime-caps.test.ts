@@ -1,8 +1,9 @@
 /** spec.runtimeLimits: the schema, which writes can be held to maxRowsAffected, and the row counter. */
 import { expect } from 'chai';
 import { parsePolicyText } from '../../proxy/policy/load.js';
-import { PolicyValidationError } from '../../proxy/policy/validate.js';
-import { capDecision, newRowCap } from '../../proxy/postgres/runtime-caps.js';
+import { PolicyValidationError } from '../../shared/contract/validate-policy.js';
+import { limitsGuard as capDecision } from '../../proxy/gate/guards.js';
+import { newRowCap } from '../../proxy/postgres/runtime-caps.js';
 import { catalogWith } from '../support/caps-catalog.js';
 import { explainSql } from '../../proxy/sql/explain.js';
 import type { Classification } from '../../proxy/sql/types.js';

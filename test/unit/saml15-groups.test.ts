@@ -7,9 +7,9 @@ import { expect } from 'chai';
 import { parseApprovalAsk } from '../../operator/approvals/ask.js';
 import { groupsFromClaim } from '../../operator/identity/person-groups.js';
 import { checkRunToken } from '../../proxy/identity/run-token.js';
-import { PolicyEngine } from '../../proxy/policy/decide.js';
-import type { AgentAccessPolicy, PolicySpec, TargetSpec } from '../../proxy/policy/types.js';
-import { validatePolicy } from '../../proxy/policy/validate.js';
+import { PolicyEngine } from '../../proxy/gate/decide.js';
+import type { AgentAccessPolicy, PolicySpec, TargetSpec } from '../../shared/contract/policy-types.js';
+import { validatePolicy } from '../../shared/contract/validate-policy.js';
 import type { Classification } from '../../proxy/sql/types.js';
 
 const target: TargetSpec = { name: 'db', protocol: 'postgres', listen: '127.0.0.1:15432', access: 'ReadWrite', upstream: { host: 'h', port: 5432, database: 'd', user: 'u', sslMode: 'disable' }, credentials: { passwordEnv: 'P' } };

@@ -15,10 +15,10 @@ import * as jose from 'jose';
 import { runTokenExchange, subjectTokenValue } from '../../cli/commands/token-exchange.js';
 import { ReplayCache } from '../../operator/identity/replay-cache.js';
 import { MetadataCache } from '../../operator/identity/saml-metadata.js';
-import { metadataUrlError } from '../../proxy/policy/saml-trigger.js';
+import { metadataUrlError } from '../../shared/contract/saml-trigger.js';
 import { SAML2_TOKEN_TYPE } from '../../operator/identity/saml-subject.js';
-import type { AgentAccessPolicy, TriggerIssuerSpec } from '../../proxy/policy/types.js';
-import { validatePolicy } from '../../proxy/policy/validate.js';
+import type { AgentAccessPolicy, TriggerIssuerSpec } from '../../shared/contract/policy-types.js';
+import { validatePolicy } from '../../shared/contract/validate-policy.js';
 import { startExchange, type ExchangeHarness } from '../support/exchange-harness.js';
 import { b64url, startSamlIdp, xmldom, type SamlTestIdp } from '../support/saml-idp.js';
 

@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as jose from 'jose';
 import { ensureDevKey } from '../../proxy/identity/dev-issuer.js';
-import { IdentityError, TokenVerifier, tokenTimeError } from '../../proxy/identity/verify.js';
+import { IdentityError, TokenVerifier } from '../../proxy/identity/verify.js';
+import { tokenTimeError } from '../../shared/identity/token-rules.js';
 
 describe('token lifetime cap counted from now (iat in the future)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'agentgate-lifetime-'));

@@ -5,7 +5,7 @@
  */
 import { type CoreV1Api, type KubernetesObject } from '@kubernetes/client-node';
 import { randomBytes } from 'node:crypto';
-import { mergePatch } from './kube.js';
+import { mergePatch } from './client.js';
 import { realClock, type Clock } from './workqueue.js';
 
 export type EventType = 'Normal' | 'Warning';

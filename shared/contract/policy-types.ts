@@ -1,9 +1,11 @@
 /**
  * The AgentAccessPolicy as the proxy reads it (after validation and defaulting). The schema of record
  * is crds/agentaccesspolicy.yaml; the validator checks documents against it, so these types and the CRD
- * cannot drift silently (test/unit/policy-validate.test.ts keeps them in agreement).
+ * cannot drift silently (test/unit/policy.test.ts keeps them in agreement).
  */
-import type { Effect } from '../sql/types.js';
+/** What a statement does, as rules name it (`when.sql.effects`) and the classifier reports it. */
+export const EFFECTS = ['read', 'write', 'ddl', 'privilege', 'admin', 'session', 'transaction', 'unknown'] as const;
+export type Effect = (typeof EFFECTS)[number];
 
 export type Action = 'Allow' | 'Deny' | 'RequireApproval';
 export type MaskStrategy = 'redact' | 'partial' | 'hash';

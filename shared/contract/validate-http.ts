@@ -1,9 +1,9 @@
 /** Policy checks for HTTP targets and `when.http` rules that the CRD schema cannot express. */
-import type { PolicyError } from '../policy/validate.js';
-import type { HttpTargetSpec, PolicySpec, RuleSpec, TargetSpec } from '../policy/types.js';
-import { celError } from './cel.js';
-import { jsonPathError } from './json-path.js';
-import { templateError } from './path-template.js';
+import type { PolicyError } from './validate-policy.js';
+import type { HttpTargetSpec, PolicySpec, RuleSpec, TargetSpec } from './policy-types.js';
+import { celError } from '../policy-language/cel.js';
+import { jsonPathError } from '../policy-language/json-path.js';
+import { templateError } from '../policy-language/path-template.js';
 
 export function postgresTargetErrors(t: TargetSpec, i: number): PolicyError[] {
   const errors: PolicyError[] = [];

@@ -1,23 +1,34 @@
 /**
- * The policy engine: first matching rule decides, else defaultAction. Knows nothing about protocols or
- * bytes: it sees a classification and a target. ReadOnly targets add a guard the rules cannot relax.
+ * Deciding one operation: the target's guards, then the first matching rule (else defaultAction), then
+ * the guards on what the rules let through (guards.ts). Knows nothing about protocols or bytes: it sees
+ * a classification, a target and the policy in force.
  */
-import type { Classification, Effect, TableRef } from '../sql/types.js';
-import { NAME_SETTINGS } from '../sql/settings.js';
-import { globMatch } from './glob.js';
-import type { Action, PolicySpec, RuleSpec, TargetSpec } from './types.js';
+import type { PolicyRuntime } from '../policy/runtime.js';
+import { globMatch } from '../../shared/policy-language/glob.js';
+import type { Catalog } from '../sql/catalog.js';
+import type { Classification, TableRef } from '../sql/types.js';
+import type { Action, PolicySpec, RuleSpec, TargetSpec } from '../../shared/contract/policy-types.js';
+import { limitsGuard, limitsOf, maskingGuard, targetGuard } from './guards.js';
+import type { Operation } from './request.js';
+import type { Decision } from './verdict.js';
 
-export interface Decision {
-  action: Action;
-  /** Rule that decided: a rule name, 'defaultAction', or a built-in guard such as 'read-only-target'. */
-  rule: string;
-  message?: string;
-  /** Whether the proxy blocks the statement (false for Allow, and for any action in mode: Audit). */
-  blocked: boolean;
+export type { Decision };
+
+/** One operation's decision under `rt`. */
+export function decideOperation(op: Operation, rt: PolicyRuntime, target: TargetSpec, catalog: Catalog, person?: TriggeringPerson): Decision {
+  if (op.refused) return op.refused.decision;
+  const decide = (c: Classification): Decision => decideOperation({ classification: c }, rt, target, catalog, person);
+  const through = op.through?.(decide, rt);
+  if (through) return through;
+  const c = op.classification;
+  const d = rt.engine.decide(c, target, person);
+  const capped = limitsGuard(c, limitsOf(rt));
+  if (capped && (!d.blocked || d.action === 'RequireApproval')) return capped;
+  if (d.blocked) return d;
+  return maskingGuard(c, rt, catalog) ?? d;
 }
 
-const READ_ONLY_FORBIDDEN: Effect[] = ['write', 'ddl', 'privilege', 'admin', 'unknown'];
-
+/** The policy's rules: the first that matches decides, else defaultAction; the target's guards come first. */
 export class PolicyEngine {
   private readonly rules: RuleSpec[];
   private readonly audit: boolean;
@@ -29,21 +40,8 @@ export class PolicyEngine {
 
   /** `person`: who triggered the run (run tokens), for `when.triggeredBy`. */
   decide(c: Classification, target: TargetSpec, person?: TriggeringPerson): Decision {
-    if (target.access === 'ReadOnly') {
-      // Lifting the upstream read-only backstop is refused even in Audit mode: it is the target's
-      // guarantee, not a rule.
-      if (c.liftsReadOnly) {
-        return { action: 'Deny', rule: 'read-only-target', message: `target ${target.name} is read-only; this statement could lift its read-only guard`, blocked: true };
-      }
-      const bad = c.effects.find((e) => READ_ONLY_FORBIDDEN.includes(e));
-      if (bad) return this.finish('Deny', 'read-only-target', `target ${target.name} is read-only; the statement has effect "${bad}"`);
-    }
-    // Table rules match unqualified names through the role's default search_path (sql/search-path.ts).
-    const names = c.settings?.find((s) => NAME_SETTINGS.has(s));
-    if (names) {
-      const what = names === '*' ? 'a setting whose name is not a literal (it could be search_path)' : names;
-      return this.finish('Deny', 'pinned-search-path', `${what} may not be changed through agentgate: it decides which table an unqualified name means; qualify table names with their schema instead`);
-    }
+    const guarded = targetGuard(c, target, this.audit);
+    if (guarded) return guarded;
     for (const rule of this.rules) {
       if (this.matches(rule, c, target, person)) return this.finish(rule.action, rule.name, rule.message);
     }

@@ -8,9 +8,10 @@
  * hashes to the last compiled generation in the history.
  */
 import { isDeepStrictEqual } from 'node:util';
-import { CHANGED_AT, CHANGED_BY, SPEC_SHA256, specSha256 } from '../../operator/webhook/policy-change.js';
-import { RUN_TOKEN_ISSUER_ANNOTATION } from '../identity/run-token.js';
-import type { AgentAccessPolicy } from '../policy/types.js';
+import { CHANGED_AT, CHANGED_BY, SPEC_SHA256 } from './labels.js';
+import { specSha256 } from './spec-sha256.js';
+import { RUN_TOKEN_ISSUER_ANNOTATION } from './labels.js';
+import type { AgentAccessPolicy } from './policy-types.js';
 
 export interface PolicyHistoryEntry {
   generation: number;

@@ -8,8 +8,8 @@ import { readFileSync } from 'node:fs';
 import { RE2JS } from 're2js';
 import { parse as parseYaml } from 'yaml';
 import { samlTriggerErrors, triggeredByRuleErrors } from './saml-trigger.js';
-import { forwardProxyListens, httpTargetErrors, httpWhenErrors, postgresTargetErrors } from '../http/validate-http.js';
-import type { AgentAccessPolicy } from './types.js';
+import { forwardProxyListens, httpTargetErrors, httpWhenErrors, postgresTargetErrors } from './validate-http.js';
+import type { AgentAccessPolicy } from './policy-types.js';
 
 export interface PolicyError {
   path: string;

@@ -7,7 +7,7 @@
  * `<issuer>#<sub>`, is always counted too. On top, fail closed: any username that equals the sub or
  * the email, or ends with `#<sub>` or `:<sub>`, case-insensitively, is taken for the same person.
  */
-import type { TriggerIssuerSpec } from '../policy/types.js';
+import type { TriggerIssuerSpec } from '../contract/policy-types.js';
 
 export interface TriggerPerson {
   iss: string;

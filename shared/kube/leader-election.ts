@@ -4,7 +4,7 @@
  * fails for longer than the lease. Time is injectable.
  */
 import { type CoordinationV1Api, type V1Lease } from '@kubernetes/client-node';
-import { statusOf } from './kube.js';
+import { statusOf } from './client.js';
 import { realClock, type Clock } from './workqueue.js';
 
 export interface LeaderElectionOptions {

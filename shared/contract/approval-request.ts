@@ -28,9 +28,6 @@ export interface ApprovalRequest {
 
 export type ApprovalPhase = 'Pending' | 'Approved' | 'Denied' | 'Expired' | 'Used';
 
-export const APPROVAL_POLICY_LABEL = 'agentgate.dev/policy';
-/** The uid of the pod whose proxy asked (set by the operator from the proxy's pod-bound token). */
-export const APPROVAL_POD_UID_LABEL = 'agentgate.dev/pod-uid';
 /** The run id a request is for when the agent holds no run token. */
 export const NO_RUN = 'none';
 

@@ -3,8 +3,8 @@
  * a SAML issuer's certificates must parse; a rule on the person must be able to see one.
  */
 import { X509Certificate } from 'node:crypto';
-import type { PolicyError } from './validate.js';
-import type { PolicySpec, RuleSpec, TriggerIssuerSpec } from './types.js';
+import type { PolicyError } from './validate-policy.js';
+import type { PolicySpec, RuleSpec, TriggerIssuerSpec } from './policy-types.js';
 
 /** A certificate as PEM, whether configured as PEM or as the bare base64 DER metadata carries. */
 export function certificatePem(cert: string): string {

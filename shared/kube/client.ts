@@ -4,11 +4,6 @@ import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
-export const GROUP = 'agentgate.dev';
-export const VERSION = 'v1alpha1';
-export const POLICY_PLURAL = 'agentaccesspolicies';
-export const APPROVAL_PLURAL = 'approvalrequests';
-export const FIELD_MANAGER = 'agentgate-operator';
 
 /** Custom-object patches default to JSON Patch in client-node; these set the real content type. */
 export const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
@@ -41,8 +36,6 @@ export function messageOf(e: unknown): string {
   }
   return (e as Error).message;
 }
-
-export const policyConfigMapName = (policy: string): string => `agentgate-policy-${policy}`;
 
 /** Fetches the cluster's service-account issuer keys (GET /openid/v1/jwks) with the kubeconfig's credentials. */
 export function serviceAccountJwks(kc: KubeConfig): () => Promise<{ keys: Record<string, unknown>[] }> {

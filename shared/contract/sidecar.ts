@@ -1,0 +1,42 @@
+/**
+ * The injected pod as the injector builds it and the proxy reads it: container and volume names,
+ * mount paths, environment variables, ports and the sidecar's own uid.
+ */
+export const PROXY_CONTAINER = 'agentgate-proxy';
+export const TOKEN_VOLUME = 'agentgate-token';
+export const TOKEN_DIR = '/var/run/agentgate/token';
+/** The proxy's own token (audience agentgate-proxy), for its calls to the operator: the agent never holds it. */
+export const PROXY_TOKEN_VOLUME = 'agentgate-proxy-token';
+export const PROXY_TOKEN_DIR = '/var/run/agentgate/proxy-token';
+export const PROXY_AUDIENCE = 'agentgate-proxy';
+/** Upstream credentials from a Secret: `<dir>/<target>/password`, mounted into the proxy container only. */
+export const CREDENTIALS_DIR = '/var/run/agentgate/credentials';
+export const AUDIT_DIR = '/var/log/agentgate';
+/** The proxy's root filesystem is read-only: its audit directory and /tmp are its only writable paths. */
+export const TMP_VOLUME = 'agentgate-tmp';
+/** The operator's CA certificate for agents, from the policy's compiled ConfigMap (key operator-ca.crt). */
+export const OPERATOR_DIR = '/var/run/agentgate/operator';
+export const OPERATOR_CA_VOLUME = 'agentgate-operator-ca';
+/** The sidecar's /healthz, /readyz and /metrics (reachable by the kubelet, so not loopback). */
+export const HEALTH_PORT = 15021;
+/** The sidecar's own uid and gid: agent containers may not run as them (pod-guard.ts). */
+export const PROXY_UID = 17017;
+export const PROXY_GID = 17017;
+
+/** Environment variables the injector sets (proxy container, agent containers) and the CLI reads. */
+export const ENV = {
+  /** Proxy: where Secret credentials are mounted. */
+  credentialsDir: 'AGENTGATE_CREDENTIALS_DIR',
+  /** Proxy: its own token for calls to the operator. */
+  proxyTokenFile: 'AGENTGATE_PROXY_TOKEN_FILE',
+  /** Proxy and agent: the operator's CA (PEM), fixed at admission. */
+  operatorCa: 'AGENTGATE_OPERATOR_CA',
+  /** Agent: its projected token. */
+  tokenFile: 'AGENTGATE_TOKEN_FILE',
+  /** Agent: the operator's pod-facing URL and the CA file to trust it with. */
+  operatorUrl: 'AGENTGATE_OPERATOR_URL',
+  operatorCaFile: 'AGENTGATE_OPERATOR_CA_FILE',
+} as const;
+
+/** The per-target variables an agent container gets: AGENTGATE_<TARGET>_HOST / _PORT. */
+export const targetEnvPrefix = (target: string): string => `AGENTGATE_${target.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
