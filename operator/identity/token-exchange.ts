@@ -14,6 +14,7 @@ import { listsServiceAccount } from '../../proxy/policy/subjects.js';
 import type { AgentAccessPolicy } from '../../proxy/policy/types.js';
 import { GROUP, messageOf, POLICY_PLURAL, statusOf, VERSION } from '../kube.js';
 import { groupsFromClaim } from './person-groups.js';
+import { personTokenError } from './oidc-subject.js';
 import { ReplayCache } from './replay-cache.js';
 import { MetadataCache } from './saml-metadata.js';
 import { SAML2_TOKEN_TYPE, SamlSubjectError, verifySamlSubject } from './saml-subject.js';
@@ -87,6 +88,8 @@ export function tokenExchangeRouter(o: TokenExchangeOptions): Router {
         const trusted = triggers.find((t) => !t.saml && t.issuer === unverified?.iss);
         if (!trusted) throw new ExchangeError('invalid_grant', `subject_token issuer "${String(unverified?.iss ?? '')}" is not trusted by policy ${policy.metadata.name}`);
         subject = await verify(b.subject_token, keySetFor(trusted), trusted.issuer, trusted.audiences, 'subject_token', now());
+        const notPerson = personTokenError(subject, trusted, { clusterIssuer, runTokenIssuer: o.issuerUrl });
+        if (notPerson) throw new ExchangeError('invalid_grant', `subject_token ${notPerson}`);
         if (trusted.groupsClaim) {
           try {
             subject = { ...subject, groups: groupsFromClaim(subject, trusted.groupsClaim) };
