@@ -22,7 +22,7 @@ describe('rev15: OIDC subject tokens under attack', function () {
   this.timeout(60_000);
   const dir = mkdtempSync(join(tmpdir(), 'agentgate-rev15-oidc-'));
   let ex: ExchangeHarness;
-  let key: CryptoKey;
+  let key: Awaited<ReturnType<typeof jose.generateKeyPair>>['privateKey'];
   let jwksFile: string;
   let triggers: TriggerIssuerSpec[];
   const policy = (): AgentAccessPolicy => ({
