@@ -54,6 +54,10 @@ const BEARER = 'urn:oasis:names:tc:SAML:2.0:cm:bearer';
 const SUCCESS = 'urn:oasis:names:tc:SAML:2.0:status:Success';
 const ENTITY_FORMAT = 'urn:oasis:names:tc:SAML:2.0:nameid-format:entity';
 const EMAIL_FORMAT = 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress';
+// A person asks for the NameID format in the AuthnRequest: these two never name them.
+const NOT_A_PERSON_FORMATS = new Set(['urn:oasis:names:tc:SAML:2.0:nameid-format:transient', ENTITY_FORMAT]);
+// Entra ID sends this instead of the groups when a person is in too many of them.
+const GROUPS_OVERAGE_ATTRIBUTE = 'http://schemas.microsoft.com/claims/groups.link';
 // SHA-1 is refused for signatures and digests alike.
 const SIGNATURE_METHODS = new Set([
   'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256',
@@ -211,6 +215,8 @@ function readAssertion(a: Element, trusted: TriggerIssuerSpec & { saml: NonNulla
   }
   for (const c of elementChildren(conditions)) {
     if (c.namespaceURI !== NS.saml || !['AudienceRestriction', 'OneTimeUse', 'ProxyRestriction'].includes(c.localName ?? '')) fail(`unknown condition ${c.localName} (unknown conditions make an assertion invalid)`);
+    // The run token is a new assertion issued on the strength of this one (SAML core 2.5.1.6).
+    if (c.localName === 'ProxyRestriction' && c.getAttribute('Count') === '0') fail('ProxyRestriction Count="0": the IdP forbids issuing tokens on the strength of this assertion');
   }
 
   // Subject: one NameID, and a bearer confirmation addressed to us that is still valid.
@@ -242,8 +248,10 @@ function readAssertion(a: Element, trusted: TriggerIssuerSpec & { saml: NonNulla
 
   const nameAttr = trusted.saml.nameAttribute;
   const groupsAttr = trusted.saml.groupsAttribute;
-  const attributes = attributesOf(a, [nameAttr, groupsAttr].filter((x): x is string => !!x));
+  const attributes = attributesOf(a, [nameAttr, groupsAttr, groupsAttr ? GROUPS_OVERAGE_ATTRIBUTE : undefined].filter((x): x is string => !!x));
   let sub = nameId;
+  const nameIdFormat = nameIdEl.getAttribute('Format') ?? '';
+  if (!nameAttr && NOT_A_PERSON_FORMATS.has(nameIdFormat)) fail(`a NameID of format ${nameIdFormat} does not name a person (set saml.nameAttribute to read the name from an attribute)`);
   if (nameAttr) {
     const v = attributes.get(nameAttr);
     if (!v || v.length !== 1) fail(`attribute ${nameAttr} (the person's name) must carry exactly one value`);
@@ -251,6 +259,7 @@ function readAssertion(a: Element, trusted: TriggerIssuerSpec & { saml: NonNulla
   }
   let groups: string[] | undefined;
   if (groupsAttr) {
+    if (!attributes.has(groupsAttr) && attributes.has(GROUPS_OVERAGE_ATTRIBUTE)) fail(`the IdP left the groups out of the assertion (groups overage: ${GROUPS_OVERAGE_ATTRIBUTE}); a rule on groups cannot be checked`);
     try {
       groups = checkedGroups(attributes.get(groupsAttr) ?? [], `attribute ${groupsAttr}`);
     } catch (e) {
