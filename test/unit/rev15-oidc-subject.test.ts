@@ -86,6 +86,10 @@ describe('rev15: OIDC subject tokens under attack', function () {
       await refused(await idToken({ azp: 'attackers-app' }, { aud: ['attackers-app', CLIENT] }), /azp/);
       await refused(await idToken({ azp: 'attackers-app' }), /azp/);
     });
+    it('Entra ID: appid of another client (v1 tokens), or an app-only token (idtyp app, the agent\'s own client credentials), is refused', async () => {
+      await refused(await idToken({ appid: 'agents-own-app' }), /appid/);
+      await refused(await idToken({ idtyp: 'app', sub: 'sp-object-id' }), /idtyp app/);
+    });
     it('several audiences and no azp: refused (whose login is it?)', async () => {
       await refused(await idToken({}, { aud: ['attackers-app', CLIENT] }), /azp/);
     });
