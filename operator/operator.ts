@@ -19,6 +19,8 @@ import { WebhookServer } from './webhook/server.js';
 import { AUDIT_KEYS_SECRET, checkpointWitnessRouter } from './audit/checkpoint-witness.js';
 import { evidenceCountersignRouter } from './audit/evidence-countersign.js';
 import { SigningKeys } from './identity/signing-keys.js';
+import { ReplayCache } from './identity/replay-cache.js';
+import { ClusterReplayStore, replayGuards } from './identity/shared-replay.js';
 import { tokenExchangeRouter } from './identity/token-exchange.js';
 import { serviceAccountIssuer, serviceAccountJwks } from './kube.js';
 
@@ -98,10 +100,14 @@ export class Operator {
   operatorAddress?: { host: string; port: number };
   private readonly custom: CustomObjectsApi;
   private readonly core: CoreV1Api;
+  private readonly replayStore: ClusterReplayStore;
+  private replayGcTimer?: NodeJS.Timeout;
 
   constructor(private readonly o: OperatorOptions) {
     this.custom = o.kc.makeApiClient(CustomObjectsApi);
     this.core = o.kc.makeApiClient(CoreV1Api);
+    // SAML assertions exchanged by any replica, before or after a restart, are replays for all of them.
+    this.replayStore = new ClusterReplayStore(o.kc.makeApiClient(CoordinationV1Api), o.leaseNamespace);
     this.elector = new LeaderElector({
       api: o.kc.makeApiClient(CoordinationV1Api),
       namespace: o.leaseNamespace,
@@ -157,6 +163,7 @@ export class Operator {
         },
         keys: this.runTokenKeys,
         custom: this.custom,
+        replay: replayGuards(new ReplayCache(), this.replayStore),
         clusterIssuer,
         clusterJwks,
         ...(this.o.log ? { log: this.o.log } : {}),
@@ -266,10 +273,13 @@ export class Operator {
     await this.controller.start();
     this.approvals = new ApprovalController({ kc: this.o.kc, custom: this.custom, core: this.core, events: new EventRecorder(this.core), ...(this.o.log ? { log: this.o.log } : {}) });
     await this.approvals.start();
+    this.replayGcTimer = setInterval(() => void this.replayStore.collect().catch((e: Error) => this.o.log?.('warn', 'expired SAML replay records not collected', { error: e.message })), 5 * 60_000);
+    this.replayGcTimer.unref();
   }
 
   private async follow(): Promise<void> {
     this.metrics.leader.set(0);
+    clearInterval(this.replayGcTimer);
     const c = this.controller;
     const a = this.approvals;
     this.controller = undefined;

@@ -12,8 +12,8 @@ import { getVerifiedXml, parseDomFromString } from '@node-saml/node-saml/lib/xml
 import { certificatePem } from '../../proxy/policy/saml-trigger.js';
 import type { TriggerIssuerSpec } from '../../proxy/policy/types.js';
 import { checkedGroups } from './person-groups.js';
-import type { ReplayCache } from './replay-cache.js';
 import type { MetadataCache } from './saml-metadata.js';
+import type { ReplayGuard } from './shared-replay.js';
 
 /** The slice of the W3C DOM (as @xmldom/xmldom implements it) read here; the project has no DOM lib. */
 interface Node {
@@ -85,7 +85,8 @@ export interface SamlVerifyOptions {
   triggerIssuers: TriggerIssuerSpec[];
   /** Recipient the bearer confirmation must name when the issuer does not set one (the token endpoint). */
   defaultRecipient: string;
-  replay: ReplayCache;
+  /** Assertion IDs already exchanged: this process's cache, and the cluster's record shared by replicas and restarts. */
+  replay: ReplayGuard;
   /** Milliseconds. */
   now: () => number;
   /** Reads metadataFile paths. */
@@ -154,7 +155,16 @@ export async function verifySamlSubject(token: string, o: SamlVerifyOptions): Pr
   // From here on only the signed bytes are read.
   const signed = (await parseXml(signedXml!)).documentElement;
   if (!signed || signed.namespaceURI !== NS.saml || signed.localName !== 'Assertion' || signed.getAttribute('ID') !== id) fail('the signature does not cover the assertion');
-  return readAssertion(signed!, trusted, o);
+  const { person, replayUntilMs } = readAssertion(signed!, trusted, o);
+  // Replay: each assertion ID of this issuer is exchanged once, remembered until it expires.
+  let first: boolean;
+  try {
+    first = await o.replay.claim(`${trusted.issuer}\n${person.assertionId}`, replayUntilMs);
+  } catch (e) {
+    return fail(`cannot check the assertion for replay: ${(e as Error).message}`);
+  }
+  if (!first) fail(`assertion ${person.assertionId} was already exchanged (replay)`);
+  return person;
 }
 
 /** Which trust entry the (not yet verified) Issuer names; the signed Issuer is compared again later. */
@@ -187,7 +197,7 @@ function checkSignatureShape(assertion: Element, id: string): void {
   if (transforms.length > 2 || transforms.some((t) => !TRANSFORMS.has(t))) fail(`signature transforms ${transforms.join(', ')} are not accepted (enveloped-signature and exclusive c14n only)`);
 }
 
-function readAssertion(a: Element, trusted: TriggerIssuerSpec & { saml: NonNullable<TriggerIssuerSpec['saml']> }, o: SamlVerifyOptions): SamlPerson {
+function readAssertion(a: Element, trusted: TriggerIssuerSpec & { saml: NonNullable<TriggerIssuerSpec['saml']> }, o: SamlVerifyOptions): { person: SamlPerson; replayUntilMs: number } {
   if (a.getAttribute('Version') !== '2.0') fail('the assertion is not SAML 2.0 (Version)');
   if (descendants(a, (e) => e.localName === 'Advice' || e.localName === 'EncryptedID' || e.localName === 'BaseID').length) fail('Advice, EncryptedID and BaseID are not accepted');
   const issuerEl = exactlyOne(a, NS.saml, 'Issuer', 'Issuer');
@@ -268,9 +278,8 @@ function readAssertion(a: Element, trusted: TriggerIssuerSpec & { saml: NonNulla
   }
   const email = nameIdEl.getAttribute('Format') === EMAIL_FORMAT && !nameAttr ? nameId : undefined;
 
-  // Replay: each assertion ID of this issuer is exchanged once, remembered until it expires.
-  if (!o.replay.claim(`${trusted.issuer}\n${a.getAttribute('ID')}`, expMs + skewMs)) fail(`assertion ${a.getAttribute('ID')} was already exchanged (replay)`);
-  return { iss: trusted.issuer, sub, ...(email ? { email } : {}), ...(groups ? { groups } : {}), exp: Math.floor(expMs / 1000), assertionId: a.getAttribute('ID')! };
+  const person = { iss: trusted.issuer, sub, ...(email ? { email } : {}), ...(groups ? { groups } : {}), exp: Math.floor(expMs / 1000), assertionId: a.getAttribute('ID')! };
+  return { person, replayUntilMs: expMs + skewMs };
 }
 
 /** The values of the attributes named in `wanted` (others are not read: IdPs send empty or structured ones). */

@@ -18,6 +18,7 @@ import { personTokenError } from './oidc-subject.js';
 import { ReplayCache } from './replay-cache.js';
 import { MetadataCache } from './saml-metadata.js';
 import { SAML2_TOKEN_TYPE, SamlSubjectError, verifySamlSubject } from './saml-subject.js';
+import type { ReplayGuard } from './shared-replay.js';
 import type { SigningKeys } from './signing-keys.js';
 
 export const GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
@@ -34,8 +35,8 @@ export interface TokenExchangeOptions {
   clusterJwks: () => Promise<jose.JSONWebKeySet>;
   audience?: string;
   now?: () => number;
-  /** Assertion IDs already exchanged (SAML subjects); bounded, on the same clock as `now`. */
-  replay?: ReplayCache;
+  /** Assertion IDs already exchanged (SAML subjects); default a bounded cache of this process on the clock `now`. */
+  replay?: ReplayGuard;
   /** SAML IdP metadata fetched from metadataUrl. */
   metadata?: MetadataCache;
   log?: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
