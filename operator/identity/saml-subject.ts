@@ -43,6 +43,7 @@ export const SAML2_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:saml2';
 export const MAX_ASSERTION_LIFETIME_SECONDS = 3600;
 export const DEFAULT_CLOCK_SKEW_SECONDS = 60;
 const MAX_VALUE_CHARS = 512;
+const MAX_DEPTH = 64;
 
 const NS = {
   saml: 'urn:oasis:names:tc:SAML:2.0:assertion',
@@ -300,15 +301,17 @@ function attributesOf(a: Element, wanted: string[]): Map<string, string[]> {
 
 /** Comments and processing instructions: ignored by the signature, read by naive text readers (CVE-2017-11427 class). */
 function refuseHiddenContent(doc: Document): void {
-  const walk = (n: Node): void => {
+  const walk = (n: Node, depth: number): void => {
+    // Assertions nest a dozen levels; a deeper document would only exhaust the recursive readers' stack.
+    if (depth > MAX_DEPTH) fail(`the document nests elements more than ${MAX_DEPTH} deep`);
     for (let c = n.firstChild; c; c = c.nextSibling) {
       if (c.nodeType === 8) fail('XML comments are not accepted (a comment can split a signed value such as the NameID)');
       if (c.nodeType === 7 && (c as ProcessingInstruction).target.toLowerCase() !== 'xml') fail('processing instructions are not accepted');
       if (c.nodeType === 10) fail('a DOCTYPE is not accepted');
-      walk(c);
+      walk(c, depth + 1);
     }
   };
-  walk(doc);
+  walk(doc, 0);
 }
 
 function refuseDuplicateIds(root: Element): void {

@@ -170,6 +170,10 @@ describe('rev15: SAML subject tokens under attack', function () {
       const id = `_${randomUUID()}`;
       await refused(signed({ id }).replace('<saml:Issuer>', `<saml:Issuer xmlns:x="urn:x" x:ID="${id}">`), /duplicate ID/);
     });
+    it('a deeply nested document (thousands of levels inside the 64 KiB body) is a clean refusal, not a stack overflow', async () => {
+      const n = 6000;
+      await refused(signed().replace('</saml:Assertion>', `${'<a>'.repeat(n)}${'</a>'.repeat(n)}</saml:Assertion>`), /nests elements more than 64 deep/);
+    });
     it('a second assertion whose namespace is redeclared away from SAML still counts as a second Assertion', async () => {
       const a = signed();
       await refused(`<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol"><samlp:Status><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/></samlp:Status>${a}<Assertion xmlns="urn:not-saml"/></samlp:Response>`, /2 Assertion elements/);
