@@ -101,6 +101,13 @@ export function tokenExchangeRouter(o: TokenExchangeOptions): Router {
       } else {
         throw new ExchangeError('invalid_request', `subject_token_type must be ${JWT_TYPE}, ${ID_TOKEN_TYPE} or ${SAML2_TOKEN_TYPE}`);
       }
+      // Approvals recognise the person by the usernames the API server gives them: when that is by email,
+      // a token without one (a login without the email scope, a SAML name that is not an email) is refused.
+      const email = typeof subject.email === 'string' && subject.email && subject.email.length <= 512 && subject.email_verified !== false ? subject.email : undefined;
+      const personIssuer = triggers.find((x) => x.issuer === subject.iss && !!x.saml === (subjectType === SAML2_TOKEN_TYPE));
+      if (personIssuer?.kubernetesUsername?.claim === 'email' && !email) {
+        throw new ExchangeError('invalid_grant', `subject_token carries no usable email (at most 512 characters, not unverified), and issuer ${subject.iss} names people in Kubernetes by email: approvals could not recognise the person`);
+      }
       const t = now();
       const exp = Math.min(t + MAX_RUN_TOKEN_SECONDS, t + policy.spec.identity.maxTokenLifetimeSeconds, subject.exp!, actor.exp!);
       if (exp <= t) throw new ExchangeError('invalid_grant', 'an input token has expired');
@@ -111,7 +118,7 @@ export function tokenExchangeRouter(o: TokenExchangeOptions): Router {
         policy: `${policy.metadata.namespace}/${policy.metadata.name}`,
         triggered_by_iss: subject.iss,
         // The API server may name the person by email (claim email): it travels so approvals can refuse it.
-        ...(typeof subject.email === 'string' && subject.email && subject.email_verified !== false ? { triggered_by_email: subject.email.slice(0, 512) } : {}),
+        ...(email ? { triggered_by_email: email } : {}),
         ...(subject.groups ? { triggered_by_groups: subject.groups } : {}),
         act: { sub: actor.sub, iss: actor.iss, kubernetes: k8s },
       })

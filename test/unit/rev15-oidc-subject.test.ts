@@ -115,6 +115,19 @@ describe('rev15: OIDC subject tokens under attack', function () {
     });
   });
 
+  describe('the person cannot hide the name approvals know them by', () => {
+    it('the issuer maps people to Kubernetes by email, the token carries none (email scope left out of the login): refused', async () => {
+      triggers = [{ ...triggers[0]!, kubernetesUsername: { claim: 'email' } }];
+      await refused(await idToken({ sub: '5f1c-opaque' }), /email/);
+      await refused(await idToken({ sub: '5f1c-opaque', email: 'mallory@example.com', email_verified: false }), /email/);
+      await refused(await idToken({ sub: '5f1c-opaque', email: `${'m'.repeat(520)}@example.com` }), /email/);
+    });
+    it('with the email, it travels whole and the exchange succeeds', async () => {
+      triggers = [{ ...triggers[0]!, kubernetesUsername: { claim: 'email' } }];
+      expect((await accepted(await idToken({ sub: '5f1c-opaque', email: 'mallory@example.com' }))).triggered_by_email).to.equal('mallory@example.com');
+    });
+  });
+
   describe('algorithm and type confusion (regressions)', () => {
     it('alg none and HS256 keyed with the IdP\'s public key are refused', async () => {
       const unsigned = new jose.UnsecuredJWT({ sub: 'admin' }).setIssuer(IDP).setAudience(CLIENT).setIssuedAt().setExpirationTime('5m').encode();

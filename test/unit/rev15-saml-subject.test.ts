@@ -108,6 +108,11 @@ describe('rev15: SAML subject tokens under attack', function () {
       expect(p.sub).to.equal('S-1-5-21-1004');
       expect(p).to.not.have.property('triggered_by_email');
     });
+    it('the issuer maps people to Kubernetes by email, the assertion names them otherwise (persistent NameID): refused', async () => {
+      trigger = { issuer: IDP, audiences: [SP], kubernetesUsername: { claim: 'email' }, saml: { certificates: [certPem] } };
+      await refused(signed({ format: 'urn:oasis:names:tc:SAML:2.0:nameid-format:persistent', nameId: 'S-1-5-21-1004' }), /email/);
+      expect((await accepted(signed({ nameId: 'mallory@example.com' }))).triggered_by_email).to.equal('mallory@example.com');
+    });
     it('a NameID with a child element (e.g. an element spliced into the name) is refused (regression)', async () => {
       await refused(signed({ nameIdXml: `<saml:NameID Format="${EMAIL}">admin<saml:X/>@example.com</saml:NameID>` }), /NameID must be text only/);
     });
