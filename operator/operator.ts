@@ -273,8 +273,8 @@ export class Operator {
     await this.controller.start();
     this.approvals = new ApprovalController({ kc: this.o.kc, custom: this.custom, core: this.core, events: new EventRecorder(this.core), ...(this.o.log ? { log: this.o.log } : {}) });
     await this.approvals.start();
-    this.replayGcTimer = setInterval(() => void this.replayStore.collect().catch((e: Error) => this.o.log?.('warn', 'expired SAML replay records not collected', { error: e.message })), 5 * 60_000);
-    this.replayGcTimer.unref();
+    if (this.o.webhook?.tokenExchange) this.replayGcTimer = setInterval(() => void this.replayStore.collect().catch((e: Error) => this.o.log?.('warn', 'expired SAML replay records not collected', { error: e.message })), 5 * 60_000);
+    this.replayGcTimer?.unref();
   }
 
   private async follow(): Promise<void> {
