@@ -69,6 +69,13 @@ describe('rev15: OIDC subject tokens under attack', function () {
     it('Entra ID implicit-flow overage marker hasgroups: true is refused', async () => {
       await refused(await idToken({ hasgroups: true }), /groups .*(overage|not in the token|elsewhere)/i);
     });
+    it('a nested groups claim named by a path (Keycloak realm_access.roles) is not silently read as no groups', async () => {
+      triggers = [{ ...triggers[0]!, groupsClaim: 'realm_access.roles' }];
+      await refused(await idToken({ realm_access: { roles: ['contractors'] } }), /realm_access\.roles .*nested/);
+      // A claim whose name has dots (Auth0's namespaced claims) is read as named.
+      triggers = [{ ...triggers[0]!, groupsClaim: 'https://example.com/groups' }];
+      expect((await accepted(await idToken({ 'https://example.com/groups': ['contractors'] }))).triggered_by_groups).to.deep.equal(['contractors']);
+    });
     it('a groups claim that is present still works, as an array or a single string', async () => {
       expect((await accepted(await idToken({ groups: ['eng', 'contractors'] }))).triggered_by_groups).to.deep.equal(['eng', 'contractors']);
       expect((await accepted(await idToken({ groups: 'contractors' }))).triggered_by_groups).to.deep.equal(['contractors']);
