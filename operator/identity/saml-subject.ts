@@ -270,6 +270,7 @@ function readAssertion(a: Element, trusted: TriggerIssuerSpec & { saml: NonNulla
   }
   let groups: string[] | undefined;
   if (groupsAttr) {
+    if (!attributes.has(groupsAttr) && friendlyNamed(a, groupsAttr)) fail(`saml.groupsAttribute ${groupsAttr.slice(0, 200)} is an attribute's FriendlyName; name the attribute by its Name (otherwise no groups would ever be read)`);
     if (!attributes.has(groupsAttr) && attributes.has(GROUPS_OVERAGE_ATTRIBUTE)) fail(`the IdP left the groups out of the assertion (groups overage: ${GROUPS_OVERAGE_ATTRIBUTE}); a rule on groups cannot be checked`);
     try {
       groups = checkedGroups(attributes.get(groupsAttr) ?? [], `attribute ${groupsAttr}`);
@@ -297,6 +298,11 @@ function attributesOf(a: Element, wanted: string[]): Map<string, string[]> {
     }
   }
   return out;
+}
+
+/** Does an attribute carry `name` as its FriendlyName (a policy naming it so would read no groups)? */
+function friendlyNamed(a: Element, name: string): boolean {
+  return childElements(a, NS.saml, 'AttributeStatement').some((st) => childElements(st, NS.saml, 'Attribute').some((x) => x.getAttribute('FriendlyName') === name));
 }
 
 /** Comments and processing instructions: ignored by the signature, read by naive text readers (CVE-2017-11427 class). */

@@ -123,6 +123,10 @@ describe('rev15: SAML subject tokens under attack', function () {
       const link = '<saml:AttributeStatement><saml:Attribute Name="http://schemas.microsoft.com/claims/groups.link"><saml:AttributeValue>https://graph.windows.net/tenant/users/mallory/getMemberObjects</saml:AttributeValue></saml:Attribute></saml:AttributeStatement>';
       await refused(signed({ attributes: link }), /groups overage/);
     });
+    it('groupsAttribute naming an attribute\'s FriendlyName (isMemberOf) instead of its Name is not silently read as no groups', async () => {
+      trigger = { issuer: IDP, audiences: [SP], saml: { certificates: [certPem], groupsAttribute: 'isMemberOf' } };
+      await refused(signed({ attributes: '<saml:AttributeStatement><saml:Attribute Name="urn:oid:1.3.6.1.4.1.5923.1.5.1.1" FriendlyName="isMemberOf"><saml:AttributeValue>contractors</saml:AttributeValue></saml:Attribute></saml:AttributeStatement>' }), /FriendlyName/);
+    });
     it('the groups attribute split over two AttributeStatements is refused (regression)', async () => {
       await refused(signed({ attributes: groupsAttr('eng') + groupsAttr('contractors') }), /appears more than once/);
     });
