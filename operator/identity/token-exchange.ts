@@ -102,8 +102,9 @@ export function tokenExchangeRouter(o: TokenExchangeOptions): Router {
         throw new ExchangeError('invalid_request', `subject_token_type must be ${JWT_TYPE}, ${ID_TOKEN_TYPE} or ${SAML2_TOKEN_TYPE}`);
       }
       // Approvals recognise the person by the usernames the API server gives them: when that is by email,
-      // a token without one (a login without the email scope, a SAML name that is not an email) is refused.
-      const email = typeof subject.email === 'string' && subject.email && subject.email.length <= 512 && subject.email_verified !== false ? subject.email : undefined;
+      // a token without one (a login without the email scope, a SAML name that is not an email) is refused;
+      // email_verified counts as verified only when absent or true (some IdPs send the string "false").
+      const email = typeof subject.email === 'string' && subject.email && subject.email.length <= 512 && (subject.email_verified === undefined || subject.email_verified === true) ? subject.email : undefined;
       const personIssuer = triggers.find((x) => x.issuer === subject.iss && !!x.saml === (subjectType === SAML2_TOKEN_TYPE));
       if (personIssuer?.kubernetesUsername?.claim === 'email' && !email) {
         throw new ExchangeError('invalid_grant', `subject_token carries no usable email (at most 512 characters, not unverified), and issuer ${subject.iss} names people in Kubernetes by email: approvals could not recognise the person`);

@@ -127,6 +127,7 @@ describe('rev15: OIDC subject tokens under attack', function () {
       triggers = [{ ...triggers[0]!, kubernetesUsername: { claim: 'email' } }];
       await refused(await idToken({ sub: '5f1c-opaque' }), /email/);
       await refused(await idToken({ sub: '5f1c-opaque', email: 'mallory@example.com', email_verified: false }), /email/);
+      await refused(await idToken({ sub: '5f1c-opaque', email: 'mallory@example.com', email_verified: 'false' }), /email/);
       await refused(await idToken({ sub: '5f1c-opaque', email: `${'m'.repeat(520)}@example.com` }), /email/);
     });
     it('with the email, it travels whole and the exchange succeeds', async () => {
