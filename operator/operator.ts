@@ -25,6 +25,8 @@ import { WebhookServer } from './webhook/server.js';
 import { AUDIT_KEYS_SECRET, checkpointWitnessRouter } from './audit/checkpoint-witness.js';
 import { evidenceCountersignRouter } from './audit/evidence-countersign.js';
 import { SigningKeys } from './identity/signing-keys.js';
+import { ReplayCache } from './identity/replay-cache.js';
+import { ClusterReplayStore, replayGuards } from './identity/shared-replay.js';
 import { tokenExchangeRouter } from './identity/token-exchange.js';
 import { serviceAccountIssuer, serviceAccountJwks } from '../shared/kube/client.js';
 
@@ -108,10 +110,13 @@ export class Operator {
   operatorAddress?: { host: string; port: number };
   private readonly custom: CustomObjectsApi;
   private readonly core: CoreV1Api;
+  private readonly replayStore: ClusterReplayStore;
 
   constructor(private readonly o: OperatorOptions) {
     this.custom = o.kc.makeApiClient(CustomObjectsApi);
     this.core = o.kc.makeApiClient(CoreV1Api);
+    // SAML assertions exchanged by any replica, before or after a restart, are replays for all of them.
+    this.replayStore = new ClusterReplayStore(o.kc.makeApiClient(CoordinationV1Api), o.leaseNamespace);
     this.manager = new Manager({
       api: o.kc.makeApiClient(CoordinationV1Api),
       namespace: o.leaseNamespace,
@@ -133,6 +138,19 @@ export class Operator {
       ...(this.o.relistMs ? { relistMs: this.o.relistMs } : {}),
     }));
     this.manager.addLeaderOnly('approval-controller', () => new ApprovalController({ kc: this.o.kc, custom: this.custom, core: this.core, events: new EventRecorder(this.core), ...(this.o.log ? { log: this.o.log } : {}) }));
+    // The leader collects expired SAML replay records (only where /token is served).
+    if (o.webhook?.tokenExchange) {
+      this.manager.addLeaderOnly('saml-replay-collector', () => {
+        let timer: NodeJS.Timeout | undefined;
+        return {
+          start: async () => {
+            timer = setInterval(() => void this.replayStore.collect().catch((e: Error) => this.o.log?.('warn', 'expired SAML replay records not collected', { error: e.message })), 5 * 60_000);
+            timer.unref();
+          },
+          stop: async () => clearInterval(timer),
+        };
+      });
+    }
     this.manager.addLeaderOnly(REVIEW_CONTROLLER, () => {
       const reviews = new ReviewController({ kc: this.o.kc, custom: this.custom, core: this.core, events: new EventRecorder(this.core), ...(this.o.reviewClock ? { clock: this.o.reviewClock } : {}), ...(this.o.log ? { log: this.o.log } : {}), ...(this.o.relistMs ? { relistMs: this.o.relistMs } : {}) });
       return {
@@ -198,6 +216,7 @@ export class Operator {
         },
         keys: this.runTokenKeys,
         custom: this.custom,
+        replay: replayGuards(new ReplayCache(), this.replayStore),
         clusterIssuer,
         clusterJwks,
         ...(this.o.log ? { log: this.o.log } : {}),

@@ -12,8 +12,8 @@ import { getVerifiedXml, parseDomFromString } from '@node-saml/node-saml/lib/xml
 import { certificatePem } from '../../shared/contract/saml-trigger.js';
 import type { TriggerIssuerSpec } from '../../shared/contract/policy-types.js';
 import { checkedGroups } from './person-groups.js';
-import type { ReplayCache } from './replay-cache.js';
 import type { MetadataCache } from './saml-metadata.js';
+import type { ReplayGuard } from './shared-replay.js';
 
 /** The slice of the W3C DOM (as @xmldom/xmldom implements it) read here; the project has no DOM lib. */
 interface Node {
@@ -43,6 +43,7 @@ export const SAML2_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:saml2';
 export const MAX_ASSERTION_LIFETIME_SECONDS = 3600;
 export const DEFAULT_CLOCK_SKEW_SECONDS = 60;
 const MAX_VALUE_CHARS = 512;
+const MAX_DEPTH = 64;
 
 const NS = {
   saml: 'urn:oasis:names:tc:SAML:2.0:assertion',
@@ -54,6 +55,10 @@ const BEARER = 'urn:oasis:names:tc:SAML:2.0:cm:bearer';
 const SUCCESS = 'urn:oasis:names:tc:SAML:2.0:status:Success';
 const ENTITY_FORMAT = 'urn:oasis:names:tc:SAML:2.0:nameid-format:entity';
 const EMAIL_FORMAT = 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress';
+// A person asks for the NameID format in the AuthnRequest: these two never name them.
+const NOT_A_PERSON_FORMATS = new Set(['urn:oasis:names:tc:SAML:2.0:nameid-format:transient', ENTITY_FORMAT]);
+// Entra ID sends this instead of the groups when a person is in too many of them.
+const GROUPS_OVERAGE_ATTRIBUTE = 'http://schemas.microsoft.com/claims/groups.link';
 // SHA-1 is refused for signatures and digests alike.
 const SIGNATURE_METHODS = new Set([
   'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256',
@@ -81,7 +86,8 @@ export interface SamlVerifyOptions {
   triggerIssuers: TriggerIssuerSpec[];
   /** Recipient the bearer confirmation must name when the issuer does not set one (the token endpoint). */
   defaultRecipient: string;
-  replay: ReplayCache;
+  /** Assertion IDs already exchanged: this process's cache, and the cluster's record shared by replicas and restarts. */
+  replay: ReplayGuard;
   /** Milliseconds. */
   now: () => number;
   /** Reads metadataFile paths. */
@@ -150,7 +156,16 @@ export async function verifySamlSubject(token: string, o: SamlVerifyOptions): Pr
   // From here on only the signed bytes are read.
   const signed = (await parseXml(signedXml!)).documentElement;
   if (!signed || signed.namespaceURI !== NS.saml || signed.localName !== 'Assertion' || signed.getAttribute('ID') !== id) fail('the signature does not cover the assertion');
-  return readAssertion(signed!, trusted, o);
+  const { person, replayUntilMs } = readAssertion(signed!, trusted, o);
+  // Replay: each assertion ID of this issuer is exchanged once, remembered until it expires.
+  let first: boolean;
+  try {
+    first = await o.replay.claim(`${trusted.issuer}\n${person.assertionId}`, replayUntilMs);
+  } catch (e) {
+    return fail(`cannot check the assertion for replay: ${(e as Error).message}`);
+  }
+  if (!first) fail(`assertion ${person.assertionId} was already exchanged (replay)`);
+  return person;
 }
 
 /** Which trust entry the (not yet verified) Issuer names; the signed Issuer is compared again later. */
@@ -183,7 +198,7 @@ function checkSignatureShape(assertion: Element, id: string): void {
   if (transforms.length > 2 || transforms.some((t) => !TRANSFORMS.has(t))) fail(`signature transforms ${transforms.join(', ')} are not accepted (enveloped-signature and exclusive c14n only)`);
 }
 
-function readAssertion(a: Element, trusted: TriggerIssuerSpec & { saml: NonNullable<TriggerIssuerSpec['saml']> }, o: SamlVerifyOptions): SamlPerson {
+function readAssertion(a: Element, trusted: TriggerIssuerSpec & { saml: NonNullable<TriggerIssuerSpec['saml']> }, o: SamlVerifyOptions): { person: SamlPerson; replayUntilMs: number } {
   if (a.getAttribute('Version') !== '2.0') fail('the assertion is not SAML 2.0 (Version)');
   if (descendants(a, (e) => e.localName === 'Advice' || e.localName === 'EncryptedID' || e.localName === 'BaseID').length) fail('Advice, EncryptedID and BaseID are not accepted');
   const issuerEl = exactlyOne(a, NS.saml, 'Issuer', 'Issuer');
@@ -211,6 +226,8 @@ function readAssertion(a: Element, trusted: TriggerIssuerSpec & { saml: NonNulla
   }
   for (const c of elementChildren(conditions)) {
     if (c.namespaceURI !== NS.saml || !['AudienceRestriction', 'OneTimeUse', 'ProxyRestriction'].includes(c.localName ?? '')) fail(`unknown condition ${c.localName} (unknown conditions make an assertion invalid)`);
+    // The run token is a new assertion issued on the strength of this one (SAML core 2.5.1.6).
+    if (c.localName === 'ProxyRestriction' && c.getAttribute('Count') === '0') fail('ProxyRestriction Count="0": the IdP forbids issuing tokens on the strength of this assertion');
   }
 
   // Subject: one NameID, and a bearer confirmation addressed to us that is still valid.
@@ -242,8 +259,10 @@ function readAssertion(a: Element, trusted: TriggerIssuerSpec & { saml: NonNulla
 
   const nameAttr = trusted.saml.nameAttribute;
   const groupsAttr = trusted.saml.groupsAttribute;
-  const attributes = attributesOf(a, [nameAttr, groupsAttr].filter((x): x is string => !!x));
+  const attributes = attributesOf(a, [nameAttr, groupsAttr, groupsAttr ? GROUPS_OVERAGE_ATTRIBUTE : undefined].filter((x): x is string => !!x));
   let sub = nameId;
+  const nameIdFormat = nameIdEl.getAttribute('Format') ?? '';
+  if (!nameAttr && NOT_A_PERSON_FORMATS.has(nameIdFormat)) fail(`a NameID of format ${nameIdFormat} does not name a person (set saml.nameAttribute to read the name from an attribute)`);
   if (nameAttr) {
     const v = attributes.get(nameAttr);
     if (!v || v.length !== 1) fail(`attribute ${nameAttr} (the person's name) must carry exactly one value`);
@@ -251,6 +270,8 @@ function readAssertion(a: Element, trusted: TriggerIssuerSpec & { saml: NonNulla
   }
   let groups: string[] | undefined;
   if (groupsAttr) {
+    if (!attributes.has(groupsAttr) && friendlyNamed(a, groupsAttr)) fail(`saml.groupsAttribute ${groupsAttr.slice(0, 200)} is an attribute's FriendlyName; name the attribute by its Name (otherwise no groups would ever be read)`);
+    if (!attributes.has(groupsAttr) && attributes.has(GROUPS_OVERAGE_ATTRIBUTE)) fail(`the IdP left the groups out of the assertion (groups overage: ${GROUPS_OVERAGE_ATTRIBUTE}); a rule on groups cannot be checked`);
     try {
       groups = checkedGroups(attributes.get(groupsAttr) ?? [], `attribute ${groupsAttr}`);
     } catch (e) {
@@ -259,9 +280,8 @@ function readAssertion(a: Element, trusted: TriggerIssuerSpec & { saml: NonNulla
   }
   const email = nameIdEl.getAttribute('Format') === EMAIL_FORMAT && !nameAttr ? nameId : undefined;
 
-  // Replay: each assertion ID of this issuer is exchanged once, remembered until it expires.
-  if (!o.replay.claim(`${trusted.issuer}\n${a.getAttribute('ID')}`, expMs + skewMs)) fail(`assertion ${a.getAttribute('ID')} was already exchanged (replay)`);
-  return { iss: trusted.issuer, sub, ...(email ? { email } : {}), ...(groups ? { groups } : {}), exp: Math.floor(expMs / 1000), assertionId: a.getAttribute('ID')! };
+  const person = { iss: trusted.issuer, sub, ...(email ? { email } : {}), ...(groups ? { groups } : {}), exp: Math.floor(expMs / 1000), assertionId: a.getAttribute('ID')! };
+  return { person, replayUntilMs: expMs + skewMs };
 }
 
 /** The values of the attributes named in `wanted` (others are not read: IdPs send empty or structured ones). */
@@ -280,17 +300,24 @@ function attributesOf(a: Element, wanted: string[]): Map<string, string[]> {
   return out;
 }
 
+/** Does an attribute carry `name` as its FriendlyName (a policy naming it so would read no groups)? */
+function friendlyNamed(a: Element, name: string): boolean {
+  return childElements(a, NS.saml, 'AttributeStatement').some((st) => childElements(st, NS.saml, 'Attribute').some((x) => x.getAttribute('FriendlyName') === name));
+}
+
 /** Comments and processing instructions: ignored by the signature, read by naive text readers (CVE-2017-11427 class). */
 function refuseHiddenContent(doc: Document): void {
-  const walk = (n: Node): void => {
+  const walk = (n: Node, depth: number): void => {
+    // Assertions nest a dozen levels; a deeper document would only exhaust the recursive readers' stack.
+    if (depth > MAX_DEPTH) fail(`the document nests elements more than ${MAX_DEPTH} deep`);
     for (let c = n.firstChild; c; c = c.nextSibling) {
       if (c.nodeType === 8) fail('XML comments are not accepted (a comment can split a signed value such as the NameID)');
       if (c.nodeType === 7 && (c as ProcessingInstruction).target.toLowerCase() !== 'xml') fail('processing instructions are not accepted');
       if (c.nodeType === 10) fail('a DOCTYPE is not accepted');
-      walk(c);
+      walk(c, depth + 1);
     }
   };
-  walk(doc);
+  walk(doc, 0);
 }
 
 function refuseDuplicateIds(root: Element): void {

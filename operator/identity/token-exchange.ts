@@ -15,9 +15,11 @@ import type { AgentAccessPolicy } from '../../shared/contract/policy-types.js';
 import { GROUP, POLICY_PLURAL, VERSION } from '../../shared/contract/api.js';
 import { messageOf, statusOf } from '../../shared/kube/client.js';
 import { groupsFromClaim } from './person-groups.js';
+import { personTokenError } from './oidc-subject.js';
 import { ReplayCache } from './replay-cache.js';
 import { MetadataCache } from './saml-metadata.js';
 import { SAML2_TOKEN_TYPE, SamlSubjectError, verifySamlSubject } from './saml-subject.js';
+import type { ReplayGuard } from './shared-replay.js';
 import type { SigningKeys } from './signing-keys.js';
 
 export const GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
@@ -34,8 +36,8 @@ export interface TokenExchangeOptions {
   clusterJwks: () => Promise<jose.JSONWebKeySet>;
   audience?: string;
   now?: () => number;
-  /** Assertion IDs already exchanged (SAML subjects); bounded, on the same clock as `now`. */
-  replay?: ReplayCache;
+  /** Assertion IDs already exchanged (SAML subjects); default a bounded cache of this process on the clock `now`. */
+  replay?: ReplayGuard;
   /** SAML IdP metadata fetched from metadataUrl. */
   metadata?: MetadataCache;
   log?: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
@@ -88,6 +90,8 @@ export function tokenExchangeRouter(o: TokenExchangeOptions): Router {
         const trusted = triggers.find((t) => !t.saml && t.issuer === unverified?.iss);
         if (!trusted) throw new ExchangeError('invalid_grant', `subject_token issuer "${String(unverified?.iss ?? '')}" is not trusted by policy ${policy.metadata.name}`);
         subject = await verify(b.subject_token, keySetFor(trusted), trusted.issuer, trusted.audiences, 'subject_token', now());
+        const notPerson = personTokenError(subject, trusted, { clusterIssuer, runTokenIssuer: o.issuerUrl });
+        if (notPerson) throw new ExchangeError('invalid_grant', `subject_token ${notPerson}`);
         if (trusted.groupsClaim) {
           try {
             subject = { ...subject, groups: groupsFromClaim(subject, trusted.groupsClaim) };
@@ -97,6 +101,14 @@ export function tokenExchangeRouter(o: TokenExchangeOptions): Router {
         }
       } else {
         throw new ExchangeError('invalid_request', `subject_token_type must be ${JWT_TYPE}, ${ID_TOKEN_TYPE} or ${SAML2_TOKEN_TYPE}`);
+      }
+      // Approvals recognise the person by the usernames the API server gives them: when that is by email,
+      // a token without one (a login without the email scope, a SAML name that is not an email) is refused;
+      // email_verified counts as verified only when absent or true (some IdPs send the string "false").
+      const email = typeof subject.email === 'string' && subject.email && subject.email.length <= 512 && (subject.email_verified === undefined || subject.email_verified === true) ? subject.email : undefined;
+      const personIssuer = triggers.find((x) => x.issuer === subject.iss && !!x.saml === (subjectType === SAML2_TOKEN_TYPE));
+      if (personIssuer?.kubernetesUsername?.claim === 'email' && !email) {
+        throw new ExchangeError('invalid_grant', `subject_token carries no usable email (at most 512 characters, not unverified), and issuer ${subject.iss} names people in Kubernetes by email: approvals could not recognise the person`);
       }
       const t = now();
       const exp = Math.min(t + MAX_RUN_TOKEN_SECONDS, t + policy.spec.identity.maxTokenLifetimeSeconds, subject.exp!, actor.exp!);
@@ -108,7 +120,7 @@ export function tokenExchangeRouter(o: TokenExchangeOptions): Router {
         policy: `${policy.metadata.namespace}/${policy.metadata.name}`,
         triggered_by_iss: subject.iss,
         // The API server may name the person by email (claim email): it travels so approvals can refuse it.
-        ...(typeof subject.email === 'string' && subject.email && subject.email_verified !== false ? { triggered_by_email: subject.email.slice(0, 512) } : {}),
+        ...(email ? { triggered_by_email: email } : {}),
         ...(subject.groups ? { triggered_by_groups: subject.groups } : {}),
         act: { sub: actor.sub, iss: actor.iss, kubernetes: k8s },
       })

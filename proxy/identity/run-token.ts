@@ -7,6 +7,9 @@
  */
 import type * as jose from 'jose';
 import type { PolicySpec } from '../../shared/contract/policy-types.js';
+import { hasRunTokenClaims } from '../../shared/identity/token-rules.js';
+
+export { hasRunTokenClaims };
 
 
 /** Claims of a run token minted by the operator's token exchange (RFC 8693 `act`). */
@@ -36,11 +39,6 @@ export interface RunTokenIdentity {
   triggeredBy: { iss: string; sub: string; email?: string; groups?: string[] };
   runId: string;
   actor: { namespace: string; serviceAccount: string; pod?: string; podUid?: string };
-}
-
-/** Does the token claim to be a run token (any of the claims only the token exchange sets)? */
-export function hasRunTokenClaims(payload: jose.JWTPayload): boolean {
-  return payload.run_id !== undefined || payload.act !== undefined || payload.triggered_by_iss !== undefined;
 }
 
 /**

@@ -114,9 +114,13 @@ export function semanticErrors(p: AgentAccessPolicy): PolicyError[] {
     if (n !== 1) errors.push({ path: `spec.identity.issuers[${i}]`, message: 'set exactly one of jwksFile, jwksUri or kubernetes' });
   });
   const samlIssuers = new Set<string>();
+  const triggerIssuers = new Set<string>();
   (spec.identity.triggerIssuers ?? []).forEach((iss, i) => {
     if (iss.saml && samlIssuers.has(iss.issuer)) errors.push({ path: `spec.identity.triggerIssuers[${i}].issuer`, message: `another SAML trigger issuer has entity ID ${iss.issuer}` });
+    // Run tokens name the person's issuer by this string alone: two entries would be one for rules and approvals.
+    else if (triggerIssuers.has(iss.issuer)) errors.push({ path: `spec.identity.triggerIssuers[${i}].issuer`, message: `another trigger issuer is ${iss.issuer} too (OIDC and SAML entries must differ: rules on when.triggeredBy.issuers could not tell their people apart)` });
     if (iss.saml) samlIssuers.add(iss.issuer);
+    triggerIssuers.add(iss.issuer);
     if ([iss.jwksFile, iss.jwksUri, iss.saml].filter((x) => x !== undefined).length !== 1) errors.push({ path: `spec.identity.triggerIssuers[${i}]`, message: 'set exactly one of jwksFile, jwksUri or saml' });
     if (iss.saml) errors.push(...samlTriggerErrors(iss, `spec.identity.triggerIssuers[${i}]`));
     const k = iss.kubernetesUsername;

@@ -28,3 +28,8 @@ export function kubernetesClaims(payload: jose.JWTPayload): { namespace: string;
   if (!k8s?.namespace || !k8s.serviceaccount?.name) return undefined;
   return { namespace: k8s.namespace, serviceAccount: k8s.serviceaccount.name, ...(k8s.pod?.name ? { pod: k8s.pod.name } : {}), ...(k8s.pod?.name && k8s.pod.uid ? { podUid: k8s.pod.uid } : {}) };
 }
+
+/** Does the token claim to be a run token (any of the claims only the token exchange sets)? */
+export function hasRunTokenClaims(payload: jose.JWTPayload): boolean {
+  return payload.run_id !== undefined || payload.act !== undefined || payload.triggered_by_iss !== undefined;
+}

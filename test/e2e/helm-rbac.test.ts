@@ -50,6 +50,10 @@ describe('Helm chart and least-privilege RBAC on a real API server', function ()
       [['delete', 'pods', '-n', 'anywhere'], false],
       [['update', 'leases', '-n', 'kube-system'], false],
       [['update', 'leases/agentgate-operator', '-n', SYSTEM], true],
+      // SAML replay records: one lease per exchanged assertion, expired ones deleted by the leader.
+      [['create', 'leases', '-n', SYSTEM], true],
+      [['delete', 'leases', '-n', SYSTEM], true],
+      [['delete', 'leases', '-n', 'kube-system'], false],
       [['update', 'mutatingwebhookconfigurations/other'], false],
       [['update', 'mutatingwebhookconfigurations/agentgate'], true],
       [['update', 'secrets/agentgate-audit-signing-keys', '-n', SYSTEM], true],

@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import * as jose from 'jose';
 import { ensureDevKey, issueDevToken } from '../../proxy/identity/dev-issuer.js';
 import type { AgentAccessPolicy } from '../../shared/contract/policy-types.js';
-import type { ReplayCache } from '../../operator/identity/replay-cache.js';
+import type { ReplayGuard } from '../../operator/identity/shared-replay.js';
 import type { SigningKeys } from '../../operator/identity/signing-keys.js';
 import { tokenExchangeRouter } from '../../operator/identity/token-exchange.js';
 
@@ -25,7 +25,7 @@ export interface ExchangeHarness {
   close(): Promise<void>;
 }
 
-export async function startExchange(o: { policy: () => AgentAccessPolicy; dir: string; now?: () => number; replay?: ReplayCache }): Promise<ExchangeHarness> {
+export async function startExchange(o: { policy: () => AgentAccessPolicy; dir: string; now?: () => number; replay?: ReplayGuard }): Promise<ExchangeHarness> {
   const clusterKey = await ensureDevKey(o.dir);
   const clusterJwks = async (): Promise<jose.JSONWebKeySet> => JSON.parse(readFileSync(clusterKey.jwksFile, 'utf8')) as jose.JSONWebKeySet;
   const { privateKey, publicKey } = await jose.generateKeyPair('ES256', { extractable: true });
