@@ -97,7 +97,7 @@ function values(b: Buffer): (string | null)[] {
 }
 
 describe('issue #14: DataRow rewriting', () => {
-  const masker = new ResultMasker(new Masker({ detectors: ['creditCard', 'email'], columns: [{ name: 'ssn', strategy: 'redact' }] }));
+  const masker = new ResultMasker(new Masker({ detectors: ['creditCard', 'email'], columns: [{ name: 'ssn', strategy: 'redact' }], defaultStrategy: 'redact' }));
   const text = (label: string, strategy?: 'redact'): RowPlan[number] => ({ label, typeOid: 25, binary: false, ...(strategy ? { strategy } : {}) });
   const int8Binary: RowPlan[number] = { label: 'n', typeOid: 20, binary: true };
 
