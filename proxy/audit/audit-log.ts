@@ -14,16 +14,23 @@ import { AUDIT_SCHEMA, GENESIS_HASH, parseRecord, type AuditFields, type AuditRe
  * Where chained lines go: the audit file (synchronous writes) and/or stdout. Deferred lines
  * (completions) wait in memory and go out with the next committed line (a decision) or at the end of
  * `deferMs`: one write per statement instead of two, and a decision is never acknowledged before it is
- * on disk.
+ * on disk. Copies of a line (session recordings) are handed on only once the line is written, so a
+ * recording never holds a line the chain lacks, whenever the process dies.
  */
 class LineSink {
   failure?: Error;
   private fd?: number;
   private pending = '';
+  private pendingCopies: RecordingCopy[] = [];
   private size = 0;
   rotations = 0;
 
-  constructor(private readonly path: string | undefined, private readonly stdout: boolean, private readonly maxBytes = 0) {
+  constructor(
+    private readonly path: string | undefined,
+    private readonly stdout: boolean,
+    private readonly maxBytes = 0,
+    private readonly onWritten?: (copy: RecordingCopy) => void,
+  ) {
     if (path === undefined) return;
     try {
       this.fd = openSync(path, 'a', 0o600);
@@ -33,23 +40,30 @@ class LineSink {
     }
   }
 
-  add(line: string, commit: boolean): void {
+  add(line: string, commit: boolean, copy?: RecordingCopy): void {
     this.pending += `${line}\n`;
+    if (copy) this.pendingCopies.push(copy);
     if (commit) this.flush();
   }
 
   flush(): void {
     if (this.pending === '') return;
     const data = this.pending;
+    const copies = this.pendingCopies;
     this.pending = '';
+    this.pendingCopies = [];
     if (this.stdout) process.stdout.write(data);
-    if (this.fd === undefined || this.failure) return;
-    try {
-      this.size += writeSync(this.fd, data);
-      if (this.maxBytes > 0 && this.size >= this.maxBytes) this.rotate();
-    } catch (e) {
-      this.failure = e as Error;
+    if (this.failure) return;
+    if (this.fd !== undefined) {
+      try {
+        this.size += writeSync(this.fd, data);
+        if (this.maxBytes > 0 && this.size >= this.maxBytes) this.rotate();
+      } catch (e) {
+        this.failure = e as Error;
+        return;
+      }
     }
+    if (this.onWritten) for (const c of copies) this.onWritten(c);
   }
 
   /**
@@ -69,6 +83,12 @@ class LineSink {
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;
   }
+}
+
+interface RecordingCopy {
+  session: string;
+  line: string;
+  last: boolean;
 }
 
 export interface ScopedAudit {
@@ -110,8 +130,9 @@ export class AuditLog {
     this.now = opts.now ?? (() => new Date());
     this.deferMs = opts.deferMs ?? 20;
     if (opts.file && existsSync(opts.file)) this.resumeChain(opts.file);
-    this.sink = new LineSink(opts.file, opts.stdout ?? false, opts.maxBytes ?? 0);
     if (opts.recordingsDir) this.recordings = new SessionRecordings(opts.file ? recordingsDirOf(opts.recordingsDir, opts.file) : opts.recordingsDir);
+    const recordings = this.recordings;
+    this.sink = new LineSink(opts.file, opts.stdout ?? false, opts.maxBytes ?? 0, recordings && ((c) => recordings.add(c.session, c.line, c.last)));
     if (opts.file && this.recordings && this.seq > 0 && this.healthy) this.completeRecordings(opts.file, this.recordings.dir);
   }
 
@@ -203,9 +224,8 @@ export class AuditLog {
     const body = `{"schema":"${AUDIT_SCHEMA}","seq":${seq},"@timestamp":"${time}"${fragment ? `,${fragment}` : ''}${own ? `,${own}` : ''},"prevHash":"${this.prevHash}"}`;
     const hash = digest('sha256', body, 'hex');
     const line = `${body.slice(0, -1)},"hash":"${hash}"}`;
-    this.sink.add(line, commit);
+    this.sink.add(line, commit, session && this.recordings ? { session, line, last: fields.event.action === 'connection.close' } : undefined);
     if (!this.healthy) throw new Error(`audit log write failed: ${this.error!.message}`);
-    if (session && this.recordings) this.recordings.add(session, line, fields.event.action === 'connection.close');
     const prevHash = this.prevHash;
     this.prevHash = hash;
     this.lastTime = time;

@@ -3,7 +3,7 @@
  * keep their exact output while doing less work.
  */
 import { expect } from 'chai';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AuditLog } from '../../proxy/audit/audit-log.js';
@@ -28,6 +28,24 @@ function captureStdout<T>(fn: () => T): { writes: string[]; result: T } {
 }
 
 describe('issue #14: audit writer', () => {
+  it('a session recording never holds a line the chain does not hold yet (deferred lines reach the recording after the file)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ag-perf14-'));
+    const file = join(dir, 'audit.log');
+    const log = new AuditLog({ file, recordingsDir: join(dir, 'sessions'), deferMs: 60_000 });
+    const session = { id: 'aaaaaaaa-0000-4000-8000-000000000014' };
+    log.append({ event: { action: 'statement.decision' }, session });
+    // More deferred lines than a recording batch (32): the recording writes a batch on its own.
+    for (let i = 0; i < 40; i++) log.defer({ event: { action: 'statement.completion' }, session });
+    log.recordings!.flush();
+    const chain = new Set(readFileSync(file, 'utf8').split('\n').filter(Boolean));
+    const recording = readdirSync(join(dir, 'sessions', 'audit.log')).flatMap((f) => readFileSync(join(dir, 'sessions', 'audit.log', f), 'utf8').split('\n').filter(Boolean));
+    expect(recording.filter((l) => !chain.has(l))).to.deep.equal([]);
+    log.flush();
+    const all = readdirSync(join(dir, 'sessions', 'audit.log')).flatMap((f) => readFileSync(join(dir, 'sessions', 'audit.log', f), 'utf8').split('\n').filter(Boolean));
+    expect(all).to.deep.equal(readFileSync(file, 'utf8').split('\n').filter(Boolean));
+    log.close();
+  });
+
   it('a decision and the completions deferred before it reach stdout in one write, the same bytes as the file, in chain order', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ag-perf14-'));
     const file = join(dir, 'audit.log');
