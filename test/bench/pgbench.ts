@@ -206,7 +206,8 @@ async function main(): Promise<void> {
   if (spawnSync('pgbench', ['--version']).status !== 0) throw new Error('pgbench is not installed (Debian: postgresql-contrib / postgresql-client)');
   if (ONLY.has('masking')) maskingBench();
   if ([...ONLY].every((s) => s === 'masking')) return;
-  const stack = await startLocalStack();
+  // Room for every endpoint's connections at the largest client count: pgbouncer keeps its server connections open between runs.
+  const stack = await startLocalStack({ postgres: { postgresFlags: ['-c', `max_connections=${2 * MAX_CLIENTS + 50}`] } });
   const children: ChildProcess[] = [];
   try {
     const init = spawnSync('pgbench', ['-i', '-q', '-s', String(SCALE), '-h', '127.0.0.1', '-p', String(stack.postgres.port), '-U', 'agent', 'billing'], { env: { ...process.env, PGPASSWORD: AGENT_DB_PASSWORD }, encoding: 'utf8' });
@@ -228,6 +229,9 @@ async function main(): Promise<void> {
     await waitForPort(proxyPort, proxy, 'agentgate proxy');
     await sleep(1000);
     const rssIdle = rssMiB(proxy.pid!);
+    const idleCpu0 = cpuSeconds(proxy.pid!);
+    await sleep(3000);
+    const idleCpuMsPerS = ((cpuSeconds(proxy.pid!) - idleCpu0) * 1000) / 3;
 
     const endpoints: Endpoint[] = [{ name: 'direct', port: stack.postgres.port, password: AGENT_DB_PASSWORD }];
     const bouncer = await startPgbouncer(stack.dir, stack.postgres.port);
@@ -241,7 +245,7 @@ async function main(): Promise<void> {
     endpoints.push(agentgate);
 
     console.log(`\npgbench -S, scale ${SCALE}; every run against the same server${process.env.BENCH_NO_RECORDINGS ? '; agentgate without session recordings' : ''}`);
-    console.log(`agentgate RSS idle (after start): ${rssIdle.toFixed(0)} MiB (goal ≤ 80)`);
+    console.log(`agentgate RSS idle (after start): ${rssIdle.toFixed(0)} MiB (goal ≤ 80); CPU while idle: ${idleCpuMsPerS.toFixed(1)} ms/s`);
     if (ONLY.has('sessions')) await sessionsSection(agentgate, 100);
     if (ONLY.has('latency')) await latencySection(endpoints);
     if (ONLY.has('tps8')) await tps8Section(endpoints);
