@@ -56,7 +56,7 @@ class LineSink {
     if (this.failure) return;
     if (this.fd !== undefined) {
       try {
-        this.size += writeSync(this.fd, data);
+        this.size += writeAll(this.fd, data);
         if (this.maxBytes > 0 && this.size >= this.maxBytes) this.rotate();
       } catch (e) {
         this.failure = e as Error;
@@ -273,6 +273,17 @@ export class AuditLog {
       this.failure = new Error(`cannot continue the audit chain: the last line of ${file} is not a complete record`);
     }
   }
+}
+
+/** Writes all of `data`: a short write (a full disk) is continued, so it ends in an error, never in a silently torn line. */
+function writeAll(fd: number, data: string): number {
+  let written = writeSync(fd, data);
+  const total = Buffer.byteLength(data);
+  if (written < total) {
+    const bytes = Buffer.from(data);
+    while (written < total) written += writeSync(fd, bytes, written);
+  }
+  return total;
 }
 
 function lastLine(file: string): string | undefined {

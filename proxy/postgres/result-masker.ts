@@ -14,7 +14,7 @@ import type { CopyInfo } from '../sql/types.js';
 import { maskWithEmbeddedBytea } from '../masking/embedded-bytea.js';
 import { maskJsonColumns } from '../masking/json-columns.js';
 import { copyFormat, encodeCopyField, splitCopyRow } from './copy-format.js';
-import { buildErrorNotice, buildNotification, errorResponse, parseErrorNotice, parseNotification, type Column, type Message } from './protocol.js';
+import { buildErrorNotice, buildNotification, errorResponse, parseErrorNotice, parseNotification, ProtocolError, type Column, type Message } from './protocol.js';
 
 /** Type OIDs whose binary form is their UTF-8 text (json's too). */
 const TEXT_TYPES = new Set([25, 1043, 1042, 19, 18, 705, 114, 142]);
@@ -126,10 +126,12 @@ export class ResultMasker {
 
   /**
    * Returns a rewritten DataRow, or undefined when nothing was masked. Nothing is copied until a value
-   * is replaced; the rewritten row is then assembled in one buffer of its exact size.
+   * is replaced; the rewritten row is then assembled in one buffer of its exact size. A row whose values
+   * do not fill the message exactly is a ProtocolError (the session ends): never forwarded unmasked.
    */
   dataRow(m: Message, plan: RowPlan | undefined): { buf: Buffer; count: number } | undefined {
     const { buf, end } = m;
+    if (end - m.start < 7) throw new ProtocolError('malformed DataRow message: truncated');
     let pos = m.start + 5;
     const n = buf.readInt16BE(pos);
     pos += 2;
@@ -138,10 +140,11 @@ export class ResultMasker {
     let size = end - m.start;
     let count = 0;
     for (let i = 0; i < n; i++) {
-      if (pos + 4 > end) return undefined; // malformed: leave it to the client to refuse
+      if (pos + 4 > end) throw new ProtocolError('malformed DataRow message: truncated');
       const len = buf.readInt32BE(pos);
       const valStart = pos + 4;
       const valEnd = len < 0 ? valStart : valStart + len;
+      if (valEnd > end) throw new ProtocolError('malformed DataRow message: a value runs past its end');
       pos = valEnd;
       if (len < 0) continue;
       const replacement = this.value(buf, valStart, valEnd, plan?.[i]);
@@ -150,6 +153,7 @@ export class ResultMasker {
       (edits ??= []).push(valStart - 4, valEnd, replacement.value);
       size += (replacement.value?.length ?? 0) - len;
     }
+    if (pos !== end) throw new ProtocolError('malformed DataRow message: trailing bytes');
     if (!edits) return undefined;
     const out = Buffer.allocUnsafe(size);
     out[0] = 0x44;

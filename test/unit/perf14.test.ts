@@ -119,6 +119,23 @@ describe('issue #14: DataRow rewriting', () => {
   const text = (label: string, strategy?: 'redact'): RowPlan[number] => ({ label, typeOid: 25, binary: false, ...(strategy ? { strategy } : {}) });
   const int8Binary: RowPlan[number] = { label: 'n', typeOid: 20, binary: true };
 
+  it('a row whose values do not fill the message exactly is a protocol error, never forwarded unmasked', () => {
+    const plan = [text('a'), text('b')];
+    const row = dataRow(['4111 1111 1111 1111', 'x']);
+    // Second value claims more bytes than the message holds (the bytes after it belong to the next message).
+    const overrun = Buffer.from(row.buf);
+    overrun.writeInt32BE(50, row.start + 7 + 4 + 19);
+    expect(() => masker.dataRow({ ...row, buf: overrun }, plan)).to.throw(/runs past its end/);
+    // Three columns declared, two present.
+    const short = Buffer.from(row.buf);
+    short.writeInt16BE(3, row.start + 5);
+    expect(() => masker.dataRow({ ...row, buf: short }, [...plan, text('c')])).to.throw(/truncated/);
+    // One column declared, two present: bytes the client would read as nothing.
+    const trailing = Buffer.from(row.buf);
+    trailing.writeInt16BE(1, row.start + 5);
+    expect(() => masker.dataRow({ ...row, buf: trailing }, plan)).to.throw(/trailing bytes/);
+  });
+
   it('nothing to mask: no new row at all', () => {
     expect(masker.dataRow(dataRow(['a', null, 'plain text', '']), [text('a'), text('b'), text('c'), text('d')])).to.equal(undefined);
   });
