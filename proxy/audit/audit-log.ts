@@ -1,33 +1,37 @@
 /**
- * The hash-chained audit log. Records go through winston to stdout and/or a file; the file transport
- * writes synchronously, so when `append` returns, the record is on disk (or the log is marked failed
- * and the proxy denies from then on: no audit, no access). Restarting on an existing file continues
- * its chain from the last line.
+ * The hash-chained audit log. Each record is serialized once into its final line (the hash computed over
+ * that same text) and written with plain synchronous writes, no logging library in between: when
+ * `append` returns, the record is on disk (or the log is marked failed and the proxy denies from then
+ * on: no audit, no access). Restarting on an existing file continues its chain from the last line.
  */
 import { hash as digest } from 'node:crypto';
 import { closeSync, existsSync, fstatSync, openSync, readSync, renameSync, writeSync } from 'node:fs';
-import winston from 'winston';
-import TransportStream from 'winston-transport';
 import { recordingsDirOf, SessionRecordings } from './recordings.js';
 import { repairRecordings } from './recordings-repair.js';
 import { AUDIT_SCHEMA, GENESIS_HASH, parseRecord, type AuditFields, type AuditRecord } from './record.js';
 
-const MESSAGE = Symbol.for('message');
-
 /**
- * Appends lines with synchronous writes. Deferred records (completions) wait in memory and go out
- * with the next committed record (a decision) or at the end of the event-loop turn: one write per
- * statement instead of two, and a decision is never acknowledged before it is on disk.
+ * Where chained lines go: the audit file (synchronous writes) and/or stdout. Deferred lines
+ * (completions) wait in memory and go out with the next committed line (a decision) or at the end of
+ * `deferMs`: one write per statement instead of two, and a decision is never acknowledged before it is
+ * on disk. Copies of a line (session recordings) are handed on only once the line is written, so a
+ * recording never holds a line the chain lacks, whenever the process dies.
  */
-class SyncFileTransport extends TransportStream {
+class LineSink {
   failure?: Error;
   private fd?: number;
-  private pending: string[] = [];
+  private pending = '';
+  private pendingCopies: RecordingCopy[] = [];
   private size = 0;
   rotations = 0;
 
-  constructor(private readonly path: string, private readonly maxBytes = 0) {
-    super();
+  constructor(
+    private readonly path: string | undefined,
+    private readonly stdout: boolean,
+    private readonly maxBytes = 0,
+    private readonly onWritten?: (copy: RecordingCopy) => void,
+  ) {
+    if (path === undefined) return;
     try {
       this.fd = openSync(path, 'a', 0o600);
       this.size = fstatSync(this.fd).size;
@@ -36,23 +40,30 @@ class SyncFileTransport extends TransportStream {
     }
   }
 
-  override log(info: Record<string | symbol, unknown>, next: () => void): void {
-    this.pending.push(`${info[MESSAGE] as string}\n`);
-    if (info.commit) this.flushPending();
-    next();
+  add(line: string, commit: boolean, copy?: RecordingCopy): void {
+    this.pending += `${line}\n`;
+    if (copy) this.pendingCopies.push(copy);
+    if (commit) this.flush();
   }
 
-  flushPending(): void {
-    if (this.pending.length === 0) return;
-    const data = this.pending.length === 1 ? this.pending[0]! : this.pending.join('');
-    this.pending = [];
-    if (this.fd === undefined || this.failure) return;
-    try {
-      this.size += writeSync(this.fd, data);
-      if (this.maxBytes > 0 && this.size >= this.maxBytes) this.rotate();
-    } catch (e) {
-      this.failure = e as Error;
+  flush(): void {
+    if (this.pending === '') return;
+    const data = this.pending;
+    const copies = this.pendingCopies;
+    this.pending = '';
+    this.pendingCopies = [];
+    if (this.stdout) process.stdout.write(data);
+    if (this.failure) return;
+    if (this.fd !== undefined) {
+      try {
+        this.size += writeAll(this.fd, data);
+        if (this.maxBytes > 0 && this.size >= this.maxBytes) this.rotate();
+      } catch (e) {
+        this.failure = e as Error;
+        return;
+      }
     }
+    if (this.onWritten) for (const c of copies) this.onWritten(c);
   }
 
   /**
@@ -62,16 +73,22 @@ class SyncFileTransport extends TransportStream {
    */
   private rotate(): void {
     closeSync(this.fd!);
-    renameSync(this.path, `${this.path}.${new Date().toISOString().replace(/[:.]/g, "-")}-${String(++this.rotations).padStart(6, "0")}`); // sorts oldest first
-    this.fd = openSync(this.path, 'a', 0o600);
+    renameSync(this.path!, `${this.path}.${new Date().toISOString().replace(/[:.]/g, "-")}-${String(++this.rotations).padStart(6, "0")}`); // sorts oldest first
+    this.fd = openSync(this.path!, 'a', 0o600);
     this.size = 0;
   }
 
-  override close(): void {
-    this.flushPending();
+  close(): void {
+    this.flush();
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;
   }
+}
+
+interface RecordingCopy {
+  session: string;
+  line: string;
+  last: boolean;
 }
 
 export interface ScopedAudit {
@@ -102,8 +119,7 @@ export interface AuditLogOptions {
 export class AuditLog {
   private prevHash = GENESIS_HASH;
   private seq = 0;
-  private readonly logger: winston.Logger;
-  private readonly fileTransport?: SyncFileTransport;
+  private readonly sink: LineSink;
   readonly recordings?: SessionRecordings;
   private readonly now: () => Date;
   private failure?: Error;
@@ -114,23 +130,10 @@ export class AuditLog {
   constructor(opts: AuditLogOptions) {
     this.now = opts.now ?? (() => new Date());
     this.deferMs = opts.deferMs ?? 20;
-    const transports: TransportStream[] = [];
-    if (opts.file) {
-      if (existsSync(opts.file)) this.resumeChain(opts.file);
-      this.fileTransport = new SyncFileTransport(opts.file, opts.maxBytes ?? 0);
-      transports.push(this.fileTransport);
-    }
+    if (opts.file && existsSync(opts.file)) this.resumeChain(opts.file);
     if (opts.recordingsDir) this.recordings = new SessionRecordings(opts.file ? recordingsDirOf(opts.recordingsDir, opts.file) : opts.recordingsDir);
-    if (opts.stdout) transports.push(new winston.transports.Console());
-    if (transports.length === 0) transports.push(new winston.transports.Console({ silent: true }));
-    this.logger = winston.createLogger({
-      level: 'info',
-      format: winston.format((info) => {
-        info[MESSAGE] = info.message;
-        return info;
-      })(),
-      transports,
-    });
+    const recordings = this.recordings;
+    this.sink = new LineSink(opts.file, opts.stdout ?? false, opts.maxBytes ?? 0, recordings && ((c) => recordings.add(c.session, c.line, c.last)));
     if (opts.file && this.recordings && this.seq > 0 && this.healthy) this.completeRecordings(opts.file, this.recordings.dir);
   }
 
@@ -158,7 +161,7 @@ export class AuditLog {
 
   /** Why the log cannot be written, if it cannot. */
   get error(): Error | undefined {
-    return this.failure ?? this.fileTransport?.failure;
+    return this.failure ?? this.sink.failure;
   }
 
   get healthy(): boolean {
@@ -206,7 +209,7 @@ export class AuditLog {
       const rec = this.write(fields, false, fragment, session);
       this.flushTimer ??= setTimeout(() => {
         this.flushTimer = undefined;
-        this.fileTransport?.flushPending();
+        this.sink.flush();
       }, this.deferMs).unref();
       return rec;
     } catch {
@@ -222,9 +225,8 @@ export class AuditLog {
     const body = `{"schema":"${AUDIT_SCHEMA}","seq":${seq},"@timestamp":"${time}"${fragment ? `,${fragment}` : ''}${own ? `,${own}` : ''},"prevHash":"${this.prevHash}"}`;
     const hash = digest('sha256', body, 'hex');
     const line = `${body.slice(0, -1)},"hash":"${hash}"}`;
-    this.logger.log({ level: 'info', message: line, commit });
+    this.sink.add(line, commit, session && this.recordings ? { session, line, last: fields.event.action === 'connection.close' } : undefined);
     if (!this.healthy) throw new Error(`audit log write failed: ${this.error!.message}`);
-    if (session && this.recordings) this.recordings.add(session, line, fields.event.action === 'connection.close');
     const prevHash = this.prevHash;
     this.prevHash = hash;
     this.lastTime = time;
@@ -257,21 +259,20 @@ export class AuditLog {
 
   /** The last record written (deferred ones flushed first), or nothing for an empty chain. */
   head(): { seq: number; hash: string; time: string } | undefined {
-    this.fileTransport?.flushPending();
+    this.sink.flush();
     return this.seq === 0 || !this.healthy ? undefined : { seq: this.seq, hash: this.prevHash, time: this.lastTime ?? this.now().toISOString() };
   }
 
   /** Writes deferred records, and the session recordings' pending lines, now. */
   flush(): void {
-    this.fileTransport?.flushPending();
+    this.sink.flush();
     this.recordings?.flush();
   }
 
   close(): void {
     clearTimeout(this.flushTimer);
-    this.fileTransport?.close();
+    this.sink.close();
     this.failure ??= new Error('audit log closed');
-    this.logger.close();
     this.recordings?.close();
   }
 
@@ -288,6 +289,17 @@ export class AuditLog {
       this.failure = new Error(`cannot continue the audit chain: the last line of ${file} is not a complete record`);
     }
   }
+}
+
+/** Writes all of `data`: a short write (a full disk) is continued, so it ends in an error, never in a silently torn line. */
+function writeAll(fd: number, data: string): number {
+  let written = writeSync(fd, data);
+  const total = Buffer.byteLength(data);
+  if (written < total) {
+    const bytes = Buffer.from(data);
+    while (written < total) written += writeSync(fd, bytes, written);
+  }
+  return total;
 }
 
 function lastLine(file: string): string | undefined {

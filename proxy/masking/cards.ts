@@ -77,8 +77,28 @@ export function findCards(s: string, out: Span[]): void {
   }
 }
 
+/** Luhn over the digits of s[from, to), skipping the separators between them. */
+function runPassesLuhn(s: string, from: number, to: number): boolean {
+  let sum = 0;
+  let double = false;
+  for (let j = to - 1; j >= from; j--) {
+    const c = s.charCodeAt(j);
+    if (!isDigit(c)) continue;
+    sum += double ? DOUBLED[c - 48]! : c - 48;
+    double = !double;
+  }
+  return sum % 10 === 0;
+}
+
 /** Cards in the digit run s[from, to) holding `m` digits. */
 function cardsInRun(s: string, from: number, to: number, m: number, out: Span[]): void {
+  // The common case, a whole run that is one card, needs no per-digit arrays.
+  if (m <= 19 && runPassesLuhn(s, from, to)) {
+    let end = to;
+    while (!isDigit(s.charCodeAt(end - 1))) end--;
+    out.push({ start: from, end, label: 'creditCard' });
+    return;
+  }
   const at = new Int32Array(m); // string index of each digit
   const d = new Uint8Array(m);
   for (let k = 0, j = from; j < to; j++) {
@@ -89,11 +109,6 @@ function cardsInRun(s: string, from: number, to: number, m: number, out: Span[])
     }
   }
   const span = (a: number, b: number): void => void out.push({ start: at[a]!, end: at[b - 1]! + 1, label: 'creditCard' });
-  if (m <= 19) {
-    let sum = 0;
-    for (let k = m - 1, double = false; k >= 0; k--, double = !double) sum += double ? DOUBLED[d[k]!]! : d[k]!;
-    if (sum % 10 === 0) return span(0, m);
-  }
   // Prefix sums per parity of index (plain digits, and digits as Luhn doubles them): O(1) per window.
   const plain0 = new Int32Array(m + 1);
   const plain1 = new Int32Array(m + 1);

@@ -116,6 +116,8 @@ const PEM_BODY = (c: number): boolean => isAlnum(c) || c === 43 || c === 47 || c
  * e.g. substr(key, 1, 500)) up to where the base64 body stops, so a partial key is masked too.
  */
 function findPrivateKeys(s: string, out: Span[]): void {
+  let p = s.indexOf('-----BEGIN ');
+  if (p < 0) return;
   // END lines are found in one forward sweep shared by all BEGIN lines (`from` only grows).
   let endLine = -2;
   const nextEndLine = (from: number): number => {
@@ -124,7 +126,6 @@ function findPrivateKeys(s: string, out: Span[]): void {
       if (q < 0 || privateKeyLabelEnd(s, q + 9) >= 0) return (endLine = q);
     }
   };
-  let p = s.indexOf('-----BEGIN ');
   while (p >= 0) {
     const header = privateKeyLabelEnd(s, p + 11);
     if (header < 0) {

@@ -14,7 +14,7 @@ import type { CopyInfo } from '../sql/types.js';
 import { maskWithEmbeddedBytea } from '../masking/embedded-bytea.js';
 import { maskJsonColumns } from '../masking/json-columns.js';
 import { copyFormat, encodeCopyField, splitCopyRow } from './copy-format.js';
-import { buildErrorNotice, buildNotification, errorResponse, parseErrorNotice, parseNotification, type Column, type Message } from './protocol.js';
+import { buildErrorNotice, buildNotification, errorResponse, parseErrorNotice, parseNotification, ProtocolError, type Column, type Message } from './protocol.js';
 
 /** Type OIDs whose binary form is their UTF-8 text (json's too). */
 const TEXT_TYPES = new Set([25, 1043, 1042, 19, 18, 705, 114, 142]);
@@ -124,38 +124,52 @@ export class ResultMasker {
     });
   }
 
-  /** Returns a rewritten DataRow, or undefined when nothing was masked. */
+  /**
+   * Returns a rewritten DataRow, or undefined when nothing was masked. Nothing is copied until a value
+   * is replaced; the rewritten row is then assembled in one buffer of its exact size. A row whose values
+   * do not fill the message exactly is a ProtocolError (the session ends): never forwarded unmasked.
+   */
   dataRow(m: Message, plan: RowPlan | undefined): { buf: Buffer; count: number } | undefined {
     const { buf, end } = m;
+    if (end - m.start < 7) throw new ProtocolError('malformed DataRow message: truncated');
     let pos = m.start + 5;
     const n = buf.readInt16BE(pos);
     pos += 2;
-    let parts: Buffer[] | undefined;
-    let copiedTo = m.start + 7;
+    // Replaced values as (start of the value's length word, end of the value, replacement) triples.
+    let edits: (number | Buffer | null)[] | undefined;
+    let size = end - m.start;
     let count = 0;
     for (let i = 0; i < n; i++) {
-      if (pos + 4 > end) return undefined; // malformed: leave it to the client to refuse
+      if (pos + 4 > end) throw new ProtocolError('malformed DataRow message: truncated');
       const len = buf.readInt32BE(pos);
       const valStart = pos + 4;
       const valEnd = len < 0 ? valStart : valStart + len;
+      if (valEnd > end) throw new ProtocolError('malformed DataRow message: a value runs past its end');
       pos = valEnd;
       if (len < 0) continue;
-      const col = plan?.[i];
-      const replacement = this.value(buf, valStart, valEnd, col);
+      const replacement = this.value(buf, valStart, valEnd, plan?.[i]);
       if (replacement === undefined) continue;
       count += replacement.count;
-      parts ??= [];
-      parts.push(buf.subarray(copiedTo, valStart - 4), lengthPrefixed(replacement.value));
-      copiedTo = valEnd;
+      (edits ??= []).push(valStart - 4, valEnd, replacement.value);
+      size += (replacement.value?.length ?? 0) - len;
     }
-    if (!parts) return undefined;
-    parts.push(buf.subarray(copiedTo, end));
-    const body = Buffer.concat(parts);
-    const out = Buffer.allocUnsafe(7 + body.length);
+    if (pos !== end) throw new ProtocolError('malformed DataRow message: trailing bytes');
+    if (!edits) return undefined;
+    const out = Buffer.allocUnsafe(size);
     out[0] = 0x44;
-    out.writeInt32BE(6 + body.length, 1);
+    out.writeInt32BE(size - 1, 1);
     out.writeInt16BE(n, 5);
-    body.copy(out, 7);
+    let at = 7;
+    let copiedTo = m.start + 7;
+    for (let k = 0; k < edits.length; k += 3) {
+      const from = edits[k] as number;
+      const value = edits[k + 2] as Buffer | null;
+      at += buf.copy(out, at, copiedTo, from);
+      at = out.writeInt32BE(value === null ? -1 : value.length, at);
+      if (value !== null) at += value.copy(out, at);
+      copiedTo = edits[k + 1] as number;
+    }
+    buf.copy(out, at, copiedTo, end);
     return { buf: out, count };
   }
 
@@ -280,18 +294,6 @@ export class ResultMasker {
 
 function isTextLike(oid: number): boolean {
   return TEXT_TYPES.has(oid) || oid === JSONB;
-}
-
-function lengthPrefixed(v: Buffer | null): Buffer {
-  if (v === null) {
-    const b = Buffer.alloc(4);
-    b.writeInt32BE(-1);
-    return b;
-  }
-  const b = Buffer.allocUnsafe(4 + v.length);
-  b.writeInt32BE(v.length);
-  v.copy(b, 4);
-  return b;
 }
 
 /** Whether a binary value of this type is decoded and inspected rather than nulled. */

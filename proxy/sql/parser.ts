@@ -4,6 +4,7 @@
  * leave the instance corrupt — go to a worker with a deadline; a worker that fails fatally or times out
  * is replaced. A statement that could not be parsed is reported as such, and callers deny it.
  */
+import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -74,7 +75,21 @@ export class SqlParser {
   }
 }
 
+/**
+ * Keeps WASM on V8's baseline compiler (Liftoff). Left to tier up, V8 recompiles libpg_query's parser
+ * with its optimizing compiler after a few thousand statements: a transient peak of several hundred MiB
+ * and ~35 MiB kept for good, for parses ~2.5 µs faster (docs/performance.md). Set before the first WASM
+ * compile; V8 flags are per process, so the parse worker's instance is covered too.
+ */
+let baselineOnly = false;
+function keepWasmOnBaselineCompiler(): void {
+  if (baselineOnly) return;
+  setFlagsFromString('--liftoff-only --no-wasm-tier-up --no-wasm-dynamic-tiering');
+  baselineOnly = true;
+}
+
 async function loadInstance(generation: number): Promise<PgQuery> {
+  keepWasmOnBaselineCompiler();
   // A fresh module URL gives a fresh WASM instance: the way to drop a corrupted one.
   const mod = (await import(generation === 0 ? ENTRY : `${ENTRY}?instance=${generation}`)) as PgQuery;
   await mod.loadModule();

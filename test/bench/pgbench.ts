@@ -1,41 +1,111 @@
 /**
- * `npm run bench`: pgbench -S (simple and prepared protocol) against the same PostgreSQL, run side by
- * side in one process run: direct, through Debian's pgbouncer (if installed), and through agentgate
- * with full enforcement as injected (identity, classification, policy, masking, audit to a file, session
- * recordings, metrics). Prints TPS, the ratio of each to direct, and the proxy's resident memory. No
- * thresholds: numbers are printed.
- * BENCH_SECONDS, BENCH_CLIENTS, BENCH_SCALE tune the run; BENCH_NO_RECORDINGS=1 measures without session recordings.
+ * `npm run bench`: pgbench -S against the same PostgreSQL, side by side in one invocation: direct, through
+ * Debian's pgbouncer (session mode, if installed) and through agentgate with full enforcement as injected
+ * (identity, classification, policy with detectors and a column rule, audit to a file, session recordings,
+ * metrics), agentgate running as its own process exactly as `agentgate proxy` does. Rounds are interleaved
+ * (direct, pgbouncer, agentgate, again in a rotated order), so load from elsewhere on the machine hits all
+ * three alike; medians of the rounds are printed. Prints, with no thresholds:
+ *
+ *  - added latency per statement at one client, simple and extended (-M prepared) protocol, vs direct;
+ *  - TPS ratios to direct at 8 clients;
+ *  - a scaling table: TPS and RSS at 1, 8, 32, 100 clients for direct, pgbouncer and agentgate;
+ *  - the sidecar's RSS idle and with 100 open sessions;
+ *  - a masking micro-benchmark (µs per DataRow: nothing to mask, every value a card number).
+ *
+ * BENCH_SECONDS (per pgbench run, default 3), BENCH_ROUNDS (default 3), BENCH_SCALE (pgbench -s, default 10),
+ * BENCH_SCALING (client counts, default 1,8,32,100), BENCH_ONLY (any of latency,tps8,scaling,sessions,masking),
+ * BENCH_NO_RECORDINGS=1 (agentgate without session recordings), BENCH_PROXY_NODE_ARGS (extra node flags for
+ * the proxy process, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof": the profile is written when the bench ends),
+ * BENCH_PROXY_ENTRY (the script the proxy runs from; default bin/agentgate.js).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import pg from 'pg';
 import { stringify } from 'yaml';
 import { freePort } from '../../proxy/local/embedded-postgres.js';
 import { AGENT_DB_PASSWORD, startLocalStack } from '../../proxy/local/stack.js';
+import { maskingBench } from './masking.js';
 
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
-const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 4);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SCALE = Number(process.env.BENCH_SCALE ?? 10);
+const SCALING = (process.env.BENCH_SCALING ?? '1,8,32,100').split(',').map(Number);
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'latency,tps8,scaling,sessions,masking').split(','));
+const MAX_CLIENTS = Math.max(100, ...SCALING);
+
+type Mode = 'simple' | 'prepared';
 
 interface Endpoint {
   name: string;
   port: number;
   password: string;
+  /** The process whose RSS is this endpoint's memory (none for direct). */
+  pid?: number;
 }
 
-function pgbench(e: Endpoint, mode: 'simple' | 'prepared'): number {
-  const r = spawnSync('pgbench', ['-n', '-S', '-M', mode, '-c', String(CLIENTS), '-j', String(Math.min(CLIENTS, 2)), '-T', String(SECONDS), '-h', '127.0.0.1', '-p', String(e.port), '-U', 'agent', 'billing'], {
-    env: { ...process.env, PGPASSWORD: e.password },
-    encoding: 'utf8',
-  });
-  const m = /tps = ([\d.]+) \(without initial connection time\)/.exec(r.stdout);
-  if (!m) throw new Error(`pgbench against ${e.name} failed:\n${r.stdout}\n${r.stderr}`);
-  return Number(m[1]);
+interface Run {
+  tps: number;
+  /** pgbench's average latency per transaction (one statement with -S), in µs. */
+  latencyUs: number;
+  /** Highest RSS of the endpoint's process seen during the run, in MiB. */
+  rssMiB?: number;
+  /** CPU time (user + system, all threads) of the endpoint's process per statement, in µs: robust to other load on the machine. */
+  cpuUs?: number;
+}
+
+async function pgbench(e: Endpoint, mode: Mode, clients: number): Promise<Run> {
+  const args = ['-n', '-S', '-M', mode, '-c', String(clients), '-j', String(Math.min(clients, 2)), '-T', String(SECONDS), '-h', '127.0.0.1', '-p', String(e.port), '-U', 'agent', 'billing'];
+  const child = spawn('pgbench', args, { env: { ...process.env, PGPASSWORD: e.password }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  let rss = e.pid ? rssMiB(e.pid) : undefined;
+  const cpu0 = e.pid ? cpuSeconds(e.pid) : 0;
+  const sampler = setInterval(() => {
+    if (e.pid) rss = Math.max(rss ?? 0, rssMiB(e.pid));
+  }, 250);
+  await new Promise((resolve) => child.on('close', resolve));
+  clearInterval(sampler);
+  const tps = /tps = ([\d.]+) \(without initial connection time\)/.exec(out);
+  const lat = /latency average = ([\d.]+) ms/.exec(out);
+  const count = /number of transactions actually processed: (\d+)/.exec(out);
+  if (!tps || !lat || !count) throw new Error(`pgbench against ${e.name} failed:\n${out}\n${err}`);
+  const cpu = e.pid ? ((cpuSeconds(e.pid) - cpu0) * 1e6) / Number(count[1]) : undefined;
+  return { tps: Number(tps[1]), latencyUs: Number(lat[1]) * 1000, ...(rss !== undefined ? { rssMiB: rss } : {}), ...(cpu !== undefined ? { cpuUs: cpu } : {}) };
+}
+
+/** Every endpoint once per round, in a rotated order; per endpoint the run with the median TPS. */
+async function interleaved(endpoints: Endpoint[], mode: Mode, clients: number, rounds = ROUNDS): Promise<Map<string, Run>> {
+  const runs = new Map<string, Run[]>(endpoints.map((e) => [e.name, []]));
+  for (let r = 0; r < rounds; r++) {
+    for (let k = 0; k < endpoints.length; k++) {
+      const e = endpoints[(k + r) % endpoints.length]!;
+      runs.get(e.name)!.push(await pgbench(e, mode, clients));
+    }
+  }
+  return new Map([...runs].map(([name, rs]) => {
+    const sorted = [...rs].sort((a, b) => a.tps - b.tps);
+    const median = sorted[Math.floor(sorted.length / 2)]!;
+    return [name, { ...median, rssMiB: Math.max(...rs.map((x) => x.rssMiB ?? 0)) || undefined } as Run];
+  }));
+}
+
+const TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+
+/** utime + stime of a process (all its threads), in seconds. */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / TICKS;
 }
 
 function rssMiB(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024;
+  try {
+    return Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+  } catch {
+    return 0;
+  }
 }
 
 async function waitForPort(port: number, child: ChildProcess, name: string): Promise<void> {
@@ -50,10 +120,12 @@ async function waitForPort(port: number, child: ChildProcess, name: string): Pro
       s.on('error', () => resolve(false));
     });
     if (ok) return;
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
   }
   throw new Error(`${name} did not listen on ${port}`);
 }
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 async function startPgbouncer(dir: string, upstreamPort: number): Promise<{ child: ChildProcess; port: number } | undefined> {
   const bin = ['/usr/sbin/pgbouncer', '/usr/bin/pgbouncer'].find(existsSync);
@@ -61,7 +133,7 @@ async function startPgbouncer(dir: string, upstreamPort: number): Promise<{ chil
   const port = await freePort();
   const ini = join(dir, 'pgbouncer.ini');
   writeFileSync(join(dir, 'userlist.txt'), `"agent" "${AGENT_DB_PASSWORD}"\n`);
-  writeFileSync(ini, `[databases]\nbilling = host=127.0.0.1 port=${upstreamPort} dbname=billing\n[pgbouncer]\nlisten_addr = 127.0.0.1\nlisten_port = ${port}\nauth_type = plain\nauth_file = ${join(dir, 'userlist.txt')}\npool_mode = session\nmax_client_conn = 100\ndefault_pool_size = ${CLIENTS + 2}\nlogfile = ${join(dir, 'pgbouncer.log')}\nunix_socket_dir =\n`);
+  writeFileSync(ini, `[databases]\nbilling = host=127.0.0.1 port=${upstreamPort} dbname=billing\n[pgbouncer]\nlisten_addr = 127.0.0.1\nlisten_port = ${port}\nauth_type = plain\nauth_file = ${join(dir, 'userlist.txt')}\npool_mode = session\nmax_client_conn = ${MAX_CLIENTS + 10}\ndefault_pool_size = ${MAX_CLIENTS + 2}\nlogfile = ${join(dir, 'pgbouncer.log')}\nunix_socket_dir =\n`);
   for (const f of ['pgbouncer.ini', 'userlist.txt']) chmodSync(join(dir, f), 0o644);
   chmodSync(dir, 0o777);
   // pgbouncer refuses to run as root; embedded-postgres created the "postgres" system user for the server.
@@ -71,55 +143,118 @@ async function startPgbouncer(dir: string, upstreamPort: number): Promise<{ chil
   return { child, port };
 }
 
+const f0 = (v: number | undefined, w = 8): string => (v === undefined ? '—' : v.toFixed(0)).padStart(w);
+const f3 = (v: number): string => v.toFixed(3);
+
+async function latencySection(endpoints: Endpoint[]): Promise<void> {
+  console.log(`\n== added latency per statement, 1 client (pgbench -S; median of ${ROUNDS} interleaved rounds of ${SECONDS}s)`);
+  for (const mode of ['simple', 'prepared'] as const) {
+    const runs = await interleaved(endpoints, mode, 1);
+    const direct = runs.get('direct')!.latencyUs;
+    const added = (name: string): number | undefined => (runs.has(name) ? runs.get(name)!.latencyUs - direct : undefined);
+    console.log(`-M ${mode.padEnd(8)} direct ${direct.toFixed(0)} µs/statement`);
+    for (const e of endpoints.slice(1)) console.log(`  ${e.name.padEnd(10)} +${added(e.name)!.toFixed(0)} µs   (${runs.get(e.name)!.latencyUs.toFixed(0)} µs; its process's CPU ${runs.get(e.name)!.cpuUs!.toFixed(0)} µs/statement)`);
+    const b = added('pgbouncer');
+    if (b !== undefined) console.log(`  agentgate added / pgbouncer added: ${f3(added('agentgate')! / b)} (goal ≤ 1); CPU per statement agentgate / pgbouncer: ${f3(runs.get('agentgate')!.cpuUs! / runs.get('pgbouncer')!.cpuUs!)}`);
+  }
+}
+
+async function tps8Section(endpoints: Endpoint[]): Promise<void> {
+  console.log(`\n== TPS at 8 clients, ratio to direct (median of ${ROUNDS} interleaved rounds of ${SECONDS}s)`);
+  for (const mode of ['simple', 'prepared'] as const) {
+    const runs = await interleaved(endpoints, mode, 8);
+    const direct = runs.get('direct')!.tps;
+    console.log(`-M ${mode}`);
+    for (const [name, r] of runs) console.log(`  ${name.padEnd(10)} ${f0(r.tps)} tps   ratio to direct ${f3(r.tps / direct)}${r.cpuUs !== undefined ? `   CPU ${r.cpuUs.toFixed(0)} µs/statement` : ''}`);
+    if (runs.has('pgbouncer')) {
+      const a = runs.get('agentgate')!.tps / direct;
+      const b = runs.get('pgbouncer')!.tps / direct;
+      console.log(`  agentgate ratio / pgbouncer ratio: ${f3(a / b)} (goal ≥ 0.8)`);
+    }
+  }
+}
+
+async function scalingSection(endpoints: Endpoint[]): Promise<void> {
+  console.log(`\n== scaling, pgbench -S -M simple, ${SECONDS}s per cell, one round (TPS; RSS = highest during the run, MiB)`);
+  const header = ['clients', ...endpoints.flatMap((e) => [`${e.name} tps`, ...(e.pid ? [`${e.name} RSS`] : [])])];
+  const rows: string[][] = [];
+  for (const clients of SCALING) {
+    const runs = await interleaved(endpoints, 'simple', clients, 1);
+    rows.push([String(clients), ...endpoints.flatMap((e) => [runs.get(e.name)!.tps.toFixed(0), ...(e.pid ? [(runs.get(e.name)!.rssMiB ?? 0).toFixed(0)] : [])])]);
+  }
+  console.log(`| ${header.join(' | ')} |\n|${header.map(() => '---:').join('|')}|`);
+  for (const r of rows) console.log(`| ${r.join(' | ')} |`);
+}
+
+/** RSS with `n` sessions open (each has run one statement), then with them closed again. */
+async function sessionsSection(proxy: Endpoint, n: number): Promise<void> {
+  const clients: pg.Client[] = [];
+  for (let i = 0; i < n; i++) {
+    const c = new pg.Client({ host: '127.0.0.1', port: proxy.port, user: 'agent', database: 'billing', password: proxy.password });
+    await c.connect();
+    await c.query('SELECT abalance FROM pgbench_accounts WHERE aid = $1', [i + 1]);
+    clients.push(c);
+  }
+  await sleep(1000);
+  const open = rssMiB(proxy.pid!);
+  await Promise.all(clients.map((c) => c.end()));
+  await sleep(1500);
+  console.log(`agentgate RSS with ${n} open sessions: ${open.toFixed(0)} MiB (goal ≤ 160); after they closed: ${rssMiB(proxy.pid!).toFixed(0)} MiB`);
+}
+
 async function main(): Promise<void> {
   if (spawnSync('pgbench', ['--version']).status !== 0) throw new Error('pgbench is not installed (Debian: postgresql-contrib / postgresql-client)');
-  const stack = await startLocalStack();
+  if (ONLY.has('masking')) maskingBench();
+  if ([...ONLY].every((s) => s === 'masking')) return;
+  // Room for every endpoint's connections at the largest client count: pgbouncer keeps its server connections open between runs.
+  const stack = await startLocalStack({ postgres: { postgresFlags: ['-c', `max_connections=${2 * MAX_CLIENTS + 50}`] } });
   const children: ChildProcess[] = [];
   try {
     const init = spawnSync('pgbench', ['-i', '-q', '-s', String(SCALE), '-h', '127.0.0.1', '-p', String(stack.postgres.port), '-U', 'agent', 'billing'], { env: { ...process.env, PGPASSWORD: AGENT_DB_PASSWORD }, encoding: 'utf8' });
     if (init.status !== 0) throw new Error(`pgbench -i failed: ${init.stderr}`);
 
-    // agentgate runs as its own process, exactly as `agentgate proxy` does, with the example policy.
     await stack.proxy.stop();
     const proxyPort = await freePort();
     const policy = structuredClone(stack.policy);
     policy.spec.targets[0]!.listen = `127.0.0.1:${proxyPort}`;
     const policyFile = join(stack.dir, 'bench-policy.yaml');
     writeFileSync(policyFile, stringify(policy));
-    const proxy = spawn(process.execPath, [new URL('../../bin/agentgate.js', import.meta.url).pathname, 'proxy', '--policy', policyFile, '--audit-file', join(stack.dir, 'bench-audit.log'), '--no-audit-stdout', '--health-address', '127.0.0.1:0', ...(process.env.BENCH_NO_RECORDINGS ? ['--no-recordings'] : [])], {
+    const nodeArgs = (process.env.BENCH_PROXY_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    const entry = process.env.BENCH_PROXY_ENTRY ?? new URL('../../bin/agentgate.js', import.meta.url).pathname;
+    const proxy = spawn(process.execPath, [...nodeArgs, entry, 'proxy', '--policy', policyFile, '--audit-file', join(stack.dir, 'bench-audit.log'), '--no-audit-stdout', '--health-address', '127.0.0.1:0', ...(process.env.BENCH_NO_RECORDINGS ? ['--no-recordings'] : [])], {
       env: { ...process.env, BILLING_DB_PASSWORD: AGENT_DB_PASSWORD, AGENTGATE_LOG_LEVEL: 'warn' },
       stdio: ['ignore', 'ignore', 'inherit'],
     });
     children.push(proxy);
     await waitForPort(proxyPort, proxy, 'agentgate proxy');
+    await sleep(1000);
     const rssIdle = rssMiB(proxy.pid!);
+    const idleCpu0 = cpuSeconds(proxy.pid!);
+    await sleep(3000);
+    const idleCpuMsPerS = ((cpuSeconds(proxy.pid!) - idleCpu0) * 1000) / 3;
 
     const endpoints: Endpoint[] = [{ name: 'direct', port: stack.postgres.port, password: AGENT_DB_PASSWORD }];
     const bouncer = await startPgbouncer(stack.dir, stack.postgres.port);
     if (bouncer) {
       children.push(bouncer.child);
-      endpoints.push({ name: 'pgbouncer', port: bouncer.port, password: AGENT_DB_PASSWORD });
+      endpoints.push({ name: 'pgbouncer', port: bouncer.port, password: AGENT_DB_PASSWORD, pid: bouncer.child.pid! });
     } else {
       console.log('pgbouncer not installed (apt-get install pgbouncer): its column is skipped');
     }
-    endpoints.push({ name: 'agentgate', port: proxyPort, password: await stack.token('bench-agent', { ttlSeconds: 900 }) });
+    const agentgate: Endpoint = { name: 'agentgate', port: proxyPort, password: await stack.token('bench-agent', { ttlSeconds: 900 }), pid: proxy.pid! };
+    endpoints.push(agentgate);
 
-    console.log(`pgbench -S, ${CLIENTS} clients, ${SECONDS}s per run, scale ${SCALE}; every run against the same server, one after another`);
-    let rssPeak = rssIdle;
-    for (const mode of ['simple', 'prepared'] as const) {
-      const tps = new Map<string, number>();
-      for (const e of endpoints) {
-        tps.set(e.name, pgbench(e, mode));
-        if (e.name === 'agentgate') rssPeak = Math.max(rssPeak, rssMiB(proxy.pid!));
-      }
-      const direct = tps.get('direct')!;
-      console.log(`\n-M ${mode}`);
-      for (const [name, v] of tps) console.log(`  ${name.padEnd(10)} ${v.toFixed(0).padStart(8)} tps   ratio to direct ${(v / direct).toFixed(3)}`);
-      if (tps.has('pgbouncer')) console.log(`  agentgate / pgbouncer ratio ${(tps.get('agentgate')! / tps.get('pgbouncer')!).toFixed(3)}`);
-    }
-    console.log(`\nagentgate proxy RSS: ${rssIdle.toFixed(0)} MiB idle, ${rssPeak.toFixed(0)} MiB after load`);
+    console.log(`\npgbench -S, scale ${SCALE}; every run against the same server${process.env.BENCH_NO_RECORDINGS ? '; agentgate without session recordings' : ''}`);
+    console.log(`agentgate RSS idle (after start): ${rssIdle.toFixed(0)} MiB (goal ≤ 80); CPU while idle: ${idleCpuMsPerS.toFixed(1)} ms/s`);
+    if (ONLY.has('sessions')) await sessionsSection(agentgate, 100);
+    if (ONLY.has('latency')) await latencySection(endpoints);
+    if (ONLY.has('tps8')) await tps8Section(endpoints);
+    if (ONLY.has('scaling')) await scalingSection(endpoints);
+    await sleep(1500);
+    console.log(`\nagentgate RSS idle after the load: ${rssMiB(proxy.pid!).toFixed(0)} MiB`);
   } finally {
     for (const c of children) c.kill('SIGTERM');
+    await Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.once('exit', r)) : undefined)));
     await stack.postgres.stop();
   }
 }
