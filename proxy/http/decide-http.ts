@@ -50,7 +50,7 @@ export class HttpPolicyEngine {
     const no = { matched: false };
     if (!when) return { matched: true };
     if (when.targets && !when.targets.includes(target.name)) return no;
-    if (when.sql) return no;
+    if (when.sql || when.mcp) return no;
     const h = when.http;
     if (!h) return { matched: true };
     // Unclear input counts as a match for rules that stop a request, never for rules that let one pass.

@@ -60,7 +60,7 @@ export class PolicyEngine {
     if (when.targets && !when.targets.includes(target.name)) return false;
     if (when.triggeredBy && !triggeredByMatches(when.triggeredBy, person)) return false;
     // A rule on HTTP requests says nothing about SQL statements (proxy/http/decide-http.ts decides those).
-    if (when.http) return false;
+    if (when.http || when.mcp) return false;
     const sql = when.sql;
     if (!sql) return true;
     if (sql.effects && !sql.effects.some((e) => c.effects.includes(e))) return false;
