@@ -77,7 +77,7 @@ export interface TriggeringPerson {
 }
 
 /** Exact, case-sensitive group names, as the IdP asserted them; no person (no run token) never matches. */
-function triggeredByMatches(when: NonNullable<NonNullable<RuleSpec['when']>['triggeredBy']>, person: TriggeringPerson | undefined): boolean {
+export function triggeredByMatches(when: NonNullable<NonNullable<RuleSpec['when']>['triggeredBy']>, person: TriggeringPerson | undefined): boolean {
   if (!person) return false;
   if (when.issuers && !when.issuers.includes(person.iss)) return false;
   if (when.groups && !when.groups.some((g) => person.groups?.includes(g))) return false;
