@@ -202,8 +202,9 @@ export class McpTargets {
 
   /** A new agent session: its own client to the server, and the SDK server the agent talks to. */
   private async open(l: Listener, spec: McpTargetSpec, principal: Principal, client: Session['client']): Promise<Session> {
+    // Upstreams (command, url, credentials) follow the policy the sidecar started with, as listeners do.
     const upstream = upstreamClient(spec);
-    await upstream.connect(upstreamTransport(spec, {
+    await upstream.connect(upstreamTransport(l.spec, {
       env: this.o.env ?? process.env, ...(this.o.resolvePath ? { resolvePath: this.o.resolvePath } : {}),
       onStderr: (line) => this.o.log?.('info', `mcp target ${spec.name}: server stderr`, { line: line.slice(0, 1000) }),
     }));
@@ -220,7 +221,7 @@ export class McpTargets {
     s = { auditId: randomUUID(), principal: { sub: principal.sub, iss: principal.iss }, transport, server, upstream, client, calls: 0 };
     transport.onclose = () => void this.close(l, s);
     upstream.onclose = () => void transport.close();
-    this.handlers(l, s);
+    this.handlers(l, s, spec);
     await server.connect(transport);
     return s;
   }
@@ -234,7 +235,7 @@ export class McpTargets {
     await s.transport.close().catch(() => undefined);
   }
 
-  private handlers(l: Listener, s: Session): void {
+  private handlers(l: Listener, s: Session, opened: McpTargetSpec): void {
     const { server, upstream } = s;
     const spec = (): McpTargetSpec => {
       const t = this.current(l);
@@ -297,7 +298,7 @@ export class McpTargets {
     });
     upstream.setNotificationHandler(ResourceListChangedNotificationSchema, async () => void (await server.sendResourceListChanged().catch(() => undefined)));
     upstream.setNotificationHandler(PromptListChangedNotificationSchema, async () => void (await server.sendPromptListChanged().catch(() => undefined)));
-    const caps = l.spec.mcp?.capabilities ?? {};
+    const caps = opened.mcp?.capabilities ?? {};
     if (caps.sampling) upstream.setRequestHandler(CreateMessageRequestSchema, async (r) => server.createMessage(r.params));
     if (caps.elicitation) upstream.setRequestHandler(ElicitRequestSchema, async (r) => server.elicitInput(r.params));
   }

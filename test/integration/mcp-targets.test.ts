@@ -1,0 +1,281 @@
+/**
+ * MCP targets with reference servers run as their users run them: @modelcontextprotocol/server-filesystem
+ * over stdio (the sidecar launches it) and server-everything in streamableHttp mode, the SDK's Client as
+ * the agent. Allowed, denied by argument, approved (an in-memory broker stands in for the operator),
+ * masked results, tools/list filtered, a rug pull blocked, bad JSON-RPC and oversized messages refused
+ * with the session intact.
+ */
+import { expect } from 'chai';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import net from 'node:net';
+import { join } from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { ToolListChangedNotificationSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { McpTargetSpec } from '../../proxy/policy/types.js';
+import { callFacts } from '../../proxy/mcp/mcp-facts.js';
+import { toolFingerprint } from '../../proxy/mcp/tool-fingerprints.js';
+import { MemoryBroker } from '../support/memory-broker.js';
+import { startHttpStack, type HttpStack } from '../support/http-stack.js';
+
+const root = new URL('../..', import.meta.url).pathname;
+const bin = (name: string): string => join(root, 'node_modules/.bin', name);
+
+async function agent(s: HttpStack, target: string, token: string): Promise<{ client: Client; transport: StreamableHTTPClientTransport }> {
+  const transport = new StreamableHTTPClientTransport(new URL(`${s.url(target)}/mcp`), { requestInit: { headers: { authorization: `Bearer ${token}` } } });
+  const client = new Client({ name: 'test-agent', version: '1' });
+  await client.connect(transport);
+  return { client, transport };
+}
+
+const text = (r: CallToolResult): string => r.content.map((c) => (c.type === 'text' ? c.text : `[${c.type}]`)).join('\n');
+
+describe('MCP targets: the filesystem server over stdio', function () {
+  this.timeout(60_000);
+  let s: HttpStack;
+  let broker: MemoryBroker;
+  let token: string;
+  let dir: string;
+
+  before(async () => {
+    broker = new MemoryBroker();
+    dir = mkdtempSync(join(tmpdir(), 'agentgate-mcp-files-'));
+    writeFileSync(join(dir, 'notes.txt'), 'call carol@example.com about the launch\n');
+    writeFileSync(join(dir, 'secret.txt'), 'the launch code is 0000\n');
+    s = await startHttpStack({
+      targets: [{ name: 'files', protocol: 'mcp', listen: '127.0.0.1:1', upstream: { command: bin('mcp-server-filesystem'), args: [dir] } }],
+      masking: { detectors: ['email'], defaultStrategy: 'redact' },
+      approval: { mode: 'Hold', approvers: { users: ['alice'] } } as never,
+      rules: [
+        { name: 'no-moves', when: { mcp: { tools: ['move_file'] } }, action: 'Deny' },
+        { name: 'no-secrets', when: { mcp: { tools: ['read_*'], arguments: [{ path: '$.path', pattern: '*secret*' }] } }, action: 'Deny', message: 'secret files stay closed' },
+        { name: 'writes-need-approval', when: { mcp: { tools: ['write_file', 'edit_file'] } }, action: 'RequireApproval' },
+      ],
+      defaultAction: 'Allow',
+    }, { proxyOptions: { approvals: broker } });
+    token = await s.token('agent-files');
+  });
+  after(() => s?.stop());
+
+  it('tools/list shows only the tools the agent may call', async () => {
+    const { client } = await agent(s, 'files', token);
+    try {
+      const names = (await client.listTools()).tools.map((t) => t.name);
+      expect(names).to.include.members(['read_text_file', 'write_file', 'list_directory']);
+      expect(names).to.not.include('move_file');
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('an allowed call goes through, its result masked, with a decision and a completion record', async () => {
+    const { client } = await agent(s, 'files', token);
+    try {
+      const r = (await client.callTool({ name: 'read_text_file', arguments: { path: join(dir, 'notes.txt') } })) as CallToolResult;
+      expect(r.isError).to.not.equal(true);
+      expect(text(r)).to.include('about the launch').and.not.include('carol@example.com');
+      const recs = s.records();
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      const decision = recs.find((x) => x.event.action === 'statement.decision' && x.mcp?.tool === 'read_text_file')!;
+      expect(decision).to.include({ protocol: 'mcp', decision: 'Allow', target: 'files' });
+      expect(decision.mcp.argumentsSha256).to.equal(callFacts('files', 'tools/call', { name: 'read_text_file', arguments: { path: join(dir, 'notes.txt') } }).sha256);
+      expect(decision.principal.sub).to.equal('agent-files');
+      const done = recs.find((x) => x.event.action === 'statement.completion' && x.decisionSeq === decision.seq)!;
+      expect(done.maskedValues).to.be.greaterThan(0);
+      expect(done.mcp.resultBytes).to.be.greaterThan(0);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('a call denied by its arguments is a tool error naming the rule; the file is never read', async () => {
+    const { client } = await agent(s, 'files', token);
+    try {
+      const r = (await client.callTool({ name: 'read_text_file', arguments: { path: join(dir, 'secret.txt') } })) as CallToolResult;
+      expect(r.isError).to.equal(true);
+      expect(text(r)).to.include('no-secrets').and.include('secret files stay closed').and.not.include('0000');
+      expect(r._meta?.['agentgate.dev/rule']).to.equal('no-secrets');
+      // A tool hidden from the list is refused when called by name anyway.
+      const moved = (await client.callTool({ name: 'move_file', arguments: { source: join(dir, 'notes.txt'), destination: join(dir, 'n2.txt') } })) as CallToolResult;
+      expect(moved.isError).to.equal(true);
+      expect(text(moved)).to.include('no-moves');
+      expect(existsSync(join(dir, 'notes.txt'))).to.equal(true);
+      const denied = s.records().filter((x) => x.event.action === 'statement.decision' && x.decision === 'Deny');
+      expect(denied.map((x) => x.rule.name)).to.include.members(['no-secrets', 'no-moves']);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('RequireApproval holds the call, shows the tool, masked arguments and their hash, and runs it once approved', async () => {
+    const { client } = await agent(s, 'files', token);
+    try {
+      const args = { path: join(dir, 'out.txt'), content: 'send to dave@example.com' };
+      const pending = client.callTool({ name: 'write_file', arguments: args });
+      const sha = callFacts('files', 'tools/call', { name: 'write_file', arguments: args }).sha256;
+      await broker.settle(`apr-${sha.slice(0, 8)}`, 'Approved');
+      const r = (await pending) as CallToolResult;
+      expect(r.isError).to.not.equal(true);
+      expect(readFileSync(join(dir, 'out.txt'), 'utf8')).to.equal('send to dave@example.com');
+      const ask = broker.asks.find((a) => a.command.sha256 === sha)!;
+      expect(ask.rule).to.equal('writes-need-approval');
+      expect(ask.command.text).to.include('tools/call write_file').and.include(sha).and.not.include('dave@example.com');
+      // The same tool with other arguments is another call, held again.
+      const other = client.callTool({ name: 'write_file', arguments: { ...args, content: 'else' } });
+      const sha2 = callFacts('files', 'tools/call', { name: 'write_file', arguments: { ...args, content: 'else' } }).sha256;
+      await broker.settle(`apr-${sha2.slice(0, 8)}`, 'Denied');
+      const r2 = (await other) as CallToolResult;
+      expect(r2.isError).to.equal(true);
+      expect(text(r2)).to.include('was denied');
+      expect(readFileSync(join(dir, 'out.txt'), 'utf8')).to.equal('send to dave@example.com');
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('bad JSON-RPC and oversized messages are refused; the session and other sessions go on', async () => {
+    const a = await agent(s, 'files', token);
+    const b = await agent(s, 'files', token);
+    try {
+      const post = (body: string): Promise<Response> => fetch(`${s.url('files')}/mcp`, {
+        method: 'POST', body,
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-session-id': a.transport.sessionId!, 'mcp-protocol-version': '2025-06-18' },
+      });
+      const notJson = await post('{"jsonrpc":"2.0","id":7,"method":"tools/call",');
+      expect(notJson.status).to.equal(400);
+      expect(((await notJson.json()) as { error: { code: number } }).error.code).to.equal(-32700);
+      const notRpc = await post('{"jsonrpc":"1.0","id":7,"method":"tools/call"}');
+      expect(notRpc.status).to.equal(400);
+      const twice = await post(`{"jsonrpc":"2.0","id":8,"method":"tools/call","params":{"name":"read_text_file","arguments":{"path":"${join(dir, 'secret.txt')}","path":"${join(dir, 'notes.txt')}"}}}`);
+      expect(twice.status).to.equal(400);
+      const batch = await post('[{"jsonrpc":"2.0","id":9,"method":"tools/list"}]');
+      expect(batch.status).to.equal(400);
+      const big = await post(JSON.stringify({ jsonrpc: '2.0', id: 10, method: 'tools/call', params: { name: 'write_file', arguments: { path: join(dir, 'big.txt'), content: 'x'.repeat(2 * 1024 * 1024) } } }));
+      expect(big.status).to.equal(413);
+      expect(existsSync(join(dir, 'big.txt'))).to.equal(false);
+      // Both sessions still work.
+      expect((await a.client.listTools()).tools.length).to.be.greaterThan(3);
+      const r = (await b.client.callTool({ name: 'list_directory', arguments: { path: dir } })) as CallToolResult;
+      expect(text(r)).to.include('notes.txt');
+      expect(s.records().filter((x) => x.event.action === 'protocol.error' && x.protocol === 'mcp').length).to.be.greaterThanOrEqual(5);
+    } finally {
+      await a.client.close();
+      await b.client.close();
+    }
+  });
+
+  it('a session is bound to its principal, and no token is no session', async () => {
+    const a = await agent(s, 'files', token);
+    try {
+      const other = await s.token('agent-other');
+      const r = await fetch(`${s.url('files')}/mcp`, {
+        method: 'POST', body: '{"jsonrpc":"2.0","id":1,"method":"tools/list"}',
+        headers: { authorization: `Bearer ${other}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-session-id': a.transport.sessionId! },
+      });
+      expect(r.status).to.equal(403);
+      const none = await fetch(`${s.url('files')}/mcp`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });
+      expect(none.status).to.equal(401);
+    } finally {
+      await a.client.close();
+    }
+  });
+});
+
+describe('MCP targets: a tool that changes its definition mid-session (rug pull)', function () {
+  this.timeout(60_000);
+
+  it('is blocked, recorded, and passes again once an admin accepts its fingerprint', async () => {
+    const s = await startHttpStack({
+      targets: [{ name: 'weather', protocol: 'mcp', listen: '127.0.0.1:1', upstream: { command: process.execPath, args: [join(root, 'test/support/mcp-rug-pull-server.mjs')] } }],
+      defaultAction: 'Allow',
+    });
+    try {
+      const { client } = await agent(s, 'weather', await s.token());
+      const changed = new Promise<void>((resolve) => client.setNotificationHandler(ToolListChangedNotificationSchema, async () => resolve()));
+      const first = (await client.callTool({ name: 'weather', arguments: { city: 'Oslo' } })) as CallToolResult;
+      expect(text(first)).to.equal('Sunny in Oslo');
+      await changed;
+      // The new definition is not shown, and calling it is refused.
+      expect((await client.listTools()).tools.map((t) => t.name)).to.not.include('weather');
+      const second = (await client.callTool({ name: 'weather', arguments: { city: 'Oslo', notes: 'id_rsa' } })) as CallToolResult;
+      expect(second.isError).to.equal(true);
+      expect(text(second)).to.include('changed its definition');
+      const rec = s.records().find((x) => x.rule?.name === 'tool-definition-changed')!;
+      expect(rec.detail.tool).to.equal('weather');
+      const fp = rec.detail.sha256 as string;
+      expect(fp).to.match(/^[0-9a-f]{64}$/);
+      // The admin accepts the new definition (the policy field); the tool passes again.
+      const policy = structuredClone(s.proxy.runtime.policy);
+      (policy.spec.targets[0] as McpTargetSpec).mcp = { acceptedTools: [{ tool: 'weather', sha256: fp }] };
+      s.proxy.updatePolicy(policy);
+      const listed = (await client.listTools()).tools.find((x) => x.name === 'weather')!;
+      expect(toolFingerprint(listed)).to.equal(fp);
+      const third = (await client.callTool({ name: 'weather', arguments: { city: 'Bergen' } })) as CallToolResult;
+      expect(text(third)).to.equal('Sunny in Bergen');
+      await client.close();
+    } finally {
+      await s.stop();
+    }
+  });
+});
+
+describe('MCP targets: server-everything over Streamable HTTP', function () {
+  this.timeout(60_000);
+  let server: ChildProcess;
+  let s: HttpStack;
+  let token: string;
+
+  before(async () => {
+    const port = await freePort();
+    server = spawn(process.execPath, ['--import', join(root, 'test/support/loopback-only.mjs'), bin('mcp-server-everything'), 'streamableHttp'], { env: { PATH: process.env.PATH, PORT: String(port) }, stdio: ['ignore', 'ignore', 'pipe'] });
+    await new Promise<void>((resolve, reject) => {
+      server.stderr!.on('data', (d: Buffer) => d.toString().includes('listening') && resolve());
+      server.once('exit', (c) => reject(new Error(`server-everything exited (${c})`)));
+    });
+    s = await startHttpStack({
+      targets: [{ name: 'everything', protocol: 'mcp', listen: '127.0.0.1:1', upstream: { url: `http://127.0.0.1:${port}/mcp` }, maskFields: [{ path: '$.conditions' }] }],
+      masking: { detectors: ['email'], defaultStrategy: 'redact' },
+      rules: [
+        { name: 'no-drops', when: { mcp: { tools: ['echo'], cel: 'request.arguments.message.contains("drop")' } }, action: 'Deny' },
+        { name: 'no-env', when: { mcp: { tools: ['get-env'] } }, action: 'Deny' },
+      ],
+      defaultAction: 'Allow',
+    });
+    token = await s.token('agent-everything');
+  });
+  after(async () => {
+    await s?.stop();
+    server?.kill();
+  });
+
+  it('allows, denies by a CEL condition on the arguments, and masks text and structured content', async () => {
+    const { client } = await agent(s, 'everything', token);
+    try {
+      const names = (await client.listTools()).tools.map((t) => t.name);
+      expect(names).to.include('echo').and.include('get-structured-content').and.not.include('get-env');
+      const ok = (await client.callTool({ name: 'echo', arguments: { message: 'write to erin@example.com' } })) as CallToolResult;
+      expect(text(ok)).to.include('write to').and.not.include('erin@example.com');
+      const no = (await client.callTool({ name: 'echo', arguments: { message: 'drop table' } })) as CallToolResult;
+      expect(no.isError).to.equal(true);
+      expect(text(no)).to.include('no-drops');
+      const sc = (await client.callTool({ name: 'get-structured-content', arguments: { location: 'Chicago' } })) as CallToolResult;
+      const structured = sc.structuredContent as { temperature: number; conditions: string };
+      expect(structured.temperature).to.be.a('number');
+      expect(structured.conditions).to.not.match(/^(Cloudy|Sunny|Partly|Rain|Clear)/);
+      expect(text(sc)).to.not.include('"conditions":"Partly');
+    } finally {
+      await client.close();
+    }
+  });
+});
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const srv = net.createServer().listen(0, '127.0.0.1', () => {
+      const p = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(p));
+    });
+  });
+}
