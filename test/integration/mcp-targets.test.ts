@@ -13,7 +13,7 @@ import net from 'node:net';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { ToolListChangedNotificationSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { CreateMessageRequestSchema, ToolListChangedNotificationSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { McpTargetSpec } from '../../proxy/policy/types.js';
 import { callFacts } from '../../proxy/mcp/mcp-facts.js';
 import { toolFingerprint } from '../../proxy/mcp/tool-fingerprints.js';
@@ -235,7 +235,10 @@ describe('MCP targets: server-everything over Streamable HTTP', function () {
       server.once('exit', (c) => reject(new Error(`server-everything exited (${c})`)));
     });
     s = await startHttpStack({
-      targets: [{ name: 'everything', protocol: 'mcp', listen: '127.0.0.1:1', upstream: { url: `http://127.0.0.1:${port}/mcp` }, maskFields: [{ path: '$.conditions' }] }],
+      targets: [
+        { name: 'everything', protocol: 'mcp', listen: '127.0.0.1:1', upstream: { url: `http://127.0.0.1:${port}/mcp` }, maskFields: [{ path: '$.conditions' }] },
+        { name: 'everything-sampling', protocol: 'mcp', listen: '127.0.0.1:2', upstream: { url: `http://127.0.0.1:${port}/mcp` }, mcp: { capabilities: { sampling: true } } },
+      ],
       masking: { detectors: ['email'], defaultStrategy: 'redact' },
       rules: [
         { name: 'no-drops', when: { mcp: { tools: ['echo'], cel: 'request.arguments.message.contains("drop")' } }, action: 'Deny' },
@@ -267,6 +270,31 @@ describe('MCP targets: server-everything over Streamable HTTP', function () {
       expect(text(sc)).to.not.include('"conditions":"Partly');
     } finally {
       await client.close();
+    }
+  });
+
+  it('sampling is refused by default (the server never sees the capability) and relayed where the target allows it', async () => {
+    const sampled: string[] = [];
+    const connect = async (target: string): Promise<Client> => {
+      const client = new Client({ name: 'test-agent', version: '1' }, { capabilities: { sampling: {} } });
+      client.setRequestHandler(CreateMessageRequestSchema, async (r) => {
+        sampled.push(JSON.stringify(r.params.messages));
+        return { model: 'test-model', role: 'assistant', content: { type: 'text', text: 'a sampled answer' } };
+      });
+      await client.connect(new StreamableHTTPClientTransport(new URL(`${s.url(target)}/mcp`), { requestInit: { headers: { authorization: `Bearer ${token}` } } }));
+      return client;
+    };
+    const plain = await connect('everything');
+    const relayed = await connect('everything-sampling');
+    try {
+      expect((await plain.listTools()).tools.map((t) => t.name)).to.not.include('trigger-sampling-request');
+      expect((await relayed.listTools()).tools.map((t) => t.name)).to.include('trigger-sampling-request');
+      const r = (await relayed.callTool({ name: 'trigger-sampling-request', arguments: { prompt: 'hello', maxTokens: 10 } })) as CallToolResult;
+      expect(text(r)).to.include('a sampled answer');
+      expect(sampled.join()).to.include('hello');
+    } finally {
+      await plain.close();
+      await relayed.close();
     }
   });
 });
