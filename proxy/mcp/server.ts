@@ -247,6 +247,8 @@ export class McpTargets {
     server.setRequestHandler(ListToolsRequestSchema, async (_r, extra) => {
       const t = spec();
       const p = principalOf(extra);
+      // Listed afresh each time: a definition changed without a list_changed notification is caught too.
+      s.tools = undefined;
       const tools = await this.tools(l, s, t, p);
       const engine = this.o.gate.engine();
       const facts = { sub: p.sub, iss: p.iss, ...(p.triggeredBy ? { triggeredBy: p.triggeredBy.sub } : {}) };
@@ -345,7 +347,18 @@ export class McpTargets {
     const maskedArguments = jm.maskText(JSON.stringify(facts.arguments ?? {})).text;
     const req: McpGateRequest = { facts, target: t, principal: p, sessionId: s.auditId, connectionId: s.auditId, client: s.client, maskedArguments, requestBytes: Buffer.byteLength(JSON.stringify(params)) };
     s.calls++;
-    const verdict = await this.o.gate.decide(req);
+    // While a call is held for approval, progress notifications (when the agent asked for them) keep
+    // its client from timing out, and say which ApprovalRequest it waits for.
+    const token = (params._meta as { progressToken?: string | number } | undefined)?.progressToken;
+    let held: NodeJS.Timeout | undefined;
+    const onHold = (approval: string): void => {
+      if (token === undefined) return;
+      let n = 0;
+      const tick = (): void => void extra.sendNotification({ method: 'notifications/progress', params: { progressToken: token, progress: ++n, message: `waiting for ApprovalRequest ${approval}` } }).catch(() => undefined);
+      tick();
+      held = setInterval(tick, 10_000);
+    };
+    const verdict = await this.o.gate.decide(req, onHold).finally(() => clearInterval(held));
     if (verdict.kind === 'refuse') return refused(verdict.reason, verdict.rule, verdict.approval);
     if (p.exp * 1000 <= Date.now() || extra.signal.aborted) {
       const why = extra.signal.aborted ? 'the agent cancelled the call before it was sent' : 'the agent token expired before the call was sent';

@@ -113,12 +113,14 @@ describe('MCP targets: the filesystem server over stdio', function () {
     const { client } = await agent(s, 'files', token);
     try {
       const args = { path: join(dir, 'out.txt'), content: 'send to dave@example.com' };
-      const pending = client.callTool({ name: 'write_file', arguments: args });
+      const progress: string[] = [];
+      const pending = client.callTool({ name: 'write_file', arguments: args }, undefined, { onprogress: (p) => void progress.push(p.message ?? ''), resetTimeoutOnProgress: true });
       const sha = callFacts('files', 'tools/call', { name: 'write_file', arguments: args }).sha256;
       await broker.settle(`apr-${sha.slice(0, 8)}`, 'Approved');
       const r = (await pending) as CallToolResult;
       expect(r.isError).to.not.equal(true);
       expect(readFileSync(join(dir, 'out.txt'), 'utf8')).to.equal('send to dave@example.com');
+      expect(progress[0]).to.equal(`waiting for ApprovalRequest agents/apr-${sha.slice(0, 8)}`);
       const ask = broker.asks.find((a) => a.command.sha256 === sha)!;
       expect(ask.rule).to.equal('writes-need-approval');
       expect(ask.command.text).to.include('tools/call write_file').and.include(sha).and.not.include('dave@example.com');
