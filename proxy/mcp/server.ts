@@ -46,6 +46,8 @@ const DEFAULTS = { maxHeaderBytes: 16 * 1024, maxRequestBodyBytes: 1024 * 1024, 
 /** Error code of a call refused by policy where the message has no result to carry it (resources, prompts). */
 const POLICY_DENIED = -32001;
 const MAX_SESSIONS_PER_TARGET = 256;
+/** A session without a request for this long is closed (with its server process); clients rarely send DELETE. */
+const IDLE_SESSION_MS = 15 * 60 * 1000;
 
 interface Listener {
   spec: McpTargetSpec;
@@ -54,6 +56,7 @@ interface Listener {
   address?: { host: string; port: number };
   fingerprints: ToolFingerprints;
   sessions: Map<string, Session>;
+  reaper?: NodeJS.Timeout;
 }
 
 interface Session {
@@ -66,6 +69,9 @@ interface Session {
   client: { address: string; port?: number };
   tools?: Map<string, { tool: Tool; blocked: boolean }>;
   calls: number;
+  lastUsed: number;
+  /** HTTP requests of this session being served (a held call among them). */
+  active: number;
 }
 
 type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
@@ -91,6 +97,7 @@ export class McpTargets {
   }
 
   async stop(): Promise<void> {
+    for (const l of this.listeners) clearInterval(l.reaper);
     for (const l of this.listeners) for (const s of l.sessions.values()) await this.close(l, s);
     await Promise.all(this.listeners.map((l) => new Promise<void>((r) => {
       l.server.close(() => r());
@@ -126,6 +133,10 @@ export class McpTargets {
     });
     const a = server.address() as net.AddressInfo;
     l.address = { host: a.address, port: a.port };
+    l.reaper = setInterval(() => {
+      for (const s of l.sessions.values()) if (s.active === 0 && Date.now() - s.lastUsed > IDLE_SESSION_MS) void this.close(l, s);
+    }, 60_000);
+    l.reaper.unref();
     this.listeners.push(l);
     this.o.log?.('info', `mcp target ${spec.name} listening`, { address: `${a.address}:${a.port}` });
   }
@@ -181,6 +192,7 @@ export class McpTargets {
     }
     const sid = req.headers['mcp-session-id'];
     let s: Session | undefined;
+    let opened = false;
     if (typeof sid === 'string') {
       s = l.sessions.get(sid);
       if (!s) return jsonRpcError(res, 404, ErrorCode.InvalidRequest, 'no such MCP session (it ended); initialize a new one');
@@ -190,6 +202,7 @@ export class McpTargets {
       if (l.sessions.size >= MAX_SESSIONS_PER_TARGET) return jsonRpcError(res, 503, ErrorCode.InternalError, `target ${spec.name} has ${MAX_SESSIONS_PER_TARGET} open MCP sessions; close one first`);
       try {
         s = await this.open(l, spec, principal, client);
+        opened = true;
       } catch (e) {
         const message = `the MCP server could not be reached: ${(e as Error).message}`;
         this.o.gate.protocolEvent('protocol.error', { target: spec.name, connectionId, client, message });
@@ -197,7 +210,16 @@ export class McpTargets {
       }
     }
     (req as IncomingMessage & { auth?: unknown }).auth = { token: '', clientId: principal.sub, scopes: [], extra: { principal } };
-    await s.transport.handleRequest(req, res, body);
+    s.active++;
+    s.lastUsed = Date.now();
+    try {
+      await s.transport.handleRequest(req, res, body);
+    } finally {
+      s.active--;
+      s.lastUsed = Date.now();
+      // An initialize the transport refused leaves no session: its server process goes too.
+      if (opened && !(s.transport.sessionId && l.sessions.get(s.transport.sessionId) === s)) await this.close(l, s);
+    }
   }
 
   /** A new agent session: its own client to the server, and the SDK server the agent talks to. */
@@ -218,7 +240,7 @@ export class McpTargets {
       sessionIdGenerator: () => randomUUID(),
       onsessioninitialized: (id) => void l.sessions.set(id, s),
     });
-    s = { auditId: randomUUID(), principal: { sub: principal.sub, iss: principal.iss }, transport, server, upstream, client, calls: 0 };
+    s = { auditId: randomUUID(), principal: { sub: principal.sub, iss: principal.iss }, transport, server, upstream, client, calls: 0, lastUsed: Date.now(), active: 0 };
     transport.onclose = () => void this.close(l, s);
     upstream.onclose = () => void transport.close();
     this.handlers(l, s, spec);
@@ -335,6 +357,21 @@ export class McpTargets {
 
   /** Decides the call, sends it only when allowed, masks and bounds the result, records the outcome. */
   private async gated<R>(
+    l: Listener, s: Session, t: McpTargetSpec, p: Principal, method: string, params: Record<string, unknown>, extra: Extra,
+    send: (signal: AbortSignal) => Promise<{ result: R; isError: boolean }>,
+    refused: (reason: string, rule: string, approval?: string) => R,
+  ): Promise<R> {
+    // A call in flight (held for approval, or streaming its answer) keeps its session from being reaped.
+    s.active++;
+    try {
+      return await this.call(l, s, t, p, method, params, extra, send, refused);
+    } finally {
+      s.active--;
+      s.lastUsed = Date.now();
+    }
+  }
+
+  private async call<R>(
     l: Listener, s: Session, t: McpTargetSpec, p: Principal, method: string, params: Record<string, unknown>, extra: Extra,
     send: (signal: AbortSignal) => Promise<{ result: R; isError: boolean }>,
     refused: (reason: string, rule: string, approval?: string) => R,

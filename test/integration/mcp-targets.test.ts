@@ -6,7 +6,7 @@
  * with the session intact.
  */
 import { expect } from 'chai';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import net from 'node:net';
@@ -166,6 +166,27 @@ describe('MCP targets: the filesystem server over stdio', function () {
       await a.client.close();
       await b.client.close();
     }
+  });
+
+  it('an initialize the SDK transport refuses leaves no server process behind', async () => {
+    const servers = (): number => {
+      try {
+        return execFileSync('pgrep', ['-P', String(process.pid), '-f', 'mcp-server-filesystem']).toString().trim().split('\n').length;
+      } catch {
+        return 0;
+      }
+    };
+    const before = servers();
+    for (let i = 0; i < 3; i++) {
+      // No Accept header: the transport answers 406 and opens no session.
+      const r = await fetch(`${s.url('files')}/mcp`, {
+        method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'x', version: '1' } } }),
+      });
+      expect(r.status).to.equal(406);
+    }
+    await new Promise((r) => setTimeout(r, 500));
+    expect(servers()).to.equal(before);
   });
 
   it('a session is bound to its principal, and no token is no session', async () => {
