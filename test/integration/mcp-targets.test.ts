@@ -246,21 +246,29 @@ describe('MCP targets: a tool that changes its definition mid-session (rug pull)
 
 describe('MCP targets: server-everything over Streamable HTTP', function () {
   this.timeout(60_000);
-  let server: ChildProcess;
+  const servers: ChildProcess[] = [];
   let s: HttpStack;
   let token: string;
+  /** server-everything as its users start it (`mcp-server-everything streamableHttp|sse`, PORT=…), on loopback. */
+  const everything = async (mode: 'streamableHttp' | 'sse'): Promise<number> => {
+    const port = await freePort();
+    const server = spawn(process.execPath, ['--import', join(root, 'test/support/loopback-only.mjs'), bin('mcp-server-everything'), mode], { env: { PATH: process.env.PATH, PORT: String(port) }, stdio: ['ignore', 'ignore', 'pipe'] });
+    servers.push(server);
+    await new Promise<void>((resolve, reject) => {
+      server.stderr!.on('data', (d: Buffer) => /listening|running/i.test(d.toString()) && resolve());
+      server.once('exit', (c) => reject(new Error(`server-everything ${mode} exited (${c})`)));
+    });
+    return port;
+  };
 
   before(async () => {
-    const port = await freePort();
-    server = spawn(process.execPath, ['--import', join(root, 'test/support/loopback-only.mjs'), bin('mcp-server-everything'), 'streamableHttp'], { env: { PATH: process.env.PATH, PORT: String(port) }, stdio: ['ignore', 'ignore', 'pipe'] });
-    await new Promise<void>((resolve, reject) => {
-      server.stderr!.on('data', (d: Buffer) => d.toString().includes('listening') && resolve());
-      server.once('exit', (c) => reject(new Error(`server-everything exited (${c})`)));
-    });
+    const port = await everything('streamableHttp');
+    const ssePort = await everything('sse');
     s = await startHttpStack({
       targets: [
         { name: 'everything', protocol: 'mcp', listen: '127.0.0.1:1', upstream: { url: `http://127.0.0.1:${port}/mcp` }, maskFields: [{ path: '$.conditions' }] },
         { name: 'everything-sampling', protocol: 'mcp', listen: '127.0.0.1:2', upstream: { url: `http://127.0.0.1:${port}/mcp` }, mcp: { capabilities: { sampling: true } } },
+        { name: 'everything-sse', protocol: 'mcp', listen: '127.0.0.1:3', upstream: { url: `http://127.0.0.1:${ssePort}/sse`, transport: 'sse' } },
       ],
       masking: { detectors: ['email'], defaultStrategy: 'redact' },
       rules: [
@@ -273,7 +281,7 @@ describe('MCP targets: server-everything over Streamable HTTP', function () {
   });
   after(async () => {
     await s?.stop();
-    server?.kill();
+    for (const p of servers) p.kill();
   });
 
   it('allows, denies by a CEL condition on the arguments, and masks text and structured content', async () => {
@@ -291,6 +299,19 @@ describe('MCP targets: server-everything over Streamable HTTP', function () {
       expect(structured.temperature).to.be.a('number');
       expect(structured.conditions).to.not.match(/^(Cloudy|Sunny|Partly|Rain|Clear)/);
       expect(text(sc)).to.not.include('"conditions":"Partly');
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('reaches a legacy HTTP+SSE server the same way', async () => {
+    const { client } = await agent(s, 'everything-sse', token);
+    try {
+      const ok = (await client.callTool({ name: 'echo', arguments: { message: 'to frank@example.com' } })) as CallToolResult;
+      expect(text(ok)).to.include('to ').and.not.include('frank@example.com');
+      const no = (await client.callTool({ name: 'echo', arguments: { message: 'drop it' } })) as CallToolResult;
+      expect(no.isError).to.equal(true);
+      expect(s.records().some((x) => x.target === 'everything-sse' && x.event.action === 'statement.completion')).to.equal(true);
     } finally {
       await client.close();
     }
