@@ -77,7 +77,6 @@ describe('MCP targets: the filesystem server over stdio', function () {
       expect(r.isError).to.not.equal(true);
       expect(text(r)).to.include('about the launch').and.not.include('carol@example.com');
       const recs = s.records();
-      // eslint-disable-next-line @typescript-eslint/no-explicit-any
       const decision = recs.find((x) => x.event.action === 'statement.decision' && x.mcp?.tool === 'read_text_file')!;
       expect(decision).to.include({ protocol: 'mcp', decision: 'Allow', target: 'files' });
       expect(decision.mcp.argumentsSha256).to.equal(callFacts('files', 'tools/call', { name: 'read_text_file', arguments: { path: join(dir, 'notes.txt') } }).sha256);
@@ -202,6 +201,43 @@ describe('MCP targets: the filesystem server over stdio', function () {
       expect(none.status).to.equal(401);
     } finally {
       await a.client.close();
+    }
+  });
+});
+
+describe('MCP targets: RequireApproval in Reject mode', function () {
+  this.timeout(60_000);
+
+  it('refuses the call naming the ApprovalRequest; the same call after approval runs, another does not', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'agentgate-mcp-reject-'));
+    const broker = new MemoryBroker();
+    const s = await startHttpStack({
+      targets: [{ name: 'files', protocol: 'mcp', listen: '127.0.0.1:1', upstream: { command: bin('mcp-server-filesystem'), args: [dir] } }],
+      approval: { mode: 'Reject', approvers: { users: ['alice'] } } as never,
+      rules: [{ name: 'writes', when: { mcp: { tools: ['write_file'] } }, action: 'RequireApproval' }],
+      defaultAction: 'Allow',
+    }, { proxyOptions: { approvals: broker } });
+    try {
+      const { client } = await agent(s, 'files', await s.token());
+      const args = { path: join(dir, 'a.txt'), content: 'one' };
+      const sha = callFacts('files', 'tools/call', { name: 'write_file', arguments: args }).sha256;
+      const first = (await client.callTool({ name: 'write_file', arguments: args })) as CallToolResult;
+      expect(first.isError).to.equal(true);
+      expect(text(first)).to.include(`agents/apr-${sha.slice(0, 8)}`).and.include('send the same request again');
+      expect(first._meta?.['agentgate.dev/approvalRequest']).to.equal(`agents/apr-${sha.slice(0, 8)}`);
+      expect(existsSync(join(dir, 'a.txt'))).to.equal(false);
+      broker.approved.add(sha);
+      // Same call, keys in another order: the same binding.
+      const again = (await client.callTool({ name: 'write_file', arguments: { content: 'one', path: join(dir, 'a.txt') } })) as CallToolResult;
+      expect(again.isError).to.not.equal(true);
+      expect(readFileSync(join(dir, 'a.txt'), 'utf8')).to.equal('one');
+      const other = (await client.callTool({ name: 'write_file', arguments: { ...args, content: 'two' } })) as CallToolResult;
+      expect(other.isError).to.equal(true);
+      expect(readFileSync(join(dir, 'a.txt'), 'utf8')).to.equal('one');
+      expect(s.records().some((x) => x.event.action === 'approval.grant-used')).to.equal(true);
+      await client.close();
+    } finally {
+      await s.stop();
     }
   });
 });
