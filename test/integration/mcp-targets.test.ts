@@ -84,6 +84,9 @@ describe('MCP targets: the filesystem server over stdio', function () {
       const done = recs.find((x) => x.event.action === 'statement.completion' && x.decisionSeq === decision.seq)!;
       expect(done.maskedValues).to.be.greaterThan(0);
       expect(done.mcp.resultBytes).to.be.greaterThan(0);
+      // The session's recording holds the same chained lines.
+      const recording = readFileSync(join(s.dir, 'sessions', 'audit.log', `${decision.session.id}.jsonl`), 'utf8');
+      expect(recording).to.include(`"seq":${decision.seq},`);
     } finally {
       await client.close();
     }
