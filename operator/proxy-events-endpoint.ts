@@ -9,7 +9,7 @@ import type { EventRecorder } from '../shared/kube/events.js';
 import { messageOf } from '../shared/kube/client.js';
 import { ProxyRequestError, proxyTokenVerifier, type ProxyTokenOptions } from './identity/proxy-token.js';
 
-export const PROXY_EVENT_TYPES: Record<string, 'Normal' | 'Warning'> = { PolicyUnavailable: 'Warning', PolicyAvailable: 'Normal', CompiledPolicyTampered: 'Warning' };
+export const PROXY_EVENT_TYPES: Record<string, 'Normal' | 'Warning'> = { PolicyUnavailable: 'Warning', PolicyAvailable: 'Normal', CompiledPolicyTampered: 'Warning', ToolDefinitionChanged: 'Warning' };
 
 export function proxyEventsRouter(o: ProxyTokenOptions & { events: EventRecorder }): Router {
   const router = express.Router();

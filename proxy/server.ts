@@ -33,9 +33,11 @@ import { KeptUpstream } from './postgres/kept-upstream.js';
 import { CATALOG_SEARCH_PATH_SQL, effectiveSearchPath } from './sql/search-path.js';
 import { StatementClassifier } from './sql/classifier.js';
 import { SqlParser } from './sql/parser.js';
-import { startHttpTargets } from './http/wire.js';
+import { startHttpTargets, type HttpWiring } from './http/wire.js';
 import type { HttpTargets } from './http/server.js';
 import { CREDENTIALS_DIR, ENV } from '../shared/contract/sidecar.js';
+import { startMcpTargets } from './mcp/wire.js';
+import type { McpTargets } from './mcp/server.js';
 
 export interface GuardProxyOptions {
   policy: AgentAccessPolicy;
@@ -103,6 +105,7 @@ export class GuardProxy {
   private readonly gate: Gate;
   /** Kubernetes Events (cluster mode); none to raise in local mode. */
   private readonly events: EventSink;
+  private mcp?: McpTargets;
 
   private constructor(
     private readonly opts: GuardProxyOptions,
@@ -189,7 +192,7 @@ export class GuardProxy {
   }
 
   addresses(): { target: string; host: string; port: number; kind?: 'reverse' | 'forward' }[] {
-    return [...this.targets.map((t) => ({ target: t.spec.name, ...t.address! })), ...(this.http?.addresses() ?? [])];
+    return [...this.targets.map((t) => ({ target: t.spec.name, ...t.address! })), ...(this.http?.addresses() ?? []), ...(this.mcp?.addresses() ?? [])];
   }
 
   private log(level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>): void {
@@ -226,11 +229,13 @@ export class GuardProxy {
       void this.refreshCatalog(t);
     }
     const o = this.opts;
-    this.http = await startHttpTargets({
+    const wiring: HttpWiring = {
       policy: o.policy, runtime: () => this.runtime, verify: (token) => this.verifier.verify(token), audit: this.audit, failClosed: () => this.failClosed?.reason,
       ...(o.approvals ? { approvals: o.approvals } : {}), ...(o.events ? { events: o.events } : {}), ...(o.metrics ? { metrics: o.metrics } : {}), ...(o.env ? { env: o.env } : {}),
       ...(o.resolvePath ? { resolvePath: o.resolvePath } : {}), ...(o.listenOverride ? { listenOverride: o.listenOverride } : {}), ...(o.log ? { log: o.log } : {}),
-    });
+    };
+    this.http = await startHttpTargets(wiring);
+    this.mcp = await startMcpTargets(wiring);
     this.audit.append({ event: { action: 'proxy.start' }, policy: this.runtimeValue.ref, detail: { targets: this.addresses(), ...(this.opts.checkpoints ? { stream: this.opts.checkpoints.stream } : {}), ...(this.runtimeValue.change ? { change: this.runtimeValue.change } : {}) } });
     this.checkpointer?.start();
     const every = this.opts.catalogRefreshMs ?? 60_000;
@@ -382,7 +387,7 @@ export class GuardProxy {
     if (this.stopping) return 'shutting down';
     if (!this.audit.healthy) return `audit log unavailable: ${this.audit.error?.message}`;
     if (this.failClosed) return `policy unavailable: ${this.failClosed.reason}`;
-    const listening = new Set([...this.targets.filter((t) => t.address).map((t) => t.spec.name), ...(this.http?.addresses().map((a) => a.target) ?? [])]);
+    const listening = new Set([...this.targets.filter((t) => t.address).map((t) => t.spec.name), ...(this.http?.addresses().map((a) => a.target) ?? []), ...(this.mcp?.addresses().map((a) => a.target) ?? [])]);
     const missing = this.runtimeValue.policy.spec.targets.filter((t) => !listening.has(t.name)).map((t) => t.name);
     return missing.length ? `targets not listening: ${missing.join(', ')}` : undefined;
   }
@@ -395,6 +400,7 @@ export class GuardProxy {
     for (const s of this.sessions) s.close('proxy shutting down');
     await Promise.all(this.targets.map((t) => new Promise<void>((r) => t.server.close(() => r()))));
     await this.http?.stop();
+    await this.mcp?.stop();
     this.hiddenWritesSessions.forEach((k) => k.close());
     this.audit.tryAppend({ event: { action: 'proxy.stop' }, policy: this.runtimeValue.ref });
     await this.checkpointer?.stop();

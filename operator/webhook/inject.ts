@@ -90,6 +90,17 @@ export function injectSidecar(pod: V1Pod, policy: AgentAccessPolicy, namespace: 
     volumes.push({ name: vol, secret: { secretName: ref.name, items: [{ key: ref.key ?? 'password', path: 'password' }], defaultMode: 0o400 } });
     proxyMounts.push({ name: vol, mountPath: `${CREDENTIALS_DIR}/${t.name}`, readOnly: true });
   }
+  // An MCP stdio server's environment from Secrets: <credentials dir>/<target>/<secret>/<key>, proxy only.
+  targets.forEach((t, i) => {
+    if (t.protocol !== 'mcp') return;
+    const bySecret = new Map<string, Set<string>>();
+    for (const e of t.upstream.env ?? []) if (e.secretRef) bySecret.set(e.secretRef.name, (bySecret.get(e.secretRef.name) ?? new Set()).add(e.secretRef.key));
+    [...bySecret].forEach(([secretName, keys], j) => {
+      const vol = `agentgate-env-${i}-${j}`;
+      volumes.push({ name: vol, secret: { secretName, items: [...keys].map((key) => ({ key, path: key })), defaultMode: 0o400 } });
+      proxyMounts.push({ name: vol, mountPath: `${CREDENTIALS_DIR}/${t.name}/${secretName}`, readOnly: true });
+    });
+  });
 
   const proxy: V1Container = {
     name: PROXY_CONTAINER,
@@ -131,6 +142,7 @@ export function injectSidecar(pod: V1Pod, policy: AgentAccessPolicy, namespace: 
     // HTTP targets: the base URL to call, and the forward proxy an unmodified SDK can be pointed at.
     if (t.protocol === 'http') agentEnv.push({ name: `${targetEnvPrefix(t.name)}_URL`, value: `http://127.0.0.1:${portOf(t.listen)}` });
     if (t.protocol === 'http' && t.forwardProxy) agentEnv.push({ name: `${targetEnvPrefix(t.name)}_PROXY`, value: `http://127.0.0.1:${portOf(t.forwardProxy.listen)}` });
+    if (t.protocol === 'mcp') agentEnv.push({ name: `${targetEnvPrefix(t.name)}_URL`, value: `http://127.0.0.1:${portOf(t.listen)}/mcp` });
   }
   const injected = new Set(agentEnv.map((e) => e.name));
   for (const c of spec.containers) {

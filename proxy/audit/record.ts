@@ -54,9 +54,11 @@ export interface AuditFields {
   tables?: string[];
   functions?: string[];
   unboundedWrite?: boolean;
-  protocol?: 'simple' | 'extended' | 'function-call' | 'copy' | 'http';
+  protocol?: 'simple' | 'extended' | 'function-call' | 'copy' | 'http' | 'mcp';
   /** HTTP targets: the request (path masked; never the body, only its size and the approval hash) and, on completion, the response. */
   http?: { method: string; path: string; pathTemplate?: string; status?: number; requestBytes?: number; responseBytes?: number; bodySha256?: string };
+  /** MCP targets: the call (masked arguments and their hash) and, on completion, the result's size. */
+  mcp?: { method: string; tool?: string; uri?: string; prompt?: string; argumentsSha256?: string; arguments?: string; requestBytes?: number; resultBytes?: number; isError?: boolean };
   decision?: 'Allow' | 'Deny' | 'RequireApproval';
   enforced?: boolean;
   rule?: { name: string };

@@ -58,7 +58,7 @@ export class PolicyEngine {
     if (when.targets && !when.targets.includes(target.name)) return false;
     if (when.triggeredBy && !triggeredByMatches(when.triggeredBy, person)) return false;
     // A rule on HTTP requests says nothing about SQL statements (proxy/http/decide-http.ts decides those).
-    if (when.http) return false;
+    if (when.http || when.mcp) return false;
     const sql = when.sql;
     if (!sql) return true;
     if (sql.effects && !sql.effects.some((e) => c.effects.includes(e))) return false;
@@ -75,7 +75,7 @@ export interface TriggeringPerson {
 }
 
 /** Exact, case-sensitive group names, as the IdP asserted them; no person (no run token) never matches. */
-function triggeredByMatches(when: NonNullable<NonNullable<RuleSpec['when']>['triggeredBy']>, person: TriggeringPerson | undefined): boolean {
+export function triggeredByMatches(when: NonNullable<NonNullable<RuleSpec['when']>['triggeredBy']>, person: TriggeringPerson | undefined): boolean {
   if (!person) return false;
   if (when.issuers && !when.issuers.includes(person.iss)) return false;
   if (when.groups && !when.groups.some((g) => person.groups?.includes(g))) return false;

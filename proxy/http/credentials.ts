@@ -1,9 +1,9 @@
-/** The secret an HTTP target presents upstream, read once from where the policy says (as for Postgres). */
+/** The secret an HTTP (or MCP url) target presents upstream, read once from where the policy says (as for Postgres). */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { HttpTargetSpec } from '../../shared/contract/policy-types.js';
 
-export function upstreamAuthHeader(t: HttpTargetSpec, env: NodeJS.ProcessEnv, resolvePath?: (p: string) => string): [string, string] | undefined {
+export function upstreamAuthHeader(t: Pick<HttpTargetSpec, 'name' | 'credentials'>, env: NodeJS.ProcessEnv, resolvePath?: (p: string) => string): [string, string] | undefined {
   const c = t.credentials;
   if (!c) return undefined;
   const secret = readSecret(t, env, resolvePath);
@@ -18,7 +18,7 @@ export function upstreamAuthHeader(t: HttpTargetSpec, env: NodeJS.ProcessEnv, re
   }
 }
 
-function readSecret(t: HttpTargetSpec, env: NodeJS.ProcessEnv, resolvePath?: (p: string) => string): string {
+function readSecret(t: Pick<HttpTargetSpec, 'name' | 'credentials'>, env: NodeJS.ProcessEnv, resolvePath?: (p: string) => string): string {
   const c = t.credentials!;
   if (c.passwordEnv) {
     const v = env[c.passwordEnv];

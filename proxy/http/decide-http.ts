@@ -50,7 +50,7 @@ export class HttpPolicyEngine {
     const no = { matched: false };
     if (!when) return { matched: true };
     if (when.targets && !when.targets.includes(target.name)) return no;
-    if (when.sql) return no;
+    if (when.sql || when.mcp) return no;
     const h = when.http;
     if (!h) return { matched: true };
     // Unclear input counts as a match for rules that stop a request, never for rules that let one pass.
@@ -96,7 +96,7 @@ export class HttpPolicyEngine {
  * A named value's condition. With several values (a repeated parameter or header, or a body path with
  * `[*]`), a stopping rule matches when any value does, an Allow rule only when every value does.
  */
-function valuesMatch(c: HttpValueCondition, values: string[] | undefined, anyOf: boolean): boolean {
+export function valuesMatch(c: HttpValueCondition, values: string[] | undefined, anyOf: boolean): boolean {
   const present = values !== undefined && values.length > 0;
   if (c.present !== undefined && c.present !== present) return false;
   if (c.values === undefined && c.pattern === undefined) return c.present !== undefined || present;
@@ -105,7 +105,7 @@ function valuesMatch(c: HttpValueCondition, values: string[] | undefined, anyOf:
   return anyOf ? values.some(one) : values.every(one);
 }
 
-function jsonText(v: unknown): string {
+export function jsonText(v: unknown): string {
   return typeof v === 'string' ? v : JSON.stringify(v);
 }
 

@@ -3,13 +3,14 @@
  * log records before forwarding, Events and metrics as for SQL. One file, to be swapped for the
  * protocol-free gate.
  */
-import type { ApprovalBroker, GrantContext } from '../approvals/broker.js';
+import type { ApprovalBroker } from '../approvals/broker.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { AuditFields } from '../audit/record.js';
 import { principalRecord } from '../identity/verify.js';
 import type { ProxyMetrics } from '../observability/metrics.js';
 import type { PolicyRuntime } from '../policy/runtime.js';
 import { NO_RUN } from '../../shared/contract/approval-request.js';
+import { requireApproval } from './approval-flow.js';
 import { HttpPolicyEngine, type HttpDecision } from './decide-http.js';
 import type { GateRequest, HttpGatePort, HttpOutcome, Verdict } from './gate-port.js';
 import { requestLine } from './request-facts.js';
@@ -90,57 +91,19 @@ export class DirectHttpGate implements HttpGatePort {
     });
   }
 
-  private async approve(req: GateRequest, rt: PolicyRuntime, d: HttpDecision, onHold?: (approval: string) => void): Promise<Verdict> {
-    const broker = this.o.approvals!;
-    const approval = rt.policy.spec.approval;
-    const ttl = approval?.grant?.ttlSeconds ?? 0;
-    const p = req.principal;
+  private approve(req: GateRequest, rt: PolicyRuntime, d: HttpDecision, onHold?: (approval: string) => void): Promise<Verdict> {
     const f = req.facts;
     const line = rt.masker.maskText(requestLine(f)).text;
-    const text = `${line}${req.maskedBody ? `\n\n${req.maskedBody}` : ''}`.slice(0, 65536);
-    const runId = p.runId ?? NO_RUN;
-    const grantFor: GrantContext = { sha256: f.sha256, commandText: text, target: req.target.name, policy: rt.policy.metadata.name, principal: p, runId, approval, ...(rt.policy.spec.identity.triggerIssuers ? { triggerIssuers: rt.policy.spec.identity.triggerIssuers } : {}) };
-    const audit = (fields: AuditFields): void => void this.o.audit.tryAppend({ session: { id: req.sessionId }, connection: req.connectionId, principal: principalRecord(p), target: req.target.name, ...fields });
-    const runUnder = async (namespace: string, name: string): Promise<Verdict> => {
-      if (ttl === 0) {
-        if (!broker.claim(name)) return { kind: 'refuse', status: 403, reason: `ApprovalRequest ${namespace}/${name} was approved for one execution, which another request already used`, rule: d.rule, decision: d, approval: name };
-        try {
-          await broker.markUsed(name);
-        } catch (e) {
-          return this.settle(req, rt, d, { message: `one-shot grant ${namespace}/${name} not used: its use could not be recorded: ${(e as Error).message}` });
-        }
-      }
-      audit({ event: { action: 'approval.grant-used', outcome: 'success' }, rule: { name: d.rule }, message: `executed under ApprovalRequest ${namespace}/${name}`, detail: { approvalRequest: name, sha256: f.sha256 } });
-      return this.settle(req, rt, d, { enforced: false, detail: { approvalRequest: `${namespace}/${name}` } }, name);
-    };
-    const grant = broker.findGrant(grantFor, ttl);
-    if (grant) return runUnder(grant.metadata.namespace ?? '', grant.metadata.name!);
-    let ref: { namespace: string; name: string };
-    try {
-      ref = await broker.request({
-        rule: d.rule,
-        requester: { subject: p.sub, issuer: p.iss, runId, ...(p.triggeredBy ? { triggeredBy: p.triggeredBy.sub, triggeredByIssuer: p.triggeredBy.iss, ...(p.triggeredBy.email ? { triggeredByEmail: p.triggeredBy.email } : {}) } : {}) },
-        target: req.target.name,
-        command: { text, summary: `HTTP ${line}`.slice(0, 119), sha256: f.sha256, effects: [SAFE.has(f.method) ? 'read' : 'write'] },
-      });
-    } catch (e) {
-      return this.settle(req, rt, d, { message: `approval request could not be created: ${(e as Error).message}` });
-    }
-    audit({ event: { action: 'approval.requested' }, rule: { name: d.rule }, db: { query: { text: line } }, detail: { approvalRequest: `${ref.namespace}/${ref.name}`, sha256: f.sha256, mode: approval?.mode ?? 'Hold' } });
-    if (approval?.mode === 'Reject') {
-      this.auditDecision(req, rt, d, { detail: { approvalRequest: `${ref.namespace}/${ref.name}` } });
-      return { kind: 'refuse', status: 403, reason: `requires approval by rule "${d.rule}": ApprovalRequest ${ref.namespace}/${ref.name} is pending; send the same request again once it is approved`, rule: d.rule, decision: d, approval: `${ref.namespace}/${ref.name}` };
-    }
-    onHold?.(`${ref.namespace}/${ref.name}`);
-    const { phase, request, reason } = await broker.waitFor(ref.name, (approval?.timeoutSeconds ?? 300) * 1000 + 3000, grantFor);
-    audit({ event: { action: 'approval.decided', outcome: phase === 'Approved' ? 'success' : 'failure' }, rule: { name: d.rule }, message: phase, detail: { approvalRequest: `${ref.namespace}/${ref.name}`, decisions: request?.spec.decisions ?? [] } });
-    // The policy may have changed, or become unavailable, while the request was held.
-    const now = this.decideNow(req);
-    if (now.d.blocked && !(now.d.action === 'RequireApproval' && this.o.approvals)) return this.settle(req, now.rt, now.d);
-    if (phase === 'Approved') return runUnder(ref.namespace, ref.name);
-    const what = phase === 'Timeout' ? 'not decided in time' : phase === 'Unverified' ? `not honoured (${reason})` : phase.toLowerCase();
-    this.auditDecision(req, rt, d, { message: `ApprovalRequest ${ref.namespace}/${ref.name} was ${what}` });
-    return { kind: 'refuse', status: 403, reason: `ApprovalRequest ${ref.namespace}/${ref.name} was ${what}; the request was not forwarded`, rule: d.rule, decision: d, approval: `${ref.namespace}/${ref.name}` };
+    return requireApproval<HttpDecision>({
+      broker: this.o.approvals!, rt, decision: d, principal: req.principal, target: req.target.name, sha256: f.sha256, line,
+      text: `${line}${req.maskedBody ? `\n\n${req.maskedBody}` : ''}`.slice(0, 65536),
+      summary: `HTTP ${line}`, effects: [SAFE.has(f.method) ? 'read' : 'write'],
+      audit: (fields) => void this.o.audit.tryAppend({ session: { id: req.sessionId }, connection: req.connectionId, principal: principalRecord(req.principal), target: req.target.name, ...fields }),
+      settle: (rt2, d2, extra, approval) => this.settle(req, rt2, d2, extra, approval),
+      recordDecision: (rt2, d2, extra) => void this.auditDecision(req, rt2, d2, extra),
+      decideNow: () => this.decideNow(req),
+      ...(onHold ? { onHold } : {}),
+    });
   }
 
   record(o: HttpOutcome): void {

@@ -476,7 +476,7 @@ export function bearerOf(req: IncomingMessage, kind: 'reverse' | 'forward'): str
   return a && /^Bearer\s/i.test(a) ? fromHeader(a) : undefined;
 }
 
-async function readBody(req: IncomingMessage, max: number): Promise<Buffer | 'too-large' | 'aborted'> {
+export async function readBody(req: IncomingMessage, max: number): Promise<Buffer | 'too-large' | 'aborted'> {
   const chunks: Buffer[] = [];
   let size = 0;
   try {

@@ -95,10 +95,48 @@ export interface HttpTargetSpec {
   limits?: { maxHeaderBytes?: number; maxRequestBodyBytes?: number; maxResponseBodyBytes?: number; requestTimeoutSeconds?: number };
 }
 
-export type AnyTargetSpec = TargetSpec | HttpTargetSpec;
+/** An MCP server guarded call by call (proxy/mcp/): reached by URL, or a stdio process the sidecar launches. */
+export interface McpTargetSpec {
+  name: string;
+  protocol: 'mcp';
+  listen: string;
+  access: 'ReadOnly' | 'ReadWrite';
+  upstream: {
+    url?: string;
+    transport?: 'streamableHttp' | 'sse';
+    caFile?: string;
+    serverName?: string;
+    command?: string;
+    args?: string[];
+    env?: McpEnvSpec[];
+  };
+  /** For a url upstream: the secret presented to the server (as for http targets). */
+  credentials?: HttpCredentialsSpec;
+  tls?: { certFile: string; keyFile: string };
+  maskFields?: { path: string; strategy?: MaskStrategy }[];
+  limits?: { maxHeaderBytes?: number; maxRequestBodyBytes?: number; maxResponseBodyBytes?: number; requestTimeoutSeconds?: number };
+  mcp?: {
+    capabilities?: { sampling?: boolean; elicitation?: boolean };
+    acceptedTools?: { tool: string; sha256: string }[];
+  };
+}
+
+export interface McpEnvSpec {
+  name: string;
+  value?: string;
+  valueFromEnv?: string;
+  valueFromFile?: string;
+  secretRef?: { name: string; key: string };
+}
+
+export type AnyTargetSpec = TargetSpec | HttpTargetSpec | McpTargetSpec;
 
 export function isHttpTarget(t: AnyTargetSpec): t is HttpTargetSpec {
   return t.protocol === 'http';
+}
+
+export function isMcpTarget(t: AnyTargetSpec): t is McpTargetSpec {
+  return t.protocol === 'mcp';
 }
 
 export function postgresTargets(spec: PolicySpec): TargetSpec[] {
@@ -126,6 +164,20 @@ export interface HttpWhen {
   cel?: string;
 }
 
+/** Conditions on an MCP message (proxy/mcp/decide-mcp.ts). */
+export interface McpWhen {
+  /** Tool name globs: the rule matches tools/call of these tools. */
+  tools?: string[];
+  /** Conditions on the call's (or prompt's) arguments by JSON path. */
+  arguments?: (HttpValueCondition & { path: string })[];
+  /** Resource URI globs (resources/read). */
+  resources?: string[];
+  /** Prompt name globs (prompts/get). */
+  prompts?: string[];
+  /** A CEL expression over `request` (proxy/mcp/mcp-facts.ts). */
+  cel?: string;
+}
+
 export interface RuleSpec {
   name: string;
   when?: {
@@ -134,6 +186,7 @@ export interface RuleSpec {
     triggeredBy?: { groups?: string[]; issuers?: string[] };
     sql?: { effects?: Effect[]; tables?: string[]; functions?: string[]; unboundedWrite?: boolean };
     http?: HttpWhen;
+    mcp?: McpWhen;
   };
   action: Action;
   message?: string;

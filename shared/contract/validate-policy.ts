@@ -9,6 +9,7 @@ import { RE2JS } from 're2js';
 import { parse as parseYaml } from 'yaml';
 import { samlTriggerErrors, triggeredByRuleErrors } from './saml-trigger.js';
 import { forwardProxyListens, httpTargetErrors, httpWhenErrors, postgresTargetErrors } from './validate-http.js';
+import { mcpTargetErrors, mcpWhenErrors } from './validate-mcp.js';
 import type { AgentAccessPolicy } from './policy-types.js';
 
 export interface PolicyError {
@@ -148,7 +149,7 @@ export function semanticErrors(p: AgentAccessPolicy): PolicyError[] {
     const c = t.credentials;
     const n = c ? [c.passwordEnv, c.passwordFile, c.secretRef].filter((x) => x !== undefined).length : 0;
     if (n !== 1 && (c || t.protocol === 'postgres')) errors.push({ path: `spec.targets[${i}].credentials`, message: 'set exactly one of passwordEnv, passwordFile or secretRef' });
-    errors.push(...(t.protocol === 'http' ? httpTargetErrors(t, i) : postgresTargetErrors(t, i)));
+    errors.push(...(t.protocol === 'http' ? httpTargetErrors(t, i) : t.protocol === 'mcp' ? mcpTargetErrors(t, i) : postgresTargetErrors(t, i)));
   });
   for (const [listen, i] of forwardProxyListens(spec)) {
     if (listens.has(listen)) errors.push({ path: `spec.targets[${i}].forwardProxy.listen`, message: `address ${listen} is used by a target's own listener` });
@@ -162,6 +163,7 @@ export function semanticErrors(p: AgentAccessPolicy): PolicyError[] {
     });
     errors.push(...triggeredByRuleErrors(r, i, spec));
     if (r.when?.http) errors.push(...httpWhenErrors(r, i));
+    if (r.when?.mcp) errors.push(...mcpWhenErrors(r, i));
   });
   const needsApproval = spec.defaultAction === 'RequireApproval' || (spec.rules ?? []).some((r) => r.action === 'RequireApproval');
   const approvers = spec.approval?.approvers;

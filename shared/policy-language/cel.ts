@@ -18,7 +18,8 @@ export interface CelRequest {
   target: string;
 }
 
-export type CelProgram = (request: CelRequest) => boolean;
+/** `request` is a CelRequest for HTTP, an McpCelRequest (proxy/mcp/mcp-facts.ts) for MCP. */
+export type CelProgram = (request: object) => boolean;
 
 const patterns = new Map<string, RE2JS>();
 function re2(pattern: string): RE2JS {

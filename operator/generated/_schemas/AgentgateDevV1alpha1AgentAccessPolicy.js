@@ -1,6 +1,6 @@
 import { formats } from "@kubernetes-models/validate";
-export const validate = validate63;
-const schema37 = {
+export const validate = validate65;
+const schema39 = {
   "type": "object",
   "properties": {
     "apiVersion": {
@@ -13,7 +13,7 @@ const schema37 = {
       "$ref": "a6f0oUEaFqHmymdwnqPORTNOTU7GczWAkwGD0uYU"
     },
     "spec": {
-      "$ref": "HUfOBHJI38jvNguawvNuiA0JyqylGR0U8dVTbsbYw"
+      "$ref": "WVR33AhMkc6DQDidW34ZFuv34YGxcRLngwhuPOXvv4c"
     },
     "status": {
       "$ref": "cUFCnLNxTyOGgZqiQZvgscErCC87pgCUsvqzWmOEA"
@@ -22,11 +22,11 @@ const schema37 = {
   "required": ["spec", "apiVersion", "kind"],
   "$id": "agentgate.dev.v1alpha1.AgentAccessPolicy"
 };
-const schema38 = {
+const schema40 = {
   "type": "string",
   "enum": ["agentgate.dev/v1alpha1"]
 };
-function validate64(data, {
+function validate66(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -56,7 +56,7 @@ function validate64(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema38.enum
+        allowedValues: schema40.enum
       }
     };
     if (vErrors === null) {
@@ -66,14 +66,14 @@ function validate64(data, {
     }
     errors++;
   }
-  validate64.errors = vErrors;
+  validate66.errors = vErrors;
   return errors === 0;
 }
-const schema39 = {
+const schema41 = {
   "type": "string",
   "enum": ["AgentAccessPolicy"]
 };
-function validate66(data, {
+function validate68(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -103,7 +103,7 @@ function validate66(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema39.enum
+        allowedValues: schema41.enum
       }
     };
     if (vErrors === null) {
@@ -113,15 +113,15 @@ function validate66(data, {
     }
     errors++;
   }
-  validate66.errors = vErrors;
+  validate68.errors = vErrors;
   return errors === 0;
 }
-const schema40 = {
+const schema42 = {
   "nullableRef": "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta#"
 };
-const schema41 = {};
-import { validate as validate69 } from "@kubernetes-models/apimachinery/_schemas/IoK8sApimachineryPkgApisMetaV1ObjectMeta";
-function validate68(data, {
+const schema43 = {};
+import { validate as validate71 } from "@kubernetes-models/apimachinery/_schemas/IoK8sApimachineryPkgApisMetaV1ObjectMeta";
+function validate70(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -130,20 +130,20 @@ function validate68(data, {
   let vErrors = null;
   let errors = 0;
   if (data !== null) {
-    if (!validate69(data, {
+    if (!validate71(data, {
       instancePath,
       parentData,
       parentDataProperty,
       rootData
     })) {
-      vErrors = vErrors === null ? validate69.errors : vErrors.concat(validate69.errors);
+      vErrors = vErrors === null ? validate71.errors : vErrors.concat(validate71.errors);
       errors = vErrors.length;
     }
   }
-  validate68.errors = vErrors;
+  validate70.errors = vErrors;
   return errors === 0;
 }
-const schema42 = {
+const schema44 = {
   "type": "object",
   "required": ["identity", "targets"],
   "properties": {
@@ -157,10 +157,10 @@ const schema42 = {
       "$ref": "xndt0cKfq5wBAt7dsaRrIqIr85b1IydgzK6twBheYYw"
     },
     "targets": {
-      "$ref": "SxGMsY8rKpeGdaSFot8Z4NZ5iqcwr4Vie1pDOGCPVds"
+      "$ref": "8C7mFKY2p0KZSIJ0MQw97jzuzxGSOrCzriSSwgk1x2I"
     },
     "rules": {
-      "$ref": "CuXzhGrQbK66d4cx2hMoQ1u2FXs140VblDYXv0s"
+      "$ref": "XqpakSIhForSpeJy0MIhsznjE1D41JncLblFAKQas"
     },
     "defaultAction": {
       "$ref": "HtOY45y7nF29ZiNbHv4t3JFsrQ7lDaVpF9OhwyvcLK4"
@@ -185,13 +185,13 @@ const schema42 = {
     }
   }
 };
-const schema43 = {
+const schema45 = {
   "type": "string",
   "enum": ["Enforce", "Audit"],
   "default": "Enforce",
   "nullable": true
 };
-function validate73(data, {
+function validate75(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -221,7 +221,7 @@ function validate73(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema43.enum
+        allowedValues: schema45.enum
       }
     };
     if (vErrors === null) {
@@ -231,10 +231,10 @@ function validate73(data, {
     }
     errors++;
   }
-  validate73.errors = vErrors;
+  validate75.errors = vErrors;
   return errors === 0;
 }
-const schema44 = {
+const schema46 = {
   "type": "object",
   "properties": {
     "serviceAccounts": {
@@ -246,7 +246,7 @@ const schema44 = {
   },
   "nullable": true
 };
-const schema45 = {
+const schema47 = {
   "type": "array",
   "maxItems": 64,
   "items": {
@@ -254,7 +254,7 @@ const schema45 = {
   },
   "nullable": true
 };
-const schema46 = {
+const schema48 = {
   "type": "object",
   "required": ["name"],
   "properties": {
@@ -266,13 +266,13 @@ const schema46 = {
     }
   }
 };
-const schema14 = {
+const schema12 = {
   "type": "string",
   "minLength": 1,
   "maxLength": 253
 };
 import func2 from "@kubernetes-models/validate/runtime/ucs2length";
-function validate30(data, {
+function validate28(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -329,15 +329,15 @@ function validate30(data, {
     }
     errors++;
   }
-  validate30.errors = vErrors;
+  validate28.errors = vErrors;
   return errors === 0;
 }
-const schema47 = {
+const schema49 = {
   "type": "string",
   "maxLength": 63,
   "nullable": true
 };
-function validate79(data, {
+function validate81(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -379,10 +379,10 @@ function validate79(data, {
       errors++;
     }
   }
-  validate79.errors = vErrors;
+  validate81.errors = vErrors;
   return errors === 0;
 }
-function validate77(data, {
+function validate79(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -408,24 +408,24 @@ function validate77(data, {
       errors++;
     }
     if (data.name !== undefined) {
-      if (!validate30(data.name, {
+      if (!validate28(data.name, {
         instancePath: instancePath + "/name",
         parentData: data,
         parentDataProperty: "name",
         rootData
       })) {
-        vErrors = vErrors === null ? validate30.errors : vErrors.concat(validate30.errors);
+        vErrors = vErrors === null ? validate28.errors : vErrors.concat(validate28.errors);
         errors = vErrors.length;
       }
     }
     if (data.namespace !== undefined) {
-      if (!validate79(data.namespace, {
+      if (!validate81(data.namespace, {
         instancePath: instancePath + "/namespace",
         parentData: data,
         parentDataProperty: "namespace",
         rootData
       })) {
-        vErrors = vErrors === null ? validate79.errors : vErrors.concat(validate79.errors);
+        vErrors = vErrors === null ? validate81.errors : vErrors.concat(validate81.errors);
         errors = vErrors.length;
       }
     }
@@ -445,10 +445,10 @@ function validate77(data, {
     }
     errors++;
   }
-  validate77.errors = vErrors;
+  validate79.errors = vErrors;
   return errors === 0;
 }
-function validate76(data, {
+function validate78(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -491,21 +491,21 @@ function validate76(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate77(data[i0], {
+      if (!validate79(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate77.errors : vErrors.concat(validate77.errors);
+        vErrors = vErrors === null ? validate79.errors : vErrors.concat(validate79.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate76.errors = vErrors;
+  validate78.errors = vErrors;
   return errors === 0;
 }
-const schema48 = {
+const schema50 = {
   "type": "object",
   "properties": {
     "matchLabels": {
@@ -514,7 +514,7 @@ const schema48 = {
   },
   "nullable": true
 };
-const schema49 = {
+const schema51 = {
   "type": "object",
   "additionalProperties": {
     "$ref": "jdFtv6DGtroqVatkuk8ipQtGFLMzfSuVek97sB0uauQ"
@@ -522,10 +522,10 @@ const schema49 = {
   "properties": {},
   "nullable": true
 };
-const schema34 = {
+const schema35 = {
   "type": "string"
 };
-function validate60(data, {
+function validate61(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -549,10 +549,10 @@ function validate60(data, {
     }
     errors++;
   }
-  validate60.errors = vErrors;
+  validate61.errors = vErrors;
   return errors === 0;
 }
-function validate84(data, {
+function validate86(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -578,21 +578,21 @@ function validate84(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     for (const key0 in data) {
-      if (!validate60(data[key0], {
+      if (!validate61(data[key0], {
         instancePath: instancePath + "/" + key0.replace(/~/g, "~0").replace(/\//g, "~1"),
         parentData: data,
         parentDataProperty: key0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate60.errors : vErrors.concat(validate60.errors);
+        vErrors = vErrors === null ? validate61.errors : vErrors.concat(validate61.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate84.errors = vErrors;
+  validate86.errors = vErrors;
   return errors === 0;
 }
-function validate83(data, {
+function validate85(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -618,21 +618,21 @@ function validate83(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.matchLabels !== undefined) {
-      if (!validate84(data.matchLabels, {
+      if (!validate86(data.matchLabels, {
         instancePath: instancePath + "/matchLabels",
         parentData: data,
         parentDataProperty: "matchLabels",
         rootData
       })) {
-        vErrors = vErrors === null ? validate84.errors : vErrors.concat(validate84.errors);
+        vErrors = vErrors === null ? validate86.errors : vErrors.concat(validate86.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate83.errors = vErrors;
+  validate85.errors = vErrors;
   return errors === 0;
 }
-function validate75(data, {
+function validate77(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -658,32 +658,32 @@ function validate75(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.serviceAccounts !== undefined) {
-      if (!validate76(data.serviceAccounts, {
+      if (!validate78(data.serviceAccounts, {
         instancePath: instancePath + "/serviceAccounts",
         parentData: data,
         parentDataProperty: "serviceAccounts",
         rootData
       })) {
-        vErrors = vErrors === null ? validate76.errors : vErrors.concat(validate76.errors);
+        vErrors = vErrors === null ? validate78.errors : vErrors.concat(validate78.errors);
         errors = vErrors.length;
       }
     }
     if (data.podSelector !== undefined) {
-      if (!validate83(data.podSelector, {
+      if (!validate85(data.podSelector, {
         instancePath: instancePath + "/podSelector",
         parentData: data,
         parentDataProperty: "podSelector",
         rootData
       })) {
-        vErrors = vErrors === null ? validate83.errors : vErrors.concat(validate83.errors);
+        vErrors = vErrors === null ? validate85.errors : vErrors.concat(validate85.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate75.errors = vErrors;
+  validate77.errors = vErrors;
   return errors === 0;
 }
-const schema50 = {
+const schema52 = {
   "type": "object",
   "required": ["issuers"],
   "properties": {
@@ -701,7 +701,7 @@ const schema50 = {
     }
   }
 };
-const schema51 = {
+const schema53 = {
   "type": "array",
   "minItems": 1,
   "maxItems": 16,
@@ -709,7 +709,7 @@ const schema51 = {
     "$ref": "sv8hazQ2fHdkzn0wIAcsBXmVaZoyd8ySzIBAMtgPbXI"
   }
 };
-const schema52 = {
+const schema54 = {
   "type": "object",
   "required": ["issuer", "audiences"],
   "properties": {
@@ -1010,15 +1010,15 @@ function validate25(data, {
   validate25.errors = vErrors;
   return errors === 0;
 }
-const schema53 = {
+const schema55 = {
   "type": "string",
   "minLength": 1,
   "maxLength": 2048,
   "pattern": "^https?://",
   "nullable": true
 };
-const pattern2 = new RegExp("^https?://", "u");
-function validate95(data, {
+const pattern4 = new RegExp("^https?://", "u");
+function validate97(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1075,7 +1075,7 @@ function validate95(data, {
       }
       errors++;
     }
-    if (!pattern2.test(data)) {
+    if (!pattern4.test(data)) {
       const err3 = {
         instancePath,
         schemaPath: "#/pattern",
@@ -1092,14 +1092,14 @@ function validate95(data, {
       errors++;
     }
   }
-  validate95.errors = vErrors;
+  validate97.errors = vErrors;
   return errors === 0;
 }
-const schema19 = {
+const schema20 = {
   "type": "boolean",
   "nullable": true
 };
-function validate36(data, {
+function validate37(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1123,15 +1123,15 @@ function validate36(data, {
     }
     errors++;
   }
-  validate36.errors = vErrors;
+  validate37.errors = vErrors;
   return errors === 0;
 }
-const schema13 = {
+const schema11 = {
   "type": "string",
   "maxLength": 4096,
   "nullable": true
 };
-function validate29(data, {
+function validate27(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1173,10 +1173,10 @@ function validate29(data, {
       errors++;
     }
   }
-  validate29.errors = vErrors;
+  validate27.errors = vErrors;
   return errors === 0;
 }
-function validate91(data, {
+function validate93(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1251,35 +1251,35 @@ function validate91(data, {
       }
     }
     if (data.jwksUri !== undefined) {
-      if (!validate95(data.jwksUri, {
+      if (!validate97(data.jwksUri, {
         instancePath: instancePath + "/jwksUri",
         parentData: data,
         parentDataProperty: "jwksUri",
         rootData
       })) {
-        vErrors = vErrors === null ? validate95.errors : vErrors.concat(validate95.errors);
+        vErrors = vErrors === null ? validate97.errors : vErrors.concat(validate97.errors);
         errors = vErrors.length;
       }
     }
     if (data.kubernetes !== undefined) {
-      if (!validate36(data.kubernetes, {
+      if (!validate37(data.kubernetes, {
         instancePath: instancePath + "/kubernetes",
         parentData: data,
         parentDataProperty: "kubernetes",
         rootData
       })) {
-        vErrors = vErrors === null ? validate36.errors : vErrors.concat(validate36.errors);
+        vErrors = vErrors === null ? validate37.errors : vErrors.concat(validate37.errors);
         errors = vErrors.length;
       }
     }
     if (data.caFile !== undefined) {
-      if (!validate29(data.caFile, {
+      if (!validate27(data.caFile, {
         instancePath: instancePath + "/caFile",
         parentData: data,
         parentDataProperty: "caFile",
         rootData
       })) {
-        vErrors = vErrors === null ? validate29.errors : vErrors.concat(validate29.errors);
+        vErrors = vErrors === null ? validate27.errors : vErrors.concat(validate27.errors);
         errors = vErrors.length;
       }
     }
@@ -1299,10 +1299,10 @@ function validate91(data, {
     }
     errors++;
   }
-  validate91.errors = vErrors;
+  validate93.errors = vErrors;
   return errors === 0;
 }
-function validate90(data, {
+function validate92(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1345,13 +1345,13 @@ function validate90(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate91(data[i0], {
+      if (!validate93(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate91.errors : vErrors.concat(validate91.errors);
+        vErrors = vErrors === null ? validate93.errors : vErrors.concat(validate93.errors);
         errors = vErrors.length;
       }
     }
@@ -1371,15 +1371,15 @@ function validate90(data, {
     }
     errors++;
   }
-  validate90.errors = vErrors;
+  validate92.errors = vErrors;
   return errors === 0;
 }
-const schema16 = {
+const schema17 = {
   "type": "boolean",
   "default": false,
   "nullable": true
 };
-function validate32(data, {
+function validate33(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1403,10 +1403,10 @@ function validate32(data, {
     }
     errors++;
   }
-  validate32.errors = vErrors;
+  validate33.errors = vErrors;
   return errors === 0;
 }
-const schema54 = {
+const schema56 = {
   "type": "array",
   "maxItems": 16,
   "items": {
@@ -1414,7 +1414,7 @@ const schema54 = {
   },
   "nullable": true
 };
-const schema55 = {
+const schema57 = {
   "type": "object",
   "required": ["issuer", "audiences"],
   "properties": {
@@ -1441,13 +1441,13 @@ const schema55 = {
     }
   }
 };
-const schema56 = {
+const schema58 = {
   "type": "string",
   "pattern": "^https?://",
   "maxLength": 2048,
   "nullable": true
 };
-function validate107(data, {
+function validate109(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1488,7 +1488,7 @@ function validate107(data, {
       }
       errors++;
     }
-    if (!pattern2.test(data)) {
+    if (!pattern4.test(data)) {
       const err2 = {
         instancePath,
         schemaPath: "#/pattern",
@@ -1505,7 +1505,7 @@ function validate107(data, {
       errors++;
     }
   }
-  validate107.errors = vErrors;
+  validate109.errors = vErrors;
   return errors === 0;
 }
 const schema10 = {
@@ -1575,7 +1575,7 @@ function validate26(data, {
   validate26.errors = vErrors;
   return errors === 0;
 }
-const schema57 = {
+const schema59 = {
   "type": "object",
   "properties": {
     "certificates": {
@@ -1602,7 +1602,7 @@ const schema57 = {
   },
   "nullable": true
 };
-const schema58 = {
+const schema60 = {
   "type": "array",
   "minItems": 1,
   "maxItems": 4,
@@ -1611,12 +1611,12 @@ const schema58 = {
   },
   "nullable": true
 };
-const schema59 = {
+const schema61 = {
   "type": "string",
   "minLength": 1,
   "maxLength": 16384
 };
-function validate112(data, {
+function validate114(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1673,10 +1673,10 @@ function validate112(data, {
     }
     errors++;
   }
-  validate112.errors = vErrors;
+  validate114.errors = vErrors;
   return errors === 0;
 }
-function validate111(data, {
+function validate113(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1735,28 +1735,28 @@ function validate111(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate112(data[i0], {
+      if (!validate114(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate112.errors : vErrors.concat(validate112.errors);
+        vErrors = vErrors === null ? validate114.errors : vErrors.concat(validate114.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate111.errors = vErrors;
+  validate113.errors = vErrors;
   return errors === 0;
 }
-const schema60 = {
+const schema62 = {
   "type": "string",
   "pattern": "^(https://|http://(127\\.0\\.0\\.1|localhost|\\[::1\\])[:/])",
   "maxLength": 2048,
   "nullable": true
 };
-const pattern4 = new RegExp("^(https://|http://(127\\.0\\.0\\.1|localhost|\\[::1\\])[:/])", "u");
-function validate116(data, {
+const pattern6 = new RegExp("^(https://|http://(127\\.0\\.0\\.1|localhost|\\[::1\\])[:/])", "u");
+function validate118(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1797,7 +1797,7 @@ function validate116(data, {
       }
       errors++;
     }
-    if (!pattern4.test(data)) {
+    if (!pattern6.test(data)) {
       const err2 = {
         instancePath,
         schemaPath: "#/pattern",
@@ -1814,16 +1814,16 @@ function validate116(data, {
       errors++;
     }
   }
-  validate116.errors = vErrors;
+  validate118.errors = vErrors;
   return errors === 0;
 }
-const schema61 = {
+const schema63 = {
   "type": "string",
   "minLength": 1,
   "maxLength": 2048,
   "nullable": true
 };
-function validate118(data, {
+function validate120(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1881,17 +1881,17 @@ function validate118(data, {
       errors++;
     }
   }
-  validate118.errors = vErrors;
+  validate120.errors = vErrors;
   return errors === 0;
 }
-const schema62 = {
+const schema64 = {
   "type": "integer",
   "default": 60,
   "minimum": 0,
   "maximum": 300,
   "nullable": true
 };
-function validate120(data, {
+function validate122(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1951,10 +1951,10 @@ function validate120(data, {
       errors++;
     }
   }
-  validate120.errors = vErrors;
+  validate122.errors = vErrors;
   return errors === 0;
 }
-function validate110(data, {
+function validate112(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1980,13 +1980,13 @@ function validate110(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.certificates !== undefined) {
-      if (!validate111(data.certificates, {
+      if (!validate113(data.certificates, {
         instancePath: instancePath + "/certificates",
         parentData: data,
         parentDataProperty: "certificates",
         rootData
       })) {
-        vErrors = vErrors === null ? validate111.errors : vErrors.concat(validate111.errors);
+        vErrors = vErrors === null ? validate113.errors : vErrors.concat(validate113.errors);
         errors = vErrors.length;
       }
     }
@@ -2002,35 +2002,35 @@ function validate110(data, {
       }
     }
     if (data.metadataUrl !== undefined) {
-      if (!validate116(data.metadataUrl, {
+      if (!validate118(data.metadataUrl, {
         instancePath: instancePath + "/metadataUrl",
         parentData: data,
         parentDataProperty: "metadataUrl",
-        rootData
-      })) {
-        vErrors = vErrors === null ? validate116.errors : vErrors.concat(validate116.errors);
-        errors = vErrors.length;
-      }
-    }
-    if (data.recipient !== undefined) {
-      if (!validate118(data.recipient, {
-        instancePath: instancePath + "/recipient",
-        parentData: data,
-        parentDataProperty: "recipient",
         rootData
       })) {
         vErrors = vErrors === null ? validate118.errors : vErrors.concat(validate118.errors);
         errors = vErrors.length;
       }
     }
+    if (data.recipient !== undefined) {
+      if (!validate120(data.recipient, {
+        instancePath: instancePath + "/recipient",
+        parentData: data,
+        parentDataProperty: "recipient",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate120.errors : vErrors.concat(validate120.errors);
+        errors = vErrors.length;
+      }
+    }
     if (data.clockSkewSeconds !== undefined) {
-      if (!validate120(data.clockSkewSeconds, {
+      if (!validate122(data.clockSkewSeconds, {
         instancePath: instancePath + "/clockSkewSeconds",
         parentData: data,
         parentDataProperty: "clockSkewSeconds",
         rootData
       })) {
-        vErrors = vErrors === null ? validate120.errors : vErrors.concat(validate120.errors);
+        vErrors = vErrors === null ? validate122.errors : vErrors.concat(validate122.errors);
         errors = vErrors.length;
       }
     }
@@ -2057,10 +2057,10 @@ function validate110(data, {
       }
     }
   }
-  validate110.errors = vErrors;
+  validate112.errors = vErrors;
   return errors === 0;
 }
-const schema63 = {
+const schema65 = {
   "type": "object",
   "properties": {
     "claim": {
@@ -2072,13 +2072,13 @@ const schema63 = {
   },
   "nullable": true
 };
-const schema64 = {
+const schema66 = {
   "type": "string",
   "enum": ["sub", "email"],
   "default": "sub",
   "nullable": true
 };
-function validate126(data, {
+function validate128(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2108,7 +2108,7 @@ function validate126(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema64.enum
+        allowedValues: schema66.enum
       }
     };
     if (vErrors === null) {
@@ -2118,15 +2118,15 @@ function validate126(data, {
     }
     errors++;
   }
-  validate126.errors = vErrors;
+  validate128.errors = vErrors;
   return errors === 0;
 }
-const schema65 = {
+const schema67 = {
   "type": "string",
   "maxLength": 512,
   "nullable": true
 };
-function validate128(data, {
+function validate130(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2168,10 +2168,10 @@ function validate128(data, {
       errors++;
     }
   }
-  validate128.errors = vErrors;
+  validate130.errors = vErrors;
   return errors === 0;
 }
-function validate125(data, {
+function validate127(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2197,32 +2197,32 @@ function validate125(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.claim !== undefined) {
-      if (!validate126(data.claim, {
+      if (!validate128(data.claim, {
         instancePath: instancePath + "/claim",
         parentData: data,
         parentDataProperty: "claim",
-        rootData
-      })) {
-        vErrors = vErrors === null ? validate126.errors : vErrors.concat(validate126.errors);
-        errors = vErrors.length;
-      }
-    }
-    if (data.prefix !== undefined) {
-      if (!validate128(data.prefix, {
-        instancePath: instancePath + "/prefix",
-        parentData: data,
-        parentDataProperty: "prefix",
         rootData
       })) {
         vErrors = vErrors === null ? validate128.errors : vErrors.concat(validate128.errors);
         errors = vErrors.length;
       }
     }
+    if (data.prefix !== undefined) {
+      if (!validate130(data.prefix, {
+        instancePath: instancePath + "/prefix",
+        parentData: data,
+        parentDataProperty: "prefix",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate130.errors : vErrors.concat(validate130.errors);
+        errors = vErrors.length;
+      }
+    }
   }
-  validate125.errors = vErrors;
+  validate127.errors = vErrors;
   return errors === 0;
 }
-function validate103(data, {
+function validate105(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2297,13 +2297,13 @@ function validate103(data, {
       }
     }
     if (data.jwksUri !== undefined) {
-      if (!validate107(data.jwksUri, {
+      if (!validate109(data.jwksUri, {
         instancePath: instancePath + "/jwksUri",
         parentData: data,
         parentDataProperty: "jwksUri",
         rootData
       })) {
-        vErrors = vErrors === null ? validate107.errors : vErrors.concat(validate107.errors);
+        vErrors = vErrors === null ? validate109.errors : vErrors.concat(validate109.errors);
         errors = vErrors.length;
       }
     }
@@ -2319,24 +2319,24 @@ function validate103(data, {
       }
     }
     if (data.saml !== undefined) {
-      if (!validate110(data.saml, {
+      if (!validate112(data.saml, {
         instancePath: instancePath + "/saml",
         parentData: data,
         parentDataProperty: "saml",
         rootData
       })) {
-        vErrors = vErrors === null ? validate110.errors : vErrors.concat(validate110.errors);
+        vErrors = vErrors === null ? validate112.errors : vErrors.concat(validate112.errors);
         errors = vErrors.length;
       }
     }
     if (data.kubernetesUsername !== undefined) {
-      if (!validate125(data.kubernetesUsername, {
+      if (!validate127(data.kubernetesUsername, {
         instancePath: instancePath + "/kubernetesUsername",
         parentData: data,
         parentDataProperty: "kubernetesUsername",
         rootData
       })) {
-        vErrors = vErrors === null ? validate125.errors : vErrors.concat(validate125.errors);
+        vErrors = vErrors === null ? validate127.errors : vErrors.concat(validate127.errors);
         errors = vErrors.length;
       }
     }
@@ -2356,10 +2356,10 @@ function validate103(data, {
     }
     errors++;
   }
-  validate103.errors = vErrors;
+  validate105.errors = vErrors;
   return errors === 0;
 }
-function validate102(data, {
+function validate104(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2402,28 +2402,28 @@ function validate102(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate103(data[i0], {
+      if (!validate105(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate103.errors : vErrors.concat(validate103.errors);
+        vErrors = vErrors === null ? validate105.errors : vErrors.concat(validate105.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate102.errors = vErrors;
+  validate104.errors = vErrors;
   return errors === 0;
 }
-const schema66 = {
+const schema68 = {
   "type": "integer",
   "default": 900,
   "minimum": 60,
   "maximum": 86400,
   "nullable": true
 };
-function validate133(data, {
+function validate135(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2483,10 +2483,10 @@ function validate133(data, {
       errors++;
     }
   }
-  validate133.errors = vErrors;
+  validate135.errors = vErrors;
   return errors === 0;
 }
-function validate89(data, {
+function validate91(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2512,46 +2512,46 @@ function validate89(data, {
       errors++;
     }
     if (data.issuers !== undefined) {
-      if (!validate90(data.issuers, {
+      if (!validate92(data.issuers, {
         instancePath: instancePath + "/issuers",
         parentData: data,
         parentDataProperty: "issuers",
         rootData
       })) {
-        vErrors = vErrors === null ? validate90.errors : vErrors.concat(validate90.errors);
+        vErrors = vErrors === null ? validate92.errors : vErrors.concat(validate92.errors);
         errors = vErrors.length;
       }
     }
     if (data.requireTriggeredBy !== undefined) {
-      if (!validate32(data.requireTriggeredBy, {
+      if (!validate33(data.requireTriggeredBy, {
         instancePath: instancePath + "/requireTriggeredBy",
         parentData: data,
         parentDataProperty: "requireTriggeredBy",
         rootData
       })) {
-        vErrors = vErrors === null ? validate32.errors : vErrors.concat(validate32.errors);
+        vErrors = vErrors === null ? validate33.errors : vErrors.concat(validate33.errors);
         errors = vErrors.length;
       }
     }
     if (data.triggerIssuers !== undefined) {
-      if (!validate102(data.triggerIssuers, {
+      if (!validate104(data.triggerIssuers, {
         instancePath: instancePath + "/triggerIssuers",
         parentData: data,
         parentDataProperty: "triggerIssuers",
         rootData
       })) {
-        vErrors = vErrors === null ? validate102.errors : vErrors.concat(validate102.errors);
+        vErrors = vErrors === null ? validate104.errors : vErrors.concat(validate104.errors);
         errors = vErrors.length;
       }
     }
     if (data.maxTokenLifetimeSeconds !== undefined) {
-      if (!validate133(data.maxTokenLifetimeSeconds, {
+      if (!validate135(data.maxTokenLifetimeSeconds, {
         instancePath: instancePath + "/maxTokenLifetimeSeconds",
         parentData: data,
         parentDataProperty: "maxTokenLifetimeSeconds",
         rootData
       })) {
-        vErrors = vErrors === null ? validate133.errors : vErrors.concat(validate133.errors);
+        vErrors = vErrors === null ? validate135.errors : vErrors.concat(validate135.errors);
         errors = vErrors.length;
       }
     }
@@ -2571,18 +2571,18 @@ function validate89(data, {
     }
     errors++;
   }
-  validate89.errors = vErrors;
+  validate91.errors = vErrors;
   return errors === 0;
 }
-const schema67 = {
+const schema69 = {
   "type": "array",
   "minItems": 1,
   "maxItems": 32,
   "items": {
-    "$ref": "aQy1ARFKKgNMXVbePD9x0UFjO3UDGqcUopgfymFUfs"
+    "$ref": "d1ZSAwNnQ3IhiZwcG7np49hMUcHereBtlHZrfc"
   }
 };
-const schema68 = {
+const schema70 = {
   "type": "object",
   "required": ["name", "protocol", "listen", "upstream"],
   "properties": {
@@ -2590,7 +2590,7 @@ const schema68 = {
       "$ref": "ynFiSavNGujFkprrt6W12PdXxHGUa8NL2Mq9PnSzk"
     },
     "protocol": {
-      "$ref": "jXx4n9j7quIor09hVN9Alyz4Pfue0bJ9cOq7QpfQfhY"
+      "$ref": "AHEB12cKXWNf95EciBKZZLQKsJj20FiCV1UFKMyeYY"
     },
     "listen": {
       "$ref": "0XZtMiH677un9TfYprPZRx8JvbEiHucNLrGWJLDkYVk"
@@ -2599,7 +2599,7 @@ const schema68 = {
       "$ref": "2PAcP9RVTIvm5GXEfCfYaXWGpId8ttuSCXdcbokV10"
     },
     "upstream": {
-      "$ref": "3HoNy4wX1F25mi67kspwipHjYyuzeztVycWPLSuD7gY"
+      "$ref": "7MLuqeKtC1G1pRRUsN8w0CHzbwwhZsEax9P5zqc6jqY"
     },
     "credentials": {
       "$ref": "pguSwtlTtXogaUUOdn7cBG67C6M0TtFspGEGkbbF98Y"
@@ -2613,18 +2613,21 @@ const schema68 = {
     "maskFields": {
       "$ref": "KSJNhZelYf7C2eB3qeKb2gQBAe9UAcqfMZ4U7HP9K9s"
     },
+    "mcp": {
+      "$ref": "dirIM6cEw3dMbbFd2WTkJmoabmZmi5qac9BwTcPiCw"
+    },
     "limits": {
       "$ref": "QENQKtSFeFwZazTj5LoZ3S4cfMW90bqjQUzA45ogO4"
     }
   }
 };
-const schema17 = {
+const schema18 = {
   "type": "string",
   "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$",
   "maxLength": 63
 };
-const pattern0 = new RegExp("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "u");
-function validate33(data, {
+const pattern1 = new RegExp("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "u");
+function validate34(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2649,7 +2652,7 @@ function validate33(data, {
       }
       errors++;
     }
-    if (!pattern0.test(data)) {
+    if (!pattern1.test(data)) {
       const err1 = {
         instancePath,
         schemaPath: "#/pattern",
@@ -2681,14 +2684,14 @@ function validate33(data, {
     }
     errors++;
   }
-  validate33.errors = vErrors;
+  validate34.errors = vErrors;
   return errors === 0;
 }
-const schema69 = {
+const schema71 = {
   "type": "string",
-  "enum": ["postgres", "http"]
+  "enum": ["postgres", "http", "mcp"]
 };
-function validate139(data, {
+function validate141(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2712,13 +2715,13 @@ function validate139(data, {
     }
     errors++;
   }
-  if (!(data === "postgres" || data === "http")) {
+  if (!(data === "postgres" || data === "http" || data === "mcp")) {
     const err1 = {
       instancePath,
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema69.enum
+        allowedValues: schema71.enum
       }
     };
     if (vErrors === null) {
@@ -2728,16 +2731,16 @@ function validate139(data, {
     }
     errors++;
   }
-  validate139.errors = vErrors;
+  validate141.errors = vErrors;
   return errors === 0;
 }
-const schema70 = {
+const schema72 = {
   "type": "string",
   "pattern": "^(\\[[0-9a-fA-F:.]+\\]|[0-9A-Za-z.-]+):[0-9]{1,5}$",
   "maxLength": 262
 };
-const pattern5 = new RegExp("^(\\[[0-9a-fA-F:.]+\\]|[0-9A-Za-z.-]+):[0-9]{1,5}$", "u");
-function validate141(data, {
+const pattern7 = new RegExp("^(\\[[0-9a-fA-F:.]+\\]|[0-9A-Za-z.-]+):[0-9]{1,5}$", "u");
+function validate143(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2762,7 +2765,7 @@ function validate141(data, {
       }
       errors++;
     }
-    if (!pattern5.test(data)) {
+    if (!pattern7.test(data)) {
       const err1 = {
         instancePath,
         schemaPath: "#/pattern",
@@ -2794,16 +2797,16 @@ function validate141(data, {
     }
     errors++;
   }
-  validate141.errors = vErrors;
+  validate143.errors = vErrors;
   return errors === 0;
 }
-const schema71 = {
+const schema73 = {
   "type": "string",
   "enum": ["ReadOnly", "ReadWrite"],
   "default": "ReadWrite",
   "nullable": true
 };
-function validate143(data, {
+function validate145(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2833,7 +2836,7 @@ function validate143(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema71.enum
+        allowedValues: schema73.enum
       }
     };
     if (vErrors === null) {
@@ -2843,14 +2846,26 @@ function validate143(data, {
     }
     errors++;
   }
-  validate143.errors = vErrors;
+  validate145.errors = vErrors;
   return errors === 0;
 }
-const schema72 = {
+const schema74 = {
   "type": "object",
   "properties": {
     "url": {
       "$ref": "hmLI7SoVxNOP9OlDWRCYJ6I81bfplWBtZsK8UKYKL8"
+    },
+    "transport": {
+      "$ref": "Zp6n8eavZiVHLJoE3i4K0XBW4xsgcxztyODo8FdOu0"
+    },
+    "command": {
+      "$ref": "bRPqZa5sUWx3MAwrRQ12LHoz3pI1cDwhTWzxI1I8s"
+    },
+    "args": {
+      "$ref": "7ZoMdyR2FZIqVjBLSHeOv2Tgmhro790UZsn74OnAaI"
+    },
+    "env": {
+      "$ref": "QFzjna5EG0ko0kUntFn7QhUm7YFxZvVAW1xZhStIe4"
     },
     "serverName": {
       "$ref": "nZKgqfgUPEkqwgwkAMBQTaLN4h3EeO1J1osjwoVo"
@@ -2875,15 +2890,15 @@ const schema72 = {
     }
   }
 };
-const schema73 = {
+const schema75 = {
   "type": "string",
   "minLength": 1,
   "maxLength": 2048,
   "pattern": "^https?://[^/?#@\\s]+(/[^?#\\s]*)?$",
   "nullable": true
 };
-const pattern6 = new RegExp("^https?://[^/?#@\\s]+(/[^?#\\s]*)?$", "u");
-function validate146(data, {
+const pattern8 = new RegExp("^https?://[^/?#@\\s]+(/[^?#\\s]*)?$", "u");
+function validate148(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2940,7 +2955,7 @@ function validate146(data, {
       }
       errors++;
     }
-    if (!pattern6.test(data)) {
+    if (!pattern8.test(data)) {
       const err3 = {
         instancePath,
         schemaPath: "#/pattern",
@@ -2957,16 +2972,639 @@ function validate146(data, {
       errors++;
     }
   }
-  validate146.errors = vErrors;
+  validate148.errors = vErrors;
   return errors === 0;
 }
-const schema11 = {
+const schema76 = {
+  "type": "string",
+  "enum": ["streamableHttp", "sse"],
+  "nullable": true
+};
+function validate150(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (typeof data !== "string" && data !== null) {
+    const err0 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "string"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err0];
+    } else {
+      vErrors.push(err0);
+    }
+    errors++;
+  }
+  if (!(data === "streamableHttp" || data === "sse")) {
+    const err1 = {
+      instancePath,
+      schemaPath: "#/enum",
+      keyword: "enum",
+      params: {
+        allowedValues: schema76.enum
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err1];
+    } else {
+      vErrors.push(err1);
+    }
+    errors++;
+  }
+  validate150.errors = vErrors;
+  return errors === 0;
+}
+const schema77 = {
+  "type": "array",
+  "maxItems": 64,
+  "items": {
+    "$ref": "SKgvz4HvKTiQikgBFJwhYPuJSrKdwhNFYpdnWnIe0Os"
+  },
+  "nullable": true
+};
+const schema78 = {
+  "type": "string",
+  "maxLength": 4096
+};
+function validate154(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (typeof data === "string") {
+    if (func2(data) > 4096) {
+      const err0 = {
+        instancePath,
+        schemaPath: "#/maxLength",
+        keyword: "maxLength",
+        params: {
+          limit: 4096
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err0];
+      } else {
+        vErrors.push(err0);
+      }
+      errors++;
+    }
+  } else {
+    const err1 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "string"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err1];
+    } else {
+      vErrors.push(err1);
+    }
+    errors++;
+  }
+  validate154.errors = vErrors;
+  return errors === 0;
+}
+function validate153(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (!Array.isArray(data) && data !== null) {
+    const err0 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "array"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err0];
+    } else {
+      vErrors.push(err0);
+    }
+    errors++;
+  }
+  if (Array.isArray(data)) {
+    if (data.length > 64) {
+      const err1 = {
+        instancePath,
+        schemaPath: "#/maxItems",
+        keyword: "maxItems",
+        params: {
+          limit: 64
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err1];
+      } else {
+        vErrors.push(err1);
+      }
+      errors++;
+    }
+    const len0 = data.length;
+    for (let i0 = 0; i0 < len0; i0++) {
+      if (!validate154(data[i0], {
+        instancePath: instancePath + "/" + i0,
+        parentData: data,
+        parentDataProperty: i0,
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate154.errors : vErrors.concat(validate154.errors);
+        errors = vErrors.length;
+      }
+    }
+  }
+  validate153.errors = vErrors;
+  return errors === 0;
+}
+const schema79 = {
+  "type": "array",
+  "maxItems": 64,
+  "items": {
+    "$ref": "Ry9zFziAJsUdmlRpjncv6WbJsyg93f0ScgMgvyDT4Rs"
+  },
+  "nullable": true
+};
+const schema80 = {
+  "type": "object",
+  "required": ["name"],
+  "properties": {
+    "name": {
+      "$ref": "aznoOQSFFvHUrZHIkIJPBdJclqyEgi8dLCuWbE9GVQ"
+    },
+    "value": {
+      "$ref": "3PYBgcwxAoweBhEZgHEAroTtValjnRPMte9I9mAROb8"
+    },
+    "valueFromEnv": {
+      "$ref": "MMNmRhh3GbMrt02H0hYEdSFGsMRGU1uQpkX5jrKCbs"
+    },
+    "valueFromFile": {
+      "$ref": "bRPqZa5sUWx3MAwrRQ12LHoz3pI1cDwhTWzxI1I8s"
+    },
+    "secretRef": {
+      "$ref": "2OYKwRY4iQH8DIgbazYDsk3nXS3lM8mnIufuQc71bY"
+    }
+  }
+};
+const schema81 = {
+  "type": "string",
+  "pattern": "^[A-Za-z_][A-Za-z0-9_]*$",
+  "maxLength": 128
+};
+const pattern0 = new RegExp("^[A-Za-z_][A-Za-z0-9_]*$", "u");
+function validate159(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (typeof data === "string") {
+    if (func2(data) > 128) {
+      const err0 = {
+        instancePath,
+        schemaPath: "#/maxLength",
+        keyword: "maxLength",
+        params: {
+          limit: 128
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err0];
+      } else {
+        vErrors.push(err0);
+      }
+      errors++;
+    }
+    if (!pattern0.test(data)) {
+      const err1 = {
+        instancePath,
+        schemaPath: "#/pattern",
+        keyword: "pattern",
+        params: {
+          pattern: "^[A-Za-z_][A-Za-z0-9_]*$"
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err1];
+      } else {
+        vErrors.push(err1);
+      }
+      errors++;
+    }
+  } else {
+    const err2 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "string"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err2];
+    } else {
+      vErrors.push(err2);
+    }
+    errors++;
+  }
+  validate159.errors = vErrors;
+  return errors === 0;
+}
+const schema15 = {
+  "type": "string",
+  "pattern": "^[A-Za-z_][A-Za-z0-9_]*$",
+  "maxLength": 128,
+  "nullable": true
+};
+function validate31(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (typeof data !== "string" && data !== null) {
+    const err0 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "string"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err0];
+    } else {
+      vErrors.push(err0);
+    }
+    errors++;
+  }
+  if (typeof data === "string") {
+    if (func2(data) > 128) {
+      const err1 = {
+        instancePath,
+        schemaPath: "#/maxLength",
+        keyword: "maxLength",
+        params: {
+          limit: 128
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err1];
+      } else {
+        vErrors.push(err1);
+      }
+      errors++;
+    }
+    if (!pattern0.test(data)) {
+      const err2 = {
+        instancePath,
+        schemaPath: "#/pattern",
+        keyword: "pattern",
+        params: {
+          pattern: "^[A-Za-z_][A-Za-z0-9_]*$"
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err2];
+      } else {
+        vErrors.push(err2);
+      }
+      errors++;
+    }
+  }
+  validate31.errors = vErrors;
+  return errors === 0;
+}
+const schema82 = {
+  "type": "object",
+  "required": ["name", "key"],
+  "properties": {
+    "name": {
+      "$ref": "xwpijLRhjUEJllEse3cgJuQz6UsEYqfhm0t12sQjFe4"
+    },
+    "key": {
+      "$ref": "W5GpjkfZRCLa7yfFjmIMJXhllT5xShcWeGBcQ6BJ18"
+    }
+  },
+  "nullable": true
+};
+const schema83 = {
+  "type": "string",
+  "maxLength": 253
+};
+function validate166(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (typeof data === "string") {
+    if (func2(data) > 253) {
+      const err0 = {
+        instancePath,
+        schemaPath: "#/maxLength",
+        keyword: "maxLength",
+        params: {
+          limit: 253
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err0];
+      } else {
+        vErrors.push(err0);
+      }
+      errors++;
+    }
+  } else {
+    const err1 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "string"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err1];
+    } else {
+      vErrors.push(err1);
+    }
+    errors++;
+  }
+  validate166.errors = vErrors;
+  return errors === 0;
+}
+function validate164(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (!(data && typeof data == "object" && !Array.isArray(data)) && data !== null) {
+    const err0 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "object"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err0];
+    } else {
+      vErrors.push(err0);
+    }
+    errors++;
+  }
+  if (data && typeof data == "object" && !Array.isArray(data)) {
+    if (data.name === undefined) {
+      const err1 = {
+        instancePath,
+        schemaPath: "#/required",
+        keyword: "required",
+        params: {
+          missingProperty: "name"
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err1];
+      } else {
+        vErrors.push(err1);
+      }
+      errors++;
+    }
+    if (data.key === undefined) {
+      const err2 = {
+        instancePath,
+        schemaPath: "#/required",
+        keyword: "required",
+        params: {
+          missingProperty: "key"
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err2];
+      } else {
+        vErrors.push(err2);
+      }
+      errors++;
+    }
+    if (data.name !== undefined) {
+      if (!validate28(data.name, {
+        instancePath: instancePath + "/name",
+        parentData: data,
+        parentDataProperty: "name",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate28.errors : vErrors.concat(validate28.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.key !== undefined) {
+      if (!validate166(data.key, {
+        instancePath: instancePath + "/key",
+        parentData: data,
+        parentDataProperty: "key",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate166.errors : vErrors.concat(validate166.errors);
+        errors = vErrors.length;
+      }
+    }
+  }
+  validate164.errors = vErrors;
+  return errors === 0;
+}
+function validate158(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (data && typeof data == "object" && !Array.isArray(data)) {
+    if (data.name === undefined) {
+      const err0 = {
+        instancePath,
+        schemaPath: "#/required",
+        keyword: "required",
+        params: {
+          missingProperty: "name"
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err0];
+      } else {
+        vErrors.push(err0);
+      }
+      errors++;
+    }
+    if (data.name !== undefined) {
+      if (!validate159(data.name, {
+        instancePath: instancePath + "/name",
+        parentData: data,
+        parentDataProperty: "name",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate159.errors : vErrors.concat(validate159.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.value !== undefined) {
+      if (!validate27(data.value, {
+        instancePath: instancePath + "/value",
+        parentData: data,
+        parentDataProperty: "value",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate27.errors : vErrors.concat(validate27.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.valueFromEnv !== undefined) {
+      if (!validate31(data.valueFromEnv, {
+        instancePath: instancePath + "/valueFromEnv",
+        parentData: data,
+        parentDataProperty: "valueFromEnv",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate31.errors : vErrors.concat(validate31.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.valueFromFile !== undefined) {
+      if (!validate25(data.valueFromFile, {
+        instancePath: instancePath + "/valueFromFile",
+        parentData: data,
+        parentDataProperty: "valueFromFile",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate25.errors : vErrors.concat(validate25.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.secretRef !== undefined) {
+      if (!validate164(data.secretRef, {
+        instancePath: instancePath + "/secretRef",
+        parentData: data,
+        parentDataProperty: "secretRef",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate164.errors : vErrors.concat(validate164.errors);
+        errors = vErrors.length;
+      }
+    }
+  } else {
+    const err1 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "object"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err1];
+    } else {
+      vErrors.push(err1);
+    }
+    errors++;
+  }
+  validate158.errors = vErrors;
+  return errors === 0;
+}
+function validate157(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (!Array.isArray(data) && data !== null) {
+    const err0 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "array"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err0];
+    } else {
+      vErrors.push(err0);
+    }
+    errors++;
+  }
+  if (Array.isArray(data)) {
+    if (data.length > 64) {
+      const err1 = {
+        instancePath,
+        schemaPath: "#/maxItems",
+        keyword: "maxItems",
+        params: {
+          limit: 64
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err1];
+      } else {
+        vErrors.push(err1);
+      }
+      errors++;
+    }
+    const len0 = data.length;
+    for (let i0 = 0; i0 < len0; i0++) {
+      if (!validate158(data[i0], {
+        instancePath: instancePath + "/" + i0,
+        parentData: data,
+        parentDataProperty: i0,
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate158.errors : vErrors.concat(validate158.errors);
+        errors = vErrors.length;
+      }
+    }
+  }
+  validate157.errors = vErrors;
+  return errors === 0;
+}
+const schema13 = {
   "type": "string",
   "minLength": 1,
   "maxLength": 253,
   "nullable": true
 };
-function validate27(data, {
+function validate29(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3024,16 +3662,16 @@ function validate27(data, {
       errors++;
     }
   }
-  validate27.errors = vErrors;
+  validate29.errors = vErrors;
   return errors === 0;
 }
-const schema74 = {
+const schema84 = {
   "type": "integer",
   "minimum": 1,
   "maximum": 65535,
   "nullable": true
 };
-function validate150(data, {
+function validate173(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3093,16 +3731,16 @@ function validate150(data, {
       errors++;
     }
   }
-  validate150.errors = vErrors;
+  validate173.errors = vErrors;
   return errors === 0;
 }
-const schema12 = {
+const schema14 = {
   "type": "string",
   "minLength": 1,
   "maxLength": 63,
   "nullable": true
 };
-function validate28(data, {
+function validate30(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3160,16 +3798,16 @@ function validate28(data, {
       errors++;
     }
   }
-  validate28.errors = vErrors;
+  validate30.errors = vErrors;
   return errors === 0;
 }
-const schema75 = {
+const schema85 = {
   "type": "string",
   "enum": ["disable", "prefer", "require", "verify-ca", "verify-full"],
   "default": "prefer",
   "nullable": true
 };
-function validate154(data, {
+function validate177(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3199,7 +3837,7 @@ function validate154(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema75.enum
+        allowedValues: schema85.enum
       }
     };
     if (vErrors === null) {
@@ -3209,10 +3847,10 @@ function validate154(data, {
     }
     errors++;
   }
-  validate154.errors = vErrors;
+  validate177.errors = vErrors;
   return errors === 0;
 }
-function validate145(data, {
+function validate147(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3222,90 +3860,134 @@ function validate145(data, {
   let errors = 0;
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.url !== undefined) {
-      if (!validate146(data.url, {
+      if (!validate148(data.url, {
         instancePath: instancePath + "/url",
         parentData: data,
         parentDataProperty: "url",
         rootData
       })) {
-        vErrors = vErrors === null ? validate146.errors : vErrors.concat(validate146.errors);
+        vErrors = vErrors === null ? validate148.errors : vErrors.concat(validate148.errors);
         errors = vErrors.length;
       }
     }
-    if (data.serverName !== undefined) {
-      if (!validate27(data.serverName, {
-        instancePath: instancePath + "/serverName",
+    if (data.transport !== undefined) {
+      if (!validate150(data.transport, {
+        instancePath: instancePath + "/transport",
         parentData: data,
-        parentDataProperty: "serverName",
-        rootData
-      })) {
-        vErrors = vErrors === null ? validate27.errors : vErrors.concat(validate27.errors);
-        errors = vErrors.length;
-      }
-    }
-    if (data.host !== undefined) {
-      if (!validate27(data.host, {
-        instancePath: instancePath + "/host",
-        parentData: data,
-        parentDataProperty: "host",
-        rootData
-      })) {
-        vErrors = vErrors === null ? validate27.errors : vErrors.concat(validate27.errors);
-        errors = vErrors.length;
-      }
-    }
-    if (data.port !== undefined) {
-      if (!validate150(data.port, {
-        instancePath: instancePath + "/port",
-        parentData: data,
-        parentDataProperty: "port",
+        parentDataProperty: "transport",
         rootData
       })) {
         vErrors = vErrors === null ? validate150.errors : vErrors.concat(validate150.errors);
         errors = vErrors.length;
       }
     }
+    if (data.command !== undefined) {
+      if (!validate25(data.command, {
+        instancePath: instancePath + "/command",
+        parentData: data,
+        parentDataProperty: "command",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate25.errors : vErrors.concat(validate25.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.args !== undefined) {
+      if (!validate153(data.args, {
+        instancePath: instancePath + "/args",
+        parentData: data,
+        parentDataProperty: "args",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate153.errors : vErrors.concat(validate153.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.env !== undefined) {
+      if (!validate157(data.env, {
+        instancePath: instancePath + "/env",
+        parentData: data,
+        parentDataProperty: "env",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate157.errors : vErrors.concat(validate157.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.serverName !== undefined) {
+      if (!validate29(data.serverName, {
+        instancePath: instancePath + "/serverName",
+        parentData: data,
+        parentDataProperty: "serverName",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate29.errors : vErrors.concat(validate29.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.host !== undefined) {
+      if (!validate29(data.host, {
+        instancePath: instancePath + "/host",
+        parentData: data,
+        parentDataProperty: "host",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate29.errors : vErrors.concat(validate29.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.port !== undefined) {
+      if (!validate173(data.port, {
+        instancePath: instancePath + "/port",
+        parentData: data,
+        parentDataProperty: "port",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate173.errors : vErrors.concat(validate173.errors);
+        errors = vErrors.length;
+      }
+    }
     if (data.database !== undefined) {
-      if (!validate28(data.database, {
+      if (!validate30(data.database, {
         instancePath: instancePath + "/database",
         parentData: data,
         parentDataProperty: "database",
         rootData
       })) {
-        vErrors = vErrors === null ? validate28.errors : vErrors.concat(validate28.errors);
+        vErrors = vErrors === null ? validate30.errors : vErrors.concat(validate30.errors);
         errors = vErrors.length;
       }
     }
     if (data.user !== undefined) {
-      if (!validate28(data.user, {
+      if (!validate30(data.user, {
         instancePath: instancePath + "/user",
         parentData: data,
         parentDataProperty: "user",
         rootData
       })) {
-        vErrors = vErrors === null ? validate28.errors : vErrors.concat(validate28.errors);
+        vErrors = vErrors === null ? validate30.errors : vErrors.concat(validate30.errors);
         errors = vErrors.length;
       }
     }
     if (data.sslMode !== undefined) {
-      if (!validate154(data.sslMode, {
+      if (!validate177(data.sslMode, {
         instancePath: instancePath + "/sslMode",
         parentData: data,
         parentDataProperty: "sslMode",
         rootData
       })) {
-        vErrors = vErrors === null ? validate154.errors : vErrors.concat(validate154.errors);
+        vErrors = vErrors === null ? validate177.errors : vErrors.concat(validate177.errors);
         errors = vErrors.length;
       }
     }
     if (data.caFile !== undefined) {
-      if (!validate29(data.caFile, {
+      if (!validate27(data.caFile, {
         instancePath: instancePath + "/caFile",
         parentData: data,
         parentDataProperty: "caFile",
         rootData
       })) {
-        vErrors = vErrors === null ? validate29.errors : vErrors.concat(validate29.errors);
+        vErrors = vErrors === null ? validate27.errors : vErrors.concat(validate27.errors);
         errors = vErrors.length;
       }
     }
@@ -3325,10 +4007,10 @@ function validate145(data, {
     }
     errors++;
   }
-  validate145.errors = vErrors;
+  validate147.errors = vErrors;
   return errors === 0;
 }
-const schema76 = {
+const schema86 = {
   "type": "object",
   "properties": {
     "passwordEnv": {
@@ -3352,75 +4034,7 @@ const schema76 = {
   },
   "nullable": true
 };
-const schema77 = {
-  "type": "string",
-  "pattern": "^[A-Za-z_][A-Za-z0-9_]*$",
-  "maxLength": 128,
-  "nullable": true
-};
-const pattern7 = new RegExp("^[A-Za-z_][A-Za-z0-9_]*$", "u");
-function validate159(data, {
-  instancePath = "",
-  parentData,
-  parentDataProperty,
-  rootData = data
-} = {}) {
-  let vErrors = null;
-  let errors = 0;
-  if (typeof data !== "string" && data !== null) {
-    const err0 = {
-      instancePath,
-      schemaPath: "#/type",
-      keyword: "type",
-      params: {
-        type: "string"
-      }
-    };
-    if (vErrors === null) {
-      vErrors = [err0];
-    } else {
-      vErrors.push(err0);
-    }
-    errors++;
-  }
-  if (typeof data === "string") {
-    if (func2(data) > 128) {
-      const err1 = {
-        instancePath,
-        schemaPath: "#/maxLength",
-        keyword: "maxLength",
-        params: {
-          limit: 128
-        }
-      };
-      if (vErrors === null) {
-        vErrors = [err1];
-      } else {
-        vErrors.push(err1);
-      }
-      errors++;
-    }
-    if (!pattern7.test(data)) {
-      const err2 = {
-        instancePath,
-        schemaPath: "#/pattern",
-        keyword: "pattern",
-        params: {
-          pattern: "^[A-Za-z_][A-Za-z0-9_]*$"
-        }
-      };
-      if (vErrors === null) {
-        vErrors = [err2];
-      } else {
-        vErrors.push(err2);
-      }
-      errors++;
-    }
-  }
-  validate159.errors = vErrors;
-  return errors === 0;
-}
-const schema78 = {
+const schema87 = {
   "type": "object",
   "required": ["name"],
   "properties": {
@@ -3433,13 +4047,13 @@ const schema78 = {
   },
   "nullable": true
 };
-const schema79 = {
+const schema88 = {
   "type": "string",
   "default": "password",
   "maxLength": 253,
   "nullable": true
 };
-function validate164(data, {
+function validate186(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3481,10 +4095,10 @@ function validate164(data, {
       errors++;
     }
   }
-  validate164.errors = vErrors;
+  validate186.errors = vErrors;
   return errors === 0;
 }
-function validate162(data, {
+function validate184(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3526,37 +4140,37 @@ function validate162(data, {
       errors++;
     }
     if (data.name !== undefined) {
-      if (!validate30(data.name, {
+      if (!validate28(data.name, {
         instancePath: instancePath + "/name",
         parentData: data,
         parentDataProperty: "name",
         rootData
       })) {
-        vErrors = vErrors === null ? validate30.errors : vErrors.concat(validate30.errors);
+        vErrors = vErrors === null ? validate28.errors : vErrors.concat(validate28.errors);
         errors = vErrors.length;
       }
     }
     if (data.key !== undefined) {
-      if (!validate164(data.key, {
+      if (!validate186(data.key, {
         instancePath: instancePath + "/key",
         parentData: data,
         parentDataProperty: "key",
         rootData
       })) {
-        vErrors = vErrors === null ? validate164.errors : vErrors.concat(validate164.errors);
+        vErrors = vErrors === null ? validate186.errors : vErrors.concat(validate186.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate162.errors = vErrors;
+  validate184.errors = vErrors;
   return errors === 0;
 }
-const schema80 = {
+const schema89 = {
   "type": "string",
   "enum": ["bearer", "basic", "header"],
   "nullable": true
 };
-function validate167(data, {
+function validate189(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3586,7 +4200,7 @@ function validate167(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema80.enum
+        allowedValues: schema89.enum
       }
     };
     if (vErrors === null) {
@@ -3596,17 +4210,17 @@ function validate167(data, {
     }
     errors++;
   }
-  validate167.errors = vErrors;
+  validate189.errors = vErrors;
   return errors === 0;
 }
-const schema81 = {
+const schema90 = {
   "type": "string",
   "pattern": "^[A-Za-z0-9!#$%&'*+.^_`|~-]+$",
   "maxLength": 128,
   "nullable": true
 };
-const pattern8 = new RegExp("^[A-Za-z0-9!#$%&'*+.^_`|~-]+$", "u");
-function validate170(data, {
+const pattern10 = new RegExp("^[A-Za-z0-9!#$%&'*+.^_`|~-]+$", "u");
+function validate192(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3647,7 +4261,7 @@ function validate170(data, {
       }
       errors++;
     }
-    if (!pattern8.test(data)) {
+    if (!pattern10.test(data)) {
       const err2 = {
         instancePath,
         schemaPath: "#/pattern",
@@ -3664,10 +4278,10 @@ function validate170(data, {
       errors++;
     }
   }
-  validate170.errors = vErrors;
+  validate192.errors = vErrors;
   return errors === 0;
 }
-function validate158(data, {
+function validate181(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3693,13 +4307,13 @@ function validate158(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.passwordEnv !== undefined) {
-      if (!validate159(data.passwordEnv, {
+      if (!validate31(data.passwordEnv, {
         instancePath: instancePath + "/passwordEnv",
         parentData: data,
         parentDataProperty: "passwordEnv",
         rootData
       })) {
-        vErrors = vErrors === null ? validate159.errors : vErrors.concat(validate159.errors);
+        vErrors = vErrors === null ? validate31.errors : vErrors.concat(validate31.errors);
         errors = vErrors.length;
       }
     }
@@ -3715,24 +4329,24 @@ function validate158(data, {
       }
     }
     if (data.secretRef !== undefined) {
-      if (!validate162(data.secretRef, {
+      if (!validate184(data.secretRef, {
         instancePath: instancePath + "/secretRef",
         parentData: data,
         parentDataProperty: "secretRef",
         rootData
       })) {
-        vErrors = vErrors === null ? validate162.errors : vErrors.concat(validate162.errors);
+        vErrors = vErrors === null ? validate184.errors : vErrors.concat(validate184.errors);
         errors = vErrors.length;
       }
     }
     if (data.scheme !== undefined) {
-      if (!validate167(data.scheme, {
+      if (!validate189(data.scheme, {
         instancePath: instancePath + "/scheme",
         parentData: data,
         parentDataProperty: "scheme",
         rootData
       })) {
-        vErrors = vErrors === null ? validate167.errors : vErrors.concat(validate167.errors);
+        vErrors = vErrors === null ? validate189.errors : vErrors.concat(validate189.errors);
         errors = vErrors.length;
       }
     }
@@ -3748,21 +4362,21 @@ function validate158(data, {
       }
     }
     if (data.header !== undefined) {
-      if (!validate170(data.header, {
+      if (!validate192(data.header, {
         instancePath: instancePath + "/header",
         parentData: data,
         parentDataProperty: "header",
         rootData
       })) {
-        vErrors = vErrors === null ? validate170.errors : vErrors.concat(validate170.errors);
+        vErrors = vErrors === null ? validate192.errors : vErrors.concat(validate192.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate158.errors = vErrors;
+  validate181.errors = vErrors;
   return errors === 0;
 }
-const schema82 = {
+const schema91 = {
   "type": "object",
   "required": ["certFile", "keyFile"],
   "properties": {
@@ -3775,12 +4389,12 @@ const schema82 = {
   },
   "nullable": true
 };
-const schema15 = {
+const schema16 = {
   "type": "string",
   "minLength": 1,
   "maxLength": 4096
 };
-function validate31(data, {
+function validate32(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3837,10 +4451,10 @@ function validate31(data, {
     }
     errors++;
   }
-  validate31.errors = vErrors;
+  validate32.errors = vErrors;
   return errors === 0;
 }
-function validate173(data, {
+function validate195(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3898,32 +4512,32 @@ function validate173(data, {
       errors++;
     }
     if (data.certFile !== undefined) {
-      if (!validate31(data.certFile, {
+      if (!validate32(data.certFile, {
         instancePath: instancePath + "/certFile",
         parentData: data,
         parentDataProperty: "certFile",
         rootData
       })) {
-        vErrors = vErrors === null ? validate31.errors : vErrors.concat(validate31.errors);
+        vErrors = vErrors === null ? validate32.errors : vErrors.concat(validate32.errors);
         errors = vErrors.length;
       }
     }
     if (data.keyFile !== undefined) {
-      if (!validate31(data.keyFile, {
+      if (!validate32(data.keyFile, {
         instancePath: instancePath + "/keyFile",
         parentData: data,
         parentDataProperty: "keyFile",
         rootData
       })) {
-        vErrors = vErrors === null ? validate31.errors : vErrors.concat(validate31.errors);
+        vErrors = vErrors === null ? validate32.errors : vErrors.concat(validate32.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate173.errors = vErrors;
+  validate195.errors = vErrors;
   return errors === 0;
 }
-const schema83 = {
+const schema92 = {
   "type": "object",
   "required": ["listen"],
   "properties": {
@@ -3936,13 +4550,13 @@ const schema83 = {
   },
   "nullable": true
 };
-const schema84 = {
+const schema93 = {
   "type": "string",
   "pattern": "^(127\\.[0-9.]+|localhost|\\[::1\\]):[0-9]{1,5}$",
   "maxLength": 262
 };
-const pattern9 = new RegExp("^(127\\.[0-9.]+|localhost|\\[::1\\]):[0-9]{1,5}$", "u");
-function validate178(data, {
+const pattern11 = new RegExp("^(127\\.[0-9.]+|localhost|\\[::1\\]):[0-9]{1,5}$", "u");
+function validate200(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3967,7 +4581,7 @@ function validate178(data, {
       }
       errors++;
     }
-    if (!pattern9.test(data)) {
+    if (!pattern11.test(data)) {
       const err1 = {
         instancePath,
         schemaPath: "#/pattern",
@@ -3999,10 +4613,10 @@ function validate178(data, {
     }
     errors++;
   }
-  validate178.errors = vErrors;
+  validate200.errors = vErrors;
   return errors === 0;
 }
-function validate177(data, {
+function validate199(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4044,32 +4658,32 @@ function validate177(data, {
       errors++;
     }
     if (data.listen !== undefined) {
-      if (!validate178(data.listen, {
+      if (!validate200(data.listen, {
         instancePath: instancePath + "/listen",
         parentData: data,
         parentDataProperty: "listen",
         rootData
       })) {
-        vErrors = vErrors === null ? validate178.errors : vErrors.concat(validate178.errors);
+        vErrors = vErrors === null ? validate200.errors : vErrors.concat(validate200.errors);
         errors = vErrors.length;
       }
     }
     if (data.allowConnect !== undefined) {
-      if (!validate32(data.allowConnect, {
+      if (!validate33(data.allowConnect, {
         instancePath: instancePath + "/allowConnect",
         parentData: data,
         parentDataProperty: "allowConnect",
         rootData
       })) {
-        vErrors = vErrors === null ? validate32.errors : vErrors.concat(validate32.errors);
+        vErrors = vErrors === null ? validate33.errors : vErrors.concat(validate33.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate177.errors = vErrors;
+  validate199.errors = vErrors;
   return errors === 0;
 }
-const schema85 = {
+const schema94 = {
   "type": "array",
   "maxItems": 64,
   "items": {
@@ -4077,7 +4691,7 @@ const schema85 = {
   },
   "nullable": true
 };
-const schema86 = {
+const schema95 = {
   "type": "object",
   "required": ["path"],
   "properties": {
@@ -4089,12 +4703,12 @@ const schema86 = {
     }
   }
 };
-const schema29 = {
+const schema30 = {
   "type": "string",
   "enum": ["redact", "partial", "hash"],
   "nullable": true
 };
-function validate55(data, {
+function validate56(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4124,7 +4738,7 @@ function validate55(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema29.enum
+        allowedValues: schema30.enum
       }
     };
     if (vErrors === null) {
@@ -4134,10 +4748,10 @@ function validate55(data, {
     }
     errors++;
   }
-  validate55.errors = vErrors;
+  validate56.errors = vErrors;
   return errors === 0;
 }
-function validate183(data, {
+function validate205(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4174,13 +4788,13 @@ function validate183(data, {
       }
     }
     if (data.strategy !== undefined) {
-      if (!validate55(data.strategy, {
+      if (!validate56(data.strategy, {
         instancePath: instancePath + "/strategy",
         parentData: data,
         parentDataProperty: "strategy",
         rootData
       })) {
-        vErrors = vErrors === null ? validate55.errors : vErrors.concat(validate55.errors);
+        vErrors = vErrors === null ? validate56.errors : vErrors.concat(validate56.errors);
         errors = vErrors.length;
       }
     }
@@ -4200,10 +4814,10 @@ function validate183(data, {
     }
     errors++;
   }
-  validate183.errors = vErrors;
+  validate205.errors = vErrors;
   return errors === 0;
 }
-function validate182(data, {
+function validate204(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4246,21 +4860,355 @@ function validate182(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate183(data[i0], {
+      if (!validate205(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate183.errors : vErrors.concat(validate183.errors);
+        vErrors = vErrors === null ? validate205.errors : vErrors.concat(validate205.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate182.errors = vErrors;
+  validate204.errors = vErrors;
   return errors === 0;
 }
-const schema87 = {
+const schema96 = {
+  "type": "object",
+  "properties": {
+    "capabilities": {
+      "$ref": "6MGmSfqk7j0p4gxn4lsiPtvoehIZ8MjPw5tLAuAPN1E"
+    },
+    "acceptedTools": {
+      "$ref": "d3dKXkTIqgdU0rG4qpBoCo14e2JA0f9xqP7DWetL2TM"
+    }
+  },
+  "nullable": true
+};
+const schema97 = {
+  "type": "object",
+  "properties": {
+    "sampling": {
+      "$ref": "gEUOOhuZefzFQPAU2P6REZY1YYmpGc0TVbLahK1eos"
+    },
+    "elicitation": {
+      "$ref": "gEUOOhuZefzFQPAU2P6REZY1YYmpGc0TVbLahK1eos"
+    }
+  },
+  "nullable": true
+};
+function validate211(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (!(data && typeof data == "object" && !Array.isArray(data)) && data !== null) {
+    const err0 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "object"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err0];
+    } else {
+      vErrors.push(err0);
+    }
+    errors++;
+  }
+  if (data && typeof data == "object" && !Array.isArray(data)) {
+    if (data.sampling !== undefined) {
+      if (!validate33(data.sampling, {
+        instancePath: instancePath + "/sampling",
+        parentData: data,
+        parentDataProperty: "sampling",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate33.errors : vErrors.concat(validate33.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.elicitation !== undefined) {
+      if (!validate33(data.elicitation, {
+        instancePath: instancePath + "/elicitation",
+        parentData: data,
+        parentDataProperty: "elicitation",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate33.errors : vErrors.concat(validate33.errors);
+        errors = vErrors.length;
+      }
+    }
+  }
+  validate211.errors = vErrors;
+  return errors === 0;
+}
+const schema98 = {
+  "type": "array",
+  "maxItems": 1024,
+  "items": {
+    "$ref": "KUnTmmXj5Q4Vwq48LEJgj2shZLrMGI5yvvhwShtcBeg"
+  },
+  "nullable": true
+};
+const schema99 = {
+  "type": "object",
+  "required": ["tool", "sha256"],
+  "properties": {
+    "tool": {
+      "$ref": "PPE7EsdNeFQnJoAtWCQfRkKwXX2VsqrvamZb9BgRsDU"
+    },
+    "sha256": {
+      "$ref": "XZi9PFfaaXMetsvKsboBgeLuC4knXjBxjMNgmHP01w"
+    }
+  }
+};
+const schema37 = {
+  "type": "string",
+  "pattern": "^[0-9a-f]{64}$"
+};
+const pattern3 = new RegExp("^[0-9a-f]{64}$", "u");
+function validate63(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (typeof data === "string") {
+    if (!pattern3.test(data)) {
+      const err0 = {
+        instancePath,
+        schemaPath: "#/pattern",
+        keyword: "pattern",
+        params: {
+          pattern: "^[0-9a-f]{64}$"
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err0];
+      } else {
+        vErrors.push(err0);
+      }
+      errors++;
+    }
+  } else {
+    const err1 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "string"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err1];
+    } else {
+      vErrors.push(err1);
+    }
+    errors++;
+  }
+  validate63.errors = vErrors;
+  return errors === 0;
+}
+function validate216(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (data && typeof data == "object" && !Array.isArray(data)) {
+    if (data.tool === undefined) {
+      const err0 = {
+        instancePath,
+        schemaPath: "#/required",
+        keyword: "required",
+        params: {
+          missingProperty: "tool"
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err0];
+      } else {
+        vErrors.push(err0);
+      }
+      errors++;
+    }
+    if (data.sha256 === undefined) {
+      const err1 = {
+        instancePath,
+        schemaPath: "#/required",
+        keyword: "required",
+        params: {
+          missingProperty: "sha256"
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err1];
+      } else {
+        vErrors.push(err1);
+      }
+      errors++;
+    }
+    if (data.tool !== undefined) {
+      if (!validate23(data.tool, {
+        instancePath: instancePath + "/tool",
+        parentData: data,
+        parentDataProperty: "tool",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate23.errors : vErrors.concat(validate23.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.sha256 !== undefined) {
+      if (!validate63(data.sha256, {
+        instancePath: instancePath + "/sha256",
+        parentData: data,
+        parentDataProperty: "sha256",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate63.errors : vErrors.concat(validate63.errors);
+        errors = vErrors.length;
+      }
+    }
+  } else {
+    const err2 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "object"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err2];
+    } else {
+      vErrors.push(err2);
+    }
+    errors++;
+  }
+  validate216.errors = vErrors;
+  return errors === 0;
+}
+function validate215(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (!Array.isArray(data) && data !== null) {
+    const err0 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "array"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err0];
+    } else {
+      vErrors.push(err0);
+    }
+    errors++;
+  }
+  if (Array.isArray(data)) {
+    if (data.length > 1024) {
+      const err1 = {
+        instancePath,
+        schemaPath: "#/maxItems",
+        keyword: "maxItems",
+        params: {
+          limit: 1024
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err1];
+      } else {
+        vErrors.push(err1);
+      }
+      errors++;
+    }
+    const len0 = data.length;
+    for (let i0 = 0; i0 < len0; i0++) {
+      if (!validate216(data[i0], {
+        instancePath: instancePath + "/" + i0,
+        parentData: data,
+        parentDataProperty: i0,
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate216.errors : vErrors.concat(validate216.errors);
+        errors = vErrors.length;
+      }
+    }
+  }
+  validate215.errors = vErrors;
+  return errors === 0;
+}
+function validate210(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (!(data && typeof data == "object" && !Array.isArray(data)) && data !== null) {
+    const err0 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "object"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err0];
+    } else {
+      vErrors.push(err0);
+    }
+    errors++;
+  }
+  if (data && typeof data == "object" && !Array.isArray(data)) {
+    if (data.capabilities !== undefined) {
+      if (!validate211(data.capabilities, {
+        instancePath: instancePath + "/capabilities",
+        parentData: data,
+        parentDataProperty: "capabilities",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate211.errors : vErrors.concat(validate211.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.acceptedTools !== undefined) {
+      if (!validate215(data.acceptedTools, {
+        instancePath: instancePath + "/acceptedTools",
+        parentData: data,
+        parentDataProperty: "acceptedTools",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate215.errors : vErrors.concat(validate215.errors);
+        errors = vErrors.length;
+      }
+    }
+  }
+  validate210.errors = vErrors;
+  return errors === 0;
+}
+const schema100 = {
   "type": "object",
   "properties": {
     "maxHeaderBytes": {
@@ -4278,13 +5226,13 @@ const schema87 = {
   },
   "nullable": true
 };
-const schema88 = {
+const schema101 = {
   "type": "integer",
   "minimum": 1024,
   "maximum": 1048576,
   "nullable": true
 };
-function validate189(data, {
+function validate223(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4344,16 +5292,16 @@ function validate189(data, {
       errors++;
     }
   }
-  validate189.errors = vErrors;
+  validate223.errors = vErrors;
   return errors === 0;
 }
-const schema89 = {
+const schema102 = {
   "type": "integer",
   "minimum": 0,
   "maximum": 268435456,
   "nullable": true
 };
-function validate191(data, {
+function validate225(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4413,16 +5361,16 @@ function validate191(data, {
       errors++;
     }
   }
-  validate191.errors = vErrors;
+  validate225.errors = vErrors;
   return errors === 0;
 }
-const schema30 = {
+const schema31 = {
   "type": "integer",
   "minimum": 1024,
   "maximum": 1073741824,
   "nullable": true
 };
-function validate56(data, {
+function validate57(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4482,16 +5430,16 @@ function validate56(data, {
       errors++;
     }
   }
-  validate56.errors = vErrors;
+  validate57.errors = vErrors;
   return errors === 0;
 }
-const schema90 = {
+const schema103 = {
   "type": "integer",
   "minimum": 1,
   "maximum": 3600,
   "nullable": true
 };
-function validate194(data, {
+function validate228(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4551,10 +5499,10 @@ function validate194(data, {
       errors++;
     }
   }
-  validate194.errors = vErrors;
+  validate228.errors = vErrors;
   return errors === 0;
 }
-function validate188(data, {
+function validate222(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4580,54 +5528,54 @@ function validate188(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.maxHeaderBytes !== undefined) {
-      if (!validate189(data.maxHeaderBytes, {
+      if (!validate223(data.maxHeaderBytes, {
         instancePath: instancePath + "/maxHeaderBytes",
         parentData: data,
         parentDataProperty: "maxHeaderBytes",
         rootData
       })) {
-        vErrors = vErrors === null ? validate189.errors : vErrors.concat(validate189.errors);
+        vErrors = vErrors === null ? validate223.errors : vErrors.concat(validate223.errors);
         errors = vErrors.length;
       }
     }
     if (data.maxRequestBodyBytes !== undefined) {
-      if (!validate191(data.maxRequestBodyBytes, {
+      if (!validate225(data.maxRequestBodyBytes, {
         instancePath: instancePath + "/maxRequestBodyBytes",
         parentData: data,
         parentDataProperty: "maxRequestBodyBytes",
         rootData
       })) {
-        vErrors = vErrors === null ? validate191.errors : vErrors.concat(validate191.errors);
+        vErrors = vErrors === null ? validate225.errors : vErrors.concat(validate225.errors);
         errors = vErrors.length;
       }
     }
     if (data.maxResponseBodyBytes !== undefined) {
-      if (!validate56(data.maxResponseBodyBytes, {
+      if (!validate57(data.maxResponseBodyBytes, {
         instancePath: instancePath + "/maxResponseBodyBytes",
         parentData: data,
         parentDataProperty: "maxResponseBodyBytes",
         rootData
       })) {
-        vErrors = vErrors === null ? validate56.errors : vErrors.concat(validate56.errors);
+        vErrors = vErrors === null ? validate57.errors : vErrors.concat(validate57.errors);
         errors = vErrors.length;
       }
     }
     if (data.requestTimeoutSeconds !== undefined) {
-      if (!validate194(data.requestTimeoutSeconds, {
+      if (!validate228(data.requestTimeoutSeconds, {
         instancePath: instancePath + "/requestTimeoutSeconds",
         parentData: data,
         parentDataProperty: "requestTimeoutSeconds",
         rootData
       })) {
-        vErrors = vErrors === null ? validate194.errors : vErrors.concat(validate194.errors);
+        vErrors = vErrors === null ? validate228.errors : vErrors.concat(validate228.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate188.errors = vErrors;
+  validate222.errors = vErrors;
   return errors === 0;
 }
-function validate137(data, {
+function validate139(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4701,112 +5649,123 @@ function validate137(data, {
       errors++;
     }
     if (data.name !== undefined) {
-      if (!validate33(data.name, {
+      if (!validate34(data.name, {
         instancePath: instancePath + "/name",
         parentData: data,
         parentDataProperty: "name",
         rootData
       })) {
-        vErrors = vErrors === null ? validate33.errors : vErrors.concat(validate33.errors);
+        vErrors = vErrors === null ? validate34.errors : vErrors.concat(validate34.errors);
         errors = vErrors.length;
       }
     }
     if (data.protocol !== undefined) {
-      if (!validate139(data.protocol, {
+      if (!validate141(data.protocol, {
         instancePath: instancePath + "/protocol",
         parentData: data,
         parentDataProperty: "protocol",
-        rootData
-      })) {
-        vErrors = vErrors === null ? validate139.errors : vErrors.concat(validate139.errors);
-        errors = vErrors.length;
-      }
-    }
-    if (data.listen !== undefined) {
-      if (!validate141(data.listen, {
-        instancePath: instancePath + "/listen",
-        parentData: data,
-        parentDataProperty: "listen",
         rootData
       })) {
         vErrors = vErrors === null ? validate141.errors : vErrors.concat(validate141.errors);
         errors = vErrors.length;
       }
     }
-    if (data.access !== undefined) {
-      if (!validate143(data.access, {
-        instancePath: instancePath + "/access",
+    if (data.listen !== undefined) {
+      if (!validate143(data.listen, {
+        instancePath: instancePath + "/listen",
         parentData: data,
-        parentDataProperty: "access",
+        parentDataProperty: "listen",
         rootData
       })) {
         vErrors = vErrors === null ? validate143.errors : vErrors.concat(validate143.errors);
         errors = vErrors.length;
       }
     }
-    if (data.upstream !== undefined) {
-      if (!validate145(data.upstream, {
-        instancePath: instancePath + "/upstream",
+    if (data.access !== undefined) {
+      if (!validate145(data.access, {
+        instancePath: instancePath + "/access",
         parentData: data,
-        parentDataProperty: "upstream",
+        parentDataProperty: "access",
         rootData
       })) {
         vErrors = vErrors === null ? validate145.errors : vErrors.concat(validate145.errors);
         errors = vErrors.length;
       }
     }
+    if (data.upstream !== undefined) {
+      if (!validate147(data.upstream, {
+        instancePath: instancePath + "/upstream",
+        parentData: data,
+        parentDataProperty: "upstream",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate147.errors : vErrors.concat(validate147.errors);
+        errors = vErrors.length;
+      }
+    }
     if (data.credentials !== undefined) {
-      if (!validate158(data.credentials, {
+      if (!validate181(data.credentials, {
         instancePath: instancePath + "/credentials",
         parentData: data,
         parentDataProperty: "credentials",
         rootData
       })) {
-        vErrors = vErrors === null ? validate158.errors : vErrors.concat(validate158.errors);
+        vErrors = vErrors === null ? validate181.errors : vErrors.concat(validate181.errors);
         errors = vErrors.length;
       }
     }
     if (data.tls !== undefined) {
-      if (!validate173(data.tls, {
+      if (!validate195(data.tls, {
         instancePath: instancePath + "/tls",
         parentData: data,
         parentDataProperty: "tls",
         rootData
       })) {
-        vErrors = vErrors === null ? validate173.errors : vErrors.concat(validate173.errors);
+        vErrors = vErrors === null ? validate195.errors : vErrors.concat(validate195.errors);
         errors = vErrors.length;
       }
     }
     if (data.forwardProxy !== undefined) {
-      if (!validate177(data.forwardProxy, {
+      if (!validate199(data.forwardProxy, {
         instancePath: instancePath + "/forwardProxy",
         parentData: data,
         parentDataProperty: "forwardProxy",
         rootData
       })) {
-        vErrors = vErrors === null ? validate177.errors : vErrors.concat(validate177.errors);
+        vErrors = vErrors === null ? validate199.errors : vErrors.concat(validate199.errors);
         errors = vErrors.length;
       }
     }
     if (data.maskFields !== undefined) {
-      if (!validate182(data.maskFields, {
+      if (!validate204(data.maskFields, {
         instancePath: instancePath + "/maskFields",
         parentData: data,
         parentDataProperty: "maskFields",
         rootData
       })) {
-        vErrors = vErrors === null ? validate182.errors : vErrors.concat(validate182.errors);
+        vErrors = vErrors === null ? validate204.errors : vErrors.concat(validate204.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.mcp !== undefined) {
+      if (!validate210(data.mcp, {
+        instancePath: instancePath + "/mcp",
+        parentData: data,
+        parentDataProperty: "mcp",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate210.errors : vErrors.concat(validate210.errors);
         errors = vErrors.length;
       }
     }
     if (data.limits !== undefined) {
-      if (!validate188(data.limits, {
+      if (!validate222(data.limits, {
         instancePath: instancePath + "/limits",
         parentData: data,
         parentDataProperty: "limits",
         rootData
       })) {
-        vErrors = vErrors === null ? validate188.errors : vErrors.concat(validate188.errors);
+        vErrors = vErrors === null ? validate222.errors : vErrors.concat(validate222.errors);
         errors = vErrors.length;
       }
     }
@@ -4826,10 +5785,10 @@ function validate137(data, {
     }
     errors++;
   }
-  validate137.errors = vErrors;
+  validate139.errors = vErrors;
   return errors === 0;
 }
-function validate136(data, {
+function validate138(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4872,13 +5831,13 @@ function validate136(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate137(data[i0], {
+      if (!validate139(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate137.errors : vErrors.concat(validate137.errors);
+        vErrors = vErrors === null ? validate139.errors : vErrors.concat(validate139.errors);
         errors = vErrors.length;
       }
     }
@@ -4898,18 +5857,18 @@ function validate136(data, {
     }
     errors++;
   }
-  validate136.errors = vErrors;
+  validate138.errors = vErrors;
   return errors === 0;
 }
-const schema91 = {
+const schema104 = {
   "type": "array",
   "maxItems": 256,
   "items": {
-    "$ref": "DfrkIs7j2S4qL0wWxVUA8vWkYvFb3YOIng3cLjaNu9Y"
+    "$ref": "gxf1DRjJWVO5PcsrtJcza8CFNKIQtD2D0bVpRZss"
   },
   "nullable": true
 };
-const schema92 = {
+const schema105 = {
   "type": "object",
   "required": ["name", "action"],
   "properties": {
@@ -4917,7 +5876,7 @@ const schema92 = {
       "$ref": "ynFiSavNGujFkprrt6W12PdXxHGUa8NL2Mq9PnSzk"
     },
     "when": {
-      "$ref": "q47hI8DNdWoW6KmkcOLSMFTxMXBTt9kQtrZgvjIidU"
+      "$ref": "x3y6Ek8QSYcHJfTsvpJrzcaheciiemtmTQcFgCyX8Qk"
     },
     "action": {
       "$ref": "UtS5gep0fvnj1ndM9YeVH62AZF1kbeIkEMmL8qP5A"
@@ -4927,7 +5886,7 @@ const schema92 = {
     }
   }
 };
-const schema93 = {
+const schema106 = {
   "type": "object",
   "properties": {
     "targets": {
@@ -4941,22 +5900,25 @@ const schema93 = {
     },
     "http": {
       "$ref": "d4JE7sZ8eAJiZfKnOJCDXBR4PvkbIacWBdADz56Rq9s"
+    },
+    "mcp": {
+      "$ref": "u9aN6oxeiUfMLqPWVIHw265QRlNZ0DTbuKYqkksvoM"
     }
   },
   "nullable": true
 };
-const schema94 = {
+const schema107 = {
   "type": "array",
   "items": {
     "$ref": "kVhKoEkFCpYCBOsP5OvTsXJ39WdjdMwyyhXvIyCOTok"
   },
   "nullable": true
 };
-const schema95 = {
+const schema108 = {
   "type": "string",
   "maxLength": 63
 };
-function validate204(data, {
+function validate238(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4997,10 +5959,10 @@ function validate204(data, {
     }
     errors++;
   }
-  validate204.errors = vErrors;
+  validate238.errors = vErrors;
   return errors === 0;
 }
-function validate203(data, {
+function validate237(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5027,21 +5989,21 @@ function validate203(data, {
   if (Array.isArray(data)) {
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate204(data[i0], {
+      if (!validate238(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate204.errors : vErrors.concat(validate204.errors);
+        vErrors = vErrors === null ? validate238.errors : vErrors.concat(validate238.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate203.errors = vErrors;
+  validate237.errors = vErrors;
   return errors === 0;
 }
-const schema96 = {
+const schema109 = {
   "type": "object",
   "properties": {
     "groups": {
@@ -5053,7 +6015,7 @@ const schema96 = {
   },
   "nullable": true
 };
-const schema97 = {
+const schema110 = {
   "type": "array",
   "minItems": 1,
   "maxItems": 64,
@@ -5062,7 +6024,7 @@ const schema97 = {
   },
   "nullable": true
 };
-function validate208(data, {
+function validate242(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5132,10 +6094,10 @@ function validate208(data, {
       }
     }
   }
-  validate208.errors = vErrors;
+  validate242.errors = vErrors;
   return errors === 0;
 }
-const schema98 = {
+const schema111 = {
   "type": "array",
   "minItems": 1,
   "maxItems": 16,
@@ -5144,7 +6106,7 @@ const schema98 = {
   },
   "nullable": true
 };
-function validate211(data, {
+function validate245(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5214,10 +6176,10 @@ function validate211(data, {
       }
     }
   }
-  validate211.errors = vErrors;
+  validate245.errors = vErrors;
   return errors === 0;
 }
-function validate207(data, {
+function validate241(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5243,32 +6205,32 @@ function validate207(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.groups !== undefined) {
-      if (!validate208(data.groups, {
+      if (!validate242(data.groups, {
         instancePath: instancePath + "/groups",
         parentData: data,
         parentDataProperty: "groups",
         rootData
       })) {
-        vErrors = vErrors === null ? validate208.errors : vErrors.concat(validate208.errors);
+        vErrors = vErrors === null ? validate242.errors : vErrors.concat(validate242.errors);
         errors = vErrors.length;
       }
     }
     if (data.issuers !== undefined) {
-      if (!validate211(data.issuers, {
+      if (!validate245(data.issuers, {
         instancePath: instancePath + "/issuers",
         parentData: data,
         parentDataProperty: "issuers",
         rootData
       })) {
-        vErrors = vErrors === null ? validate211.errors : vErrors.concat(validate211.errors);
+        vErrors = vErrors === null ? validate245.errors : vErrors.concat(validate245.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate207.errors = vErrors;
+  validate241.errors = vErrors;
   return errors === 0;
 }
-const schema99 = {
+const schema112 = {
   "type": "object",
   "properties": {
     "effects": {
@@ -5286,18 +6248,18 @@ const schema99 = {
   },
   "nullable": true
 };
-const schema100 = {
+const schema113 = {
   "type": "array",
   "items": {
     "$ref": "G33nLCThgOjmabhfh1DkVSbqrg9BxR3uPawIELrnaM"
   },
   "nullable": true
 };
-const schema101 = {
+const schema114 = {
   "type": "string",
   "enum": ["read", "write", "ddl", "privilege", "admin", "session", "transaction", "unknown"]
 };
-function validate217(data, {
+function validate251(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5327,7 +6289,7 @@ function validate217(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema101.enum
+        allowedValues: schema114.enum
       }
     };
     if (vErrors === null) {
@@ -5337,10 +6299,10 @@ function validate217(data, {
     }
     errors++;
   }
-  validate217.errors = vErrors;
+  validate251.errors = vErrors;
   return errors === 0;
 }
-function validate216(data, {
+function validate250(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5367,28 +6329,28 @@ function validate216(data, {
   if (Array.isArray(data)) {
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate217(data[i0], {
+      if (!validate251(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate217.errors : vErrors.concat(validate217.errors);
+        vErrors = vErrors === null ? validate251.errors : vErrors.concat(validate251.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate216.errors = vErrors;
+  validate250.errors = vErrors;
   return errors === 0;
 }
-const schema18 = {
+const schema19 = {
   "type": "array",
   "items": {
     "$ref": "PPE7EsdNeFQnJoAtWCQfRkKwXX2VsqrvamZb9BgRsDU"
   },
   "nullable": true
 };
-function validate34(data, {
+function validate35(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5426,10 +6388,10 @@ function validate34(data, {
       }
     }
   }
-  validate34.errors = vErrors;
+  validate35.errors = vErrors;
   return errors === 0;
 }
-function validate215(data, {
+function validate249(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5455,54 +6417,54 @@ function validate215(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.effects !== undefined) {
-      if (!validate216(data.effects, {
+      if (!validate250(data.effects, {
         instancePath: instancePath + "/effects",
         parentData: data,
         parentDataProperty: "effects",
         rootData
       })) {
-        vErrors = vErrors === null ? validate216.errors : vErrors.concat(validate216.errors);
+        vErrors = vErrors === null ? validate250.errors : vErrors.concat(validate250.errors);
         errors = vErrors.length;
       }
     }
     if (data.tables !== undefined) {
-      if (!validate34(data.tables, {
+      if (!validate35(data.tables, {
         instancePath: instancePath + "/tables",
         parentData: data,
         parentDataProperty: "tables",
         rootData
       })) {
-        vErrors = vErrors === null ? validate34.errors : vErrors.concat(validate34.errors);
+        vErrors = vErrors === null ? validate35.errors : vErrors.concat(validate35.errors);
         errors = vErrors.length;
       }
     }
     if (data.functions !== undefined) {
-      if (!validate34(data.functions, {
+      if (!validate35(data.functions, {
         instancePath: instancePath + "/functions",
         parentData: data,
         parentDataProperty: "functions",
         rootData
       })) {
-        vErrors = vErrors === null ? validate34.errors : vErrors.concat(validate34.errors);
+        vErrors = vErrors === null ? validate35.errors : vErrors.concat(validate35.errors);
         errors = vErrors.length;
       }
     }
     if (data.unboundedWrite !== undefined) {
-      if (!validate36(data.unboundedWrite, {
+      if (!validate37(data.unboundedWrite, {
         instancePath: instancePath + "/unboundedWrite",
         parentData: data,
         parentDataProperty: "unboundedWrite",
         rootData
       })) {
-        vErrors = vErrors === null ? validate36.errors : vErrors.concat(validate36.errors);
+        vErrors = vErrors === null ? validate37.errors : vErrors.concat(validate37.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate215.errors = vErrors;
+  validate249.errors = vErrors;
   return errors === 0;
 }
-const schema102 = {
+const schema115 = {
   "type": "object",
   "properties": {
     "methods": {
@@ -5526,7 +6488,7 @@ const schema102 = {
   },
   "nullable": true
 };
-const schema103 = {
+const schema116 = {
   "type": "array",
   "maxItems": 16,
   "items": {
@@ -5534,13 +6496,13 @@ const schema103 = {
   },
   "nullable": true
 };
-const schema104 = {
+const schema117 = {
   "type": "string",
   "pattern": "^[A-Z]+$",
   "maxLength": 16
 };
-const pattern10 = new RegExp("^[A-Z]+$", "u");
-function validate226(data, {
+const pattern12 = new RegExp("^[A-Z]+$", "u");
+function validate260(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5565,7 +6527,7 @@ function validate226(data, {
       }
       errors++;
     }
-    if (!pattern10.test(data)) {
+    if (!pattern12.test(data)) {
       const err1 = {
         instancePath,
         schemaPath: "#/pattern",
@@ -5597,10 +6559,10 @@ function validate226(data, {
     }
     errors++;
   }
-  validate226.errors = vErrors;
+  validate260.errors = vErrors;
   return errors === 0;
 }
-function validate225(data, {
+function validate259(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5643,21 +6605,21 @@ function validate225(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate226(data[i0], {
+      if (!validate260(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate226.errors : vErrors.concat(validate226.errors);
+        vErrors = vErrors === null ? validate260.errors : vErrors.concat(validate260.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate225.errors = vErrors;
+  validate259.errors = vErrors;
   return errors === 0;
 }
-const schema105 = {
+const schema118 = {
   "type": "array",
   "maxItems": 64,
   "items": {
@@ -5665,13 +6627,13 @@ const schema105 = {
   },
   "nullable": true
 };
-const schema106 = {
+const schema119 = {
   "type": "string",
   "pattern": "^/",
   "maxLength": 1024
 };
-const pattern11 = new RegExp("^/", "u");
-function validate230(data, {
+const pattern13 = new RegExp("^/", "u");
+function validate264(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5696,7 +6658,7 @@ function validate230(data, {
       }
       errors++;
     }
-    if (!pattern11.test(data)) {
+    if (!pattern13.test(data)) {
       const err1 = {
         instancePath,
         schemaPath: "#/pattern",
@@ -5728,10 +6690,10 @@ function validate230(data, {
     }
     errors++;
   }
-  validate230.errors = vErrors;
+  validate264.errors = vErrors;
   return errors === 0;
 }
-function validate229(data, {
+function validate263(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5774,21 +6736,21 @@ function validate229(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate230(data[i0], {
+      if (!validate264(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate230.errors : vErrors.concat(validate230.errors);
+        vErrors = vErrors === null ? validate264.errors : vErrors.concat(validate264.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate229.errors = vErrors;
+  validate263.errors = vErrors;
   return errors === 0;
 }
-const schema20 = {
+const schema21 = {
   "type": "array",
   "maxItems": 32,
   "items": {
@@ -5796,7 +6758,7 @@ const schema20 = {
   },
   "nullable": true
 };
-const schema21 = {
+const schema22 = {
   "type": "object",
   "properties": {
     "name": {
@@ -5816,14 +6778,14 @@ const schema21 = {
     }
   }
 };
-const schema22 = {
+const schema23 = {
   "type": "string",
   "pattern": "^\\$",
   "maxLength": 512,
   "nullable": true
 };
-const pattern1 = new RegExp("^\\$", "u");
-function validate40(data, {
+const pattern2 = new RegExp("^\\$", "u");
+function validate41(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5864,7 +6826,7 @@ function validate40(data, {
       }
       errors++;
     }
-    if (!pattern1.test(data)) {
+    if (!pattern2.test(data)) {
       const err2 = {
         instancePath,
         schemaPath: "#/pattern",
@@ -5881,10 +6843,10 @@ function validate40(data, {
       errors++;
     }
   }
-  validate40.errors = vErrors;
+  validate41.errors = vErrors;
   return errors === 0;
 }
-const schema23 = {
+const schema24 = {
   "type": "array",
   "maxItems": 64,
   "items": {
@@ -5892,11 +6854,11 @@ const schema23 = {
   },
   "nullable": true
 };
-const schema24 = {
+const schema25 = {
   "type": "string",
   "maxLength": 1024
 };
-function validate44(data, {
+function validate45(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5937,10 +6899,10 @@ function validate44(data, {
     }
     errors++;
   }
-  validate44.errors = vErrors;
+  validate45.errors = vErrors;
   return errors === 0;
 }
-function validate43(data, {
+function validate44(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5983,26 +6945,26 @@ function validate43(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate44(data[i0], {
+      if (!validate45(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate44.errors : vErrors.concat(validate44.errors);
+        vErrors = vErrors === null ? validate45.errors : vErrors.concat(validate45.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate43.errors = vErrors;
+  validate44.errors = vErrors;
   return errors === 0;
 }
-const schema25 = {
+const schema26 = {
   "type": "string",
   "maxLength": 1024,
   "nullable": true
 };
-function validate47(data, {
+function validate48(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6044,10 +7006,10 @@ function validate47(data, {
       errors++;
     }
   }
-  validate47.errors = vErrors;
+  validate48.errors = vErrors;
   return errors === 0;
 }
-function validate38(data, {
+function validate39(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6068,46 +7030,46 @@ function validate38(data, {
       }
     }
     if (data.path !== undefined) {
-      if (!validate40(data.path, {
+      if (!validate41(data.path, {
         instancePath: instancePath + "/path",
         parentData: data,
         parentDataProperty: "path",
         rootData
       })) {
-        vErrors = vErrors === null ? validate40.errors : vErrors.concat(validate40.errors);
+        vErrors = vErrors === null ? validate41.errors : vErrors.concat(validate41.errors);
         errors = vErrors.length;
       }
     }
     if (data.present !== undefined) {
-      if (!validate36(data.present, {
+      if (!validate37(data.present, {
         instancePath: instancePath + "/present",
         parentData: data,
         parentDataProperty: "present",
         rootData
       })) {
-        vErrors = vErrors === null ? validate36.errors : vErrors.concat(validate36.errors);
+        vErrors = vErrors === null ? validate37.errors : vErrors.concat(validate37.errors);
         errors = vErrors.length;
       }
     }
     if (data.values !== undefined) {
-      if (!validate43(data.values, {
+      if (!validate44(data.values, {
         instancePath: instancePath + "/values",
         parentData: data,
         parentDataProperty: "values",
         rootData
       })) {
-        vErrors = vErrors === null ? validate43.errors : vErrors.concat(validate43.errors);
+        vErrors = vErrors === null ? validate44.errors : vErrors.concat(validate44.errors);
         errors = vErrors.length;
       }
     }
     if (data.pattern !== undefined) {
-      if (!validate47(data.pattern, {
+      if (!validate48(data.pattern, {
         instancePath: instancePath + "/pattern",
         parentData: data,
         parentDataProperty: "pattern",
         rootData
       })) {
-        vErrors = vErrors === null ? validate47.errors : vErrors.concat(validate47.errors);
+        vErrors = vErrors === null ? validate48.errors : vErrors.concat(validate48.errors);
         errors = vErrors.length;
       }
     }
@@ -6127,10 +7089,10 @@ function validate38(data, {
     }
     errors++;
   }
-  validate38.errors = vErrors;
+  validate39.errors = vErrors;
   return errors === 0;
 }
-function validate37(data, {
+function validate38(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6173,21 +7135,21 @@ function validate37(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate38(data[i0], {
+      if (!validate39(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate38.errors : vErrors.concat(validate38.errors);
+        vErrors = vErrors === null ? validate39.errors : vErrors.concat(validate39.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate37.errors = vErrors;
+  validate38.errors = vErrors;
   return errors === 0;
 }
-function validate224(data, {
+function validate258(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6213,76 +7175,612 @@ function validate224(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.methods !== undefined) {
-      if (!validate225(data.methods, {
+      if (!validate259(data.methods, {
         instancePath: instancePath + "/methods",
         parentData: data,
         parentDataProperty: "methods",
         rootData
       })) {
-        vErrors = vErrors === null ? validate225.errors : vErrors.concat(validate225.errors);
+        vErrors = vErrors === null ? validate259.errors : vErrors.concat(validate259.errors);
         errors = vErrors.length;
       }
     }
     if (data.paths !== undefined) {
-      if (!validate229(data.paths, {
+      if (!validate263(data.paths, {
         instancePath: instancePath + "/paths",
         parentData: data,
         parentDataProperty: "paths",
         rootData
       })) {
-        vErrors = vErrors === null ? validate229.errors : vErrors.concat(validate229.errors);
+        vErrors = vErrors === null ? validate263.errors : vErrors.concat(validate263.errors);
         errors = vErrors.length;
       }
     }
     if (data.query !== undefined) {
-      if (!validate37(data.query, {
+      if (!validate38(data.query, {
         instancePath: instancePath + "/query",
         parentData: data,
         parentDataProperty: "query",
         rootData
       })) {
-        vErrors = vErrors === null ? validate37.errors : vErrors.concat(validate37.errors);
+        vErrors = vErrors === null ? validate38.errors : vErrors.concat(validate38.errors);
         errors = vErrors.length;
       }
     }
     if (data.headers !== undefined) {
-      if (!validate37(data.headers, {
+      if (!validate38(data.headers, {
         instancePath: instancePath + "/headers",
         parentData: data,
         parentDataProperty: "headers",
         rootData
       })) {
-        vErrors = vErrors === null ? validate37.errors : vErrors.concat(validate37.errors);
+        vErrors = vErrors === null ? validate38.errors : vErrors.concat(validate38.errors);
         errors = vErrors.length;
       }
     }
     if (data.body !== undefined) {
-      if (!validate37(data.body, {
+      if (!validate38(data.body, {
         instancePath: instancePath + "/body",
         parentData: data,
         parentDataProperty: "body",
         rootData
       })) {
-        vErrors = vErrors === null ? validate37.errors : vErrors.concat(validate37.errors);
+        vErrors = vErrors === null ? validate38.errors : vErrors.concat(validate38.errors);
         errors = vErrors.length;
       }
     }
     if (data.cel !== undefined) {
-      if (!validate29(data.cel, {
+      if (!validate27(data.cel, {
         instancePath: instancePath + "/cel",
         parentData: data,
         parentDataProperty: "cel",
         rootData
       })) {
-        vErrors = vErrors === null ? validate29.errors : vErrors.concat(validate29.errors);
+        vErrors = vErrors === null ? validate27.errors : vErrors.concat(validate27.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate224.errors = vErrors;
+  validate258.errors = vErrors;
   return errors === 0;
 }
-function validate202(data, {
+const schema120 = {
+  "type": "object",
+  "properties": {
+    "tools": {
+      "$ref": "jg2wEdjUU82zp6SuHwOuGEA3cx7rXl3z9OdPcAyQ6o"
+    },
+    "arguments": {
+      "$ref": "39ssUTvtcrVEeNNC7WCgCdGHJyRxVFggFNabcGBsq20"
+    },
+    "resources": {
+      "$ref": "esvwFQsGf4tcZSbO3fDU3wFwg0TMyyDVSG0lnY1U"
+    },
+    "prompts": {
+      "$ref": "jg2wEdjUU82zp6SuHwOuGEA3cx7rXl3z9OdPcAyQ6o"
+    },
+    "cel": {
+      "$ref": "3PYBgcwxAoweBhEZgHEAroTtValjnRPMte9I9mAROb8"
+    }
+  },
+  "nullable": true
+};
+const schema27 = {
+  "type": "array",
+  "maxItems": 64,
+  "items": {
+    "$ref": "PPE7EsdNeFQnJoAtWCQfRkKwXX2VsqrvamZb9BgRsDU"
+  },
+  "nullable": true
+};
+function validate51(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (!Array.isArray(data) && data !== null) {
+    const err0 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "array"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err0];
+    } else {
+      vErrors.push(err0);
+    }
+    errors++;
+  }
+  if (Array.isArray(data)) {
+    if (data.length > 64) {
+      const err1 = {
+        instancePath,
+        schemaPath: "#/maxItems",
+        keyword: "maxItems",
+        params: {
+          limit: 64
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err1];
+      } else {
+        vErrors.push(err1);
+      }
+      errors++;
+    }
+    const len0 = data.length;
+    for (let i0 = 0; i0 < len0; i0++) {
+      if (!validate23(data[i0], {
+        instancePath: instancePath + "/" + i0,
+        parentData: data,
+        parentDataProperty: i0,
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate23.errors : vErrors.concat(validate23.errors);
+        errors = vErrors.length;
+      }
+    }
+  }
+  validate51.errors = vErrors;
+  return errors === 0;
+}
+const schema121 = {
+  "type": "array",
+  "maxItems": 32,
+  "items": {
+    "$ref": "mFLNIf16pwR2u4ejmfKkaZBVUPqhw2MdPBQoVFGaLUo"
+  },
+  "nullable": true
+};
+const schema122 = {
+  "type": "object",
+  "required": ["path"],
+  "properties": {
+    "path": {
+      "$ref": "qs3toZA38kqFymZwC4qivTdkD1lvWu0IWdGOzc9M7PY"
+    },
+    "present": {
+      "$ref": "hsGPmGwy4VrrbOBJwiGgjUKGPtMFeHO5cmtUu5ZUh0"
+    },
+    "values": {
+      "$ref": "JETDuW3DXDiKjmYfDHUoARt6xppyvKYH15sDQtVTqU"
+    },
+    "pattern": {
+      "$ref": "mRsGa3G0zEWwi43U8Q6OmYYv4l1cjQGcmOmidAmE"
+    }
+  }
+};
+const schema123 = {
+  "type": "string",
+  "pattern": "^\\$",
+  "maxLength": 512
+};
+function validate276(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (typeof data === "string") {
+    if (func2(data) > 512) {
+      const err0 = {
+        instancePath,
+        schemaPath: "#/maxLength",
+        keyword: "maxLength",
+        params: {
+          limit: 512
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err0];
+      } else {
+        vErrors.push(err0);
+      }
+      errors++;
+    }
+    if (!pattern2.test(data)) {
+      const err1 = {
+        instancePath,
+        schemaPath: "#/pattern",
+        keyword: "pattern",
+        params: {
+          pattern: "^\\$"
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err1];
+      } else {
+        vErrors.push(err1);
+      }
+      errors++;
+    }
+  } else {
+    const err2 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "string"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err2];
+    } else {
+      vErrors.push(err2);
+    }
+    errors++;
+  }
+  validate276.errors = vErrors;
+  return errors === 0;
+}
+function validate275(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (data && typeof data == "object" && !Array.isArray(data)) {
+    if (data.path === undefined) {
+      const err0 = {
+        instancePath,
+        schemaPath: "#/required",
+        keyword: "required",
+        params: {
+          missingProperty: "path"
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err0];
+      } else {
+        vErrors.push(err0);
+      }
+      errors++;
+    }
+    if (data.path !== undefined) {
+      if (!validate276(data.path, {
+        instancePath: instancePath + "/path",
+        parentData: data,
+        parentDataProperty: "path",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate276.errors : vErrors.concat(validate276.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.present !== undefined) {
+      if (!validate37(data.present, {
+        instancePath: instancePath + "/present",
+        parentData: data,
+        parentDataProperty: "present",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate37.errors : vErrors.concat(validate37.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.values !== undefined) {
+      if (!validate44(data.values, {
+        instancePath: instancePath + "/values",
+        parentData: data,
+        parentDataProperty: "values",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate44.errors : vErrors.concat(validate44.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.pattern !== undefined) {
+      if (!validate48(data.pattern, {
+        instancePath: instancePath + "/pattern",
+        parentData: data,
+        parentDataProperty: "pattern",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate48.errors : vErrors.concat(validate48.errors);
+        errors = vErrors.length;
+      }
+    }
+  } else {
+    const err1 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "object"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err1];
+    } else {
+      vErrors.push(err1);
+    }
+    errors++;
+  }
+  validate275.errors = vErrors;
+  return errors === 0;
+}
+function validate274(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (!Array.isArray(data) && data !== null) {
+    const err0 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "array"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err0];
+    } else {
+      vErrors.push(err0);
+    }
+    errors++;
+  }
+  if (Array.isArray(data)) {
+    if (data.length > 32) {
+      const err1 = {
+        instancePath,
+        schemaPath: "#/maxItems",
+        keyword: "maxItems",
+        params: {
+          limit: 32
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err1];
+      } else {
+        vErrors.push(err1);
+      }
+      errors++;
+    }
+    const len0 = data.length;
+    for (let i0 = 0; i0 < len0; i0++) {
+      if (!validate275(data[i0], {
+        instancePath: instancePath + "/" + i0,
+        parentData: data,
+        parentDataProperty: i0,
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate275.errors : vErrors.concat(validate275.errors);
+        errors = vErrors.length;
+      }
+    }
+  }
+  validate274.errors = vErrors;
+  return errors === 0;
+}
+const schema124 = {
+  "type": "array",
+  "maxItems": 64,
+  "items": {
+    "$ref": "kzAo8EHmzMa19o4KSz8tt5nWb7bYSMDS6REnedlbBv8"
+  },
+  "nullable": true
+};
+const schema125 = {
+  "type": "string",
+  "minLength": 1,
+  "maxLength": 2048
+};
+function validate284(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (typeof data === "string") {
+    if (func2(data) > 2048) {
+      const err0 = {
+        instancePath,
+        schemaPath: "#/maxLength",
+        keyword: "maxLength",
+        params: {
+          limit: 2048
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err0];
+      } else {
+        vErrors.push(err0);
+      }
+      errors++;
+    }
+    if (func2(data) < 1) {
+      const err1 = {
+        instancePath,
+        schemaPath: "#/minLength",
+        keyword: "minLength",
+        params: {
+          limit: 1
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err1];
+      } else {
+        vErrors.push(err1);
+      }
+      errors++;
+    }
+  } else {
+    const err2 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "string"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err2];
+    } else {
+      vErrors.push(err2);
+    }
+    errors++;
+  }
+  validate284.errors = vErrors;
+  return errors === 0;
+}
+function validate283(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (!Array.isArray(data) && data !== null) {
+    const err0 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "array"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err0];
+    } else {
+      vErrors.push(err0);
+    }
+    errors++;
+  }
+  if (Array.isArray(data)) {
+    if (data.length > 64) {
+      const err1 = {
+        instancePath,
+        schemaPath: "#/maxItems",
+        keyword: "maxItems",
+        params: {
+          limit: 64
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err1];
+      } else {
+        vErrors.push(err1);
+      }
+      errors++;
+    }
+    const len0 = data.length;
+    for (let i0 = 0; i0 < len0; i0++) {
+      if (!validate284(data[i0], {
+        instancePath: instancePath + "/" + i0,
+        parentData: data,
+        parentDataProperty: i0,
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate284.errors : vErrors.concat(validate284.errors);
+        errors = vErrors.length;
+      }
+    }
+  }
+  validate283.errors = vErrors;
+  return errors === 0;
+}
+function validate272(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (!(data && typeof data == "object" && !Array.isArray(data)) && data !== null) {
+    const err0 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "object"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err0];
+    } else {
+      vErrors.push(err0);
+    }
+    errors++;
+  }
+  if (data && typeof data == "object" && !Array.isArray(data)) {
+    if (data.tools !== undefined) {
+      if (!validate51(data.tools, {
+        instancePath: instancePath + "/tools",
+        parentData: data,
+        parentDataProperty: "tools",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate51.errors : vErrors.concat(validate51.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.arguments !== undefined) {
+      if (!validate274(data.arguments, {
+        instancePath: instancePath + "/arguments",
+        parentData: data,
+        parentDataProperty: "arguments",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate274.errors : vErrors.concat(validate274.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.resources !== undefined) {
+      if (!validate283(data.resources, {
+        instancePath: instancePath + "/resources",
+        parentData: data,
+        parentDataProperty: "resources",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate283.errors : vErrors.concat(validate283.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.prompts !== undefined) {
+      if (!validate51(data.prompts, {
+        instancePath: instancePath + "/prompts",
+        parentData: data,
+        parentDataProperty: "prompts",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate51.errors : vErrors.concat(validate51.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.cel !== undefined) {
+      if (!validate27(data.cel, {
+        instancePath: instancePath + "/cel",
+        parentData: data,
+        parentDataProperty: "cel",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate27.errors : vErrors.concat(validate27.errors);
+        errors = vErrors.length;
+      }
+    }
+  }
+  validate272.errors = vErrors;
+  return errors === 0;
+}
+function validate236(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6308,58 +7806,69 @@ function validate202(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.targets !== undefined) {
-      if (!validate203(data.targets, {
+      if (!validate237(data.targets, {
         instancePath: instancePath + "/targets",
         parentData: data,
         parentDataProperty: "targets",
         rootData
       })) {
-        vErrors = vErrors === null ? validate203.errors : vErrors.concat(validate203.errors);
+        vErrors = vErrors === null ? validate237.errors : vErrors.concat(validate237.errors);
         errors = vErrors.length;
       }
     }
     if (data.triggeredBy !== undefined) {
-      if (!validate207(data.triggeredBy, {
+      if (!validate241(data.triggeredBy, {
         instancePath: instancePath + "/triggeredBy",
         parentData: data,
         parentDataProperty: "triggeredBy",
         rootData
       })) {
-        vErrors = vErrors === null ? validate207.errors : vErrors.concat(validate207.errors);
+        vErrors = vErrors === null ? validate241.errors : vErrors.concat(validate241.errors);
         errors = vErrors.length;
       }
     }
     if (data.sql !== undefined) {
-      if (!validate215(data.sql, {
+      if (!validate249(data.sql, {
         instancePath: instancePath + "/sql",
         parentData: data,
         parentDataProperty: "sql",
         rootData
       })) {
-        vErrors = vErrors === null ? validate215.errors : vErrors.concat(validate215.errors);
+        vErrors = vErrors === null ? validate249.errors : vErrors.concat(validate249.errors);
         errors = vErrors.length;
       }
     }
     if (data.http !== undefined) {
-      if (!validate224(data.http, {
+      if (!validate258(data.http, {
         instancePath: instancePath + "/http",
         parentData: data,
         parentDataProperty: "http",
         rootData
       })) {
-        vErrors = vErrors === null ? validate224.errors : vErrors.concat(validate224.errors);
+        vErrors = vErrors === null ? validate258.errors : vErrors.concat(validate258.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.mcp !== undefined) {
+      if (!validate272(data.mcp, {
+        instancePath: instancePath + "/mcp",
+        parentData: data,
+        parentDataProperty: "mcp",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate272.errors : vErrors.concat(validate272.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate202.errors = vErrors;
+  validate236.errors = vErrors;
   return errors === 0;
 }
-const schema107 = {
+const schema126 = {
   "type": "string",
   "enum": ["Allow", "Deny", "RequireApproval"]
 };
-function validate239(data, {
+function validate291(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6389,7 +7898,7 @@ function validate239(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema107.enum
+        allowedValues: schema126.enum
       }
     };
     if (vErrors === null) {
@@ -6399,10 +7908,10 @@ function validate239(data, {
     }
     errors++;
   }
-  validate239.errors = vErrors;
+  validate291.errors = vErrors;
   return errors === 0;
 }
-function validate200(data, {
+function validate234(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6444,46 +7953,46 @@ function validate200(data, {
       errors++;
     }
     if (data.name !== undefined) {
-      if (!validate33(data.name, {
+      if (!validate34(data.name, {
         instancePath: instancePath + "/name",
         parentData: data,
         parentDataProperty: "name",
         rootData
       })) {
-        vErrors = vErrors === null ? validate33.errors : vErrors.concat(validate33.errors);
+        vErrors = vErrors === null ? validate34.errors : vErrors.concat(validate34.errors);
         errors = vErrors.length;
       }
     }
     if (data.when !== undefined) {
-      if (!validate202(data.when, {
+      if (!validate236(data.when, {
         instancePath: instancePath + "/when",
         parentData: data,
         parentDataProperty: "when",
         rootData
       })) {
-        vErrors = vErrors === null ? validate202.errors : vErrors.concat(validate202.errors);
+        vErrors = vErrors === null ? validate236.errors : vErrors.concat(validate236.errors);
         errors = vErrors.length;
       }
     }
     if (data.action !== undefined) {
-      if (!validate239(data.action, {
+      if (!validate291(data.action, {
         instancePath: instancePath + "/action",
         parentData: data,
         parentDataProperty: "action",
         rootData
       })) {
-        vErrors = vErrors === null ? validate239.errors : vErrors.concat(validate239.errors);
+        vErrors = vErrors === null ? validate291.errors : vErrors.concat(validate291.errors);
         errors = vErrors.length;
       }
     }
     if (data.message !== undefined) {
-      if (!validate47(data.message, {
+      if (!validate48(data.message, {
         instancePath: instancePath + "/message",
         parentData: data,
         parentDataProperty: "message",
         rootData
       })) {
-        vErrors = vErrors === null ? validate47.errors : vErrors.concat(validate47.errors);
+        vErrors = vErrors === null ? validate48.errors : vErrors.concat(validate48.errors);
         errors = vErrors.length;
       }
     }
@@ -6503,10 +8012,10 @@ function validate200(data, {
     }
     errors++;
   }
-  validate200.errors = vErrors;
+  validate234.errors = vErrors;
   return errors === 0;
 }
-function validate199(data, {
+function validate233(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6549,27 +8058,27 @@ function validate199(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate200(data[i0], {
+      if (!validate234(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate200.errors : vErrors.concat(validate200.errors);
+        vErrors = vErrors === null ? validate234.errors : vErrors.concat(validate234.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate199.errors = vErrors;
+  validate233.errors = vErrors;
   return errors === 0;
 }
-const schema108 = {
+const schema127 = {
   "type": "string",
   "enum": ["Allow", "Deny", "RequireApproval"],
   "default": "Deny",
   "nullable": true
 };
-function validate244(data, {
+function validate296(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6599,7 +8108,7 @@ function validate244(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema108.enum
+        allowedValues: schema127.enum
       }
     };
     if (vErrors === null) {
@@ -6609,10 +8118,10 @@ function validate244(data, {
     }
     errors++;
   }
-  validate244.errors = vErrors;
+  validate296.errors = vErrors;
   return errors === 0;
 }
-const schema109 = {
+const schema128 = {
   "type": "object",
   "properties": {
     "mode": {
@@ -6636,13 +8145,13 @@ const schema109 = {
   },
   "nullable": true
 };
-const schema110 = {
+const schema129 = {
   "type": "string",
   "enum": ["Hold", "Reject"],
   "default": "Hold",
   "nullable": true
 };
-function validate247(data, {
+function validate299(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6672,7 +8181,7 @@ function validate247(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema110.enum
+        allowedValues: schema129.enum
       }
     };
     if (vErrors === null) {
@@ -6682,17 +8191,17 @@ function validate247(data, {
     }
     errors++;
   }
-  validate247.errors = vErrors;
+  validate299.errors = vErrors;
   return errors === 0;
 }
-const schema111 = {
+const schema130 = {
   "type": "integer",
   "default": 300,
   "minimum": 1,
   "maximum": 86400,
   "nullable": true
 };
-function validate249(data, {
+function validate301(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6752,10 +8261,10 @@ function validate249(data, {
       errors++;
     }
   }
-  validate249.errors = vErrors;
+  validate301.errors = vErrors;
   return errors === 0;
 }
-const schema112 = {
+const schema131 = {
   "type": "object",
   "properties": {
     "users": {
@@ -6767,18 +8276,18 @@ const schema112 = {
   },
   "nullable": true
 };
-const schema26 = {
+const schema28 = {
   "type": "array",
   "items": {
     "$ref": "HlXAQAnu9y3UxwDtUOOlI4GpXUmaT1N1brhV8ohh4g"
   },
   "nullable": true
 };
-const schema27 = {
+const schema29 = {
   "type": "string",
   "maxLength": 256
 };
-function validate51(data, {
+function validate54(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6819,10 +8328,10 @@ function validate51(data, {
     }
     errors++;
   }
-  validate51.errors = vErrors;
+  validate54.errors = vErrors;
   return errors === 0;
 }
-function validate50(data, {
+function validate53(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6849,21 +8358,21 @@ function validate50(data, {
   if (Array.isArray(data)) {
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate51(data[i0], {
+      if (!validate54(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate51.errors : vErrors.concat(validate51.errors);
+        vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate50.errors = vErrors;
+  validate53.errors = vErrors;
   return errors === 0;
 }
-function validate251(data, {
+function validate303(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6889,39 +8398,39 @@ function validate251(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.users !== undefined) {
-      if (!validate50(data.users, {
+      if (!validate53(data.users, {
         instancePath: instancePath + "/users",
         parentData: data,
         parentDataProperty: "users",
         rootData
       })) {
-        vErrors = vErrors === null ? validate50.errors : vErrors.concat(validate50.errors);
+        vErrors = vErrors === null ? validate53.errors : vErrors.concat(validate53.errors);
         errors = vErrors.length;
       }
     }
     if (data.groups !== undefined) {
-      if (!validate50(data.groups, {
+      if (!validate53(data.groups, {
         instancePath: instancePath + "/groups",
         parentData: data,
         parentDataProperty: "groups",
         rootData
       })) {
-        vErrors = vErrors === null ? validate50.errors : vErrors.concat(validate50.errors);
+        vErrors = vErrors === null ? validate53.errors : vErrors.concat(validate53.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate251.errors = vErrors;
+  validate303.errors = vErrors;
   return errors === 0;
 }
-const schema113 = {
+const schema132 = {
   "type": "integer",
   "default": 1,
   "minimum": 1,
   "maximum": 10,
   "nullable": true
 };
-function validate255(data, {
+function validate307(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6981,10 +8490,10 @@ function validate255(data, {
       errors++;
     }
   }
-  validate255.errors = vErrors;
+  validate307.errors = vErrors;
   return errors === 0;
 }
-const schema114 = {
+const schema133 = {
   "type": "object",
   "properties": {
     "ttlSeconds": {
@@ -6996,14 +8505,14 @@ const schema114 = {
   },
   "nullable": true
 };
-const schema115 = {
+const schema134 = {
   "type": "integer",
   "default": 0,
   "minimum": 0,
   "maximum": 86400,
   "nullable": true
 };
-function validate258(data, {
+function validate310(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -7063,16 +8572,16 @@ function validate258(data, {
       errors++;
     }
   }
-  validate258.errors = vErrors;
+  validate310.errors = vErrors;
   return errors === 0;
 }
-const schema32 = {
+const schema33 = {
   "type": "integer",
   "minimum": 1,
   "maximum": 86400,
   "nullable": true
 };
-function validate58(data, {
+function validate59(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -7132,10 +8641,10 @@ function validate58(data, {
       errors++;
     }
   }
-  validate58.errors = vErrors;
+  validate59.errors = vErrors;
   return errors === 0;
 }
-function validate257(data, {
+function validate309(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -7161,38 +8670,38 @@ function validate257(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.ttlSeconds !== undefined) {
-      if (!validate258(data.ttlSeconds, {
+      if (!validate310(data.ttlSeconds, {
         instancePath: instancePath + "/ttlSeconds",
         parentData: data,
         parentDataProperty: "ttlSeconds",
         rootData
       })) {
-        vErrors = vErrors === null ? validate258.errors : vErrors.concat(validate258.errors);
+        vErrors = vErrors === null ? validate310.errors : vErrors.concat(validate310.errors);
         errors = vErrors.length;
       }
     }
     if (data.useWithinSeconds !== undefined) {
-      if (!validate58(data.useWithinSeconds, {
+      if (!validate59(data.useWithinSeconds, {
         instancePath: instancePath + "/useWithinSeconds",
         parentData: data,
         parentDataProperty: "useWithinSeconds",
         rootData
       })) {
-        vErrors = vErrors === null ? validate58.errors : vErrors.concat(validate58.errors);
+        vErrors = vErrors === null ? validate59.errors : vErrors.concat(validate59.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate257.errors = vErrors;
+  validate309.errors = vErrors;
   return errors === 0;
 }
-const schema116 = {
+const schema135 = {
   "type": "integer",
   "default": 604800,
   "minimum": 1,
   "nullable": true
 };
-function validate262(data, {
+function validate314(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -7235,10 +8744,10 @@ function validate262(data, {
       errors++;
     }
   }
-  validate262.errors = vErrors;
+  validate314.errors = vErrors;
   return errors === 0;
 }
-function validate246(data, {
+function validate298(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -7264,76 +8773,76 @@ function validate246(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.mode !== undefined) {
-      if (!validate247(data.mode, {
+      if (!validate299(data.mode, {
         instancePath: instancePath + "/mode",
         parentData: data,
         parentDataProperty: "mode",
         rootData
       })) {
-        vErrors = vErrors === null ? validate247.errors : vErrors.concat(validate247.errors);
+        vErrors = vErrors === null ? validate299.errors : vErrors.concat(validate299.errors);
         errors = vErrors.length;
       }
     }
     if (data.timeoutSeconds !== undefined) {
-      if (!validate249(data.timeoutSeconds, {
+      if (!validate301(data.timeoutSeconds, {
         instancePath: instancePath + "/timeoutSeconds",
         parentData: data,
         parentDataProperty: "timeoutSeconds",
         rootData
       })) {
-        vErrors = vErrors === null ? validate249.errors : vErrors.concat(validate249.errors);
+        vErrors = vErrors === null ? validate301.errors : vErrors.concat(validate301.errors);
         errors = vErrors.length;
       }
     }
     if (data.approvers !== undefined) {
-      if (!validate251(data.approvers, {
+      if (!validate303(data.approvers, {
         instancePath: instancePath + "/approvers",
         parentData: data,
         parentDataProperty: "approvers",
         rootData
       })) {
-        vErrors = vErrors === null ? validate251.errors : vErrors.concat(validate251.errors);
+        vErrors = vErrors === null ? validate303.errors : vErrors.concat(validate303.errors);
         errors = vErrors.length;
       }
     }
     if (data.requiredApprovals !== undefined) {
-      if (!validate255(data.requiredApprovals, {
+      if (!validate307(data.requiredApprovals, {
         instancePath: instancePath + "/requiredApprovals",
         parentData: data,
         parentDataProperty: "requiredApprovals",
         rootData
       })) {
-        vErrors = vErrors === null ? validate255.errors : vErrors.concat(validate255.errors);
+        vErrors = vErrors === null ? validate307.errors : vErrors.concat(validate307.errors);
         errors = vErrors.length;
       }
     }
     if (data.grant !== undefined) {
-      if (!validate257(data.grant, {
+      if (!validate309(data.grant, {
         instancePath: instancePath + "/grant",
         parentData: data,
         parentDataProperty: "grant",
         rootData
       })) {
-        vErrors = vErrors === null ? validate257.errors : vErrors.concat(validate257.errors);
+        vErrors = vErrors === null ? validate309.errors : vErrors.concat(validate309.errors);
         errors = vErrors.length;
       }
     }
     if (data.retentionSeconds !== undefined) {
-      if (!validate262(data.retentionSeconds, {
+      if (!validate314(data.retentionSeconds, {
         instancePath: instancePath + "/retentionSeconds",
         parentData: data,
         parentDataProperty: "retentionSeconds",
         rootData
       })) {
-        vErrors = vErrors === null ? validate262.errors : vErrors.concat(validate262.errors);
+        vErrors = vErrors === null ? validate314.errors : vErrors.concat(validate314.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate246.errors = vErrors;
+  validate298.errors = vErrors;
   return errors === 0;
 }
-const schema117 = {
+const schema136 = {
   "type": "object",
   "properties": {
     "reviewers": {
@@ -7345,7 +8854,7 @@ const schema117 = {
   },
   "nullable": true
 };
-const schema118 = {
+const schema137 = {
   "type": "object",
   "properties": {
     "users": {
@@ -7357,72 +8866,7 @@ const schema118 = {
   },
   "nullable": true
 };
-const schema28 = {
-  "type": "array",
-  "maxItems": 64,
-  "items": {
-    "$ref": "PPE7EsdNeFQnJoAtWCQfRkKwXX2VsqrvamZb9BgRsDU"
-  },
-  "nullable": true
-};
-function validate53(data, {
-  instancePath = "",
-  parentData,
-  parentDataProperty,
-  rootData = data
-} = {}) {
-  let vErrors = null;
-  let errors = 0;
-  if (!Array.isArray(data) && data !== null) {
-    const err0 = {
-      instancePath,
-      schemaPath: "#/type",
-      keyword: "type",
-      params: {
-        type: "array"
-      }
-    };
-    if (vErrors === null) {
-      vErrors = [err0];
-    } else {
-      vErrors.push(err0);
-    }
-    errors++;
-  }
-  if (Array.isArray(data)) {
-    if (data.length > 64) {
-      const err1 = {
-        instancePath,
-        schemaPath: "#/maxItems",
-        keyword: "maxItems",
-        params: {
-          limit: 64
-        }
-      };
-      if (vErrors === null) {
-        vErrors = [err1];
-      } else {
-        vErrors.push(err1);
-      }
-      errors++;
-    }
-    const len0 = data.length;
-    for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate23(data[i0], {
-        instancePath: instancePath + "/" + i0,
-        parentData: data,
-        parentDataProperty: i0,
-        rootData
-      })) {
-        vErrors = vErrors === null ? validate23.errors : vErrors.concat(validate23.errors);
-        errors = vErrors.length;
-      }
-    }
-  }
-  validate53.errors = vErrors;
-  return errors === 0;
-}
-function validate266(data, {
+function validate318(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -7448,39 +8892,39 @@ function validate266(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.users !== undefined) {
-      if (!validate53(data.users, {
+      if (!validate51(data.users, {
         instancePath: instancePath + "/users",
         parentData: data,
         parentDataProperty: "users",
         rootData
       })) {
-        vErrors = vErrors === null ? validate53.errors : vErrors.concat(validate53.errors);
+        vErrors = vErrors === null ? validate51.errors : vErrors.concat(validate51.errors);
         errors = vErrors.length;
       }
     }
     if (data.groups !== undefined) {
-      if (!validate53(data.groups, {
+      if (!validate51(data.groups, {
         instancePath: instancePath + "/groups",
         parentData: data,
         parentDataProperty: "groups",
         rootData
       })) {
-        vErrors = vErrors === null ? validate53.errors : vErrors.concat(validate53.errors);
+        vErrors = vErrors === null ? validate51.errors : vErrors.concat(validate51.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate266.errors = vErrors;
+  validate318.errors = vErrors;
   return errors === 0;
 }
-const schema119 = {
+const schema138 = {
   "type": "integer",
   "default": 72,
   "minimum": 1,
   "maximum": 8760,
   "nullable": true
 };
-function validate270(data, {
+function validate322(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -7540,10 +8984,10 @@ function validate270(data, {
       errors++;
     }
   }
-  validate270.errors = vErrors;
+  validate322.errors = vErrors;
   return errors === 0;
 }
-function validate265(data, {
+function validate317(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -7569,32 +9013,32 @@ function validate265(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.reviewers !== undefined) {
-      if (!validate266(data.reviewers, {
+      if (!validate318(data.reviewers, {
         instancePath: instancePath + "/reviewers",
         parentData: data,
         parentDataProperty: "reviewers",
         rootData
       })) {
-        vErrors = vErrors === null ? validate266.errors : vErrors.concat(validate266.errors);
+        vErrors = vErrors === null ? validate318.errors : vErrors.concat(validate318.errors);
         errors = vErrors.length;
       }
     }
     if (data.maxOpenHours !== undefined) {
-      if (!validate270(data.maxOpenHours, {
+      if (!validate322(data.maxOpenHours, {
         instancePath: instancePath + "/maxOpenHours",
         parentData: data,
         parentDataProperty: "maxOpenHours",
         rootData
       })) {
-        vErrors = vErrors === null ? validate270.errors : vErrors.concat(validate270.errors);
+        vErrors = vErrors === null ? validate322.errors : vErrors.concat(validate322.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate265.errors = vErrors;
+  validate317.errors = vErrors;
   return errors === 0;
 }
-const schema120 = {
+const schema139 = {
   "type": "object",
   "properties": {
     "detectors": {
@@ -7612,18 +9056,18 @@ const schema120 = {
   },
   "nullable": true
 };
-const schema121 = {
+const schema140 = {
   "type": "array",
   "items": {
     "$ref": "yPn9syNI3IUwitaDWXnG2G2lKsuSmYuFjFJgKCREASI"
   },
   "nullable": true
 };
-const schema122 = {
+const schema141 = {
   "type": "string",
   "enum": ["creditCard", "email", "usSsn", "iban", "secret"]
 };
-function validate275(data, {
+function validate327(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -7653,7 +9097,7 @@ function validate275(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema122.enum
+        allowedValues: schema141.enum
       }
     };
     if (vErrors === null) {
@@ -7663,10 +9107,10 @@ function validate275(data, {
     }
     errors++;
   }
-  validate275.errors = vErrors;
+  validate327.errors = vErrors;
   return errors === 0;
 }
-function validate274(data, {
+function validate326(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -7693,28 +9137,28 @@ function validate274(data, {
   if (Array.isArray(data)) {
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate275(data[i0], {
+      if (!validate327(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate275.errors : vErrors.concat(validate275.errors);
+        vErrors = vErrors === null ? validate327.errors : vErrors.concat(validate327.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate274.errors = vErrors;
+  validate326.errors = vErrors;
   return errors === 0;
 }
-const schema123 = {
+const schema142 = {
   "type": "array",
   "items": {
     "$ref": "dqhgrq8GzDyWMgnCFr1zaDUAggVTWdX5UP5k66sOs"
   },
   "nullable": true
 };
-const schema124 = {
+const schema143 = {
   "type": "object",
   "required": ["name"],
   "properties": {
@@ -7726,12 +9170,12 @@ const schema124 = {
     }
   }
 };
-const schema125 = {
+const schema144 = {
   "type": "string",
   "minLength": 1,
   "maxLength": 63
 };
-function validate280(data, {
+function validate332(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -7788,10 +9232,10 @@ function validate280(data, {
     }
     errors++;
   }
-  validate280.errors = vErrors;
+  validate332.errors = vErrors;
   return errors === 0;
 }
-function validate279(data, {
+function validate331(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -7817,24 +9261,24 @@ function validate279(data, {
       errors++;
     }
     if (data.name !== undefined) {
-      if (!validate280(data.name, {
+      if (!validate332(data.name, {
         instancePath: instancePath + "/name",
         parentData: data,
         parentDataProperty: "name",
         rootData
       })) {
-        vErrors = vErrors === null ? validate280.errors : vErrors.concat(validate280.errors);
+        vErrors = vErrors === null ? validate332.errors : vErrors.concat(validate332.errors);
         errors = vErrors.length;
       }
     }
     if (data.strategy !== undefined) {
-      if (!validate55(data.strategy, {
+      if (!validate56(data.strategy, {
         instancePath: instancePath + "/strategy",
         parentData: data,
         parentDataProperty: "strategy",
         rootData
       })) {
-        vErrors = vErrors === null ? validate55.errors : vErrors.concat(validate55.errors);
+        vErrors = vErrors === null ? validate56.errors : vErrors.concat(validate56.errors);
         errors = vErrors.length;
       }
     }
@@ -7854,10 +9298,10 @@ function validate279(data, {
     }
     errors++;
   }
-  validate279.errors = vErrors;
+  validate331.errors = vErrors;
   return errors === 0;
 }
-function validate278(data, {
+function validate330(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -7884,21 +9328,21 @@ function validate278(data, {
   if (Array.isArray(data)) {
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate279(data[i0], {
+      if (!validate331(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate279.errors : vErrors.concat(validate279.errors);
+        vErrors = vErrors === null ? validate331.errors : vErrors.concat(validate331.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate278.errors = vErrors;
+  validate330.errors = vErrors;
   return errors === 0;
 }
-const schema126 = {
+const schema145 = {
   "type": "array",
   "maxItems": 64,
   "items": {
@@ -7906,7 +9350,7 @@ const schema126 = {
   },
   "nullable": true
 };
-const schema127 = {
+const schema146 = {
   "type": "object",
   "required": ["name", "regex"],
   "properties": {
@@ -7921,12 +9365,12 @@ const schema127 = {
     }
   }
 };
-const schema128 = {
+const schema147 = {
   "type": "string",
   "minLength": 1,
   "maxLength": 1024
 };
-function validate288(data, {
+function validate340(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -7983,10 +9427,10 @@ function validate288(data, {
     }
     errors++;
   }
-  validate288.errors = vErrors;
+  validate340.errors = vErrors;
   return errors === 0;
 }
-function validate286(data, {
+function validate338(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -8028,35 +9472,35 @@ function validate286(data, {
       errors++;
     }
     if (data.name !== undefined) {
-      if (!validate33(data.name, {
+      if (!validate34(data.name, {
         instancePath: instancePath + "/name",
         parentData: data,
         parentDataProperty: "name",
         rootData
       })) {
-        vErrors = vErrors === null ? validate33.errors : vErrors.concat(validate33.errors);
+        vErrors = vErrors === null ? validate34.errors : vErrors.concat(validate34.errors);
         errors = vErrors.length;
       }
     }
     if (data.regex !== undefined) {
-      if (!validate288(data.regex, {
+      if (!validate340(data.regex, {
         instancePath: instancePath + "/regex",
         parentData: data,
         parentDataProperty: "regex",
         rootData
       })) {
-        vErrors = vErrors === null ? validate288.errors : vErrors.concat(validate288.errors);
+        vErrors = vErrors === null ? validate340.errors : vErrors.concat(validate340.errors);
         errors = vErrors.length;
       }
     }
     if (data.strategy !== undefined) {
-      if (!validate55(data.strategy, {
+      if (!validate56(data.strategy, {
         instancePath: instancePath + "/strategy",
         parentData: data,
         parentDataProperty: "strategy",
         rootData
       })) {
-        vErrors = vErrors === null ? validate55.errors : vErrors.concat(validate55.errors);
+        vErrors = vErrors === null ? validate56.errors : vErrors.concat(validate56.errors);
         errors = vErrors.length;
       }
     }
@@ -8076,10 +9520,10 @@ function validate286(data, {
     }
     errors++;
   }
-  validate286.errors = vErrors;
+  validate338.errors = vErrors;
   return errors === 0;
 }
-function validate285(data, {
+function validate337(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -8122,27 +9566,27 @@ function validate285(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate286(data[i0], {
+      if (!validate338(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate286.errors : vErrors.concat(validate286.errors);
+        vErrors = vErrors === null ? validate338.errors : vErrors.concat(validate338.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate285.errors = vErrors;
+  validate337.errors = vErrors;
   return errors === 0;
 }
-const schema129 = {
+const schema148 = {
   "type": "string",
   "enum": ["redact", "partial", "hash"],
   "default": "redact",
   "nullable": true
 };
-function validate293(data, {
+function validate345(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -8172,7 +9616,7 @@ function validate293(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema129.enum
+        allowedValues: schema148.enum
       }
     };
     if (vErrors === null) {
@@ -8182,10 +9626,10 @@ function validate293(data, {
     }
     errors++;
   }
-  validate293.errors = vErrors;
+  validate345.errors = vErrors;
   return errors === 0;
 }
-function validate273(data, {
+function validate325(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -8211,54 +9655,54 @@ function validate273(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.detectors !== undefined) {
-      if (!validate274(data.detectors, {
+      if (!validate326(data.detectors, {
         instancePath: instancePath + "/detectors",
         parentData: data,
         parentDataProperty: "detectors",
         rootData
       })) {
-        vErrors = vErrors === null ? validate274.errors : vErrors.concat(validate274.errors);
+        vErrors = vErrors === null ? validate326.errors : vErrors.concat(validate326.errors);
         errors = vErrors.length;
       }
     }
     if (data.columns !== undefined) {
-      if (!validate278(data.columns, {
+      if (!validate330(data.columns, {
         instancePath: instancePath + "/columns",
         parentData: data,
         parentDataProperty: "columns",
         rootData
       })) {
-        vErrors = vErrors === null ? validate278.errors : vErrors.concat(validate278.errors);
+        vErrors = vErrors === null ? validate330.errors : vErrors.concat(validate330.errors);
         errors = vErrors.length;
       }
     }
     if (data.patterns !== undefined) {
-      if (!validate285(data.patterns, {
+      if (!validate337(data.patterns, {
         instancePath: instancePath + "/patterns",
         parentData: data,
         parentDataProperty: "patterns",
         rootData
       })) {
-        vErrors = vErrors === null ? validate285.errors : vErrors.concat(validate285.errors);
+        vErrors = vErrors === null ? validate337.errors : vErrors.concat(validate337.errors);
         errors = vErrors.length;
       }
     }
     if (data.defaultStrategy !== undefined) {
-      if (!validate293(data.defaultStrategy, {
+      if (!validate345(data.defaultStrategy, {
         instancePath: instancePath + "/defaultStrategy",
         parentData: data,
         parentDataProperty: "defaultStrategy",
         rootData
       })) {
-        vErrors = vErrors === null ? validate293.errors : vErrors.concat(validate293.errors);
+        vErrors = vErrors === null ? validate345.errors : vErrors.concat(validate345.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate273.errors = vErrors;
+  validate325.errors = vErrors;
   return errors === 0;
 }
-const schema130 = {
+const schema149 = {
   "type": "object",
   "properties": {
     "maxMessageBytes": {
@@ -8270,13 +9714,13 @@ const schema130 = {
   },
   "nullable": true
 };
-const schema131 = {
+const schema150 = {
   "type": "integer",
   "minimum": 65536,
   "maximum": 1073741824,
   "nullable": true
 };
-function validate297(data, {
+function validate349(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -8336,10 +9780,10 @@ function validate297(data, {
       errors++;
     }
   }
-  validate297.errors = vErrors;
+  validate349.errors = vErrors;
   return errors === 0;
 }
-function validate296(data, {
+function validate348(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -8365,32 +9809,32 @@ function validate296(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.maxMessageBytes !== undefined) {
-      if (!validate297(data.maxMessageBytes, {
+      if (!validate349(data.maxMessageBytes, {
         instancePath: instancePath + "/maxMessageBytes",
         parentData: data,
         parentDataProperty: "maxMessageBytes",
         rootData
       })) {
-        vErrors = vErrors === null ? validate297.errors : vErrors.concat(validate297.errors);
+        vErrors = vErrors === null ? validate349.errors : vErrors.concat(validate349.errors);
         errors = vErrors.length;
       }
     }
     if (data.maxStatementBytes !== undefined) {
-      if (!validate56(data.maxStatementBytes, {
+      if (!validate57(data.maxStatementBytes, {
         instancePath: instancePath + "/maxStatementBytes",
         parentData: data,
         parentDataProperty: "maxStatementBytes",
         rootData
       })) {
-        vErrors = vErrors === null ? validate56.errors : vErrors.concat(validate56.errors);
+        vErrors = vErrors === null ? validate57.errors : vErrors.concat(validate57.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate296.errors = vErrors;
+  validate348.errors = vErrors;
   return errors === 0;
 }
-const schema132 = {
+const schema151 = {
   "type": "object",
   "properties": {
     "includeStatementText": {
@@ -8399,12 +9843,12 @@ const schema132 = {
   },
   "nullable": true
 };
-const schema133 = {
+const schema152 = {
   "type": "boolean",
   "default": true,
   "nullable": true
 };
-function validate302(data, {
+function validate354(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -8428,10 +9872,10 @@ function validate302(data, {
     }
     errors++;
   }
-  validate302.errors = vErrors;
+  validate354.errors = vErrors;
   return errors === 0;
 }
-function validate301(data, {
+function validate353(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -8457,21 +9901,21 @@ function validate301(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.includeStatementText !== undefined) {
-      if (!validate302(data.includeStatementText, {
+      if (!validate354(data.includeStatementText, {
         instancePath: instancePath + "/includeStatementText",
         parentData: data,
         parentDataProperty: "includeStatementText",
         rootData
       })) {
-        vErrors = vErrors === null ? validate302.errors : vErrors.concat(validate302.errors);
+        vErrors = vErrors === null ? validate354.errors : vErrors.concat(validate354.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate301.errors = vErrors;
+  validate353.errors = vErrors;
   return errors === 0;
 }
-const schema134 = {
+const schema153 = {
   "type": "object",
   "properties": {
     "maxRowsAffected": {
@@ -8486,12 +9930,12 @@ const schema134 = {
   },
   "nullable": true
 };
-const schema31 = {
+const schema32 = {
   "type": "integer",
   "minimum": 0,
   "nullable": true
 };
-function validate57(data, {
+function validate58(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -8534,10 +9978,10 @@ function validate57(data, {
       errors++;
     }
   }
-  validate57.errors = vErrors;
+  validate58.errors = vErrors;
   return errors === 0;
 }
-function validate305(data, {
+function validate357(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -8563,43 +10007,43 @@ function validate305(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.maxRowsAffected !== undefined) {
-      if (!validate57(data.maxRowsAffected, {
+      if (!validate58(data.maxRowsAffected, {
         instancePath: instancePath + "/maxRowsAffected",
         parentData: data,
         parentDataProperty: "maxRowsAffected",
-        rootData
-      })) {
-        vErrors = vErrors === null ? validate57.errors : vErrors.concat(validate57.errors);
-        errors = vErrors.length;
-      }
-    }
-    if (data.maxRowsReturned !== undefined) {
-      if (!validate57(data.maxRowsReturned, {
-        instancePath: instancePath + "/maxRowsReturned",
-        parentData: data,
-        parentDataProperty: "maxRowsReturned",
-        rootData
-      })) {
-        vErrors = vErrors === null ? validate57.errors : vErrors.concat(validate57.errors);
-        errors = vErrors.length;
-      }
-    }
-    if (data.maxStatementSeconds !== undefined) {
-      if (!validate58(data.maxStatementSeconds, {
-        instancePath: instancePath + "/maxStatementSeconds",
-        parentData: data,
-        parentDataProperty: "maxStatementSeconds",
         rootData
       })) {
         vErrors = vErrors === null ? validate58.errors : vErrors.concat(validate58.errors);
         errors = vErrors.length;
       }
     }
+    if (data.maxRowsReturned !== undefined) {
+      if (!validate58(data.maxRowsReturned, {
+        instancePath: instancePath + "/maxRowsReturned",
+        parentData: data,
+        parentDataProperty: "maxRowsReturned",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate58.errors : vErrors.concat(validate58.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.maxStatementSeconds !== undefined) {
+      if (!validate59(data.maxStatementSeconds, {
+        instancePath: instancePath + "/maxStatementSeconds",
+        parentData: data,
+        parentDataProperty: "maxStatementSeconds",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate59.errors : vErrors.concat(validate59.errors);
+        errors = vErrors.length;
+      }
+    }
   }
-  validate305.errors = vErrors;
+  validate357.errors = vErrors;
   return errors === 0;
 }
-function validate72(data, {
+function validate74(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -8641,134 +10085,134 @@ function validate72(data, {
       errors++;
     }
     if (data.mode !== undefined) {
-      if (!validate73(data.mode, {
+      if (!validate75(data.mode, {
         instancePath: instancePath + "/mode",
         parentData: data,
         parentDataProperty: "mode",
-        rootData
-      })) {
-        vErrors = vErrors === null ? validate73.errors : vErrors.concat(validate73.errors);
-        errors = vErrors.length;
-      }
-    }
-    if (data.subjects !== undefined) {
-      if (!validate75(data.subjects, {
-        instancePath: instancePath + "/subjects",
-        parentData: data,
-        parentDataProperty: "subjects",
         rootData
       })) {
         vErrors = vErrors === null ? validate75.errors : vErrors.concat(validate75.errors);
         errors = vErrors.length;
       }
     }
+    if (data.subjects !== undefined) {
+      if (!validate77(data.subjects, {
+        instancePath: instancePath + "/subjects",
+        parentData: data,
+        parentDataProperty: "subjects",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate77.errors : vErrors.concat(validate77.errors);
+        errors = vErrors.length;
+      }
+    }
     if (data.identity !== undefined) {
-      if (!validate89(data.identity, {
+      if (!validate91(data.identity, {
         instancePath: instancePath + "/identity",
         parentData: data,
         parentDataProperty: "identity",
         rootData
       })) {
-        vErrors = vErrors === null ? validate89.errors : vErrors.concat(validate89.errors);
+        vErrors = vErrors === null ? validate91.errors : vErrors.concat(validate91.errors);
         errors = vErrors.length;
       }
     }
     if (data.targets !== undefined) {
-      if (!validate136(data.targets, {
+      if (!validate138(data.targets, {
         instancePath: instancePath + "/targets",
         parentData: data,
         parentDataProperty: "targets",
         rootData
       })) {
-        vErrors = vErrors === null ? validate136.errors : vErrors.concat(validate136.errors);
+        vErrors = vErrors === null ? validate138.errors : vErrors.concat(validate138.errors);
         errors = vErrors.length;
       }
     }
     if (data.rules !== undefined) {
-      if (!validate199(data.rules, {
+      if (!validate233(data.rules, {
         instancePath: instancePath + "/rules",
         parentData: data,
         parentDataProperty: "rules",
         rootData
       })) {
-        vErrors = vErrors === null ? validate199.errors : vErrors.concat(validate199.errors);
+        vErrors = vErrors === null ? validate233.errors : vErrors.concat(validate233.errors);
         errors = vErrors.length;
       }
     }
     if (data.defaultAction !== undefined) {
-      if (!validate244(data.defaultAction, {
+      if (!validate296(data.defaultAction, {
         instancePath: instancePath + "/defaultAction",
         parentData: data,
         parentDataProperty: "defaultAction",
-        rootData
-      })) {
-        vErrors = vErrors === null ? validate244.errors : vErrors.concat(validate244.errors);
-        errors = vErrors.length;
-      }
-    }
-    if (data.approval !== undefined) {
-      if (!validate246(data.approval, {
-        instancePath: instancePath + "/approval",
-        parentData: data,
-        parentDataProperty: "approval",
-        rootData
-      })) {
-        vErrors = vErrors === null ? validate246.errors : vErrors.concat(validate246.errors);
-        errors = vErrors.length;
-      }
-    }
-    if (data.review !== undefined) {
-      if (!validate265(data.review, {
-        instancePath: instancePath + "/review",
-        parentData: data,
-        parentDataProperty: "review",
-        rootData
-      })) {
-        vErrors = vErrors === null ? validate265.errors : vErrors.concat(validate265.errors);
-        errors = vErrors.length;
-      }
-    }
-    if (data.masking !== undefined) {
-      if (!validate273(data.masking, {
-        instancePath: instancePath + "/masking",
-        parentData: data,
-        parentDataProperty: "masking",
-        rootData
-      })) {
-        vErrors = vErrors === null ? validate273.errors : vErrors.concat(validate273.errors);
-        errors = vErrors.length;
-      }
-    }
-    if (data.protocolLimits !== undefined) {
-      if (!validate296(data.protocolLimits, {
-        instancePath: instancePath + "/protocolLimits",
-        parentData: data,
-        parentDataProperty: "protocolLimits",
         rootData
       })) {
         vErrors = vErrors === null ? validate296.errors : vErrors.concat(validate296.errors);
         errors = vErrors.length;
       }
     }
+    if (data.approval !== undefined) {
+      if (!validate298(data.approval, {
+        instancePath: instancePath + "/approval",
+        parentData: data,
+        parentDataProperty: "approval",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate298.errors : vErrors.concat(validate298.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.review !== undefined) {
+      if (!validate317(data.review, {
+        instancePath: instancePath + "/review",
+        parentData: data,
+        parentDataProperty: "review",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate317.errors : vErrors.concat(validate317.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.masking !== undefined) {
+      if (!validate325(data.masking, {
+        instancePath: instancePath + "/masking",
+        parentData: data,
+        parentDataProperty: "masking",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate325.errors : vErrors.concat(validate325.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.protocolLimits !== undefined) {
+      if (!validate348(data.protocolLimits, {
+        instancePath: instancePath + "/protocolLimits",
+        parentData: data,
+        parentDataProperty: "protocolLimits",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate348.errors : vErrors.concat(validate348.errors);
+        errors = vErrors.length;
+      }
+    }
     if (data.audit !== undefined) {
-      if (!validate301(data.audit, {
+      if (!validate353(data.audit, {
         instancePath: instancePath + "/audit",
         parentData: data,
         parentDataProperty: "audit",
         rootData
       })) {
-        vErrors = vErrors === null ? validate301.errors : vErrors.concat(validate301.errors);
+        vErrors = vErrors === null ? validate353.errors : vErrors.concat(validate353.errors);
         errors = vErrors.length;
       }
     }
     if (data.runtimeLimits !== undefined) {
-      if (!validate305(data.runtimeLimits, {
+      if (!validate357(data.runtimeLimits, {
         instancePath: instancePath + "/runtimeLimits",
         parentData: data,
         parentDataProperty: "runtimeLimits",
         rootData
       })) {
-        vErrors = vErrors === null ? validate305.errors : vErrors.concat(validate305.errors);
+        vErrors = vErrors === null ? validate357.errors : vErrors.concat(validate357.errors);
         errors = vErrors.length;
       }
     }
@@ -8788,10 +10232,10 @@ function validate72(data, {
     }
     errors++;
   }
-  validate72.errors = vErrors;
+  validate74.errors = vErrors;
   return errors === 0;
 }
-const schema135 = {
+const schema154 = {
   "type": "object",
   "properties": {
     "observedGeneration": {
@@ -8815,11 +10259,11 @@ const schema135 = {
   },
   "nullable": true
 };
-const schema33 = {
+const schema34 = {
   "type": "integer",
   "nullable": true
 };
-function validate59(data, {
+function validate60(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -8843,14 +10287,14 @@ function validate59(data, {
     }
     errors++;
   }
-  validate59.errors = vErrors;
+  validate60.errors = vErrors;
   return errors === 0;
 }
-const schema35 = {
+const schema36 = {
   "type": "string",
   "nullable": true
 };
-function validate61(data, {
+function validate62(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -8874,17 +10318,17 @@ function validate61(data, {
     }
     errors++;
   }
-  validate61.errors = vErrors;
+  validate62.errors = vErrors;
   return errors === 0;
 }
-const schema136 = {
+const schema155 = {
   "type": "array",
   "items": {
     "$ref": "6cL7EKqmlL0zPYJ2ywRPK7XpC94SJgrif4hCdyqeAA"
   },
   "nullable": true
 };
-const schema137 = {
+const schema156 = {
   "type": "object",
   "required": ["type", "status"],
   "properties": {
@@ -8908,11 +10352,11 @@ const schema137 = {
     }
   }
 };
-const schema138 = {
+const schema157 = {
   "type": "string",
   "enum": ["True", "False", "Unknown"]
 };
-function validate319(data, {
+function validate371(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -8942,7 +10386,7 @@ function validate319(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema138.enum
+        allowedValues: schema157.enum
       }
     };
     if (vErrors === null) {
@@ -8952,16 +10396,16 @@ function validate319(data, {
     }
     errors++;
   }
-  validate319.errors = vErrors;
+  validate371.errors = vErrors;
   return errors === 0;
 }
-const schema36 = {
+const schema38 = {
   "type": "string",
   "format": "date-time",
   "nullable": true
 };
 const formats0 = formats["date-time"];
-function validate62(data, {
+function validate64(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -9003,10 +10447,10 @@ function validate62(data, {
       errors++;
     }
   }
-  validate62.errors = vErrors;
+  validate64.errors = vErrors;
   return errors === 0;
 }
-function validate317(data, {
+function validate369(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -9048,68 +10492,68 @@ function validate317(data, {
       errors++;
     }
     if (data.type !== undefined) {
-      if (!validate60(data.type, {
+      if (!validate61(data.type, {
         instancePath: instancePath + "/type",
         parentData: data,
         parentDataProperty: "type",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate61.errors : vErrors.concat(validate61.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.status !== undefined) {
+      if (!validate371(data.status, {
+        instancePath: instancePath + "/status",
+        parentData: data,
+        parentDataProperty: "status",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate371.errors : vErrors.concat(validate371.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.reason !== undefined) {
+      if (!validate62(data.reason, {
+        instancePath: instancePath + "/reason",
+        parentData: data,
+        parentDataProperty: "reason",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.message !== undefined) {
+      if (!validate62(data.message, {
+        instancePath: instancePath + "/message",
+        parentData: data,
+        parentDataProperty: "message",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.observedGeneration !== undefined) {
+      if (!validate60(data.observedGeneration, {
+        instancePath: instancePath + "/observedGeneration",
+        parentData: data,
+        parentDataProperty: "observedGeneration",
         rootData
       })) {
         vErrors = vErrors === null ? validate60.errors : vErrors.concat(validate60.errors);
         errors = vErrors.length;
       }
     }
-    if (data.status !== undefined) {
-      if (!validate319(data.status, {
-        instancePath: instancePath + "/status",
-        parentData: data,
-        parentDataProperty: "status",
-        rootData
-      })) {
-        vErrors = vErrors === null ? validate319.errors : vErrors.concat(validate319.errors);
-        errors = vErrors.length;
-      }
-    }
-    if (data.reason !== undefined) {
-      if (!validate61(data.reason, {
-        instancePath: instancePath + "/reason",
-        parentData: data,
-        parentDataProperty: "reason",
-        rootData
-      })) {
-        vErrors = vErrors === null ? validate61.errors : vErrors.concat(validate61.errors);
-        errors = vErrors.length;
-      }
-    }
-    if (data.message !== undefined) {
-      if (!validate61(data.message, {
-        instancePath: instancePath + "/message",
-        parentData: data,
-        parentDataProperty: "message",
-        rootData
-      })) {
-        vErrors = vErrors === null ? validate61.errors : vErrors.concat(validate61.errors);
-        errors = vErrors.length;
-      }
-    }
-    if (data.observedGeneration !== undefined) {
-      if (!validate59(data.observedGeneration, {
-        instancePath: instancePath + "/observedGeneration",
-        parentData: data,
-        parentDataProperty: "observedGeneration",
-        rootData
-      })) {
-        vErrors = vErrors === null ? validate59.errors : vErrors.concat(validate59.errors);
-        errors = vErrors.length;
-      }
-    }
     if (data.lastTransitionTime !== undefined) {
-      if (!validate62(data.lastTransitionTime, {
+      if (!validate64(data.lastTransitionTime, {
         instancePath: instancePath + "/lastTransitionTime",
         parentData: data,
         parentDataProperty: "lastTransitionTime",
         rootData
       })) {
-        vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
+        vErrors = vErrors === null ? validate64.errors : vErrors.concat(validate64.errors);
         errors = vErrors.length;
       }
     }
@@ -9129,10 +10573,10 @@ function validate317(data, {
     }
     errors++;
   }
-  validate317.errors = vErrors;
+  validate369.errors = vErrors;
   return errors === 0;
 }
-function validate316(data, {
+function validate368(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -9159,21 +10603,21 @@ function validate316(data, {
   if (Array.isArray(data)) {
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate317(data[i0], {
+      if (!validate369(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate317.errors : vErrors.concat(validate317.errors);
+        vErrors = vErrors === null ? validate369.errors : vErrors.concat(validate369.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate316.errors = vErrors;
+  validate368.errors = vErrors;
   return errors === 0;
 }
-const schema139 = {
+const schema158 = {
   "type": "array",
   "maxItems": 20,
   "items": {
@@ -9181,7 +10625,7 @@ const schema139 = {
   },
   "nullable": true
 };
-const schema140 = {
+const schema159 = {
   "type": "object",
   "required": ["generation", "specSha256", "outcome", "observedAt"],
   "properties": {
@@ -9205,10 +10649,10 @@ const schema140 = {
     }
   }
 };
-const schema141 = {
+const schema160 = {
   "type": "integer"
 };
-function validate329(data, {
+function validate381(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -9232,63 +10676,14 @@ function validate329(data, {
     }
     errors++;
   }
-  validate329.errors = vErrors;
+  validate381.errors = vErrors;
   return errors === 0;
 }
-const schema142 = {
-  "type": "string",
-  "pattern": "^[0-9a-f]{64}$"
-};
-const pattern12 = new RegExp("^[0-9a-f]{64}$", "u");
-function validate331(data, {
-  instancePath = "",
-  parentData,
-  parentDataProperty,
-  rootData = data
-} = {}) {
-  let vErrors = null;
-  let errors = 0;
-  if (typeof data === "string") {
-    if (!pattern12.test(data)) {
-      const err0 = {
-        instancePath,
-        schemaPath: "#/pattern",
-        keyword: "pattern",
-        params: {
-          pattern: "^[0-9a-f]{64}$"
-        }
-      };
-      if (vErrors === null) {
-        vErrors = [err0];
-      } else {
-        vErrors.push(err0);
-      }
-      errors++;
-    }
-  } else {
-    const err1 = {
-      instancePath,
-      schemaPath: "#/type",
-      keyword: "type",
-      params: {
-        type: "string"
-      }
-    };
-    if (vErrors === null) {
-      vErrors = [err1];
-    } else {
-      vErrors.push(err1);
-    }
-    errors++;
-  }
-  validate331.errors = vErrors;
-  return errors === 0;
-}
-const schema143 = {
+const schema161 = {
   "type": "string",
   "enum": ["Compiled", "Invalid"]
 };
-function validate335(data, {
+function validate386(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -9318,7 +10713,7 @@ function validate335(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema143.enum
+        allowedValues: schema161.enum
       }
     };
     if (vErrors === null) {
@@ -9328,14 +10723,14 @@ function validate335(data, {
     }
     errors++;
   }
-  validate335.errors = vErrors;
+  validate386.errors = vErrors;
   return errors === 0;
 }
-const schema144 = {
+const schema162 = {
   "type": "string",
   "format": "date-time"
 };
-function validate337(data, {
+function validate388(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -9376,10 +10771,10 @@ function validate337(data, {
     }
     errors++;
   }
-  validate337.errors = vErrors;
+  validate388.errors = vErrors;
   return errors === 0;
 }
-function validate328(data, {
+function validate380(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -9453,68 +10848,68 @@ function validate328(data, {
       errors++;
     }
     if (data.generation !== undefined) {
-      if (!validate329(data.generation, {
+      if (!validate381(data.generation, {
         instancePath: instancePath + "/generation",
         parentData: data,
         parentDataProperty: "generation",
         rootData
       })) {
-        vErrors = vErrors === null ? validate329.errors : vErrors.concat(validate329.errors);
+        vErrors = vErrors === null ? validate381.errors : vErrors.concat(validate381.errors);
         errors = vErrors.length;
       }
     }
     if (data.specSha256 !== undefined) {
-      if (!validate331(data.specSha256, {
+      if (!validate63(data.specSha256, {
         instancePath: instancePath + "/specSha256",
         parentData: data,
         parentDataProperty: "specSha256",
         rootData
       })) {
-        vErrors = vErrors === null ? validate331.errors : vErrors.concat(validate331.errors);
+        vErrors = vErrors === null ? validate63.errors : vErrors.concat(validate63.errors);
         errors = vErrors.length;
       }
     }
     if (data.changedBy !== undefined) {
-      if (!validate61(data.changedBy, {
+      if (!validate62(data.changedBy, {
         instancePath: instancePath + "/changedBy",
         parentData: data,
         parentDataProperty: "changedBy",
-        rootData
-      })) {
-        vErrors = vErrors === null ? validate61.errors : vErrors.concat(validate61.errors);
-        errors = vErrors.length;
-      }
-    }
-    if (data.changedAt !== undefined) {
-      if (!validate62(data.changedAt, {
-        instancePath: instancePath + "/changedAt",
-        parentData: data,
-        parentDataProperty: "changedAt",
         rootData
       })) {
         vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
         errors = vErrors.length;
       }
     }
+    if (data.changedAt !== undefined) {
+      if (!validate64(data.changedAt, {
+        instancePath: instancePath + "/changedAt",
+        parentData: data,
+        parentDataProperty: "changedAt",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate64.errors : vErrors.concat(validate64.errors);
+        errors = vErrors.length;
+      }
+    }
     if (data.outcome !== undefined) {
-      if (!validate335(data.outcome, {
+      if (!validate386(data.outcome, {
         instancePath: instancePath + "/outcome",
         parentData: data,
         parentDataProperty: "outcome",
         rootData
       })) {
-        vErrors = vErrors === null ? validate335.errors : vErrors.concat(validate335.errors);
+        vErrors = vErrors === null ? validate386.errors : vErrors.concat(validate386.errors);
         errors = vErrors.length;
       }
     }
     if (data.observedAt !== undefined) {
-      if (!validate337(data.observedAt, {
+      if (!validate388(data.observedAt, {
         instancePath: instancePath + "/observedAt",
         parentData: data,
         parentDataProperty: "observedAt",
         rootData
       })) {
-        vErrors = vErrors === null ? validate337.errors : vErrors.concat(validate337.errors);
+        vErrors = vErrors === null ? validate388.errors : vErrors.concat(validate388.errors);
         errors = vErrors.length;
       }
     }
@@ -9534,10 +10929,10 @@ function validate328(data, {
     }
     errors++;
   }
-  validate328.errors = vErrors;
+  validate380.errors = vErrors;
   return errors === 0;
 }
-function validate327(data, {
+function validate379(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -9580,21 +10975,21 @@ function validate327(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate328(data[i0], {
+      if (!validate380(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate328.errors : vErrors.concat(validate328.errors);
+        vErrors = vErrors === null ? validate380.errors : vErrors.concat(validate380.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate327.errors = vErrors;
+  validate379.errors = vErrors;
   return errors === 0;
 }
-function validate311(data, {
+function validate363(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -9620,76 +11015,76 @@ function validate311(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.observedGeneration !== undefined) {
-      if (!validate59(data.observedGeneration, {
+      if (!validate60(data.observedGeneration, {
         instancePath: instancePath + "/observedGeneration",
         parentData: data,
         parentDataProperty: "observedGeneration",
         rootData
       })) {
-        vErrors = vErrors === null ? validate59.errors : vErrors.concat(validate59.errors);
+        vErrors = vErrors === null ? validate60.errors : vErrors.concat(validate60.errors);
         errors = vErrors.length;
       }
     }
     if (data.runTokenIssuer !== undefined) {
-      if (!validate61(data.runTokenIssuer, {
+      if (!validate62(data.runTokenIssuer, {
         instancePath: instancePath + "/runTokenIssuer",
         parentData: data,
         parentDataProperty: "runTokenIssuer",
         rootData
       })) {
-        vErrors = vErrors === null ? validate61.errors : vErrors.concat(validate61.errors);
+        vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
         errors = vErrors.length;
       }
     }
     if (data.targetCount !== undefined) {
-      if (!validate59(data.targetCount, {
+      if (!validate60(data.targetCount, {
         instancePath: instancePath + "/targetCount",
         parentData: data,
         parentDataProperty: "targetCount",
         rootData
       })) {
-        vErrors = vErrors === null ? validate59.errors : vErrors.concat(validate59.errors);
+        vErrors = vErrors === null ? validate60.errors : vErrors.concat(validate60.errors);
         errors = vErrors.length;
       }
     }
     if (data.ruleCount !== undefined) {
-      if (!validate59(data.ruleCount, {
+      if (!validate60(data.ruleCount, {
         instancePath: instancePath + "/ruleCount",
         parentData: data,
         parentDataProperty: "ruleCount",
         rootData
       })) {
-        vErrors = vErrors === null ? validate59.errors : vErrors.concat(validate59.errors);
+        vErrors = vErrors === null ? validate60.errors : vErrors.concat(validate60.errors);
         errors = vErrors.length;
       }
     }
     if (data.conditions !== undefined) {
-      if (!validate316(data.conditions, {
+      if (!validate368(data.conditions, {
         instancePath: instancePath + "/conditions",
         parentData: data,
         parentDataProperty: "conditions",
         rootData
       })) {
-        vErrors = vErrors === null ? validate316.errors : vErrors.concat(validate316.errors);
+        vErrors = vErrors === null ? validate368.errors : vErrors.concat(validate368.errors);
         errors = vErrors.length;
       }
     }
     if (data.history !== undefined) {
-      if (!validate327(data.history, {
+      if (!validate379(data.history, {
         instancePath: instancePath + "/history",
         parentData: data,
         parentDataProperty: "history",
         rootData
       })) {
-        vErrors = vErrors === null ? validate327.errors : vErrors.concat(validate327.errors);
+        vErrors = vErrors === null ? validate379.errors : vErrors.concat(validate379.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate311.errors = vErrors;
+  validate363.errors = vErrors;
   return errors === 0;
 }
-function validate63(data, {
+function validate65(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -9748,57 +11143,57 @@ function validate63(data, {
       errors++;
     }
     if (data.apiVersion !== undefined) {
-      if (!validate64(data.apiVersion, {
+      if (!validate66(data.apiVersion, {
         instancePath: instancePath + "/apiVersion",
         parentData: data,
         parentDataProperty: "apiVersion",
-        rootData
-      })) {
-        vErrors = vErrors === null ? validate64.errors : vErrors.concat(validate64.errors);
-        errors = vErrors.length;
-      }
-    }
-    if (data.kind !== undefined) {
-      if (!validate66(data.kind, {
-        instancePath: instancePath + "/kind",
-        parentData: data,
-        parentDataProperty: "kind",
         rootData
       })) {
         vErrors = vErrors === null ? validate66.errors : vErrors.concat(validate66.errors);
         errors = vErrors.length;
       }
     }
-    if (data.metadata !== undefined) {
-      if (!validate68(data.metadata, {
-        instancePath: instancePath + "/metadata",
+    if (data.kind !== undefined) {
+      if (!validate68(data.kind, {
+        instancePath: instancePath + "/kind",
         parentData: data,
-        parentDataProperty: "metadata",
+        parentDataProperty: "kind",
         rootData
       })) {
         vErrors = vErrors === null ? validate68.errors : vErrors.concat(validate68.errors);
         errors = vErrors.length;
       }
     }
+    if (data.metadata !== undefined) {
+      if (!validate70(data.metadata, {
+        instancePath: instancePath + "/metadata",
+        parentData: data,
+        parentDataProperty: "metadata",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate70.errors : vErrors.concat(validate70.errors);
+        errors = vErrors.length;
+      }
+    }
     if (data.spec !== undefined) {
-      if (!validate72(data.spec, {
+      if (!validate74(data.spec, {
         instancePath: instancePath + "/spec",
         parentData: data,
         parentDataProperty: "spec",
         rootData
       })) {
-        vErrors = vErrors === null ? validate72.errors : vErrors.concat(validate72.errors);
+        vErrors = vErrors === null ? validate74.errors : vErrors.concat(validate74.errors);
         errors = vErrors.length;
       }
     }
     if (data.status !== undefined) {
-      if (!validate311(data.status, {
+      if (!validate363(data.status, {
         instancePath: instancePath + "/status",
         parentData: data,
         parentDataProperty: "status",
         rootData
       })) {
-        vErrors = vErrors === null ? validate311.errors : vErrors.concat(validate311.errors);
+        vErrors = vErrors === null ? validate363.errors : vErrors.concat(validate363.errors);
         errors = vErrors.length;
       }
     }
@@ -9818,6 +11213,6 @@ function validate63(data, {
     }
     errors++;
   }
-  validate63.errors = vErrors;
+  validate65.errors = vErrors;
   return errors === 0;
 }

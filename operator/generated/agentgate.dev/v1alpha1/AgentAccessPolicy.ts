@@ -176,9 +176,9 @@ export interface IAgentAccessPolicy {
        */
       "name": string;
       /**
-       * Wire protocol of the target: postgres (the PostgreSQL wire protocol) or http (an HTTP API, guarded request by request).
+       * Wire protocol of the target: postgres (the PostgreSQL wire protocol), http (an HTTP API, guarded request by request) or mcp (a Model Context Protocol server, guarded call by call).
        */
-      "protocol": "postgres" | "http";
+      "protocol": "postgres" | "http" | "mcp";
       /**
        * host:port where the proxy listens for the agent (loopback unless tls is set).
        */
@@ -195,6 +195,52 @@ export interface IAgentAccessPolicy {
          * Base URL of the HTTP API (http or https; its path is prefixed to every request's path).
          */
         "url"?: string;
+        /**
+         * mcp with url: streamableHttp (default) or sse (the legacy HTTP+SSE transport).
+         */
+        "transport"?: "streamableHttp" | "sse";
+        /**
+         * mcp: the stdio MCP server the sidecar launches, one process per agent session (the agent never holds its environment).
+         */
+        "command"?: string;
+        /**
+         * mcp: arguments of command.
+         */
+        "args"?: Array<string>;
+        /**
+         * mcp: environment of command (nothing else of the sidecar's is passed but PATH and HOME), each a value or read from a Secret.
+         */
+        "env"?: Array<{
+          /**
+           * Variable name.
+           */
+          "name": string;
+          /**
+           * A literal value (not a secret).
+           */
+          "value"?: string;
+          /**
+           * The sidecar's environment variable holding it (local mode).
+           */
+          "valueFromEnv"?: string;
+          /**
+           * A file holding it.
+           */
+          "valueFromFile"?: string;
+          /**
+           * Kubernetes Secret (in the policy's namespace); mounted into the proxy container only.
+           */
+          "secretRef"?: {
+            /**
+             * Secret name.
+             */
+            "name": string;
+            /**
+             * Key in the Secret.
+             */
+            "key": string;
+          };
+        }>;
         /**
          * TLS server name (SNI, and the name the certificate must carry) for an https url, when it differs from the url's host.
          */
@@ -289,7 +335,7 @@ export interface IAgentAccessPolicy {
         "allowConnect"?: boolean;
       };
       /**
-       * http only: JSON response fields masked whole, by path ($.customers[\*].card_number, $.items[\*].\*) or by key name anywhere (card_number). masking.columns names are masked as key names too.
+       * http and mcp (tool structured content and JSON text): JSON response fields masked whole, by path ($.customers[\*].card_number, $.items[\*].\*) or by key name anywhere (card_number). masking.columns names are masked as key names too.
        */
       "maskFields"?: Array<{
         /**
@@ -302,7 +348,38 @@ export interface IAgentAccessPolicy {
         "strategy"?: "redact" | "partial" | "hash";
       }>;
       /**
-       * http only: bounds on what the proxy reads from the agent and buffers from the API.
+       * mcp only: what passes between the agent and the MCP server besides calls.
+       */
+      "mcp"?: {
+        /**
+         * Requests the MCP server may send to the agent; refused unless set.
+         */
+        "capabilities"?: {
+          /**
+           * Relay sampling/createMessage (the server asking the agent's model).
+           */
+          "sampling"?: boolean;
+          /**
+           * Relay elicitation/create (the server asking the user).
+           */
+          "elicitation"?: boolean;
+        };
+        /**
+         * Tool definitions an admin accepts: a tool whose description or input schema changed since the sidecar first saw it is blocked until its new fingerprint is listed here (the fingerprint is in the ToolDefinitionChanged Event and audit record).
+         */
+        "acceptedTools"?: Array<{
+          /**
+           * Tool name.
+           */
+          "tool": string;
+          /**
+           * sha256 of the tool's canonical definition (name, description, inputSchema, outputSchema, annotations).
+           */
+          "sha256": string;
+        }>;
+      };
+      /**
+       * http and mcp: bounds on what the proxy reads from the agent and buffers from the API (mcp: maxRequestBodyBytes bounds one JSON-RPC message, maxResponseBodyBytes one result).
        */
       "limits"?: {
         /**
@@ -462,6 +539,48 @@ export interface IAgentAccessPolicy {
           }>;
           /**
            * A CEL expression over request (method, path, segments, query, headers, body, principal) that must be true; an error counts as a match for Deny and RequireApproval rules and as no match for Allow rules.
+           */
+          "cel"?: string;
+        };
+        /**
+         * Conditions on an MCP message (mcp targets; such a rule never matches SQL or HTTP). tools, resources and prompts select the kind of message: a rule naming tools matches tools/call only, resources resources/read, prompts prompts/get.
+         */
+        "mcp"?: {
+          /**
+           * Tool name globs (\* any run of characters).
+           */
+          "tools"?: Array<string>;
+          /**
+           * Conditions on the call's arguments (tools/call) or prompt arguments (prompts/get), by JSON path ($.path, $.items[\*].id); every one must hold.
+           */
+          "arguments"?: Array<{
+            /**
+             * Argument path: $.a.b, $.items[\*].id.
+             */
+            "path": string;
+            /**
+             * Whether the value must be there (true) or absent (false).
+             */
+            "present"?: boolean;
+            /**
+             * Matches when the value equals one of these (numbers and booleans compared as their JSON text).
+             */
+            "values"?: Array<string>;
+            /**
+             * Glob the value must match.
+             */
+            "pattern"?: string;
+          }>;
+          /**
+           * Resource URI globs (resources/read).
+           */
+          "resources"?: Array<string>;
+          /**
+           * Prompt name globs (prompts/get).
+           */
+          "prompts"?: Array<string>;
+          /**
+           * A CEL expression over request (method, tool, arguments, uri, prompt, principal, target) that must be true; an error counts as a match for Deny and RequireApproval rules and as no match for Allow rules.
            */
           "cel"?: string;
         };

@@ -1,0 +1,84 @@
+/**
+ * The policy decision for one MCP call (tools/call, resources/read, prompts/get): the first matching
+ * rule, else defaultAction, as for SQL and HTTP. A `when.mcp` rule names what it is about (tools,
+ * resources or prompts); a rule with sql or http conditions never matches an MCP call. Where a
+ * condition cannot be decided (a CEL error, arguments that are not an object), it matches Deny and
+ * RequireApproval rules and never Allow rules.
+ */
+import { triggeredByMatches, type Decision, type TriggeringPerson } from '../gate/decide.js';
+import { globMatch } from '../../shared/policy-language/glob.js';
+import type { Action, McpTargetSpec, PolicySpec, RuleSpec } from '../../shared/contract/policy-types.js';
+import { celProgram } from '../../shared/policy-language/cel.js';
+import { compileJsonPath, selectValues } from '../../shared/policy-language/json-path.js';
+import { jsonText, valuesMatch, type PrincipalFacts } from '../http/decide-http.js';
+import type { McpCallFacts, McpCelRequest } from './mcp-facts.js';
+
+export class McpPolicyEngine {
+  constructor(private readonly spec: PolicySpec) {}
+
+  decide(f: McpCallFacts, target: McpTargetSpec, principal: PrincipalFacts, person?: TriggeringPerson): Decision {
+    for (const rule of this.spec.rules ?? []) {
+      if (this.matches(rule, f, target, principal, person)) return this.finish(rule.action, rule.name, rule.message);
+    }
+    return this.finish(this.spec.defaultAction, 'defaultAction');
+  }
+
+  /** Whether a tool could be called at all by this principal: tools/list shows the agent only those. */
+  toolListed(tool: string, target: McpTargetSpec, principal: PrincipalFacts): boolean {
+    for (const rule of this.spec.rules ?? []) {
+      const when = rule.when;
+      if (when?.sql || when?.http) continue;
+      if (when?.targets && !when.targets.includes(target.name)) continue;
+      const m = when?.mcp;
+      if (m && (m.resources || m.prompts)) continue;
+      if (m?.tools && !m.tools.some((g) => globMatch(g, tool))) continue;
+      // A rule with conditions on the arguments (or CEL) decides only some calls of the tool: the tool stays listed.
+      if (m?.arguments || m?.cel !== undefined || when?.triggeredBy) {
+        if (rule.action !== 'Deny') return true;
+        continue;
+      }
+      return rule.action !== 'Deny' || this.spec.mode === 'Audit';
+    }
+    return this.spec.defaultAction !== 'Deny' || this.spec.mode === 'Audit';
+  }
+
+  private finish(action: Action, rule: string, message?: string): Decision {
+    return { action, rule, ...(message ? { message } : {}), blocked: action !== 'Allow' && this.spec.mode !== 'Audit' };
+  }
+
+  private matches(rule: RuleSpec, f: McpCallFacts, target: McpTargetSpec, principal: PrincipalFacts, person?: TriggeringPerson): boolean {
+    const when = rule.when;
+    if (!when) return true;
+    if (when.targets && !when.targets.includes(target.name)) return false;
+    if (when.sql || when.http) return false;
+    if (when.triggeredBy && !triggeredByMatches(when.triggeredBy, person)) return false;
+    const m = when.mcp;
+    if (!m) return true;
+    const unclear = rule.action !== 'Allow';
+    if (m.tools && (f.tool === undefined || !m.tools.some((g) => globMatch(g, f.tool!)))) return false;
+    if (m.resources && (f.uri === undefined || !m.resources.some((g) => globMatch(g, f.uri!)))) return false;
+    if (m.prompts && (f.prompt === undefined || !m.prompts.some((g) => globMatch(g, f.prompt!)))) return false;
+    for (const c of m.arguments ?? []) {
+      const found = f.arguments ? selectValues(compileJsonPath(c.path), f.arguments) : [];
+      if (!valuesMatch(c, found.length ? found.map(jsonText) : undefined, unclear)) return false;
+    }
+    if (m.cel !== undefined) {
+      let ok: boolean;
+      try {
+        ok = celProgram(m.cel)(celRequest(f, principal));
+      } catch {
+        ok = unclear;
+      }
+      if (!ok) return false;
+    }
+    return true;
+  }
+}
+
+function celRequest(f: McpCallFacts, p: PrincipalFacts): McpCelRequest {
+  return {
+    method: f.method, tool: f.tool ?? '', uri: f.uri ?? '', prompt: f.prompt ?? '', arguments: f.arguments ?? {},
+    principal: { sub: p.sub, iss: p.iss, ...(p.triggeredBy ? { triggeredBy: p.triggeredBy } : {}) },
+    target: f.target,
+  };
+}
