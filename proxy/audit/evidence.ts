@@ -24,7 +24,7 @@ export interface EvidenceInput {
   /** ApprovalRequests from the cluster (optional). */
   approvals?: { metadata: { name?: string; namespace?: string; creationTimestamp?: string }; spec: { rule: string; requester: { subject: string }; command: { summary?: string; text: string }; decisions?: { user: string; decision: string; comment?: string; time: string }[] }; status?: { phase?: string; decidedAt?: string } }[];
   /** AgentAccessPolicies from the cluster, with their change history (status.history). */
-  policies?: { metadata: { name: string; namespace?: string; generation?: number }; spec: { mode?: string; review?: { maxOpenHours?: number } }; status?: { history?: { generation: number; specSha256: string; changedBy?: string; changedAt?: string; outcome: string; observedAt: string }[] } }[];
+  policies?: { metadata: { name: string; namespace?: string; generation?: number }; spec: { mode?: string; review?: { maxOpenHours?: number; reviewers?: { users?: string[]; groups?: string[] } } }; status?: { history?: { generation: number; specSha256: string; changedBy?: string; changedAt?: string; outcome: string; observedAt: string }[] } }[];
   generatedAt?: Date;
 }
 
@@ -122,8 +122,11 @@ export function buildEvidence(i: EvidenceInput): Evidence {
   const generatedAt = i.generatedAt ?? new Date();
   const maxOpenHours = (namespace: string | undefined, name: string | undefined): number | undefined =>
     i.policies?.find((p) => p.metadata.name === name && p.metadata.namespace === namespace)?.spec.review?.maxOpenHours;
+  const reviewers = i.policies
+    ? (namespace: string | undefined, name: string | undefined) => i.policies!.find((p) => p.metadata.name === name && p.metadata.namespace === namespace)?.spec.review?.reviewers
+    : undefined;
   const review: ReviewFindings | undefined = i.reviews
-    ? reviewDeviations({ records: inRange, reviews: i.reviews.filter((r) => !i.namespace || r.metadata.namespace === i.namespace), maxOpenHours, asOf: generatedAt })
+    ? reviewDeviations({ records: inRange, reviews: i.reviews.filter((r) => !i.namespace || r.metadata.namespace === i.namespace), maxOpenHours, ...(reviewers ? { reviewers } : {}), asOf: generatedAt, period: { from: i.from, to: i.to } })
     : undefined;
 
   const summary = {

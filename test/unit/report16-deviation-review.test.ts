@@ -43,7 +43,7 @@ const asOf = new Date('2026-11-25T00:00:00.000Z');
 
 describe('report16: review of deviations (population, matching, exceptions)', () => {
   it('takes the population from the chain: every deviation kind, nothing else', () => {
-    const kinds = records().map(deviationOf).map((d) => d?.kind);
+    const kinds = records().map((r) => deviationOf(r)).map((d) => d?.kind);
     expect(kinds).to.deep.equal(['Denial', 'Denial', 'Denial', 'Denial', 'Denial', 'ApprovalExpired', 'IdentityRefused', 'CapExceeded', 'AuditFailure', 'Denial', 'Denial', undefined, undefined]);
     const f = reviewDeviations({ records: records(), reviews: [], asOf });
     expect(f.deviations).to.have.length(11);

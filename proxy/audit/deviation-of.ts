@@ -4,7 +4,7 @@
  * approval requests that expired or were denied, runtime caps hit, and audit/witness failures. Taken
  * from the record as chained, so the report always matches the chain. A pure function.
  */
-import type { AuditFields, AuditRecord } from '../audit/record.js';
+import type { AuditFields, AuditRecord } from './record.js';
 
 export type DeviationKind = 'Denial' | 'IdentityRefused' | 'ApprovalExpired' | 'ApprovalDenied' | 'CapExceeded' | 'AuditFailure';
 
@@ -39,6 +39,9 @@ export function mayDeviate(f: AuditFields): boolean {
       return false;
   }
 }
+
+/** What proxy/postgres/session.ts records when an agent's token expires in a session (not a refusal). */
+export const SESSION_TOKEN_EXPIRED = 'token expired during the session; session closed';
 
 /** An unwritable audit log cannot be in the chain: reported without a hash. */
 export function auditUnwritable(message: string, now: Date): DeviationReport {
@@ -89,9 +92,12 @@ export function deviationOf(r: AuditRecord, requested?: (approvalRequest: string
     case 'session.invariant-violated':
       return { ...base, kind: 'Denial', rule: 'session-invariant', reason: text(r.message ?? 'a pinned setting changed; session closed', 2048)! };
     case 'identity.rejected': {
-      // A token that expires during a session is its normal end, not a refusal.
-      if (!r.message || /during the session/.test(r.message)) return undefined;
+      // A token that expires during a session is its normal end, not a refusal: the session writes that
+      // record without an outcome and with this exact text. Refusals quote what the agent sent (an
+      // issuer, an algorithm), so no test on their text may turn one into a non-deviation.
+      if (r.event.outcome !== 'failure' && r.message === SESSION_TOKEN_EXPIRED) return undefined;
       const target = r.target ? ` on target ${r.target}` : '';
+      if (!r.message) return { ...base, kind: 'IdentityRefused', rule: 'token-refused', statement: `connection${target}`, reason: 'identity refused' };
       return { ...base, kind: 'IdentityRefused', rule: identityRule(r.message), statement: `connection${target}${r.client?.address ? ` from ${r.client.address}` : ''}`, reason: text(r.message, 2048)! };
     }
     case 'statement.cap-exceeded': {
