@@ -61,8 +61,10 @@ export const DEFAULT_MAX_OPEN_HOURS = 72;
 export interface ChainDeviation {
   /** The chained record's hash; empty for a deviation only its review item records (see `fromItem`). */
   hash: string;
-  /** Filed by the operator without an audit record (an unwritable audit log, a Reject-mode approval outcome). */
+  /** Known from its review item only: filed without an audit record (an unwritable audit log, a Reject-mode approval outcome), or `notInLogs`. */
   fromItem?: true;
+  /** The item lists it by an audit hash the logs given do not hold: the export misses the chain that recorded it. */
+  notInLogs?: true;
   time: string;
   kind: DeviationKind;
   namespace?: string;
@@ -178,10 +180,11 @@ export function reviewDeviations(i: ReviewInput): ReviewFindings {
   const itemOnly: [ChainDeviation, DeviationReview][] = [];
   for (const r of i.reviews) {
     for (const d of r.status?.deviations ?? []) {
-      if (!d.auditHash) {
-        const t = Date.parse(d.time ?? '');
-        if (t >= from && t <= to) itemOnly.push([itemDeviation(r, d, t), r]);
-        continue;
+      const t = Date.parse(d.time ?? '');
+      if (!d.auditHash || !inChain.has(d.auditHash)) {
+        // No record in the logs given: counted from the item, and an exception when it names a record the logs lack.
+        if (t >= from && t <= to && !(d.auditHash && byHash.has(d.auditHash))) itemOnly.push([{ ...itemDeviation(r, d, t), ...(d.auditHash ? { hash: d.auditHash, notInLogs: true as const } : {}) }, r]);
+        if (!d.auditHash) continue;
       }
       const other = byHash.get(d.auditHash);
       if (other && other !== r) notes.push(`audit record ${d.auditHash.slice(0, 12)}… is listed by two review items (${itemName(other)}, ${itemName(r)}); the first is used`);
@@ -221,6 +224,10 @@ export function reviewDeviations(i: ReviewInput): ReviewFindings {
     const control = CONTROL_OF[d.kind];
     const m = matched.get(d);
     if (!m) return { ...d, control, state: 'Not reported for review', exception: 'not reported for review: no review item covers this deviation' };
+    if (d.notInLogs) return { ...judged(d, control, m), exception: `not in the audit logs given: review item ${itemName(m.item)} lists its audit record ${d.hash.slice(0, 12)}…, so the export lacks the chain that recorded it` };
+    return judged(d, control, m);
+  });
+  function judged(d: ChainDeviation, control: ReviewedDeviation['control'], m: { item: DeviationReview; by: ReviewedDeviation['matchedBy'] }): ReviewedDeviation {
     const { item } = m;
     const maxHours = i.maxOpenHours?.(item.metadata.namespace ?? d.namespace, item.spec.policyRef?.name ?? d.policy) ?? DEFAULT_MAX_OPEN_HOURS;
     const opened = Date.parse(item.status?.firstSeen ?? '') || Date.parse(d.time);
@@ -257,7 +264,7 @@ export function reviewDeviations(i: ReviewInput): ReviewFindings {
     const age = i.asOf.getTime() - opened;
     const overdue = item.status?.state === 'Exception' || age > maxHours * 3600_000;
     return { ...base, state: 'Open', timeToReviewMs: Math.max(0, i.asOf.getTime() - Date.parse(d.time)), ...(overdue ? { exception: `open past the policy's limit of ${maxHours} h` } : {}) };
-  });
+  }
 
   const empty = (): ControlReview => ({ population: 0, reviewed: 0, open: 0, exceptions: 0, reviewers: [] });
   const byControl = { 'CC6.1': empty(), 'CC6.3': empty(), 'CC7.2': empty() };

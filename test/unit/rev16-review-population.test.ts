@@ -71,7 +71,7 @@ describe('rev16: the report and the sidecar judge deviations alike', () => {
       { event: { action: 'audit.checkpoint-failed' }, message: 'witness down', at: '2026-11-24T10:00:01.000Z' },
     ]);
     const reviews = [
-      item('IdentityRefused', 'token-time', '2026-11-24', { count: 101, deviations: Array.from({ length: 100 }, (_, n) => ({ time: '2026-11-24T11:00:00Z', auditHash: n.toString(16).padStart(64, 'a') })) }, ack('approver-1', '2026-11-24T12:00:00Z')),
+      item('IdentityRefused', 'token-time', '2026-11-24', { count: 101, deviations: [] }, ack('approver-1', '2026-11-24T12:00:00Z')),
       item('AuditFailure', 'witness-checkpoint', '2026-11-24', { count: 101, deviations: [] }, ack('approver-1', '2026-11-24T12:00:00Z')),
     ];
     const f = reviewDeviations({ records, reviews, asOf: new Date('2026-11-24T13:00:00Z') });
@@ -117,6 +117,15 @@ describe('rev16: attacks on the review population', () => {
     const flooded = item('IdentityRefused', 'token-time', day, { count: 150, firstSeen: `${day}T00:00:00Z`, deviations: Array.from({ length: 100 }, (_, n) => ({ time: `${day}T11:00:00Z`, auditHash: n.toString(16).padStart(64, 'b') })) }, ack('approver-1', `${day}T12:00:00Z`));
     const f = reviewDeviations({ records, reviews: [flooded], asOf: new Date(`${day}T13:00:00Z`) });
     expect(f.deviations[0]).to.deep.include({ rule: 'token-signature', state: 'Not reported for review' });
+  });
+
+  it('an export that leaves out the chain holding a reviewed item\'s deviations does not pass: each is an exception', () => {
+    const other = chain([{ event: { action: 'statement.decision', outcome: 'failure' }, decision: 'Deny', enforced: true, rule: { name: 'payroll' }, db: { query: { text: 'SELECT * FROM payroll.salaries' } }, at: `${day}T10:00:00.000Z` }]);
+    const listed = item('Denial', 'payroll', day, { count: 1, firstSeen: `${day}T10:00:00Z`, deviations: [{ time: `${day}T10:00:00.000Z`, auditHash: other[0]!.hash, statement: 'SELECT * FROM payroll.salaries' }] });
+    const f = reviewDeviations({ records: [], reviews: [listed], asOf: new Date(`${day}T10:30:00Z`), period: { from: new Date(`${day}T00:00:00Z`), to: new Date(`${day}T10:30:00Z`) } });
+    expect(f.deviations).to.have.length(1);
+    expect(f.deviations[0]!.exception).to.contain('not in the audit logs given');
+    expect(f.byControl['CC6.3']).to.deep.include({ population: 1, exceptions: 1 });
   });
 
   it('a decision stamped for someone outside the policy\'s reviewers (the webhook bypassed) is not a review', () => {
