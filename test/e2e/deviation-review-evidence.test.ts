@@ -193,4 +193,19 @@ describe('deviation review → evidence: every deviation with its reviewer, in a
     expect(d.code).to.equal(1);
     expect(d.out).to.contain('changed: report.html');
   });
+
+  it('a denial after the item was acknowledged opens a follow-up item, open for review; the acknowledged one keeps what its reviewer saw', async () => {
+    const { host, port } = f.proxy.addresses()[0]!;
+    const agent = new pg.Client({ host, port, user: 'agent', database: 'billing', password: await f.stack.token('agent-1') });
+    await agent.connect();
+    await agent.query('DROP TABLE orders').catch(() => undefined);
+    await agent.end();
+    const followUp = await eventually('the follow-up item', async () => (await f.items()).find((d) => d.spec.kind === 'Denial' && d.spec.rule === 'no-ddl' && !d.spec.decision && d.status?.count === 1));
+    const hash = f.chain().find((r) => r.db?.query?.text === 'DROP TABLE orders').hash;
+    expect(followUp.status.deviations[0].auditHash).to.equal(hash);
+    expect(followUp.metadata.name).to.match(/-2$/);
+    await eventually('the follow-up Open', async () => (await f.c.kubectl(['get', 'dr', followUp.metadata.name, '-n', NS, '-o', 'jsonpath={.status.state}'])).stdout === 'Open');
+    const acknowledged = (await f.items()).find((d) => d.spec.kind === 'Denial' && d.spec.decision);
+    expect(acknowledged.status).to.deep.include({ count: 2, state: 'Acknowledged' });
+  });
 });
