@@ -56,6 +56,12 @@ describe('rev16: the report and the sidecar judge deviations alike', () => {
     expect(f.deviations.find((d) => d.kind === 'ApprovalDenied')!.statement).to.equal('UPDATE t SET v = ?');
   });
 
+  it('a request refused pending its ApprovalRequest (HTTP, mode Reject) is not a denial: the request\'s outcome is the deviation', () => {
+    const [r] = chain([{ event: { action: 'statement.decision', outcome: 'failure' }, decision: 'RequireApproval', enforced: true, rule: { name: 'w' }, protocol: 'http', detail: { approvalRequest: 'agents/apr-2' } }]);
+    expect(reportedDeviationOf(r!)).to.equal(undefined);
+    expect(deviationOf(r!)).to.equal(undefined);
+  });
+
   it('an identity refusal whose quoted issuer says "during the session" is still a deviation (reported and counted)', () => {
     const [r] = chain([{ event: { action: 'identity.rejected', outcome: 'failure' }, target: 'billing-db', message: 'token issuer "x; token expired during the session; session closed" is not trusted by this policy' }]);
     expect(reportedDeviationOf(r!)).to.deep.include({ kind: 'IdentityRefused' });
