@@ -59,9 +59,14 @@ const IDENTITY_RULES: [RegExp, string][] = [
   [/well-formed|no token/i, 'malformed-token'],
 ];
 
-/** A bounded set of rule names for refused identities: an agent cannot open a review item per error text. */
+/**
+ * A bounded set of rule names for refused identities: an agent cannot open a review item per error text.
+ * Judged on the proxy's own words: quoted values (what the agent sent, JSON-quoted) are left out, but
+ * for the claim names the token library quotes.
+ */
 export function identityRule(message: string): string {
-  return IDENTITY_RULES.find(([re]) => re.test(message))?.[1] ?? 'token-refused';
+  const own = message.replace(/"(?:[^"\\]|\\.)*"/g, (q) => (/^"(exp|nbf|iat|aud|iss|sub)"$/.test(q) ? q : '""'));
+  return IDENTITY_RULES.find(([re]) => re.test(own))?.[1] ?? 'token-refused';
 }
 
 const text = (s: string | undefined, max: number): string | undefined => (s === undefined ? undefined : s.length > max ? `${s.slice(0, max - 1)}…` : s);

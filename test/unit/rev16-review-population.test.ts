@@ -9,6 +9,7 @@ import { deviationOf as reportedDeviationOf } from '../../proxy/audit/deviation-
 import { deviationOf, reviewDeviations, type DeviationReview } from '../../proxy/audit/deviation-review.js';
 import { parseRecord, type AuditFields, type AuditRecord } from '../../proxy/audit/record.js';
 import { reviewName } from '../../operator/reviews/naming.js';
+import { TokenVerifier } from '../../proxy/identity/verify.js';
 
 const agent = { iss: 'https://kubernetes.default.svc', sub: 'system:serviceaccount:agents:billing-agent', kubernetes: { namespace: 'agents', serviceAccount: 'billing-agent', pod: 'agent-pod' } };
 const policy = { name: 'billing-agent', namespace: 'agents', generation: 1, mode: 'Enforce' };
@@ -64,11 +65,24 @@ describe('rev16: the report and the sidecar judge deviations alike', () => {
 
   it('an identity refusal whose quoted issuer says "during the session" is still a deviation (reported and counted)', () => {
     const [r] = chain([{ event: { action: 'identity.rejected', outcome: 'failure' }, target: 'billing-db', message: 'token issuer "x; token expired during the session; session closed" is not trusted by this policy' }]);
-    expect(reportedDeviationOf(r!)).to.deep.include({ kind: 'IdentityRefused' });
+    expect(reportedDeviationOf(r!)).to.deep.include({ kind: 'IdentityRefused', rule: 'token-issuer' });
     expect(deviationOf(r!)).to.deep.include({ kind: 'IdentityRefused' });
     // The session's own record of a token expiring mid-session is its end, not a refusal.
     const [end] = chain([{ event: { action: 'identity.rejected' }, message: 'token expired during the session; session closed' }]);
     expect(reportedDeviationOf(end!)).to.equal(undefined);
+  });
+
+  it('the agent cannot choose the category of its refusal by what it quotes (issuer, algorithm)', async () => {
+    // The verifier's own refusal of an unsigned token whose issuer the agent wrote.
+    const verifier = new TokenVerifier({ issuers: [], maxTokenLifetimeSeconds: 900 });
+    const unsigned = (header: object, claims: object): string => [header, claims].map((x) => Buffer.from(JSON.stringify(x)).toString('base64url')).join('.') + '.c2ln';
+    const forged = async (iss: string): Promise<string> => verifier.verify(unsigned({ alg: 'ES256' }, { iss, sub: 'a' })).then(() => 'accepted', (e: Error) => e.message);
+    expect(await forged('x" expired "y')).to.contain('is not trusted by this policy');
+    for (const iss of ['x" expired "y', 'not yet valid', 'x\\" signature \\"', '"exp"']) expect(reportedDeviationOf(chain([{ event: { action: 'identity.rejected', outcome: 'failure' }, message: await forged(iss) }])[0]!)!.rule, iss).to.equal('token-issuer');
+    const alg = await verifier.verify(unsigned({ alg: 'HS256" issuer "' }, { iss: 'x' })).then(() => 'accepted', (e: Error) => e.message);
+    expect(reportedDeviationOf(chain([{ event: { action: 'identity.rejected', outcome: 'failure' }, message: alg }])[0]!)!.rule).to.equal('token-signature');
+    // The token library's own quoted claim names still classify.
+    expect(reportedDeviationOf(chain([{ event: { action: 'identity.rejected', outcome: 'failure' }, message: '"exp" claim timestamp check failed' }])[0]!)!.rule).to.equal('token-time');
   });
 
   it('the items half (a) files match: identity and witness rules as the sidecar names them', () => {
