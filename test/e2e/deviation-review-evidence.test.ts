@@ -132,6 +132,7 @@ describe('deviation review → evidence: every deviation with its reviewer, in a
     operatorKid = /countersigned by the operator \(manifest\.operator\.jws\) with its audit key (\S+):/.exec(r.out)![1]!;
 
     const summary = JSON.parse(readFileSync(join(bundle, 'summary.json'), 'utf8'));
+    expect(summary.review.from).to.equal('the cluster\'s DeviationReview objects');
     expect(summary.review.byControl['CC6.3']).to.deep.equal({ population: 3, reviewed: 3, open: 0, exceptions: 0, reviewers: ['approver-1'] });
     expect(summary.review.notReportedForReview).to.equal(0);
     const csv = readFileSync(join(bundle, 'deviations.csv'), 'utf8').trim().split('\n').slice(1);
@@ -207,5 +208,20 @@ describe('deviation review → evidence: every deviation with its reviewer, in a
     await eventually('the follow-up Open', async () => (await f.c.kubectl(['get', 'dr', followUp.metadata.name, '-n', NS, '-o', 'jsonpath={.status.state}'])).stdout === 'Open');
     const acknowledged = (await f.items()).find((d) => d.spec.kind === 'Denial' && d.spec.decision);
     expect(acknowledged.status).to.deep.include({ count: 2, state: 'Acknowledged' });
+  });
+
+  it('a doctored review file handed to a cluster export is named as such, and its decisions by non-reviewers are exceptions', async () => {
+    const items = (await f.items()).map((d) => (d.spec.decision ? d : { ...d, spec: { ...d.spec, decision: { state: 'Acknowledged', reviewedBy: 'mallory', reviewedGroups: ['system:authenticated'], reviewedAt: new Date().toISOString() } } }));
+    const file = join(dir, 'reviews.json');
+    writeFileSync(file, JSON.stringify({ apiVersion: 'v1', kind: 'List', items }));
+    const caFile = join(dir, 'operator-ca.crt');
+    const out = join(dir, 'doctored');
+    const r = await cli(['evidence', '--audit-file', f.auditFile(), '--reviews', file, '--out', out, '--namespace', NS, '--cluster', '--operator-namespace', NS, '--operator-url', f.endpoint.url, '--operator-ca', caFile, '--no-pdf'], 'approver-1');
+    expect(r.code, r.out).to.equal(0);
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+    expect(summary.review.from).to.equal('the file reviews.json given to the export (not read from the cluster)');
+    expect(readFileSync(join(out, 'report.html'), 'utf8')).to.contain('review items from the file reviews.json given to the export (not read from the cluster)');
+    const csv = readFileSync(join(out, 'deviations.csv'), 'utf8');
+    expect(csv).to.contain('"mallory"').and.contain("who is not among the policy's reviewers");
   });
 });
