@@ -1,12 +1,15 @@
 /**
  * Review of deviations as an auditor tests it: the population is every deviation in the audit chain for
- * the period (never the review queue's own count), each matched to the DeviationReview item that covers
- * it — by the chained record's hash, or, for an item whose list was truncated (count > deviations
- * listed), by (agent, kind, rule, UTC day) up to the number the item leaves unlisted. A deviation no item
- * covers was not reported for review: an exception, as is an item still open past its policy's
- * maxOpenHours, a review made after that limit, a decision without an admission-stamped reviewer, and a
- * review by the agent itself or the person who triggered its run. A deviation that happened after its
- * item was decided was not seen by that reviewer: it counts as open.
+ * the period (never the review queue's own count), judged as the sidecar reports them (deviation-of.ts),
+ * plus those only a review item records (filed without an audit record), each matched to the
+ * DeviationReview item that covers it — by the chained record's hash (within the item's own agent,
+ * policy, kind and rule), or, for an item whose list was truncated (count > deviations listed), by
+ * (agent, kind, rule, UTC day) up to the number the item leaves unlisted. A deviation no item covers
+ * was not reported for review: an exception, as is one an item lists by a hash the logs given lack, an
+ * item still open past its policy's maxOpenHours, a review made after that limit, a decision without an
+ * admission-stamped reviewer or by someone outside the policy's reviewers, and a review by the agent
+ * itself or anyone who triggered a run among the item's deviations (status.triggeredByUsernames). A
+ * deviation that happened after its item was decided was not seen by that reviewer: it counts as open.
  */
 import { isTriggerer } from '../identity/trigger-username.js';
 import { deviationOf as reportedDeviationOf } from './deviation-of.js';
