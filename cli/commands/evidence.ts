@@ -90,6 +90,8 @@ export async function writeEvidence(o: EvidenceCommand): Promise<EvidenceResult>
   let approvals: EvidenceInput['approvals'];
   let policies: EvidenceInput['policies'];
   let reviews: DeviationReview[] | undefined = o.reviewsFile ? parseReviews(JSON.parse(readFileSync(o.reviewsFile, 'utf8'))) : undefined;
+  // Where the review decisions come from, said in the report: a file is whatever the exporter handed in.
+  let reviewsFrom: string | undefined = o.reviewsFile ? `the file ${basename(o.reviewsFile)} given to the export (not read from the cluster)` : undefined;
   if (o.cluster) {
     const { loadKubeConfig, statusOf } = await import('../../shared/kube/client.js');
     const { GROUP, VERSION, APPROVAL_PLURAL, POLICY_PLURAL } = await import('../../shared/contract/api.js');
@@ -103,6 +105,7 @@ export async function writeEvidence(o: EvidenceCommand): Promise<EvidenceResult>
     // Change management: each policy's recorded history (who changed the spec, when, outcome).
     policies = await list<NonNullable<EvidenceInput['policies']>[number]>(POLICY_PLURAL);
     // Review items: a cluster without the DeviationReview kind holds none, so nothing was reported for review.
+    reviewsFrom ??= 'the cluster\'s DeviationReview objects';
     reviews ??= await list<DeviationReview>(DEVIATION_REVIEW_PLURAL).then(parseReviews, (e: unknown) => {
       if (statusOf(e) === 404) return [];
       throw e;
@@ -131,7 +134,7 @@ export async function writeEvidence(o: EvidenceCommand): Promise<EvidenceResult>
   };
   const ev = buildEvidence({
     records, verification, from, to: o.to, fromSource,
-    ...(o.namespace ? { namespace: o.namespace } : {}), ...(approvals ? { approvals } : {}), ...(policies ? { policies } : {}), ...(reviews ? { reviews } : {}),
+    ...(o.namespace ? { namespace: o.namespace } : {}), ...(approvals ? { approvals } : {}), ...(policies ? { policies } : {}), ...(reviews ? { reviews, ...(reviewsFrom ? { reviewsFrom } : {}) } : {}),
   });
   mkdirSync(o.out, { recursive: true });
   const files: string[] = [];

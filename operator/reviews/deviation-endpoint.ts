@@ -92,10 +92,13 @@ export function deviationRouter(o: DeviationEndpointOptions): Router {
       groups.set(name, g);
       results.push({ ...(r.auditHash ? { auditHash: r.auditHash } : {}), review: name });
     }
-    for (const [name, g] of groups) await serially(`${caller.namespace}/${name}`, () => fileDeviations(o.custom, caller.namespace, g.key, g.entries, o.log));
+    // The item a group was filed into (a follow-up when the first one was already decided).
+    const filed = new Map<string, string>();
+    for (const [name, g] of groups) filed.set(name, await serially(`${caller.namespace}/${name}`, () => fileDeviations(o.custom, caller.namespace, g.key, g.entries, o.log)));
     for (const [i, r] of reports.entries()) {
       o.metrics?.deviationsReported(caller.namespace, r.kind, 1);
-      const review = results[i]!.review;
+      const review = filed.get(results[i]!.review) ?? results[i]!.review;
+      results[i]!.review = review;
       // No statement text in the Event: one series per agent, kind and rule however the agent loops.
       const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: caller.pod, namespace: caller.namespace, uid: caller.podUid } };
       const { reason, what } = deviationEvent(r.kind, r.rule);

@@ -15,9 +15,12 @@ export interface GroupedDeviation {
   triggerers: string[];
 }
 
+/** What makes two reported deviations the same one (a retried report): its audit hash, else time, reason and statement. */
+export const deviationIdentity = (d: DeviationEntry): string => d.auditHash ?? `${d.time}\0${d.reason ?? ''}\0${d.statement ?? ''}`;
+
 export function addDeviations(status: DeviationReviewStatus | undefined, add: GroupedDeviation[]): { status: DeviationReviewStatus; added: number } {
   const kept = [...(status?.deviations ?? [])];
-  const identity = (d: DeviationEntry): string => d.auditHash ?? `${d.time}\0${d.reason ?? ''}\0${d.statement ?? ''}`;
+  const identity = deviationIdentity;
   const seen = new Set(kept.map(identity));
   const triggerers = new Set(status?.triggeredByUsernames ?? []);
   let count = status?.count ?? 0;

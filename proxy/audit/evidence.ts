@@ -21,10 +21,12 @@ export interface EvidenceInput {
   namespace?: string;
   /** DeviationReview items (the cluster's, or `kubectl get deviationreviews -A -o json`); absent: review not assessed. */
   reviews?: DeviationReview[];
+  /** Where `reviews` were read (said in the report). */
+  reviewsFrom?: string;
   /** ApprovalRequests from the cluster (optional). */
   approvals?: { metadata: { name?: string; namespace?: string; creationTimestamp?: string }; spec: { rule: string; requester: { subject: string }; command: { summary?: string; text: string }; decisions?: { user: string; decision: string; comment?: string; time: string }[] }; status?: { phase?: string; decidedAt?: string } }[];
   /** AgentAccessPolicies from the cluster, with their change history (status.history). */
-  policies?: { metadata: { name: string; namespace?: string; generation?: number }; spec: { mode?: string; review?: { maxOpenHours?: number } }; status?: { history?: { generation: number; specSha256: string; changedBy?: string; changedAt?: string; outcome: string; observedAt: string }[] } }[];
+  policies?: { metadata: { name: string; namespace?: string; generation?: number }; spec: { mode?: string; review?: { maxOpenHours?: number; reviewers?: { users?: string[]; groups?: string[] } } }; status?: { history?: { generation: number; specSha256: string; changedBy?: string; changedAt?: string; outcome: string; observedAt: string }[] } }[];
   generatedAt?: Date;
 }
 
@@ -122,8 +124,11 @@ export function buildEvidence(i: EvidenceInput): Evidence {
   const generatedAt = i.generatedAt ?? new Date();
   const maxOpenHours = (namespace: string | undefined, name: string | undefined): number | undefined =>
     i.policies?.find((p) => p.metadata.name === name && p.metadata.namespace === namespace)?.spec.review?.maxOpenHours;
+  const reviewers = i.policies
+    ? (namespace: string | undefined, name: string | undefined) => i.policies!.find((p) => p.metadata.name === name && p.metadata.namespace === namespace)?.spec.review?.reviewers
+    : undefined;
   const review: ReviewFindings | undefined = i.reviews
-    ? reviewDeviations({ records: inRange, reviews: i.reviews.filter((r) => !i.namespace || r.metadata.namespace === i.namespace), maxOpenHours, asOf: generatedAt })
+    ? reviewDeviations({ records: inRange, reviews: i.reviews.filter((r) => !i.namespace || r.metadata.namespace === i.namespace), maxOpenHours, ...(reviewers ? { reviewers } : {}), asOf: generatedAt, period: { from: i.from, to: i.to } })
     : undefined;
 
   const summary = {
@@ -147,7 +152,7 @@ export function buildEvidence(i: EvidenceInput): Evidence {
     principals,
     denialsByRule: byRule,
     review: review
-      ? { assessed: true, byControl: review.byControl, exceptions: review.exceptions, notReportedForReview: review.deviations.filter((d) => d.state === 'Not reported for review').length, notes: review.notes }
+      ? { assessed: true, ...(i.reviewsFrom ? { from: i.reviewsFrom } : {}), byControl: review.byControl, exceptions: review.exceptions, notReportedForReview: review.deviations.filter((d) => d.state === 'Not reported for review').length, notes: review.notes }
       : { assessed: false, note: 'no review items given (--reviews FILE or --cluster)' },
   };
 
@@ -194,7 +199,7 @@ table.review td,table.review th{font-size:10.5px;padding:.2rem .3rem}
 <h1>agentgate — access evidence</h1>
 <p>Period: ${esc(period)}${i.fromSource === 'first record' ? ' (no start was asked for: the period starts at the earliest record exported)' : ''}${i.namespace ? `, namespace ${esc(i.namespace)}` : ''}. Generated ${esc(when(generatedAt.toISOString()))}.
 Audit trail: <b class="${v.ok ? 'ok' : 'warn'}">${v.ok ? `verified (${v.chains.length} chain(s), ${totalRecords} records)` : `${integrityProblems.length} integrity exception(s), see CC7.2`}</b>.
-Deviation review: ${review ? `<b class="${review.exceptions ? 'warn' : 'ok'}">${review.deviations.length} deviation(s), ${review.exceptions} exception(s)</b>` : '<span class="none">not assessed (no review items given)</span>'}.</p>
+Deviation review: ${review ? `<b class="${review.exceptions ? 'warn' : 'ok'}">${review.deviations.length} deviation(s), ${review.exceptions} exception(s)</b>${i.reviewsFrom ? `, review items from ${esc(i.reviewsFrom)}` : ''}` : '<span class="none">not assessed (no review items given)</span>'}.</p>
 <div class="cards">${Object.entries(summary.counts).map(([k, n]) => `<div class="card"><b>${esc(n)}</b>${esc(COUNT_LABEL[k] ?? k)}</div>`).join('')}</div>
 ${review?.notes.length ? `<h3>Review items</h3><ul>${review.notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>` : ''}
 <h2>Decisions over time (per minute, UTC)</h2>${barChart(overTime, 'decisions per minute')}

@@ -10,7 +10,7 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { Gauge, type Registry } from 'prom-client';
 import type { AuditFields, AuditRecord } from '../audit/record.js';
 import { parseRecord } from '../audit/record.js';
-import { auditUnwritable, deviationOf, mayDeviate, type DeviationReport } from './deviation-of.js';
+import { auditUnwritable, deviationOf, mayDeviate, type DeviationReport } from '../audit/deviation-of.js';
 
 export interface DeviationReporterOptions {
   /** Sends one batch; rejects with `status` (HTTP) when the operator refused it. */

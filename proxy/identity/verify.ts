@@ -83,10 +83,11 @@ export class TokenVerifier {
       throw new IdentityError('the password is not a well-formed JWT');
     }
     if (!header.alg || !ASYMMETRIC_ALGORITHMS.includes(header.alg)) {
-      throw new IdentityError(`token algorithm "${header.alg ?? 'none'}" is not accepted (asymmetric signatures only)`);
+      // What the agent sent is quoted as a JSON string (its quotes escaped): the audit and review read the text around it.
+      throw new IdentityError(`token algorithm ${JSON.stringify(String(header.alg ?? 'none'))} is not accepted (asymmetric signatures only)`);
     }
     const issuer = typeof unverified.iss === 'string' ? this.issuers.get(unverified.iss) : undefined;
-    if (!issuer) throw new IdentityError(`token issuer "${String(unverified.iss ?? '')}" is not trusted by this policy`);
+    if (!issuer) throw new IdentityError(`token issuer ${JSON.stringify(String(unverified.iss ?? ''))} is not trusted by this policy`);
     let payload: jose.JWTPayload;
     try {
       ({ payload } = await jose.jwtVerify(token, this.keySets.get(issuer.issuer)!, {

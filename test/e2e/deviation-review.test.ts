@@ -12,16 +12,14 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { dirname, join } from 'node:path';
 import pg from 'pg';
-import { parseAllDocuments, stringify } from 'yaml';
-import { Operator } from '../../operator/operator.js';
-import { realClock, type Clock } from '../../shared/kube/workqueue.js';
-import { KubeApprovals } from '../../proxy/approvals/kube-approvals.js';
+import { stringify } from 'yaml';
+import type { Operator } from '../../operator/operator.js';
 import { postToOperator, type OperatorEndpoint } from '../../proxy/approvals/operator-client.js';
-import { DeviationReporter } from '../../proxy/cluster/deviation-reporter.js';
-import { startLocalStack, type LocalStack } from '../../proxy/local/stack.js';
+import type { LocalStack } from '../../proxy/local/stack.js';
 import type { AgentAccessPolicy } from '../../shared/contract/policy-types.js';
-import { GuardProxy } from '../../proxy/server.js';
-import { eventually, ns, testCluster, type TestCluster } from './cluster.js';
+import type { GuardProxy } from '../../proxy/server.js';
+import { eventually, ns, type TestCluster } from './cluster.js';
+import { startReviewFixture, type ReviewFixture } from './review-fixture.js';
 
 const NS = ns('e2e-reviews');
 const CONFIG = ns('agentgate-reviews');
@@ -30,85 +28,23 @@ const SA = `system:serviceaccount:${NS}:billing-agent`;
 
 describe('deviation review: DeviationReview items reviewers decide with kubectl', function () {
   this.timeout(180_000);
+  let f: ReviewFixture;
   let c: TestCluster;
   let op: Operator;
   let stack: LocalStack;
   let proxy: GuardProxy;
-  let broker: KubeApprovals;
-  let reporter: DeviationReporter;
   let endpoint: OperatorEndpoint;
-  let offsetMs = 0;
-  const clock: Clock = { ...realClock, now: () => Date.now() + offsetMs };
-  const auditFile = (): string => `${stack.dir}/reviews-audit.log`;
-
-  const items = async (): Promise<any[]> => JSON.parse((await c.kubectl(['get', 'dr', '-n', NS, '-o', 'json'])).stdout).items;
-  const itemOf = (kind: string, rule: string): Promise<any> => items().then((l) => l.find((d) => d.spec.kind === kind && d.spec.rule === rule));
-  const patchDecision = (name: string, decision: object, who: { as?: string; token?: string }) =>
-    c.kubectl(['patch', 'dr', name, '-n', NS, '--type', 'merge', '-p', JSON.stringify({ spec: { decision } }), ...(who.token ? ['--token', who.token] : [])], who.as ? { as: who.as } : {});
-  const chain = (): any[] => {
-    proxy.audit.flush();
-    return readFileSync(auditFile(), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-  };
+  const items = (): Promise<any[]> => f.items();
+  const itemOf = (kind: string, rule: string): Promise<any> => f.itemOf(kind, rule);
+  const patchDecision = (name: string, decision: object, who: { as?: string; token?: string }) => f.patchDecision(name, decision, who);
+  const chain = (): any[] => f.chain();
 
   before(async function () {
     this.timeout(1_200_000);
-    c = await testCluster();
-    await c.kubectl(['create', 'namespace', NS]);
-    // The chart's real roles (renamed for this namespace's run): reviewers, and what the proxy's service account may do.
-    const rendered = await c.helm(['template', 'agentgate', join(ROOT, 'charts/agentgate'), '-n', 'agentgate-system']);
-    expect(rendered.code, rendered.stderr).to.equal(0);
-    const roles = parseAllDocuments(rendered.stdout).map((d) => d.toJSON()).filter((d) => d?.kind === 'ClusterRole' && ['agentgate-reviewer', 'agentgate-proxy'].includes(d.metadata.name));
-    expect(roles).to.have.length(2);
-    for (const r of roles) {
-      r.metadata.name = `${r.metadata.name}-${CONFIG}`;
-      expect((await c.kubectl(['apply', '-f', '-'], { input: stringify(r) })).code).to.equal(0);
-    }
-    await c.kubectl(['create', 'rolebinding', 'reviewers', '-n', NS, `--clusterrole=agentgate-reviewer-${CONFIG}`, '--group=agentgate:approvers', '--user=dev-user']);
-    await c.kubectl(['create', 'serviceaccount', 'billing-agent', '-n', NS]);
-    await c.kubectl(['create', 'rolebinding', 'proxy', '-n', NS, `--clusterrole=agentgate-proxy-${CONFIG}`, `--serviceaccount=${NS}:billing-agent`]);
-
-    stack = await startLocalStack({ seedSql: `${readFileSync(join(ROOT, 'examples/local/seed.sql'), 'utf8')}\nCREATE TABLE scratch (id int PRIMARY KEY, v int); INSERT INTO scratch VALUES (1, 0);` });
-    await stack.proxy.stop();
-    const policy: AgentAccessPolicy = structuredClone(stack.policy);
-    policy.metadata = { name: 'billing-agent', namespace: NS };
-    policy.spec.rules = [{ name: 'writes-need-approval', when: { sql: { unboundedWrite: true } }, action: 'RequireApproval' }, ...policy.spec.rules!.filter((r) => r.name !== 'no-unbounded-writes')];
-    policy.spec.approval = { mode: 'Hold', timeoutSeconds: 2, approvers: { groups: ['agentgate:approvers'] }, requiredApprovals: 1, grant: { ttlSeconds: 0 }, retentionSeconds: 3600 };
-    policy.spec.review = { reviewers: { groups: ['agentgate:approvers'] }, maxOpenHours: 1 };
-    const applied = await c.kubectl(['apply', '-f', '-'], { input: stringify(policy) });
-    expect(applied.code, applied.stderr).to.equal(0);
-
-    op = new Operator({ kc: c.kc, leaseNamespace: NS, reviewClock: clock, healthAddress: { host: '127.0.0.1', port: 0 }, webhook: { host: '127.0.0.1', port: 0, namespace: NS, dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'], configurationName: CONFIG, injector: { image: 'x' } } });
-    await op.start();
-    const hook = (name: string, path: string, resources: string[]) => ({
-      name, clientConfig: { url: `https://127.0.0.1:${op.webhookAddress!.port}${path}` },
-      rules: [{ operations: ['CREATE', 'UPDATE'], apiGroups: ['agentgate.dev'], apiVersions: ['v1alpha1'], resources }],
-      namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': NS } }, failurePolicy: 'Fail', sideEffects: 'None', admissionReviewVersions: ['v1'], timeoutSeconds: 10,
-    });
-    const mwc = { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'MutatingWebhookConfiguration', metadata: { name: CONFIG }, webhooks: [hook('approvals.agentgate.dev', '/admit-approvals', ['approvalrequests', 'approvalrequests/status']), hook('reviews.agentgate.dev', '/admit-reviews', ['deviationreviews', 'deviationreviews/status'])] };
-    expect((await c.kubectl(['apply', '-f', '-'], { input: stringify(mwc) })).code).to.equal(0);
-    await op.renewWebhookCertificate();
-    await eventually('policy Ready', async () => (await c.kubectl(['get', 'aap', 'billing-agent', '-n', NS, '-o', 'jsonpath={.status.conditions[0].status}'])).stdout === 'True');
-    await c.kubectl(['create', '-f', '-'], { input: stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'agent-pod', namespace: NS, annotations: { 'agentgate.dev/status': JSON.stringify({ policy: `${NS}/billing-agent` }) } }, spec: { serviceAccountName: 'billing-agent', containers: [{ name: 'agent', image: 'example.com/agent:1' }] } }) });
-    const tokenFile = join(stack.dir, 'pod-token');
-    writeFileSync(tokenFile, (await c.kubectl(['create', 'token', 'billing-agent', '-n', NS, '--audience', 'agentgate-proxy', '--bound-object-kind', 'Pod', '--bound-object-name', 'agent-pod', '--duration', '1h'])).stdout.trim());
-    const ca = Buffer.from(JSON.parse((await c.kubectl(['get', 'secret', 'agentgate-webhook-tls', '-n', NS, '-o', 'json'])).stdout).data['ca.crt'], 'base64');
-    endpoint = { url: `https://127.0.0.1:${op.operatorAddress!.port}`, tokenFile, ca };
-    broker = new KubeApprovals({ kc: c.kc, namespace: NS, policy: 'billing-agent', operator: endpoint });
-    await broker.start();
-    proxy = await GuardProxy.start({ policy: structuredClone(policy), auditFile: auditFile(), env: { BILLING_DB_PASSWORD: 'agent-local-password' }, listenOverride: { 'billing-db': '127.0.0.1:0' }, approvals: broker });
-    // As cli/commands/proxy.ts wires it in a sidecar: every chained record is looked at, deviations are sent.
-    reporter = new DeviationReporter({ send: (body) => postToOperator(endpoint, '/deviations', body), lingerMs: 50 });
-    proxy.audit.observe(reporter.observe);
+    f = await startReviewFixture({ namespace: NS, config: CONFIG });
+    ({ c, op, stack, proxy, endpoint } = f);
   });
-  after(async () => {
-    await reporter?.stop(100);
-    await proxy?.stop();
-    await broker?.stop();
-    await stack?.postgres.stop();
-    await op?.stop();
-    await c?.kubectl(['delete', 'mutatingwebhookconfiguration', CONFIG]);
-    await c?.kubectl(['delete', 'clusterrole', `agentgate-reviewer-${CONFIG}`, `agentgate-proxy-${CONFIG}`]);
-  });
+  after(() => f?.stop());
 
   it('a session with denials and an expired approval: review items with the right counts, audit hashes, columns and Events', async () => {
     const { host, port } = proxy.addresses()[0]!;
@@ -346,7 +282,7 @@ describe('deviation review: DeviationReview items reviewers decide with kubectl'
   it('an item left open past maxOpenHours becomes an Exception: status, Event and the queue metric', async () => {
     const before = await itemOf('ApprovalExpired', 'writes-need-approval');
     expect(before.status.state).to.equal('Open');
-    offsetMs = 2 * 3_600_000; // maxOpenHours is 1
+    f.clock.offsetMs = 2 * 3_600_000; // maxOpenHours is 1
     op.reviews!.resync();
     const after = await eventually('Exception', async () => {
       const d = await itemOf('ApprovalExpired', 'writes-need-approval');

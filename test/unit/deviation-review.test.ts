@@ -2,7 +2,7 @@
 import { expect } from 'chai';
 import { AuditLog } from '../../proxy/audit/audit-log.js';
 import { parseRecord, type AuditFields } from '../../proxy/audit/record.js';
-import { deviationOf, identityRule, mayDeviate } from '../../proxy/cluster/deviation-of.js';
+import { deviationOf, identityRule, mayDeviate } from '../../proxy/audit/deviation-of.js';
 import { DeviationReporter } from '../../proxy/cluster/deviation-reporter.js';
 import { admitReviewCreate, admitReviewStatus, admitReviewUpdate } from '../../operator/reviews/admission.js';
 import { addDeviations, TOO_MANY_TRIGGERERS } from '../../operator/reviews/grouping.js';

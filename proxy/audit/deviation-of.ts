@@ -4,7 +4,7 @@
  * approval requests that expired or were denied, runtime caps hit, and audit/witness failures. Taken
  * from the record as chained, so the report always matches the chain. A pure function.
  */
-import type { AuditFields, AuditRecord } from '../audit/record.js';
+import type { AuditFields, AuditRecord } from './record.js';
 
 export type DeviationKind = 'Denial' | 'IdentityRefused' | 'ApprovalExpired' | 'ApprovalDenied' | 'CapExceeded' | 'AuditFailure';
 
@@ -40,6 +40,9 @@ export function mayDeviate(f: AuditFields): boolean {
   }
 }
 
+/** What proxy/postgres/session.ts records when an agent's token expires in a session (not a refusal). */
+export const SESSION_TOKEN_EXPIRED = 'token expired during the session; session closed';
+
 /** An unwritable audit log cannot be in the chain: reported without a hash. */
 export function auditUnwritable(message: string, now: Date): DeviationReport {
   return { time: now.toISOString(), kind: 'AuditFailure', rule: 'audit-log-unwritable', reason: `the audit log cannot be written (${message}); every statement is refused until it can` };
@@ -56,9 +59,14 @@ const IDENTITY_RULES: [RegExp, string][] = [
   [/well-formed|no token/i, 'malformed-token'],
 ];
 
-/** A bounded set of rule names for refused identities: an agent cannot open a review item per error text. */
+/**
+ * A bounded set of rule names for refused identities: an agent cannot open a review item per error text.
+ * Judged on the proxy's own words: quoted values (what the agent sent, JSON-quoted) are left out, but
+ * for the claim names the token library quotes.
+ */
 export function identityRule(message: string): string {
-  return IDENTITY_RULES.find(([re]) => re.test(message))?.[1] ?? 'token-refused';
+  const own = message.replace(/"(?:[^"\\]|\\.)*"/g, (q) => (/^"(exp|nbf|iat|aud|iss|sub)"$/.test(q) ? q : '""'));
+  return IDENTITY_RULES.find(([re]) => re.test(own))?.[1] ?? 'token-refused';
 }
 
 const text = (s: string | undefined, max: number): string | undefined => (s === undefined ? undefined : s.length > max ? `${s.slice(0, max - 1)}…` : s);
@@ -80,6 +88,8 @@ export function deviationOf(r: AuditRecord, requested?: (approvalRequest: string
     case 'statement.decision': {
       if (!mayDeviate(r)) return undefined;
       if ((r.detail as { grant?: unknown } | undefined)?.grant !== undefined) return undefined; // ran under an approval
+      // Refused pending an ApprovalRequest (HTTP, mode Reject): the request's expiry or denial is the deviation (the operator files it).
+      if ((r.detail as { approvalRequest?: unknown } | undefined)?.approvalRequest !== undefined) return undefined;
       const rule = r.rule?.name ?? 'default-action';
       const blocked = r.event.outcome === 'failure';
       const what = r.decision === 'RequireApproval' ? (blocked ? 'requires approval, refused' : 'would require approval') : blocked ? 'denied' : 'would be denied';
@@ -89,9 +99,12 @@ export function deviationOf(r: AuditRecord, requested?: (approvalRequest: string
     case 'session.invariant-violated':
       return { ...base, kind: 'Denial', rule: 'session-invariant', reason: text(r.message ?? 'a pinned setting changed; session closed', 2048)! };
     case 'identity.rejected': {
-      // A token that expires during a session is its normal end, not a refusal.
-      if (!r.message || /during the session/.test(r.message)) return undefined;
+      // A token that expires during a session is its normal end, not a refusal: the session writes that
+      // record without an outcome and with this exact text. Refusals quote what the agent sent (an
+      // issuer, an algorithm), so no test on their text may turn one into a non-deviation.
+      if (r.event.outcome !== 'failure' && r.message === SESSION_TOKEN_EXPIRED) return undefined;
       const target = r.target ? ` on target ${r.target}` : '';
+      if (!r.message) return { ...base, kind: 'IdentityRefused', rule: 'token-refused', statement: `connection${target}`, reason: 'identity refused' };
       return { ...base, kind: 'IdentityRefused', rule: identityRule(r.message), statement: `connection${target}${r.client?.address ? ` from ${r.client.address}` : ''}`, reason: text(r.message, 2048)! };
     }
     case 'statement.cap-exceeded': {
