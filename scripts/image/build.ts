@@ -23,7 +23,7 @@ export const DEFAULT_ARCHIVE = join(REPO, 'dist/image/agentgate.oci.tar');
  */
 export const IMAGE_REPOSITORY = 'localhost/agentgate';
 /** Inputs that decide the image's contents; a change in any rebuilds it. */
-const INPUT_PATHS = ['cli', 'proxy', 'operator', 'types', 'crds', 'examples/local', 'scripts/image', 'package.json', 'package-lock.json', 'tsconfig.json'];
+const INPUT_PATHS = ['cli', 'proxy', 'operator', 'shared', 'types', 'crds', 'examples/local', 'scripts/image', 'package.json', 'package-lock.json', 'tsconfig.json'];
 
 export interface BuiltImage {
   /** Path of the OCI archive. */

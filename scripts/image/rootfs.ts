@@ -17,7 +17,7 @@ export const ENTRYPOINT = '/usr/local/bin/agentgate';
 /** The image's default user (the operator's, as in distroless `nonroot`); the sidecar runs as PROXY_UID. */
 export const IMAGE_UID = 65532;
 
-const SOURCE_DIRS = ['cli', 'proxy', 'operator'];
+const SOURCE_DIRS = ['cli', 'proxy', 'operator', 'shared'];
 /** The image's commands (in /usr/local/bin, scripts in /app/bin): compiled JavaScript, no loader. */
 const COMMANDS: Record<string, string> = {
   agentgate: "await import('../cli/main.js');",
