@@ -17,15 +17,14 @@ export class OperatorMetrics implements PolicyControllerMetrics {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
-    const metrics = this;
-    new Gauge({
+    const gauge: Gauge = new Gauge({
       name: 'agentgate_deviation_reviews',
       help: 'DeviationReview items by namespace and state (Open and Exception are the review queue; Exception = open past maxOpenHours)',
       labelNames: ['namespace', 'state'],
       registers: [this.registry],
-      collect() {
-        this.reset();
-        for (const q of metrics.reviewQueue?.() ?? []) this.set({ namespace: q.namespace, state: q.state }, q.count);
+      collect: () => {
+        gauge.reset();
+        for (const q of this.reviewQueue?.() ?? []) gauge.set({ namespace: q.namespace, state: q.state }, q.count);
       },
     });
   }

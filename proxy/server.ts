@@ -421,7 +421,7 @@ function resolvePassword(t: TargetSpec, env: NodeJS.ProcessEnv, resolvePath?: (p
     try {
       return readFileSync(file, 'utf8').replace(/\r?\n$/, '');
     } catch (e) {
-      throw new Error(`target ${t.name}: cannot read credentials.passwordFile ${file}: ${(e as Error).message}`);
+      throw new Error(`target ${t.name}: cannot read credentials.passwordFile ${file}: ${(e as Error).message}`, { cause: e });
     }
   }
   if (c.secretRef) {
@@ -430,7 +430,7 @@ function resolvePassword(t: TargetSpec, env: NodeJS.ProcessEnv, resolvePath?: (p
     try {
       return readFileSync(file, 'utf8').replace(/\r?\n$/, '');
     } catch (e) {
-      throw new Error(`target ${t.name}: credentials.secretRef ${c.secretRef.name} is not mounted at ${file}: ${(e as Error).message}`);
+      throw new Error(`target ${t.name}: credentials.secretRef ${c.secretRef.name} is not mounted at ${file}: ${(e as Error).message}`, { cause: e });
     }
   }
   throw new Error(`target ${t.name}: no credentials`);

@@ -33,7 +33,7 @@ export class ClusterReplayStore implements ReplayGuard {
       return true;
     } catch (e) {
       if (statusOf(e) === 409) return false;
-      throw new Error(`cannot record the assertion as used (${messageOf(e)})`);
+      throw new Error(`cannot record the assertion as used (${messageOf(e)})`, { cause: e });
     }
   }
 

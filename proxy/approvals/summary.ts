@@ -31,5 +31,6 @@ export function approvalSummary(c: Pick<Classification, 'kind' | 'effects'> & { 
 
 /** Control characters (a quoted identifier may hold newlines) would break the column. */
 function clean(s: string): string {
+  // eslint-disable-next-line no-control-regex -- control characters are what this refuses
   return s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ');
 }

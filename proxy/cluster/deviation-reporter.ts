@@ -60,7 +60,7 @@ export class DeviationReporter {
    * failed): the lines of `file` from byte `offset` (its size before the proxy opened it).
    */
   catchUp(file: string, offset: number): void {
-    let text = '';
+    let text: string;
     try {
       const fd = openSync(file, 'r');
       try {
@@ -99,15 +99,14 @@ export class DeviationReporter {
 
   /** A gauge of deviations waiting or dropped (the operator has not got them; the chain has). */
   registerMetrics(registry: Registry): void {
-    const reporter = this;
-    new Gauge({
+    const gauge: Gauge = new Gauge({
       name: 'agentgate_proxy_deviations_unreported',
       help: 'Deviations not (yet) reported to the operator for review, by reason (queued, dropped); they stay in the audit chain',
       labelNames: ['reason'],
       registers: [registry],
-      collect() {
-        this.set({ reason: 'queued' }, reporter.pending);
-        this.set({ reason: 'dropped' }, reporter.dropped);
+      collect: () => {
+        gauge.set({ reason: 'queued' }, this.pending);
+        gauge.set({ reason: 'dropped' }, this.dropped);
       },
     });
   }

@@ -32,6 +32,6 @@ function readSecret(t: Pick<HttpTargetSpec, 'name' | 'credentials'>, env: NodeJS
   try {
     return readFileSync(file, 'utf8').replace(/\r?\n$/, '');
   } catch (e) {
-    throw new Error(`target ${t.name}: cannot read the credential at ${file}: ${(e as Error).message}`);
+    throw new Error(`target ${t.name}: cannot read the credential at ${file}: ${(e as Error).message}`, { cause: e });
   }
 }

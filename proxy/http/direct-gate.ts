@@ -9,7 +9,6 @@ import type { AuditFields } from '../audit/record.js';
 import { principalRecord } from '../identity/verify.js';
 import type { ProxyMetrics } from '../observability/metrics.js';
 import type { PolicyRuntime } from '../policy/runtime.js';
-import { NO_RUN } from '../../shared/contract/approval-request.js';
 import { requireApproval } from './approval-flow.js';
 import { HttpPolicyEngine, type HttpDecision } from './decide-http.js';
 import type { GateRequest, HttpGatePort, HttpOutcome, Verdict } from './gate-port.js';

@@ -24,7 +24,7 @@ export class McpPolicyEngine {
   }
 
   /** Whether a tool could be called at all by this principal: tools/list shows the agent only those. */
-  toolListed(tool: string, target: McpTargetSpec, principal: PrincipalFacts): boolean {
+  toolListed(tool: string, target: McpTargetSpec, _principal: PrincipalFacts): boolean {
     for (const rule of this.spec.rules ?? []) {
       const when = rule.when;
       if (when?.sql || when?.http) continue;

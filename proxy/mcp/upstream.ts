@@ -56,7 +56,7 @@ function stdioEnv(t: McpTargetSpec, o: UpstreamOptions): Record<string, string> 
       try {
         out[e.name] = readFileSync(file, 'utf8').replace(/\r?\n$/, '');
       } catch (err) {
-        throw new Error(`target ${t.name}: cannot read upstream.env ${e.name} at ${file}: ${(err as Error).message}`);
+        throw new Error(`target ${t.name}: cannot read upstream.env ${e.name} at ${file}: ${(err as Error).message}`, { cause: err });
       }
     }
   }

@@ -95,7 +95,10 @@ export function validatePolicy(doc: unknown, source?: string): AgentAccessPolicy
       if (e.keyword === 'if') continue;
       const item = { path: pathOf(e), message: messageOf(e) };
       const k = `${item.path}|${item.message}`;
-      if (!seen.has(k)) errors.push(item), seen.add(k);
+      if (!seen.has(k)) {
+        errors.push(item);
+        seen.add(k);
+      }
     }
   }
   if (errors.length) throw new PolicyValidationError(errors, source);

@@ -27,7 +27,7 @@ export function keySetFor(spec: KeySourceSpec, o: KeySetOptions = {}): KeyResolv
     try {
       jwks = JSON.parse(readFileSync(file, 'utf8')) as jose.JSONWebKeySet;
     } catch (e) {
-      throw new Error(`issuer ${spec.issuer}: cannot read jwksFile ${file}: ${(e as Error).message}`);
+      throw new Error(`issuer ${spec.issuer}: cannot read jwksFile ${file}: ${(e as Error).message}`, { cause: e });
     }
     return jose.createLocalJWKSet(jwks);
   }

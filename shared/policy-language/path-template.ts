@@ -37,6 +37,7 @@ export function parseRequestPath(target: string): RequestPath {
       throw new PathError('malformed percent-encoding in the path');
     }
     if (d === '.' || d === '..') throw new PathError('dot segments (. and ..) are not allowed in paths');
+    // eslint-disable-next-line no-control-regex -- control characters are what this refuses
     if (/[\u0000-\u001f\u007f]/.test(d)) throw new PathError('control characters are not allowed in paths');
     return d;
   });

@@ -9,9 +9,7 @@
  */
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
-import https from 'node:https';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
@@ -46,7 +44,6 @@ describe('review: what approvers are shown of a held statement', function () {
   /** One injected pod each: its proxy (the sidecar) and the proxy's pod-bound token. */
   const pods: Record<string, { proxy: GuardProxy; broker: KubeApprovals; tokenFile: string }> = {};
 
-  const asAgent = (args: string[], input?: string) => c.kubectl(['--kubeconfig', agentKubeconfig, ...args], input === undefined ? {} : { input });
   const requests = async (): Promise<any[]> => JSON.parse((await c.kubectl(['get', 'apr', '-n', NS, '-o', 'json'])).stdout).items;
   const decide = (name: string, as: string, decision: string) => c.kubectl(['patch', 'apr', name, '-n', NS, '--type', 'merge', '-p', JSON.stringify({ spec: { decision, comment: 'ticket 9' } })], { as });
   const apply = async (doc: unknown): Promise<void> => {
@@ -73,17 +70,6 @@ describe('review: what approvers are shown of a held statement', function () {
   };
   const named = (message: string): string => /ApprovalRequest \S+\/(\S+) is pending/.exec(message)?.[1] ?? `(none in: ${message})`;
   const approved = (name: string) => eventually(`${name} Approved`, async () => (await requests()).find((a) => a.metadata.name === name)?.status?.phase === 'Approved');
-  /** POST /approvals at the operator with a bearer token, as anyone could who reaches it. */
-  const postApprovals = (token: string, body: unknown): Promise<{ status: number; text: string }> => new Promise((resolve, reject) => {
-    const req = https.request(new URL('/approvals', operatorUrl), { method: 'POST', ca, headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => (text += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
-    });
-    req.on('error', reject);
-    req.end(JSON.stringify(body));
-  });
 
   before(async function () {
     this.timeout(1_200_000);

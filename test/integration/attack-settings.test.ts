@@ -18,7 +18,7 @@ import { auditRecords } from '../support/audit-records.js';
 
 const run = promisify(execFile);
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+ 
 
 /**
  * UTF-8 'Á' is C3 81; in Shift-JIS C3 is a katakana and 81 the lead byte of a two-byte character that

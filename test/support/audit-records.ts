@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import type { LocalStack } from '../../proxy/local/stack.js';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+ 
 export const auditRecords = (s: LocalStack): Record<string, any>[] => {
   s.proxy.audit.flush();
   return readFileSync(s.auditFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l));

@@ -21,7 +21,7 @@ export interface HttpStack {
   /** host:port of a target's forward-proxy listener. */
   forward(target: string): string;
   token(subject?: string, ttlSeconds?: number): Promise<string>;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+   
   records(): Record<string, any>[];
   stop(): Promise<void>;
 }

@@ -10,11 +10,11 @@ import { join } from 'node:path';
 import { createRequire } from 'node:module';
 
 // Loaded untyped: @xmldom/xmldom's typings pull the DOM lib into the whole program.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+ 
 export const xmldom = createRequire(import.meta.url)('@xmldom/xmldom') as { DOMParser: new () => { parseFromString(xml: string, type: string): any }; XMLSerializer: new () => { serializeToString(n: any): string } };
 
 // samlify too (its typings reference the DOM lib as well).
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+ 
 const samlify = createRequire(import.meta.url)('samlify') as any;
 
 export interface SamlIssue {

@@ -19,7 +19,7 @@ function cost(f: () => void, minMs = 10, trials = 3): number {
   for (let t = 0; t < trials; t++) {
     const t0 = process.cpuUsage();
     let reps = 0;
-    let spent = 0;
+    let spent: number;
     do {
       f();
       reps++;

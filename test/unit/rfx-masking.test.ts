@@ -84,7 +84,7 @@ function growth(make: (n: number) => string, run: (s: string) => void, n: number
     for (let t = 0; t < 3; t++) {
       const t0 = process.cpuUsage();
       let reps = 0;
-      let spent = 0;
+      let spent: number;
       do {
         run(input);
         reps++;

@@ -27,7 +27,7 @@ const DS = 'http://www.w3.org/2000/09/xmldsig#';
 const IDP = 'https://idp.example/saml';
 const SP = 'https://agentgate.example/sp';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+ 
 type Dom = any;
 const parse = (xml: string): Dom => new xmldom.DOMParser().parseFromString(xml, 'text/xml');
 const serialize = (n: Dom): string => new xmldom.XMLSerializer().serializeToString(n);

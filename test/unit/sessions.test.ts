@@ -20,8 +20,8 @@ describe('session recordings (replayed from the audit chain)', () => {
     expect(listSessions(records).map((x) => [x.session, x.statements, x.denied])).to.deep.equal([['s1', 2, 1], ['s2', 0, 0]]);
     const text = renderSession(records, 's1');
     expect(text).to.contain('agent   bot');
-    expect(text).to.match(/1\. .* allowed  \[read\]  SELECT email FROM customers\n {6}→ SELECT 3 rows, 3 masked, 2 ms/);
-    expect(text).to.match(/2\. .* DENY by no-ddl  \[ddl\]  DROP TABLE customers\n {6}→ not executed/);
+    expect(text).to.match(/1\. .* allowed {2}\[read\] {2}SELECT email FROM customers\n {6}→ SELECT 3 rows, 3 masked, 2 ms/);
+    expect(text).to.match(/2\. .* DENY by no-ddl {2}\[ddl\] {2}DROP TABLE customers\n {6}→ not executed/);
     expect(() => renderSession(records, 'nope')).to.throw(/no session nope/);
   });
 });
