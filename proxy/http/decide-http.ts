@@ -61,7 +61,9 @@ export class HttpPolicyEngine {
       template = h.paths.find((p) => matchTemplate(this.template(p), f.path.segments, unclear));
       if (template === undefined) return no;
     }
-    for (const c of h.query ?? []) if (!valuesMatch(c, f.query.get(c.name), unclear)) return no;
+    if (f.paramsUnclear && h.query?.length) {
+      if (!unclear) return no;
+    } else for (const c of h.query ?? []) if (!valuesMatch(c, f.query.get(c.name), unclear)) return no;
     for (const c of h.headers ?? []) if (!valuesMatch(c, f.headers.get(c.name.toLowerCase()), unclear)) return no;
     if (h.body?.length) {
       if (f.json === 'invalid') {
@@ -76,7 +78,7 @@ export class HttpPolicyEngine {
     if (h.cel !== undefined) {
       let ok: boolean;
       try {
-        ok = celProgram(h.cel)(celRequest(f, principal));
+        ok = f.paramsUnclear && /\bquery\b/.test(h.cel) ? unclear : celProgram(h.cel)(celRequest(f, principal));
       } catch {
         ok = unclear;
       }

@@ -15,8 +15,13 @@ export interface HttpRequestFacts {
   headers: Map<string, string[]>;
   /** The body as received (never logged in clear). */
   body: Buffer;
-  /** The parsed JSON body; `invalid` when the body is not empty and not JSON; undefined when empty. */
+  /** The parsed JSON body; `invalid` when the body is not empty and not JSON (or labelled as a form); undefined when empty. */
   json?: { value: unknown } | 'invalid';
+  /**
+   * The parameters are not all in `query`: a multipart form, or a body with several Content-Types. Query
+   * conditions (and CEL naming `query`) then match stopping rules and never Allow rules.
+   */
+  paramsUnclear?: true;
   /** sha256 over method, raw path and query, and the canonical body: what an approval is bound to. */
   sha256: string;
 }
@@ -116,9 +121,32 @@ export function approvalBinding(method: string, path: RequestPath, body: Buffer,
   return createHash('sha256').update(`${method}\n${path.raw}${path.query ? `?${path.query}` : ''}\n${canonical}`).digest('hex');
 }
 
+/**
+ * How the API will read the body, by its Content-Type: APIs read an urlencoded form's fields as
+ * parameters (express' urlencoded parser, Go's FormValue), whatever the bytes would mean as JSON.
+ * No Content-Type is read as JSON (Go decoders do not look at it).
+ */
+export function bodyReading(contentTypes: string[] | undefined): 'json' | 'form' | 'opaque-form' | 'ambiguous' {
+  if (!contentTypes?.length) return 'json';
+  if (contentTypes.length > 1) return 'ambiguous';
+  const media = contentTypes[0]!.split(';')[0]!.trim().toLowerCase();
+  if (media === 'application/x-www-form-urlencoded') return 'form';
+  if (media === 'multipart/form-data') return 'opaque-form';
+  return 'json';
+}
+
 export function buildFacts(target: string, method: string, path: RequestPath, headers: NodeJS.Dict<string[]>, body: Buffer): HttpRequestFacts {
-  const json = parseJsonBody(body);
-  return { target, method, path, query: queryMap(path.query), headers: headerMap(headers), body, ...(json ? { json } : {}), sha256: approvalBinding(method, path, body, json) };
+  const reading = body.length ? bodyReading(headers['content-type']) : 'json';
+  const json = reading === 'json' ? parseJsonBody(body) : 'invalid';
+  const query = queryMap(path.query);
+  if (reading === 'form') {
+    for (const [k, v] of queryMap(body.toString('utf8'))) query.set(k, [...(query.get(k) ?? []), ...v]);
+  }
+  return {
+    target, method, path, query, headers: headerMap(headers), body, ...(json ? { json } : {}),
+    ...(reading === 'opaque-form' || reading === 'ambiguous' ? { paramsUnclear: true as const } : {}),
+    sha256: approvalBinding(method, path, body, json),
+  };
 }
 
 /** The request as audit records and approval requests show it (masked by the caller): method, path and query; never the body. */
