@@ -250,10 +250,11 @@ export class HttpTargets {
     // Rules, access, masks and tunnels follow the policy in force; listeners and upstreams need a restart.
     const spec = this.current(rt, u);
     if (!spec) return sendProblem(res, { status: 503, title: 'Unavailable', detail: `target ${u.spec.name} is no longer in the policy in force; requests are refused` });
-    const headers = { ...req.headersDistinct };
-    for (const h of ['authorization', 'proxy-authorization']) delete headers[h];
-    const facts = buildFacts(u.spec.name, req.method ?? 'GET', path, headers, body);
     const jsonMasker = new JsonMasker(rt.masker, spec.maskFields ?? [], rt.policy.spec.masking?.defaultStrategy ?? 'redact');
+    // Rules see the agent's headers that reach the API, no others (not one named in Connection).
+    const passes = agentHeaderFilter(req, u, jsonMasker.active);
+    const headers = Object.fromEntries(Object.entries(req.headersDistinct).filter(([name]) => passes(name)));
+    const facts = buildFacts(u.spec.name, req.method ?? 'GET', path, headers, body);
     const gateReq: GateRequest = { facts, target: spec, principal, sessionId: ids.sessionId, connectionId: ids.connectionId, client: ids.client, ...(body.length ? { maskedBody: maskedBodyOf(body, facts.json, jsonMasker, rt) } : {}) };
     const verdict = await this.o.gate.decide(gateReq);
     if (verdict.kind === 'refuse') {
@@ -491,16 +492,21 @@ async function readBody(req: IncomingMessage, max: number): Promise<Buffer | 'to
   return Buffer.concat(chunks);
 }
 
-function forwardHeaders(req: IncomingMessage, u: Upstream, body: Buffer, masking: boolean): OutgoingHttpHeaders {
+/** Whether an agent's header (lower-case name) is forwarded as sent: the same test for the rules and the upstream request. */
+function agentHeaderFilter(req: IncomingMessage, u: Upstream, masking: boolean): (name: string) => boolean {
   const listed = new Set((req.headers.connection ?? '').split(',').map((s) => s.trim().toLowerCase()).filter(Boolean));
+  return (name) => !(HOP_BY_HOP.has(name) || listed.has(name) || name === 'authorization' || METHOD_OVERRIDES.includes(name) || CLIENT_ADDRESS.test(name)
+    || (u.auth !== undefined && name === u.auth[0])
+    || (masking && (name === 'range' || name === 'if-range' || name === 'accept-encoding')));
+}
+
+function forwardHeaders(req: IncomingMessage, u: Upstream, body: Buffer, masking: boolean): OutgoingHttpHeaders {
+  const passes = agentHeaderFilter(req, u, masking);
   const out: OutgoingHttpHeaders = {};
   const raw = req.rawHeaders;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!.toLowerCase();
-    if (HOP_BY_HOP.has(name) || listed.has(name) || name === 'authorization' || METHOD_OVERRIDES.includes(name) || CLIENT_ADDRESS.test(name)) continue;
-    if (u.auth && name === u.auth[0]) continue;
-    if (masking && (name === 'range' || name === 'if-range')) continue;
-    if (masking && name === 'accept-encoding') continue;
+    if (!passes(name)) continue;
     const prev = out[name];
     out[name] = prev === undefined ? raw[i + 1]! : Array.isArray(prev) ? [...prev, raw[i + 1]!] : [String(prev), raw[i + 1]!];
   }
