@@ -15,13 +15,29 @@ export class Uninspectable extends Error {}
 
 export type BodyKind = 'json' | 'sse' | 'lines';
 
-/** How the body of this content type is masked; undefined: it cannot be inspected. */
-export function bodyKind(contentType: string | undefined): BodyKind | undefined {
-  const t = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+/** Charsets whose bytes are read as UTF-8 without a difference (masking reads bodies as UTF-8). */
+const UTF8_CHARSETS = new Set(['utf-8', 'utf8', 'us-ascii', 'ascii']);
+
+/**
+ * How the body of this content type is masked; undefined: it cannot be inspected. A charset other than
+ * UTF-8 (UTF-16, UTF-7…) would be masked as bytes it is not. With field rules on, a structured type the
+ * proxy does not parse (YAML, XML, a form) would carry the fields unmasked, and a body without a type is
+ * masked as JSON (or refused when it is not JSON).
+ */
+export function bodyKind(contentType: string | undefined, fieldRules = false): BodyKind | undefined {
+  const [media, ...params] = (contentType ?? '').split(';');
+  const t = media!.trim().toLowerCase();
+  for (const p of params) {
+    const m = /^\s*charset\s*=\s*"?([^"\s]*)"?\s*$/i.exec(p);
+    if (m && !UTF8_CHARSETS.has(m[1]!.toLowerCase())) return undefined;
+  }
   if (t === 'text/event-stream') return 'sse';
   if (t === 'application/x-ndjson' || t === 'application/ndjson' || t === 'application/jsonl' || t === 'application/json-seq') return 'lines';
   if (t === 'application/json' || t.endsWith('+json')) return 'json';
-  if (t === '' || t.startsWith('text/') || t === 'application/xml' || t.endsWith('+xml') || t === 'application/javascript' || t === 'application/x-www-form-urlencoded' || t === 'application/yaml' || t === 'application/x-yaml') return 'lines';
+  if (t === '') return fieldRules ? 'json' : 'lines';
+  const structured = t === 'application/xml' || t === 'text/xml' || t.endsWith('+xml') || t === 'application/yaml' || t === 'application/x-yaml' || t === 'text/yaml' || t === 'text/x-yaml' || t.endsWith('+yaml') || t === 'application/x-www-form-urlencoded';
+  if (structured) return fieldRules ? undefined : 'lines';
+  if (t.startsWith('text/') || t === 'application/javascript') return 'lines';
   return undefined;
 }
 

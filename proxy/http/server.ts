@@ -342,7 +342,7 @@ export class HttpTargets {
         return;
       }
       const coding = codingOf(upRes.headers['content-encoding']);
-      const kind = bodyKind(upRes.headers['content-type']);
+      const kind = bodyKind(upRes.headers['content-type'], jsonMasker.hasFieldRules);
       if (!coding || !kind) {
         upRes.destroy();
         const why = !coding ? `Content-Encoding ${upRes.headers['content-encoding']}` : `Content-Type ${upRes.headers['content-type']}`;
