@@ -354,7 +354,16 @@ export class HttpTargets {
       if (kind === 'json' && upRes.headers['content-length'] !== undefined) {
         // A framed body (bounded): buffered, so that Content-Length is the masked length.
         const chunks: Buffer[] = [];
-        const sink = new Transform({ transform(c: Buffer, _e, cb: TransformCallback) { chunks.push(c); cb(); } });
+        const max = u.limits.maxResponseBodyBytes;
+        let held = 0;
+        // The whole masked body is held, not only each value: whitespace and many small values count too.
+        const sink = new Transform({
+          transform(c: Buffer, _e, cb: TransformCallback) {
+            if ((held += c.length) > max) return cb(new Uninspectable(`the JSON response is larger than ${max} bytes (limits.maxResponseBodyBytes) and masking is on`));
+            chunks.push(c);
+            cb();
+          },
+        });
         pipeline([upRes, ...(dec ? [dec] : []), new JsonStreamMasker(jsonMasker, rt.masker, u.limits.maxResponseBodyBytes, count), sink], (err) => {
           if (err) {
             const why = err instanceof Uninspectable ? err.message : `the response could not be read or decoded: ${err.message}`;
