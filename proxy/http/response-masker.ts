@@ -170,12 +170,18 @@ export class JsonStreamMasker extends Transform {
 }
 
 /**
- * Masks a stream line by line (SSE `data:` payloads and NDJSON lines as JSON when they parse, other
- * lines by detectors). A line longer than `maxLine` cannot be masked without buffering it: refused.
+ * Masks a stream line by line (NDJSON lines as JSON when they parse, other lines by detectors). An event
+ * stream (SSE) is masked event by event, as a client reads it: its `data:` lines joined with \n are one
+ * payload (JSON spread over several lines gets its field rules), other lines by detectors; an event is
+ * passed on at its blank line. A line or event longer than `maxLine` cannot be masked without buffering
+ * it: refused; so is a bare CR in an event stream (a line end for EventSource, not for this scan).
  */
 export class LineMasker extends Transform {
   private pending: Buffer[] = [];
   private pendingSize = 0;
+  /** SSE: the lines of the event being read, without their line ends. */
+  private event: string[] = [];
+  private eventSize = 0;
 
   constructor(private readonly kind: 'sse' | 'lines', private readonly json: JsonMasker, private readonly masker: Masker, private readonly maxLine: number, private readonly count: MaskCount) {
     super();
@@ -184,12 +190,16 @@ export class LineMasker extends Transform {
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
     let start = 0;
     const out: Buffer[] = [];
-    for (let i = chunk.indexOf(10); i >= 0; i = chunk.indexOf(10, start)) {
-      this.pending.push(chunk.subarray(start, i + 1));
-      out.push(this.line(Buffer.concat(this.pending)));
-      this.pending = [];
-      this.pendingSize = 0;
-      start = i + 1;
+    try {
+      for (let i = chunk.indexOf(10); i >= 0; i = chunk.indexOf(10, start)) {
+        this.pending.push(chunk.subarray(start, i + 1));
+        out.push(this.line(Buffer.concat(this.pending)));
+        this.pending = [];
+        this.pendingSize = 0;
+        start = i + 1;
+      }
+    } catch (e) {
+      return cb(e as Error);
     }
     if (start < chunk.length) {
       this.pending.push(chunk.subarray(start));
@@ -200,31 +210,72 @@ export class LineMasker extends Transform {
   }
 
   override _flush(cb: TransformCallback): void {
-    cb(null, this.pending.length ? this.line(Buffer.concat(this.pending)) : undefined);
+    try {
+      const last = this.pending.length ? this.line(Buffer.concat(this.pending)) : Buffer.alloc(0);
+      cb(null, this.kind === 'sse' && this.event.length ? Buffer.concat([last, this.dispatch()]) : last.length ? last : undefined);
+    } catch (e) {
+      cb(e as Error);
+    }
   }
 
   private line(b: Buffer): Buffer {
     const s = b.toString('utf8');
     const eol = /\r?\n$/.exec(s)?.[0] ?? '';
     const body = s.slice(0, s.length - eol.length);
-    let prefix = '';
-    let payload = body;
     if (this.kind === 'sse') {
-      const m = /^(data|event|id):( ?)/.exec(body);
-      if (!m) return this.plain(body, eol);
-      prefix = m[0];
-      payload = body.slice(prefix.length);
+      if (body.includes('\r')) throw new Uninspectable('the event stream has a bare CR line end, which the proxy does not split on, and masking is on');
+      if (body === '') return Buffer.concat([this.dispatch(), Buffer.from(eol)]);
+      this.eventSize += body.length;
+      if (this.eventSize > this.maxLine) throw new Uninspectable(`an event of the stream is longer than ${this.maxLine} bytes and masking is on`);
+      this.event.push(body);
+      return Buffer.alloc(0);
     }
-    if (/^\s*[[{]/.test(payload)) {
+    if (/^\s*[[{]/.test(body)) {
       try {
-        const r = this.json.maskText(payload);
+        const r = this.json.maskText(body);
         this.count.n += r.count;
-        return Buffer.from(prefix + r.text + eol);
+        return Buffer.from(r.text + eol);
       } catch {
         // not JSON: detectors below
       }
     }
-    return this.plain(prefix + payload, eol);
+    return this.plain(body, eol);
+  }
+
+  /** The event read so far, masked: its data lines as one payload, in the place of the first. */
+  private dispatch(): Buffer {
+    const lines = this.event;
+    this.event = [];
+    this.eventSize = 0;
+    const isData = (l: string): boolean => l === 'data' || l.startsWith('data:');
+    const payload = lines.filter(isData).map((l) => l.slice(5).replace(/^ /, '')).join('\n');
+    let data: string[] = [];
+    let masked = false;
+    if (/^\s*[[{]/.test(payload)) {
+      try {
+        const r = this.json.maskText(payload);
+        this.count.n += r.count;
+        data = [r.text];
+        masked = true;
+      } catch {
+        // not JSON: detectors below
+      }
+    }
+    if (!masked) {
+      const r = this.masker.maskText(payload);
+      this.count.n += r.count;
+      data = r.text.split('\n');
+    }
+    const out: string[] = [];
+    let placed = false;
+    for (const l of lines) {
+      if (!isData(l)) out.push(this.plain(l, '').toString());
+      else if (!placed) {
+        placed = true;
+        for (const d of data) out.push(`data: ${d}`);
+      }
+    }
+    return Buffer.from(out.map((l) => `${l}\n`).join(''));
   }
 
   private plain(text: string, eol: string): Buffer {
