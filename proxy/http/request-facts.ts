@@ -44,12 +44,17 @@ export function headerMap(h: NodeJS.Dict<string[]>): Map<string, string[]> {
   return out;
 }
 
+/** Exact UTF-8 only: invalid bytes are not replaced (two bodies would read the same), a BOM is kept (so not JSON). */
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+const J = JSON as unknown as { rawJSON: (s: string) => unknown; isRawJSON: (v: unknown) => boolean };
+
 export function parseJsonBody(body: Buffer): HttpRequestFacts['json'] {
   if (body.length === 0) return undefined;
   try {
-    const value = JSON.parse(body.toString('utf8')) as unknown;
+    const text = UTF8.decode(body);
+    const value = JSON.parse(text) as unknown;
     if (depth(value) > MAX_JSON_DEPTH) return 'invalid';
-    if (hasDuplicateKeys(body.toString('utf8'))) return 'invalid';
+    if (hasDuplicateKeys(text)) return 'invalid';
     return { value };
   } catch {
     return 'invalid';
@@ -107,8 +112,12 @@ export function hasDuplicateKeys(text: string): boolean {
   return false;
 }
 
-/** Keys sorted at every level, no whitespace: two bodies that mean the same JSON hash the same. */
+/**
+ * Keys sorted at every level, no whitespace: two bodies that mean the same JSON hash the same. Numbers
+ * parsed with their source (JSON.rawJSON) keep their exact text: values a double would round apart stay apart.
+ */
 export function canonicalJson(v: unknown): string {
+  if (J.isRawJSON(v)) return JSON.stringify(v);
   if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
   if (v && typeof v === 'object') {
     return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson((v as Record<string, unknown>)[k])}`).join(',')}}`;
@@ -116,8 +125,14 @@ export function canonicalJson(v: unknown): string {
   return JSON.stringify(v);
 }
 
+/** The body with every number as its source text, for the binding only (rules compare numbers as numbers). */
+function exactJson(body: Buffer): unknown {
+  return JSON.parse(UTF8.decode(body), (_k, v, ctx?: { source?: string }) => (typeof v === 'number' && ctx?.source !== undefined ? J.rawJSON(ctx.source) : v));
+}
+
 export function approvalBinding(method: string, path: RequestPath, body: Buffer, json: HttpRequestFacts['json']): string {
-  const canonical = json && json !== 'invalid' ? canonicalJson(json.value) : body.toString('base64');
+  // Tagged, so that a JSON text and the base64 of other bytes are never the same input.
+  const canonical = json && json !== 'invalid' ? `json:${canonicalJson(exactJson(body))}` : `bytes:${body.toString('base64')}`;
   return createHash('sha256').update(`${method}\n${path.raw}${path.query ? `?${path.query}` : ''}\n${canonical}`).digest('hex');
 }
 
