@@ -55,7 +55,8 @@ export class HttpPolicyEngine {
     if (!h) return { matched: true };
     // Unclear input counts as a match for rules that stop a request, never for rules that let one pass.
     const unclear = rule.action !== 'Allow';
-    if (h.methods && !h.methods.includes(f.method)) return no;
+    // HEAD is GET without the body (express, Go and most routers run the GET handler): a stopping rule on GET stops HEAD.
+    if (h.methods && !h.methods.includes(f.method) && !(unclear && f.method === 'HEAD' && h.methods.includes('GET'))) return no;
     let template: string | undefined;
     if (h.paths) {
       template = h.paths.find((p) => matchTemplate(this.template(p), f.path.segments, unclear));
@@ -63,7 +64,7 @@ export class HttpPolicyEngine {
     }
     if (f.paramsUnclear && h.query?.length) {
       if (!unclear) return no;
-    } else for (const c of h.query ?? []) if (!valuesMatch(c, f.query.get(c.name), unclear)) return no;
+    } else for (const c of h.query ?? []) if (!valuesMatch(c, paramValues(f.query, c.name), unclear)) return no;
     for (const c of h.headers ?? []) if (!valuesMatch(c, f.headers.get(c.name.toLowerCase()), unclear)) return no;
     if (h.body?.length) {
       if (f.json === 'invalid') {
@@ -105,6 +106,16 @@ function valuesMatch(c: HttpValueCondition, values: string[] | undefined, anyOf:
   if (!present) return false;
   const one = (v: string): boolean => (c.values === undefined || c.values.includes(v)) && (c.pattern === undefined || globMatch(c.pattern, v));
   return anyOf ? values.some(one) : values.every(one);
+}
+
+/**
+ * A parameter's values as frameworks with bracket syntax read it (qs in express, Rails, PHP): `name`,
+ * `name[]`, `name[0]` and `name[key]` are all the parameter `name`.
+ */
+function paramValues(query: Map<string, string[]>, name: string): string[] | undefined {
+  const out = [...(query.get(name) ?? [])];
+  for (const [k, v] of query) if (k !== name && k.startsWith(`${name}[`)) out.push(...v);
+  return out.length ? out : undefined;
 }
 
 function jsonText(v: unknown): string {
