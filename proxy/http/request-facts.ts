@@ -18,7 +18,8 @@ export interface HttpRequestFacts {
   /** The parsed JSON body; `invalid` when the body is not empty and not JSON (or labelled as a form); undefined when empty. */
   json?: { value: unknown } | 'invalid';
   /**
-   * The parameters are not all in `query`: a multipart form, or a body with several Content-Types. Query
+   * The parameters are not all in `query`: a multipart form, a body with several Content-Types, or more
+   * parameters than frameworks read. Query
    * conditions (and CEL naming `query`) then match stopping rules and never Allow rules.
    */
   paramsUnclear?: true;
@@ -27,6 +28,8 @@ export interface HttpRequestFacts {
 }
 
 const MAX_JSON_DEPTH = 128;
+/** Past this many parameters, qs (express) and PHP drop the rest silently: the API may not read what the rules saw. */
+const MAX_PARAMS = 1000;
 
 export function queryMap(raw: string): Map<string, string[]> {
   const out = new Map<string, string[]>();
@@ -150,6 +153,11 @@ export function bodyReading(contentTypes: string[] | undefined): 'json' | 'form'
   return 'json';
 }
 
+/** Pieces between '&', empty ones too: qs counts them against its limit. */
+function paramPieces(raw: string): number {
+  return raw === '' ? 0 : raw.split('&').length;
+}
+
 export function buildFacts(target: string, method: string, path: RequestPath, headers: NodeJS.Dict<string[]>, body: Buffer): HttpRequestFacts {
   const reading = body.length ? bodyReading(headers['content-type']) : 'json';
   const json = reading === 'json' ? parseJsonBody(body) : 'invalid';
@@ -159,7 +167,7 @@ export function buildFacts(target: string, method: string, path: RequestPath, he
   }
   return {
     target, method, path, query, headers: headerMap(headers), body, ...(json ? { json } : {}),
-    ...(reading === 'opaque-form' || reading === 'ambiguous' ? { paramsUnclear: true as const } : {}),
+    ...(reading === 'opaque-form' || reading === 'ambiguous' || paramPieces(path.query) + (reading === 'form' ? paramPieces(body.toString('utf8')) : 0) > MAX_PARAMS ? { paramsUnclear: true as const } : {}),
     sha256: approvalBinding(method, path, body, json),
   };
 }
