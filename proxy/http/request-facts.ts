@@ -144,13 +144,19 @@ export function approvalBinding(method: string, path: RequestPath, body: Buffer,
  * parameters (express' urlencoded parser, Go's FormValue), whatever the bytes would mean as JSON.
  * No Content-Type is read as JSON (Go decoders do not look at it).
  */
-export function bodyReading(contentTypes: string[] | undefined): 'json' | 'form' | 'opaque-form' | 'ambiguous' {
+export function bodyReading(contentTypes: string[] | undefined): 'json' | 'form' | 'opaque' | 'opaque-form' | 'ambiguous' {
   if (!contentTypes?.length) return 'json';
   if (contentTypes.length > 1) return 'ambiguous';
-  const media = contentTypes[0]!.split(';')[0]!.trim().toLowerCase();
-  if (media === 'application/x-www-form-urlencoded') return 'form';
+  const [type, ...params] = contentTypes[0]!.split(';');
+  const media = type!.trim().toLowerCase();
+  // Bytes in another charset (UTF-16…) are other text to an API that decodes them: not read here.
+  const foreign = params.some((p) => {
+    const m = /^\s*charset\s*=\s*"?([^"\s]*)"?\s*$/i.exec(p);
+    return m !== null && !['utf-8', 'utf8', 'us-ascii'].includes(m[1]!.toLowerCase());
+  });
+  if (media === 'application/x-www-form-urlencoded') return foreign ? 'opaque-form' : 'form';
   if (media === 'multipart/form-data') return 'opaque-form';
-  return 'json';
+  return foreign ? 'opaque' : 'json';
 }
 
 /** Pieces between '&', empty ones too: qs counts them against its limit. */
