@@ -125,7 +125,9 @@ function jsonText(v: unknown): string {
 export function celRequest(f: HttpRequestFacts, p: PrincipalFacts): CelRequest {
   return {
     method: f.method,
-    path: f.path.raw,
+    // Decoded, as the API routes it (a rule on "/admin" must see "/%61dmin" as that); the bytes sent are rawPath.
+    path: `/${f.path.segments.join('/')}`,
+    rawPath: f.path.raw,
     segments: f.path.segments,
     query: Object.fromEntries(f.query),
     headers: Object.fromEntries(f.headers),

@@ -40,6 +40,8 @@ describe('rev12: Prometheus, parameters in POST bodies', function () {
         { name: 'no-go-internals', when: { http: { paths: ['/api/v1/query'], cel: 'request.query.query.exists(q, q.contains("go_memstats"))' } }, action: 'Deny' },
         { name: 'no-build-info', when: { http: { paths: ['/api/v1/query'], query: [{ name: 'query', pattern: '*build_info*' }] } }, action: 'Deny' },
         { name: 'queries', when: { http: { methods: ['GET', 'POST'], paths: ['/api/v1/query'] } }, action: 'Allow' },
+        { name: 'no-flags', when: { http: { cel: 'request.path == "/api/v1/status/flags" || request.path.startsWith("/api/v1/status/flags/")' } }, action: 'Deny' },
+        { name: 'status', when: { http: { methods: ['GET'], paths: ['/api/v1/status/**'] } }, action: 'Allow' },
       ],
     });
     token = await s.token('agent-sre');
@@ -82,5 +84,16 @@ describe('rev12: Prometheus, parameters in POST bodies', function () {
       const r = await fetch(`${s.url('metrics')}${p}`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, redirect: 'manual' });
       expect([400, 403], p).to.include(r.status);
     }
+  });
+
+  it('CEL sees the path as the API routes it: a Deny on request.path is not dodged by percent-encoding (Go decodes %66 to f)', async () => {
+    // Directly, Prometheus serves the encoded spelling as the flags page.
+    expect((await fetch(`http://127.0.0.1:${promPort}/api/v1/status/%66lags`)).status).to.equal(200);
+    for (const p of ['/api/v1/status/flags', '/api/v1/status/%66lags', '/api/v1/status/fl%61gs/']) {
+      const r = await fetch(`${s.url('metrics')}${p}`, { headers: { authorization: `Bearer ${token}` } });
+      expect(r.status, p).to.equal(403);
+      expect(((await r.json()) as { rule: string }).rule, p).to.equal('no-flags');
+    }
+    expect((await fetch(`${s.url('metrics')}/api/v1/status/buildinfo`, { headers: { authorization: `Bearer ${token}` } })).status).to.equal(200);
   });
 });
