@@ -329,8 +329,31 @@ export class HttpTargets {
         record(res.headersSent ? res.statusCode : 0, 'the agent connection closed before the response was complete');
       }
     });
+    // Node's client takes heads its server cannot send on (status 099): a 502, never a throw out of the sidecar.
+    const unforwardable = (upRes: IncomingMessage, why: string): void => {
+      upRes.destroy();
+      record(res.headersSent ? res.statusCode : 502, why);
+      if (!res.headersSent) sendProblem(res, { status: 502, title: 'Bad gateway', detail: `${why}; it was not forwarded` });
+      else res.destroy();
+    };
+    let answered = false;
+    // An unsolicited 101 makes Node's client drop the socket with neither a response nor an error.
+    up.on('close', () => {
+      if (answered || res.headersSent || res.destroyed) return;
+      record(502, 'the API closed the connection without a response it could forward');
+      sendProblem(res, { status: 502, title: 'Bad gateway', detail: 'the API closed the connection without a response that can be forwarded' });
+    });
     up.on('response', (upRes) => {
+      answered = true;
       const status = upRes.statusCode ?? 502;
+      if (status < 100 || status > 999) return unforwardable(upRes, `the API answered with status ${status}`);
+      try {
+        onResponse(upRes, status);
+      } catch (e) {
+        unforwardable(upRes, `the API's response could not be forwarded: ${(e as Error).message}`);
+      }
+    });
+    const onResponse = (upRes: IncomingMessage, status: number): void => {
       const out = responseHeaders(upRes, masking ? this.o.runtime().masker : undefined, count);
       const noBody = req.method === 'HEAD' || status === 204 || status === 304 || (status >= 100 && status < 200);
       const finish = (): void => record(status);
@@ -405,7 +428,7 @@ export class HttpTargets {
       });
       counter.pipe(res);
       res.on('finish', finish);
-    });
+    };
     up.end(body);
   }
 
