@@ -143,7 +143,8 @@ export class HttpTargets {
     // Bounded, so that one agent opening sockets cannot take every descriptor of the sidecar.
     server.maxConnections = 1024;
     const l: Listener = { server, kind, targets };
-    server.on('connection', (s: net.Socket) => {
+    // Requests arrive on the TLS socket of a TLS listener, not on the TCP one 'connection' gives.
+    server.on(tls ? 'secureConnection' : 'connection', (s: net.Socket) => {
       this.sockets.add(s);
       this.connections.set(s, { connectionId: randomUUID(), sessionId: randomUUID(), client: { address: s.remoteAddress ?? '', ...(s.remotePort ? { port: s.remotePort } : {}) }, requests: 0 });
       s.once('close', () => {
