@@ -256,6 +256,9 @@ export class HttpTargets {
     const passes = agentHeaderFilter(req, u, jsonMasker.active);
     const headers = Object.fromEntries(Object.entries(req.headersDistinct).filter(([name]) => passes(name)));
     const facts = buildFacts(u.spec.name, req.method ?? 'GET', path, headers, body);
+    if ([...facts.query.keys()].some((k) => k === '_method' || k.startsWith('_method['))) {
+      return fail(400, 'Bad request', 'a _method parameter may not be sent (Rails, Laravel and method-override read it as the method): the method on the request line is the one the policy decides', true);
+    }
     const gateReq: GateRequest = { facts, target: spec, principal, sessionId: ids.sessionId, connectionId: ids.connectionId, client: ids.client, ...(body.length ? { maskedBody: maskedBodyOf(body, facts.json, jsonMasker, rt) } : {}) };
     const verdict = await this.o.gate.decide(gateReq);
     if (verdict.kind === 'refuse') {

@@ -10,7 +10,9 @@ import type net from 'node:net';
 import { startHttpStack, type HttpStack } from '../support/http-stack.js';
 
 type Express = (() => { use: (...a: unknown[]) => void; all: (p: string, h: (req: { query: unknown; method: string }, res: { json: (v: unknown) => void }) => void) => void; listen: (port: number, host: string, cb: () => void) => http.Server });
-const express = createRequire(new URL('../../node_modules/json-server/package.json', import.meta.url).pathname)('express') as Express;
+const fromJsonServer = createRequire(new URL('../../node_modules/json-server/package.json', import.meta.url).pathname);
+const express = fromJsonServer('express') as Express;
+const methodOverride = fromJsonServer('method-override') as (getter: string) => unknown;
 
 describe('rev12: express query parameters (qs brackets, parameter limit), HEAD under a GET rule', function () {
   this.timeout(30_000);
@@ -21,6 +23,8 @@ describe('rev12: express query parameters (qs brackets, parameter limit), HEAD u
 
   before(async () => {
     const app = express();
+    // Rails (Rack::MethodOverride) and Laravel read the method from _method the same way.
+    app.use(methodOverride('_method'));
     app.all('*', (req, res) => {
       ran.push({ method: req.method, query: req.query });
       res.json({ query: req.query });
@@ -31,6 +35,7 @@ describe('rev12: express query parameters (qs brackets, parameter limit), HEAD u
     s = await startHttpStack({
       targets: [{ name: 'jobs', protocol: 'http', listen: '127.0.0.1:1', upstream: { url: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}` } }],
       rules: [
+        { name: 'no-deletes', when: { http: { methods: ['DELETE'] } }, action: 'Deny' },
         { name: 'no-force', when: { http: { query: [{ name: 'force', values: ['true'] }] } }, action: 'Deny' },
         { name: 'no-secret-reads', when: { http: { methods: ['GET'], paths: ['/secrets/**'] } }, action: 'Deny' },
         { name: 'dry-runs', when: { http: { methods: ['POST'], paths: ['/jobs'], query: [{ name: 'dryRun', values: ['true'] }] } }, action: 'Allow' },
@@ -84,5 +89,15 @@ describe('rev12: express query parameters (qs brackets, parameter limit), HEAD u
     expect((await send('HEAD', '/secrets/db')).status).to.equal(403);
     expect(ran).to.deep.equal([]);
     expect((await send('HEAD', '/public')).status).to.equal(200);
+  });
+
+  it('a _method parameter (method-override, Rack, Laravel) in the query or a form body is refused: the method on the request line is the one decided', async () => {
+    for (const [q, body] of [['dryRun=true&_method=DELETE', undefined], ['dryRun=true', '_method=DELETE']] as const) {
+      ran.length = 0;
+      const r = await fetch(`${s.url('jobs')}/jobs?${q}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) }, ...(body ? { body } : {}) });
+      if (r.status === 200) expect(ran[0]!.method, q).to.equal('POST');
+      else expect(r.status, q).to.equal(400);
+      expect(ran.filter((x) => x.method === 'DELETE'), q).to.deep.equal([]);
+    }
   });
 });
