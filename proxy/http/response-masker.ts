@@ -41,6 +41,12 @@ export function bodyKind(contentType: string | undefined, fieldRules = false): B
   return undefined;
 }
 
+/** A text/* body (not an event stream): the kind whose content may be JSON under another label. */
+export function isText(contentType: string | undefined): boolean {
+  const t = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+  return t.startsWith('text/') && t !== 'text/event-stream';
+}
+
 export type Coding = 'identity' | 'gzip' | 'deflate' | 'br';
 
 /** The body's single content coding, or undefined when it is one the proxy cannot undo. */
@@ -282,5 +288,44 @@ export class LineMasker extends Transform {
     const m = this.masker.maskText(text);
     this.count.n += m.count;
     return Buffer.from(m.text + eol);
+  }
+}
+
+/**
+ * A text body whose first non-blank byte opens a JSON object or array is masked as JSON (field rules
+ * included): Go's net/http labels untyped JSON `text/plain`, and an agent reads it as JSON all the same.
+ * Other text goes line by line. Decided on the first non-blank byte; blanks before it are bounded.
+ */
+export class SniffingMasker extends Transform {
+  private delegate?: Transform;
+  private held: Buffer[] = [];
+  private heldSize = 0;
+
+  constructor(private readonly make: (json: boolean) => Transform, private readonly max: number) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, enc: BufferEncoding, cb: TransformCallback): void {
+    if (this.delegate) return this.delegate._transform(chunk, enc, cb);
+    this.held.push(chunk);
+    this.heldSize += chunk.length;
+    const all = Buffer.concat(this.held);
+    const i = all.findIndex((b) => b !== 0x20 && b !== 0x0a && b !== 0x0d && b !== 0x09);
+    if (i < 0) return this.heldSize > this.max ? cb(new Uninspectable(`a response starts with more than ${this.max} blank bytes and masking is on`)) : cb();
+    this.delegate = this.make(all[i] === 0x7b || all[i] === 0x5b);
+    this.held = [];
+    this.delegate._transform(all, enc, cb);
+  }
+
+  override _flush(cb: TransformCallback): void {
+    if (this.delegate) return this.delegate._flush(cb);
+    // Blank to the end: as text.
+    this.delegate = this.make(false);
+    const all = Buffer.concat(this.held);
+    if (!all.length) return this.delegate._flush(cb);
+    this.delegate._transform(all, 'buffer' as BufferEncoding, (err, data) => {
+      if (err) return cb(err);
+      this.delegate!._flush((err2, tail) => cb(err2, data || tail ? Buffer.concat([data ?? Buffer.alloc(0), tail ?? Buffer.alloc(0)]) : undefined));
+    });
   }
 }

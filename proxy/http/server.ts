@@ -24,7 +24,7 @@ import { JsonMasker } from './json-masker.js';
 import { parseRequestPath, PathError, type RequestPath } from './path-template.js';
 import { socketProblem, sendProblem } from './problem.js';
 import { buildFacts } from './request-facts.js';
-import { bodyKind, codingOf, decoder, encoder, JsonStreamMasker, LineMasker, Uninspectable, type MaskCount } from './response-masker.js';
+import { bodyKind, codingOf, decoder, encoder, isText, JsonStreamMasker, LineMasker, SniffingMasker, Uninspectable, type MaskCount } from './response-masker.js';
 
 export interface HttpTargetsOptions {
   targets: HttpTargetSpec[];
@@ -408,7 +408,10 @@ export class HttpTargets {
       // Streamed (chunked JSON, event streams, text): masked as it comes; the length is not known ahead.
       // The head goes out with the first masked bytes, so a body refused before them is still a 502.
       const enc = encoder(coding);
-      const masker = kind === 'json' ? new JsonStreamMasker(jsonMasker, rt.masker, u.limits.maxResponseBodyBytes, count) : new LineMasker(kind, jsonMasker, rt.masker, MAX_LINE_BYTES, count);
+      const jsonStream = (): Transform => new JsonStreamMasker(jsonMasker, rt.masker, u.limits.maxResponseBodyBytes, count);
+      const lines = (): Transform => new LineMasker(kind === 'sse' ? 'sse' : 'lines', jsonMasker, rt.masker, MAX_LINE_BYTES, count);
+      const sniff = kind === 'lines' && jsonMasker.hasFieldRules && isText(upRes.headers['content-type']);
+      const masker = kind === 'json' ? jsonStream() : sniff ? new SniffingMasker((json) => (json ? jsonStream() : lines()), MAX_LINE_BYTES) : lines();
       const head = (): void => {
         if (!res.headersSent) res.writeHead(status, out);
       };

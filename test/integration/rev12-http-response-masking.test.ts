@@ -47,6 +47,14 @@ describe('rev12: HTTP response masking evasions', function () {
         case '/yaml': return res.writeHead(200, { 'content-type': 'application/yaml' }).end(`kind: Secret\ndata:\n  password: ${SECRET}\nsecret: ${SECRET}\n`);
         case '/untyped-pretty': return res.writeHead(200).end(JSON.stringify({ secret: SECRET, email: 'eve@example.com' }, null, 2));
         case '/untyped-text': return res.writeHead(200).end('hello eve@example.com\n');
+        // What Go's net/http labels a JSON body whose handler set no type (DetectContentType).
+        case '/go-sniffed': {
+          res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
+          res.write('  \n{\n  "secret": ');
+          return res.end(`"${SECRET}",\n  "email": "eve@example.com"\n}\n`);
+        }
+        case '/blank-text': return res.writeHead(200, { 'content-type': 'text/plain' }).end('\n \n');
+        case '/text-log': return res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' }).end('# a log\nline eve@example.com\n');
         case '/sse-multiline':
           res.writeHead(200, { 'content-type': 'text/event-stream' });
           return res.end(`: comment eve@example.com\nid: 1\ndata: {"secret":\ndata:   "${SECRET}", "email": "eve@example.com"}\n\ndata: plain mallory@example.com\n\n`);
@@ -130,6 +138,16 @@ describe('rev12: HTTP response masking evasions', function () {
     expect(r.body.toString()).not.to.contain('eve@example.com');
     const t = await fetchRaw('/untyped-text');
     expect(t.body.toString()).not.to.contain('eve@example.com');
+  });
+
+  it('JSON labelled text/plain (Go sniffs untyped JSON as text/plain) gets its field rules; plain text keeps line masking', async () => {
+    const r = await fetchRaw('/go-sniffed');
+    expect(r.body.toString()).not.to.contain(SECRET);
+    expect(r.status).to.equal(200);
+    expect(JSON.parse(r.body.toString())).to.deep.equal({ secret: '[redacted:secret]', email: '[redacted:email]' });
+    const t = await fetchRaw('/text-log');
+    expect(t.body.toString()).to.equal('# a log\nline [redacted:email]\n');
+    expect((await fetchRaw('/blank-text')).body.toString()).to.equal('\n \n');
   });
 
   it('SSE: an event whose JSON spans several data: lines gets its field rules; comments and ids get the detectors', async () => {
