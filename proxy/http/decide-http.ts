@@ -65,7 +65,7 @@ export class HttpPolicyEngine {
     if (f.paramsUnclear && h.query?.length) {
       if (!unclear) return no;
     } else for (const c of h.query ?? []) if (!valuesMatch(c, paramValues(f.query, c.name), unclear)) return no;
-    for (const c of h.headers ?? []) if (!valuesMatch(c, f.headers.get(c.name.toLowerCase()), unclear)) return no;
+    for (const c of h.headers ?? []) if (!valuesMatch(c, headerValues(f.headers, c.name), unclear)) return no;
     if (h.body?.length) {
       if (f.json === 'invalid') {
         if (!unclear) return no;
@@ -109,12 +109,25 @@ function valuesMatch(c: HttpValueCondition, values: string[] | undefined, anyOf:
 }
 
 /**
- * A parameter's values as frameworks with bracket syntax read it (qs in express, Rails, PHP): `name`,
- * `name[]`, `name[0]` and `name[key]` are all the parameter `name`.
+ * A parameter's values as any framework could read it: with bracket syntax (qs in express, Rails, PHP)
+ * `name[]`, `name[0]` and `name[key]` are `name`; ASP.NET binds names without case.
  */
 function paramValues(query: Map<string, string[]>, name: string): string[] | undefined {
-  const out = [...(query.get(name) ?? [])];
-  for (const [k, v] of query) if (k !== name && k.startsWith(`${name}[`)) out.push(...v);
+  const n = name.toLowerCase();
+  const out: string[] = [];
+  for (const [k, v] of query) {
+    const key = k.toLowerCase();
+    if (key === n || key.startsWith(`${n}[`)) out.push(...v);
+  }
+  return out.length ? out : undefined;
+}
+
+/** A header's values under every name a CGI/WSGI server folds into the same variable (`_` and `-` alike). */
+function headerValues(headers: Map<string, string[]>, name: string): string[] | undefined {
+  const fold = (s: string): string => s.toLowerCase().replace(/_/g, '-');
+  const n = fold(name);
+  const out: string[] = [];
+  for (const [k, v] of headers) if (fold(k) === n) out.push(...v);
   return out.length ? out : undefined;
 }
 
