@@ -213,6 +213,10 @@ export class HttpTargets {
       if (e instanceof PathError) return fail(400, 'Bad request', e.message, true);
       throw e;
     }
+    // CGI/WSGI servers (gunicorn, Werkzeug, nginx's variables) read X_Api_Key as X-Api-Key: such a name
+    // could stand in for the injected credential, a client address or a method override.
+    const underscored = Object.keys(req.headers).filter((h) => h.includes('_'));
+    if (underscored.length) return fail(400, 'Bad request', `header names with "_" are not accepted (${underscored.join(', ')}): servers read them as the same name with "-"`, true);
     const overrides = METHOD_OVERRIDES.filter((h) => req.headers[h] !== undefined);
     if (overrides.length) return fail(400, 'Bad request', `${overrides.join(', ')} may not be sent: the method on the request line is the one the policy decides`, true);
     if (req.headers['transfer-encoding'] !== undefined && req.headers['content-length'] !== undefined) return fail(400, 'Bad request', 'Content-Length and Transfer-Encoding together', true);

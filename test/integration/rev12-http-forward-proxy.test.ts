@@ -117,4 +117,13 @@ describe('rev12: forward proxy URL tricks and request-head duplicates', function
       expect(status(up)).to.be.oneOf([400, 501]);
     }
   });
+
+  it('header names with _ (CGI/WSGI servers read X_Api_Key as X-Api-Key) are refused: no stand-in for a credential, a client address or a method override', async () => {
+    seen.length = 0;
+    for (const h of ['X_Forwarded_For: 10.0.0.1', 'X_HTTP_Method_Override: DELETE', 'Proxy_Authorization: Bearer x', 'X_Dry_Run: true']) {
+      const r = await raw(rport, `GET /x HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\n${h}\r\nConnection: close\r\n\r\n`);
+      expect(status(r), h).to.equal(400);
+    }
+    expect(seen).to.deep.equal([]);
+  });
 });
