@@ -6,7 +6,7 @@
 import { expect } from 'chai';
 import type http from 'node:http';
 import { createRequire } from 'node:module';
-import type net from 'node:net';
+import net, { connect as netConnect } from 'node:net';
 import { startHttpStack, type HttpStack } from '../support/http-stack.js';
 
 type Express = (() => { use: (...a: unknown[]) => void; all: (p: string, h: (req: { query: unknown; method: string }, res: { json: (v: unknown) => void }) => void) => void; listen: (port: number, host: string, cb: () => void) => http.Server });
@@ -98,6 +98,23 @@ describe('rev12: express query parameters (qs brackets, parameter limit), HEAD u
       if (r.status === 200) expect(ran[0]!.method, q).to.equal('POST');
       else expect(r.status, q).to.equal(400);
       expect(ran.filter((x) => x.method === 'DELETE'), q).to.deep.equal([]);
+    }
+  });
+
+  it('a fragment in the request target (express drops it, the query ends before #) does not hide a parameter from a Deny', async () => {
+    for (const q of ['force=true#', 'force=true#x', 'a=1#&force=false']) {
+      ran.length = 0;
+      const text = await new Promise<string>((resolve) => {
+        const c = netConnect(Number(new URL(s.url('jobs')).port), '127.0.0.1');
+        let out = '';
+        c.on('data', (d) => (out += d.toString()));
+        c.on('close', () => resolve(out));
+        c.on('error', () => resolve(out));
+        c.write(`GET /x?${q} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nConnection: close\r\n\r\n`);
+      });
+      const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1]);
+      if (status === 200) expect((ran[0]!.query as Record<string, unknown>).force, q).not.to.equal('true');
+      else expect([400, 403], q).to.include(status);
     }
   });
 });
