@@ -55,14 +55,17 @@ export class HttpPolicyEngine {
     if (!h) return { matched: true };
     // Unclear input counts as a match for rules that stop a request, never for rules that let one pass.
     const unclear = rule.action !== 'Allow';
-    if (h.methods && !h.methods.includes(f.method)) return no;
+    // HEAD is GET without the body (express, Go and most routers run the GET handler): a stopping rule on GET stops HEAD.
+    if (h.methods && !h.methods.includes(f.method) && !(unclear && f.method === 'HEAD' && h.methods.includes('GET'))) return no;
     let template: string | undefined;
     if (h.paths) {
       template = h.paths.find((p) => matchTemplate(this.template(p), f.path.segments, unclear));
       if (template === undefined) return no;
     }
-    for (const c of h.query ?? []) if (!valuesMatch(c, f.query.get(c.name), unclear)) return no;
-    for (const c of h.headers ?? []) if (!valuesMatch(c, f.headers.get(c.name.toLowerCase()), unclear)) return no;
+    if (f.paramsUnclear && h.query?.length) {
+      if (!unclear) return no;
+    } else for (const c of h.query ?? []) if (!valuesMatch(c, paramValues(f.query, c.name), unclear)) return no;
+    for (const c of h.headers ?? []) if (!valuesMatch(c, headerValues(f.headers, c.name), unclear)) return no;
     if (h.body?.length) {
       if (f.json === 'invalid') {
         if (!unclear) return no;
@@ -76,7 +79,7 @@ export class HttpPolicyEngine {
     if (h.cel !== undefined) {
       let ok: boolean;
       try {
-        ok = celProgram(h.cel)(celRequest(f, principal));
+        ok = f.paramsUnclear && /\bquery\b/.test(h.cel) ? unclear : celProgram(h.cel)(celRequest(f, principal));
       } catch {
         ok = unclear;
       }
@@ -105,6 +108,29 @@ export function valuesMatch(c: HttpValueCondition, values: string[] | undefined,
   return anyOf ? values.some(one) : values.every(one);
 }
 
+/**
+ * A parameter's values as any framework could read it: with bracket syntax (qs in express, Rails, PHP)
+ * `name[]`, `name[0]` and `name[key]` are `name`; ASP.NET binds names without case.
+ */
+function paramValues(query: Map<string, string[]>, name: string): string[] | undefined {
+  const n = name.toLowerCase();
+  const out: string[] = [];
+  for (const [k, v] of query) {
+    const key = k.toLowerCase();
+    if (key === n || key.startsWith(`${n}[`)) out.push(...v);
+  }
+  return out.length ? out : undefined;
+}
+
+/** A header's values under every name a CGI/WSGI server folds into the same variable (`_` and `-` alike). */
+function headerValues(headers: Map<string, string[]>, name: string): string[] | undefined {
+  const fold = (s: string): string => s.toLowerCase().replace(/_/g, '-');
+  const n = fold(name);
+  const out: string[] = [];
+  for (const [k, v] of headers) if (fold(k) === n) out.push(...v);
+  return out.length ? out : undefined;
+}
+
 export function jsonText(v: unknown): string {
   return typeof v === 'string' ? v : JSON.stringify(v);
 }
@@ -112,7 +138,9 @@ export function jsonText(v: unknown): string {
 export function celRequest(f: HttpRequestFacts, p: PrincipalFacts): CelRequest {
   return {
     method: f.method,
-    path: f.path.raw,
+    // Decoded, as the API routes it (a rule on "/admin" must see "/%61dmin" as that); the bytes sent are rawPath.
+    path: `/${f.path.segments.join('/')}`,
+    rawPath: f.path.raw,
     segments: f.path.segments,
     query: Object.fromEntries(f.query),
     headers: Object.fromEntries(f.headers),

@@ -13,6 +13,13 @@ interface FieldRule {
 }
 
 const J = JSON as unknown as { rawJSON: (s: string) => unknown; isRawJSON: (v: unknown) => boolean };
+/** JSON documents inside strings inside strings…: how deep field rules follow them. */
+const MAX_NESTED = 4;
+
+/** JSON.parse keeping every number's source text. */
+function parseExact(text: string): unknown {
+  return JSON.parse(text, (_k, v, ctx?: { source?: string }) => (typeof v === 'number' && ctx?.source !== undefined ? J.rawJSON(ctx.source) : v));
+}
 
 export class JsonMasker {
   private readonly rules: FieldRule[];
@@ -32,10 +39,29 @@ export class JsonMasker {
 
   /** Parses, masks and serializes; throws SyntaxError when `text` is not JSON. */
   maskText(text: string): { text: string; count: number } {
-    const doc = JSON.parse(text, (_k, v, ctx?: { source?: string }) => (typeof v === 'number' && ctx?.source !== undefined ? J.rawJSON(ctx.source) : v)) as unknown;
     const counter = { n: 0 };
-    const out = this.walk(doc, [], counter);
+    const out = this.walk(parseExact(text), [], counter);
     return { text: JSON.stringify(out), count: counter.n };
+  }
+
+  /**
+   * A string that is itself a JSON object or array (a config blob, kubectl's last-applied-configuration)
+   * is JSON to whoever reads it: field rules apply inside it, its paths from its own root. Re-serialized
+   * only when something in it was masked; a few levels deep at most.
+   */
+  private nested(s: string, c: { n: number }, level: number): string | undefined {
+    if (level >= MAX_NESTED || !this.hasFieldRules || !/^\s*[[{]/.test(s)) return undefined;
+    let doc: unknown;
+    try {
+      doc = parseExact(s);
+    } catch {
+      return undefined;
+    }
+    const inner = { n: 0 };
+    const out = this.walk(doc, [], inner, level + 1);
+    if (inner.n === 0) return undefined;
+    c.n += inner.n;
+    return JSON.stringify(out);
   }
 
   private ruleFor(path: readonly (string | number)[]): MaskStrategy | undefined {
@@ -44,7 +70,7 @@ export class JsonMasker {
     return typeof last === 'string' ? this.masker.columnStrategy(last) : undefined;
   }
 
-  private walk(v: unknown, path: (string | number)[], c: { n: number }): unknown {
+  private walk(v: unknown, path: (string | number)[], c: { n: number }, level = 0): unknown {
     if (path.length > 0) {
       const strategy = this.ruleFor(path);
       if (strategy && v !== null) {
@@ -53,7 +79,7 @@ export class JsonMasker {
         return this.masker.apply(typeof v === 'string' ? v : J.isRawJSON(v) ? JSON.stringify(v) : JSON.stringify(v), strategy, label);
       }
     }
-    if (typeof v === 'string') return this.text(v, c);
+    if (typeof v === 'string') return this.nested(v, c, level) ?? this.text(v, c);
     if (J.isRawJSON(v)) {
       const src = JSON.stringify(v);
       const m = this.masker.maskText(src);
@@ -65,7 +91,7 @@ export class JsonMasker {
     if (Array.isArray(v)) {
       return v.map((x, i) => {
         path.push(i);
-        const r = this.walk(x, path, c);
+        const r = this.walk(x, path, c, level);
         path.pop();
         return r;
       });
@@ -75,7 +101,7 @@ export class JsonMasker {
       const out = Object.create(null) as Record<string, unknown>;
       for (const [k, x] of Object.entries(v)) {
         path.push(k);
-        out[this.text(k, c)] = this.walk(x, path, c);
+        out[this.text(k, c)] = this.walk(x, path, c, level);
         path.pop();
       }
       return out;

@@ -15,13 +15,21 @@ export interface HttpRequestFacts {
   headers: Map<string, string[]>;
   /** The body as received (never logged in clear). */
   body: Buffer;
-  /** The parsed JSON body; `invalid` when the body is not empty and not JSON; undefined when empty. */
+  /** The parsed JSON body; `invalid` when the body is not empty and not JSON (or labelled as a form); undefined when empty. */
   json?: { value: unknown } | 'invalid';
+  /**
+   * The parameters are not all in `query`: a multipart form, a body with several Content-Types, or more
+   * parameters than frameworks read. Query
+   * conditions (and CEL naming `query`) then match stopping rules and never Allow rules.
+   */
+  paramsUnclear?: true;
   /** sha256 over method, raw path and query, and the canonical body: what an approval is bound to. */
   sha256: string;
 }
 
 const MAX_JSON_DEPTH = 128;
+/** Past this many parameters, qs (express) and PHP drop the rest silently: the API may not read what the rules saw. */
+const MAX_PARAMS = 1000;
 
 export function queryMap(raw: string): Map<string, string[]> {
   const out = new Map<string, string[]>();
@@ -39,12 +47,17 @@ export function headerMap(h: NodeJS.Dict<string[]>): Map<string, string[]> {
   return out;
 }
 
+/** Exact UTF-8 only: invalid bytes are not replaced (two bodies would read the same), a BOM is kept (so not JSON). */
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+const J = JSON as unknown as { rawJSON: (s: string) => unknown; isRawJSON: (v: unknown) => boolean };
+
 export function parseJsonBody(body: Buffer): HttpRequestFacts['json'] {
   if (body.length === 0) return undefined;
   try {
-    const value = JSON.parse(body.toString('utf8')) as unknown;
+    const text = UTF8.decode(body);
+    const value = JSON.parse(text) as unknown;
     if (depth(value) > MAX_JSON_DEPTH) return 'invalid';
-    if (hasDuplicateKeys(body.toString('utf8'))) return 'invalid';
+    if (hasDuplicateKeys(text)) return 'invalid';
     return { value };
   } catch {
     return 'invalid';
@@ -102,8 +115,12 @@ export function hasDuplicateKeys(text: string): boolean {
   return false;
 }
 
-/** Keys sorted at every level, no whitespace: two bodies that mean the same JSON hash the same. */
+/**
+ * Keys sorted at every level, no whitespace: two bodies that mean the same JSON hash the same. Numbers
+ * parsed with their source (JSON.rawJSON) keep their exact text: values a double would round apart stay apart.
+ */
 export function canonicalJson(v: unknown): string {
+  if (J.isRawJSON(v)) return JSON.stringify(v);
   if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
   if (v && typeof v === 'object') {
     return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson((v as Record<string, unknown>)[k])}`).join(',')}}`;
@@ -111,14 +128,54 @@ export function canonicalJson(v: unknown): string {
   return JSON.stringify(v);
 }
 
+/** The body with every number as its source text, for the binding only (rules compare numbers as numbers). */
+function exactJson(body: Buffer): unknown {
+  return JSON.parse(UTF8.decode(body), (_k, v, ctx?: { source?: string }) => (typeof v === 'number' && ctx?.source !== undefined ? J.rawJSON(ctx.source) : v));
+}
+
 export function approvalBinding(method: string, path: RequestPath, body: Buffer, json: HttpRequestFacts['json']): string {
-  const canonical = json && json !== 'invalid' ? canonicalJson(json.value) : body.toString('base64');
+  // Tagged, so that a JSON text and the base64 of other bytes are never the same input.
+  const canonical = json && json !== 'invalid' ? `json:${canonicalJson(exactJson(body))}` : `bytes:${body.toString('base64')}`;
   return createHash('sha256').update(`${method}\n${path.raw}${path.query ? `?${path.query}` : ''}\n${canonical}`).digest('hex');
 }
 
+/**
+ * How the API will read the body, by its Content-Type: APIs read an urlencoded form's fields as
+ * parameters (express' urlencoded parser, Go's FormValue), whatever the bytes would mean as JSON.
+ * No Content-Type is read as JSON (Go decoders do not look at it).
+ */
+export function bodyReading(contentTypes: string[] | undefined): 'json' | 'form' | 'opaque' | 'opaque-form' | 'ambiguous' {
+  if (!contentTypes?.length) return 'json';
+  if (contentTypes.length > 1) return 'ambiguous';
+  const [type, ...params] = contentTypes[0]!.split(';');
+  const media = type!.trim().toLowerCase();
+  // Bytes in another charset (UTF-16…) are other text to an API that decodes them: not read here.
+  const foreign = params.some((p) => {
+    const m = /^\s*charset\s*=\s*"?([^"\s]*)"?\s*$/i.exec(p);
+    return m !== null && !['utf-8', 'utf8', 'us-ascii'].includes(m[1]!.toLowerCase());
+  });
+  if (media === 'application/x-www-form-urlencoded') return foreign ? 'opaque-form' : 'form';
+  if (media === 'multipart/form-data') return 'opaque-form';
+  return foreign ? 'opaque' : 'json';
+}
+
+/** Pieces between '&', empty ones too: qs counts them against its limit. */
+function paramPieces(raw: string): number {
+  return raw === '' ? 0 : raw.split('&').length;
+}
+
 export function buildFacts(target: string, method: string, path: RequestPath, headers: NodeJS.Dict<string[]>, body: Buffer): HttpRequestFacts {
-  const json = parseJsonBody(body);
-  return { target, method, path, query: queryMap(path.query), headers: headerMap(headers), body, ...(json ? { json } : {}), sha256: approvalBinding(method, path, body, json) };
+  const reading = body.length ? bodyReading(headers['content-type']) : 'json';
+  const json = reading === 'json' ? parseJsonBody(body) : 'invalid';
+  const query = queryMap(path.query);
+  if (reading === 'form') {
+    for (const [k, v] of queryMap(body.toString('utf8'))) query.set(k, [...(query.get(k) ?? []), ...v]);
+  }
+  return {
+    target, method, path, query, headers: headerMap(headers), body, ...(json ? { json } : {}),
+    ...(reading === 'opaque-form' || reading === 'ambiguous' || paramPieces(path.query) + (reading === 'form' ? paramPieces(body.toString('utf8')) : 0) > MAX_PARAMS ? { paramsUnclear: true as const } : {}),
+    sha256: approvalBinding(method, path, body, json),
+  };
 }
 
 /** The request as audit records and approval requests show it (masked by the caller): method, path and query; never the body. */

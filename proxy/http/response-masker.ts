@@ -15,14 +15,36 @@ export class Uninspectable extends Error {}
 
 export type BodyKind = 'json' | 'sse' | 'lines';
 
-/** How the body of this content type is masked; undefined: it cannot be inspected. */
-export function bodyKind(contentType: string | undefined): BodyKind | undefined {
-  const t = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+/** Charsets whose bytes are read as UTF-8 without a difference (masking reads bodies as UTF-8). */
+const UTF8_CHARSETS = new Set(['utf-8', 'utf8', 'us-ascii', 'ascii']);
+
+/**
+ * How the body of this content type is masked; undefined: it cannot be inspected. A charset other than
+ * UTF-8 (UTF-16, UTF-7…) would be masked as bytes it is not. With field rules on, a structured type the
+ * proxy does not parse (YAML, XML, a form) would carry the fields unmasked, and a body without a type is
+ * masked as JSON (or refused when it is not JSON).
+ */
+export function bodyKind(contentType: string | undefined, fieldRules = false): BodyKind | undefined {
+  const [media, ...params] = (contentType ?? '').split(';');
+  const t = media!.trim().toLowerCase();
+  for (const p of params) {
+    const m = /^\s*charset\s*=\s*"?([^"\s]*)"?\s*$/i.exec(p);
+    if (m && !UTF8_CHARSETS.has(m[1]!.toLowerCase())) return undefined;
+  }
   if (t === 'text/event-stream') return 'sse';
   if (t === 'application/x-ndjson' || t === 'application/ndjson' || t === 'application/jsonl' || t === 'application/json-seq') return 'lines';
   if (t === 'application/json' || t.endsWith('+json')) return 'json';
-  if (t === '' || t.startsWith('text/') || t === 'application/xml' || t.endsWith('+xml') || t === 'application/javascript' || t === 'application/x-www-form-urlencoded' || t === 'application/yaml' || t === 'application/x-yaml') return 'lines';
+  if (t === '') return fieldRules ? 'json' : 'lines';
+  const structured = t === 'application/xml' || t === 'text/xml' || t.endsWith('+xml') || t === 'application/yaml' || t === 'application/x-yaml' || t === 'text/yaml' || t === 'text/x-yaml' || t.endsWith('+yaml') || t === 'application/x-www-form-urlencoded';
+  if (structured) return fieldRules ? undefined : 'lines';
+  if (t.startsWith('text/') || t === 'application/javascript') return 'lines';
   return undefined;
+}
+
+/** A text/* body (not an event stream): the kind whose content may be JSON under another label. */
+export function isText(contentType: string | undefined): boolean {
+  const t = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+  return t.startsWith('text/') && t !== 'text/event-stream';
 }
 
 export type Coding = 'identity' | 'gzip' | 'deflate' | 'br';
@@ -154,12 +176,18 @@ export class JsonStreamMasker extends Transform {
 }
 
 /**
- * Masks a stream line by line (SSE `data:` payloads and NDJSON lines as JSON when they parse, other
- * lines by detectors). A line longer than `maxLine` cannot be masked without buffering it: refused.
+ * Masks a stream line by line (NDJSON lines as JSON when they parse, other lines by detectors). An event
+ * stream (SSE) is masked event by event, as a client reads it: its `data:` lines joined with \n are one
+ * payload (JSON spread over several lines gets its field rules), other lines by detectors; an event is
+ * passed on at its blank line. A line or event longer than `maxLine` cannot be masked without buffering
+ * it: refused; so is a bare CR in an event stream (a line end for EventSource, not for this scan).
  */
 export class LineMasker extends Transform {
   private pending: Buffer[] = [];
   private pendingSize = 0;
+  /** SSE: the lines of the event being read, without their line ends. */
+  private event: string[] = [];
+  private eventSize = 0;
 
   constructor(private readonly kind: 'sse' | 'lines', private readonly json: JsonMasker, private readonly masker: Masker, private readonly maxLine: number, private readonly count: MaskCount) {
     super();
@@ -168,12 +196,16 @@ export class LineMasker extends Transform {
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
     let start = 0;
     const out: Buffer[] = [];
-    for (let i = chunk.indexOf(10); i >= 0; i = chunk.indexOf(10, start)) {
-      this.pending.push(chunk.subarray(start, i + 1));
-      out.push(this.line(Buffer.concat(this.pending)));
-      this.pending = [];
-      this.pendingSize = 0;
-      start = i + 1;
+    try {
+      for (let i = chunk.indexOf(10); i >= 0; i = chunk.indexOf(10, start)) {
+        this.pending.push(chunk.subarray(start, i + 1));
+        out.push(this.line(Buffer.concat(this.pending)));
+        this.pending = [];
+        this.pendingSize = 0;
+        start = i + 1;
+      }
+    } catch (e) {
+      return cb(e as Error);
     }
     if (start < chunk.length) {
       this.pending.push(chunk.subarray(start));
@@ -184,36 +216,116 @@ export class LineMasker extends Transform {
   }
 
   override _flush(cb: TransformCallback): void {
-    cb(null, this.pending.length ? this.line(Buffer.concat(this.pending)) : undefined);
+    try {
+      const last = this.pending.length ? this.line(Buffer.concat(this.pending)) : Buffer.alloc(0);
+      cb(null, this.kind === 'sse' && this.event.length ? Buffer.concat([last, this.dispatch()]) : last.length ? last : undefined);
+    } catch (e) {
+      cb(e as Error);
+    }
   }
 
   private line(b: Buffer): Buffer {
     const s = b.toString('utf8');
     const eol = /\r?\n$/.exec(s)?.[0] ?? '';
     const body = s.slice(0, s.length - eol.length);
-    let prefix = '';
-    let payload = body;
     if (this.kind === 'sse') {
-      const m = /^(data|event|id):( ?)/.exec(body);
-      if (!m) return this.plain(body, eol);
-      prefix = m[0];
-      payload = body.slice(prefix.length);
+      if (body.includes('\r')) throw new Uninspectable('the event stream has a bare CR line end, which the proxy does not split on, and masking is on');
+      if (body === '') return Buffer.concat([this.dispatch(), Buffer.from(eol)]);
+      this.eventSize += body.length;
+      if (this.eventSize > this.maxLine) throw new Uninspectable(`an event of the stream is longer than ${this.maxLine} bytes and masking is on`);
+      this.event.push(body);
+      return Buffer.alloc(0);
     }
-    if (/^\s*[[{]/.test(payload)) {
+    if (/^\s*[[{]/.test(body)) {
       try {
-        const r = this.json.maskText(payload);
+        const r = this.json.maskText(body);
         this.count.n += r.count;
-        return Buffer.from(prefix + r.text + eol);
+        return Buffer.from(r.text + eol);
       } catch {
         // not JSON: detectors below
       }
     }
-    return this.plain(prefix + payload, eol);
+    return this.plain(body, eol);
+  }
+
+  /** The event read so far, masked: its data lines as one payload, in the place of the first. */
+  private dispatch(): Buffer {
+    const lines = this.event;
+    this.event = [];
+    this.eventSize = 0;
+    const isData = (l: string): boolean => l === 'data' || l.startsWith('data:');
+    const payload = lines.filter(isData).map((l) => l.slice(5).replace(/^ /, '')).join('\n');
+    let data: string[] = [];
+    let masked = false;
+    if (/^\s*[[{]/.test(payload)) {
+      try {
+        const r = this.json.maskText(payload);
+        this.count.n += r.count;
+        data = [r.text];
+        masked = true;
+      } catch {
+        // not JSON: detectors below
+      }
+    }
+    if (!masked) {
+      const r = this.masker.maskText(payload);
+      this.count.n += r.count;
+      data = r.text.split('\n');
+    }
+    const out: string[] = [];
+    let placed = false;
+    for (const l of lines) {
+      if (!isData(l)) out.push(this.plain(l, '').toString());
+      else if (!placed) {
+        placed = true;
+        for (const d of data) out.push(`data: ${d}`);
+      }
+    }
+    return Buffer.from(out.map((l) => `${l}\n`).join(''));
   }
 
   private plain(text: string, eol: string): Buffer {
     const m = this.masker.maskText(text);
     this.count.n += m.count;
     return Buffer.from(m.text + eol);
+  }
+}
+
+/**
+ * A text body whose first non-blank byte opens a JSON object or array is masked as JSON (field rules
+ * included): Go's net/http labels untyped JSON `text/plain`, and an agent reads it as JSON all the same.
+ * Other text goes line by line. Decided on the first non-blank byte; blanks before it are bounded.
+ */
+export class SniffingMasker extends Transform {
+  private delegate?: Transform;
+  private held: Buffer[] = [];
+  private heldSize = 0;
+
+  constructor(private readonly make: (json: boolean) => Transform, private readonly max: number) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, enc: BufferEncoding, cb: TransformCallback): void {
+    if (this.delegate) return this.delegate._transform(chunk, enc, cb);
+    this.held.push(chunk);
+    this.heldSize += chunk.length;
+    const all = Buffer.concat(this.held);
+    const i = all.findIndex((b) => b !== 0x20 && b !== 0x0a && b !== 0x0d && b !== 0x09);
+    if (i < 0) return this.heldSize > this.max ? cb(new Uninspectable(`a response starts with more than ${this.max} blank bytes and masking is on`)) : cb();
+    this.delegate = this.make(all[i] === 0x7b || all[i] === 0x5b);
+    this.held = [];
+    this.delegate._transform(all, enc, cb);
+  }
+
+  override _flush(cb: TransformCallback): void {
+    if (this.delegate) return this.delegate._flush(cb);
+    // Blank to the end: as text.
+    this.delegate = this.make(false);
+    const all = Buffer.concat(this.held);
+    if (!all.length) return this.delegate._flush(cb);
+    this.delegate._transform(all, 'buffer' as BufferEncoding, (err, data) => {
+      if (err) return cb(err);
+      this.delegate!._flush((err2, tail) => cb(err2, data || tail ? Buffer.concat([data ?? Buffer.alloc(0), tail ?? Buffer.alloc(0)]) : undefined));
+    });
   }
 }

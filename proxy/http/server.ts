@@ -24,7 +24,7 @@ import { JsonMasker } from './json-masker.js';
 import { parseRequestPath, PathError, type RequestPath } from '../../shared/policy-language/path-template.js';
 import { socketProblem, sendProblem } from './problem.js';
 import { buildFacts } from './request-facts.js';
-import { bodyKind, codingOf, decoder, encoder, JsonStreamMasker, LineMasker, Uninspectable, type MaskCount } from './response-masker.js';
+import { bodyKind, codingOf, decoder, encoder, isText, JsonStreamMasker, LineMasker, SniffingMasker, Uninspectable, type MaskCount } from './response-masker.js';
 
 export interface HttpTargetsOptions {
   targets: HttpTargetSpec[];
@@ -143,7 +143,8 @@ export class HttpTargets {
     // Bounded, so that one agent opening sockets cannot take every descriptor of the sidecar.
     server.maxConnections = 1024;
     const l: Listener = { server, kind, targets };
-    server.on('connection', (s: net.Socket) => {
+    // Requests arrive on the TLS socket of a TLS listener, not on the TCP one 'connection' gives.
+    server.on(tls ? 'secureConnection' : 'connection', (s: net.Socket) => {
       this.sockets.add(s);
       this.connections.set(s, { connectionId: randomUUID(), sessionId: randomUUID(), client: { address: s.remoteAddress ?? '', ...(s.remotePort ? { port: s.remotePort } : {}) }, requests: 0 });
       s.once('close', () => {
@@ -212,6 +213,10 @@ export class HttpTargets {
       if (e instanceof PathError) return fail(400, 'Bad request', e.message, true);
       throw e;
     }
+    // CGI/WSGI servers (gunicorn, Werkzeug, nginx's variables) read X_Api_Key as X-Api-Key: such a name
+    // could stand in for the injected credential, a client address or a method override.
+    const underscored = Object.keys(req.headers).filter((h) => h.includes('_'));
+    if (underscored.length) return fail(400, 'Bad request', `header names with "_" are not accepted (${underscored.join(', ')}): servers read them as the same name with "-"`, true);
     const overrides = METHOD_OVERRIDES.filter((h) => req.headers[h] !== undefined);
     if (overrides.length) return fail(400, 'Bad request', `${overrides.join(', ')} may not be sent: the method on the request line is the one the policy decides`, true);
     if (req.headers['transfer-encoding'] !== undefined && req.headers['content-length'] !== undefined) return fail(400, 'Bad request', 'Content-Length and Transfer-Encoding together', true);
@@ -250,10 +255,14 @@ export class HttpTargets {
     // Rules, access, masks and tunnels follow the policy in force; listeners and upstreams need a restart.
     const spec = this.current(rt, u);
     if (!spec) return sendProblem(res, { status: 503, title: 'Unavailable', detail: `target ${u.spec.name} is no longer in the policy in force; requests are refused` });
-    const headers = { ...req.headersDistinct };
-    for (const h of ['authorization', 'proxy-authorization']) delete headers[h];
-    const facts = buildFacts(u.spec.name, req.method ?? 'GET', path, headers, body);
     const jsonMasker = new JsonMasker(rt.masker, spec.maskFields ?? [], rt.policy.spec.masking?.defaultStrategy ?? 'redact');
+    // Rules see the agent's headers that reach the API, no others (not one named in Connection).
+    const passes = agentHeaderFilter(req, u, jsonMasker.active);
+    const headers = Object.fromEntries(Object.entries(req.headersDistinct).filter(([name]) => passes(name)));
+    const facts = buildFacts(u.spec.name, req.method ?? 'GET', path, headers, body);
+    if ([...facts.query.keys()].some((k) => k === '_method' || k.startsWith('_method['))) {
+      return fail(400, 'Bad request', 'a _method parameter may not be sent (Rails, Laravel and method-override read it as the method): the method on the request line is the one the policy decides', true);
+    }
     const gateReq: GateRequest = { facts, target: spec, principal, sessionId: ids.sessionId, connectionId: ids.connectionId, client: ids.client, ...(body.length ? { maskedBody: maskedBodyOf(body, facts.json, jsonMasker, rt) } : {}) };
     const verdict = await this.o.gate.decide(gateReq);
     if (verdict.kind === 'refuse') {
@@ -328,8 +337,31 @@ export class HttpTargets {
         record(res.headersSent ? res.statusCode : 0, 'the agent connection closed before the response was complete');
       }
     });
+    // Node's client takes heads its server cannot send on (status 099): a 502, never a throw out of the sidecar.
+    const unforwardable = (upRes: IncomingMessage, why: string): void => {
+      upRes.destroy();
+      record(res.headersSent ? res.statusCode : 502, why);
+      if (!res.headersSent) sendProblem(res, { status: 502, title: 'Bad gateway', detail: `${why}; it was not forwarded` });
+      else res.destroy();
+    };
+    let answered = false;
+    // An unsolicited 101 makes Node's client drop the socket with neither a response nor an error.
+    up.on('close', () => {
+      if (answered || res.headersSent || res.destroyed) return;
+      record(502, 'the API closed the connection without a response it could forward');
+      sendProblem(res, { status: 502, title: 'Bad gateway', detail: 'the API closed the connection without a response that can be forwarded' });
+    });
     up.on('response', (upRes) => {
+      answered = true;
       const status = upRes.statusCode ?? 502;
+      if (status < 100 || status > 999) return unforwardable(upRes, `the API answered with status ${status}`);
+      try {
+        onResponse(upRes, status);
+      } catch (e) {
+        unforwardable(upRes, `the API's response could not be forwarded: ${(e as Error).message}`);
+      }
+    });
+    const onResponse = (upRes: IncomingMessage, status: number): void => {
       const out = responseHeaders(upRes, masking ? this.o.runtime().masker : undefined, count);
       const noBody = req.method === 'HEAD' || status === 204 || status === 304 || (status >= 100 && status < 200);
       const finish = (): void => record(status);
@@ -341,7 +373,7 @@ export class HttpTargets {
         return;
       }
       const coding = codingOf(upRes.headers['content-encoding']);
-      const kind = bodyKind(upRes.headers['content-type']);
+      const kind = bodyKind(upRes.headers['content-type'], jsonMasker.hasFieldRules);
       if (!coding || !kind) {
         upRes.destroy();
         const why = !coding ? `Content-Encoding ${upRes.headers['content-encoding']}` : `Content-Type ${upRes.headers['content-type']}`;
@@ -353,7 +385,16 @@ export class HttpTargets {
       if (kind === 'json' && upRes.headers['content-length'] !== undefined) {
         // A framed body (bounded): buffered, so that Content-Length is the masked length.
         const chunks: Buffer[] = [];
-        const sink = new Transform({ transform(c: Buffer, _e, cb: TransformCallback) { chunks.push(c); cb(); } });
+        const max = u.limits.maxResponseBodyBytes;
+        let held = 0;
+        // The whole masked body is held, not only each value: whitespace and many small values count too.
+        const sink = new Transform({
+          transform(c: Buffer, _e, cb: TransformCallback) {
+            if ((held += c.length) > max) return cb(new Uninspectable(`the JSON response is larger than ${max} bytes (limits.maxResponseBodyBytes) and masking is on`));
+            chunks.push(c);
+            cb();
+          },
+        });
         pipeline([upRes, ...(dec ? [dec] : []), new JsonStreamMasker(jsonMasker, rt.masker, u.limits.maxResponseBodyBytes, count), sink], (err) => {
           if (err) {
             const why = err instanceof Uninspectable ? err.message : `the response could not be read or decoded: ${err.message}`;
@@ -371,7 +412,10 @@ export class HttpTargets {
       // Streamed (chunked JSON, event streams, text): masked as it comes; the length is not known ahead.
       // The head goes out with the first masked bytes, so a body refused before them is still a 502.
       const enc = encoder(coding);
-      const masker = kind === 'json' ? new JsonStreamMasker(jsonMasker, rt.masker, u.limits.maxResponseBodyBytes, count) : new LineMasker(kind, jsonMasker, rt.masker, MAX_LINE_BYTES, count);
+      const jsonStream = (): Transform => new JsonStreamMasker(jsonMasker, rt.masker, u.limits.maxResponseBodyBytes, count);
+      const lines = (): Transform => new LineMasker(kind === 'sse' ? 'sse' : 'lines', jsonMasker, rt.masker, MAX_LINE_BYTES, count);
+      const sniff = kind === 'lines' && jsonMasker.hasFieldRules && isText(upRes.headers['content-type']);
+      const masker = kind === 'json' ? jsonStream() : sniff ? new SniffingMasker((json) => (json ? jsonStream() : lines()), MAX_LINE_BYTES) : lines();
       const head = (): void => {
         if (!res.headersSent) res.writeHead(status, out);
       };
@@ -395,7 +439,7 @@ export class HttpTargets {
       });
       counter.pipe(res);
       res.on('finish', finish);
-    });
+    };
     up.end(body);
   }
 
@@ -491,16 +535,21 @@ export async function readBody(req: IncomingMessage, max: number): Promise<Buffe
   return Buffer.concat(chunks);
 }
 
-function forwardHeaders(req: IncomingMessage, u: Upstream, body: Buffer, masking: boolean): OutgoingHttpHeaders {
+/** Whether an agent's header (lower-case name) is forwarded as sent: the same test for the rules and the upstream request. */
+function agentHeaderFilter(req: IncomingMessage, u: Upstream, masking: boolean): (name: string) => boolean {
   const listed = new Set((req.headers.connection ?? '').split(',').map((s) => s.trim().toLowerCase()).filter(Boolean));
+  return (name) => !(HOP_BY_HOP.has(name) || listed.has(name) || name === 'authorization' || METHOD_OVERRIDES.includes(name) || CLIENT_ADDRESS.test(name)
+    || (u.auth !== undefined && name === u.auth[0])
+    || (masking && (name === 'range' || name === 'if-range' || name === 'accept-encoding')));
+}
+
+function forwardHeaders(req: IncomingMessage, u: Upstream, body: Buffer, masking: boolean): OutgoingHttpHeaders {
+  const passes = agentHeaderFilter(req, u, masking);
   const out: OutgoingHttpHeaders = {};
   const raw = req.rawHeaders;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!.toLowerCase();
-    if (HOP_BY_HOP.has(name) || listed.has(name) || name === 'authorization' || METHOD_OVERRIDES.includes(name) || CLIENT_ADDRESS.test(name)) continue;
-    if (u.auth && name === u.auth[0]) continue;
-    if (masking && (name === 'range' || name === 'if-range')) continue;
-    if (masking && name === 'accept-encoding') continue;
+    if (!passes(name)) continue;
     const prev = out[name];
     out[name] = prev === undefined ? raw[i + 1]! : Array.isArray(prev) ? [...prev, raw[i + 1]!] : [String(prev), raw[i + 1]!];
   }

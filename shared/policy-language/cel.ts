@@ -9,7 +9,10 @@ import { RE2JS } from 're2js';
 
 export interface CelRequest {
   method: string;
+  /** The decoded path (segments joined, no trailing slash). */
   path: string;
+  /** The path as sent, still percent-encoded. */
+  rawPath: string;
   segments: string[];
   query: Record<string, string[]>;
   headers: Record<string, string[]>;

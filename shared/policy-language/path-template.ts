@@ -21,7 +21,8 @@ export function parseRequestPath(target: string): RequestPath {
   const q = target.indexOf('?');
   const raw = q < 0 ? target : target.slice(0, q);
   const query = q < 0 ? '' : target.slice(q + 1);
-  if (raw.includes('#')) throw new PathError('a fragment may not be sent');
+  // Anywhere in the target: a server that cuts the fragment off reads a shorter query than the rules did.
+  if (target.includes('#')) throw new PathError('a fragment may not be sent');
   if (raw.includes('\\')) throw new PathError('backslashes are not allowed in paths');
   if (FORBIDDEN_ENCODED.test(raw)) throw new PathError('encoded slashes, backslashes and NUL are not allowed in paths');
   if (raw === '/') return { segments: [], raw, query };

@@ -59,7 +59,12 @@ export function testCluster(): Promise<TestCluster> {
 
 /** Stops the control plane if this run started it (keep it with AGENTGATE_KEEP_CLUSTER=1). */
 export async function releaseTestCluster(): Promise<void> {
-  if (startedHere && !process.env.AGENTGATE_KEEP_CLUSTER) await clusterDown();
+  if (startedHere && !process.env.AGENTGATE_KEEP_CLUSTER) {
+    await clusterDown();
+    // A suite that runs later in the same process (one mocha run of several files) starts a fresh one.
+    shared = undefined;
+    startedHere = false;
+  }
 }
 
 export async function eventually<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 30_000, everyMs = 100): Promise<T> {

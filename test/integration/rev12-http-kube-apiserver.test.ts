@@ -1,0 +1,92 @@
+/**
+ * Review of HTTP targets (issue #12) against the test cluster's kube-apiserver (TLS upstream): the
+ * agent chooses the response format (Accept) and so how Secrets' data comes back. Whatever it asks for,
+ * the data the field rules mask never reaches it in clear.
+ */
+import { expect } from 'chai';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ns, releaseTestCluster, testCluster, type TestCluster } from '../e2e/cluster.js';
+import { startHttpStack, type HttpStack } from '../support/http-stack.js';
+
+const SECRET_VALUE = 'rev12-db-password-Qm4tP7';
+const B64 = Buffer.from(SECRET_VALUE).toString('base64');
+
+describe('rev12: kube-apiserver, response formats the agent asks for', function () {
+  this.timeout(180_000);
+  let cluster: TestCluster;
+  let s: HttpStack;
+  let token: string;
+  const namespace = ns('rev12-kube');
+
+  before(async () => {
+    cluster = await testCluster();
+    const info = cluster.local;
+    if (!info) throw new Error('this test needs the local test control plane (its CA file and tokens)');
+    expect((await cluster.kubectl(['create', 'namespace', namespace])).code).to.equal(0);
+    expect((await cluster.kubectl(['create', 'secret', 'generic', 'db', '-n', namespace, `--from-literal=password=${SECRET_VALUE}`])).code).to.equal(0);
+    const dir = mkdtempSync(join(tmpdir(), 'rev12-kube-'));
+    writeFileSync(join(dir, 'token'), `${info.tokens.admin}\n`);
+    s = await startHttpStack({
+      targets: [{
+        name: 'kube', protocol: 'http', listen: '127.0.0.1:1', upstream: { url: info.server, caFile: info.caFile, serverName: 'kubernetes' },
+        credentials: { passwordFile: join(dir, 'token'), scheme: 'bearer' },
+        maskFields: [{ path: '$.data.*' }, { path: '$.items[*].data.*' }, { path: '$.object.data.*' }],
+      }, {
+        name: 'kube-keyed', protocol: 'http', listen: '127.0.0.1:2', upstream: { url: info.server, caFile: info.caFile, serverName: 'kubernetes' },
+        credentials: { passwordFile: join(dir, 'token'), scheme: 'bearer' },
+        maskFields: [{ path: 'data' }],
+      }],
+      rules: [{ name: 'reads', when: { http: { methods: ['GET'], paths: [`/api/v1/namespaces/${namespace}/**`] } }, action: 'Allow' }],
+    });
+    token = await s.token('agent-ops');
+  });
+
+  after(async () => {
+    await s?.stop();
+    await cluster?.kubectl(['delete', 'namespace', namespace, '--wait=false']);
+    await releaseTestCluster();
+  });
+
+  const get = async (path: string, accept: string): Promise<{ status: number; text: string }> => {
+    const r = await fetch(`${s.url('kube')}${path}`, { headers: { authorization: `Bearer ${token}`, accept } });
+    return { status: r.status, text: await r.text() };
+  };
+
+  it('JSON: the Secret data is masked (the baseline)', async () => {
+    const r = await get(`/api/v1/namespaces/${namespace}/secrets/db`, 'application/json');
+    expect(r.status).to.equal(200);
+    expect(JSON.parse(r.text).data.password).to.equal('[redacted:password]');
+  });
+
+  it('Accept: application/yaml (kube-apiserver answers YAML) is refused while field rules are on', async () => {
+    for (const path of [`/api/v1/namespaces/${namespace}/secrets/db`, `/api/v1/namespaces/${namespace}/secrets`]) {
+      const r = await get(path, 'application/yaml');
+      expect(r.text, path).not.to.contain(B64);
+      expect(r.status, path).to.equal(502);
+    }
+  });
+
+  it('Accept: protobuf is refused (binary)', async () => {
+    const pb = await get(`/api/v1/namespaces/${namespace}/secrets/db`, 'application/vnd.kubernetes.protobuf');
+    expect(pb.text).not.to.contain(B64);
+    expect(pb.status).to.equal(502);
+  });
+
+  it('Table output (includeObject=Object) moves whole Secrets to rows[*].object: anchored paths miss it, a key name rule (data) masks every shape', async () => {
+    const path = `/api/v1/namespaces/${namespace}/secrets?includeObject=Object`;
+    const accept = 'application/json;as=Table;v=v1;g=meta.k8s.io';
+    const anchored = await get(path, accept);
+    expect(JSON.parse(anchored.text).kind).to.equal('Table');
+    // The limit, shown: '$.data.*', '$.items[*].data.*' and '$.object.data.*' do not name this shape.
+    expect(anchored.text).to.contain(B64);
+    for (const [p, a] of [[path, accept], [`/api/v1/namespaces/${namespace}/secrets/db`, 'application/json'], [`/api/v1/namespaces/${namespace}/secrets`, 'application/json']] as const) {
+      const r = await fetch(`${s.url('kube-keyed')}${p}`, { headers: { authorization: `Bearer ${token}`, accept: a } });
+      const text = await r.text();
+      expect(r.status, p).to.equal(200);
+      expect(text, p).not.to.contain(B64);
+      expect(text, p).to.contain('[redacted:data]');
+    }
+  });
+});
