@@ -6,8 +6,8 @@ export const MAX_KEPT_DEVIATIONS = 100;
 /** Distinct triggering people remembered per item; past it no decision is admitted (self-review cannot be ruled out). */
 export const MAX_TRIGGERERS = 256;
 
-export const DEVIATION_KINDS = ['Denial', 'IdentityRefused', 'ApprovalExpired', 'ApprovalDenied', 'CapExceeded', 'AuditFailure'] as const;
-export type DeviationKind = (typeof DEVIATION_KINDS)[number];
+import type { DeviationKind } from '../../shared/contract/deviation-report.js';
+export { DEVIATION_KINDS, type DeviationKind, type DeviationReport } from '../../shared/contract/deviation-report.js';
 
 export type ReviewState = 'Open' | 'Acknowledged' | 'Escalated' | 'Exception';
 
@@ -68,21 +68,4 @@ export interface DeviationReview {
     decision?: ReviewDecision;
   };
   status?: DeviationReviewStatus;
-}
-
-/**
- * One deviation as the proxy reports it (POST /deviations), taken from its audit record. Nothing here
- * names the agent, its namespace or its policy: the operator takes those from the authenticated pod.
- */
-export interface DeviationReport {
-  /** The hash of the record in the proxy's chain (absent only when the audit log itself could not be written). */
-  auditHash?: string;
-  time: string;
-  kind: DeviationKind;
-  rule: string;
-  statement?: string;
-  reason?: string;
-  session?: string;
-  /** The person who triggered the run (from the run token the proxy verified). */
-  triggeredBy?: { iss: string; sub: string; email?: string };
 }

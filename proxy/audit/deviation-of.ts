@@ -6,19 +6,9 @@
  */
 import type { AuditFields, AuditRecord } from './record.js';
 
-export type DeviationKind = 'Denial' | 'IdentityRefused' | 'ApprovalExpired' | 'ApprovalDenied' | 'CapExceeded' | 'AuditFailure';
+import type { DeviationKind, DeviationReport } from '../../shared/contract/deviation-report.js';
 
-/** What the proxy sends the operator for one deviation (operator/reviews/report.ts checks it). */
-export interface DeviationReport {
-  auditHash?: string;
-  time: string;
-  kind: DeviationKind;
-  rule: string;
-  statement?: string;
-  reason?: string;
-  session?: string;
-  triggeredBy?: { iss: string; sub: string; email?: string };
-}
+export type { DeviationKind, DeviationReport };
 
 /** Cheap test on a record's own fields (no parse): could it be a deviation? Runs on the statement path. */
 export function mayDeviate(f: AuditFields): boolean {
