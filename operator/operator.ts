@@ -227,7 +227,7 @@ export class Operator {
     // ApprovalRequests are created here only, from what the proxy's pod-bound token proves.
     routers.push(approvalCreateRouter({ custom: this.custom, core: this.core, clusterIssuer, clusterJwks, ...(this.o.log ? { log: this.o.log } : {}) }));
     // Deviations for review: the operator files them under the authenticated pod and emits their Events.
-    routers.push(proxyEventsRouter({ core: this.core, events: new EventRecorder(this.core), clusterIssuer, clusterJwks }));
+    routers.push(proxyEventsRouter({ core: this.core, custom: this.custom, events: new EventRecorder(this.core), clusterIssuer, clusterJwks }));
     routers.push(deviationRouter({ custom: this.custom, core: this.core, events: new EventRecorder(this.core), metrics: this.metrics, clusterIssuer, clusterJwks, ...(this.o.log ? { log: this.o.log } : {}) }));
     const reachable: { url?: string } = {};
     const injector: InjectorConfig = { ...w.injector };

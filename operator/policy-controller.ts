@@ -22,19 +22,14 @@ import { ResilientInformer } from '../shared/kube/resilient-informer.js';
 import { WorkQueue, type Clock } from '../shared/kube/workqueue.js';
 import { OPERATOR_CA_KEY, POLICY_KEY } from '../shared/contract/api.js';
 import { POLICY_GENERATION_ANNOTATION, POLICY_LABEL } from '../shared/contract/labels.js';
+import { TOOL_DEFINITIONS_CONDITION, toolDefinitionsState, type ToolDefinitionChange } from '../shared/contract/tool-definitions.js';
+import { mergeCondition, type PolicyCondition } from './policy-conditions.js';
 
 const jsonPatch = setHeaderOptions('Content-Type', PatchStrategy.JsonPatch);
 
 type PolicyObject = AgentAccessPolicy & { metadata: { uid?: string; generation?: number; resourceVersion?: string }; status?: PolicyStatus };
 
-interface Condition {
-  type: string;
-  status: 'True' | 'False' | 'Unknown';
-  reason: string;
-  message: string;
-  observedGeneration?: number;
-  lastTransitionTime: string;
-}
+type Condition = PolicyCondition;
 
 /** One spec change, as the change-management record keeps it (newest last, at most HISTORY_LIMIT). */
 export interface PolicyChange {
@@ -57,6 +52,8 @@ interface PolicyStatus {
   ruleCount?: number;
   conditions?: Condition[];
   history?: PolicyChange[];
+  /** Rug pulls the sidecars reported and the spec does not accept yet (operator/tool-definition-status.ts). */
+  toolDefinitionChanges?: ToolDefinitionChange[];
 }
 
 export interface PolicyControllerMetrics {
@@ -308,10 +305,18 @@ export class PolicyController {
       observedGeneration: generation,
       lastTransitionTime: old && old.status === ready.status ? old.lastTransitionTime : new Date(this.now()).toISOString(),
     };
-    const status: PolicyStatus = { observedGeneration: generation, ...(this.o.runTokenIssuer ? { runTokenIssuer: this.o.runTokenIssuer } : {}), ...counts, conditions: [condition], ...(history.length ? { history } : {}) };
+    // Reported rug pulls stay until the spec accepts them; their condition follows the spec.
+    const oldConditions = obj.status?.conditions ?? [];
+    const tools = toolDefinitionsState(obj, generation, obj.status?.toolDefinitionChanges ?? [], oldConditions.some((c) => c.type === TOOL_DEFINITIONS_CONDITION));
+    const conditions = tools.condition ? mergeCondition([condition, ...oldConditions.filter((c) => c.type === TOOL_DEFINITIONS_CONDITION)], tools.condition, this.now()) : [condition];
+    const status: PolicyStatus = {
+      observedGeneration: generation, ...(this.o.runTokenIssuer ? { runTokenIssuer: this.o.runTokenIssuer } : {}), ...counts, conditions, ...(history.length ? { history } : {}),
+      ...(tools.open.length || obj.status?.toolDefinitionChanges ? { toolDefinitionChanges: tools.open } : {}),
+    };
     if (JSON.stringify(obj.status) === JSON.stringify(status)) return; // idempotent: nothing to write
+    // With the resourceVersion read: a change a sidecar reported meanwhile is not overwritten (the conflict is retried).
     await this.o.custom.patchNamespacedCustomObjectStatus(
-      { group: GROUP, version: VERSION, namespace: obj.metadata.namespace!, plural: POLICY_PLURAL, name: obj.metadata.name, body: { status } },
+      { group: GROUP, version: VERSION, namespace: obj.metadata.namespace!, plural: POLICY_PLURAL, name: obj.metadata.name, body: { metadata: { resourceVersion: obj.metadata.resourceVersion }, status } },
       mergePatch,
     );
   }

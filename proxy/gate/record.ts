@@ -9,9 +9,15 @@ import type { PolicyRuntime } from '../policy/runtime.js';
 import type { Classification } from '../sql/types.js';
 import type { GateRequest } from './request.js';
 import type { Decision } from './verdict.js';
+import type { ToolDefinitionReport } from '../../shared/contract/tool-definitions.js';
 
 /** Kubernetes Events (cluster mode), de-duplicated and rate-limited by the recorder. */
-export type EventSink = (type: 'Normal' | 'Warning', reason: string, message: string) => void;
+export type EventSink = (type: 'Normal' | 'Warning', reason: string, message: string, detail?: EventDetail) => void;
+
+/** What the operator takes beside an Event's text (ToolDefinitionChanged also sets a condition on the policy). */
+export interface EventDetail {
+  toolDefinition?: ToolDefinitionReport;
+}
 
 /** Where Events go when there is no cluster to raise them in. */
 export const noEvents: EventSink = () => undefined;

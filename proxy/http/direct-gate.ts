@@ -4,6 +4,7 @@
  * protocol-free gate.
  */
 import type { ApprovalBroker } from '../approvals/broker.js';
+import type { EventSink } from '../gate/record.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { AuditFields } from '../audit/record.js';
 import { principalRecord } from '../identity/verify.js';
@@ -18,7 +19,7 @@ export interface DirectGateOptions {
   runtime: () => PolicyRuntime;
   audit: AuditLog;
   approvals?: ApprovalBroker;
-  events?: (type: 'Normal' | 'Warning', reason: string, message: string) => void;
+  events?: EventSink;
   metrics?: ProxyMetrics;
   /** Why requests are refused now (policy unavailable), if they are. */
   failClosed?: () => string | undefined;

@@ -1,5 +1,6 @@
 /** Where the proxy process starts its HTTP targets: the adapter over the direct gate. */
 import type { ApprovalBroker } from '../approvals/broker.js';
+import type { EventSink } from '../gate/record.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Principal } from '../identity/verify.js';
 import type { ProxyMetrics } from '../observability/metrics.js';
@@ -15,7 +16,7 @@ export interface HttpWiring {
   audit: AuditLog;
   failClosed: () => string | undefined;
   approvals?: ApprovalBroker;
-  events?: (type: 'Normal' | 'Warning', reason: string, message: string) => void;
+  events?: EventSink;
   metrics?: ProxyMetrics;
   env?: NodeJS.ProcessEnv;
   resolvePath?: (p: string) => string;

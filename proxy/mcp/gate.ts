@@ -148,7 +148,7 @@ export class McpGate {
   toolChanged(target: string, session: { sessionId: string; connectionId: string; principal: Principal }, tool: string, fingerprint: string, baseline: string | undefined): void {
     const message = `tool "${tool}" on target ${target} changed its definition (sha256 ${fingerprint}${baseline ? `, was ${baseline}` : ', not among the accepted ones'}); it is blocked until an admin lists the new fingerprint in the target's mcp.acceptedTools`;
     this.o.audit.tryAppend({ event: { action: 'protocol.error', outcome: 'failure' }, session: { id: session.sessionId }, connection: session.connectionId, principal: principalRecord(session.principal), target, protocol: 'mcp', rule: { name: 'tool-definition-changed' }, message, detail: { tool, sha256: fingerprint, ...(baseline ? { baseline } : {}) } });
-    this.o.events?.('Warning', 'ToolDefinitionChanged', message);
+    this.o.events?.('Warning', 'ToolDefinitionChanged', message, { toolDefinition: { target, tool, sha256: fingerprint, ...(baseline ? { baseline } : {}) } });
   }
 
   identityRejected(target: string, connectionId: string, client: McpGateRequest['client'], reason: string): void {

@@ -1,6 +1,6 @@
 import { formats } from "@kubernetes-models/validate";
-export const validate = validate65;
-const schema39 = {
+export const validate = validate66;
+const schema40 = {
   "type": "object",
   "properties": {
     "apiVersion": {
@@ -16,17 +16,17 @@ const schema39 = {
       "$ref": "WVR33AhMkc6DQDidW34ZFuv34YGxcRLngwhuPOXvv4c"
     },
     "status": {
-      "$ref": "cUFCnLNxTyOGgZqiQZvgscErCC87pgCUsvqzWmOEA"
+      "$ref": "pHynDonhtKyEOWIj8h1CC5KQSLJnTrzEYVK73Bh0Wgk"
     }
   },
   "required": ["spec", "apiVersion", "kind"],
   "$id": "agentgate.dev.v1alpha1.AgentAccessPolicy"
 };
-const schema40 = {
+const schema41 = {
   "type": "string",
   "enum": ["agentgate.dev/v1alpha1"]
 };
-function validate66(data, {
+function validate67(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -56,7 +56,7 @@ function validate66(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema40.enum
+        allowedValues: schema41.enum
       }
     };
     if (vErrors === null) {
@@ -66,14 +66,14 @@ function validate66(data, {
     }
     errors++;
   }
-  validate66.errors = vErrors;
+  validate67.errors = vErrors;
   return errors === 0;
 }
-const schema41 = {
+const schema42 = {
   "type": "string",
   "enum": ["AgentAccessPolicy"]
 };
-function validate68(data, {
+function validate69(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -103,7 +103,7 @@ function validate68(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema41.enum
+        allowedValues: schema42.enum
       }
     };
     if (vErrors === null) {
@@ -113,15 +113,15 @@ function validate68(data, {
     }
     errors++;
   }
-  validate68.errors = vErrors;
+  validate69.errors = vErrors;
   return errors === 0;
 }
-const schema42 = {
+const schema43 = {
   "nullableRef": "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta#"
 };
-const schema43 = {};
-import { validate as validate71 } from "@kubernetes-models/apimachinery/_schemas/IoK8sApimachineryPkgApisMetaV1ObjectMeta";
-function validate70(data, {
+const schema44 = {};
+import { validate as validate72 } from "@kubernetes-models/apimachinery/_schemas/IoK8sApimachineryPkgApisMetaV1ObjectMeta";
+function validate71(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -130,20 +130,20 @@ function validate70(data, {
   let vErrors = null;
   let errors = 0;
   if (data !== null) {
-    if (!validate71(data, {
+    if (!validate72(data, {
       instancePath,
       parentData,
       parentDataProperty,
       rootData
     })) {
-      vErrors = vErrors === null ? validate71.errors : vErrors.concat(validate71.errors);
+      vErrors = vErrors === null ? validate72.errors : vErrors.concat(validate72.errors);
       errors = vErrors.length;
     }
   }
-  validate70.errors = vErrors;
+  validate71.errors = vErrors;
   return errors === 0;
 }
-const schema44 = {
+const schema45 = {
   "type": "object",
   "required": ["identity", "targets"],
   "properties": {
@@ -185,13 +185,13 @@ const schema44 = {
     }
   }
 };
-const schema45 = {
+const schema46 = {
   "type": "string",
   "enum": ["Enforce", "Audit"],
   "default": "Enforce",
   "nullable": true
 };
-function validate75(data, {
+function validate76(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -221,7 +221,7 @@ function validate75(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema45.enum
+        allowedValues: schema46.enum
       }
     };
     if (vErrors === null) {
@@ -231,10 +231,10 @@ function validate75(data, {
     }
     errors++;
   }
-  validate75.errors = vErrors;
+  validate76.errors = vErrors;
   return errors === 0;
 }
-const schema46 = {
+const schema47 = {
   "type": "object",
   "properties": {
     "serviceAccounts": {
@@ -246,7 +246,7 @@ const schema46 = {
   },
   "nullable": true
 };
-const schema47 = {
+const schema48 = {
   "type": "array",
   "maxItems": 64,
   "items": {
@@ -254,7 +254,7 @@ const schema47 = {
   },
   "nullable": true
 };
-const schema48 = {
+const schema49 = {
   "type": "object",
   "required": ["name"],
   "properties": {
@@ -332,12 +332,12 @@ function validate28(data, {
   validate28.errors = vErrors;
   return errors === 0;
 }
-const schema49 = {
+const schema50 = {
   "type": "string",
   "maxLength": 63,
   "nullable": true
 };
-function validate81(data, {
+function validate82(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -379,10 +379,10 @@ function validate81(data, {
       errors++;
     }
   }
-  validate81.errors = vErrors;
+  validate82.errors = vErrors;
   return errors === 0;
 }
-function validate79(data, {
+function validate80(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -419,13 +419,13 @@ function validate79(data, {
       }
     }
     if (data.namespace !== undefined) {
-      if (!validate81(data.namespace, {
+      if (!validate82(data.namespace, {
         instancePath: instancePath + "/namespace",
         parentData: data,
         parentDataProperty: "namespace",
         rootData
       })) {
-        vErrors = vErrors === null ? validate81.errors : vErrors.concat(validate81.errors);
+        vErrors = vErrors === null ? validate82.errors : vErrors.concat(validate82.errors);
         errors = vErrors.length;
       }
     }
@@ -445,10 +445,10 @@ function validate79(data, {
     }
     errors++;
   }
-  validate79.errors = vErrors;
+  validate80.errors = vErrors;
   return errors === 0;
 }
-function validate78(data, {
+function validate79(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -491,21 +491,21 @@ function validate78(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate79(data[i0], {
+      if (!validate80(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate79.errors : vErrors.concat(validate79.errors);
+        vErrors = vErrors === null ? validate80.errors : vErrors.concat(validate80.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate78.errors = vErrors;
+  validate79.errors = vErrors;
   return errors === 0;
 }
-const schema50 = {
+const schema51 = {
   "type": "object",
   "properties": {
     "matchLabels": {
@@ -514,7 +514,7 @@ const schema50 = {
   },
   "nullable": true
 };
-const schema51 = {
+const schema52 = {
   "type": "object",
   "additionalProperties": {
     "$ref": "jdFtv6DGtroqVatkuk8ipQtGFLMzfSuVek97sB0uauQ"
@@ -552,7 +552,7 @@ function validate61(data, {
   validate61.errors = vErrors;
   return errors === 0;
 }
-function validate86(data, {
+function validate87(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -589,10 +589,10 @@ function validate86(data, {
       }
     }
   }
-  validate86.errors = vErrors;
+  validate87.errors = vErrors;
   return errors === 0;
 }
-function validate85(data, {
+function validate86(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -618,21 +618,21 @@ function validate85(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.matchLabels !== undefined) {
-      if (!validate86(data.matchLabels, {
+      if (!validate87(data.matchLabels, {
         instancePath: instancePath + "/matchLabels",
         parentData: data,
         parentDataProperty: "matchLabels",
         rootData
       })) {
-        vErrors = vErrors === null ? validate86.errors : vErrors.concat(validate86.errors);
+        vErrors = vErrors === null ? validate87.errors : vErrors.concat(validate87.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate85.errors = vErrors;
+  validate86.errors = vErrors;
   return errors === 0;
 }
-function validate77(data, {
+function validate78(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -658,32 +658,32 @@ function validate77(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.serviceAccounts !== undefined) {
-      if (!validate78(data.serviceAccounts, {
+      if (!validate79(data.serviceAccounts, {
         instancePath: instancePath + "/serviceAccounts",
         parentData: data,
         parentDataProperty: "serviceAccounts",
         rootData
       })) {
-        vErrors = vErrors === null ? validate78.errors : vErrors.concat(validate78.errors);
+        vErrors = vErrors === null ? validate79.errors : vErrors.concat(validate79.errors);
         errors = vErrors.length;
       }
     }
     if (data.podSelector !== undefined) {
-      if (!validate85(data.podSelector, {
+      if (!validate86(data.podSelector, {
         instancePath: instancePath + "/podSelector",
         parentData: data,
         parentDataProperty: "podSelector",
         rootData
       })) {
-        vErrors = vErrors === null ? validate85.errors : vErrors.concat(validate85.errors);
+        vErrors = vErrors === null ? validate86.errors : vErrors.concat(validate86.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate77.errors = vErrors;
+  validate78.errors = vErrors;
   return errors === 0;
 }
-const schema52 = {
+const schema53 = {
   "type": "object",
   "required": ["issuers"],
   "properties": {
@@ -701,7 +701,7 @@ const schema52 = {
     }
   }
 };
-const schema53 = {
+const schema54 = {
   "type": "array",
   "minItems": 1,
   "maxItems": 16,
@@ -709,7 +709,7 @@ const schema53 = {
     "$ref": "sv8hazQ2fHdkzn0wIAcsBXmVaZoyd8ySzIBAMtgPbXI"
   }
 };
-const schema54 = {
+const schema55 = {
   "type": "object",
   "required": ["issuer", "audiences"],
   "properties": {
@@ -1010,7 +1010,7 @@ function validate25(data, {
   validate25.errors = vErrors;
   return errors === 0;
 }
-const schema55 = {
+const schema56 = {
   "type": "string",
   "minLength": 1,
   "maxLength": 2048,
@@ -1018,7 +1018,7 @@ const schema55 = {
   "nullable": true
 };
 const pattern4 = new RegExp("^https?://", "u");
-function validate97(data, {
+function validate98(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1092,7 +1092,7 @@ function validate97(data, {
       errors++;
     }
   }
-  validate97.errors = vErrors;
+  validate98.errors = vErrors;
   return errors === 0;
 }
 const schema20 = {
@@ -1176,7 +1176,7 @@ function validate27(data, {
   validate27.errors = vErrors;
   return errors === 0;
 }
-function validate93(data, {
+function validate94(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1251,13 +1251,13 @@ function validate93(data, {
       }
     }
     if (data.jwksUri !== undefined) {
-      if (!validate97(data.jwksUri, {
+      if (!validate98(data.jwksUri, {
         instancePath: instancePath + "/jwksUri",
         parentData: data,
         parentDataProperty: "jwksUri",
         rootData
       })) {
-        vErrors = vErrors === null ? validate97.errors : vErrors.concat(validate97.errors);
+        vErrors = vErrors === null ? validate98.errors : vErrors.concat(validate98.errors);
         errors = vErrors.length;
       }
     }
@@ -1299,10 +1299,10 @@ function validate93(data, {
     }
     errors++;
   }
-  validate93.errors = vErrors;
+  validate94.errors = vErrors;
   return errors === 0;
 }
-function validate92(data, {
+function validate93(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1345,13 +1345,13 @@ function validate92(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate93(data[i0], {
+      if (!validate94(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate93.errors : vErrors.concat(validate93.errors);
+        vErrors = vErrors === null ? validate94.errors : vErrors.concat(validate94.errors);
         errors = vErrors.length;
       }
     }
@@ -1371,7 +1371,7 @@ function validate92(data, {
     }
     errors++;
   }
-  validate92.errors = vErrors;
+  validate93.errors = vErrors;
   return errors === 0;
 }
 const schema17 = {
@@ -1406,7 +1406,7 @@ function validate33(data, {
   validate33.errors = vErrors;
   return errors === 0;
 }
-const schema56 = {
+const schema57 = {
   "type": "array",
   "maxItems": 16,
   "items": {
@@ -1414,7 +1414,7 @@ const schema56 = {
   },
   "nullable": true
 };
-const schema57 = {
+const schema58 = {
   "type": "object",
   "required": ["issuer", "audiences"],
   "properties": {
@@ -1441,13 +1441,13 @@ const schema57 = {
     }
   }
 };
-const schema58 = {
+const schema59 = {
   "type": "string",
   "pattern": "^https?://",
   "maxLength": 2048,
   "nullable": true
 };
-function validate109(data, {
+function validate110(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1505,7 +1505,7 @@ function validate109(data, {
       errors++;
     }
   }
-  validate109.errors = vErrors;
+  validate110.errors = vErrors;
   return errors === 0;
 }
 const schema10 = {
@@ -1575,7 +1575,7 @@ function validate26(data, {
   validate26.errors = vErrors;
   return errors === 0;
 }
-const schema59 = {
+const schema60 = {
   "type": "object",
   "properties": {
     "certificates": {
@@ -1602,7 +1602,7 @@ const schema59 = {
   },
   "nullable": true
 };
-const schema60 = {
+const schema61 = {
   "type": "array",
   "minItems": 1,
   "maxItems": 4,
@@ -1611,12 +1611,12 @@ const schema60 = {
   },
   "nullable": true
 };
-const schema61 = {
+const schema62 = {
   "type": "string",
   "minLength": 1,
   "maxLength": 16384
 };
-function validate114(data, {
+function validate115(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1673,10 +1673,10 @@ function validate114(data, {
     }
     errors++;
   }
-  validate114.errors = vErrors;
+  validate115.errors = vErrors;
   return errors === 0;
 }
-function validate113(data, {
+function validate114(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1735,28 +1735,28 @@ function validate113(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate114(data[i0], {
+      if (!validate115(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate114.errors : vErrors.concat(validate114.errors);
+        vErrors = vErrors === null ? validate115.errors : vErrors.concat(validate115.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate113.errors = vErrors;
+  validate114.errors = vErrors;
   return errors === 0;
 }
-const schema62 = {
+const schema63 = {
   "type": "string",
   "pattern": "^(https://|http://(127\\.0\\.0\\.1|localhost|\\[::1\\])[:/])",
   "maxLength": 2048,
   "nullable": true
 };
 const pattern6 = new RegExp("^(https://|http://(127\\.0\\.0\\.1|localhost|\\[::1\\])[:/])", "u");
-function validate118(data, {
+function validate119(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1814,16 +1814,16 @@ function validate118(data, {
       errors++;
     }
   }
-  validate118.errors = vErrors;
+  validate119.errors = vErrors;
   return errors === 0;
 }
-const schema63 = {
+const schema64 = {
   "type": "string",
   "minLength": 1,
   "maxLength": 2048,
   "nullable": true
 };
-function validate120(data, {
+function validate121(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1881,17 +1881,17 @@ function validate120(data, {
       errors++;
     }
   }
-  validate120.errors = vErrors;
+  validate121.errors = vErrors;
   return errors === 0;
 }
-const schema64 = {
+const schema65 = {
   "type": "integer",
   "default": 60,
   "minimum": 0,
   "maximum": 300,
   "nullable": true
 };
-function validate122(data, {
+function validate123(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1951,10 +1951,10 @@ function validate122(data, {
       errors++;
     }
   }
-  validate122.errors = vErrors;
+  validate123.errors = vErrors;
   return errors === 0;
 }
-function validate112(data, {
+function validate113(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1980,13 +1980,13 @@ function validate112(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.certificates !== undefined) {
-      if (!validate113(data.certificates, {
+      if (!validate114(data.certificates, {
         instancePath: instancePath + "/certificates",
         parentData: data,
         parentDataProperty: "certificates",
         rootData
       })) {
-        vErrors = vErrors === null ? validate113.errors : vErrors.concat(validate113.errors);
+        vErrors = vErrors === null ? validate114.errors : vErrors.concat(validate114.errors);
         errors = vErrors.length;
       }
     }
@@ -2002,35 +2002,35 @@ function validate112(data, {
       }
     }
     if (data.metadataUrl !== undefined) {
-      if (!validate118(data.metadataUrl, {
+      if (!validate119(data.metadataUrl, {
         instancePath: instancePath + "/metadataUrl",
         parentData: data,
         parentDataProperty: "metadataUrl",
         rootData
       })) {
-        vErrors = vErrors === null ? validate118.errors : vErrors.concat(validate118.errors);
+        vErrors = vErrors === null ? validate119.errors : vErrors.concat(validate119.errors);
         errors = vErrors.length;
       }
     }
     if (data.recipient !== undefined) {
-      if (!validate120(data.recipient, {
+      if (!validate121(data.recipient, {
         instancePath: instancePath + "/recipient",
         parentData: data,
         parentDataProperty: "recipient",
         rootData
       })) {
-        vErrors = vErrors === null ? validate120.errors : vErrors.concat(validate120.errors);
+        vErrors = vErrors === null ? validate121.errors : vErrors.concat(validate121.errors);
         errors = vErrors.length;
       }
     }
     if (data.clockSkewSeconds !== undefined) {
-      if (!validate122(data.clockSkewSeconds, {
+      if (!validate123(data.clockSkewSeconds, {
         instancePath: instancePath + "/clockSkewSeconds",
         parentData: data,
         parentDataProperty: "clockSkewSeconds",
         rootData
       })) {
-        vErrors = vErrors === null ? validate122.errors : vErrors.concat(validate122.errors);
+        vErrors = vErrors === null ? validate123.errors : vErrors.concat(validate123.errors);
         errors = vErrors.length;
       }
     }
@@ -2057,10 +2057,10 @@ function validate112(data, {
       }
     }
   }
-  validate112.errors = vErrors;
+  validate113.errors = vErrors;
   return errors === 0;
 }
-const schema65 = {
+const schema66 = {
   "type": "object",
   "properties": {
     "claim": {
@@ -2072,13 +2072,13 @@ const schema65 = {
   },
   "nullable": true
 };
-const schema66 = {
+const schema67 = {
   "type": "string",
   "enum": ["sub", "email"],
   "default": "sub",
   "nullable": true
 };
-function validate128(data, {
+function validate129(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2108,7 +2108,7 @@ function validate128(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema66.enum
+        allowedValues: schema67.enum
       }
     };
     if (vErrors === null) {
@@ -2118,15 +2118,15 @@ function validate128(data, {
     }
     errors++;
   }
-  validate128.errors = vErrors;
+  validate129.errors = vErrors;
   return errors === 0;
 }
-const schema67 = {
+const schema68 = {
   "type": "string",
   "maxLength": 512,
   "nullable": true
 };
-function validate130(data, {
+function validate131(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2168,10 +2168,10 @@ function validate130(data, {
       errors++;
     }
   }
-  validate130.errors = vErrors;
+  validate131.errors = vErrors;
   return errors === 0;
 }
-function validate127(data, {
+function validate128(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2197,32 +2197,32 @@ function validate127(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.claim !== undefined) {
-      if (!validate128(data.claim, {
+      if (!validate129(data.claim, {
         instancePath: instancePath + "/claim",
         parentData: data,
         parentDataProperty: "claim",
         rootData
       })) {
-        vErrors = vErrors === null ? validate128.errors : vErrors.concat(validate128.errors);
+        vErrors = vErrors === null ? validate129.errors : vErrors.concat(validate129.errors);
         errors = vErrors.length;
       }
     }
     if (data.prefix !== undefined) {
-      if (!validate130(data.prefix, {
+      if (!validate131(data.prefix, {
         instancePath: instancePath + "/prefix",
         parentData: data,
         parentDataProperty: "prefix",
         rootData
       })) {
-        vErrors = vErrors === null ? validate130.errors : vErrors.concat(validate130.errors);
+        vErrors = vErrors === null ? validate131.errors : vErrors.concat(validate131.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate127.errors = vErrors;
+  validate128.errors = vErrors;
   return errors === 0;
 }
-function validate105(data, {
+function validate106(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2297,13 +2297,13 @@ function validate105(data, {
       }
     }
     if (data.jwksUri !== undefined) {
-      if (!validate109(data.jwksUri, {
+      if (!validate110(data.jwksUri, {
         instancePath: instancePath + "/jwksUri",
         parentData: data,
         parentDataProperty: "jwksUri",
         rootData
       })) {
-        vErrors = vErrors === null ? validate109.errors : vErrors.concat(validate109.errors);
+        vErrors = vErrors === null ? validate110.errors : vErrors.concat(validate110.errors);
         errors = vErrors.length;
       }
     }
@@ -2319,24 +2319,24 @@ function validate105(data, {
       }
     }
     if (data.saml !== undefined) {
-      if (!validate112(data.saml, {
+      if (!validate113(data.saml, {
         instancePath: instancePath + "/saml",
         parentData: data,
         parentDataProperty: "saml",
         rootData
       })) {
-        vErrors = vErrors === null ? validate112.errors : vErrors.concat(validate112.errors);
+        vErrors = vErrors === null ? validate113.errors : vErrors.concat(validate113.errors);
         errors = vErrors.length;
       }
     }
     if (data.kubernetesUsername !== undefined) {
-      if (!validate127(data.kubernetesUsername, {
+      if (!validate128(data.kubernetesUsername, {
         instancePath: instancePath + "/kubernetesUsername",
         parentData: data,
         parentDataProperty: "kubernetesUsername",
         rootData
       })) {
-        vErrors = vErrors === null ? validate127.errors : vErrors.concat(validate127.errors);
+        vErrors = vErrors === null ? validate128.errors : vErrors.concat(validate128.errors);
         errors = vErrors.length;
       }
     }
@@ -2356,10 +2356,10 @@ function validate105(data, {
     }
     errors++;
   }
-  validate105.errors = vErrors;
+  validate106.errors = vErrors;
   return errors === 0;
 }
-function validate104(data, {
+function validate105(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2402,28 +2402,28 @@ function validate104(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate105(data[i0], {
+      if (!validate106(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate105.errors : vErrors.concat(validate105.errors);
+        vErrors = vErrors === null ? validate106.errors : vErrors.concat(validate106.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate104.errors = vErrors;
+  validate105.errors = vErrors;
   return errors === 0;
 }
-const schema68 = {
+const schema69 = {
   "type": "integer",
   "default": 900,
   "minimum": 60,
   "maximum": 86400,
   "nullable": true
 };
-function validate135(data, {
+function validate136(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2483,10 +2483,10 @@ function validate135(data, {
       errors++;
     }
   }
-  validate135.errors = vErrors;
+  validate136.errors = vErrors;
   return errors === 0;
 }
-function validate91(data, {
+function validate92(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2512,13 +2512,13 @@ function validate91(data, {
       errors++;
     }
     if (data.issuers !== undefined) {
-      if (!validate92(data.issuers, {
+      if (!validate93(data.issuers, {
         instancePath: instancePath + "/issuers",
         parentData: data,
         parentDataProperty: "issuers",
         rootData
       })) {
-        vErrors = vErrors === null ? validate92.errors : vErrors.concat(validate92.errors);
+        vErrors = vErrors === null ? validate93.errors : vErrors.concat(validate93.errors);
         errors = vErrors.length;
       }
     }
@@ -2534,24 +2534,24 @@ function validate91(data, {
       }
     }
     if (data.triggerIssuers !== undefined) {
-      if (!validate104(data.triggerIssuers, {
+      if (!validate105(data.triggerIssuers, {
         instancePath: instancePath + "/triggerIssuers",
         parentData: data,
         parentDataProperty: "triggerIssuers",
         rootData
       })) {
-        vErrors = vErrors === null ? validate104.errors : vErrors.concat(validate104.errors);
+        vErrors = vErrors === null ? validate105.errors : vErrors.concat(validate105.errors);
         errors = vErrors.length;
       }
     }
     if (data.maxTokenLifetimeSeconds !== undefined) {
-      if (!validate135(data.maxTokenLifetimeSeconds, {
+      if (!validate136(data.maxTokenLifetimeSeconds, {
         instancePath: instancePath + "/maxTokenLifetimeSeconds",
         parentData: data,
         parentDataProperty: "maxTokenLifetimeSeconds",
         rootData
       })) {
-        vErrors = vErrors === null ? validate135.errors : vErrors.concat(validate135.errors);
+        vErrors = vErrors === null ? validate136.errors : vErrors.concat(validate136.errors);
         errors = vErrors.length;
       }
     }
@@ -2571,10 +2571,10 @@ function validate91(data, {
     }
     errors++;
   }
-  validate91.errors = vErrors;
+  validate92.errors = vErrors;
   return errors === 0;
 }
-const schema69 = {
+const schema70 = {
   "type": "array",
   "minItems": 1,
   "maxItems": 32,
@@ -2582,7 +2582,7 @@ const schema69 = {
     "$ref": "d1ZSAwNnQ3IhiZwcG7np49hMUcHereBtlHZrfc"
   }
 };
-const schema70 = {
+const schema71 = {
   "type": "object",
   "required": ["name", "protocol", "listen", "upstream"],
   "properties": {
@@ -2687,11 +2687,11 @@ function validate34(data, {
   validate34.errors = vErrors;
   return errors === 0;
 }
-const schema71 = {
+const schema72 = {
   "type": "string",
   "enum": ["postgres", "http", "mcp"]
 };
-function validate141(data, {
+function validate142(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2721,7 +2721,7 @@ function validate141(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema71.enum
+        allowedValues: schema72.enum
       }
     };
     if (vErrors === null) {
@@ -2731,16 +2731,16 @@ function validate141(data, {
     }
     errors++;
   }
-  validate141.errors = vErrors;
+  validate142.errors = vErrors;
   return errors === 0;
 }
-const schema72 = {
+const schema73 = {
   "type": "string",
   "pattern": "^(\\[[0-9a-fA-F:.]+\\]|[0-9A-Za-z.-]+):[0-9]{1,5}$",
   "maxLength": 262
 };
 const pattern7 = new RegExp("^(\\[[0-9a-fA-F:.]+\\]|[0-9A-Za-z.-]+):[0-9]{1,5}$", "u");
-function validate143(data, {
+function validate144(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2797,16 +2797,16 @@ function validate143(data, {
     }
     errors++;
   }
-  validate143.errors = vErrors;
+  validate144.errors = vErrors;
   return errors === 0;
 }
-const schema73 = {
+const schema74 = {
   "type": "string",
   "enum": ["ReadOnly", "ReadWrite"],
   "default": "ReadWrite",
   "nullable": true
 };
-function validate145(data, {
+function validate146(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2836,7 +2836,7 @@ function validate145(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema73.enum
+        allowedValues: schema74.enum
       }
     };
     if (vErrors === null) {
@@ -2846,10 +2846,10 @@ function validate145(data, {
     }
     errors++;
   }
-  validate145.errors = vErrors;
+  validate146.errors = vErrors;
   return errors === 0;
 }
-const schema74 = {
+const schema75 = {
   "type": "object",
   "properties": {
     "url": {
@@ -2890,7 +2890,7 @@ const schema74 = {
     }
   }
 };
-const schema75 = {
+const schema76 = {
   "type": "string",
   "minLength": 1,
   "maxLength": 2048,
@@ -2898,7 +2898,7 @@ const schema75 = {
   "nullable": true
 };
 const pattern8 = new RegExp("^https?://[^/?#@\\s]+(/[^?#\\s]*)?$", "u");
-function validate148(data, {
+function validate149(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2972,15 +2972,15 @@ function validate148(data, {
       errors++;
     }
   }
-  validate148.errors = vErrors;
+  validate149.errors = vErrors;
   return errors === 0;
 }
-const schema76 = {
+const schema77 = {
   "type": "string",
   "enum": ["streamableHttp", "sse"],
   "nullable": true
 };
-function validate150(data, {
+function validate151(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3010,7 +3010,7 @@ function validate150(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema76.enum
+        allowedValues: schema77.enum
       }
     };
     if (vErrors === null) {
@@ -3020,10 +3020,10 @@ function validate150(data, {
     }
     errors++;
   }
-  validate150.errors = vErrors;
+  validate151.errors = vErrors;
   return errors === 0;
 }
-const schema77 = {
+const schema78 = {
   "type": "array",
   "maxItems": 64,
   "items": {
@@ -3031,11 +3031,11 @@ const schema77 = {
   },
   "nullable": true
 };
-const schema78 = {
+const schema79 = {
   "type": "string",
   "maxLength": 4096
 };
-function validate154(data, {
+function validate155(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3076,10 +3076,10 @@ function validate154(data, {
     }
     errors++;
   }
-  validate154.errors = vErrors;
+  validate155.errors = vErrors;
   return errors === 0;
 }
-function validate153(data, {
+function validate154(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3122,21 +3122,21 @@ function validate153(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate154(data[i0], {
+      if (!validate155(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate154.errors : vErrors.concat(validate154.errors);
+        vErrors = vErrors === null ? validate155.errors : vErrors.concat(validate155.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate153.errors = vErrors;
+  validate154.errors = vErrors;
   return errors === 0;
 }
-const schema79 = {
+const schema80 = {
   "type": "array",
   "maxItems": 64,
   "items": {
@@ -3144,7 +3144,7 @@ const schema79 = {
   },
   "nullable": true
 };
-const schema80 = {
+const schema81 = {
   "type": "object",
   "required": ["name"],
   "properties": {
@@ -3165,13 +3165,13 @@ const schema80 = {
     }
   }
 };
-const schema81 = {
+const schema82 = {
   "type": "string",
   "pattern": "^[A-Za-z_][A-Za-z0-9_]*$",
   "maxLength": 128
 };
 const pattern0 = new RegExp("^[A-Za-z_][A-Za-z0-9_]*$", "u");
-function validate159(data, {
+function validate160(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3228,7 +3228,7 @@ function validate159(data, {
     }
     errors++;
   }
-  validate159.errors = vErrors;
+  validate160.errors = vErrors;
   return errors === 0;
 }
 const schema15 = {
@@ -3298,7 +3298,7 @@ function validate31(data, {
   validate31.errors = vErrors;
   return errors === 0;
 }
-const schema82 = {
+const schema83 = {
   "type": "object",
   "required": ["name", "key"],
   "properties": {
@@ -3311,11 +3311,11 @@ const schema82 = {
   },
   "nullable": true
 };
-const schema83 = {
+const schema84 = {
   "type": "string",
   "maxLength": 253
 };
-function validate166(data, {
+function validate167(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3356,10 +3356,10 @@ function validate166(data, {
     }
     errors++;
   }
-  validate166.errors = vErrors;
+  validate167.errors = vErrors;
   return errors === 0;
 }
-function validate164(data, {
+function validate165(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3428,21 +3428,21 @@ function validate164(data, {
       }
     }
     if (data.key !== undefined) {
-      if (!validate166(data.key, {
+      if (!validate167(data.key, {
         instancePath: instancePath + "/key",
         parentData: data,
         parentDataProperty: "key",
         rootData
       })) {
-        vErrors = vErrors === null ? validate166.errors : vErrors.concat(validate166.errors);
+        vErrors = vErrors === null ? validate167.errors : vErrors.concat(validate167.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate164.errors = vErrors;
+  validate165.errors = vErrors;
   return errors === 0;
 }
-function validate158(data, {
+function validate159(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3468,13 +3468,13 @@ function validate158(data, {
       errors++;
     }
     if (data.name !== undefined) {
-      if (!validate159(data.name, {
+      if (!validate160(data.name, {
         instancePath: instancePath + "/name",
         parentData: data,
         parentDataProperty: "name",
         rootData
       })) {
-        vErrors = vErrors === null ? validate159.errors : vErrors.concat(validate159.errors);
+        vErrors = vErrors === null ? validate160.errors : vErrors.concat(validate160.errors);
         errors = vErrors.length;
       }
     }
@@ -3512,13 +3512,13 @@ function validate158(data, {
       }
     }
     if (data.secretRef !== undefined) {
-      if (!validate164(data.secretRef, {
+      if (!validate165(data.secretRef, {
         instancePath: instancePath + "/secretRef",
         parentData: data,
         parentDataProperty: "secretRef",
         rootData
       })) {
-        vErrors = vErrors === null ? validate164.errors : vErrors.concat(validate164.errors);
+        vErrors = vErrors === null ? validate165.errors : vErrors.concat(validate165.errors);
         errors = vErrors.length;
       }
     }
@@ -3538,10 +3538,10 @@ function validate158(data, {
     }
     errors++;
   }
-  validate158.errors = vErrors;
+  validate159.errors = vErrors;
   return errors === 0;
 }
-function validate157(data, {
+function validate158(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3584,18 +3584,18 @@ function validate157(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate158(data[i0], {
+      if (!validate159(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate158.errors : vErrors.concat(validate158.errors);
+        vErrors = vErrors === null ? validate159.errors : vErrors.concat(validate159.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate157.errors = vErrors;
+  validate158.errors = vErrors;
   return errors === 0;
 }
 const schema13 = {
@@ -3665,13 +3665,13 @@ function validate29(data, {
   validate29.errors = vErrors;
   return errors === 0;
 }
-const schema84 = {
+const schema85 = {
   "type": "integer",
   "minimum": 1,
   "maximum": 65535,
   "nullable": true
 };
-function validate173(data, {
+function validate174(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3731,7 +3731,7 @@ function validate173(data, {
       errors++;
     }
   }
-  validate173.errors = vErrors;
+  validate174.errors = vErrors;
   return errors === 0;
 }
 const schema14 = {
@@ -3801,13 +3801,13 @@ function validate30(data, {
   validate30.errors = vErrors;
   return errors === 0;
 }
-const schema85 = {
+const schema86 = {
   "type": "string",
   "enum": ["disable", "prefer", "require", "verify-ca", "verify-full"],
   "default": "prefer",
   "nullable": true
 };
-function validate177(data, {
+function validate178(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3837,7 +3837,7 @@ function validate177(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema85.enum
+        allowedValues: schema86.enum
       }
     };
     if (vErrors === null) {
@@ -3847,10 +3847,10 @@ function validate177(data, {
     }
     errors++;
   }
-  validate177.errors = vErrors;
+  validate178.errors = vErrors;
   return errors === 0;
 }
-function validate147(data, {
+function validate148(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3860,24 +3860,24 @@ function validate147(data, {
   let errors = 0;
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.url !== undefined) {
-      if (!validate148(data.url, {
+      if (!validate149(data.url, {
         instancePath: instancePath + "/url",
         parentData: data,
         parentDataProperty: "url",
         rootData
       })) {
-        vErrors = vErrors === null ? validate148.errors : vErrors.concat(validate148.errors);
+        vErrors = vErrors === null ? validate149.errors : vErrors.concat(validate149.errors);
         errors = vErrors.length;
       }
     }
     if (data.transport !== undefined) {
-      if (!validate150(data.transport, {
+      if (!validate151(data.transport, {
         instancePath: instancePath + "/transport",
         parentData: data,
         parentDataProperty: "transport",
         rootData
       })) {
-        vErrors = vErrors === null ? validate150.errors : vErrors.concat(validate150.errors);
+        vErrors = vErrors === null ? validate151.errors : vErrors.concat(validate151.errors);
         errors = vErrors.length;
       }
     }
@@ -3893,24 +3893,24 @@ function validate147(data, {
       }
     }
     if (data.args !== undefined) {
-      if (!validate153(data.args, {
+      if (!validate154(data.args, {
         instancePath: instancePath + "/args",
         parentData: data,
         parentDataProperty: "args",
         rootData
       })) {
-        vErrors = vErrors === null ? validate153.errors : vErrors.concat(validate153.errors);
+        vErrors = vErrors === null ? validate154.errors : vErrors.concat(validate154.errors);
         errors = vErrors.length;
       }
     }
     if (data.env !== undefined) {
-      if (!validate157(data.env, {
+      if (!validate158(data.env, {
         instancePath: instancePath + "/env",
         parentData: data,
         parentDataProperty: "env",
         rootData
       })) {
-        vErrors = vErrors === null ? validate157.errors : vErrors.concat(validate157.errors);
+        vErrors = vErrors === null ? validate158.errors : vErrors.concat(validate158.errors);
         errors = vErrors.length;
       }
     }
@@ -3937,13 +3937,13 @@ function validate147(data, {
       }
     }
     if (data.port !== undefined) {
-      if (!validate173(data.port, {
+      if (!validate174(data.port, {
         instancePath: instancePath + "/port",
         parentData: data,
         parentDataProperty: "port",
         rootData
       })) {
-        vErrors = vErrors === null ? validate173.errors : vErrors.concat(validate173.errors);
+        vErrors = vErrors === null ? validate174.errors : vErrors.concat(validate174.errors);
         errors = vErrors.length;
       }
     }
@@ -3970,13 +3970,13 @@ function validate147(data, {
       }
     }
     if (data.sslMode !== undefined) {
-      if (!validate177(data.sslMode, {
+      if (!validate178(data.sslMode, {
         instancePath: instancePath + "/sslMode",
         parentData: data,
         parentDataProperty: "sslMode",
         rootData
       })) {
-        vErrors = vErrors === null ? validate177.errors : vErrors.concat(validate177.errors);
+        vErrors = vErrors === null ? validate178.errors : vErrors.concat(validate178.errors);
         errors = vErrors.length;
       }
     }
@@ -4007,10 +4007,10 @@ function validate147(data, {
     }
     errors++;
   }
-  validate147.errors = vErrors;
+  validate148.errors = vErrors;
   return errors === 0;
 }
-const schema86 = {
+const schema87 = {
   "type": "object",
   "properties": {
     "passwordEnv": {
@@ -4034,7 +4034,7 @@ const schema86 = {
   },
   "nullable": true
 };
-const schema87 = {
+const schema88 = {
   "type": "object",
   "required": ["name"],
   "properties": {
@@ -4047,13 +4047,13 @@ const schema87 = {
   },
   "nullable": true
 };
-const schema88 = {
+const schema89 = {
   "type": "string",
   "default": "password",
   "maxLength": 253,
   "nullable": true
 };
-function validate186(data, {
+function validate187(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4095,10 +4095,10 @@ function validate186(data, {
       errors++;
     }
   }
-  validate186.errors = vErrors;
+  validate187.errors = vErrors;
   return errors === 0;
 }
-function validate184(data, {
+function validate185(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4151,26 +4151,26 @@ function validate184(data, {
       }
     }
     if (data.key !== undefined) {
-      if (!validate186(data.key, {
+      if (!validate187(data.key, {
         instancePath: instancePath + "/key",
         parentData: data,
         parentDataProperty: "key",
         rootData
       })) {
-        vErrors = vErrors === null ? validate186.errors : vErrors.concat(validate186.errors);
+        vErrors = vErrors === null ? validate187.errors : vErrors.concat(validate187.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate184.errors = vErrors;
+  validate185.errors = vErrors;
   return errors === 0;
 }
-const schema89 = {
+const schema90 = {
   "type": "string",
   "enum": ["bearer", "basic", "header"],
   "nullable": true
 };
-function validate189(data, {
+function validate190(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4200,7 +4200,7 @@ function validate189(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema89.enum
+        allowedValues: schema90.enum
       }
     };
     if (vErrors === null) {
@@ -4210,17 +4210,17 @@ function validate189(data, {
     }
     errors++;
   }
-  validate189.errors = vErrors;
+  validate190.errors = vErrors;
   return errors === 0;
 }
-const schema90 = {
+const schema91 = {
   "type": "string",
   "pattern": "^[A-Za-z0-9!#$%&'*+.^_`|~-]+$",
   "maxLength": 128,
   "nullable": true
 };
 const pattern10 = new RegExp("^[A-Za-z0-9!#$%&'*+.^_`|~-]+$", "u");
-function validate192(data, {
+function validate193(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4278,10 +4278,10 @@ function validate192(data, {
       errors++;
     }
   }
-  validate192.errors = vErrors;
+  validate193.errors = vErrors;
   return errors === 0;
 }
-function validate181(data, {
+function validate182(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4329,24 +4329,24 @@ function validate181(data, {
       }
     }
     if (data.secretRef !== undefined) {
-      if (!validate184(data.secretRef, {
+      if (!validate185(data.secretRef, {
         instancePath: instancePath + "/secretRef",
         parentData: data,
         parentDataProperty: "secretRef",
         rootData
       })) {
-        vErrors = vErrors === null ? validate184.errors : vErrors.concat(validate184.errors);
+        vErrors = vErrors === null ? validate185.errors : vErrors.concat(validate185.errors);
         errors = vErrors.length;
       }
     }
     if (data.scheme !== undefined) {
-      if (!validate189(data.scheme, {
+      if (!validate190(data.scheme, {
         instancePath: instancePath + "/scheme",
         parentData: data,
         parentDataProperty: "scheme",
         rootData
       })) {
-        vErrors = vErrors === null ? validate189.errors : vErrors.concat(validate189.errors);
+        vErrors = vErrors === null ? validate190.errors : vErrors.concat(validate190.errors);
         errors = vErrors.length;
       }
     }
@@ -4362,21 +4362,21 @@ function validate181(data, {
       }
     }
     if (data.header !== undefined) {
-      if (!validate192(data.header, {
+      if (!validate193(data.header, {
         instancePath: instancePath + "/header",
         parentData: data,
         parentDataProperty: "header",
         rootData
       })) {
-        vErrors = vErrors === null ? validate192.errors : vErrors.concat(validate192.errors);
+        vErrors = vErrors === null ? validate193.errors : vErrors.concat(validate193.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate181.errors = vErrors;
+  validate182.errors = vErrors;
   return errors === 0;
 }
-const schema91 = {
+const schema92 = {
   "type": "object",
   "required": ["certFile", "keyFile"],
   "properties": {
@@ -4454,7 +4454,7 @@ function validate32(data, {
   validate32.errors = vErrors;
   return errors === 0;
 }
-function validate195(data, {
+function validate196(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4534,10 +4534,10 @@ function validate195(data, {
       }
     }
   }
-  validate195.errors = vErrors;
+  validate196.errors = vErrors;
   return errors === 0;
 }
-const schema92 = {
+const schema93 = {
   "type": "object",
   "required": ["listen"],
   "properties": {
@@ -4550,13 +4550,13 @@ const schema92 = {
   },
   "nullable": true
 };
-const schema93 = {
+const schema94 = {
   "type": "string",
   "pattern": "^(127\\.[0-9.]+|localhost|\\[::1\\]):[0-9]{1,5}$",
   "maxLength": 262
 };
 const pattern11 = new RegExp("^(127\\.[0-9.]+|localhost|\\[::1\\]):[0-9]{1,5}$", "u");
-function validate200(data, {
+function validate201(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4613,10 +4613,10 @@ function validate200(data, {
     }
     errors++;
   }
-  validate200.errors = vErrors;
+  validate201.errors = vErrors;
   return errors === 0;
 }
-function validate199(data, {
+function validate200(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4658,13 +4658,13 @@ function validate199(data, {
       errors++;
     }
     if (data.listen !== undefined) {
-      if (!validate200(data.listen, {
+      if (!validate201(data.listen, {
         instancePath: instancePath + "/listen",
         parentData: data,
         parentDataProperty: "listen",
         rootData
       })) {
-        vErrors = vErrors === null ? validate200.errors : vErrors.concat(validate200.errors);
+        vErrors = vErrors === null ? validate201.errors : vErrors.concat(validate201.errors);
         errors = vErrors.length;
       }
     }
@@ -4680,10 +4680,10 @@ function validate199(data, {
       }
     }
   }
-  validate199.errors = vErrors;
+  validate200.errors = vErrors;
   return errors === 0;
 }
-const schema94 = {
+const schema95 = {
   "type": "array",
   "maxItems": 64,
   "items": {
@@ -4691,7 +4691,7 @@ const schema94 = {
   },
   "nullable": true
 };
-const schema95 = {
+const schema96 = {
   "type": "object",
   "required": ["path"],
   "properties": {
@@ -4751,7 +4751,7 @@ function validate56(data, {
   validate56.errors = vErrors;
   return errors === 0;
 }
-function validate205(data, {
+function validate206(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4814,10 +4814,10 @@ function validate205(data, {
     }
     errors++;
   }
-  validate205.errors = vErrors;
+  validate206.errors = vErrors;
   return errors === 0;
 }
-function validate204(data, {
+function validate205(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4860,21 +4860,21 @@ function validate204(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate205(data[i0], {
+      if (!validate206(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate205.errors : vErrors.concat(validate205.errors);
+        vErrors = vErrors === null ? validate206.errors : vErrors.concat(validate206.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate204.errors = vErrors;
+  validate205.errors = vErrors;
   return errors === 0;
 }
-const schema96 = {
+const schema97 = {
   "type": "object",
   "properties": {
     "capabilities": {
@@ -4886,7 +4886,7 @@ const schema96 = {
   },
   "nullable": true
 };
-const schema97 = {
+const schema98 = {
   "type": "object",
   "properties": {
     "sampling": {
@@ -4898,7 +4898,7 @@ const schema97 = {
   },
   "nullable": true
 };
-function validate211(data, {
+function validate212(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4946,10 +4946,10 @@ function validate211(data, {
       }
     }
   }
-  validate211.errors = vErrors;
+  validate212.errors = vErrors;
   return errors === 0;
 }
-const schema98 = {
+const schema99 = {
   "type": "array",
   "maxItems": 1024,
   "items": {
@@ -4957,7 +4957,7 @@ const schema98 = {
   },
   "nullable": true
 };
-const schema99 = {
+const schema100 = {
   "type": "object",
   "required": ["tool", "sha256"],
   "properties": {
@@ -5018,7 +5018,7 @@ function validate63(data, {
   validate63.errors = vErrors;
   return errors === 0;
 }
-function validate216(data, {
+function validate217(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5097,10 +5097,10 @@ function validate216(data, {
     }
     errors++;
   }
-  validate216.errors = vErrors;
+  validate217.errors = vErrors;
   return errors === 0;
 }
-function validate215(data, {
+function validate216(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5143,21 +5143,21 @@ function validate215(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate216(data[i0], {
+      if (!validate217(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate216.errors : vErrors.concat(validate216.errors);
+        vErrors = vErrors === null ? validate217.errors : vErrors.concat(validate217.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate215.errors = vErrors;
+  validate216.errors = vErrors;
   return errors === 0;
 }
-function validate210(data, {
+function validate211(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5183,32 +5183,32 @@ function validate210(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.capabilities !== undefined) {
-      if (!validate211(data.capabilities, {
+      if (!validate212(data.capabilities, {
         instancePath: instancePath + "/capabilities",
         parentData: data,
         parentDataProperty: "capabilities",
         rootData
       })) {
-        vErrors = vErrors === null ? validate211.errors : vErrors.concat(validate211.errors);
+        vErrors = vErrors === null ? validate212.errors : vErrors.concat(validate212.errors);
         errors = vErrors.length;
       }
     }
     if (data.acceptedTools !== undefined) {
-      if (!validate215(data.acceptedTools, {
+      if (!validate216(data.acceptedTools, {
         instancePath: instancePath + "/acceptedTools",
         parentData: data,
         parentDataProperty: "acceptedTools",
         rootData
       })) {
-        vErrors = vErrors === null ? validate215.errors : vErrors.concat(validate215.errors);
+        vErrors = vErrors === null ? validate216.errors : vErrors.concat(validate216.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate210.errors = vErrors;
+  validate211.errors = vErrors;
   return errors === 0;
 }
-const schema100 = {
+const schema101 = {
   "type": "object",
   "properties": {
     "maxHeaderBytes": {
@@ -5226,13 +5226,13 @@ const schema100 = {
   },
   "nullable": true
 };
-const schema101 = {
+const schema102 = {
   "type": "integer",
   "minimum": 1024,
   "maximum": 1048576,
   "nullable": true
 };
-function validate223(data, {
+function validate224(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5292,16 +5292,16 @@ function validate223(data, {
       errors++;
     }
   }
-  validate223.errors = vErrors;
+  validate224.errors = vErrors;
   return errors === 0;
 }
-const schema102 = {
+const schema103 = {
   "type": "integer",
   "minimum": 0,
   "maximum": 268435456,
   "nullable": true
 };
-function validate225(data, {
+function validate226(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5361,7 +5361,7 @@ function validate225(data, {
       errors++;
     }
   }
-  validate225.errors = vErrors;
+  validate226.errors = vErrors;
   return errors === 0;
 }
 const schema31 = {
@@ -5433,13 +5433,13 @@ function validate57(data, {
   validate57.errors = vErrors;
   return errors === 0;
 }
-const schema103 = {
+const schema104 = {
   "type": "integer",
   "minimum": 1,
   "maximum": 3600,
   "nullable": true
 };
-function validate228(data, {
+function validate229(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5499,10 +5499,10 @@ function validate228(data, {
       errors++;
     }
   }
-  validate228.errors = vErrors;
+  validate229.errors = vErrors;
   return errors === 0;
 }
-function validate222(data, {
+function validate223(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5528,24 +5528,24 @@ function validate222(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.maxHeaderBytes !== undefined) {
-      if (!validate223(data.maxHeaderBytes, {
+      if (!validate224(data.maxHeaderBytes, {
         instancePath: instancePath + "/maxHeaderBytes",
         parentData: data,
         parentDataProperty: "maxHeaderBytes",
         rootData
       })) {
-        vErrors = vErrors === null ? validate223.errors : vErrors.concat(validate223.errors);
+        vErrors = vErrors === null ? validate224.errors : vErrors.concat(validate224.errors);
         errors = vErrors.length;
       }
     }
     if (data.maxRequestBodyBytes !== undefined) {
-      if (!validate225(data.maxRequestBodyBytes, {
+      if (!validate226(data.maxRequestBodyBytes, {
         instancePath: instancePath + "/maxRequestBodyBytes",
         parentData: data,
         parentDataProperty: "maxRequestBodyBytes",
         rootData
       })) {
-        vErrors = vErrors === null ? validate225.errors : vErrors.concat(validate225.errors);
+        vErrors = vErrors === null ? validate226.errors : vErrors.concat(validate226.errors);
         errors = vErrors.length;
       }
     }
@@ -5561,21 +5561,21 @@ function validate222(data, {
       }
     }
     if (data.requestTimeoutSeconds !== undefined) {
-      if (!validate228(data.requestTimeoutSeconds, {
+      if (!validate229(data.requestTimeoutSeconds, {
         instancePath: instancePath + "/requestTimeoutSeconds",
         parentData: data,
         parentDataProperty: "requestTimeoutSeconds",
         rootData
       })) {
-        vErrors = vErrors === null ? validate228.errors : vErrors.concat(validate228.errors);
+        vErrors = vErrors === null ? validate229.errors : vErrors.concat(validate229.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate222.errors = vErrors;
+  validate223.errors = vErrors;
   return errors === 0;
 }
-function validate139(data, {
+function validate140(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5660,112 +5660,112 @@ function validate139(data, {
       }
     }
     if (data.protocol !== undefined) {
-      if (!validate141(data.protocol, {
+      if (!validate142(data.protocol, {
         instancePath: instancePath + "/protocol",
         parentData: data,
         parentDataProperty: "protocol",
         rootData
       })) {
-        vErrors = vErrors === null ? validate141.errors : vErrors.concat(validate141.errors);
+        vErrors = vErrors === null ? validate142.errors : vErrors.concat(validate142.errors);
         errors = vErrors.length;
       }
     }
     if (data.listen !== undefined) {
-      if (!validate143(data.listen, {
+      if (!validate144(data.listen, {
         instancePath: instancePath + "/listen",
         parentData: data,
         parentDataProperty: "listen",
         rootData
       })) {
-        vErrors = vErrors === null ? validate143.errors : vErrors.concat(validate143.errors);
+        vErrors = vErrors === null ? validate144.errors : vErrors.concat(validate144.errors);
         errors = vErrors.length;
       }
     }
     if (data.access !== undefined) {
-      if (!validate145(data.access, {
+      if (!validate146(data.access, {
         instancePath: instancePath + "/access",
         parentData: data,
         parentDataProperty: "access",
         rootData
       })) {
-        vErrors = vErrors === null ? validate145.errors : vErrors.concat(validate145.errors);
+        vErrors = vErrors === null ? validate146.errors : vErrors.concat(validate146.errors);
         errors = vErrors.length;
       }
     }
     if (data.upstream !== undefined) {
-      if (!validate147(data.upstream, {
+      if (!validate148(data.upstream, {
         instancePath: instancePath + "/upstream",
         parentData: data,
         parentDataProperty: "upstream",
         rootData
       })) {
-        vErrors = vErrors === null ? validate147.errors : vErrors.concat(validate147.errors);
+        vErrors = vErrors === null ? validate148.errors : vErrors.concat(validate148.errors);
         errors = vErrors.length;
       }
     }
     if (data.credentials !== undefined) {
-      if (!validate181(data.credentials, {
+      if (!validate182(data.credentials, {
         instancePath: instancePath + "/credentials",
         parentData: data,
         parentDataProperty: "credentials",
         rootData
       })) {
-        vErrors = vErrors === null ? validate181.errors : vErrors.concat(validate181.errors);
+        vErrors = vErrors === null ? validate182.errors : vErrors.concat(validate182.errors);
         errors = vErrors.length;
       }
     }
     if (data.tls !== undefined) {
-      if (!validate195(data.tls, {
+      if (!validate196(data.tls, {
         instancePath: instancePath + "/tls",
         parentData: data,
         parentDataProperty: "tls",
         rootData
       })) {
-        vErrors = vErrors === null ? validate195.errors : vErrors.concat(validate195.errors);
+        vErrors = vErrors === null ? validate196.errors : vErrors.concat(validate196.errors);
         errors = vErrors.length;
       }
     }
     if (data.forwardProxy !== undefined) {
-      if (!validate199(data.forwardProxy, {
+      if (!validate200(data.forwardProxy, {
         instancePath: instancePath + "/forwardProxy",
         parentData: data,
         parentDataProperty: "forwardProxy",
         rootData
       })) {
-        vErrors = vErrors === null ? validate199.errors : vErrors.concat(validate199.errors);
+        vErrors = vErrors === null ? validate200.errors : vErrors.concat(validate200.errors);
         errors = vErrors.length;
       }
     }
     if (data.maskFields !== undefined) {
-      if (!validate204(data.maskFields, {
+      if (!validate205(data.maskFields, {
         instancePath: instancePath + "/maskFields",
         parentData: data,
         parentDataProperty: "maskFields",
         rootData
       })) {
-        vErrors = vErrors === null ? validate204.errors : vErrors.concat(validate204.errors);
+        vErrors = vErrors === null ? validate205.errors : vErrors.concat(validate205.errors);
         errors = vErrors.length;
       }
     }
     if (data.mcp !== undefined) {
-      if (!validate210(data.mcp, {
+      if (!validate211(data.mcp, {
         instancePath: instancePath + "/mcp",
         parentData: data,
         parentDataProperty: "mcp",
         rootData
       })) {
-        vErrors = vErrors === null ? validate210.errors : vErrors.concat(validate210.errors);
+        vErrors = vErrors === null ? validate211.errors : vErrors.concat(validate211.errors);
         errors = vErrors.length;
       }
     }
     if (data.limits !== undefined) {
-      if (!validate222(data.limits, {
+      if (!validate223(data.limits, {
         instancePath: instancePath + "/limits",
         parentData: data,
         parentDataProperty: "limits",
         rootData
       })) {
-        vErrors = vErrors === null ? validate222.errors : vErrors.concat(validate222.errors);
+        vErrors = vErrors === null ? validate223.errors : vErrors.concat(validate223.errors);
         errors = vErrors.length;
       }
     }
@@ -5785,10 +5785,10 @@ function validate139(data, {
     }
     errors++;
   }
-  validate139.errors = vErrors;
+  validate140.errors = vErrors;
   return errors === 0;
 }
-function validate138(data, {
+function validate139(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5831,13 +5831,13 @@ function validate138(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate139(data[i0], {
+      if (!validate140(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate139.errors : vErrors.concat(validate139.errors);
+        vErrors = vErrors === null ? validate140.errors : vErrors.concat(validate140.errors);
         errors = vErrors.length;
       }
     }
@@ -5857,10 +5857,10 @@ function validate138(data, {
     }
     errors++;
   }
-  validate138.errors = vErrors;
+  validate139.errors = vErrors;
   return errors === 0;
 }
-const schema104 = {
+const schema105 = {
   "type": "array",
   "maxItems": 256,
   "items": {
@@ -5868,7 +5868,7 @@ const schema104 = {
   },
   "nullable": true
 };
-const schema105 = {
+const schema106 = {
   "type": "object",
   "required": ["name", "action"],
   "properties": {
@@ -5886,7 +5886,7 @@ const schema105 = {
     }
   }
 };
-const schema106 = {
+const schema107 = {
   "type": "object",
   "properties": {
     "targets": {
@@ -5907,18 +5907,18 @@ const schema106 = {
   },
   "nullable": true
 };
-const schema107 = {
+const schema108 = {
   "type": "array",
   "items": {
     "$ref": "kVhKoEkFCpYCBOsP5OvTsXJ39WdjdMwyyhXvIyCOTok"
   },
   "nullable": true
 };
-const schema108 = {
+const schema109 = {
   "type": "string",
   "maxLength": 63
 };
-function validate238(data, {
+function validate239(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5959,10 +5959,10 @@ function validate238(data, {
     }
     errors++;
   }
-  validate238.errors = vErrors;
+  validate239.errors = vErrors;
   return errors === 0;
 }
-function validate237(data, {
+function validate238(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5989,21 +5989,21 @@ function validate237(data, {
   if (Array.isArray(data)) {
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate238(data[i0], {
+      if (!validate239(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate238.errors : vErrors.concat(validate238.errors);
+        vErrors = vErrors === null ? validate239.errors : vErrors.concat(validate239.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate237.errors = vErrors;
+  validate238.errors = vErrors;
   return errors === 0;
 }
-const schema109 = {
+const schema110 = {
   "type": "object",
   "properties": {
     "groups": {
@@ -6015,7 +6015,7 @@ const schema109 = {
   },
   "nullable": true
 };
-const schema110 = {
+const schema111 = {
   "type": "array",
   "minItems": 1,
   "maxItems": 64,
@@ -6024,7 +6024,7 @@ const schema110 = {
   },
   "nullable": true
 };
-function validate242(data, {
+function validate243(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6094,10 +6094,10 @@ function validate242(data, {
       }
     }
   }
-  validate242.errors = vErrors;
+  validate243.errors = vErrors;
   return errors === 0;
 }
-const schema111 = {
+const schema112 = {
   "type": "array",
   "minItems": 1,
   "maxItems": 16,
@@ -6106,7 +6106,7 @@ const schema111 = {
   },
   "nullable": true
 };
-function validate245(data, {
+function validate246(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6176,10 +6176,10 @@ function validate245(data, {
       }
     }
   }
-  validate245.errors = vErrors;
+  validate246.errors = vErrors;
   return errors === 0;
 }
-function validate241(data, {
+function validate242(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6205,32 +6205,32 @@ function validate241(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.groups !== undefined) {
-      if (!validate242(data.groups, {
+      if (!validate243(data.groups, {
         instancePath: instancePath + "/groups",
         parentData: data,
         parentDataProperty: "groups",
         rootData
       })) {
-        vErrors = vErrors === null ? validate242.errors : vErrors.concat(validate242.errors);
+        vErrors = vErrors === null ? validate243.errors : vErrors.concat(validate243.errors);
         errors = vErrors.length;
       }
     }
     if (data.issuers !== undefined) {
-      if (!validate245(data.issuers, {
+      if (!validate246(data.issuers, {
         instancePath: instancePath + "/issuers",
         parentData: data,
         parentDataProperty: "issuers",
         rootData
       })) {
-        vErrors = vErrors === null ? validate245.errors : vErrors.concat(validate245.errors);
+        vErrors = vErrors === null ? validate246.errors : vErrors.concat(validate246.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate241.errors = vErrors;
+  validate242.errors = vErrors;
   return errors === 0;
 }
-const schema112 = {
+const schema113 = {
   "type": "object",
   "properties": {
     "effects": {
@@ -6248,18 +6248,18 @@ const schema112 = {
   },
   "nullable": true
 };
-const schema113 = {
+const schema114 = {
   "type": "array",
   "items": {
     "$ref": "G33nLCThgOjmabhfh1DkVSbqrg9BxR3uPawIELrnaM"
   },
   "nullable": true
 };
-const schema114 = {
+const schema115 = {
   "type": "string",
   "enum": ["read", "write", "ddl", "privilege", "admin", "session", "transaction", "unknown"]
 };
-function validate251(data, {
+function validate252(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6289,7 +6289,7 @@ function validate251(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema114.enum
+        allowedValues: schema115.enum
       }
     };
     if (vErrors === null) {
@@ -6299,10 +6299,10 @@ function validate251(data, {
     }
     errors++;
   }
-  validate251.errors = vErrors;
+  validate252.errors = vErrors;
   return errors === 0;
 }
-function validate250(data, {
+function validate251(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6329,18 +6329,18 @@ function validate250(data, {
   if (Array.isArray(data)) {
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate251(data[i0], {
+      if (!validate252(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate251.errors : vErrors.concat(validate251.errors);
+        vErrors = vErrors === null ? validate252.errors : vErrors.concat(validate252.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate250.errors = vErrors;
+  validate251.errors = vErrors;
   return errors === 0;
 }
 const schema19 = {
@@ -6391,7 +6391,7 @@ function validate35(data, {
   validate35.errors = vErrors;
   return errors === 0;
 }
-function validate249(data, {
+function validate250(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6417,13 +6417,13 @@ function validate249(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.effects !== undefined) {
-      if (!validate250(data.effects, {
+      if (!validate251(data.effects, {
         instancePath: instancePath + "/effects",
         parentData: data,
         parentDataProperty: "effects",
         rootData
       })) {
-        vErrors = vErrors === null ? validate250.errors : vErrors.concat(validate250.errors);
+        vErrors = vErrors === null ? validate251.errors : vErrors.concat(validate251.errors);
         errors = vErrors.length;
       }
     }
@@ -6461,10 +6461,10 @@ function validate249(data, {
       }
     }
   }
-  validate249.errors = vErrors;
+  validate250.errors = vErrors;
   return errors === 0;
 }
-const schema115 = {
+const schema116 = {
   "type": "object",
   "properties": {
     "methods": {
@@ -6488,7 +6488,7 @@ const schema115 = {
   },
   "nullable": true
 };
-const schema116 = {
+const schema117 = {
   "type": "array",
   "maxItems": 16,
   "items": {
@@ -6496,13 +6496,13 @@ const schema116 = {
   },
   "nullable": true
 };
-const schema117 = {
+const schema118 = {
   "type": "string",
   "pattern": "^[A-Z]+$",
   "maxLength": 16
 };
 const pattern12 = new RegExp("^[A-Z]+$", "u");
-function validate260(data, {
+function validate261(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6559,10 +6559,10 @@ function validate260(data, {
     }
     errors++;
   }
-  validate260.errors = vErrors;
+  validate261.errors = vErrors;
   return errors === 0;
 }
-function validate259(data, {
+function validate260(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6605,21 +6605,21 @@ function validate259(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate260(data[i0], {
+      if (!validate261(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate260.errors : vErrors.concat(validate260.errors);
+        vErrors = vErrors === null ? validate261.errors : vErrors.concat(validate261.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate259.errors = vErrors;
+  validate260.errors = vErrors;
   return errors === 0;
 }
-const schema118 = {
+const schema119 = {
   "type": "array",
   "maxItems": 64,
   "items": {
@@ -6627,13 +6627,13 @@ const schema118 = {
   },
   "nullable": true
 };
-const schema119 = {
+const schema120 = {
   "type": "string",
   "pattern": "^/",
   "maxLength": 1024
 };
 const pattern13 = new RegExp("^/", "u");
-function validate264(data, {
+function validate265(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6690,10 +6690,10 @@ function validate264(data, {
     }
     errors++;
   }
-  validate264.errors = vErrors;
+  validate265.errors = vErrors;
   return errors === 0;
 }
-function validate263(data, {
+function validate264(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6736,18 +6736,18 @@ function validate263(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate264(data[i0], {
+      if (!validate265(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate264.errors : vErrors.concat(validate264.errors);
+        vErrors = vErrors === null ? validate265.errors : vErrors.concat(validate265.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate263.errors = vErrors;
+  validate264.errors = vErrors;
   return errors === 0;
 }
 const schema21 = {
@@ -7149,7 +7149,7 @@ function validate38(data, {
   validate38.errors = vErrors;
   return errors === 0;
 }
-function validate258(data, {
+function validate259(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -7175,24 +7175,24 @@ function validate258(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.methods !== undefined) {
-      if (!validate259(data.methods, {
+      if (!validate260(data.methods, {
         instancePath: instancePath + "/methods",
         parentData: data,
         parentDataProperty: "methods",
         rootData
       })) {
-        vErrors = vErrors === null ? validate259.errors : vErrors.concat(validate259.errors);
+        vErrors = vErrors === null ? validate260.errors : vErrors.concat(validate260.errors);
         errors = vErrors.length;
       }
     }
     if (data.paths !== undefined) {
-      if (!validate263(data.paths, {
+      if (!validate264(data.paths, {
         instancePath: instancePath + "/paths",
         parentData: data,
         parentDataProperty: "paths",
         rootData
       })) {
-        vErrors = vErrors === null ? validate263.errors : vErrors.concat(validate263.errors);
+        vErrors = vErrors === null ? validate264.errors : vErrors.concat(validate264.errors);
         errors = vErrors.length;
       }
     }
@@ -7241,10 +7241,10 @@ function validate258(data, {
       }
     }
   }
-  validate258.errors = vErrors;
+  validate259.errors = vErrors;
   return errors === 0;
 }
-const schema120 = {
+const schema121 = {
   "type": "object",
   "properties": {
     "tools": {
@@ -7330,7 +7330,7 @@ function validate51(data, {
   validate51.errors = vErrors;
   return errors === 0;
 }
-const schema121 = {
+const schema122 = {
   "type": "array",
   "maxItems": 32,
   "items": {
@@ -7338,7 +7338,7 @@ const schema121 = {
   },
   "nullable": true
 };
-const schema122 = {
+const schema123 = {
   "type": "object",
   "required": ["path"],
   "properties": {
@@ -7356,12 +7356,12 @@ const schema122 = {
     }
   }
 };
-const schema123 = {
+const schema124 = {
   "type": "string",
   "pattern": "^\\$",
   "maxLength": 512
 };
-function validate276(data, {
+function validate277(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -7418,10 +7418,10 @@ function validate276(data, {
     }
     errors++;
   }
-  validate276.errors = vErrors;
+  validate277.errors = vErrors;
   return errors === 0;
 }
-function validate275(data, {
+function validate276(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -7447,13 +7447,13 @@ function validate275(data, {
       errors++;
     }
     if (data.path !== undefined) {
-      if (!validate276(data.path, {
+      if (!validate277(data.path, {
         instancePath: instancePath + "/path",
         parentData: data,
         parentDataProperty: "path",
         rootData
       })) {
-        vErrors = vErrors === null ? validate276.errors : vErrors.concat(validate276.errors);
+        vErrors = vErrors === null ? validate277.errors : vErrors.concat(validate277.errors);
         errors = vErrors.length;
       }
     }
@@ -7506,10 +7506,10 @@ function validate275(data, {
     }
     errors++;
   }
-  validate275.errors = vErrors;
+  validate276.errors = vErrors;
   return errors === 0;
 }
-function validate274(data, {
+function validate275(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -7552,21 +7552,21 @@ function validate274(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate275(data[i0], {
+      if (!validate276(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate275.errors : vErrors.concat(validate275.errors);
+        vErrors = vErrors === null ? validate276.errors : vErrors.concat(validate276.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate274.errors = vErrors;
+  validate275.errors = vErrors;
   return errors === 0;
 }
-const schema124 = {
+const schema125 = {
   "type": "array",
   "maxItems": 64,
   "items": {
@@ -7574,12 +7574,12 @@ const schema124 = {
   },
   "nullable": true
 };
-const schema125 = {
+const schema126 = {
   "type": "string",
   "minLength": 1,
   "maxLength": 2048
 };
-function validate284(data, {
+function validate285(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -7636,10 +7636,10 @@ function validate284(data, {
     }
     errors++;
   }
-  validate284.errors = vErrors;
+  validate285.errors = vErrors;
   return errors === 0;
 }
-function validate283(data, {
+function validate284(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -7682,21 +7682,21 @@ function validate283(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate284(data[i0], {
+      if (!validate285(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate284.errors : vErrors.concat(validate284.errors);
+        vErrors = vErrors === null ? validate285.errors : vErrors.concat(validate285.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate283.errors = vErrors;
+  validate284.errors = vErrors;
   return errors === 0;
 }
-function validate272(data, {
+function validate273(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -7733,24 +7733,24 @@ function validate272(data, {
       }
     }
     if (data.arguments !== undefined) {
-      if (!validate274(data.arguments, {
+      if (!validate275(data.arguments, {
         instancePath: instancePath + "/arguments",
         parentData: data,
         parentDataProperty: "arguments",
         rootData
       })) {
-        vErrors = vErrors === null ? validate274.errors : vErrors.concat(validate274.errors);
+        vErrors = vErrors === null ? validate275.errors : vErrors.concat(validate275.errors);
         errors = vErrors.length;
       }
     }
     if (data.resources !== undefined) {
-      if (!validate283(data.resources, {
+      if (!validate284(data.resources, {
         instancePath: instancePath + "/resources",
         parentData: data,
         parentDataProperty: "resources",
         rootData
       })) {
-        vErrors = vErrors === null ? validate283.errors : vErrors.concat(validate283.errors);
+        vErrors = vErrors === null ? validate284.errors : vErrors.concat(validate284.errors);
         errors = vErrors.length;
       }
     }
@@ -7777,10 +7777,10 @@ function validate272(data, {
       }
     }
   }
-  validate272.errors = vErrors;
+  validate273.errors = vErrors;
   return errors === 0;
 }
-function validate236(data, {
+function validate237(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -7806,69 +7806,69 @@ function validate236(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.targets !== undefined) {
-      if (!validate237(data.targets, {
+      if (!validate238(data.targets, {
         instancePath: instancePath + "/targets",
         parentData: data,
         parentDataProperty: "targets",
         rootData
       })) {
-        vErrors = vErrors === null ? validate237.errors : vErrors.concat(validate237.errors);
+        vErrors = vErrors === null ? validate238.errors : vErrors.concat(validate238.errors);
         errors = vErrors.length;
       }
     }
     if (data.triggeredBy !== undefined) {
-      if (!validate241(data.triggeredBy, {
+      if (!validate242(data.triggeredBy, {
         instancePath: instancePath + "/triggeredBy",
         parentData: data,
         parentDataProperty: "triggeredBy",
         rootData
       })) {
-        vErrors = vErrors === null ? validate241.errors : vErrors.concat(validate241.errors);
+        vErrors = vErrors === null ? validate242.errors : vErrors.concat(validate242.errors);
         errors = vErrors.length;
       }
     }
     if (data.sql !== undefined) {
-      if (!validate249(data.sql, {
+      if (!validate250(data.sql, {
         instancePath: instancePath + "/sql",
         parentData: data,
         parentDataProperty: "sql",
         rootData
       })) {
-        vErrors = vErrors === null ? validate249.errors : vErrors.concat(validate249.errors);
+        vErrors = vErrors === null ? validate250.errors : vErrors.concat(validate250.errors);
         errors = vErrors.length;
       }
     }
     if (data.http !== undefined) {
-      if (!validate258(data.http, {
+      if (!validate259(data.http, {
         instancePath: instancePath + "/http",
         parentData: data,
         parentDataProperty: "http",
         rootData
       })) {
-        vErrors = vErrors === null ? validate258.errors : vErrors.concat(validate258.errors);
+        vErrors = vErrors === null ? validate259.errors : vErrors.concat(validate259.errors);
         errors = vErrors.length;
       }
     }
     if (data.mcp !== undefined) {
-      if (!validate272(data.mcp, {
+      if (!validate273(data.mcp, {
         instancePath: instancePath + "/mcp",
         parentData: data,
         parentDataProperty: "mcp",
         rootData
       })) {
-        vErrors = vErrors === null ? validate272.errors : vErrors.concat(validate272.errors);
+        vErrors = vErrors === null ? validate273.errors : vErrors.concat(validate273.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate236.errors = vErrors;
+  validate237.errors = vErrors;
   return errors === 0;
 }
-const schema126 = {
+const schema127 = {
   "type": "string",
   "enum": ["Allow", "Deny", "RequireApproval"]
 };
-function validate291(data, {
+function validate292(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -7898,7 +7898,7 @@ function validate291(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema126.enum
+        allowedValues: schema127.enum
       }
     };
     if (vErrors === null) {
@@ -7908,10 +7908,10 @@ function validate291(data, {
     }
     errors++;
   }
-  validate291.errors = vErrors;
+  validate292.errors = vErrors;
   return errors === 0;
 }
-function validate234(data, {
+function validate235(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -7964,24 +7964,24 @@ function validate234(data, {
       }
     }
     if (data.when !== undefined) {
-      if (!validate236(data.when, {
+      if (!validate237(data.when, {
         instancePath: instancePath + "/when",
         parentData: data,
         parentDataProperty: "when",
         rootData
       })) {
-        vErrors = vErrors === null ? validate236.errors : vErrors.concat(validate236.errors);
+        vErrors = vErrors === null ? validate237.errors : vErrors.concat(validate237.errors);
         errors = vErrors.length;
       }
     }
     if (data.action !== undefined) {
-      if (!validate291(data.action, {
+      if (!validate292(data.action, {
         instancePath: instancePath + "/action",
         parentData: data,
         parentDataProperty: "action",
         rootData
       })) {
-        vErrors = vErrors === null ? validate291.errors : vErrors.concat(validate291.errors);
+        vErrors = vErrors === null ? validate292.errors : vErrors.concat(validate292.errors);
         errors = vErrors.length;
       }
     }
@@ -8012,10 +8012,10 @@ function validate234(data, {
     }
     errors++;
   }
-  validate234.errors = vErrors;
+  validate235.errors = vErrors;
   return errors === 0;
 }
-function validate233(data, {
+function validate234(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -8058,27 +8058,27 @@ function validate233(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate234(data[i0], {
+      if (!validate235(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate234.errors : vErrors.concat(validate234.errors);
+        vErrors = vErrors === null ? validate235.errors : vErrors.concat(validate235.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate233.errors = vErrors;
+  validate234.errors = vErrors;
   return errors === 0;
 }
-const schema127 = {
+const schema128 = {
   "type": "string",
   "enum": ["Allow", "Deny", "RequireApproval"],
   "default": "Deny",
   "nullable": true
 };
-function validate296(data, {
+function validate297(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -8108,7 +8108,7 @@ function validate296(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema127.enum
+        allowedValues: schema128.enum
       }
     };
     if (vErrors === null) {
@@ -8118,10 +8118,10 @@ function validate296(data, {
     }
     errors++;
   }
-  validate296.errors = vErrors;
+  validate297.errors = vErrors;
   return errors === 0;
 }
-const schema128 = {
+const schema129 = {
   "type": "object",
   "properties": {
     "mode": {
@@ -8145,13 +8145,13 @@ const schema128 = {
   },
   "nullable": true
 };
-const schema129 = {
+const schema130 = {
   "type": "string",
   "enum": ["Hold", "Reject"],
   "default": "Hold",
   "nullable": true
 };
-function validate299(data, {
+function validate300(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -8181,7 +8181,7 @@ function validate299(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema129.enum
+        allowedValues: schema130.enum
       }
     };
     if (vErrors === null) {
@@ -8191,17 +8191,17 @@ function validate299(data, {
     }
     errors++;
   }
-  validate299.errors = vErrors;
+  validate300.errors = vErrors;
   return errors === 0;
 }
-const schema130 = {
+const schema131 = {
   "type": "integer",
   "default": 300,
   "minimum": 1,
   "maximum": 86400,
   "nullable": true
 };
-function validate301(data, {
+function validate302(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -8261,10 +8261,10 @@ function validate301(data, {
       errors++;
     }
   }
-  validate301.errors = vErrors;
+  validate302.errors = vErrors;
   return errors === 0;
 }
-const schema131 = {
+const schema132 = {
   "type": "object",
   "properties": {
     "users": {
@@ -8372,7 +8372,7 @@ function validate53(data, {
   validate53.errors = vErrors;
   return errors === 0;
 }
-function validate303(data, {
+function validate304(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -8420,17 +8420,17 @@ function validate303(data, {
       }
     }
   }
-  validate303.errors = vErrors;
+  validate304.errors = vErrors;
   return errors === 0;
 }
-const schema132 = {
+const schema133 = {
   "type": "integer",
   "default": 1,
   "minimum": 1,
   "maximum": 10,
   "nullable": true
 };
-function validate307(data, {
+function validate308(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -8490,10 +8490,10 @@ function validate307(data, {
       errors++;
     }
   }
-  validate307.errors = vErrors;
+  validate308.errors = vErrors;
   return errors === 0;
 }
-const schema133 = {
+const schema134 = {
   "type": "object",
   "properties": {
     "ttlSeconds": {
@@ -8505,14 +8505,14 @@ const schema133 = {
   },
   "nullable": true
 };
-const schema134 = {
+const schema135 = {
   "type": "integer",
   "default": 0,
   "minimum": 0,
   "maximum": 86400,
   "nullable": true
 };
-function validate310(data, {
+function validate311(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -8572,7 +8572,7 @@ function validate310(data, {
       errors++;
     }
   }
-  validate310.errors = vErrors;
+  validate311.errors = vErrors;
   return errors === 0;
 }
 const schema33 = {
@@ -8644,7 +8644,7 @@ function validate59(data, {
   validate59.errors = vErrors;
   return errors === 0;
 }
-function validate309(data, {
+function validate310(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -8670,13 +8670,13 @@ function validate309(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.ttlSeconds !== undefined) {
-      if (!validate310(data.ttlSeconds, {
+      if (!validate311(data.ttlSeconds, {
         instancePath: instancePath + "/ttlSeconds",
         parentData: data,
         parentDataProperty: "ttlSeconds",
         rootData
       })) {
-        vErrors = vErrors === null ? validate310.errors : vErrors.concat(validate310.errors);
+        vErrors = vErrors === null ? validate311.errors : vErrors.concat(validate311.errors);
         errors = vErrors.length;
       }
     }
@@ -8692,16 +8692,16 @@ function validate309(data, {
       }
     }
   }
-  validate309.errors = vErrors;
+  validate310.errors = vErrors;
   return errors === 0;
 }
-const schema135 = {
+const schema136 = {
   "type": "integer",
   "default": 604800,
   "minimum": 1,
   "nullable": true
 };
-function validate314(data, {
+function validate315(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -8744,10 +8744,10 @@ function validate314(data, {
       errors++;
     }
   }
-  validate314.errors = vErrors;
+  validate315.errors = vErrors;
   return errors === 0;
 }
-function validate298(data, {
+function validate299(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -8773,76 +8773,76 @@ function validate298(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.mode !== undefined) {
-      if (!validate299(data.mode, {
+      if (!validate300(data.mode, {
         instancePath: instancePath + "/mode",
         parentData: data,
         parentDataProperty: "mode",
         rootData
       })) {
-        vErrors = vErrors === null ? validate299.errors : vErrors.concat(validate299.errors);
+        vErrors = vErrors === null ? validate300.errors : vErrors.concat(validate300.errors);
         errors = vErrors.length;
       }
     }
     if (data.timeoutSeconds !== undefined) {
-      if (!validate301(data.timeoutSeconds, {
+      if (!validate302(data.timeoutSeconds, {
         instancePath: instancePath + "/timeoutSeconds",
         parentData: data,
         parentDataProperty: "timeoutSeconds",
         rootData
       })) {
-        vErrors = vErrors === null ? validate301.errors : vErrors.concat(validate301.errors);
+        vErrors = vErrors === null ? validate302.errors : vErrors.concat(validate302.errors);
         errors = vErrors.length;
       }
     }
     if (data.approvers !== undefined) {
-      if (!validate303(data.approvers, {
+      if (!validate304(data.approvers, {
         instancePath: instancePath + "/approvers",
         parentData: data,
         parentDataProperty: "approvers",
         rootData
       })) {
-        vErrors = vErrors === null ? validate303.errors : vErrors.concat(validate303.errors);
+        vErrors = vErrors === null ? validate304.errors : vErrors.concat(validate304.errors);
         errors = vErrors.length;
       }
     }
     if (data.requiredApprovals !== undefined) {
-      if (!validate307(data.requiredApprovals, {
+      if (!validate308(data.requiredApprovals, {
         instancePath: instancePath + "/requiredApprovals",
         parentData: data,
         parentDataProperty: "requiredApprovals",
         rootData
       })) {
-        vErrors = vErrors === null ? validate307.errors : vErrors.concat(validate307.errors);
+        vErrors = vErrors === null ? validate308.errors : vErrors.concat(validate308.errors);
         errors = vErrors.length;
       }
     }
     if (data.grant !== undefined) {
-      if (!validate309(data.grant, {
+      if (!validate310(data.grant, {
         instancePath: instancePath + "/grant",
         parentData: data,
         parentDataProperty: "grant",
         rootData
       })) {
-        vErrors = vErrors === null ? validate309.errors : vErrors.concat(validate309.errors);
+        vErrors = vErrors === null ? validate310.errors : vErrors.concat(validate310.errors);
         errors = vErrors.length;
       }
     }
     if (data.retentionSeconds !== undefined) {
-      if (!validate314(data.retentionSeconds, {
+      if (!validate315(data.retentionSeconds, {
         instancePath: instancePath + "/retentionSeconds",
         parentData: data,
         parentDataProperty: "retentionSeconds",
         rootData
       })) {
-        vErrors = vErrors === null ? validate314.errors : vErrors.concat(validate314.errors);
+        vErrors = vErrors === null ? validate315.errors : vErrors.concat(validate315.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate298.errors = vErrors;
+  validate299.errors = vErrors;
   return errors === 0;
 }
-const schema136 = {
+const schema137 = {
   "type": "object",
   "properties": {
     "reviewers": {
@@ -8854,7 +8854,7 @@ const schema136 = {
   },
   "nullable": true
 };
-const schema137 = {
+const schema138 = {
   "type": "object",
   "properties": {
     "users": {
@@ -8866,7 +8866,7 @@ const schema137 = {
   },
   "nullable": true
 };
-function validate318(data, {
+function validate319(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -8914,17 +8914,17 @@ function validate318(data, {
       }
     }
   }
-  validate318.errors = vErrors;
+  validate319.errors = vErrors;
   return errors === 0;
 }
-const schema138 = {
+const schema139 = {
   "type": "integer",
   "default": 72,
   "minimum": 1,
   "maximum": 8760,
   "nullable": true
 };
-function validate322(data, {
+function validate323(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -8984,10 +8984,10 @@ function validate322(data, {
       errors++;
     }
   }
-  validate322.errors = vErrors;
+  validate323.errors = vErrors;
   return errors === 0;
 }
-function validate317(data, {
+function validate318(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -9013,32 +9013,32 @@ function validate317(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.reviewers !== undefined) {
-      if (!validate318(data.reviewers, {
+      if (!validate319(data.reviewers, {
         instancePath: instancePath + "/reviewers",
         parentData: data,
         parentDataProperty: "reviewers",
         rootData
       })) {
-        vErrors = vErrors === null ? validate318.errors : vErrors.concat(validate318.errors);
+        vErrors = vErrors === null ? validate319.errors : vErrors.concat(validate319.errors);
         errors = vErrors.length;
       }
     }
     if (data.maxOpenHours !== undefined) {
-      if (!validate322(data.maxOpenHours, {
+      if (!validate323(data.maxOpenHours, {
         instancePath: instancePath + "/maxOpenHours",
         parentData: data,
         parentDataProperty: "maxOpenHours",
         rootData
       })) {
-        vErrors = vErrors === null ? validate322.errors : vErrors.concat(validate322.errors);
+        vErrors = vErrors === null ? validate323.errors : vErrors.concat(validate323.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate317.errors = vErrors;
+  validate318.errors = vErrors;
   return errors === 0;
 }
-const schema139 = {
+const schema140 = {
   "type": "object",
   "properties": {
     "detectors": {
@@ -9056,18 +9056,18 @@ const schema139 = {
   },
   "nullable": true
 };
-const schema140 = {
+const schema141 = {
   "type": "array",
   "items": {
     "$ref": "yPn9syNI3IUwitaDWXnG2G2lKsuSmYuFjFJgKCREASI"
   },
   "nullable": true
 };
-const schema141 = {
+const schema142 = {
   "type": "string",
   "enum": ["creditCard", "email", "usSsn", "iban", "secret"]
 };
-function validate327(data, {
+function validate328(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -9097,7 +9097,7 @@ function validate327(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema141.enum
+        allowedValues: schema142.enum
       }
     };
     if (vErrors === null) {
@@ -9107,10 +9107,10 @@ function validate327(data, {
     }
     errors++;
   }
-  validate327.errors = vErrors;
+  validate328.errors = vErrors;
   return errors === 0;
 }
-function validate326(data, {
+function validate327(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -9137,28 +9137,28 @@ function validate326(data, {
   if (Array.isArray(data)) {
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate327(data[i0], {
+      if (!validate328(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate327.errors : vErrors.concat(validate327.errors);
+        vErrors = vErrors === null ? validate328.errors : vErrors.concat(validate328.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate326.errors = vErrors;
+  validate327.errors = vErrors;
   return errors === 0;
 }
-const schema142 = {
+const schema143 = {
   "type": "array",
   "items": {
     "$ref": "dqhgrq8GzDyWMgnCFr1zaDUAggVTWdX5UP5k66sOs"
   },
   "nullable": true
 };
-const schema143 = {
+const schema144 = {
   "type": "object",
   "required": ["name"],
   "properties": {
@@ -9170,12 +9170,12 @@ const schema143 = {
     }
   }
 };
-const schema144 = {
+const schema145 = {
   "type": "string",
   "minLength": 1,
   "maxLength": 63
 };
-function validate332(data, {
+function validate333(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -9232,10 +9232,10 @@ function validate332(data, {
     }
     errors++;
   }
-  validate332.errors = vErrors;
+  validate333.errors = vErrors;
   return errors === 0;
 }
-function validate331(data, {
+function validate332(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -9261,13 +9261,13 @@ function validate331(data, {
       errors++;
     }
     if (data.name !== undefined) {
-      if (!validate332(data.name, {
+      if (!validate333(data.name, {
         instancePath: instancePath + "/name",
         parentData: data,
         parentDataProperty: "name",
         rootData
       })) {
-        vErrors = vErrors === null ? validate332.errors : vErrors.concat(validate332.errors);
+        vErrors = vErrors === null ? validate333.errors : vErrors.concat(validate333.errors);
         errors = vErrors.length;
       }
     }
@@ -9298,10 +9298,10 @@ function validate331(data, {
     }
     errors++;
   }
-  validate331.errors = vErrors;
+  validate332.errors = vErrors;
   return errors === 0;
 }
-function validate330(data, {
+function validate331(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -9328,21 +9328,21 @@ function validate330(data, {
   if (Array.isArray(data)) {
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate331(data[i0], {
+      if (!validate332(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate331.errors : vErrors.concat(validate331.errors);
+        vErrors = vErrors === null ? validate332.errors : vErrors.concat(validate332.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate330.errors = vErrors;
+  validate331.errors = vErrors;
   return errors === 0;
 }
-const schema145 = {
+const schema146 = {
   "type": "array",
   "maxItems": 64,
   "items": {
@@ -9350,7 +9350,7 @@ const schema145 = {
   },
   "nullable": true
 };
-const schema146 = {
+const schema147 = {
   "type": "object",
   "required": ["name", "regex"],
   "properties": {
@@ -9365,12 +9365,12 @@ const schema146 = {
     }
   }
 };
-const schema147 = {
+const schema148 = {
   "type": "string",
   "minLength": 1,
   "maxLength": 1024
 };
-function validate340(data, {
+function validate341(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -9427,10 +9427,10 @@ function validate340(data, {
     }
     errors++;
   }
-  validate340.errors = vErrors;
+  validate341.errors = vErrors;
   return errors === 0;
 }
-function validate338(data, {
+function validate339(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -9483,13 +9483,13 @@ function validate338(data, {
       }
     }
     if (data.regex !== undefined) {
-      if (!validate340(data.regex, {
+      if (!validate341(data.regex, {
         instancePath: instancePath + "/regex",
         parentData: data,
         parentDataProperty: "regex",
         rootData
       })) {
-        vErrors = vErrors === null ? validate340.errors : vErrors.concat(validate340.errors);
+        vErrors = vErrors === null ? validate341.errors : vErrors.concat(validate341.errors);
         errors = vErrors.length;
       }
     }
@@ -9520,10 +9520,10 @@ function validate338(data, {
     }
     errors++;
   }
-  validate338.errors = vErrors;
+  validate339.errors = vErrors;
   return errors === 0;
 }
-function validate337(data, {
+function validate338(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -9566,27 +9566,27 @@ function validate337(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate338(data[i0], {
+      if (!validate339(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate338.errors : vErrors.concat(validate338.errors);
+        vErrors = vErrors === null ? validate339.errors : vErrors.concat(validate339.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate337.errors = vErrors;
+  validate338.errors = vErrors;
   return errors === 0;
 }
-const schema148 = {
+const schema149 = {
   "type": "string",
   "enum": ["redact", "partial", "hash"],
   "default": "redact",
   "nullable": true
 };
-function validate345(data, {
+function validate346(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -9616,7 +9616,7 @@ function validate345(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema148.enum
+        allowedValues: schema149.enum
       }
     };
     if (vErrors === null) {
@@ -9626,10 +9626,10 @@ function validate345(data, {
     }
     errors++;
   }
-  validate345.errors = vErrors;
+  validate346.errors = vErrors;
   return errors === 0;
 }
-function validate325(data, {
+function validate326(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -9655,54 +9655,54 @@ function validate325(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.detectors !== undefined) {
-      if (!validate326(data.detectors, {
+      if (!validate327(data.detectors, {
         instancePath: instancePath + "/detectors",
         parentData: data,
         parentDataProperty: "detectors",
         rootData
       })) {
-        vErrors = vErrors === null ? validate326.errors : vErrors.concat(validate326.errors);
+        vErrors = vErrors === null ? validate327.errors : vErrors.concat(validate327.errors);
         errors = vErrors.length;
       }
     }
     if (data.columns !== undefined) {
-      if (!validate330(data.columns, {
+      if (!validate331(data.columns, {
         instancePath: instancePath + "/columns",
         parentData: data,
         parentDataProperty: "columns",
         rootData
       })) {
-        vErrors = vErrors === null ? validate330.errors : vErrors.concat(validate330.errors);
+        vErrors = vErrors === null ? validate331.errors : vErrors.concat(validate331.errors);
         errors = vErrors.length;
       }
     }
     if (data.patterns !== undefined) {
-      if (!validate337(data.patterns, {
+      if (!validate338(data.patterns, {
         instancePath: instancePath + "/patterns",
         parentData: data,
         parentDataProperty: "patterns",
         rootData
       })) {
-        vErrors = vErrors === null ? validate337.errors : vErrors.concat(validate337.errors);
+        vErrors = vErrors === null ? validate338.errors : vErrors.concat(validate338.errors);
         errors = vErrors.length;
       }
     }
     if (data.defaultStrategy !== undefined) {
-      if (!validate345(data.defaultStrategy, {
+      if (!validate346(data.defaultStrategy, {
         instancePath: instancePath + "/defaultStrategy",
         parentData: data,
         parentDataProperty: "defaultStrategy",
         rootData
       })) {
-        vErrors = vErrors === null ? validate345.errors : vErrors.concat(validate345.errors);
+        vErrors = vErrors === null ? validate346.errors : vErrors.concat(validate346.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate325.errors = vErrors;
+  validate326.errors = vErrors;
   return errors === 0;
 }
-const schema149 = {
+const schema150 = {
   "type": "object",
   "properties": {
     "maxMessageBytes": {
@@ -9714,13 +9714,13 @@ const schema149 = {
   },
   "nullable": true
 };
-const schema150 = {
+const schema151 = {
   "type": "integer",
   "minimum": 65536,
   "maximum": 1073741824,
   "nullable": true
 };
-function validate349(data, {
+function validate350(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -9780,10 +9780,10 @@ function validate349(data, {
       errors++;
     }
   }
-  validate349.errors = vErrors;
+  validate350.errors = vErrors;
   return errors === 0;
 }
-function validate348(data, {
+function validate349(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -9809,13 +9809,13 @@ function validate348(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.maxMessageBytes !== undefined) {
-      if (!validate349(data.maxMessageBytes, {
+      if (!validate350(data.maxMessageBytes, {
         instancePath: instancePath + "/maxMessageBytes",
         parentData: data,
         parentDataProperty: "maxMessageBytes",
         rootData
       })) {
-        vErrors = vErrors === null ? validate349.errors : vErrors.concat(validate349.errors);
+        vErrors = vErrors === null ? validate350.errors : vErrors.concat(validate350.errors);
         errors = vErrors.length;
       }
     }
@@ -9831,10 +9831,10 @@ function validate348(data, {
       }
     }
   }
-  validate348.errors = vErrors;
+  validate349.errors = vErrors;
   return errors === 0;
 }
-const schema151 = {
+const schema152 = {
   "type": "object",
   "properties": {
     "includeStatementText": {
@@ -9843,12 +9843,12 @@ const schema151 = {
   },
   "nullable": true
 };
-const schema152 = {
+const schema153 = {
   "type": "boolean",
   "default": true,
   "nullable": true
 };
-function validate354(data, {
+function validate355(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -9872,10 +9872,10 @@ function validate354(data, {
     }
     errors++;
   }
-  validate354.errors = vErrors;
+  validate355.errors = vErrors;
   return errors === 0;
 }
-function validate353(data, {
+function validate354(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -9901,21 +9901,21 @@ function validate353(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.includeStatementText !== undefined) {
-      if (!validate354(data.includeStatementText, {
+      if (!validate355(data.includeStatementText, {
         instancePath: instancePath + "/includeStatementText",
         parentData: data,
         parentDataProperty: "includeStatementText",
         rootData
       })) {
-        vErrors = vErrors === null ? validate354.errors : vErrors.concat(validate354.errors);
+        vErrors = vErrors === null ? validate355.errors : vErrors.concat(validate355.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate353.errors = vErrors;
+  validate354.errors = vErrors;
   return errors === 0;
 }
-const schema153 = {
+const schema154 = {
   "type": "object",
   "properties": {
     "maxRowsAffected": {
@@ -9981,7 +9981,7 @@ function validate58(data, {
   validate58.errors = vErrors;
   return errors === 0;
 }
-function validate357(data, {
+function validate358(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -10040,10 +10040,10 @@ function validate357(data, {
       }
     }
   }
-  validate357.errors = vErrors;
+  validate358.errors = vErrors;
   return errors === 0;
 }
-function validate74(data, {
+function validate75(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -10085,134 +10085,134 @@ function validate74(data, {
       errors++;
     }
     if (data.mode !== undefined) {
-      if (!validate75(data.mode, {
+      if (!validate76(data.mode, {
         instancePath: instancePath + "/mode",
         parentData: data,
         parentDataProperty: "mode",
         rootData
       })) {
-        vErrors = vErrors === null ? validate75.errors : vErrors.concat(validate75.errors);
+        vErrors = vErrors === null ? validate76.errors : vErrors.concat(validate76.errors);
         errors = vErrors.length;
       }
     }
     if (data.subjects !== undefined) {
-      if (!validate77(data.subjects, {
+      if (!validate78(data.subjects, {
         instancePath: instancePath + "/subjects",
         parentData: data,
         parentDataProperty: "subjects",
         rootData
       })) {
-        vErrors = vErrors === null ? validate77.errors : vErrors.concat(validate77.errors);
+        vErrors = vErrors === null ? validate78.errors : vErrors.concat(validate78.errors);
         errors = vErrors.length;
       }
     }
     if (data.identity !== undefined) {
-      if (!validate91(data.identity, {
+      if (!validate92(data.identity, {
         instancePath: instancePath + "/identity",
         parentData: data,
         parentDataProperty: "identity",
         rootData
       })) {
-        vErrors = vErrors === null ? validate91.errors : vErrors.concat(validate91.errors);
+        vErrors = vErrors === null ? validate92.errors : vErrors.concat(validate92.errors);
         errors = vErrors.length;
       }
     }
     if (data.targets !== undefined) {
-      if (!validate138(data.targets, {
+      if (!validate139(data.targets, {
         instancePath: instancePath + "/targets",
         parentData: data,
         parentDataProperty: "targets",
         rootData
       })) {
-        vErrors = vErrors === null ? validate138.errors : vErrors.concat(validate138.errors);
+        vErrors = vErrors === null ? validate139.errors : vErrors.concat(validate139.errors);
         errors = vErrors.length;
       }
     }
     if (data.rules !== undefined) {
-      if (!validate233(data.rules, {
+      if (!validate234(data.rules, {
         instancePath: instancePath + "/rules",
         parentData: data,
         parentDataProperty: "rules",
         rootData
       })) {
-        vErrors = vErrors === null ? validate233.errors : vErrors.concat(validate233.errors);
+        vErrors = vErrors === null ? validate234.errors : vErrors.concat(validate234.errors);
         errors = vErrors.length;
       }
     }
     if (data.defaultAction !== undefined) {
-      if (!validate296(data.defaultAction, {
+      if (!validate297(data.defaultAction, {
         instancePath: instancePath + "/defaultAction",
         parentData: data,
         parentDataProperty: "defaultAction",
         rootData
       })) {
-        vErrors = vErrors === null ? validate296.errors : vErrors.concat(validate296.errors);
+        vErrors = vErrors === null ? validate297.errors : vErrors.concat(validate297.errors);
         errors = vErrors.length;
       }
     }
     if (data.approval !== undefined) {
-      if (!validate298(data.approval, {
+      if (!validate299(data.approval, {
         instancePath: instancePath + "/approval",
         parentData: data,
         parentDataProperty: "approval",
         rootData
       })) {
-        vErrors = vErrors === null ? validate298.errors : vErrors.concat(validate298.errors);
+        vErrors = vErrors === null ? validate299.errors : vErrors.concat(validate299.errors);
         errors = vErrors.length;
       }
     }
     if (data.review !== undefined) {
-      if (!validate317(data.review, {
+      if (!validate318(data.review, {
         instancePath: instancePath + "/review",
         parentData: data,
         parentDataProperty: "review",
         rootData
       })) {
-        vErrors = vErrors === null ? validate317.errors : vErrors.concat(validate317.errors);
+        vErrors = vErrors === null ? validate318.errors : vErrors.concat(validate318.errors);
         errors = vErrors.length;
       }
     }
     if (data.masking !== undefined) {
-      if (!validate325(data.masking, {
+      if (!validate326(data.masking, {
         instancePath: instancePath + "/masking",
         parentData: data,
         parentDataProperty: "masking",
         rootData
       })) {
-        vErrors = vErrors === null ? validate325.errors : vErrors.concat(validate325.errors);
+        vErrors = vErrors === null ? validate326.errors : vErrors.concat(validate326.errors);
         errors = vErrors.length;
       }
     }
     if (data.protocolLimits !== undefined) {
-      if (!validate348(data.protocolLimits, {
+      if (!validate349(data.protocolLimits, {
         instancePath: instancePath + "/protocolLimits",
         parentData: data,
         parentDataProperty: "protocolLimits",
         rootData
       })) {
-        vErrors = vErrors === null ? validate348.errors : vErrors.concat(validate348.errors);
+        vErrors = vErrors === null ? validate349.errors : vErrors.concat(validate349.errors);
         errors = vErrors.length;
       }
     }
     if (data.audit !== undefined) {
-      if (!validate353(data.audit, {
+      if (!validate354(data.audit, {
         instancePath: instancePath + "/audit",
         parentData: data,
         parentDataProperty: "audit",
         rootData
       })) {
-        vErrors = vErrors === null ? validate353.errors : vErrors.concat(validate353.errors);
+        vErrors = vErrors === null ? validate354.errors : vErrors.concat(validate354.errors);
         errors = vErrors.length;
       }
     }
     if (data.runtimeLimits !== undefined) {
-      if (!validate357(data.runtimeLimits, {
+      if (!validate358(data.runtimeLimits, {
         instancePath: instancePath + "/runtimeLimits",
         parentData: data,
         parentDataProperty: "runtimeLimits",
         rootData
       })) {
-        vErrors = vErrors === null ? validate357.errors : vErrors.concat(validate357.errors);
+        vErrors = vErrors === null ? validate358.errors : vErrors.concat(validate358.errors);
         errors = vErrors.length;
       }
     }
@@ -10232,10 +10232,10 @@ function validate74(data, {
     }
     errors++;
   }
-  validate74.errors = vErrors;
+  validate75.errors = vErrors;
   return errors === 0;
 }
-const schema154 = {
+const schema155 = {
   "type": "object",
   "properties": {
     "observedGeneration": {
@@ -10255,6 +10255,9 @@ const schema154 = {
     },
     "history": {
       "$ref": "SCBZmPuVgRPUPDtX2YeYIzWVUYcOx9iINTSina5JSiY"
+    },
+    "toolDefinitionChanges": {
+      "$ref": "YWAi6PnRCD7IKbh5etlq8HhTf4mRHKwqQ7wPQLIiW4"
     }
   },
   "nullable": true
@@ -10321,14 +10324,14 @@ function validate62(data, {
   validate62.errors = vErrors;
   return errors === 0;
 }
-const schema155 = {
+const schema156 = {
   "type": "array",
   "items": {
     "$ref": "6cL7EKqmlL0zPYJ2ywRPK7XpC94SJgrif4hCdyqeAA"
   },
   "nullable": true
 };
-const schema156 = {
+const schema157 = {
   "type": "object",
   "required": ["type", "status"],
   "properties": {
@@ -10352,11 +10355,11 @@ const schema156 = {
     }
   }
 };
-const schema157 = {
+const schema158 = {
   "type": "string",
   "enum": ["True", "False", "Unknown"]
 };
-function validate371(data, {
+function validate372(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -10386,7 +10389,7 @@ function validate371(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema157.enum
+        allowedValues: schema158.enum
       }
     };
     if (vErrors === null) {
@@ -10396,7 +10399,7 @@ function validate371(data, {
     }
     errors++;
   }
-  validate371.errors = vErrors;
+  validate372.errors = vErrors;
   return errors === 0;
 }
 const schema38 = {
@@ -10450,7 +10453,7 @@ function validate64(data, {
   validate64.errors = vErrors;
   return errors === 0;
 }
-function validate369(data, {
+function validate370(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -10503,13 +10506,13 @@ function validate369(data, {
       }
     }
     if (data.status !== undefined) {
-      if (!validate371(data.status, {
+      if (!validate372(data.status, {
         instancePath: instancePath + "/status",
         parentData: data,
         parentDataProperty: "status",
         rootData
       })) {
-        vErrors = vErrors === null ? validate371.errors : vErrors.concat(validate371.errors);
+        vErrors = vErrors === null ? validate372.errors : vErrors.concat(validate372.errors);
         errors = vErrors.length;
       }
     }
@@ -10573,10 +10576,10 @@ function validate369(data, {
     }
     errors++;
   }
-  validate369.errors = vErrors;
+  validate370.errors = vErrors;
   return errors === 0;
 }
-function validate368(data, {
+function validate369(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -10603,21 +10606,21 @@ function validate368(data, {
   if (Array.isArray(data)) {
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate369(data[i0], {
+      if (!validate370(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate369.errors : vErrors.concat(validate369.errors);
+        vErrors = vErrors === null ? validate370.errors : vErrors.concat(validate370.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate368.errors = vErrors;
+  validate369.errors = vErrors;
   return errors === 0;
 }
-const schema158 = {
+const schema159 = {
   "type": "array",
   "maxItems": 20,
   "items": {
@@ -10625,7 +10628,7 @@ const schema158 = {
   },
   "nullable": true
 };
-const schema159 = {
+const schema160 = {
   "type": "object",
   "required": ["generation", "specSha256", "outcome", "observedAt"],
   "properties": {
@@ -10649,10 +10652,10 @@ const schema159 = {
     }
   }
 };
-const schema160 = {
+const schema161 = {
   "type": "integer"
 };
-function validate381(data, {
+function validate382(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -10676,14 +10679,14 @@ function validate381(data, {
     }
     errors++;
   }
-  validate381.errors = vErrors;
+  validate382.errors = vErrors;
   return errors === 0;
 }
-const schema161 = {
+const schema162 = {
   "type": "string",
   "enum": ["Compiled", "Invalid"]
 };
-function validate386(data, {
+function validate387(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -10713,7 +10716,7 @@ function validate386(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema161.enum
+        allowedValues: schema162.enum
       }
     };
     if (vErrors === null) {
@@ -10723,14 +10726,14 @@ function validate386(data, {
     }
     errors++;
   }
-  validate386.errors = vErrors;
+  validate387.errors = vErrors;
   return errors === 0;
 }
-const schema162 = {
+const schema39 = {
   "type": "string",
   "format": "date-time"
 };
-function validate388(data, {
+function validate65(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -10771,10 +10774,10 @@ function validate388(data, {
     }
     errors++;
   }
-  validate388.errors = vErrors;
+  validate65.errors = vErrors;
   return errors === 0;
 }
-function validate380(data, {
+function validate381(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -10848,13 +10851,13 @@ function validate380(data, {
       errors++;
     }
     if (data.generation !== undefined) {
-      if (!validate381(data.generation, {
+      if (!validate382(data.generation, {
         instancePath: instancePath + "/generation",
         parentData: data,
         parentDataProperty: "generation",
         rootData
       })) {
-        vErrors = vErrors === null ? validate381.errors : vErrors.concat(validate381.errors);
+        vErrors = vErrors === null ? validate382.errors : vErrors.concat(validate382.errors);
         errors = vErrors.length;
       }
     }
@@ -10892,24 +10895,24 @@ function validate380(data, {
       }
     }
     if (data.outcome !== undefined) {
-      if (!validate386(data.outcome, {
+      if (!validate387(data.outcome, {
         instancePath: instancePath + "/outcome",
         parentData: data,
         parentDataProperty: "outcome",
         rootData
       })) {
-        vErrors = vErrors === null ? validate386.errors : vErrors.concat(validate386.errors);
+        vErrors = vErrors === null ? validate387.errors : vErrors.concat(validate387.errors);
         errors = vErrors.length;
       }
     }
     if (data.observedAt !== undefined) {
-      if (!validate388(data.observedAt, {
+      if (!validate65(data.observedAt, {
         instancePath: instancePath + "/observedAt",
         parentData: data,
         parentDataProperty: "observedAt",
         rootData
       })) {
-        vErrors = vErrors === null ? validate388.errors : vErrors.concat(validate388.errors);
+        vErrors = vErrors === null ? validate65.errors : vErrors.concat(validate65.errors);
         errors = vErrors.length;
       }
     }
@@ -10929,10 +10932,10 @@ function validate380(data, {
     }
     errors++;
   }
-  validate380.errors = vErrors;
+  validate381.errors = vErrors;
   return errors === 0;
 }
-function validate379(data, {
+function validate380(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -10975,21 +10978,334 @@ function validate379(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate380(data[i0], {
+      if (!validate381(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate380.errors : vErrors.concat(validate380.errors);
+        vErrors = vErrors === null ? validate381.errors : vErrors.concat(validate381.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate379.errors = vErrors;
+  validate380.errors = vErrors;
   return errors === 0;
 }
-function validate363(data, {
+const schema163 = {
+  "type": "array",
+  "maxItems": 32,
+  "items": {
+    "$ref": "yh9YfPgZA9gM5ansSb0uQs0gsCQ8ivhluU8BZkDxQ"
+  },
+  "nullable": true
+};
+const schema164 = {
+  "type": "object",
+  "required": ["target", "tool", "sha256", "pod", "reportedAt"],
+  "properties": {
+    "target": {
+      "$ref": "jdFtv6DGtroqVatkuk8ipQtGFLMzfSuVek97sB0uauQ"
+    },
+    "tool": {
+      "$ref": "jdFtv6DGtroqVatkuk8ipQtGFLMzfSuVek97sB0uauQ"
+    },
+    "sha256": {
+      "$ref": "XZi9PFfaaXMetsvKsboBgeLuC4knXjBxjMNgmHP01w"
+    },
+    "baseline": {
+      "$ref": "MsPl8qpqbIvdkgAAogFNyEawqxXf1Eg1Br1eUA"
+    },
+    "pod": {
+      "$ref": "jdFtv6DGtroqVatkuk8ipQtGFLMzfSuVek97sB0uauQ"
+    },
+    "reportedAt": {
+      "$ref": "KrhXBWKB1pK8JptMQRXbBg5co4bpZWZnIUkdeEo37wY"
+    }
+  }
+};
+const schema165 = {
+  "type": "string",
+  "pattern": "^[0-9a-f]{64}$",
+  "nullable": true
+};
+function validate397(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (typeof data !== "string" && data !== null) {
+    const err0 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "string"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err0];
+    } else {
+      vErrors.push(err0);
+    }
+    errors++;
+  }
+  if (typeof data === "string") {
+    if (!pattern3.test(data)) {
+      const err1 = {
+        instancePath,
+        schemaPath: "#/pattern",
+        keyword: "pattern",
+        params: {
+          pattern: "^[0-9a-f]{64}$"
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err1];
+      } else {
+        vErrors.push(err1);
+      }
+      errors++;
+    }
+  }
+  validate397.errors = vErrors;
+  return errors === 0;
+}
+function validate393(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (data && typeof data == "object" && !Array.isArray(data)) {
+    if (data.target === undefined) {
+      const err0 = {
+        instancePath,
+        schemaPath: "#/required",
+        keyword: "required",
+        params: {
+          missingProperty: "target"
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err0];
+      } else {
+        vErrors.push(err0);
+      }
+      errors++;
+    }
+    if (data.tool === undefined) {
+      const err1 = {
+        instancePath,
+        schemaPath: "#/required",
+        keyword: "required",
+        params: {
+          missingProperty: "tool"
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err1];
+      } else {
+        vErrors.push(err1);
+      }
+      errors++;
+    }
+    if (data.sha256 === undefined) {
+      const err2 = {
+        instancePath,
+        schemaPath: "#/required",
+        keyword: "required",
+        params: {
+          missingProperty: "sha256"
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err2];
+      } else {
+        vErrors.push(err2);
+      }
+      errors++;
+    }
+    if (data.pod === undefined) {
+      const err3 = {
+        instancePath,
+        schemaPath: "#/required",
+        keyword: "required",
+        params: {
+          missingProperty: "pod"
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err3];
+      } else {
+        vErrors.push(err3);
+      }
+      errors++;
+    }
+    if (data.reportedAt === undefined) {
+      const err4 = {
+        instancePath,
+        schemaPath: "#/required",
+        keyword: "required",
+        params: {
+          missingProperty: "reportedAt"
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err4];
+      } else {
+        vErrors.push(err4);
+      }
+      errors++;
+    }
+    if (data.target !== undefined) {
+      if (!validate61(data.target, {
+        instancePath: instancePath + "/target",
+        parentData: data,
+        parentDataProperty: "target",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate61.errors : vErrors.concat(validate61.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.tool !== undefined) {
+      if (!validate61(data.tool, {
+        instancePath: instancePath + "/tool",
+        parentData: data,
+        parentDataProperty: "tool",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate61.errors : vErrors.concat(validate61.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.sha256 !== undefined) {
+      if (!validate63(data.sha256, {
+        instancePath: instancePath + "/sha256",
+        parentData: data,
+        parentDataProperty: "sha256",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate63.errors : vErrors.concat(validate63.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.baseline !== undefined) {
+      if (!validate397(data.baseline, {
+        instancePath: instancePath + "/baseline",
+        parentData: data,
+        parentDataProperty: "baseline",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate397.errors : vErrors.concat(validate397.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.pod !== undefined) {
+      if (!validate61(data.pod, {
+        instancePath: instancePath + "/pod",
+        parentData: data,
+        parentDataProperty: "pod",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate61.errors : vErrors.concat(validate61.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.reportedAt !== undefined) {
+      if (!validate65(data.reportedAt, {
+        instancePath: instancePath + "/reportedAt",
+        parentData: data,
+        parentDataProperty: "reportedAt",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate65.errors : vErrors.concat(validate65.errors);
+        errors = vErrors.length;
+      }
+    }
+  } else {
+    const err5 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "object"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err5];
+    } else {
+      vErrors.push(err5);
+    }
+    errors++;
+  }
+  validate393.errors = vErrors;
+  return errors === 0;
+}
+function validate392(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (!Array.isArray(data) && data !== null) {
+    const err0 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "array"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err0];
+    } else {
+      vErrors.push(err0);
+    }
+    errors++;
+  }
+  if (Array.isArray(data)) {
+    if (data.length > 32) {
+      const err1 = {
+        instancePath,
+        schemaPath: "#/maxItems",
+        keyword: "maxItems",
+        params: {
+          limit: 32
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err1];
+      } else {
+        vErrors.push(err1);
+      }
+      errors++;
+    }
+    const len0 = data.length;
+    for (let i0 = 0; i0 < len0; i0++) {
+      if (!validate393(data[i0], {
+        instancePath: instancePath + "/" + i0,
+        parentData: data,
+        parentDataProperty: i0,
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate393.errors : vErrors.concat(validate393.errors);
+        errors = vErrors.length;
+      }
+    }
+  }
+  validate392.errors = vErrors;
+  return errors === 0;
+}
+function validate364(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -11059,32 +11375,43 @@ function validate363(data, {
       }
     }
     if (data.conditions !== undefined) {
-      if (!validate368(data.conditions, {
+      if (!validate369(data.conditions, {
         instancePath: instancePath + "/conditions",
         parentData: data,
         parentDataProperty: "conditions",
         rootData
       })) {
-        vErrors = vErrors === null ? validate368.errors : vErrors.concat(validate368.errors);
+        vErrors = vErrors === null ? validate369.errors : vErrors.concat(validate369.errors);
         errors = vErrors.length;
       }
     }
     if (data.history !== undefined) {
-      if (!validate379(data.history, {
+      if (!validate380(data.history, {
         instancePath: instancePath + "/history",
         parentData: data,
         parentDataProperty: "history",
         rootData
       })) {
-        vErrors = vErrors === null ? validate379.errors : vErrors.concat(validate379.errors);
+        vErrors = vErrors === null ? validate380.errors : vErrors.concat(validate380.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.toolDefinitionChanges !== undefined) {
+      if (!validate392(data.toolDefinitionChanges, {
+        instancePath: instancePath + "/toolDefinitionChanges",
+        parentData: data,
+        parentDataProperty: "toolDefinitionChanges",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate392.errors : vErrors.concat(validate392.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate363.errors = vErrors;
+  validate364.errors = vErrors;
   return errors === 0;
 }
-function validate65(data, {
+function validate66(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -11143,57 +11470,57 @@ function validate65(data, {
       errors++;
     }
     if (data.apiVersion !== undefined) {
-      if (!validate66(data.apiVersion, {
+      if (!validate67(data.apiVersion, {
         instancePath: instancePath + "/apiVersion",
         parentData: data,
         parentDataProperty: "apiVersion",
         rootData
       })) {
-        vErrors = vErrors === null ? validate66.errors : vErrors.concat(validate66.errors);
+        vErrors = vErrors === null ? validate67.errors : vErrors.concat(validate67.errors);
         errors = vErrors.length;
       }
     }
     if (data.kind !== undefined) {
-      if (!validate68(data.kind, {
+      if (!validate69(data.kind, {
         instancePath: instancePath + "/kind",
         parentData: data,
         parentDataProperty: "kind",
         rootData
       })) {
-        vErrors = vErrors === null ? validate68.errors : vErrors.concat(validate68.errors);
+        vErrors = vErrors === null ? validate69.errors : vErrors.concat(validate69.errors);
         errors = vErrors.length;
       }
     }
     if (data.metadata !== undefined) {
-      if (!validate70(data.metadata, {
+      if (!validate71(data.metadata, {
         instancePath: instancePath + "/metadata",
         parentData: data,
         parentDataProperty: "metadata",
         rootData
       })) {
-        vErrors = vErrors === null ? validate70.errors : vErrors.concat(validate70.errors);
+        vErrors = vErrors === null ? validate71.errors : vErrors.concat(validate71.errors);
         errors = vErrors.length;
       }
     }
     if (data.spec !== undefined) {
-      if (!validate74(data.spec, {
+      if (!validate75(data.spec, {
         instancePath: instancePath + "/spec",
         parentData: data,
         parentDataProperty: "spec",
         rootData
       })) {
-        vErrors = vErrors === null ? validate74.errors : vErrors.concat(validate74.errors);
+        vErrors = vErrors === null ? validate75.errors : vErrors.concat(validate75.errors);
         errors = vErrors.length;
       }
     }
     if (data.status !== undefined) {
-      if (!validate363(data.status, {
+      if (!validate364(data.status, {
         instancePath: instancePath + "/status",
         parentData: data,
         parentDataProperty: "status",
         rootData
       })) {
-        vErrors = vErrors === null ? validate363.errors : vErrors.concat(validate363.errors);
+        vErrors = vErrors === null ? validate364.errors : vErrors.concat(validate364.errors);
         errors = vErrors.length;
       }
     }
@@ -11213,6 +11540,6 @@ function validate65(data, {
     }
     errors++;
   }
-  validate65.errors = vErrors;
+  validate66.errors = vErrors;
   return errors === 0;
 }

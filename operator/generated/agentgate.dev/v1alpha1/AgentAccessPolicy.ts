@@ -828,6 +828,35 @@ export interface IAgentAccessPolicy {
        */
       "observedAt": string;
     }>;
+    /**
+     * MCP tools whose definition changed (a rug pull) as the sidecars reported them, and that no target's mcp.acceptedTools lists yet; the condition ToolDefinitionsAccepted is False while this list is not empty.
+     */
+    "toolDefinitionChanges"?: Array<{
+      /**
+       * The MCP target.
+       */
+      "target": string;
+      /**
+       * The tool's name.
+       */
+      "tool": string;
+      /**
+       * Fingerprint of the new definition (list it in mcp.acceptedTools to accept it).
+       */
+      "sha256": string;
+      /**
+       * Fingerprint of the definition first seen.
+       */
+      "baseline"?: string;
+      /**
+       * The pod whose sidecar reported it.
+       */
+      "pod": string;
+      /**
+       * When it was reported.
+       */
+      "reportedAt": string;
+    }>;
   };
 }
 
