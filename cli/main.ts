@@ -70,6 +70,11 @@ const USAGE = `usage: agentgate <command>
 
 async function main(argv: string[]): Promise<number> {
   const [cmd, sub, ...rest] = argv;
+  const options = argv.slice(1, argv.includes('--') ? argv.indexOf('--') : undefined);
+  if (cmd && (options.includes('--help') || options.includes('-h'))) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
   const args = (options: ParseArgsConfig['options'], list: string[]): { values: Record<string, string | boolean | undefined> } =>
     parseArgs({ args: list, options, allowPositionals: true, strict: true }) as { values: Record<string, string | boolean | undefined> };
   switch (cmd) {

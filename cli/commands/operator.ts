@@ -31,7 +31,8 @@ export async function runOperator(o: OperatorCommand): Promise<number> {
         namespace: o.leaseNamespace,
         dnsNames: [...names(service), ...names(admission)],
         configurationName: env.AGENTGATE_WEBHOOK_CONFIGURATION ?? 'agentgate',
-        injector: { image: env.AGENTGATE_PROXY_IMAGE ?? 'ghcr.io/agentgate/agentgate:0.1.0' },
+        // The chart sets it; out of cluster the default is what `npm run image` builds.
+        injector: { image: env.AGENTGATE_PROXY_IMAGE ?? 'localhost/agentgate:0.1.0' },
         // Pods reach the pod-facing listener through agentgate-webhook (port 443); admission is agentgate-admission's port 9443.
         publicUrl: env.AGENTGATE_OPERATOR_URL ?? `https://${service}`,
         tokenExchange: {},

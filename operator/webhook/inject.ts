@@ -20,6 +20,8 @@ export const PROXY_TOKEN_DIR = '/var/run/agentgate/proxy-token';
 export const PROXY_AUDIENCE = 'agentgate-proxy';
 export const CREDENTIALS_DIR = '/var/run/agentgate/credentials';
 export const AUDIT_DIR = '/var/log/agentgate';
+/** The proxy's root filesystem is read-only: its audit directory and /tmp are its only writable paths. */
+export const TMP_VOLUME = 'agentgate-tmp';
 /** The operator's CA certificate for agents, from the policy's compiled ConfigMap (key operator-ca.crt). */
 export const OPERATOR_DIR = '/var/run/agentgate/operator';
 export const OPERATOR_CA_VOLUME = 'agentgate-operator-ca';
@@ -87,8 +89,9 @@ export function injectSidecar(pod: V1Pod, policy: AgentAccessPolicy, namespace: 
       projected: { sources: [{ serviceAccountToken: { audience: cfg.audience ?? 'agentgate', expirationSeconds: tokenSeconds, path: 'token' } }] },
     },
     { name: 'agentgate-audit', emptyDir: {} },
+    { name: TMP_VOLUME, emptyDir: { sizeLimit: '64Mi' } },
   ];
-  const proxyMounts: V1VolumeMount[] = [{ name: 'agentgate-audit', mountPath: AUDIT_DIR }];
+  const proxyMounts: V1VolumeMount[] = [{ name: 'agentgate-audit', mountPath: AUDIT_DIR }, { name: TMP_VOLUME, mountPath: '/tmp' }];
   const operatorMount = (): V1VolumeMount => ({ name: OPERATOR_CA_VOLUME, mountPath: OPERATOR_DIR, readOnly: true });
   if (cfg.operator) {
     volumes.push({ name: OPERATOR_CA_VOLUME, configMap: { name: `agentgate-policy-${policy.metadata.name}`, items: [{ key: 'operator-ca.crt', path: 'ca.crt' }], optional: true } });
@@ -131,7 +134,7 @@ export function injectSidecar(pod: V1Pod, policy: AgentAccessPolicy, namespace: 
     livenessProbe: { httpGet: { path: '/healthz', port: HEALTH_PORT }, periodSeconds: 10, failureThreshold: 3 },
     volumeMounts: proxyMounts,
     // Its own uid/gid: with a shared process namespace, an agent of another uid cannot read it through /proc.
-    securityContext: { runAsUser: PROXY_UID, runAsGroup: PROXY_GID, runAsNonRoot: true, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+    securityContext: { runAsUser: PROXY_UID, runAsGroup: PROXY_GID, runAsNonRoot: true, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' } },
     resources: { requests: { cpu: '50m', memory: '128Mi' }, limits: { memory: '384Mi' } },
   };
 
