@@ -20,6 +20,8 @@ export const PROXY_TOKEN_DIR = '/var/run/agentgate/proxy-token';
 export const PROXY_AUDIENCE = 'agentgate-proxy';
 export const CREDENTIALS_DIR = '/var/run/agentgate/credentials';
 export const AUDIT_DIR = '/var/log/agentgate';
+/** Mode of the mounted credentials: root-owned on a real node, read by the proxy's own uid. */
+export const CREDENTIALS_MODE = 0o444;
 /** The proxy's root filesystem is read-only: its audit directory and /tmp are its only writable paths. */
 export const TMP_VOLUME = 'agentgate-tmp';
 /** The operator's CA certificate for agents, from the policy's compiled ConfigMap (key operator-ca.crt). */
@@ -108,7 +110,10 @@ export function injectSidecar(pod: V1Pod, policy: AgentAccessPolicy, namespace: 
     const ref = t.credentials.secretRef;
     if (!ref) continue;
     const vol = `agentgate-cred-${t.name}`;
-    volumes.push({ name: vol, secret: { secretName: ref.name, items: [{ key: ref.key ?? 'password', path: 'password' }], defaultMode: 0o400 } });
+    // The kubelet writes Secret files as root (group: fsGroup, which the sidecar's gid may not be); the
+    // proxy runs as PROXY_UID, so the file must be readable by others. Only the proxy container mounts
+    // this volume, and no other uid can reach into it (/proc/<pid>/root needs the proxy's uid).
+    volumes.push({ name: vol, secret: { secretName: ref.name, items: [{ key: ref.key ?? 'password', path: 'password' }], defaultMode: CREDENTIALS_MODE } });
     proxyMounts.push({ name: vol, mountPath: `${CREDENTIALS_DIR}/${t.name}`, readOnly: true });
   }
 
