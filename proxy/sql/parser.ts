@@ -5,6 +5,7 @@
  * is replaced. A statement that could not be parsed is reported as such, and callers deny it.
  */
 import { Worker } from 'node:worker_threads';
+import './wasm-tiering.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type ParseTree = { stmts?: any[] };

