@@ -337,6 +337,8 @@ describe('the admin path end to end on a real node (helm, kubectl, psql, node-po
       apr = list.items.find((a) => a.status?.phase === 'Pending');
       return !!apr;
     }, 30_000);
+    // held: nothing reached the database yet
+    expect(await superPsql("SELECT count(*) FROM customers WHERE tier = 'bronze'", 'shop')).to.equal('0\n');
     const dev = await node.kubectl(['patch', 'apr', apr!.metadata.name, '-n', NS, '--type', 'merge', '-p', JSON.stringify({ spec: { decision: 'Approved' } })], { as: 'dev-user' });
     expect(dev.code).to.not.equal(0);
     const t0 = Date.now();
@@ -356,9 +358,9 @@ describe('the admin path end to end on a real node (helm, kubectl, psql, node-po
   it('kubectl logs -c agentgate-proxy shows the audit stream; kubectl get events shows the denials on the pod', async () => {
     const logs = await kubectl(['logs', 'agent', '-n', NS, '-c', 'agentgate-proxy']);
     expect(logs).to.contain('payroll');
-    const events = JSON.parse(await kubectl(['get', 'events', '-n', NS, '--field-selector', 'involvedObject.name=agent', '-o', 'json'])) as { items: { reason: string; message: string }[] };
-    const reasons = events.items.map((e) => e.reason);
-    expect(reasons.some((r) => /Denied/i.test(r)), JSON.stringify(reasons)).to.equal(true);
+    const events = JSON.parse(await kubectl(['get', 'events', '-n', NS, '--field-selector', 'involvedObject.name=agent', '-o', 'json'])) as { items: { reason: string; message: string; involvedObject: { kind: string } }[] };
+    const denials = events.items.filter((e) => /Denied/i.test(e.reason) && e.involvedObject.kind === 'Pod');
+    expect(denials.map((e) => e.message).join('\n'), JSON.stringify(events.items.map((e) => e.reason))).to.contain('payroll');
   });
   it('kubectl cp carries the audit directory out of the running sidecar (the image\'s own tar)', async () => {
     const dest = join(work, 'audit-live');
@@ -386,6 +388,18 @@ describe('the admin path end to end on a real node (helm, kubectl, psql, node-po
     expect(stop, 'proxy.stop in the stream').to.not.equal(undefined);
     const finalCheckpoint = last.filter((r) => r.event?.action === 'audit.checkpoint').pop();
     expect(finalCheckpoint?.detail?.checkpoint?.seq).to.equal(stop!.seq);
+
+    // the approved statement: requested, decided by approver-1, its decision and completion succeeded
+    const records = lines.map((l) => JSON.parse(l) as { event?: { action: string; outcome?: string }; db?: { query?: { text?: string } }; detail?: { approvalRequest?: string; decisions?: { user: string }[] }; decisionSeq?: number; seq: number });
+    const requested = records.find((r) => r.event?.action === 'approval.requested' && r.db?.query?.text?.includes("SET tier = 'bronze'"))!;
+    const request = requested.detail!.approvalRequest!;
+    const decided = records.find((r) => r.event?.action === 'approval.decided' && r.detail?.approvalRequest === request);
+    expect(decided?.event?.outcome).to.equal('success');
+    expect(decided?.detail?.decisions?.map((d) => d.user)).to.deep.equal(['approver-1']);
+    const decision = records.filter((r) => r.event?.action === 'statement.decision' && r.db?.query?.text?.includes("SET tier = 'bronze'")).pop()!;
+    expect(decision.event?.outcome, JSON.stringify(decision)).to.not.equal('failure');
+    const completion = records.find((r) => r.event?.action === 'statement.completion' && r.decisionSeq === decision.seq);
+    expect(completion?.event?.outcome, JSON.stringify(completion)).to.equal('success');
 
     const verify = await agentgate(['audit', 'verify', streamed, '--cluster', '--operator-namespace', SYSTEM_NS]);
     expect(verify.code, verify.stdout + verify.stderr).to.equal(0);
