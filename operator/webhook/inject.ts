@@ -9,7 +9,7 @@ import { listsServiceAccount } from '../../shared/contract/subjects.js';
 import type { AgentAccessPolicy } from '../../shared/contract/policy-types.js';
 import { OPERATOR_CA_KEY, policyConfigMapName } from '../../shared/contract/api.js';
 import { INJECT, POLICY, STATUS } from '../../shared/contract/labels.js';
-import { AUDIT_DIR, CREDENTIALS_DIR, ENV, HEALTH_PORT, OPERATOR_CA_VOLUME, OPERATOR_DIR, PROXY_AUDIENCE, PROXY_CONTAINER, PROXY_GID, PROXY_TOKEN_DIR, PROXY_TOKEN_VOLUME, PROXY_UID, targetEnvPrefix, TMP_VOLUME, TOKEN_DIR, TOKEN_VOLUME } from '../../shared/contract/sidecar.js';
+import { AUDIT_DIR, CREDENTIALS_DIR, CREDENTIALS_MODE, ENV, HEALTH_PORT, OPERATOR_CA_VOLUME, OPERATOR_DIR, PROXY_AUDIENCE, PROXY_CONTAINER, PROXY_GID, PROXY_TOKEN_DIR, PROXY_TOKEN_VOLUME, PROXY_UID, targetEnvPrefix, TMP_VOLUME, TOKEN_DIR, TOKEN_VOLUME } from '../../shared/contract/sidecar.js';
 
 export interface InjectorConfig {
   /** Image of the proxy (the agentgate image). */
@@ -87,7 +87,10 @@ export function injectSidecar(pod: V1Pod, policy: AgentAccessPolicy, namespace: 
     const ref = t.credentials?.secretRef;
     if (!ref) continue;
     const vol = `agentgate-cred-${t.name}`;
-    volumes.push({ name: vol, secret: { secretName: ref.name, items: [{ key: ref.key ?? 'password', path: 'password' }], defaultMode: 0o400 } });
+    // The kubelet writes Secret files as root (group: fsGroup, which the sidecar's gid may not be); the
+    // proxy runs as PROXY_UID, so the file must be readable by others. Only the proxy container mounts
+    // this volume, and no other uid can reach into it (/proc/<pid>/root needs the proxy's uid).
+    volumes.push({ name: vol, secret: { secretName: ref.name, items: [{ key: ref.key ?? 'password', path: 'password' }], defaultMode: CREDENTIALS_MODE } });
     proxyMounts.push({ name: vol, mountPath: `${CREDENTIALS_DIR}/${t.name}`, readOnly: true });
   }
   // An MCP stdio server's environment from Secrets: <credentials dir>/<target>/<secret>/<key>, proxy only.
@@ -97,7 +100,7 @@ export function injectSidecar(pod: V1Pod, policy: AgentAccessPolicy, namespace: 
     for (const e of t.upstream.env ?? []) if (e.secretRef) bySecret.set(e.secretRef.name, (bySecret.get(e.secretRef.name) ?? new Set()).add(e.secretRef.key));
     [...bySecret].forEach(([secretName, keys], j) => {
       const vol = `agentgate-env-${i}-${j}`;
-      volumes.push({ name: vol, secret: { secretName, items: [...keys].map((key) => ({ key, path: key })), defaultMode: 0o400 } });
+      volumes.push({ name: vol, secret: { secretName, items: [...keys].map((key) => ({ key, path: key })), defaultMode: CREDENTIALS_MODE } });
       proxyMounts.push({ name: vol, mountPath: `${CREDENTIALS_DIR}/${t.name}/${secretName}`, readOnly: true });
     });
   });

@@ -78,7 +78,8 @@ export class SqlParser {
 /**
  * Keeps WASM on V8's baseline compiler (Liftoff). Left to tier up, V8 recompiles libpg_query's parser
  * with its optimizing compiler after a few thousand statements: a transient peak of several hundred MiB
- * and ~35 MiB kept for good, for parses ~2.5 µs faster (docs/performance.md). Set before the first WASM
+ * (on a real node the sidecar's 384 Mi limit OOM-killed it on its first queries) and ~35 MiB kept for
+ * good, for parses ~2.5 µs faster (docs/performance.md). All three flags are needed. Set before the first WASM
  * compile; V8 flags are per process, so the parse worker's instance is covered too.
  */
 let baselineOnly = false;

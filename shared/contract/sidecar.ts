@@ -11,6 +11,11 @@ export const PROXY_TOKEN_DIR = '/var/run/agentgate/proxy-token';
 export const PROXY_AUDIENCE = 'agentgate-proxy';
 /** Upstream credentials from a Secret: `<dir>/<target>/password`, mounted into the proxy container only. */
 export const CREDENTIALS_DIR = '/var/run/agentgate/credentials';
+/**
+ * Mode of the mounted credentials: a real kubelet writes them root-owned, and the proxy reads them as
+ * its own uid (agents can neither mount the volume nor take that uid: pod-guard.ts).
+ */
+export const CREDENTIALS_MODE = 0o444;
 export const AUDIT_DIR = '/var/log/agentgate';
 /** The proxy's root filesystem is read-only: its audit directory and /tmp are its only writable paths. */
 export const TMP_VOLUME = 'agentgate-tmp';
