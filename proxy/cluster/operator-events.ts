@@ -5,7 +5,7 @@
  */
 import type { EventDetail, EventSink } from '../gate/record.js';
 
-export const DEVIATION_EVENT_REASONS = new Set(['StatementDenied', 'IdentityRejected', 'RuntimeLimitExceeded', 'AuditCheckpointFailed', 'SessionInvariantViolated']);
+export const DEVIATION_EVENT_REASONS = new Set(['StatementDenied', 'RequestDenied', 'IdentityRejected', 'RuntimeLimitExceeded', 'AuditCheckpointFailed', 'SessionInvariantViolated']);
 
 export function operatorEvents(post: (path: string, body: unknown) => Promise<unknown>, log?: (level: 'warn', message: string, fields?: Record<string, unknown>) => void): EventSink {
   return (type, reason, message, detail?: EventDetail) => {

@@ -1,15 +1,14 @@
 /**
- * RequireApproval with an approval system present: a matching grant lets the operation through;
- * otherwise an ApprovalRequest is created and the operation is held until it is decided (mode Hold) or
- * refused naming the request (mode Reject). What releases it is verified (verify-grant.ts): the
- * request's status.phase is not taken on trust, and a one-shot grant runs once, recorded Used first.
+ * RequireApproval for the gate's operations: binds the approval to the operation's text (its sha256,
+ * shown masked to approvers) and runs the one approval flow (approval-flow.ts). A grant releases the
+ * request (`admit`); every other outcome is a refusal, worded for a statement.
  */
 import { createHash } from 'node:crypto';
 import type { AuditFields } from '../audit/record.js';
 import type { ApprovalBroker } from '../approvals/broker.js';
 import { approvalSummary } from '../approvals/summary.js';
 import type { PolicyRuntime } from '../policy/runtime.js';
-import { NO_RUN } from '../../shared/contract/approval-request.js';
+import { awaitApproval } from './approval-flow.js';
 import type { GateRequest, Operation } from './request.js';
 import { denial, type ApprovalOutcome, type Decision, type Forward, type Refuse } from './verdict.js';
 
@@ -29,70 +28,40 @@ export interface ApprovalCase {
 }
 
 export async function seekApproval(a: ApprovalCase): Promise<ApprovalOutcome> {
-  const { broker, req, rt, d } = a;
+  const { req, rt, d } = a;
   const c = a.op.classification;
   const refuse = (reason: string, hint?: string): Refuse => ({ kind: 'refuse', code: 'denied', rule: d.rule, reason, ...(hint ? { hint } : {}) });
   const text = req.approvalText?.() ?? c.text;
-  const approval = rt.policy.spec.approval;
-  const ttl = approval?.grant?.ttlSeconds ?? 0;
-  const sha256 = createHash('sha256').update(text).digest('hex');
-  const p = req.principal;
   const masked = rt.masker.maskText(text).text;
-  const runId = p.runId ?? NO_RUN;
-  const grantFor = { sha256, commandText: masked, target: req.target.name, policy: rt.policy.metadata.name, principal: p, runId, approval, triggerIssuers: rt.policy.spec.identity.triggerIssuers };
-
-  // A one-shot grant runs only once the operator has recorded it Used (a restart cannot run it again).
-  const runUnder = async (namespace: string, name: string): Promise<ApprovalOutcome> => {
-    if (ttl === 0) {
-      if (!broker.claim(name)) return refuse(`ApprovalRequest ${namespace}/${name} was approved for one execution, which another session of this run already used; the statement was not executed`);
-      try {
-        await broker.markUsed(name);
-      } catch (e) {
-        a.record(d, { message: `one-shot grant ${namespace}/${name} not used: its use could not be recorded: ${(e as Error).message}` });
-        return refuse(`ApprovalRequest ${namespace}/${name} grants one execution, and its use could not be recorded (${(e as Error).message}); the statement was not executed: run it again when the operator is reachable`);
-      }
-      if (req.closed()) return undefined;
-    }
-    req.audit.tryAppend({ event: { action: 'approval.grant-used', outcome: 'success' }, rule: { name: d.rule }, message: `executed under ApprovalRequest ${namespace}/${name}`, detail: { approvalRequest: name, sha256 } });
-    return { kind: 'granted', grant: name, admit: () => a.admit(name) };
-  };
-
-  const grant = broker.findGrant(grantFor, ttl);
-  if (grant) return runUnder(grant.metadata.namespace ?? '', grant.metadata.name!);
-
-  let ref: { namespace: string; name: string };
-  try {
-    // The operator names the pod, its service account and policy, and the expiry (from that policy).
-    ref = await broker.request({
-      rule: d.rule,
-      requester: { subject: p.sub, issuer: p.iss, runId, ...(p.triggeredBy ? { triggeredBy: p.triggeredBy.sub, triggeredByIssuer: p.triggeredBy.iss, ...(p.triggeredBy.email ? { triggeredByEmail: p.triggeredBy.email } : {}), ...(p.triggeredBy.groups?.length ? { triggeredByGroups: p.triggeredBy.groups } : {}) } : {}) },
-      target: req.target.name,
-      command: { text: masked, summary: approvalSummary(c, text), sha256, effects: c.effects, tables: c.tables.map((t) => (t.schema ? `${t.schema}.${t.name}` : t.name)) },
-      ...(req.reason ? { reason: req.reason } : {}),
-    });
-  } catch (e) {
-    a.record(d, { message: `approval request could not be created: ${(e as Error).message}` });
-    return refuse(`requires approval by rule "${d.rule}", and the approval request could not be created (${(e as Error).message}); nothing was executed`);
+  const r = await awaitApproval({
+    broker: a.broker, rt, d, principal: req.principal, target: req.target.name,
+    binding: { sha256: createHash('sha256').update(text).digest('hex'), text: masked, summary: approvalSummary(c, text), effects: c.effects, tables: c.tables.map((t) => (t.schema ? `${t.schema}.${t.name}` : t.name)), line: masked },
+    ...(req.reason ? { reason: req.reason } : {}),
+    audit: (fields) => void req.audit.tryAppend(fields),
+    closed: req.closed,
+    redecide: () => ({ rt, ...a.redecide() }),
+  });
+  if (!r) return undefined;
+  switch (r.kind) {
+    case 'granted':
+      return { kind: 'granted', grant: r.name, admit: () => a.admit(r.name) };
+    case 'already-used':
+      return refuse(`ApprovalRequest ${r.namespace}/${r.name} was approved for one execution, which another session of this run already used; the statement was not executed`);
+    case 'use-unrecorded':
+      a.record(d, { message: `one-shot grant ${r.namespace}/${r.name} not used: its use could not be recorded: ${r.error}` });
+      return refuse(`ApprovalRequest ${r.namespace}/${r.name} grants one execution, and its use could not be recorded (${r.error}); the statement was not executed: run it again when the operator is reachable`);
+    case 'not-requested':
+      a.record(d, { message: `approval request could not be created: ${r.error}` });
+      return refuse(`requires approval by rule "${d.rule}", and the approval request could not be created (${r.error}); nothing was executed`);
+    case 'pending':
+      return refuse(
+        `requires approval by rule "${d.rule}": ApprovalRequest ${r.namespace}/${r.name} is pending; run the same statement again once it is approved`,
+        `an approver runs: kubectl patch apr ${r.name} -n ${r.namespace} --type merge -p '{"spec":{"decision":"Approved","comment":"..."}}'`,
+      );
+    case 'redecided':
+      a.record(r.d);
+      return denial(r.d, c);
+    case 'not-approved':
+      return refuse(`ApprovalRequest ${r.namespace}/${r.name} was ${r.what}; the statement was not executed`);
   }
-  req.audit.tryAppend({ event: { action: 'approval.requested' }, rule: { name: d.rule }, db: { query: { text: masked } }, detail: { approvalRequest: `${ref.namespace}/${ref.name}`, sha256, mode: approval?.mode ?? 'Hold' } });
-  if (approval?.mode === 'Reject') {
-    return refuse(
-      `requires approval by rule "${d.rule}": ApprovalRequest ${ref.namespace}/${ref.name} is pending; run the same statement again once it is approved`,
-      `an approver runs: kubectl patch apr ${ref.name} -n ${ref.namespace} --type merge -p '{"spec":{"decision":"Approved","comment":"..."}}'`,
-    );
-  }
-  const timeout = approval?.timeoutSeconds ?? 300;
-  const { phase, request, reason } = await broker.waitFor(ref.name, timeout * 1000 + 3000, grantFor);
-  // Evidence: who decided, when, and why (as the admission webhook stamped it).
-  req.audit.tryAppend({ event: { action: 'approval.decided', outcome: phase === 'Approved' ? 'success' : 'failure' }, rule: { name: d.rule }, message: phase, detail: { approvalRequest: `${ref.namespace}/${ref.name}`, decisions: request?.spec.decisions ?? [] } });
-  if (req.closed()) return undefined;
-  // The policy may have changed, or become unavailable, while the operation was held.
-  const current = a.redecide();
-  if (current.d.blocked && !current.held) {
-    a.record(current.d);
-    return denial(current.d, c);
-  }
-  // Retries wait on the same request: a one-shot grant runs one of them only.
-  if (phase === 'Approved') return runUnder(ref.namespace, ref.name);
-  return refuse(`ApprovalRequest ${ref.namespace}/${ref.name} was ${phase === 'Timeout' ? 'not decided in time' : phase === 'Unverified' ? `not honoured (${reason})` : phase.toLowerCase()}; the statement was not executed`);
 }

@@ -2,9 +2,10 @@
  * What the HTTP adapter needs from the gate: a verdict for a request, and a place to record what
  * happened. The adapter parses HTTP and applies verdicts in HTTP terms (403 problem, 202 hold, forward);
  * the gate owns the decision, built-in guards, approvals and the evidence (audit record, Event, metric).
- * direct-gate.ts implements it over today's policy, approval and audit code; the protocol-free gate
- * replaces it without the adapter changing.
+ * direct-gate.ts implements it over the protocol-free gate (proxy/gate/engine-gate.ts).
  */
+import type { EngineVerdict } from '../gate/engine-gate.js';
+import type { Decision } from '../gate/verdict.js';
 import type { Principal } from '../identity/verify.js';
 import type { HttpTargetSpec } from '../../shared/contract/policy-types.js';
 import type { HttpDecision } from './decide-http.js';
@@ -22,9 +23,18 @@ export interface GateRequest {
   maskedBody?: string;
 }
 
-export type Verdict =
-  | { kind: 'forward'; decision: HttpDecision; decisionSeq: number; approval?: string }
-  | { kind: 'refuse'; status: 403 | 503; reason: string; rule: string; decision?: HttpDecision; approval?: string };
+/** A verdict in HTTP terms: 403 when something said no, 503 when the proxy cannot decide or record. */
+export type StatusVerdict<D extends Decision> =
+  | { kind: 'forward'; decision: D; decisionSeq: number; approval?: string }
+  | { kind: 'refuse'; status: 403 | 503; reason: string; rule: string; decision?: D; approval?: string };
+
+export type Verdict = StatusVerdict<HttpDecision>;
+
+export function withStatus<D extends Decision>(v: EngineVerdict<D>): StatusVerdict<D> {
+  if (v.kind === 'forward') return v;
+  const { code, ...rest } = v;
+  return { ...rest, status: code === 'denied' ? 403 : 503 };
+}
 
 export interface HttpOutcome {
   request: GateRequest;

@@ -7,37 +7,10 @@
 import { expect } from 'chai';
 import http from 'node:http';
 import type net from 'node:net';
-import type { ApprovalBroker } from '../../proxy/approvals/broker.js';
-import type { ApprovalAsk, ApprovalPhase, ApprovalRequest } from '../../shared/contract/approval-request.js';
 import { approvalBinding, parseJsonBody } from '../../proxy/http/request-facts.js';
 import { parseRequestPath } from '../../shared/policy-language/path-template.js';
 import { startHttpStack, type HttpStack } from '../support/http-stack.js';
-
-class MemoryBroker implements ApprovalBroker {
-  asks: ApprovalAsk[] = [];
-  approved = new Set<string>();
-  private decide = new Map<string, (phase: ApprovalPhase) => void>();
-  findGrant(g: { sha256: string }): ApprovalRequest | undefined {
-    return this.approved.has(g.sha256) ? ({ metadata: { name: `apr-${g.sha256.slice(0, 8)}`, namespace: 'agents' } } as ApprovalRequest) : undefined;
-  }
-  async request(ask: ApprovalAsk): Promise<{ namespace: string; name: string }> {
-    this.asks.push(ask);
-    return { namespace: 'agents', name: `apr-${ask.command.sha256.slice(0, 8)}` };
-  }
-  waitFor(name: string): Promise<{ phase: ApprovalPhase | 'Timeout' | 'Unverified' }> {
-    return new Promise((resolve) => this.decide.set(name, (phase) => resolve({ phase })));
-  }
-  /** Decides a held request once the proxy waits on it. */
-  async settle(name: string, phase: ApprovalPhase): Promise<void> {
-    while (!this.decide.has(name)) await new Promise((r) => setTimeout(r, 20));
-    this.decide.get(name)!(phase);
-    this.decide.delete(name);
-  }
-  claim(): boolean {
-    return true;
-  }
-  async markUsed(): Promise<void> {}
-}
+import { MemoryBroker } from '../support/memory-broker.js';
 
 const sha = (method: string, path: string, body: string): string => approvalBinding(method, parseRequestPath(path), Buffer.from(body), parseJsonBody(Buffer.from(body)));
 

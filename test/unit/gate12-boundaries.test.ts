@@ -46,8 +46,8 @@ describe('gate12: module boundaries', () => {
     expect(crossings('operator', ['proxy'])).to.deep.equal([]);
   });
 
-  it('the gate knows no wire protocol: proxy/gate/ imports nothing from proxy/postgres/', () => {
-    expect(crossings('proxy/gate', ['proxy/postgres'])).to.deep.equal([]);
+  it('the gate knows no wire protocol: proxy/gate/ imports nothing from proxy/postgres/, proxy/http/ or proxy/mcp/', () => {
+    expect(crossings('proxy/gate', ['proxy/postgres', 'proxy/http', 'proxy/mcp'])).to.deep.equal([]);
   });
 
   it('shared/ imports neither proxy/, operator/ nor cli/', () => {
