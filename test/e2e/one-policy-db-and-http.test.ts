@@ -278,6 +278,34 @@ describe('one policy guards a database and an HTTP API: injected sidecar on the 
     expect(filed['IdentityRefused/pod-binding']).to.have.members(['connection on target billing-db from 127.0.0.1', 'connection on target crm from 127.0.0.1']);
   });
 
+  it('the sidecar\'s metrics count both targets\' decisions', async () => {
+    const port = /"message":"health and metrics"[^\n]*"address":"[\d.]+:(\d+)"/.exec(proxyLogs)?.[1] ?? /"address":"[\d.]+:(\d+)"[^\n]*"message":"health and metrics"/.exec(proxyLogs)?.[1];
+    expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).to.equal(200);
+    const m = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    expect(m).to.match(/agentgate_proxy_statements_total\{target="billing-db",decision="Deny",enforced="true"\} 1/);
+    expect(m).to.match(/agentgate_proxy_statements_total\{target="crm",decision="Deny",enforced="true"\} 1/);
+    expect(m).to.match(/agentgate_proxy_statements_total\{target="crm",decision="Allow",enforced="false"\} 1/);
+  });
+
+  it('a policy change applied with kubectl reaches both protocols of the running sidecar', async () => {
+    const live = JSON.parse((await c.kubectl(['get', 'aap', 'billing-agent', '-n', NS, '-o', 'json'])).stdout) as AgentAccessPolicy;
+    live.spec.rules = [
+      { name: 'no-customer-reads', when: { http: { methods: ['GET'], paths: ['/customers/**'] } }, action: 'Deny' },
+      { name: 'no-orders', when: { sql: { tables: ['orders'] } }, action: 'Deny' },
+      ...live.spec.rules!,
+    ] as never;
+    const applied = await c.kubectl(['apply', '-f', '-'], { input: stringify({ apiVersion: live.apiVersion, kind: live.kind, metadata: { name: 'billing-agent', namespace: NS }, spec: live.spec }) });
+    expect(applied.code, applied.stderr).to.equal(0);
+    await eventually('the HTTP rule in force', async () => {
+      const r = await crm('/customers/4');
+      return r.status === 403 && ((await r.json()) as { rule: string }).rule === 'no-customer-reads';
+    }, 30_000, 300);
+    const client = await db();
+    const err = await client.query('SELECT count(*) FROM orders').then(() => undefined, (e: Error & { code?: string }) => e);
+    expect(err?.code).to.equal('42501');
+    await client.end();
+  });
+
   it('one audit chain holds both protocols; `agentgate audit verify --cluster` passes it', async () => {
     proxyProc!.kill('SIGTERM');
     await proxyExit;
