@@ -188,6 +188,22 @@ describe('one policy guards a database and an HTTP API: injected sidecar on the 
     expect(agent.volumeMounts!.map((m) => m.name).filter((n) => n.startsWith('agentgate-cred'))).to.deep.equal([]);
   });
 
+  it('a policy with many targets whose names share a prefix: the injected pod is still one the API server accepts', async () => {
+    const many = { apiVersion: 'agentgate.dev/v1alpha1', kind: 'AgentAccessPolicy', metadata: { name: 'many-targets', namespace: NS }, spec: {
+      subjects: { podSelector: { matchLabels: { app: 'many' } } },
+      identity: { issuers: [{ issuer: 'https://issuer.example', audiences: ['agentgate'], jwksUri: 'https://issuer.example/jwks' }], maxTokenLifetimeSeconds: 900 },
+      targets: ['customers-api-v1', 'customers-api-v2', 'billing-api-v2', 'health'].map((name, i) => ({ name, protocol: 'http', listen: `127.0.0.1:${18100 + i}`, upstream: { url: `http://127.0.0.1:${jsPort}` } })),
+      defaultAction: 'Deny',
+    } };
+    const applied = await c.kubectl(['apply', '-f', '-'], { input: stringify(many) });
+    expect(applied.code, applied.stderr).to.equal(0);
+    const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'many-pod', namespace: NS, labels: { app: 'many' }, annotations: { 'agentgate.dev/inject': 'true', 'agentgate.dev/policy': 'many-targets' } }, spec: { serviceAccountName: 'billing-agent', containers: [{ name: 'agent', image: 'example.com/agent:1' }] } };
+    const r = await c.kubectl(['create', '-f', '-', '-o', 'json'], { input: stringify(pod) });
+    expect(r.code, r.stderr).to.equal(0);
+    const ports = (JSON.parse(r.stdout) as V1Pod).spec!.initContainers!.find((x) => x.name === 'agentgate-proxy')!.ports!;
+    expect(ports.map((x) => x.containerPort)).to.deep.equal([18100, 18101, 18102, 18103, 15021]);
+  });
+
   it('the real `agentgate proxy --policy-ref` starts as the injected container says', async () => {
     const proxy = created.spec!.initContainers!.find((x) => x.name === 'agentgate-proxy')!;
     const agent = created.spec!.containers.find((x) => x.name === 'agent')!;
