@@ -198,10 +198,33 @@ describe('one policy guards a database and an HTTP API: injected sidecar on the 
     const applied = await c.kubectl(['apply', '-f', '-'], { input: stringify(many) });
     expect(applied.code, applied.stderr).to.equal(0);
     const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'many-pod', namespace: NS, labels: { app: 'many' }, annotations: { 'agentgate.dev/inject': 'true', 'agentgate.dev/policy': 'many-targets' } }, spec: { serviceAccountName: 'billing-agent', containers: [{ name: 'agent', image: 'example.com/agent:1' }] } };
-    const r = await c.kubectl(['create', '-f', '-', '-o', 'json'], { input: stringify(pod) });
+    // The webhook injects under a Ready policy only: wait for the operator to have validated it.
+    const r = await eventually('the pod admitted or refused for another reason than readiness', async () => {
+      const x = await c.kubectl(['create', '-f', '-', '-o', 'json'], { input: stringify(pod) });
+      return !x.stderr.includes('is not Ready') && x;
+    }, 30_000, 300);
     expect(r.code, r.stderr).to.equal(0);
     const ports = (JSON.parse(r.stdout) as V1Pod).spec!.initContainers!.find((x) => x.name === 'agentgate-proxy')!.ports!;
     expect(ports.map((x) => x.containerPort)).to.deep.equal([18100, 18101, 18102, 18103, 15021]);
+  });
+
+  it('a target named so that it would replace the agent\'s AGENTGATE_OPERATOR_URL: the policy is not Ready, no pod is injected under it', async () => {
+    const bad = { apiVersion: 'agentgate.dev/v1alpha1', kind: 'AgentAccessPolicy', metadata: { name: 'shadowing', namespace: NS }, spec: {
+      subjects: { podSelector: { matchLabels: { app: 'shadow' } } },
+      identity: { issuers: [{ issuer: 'https://issuer.example', audiences: ['agentgate'], jwksUri: 'https://issuer.example/jwks' }], maxTokenLifetimeSeconds: 900 },
+      targets: [{ name: 'operator', protocol: 'http', listen: '127.0.0.1:18200', upstream: { url: `http://127.0.0.1:${jsPort}` } }],
+      defaultAction: 'Deny',
+    } };
+    expect((await c.kubectl(['apply', '-f', '-'], { input: stringify(bad) })).code).to.equal(0);
+    const message = await eventually('the policy refused by the operator', async () => {
+      const cond = JSON.parse((await c.kubectl(['get', 'aap', 'shadowing', '-n', NS, '-o', 'json'])).stdout).status?.conditions?.find((x: any) => x.type === 'Ready');
+      return cond?.status === 'False' && (cond.message as string);
+    }, 30_000, 300);
+    expect(message).to.contain('AGENTGATE_OPERATOR_URL');
+    const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'shadow-pod', namespace: NS, labels: { app: 'shadow' }, annotations: { 'agentgate.dev/inject': 'true', 'agentgate.dev/policy': 'shadowing' } }, spec: { serviceAccountName: 'billing-agent', containers: [{ name: 'agent', image: 'example.com/agent:1' }] } };
+    const r = await c.kubectl(['create', '-f', '-'], { input: stringify(pod) });
+    expect(r.code).to.not.equal(0);
+    expect(r.stderr).to.contain('is not Ready');
   });
 
   it('the real `agentgate proxy --policy-ref` starts as the injected container says', async () => {
