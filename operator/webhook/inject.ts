@@ -9,6 +9,7 @@ import { listsServiceAccount } from '../../shared/contract/subjects.js';
 import type { AgentAccessPolicy } from '../../shared/contract/policy-types.js';
 import { OPERATOR_CA_KEY, policyConfigMapName } from '../../shared/contract/api.js';
 import { INJECT, POLICY, STATUS } from '../../shared/contract/labels.js';
+import { HEALTH_PORT_NAME, targetPortNames } from './port-names.js';
 import { AUDIT_DIR, CREDENTIALS_DIR, CREDENTIALS_MODE, ENV, HEALTH_PORT, OPERATOR_CA_VOLUME, OPERATOR_DIR, PROXY_AUDIENCE, PROXY_CONTAINER, PROXY_GID, PROXY_TOKEN_DIR, PROXY_TOKEN_VOLUME, PROXY_UID, targetEnvPrefix, TMP_VOLUME, TOKEN_DIR, TOKEN_VOLUME } from '../../shared/contract/sidecar.js';
 
 export interface InjectorConfig {
@@ -120,7 +121,7 @@ export function injectSidecar(pod: V1Pod, policy: AgentAccessPolicy, namespace: 
       ...(cfg.operator ? [{ name: ENV.proxyTokenFile, value: `${PROXY_TOKEN_DIR}/token` }] : []),
       ...(cfg.operator?.ca ? [{ name: ENV.operatorCa, value: cfg.operator.ca }] : []),
     ],
-    ports: [...targets.map((t) => ({ name: `ag-${t.name}`.slice(0, 15), containerPort: Number(portOf(t.listen)), protocol: 'TCP' })), { name: 'ag-health', containerPort: HEALTH_PORT, protocol: 'TCP' }],
+    ports: [...targetPortNames(targets.map((t) => t.name)).map((name, i) => ({ name, containerPort: Number(portOf(targets[i]!.listen)), protocol: 'TCP' })), { name: HEALTH_PORT_NAME, containerPort: HEALTH_PORT, protocol: 'TCP' }],
     // The agent containers start only once the proxy is ready (native sidecar + startup probe).
     startupProbe: { httpGet: { path: '/readyz', port: HEALTH_PORT }, periodSeconds: 1, failureThreshold: 120 },
     readinessProbe: { httpGet: { path: '/readyz', port: HEALTH_PORT }, periodSeconds: 5 },

@@ -46,7 +46,7 @@ const IDENTITY_RULES: [RegExp, string][] = [
   [/not a subject of this policy/i, 'subject-not-allowed'],
   [/pod/i, 'pod-binding'],
   [/run token|triggered|trigger issuer|act\b/i, 'run-token'],
-  [/well-formed|no token/i, 'malformed-token'],
+  [/well-formed|no (?:bearer )?token/i, 'malformed-token'], // "no token was presented" (Postgres), "no bearer token" (HTTP, MCP)
 ];
 
 /**

@@ -7,6 +7,7 @@ import { Ajv, type ErrorObject } from 'ajv';
 import { readFileSync } from 'node:fs';
 import { RE2JS } from 're2js';
 import { parse as parseYaml } from 'yaml';
+import { targetEnvErrors } from './agent-env.js';
 import { samlTriggerErrors, triggeredByRuleErrors } from './saml-trigger.js';
 import { forwardProxyListens, httpTargetErrors, httpWhenErrors, postgresTargetErrors } from './validate-http.js';
 import { mcpTargetErrors, mcpWhenErrors } from './validate-mcp.js';
@@ -138,6 +139,7 @@ export function semanticErrors(p: AgentAccessPolicy): PolicyError[] {
   }
   const names = new Set<string>();
   const listens = new Set<string>();
+  errors.push(...targetEnvErrors(spec.targets));
   spec.targets.forEach((t, i) => {
     if (names.has(t.name)) errors.push({ path: `spec.targets[${i}].name`, message: `duplicate target name "${t.name}"` });
     names.add(t.name);
