@@ -6,7 +6,6 @@
 import { randomBytes, randomInt, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
-import { join } from 'node:path';
 import { serialize } from 'pg-protocol';
 import type { ApprovalBroker } from './approvals/broker.js';
 import { AuditLog } from './audit/audit-log.js';
@@ -35,9 +34,9 @@ import { StatementClassifier } from './sql/classifier.js';
 import { SqlParser } from './sql/parser.js';
 import { startHttpTargets, type HttpWiring } from './http/wire.js';
 import type { HttpTargets } from './http/server.js';
-import { CREDENTIALS_DIR, ENV } from '../shared/contract/sidecar.js';
 import { startMcpTargets } from './mcp/wire.js';
 import type { McpTargets } from './mcp/server.js';
+import { readTargetSecret } from './target-secrets.js';
 
 export interface GuardProxyOptions {
   policy: AgentAccessPolicy;
@@ -410,30 +409,7 @@ export class GuardProxy {
 }
 
 function resolvePassword(t: TargetSpec, env: NodeJS.ProcessEnv, resolvePath?: (p: string) => string): string {
-  const c = t.credentials;
-  if (c.passwordEnv) {
-    const v = env[c.passwordEnv];
-    if (v === undefined) throw new Error(`target ${t.name}: environment variable ${c.passwordEnv} (credentials.passwordEnv) is not set`);
-    return v;
-  }
-  if (c.passwordFile) {
-    const file = resolvePath ? resolvePath(c.passwordFile) : c.passwordFile;
-    try {
-      return readFileSync(file, 'utf8').replace(/\r?\n$/, '');
-    } catch (e) {
-      throw new Error(`target ${t.name}: cannot read credentials.passwordFile ${file}: ${(e as Error).message}`, { cause: e });
-    }
-  }
-  if (c.secretRef) {
-    // In a pod, the injector mounts the Secret's key at <credentials dir>/<target>/password (proxy container only).
-    const file = join(env[ENV.credentialsDir] ?? CREDENTIALS_DIR, t.name, 'password');
-    try {
-      return readFileSync(file, 'utf8').replace(/\r?\n$/, '');
-    } catch (e) {
-      throw new Error(`target ${t.name}: credentials.secretRef ${c.secretRef.name} is not mounted at ${file}: ${(e as Error).message}`, { cause: e });
-    }
-  }
-  throw new Error(`target ${t.name}: no credentials`);
+  return readTargetSecret(t.name, t.credentials, env, resolvePath);
 }
 
 function loadTls(t: TargetSpec, resolvePath?: (p: string) => string): { key: Buffer; cert: Buffer } {

@@ -1,6 +1,5 @@
 /** The secret an HTTP (or MCP url) target presents upstream, read once from where the policy says (as for Postgres). */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readTargetSecret } from '../target-secrets.js';
 import type { HttpTargetSpec } from '../../shared/contract/policy-types.js';
 
 export function upstreamAuthHeader(t: Pick<HttpTargetSpec, 'name' | 'credentials'>, env: NodeJS.ProcessEnv, resolvePath?: (p: string) => string): [string, string] | undefined {
@@ -19,19 +18,5 @@ export function upstreamAuthHeader(t: Pick<HttpTargetSpec, 'name' | 'credentials
 }
 
 function readSecret(t: Pick<HttpTargetSpec, 'name' | 'credentials'>, env: NodeJS.ProcessEnv, resolvePath?: (p: string) => string): string {
-  const c = t.credentials!;
-  if (c.passwordEnv) {
-    const v = env[c.passwordEnv];
-    if (v === undefined) throw new Error(`target ${t.name}: environment variable ${c.passwordEnv} (credentials.passwordEnv) is not set`);
-    return v;
-  }
-  const file = c.passwordFile
-    ? (resolvePath ? resolvePath(c.passwordFile) : c.passwordFile)
-    // In a pod, the injector mounts the Secret's key at <credentials dir>/<target>/password (proxy container only).
-    : join(env.AGENTGATE_CREDENTIALS_DIR ?? '/var/run/agentgate/credentials', t.name, 'password');
-  try {
-    return readFileSync(file, 'utf8').replace(/\r?\n$/, '');
-  } catch (e) {
-    throw new Error(`target ${t.name}: cannot read the credential at ${file}: ${(e as Error).message}`, { cause: e });
-  }
+  return readTargetSecret(t.name, t.credentials!, env, resolvePath);
 }

@@ -4,14 +4,13 @@
  * environment (secrets from the sidecar's files; the agent never holds them). The SDK's transports do
  * the framing. Server-to-client requests (sampling, elicitation) pass only where the policy allows them.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { upstreamAuthHeader } from '../http/credentials.js';
+import { mountedSecretPath, readSecretFile } from '../target-secrets.js';
 import type { McpTargetSpec } from '../../shared/contract/policy-types.js';
 
 export interface UpstreamOptions {
@@ -50,14 +49,8 @@ function stdioEnv(t: McpTargetSpec, o: UpstreamOptions): Record<string, string> 
       out[e.name] = v;
     } else {
       // In a pod, a Secret's key is mounted at <credentials dir>/<target>/<secret>/<key> (proxy container only).
-      const file = e.valueFromFile
-        ? (o.resolvePath ? o.resolvePath(e.valueFromFile) : e.valueFromFile)
-        : join(o.env.AGENTGATE_CREDENTIALS_DIR ?? '/var/run/agentgate/credentials', t.name, e.secretRef!.name, e.secretRef!.key);
-      try {
-        out[e.name] = readFileSync(file, 'utf8').replace(/\r?\n$/, '');
-      } catch (err) {
-        throw new Error(`target ${t.name}: cannot read upstream.env ${e.name} at ${file}: ${(err as Error).message}`, { cause: err });
-      }
+      const file = e.valueFromFile ? (o.resolvePath ? o.resolvePath(e.valueFromFile) : e.valueFromFile) : mountedSecretPath(o.env, t.name, e.secretRef!.name, e.secretRef!.key);
+      out[e.name] = readSecretFile(t.name, file, `upstream.env ${e.name}`);
     }
   }
   return out;
