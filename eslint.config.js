@@ -14,14 +14,27 @@ export default tseslint.config(
   {
     // The few plain JavaScript files (a worker, test servers) run on Node.
     files: ['**/*.js', '**/*.mjs'],
-    languageOptions: { globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', URL: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', WebAssembly: 'readonly' } },
+    languageOptions: {
+      globals: {
+        process: 'readonly',
+        console: 'readonly',
+        Buffer: 'readonly',
+        URL: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        WebAssembly: 'readonly',
+      },
+    },
   },
   {
     rules: {
       // A `let` read by a closure before its one assignment (a handler wired before its object exists) stays a `let`.
       'prefer-const': ['error', { ignoreReadBeforeAssign: true }],
       // Unused names are errors, except those deliberately named with a leading underscore.
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' },
+      ],
     },
   },
 );

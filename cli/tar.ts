@@ -89,8 +89,24 @@ function entry(out: TarSink, e: { name: string; type: string; st: Stats; size: n
   if (e.linkname !== undefined && Buffer.byteLength(e.linkname) > 100) pax.linkpath = e.linkname;
   if (e.size > 0o77777777777) pax.size = String(e.size);
   if (Object.keys(pax).length) {
-    const body = Buffer.from(Object.entries(pax).map(([k, v]) => paxRecord(k, v)).join(''));
-    out.write(header({ name: 'PaxHeader', prefix: '', type: 'x', mode: 0o644, uid: 0, gid: 0, size: body.length, mtime: Math.floor(e.st.mtimeMs / 1000), linkname: '' }));
+    const body = Buffer.from(
+      Object.entries(pax)
+        .map(([k, v]) => paxRecord(k, v))
+        .join(''),
+    );
+    out.write(
+      header({
+        name: 'PaxHeader',
+        prefix: '',
+        type: 'x',
+        mode: 0o644,
+        uid: 0,
+        gid: 0,
+        size: body.length,
+        mtime: Math.floor(e.st.mtimeMs / 1000),
+        linkname: '',
+      }),
+    );
     out.write(body);
     out.write(Buffer.alloc((BLOCK - (body.length % BLOCK)) % BLOCK));
   }
@@ -127,9 +143,20 @@ function paxRecord(key: string, value: string): string {
   return `${len}${body}`;
 }
 
-function header(h: { name: string; prefix: string; type: string; mode: number; uid: number; gid: number; size: number; mtime: number; linkname: string }): Buffer {
+function header(h: {
+  name: string;
+  prefix: string;
+  type: string;
+  mode: number;
+  uid: number;
+  gid: number;
+  size: number;
+  mtime: number;
+  linkname: string;
+}): Buffer {
   const b = Buffer.alloc(BLOCK);
-  const str = (s: string, off: number, len: number): void => void b.write(s, off, Math.min(Buffer.byteLength(s), len), 'utf8');
+  const str = (s: string, off: number, len: number): void =>
+    void b.write(s, off, Math.min(Buffer.byteLength(s), len), 'utf8');
   const oct = (n: number, off: number, len: number): void => str(n.toString(8).padStart(len - 1, '0'), off, len - 1);
   str(h.name, 0, 100);
   oct(h.mode, 100, 8);
@@ -170,7 +197,7 @@ export function tarMain(argv: string[], stdout: TarSink, stderr: (s: string) => 
 export function runTar(argv: string[]): number {
   const stdout: TarSink = {
     write(chunk) {
-      for (let off = 0; off < chunk.length; ) {
+      for (let off = 0; off < chunk.length;) {
         try {
           off += writeSync(1, chunk, off);
         } catch (e) {

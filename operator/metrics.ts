@@ -5,13 +5,41 @@ import type { DeviationKind, ReviewState } from './reviews/types.js';
 
 export class OperatorMetrics implements PolicyControllerMetrics {
   readonly registry = new Registry();
-  private readonly reconciles = new Counter({ name: 'agentgate_reconcile_total', help: 'Policy reconciles by result', labelNames: ['result'], registers: [this.registry] });
-  private readonly duration = new Histogram({ name: 'agentgate_reconcile_duration_seconds', help: 'Policy reconcile duration', buckets: [0.005, 0.01, 0.05, 0.1, 0.5, 1, 5], registers: [this.registry] });
-  private readonly restarts = new Counter({ name: 'agentgate_informer_restarts_total', help: 'Informer restarts (watch errors and periodic relists)', registers: [this.registry] });
-  readonly leader = new Gauge({ name: 'agentgate_leader', help: '1 while this replica is the leader', registers: [this.registry] });
-  private readonly checkpoints = new Counter({ name: 'agentgate_audit_checkpoints_total', help: 'Audit chain heads offered by proxies, by result (signed, regressed, refused, error)', labelNames: ['result'], registers: [this.registry] });
+  private readonly reconciles = new Counter({
+    name: 'agentgate_reconcile_total',
+    help: 'Policy reconciles by result',
+    labelNames: ['result'],
+    registers: [this.registry],
+  });
+  private readonly duration = new Histogram({
+    name: 'agentgate_reconcile_duration_seconds',
+    help: 'Policy reconcile duration',
+    buckets: [0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
+    registers: [this.registry],
+  });
+  private readonly restarts = new Counter({
+    name: 'agentgate_informer_restarts_total',
+    help: 'Informer restarts (watch errors and periodic relists)',
+    registers: [this.registry],
+  });
+  readonly leader = new Gauge({
+    name: 'agentgate_leader',
+    help: '1 while this replica is the leader',
+    registers: [this.registry],
+  });
+  private readonly checkpoints = new Counter({
+    name: 'agentgate_audit_checkpoints_total',
+    help: 'Audit chain heads offered by proxies, by result (signed, regressed, refused, error)',
+    labelNames: ['result'],
+    registers: [this.registry],
+  });
 
-  private readonly deviations = new Counter({ name: 'agentgate_deviations_reported_total', help: 'Deviations proxies reported for review, by namespace and kind', labelNames: ['namespace', 'kind'], registers: [this.registry] });
+  private readonly deviations = new Counter({
+    name: 'agentgate_deviations_reported_total',
+    help: 'Deviations proxies reported for review, by namespace and kind',
+    labelNames: ['namespace', 'kind'],
+    registers: [this.registry],
+  });
   /** The review queue, read from the leader's cache at scrape time (a standby replica reports none). */
   private reviewQueue?: () => { namespace: string; state: ReviewState; count: number }[];
 

@@ -4,7 +4,14 @@
  * listeners (admission, pod-facing endpoints), its PKI and key rings, and a health server with
  * /healthz, /readyz and Prometheus /metrics. Graceful shutdown releases the lease.
  */
-import { AdmissionregistrationV1Api, AuthenticationV1Api, CoordinationV1Api, CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import {
+  AdmissionregistrationV1Api,
+  AuthenticationV1Api,
+  CoordinationV1Api,
+  CoreV1Api,
+  CustomObjectsApi,
+  type KubeConfig,
+} from '@kubernetes/client-node';
 import { hostname } from 'node:os';
 import { EventRecorder } from '../shared/kube/events.js';
 import { Manager, type Runnable } from '../shared/kube/manager.js';
@@ -83,7 +90,12 @@ export interface WebhookOptions {
    * Witness the proxies' audit chains (signed checkpoints, on by default), with the audit key's rotation
    * period (default 30 days; retired public keys stay published so old evidence keeps verifying).
    */
-  auditWitness?: false | { rotateEveryMs?: number; /** drop checkpoints of pods silent this long (default 90 days) */ retentionMs?: number };
+  auditWitness?:
+    | false
+    | {
+        rotateEveryMs?: number;
+        /** drop checkpoints of pods silent this long (default 90 days) */ retentionMs?: number;
+      };
 }
 
 export class Operator {
@@ -125,26 +137,48 @@ export class Operator {
       onLeadership: (leading) => this.metrics.leader.set(leading ? 1 : 0),
       ...(o.log ? { log: o.log } : {}),
     });
-    this.manager.addLeaderOnly(POLICY_CONTROLLER, () => new PolicyController({
-      kc: this.o.kc,
-      custom: this.custom,
-      core: this.core,
-      events: new EventRecorder(this.core),
-      ...(this.o.watchNamespace ? { namespace: this.o.watchNamespace } : {}),
-      ...(this.operatorCa ? { operatorCa: this.operatorCa } : {}),
-      ...(this.runTokenIssuer ? { runTokenIssuer: this.runTokenIssuer } : {}),
-      metrics: this.metrics,
-      ...(this.o.log ? { log: this.o.log } : {}),
-      ...(this.o.relistMs ? { relistMs: this.o.relistMs } : {}),
-    }));
-    this.manager.addLeaderOnly('approval-controller', () => new ApprovalController({ kc: this.o.kc, custom: this.custom, core: this.core, events: new EventRecorder(this.core), ...(this.o.log ? { log: this.o.log } : {}) }));
+    this.manager.addLeaderOnly(
+      POLICY_CONTROLLER,
+      () =>
+        new PolicyController({
+          kc: this.o.kc,
+          custom: this.custom,
+          core: this.core,
+          events: new EventRecorder(this.core),
+          ...(this.o.watchNamespace ? { namespace: this.o.watchNamespace } : {}),
+          ...(this.operatorCa ? { operatorCa: this.operatorCa } : {}),
+          ...(this.runTokenIssuer ? { runTokenIssuer: this.runTokenIssuer } : {}),
+          metrics: this.metrics,
+          ...(this.o.log ? { log: this.o.log } : {}),
+          ...(this.o.relistMs ? { relistMs: this.o.relistMs } : {}),
+        }),
+    );
+    this.manager.addLeaderOnly(
+      'approval-controller',
+      () =>
+        new ApprovalController({
+          kc: this.o.kc,
+          custom: this.custom,
+          core: this.core,
+          events: new EventRecorder(this.core),
+          ...(this.o.log ? { log: this.o.log } : {}),
+        }),
+    );
     // The leader collects expired SAML replay records (only where /token is served).
     if (o.webhook?.tokenExchange) {
       this.manager.addLeaderOnly('saml-replay-collector', () => {
         let timer: NodeJS.Timeout | undefined;
         return {
           start: async () => {
-            timer = setInterval(() => void this.replayStore.collect().catch((e: Error) => this.o.log?.('warn', 'expired SAML replay records not collected', { error: e.message })), 5 * 60_000);
+            timer = setInterval(
+              () =>
+                void this.replayStore
+                  .collect()
+                  .catch((e: Error) =>
+                    this.o.log?.('warn', 'expired SAML replay records not collected', { error: e.message }),
+                  ),
+              5 * 60_000,
+            );
             timer.unref();
           },
           stop: async () => clearInterval(timer),
@@ -152,7 +186,15 @@ export class Operator {
       });
     }
     this.manager.addLeaderOnly(REVIEW_CONTROLLER, () => {
-      const reviews = new ReviewController({ kc: this.o.kc, custom: this.custom, core: this.core, events: new EventRecorder(this.core), ...(this.o.reviewClock ? { clock: this.o.reviewClock } : {}), ...(this.o.log ? { log: this.o.log } : {}), ...(this.o.relistMs ? { relistMs: this.o.relistMs } : {}) });
+      const reviews = new ReviewController({
+        kc: this.o.kc,
+        custom: this.custom,
+        core: this.core,
+        events: new EventRecorder(this.core),
+        ...(this.o.reviewClock ? { clock: this.o.reviewClock } : {}),
+        ...(this.o.log ? { log: this.o.log } : {}),
+        ...(this.o.relistMs ? { relistMs: this.o.relistMs } : {}),
+      });
       return {
         controller: reviews,
         start: async () => {
@@ -180,9 +222,17 @@ export class Operator {
   async start(): Promise<void> {
     const { host, port } = this.o.healthAddress ?? { host: '127.0.0.1', port: 8081 };
     this.health = await startHealthServer({
-      host, port, metrics: this.metrics,
+      host,
+      port,
+      metrics: this.metrics,
       // A standby replica is ready (it serves health and waits); a leader is ready once its informer synced.
-      health: { notReady: () => (!this.manager.isLeader || (this.manager.running<PolicyController>(POLICY_CONTROLLER)?.informer.synced ?? false) ? undefined : 'informer not synced') },
+      health: {
+        notReady: () =>
+          !this.manager.isLeader ||
+          (this.manager.running<PolicyController>(POLICY_CONTROLLER)?.informer.synced ?? false)
+            ? undefined
+            : 'informer not synced',
+      },
     });
     if (this.o.webhook) await this.startWebhook(this.o.webhook);
     this.manager.start();
@@ -206,55 +256,120 @@ export class Operator {
     const clusterJwks = serviceAccountJwks(this.o.kc) as never;
     const witnessOptions = w.auditWitness === false ? undefined : (w.auditWitness ?? {});
     if (w.tokenExchange) {
-      this.runTokenKeys = new SigningKeys({ core: this.core, secretName: 'agentgate-run-token-keys', namespace: w.tokenExchange.keysNamespace ?? w.namespace, ...(w.tokenExchange.overlapMs ? { overlapMs: w.tokenExchange.overlapMs } : {}) });
+      this.runTokenKeys = new SigningKeys({
+        core: this.core,
+        secretName: 'agentgate-run-token-keys',
+        namespace: w.tokenExchange.keysNamespace ?? w.namespace,
+        ...(w.tokenExchange.overlapMs ? { overlapMs: w.tokenExchange.overlapMs } : {}),
+      });
       await this.runTokenKeys.load();
       issuer = { ...(w.tokenExchange.issuerUrl ? { url: w.tokenExchange.issuerUrl } : {}) };
-      routers.push(tokenExchangeRouter({
-        // The issuer URL depends on the port, known after listen: resolved lazily.
-        get issuerUrl() {
-          return issuer.url!;
-        },
-        keys: this.runTokenKeys,
+      routers.push(
+        tokenExchangeRouter({
+          // The issuer URL depends on the port, known after listen: resolved lazily.
+          get issuerUrl() {
+            return issuer.url!;
+          },
+          keys: this.runTokenKeys,
+          custom: this.custom,
+          replay: replayGuards(new ReplayCache(), this.replayStore),
+          clusterIssuer,
+          clusterJwks,
+          ...(this.o.log ? { log: this.o.log } : {}),
+        }),
+      );
+    }
+    // Proxies record used grants here (status is the operator's alone), with their own pod-bound tokens.
+    routers.push(
+      approvalUsedRouter({
         custom: this.custom,
-        replay: replayGuards(new ReplayCache(), this.replayStore),
+        core: this.core,
+        events: new EventRecorder(this.core),
         clusterIssuer,
         clusterJwks,
         ...(this.o.log ? { log: this.o.log } : {}),
-      }));
-    }
-    // Proxies record used grants here (status is the operator's alone), with their own pod-bound tokens.
-    routers.push(approvalUsedRouter({ custom: this.custom, core: this.core, events: new EventRecorder(this.core), clusterIssuer, clusterJwks, ...(this.o.log ? { log: this.o.log } : {}) }));
+      }),
+    );
     // ApprovalRequests are created here only, from what the proxy's pod-bound token proves.
-    routers.push(approvalCreateRouter({ custom: this.custom, core: this.core, clusterIssuer, clusterJwks, ...(this.o.log ? { log: this.o.log } : {}) }));
+    routers.push(
+      approvalCreateRouter({
+        custom: this.custom,
+        core: this.core,
+        clusterIssuer,
+        clusterJwks,
+        ...(this.o.log ? { log: this.o.log } : {}),
+      }),
+    );
     // Deviations for review: the operator files them under the authenticated pod and emits their Events.
-    routers.push(proxyEventsRouter({ core: this.core, custom: this.custom, events: new EventRecorder(this.core), clusterIssuer, clusterJwks }));
-    routers.push(deviationRouter({ custom: this.custom, core: this.core, events: new EventRecorder(this.core), metrics: this.metrics, clusterIssuer, clusterJwks, ...(this.o.log ? { log: this.o.log } : {}) }));
+    routers.push(
+      proxyEventsRouter({
+        core: this.core,
+        custom: this.custom,
+        events: new EventRecorder(this.core),
+        clusterIssuer,
+        clusterJwks,
+      }),
+    );
+    routers.push(
+      deviationRouter({
+        custom: this.custom,
+        core: this.core,
+        events: new EventRecorder(this.core),
+        metrics: this.metrics,
+        clusterIssuer,
+        clusterJwks,
+        ...(this.o.log ? { log: this.o.log } : {}),
+      }),
+    );
     const reachable: { url?: string } = {};
     const injector: InjectorConfig = { ...w.injector };
     if (witnessOptions) {
       const { retentionMs } = witnessOptions;
-      this.auditKeys = new SigningKeys({ core: this.core, namespace: w.namespace, secretName: AUDIT_KEYS_SECRET, keepRetiredPublicKeys: true });
-      await this.auditKeys.load();
-      routers.push(checkpointWitnessRouter({
-        keys: this.auditKeys,
+      this.auditKeys = new SigningKeys({
         core: this.core,
         namespace: w.namespace,
-        get issuerUrl() {
-          return reachable.url!;
-        },
-        clusterIssuer,
-        clusterJwks,
-        events: new EventRecorder(this.core),
-        metrics: this.metrics,
-        ...(retentionMs ? { retentionMs } : {}),
-        ...(this.o.log ? { log: this.o.log } : {}),
-      }));
+        secretName: AUDIT_KEYS_SECRET,
+        keepRetiredPublicKeys: true,
+      });
+      await this.auditKeys.load();
+      routers.push(
+        checkpointWitnessRouter({
+          keys: this.auditKeys,
+          core: this.core,
+          namespace: w.namespace,
+          get issuerUrl() {
+            return reachable.url!;
+          },
+          clusterIssuer,
+          clusterJwks,
+          events: new EventRecorder(this.core),
+          metrics: this.metrics,
+          ...(retentionMs ? { retentionMs } : {}),
+          ...(this.o.log ? { log: this.o.log } : {}),
+        }),
+      );
       // Evidence bundles exported from the cluster, countersigned with the same audit key.
-      routers.push(evidenceCountersignRouter({ kc: this.o.kc, keys: this.auditKeys, get issuerUrl() { return reachable.url!; }, ...(this.o.log ? { log: this.o.log } : {}) }));
+      routers.push(
+        evidenceCountersignRouter({
+          kc: this.o.kc,
+          keys: this.auditKeys,
+          get issuerUrl() {
+            return reachable.url!;
+          },
+          ...(this.o.log ? { log: this.o.log } : {}),
+        }),
+      );
     }
     this.operatorUser = await this.whoAmI();
     const operatorUser = this.operatorUser;
-    this.webhookServer = new WebhookServer({ custom: this.custom, injector, tls: pki, ...(w.admissionClientCa ? { clientCa: w.admissionClientCa } : {}), operatorUser: () => operatorUser, ...(this.o.log ? { log: this.o.log } : {}) });
+    this.webhookServer = new WebhookServer({
+      custom: this.custom,
+      injector,
+      tls: pki,
+      ...(w.admissionClientCa ? { clientCa: w.admissionClientCa } : {}),
+      operatorUser: () => operatorUser,
+      ...(this.o.log ? { log: this.o.log } : {}),
+    });
     this.podApi = new PodApiServer({ tls: pki, routers });
     this.webhookAddress = await this.webhookServer.listen(w.host, w.port);
     this.operatorAddress = await this.podApi.listen(w.host, w.apiPort ?? 0);
@@ -269,11 +384,16 @@ export class Operator {
     this.renewTimer = setInterval(() => void this.renewWebhookCertificate(), w.renewCheckMs ?? 12 * 3600_000);
     this.renewTimer.unref();
     const rings = [
-      ...(this.runTokenKeys ? [{ ring: this.runTokenKeys, every: w.tokenExchange?.rotateEveryMs ?? 24 * 3600_000 }] : []),
+      ...(this.runTokenKeys
+        ? [{ ring: this.runTokenKeys, every: w.tokenExchange?.rotateEveryMs ?? 24 * 3600_000 }]
+        : []),
       ...(this.auditKeys ? [{ ring: this.auditKeys, every: witnessOptions?.rotateEveryMs ?? 30 * 24 * 3600_000 }] : []),
     ];
     if (rings.length) {
-      this.keyTimer = setInterval(() => void Promise.all(rings.map((r) => this.maintainKeys(r.ring, r.every))), Math.min(60_000, ...rings.map((r) => r.every)));
+      this.keyTimer = setInterval(
+        () => void Promise.all(rings.map((r) => this.maintainKeys(r.ring, r.every))),
+        Math.min(60_000, ...rings.map((r) => r.every)),
+      );
       this.keyTimer.unref();
     }
   }
@@ -282,7 +402,9 @@ export class Operator {
   operatorUser?: string;
 
   private async whoAmI(): Promise<string> {
-    const review = await this.o.kc.makeApiClient(AuthenticationV1Api).createSelfSubjectReview({ body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' } });
+    const review = await this.o.kc
+      .makeApiClient(AuthenticationV1Api)
+      .createSelfSubjectReview({ body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' } });
     const name = review.status?.userInfo?.username;
     if (!name) throw new Error('the API server did not say who the operator is (SelfSubjectReview)');
     return name;

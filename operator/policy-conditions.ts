@@ -9,8 +9,15 @@ export interface PolicyCondition {
 }
 
 /** The conditions with `next` in place of the one of its type (appended when new). */
-export function mergeCondition(conditions: PolicyCondition[], next: Omit<PolicyCondition, 'lastTransitionTime'>, now: number): PolicyCondition[] {
+export function mergeCondition(
+  conditions: PolicyCondition[],
+  next: Omit<PolicyCondition, 'lastTransitionTime'>,
+  now: number,
+): PolicyCondition[] {
   const old = conditions.find((c) => c.type === next.type);
-  const merged: PolicyCondition = { ...next, lastTransitionTime: old && old.status === next.status ? old.lastTransitionTime : new Date(now).toISOString() };
+  const merged: PolicyCondition = {
+    ...next,
+    lastTransitionTime: old && old.status === next.status ? old.lastTransitionTime : new Date(now).toISOString(),
+  };
   return old ? conditions.map((c) => (c.type === next.type ? merged : c)) : [...conditions, merged];
 }

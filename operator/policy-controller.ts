@@ -22,12 +22,19 @@ import { ResilientInformer } from '../shared/kube/resilient-informer.js';
 import { WorkQueue, type Clock } from '../shared/kube/workqueue.js';
 import { OPERATOR_CA_KEY, POLICY_KEY } from '../shared/contract/api.js';
 import { POLICY_GENERATION_ANNOTATION, POLICY_LABEL } from '../shared/contract/labels.js';
-import { TOOL_DEFINITIONS_CONDITION, toolDefinitionsState, type ToolDefinitionChange } from '../shared/contract/tool-definitions.js';
+import {
+  TOOL_DEFINITIONS_CONDITION,
+  toolDefinitionsState,
+  type ToolDefinitionChange,
+} from '../shared/contract/tool-definitions.js';
 import { mergeCondition, type PolicyCondition } from './policy-conditions.js';
 
 const jsonPatch = setHeaderOptions('Content-Type', PatchStrategy.JsonPatch);
 
-type PolicyObject = AgentAccessPolicy & { metadata: { uid?: string; generation?: number; resourceVersion?: string }; status?: PolicyStatus };
+type PolicyObject = AgentAccessPolicy & {
+  metadata: { uid?: string; generation?: number; resourceVersion?: string };
+  status?: PolicyStatus;
+};
 
 type Condition = PolicyCondition;
 
@@ -87,13 +94,20 @@ export class PolicyController {
 
   constructor(private readonly o: PolicyControllerOptions) {
     this.now = o.clock?.now ?? Date.now;
-    const path = o.namespace ? `/apis/${GROUP}/${VERSION}/namespaces/${o.namespace}/${POLICY_PLURAL}` : `/apis/${GROUP}/${VERSION}/${POLICY_PLURAL}`;
+    const path = o.namespace
+      ? `/apis/${GROUP}/${VERSION}/namespaces/${o.namespace}/${POLICY_PLURAL}`
+      : `/apis/${GROUP}/${VERSION}/${POLICY_PLURAL}`;
     this.informer = new ResilientInformer<PolicyObject>({
       kc: o.kc,
       path,
       list: () =>
         (o.namespace
-          ? o.custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: o.namespace, plural: POLICY_PLURAL })
+          ? o.custom.listNamespacedCustomObject({
+              group: GROUP,
+              version: VERSION,
+              namespace: o.namespace,
+              plural: POLICY_PLURAL,
+            })
           : o.custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: POLICY_PLURAL })) as never,
       ...(o.clock ? { clock: o.clock } : {}),
       ...(o.relistMs ? { relistMs: o.relistMs } : {}),
@@ -119,7 +133,10 @@ export class PolicyController {
       kc: o.kc,
       path: o.namespace ? `/api/v1/namespaces/${o.namespace}/configmaps` : '/api/v1/configmaps',
       labelSelector: POLICY_LABEL,
-      list: () => (o.namespace ? o.core.listNamespacedConfigMap({ namespace: o.namespace, labelSelector: POLICY_LABEL }) : o.core.listConfigMapForAllNamespaces({ labelSelector: POLICY_LABEL })) as Promise<V1ConfigMapList>,
+      list: () =>
+        (o.namespace
+          ? o.core.listNamespacedConfigMap({ namespace: o.namespace, labelSelector: POLICY_LABEL })
+          : o.core.listConfigMapForAllNamespaces({ labelSelector: POLICY_LABEL })) as Promise<V1ConfigMapList>,
       ...(o.clock ? { clock: o.clock } : {}),
       ...(o.relistMs ? { relistMs: o.relistMs } : {}),
       onRestart: (reason, delay) => {
@@ -129,7 +146,8 @@ export class PolicyController {
     });
     const enqueueOwner = (cm: V1ConfigMap): void => {
       const policy = cm.metadata?.labels?.[POLICY_LABEL];
-      if (policy && cm.metadata?.name === policyConfigMapName(policy)) this.queue.add(`${cm.metadata.namespace}/${policy}`);
+      if (policy && cm.metadata?.name === policyConfigMapName(policy))
+        this.queue.add(`${cm.metadata.namespace}/${policy}`);
     };
     this.compiled.on('add', enqueueOwner);
     this.compiled.on('update', enqueueOwner);
@@ -150,7 +168,13 @@ export class PolicyController {
     const [namespace, name] = key.split('/') as [string, string];
     let obj: PolicyObject;
     try {
-      obj = (await this.o.custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: POLICY_PLURAL, name })) as PolicyObject;
+      obj = (await this.o.custom.getNamespacedCustomObject({
+        group: GROUP,
+        version: VERSION,
+        namespace,
+        plural: POLICY_PLURAL,
+        name,
+      })) as PolicyObject;
     } catch (e) {
       if (statusOf(e) !== 404) throw e;
       // Deleted: its ConfigMap goes too (owner references do this where a garbage collector runs).
@@ -168,7 +192,12 @@ export class PolicyController {
       // spec is gone) and is left alone: proxies ignore it (its spec does not hash to the last compiled
       // generation), running ones keep what they enforce; deleting it would make them fail closed.
       const tampered = existing && this.mismatch(obj, existing);
-      if (tampered) await this.reportTampered(obj, existing, `${tampered}; not restored while generation ${generation} is invalid (proxies ignore it)`);
+      if (tampered)
+        await this.reportTampered(
+          obj,
+          existing,
+          `${tampered}; not restored while generation ${generation} is invalid (proxies ignore it)`,
+        );
       const message = problems.join('; ');
       const change = this.recordChange(obj, 'Invalid');
       await this.writeStatus(obj, { status: 'False', reason: 'InvalidPolicy', message }, counts, change.history);
@@ -187,7 +216,8 @@ export class PolicyController {
     const change = this.recordChange(obj, 'Compiled');
     await this.writeStatus(obj, { status: 'True', reason: 'Compiled', message }, counts, change.history);
     await change.emit();
-    if (wasReady?.status !== 'True' || wasReady.observedGeneration !== generation) await this.o.events.emit(obj, 'Normal', 'Compiled', message);
+    if (wasReady?.status !== 'True' || wasReady.observedGeneration !== generation)
+      await this.o.events.emit(obj, 'Normal', 'Compiled', message);
     this.o.metrics?.reconciled('ready', (this.now() - started) / 1000);
   }
 
@@ -195,16 +225,35 @@ export class PolicyController {
    * The change history with this generation in it. A new generation gets an entry and a PolicyChanged
    * Event naming who changed it — trusted only if the webhook's stamp is for exactly this spec.
    */
-  private recordChange(obj: PolicyObject, outcome: PolicyChange['outcome']): { history: PolicyChange[]; emit: () => Promise<void> } {
+  private recordChange(
+    obj: PolicyObject,
+    outcome: PolicyChange['outcome'],
+  ): { history: PolicyChange[]; emit: () => Promise<void> } {
     const history = obj.status?.history ?? [];
     const generation = obj.metadata.generation ?? 0;
     if (history.at(-1)?.generation === generation) return { history, emit: async () => undefined };
     const ann = obj.metadata.annotations ?? {};
     const sha = specSha256(obj.spec);
     const attributed = ann[SPEC_SHA256] === sha && !!ann[CHANGED_BY];
-    const change: PolicyChange = { generation, specSha256: sha, ...(attributed ? { changedBy: ann[CHANGED_BY]!, ...(ann[CHANGED_AT] ? { changedAt: ann[CHANGED_AT] } : {}) } : {}), outcome, observedAt: new Date(this.now()).toISOString() };
-    const who = attributed ? `by ${change.changedBy}${change.changedAt ? ` at ${change.changedAt}` : ''}` : 'by an unrecorded user (the change did not pass the agentgate admission webhook)';
-    const emit = (): Promise<void> => this.o.events.emit(obj, attributed ? 'Normal' : 'Warning', 'PolicyChanged', `generation ${generation} ${who}; spec sha256 ${sha.slice(0, 16)}…; ${outcome === 'Compiled' ? 'compiled' : 'invalid, not enforced'}`);
+    const change: PolicyChange = {
+      generation,
+      specSha256: sha,
+      ...(attributed
+        ? { changedBy: ann[CHANGED_BY]!, ...(ann[CHANGED_AT] ? { changedAt: ann[CHANGED_AT] } : {}) }
+        : {}),
+      outcome,
+      observedAt: new Date(this.now()).toISOString(),
+    };
+    const who = attributed
+      ? `by ${change.changedBy}${change.changedAt ? ` at ${change.changedAt}` : ''}`
+      : 'by an unrecorded user (the change did not pass the agentgate admission webhook)';
+    const emit = (): Promise<void> =>
+      this.o.events.emit(
+        obj,
+        attributed ? 'Normal' : 'Warning',
+        'PolicyChanged',
+        `generation ${generation} ${who}; spec sha256 ${sha.slice(0, 16)}…; ${outcome === 'Compiled' ? 'compiled' : 'invalid, not enforced'}`,
+      );
     return { history: [...history, change].slice(-HISTORY_LIMIT), emit };
   }
 
@@ -212,7 +261,14 @@ export class PolicyController {
   private async validate(obj: PolicyObject): Promise<string[]> {
     const problems: string[] = [];
     try {
-      validatePolicy(structuredClone({ apiVersion: obj.apiVersion, kind: obj.kind, metadata: { name: obj.metadata.name, namespace: obj.metadata.namespace }, spec: obj.spec }));
+      validatePolicy(
+        structuredClone({
+          apiVersion: obj.apiVersion,
+          kind: obj.kind,
+          metadata: { name: obj.metadata.name, namespace: obj.metadata.namespace },
+          spec: obj.spec,
+        }),
+      );
     } catch (e) {
       if (!(e instanceof PolicyValidationError)) throw e;
       problems.push(...e.errors.map((x) => `${x.path}: ${x.message}`));
@@ -223,9 +279,13 @@ export class PolicyController {
       try {
         const secret = await this.o.core.readNamespacedSecret({ name: ref.name, namespace: obj.metadata.namespace! });
         const key = ref.key ?? 'password';
-        if (!secret.data?.[key] && !secret.stringData?.[key]) problems.push(`spec.targets[${i}].credentials.secretRef: Secret ${ref.name} has no key "${key}"`);
+        if (!secret.data?.[key] && !secret.stringData?.[key])
+          problems.push(`spec.targets[${i}].credentials.secretRef: Secret ${ref.name} has no key "${key}"`);
       } catch (e) {
-        if (statusOf(e) === 404) problems.push(`spec.targets[${i}].credentials.secretRef: Secret ${ref.name} not found in namespace ${obj.metadata.namespace}`);
+        if (statusOf(e) === 404)
+          problems.push(
+            `spec.targets[${i}].credentials.secretRef: Secret ${ref.name} not found in namespace ${obj.metadata.namespace}`,
+          );
         // The chart gives the operator no Secrets outside its namespace: then the kubelet reports a
         // missing Secret when it mounts it into the proxy container.
         else if (statusOf(e) !== 403) throw e;
@@ -245,11 +305,17 @@ export class PolicyController {
 
   /** How a compiled ConfigMap differs from anything the operator wrote for this policy, or undefined. */
   private mismatch(obj: PolicyObject, cm: V1ConfigMap): string | undefined {
-    if ((cm.data?.[OPERATOR_CA_KEY] ?? undefined) !== this.o.operatorCa) return 'its operator CA is not the operator\'s';
+    if ((cm.data?.[OPERATOR_CA_KEY] ?? undefined) !== this.o.operatorCa) return "its operator CA is not the operator's";
     const owners = cm.metadata?.ownerReferences ?? [];
-    if (owners.length !== 1 || owners[0]!.uid !== obj.metadata.uid || owners[0]!.kind !== obj.kind) return 'its owner is not the policy';
-    if (cm.metadata?.labels?.[POLICY_LABEL] !== obj.metadata.name) return `its ${POLICY_LABEL} label is not the policy's`;
-    if (Object.keys(cm.data ?? {}).some((k) => k !== POLICY_KEY && k !== OPERATOR_CA_KEY) || Object.keys(cm.binaryData ?? {}).length) return 'it holds keys the operator did not write';
+    if (owners.length !== 1 || owners[0]!.uid !== obj.metadata.uid || owners[0]!.kind !== obj.kind)
+      return 'its owner is not the policy';
+    if (cm.metadata?.labels?.[POLICY_LABEL] !== obj.metadata.name)
+      return `its ${POLICY_LABEL} label is not the policy's`;
+    if (
+      Object.keys(cm.data ?? {}).some((k) => k !== POLICY_KEY && k !== OPERATOR_CA_KEY) ||
+      Object.keys(cm.binaryData ?? {}).length
+    )
+      return 'it holds keys the operator did not write';
     let doc: unknown;
     try {
       doc = JSON.parse(cm.data?.[POLICY_KEY] ?? '');
@@ -263,7 +329,10 @@ export class PolicyController {
     const by = tamperedBy(cm, FIELD_MANAGER);
     const message = `ConfigMap ${policyConfigMapName(obj.metadata.name)} was changed ${by ? `by ${by}` : 'by someone else'}, not by the operator: ${what}`;
     await this.o.events.emit(obj, 'Warning', 'CompiledPolicyTampered', message);
-    this.o.log?.('warn', 'compiled policy tampered with', { policy: `${obj.metadata.namespace}/${obj.metadata.name}`, message });
+    this.o.log?.('warn', 'compiled policy tampered with', {
+      policy: `${obj.metadata.namespace}/${obj.metadata.name}`,
+      message,
+    });
   }
 
   /** Server-side apply; a tampered ConfigMap is replaced whole first (apply would keep fields others added, e.g. a second owner). */
@@ -278,45 +347,95 @@ export class PolicyController {
         namespace: obj.metadata.namespace!,
         labels: { [POLICY_LABEL]: obj.metadata.name, 'app.kubernetes.io/managed-by': 'agentgate' },
         annotations: { [POLICY_GENERATION_ANNOTATION]: String(obj.metadata.generation ?? 0) },
-        ownerReferences: [{ apiVersion: obj.apiVersion, kind: obj.kind, name: obj.metadata.name, uid: obj.metadata.uid!, controller: true, blockOwnerDeletion: true }],
+        ownerReferences: [
+          {
+            apiVersion: obj.apiVersion,
+            kind: obj.kind,
+            name: obj.metadata.name,
+            uid: obj.metadata.uid!,
+            controller: true,
+            blockOwnerDeletion: true,
+          },
+        ],
       },
-      data: { [POLICY_KEY]: JSON.stringify(compiled), ...(this.o.operatorCa ? { [OPERATOR_CA_KEY]: this.o.operatorCa } : {}) },
+      data: {
+        [POLICY_KEY]: JSON.stringify(compiled),
+        ...(this.o.operatorCa ? { [OPERATOR_CA_KEY]: this.o.operatorCa } : {}),
+      },
     };
     if (tampered) {
       // JSON Patch replaces whole lists and maps (the chart grants patch, not update); the test makes it fail if the ConfigMap changed meanwhile.
       const ops = [
         { op: 'test', path: '/metadata/resourceVersion', value: tampered.metadata!.resourceVersion },
         { op: tampered.metadata?.labels ? 'replace' : 'add', path: '/metadata/labels', value: body.metadata!.labels },
-        { op: tampered.metadata?.ownerReferences ? 'replace' : 'add', path: '/metadata/ownerReferences', value: body.metadata!.ownerReferences },
+        {
+          op: tampered.metadata?.ownerReferences ? 'replace' : 'add',
+          path: '/metadata/ownerReferences',
+          value: body.metadata!.ownerReferences,
+        },
         { op: tampered.data ? 'replace' : 'add', path: '/data', value: body.data },
         ...(tampered.binaryData ? [{ op: 'remove', path: '/binaryData' }] : []),
       ];
-      await this.o.core.patchNamespacedConfigMap({ name, namespace: obj.metadata.namespace!, body: ops, fieldManager: FIELD_MANAGER }, jsonPatch);
+      await this.o.core.patchNamespacedConfigMap(
+        { name, namespace: obj.metadata.namespace!, body: ops, fieldManager: FIELD_MANAGER },
+        jsonPatch,
+      );
     }
-    await this.o.core.patchNamespacedConfigMap({ name, namespace: obj.metadata.namespace!, body, fieldManager: FIELD_MANAGER, force: true }, applyPatch);
+    await this.o.core.patchNamespacedConfigMap(
+      { name, namespace: obj.metadata.namespace!, body, fieldManager: FIELD_MANAGER, force: true },
+      applyPatch,
+    );
   }
 
-  private async writeStatus(obj: PolicyObject, ready: Pick<Condition, 'status' | 'reason' | 'message'>, counts: { targetCount: number; ruleCount: number }, history: PolicyChange[]): Promise<void> {
+  private async writeStatus(
+    obj: PolicyObject,
+    ready: Pick<Condition, 'status' | 'reason' | 'message'>,
+    counts: { targetCount: number; ruleCount: number },
+    history: PolicyChange[],
+  ): Promise<void> {
     const generation = obj.metadata.generation ?? 0;
     const old = obj.status?.conditions?.find((c) => c.type === 'Ready');
     const condition: Condition = {
       type: 'Ready',
       ...ready,
       observedGeneration: generation,
-      lastTransitionTime: old && old.status === ready.status ? old.lastTransitionTime : new Date(this.now()).toISOString(),
+      lastTransitionTime:
+        old && old.status === ready.status ? old.lastTransitionTime : new Date(this.now()).toISOString(),
     };
     // Reported rug pulls stay until the spec accepts them; their condition follows the spec.
     const oldConditions = obj.status?.conditions ?? [];
-    const tools = toolDefinitionsState(obj, generation, obj.status?.toolDefinitionChanges ?? [], oldConditions.some((c) => c.type === TOOL_DEFINITIONS_CONDITION));
-    const conditions = tools.condition ? mergeCondition([condition, ...oldConditions.filter((c) => c.type === TOOL_DEFINITIONS_CONDITION)], tools.condition, this.now()) : [condition];
+    const tools = toolDefinitionsState(
+      obj,
+      generation,
+      obj.status?.toolDefinitionChanges ?? [],
+      oldConditions.some((c) => c.type === TOOL_DEFINITIONS_CONDITION),
+    );
+    const conditions = tools.condition
+      ? mergeCondition(
+          [condition, ...oldConditions.filter((c) => c.type === TOOL_DEFINITIONS_CONDITION)],
+          tools.condition,
+          this.now(),
+        )
+      : [condition];
     const status: PolicyStatus = {
-      observedGeneration: generation, ...(this.o.runTokenIssuer ? { runTokenIssuer: this.o.runTokenIssuer } : {}), ...counts, conditions, ...(history.length ? { history } : {}),
+      observedGeneration: generation,
+      ...(this.o.runTokenIssuer ? { runTokenIssuer: this.o.runTokenIssuer } : {}),
+      ...counts,
+      conditions,
+      ...(history.length ? { history } : {}),
       ...(tools.open.length || obj.status?.toolDefinitionChanges ? { toolDefinitionChanges: tools.open } : {}),
     };
     if (JSON.stringify(obj.status) === JSON.stringify(status)) return; // idempotent: nothing to write
     // With the resourceVersion read: a change a sidecar reported meanwhile is not overwritten (the conflict is retried).
     await this.o.custom.patchNamespacedCustomObjectStatus(
-      { group: GROUP, version: VERSION, namespace: obj.metadata.namespace!, plural: POLICY_PLURAL, name: obj.metadata.name, body: { metadata: { resourceVersion: obj.metadata.resourceVersion }, status } },
+      {
+        group: GROUP,
+        version: VERSION,
+        namespace: obj.metadata.namespace!,
+        plural: POLICY_PLURAL,
+        name: obj.metadata.name,
+        body: { metadata: { resourceVersion: obj.metadata.resourceVersion }, status },
+      },
       mergePatch,
     );
   }

@@ -8,13 +8,22 @@
  */
 import express, { type Request, type Response, type Router } from 'express';
 import type { CustomObjectsApi } from '@kubernetes/client-node';
-import { parseToolDefinitionReport, TOOL_DEFINITION_CHANGED, type ToolDefinitionReport } from '../shared/contract/tool-definitions.js';
+import {
+  parseToolDefinitionReport,
+  TOOL_DEFINITION_CHANGED,
+  type ToolDefinitionReport,
+} from '../shared/contract/tool-definitions.js';
 import { recordToolDefinitionChange } from './tool-definition-status.js';
 import type { EventRecorder } from '../shared/kube/events.js';
 import { messageOf } from '../shared/kube/client.js';
 import { ProxyRequestError, proxyTokenVerifier, type ProxyTokenOptions } from './identity/proxy-token.js';
 
-export const PROXY_EVENT_TYPES: Record<string, 'Normal' | 'Warning'> = { PolicyUnavailable: 'Warning', PolicyAvailable: 'Normal', CompiledPolicyTampered: 'Warning', ToolDefinitionChanged: 'Warning' };
+export const PROXY_EVENT_TYPES: Record<string, 'Normal' | 'Warning'> = {
+  PolicyUnavailable: 'Warning',
+  PolicyAvailable: 'Normal',
+  CompiledPolicyTampered: 'Warning',
+  ToolDefinitionChanged: 'Warning',
+};
 
 export function proxyEventsRouter(o: ProxyTokenOptions & { events: EventRecorder; custom: CustomObjectsApi }): Router {
   const router = express.Router();
@@ -22,24 +31,50 @@ export function proxyEventsRouter(o: ProxyTokenOptions & { events: EventRecorder
   router.post('/events', express.json({ limit: '8kb' }), async (req: Request, res: Response) => {
     try {
       const caller = await authenticate(req.get('authorization'));
-      const { type, reason, message, toolDefinition } = (req.body ?? {}) as { type?: unknown; reason?: unknown; message?: unknown; toolDefinition?: unknown };
-      if (typeof reason !== 'string' || !Object.hasOwn(PROXY_EVENT_TYPES, reason) || type !== PROXY_EVENT_TYPES[reason] || typeof message !== 'string') {
-        throw new ProxyRequestError(400, `body must be {type, reason, message} with reason one of ${Object.keys(PROXY_EVENT_TYPES).join(', ')} and its type`);
+      const { type, reason, message, toolDefinition } = (req.body ?? {}) as {
+        type?: unknown;
+        reason?: unknown;
+        message?: unknown;
+        toolDefinition?: unknown;
+      };
+      if (
+        typeof reason !== 'string' ||
+        !Object.hasOwn(PROXY_EVENT_TYPES, reason) ||
+        type !== PROXY_EVENT_TYPES[reason] ||
+        typeof message !== 'string'
+      ) {
+        throw new ProxyRequestError(
+          400,
+          `body must be {type, reason, message} with reason one of ${Object.keys(PROXY_EVENT_TYPES).join(', ')} and its type`,
+        );
       }
       let report: ToolDefinitionReport | undefined;
       if (toolDefinition !== undefined) {
-        if (reason !== TOOL_DEFINITION_CHANGED) throw new ProxyRequestError(400, `toolDefinition goes with reason ${TOOL_DEFINITION_CHANGED} only`);
+        if (reason !== TOOL_DEFINITION_CHANGED)
+          throw new ProxyRequestError(400, `toolDefinition goes with reason ${TOOL_DEFINITION_CHANGED} only`);
         const parsed = parseToolDefinitionReport(toolDefinition);
         if (typeof parsed === 'string') throw new ProxyRequestError(400, parsed);
         report = parsed;
       }
-      const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: caller.pod, namespace: caller.namespace, uid: caller.podUid } };
+      const pod = {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: caller.pod, namespace: caller.namespace, uid: caller.podUid },
+      };
       await o.events.emit(pod, PROXY_EVENT_TYPES[reason]!, reason, message.slice(0, 1024));
-      if (report) await recordToolDefinitionChange(o, { namespace: caller.namespace, policy: caller.policy, pod: caller.pod }, report);
+      if (report)
+        await recordToolDefinitionChange(
+          o,
+          { namespace: caller.namespace, policy: caller.policy, pod: caller.pod },
+          report,
+        );
       res.json({ emitted: reason });
     } catch (e) {
       const status = e instanceof ProxyRequestError ? e.status : 500;
-      res.status(status).type('application/problem+json').json({ title: 'refused', status, detail: messageOf(e) });
+      res
+        .status(status)
+        .type('application/problem+json')
+        .json({ title: 'refused', status, detail: messageOf(e) });
     }
   });
   return router;

@@ -7,25 +7,48 @@
 import type { CustomObjectsApi } from '@kubernetes/client-node';
 import { GROUP, POLICY_PLURAL, VERSION } from '../shared/contract/api.js';
 import type { AgentAccessPolicy } from '../shared/contract/policy-types.js';
-import { TOOL_DEFINITIONS_CONDITION, toolDefinitionsState, type ToolDefinitionChange, type ToolDefinitionReport } from '../shared/contract/tool-definitions.js';
+import {
+  TOOL_DEFINITIONS_CONDITION,
+  toolDefinitionsState,
+  type ToolDefinitionChange,
+  type ToolDefinitionReport,
+} from '../shared/contract/tool-definitions.js';
 import { mergePatch, statusOf } from '../shared/kube/client.js';
 import { ProxyRequestError } from './identity/proxy-token.js';
 import { mergeCondition, type PolicyCondition } from './policy-conditions.js';
 
-type PolicyObject = AgentAccessPolicy & { metadata: { generation?: number; resourceVersion?: string }; status?: { conditions?: PolicyCondition[]; toolDefinitionChanges?: ToolDefinitionChange[] } };
+type PolicyObject = AgentAccessPolicy & {
+  metadata: { generation?: number; resourceVersion?: string };
+  status?: { conditions?: PolicyCondition[]; toolDefinitionChanges?: ToolDefinitionChange[] };
+};
 
-export async function recordToolDefinitionChange(o: { custom: CustomObjectsApi; now?: () => number }, at: { namespace: string; policy: string; pod: string }, report: ToolDefinitionReport): Promise<void> {
+export async function recordToolDefinitionChange(
+  o: { custom: CustomObjectsApi; now?: () => number },
+  at: { namespace: string; policy: string; pod: string },
+  report: ToolDefinitionReport,
+): Promise<void> {
   const now = o.now ?? Date.now;
   for (let attempt = 0; ; attempt++) {
     let obj: PolicyObject;
     try {
-      obj = (await o.custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: at.namespace, plural: POLICY_PLURAL, name: at.policy })) as PolicyObject;
+      obj = (await o.custom.getNamespacedCustomObject({
+        group: GROUP,
+        version: VERSION,
+        namespace: at.namespace,
+        plural: POLICY_PLURAL,
+        name: at.policy,
+      })) as PolicyObject;
     } catch (e) {
-      if (statusOf(e) === 404) throw new ProxyRequestError(409, `policy ${at.namespace}/${at.policy}, which pod ${at.pod} follows, does not exist`);
+      if (statusOf(e) === 404)
+        throw new ProxyRequestError(
+          409,
+          `policy ${at.namespace}/${at.policy}, which pod ${at.pod} follows, does not exist`,
+        );
       throw e;
     }
     const target = obj.spec?.targets?.find((t) => t.name === report.target);
-    if (target?.protocol !== 'mcp') throw new ProxyRequestError(400, `policy ${at.policy} has no MCP target ${report.target}`);
+    if (target?.protocol !== 'mcp')
+      throw new ProxyRequestError(400, `policy ${at.policy} has no MCP target ${report.target}`);
     const known = obj.status?.toolDefinitionChanges ?? [];
     if (known.some((c) => c.target === report.target && c.tool === report.tool && c.sha256 === report.sha256)) return;
     const change: ToolDefinitionChange = { ...report, pod: at.pod, reportedAt: new Date(now()).toISOString() };
@@ -35,7 +58,17 @@ export async function recordToolDefinitionChange(o: { custom: CustomObjectsApi; 
     const conditions = mergeCondition(obj.status?.conditions ?? [], state.condition, now());
     try {
       await o.custom.patchNamespacedCustomObjectStatus(
-        { group: GROUP, version: VERSION, namespace: at.namespace, plural: POLICY_PLURAL, name: at.policy, body: { metadata: { resourceVersion: obj.metadata.resourceVersion }, status: { conditions, toolDefinitionChanges: state.open } } },
+        {
+          group: GROUP,
+          version: VERSION,
+          namespace: at.namespace,
+          plural: POLICY_PLURAL,
+          name: at.policy,
+          body: {
+            metadata: { resourceVersion: obj.metadata.resourceVersion },
+            status: { conditions, toolDefinitionChanges: state.open },
+          },
+        },
         mergePatch,
       );
       return;

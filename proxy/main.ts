@@ -47,9 +47,16 @@ export interface ProxyCommand {
 
 /** Runs until SIGINT/SIGTERM; returns -1 so the process stays alive while listening. */
 export async function runProxy(o: ProxyCommand): Promise<number> {
-  const logFn = (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>): void => void log.log(level, message, fields);
+  const logFn = (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>): void =>
+    void log.log(level, message, fields);
   const services: ProxyServices = o.policyRef
-    ? await clusterServices({ ...o, policyRef: o.policyRef, policyStalenessSeconds: o.policyStalenessSeconds ?? Number(process.env.AGENTGATE_POLICY_STALENESS_SECONDS ?? 60), log: logFn })
+    ? await clusterServices({
+        ...o,
+        policyRef: o.policyRef,
+        policyStalenessSeconds:
+          o.policyStalenessSeconds ?? Number(process.env.AGENTGATE_POLICY_STALENESS_SECONDS ?? 60),
+        log: logFn,
+      })
     : await localServices({ ...o, policyFile: o.policyFile! });
   // The metrics and health server (prom-client, express) are loaded only when asked for.
   const metrics = o.healthAddress ? new (await import('./observability/metrics.js')).ProxyMetrics() : undefined;
@@ -57,7 +64,9 @@ export async function runProxy(o: ProxyCommand): Promise<number> {
     ...servicesOptions(services),
     ...(metrics ? { metrics } : {}),
     ...(o.auditFile ? { auditFile: o.auditFile } : {}),
-    ...(o.recordings !== false && (o.recordingsDir || o.auditFile) ? { recordingsDir: o.recordingsDir ?? join(dirname(o.auditFile!), 'sessions') } : {}),
+    ...(o.recordings !== false && (o.recordingsDir || o.auditFile)
+      ? { recordingsDir: o.recordingsDir ?? join(dirname(o.auditFile!), 'sessions') }
+      : {}),
     ...(o.auditMaxBytes ? { auditMaxBytes: o.auditMaxBytes } : {}),
     auditStdout: o.auditStdout,
     log: logFn,
@@ -71,13 +80,20 @@ export async function runProxy(o: ProxyCommand): Promise<number> {
   if (o.healthAddress && metrics) {
     const { startHealthServer } = await import('../shared/kube/health-server.js');
     const i = o.healthAddress.lastIndexOf(':');
-    health = await startHealthServer({ host: o.healthAddress.slice(0, i) || '0.0.0.0', port: Number(o.healthAddress.slice(i + 1)), metrics, health: { notReady: () => proxy.notReady() } });
+    health = await startHealthServer({
+      host: o.healthAddress.slice(0, i) || '0.0.0.0',
+      port: Number(o.healthAddress.slice(i + 1)),
+      metrics,
+      health: { notReady: () => proxy.notReady() },
+    });
     log.info('health and metrics', { address: `${o.healthAddress.slice(0, i) || '0.0.0.0'}:${health.port}` });
   }
   for (const a of proxy.addresses()) log.info('ready', a);
   const shutdown = (signal: string): void => {
     log.info('shutting down', { signal });
-    void Promise.all([services.stop(), proxy.stop()]).then(() => health?.close()).then(() => process.exit(0));
+    void Promise.all([services.stop(), proxy.stop()])
+      .then(() => health?.close())
+      .then(() => process.exit(0));
   };
   process.once('SIGINT', () => shutdown('SIGINT'));
   process.once('SIGTERM', () => shutdown('SIGTERM'));

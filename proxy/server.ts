@@ -12,7 +12,13 @@ import { AuditLog } from './audit/audit-log.js';
 import { Checkpointer, type CheckpointWitness } from './audit/checkpoints.js';
 import type { ProxyMetrics } from './observability/metrics.js';
 import { RUN_TOKEN_ISSUER_ANNOTATION } from '../shared/contract/labels.js';
-import { IdentityError, principalRecord, TokenVerifier, type Principal, type TokenVerifierOptions } from './identity/verify.js';
+import {
+  IdentityError,
+  principalRecord,
+  TokenVerifier,
+  type Principal,
+  type TokenVerifierOptions,
+} from './identity/verify.js';
 import { Gate } from './gate/gate.js';
 import { noEvents, type EventSink } from './gate/record.js';
 import { limitsOf, startupSettingsGuard } from './gate/guards.js';
@@ -20,12 +26,30 @@ import { failClosedPolicy } from './cluster/fail-closed-policy.js';
 import { compilePolicy, type PolicyRuntime } from './policy/runtime.js';
 import { postgresTargets, type AgentAccessPolicy, type TargetSpec } from '../shared/contract/policy-types.js';
 import { ByteQueue, checkStartupParams, readPassword, readStartup } from './postgres/handshake.js';
-import { authRequest, backendKeyData, errorResponse, negotiateProtocolVersion, parameterStatus, ProtocolError, readyForQuery } from './postgres/protocol.js';
+import {
+  authRequest,
+  backendKeyData,
+  errorResponse,
+  negotiateProtocolVersion,
+  parameterStatus,
+  ProtocolError,
+  readyForQuery,
+} from './postgres/protocol.js';
 import { sendCancel } from './postgres/runtime-caps.js';
 import { PgSession } from './postgres/session.js';
 import { simpleQuery } from './postgres/simple-query.js';
 import { connectUpstream, UpstreamError, type UpstreamSession } from './postgres/upstream.js';
-import { CATALOG_FUNCTIONS_SQL, CATALOG_RELATIONS_SQL, CATALOG_ROW_FUNCTIONS_SQL, CATALOG_SCHEMAS_SQL, catalogColumnsSql, catalogRuledGeneratedSql, catalogRuledViewsSql, type CatalogRows, type Volatility } from './sql/catalog.js';
+import {
+  CATALOG_FUNCTIONS_SQL,
+  CATALOG_RELATIONS_SQL,
+  CATALOG_ROW_FUNCTIONS_SQL,
+  CATALOG_SCHEMAS_SQL,
+  catalogColumnsSql,
+  catalogRuledGeneratedSql,
+  catalogRuledViewsSql,
+  type CatalogRows,
+  type Volatility,
+} from './sql/catalog.js';
 import { CatalogKeeper } from './sql/catalog-keeper.js';
 import { CATALOG_HIDDEN_WRITES_SQL, hiddenWritesFromRows } from './sql/hidden-writes.js';
 import { KeptUpstream } from './postgres/kept-upstream.js';
@@ -114,13 +138,31 @@ export class GuardProxy {
     this.events = opts.events ?? noEvents;
     this.runtimeValue = compilePolicy(opts.policy, maskingKey(opts.env ?? process.env));
     this.verifier = this.makeVerifier(opts.policy);
-    this.audit = new AuditLog({ ...(opts.auditFile ? { file: opts.auditFile } : {}), ...(opts.recordingsDir ? { recordingsDir: opts.recordingsDir } : {}), ...(opts.auditMaxBytes ? { maxBytes: opts.auditMaxBytes } : {}), stdout: opts.auditStdout ?? false });
+    this.audit = new AuditLog({
+      ...(opts.auditFile ? { file: opts.auditFile } : {}),
+      ...(opts.recordingsDir ? { recordingsDir: opts.recordingsDir } : {}),
+      ...(opts.auditMaxBytes ? { maxBytes: opts.auditMaxBytes } : {}),
+      stdout: opts.auditStdout ?? false,
+    });
     if (!this.audit.healthy) throw new Error(`cannot open the audit log: ${this.audit.error!.message}`);
     if (opts.checkpoints) {
-      this.checkpointer = new Checkpointer({ audit: this.audit, ...opts.checkpoints, ...(opts.log ? { log: opts.log } : {}), onFailure: (m: string) => this.events('Warning', 'AuditCheckpointFailed', m) });
+      this.checkpointer = new Checkpointer({
+        audit: this.audit,
+        ...opts.checkpoints,
+        ...(opts.log ? { log: opts.log } : {}),
+        onFailure: (m: string) => this.events('Warning', 'AuditCheckpointFailed', m),
+      });
     }
-    this.gate = new Gate({ runtime: () => this.runtime, events: this.events, ...(opts.approvals ? { approvals: opts.approvals } : {}), ...(opts.metrics ? { metrics: opts.metrics } : {}) });
-    opts.metrics?.observe(() => ({ auditHealthy: this.audit.healthy, checkpointFailures: this.checkpointer?.failures ?? 0 }));
+    this.gate = new Gate({
+      runtime: () => this.runtime,
+      events: this.events,
+      ...(opts.approvals ? { approvals: opts.approvals } : {}),
+      ...(opts.metrics ? { metrics: opts.metrics } : {}),
+    });
+    opts.metrics?.observe(() => ({
+      auditHealthy: this.audit.healthy,
+      checkpointFailures: this.checkpointer?.failures ?? 0,
+    }));
   }
 
   static async start(opts: GuardProxyOptions): Promise<GuardProxy> {
@@ -146,21 +188,44 @@ export class GuardProxy {
   setPolicyUnavailable(reason: string | undefined): void {
     if (reason === this.failClosed?.reason) return;
     if (reason) {
-      this.failClosed = { reason, runtime: compilePolicy(failClosedPolicy(this.runtimeValue.policy, reason), maskingKey(this.opts.env ?? process.env)) };
-      this.audit.tryAppend({ event: { action: 'policy.updated', outcome: 'failure' }, policy: this.runtimeValue.ref, message: `${reason}: refusing every statement and new session` });
+      this.failClosed = {
+        reason,
+        runtime: compilePolicy(
+          failClosedPolicy(this.runtimeValue.policy, reason),
+          maskingKey(this.opts.env ?? process.env),
+        ),
+      };
+      this.audit.tryAppend({
+        event: { action: 'policy.updated', outcome: 'failure' },
+        policy: this.runtimeValue.ref,
+        message: `${reason}: refusing every statement and new session`,
+      });
       this.events('Warning', 'PolicyUnavailable', `${reason}: refusing every statement and new session`);
       this.log('error', 'policy unavailable: failing closed', { reason });
     } else {
       this.failClosed = undefined;
-      this.audit.tryAppend({ event: { action: 'policy.updated', outcome: 'success' }, policy: this.runtimeValue.ref, message: 'policy available again: enforcing it' });
-      this.events('Normal', 'PolicyAvailable', `enforcing policy ${this.runtimeValue.ref.namespace ?? ''}/${this.runtimeValue.ref.name} again`);
+      this.audit.tryAppend({
+        event: { action: 'policy.updated', outcome: 'success' },
+        policy: this.runtimeValue.ref,
+        message: 'policy available again: enforcing it',
+      });
+      this.events(
+        'Normal',
+        'PolicyAvailable',
+        `enforcing policy ${this.runtimeValue.ref.namespace ?? ''}/${this.runtimeValue.ref.name} again`,
+      );
       this.log('info', 'policy available again', { ...this.runtimeValue.ref });
     }
   }
 
   /** Cluster mode: the compiled ConfigMap is not what the operator wrote. Nothing changes in force; audited, and an Event. */
   recordPolicyTampered(message: string, detail: Record<string, unknown>): void {
-    this.audit.tryAppend({ event: { action: 'policy.tampered', outcome: 'failure' }, policy: this.runtimeValue.ref, message, detail });
+    this.audit.tryAppend({
+      event: { action: 'policy.tampered', outcome: 'failure' },
+      policy: this.runtimeValue.ref,
+      message,
+      detail,
+    });
     this.events('Warning', 'CompiledPolicyTampered', message);
     this.log('error', 'compiled policy tampered with', { message, ...detail });
   }
@@ -168,14 +233,26 @@ export class GuardProxy {
   /** Replaces the policy in force; running sessions apply it from their next statement. */
   updatePolicy(policy: AgentAccessPolicy): void {
     const verifier = this.makeVerifier(policy);
-    const listeners = (p: AgentAccessPolicy): string => JSON.stringify(p.spec.targets.map((t) => [t.name, t.listen, t.upstream, t.credentials, t.tls]));
+    const listeners = (p: AgentAccessPolicy): string =>
+      JSON.stringify(p.spec.targets.map((t) => [t.name, t.listen, t.upstream, t.credentials, t.tls]));
     if (listeners(policy) !== listeners(this.runtimeValue.policy)) {
-      this.log('warn', 'targets changed: listeners and upstreams apply after a restart; rules, masking and identity apply now');
+      this.log(
+        'warn',
+        'targets changed: listeners and upstreams apply after a restart; rules, masking and identity apply now',
+      );
     }
     this.runtimeValue = compilePolicy(policy, maskingKey(this.opts.env ?? process.env));
-    if (this.failClosed) this.failClosed.runtime = compilePolicy(failClosedPolicy(policy, this.failClosed.reason), maskingKey(this.opts.env ?? process.env));
+    if (this.failClosed)
+      this.failClosed.runtime = compilePolicy(
+        failClosedPolicy(policy, this.failClosed.reason),
+        maskingKey(this.opts.env ?? process.env),
+      );
     this.verifier = verifier;
-    this.audit.tryAppend({ event: { action: 'policy.updated' }, policy: this.runtimeValue.ref, ...(this.runtimeValue.change ? { detail: { change: this.runtimeValue.change } } : {}) });
+    this.audit.tryAppend({
+      event: { action: 'policy.updated' },
+      policy: this.runtimeValue.ref,
+      ...(this.runtimeValue.change ? { detail: { change: this.runtimeValue.change } } : {}),
+    });
     this.log('info', 'policy updated', { ...this.runtimeValue.ref });
   }
 
@@ -185,13 +262,21 @@ export class GuardProxy {
       ...(o.resolvePath ? { resolvePath: o.resolvePath } : {}),
       ...(o.now ? { now: () => Math.floor(o.now!() / 1000) } : {}),
       ...(o.kubernetesJwks ? { kubernetesJwks: o.kubernetesJwks } : {}),
-      binding: { ...(policy.metadata.namespace ? { namespace: policy.metadata.namespace } : {}), ...(policy.spec.subjects ? { subjects: policy.spec.subjects } : {}), ...(o.pod ? { pod: o.pod } : {}) },
+      binding: {
+        ...(policy.metadata.namespace ? { namespace: policy.metadata.namespace } : {}),
+        ...(policy.spec.subjects ? { subjects: policy.spec.subjects } : {}),
+        ...(o.pod ? { pod: o.pod } : {}),
+      },
       runTokens: runTokenContext(policy, o.runTokenIssuer),
     });
   }
 
   addresses(): { target: string; host: string; port: number; kind?: 'reverse' | 'forward' }[] {
-    return [...this.targets.map((t) => ({ target: t.spec.name, ...t.address! })), ...(this.http?.addresses() ?? []), ...(this.mcp?.addresses() ?? [])];
+    return [
+      ...this.targets.map((t) => ({ target: t.spec.name, ...t.address! })),
+      ...(this.http?.addresses() ?? []),
+      ...(this.mcp?.addresses() ?? []),
+    ];
   }
 
   private log(level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>): void {
@@ -206,8 +291,15 @@ export class GuardProxy {
       const catalog = new CatalogKeeper({
         load: () => this.loadCatalog(spec, password),
         loadHiddenWrites: () => this.loadHiddenWrites(spec, password),
-        ...(this.opts.catalogDemandIntervalMs !== undefined ? { minIntervalMs: this.opts.catalogDemandIntervalMs } : {}),
-        onError: (e) => this.log('warn', `target ${spec.name}: cannot load the catalog; unknown functions are denied until it loads`, { error: e.message }),
+        ...(this.opts.catalogDemandIntervalMs !== undefined
+          ? { minIntervalMs: this.opts.catalogDemandIntervalMs }
+          : {}),
+        onError: (e) =>
+          this.log(
+            'warn',
+            `target ${spec.name}: cannot load the catalog; unknown functions are denied until it loads`,
+            { error: e.message },
+          ),
       });
       const t: TargetRuntime = { spec, password, server, catalog };
       server.on('connection', (socket) => {
@@ -224,18 +316,38 @@ export class GuardProxy {
       const addr = server.address() as net.AddressInfo;
       t.address = { host: addr.address, port: addr.port };
       this.targets.push(t);
-      this.log('info', `target ${spec.name} listening`, { address: `${addr.address}:${addr.port}`, upstream: `${spec.upstream.host}:${spec.upstream.port}` });
+      this.log('info', `target ${spec.name} listening`, {
+        address: `${addr.address}:${addr.port}`,
+        upstream: `${spec.upstream.host}:${spec.upstream.port}`,
+      });
       void this.refreshCatalog(t);
     }
     const o = this.opts;
     const wiring: HttpWiring = {
-      policy: o.policy, runtime: () => this.runtime, verify: (token) => this.verifier.verify(token), audit: this.audit, failClosed: () => this.failClosed?.reason,
-      ...(o.approvals ? { approvals: o.approvals } : {}), ...(o.events ? { events: o.events } : {}), ...(o.metrics ? { metrics: o.metrics } : {}), ...(o.env ? { env: o.env } : {}),
-      ...(o.resolvePath ? { resolvePath: o.resolvePath } : {}), ...(o.listenOverride ? { listenOverride: o.listenOverride } : {}), ...(o.log ? { log: o.log } : {}),
+      policy: o.policy,
+      runtime: () => this.runtime,
+      verify: (token) => this.verifier.verify(token),
+      audit: this.audit,
+      failClosed: () => this.failClosed?.reason,
+      ...(o.approvals ? { approvals: o.approvals } : {}),
+      ...(o.events ? { events: o.events } : {}),
+      ...(o.metrics ? { metrics: o.metrics } : {}),
+      ...(o.env ? { env: o.env } : {}),
+      ...(o.resolvePath ? { resolvePath: o.resolvePath } : {}),
+      ...(o.listenOverride ? { listenOverride: o.listenOverride } : {}),
+      ...(o.log ? { log: o.log } : {}),
     };
     this.http = await startHttpTargets(wiring);
     this.mcp = await startMcpTargets(wiring);
-    this.audit.append({ event: { action: 'proxy.start' }, policy: this.runtimeValue.ref, detail: { targets: this.addresses(), ...(this.opts.checkpoints ? { stream: this.opts.checkpoints.stream } : {}), ...(this.runtimeValue.change ? { change: this.runtimeValue.change } : {}) } });
+    this.audit.append({
+      event: { action: 'proxy.start' },
+      policy: this.runtimeValue.ref,
+      detail: {
+        targets: this.addresses(),
+        ...(this.opts.checkpoints ? { stream: this.opts.checkpoints.stream } : {}),
+        ...(this.runtimeValue.change ? { change: this.runtimeValue.change } : {}),
+      },
+    });
     this.checkpointer?.start();
     const every = this.opts.catalogRefreshMs ?? 60_000;
     this.refreshTimer = setInterval(() => this.targets.forEach((t) => void this.refreshCatalog(t)), every);
@@ -251,29 +363,77 @@ export class GuardProxy {
   private async loadCatalog(spec: TargetSpec, password: string): Promise<CatalogRows> {
     let up: UpstreamSession | undefined;
     try {
-      up = await connectUpstream({ target: spec, password, applicationName: 'agentgate-catalog', ...(this.opts.resolvePath ? { resolvePath: this.opts.resolvePath } : {}) });
-      const functions = (await simpleQuery(up.socket, CATALOG_FUNCTIONS_SQL)).map((r) => ({ schema: r[0]!, name: r[1]!, volatility: r[2] as Volatility, ...(r[3] ? { settings: r[3].split(',') } : {}) }));
+      up = await connectUpstream({
+        target: spec,
+        password,
+        applicationName: 'agentgate-catalog',
+        ...(this.opts.resolvePath ? { resolvePath: this.opts.resolvePath } : {}),
+      });
+      const functions = (await simpleQuery(up.socket, CATALOG_FUNCTIONS_SQL)).map((r) => ({
+        schema: r[0]!,
+        name: r[1]!,
+        volatility: r[2] as Volatility,
+        ...(r[3] ? { settings: r[3].split(',') } : {}),
+      }));
       const schemas = (await simpleQuery(up.socket, CATALOG_SCHEMAS_SQL)).map((r) => r[0]!);
-      const relations = (await simpleQuery(up.socket, CATALOG_RELATIONS_SQL)).map((r) => ({ schema: r[0]!, name: r[1]!, oid: Number(r[2]), attributes: Number(r[3]) }));
+      const relations = (await simpleQuery(up.socket, CATALOG_RELATIONS_SQL)).map((r) => ({
+        schema: r[0]!,
+        name: r[1]!,
+        oid: Number(r[2]),
+        attributes: Number(r[3]),
+      }));
       const names = (this.runtimeValue.policy.spec.masking?.columns ?? []).map((c) => c.name);
-      const columns = (await simpleQuery(up.socket, catalogColumnsSql(names))).map((r) => ({ relid: Number(r[0]), attnum: Number(r[1]), name: r[2]!, relation: r[3]! }));
+      const columns = (await simpleQuery(up.socket, catalogColumnsSql(names))).map((r) => ({
+        relid: Number(r[0]),
+        attnum: Number(r[1]),
+        name: r[2]!,
+        relation: r[3]!,
+      }));
       const [path] = await simpleQuery(up.socket, CATALOG_SEARCH_PATH_SQL);
       const searchPath = effectiveSearchPath(path?.[0] ?? '', path?.[1] ?? spec.upstream.user);
       const hiddenWrites = hiddenWritesFromRows(await simpleQuery(up.socket, CATALOG_HIDDEN_WRITES_SQL));
-      const ruledViews = (await simpleQuery(up.socket, catalogRuledViewsSql(names))).map((r) => ({ oid: Number(r[0]), name: r[1]! }));
+      const ruledViews = (await simpleQuery(up.socket, catalogRuledViewsSql(names))).map((r) => ({
+        oid: Number(r[0]),
+        name: r[1]!,
+      }));
       const rowFunctions = (await simpleQuery(up.socket, CATALOG_ROW_FUNCTIONS_SQL)).map((r) => r[0]!);
-      const generatedColumns = (await simpleQuery(up.socket, catalogRuledGeneratedSql(names))).map((r) => ({ relid: Number(r[0]), attnum: Number(r[1]), name: r[2]!, source: r[3]! }));
-      return { functions, schemas, relations, columns, searchPath, hiddenWrites, ruledViews, rowFunctions, generatedColumns };
+      const generatedColumns = (await simpleQuery(up.socket, catalogRuledGeneratedSql(names))).map((r) => ({
+        relid: Number(r[0]),
+        attnum: Number(r[1]),
+        name: r[2]!,
+        source: r[3]!,
+      }));
+      return {
+        functions,
+        schemas,
+        relations,
+        columns,
+        searchPath,
+        hiddenWrites,
+        ruledViews,
+        rowFunctions,
+        generatedColumns,
+      };
     } finally {
       up?.socket.end(serialize.end());
     }
   }
 
   /** Relations whose writes change rows a command tag does not count (for maxRowsAffected), over a session the proxy keeps. */
-  private async loadHiddenWrites(spec: TargetSpec, password: string): Promise<NonNullable<CatalogRows['hiddenWrites']>> {
+  private async loadHiddenWrites(
+    spec: TargetSpec,
+    password: string,
+  ): Promise<NonNullable<CatalogRows['hiddenWrites']>> {
     let kept = this.hiddenWritesSessions.get(spec.name);
     if (!kept) {
-      kept = new KeptUpstream(() => connectUpstream({ target: spec, password, applicationName: 'agentgate-catalog', ...(this.opts.resolvePath ? { resolvePath: this.opts.resolvePath } : {}) }));
+      kept = new KeptUpstream(() =>
+        connectUpstream({
+          target: spec,
+          password,
+          applicationName: 'agentgate-catalog',
+          ...(this.opts.resolvePath ? { resolvePath: this.opts.resolvePath } : {}),
+        }),
+      );
       this.hiddenWritesSessions.set(spec.name, kept);
     }
     return hiddenWritesFromRows(await kept.query(CATALOG_HIDDEN_WRITES_SQL));
@@ -290,24 +450,39 @@ export class GuardProxy {
     };
     let principal: Principal | undefined;
     try {
-      const { packet, socket: s } = await readStartup(q, raw, { ...(t.spec.tls ? { tls: loadTls(t.spec, this.opts.resolvePath) } : {}) });
+      const { packet, socket: s } = await readStartup(q, raw, {
+        ...(t.spec.tls ? { tls: loadTls(t.spec, this.opts.resolvePath) } : {}),
+      });
       socket = s;
       if (packet.kind === 'cancel') return this.cancel(packet.pid, packet.secret, raw);
       if (this.failClosed) {
-        this.audit.tryAppend({ event: { action: 'connection.open', outcome: 'failure' }, connection: connectionId, target: t.spec.name, client, message: this.failClosed.reason });
+        this.audit.tryAppend({
+          event: { action: 'connection.open', outcome: 'failure' },
+          connection: connectionId,
+          target: t.spec.name,
+          client,
+          message: this.failClosed.reason,
+        });
         return fatal('08004', `${this.failClosed.reason}; new sessions are refused until it is back`);
       }
       const startup = checkStartupParams(packet.params);
       const pinned = startupSettingsGuard(Object.keys(startup.forward), limitsOf(this.runtimeValue));
       if (pinned) throw new ProtocolError(pinned, '42501');
-      if (packet.minor > 0 || startup.unsupportedOptions.length) socket.write(negotiateProtocolVersion(0, startup.unsupportedOptions));
+      if (packet.minor > 0 || startup.unsupportedOptions.length)
+        socket.write(negotiateProtocolVersion(0, startup.unsupportedOptions));
       socket.write(authRequest(3)); // AuthenticationCleartextPassword: the password is the agent's JWT
       const token = await readPassword(q);
       try {
         principal = await this.verifier.verify(token);
       } catch (e) {
         const err = e instanceof IdentityError ? e : new IdentityError((e as Error).message);
-        this.audit.tryAppend({ event: { action: 'identity.rejected', outcome: 'failure' }, connection: connectionId, target: t.spec.name, client, message: err.message });
+        this.audit.tryAppend({
+          event: { action: 'identity.rejected', outcome: 'failure' },
+          connection: connectionId,
+          target: t.spec.name,
+          client,
+          message: err.message,
+        });
         this.events('Warning', 'IdentityRejected', `a token was refused on target ${t.spec.name}: ${err.message}`);
         this.opts.metrics?.identityRejected(t.spec.name);
         return fatal(err.sqlState, `authentication failed: ${err.message}`);
@@ -317,15 +492,24 @@ export class GuardProxy {
         target: t.spec,
         password: t.password,
         startupParams: startup.forward,
-        ...(this.runtimeValue.policy.spec.mode !== 'Audit' && this.runtimeValue.policy.spec.runtimeLimits?.maxStatementSeconds !== undefined ? { statementTimeoutSeconds: this.runtimeValue.policy.spec.runtimeLimits.maxStatementSeconds } : {}),
-        applicationName: `agentgate:${principal.sub}${startup.applicationName ? `:${startup.applicationName}` : ''}`.slice(0, 63),
+        ...(this.runtimeValue.policy.spec.mode !== 'Audit' &&
+        this.runtimeValue.policy.spec.runtimeLimits?.maxStatementSeconds !== undefined
+          ? { statementTimeoutSeconds: this.runtimeValue.policy.spec.runtimeLimits.maxStatementSeconds }
+          : {}),
+        applicationName:
+          `agentgate:${principal.sub}${startup.applicationName ? `:${startup.applicationName}` : ''}`.slice(0, 63),
         ...(this.opts.resolvePath ? { resolvePath: this.opts.resolvePath } : {}),
       });
       const sessionId = randomUUID();
       const rec = this.audit.tryAppend({
-        event: { action: 'connection.open', outcome: 'success' }, session: { id: sessionId }, connection: connectionId, target: t.spec.name, client,
+        event: { action: 'connection.open', outcome: 'success' },
+        session: { id: sessionId },
+        connection: connectionId,
+        target: t.spec.name,
+        client,
         principal: principalRecord(principal),
-        policy: this.runtimeValue.ref, detail: { tokenExpires: new Date(principal.exp * 1000).toISOString(), upstreamTls: upstream.tls },
+        policy: this.runtimeValue.ref,
+        detail: { tokenExpires: new Date(principal.exp * 1000).toISOString(), upstreamTls: upstream.tls },
       });
       if (!rec) {
         upstream.socket.destroy();
@@ -335,32 +519,48 @@ export class GuardProxy {
       const secret = randomBytes(4);
       const cancelKey = `${pid}:${secret.toString('hex')}`;
       this.cancelKeys.set(cancelKey, { target: t, upstream });
-      const greeting = [authRequest(0), ...upstream.parameters.map(([k, v]) => parameterStatus(k, v)), backendKeyData(pid, secret), readyForQuery(upstream.status)];
+      const greeting = [
+        authRequest(0),
+        ...upstream.parameters.map(([k, v]) => parameterStatus(k, v)),
+        backendKeyData(pid, secret),
+        readyForQuery(upstream.status),
+      ];
       const clientSocket = q.detach();
       clientSocket.write(Buffer.concat(greeting));
-      const session = new PgSession(clientSocket, upstream.socket, {
-        target: t.spec,
-        runtime: () => this.runtime,
-        classifier: this.classifier,
-        catalog: () => t.catalog.catalog,
-        freshCatalog: (shapes) => t.catalog.ensure(shapes, { countsWrites: this.runtimeValue.policy.spec.mode !== 'Audit' && this.runtimeValue.policy.spec.runtimeLimits?.maxRowsAffected !== undefined }),
-        audit: this.audit,
-        principal,
-        sessionId,
-        connectionId,
-        startupParameters: upstream.parameters,
-        ...(this.opts.now ? { now: this.opts.now } : {}),
-        onSchemaChange: () => void this.refreshCatalog(t),
-        cancelUpstream: () => sendCancel(t.spec.upstream.host, t.spec.upstream.port, upstream.backendPid, upstream.backendSecret),
-        gate: this.gate,
-        events: this.events,
-        ...(this.opts.metrics ? { metrics: this.opts.metrics } : {}),
-        onClose: () => {
-          this.sessions.delete(session);
-          this.cancelKeys.delete(cancelKey);
-          this.opts.metrics?.sessions.dec({ target: t.spec.name });
+      const session = new PgSession(
+        clientSocket,
+        upstream.socket,
+        {
+          target: t.spec,
+          runtime: () => this.runtime,
+          classifier: this.classifier,
+          catalog: () => t.catalog.catalog,
+          freshCatalog: (shapes) =>
+            t.catalog.ensure(shapes, {
+              countsWrites:
+                this.runtimeValue.policy.spec.mode !== 'Audit' &&
+                this.runtimeValue.policy.spec.runtimeLimits?.maxRowsAffected !== undefined,
+            }),
+          audit: this.audit,
+          principal,
+          sessionId,
+          connectionId,
+          startupParameters: upstream.parameters,
+          ...(this.opts.now ? { now: this.opts.now } : {}),
+          onSchemaChange: () => void this.refreshCatalog(t),
+          cancelUpstream: () =>
+            sendCancel(t.spec.upstream.host, t.spec.upstream.port, upstream.backendPid, upstream.backendSecret),
+          gate: this.gate,
+          events: this.events,
+          ...(this.opts.metrics ? { metrics: this.opts.metrics } : {}),
+          onClose: () => {
+            this.sessions.delete(session);
+            this.cancelKeys.delete(cancelKey);
+            this.opts.metrics?.sessions.dec({ target: t.spec.name });
+          },
         },
-      }, upstream.status);
+        upstream.status,
+      );
       this.sessions.add(session);
       this.opts.metrics?.sessions.inc({ target: t.spec.name });
       session.start();
@@ -368,7 +568,14 @@ export class GuardProxy {
       const err = e as Error;
       const code = e instanceof ProtocolError ? e.sqlState : e instanceof UpstreamError ? e.sqlState : 'XX000';
       const action = e instanceof UpstreamError ? 'connection.close' : 'protocol.error';
-      this.audit.tryAppend({ event: { action, outcome: 'failure' }, connection: connectionId, target: t.spec.name, client, message: err.message, ...(principal ? { principal: { iss: principal.iss, sub: principal.sub } } : {}) });
+      this.audit.tryAppend({
+        event: { action, outcome: 'failure' },
+        connection: connectionId,
+        target: t.spec.name,
+        client,
+        message: err.message,
+        ...(principal ? { principal: { iss: principal.iss, sub: principal.sub } } : {}),
+      });
       fatal(code, e instanceof UpstreamError ? `cannot reach the database: ${err.message}` : err.message);
     }
   }
@@ -386,7 +593,11 @@ export class GuardProxy {
     if (this.stopping) return 'shutting down';
     if (!this.audit.healthy) return `audit log unavailable: ${this.audit.error?.message}`;
     if (this.failClosed) return `policy unavailable: ${this.failClosed.reason}`;
-    const listening = new Set([...this.targets.filter((t) => t.address).map((t) => t.spec.name), ...(this.http?.addresses().map((a) => a.target) ?? []), ...(this.mcp?.addresses().map((a) => a.target) ?? [])]);
+    const listening = new Set([
+      ...this.targets.filter((t) => t.address).map((t) => t.spec.name),
+      ...(this.http?.addresses().map((a) => a.target) ?? []),
+      ...(this.mcp?.addresses().map((a) => a.target) ?? []),
+    ]);
     const missing = this.runtimeValue.policy.spec.targets.filter((t) => !listening.has(t.name)).map((t) => t.name);
     return missing.length ? `targets not listening: ${missing.join(', ')}` : undefined;
   }
@@ -424,5 +635,8 @@ function maskingKey(env: NodeJS.ProcessEnv): { hashKey?: Buffer } {
 /** Which run tokens this proxy's policy accepts: the operator's issuer, exchanged under this policy. */
 function runTokenContext(policy: AgentAccessPolicy, issuer?: string): { issuer?: string; policy?: string } {
   const iss = issuer ?? policy.metadata.annotations?.[RUN_TOKEN_ISSUER_ANNOTATION];
-  return { ...(iss ? { issuer: iss } : {}), ...(policy.metadata.namespace ? { policy: `${policy.metadata.namespace}/${policy.metadata.name}` } : {}) };
+  return {
+    ...(iss ? { issuer: iss } : {}),
+    ...(policy.metadata.namespace ? { policy: `${policy.metadata.namespace}/${policy.metadata.name}` } : {}),
+  };
 }

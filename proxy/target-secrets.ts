@@ -14,14 +14,30 @@ export interface SecretSource {
 }
 
 /** A target's password or token (credentials.passwordEnv | passwordFile | secretRef). */
-export function readTargetSecret(target: string, c: SecretSource, env: NodeJS.ProcessEnv, resolvePath?: (p: string) => string): string {
+export function readTargetSecret(
+  target: string,
+  c: SecretSource,
+  env: NodeJS.ProcessEnv,
+  resolvePath?: (p: string) => string,
+): string {
   if (c.passwordEnv) {
     const v = env[c.passwordEnv];
-    if (v === undefined) throw new Error(`target ${target}: environment variable ${c.passwordEnv} (credentials.passwordEnv) is not set`);
+    if (v === undefined)
+      throw new Error(`target ${target}: environment variable ${c.passwordEnv} (credentials.passwordEnv) is not set`);
     return v;
   }
-  if (c.passwordFile) return readSecretFile(target, resolvePath ? resolvePath(c.passwordFile) : c.passwordFile, 'credentials.passwordFile');
-  if (c.secretRef) return readSecretFile(target, mountedSecretPath(env, target, 'password'), `credentials.secretRef ${c.secretRef.name}`);
+  if (c.passwordFile)
+    return readSecretFile(
+      target,
+      resolvePath ? resolvePath(c.passwordFile) : c.passwordFile,
+      'credentials.passwordFile',
+    );
+  if (c.secretRef)
+    return readSecretFile(
+      target,
+      mountedSecretPath(env, target, 'password'),
+      `credentials.secretRef ${c.secretRef.name}`,
+    );
   throw new Error(`target ${target}: no credentials`);
 }
 

@@ -12,7 +12,12 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFi
 import { basename, dirname, join } from 'node:path';
 import { ensureLocalSigningKey } from '../../proxy/identity/local-key.js';
 import { decodeProtectedHeader } from 'jose';
-import { COUNTERSIGNATURE_FILE, signBundle, type ManifestCountersigner, type ManifestSigner } from '../../proxy/audit/manifest.js';
+import {
+  COUNTERSIGNATURE_FILE,
+  signBundle,
+  type ManifestCountersigner,
+  type ManifestSigner,
+} from '../../proxy/audit/manifest.js';
 import { parseReviews, type DeviationReview } from '../../proxy/audit/deviation-review.js';
 import { findChromium, printPdf } from '../../proxy/audit/report-pdf.js';
 import { buildEvidence, type EvidenceInput, type EvidenceVerification } from '../../proxy/audit/evidence.js';
@@ -66,12 +71,18 @@ async function manifestSigner(o: EvidenceCommand): Promise<ManifestSigner | unde
   if (!dir || (!o.signKeyDir && !existsSync(join(dir, WITNESS_KEY_FILE)))) return undefined;
   const key = await ensureLocalSigningKey(dir, { key: WITNESS_KEY_FILE, jwks: WITNESS_JWKS_FILE });
   const jwks = JSON.parse(readFileSync(key.jwksFile, 'utf8')) as ManifestSigner['jwks'];
-  return { kid: key.kid, key: key.privateKey, jwks: { keys: jwks.keys.filter((k) => k.kid === key.kid) }, kind: o.signKeyDir ? `key in ${dir}` : `local witness key (${dir})` };
+  return {
+    kid: key.kid,
+    key: key.privateKey,
+    jwks: { keys: jwks.keys.filter((k) => k.kid === key.kid) },
+    kind: o.signKeyDir ? `key in ${dir}` : `local witness key (${dir})`,
+  };
 }
 
 export async function writeEvidence(o: EvidenceCommand): Promise<EvidenceResult> {
   // A bundle is exactly what this export wrote: files already there would be signed as part of it.
-  if (existsSync(o.out) && readdirSync(o.out).length) throw new Error(`${o.out} is not empty: export into a new directory`);
+  if (existsSync(o.out) && readdirSync(o.out).length)
+    throw new Error(`${o.out} is not empty: export into a new directory`);
   const signer = await manifestSigner(o);
   // The caller's token and the operator's keys are checked before anything is written.
   let countersigner: ManifestCountersigner | undefined;
@@ -79,7 +90,8 @@ export async function writeEvidence(o: EvidenceCommand): Promise<EvidenceResult>
     const { loadKubeConfig } = await import('../../shared/kube/client.js');
     const { operatorCountersigner } = await import('./operator-countersign.js');
     countersigner = await operatorCountersigner({
-      url: o.operatorUrl, kc: loadKubeConfig(),
+      url: o.operatorUrl,
+      kc: loadKubeConfig(),
       ...(o.operatorCaFile ? { ca: readFileSync(o.operatorCaFile, 'utf8') } : {}),
       ...(o.operatorTokenFile ? { tokenFile: o.operatorTokenFile } : {}),
       ...(o.namespace ? { namespace: o.namespace } : {}),
@@ -89,23 +101,30 @@ export async function writeEvidence(o: EvidenceCommand): Promise<EvidenceResult>
   const { records } = v;
   let approvals: EvidenceInput['approvals'];
   let policies: EvidenceInput['policies'];
-  let reviews: DeviationReview[] | undefined = o.reviewsFile ? parseReviews(JSON.parse(readFileSync(o.reviewsFile, 'utf8'))) : undefined;
+  let reviews: DeviationReview[] | undefined = o.reviewsFile
+    ? parseReviews(JSON.parse(readFileSync(o.reviewsFile, 'utf8')))
+    : undefined;
   // Where the review decisions come from, said in the report: a file is whatever the exporter handed in.
-  let reviewsFrom: string | undefined = o.reviewsFile ? `the file ${basename(o.reviewsFile)} given to the export (not read from the cluster)` : undefined;
+  let reviewsFrom: string | undefined = o.reviewsFile
+    ? `the file ${basename(o.reviewsFile)} given to the export (not read from the cluster)`
+    : undefined;
   if (o.cluster) {
     const { loadKubeConfig, statusOf } = await import('../../shared/kube/client.js');
     const { GROUP, VERSION, APPROVAL_PLURAL, POLICY_PLURAL } = await import('../../shared/contract/api.js');
     const { CustomObjectsApi } = await import('@kubernetes/client-node');
     const api = loadKubeConfig().makeApiClient(CustomObjectsApi);
     // In the namespace asked for, or in all of them.
-    const list = async <T>(plural: string): Promise<T[]> => ((o.namespace
-      ? await api.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: o.namespace, plural })
-      : await api.listClusterCustomObject({ group: GROUP, version: VERSION, plural })) as { items: T[] }).items;
+    const list = async <T>(plural: string): Promise<T[]> =>
+      (
+        (o.namespace
+          ? await api.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: o.namespace, plural })
+          : await api.listClusterCustomObject({ group: GROUP, version: VERSION, plural })) as { items: T[] }
+      ).items;
     approvals = await list<NonNullable<EvidenceInput['approvals']>[number]>(APPROVAL_PLURAL);
     // Change management: each policy's recorded history (who changed the spec, when, outcome).
     policies = await list<NonNullable<EvidenceInput['policies']>[number]>(POLICY_PLURAL);
     // Review items: a cluster without the DeviationReview kind holds none, so nothing was reported for review.
-    reviewsFrom ??= 'the cluster\'s DeviationReview objects';
+    reviewsFrom ??= "the cluster's DeviationReview objects";
     reviews ??= await list<DeviationReview>(DEVIATION_REVIEW_PLURAL).then(parseReviews, (e: unknown) => {
       if (statusOf(e) === 404) return [];
       throw e;
@@ -121,9 +140,13 @@ export async function writeEvidence(o: EvidenceCommand): Promise<EvidenceResult>
   ];
   const earliest = times.reduce((m, t) => Math.min(m, Date.parse(t ?? '') || Infinity), Infinity);
   const from = o.from ?? new Date(Math.min(earliest, o.to.getTime()));
-  const fromSource = o.from ? 'asked' as const : 'first record' as const;
-  if (from.getTime() > o.to.getTime()) throw new Error(`the period starts (${from.toISOString()}) after it ends (${o.to.toISOString()})`);
-  const inPeriod = (iso: string | undefined): boolean => { const t = Date.parse(iso ?? ''); return t >= from.getTime() && t <= o.to.getTime(); };
+  const fromSource = o.from ? ('asked' as const) : ('first record' as const);
+  if (from.getTime() > o.to.getTime())
+    throw new Error(`the period starts (${from.toISOString()}) after it ends (${o.to.toISOString()})`);
+  const inPeriod = (iso: string | undefined): boolean => {
+    const t = Date.parse(iso ?? '');
+    return t >= from.getTime() && t <= o.to.getTime();
+  };
   approvals = approvals?.filter((a) => inPeriod(a.metadata.creationTimestamp));
   const verification: EvidenceVerification = {
     ok: verified(v),
@@ -133,8 +156,15 @@ export async function writeEvidence(o: EvidenceCommand): Promise<EvidenceResult>
     ...(v.recordings.length ? { recordings: mergeRecordings(v.recordings) } : {}),
   };
   const ev = buildEvidence({
-    records, verification, from, to: o.to, fromSource,
-    ...(o.namespace ? { namespace: o.namespace } : {}), ...(approvals ? { approvals } : {}), ...(policies ? { policies } : {}), ...(reviews ? { reviews, ...(reviewsFrom ? { reviewsFrom } : {}) } : {}),
+    records,
+    verification,
+    from,
+    to: o.to,
+    fromSource,
+    ...(o.namespace ? { namespace: o.namespace } : {}),
+    ...(approvals ? { approvals } : {}),
+    ...(policies ? { policies } : {}),
+    ...(reviews ? { reviews, ...(reviewsFrom ? { reviewsFrom } : {}) } : {}),
   });
   mkdirSync(o.out, { recursive: true });
   const files: string[] = [];
@@ -152,7 +182,12 @@ export async function writeEvidence(o: EvidenceCommand): Promise<EvidenceResult>
   if (ev.deviationsCsv) write('deviations.csv', ev.deviationsCsv);
   write('report.html', ev.html);
   const chromium = o.pdf === false ? undefined : findChromium();
-  const noPdf = o.pdf === false ? 'not asked for (--no-pdf)' : !chromium ? 'no Chromium found (install chromium, or set AGENTGATE_CHROMIUM)' : undefined;
+  const noPdf =
+    o.pdf === false
+      ? 'not asked for (--no-pdf)'
+      : !chromium
+        ? 'no Chromium found (install chromium, or set AGENTGATE_CHROMIUM)'
+        : undefined;
   if (chromium) {
     await printPdf(join(o.out, 'report.html'), join(o.out, 'report.pdf'), chromium);
     files.push('report.pdf');
@@ -172,21 +207,43 @@ export async function writeEvidence(o: EvidenceCommand): Promise<EvidenceResult>
   const { witness } = v;
   if (witness) {
     mkdirSync(join(o.out, 'witness'), { recursive: true });
-    writeFileSync(join(o.out, 'witness', 'checkpoints.jsonl'), witness.witnessed.map((w) => JSON.stringify(w)).join('\n') + (witness.witnessed.length ? '\n' : ''));
+    writeFileSync(
+      join(o.out, 'witness', 'checkpoints.jsonl'),
+      witness.witnessed.map((w) => JSON.stringify(w)).join('\n') + (witness.witnessed.length ? '\n' : ''),
+    );
     writeFileSync(join(o.out, 'witness', WITNESS_JWKS_FILE), `${JSON.stringify(witness.jwks, null, 2)}\n`);
     files.push('witness/');
   }
   if (signer || countersigner) {
-    await signBundle(o.out, {
-      exportedAt: new Date().toISOString(), period: { from: from.toISOString(), to: o.to.toISOString() },
-      ...(o.namespace ? { namespace: o.namespace } : {}), source: o.cluster ? 'cluster' : 'local',
-    }, signer, countersigner);
-    files.push('manifest-keys.json', 'manifest.json', ...(signer ? ['manifest.jws'] : []), ...(countersigner ? [COUNTERSIGNATURE_FILE] : []));
+    await signBundle(
+      o.out,
+      {
+        exportedAt: new Date().toISOString(),
+        period: { from: from.toISOString(), to: o.to.toISOString() },
+        ...(o.namespace ? { namespace: o.namespace } : {}),
+        source: o.cluster ? 'cluster' : 'local',
+      },
+      signer,
+      countersigner,
+    );
+    files.push(
+      'manifest-keys.json',
+      'manifest.json',
+      ...(signer ? ['manifest.jws'] : []),
+      ...(countersigner ? [COUNTERSIGNATURE_FILE] : []),
+    );
   }
-  const countersignedBy = countersigner ? decodeProtectedHeader(readFileSync(join(o.out, COUNTERSIGNATURE_FILE), 'utf8').trim()).kid : undefined;
+  const countersignedBy = countersigner
+    ? decodeProtectedHeader(readFileSync(join(o.out, COUNTERSIGNATURE_FILE), 'utf8').trim()).kid
+    : undefined;
   return {
-    ok: verified(v), files, summary: ev.summary, period: { from, to: o.to, fromSource },
-    ...(signer ? { signedBy: signer.kid } : {}), ...(countersignedBy ? { countersignedBy } : {}), ...(noPdf ? { noPdf } : {}),
+    ok: verified(v),
+    files,
+    summary: ev.summary,
+    period: { from, to: o.to, fromSource },
+    ...(signer ? { signedBy: signer.kid } : {}),
+    ...(countersignedBy ? { countersignedBy } : {}),
+    ...(noPdf ? { noPdf } : {}),
   };
 }
 
@@ -205,14 +262,34 @@ function mergeRecordings(checks: RecordingsCheck[]): RecordingsVerification {
 
 export async function runEvidence(o: EvidenceCommand): Promise<number> {
   const r = await writeEvidence(o);
-  process.stdout.write(`evidence written to ${o.out}: ${r.files.join(', ')}; audit integrity ${r.ok ? 'verified' : 'FAILED (see report.html, CC7.2)'}\n`);
-  process.stdout.write(`period ${r.period.from.toISOString()} to ${r.period.to.toISOString()}${r.period.fromSource === 'first record' ? ' (no --from: from the earliest record exported)' : ''}\n`);
+  process.stdout.write(
+    `evidence written to ${o.out}: ${r.files.join(', ')}; audit integrity ${r.ok ? 'verified' : 'FAILED (see report.html, CC7.2)'}\n`,
+  );
+  process.stdout.write(
+    `period ${r.period.from.toISOString()} to ${r.period.to.toISOString()}${r.period.fromSource === 'first record' ? ' (no --from: from the earliest record exported)' : ''}\n`,
+  );
   if (r.noPdf) process.stdout.write(`no report.pdf: ${r.noPdf}\n`);
   const review = r.summary.review as { assessed: boolean; exceptions?: number; notReportedForReview?: number };
-  process.stdout.write(review.assessed ? `deviation review: ${review.exceptions} exception(s), ${review.notReportedForReview} deviation(s) not reported for review\n` : 'deviation review not assessed (no --reviews FILE and no --cluster)\n');
-  if (r.countersignedBy) process.stdout.write(`bundle countersigned by the operator (manifest.operator.jws) with its audit key ${r.countersignedBy}: check it with \`agentgate evidence verify ${o.out} --fingerprint=${r.countersignedBy}\` (or --jwks with the operator's audit keys, from /.well-known/audit-keys.json)\n`);
-  else if (o.cluster) process.stdout.write('bundle NOT countersigned by the operator (pass --operator-url and --operator-ca, or set AGENTGATE_OPERATOR_URL)\n');
-  if (r.signedBy) process.stdout.write(`bundle signed (manifest.json, manifest.jws) by key ${r.signedBy}: check it with \`agentgate evidence verify ${o.out} --fingerprint=${r.signedBy}\` (or --jwks with that key's public JWKS, kept apart from the bundle)\n`);
-  else if (!r.countersignedBy) process.stdout.write('bundle NOT signed (no --sign-key-dir, and no local witness key beside --witness): `agentgate evidence verify` cannot vouch for it\n');
+  process.stdout.write(
+    review.assessed
+      ? `deviation review: ${review.exceptions} exception(s), ${review.notReportedForReview} deviation(s) not reported for review\n`
+      : 'deviation review not assessed (no --reviews FILE and no --cluster)\n',
+  );
+  if (r.countersignedBy)
+    process.stdout.write(
+      `bundle countersigned by the operator (manifest.operator.jws) with its audit key ${r.countersignedBy}: check it with \`agentgate evidence verify ${o.out} --fingerprint=${r.countersignedBy}\` (or --jwks with the operator's audit keys, from /.well-known/audit-keys.json)\n`,
+    );
+  else if (o.cluster)
+    process.stdout.write(
+      'bundle NOT countersigned by the operator (pass --operator-url and --operator-ca, or set AGENTGATE_OPERATOR_URL)\n',
+    );
+  if (r.signedBy)
+    process.stdout.write(
+      `bundle signed (manifest.json, manifest.jws) by key ${r.signedBy}: check it with \`agentgate evidence verify ${o.out} --fingerprint=${r.signedBy}\` (or --jwks with that key's public JWKS, kept apart from the bundle)\n`,
+    );
+  else if (!r.countersignedBy)
+    process.stdout.write(
+      'bundle NOT signed (no --sign-key-dir, and no local witness key beside --witness): `agentgate evidence verify` cannot vouch for it\n',
+    );
   return r.ok ? 0 : 1;
 }

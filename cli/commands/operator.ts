@@ -27,7 +27,9 @@ export async function runOperator(o: OperatorCommand): Promise<number> {
         host: '0.0.0.0',
         port: Number(env.AGENTGATE_WEBHOOK_PORT),
         apiPort: Number(env.AGENTGATE_API_PORT ?? 8443),
-        ...(env.AGENTGATE_WEBHOOK_CLIENT_CA_FILE ? { admissionClientCa: readFileSync(env.AGENTGATE_WEBHOOK_CLIENT_CA_FILE, 'utf8') } : {}),
+        ...(env.AGENTGATE_WEBHOOK_CLIENT_CA_FILE
+          ? { admissionClientCa: readFileSync(env.AGENTGATE_WEBHOOK_CLIENT_CA_FILE, 'utf8') }
+          : {}),
         namespace: o.leaseNamespace,
         dnsNames: [...names(service), ...names(admission)],
         configurationName: env.AGENTGATE_WEBHOOK_CONFIGURATION ?? 'agentgate',

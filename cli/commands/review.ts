@@ -33,36 +33,78 @@ function api(o: ReviewCommand): { custom: CustomObjectsApi; namespace: string } 
 const age = (t?: string): string => {
   if (!t) return '';
   const s = Math.max(0, (Date.now() - Date.parse(t)) / 1000);
-  return s < 120 ? `${Math.floor(s)}s` : s < 7200 ? `${Math.floor(s / 60)}m` : s < 172_800 ? `${Math.floor(s / 3600)}h` : `${Math.floor(s / 86_400)}d`;
+  return s < 120
+    ? `${Math.floor(s)}s`
+    : s < 7200
+      ? `${Math.floor(s / 60)}m`
+      : s < 172_800
+        ? `${Math.floor(s / 3600)}h`
+        : `${Math.floor(s / 86_400)}d`;
 };
 
 export async function runReview(o: ReviewCommand): Promise<number> {
   const { custom, namespace } = api(o);
   if (o.action === 'list') {
-    const list = (o.allNamespaces
-      ? await custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: REVIEW_PLURAL })
-      : await custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: REVIEW_PLURAL })) as { items: DeviationReview[] };
+    const list = (
+      o.allNamespaces
+        ? await custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: REVIEW_PLURAL })
+        : await custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: REVIEW_PLURAL })
+    ) as { items: DeviationReview[] };
     const items = list.items.filter((d) => !o.open || ['Open', 'Exception', undefined].includes(d.status?.state));
     if (o.output === 'json') {
       process.stdout.write(`${JSON.stringify(items, null, 2)}\n`);
       return 0;
     }
-    const rows = items.map((d) => [...(o.allNamespaces ? [d.metadata.namespace ?? ''] : []), d.metadata.name ?? '', d.spec.agent.serviceAccount, d.spec.kind, d.spec.rule, String(d.status?.count ?? 0), age(d.status?.firstSeen), age(d.status?.lastSeen), d.status?.state ?? 'Open', d.spec.decision?.reviewedBy ?? '']);
-    const header = [...(o.allNamespaces ? ['NAMESPACE'] : []), 'NAME', 'AGENT', 'KIND', 'RULE', 'COUNT', 'FIRST SEEN', 'LAST SEEN', 'STATE', 'REVIEWER'];
+    const rows = items.map((d) => [
+      ...(o.allNamespaces ? [d.metadata.namespace ?? ''] : []),
+      d.metadata.name ?? '',
+      d.spec.agent.serviceAccount,
+      d.spec.kind,
+      d.spec.rule,
+      String(d.status?.count ?? 0),
+      age(d.status?.firstSeen),
+      age(d.status?.lastSeen),
+      d.status?.state ?? 'Open',
+      d.spec.decision?.reviewedBy ?? '',
+    ]);
+    const header = [
+      ...(o.allNamespaces ? ['NAMESPACE'] : []),
+      'NAME',
+      'AGENT',
+      'KIND',
+      'RULE',
+      'COUNT',
+      'FIRST SEEN',
+      'LAST SEEN',
+      'STATE',
+      'REVIEWER',
+    ];
     const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-    for (const r of [header, ...rows]) process.stdout.write(`${r.map((c, i) => c.padEnd(widths[i]!)).join('   ').trimEnd()}\n`);
+    for (const r of [header, ...rows])
+      process.stdout.write(
+        `${r
+          .map((c, i) => c.padEnd(widths[i]!))
+          .join('   ')
+          .trimEnd()}\n`,
+      );
     if (!rows.length) process.stderr.write(`No review items${o.allNamespaces ? '' : ` in namespace ${namespace}`}.\n`);
     return 0;
   }
   const state = o.action === 'ack' ? 'Acknowledged' : 'Escalated';
-  if (state === 'Escalated' && !o.comment && !o.ticket) throw new Error('review escalate needs -m COMMENT or --ticket TICKET');
+  if (state === 'Escalated' && !o.comment && !o.ticket)
+    throw new Error('review escalate needs -m COMMENT or --ticket TICKET');
   let failed = 0;
   for (const name of o.names) {
     const decision = { state, ...(o.comment ? { comment: o.comment } : {}), ...(o.ticket ? { ticket: o.ticket } : {}) };
     try {
-      const done = (await custom.patchNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: REVIEW_PLURAL, name, body: { spec: { decision } } }, mergePatch)) as DeviationReview;
+      const done = (await custom.patchNamespacedCustomObject(
+        { group: GROUP, version: VERSION, namespace, plural: REVIEW_PLURAL, name, body: { spec: { decision } } },
+        mergePatch,
+      )) as DeviationReview;
       const d = done.spec.decision;
-      process.stdout.write(`deviationreview.agentgate.dev/${name} ${d?.state?.toLowerCase() ?? state.toLowerCase()} by ${d?.reviewedBy ?? '?'}\n`);
+      process.stdout.write(
+        `deviationreview.agentgate.dev/${name} ${d?.state?.toLowerCase() ?? state.toLowerCase()} by ${d?.reviewedBy ?? '?'}\n`,
+      );
     } catch (e) {
       failed++;
       process.stderr.write(`error: ${name}: ${messageOf(e)}\n`);

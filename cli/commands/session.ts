@@ -11,11 +11,14 @@ import { parseRecord } from '../../proxy/audit/record.js';
 import { listSessions, readRecords, renderSession } from '../../proxy/audit/sessions.js';
 
 /** Where the recordings of the audit log `auditFile` are (its own directory under `root`, default sessions/ beside it). */
-export const recordingsDirFor = (auditFile: string, root = join(dirname(auditFile), 'sessions')): string => findRecordingsDir(root, auditFile);
+export const recordingsDirFor = (auditFile: string, root = join(dirname(auditFile), 'sessions')): string =>
+  findRecordingsDir(root, auditFile);
 
 export function runSessionList(files: string[]): number {
   for (const s of listSessions(readRecords(files))) {
-    process.stdout.write(`${s.session}  ${s.opened ?? '?'}  ${s.principal?.sub ?? '?'}  ${s.target ?? '?'}  ${s.statements} statements, ${s.denied} denied\n`);
+    process.stdout.write(
+      `${s.session}  ${s.opened ?? '?'}  ${s.principal?.sub ?? '?'}  ${s.target ?? '?'}  ${s.statements} statements, ${s.denied} denied\n`,
+    );
   }
   return 0;
 }
@@ -31,7 +34,9 @@ export function runSessionShow(id: string, files: string[], root?: string): numb
   }
   const check = verifyRecordings(recordingsDir, chain, id);
   if (check.foreign) {
-    process.stdout.write(`RECORDING ${file} IS NOT OF THIS AUDIT LOG: session ${id} is not in it, nor any line of the recording (another proxy's log?)\n`);
+    process.stdout.write(
+      `RECORDING ${file} IS NOT OF THIS AUDIT LOG: session ${id} is not in it, nor any line of the recording (another proxy's log?)\n`,
+    );
     return 1;
   }
   const recorded = readFileSync(file, 'utf8').split('\n').filter(Boolean).map(parseRecord);
@@ -41,6 +46,8 @@ export function runSessionShow(id: string, files: string[], root?: string): numb
     for (const note of check.incomplete) process.stdout.write(`(incomplete after a crash, nothing altered: ${note})\n`);
     return 0;
   }
-  process.stdout.write(`RECORDING DOES NOT MATCH THE AUDIT CHAIN:\n${check.problems.map((p) => `  - ${p}`).join('\n')}\n`);
+  process.stdout.write(
+    `RECORDING DOES NOT MATCH THE AUDIT CHAIN:\n${check.problems.map((p) => `  - ${p}`).join('\n')}\n`,
+  );
   return 1;
 }

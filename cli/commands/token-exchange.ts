@@ -18,7 +18,11 @@ export interface TokenExchangeCommand {
   subjectTokenType?: 'jwt' | 'id_token' | 'saml2';
 }
 
-const TOKEN_TYPES = { jwt: 'urn:ietf:params:oauth:token-type:jwt', id_token: 'urn:ietf:params:oauth:token-type:id_token', saml2: 'urn:ietf:params:oauth:token-type:saml2' } as const;
+const TOKEN_TYPES = {
+  jwt: 'urn:ietf:params:oauth:token-type:jwt',
+  id_token: 'urn:ietf:params:oauth:token-type:id_token',
+  saml2: 'urn:ietf:params:oauth:token-type:saml2',
+} as const;
 
 /** RFC 8693 carries a SAML assertion base64url-encoded; a file holding the XML itself is encoded here. */
 export function subjectTokenValue(token: string, type: TokenExchangeCommand['subjectTokenType']): string {
@@ -48,18 +52,28 @@ export async function runTokenExchange(o: TokenExchangeCommand): Promise<number>
   }
   const client = url.protocol === 'https:' ? https : http;
   const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
-    const req = client.request(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, ...(o.caFile ? { ca: readFileSync(o.caFile) } : o.ca ? { ca: o.ca } : {}) }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => (text += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
-    });
+    const req = client.request(
+      url,
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        ...(o.caFile ? { ca: readFileSync(o.caFile) } : o.ca ? { ca: o.ca } : {}),
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (text += d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
   const json = JSON.parse(text || '{}') as { access_token?: string; error?: string; error_description?: string };
   if (status !== 200 || !json.access_token) {
-    process.stderr.write(`agentgate: token exchange refused (${status} ${json.error ?? ''}): ${json.error_description ?? text}\n`);
+    process.stderr.write(
+      `agentgate: token exchange refused (${status} ${json.error ?? ''}): ${json.error_description ?? text}\n`,
+    );
     return 1;
   }
   process.stdout.write(`${json.access_token}\n`);

@@ -34,11 +34,15 @@ export class ApprovalController {
     this.informer = new ResilientInformer({
       kc: o.kc,
       path: `/apis/${GROUP}/${VERSION}/${APPROVAL_PLURAL}`,
-      list: () => o.custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: APPROVAL_PLURAL }) as never,
+      list: () =>
+        o.custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: APPROVAL_PLURAL }) as never,
       clock: this.clock,
       onRestart: (reason, delayMs) => o.log?.('warn', 'approval informer restarting', { reason, delayMs }),
     });
-    this.queue = new WorkQueue((key) => this.reconcile(key), { clock: this.clock, onError: (key, e) => o.log?.('error', 'approval reconcile failed', { key, error: messageOf(e) }) });
+    this.queue = new WorkQueue((key) => this.reconcile(key), {
+      clock: this.clock,
+      onError: (key, e) => o.log?.('error', 'approval reconcile failed', { key, error: messageOf(e) }),
+    });
     const enqueue = (a: ApprovalRequest): void => this.queue.add(`${a.metadata.namespace}/${a.metadata.name}`);
     this.informer.on('add', enqueue);
     this.informer.on('update', enqueue);
@@ -57,28 +61,44 @@ export class ApprovalController {
 
   private later(key: string, atMs: number): void {
     this.clock.clearTimeout(this.timers.get(key));
-    this.timers.set(key, this.clock.setTimeout(() => this.queue.add(key), Math.max(0, atMs - this.clock.now()) + 50));
+    this.timers.set(
+      key,
+      this.clock.setTimeout(() => this.queue.add(key), Math.max(0, atMs - this.clock.now()) + 50),
+    );
   }
 
   async reconcile(key: string): Promise<void> {
     const [namespace, name] = key.split('/') as [string, string];
     let apr: ApprovalRequest;
     try {
-      apr = (await this.o.custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: APPROVAL_PLURAL, name })) as ApprovalRequest;
+      apr = (await this.o.custom.getNamespacedCustomObject({
+        group: GROUP,
+        version: VERSION,
+        namespace,
+        plural: APPROVAL_PLURAL,
+        name,
+      })) as ApprovalRequest;
     } catch (e) {
       if (statusOf(e) === 404) return;
       throw e;
     }
     let policy: AgentAccessPolicy | undefined;
     try {
-      policy = (await this.o.custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: POLICY_PLURAL, name: apr.spec.policy })) as AgentAccessPolicy;
+      policy = (await this.o.custom.getNamespacedCustomObject({
+        group: GROUP,
+        version: VERSION,
+        namespace,
+        plural: POLICY_PLURAL,
+        name: apr.spec.policy,
+      })) as AgentAccessPolicy;
     } catch (e) {
       if (statusOf(e) !== 404) throw e;
     }
     const now = this.clock.now();
     const required = policy?.spec.approval?.requiredApprovals ?? 1;
     const phase = phaseOf(apr, required, now);
-    const approvals = new Set((apr.spec.decisions ?? []).filter((d) => d.decision === 'Approved').map((d) => d.user)).size;
+    const approvals = new Set((apr.spec.decisions ?? []).filter((d) => d.decision === 'Approved').map((d) => d.user))
+      .size;
     const old = apr.status?.phase;
     // Under Reject nobody waits for the outcome: it is filed for review before the phase moves (a failure
     // retries the reconcile; a repeat is not counted twice: approval-deviations.ts).
@@ -87,10 +107,23 @@ export class ApprovalController {
       if (d) await fileDeviations(this.o.custom, namespace, d.key, [d.grouped], this.o.log);
     }
     if (old !== phase || apr.status?.approvals !== approvals) {
-      const decidedAt = phase === 'Approved' || phase === 'Denied' ? (apr.status?.decidedAt ?? new Date(now).toISOString()) : apr.status?.decidedAt;
+      const decidedAt =
+        phase === 'Approved' || phase === 'Denied'
+          ? (apr.status?.decidedAt ?? new Date(now).toISOString())
+          : apr.status?.decidedAt;
       const status = { ...apr.status, phase, approvals, ...(decidedAt ? { decidedAt } : {}) };
       // resourceVersion makes this conditional: a concurrent "Used" from the proxy is never overwritten.
-      await this.o.custom.patchNamespacedCustomObjectStatus({ group: GROUP, version: VERSION, namespace, plural: APPROVAL_PLURAL, name, body: { metadata: { resourceVersion: apr.metadata.resourceVersion }, status } }, mergePatch);
+      await this.o.custom.patchNamespacedCustomObjectStatus(
+        {
+          group: GROUP,
+          version: VERSION,
+          namespace,
+          plural: APPROVAL_PLURAL,
+          name,
+          body: { metadata: { resourceVersion: apr.metadata.resourceVersion }, status },
+        },
+        mergePatch,
+      );
       if (old !== phase) await this.event(apr, phase, required);
     }
     if (phase === 'Pending') return this.later(key, Date.parse(apr.spec.expiresAt));
@@ -98,9 +131,11 @@ export class ApprovalController {
     const closedAt = Date.parse(apr.status?.usedAt ?? apr.status?.decidedAt ?? apr.spec.expiresAt);
     const retention = (policy?.spec.approval?.retentionSeconds ?? 7 * 86_400) * 1000;
     if (now - closedAt >= retention) {
-      await this.o.custom.deleteNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: APPROVAL_PLURAL, name }).catch((e) => {
-        if (statusOf(e) !== 404) throw e;
-      });
+      await this.o.custom
+        .deleteNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: APPROVAL_PLURAL, name })
+        .catch((e) => {
+          if (statusOf(e) !== 404) throw e;
+        });
       this.o.log?.('info', 'approval request garbage-collected', { key, phase });
     } else this.later(key, closedAt + retention);
   }
@@ -115,6 +150,13 @@ export class ApprovalController {
           : phase === 'Used'
             ? 'the approved command was executed (one-shot grant used)'
             : `${phase.toLowerCase()} by ${decisions.map((d) => `${d.user}${d.comment ? ` (${d.comment})` : ''}`).join(', ')}`;
-    await this.o.events.emit(apr as never, phase === 'Denied' || phase === 'Expired' ? 'Warning' : 'Normal', phase === 'Pending' ? 'Requested' : phase, message).catch(() => undefined);
+    await this.o.events
+      .emit(
+        apr as never,
+        phase === 'Denied' || phase === 'Expired' ? 'Warning' : 'Normal',
+        phase === 'Pending' ? 'Requested' : phase,
+        message,
+      )
+      .catch(() => undefined);
   }
 }

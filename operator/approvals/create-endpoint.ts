@@ -13,7 +13,12 @@ import express, { type Request, type Response, type Router } from 'express';
 import type { AgentAccessPolicy } from '../../shared/contract/policy-types.js';
 import { APPROVAL_PLURAL, GROUP, POLICY_PLURAL, VERSION } from '../../shared/contract/api.js';
 import { messageOf, statusOf } from '../../shared/kube/client.js';
-import { ProxyRequestError, proxyTokenVerifier, type ProxyIdentity, type ProxyTokenOptions } from '../identity/proxy-token.js';
+import {
+  ProxyRequestError,
+  proxyTokenVerifier,
+  type ProxyIdentity,
+  type ProxyTokenOptions,
+} from '../identity/proxy-token.js';
 import { kubernetesUsernamesOf } from '../../shared/identity/trigger-username.js';
 import { stampedPolicyOf } from '../identity/injected-pod.js';
 import { parseApprovalAsk } from './ask.js';
@@ -48,47 +53,109 @@ export function approvalCreateRouter(o: ApprovalCreateOptions): Router {
     return next;
   };
 
-  const create = async (caller: ProxyIdentity, ask: ApprovalAsk): Promise<{ name: string; namespace: string; podUid: string; joined: boolean }> => {
+  const create = async (
+    caller: ProxyIdentity,
+    ask: ApprovalAsk,
+  ): Promise<{ name: string; namespace: string; podUid: string; joined: boolean }> => {
     const pod = await o.core.readNamespacedPod({ name: caller.pod, namespace: caller.namespace });
-    if (pod.metadata?.uid !== caller.podUid) throw new ProxyRequestError(403, `pod ${caller.namespace}/${caller.pod} is not the one the token was issued to`);
+    if (pod.metadata?.uid !== caller.podUid)
+      throw new ProxyRequestError(403, `pod ${caller.namespace}/${caller.pod} is not the one the token was issued to`);
     const policyName = policyOfPod(pod, caller.namespace);
     let policy: AgentAccessPolicy;
     try {
-      policy = (await o.custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: caller.namespace, plural: POLICY_PLURAL, name: policyName })) as AgentAccessPolicy;
+      policy = (await o.custom.getNamespacedCustomObject({
+        group: GROUP,
+        version: VERSION,
+        namespace: caller.namespace,
+        plural: POLICY_PLURAL,
+        name: policyName,
+      })) as AgentAccessPolicy;
     } catch (e) {
-      if (statusOf(e) === 404) throw new ProxyRequestError(409, `policy ${caller.namespace}/${policyName}, which pod ${caller.pod} follows, does not exist`);
+      if (statusOf(e) === 404)
+        throw new ProxyRequestError(
+          409,
+          `policy ${caller.namespace}/${policyName}, which pod ${caller.pod} follows, does not exist`,
+        );
       throw e;
     }
-    if (!policy.spec.targets.some((t) => t.name === ask.target)) throw new ProxyRequestError(400, `policy ${policyName} has no target ${ask.target}`);
+    if (!policy.spec.targets.some((t) => t.name === ask.target))
+      throw new ProxyRequestError(400, `policy ${policyName} has no target ${ask.target}`);
     const t = now();
     const labelSelector = `${APPROVAL_POD_UID_LABEL}=${caller.podUid}`;
-    const mine = ((await o.custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: caller.namespace, plural: APPROVAL_PLURAL, labelSelector })) as { items: ApprovalRequest[] }).items;
+    const mine = (
+      (await o.custom.listNamespacedCustomObject({
+        group: GROUP,
+        version: VERSION,
+        namespace: caller.namespace,
+        plural: APPROVAL_PLURAL,
+        labelSelector,
+      })) as { items: ApprovalRequest[] }
+    ).items;
     const required = policy.spec.approval?.requiredApprovals ?? 1;
-    const open = mine.filter((a) => phaseOf(a, required, t) === 'Pending' && (a.status?.phase ?? 'Pending') === 'Pending');
-    const same = open.find((a) => a.spec.policy === policyName && a.spec.target === ask.target && a.spec.rule === ask.rule && a.spec.command.sha256 === ask.command.sha256 && a.spec.command.text === ask.command.text
-      && a.spec.requester.subject === ask.requester.subject && a.spec.requester.runId === ask.requester.runId);
+    const open = mine.filter(
+      (a) => phaseOf(a, required, t) === 'Pending' && (a.status?.phase ?? 'Pending') === 'Pending',
+    );
+    const same = open.find(
+      (a) =>
+        a.spec.policy === policyName &&
+        a.spec.target === ask.target &&
+        a.spec.rule === ask.rule &&
+        a.spec.command.sha256 === ask.command.sha256 &&
+        a.spec.command.text === ask.command.text &&
+        a.spec.requester.subject === ask.requester.subject &&
+        a.spec.requester.runId === ask.requester.runId,
+    );
     if (same) return { name: same.metadata.name!, namespace: caller.namespace, podUid: caller.podUid, joined: true };
-    if (open.length >= maxPending) throw new ProxyRequestError(429, `pod ${caller.pod} already has ${open.length} pending approval requests (at most ${maxPending}); wait for them to be decided or to expire`);
+    if (open.length >= maxPending)
+      throw new ProxyRequestError(
+        429,
+        `pod ${caller.pod} already has ${open.length} pending approval requests (at most ${maxPending}); wait for them to be decided or to expire`,
+      );
     const recent = (created.get(caller.podUid) ?? []).filter((x) => x > t - 60_000);
-    if (recent.length >= perMinute) throw new ProxyRequestError(429, `pod ${caller.pod} created ${recent.length} approval requests in the last minute (at most ${perMinute})`);
+    if (recent.length >= perMinute)
+      throw new ProxyRequestError(
+        429,
+        `pod ${caller.pod} created ${recent.length} approval requests in the last minute (at most ${perMinute})`,
+      );
     const body: ApprovalRequest = {
       apiVersion: 'agentgate.dev/v1alpha1',
       kind: 'ApprovalRequest',
-      metadata: { generateName: `${policyName}-`, namespace: caller.namespace, labels: { [APPROVAL_POLICY_LABEL]: policyName, [APPROVAL_POD_UID_LABEL]: caller.podUid } },
+      metadata: {
+        generateName: `${policyName}-`,
+        namespace: caller.namespace,
+        labels: { [APPROVAL_POLICY_LABEL]: policyName, [APPROVAL_POD_UID_LABEL]: caller.podUid },
+      },
       spec: {
         policy: policyName,
         rule: ask.rule,
-        requester: { ...ask.requester, ...triggererUsernames(ask, policy), serviceAccount: `${caller.namespace}/${caller.serviceAccount}`, pod: caller.pod, podUid: caller.podUid },
+        requester: {
+          ...ask.requester,
+          ...triggererUsernames(ask, policy),
+          serviceAccount: `${caller.namespace}/${caller.serviceAccount}`,
+          pod: caller.pod,
+          podUid: caller.podUid,
+        },
         target: ask.target,
         command: ask.command,
         ...(ask.reason ? { reason: ask.reason } : {}),
         expiresAt: new Date(t + (policy.spec.approval?.timeoutSeconds ?? 300) * 1000).toISOString(),
       },
     };
-    const apr = (await o.custom.createNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: caller.namespace, plural: APPROVAL_PLURAL, body })) as ApprovalRequest;
+    const apr = (await o.custom.createNamespacedCustomObject({
+      group: GROUP,
+      version: VERSION,
+      namespace: caller.namespace,
+      plural: APPROVAL_PLURAL,
+      body,
+    })) as ApprovalRequest;
     created.set(caller.podUid, [...recent, t]);
     for (const [uid, times] of created) if (times.at(-1)! <= t - 60_000) created.delete(uid);
-    o.log?.('info', 'approval requested', { namespace: caller.namespace, name: apr.metadata.name, pod: caller.pod, policy: policyName });
+    o.log?.('info', 'approval requested', {
+      namespace: caller.namespace,
+      name: apr.metadata.name,
+      pod: caller.pod,
+      policy: policyName,
+    });
     return { name: apr.metadata.name!, namespace: caller.namespace, podUid: caller.podUid, joined: false };
   };
 
@@ -100,7 +167,10 @@ export function approvalCreateRouter(o: ApprovalCreateOptions): Router {
     } catch (e) {
       const status = e instanceof ProxyRequestError ? e.status : statusOf(e) === 422 ? 400 : 500;
       if (status === 500) o.log?.('error', 'creating an approval request failed', { error: messageOf(e) });
-      res.status(status).type('application/problem+json').json({ title: 'refused', status, detail: messageOf(e) });
+      res
+        .status(status)
+        .type('application/problem+json')
+        .json({ title: 'refused', status, detail: messageOf(e) });
     }
   });
   return router;
@@ -113,12 +183,21 @@ export function approvalCreateRouter(o: ApprovalCreateOptions): Router {
 function triggererUsernames(ask: ApprovalAsk, policy: AgentAccessPolicy): { triggeredByUsernames?: string[] } {
   const { triggeredBy: sub, triggeredByIssuer: iss, triggeredByEmail: email } = ask.requester;
   if (!sub || !iss) return {};
-  return { triggeredByUsernames: kubernetesUsernamesOf({ iss, sub, ...(email ? { email } : {}) }, policy.spec.identity.triggerIssuers) };
+  return {
+    triggeredByUsernames: kubernetesUsernamesOf(
+      { iss, sub, ...(email ? { email } : {}) },
+      policy.spec.identity.triggerIssuers,
+    ),
+  };
 }
 
 /** The policy the injector stamped on the pod at admission (never a container's name or args, which its author writes). */
 export function policyOfPod(pod: V1Pod, namespace: string): string {
   const name = stampedPolicyOf(pod, namespace);
-  if (!name) throw new ProxyRequestError(403, `pod ${namespace}/${pod.metadata?.name} runs no agentgate proxy for a policy of its namespace`);
+  if (!name)
+    throw new ProxyRequestError(
+      403,
+      `pod ${namespace}/${pod.metadata?.name} runs no agentgate proxy for a policy of its namespace`,
+    );
   return name;
 }

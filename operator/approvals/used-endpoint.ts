@@ -28,26 +28,63 @@ export function approvalUsedRouter(o: ApprovalUsedOptions): Router {
     try {
       const caller = await authenticate(req.get('authorization'));
       const name = (req.body as { name?: unknown } | undefined)?.name;
-      if (typeof name !== 'string' || !/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(name)) throw new ProxyRequestError(400, 'body must be {"name": the ApprovalRequest\'s name}');
+      if (typeof name !== 'string' || !/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(name))
+        throw new ProxyRequestError(400, 'body must be {"name": the ApprovalRequest\'s name}');
       for (let attempt = 0; ; attempt++) {
         let apr: ApprovalRequest;
         try {
-          apr = (await o.custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: caller.namespace, plural: APPROVAL_PLURAL, name })) as ApprovalRequest;
+          apr = (await o.custom.getNamespacedCustomObject({
+            group: GROUP,
+            version: VERSION,
+            namespace: caller.namespace,
+            plural: APPROVAL_PLURAL,
+            name,
+          })) as ApprovalRequest;
         } catch (e) {
-          if (statusOf(e) === 404) throw new ProxyRequestError(404, `ApprovalRequest ${caller.namespace}/${name} does not exist`);
+          if (statusOf(e) === 404)
+            throw new ProxyRequestError(404, `ApprovalRequest ${caller.namespace}/${name} does not exist`);
           throw e;
         }
         const { pod, podUid } = apr.spec.requester;
-        if (podUid !== caller.podUid) throw new ProxyRequestError(403, `ApprovalRequest ${caller.namespace}/${name} was requested from pod ${pod ?? '(unknown)'} (uid ${podUid ?? 'unknown'}), not ${caller.pod}`);
+        if (podUid !== caller.podUid)
+          throw new ProxyRequestError(
+            403,
+            `ApprovalRequest ${caller.namespace}/${name} was requested from pod ${pod ?? '(unknown)'} (uid ${podUid ?? 'unknown'}), not ${caller.pod}`,
+          );
         // A second use is refused, even from the same pod: a restarted sidecar has lost what it used.
-        if (apr.status?.phase === 'Used') throw new ProxyRequestError(409, `ApprovalRequest ${caller.namespace}/${name} was already used (at ${apr.status.usedAt ?? 'an unknown time'}); a one-shot grant runs once`);
-        if (apr.status?.phase !== 'Approved') throw new ProxyRequestError(409, `ApprovalRequest ${caller.namespace}/${name} is ${apr.status?.phase ?? 'Pending'}, not Approved`);
+        if (apr.status?.phase === 'Used')
+          throw new ProxyRequestError(
+            409,
+            `ApprovalRequest ${caller.namespace}/${name} was already used (at ${apr.status.usedAt ?? 'an unknown time'}); a one-shot grant runs once`,
+          );
+        if (apr.status?.phase !== 'Approved')
+          throw new ProxyRequestError(
+            409,
+            `ApprovalRequest ${caller.namespace}/${name} is ${apr.status?.phase ?? 'Pending'}, not Approved`,
+          );
         try {
           const status = { ...apr.status, phase: 'Used', usedAt: new Date(o.now?.() ?? Date.now()).toISOString() };
           // resourceVersion: a concurrent status change is not overwritten; read again and retry.
-          await o.custom.patchNamespacedCustomObjectStatus({ group: GROUP, version: VERSION, namespace: caller.namespace, plural: APPROVAL_PLURAL, name, body: { metadata: { resourceVersion: apr.metadata.resourceVersion }, status } }, mergePatch);
+          await o.custom.patchNamespacedCustomObjectStatus(
+            {
+              group: GROUP,
+              version: VERSION,
+              namespace: caller.namespace,
+              plural: APPROVAL_PLURAL,
+              name,
+              body: { metadata: { resourceVersion: apr.metadata.resourceVersion }, status },
+            },
+            mergePatch,
+          );
           o.log?.('info', 'approval grant used', { namespace: caller.namespace, name, pod: caller.pod });
-          await o.events?.emit(apr as never, 'Normal', 'Used', `the approved command was executed by pod ${caller.pod} (one-shot grant used)`).catch(() => undefined);
+          await o.events
+            ?.emit(
+              apr as never,
+              'Normal',
+              'Used',
+              `the approved command was executed by pod ${caller.pod} (one-shot grant used)`,
+            )
+            .catch(() => undefined);
           return void res.json({ name, phase: 'Used' });
         } catch (e) {
           if (statusOf(e) !== 409 || attempt >= 3) throw e;
@@ -56,7 +93,10 @@ export function approvalUsedRouter(o: ApprovalUsedOptions): Router {
     } catch (e) {
       const status = e instanceof ProxyRequestError ? e.status : 500;
       if (status === 500) o.log?.('error', 'recording a used grant failed', { error: messageOf(e) });
-      res.status(status).type('application/problem+json').json({ title: 'refused', status, detail: messageOf(e) });
+      res
+        .status(status)
+        .type('application/problem+json')
+        .json({ title: 'refused', status, detail: messageOf(e) });
     }
   });
   return router;

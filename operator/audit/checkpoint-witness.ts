@@ -25,7 +25,8 @@ export const AUDIT_KEYS_SECRET = 'agentgate-audit-signing-keys';
  * under the same name is a new stream. Entries of earlier versions (keyed by pod name, stream
  * namespace/name) read the same way.
  */
-export const checkpointConfigMapName = (agentNamespace: string): string => `agentgate-audit-checkpoints-${agentNamespace}`;
+export const checkpointConfigMapName = (agentNamespace: string): string =>
+  `agentgate-audit-checkpoints-${agentNamespace}`;
 export const CHECKPOINT_JWKS_KEY = 'jwks.json';
 
 export interface CheckpointWitnessOptions {
@@ -56,8 +57,18 @@ export function checkpointWitnessRouter(o: CheckpointWitnessOptions): Router {
       // The stream is named by the token, never by the caller: a pod can only checkpoint its own chain.
       const k8s = await authenticate(req.get('authorization'));
       const b = (req.body ?? {}) as { seq?: unknown; hash?: unknown; time?: unknown };
-      if (!Number.isSafeInteger(b.seq) || (b.seq as number) < 1 || typeof b.hash !== 'string' || !/^[0-9a-f]{64}$/.test(b.hash) || typeof b.time !== 'string' || Number.isNaN(Date.parse(b.time))) {
-        throw new ProxyRequestError(400, 'body must be {"seq": positive integer, "hash": 64 hex digits, "time": RFC 3339}');
+      if (
+        !Number.isSafeInteger(b.seq) ||
+        (b.seq as number) < 1 ||
+        typeof b.hash !== 'string' ||
+        !/^[0-9a-f]{64}$/.test(b.hash) ||
+        typeof b.time !== 'string' ||
+        Number.isNaN(Date.parse(b.time))
+      ) {
+        throw new ProxyRequestError(
+          400,
+          'body must be {"seq": positive integer, "hash": 64 hex digits, "time": RFC 3339}',
+        );
       }
       const stream = podStream({ namespace: k8s.namespace, name: k8s.pod, uid: k8s.podUid });
       const head = { stream, seq: b.seq as number, hash: b.hash, time: b.time };
@@ -65,7 +76,14 @@ export function checkpointWitnessRouter(o: CheckpointWitnessOptions): Router {
       if (current && (current.seq > head.seq || (current.seq === head.seq && current.hash !== head.hash))) {
         const message = `audit chain of pod ${stream} went back: witnessed seq ${current.seq} (${current.hash.slice(0, 12)}…), now offered seq ${head.seq} (${head.hash.slice(0, 12)}…); the earlier checkpoint is kept`;
         o.log?.('warn', 'audit chain regression refused', { stream, witnessed: current.seq, offered: head.seq });
-        void o.events?.emit({ apiVersion: 'v1', kind: 'Pod', metadata: { name: k8s.pod, namespace: k8s.namespace, uid: k8s.podUid } }, 'Warning', 'AuditChainRegressed', message).catch(() => undefined);
+        void o.events
+          ?.emit(
+            { apiVersion: 'v1', kind: 'Pod', metadata: { name: k8s.pod, namespace: k8s.namespace, uid: k8s.podUid } },
+            'Warning',
+            'AuditChainRegressed',
+            message,
+          )
+          .catch(() => undefined);
         throw new ProxyRequestError(409, message);
       }
       const entry = await signCheckpoint(head, await o.keys.signingKey(), o.issuerUrl, o.now?.() ?? Date.now());
@@ -76,7 +94,10 @@ export function checkpointWitnessRouter(o: CheckpointWitnessOptions): Router {
       const status = e instanceof ProxyRequestError ? e.status : 500;
       o.metrics?.checkpoint(status === 409 ? 'regressed' : status === 500 ? 'error' : 'refused');
       if (status === 500) o.log?.('error', 'audit checkpoint failed', { error: messageOf(e) });
-      res.status(status).type('application/problem+json').json({ title: 'checkpoint refused', status, detail: messageOf(e) });
+      res
+        .status(status)
+        .type('application/problem+json')
+        .json({ title: 'checkpoint refused', status, detail: messageOf(e) });
     }
   });
   return router;
@@ -95,7 +116,12 @@ async function readConfigMap(core: CoreV1Api, namespace: string, name: string): 
  * A bound token outlives its pod by up to an hour and the signature alone cannot tell: the pod it names
  * must still exist with the same uid, or a deleted pod's token could post to a stream.
  */
-async function readLatest(core: CoreV1Api, namespace: string, agentNamespace: string, podUid: string): Promise<WitnessedCheckpoint | undefined> {
+async function readLatest(
+  core: CoreV1Api,
+  namespace: string,
+  agentNamespace: string,
+  podUid: string,
+): Promise<WitnessedCheckpoint | undefined> {
   const raw = (await readConfigMap(core, namespace, checkpointConfigMapName(agentNamespace)))?.data?.[podUid];
   return raw ? (JSON.parse(raw) as WitnessedCheckpoint) : undefined;
 }
@@ -104,17 +130,39 @@ async function readLatest(core: CoreV1Api, namespace: string, agentNamespace: st
  * A merge patch of one key: proxies of different pods never conflict with each other. Entries of pods
  * not heard from within the retention are removed in the same way (a key set to null).
  */
-async function store(o: CheckpointWitnessOptions, agentNamespace: string, podUid: string, entry: WitnessedCheckpoint & { pod: string }): Promise<void> {
+async function store(
+  o: CheckpointWitnessOptions,
+  agentNamespace: string,
+  podUid: string,
+  entry: WitnessedCheckpoint & { pod: string },
+): Promise<void> {
   const name = checkpointConfigMapName(agentNamespace);
   const data = { [podUid]: JSON.stringify(entry), [CHECKPOINT_JWKS_KEY]: JSON.stringify(o.keys.jwks()) };
   try {
     const cm = await o.core.patchNamespacedConfigMap({ name, namespace: o.namespace, body: { data } }, mergePatch);
     const cutoff = (o.now?.() ?? Date.now()) - (o.retentionMs ?? 90 * 24 * 3600_000);
-    const stale = Object.entries(cm.data ?? {}).filter(([k, v]) => k !== CHECKPOINT_JWKS_KEY && Date.parse((JSON.parse(v) as WitnessedCheckpoint).signedAt) < cutoff).map(([k]) => k);
-    if (stale.length) await o.core.patchNamespacedConfigMap({ name, namespace: o.namespace, body: { data: Object.fromEntries(stale.map((k) => [k, null])) } }, mergePatch);
+    const stale = Object.entries(cm.data ?? {})
+      .filter(
+        ([k, v]) => k !== CHECKPOINT_JWKS_KEY && Date.parse((JSON.parse(v) as WitnessedCheckpoint).signedAt) < cutoff,
+      )
+      .map(([k]) => k);
+    if (stale.length)
+      await o.core.patchNamespacedConfigMap(
+        { name, namespace: o.namespace, body: { data: Object.fromEntries(stale.map((k) => [k, null])) } },
+        mergePatch,
+      );
   } catch (e) {
     if (statusOf(e) !== 404) throw e;
-    const body: V1ConfigMap = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: o.namespace, labels: { 'app.kubernetes.io/managed-by': 'agentgate', [AUDIT_CHECKPOINTS_LABEL]: agentNamespace } }, data };
+    const body: V1ConfigMap = {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: {
+        name,
+        namespace: o.namespace,
+        labels: { 'app.kubernetes.io/managed-by': 'agentgate', [AUDIT_CHECKPOINTS_LABEL]: agentNamespace },
+      },
+      data,
+    };
     try {
       await o.core.createNamespacedConfigMap({ namespace: o.namespace, body });
     } catch (e2) {
@@ -125,13 +173,21 @@ async function store(o: CheckpointWitnessOptions, agentNamespace: string, podUid
 }
 
 /** Every witnessed checkpoint the cluster holds (for verify and the evidence export), with the keys. */
-export async function readWitnessedCheckpoints(core: CoreV1Api, namespace: string, agentNamespace?: string): Promise<{ checkpoints: WitnessedCheckpoint[]; jwks: jose.JSONWebKeySet }> {
-  const list = await core.listNamespacedConfigMap({ namespace, labelSelector: agentNamespace ? `${AUDIT_CHECKPOINTS_LABEL}=${agentNamespace}` : AUDIT_CHECKPOINTS_LABEL });
+export async function readWitnessedCheckpoints(
+  core: CoreV1Api,
+  namespace: string,
+  agentNamespace?: string,
+): Promise<{ checkpoints: WitnessedCheckpoint[]; jwks: jose.JSONWebKeySet }> {
+  const list = await core.listNamespacedConfigMap({
+    namespace,
+    labelSelector: agentNamespace ? `${AUDIT_CHECKPOINTS_LABEL}=${agentNamespace}` : AUDIT_CHECKPOINTS_LABEL,
+  });
   const checkpoints: WitnessedCheckpoint[] = [];
   const keys = new Map<string, jose.JWK>();
   for (const cm of list.items) {
     for (const [k, v] of Object.entries(cm.data ?? {})) {
-      if (k === CHECKPOINT_JWKS_KEY) for (const key of (JSON.parse(v) as jose.JSONWebKeySet).keys) keys.set(key.kid ?? JSON.stringify(key), key);
+      if (k === CHECKPOINT_JWKS_KEY)
+        for (const key of (JSON.parse(v) as jose.JSONWebKeySet).keys) keys.set(key.kid ?? JSON.stringify(key), key);
       else checkpoints.push(JSON.parse(v) as WitnessedCheckpoint);
     }
   }

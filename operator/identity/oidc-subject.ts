@@ -8,10 +8,16 @@ import type * as jose from 'jose';
 import { hasRunTokenClaims } from '../../shared/identity/token-rules.js';
 import type { TriggerIssuerSpec } from '../../shared/contract/policy-types.js';
 
-export function personTokenError(payload: jose.JWTPayload, trusted: TriggerIssuerSpec, o: { clusterIssuer: string; runTokenIssuer: string }): string | undefined {
-  if (payload['kubernetes.io'] !== undefined || payload.iss === o.clusterIssuer) return 'is a Kubernetes service-account token: it names an agent, not a person';
-  if (payload.iss === o.runTokenIssuer || hasRunTokenClaims(payload)) return 'is a run token: the person must be proven by their IdP, not by an earlier exchange';
-  if (payload.idtyp === 'app') return 'is an application\'s own token (idtyp app): it names no person';
+export function personTokenError(
+  payload: jose.JWTPayload,
+  trusted: TriggerIssuerSpec,
+  o: { clusterIssuer: string; runTokenIssuer: string },
+): string | undefined {
+  if (payload['kubernetes.io'] !== undefined || payload.iss === o.clusterIssuer)
+    return 'is a Kubernetes service-account token: it names an agent, not a person';
+  if (payload.iss === o.runTokenIssuer || hasRunTokenClaims(payload))
+    return 'is a run token: the person must be proven by their IdP, not by an earlier exchange';
+  if (payload.idtyp === 'app') return "is an application's own token (idtyp app): it names no person";
   const auds = Array.isArray(payload.aud) ? payload.aud : [payload.aud];
   // appid: Entra ID v1 tokens name the client there instead of azp.
   for (const claim of ['azp', 'appid'] as const) {
@@ -20,6 +26,7 @@ export function personTokenError(payload: jose.JWTPayload, trusted: TriggerIssue
       return `was issued to client ${JSON.stringify(client).slice(0, 200)} (${claim}), not to ${trusted.audiences.join(' or ')}`;
     }
   }
-  if (auds.length > 1 && payload.azp === undefined) return 'names several audiences and no azp: it is not shown to be a login to agentgate';
+  if (auds.length > 1 && payload.azp === undefined)
+    return 'names several audiences and no azp: it is not shown to be a login to agentgate';
   return undefined;
 }

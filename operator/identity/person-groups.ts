@@ -19,13 +19,20 @@ export function checkedGroups(list: unknown, what: string): string[] {
 export function groupsFromClaim(claims: Record<string, unknown>, claim: string): string[] {
   const v = Object.hasOwn(claims, claim) ? claims[claim] : undefined;
   const names = claims._claim_names;
-  if (v === undefined && ((typeof names === 'object' && names !== null && Object.hasOwn(names, claim)) || claims.hasgroups === true)) {
-    throw new Error(`claim ${claim}: the IdP left the groups out of the token (groups overage: they are elsewhere); a rule on groups cannot be checked`);
+  if (
+    v === undefined &&
+    ((typeof names === 'object' && names !== null && Object.hasOwn(names, claim)) || claims.hasgroups === true)
+  ) {
+    throw new Error(
+      `claim ${claim}: the IdP left the groups out of the token (groups overage: they are elsewhere); a rule on groups cannot be checked`,
+    );
   }
   // Claims are read by name, never by path: a path whose head is an object claim is a policy that would read no groups at all.
   const head = claim.split('.')[0]!;
   if (v === undefined && head !== claim && typeof claims[head] === 'object' && claims[head] !== null) {
-    throw new Error(`claim ${claim} is not in the token (nested claims are not read: ${head} is an object; name a top-level claim in groupsClaim)`);
+    throw new Error(
+      `claim ${claim} is not in the token (nested claims are not read: ${head} is an object; name a top-level claim in groupsClaim)`,
+    );
   }
   if (v === undefined) return [];
   return checkedGroups(typeof v === 'string' ? [v] : v, `claim ${claim}`);

@@ -10,7 +10,12 @@
 import type { CoreV1Api, V1Pod } from '@kubernetes/client-node';
 import * as jose from 'jose';
 import { keySetFor } from '../../shared/identity/key-sets.js';
-import { ASYMMETRIC_ALGORITHMS, CLOCK_TOLERANCE_SECONDS, kubernetesClaims, tokenTimeError } from '../../shared/identity/token-rules.js';
+import {
+  ASYMMETRIC_ALGORITHMS,
+  CLOCK_TOLERANCE_SECONDS,
+  kubernetesClaims,
+  tokenTimeError,
+} from '../../shared/identity/token-rules.js';
 import { statusOf } from '../../shared/kube/client.js';
 import { stampedPolicyOf } from './injected-pod.js';
 import { PROXY_AUDIENCE } from '../../shared/contract/sidecar.js';
@@ -26,7 +31,10 @@ export interface ProxyIdentity {
 
 /** A refusal of a proxy's call to the operator, with its HTTP status. */
 export class ProxyRequestError extends Error {
-  constructor(readonly status: number, message: string) {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -40,14 +48,25 @@ export interface ProxyTokenOptions {
   audience?: string;
 }
 
-export function proxyTokenVerifier(o: ProxyTokenOptions): (authorization: string | undefined) => Promise<ProxyIdentity> {
+export function proxyTokenVerifier(
+  o: ProxyTokenOptions,
+): (authorization: string | undefined) => Promise<ProxyIdentity> {
   const clusterKeys = keySetFor({ issuer: 'kubernetes', kubernetes: true }, { kubernetesJwks: o.clusterJwks });
   return async (authorization) => {
     const token = /^Bearer (.+)$/.exec(authorization ?? '')?.[1];
-    if (!token) throw new ProxyRequestError(401, 'the proxy\'s pod-bound service-account token is required (Authorization: Bearer)');
+    if (!token)
+      throw new ProxyRequestError(
+        401,
+        "the proxy's pod-bound service-account token is required (Authorization: Bearer)",
+      );
     let payload: jose.JWTPayload;
     try {
-      ({ payload } = await jose.jwtVerify(token, clusterKeys, { issuer: await o.clusterIssuer(), audience: o.audience ?? PROXY_AUDIENCE, algorithms: ASYMMETRIC_ALGORITHMS, requiredClaims: ['exp'] }));
+      ({ payload } = await jose.jwtVerify(token, clusterKeys, {
+        issuer: await o.clusterIssuer(),
+        audience: o.audience ?? PROXY_AUDIENCE,
+        algorithms: ASYMMETRIC_ALGORITHMS,
+        requiredClaims: ['exp'],
+      }));
     } catch (e) {
       throw new ProxyRequestError(401, `service-account token refused: ${(e as Error).message}`);
     }
@@ -57,7 +76,11 @@ export function proxyTokenVerifier(o: ProxyTokenOptions): (authorization: string
     if (!k8s?.pod || !k8s.podUid) throw new ProxyRequestError(403, 'the token is not bound to a pod');
     const pod = await requireLivePod(o.core, k8s.namespace, k8s.pod, k8s.podUid);
     const policy = stampedPolicyOf(pod, k8s.namespace);
-    if (!policy) throw new ProxyRequestError(403, `pod ${k8s.namespace}/${k8s.pod} is not an agentgate-injected pod (no injector stamp naming a policy of its namespace)`);
+    if (!policy)
+      throw new ProxyRequestError(
+        403,
+        `pod ${k8s.namespace}/${k8s.pod} is not an agentgate-injected pod (no injector stamp naming a policy of its namespace)`,
+      );
     return { namespace: k8s.namespace, serviceAccount: k8s.serviceAccount, pod: k8s.pod, podUid: k8s.podUid, policy };
   };
 }
@@ -70,7 +93,12 @@ async function requireLivePod(core: CoreV1Api, namespace: string, name: string, 
     if (statusOf(e) !== 404) throw e;
   }
   const live = pod?.metadata?.uid;
-  if (!pod || live === undefined) throw new ProxyRequestError(403, `the token's pod ${namespace}/${name} (uid ${uid}) no longer exists`);
-  if (live !== uid) throw new ProxyRequestError(403, `the token belongs to an earlier pod named ${namespace}/${name} (uid ${uid}), not to the one that exists now (uid ${live})`);
+  if (!pod || live === undefined)
+    throw new ProxyRequestError(403, `the token's pod ${namespace}/${name} (uid ${uid}) no longer exists`);
+  if (live !== uid)
+    throw new ProxyRequestError(
+      403,
+      `the token belongs to an earlier pod named ${namespace}/${name} (uid ${uid}), not to the one that exists now (uid ${live})`,
+    );
   return pod;
 }

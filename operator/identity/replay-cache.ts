@@ -7,7 +7,10 @@ export class ReplayCache {
   private readonly seen = new Map<string, number>();
 
   /** `now` in milliseconds. */
-  constructor(private readonly maxEntries = 100_000, private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly maxEntries = 100_000,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   /** Records `key` until `expiresAtMs`; false when it is already recorded (a replay) or the cache is full. */
   claim(key: string, expiresAtMs: number): boolean {

@@ -23,9 +23,15 @@ export const fetchMetadata: FetchText = async (url) => {
 };
 
 export class MetadataCache {
-  private readonly entries = new Map<string, { text?: string; fetchedAt?: number; failedAt?: number; error?: string }>();
+  private readonly entries = new Map<
+    string,
+    { text?: string; fetchedAt?: number; failedAt?: number; error?: string }
+  >();
 
-  constructor(private readonly fetchText: FetchText = fetchMetadata, private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly fetchText: FetchText = fetchMetadata,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   async text(url: string): Promise<string> {
     const now = this.now();

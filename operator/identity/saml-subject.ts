@@ -128,14 +128,23 @@ export async function verifySamlSubject(token: string, o: SamlVerifyOptions): Pr
   refuseHiddenContent(doc);
   // Exactly one Assertion element in the whole document, whatever its namespace: every XSW variant
   // needs a second one (a copy of the signed original, or the forged one beside it).
-  const assertions = [root, ...descendants(root, () => true)].filter((e) => e.localName === 'Assertion' || e.localName === 'EncryptedAssertion');
-  if (assertions.length !== 1) fail(assertions.length ? `the document holds ${assertions.length} Assertion elements; exactly one is accepted (XML signature wrapping)` : 'no Assertion element');
+  const assertions = [root, ...descendants(root, () => true)].filter(
+    (e) => e.localName === 'Assertion' || e.localName === 'EncryptedAssertion',
+  );
+  if (assertions.length !== 1)
+    fail(
+      assertions.length
+        ? `the document holds ${assertions.length} Assertion elements; exactly one is accepted (XML signature wrapping)`
+        : 'no Assertion element',
+    );
   const assertion = assertions[0]!;
   refuseDuplicateIds(root);
   if (assertion.localName === 'EncryptedAssertion') fail('encrypted assertions are not accepted');
-  if (assertion.namespaceURI !== NS.saml) fail(`the Assertion is not in the SAML 2.0 namespace (${assertion.namespaceURI ?? 'none'})`);
+  if (assertion.namespaceURI !== NS.saml)
+    fail(`the Assertion is not in the SAML 2.0 namespace (${assertion.namespaceURI ?? 'none'})`);
   if (assertion !== root) {
-    if (!(root.namespaceURI === NS.samlp && root.localName === 'Response' && assertion.parentNode === root)) fail('an assertion is accepted alone or as a direct child of a samlp:Response');
+    if (!(root.namespaceURI === NS.samlp && root.localName === 'Response' && assertion.parentNode === root))
+      fail('an assertion is accepted alone or as a direct child of a samlp:Response');
     const status = childElements(root, NS.samlp, 'Status')[0];
     const code = status ? childElements(status, NS.samlp, 'StatusCode')[0]?.getAttribute('Value') : undefined;
     if (code !== SUCCESS) fail(`the Response's status is not Success (${code ?? 'none'})`);
@@ -152,10 +161,17 @@ export async function verifySamlSubject(token: string, o: SamlVerifyOptions): Pr
   } catch (e) {
     fail(`signature check failed: ${(e as Error).message}`);
   }
-  if (!signedXml) fail(`the assertion's signature does not verify with the certificates configured for ${trusted.issuer}`);
+  if (!signedXml)
+    fail(`the assertion's signature does not verify with the certificates configured for ${trusted.issuer}`);
   // From here on only the signed bytes are read.
   const signed = (await parseXml(signedXml!)).documentElement;
-  if (!signed || signed.namespaceURI !== NS.saml || signed.localName !== 'Assertion' || signed.getAttribute('ID') !== id) fail('the signature does not cover the assertion');
+  if (
+    !signed ||
+    signed.namespaceURI !== NS.saml ||
+    signed.localName !== 'Assertion' ||
+    signed.getAttribute('ID') !== id
+  )
+    fail('the signature does not cover the assertion');
   const { person, replayUntilMs } = readAssertion(signed!, trusted, o);
   // Replay: each assertion ID of this issuer is exchanged once, remembered until it expires.
   let first: boolean;
@@ -169,7 +185,10 @@ export async function verifySamlSubject(token: string, o: SamlVerifyOptions): Pr
 }
 
 /** Which trust entry the (not yet verified) Issuer names; the signed Issuer is compared again later. */
-function trustedIssuer(assertion: Element, triggers: TriggerIssuerSpec[]): TriggerIssuerSpec & { saml: NonNullable<TriggerIssuerSpec['saml']> } {
+function trustedIssuer(
+  assertion: Element,
+  triggers: TriggerIssuerSpec[],
+): TriggerIssuerSpec & { saml: NonNullable<TriggerIssuerSpec['saml']> } {
   const issuer = textOf(exactlyOne(assertion, NS.saml, 'Issuer', 'Issuer'), 'Issuer');
   const t = triggers.find((x) => x.saml && x.issuer === issuer);
   if (!t) fail(`issuer "${issuer.slice(0, 200)}" is not a SAML trigger issuer of this policy`);
@@ -179,28 +198,47 @@ function trustedIssuer(assertion: Element, triggers: TriggerIssuerSpec[]): Trigg
 function checkSignatureShape(assertion: Element, id: string): void {
   const all = descendants(assertion, (e) => e.localName === 'Signature');
   const direct = childElements(assertion, NS.ds, 'Signature');
-  if (direct.length === 0) fail('the assertion itself is not signed (a signature on the Response alone is not accepted)');
-  if (all.length !== 1 || direct.length !== 1) fail('the assertion must hold exactly one signature, directly inside it');
+  if (direct.length === 0)
+    fail('the assertion itself is not signed (a signature on the Response alone is not accepted)');
+  if (all.length !== 1 || direct.length !== 1)
+    fail('the assertion must hold exactly one signature, directly inside it');
   const sig = direct[0]!;
   const signedInfo = exactlyOne(sig, NS.ds, 'SignedInfo', 'ds:SignedInfo');
   if (childElements(sig, NS.ds, 'Object').length) fail('a ds:Object inside the signature is not accepted');
-  const c14n = exactlyOne(signedInfo, NS.ds, 'CanonicalizationMethod', 'ds:CanonicalizationMethod').getAttribute('Algorithm');
-  if (c14n !== EXC_C14N) fail(`canonicalization ${c14n ?? 'none'} is not accepted (exclusive c14n without comments only)`);
+  const c14n = exactlyOne(signedInfo, NS.ds, 'CanonicalizationMethod', 'ds:CanonicalizationMethod').getAttribute(
+    'Algorithm',
+  );
+  if (c14n !== EXC_C14N)
+    fail(`canonicalization ${c14n ?? 'none'} is not accepted (exclusive c14n without comments only)`);
   const method = exactlyOne(signedInfo, NS.ds, 'SignatureMethod', 'ds:SignatureMethod').getAttribute('Algorithm') ?? '';
-  if (!SIGNATURE_METHODS.has(method)) fail(`signature algorithm ${method || 'none'} is not accepted (RSA with SHA-256 or SHA-512)`);
+  if (!SIGNATURE_METHODS.has(method))
+    fail(`signature algorithm ${method || 'none'} is not accepted (RSA with SHA-256 or SHA-512)`);
   const refs = childElements(signedInfo, NS.ds, 'Reference');
   if (refs.length !== 1) fail(`the signature must hold exactly one Reference (it holds ${refs.length})`);
   const ref = refs[0]!;
-  if (ref.getAttribute('URI') !== `#${id}`) fail(`the signature references "${ref.getAttribute('URI') ?? ''}", not this assertion (#${id})`);
+  if (ref.getAttribute('URI') !== `#${id}`)
+    fail(`the signature references "${ref.getAttribute('URI') ?? ''}", not this assertion (#${id})`);
   const digest = exactlyOne(ref, NS.ds, 'DigestMethod', 'ds:DigestMethod').getAttribute('Algorithm') ?? '';
   if (!DIGEST_METHODS.has(digest)) fail(`digest algorithm ${digest || 'none'} is not accepted (SHA-256 or SHA-512)`);
-  const transforms = descendants(ref, (e) => e.namespaceURI === NS.ds && e.localName === 'Transform').map((t) => t.getAttribute('Algorithm') ?? '');
-  if (transforms.length > 2 || transforms.some((t) => !TRANSFORMS.has(t))) fail(`signature transforms ${transforms.join(', ')} are not accepted (enveloped-signature and exclusive c14n only)`);
+  const transforms = descendants(ref, (e) => e.namespaceURI === NS.ds && e.localName === 'Transform').map(
+    (t) => t.getAttribute('Algorithm') ?? '',
+  );
+  if (transforms.length > 2 || transforms.some((t) => !TRANSFORMS.has(t)))
+    fail(
+      `signature transforms ${transforms.join(', ')} are not accepted (enveloped-signature and exclusive c14n only)`,
+    );
 }
 
-function readAssertion(a: Element, trusted: TriggerIssuerSpec & { saml: NonNullable<TriggerIssuerSpec['saml']> }, o: SamlVerifyOptions): { person: SamlPerson; replayUntilMs: number } {
+function readAssertion(
+  a: Element,
+  trusted: TriggerIssuerSpec & { saml: NonNullable<TriggerIssuerSpec['saml']> },
+  o: SamlVerifyOptions,
+): { person: SamlPerson; replayUntilMs: number } {
   if (a.getAttribute('Version') !== '2.0') fail('the assertion is not SAML 2.0 (Version)');
-  if (descendants(a, (e) => e.localName === 'Advice' || e.localName === 'EncryptedID' || e.localName === 'BaseID').length) fail('Advice, EncryptedID and BaseID are not accepted');
+  if (
+    descendants(a, (e) => e.localName === 'Advice' || e.localName === 'EncryptedID' || e.localName === 'BaseID').length
+  )
+    fail('Advice, EncryptedID and BaseID are not accepted');
   const issuerEl = exactlyOne(a, NS.saml, 'Issuer', 'Issuer');
   const issuer = textOf(issuerEl, 'Issuer');
   if (issuer !== trusted.issuer) fail(`the signed Issuer "${issuer.slice(0, 200)}" is not ${trusted.issuer}`);
@@ -216,18 +254,25 @@ function readAssertion(a: Element, trusted: TriggerIssuerSpec & { saml: NonNulla
   const conditions = exactlyOne(a, NS.saml, 'Conditions', 'Conditions');
   const notBefore = instant(conditions.getAttribute('NotBefore'), 'Conditions NotBefore', false);
   const notOnOrAfter = instant(conditions.getAttribute('NotOnOrAfter'), 'Conditions NotOnOrAfter', true)!;
-  if (notBefore !== undefined && notBefore > now + skewMs) fail('the assertion is not yet valid (Conditions NotBefore)');
+  if (notBefore !== undefined && notBefore > now + skewMs)
+    fail('the assertion is not yet valid (Conditions NotBefore)');
   if (now >= notOnOrAfter + skewMs) fail('the assertion has expired (Conditions NotOnOrAfter)');
   const restrictions = childElements(conditions, NS.saml, 'AudienceRestriction');
   if (!restrictions.length) fail('the assertion has no AudienceRestriction');
   for (const r of restrictions) {
     const audiences = childElements(r, NS.saml, 'Audience').map((x) => textOf(x, 'Audience'));
-    if (!audiences.some((x) => trusted.audiences.includes(x))) fail(`the assertion's audience (${audiences.join(', ').slice(0, 300)}) is not ${trusted.audiences.join(' or ')}`);
+    if (!audiences.some((x) => trusted.audiences.includes(x)))
+      fail(`the assertion's audience (${audiences.join(', ').slice(0, 300)}) is not ${trusted.audiences.join(' or ')}`);
   }
   for (const c of elementChildren(conditions)) {
-    if (c.namespaceURI !== NS.saml || !['AudienceRestriction', 'OneTimeUse', 'ProxyRestriction'].includes(c.localName ?? '')) fail(`unknown condition ${c.localName} (unknown conditions make an assertion invalid)`);
+    if (
+      c.namespaceURI !== NS.saml ||
+      !['AudienceRestriction', 'OneTimeUse', 'ProxyRestriction'].includes(c.localName ?? '')
+    )
+      fail(`unknown condition ${c.localName} (unknown conditions make an assertion invalid)`);
     // The run token is a new assertion issued on the strength of this one (SAML core 2.5.1.6).
-    if (c.localName === 'ProxyRestriction' && c.getAttribute('Count') === '0') fail('ProxyRestriction Count="0": the IdP forbids issuing tokens on the strength of this assertion');
+    if (c.localName === 'ProxyRestriction' && c.getAttribute('Count') === '0')
+      fail('ProxyRestriction Count="0": the IdP forbids issuing tokens on the strength of this assertion');
   }
 
   // Subject: one NameID, and a bearer confirmation addressed to us that is still valid.
@@ -235,34 +280,60 @@ function readAssertion(a: Element, trusted: TriggerIssuerSpec & { saml: NonNulla
   const nameIdEl = exactlyOne(subject, NS.saml, 'NameID', 'NameID');
   const nameId = textOf(nameIdEl, 'NameID');
   const recipient = trusted.saml.recipient ?? o.defaultRecipient;
-  const confirmations = childElements(subject, NS.saml, 'SubjectConfirmation').filter((c) => c.getAttribute('Method') === BEARER);
+  const confirmations = childElements(subject, NS.saml, 'SubjectConfirmation').filter(
+    (c) => c.getAttribute('Method') === BEARER,
+  );
   if (!confirmations.length) fail('no bearer SubjectConfirmation');
   const reasons: string[] = [];
   let confirmedUntil: number | undefined;
   for (const c of confirmations) {
     const data = childElements(c, NS.saml, 'SubjectConfirmationData');
-    if (data.length !== 1) { reasons.push('no single SubjectConfirmationData'); continue; }
+    if (data.length !== 1) {
+      reasons.push('no single SubjectConfirmationData');
+      continue;
+    }
     const d = data[0]!;
     const r = d.getAttribute('Recipient');
-    if (r !== recipient) { reasons.push(`Recipient ${r ? `"${r.slice(0, 200)}"` : 'missing'} is not ${recipient}`); continue; }
+    if (r !== recipient) {
+      reasons.push(`Recipient ${r ? `"${r.slice(0, 200)}"` : 'missing'} is not ${recipient}`);
+      continue;
+    }
     const until = instant(d.getAttribute('NotOnOrAfter'), 'SubjectConfirmationData NotOnOrAfter', false);
-    if (until === undefined) { reasons.push('SubjectConfirmationData has no NotOnOrAfter'); continue; }
-    if (now >= until + skewMs) { reasons.push('SubjectConfirmationData has expired (NotOnOrAfter)'); continue; }
+    if (until === undefined) {
+      reasons.push('SubjectConfirmationData has no NotOnOrAfter');
+      continue;
+    }
+    if (now >= until + skewMs) {
+      reasons.push('SubjectConfirmationData has expired (NotOnOrAfter)');
+      continue;
+    }
     const from = instant(d.getAttribute('NotBefore'), 'SubjectConfirmationData NotBefore', false);
-    if (from !== undefined && from > now + skewMs) { reasons.push('SubjectConfirmationData is not yet valid (NotBefore)'); continue; }
+    if (from !== undefined && from > now + skewMs) {
+      reasons.push('SubjectConfirmationData is not yet valid (NotBefore)');
+      continue;
+    }
     confirmedUntil = until;
     break;
   }
   if (confirmedUntil === undefined) fail(`no valid bearer SubjectConfirmation: ${reasons.join('; ')}`);
   const expMs = Math.min(notOnOrAfter, confirmedUntil!);
-  if (expMs - issued > MAX_ASSERTION_LIFETIME_SECONDS * 1000) fail(`the assertion is valid for ${Math.round((expMs - issued) / 1000)}s, more than the ${MAX_ASSERTION_LIFETIME_SECONDS}s accepted`);
+  if (expMs - issued > MAX_ASSERTION_LIFETIME_SECONDS * 1000)
+    fail(
+      `the assertion is valid for ${Math.round((expMs - issued) / 1000)}s, more than the ${MAX_ASSERTION_LIFETIME_SECONDS}s accepted`,
+    );
 
   const nameAttr = trusted.saml.nameAttribute;
   const groupsAttr = trusted.saml.groupsAttribute;
-  const attributes = attributesOf(a, [nameAttr, groupsAttr, groupsAttr ? GROUPS_OVERAGE_ATTRIBUTE : undefined].filter((x): x is string => !!x));
+  const attributes = attributesOf(
+    a,
+    [nameAttr, groupsAttr, groupsAttr ? GROUPS_OVERAGE_ATTRIBUTE : undefined].filter((x): x is string => !!x),
+  );
   let sub = nameId;
   const nameIdFormat = nameIdEl.getAttribute('Format') ?? '';
-  if (!nameAttr && NOT_A_PERSON_FORMATS.has(nameIdFormat)) fail(`a NameID of format ${nameIdFormat} does not name a person (set saml.nameAttribute to read the name from an attribute)`);
+  if (!nameAttr && NOT_A_PERSON_FORMATS.has(nameIdFormat))
+    fail(
+      `a NameID of format ${nameIdFormat} does not name a person (set saml.nameAttribute to read the name from an attribute)`,
+    );
   if (nameAttr) {
     const v = attributes.get(nameAttr);
     if (!v || v.length !== 1) fail(`attribute ${nameAttr} (the person's name) must carry exactly one value`);
@@ -270,8 +341,14 @@ function readAssertion(a: Element, trusted: TriggerIssuerSpec & { saml: NonNulla
   }
   let groups: string[] | undefined;
   if (groupsAttr) {
-    if (!attributes.has(groupsAttr) && friendlyNamed(a, groupsAttr)) fail(`saml.groupsAttribute ${groupsAttr.slice(0, 200)} is an attribute's FriendlyName; name the attribute by its Name (otherwise no groups would ever be read)`);
-    if (!attributes.has(groupsAttr) && attributes.has(GROUPS_OVERAGE_ATTRIBUTE)) fail(`the IdP left the groups out of the assertion (groups overage: ${GROUPS_OVERAGE_ATTRIBUTE}); a rule on groups cannot be checked`);
+    if (!attributes.has(groupsAttr) && friendlyNamed(a, groupsAttr))
+      fail(
+        `saml.groupsAttribute ${groupsAttr.slice(0, 200)} is an attribute's FriendlyName; name the attribute by its Name (otherwise no groups would ever be read)`,
+      );
+    if (!attributes.has(groupsAttr) && attributes.has(GROUPS_OVERAGE_ATTRIBUTE))
+      fail(
+        `the IdP left the groups out of the assertion (groups overage: ${GROUPS_OVERAGE_ATTRIBUTE}); a rule on groups cannot be checked`,
+      );
     try {
       groups = checkedGroups(attributes.get(groupsAttr) ?? [], `attribute ${groupsAttr}`);
     } catch (e) {
@@ -280,7 +357,14 @@ function readAssertion(a: Element, trusted: TriggerIssuerSpec & { saml: NonNulla
   }
   const email = nameIdEl.getAttribute('Format') === EMAIL_FORMAT && !nameAttr ? nameId : undefined;
 
-  const person = { iss: trusted.issuer, sub, ...(email ? { email } : {}), ...(groups ? { groups } : {}), exp: Math.floor(expMs / 1000), assertionId: a.getAttribute('ID')! };
+  const person = {
+    iss: trusted.issuer,
+    sub,
+    ...(email ? { email } : {}),
+    ...(groups ? { groups } : {}),
+    exp: Math.floor(expMs / 1000),
+    assertionId: a.getAttribute('ID')!,
+  };
   return { person, replayUntilMs: expMs + skewMs };
 }
 
@@ -294,7 +378,10 @@ function attributesOf(a: Element, wanted: string[]): Map<string, string[]> {
       if (out.has(name)) fail(`attribute ${name.slice(0, 200)} appears more than once`);
       // An empty value (xsi:nil, or an IdP's placeholder) carries nothing.
       const values = childElements(attr, NS.saml, 'AttributeValue').filter((v) => v.firstChild !== null);
-      out.set(name, values.map((v) => textOf(v, `attribute ${name.slice(0, 200)}`)));
+      out.set(
+        name,
+        values.map((v) => textOf(v, `attribute ${name.slice(0, 200)}`)),
+      );
     }
   }
   return out;
@@ -302,7 +389,9 @@ function attributesOf(a: Element, wanted: string[]): Map<string, string[]> {
 
 /** Does an attribute carry `name` as its FriendlyName (a policy naming it so would read no groups)? */
 function friendlyNamed(a: Element, name: string): boolean {
-  return childElements(a, NS.saml, 'AttributeStatement').some((st) => childElements(st, NS.saml, 'Attribute').some((x) => x.getAttribute('FriendlyName') === name));
+  return childElements(a, NS.saml, 'AttributeStatement').some((st) =>
+    childElements(st, NS.saml, 'Attribute').some((x) => x.getAttribute('FriendlyName') === name),
+  );
 }
 
 /** Comments and processing instructions: ignored by the signature, read by naive text readers (CVE-2017-11427 class). */
@@ -311,8 +400,10 @@ function refuseHiddenContent(doc: Document): void {
     // Assertions nest a dozen levels; a deeper document would only exhaust the recursive readers' stack.
     if (depth > MAX_DEPTH) fail(`the document nests elements more than ${MAX_DEPTH} deep`);
     for (let c = n.firstChild; c; c = c.nextSibling) {
-      if (c.nodeType === 8) fail('XML comments are not accepted (a comment can split a signed value such as the NameID)');
-      if (c.nodeType === 7 && (c as ProcessingInstruction).target.toLowerCase() !== 'xml') fail('processing instructions are not accepted');
+      if (c.nodeType === 8)
+        fail('XML comments are not accepted (a comment can split a signed value such as the NameID)');
+      if (c.nodeType === 7 && (c as ProcessingInstruction).target.toLowerCase() !== 'xml')
+        fail('processing instructions are not accepted');
       if (c.nodeType === 10) fail('a DOCTYPE is not accepted');
       walk(c, depth + 1);
     }
@@ -326,13 +417,17 @@ function refuseDuplicateIds(root: Element): void {
     for (let i = 0; i < e.attributes.length; i++) {
       const at = e.attributes.item(i)!;
       if (!ID_ATTRIBUTES.has(at.name) && !ID_ATTRIBUTES.has(at.localName ?? '')) continue;
-      if (seen.has(at.value)) fail(`duplicate ID "${at.value.slice(0, 100)}" (a signature must reference exactly one element)`);
+      if (seen.has(at.value))
+        fail(`duplicate ID "${at.value.slice(0, 100)}" (a signature must reference exactly one element)`);
       seen.add(at.value);
     }
   }
 }
 
-async function certificatesOf(t: TriggerIssuerSpec & { saml: NonNullable<TriggerIssuerSpec['saml']> }, o: SamlVerifyOptions): Promise<string[]> {
+async function certificatesOf(
+  t: TriggerIssuerSpec & { saml: NonNullable<TriggerIssuerSpec['saml']> },
+  o: SamlVerifyOptions,
+): Promise<string[]> {
   if (t.saml.certificates?.length) return t.saml.certificates.map(certificatePem);
   let text: string;
   try {
@@ -358,14 +453,17 @@ export async function metadataSigningCertificates(xml: string, entityId: string)
     return fail(`IdP metadata is not well-formed XML (${(e as Error).message.split('\n')[0]})`);
   }
   if (!root) return [];
-  const entities = [root, ...descendants(root, () => true)].filter((e) => e.namespaceURI === NS.md && e.localName === 'EntityDescriptor' && e.getAttribute('entityID') === entityId);
+  const entities = [root, ...descendants(root, () => true)].filter(
+    (e) => e.namespaceURI === NS.md && e.localName === 'EntityDescriptor' && e.getAttribute('entityID') === entityId,
+  );
   if (entities.length !== 1) fail(`IdP metadata holds ${entities.length} EntityDescriptors for ${entityId}`);
   const certs: string[] = [];
   for (const idp of childElements(entities[0]!, NS.md, 'IDPSSODescriptor')) {
     for (const kd of childElements(idp, NS.md, 'KeyDescriptor')) {
       const use = kd.getAttribute('use');
       if (use && use !== 'signing') continue;
-      for (const c of descendants(kd, (e) => e.namespaceURI === NS.ds && e.localName === 'X509Certificate')) certs.push(certificatePem(textOf(c, 'X509Certificate', 16384)));
+      for (const c of descendants(kd, (e) => e.namespaceURI === NS.ds && e.localName === 'X509Certificate'))
+        certs.push(certificatePem(textOf(c, 'X509Certificate', 16384)));
     }
   }
   return certs;
@@ -374,7 +472,8 @@ export async function metadataSigningCertificates(xml: string, entityId: string)
 function instant(v: string | null, what: string, required: boolean): number | undefined {
   if (v === null || v === '') return required ? fail(`${what} is missing`) : undefined;
   // xs:dateTime in UTC, as SAML requires.
-  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/.test(v)) fail(`${what} "${v.slice(0, 40)}" is not a UTC dateTime`);
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/.test(v))
+    fail(`${what} "${v.slice(0, 40)}" is not a UTC dateTime`);
   const t = Date.parse(v);
   if (Number.isNaN(t)) fail(`${what} "${v.slice(0, 40)}" is not a valid time`);
   return t;

@@ -17,7 +17,11 @@ export interface ReplayGuard {
 }
 
 export class ClusterReplayStore implements ReplayGuard {
-  constructor(private readonly api: CoordinationV1Api, private readonly namespace: string, private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly api: CoordinationV1Api,
+    private readonly namespace: string,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   static leaseName(key: string): string {
     return `agentgate-replay-${createHash('sha256').update(key).digest('hex').slice(0, 40)}`;
@@ -28,7 +32,15 @@ export class ClusterReplayStore implements ReplayGuard {
     try {
       await this.api.createNamespacedLease({
         namespace: this.namespace,
-        body: { metadata: { name, namespace: this.namespace, labels: { [REPLAY_LABEL]: 'true' }, annotations: { [EXPIRES_ANNOTATION]: new Date(expiresAtMs).toISOString() } }, spec: {} },
+        body: {
+          metadata: {
+            name,
+            namespace: this.namespace,
+            labels: { [REPLAY_LABEL]: 'true' },
+            annotations: { [EXPIRES_ANNOTATION]: new Date(expiresAtMs).toISOString() },
+          },
+          spec: {},
+        },
       });
       return true;
     } catch (e) {
@@ -39,7 +51,10 @@ export class ClusterReplayStore implements ReplayGuard {
 
   /** Deletes the records of expired assertions; returns how many. */
   async collect(): Promise<number> {
-    const list = await this.api.listNamespacedLease({ namespace: this.namespace, labelSelector: `${REPLAY_LABEL}=true` });
+    const list = await this.api.listNamespacedLease({
+      namespace: this.namespace,
+      labelSelector: `${REPLAY_LABEL}=true`,
+    });
     let n = 0;
     for (const l of list.items) {
       const until = Date.parse(l.metadata?.annotations?.[EXPIRES_ANNOTATION] ?? '');

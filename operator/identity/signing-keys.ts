@@ -44,7 +44,9 @@ export class SigningKeys {
   async load(): Promise<void> {
     const secret = await this.read();
     if (secret) {
-      this.keys = JSON.parse(Buffer.from(secret.data?.['keys.json'] ?? '', 'base64').toString('utf8') || '[]') as StoredKey[];
+      this.keys = JSON.parse(
+        Buffer.from(secret.data?.['keys.json'] ?? '', 'base64').toString('utf8') || '[]',
+      ) as StoredKey[];
       if (this.keys.length) return;
     }
     await this.rotate();
@@ -56,7 +58,13 @@ export class SigningKeys {
     const jwk = await jose.exportJWK(privateKey);
     const { d: _d, ...pub } = jwk;
     const kid = await jose.calculateJwkThumbprint(pub);
-    await this.rewrite((current, now) => [...this.retire(current.map((k) => (k.retiredAt ? k : { ...k, retiredAt: now })), now), { kid, createdAt: now, jwk: { ...jwk, kid, alg: 'ES256' } }]);
+    await this.rewrite((current, now) => [
+      ...this.retire(
+        current.map((k) => (k.retiredAt ? k : { ...k, retiredAt: now })),
+        now,
+      ),
+      { kid, createdAt: now, jwk: { ...jwk, kid, alg: 'ES256' } },
+    ]);
   }
 
   /**
@@ -69,20 +77,38 @@ export class SigningKeys {
 
   private retire(keys: StoredKey[], now: number): StoredKey[] {
     const overlap = this.o.overlapMs ?? 30 * 60_000;
-    return keys.flatMap((k) => (!k.retiredAt || now - k.retiredAt <= overlap ? [k] : this.o.keepRetiredPublicKeys ? [{ ...k, jwk: publicHalf(k.jwk) }] : []));
+    return keys.flatMap((k) =>
+      !k.retiredAt || now - k.retiredAt <= overlap
+        ? [k]
+        : this.o.keepRetiredPublicKeys
+          ? [{ ...k, jwk: publicHalf(k.jwk) }]
+          : [],
+    );
   }
 
-  private async rewrite(change: (current: StoredKey[], now: number) => StoredKey[], onlyIfChanged = false): Promise<void> {
+  private async rewrite(
+    change: (current: StoredKey[], now: number) => StoredKey[],
+    onlyIfChanged = false,
+  ): Promise<void> {
     const secret = await this.read();
-    const current = secret ? (JSON.parse(Buffer.from(secret.data?.['keys.json'] ?? '', 'base64').toString('utf8') || '[]') as StoredKey[]) : [];
+    const current = secret
+      ? (JSON.parse(Buffer.from(secret.data?.['keys.json'] ?? '', 'base64').toString('utf8') || '[]') as StoredKey[])
+      : [];
     const next = change(current, this.now());
     if (onlyIfChanged && JSON.stringify(next) === JSON.stringify(current)) {
       this.keys = current;
       return;
     }
     const body: V1Secret = {
-      apiVersion: 'v1', kind: 'Secret', type: 'Opaque',
-      metadata: { name: this.name, namespace: this.o.namespace, labels: { 'app.kubernetes.io/managed-by': 'agentgate' }, ...(secret?.metadata?.resourceVersion ? { resourceVersion: secret.metadata.resourceVersion } : {}) },
+      apiVersion: 'v1',
+      kind: 'Secret',
+      type: 'Opaque',
+      metadata: {
+        name: this.name,
+        namespace: this.o.namespace,
+        labels: { 'app.kubernetes.io/managed-by': 'agentgate' },
+        ...(secret?.metadata?.resourceVersion ? { resourceVersion: secret.metadata.resourceVersion } : {}),
+      },
       data: { 'keys.json': Buffer.from(JSON.stringify(next)).toString('base64') },
     };
     try {

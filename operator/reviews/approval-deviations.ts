@@ -8,7 +8,10 @@ import type { ApprovalRequest } from '../../shared/contract/approval-request.js'
 import type { GroupedDeviation } from './grouping.js';
 import { utcDay, type ReviewKey } from './naming.js';
 
-export function approvalDeviation(apr: ApprovalRequest, phase: 'Expired' | 'Denied'): { key: ReviewKey; grouped: GroupedDeviation } | undefined {
+export function approvalDeviation(
+  apr: ApprovalRequest,
+  phase: 'Expired' | 'Denied',
+): { key: ReviewKey; grouped: GroupedDeviation } | undefined {
   const r = apr.spec.requester;
   const [, serviceAccount] = (r.serviceAccount ?? '').split('/');
   if (!serviceAccount) return undefined;
@@ -19,10 +22,26 @@ export function approvalDeviation(apr: ApprovalRequest, phase: 'Expired' | 'Deni
   const reason = `ApprovalRequest ${apr.metadata.namespace}/${apr.metadata.name} ${phase === 'Expired' ? 'expired undecided' : `was denied by ${by.join(', ') || 'an approver'}`} (mode Reject: the agent was refused at once)`;
   const usernames = r.triggeredByUsernames ?? [];
   return {
-    key: { policy: apr.spec.policy, serviceAccount, kind: phase === 'Expired' ? 'ApprovalExpired' : 'ApprovalDenied', rule: apr.spec.rule, day: utcDay(time) },
+    key: {
+      policy: apr.spec.policy,
+      serviceAccount,
+      kind: phase === 'Expired' ? 'ApprovalExpired' : 'ApprovalDenied',
+      rule: apr.spec.rule,
+      day: utcDay(time),
+    },
     grouped: {
-      entry: { time, ...(r.pod ? { pod: r.pod } : {}), statement: apr.spec.command.text.slice(0, 4096), reason, ...(usernames.length ? { triggeredBy: usernames.at(-1)! } : {}) },
-      triggerers: [...usernames, ...(r.triggeredBy ? [r.triggeredBy] : []), ...(r.triggeredByEmail ? [r.triggeredByEmail] : [])],
+      entry: {
+        time,
+        ...(r.pod ? { pod: r.pod } : {}),
+        statement: apr.spec.command.text.slice(0, 4096),
+        reason,
+        ...(usernames.length ? { triggeredBy: usernames.at(-1)! } : {}),
+      },
+      triggerers: [
+        ...usernames,
+        ...(r.triggeredBy ? [r.triggeredBy] : []),
+        ...(r.triggeredByEmail ? [r.triggeredByEmail] : []),
+      ],
     },
   };
 }

@@ -13,7 +13,12 @@ import { kubernetesUsernamesOf } from '../../shared/identity/trigger-username.js
 import type { EventRecorder } from '../../shared/kube/events.js';
 import { messageOf, statusOf } from '../../shared/kube/client.js';
 import { GROUP, POLICY_PLURAL, VERSION } from '../../shared/contract/api.js';
-import { ProxyRequestError, proxyTokenVerifier, type ProxyIdentity, type ProxyTokenOptions } from '../identity/proxy-token.js';
+import {
+  ProxyRequestError,
+  proxyTokenVerifier,
+  type ProxyIdentity,
+  type ProxyTokenOptions,
+} from '../identity/proxy-token.js';
 import type { GroupedDeviation } from './grouping.js';
 import { fileDeviations } from './file-deviations.js';
 import { reviewName, utcDay, type ReviewKey } from './naming.js';
@@ -32,7 +37,9 @@ export interface DeviationEndpointOptions extends ProxyTokenOptions {
 export function deviationEvent(kind: DeviationKind, rule: string): { reason: string; what: string } {
   switch (kind) {
     case 'Denial':
-      return rule === 'session-invariant' ? { reason: 'SessionInvariantViolated', what: 'a pinned setting changed; session closed' } : { reason: 'StatementDenied', what: `denied by rule "${rule}"` };
+      return rule === 'session-invariant'
+        ? { reason: 'SessionInvariantViolated', what: 'a pinned setting changed; session closed' }
+        : { reason: 'StatementDenied', what: `denied by rule "${rule}"` };
     case 'IdentityRefused':
       return { reason: 'IdentityRejected', what: `a token was refused (${rule})` };
     case 'ApprovalExpired':
@@ -42,7 +49,9 @@ export function deviationEvent(kind: DeviationKind, rule: string): { reason: str
     case 'CapExceeded':
       return { reason: 'RuntimeLimitExceeded', what: `${rule} exceeded` };
     case 'AuditFailure':
-      return rule === 'witness-checkpoint' ? { reason: 'AuditCheckpointFailed', what: 'the witness did not sign the audit chain head' } : { reason: 'AuditFailure', what: `audit failure (${rule})` };
+      return rule === 'witness-checkpoint'
+        ? { reason: 'AuditCheckpointFailed', what: 'the witness did not sign the audit chain head' }
+        : { reason: 'AuditFailure', what: `audit failure (${rule})` };
   }
 }
 
@@ -60,10 +69,19 @@ export function deviationRouter(o: DeviationEndpointOptions): Router {
     return next;
   };
 
-  const record = async (caller: ProxyIdentity, reports: DeviationReport[]): Promise<{ auditHash?: string; review: string }[]> => {
+  const record = async (
+    caller: ProxyIdentity,
+    reports: DeviationReport[],
+  ): Promise<{ auditHash?: string; review: string }[]> => {
     let policy: AgentAccessPolicy | undefined;
     try {
-      policy = (await o.custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: caller.namespace, plural: POLICY_PLURAL, name: caller.policy })) as AgentAccessPolicy;
+      policy = (await o.custom.getNamespacedCustomObject({
+        group: GROUP,
+        version: VERSION,
+        namespace: caller.namespace,
+        plural: POLICY_PLURAL,
+        name: caller.policy,
+      })) as AgentAccessPolicy;
     } catch (e) {
       // A deleted policy's proxy refuses everything: those refusals are deviations too.
       if (statusOf(e) !== 404) throw e;
@@ -74,10 +92,21 @@ export function deviationRouter(o: DeviationEndpointOptions): Router {
     for (const r of reports) {
       // A proxy's clock ahead of ours cannot file a deviation under a later day.
       const time = Date.parse(r.time) > t + 300_000 ? new Date(t).toISOString() : r.time;
-      const key = { policy: caller.policy, serviceAccount: caller.serviceAccount, kind: r.kind, rule: r.rule, day: utcDay(time) };
+      const key = {
+        policy: caller.policy,
+        serviceAccount: caller.serviceAccount,
+        kind: r.kind,
+        rule: r.rule,
+        day: utcDay(time),
+      };
       const name = reviewName(key);
       const person = r.triggeredBy;
-      const usernames = person ? kubernetesUsernamesOf({ iss: person.iss, sub: person.sub, ...(person.email ? { email: person.email } : {}) }, policy?.spec.identity.triggerIssuers) : [];
+      const usernames = person
+        ? kubernetesUsernamesOf(
+            { iss: person.iss, sub: person.sub, ...(person.email ? { email: person.email } : {}) },
+            policy?.spec.identity.triggerIssuers,
+          )
+        : [];
       const entry = {
         time,
         ...(r.auditHash ? { auditHash: r.auditHash } : {}),
@@ -88,21 +117,36 @@ export function deviationRouter(o: DeviationEndpointOptions): Router {
         ...(usernames.length ? { triggeredBy: usernames.at(-1)! } : {}),
       };
       const g = groups.get(name) ?? { key, entries: [] };
-      g.entries.push({ entry, triggerers: person ? [...usernames, person.sub, ...(person.email ? [person.email] : [])] : [] });
+      g.entries.push({
+        entry,
+        triggerers: person ? [...usernames, person.sub, ...(person.email ? [person.email] : [])] : [],
+      });
       groups.set(name, g);
       results.push({ ...(r.auditHash ? { auditHash: r.auditHash } : {}), review: name });
     }
     // The item a group was filed into (a follow-up when the first one was already decided).
     const filed = new Map<string, string>();
-    for (const [name, g] of groups) filed.set(name, await serially(`${caller.namespace}/${name}`, () => fileDeviations(o.custom, caller.namespace, g.key, g.entries, o.log)));
+    for (const [name, g] of groups)
+      filed.set(
+        name,
+        await serially(`${caller.namespace}/${name}`, () =>
+          fileDeviations(o.custom, caller.namespace, g.key, g.entries, o.log),
+        ),
+      );
     for (const [i, r] of reports.entries()) {
       o.metrics?.deviationsReported(caller.namespace, r.kind, 1);
       const review = filed.get(results[i]!.review) ?? results[i]!.review;
       results[i]!.review = review;
       // No statement text in the Event: one series per agent, kind and rule however the agent loops.
-      const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: caller.pod, namespace: caller.namespace, uid: caller.podUid } };
+      const pod = {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: caller.pod, namespace: caller.namespace, uid: caller.podUid },
+      };
       const { reason, what } = deviationEvent(r.kind, r.rule);
-      void o.events?.emit(pod, 'Warning', reason, `${caller.serviceAccount}: ${what}; for review in DeviationReview ${review}`).catch(() => undefined);
+      void o.events
+        ?.emit(pod, 'Warning', reason, `${caller.serviceAccount}: ${what}; for review in DeviationReview ${review}`)
+        .catch(() => undefined);
     }
     return results;
   };
@@ -115,7 +159,10 @@ export function deviationRouter(o: DeviationEndpointOptions): Router {
     } catch (e) {
       const status = e instanceof ProxyRequestError ? e.status : statusOf(e) === 422 ? 400 : 500;
       if (status === 500) o.log?.('error', 'recording deviations failed', { error: messageOf(e) });
-      res.status(status).type('application/problem+json').json({ title: 'refused', status, detail: messageOf(e) });
+      res
+        .status(status)
+        .type('application/problem+json')
+        .json({ title: 'refused', status, detail: messageOf(e) });
     }
   });
   return router;

@@ -16,9 +16,13 @@ export interface GroupedDeviation {
 }
 
 /** What makes two reported deviations the same one (a retried report): its audit hash, else time, reason and statement. */
-export const deviationIdentity = (d: DeviationEntry): string => d.auditHash ?? `${d.time}\0${d.reason ?? ''}\0${d.statement ?? ''}`;
+export const deviationIdentity = (d: DeviationEntry): string =>
+  d.auditHash ?? `${d.time}\0${d.reason ?? ''}\0${d.statement ?? ''}`;
 
-export function addDeviations(status: DeviationReviewStatus | undefined, add: GroupedDeviation[]): { status: DeviationReviewStatus; added: number } {
+export function addDeviations(
+  status: DeviationReviewStatus | undefined,
+  add: GroupedDeviation[],
+): { status: DeviationReviewStatus; added: number } {
   const kept = [...(status?.deviations ?? [])];
   const identity = deviationIdentity;
   const seen = new Set(kept.map(identity));

@@ -41,7 +41,10 @@ export class ReviewController {
       ...(o.relistMs ? { relistMs: o.relistMs } : {}),
       onRestart: (reason, delayMs) => o.log?.('warn', 'review informer restarting', { reason, delayMs }),
     });
-    this.queue = new WorkQueue((key) => this.reconcile(key), { clock: this.clock, onError: (key, e) => o.log?.('error', 'review reconcile failed', { key, error: messageOf(e) }) });
+    this.queue = new WorkQueue((key) => this.reconcile(key), {
+      clock: this.clock,
+      onError: (key, e) => o.log?.('error', 'review reconcile failed', { key, error: messageOf(e) }),
+    });
     const enqueue = (d: DeviationReview): void => this.queue.add(`${d.metadata.namespace}/${d.metadata.name}`);
     this.informer.on('add', enqueue);
     this.informer.on('update', enqueue);
@@ -73,10 +76,16 @@ export class ReviewController {
 
   private later(key: string, atMs: number): void {
     this.clock.clearTimeout(this.timers.get(key));
-    this.timers.set(key, this.clock.setTimeout(() => {
-      this.timers.delete(key);
-      this.queue.add(key);
-    }, Math.max(0, atMs - this.clock.now()) + 50));
+    this.timers.set(
+      key,
+      this.clock.setTimeout(
+        () => {
+          this.timers.delete(key);
+          this.queue.add(key);
+        },
+        Math.max(0, atMs - this.clock.now()) + 50,
+      ),
+    );
   }
 
   /** Re-checks every cached item now (an injected clock moved on). */
@@ -88,14 +97,26 @@ export class ReviewController {
     const [namespace, name] = key.split('/') as [string, string];
     let dr: DeviationReview;
     try {
-      dr = (await this.o.custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: REVIEW_PLURAL, name })) as DeviationReview;
+      dr = (await this.o.custom.getNamespacedCustomObject({
+        group: GROUP,
+        version: VERSION,
+        namespace,
+        plural: REVIEW_PLURAL,
+        name,
+      })) as DeviationReview;
     } catch (e) {
       if (statusOf(e) === 404) return;
       throw e;
     }
     let policy: AgentAccessPolicy | undefined;
     try {
-      policy = (await this.o.custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: POLICY_PLURAL, name: dr.spec.policyRef.name })) as AgentAccessPolicy;
+      policy = (await this.o.custom.getNamespacedCustomObject({
+        group: GROUP,
+        version: VERSION,
+        namespace,
+        plural: POLICY_PLURAL,
+        name: dr.spec.policyRef.name,
+      })) as AgentAccessPolicy;
     } catch (e) {
       if (statusOf(e) !== 404) throw e;
     }
@@ -105,22 +126,61 @@ export class ReviewController {
     const conditions = reviewConditions(dr, state, maxOpenHours, now);
     const old = dr.status;
     const firstReconcile = old?.observedGeneration === undefined;
-    if (old?.state !== state || old?.observedGeneration !== dr.metadata.generation || !isDeepStrictEqual(old?.conditions, conditions)) {
+    if (
+      old?.state !== state ||
+      old?.observedGeneration !== dr.metadata.generation ||
+      !isDeepStrictEqual(old?.conditions, conditions)
+    ) {
       // resourceVersion: a count the endpoint adds meanwhile is never overwritten (the retry sees it).
-      await this.o.custom.patchNamespacedCustomObjectStatus({ group: GROUP, version: VERSION, namespace, plural: REVIEW_PLURAL, name, body: { metadata: { resourceVersion: dr.metadata.resourceVersion }, status: { state, observedGeneration: dr.metadata.generation, conditions } } }, mergePatch);
+      await this.o.custom.patchNamespacedCustomObjectStatus(
+        {
+          group: GROUP,
+          version: VERSION,
+          namespace,
+          plural: REVIEW_PLURAL,
+          name,
+          body: {
+            metadata: { resourceVersion: dr.metadata.resourceVersion },
+            status: { state, observedGeneration: dr.metadata.generation, conditions },
+          },
+        },
+        mergePatch,
+      );
       await this.event(dr, firstReconcile ? undefined : old?.state, state, maxOpenHours);
     }
     if (exceptionAt !== undefined) this.later(key, exceptionAt);
   }
 
-  private async event(dr: DeviationReview, from: ReviewState | undefined, to: ReviewState, maxOpenHours: number): Promise<void> {
+  private async event(
+    dr: DeviationReview,
+    from: ReviewState | undefined,
+    to: ReviewState,
+    maxOpenHours: number,
+  ): Promise<void> {
     const what = `${dr.spec.kind} by ${dr.spec.agent.serviceAccount} (rule "${dr.spec.rule}") on ${dr.spec.day}`;
     const d = dr.spec.decision;
-    const emit = (type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> => this.o.events.emit(dr as never, type, reason, message).catch(() => undefined);
-    if (from === undefined && to === 'Open') return emit('Normal', 'ReviewOpened', `${what}: awaiting review by the policy's reviewers`);
+    const emit = (type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> =>
+      this.o.events.emit(dr as never, type, reason, message).catch(() => undefined);
+    if (from === undefined && to === 'Open')
+      return emit('Normal', 'ReviewOpened', `${what}: awaiting review by the policy's reviewers`);
     if (from === to) return;
-    if (to === 'Exception') return emit('Warning', 'ReviewOverdue', `${what}: still unreviewed after ${maxOpenHours} hour(s); reported as an exception`);
-    if (to === 'Acknowledged') return emit('Normal', 'Acknowledged', `${what}: acknowledged by ${d?.reviewedBy ?? 'unknown'}${d?.comment ? ` (${d.comment})` : ''}`);
-    if (to === 'Escalated') return emit('Warning', 'Escalated', `${what}: escalated by ${d?.reviewedBy ?? 'unknown'}${d?.ticket ? ` (ticket ${d.ticket})` : ''}${d?.comment ? `: ${d.comment}` : ''}`);
+    if (to === 'Exception')
+      return emit(
+        'Warning',
+        'ReviewOverdue',
+        `${what}: still unreviewed after ${maxOpenHours} hour(s); reported as an exception`,
+      );
+    if (to === 'Acknowledged')
+      return emit(
+        'Normal',
+        'Acknowledged',
+        `${what}: acknowledged by ${d?.reviewedBy ?? 'unknown'}${d?.comment ? ` (${d.comment})` : ''}`,
+      );
+    if (to === 'Escalated')
+      return emit(
+        'Warning',
+        'Escalated',
+        `${what}: escalated by ${d?.reviewedBy ?? 'unknown'}${d?.ticket ? ` (ticket ${d.ticket})` : ''}${d?.comment ? `: ${d.comment}` : ''}`,
+      );
   }
 }

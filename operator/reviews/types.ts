@@ -58,7 +58,15 @@ export interface DeviationReviewStatus {
 export interface DeviationReview {
   apiVersion: 'agentgate.dev/v1alpha1';
   kind: 'DeviationReview';
-  metadata: { name?: string; namespace?: string; uid?: string; resourceVersion?: string; generation?: number; creationTimestamp?: string; labels?: Record<string, string> };
+  metadata: {
+    name?: string;
+    namespace?: string;
+    uid?: string;
+    resourceVersion?: string;
+    generation?: number;
+    creationTimestamp?: string;
+    labels?: Record<string, string>;
+  };
   spec: {
     policyRef: { name: string };
     agent: { serviceAccount: string };

@@ -28,7 +28,9 @@ async function exportKey(key: CryptoKey): Promise<string> {
 }
 
 async function importKey(pem: string): Promise<CryptoKey> {
-  return webcrypto.subtle.importKey('pkcs8', x509.PemConverter.decode(pem)[0]!, ALG, true, ['sign']) as Promise<CryptoKey>;
+  return webcrypto.subtle.importKey('pkcs8', x509.PemConverter.decode(pem)[0]!, ALG, true, [
+    'sign',
+  ]) as Promise<CryptoKey>;
 }
 
 export interface IssueOptions {
@@ -59,7 +61,10 @@ export async function issueWebhookPki(o: IssueOptions): Promise<WebhookPki> {
       notAfter: new Date(now.getTime() + 5 * 365 * 86_400_000),
       keys,
       signingAlgorithm: ALG,
-      extensions: [new x509.BasicConstraintsExtension(true, 0, true), new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true)],
+      extensions: [
+        new x509.BasicConstraintsExtension(true, 0, true),
+        new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
+      ],
     });
   }
   const leafKeys = (await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify'])) as CryptoKeyPair;
@@ -77,7 +82,10 @@ export async function issueWebhookPki(o: IssueOptions): Promise<WebhookPki> {
       new x509.BasicConstraintsExtension(false, undefined, true),
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
       new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
-      new x509.SubjectAlternativeNameExtension([...o.dnsNames.map((d) => ({ type: 'dns' as const, value: d })), ...(o.ipAddresses ?? []).map((ip) => ({ type: 'ip' as const, value: ip }))]),
+      new x509.SubjectAlternativeNameExtension([
+        ...o.dnsNames.map((d) => ({ type: 'dns' as const, value: d })),
+        ...(o.ipAddresses ?? []).map((ip) => ({ type: 'ip' as const, value: ip })),
+      ]),
     ],
   });
   return {
@@ -101,5 +109,7 @@ export function needsRenewal(pki: Pick<WebhookPki, 'cert'>, now = new Date()): b
 }
 
 function serial(): string {
-  return Buffer.from(webcrypto.getRandomValues(new Uint8Array(16))).toString('hex').replace(/^[89a-f]/, '1');
+  return Buffer.from(webcrypto.getRandomValues(new Uint8Array(16)))
+    .toString('hex')
+    .replace(/^[89a-f]/, '1');
 }

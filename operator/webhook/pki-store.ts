@@ -38,11 +38,30 @@ export class PkiStore {
     }
     const current = secret && fromSecret(secret);
     if (current && !needsRenewal(current, now)) return current;
-    const pki = await issueWebhookPki({ dnsNames: this.o.dnsNames, ...(this.o.ipAddresses ? { ipAddresses: this.o.ipAddresses } : {}), now, ...(current ? { ca: { cert: current.caCert, key: current.caKey } } : {}) });
-    const data = Object.fromEntries(Object.entries(KEYS).map(([k, file]) => [file, Buffer.from(pki[k as keyof typeof KEYS]).toString('base64')]));
-    const body: V1Secret = { apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/tls', metadata: { name: this.secretName, namespace: this.o.namespace, labels: { 'app.kubernetes.io/managed-by': 'agentgate' }, ...(secret?.metadata?.resourceVersion ? { resourceVersion: secret.metadata.resourceVersion } : {}) }, data };
+    const pki = await issueWebhookPki({
+      dnsNames: this.o.dnsNames,
+      ...(this.o.ipAddresses ? { ipAddresses: this.o.ipAddresses } : {}),
+      now,
+      ...(current ? { ca: { cert: current.caCert, key: current.caKey } } : {}),
+    });
+    const data = Object.fromEntries(
+      Object.entries(KEYS).map(([k, file]) => [file, Buffer.from(pki[k as keyof typeof KEYS]).toString('base64')]),
+    );
+    const body: V1Secret = {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      type: 'kubernetes.io/tls',
+      metadata: {
+        name: this.secretName,
+        namespace: this.o.namespace,
+        labels: { 'app.kubernetes.io/managed-by': 'agentgate' },
+        ...(secret?.metadata?.resourceVersion ? { resourceVersion: secret.metadata.resourceVersion } : {}),
+      },
+      data,
+    };
     try {
-      if (secret) await this.o.core.replaceNamespacedSecret({ name: this.secretName, namespace: this.o.namespace, body });
+      if (secret)
+        await this.o.core.replaceNamespacedSecret({ name: this.secretName, namespace: this.o.namespace, body });
       else await this.o.core.createNamespacedSecret({ namespace: this.o.namespace, body });
     } catch (e) {
       // Another replica won the race: use what it wrote.

@@ -17,7 +17,9 @@ import { STATUS } from '../../shared/contract/labels.js';
 const RESERVED_VOLUME = /^agentgate-/;
 const PTRACE_CAPS = new Set(['SYS_PTRACE', 'ALL', 'CAP_SYS_PTRACE', 'CAP_ALL']);
 /** Capabilities that reach past the container to the node's files (and so the sidecar's Secret volume). */
-const HOST_CAPS = new Set(['ALL', 'SYS_ADMIN', 'DAC_READ_SEARCH', 'SYS_MODULE', 'SYS_RAWIO'].flatMap((c) => [c, `CAP_${c}`]));
+const HOST_CAPS = new Set(
+  ['ALL', 'SYS_ADMIN', 'DAC_READ_SEARCH', 'SYS_MODULE', 'SYS_RAWIO'].flatMap((c) => [c, `CAP_${c}`]),
+);
 
 type AnyContainer = V1Container | V1EphemeralContainer;
 
@@ -31,7 +33,12 @@ export function stripForgedStatus(pod: V1Pod): { pod: V1Pod; warnings: string[] 
 
 /** The credentials Secrets of every target of these policies (a namespace's). */
 export function credentialSecrets(policies: AgentAccessPolicy[]): Set<string> {
-  return new Set(policies.flatMap((p) => p.spec?.targets ?? []).map((t) => t.credentials?.secretRef?.name).filter((n): n is string => !!n));
+  return new Set(
+    policies
+      .flatMap((p) => p.spec?.targets ?? [])
+      .map((t) => t.credentials?.secretRef?.name)
+      .filter((n): n is string => !!n),
+  );
 }
 
 /**
@@ -56,7 +63,11 @@ export function podRefusals(pod: V1Pod, credentials: Set<string>): string[] {
  * Reasons to refuse an opted-in pod at CREATE, before injection (empty: admissible). `namespacePolicies`:
  * every policy of the pod's namespace, whose credentials are no agent container's either.
  */
-export function createRefusals(pod: V1Pod, policy: AgentAccessPolicy, namespacePolicies: AgentAccessPolicy[] = []): string[] {
+export function createRefusals(
+  pod: V1Pod,
+  policy: AgentAccessPolicy,
+  namespacePolicies: AgentAccessPolicy[] = [],
+): string[] {
   const spec = pod.spec ?? { containers: [] };
   const reasons = podRefusals(pod, credentialSecrets([policy, ...namespacePolicies]));
   reasons.push(...identityRefusals(pod, allContainers(pod), !!spec.shareProcessNamespace || !!spec.hostPID));
@@ -69,11 +80,17 @@ export function createRefusals(pod: V1Pod, policy: AgentAccessPolicy, namespaceP
  */
 export function updateRefusals(oldPod: V1Pod, pod: V1Pod): string[] {
   const reasons: string[] = [];
-  if (oldPod.metadata?.annotations?.[STATUS] !== pod.metadata?.annotations?.[STATUS]) reasons.push(`the ${STATUS} annotation is the injector's, set at CREATE; it cannot be added, changed or removed`);
-  const sidecar = (p: V1Pod) => [...(p.spec?.initContainers ?? []), ...(p.spec?.containers ?? []), ...(p.spec?.ephemeralContainers ?? [])].filter((c) => c.name === PROXY_CONTAINER);
-  if (!isDeepStrictEqual(sidecar(oldPod), sidecar(pod))) reasons.push(`the injected sidecar ${PROXY_CONTAINER} cannot be changed after CREATE`);
+  if (oldPod.metadata?.annotations?.[STATUS] !== pod.metadata?.annotations?.[STATUS])
+    reasons.push(`the ${STATUS} annotation is the injector's, set at CREATE; it cannot be added, changed or removed`);
+  const sidecar = (p: V1Pod) =>
+    [...(p.spec?.initContainers ?? []), ...(p.spec?.containers ?? []), ...(p.spec?.ephemeralContainers ?? [])].filter(
+      (c) => c.name === PROXY_CONTAINER,
+    );
+  if (!isDeepStrictEqual(sidecar(oldPod), sidecar(pod)))
+    reasons.push(`the injected sidecar ${PROXY_CONTAINER} cannot be changed after CREATE`);
   const reserved = (p: V1Pod) => (p.spec?.volumes ?? []).filter((v) => RESERVED_VOLUME.test(v.name));
-  if (!isDeepStrictEqual(reserved(oldPod), reserved(pod))) reasons.push('the agentgate- volumes cannot be changed after CREATE');
+  if (!isDeepStrictEqual(reserved(oldPod), reserved(pod)))
+    reasons.push('the agentgate- volumes cannot be changed after CREATE');
   return reasons;
 }
 
@@ -92,20 +109,31 @@ function allContainers(pod: V1Pod): [string, AnyContainer][] {
  * sidecar's name, or reach the node; in an injected pod, not target the sidecar, mount its volumes,
  * or run as its uid either.
  */
-export function ephemeralRefusals(oldPod: V1Pod | undefined, pod: V1Pod, namespaceCredentials: Set<string> = new Set()): string[] {
+export function ephemeralRefusals(
+  oldPod: V1Pod | undefined,
+  pod: V1Pod,
+  namespaceCredentials: Set<string> = new Set(),
+): string[] {
   const spec = pod.spec ?? { containers: [] };
   const sidecar = (spec.initContainers ?? []).find((c) => c.name === PROXY_CONTAINER);
   const agentMounts = new Set(spec.containers.flatMap((c) => (c.volumeMounts ?? []).map((m) => m.name)));
   const sidecarOnly = new Set((sidecar?.volumeMounts ?? []).map((m) => m.name).filter((n) => !agentMounts.has(n)));
-  const credentials = new Set([...namespaceCredentials, ...(spec.volumes ?? []).filter((v) => sidecarOnly.has(v.name) && v.secret?.secretName).map((v) => v.secret!.secretName!)]);
+  const credentials = new Set([
+    ...namespaceCredentials,
+    ...(spec.volumes ?? [])
+      .filter((v) => sidecarOnly.has(v.name) && v.secret?.secretName)
+      .map((v) => v.secret!.secretName!),
+  ]);
   const existing = new Set((oldPod?.spec?.ephemeralContainers ?? []).map((c) => c.name));
   const reasons: string[] = [];
   const added = (spec.ephemeralContainers ?? []).filter((c) => !existing.has(c.name));
   const addedNamed = added.map((c): [string, AnyContainer] => [`ephemeralContainer ${c.name}`, c]);
   for (const [what, c] of addedNamed) {
     if (c.name === PROXY_CONTAINER) reasons.push(`${what}: the name ${PROXY_CONTAINER} is the sidecar's`);
-    if (sidecar && (c as V1EphemeralContainer).targetContainerName === PROXY_CONTAINER) reasons.push(`${what} targets the sidecar ${PROXY_CONTAINER}`);
-    for (const m of c.volumeMounts ?? []) if (sidecarOnly.has(m.name)) reasons.push(`${what} mounts the sidecar's volume ${m.name}`);
+    if (sidecar && (c as V1EphemeralContainer).targetContainerName === PROXY_CONTAINER)
+      reasons.push(`${what} targets the sidecar ${PROXY_CONTAINER}`);
+    for (const m of c.volumeMounts ?? [])
+      if (sidecarOnly.has(m.name)) reasons.push(`${what} mounts the sidecar's volume ${m.name}`);
     reasons.push(...secretReferences(what, c, credentials));
   }
   reasons.push(...hostRefusals({ spec: { containers: [] } }, addedNamed));
@@ -127,16 +155,21 @@ function secretReferences(what: string, c: AnyContainer, credentials: Set<string
 }
 
 function reservedMounts(what: string, c: AnyContainer): string[] {
-  return [...(c.volumeMounts ?? []), ...(c.volumeDevices ?? [])].filter((m) => RESERVED_VOLUME.test(m.name)).map((m) => `${what}: mounts ${m.name}, a volume of the agentgate sidecar`);
+  return [...(c.volumeMounts ?? []), ...(c.volumeDevices ?? [])]
+    .filter((m) => RESERVED_VOLUME.test(m.name))
+    .map((m) => `${what}: mounts ${m.name}, a volume of the agentgate sidecar`);
 }
 
 function volumeRefusals(v: V1Volume, credentials: Set<string>): string[] {
   const out: string[] = [];
   if (RESERVED_VOLUME.test(v.name)) out.push(`volume ${v.name}: names starting with agentgate- are the sidecar's`);
-  if (v.secret?.secretName && credentials.has(v.secret.secretName)) out.push(`volume ${v.name}: mounts the target credentials Secret ${v.secret.secretName}`);
+  if (v.secret?.secretName && credentials.has(v.secret.secretName))
+    out.push(`volume ${v.name}: mounts the target credentials Secret ${v.secret.secretName}`);
   for (const s of v.projected?.sources ?? []) {
-    if (s.secret?.name && credentials.has(s.secret.name)) out.push(`volume ${v.name}: projects the target credentials Secret ${s.secret.name}`);
-    if (s.serviceAccountToken?.audience === PROXY_AUDIENCE) out.push(`volume ${v.name}: projects a token for audience ${PROXY_AUDIENCE}, the sidecar's own`);
+    if (s.secret?.name && credentials.has(s.secret.name))
+      out.push(`volume ${v.name}: projects the target credentials Secret ${s.secret.name}`);
+    if (s.serviceAccountToken?.audience === PROXY_AUDIENCE)
+      out.push(`volume ${v.name}: projects a token for audience ${PROXY_AUDIENCE}, the sidecar's own`);
   }
   return out;
 }
@@ -148,7 +181,11 @@ function volumeRefusals(v: V1Volume, credentials: Set<string>): string[] {
  */
 function hostRefusals(pod: V1Pod, containers: [string, AnyContainer][]): string[] {
   const out: string[] = [];
-  for (const v of pod.spec?.volumes ?? []) if (v.hostPath) out.push(`volume ${v.name}: hostPath ${v.hostPath.path} exposes the node's files, where the sidecar's credentials are mounted`);
+  for (const v of pod.spec?.volumes ?? [])
+    if (v.hostPath)
+      out.push(
+        `volume ${v.name}: hostPath ${v.hostPath.path} exposes the node's files, where the sidecar's credentials are mounted`,
+      );
   for (const [what, c] of containers) {
     if (c.name === PROXY_CONTAINER) continue;
     if (c.securityContext?.privileged) out.push(`${what}: privileged containers reach the node's files and processes`);
@@ -173,10 +210,16 @@ function identityRefusals(pod: V1Pod, containers: [string, AnyContainer][], shar
     if (uid === PROXY_UID) out.push(`${what}: runs as uid ${PROXY_UID}, reserved for the agentgate sidecar`);
     if (gid === PROXY_GID) out.push(`${what}: runs as gid ${PROXY_GID}, reserved for the agentgate sidecar`);
     if (sharedProcesses) {
-      const caps = (sc.capabilities?.add ?? []).filter((cap) => PTRACE_CAPS.has(cap.toUpperCase()) && !HOST_CAPS.has(cap.toUpperCase()));
-      if (caps.length) out.push(`${what}: adds ${caps.join(', ')}, in a pod that shares its process namespace with the sidecar`);
+      const caps = (sc.capabilities?.add ?? []).filter(
+        (cap) => PTRACE_CAPS.has(cap.toUpperCase()) && !HOST_CAPS.has(cap.toUpperCase()),
+      );
+      if (caps.length)
+        out.push(`${what}: adds ${caps.join(', ')}, in a pod that shares its process namespace with the sidecar`);
     }
   }
-  if (podCtx?.fsGroup === PROXY_GID || podCtx?.supplementalGroups?.includes(PROXY_GID)) out.push(`pod securityContext: gid ${PROXY_GID} (fsGroup, supplementalGroups) is reserved for the agentgate sidecar`);
+  if (podCtx?.fsGroup === PROXY_GID || podCtx?.supplementalGroups?.includes(PROXY_GID))
+    out.push(
+      `pod securityContext: gid ${PROXY_GID} (fsGroup, supplementalGroups) is reserved for the agentgate sidecar`,
+    );
   return out;
 }

@@ -17,9 +17,14 @@ interface PolicyLike {
   spec?: unknown;
 }
 
-
 /** The object as it should be stored, or undefined when it already is. */
-export function stampPolicyChange<T extends PolicyLike>(operation: 'CREATE' | 'UPDATE', oldObj: T | undefined, newObj: T, user: UserInfo, now: Date): T | undefined {
+export function stampPolicyChange<T extends PolicyLike>(
+  operation: 'CREATE' | 'UPDATE',
+  oldObj: T | undefined,
+  newObj: T,
+  user: UserInfo,
+  now: Date,
+): T | undefined {
   const out = structuredClone(newObj);
   const ann = { ...(out.metadata?.annotations ?? {}) };
   const specChanged = operation === 'CREATE' || !oldObj || !isDeepStrictEqual(oldObj.spec, newObj.spec);

@@ -11,20 +11,34 @@ import { stampPolicyChange } from './policy-change.js';
 import express, { type Request, type Response } from 'express';
 import fastJsonPatch from 'fast-json-patch';
 import type { AgentAccessPolicy, ApprovalSpec } from '../../shared/contract/policy-types.js';
-import { admitApprovalCreate, admitApprovalStatus, admitApprovalUpdate, type Admission } from '../approvals/admission.js';
+import {
+  admitApprovalCreate,
+  admitApprovalStatus,
+  admitApprovalUpdate,
+  type Admission,
+} from '../approvals/admission.js';
 import type { ApprovalRequest } from '../../shared/contract/approval-request.js';
 import { GROUP, POLICY_PLURAL, VERSION } from '../../shared/contract/api.js';
 import { messageOf, statusOf } from '../../shared/kube/client.js';
 import { admitReviewCreate, admitReviewStatus, admitReviewUpdate, type ReviewersSpec } from '../reviews/admission.js';
 import type { DeviationReview } from '../reviews/types.js';
 import { injectSidecar, policySelects, wantsInjection, type InjectorConfig } from './inject.js';
-import { createRefusals, credentialSecrets, ephemeralRefusals, podRefusals, stripForgedStatus, updateRefusals } from './pod-guard.js';
+import {
+  createRefusals,
+  credentialSecrets,
+  ephemeralRefusals,
+  podRefusals,
+  stripForgedStatus,
+  updateRefusals,
+} from './pod-guard.js';
 import { genuineReview } from './admission-review.js';
 import { TlsListener } from './tls-listener.js';
 
 import type { AdmissionReview } from './admission-review.js';
 
-type PolicyObject = AgentAccessPolicy & { status?: { conditions?: { type: string; status: string; message?: string }[] } };
+type PolicyObject = AgentAccessPolicy & {
+  status?: { conditions?: { type: string; status: string; message?: string }[] };
+};
 
 export interface WebhookServerOptions {
   custom: CustomObjectsApi;
@@ -38,7 +52,12 @@ export interface WebhookServerOptions {
 }
 
 /** The admission paths, each with the kind of object the API server sends it. */
-export const ADMISSION_PATHS = { '/mutate-pods': 'Pod', '/admit-approvals': 'ApprovalRequest', '/mutate-policies': 'AgentAccessPolicy', '/admit-reviews': 'DeviationReview' } as const;
+export const ADMISSION_PATHS = {
+  '/mutate-pods': 'Pod',
+  '/admit-approvals': 'ApprovalRequest',
+  '/mutate-policies': 'AgentAccessPolicy',
+  '/admit-reviews': 'DeviationReview',
+} as const;
 
 export class WebhookServer {
   private readonly listener: TlsListener;
@@ -52,15 +71,37 @@ export class WebhookServer {
     app.disable('x-powered-by');
     const review = express.json({ limit: '2mb' });
     // Anything that is not an AdmissionReview of the path's kind, as the API server sends it, is refused unread.
-    const genuine = (kind: string): express.RequestHandler => (req, res, next) => {
-      const problem = genuineReview(req.body, kind);
-      if (problem) return void res.status(400).json({ error: problem });
-      next();
-    };
-    app.post('/mutate-pods', review, genuine(ADMISSION_PATHS['/mutate-pods']), (req, res) => void this.mutatePods(req, res));
-    app.post('/admit-approvals', review, genuine(ADMISSION_PATHS['/admit-approvals']), (req, res) => void this.admitApprovals(req, res));
-    app.post('/mutate-policies', review, genuine(ADMISSION_PATHS['/mutate-policies']), (req, res) => void this.mutatePolicies(req, res));
-    app.post('/admit-reviews', review, genuine(ADMISSION_PATHS['/admit-reviews']), (req, res) => void this.admitReviews(req, res));
+    const genuine =
+      (kind: string): express.RequestHandler =>
+      (req, res, next) => {
+        const problem = genuineReview(req.body, kind);
+        if (problem) return void res.status(400).json({ error: problem });
+        next();
+      };
+    app.post(
+      '/mutate-pods',
+      review,
+      genuine(ADMISSION_PATHS['/mutate-pods']),
+      (req, res) => void this.mutatePods(req, res),
+    );
+    app.post(
+      '/admit-approvals',
+      review,
+      genuine(ADMISSION_PATHS['/admit-approvals']),
+      (req, res) => void this.admitApprovals(req, res),
+    );
+    app.post(
+      '/mutate-policies',
+      review,
+      genuine(ADMISSION_PATHS['/mutate-policies']),
+      (req, res) => void this.mutatePolicies(req, res),
+    );
+    app.post(
+      '/admit-reviews',
+      review,
+      genuine(ADMISSION_PATHS['/admit-reviews']),
+      (req, res) => void this.admitReviews(req, res),
+    );
     return app;
   }
 
@@ -78,7 +119,11 @@ export class WebhookServer {
   }
 
   private respond(res: Response, review: AdmissionReview, response: Record<string, unknown>): void {
-    res.json({ apiVersion: review.apiVersion ?? 'admission.k8s.io/v1', kind: 'AdmissionReview', response: { uid: review.request?.uid, ...response } });
+    res.json({
+      apiVersion: review.apiVersion ?? 'admission.k8s.io/v1',
+      kind: 'AdmissionReview',
+      response: { uid: review.request?.uid, ...response },
+    });
   }
 
   private async mutatePods(req: Request, res: Response): Promise<void> {
@@ -90,8 +135,15 @@ export class WebhookServer {
     }
     const namespace = request.namespace ?? (request.object as V1Pod).metadata?.namespace ?? 'default';
     const refuse = (reasons: string[]): void => {
-      this.o.log?.('warn', 'pod refused', { namespace, pod: (request.object as V1Pod).metadata?.name ?? (request.object as V1Pod).metadata?.generateName, reasons });
-      this.respond(res, review, { allowed: false, status: { code: 403, reason: 'Forbidden', message: `agentgate: ${reasons.join('; ')}` } });
+      this.o.log?.('warn', 'pod refused', {
+        namespace,
+        pod: (request.object as V1Pod).metadata?.name ?? (request.object as V1Pod).metadata?.generateName,
+        reasons,
+      });
+      this.respond(res, review, {
+        allowed: false,
+        status: { code: 403, reason: 'Forbidden', message: `agentgate: ${reasons.join('; ')}` },
+      });
     };
     try {
       if (request.operation === 'UPDATE' && request.subResource === 'ephemeralcontainers') {
@@ -116,7 +168,12 @@ export class WebhookServer {
         if (reasons.length) return refuse(reasons);
         if (pod === original) return this.respond(res, review, { allowed: true });
         const patch = fastJsonPatch.compare(original as object, pod as object);
-        return this.respond(res, review, { allowed: true, ...withWarnings, patchType: 'JSONPatch', patch: Buffer.from(JSON.stringify(patch)).toString('base64') });
+        return this.respond(res, review, {
+          allowed: true,
+          ...withWarnings,
+          patchType: 'JSONPatch',
+          patch: Buffer.from(JSON.stringify(patch)).toString('base64'),
+        });
       }
       const policy = await this.findPolicy(pod, namespace, decision.policyName, policies);
       if ('refuse' in policy) return refuse([policy.refuse]);
@@ -124,18 +181,37 @@ export class WebhookServer {
       if (reasons.length) return refuse(reasons);
       const mutated = injectSidecar(pod, policy, namespace, this.o.injector);
       const patch = fastJsonPatch.compare(original as object, mutated as object);
-      this.o.log?.('info', 'sidecar injected', { namespace, pod: pod.metadata?.name ?? pod.metadata?.generateName, policy: policy.metadata.name });
-      return this.respond(res, review, { allowed: true, ...withWarnings, patchType: 'JSONPatch', patch: Buffer.from(JSON.stringify(patch)).toString('base64') });
+      this.o.log?.('info', 'sidecar injected', {
+        namespace,
+        pod: pod.metadata?.name ?? pod.metadata?.generateName,
+        policy: policy.metadata.name,
+      });
+      return this.respond(res, review, {
+        allowed: true,
+        ...withWarnings,
+        patchType: 'JSONPatch',
+        patch: Buffer.from(JSON.stringify(patch)).toString('base64'),
+      });
     } catch (e) {
       // failurePolicy: Fail in injection-enabled namespaces: an error refuses the pod, with the reason.
       this.o.log?.('error', 'pod admission failed', { namespace, error: messageOf(e) });
-      return this.respond(res, review, { allowed: false, status: { code: 500, message: `agentgate: cannot check this pod: ${messageOf(e)}` } });
+      return this.respond(res, review, {
+        allowed: false,
+        status: { code: 500, message: `agentgate: cannot check this pod: ${messageOf(e)}` },
+      });
     }
   }
 
   /** The namespace's policies, read fresh (an error refuses the pod: fail closed). */
   private async namespacePolicies(namespace: string): Promise<PolicyObject[]> {
-    return ((await this.o.custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: POLICY_PLURAL })) as { items: PolicyObject[] }).items;
+    return (
+      (await this.o.custom.listNamespacedCustomObject({
+        group: GROUP,
+        version: VERSION,
+        namespace,
+        plural: POLICY_PLURAL,
+      })) as { items: PolicyObject[] }
+    ).items;
   }
 
   /** ApprovalRequest CREATE/UPDATE (and status): stamps who decided, refuses what must not happen (admission.ts). */
@@ -149,30 +225,62 @@ export class WebhookServer {
     const obj = request.object as ApprovalRequest;
     try {
       let result: Admission;
-      if (request.subResource === 'status') result = admitApprovalStatus(request.userInfo ?? {}, this.o.operatorUser?.());
-      else if (request.subResource) result = { allowed: false, message: `subresource ${request.subResource} of an ApprovalRequest cannot be written` };
-      else if (request.operation === 'CREATE') result = admitApprovalCreate(obj, request.userInfo ?? {}, this.o.operatorUser?.());
+      if (request.subResource === 'status')
+        result = admitApprovalStatus(request.userInfo ?? {}, this.o.operatorUser?.());
+      else if (request.subResource)
+        result = {
+          allowed: false,
+          message: `subresource ${request.subResource} of an ApprovalRequest cannot be written`,
+        };
+      else if (request.operation === 'CREATE')
+        result = admitApprovalCreate(obj, request.userInfo ?? {}, this.o.operatorUser?.());
       else if (request.operation === 'UPDATE') {
         const namespace = request.namespace ?? obj.metadata.namespace ?? 'default';
         let approval: ApprovalSpec | undefined;
         try {
-          const policy = (await this.o.custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: POLICY_PLURAL, name: obj.spec.policy })) as AgentAccessPolicy;
+          const policy = (await this.o.custom.getNamespacedCustomObject({
+            group: GROUP,
+            version: VERSION,
+            namespace,
+            plural: POLICY_PLURAL,
+            name: obj.spec.policy,
+          })) as AgentAccessPolicy;
           approval = policy.spec.approval;
         } catch (e) {
           if (statusOf(e) !== 404) throw e;
         }
-        result = admitApprovalUpdate(request.oldObject as ApprovalRequest, obj, request.userInfo ?? {}, approval, Date.now());
+        result = admitApprovalUpdate(
+          request.oldObject as ApprovalRequest,
+          obj,
+          request.userInfo ?? {},
+          approval,
+          Date.now(),
+        );
       } else result = { allowed: true };
       if (!result.allowed) {
-        this.o.log?.('warn', 'approval change refused', { name: obj.metadata.name, user: request.userInfo?.username, reason: result.message });
-        return this.respond(res, review, { allowed: false, status: { code: 403, reason: 'Forbidden', message: `agentgate: ${result.message}` } });
+        this.o.log?.('warn', 'approval change refused', {
+          name: obj.metadata.name,
+          user: request.userInfo?.username,
+          reason: result.message,
+        });
+        return this.respond(res, review, {
+          allowed: false,
+          status: { code: 403, reason: 'Forbidden', message: `agentgate: ${result.message}` },
+        });
       }
       if (!result.mutated) return this.respond(res, review, { allowed: true });
       const patch = fastJsonPatch.compare(obj as object, result.mutated as object);
       this.o.log?.('info', 'approval decision recorded', { name: obj.metadata.name, user: request.userInfo?.username });
-      return this.respond(res, review, { allowed: true, patchType: 'JSONPatch', patch: Buffer.from(JSON.stringify(patch)).toString('base64') });
+      return this.respond(res, review, {
+        allowed: true,
+        patchType: 'JSONPatch',
+        patch: Buffer.from(JSON.stringify(patch)).toString('base64'),
+      });
     } catch (e) {
-      return this.respond(res, review, { allowed: false, status: { code: 500, message: `agentgate: cannot check this approval: ${messageOf(e)}` } });
+      return this.respond(res, review, {
+        allowed: false,
+        status: { code: 500, message: `agentgate: cannot check this approval: ${messageOf(e)}` },
+      });
     }
   }
 
@@ -185,7 +293,11 @@ export class WebhookServer {
     try {
       let result;
       if (request.subResource === 'status') result = admitReviewStatus(user, this.o.operatorUser?.());
-      else if (request.subResource) result = { allowed: false as const, message: `subresource ${request.subResource} of a DeviationReview cannot be written` };
+      else if (request.subResource)
+        result = {
+          allowed: false as const,
+          message: `subresource ${request.subResource} of a DeviationReview cannot be written`,
+        };
       else if (request.operation === 'CREATE') result = admitReviewCreate(obj, user, this.o.operatorUser?.());
       else if (request.operation === 'UPDATE') {
         const namespace = request.namespace ?? obj.metadata.namespace ?? 'default';
@@ -193,7 +305,13 @@ export class WebhookServer {
         try {
           // The policy named when the item was created (the old object's: the new one's cannot differ).
           const oldObj = request.oldObject as DeviationReview;
-          const policy = (await this.o.custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: POLICY_PLURAL, name: oldObj.spec.policyRef.name })) as AgentAccessPolicy;
+          const policy = (await this.o.custom.getNamespacedCustomObject({
+            group: GROUP,
+            version: VERSION,
+            namespace,
+            plural: POLICY_PLURAL,
+            name: oldObj.spec.policyRef.name,
+          })) as AgentAccessPolicy;
           reviewers = policy.spec.review?.reviewers;
         } catch (e) {
           if (statusOf(e) !== 404) throw e;
@@ -201,15 +319,35 @@ export class WebhookServer {
         result = admitReviewUpdate(request.oldObject as DeviationReview, obj, user, reviewers, Date.now());
       } else result = { allowed: true as const };
       if (!result.allowed) {
-        this.o.log?.('warn', 'review change refused', { namespace: request.namespace, name: obj.metadata.name, user: user.username, reason: result.message });
-        return this.respond(res, review, { allowed: false, status: { code: 403, reason: 'Forbidden', message: `agentgate: ${result.message}` } });
+        this.o.log?.('warn', 'review change refused', {
+          namespace: request.namespace,
+          name: obj.metadata.name,
+          user: user.username,
+          reason: result.message,
+        });
+        return this.respond(res, review, {
+          allowed: false,
+          status: { code: 403, reason: 'Forbidden', message: `agentgate: ${result.message}` },
+        });
       }
       if (!result.mutated) return this.respond(res, review, { allowed: true });
       const patch = fastJsonPatch.compare(obj as object, result.mutated as object);
-      this.o.log?.('info', 'review decision recorded', { namespace: request.namespace, name: obj.metadata.name, user: user.username, state: result.mutated.spec.decision?.state });
-      return this.respond(res, review, { allowed: true, patchType: 'JSONPatch', patch: Buffer.from(JSON.stringify(patch)).toString('base64') });
+      this.o.log?.('info', 'review decision recorded', {
+        namespace: request.namespace,
+        name: obj.metadata.name,
+        user: user.username,
+        state: result.mutated.spec.decision?.state,
+      });
+      return this.respond(res, review, {
+        allowed: true,
+        patchType: 'JSONPatch',
+        patch: Buffer.from(JSON.stringify(patch)).toString('base64'),
+      });
     } catch (e) {
-      return this.respond(res, review, { allowed: false, status: { code: 500, message: `agentgate: cannot check this review: ${messageOf(e)}` } });
+      return this.respond(res, review, {
+        allowed: false,
+        status: { code: 500, message: `agentgate: cannot check this review: ${messageOf(e)}` },
+      });
     }
   }
 
@@ -217,37 +355,80 @@ export class WebhookServer {
   private mutatePolicies(req: Request, res: Response): void {
     const review = req.body as AdmissionReview;
     const request = review?.request;
-    if (!request || request.kind?.kind !== 'AgentAccessPolicy' || !request.object || (request.operation !== 'CREATE' && request.operation !== 'UPDATE')) {
+    if (
+      !request ||
+      request.kind?.kind !== 'AgentAccessPolicy' ||
+      !request.object ||
+      (request.operation !== 'CREATE' && request.operation !== 'UPDATE')
+    ) {
       res.status(400).json({ error: 'expected an AdmissionReview for an AgentAccessPolicy CREATE or UPDATE' });
       return;
     }
     const obj = request.object as PolicyObject;
-    const stamped = stampPolicyChange(request.operation, request.oldObject as PolicyObject | undefined, obj, request.userInfo ?? {}, new Date());
+    const stamped = stampPolicyChange(
+      request.operation,
+      request.oldObject as PolicyObject | undefined,
+      obj,
+      request.userInfo ?? {},
+      new Date(),
+    );
     if (!stamped) return this.respond(res, review, { allowed: true });
     if (stamped.metadata.annotations?.[CHANGED_AT] !== obj.metadata.annotations?.[CHANGED_AT]) {
-      this.o.log?.('info', 'policy change recorded', { namespace: request.namespace, name: obj.metadata.name, user: request.userInfo?.username, operation: request.operation });
+      this.o.log?.('info', 'policy change recorded', {
+        namespace: request.namespace,
+        name: obj.metadata.name,
+        user: request.userInfo?.username,
+        operation: request.operation,
+      });
     }
     const patch = fastJsonPatch.compare(obj as object, stamped as object);
-    return this.respond(res, review, { allowed: true, patchType: 'JSONPatch', patch: Buffer.from(JSON.stringify(patch)).toString('base64') });
+    return this.respond(res, review, {
+      allowed: true,
+      patchType: 'JSONPatch',
+      patch: Buffer.from(JSON.stringify(patch)).toString('base64'),
+    });
   }
 
-  private async findPolicy(pod: V1Pod, namespace: string, name: string | undefined, policies: PolicyObject[]): Promise<PolicyObject | { refuse: string }> {
+  private async findPolicy(
+    pod: V1Pod,
+    namespace: string,
+    name: string | undefined,
+    policies: PolicyObject[],
+  ): Promise<PolicyObject | { refuse: string }> {
     let policy: PolicyObject | undefined;
     if (name) {
       try {
-        policy = (await this.o.custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: POLICY_PLURAL, name })) as PolicyObject;
+        policy = (await this.o.custom.getNamespacedCustomObject({
+          group: GROUP,
+          version: VERSION,
+          namespace,
+          plural: POLICY_PLURAL,
+          name,
+        })) as PolicyObject;
       } catch (e) {
-        if (statusOf(e) === 404) return { refuse: `the pod asks for AgentAccessPolicy "${name}", which does not exist in namespace ${namespace}` };
+        if (statusOf(e) === 404)
+          return {
+            refuse: `the pod asks for AgentAccessPolicy "${name}", which does not exist in namespace ${namespace}`,
+          };
         throw e;
       }
     } else {
       const matching = policies.filter((p) => policySelects(p, pod, namespace));
-      if (matching.length === 0) return { refuse: `no AgentAccessPolicy in namespace ${namespace} selects this pod (service account "${pod.spec?.serviceAccountName ?? 'default'}"); name one with the agentgate.dev/policy annotation` };
-      if (matching.length > 1) return { refuse: `several AgentAccessPolicies select this pod (${matching.map((p) => p.metadata.name).join(', ')}); name one with the agentgate.dev/policy annotation` };
+      if (matching.length === 0)
+        return {
+          refuse: `no AgentAccessPolicy in namespace ${namespace} selects this pod (service account "${pod.spec?.serviceAccountName ?? 'default'}"); name one with the agentgate.dev/policy annotation`,
+        };
+      if (matching.length > 1)
+        return {
+          refuse: `several AgentAccessPolicies select this pod (${matching.map((p) => p.metadata.name).join(', ')}); name one with the agentgate.dev/policy annotation`,
+        };
       policy = matching[0]!;
     }
     const ready = policy.status?.conditions?.find((c) => c.type === 'Ready');
-    if (ready?.status !== 'True') return { refuse: `AgentAccessPolicy "${policy.metadata.name}" is not Ready${ready?.message ? `: ${ready.message}` : ''}` };
+    if (ready?.status !== 'True')
+      return {
+        refuse: `AgentAccessPolicy "${policy.metadata.name}" is not Ready${ready?.message ? `: ${ready.message}` : ''}`,
+      };
     return policy;
   }
 }

@@ -14,7 +14,10 @@ export interface TlsListenerOptions {
 export class TlsListener {
   private server?: https.Server;
 
-  constructor(private readonly o: TlsListenerOptions, private readonly handler: RequestListener) {}
+  constructor(
+    private readonly o: TlsListenerOptions,
+    private readonly handler: RequestListener,
+  ) {}
 
   async listen(host: string, port: number): Promise<{ host: string; port: number }> {
     const clientAuth = this.o.clientCa ? { requestCert: true, rejectUnauthorized: true, ca: this.o.clientCa } : {};
@@ -29,7 +32,11 @@ export class TlsListener {
 
   /** Rotation: new connections get the new certificate (the client CA stays). */
   setCertificate(tls: { cert: string; key: string }): void {
-    this.server?.setSecureContext({ cert: tls.cert, key: tls.key, ...(this.o.clientCa ? { ca: this.o.clientCa } : {}) });
+    this.server?.setSecureContext({
+      cert: tls.cert,
+      key: tls.key,
+      ...(this.o.clientCa ? { ca: this.o.clientCa } : {}),
+    });
   }
 
   close(): Promise<void> {

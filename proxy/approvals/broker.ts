@@ -16,7 +16,11 @@ export interface ApprovalBroker {
    * Resolves when the request is decided or expires (with the request as decided), or with 'Timeout'.
    * 'Approved' only when the approval verifies for this statement (else 'Unverified', with the reason).
    */
-  waitFor(name: string, timeoutMs: number, grant: GrantContext): Promise<{ phase: ApprovalPhase | 'Timeout' | 'Unverified'; request?: ApprovalRequest; reason?: string }>;
+  waitFor(
+    name: string,
+    timeoutMs: number,
+    grant: GrantContext,
+  ): Promise<{ phase: ApprovalPhase | 'Timeout' | 'Unverified'; request?: ApprovalRequest; reason?: string }>;
   /**
    * Takes a one-shot grant for one execution: false when it was already taken (several held sessions
    * may wait on one request — retries join it — and only one of them runs under it).

@@ -27,7 +27,17 @@ export class KubeApprovals implements ApprovalBroker {
   private readonly used = new Set<string>();
   private podUid: string | undefined;
 
-  constructor(private readonly o: { kc: KubeConfig; namespace: string; policy: string; now?: () => number; /** Where requests are asked for and used grants recorded (without it no request can be made). */ operator?: OperatorEndpoint; /** This proxy's pod uid (POD_UID); else learnt from the operator's first answer. */ podUid?: string; log?: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void }) {
+  constructor(
+    private readonly o: {
+      kc: KubeConfig;
+      namespace: string;
+      policy: string;
+      now?: () => number;
+      /** Where requests are asked for and used grants recorded (without it no request can be made). */ operator?: OperatorEndpoint;
+      /** This proxy's pod uid (POD_UID); else learnt from the operator's first answer. */ podUid?: string;
+      log?: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
+    },
+  ) {
     this.custom = o.kc.makeApiClient(CustomObjectsApi);
     this.podUid = o.podUid;
     const labelSelector = `${APPROVAL_POLICY_LABEL}=${o.policy}`;
@@ -35,7 +45,14 @@ export class KubeApprovals implements ApprovalBroker {
       kc: o.kc,
       path: `/apis/${GROUP}/${VERSION}/namespaces/${o.namespace}/${APPROVAL_PLURAL}`,
       labelSelector,
-      list: () => this.custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: o.namespace, plural: APPROVAL_PLURAL, labelSelector }) as never,
+      list: () =>
+        this.custom.listNamespacedCustomObject({
+          group: GROUP,
+          version: VERSION,
+          namespace: o.namespace,
+          plural: APPROVAL_PLURAL,
+          labelSelector,
+        }) as never,
       relistMs: 60_000,
     });
     const changed = (a: Obj): void => {
@@ -68,21 +85,34 @@ export class KubeApprovals implements ApprovalBroker {
     return this.informer.list().find((a) => {
       if (grantRefusal(a, grant) !== undefined) return false;
       if (ttlSeconds > 0) return approvedAt(a, grant) + ttlSeconds * 1000 > now;
-      return approvedAt(a, grant) + oneShotUseWithinSeconds(grant.approval) * 1000 > now && !this.used.has(a.metadata!.name!);
+      return (
+        approvedAt(a, grant) + oneShotUseWithinSeconds(grant.approval) * 1000 > now && !this.used.has(a.metadata!.name!)
+      );
     });
   }
 
   async request(ask: ApprovalAsk): Promise<{ namespace: string; name: string }> {
     if (!this.o.operator) throw new Error('no operator endpoint: approval requests are created by the operator');
-    const r = (await postToOperator(this.o.operator, '/approvals', ask)) as { namespace?: unknown; name?: unknown; podUid?: unknown };
-    if (typeof r.name !== 'string' || typeof r.namespace !== 'string') throw new Error('the operator answered without the request\'s name');
+    const r = (await postToOperator(this.o.operator, '/approvals', ask)) as {
+      namespace?: unknown;
+      name?: unknown;
+      podUid?: unknown;
+    };
+    if (typeof r.name !== 'string' || typeof r.namespace !== 'string')
+      throw new Error("the operator answered without the request's name");
     if (typeof r.podUid === 'string') this.podUid ??= r.podUid;
     return { namespace: r.namespace, name: r.name };
   }
 
-  waitFor(name: string, timeoutMs: number, unbound: GrantContext): Promise<{ phase: ApprovalPhase | 'Timeout' | 'Unverified'; request?: ApprovalRequest; reason?: string }> {
+  waitFor(
+    name: string,
+    timeoutMs: number,
+    unbound: GrantContext,
+  ): Promise<{ phase: ApprovalPhase | 'Timeout' | 'Unverified'; request?: ApprovalRequest; reason?: string }> {
     const grant = this.bound(unbound);
-    const decided = (a: ApprovalRequest): { phase: ApprovalPhase | 'Unverified'; request: ApprovalRequest; reason?: string } => {
+    const decided = (
+      a: ApprovalRequest,
+    ): { phase: ApprovalPhase | 'Unverified'; request: ApprovalRequest; reason?: string } => {
       const refusal = a.status!.phase === 'Approved' ? grantRefusal(a, grant) : undefined;
       return refusal ? { phase: 'Unverified', request: a, reason: refusal } : { phase: a.status!.phase!, request: a };
     };
@@ -114,7 +144,10 @@ export class KubeApprovals implements ApprovalBroker {
       // Not recorded, so not run: the claim is released for a later attempt. If the operator did record
       // it (an answer lost), it now refuses a second use (409), and the watch shows it Used.
       this.used.delete(name);
-      this.o.log?.('warn', 'the operator did not record a one-shot grant as used; the statement was not run', { name, error: (e as Error).message });
+      this.o.log?.('warn', 'the operator did not record a one-shot grant as used; the statement was not run', {
+        name,
+        error: (e as Error).message,
+      });
       throw e;
     }
   }

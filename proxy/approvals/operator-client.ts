@@ -14,26 +14,35 @@ export interface OperatorEndpoint {
 export function postToOperator(o: OperatorEndpoint, path: string, body: unknown): Promise<unknown> {
   const token = readFileSync(o.tokenFile, 'utf8').trim();
   return new Promise((resolve, reject) => {
-    const req = https.request(new URL(path, o.url), {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-      timeout: o.timeoutMs ?? 10_000,
-      ...(o.ca ? { ca: o.ca } : {}),
-    }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => (text += d));
-      res.on('end', () => {
-        let json: { detail?: string } | undefined;
-        try {
-          json = JSON.parse(text) as { detail?: string };
-        } catch {
-          return reject(new Error(`operator answered ${res.statusCode} with non-JSON: ${text.slice(0, 200)}`));
-        }
-        if (res.statusCode !== 200) return reject(Object.assign(new Error(`operator refused ${path} (${res.statusCode}): ${json.detail ?? text}`), { status: res.statusCode }));
-        resolve(json);
-      });
-    });
+    const req = https.request(
+      new URL(path, o.url),
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        timeout: o.timeoutMs ?? 10_000,
+        ...(o.ca ? { ca: o.ca } : {}),
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (text += d));
+        res.on('end', () => {
+          let json: { detail?: string } | undefined;
+          try {
+            json = JSON.parse(text) as { detail?: string };
+          } catch {
+            return reject(new Error(`operator answered ${res.statusCode} with non-JSON: ${text.slice(0, 200)}`));
+          }
+          if (res.statusCode !== 200)
+            return reject(
+              Object.assign(new Error(`operator refused ${path} (${res.statusCode}): ${json.detail ?? text}`), {
+                status: res.statusCode,
+              }),
+            );
+          resolve(json);
+        });
+      },
+    );
     req.on('timeout', () => req.destroy(new Error('operator did not answer in time')));
     req.on('error', reject);
     req.end(JSON.stringify(body));

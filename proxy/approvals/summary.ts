@@ -19,9 +19,17 @@ export function statementVerb(kind: string): string {
   return words.length ? words.join(' ').toUpperCase() : 'STATEMENT';
 }
 
-export function approvalSummary(c: Pick<Classification, 'kind' | 'effects'> & { tables: { schema?: string; name: string }[] }, text: string): string {
-  const names = [...new Set(c.tables.map((t) => (t.schema ? `${t.schema}.${t.name}` : t.name)))].map((n) => (n.length > MAX_TABLE_NAME ? `${n.slice(0, MAX_TABLE_NAME - 1)}…` : n));
-  const tables = names.length > MAX_TABLES ? `${names.slice(0, MAX_TABLES).join(', ')} +${names.length - MAX_TABLES}` : names.join(', ');
+export function approvalSummary(
+  c: Pick<Classification, 'kind' | 'effects'> & { tables: { schema?: string; name: string }[] },
+  text: string,
+): string {
+  const names = [...new Set(c.tables.map((t) => (t.schema ? `${t.schema}.${t.name}` : t.name)))].map((n) =>
+    n.length > MAX_TABLE_NAME ? `${n.slice(0, MAX_TABLE_NAME - 1)}…` : n,
+  );
+  const tables =
+    names.length > MAX_TABLES
+      ? `${names.slice(0, MAX_TABLES).join(', ')} +${names.length - MAX_TABLES}`
+      : names.join(', ');
   const head = `${statementVerb(c.kind)}${tables ? ` ${tables}` : ''} (${c.effects.length ? c.effects.join(', ') : 'no effects'})`;
   // Comments dropped, literals masked; text the lexer cannot follow is not shown (the head still is).
   const key = statementKey(text, 1 << 20)?.key;

@@ -48,7 +48,8 @@ export function grantRefusal(apr: ApprovalRequest, g: GrantContext): string | un
   if (denied) return `${denied.user} denied it`;
   const approvals = countedApprovals(apr, g);
   const required = g.approval?.requiredApprovals ?? 1;
-  if (approvals.length < required) return `it has ${approvals.length} approval(s) from approvers of policy ${g.policy}; ${required} needed`;
+  if (approvals.length < required)
+    return `it has ${approvals.length} approval(s) from approvers of policy ${g.policy}; ${required} needed`;
   return undefined;
 }
 
@@ -67,18 +68,33 @@ function countedApprovals(apr: ApprovalRequest, g: GrantContext): ApprovalDecisi
   const triggerers = triggererNames(apr, g);
   const seen = new Set<string>();
   return (apr.spec.decisions ?? [])
-    .filter((d) => d.decision === 'Approved' && !self.has(d.user) && !triggerers.some((t) => isTriggerer(d.user, t)) && (users.has(d.user) || (d.groups ?? []).some((x) => groups.has(x))))
+    .filter(
+      (d) =>
+        d.decision === 'Approved' &&
+        !self.has(d.user) &&
+        !triggerers.some((t) => isTriggerer(d.user, t)) &&
+        (users.has(d.user) || (d.groups ?? []).some((x) => groups.has(x))),
+    )
     .sort((a, b) => Date.parse(a.time) - Date.parse(b.time))
     .filter((d) => !seen.has(d.user) && seen.add(d.user));
 }
 
 /** The person who triggered the run, from the session's run token and this policy, and as the request records them. */
-function triggererNames(apr: ApprovalRequest, g: GrantContext): { sub?: string; email?: string; usernames?: string[] }[] {
+function triggererNames(
+  apr: ApprovalRequest,
+  g: GrantContext,
+): { sub?: string; email?: string; usernames?: string[] }[] {
   const r = apr.spec.requester;
   const t = g.principal.triggeredBy;
   return [
-    ...(t ? [{ sub: t.sub, ...(t.email ? { email: t.email } : {}), usernames: kubernetesUsernamesOf(t, g.triggerIssuers) }] : []),
-    { ...(r.triggeredBy ? { sub: r.triggeredBy } : {}), ...(r.triggeredByEmail ? { email: r.triggeredByEmail } : {}), usernames: r.triggeredByUsernames ?? [] },
+    ...(t
+      ? [{ sub: t.sub, ...(t.email ? { email: t.email } : {}), usernames: kubernetesUsernamesOf(t, g.triggerIssuers) }]
+      : []),
+    {
+      ...(r.triggeredBy ? { sub: r.triggeredBy } : {}),
+      ...(r.triggeredByEmail ? { email: r.triggeredByEmail } : {}),
+      usernames: r.triggeredByUsernames ?? [],
+    },
   ];
 }
 

@@ -73,7 +73,10 @@ class LineSink {
    */
   private rotate(): void {
     closeSync(this.fd!);
-    renameSync(this.path!, `${this.path}.${new Date().toISOString().replace(/[:.]/g, "-")}-${String(++this.rotations).padStart(6, "0")}`); // sorts oldest first
+    renameSync(
+      this.path!,
+      `${this.path}.${new Date().toISOString().replace(/[:.]/g, '-')}-${String(++this.rotations).padStart(6, '0')}`,
+    ); // sorts oldest first
     this.fd = openSync(this.path!, 'a', 0o600);
     this.size = 0;
   }
@@ -131,10 +134,19 @@ export class AuditLog {
     this.now = opts.now ?? (() => new Date());
     this.deferMs = opts.deferMs ?? 20;
     if (opts.file && existsSync(opts.file)) this.resumeChain(opts.file);
-    if (opts.recordingsDir) this.recordings = new SessionRecordings(opts.file ? recordingsDirOf(opts.recordingsDir, opts.file) : opts.recordingsDir);
+    if (opts.recordingsDir)
+      this.recordings = new SessionRecordings(
+        opts.file ? recordingsDirOf(opts.recordingsDir, opts.file) : opts.recordingsDir,
+      );
     const recordings = this.recordings;
-    this.sink = new LineSink(opts.file, opts.stdout ?? false, opts.maxBytes ?? 0, recordings && ((c) => recordings.add(c.session, c.line, c.last)));
-    if (opts.file && this.recordings && this.seq > 0 && this.healthy) this.completeRecordings(opts.file, this.recordings.dir);
+    this.sink = new LineSink(
+      opts.file,
+      opts.stdout ?? false,
+      opts.maxBytes ?? 0,
+      recordings && ((c) => recordings.add(c.session, c.line, c.last)),
+    );
+    if (opts.file && this.recordings && this.seq > 0 && this.healthy)
+      this.completeRecordings(opts.file, this.recordings.dir);
   }
 
   /**
@@ -147,7 +159,10 @@ export class AuditLog {
       result = repairRecordings(dir, file);
     } catch (e) {
       // Recordings are copies: the proxy starts anyway, and the chain says they were not completed.
-      result = { repaired: [], skipped: [{ session: '*', reason: `could not complete the recordings: ${(e as Error).message}` }] };
+      result = {
+        repaired: [],
+        skipped: [{ session: '*', reason: `could not complete the recordings: ${(e as Error).message}` }],
+      };
     }
     const { repaired, skipped } = result;
     if (!repaired.length && !skipped.length) return;
@@ -225,7 +240,11 @@ export class AuditLog {
     const body = `{"schema":"${AUDIT_SCHEMA}","seq":${seq},"@timestamp":"${time}"${fragment ? `,${fragment}` : ''}${own ? `,${own}` : ''},"prevHash":"${this.prevHash}"}`;
     const hash = digest('sha256', body, 'hex');
     const line = `${body.slice(0, -1)},"hash":"${hash}"}`;
-    this.sink.add(line, commit, session && this.recordings ? { session, line, last: fields.event.action === 'connection.close' } : undefined);
+    this.sink.add(
+      line,
+      commit,
+      session && this.recordings ? { session, line, last: fields.event.action === 'connection.close' } : undefined,
+    );
     if (!this.healthy) throw new Error(`audit log write failed: ${this.error!.message}`);
     const prevHash = this.prevHash;
     this.prevHash = hash;
@@ -260,7 +279,9 @@ export class AuditLog {
   /** The last record written (deferred ones flushed first), or nothing for an empty chain. */
   head(): { seq: number; hash: string; time: string } | undefined {
     this.sink.flush();
-    return this.seq === 0 || !this.healthy ? undefined : { seq: this.seq, hash: this.prevHash, time: this.lastTime ?? this.now().toISOString() };
+    return this.seq === 0 || !this.healthy
+      ? undefined
+      : { seq: this.seq, hash: this.prevHash, time: this.lastTime ?? this.now().toISOString() };
   }
 
   /** Writes deferred records, and the session recordings' pending lines, now. */

@@ -67,33 +67,41 @@ export function splitChains(inputs: { file: string; text: string }[]): ChainSpli
         duplicates++;
         continue;
       }
-      if (before !== undefined) problems.push(`${file} line ${i + 1}: two different records claim hash ${record.hash.slice(0, 16)}…`);
+      if (before !== undefined)
+        problems.push(`${file} line ${i + 1}: two different records claim hash ${record.hash.slice(0, 16)}…`);
       seen.set(record.hash, t);
       entries.push({ text: t, record, origin: { file, line: i + 1 } });
     }
   }
   const byHash = new Map(entries.map((e) => [e.record.hash, e]));
   const byPrev = new Map<string, Entry[]>();
-  for (const e of entries) (byPrev.get(e.record.prevHash) ?? byPrev.set(e.record.prevHash, []).get(e.record.prevHash)!).push(e);
+  for (const e of entries)
+    (byPrev.get(e.record.prevHash) ?? byPrev.set(e.record.prevHash, []).get(e.record.prevHash)!).push(e);
 
   const visited = new Set<Entry>();
   const chains: Chain[] = [];
   for (const head of entries.filter((e) => !byHash.has(e.record.prevHash))) {
     const chain: Chain = { lines: [], records: [], origins: [], anchor: head.record.prevHash };
-    for (let cur: Entry | undefined = head; cur && !visited.has(cur); ) {
+    for (let cur: Entry | undefined = head; cur && !visited.has(cur);) {
       visited.add(cur);
       chain.lines.push(cur.text);
       chain.records.push(cur.record);
       chain.origins.push(cur.origin);
       const next: Entry[] = byPrev.get(cur.record.hash) ?? [];
-      if (next.length > 1) problems.push(`fork after seq ${cur.record.seq} (${cur.origin.file} line ${cur.origin.line}): ${next.length} records claim it as their predecessor`);
+      if (next.length > 1)
+        problems.push(
+          `fork after seq ${cur.record.seq} (${cur.origin.file} line ${cur.origin.line}): ${next.length} records claim it as their predecessor`,
+        );
       cur = next[0];
     }
     chain.stream = [...namedStreams(chain.records)][0];
     chains.push(chain);
   }
   const stray = entries.filter((e) => !visited.has(e));
-  if (stray.length) problems.push(`${stray.length} record(s) on no chain (a fork or a cycle), first at ${stray[0]!.origin.file} line ${stray[0]!.origin.line}`);
+  if (stray.length)
+    problems.push(
+      `${stray.length} record(s) on no chain (a fork or a cycle), first at ${stray[0]!.origin.file} line ${stray[0]!.origin.line}`,
+    );
   chains.sort((a, b) => (a.records[0]!['@timestamp'] < b.records[0]!['@timestamp'] ? -1 : 1));
   return { chains, duplicates, ignored, problems };
 }
@@ -118,8 +126,21 @@ export function verifyChain(chain: Chain, anchor = GENESIS_HASH): ChainVerificat
   const firstSeq = chain.records[0]?.seq ?? 0;
   const base = { ...(chain.stream ? { stream: chain.stream } : {}), firstSeq };
   if (chain.anchor !== GENESIS_HASH && chain.anchor !== anchor) {
-    return { ...base, ok: false, records: 0, lastHash: chain.anchor, broken: { ...chain.origins[0]!, reason: `the chain${chain.stream ? ` of ${chain.stream}` : ''} starts at seq ${firstSeq}, after a record that is not in the input (records removed, or older files not given: --anchor ${chain.anchor} accepts it)` } };
+    return {
+      ...base,
+      ok: false,
+      records: 0,
+      lastHash: chain.anchor,
+      broken: {
+        ...chain.origins[0]!,
+        reason: `the chain${chain.stream ? ` of ${chain.stream}` : ''} starts at seq ${firstSeq}, after a record that is not in the input (records removed, or older files not given: --anchor ${chain.anchor} accepts it)`,
+      },
+    };
   }
   const { broken, ...r } = verifyAuditText(chain.lines.join('\n'), chain.anchor);
-  return { ...base, ...r, ...(broken ? { broken: { ...chain.origins[broken.line - 1]!, reason: broken.reason } } : {}) };
+  return {
+    ...base,
+    ...r,
+    ...(broken ? { broken: { ...chain.origins[broken.line - 1]!, reason: broken.reason } } : {}),
+  };
 }

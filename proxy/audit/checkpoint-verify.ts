@@ -70,13 +70,20 @@ interface SignedHead {
 
 /** The streams a chain's records name (proxy.start and checkpoint records), in order of appearance. */
 export function namedStreams(records: AuditRecord[]): Set<string> {
-  return new Set(records.flatMap((r) => {
-    const d = r.detail as CheckpointDetail | undefined;
-    return [d?.checkpoint?.stream, r.event.action === 'proxy.start' ? d?.stream : undefined].filter((s): s is string => typeof s === 'string');
-  }));
+  return new Set(
+    records.flatMap((r) => {
+      const d = r.detail as CheckpointDetail | undefined;
+      return [d?.checkpoint?.stream, r.event.action === 'proxy.start' ? d?.stream : undefined].filter(
+        (s): s is string => typeof s === 'string',
+      );
+    }),
+  );
 }
 
-export async function verifyCheckpoints(records: AuditRecord[], o: CheckpointVerifyOptions): Promise<CheckpointVerification> {
+export async function verifyCheckpoints(
+  records: AuditRecord[],
+  o: CheckpointVerifyOptions,
+): Promise<CheckpointVerification> {
   const problems: string[] = [];
   const keys = jose.createLocalJWKSet(o.jwks);
   const index = new Map(records.map((r, i) => [r.seq, i]));
@@ -88,13 +95,22 @@ export async function verifyCheckpoints(records: AuditRecord[], o: CheckpointVer
     return origin ? `seq ${seq} (${origin.file} line ${origin.line})` : `seq ${seq}`;
   };
   const named = namedStreams(records);
-  if (named.size > 1) problems.push(`records name several streams (${[...named].join(', ')}): one chain per verification`);
+  if (named.size > 1)
+    problems.push(`records name several streams (${[...named].join(', ')}): one chain per verification`);
   const stream = o.stream ?? [...named][0];
-  if (o.stream && named.size && !named.has(o.stream)) problems.push(`this log is stream ${[...named].join(', ')}, not ${o.stream}`);
+  if (o.stream && named.size && !named.has(o.stream))
+    problems.push(`this log is stream ${[...named].join(', ')}, not ${o.stream}`);
 
-  const signedHead = async (jws: string, what: string): Promise<{ stream: string; seq: number; hash: string } | undefined> => {
+  const signedHead = async (
+    jws: string,
+    what: string,
+  ): Promise<{ stream: string; seq: number; hash: string } | undefined> => {
     try {
-      const { payload } = await jose.jwtVerify(jws, keys, { typ: CHECKPOINT_TYPE, audience: CHECKPOINT_AUDIENCE, algorithms: ['ES256'] });
+      const { payload } = await jose.jwtVerify(jws, keys, {
+        typ: CHECKPOINT_TYPE,
+        audience: CHECKPOINT_AUDIENCE,
+        algorithms: ['ES256'],
+      });
       return payload as unknown as { stream: string; seq: number; hash: string };
     } catch (e) {
       problems.push(`${what}: signature does not verify (${(e as Error).message})`);
@@ -104,7 +120,10 @@ export async function verifyCheckpoints(records: AuditRecord[], o: CheckpointVer
   const matchesChain = (head: { seq: number; hash: string }, what: string): boolean => {
     const rec = bySeq.get(head.seq);
     if (!rec) return false;
-    if (rec.hash !== head.hash) problems.push(`${what}: the log's record ${at(head.seq)} is not the one that was signed (hash ${rec.hash.slice(0, 12)}… ≠ ${head.hash.slice(0, 12)}…)`);
+    if (rec.hash !== head.hash)
+      problems.push(
+        `${what}: the log's record ${at(head.seq)} is not the one that was signed (hash ${rec.hash.slice(0, 12)}… ≠ ${head.hash.slice(0, 12)}…)`,
+      );
     return rec.hash === head.hash;
   };
 
@@ -134,7 +153,8 @@ export async function verifyCheckpoints(records: AuditRecord[], o: CheckpointVer
       inLog.add(head.seq);
       if (Number.isSafeInteger(cp.everyMs) && cp.everyMs! > 0) intervals.set(r.seq, cp.everyMs!);
       lastSigned = Math.max(lastSigned, head.seq);
-    } else if (!bySeq.has(head.seq) && head.seq >= firstSeq) problems.push(`${what}: seq ${head.seq} is missing from the log`);
+    } else if (!bySeq.has(head.seq) && head.seq >= firstSeq)
+      problems.push(`${what}: seq ${head.seq} is missing from the log`);
   }
 
   problems.push(...afterShutdownProblems(records, at));
@@ -143,35 +163,47 @@ export async function verifyCheckpoints(records: AuditRecord[], o: CheckpointVer
   if (o.witnessed) {
     lastSigned = 0; // with the witness's copy, only what it holds covers the tail
     if (!stream) {
-      problems.push(`the chain starting at ${at(firstSeq)} names no stream (no proxy.start stream, no checkpoint record): the witness never signed it (fabricated, or written by a proxy without a witness; a part of a rotated log without its proxy.start: pass the older files or --stream)`);
+      problems.push(
+        `the chain starting at ${at(firstSeq)} names no stream (no proxy.start stream, no checkpoint record): the witness never signed it (fabricated, or written by a proxy without a witness; a part of a rotated log without its proxy.start: pass the older files or --stream)`,
+      );
     } else {
       // Only what the witness signed counts: the seq/hash fields beside each signature are a convenience.
       const heads = new Map<number, SignedHead>();
       for (const w of o.witnessed.filter((x) => x.stream === stream)) {
         const head = await signedHead(w.jws, `witnessed checkpoint seq ${w.seq} of stream ${stream}`);
         if (!head) continue;
-        if (head.stream !== w.stream || head.seq !== w.seq || head.hash !== w.hash) problems.push(`witnessed checkpoint seq ${w.seq}: its fields differ from what was signed (seq ${head.seq})`);
-        if (head.stream === stream) heads.set(head.seq, { stream, seq: head.seq, hash: head.hash, signedAt: w.signedAt });
+        if (head.stream !== w.stream || head.seq !== w.seq || head.hash !== w.hash)
+          problems.push(`witnessed checkpoint seq ${w.seq}: its fields differ from what was signed (seq ${head.seq})`);
+        if (head.stream === stream)
+          heads.set(head.seq, { stream, seq: head.seq, hash: head.hash, signedAt: w.signedAt });
       }
       const signed = [...heads.values()].sort((a, b) => a.seq - b.seq);
       const latest = signed.at(-1);
       if (!latest) {
-        problems.push(`stream ${stream} (chain starting at ${at(firstSeq)}): the witness holds no checkpoint of this stream, so it never signed this chain (fabricated, an unknown stream, or its proxy never reached the witness)`);
+        problems.push(
+          `stream ${stream} (chain starting at ${at(firstSeq)}): the witness holds no checkpoint of this stream, so it never signed this chain (fabricated, an unknown stream, or its proxy never reached the witness)`,
+        );
       } else {
         witnessed = { seq: latest.seq, hash: latest.hash, signedAt: latest.signedAt };
         if (latest.seq > lastSeq) {
-          problems.push(`truncated: the witness signed seq ${latest.seq} of stream ${stream} at ${latest.signedAt}, but the log ends at ${at(lastSeq)} (${latest.seq - lastSeq} or more records are missing from the end)`);
+          problems.push(
+            `truncated: the witness signed seq ${latest.seq} of stream ${stream} at ${latest.signedAt}, but the log ends at ${at(lastSeq)} (${latest.seq - lastSeq} or more records are missing from the end)`,
+          );
         } else if (latest.seq < firstSeq) {
-          problems.push(`witnessed checkpoint seq ${latest.seq} of stream ${stream} is before this log's first record (${at(firstSeq)}): pass the older rotated files too`);
+          problems.push(
+            `witnessed checkpoint seq ${latest.seq} of stream ${stream} is before this log's first record (${at(firstSeq)}): pass the older rotated files too`,
+          );
         }
         for (const h of signed) {
           if (h.seq < firstSeq || h.seq > lastSeq) continue;
           if (!matchesChain(h, `stream ${stream}: witnessed checkpoint seq ${h.seq} (signed ${h.signedAt})`)) continue;
           lastSigned = Math.max(lastSigned, h.seq);
           if (inLog.has(h.seq)) continue;
-          problems.push(h.seq === lastSeq
-            ? `stream ${stream}: the log ends at the witnessed head ${at(h.seq)} without the checkpoint record written for it (its last line(s) removed)`
-            : `stream ${stream}: the checkpoint record of witnessed head ${at(h.seq)} is missing from the log (removed, or the proxy stopped between the witness's signature and writing it)`);
+          problems.push(
+            h.seq === lastSeq
+              ? `stream ${stream}: the log ends at the witnessed head ${at(h.seq)} without the checkpoint record written for it (its last line(s) removed)`
+              : `stream ${stream}: the checkpoint record of witnessed head ${at(h.seq)} is missing from the log (removed, or the proxy stopped between the witness's signature and writing it)`,
+          );
         }
         const head = bySeq.get(lastSigned);
         if (head) problems.push(...tailProblems(records, head, intervals, stream, at));
@@ -196,18 +228,32 @@ export async function verifyCheckpoints(records: AuditRecord[], o: CheckpointVer
  * proxy then died. A longer tail was never offered to the witness: it was unreachable, or the records
  * were added later.
  */
-function tailProblems(records: AuditRecord[], head: AuditRecord, intervals: Map<number, number>, stream: string, at: (seq: number) => string): string[] {
+function tailProblems(
+  records: AuditRecord[],
+  head: AuditRecord,
+  intervals: Map<number, number>,
+  stream: string,
+  at: (seq: number) => string,
+): string[] {
   const covered = [...intervals].filter(([seq]) => seq <= head.seq).map(([, ms]) => ms);
   const intervalMs = covered.length ? Math.max(...covered) : DEFAULT_CHECKPOINT_INTERVAL_MS;
   const tail = records.filter((r) => r.seq > head.seq);
-  const grown = tail.filter((r) => !(r.event.action === 'audit.checkpoint' && (r.detail as CheckpointDetail | undefined)?.checkpoint?.seq === head.seq));
+  const grown = tail.filter(
+    (r) =>
+      !(
+        r.event.action === 'audit.checkpoint' &&
+        (r.detail as CheckpointDetail | undefined)?.checkpoint?.seq === head.seq
+      ),
+  );
   const first = grown[0];
   if (!first) return [];
   const limit = Date.parse(first['@timestamp']) + intervalMs + TAIL_GRACE_MS;
   const late = grown.find((r) => !(Date.parse(r['@timestamp']) <= limit));
   if (!late) return [];
   const failed = tail.filter((r) => r.event.action === 'audit.checkpoint-failed').length;
-  return [`stream ${stream}: unwitnessed tail: ${tail.length} record(s) follow the witness's latest head ${at(head.seq)}; they run from ${at(first.seq)} at ${first['@timestamp']} to ${at(late.seq)} at ${late['@timestamp']}, longer than one checkpoint interval (${intervalMs / 1000} s) + ${TAIL_GRACE_MS / 1000} s, so the proxy would have offered them to the witness: no signature covers them (${failed ? `${failed} audit.checkpoint-failed record(s) among them: the witness was unreachable` : 'records added after the last checkpoint, or the witness was unreachable'})`];
+  return [
+    `stream ${stream}: unwitnessed tail: ${tail.length} record(s) follow the witness's latest head ${at(head.seq)}; they run from ${at(first.seq)} at ${first['@timestamp']} to ${at(late.seq)} at ${late['@timestamp']}, longer than one checkpoint interval (${intervalMs / 1000} s) + ${TAIL_GRACE_MS / 1000} s, so the proxy would have offered them to the witness: no signature covers them (${failed ? `${failed} audit.checkpoint-failed record(s) among them: the witness was unreachable` : 'records added after the last checkpoint, or the witness was unreachable'})`,
+  ];
 }
 
 /**
@@ -229,7 +275,9 @@ function afterShutdownProblems(records: AuditRecord[], at: (seq: number) => stri
       continue;
     }
     if (closedBy && action !== 'audit.checkpoint') {
-      problems.push(`${at(r.seq)} (${action}) follows the proxy's shutdown (proxy.stop ${at(stop!.seq)}, final checkpoint ${at(closedBy.seq)}) without a proxy.start: a stopped proxy writes nothing, so it was written by something else`);
+      problems.push(
+        `${at(r.seq)} (${action}) follows the proxy's shutdown (proxy.stop ${at(stop!.seq)}, final checkpoint ${at(closedBy.seq)}) without a proxy.start: a stopped proxy writes nothing, so it was written by something else`,
+      );
       stop = closedBy = undefined;
       continue;
     }

@@ -59,15 +59,35 @@ export class Checkpointer {
     if (!head || head.seq === this.lastRecordSeq) return;
     try {
       const signed = await this.o.witness.witness({ stream: this.o.stream, ...head });
-      const rec = this.o.audit.append({ event: { action: 'audit.checkpoint' }, message: `chain head seq ${head.seq} witnessed by ${this.o.witness.name}`, detail: { checkpoint: { stream: signed.stream, seq: signed.seq, hash: signed.hash, signedAt: signed.signedAt, witness: this.o.witness.name, everyMs: this.everyMs, jws: signed.jws } } });
+      const rec = this.o.audit.append({
+        event: { action: 'audit.checkpoint' },
+        message: `chain head seq ${head.seq} witnessed by ${this.o.witness.name}`,
+        detail: {
+          checkpoint: {
+            stream: signed.stream,
+            seq: signed.seq,
+            hash: signed.hash,
+            signedAt: signed.signedAt,
+            witness: this.o.witness.name,
+            everyMs: this.everyMs,
+            jws: signed.jws,
+          },
+        },
+      });
       this.lastRecordSeq = rec.seq;
     } catch (e) {
       this.failures++;
       const message = (e as Error).message;
       this.o.log?.('warn', 'audit checkpoint failed', { witness: this.o.witness.name, error: message });
-      this.o.onFailure?.(`the audit chain head (seq ${head.seq}) could not be witnessed by ${this.o.witness.name}: ${message}`);
+      this.o.onFailure?.(
+        `the audit chain head (seq ${head.seq}) could not be witnessed by ${this.o.witness.name}: ${message}`,
+      );
       // Recorded, and retried at the next tick: a witness outage shows in the chain.
-      this.o.audit.tryAppend({ event: { action: 'audit.checkpoint-failed' }, message: `witness ${this.o.witness.name}: ${message}`, detail: { stream: this.o.stream, seq: head.seq } });
+      this.o.audit.tryAppend({
+        event: { action: 'audit.checkpoint-failed' },
+        message: `witness ${this.o.witness.name}: ${message}`,
+        detail: { stream: this.o.stream, seq: head.seq },
+      });
     }
   }
 

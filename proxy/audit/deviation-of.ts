@@ -14,7 +14,10 @@ export type { DeviationKind, DeviationReport };
 export function mayDeviate(f: AuditFields): boolean {
   switch (f.event.action) {
     case 'statement.decision':
-      return f.decision === 'Deny' || (f.decision === 'RequireApproval' && (f.event.outcome === 'failure' || f.enforced === false));
+      return (
+        f.decision === 'Deny' ||
+        (f.decision === 'RequireApproval' && (f.event.outcome === 'failure' || f.enforced === false))
+      );
     case 'identity.rejected':
     case 'statement.cap-exceeded':
     case 'audit.checkpoint-failed':
@@ -35,7 +38,12 @@ export const SESSION_TOKEN_EXPIRED = 'token expired during the session; session 
 
 /** An unwritable audit log cannot be in the chain: reported without a hash. */
 export function auditUnwritable(message: string, now: Date): DeviationReport {
-  return { time: now.toISOString(), kind: 'AuditFailure', rule: 'audit-log-unwritable', reason: `the audit log cannot be written (${message}); every statement is refused until it can` };
+  return {
+    time: now.toISOString(),
+    kind: 'AuditFailure',
+    rule: 'audit-log-unwritable',
+    reason: `the audit log cannot be written (${message}); every statement is refused until it can`,
+  };
 }
 
 const IDENTITY_RULES: [RegExp, string][] = [
@@ -59,13 +67,17 @@ export function identityRule(message: string): string {
   return IDENTITY_RULES.find(([re]) => re.test(own))?.[1] ?? 'token-refused';
 }
 
-const text = (s: string | undefined, max: number): string | undefined => (s === undefined ? undefined : s.length > max ? `${s.slice(0, max - 1)}…` : s);
+const text = (s: string | undefined, max: number): string | undefined =>
+  s === undefined ? undefined : s.length > max ? `${s.slice(0, max - 1)}…` : s;
 
 /**
  * The deviation a chained record stands for, if any. `requested` gives the masked text of an approval
  * request by its name (approval.decided records do not repeat it).
  */
-export function deviationOf(r: AuditRecord, requested?: (approvalRequest: string) => string | undefined): DeviationReport | undefined {
+export function deviationOf(
+  r: AuditRecord,
+  requested?: (approvalRequest: string) => string | undefined,
+): DeviationReport | undefined {
   const base = {
     auditHash: r.hash,
     time: r['@timestamp'],
@@ -82,41 +94,95 @@ export function deviationOf(r: AuditRecord, requested?: (approvalRequest: string
       if ((r.detail as { approvalRequest?: unknown } | undefined)?.approvalRequest !== undefined) return undefined;
       const rule = r.rule?.name ?? 'default-action';
       const blocked = r.event.outcome === 'failure';
-      const what = r.decision === 'RequireApproval' ? (blocked ? 'requires approval, refused' : 'would require approval') : blocked ? 'denied' : 'would be denied';
+      const what =
+        r.decision === 'RequireApproval'
+          ? blocked
+            ? 'requires approval, refused'
+            : 'would require approval'
+          : blocked
+            ? 'denied'
+            : 'would be denied';
       const reason = `${what} by rule "${rule}"${blocked ? '' : ' (not blocked: mode Audit)'}${r.message ? `: ${r.message}` : ''}`;
       return { ...base, ...withText, kind: 'Denial', rule, reason: text(reason, 2048)! };
     }
     case 'session.invariant-violated':
-      return { ...base, kind: 'Denial', rule: 'session-invariant', reason: text(r.message ?? 'a pinned setting changed; session closed', 2048)! };
+      return {
+        ...base,
+        kind: 'Denial',
+        rule: 'session-invariant',
+        reason: text(r.message ?? 'a pinned setting changed; session closed', 2048)!,
+      };
     case 'identity.rejected': {
       // A token that expires during a session is its normal end, not a refusal: the session writes that
       // record without an outcome and with this exact text. Refusals quote what the agent sent (an
       // issuer, an algorithm), so no test on their text may turn one into a non-deviation.
       if (r.event.outcome !== 'failure' && r.message === SESSION_TOKEN_EXPIRED) return undefined;
       const target = r.target ? ` on target ${r.target}` : '';
-      if (!r.message) return { ...base, kind: 'IdentityRefused', rule: 'token-refused', statement: `connection${target}`, reason: 'identity refused' };
-      return { ...base, kind: 'IdentityRefused', rule: identityRule(r.message), statement: `connection${target}${r.client?.address ? ` from ${r.client.address}` : ''}`, reason: text(r.message, 2048)! };
+      if (!r.message)
+        return {
+          ...base,
+          kind: 'IdentityRefused',
+          rule: 'token-refused',
+          statement: `connection${target}`,
+          reason: 'identity refused',
+        };
+      return {
+        ...base,
+        kind: 'IdentityRefused',
+        rule: identityRule(r.message),
+        statement: `connection${target}${r.client?.address ? ` from ${r.client.address}` : ''}`,
+        reason: text(r.message, 2048)!,
+      };
     }
     case 'statement.cap-exceeded': {
       const limit = (r.detail as { limit?: unknown } | undefined)?.limit;
-      return { ...base, ...withText, kind: 'CapExceeded', rule: typeof limit === 'string' ? limit : 'runtime-limit', reason: text(r.message ?? 'runtime limit exceeded', 2048)! };
+      return {
+        ...base,
+        ...withText,
+        kind: 'CapExceeded',
+        rule: typeof limit === 'string' ? limit : 'runtime-limit',
+        reason: text(r.message ?? 'runtime limit exceeded', 2048)!,
+      };
     }
     case 'approval.decided': {
       if (r.event.outcome !== 'failure') return undefined;
       const phase = r.message ?? '';
       const ref = String((r.detail as { approvalRequest?: unknown } | undefined)?.approvalRequest ?? '');
-      const kind = phase === 'Expired' || phase === 'Timeout' ? 'ApprovalExpired' : phase === 'Denied' || phase === 'Unverified' ? 'ApprovalDenied' : undefined;
+      const kind =
+        phase === 'Expired' || phase === 'Timeout'
+          ? 'ApprovalExpired'
+          : phase === 'Denied' || phase === 'Unverified'
+            ? 'ApprovalDenied'
+            : undefined;
       if (!kind) return undefined;
       const held = requested?.(ref);
-      const decisions = ((r.detail as { decisions?: { user?: string; comment?: string }[] } | undefined)?.decisions ?? []).map((d) => `${d.user ?? '?'}${d.comment ? ` (${d.comment})` : ''}`);
+      const decisions = (
+        (r.detail as { decisions?: { user?: string; comment?: string }[] } | undefined)?.decisions ?? []
+      ).map((d) => `${d.user ?? '?'}${d.comment ? ` (${d.comment})` : ''}`);
       const reason = `ApprovalRequest ${ref} ${phase === 'Timeout' ? 'was not decided in time' : phase === 'Unverified' ? 'was not honoured (its approval did not verify)' : phase.toLowerCase()}${decisions.length ? ` by ${decisions.join(', ')}` : ''}`;
-      return { ...base, ...(held ? { statement: text(held, 4096)! } : {}), kind, rule: r.rule?.name ?? 'approval', reason: text(reason, 2048)! };
+      return {
+        ...base,
+        ...(held ? { statement: text(held, 4096)! } : {}),
+        kind,
+        rule: r.rule?.name ?? 'approval',
+        reason: text(reason, 2048)!,
+      };
     }
     case 'audit.checkpoint-failed':
-      return { ...base, kind: 'AuditFailure', rule: 'witness-checkpoint', reason: text(r.message ?? 'the witness did not sign the chain head', 2048)! };
+      return {
+        ...base,
+        kind: 'AuditFailure',
+        rule: 'witness-checkpoint',
+        reason: text(r.message ?? 'the witness did not sign the chain head', 2048)!,
+      };
     case 'audit.recordings-repaired':
       if (r.event.outcome !== 'failure') return undefined;
-      return { ...base, kind: 'AuditFailure', rule: 'recordings-repair', reason: text(r.message ?? 'session recordings could not be completed from the chain', 2048)! };
+      return {
+        ...base,
+        kind: 'AuditFailure',
+        rule: 'recordings-repair',
+        reason: text(r.message ?? 'session recordings could not be completed from the chain', 2048)!,
+      };
     default:
       return undefined;
   }

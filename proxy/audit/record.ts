@@ -56,9 +56,27 @@ export interface AuditFields {
   unboundedWrite?: boolean;
   protocol?: 'simple' | 'extended' | 'function-call' | 'copy' | 'http' | 'mcp';
   /** HTTP targets: the request (path masked; never the body, only its size and the approval hash) and, on completion, the response. */
-  http?: { method: string; path: string; pathTemplate?: string; status?: number; requestBytes?: number; responseBytes?: number; bodySha256?: string };
+  http?: {
+    method: string;
+    path: string;
+    pathTemplate?: string;
+    status?: number;
+    requestBytes?: number;
+    responseBytes?: number;
+    bodySha256?: string;
+  };
   /** MCP targets: the call (masked arguments and their hash) and, on completion, the result's size. */
-  mcp?: { method: string; tool?: string; uri?: string; prompt?: string; argumentsSha256?: string; arguments?: string; requestBytes?: number; resultBytes?: number; isError?: boolean };
+  mcp?: {
+    method: string;
+    tool?: string;
+    uri?: string;
+    prompt?: string;
+    argumentsSha256?: string;
+    arguments?: string;
+    requestBytes?: number;
+    resultBytes?: number;
+    isError?: boolean;
+  };
   decision?: 'Allow' | 'Deny' | 'RequireApproval';
   enforced?: boolean;
   rule?: { name: string };
@@ -107,7 +125,8 @@ interface RecordV1 {
 export function parseRecord(line: string): AuditRecord {
   const raw = JSON.parse(line) as Record<string, unknown>;
   if (raw.schema !== 'agentgate.audit/v1') return raw as unknown as AuditRecord;
-  const { time, event, session, client, statement, command, rows, durationMs, rule, ...rest } = raw as unknown as RecordV1 & Record<string, unknown>;
+  const { time, event, session, client, statement, command, rows, durationMs, rule, ...rest } =
+    raw as unknown as RecordV1 & Record<string, unknown>;
   const port = client ? Number(client.slice(client.lastIndexOf(':') + 1)) : NaN;
   const db = {
     ...(statement !== undefined ? { query: { text: statement } } : {}),
@@ -119,7 +138,9 @@ export function parseRecord(line: string): AuditRecord {
     '@timestamp': time,
     event: { action: event, ...(durationMs !== undefined ? { duration: Math.round(durationMs * 1e6) } : {}) },
     ...(session ? { session: { id: session } } : {}),
-    ...(client ? { client: { address: client.slice(0, client.lastIndexOf(':')), ...(Number.isFinite(port) ? { port } : {}) } } : {}),
+    ...(client
+      ? { client: { address: client.slice(0, client.lastIndexOf(':')), ...(Number.isFinite(port) ? { port } : {}) } }
+      : {}),
     ...(Object.keys(db).length ? { db } : {}),
     ...(rule !== undefined ? { rule: { name: rule } } : {}),
   } as AuditRecord;

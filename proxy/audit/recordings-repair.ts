@@ -37,7 +37,8 @@ export interface RecordingsRepair {
 }
 
 /** Cheap structural tests (unescaped quotes only occur in JSON structure), confirmed by parsing. */
-const actionOf = (line: string, action: string): boolean => line.includes(`"event":{"action":"${action}"`) && safeParse(line)?.event.action === action;
+const actionOf = (line: string, action: string): boolean =>
+  line.includes(`"event":{"action":"${action}"`) && safeParse(line)?.event.action === action;
 
 function safeParse(line: string): AuditRecord | undefined {
   try {
@@ -114,8 +115,14 @@ function recordingState(file: string): RecordingState {
   const partial = lines.pop()!;
   const lastLine = lines.at(-1);
   const rec = lastLine ? safeParse(lastLine) : undefined;
-  if (lastLine && !rec) return { partial, passed: false, mismatch: 'its last complete line is not an audit record', missing: [] };
-  return { ...(rec ? { last: { line: lastLine!, hash: rec.hash, seq: rec.seq } } : {}), partial, passed: !rec, missing: [] };
+  if (lastLine && !rec)
+    return { partial, passed: false, mismatch: 'its last complete line is not an audit record', missing: [] };
+  return {
+    ...(rec ? { last: { line: lastLine!, hash: rec.hash, seq: rec.seq } } : {}),
+    partial,
+    passed: !rec,
+    missing: [],
+  };
 }
 
 /** Completes the recordings in `dir` of the sessions of the last run in `auditFile` from the chain. */
@@ -162,7 +169,8 @@ export function repairRecordings(dir: string, auditFile: string): RecordingsRepa
   }
   for (const [session, s] of sessions) {
     if (!s.mismatch && !s.passed) s.mismatch = 'its last line is not a record of this run of the chain';
-    if (!s.mismatch && s.partial && !(s.missing[0]?.line.startsWith(s.partial))) s.mismatch = 'its last line is cut and is not the start of the chain\'s next line';
+    if (!s.mismatch && s.partial && !s.missing[0]?.line.startsWith(s.partial))
+      s.mismatch = "its last line is cut and is not the start of the chain's next line";
     if (s.mismatch) {
       skipped.push({ session, reason: s.mismatch });
       continue;
@@ -175,7 +183,12 @@ export function repairRecordings(dir: string, auditFile: string): RecordingsRepa
     } finally {
       closeSync(out);
     }
-    repaired.push({ session, lines: s.missing.length, fromSeq: s.missing[0]!.seq, ...(s.partial ? { torn: true as const } : {}) });
+    repaired.push({
+      session,
+      lines: s.missing.length,
+      fromSeq: s.missing[0]!.seq,
+      ...(s.partial ? { torn: true as const } : {}),
+    });
   }
   return { repaired, skipped };
 }

@@ -48,7 +48,10 @@ export class SessionRecordings {
    * Lines wait in memory at most `flushMs` and go out as one write per session: a few small syscalls a
    * second instead of one per statement, and nothing queued beyond that (bounded memory).
    */
-  constructor(readonly dir: string, private readonly flushMs = 100) {
+  constructor(
+    readonly dir: string,
+    private readonly flushMs = 100,
+  ) {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
   }
 
@@ -131,8 +134,11 @@ export function verifyRecordings(dir: string, chain: AuditRecord[], only?: strin
   const index = new Map(chain.map((r, i) => [r, i]));
   const incomplete: string[] = [];
   const bySession = new Map<string, AuditRecord[]>();
-  for (const r of chain) if (r.session) (bySession.get(r.session.id) ?? bySession.set(r.session.id, []).get(r.session.id)!).push(r);
-  const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.jsonl') && (!only || f === `${only}.jsonl`)) : [];
+  for (const r of chain)
+    if (r.session) (bySession.get(r.session.id) ?? bySession.set(r.session.id, []).get(r.session.id)!).push(r);
+  const files = existsSync(dir)
+    ? readdirSync(dir).filter((f) => f.endsWith('.jsonl') && (!only || f === `${only}.jsonl`))
+    : [];
   let lines = 0;
   let foreign = 0;
   const checked: string[] = [];
@@ -169,23 +175,52 @@ export function verifyRecordings(dir: string, chain: AuditRecord[], only?: strin
     const isPrefix = got.every((r, i) => r === expected[i]);
     const crash = isPrefix ? afterCrash(chain, index, expected[got.length]!) : undefined;
     const missing = expected.slice(got.length).map((r) => r.seq);
-    if (crash?.ok) incomplete.push(`recording ${f}: its last ${missing.length} record(s) (seq ${seqList(missing)}) were never written: ${crash.why}`);
-    else problems.push(`recording ${f}: ${isPrefix ? `missing the chain's records seq ${seqList(missing)}${crash ? ` (${crash.why})` : ''}` : (() => {
-      const absent = expected.filter((r) => !seen.includes(r)).map((r) => r.seq);
-      return absent.length ? `missing the chain's records seq ${seqList(absent)}` : 'records out of order or repeated';
-    })()}`);
+    if (crash?.ok)
+      incomplete.push(
+        `recording ${f}: its last ${missing.length} record(s) (seq ${seqList(missing)}) were never written: ${crash.why}`,
+      );
+    else
+      problems.push(
+        `recording ${f}: ${
+          isPrefix
+            ? `missing the chain's records seq ${seqList(missing)}${crash ? ` (${crash.why})` : ''}`
+            : (() => {
+                const absent = expected.filter((r) => !seen.includes(r)).map((r) => r.seq);
+                return absent.length
+                  ? `missing the chain's records seq ${seqList(absent)}`
+                  : 'records out of order or repeated';
+              })()
+        }`,
+      );
   }
   for (const session of bySession.keys()) {
     if ((only && session !== only) || files.includes(`${session}.jsonl`)) continue;
     const crash = afterCrash(chain, index, bySession.get(session)![0]!);
-    if (crash.ok) incomplete.push(`session ${session} has no recording in ${dir}: its ${bySession.get(session)!.length} record(s) were never written: ${crash.why}`);
+    if (crash.ok)
+      incomplete.push(
+        `session ${session} has no recording in ${dir}: its ${bySession.get(session)!.length} record(s) were never written: ${crash.why}`,
+      );
     else problems.push(`session ${session} has no recording in ${dir} (${crash.why})`);
   }
-  const repaired = chain.filter((r) => r.event.action === 'audit.recordings-repaired').map((r) => {
-    const list = ((r.detail as { recordings?: { session: string; lines: number }[] } | undefined)?.recordings ?? []).filter((x) => !only || x.session === only);
-    return { seq: r.seq, sessions: list.length, lines: list.reduce((n, x) => n + x.lines, 0) };
-  }).filter((x) => x.sessions > 0);
-  return { ok: problems.length === 0, sessions: checked.length, checked, lines, foreign, problems, incomplete, repaired };
+  const repaired = chain
+    .filter((r) => r.event.action === 'audit.recordings-repaired')
+    .map((r) => {
+      const list = (
+        (r.detail as { recordings?: { session: string; lines: number }[] } | undefined)?.recordings ?? []
+      ).filter((x) => !only || x.session === only);
+      return { seq: r.seq, sessions: list.length, lines: list.reduce((n, x) => n + x.lines, 0) };
+    })
+    .filter((x) => x.sessions > 0);
+  return {
+    ok: problems.length === 0,
+    sessions: checked.length,
+    checked,
+    lines,
+    foreign,
+    problems,
+    incomplete,
+    repaired,
+  };
 }
 
 const seqList = (seqs: number[]): string => `${seqs.slice(0, 10).join(', ')}${seqs.length > 10 ? ', …' : ''}`;
@@ -196,12 +231,27 @@ const seqList = (seqs: number[]): string => `${seqs.slice(0, 10).join(', ')}${se
  * no restart completed the recordings since (which copies the missing lines from the chain). The chain
  * holds those records either way; a tail missing after a clean stop or after the repair was removed.
  */
-function afterCrash(chain: AuditRecord[], index: Map<AuditRecord, number>, first: AuditRecord): { ok: boolean; why: string } {
+function afterCrash(
+  chain: AuditRecord[],
+  index: Map<AuditRecord, number>,
+  first: AuditRecord,
+): { ok: boolean; why: string } {
   for (let i = index.get(first)! + 1; i < chain.length; i++) {
     const a = chain[i]!.event.action;
-    if (a === 'proxy.stop') return { ok: false, why: `the proxy stopped cleanly at seq ${chain[i]!.seq}, which writes every recording out: removed since` };
-    if (a === 'audit.recordings-repaired') return { ok: false, why: `the restart at seq ${chain[i]!.seq} completed the recordings from the chain: removed since` };
+    if (a === 'proxy.stop')
+      return {
+        ok: false,
+        why: `the proxy stopped cleanly at seq ${chain[i]!.seq}, which writes every recording out: removed since`,
+      };
+    if (a === 'audit.recordings-repaired')
+      return {
+        ok: false,
+        why: `the restart at seq ${chain[i]!.seq} completed the recordings from the chain: removed since`,
+      };
     if (a === 'proxy.start') break;
   }
-  return { ok: true, why: 'the proxy stopped without a clean shutdown (crash?) and was not restarted with recordings since; the chain holds them' };
+  return {
+    ok: true,
+    why: 'the proxy stopped without a clean shutdown (crash?) and was not restarted with recordings since; the chain holds them',
+  };
 }

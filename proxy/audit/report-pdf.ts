@@ -26,14 +26,23 @@ export async function printPdf(htmlFile: string, pdfFile: string, chromium: stri
   const profile = mkdtempSync(join(tmpdir(), 'agentgate-chromium-'));
   try {
     const flags = [
-      '--headless', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync',
-      '--disable-extensions', '--disable-quic', `--user-data-dir=${profile}`,
+      '--headless',
+      '--disable-gpu',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--disable-extensions',
+      '--disable-quic',
+      `--user-data-dir=${profile}`,
       // Chromium's sandbox cannot start as root; elsewhere it stays on.
       ...(process.getuid?.() === 0 ? ['--no-sandbox'] : []),
-      '--no-pdf-header-footer', `--print-to-pdf=${pdfFile}`,
+      '--no-pdf-header-footer',
+      `--print-to-pdf=${pdfFile}`,
     ];
     await run(chromium, [...flags, pathToFileURL(htmlFile).href], { timeout: timeoutMs, maxBuffer: 4 << 20 });
-    if (!existsSync(pdfFile) || readFileSync(pdfFile).subarray(0, 5).toString() !== '%PDF-') throw new Error(`${chromium} wrote no PDF`);
+    if (!existsSync(pdfFile) || readFileSync(pdfFile).subarray(0, 5).toString() !== '%PDF-')
+      throw new Error(`${chromium} wrote no PDF`);
   } finally {
     rmSync(profile, { recursive: true, force: true });
   }

@@ -43,12 +43,18 @@ export function listSessions(records: AuditRecord[]): SessionSummary[] {
 export function renderSession(records: AuditRecord[], session: string): string {
   const mine = records.filter((r) => r.session?.id === session);
   if (!mine.length) throw new Error(`no session ${session} in the audit log`);
-  const completions = new Map(mine.filter((r) => r.event.action === 'statement.completion').map((r) => [r.decisionSeq, r]));
+  const completions = new Map(
+    mine.filter((r) => r.event.action === 'statement.completion').map((r) => [r.decisionSeq, r]),
+  );
   const p = mine.find((r) => r.principal)?.principal;
   const lines = [
     `session ${session}`,
     `  agent   ${p?.sub ?? '?'} (issuer ${p?.iss ?? '?'})${p?.kubernetes ? ` pod ${p.kubernetes.namespace}/${p.kubernetes.pod ?? '?'}` : ''}`,
-    ...(p?.triggeredBy ? [`  for     ${p.triggeredBy.sub} (issuer ${p.triggeredBy.iss}${p.triggeredBy.groups?.length ? `; groups ${p.triggeredBy.groups.join(', ')}` : ''}), run ${p.runId}`] : []),
+    ...(p?.triggeredBy
+      ? [
+          `  for     ${p.triggeredBy.sub} (issuer ${p.triggeredBy.iss}${p.triggeredBy.groups?.length ? `; groups ${p.triggeredBy.groups.join(', ')}` : ''}), run ${p.runId}`,
+        ]
+      : []),
     `  target  ${mine.find((r) => r.target)?.target ?? '?'}`,
     '',
   ];
@@ -57,13 +63,24 @@ export function renderSession(records: AuditRecord[], session: string): string {
     const t = r['@timestamp'].slice(11, 23);
     if (r.event.action === 'statement.decision') {
       const done = completions.get(r.seq);
-      const verdict = r.enforced ? `${r.decision?.toUpperCase()} by ${r.rule?.name}` : r.decision === 'Allow' ? 'allowed' : `${r.decision} by ${r.rule?.name} (not enforced)`;
+      const verdict = r.enforced
+        ? `${r.decision?.toUpperCase()} by ${r.rule?.name}`
+        : r.decision === 'Allow'
+          ? 'allowed'
+          : `${r.decision} by ${r.rule?.name} (not enforced)`;
       const skipped = (r.detail as { notExecuted?: string } | undefined)?.notExecuted;
       const outcome = done
-        ? done.error ? `error ${done.error.code ?? ''} ${done.error.message}`
+        ? done.error
+          ? `error ${done.error.code ?? ''} ${done.error.message}`
           : `${done.http ? `HTTP ${done.http.status} ${done.http.responseBytes ?? 0} bytes` : `${done.db?.operation?.name ?? ''} ${done.db?.response?.returned_rows ?? 0} rows`}, ${done.maskedValues ?? 0} masked, ${Math.round((done.event.duration ?? 0) / 1e4) / 100} ms`
-        : r.enforced ? 'not executed' : skipped ? `not executed: ${skipped}` : 'no completion recorded';
-      lines.push(`${String(++n).padStart(3)}. ${t}  ${verdict}  [${(r.effects ?? []).join(',')}]  ${r.db?.query?.text ?? `<${r.kind}>`}`);
+        : r.enforced
+          ? 'not executed'
+          : skipped
+            ? `not executed: ${skipped}`
+            : 'no completion recorded';
+      lines.push(
+        `${String(++n).padStart(3)}. ${t}  ${verdict}  [${(r.effects ?? []).join(',')}]  ${r.db?.query?.text ?? `<${r.kind}>`}`,
+      );
       lines.push(`      → ${outcome.trim()}`);
     } else if (r.event.action !== 'statement.completion') {
       lines.push(`     ${t}  ${r.event.action}${r.message ? `: ${r.message}` : ''}`);

@@ -17,7 +17,12 @@ export function verifyAuditText(text: string, anchor = GENESIS_HASH): VerifyResu
   let prevSeq: number | undefined;
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;
-    const fail = (reason: string): VerifyResult => ({ ok: false, records: i, lastHash: prev, broken: { line: i + 1, reason } });
+    const fail = (reason: string): VerifyResult => ({
+      ok: false,
+      records: i,
+      lastHash: prev,
+      broken: { line: i + 1, reason },
+    });
     const parts = lineHash(line);
     if (!parts) return fail('not an audit record (no trailing hash)');
     let rec: AuditRecord;
@@ -28,7 +33,10 @@ export function verifyAuditText(text: string, anchor = GENESIS_HASH): VerifyResu
     }
     const actual = createHash('sha256').update(parts.body).digest('hex');
     if (actual !== parts.claimed) return fail(`content does not match its hash (record seq ${rec.seq} was altered)`);
-    if (rec.prevHash !== prev) return fail(`prevHash does not match the previous record (a record was removed, inserted or reordered before seq ${rec.seq})`);
+    if (rec.prevHash !== prev)
+      return fail(
+        `prevHash does not match the previous record (a record was removed, inserted or reordered before seq ${rec.seq})`,
+      );
     if (prevSeq !== undefined && rec.seq !== prevSeq + 1) return fail(`seq ${rec.seq} does not follow ${prevSeq}`);
     prev = rec.hash;
     prevSeq = rec.seq;

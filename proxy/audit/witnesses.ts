@@ -32,26 +32,32 @@ export class OperatorWitness implements CheckpointWitness {
     const token = readFileSync(this.o.tokenFile, 'utf8').trim();
     const body = JSON.stringify({ seq: head.seq, hash: head.hash, time: head.time });
     return new Promise((resolve, reject) => {
-      const req = https.request(new URL('/audit/checkpoints', this.o.url), {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-        timeout: this.o.timeoutMs ?? 10_000,
-        ...(this.o.ca ? { ca: this.o.ca } : {}),
-      }, (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (d: string) => (text += d));
-        res.on('end', () => {
-          try {
-            const json = JSON.parse(text) as WitnessedCheckpoint & { detail?: string };
-            if (res.statusCode !== 200) return reject(new Error(`operator refused the checkpoint (${res.statusCode}): ${json.detail ?? text}`));
-            if (json.seq !== head.seq || json.hash !== head.hash) return reject(new Error('operator signed a different head than offered'));
-            resolve(json);
-          } catch {
-            reject(new Error(`operator answered ${res.statusCode} with non-JSON: ${text.slice(0, 200)}`));
-          }
-        });
-      });
+      const req = https.request(
+        new URL('/audit/checkpoints', this.o.url),
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+          timeout: this.o.timeoutMs ?? 10_000,
+          ...(this.o.ca ? { ca: this.o.ca } : {}),
+        },
+        (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (d: string) => (text += d));
+          res.on('end', () => {
+            try {
+              const json = JSON.parse(text) as WitnessedCheckpoint & { detail?: string };
+              if (res.statusCode !== 200)
+                return reject(new Error(`operator refused the checkpoint (${res.statusCode}): ${json.detail ?? text}`));
+              if (json.seq !== head.seq || json.hash !== head.hash)
+                return reject(new Error('operator signed a different head than offered'));
+              resolve(json);
+            } catch {
+              reject(new Error(`operator answered ${res.statusCode} with non-JSON: ${text.slice(0, 200)}`));
+            }
+          });
+        },
+      );
       req.on('timeout', () => req.destroy(new Error('operator did not answer in time')));
       req.on('error', reject);
       req.end(body);
@@ -73,8 +79,16 @@ export class FileWitness implements CheckpointWitness {
   }
 
   async witness(head: ChainHead): Promise<WitnessedCheckpoint> {
-    const { kid, privateKey } = (this.key ??= await ensureLocalSigningKey(this.o.keyDir, { key: WITNESS_KEY_FILE, jwks: WITNESS_JWKS_FILE }));
-    const entry = await signCheckpoint(head, { kid, key: privateKey }, this.name, (this.o.now?.() ?? new Date()).getTime());
+    const { kid, privateKey } = (this.key ??= await ensureLocalSigningKey(this.o.keyDir, {
+      key: WITNESS_KEY_FILE,
+      jwks: WITNESS_JWKS_FILE,
+    }));
+    const entry = await signCheckpoint(
+      head,
+      { kid, key: privateKey },
+      this.name,
+      (this.o.now?.() ?? new Date()).getTime(),
+    );
     mkdirSync(dirname(this.o.file), { recursive: true });
     appendFileSync(this.o.file, `${JSON.stringify(entry)}\n`, { mode: 0o600 });
     return entry;
@@ -83,5 +97,8 @@ export class FileWitness implements CheckpointWitness {
 
 /** Reads a witness file: every checkpoint it signed, oldest first. */
 export function readWitnessFile(file: string): WitnessedCheckpoint[] {
-  return readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as WitnessedCheckpoint);
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as WitnessedCheckpoint);
 }

@@ -182,13 +182,18 @@ export class DeviationReporter {
       },
       (e: Error & { status?: number }) => {
         this.failures++;
-        this.o.log?.('warn', 'reporting deviations to the operator failed; retrying (they stay in the audit chain)', { error: e.message, pending: this.pending });
+        this.o.log?.('warn', 'reporting deviations to the operator failed; retrying (they stay in the audit chain)', {
+          error: e.message,
+          pending: this.pending,
+        });
       },
     );
     await this.sending;
     this.sending = undefined;
     if (this.pending && !this.stopped) {
-      const backoff = this.failures ? Math.min((this.o.initialBackoffMs ?? 1000) * 2 ** (this.failures - 1), this.o.maxBackoffMs ?? 60_000) : 0;
+      const backoff = this.failures
+        ? Math.min((this.o.initialBackoffMs ?? 1000) * 2 ** (this.failures - 1), this.o.maxBackoffMs ?? 60_000)
+        : 0;
       this.schedule(backoff);
     }
   }
@@ -203,7 +208,11 @@ export class DeviationReporter {
       // A batch the operator calls malformed would be refused for ever: drop it (the chain keeps it).
       if (status !== 400) throw e;
       this.dropped += batch.length;
-      this.o.log?.('error', 'the operator refused a batch of deviation reports as malformed; dropped (they stay in the audit chain)', { error: (e as Error).message, count: batch.length });
+      this.o.log?.(
+        'error',
+        'the operator refused a batch of deviation reports as malformed; dropped (they stay in the audit chain)',
+        { error: (e as Error).message, count: batch.length },
+      );
     }
     this.queue.splice(0, batch.length);
   }

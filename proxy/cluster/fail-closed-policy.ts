@@ -11,6 +11,13 @@ export function failClosedPolicy(policy: AgentAccessPolicy, reason: string): Age
   const { approval: _approval, ...spec } = policy.spec;
   return {
     ...policy,
-    spec: { ...spec, mode: 'Enforce', defaultAction: 'Deny', rules: [{ name: FAIL_CLOSED_RULE, action: 'Deny', message: `${reason}; every statement is refused until it is back` }] },
+    spec: {
+      ...spec,
+      mode: 'Enforce',
+      defaultAction: 'Deny',
+      rules: [
+        { name: FAIL_CLOSED_RULE, action: 'Deny', message: `${reason}; every statement is refused until it is back` },
+      ],
+    },
   };
 }

@@ -5,11 +5,26 @@
  */
 import type { EventDetail, EventSink } from '../gate/record.js';
 
-export const DEVIATION_EVENT_REASONS = new Set(['StatementDenied', 'RequestDenied', 'IdentityRejected', 'RuntimeLimitExceeded', 'AuditCheckpointFailed', 'SessionInvariantViolated']);
+export const DEVIATION_EVENT_REASONS = new Set([
+  'StatementDenied',
+  'RequestDenied',
+  'IdentityRejected',
+  'RuntimeLimitExceeded',
+  'AuditCheckpointFailed',
+  'SessionInvariantViolated',
+]);
 
-export function operatorEvents(post: (path: string, body: unknown) => Promise<unknown>, log?: (level: 'warn', message: string, fields?: Record<string, unknown>) => void): EventSink {
+export function operatorEvents(
+  post: (path: string, body: unknown) => Promise<unknown>,
+  log?: (level: 'warn', message: string, fields?: Record<string, unknown>) => void,
+): EventSink {
   return (type, reason, message, detail?: EventDetail) => {
     if (DEVIATION_EVENT_REASONS.has(reason)) return;
-    post('/events', { type, reason, message, ...(detail?.toolDefinition ? { toolDefinition: detail.toolDefinition } : {}) }).catch((e: Error) => log?.('warn', 'the operator did not take an Event', { reason, error: e.message }));
+    post('/events', {
+      type,
+      reason,
+      message,
+      ...(detail?.toolDefinition ? { toolDefinition: detail.toolDefinition } : {}),
+    }).catch((e: Error) => log?.('warn', 'the operator did not take an Event', { reason, error: e.message }));
   };
 }

@@ -16,7 +16,10 @@ export class PolicyAvailability {
   private compiled: { uid?: string } | null | undefined;
   private readonly contact = { policy: -Infinity, compiled: -Infinity };
 
-  constructor(readonly ref: { namespace: string; name: string }, readonly stalenessMs = DEFAULT_STALENESS_MS) {}
+  constructor(
+    readonly ref: { namespace: string; name: string },
+    readonly stalenessMs = DEFAULT_STALENESS_MS,
+  ) {}
 
   /** A successful list or a watch event from the API server. */
   heard(from: 'policy' | 'compiled', now: number): void {
@@ -38,7 +41,8 @@ export class PolicyAvailability {
   reason(now: number): string | undefined {
     const ref = `${this.ref.namespace}/${this.ref.name}`;
     if (this.policy === null) return `policy ${ref} was deleted`;
-    if (this.compiled === null) return `the compiled policy of ${ref} (ConfigMap agentgate-policy-${this.ref.name}) was deleted`;
+    if (this.compiled === null)
+      return `the compiled policy of ${ref} (ConfigMap agentgate-policy-${this.ref.name}) was deleted`;
     if (this.policy && this.compiled && this.policy.uid && this.compiled.uid && this.policy.uid !== this.compiled.uid) {
       return `policy ${ref} was deleted and created again; waiting for the operator to compile the new one`;
     }

@@ -7,7 +7,13 @@
  * missing compiled one, or an API server out of reach for longer than the staleness bound makes the
  * proxy fail closed (onUnavailable) until the policy is back.
  */
-import { CoreV1Api, CustomObjectsApi, type KubeConfig, type KubernetesObject, type V1ConfigMap } from '@kubernetes/client-node';
+import {
+  CoreV1Api,
+  CustomObjectsApi,
+  type KubeConfig,
+  type KubernetesObject,
+  type V1ConfigMap,
+} from '@kubernetes/client-node';
 import { POLICY_KEY } from '../../shared/contract/api.js';
 import { POLICY_LABEL } from '../../shared/contract/labels.js';
 import { FIELD_MANAGER, GROUP, POLICY_PLURAL, policyConfigMapName, VERSION } from '../../shared/contract/api.js';
@@ -75,7 +81,14 @@ export class ConfigMapPolicySource {
     this.policies = new ResilientInformer<PolicyObject>({
       kc: o.kc,
       path: `/apis/${GROUP}/${VERSION}/namespaces/${o.namespace}/${POLICY_PLURAL}`,
-      list: () => custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: o.namespace, plural: POLICY_PLURAL, fieldSelector: `metadata.name=${o.policy}` }) as never,
+      list: () =>
+        custom.listNamespacedCustomObject({
+          group: GROUP,
+          version: VERSION,
+          namespace: o.namespace,
+          plural: POLICY_PLURAL,
+          fieldSelector: `metadata.name=${o.policy}`,
+        }) as never,
       relistMs,
       clock: this.clock,
       onRestart: (reason, delayMs) => {
@@ -130,10 +143,17 @@ export class ConfigMapPolicySource {
   async start(): Promise<AgentAccessPolicy> {
     try {
       await Promise.all([this.policies.start(), this.configMaps.start()]);
-      if (!this.policies.synced || !this.configMaps.synced) throw new Error(`cannot read policy ${this.o.namespace}/${this.o.policy} from the API server: ${this.lastProblem ?? 'unknown error'}`);
-      if (!this.policies.list().some((p) => p.metadata.name === this.o.policy)) throw new Error(`AgentAccessPolicy ${this.o.namespace}/${this.o.policy} does not exist`);
+      if (!this.policies.synced || !this.configMaps.synced)
+        throw new Error(
+          `cannot read policy ${this.o.namespace}/${this.o.policy} from the API server: ${this.lastProblem ?? 'unknown error'}`,
+        );
+      if (!this.policies.list().some((p) => p.metadata.name === this.o.policy))
+        throw new Error(`AgentAccessPolicy ${this.o.namespace}/${this.o.policy} does not exist`);
       const cm = this.compiledConfigMap();
-      if (!cm) throw new Error(`no compiled policy: ConfigMap ${this.o.namespace}/${policyConfigMapName(this.o.policy)} does not exist (is the operator running and the policy Ready?)`);
+      if (!cm)
+        throw new Error(
+          `no compiled policy: ConfigMap ${this.o.namespace}/${policyConfigMapName(this.o.policy)} does not exist (is the operator running and the policy Ready?)`,
+        );
       const reason = this.availability.reason(this.clock.now());
       if (reason) throw new Error(reason);
       const trusted = trustedPolicy(this.policyObject()!, document(cm));
@@ -156,7 +176,10 @@ export class ConfigMapPolicySource {
 
   private tick(): void {
     this.check();
-    this.watchdog = this.clock.setTimeout(() => this.tick(), Math.min(5000, Math.max(250, this.availability.stalenessMs / 4)));
+    this.watchdog = this.clock.setTimeout(
+      () => this.tick(),
+      Math.min(5000, Math.max(250, this.availability.stalenessMs / 4)),
+    );
   }
 
   private check(): void {
@@ -164,7 +187,11 @@ export class ConfigMapPolicySource {
     const reason = this.availability.reason(this.clock.now());
     if (reason === this.reported) return;
     this.reported = reason;
-    this.o.log?.(reason ? 'error' : 'info', reason ? 'policy unavailable: refusing statements' : 'policy available again', reason ? { reason } : {});
+    this.o.log?.(
+      reason ? 'error' : 'info',
+      reason ? 'policy unavailable: refusing statements' : 'policy available again',
+      reason ? { reason } : {},
+    );
     this.o.onUnavailable?.(reason);
   }
 
@@ -189,7 +216,9 @@ export class ConfigMapPolicySource {
       this.o.onPolicy(policy);
     } catch (e) {
       // The operator compiled it, so it validates there; if it does not here, keep the last one.
-      this.o.log?.('error', 'ignoring a compiled policy that does not validate', { error: e instanceof PolicyValidationError ? e.message : messageOf(e) });
+      this.o.log?.('error', 'ignoring a compiled policy that does not validate', {
+        error: e instanceof PolicyValidationError ? e.message : messageOf(e),
+      });
     }
   }
 
@@ -218,7 +247,11 @@ export class ConfigMapPolicySource {
     const manager = tamperedBy(cm, FIELD_MANAGER);
     const message = `compiled policy ConfigMap ${this.o.namespace}/${cm.metadata?.name} is not what the operator wrote: ${mismatch}; not enforced (the policy object is)`;
     this.o.log?.('error', 'compiled policy tampered with', { version, mismatch, ...(manager ? { manager } : {}) });
-    this.o.onTampered?.(message, { configMap: `${this.o.namespace}/${cm.metadata?.name}`, ...(cm.metadata?.resourceVersion ? { resourceVersion: cm.metadata.resourceVersion } : {}), ...(manager ? { manager } : {}) });
+    this.o.onTampered?.(message, {
+      configMap: `${this.o.namespace}/${cm.metadata?.name}`,
+      ...(cm.metadata?.resourceVersion ? { resourceVersion: cm.metadata.resourceVersion } : {}),
+      ...(manager ? { manager } : {}),
+    });
   }
 
   async stop(): Promise<void> {

@@ -71,7 +71,16 @@ export async function awaitApproval(a: ApprovalCase): Promise<ApprovalResult> {
   const ttl = approval?.grant?.ttlSeconds ?? 0;
   const runId = p.runId ?? NO_RUN;
   const triggerIssuers = rt.policy.spec.identity.triggerIssuers;
-  const grantFor: GrantContext = { sha256: b.sha256, commandText: b.text, target: a.target, policy: rt.policy.metadata.name, principal: p, runId, approval, ...(triggerIssuers ? { triggerIssuers } : {}) };
+  const grantFor: GrantContext = {
+    sha256: b.sha256,
+    commandText: b.text,
+    target: a.target,
+    policy: rt.policy.metadata.name,
+    principal: p,
+    runId,
+    approval,
+    ...(triggerIssuers ? { triggerIssuers } : {}),
+  };
 
   // A one-shot grant runs only once the operator has recorded it Used (a restart cannot run it again).
   const runUnder = async (namespace: string, name: string): Promise<ApprovalResult> => {
@@ -84,7 +93,12 @@ export async function awaitApproval(a: ApprovalCase): Promise<ApprovalResult> {
       }
       if (a.closed?.()) return undefined;
     }
-    a.audit({ event: { action: 'approval.grant-used', outcome: 'success' }, rule: { name: d.rule }, message: `executed under ApprovalRequest ${namespace}/${name}`, detail: { approvalRequest: name, sha256: b.sha256 } });
+    a.audit({
+      event: { action: 'approval.grant-used', outcome: 'success' },
+      rule: { name: d.rule },
+      message: `executed under ApprovalRequest ${namespace}/${name}`,
+      detail: { approvalRequest: name, sha256: b.sha256 },
+    });
     return { kind: 'granted', namespace, name };
   };
 
@@ -96,25 +110,66 @@ export async function awaitApproval(a: ApprovalCase): Promise<ApprovalResult> {
     // The operator names the pod, its service account and policy, and the expiry (from that policy).
     ref = await broker.request({
       rule: d.rule,
-      requester: { subject: p.sub, issuer: p.iss, runId, ...(p.triggeredBy ? { triggeredBy: p.triggeredBy.sub, triggeredByIssuer: p.triggeredBy.iss, ...(p.triggeredBy.email ? { triggeredByEmail: p.triggeredBy.email } : {}), ...(p.triggeredBy.groups?.length ? { triggeredByGroups: p.triggeredBy.groups } : {}) } : {}) },
+      requester: {
+        subject: p.sub,
+        issuer: p.iss,
+        runId,
+        ...(p.triggeredBy
+          ? {
+              triggeredBy: p.triggeredBy.sub,
+              triggeredByIssuer: p.triggeredBy.iss,
+              ...(p.triggeredBy.email ? { triggeredByEmail: p.triggeredBy.email } : {}),
+              ...(p.triggeredBy.groups?.length ? { triggeredByGroups: p.triggeredBy.groups } : {}),
+            }
+          : {}),
+      },
       target: a.target,
-      command: { text: b.text, summary: b.summary, sha256: b.sha256, effects: b.effects, ...(b.tables ? { tables: b.tables } : {}) },
+      command: {
+        text: b.text,
+        summary: b.summary,
+        sha256: b.sha256,
+        effects: b.effects,
+        ...(b.tables ? { tables: b.tables } : {}),
+      },
       ...(a.reason ? { reason: a.reason } : {}),
     });
   } catch (e) {
     return { kind: 'not-requested', error: (e as Error).message };
   }
-  a.audit({ event: { action: 'approval.requested' }, rule: { name: d.rule }, db: { query: { text: b.line } }, detail: { approvalRequest: `${ref.namespace}/${ref.name}`, sha256: b.sha256, mode: approval?.mode ?? 'Hold' } });
+  a.audit({
+    event: { action: 'approval.requested' },
+    rule: { name: d.rule },
+    db: { query: { text: b.line } },
+    detail: { approvalRequest: `${ref.namespace}/${ref.name}`, sha256: b.sha256, mode: approval?.mode ?? 'Hold' },
+  });
   if (approval?.mode === 'Reject') return { kind: 'pending', ...ref };
   a.onHold?.(`${ref.namespace}/${ref.name}`);
-  const { phase, request, reason } = await broker.waitFor(ref.name, (approval?.timeoutSeconds ?? 300) * 1000 + 3000, grantFor);
+  const { phase, request, reason } = await broker.waitFor(
+    ref.name,
+    (approval?.timeoutSeconds ?? 300) * 1000 + 3000,
+    grantFor,
+  );
   // Evidence: who decided, when, and why (as the admission webhook stamped it).
-  a.audit({ event: { action: 'approval.decided', outcome: phase === 'Approved' ? 'success' : 'failure' }, rule: { name: d.rule }, message: phase, detail: { approvalRequest: `${ref.namespace}/${ref.name}`, decisions: request?.spec.decisions ?? [] } });
+  a.audit({
+    event: { action: 'approval.decided', outcome: phase === 'Approved' ? 'success' : 'failure' },
+    rule: { name: d.rule },
+    message: phase,
+    detail: { approvalRequest: `${ref.namespace}/${ref.name}`, decisions: request?.spec.decisions ?? [] },
+  });
   if (a.closed?.()) return undefined;
   // The policy may have changed, or become unavailable, while the operation was held.
   const now = a.redecide();
   if (now.d.blocked && !now.held) return { kind: 'redecided', rt: now.rt, d: now.d };
   // Retries wait on the same request: a one-shot grant runs one of them only.
   if (phase === 'Approved') return runUnder(ref.namespace, ref.name);
-  return { kind: 'not-approved', ...ref, what: phase === 'Timeout' ? 'not decided in time' : phase === 'Unverified' ? `not honoured (${reason})` : phase.toLowerCase() };
+  return {
+    kind: 'not-approved',
+    ...ref,
+    what:
+      phase === 'Timeout'
+        ? 'not decided in time'
+        : phase === 'Unverified'
+          ? `not honoured (${reason})`
+          : phase.toLowerCase(),
+  };
 }

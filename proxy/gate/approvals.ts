@@ -30,12 +30,29 @@ export interface ApprovalCase {
 export async function seekApproval(a: ApprovalCase): Promise<ApprovalOutcome> {
   const { req, rt, d } = a;
   const c = a.op.classification;
-  const refuse = (reason: string, hint?: string): Refuse => ({ kind: 'refuse', code: 'denied', rule: d.rule, reason, ...(hint ? { hint } : {}) });
+  const refuse = (reason: string, hint?: string): Refuse => ({
+    kind: 'refuse',
+    code: 'denied',
+    rule: d.rule,
+    reason,
+    ...(hint ? { hint } : {}),
+  });
   const text = req.approvalText?.() ?? c.text;
   const masked = rt.masker.maskText(text).text;
   const r = await awaitApproval({
-    broker: a.broker, rt, d, principal: req.principal, target: req.target.name,
-    binding: { sha256: createHash('sha256').update(text).digest('hex'), text: masked, summary: approvalSummary(c, text), effects: c.effects, tables: c.tables.map((t) => (t.schema ? `${t.schema}.${t.name}` : t.name)), line: masked },
+    broker: a.broker,
+    rt,
+    d,
+    principal: req.principal,
+    target: req.target.name,
+    binding: {
+      sha256: createHash('sha256').update(text).digest('hex'),
+      text: masked,
+      summary: approvalSummary(c, text),
+      effects: c.effects,
+      tables: c.tables.map((t) => (t.schema ? `${t.schema}.${t.name}` : t.name)),
+      line: masked,
+    },
     ...(req.reason ? { reason: req.reason } : {}),
     audit: (fields) => void req.audit.tryAppend(fields),
     closed: req.closed,
@@ -46,13 +63,21 @@ export async function seekApproval(a: ApprovalCase): Promise<ApprovalOutcome> {
     case 'granted':
       return { kind: 'granted', grant: r.name, admit: () => a.admit(r.name) };
     case 'already-used':
-      return refuse(`ApprovalRequest ${r.namespace}/${r.name} was approved for one execution, which another session of this run already used; the statement was not executed`);
+      return refuse(
+        `ApprovalRequest ${r.namespace}/${r.name} was approved for one execution, which another session of this run already used; the statement was not executed`,
+      );
     case 'use-unrecorded':
-      a.record(d, { message: `one-shot grant ${r.namespace}/${r.name} not used: its use could not be recorded: ${r.error}` });
-      return refuse(`ApprovalRequest ${r.namespace}/${r.name} grants one execution, and its use could not be recorded (${r.error}); the statement was not executed: run it again when the operator is reachable`);
+      a.record(d, {
+        message: `one-shot grant ${r.namespace}/${r.name} not used: its use could not be recorded: ${r.error}`,
+      });
+      return refuse(
+        `ApprovalRequest ${r.namespace}/${r.name} grants one execution, and its use could not be recorded (${r.error}); the statement was not executed: run it again when the operator is reachable`,
+      );
     case 'not-requested':
       a.record(d, { message: `approval request could not be created: ${r.error}` });
-      return refuse(`requires approval by rule "${d.rule}", and the approval request could not be created (${r.error}); nothing was executed`);
+      return refuse(
+        `requires approval by rule "${d.rule}", and the approval request could not be created (${r.error}); nothing was executed`,
+      );
     case 'pending':
       return refuse(
         `requires approval by rule "${d.rule}": ApprovalRequest ${r.namespace}/${r.name} is pending; run the same statement again once it is approved`,

@@ -15,7 +15,13 @@ import type { Decision } from './verdict.js';
 export type { Decision };
 
 /** One operation's decision under `rt`. */
-export function decideOperation(op: Operation, rt: PolicyRuntime, target: TargetSpec, catalog: Catalog, person?: TriggeringPerson): Decision {
+export function decideOperation(
+  op: Operation,
+  rt: PolicyRuntime,
+  target: TargetSpec,
+  catalog: Catalog,
+  person?: TriggeringPerson,
+): Decision {
   if (op.refused) return op.refused.decision;
   const decide = (c: Classification): Decision => decideOperation({ classification: c }, rt, target, catalog, person);
   const through = op.through?.(decide, rt);
@@ -52,7 +58,12 @@ export class PolicyEngine {
     return { action, rule, ...(message ? { message } : {}), blocked: action !== 'Allow' && !this.audit };
   }
 
-  private matches(rule: RuleSpec, c: Classification, target: TargetSpec, person: TriggeringPerson | undefined): boolean {
+  private matches(
+    rule: RuleSpec,
+    c: Classification,
+    target: TargetSpec,
+    person: TriggeringPerson | undefined,
+  ): boolean {
     const when = rule.when;
     if (!when) return true;
     if (when.targets && !when.targets.includes(target.name)) return false;
@@ -64,7 +75,11 @@ export class PolicyEngine {
     if (sql.effects && !sql.effects.some((e) => c.effects.includes(e))) return false;
     if (sql.unboundedWrite !== undefined && sql.unboundedWrite !== c.unboundedWrite) return false;
     if (sql.tables && !c.tables.some((t) => sql.tables!.some((p) => tableMatches(p, t)))) return false;
-    if (sql.functions && !c.functions.some((f) => sql.functions!.some((p) => globMatch(p, f) || globMatch(p, f.split('.').pop()!)))) return false;
+    if (
+      sql.functions &&
+      !c.functions.some((f) => sql.functions!.some((p) => globMatch(p, f) || globMatch(p, f.split('.').pop()!)))
+    )
+      return false;
     return true;
   }
 }
@@ -75,7 +90,10 @@ export interface TriggeringPerson {
 }
 
 /** Exact, case-sensitive group names, as the IdP asserted them; no person (no run token) never matches. */
-export function triggeredByMatches(when: NonNullable<NonNullable<RuleSpec['when']>['triggeredBy']>, person: TriggeringPerson | undefined): boolean {
+export function triggeredByMatches(
+  when: NonNullable<NonNullable<RuleSpec['when']>['triggeredBy']>,
+  person: TriggeringPerson | undefined,
+): boolean {
   if (!person) return false;
   if (when.issuers && !when.issuers.includes(person.iss)) return false;
   if (when.groups && !when.groups.some((g) => person.groups?.includes(g))) return false;

@@ -53,7 +53,14 @@ export interface EngineRequest<D extends Decision> {
 export type EngineVerdict<D extends Decision> =
   | { kind: 'forward'; decision: D; decisionSeq: number; approval?: string }
   /** `unavailable`: the proxy cannot decide now; `unrecorded`: the decision could not be recorded; `denied`: a rule, guard or approval said no. */
-  | { kind: 'refuse'; code: 'denied' | 'unrecorded' | 'unavailable'; reason: string; rule: string; decision?: D; approval?: string };
+  | {
+      kind: 'refuse';
+      code: 'denied' | 'unrecorded' | 'unavailable';
+      reason: string;
+      rule: string;
+      decision?: D;
+      approval?: string;
+    };
 
 export class EngineGate {
   constructor(private readonly s: EngineGateServices) {}
@@ -66,7 +73,13 @@ export class EngineGate {
 
   async check<D extends Decision>(req: EngineRequest<D>): Promise<EngineVerdict<D>> {
     const down = this.unavailable();
-    if (down) return { kind: 'refuse', code: 'unavailable', reason: `${down}; ${req.wording.noun}s are refused`, rule: 'proxy-unavailable' };
+    if (down)
+      return {
+        kind: 'refuse',
+        code: 'unavailable',
+        reason: `${down}; ${req.wording.noun}s are refused`,
+        rule: 'proxy-unavailable',
+      };
     const rt = this.s.runtime();
     const d = req.decide(rt);
     if (this.held(d)) return this.approve(req, rt, d);
@@ -74,25 +87,72 @@ export class EngineGate {
   }
 
   /** Records the decision; forwards what it does not block (or what runs under `approval`). */
-  private settle<D extends Decision>(req: EngineRequest<D>, rt: PolicyRuntime, d: D, extra: Partial<AuditFields> = {}, approval?: string): EngineVerdict<D> {
+  private settle<D extends Decision>(
+    req: EngineRequest<D>,
+    rt: PolicyRuntime,
+    d: D,
+    extra: Partial<AuditFields> = {},
+    approval?: string,
+  ): EngineVerdict<D> {
     const rec = this.record(req, rt, d, extra);
-    if (!rec) return { kind: 'refuse', code: 'unrecorded', reason: `the audit log cannot be written; ${req.wording.notSent}`, rule: 'audit-unavailable', decision: d };
+    if (!rec)
+      return {
+        kind: 'refuse',
+        code: 'unrecorded',
+        reason: `the audit log cannot be written; ${req.wording.notSent}`,
+        rule: 'audit-unavailable',
+        decision: d,
+      };
     if (d.blocked && !approval) {
-      const reason = d.action === 'RequireApproval' ? `requires approval by rule "${d.rule}", and approvals are not available here (local mode): the ${req.wording.noun} was refused` : `denied by rule "${d.rule}"${d.message ? `: ${d.message}` : ''}`;
+      const reason =
+        d.action === 'RequireApproval'
+          ? `requires approval by rule "${d.rule}", and approvals are not available here (local mode): the ${req.wording.noun} was refused`
+          : `denied by rule "${d.rule}"${d.message ? `: ${d.message}` : ''}`;
       return { kind: 'refuse', code: 'denied', reason, rule: d.rule, decision: d };
     }
     return { kind: 'forward', decision: d, decisionSeq: rec.seq, ...(approval ? { approval } : {}) };
   }
 
-  private record<D extends Decision>(req: EngineRequest<D>, rt: PolicyRuntime, d: D, extra: Partial<AuditFields>): AppendedRecord | undefined {
-    const op: DecidedOperation = { target: req.target, subject: req.principal.sub, protocol: req.protocol, deniedReason: 'RequestDenied', ...req.record(rt, d) };
-    return writeDecision(this.s, (f) => this.s.audit.tryAppend({ ...this.scope(req), client: req.client, ...f }), rt, op, d, this.held(d), extra);
+  private record<D extends Decision>(
+    req: EngineRequest<D>,
+    rt: PolicyRuntime,
+    d: D,
+    extra: Partial<AuditFields>,
+  ): AppendedRecord | undefined {
+    const op: DecidedOperation = {
+      target: req.target,
+      subject: req.principal.sub,
+      protocol: req.protocol,
+      deniedReason: 'RequestDenied',
+      ...req.record(rt, d),
+    };
+    return writeDecision(
+      this.s,
+      (f) => this.s.audit.tryAppend({ ...this.scope(req), client: req.client, ...f }),
+      rt,
+      op,
+      d,
+      this.held(d),
+      extra,
+    );
   }
 
   private async approve<D extends Decision>(req: EngineRequest<D>, rt: PolicyRuntime, d: D): Promise<EngineVerdict<D>> {
-    const refused = (reason: string, approval?: string): EngineVerdict<D> => ({ kind: 'refuse', code: 'denied', reason, rule: d.rule, decision: d, ...(approval ? { approval } : {}) });
+    const refused = (reason: string, approval?: string): EngineVerdict<D> => ({
+      kind: 'refuse',
+      code: 'denied',
+      reason,
+      rule: d.rule,
+      decision: d,
+      ...(approval ? { approval } : {}),
+    });
     const r = await awaitApproval({
-      broker: this.s.approvals!, rt, d, principal: req.principal, target: req.target, binding: req.approval(rt),
+      broker: this.s.approvals!,
+      rt,
+      d,
+      principal: req.principal,
+      target: req.target,
+      binding: req.approval(rt),
       audit: (fields) => void this.s.audit.tryAppend({ ...this.scope(req), ...fields }),
       redecide: () => {
         const now = this.s.runtime();
@@ -105,23 +165,44 @@ export class EngineGate {
     const { noun, notSent } = req.wording;
     switch (r?.kind) {
       case 'granted':
-        return this.settle(req, rt, d, { enforced: false, detail: { approvalRequest: `${r.namespace}/${r.name}` } }, r.name);
+        return this.settle(
+          req,
+          rt,
+          d,
+          { enforced: false, detail: { approvalRequest: `${r.namespace}/${r.name}` } },
+          r.name,
+        );
       case 'already-used':
-        return refused(`ApprovalRequest ${r.namespace}/${r.name} was approved for one execution, which another request already used`, r.name);
+        return refused(
+          `ApprovalRequest ${r.namespace}/${r.name} was approved for one execution, which another request already used`,
+          r.name,
+        );
       case 'use-unrecorded':
-        this.record(req, rt, d, { message: `one-shot grant ${r.namespace}/${r.name} not used: its use could not be recorded: ${r.error}` });
-        return refused(`ApprovalRequest ${r.namespace}/${r.name} grants one execution, and its use could not be recorded (${r.error}); ${notSent}: send it again when the operator is reachable`);
+        this.record(req, rt, d, {
+          message: `one-shot grant ${r.namespace}/${r.name} not used: its use could not be recorded: ${r.error}`,
+        });
+        return refused(
+          `ApprovalRequest ${r.namespace}/${r.name} grants one execution, and its use could not be recorded (${r.error}); ${notSent}: send it again when the operator is reachable`,
+        );
       case 'not-requested':
         this.record(req, rt, d, { message: `approval request could not be created: ${r.error}` });
-        return refused(`requires approval by rule "${d.rule}", and the approval request could not be created (${r.error}); ${notSent}`);
+        return refused(
+          `requires approval by rule "${d.rule}", and the approval request could not be created (${r.error}); ${notSent}`,
+        );
       case 'pending':
         this.record(req, rt, d, { detail: { approvalRequest: `${r.namespace}/${r.name}` } });
-        return refused(`requires approval by rule "${d.rule}": ApprovalRequest ${r.namespace}/${r.name} is pending; send the same request again once it is approved`, `${r.namespace}/${r.name}`);
+        return refused(
+          `requires approval by rule "${d.rule}": ApprovalRequest ${r.namespace}/${r.name} is pending; send the same request again once it is approved`,
+          `${r.namespace}/${r.name}`,
+        );
       case 'redecided':
         return this.settle(req, r.rt, r.d as D);
       case 'not-approved':
         this.record(req, rt, d, { message: `ApprovalRequest ${r.namespace}/${r.name} was ${r.what}` });
-        return refused(`ApprovalRequest ${r.namespace}/${r.name} was ${r.what}; the request was not forwarded`, `${r.namespace}/${r.name}`);
+        return refused(
+          `ApprovalRequest ${r.namespace}/${r.name} was ${r.what}; the request was not forwarded`,
+          `${r.namespace}/${r.name}`,
+        );
       case undefined:
         return refused(`the agent went away while the ${noun} was held; ${notSent}`);
     }
@@ -133,25 +214,66 @@ export class EngineGate {
   }
 
   /** What every record of this request shares. */
-  scope(req: Pick<EngineRequest<Decision>, 'sessionId' | 'connectionId' | 'principal' | 'target'>): Pick<AuditFields, 'session' | 'connection' | 'principal' | 'target'> {
-    return { session: { id: req.sessionId }, connection: req.connectionId, principal: principalRecord(req.principal), target: req.target };
+  scope(
+    req: Pick<EngineRequest<Decision>, 'sessionId' | 'connectionId' | 'principal' | 'target'>,
+  ): Pick<AuditFields, 'session' | 'connection' | 'principal' | 'target'> {
+    return {
+      session: { id: req.sessionId },
+      connection: req.connectionId,
+      principal: principalRecord(req.principal),
+      target: req.target,
+    };
   }
 
   /** Records how a forwarded request ended (deferred: the decision is already on record). */
-  complete(req: Pick<EngineRequest<Decision>, 'sessionId' | 'connectionId' | 'principal' | 'target' | 'protocol'>, fields: Omit<AuditFields, 'session' | 'connection' | 'principal' | 'target' | 'protocol'>): void {
+  complete(
+    req: Pick<EngineRequest<Decision>, 'sessionId' | 'connectionId' | 'principal' | 'target' | 'protocol'>,
+    fields: Omit<AuditFields, 'session' | 'connection' | 'principal' | 'target' | 'protocol'>,
+  ): void {
     this.s.audit.defer({ ...this.scope(req), protocol: req.protocol, ...fields });
   }
 
   /** A token that did not verify. */
-  identityRejected(protocol: AuditFields['protocol'], target: string, connectionId: string, client: { address: string; port?: number }, reason: string): void {
-    this.s.audit.tryAppend({ event: { action: 'identity.rejected', outcome: 'failure' }, connection: connectionId, target, client, protocol, message: reason });
+  identityRejected(
+    protocol: AuditFields['protocol'],
+    target: string,
+    connectionId: string,
+    client: { address: string; port?: number },
+    reason: string,
+  ): void {
+    this.s.audit.tryAppend({
+      event: { action: 'identity.rejected', outcome: 'failure' },
+      connection: connectionId,
+      target,
+      client,
+      protocol,
+      message: reason,
+    });
     this.s.events?.('Warning', 'IdentityRejected', `a token was refused on target ${target}: ${reason}`);
     this.s.metrics?.identityRejected(target);
   }
 
   /** Malformed or oversized input, an upstream failure, a connection that ends: recorded, never silent. */
-  protocolEvent(protocol: AuditFields['protocol'], action: 'protocol.error' | 'connection.close', f: { target: string; connectionId: string; sessionId?: string; client?: { address: string; port?: number }; message: string }): void {
-    this.s.audit.tryAppend({ event: { action, ...(action === 'protocol.error' ? { outcome: 'failure' as const } : {}) }, ...(f.sessionId ? { session: { id: f.sessionId } } : {}), connection: f.connectionId, target: f.target, ...(f.client ? { client: f.client } : {}), protocol, message: f.message });
+  protocolEvent(
+    protocol: AuditFields['protocol'],
+    action: 'protocol.error' | 'connection.close',
+    f: {
+      target: string;
+      connectionId: string;
+      sessionId?: string;
+      client?: { address: string; port?: number };
+      message: string;
+    },
+  ): void {
+    this.s.audit.tryAppend({
+      event: { action, ...(action === 'protocol.error' ? { outcome: 'failure' as const } : {}) },
+      ...(f.sessionId ? { session: { id: f.sessionId } } : {}),
+      connection: f.connectionId,
+      target: f.target,
+      ...(f.client ? { client: f.client } : {}),
+      protocol,
+      message: f.message,
+    });
   }
 
   /** Appends a record outside a decision (e.g. an MCP tool whose definition changed) and raises its Event. */

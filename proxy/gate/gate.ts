@@ -27,8 +27,15 @@ export class Gate {
 
   check(req: GateRequest): Verdict {
     const rt = this.services.runtime();
-    const decisions = req.operations.map((op) => decideOperation(op, rt, req.target, req.catalog, req.principal.triggeredBy));
-    requestGuard(req.operations.map((op) => op.classification), decisions, limitsOf(rt), req.fetchedInParts ?? false);
+    const decisions = req.operations.map((op) =>
+      decideOperation(op, rt, req.target, req.catalog, req.principal.triggeredBy),
+    );
+    requestGuard(
+      req.operations.map((op) => op.classification),
+      decisions,
+      limitsOf(rt),
+      req.fetchedInParts ?? false,
+    );
     const blockedAt = decisions.findIndex((d) => d.blocked && !this.held(d));
     if (req.stage === 'prepare') {
       // Only a refusal is recorded now: what passes is decided again, and recorded, when it runs.
@@ -43,7 +50,10 @@ export class Gate {
       const op = req.operations[heldAt]!;
       const approval = seekApproval({
         broker: this.services.approvals!,
-        req, rt, op, d: decisions[heldAt]!,
+        req,
+        rt,
+        op,
+        d: decisions[heldAt]!,
         record: (d, extra) => void this.record(req, this.services.runtime(), op, d, extra),
         redecide: () => {
           const d = decideOperation(op, this.services.runtime(), req.target, req.catalog, req.principal.triggeredBy);
@@ -62,7 +72,12 @@ export class Gate {
     const records: (number | undefined)[] = [];
     for (const [i, op] of req.operations.entries()) {
       const d = decisions[i]!;
-      const note = blockedAt >= 0 && i !== blockedAt && !d.blocked ? { detail: { notExecuted: `statement ${blockedAt + 1} of this query was denied` } } : grant && d.blocked ? { enforced: false, detail: { grant } } : {};
+      const note =
+        blockedAt >= 0 && i !== blockedAt && !d.blocked
+          ? { detail: { notExecuted: `statement ${blockedAt + 1} of this query was denied` } }
+          : grant && d.blocked
+            ? { enforced: false, detail: { grant } }
+            : {};
       const rec = this.record(req, rt, op, d, note);
       if (!rec && !op.refused) return unrecorded;
       records.push(rec?.seq);
@@ -76,8 +91,17 @@ export class Gate {
     return d.blocked && d.action === 'RequireApproval' && this.services.approvals !== undefined;
   }
 
-  private record(req: GateRequest, rt: PolicyRuntime, op: Operation, d: Decision, extra: Partial<AuditFields> = {}): AppendedRecord | undefined {
-    return recordDecision(this.services, req, rt, op.classification, d, this.held(d), { ...op.refused?.record, ...extra });
+  private record(
+    req: GateRequest,
+    rt: PolicyRuntime,
+    op: Operation,
+    d: Decision,
+    extra: Partial<AuditFields> = {},
+  ): AppendedRecord | undefined {
+    return recordDecision(this.services, req, rt, op.classification, d, this.held(d), {
+      ...op.refused?.record,
+      ...extra,
+    });
   }
 }
 

@@ -28,15 +28,24 @@ const READ_ONLY_FORBIDDEN: Effect[] = ['write', 'ddl', 'privilege', 'admin', 'un
  */
 export function targetGuard(c: Classification, target: TargetSpec, audit: boolean): Decision | undefined {
   if (target.access === 'ReadOnly') {
-    if (c.liftsReadOnly) return deny('read-only-target', `target ${target.name} is read-only; this statement could lift its read-only guard`);
+    if (c.liftsReadOnly)
+      return deny(
+        'read-only-target',
+        `target ${target.name} is read-only; this statement could lift its read-only guard`,
+      );
     const bad = c.effects.find((e) => READ_ONLY_FORBIDDEN.includes(e));
-    if (bad) return deny('read-only-target', `target ${target.name} is read-only; the statement has effect "${bad}"`, !audit);
+    if (bad)
+      return deny('read-only-target', `target ${target.name} is read-only; the statement has effect "${bad}"`, !audit);
   }
   // Table rules match unqualified names through the role's default search_path (sql/search-path.ts).
   const names = c.settings?.find((s) => NAME_SETTINGS.has(s));
   if (names) {
     const what = names === '*' ? 'a setting whose name is not a literal (it could be search_path)' : names;
-    return deny('pinned-search-path', `${what} may not be changed through agentgate: it decides which table an unqualified name means; qualify table names with their schema instead`, !audit);
+    return deny(
+      'pinned-search-path',
+      `${what} may not be changed through agentgate: it decides which table an unqualified name means; qualify table names with their schema instead`,
+      !audit,
+    );
   }
   return undefined;
 }
@@ -52,7 +61,8 @@ export const writes = (c: Classification): boolean => c.effects.includes('write'
 
 /** Settings an agent may not bring in at connection start: statement_timeout while the policy sets it. */
 export function startupSettingsGuard(names: string[], l: RuntimeLimits | undefined): string | undefined {
-  if (l?.maxStatementSeconds === undefined || !names.some((k) => k.toLowerCase() === 'statement_timeout')) return undefined;
+  if (l?.maxStatementSeconds === undefined || !names.some((k) => k.toLowerCase() === 'statement_timeout'))
+    return undefined;
   return `startup parameter statement_timeout is not allowed: the policy sets it (maxStatementSeconds ${l.maxStatementSeconds}; rule limits-statement-timeout)`;
 }
 
@@ -68,15 +78,24 @@ const SEQUENCE_FUNCTIONS = new Set(['nextval', 'setval', 'pg_catalog.nextval', '
 /** Refusals the limits add to the policy's decision (the statement would escape a cap). */
 export function limitsGuard(c: Classification, l: RuntimeLimits | undefined): Decision | undefined {
   if (l?.maxStatementSeconds !== undefined && c.settings?.some((s) => s === 'statement_timeout' || s === '*')) {
-    return { action: 'Deny', rule: 'limits-statement-timeout', message: `statement_timeout is set by the policy (maxStatementSeconds ${l.maxStatementSeconds}) and may not be changed`, blocked: true };
+    return {
+      action: 'Deny',
+      rule: 'limits-statement-timeout',
+      message: `statement_timeout is set by the policy (maxStatementSeconds ${l.maxStatementSeconds}) and may not be changed`,
+      blocked: true,
+    };
   }
   // `unknown` (DO, CALL, volatile functions) may write any number of rows that no tag reports.
   if (l?.maxRowsAffected === undefined || !(writes(c) || c.effects.includes('unknown'))) return undefined;
   const writtenTables = c.tables.filter((t) => t.access.includes('write') && !t.sequence).length;
-  const onlySequences = !c.effects.includes('unknown') && (c.writingFunctions ?? []).every((f) => SEQUENCE_FUNCTIONS.has(f));
+  const onlySequences =
+    !c.effects.includes('unknown') && (c.writingFunctions ?? []).every((f) => SEQUENCE_FUNCTIONS.has(f));
   if (writtenTables === 0 && c.kind === 'SelectStmt' && onlySequences && !c.nestedWrites) return undefined; // nextval(): no table rows change
   if (c.hiddenWrites?.length) {
-    return refuseUncounted(l.maxRowsAffected, `this ${c.kind} writes a table whose writes change rows the command tag does not count (${c.hiddenWrites.join('; ')})`);
+    return refuseUncounted(
+      l.maxRowsAffected,
+      `this ${c.kind} writes a table whose writes change rows the command tag does not count (${c.hiddenWrites.join('; ')})`,
+    );
   }
   if (TAG_COUNTED.has(c.kind) && writtenTables === 1 && !c.nestedWrites && onlySequences) return undefined;
   return refuseUncounted(l.maxRowsAffected, `the rows this ${c.kind} changes cannot be counted`);
@@ -106,10 +125,15 @@ export function maskingGuard(c: Classification, rt: PolicyRuntime, catalog: Cata
   const statistics = plannerStatisticsRefusal(c, rt.policy.spec.mode === 'Audit');
   if (statistics) return statistics;
   if (c.copy?.direction === 'to' && c.copy.stdio && (masker.scansValues || masker.hasColumnRules)) {
-    if (c.copy.format === 'binary') return deny('masking-copy-binary', 'COPY TO in binary format cannot be masked; use text or csv');
+    if (c.copy.format === 'binary')
+      return deny('masking-copy-binary', 'COPY TO in binary format cannot be masked; use text or csv');
     const options = copyOptionsRefusal(c.copy);
     if (options) return deny('masking-copy-options', options);
-    if (masker.hasColumnRules && !c.copy.columns) return deny('masking-copy-columns', 'COPY TO must name its columns (or use a query with named columns) so column masking applies');
+    if (masker.hasColumnRules && !c.copy.columns)
+      return deny(
+        'masking-copy-columns',
+        'COPY TO must name its columns (or use a query with named columns) so column masking applies',
+      );
   }
   return undefined;
 }
@@ -123,7 +147,11 @@ export function maskingGuard(c: Classification, rt: PolicyRuntime, catalog: Cata
 export function plannerStatisticsRefusal(c: Classification, audit: boolean): Decision | undefined {
   const t = c.tables.find((x) => STATISTICS_RELATIONS.has(x.name));
   if (!t) return undefined;
-  return deny('planner-statistics', `${t.schema ? `${t.schema}.` : ''}${t.name} holds sample values of table columns (planner statistics), including tables and columns the policy protects; it cannot be read through agentgate`, !audit);
+  return deny(
+    'planner-statistics',
+    `${t.schema ? `${t.schema}.` : ''}${t.name} holds sample values of table columns (planner statistics), including tables and columns the policy protects; it cannot be read through agentgate`,
+    !audit,
+  );
 }
 
 // ---------------------------------------------------------------- a request as a whole
@@ -133,11 +161,24 @@ export function plannerStatisticsRefusal(c: Classification, audit: boolean): Dec
  * the rest would already have run; and a write fetched in parts reports its count only with the last
  * part, after every row changed. Replaces the decisions of such writes.
  */
-export function requestGuard(classes: Classification[], decisions: Decision[], limits: RuntimeLimits | undefined, fetchedInParts: boolean): void {
+export function requestGuard(
+  classes: Classification[],
+  decisions: Decision[],
+  limits: RuntimeLimits | undefined,
+  fetchedInParts: boolean,
+): void {
   classes.forEach((c, i) => {
     if (!writes(c) || decisions[i]!.blocked) return;
-    if (classes.length > 1 && rowCapsActive(limits)) decisions[i] = deny('limits-single-statement-writes', 'under the policy\'s row limits a write must be sent as a query of its own');
-    else if (fetchedInParts && limits?.maxRowsAffected !== undefined) decisions[i] = deny('limits-max-rows-affected', 'under maxRowsAffected a write must be executed whole (Execute without a row limit)');
+    if (classes.length > 1 && rowCapsActive(limits))
+      decisions[i] = deny(
+        'limits-single-statement-writes',
+        "under the policy's row limits a write must be sent as a query of its own",
+      );
+    else if (fetchedInParts && limits?.maxRowsAffected !== undefined)
+      decisions[i] = deny(
+        'limits-max-rows-affected',
+        'under maxRowsAffected a write must be executed whole (Execute without a row limit)',
+      );
   });
 }
 
@@ -146,7 +187,12 @@ export function requestGuard(classes: Classification[], decisions: Decision[], l
 /** A text the parser could not read: nothing unparsed goes through. */
 export function unparseable(text: string, error: string): { classification: Classification; decision: Decision } {
   return {
-    classification: { ...emptyClassification(text), kind: 'Unparsed', effects: ['unknown'], reasons: [`not parseable: ${error}`] },
+    classification: {
+      ...emptyClassification(text),
+      kind: 'Unparsed',
+      effects: ['unknown'],
+      reasons: [`not parseable: ${error}`],
+    },
     decision: deny('unparseable-statement', `statement could not be parsed (${error})`),
   };
 }
@@ -154,16 +200,29 @@ export function unparseable(text: string, error: string): { classification: Clas
 /** PostgreSQL's fast-path function call bypasses SQL, so nothing could decide it. */
 export function fastPathCall(): { classification: Classification; decision: Decision } {
   return {
-    classification: { ...emptyClassification('<fast-path FunctionCall>'), kind: 'FunctionCall', effects: ['unknown'], reasons: ['the fast-path function call interface bypasses SQL and is not allowed'] },
+    classification: {
+      ...emptyClassification('<fast-path FunctionCall>'),
+      kind: 'FunctionCall',
+      effects: ['unknown'],
+      reasons: ['the fast-path function call interface bypasses SQL and is not allowed'],
+    },
     decision: deny('function-call-protocol', 'fast-path FunctionCall messages are not allowed through agentgate'),
   };
 }
 
 /** A statement longer than spec.protocolLimits allows: refused before it is parsed, its text not recorded. */
-export function oversized(bytes: number, limit: number): { classification: Classification; decision: Decision; message: string } {
+export function oversized(
+  bytes: number,
+  limit: number,
+): { classification: Classification; decision: Decision; message: string } {
   const message = `statement of ${bytes} bytes exceeds the limit of ${limit} bytes (spec.protocolLimits.maxStatementBytes)`;
   return {
-    classification: { ...emptyClassification(`<statement of ${bytes} bytes, not recorded>`), kind: 'Oversized', effects: ['unknown'], reasons: [message] },
+    classification: {
+      ...emptyClassification(`<statement of ${bytes} bytes, not recorded>`),
+      kind: 'Oversized',
+      effects: ['unknown'],
+      reasons: [message],
+    },
     decision: deny('statement-size-limit', message),
     message,
   };
@@ -171,14 +230,31 @@ export function oversized(bytes: number, limit: number): { classification: Class
 
 /** A FETCH/MOVE from a cursor the proxy did not see declared: its query cannot be decided. */
 export function unknownCursor(name: string, audit: boolean): Decision {
-  return deny('unknown-cursor', `cursor "${name}" was not declared through agentgate in this session (a cursor opened by a function, procedure or DO block runs a query the proxy cannot decide)`, !audit);
+  return deny(
+    'unknown-cursor',
+    `cursor "${name}" was not declared through agentgate in this session (a cursor opened by a function, procedure or DO block runs a query the proxy cannot decide)`,
+    !audit,
+  );
 }
 
 /** A FETCH/MOVE whose cursor's query the policy in force refuses. An approval given at DECLARE covered the policy of that time. */
 export function cursorQueryRefused(name: string, d: Decision): Decision {
-  return { ...d, action: 'Deny', message: `FETCH/MOVE from cursor "${name}": its query is refused under the current policy (rule ${d.rule}${d.message ? `: ${d.message}` : ''})` };
+  return {
+    ...d,
+    action: 'Deny',
+    message: `FETCH/MOVE from cursor "${name}": its query is refused under the current policy (rule ${d.rule}${d.message ? `: ${d.message}` : ''})`,
+  };
 }
 
 export function emptyClassification(text: string): Classification {
-  return { text, kind: 'EmptyStmt', effects: [], tables: [], functions: [], unboundedWrite: false, liftsReadOnly: false, reasons: [] };
+  return {
+    text,
+    kind: 'EmptyStmt',
+    effects: [],
+    tables: [],
+    functions: [],
+    unboundedWrite: false,
+    liftsReadOnly: false,
+    reasons: [],
+  };
 }

@@ -49,10 +49,22 @@ export interface DecidedOperation {
  * RequireApproval that goes to the approval system (not a refusal, so no Event). Undefined when the
  * audit log could not take the record.
  */
-export function writeDecision(sinks: RecordSinks, append: (f: AuditFields) => AppendedRecord | undefined, rt: PolicyRuntime, op: DecidedOperation, d: Decision, held: boolean, extra: Partial<AuditFields> = {}): AppendedRecord | undefined {
+export function writeDecision(
+  sinks: RecordSinks,
+  append: (f: AuditFields) => AppendedRecord | undefined,
+  rt: PolicyRuntime,
+  op: DecidedOperation,
+  d: Decision,
+  held: boolean,
+  extra: Partial<AuditFields> = {},
+): AppendedRecord | undefined {
   const includeText = rt.policy.spec.audit?.includeStatementText !== false;
   if (d.blocked && !held) {
-    sinks.events?.('Warning', op.deniedReason, `${op.subject} on ${op.target}: ${op.eventWhat ? `${op.eventWhat} ` : ''}${d.action === 'RequireApproval' ? 'requires approval' : 'denied'} by rule "${d.rule}"`);
+    sinks.events?.(
+      'Warning',
+      op.deniedReason,
+      `${op.subject} on ${op.target}: ${op.eventWhat ? `${op.eventWhat} ` : ''}${d.action === 'RequireApproval' ? 'requires approval' : 'denied'} by rule "${d.rule}"`,
+    );
   }
   sinks.metrics?.statement(op.target, d.action, extra.enforced ?? d.blocked);
   return append({
@@ -71,7 +83,15 @@ export function writeDecision(sinks: RecordSinks, append: (f: AuditFields) => Ap
 }
 
 /** Records one decision of a classified (SQL) operation. */
-export function recordDecision(sinks: RecordSinks, req: GateRequest, rt: PolicyRuntime, c: Classification, d: Decision, held: boolean, extra: Partial<AuditFields> = {}): AppendedRecord | undefined {
+export function recordDecision(
+  sinks: RecordSinks,
+  req: GateRequest,
+  rt: PolicyRuntime,
+  c: Classification,
+  d: Decision,
+  held: boolean,
+  extra: Partial<AuditFields> = {},
+): AppendedRecord | undefined {
   const fields: Partial<AuditFields> = {
     ...(c.fingerprint ? { fingerprint: c.fingerprint } : {}),
     kind: c.kind,
@@ -81,6 +101,13 @@ export function recordDecision(sinks: RecordSinks, req: GateRequest, rt: PolicyR
     ...(c.unboundedWrite ? { unboundedWrite: true } : {}),
     ...(c.reasons.length ? { reasons: c.reasons } : {}),
   };
-  const op: DecidedOperation = { target: req.target.name, subject: req.principal.sub, protocol: req.protocol, deniedReason: 'StatementDenied', text: c.text, fields };
+  const op: DecidedOperation = {
+    target: req.target.name,
+    subject: req.principal.sub,
+    protocol: req.protocol,
+    deniedReason: 'StatementDenied',
+    text: c.text,
+    fields,
+  };
   return writeDecision(sinks, (f) => req.audit.tryAppend(f), rt, op, d, held, extra);
 }

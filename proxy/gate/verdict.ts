@@ -63,7 +63,11 @@ export interface Hold {
 
 export type Verdict = Forward | Refuse | Hold;
 
-export const unrecorded: Refuse = { kind: 'refuse', code: 'unrecorded', reason: 'audit log unavailable; statement refused' };
+export const unrecorded: Refuse = {
+  kind: 'refuse',
+  code: 'unrecorded',
+  reason: 'audit log unavailable; statement refused',
+};
 
 /** The refusal of a decision that blocks, naming the rule and what the classifier found. */
 export function denial(d: Decision, c: Classification): Refuse {
@@ -74,6 +78,8 @@ export function denial(d: Decision, c: Classification): Refuse {
     rule: d.rule,
     reason: `${verb} by rule "${d.rule}"${d.message ? `: ${d.message}` : ''}`,
     detail: `statement kind ${c.kind}; effects ${c.effects.join(', ') || 'none'}${c.tables.length ? `; tables ${c.tables.map((t) => (t.schema ? `${t.schema}.${t.name}` : t.name)).join(', ')}` : ''}${c.reasons.length ? `; ${c.reasons.join('; ')}` : ''}`,
-    ...(d.action === 'RequireApproval' ? { hint: 'approvals are not available in this build yet; the statement was refused' } : {}),
+    ...(d.action === 'RequireApproval'
+      ? { hint: 'approvals are not available in this build yet; the statement was refused' }
+      : {}),
   };
 }

@@ -2,7 +2,11 @@
 import { readTargetSecret } from '../target-secrets.js';
 import type { HttpTargetSpec } from '../../shared/contract/policy-types.js';
 
-export function upstreamAuthHeader(t: Pick<HttpTargetSpec, 'name' | 'credentials'>, env: NodeJS.ProcessEnv, resolvePath?: (p: string) => string): [string, string] | undefined {
+export function upstreamAuthHeader(
+  t: Pick<HttpTargetSpec, 'name' | 'credentials'>,
+  env: NodeJS.ProcessEnv,
+  resolvePath?: (p: string) => string,
+): [string, string] | undefined {
   const c = t.credentials;
   if (!c) return undefined;
   const secret = readSecret(t, env, resolvePath);
@@ -17,6 +21,10 @@ export function upstreamAuthHeader(t: Pick<HttpTargetSpec, 'name' | 'credentials
   }
 }
 
-function readSecret(t: Pick<HttpTargetSpec, 'name' | 'credentials'>, env: NodeJS.ProcessEnv, resolvePath?: (p: string) => string): string {
+function readSecret(
+  t: Pick<HttpTargetSpec, 'name' | 'credentials'>,
+  env: NodeJS.ProcessEnv,
+  resolvePath?: (p: string) => string,
+): string {
   return readTargetSecret(t.name, t.credentials!, env, resolvePath);
 }

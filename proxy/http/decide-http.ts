@@ -6,7 +6,13 @@
  */
 import type { Decision } from '../gate/decide.js';
 import { globMatch } from '../../shared/policy-language/glob.js';
-import type { Action, HttpTargetSpec, HttpValueCondition, PolicySpec, RuleSpec } from '../../shared/contract/policy-types.js';
+import type {
+  Action,
+  HttpTargetSpec,
+  HttpValueCondition,
+  PolicySpec,
+  RuleSpec,
+} from '../../shared/contract/policy-types.js';
 import { celProgram, type CelRequest } from '../../shared/policy-language/cel.js';
 import { compileJsonPath, selectValues } from '../../shared/policy-language/json-path.js';
 import { compileTemplate, matchTemplate, type PathTemplate } from '../../shared/policy-language/path-template.js';
@@ -32,11 +38,19 @@ export class HttpPolicyEngine {
 
   decide(f: HttpRequestFacts, target: HttpTargetSpec, principal: PrincipalFacts): HttpDecision {
     if (target.access === 'ReadOnly' && !READ_ONLY_METHODS.has(f.method)) {
-      return this.finish('Deny', 'read-only-target', `target ${target.name} is read-only; method ${f.method} is not forwarded`);
+      return this.finish(
+        'Deny',
+        'read-only-target',
+        `target ${target.name} is read-only; method ${f.method} is not forwarded`,
+      );
     }
     for (const rule of this.spec.rules ?? []) {
       const m = this.matches(rule, f, target, principal);
-      if (m.matched) return { ...this.finish(rule.action, rule.name, rule.message), ...(m.template ? { pathTemplate: m.template } : {}) };
+      if (m.matched)
+        return {
+          ...this.finish(rule.action, rule.name, rule.message),
+          ...(m.template ? { pathTemplate: m.template } : {}),
+        };
     }
     return this.finish(this.spec.defaultAction, 'defaultAction');
   }
@@ -45,7 +59,12 @@ export class HttpPolicyEngine {
     return { action, rule, ...(message ? { message } : {}), blocked: action !== 'Allow' && this.spec.mode !== 'Audit' };
   }
 
-  private matches(rule: RuleSpec, f: HttpRequestFacts, target: HttpTargetSpec, principal: PrincipalFacts): { matched: boolean; template?: string } {
+  private matches(
+    rule: RuleSpec,
+    f: HttpRequestFacts,
+    target: HttpTargetSpec,
+    principal: PrincipalFacts,
+  ): { matched: boolean; template?: string } {
     const when = rule.when;
     const no = { matched: false };
     if (!when) return { matched: true };
@@ -56,7 +75,8 @@ export class HttpPolicyEngine {
     // Unclear input counts as a match for rules that stop a request, never for rules that let one pass.
     const unclear = rule.action !== 'Allow';
     // HEAD is GET without the body (express, Go and most routers run the GET handler): a stopping rule on GET stops HEAD.
-    if (h.methods && !h.methods.includes(f.method) && !(unclear && f.method === 'HEAD' && h.methods.includes('GET'))) return no;
+    if (h.methods && !h.methods.includes(f.method) && !(unclear && f.method === 'HEAD' && h.methods.includes('GET')))
+      return no;
     let template: string | undefined;
     if (h.paths) {
       template = h.paths.find((p) => matchTemplate(this.template(p), f.path.segments, unclear));
@@ -104,7 +124,8 @@ export function valuesMatch(c: HttpValueCondition, values: string[] | undefined,
   if (c.present !== undefined && c.present !== present) return false;
   if (c.values === undefined && c.pattern === undefined) return c.present !== undefined || present;
   if (!present) return false;
-  const one = (v: string): boolean => (c.values === undefined || c.values.includes(v)) && (c.pattern === undefined || globMatch(c.pattern, v));
+  const one = (v: string): boolean =>
+    (c.values === undefined || c.values.includes(v)) && (c.pattern === undefined || globMatch(c.pattern, v));
   return anyOf ? values.some(one) : values.every(one);
 }
 

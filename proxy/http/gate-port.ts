@@ -56,7 +56,16 @@ export interface HttpGatePort {
   /** A token that did not verify. */
   identityRejected(target: string, connectionId: string, client: GateRequest['client'], reason: string): void;
   /** Malformed or oversized input, an upstream failure, a connection that ends: recorded, never silent. */
-  protocolEvent(action: 'protocol.error' | 'connection.close', fields: { target: string; connectionId: string; sessionId?: string; client?: GateRequest['client']; message: string }): void;
+  protocolEvent(
+    action: 'protocol.error' | 'connection.close',
+    fields: {
+      target: string;
+      connectionId: string;
+      sessionId?: string;
+      client?: GateRequest['client'];
+      message: string;
+    },
+  ): void;
   /** Whether new requests may be served (the audit log can be written, the policy is available). */
   unavailable(): string | undefined;
 }

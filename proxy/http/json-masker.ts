@@ -18,13 +18,19 @@ const MAX_NESTED = 4;
 
 /** JSON.parse keeping every number's source text. */
 function parseExact(text: string): unknown {
-  return JSON.parse(text, (_k, v, ctx?: { source?: string }) => (typeof v === 'number' && ctx?.source !== undefined ? J.rawJSON(ctx.source) : v));
+  return JSON.parse(text, (_k, v, ctx?: { source?: string }) =>
+    typeof v === 'number' && ctx?.source !== undefined ? J.rawJSON(ctx.source) : v,
+  );
 }
 
 export class JsonMasker {
   private readonly rules: FieldRule[];
 
-  constructor(private readonly masker: Masker, fields: { path: string; strategy?: MaskStrategy }[], defaultStrategy: MaskStrategy) {
+  constructor(
+    private readonly masker: Masker,
+    fields: { path: string; strategy?: MaskStrategy }[],
+    defaultStrategy: MaskStrategy,
+  ) {
     this.rules = fields.map((f) => ({ path: compileJsonPath(f.path), strategy: f.strategy ?? defaultStrategy }));
   }
 
@@ -76,7 +82,11 @@ export class JsonMasker {
       if (strategy && v !== null) {
         c.n++;
         const label = String(path[path.length - 1]);
-        return this.masker.apply(typeof v === 'string' ? v : J.isRawJSON(v) ? JSON.stringify(v) : JSON.stringify(v), strategy, label);
+        return this.masker.apply(
+          typeof v === 'string' ? v : J.isRawJSON(v) ? JSON.stringify(v) : JSON.stringify(v),
+          strategy,
+          label,
+        );
       }
     }
     if (typeof v === 'string') return this.nested(v, c, level) ?? this.text(v, c);

@@ -21,13 +21,24 @@ export function problemBody(p: Problem): string {
   });
 }
 
-export function sendProblem(res: ServerResponse, p: Problem, extraHeaders: Record<string, string> = {}, close = false): void {
+export function sendProblem(
+  res: ServerResponse,
+  p: Problem,
+  extraHeaders: Record<string, string> = {},
+  close = false,
+): void {
   if (res.headersSent) {
     res.destroy();
     return;
   }
   const body = problemBody(p);
-  res.writeHead(p.status, { 'content-type': 'application/problem+json', 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store', ...(close ? { connection: 'close' } : {}), ...extraHeaders });
+  res.writeHead(p.status, {
+    'content-type': 'application/problem+json',
+    'content-length': Buffer.byteLength(body),
+    'cache-control': 'no-store',
+    ...(close ? { connection: 'close' } : {}),
+    ...extraHeaders,
+  });
   res.end(body);
 }
 
@@ -35,5 +46,7 @@ export function sendProblem(res: ServerResponse, p: Problem, extraHeaders: Recor
 export function socketProblem(socket: Duplex, p: Problem, reason: string): void {
   if (!socket.writable) return void socket.destroy();
   const body = problemBody(p);
-  socket.end(`HTTP/1.1 ${p.status} ${reason}\r\ncontent-type: application/problem+json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+  socket.end(
+    `HTTP/1.1 ${p.status} ${reason}\r\ncontent-type: application/problem+json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+  );
 }

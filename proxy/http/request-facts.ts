@@ -123,20 +123,33 @@ export function canonicalJson(v: unknown): string {
   if (J.isRawJSON(v)) return JSON.stringify(v);
   if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
   if (v && typeof v === 'object') {
-    return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson((v as Record<string, unknown>)[k])}`).join(',')}}`;
+    return `{${Object.keys(v)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson((v as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
   }
   return JSON.stringify(v);
 }
 
 /** The body with every number as its source text, for the binding only (rules compare numbers as numbers). */
 function exactJson(body: Buffer): unknown {
-  return JSON.parse(UTF8.decode(body), (_k, v, ctx?: { source?: string }) => (typeof v === 'number' && ctx?.source !== undefined ? J.rawJSON(ctx.source) : v));
+  return JSON.parse(UTF8.decode(body), (_k, v, ctx?: { source?: string }) =>
+    typeof v === 'number' && ctx?.source !== undefined ? J.rawJSON(ctx.source) : v,
+  );
 }
 
-export function approvalBinding(method: string, path: RequestPath, body: Buffer, json: HttpRequestFacts['json']): string {
+export function approvalBinding(
+  method: string,
+  path: RequestPath,
+  body: Buffer,
+  json: HttpRequestFacts['json'],
+): string {
   // Tagged, so that a JSON text and the base64 of other bytes are never the same input.
-  const canonical = json && json !== 'invalid' ? `json:${canonicalJson(exactJson(body))}` : `bytes:${body.toString('base64')}`;
-  return createHash('sha256').update(`${method}\n${path.raw}${path.query ? `?${path.query}` : ''}\n${canonical}`).digest('hex');
+  const canonical =
+    json && json !== 'invalid' ? `json:${canonicalJson(exactJson(body))}` : `bytes:${body.toString('base64')}`;
+  return createHash('sha256')
+    .update(`${method}\n${path.raw}${path.query ? `?${path.query}` : ''}\n${canonical}`)
+    .digest('hex');
 }
 
 /**
@@ -144,7 +157,9 @@ export function approvalBinding(method: string, path: RequestPath, body: Buffer,
  * parameters (express' urlencoded parser, Go's FormValue), whatever the bytes would mean as JSON.
  * No Content-Type is read as JSON (Go decoders do not look at it).
  */
-export function bodyReading(contentTypes: string[] | undefined): 'json' | 'form' | 'opaque' | 'opaque-form' | 'ambiguous' {
+export function bodyReading(
+  contentTypes: string[] | undefined,
+): 'json' | 'form' | 'opaque' | 'opaque-form' | 'ambiguous' {
   if (!contentTypes?.length) return 'json';
   if (contentTypes.length > 1) return 'ambiguous';
   const [type, ...params] = contentTypes[0]!.split(';');
@@ -164,7 +179,13 @@ function paramPieces(raw: string): number {
   return raw === '' ? 0 : raw.split('&').length;
 }
 
-export function buildFacts(target: string, method: string, path: RequestPath, headers: NodeJS.Dict<string[]>, body: Buffer): HttpRequestFacts {
+export function buildFacts(
+  target: string,
+  method: string,
+  path: RequestPath,
+  headers: NodeJS.Dict<string[]>,
+  body: Buffer,
+): HttpRequestFacts {
   const reading = body.length ? bodyReading(headers['content-type']) : 'json';
   const json = reading === 'json' ? parseJsonBody(body) : 'invalid';
   const query = queryMap(path.query);
@@ -172,8 +193,18 @@ export function buildFacts(target: string, method: string, path: RequestPath, he
     for (const [k, v] of queryMap(body.toString('utf8'))) query.set(k, [...(query.get(k) ?? []), ...v]);
   }
   return {
-    target, method, path, query, headers: headerMap(headers), body, ...(json ? { json } : {}),
-    ...(reading === 'opaque-form' || reading === 'ambiguous' || paramPieces(path.query) + (reading === 'form' ? paramPieces(body.toString('utf8')) : 0) > MAX_PARAMS ? { paramsUnclear: true as const } : {}),
+    target,
+    method,
+    path,
+    query,
+    headers: headerMap(headers),
+    body,
+    ...(json ? { json } : {}),
+    ...(reading === 'opaque-form' ||
+    reading === 'ambiguous' ||
+    paramPieces(path.query) + (reading === 'form' ? paramPieces(body.toString('utf8')) : 0) > MAX_PARAMS
+      ? { paramsUnclear: true as const }
+      : {}),
     sha256: approvalBinding(method, path, body, json),
   };
 }

@@ -32,10 +32,25 @@ export function bodyKind(contentType: string | undefined, fieldRules = false): B
     if (m && !UTF8_CHARSETS.has(m[1]!.toLowerCase())) return undefined;
   }
   if (t === 'text/event-stream') return 'sse';
-  if (t === 'application/x-ndjson' || t === 'application/ndjson' || t === 'application/jsonl' || t === 'application/json-seq') return 'lines';
+  if (
+    t === 'application/x-ndjson' ||
+    t === 'application/ndjson' ||
+    t === 'application/jsonl' ||
+    t === 'application/json-seq'
+  )
+    return 'lines';
   if (t === 'application/json' || t.endsWith('+json')) return 'json';
   if (t === '') return fieldRules ? 'json' : 'lines';
-  const structured = t === 'application/xml' || t === 'text/xml' || t.endsWith('+xml') || t === 'application/yaml' || t === 'application/x-yaml' || t === 'text/yaml' || t === 'text/x-yaml' || t.endsWith('+yaml') || t === 'application/x-www-form-urlencoded';
+  const structured =
+    t === 'application/xml' ||
+    t === 'text/xml' ||
+    t.endsWith('+xml') ||
+    t === 'application/yaml' ||
+    t === 'application/x-yaml' ||
+    t === 'text/yaml' ||
+    t === 'text/x-yaml' ||
+    t.endsWith('+yaml') ||
+    t === 'application/x-www-form-urlencoded';
   if (structured) return fieldRules ? undefined : 'lines';
   if (t.startsWith('text/') || t === 'application/javascript') return 'lines';
   return undefined;
@@ -91,7 +106,12 @@ export class JsonStreamMasker extends Transform {
   /** A top-level scalar (number, literal, string) is being read. */
   private scalar = false;
 
-  constructor(private readonly json: JsonMasker, private readonly masker: Masker, private readonly max: number, private readonly count: MaskCount) {
+  constructor(
+    private readonly json: JsonMasker,
+    private readonly masker: Masker,
+    private readonly max: number,
+    private readonly count: MaskCount,
+  ) {
     super();
   }
 
@@ -150,7 +170,10 @@ export class JsonStreamMasker extends Transform {
 
   private hold(b: Buffer): void {
     this.size += b.length;
-    if (this.size > this.max) throw new Uninspectable(`a JSON value in the response is larger than ${this.max} bytes (limits.maxResponseBodyBytes) and masking is on`);
+    if (this.size > this.max)
+      throw new Uninspectable(
+        `a JSON value in the response is larger than ${this.max} bytes (limits.maxResponseBodyBytes) and masking is on`,
+      );
     this.value.push(b);
   }
 
@@ -159,7 +182,10 @@ export class JsonStreamMasker extends Transform {
     this.value = [];
     this.size = 0;
     this.scalar = false;
-    if (text.length > this.max) throw new Uninspectable(`a JSON value in the response is larger than ${this.max} bytes (limits.maxResponseBodyBytes) and masking is on`);
+    if (text.length > this.max)
+      throw new Uninspectable(
+        `a JSON value in the response is larger than ${this.max} bytes (limits.maxResponseBodyBytes) and masking is on`,
+      );
     if (text.trim() === '') return Buffer.from(text);
     try {
       const m = this.json.maskText(text);
@@ -167,7 +193,8 @@ export class JsonStreamMasker extends Transform {
       return Buffer.from(m.text);
     } catch {
       // Labelled JSON, but not JSON: field rules cannot be applied to it.
-      if (this.json.hasFieldRules) throw new Uninspectable('the response says it is JSON but does not parse, and field rules are on');
+      if (this.json.hasFieldRules)
+        throw new Uninspectable('the response says it is JSON but does not parse, and field rules are on');
       const m = this.masker.maskText(text);
       this.count.n += m.count;
       return Buffer.from(m.text);
@@ -189,7 +216,13 @@ export class LineMasker extends Transform {
   private event: string[] = [];
   private eventSize = 0;
 
-  constructor(private readonly kind: 'sse' | 'lines', private readonly json: JsonMasker, private readonly masker: Masker, private readonly maxLine: number, private readonly count: MaskCount) {
+  constructor(
+    private readonly kind: 'sse' | 'lines',
+    private readonly json: JsonMasker,
+    private readonly masker: Masker,
+    private readonly maxLine: number,
+    private readonly count: MaskCount,
+  ) {
     super();
   }
 
@@ -210,7 +243,8 @@ export class LineMasker extends Transform {
     if (start < chunk.length) {
       this.pending.push(chunk.subarray(start));
       this.pendingSize += chunk.length - start;
-      if (this.pendingSize > this.maxLine) return cb(new Uninspectable(`a response line is longer than ${this.maxLine} bytes and masking is on`));
+      if (this.pendingSize > this.maxLine)
+        return cb(new Uninspectable(`a response line is longer than ${this.maxLine} bytes and masking is on`));
     }
     cb(null, out.length ? Buffer.concat(out) : undefined);
   }
@@ -218,7 +252,14 @@ export class LineMasker extends Transform {
   override _flush(cb: TransformCallback): void {
     try {
       const last = this.pending.length ? this.line(Buffer.concat(this.pending)) : Buffer.alloc(0);
-      cb(null, this.kind === 'sse' && this.event.length ? Buffer.concat([last, this.dispatch()]) : last.length ? last : undefined);
+      cb(
+        null,
+        this.kind === 'sse' && this.event.length
+          ? Buffer.concat([last, this.dispatch()])
+          : last.length
+            ? last
+            : undefined,
+      );
     } catch (e) {
       cb(e as Error);
     }
@@ -229,10 +270,14 @@ export class LineMasker extends Transform {
     const eol = /\r?\n$/.exec(s)?.[0] ?? '';
     const body = s.slice(0, s.length - eol.length);
     if (this.kind === 'sse') {
-      if (body.includes('\r')) throw new Uninspectable('the event stream has a bare CR line end, which the proxy does not split on, and masking is on');
+      if (body.includes('\r'))
+        throw new Uninspectable(
+          'the event stream has a bare CR line end, which the proxy does not split on, and masking is on',
+        );
       if (body === '') return Buffer.concat([this.dispatch(), Buffer.from(eol)]);
       this.eventSize += body.length;
-      if (this.eventSize > this.maxLine) throw new Uninspectable(`an event of the stream is longer than ${this.maxLine} bytes and masking is on`);
+      if (this.eventSize > this.maxLine)
+        throw new Uninspectable(`an event of the stream is longer than ${this.maxLine} bytes and masking is on`);
       this.event.push(body);
       return Buffer.alloc(0);
     }
@@ -254,7 +299,10 @@ export class LineMasker extends Transform {
     this.event = [];
     this.eventSize = 0;
     const isData = (l: string): boolean => l === 'data' || l.startsWith('data:');
-    const payload = lines.filter(isData).map((l) => l.slice(5).replace(/^ /, '')).join('\n');
+    const payload = lines
+      .filter(isData)
+      .map((l) => l.slice(5).replace(/^ /, ''))
+      .join('\n');
     let data: string[] = [];
     let masked = false;
     if (/^\s*[[{]/.test(payload)) {
@@ -301,7 +349,10 @@ export class SniffingMasker extends Transform {
   private held: Buffer[] = [];
   private heldSize = 0;
 
-  constructor(private readonly make: (json: boolean) => Transform, private readonly max: number) {
+  constructor(
+    private readonly make: (json: boolean) => Transform,
+    private readonly max: number,
+  ) {
     super();
   }
 
@@ -311,7 +362,10 @@ export class SniffingMasker extends Transform {
     this.heldSize += chunk.length;
     const all = Buffer.concat(this.held);
     const i = all.findIndex((b) => b !== 0x20 && b !== 0x0a && b !== 0x0d && b !== 0x09);
-    if (i < 0) return this.heldSize > this.max ? cb(new Uninspectable(`a response starts with more than ${this.max} blank bytes and masking is on`)) : cb();
+    if (i < 0)
+      return this.heldSize > this.max
+        ? cb(new Uninspectable(`a response starts with more than ${this.max} blank bytes and masking is on`))
+        : cb();
     this.delegate = this.make(all[i] === 0x7b || all[i] === 0x5b);
     this.held = [];
     this.delegate._transform(all, enc, cb);
@@ -325,7 +379,9 @@ export class SniffingMasker extends Transform {
     if (!all.length) return this.delegate._flush(cb);
     this.delegate._transform(all, 'buffer' as BufferEncoding, (err, data) => {
       if (err) return cb(err);
-      this.delegate!._flush((err2, tail) => cb(err2, data || tail ? Buffer.concat([data ?? Buffer.alloc(0), tail ?? Buffer.alloc(0)]) : undefined));
+      this.delegate!._flush((err2, tail) =>
+        cb(err2, data || tail ? Buffer.concat([data ?? Buffer.alloc(0), tail ?? Buffer.alloc(0)]) : undefined),
+      );
     });
   }
 }

@@ -27,9 +27,22 @@ export interface HttpWiring {
 export async function startHttpTargets(w: HttpWiring): Promise<HttpTargets | undefined> {
   const targets = w.policy.spec.targets.filter(isHttpTarget);
   if (!targets.length) return undefined;
-  const gate = new DirectHttpGate({ runtime: w.runtime, audit: w.audit, failClosed: w.failClosed, ...(w.approvals ? { approvals: w.approvals } : {}), ...(w.events ? { events: w.events } : {}), ...(w.metrics ? { metrics: w.metrics } : {}) });
+  const gate = new DirectHttpGate({
+    runtime: w.runtime,
+    audit: w.audit,
+    failClosed: w.failClosed,
+    ...(w.approvals ? { approvals: w.approvals } : {}),
+    ...(w.events ? { events: w.events } : {}),
+    ...(w.metrics ? { metrics: w.metrics } : {}),
+  });
   return HttpTargets.start({
-    targets, runtime: w.runtime, verify: w.verify, gate,
-    ...(w.env ? { env: w.env } : {}), ...(w.resolvePath ? { resolvePath: w.resolvePath } : {}), ...(w.listenOverride ? { listenOverride: w.listenOverride } : {}), ...(w.log ? { log: w.log } : {}),
+    targets,
+    runtime: w.runtime,
+    verify: w.verify,
+    gate,
+    ...(w.env ? { env: w.env } : {}),
+    ...(w.resolvePath ? { resolvePath: w.resolvePath } : {}),
+    ...(w.listenOverride ? { listenOverride: w.listenOverride } : {}),
+    ...(w.log ? { log: w.log } : {}),
   });
 }

@@ -12,7 +12,10 @@ export interface LocalSigningKey {
   jwksFile: string;
 }
 
-export async function ensureLocalSigningKey(dir: string, files: { key: string; jwks: string }): Promise<LocalSigningKey> {
+export async function ensureLocalSigningKey(
+  dir: string,
+  files: { key: string; jwks: string },
+): Promise<LocalSigningKey> {
   mkdirSync(dir, { recursive: true });
   const keyFile = join(dir, files.key);
   const jwksFile = join(dir, files.jwks);

@@ -8,7 +8,12 @@ import { listsServiceAccount } from '../../shared/contract/subjects.js';
 import type { IssuerSpec, PolicySpec } from '../../shared/contract/policy-types.js';
 import { keySetFor, type KeyResolver } from '../../shared/identity/key-sets.js';
 import { checkRunToken } from './run-token.js';
-import { ASYMMETRIC_ALGORITHMS, CLOCK_TOLERANCE_SECONDS, kubernetesClaims, tokenTimeError } from '../../shared/identity/token-rules.js';
+import {
+  ASYMMETRIC_ALGORITHMS,
+  CLOCK_TOLERANCE_SECONDS,
+  kubernetesClaims,
+  tokenTimeError,
+} from '../../shared/identity/token-rules.js';
 
 export interface Principal {
   iss: string;
@@ -25,15 +30,29 @@ export interface Principal {
 }
 
 /** The principal as audit records carry it. */
-export function principalRecord(p: Principal): { iss: string; sub: string; jti?: string; kubernetes?: Principal['kubernetes']; triggeredBy?: Principal['triggeredBy']; runId?: string } {
+export function principalRecord(p: Principal): {
+  iss: string;
+  sub: string;
+  jti?: string;
+  kubernetes?: Principal['kubernetes'];
+  triggeredBy?: Principal['triggeredBy'];
+  runId?: string;
+} {
   return {
-    iss: p.iss, sub: p.sub, ...(p.jti ? { jti: p.jti } : {}), ...(p.kubernetes ? { kubernetes: p.kubernetes } : {}),
-    ...(p.triggeredBy ? { triggeredBy: p.triggeredBy } : {}), ...(p.runId ? { runId: p.runId } : {}),
+    iss: p.iss,
+    sub: p.sub,
+    ...(p.jti ? { jti: p.jti } : {}),
+    ...(p.kubernetes ? { kubernetes: p.kubernetes } : {}),
+    ...(p.triggeredBy ? { triggeredBy: p.triggeredBy } : {}),
+    ...(p.runId ? { runId: p.runId } : {}),
   };
 }
 
 export class IdentityError extends Error {
-  constructor(message: string, readonly sqlState: '28000' | '28P01' = '28P01') {
+  constructor(
+    message: string,
+    readonly sqlState: '28000' | '28P01' = '28P01',
+  ) {
     super(message);
     this.name = 'IdentityError';
   }
@@ -50,7 +69,11 @@ export interface TokenVerifierOptions {
   /** Fetches the cluster's service-account issuer JWKS (for `kubernetes: true` issuers). */
   kubernetesJwks?: () => Promise<jose.JSONWebKeySet>;
   /** Binding for Kubernetes tokens: the policy's namespace and subjects, and the pod the proxy serves. */
-  binding?: { namespace?: string; subjects?: PolicySpec['subjects']; pod?: { name: string; namespace: string; uid?: string } };
+  binding?: {
+    namespace?: string;
+    subjects?: PolicySpec['subjects'];
+    pod?: { name: string; namespace: string; uid?: string };
+  };
   /** Run tokens: the operator's run-token issuer and this proxy's policy (namespace/name); see run-token.ts. */
   runTokens?: { issuer?: string; policy?: string };
 }
@@ -60,7 +83,10 @@ export class TokenVerifier {
   private readonly issuers = new Map<string, IssuerSpec>();
   private readonly now: () => number;
 
-  constructor(private readonly identity: PolicySpec['identity'], private readonly opts: TokenVerifierOptions = {}) {
+  constructor(
+    private readonly identity: PolicySpec['identity'],
+    private readonly opts: TokenVerifierOptions = {},
+  ) {
     this.now = opts.now ?? (() => Math.floor(Date.now() / 1000));
     for (const iss of identity.issuers) {
       this.issuers.set(iss.issuer, iss);
@@ -69,7 +95,10 @@ export class TokenVerifier {
   }
 
   private keySetFor(iss: IssuerSpec): KeySet {
-    return keySetFor(iss, { ...(this.opts.resolvePath ? { resolvePath: this.opts.resolvePath } : {}), ...(this.opts.kubernetesJwks ? { kubernetesJwks: this.opts.kubernetesJwks } : {}) });
+    return keySetFor(iss, {
+      ...(this.opts.resolvePath ? { resolvePath: this.opts.resolvePath } : {}),
+      ...(this.opts.kubernetesJwks ? { kubernetesJwks: this.opts.kubernetesJwks } : {}),
+    });
   }
 
   async verify(token: string): Promise<Principal> {
@@ -84,10 +113,15 @@ export class TokenVerifier {
     }
     if (!header.alg || !ASYMMETRIC_ALGORITHMS.includes(header.alg)) {
       // What the agent sent is quoted as a JSON string (its quotes escaped): the audit and review read the text around it.
-      throw new IdentityError(`token algorithm ${JSON.stringify(String(header.alg ?? 'none'))} is not accepted (asymmetric signatures only)`);
+      throw new IdentityError(
+        `token algorithm ${JSON.stringify(String(header.alg ?? 'none'))} is not accepted (asymmetric signatures only)`,
+      );
     }
     const issuer = typeof unverified.iss === 'string' ? this.issuers.get(unverified.iss) : undefined;
-    if (!issuer) throw new IdentityError(`token issuer ${JSON.stringify(String(unverified.iss ?? ''))} is not trusted by this policy`);
+    if (!issuer)
+      throw new IdentityError(
+        `token issuer ${JSON.stringify(String(unverified.iss ?? ''))} is not trusted by this policy`,
+      );
     let payload: jose.JWTPayload;
     try {
       ({ payload } = await jose.jwtVerify(token, this.keySets.get(issuer.issuer)!, {
@@ -101,9 +135,20 @@ export class TokenVerifier {
     } catch (e) {
       throw new IdentityError(describeJoseError(e));
     }
-    const timing = tokenTimeError(payload, this.now(), this.opts.clockToleranceSeconds ?? CLOCK_TOLERANCE_SECONDS, this.identity.maxTokenLifetimeSeconds);
+    const timing = tokenTimeError(
+      payload,
+      this.now(),
+      this.opts.clockToleranceSeconds ?? CLOCK_TOLERANCE_SECONDS,
+      this.identity.maxTokenLifetimeSeconds,
+    );
     if (timing) throw new IdentityError(timing);
-    const base = { iss: payload.iss!, ...(payload.jti ? { jti: payload.jti } : {}), iat: payload.iat!, exp: payload.exp!, claims: payload };
+    const base = {
+      iss: payload.iss!,
+      ...(payload.jti ? { jti: payload.jti } : {}),
+      iat: payload.iat!,
+      exp: payload.exp!,
+      claims: payload,
+    };
     let run;
     try {
       run = checkRunToken(payload, { identity: this.identity, ...this.opts.runTokens });
@@ -116,7 +161,9 @@ export class TokenVerifier {
       return { ...base, sub: run.sub, triggeredBy: run.triggeredBy, runId: run.runId, kubernetes };
     }
     if (this.identity.requireTriggeredBy) {
-      throw new IdentityError('this policy requires a run token that names who triggered the run (exchange your token at the operator\'s /token endpoint)');
+      throw new IdentityError(
+        "this policy requires a run token that names who triggered the run (exchange your token at the operator's /token endpoint)",
+      );
     }
     const kubernetes = issuer.kubernetes ? this.bindKubernetes(payload) : undefined;
     return {
@@ -140,15 +187,29 @@ export class TokenVerifier {
     return this.bind(k8s.namespace, k8s.serviceAccount, k8s.pod, k8s.podUid);
   }
 
-  private bind(namespace: string, sa: string, pod: string | undefined, podUid: string | undefined): NonNullable<Principal['kubernetes']> {
+  private bind(
+    namespace: string,
+    sa: string,
+    pod: string | undefined,
+    podUid: string | undefined,
+  ): NonNullable<Principal['kubernetes']> {
     const b = this.opts.binding ?? {};
-    const allowed = b.subjects?.serviceAccounts?.length ? listsServiceAccount(b.subjects, b.namespace, namespace, sa) : namespace === b.namespace;
+    const allowed = b.subjects?.serviceAccounts?.length
+      ? listsServiceAccount(b.subjects, b.namespace, namespace, sa)
+      : namespace === b.namespace;
     if (!allowed) throw new IdentityError(`service account ${namespace}/${sa} is not a subject of this policy`);
     if (b.pod) {
-      if (!pod) throw new IdentityError('token is not bound to a pod; use the projected token mounted into the agent pod');
-      if (pod !== b.pod.name || namespace !== b.pod.namespace) throw new IdentityError(`token belongs to pod ${namespace}/${pod}, not to this pod (${b.pod.namespace}/${b.pod.name})`);
+      if (!pod)
+        throw new IdentityError('token is not bound to a pod; use the projected token mounted into the agent pod');
+      if (pod !== b.pod.name || namespace !== b.pod.namespace)
+        throw new IdentityError(
+          `token belongs to pod ${namespace}/${pod}, not to this pod (${b.pod.namespace}/${b.pod.name})`,
+        );
       // A pod re-created under the same name is another pod: the old one's tokens are not its own.
-      if (b.pod.uid && podUid !== b.pod.uid) throw new IdentityError(`token belongs to an earlier pod named ${namespace}/${pod} (uid ${podUid ?? 'none'}), not to this pod (uid ${b.pod.uid})`);
+      if (b.pod.uid && podUid !== b.pod.uid)
+        throw new IdentityError(
+          `token belongs to an earlier pod named ${namespace}/${pod} (uid ${podUid ?? 'none'}), not to this pod (uid ${b.pod.uid})`,
+        );
     }
     return { namespace, serviceAccount: sa, ...(pod ? { pod } : {}) };
   }
@@ -162,7 +223,7 @@ function describeJoseError(e: unknown): string {
     if (e.claim === 'iat') return 'token iat is in the future';
     return `token claim "${e.claim}" is invalid: ${e.reason}`;
   }
-  if (e instanceof jose.errors.JWKSNoMatchingKey) return 'no key in the issuer\'s JWKS matches the token (unknown kid)';
+  if (e instanceof jose.errors.JWKSNoMatchingKey) return "no key in the issuer's JWKS matches the token (unknown kid)";
   if (e instanceof jose.errors.JWKSMultipleMatchingKeys) return 'several JWKS keys match the token; a kid is required';
   if (e instanceof jose.errors.JWSSignatureVerificationFailed) return 'token signature is invalid';
   if (e instanceof jose.errors.JOSEAlgNotAllowed) return 'token algorithm is not accepted';
@@ -170,4 +231,3 @@ function describeJoseError(e: unknown): string {
   if (e instanceof jose.errors.JOSEError) return `token rejected: ${e.message}`;
   return `token could not be verified: ${(e as Error).message}`;
 }
-

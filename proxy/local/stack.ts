@@ -61,7 +61,13 @@ export async function startLocalStack(o: LocalStackOptions = {}): Promise<LocalS
     await admin.query(`CREATE ROLE agent LOGIN PASSWORD '${AGENT_DB_PASSWORD}'`);
     await admin.query('CREATE DATABASE billing OWNER agent');
     await admin.end();
-    const seed = new pg.Client({ host: postgres.host, port: postgres.port, user: 'agent', password: AGENT_DB_PASSWORD, database: 'billing' });
+    const seed = new pg.Client({
+      host: postgres.host,
+      port: postgres.port,
+      user: 'agent',
+      password: AGENT_DB_PASSWORD,
+      database: 'billing',
+    });
     await seed.connect();
     await seed.query(o.seedSql ?? readFileSync(EXAMPLE_SEED, 'utf8'));
     await seed.end();
@@ -79,23 +85,54 @@ export async function startLocalStack(o: LocalStackOptions = {}): Promise<LocalS
       recordingsDir: join(dir, 'sessions'),
       auditStdout: o.auditStdout ?? false,
       env: { BILLING_DB_PASSWORD: AGENT_DB_PASSWORD },
-      ...(o.witness ? { checkpoints: { stream: `local/${policy.metadata.name}`, witness: new FileWitness({ file: join(dir, 'witness', 'checkpoints.jsonl'), keyDir: join(dir, 'witness') }) } } : {}),
-      ...(o.fixedListen ? {} : { listenOverride: Object.fromEntries(policy.spec.targets.map((t) => [t.name, '127.0.0.1:0'])) }),
+      ...(o.witness
+        ? {
+            checkpoints: {
+              stream: `local/${policy.metadata.name}`,
+              witness: new FileWitness({
+                file: join(dir, 'witness', 'checkpoints.jsonl'),
+                keyDir: join(dir, 'witness'),
+              }),
+            },
+          }
+        : {}),
+      ...(o.fixedListen
+        ? {}
+        : { listenOverride: Object.fromEntries(policy.spec.targets.map((t) => [t.name, '127.0.0.1:0'])) }),
       ...o.proxyOptions,
     });
     const { host, port } = proxy.addresses()[0]!;
     const issuer = policy.spec.identity.issuers[0]!.issuer;
     const token: LocalStack['token'] = (subject = 'agent-1', t = {}) =>
-      issueDevToken({ dir, issuer: t.issuer ?? issuer, subject, audience: t.audience ?? 'agentgate', ttlSeconds: t.ttlSeconds ?? 600 });
+      issueDevToken({
+        dir,
+        issuer: t.issuer ?? issuer,
+        subject,
+        audience: t.audience ?? 'agentgate',
+        ttlSeconds: t.ttlSeconds ?? 600,
+      });
     return {
-      postgres, proxy, policy, dir, auditFile, host, port, token,
+      postgres,
+      proxy,
+      policy,
+      dir,
+      auditFile,
+      host,
+      port,
+      token,
       connect: async (subject) => {
         const c = new pg.Client({ host, port, user: 'agent', database: 'billing', password: await token(subject) });
         await c.connect();
         return c;
       },
       direct: async () => {
-        const c = new pg.Client({ host: postgres.host, port: postgres.port, user: 'agent', password: AGENT_DB_PASSWORD, database: 'billing' });
+        const c = new pg.Client({
+          host: postgres.host,
+          port: postgres.port,
+          user: 'agent',
+          password: AGENT_DB_PASSWORD,
+          database: 'billing',
+        });
         await c.connect();
         return c;
       },

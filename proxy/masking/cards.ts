@@ -108,7 +108,8 @@ function cardsInRun(s: string, from: number, to: number, m: number, out: Span[])
       d[k++] = c - 48;
     }
   }
-  const span = (a: number, b: number): void => void out.push({ start: at[a]!, end: at[b - 1]! + 1, label: 'creditCard' });
+  const span = (a: number, b: number): void =>
+    void out.push({ start: at[a]!, end: at[b - 1]! + 1, label: 'creditCard' });
   // Prefix sums per parity of index (plain digits, and digits as Luhn doubles them): O(1) per window.
   const plain0 = new Int32Array(m + 1);
   const plain1 = new Int32Array(m + 1);
@@ -123,7 +124,10 @@ function cardsInRun(s: string, from: number, to: number, m: number, out: Span[])
   }
   // Window [a, b): the last digit (b-1) is not doubled, nor is every second digit left of it.
   const valid = (a: number, b: number): boolean => {
-    const sum = (b - 1) % 2 === 0 ? plain0[b]! - plain0[a]! + doubled1[b]! - doubled1[a]! : plain1[b]! - plain1[a]! + doubled0[b]! - doubled0[a]!;
+    const sum =
+      (b - 1) % 2 === 0
+        ? plain0[b]! - plain0[a]! + doubled1[b]! - doubled1[a]!
+        : plain1[b]! - plain1[a]! + doubled0[b]! - doubled0[a]!;
     return sum % 10 === 0;
   };
   let start = -1;

@@ -9,8 +9,12 @@ import type { Classification } from '../sql/types.js';
 import type { DerivedMask } from './lineage-rule.js';
 
 export const DEFERRED_ERRORS_MASK: DerivedMask = {
-  strategy: 'redact', label: 'deferred work', errorsOnly: true, touchOnly: true,
-  reason: 'ends a transaction or runs deferred work (a WITH HOLD cursor\'s query, deferred constraints and triggers), whose errors may quote masked values',
+  strategy: 'redact',
+  label: 'deferred work',
+  errorsOnly: true,
+  touchOnly: true,
+  reason:
+    "ends a transaction or runs deferred work (a WITH HOLD cursor's query, deferred constraints and triggers), whose errors may quote masked values",
 };
 
 /** Statements whose errors may come from work deferred by earlier statements. */

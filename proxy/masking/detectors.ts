@@ -62,9 +62,20 @@ export function findSsns(s: string, out: Span[]): void {
   let dash = s.indexOf('-', 3);
   while (dash >= 0) {
     const start = dash - 3;
-    if (digitsAt(s, start, 3) && digitsAt(s, dash + 1, 2) && s.charCodeAt(dash + 3) === 45 && digitsAt(s, dash + 4, 4)) {
+    if (
+      digitsAt(s, start, 3) &&
+      digitsAt(s, dash + 1, 2) &&
+      s.charCodeAt(dash + 3) === 45 &&
+      digitsAt(s, dash + 4, 4)
+    ) {
       const area = s.slice(start, dash);
-      if (area !== '000' && area !== '666' && area[0] !== '9' && s.slice(dash + 1, dash + 3) !== '00' && s.slice(dash + 4, dash + 8) !== '0000') {
+      if (
+        area !== '000' &&
+        area !== '666' &&
+        area[0] !== '9' &&
+        s.slice(dash + 1, dash + 3) !== '00' &&
+        s.slice(dash + 4, dash + 8) !== '0000'
+      ) {
         out.push({ start, end: dash + 8, label: 'usSsn' });
         dash = s.indexOf('-', dash + 11);
         continue;

@@ -6,7 +6,11 @@
 import type { Masker } from './masker.js';
 
 /** `derivedFromRuled`: keys naming columns computed from a ruled column (generated columns), redacted. */
-export function maskJsonColumns(masker: Masker, text: string, derivedFromRuled?: (key: string) => boolean): { text: string; count: number } {
+export function maskJsonColumns(
+  masker: Masker,
+  text: string,
+  derivedFromRuled?: (key: string) => boolean,
+): { text: string; count: number } {
   if (!masker.hasColumnRules || !/^\s*[[{]/.test(text)) return { text, count: 0 };
   let parsed: unknown;
   try {

@@ -36,7 +36,11 @@ export class Masker {
   constructor(spec: MaskingSpec | undefined, opts: MaskerOptions = {}) {
     this.enabled = new Set(spec?.detectors ?? []);
     this.defaultStrategy = spec?.defaultStrategy ?? 'redact';
-    this.patterns = (spec?.patterns ?? []).map((p) => ({ name: p.name, re: RE2JS.compile(p.regex), strategy: p.strategy ?? this.defaultStrategy }));
+    this.patterns = (spec?.patterns ?? []).map((p) => ({
+      name: p.name,
+      re: RE2JS.compile(p.regex),
+      strategy: p.strategy ?? this.defaultStrategy,
+    }));
     for (const c of spec?.columns ?? []) this.columns.set(c.name.toLowerCase(), c.strategy ?? this.defaultStrategy);
     this.hashKey = opts.hashKey ?? randomBytes(32);
     this.scansValues = this.enabled.size > 0 || this.patterns.length > 0;

@@ -45,7 +45,10 @@ class Runs {
   private lastDigit = -1;
   private lastLetter = -1;
 
-  constructor(private readonly s: string, private readonly inClass: (c: number) => boolean) {}
+  constructor(
+    private readonly s: string,
+    private readonly inClass: (c: number) => boolean,
+  ) {}
 
   /** End of the maximal run of the class that starts at `i`. */
   endFrom(i: number): number {
@@ -109,7 +112,8 @@ function findJwts(s: string, out: Span[]): void {
   }
 }
 
-const PEM_BODY = (c: number): boolean => isAlnum(c) || c === 43 || c === 47 || c === 61 || c === 58 || c === 44 || c === 32 || c === 9 || c === 10 || c === 13;
+const PEM_BODY = (c: number): boolean =>
+  isAlnum(c) || c === 43 || c === 47 || c === 61 || c === 58 || c === 44 || c === 32 || c === 9 || c === 10 || c === 13;
 
 /**
  * `-----BEGIN … PRIVATE KEY-----` up to its END line (within 16 KiB); without one (a truncated key,

@@ -46,7 +46,13 @@ export class McpPolicyEngine {
     return { action, rule, ...(message ? { message } : {}), blocked: action !== 'Allow' && this.spec.mode !== 'Audit' };
   }
 
-  private matches(rule: RuleSpec, f: McpCallFacts, target: McpTargetSpec, principal: PrincipalFacts, person?: TriggeringPerson): boolean {
+  private matches(
+    rule: RuleSpec,
+    f: McpCallFacts,
+    target: McpTargetSpec,
+    principal: PrincipalFacts,
+    person?: TriggeringPerson,
+  ): boolean {
     const when = rule.when;
     if (!when) return true;
     if (when.targets && !when.targets.includes(target.name)) return false;
@@ -77,7 +83,11 @@ export class McpPolicyEngine {
 
 function celRequest(f: McpCallFacts, p: PrincipalFacts): McpCelRequest {
   return {
-    method: f.method, tool: f.tool ?? '', uri: f.uri ?? '', prompt: f.prompt ?? '', arguments: f.arguments ?? {},
+    method: f.method,
+    tool: f.tool ?? '',
+    uri: f.uri ?? '',
+    prompt: f.prompt ?? '',
+    arguments: f.arguments ?? {},
     principal: { sub: p.sub, iss: p.iss, ...(p.triggeredBy ? { triggeredBy: p.triggeredBy } : {}) },
     target: f.target,
   };

@@ -63,13 +63,34 @@ export class McpGate {
     const f = req.facts;
     const p = req.principal;
     const request: EngineRequest<Decision> = {
-      protocol: 'mcp', target: req.target.name, principal: p, sessionId: req.sessionId, connectionId: req.connectionId, client: req.client,
+      protocol: 'mcp',
+      target: req.target.name,
+      principal: p,
+      sessionId: req.sessionId,
+      connectionId: req.connectionId,
+      client: req.client,
       wording: { noun: 'call', notSent: 'nothing was sent to the server' },
-      decide: (rt) => this.engine(rt).decide(f, req.target, { sub: p.sub, iss: p.iss, ...(p.triggeredBy ? { triggeredBy: p.triggeredBy.sub } : {}) }, p.triggeredBy),
-      record: (rt) => ({ text: callLine(f), fields: { mcp: this.callFields(req, rt) }, eventWhat: rt.masker.maskText(callLine(f)).text }),
+      decide: (rt) =>
+        this.engine(rt).decide(
+          f,
+          req.target,
+          { sub: p.sub, iss: p.iss, ...(p.triggeredBy ? { triggeredBy: p.triggeredBy.sub } : {}) },
+          p.triggeredBy,
+        ),
+      record: (rt) => ({
+        text: callLine(f),
+        fields: { mcp: this.callFields(req, rt) },
+        eventWhat: rt.masker.maskText(callLine(f)).text,
+      }),
       approval: (rt) => {
         const line = rt.masker.maskText(callLine(f)).text;
-        return { sha256: f.sha256, line, text: `${line}\n\narguments (masked), sha256 ${f.sha256}:\n${req.maskedArguments}`.slice(0, 65536), summary: `MCP ${line}`.slice(0, 119), effects: [f.method === 'tools/call' ? 'write' : 'read'] };
+        return {
+          sha256: f.sha256,
+          line,
+          text: `${line}\n\narguments (masked), sha256 ${f.sha256}:\n${req.maskedArguments}`.slice(0, 65536),
+          summary: `MCP ${line}`.slice(0, 119),
+          effects: [f.method === 'tools/call' ? 'write' : 'read'],
+        };
       },
       ...(onHold ? { onHold } : {}),
     };
@@ -80,33 +101,79 @@ export class McpGate {
     const f = req.facts;
     const m = (s: string): string => rt.masker.maskText(s).text;
     return {
-      method: f.method, ...(f.tool !== undefined ? { tool: m(f.tool) } : {}), ...(f.uri !== undefined ? { uri: m(f.uri) } : {}), ...(f.prompt !== undefined ? { prompt: m(f.prompt) } : {}),
-      argumentsSha256: f.sha256, ...(rt.policy.spec.audit?.includeStatementText !== false ? { arguments: req.maskedArguments.slice(0, 16384) } : {}), requestBytes: req.requestBytes,
+      method: f.method,
+      ...(f.tool !== undefined ? { tool: m(f.tool) } : {}),
+      ...(f.uri !== undefined ? { uri: m(f.uri) } : {}),
+      ...(f.prompt !== undefined ? { prompt: m(f.prompt) } : {}),
+      argumentsSha256: f.sha256,
+      ...(rt.policy.spec.audit?.includeStatementText !== false
+        ? { arguments: req.maskedArguments.slice(0, 16384) }
+        : {}),
+      requestBytes: req.requestBytes,
     };
   }
 
   record(o: McpOutcome): void {
     const req = o.request;
-    this.gate.complete({ protocol: 'mcp', target: req.target.name, principal: req.principal, sessionId: req.sessionId, connectionId: req.connectionId }, {
-      event: { action: 'statement.completion', outcome: o.error !== undefined ? 'failure' : 'success', duration: Math.round(Math.max(0, o.durationMs) * 1e6) },
-      decisionSeq: o.verdict.decisionSeq,
-      mcp: { ...this.callFields(req, this.o.runtime()), resultBytes: o.resultBytes, isError: o.isError },
-      maskedValues: o.maskedValues,
-      ...(o.error ? { error: { message: o.error } } : {}),
-    });
+    this.gate.complete(
+      {
+        protocol: 'mcp',
+        target: req.target.name,
+        principal: req.principal,
+        sessionId: req.sessionId,
+        connectionId: req.connectionId,
+      },
+      {
+        event: {
+          action: 'statement.completion',
+          outcome: o.error !== undefined ? 'failure' : 'success',
+          duration: Math.round(Math.max(0, o.durationMs) * 1e6),
+        },
+        decisionSeq: o.verdict.decisionSeq,
+        mcp: { ...this.callFields(req, this.o.runtime()), resultBytes: o.resultBytes, isError: o.isError },
+        maskedValues: o.maskedValues,
+        ...(o.error ? { error: { message: o.error } } : {}),
+      },
+    );
   }
 
   /** A tool whose definition changed from the one first seen (or from the pinned ones): blocked until accepted. */
-  toolChanged(target: string, session: { sessionId: string; connectionId: string; principal: Principal }, tool: string, fingerprint: string, baseline: string | undefined): void {
+  toolChanged(
+    target: string,
+    session: { sessionId: string; connectionId: string; principal: Principal },
+    tool: string,
+    fingerprint: string,
+    baseline: string | undefined,
+  ): void {
     const message = `tool "${tool}" on target ${target} changed its definition (sha256 ${fingerprint}${baseline ? `, was ${baseline}` : ', not among the accepted ones'}); it is blocked until an admin lists the new fingerprint in the target's mcp.acceptedTools`;
-    this.gate.notice({ event: { action: 'protocol.error', outcome: 'failure' }, session: { id: session.sessionId }, connection: session.connectionId, principal: principalRecord(session.principal), target, protocol: 'mcp', rule: { name: 'tool-definition-changed' }, message, detail: { tool, sha256: fingerprint, ...(baseline ? { baseline } : {}) } }, { reason: 'ToolDefinitionChanged', message, detail: { toolDefinition: { target, tool, sha256: fingerprint, ...(baseline ? { baseline } : {}) } } });
+    this.gate.notice(
+      {
+        event: { action: 'protocol.error', outcome: 'failure' },
+        session: { id: session.sessionId },
+        connection: session.connectionId,
+        principal: principalRecord(session.principal),
+        target,
+        protocol: 'mcp',
+        rule: { name: 'tool-definition-changed' },
+        message,
+        detail: { tool, sha256: fingerprint, ...(baseline ? { baseline } : {}) },
+      },
+      {
+        reason: 'ToolDefinitionChanged',
+        message,
+        detail: { toolDefinition: { target, tool, sha256: fingerprint, ...(baseline ? { baseline } : {}) } },
+      },
+    );
   }
 
   identityRejected(target: string, connectionId: string, client: McpGateRequest['client'], reason: string): void {
     this.gate.identityRejected('mcp', target, connectionId, client, reason);
   }
 
-  protocolEvent(action: 'protocol.error' | 'connection.close', f: { target: string; connectionId: string; sessionId?: string; client?: McpGateRequest['client']; message: string }): void {
+  protocolEvent(
+    action: 'protocol.error' | 'connection.close',
+    f: { target: string; connectionId: string; sessionId?: string; client?: McpGateRequest['client']; message: string },
+  ): void {
     this.gate.protocolEvent('mcp', action, f);
   }
 }

@@ -31,7 +31,10 @@ export function callFacts(target: string, method: string, params: Record<string,
   const p = params ?? {};
   const str = (k: string): string | undefined => (typeof p[k] === 'string' ? (p[k] as string) : undefined);
   const name = str('name');
-  const args = p.arguments && typeof p.arguments === 'object' && !Array.isArray(p.arguments) ? (p.arguments as Record<string, unknown>) : undefined;
+  const args =
+    p.arguments && typeof p.arguments === 'object' && !Array.isArray(p.arguments)
+      ? (p.arguments as Record<string, unknown>)
+      : undefined;
   const f: Omit<McpCallFacts, 'sha256'> = {
     target,
     method,
@@ -41,10 +44,21 @@ export function callFacts(target: string, method: string, params: Record<string,
     ...(args ? { arguments: args } : {}),
   };
   const named = f.tool ?? f.prompt ?? f.uri ?? '';
-  return { ...f, sha256: createHash('sha256').update(`${method}\n${named}\n${canonicalJson(args ?? {})}`).digest('hex') };
+  return {
+    ...f,
+    sha256: createHash('sha256')
+      .update(`${method}\n${named}\n${canonicalJson(args ?? {})}`)
+      .digest('hex'),
+  };
 }
 
 /** The call as audit records and approval requests name it (the arguments shown apart, masked). */
 export function callLine(f: McpCallFacts): string {
-  return f.tool !== undefined ? `tools/call ${f.tool}` : f.prompt !== undefined ? `prompts/get ${f.prompt}` : f.uri !== undefined ? `resources/read ${f.uri}` : f.method;
+  return f.tool !== undefined
+    ? `tools/call ${f.tool}`
+    : f.prompt !== undefined
+      ? `prompts/get ${f.prompt}`
+      : f.uri !== undefined
+        ? `resources/read ${f.uri}`
+        : f.method;
 }

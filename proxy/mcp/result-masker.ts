@@ -13,7 +13,10 @@ const BINARY_WITHHELD = '[binary content withheld by agentgate: it cannot be ins
 export class McpResultMasker {
   count = 0;
 
-  constructor(private readonly json: JsonMasker, private readonly masker: Masker) {}
+  constructor(
+    private readonly json: JsonMasker,
+    private readonly masker: Masker,
+  ) {}
 
   get active(): boolean {
     return this.json.active;
@@ -25,7 +28,11 @@ export class McpResultMasker {
     const r = { ...(result as Record<string, unknown>) };
     if (Array.isArray(r.content)) r.content = r.content.map((c) => this.block(c));
     if (Array.isArray(r.contents)) r.contents = r.contents.map((c) => this.resource(c));
-    if (Array.isArray(r.messages)) r.messages = r.messages.map((m: Record<string, unknown>) => ({ ...m, content: Array.isArray(m.content) ? m.content.map((c) => this.block(c)) : this.block(m.content) }));
+    if (Array.isArray(r.messages))
+      r.messages = r.messages.map((m: Record<string, unknown>) => ({
+        ...m,
+        content: Array.isArray(m.content) ? m.content.map((c) => this.block(c)) : this.block(m.content),
+      }));
     if (r.structuredContent !== undefined) r.structuredContent = this.jsonValue(r.structuredContent);
     if (typeof r.description === 'string') r.description = this.text(r.description);
     return r as T;
@@ -40,7 +47,11 @@ export class McpResultMasker {
       case 'resource':
         return { ...b, resource: this.resource(b.resource) };
       case 'resource_link':
-        return { ...b, ...(typeof b.uri === 'string' ? { uri: this.text(b.uri) } : {}), ...(typeof b.description === 'string' ? { description: this.text(b.description) } : {}) };
+        return {
+          ...b,
+          ...(typeof b.uri === 'string' ? { uri: this.text(b.uri) } : {}),
+          ...(typeof b.description === 'string' ? { description: this.text(b.description) } : {}),
+        };
       default:
         // image, audio and anything unknown: not inspectable.
         this.count++;

@@ -14,10 +14,29 @@ import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import {
-  CallToolRequestSchema, CallToolResultSchema, CreateMessageRequestSchema, ElicitRequestSchema, ErrorCode, GetPromptRequestSchema, GetPromptResultSchema,
-  isInitializeRequest, JSONRPCMessageSchema, ListPromptsRequestSchema, ListResourcesRequestSchema, ListResourceTemplatesRequestSchema, ListToolsRequestSchema,
-  McpError, PromptListChangedNotificationSchema, ReadResourceRequestSchema, ReadResourceResultSchema, ResourceListChangedNotificationSchema,
-  ToolListChangedNotificationSchema, type CallToolResult, type ServerNotification, type ServerRequest, type Tool,
+  CallToolRequestSchema,
+  CallToolResultSchema,
+  CreateMessageRequestSchema,
+  ElicitRequestSchema,
+  ErrorCode,
+  GetPromptRequestSchema,
+  GetPromptResultSchema,
+  isInitializeRequest,
+  JSONRPCMessageSchema,
+  ListPromptsRequestSchema,
+  ListResourcesRequestSchema,
+  ListResourceTemplatesRequestSchema,
+  ListToolsRequestSchema,
+  McpError,
+  PromptListChangedNotificationSchema,
+  ReadResourceRequestSchema,
+  ReadResourceResultSchema,
+  ResourceListChangedNotificationSchema,
+  ToolListChangedNotificationSchema,
+  type CallToolResult,
+  type ServerNotification,
+  type ServerRequest,
+  type Tool,
 } from '@modelcontextprotocol/sdk/types.js';
 import { JsonMasker } from '../http/json-masker.js';
 import { hasDuplicateKeys } from '../http/request-facts.js';
@@ -42,7 +61,12 @@ export interface McpTargetsOptions {
   log?: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
 }
 
-const DEFAULTS = { maxHeaderBytes: 16 * 1024, maxRequestBodyBytes: 1024 * 1024, maxResponseBodyBytes: 16 * 1024 * 1024, requestTimeoutSeconds: 30 };
+const DEFAULTS = {
+  maxHeaderBytes: 16 * 1024,
+  maxRequestBodyBytes: 1024 * 1024,
+  maxResponseBodyBytes: 16 * 1024 * 1024,
+  requestTimeoutSeconds: 30,
+};
 /** Error code of a call refused by policy where the message has no result to carry it (resources, prompts). */
 const POLICY_DENIED = -32001;
 const MAX_SESSIONS_PER_TARGET = 256;
@@ -93,48 +117,74 @@ export class McpTargets {
   }
 
   addresses(): { target: string; kind: 'reverse'; host: string; port: number }[] {
-    return this.listeners.flatMap((l) => (l.address ? [{ target: l.spec.name, kind: 'reverse' as const, ...l.address }] : []));
+    return this.listeners.flatMap((l) =>
+      l.address ? [{ target: l.spec.name, kind: 'reverse' as const, ...l.address }] : [],
+    );
   }
 
   async stop(): Promise<void> {
     for (const l of this.listeners) clearInterval(l.reaper);
     for (const l of this.listeners) for (const s of l.sessions.values()) await this.close(l, s);
-    await Promise.all(this.listeners.map((l) => new Promise<void>((r) => {
-      l.server.close(() => r());
-      l.server.closeAllConnections();
-    })));
+    await Promise.all(
+      this.listeners.map(
+        (l) =>
+          new Promise<void>((r) => {
+            l.server.close(() => r());
+            l.server.closeAllConnections();
+          }),
+      ),
+    );
   }
 
   private async listen(spec: McpTargetSpec): Promise<void> {
     const limits = { ...DEFAULTS, ...spec.limits };
     const server = http.createServer({
-      maxHeaderSize: limits.maxHeaderBytes, requestTimeout: limits.requestTimeoutSeconds * 1000, headersTimeout: Math.min(limits.requestTimeoutSeconds * 1000, 10_000),
-      keepAliveTimeout: 5000, connectionsCheckingInterval: 500, requireHostHeader: true, insecureHTTPParser: false, joinDuplicateHeaders: false,
+      maxHeaderSize: limits.maxHeaderBytes,
+      requestTimeout: limits.requestTimeoutSeconds * 1000,
+      headersTimeout: Math.min(limits.requestTimeoutSeconds * 1000, 10_000),
+      keepAliveTimeout: 5000,
+      connectionsCheckingInterval: 500,
+      requireHostHeader: true,
+      insecureHTTPParser: false,
+      joinDuplicateHeaders: false,
     });
     server.maxConnections = 1024;
     const l: Listener = { spec, server, limits, fingerprints: new ToolFingerprints(), sessions: new Map() };
     server.on('request', (req: IncomingMessage, res: ServerResponse) => {
       void this.handle(l, req, res).catch((e: Error) => {
         this.o.log?.('error', 'mcp request failed', { error: e.message });
-        if (!res.headersSent) jsonRpcError(res, 500, ErrorCode.InternalError, 'the proxy failed on this message; nothing more was forwarded');
+        if (!res.headersSent)
+          jsonRpcError(
+            res,
+            500,
+            ErrorCode.InternalError,
+            'the proxy failed on this message; nothing more was forwarded',
+          );
         else res.destroy();
       });
     });
     server.on('clientError', (err: NodeJS.ErrnoException, socket: net.Socket) => {
-      this.o.gate.protocolEvent('protocol.error', { target: spec.name, connectionId: randomUUID(), message: `malformed HTTP request (${err.code ?? err.message})` });
+      this.o.gate.protocolEvent('protocol.error', {
+        target: spec.name,
+        connectionId: randomUUID(),
+        message: `malformed HTTP request (${err.code ?? err.message})`,
+      });
       if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
       else socket.destroy();
     });
     const listen = this.o.listenOverride?.[spec.name] ?? spec.listen;
     const i = listen.lastIndexOf(':');
     await new Promise<void>((resolve, reject) => {
-      server.once('error', (e) => reject(new Error(`mcp target ${spec.name}: cannot listen on ${listen}: ${e.message}`)));
+      server.once('error', (e) =>
+        reject(new Error(`mcp target ${spec.name}: cannot listen on ${listen}: ${e.message}`)),
+      );
       server.listen(Number(listen.slice(i + 1)), listen.slice(0, i).replace(/^\[|\]$/g, ''), () => resolve());
     });
     const a = server.address() as net.AddressInfo;
     l.address = { host: a.address, port: a.port };
     l.reaper = setInterval(() => {
-      for (const s of l.sessions.values()) if (s.active === 0 && Date.now() - s.lastUsed > IDLE_SESSION_MS) void this.close(l, s);
+      for (const s of l.sessions.values())
+        if (s.active === 0 && Date.now() - s.lastUsed > IDLE_SESSION_MS) void this.close(l, s);
     }, 60_000);
     l.reaper.unref();
     this.listeners.push(l);
@@ -143,18 +193,29 @@ export class McpTargets {
 
   /** The target as the policy in force has it (undefined: it was removed). */
   private current(l: Listener): McpTargetSpec | undefined {
-    return this.o.runtime().policy.spec.targets.find((t): t is McpTargetSpec => t.name === l.spec.name && t.protocol === 'mcp');
+    return this.o
+      .runtime()
+      .policy.spec.targets.find((t): t is McpTargetSpec => t.name === l.spec.name && t.protocol === 'mcp');
   }
 
   private async handle(l: Listener, req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const client = { address: req.socket.remoteAddress ?? '', ...(req.socket.remotePort ? { port: req.socket.remotePort } : {}) };
+    const client = {
+      address: req.socket.remoteAddress ?? '',
+      ...(req.socket.remotePort ? { port: req.socket.remotePort } : {}),
+    };
     const connectionId = randomUUID();
     const refuse = (status: number, code: number, message: string, close = false): void => {
-      this.o.gate.protocolEvent('protocol.error', { target: l.spec.name, connectionId, client, message: `${status}: ${message}` });
+      this.o.gate.protocolEvent('protocol.error', {
+        target: l.spec.name,
+        connectionId,
+        client,
+        message: `${status}: ${message}`,
+      });
       if (close) req.resume();
       jsonRpcError(res, status, code, message, close);
     };
-    if (new URL(req.url ?? '/', 'http://x').pathname !== '/mcp') return jsonRpcError(res, 404, ErrorCode.InvalidRequest, 'the MCP endpoint is /mcp');
+    if (new URL(req.url ?? '/', 'http://x').pathname !== '/mcp')
+      return jsonRpcError(res, 404, ErrorCode.InvalidRequest, 'the MCP endpoint is /mcp');
     const down = this.o.gate.unavailable();
     if (down) return jsonRpcError(res, 503, ErrorCode.InternalError, `${down}; calls are refused`);
     const token = bearerOf(req, 'reverse');
@@ -166,40 +227,92 @@ export class McpTargets {
       this.o.gate.identityRejected(l.spec.name, connectionId, client, (e as Error).message);
       req.resume();
       res.setHeader('www-authenticate', token ? 'Bearer error="invalid_token"' : 'Bearer realm="agentgate"');
-      return jsonRpcError(res, 401, ErrorCode.InvalidRequest, token ? `authentication failed: ${(e as Error).message}` : 'send the agent token as Authorization: Bearer <token>');
+      return jsonRpcError(
+        res,
+        401,
+        ErrorCode.InvalidRequest,
+        token
+          ? `authentication failed: ${(e as Error).message}`
+          : 'send the agent token as Authorization: Bearer <token>',
+      );
     }
     const spec = this.current(l);
-    if (!spec) return jsonRpcError(res, 503, ErrorCode.InternalError, `target ${l.spec.name} is no longer in the policy in force; calls are refused`);
+    if (!spec)
+      return jsonRpcError(
+        res,
+        503,
+        ErrorCode.InternalError,
+        `target ${l.spec.name} is no longer in the policy in force; calls are refused`,
+      );
 
     let body: unknown;
     if (req.method === 'POST') {
       const coding = (req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
-      if (coding !== 'identity') return refuse(415, ErrorCode.InvalidRequest, `a message with Content-Encoding ${coding} is not inspected; send it uncompressed`, true);
+      if (coding !== 'identity')
+        return refuse(
+          415,
+          ErrorCode.InvalidRequest,
+          `a message with Content-Encoding ${coding} is not inspected; send it uncompressed`,
+          true,
+        );
       const max = l.limits.maxRequestBodyBytes;
-      if (Number(req.headers['content-length'] ?? 0) > max) return refuse(413, ErrorCode.InvalidRequest, `the message is larger than limits.maxRequestBodyBytes (${max}); it was not forwarded`, true);
+      if (Number(req.headers['content-length'] ?? 0) > max)
+        return refuse(
+          413,
+          ErrorCode.InvalidRequest,
+          `the message is larger than limits.maxRequestBodyBytes (${max}); it was not forwarded`,
+          true,
+        );
       const raw = await readBody(req, max);
       if (raw === 'aborted') return;
-      if (raw === 'too-large') return refuse(413, ErrorCode.InvalidRequest, `the message is larger than limits.maxRequestBodyBytes (${max}); it was not forwarded`, true);
+      if (raw === 'too-large')
+        return refuse(
+          413,
+          ErrorCode.InvalidRequest,
+          `the message is larger than limits.maxRequestBodyBytes (${max}); it was not forwarded`,
+          true,
+        );
       const text = raw.toString('utf8');
       try {
         body = JSON.parse(text);
       } catch {
         return refuse(400, ErrorCode.ParseError, 'Parse error: the message is not JSON; it was not forwarded');
       }
-      if (hasDuplicateKeys(text)) return refuse(400, ErrorCode.InvalidRequest, 'an object has the same key twice; such a message is not decided on');
-      if (Array.isArray(body)) return refuse(400, ErrorCode.InvalidRequest, 'JSON-RPC batches are not accepted; send one message per request');
-      if (!JSONRPCMessageSchema.safeParse(body).success) return refuse(400, ErrorCode.InvalidRequest, 'not a JSON-RPC 2.0 message; it was not forwarded');
+      if (hasDuplicateKeys(text))
+        return refuse(
+          400,
+          ErrorCode.InvalidRequest,
+          'an object has the same key twice; such a message is not decided on',
+        );
+      if (Array.isArray(body))
+        return refuse(400, ErrorCode.InvalidRequest, 'JSON-RPC batches are not accepted; send one message per request');
+      if (!JSONRPCMessageSchema.safeParse(body).success)
+        return refuse(400, ErrorCode.InvalidRequest, 'not a JSON-RPC 2.0 message; it was not forwarded');
     }
     const sid = req.headers['mcp-session-id'];
     let s: Session | undefined;
     let opened = false;
     if (typeof sid === 'string') {
       s = l.sessions.get(sid);
-      if (!s) return jsonRpcError(res, 404, ErrorCode.InvalidRequest, 'no such MCP session (it ended); initialize a new one');
-      if (s.principal.sub !== principal.sub || s.principal.iss !== principal.iss) return refuse(403, ErrorCode.InvalidRequest, 'this MCP session belongs to another principal');
+      if (!s)
+        return jsonRpcError(res, 404, ErrorCode.InvalidRequest, 'no such MCP session (it ended); initialize a new one');
+      if (s.principal.sub !== principal.sub || s.principal.iss !== principal.iss)
+        return refuse(403, ErrorCode.InvalidRequest, 'this MCP session belongs to another principal');
     } else {
-      if (req.method !== 'POST' || !isInitializeRequest(body)) return jsonRpcError(res, 400, ErrorCode.InvalidRequest, 'no Mcp-Session-Id: the first message of a session is initialize');
-      if (l.sessions.size >= MAX_SESSIONS_PER_TARGET) return jsonRpcError(res, 503, ErrorCode.InternalError, `target ${spec.name} has ${MAX_SESSIONS_PER_TARGET} open MCP sessions; close one first`);
+      if (req.method !== 'POST' || !isInitializeRequest(body))
+        return jsonRpcError(
+          res,
+          400,
+          ErrorCode.InvalidRequest,
+          'no Mcp-Session-Id: the first message of a session is initialize',
+        );
+      if (l.sessions.size >= MAX_SESSIONS_PER_TARGET)
+        return jsonRpcError(
+          res,
+          503,
+          ErrorCode.InternalError,
+          `target ${spec.name} has ${MAX_SESSIONS_PER_TARGET} open MCP sessions; close one first`,
+        );
       try {
         s = await this.open(l, spec, principal, client);
         opened = true;
@@ -209,7 +322,12 @@ export class McpTargets {
         return jsonRpcError(res, 502, ErrorCode.InternalError, message);
       }
     }
-    (req as IncomingMessage & { auth?: unknown }).auth = { token: '', clientId: principal.sub, scopes: [], extra: { principal } };
+    (req as IncomingMessage & { auth?: unknown }).auth = {
+      token: '',
+      clientId: principal.sub,
+      scopes: [],
+      extra: { principal },
+    };
     s.active++;
     s.lastUsed = Date.now();
     try {
@@ -223,24 +341,52 @@ export class McpTargets {
   }
 
   /** A new agent session: its own client to the server, and the SDK server the agent talks to. */
-  private async open(l: Listener, spec: McpTargetSpec, principal: Principal, client: Session['client']): Promise<Session> {
+  private async open(
+    l: Listener,
+    spec: McpTargetSpec,
+    principal: Principal,
+    client: Session['client'],
+  ): Promise<Session> {
     // Upstreams (command, url, credentials) follow the policy the sidecar started with, as listeners do.
     const upstream = upstreamClient(spec);
-    await upstream.connect(upstreamTransport(l.spec, {
-      env: this.o.env ?? process.env, ...(this.o.resolvePath ? { resolvePath: this.o.resolvePath } : {}),
-      onStderr: (line) => this.o.log?.('info', `mcp target ${spec.name}: server stderr`, { line: line.slice(0, 1000) }),
-    }));
+    await upstream.connect(
+      upstreamTransport(l.spec, {
+        env: this.o.env ?? process.env,
+        ...(this.o.resolvePath ? { resolvePath: this.o.resolvePath } : {}),
+        onStderr: (line) =>
+          this.o.log?.('info', `mcp target ${spec.name}: server stderr`, { line: line.slice(0, 1000) }),
+      }),
+    );
     const caps = upstream.getServerCapabilities() ?? {};
-    const server = new Server({ name: `agentgate-${spec.name}`, version: '1' }, {
-      capabilities: { tools: { listChanged: true }, ...(caps.resources ? { resources: { listChanged: true } } : {}), ...(caps.prompts ? { prompts: { listChanged: true } } : {}) },
-      ...(upstream.getInstructions() ? { instructions: this.o.runtime().masker.maskText(upstream.getInstructions()!).text } : {}),
-    });
+    const server = new Server(
+      { name: `agentgate-${spec.name}`, version: '1' },
+      {
+        capabilities: {
+          tools: { listChanged: true },
+          ...(caps.resources ? { resources: { listChanged: true } } : {}),
+          ...(caps.prompts ? { prompts: { listChanged: true } } : {}),
+        },
+        ...(upstream.getInstructions()
+          ? { instructions: this.o.runtime().masker.maskText(upstream.getInstructions()!).text }
+          : {}),
+      },
+    );
     let s!: Session;
     const transport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
       onsessioninitialized: (id) => void l.sessions.set(id, s),
     });
-    s = { auditId: randomUUID(), principal: { sub: principal.sub, iss: principal.iss }, transport, server, upstream, client, calls: 0, lastUsed: Date.now(), active: 0 };
+    s = {
+      auditId: randomUUID(),
+      principal: { sub: principal.sub, iss: principal.iss },
+      transport,
+      server,
+      upstream,
+      client,
+      calls: 0,
+      lastUsed: Date.now(),
+      active: 0,
+    };
     transport.onclose = () => void this.close(l, s);
     upstream.onclose = () => void transport.close();
     this.handlers(l, s, spec);
@@ -251,7 +397,13 @@ export class McpTargets {
   private async close(l: Listener, s: Session): Promise<void> {
     if (s.transport.sessionId && l.sessions.get(s.transport.sessionId) === s) {
       l.sessions.delete(s.transport.sessionId);
-      this.o.gate.protocolEvent('connection.close', { target: l.spec.name, connectionId: s.auditId, sessionId: s.auditId, client: s.client, message: `MCP session closed after ${s.calls} call(s)` });
+      this.o.gate.protocolEvent('connection.close', {
+        target: l.spec.name,
+        connectionId: s.auditId,
+        sessionId: s.auditId,
+        client: s.client,
+        message: `MCP session closed after ${s.calls} call(s)`,
+      });
     }
     await s.upstream.close().catch(() => undefined);
     await s.transport.close().catch(() => undefined);
@@ -274,7 +426,11 @@ export class McpTargets {
       const tools = await this.tools(l, s, t, p);
       const engine = this.o.gate.engine();
       const facts = { sub: p.sub, iss: p.iss, ...(p.triggeredBy ? { triggeredBy: p.triggeredBy.sub } : {}) };
-      return { tools: [...tools.values()].filter((x) => !x.blocked && engine.toolListed(x.tool.name, t, facts)).map((x) => x.tool) };
+      return {
+        tools: [...tools.values()]
+          .filter((x) => !x.blocked && engine.toolListed(x.tool.name, t, facts))
+          .map((x) => x.tool),
+      };
     });
 
     server.setRequestHandler(CallToolRequestSchema, async (r, extra) => {
@@ -284,11 +440,28 @@ export class McpTargets {
       const tools = await this.tools(l, s, t, p);
       const known = tools.get(name);
       if (!known) throw new McpError(ErrorCode.InvalidParams, `unknown tool "${name}"`);
-      if (known.blocked) return refusal(`tool "${name}" changed its definition since it was first seen and is blocked until an admin accepts the new one`, 'tool-definition-changed');
-      return this.gated(l, s, t, p, 'tools/call', r.params as Record<string, unknown>, extra, async (signal) => {
-        const result = await upstream.request({ method: 'tools/call', params: r.params }, CallToolResultSchema, { signal, timeout: 600_000 });
-        return { result, isError: result.isError === true };
-      }, (reason, rule, approval) => refusal(reason, rule, approval));
+      if (known.blocked)
+        return refusal(
+          `tool "${name}" changed its definition since it was first seen and is blocked until an admin accepts the new one`,
+          'tool-definition-changed',
+        );
+      return this.gated(
+        l,
+        s,
+        t,
+        p,
+        'tools/call',
+        r.params as Record<string, unknown>,
+        extra,
+        async (signal) => {
+          const result = await upstream.request({ method: 'tools/call', params: r.params }, CallToolResultSchema, {
+            signal,
+            timeout: 600_000,
+          });
+          return { result, isError: result.isError === true };
+        },
+        (reason, rule, approval) => refusal(reason, rule, approval),
+      );
     });
 
     if (upstream.getServerCapabilities()?.resources) {
@@ -297,20 +470,62 @@ export class McpTargets {
         const p = principalOf(extra);
         const list = await upstream.listResources(r.params, { signal: extra.signal });
         const engine = this.o.gate.engine();
-        const visible = list.resources.filter((x) => !engine.decide(callFacts(t.name, 'resources/read', { uri: x.uri }), t, { sub: p.sub, iss: p.iss }, p.triggeredBy).blocked);
+        const visible = list.resources.filter(
+          (x) =>
+            !engine.decide(
+              callFacts(t.name, 'resources/read', { uri: x.uri }),
+              t,
+              { sub: p.sub, iss: p.iss },
+              p.triggeredBy,
+            ).blocked,
+        );
         return this.masker(t).mask({ ...list, resources: visible });
       });
-      server.setRequestHandler(ListResourceTemplatesRequestSchema, async (r, extra) => this.masker(spec()).mask(await upstream.listResourceTemplates(r.params, { signal: extra.signal })));
+      server.setRequestHandler(ListResourceTemplatesRequestSchema, async (r, extra) =>
+        this.masker(spec()).mask(await upstream.listResourceTemplates(r.params, { signal: extra.signal })),
+      );
       server.setRequestHandler(ReadResourceRequestSchema, async (r, extra) => {
         const t = spec();
-        return this.gated(l, s, t, principalOf(extra), 'resources/read', r.params as Record<string, unknown>, extra, async (signal) => ({ result: await upstream.request({ method: 'resources/read', params: r.params }, ReadResourceResultSchema, { signal }), isError: false }), deniedError);
+        return this.gated(
+          l,
+          s,
+          t,
+          principalOf(extra),
+          'resources/read',
+          r.params as Record<string, unknown>,
+          extra,
+          async (signal) => ({
+            result: await upstream.request({ method: 'resources/read', params: r.params }, ReadResourceResultSchema, {
+              signal,
+            }),
+            isError: false,
+          }),
+          deniedError,
+        );
       });
     }
     if (upstream.getServerCapabilities()?.prompts) {
-      server.setRequestHandler(ListPromptsRequestSchema, async (r, extra) => this.masker(spec()).mask(await upstream.listPrompts(r.params, { signal: extra.signal })));
+      server.setRequestHandler(ListPromptsRequestSchema, async (r, extra) =>
+        this.masker(spec()).mask(await upstream.listPrompts(r.params, { signal: extra.signal })),
+      );
       server.setRequestHandler(GetPromptRequestSchema, async (r, extra) => {
         const t = spec();
-        return this.gated(l, s, t, principalOf(extra), 'prompts/get', r.params as Record<string, unknown>, extra, async (signal) => ({ result: await upstream.request({ method: 'prompts/get', params: r.params }, GetPromptResultSchema, { signal }), isError: false }), deniedError);
+        return this.gated(
+          l,
+          s,
+          t,
+          principalOf(extra),
+          'prompts/get',
+          r.params as Record<string, unknown>,
+          extra,
+          async (signal) => ({
+            result: await upstream.request({ method: 'prompts/get', params: r.params }, GetPromptResultSchema, {
+              signal,
+            }),
+            isError: false,
+          }),
+          deniedError,
+        );
       });
     }
 
@@ -320,18 +535,31 @@ export class McpTargets {
       s.tools = undefined;
       await server.sendToolListChanged().catch(() => undefined);
     });
-    upstream.setNotificationHandler(ResourceListChangedNotificationSchema, async () => void (await server.sendResourceListChanged().catch(() => undefined)));
-    upstream.setNotificationHandler(PromptListChangedNotificationSchema, async () => void (await server.sendPromptListChanged().catch(() => undefined)));
+    upstream.setNotificationHandler(
+      ResourceListChangedNotificationSchema,
+      async () => void (await server.sendResourceListChanged().catch(() => undefined)),
+    );
+    upstream.setNotificationHandler(
+      PromptListChangedNotificationSchema,
+      async () => void (await server.sendPromptListChanged().catch(() => undefined)),
+    );
     const caps = opened.mcp?.capabilities ?? {};
-    if (caps.sampling) upstream.setRequestHandler(CreateMessageRequestSchema, async (r) => server.createMessage(r.params));
+    if (caps.sampling)
+      upstream.setRequestHandler(CreateMessageRequestSchema, async (r) => server.createMessage(r.params));
     if (caps.elicitation) upstream.setRequestHandler(ElicitRequestSchema, async (r) => server.elicitInput(r.params));
   }
 
   /** The server's tools, fingerprinted: fetched once per session and again after a list change. */
-  private async tools(l: Listener, s: Session, t: McpTargetSpec, p: Principal): Promise<Map<string, { tool: Tool; blocked: boolean }>> {
+  private async tools(
+    l: Listener,
+    s: Session,
+    t: McpTargetSpec,
+    p: Principal,
+  ): Promise<Map<string, { tool: Tool; blocked: boolean }>> {
     if (s.tools) {
       // The policy may have accepted a fingerprint since.
-      for (const [name, x] of s.tools) if (x.blocked) x.blocked = !l.fingerprints.check(t, name, toolFingerprint(x.tool)).ok;
+      for (const [name, x] of s.tools)
+        if (x.blocked) x.blocked = !l.fingerprints.check(t, name, toolFingerprint(x.tool)).ok;
       return s.tools;
     }
     const out = new Map<string, { tool: Tool; blocked: boolean }>();
@@ -341,7 +569,14 @@ export class McpTargets {
       for (const tool of page.tools) {
         const fp = toolFingerprint(tool);
         const c = l.fingerprints.check(t, tool.name, fp);
-        if (!c.ok && c.first) this.o.gate.toolChanged(t.name, { sessionId: s.auditId, connectionId: s.auditId, principal: p }, tool.name, fp, c.baseline);
+        if (!c.ok && c.first)
+          this.o.gate.toolChanged(
+            t.name,
+            { sessionId: s.auditId, connectionId: s.auditId, principal: p },
+            tool.name,
+            fp,
+            c.baseline,
+          );
         out.set(tool.name, { tool, blocked: !c.ok });
       }
       cursor = page.nextCursor;
@@ -352,12 +587,21 @@ export class McpTargets {
 
   private masker(t: McpTargetSpec): McpResultMasker {
     const rt = this.o.runtime();
-    return new McpResultMasker(new JsonMasker(rt.masker, t.maskFields ?? [], rt.policy.spec.masking?.defaultStrategy ?? 'redact'), rt.masker);
+    return new McpResultMasker(
+      new JsonMasker(rt.masker, t.maskFields ?? [], rt.policy.spec.masking?.defaultStrategy ?? 'redact'),
+      rt.masker,
+    );
   }
 
   /** Decides the call, sends it only when allowed, masks and bounds the result, records the outcome. */
   private async gated<R>(
-    l: Listener, s: Session, t: McpTargetSpec, p: Principal, method: string, params: Record<string, unknown>, extra: Extra,
+    l: Listener,
+    s: Session,
+    t: McpTargetSpec,
+    p: Principal,
+    method: string,
+    params: Record<string, unknown>,
+    extra: Extra,
     send: (signal: AbortSignal) => Promise<{ result: R; isError: boolean }>,
     refused: (reason: string, rule: string, approval?: string) => R,
   ): Promise<R> {
@@ -372,7 +616,13 @@ export class McpTargets {
   }
 
   private async call<R>(
-    l: Listener, s: Session, t: McpTargetSpec, p: Principal, method: string, params: Record<string, unknown>, extra: Extra,
+    l: Listener,
+    s: Session,
+    t: McpTargetSpec,
+    p: Principal,
+    method: string,
+    params: Record<string, unknown>,
+    extra: Extra,
     send: (signal: AbortSignal) => Promise<{ result: R; isError: boolean }>,
     refused: (reason: string, rule: string, approval?: string) => R,
   ): Promise<R> {
@@ -382,7 +632,16 @@ export class McpTargets {
     const rt = this.o.runtime();
     const jm = new JsonMasker(rt.masker, t.maskFields ?? [], rt.policy.spec.masking?.defaultStrategy ?? 'redact');
     const maskedArguments = jm.maskText(JSON.stringify(facts.arguments ?? {})).text;
-    const req: McpGateRequest = { facts, target: t, principal: p, sessionId: s.auditId, connectionId: s.auditId, client: s.client, maskedArguments, requestBytes: Buffer.byteLength(JSON.stringify(params)) };
+    const req: McpGateRequest = {
+      facts,
+      target: t,
+      principal: p,
+      sessionId: s.auditId,
+      connectionId: s.auditId,
+      client: s.client,
+      maskedArguments,
+      requestBytes: Buffer.byteLength(JSON.stringify(params)),
+    };
     s.calls++;
     // While a call is held for approval, progress notifications (when the agent asked for them) keep
     // its client from timing out, and say which ApprovalRequest it waits for.
@@ -391,15 +650,31 @@ export class McpTargets {
     const onHold = (approval: string): void => {
       if (token === undefined) return;
       let n = 0;
-      const tick = (): void => void extra.sendNotification({ method: 'notifications/progress', params: { progressToken: token, progress: ++n, message: `waiting for ApprovalRequest ${approval}` } }).catch(() => undefined);
+      const tick = (): void =>
+        void extra
+          .sendNotification({
+            method: 'notifications/progress',
+            params: { progressToken: token, progress: ++n, message: `waiting for ApprovalRequest ${approval}` },
+          })
+          .catch(() => undefined);
       tick();
       held = setInterval(tick, 10_000);
     };
     const verdict = await this.o.gate.decide(req, onHold).finally(() => clearInterval(held));
     if (verdict.kind === 'refuse') return refused(verdict.reason, verdict.rule, verdict.approval);
     if (p.exp * 1000 <= Date.now() || extra.signal.aborted) {
-      const why = extra.signal.aborted ? 'the agent cancelled the call before it was sent' : 'the agent token expired before the call was sent';
-      this.o.gate.record({ request: req, verdict, resultBytes: 0, maskedValues: 0, isError: true, durationMs: Date.now() - started, error: why });
+      const why = extra.signal.aborted
+        ? 'the agent cancelled the call before it was sent'
+        : 'the agent token expired before the call was sent';
+      this.o.gate.record({
+        request: req,
+        verdict,
+        resultBytes: 0,
+        maskedValues: 0,
+        isError: true,
+        durationMs: Date.now() - started,
+        error: why,
+      });
       throw new McpError(ErrorCode.InvalidRequest, `${why}; nothing was sent to the server`);
     }
     let out: { result: R; isError: boolean };
@@ -407,17 +682,42 @@ export class McpTargets {
       out = await send(extra.signal);
     } catch (e) {
       const message = rt.masker.maskText((e as Error).message).text;
-      this.o.gate.record({ request: req, verdict, resultBytes: 0, maskedValues: 0, isError: true, durationMs: Date.now() - started, error: message });
-      throw e instanceof McpError ? new McpError(e.code, message) : new McpError(ErrorCode.InternalError, `the MCP server failed: ${message}`);
+      this.o.gate.record({
+        request: req,
+        verdict,
+        resultBytes: 0,
+        maskedValues: 0,
+        isError: true,
+        durationMs: Date.now() - started,
+        error: message,
+      });
+      throw e instanceof McpError
+        ? new McpError(e.code, message)
+        : new McpError(ErrorCode.InternalError, `the MCP server failed: ${message}`);
     }
     const resultBytes = Buffer.byteLength(JSON.stringify(out.result));
     if (resultBytes > l.limits.maxResponseBodyBytes) {
       const error = `the result (${resultBytes} bytes) is larger than limits.maxResponseBodyBytes (${l.limits.maxResponseBodyBytes}); it was not passed on`;
-      this.o.gate.record({ request: req, verdict, resultBytes, maskedValues: 0, isError: true, durationMs: Date.now() - started, error });
+      this.o.gate.record({
+        request: req,
+        verdict,
+        resultBytes,
+        maskedValues: 0,
+        isError: true,
+        durationMs: Date.now() - started,
+        error,
+      });
       throw new McpError(ErrorCode.InternalError, error);
     }
     const masked = masker.mask(out.result);
-    this.o.gate.record({ request: req, verdict, resultBytes, maskedValues: masker.count, isError: out.isError, durationMs: Date.now() - started });
+    this.o.gate.record({
+      request: req,
+      verdict,
+      resultBytes,
+      maskedValues: masker.count,
+      isError: out.isError,
+      durationMs: Date.now() - started,
+    });
     return masked;
   }
 }
@@ -438,12 +738,19 @@ function refusal(reason: string, rule: string, approval?: string): CallToolResul
 
 /** resources/read and prompts/get have no error result: a JSON-RPC error naming the rule. */
 function deniedError(reason: string, rule: string, approval?: string): never {
-  throw new McpError(POLICY_DENIED, `agentgate: ${reason}`, { rule, ...(approval ? { approvalRequest: approval } : {}) });
+  throw new McpError(POLICY_DENIED, `agentgate: ${reason}`, {
+    rule,
+    ...(approval ? { approvalRequest: approval } : {}),
+  });
 }
 
 function jsonRpcError(res: ServerResponse, status: number, code: number, message: string, close = false): void {
   if (res.headersSent) return void res.destroy();
   const body = JSON.stringify({ jsonrpc: '2.0', id: null, error: { code, message } });
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...(close ? { connection: 'close' } : {}) });
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(body),
+    ...(close ? { connection: 'close' } : {}),
+  });
   res.end(body);
 }

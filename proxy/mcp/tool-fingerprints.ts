@@ -12,7 +12,9 @@ import type { McpTargetSpec } from '../../shared/contract/policy-types.js';
 
 export function toolFingerprint(t: Tool): string {
   const { name, title, description, inputSchema, outputSchema, annotations } = t;
-  return createHash('sha256').update(canonicalJson({ name, title, description, inputSchema, outputSchema, annotations })).digest('hex');
+  return createHash('sha256')
+    .update(canonicalJson({ name, title, description, inputSchema, outputSchema, annotations }))
+    .digest('hex');
 }
 
 export type ToolCheck = { ok: true } | { ok: false; baseline?: string; fingerprint: string; first: boolean };

@@ -22,20 +22,30 @@ export interface UpstreamOptions {
 export function upstreamTransport(t: McpTargetSpec, o: UpstreamOptions): Transport {
   const u = t.upstream;
   if (u.command) {
-    const transport = new StdioClientTransport({ command: u.command, args: u.args ?? [], env: stdioEnv(t, o), stderr: 'pipe' });
+    const transport = new StdioClientTransport({
+      command: u.command,
+      args: u.args ?? [],
+      env: stdioEnv(t, o),
+      stderr: 'pipe',
+    });
     transport.stderr?.on('data', (d: Buffer) => o.onStderr?.(d.toString('utf8')));
     return transport;
   }
   const auth = upstreamAuthHeader(t, o.env, o.resolvePath);
   const requestInit: RequestInit = { headers: auth ? { [auth[0]]: auth[1] } : {}, redirect: 'error' };
   const url = new URL(u.url!);
-  return u.transport === 'sse' ? new SSEClientTransport(url, { requestInit }) : new StreamableHTTPClientTransport(url, { requestInit });
+  return u.transport === 'sse'
+    ? new SSEClientTransport(url, { requestInit })
+    : new StreamableHTTPClientTransport(url, { requestInit });
 }
 
 /** What the sidecar's client declares: sampling and elicitation only where the target lets them through. */
 export function upstreamClient(t: McpTargetSpec): Client {
   const caps = t.mcp?.capabilities ?? {};
-  return new Client({ name: 'agentgate', version: '1' }, { capabilities: { ...(caps.sampling ? { sampling: {} } : {}), ...(caps.elicitation ? { elicitation: {} } : {}) } });
+  return new Client(
+    { name: 'agentgate', version: '1' },
+    { capabilities: { ...(caps.sampling ? { sampling: {} } : {}), ...(caps.elicitation ? { elicitation: {} } : {}) } },
+  );
 }
 
 /** The stdio server's environment: only what the target names (the SDK adds PATH, HOME and the like). */
@@ -45,11 +55,16 @@ function stdioEnv(t: McpTargetSpec, o: UpstreamOptions): Record<string, string> 
     if (e.value !== undefined) out[e.name] = e.value;
     else if (e.valueFromEnv !== undefined) {
       const v = o.env[e.valueFromEnv];
-      if (v === undefined) throw new Error(`target ${t.name}: environment variable ${e.valueFromEnv} (upstream.env ${e.name}) is not set`);
+      if (v === undefined)
+        throw new Error(`target ${t.name}: environment variable ${e.valueFromEnv} (upstream.env ${e.name}) is not set`);
       out[e.name] = v;
     } else {
       // In a pod, a Secret's key is mounted at <credentials dir>/<target>/<secret>/<key> (proxy container only).
-      const file = e.valueFromFile ? (o.resolvePath ? o.resolvePath(e.valueFromFile) : e.valueFromFile) : mountedSecretPath(o.env, t.name, e.secretRef!.name, e.secretRef!.key);
+      const file = e.valueFromFile
+        ? o.resolvePath
+          ? o.resolvePath(e.valueFromFile)
+          : e.valueFromFile
+        : mountedSecretPath(o.env, t.name, e.secretRef!.name, e.secretRef!.key);
       out[e.name] = readSecretFile(t.name, file, `upstream.env ${e.name}`);
     }
   }

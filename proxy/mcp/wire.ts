@@ -7,9 +7,22 @@ import { McpTargets } from './server.js';
 export async function startMcpTargets(w: HttpWiring): Promise<McpTargets | undefined> {
   const targets = w.policy.spec.targets.filter(isMcpTarget);
   if (!targets.length) return undefined;
-  const gate = new McpGate({ runtime: w.runtime, audit: w.audit, failClosed: w.failClosed, ...(w.approvals ? { approvals: w.approvals } : {}), ...(w.events ? { events: w.events } : {}), ...(w.metrics ? { metrics: w.metrics } : {}) });
+  const gate = new McpGate({
+    runtime: w.runtime,
+    audit: w.audit,
+    failClosed: w.failClosed,
+    ...(w.approvals ? { approvals: w.approvals } : {}),
+    ...(w.events ? { events: w.events } : {}),
+    ...(w.metrics ? { metrics: w.metrics } : {}),
+  });
   return McpTargets.start({
-    targets, runtime: w.runtime, verify: w.verify, gate,
-    ...(w.env ? { env: w.env } : {}), ...(w.resolvePath ? { resolvePath: w.resolvePath } : {}), ...(w.listenOverride ? { listenOverride: w.listenOverride } : {}), ...(w.log ? { log: w.log } : {}),
+    targets,
+    runtime: w.runtime,
+    verify: w.verify,
+    gate,
+    ...(w.env ? { env: w.env } : {}),
+    ...(w.resolvePath ? { resolvePath: w.resolvePath } : {}),
+    ...(w.listenOverride ? { listenOverride: w.listenOverride } : {}),
+    ...(w.log ? { log: w.log } : {}),
   });
 }

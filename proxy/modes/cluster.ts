@@ -27,15 +27,22 @@ export async function clusterServices(o: ClusterModeOptions): Promise<ProxyServi
   const env = o.env ?? process.env;
   const [namespace, name] = o.policyRef.split('/');
   if (!namespace || !name) throw new Error('--policy-ref must be NAMESPACE/NAME');
-  if (!(o.policyStalenessSeconds > 0)) throw new Error('the policy staleness bound must be a positive number of seconds');
+  if (!(o.policyStalenessSeconds > 0))
+    throw new Error('the policy staleness bound must be a positive number of seconds');
   const { loadKubeConfig, serviceAccountJwks } = await import('../../shared/kube/client.js');
   const { ConfigMapPolicySource } = await import('../cluster/policy-source.js');
   const { KubeApprovals } = await import('../approvals/kube-approvals.js');
   const kc = loadKubeConfig();
   let proxy: GuardProxy | undefined;
   const source = new ConfigMapPolicySource({
-    kc, namespace, policy: name, stalenessMs: o.policyStalenessSeconds * 1000, log: o.log,
-    onPolicy: (p) => proxy?.updatePolicy(p), onUnavailable: (reason) => proxy?.setPolicyUnavailable(reason), onTampered: (message, detail) => proxy?.recordPolicyTampered(message, detail),
+    kc,
+    namespace,
+    policy: name,
+    stalenessMs: o.policyStalenessSeconds * 1000,
+    log: o.log,
+    onPolicy: (p) => proxy?.updatePolicy(p),
+    onUnavailable: (reason) => proxy?.setPolicyUnavailable(reason),
+    onTampered: (message, detail) => proxy?.recordPolicyTampered(message, detail),
   });
   // A missing policy is an error (exit non-zero): the kubelet restarts the sidecar and its startup
   // probe holds the agent containers back meanwhile, with the reason in the container's log.
@@ -47,7 +54,14 @@ export async function clusterServices(o: ClusterModeOptions): Promise<ProxyServi
   const url = o.operatorUrl ?? o.checkpointUrl;
   const ca = operatorCa(o, env);
   const operator = url && tokenFile ? { url, tokenFile, ...(ca ? { ca } : {}) } : undefined;
-  const approvals = new KubeApprovals({ kc, namespace, policy: name, log: o.log, ...(operator ? { operator } : {}), ...(env.POD_UID ? { podUid: env.POD_UID } : {}) });
+  const approvals = new KubeApprovals({
+    kc,
+    namespace,
+    policy: name,
+    log: o.log,
+    ...(operator ? { operator } : {}),
+    ...(env.POD_UID ? { podUid: env.POD_UID } : {}),
+  });
   try {
     await approvals.start();
   } catch (e) {
@@ -66,7 +80,9 @@ export async function clusterServices(o: ClusterModeOptions): Promise<ProxyServi
     return {
       policy,
       ...(pod ? { pod } : {}),
-      ...(policy.spec.identity.issuers.some((i) => i.kubernetes) ? { kubernetesJwks: serviceAccountJwks(kc) as never } : {}),
+      ...(policy.spec.identity.issuers.some((i) => i.kubernetes)
+        ? { kubernetesJwks: serviceAccountJwks(kc) as never }
+        : {}),
       approvals,
       events: reporting?.events ?? (await podEvents(kc, pod)),
       ...(await checkpointsFor(o, env, pod)),
@@ -93,7 +109,13 @@ export async function clusterServices(o: ClusterModeOptions): Promise<ProxyServi
 }
 
 /** The deviation reporter and the Event sink, both through the operator's endpoints with the proxy's own token. */
-async function operatorReporting(endpoint: { url: string; tokenFile: string; ca?: Buffer }, log: ClusterModeOptions['log']): Promise<{ reporter: import('../cluster/deviation-reporter.js').DeviationReporter; events: ProxyServices['events'] }> {
+async function operatorReporting(
+  endpoint: { url: string; tokenFile: string; ca?: Buffer },
+  log: ClusterModeOptions['log'],
+): Promise<{
+  reporter: import('../cluster/deviation-reporter.js').DeviationReporter;
+  events: ProxyServices['events'];
+}> {
   const { postToOperator } = await import('../approvals/operator-client.js');
   const { DeviationReporter } = await import('../cluster/deviation-reporter.js');
   const { operatorEvents } = await import('../cluster/operator-events.js');
@@ -104,11 +126,18 @@ async function operatorReporting(endpoint: { url: string; tokenFile: string; ca?
 }
 
 /** Without the operator's endpoint: denials and identity failures become Events on the pod, written directly. */
-async function podEvents(kc: import('@kubernetes/client-node').KubeConfig, pod: ProxyServices['pod']): Promise<ProxyServices['events']> {
+async function podEvents(
+  kc: import('@kubernetes/client-node').KubeConfig,
+  pod: ProxyServices['pod'],
+): Promise<ProxyServices['events']> {
   if (!pod) return () => undefined;
   const { EventRecorder } = await import('../../shared/kube/events.js');
   const { CoreV1Api } = await import('@kubernetes/client-node');
   const recorder = new EventRecorder(kc.makeApiClient(CoreV1Api), { component: 'agentgate-proxy' });
-  const involved = { apiVersion: 'v1', kind: 'Pod', metadata: { name: pod.name, namespace: pod.namespace, ...(pod.uid ? { uid: pod.uid } : {}) } };
+  const involved = {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: pod.name, namespace: pod.namespace, ...(pod.uid ? { uid: pod.uid } : {}) },
+  };
   return (type, reason, message) => void recorder.emit(involved, type, reason, message).catch(() => undefined);
 }

@@ -35,9 +35,15 @@ export interface ProxyServices {
 }
 
 /** The proxy options a mode's services stand for. */
-export function servicesOptions(s: ProxyServices): Pick<GuardProxyOptions, 'policy' | 'resolvePath' | 'pod' | 'kubernetesJwks' | 'approvals' | 'events' | 'checkpoints'> {
+export function servicesOptions(
+  s: ProxyServices,
+): Pick<
+  GuardProxyOptions,
+  'policy' | 'resolvePath' | 'pod' | 'kubernetesJwks' | 'approvals' | 'events' | 'checkpoints'
+> {
   return {
-    policy: s.policy, events: s.events,
+    policy: s.policy,
+    events: s.events,
     ...(s.resolvePath ? { resolvePath: s.resolvePath } : {}),
     ...(s.pod ? { pod: s.pod } : {}),
     ...(s.kubernetesJwks ? { kubernetesJwks: s.kubernetesJwks } : {}),
@@ -46,10 +52,11 @@ export function servicesOptions(s: ProxyServices): Pick<GuardProxyOptions, 'poli
   };
 }
 
-
 /** The pod this process runs in, from the downward API (the injector sets POD_NAME, POD_NAMESPACE, POD_UID). */
 export function podFromEnv(env: NodeJS.ProcessEnv): ProxyServices['pod'] {
-  return env.POD_NAME && env.POD_NAMESPACE ? { name: env.POD_NAME, namespace: env.POD_NAMESPACE, ...(env.POD_UID ? { uid: env.POD_UID } : {}) } : undefined;
+  return env.POD_NAME && env.POD_NAMESPACE
+    ? { name: env.POD_NAME, namespace: env.POD_NAMESPACE, ...(env.POD_UID ? { uid: env.POD_UID } : {}) }
+    : undefined;
 }
 
 export interface CheckpointOptions {
@@ -67,17 +74,37 @@ export interface CheckpointOptions {
 }
 
 /** Signed checkpoints: by the operator's witness, or a local one; none when neither is configured. */
-export async function checkpointsFor(o: CheckpointOptions, env: NodeJS.ProcessEnv, pod: ProxyServices['pod']): Promise<Pick<ProxyServices, 'checkpoints'>> {
+export async function checkpointsFor(
+  o: CheckpointOptions,
+  env: NodeJS.ProcessEnv,
+  pod: ProxyServices['pod'],
+): Promise<Pick<ProxyServices, 'checkpoints'>> {
   const stream = o.auditStream ?? (pod ? podStream(pod) : hostname());
   const everyMs = (o.checkpointEverySeconds ?? 60) * 1000;
   const { OperatorWitness, FileWitness } = await import('../audit/witnesses.js');
   if (o.checkpointUrl) {
     const tokenFile = env[ENV.proxyTokenFile];
-    if (!tokenFile) throw new Error(`--checkpoint-url needs the proxy's token (audience agentgate-proxy): ${ENV.proxyTokenFile} is not set`);
+    if (!tokenFile)
+      throw new Error(
+        `--checkpoint-url needs the proxy's token (audience agentgate-proxy): ${ENV.proxyTokenFile} is not set`,
+      );
     const ca = operatorCa(o, env);
-    return { checkpoints: { stream, everyMs, witness: new OperatorWitness({ url: o.checkpointUrl, tokenFile, ...(ca ? { ca } : {}) }) } };
+    return {
+      checkpoints: {
+        stream,
+        everyMs,
+        witness: new OperatorWitness({ url: o.checkpointUrl, tokenFile, ...(ca ? { ca } : {}) }),
+      },
+    };
   }
-  if (o.witnessFile) return { checkpoints: { stream, everyMs, witness: new FileWitness({ file: o.witnessFile, keyDir: o.witnessKeyDir ?? dirname(o.witnessFile) }) } };
+  if (o.witnessFile)
+    return {
+      checkpoints: {
+        stream,
+        everyMs,
+        witness: new FileWitness({ file: o.witnessFile, keyDir: o.witnessKeyDir ?? dirname(o.witnessFile) }),
+      },
+    };
   return {};
 }
 

@@ -7,12 +7,37 @@ import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 
 export class ProxyMetrics {
   readonly registry = new Registry();
-  private readonly statements = new Counter({ name: 'agentgate_proxy_statements_total', help: 'Statements decided, by target, decision and whether the proxy blocked them', labelNames: ['target', 'decision', 'enforced'], registers: [this.registry] });
-  private readonly identityRejections = new Counter({ name: 'agentgate_proxy_identity_rejections_total', help: 'Connections refused because their token did not verify', labelNames: ['target'], registers: [this.registry] });
-  readonly sessions = new Gauge({ name: 'agentgate_proxy_sessions', help: 'Open agent sessions', labelNames: ['target'], registers: [this.registry] });
+  private readonly statements = new Counter({
+    name: 'agentgate_proxy_statements_total',
+    help: 'Statements decided, by target, decision and whether the proxy blocked them',
+    labelNames: ['target', 'decision', 'enforced'],
+    registers: [this.registry],
+  });
+  private readonly identityRejections = new Counter({
+    name: 'agentgate_proxy_identity_rejections_total',
+    help: 'Connections refused because their token did not verify',
+    labelNames: ['target'],
+    registers: [this.registry],
+  });
+  readonly sessions = new Gauge({
+    name: 'agentgate_proxy_sessions',
+    help: 'Open agent sessions',
+    labelNames: ['target'],
+    registers: [this.registry],
+  });
   private probe?: () => { auditHealthy: boolean; checkpointFailures: number };
-  private readonly auditHealthy: Gauge = new Gauge({ name: 'agentgate_proxy_audit_healthy', help: '1 while the audit log can be written (0: statements are refused)', registers: [this.registry], collect: (): void => this.auditHealthy.set(this.probe?.().auditHealthy === false ? 0 : 1) });
-  private readonly checkpointFailures: Gauge = new Gauge({ name: 'agentgate_proxy_audit_checkpoint_failures', help: 'Failed attempts to have the audit chain head witnessed, since start', registers: [this.registry], collect: (): void => this.checkpointFailures.set(this.probe?.().checkpointFailures ?? 0) });
+  private readonly auditHealthy: Gauge = new Gauge({
+    name: 'agentgate_proxy_audit_healthy',
+    help: '1 while the audit log can be written (0: statements are refused)',
+    registers: [this.registry],
+    collect: (): void => this.auditHealthy.set(this.probe?.().auditHealthy === false ? 0 : 1),
+  });
+  private readonly checkpointFailures: Gauge = new Gauge({
+    name: 'agentgate_proxy_audit_checkpoint_failures',
+    help: 'Failed attempts to have the audit chain head witnessed, since start',
+    registers: [this.registry],
+    collect: (): void => this.checkpointFailures.set(this.probe?.().checkpointFailures ?? 0),
+  });
   private readonly bound = new Map<string, Counter.Internal>();
 
   constructor() {

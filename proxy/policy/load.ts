@@ -25,11 +25,20 @@ export function loadPolicyFile(file: string): LoadedPolicy {
 export function parsePolicyText(text: string, source: string, baseDir: string): LoadedPolicy {
   const docs = parseAllDocuments(text).filter((d) => d.contents !== null);
   if (docs.length !== 1) {
-    throw new PolicyValidationError([{ path: '(document)', message: `expected exactly one YAML document, found ${docs.length}` }], source);
+    throw new PolicyValidationError(
+      [{ path: '(document)', message: `expected exactly one YAML document, found ${docs.length}` }],
+      source,
+    );
   }
   const doc = docs[0]!;
   if (doc.errors.length) {
-    throw new PolicyValidationError(doc.errors.map((e) => ({ path: `(yaml line ${e.linePos?.[0]?.line ?? '?'})`, message: e.message.split('\n')[0] ?? e.message })), source);
+    throw new PolicyValidationError(
+      doc.errors.map((e) => ({
+        path: `(yaml line ${e.linePos?.[0]?.line ?? '?'})`,
+        message: e.message.split('\n')[0] ?? e.message,
+      })),
+      source,
+    );
   }
   const policy = validatePolicy(doc.toJS(), source);
   return { policy, baseDir, resolvePath: (p) => (isAbsolute(p) ? p : resolve(baseDir, p)) };

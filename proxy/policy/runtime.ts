@@ -34,5 +34,7 @@ function changeOf(policy: AgentAccessPolicy): Pick<PolicyRuntime, 'change'> {
   const a = policy.metadata.annotations ?? {};
   const by = a[CHANGED_BY];
   const sha = a[SPEC_SHA256];
-  return by && sha ? { change: { changedBy: by, ...(a[CHANGED_AT] ? { changedAt: a[CHANGED_AT] } : {}), specSha256: sha } } : {};
+  return by && sha
+    ? { change: { changedBy: by, ...(a[CHANGED_AT] ? { changedAt: a[CHANGED_AT] } : {}), specSha256: sha } }
+    : {};
 }

@@ -26,8 +26,11 @@ export function copyFormat(copy: CopyInfo): CopyFormat {
   const csv = copy.format === 'csv';
   const quote = copy.quote ?? '"';
   return {
-    format: csv ? 'csv' : 'text', delimiter: copy.delimiter ?? (csv ? ',' : '\t'), quote,
-    escape: copy.escape ?? quote, null: copy.nullString ?? (csv ? '' : '\\N'),
+    format: csv ? 'csv' : 'text',
+    delimiter: copy.delimiter ?? (csv ? ',' : '\t'),
+    quote,
+    escape: copy.escape ?? quote,
+    null: copy.nullString ?? (csv ? '' : '\\N'),
   };
 }
 
@@ -40,7 +43,8 @@ export function splitCopyRow(line: string, f: CopyFormat): CopyField[] | undefin
 export function encodeCopyField(value: string, f: CopyFormat): string {
   if (f.format === 'text') return escapeText(value, f.delimiter);
   // Quoted when PostgreSQL would quote it (CopyAttributeOutCSV), so it can never read as NULL or split.
-  const plain = value !== f.null && value !== '\\.' && ![f.delimiter, f.quote, '\n', '\r'].some((c) => value.includes(c));
+  const plain =
+    value !== f.null && value !== '\\.' && ![f.delimiter, f.quote, '\n', '\r'].some((c) => value.includes(c));
   if (plain) return value;
   let out = f.quote;
   for (const ch of value) out += ch === f.quote || ch === f.escape ? f.escape + ch : ch;
@@ -111,12 +115,25 @@ function unescapeText(f: string): string {
   if (!f.includes('\\')) return f;
   const named: Record<string, string> = { b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v' };
   return f.replace(/\\(?:([0-7]{1,3})|x([0-9a-fA-F]{1,2})|([\s\S]))/g, (_m, oct?: string, hex?: string, ch?: string) =>
-    oct ? String.fromCharCode(parseInt(oct, 8) & 0xff) : hex ? String.fromCharCode(parseInt(hex, 16)) : (named[ch!] ?? ch!));
+    oct
+      ? String.fromCharCode(parseInt(oct, 8) & 0xff)
+      : hex
+        ? String.fromCharCode(parseInt(hex, 16))
+        : (named[ch!] ?? ch!),
+  );
 }
 
 /** A value as a field of COPY's text format, escaped as PostgreSQL escapes it. */
 function escapeText(s: string, delimiter: string): string {
-  const named: Record<string, string> = { '\\': '\\\\', '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\v': '\\v' };
+  const named: Record<string, string> = {
+    '\\': '\\\\',
+    '\b': '\\b',
+    '\f': '\\f',
+    '\n': '\\n',
+    '\r': '\\r',
+    '\t': '\\t',
+    '\v': '\\v',
+  };
   let out = '';
   for (const ch of s) out += named[ch] ?? (ch === delimiter ? `\\${ch}` : ch);
   return out;

@@ -105,15 +105,18 @@ export class ByteQueue {
 }
 
 export type StartupPacket =
-  | { kind: 'startup'; minor: number; params: Record<string, string> }
-  | { kind: 'cancel'; pid: number; secret: Buffer };
+  { kind: 'startup'; minor: number; params: Record<string, string> } | { kind: 'cancel'; pid: number; secret: Buffer };
 
 export interface HandshakeOptions {
   tls?: { key: Buffer; cert: Buffer };
 }
 
 /** Reads packets until a StartupMessage or CancelRequest, answering SSL/GSS requests on the way. */
-export async function readStartup(q: ByteQueue, socket: Socket, opts: HandshakeOptions): Promise<{ packet: StartupPacket; socket: Socket }> {
+export async function readStartup(
+  q: ByteQueue,
+  socket: Socket,
+  opts: HandshakeOptions,
+): Promise<{ packet: StartupPacket; socket: Socket }> {
   let current = socket;
   for (let round = 0; round < 3; round++) {
     const len = (await q.take(4)).readInt32BE(0);
@@ -139,11 +142,15 @@ export async function readStartup(q: ByteQueue, socket: Socket, opts: HandshakeO
     }
     if (code === CANCEL_REQUEST) {
       if (body.length < 12) throw new ProtocolError('malformed CancelRequest');
-      return { packet: { kind: 'cancel', pid: body.readInt32BE(4), secret: Buffer.from(body.subarray(8)) }, socket: current };
+      return {
+        packet: { kind: 'cancel', pid: body.readInt32BE(4), secret: Buffer.from(body.subarray(8)) },
+        socket: current,
+      };
     }
     const major = code >> 16;
     const minor = code & 0xffff;
-    if (major !== 3) throw new ProtocolError(`unsupported frontend protocol ${major}.${minor}: agentgate speaks 3.0`, '08P01');
+    if (major !== 3)
+      throw new ProtocolError(`unsupported frontend protocol ${major}.${minor}: agentgate speaks 3.0`, '08P01');
     const params: Record<string, string> = {};
     let pos = 4;
     for (;;) {
@@ -189,21 +196,36 @@ export function checkStartupParams(params: Record<string, string>): StartupPolic
     }
     if (key === 'options') {
       if (v.trim() === '') continue;
-      throw new ProtocolError('startup "options" (-c settings) are not allowed through agentgate; use SET, which the policy checks', '42501');
+      throw new ProtocolError(
+        'startup "options" (-c settings) are not allowed through agentgate; use SET, which the policy checks',
+        '42501',
+      );
     }
     if (CONSUMED.has(key)) continue;
     if (key === 'application_name') continue;
     // A startup parameter is a SET the policy never sees: only settings known to be harmless pass.
-    if (settingVerdict(key) !== 'harmless') throw new ProtocolError(`startup parameter ${k} is not allowed through agentgate (only settings known to be harmless are); use SET, which the policy checks`, '42501');
+    if (settingVerdict(key) !== 'harmless')
+      throw new ProtocolError(
+        `startup parameter ${k} is not allowed through agentgate (only settings known to be harmless are); use SET, which the policy checks`,
+        '42501',
+      );
     forward[k] = v;
   }
-  return { forward, unsupportedOptions, ...(params.application_name ? { applicationName: params.application_name } : {}) };
+  return {
+    forward,
+    unsupportedOptions,
+    ...(params.application_name ? { applicationName: params.application_name } : {}),
+  };
 }
 
 /** Reads the PasswordMessage ('p') that answers AuthenticationCleartextPassword. */
 export async function readPassword(q: ByteQueue): Promise<string> {
   const head = await q.take(5);
-  if (head[0] !== 0x70) throw new ProtocolError(`expected a password message, got ${JSON.stringify(String.fromCharCode(head[0]!))}`, '28000');
+  if (head[0] !== 0x70)
+    throw new ProtocolError(
+      `expected a password message, got ${JSON.stringify(String.fromCharCode(head[0]!))}`,
+      '28000',
+    );
   const len = head.readInt32BE(1);
   if (len < 5 || len > 65_536) throw new ProtocolError(`invalid password message length ${len}`);
   const body = await q.take(len - 4);

@@ -11,7 +11,10 @@ export class KeptUpstream {
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
 
-  constructor(private readonly connect: () => Promise<UpstreamSession>, private readonly timeoutMs = 15_000) {}
+  constructor(
+    private readonly connect: () => Promise<UpstreamSession>,
+    private readonly timeoutMs = 15_000,
+  ) {}
 
   query(sql: string): Promise<(string | null)[][]> {
     const run = this.queue.then(() => this.attempt(sql).catch(() => this.attempt(sql)));
@@ -21,7 +24,10 @@ export class KeptUpstream {
 
   close(): void {
     this.closed = true;
-    void this.session?.then((s) => s.socket.destroy(), () => undefined);
+    void this.session?.then(
+      (s) => s.socket.destroy(),
+      () => undefined,
+    );
     this.session = undefined;
   }
 
@@ -34,7 +40,10 @@ export class KeptUpstream {
       return await simpleQuery(s.socket, sql, this.timeoutMs);
     } catch (e) {
       if (this.session === pending) this.session = undefined;
-      void pending.then((s) => s.socket.destroy(), () => undefined);
+      void pending.then(
+        (s) => s.socket.destroy(),
+        () => undefined,
+      );
       throw e;
     }
   }

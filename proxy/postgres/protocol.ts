@@ -8,7 +8,10 @@
 export const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 
 export class ProtocolError extends Error {
-  constructor(message: string, readonly sqlState = '08P01') {
+  constructor(
+    message: string,
+    readonly sqlState = '08P01',
+  ) {
     super(message);
     this.name = 'ProtocolError';
   }
@@ -16,8 +19,15 @@ export class ProtocolError extends Error {
 
 /** A message longer than the configured limit: SQLSTATE 54000 (program_limit_exceeded). */
 export class MessageTooLarge extends ProtocolError {
-  constructor(readonly type: number, readonly bytes: number, readonly limit: number) {
-    super(`message ${JSON.stringify(String.fromCharCode(type))} of ${bytes} bytes exceeds the limit of ${limit} bytes (spec.protocolLimits.maxMessageBytes)`, '54000');
+  constructor(
+    readonly type: number,
+    readonly bytes: number,
+    readonly limit: number,
+  ) {
+    super(
+      `message ${JSON.stringify(String.fromCharCode(type))} of ${bytes} bytes exceeds the limit of ${limit} bytes (spec.protocolLimits.maxMessageBytes)`,
+      '54000',
+    );
     this.name = 'MessageTooLarge';
   }
 }
@@ -90,7 +100,10 @@ export class Framer {
 
   private length(buf: Buffer, pos: number): number {
     const len = buf.readInt32BE(pos + 1);
-    if (len < 4) throw new ProtocolError(`invalid message length ${len} for message type ${JSON.stringify(String.fromCharCode(buf[pos]!))}`);
+    if (len < 4)
+      throw new ProtocolError(
+        `invalid message length ${len} for message type ${JSON.stringify(String.fromCharCode(buf[pos]!))}`,
+      );
     const max = typeof this.maxBytes === 'function' ? this.maxBytes() : this.maxBytes;
     if (len > max) throw new MessageTooLarge(buf[pos]!, len, max);
     return len;
@@ -105,7 +118,12 @@ export class Framer {
 export class Reader {
   pos: number;
 
-  constructor(readonly buf: Buffer, start: number, readonly end: number, private readonly what: string) {
+  constructor(
+    readonly buf: Buffer,
+    start: number,
+    readonly end: number,
+    private readonly what: string,
+  ) {
     this.pos = start;
   }
 
@@ -134,7 +152,8 @@ export class Reader {
 
   cstring(): string {
     const nul = this.buf.indexOf(0, this.pos);
-    if (nul < 0 || nul >= this.end) throw new ProtocolError(`malformed ${this.what} message: missing string terminator`);
+    if (nul < 0 || nul >= this.end)
+      throw new ProtocolError(`malformed ${this.what} message: missing string terminator`);
     const s = this.buf.toString('utf8', this.pos, nul);
     this.pos = nul + 1;
     return s;
@@ -150,7 +169,8 @@ export class Reader {
 
   /** PostgreSQL checks that a message was consumed exactly; so does the proxy. */
   done(): void {
-    if (this.pos !== this.end) throw new ProtocolError(`malformed ${this.what} message: ${this.end - this.pos} unexpected trailing bytes`);
+    if (this.pos !== this.end)
+      throw new ProtocolError(`malformed ${this.what} message: ${this.end - this.pos} unexpected trailing bytes`);
   }
 }
 
@@ -179,7 +199,14 @@ export interface ErrorFields {
 
 export function errorResponse(f: ErrorFields, type: 'E' | 'N' = 'E'): Buffer {
   const parts: Buffer[] = [
-    Buffer.from('S'), cstr(f.severity), Buffer.from('V'), cstr(f.severity), Buffer.from('C'), cstr(f.code), Buffer.from('M'), cstr(f.message),
+    Buffer.from('S'),
+    cstr(f.severity),
+    Buffer.from('V'),
+    cstr(f.severity),
+    Buffer.from('C'),
+    cstr(f.code),
+    Buffer.from('M'),
+    cstr(f.message),
   ];
   if (f.detail) parts.push(Buffer.from('D'), cstr(f.detail));
   if (f.hint) parts.push(Buffer.from('H'), cstr(f.hint));

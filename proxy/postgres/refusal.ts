@@ -21,12 +21,25 @@ export function failingQuery(): Buffer {
  * named (and the name never created) so the agent's unnamed prepared statement stays as it was.
  */
 export function failingParse(): Buffer {
-  return message('P', Buffer.concat([Buffer.from(`agentgate_refused\0${REFUSED_TEXT}\0`, 'utf8'), Buffer.from([0, 0])]));
+  return message(
+    'P',
+    Buffer.concat([Buffer.from(`agentgate_refused\0${REFUSED_TEXT}\0`, 'utf8'), Buffer.from([0, 0])]),
+  );
 }
 
-const SQLSTATE: Record<RefusalCode, string> = { denied: '42501', unrecorded: '42501', unparseable: '42601', 'too-large': '54000' };
+const SQLSTATE: Record<RefusalCode, string> = {
+  denied: '42501',
+  unrecorded: '42501',
+  unparseable: '42601',
+  'too-large': '54000',
+};
 
 /** The gate's refusal as the ErrorResponse the agent gets. */
 export function refusalError(r: Refuse): Omit<ErrorFields, 'severity'> {
-  return { code: SQLSTATE[r.code], message: `agentgate: ${r.reason}`, ...(r.detail ? { detail: r.detail } : {}), ...(r.hint ? { hint: r.hint } : {}) };
+  return {
+    code: SQLSTATE[r.code],
+    message: `agentgate: ${r.reason}`,
+    ...(r.detail ? { detail: r.detail } : {}),
+    ...(r.hint ? { hint: r.hint } : {}),
+  };
 }

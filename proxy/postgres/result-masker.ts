@@ -14,7 +14,16 @@ import type { CopyInfo } from '../sql/types.js';
 import { maskWithEmbeddedBytea } from '../masking/embedded-bytea.js';
 import { maskJsonColumns } from '../masking/json-columns.js';
 import { copyFormat, encodeCopyField, splitCopyRow } from './copy-format.js';
-import { buildErrorNotice, buildNotification, errorResponse, parseErrorNotice, parseNotification, ProtocolError, type Column, type Message } from './protocol.js';
+import {
+  buildErrorNotice,
+  buildNotification,
+  errorResponse,
+  parseErrorNotice,
+  parseNotification,
+  ProtocolError,
+  type Column,
+  type Message,
+} from './protocol.js';
 
 /** Type OIDs whose binary form is their UTF-8 text (json's too). */
 const TEXT_TYPES = new Set([25, 1043, 1042, 19, 18, 705, 114, 142]);
@@ -57,7 +66,10 @@ export interface ColumnNames {
 }
 
 export class ResultMasker {
-  constructor(private readonly masker: Masker, private readonly columns?: () => ColumnNames) {}
+  constructor(
+    private readonly masker: Masker,
+    private readonly columns?: () => ColumnNames,
+  ) {}
 
   /** Whether results need looking at at all. */
   get active(): boolean {
@@ -115,7 +127,8 @@ export class ResultMasker {
       const source = copy.sources?.[i];
       let strategy = this.masker.columnStrategy(name) ?? (source ? this.masker.columnStrategy(source) : undefined);
       let label = strategy && source && !this.masker.columnStrategy(name) ? source : name;
-      if (!strategy && this.masker.hasColumnRules && source && catalog?.isRuledGeneratedName?.(source)) strategy = 'redact';
+      if (!strategy && this.masker.hasColumnRules && source && catalog?.isRuledGeneratedName?.(source))
+        strategy = 'redact';
       if (!strategy && derived && (!source || derived.viaView)) {
         strategy = derived.strategy;
         label = derived.label;
@@ -174,7 +187,12 @@ export class ResultMasker {
   }
 
   /** A replacement for one value (null = SQL NULL), or undefined to keep it. */
-  private value(buf: Buffer, a: number, b: number, col: ColumnPlan | undefined): { value: Buffer | null; count: number } | undefined {
+  private value(
+    buf: Buffer,
+    a: number,
+    b: number,
+    col: ColumnPlan | undefined,
+  ): { value: Buffer | null; count: number } | undefined {
     const binary = col?.binary ?? false;
     const typeOid = col?.typeOid ?? 0;
     if (col?.strategy) {
@@ -196,11 +214,15 @@ export class ResultMasker {
     if (!this.masker.scansValues) return undefined;
     const cols = plan.filter((c) => c.binary && !c.strategy && !inspectsBinary(c.typeOid)).map((c) => c.label);
     if (!cols.length) return undefined;
-    return errorResponse({
-      severity: 'NOTICE', code: '01000',
-      message: `agentgate: binary-format values of ${cols.map((c) => `"${c}"`).join(', ')} are returned as NULL: the proxy cannot inspect that type in binary form for sensitive values`,
-      hint: 'request these columns in text format',
-    }, 'N');
+    return errorResponse(
+      {
+        severity: 'NOTICE',
+        code: '01000',
+        message: `agentgate: binary-format values of ${cols.map((c) => `"${c}"`).join(', ')} are returned as NULL: the proxy cannot inspect that type in binary form for sensitive values`,
+        hint: 'request these columns in text format',
+      },
+      'N',
+    );
   }
 
   /**
@@ -215,7 +237,9 @@ export class ResultMasker {
     let count = 0;
     let out: string[];
     if (!fields || (plan && fields.length !== plan.length)) {
-      out = Array.from({ length: plan?.length || 1 }, () => encodeCopyField(this.masker.apply('', 'redact', 'copy-row'), format));
+      out = Array.from({ length: plan?.length || 1 }, () =>
+        encodeCopyField(this.masker.apply('', 'redact', 'copy-row'), format),
+      );
       count = out.length;
     } else {
       out = fields.map((f, i) => {
@@ -263,9 +287,18 @@ export class ResultMasker {
       else if (integrity.includes(k)) count++;
       else if (withhold && VALUE_FIELDS.includes(k)) {
         count++;
-        const why = derived.reason ?? (derived === BIND_ERRORS_MASK ? 'was planned at Bind, where functions over masked columns may run'
-          : derived.touchOnly ? `touches a table with a masked column (${derived.label}), whose rows and keys it may quote` : `reads a masked column (${derived.label}) whose values it may quote`);
-        if (k === 'M') fields.push([k, `agentgate: the database's message is withheld (SQLSTATE ${e.code ?? 'unknown'}): this statement ${why}`]);
+        const why =
+          derived.reason ??
+          (derived === BIND_ERRORS_MASK
+            ? 'was planned at Bind, where functions over masked columns may run'
+            : derived.touchOnly
+              ? `touches a table with a masked column (${derived.label}), whose rows and keys it may quote`
+              : `reads a masked column (${derived.label}) whose values it may quote`);
+        if (k === 'M')
+          fields.push([
+            k,
+            `agentgate: the database's message is withheld (SQLSTATE ${e.code ?? 'unknown'}): this statement ${why}`,
+          ]);
       } else {
         const r = maskWithEmbeddedBytea(this.masker, v);
         count += r.count;
@@ -298,7 +331,15 @@ function isTextLike(oid: number): boolean {
 
 /** Whether a binary value of this type is decoded and inspected rather than nulled. */
 function inspectsBinary(typeOid: number): boolean {
-  return isTextLike(typeOid) || typeOid in INT_TYPES || typeOid in FLOAT_TYPES || typeOid === NUMERIC || typeOid === BYTEA || typeOid === UUID || NO_TEXT_TYPES.has(typeOid);
+  return (
+    isTextLike(typeOid) ||
+    typeOid in INT_TYPES ||
+    typeOid in FLOAT_TYPES ||
+    typeOid === NUMERIC ||
+    typeOid === BYTEA ||
+    typeOid === UUID ||
+    NO_TEXT_TYPES.has(typeOid)
+  );
 }
 
 /** Types whose values can hold a masked text in their own form. */
@@ -317,9 +358,12 @@ function decodeValue(buf: Buffer, a: number, b: number, typeOid: number, binary:
 function encodeText(s: string, binary: boolean, typeOid: number): Buffer {
   if (typeOid === JSON_TYPE || typeOid === JSONB) {
     const json = isJson(s) ? s : JSON.stringify(s);
-    return binary && typeOid === JSONB ? Buffer.concat([Buffer.from([1]), Buffer.from(json, 'utf8')]) : Buffer.from(json, 'utf8');
+    return binary && typeOid === JSONB
+      ? Buffer.concat([Buffer.from([1]), Buffer.from(json, 'utf8')])
+      : Buffer.from(json, 'utf8');
   }
-  if (typeOid === BYTEA) return binary ? Buffer.from(s, 'latin1') : Buffer.from(`\\x${Buffer.from(s, 'latin1').toString('hex')}`);
+  if (typeOid === BYTEA)
+    return binary ? Buffer.from(s, 'latin1') : Buffer.from(`\\x${Buffer.from(s, 'latin1').toString('hex')}`);
   return Buffer.from(s, 'utf8');
 }
 

@@ -35,7 +35,10 @@ export class RowCap {
   rows = 0;
   hit?: CapHit;
 
-  constructor(private readonly limits: RuntimeLimits, private readonly countsAffected: boolean) {}
+  constructor(
+    private readonly limits: RuntimeLimits,
+    private readonly countsAffected: boolean,
+  ) {}
 
   /** A row arrived: false when it must not reach the agent. */
   row(): boolean {
@@ -49,7 +52,14 @@ export class RowCap {
   /** CommandComplete: the cap this statement exceeded, if any. */
   complete(tag: { tag: string; rows?: number }): CapHit | undefined {
     const max = this.limits.maxRowsAffected;
-    if (!this.hit && this.countsAffected && max !== undefined && tag.rows !== undefined && tag.rows > max && tag.tag !== 'SELECT') {
+    if (
+      !this.hit &&
+      this.countsAffected &&
+      max !== undefined &&
+      tag.rows !== undefined &&
+      tag.rows > max &&
+      tag.tag !== 'SELECT'
+    ) {
       this.hit = { limit: 'maxRowsAffected', cap: max, count: tag.rows };
     }
     return this.hit;
@@ -62,9 +72,17 @@ export function newRowCap(c: Classification, l: RuntimeLimits): RowCap {
 
 export function capError(h: CapHit): Omit<ErrorFields, 'severity'> {
   if (h.limit === 'maxRowsAffected') {
-    return { code: '42501', message: `agentgate: the statement changed ${h.count} rows, more than maxRowsAffected ${h.cap}; its changes were rolled back`, hint: 'narrow the WHERE clause, or split the change into smaller statements' };
+    return {
+      code: '42501',
+      message: `agentgate: the statement changed ${h.count} rows, more than maxRowsAffected ${h.cap}; its changes were rolled back`,
+      hint: 'narrow the WHERE clause, or split the change into smaller statements',
+    };
   }
-  return { code: '54000', message: `agentgate: the statement returned more than maxRowsReturned ${h.cap} rows (${h.count} or more); the rest were not sent`, hint: 'add a LIMIT or a narrower WHERE clause' };
+  return {
+    code: '54000',
+    message: `agentgate: the statement returned more than maxRowsReturned ${h.cap} rows (${h.count} or more); the rest were not sent`,
+    hint: 'add a LIMIT or a narrower WHERE clause',
+  };
 }
 
 /** A Flush message: the server sends what it has buffered (results of an Execute before the agent's Sync). */
@@ -77,4 +95,5 @@ export function sendCancel(host: string, port: number, pid: number, secret: Buff
 }
 
 /** The server's own statement_timeout fired (57014 is also a user cancel; the message tells them apart). */
-export const isStatementTimeout = (code: string | undefined, message: string): boolean => code === '57014' && /statement timeout/.test(message);
+export const isStatementTimeout = (code: string | undefined, message: string): boolean =>
+  code === '57014' && /statement timeout/.test(message);

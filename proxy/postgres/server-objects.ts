@@ -114,7 +114,12 @@ export class ServerObjects {
  * The text an approval covers (and hashes): a query that EXECUTEs prepared statements is approved with
  * the statements it runs, so that a grant for `EXECUTE p` does not release whatever `p` is later.
  */
-export function approvalText(sql: string, executes: readonly (string | undefined)[], objects: ServerObjects, classes: readonly Classification[] = []): string {
+export function approvalText(
+  sql: string,
+  executes: readonly (string | undefined)[],
+  objects: ServerObjects,
+  classes: readonly Classification[] = [],
+): string {
   const scope = new QueryScope(objects);
   const run: string[] = [];
   executes.forEach((n, i) => {
@@ -125,7 +130,10 @@ export function approvalText(sql: string, executes: readonly (string | undefined
 }
 
 /** Snapshot of the statements a statement EXECUTEs (undefined when it executes none). */
-export function executedStatements(names: readonly (string | undefined)[], objects: ServerObjects): Map<string, Prepared | undefined> | undefined {
+export function executedStatements(
+  names: readonly (string | undefined)[],
+  objects: ServerObjects,
+): Map<string, Prepared | undefined> | undefined {
   const used = names.filter((n): n is string => n !== undefined);
   return used.length ? new Map(used.map((n) => [n, objects.statement(n)])) : undefined;
 }

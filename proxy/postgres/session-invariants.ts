@@ -72,7 +72,11 @@ export type ParameterStatusOutcome = { violation: InvariantViolation } | { forwa
  * masked like result data (`set_config('application_name', <card number>)` must not echo the card);
  * `forward: undefined` means send the message unchanged.
  */
-export function onParameterStatus(m: Message, invariants: SessionInvariants, maskText: (s: string) => { text: string; count: number }): ParameterStatusOutcome {
+export function onParameterStatus(
+  m: Message,
+  invariants: SessionInvariants,
+  maskText: (s: string) => { text: string; count: number },
+): ParameterStatusOutcome {
   const { name, value } = parseParameterStatus(m);
   const violation = invariants.check(name, value);
   if (violation) return { violation };

@@ -32,15 +32,42 @@ import { resolveShape } from '../sql/resolve.js';
 import type { Classification, StatementShape } from '../sql/types.js';
 import { oversizedStatement, protocolLimits } from './limits.js';
 import {
-  bodyReader, commandTag, describePortal, errorResponse, Framer, MessageTooLarge, parseErrorNotice, parseRowDescription, ProtocolError,
-  queryMessage, readyForQuery, type ErrorFields, type Message,
+  bodyReader,
+  commandTag,
+  describePortal,
+  errorResponse,
+  Framer,
+  MessageTooLarge,
+  parseErrorNotice,
+  parseRowDescription,
+  ProtocolError,
+  queryMessage,
+  readyForQuery,
+  type ErrorFields,
+  type Message,
 } from './protocol.js';
 import { failingParse, failingQuery, refusalError } from './refusal.js';
 import { capError, FLUSH, isStatementTimeout, newRowCap, type CapHit, type RowCap } from './runtime-caps.js';
 import { ResultMasker, type ColumnNames, type RowPlan } from './result-masker.js';
-import { onParameterStatus, SessionInvariants, violationMessage, type InvariantViolation } from './session-invariants.js';
+import {
+  onParameterStatus,
+  SessionInvariants,
+  violationMessage,
+  type InvariantViolation,
+} from './session-invariants.js';
 import { cursorChanges, declareLocally, fetchRefusal, type LocalCursors } from './sql-cursors.js';
-import { approvalText, changedExecuted, executedStatements, preparedBy, QueryScope, ServerObjects, type Outcome, type Portal, type Prepared, type StateChange } from './server-objects.js';
+import {
+  approvalText,
+  changedExecuted,
+  executedStatements,
+  preparedBy,
+  QueryScope,
+  ServerObjects,
+  type Outcome,
+  type Portal,
+  type Prepared,
+  type StateChange,
+} from './server-objects.js';
 import { armExpiry } from './token-expiry.js';
 
 export interface SessionContext {
@@ -143,7 +170,12 @@ export class PgSession {
   /** Client messages wait while a Query or Sync is in flight (see pump). */
   private heldForReady = false;
 
-  constructor(private readonly client: Socket, private readonly upstream: Socket, private readonly ctx: SessionContext, initialStatus: number) {
+  constructor(
+    private readonly client: Socket,
+    private readonly upstream: Socket,
+    private readonly ctx: SessionContext,
+    initialStatus: number,
+  ) {
     this.txStatus = initialStatus;
     this.now = ctx.now ?? Date.now;
     this.maskerOf = ctx.runtime();
@@ -236,7 +268,9 @@ export class PgSession {
     if (this.discardUntilSync && type !== T('S') && type !== T('X')) return;
     if (this.copyIn && !COPY_IN_MESSAGES.has(type)) {
       // PostgreSQL would consume it as the COPY's failure and leave it unanswered; the proxy's queue could not follow.
-      throw new ProtocolError(`unexpected message type ${JSON.stringify(String.fromCharCode(type))} during COPY from STDIN`);
+      throw new ProtocolError(
+        `unexpected message type ${JSON.stringify(String.fromCharCode(type))} during COPY from STDIN`,
+      );
     }
     switch (type) {
       case T('Q'): {
@@ -260,11 +294,20 @@ export class PgSession {
         const portal = r.cstring();
         const stmtName = r.cstring();
         const stmt = this.objects.statement(stmtName);
-        if (!stmt) return this.denyExtended({ code: '26000', message: `prepared statement "${stmtName}" does not exist (or was refused by agentgate)` });
+        if (!stmt)
+          return this.denyExtended({
+            code: '26000',
+            message: `prepared statement "${stmtName}" does not exist (or was refused by agentgate)`,
+          });
         const entry: Pending = { kind: 'bind' };
         this.queue.push(entry);
         // A failed Bind may have dropped the unnamed portal, or left a server portal of that name the proxy never classified.
-        this.objects.expect(entry, { ns: 'portal', name: portal, value: { stmt, described: false }, dropOnFailure: true });
+        this.objects.expect(entry, {
+          ns: 'portal',
+          name: portal,
+          value: { stmt, described: false },
+          dropOnFailure: true,
+        });
         return this.forward(m);
       }
       case T('D'): {
@@ -273,7 +316,8 @@ export class PgSession {
         const name = r.cstring();
         r.done();
         const target = what === T('P') ? this.objects.portal(name) : undefined;
-        if (what === T('P') && !target) return this.denyExtended({ code: '34000', message: `portal "${name}" does not exist` });
+        if (what === T('P') && !target)
+          return this.denyExtended({ code: '34000', message: `portal "${name}" does not exist` });
         this.queue.push({ kind: 'describe', synthetic: false, ...(what === T('P') ? { portal: name, target } : {}) });
         return this.forward(m);
       }
@@ -291,7 +335,15 @@ export class PgSession {
         r.done();
         const entry: Pending = { kind: 'close' };
         this.queue.push(entry);
-        this.objects.expect(entry, ...(what === T('S') ? [{ ns: 'statement' as const, name }] : [{ ns: 'portal' as const, name }, { ns: 'cursor' as const, name }]));
+        this.objects.expect(
+          entry,
+          ...(what === T('S')
+            ? [{ ns: 'statement' as const, name }]
+            : [
+                { ns: 'portal' as const, name },
+                { ns: 'cursor' as const, name },
+              ]),
+        );
         return this.forward(m);
       }
       case T('S'):
@@ -356,16 +408,36 @@ export class PgSession {
       return op;
     });
     // The whole query text is what gets approved (and hashed): a grant covers exactly this query.
-    const approval = (): string => (shapes.ok ? approvalText(sql, shapes.shapes.map((x) => x.executes), this.objects, classes) : sql);
+    const approval = (): string =>
+      shapes.ok
+        ? approvalText(
+            sql,
+            shapes.shapes.map((x) => x.executes),
+            this.objects,
+            classes,
+          )
+        : sql;
     const verdict = this.ctx.gate.check(this.request('simple', operations, 'run', { approvalText: approval }));
-    return this.apply(verdict, (err) => this.refuse(err), (f) => this.runQuery(m, classes, f), () => !this.tokenExpired() && !this.discardUntilSync);
+    return this.apply(
+      verdict,
+      (err) => this.refuse(err),
+      (f) => this.runQuery(m, classes, f),
+      () => !this.tokenExpired() && !this.discardUntilSync,
+    );
   }
 
   /** Forwards a query whose statements' decisions are on record. */
   private runQuery(m: Message, classes: Classification[], f: Forward): void | Promise<void> {
-    const runs: StatementRun[] = classes.map((c, i) => ({ cls: c, seq: f.records[i], started: this.now(), rows: 0, masked: 0 }));
+    const runs: StatementRun[] = classes.map((c, i) => ({
+      cls: c,
+      seq: f.records[i],
+      started: this.now(),
+      rows: 0,
+      masked: 0,
+    }));
     const limits = limitsOf(this.maskerOf);
-    if (rowCapsActive(limits) && !classes.some((c) => c.copy?.direction === 'from')) return this.runCapped(m, runs, limits);
+    if (rowCapsActive(limits) && !classes.some((c) => c.copy?.direction === 'from'))
+      return this.runCapped(m, runs, limits);
     this.queue.push({ kind: 'query', runs, idx: 0 });
     this.queryChanges(runs);
     this.rowPlan = undefined;
@@ -397,10 +469,23 @@ export class PgSession {
   }
 
   /** The gate's request for operations of this session. */
-  private request(protocol: GateRequest['protocol'], operations: Operation[], stage: GateRequest['stage'], more: Partial<GateRequest> = {}): GateRequest {
+  private request(
+    protocol: GateRequest['protocol'],
+    operations: Operation[],
+    stage: GateRequest['stage'],
+    more: Partial<GateRequest> = {},
+  ): GateRequest {
     return {
-      target: this.ctx.target, principal: this.ctx.principal, audit: this.audit, protocol, operations, stage, catalog: this.ctx.catalog(),
-      ...(this.reason ? { reason: this.reason } : {}), closed: () => this.closed, ...more,
+      target: this.ctx.target,
+      principal: this.ctx.principal,
+      audit: this.audit,
+      protocol,
+      operations,
+      stage,
+      catalog: this.ctx.catalog(),
+      ...(this.reason ? { reason: this.reason } : {}),
+      closed: () => this.closed,
+      ...more,
     };
   }
 
@@ -409,7 +494,12 @@ export class PgSession {
    * transaction), or the forward. A held operation is applied once decided, if `stillWanted()` then
    * (the token may have expired, or an earlier message of the batch failed, meanwhile).
    */
-  private apply(v: Verdict, refuse: (err: Omit<ErrorFields, 'severity'>) => void, forward: (f: Forward) => void | Promise<void>, stillWanted: () => boolean): void | Promise<void> {
+  private apply(
+    v: Verdict,
+    refuse: (err: Omit<ErrorFields, 'severity'>) => void,
+    forward: (f: Forward) => void | Promise<void>,
+    stillWanted: () => boolean,
+  ): void | Promise<void> {
     if (v.kind === 'refuse') return refuse(refusalError(v));
     if (v.kind === 'forward') return forward(v);
     const settle = (o: ApprovalOutcome): void | Promise<void> => {
@@ -425,7 +515,15 @@ export class PgSession {
 
   /** FETCH/MOVE read a cursor's query: decided again under the policy in force (sql-cursors.ts). */
   private cursorCheck(c: Classification, local?: LocalCursors): Operation['through'] {
-    return (decide, rt) => fetchRefusal(c, this.objects, local, rt, (q) => this.cursorCheck(q)!(decide, rt) ?? decide(q), rt.policy.spec.mode === 'Audit');
+    return (decide, rt) =>
+      fetchRefusal(
+        c,
+        this.objects,
+        local,
+        rt,
+        (q) => this.cursorCheck(q)!(decide, rt) ?? decide(q),
+        rt.policy.spec.mode === 'Audit',
+      );
   }
 
   private parse(m: Message, name: string, sql: string, shapes: ShapesResult): void {
@@ -433,13 +531,29 @@ export class PgSession {
     if ('error' in classes) return this.refuseUnparsed(sql, 'extended', classes.error);
     this.runtime();
     // Refused at Parse: the statement never reaches the database, not even to be planned.
-    const verdict = this.ctx.gate.check(this.request('extended', classes.map((c) => ({ classification: c, through: this.cursorCheck(c) })), 'prepare'));
+    const verdict = this.ctx.gate.check(
+      this.request(
+        'extended',
+        classes.map((c) => ({ classification: c, through: this.cursorCheck(c) })),
+        'prepare',
+      ),
+    );
     if (verdict.kind === 'refuse') return this.denyExtended(refusalError(verdict));
     const entry: Pending = { kind: 'parse' };
     this.queue.push(entry);
     // The server drops the unnamed statement as a Parse of it starts, even if that Parse then fails.
-    const executes = shapes.ok ? executedStatements(shapes.shapes.map((s) => s.executes), this.objects) : undefined;
-    this.objects.expect(entry, { ns: 'statement', name, value: { sql, classes, ...(executes ? { executes } : {}) }, dropOnFailure: name === '' });
+    const executes = shapes.ok
+      ? executedStatements(
+          shapes.shapes.map((s) => s.executes),
+          this.objects,
+        )
+      : undefined;
+    this.objects.expect(entry, {
+      ns: 'statement',
+      name,
+      value: { sql, classes, ...(executes ? { executes } : {}) },
+      dropOnFailure: name === '',
+    });
     this.forward(m);
   }
 
@@ -448,24 +562,49 @@ export class PgSession {
     const portal = this.objects.portal(portalName);
     if (!portal) return this.denyExtended({ code: '34000', message: `portal "${portalName}" does not exist` });
     const changed = changedExecuted(portal.stmt, this.objects);
-    if (changed !== undefined) return this.denyExtended({ code: '42501', message: `agentgate: prepared statement "${changed}" changed since the statement executing it was parsed; parse it again` });
+    if (changed !== undefined)
+      return this.denyExtended({
+        code: '42501',
+        message: `agentgate: prepared statement "${changed}" changed since the statement executing it was parsed; parse it again`,
+      });
     this.runtime();
     // Decided again at Execute: the policy may have changed since Parse, and each execution is audited.
     const classes = portal.stmt.classes.length ? portal.stmt.classes : [emptyClassification(portal.stmt.sql)];
-    const verdict = this.ctx.gate.check(this.request('extended', classes.map((c) => ({ classification: c, through: this.cursorCheck(c) })), 'run', {
-      fetchedInParts: maxRows > 0,
-      approvalText: () => approvalText(portal.stmt.sql, [...(portal.stmt.executes?.keys() ?? [])], this.objects),
-    }));
-    return this.apply(verdict, (err) => this.denyExtended(err), (f) => this.runExecute(m, portalName, portal, classes, f), () => {
-      if (this.tokenExpired() || this.discardUntilSync) return false; // an earlier message of this batch failed: the server skips this Execute
-      // What was approved is what runs: the portal must still be the one decided before the wait.
-      if (this.objects.portal(portalName) === portal) return true;
-      this.denyExtended({ code: '34000', message: `agentgate: portal "${portalName}" changed while its statement awaited approval; nothing was executed` });
-      return false;
-    });
+    const verdict = this.ctx.gate.check(
+      this.request(
+        'extended',
+        classes.map((c) => ({ classification: c, through: this.cursorCheck(c) })),
+        'run',
+        {
+          fetchedInParts: maxRows > 0,
+          approvalText: () => approvalText(portal.stmt.sql, [...(portal.stmt.executes?.keys() ?? [])], this.objects),
+        },
+      ),
+    );
+    return this.apply(
+      verdict,
+      (err) => this.denyExtended(err),
+      (f) => this.runExecute(m, portalName, portal, classes, f),
+      () => {
+        if (this.tokenExpired() || this.discardUntilSync) return false; // an earlier message of this batch failed: the server skips this Execute
+        // What was approved is what runs: the portal must still be the one decided before the wait.
+        if (this.objects.portal(portalName) === portal) return true;
+        this.denyExtended({
+          code: '34000',
+          message: `agentgate: portal "${portalName}" changed while its statement awaited approval; nothing was executed`,
+        });
+        return false;
+      },
+    );
   }
 
-  private runExecute(m: Message, portalName: string, portal: Portal, classes: Classification[], f: Forward): void | Promise<void> {
+  private runExecute(
+    m: Message,
+    portalName: string,
+    portal: Portal,
+    classes: Classification[],
+    f: Forward,
+  ): void | Promise<void> {
     const run: StatementRun = { cls: classes[0]!, seq: f.records[0], started: this.now(), rows: 0, masked: 0 };
     if ((!portal.described || portal.planFor !== this.maskerOf) && this.resultMasker.active) {
       // Column masking needs the portal's columns; ask for them if the agent did not, or again when the policy changed since.
@@ -487,7 +626,13 @@ export class PgSession {
 
   private functionCall(): void {
     const { classification, decision } = fastPathCall();
-    const verdict = this.ctx.gate.check(this.request('function-call', [{ classification, refused: { decision, refusal: denial(decision, classification) } }], 'run'));
+    const verdict = this.ctx.gate.check(
+      this.request(
+        'function-call',
+        [{ classification, refused: { decision, refusal: denial(decision, classification) } }],
+        'run',
+      ),
+    );
     if (verdict.kind === 'refuse') this.refuse(refusalError(verdict));
   }
 
@@ -520,7 +665,8 @@ export class PgSession {
   /** The server answered a queued message (or skipped it after an error): its changes are applied or dropped. */
   private settle(entry: Pending, outcome: Outcome): void {
     if (entry.kind === 'query') {
-      for (const r of entry.runs.slice(entry.idx)) this.objects.settle(r, outcome === 'confirmed' ? 'skipped' : outcome);
+      for (const r of entry.runs.slice(entry.idx))
+        this.objects.settle(r, outcome === 'confirmed' ? 'skipped' : outcome);
     }
     this.objects.settle(entry.kind === 'query' ? entry.runs : entry, outcome);
   }
@@ -557,7 +703,12 @@ export class PgSession {
 
   private refuseUnparsed(sql: string, protocol: 'simple' | 'extended', error: string): void {
     const { classification, decision } = unparseable(sql, error);
-    const refusal: Refuse = { kind: 'refuse', code: 'unparseable', rule: decision.rule, reason: `${decision.message}; nothing was executed` };
+    const refusal: Refuse = {
+      kind: 'refuse',
+      code: 'unparseable',
+      rule: decision.rule,
+      reason: `${decision.message}; nothing was executed`,
+    };
     this.refuseOperation(protocol, { classification, refused: { decision, refusal } });
   }
 
@@ -565,8 +716,16 @@ export class PgSession {
   private refuseOversized(sql: string, protocol: 'simple' | 'extended'): boolean {
     const o = oversizedStatement(sql, protocolLimits(this.runtime().policy.spec));
     if (!o) return false;
-    const refusal: Refuse = { kind: 'refuse', code: 'too-large', rule: o.decision.rule, reason: o.error.message.replace(/^agentgate: /, '') };
-    this.refuseOperation(protocol, { classification: o.classification, refused: { decision: o.decision, refusal, record: { detail: o.detail } } });
+    const refusal: Refuse = {
+      kind: 'refuse',
+      code: 'too-large',
+      rule: o.decision.rule,
+      reason: o.error.message.replace(/^agentgate: /, ''),
+    };
+    this.refuseOperation(protocol, {
+      classification: o.classification,
+      refused: { decision: o.decision, refusal, record: { detail: o.detail } },
+    });
     return true;
   }
 
@@ -580,8 +739,17 @@ export class PgSession {
 
   private tokenExpired(): boolean {
     if (this.ctx.principal.exp * 1000 > this.now()) return false;
-    this.audit.tryAppend({ event: { action: 'identity.rejected' }, message: 'token expired during the session; session closed' });
-    this.toClient.push(errorResponse({ severity: 'FATAL', code: '28000', message: 'agentgate: your token has expired; reconnect with a fresh token' }));
+    this.audit.tryAppend({
+      event: { action: 'identity.rejected' },
+      message: 'token expired during the session; session closed',
+    });
+    this.toClient.push(
+      errorResponse({
+        severity: 'FATAL',
+        code: '28000',
+        message: 'agentgate: your token has expired; reconnect with a fresh token',
+      }),
+    );
     this.flush();
     this.close('token expired');
     return true;
@@ -594,8 +762,19 @@ export class PgSession {
       this.upstreamFramer.push(d, (m) => this.onUpstreamMessage(m));
     } catch (e) {
       const big = e instanceof MessageTooLarge;
-      this.audit.tryAppend({ event: { action: 'protocol.error' }, message: big ? `upstream ${e.message}` : `upstream sent malformed data: ${(e as Error).message}` });
-      this.toClient.push(errorResponse({ severity: 'FATAL', code: big ? e.sqlState : '08P01', message: big ? `agentgate: a result ${e.message}; session closed` : 'agentgate: the database sent malformed data; session closed' }));
+      this.audit.tryAppend({
+        event: { action: 'protocol.error' },
+        message: big ? `upstream ${e.message}` : `upstream sent malformed data: ${(e as Error).message}`,
+      });
+      this.toClient.push(
+        errorResponse({
+          severity: 'FATAL',
+          code: big ? e.sqlState : '08P01',
+          message: big
+            ? `agentgate: a result ${e.message}; session closed`
+            : 'agentgate: the database sent malformed data; session closed',
+        }),
+      );
       this.flush();
       return this.close('upstream protocol error');
     }
@@ -612,7 +791,8 @@ export class PgSession {
     // The session guard sees every ParameterStatus, whatever the proxy is doing upstream at the time.
     if (m.type === T('S')) this.parameterStatus(m);
     else if (front?.kind === 'internal') this.internalResponse(front, m);
-    else if (front?.kind === 'query' && front.caps?.failed && m.type !== T('Z') && m.type !== T('A')) this.discardAfterCap(front, m);
+    else if (front?.kind === 'query' && front.caps?.failed && m.type !== T('Z') && m.type !== T('A'))
+      this.discardAfterCap(front, m);
     else this.upstreamMessage(m);
     this.settleHold();
   }
@@ -643,8 +823,11 @@ export class PgSession {
       }
       case T('T'): {
         const cls = front?.kind === 'describe' ? mergePrepared(front.target?.stmt) : this.currentRun()?.cls;
-        const plan = this.resultMasker.active ? this.resultMasker.plan(parseRowDescription(m), this.derived(cls)) : undefined;
-        const notice = plan && !(front?.kind === 'describe' && front.synthetic) && this.resultMasker.uninspectableNotice(plan);
+        const plan = this.resultMasker.active
+          ? this.resultMasker.plan(parseRowDescription(m), this.derived(cls))
+          : undefined;
+        const notice =
+          plan && !(front?.kind === 'describe' && front.synthetic) && this.resultMasker.uninspectableNotice(plan);
         if (notice) pushSegment(this.toClient, notice);
         if (front?.kind === 'describe') {
           this.queue.shift();
@@ -714,31 +897,50 @@ export class PgSession {
         this.copyIn = false;
         this.copyOut = undefined;
         const bindMask = front?.kind === 'bind' && this.maskerOf.masker.hasColumnRules ? BIND_ERRORS_MASK : undefined;
-        const masked = this.resultMasker.errorNotice(m, this.derived(this.currentRun()?.cls) ?? bindMask ?? this.deferredMask());
+        const masked = this.resultMasker.errorNotice(
+          m,
+          this.derived(this.currentRun()?.cls) ?? bindMask ?? this.deferredMask(),
+        );
         let err: { code?: string; message: string } = { message: 'error' };
         try {
           const e = parseErrorNotice(m);
-          const shown = masked ? parseErrorNotice({ type: m.type, buf: masked.buf, start: 0, end: masked.buf.length }) : e;
+          const shown = masked
+            ? parseErrorNotice({ type: m.type, buf: masked.buf, start: 0, end: masked.buf.length })
+            : e;
           err = { ...(e.code ? { code: e.code } : {}), message: this.resultMasker.maskText(shown.message ?? '').text };
         } catch {
           /* forwarded as is */
         }
         const seconds = limitsOf(this.maskerOf)?.maxStatementSeconds;
         if (seconds !== undefined && isStatementTimeout(err.code, err.message)) {
-          this.audit.tryAppend({ event: { action: 'statement.cap-exceeded', outcome: 'failure' }, message: `statement ran past maxStatementSeconds ${seconds}; the database cancelled it`, detail: { limit: 'maxStatementSeconds', cap: seconds } });
+          this.audit.tryAppend({
+            event: { action: 'statement.cap-exceeded', outcome: 'failure' },
+            message: `statement ran past maxStatementSeconds ${seconds}; the database cancelled it`,
+            detail: { limit: 'maxStatementSeconds', cap: seconds },
+          });
         }
         if (front?.kind === 'query') {
           const run = front.runs[front.idx++];
           if (run) this.objects.settle(run, 'failed');
           if (run) this.complete(run, { tag: 'ERROR' }, err);
-        } else if (front && front.kind !== 'sync' && front.kind !== 'synthetic' && !(front.kind === 'refusal' && front.protocol === 'simple')) {
+        } else if (
+          front &&
+          front.kind !== 'sync' &&
+          front.kind !== 'synthetic' &&
+          !(front.kind === 'refusal' && front.protocol === 'simple')
+        ) {
           // PostgreSQL skips everything up to Sync after an error in the extended protocol.
           if (front.kind === 'execute') this.complete(front.run, { tag: 'ERROR' }, err);
           this.settle(front, 'failed');
           while (this.queue.length && this.queue[0]!.kind !== 'sync') {
             const skipped = this.queue.shift()!;
             if (skipped !== front) this.settle(skipped, 'skipped');
-            if (skipped.kind === 'execute' && skipped !== front) this.complete(skipped.run, { tag: 'SKIPPED' }, { message: 'not executed: an earlier message in the pipeline failed' });
+            if (skipped.kind === 'execute' && skipped !== front)
+              this.complete(
+                skipped.run,
+                { tag: 'SKIPPED' },
+                { message: 'not executed: an earlier message in the pipeline failed' },
+              );
           }
           // The server now ignores messages up to the agent's Sync; so does the proxy if that Sync is still to come.
           this.discardUntilSync = this.queue.length === 0;
@@ -750,7 +952,10 @@ export class PgSession {
       }
       case T('N'):
       case T('A'): {
-        const masked = m.type === T('N') ? this.resultMasker.errorNotice(m, this.derived(this.currentRun()?.cls) ?? this.deferredMask()) : this.resultMasker.notification(m);
+        const masked =
+          m.type === T('N')
+            ? this.resultMasker.errorNotice(m, this.derived(this.currentRun()?.cls) ?? this.deferredMask())
+            : this.resultMasker.notification(m);
         if (masked) pushSegment(this.toClient, masked.buf);
         else this.out(m);
         return;
@@ -760,7 +965,12 @@ export class PgSession {
         if (front?.kind === 'query' || front?.kind === 'refusal') this.settle(front, 'confirmed');
         if (this.txStatus === T('I')) this.transactionEnded();
         if (front?.kind === 'query') {
-          for (let i = front.idx; i < front.runs.length; i++) this.complete(front.runs[i]!, { tag: 'SKIPPED' }, { message: 'not executed: an earlier statement in the query failed' });
+          for (let i = front.idx; i < front.runs.length; i++)
+            this.complete(
+              front.runs[i]!,
+              { tag: 'SKIPPED' },
+              { message: 'not executed: an earlier statement in the query failed' },
+            );
           this.queue.shift();
           if (front.caps && this.finishCapped(front.caps, this.txStatus)) return;
         } else if (front?.kind === 'sync' || front?.kind === 'refusal') this.queue.shift();
@@ -773,7 +983,10 @@ export class PgSession {
       case T('H'): {
         const run = front?.kind === 'query' ? front.runs[front.idx] : front?.kind === 'execute' ? front.run : undefined;
         const copy = run?.cls.copy;
-        this.copyOut = { ...(run ? { run } : {}), ...(copy ? { plan: this.resultMasker.copyPlan(copy, this.derived(run?.cls)) } : {}) } as { run?: StatementRun; plan?: RowPlan };
+        this.copyOut = {
+          ...(run ? { run } : {}),
+          ...(copy ? { plan: this.resultMasker.copyPlan(copy, this.derived(run?.cls)) } : {}),
+        } as { run?: StatementRun; plan?: RowPlan };
         return this.out(m);
       }
       case T('c'):
@@ -803,8 +1016,17 @@ export class PgSession {
   /** A statement exceeded a row cap: the agent gets the cap error instead of its result, and the server's transaction fails. */
   private capExceeded(run: StatementRun, hit: CapHit, query?: QueryCaps): void {
     const err = capError(hit);
-    this.audit.tryAppend({ event: { action: 'statement.cap-exceeded', outcome: 'failure' }, decisionSeq: run.seq, message: err.message, detail: { limit: hit.limit, cap: hit.cap, count: hit.count } });
-    this.ctx.events('Warning', 'RuntimeLimitExceeded', `${this.ctx.principal.sub} on ${this.ctx.target.name}: ${hit.limit} ${hit.cap} exceeded`);
+    this.audit.tryAppend({
+      event: { action: 'statement.cap-exceeded', outcome: 'failure' },
+      decisionSeq: run.seq,
+      message: err.message,
+      detail: { limit: hit.limit, cap: hit.cap, count: hit.count },
+    });
+    this.ctx.events(
+      'Warning',
+      'RuntimeLimitExceeded',
+      `${this.ctx.principal.sub} on ${this.ctx.target.name}: ${hit.limit} ${hit.cap} exceeded`,
+    );
     this.complete(run, { tag: 'ERROR' }, { code: err.code, message: err.message });
     const error = errorResponse({ severity: 'ERROR', ...err });
     if (query) {
@@ -843,11 +1065,19 @@ export class PgSession {
     if (m.type === T('C') || m.type === T('I')) {
       const run = front.runs[front.idx++];
       if (run && m.type === T('C')) this.objects.settle(run, 'confirmed');
-      if (run) this.complete(run, m.type === T('C') ? commandTag(m) : { tag: 'EMPTY' }, { message: 'ran after a statement of the same query exceeded a runtime limit; its output was discarded' });
+      if (run)
+        this.complete(run, m.type === T('C') ? commandTag(m) : { tag: 'EMPTY' }, {
+          message: 'ran after a statement of the same query exceeded a runtime limit; its output was discarded',
+        });
     } else if (m.type === T('E')) {
       const run = front.runs[front.idx++];
       if (run) this.objects.settle(run, 'failed');
-      if (run) this.complete(run, { tag: 'ERROR' }, { message: 'failed after a statement of the same query exceeded a runtime limit' });
+      if (run)
+        this.complete(
+          run,
+          { tag: 'ERROR' },
+          { message: 'failed after a statement of the same query exceeded a runtime limit' },
+        );
     }
   }
 
@@ -858,8 +1088,12 @@ export class PgSession {
     pushSegment(this.toUpstream, queryMessage(sql));
   }
 
-  private internalResponse(front: { error?: Buffer; then: (status: number, error?: Buffer) => void }, m: Message): void {
-    if (m.type === T('E')) front.error = Buffer.from((this.resultMasker.errorNotice(m)?.buf ?? m.buf.subarray(m.start, m.end)));
+  private internalResponse(
+    front: { error?: Buffer; then: (status: number, error?: Buffer) => void },
+    m: Message,
+  ): void {
+    if (m.type === T('E'))
+      front.error = Buffer.from(this.resultMasker.errorNotice(m)?.buf ?? m.buf.subarray(m.start, m.end));
     else if (m.type === T('Z')) {
       this.queue.shift();
       this.txStatus = m.buf[m.start + 5] ?? this.txStatus;
@@ -895,25 +1129,34 @@ export class PgSession {
   /** maxStatementSeconds backstop: a CancelRequest when the statement in flight outlives the limit by a second. */
   private watchStatementTime(): void {
     const seconds = limitsOf(this.maskerOf)?.maxStatementSeconds;
-    const entry = seconds === undefined ? undefined : this.queue.find((p) => p.kind === 'query' || p.kind === 'execute');
+    const entry =
+      seconds === undefined ? undefined : this.queue.find((p) => p.kind === 'query' || p.kind === 'execute');
     const idx = entry?.kind === 'query' ? entry.idx : 0;
     if (this.timed?.entry === entry && this.timed?.idx === idx) return;
     if (this.timed) clearTimeout(this.timed.timer);
     this.timed = undefined;
     if (!entry || seconds === undefined || this.closed) return;
     const started = this.now();
-    const timer = setTimeout(() => {
-      this.timed = undefined;
-      if (this.closed || !this.queue.includes(entry)) return;
-      const run = entry.kind === 'query' ? entry.runs[entry.idx] : entry.kind === 'execute' ? entry.run : undefined;
-      this.audit.tryAppend({
-        event: { action: 'statement.cap-exceeded', outcome: 'failure' }, ...(run?.seq !== undefined ? { decisionSeq: run.seq } : {}),
-        message: `statement ran past maxStatementSeconds ${seconds}; the proxy cancelled it`,
-        detail: { limit: 'maxStatementSeconds', cap: seconds, count: Math.round((this.now() - started) / 1000) },
-      });
-      this.ctx.events('Warning', 'RuntimeLimitExceeded', `${this.ctx.principal.sub} on ${this.ctx.target.name}: maxStatementSeconds ${seconds} exceeded`);
-      this.ctx.cancelUpstream?.();
-    }, seconds * 1000 + 1000);
+    const timer = setTimeout(
+      () => {
+        this.timed = undefined;
+        if (this.closed || !this.queue.includes(entry)) return;
+        const run = entry.kind === 'query' ? entry.runs[entry.idx] : entry.kind === 'execute' ? entry.run : undefined;
+        this.audit.tryAppend({
+          event: { action: 'statement.cap-exceeded', outcome: 'failure' },
+          ...(run?.seq !== undefined ? { decisionSeq: run.seq } : {}),
+          message: `statement ran past maxStatementSeconds ${seconds}; the proxy cancelled it`,
+          detail: { limit: 'maxStatementSeconds', cap: seconds, count: Math.round((this.now() - started) / 1000) },
+        });
+        this.ctx.events(
+          'Warning',
+          'RuntimeLimitExceeded',
+          `${this.ctx.principal.sub} on ${this.ctx.target.name}: maxStatementSeconds ${seconds} exceeded`,
+        );
+        this.ctx.cancelUpstream?.();
+      },
+      seconds * 1000 + 1000,
+    );
     timer.unref();
     this.timed = { entry, idx, timer };
   }
@@ -950,12 +1193,20 @@ export class PgSession {
     }
   }
 
-  private complete(run: StatementRun, tag: { tag: string; rows?: number }, error?: { code?: string; message: string }): void {
+  private complete(
+    run: StatementRun,
+    tag: { tag: string; rows?: number },
+    error?: { code?: string; message: string },
+  ): void {
     if (run.seq === undefined) return;
     const rows = tag.rows ?? run.rows;
     this.audit.defer({
       // ECS event.duration is in nanoseconds.
-      event: { action: 'statement.completion', outcome: error ? 'failure' : 'success', duration: Math.round(Math.max(0, this.now() - run.started) * 1e6) },
+      event: {
+        action: 'statement.completion',
+        outcome: error ? 'failure' : 'success',
+        duration: Math.round(Math.max(0, this.now() - run.started) * 1e6),
+      },
       decisionSeq: run.seq,
       db: { operation: { name: tag.tag }, response: { returned_rows: rows } },
       maskedValues: run.masked,
@@ -993,7 +1244,13 @@ export class PgSession {
   private protocolViolation(e: Error): void {
     const message = e instanceof ProtocolError ? e.message : `internal error: ${e.message}`;
     this.audit.tryAppend({ event: { action: 'protocol.error' }, message });
-    this.toClient.push(errorResponse({ severity: 'FATAL', code: e instanceof ProtocolError ? e.sqlState : 'XX000', message: `agentgate: ${message}` }));
+    this.toClient.push(
+      errorResponse({
+        severity: 'FATAL',
+        code: e instanceof ProtocolError ? e.sqlState : 'XX000',
+        message: `agentgate: ${message}`,
+      }),
+    );
     this.flush();
     this.close(`protocol violation: ${message}`);
   }
@@ -1004,8 +1261,16 @@ export class PgSession {
     this.inbox.length = 0;
     this.toUpstream = [];
     this.upstream.destroy();
-    this.audit.tryAppend({ event: { action: 'session.invariant-violated', outcome: 'failure' }, message, detail: { setting: v.setting, expected: v.expected } });
-    this.ctx.events('Warning', 'SessionInvariantViolated', `${this.ctx.principal.sub} on ${this.ctx.target.name}: ${v.setting} changed; session closed`);
+    this.audit.tryAppend({
+      event: { action: 'session.invariant-violated', outcome: 'failure' },
+      message,
+      detail: { setting: v.setting, expected: v.expected },
+    });
+    this.ctx.events(
+      'Warning',
+      'SessionInvariantViolated',
+      `${this.ctx.principal.sub} on ${this.ctx.target.name}: ${v.setting} changed; session closed`,
+    );
     this.toClient.push(errorResponse({ severity: 'FATAL', code: '42501', message }));
     this.flush();
     this.close(`session invariant violated: ${v.setting} changed`);
@@ -1014,7 +1279,13 @@ export class PgSession {
   private upstreamLost(): void {
     if (this.closed) return;
     this.audit.tryAppend({ event: { action: 'protocol.error' }, message: 'upstream connection lost' });
-    this.toClient.push(errorResponse({ severity: 'FATAL', code: '08006', message: 'agentgate: the connection to the database was lost' }));
+    this.toClient.push(
+      errorResponse({
+        severity: 'FATAL',
+        code: '08006',
+        message: 'agentgate: the connection to the database was lost',
+      }),
+    );
     this.flush();
     this.close('upstream connection lost');
   }
@@ -1025,8 +1296,11 @@ export class PgSession {
     this.disarmExpiry?.();
     if (this.timed) clearTimeout(this.timed.timer);
     for (const p of this.queue) {
-      if (p.kind === 'execute') this.complete(p.run, { tag: 'ABORTED' }, { message: `connection closed before completion (${reason})` });
-      if (p.kind === 'query') for (let i = p.idx; i < p.runs.length; i++) this.complete(p.runs[i]!, { tag: 'ABORTED' }, { message: `connection closed before completion (${reason})` });
+      if (p.kind === 'execute')
+        this.complete(p.run, { tag: 'ABORTED' }, { message: `connection closed before completion (${reason})` });
+      if (p.kind === 'query')
+        for (let i = p.idx; i < p.runs.length; i++)
+          this.complete(p.runs[i]!, { tag: 'ABORTED' }, { message: `connection closed before completion (${reason})` });
     }
     this.queue.length = 0;
     this.audit.tryAppend({ event: { action: 'connection.close' }, message: reason });
@@ -1042,7 +1316,8 @@ export class PgSession {
 
 function bodyDone(m: Message, sql: string): void {
   // Query is one string: PostgreSQL refuses bytes after its terminator, and so does the proxy.
-  if (m.start + 5 + Buffer.byteLength(sql) + 1 !== m.end) throw new ProtocolError('malformed Query message: bytes after the query string');
+  if (m.start + 5 + Buffer.byteLength(sql) + 1 !== m.end)
+    throw new ProtocolError('malformed Query message: bytes after the query string');
 }
 
 function mergePrepared(p: Prepared | undefined): Classification | undefined {

@@ -12,7 +12,8 @@ import type { ServerObjects, SqlCursor, StateChange } from './server-objects.js'
 /** The cursor changes a statement makes when the server confirms it. */
 export function cursorChanges(c: Classification, decidedBy: object): StateChange[] {
   const op = c.cursor;
-  if (op?.op === 'declare' && op.name !== undefined) return [{ ns: 'cursor', name: op.name, value: { cls: c, hold: op.hold === true, decidedBy } }];
+  if (op?.op === 'declare' && op.name !== undefined)
+    return [{ ns: 'cursor', name: op.name, value: { cls: c, hold: op.hold === true, decidedBy } }];
   if (op?.op === 'close') return [op.name === undefined ? { ns: 'cursor' } : { ns: 'cursor', name: op.name }];
   // DISCARD ALL closes every cursor.
   if (c.kind === 'DiscardStmt' && c.deallocates === '*') return [{ ns: 'cursor' }];
@@ -23,19 +24,33 @@ export function cursorChanges(c: Classification, decidedBy: object): StateChange
 export type LocalCursors = Map<string, SqlCursor>;
 
 export function declareLocally(local: LocalCursors, c: Classification, decidedBy: object): void {
-  if (c.cursor?.op === 'declare' && c.cursor.name !== undefined) local.set(c.cursor.name, { cls: c, hold: c.cursor.hold === true, decidedBy });
+  if (c.cursor?.op === 'declare' && c.cursor.name !== undefined)
+    local.set(c.cursor.name, { cls: c, hold: c.cursor.hold === true, decidedBy });
 }
 
 /**
  * For FETCH/MOVE: a refusal when the cursor's query is refused under `current` (the policy runtime in
  * force), or when the cursor is unknown. Undefined when the read may go on.
  */
-export function fetchRefusal(c: Classification, objects: ServerObjects, local: LocalCursors | undefined, current: object, decide: (query: Classification) => Decision, audit: boolean): Decision | undefined {
+export function fetchRefusal(
+  c: Classification,
+  objects: ServerObjects,
+  local: LocalCursors | undefined,
+  current: object,
+  decide: (query: Classification) => Decision,
+  audit: boolean,
+): Decision | undefined {
   if (c.cursor?.op !== 'fetch') return undefined;
   const name = c.cursor.name ?? '';
   const cursor = local?.get(name) ?? objects.cursor(name);
   const portal = cursor ? undefined : objects.portal(name);
-  const queries = cursor ? (cursor.decidedBy === current ? [] : [cursor.cls]) : portal ? portal.stmt.classes : undefined;
+  const queries = cursor
+    ? cursor.decidedBy === current
+      ? []
+      : [cursor.cls]
+    : portal
+      ? portal.stmt.classes
+      : undefined;
   if (!queries) return unknownCursor(name, audit);
   for (const q of queries) {
     const d = decide(q);

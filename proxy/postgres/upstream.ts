@@ -26,7 +26,10 @@ export interface UpstreamSession {
 }
 
 export class UpstreamError extends Error {
-  constructor(message: string, readonly sqlState = '08001') {
+  constructor(
+    message: string,
+    readonly sqlState = '08001',
+  ) {
     super(message);
     this.name = 'UpstreamError';
   }
@@ -72,7 +75,9 @@ export async function connectUpstream(o: UpstreamOptions): Promise<UpstreamSessi
         socket = await upgrade(socket, o);
         usingTls = true;
       } else if (upstream.sslMode !== 'prefer') {
-        throw new UpstreamError(`server at ${upstream.host}:${upstream.port} does not support TLS, and sslMode is ${upstream.sslMode}`);
+        throw new UpstreamError(
+          `server at ${upstream.host}:${upstream.port} does not support TLS, and sslMode is ${upstream.sslMode}`,
+        );
       }
     }
     const params: Record<string, string> = {
@@ -88,7 +93,11 @@ export async function connectUpstream(o: UpstreamOptions): Promise<UpstreamSessi
     socket.write(serialize.startup(params));
     const session = await authenticate(socket, o.password, upstream.user, usingTls, timeoutMs);
     const bad = new SessionInvariants(o.target, session.parameters).checkAll(session.parameters);
-    if (bad) throw new UpstreamError(`the server reports ${bad.setting}=${bad.actual} at startup where agentgate requires ${bad.expected}`, '08004');
+    if (bad)
+      throw new UpstreamError(
+        `the server reports ${bad.setting}=${bad.actual} at startup where agentgate requires ${bad.expected}`,
+        '08004',
+      );
     return session;
   } catch (e) {
     socket.destroy();
@@ -99,7 +108,9 @@ export async function connectUpstream(o: UpstreamOptions): Promise<UpstreamSessi
 async function upgrade(socket: net.Socket, o: UpstreamOptions): Promise<tls.TLSSocket> {
   const { upstream } = o.target;
   const verify = upstream.sslMode === 'verify-ca' || upstream.sslMode === 'verify-full';
-  const ca = upstream.caFile ? readFileSync(o.resolvePath ? o.resolvePath(upstream.caFile) : upstream.caFile) : undefined;
+  const ca = upstream.caFile
+    ? readFileSync(o.resolvePath ? o.resolvePath(upstream.caFile) : upstream.caFile)
+    : undefined;
   return new Promise((resolve, reject) => {
     const t = tls.connect({
       socket,
@@ -142,7 +153,13 @@ function readBytes(socket: net.Socket, n: number, timeoutMs: number): Promise<Bu
   });
 }
 
-function authenticate(socket: net.Socket, password: string, user: string, usingTls: boolean, timeoutMs: number): Promise<UpstreamSession> {
+function authenticate(
+  socket: net.Socket,
+  password: string,
+  user: string,
+  usingTls: boolean,
+  timeoutMs: number,
+): Promise<UpstreamSession> {
   return new Promise((resolve, reject) => {
     const framer = new Framer();
     const parameters: [string, string][] = [];
@@ -151,7 +168,10 @@ function authenticate(socket: net.Socket, password: string, user: string, usingT
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
     let scram: any;
     let settled = false;
-    const timer = setTimeout(() => fail(new UpstreamError('timed out during authentication with the server')), timeoutMs);
+    const timer = setTimeout(
+      () => fail(new UpstreamError('timed out during authentication with the server')),
+      timeoutMs,
+    );
     const fail = (e: Error): void => {
       if (settled) return;
       settled = true;
@@ -183,8 +203,12 @@ function authenticate(socket: net.Socket, password: string, user: string, usingT
             return;
           case 5: {
             const salt = r.bytes(4);
-            const inner = createHash('md5').update(password + user).digest('hex');
-            const outer = createHash('md5').update(Buffer.concat([Buffer.from(inner), salt])).digest('hex');
+            const inner = createHash('md5')
+              .update(password + user)
+              .digest('hex');
+            const outer = createHash('md5')
+              .update(Buffer.concat([Buffer.from(inner), salt]))
+              .digest('hex');
             socket.write(serialize.password(`md5${outer}`));
             return;
           }
@@ -196,7 +220,12 @@ function authenticate(socket: net.Socket, password: string, user: string, usingT
             return;
           }
           case 11:
-            await sasl.continueSession(scram, password, m.buf.toString('utf8', r.pos, m.end), usingTls ? socket : undefined);
+            await sasl.continueSession(
+              scram,
+              password,
+              m.buf.toString('utf8', r.pos, m.end),
+              usingTls ? socket : undefined,
+            );
             socket.write(serialize.sendSCRAMClientFinalMessage(scram.response));
             return;
           case 12:

@@ -14,8 +14,10 @@ type Node = any;
  * whose argument may be a row or any value: PostgreSQL calls any one-argument function `f` there.
  */
 export function attributeCallNames(key: string, node: Node): { row: string[]; any: string[] } {
-  const names = (list: Node[]): string[] => list.map((f) => f?.String?.sval).filter((s): s is string => typeof s === 'string');
-  if (key === 'ColumnRef') return { row: names((node?.fields ?? []).slice(1, 2)), any: names((node?.fields ?? []).slice(2)) };
+  const names = (list: Node[]): string[] =>
+    list.map((f) => f?.String?.sval).filter((s): s is string => typeof s === 'string');
+  if (key === 'ColumnRef')
+    return { row: names((node?.fields ?? []).slice(1, 2)), any: names((node?.fields ?? []).slice(2)) };
   if (key === 'A_Indirection') return { row: [], any: names(node?.indirection ?? []) };
   return { row: [], any: [] };
 }
@@ -26,9 +28,41 @@ export function attributeCallNames(key: string, node: Node): { row: string[]; an
  * catalog-keeper.ts); a target's catalog lists its own (aggregates too: `c.max` is `max(c)`).
  */
 export const BUILTIN_ROW_FUNCTIONS = [
-  'row_to_json', 'to_json', 'to_jsonb', 'concat', 'concat_ws', 'format', 'quote_literal', 'quote_nullable',
-  'hstore', 'json_build_array', 'json_build_object', 'jsonb_build_array', 'jsonb_build_object', 'num_nulls',
-  'num_nonnulls', 'pg_typeof', 'pg_column_size', 'record_out', 'record_send', 'hash_record', 'hash_record_extended',
-  'max', 'min', 'count', 'mode', 'any_value', 'array_agg', 'json_agg', 'jsonb_agg', 'json_object_agg', 'jsonb_object_agg',
-  'first_value', 'last_value', 'nth_value', 'lag', 'lead', 'anytextcat',
+  'row_to_json',
+  'to_json',
+  'to_jsonb',
+  'concat',
+  'concat_ws',
+  'format',
+  'quote_literal',
+  'quote_nullable',
+  'hstore',
+  'json_build_array',
+  'json_build_object',
+  'jsonb_build_array',
+  'jsonb_build_object',
+  'num_nulls',
+  'num_nonnulls',
+  'pg_typeof',
+  'pg_column_size',
+  'record_out',
+  'record_send',
+  'hash_record',
+  'hash_record_extended',
+  'max',
+  'min',
+  'count',
+  'mode',
+  'any_value',
+  'array_agg',
+  'json_agg',
+  'jsonb_agg',
+  'json_object_agg',
+  'jsonb_object_agg',
+  'first_value',
+  'last_value',
+  'nth_value',
+  'lag',
+  'lead',
+  'anytextcat',
 ];

@@ -75,7 +75,8 @@ export class CatalogKeeper {
         this.snapshot = new CatalogSnapshot(await withTimeout(this.opts.load(), this.opts.loadTimeoutMs ?? 15_000));
         this.loadedFrom = started;
         for (const [name, at] of this.unverified) if (at <= started) this.unverified.delete(name);
-        if (this.allUnverifiedSince !== undefined && this.allUnverifiedSince <= started) this.allUnverifiedSince = undefined;
+        if (this.allUnverifiedSince !== undefined && this.allUnverifiedSince <= started)
+          this.allUnverifiedSince = undefined;
       } catch (e) {
         this.lastFailedStart = started;
         this.opts.onError?.(e as Error);
@@ -92,7 +93,12 @@ export class CatalogKeeper {
    */
   ensure(shapes: readonly StatementShape[], o: { countsWrites?: boolean } = {}): Promise<void> | undefined {
     const relations = this.ensureRelations(shapes);
-    if (!o.countsWrites || !this.opts.loadHiddenWrites || !shapes.some((s) => s.tables.some((t) => t.access.includes('write')))) return relations;
+    if (
+      !o.countsWrites ||
+      !this.opts.loadHiddenWrites ||
+      !shapes.some((s) => s.tables.some((t) => t.access.includes('write')))
+    )
+      return relations;
     // maxRowsAffected: what a write to these tables sets off is read afresh (one small query), not from the snapshot.
     return Promise.all([relations, this.freshHiddenWrites()]).then(() => undefined);
   }
@@ -102,15 +108,17 @@ export class CatalogKeeper {
     this.hiddenQueued ??= (this.hiddenRunning ?? Promise.resolve()).then(() => {
       this.hiddenQueued = undefined;
       const from = ++this.tick;
-      const run = withTimeout(this.opts.loadHiddenWrites!(), this.opts.loadTimeoutMs ?? 15_000).then(
-        (rows) => this.keepHidden(from, new Map(rows.map((h) => [h.relation, h.why]))),
-        (e: Error) => {
-          this.keepHidden(from, undefined);
-          this.opts.onError?.(e);
-        },
-      ).finally(() => {
-        if (this.hiddenRunning === run) this.hiddenRunning = undefined;
-      });
+      const run = withTimeout(this.opts.loadHiddenWrites!(), this.opts.loadTimeoutMs ?? 15_000)
+        .then(
+          (rows) => this.keepHidden(from, new Map(rows.map((h) => [h.relation, h.why]))),
+          (e: Error) => {
+            this.keepHidden(from, undefined);
+            this.opts.onError?.(e);
+          },
+        )
+        .finally(() => {
+          if (this.hiddenRunning === run) this.hiddenRunning = undefined;
+        });
       this.hiddenRunning = run;
       return run;
     });
@@ -123,7 +131,10 @@ export class CatalogKeeper {
 
   private ensureRelations(shapes: readonly StatementShape[]): Promise<void> | undefined {
     const names = shapes.flatMap((s) => s.tables);
-    const missing = (): typeof names => names.filter((t) => (t.schema ? !this.snapshot.hasRelation(t.schema, t.name) : this.snapshot.relationSchemas(t.name).length === 0));
+    const missing = (): typeof names =>
+      names.filter((t) =>
+        t.schema ? !this.snapshot.hasRelation(t.schema, t.name) : this.snapshot.relationSchemas(t.name).length === 0,
+      );
     if (missing().length === 0) return undefined;
     const arrived = ++this.tick;
     const deadline = this.now() + this.waitMs;
@@ -163,15 +174,19 @@ export class CatalogKeeper {
 
   /** The catalog to classify with: the snapshot, with unverified names in every schema. */
   readonly catalog: Catalog = {
-    functionVolatility: (schema: string | undefined, name: string): Volatility | undefined => this.snapshot.functionVolatility(schema, name),
+    functionVolatility: (schema: string | undefined, name: string): Volatility | undefined =>
+      this.snapshot.functionVolatility(schema, name),
     hasUserFunction: (name: string): boolean => this.snapshot.hasUserFunction(name),
-    functionSettings: (schema: string | undefined, name: string): string[] => this.snapshot.functionSettings(schema, name),
+    functionSettings: (schema: string | undefined, name: string): string[] =>
+      this.snapshot.functionSettings(schema, name),
     hasRuledColumn: (relation: string): boolean | undefined => this.snapshot.hasRuledColumn(relation),
     isRuledView: (relationOid: number): boolean => this.snapshot.isRuledView(relationOid),
     isRuledViewName: (name: string): boolean => this.snapshot.isRuledViewName(name),
     // Until a target's catalog loads, any name that is not a known built-in may be a user function taking a row: fail closed.
-    takesRow: (name: string): boolean => this.snapshot.takesRow(name) || (!this.loaded && this.snapshot.functionVolatility(undefined, name) === undefined),
-    ruledGeneratedColumn: (tableOid: number, attnum: number): string | undefined => this.snapshot.ruledGeneratedColumn(tableOid, attnum),
+    takesRow: (name: string): boolean =>
+      this.snapshot.takesRow(name) || (!this.loaded && this.snapshot.functionVolatility(undefined, name) === undefined),
+    ruledGeneratedColumn: (tableOid: number, attnum: number): string | undefined =>
+      this.snapshot.ruledGeneratedColumn(tableOid, attnum),
     isRuledGeneratedName: (name: string): boolean => this.snapshot.isRuledGeneratedName(name),
     relationSchemas: (name: string): string[] => {
       const known = this.snapshot.relationSchemas(name);
@@ -179,7 +194,8 @@ export class CatalogKeeper {
       return [...new Set(['public', ...this.snapshot.schemas()])];
     },
     relationUnverified: (name: string): boolean =>
-      this.snapshot.relationSchemas(name).length === 0 && (this.unverified.has(name) || this.allUnverifiedSince !== undefined),
+      this.snapshot.relationSchemas(name).length === 0 &&
+      (this.unverified.has(name) || this.allUnverifiedSince !== undefined),
     hasRelation: (schema: string, name: string): boolean => this.snapshot.hasRelation(schema, name),
     schemas: (): string[] => this.snapshot.schemas(),
     searchPath: (): string[] | undefined => this.snapshot.searchPath(),

@@ -199,7 +199,11 @@ export function builtinCatalog(): CatalogSnapshot {
   if (!builtins) {
     const data = JSON.parse(readFileSync(BUILTINS_FILE, 'utf8')) as { functions: Record<string, Volatility> };
     builtins = new CatalogSnapshot({
-      functions: Object.entries(data.functions).map(([name, volatility]) => ({ schema: 'pg_catalog', name, volatility })),
+      functions: Object.entries(data.functions).map(([name, volatility]) => ({
+        schema: 'pg_catalog',
+        name,
+        volatility,
+      })),
       relations: [],
       rowFunctions: BUILTIN_ROW_FUNCTIONS,
     });

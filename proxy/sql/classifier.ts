@@ -30,12 +30,19 @@ export class StatementClassifier {
   hits = 0;
   misses = 0;
 
-  constructor(private readonly parser: SqlParser, opts: ClassifierOptions | number = {}) {
+  constructor(
+    private readonly parser: SqlParser,
+    opts: ClassifierOptions | number = {},
+  ) {
     const o = typeof opts === 'number' ? { entries: opts } : opts;
     const entries = o.entries ?? 10_000;
     this.maxTextLength = o.maxTextLength ?? 4096;
     // Bounded by entries and by total size (key text plus a rough per-statement cost).
-    this.cache = new LRUCache({ max: entries, maxSize: entries * 1024, sizeCalculation: (shapes, sql) => sql.length + 512 * shapes.length + 1 });
+    this.cache = new LRUCache({
+      max: entries,
+      maxSize: entries * 1024,
+      sizeCalculation: (shapes, sql) => sql.length + 512 * shapes.length + 1,
+    });
   }
 
   shapes(sql: string): ShapesResult | Promise<ShapesResult> {

@@ -2,7 +2,16 @@
 import type { CopyInfo } from './types.js';
 
 /** COPY options the proxy parses rows under; any other option makes a masked COPY TO refused. */
-const UNDERSTOOD_OPTIONS = new Set(['format', 'delimiter', 'null', 'header', 'quote', 'escape', 'force_quote', 'encoding']);
+const UNDERSTOOD_OPTIONS = new Set([
+  'format',
+  'delimiter',
+  'null',
+  'header',
+  'quote',
+  'escape',
+  'force_quote',
+  'encoding',
+]);
 
 /** Why a COPY TO cannot be masked reliably (an option the row parser does not follow), or undefined. */
 export function copyOptionsRefusal(copy: CopyInfo): string | undefined {
@@ -11,8 +20,13 @@ export function copyOptionsRefusal(copy: CopyInfo): string | undefined {
   if (copy.encoding !== undefined && !/^utf-?8$|^unicode$/i.test(copy.encoding.trim())) {
     return `COPY TO with ENCODING '${copy.encoding}' cannot be masked (rows are inspected as UTF-8); remove the option`;
   }
-  for (const [name, v] of [['DELIMITER', copy.delimiter], ['QUOTE', copy.quote], ['ESCAPE', copy.escape]] as const) {
-    if (v !== undefined && Buffer.byteLength(v, 'utf8') !== 1) return `COPY TO with a ${name} that is not one single-byte character cannot be masked`;
+  for (const [name, v] of [
+    ['DELIMITER', copy.delimiter],
+    ['QUOTE', copy.quote],
+    ['ESCAPE', copy.escape],
+  ] as const) {
+    if (v !== undefined && Buffer.byteLength(v, 'utf8') !== 1)
+      return `COPY TO with a ${name} that is not one single-byte character cannot be masked`;
   }
   return undefined;
 }

@@ -33,7 +33,9 @@ export const CATALOG_HIDDEN_WRITES_SQL = `WITH RECURSIVE direct(rel, why) AS (
   CROSS JOIN LATERAL (SELECT CASE WHEN n.nspname LIKE 'pg\\_temp\\_%' THEN 'pg_temp' ELSE n.nspname END AS nspname) s
   GROUP BY s.nspname, c.relname`;
 
-export function hiddenWritesFromRows(rows: readonly (readonly (string | null)[])[]): { relation: string; why: string[] }[] {
+export function hiddenWritesFromRows(
+  rows: readonly (readonly (string | null)[])[],
+): { relation: string; why: string[] }[] {
   return rows.map((r) => ({ relation: `${r[0]}.${r[1]}`, why: (r[2] ?? '').split('\n').filter(Boolean) }));
 }
 
@@ -55,7 +57,8 @@ export function hiddenWritesOf(tables: readonly TableRef[], catalog: Catalog): s
     if (!t.schema) known.push(`pg_temp.${t.name}`);
     for (const n of known) {
       const why = catalog.hiddenWrites?.(n);
-      if (why === undefined) out.push(`${n}: the catalog of triggers, rules and cascading foreign keys could not be read`);
+      if (why === undefined)
+        out.push(`${n}: the catalog of triggers, rules and cascading foreign keys could not be read`);
       else if (why.length) out.push(`${n}: ${why.join(', ')}`);
     }
   }

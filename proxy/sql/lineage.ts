@@ -15,7 +15,11 @@ const OPAQUE_KINDS = new Set(['FetchStmt']);
 
 export function columnReads(kind: string, stmt: Node): ColumnReads {
   const all = collect({ [kind]: stmt });
-  const reads: ColumnReads = { ...summary(all, all.ranges), ...(OPAQUE_KINDS.has(kind) ? { opaque: true } : {}), ...(kind === 'ExplainStmt' ? { plans: true } : {}) };
+  const reads: ColumnReads = {
+    ...summary(all, all.ranges),
+    ...(OPAQUE_KINDS.has(kind) ? { opaque: true } : {}),
+    ...(kind === 'ExplainStmt' ? { plans: true } : {}),
+  };
   if (all.written.length) {
     const written = summary(collect(all.written), all.ranges);
     if (written.names.length || written.wholeRow) reads.written = written;
@@ -97,10 +101,11 @@ function collect(root: Node): Collected {
         case 'RangeTableFunc':
         case 'JoinExpr':
           alias(v.alias);
-          if (key === 'JoinExpr') for (const u of v.usingClause ?? []) {
-            const s = str(u);
-            if (s !== undefined) names.add(s);
-          }
+          if (key === 'JoinExpr')
+            for (const u of v.usingClause ?? []) {
+              const s = str(u);
+              if (s !== undefined) names.add(s);
+            }
           break;
         // Where a write's values can come from: not UPDATE's own WHERE (a filter), not RETURNING (an output, masked as such).
         case 'InsertStmt':
@@ -124,7 +129,8 @@ function collect(root: Node): Collected {
         case 'returningClause':
           // PostgreSQL 18: `old` and `new` (renamed by `RETURNING WITH (OLD AS o, NEW AS n)`) are whole rows of the target.
           ranges.add('old').add('new');
-          for (const o of v?.options ?? []) if (typeof o.ReturningOption?.value === 'string') ranges.add(o.ReturningOption.value);
+          for (const o of v?.options ?? [])
+            if (typeof o.ReturningOption?.value === 'string') ranges.add(o.ReturningOption.value);
           break;
         case 'CopyStmt':
           for (const a of v.attlist ?? []) {
@@ -160,7 +166,8 @@ export function copySources(query: Node): (string | null)[] | undefined {
     const j = n?.JoinExpr;
     return Boolean(j) && !j.alias && plainRange(j.larg) && plainRange(j.rarg);
   };
-  const plainFrom = (sel.op ?? 'SETOP_NONE') === 'SETOP_NONE' && !sel.withClause && (sel.fromClause ?? []).every(plainRange);
+  const plainFrom =
+    (sel.op ?? 'SETOP_NONE') === 'SETOP_NONE' && !sel.withClause && (sel.fromClause ?? []).every(plainRange);
   return sel.targetList.map((t: Node) => {
     const fields: Node[] = t.ResTarget?.val?.ColumnRef?.fields ?? [];
     const last = fields[fields.length - 1]?.String?.sval;
@@ -175,9 +182,18 @@ export function mergeReads(a: ColumnReads | undefined, b: ColumnReads | undefine
   if (!a || !b) return a ?? b;
   const opaque = a.opaque || b.opaque;
   const plans = a.plans && b.plans;
-  const written = a.written && b.written ? { names: [...new Set([...a.written.names, ...b.written.names])].sort(), wholeRow: a.written.wholeRow || b.written.wholeRow } : (a.written ?? b.written);
+  const written =
+    a.written && b.written
+      ? {
+          names: [...new Set([...a.written.names, ...b.written.names])].sort(),
+          wholeRow: a.written.wholeRow || b.written.wholeRow,
+        }
+      : (a.written ?? b.written);
   return {
-    names: [...new Set([...a.names, ...b.names])].sort(), wholeRow: a.wholeRow || b.wholeRow,
-    ...(opaque ? { opaque: true as const } : {}), ...(plans ? { plans: true as const } : {}), ...(written ? { written } : {}),
+    names: [...new Set([...a.names, ...b.names])].sort(),
+    wholeRow: a.wholeRow || b.wholeRow,
+    ...(opaque ? { opaque: true as const } : {}),
+    ...(plans ? { plans: true as const } : {}),
+    ...(written ? { written } : {}),
   };
 }

@@ -31,7 +31,10 @@ export class SqlParser {
   private readonly inlineLimit: number;
   private readonly workerTimeoutMs: number;
 
-  private constructor(private inline: PgQuery, opts: SqlParserOptions) {
+  private constructor(
+    private inline: PgQuery,
+    opts: SqlParserOptions,
+  ) {
     this.inlineLimit = opts.inlineLimit ?? 8192;
     this.workerTimeoutMs = opts.workerTimeoutMs ?? 2000;
   }

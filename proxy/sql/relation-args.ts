@@ -16,8 +16,7 @@ const RELATION_ARG_FUNCTIONS: Record<string, TableAccess> = {
 };
 
 export type RelationArgument =
-  | { relation: { schemaname?: string; relname: string }; access: TableAccess }
-  | { unknown: string };
+  { relation: { schemaname?: string; relname: string }; access: TableAccess } | { unknown: string };
 
 /** The relation a call of nextval/setval/currval/... names, or why it cannot be told (fail closed); undefined for other functions. */
 export function relationArgument(fc: Node): RelationArgument | undefined {
@@ -29,7 +28,9 @@ export function relationArgument(fc: Node): RelationArgument | undefined {
   const text = literalText(fc.args?.[0]);
   const names = text === undefined ? undefined : qualifiedName(text);
   if (!names || names.length === 0 || names.length > 3) {
-    return { unknown: `${name}() names its relation by an expression that is not a string literal (or not a valid name): the proxy cannot tell which relation it touches` };
+    return {
+      unknown: `${name}() names its relation by an expression that is not a string literal (or not a valid name): the proxy cannot tell which relation it touches`,
+    };
   }
   const relname = names[names.length - 1]!;
   const schemaname = names.length > 1 ? names[names.length - 2] : undefined;

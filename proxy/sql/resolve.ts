@@ -10,7 +10,12 @@ export interface PreparedLookup {
   get(name: string): Classification | undefined;
 }
 
-export function resolveShape(shape: StatementShape, sql: string, catalog: Catalog, prepared?: PreparedLookup): Classification {
+export function resolveShape(
+  shape: StatementShape,
+  sql: string,
+  catalog: Catalog,
+  prepared?: PreparedLookup,
+): Classification {
   const text = sql.slice(shape.location, shape.location + shape.length).trim();
   const effects = new Set<Effect>(shape.effects);
   const reasons = [...shape.reasons];
@@ -20,20 +25,28 @@ export function resolveShape(shape: StatementShape, sql: string, catalog: Catalo
   let reads: ColumnReads | undefined = shape.reads;
   const tables: TableRef[] = shape.tables.map((t) => withCandidates(t, catalog));
   for (const t of shape.tables) {
-    if (!t.schema && catalog.relationUnverified?.(t.name)) reasons.push(`relation ${t.name} could not be checked against the target's catalog; matched in every schema`);
+    if (!t.schema && catalog.relationUnverified?.(t.name))
+      reasons.push(`relation ${t.name} could not be checked against the target's catalog; matched in every schema`);
   }
   // `c.f` is `f(c)` when the catalog has an `f` that takes a whole row: a call, and a whole-row read of c.
   const rowCalls = attributeCalls(shape, catalog).map((name): FunctionRef => ({ name }));
   if (rowCalls.length && reads) reads = withWholeRow(reads);
   // COPY (SELECT c.to_json ...): that output is a call's result, not a table column of that name.
-  const copy = shape.copy?.sources && rowCalls.length ? { ...shape.copy, sources: shape.copy.sources.map((s) => (s !== null && rowCalls.some((f) => f.name === s) ? null : s)) } : shape.copy;
+  const copy =
+    shape.copy?.sources && rowCalls.length
+      ? {
+          ...shape.copy,
+          sources: shape.copy.sources.map((s) => (s !== null && rowCalls.some((f) => f.name === s) ? null : s)),
+        }
+      : shape.copy;
   const called = [...shape.functions, ...rowCalls];
   const functions = called.map((f) => (f.schema ? `${f.schema}.${f.name}` : f.name));
   const settings = new Set(shape.settings);
   const writingFunctions: string[] = [];
   for (const f of called) {
     const fe = functionEffect(f, catalog);
-    if (fe.effect === 'write' || fe.effect === 'unknown') writingFunctions.push(f.schema ? `${f.schema}.${f.name}` : f.name);
+    if (fe.effect === 'write' || fe.effect === 'unknown')
+      writingFunctions.push(f.schema ? `${f.schema}.${f.name}` : f.name);
     fe.settings?.forEach((s) => settings.add(s));
     if (fe.effect) effects.add(fe.effect);
     if (fe.reason && fe.effect && fe.effect !== 'session' && fe.effect !== 'read') reasons.push(fe.reason);
@@ -99,5 +112,10 @@ function attributeCalls(shape: StatementShape, catalog: Catalog): string[] {
   const a = shape.attributeCalls;
   if (!a) return [];
   const takesRow = (n: string): boolean => catalog.takesRow?.(n) === true;
-  return [...new Set([...a.row.filter(takesRow), ...a.any.filter((n) => takesRow(n) || catalog.functionVolatility(undefined, n) !== undefined)])];
+  return [
+    ...new Set([
+      ...a.row.filter(takesRow),
+      ...a.any.filter((n) => takesRow(n) || catalog.functionVolatility(undefined, n) !== undefined),
+    ]),
+  ];
 }

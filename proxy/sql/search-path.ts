@@ -11,7 +11,9 @@ export const CATALOG_SEARCH_PATH_SQL = `SELECT pg_catalog.current_setting('searc
 
 /** The schemas of a search_path value, in lookup order (pg_catalog included, pg_temp left out). */
 export function effectiveSearchPath(value: string, user: string): string[] {
-  const schemas = splitPath(value).map((s) => (s === '$user' ? user : s)).filter((s) => s !== 'pg_temp' && !s.startsWith('pg_temp_'));
+  const schemas = splitPath(value)
+    .map((s) => (s === '$user' ? user : s))
+    .filter((s) => s !== 'pg_temp' && !s.startsWith('pg_temp_'));
   return [...new Set(schemas.includes('pg_catalog') ? schemas : ['pg_catalog', ...schemas])];
 }
 

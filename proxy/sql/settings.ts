@@ -25,7 +25,10 @@ export type SettingVerdict =
   | 'unknown';
 
 /** Settings pinned for the whole session: the upstream startup sets them, the session guard watches them. */
-export const PINNED_SETTINGS: Readonly<Record<string, string>> = { client_encoding: 'UTF8', standard_conforming_strings: 'on' };
+export const PINNED_SETTINGS: Readonly<Record<string, string>> = {
+  client_encoding: 'UTF8',
+  standard_conforming_strings: 'on',
+};
 
 const TABLE = new Map<string, SettingVerdict>();
 const verdicts = (v: SettingVerdict, names: string): void => {
@@ -36,7 +39,9 @@ verdicts('pinned', `client_encoding standard_conforming_strings backslash_quote`
 verdicts('names', `search_path`);
 verdicts('read-only', `default_transaction_read_only transaction_read_only`);
 verdicts('privilege', `role session_authorization`);
-verdicts('control', `
+verdicts(
+  'control',
+  `
   session_replication_role row_security allow_system_table_mods allow_in_place_tablespaces session_preload_libraries
   local_preload_libraries dynamic_library_path ignore_system_indexes lo_compat_privileges zero_damaged_pages
   ignore_checksum_failure ignore_invalid_pages default_tablespace temp_tablespaces jit_provider
@@ -49,8 +54,11 @@ verdicts('control', `
   track_activities track_counts track_io_timing track_wal_io_timing track_functions track_activity_query_size
   compute_query_id update_process_title event_triggers wal_compression wal_consistency_checking
   temp_file_limit max_stack_depth commit_siblings commit_delay vacuum_cost_delay
-`);
-verdicts('harmless', `
+`,
+);
+verdicts(
+  'harmless',
+  `
   application_name escape_string_warning datestyle intervalstyle timezone timezone_abbreviations extra_float_digits bytea_output
   client_min_messages check_function_bodies default_text_search_config lc_monetary lc_numeric lc_time
   xmlbinary xmloption array_nulls quote_all_identifiers default_with_oids transform_null_equals
@@ -75,7 +83,8 @@ verdicts('harmless', `
   vacuum_freeze_min_age vacuum_freeze_table_age vacuum_multixact_freeze_min_age vacuum_multixact_freeze_table_age
   vacuum_failsafe_age vacuum_multixact_failsafe_age vacuum_cost_limit vacuum_cost_page_hit vacuum_cost_page_miss
   vacuum_cost_page_dirty vacuum_buffer_usage_limit
-`);
+`,
+);
 
 /** Settings whose change every route refuses before any policy rule: the proxy's name resolution relies on them ('*': any name). */
 export const NAME_SETTINGS: ReadonlySet<string> = new Set(['search_path', '*']);
@@ -103,21 +112,51 @@ export function settingChange(name: string, route: string): SettingChange {
     case 'harmless':
       return { setting: n, effect: 'session', liftsReadOnly: false };
     case 'pinned':
-      return { setting: n, effect: 'admin', liftsReadOnly: true, reason: `${route} of ${n}: agentgate pins this setting (the proxy parses statements with it)` };
+      return {
+        setting: n,
+        effect: 'admin',
+        liftsReadOnly: true,
+        reason: `${route} of ${n}: agentgate pins this setting (the proxy parses statements with it)`,
+      };
     case 'names':
-      return { setting: n, effect: 'admin', liftsReadOnly: false, reason: `${route} of ${n}: agentgate resolves unqualified table names with the role's default search_path, so it may not change; qualify names with their schema` };
+      return {
+        setting: n,
+        effect: 'admin',
+        liftsReadOnly: false,
+        reason: `${route} of ${n}: agentgate resolves unqualified table names with the role's default search_path, so it may not change; qualify names with their schema`,
+      };
     case 'read-only':
-      return { setting: n, effect: 'admin', liftsReadOnly: true, reason: `${route} of ${n} could lift the read-only guard` };
+      return {
+        setting: n,
+        effect: 'admin',
+        liftsReadOnly: true,
+        reason: `${route} of ${n} could lift the read-only guard`,
+      };
     case 'privilege':
-      return { setting: n, effect: 'privilege', liftsReadOnly: false, reason: `${route} of ${n} changes who the session acts as` };
+      return {
+        setting: n,
+        effect: 'privilege',
+        liftsReadOnly: false,
+        reason: `${route} of ${n} changes who the session acts as`,
+      };
     case 'control':
       return { setting: n, effect: 'admin', liftsReadOnly: false, reason: `${route} of ${n} controls enforcement` };
     case 'unknown':
-      return { setting: n, effect: 'unknown', liftsReadOnly: false, reason: `${route} of ${n}: not a setting agentgate knows to be harmless` };
+      return {
+        setting: n,
+        effect: 'unknown',
+        liftsReadOnly: false,
+        reason: `${route} of ${n}: not a setting agentgate knows to be harmless`,
+      };
   }
 }
 
 /** A setting name that is not a literal: anything could change, including the read-only guard. */
 export function unknownSettingChange(route: string): SettingChange {
-  return { setting: '*', effect: 'admin', liftsReadOnly: true, reason: `${route} with a setting name that is not a literal` };
+  return {
+    setting: '*',
+    effect: 'admin',
+    liftsReadOnly: true,
+    reason: `${route} with a setting name that is not a literal`,
+  };
 }

@@ -18,28 +18,83 @@ import type { CopyInfo, Effect, FunctionRef, StatementShape, TableAccess } from 
 type Node = any;
 
 const PRIVILEGE_STMTS = new Set([
-  'GrantStmt', 'GrantRoleStmt', 'CreateRoleStmt', 'AlterRoleStmt', 'AlterRoleSetStmt', 'DropRoleStmt',
-  'ReassignOwnedStmt', 'DropOwnedStmt', 'AlterDefaultPrivilegesStmt', 'AlterOwnerStmt', 'SecLabelStmt',
-  'CreatePolicyStmt', 'AlterPolicyStmt',
+  'GrantStmt',
+  'GrantRoleStmt',
+  'CreateRoleStmt',
+  'AlterRoleStmt',
+  'AlterRoleSetStmt',
+  'DropRoleStmt',
+  'ReassignOwnedStmt',
+  'DropOwnedStmt',
+  'AlterDefaultPrivilegesStmt',
+  'AlterOwnerStmt',
+  'SecLabelStmt',
+  'CreatePolicyStmt',
+  'AlterPolicyStmt',
 ]);
 
-const PRIVILEGE_SUBTYPES = new Set(['AT_ChangeOwner', 'AT_EnableRowSecurity', 'AT_DisableRowSecurity', 'AT_ForceRowSecurity', 'AT_NoForceRowSecurity']);
+const PRIVILEGE_SUBTYPES = new Set([
+  'AT_ChangeOwner',
+  'AT_EnableRowSecurity',
+  'AT_DisableRowSecurity',
+  'AT_ForceRowSecurity',
+  'AT_NoForceRowSecurity',
+]);
 
 const ADMIN_STMTS = new Set([
-  'VacuumStmt', 'ReindexStmt', 'ClusterStmt', 'CheckPointStmt', 'LoadStmt', 'AlterSystemStmt',
-  'CreateExtensionStmt', 'AlterExtensionStmt', 'AlterExtensionContentsStmt', 'CreateFdwStmt', 'AlterFdwStmt',
-  'CreateForeignServerStmt', 'AlterForeignServerStmt', 'CreateUserMappingStmt', 'AlterUserMappingStmt',
-  'DropUserMappingStmt', 'ImportForeignSchemaStmt', 'CreateSubscriptionStmt', 'AlterSubscriptionStmt',
-  'DropSubscriptionStmt', 'CreatePublicationStmt', 'AlterPublicationStmt', 'CreateTableSpaceStmt',
-  'DropTableSpaceStmt', 'AlterTableSpaceOptionsStmt', 'CreatedbStmt', 'DropdbStmt', 'AlterDatabaseStmt',
-  'AlterDatabaseSetStmt', 'AlterDatabaseRefreshCollStmt', 'CreateEventTrigStmt', 'AlterEventTrigStmt',
-  'CreatePLangStmt', 'ReplicaIdentityStmt',
+  'VacuumStmt',
+  'ReindexStmt',
+  'ClusterStmt',
+  'CheckPointStmt',
+  'LoadStmt',
+  'AlterSystemStmt',
+  'CreateExtensionStmt',
+  'AlterExtensionStmt',
+  'AlterExtensionContentsStmt',
+  'CreateFdwStmt',
+  'AlterFdwStmt',
+  'CreateForeignServerStmt',
+  'AlterForeignServerStmt',
+  'CreateUserMappingStmt',
+  'AlterUserMappingStmt',
+  'DropUserMappingStmt',
+  'ImportForeignSchemaStmt',
+  'CreateSubscriptionStmt',
+  'AlterSubscriptionStmt',
+  'DropSubscriptionStmt',
+  'CreatePublicationStmt',
+  'AlterPublicationStmt',
+  'CreateTableSpaceStmt',
+  'DropTableSpaceStmt',
+  'AlterTableSpaceOptionsStmt',
+  'CreatedbStmt',
+  'DropdbStmt',
+  'AlterDatabaseStmt',
+  'AlterDatabaseSetStmt',
+  'AlterDatabaseRefreshCollStmt',
+  'CreateEventTrigStmt',
+  'AlterEventTrigStmt',
+  'CreatePLangStmt',
+  'ReplicaIdentityStmt',
 ]);
 
-const SESSION_STMTS = new Set(['VariableShowStmt', 'ListenStmt', 'UnlistenStmt', 'NotifyStmt', 'DiscardStmt', 'DeallocateStmt']);
+const SESSION_STMTS = new Set([
+  'VariableShowStmt',
+  'ListenStmt',
+  'UnlistenStmt',
+  'NotifyStmt',
+  'DiscardStmt',
+  'DeallocateStmt',
+]);
 
 /** Statements whose SET clauses change settings (for every call, or for the role's, database's or server's sessions). */
-const SET_CLAUSE_STMTS = new Set(['CreateFunctionStmt', 'AlterFunctionStmt', 'AlterRoleSetStmt', 'AlterDatabaseSetStmt', 'AlterSystemStmt']);
+const SET_CLAUSE_STMTS = new Set([
+  'CreateFunctionStmt',
+  'AlterFunctionStmt',
+  'AlterRoleSetStmt',
+  'AlterDatabaseSetStmt',
+  'AlterSystemStmt',
+]);
 
 const DDL_PREFIX = /^(Create|Alter|Drop|Rename|Comment|Define|Composite)/;
 
@@ -81,7 +136,8 @@ class ShapeBuilder {
     if (!schema && !realRelation && this.cteScopes.some((s) => s.includes(name))) return;
     const key = `${sequence ? 'sequence:' : ''}${schema ?? ''}.${name}`;
     let t = this.tables.get(key);
-    if (!t) this.tables.set(key, (t = { schema, name, access: new Set(), ...(sequence ? { sequence: true as const } : {}) }));
+    if (!t)
+      this.tables.set(key, (t = { schema, name, access: new Set(), ...(sequence ? { sequence: true as const } : {}) }));
     t.access.add(access);
   }
 
@@ -301,7 +357,11 @@ class ShapeBuilder {
     if (DDL_PREFIX.test(kind) || kind === 'IndexStmt' || kind === 'ViewStmt' || kind === 'RuleStmt') {
       this.effects.add('ddl');
       // Ownership and row-level security changes are privilege changes, whatever statement carries them.
-      if (kind === 'AlterTableStmt' && (body.cmds ?? []).some((c: Node) => PRIVILEGE_SUBTYPES.has(c.AlterTableCmd?.subtype))) this.effects.add('privilege');
+      if (
+        kind === 'AlterTableStmt' &&
+        (body.cmds ?? []).some((c: Node) => PRIVILEGE_SUBTYPES.has(c.AlterTableCmd?.subtype))
+      )
+        this.effects.add('privilege');
       return this.walkTablesOnly(body, 'write');
     }
     this.effects.add('unknown');
@@ -374,7 +434,9 @@ class ShapeBuilder {
         ? targetNames(body.query)
         : undefined;
     this.copy = {
-      direction, stdio, format,
+      direction,
+      stdio,
+      format,
       ...(opt('delimiter') !== undefined ? { delimiter: opt('delimiter') } : {}),
       ...(opt('quote') !== undefined ? { quote: opt('quote') } : {}),
       ...(opt('escape') !== undefined ? { escape: opt('escape') } : {}),
@@ -410,10 +472,18 @@ class ShapeBuilder {
 
   /** `a = a`, `x OR true`-style tautologies that do reference columns. */
   private tautology(n: Node): boolean {
-    if (n.BoolExpr?.boolop === 'OR_EXPR') return (n.BoolExpr.args ?? []).some((a: Node) => this.constValue(a) === true || this.tautology(a));
-    if (n.BoolExpr?.boolop === 'AND_EXPR') return (n.BoolExpr.args ?? []).every((a: Node) => this.constValue(a) === true || this.tautology(a));
+    if (n.BoolExpr?.boolop === 'OR_EXPR')
+      return (n.BoolExpr.args ?? []).some((a: Node) => this.constValue(a) === true || this.tautology(a));
+    if (n.BoolExpr?.boolop === 'AND_EXPR')
+      return (n.BoolExpr.args ?? []).every((a: Node) => this.constValue(a) === true || this.tautology(a));
     const e = n.A_Expr;
-    if (e?.kind === 'AEXPR_OP' && ['=', '<=', '>='].includes(opName(e)) && e.lexpr?.ColumnRef && JSON.stringify(stripLoc(e.lexpr)) === JSON.stringify(stripLoc(e.rexpr))) return true;
+    if (
+      e?.kind === 'AEXPR_OP' &&
+      ['=', '<=', '>='].includes(opName(e)) &&
+      e.lexpr?.ColumnRef &&
+      JSON.stringify(stripLoc(e.lexpr)) === JSON.stringify(stripLoc(e.rexpr))
+    )
+      return true;
     return false;
   }
 
@@ -452,12 +522,18 @@ class ShapeBuilder {
   build(location: number, length: number, kind: string): StatementShape {
     // pg_settings has an UPDATE rule that calls set_config() for the named row: which one is data.
     for (const t of this.tables.values()) {
-      if (t.name === 'pg_settings' && (!t.schema || t.schema === 'pg_catalog') && t.access.has('write')) this.settingChange(unknownSettingChange('a write to pg_settings'));
+      if (t.name === 'pg_settings' && (!t.schema || t.schema === 'pg_catalog') && t.access.has('write'))
+        this.settingChange(unknownSettingChange('a write to pg_settings'));
     }
     return {
       kind,
       effects: [...this.effects],
-      tables: [...this.tables.values()].map((t) => ({ ...(t.schema ? { schema: t.schema } : {}), name: t.name, access: [...t.access].sort(), ...(t.sequence ? { sequence: t.sequence } : {}) })),
+      tables: [...this.tables.values()].map((t) => ({
+        ...(t.schema ? { schema: t.schema } : {}),
+        name: t.name,
+        access: [...t.access].sort(),
+        ...(t.sequence ? { sequence: t.sequence } : {}),
+      })),
       functions: this.functions,
       unboundedWrite: this.unboundedWrite,
       liftsReadOnly: this.liftsReadOnly,
@@ -468,7 +544,9 @@ class ShapeBuilder {
       ...(this.setting ? { setting: this.setting } : {}),
       ...(this.settingsChanged.size ? { settings: [...this.settingsChanged] } : {}),
       ...(this.nestedWrites ? { nestedWrites: true as const } : {}),
-      ...(this.attributeCalls.row.size + this.attributeCalls.any.size ? { attributeCalls: { row: [...this.attributeCalls.row].sort(), any: [...this.attributeCalls.any].sort() } } : {}),
+      ...(this.attributeCalls.row.size + this.attributeCalls.any.size
+        ? { attributeCalls: { row: [...this.attributeCalls.row].sort(), any: [...this.attributeCalls.any].sort() } }
+        : {}),
       reasons: this.reasons,
       location,
       length,
@@ -488,14 +566,23 @@ export function shapeOf(raw: Node, sqlLength: number): StatementShape {
   return { ...b.build(location, length, kind), reads: columnReads(kind, stmt[kind]), ...(cursor ? { cursor } : {}) };
 }
 
-const RELATION_OBJECTS = new Set(['OBJECT_TABLE', 'OBJECT_VIEW', 'OBJECT_MATVIEW', 'OBJECT_FOREIGN_TABLE', 'OBJECT_SEQUENCE']);
+const RELATION_OBJECTS = new Set([
+  'OBJECT_TABLE',
+  'OBJECT_VIEW',
+  'OBJECT_MATVIEW',
+  'OBJECT_FOREIGN_TABLE',
+  'OBJECT_SEQUENCE',
+]);
 
 /** Relations that DROP, COMMENT ON and SECURITY LABEL ON name as name lists rather than RangeVars. */
 function relationsNamedByList(kind: string, body: Node): Node[] {
   const lists: Node[] =
-    kind === 'DropStmt' && RELATION_OBJECTS.has(body.removeType) ? (body.objects ?? [])
-    : (kind === 'CommentStmt' || kind === 'SecLabelStmt') && (RELATION_OBJECTS.has(body.objtype) || body.objtype === 'OBJECT_COLUMN') ? [body.object]
-    : [];
+    kind === 'DropStmt' && RELATION_OBJECTS.has(body.removeType)
+      ? (body.objects ?? [])
+      : (kind === 'CommentStmt' || kind === 'SecLabelStmt') &&
+          (RELATION_OBJECTS.has(body.objtype) || body.objtype === 'OBJECT_COLUMN')
+        ? [body.object]
+        : [];
   return lists.flatMap((l: Node) => {
     const parts: string[] = (l?.List?.items ?? []).map((i: Node) => i.String?.sval ?? '');
     if (kind !== 'DropStmt' && body.objtype === 'OBJECT_COLUMN') parts.pop();
@@ -581,13 +668,19 @@ function compare(op: string, l: number | string | boolean, r: number | string | 
   const a = typeof l === 'string' && typeof r === 'number' ? Number(l) : l;
   const b = typeof r === 'string' && typeof l === 'number' ? Number(r) : r;
   switch (op) {
-    case '=': return a === b;
+    case '=':
+      return a === b;
     case '<>':
-    case '!=': return a !== b;
-    case '<': return a < b;
-    case '>': return a > b;
-    case '<=': return a <= b;
-    case '>=': return a >= b;
+    case '!=':
+      return a !== b;
+    case '<':
+      return a < b;
+    case '>':
+      return a > b;
+    case '<=':
+      return a <= b;
+    case '>=':
+      return a >= b;
   }
   return undefined;
 }

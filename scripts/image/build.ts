@@ -5,7 +5,21 @@
  * the host's shared libraries, this script) are unchanged, and one build runs at a time per output.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PROXY_UID } from '../../shared/contract/sidecar.js';
@@ -23,7 +37,19 @@ export const DEFAULT_ARCHIVE = join(REPO, 'dist/image/agentgate.oci.tar');
  */
 export const IMAGE_REPOSITORY = 'localhost/agentgate';
 /** Inputs that decide the image's contents; a change in any rebuilds it. */
-const INPUT_PATHS = ['cli', 'proxy', 'operator', 'shared', 'types', 'crds', 'examples/local', 'scripts/image', 'package.json', 'package-lock.json', 'tsconfig.json'];
+const INPUT_PATHS = [
+  'cli',
+  'proxy',
+  'operator',
+  'shared',
+  'types',
+  'crds',
+  'examples/local',
+  'scripts/image',
+  'package.json',
+  'package-lock.json',
+  'tsconfig.json',
+];
 
 export interface BuiltImage {
   /** Path of the OCI archive. */
@@ -63,7 +89,8 @@ interface Recorded extends Omit<BuiltImage, 'archive' | 'cached'> {
   inputs: string;
 }
 
-const appVersion = (): string => (JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { version: string }).version;
+const appVersion = (): string =>
+  (JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { version: string }).version;
 
 /** The image's root filesystem, assembled into an empty directory (what the Dockerfile copies). */
 export function assembleImageRootfs(dir: string): void {
@@ -89,7 +116,11 @@ async function build(out: string, o: BuildOptions): Promise<BuiltImage> {
   if (!o.force && existsSync(out) && existsSync(record)) {
     const prev = JSON.parse(readFileSync(record, 'utf8')) as Recorded;
     // The archive must still be the one recorded (not a half-written or replaced file).
-    if (prev.inputs === inputs && prev.archiveBytes === statSync(out).size && archiveManifestDigest(out) === prev.manifestDigest) {
+    if (
+      prev.inputs === inputs &&
+      prev.archiveBytes === statSync(out).size &&
+      archiveManifestDigest(out) === prev.manifestDigest
+    ) {
       return { ...strip(prev), archive: out, cached: true };
     }
   }
@@ -118,7 +149,13 @@ async function build(out: string, o: BuildOptions): Promise<BuiltImage> {
       },
     });
     renameSync(tmp, out);
-    const recorded: Recorded = { name, manifestDigest: written.manifestDigest, archiveBytes: written.archiveBytes, rootfsBytes: written.rootfsBytes, inputs };
+    const recorded: Recorded = {
+      name,
+      manifestDigest: written.manifestDigest,
+      archiveBytes: written.archiveBytes,
+      rootfsBytes: written.rootfsBytes,
+      inputs,
+    };
     writeFileSync(record, `${JSON.stringify(recorded, null, 2)}\n`);
     return { ...strip(recorded), archive: out, cached: false };
   } finally {
@@ -128,7 +165,9 @@ async function build(out: string, o: BuildOptions): Promise<BuiltImage> {
 
 function archiveManifestDigest(archive: string): string | undefined {
   try {
-    return (JSON.parse(readArchiveFile(archive, './index.json').toString('utf8')) as { manifests: { digest: string }[] }).manifests[0]?.digest;
+    return (
+      JSON.parse(readArchiveFile(archive, './index.json').toString('utf8')) as { manifests: { digest: string }[] }
+    ).manifests[0]?.digest;
   } catch {
     return undefined;
   }
@@ -141,10 +180,14 @@ function inputsDigest(nodeVersion: string, name: string): string {
   h.update(`${name}\0node ${nodeVersion} ${nodeIntegrity(nodeVersion)}\0`);
   const files: string[] = [];
   for (const p of INPUT_PATHS) collect(join(REPO, p), files);
-  for (const f of files.sort()) h.update(`${relative(REPO, f)}\0`).update(readFileSync(f)).update('\0');
+  for (const f of files.sort())
+    h.update(`${relative(REPO, f)}\0`)
+      .update(readFileSync(f))
+      .update('\0');
   // The libraries come from the build host: a glibc update there changes the image.
   const hostNode = join(REPO, 'node_modules/node/bin/node');
-  if (existsSync(hostNode)) for (const lib of sharedLibs(hostNode)) h.update(`${lib.path}\0`).update(readFileSync(lib.source));
+  if (existsSync(hostNode))
+    for (const lib of sharedLibs(hostNode)) h.update(`${lib.path}\0`).update(readFileSync(lib.source));
   return `sha256:${h.digest('hex')}`;
 }
 

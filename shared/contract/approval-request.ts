@@ -10,11 +10,32 @@ export interface ApprovalDecision {
 export interface ApprovalRequest {
   apiVersion: 'agentgate.dev/v1alpha1';
   kind: 'ApprovalRequest';
-  metadata: { name?: string; generateName?: string; namespace?: string; uid?: string; resourceVersion?: string; creationTimestamp?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  metadata: {
+    name?: string;
+    generateName?: string;
+    namespace?: string;
+    uid?: string;
+    resourceVersion?: string;
+    creationTimestamp?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+  };
   spec: {
     policy: string;
     rule: string;
-    requester: { subject: string; issuer?: string; serviceAccount?: string; pod?: string; podUid?: string; runId?: string; triggeredBy?: string; triggeredByIssuer?: string; triggeredByEmail?: string; triggeredByGroups?: string[]; triggeredByUsernames?: string[] };
+    requester: {
+      subject: string;
+      issuer?: string;
+      serviceAccount?: string;
+      pod?: string;
+      podUid?: string;
+      runId?: string;
+      triggeredBy?: string;
+      triggeredByIssuer?: string;
+      triggeredByEmail?: string;
+      triggeredByGroups?: string[];
+      triggeredByUsernames?: string[];
+    };
     target: string;
     command: { text: string; summary?: string; sha256: string; effects?: string[]; tables?: string[] };
     reason?: string;
@@ -39,7 +60,15 @@ export interface ApprovalAsk {
   rule: string;
   target: string;
   command: ApprovalRequest['spec']['command'];
-  requester: { subject: string; issuer?: string; runId: string; triggeredBy?: string; triggeredByIssuer?: string; triggeredByEmail?: string; triggeredByGroups?: string[] };
+  requester: {
+    subject: string;
+    issuer?: string;
+    runId: string;
+    triggeredBy?: string;
+    triggeredByIssuer?: string;
+    triggeredByEmail?: string;
+    triggeredByGroups?: string[];
+  };
   reason?: string;
 }
 
@@ -48,7 +77,8 @@ export function phaseOf(apr: ApprovalRequest, requiredApprovals: number, now: nu
   if (apr.status?.phase === 'Used') return 'Used';
   const decisions = apr.spec.decisions ?? [];
   if (decisions.some((d) => d.decision === 'Denied')) return 'Denied';
-  if (new Set(decisions.filter((d) => d.decision === 'Approved').map((d) => d.user)).size >= requiredApprovals) return 'Approved';
+  if (new Set(decisions.filter((d) => d.decision === 'Approved').map((d) => d.user)).size >= requiredApprovals)
+    return 'Approved';
   if (Date.parse(apr.spec.expiresAt) <= now) return 'Expired';
   return 'Pending';
 }

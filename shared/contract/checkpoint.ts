@@ -19,7 +19,12 @@ export interface WitnessedCheckpoint extends ChainHead {
 }
 
 /** Signs a chain head as a witness (ES256 compact JWS; what checkpoint-verify.ts checks). */
-export async function signCheckpoint(head: ChainHead, signer: { kid: string; key: Parameters<jose.SignJWT['sign']>[0] }, issuer: string, nowMs: number): Promise<WitnessedCheckpoint> {
+export async function signCheckpoint(
+  head: ChainHead,
+  signer: { kid: string; key: Parameters<jose.SignJWT['sign']>[0] },
+  issuer: string,
+  nowMs: number,
+): Promise<WitnessedCheckpoint> {
   const signedAt = Math.floor(nowMs / 1000);
   const jws = await new jose.SignJWT({ stream: head.stream, seq: head.seq, hash: head.hash, time: head.time })
     .setProtectedHeader({ alg: 'ES256', kid: signer.kid, typ: CHECKPOINT_TYPE })

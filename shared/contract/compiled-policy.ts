@@ -24,7 +24,13 @@ export interface PolicyHistoryEntry {
 export interface PolicyObjectWithStatus {
   apiVersion: string;
   kind: string;
-  metadata: { name: string; namespace?: string; uid?: string; generation?: number; annotations?: Record<string, string> };
+  metadata: {
+    name: string;
+    namespace?: string;
+    uid?: string;
+    generation?: number;
+    annotations?: Record<string, string>;
+  };
   spec?: AgentAccessPolicy['spec'];
   status?: {
     observedGeneration?: number;
@@ -37,11 +43,24 @@ export interface PolicyObjectWithStatus {
 /** The document the operator writes into the compiled ConfigMap for this object (stamp only if it is for this spec). */
 export function compiledDocument(obj: PolicyObjectWithStatus, runTokenIssuer?: string): AgentAccessPolicy {
   const ann = obj.metadata.annotations ?? {};
-  const stamp = ann[SPEC_SHA256] === specSha256(obj.spec) && ann[CHANGED_BY] ? { [CHANGED_BY]: ann[CHANGED_BY], ...(ann[CHANGED_AT] ? { [CHANGED_AT]: ann[CHANGED_AT] } : {}), [SPEC_SHA256]: ann[SPEC_SHA256] } : {};
+  const stamp =
+    ann[SPEC_SHA256] === specSha256(obj.spec) && ann[CHANGED_BY]
+      ? {
+          [CHANGED_BY]: ann[CHANGED_BY],
+          ...(ann[CHANGED_AT] ? { [CHANGED_AT]: ann[CHANGED_AT] } : {}),
+          [SPEC_SHA256]: ann[SPEC_SHA256],
+        }
+      : {};
   return {
     apiVersion: obj.apiVersion,
     kind: obj.kind,
-    metadata: { name: obj.metadata.name, namespace: obj.metadata.namespace, generation: obj.metadata.generation, uid: obj.metadata.uid, annotations: { ...stamp, ...(runTokenIssuer ? { [RUN_TOKEN_ISSUER_ANNOTATION]: runTokenIssuer } : {}) } },
+    metadata: {
+      name: obj.metadata.name,
+      namespace: obj.metadata.namespace,
+      generation: obj.metadata.generation,
+      uid: obj.metadata.uid,
+      annotations: { ...stamp, ...(runTokenIssuer ? { [RUN_TOKEN_ISSUER_ANNOTATION]: runTokenIssuer } : {}) },
+    },
     spec: obj.spec,
   } as AgentAccessPolicy;
 }
@@ -50,7 +69,12 @@ export function compiledDocument(obj: PolicyObjectWithStatus, runTokenIssuer?: s
 export function compiledCurrent(obj: PolicyObjectWithStatus): boolean {
   const generation = obj.metadata.generation ?? 0;
   const ready = obj.status?.conditions?.find((c) => c.type === 'Ready');
-  return obj.status?.observedGeneration === generation && ready?.status === 'True' && ready.observedGeneration === generation && obj.status.history?.at(-1)?.generation === generation;
+  return (
+    obj.status?.observedGeneration === generation &&
+    ready?.status === 'True' &&
+    ready.observedGeneration === generation &&
+    obj.status.history?.at(-1)?.generation === generation
+  );
 }
 
 /** The newest generation the operator compiled, as its history records it. */
@@ -59,13 +83,29 @@ export function lastCompiled(obj: PolicyObjectWithStatus): PolicyHistoryEntry | 
 }
 
 /** A document built from trusted parts only: this spec, generation and uid, the history's stamp, the status's issuer. */
-function trustedDocument(obj: PolicyObjectWithStatus, spec: AgentAccessPolicy['spec'], entry: PolicyHistoryEntry): AgentAccessPolicy {
-  const stamp = entry.changedBy ? { [CHANGED_BY]: entry.changedBy, ...(entry.changedAt ? { [CHANGED_AT]: entry.changedAt } : {}), [SPEC_SHA256]: entry.specSha256 } : {};
+function trustedDocument(
+  obj: PolicyObjectWithStatus,
+  spec: AgentAccessPolicy['spec'],
+  entry: PolicyHistoryEntry,
+): AgentAccessPolicy {
+  const stamp = entry.changedBy
+    ? {
+        [CHANGED_BY]: entry.changedBy,
+        ...(entry.changedAt ? { [CHANGED_AT]: entry.changedAt } : {}),
+        [SPEC_SHA256]: entry.specSha256,
+      }
+    : {};
   const issuer = obj.status?.runTokenIssuer;
   return {
     apiVersion: obj.apiVersion,
     kind: obj.kind,
-    metadata: { name: obj.metadata.name, ...(obj.metadata.namespace ? { namespace: obj.metadata.namespace } : {}), generation: entry.generation, ...(obj.metadata.uid ? { uid: obj.metadata.uid } : {}), annotations: { ...stamp, ...(issuer ? { [RUN_TOKEN_ISSUER_ANNOTATION]: issuer } : {}) } },
+    metadata: {
+      name: obj.metadata.name,
+      ...(obj.metadata.namespace ? { namespace: obj.metadata.namespace } : {}),
+      generation: entry.generation,
+      ...(obj.metadata.uid ? { uid: obj.metadata.uid } : {}),
+      annotations: { ...stamp, ...(issuer ? { [RUN_TOKEN_ISSUER_ANNOTATION]: issuer } : {}) },
+    },
     spec: structuredClone(spec),
   } as AgentAccessPolicy;
 }
@@ -81,14 +121,22 @@ export function trustedPolicy(obj: PolicyObjectWithStatus, configMapDocument?: u
   const ref = `${obj.metadata.namespace ?? ''}/${obj.metadata.name}`;
   if (compiledCurrent(obj) && obj.spec) {
     const entry = obj.status!.history!.at(-1)!;
-    if (entry.specSha256 !== specSha256(obj.spec)) return { reason: `policy ${ref}: its spec does not hash to the generation the operator compiled` };
+    if (entry.specSha256 !== specSha256(obj.spec))
+      return { reason: `policy ${ref}: its spec does not hash to the generation the operator compiled` };
     return { policy: trustedDocument(obj, obj.spec, entry), from: 'policy' };
   }
   const last = lastCompiled(obj);
   if (!last) return { reason: `policy ${ref} has no compiled generation yet (status.history)` };
   const doc = configMapDocument as Partial<AgentAccessPolicy> | undefined;
-  if (!doc?.spec || doc.metadata?.uid !== obj.metadata.uid || doc.metadata?.generation !== last.generation || specSha256(doc.spec) !== last.specSha256) {
-    return { reason: `policy ${ref}: generation ${obj.metadata.generation ?? 0} is not compiled and the compiled ConfigMap does not hold generation ${last.generation} as the operator compiled it` };
+  if (
+    !doc?.spec ||
+    doc.metadata?.uid !== obj.metadata.uid ||
+    doc.metadata?.generation !== last.generation ||
+    specSha256(doc.spec) !== last.specSha256
+  ) {
+    return {
+      reason: `policy ${ref}: generation ${obj.metadata.generation ?? 0} is not compiled and the compiled ConfigMap does not hold generation ${last.generation} as the operator compiled it`,
+    };
   }
   return { policy: trustedDocument(obj, doc.spec, last), from: 'configmap' };
 }
@@ -98,19 +146,31 @@ export function trustedPolicy(obj: PolicyObjectWithStatus, configMapDocument?: u
  * it writes for the current generation, or the last compiled generation (spec hash, uid, issuer).
  * Returns the difference (never quoting the ConfigMap's own values), or undefined when it matches.
  */
-export function compiledMismatch(obj: PolicyObjectWithStatus, configMapDocument: unknown, runTokenIssuer = obj.status?.runTokenIssuer): string | undefined {
+export function compiledMismatch(
+  obj: PolicyObjectWithStatus,
+  configMapDocument: unknown,
+  runTokenIssuer = obj.status?.runTokenIssuer,
+): string | undefined {
   const doc = configMapDocument as Partial<AgentAccessPolicy> | undefined;
   if (!doc || typeof doc !== 'object') return 'it holds no compiled policy document';
   if (isDeepStrictEqual(doc, JSON.parse(JSON.stringify(compiledDocument(obj, runTokenIssuer))))) return undefined;
   const last = lastCompiled(obj);
   const issuer = doc.metadata?.annotations?.[RUN_TOKEN_ISSUER_ANNOTATION];
-  if (last && doc.spec && doc.metadata?.uid === obj.metadata.uid && doc.metadata?.generation === last.generation && specSha256(doc.spec) === last.specSha256 && issuer === runTokenIssuer) {
+  if (
+    last &&
+    doc.spec &&
+    doc.metadata?.uid === obj.metadata.uid &&
+    doc.metadata?.generation === last.generation &&
+    specSha256(doc.spec) === last.specSha256 &&
+    issuer === runTokenIssuer
+  ) {
     const a = doc.metadata?.annotations ?? {};
     const stampOk = (a[CHANGED_BY] ?? undefined) === last.changedBy && (a[CHANGED_AT] ?? undefined) === last.changedAt;
     if (stampOk) return undefined;
     return `its change stamp is not the one recorded for generation ${last.generation} (changed by ${last.changedBy ?? 'an unrecorded user'})`;
   }
-  if (doc.metadata?.generation === obj.metadata.generation && doc.spec && specSha256(doc.spec) !== specSha256(obj.spec)) return `its rules differ from generation ${obj.metadata.generation ?? 0} of the policy`;
+  if (doc.metadata?.generation === obj.metadata.generation && doc.spec && specSha256(doc.spec) !== specSha256(obj.spec))
+    return `its rules differ from generation ${obj.metadata.generation ?? 0} of the policy`;
   if (issuer !== runTokenIssuer) return `its run-token issuer is not the operator's (${runTokenIssuer ?? 'none'})`;
   return 'it is not the document the operator compiled';
 }

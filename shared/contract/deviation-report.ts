@@ -3,7 +3,14 @@
  * derives it from the chained audit record, operator/reviews/ files it into a DeviationReview. Nothing
  * here names the agent, its namespace or its policy: the operator takes those from the authenticated pod.
  */
-export const DEVIATION_KINDS = ['Denial', 'IdentityRefused', 'ApprovalExpired', 'ApprovalDenied', 'CapExceeded', 'AuditFailure'] as const;
+export const DEVIATION_KINDS = [
+  'Denial',
+  'IdentityRefused',
+  'ApprovalExpired',
+  'ApprovalDenied',
+  'CapExceeded',
+  'AuditFailure',
+] as const;
 export type DeviationKind = (typeof DEVIATION_KINDS)[number];
 
 export interface DeviationReport {

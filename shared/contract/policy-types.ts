@@ -92,7 +92,12 @@ export interface HttpTargetSpec {
   forwardProxy?: { listen: string; allowConnect?: boolean };
   /** JSON response fields masked whole: `$.customers[*].card_number`, or a key name anywhere. */
   maskFields?: { path: string; strategy?: MaskStrategy }[];
-  limits?: { maxHeaderBytes?: number; maxRequestBodyBytes?: number; maxResponseBodyBytes?: number; requestTimeoutSeconds?: number };
+  limits?: {
+    maxHeaderBytes?: number;
+    maxRequestBodyBytes?: number;
+    maxResponseBodyBytes?: number;
+    requestTimeoutSeconds?: number;
+  };
 }
 
 /** An MCP server guarded call by call (proxy/mcp/): reached by URL, or a stdio process the sidecar launches. */
@@ -114,7 +119,12 @@ export interface McpTargetSpec {
   credentials?: HttpCredentialsSpec;
   tls?: { certFile: string; keyFile: string };
   maskFields?: { path: string; strategy?: MaskStrategy }[];
-  limits?: { maxHeaderBytes?: number; maxRequestBodyBytes?: number; maxResponseBodyBytes?: number; requestTimeoutSeconds?: number };
+  limits?: {
+    maxHeaderBytes?: number;
+    maxRequestBodyBytes?: number;
+    maxResponseBodyBytes?: number;
+    requestTimeoutSeconds?: number;
+  };
   mcp?: {
     capabilities?: { sampling?: boolean; elicitation?: boolean };
     acceptedTools?: { tool: string; sha256: string }[];
@@ -211,8 +221,16 @@ export interface ApprovalSpec {
 
 export interface PolicySpec {
   mode: 'Enforce' | 'Audit';
-  subjects?: { serviceAccounts?: { name: string; namespace?: string }[]; podSelector?: { matchLabels?: Record<string, string> } };
-  identity: { issuers: IssuerSpec[]; maxTokenLifetimeSeconds: number; requireTriggeredBy?: boolean; triggerIssuers?: TriggerIssuerSpec[] };
+  subjects?: {
+    serviceAccounts?: { name: string; namespace?: string }[];
+    podSelector?: { matchLabels?: Record<string, string> };
+  };
+  identity: {
+    issuers: IssuerSpec[];
+    maxTokenLifetimeSeconds: number;
+    requireTriggeredBy?: boolean;
+    triggerIssuers?: TriggerIssuerSpec[];
+  };
   targets: AnyTargetSpec[];
   rules?: RuleSpec[];
   defaultAction: Action;
@@ -236,6 +254,13 @@ export interface RuntimeLimits {
 export interface AgentAccessPolicy {
   apiVersion: 'agentgate.dev/v1alpha1';
   kind: 'AgentAccessPolicy';
-  metadata: { name: string; namespace?: string; generation?: number; uid?: string; resourceVersion?: string; annotations?: Record<string, string> };
+  metadata: {
+    name: string;
+    namespace?: string;
+    generation?: number;
+    uid?: string;
+    resourceVersion?: string;
+    annotations?: Record<string, string>;
+  };
   spec: PolicySpec;
 }

@@ -28,15 +28,23 @@ export function metadataUrlError(url: string): string | undefined {
 export function samlTriggerErrors(iss: TriggerIssuerSpec, path: string): PolicyError[] {
   const errors: PolicyError[] = [];
   const saml = iss.saml!;
-  if ([saml.certificates, saml.metadataFile, saml.metadataUrl].filter((x) => x !== undefined).length !== 1) errors.push({ path: `${path}.saml`, message: 'set exactly one of certificates, metadataFile or metadataUrl' });
+  if ([saml.certificates, saml.metadataFile, saml.metadataUrl].filter((x) => x !== undefined).length !== 1)
+    errors.push({ path: `${path}.saml`, message: 'set exactly one of certificates, metadataFile or metadataUrl' });
   const urlError = saml.metadataUrl === undefined ? undefined : metadataUrlError(saml.metadataUrl);
   if (urlError) errors.push({ path: `${path}.saml.metadataUrl`, message: urlError });
-  if (iss.groupsClaim !== undefined) errors.push({ path: `${path}.groupsClaim`, message: 'a SAML issuer names its groups attribute in saml.groupsAttribute' });
+  if (iss.groupsClaim !== undefined)
+    errors.push({
+      path: `${path}.groupsClaim`,
+      message: 'a SAML issuer names its groups attribute in saml.groupsAttribute',
+    });
   (saml.certificates ?? []).forEach((c, j) => {
     try {
       new X509Certificate(certificatePem(c));
     } catch (e) {
-      errors.push({ path: `${path}.saml.certificates[${j}]`, message: `not an X.509 certificate: ${(e as Error).message}` });
+      errors.push({
+        path: `${path}.saml.certificates[${j}]`,
+        message: `not an X.509 certificate: ${(e as Error).message}`,
+      });
     }
   });
   return errors;
@@ -53,14 +61,24 @@ export function triggeredByRuleErrors(r: RuleSpec, i: number, spec: PolicySpec):
   const errors: PolicyError[] = [];
   const path = `spec.rules[${i}].when.triggeredBy`;
   const triggers = spec.identity.triggerIssuers ?? [];
-  if (!spec.identity.requireTriggeredBy) errors.push({ path, message: 'matching on who triggered the run needs identity.requireTriggeredBy: true (an agent\'s own token names no person, and would skip this rule)' });
+  if (!spec.identity.requireTriggeredBy)
+    errors.push({
+      path,
+      message:
+        "matching on who triggered the run needs identity.requireTriggeredBy: true (an agent's own token names no person, and would skip this rule)",
+    });
   (when.issuers ?? []).forEach((t, j) => {
-    if (!triggers.some((x) => x.issuer === t)) errors.push({ path: `${path}.issuers[${j}]`, message: `no trigger issuer "${t}"` });
+    if (!triggers.some((x) => x.issuer === t))
+      errors.push({ path: `${path}.issuers[${j}]`, message: `no trigger issuer "${t}"` });
   });
   if (when.groups) {
     const seen = triggers.filter((t) => !when.issuers || when.issuers.includes(t.issuer));
     for (const t of seen) {
-      if (!(t.saml ? t.saml.groupsAttribute : t.groupsClaim)) errors.push({ path: `${path}.groups`, message: `trigger issuer ${t.issuer} states no groups (set ${t.saml ? 'saml.groupsAttribute' : 'groupsClaim'}, or limit the rule with when.triggeredBy.issuers)` });
+      if (!(t.saml ? t.saml.groupsAttribute : t.groupsClaim))
+        errors.push({
+          path: `${path}.groups`,
+          message: `trigger issuer ${t.issuer} states no groups (set ${t.saml ? 'saml.groupsAttribute' : 'groupsClaim'}, or limit the rule with when.triggeredBy.issuers)`,
+        });
     }
   }
   return errors;

@@ -44,4 +44,5 @@ export const ENV = {
 } as const;
 
 /** The per-target variables an agent container gets: AGENTGATE_<TARGET>_HOST / _PORT. */
-export const targetEnvPrefix = (target: string): string => `AGENTGATE_${target.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
+export const targetEnvPrefix = (target: string): string =>
+  `AGENTGATE_${target.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;

@@ -32,19 +32,27 @@ const SHA256 = /^[0-9a-f]{64}$/;
 
 /** The report as the sidecar sent it, or why it is refused (the operator takes nothing else). */
 export function parseToolDefinitionReport(v: unknown): ToolDefinitionReport | string {
-  if (!v || typeof v !== 'object' || Array.isArray(v)) return 'toolDefinition must be an object {target, tool, sha256, baseline?}';
+  if (!v || typeof v !== 'object' || Array.isArray(v))
+    return 'toolDefinition must be an object {target, tool, sha256, baseline?}';
   const { target, tool, sha256, baseline, ...rest } = v as Record<string, unknown>;
   if (Object.keys(rest).length) return `toolDefinition has unknown fields: ${Object.keys(rest).join(', ')}`;
-  // eslint-disable-next-line no-control-regex
-  const name = (s: unknown): s is string => typeof s === 'string' && s.length > 0 && s.length <= 253 && !/[\u0000-\u001f\u007f]/.test(s);
-  if (!name(target) || !name(tool)) return 'toolDefinition.target and .tool must be names of at most 253 printable characters';
-  if (typeof sha256 !== 'string' || !SHA256.test(sha256)) return 'toolDefinition.sha256 must be 64 lowercase hex digits';
-  if (baseline !== undefined && (typeof baseline !== 'string' || !SHA256.test(baseline))) return 'toolDefinition.baseline must be 64 lowercase hex digits';
+  const name = (s: unknown): s is string =>
+    // eslint-disable-next-line no-control-regex -- control characters are what this refuses
+    typeof s === 'string' && s.length > 0 && s.length <= 253 && !/[\u0000-\u001f\u007f]/.test(s);
+  if (!name(target) || !name(tool))
+    return 'toolDefinition.target and .tool must be names of at most 253 printable characters';
+  if (typeof sha256 !== 'string' || !SHA256.test(sha256))
+    return 'toolDefinition.sha256 must be 64 lowercase hex digits';
+  if (baseline !== undefined && (typeof baseline !== 'string' || !SHA256.test(baseline)))
+    return 'toolDefinition.baseline must be 64 lowercase hex digits';
   return { target, tool, sha256, ...(baseline ? { baseline } : {}) };
 }
 
 /** Whether the spec lists this fingerprint for the tool of that MCP target. */
-export function isAccepted(policy: Pick<AgentAccessPolicy, 'spec'>, c: Pick<ToolDefinitionReport, 'target' | 'tool' | 'sha256'>): boolean {
+export function isAccepted(
+  policy: Pick<AgentAccessPolicy, 'spec'>,
+  c: Pick<ToolDefinitionReport, 'target' | 'tool' | 'sha256'>,
+): boolean {
   const t = policy.spec?.targets?.find((x) => x.name === c.target) as McpTargetSpec | undefined;
   return !!t && (t.mcp?.acceptedTools ?? []).some((a) => a.tool === c.tool && a.sha256 === c.sha256);
 }
@@ -61,12 +69,40 @@ export interface ToolDefinitionsCondition {
  * The changes still open under this spec and the condition they give; no condition when nothing was
  * ever reported (`hadCondition` false and nothing open).
  */
-export function toolDefinitionsState(policy: Pick<AgentAccessPolicy, 'spec'>, generation: number, changes: ToolDefinitionChange[], hadCondition: boolean): { open: ToolDefinitionChange[]; condition?: ToolDefinitionsCondition } {
+export function toolDefinitionsState(
+  policy: Pick<AgentAccessPolicy, 'spec'>,
+  generation: number,
+  changes: ToolDefinitionChange[],
+  hadCondition: boolean,
+): { open: ToolDefinitionChange[]; condition?: ToolDefinitionsCondition } {
   const open = changes.filter((c) => !isAccepted(policy, c)).slice(-TOOL_DEFINITION_CHANGES_LIMIT);
   if (open.length) {
-    const list = open.map((c) => `tool "${c.tool}" on target ${c.target} changed its definition (sha256 ${c.sha256}, reported by pod ${c.pod})`).join('; ');
-    return { open, condition: { type: TOOL_DEFINITIONS_CONDITION, status: 'False', reason: TOOL_DEFINITION_CHANGED, message: `${list}; blocked until the fingerprint is listed in the target's mcp.acceptedTools`.slice(0, 4096), observedGeneration: generation } };
+    const list = open
+      .map(
+        (c) =>
+          `tool "${c.tool}" on target ${c.target} changed its definition (sha256 ${c.sha256}, reported by pod ${c.pod})`,
+      )
+      .join('; ');
+    return {
+      open,
+      condition: {
+        type: TOOL_DEFINITIONS_CONDITION,
+        status: 'False',
+        reason: TOOL_DEFINITION_CHANGED,
+        message: `${list}; blocked until the fingerprint is listed in the target's mcp.acceptedTools`.slice(0, 4096),
+        observedGeneration: generation,
+      },
+    };
   }
   if (!hadCondition) return { open };
-  return { open, condition: { type: TOOL_DEFINITIONS_CONDITION, status: 'True', reason: 'Accepted', message: 'every reported tool definition is listed in its target\'s mcp.acceptedTools', observedGeneration: generation } };
+  return {
+    open,
+    condition: {
+      type: TOOL_DEFINITIONS_CONDITION,
+      status: 'True',
+      reason: 'Accepted',
+      message: "every reported tool definition is listed in its target's mcp.acceptedTools",
+      observedGeneration: generation,
+    },
+  };
 }

@@ -19,8 +19,13 @@ export interface PolicyError {
 }
 
 export class PolicyValidationError extends Error {
-  constructor(readonly errors: PolicyError[], source?: string) {
-    super(`invalid AgentAccessPolicy${source ? ` in ${source}` : ''}:\n${errors.map((e) => `  ${e.path}: ${e.message}`).join('\n')}`);
+  constructor(
+    readonly errors: PolicyError[],
+    source?: string,
+  ) {
+    super(
+      `invalid AgentAccessPolicy${source ? ` in ${source}` : ''}:\n${errors.map((e) => `  ${e.path}: ${e.message}`).join('\n')}`,
+    );
     this.name = 'PolicyValidationError';
   }
 }
@@ -40,11 +45,18 @@ export function policyJsonSchema(): Schema {
     const out: Schema = {};
     for (const [k, v] of Object.entries(s)) {
       if (k.startsWith('x-kubernetes-')) continue;
-      if (k === 'properties') out[k] = Object.fromEntries(Object.entries(v as object).map(([pk, pv]) => [pk, convert(pv, `${path}.${pk}`)]));
+      if (k === 'properties')
+        out[k] = Object.fromEntries(Object.entries(v as object).map(([pk, pv]) => [pk, convert(pv, `${path}.${pk}`)]));
       else out[k] = convert(v, path);
     }
     // The API server prunes unknown fields (and kubectl's strict field validation refuses them): refuse them here too.
-    if (out.type === 'object' && out.properties && out.additionalProperties === undefined && !path.endsWith('.metadata') && !path.endsWith('.status')) {
+    if (
+      out.type === 'object' &&
+      out.properties &&
+      out.additionalProperties === undefined &&
+      !path.endsWith('.metadata') &&
+      !path.endsWith('.status')
+    ) {
       out.additionalProperties = false;
     }
     return out;
@@ -54,15 +66,21 @@ export function policyJsonSchema(): Schema {
 
 let compiled: ReturnType<Ajv['compile']> | undefined;
 function structural(): ReturnType<Ajv['compile']> {
-  compiled ??= new Ajv({ allErrors: true, strict: false, useDefaults: true, validateFormats: false }).compile(policyJsonSchema());
+  compiled ??= new Ajv({ allErrors: true, strict: false, useDefaults: true, validateFormats: false }).compile(
+    policyJsonSchema(),
+  );
   return compiled;
 }
 
 function pathOf(e: ErrorObject): string {
-  const parts = e.instancePath.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const parts = e.instancePath
+    .split('/')
+    .slice(1)
+    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
   let out = '';
   for (const p of parts) out += /^\d+$/.test(p) ? `[${p}]` : out ? `.${p}` : p;
-  if (e.keyword === 'additionalProperties') out += `${out ? '.' : ''}${(e.params as { additionalProperty: string }).additionalProperty}`;
+  if (e.keyword === 'additionalProperties')
+    out += `${out ? '.' : ''}${(e.params as { additionalProperty: string }).additionalProperty}`;
   if (e.keyword === 'required') out += `${out ? '.' : ''}${(e.params as { missingProperty: string }).missingProperty}`;
   return out || '(document)';
 }
@@ -83,12 +101,15 @@ function messageOf(e: ErrorObject): string {
 /** Validates and defaults a parsed document in place; returns it typed, or throws PolicyValidationError. */
 export function validatePolicy(doc: unknown, source?: string): AgentAccessPolicy {
   const errors: PolicyError[] = [];
-  if (!doc || typeof doc !== 'object' || Array.isArray(doc)) throw new PolicyValidationError([{ path: '(document)', message: 'must be a YAML/JSON object' }], source);
+  if (!doc || typeof doc !== 'object' || Array.isArray(doc))
+    throw new PolicyValidationError([{ path: '(document)', message: 'must be a YAML/JSON object' }], source);
   const d = doc as Record<string, unknown>;
-  if (d.apiVersion !== 'agentgate.dev/v1alpha1') errors.push({ path: 'apiVersion', message: 'must be "agentgate.dev/v1alpha1"' });
+  if (d.apiVersion !== 'agentgate.dev/v1alpha1')
+    errors.push({ path: 'apiVersion', message: 'must be "agentgate.dev/v1alpha1"' });
   if (d.kind !== 'AgentAccessPolicy') errors.push({ path: 'kind', message: 'must be "AgentAccessPolicy"' });
   const md = d.metadata as Record<string, unknown> | undefined;
-  if (!md || typeof md.name !== 'string' || !md.name) errors.push({ path: 'metadata.name', message: 'required field is missing' });
+  if (!md || typeof md.name !== 'string' || !md.name)
+    errors.push({ path: 'metadata.name', message: 'required field is missing' });
   const validate = structural();
   if (!validate(doc)) {
     const seen = new Set<string>();
@@ -116,22 +137,47 @@ export function semanticErrors(p: AgentAccessPolicy): PolicyError[] {
   const spec = p.spec;
   spec.identity.issuers.forEach((iss, i) => {
     const n = [iss.jwksFile !== undefined, iss.jwksUri !== undefined, iss.kubernetes === true].filter(Boolean).length;
-    if (n !== 1) errors.push({ path: `spec.identity.issuers[${i}]`, message: 'set exactly one of jwksFile, jwksUri or kubernetes' });
+    if (n !== 1)
+      errors.push({
+        path: `spec.identity.issuers[${i}]`,
+        message: 'set exactly one of jwksFile, jwksUri or kubernetes',
+      });
   });
   const samlIssuers = new Set<string>();
   const triggerIssuers = new Set<string>();
   (spec.identity.triggerIssuers ?? []).forEach((iss, i) => {
-    if (iss.saml && samlIssuers.has(iss.issuer)) errors.push({ path: `spec.identity.triggerIssuers[${i}].issuer`, message: `another SAML trigger issuer has entity ID ${iss.issuer}` });
+    if (iss.saml && samlIssuers.has(iss.issuer))
+      errors.push({
+        path: `spec.identity.triggerIssuers[${i}].issuer`,
+        message: `another SAML trigger issuer has entity ID ${iss.issuer}`,
+      });
     // Run tokens name the person's issuer by this string alone: two entries would be one for rules and approvals.
-    else if (triggerIssuers.has(iss.issuer)) errors.push({ path: `spec.identity.triggerIssuers[${i}].issuer`, message: `another trigger issuer is ${iss.issuer} too (OIDC and SAML entries must differ: rules on when.triggeredBy.issuers could not tell their people apart)` });
+    else if (triggerIssuers.has(iss.issuer))
+      errors.push({
+        path: `spec.identity.triggerIssuers[${i}].issuer`,
+        message: `another trigger issuer is ${iss.issuer} too (OIDC and SAML entries must differ: rules on when.triggeredBy.issuers could not tell their people apart)`,
+      });
     if (iss.saml) samlIssuers.add(iss.issuer);
     triggerIssuers.add(iss.issuer);
-    if ([iss.jwksFile, iss.jwksUri, iss.saml].filter((x) => x !== undefined).length !== 1) errors.push({ path: `spec.identity.triggerIssuers[${i}]`, message: 'set exactly one of jwksFile, jwksUri or saml' });
+    if ([iss.jwksFile, iss.jwksUri, iss.saml].filter((x) => x !== undefined).length !== 1)
+      errors.push({
+        path: `spec.identity.triggerIssuers[${i}]`,
+        message: 'set exactly one of jwksFile, jwksUri or saml',
+      });
     if (iss.saml) errors.push(...samlTriggerErrors(iss, `spec.identity.triggerIssuers[${i}]`));
     const k = iss.kubernetesUsername;
-    if (k !== undefined && (typeof k !== 'object' || k === null || Object.keys(k).some((x) => x !== 'claim' && x !== 'prefix')
-      || (k.claim !== undefined && k.claim !== 'sub' && k.claim !== 'email') || (k.prefix !== undefined && (typeof k.prefix !== 'string' || k.prefix.length > 512)))) {
-      errors.push({ path: `spec.identity.triggerIssuers[${i}].kubernetesUsername`, message: 'must be {claim: sub|email, prefix: string} (the API server\'s OIDC username claim and prefix)' });
+    if (
+      k !== undefined &&
+      (typeof k !== 'object' ||
+        k === null ||
+        Object.keys(k).some((x) => x !== 'claim' && x !== 'prefix') ||
+        (k.claim !== undefined && k.claim !== 'sub' && k.claim !== 'email') ||
+        (k.prefix !== undefined && (typeof k.prefix !== 'string' || k.prefix.length > 512)))
+    ) {
+      errors.push({
+        path: `spec.identity.triggerIssuers[${i}].kubernetesUsername`,
+        message: "must be {claim: sub|email, prefix: string} (the API server's OIDC username claim and prefix)",
+      });
     }
   });
   if (spec.identity.requireTriggeredBy && !spec.identity.triggerIssuers?.length) {
@@ -141,42 +187,71 @@ export function semanticErrors(p: AgentAccessPolicy): PolicyError[] {
   const listens = new Set<string>();
   errors.push(...targetEnvErrors(spec.targets));
   spec.targets.forEach((t, i) => {
-    if (names.has(t.name)) errors.push({ path: `spec.targets[${i}].name`, message: `duplicate target name "${t.name}"` });
+    if (names.has(t.name))
+      errors.push({ path: `spec.targets[${i}].name`, message: `duplicate target name "${t.name}"` });
     names.add(t.name);
-    if (listens.has(t.listen)) errors.push({ path: `spec.targets[${i}].listen`, message: `address ${t.listen} is used by another target` });
+    if (listens.has(t.listen))
+      errors.push({ path: `spec.targets[${i}].listen`, message: `address ${t.listen} is used by another target` });
     listens.add(t.listen);
     const host = t.listen.slice(0, t.listen.lastIndexOf(':'));
     const port = Number(t.listen.slice(t.listen.lastIndexOf(':') + 1));
-    if (!(port >= 1 && port <= 65535)) errors.push({ path: `spec.targets[${i}].listen`, message: `port ${port} is out of range` });
+    if (!(port >= 1 && port <= 65535))
+      errors.push({ path: `spec.targets[${i}].listen`, message: `port ${port} is out of range` });
     if (!LOOPBACK.test(host) && !t.tls) {
-      errors.push({ path: `spec.targets[${i}].tls`, message: `required: listener ${t.listen} is not on loopback, and tokens must not cross the network in clear` });
+      errors.push({
+        path: `spec.targets[${i}].tls`,
+        message: `required: listener ${t.listen} is not on loopback, and tokens must not cross the network in clear`,
+      });
     }
     const c = t.credentials;
     const n = c ? [c.passwordEnv, c.passwordFile, c.secretRef].filter((x) => x !== undefined).length : 0;
-    if (n !== 1 && (c || t.protocol === 'postgres')) errors.push({ path: `spec.targets[${i}].credentials`, message: 'set exactly one of passwordEnv, passwordFile or secretRef' });
-    errors.push(...(t.protocol === 'http' ? httpTargetErrors(t, i) : t.protocol === 'mcp' ? mcpTargetErrors(t, i) : postgresTargetErrors(t, i)));
+    if (n !== 1 && (c || t.protocol === 'postgres'))
+      errors.push({
+        path: `spec.targets[${i}].credentials`,
+        message: 'set exactly one of passwordEnv, passwordFile or secretRef',
+      });
+    errors.push(
+      ...(t.protocol === 'http'
+        ? httpTargetErrors(t, i)
+        : t.protocol === 'mcp'
+          ? mcpTargetErrors(t, i)
+          : postgresTargetErrors(t, i)),
+    );
   });
   for (const [listen, i] of forwardProxyListens(spec)) {
-    if (listens.has(listen)) errors.push({ path: `spec.targets[${i}].forwardProxy.listen`, message: `address ${listen} is used by a target's own listener` });
+    if (listens.has(listen))
+      errors.push({
+        path: `spec.targets[${i}].forwardProxy.listen`,
+        message: `address ${listen} is used by a target's own listener`,
+      });
   }
   const rules = new Set<string>();
   (spec.rules ?? []).forEach((r, i) => {
     if (rules.has(r.name)) errors.push({ path: `spec.rules[${i}].name`, message: `duplicate rule name "${r.name}"` });
     rules.add(r.name);
     (r.when?.targets ?? []).forEach((t, j) => {
-      if (!names.has(t)) errors.push({ path: `spec.rules[${i}].when.targets[${j}]`, message: `no target named "${t}"` });
+      if (!names.has(t))
+        errors.push({ path: `spec.rules[${i}].when.targets[${j}]`, message: `no target named "${t}"` });
     });
     errors.push(...triggeredByRuleErrors(r, i, spec));
     if (r.when?.http) errors.push(...httpWhenErrors(r, i));
     if (r.when?.mcp) errors.push(...mcpWhenErrors(r, i));
   });
-  const needsApproval = spec.defaultAction === 'RequireApproval' || (spec.rules ?? []).some((r) => r.action === 'RequireApproval');
+  const needsApproval =
+    spec.defaultAction === 'RequireApproval' || (spec.rules ?? []).some((r) => r.action === 'RequireApproval');
   const approvers = spec.approval?.approvers;
   if (needsApproval && !(approvers?.users?.length || approvers?.groups?.length)) {
-    errors.push({ path: 'spec.approval.approvers', message: 'required: a RequireApproval rule needs someone who may approve' });
+    errors.push({
+      path: 'spec.approval.approvers',
+      message: 'required: a RequireApproval rule needs someone who may approve',
+    });
   }
   const limits = spec.protocolLimits;
-  if (limits?.maxStatementBytes !== undefined && limits.maxMessageBytes !== undefined && limits.maxStatementBytes > limits.maxMessageBytes) {
+  if (
+    limits?.maxStatementBytes !== undefined &&
+    limits.maxMessageBytes !== undefined &&
+    limits.maxStatementBytes > limits.maxMessageBytes
+  ) {
     errors.push({ path: 'spec.protocolLimits.maxStatementBytes', message: 'cannot exceed maxMessageBytes' });
   }
   (spec.masking?.patterns ?? []).forEach((pat, i) => {

@@ -32,11 +32,15 @@ export function keySetFor(spec: KeySourceSpec, o: KeySetOptions = {}): KeyResolv
     return jose.createLocalJWKSet(jwks);
   }
   if (spec.jwksUri) {
-    if (!spec.caFile) return jose.createRemoteJWKSet(new URL(spec.jwksUri), { cooldownDuration: 30_000 }) as unknown as KeyResolver;
+    if (!spec.caFile)
+      return jose.createRemoteJWKSet(new URL(spec.jwksUri), { cooldownDuration: 30_000 }) as unknown as KeyResolver;
     const ca = readFileSync(resolve(spec.caFile));
     return new RemoteJwks(() => getJson(spec.jwksUri!, ca) as Promise<jose.JSONWebKeySet>).getKey;
   }
-  if (!o.kubernetesJwks) throw new Error(`issuer ${spec.issuer}: kubernetes: true needs access to a cluster (run with a kubeconfig or in a pod)`);
+  if (!o.kubernetesJwks)
+    throw new Error(
+      `issuer ${spec.issuer}: kubernetes: true needs access to a cluster (run with a kubeconfig or in a pod)`,
+    );
   return new RemoteJwks(o.kubernetesJwks).getKey;
 }
 

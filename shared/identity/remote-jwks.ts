@@ -19,7 +19,10 @@ export class RemoteJwks {
   private readonly now: () => number;
   fetches = 0;
 
-  constructor(private readonly fetchJwks: () => Promise<jose.JSONWebKeySet>, private readonly o: RemoteJwksOptions = {}) {
+  constructor(
+    private readonly fetchJwks: () => Promise<jose.JSONWebKeySet>,
+    private readonly o: RemoteJwksOptions = {},
+  ) {
     this.now = o.now ?? Date.now;
   }
 
@@ -38,12 +41,19 @@ export class RemoteJwks {
   }
 
   /** A jose key-resolver: jwtVerify(token, jwks.getKey, …). */
-  readonly getKey = async (header: jose.JWSHeaderParameters, token: jose.FlattenedJWSInput): Promise<Awaited<ReturnType<GetKey>>> => {
+  readonly getKey = async (
+    header: jose.JWSHeaderParameters,
+    token: jose.FlattenedJWSInput,
+  ): Promise<Awaited<ReturnType<GetKey>>> => {
     if (!this.keys) await this.refresh();
     try {
       return await this.keys!(header, token);
     } catch (e) {
-      if (!(e instanceof jose.errors.JWKSNoMatchingKey) || this.now() - this.fetchedAt < (this.o.minRefreshMs ?? 10_000)) throw e;
+      if (
+        !(e instanceof jose.errors.JWKSNoMatchingKey) ||
+        this.now() - this.fetchedAt < (this.o.minRefreshMs ?? 10_000)
+      )
+        throw e;
       await this.refresh();
       return this.keys!(header, token);
     }

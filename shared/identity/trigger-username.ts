@@ -17,7 +17,10 @@ export interface TriggerPerson {
 }
 
 /** The usernames the API server gives this person under the policy's stated mapping and by default. */
-export function kubernetesUsernamesOf(person: TriggerPerson, triggerIssuers: TriggerIssuerSpec[] | undefined): string[] {
+export function kubernetesUsernamesOf(
+  person: TriggerPerson,
+  triggerIssuers: TriggerIssuerSpec[] | undefined,
+): string[] {
   const names = new Set([`${person.iss}#${person.sub}`]);
   const mapping = (triggerIssuers ?? []).find((t) => t.issuer === person.iss)?.kubernetesUsername;
   if (mapping) {

@@ -1,9 +1,15 @@
 /** Kubernetes client plumbing shared by the operator and the proxy's cluster mode. */
-import { ApiException, KubeConfig, OpenidApi, PatchStrategy, setHeaderOptions, WellKnownApi } from '@kubernetes/client-node';
+import {
+  ApiException,
+  KubeConfig,
+  OpenidApi,
+  PatchStrategy,
+  setHeaderOptions,
+  WellKnownApi,
+} from '@kubernetes/client-node';
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-
 
 /** Custom-object patches default to JSON Patch in client-node; these set the real content type. */
 export const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
@@ -14,8 +20,14 @@ export function loadKubeConfig(): KubeConfig {
   kc.loadFromDefault();
   // Without KUBECONFIG, ~/.kube/config or a pod's service account, client-node falls back to
   // http://localhost:8080 and every call fails with a TLS message that hides why.
-  if (!process.env.KUBECONFIG && !existsSync(join(homedir(), '.kube', 'config')) && !process.env.KUBERNETES_SERVICE_HOST) {
-    throw new Error('no Kubernetes configuration found: set KUBECONFIG (or create ~/.kube/config), or run inside a pod');
+  if (
+    !process.env.KUBECONFIG &&
+    !existsSync(join(homedir(), '.kube', 'config')) &&
+    !process.env.KUBERNETES_SERVICE_HOST
+  ) {
+    throw new Error(
+      'no Kubernetes configuration found: set KUBECONFIG (or create ~/.kube/config), or run inside a pod',
+    );
   }
   return kc;
 }

@@ -34,7 +34,10 @@ export class EventRecorder {
   private readonly component: string;
   private readonly clock: Clock;
 
-  constructor(private readonly core: CoreV1Api, o: EventRecorderOptions | string = {}) {
+  constructor(
+    private readonly core: CoreV1Api,
+    o: EventRecorderOptions | string = {},
+  ) {
     const opts = typeof o === 'string' ? { component: o } : o;
     this.component = opts.component ?? 'agentgate-operator';
     this.clock = opts.clock ?? realClock;
@@ -66,7 +69,14 @@ export class EventRecorder {
     // The series exists before the API call returns, so concurrent repeats join it instead of
     // creating Events of their own; API calls for one series run in order.
     const name = `${obj.metadata?.name}.${randomBytes(6).toString('hex')}`;
-    const series: Series = { name, namespace: ns, count: 1, sent: 1, sentAt: this.clock.now(), chain: Promise.resolve() };
+    const series: Series = {
+      name,
+      namespace: ns,
+      count: 1,
+      sent: 1,
+      sentAt: this.clock.now(),
+      chain: Promise.resolve(),
+    };
     this.series.set(key, series);
     if (this.series.size > 10_000) this.series.delete(this.series.keys().next().value!);
     const time = new Date(this.clock.now()).toISOString();
@@ -76,7 +86,14 @@ export class EventRecorder {
         namespace: ns,
         body: {
           metadata: { name, namespace: ns },
-          involvedObject: { apiVersion: obj.apiVersion, kind: obj.kind, name: obj.metadata?.name, namespace: ns, uid: obj.metadata?.uid, resourceVersion: obj.metadata?.resourceVersion },
+          involvedObject: {
+            apiVersion: obj.apiVersion,
+            kind: obj.kind,
+            name: obj.metadata?.name,
+            namespace: ns,
+            uid: obj.metadata?.uid,
+            resourceVersion: obj.metadata?.resourceVersion,
+          },
           type,
           reason,
           message: message.slice(0, 1024),
@@ -99,9 +116,11 @@ export class EventRecorder {
 
   private enqueueFlush(key: string, s: Series): Promise<void> {
     s.sentAt = this.clock.now();
-    s.chain = s.chain.then(() => this.flush(key)).catch(() => {
-      this.series.delete(key); // expired or deleted: the next repeat starts a new one
-    });
+    s.chain = s.chain
+      .then(() => this.flush(key))
+      .catch(() => {
+        this.series.delete(key); // expired or deleted: the next repeat starts a new one
+      });
     return s.chain;
   }
 
@@ -110,6 +129,13 @@ export class EventRecorder {
     if (!s || s.count === s.sent) return;
     s.sent = s.count;
     this.calls++;
-    await this.core.patchNamespacedEvent({ name: s.name, namespace: s.namespace, body: { count: s.count, lastTimestamp: new Date(s.sentAt).toISOString() as unknown as Date } }, mergePatch);
+    await this.core.patchNamespacedEvent(
+      {
+        name: s.name,
+        namespace: s.namespace,
+        body: { count: s.count, lastTimestamp: new Date(s.sentAt).toISOString() as unknown as Date },
+      },
+      mergePatch,
+    );
   }
 }

@@ -19,13 +19,21 @@ export interface HealthServer {
   close(): Promise<void>;
 }
 
-export async function startHealthServer(o: { host: string; port: number; metrics: { registry: Registry }; health: HealthSource }): Promise<HealthServer> {
+export async function startHealthServer(o: {
+  host: string;
+  port: number;
+  metrics: { registry: Registry };
+  health: HealthSource;
+}): Promise<HealthServer> {
   const app = express();
   app.disable('x-powered-by');
   app.get('/healthz', (_req, res) => void res.type('text/plain').send('ok'));
   app.get('/readyz', (_req, res) => {
     const why = o.health.notReady();
-    res.status(why ? 503 : 200).type('text/plain').send(why ?? 'ok');
+    res
+      .status(why ? 503 : 200)
+      .type('text/plain')
+      .send(why ?? 'ok');
   });
   app.get('/metrics', async (_req, res) => {
     res.type(o.metrics.registry.contentType).send(await o.metrics.registry.metrics());

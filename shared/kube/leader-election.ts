@@ -52,13 +52,17 @@ export class LeaderElector {
         this.lastRenew = this.clock.now();
         if (!this.leading) {
           this.leading = true;
-          this.o.log?.('info', 'became leader', { lease: `${this.o.namespace}/${this.o.name}`, identity: this.o.identity });
+          this.o.log?.('info', 'became leader', {
+            lease: `${this.o.namespace}/${this.o.name}`,
+            identity: this.o.identity,
+          });
           this.o.onStartedLeading();
         }
       } else if (this.leading) this.stepDown('another holder took the lease');
     } catch (e) {
       this.o.log?.('warn', 'lease update failed', { error: (e as Error).message });
-      if (this.leading && this.clock.now() - this.lastRenew > this.duration * 1000) this.stepDown('could not renew the lease in time');
+      if (this.leading && this.clock.now() - this.lastRenew > this.duration * 1000)
+        this.stepDown('could not renew the lease in time');
     }
     this.timer = this.clock.setTimeout(() => void this.tick(), this.o.retryPeriodMs ?? 2000);
   }
@@ -75,7 +79,10 @@ export class LeaderElector {
       holderIdentity: this.o.identity,
       leaseDurationSeconds: this.duration,
       renewTime: microTime(now),
-      acquireTime: acquire || !prev?.spec?.acquireTime ? microTime(now) : microTime(new Date(prev.spec.acquireTime as unknown as string)),
+      acquireTime:
+        acquire || !prev?.spec?.acquireTime
+          ? microTime(now)
+          : microTime(new Date(prev.spec.acquireTime as unknown as string)),
       leaseTransitions: (prev?.spec?.leaseTransitions ?? 0) + (acquire && prev ? 1 : 0),
     });
     let lease: V1Lease;
@@ -84,7 +91,10 @@ export class LeaderElector {
     } catch (e) {
       if (statusOf(e) !== 404) throw e;
       try {
-        await this.o.api.createNamespacedLease({ namespace: this.o.namespace, body: { metadata: { name: this.o.name, namespace: this.o.namespace }, spec: spec(true) } });
+        await this.o.api.createNamespacedLease({
+          namespace: this.o.namespace,
+          body: { metadata: { name: this.o.name, namespace: this.o.namespace }, spec: spec(true) },
+        });
         return true;
       } catch (err) {
         if (statusOf(err) === 409) return false;
@@ -96,7 +106,11 @@ export class LeaderElector {
     const expired = renewed + (lease.spec?.leaseDurationSeconds ?? this.duration) * 1000 < now.getTime();
     if (holder && holder !== this.o.identity && !expired) return false;
     try {
-      await this.o.api.replaceNamespacedLease({ name: this.o.name, namespace: this.o.namespace, body: { ...lease, spec: spec(holder !== this.o.identity, lease) } });
+      await this.o.api.replaceNamespacedLease({
+        name: this.o.name,
+        namespace: this.o.namespace,
+        body: { ...lease, spec: spec(holder !== this.o.identity, lease) },
+      });
       return true;
     } catch (e) {
       if (statusOf(e) === 409) return false; // someone else updated it first
@@ -113,7 +127,14 @@ export class LeaderElector {
     try {
       const lease = await this.o.api.readNamespacedLease({ name: this.o.name, namespace: this.o.namespace });
       if (lease.spec?.holderIdentity === this.o.identity) {
-        await this.o.api.replaceNamespacedLease({ name: this.o.name, namespace: this.o.namespace, body: { ...lease, spec: { ...lease.spec, holderIdentity: undefined as unknown as string, renewTime: microTime(new Date(0)) } } });
+        await this.o.api.replaceNamespacedLease({
+          name: this.o.name,
+          namespace: this.o.namespace,
+          body: {
+            ...lease,
+            spec: { ...lease.spec, holderIdentity: undefined as unknown as string, renewTime: microTime(new Date(0)) },
+          },
+        });
       }
     } catch {
       /* best effort */

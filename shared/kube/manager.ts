@@ -28,7 +28,11 @@ export class Manager {
   private transition: Promise<void> = Promise.resolve();
 
   constructor(private readonly o: ManagerOptions) {
-    this.elector = new LeaderElector({ ...o, onStartedLeading: () => void this.lead(), onStoppedLeading: () => void this.follow() });
+    this.elector = new LeaderElector({
+      ...o,
+      onStartedLeading: () => void this.lead(),
+      onStoppedLeading: () => void this.follow(),
+    });
   }
 
   get isLeader(): boolean {
@@ -79,7 +83,11 @@ export class Manager {
 
   /** Runs one transition after the previous one; a failed one is logged and does not block the next. */
   private next(step: () => Promise<void>): Promise<void> {
-    this.transition = this.transition.then(step).catch((e: unknown) => this.o.log?.('warn', 'leader-only runnables failed to start or stop', { error: (e as Error).message }));
+    this.transition = this.transition
+      .then(step)
+      .catch((e: unknown) =>
+        this.o.log?.('warn', 'leader-only runnables failed to start or stop', { error: (e as Error).message }),
+      );
     return this.transition;
   }
 }

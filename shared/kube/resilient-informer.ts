@@ -59,7 +59,8 @@ export class ResilientInformer<T extends KubernetesObject> {
     if (this.stopped) return;
     const inf = makeInformer<T>(this.o.kc, this.o.path, this.o.list, this.o.labelSelector);
     this.informer = inf;
-    for (const ev of ['add', 'update', 'delete'] as const) inf.on(ev, (obj) => this.handlers[ev].forEach((h) => h(obj)));
+    for (const ev of ['add', 'update', 'delete'] as const)
+      inf.on(ev, (obj) => this.handlers[ev].forEach((h) => h(obj)));
     inf.on('error', (err) => this.restart(`watch error: ${(err as Error)?.message ?? String(err)}`));
     try {
       await inf.start();
@@ -82,7 +83,9 @@ export class ResilientInformer<T extends KubernetesObject> {
     this.informer = undefined;
     void inf?.stop().catch(() => undefined);
     if (delayOverride === undefined) this.failures++;
-    const delay = delayOverride ?? Math.min((this.o.initialBackoffMs ?? 500) * 2 ** (this.failures - 1), this.o.maxBackoffMs ?? 30_000);
+    const delay =
+      delayOverride ??
+      Math.min((this.o.initialBackoffMs ?? 500) * 2 ** (this.failures - 1), this.o.maxBackoffMs ?? 30_000);
     this.restarts++;
     this.o.onRestart?.(reason, delay);
     this.clock.clearTimeout(this.timer);

@@ -6,7 +6,9 @@
 import type { V1ObjectMeta } from '@kubernetes/client-node';
 
 export function tamperedBy(obj: { metadata?: V1ObjectMeta }, operatorManager: string): string | undefined {
-  const others = (obj.metadata?.managedFields ?? []).filter((f) => f.manager !== operatorManager && f.manager !== undefined);
+  const others = (obj.metadata?.managedFields ?? []).filter(
+    (f) => f.manager !== operatorManager && f.manager !== undefined,
+  );
   const time = (t: unknown): number => (t ? new Date(t as string).getTime() : 0);
   const latest = others.sort((a, b) => time(b.time) - time(a.time))[0];
   if (!latest) return undefined;

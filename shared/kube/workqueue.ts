@@ -34,7 +34,10 @@ export class WorkQueue {
   private stopped = false;
   private readonly clock: Clock;
 
-  constructor(private readonly handler: (key: string) => Promise<void>, private readonly opts: WorkQueueOptions = {}) {
+  constructor(
+    private readonly handler: (key: string) => Promise<void>,
+    private readonly opts: WorkQueueOptions = {},
+  ) {
     this.clock = opts.clock ?? realClock;
   }
 
@@ -66,7 +69,10 @@ export class WorkQueue {
           const delay = Math.min((this.opts.initialBackoffMs ?? 500) * 2 ** (n - 1), this.opts.maxBackoffMs ?? 60_000);
           this.opts.onError?.(key, e, delay);
           this.clock.clearTimeout(this.retries.get(key));
-          this.retries.set(key, this.clock.setTimeout(() => this.add(key), delay));
+          this.retries.set(
+            key,
+            this.clock.setTimeout(() => this.add(key), delay),
+          );
         }
       }
     } finally {

@@ -38,7 +38,10 @@ function re2(pattern: string): RE2JS {
  * CEL's own `matches()` runs on JavaScript's backtracking RegExp: a policy pattern such as `(a+)+$`
  * and an agent's input would stall the sidecar. It is refused; `matchesRe2()` is the linear-time one.
  */
-const env = new Environment({ unlistedVariablesAreDyn: false, limits: { maxAstNodes: 2000, maxDepth: 64, maxListElements: 256, maxMapEntries: 256, maxCallArguments: 16 } })
+const env = new Environment({
+  unlistedVariablesAreDyn: false,
+  limits: { maxAstNodes: 2000, maxDepth: 64, maxListElements: 256, maxMapEntries: 256, maxCallArguments: 16 },
+})
   .registerVariable('request', 'map')
   .registerFunction('string.matchesRe2(string): bool', (s: string, pattern: string) => re2(pattern).matcher(s).find());
 
@@ -51,7 +54,8 @@ function callsMatches(n: unknown): boolean {
   if (Array.isArray(n)) return n.some(callsMatches);
   if (!n || typeof n !== 'object' || !('op' in n)) return false;
   const node = n as Node;
-  if ((node.op === 'call' || node.op === 'rcall') && Array.isArray(node.args) && node.args[0] === 'matches') return true;
+  if ((node.op === 'call' || node.op === 'rcall') && Array.isArray(node.args) && node.args[0] === 'matches')
+    return true;
   return callsMatches(node.args);
 }
 
@@ -61,7 +65,8 @@ const cache = new Map<string, CelProgram>();
 export function celError(expression: string): string | undefined {
   try {
     const parsed = env.parse(expression) as unknown as { ast: unknown };
-    if (callsMatches(parsed.ast)) return 'matches() runs on a backtracking regular-expression engine; use matchesRe2() (RE2, linear time)';
+    if (callsMatches(parsed.ast))
+      return 'matches() runs on a backtracking regular-expression engine; use matchesRe2() (RE2, linear time)';
     const checked = env.check(expression) as { valid?: boolean; error?: Error };
     if (checked && checked.valid === false) return checked.error?.message.split('\n')[0] ?? 'does not type-check';
     return undefined;
@@ -75,7 +80,8 @@ export function celProgram(expression: string): CelProgram {
   let p = cache.get(expression);
   if (!p) {
     const run = env.parse(expression);
-    if (callsMatches((run as unknown as { ast: unknown }).ast)) throw new Error('matches() is not allowed; use matchesRe2()');
+    if (callsMatches((run as unknown as { ast: unknown }).ast))
+      throw new Error('matches() is not allowed; use matchesRe2()');
     p = (request) => {
       const v = run({ request });
       if (typeof v !== 'boolean') throw new Error(`CEL expression gave ${typeof v}, not a boolean`);

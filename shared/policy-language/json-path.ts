@@ -21,7 +21,8 @@ export function compileJsonPath(source: string): JsonPath {
     if ((m = /^\.\*/.exec(rest)) || (m = /^\[\*\]/.exec(rest))) steps.push({ kind: 'any' });
     else if ((m = /^\.([A-Za-z_$][\w$-]*)/.exec(rest))) steps.push({ kind: 'key', key: m[1]! });
     else if ((m = /^\[(\d{1,9})\]/.exec(rest))) steps.push({ kind: 'index', index: Number(m[1]) });
-    else if ((m = /^\['((?:[^'\\]|\\.)*)'\]/.exec(rest)) || (m = /^\["((?:[^"\\]|\\.)*)"\]/.exec(rest))) steps.push({ kind: 'key', key: m[1]!.replace(/\\(.)/g, '$1') });
+    else if ((m = /^\['((?:[^'\\]|\\.)*)'\]/.exec(rest)) || (m = /^\["((?:[^"\\]|\\.)*)"\]/.exec(rest)))
+      steps.push({ kind: 'key', key: m[1]!.replace(/\\(.)/g, '$1') });
     else throw new Error(`cannot read the JSON path at "${rest.slice(0, 20)}"`);
     i += m[0].length;
   }
@@ -59,7 +60,11 @@ export function selectValues(p: JsonPath, doc: unknown): unknown[] {
   const walk = (v: unknown): void => {
     if (path.length > 0 && pathSelects(p, path)) out.push(v);
     if (p.steps && path.length >= p.steps.length) return;
-    const children: [string | number, unknown][] = Array.isArray(v) ? v.map((x, i) => [i, x]) : v && typeof v === 'object' ? Object.entries(v) : [];
+    const children: [string | number, unknown][] = Array.isArray(v)
+      ? v.map((x, i) => [i, x])
+      : v && typeof v === 'object'
+        ? Object.entries(v)
+        : [];
     for (const [k, x] of children) {
       path.push(k);
       walk(x);

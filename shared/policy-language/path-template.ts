@@ -101,7 +101,10 @@ export function matchTemplate(t: PathTemplate, segments: readonly string[], case
       if (p.kind === 'many') r = go(pi + 1, si) || (si < segments.length && go(pi, si + 1));
       else if (si === segments.length) r = false;
       else if (p.kind === 'one') r = go(pi + 1, si + 1);
-      else r = (caseless ? p.value.toLowerCase() === segments[si]!.toLowerCase() : p.value === segments[si]) && go(pi + 1, si + 1);
+      else
+        r =
+          (caseless ? p.value.toLowerCase() === segments[si]!.toLowerCase() : p.value === segments[si]) &&
+          go(pi + 1, si + 1);
     }
     memo.set(key, r);
     return r;

@@ -27,5 +27,7 @@ const hit = rate('same text (cache hit)', () => same.shapes(text(42)));
 const vary = rate('different literal each time (pgbench -S simple)', (i) => varying.shapes(text(i + 10_000_000)));
 const uncached = new StatementClassifier(parser, { maxTextLength: 0 });
 const parse = rate('full parse, no cache', (i) => uncached.shapes(text(i)));
-console.log(`ratios: varying/hit ${(vary / hit).toFixed(3)}, parse/hit ${(parse / hit).toFixed(3)}, varying/parse ${(vary / parse).toFixed(3)}`);
+console.log(
+  `ratios: varying/hit ${(vary / hit).toFixed(3)}, parse/hit ${(parse / hit).toFixed(3)}, varying/parse ${(vary / parse).toFixed(3)}`,
+);
 await parser.close();

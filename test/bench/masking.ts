@@ -44,20 +44,33 @@ function usPerRow(masker: ResultMasker, row: Message, plan: RowPlan): number {
 }
 
 export function maskingBench(): void {
-  const masker = new ResultMasker(new Masker({
-    detectors: ['creditCard', 'email', 'usSsn', 'iban', 'secret'],
-    columns: [{ name: 'ssn', strategy: 'redact' }],
-    patterns: [{ name: 'employee-id', regex: 'EMP-[0-9]{6}', strategy: 'partial' }],
-    defaultStrategy: 'redact',
-  }));
+  const masker = new ResultMasker(
+    new Masker({
+      detectors: ['creditCard', 'email', 'usSsn', 'iban', 'secret'],
+      columns: [{ name: 'ssn', strategy: 'redact' }],
+      patterns: [{ name: 'employee-id', regex: 'EMP-[0-9]{6}', strategy: 'partial' }],
+      defaultStrategy: 'redact',
+    }),
+  );
   const plan: RowPlan = Array.from({ length: COLUMNS }, (_, i) => ({ label: `c${i}`, typeOid: 25, binary: false }));
-  const plain = dataRow(['42', 'Ada Lovelace', '2026-11-30 09:00:00', 'settled', '1234.50', 'order 77812 shipped to Berlin', 'EUR', 'no remarks on this account']);
+  const plain = dataRow([
+    '42',
+    'Ada Lovelace',
+    '2026-11-30 09:00:00',
+    'settled',
+    '1234.50',
+    'order 77812 shipped to Berlin',
+    'EUR',
+    'no remarks on this account',
+  ]);
   const cards = dataRow(Array.from({ length: COLUMNS }, () => '4111 1111 1111 1111'));
   if (masker.dataRow(plain, plan) !== undefined) throw new Error('masking bench: the plain row was masked');
   if (masker.dataRow(cards, plan)?.count !== COLUMNS) throw new Error('masking bench: not every card was masked');
   const a = usPerRow(masker, plain, plan);
   const b = usPerRow(masker, cards, plan);
-  console.log(`\n== masking, ResultMasker.dataRow, ${COLUMNS} text columns, ${ROWS} rows each (CPU µs per row, best of 5 rounds)`);
+  console.log(
+    `\n== masking, ResultMasker.dataRow, ${COLUMNS} text columns, ${ROWS} rows each (CPU µs per row, best of 5 rounds)`,
+  );
   console.log(`  nothing to mask        ${a.toFixed(2)} µs/row`);
   console.log(`  every value a card     ${b.toFixed(2)} µs/row   (${(b / a).toFixed(1)}× the plain row)`);
 }

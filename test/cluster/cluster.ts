@@ -41,7 +41,10 @@ export const USERS: { name: string; groups: string[] }[] = [
 ];
 
 export function buildBinaries(): string {
-  const out = execFileSync('bash', [join(ROOT, 'test/cluster/build.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const out = execFileSync('bash', [join(ROOT, 'test/cluster/build.sh')], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   return out.trim().split('\n').pop()!;
 }
 
@@ -51,20 +54,117 @@ export function openssl(cwd: string, ...args: string[]): void {
 
 /** The cluster CA, the API server's serving certificate (SANs: loopback and `extraSans`), webhook client credentials, SA keys. */
 export function makeCertificates(dir: string, extraSans: string[] = []): void {
-  openssl(dir, 'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '30', '-subj', '/CN=agentgate-test-cluster-ca', '-keyout', 'ca.key', '-out', 'ca.crt');
-  openssl(dir, 'req', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=kube-apiserver', '-keyout', 'apiserver.key', '-out', 'apiserver.csr');
-  writeFileSync(join(dir, 'apiserver.ext'), `subjectAltName=${['IP:127.0.0.1', 'DNS:localhost', 'DNS:kubernetes', 'DNS:kubernetes.default', 'DNS:kubernetes.default.svc', ...extraSans].join(',')}\n`);
-  openssl(dir, 'x509', '-req', '-in', 'apiserver.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '30', '-extfile', 'apiserver.ext', '-out', 'apiserver.crt');
+  openssl(
+    dir,
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-days',
+    '30',
+    '-subj',
+    '/CN=agentgate-test-cluster-ca',
+    '-keyout',
+    'ca.key',
+    '-out',
+    'ca.crt',
+  );
+  openssl(
+    dir,
+    'req',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-subj',
+    '/CN=kube-apiserver',
+    '-keyout',
+    'apiserver.key',
+    '-out',
+    'apiserver.csr',
+  );
+  writeFileSync(
+    join(dir, 'apiserver.ext'),
+    `subjectAltName=${['IP:127.0.0.1', 'DNS:localhost', 'DNS:kubernetes', 'DNS:kubernetes.default', 'DNS:kubernetes.default.svc', ...extraSans].join(',')}\n`,
+  );
+  openssl(
+    dir,
+    'x509',
+    '-req',
+    '-in',
+    'apiserver.csr',
+    '-CA',
+    'ca.crt',
+    '-CAkey',
+    'ca.key',
+    '-CAcreateserial',
+    '-days',
+    '30',
+    '-extfile',
+    'apiserver.ext',
+    '-out',
+    'apiserver.crt',
+  );
   // The API server's client certificate for admission webhooks (its own CA: webhooks trust only it).
-  openssl(dir, 'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '30', '-subj', '/CN=agentgate-test-webhook-client-ca', '-keyout', 'webhook-client-ca.key', '-out', 'webhook-client-ca.crt');
-  openssl(dir, 'req', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=kube-apiserver-webhook-client', '-keyout', 'webhook-client.key', '-out', 'webhook-client.csr');
+  openssl(
+    dir,
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-days',
+    '30',
+    '-subj',
+    '/CN=agentgate-test-webhook-client-ca',
+    '-keyout',
+    'webhook-client-ca.key',
+    '-out',
+    'webhook-client-ca.crt',
+  );
+  openssl(
+    dir,
+    'req',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-subj',
+    '/CN=kube-apiserver-webhook-client',
+    '-keyout',
+    'webhook-client.key',
+    '-out',
+    'webhook-client.csr',
+  );
   writeFileSync(join(dir, 'webhook-client.ext'), 'extendedKeyUsage=clientAuth\n');
-  openssl(dir, 'x509', '-req', '-in', 'webhook-client.csr', '-CA', 'webhook-client-ca.crt', '-CAkey', 'webhook-client-ca.key', '-CAcreateserial', '-days', '30', '-extfile', 'webhook-client.ext', '-out', 'webhook-client.crt');
+  openssl(
+    dir,
+    'x509',
+    '-req',
+    '-in',
+    'webhook-client.csr',
+    '-CA',
+    'webhook-client-ca.crt',
+    '-CAkey',
+    'webhook-client-ca.key',
+    '-CAcreateserial',
+    '-days',
+    '30',
+    '-extfile',
+    'webhook-client.ext',
+    '-out',
+    'webhook-client.crt',
+  );
   // "*": the default credentials for every webhook the API server calls.
-  writeFileSync(join(dir, 'webhook-kubeconfig.yaml'), `apiVersion: v1\nkind: Config\nusers:\n- name: '*'\n  user:\n    client-certificate: ${join(dir, 'webhook-client.crt')}\n    client-key: ${join(dir, 'webhook-client.key')}\n`);
+  writeFileSync(
+    join(dir, 'webhook-kubeconfig.yaml'),
+    `apiVersion: v1\nkind: Config\nusers:\n- name: '*'\n  user:\n    client-certificate: ${join(dir, 'webhook-client.crt')}\n    client-key: ${join(dir, 'webhook-client.key')}\n`,
+  );
   const webhookAdmission = (plugin: string): string =>
     `- name: ${plugin}\n  configuration:\n    apiVersion: apiserver.config.k8s.io/v1\n    kind: WebhookAdmissionConfiguration\n    kubeConfigFile: ${join(dir, 'webhook-kubeconfig.yaml')}\n`;
-  writeFileSync(join(dir, 'admission.yaml'), `apiVersion: apiserver.config.k8s.io/v1\nkind: AdmissionConfiguration\nplugins:\n${webhookAdmission('MutatingAdmissionWebhook')}${webhookAdmission('ValidatingAdmissionWebhook')}`);
+  writeFileSync(
+    join(dir, 'admission.yaml'),
+    `apiVersion: apiserver.config.k8s.io/v1\nkind: AdmissionConfiguration\nplugins:\n${webhookAdmission('MutatingAdmissionWebhook')}${webhookAdmission('ValidatingAdmissionWebhook')}`,
+  );
   const sa = generateKeyPairSync('rsa', { modulusLength: 2048 });
   writeFileSync(join(dir, 'sa.key'), sa.privateKey.export({ type: 'pkcs8', format: 'pem' }));
   writeFileSync(join(dir, 'sa.pub'), sa.publicKey.export({ type: 'spki', format: 'pem' }));
@@ -113,14 +213,30 @@ export async function clusterUp(): Promise<ClusterInfo> {
   mkdirSync(certs, { recursive: true });
   makeCertificates(certs);
   const tokens = Object.fromEntries(USERS.map((u) => [u.name, randomBytes(24).toString('hex')]));
-  writeFileSync(join(certs, 'tokens.csv'), USERS.map((u, i) => `${tokens[u.name]},${u.name},uid-${i}${u.groups.length ? `,"${u.groups.join(',')}"` : ''}`).join('\n') + '\n');
+  writeFileSync(
+    join(certs, 'tokens.csv'),
+    USERS.map(
+      (u, i) => `${tokens[u.name]},${u.name},uid-${i}${u.groups.length ? `,"${u.groups.join(',')}"` : ''}`,
+    ).join('\n') + '\n',
+  );
 
   const etcdClient = await freePort();
   const etcdPeer = await freePort();
   const apiPort = await freePort();
   const server = `https://127.0.0.1:${apiPort}`;
   const log = (name: string): number => openSync(join(STATE, `${name}.log`), 'a');
-  const etcd = spawn(join(bin, 'etcd'), ['--data-dir', join(STATE, 'etcd'), '--listen-client-url', `http://127.0.0.1:${etcdClient}`, '--listen-peer-url', `http://127.0.0.1:${etcdPeer}`], { detached: true, stdio: ['ignore', log('etcd'), log('etcd')] });
+  const etcd = spawn(
+    join(bin, 'etcd'),
+    [
+      '--data-dir',
+      join(STATE, 'etcd'),
+      '--listen-client-url',
+      `http://127.0.0.1:${etcdClient}`,
+      '--listen-peer-url',
+      `http://127.0.0.1:${etcdPeer}`,
+    ],
+    { detached: true, stdio: ['ignore', log('etcd'), log('etcd')] },
+  );
   etcd.unref();
   const apiserverArgs = [
     `--etcd-servers=http://127.0.0.1:${etcdClient}`,
@@ -147,12 +263,21 @@ export async function clusterUp(): Promise<ClusterInfo> {
   const apiserver = spawnApiServer(bin, apiserverArgs);
   writeFileSync(join(STATE, 'pids'), `${etcd.pid}\n${apiserver.pid}\n`);
 
-  const info: ClusterInfo = { server, kubeconfig: KUBECONFIG, bin, tokens, caFile: join(certs, 'ca.crt'), serviceAccountIssuer: server, webhookClientCaFile: join(certs, 'webhook-client-ca.crt') };
+  const info: ClusterInfo = {
+    server,
+    kubeconfig: KUBECONFIG,
+    bin,
+    tokens,
+    caFile: join(certs, 'ca.crt'),
+    serviceAccountIssuer: server,
+    webhookClientCaFile: join(certs, 'webhook-client-ca.crt'),
+  };
   writeFileSync(KUBECONFIG, kubeconfig(info));
   writeFileSync(join(STATE, 'cluster.json'), JSON.stringify(info, null, 2));
   const deadline = Date.now() + 120_000;
   while (!(await isUp(info))) {
-    if (!alive(apiserver.pid!) || !alive(etcd.pid!)) throw new Error(`control plane exited; see ${STATE}/kube-apiserver.log and etcd.log`);
+    if (!alive(apiserver.pid!) || !alive(etcd.pid!))
+      throw new Error(`control plane exited; see ${STATE}/kube-apiserver.log and etcd.log`);
     if (Date.now() > deadline) throw new Error(`kube-apiserver not ready after 120 s; see ${STATE}/kube-apiserver.log`);
     await new Promise((r) => setTimeout(r, 250));
   }
@@ -188,7 +313,9 @@ export async function restartApiServer(): Promise<void> {
 export function kubeconfig(info: ClusterInfo): string {
   const ca = readFileSync(info.caFile).toString('base64');
   const users = USERS.map((u) => `- name: ${u.name}\n  user:\n    token: ${info.tokens[u.name]}`).join('\n');
-  const contexts = USERS.map((u) => `- name: ${u.name}\n  context:\n    cluster: agentgate-test\n    user: ${u.name}`).join('\n');
+  const contexts = USERS.map(
+    (u) => `- name: ${u.name}\n  context:\n    cluster: agentgate-test\n    user: ${u.name}`,
+  ).join('\n');
   return `apiVersion: v1
 kind: Config
 clusters:
@@ -226,13 +353,17 @@ async function main(cmd: string | undefined, node: boolean): Promise<void> {
   if (cmd === 'up' && node) {
     const { startNodeCluster } = await import('./node.js');
     const n = await startNodeCluster({ keep: true });
-    console.log(`node ${n.nodeName} ready (network namespace ${n.netns}; API server bridged to ${n.server})\nexport KUBECONFIG=${n.kubeconfig}\nkubectl: ${n.bin}/kubectl\ninside the namespace: ip netns exec ${n.netns} ${n.bin}/kubectl --kubeconfig ${n.kubeconfigInside} ...`);
+    console.log(
+      `node ${n.nodeName} ready (network namespace ${n.netns}; API server bridged to ${n.server})\nexport KUBECONFIG=${n.kubeconfig}\nkubectl: ${n.bin}/kubectl\ninside the namespace: ip netns exec ${n.netns} ${n.bin}/kubectl --kubeconfig ${n.kubeconfigInside} ...`,
+    );
   } else if (cmd === 'down' && node) {
     const { stopNodeClusters } = await import('./node.js');
     console.log(`stopped ${await stopNodeClusters()} node cluster(s)`);
   } else if (cmd === 'up') {
     const info = await clusterUp();
-    console.log(`control plane ready at ${info.server}\nexport KUBECONFIG=${info.kubeconfig}\nkubectl: ${info.bin}/kubectl`);
+    console.log(
+      `control plane ready at ${info.server}\nexport KUBECONFIG=${info.kubeconfig}\nkubectl: ${info.bin}/kubectl`,
+    );
   } else if (cmd === 'down') {
     await clusterDown();
     console.log('control plane stopped');

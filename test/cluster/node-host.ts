@@ -93,16 +93,22 @@ export async function acquireLock(ownerPid: number, timeoutMs = 20 * 60_000): Pr
   mkdirSync(NODE_BASE, { recursive: true, mode: 0o700 });
   await reapStaleRuns();
   const hold = ownerPid ? `while kill -0 ${ownerPid} 2>/dev/null; do sleep 1; done` : 'exec sleep infinity';
-  const holder = spawn('flock', ['-x', '-w', String(Math.ceil(timeoutMs / 1000)), join(NODE_BASE, 'lock'), '-c', `echo locked; ${hold}`], {
-    detached: true,
-    // not inheriting stderr: the holder outlives the caller and would keep its output pipe open
-    stdio: ['ignore', 'pipe', 'ignore'],
-  });
+  const holder = spawn(
+    'flock',
+    ['-x', '-w', String(Math.ceil(timeoutMs / 1000)), join(NODE_BASE, 'lock'), '-c', `echo locked; ${hold}`],
+    {
+      detached: true,
+      // not inheriting stderr: the holder outlives the caller and would keep its output pipe open
+      stdio: ['ignore', 'pipe', 'ignore'],
+    },
+  );
   const pid = await new Promise<number>((resolve, reject) => {
     let waitedMsg = false;
     const note = setTimeout(() => {
       waitedMsg = true;
-      process.stderr.write(`waiting for another node run to finish (lock ${NODE_BASE}/lock; stop a kept one with: npm run cluster:down -- --node)\n`);
+      process.stderr.write(
+        `waiting for another node run to finish (lock ${NODE_BASE}/lock; stop a kept one with: npm run cluster:down -- --node)\n`,
+      );
     }, 2000);
     holder.stdout!.once('data', () => {
       clearTimeout(note);
@@ -135,8 +141,14 @@ function cgroupHierarchies(): Hierarchy[] {
     .filter((m) => (m.fstype === 'cgroup' || m.fstype === 'cgroup2') && m.mountPoint.startsWith('/sys/fs/cgroup'))
     .map((m) => {
       const opts = m.superOptions.split(',').filter((o) => o !== 'rw' && o !== 'ro');
-      const named = opts.some((o) => o.startsWith('name=')) && opts.every((o) => o.startsWith('name=') || o === 'none' || o === 'xattr');
-      return { path: m.mountPoint, fstype: m.fstype as Hierarchy['fstype'], options: (named ? ['none', ...opts.filter((o) => o !== 'none')] : opts).join(',') || 'defaults' };
+      const named =
+        opts.some((o) => o.startsWith('name=')) &&
+        opts.every((o) => o.startsWith('name=') || o === 'none' || o === 'xattr');
+      return {
+        path: m.mountPoint,
+        fstype: m.fstype as Hierarchy['fstype'],
+        options: (named ? ['none', ...opts.filter((o) => o !== 'none')] : opts).join(',') || 'defaults',
+      };
     });
 }
 
@@ -279,7 +291,10 @@ export async function teardownHost(s: HostState): Promise<void> {
   rmSync(s.dir, { recursive: true, force: true });
   if (alive(s.lockPid)) {
     // the holder is `flock`, whose child (sleep, or the owner-watching shell) keeps it waiting: end both
-    const children = spawnSync('pgrep', ['-P', String(s.lockPid)], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).map(Number);
+    const children = spawnSync('pgrep', ['-P', String(s.lockPid)], { encoding: 'utf8' })
+      .stdout.split('\n')
+      .filter(Boolean)
+      .map(Number);
     for (const pid of [...children, s.lockPid]) {
       try {
         process.kill(pid, 'SIGKILL');

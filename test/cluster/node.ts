@@ -22,7 +22,15 @@ import { dirname, join } from 'node:path';
 import { freePort } from '../../proxy/local/embedded-postgres.js';
 import { archiveImageName, writeOciArchive } from '../../scripts/image/oci-archive.js';
 import { buildBinaries, kubeconfig, makeCertificates, openssl, USERS, type ClusterInfo } from './cluster.js';
-import { acquireLock, daemonCgroupProcs, NODE_BASE, prepareHost, recordedRuns, teardownHost, type HostState } from './node-host.js';
+import {
+  acquireLock,
+  daemonCgroupProcs,
+  NODE_BASE,
+  prepareHost,
+  recordedRuns,
+  teardownHost,
+  type HostState,
+} from './node-host.js';
 
 export const NODE_IP = '10.250.0.1';
 export const POD_CIDR = '10.244.0.0/24';
@@ -56,10 +64,18 @@ export interface NodeCluster extends ClusterInfo {
   stop(): Promise<void>;
 }
 
-function run(cmd: string, args: string[], opts: { input?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CommandResult> {
+function run(
+  cmd: string,
+  args: string[],
+  opts: { input?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<CommandResult> {
   return new Promise((resolve) => {
     const child = execFile(cmd, args, { env: opts.env ?? process.env, maxBuffer: 64 << 20 }, (err, stdout, stderr) =>
-      resolve({ code: err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : 1) : 0, stdout, stderr }),
+      resolve({
+        code: err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0,
+        stdout,
+        stderr,
+      }),
     );
     if (opts.input !== undefined) child.stdin!.end(opts.input);
   });
@@ -143,7 +159,12 @@ function cniConfig(dir: string): string {
         isGateway: true,
         ipMasq: false,
         hairpinMode: true,
-        ipam: { type: 'host-local', ranges: [[{ subnet: POD_CIDR, gateway: '10.244.0.1' }]], routes: [{ dst: '0.0.0.0/0' }], dataDir: join(dir, 'cni-ipam') },
+        ipam: {
+          type: 'host-local',
+          ranges: [[{ subnet: POD_CIDR, gateway: '10.244.0.1' }]],
+          routes: [{ dst: '0.0.0.0/0' }],
+          dataDir: join(dir, 'cni-ipam'),
+        },
       },
       { type: 'portmap', capabilities: { portMappings: true } },
     ],
@@ -306,7 +327,8 @@ function getStatus(url: string, token: string, ca: Buffer): Promise<number> {
 async function until(what: string, fn: () => Promise<boolean>, timeoutMs: number, logs: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await fn())) {
-    if (Date.now() > deadline) throw new Error(`node cluster: ${what} not within ${timeoutMs / 1000} s; logs in ${logs}`);
+    if (Date.now() > deadline)
+      throw new Error(`node cluster: ${what} not within ${timeoutMs / 1000} s; logs in ${logs}`);
     await new Promise((r) => setTimeout(r, 250));
   }
 }
@@ -344,17 +366,54 @@ async function bringUp(host: HostState, bin: string, pause: string, t0: number):
   for (const d of ['pki', 'logs', 'varlog', 'cni', 'kubelet']) mkdirSync(join(dir, d), { recursive: true });
   makeCertificates(pki, [`IP:${NODE_IP}`, 'IP:10.96.0.1']);
   // the API server's client identity towards the kubelet (logs, exec, port-forward)
-  openssl(pki, 'req', '-newkey', 'rsa:2048', '-nodes', '-subj', '/O=system:masters/CN=kube-apiserver-kubelet-client', '-keyout', 'kubelet-client.key', '-out', 'kubelet-client.csr');
+  openssl(
+    pki,
+    'req',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-subj',
+    '/O=system:masters/CN=kube-apiserver-kubelet-client',
+    '-keyout',
+    'kubelet-client.key',
+    '-out',
+    'kubelet-client.csr',
+  );
   writeFileSync(join(pki, 'kubelet-client.ext'), 'extendedKeyUsage=clientAuth\n');
-  openssl(pki, 'x509', '-req', '-in', 'kubelet-client.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '30', '-extfile', 'kubelet-client.ext', '-out', 'kubelet-client.crt');
+  openssl(
+    pki,
+    'x509',
+    '-req',
+    '-in',
+    'kubelet-client.csr',
+    '-CA',
+    'ca.crt',
+    '-CAkey',
+    'ca.key',
+    '-CAcreateserial',
+    '-days',
+    '30',
+    '-extfile',
+    'kubelet-client.ext',
+    '-out',
+    'kubelet-client.crt',
+  );
 
   const all = [...USERS, ...users(nodeName)];
   const tokens = Object.fromEntries(all.map((u) => [u.name, randomBytes(24).toString('hex')]));
-  writeFileSync(join(pki, 'tokens.csv'), all.map((u, i) => `${tokens[u.name]},${u.name},uid-${i}${u.groups.length ? `,"${u.groups.join(',')}"` : ''}`).join('\n') + '\n');
+  writeFileSync(
+    join(pki, 'tokens.csv'),
+    all
+      .map((u, i) => `${tokens[u.name]},${u.name},uid-${i}${u.groups.length ? `,"${u.groups.join(',')}"` : ''}`)
+      .join('\n') + '\n',
+  );
   const inside = `https://127.0.0.1:${API_PORT}`;
   const ca = join(pki, 'ca.crt');
   writeFileSync(join(dir, 'kubelet.kubeconfig'), componentKubeconfig(inside, ca, tokens[`system:node:${nodeName}`]!));
-  writeFileSync(join(dir, 'controller-manager.kubeconfig'), componentKubeconfig(inside, ca, tokens['system:kube-controller-manager']!));
+  writeFileSync(
+    join(dir, 'controller-manager.kubeconfig'),
+    componentKubeconfig(inside, ca, tokens['system:kube-controller-manager']!),
+  );
   writeFileSync(join(dir, 'scheduler.kubeconfig'), componentKubeconfig(inside, ca, tokens['system:kube-scheduler']!));
   writeFileSync(join(dir, 'kube-proxy.kubeconfig'), componentKubeconfig(inside, ca, tokens['system:kube-proxy']!));
   writeFileSync(join(dir, 'containerd.toml'), containerdConfig(dir));
@@ -363,8 +422,14 @@ async function bringUp(host: HostState, bin: string, pause: string, t0: number):
   writeFileSync(join(dir, 'kube-proxy.yaml'), kubeProxyConfig(dir, nodeName));
   writeFileSync(join(dir, 'launch.sh'), launchScript(dir, bin, host, nodeName, pause));
   // joins the run's cgroups, then runs its arguments: everything the run starts is found by teardown
-  writeFileSync(join(dir, 'in-run-cgroup.sh'), `#!/bin/bash\nfor f in ${daemonCgroupProcs(host).join(' ')}; do echo $$ >"$f"; done\nexec "$@"\n`);
-  writeFileSync(join(dir, 'bridge.sh'), `#!/bin/bash\nexec ip netns exec ${netns} socat STDIO TCP:127.0.0.1:${API_PORT}\n`);
+  writeFileSync(
+    join(dir, 'in-run-cgroup.sh'),
+    `#!/bin/bash\nfor f in ${daemonCgroupProcs(host).join(' ')}; do echo $$ >"$f"; done\nexec "$@"\n`,
+  );
+  writeFileSync(
+    join(dir, 'bridge.sh'),
+    `#!/bin/bash\nexec ip netns exec ${netns} socat STDIO TCP:127.0.0.1:${API_PORT}\n`,
+  );
   chmodSync(join(dir, 'bridge.sh'), 0o755);
 
   // the node IP and the service range live on the namespace's own lo; the pod range comes with cni0
@@ -372,35 +437,77 @@ async function bringUp(host: HostState, bin: string, pause: string, t0: number):
   execFileSync('ip', ['-n', netns, 'addr', 'add', `${NODE_IP}/32`, 'dev', 'lo']);
   execFileSync('ip', ['-n', netns, 'route', 'add', SERVICE_CIDR, 'dev', 'lo', 'src', NODE_IP]);
 
-  execFileSync('bash', [join(dir, 'in-run-cgroup.sh'), 'ip', 'netns', 'exec', netns, 'bash', join(dir, 'launch.sh')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  execFileSync('bash', [join(dir, 'in-run-cgroup.sh'), 'ip', 'netns', 'exec', netns, 'bash', join(dir, 'launch.sh')], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
 
   const port = await freePort();
-  const bridge = spawn('bash', [join(dir, 'in-run-cgroup.sh'), 'socat', `TCP-LISTEN:${port},bind=127.0.0.1,reuseaddr,fork`, `EXEC:${join(dir, 'bridge.sh')}`], {
-    detached: true,
-    stdio: ['ignore', 'ignore', 'ignore'],
-  });
+  const bridge = spawn(
+    'bash',
+    [
+      join(dir, 'in-run-cgroup.sh'),
+      'socat',
+      `TCP-LISTEN:${port},bind=127.0.0.1,reuseaddr,fork`,
+      `EXEC:${join(dir, 'bridge.sh')}`,
+    ],
+    {
+      detached: true,
+      stdio: ['ignore', 'ignore', 'ignore'],
+    },
+  );
   bridge.unref();
 
   const server = `https://127.0.0.1:${port}`;
-  const info: ClusterInfo = { server, kubeconfig: join(dir, 'kubeconfig'), bin, tokens, caFile: ca, serviceAccountIssuer: 'https://kubernetes.default.svc', webhookClientCaFile: join(pki, 'webhook-client-ca.crt') };
+  const info: ClusterInfo = {
+    server,
+    kubeconfig: join(dir, 'kubeconfig'),
+    bin,
+    tokens,
+    caFile: ca,
+    serviceAccountIssuer: 'https://kubernetes.default.svc',
+    webhookClientCaFile: join(pki, 'webhook-client-ca.crt'),
+  };
   writeFileSync(info.kubeconfig, kubeconfig(info));
   const kubeconfigInside = join(dir, 'kubeconfig-inside');
   writeFileSync(kubeconfigInside, kubeconfig({ ...info, server: `https://${NODE_IP}:${API_PORT}` }));
   const logs = join(dir, 'logs');
   const caPem = readFileSync(ca);
-  await until('kube-apiserver ready', async () => (await getStatus(`${server}/readyz`, tokens.admin!, caPem)) === 200, 90_000, logs);
+  await until(
+    'kube-apiserver ready',
+    async () => (await getStatus(`${server}/readyz`, tokens.admin!, caPem)) === 200,
+    90_000,
+    logs,
+  );
 
   const env = { ...process.env, KUBECONFIG: info.kubeconfig };
-  const kubectl: NodeCluster['kubectl'] = (args, o = {}) => run(join(bin, 'kubectl'), [...(o.as ? ['--context', o.as] : []), ...args], { env, ...(o.input !== undefined ? { input: o.input } : {}) });
+  const kubectl: NodeCluster['kubectl'] = (args, o = {}) =>
+    run(join(bin, 'kubectl'), [...(o.as ? ['--context', o.as] : []), ...args], {
+      env,
+      ...(o.input !== undefined ? { input: o.input } : {}),
+    });
   await until(
     'node Ready',
-    async () => (await kubectl(['get', 'node', nodeName, '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}'])).stdout === 'True',
+    async () =>
+      (await kubectl(['get', 'node', nodeName, '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}']))
+        .stdout === 'True',
     90_000,
     logs,
   );
   // pods need the default service account, which the controller-manager creates
-  await until('default service account', async () => (await kubectl(['get', 'serviceaccount', 'default', '-n', 'default'])).code === 0, 60_000, logs);
-  writeFileSync(join(dir, 'node.json'), JSON.stringify({ ...info, id, netns, nodeName, nodeIP: NODE_IP, kubeconfigInside, upSeconds: (Date.now() - t0) / 1000 }, null, 2));
+  await until(
+    'default service account',
+    async () => (await kubectl(['get', 'serviceaccount', 'default', '-n', 'default'])).code === 0,
+    60_000,
+    logs,
+  );
+  writeFileSync(
+    join(dir, 'node.json'),
+    JSON.stringify(
+      { ...info, id, netns, nodeName, nodeIP: NODE_IP, kubeconfigInside, upSeconds: (Date.now() - t0) / 1000 },
+      null,
+      2,
+    ),
+  );
 
   return {
     ...info,
@@ -413,7 +520,15 @@ async function bringUp(host: HostState, bin: string, pause: string, t0: number):
     kubectl,
     inNamespace: (cmd, o = {}) => run('ip', ['netns', 'exec', netns, ...cmd], o),
     importImage: async (archive) => {
-      const r = await run('ctr', ['--address', join(dir, 'containerd.sock'), '-n', 'k8s.io', 'images', 'import', archive]);
+      const r = await run('ctr', [
+        '--address',
+        join(dir, 'containerd.sock'),
+        '-n',
+        'k8s.io',
+        'images',
+        'import',
+        archive,
+      ]);
       if (r.code !== 0) throw new Error(`ctr images import ${archive}: ${r.stderr}`);
       return archiveImageName(archive);
     },

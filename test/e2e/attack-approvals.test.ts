@@ -46,9 +46,25 @@ describe('attack: an approval grants exactly what the approvers were shown, for 
   /** One injected pod each: its proxy (the sidecar) and the proxy's pod-bound token. */
   const pods: Record<string, { proxy: GuardProxy; broker: KubeApprovals; tokenFile: string }> = {};
 
-  const asAgent = (args: string[], input?: string) => c.kubectl(['--kubeconfig', agentKubeconfig, ...args], input === undefined ? {} : { input });
-  const requests = async (): Promise<any[]> => JSON.parse((await c.kubectl(['get', 'apr', '-n', NS, '-o', 'json'])).stdout).items;
-  const decide = (name: string, as: string, decision: string) => c.kubectl(['patch', 'apr', name, '-n', NS, '--type', 'merge', '-p', JSON.stringify({ spec: { decision, comment: 'ticket 9' } })], { as });
+  const asAgent = (args: string[], input?: string) =>
+    c.kubectl(['--kubeconfig', agentKubeconfig, ...args], input === undefined ? {} : { input });
+  const requests = async (): Promise<any[]> =>
+    JSON.parse((await c.kubectl(['get', 'apr', '-n', NS, '-o', 'json'])).stdout).items;
+  const decide = (name: string, as: string, decision: string) =>
+    c.kubectl(
+      [
+        'patch',
+        'apr',
+        name,
+        '-n',
+        NS,
+        '--type',
+        'merge',
+        '-p',
+        JSON.stringify({ spec: { decision, comment: 'ticket 9' } }),
+      ],
+      { as },
+    );
   const apply = async (doc: unknown): Promise<void> => {
     const r = await c.kubectl(['apply', '-f', '-'], { input: stringify(doc) });
     expect(r.code, r.stderr).to.equal(0);
@@ -56,11 +72,20 @@ describe('attack: an approval grants exactly what the approvers were shown, for 
   /** Runs a statement through a pod's proxy, on a target, as agent-1: 'ran' or the error message. */
   const sql = async (pod: string, statement: string, target = 'billing-db', password?: string): Promise<string> => {
     const { host, port } = pods[pod]!.proxy.addresses().find((a) => a.target === target)!;
-    const client = new pg.Client({ host, port, user: 'agent', database: 'billing', password: password ?? await stack.token('agent-1') });
+    const client = new pg.Client({
+      host,
+      port,
+      user: 'agent',
+      database: 'billing',
+      password: password ?? (await stack.token('agent-1')),
+    });
     client.on('error', () => undefined);
     await client.connect();
     try {
-      return await client.query(statement).then(() => 'ran', (e: Error) => e.message);
+      return await client.query(statement).then(
+        () => 'ran',
+        (e: Error) => e.message,
+      );
     } finally {
       await client.end();
     }
@@ -71,19 +96,29 @@ describe('attack: an approval grants exactly what the approvers were shown, for 
     await d.end();
     return r.rows.map((x) => x.v);
   };
-  const named = (message: string): string => /ApprovalRequest \S+\/(\S+) is pending/.exec(message)?.[1] ?? `(none in: ${message})`;
-  const approved = (name: string) => eventually(`${name} Approved`, async () => (await requests()).find((a) => a.metadata.name === name)?.status?.phase === 'Approved');
+  const named = (message: string): string =>
+    /ApprovalRequest \S+\/(\S+) is pending/.exec(message)?.[1] ?? `(none in: ${message})`;
+  const approved = (name: string) =>
+    eventually(
+      `${name} Approved`,
+      async () => (await requests()).find((a) => a.metadata.name === name)?.status?.phase === 'Approved',
+    );
   /** POST /approvals at the operator with a bearer token, as anyone could who reaches it. */
-  const postApprovals = (token: string, body: unknown): Promise<{ status: number; text: string }> => new Promise((resolve, reject) => {
-    const req = https.request(new URL('/approvals', operatorUrl), { method: 'POST', ca, headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => (text += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+  const postApprovals = (token: string, body: unknown): Promise<{ status: number; text: string }> =>
+    new Promise((resolve, reject) => {
+      const req = https.request(
+        new URL('/approvals', operatorUrl),
+        { method: 'POST', ca, headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` } },
+        (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (d: string) => (text += d));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+        },
+      );
+      req.on('error', reject);
+      req.end(JSON.stringify(body));
     });
-    req.on('error', reject);
-    req.end(JSON.stringify(body));
-  });
 
   before(async function () {
     this.timeout(1_200_000);
@@ -94,68 +129,220 @@ describe('attack: an approval grants exactly what the approvers were shown, for 
     expect(rendered.code, rendered.stderr).to.equal(0);
     const applied = await c.kubectl(['apply', '-f', '-', '-o', 'name'], { input: rendered.stdout });
     expect(applied.code, applied.stderr).to.equal(0);
-    chartRbac.push(...applied.stdout.trim().split('\n').filter((n) => n.startsWith('clusterrole')));
+    chartRbac.push(
+      ...applied.stdout
+        .trim()
+        .split('\n')
+        .filter((n) => n.startsWith('clusterrole')),
+    );
     await c.kubectl(['create', 'serviceaccount', 'billing-agent', '-n', NS]);
-    await c.kubectl(['create', 'rolebinding', 'agentgate-proxy', '-n', NS, '--clusterrole=agentgate-proxy', `--serviceaccount=${NS}:billing-agent`]);
+    await c.kubectl([
+      'create',
+      'rolebinding',
+      'agentgate-proxy',
+      '-n',
+      NS,
+      '--clusterrole=agentgate-proxy',
+      `--serviceaccount=${NS}:billing-agent`,
+    ]);
     // Approvers and dev-user (lenient's approver) may patch; dev-user, a plain user, may even create.
-    await apply({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: CONFIG }, rules: [{ apiGroups: ['agentgate.dev'], resources: ['approvalrequests'], verbs: ['get', 'list', 'watch', 'patch', 'create'] }] });
-    await c.kubectl(['create', 'clusterrolebinding', CONFIG, `--clusterrole=${CONFIG}`, '--group=agentgate:approvers', '--user=dev-user']);
+    await apply({
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRole',
+      metadata: { name: CONFIG },
+      rules: [
+        {
+          apiGroups: ['agentgate.dev'],
+          resources: ['approvalrequests'],
+          verbs: ['get', 'list', 'watch', 'patch', 'create'],
+        },
+      ],
+    });
+    await c.kubectl([
+      'create',
+      'clusterrolebinding',
+      CONFIG,
+      `--clusterrole=${CONFIG}`,
+      '--group=agentgate:approvers',
+      '--user=dev-user',
+    ]);
     const admin = c.kc.getCurrentCluster()!;
     agentToken = (await c.kubectl(['create', 'token', 'billing-agent', '-n', NS, '--duration', '1h'])).stdout.trim();
-    stack = await startLocalStack({ seedSql: `${readFileSync(new URL('../../examples/local/seed.sql', import.meta.url), 'utf8')}\nCREATE TABLE scratch (id int PRIMARY KEY, v int); INSERT INTO scratch VALUES (1, 0), (2, 0);` });
+    stack = await startLocalStack({
+      seedSql: `${readFileSync(new URL('../../examples/local/seed.sql', import.meta.url), 'utf8')}\nCREATE TABLE scratch (id int PRIMARY KEY, v int); INSERT INTO scratch VALUES (1, 0), (2, 0);`,
+    });
     await stack.proxy.stop();
     agentKubeconfig = join(stack.dir, 'agent-kubeconfig');
-    writeFileSync(agentKubeconfig, stringify({
-      apiVersion: 'v1', kind: 'Config', 'current-context': 'agent',
-      clusters: [{ name: 'c', cluster: { server: admin.server, ...(admin.caData ? { 'certificate-authority-data': admin.caData } : { 'certificate-authority': admin.caFile }) } }],
-      users: [{ name: 'agent', user: { token: agentToken } }],
-      contexts: [{ name: 'agent', context: { cluster: 'c', user: 'agent', namespace: NS } }],
-    }));
+    writeFileSync(
+      agentKubeconfig,
+      stringify({
+        apiVersion: 'v1',
+        kind: 'Config',
+        'current-context': 'agent',
+        clusters: [
+          {
+            name: 'c',
+            cluster: {
+              server: admin.server,
+              ...(admin.caData
+                ? { 'certificate-authority-data': admin.caData }
+                : { 'certificate-authority': admin.caFile }),
+            },
+          },
+        ],
+        users: [{ name: 'agent', user: { token: agentToken } }],
+        contexts: [{ name: 'agent', context: { cluster: 'c', user: 'agent', namespace: NS } }],
+      }),
+    );
     policy = structuredClone(stack.policy);
     policy.metadata = { name: 'billing-agent', namespace: NS };
     // Two targets on the same database: a grant for one must not run on the other.
-    policy.spec.targets = [policy.spec.targets[0]!, { ...structuredClone(policy.spec.targets[0]!), name: 'replica-db', listen: '127.0.0.1:15433' }];
-    policy.spec.rules = [{ name: 'writes-need-approval', when: { sql: { unboundedWrite: true } }, action: 'RequireApproval' }, ...policy.spec.rules!.filter((r) => r.name !== 'no-unbounded-writes')];
-    policy.spec.approval = { mode: 'Reject', timeoutSeconds: 120, approvers: { groups: ['agentgate:approvers'] }, requiredApprovals: 1, grant: { ttlSeconds: 0 }, retentionSeconds: 3600 };
+    policy.spec.targets = [
+      policy.spec.targets[0]!,
+      { ...structuredClone(policy.spec.targets[0]!), name: 'replica-db', listen: '127.0.0.1:15433' },
+    ];
+    policy.spec.rules = [
+      { name: 'writes-need-approval', when: { sql: { unboundedWrite: true } }, action: 'RequireApproval' },
+      ...policy.spec.rules!.filter((r) => r.name !== 'no-unbounded-writes'),
+    ];
+    policy.spec.approval = {
+      mode: 'Reject',
+      timeoutSeconds: 120,
+      approvers: { groups: ['agentgate:approvers'] },
+      requiredApprovals: 1,
+      grant: { ttlSeconds: 0 },
+      retentionSeconds: 3600,
+    };
     await apply(policy);
     const lenient = structuredClone(policy);
     lenient.metadata = { name: 'lenient', namespace: NS };
     lenient.spec.approval = { ...policy.spec.approval, approvers: { users: ['dev-user'] } };
     await apply(lenient);
-    op = new Operator({ kc: c.kc, leaseNamespace: SYSTEM, healthAddress: { host: '127.0.0.1', port: 0 }, webhook: { host: '127.0.0.1', port: 0, namespace: SYSTEM, dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'], configurationName: CONFIG, injector: { image: 'x' }, tokenExchange: {} } });
+    op = new Operator({
+      kc: c.kc,
+      leaseNamespace: SYSTEM,
+      healthAddress: { host: '127.0.0.1', port: 0 },
+      webhook: {
+        host: '127.0.0.1',
+        port: 0,
+        namespace: SYSTEM,
+        dnsNames: ['localhost'],
+        ipAddresses: ['127.0.0.1'],
+        configurationName: CONFIG,
+        injector: { image: 'x' },
+        tokenExchange: {},
+      },
+    });
     await op.start();
     operatorUrl = `https://127.0.0.1:${op.operatorAddress!.port}`;
-    ca = Buffer.from(JSON.parse((await c.kubectl(['get', 'secret', 'agentgate-webhook-tls', '-n', SYSTEM, '-o', 'json'])).stdout).data['ca.crt'], 'base64');
+    ca = Buffer.from(
+      JSON.parse((await c.kubectl(['get', 'secret', 'agentgate-webhook-tls', '-n', SYSTEM, '-o', 'json'])).stdout).data[
+        'ca.crt'
+      ],
+      'base64',
+    );
     // Run tokens: alice's token and the pod's exchanged at the operator; the proxy accepts them too.
     writeFileSync(join(stack.dir, 'operator-ca.crt'), ca);
     const idpKey = await ensureDevKey(join(stack.dir, 'idp'));
     policy.spec.subjects = { serviceAccounts: [{ name: 'billing-agent' }] };
-    policy.spec.identity.issuers.push({ issuer: operatorUrl, audiences: ['agentgate'], jwksUri: `${operatorUrl}/.well-known/jwks.json`, caFile: join(stack.dir, 'operator-ca.crt') });
+    policy.spec.identity.issuers.push({
+      issuer: operatorUrl,
+      audiences: ['agentgate'],
+      jwksUri: `${operatorUrl}/.well-known/jwks.json`,
+      caFile: join(stack.dir, 'operator-ca.crt'),
+    });
     policy.spec.identity.triggerIssuers = [{ issuer: IDP, audiences: ['agentgate-runs'], jwksFile: idpKey.jwksFile }];
     await apply(policy);
-    const chartWebhooks = await c.helm(['template', 'agentgate', CHART, '-n', SYSTEM, '--show-only', 'templates/operator.yaml']);
+    const chartWebhooks = await c.helm([
+      'template',
+      'agentgate',
+      CHART,
+      '-n',
+      SYSTEM,
+      '--show-only',
+      'templates/operator.yaml',
+    ]);
     const rules = /name: approvals\.agentgate\.dev[\s\S]*?rules:\n\s*- (\{[^\n]*\})/.exec(chartWebhooks.stdout)?.[1];
     expect(rules, 'the chart has the approvals webhook').to.be.a('string');
-    const resources = /resources: \[([^\]]*)\]/.exec(rules!)![1]!.split(',').map((s) => s.trim());
+    const resources = /resources: \[([^\]]*)\]/
+      .exec(rules!)![1]!
+      .split(',')
+      .map((s) => s.trim());
     await apply({
-      apiVersion: 'admissionregistration.k8s.io/v1', kind: 'MutatingWebhookConfiguration', metadata: { name: CONFIG },
-      webhooks: [{
-        name: 'approvals.agentgate.dev', clientConfig: { url: `https://127.0.0.1:${op.webhookAddress!.port}/admit-approvals` },
-        rules: [{ operations: ['CREATE', 'UPDATE'], apiGroups: ['agentgate.dev'], apiVersions: ['v1alpha1'], resources }],
-        namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': NS } },
-        failurePolicy: 'Fail', sideEffects: 'None', admissionReviewVersions: ['v1'], timeoutSeconds: 10,
-      }],
+      apiVersion: 'admissionregistration.k8s.io/v1',
+      kind: 'MutatingWebhookConfiguration',
+      metadata: { name: CONFIG },
+      webhooks: [
+        {
+          name: 'approvals.agentgate.dev',
+          clientConfig: { url: `https://127.0.0.1:${op.webhookAddress!.port}/admit-approvals` },
+          rules: [
+            { operations: ['CREATE', 'UPDATE'], apiGroups: ['agentgate.dev'], apiVersions: ['v1alpha1'], resources },
+          ],
+          namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': NS } },
+          failurePolicy: 'Fail',
+          sideEffects: 'None',
+          admissionReviewVersions: ['v1'],
+          timeoutSeconds: 10,
+        },
+      ],
     });
     await op.renewWebhookCertificate();
-    await eventually('policies Ready', async () => (await c.kubectl(['get', 'aap', '-n', NS, '-o', 'jsonpath={.items[*].status.conditions[0].status}'])).stdout === 'True True');
+    await eventually(
+      'policies Ready',
+      async () =>
+        (await c.kubectl(['get', 'aap', '-n', NS, '-o', 'jsonpath={.items[*].status.conditions[0].status}'])).stdout ===
+        'True True',
+    );
     // Injected pods of the same agent (same service account, policy and subject): pod-a, pod-b, pod-c.
     for (const name of ['pod-a', 'pod-b', 'pod-c']) {
-      await apply({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: NS, annotations: { 'agentgate.dev/status': JSON.stringify({ policy: `${NS}/billing-agent` }) } }, spec: { serviceAccountName: 'billing-agent', containers: [{ name: 'agent', image: 'example.com/agent:1' }] } });
+      await apply({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: {
+          name,
+          namespace: NS,
+          annotations: { 'agentgate.dev/status': JSON.stringify({ policy: `${NS}/billing-agent` }) },
+        },
+        spec: { serviceAccountName: 'billing-agent', containers: [{ name: 'agent', image: 'example.com/agent:1' }] },
+      });
       const tokenFile = join(stack.dir, `${name}-proxy-token`);
-      writeFileSync(tokenFile, (await c.kubectl(['create', 'token', 'billing-agent', '-n', NS, '--audience', 'agentgate-proxy', '--bound-object-kind', 'Pod', '--bound-object-name', name, '--duration', '1h'])).stdout.trim());
-      const broker = new KubeApprovals({ kc: c.kc, namespace: NS, policy: 'billing-agent', operator: { url: operatorUrl, tokenFile, ca } });
+      writeFileSync(
+        tokenFile,
+        (
+          await c.kubectl([
+            'create',
+            'token',
+            'billing-agent',
+            '-n',
+            NS,
+            '--audience',
+            'agentgate-proxy',
+            '--bound-object-kind',
+            'Pod',
+            '--bound-object-name',
+            name,
+            '--duration',
+            '1h',
+          ])
+        ).stdout.trim(),
+      );
+      const broker = new KubeApprovals({
+        kc: c.kc,
+        namespace: NS,
+        policy: 'billing-agent',
+        operator: { url: operatorUrl, tokenFile, ca },
+      });
       await broker.start();
-      const proxy = await GuardProxy.start({ policy: structuredClone(policy), auditFile: `${stack.dir}/${name}-audit.log`, env: { BILLING_DB_PASSWORD: 'agent-local-password' }, listenOverride: { 'billing-db': '127.0.0.1:0', 'replica-db': '127.0.0.1:0' }, approvals: broker, pod: { name, namespace: NS }, runTokenIssuer: operatorUrl });
+      const proxy = await GuardProxy.start({
+        policy: structuredClone(policy),
+        auditFile: `${stack.dir}/${name}-audit.log`,
+        env: { BILLING_DB_PASSWORD: 'agent-local-password' },
+        listenOverride: { 'billing-db': '127.0.0.1:0', 'replica-db': '127.0.0.1:0' },
+        approvals: broker,
+        pod: { name, namespace: NS },
+        runTokenIssuer: operatorUrl,
+      });
       pods[name] = { proxy, broker, tokenFile };
     }
   });
@@ -173,15 +360,27 @@ describe('attack: an approval grants exactly what the approvers were shown, for 
     for (const name of chartRbac) await c?.kubectl(['delete', name, '--ignore-not-found']);
   });
 
-  const forged = (policyName: string, text: string, hashOf: string) => stringify({
-    apiVersion: 'agentgate.dev/v1alpha1', kind: 'ApprovalRequest',
-    metadata: { generateName: 'billing-agent-', namespace: NS, labels: { 'agentgate.dev/policy': 'billing-agent' } },
-    spec: { policy: policyName, rule: 'writes-need-approval', target: 'billing-db', requester: { subject: 'agent-1' }, command: { text, sha256: createHash('sha256').update(hashOf).digest('hex') }, expiresAt: new Date(Date.now() + 600_000).toISOString() },
-  });
+  const forged = (policyName: string, text: string, hashOf: string) =>
+    stringify({
+      apiVersion: 'agentgate.dev/v1alpha1',
+      kind: 'ApprovalRequest',
+      metadata: { generateName: 'billing-agent-', namespace: NS, labels: { 'agentgate.dev/policy': 'billing-agent' } },
+      spec: {
+        policy: policyName,
+        rule: 'writes-need-approval',
+        target: 'billing-db',
+        requester: { subject: 'agent-1' },
+        command: { text, sha256: createHash('sha256').update(hashOf).digest('hex') },
+        expiresAt: new Date(Date.now() + 600_000).toISOString(),
+      },
+    });
 
-  it('the agent\'s service account cannot create an ApprovalRequest (RBAC), nor a plain user whom RBAC lets (admission): showing a SELECT with a DELETE\'s hash, or naming an easier policy, is impossible', async () => {
+  it("the agent's service account cannot create an ApprovalRequest (RBAC), nor a plain user whom RBAC lets (admission): showing a SELECT with a DELETE's hash, or naming an easier policy, is impossible", async () => {
     const before = (await requests()).length;
-    for (const doc of [forged('billing-agent', 'SELECT count(*) FROM scratch', 'DELETE FROM scratch'), forged('lenient', 'DELETE FROM scratch', 'DELETE FROM scratch')]) {
+    for (const doc of [
+      forged('billing-agent', 'SELECT count(*) FROM scratch', 'DELETE FROM scratch'),
+      forged('lenient', 'DELETE FROM scratch', 'DELETE FROM scratch'),
+    ]) {
       const byAgent = await asAgent(['create', '-f', '-', '-o', 'name'], doc);
       expect(byAgent.code, byAgent.stdout).to.not.equal(0);
       expect(byAgent.stderr).to.match(/forbidden/i);
@@ -192,25 +391,54 @@ describe('attack: an approval grants exactly what the approvers were shown, for 
     expect((await requests()).length).to.equal(before);
   });
 
-  it('the operator\'s POST /approvals takes no agent token, and takes from the proxy neither a policy nor a pod: they come from the pod', async () => {
-    const ask = { rule: 'writes-need-approval', target: 'billing-db', command: { text: 'DELETE FROM scratch', sha256: createHash('sha256').update('DELETE FROM scratch').digest('hex') }, requester: { subject: 'agent-1', runId: 'none' } };
+  it("the operator's POST /approvals takes no agent token, and takes from the proxy neither a policy nor a pod: they come from the pod", async () => {
+    const ask = {
+      rule: 'writes-need-approval',
+      target: 'billing-db',
+      command: {
+        text: 'DELETE FROM scratch',
+        sha256: createHash('sha256').update('DELETE FROM scratch').digest('hex'),
+      },
+      requester: { subject: 'agent-1', runId: 'none' },
+    };
     const withAgentToken = await postApprovals(agentToken, ask);
     expect(withAgentToken.status, withAgentToken.text).to.equal(401);
     // Nor can it mint the proxy's token (audience agentgate-proxy) for its service account.
-    const minted = await asAgent(['create', 'token', 'billing-agent', '-n', NS, '--audience', 'agentgate-proxy', '--bound-object-kind', 'Pod', '--bound-object-name', 'pod-a']);
+    const minted = await asAgent([
+      'create',
+      'token',
+      'billing-agent',
+      '-n',
+      NS,
+      '--audience',
+      'agentgate-proxy',
+      '--bound-object-kind',
+      'Pod',
+      '--bound-object-name',
+      'pod-a',
+    ]);
     expect(minted.code, minted.stdout).to.not.equal(0);
     expect(minted.stderr).to.match(/forbidden/i);
     const podToken = readFileSync(pods['pod-a']!.tokenFile, 'utf8').trim();
     const namingPolicy = await postApprovals(podToken, { ...ask, policy: 'lenient' });
     expect(namingPolicy.status, namingPolicy.text).to.equal(400);
-    const namingPod = await postApprovals(podToken, { ...ask, requester: { ...ask.requester, pod: 'pod-b', serviceAccount: `${NS}/other` } });
+    const namingPod = await postApprovals(podToken, {
+      ...ask,
+      requester: { ...ask.requester, pod: 'pod-b', serviceAccount: `${NS}/other` },
+    });
     expect(namingPod.status, namingPod.text).to.equal(400);
     // Through the proxy: the request names the pod's policy, pod, uid and service account; lenient's approver does not count.
     const refused = await sql('pod-a', 'UPDATE scratch SET v = 1');
     const apr = (await requests()).find((a) => a.metadata.name === named(refused));
     expect(apr.spec.policy).to.equal('billing-agent');
     const podUid = JSON.parse((await c.kubectl(['get', 'pod', 'pod-a', '-n', NS, '-o', 'json'])).stdout).metadata.uid;
-    expect(apr.spec.requester).to.deep.include({ subject: 'agent-1', runId: 'none', pod: 'pod-a', podUid, serviceAccount: `${NS}/billing-agent` });
+    expect(apr.spec.requester).to.deep.include({
+      subject: 'agent-1',
+      runId: 'none',
+      pod: 'pod-a',
+      podUid,
+      serviceAccount: `${NS}/billing-agent`,
+    });
     expect(apr.metadata.labels['agentgate.dev/pod-uid']).to.equal(podUid);
     const byLenient = await decide(apr.metadata.name, 'dev-user', 'Approved');
     expect(byLenient.stderr).to.contain('dev-user is not an approver for policy billing-agent');
@@ -258,9 +486,48 @@ describe('attack: an approval grants exactly what the approvers were shown, for 
   it('a grant approved in one run does not release the same statement in another run of the same agent in the same pod', async () => {
     const runToken = async (): Promise<string> => {
       const actorFile = join(stack.dir, `actor-${Math.random()}`);
-      writeFileSync(actorFile, (await c.kubectl(['create', 'token', 'billing-agent', '-n', NS, '--duration', '10m', '--audience', 'agentgate', '--bound-object-kind', 'Pod', '--bound-object-name', 'pod-a'])).stdout.trim());
-      const person = await issueDevToken({ dir: join(stack.dir, 'idp'), issuer: IDP, subject: 'alice@example.com', audience: 'agentgate-runs', ttlSeconds: 600 });
-      const r = await run(process.execPath, [BIN, 'token', 'exchange', '--url', operatorUrl, '--subject-token', person, '--actor-token-file', actorFile, '--ca', join(stack.dir, 'operator-ca.crt'), '--resource', `${NS}/billing-agent`]);
+      writeFileSync(
+        actorFile,
+        (
+          await c.kubectl([
+            'create',
+            'token',
+            'billing-agent',
+            '-n',
+            NS,
+            '--duration',
+            '10m',
+            '--audience',
+            'agentgate',
+            '--bound-object-kind',
+            'Pod',
+            '--bound-object-name',
+            'pod-a',
+          ])
+        ).stdout.trim(),
+      );
+      const person = await issueDevToken({
+        dir: join(stack.dir, 'idp'),
+        issuer: IDP,
+        subject: 'alice@example.com',
+        audience: 'agentgate-runs',
+        ttlSeconds: 600,
+      });
+      const r = await run(process.execPath, [
+        BIN,
+        'token',
+        'exchange',
+        '--url',
+        operatorUrl,
+        '--subject-token',
+        person,
+        '--actor-token-file',
+        actorFile,
+        '--ca',
+        join(stack.dir, 'operator-ca.crt'),
+        '--resource',
+        `${NS}/billing-agent`,
+      ]);
       return r.stdout.trim();
     };
     const [runA, runB] = [await runToken(), await runToken()];
@@ -287,13 +554,21 @@ describe('attack: an approval grants exactly what the approvers were shown, for 
     pods['pod-a']!.proxy.updatePolicy(hold);
     try {
       const first = sql('pod-a', statement);
-      const apr = await eventually('a request', async () => (await requests()).find((a) => a.spec.command.text === statement), 30_000, 100);
+      const apr = await eventually(
+        'a request',
+        async () => (await requests()).find((a) => a.spec.command.text === statement),
+        30_000,
+        100,
+      );
       const second = sql('pod-a', statement);
       await new Promise((r) => setTimeout(r, 1000));
       expect((await requests()).filter((a) => a.spec.command.text === statement)).to.have.length(1);
       expect((await decide(apr.metadata.name, 'approver-1', 'Approved')).code).to.equal(0);
       const results = await Promise.all([first, second]);
-      expect(results.filter((r) => r === 'ran'), results.join('\n')).to.have.length(1);
+      expect(
+        results.filter((r) => r === 'ran'),
+        results.join('\n'),
+      ).to.have.length(1);
       expect(results.find((r) => r !== 'ran')).to.contain('already used');
       expect(await scratch()).to.deep.equal([6, 6]);
     } finally {
@@ -304,8 +579,13 @@ describe('attack: an approval grants exactly what the approvers were shown, for 
   it('creation is limited per pod: at most 5 pending requests; the next statement is refused naming the limit, and other pods are not affected', async () => {
     const answers: string[] = [];
     for (let i = 0; i < 6; i++) answers.push(await sql('pod-c', `UPDATE scratch SET v = ${100 + i}`));
-    expect(answers.slice(0, 5).every((a) => /is pending/.test(a)), answers.join('\n')).to.equal(true);
-    expect(answers[5]).to.match(/approval request could not be created \(.*pending approval requests \(at most 5\).*\); nothing was executed/);
+    expect(
+      answers.slice(0, 5).every((a) => /is pending/.test(a)),
+      answers.join('\n'),
+    ).to.equal(true);
+    expect(answers[5]).to.match(
+      /approval request could not be created \(.*pending approval requests \(at most 5\).*\); nothing was executed/,
+    );
     const uid = JSON.parse((await c.kubectl(['get', 'pod', 'pod-c', '-n', NS, '-o', 'json'])).stdout).metadata.uid;
     expect((await requests()).filter((a) => a.spec.requester.podUid === uid)).to.have.length(5);
     expect(await sql('pod-b', 'UPDATE scratch SET v = 200')).to.match(/is pending/);

@@ -45,36 +45,82 @@ describe('attack: a ConfigMap editor cannot change what the proxy enforces', fun
 
   /** The operator with nothing but the chart's RBAC (its service account's token). */
   let operatorKc: KubeConfig;
-  const newOperator = (): Operator => new Operator({ kc: operatorKc, leaseNamespace: SYSTEM, watchNamespace: NS, healthAddress: { host: '127.0.0.1', port: 0 }, webhook: { host: '127.0.0.1', port: 0, namespace: SYSTEM, dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'], injector: { image: 'x' }, tokenExchange: {}, auditWitness: false } });
-  const configMap = async (): Promise<any> => JSON.parse((await c.kubectl(['get', 'configmap', CM, '-n', NS, '-o', 'json'])).stdout);
+  const newOperator = (): Operator =>
+    new Operator({
+      kc: operatorKc,
+      leaseNamespace: SYSTEM,
+      watchNamespace: NS,
+      healthAddress: { host: '127.0.0.1', port: 0 },
+      webhook: {
+        host: '127.0.0.1',
+        port: 0,
+        namespace: SYSTEM,
+        dnsNames: ['localhost'],
+        ipAddresses: ['127.0.0.1'],
+        injector: { image: 'x' },
+        tokenExchange: {},
+        auditWitness: false,
+      },
+    });
+  const configMap = async (): Promise<any> =>
+    JSON.parse((await c.kubectl(['get', 'configmap', CM, '-n', NS, '-o', 'json'])).stdout);
   /** As dev-user: ConfigMap rights in the namespace, nothing on policies. */
   const asEditor = (args: string[]) => c.kubectl([...args, '-n', NS], { as: 'dev-user' });
   const forge = async (edit: (doc: any) => void, extra: Record<string, string> = {}): Promise<void> => {
     const doc = JSON.parse((await configMap()).data['policy.json']);
     edit(doc);
-    const r = await asEditor(['patch', 'configmap', CM, '--type', 'merge', '-p', JSON.stringify({ data: { 'policy.json': JSON.stringify(doc), ...extra } })]);
+    const r = await asEditor([
+      'patch',
+      'configmap',
+      CM,
+      '--type',
+      'merge',
+      '-p',
+      JSON.stringify({ data: { 'policy.json': JSON.stringify(doc), ...extra } }),
+    ]);
     expect(r.code, r.stderr).to.equal(0);
   };
-  const restored = (what: string) => eventually(`the operator restores ${what}`, async () => {
-    const cm = await configMap();
-    return JSON.stringify(cm.data) === JSON.stringify(original.data);
-  }, 5_000, 100);
+  const restored = (what: string) =>
+    eventually(
+      `the operator restores ${what}`,
+      async () => {
+        const cm = await configMap();
+        return JSON.stringify(cm.data) === JSON.stringify(original.data);
+      },
+      5_000,
+      100,
+    );
   const ddl = async (): Promise<string> => {
     const { host, port } = guard!.addresses()[0]!;
-    const client = new pg.Client({ host, port, user: 'agent', database: 'billing', password: await stack.token('agent-1') });
+    const client = new pg.Client({
+      host,
+      port,
+      user: 'agent',
+      database: 'billing',
+      password: await stack.token('agent-1'),
+    });
     client.on('error', () => undefined);
     await client.connect();
     try {
-      return await client.query('CREATE TABLE forged_by_configmap (a int)').then(() => 'executed', (e: Error & { code?: string }) => e.code ?? e.message);
+      return await client.query('CREATE TABLE forged_by_configmap (a int)').then(
+        () => 'executed',
+        (e: Error & { code?: string }) => e.code ?? e.message,
+      );
     } finally {
       await client.end();
     }
   };
   const audit = (): any[] => {
     guard!.audit.flush();
-    return readFileSync(auditFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    return readFileSync(auditFile, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
   };
-  const events = async (): Promise<any[]> => JSON.parse((await c.kubectl(['get', 'events', '-n', NS, '-o', 'json'])).stdout).items.filter((e: any) => e.reason === 'CompiledPolicyTampered');
+  const events = async (): Promise<any[]> =>
+    JSON.parse((await c.kubectl(['get', 'events', '-n', NS, '-o', 'json'])).stdout).items.filter(
+      (e: any) => e.reason === 'CompiledPolicyTampered',
+    );
 
   before(async function () {
     this.timeout(1_200_000);
@@ -85,16 +131,51 @@ describe('attack: a ConfigMap editor cannot change what the proxy enforces', fun
     expect(rendered.code, rendered.stderr).to.equal(0);
     const applied = await c.kubectl(['apply', '-f', '-', '-o', 'name'], { input: rendered.stdout });
     expect(applied.code, applied.stderr).to.equal(0);
-    chartRbac.push(...applied.stdout.trim().split('\n').filter((n) => n.startsWith('clusterrole')));
+    chartRbac.push(
+      ...applied.stdout
+        .trim()
+        .split('\n')
+        .filter((n) => n.startsWith('clusterrole')),
+    );
     // The proxy: the agent's service account with the chart's proxy role, as the README says.
     await c.kubectl(['create', 'serviceaccount', 'billing-agent', '-n', NS]);
-    await c.kubectl(['create', 'rolebinding', 'agentgate-proxy', '-n', NS, '--clusterrole=agentgate-proxy', `--serviceaccount=${NS}:billing-agent`]);
+    await c.kubectl([
+      'create',
+      'rolebinding',
+      'agentgate-proxy',
+      '-n',
+      NS,
+      '--clusterrole=agentgate-proxy',
+      `--serviceaccount=${NS}:billing-agent`,
+    ]);
     // The attacker: ConfigMap rights in the agents' namespace, no policy rights.
-    await c.kubectl(['create', 'role', 'configmap-editor', '-n', NS, '--verb=get,list,watch,create,update,patch,delete', '--resource=configmaps']);
-    await c.kubectl(['create', 'rolebinding', 'configmap-editor', '-n', NS, '--role=configmap-editor', '--user=dev-user']);
+    await c.kubectl([
+      'create',
+      'role',
+      'configmap-editor',
+      '-n',
+      NS,
+      '--verb=get,list,watch,create,update,patch,delete',
+      '--resource=configmaps',
+    ]);
+    await c.kubectl([
+      'create',
+      'rolebinding',
+      'configmap-editor',
+      '-n',
+      NS,
+      '--role=configmap-editor',
+      '--user=dev-user',
+    ]);
     expect((await asEditor(['auth', 'can-i', 'patch', 'configmaps'])).stdout.trim()).to.equal('yes');
-    expect((await asEditor(['auth', 'can-i', 'patch', 'agentaccesspolicies.agentgate.dev'])).stdout.trim()).to.equal('no');
-    expect((await asEditor(['auth', 'can-i', 'patch', 'agentaccesspolicies.agentgate.dev', '--subresource=status'])).stdout.trim()).to.equal('no');
+    expect((await asEditor(['auth', 'can-i', 'patch', 'agentaccesspolicies.agentgate.dev'])).stdout.trim()).to.equal(
+      'no',
+    );
+    expect(
+      (
+        await asEditor(['auth', 'can-i', 'patch', 'agentaccesspolicies.agentgate.dev', '--subresource=status'])
+      ).stdout.trim(),
+    ).to.equal('no');
 
     stack = await startLocalStack();
     await stack.proxy.stop();
@@ -102,19 +183,44 @@ describe('attack: a ConfigMap editor cannot change what the proxy enforces', fun
     const admin = c.kc.getCurrentCluster()!;
     const token = (await c.kubectl(['create', 'token', 'billing-agent', '-n', NS, '--duration', '1h'])).stdout.trim();
     agentKubeconfig = join(stack.dir, 'agent-kubeconfig');
-    writeFileSync(agentKubeconfig, stringify({
-      apiVersion: 'v1', kind: 'Config', 'current-context': 'agent',
-      clusters: [{ name: 'c', cluster: { server: admin.server, ...(admin.caData ? { 'certificate-authority-data': admin.caData } : { 'certificate-authority': admin.caFile }) } }],
-      users: [{ name: 'agent', user: { token } }],
-      contexts: [{ name: 'agent', context: { cluster: 'c', user: 'agent', namespace: NS } }],
-    }));
+    writeFileSync(
+      agentKubeconfig,
+      stringify({
+        apiVersion: 'v1',
+        kind: 'Config',
+        'current-context': 'agent',
+        clusters: [
+          {
+            name: 'c',
+            cluster: {
+              server: admin.server,
+              ...(admin.caData
+                ? { 'certificate-authority-data': admin.caData }
+                : { 'certificate-authority': admin.caFile }),
+            },
+          },
+        ],
+        users: [{ name: 'agent', user: { token } }],
+        contexts: [{ name: 'agent', context: { cluster: 'c', user: 'agent', namespace: NS } }],
+      }),
+    );
     agentKc = new KubeConfig();
     agentKc.loadFromFile(agentKubeconfig);
 
-    const operatorToken = (await c.kubectl(['create', 'token', 'agentgate-operator', '-n', SYSTEM, '--duration', '1h'])).stdout.trim();
+    const operatorToken = (
+      await c.kubectl(['create', 'token', 'agentgate-operator', '-n', SYSTEM, '--duration', '1h'])
+    ).stdout.trim();
     operatorKc = new KubeConfig();
     operatorKc.loadFromOptions({
-      clusters: [{ name: 'c', server: admin.server, caData: admin.caData, ...(admin.caFile ? { caFile: admin.caFile } : {}), skipTLSVerify: false }],
+      clusters: [
+        {
+          name: 'c',
+          server: admin.server,
+          caData: admin.caData,
+          ...(admin.caFile ? { caFile: admin.caFile } : {}),
+          skipTLSVerify: false,
+        },
+      ],
       users: [{ name: 'operator', token: operatorToken }],
       contexts: [{ name: 'operator', cluster: 'c', user: 'operator' }],
       currentContext: 'operator',
@@ -124,16 +230,37 @@ describe('attack: a ConfigMap editor cannot change what the proxy enforces', fun
     policy = structuredClone(stack.policy);
     policy.metadata = { name: 'billing-agent', namespace: NS };
     expect((await c.kubectl(['apply', '-f', '-'], { input: stringify(policy) })).code).to.equal(0);
-    await eventually('policy Ready', async () => (await c.kubectl(['get', 'aap', 'billing-agent', '-n', NS, '-o', 'jsonpath={.status.conditions[0].status}'])).stdout === 'True', 30_000, 200);
-    original = await eventually('compiled ConfigMap', async () => {
-      const cm = await configMap().catch(() => undefined);
-      return cm?.data?.['operator-ca.crt'] ? cm : undefined;
-    }, 30_000, 200);
+    await eventually(
+      'policy Ready',
+      async () =>
+        (await c.kubectl(['get', 'aap', 'billing-agent', '-n', NS, '-o', 'jsonpath={.status.conditions[0].status}']))
+          .stdout === 'True',
+      30_000,
+      200,
+    );
+    original = await eventually(
+      'compiled ConfigMap',
+      async () => {
+        const cm = await configMap().catch(() => undefined);
+        return cm?.data?.['operator-ca.crt'] ? cm : undefined;
+      },
+      30_000,
+      200,
+    );
     source = new ConfigMapPolicySource({
-      kc: agentKc, namespace: NS, policy: 'billing-agent',
-      onPolicy: (p) => guard?.updatePolicy(p), onUnavailable: (r) => guard?.setPolicyUnavailable(r), onTampered: (m, d) => guard?.recordPolicyTampered(m, d),
+      kc: agentKc,
+      namespace: NS,
+      policy: 'billing-agent',
+      onPolicy: (p) => guard?.updatePolicy(p),
+      onUnavailable: (r) => guard?.setPolicyUnavailable(r),
+      onTampered: (m, d) => guard?.recordPolicyTampered(m, d),
     });
-    guard = await GuardProxy.start({ policy: await source.start(), auditFile, env: { BILLING_DB_PASSWORD: 'agent-local-password' }, listenOverride: { 'billing-db': '127.0.0.1:0' } });
+    guard = await GuardProxy.start({
+      policy: await source.start(),
+      auditFile,
+      env: { BILLING_DB_PASSWORD: 'agent-local-password' },
+      listenOverride: { 'billing-db': '127.0.0.1:0' },
+    });
   });
   after(async () => {
     await source?.stop();
@@ -158,7 +285,12 @@ describe('attack: a ConfigMap editor cannot change what the proxy enforces', fun
     await forge((doc) => {
       doc.spec.rules = [];
     });
-    const fresh = new ConfigMapPolicySource({ kc: agentKc, namespace: NS, policy: 'billing-agent', onPolicy: () => undefined });
+    const fresh = new ConfigMapPolicySource({
+      kc: agentKc,
+      namespace: NS,
+      policy: 'billing-agent',
+      onPolicy: () => undefined,
+    });
     const started = await fresh.start();
     await fresh.stop();
     expect(started.spec.rules).to.deep.equal(rules);
@@ -167,33 +299,76 @@ describe('attack: a ConfigMap editor cannot change what the proxy enforces', fun
   });
 
   it('the operator restores an edited, deleted, re-owned or unlabelled ConfigMap within seconds and emits CompiledPolicyTampered naming the field manager', async () => {
-    await forge((doc) => {
-      doc.spec.rules = [];
-    }, { 'operator-ca.crt': '-----BEGIN CERTIFICATE-----\nforged\n-----END CERTIFICATE-----\n' });
+    await forge(
+      (doc) => {
+        doc.spec.rules = [];
+      },
+      { 'operator-ca.crt': '-----BEGIN CERTIFICATE-----\nforged\n-----END CERTIFICATE-----\n' },
+    );
     await restored('rules and operator CA');
     // Under load a repair can be reported more than once; one of the reports names the editor's tool.
-    const tampered = await eventually('a CompiledPolicyTampered Event naming the field manager', async () => (await events()).find((e) => /its operator CA is not the operator's; restored/.test(e.message) && /was changed by field manager "kubectl-patch"/.test(e.message)), 10_000, 100);
+    const tampered = await eventually(
+      'a CompiledPolicyTampered Event naming the field manager',
+      async () =>
+        (await events()).find(
+          (e) =>
+            /its operator CA is not the operator's; restored/.test(e.message) &&
+            /was changed by field manager "kubectl-patch"/.test(e.message),
+        ),
+      10_000,
+      100,
+    );
     expect(tampered.type).to.equal('Warning');
     expect(tampered.involvedObject).to.include({ kind: 'AgentAccessPolicy', name: 'billing-agent' });
     const deleted = await asEditor(['delete', 'configmap', CM]);
     expect(deleted.code, deleted.stderr).to.equal(0);
     await restored('the deleted ConfigMap');
     // A second owner and a removed label (the ConfigMap then leaves label-selected watches): repaired too.
-    const owners = [...original.metadata.ownerReferences, { apiVersion: 'v1', kind: 'AgentAccessPolicy', name: 'other', uid: '00000000-0000-0000-0000-000000000000' }];
-    const meta = await asEditor(['patch', 'configmap', CM, '--type', 'merge', '-p', JSON.stringify({ metadata: { ownerReferences: owners, labels: { 'agentgate.dev/policy': null } } })]);
+    const owners = [
+      ...original.metadata.ownerReferences,
+      { apiVersion: 'v1', kind: 'AgentAccessPolicy', name: 'other', uid: '00000000-0000-0000-0000-000000000000' },
+    ];
+    const meta = await asEditor([
+      'patch',
+      'configmap',
+      CM,
+      '--type',
+      'merge',
+      '-p',
+      JSON.stringify({ metadata: { ownerReferences: owners, labels: { 'agentgate.dev/policy': null } } }),
+    ]);
     expect(meta.code, meta.stderr).to.equal(0);
-    await eventually('owner and label restored', async () => {
-      const cm = await configMap();
-      return cm.metadata.ownerReferences.length === 1 && cm.metadata.ownerReferences[0].uid === original.metadata.ownerReferences[0].uid && cm.metadata.labels['agentgate.dev/policy'] === 'billing-agent';
-    }, 5_000, 100);
+    await eventually(
+      'owner and label restored',
+      async () => {
+        const cm = await configMap();
+        return (
+          cm.metadata.ownerReferences.length === 1 &&
+          cm.metadata.ownerReferences[0].uid === original.metadata.ownerReferences[0].uid &&
+          cm.metadata.labels['agentgate.dev/policy'] === 'billing-agent'
+        );
+      },
+      5_000,
+      100,
+    );
     expect(await ddl()).to.equal('42501');
   });
 
   it('a forged change stamp never reaches an audit record; the proxy audits the drift as policy.tampered', async () => {
     await forge((doc) => {
-      doc.metadata.annotations = { ...doc.metadata.annotations, 'agentgate.dev/changed-by': 'mallory@example.com', 'agentgate.dev/spec-sha256': 'f'.repeat(64), 'agentgate.dev/changed-at': new Date().toISOString() };
+      doc.metadata.annotations = {
+        ...doc.metadata.annotations,
+        'agentgate.dev/changed-by': 'mallory@example.com',
+        'agentgate.dev/spec-sha256': 'f'.repeat(64),
+        'agentgate.dev/changed-at': new Date().toISOString(),
+      };
     });
-    const record = await eventually('a policy.tampered record', async () => audit().find((r) => r.event.action === 'policy.tampered'), 5_000, 100);
+    const record = await eventually(
+      'a policy.tampered record',
+      async () => audit().find((r) => r.event.action === 'policy.tampered'),
+      5_000,
+      100,
+    );
     expect(record.event.outcome).to.equal('failure');
     expect(record.detail).to.include({ configMap: `${NS}/${CM}` });
     expect(record.message).to.match(/not what the operator wrote/);
@@ -205,7 +380,7 @@ describe('attack: a ConfigMap editor cannot change what the proxy enforces', fun
 
   it('a forged run-token issuer is never used by the proxy', async () => {
     const issuer = guard!.runtime.policy.metadata.annotations?.[ISSUER_ANNOTATION];
-    expect(issuer, 'the operator\'s issuer, from the policy status').to.match(/^https:\/\/127\.0\.0\.1:\d+$/);
+    expect(issuer, "the operator's issuer, from the policy status").to.match(/^https:\/\/127\.0\.0\.1:\d+$/);
     await forge((doc) => {
       doc.metadata.annotations = { ...doc.metadata.annotations, [ISSUER_ANNOTATION]: 'https://agent-issuer.example' };
     });
@@ -220,7 +395,14 @@ describe('attack: a ConfigMap editor cannot change what the proxy enforces', fun
     const invalid = structuredClone(policy);
     invalid.spec.masking!.patterns![0]!.regex = '(a)\\1'; // not RE2: the API server takes it, the operator refuses it
     expect((await c.kubectl(['apply', '-f', '-'], { input: stringify(invalid) })).code).to.equal(0);
-    await eventually('policy Invalid', async () => (await c.kubectl(['get', 'aap', 'billing-agent', '-n', NS, '-o', 'jsonpath={.status.conditions[0].reason}'])).stdout === 'InvalidPolicy', 30_000, 200);
+    await eventually(
+      'policy Invalid',
+      async () =>
+        (await c.kubectl(['get', 'aap', 'billing-agent', '-n', NS, '-o', 'jsonpath={.status.conditions[0].reason}']))
+          .stdout === 'InvalidPolicy',
+      30_000,
+      200,
+    );
     await forge((doc) => {
       doc.spec.rules = [];
       doc.spec.defaultAction = 'Allow';
@@ -229,54 +411,129 @@ describe('attack: a ConfigMap editor cannot change what the proxy enforces', fun
       expect(await ddl(), 'the forged rules are never enforced').to.equal('42501');
       await new Promise((r) => setTimeout(r, 200));
     }
-    const fresh = new ConfigMapPolicySource({ kc: agentKc, namespace: NS, policy: 'billing-agent', onPolicy: () => undefined });
-    const refused = await fresh.start().then(() => 'started', (e: Error) => e.message);
-    expect(refused).to.match(/generation \d+ is not compiled and the compiled ConfigMap does not hold generation \d+ as the operator compiled it/);
-    const event = await eventually('a CompiledPolicyTampered Event', async () => (await events()).find((e) => /not restored while generation \d+ is invalid/.test(e.message)), 5_000, 100);
+    const fresh = new ConfigMapPolicySource({
+      kc: agentKc,
+      namespace: NS,
+      policy: 'billing-agent',
+      onPolicy: () => undefined,
+    });
+    const refused = await fresh.start().then(
+      () => 'started',
+      (e: Error) => e.message,
+    );
+    expect(refused).to.match(
+      /generation \d+ is not compiled and the compiled ConfigMap does not hold generation \d+ as the operator compiled it/,
+    );
+    const event = await eventually(
+      'a CompiledPolicyTampered Event',
+      async () => (await events()).find((e) => /not restored while generation \d+ is invalid/.test(e.message)),
+      5_000,
+      100,
+    );
     expect(event.message).to.match(/changed by field manager "kubectl-patch"/);
     expect((await c.kubectl(['apply', '-f', '-'], { input: stringify(policy) })).code).to.equal(0);
-    await eventually('the ConfigMap compiled again from the valid policy', async () => {
-      const doc = JSON.parse((await configMap()).data['policy.json']);
-      return isDeepStrictEqual(doc.spec.rules, policy.spec.rules) && doc.metadata.generation > 2;
-    }, 5_000, 100);
+    await eventually(
+      'the ConfigMap compiled again from the valid policy',
+      async () => {
+        const doc = JSON.parse((await configMap()).data['policy.json']);
+        return isDeepStrictEqual(doc.spec.rules, policy.spec.rules) && doc.metadata.generation > 2;
+      },
+      5_000,
+      100,
+    );
     expect(await ddl()).to.equal('42501');
   });
 
-  it('the real proxy (agentgate proxy --policy-ref, the agent\'s service account) started while the ConfigMap is forged enforces the policy object and audits the drift', async () => {
+  it("the real proxy (agentgate proxy --policy-ref, the agent's service account) started while the ConfigMap is forged enforces the policy object and audits the drift", async () => {
     const port = await freePort();
     const cli = structuredClone(policy);
     cli.metadata = { name: 'cli-agent', namespace: NS };
     cli.spec.targets[0]!.listen = `127.0.0.1:${port}`;
     expect((await c.kubectl(['apply', '-f', '-'], { input: stringify(cli) })).code).to.equal(0);
-    await eventually('cli-agent compiled', async () => (await c.kubectl(['get', 'configmap', 'agentgate-policy-cli-agent', '-n', NS])).code === 0, 30_000, 200);
+    await eventually(
+      'cli-agent compiled',
+      async () => (await c.kubectl(['get', 'configmap', 'agentgate-policy-cli-agent', '-n', NS])).code === 0,
+      30_000,
+      200,
+    );
     // Forged before the proxy starts; the operator is stopped meanwhile so the forgery stays in place.
     await op.stop();
-    const doc = JSON.parse(JSON.parse((await c.kubectl(['get', 'configmap', 'agentgate-policy-cli-agent', '-n', NS, '-o', 'json'])).stdout).data['policy.json']);
+    const doc = JSON.parse(
+      JSON.parse((await c.kubectl(['get', 'configmap', 'agentgate-policy-cli-agent', '-n', NS, '-o', 'json'])).stdout)
+        .data['policy.json'],
+    );
     doc.spec.rules = [];
     doc.spec.defaultAction = 'Allow';
-    doc.metadata.annotations = { ...doc.metadata.annotations, 'agentgate.dev/changed-by': 'mallory@example.com', 'agentgate.dev/spec-sha256': 'f'.repeat(64) };
-    expect((await asEditor(['patch', 'configmap', 'agentgate-policy-cli-agent', '--type', 'merge', '-p', JSON.stringify({ data: { 'policy.json': JSON.stringify(doc) } })])).code).to.equal(0);
+    doc.metadata.annotations = {
+      ...doc.metadata.annotations,
+      'agentgate.dev/changed-by': 'mallory@example.com',
+      'agentgate.dev/spec-sha256': 'f'.repeat(64),
+    };
+    expect(
+      (
+        await asEditor([
+          'patch',
+          'configmap',
+          'agentgate-policy-cli-agent',
+          '--type',
+          'merge',
+          '-p',
+          JSON.stringify({ data: { 'policy.json': JSON.stringify(doc) } }),
+        ])
+      ).code,
+    ).to.equal(0);
     const cliAudit = join(stack.dir, 'cli-audit.log');
     const bin = new URL('../../bin/agentgate.js', import.meta.url).pathname;
-    const proc = spawn(process.execPath, [bin, 'proxy', '--policy-ref', `${NS}/cli-agent`, '--audit-file', cliAudit, '--no-audit-stdout', '--no-recordings'], {
-      env: { ...process.env, KUBECONFIG: agentKubeconfig, BILLING_DB_PASSWORD: 'agent-local-password' }, stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const proc = spawn(
+      process.execPath,
+      [
+        bin,
+        'proxy',
+        '--policy-ref',
+        `${NS}/cli-agent`,
+        '--audit-file',
+        cliAudit,
+        '--no-audit-stdout',
+        '--no-recordings',
+      ],
+      {
+        env: { ...process.env, KUBECONFIG: agentKubeconfig, BILLING_DB_PASSWORD: 'agent-local-password' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let logs = '';
     proc.stderr!.on('data', (d) => (logs += d));
     try {
       await eventually('proxy ready', async () => logs.includes('"message":"ready"'), 60_000, 200).catch((e) => {
         throw new Error(`${(e as Error).message}\n${logs}`);
       });
-      const client = new pg.Client({ host: '127.0.0.1', port, user: 'agent', database: 'billing', password: await stack.token('agent-1') });
+      const client = new pg.Client({
+        host: '127.0.0.1',
+        port,
+        user: 'agent',
+        database: 'billing',
+        password: await stack.token('agent-1'),
+      });
       client.on('error', () => undefined);
       await client.connect();
-      const r = await client.query('CREATE TABLE forged_by_configmap (a int)').then(() => 'executed', (e: Error & { code?: string }) => e.code ?? e.message);
+      const r = await client.query('CREATE TABLE forged_by_configmap (a int)').then(
+        () => 'executed',
+        (e: Error & { code?: string }) => e.code ?? e.message,
+      );
       await client.end();
       expect(r).to.equal('42501');
-      const records = await eventually('a policy.tampered record', async () => {
-        const lines = readFileSync(cliAudit, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-        return lines.some((x) => x.event.action === 'policy.tampered') && lines;
-      }, 10_000, 200);
+      const records = await eventually(
+        'a policy.tampered record',
+        async () => {
+          const lines = readFileSync(cliAudit, 'utf8')
+            .trim()
+            .split('\n')
+            .map((l) => JSON.parse(l));
+          return lines.some((x) => x.event.action === 'policy.tampered') && lines;
+        },
+        10_000,
+        200,
+      );
       expect(JSON.stringify(records)).not.to.contain('mallory@example.com');
     } finally {
       proc.kill('SIGTERM');

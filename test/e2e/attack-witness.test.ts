@@ -15,7 +15,7 @@ import { eventually, ns, testCluster, type TestCluster } from './cluster.js';
 const NS = ns('e2e-atk-witness');
 const OPNS = ns('e2e-atk-witness-op');
 
-describe('attack: a pod re-created under the same name, and the deleted pod\'s token (audit witness)', function () {
+describe("attack: a pod re-created under the same name, and the deleted pod's token (audit witness)", function () {
   this.timeout(180_000);
   let c: TestCluster;
   let op: Operator;
@@ -23,24 +23,61 @@ describe('attack: a pod re-created under the same name, and the deleted pod\'s t
   let operatorUrl: string;
 
   const createPod = async (): Promise<string> => {
-    await c.kubectl(['create', '-f', '-'], { input: stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'agent-pod', namespace: NS, annotations: { 'agentgate.dev/status': JSON.stringify({ policy: `${NS}/billing-agent` }) } }, spec: { serviceAccountName: 'billing-agent', containers: [{ name: 'agent', image: 'example.com/agent:1' }] } }) });
+    await c.kubectl(['create', '-f', '-'], {
+      input: stringify({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: {
+          name: 'agent-pod',
+          namespace: NS,
+          annotations: { 'agentgate.dev/status': JSON.stringify({ policy: `${NS}/billing-agent` }) },
+        },
+        spec: { serviceAccountName: 'billing-agent', containers: [{ name: 'agent', image: 'example.com/agent:1' }] },
+      }),
+    });
     return (await c.kubectl(['get', 'pod', 'agent-pod', '-n', NS, '-o', 'jsonpath={.metadata.uid}'])).stdout;
   };
   const proxyToken = async (): Promise<string> => {
-    const r = await c.kubectl(['create', 'token', 'billing-agent', '-n', NS, '--duration', '10m', '--audience', 'agentgate-proxy', '--bound-object-kind', 'Pod', '--bound-object-name', 'agent-pod']);
+    const r = await c.kubectl([
+      'create',
+      'token',
+      'billing-agent',
+      '-n',
+      NS,
+      '--duration',
+      '10m',
+      '--audience',
+      'agentgate-proxy',
+      '--bound-object-kind',
+      'Pod',
+      '--bound-object-name',
+      'agent-pod',
+    ]);
     if (r.code !== 0) throw new Error(r.stderr);
     return r.stdout.trim();
   };
-  const post = (token: string, seq: number, hash: string): Promise<{ status: number; json: any }> => new Promise((resolve, reject) => {
-    const req = https.request(new URL('/audit/checkpoints', operatorUrl), { method: 'POST', ca: readFileSync(caFile), headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` } }, (res) => {
-      let text = '';
-      res.on('data', (d) => (text += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, json: JSON.parse(text) }));
+  const post = (token: string, seq: number, hash: string): Promise<{ status: number; json: any }> =>
+    new Promise((resolve, reject) => {
+      const req = https.request(
+        new URL('/audit/checkpoints', operatorUrl),
+        {
+          method: 'POST',
+          ca: readFileSync(caFile),
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        },
+        (res) => {
+          let text = '';
+          res.on('data', (d) => (text += d));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, json: JSON.parse(text) }));
+        },
+      );
+      req.on('error', reject);
+      req.end(JSON.stringify({ seq, hash: hash.repeat(64), time: new Date().toISOString() }));
     });
-    req.on('error', reject);
-    req.end(JSON.stringify({ seq, hash: hash.repeat(64), time: new Date().toISOString() }));
-  });
-  const stored = async (): Promise<Record<string, string>> => JSON.parse((await c.kubectl(['get', 'configmap', `agentgate-audit-checkpoints-${NS}`, '-n', OPNS, '-o', 'json'])).stdout).data;
+  const stored = async (): Promise<Record<string, string>> =>
+    JSON.parse(
+      (await c.kubectl(['get', 'configmap', `agentgate-audit-checkpoints-${NS}`, '-n', OPNS, '-o', 'json'])).stdout,
+    ).data;
 
   before(async function () {
     this.timeout(1_200_000);
@@ -48,12 +85,24 @@ describe('attack: a pod re-created under the same name, and the deleted pod\'s t
     for (const n of [NS, OPNS]) await c.kubectl(['create', 'namespace', n]);
     await c.kubectl(['create', 'serviceaccount', 'billing-agent', '-n', NS]);
     op = new Operator({
-      kc: c.kc, leaseNamespace: OPNS, watchNamespace: NS, healthAddress: { host: '127.0.0.1', port: 0 },
-      webhook: { host: '127.0.0.1', port: 0, namespace: OPNS, dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'], injector: { image: 'x' } },
+      kc: c.kc,
+      leaseNamespace: OPNS,
+      watchNamespace: NS,
+      healthAddress: { host: '127.0.0.1', port: 0 },
+      webhook: {
+        host: '127.0.0.1',
+        port: 0,
+        namespace: OPNS,
+        dnsNames: ['localhost'],
+        ipAddresses: ['127.0.0.1'],
+        injector: { image: 'x' },
+      },
     });
     await op.start();
     operatorUrl = `https://127.0.0.1:${op.operatorAddress!.port}`;
-    const tls = JSON.parse((await c.kubectl(['get', 'secret', 'agentgate-webhook-tls', '-n', OPNS, '-o', 'json'])).stdout);
+    const tls = JSON.parse(
+      (await c.kubectl(['get', 'secret', 'agentgate-webhook-tls', '-n', OPNS, '-o', 'json'])).stdout,
+    );
     caFile = join(mkdtempSync(join(tmpdir(), 'agentgate-atk-witness-')), 'operator-ca.crt');
     writeFileSync(caFile, Buffer.from(tls.data['ca.crt'], 'base64'));
   });
@@ -61,7 +110,7 @@ describe('attack: a pod re-created under the same name, and the deleted pod\'s t
     await op?.stop();
   });
 
-  it('a re-created pod starts a new stream (keyed by uid, no AuditChainRegressed); the deleted pod\'s token is refused', async () => {
+  it("a re-created pod starts a new stream (keyed by uid, no AuditChainRegressed); the deleted pod's token is refused", async () => {
     const firstUid = await createPod();
     const oldToken = await proxyToken();
     const first = await post(oldToken, 50, 'a');
@@ -87,8 +136,21 @@ describe('attack: a pod re-created under the same name, and the deleted pod\'s t
     const data = await stored();
     expect(Object.keys(data).sort()).to.deep.equal([firstUid, secondUid, 'jwks.json'].sort());
     expect(JSON.parse(data[firstUid]!)).to.include({ seq: 50, pod: 'agent-pod' });
-    expect(JSON.parse(data[secondUid]!)).to.include({ seq: 1, pod: 'agent-pod', stream: `${NS}/agent-pod/${secondUid}` });
-    const events = await c.kubectl(['get', 'events', '-n', NS, '--field-selector', 'reason=AuditChainRegressed', '-o', 'name']);
+    expect(JSON.parse(data[secondUid]!)).to.include({
+      seq: 1,
+      pod: 'agent-pod',
+      stream: `${NS}/agent-pod/${secondUid}`,
+    });
+    const events = await c.kubectl([
+      'get',
+      'events',
+      '-n',
+      NS,
+      '--field-selector',
+      'reason=AuditChainRegressed',
+      '-o',
+      'name',
+    ]);
     expect(events.stdout.trim()).to.equal('');
   });
 });

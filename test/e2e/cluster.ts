@@ -12,7 +12,10 @@ export interface TestCluster {
   kubeconfig: string;
   kc: KubeConfig;
   local?: ClusterInfo;
-  kubectl(args: string[], opts?: { as?: string; input?: string }): Promise<{ code: number; stdout: string; stderr: string }>;
+  kubectl(
+    args: string[],
+    opts?: { as?: string; input?: string },
+  ): Promise<{ code: number; stdout: string; stderr: string }>;
   helm(args: string[]): Promise<{ code: number; stdout: string; stderr: string }>;
 }
 
@@ -40,18 +43,34 @@ export function testCluster(): Promise<TestCluster> {
     }
     const kc = new KubeConfig();
     kc.loadFromFile(kubeconfig);
-    const run = (bin: string, args: string[], input?: string): Promise<{ code: number; stdout: string; stderr: string }> =>
+    const run = (
+      bin: string,
+      args: string[],
+      input?: string,
+    ): Promise<{ code: number; stdout: string; stderr: string }> =>
       new Promise((resolve) => {
-        const child = execFile(bin, args, { env: { ...process.env, KUBECONFIG: kubeconfig }, maxBuffer: 64 << 20 }, (err, stdout, stderr) =>
-          resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+        const child = execFile(
+          bin,
+          args,
+          { env: { ...process.env, KUBECONFIG: kubeconfig }, maxBuffer: 64 << 20 },
+          (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
         );
         if (input !== undefined) child.stdin!.end(input);
       });
-    const kubectl: TestCluster['kubectl'] = (args, opts = {}) => run(kubectlBin, [...(opts.as ? ['--context', opts.as] : []), ...args], opts.input);
+    const kubectl: TestCluster['kubectl'] = (args, opts = {}) =>
+      run(kubectlBin, [...(opts.as ? ['--context', opts.as] : []), ...args], opts.input);
     const helm: TestCluster['helm'] = (args) => run(local ? join(local.bin, 'helm') : 'helm', args);
     const applied = await kubectl(['apply', '--server-side', '--force-conflicts', '-f', CRDS]);
     if (applied.code !== 0) throw new Error(`applying CRDs failed: ${applied.stderr}`);
-    await kubectl(['wait', '--for', 'condition=Established', 'crd/agentaccesspolicies.agentgate.dev', 'crd/approvalrequests.agentgate.dev', 'crd/deviationreviews.agentgate.dev', '--timeout=60s']);
+    await kubectl([
+      'wait',
+      '--for',
+      'condition=Established',
+      'crd/agentaccesspolicies.agentgate.dev',
+      'crd/approvalrequests.agentgate.dev',
+      'crd/deviationreviews.agentgate.dev',
+      '--timeout=60s',
+    ]);
     return { kubeconfig, kc, kubectl, helm, ...(local ? { local } : {}) };
   })();
   return shared;
@@ -67,7 +86,12 @@ export async function releaseTestCluster(): Promise<void> {
   }
 }
 
-export async function eventually<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 30_000, everyMs = 100): Promise<T> {
+export async function eventually<T>(
+  what: string,
+  fn: () => Promise<T | undefined | false>,
+  timeoutMs = 30_000,
+  everyMs = 100,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -77,7 +101,8 @@ export async function eventually<T>(what: string, fn: () => Promise<T | undefine
     } catch (e) {
       last = e;
     }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }

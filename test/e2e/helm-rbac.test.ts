@@ -30,9 +30,27 @@ describe('Helm chart and least-privilege RBAC on a real API server', function ()
     const chart = new URL('../../charts/agentgate', import.meta.url).pathname;
     // This control plane runs no pods, so the chart's operator never serves its webhooks: policy changes
     // must not wait for it here (the default, Fail, refuses unrecorded changes).
-    const r = await c.helm(['upgrade', '--install', 'agentgate', chart, '-n', SYSTEM, '--create-namespace', '--wait=false', '--set', 'webhook.policyChangesFailurePolicy=Ignore']);
+    const r = await c.helm([
+      'upgrade',
+      '--install',
+      'agentgate',
+      chart,
+      '-n',
+      SYSTEM,
+      '--create-namespace',
+      '--wait=false',
+      '--set',
+      'webhook.policyChangesFailurePolicy=Ignore',
+    ]);
     expect(r.code, r.stderr).to.equal(0);
-    for (const what of [['deployment', 'agentgate-operator', '-n', SYSTEM], ['service', 'agentgate-webhook', '-n', SYSTEM], ['service', 'agentgate-admission', '-n', SYSTEM], ['mutatingwebhookconfiguration', 'agentgate'], ['clusterrole', 'agentgate-operator'], ['crd', 'agentaccesspolicies.agentgate.dev']]) {
+    for (const what of [
+      ['deployment', 'agentgate-operator', '-n', SYSTEM],
+      ['service', 'agentgate-webhook', '-n', SYSTEM],
+      ['service', 'agentgate-admission', '-n', SYSTEM],
+      ['mutatingwebhookconfiguration', 'agentgate'],
+      ['clusterrole', 'agentgate-operator'],
+      ['crd', 'agentaccesspolicies.agentgate.dev'],
+    ]) {
       expect((await c.kubectl(['get', ...what])).code, what.join(' ')).to.equal(0);
     }
   });
@@ -68,8 +86,16 @@ describe('Helm chart and least-privilege RBAC on a real API server', function ()
     }
   });
 
-  it('the chart\'s agentgate-auditor role grants countersigning and reading review inputs, nothing it does not name', async () => {
-    await c.kubectl(['create', 'clusterrolebinding', `auditor-${NS}`, '--clusterrole', 'agentgate-auditor', '--user', 'auditor-test']);
+  it("the chart's agentgate-auditor role grants countersigning and reading review inputs, nothing it does not name", async () => {
+    await c.kubectl([
+      'create',
+      'clusterrolebinding',
+      `auditor-${NS}`,
+      '--clusterrole',
+      'agentgate-auditor',
+      '--user',
+      'auditor-test',
+    ]);
     try {
       // SubjectAccessReviews, as the operator asks them (kubectl auth can-i only knows discovered resources).
       for (const [verb, resource, group, namespace, want] of [
@@ -79,9 +105,19 @@ describe('Helm chart and least-privilege RBAC on a real API server', function ()
         ['patch', 'deviationreviews', 'agentgate.dev', 'anywhere', false],
         ['get', 'secrets', '', 'anywhere', false],
       ] as [string, string, string, string, boolean][]) {
-        const sar = { apiVersion: 'authorization.k8s.io/v1', kind: 'SubjectAccessReview', spec: { user: 'auditor-test', resourceAttributes: { verb, resource, group, ...(namespace ? { namespace } : {}) } } };
+        const sar = {
+          apiVersion: 'authorization.k8s.io/v1',
+          kind: 'SubjectAccessReview',
+          spec: {
+            user: 'auditor-test',
+            resourceAttributes: { verb, resource, group, ...(namespace ? { namespace } : {}) },
+          },
+        };
         const r = await c.kubectl(['create', '-f', '-', '-o', 'json'], { input: JSON.stringify(sar) });
-        expect(JSON.parse(r.stdout).status.allowed === true, `${verb} ${resource}.${group} in ${namespace || 'the cluster'}: ${r.stderr}`).to.equal(want);
+        expect(
+          JSON.parse(r.stdout).status.allowed === true,
+          `${verb} ${resource}.${group} in ${namespace || 'the cluster'}: ${r.stderr}`,
+        ).to.equal(want);
       }
     } finally {
       await c.kubectl(['delete', 'clusterrolebinding', `auditor-${NS}`]);
@@ -89,11 +125,21 @@ describe('Helm chart and least-privilege RBAC on a real API server', function ()
   });
 
   it('an operator running with only that RBAC serves its webhook, keeps its audit keys and reconciles a policy to Ready', async () => {
-    const token = (await c.kubectl(['create', 'token', 'agentgate-operator', '-n', SYSTEM, '--duration', '10m'])).stdout.trim();
+    const token = (
+      await c.kubectl(['create', 'token', 'agentgate-operator', '-n', SYSTEM, '--duration', '10m'])
+    ).stdout.trim();
     const admin = c.kc.getCurrentCluster()!;
     const kc = new KubeConfig();
     kc.loadFromOptions({
-      clusters: [{ name: 'c', server: admin.server, caData: admin.caData, ...(admin.caFile ? { caFile: admin.caFile } : {}), skipTLSVerify: false }],
+      clusters: [
+        {
+          name: 'c',
+          server: admin.server,
+          caData: admin.caData,
+          ...(admin.caFile ? { caFile: admin.caFile } : {}),
+          skipTLSVerify: false,
+        },
+      ],
       users: [{ name: 'operator', token }],
       contexts: [{ name: 'operator', cluster: 'c', user: 'operator' }],
       currentContext: 'operator',
@@ -103,14 +149,39 @@ describe('Helm chart and least-privilege RBAC on a real API server', function ()
     doc.metadata = { name: 'rbac-check', namespace: NS };
     expect((await c.kubectl(['apply', '-f', '-'], { input: stringify(doc) })).code).to.equal(0);
     // With its webhook server: PKI Secret, caBundle, and the audit witness's signing keys.
-    const op = new Operator({ kc, leaseNamespace: SYSTEM, healthAddress: { host: '127.0.0.1', port: 0 }, webhook: { host: '127.0.0.1', port: 0, namespace: SYSTEM, dnsNames: ['localhost'], configurationName: 'agentgate', injector: { image: 'x' } } });
+    const op = new Operator({
+      kc,
+      leaseNamespace: SYSTEM,
+      healthAddress: { host: '127.0.0.1', port: 0 },
+      webhook: {
+        host: '127.0.0.1',
+        port: 0,
+        namespace: SYSTEM,
+        dnsNames: ['localhost'],
+        configurationName: 'agentgate',
+        injector: { image: 'x' },
+      },
+    });
     await op.start();
     expect(op.auditKeys!.jwks().keys).to.have.length(1);
     try {
-      await eventually('Ready with least privilege', async () => {
-        const r = await c.kubectl(['get', 'aap', 'rbac-check', '-n', NS, '-o', 'jsonpath={.status.conditions[0].status}']);
-        return r.stdout === 'True';
-      }, 60_000, 250);
+      await eventually(
+        'Ready with least privilege',
+        async () => {
+          const r = await c.kubectl([
+            'get',
+            'aap',
+            'rbac-check',
+            '-n',
+            NS,
+            '-o',
+            'jsonpath={.status.conditions[0].status}',
+          ]);
+          return r.stdout === 'True';
+        },
+        60_000,
+        250,
+      );
       expect((await c.kubectl(['get', 'configmap', 'agentgate-policy-rbac-check', '-n', NS])).code).to.equal(0);
     } finally {
       await op.stop();

@@ -29,7 +29,8 @@ const NS = ns('e2e-mcp');
 const CONFIG = ns('agentgate-mcp');
 const ISSUER = 'https://issuer.example';
 
-const text = (r: CallToolResult): string => r.content.map((c) => (c.type === 'text' ? c.text : `[${c.type}]`)).join('\n');
+const text = (r: CallToolResult): string =>
+  r.content.map((c) => (c.type === 'text' ? c.text : `[${c.type}]`)).join('\n');
 
 describe('MCP targets on the API server: approvals by kubectl patch, rug pulls on the policy status', function () {
   this.timeout(180_000);
@@ -47,15 +48,24 @@ describe('MCP targets on the API server: approvals by kubectl patch, rug pulls o
     const a = proxy.addresses().find((x) => x.target === target && (x.kind ?? 'reverse') === 'reverse')!;
     const token = await issueDevToken({ dir, issuer: ISSUER, subject, audience: 'agentgate', ttlSeconds: 600 });
     const client = new Client({ name: 'e2e-agent', version: '1' });
-    await client.connect(new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${a.port}/mcp`), { requestInit: { headers: { authorization: `Bearer ${token}` } } }));
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${a.port}/mcp`), {
+        requestInit: { headers: { authorization: `Bearer ${token}` } },
+      }),
+    );
     return client;
   };
   const records = (): any[] => {
     proxy.audit.flush();
-    return readFileSync(auditFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    return readFileSync(auditFile, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
   };
-  const getPolicy = async (): Promise<any> => JSON.parse((await c.kubectl(['get', 'aap', 'billing-agent', '-n', NS, '-o', 'json'])).stdout);
-  const toolCondition = async (): Promise<any> => (await getPolicy()).status?.conditions?.find((x: any) => x.type === 'ToolDefinitionsAccepted');
+  const getPolicy = async (): Promise<any> =>
+    JSON.parse((await c.kubectl(['get', 'aap', 'billing-agent', '-n', NS, '-o', 'json'])).stdout);
+  const toolCondition = async (): Promise<any> =>
+    (await getPolicy()).status?.conditions?.find((x: any) => x.type === 'ToolDefinitionsAccepted');
   const applyPolicy = async (edit: (p: AgentAccessPolicy) => void): Promise<void> => {
     edit(policy);
     const r = await c.kubectl(['apply', '-f', '-'], { input: stringify(policy) });
@@ -63,18 +73,47 @@ describe('MCP targets on the API server: approvals by kubectl patch, rug pulls o
     proxy.updatePolicy(structuredClone(policy));
   };
   const pendingFor = (sha: string): Promise<any> =>
-    eventually(`a Pending ApprovalRequest for ${sha.slice(0, 12)}`, async () => {
-      const r = await c.kubectl(['get', 'apr', '-n', NS, '-o', 'json']);
-      return JSON.parse(r.stdout).items.find((a: any) => (a.status?.phase ?? 'Pending') === 'Pending' && a.spec.command.sha256 === sha);
-    }, 30_000, 100);
+    eventually(
+      `a Pending ApprovalRequest for ${sha.slice(0, 12)}`,
+      async () => {
+        const r = await c.kubectl(['get', 'apr', '-n', NS, '-o', 'json']);
+        return JSON.parse(r.stdout).items.find(
+          (a: any) => (a.status?.phase ?? 'Pending') === 'Pending' && a.spec.command.sha256 === sha,
+        );
+      },
+      30_000,
+      100,
+    );
   const decide = (name: string, as: string, decision: string) =>
-    c.kubectl(['patch', 'apr', name, '-n', NS, '--type', 'merge', '-p', JSON.stringify({ spec: { decision, comment: 'ticket 7' } })], { as });
+    c.kubectl(
+      [
+        'patch',
+        'apr',
+        name,
+        '-n',
+        NS,
+        '--type',
+        'merge',
+        '-p',
+        JSON.stringify({ spec: { decision, comment: 'ticket 7' } }),
+      ],
+      { as },
+    );
 
   before(async function () {
     this.timeout(1_200_000);
     c = await testCluster();
     await c.kubectl(['create', 'namespace', NS]);
-    await c.kubectl(['apply', '-f', '-'], { input: stringify({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: CONFIG }, rules: [{ apiGroups: ['agentgate.dev'], resources: ['approvalrequests'], verbs: ['get', 'list', 'watch', 'patch'] }] }) });
+    await c.kubectl(['apply', '-f', '-'], {
+      input: stringify({
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'ClusterRole',
+        metadata: { name: CONFIG },
+        rules: [
+          { apiGroups: ['agentgate.dev'], resources: ['approvalrequests'], verbs: ['get', 'list', 'watch', 'patch'] },
+        ],
+      }),
+    });
     await c.kubectl(['create', 'clusterrolebinding', CONFIG, `--clusterrole=${CONFIG}`, '--group=agentgate:approvers']);
     dir = mkdtempSync(join(tmpdir(), 'agentgate-e2e-mcp-'));
     files = mkdtempSync(join(tmpdir(), 'agentgate-e2e-mcp-files-'));
@@ -82,47 +121,150 @@ describe('MCP targets on the API server: approvals by kubectl patch, rug pulls o
     auditFile = join(dir, 'audit.log');
     const key = await ensureDevKey(dir);
     policy = {
-      apiVersion: 'agentgate.dev/v1alpha1', kind: 'AgentAccessPolicy', metadata: { name: 'billing-agent', namespace: NS },
+      apiVersion: 'agentgate.dev/v1alpha1',
+      kind: 'AgentAccessPolicy',
+      metadata: { name: 'billing-agent', namespace: NS },
       spec: {
         identity: { issuers: [{ issuer: ISSUER, audiences: ['agentgate'], jwksFile: key.jwksFile }] },
         targets: [
-          { name: 'files', protocol: 'mcp', listen: '127.0.0.1:1', upstream: { command: join(ROOT, 'node_modules/.bin/mcp-server-filesystem'), args: [files] } },
-          { name: 'weather', protocol: 'mcp', listen: '127.0.0.1:2', upstream: { command: process.execPath, args: [join(ROOT, 'test/support/mcp-rug-pull-server.mjs')] } },
+          {
+            name: 'files',
+            protocol: 'mcp',
+            listen: '127.0.0.1:1',
+            upstream: { command: join(ROOT, 'node_modules/.bin/mcp-server-filesystem'), args: [files] },
+          },
+          {
+            name: 'weather',
+            protocol: 'mcp',
+            listen: '127.0.0.1:2',
+            upstream: { command: process.execPath, args: [join(ROOT, 'test/support/mcp-rug-pull-server.mjs')] },
+          },
         ],
         masking: { detectors: ['email'], defaultStrategy: 'redact' },
-        rules: [{ name: 'writes-need-approval', when: { mcp: { tools: ['write_file', 'edit_file'] } }, action: 'RequireApproval', message: 'writes need a human' }],
+        rules: [
+          {
+            name: 'writes-need-approval',
+            when: { mcp: { tools: ['write_file', 'edit_file'] } },
+            action: 'RequireApproval',
+            message: 'writes need a human',
+          },
+        ],
         defaultAction: 'Allow',
-        approval: { mode: 'Hold', timeoutSeconds: 30, approvers: { groups: ['agentgate:approvers'] }, requiredApprovals: 1, grant: { ttlSeconds: 0 }, retentionSeconds: 3600 },
+        approval: {
+          mode: 'Hold',
+          timeoutSeconds: 30,
+          approvers: { groups: ['agentgate:approvers'] },
+          requiredApprovals: 1,
+          grant: { ttlSeconds: 0 },
+          retentionSeconds: 3600,
+        },
       },
     } as unknown as AgentAccessPolicy;
     const applied = await c.kubectl(['apply', '-f', '-'], { input: stringify(policy) });
     expect(applied.code, applied.stderr).to.equal(0);
-    op = new Operator({ kc: c.kc, leaseNamespace: NS, healthAddress: { host: '127.0.0.1', port: 0 }, webhook: { host: '127.0.0.1', port: 0, namespace: NS, dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'], configurationName: CONFIG, injector: { image: 'x' } } });
+    op = new Operator({
+      kc: c.kc,
+      leaseNamespace: NS,
+      healthAddress: { host: '127.0.0.1', port: 0 },
+      webhook: {
+        host: '127.0.0.1',
+        port: 0,
+        namespace: NS,
+        dnsNames: ['localhost'],
+        ipAddresses: ['127.0.0.1'],
+        configurationName: CONFIG,
+        injector: { image: 'x' },
+      },
+    });
     await op.start();
     const mwc = {
-      apiVersion: 'admissionregistration.k8s.io/v1', kind: 'MutatingWebhookConfiguration', metadata: { name: CONFIG },
-      webhooks: [{
-        name: 'approvals.agentgate.dev', clientConfig: { url: `https://127.0.0.1:${op.webhookAddress!.port}/admit-approvals` },
-        rules: [{ operations: ['CREATE', 'UPDATE'], apiGroups: ['agentgate.dev'], apiVersions: ['v1alpha1'], resources: ['approvalrequests', 'approvalrequests/status'] }],
-        namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': NS } },
-        failurePolicy: 'Fail', sideEffects: 'None', admissionReviewVersions: ['v1'], timeoutSeconds: 10,
-      }],
+      apiVersion: 'admissionregistration.k8s.io/v1',
+      kind: 'MutatingWebhookConfiguration',
+      metadata: { name: CONFIG },
+      webhooks: [
+        {
+          name: 'approvals.agentgate.dev',
+          clientConfig: { url: `https://127.0.0.1:${op.webhookAddress!.port}/admit-approvals` },
+          rules: [
+            {
+              operations: ['CREATE', 'UPDATE'],
+              apiGroups: ['agentgate.dev'],
+              apiVersions: ['v1alpha1'],
+              resources: ['approvalrequests', 'approvalrequests/status'],
+            },
+          ],
+          namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': NS } },
+          failurePolicy: 'Fail',
+          sideEffects: 'None',
+          admissionReviewVersions: ['v1'],
+          timeoutSeconds: 10,
+        },
+      ],
     };
     expect((await c.kubectl(['apply', '-f', '-'], { input: stringify(mwc) })).code).to.equal(0);
     await op.renewWebhookCertificate();
-    await eventually('policy Ready', async () => (await c.kubectl(['get', 'aap', 'billing-agent', '-n', NS, '-o', 'jsonpath={.status.conditions[0].status}'])).stdout === 'True');
+    await eventually(
+      'policy Ready',
+      async () =>
+        (await c.kubectl(['get', 'aap', 'billing-agent', '-n', NS, '-o', 'jsonpath={.status.conditions[0].status}']))
+          .stdout === 'True',
+    );
     await c.kubectl(['create', 'serviceaccount', 'billing-agent', '-n', NS]);
-    await c.kubectl(['create', '-f', '-'], { input: stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'agent-pod', namespace: NS, annotations: { 'agentgate.dev/status': JSON.stringify({ policy: `${NS}/billing-agent` }) } }, spec: { serviceAccountName: 'billing-agent', containers: [{ name: 'agent', image: 'example.com/agent:1' }] } }) });
+    await c.kubectl(['create', '-f', '-'], {
+      input: stringify({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: {
+          name: 'agent-pod',
+          namespace: NS,
+          annotations: { 'agentgate.dev/status': JSON.stringify({ policy: `${NS}/billing-agent` }) },
+        },
+        spec: { serviceAccountName: 'billing-agent', containers: [{ name: 'agent', image: 'example.com/agent:1' }] },
+      }),
+    });
     const tokenFile = join(dir, 'pod-token');
-    writeFileSync(tokenFile, (await c.kubectl(['create', 'token', 'billing-agent', '-n', NS, '--audience', 'agentgate-proxy', '--bound-object-kind', 'Pod', '--bound-object-name', 'agent-pod', '--duration', '1h'])).stdout.trim());
-    const ca = Buffer.from(JSON.parse((await c.kubectl(['get', 'secret', 'agentgate-webhook-tls', '-n', NS, '-o', 'json'])).stdout).data['ca.crt'], 'base64');
+    writeFileSync(
+      tokenFile,
+      (
+        await c.kubectl([
+          'create',
+          'token',
+          'billing-agent',
+          '-n',
+          NS,
+          '--audience',
+          'agentgate-proxy',
+          '--bound-object-kind',
+          'Pod',
+          '--bound-object-name',
+          'agent-pod',
+          '--duration',
+          '1h',
+        ])
+      ).stdout.trim(),
+    );
+    const ca = Buffer.from(
+      JSON.parse((await c.kubectl(['get', 'secret', 'agentgate-webhook-tls', '-n', NS, '-o', 'json'])).stdout).data[
+        'ca.crt'
+      ],
+      'base64',
+    );
     endpoint = { url: `https://127.0.0.1:${op.operatorAddress!.port}`, tokenFile, ca };
     broker = new KubeApprovals({ kc: c.kc, namespace: NS, policy: 'billing-agent', operator: endpoint });
     await broker.start();
     // As cli's cluster mode wires the sidecar: approvals through the operator, Events to its /events.
     proxy = await GuardProxy.start({
-      policy: structuredClone(policy), auditFile, recordingsDir: join(dir, 'sessions'), env: {}, approvals: broker,
-      listenOverride: { files: '127.0.0.1:0', 'files/forward': '127.0.0.1:0', weather: '127.0.0.1:0', 'weather/forward': '127.0.0.1:0' },
+      policy: structuredClone(policy),
+      auditFile,
+      recordingsDir: join(dir, 'sessions'),
+      env: {},
+      approvals: broker,
+      listenOverride: {
+        files: '127.0.0.1:0',
+        'files/forward': '127.0.0.1:0',
+        weather: '127.0.0.1:0',
+        'weather/forward': '127.0.0.1:0',
+      },
       events: operatorEvents((path, body) => postToOperator(endpoint, path, body)),
     });
   });
@@ -141,14 +283,23 @@ describe('MCP targets on the API server: approvals by kubectl patch, rug pulls o
       const args = { path: join(files, 'out.txt'), content: 'send the numbers to dave@example.com' };
       const sha = callFacts('files', 'tools/call', { name: 'write_file', arguments: args }).sha256;
       const progress: string[] = [];
-      const held = client.callTool({ name: 'write_file', arguments: args }, undefined, { onprogress: (p) => void progress.push(p.message ?? ''), resetTimeoutOnProgress: true });
+      const held = client.callTool({ name: 'write_file', arguments: args }, undefined, {
+        onprogress: (p) => void progress.push(p.message ?? ''),
+        resetTimeoutOnProgress: true,
+      });
       const apr = await pendingFor(sha);
       expect(apr.spec).to.deep.include({ policy: 'billing-agent', rule: 'writes-need-approval', target: 'files' });
       expect(apr.spec.requester.subject).to.equal('agent-1');
-      expect(apr.spec.command.text).to.include('tools/call write_file').and.include(`sha256 ${sha}`).and.include('send the numbers to').and.not.include('dave@example.com');
+      expect(apr.spec.command.text)
+        .to.include('tools/call write_file')
+        .and.include(`sha256 ${sha}`)
+        .and.include('send the numbers to')
+        .and.not.include('dave@example.com');
       const table = await c.kubectl(['get', 'apr', '-n', NS]);
       expect(table.stdout).to.match(/PHASE\s+REQUESTER\s+TARGET\s+COMMAND/);
-      expect(table.stdout.split('\n').find((l) => l.startsWith(apr.metadata.name))).to.match(/Pending\s+agent-1\s+files\s+MCP tools\/call write_file/);
+      expect(table.stdout.split('\n').find((l) => l.startsWith(apr.metadata.name))).to.match(
+        /Pending\s+agent-1\s+files\s+MCP tools\/call write_file/,
+      );
       expect(existsSync(join(files, 'out.txt'))).to.equal(false);
       // Someone outside the approvers' group cannot release it.
       expect((await decide(apr.metadata.name, 'dev-user', 'Approved')).code).to.not.equal(0);
@@ -158,11 +309,23 @@ describe('MCP targets on the API server: approvals by kubectl patch, rug pulls o
       expect(result.isError, text(result)).to.not.equal(true);
       expect(readFileSync(join(files, 'out.txt'), 'utf8')).to.equal(args.content);
       expect(progress[0]).to.equal(`waiting for ApprovalRequest ${NS}/${apr.metadata.name}`);
-      await eventually('Used', async () => JSON.parse((await c.kubectl(['get', 'apr', apr.metadata.name, '-n', NS, '-o', 'json'])).stdout).status?.phase === 'Used');
+      await eventually(
+        'Used',
+        async () =>
+          JSON.parse((await c.kubectl(['get', 'apr', apr.metadata.name, '-n', NS, '-o', 'json'])).stdout).status
+            ?.phase === 'Used',
+      );
       const recs = records();
-      expect(recs.find((x) => x.event.action === 'approval.grant-used' && x.detail.approvalRequest === apr.metadata.name)?.detail.sha256).to.equal(sha);
+      expect(
+        recs.find((x) => x.event.action === 'approval.grant-used' && x.detail.approvalRequest === apr.metadata.name)
+          ?.detail.sha256,
+      ).to.equal(sha);
       const decided = recs.find((x) => x.event.action === 'statement.decision' && x.mcp?.argumentsSha256 === sha)!;
-      expect(decided).to.deep.include({ protocol: 'mcp', decision: 'RequireApproval', rule: { name: 'writes-need-approval' } });
+      expect(decided).to.deep.include({
+        protocol: 'mcp',
+        decision: 'RequireApproval',
+        rule: { name: 'writes-need-approval' },
+      });
       expect(decided.mcp).to.include({ tool: 'write_file' });
       expect(decided.mcp.arguments).to.not.include('dave@example.com');
     } finally {
@@ -175,7 +338,10 @@ describe('MCP targets on the API server: approvals by kubectl patch, rug pulls o
     try {
       const args = { path: join(files, 'denied.txt'), content: 'no' };
       const sha = callFacts('files', 'tools/call', { name: 'write_file', arguments: args }).sha256;
-      const held = client.callTool({ name: 'write_file', arguments: args }, undefined, { resetTimeoutOnProgress: true, onprogress: () => undefined });
+      const held = client.callTool({ name: 'write_file', arguments: args }, undefined, {
+        resetTimeoutOnProgress: true,
+        onprogress: () => undefined,
+      });
       const apr = await pendingFor(sha);
       expect((await decide(apr.metadata.name, 'approver-2', 'Denied')).code).to.equal(0);
       const result = (await held) as CallToolResult;
@@ -190,65 +356,124 @@ describe('MCP targets on the API server: approvals by kubectl patch, rug pulls o
   it('a rug pull sets ToolDefinitionsAccepted False on the policy (kept across reconciles) until acceptedTools lists the fingerprint', async () => {
     const client = await agent('weather');
     try {
-      const changed = new Promise<void>((resolve) => client.setNotificationHandler(ToolListChangedNotificationSchema, async () => resolve()));
-      expect(text((await client.callTool({ name: 'weather', arguments: { city: 'Oslo' } })) as CallToolResult)).to.equal('Sunny in Oslo');
+      const changed = new Promise<void>((resolve) =>
+        client.setNotificationHandler(ToolListChangedNotificationSchema, async () => resolve()),
+      );
+      expect(
+        text((await client.callTool({ name: 'weather', arguments: { city: 'Oslo' } })) as CallToolResult),
+      ).to.equal('Sunny in Oslo');
       await changed;
-      const blocked = (await client.callTool({ name: 'weather', arguments: { city: 'Oslo', notes: 'id_rsa' } })) as CallToolResult;
+      const blocked = (await client.callTool({
+        name: 'weather',
+        arguments: { city: 'Oslo', notes: 'id_rsa' },
+      })) as CallToolResult;
       expect(blocked.isError).to.equal(true);
       const fp = records().find((x) => x.rule?.name === 'tool-definition-changed').detail.sha256 as string;
       expect(fp).to.match(/^[0-9a-f]{64}$/);
 
       // The operator shows it on the policy: a condition naming target, tool and fingerprint, and the change itself.
-      const cond = await eventually('ToolDefinitionsAccepted False', async () => {
-        const x = await toolCondition();
-        return x?.status === 'False' ? x : undefined;
-      }, 30_000, 100);
+      const cond = await eventually(
+        'ToolDefinitionsAccepted False',
+        async () => {
+          const x = await toolCondition();
+          return x?.status === 'False' ? x : undefined;
+        },
+        30_000,
+        100,
+      );
       const generation = (await getPolicy()).metadata.generation;
       expect(cond).to.include({ reason: 'ToolDefinitionChanged', observedGeneration: generation });
       expect(cond.message).to.include('tool "weather" on target weather').and.include(fp).and.include('agent-pod');
       const status = (await getPolicy()).status;
       expect(status.conditions[0]).to.include({ type: 'Ready', status: 'True' });
       expect(status.toolDefinitionChanges).to.have.length(1);
-      expect(status.toolDefinitionChanges[0]).to.include({ target: 'weather', tool: 'weather', sha256: fp, pod: 'agent-pod' });
-      expect(status.toolDefinitionChanges[0].baseline).to.match(/^[0-9a-f]{64}$/).and.not.equal(fp);
-      await eventually('ToolDefinitionChanged Event on the pod', async () => (await c.kubectl(['get', 'events', '-n', NS, '--field-selector', 'involvedObject.name=agent-pod,reason=ToolDefinitionChanged', '-o', 'name'])).stdout.trim() !== '');
+      expect(status.toolDefinitionChanges[0]).to.include({
+        target: 'weather',
+        tool: 'weather',
+        sha256: fp,
+        pod: 'agent-pod',
+      });
+      expect(status.toolDefinitionChanges[0].baseline)
+        .to.match(/^[0-9a-f]{64}$/)
+        .and.not.equal(fp);
+      await eventually(
+        'ToolDefinitionChanged Event on the pod',
+        async () =>
+          (
+            await c.kubectl([
+              'get',
+              'events',
+              '-n',
+              NS,
+              '--field-selector',
+              'involvedObject.name=agent-pod,reason=ToolDefinitionChanged',
+              '-o',
+              'name',
+            ])
+          ).stdout.trim() !== '',
+      );
 
       // A spec change that does not accept it: the policy controller reconciles; the condition stays False at the new generation.
       await applyPolicy((p) => void (p.spec.rules![0]!.message = 'writes need a human, ticket required'));
-      await eventually('Ready at the new generation', async () => {
-        const p = await getPolicy();
-        return p.status.conditions[0].observedGeneration === p.metadata.generation && p.metadata.generation > generation;
-      }, 30_000, 100);
-      const kept = await eventually('condition at the new generation', async () => {
-        const x = await toolCondition();
-        return x?.observedGeneration > generation ? x : undefined;
-      }, 30_000, 100);
+      await eventually(
+        'Ready at the new generation',
+        async () => {
+          const p = await getPolicy();
+          return (
+            p.status.conditions[0].observedGeneration === p.metadata.generation && p.metadata.generation > generation
+          );
+        },
+        30_000,
+        100,
+      );
+      const kept = await eventually(
+        'condition at the new generation',
+        async () => {
+          const x = await toolCondition();
+          return x?.observedGeneration > generation ? x : undefined;
+        },
+        30_000,
+        100,
+      );
       expect(kept).to.include({ status: 'False', reason: 'ToolDefinitionChanged' });
       expect(kept.lastTransitionTime).to.equal(cond.lastTransitionTime);
 
       // The admin accepts the fingerprint: the condition clears, the change list empties, the tool passes again.
-      await applyPolicy((p) => void ((p.spec.targets[1] as McpTargetSpec).mcp = { acceptedTools: [{ tool: 'weather', sha256: fp }] }));
-      const cleared = await eventually('ToolDefinitionsAccepted True', async () => {
-        const x = await toolCondition();
-        return x?.status === 'True' ? x : undefined;
-      }, 30_000, 100);
+      await applyPolicy(
+        (p) => void ((p.spec.targets[1] as McpTargetSpec).mcp = { acceptedTools: [{ tool: 'weather', sha256: fp }] }),
+      );
+      const cleared = await eventually(
+        'ToolDefinitionsAccepted True',
+        async () => {
+          const x = await toolCondition();
+          return x?.status === 'True' ? x : undefined;
+        },
+        30_000,
+        100,
+      );
       expect(cleared.reason).to.equal('Accepted');
       expect((await getPolicy()).status.toolDefinitionChanges).to.deep.equal([]);
-      expect(text((await client.callTool({ name: 'weather', arguments: { city: 'Bergen' } })) as CallToolResult)).to.equal('Sunny in Bergen');
+      expect(
+        text((await client.callTool({ name: 'weather', arguments: { city: 'Bergen' } })) as CallToolResult),
+      ).to.equal('Sunny in Bergen');
     } finally {
       await client.close();
     }
   });
 
-  it('the operator takes a tool-definition report only as its shape and the pod\'s policy allow', async () => {
+  it("the operator takes a tool-definition report only as its shape and the pod's policy allow", async () => {
     const fp = 'a'.repeat(64);
-    const post = (body: object): Promise<unknown> => postToOperator(endpoint, '/events', { type: 'Warning', reason: 'ToolDefinitionChanged', message: 'x', ...body });
+    const post = (body: object): Promise<unknown> =>
+      postToOperator(endpoint, '/events', { type: 'Warning', reason: 'ToolDefinitionChanged', message: 'x', ...body });
     for (const [body, why] of [
       [{ toolDefinition: { target: 'nope', tool: 't', sha256: fp } }, /no MCP target nope/],
       [{ toolDefinition: { target: 'weather', tool: 't', sha256: 'A'.repeat(64) } }, /64 lowercase hex/],
       [{ toolDefinition: { target: 'weather', tool: 't\nx', sha256: fp } }, /printable/],
       [{ toolDefinition: { target: 'weather', tool: 't', sha256: fp, pod: 'other' } }, /unknown fields/],
-      [{ reason: 'PolicyUnavailable', toolDefinition: { target: 'weather', tool: 't', sha256: fp } }, /goes with reason ToolDefinitionChanged only/],
+      [
+        { reason: 'PolicyUnavailable', toolDefinition: { target: 'weather', tool: 't', sha256: fp } },
+        /goes with reason ToolDefinitionChanged only/,
+      ],
     ] as const) {
       let err: Error | undefined;
       await post(body).catch((e: Error) => (err = e));
@@ -256,9 +481,17 @@ describe('MCP targets on the API server: approvals by kubectl patch, rug pulls o
     }
     // Without the pod-bound proxy token (the agent's own token, say) nothing is taken.
     const agentToken = join(dir, 'agent-token');
-    writeFileSync(agentToken, await issueDevToken({ dir, issuer: ISSUER, subject: 'agent-1', audience: 'agentgate', ttlSeconds: 600 }));
+    writeFileSync(
+      agentToken,
+      await issueDevToken({ dir, issuer: ISSUER, subject: 'agent-1', audience: 'agentgate', ttlSeconds: 600 }),
+    );
     let refused: Error | undefined;
-    await postToOperator({ ...endpoint, tokenFile: agentToken }, '/events', { type: 'Warning', reason: 'ToolDefinitionChanged', message: 'x', toolDefinition: { target: 'weather', tool: 'weather', sha256: fp } }).catch((e: Error) => (refused = e));
+    await postToOperator({ ...endpoint, tokenFile: agentToken }, '/events', {
+      type: 'Warning',
+      reason: 'ToolDefinitionChanged',
+      message: 'x',
+      toolDefinition: { target: 'weather', tool: 'weather', sha256: fp },
+    }).catch((e: Error) => (refused = e));
     expect(refused?.message).to.match(/401|refused/);
     expect((await getPolicy()).status.toolDefinitionChanges ?? []).to.deep.equal([]);
   });

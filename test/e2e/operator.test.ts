@@ -20,7 +20,13 @@ import { eventually, ns, testCluster, type TestCluster } from './cluster.js';
 const NS = ns('e2e-policies');
 
 async function startOperator(c: TestCluster, port = 0): Promise<Operator> {
-  const op = new Operator({ kc: c.kc, leaseNamespace: NS, healthAddress: { host: '127.0.0.1', port }, identity: `test-${Date.now()}`, relistMs: 10_000 });
+  const op = new Operator({
+    kc: c.kc,
+    leaseNamespace: NS,
+    healthAddress: { host: '127.0.0.1', port },
+    identity: `test-${Date.now()}`,
+    relistMs: 10_000,
+  });
   await op.start();
   return op;
 }
@@ -100,7 +106,9 @@ describe('operator on a real API server (kubectl)', function () {
       if (r.code !== 0) {
         // CEL rules in the CRD caught it: the message names the field.
         const parent = bad.path.slice(0, bad.path.lastIndexOf('.'));
-        expect(r.stderr.includes(bad.path) || r.stderr.includes(`${parent}:`), `${bad.name}: ${r.stderr}`).to.equal(true);
+        expect(r.stderr.includes(bad.path) || r.stderr.includes(`${parent}:`), `${bad.name}: ${r.stderr}`).to.equal(
+          true,
+        );
         continue;
       }
       const obj = await eventually(`${bad.name} Ready=False`, async () => {
@@ -108,7 +116,14 @@ describe('operator on a real API server (kubectl)', function () {
         return readyOf(o)?.status === 'False' && o;
       });
       expect(readyOf(obj).message, bad.name).to.contain(bad.path).and.contain(bad.reason);
-      const ev = await c.kubectl(['get', 'events', '-n', NS, '--field-selector', `involvedObject.name=invalid-${i},reason=InvalidPolicy`]);
+      const ev = await c.kubectl([
+        'get',
+        'events',
+        '-n',
+        NS,
+        '--field-selector',
+        `involvedObject.name=invalid-${i},reason=InvalidPolicy`,
+      ]);
       expect(ev.stdout, bad.name).to.contain(bad.reason);
     }
   });
@@ -138,9 +153,19 @@ describe('operator on a real API server (kubectl)', function () {
     const standby = await startOperator(c);
     try {
       await new Promise((r) => setTimeout(r, 1500));
-      expect(await (await fetch(`http://127.0.0.1:${standby.address!.port}/metrics`)).text()).to.contain('agentgate_leader 0');
+      expect(await (await fetch(`http://127.0.0.1:${standby.address!.port}/metrics`)).text()).to.contain(
+        'agentgate_leader 0',
+      );
       await op.stop();
-      await eventually('standby leads', async () => (await (await fetch(`http://127.0.0.1:${standby.address!.port}/metrics`)).text()).includes('agentgate_leader 1'), 30_000, 200);
+      await eventually(
+        'standby leads',
+        async () =>
+          (await (await fetch(`http://127.0.0.1:${standby.address!.port}/metrics`)).text()).includes(
+            'agentgate_leader 1',
+          ),
+        30_000,
+        200,
+      );
     } finally {
       await standby.stop();
       op = await startOperator(c);
@@ -158,9 +183,18 @@ describe('operator on a real API server (kubectl)', function () {
       doc.metadata = { name: 'live', namespace: NS };
       expect((await c.kubectl(['apply', '-f', '-'], { input: stringify(doc) })).code).to.equal(0);
       await eventually('live Ready', async () => readyOf(await getJson(c, 'aap', 'live', '-n', NS))?.status === 'True');
-      source = new ConfigMapPolicySource({ kc: c.kc, namespace: NS, policy: 'live', onPolicy: (p) => proxy.updatePolicy(p) });
+      source = new ConfigMapPolicySource({
+        kc: c.kc,
+        namespace: NS,
+        policy: 'live',
+        onPolicy: (p) => proxy.updatePolicy(p),
+      });
       const policy = await source.start();
-      proxy = await GuardProxy.start({ policy, env: { BILLING_DB_PASSWORD: 'agent-local-password' }, listenOverride: { 'billing-db': '127.0.0.1:0' } });
+      proxy = await GuardProxy.start({
+        policy,
+        env: { BILLING_DB_PASSWORD: 'agent-local-password' },
+        listenOverride: { 'billing-db': '127.0.0.1:0' },
+      });
     });
     after(async () => {
       await source?.stop();
@@ -175,17 +209,27 @@ describe('operator on a real API server (kubectl)', function () {
       expect((await client.query('SELECT count(*) FROM orders')).rows[0].count).to.equal('4');
       const doc = structuredClone(stack.policy);
       doc.metadata = { name: 'live', namespace: NS };
-      doc.spec.rules!.unshift({ name: 'no-orders', when: { sql: { tables: ['orders'] } }, action: 'Deny', message: 'orders are off limits now' });
+      doc.spec.rules!.unshift({
+        name: 'no-orders',
+        when: { sql: { tables: ['orders'] } },
+        action: 'Deny',
+        message: 'orders are off limits now',
+      });
       const t0 = performance.now();
       expect((await c.kubectl(['apply', '-f', '-'], { input: stringify(doc) })).code).to.equal(0);
-      const denied = await eventually('the new rule to be enforced', async () => {
-        try {
-          await client.query('SELECT count(*) FROM orders');
-          return false;
-        } catch (e) {
-          return (e as Error).message.includes('no-orders') && (e as Error).message;
-        }
-      }, 10_000, 20);
+      const denied = await eventually(
+        'the new rule to be enforced',
+        async () => {
+          try {
+            await client.query('SELECT count(*) FROM orders');
+            return false;
+          } catch (e) {
+            return (e as Error).message.includes('no-orders') && (e as Error).message;
+          }
+        },
+        10_000,
+        20,
+      );
       const ms = performance.now() - t0;
       console.log(`      policy propagation: kubectl apply → enforced by the running proxy in ${ms.toFixed(0)} ms`);
       expect(denied).to.contain('orders are off limits now');
@@ -200,7 +244,12 @@ describe('operator on a real API server (kubectl)', function () {
       const core = c.kc.makeApiClient(CoreV1Api);
       await core.deleteNamespacedConfigMap({ name: policyConfigMapName('valid-0'), namespace: NS });
       op = await startOperator(c);
-      await eventually('ConfigMap recreated', async () => (await c.kubectl(['get', 'configmap', policyConfigMapName('valid-0'), '-n', NS])).code === 0, 30_000, 200);
+      await eventually(
+        'ConfigMap recreated',
+        async () => (await c.kubectl(['get', 'configmap', policyConfigMapName('valid-0'), '-n', NS])).code === 0,
+        30_000,
+        200,
+      );
     });
 
     it('survives an API-server restart: the watch comes back and new changes are reconciled', async function () {
@@ -209,12 +258,22 @@ describe('operator on a real API server (kubectl)', function () {
       const doc = structuredClone(validPolicies[0]!.doc);
       doc.metadata = { name: 'valid-0', namespace: NS };
       doc.spec.rules!.push({ name: 'after-restart', action: 'Allow' });
-      const applied = await eventually('apply after restart', async () => (await c.kubectl(['apply', '-f', '-'], { input: stringify(doc) })).code === 0, 30_000, 500);
+      const applied = await eventually(
+        'apply after restart',
+        async () => (await c.kubectl(['apply', '-f', '-'], { input: stringify(doc) })).code === 0,
+        30_000,
+        500,
+      );
       expect(applied).to.equal(true);
-      const obj = await eventually('reconciled after restart', async () => {
-        const o = await getJson(c, 'aap', 'valid-0', '-n', NS);
-        return readyOf(o)?.observedGeneration === o.metadata.generation && o.status.ruleCount === 4 && o;
-      }, 90_000, 500);
+      const obj = await eventually(
+        'reconciled after restart',
+        async () => {
+          const o = await getJson(c, 'aap', 'valid-0', '-n', NS);
+          return readyOf(o)?.observedGeneration === o.metadata.generation && o.status.ruleCount === 4 && o;
+        },
+        90_000,
+        500,
+      );
       expect(readyOf(obj).status).to.equal('True');
     });
   });

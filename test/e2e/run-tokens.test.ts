@@ -36,17 +36,50 @@ describe('run tokens: the triggering person and the agent (token exchange)', fun
   let operatorUrl: string;
 
   const saToken = async (pod: string): Promise<string> => {
-    const r = await c.kubectl(['create', 'token', 'billing-agent', '-n', NS, '--duration', '10m', '--audience', 'agentgate', '--bound-object-kind', 'Pod', '--bound-object-name', pod]);
+    const r = await c.kubectl([
+      'create',
+      'token',
+      'billing-agent',
+      '-n',
+      NS,
+      '--duration',
+      '10m',
+      '--audience',
+      'agentgate',
+      '--bound-object-kind',
+      'Pod',
+      '--bound-object-name',
+      pod,
+    ]);
     if (r.code !== 0) throw new Error(r.stderr);
     return r.stdout.trim();
   };
   const person = (o: { issuerDir?: string; issuer?: string; now?: number } = {}): Promise<string> =>
-    issueDevToken({ dir: o.issuerDir ?? join(dir, 'idp'), issuer: o.issuer ?? IDP, subject: 'alice@example.com', audience: 'agentgate-runs', ttlSeconds: 600, ...(o.now ? { now: o.now } : {}) });
+    issueDevToken({
+      dir: o.issuerDir ?? join(dir, 'idp'),
+      issuer: o.issuer ?? IDP,
+      subject: 'alice@example.com',
+      audience: 'agentgate-runs',
+      ttlSeconds: 600,
+      ...(o.now ? { now: o.now } : {}),
+    });
   const exchange = async (subject: string, actor: string): Promise<{ code: number; token: string; stderr: string }> => {
     const actorFile = join(dir, `actor-${Math.random()}`);
     writeFileSync(actorFile, actor);
     try {
-      const r = await run(process.execPath, [BIN, 'token', 'exchange', '--url', operatorUrl, '--subject-token', subject, '--actor-token-file', actorFile, '--ca', caFile]);
+      const r = await run(process.execPath, [
+        BIN,
+        'token',
+        'exchange',
+        '--url',
+        operatorUrl,
+        '--subject-token',
+        subject,
+        '--actor-token-file',
+        actorFile,
+        '--ca',
+        caFile,
+      ]);
       return { code: 0, token: r.stdout.trim(), stderr: r.stderr };
     } catch (e) {
       const err = e as { code: number; stderr: string };
@@ -59,7 +92,14 @@ describe('run tokens: the triggering person and the agent (token exchange)', fun
     await client.connect();
     return client;
   };
-  const refusal = async (password: string): Promise<string> => connect(password).then(async (cl) => { await cl.end(); return 'accepted'; }, (e: Error) => e.message);
+  const refusal = async (password: string): Promise<string> =>
+    connect(password).then(
+      async (cl) => {
+        await cl.end();
+        return 'accepted';
+      },
+      (e: Error) => e.message,
+    );
 
   before(async function () {
     this.timeout(1_200_000);
@@ -68,19 +108,40 @@ describe('run tokens: the triggering person and the agent (token exchange)', fun
     await c.kubectl(['create', 'namespace', NS]);
     await c.kubectl(['create', 'serviceaccount', 'billing-agent', '-n', NS]);
     for (const name of ['agent-pod', 'other-pod']) {
-      await c.kubectl(['create', '-f', '-'], { input: stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: NS }, spec: { serviceAccountName: 'billing-agent', containers: [{ name: 'agent', image: 'example.com/agent:1' }] } }) });
+      await c.kubectl(['create', '-f', '-'], {
+        input: stringify({
+          apiVersion: 'v1',
+          kind: 'Pod',
+          metadata: { name, namespace: NS },
+          spec: { serviceAccountName: 'billing-agent', containers: [{ name: 'agent', image: 'example.com/agent:1' }] },
+        }),
+      });
     }
     const idpKey = await ensureDevKey(join(dir, 'idp'));
     op = new Operator({
-      kc: c.kc, leaseNamespace: NS, healthAddress: { host: '127.0.0.1', port: 0 },
-      webhook: { host: '127.0.0.1', port: 0, namespace: NS, dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'], injector: { image: 'x' }, tokenExchange: {} },
+      kc: c.kc,
+      leaseNamespace: NS,
+      healthAddress: { host: '127.0.0.1', port: 0 },
+      webhook: {
+        host: '127.0.0.1',
+        port: 0,
+        namespace: NS,
+        dnsNames: ['localhost'],
+        ipAddresses: ['127.0.0.1'],
+        injector: { image: 'x' },
+        tokenExchange: {},
+      },
     });
     await op.start();
     operatorUrl = `https://127.0.0.1:${op.operatorAddress!.port}`;
-    const tls = JSON.parse((await c.kubectl(['get', 'secret', 'agentgate-webhook-tls', '-n', NS, '-o', 'json'])).stdout);
+    const tls = JSON.parse(
+      (await c.kubectl(['get', 'secret', 'agentgate-webhook-tls', '-n', NS, '-o', 'json'])).stdout,
+    );
     caFile = join(dir, 'operator-ca.crt');
     writeFileSync(caFile, Buffer.from(tls.data['ca.crt'], 'base64'));
-    const clusterIssuer = JSON.parse((await c.kubectl(['get', '--raw', '/.well-known/openid-configuration'])).stdout).issuer;
+    const clusterIssuer = JSON.parse(
+      (await c.kubectl(['get', '--raw', '/.well-known/openid-configuration'])).stdout,
+    ).issuer;
 
     stack = await startLocalStack();
     await stack.proxy.stop();
@@ -97,10 +158,20 @@ describe('run tokens: the triggering person and the agent (token exchange)', fun
       triggerIssuers: [{ issuer: IDP, audiences: ['agentgate-runs'], jwksFile: idpKey.jwksFile }],
     };
     expect((await c.kubectl(['apply', '-f', '-'], { input: stringify(policy) })).code).to.equal(0);
-    await eventually('policy Ready', async () => (await c.kubectl(['get', 'aap', 'billing-agent', '-n', NS, '-o', 'jsonpath={.status.conditions[0].status}'])).stdout === 'True');
+    await eventually(
+      'policy Ready',
+      async () =>
+        (await c.kubectl(['get', 'aap', 'billing-agent', '-n', NS, '-o', 'jsonpath={.status.conditions[0].status}']))
+          .stdout === 'True',
+    );
     proxy = await GuardProxy.start({
-      policy, auditFile: join(dir, 'audit.log'), env: { BILLING_DB_PASSWORD: 'agent-local-password' }, listenOverride: { 'billing-db': '127.0.0.1:0' },
-      kubernetesJwks: serviceAccountJwks(c.kc) as never, pod: { name: 'agent-pod', namespace: NS }, runTokenIssuer: operatorUrl,
+      policy,
+      auditFile: join(dir, 'audit.log'),
+      env: { BILLING_DB_PASSWORD: 'agent-local-password' },
+      listenOverride: { 'billing-db': '127.0.0.1:0' },
+      kubernetesJwks: serviceAccountJwks(c.kc) as never,
+      pod: { name: 'agent-pod', namespace: NS },
+      runTokenIssuer: operatorUrl,
     });
   });
   after(async () => {
@@ -111,7 +182,7 @@ describe('run tokens: the triggering person and the agent (token exchange)', fun
 
   let runToken = '';
 
-  it('exchanges the person\'s token and the pod\'s token for a run token; both identities are in every audit record', async () => {
+  it("exchanges the person's token and the pod's token for a run token; both identities are in every audit record", async () => {
     const r = await exchange(await person(), await saToken('agent-pod'));
     expect(r.code, r.stderr).to.equal(0);
     runToken = r.token;
@@ -123,13 +194,20 @@ describe('run tokens: the triggering person and the agent (token exchange)', fun
     await client.query('SELECT count(*) FROM orders');
     await client.end();
     proxy.audit.flush();
-    const recs = readFileSync(join(dir, 'audit.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const recs = readFileSync(join(dir, 'audit.log'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const d = recs.find((x) => x.event.action === 'statement.decision');
-    expect(d.principal).to.deep.include({ sub: `system:serviceaccount:${NS}:billing-agent`, triggeredBy: { iss: IDP, sub: 'alice@example.com' }, runId: claims.run_id });
+    expect(d.principal).to.deep.include({
+      sub: `system:serviceaccount:${NS}:billing-agent`,
+      triggeredBy: { iss: IDP, sub: 'alice@example.com' },
+      runId: claims.run_id,
+    });
     expect(d.principal.kubernetes).to.deep.equal({ namespace: NS, serviceAccount: 'billing-agent', pod: 'agent-pod' });
   });
 
-  it('requireTriggeredBy: the agent\'s own token is not enough', async () => {
+  it("requireTriggeredBy: the agent's own token is not enough", async () => {
     expect(await refusal(await saToken('agent-pod'))).to.contain('requires a run token');
   });
 
@@ -140,15 +218,30 @@ describe('run tokens: the triggering person and the agent (token exchange)', fun
   });
 
   it('the exchange refuses an untrusted subject issuer, an expired (replayed) subject token and a forged actor', async () => {
-    const untrusted = await exchange(await person({ issuerDir: join(dir, 'evil'), issuer: 'https://evil.example' }), await saToken('agent-pod'));
+    const untrusted = await exchange(
+      await person({ issuerDir: join(dir, 'evil'), issuer: 'https://evil.example' }),
+      await saToken('agent-pod'),
+    );
     expect(untrusted.stderr).to.contain('invalid_grant').and.contain('not trusted');
-    const expired = await exchange(await person({ now: Math.floor(Date.now() / 1000) - 3600 }), await saToken('agent-pod'));
+    const expired = await exchange(
+      await person({ now: Math.floor(Date.now() / 1000) - 3600 }),
+      await saToken('agent-pod'),
+    );
     expect(expired.stderr).to.contain('subject_token has expired');
-    const forged = await exchange(await person(), await issueDevToken({ dir: join(dir, 'evil'), issuer: 'https://kubernetes.default.svc', subject: 'system:serviceaccount:x:y', audience: 'agentgate', ttlSeconds: 600 }));
+    const forged = await exchange(
+      await person(),
+      await issueDevToken({
+        dir: join(dir, 'evil'),
+        issuer: 'https://kubernetes.default.svc',
+        subject: 'system:serviceaccount:x:y',
+        audience: 'agentgate',
+        ttlSeconds: 600,
+      }),
+    );
     expect(forged.stderr).to.contain('actor_token');
   });
 
-  it('rotating the operator\'s signing key refuses no valid token (overlap window)', async () => {
+  it("rotating the operator's signing key refuses no valid token (overlap window)", async () => {
     const oldKid = jose.decodeProtectedHeader(runToken).kid;
     await op.runTokenKeys!.rotate();
     // Tokens signed with the old key keep working while it is in its overlap window.

@@ -54,12 +54,27 @@ describe('attack: HTTP targets', function () {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
-        seen.push({ method: req.method!, url: req.url!, headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+        seen.push({
+          method: req.method!,
+          url: req.url!,
+          headers: req.headers,
+          body: Buffer.concat(chunks).toString('utf8'),
+        });
         const u = new URL(req.url!, 'http://x');
-        if (u.pathname === '/binary') return res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(Buffer.from('card 4111111111111111'));
-        if (u.pathname === '/zstd') return res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'zstd' }).end('xx');
-        if (u.pathname === '/big') return res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ pad: 'x'.repeat(200_000) }));
-        if (u.pathname === '/br') return res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'br' }).end(zlib.brotliCompressSync(JSON.stringify({ email: 'eve@example.com' })));
+        if (u.pathname === '/binary')
+          return res
+            .writeHead(200, { 'content-type': 'application/octet-stream' })
+            .end(Buffer.from('card 4111111111111111'));
+        if (u.pathname === '/zstd')
+          return res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'zstd' }).end('xx');
+        if (u.pathname === '/big')
+          return res
+            .writeHead(200, { 'content-type': 'application/json' })
+            .end(JSON.stringify({ pad: 'x'.repeat(200_000) }));
+        if (u.pathname === '/br')
+          return res
+            .writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'br' })
+            .end(zlib.brotliCompressSync(JSON.stringify({ email: 'eve@example.com' })));
         if (u.pathname === '/sse') {
           res.writeHead(200, { 'content-type': 'text/event-stream' });
           res.write(`data: ${JSON.stringify({ email: 'first@example.com' })}\n\n`);
@@ -85,7 +100,10 @@ describe('attack: HTTP targets', function () {
           // Like a Kubernetes watch: chunked application/json, one event per line, open-ended.
           res.writeHead(200, { 'content-type': 'application/json' });
           res.write(`${JSON.stringify({ type: 'ADDED', object: { owner: 'w1@example.com' } })}\n`);
-          const t = setTimeout(() => res.end(`${JSON.stringify({ type: 'DELETED', object: { owner: 'w2@example.com' } })}\n`), 800);
+          const t = setTimeout(
+            () => res.end(`${JSON.stringify({ type: 'DELETED', object: { owner: 'w2@example.com' } })}\n`),
+            800,
+          );
           res.on('close', () => clearTimeout(t));
           return;
         }
@@ -95,28 +113,77 @@ describe('attack: HTTP targets', function () {
           for (let i = 0; i < text.length; i += 7) res.write(text.slice(i, i + 7));
           return res.end();
         }
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: true, echo: 'contact alice@example.com' }));
+        res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ ok: true, echo: 'contact alice@example.com' }));
       });
     });
     await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', () => r()));
     upPort = (upstream.address() as net.AddressInfo).port;
     const url = `http://127.0.0.1:${upPort}`;
-    s = await startHttpStack({
-      targets: [
-        { name: 'api', protocol: 'http', listen: '127.0.0.1:1', upstream: { url }, credentials: { passwordEnv: 'API_TOKEN' }, limits: { maxHeaderBytes: 4096, maxRequestBodyBytes: 1024, maxResponseBodyBytes: 65536, requestTimeoutSeconds: 2 } },
-        { name: 'basic', protocol: 'http', listen: '127.0.0.1:2', upstream: { url: `${url}/base` }, credentials: { passwordEnv: 'BASIC_PW', scheme: 'basic', username: 'svc' }, forwardProxy: { listen: '127.0.0.1:4' } },
-        { name: 'keyed', protocol: 'http', listen: '127.0.0.1:3', upstream: { url }, access: 'ReadOnly', credentials: { passwordEnv: 'API_KEY', scheme: 'header', header: 'X-Api-Key' } },
-      ],
-      masking: { detectors: ['email', 'creditCard'], defaultStrategy: 'redact' },
-      rules: [
-        { name: 'no-admin', when: { http: { paths: ['/admin/**'] } }, action: 'Deny' },
-        { name: 'no-wire-transfers', when: { http: { methods: ['POST'], body: [{ path: '$.kind', values: ['wire'] }] } }, action: 'Deny' },
-        { name: 'dry-runs', when: { http: { methods: ['POST'], paths: ['/jobs'], query: [{ name: 'dryRun', values: ['true'] }] } }, action: 'Allow' },
-        { name: 'small-payments', when: { http: { methods: ['POST'], paths: ['/payments'], body: [{ path: '$.amount', values: ['1', '2', '3'] }] } }, action: 'Allow' },
-        { name: 'cel-tenant', when: { http: { paths: ['/tenants/{id}'], cel: 'request.segments[1] == request.principal.sub' } }, action: 'Allow' },
-        { name: 'reads', when: { http: { methods: ['GET', 'HEAD'] } }, action: 'Allow' },
-      ],
-    }, { env: { API_TOKEN: 'upstream-bearer-1', BASIC_PW: 'basic-pw-2', API_KEY: 'api-key-3' } });
+    s = await startHttpStack(
+      {
+        targets: [
+          {
+            name: 'api',
+            protocol: 'http',
+            listen: '127.0.0.1:1',
+            upstream: { url },
+            credentials: { passwordEnv: 'API_TOKEN' },
+            limits: {
+              maxHeaderBytes: 4096,
+              maxRequestBodyBytes: 1024,
+              maxResponseBodyBytes: 65536,
+              requestTimeoutSeconds: 2,
+            },
+          },
+          {
+            name: 'basic',
+            protocol: 'http',
+            listen: '127.0.0.1:2',
+            upstream: { url: `${url}/base` },
+            credentials: { passwordEnv: 'BASIC_PW', scheme: 'basic', username: 'svc' },
+            forwardProxy: { listen: '127.0.0.1:4' },
+          },
+          {
+            name: 'keyed',
+            protocol: 'http',
+            listen: '127.0.0.1:3',
+            upstream: { url },
+            access: 'ReadOnly',
+            credentials: { passwordEnv: 'API_KEY', scheme: 'header', header: 'X-Api-Key' },
+          },
+        ],
+        masking: { detectors: ['email', 'creditCard'], defaultStrategy: 'redact' },
+        rules: [
+          { name: 'no-admin', when: { http: { paths: ['/admin/**'] } }, action: 'Deny' },
+          {
+            name: 'no-wire-transfers',
+            when: { http: { methods: ['POST'], body: [{ path: '$.kind', values: ['wire'] }] } },
+            action: 'Deny',
+          },
+          {
+            name: 'dry-runs',
+            when: { http: { methods: ['POST'], paths: ['/jobs'], query: [{ name: 'dryRun', values: ['true'] }] } },
+            action: 'Allow',
+          },
+          {
+            name: 'small-payments',
+            when: {
+              http: { methods: ['POST'], paths: ['/payments'], body: [{ path: '$.amount', values: ['1', '2', '3'] }] },
+            },
+            action: 'Allow',
+          },
+          {
+            name: 'cel-tenant',
+            when: { http: { paths: ['/tenants/{id}'], cel: 'request.segments[1] == request.principal.sub' } },
+            action: 'Allow',
+          },
+          { name: 'reads', when: { http: { methods: ['GET', 'HEAD'] } }, action: 'Allow' },
+        ],
+      },
+      { env: { API_TOKEN: 'upstream-bearer-1', BASIC_PW: 'basic-pw-2', API_KEY: 'api-key-3' } },
+    );
     token = await s.token('agent-x');
     port = Number(new URL(s.url('api')).port);
   });
@@ -127,13 +194,25 @@ describe('attack: HTTP targets', function () {
   });
 
   const get = (target: string, path: string, init: RequestInit = {}): Promise<Response> =>
-    fetch(`${s.url(target)}${path}`, { ...init, headers: { authorization: `Bearer ${token}`, ...(init.headers as Record<string, string>) } });
+    fetch(`${s.url(target)}${path}`, {
+      ...init,
+      headers: { authorization: `Bearer ${token}`, ...(init.headers as Record<string, string>) },
+    });
 
   it('never forwards the agent token; injects the target credential (bearer, basic, named header) in place of anything the agent sent', async () => {
     seen.length = 0;
-    expect((await get('api', '/x', { headers: { 'x-api-key': 'agent-made', 'x-forwarded-for': '10.0.0.1', forwarded: 'for=10.0.0.1' } })).status).to.equal(200);
+    expect(
+      (
+        await get('api', '/x', {
+          headers: { 'x-api-key': 'agent-made', 'x-forwarded-for': '10.0.0.1', forwarded: 'for=10.0.0.1' },
+        })
+      ).status,
+    ).to.equal(200);
     expect((await get('basic', '/y')).status).to.equal(200);
-    expect((await get('keyed', '/z', { headers: { 'x-api-key': 'agent-made', 'proxy-authorization': 'Bearer nope' } })).status).to.equal(200);
+    expect(
+      (await get('keyed', '/z', { headers: { 'x-api-key': 'agent-made', 'proxy-authorization': 'Bearer nope' } }))
+        .status,
+    ).to.equal(200);
     expect(seen.map((r) => r.url)).to.deep.equal(['/x', '/base/y', '/z']);
     expect(seen[0]!.headers.authorization).to.equal('Bearer upstream-bearer-1');
     expect(seen[0]!.headers['x-api-key']).to.equal('agent-made');
@@ -149,13 +228,22 @@ describe('attack: HTTP targets', function () {
 
   it('request smuggling: Content-Length with Transfer-Encoding, or two Content-Lengths, is 400 and the connection closes', async () => {
     seen.length = 0;
-    const both = await raw(port, `POST /jobs?dryRun=true HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /admin/x HTTP/1.1\r\nHost: x\r\n\r\n`);
+    const both = await raw(
+      port,
+      `POST /jobs?dryRun=true HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /admin/x HTTP/1.1\r\nHost: x\r\n\r\n`,
+    );
     expect(both.text).to.match(/^HTTP\/1.1 400/);
     expect(both.closed).to.equal(true);
-    const twice = await raw(port, `POST /jobs?dryRun=true HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nContent-Length: 4\r\nContent-Length: 40\r\n\r\nabcd`);
+    const twice = await raw(
+      port,
+      `POST /jobs?dryRun=true HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nContent-Length: 4\r\nContent-Length: 40\r\n\r\nabcd`,
+    );
     expect(twice.text).to.match(/^HTTP\/1.1 400/);
     expect(twice.closed).to.equal(true);
-    const obfuscated = await raw(port, `POST /jobs?dryRun=true HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nTransfer-Encoding: xchunked\r\n\r\n0\r\n\r\n`);
+    const obfuscated = await raw(
+      port,
+      `POST /jobs?dryRun=true HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nTransfer-Encoding: xchunked\r\n\r\n0\r\n\r\n`,
+    );
     expect(obfuscated.text).to.match(/^HTTP\/1.1 (400|501)/);
     expect(seen).to.deep.equal([]);
   });
@@ -173,14 +261,23 @@ describe('attack: HTTP targets', function () {
 
   it('oversized heads are 431 and oversized bodies 413 (declared or chunked), before anything is forwarded', async () => {
     seen.length = 0;
-    const head = await raw(port, `GET /x HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nX-Pad: ${'a'.repeat(8000)}\r\n\r\n`);
+    const head = await raw(
+      port,
+      `GET /x HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nX-Pad: ${'a'.repeat(8000)}\r\n\r\n`,
+    );
     expect(head.text).to.match(/^HTTP\/1.1 431/);
     expect(head.closed).to.equal(true);
-    const declared = await raw(port, `POST /jobs?dryRun=true HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nContent-Length: 5000\r\n\r\n`);
+    const declared = await raw(
+      port,
+      `POST /jobs?dryRun=true HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nContent-Length: 5000\r\n\r\n`,
+    );
     expect(declared.text).to.match(/^HTTP\/1.1 413/);
     expect(declared.closed).to.equal(true);
     const chunk = 'z'.repeat(600);
-    const chunked = await raw(port, `POST /jobs?dryRun=true HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nTransfer-Encoding: chunked\r\n\r\n${(600).toString(16)}\r\n${chunk}\r\n${(600).toString(16)}\r\n${chunk}\r\n0\r\n\r\n`);
+    const chunked = await raw(
+      port,
+      `POST /jobs?dryRun=true HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nTransfer-Encoding: chunked\r\n\r\n${(600).toString(16)}\r\n${chunk}\r\n${(600).toString(16)}\r\n${chunk}\r\n0\r\n\r\n`,
+    );
     expect(chunked.text).to.match(/^HTTP\/1.1 413/);
     expect(seen).to.deep.equal([]);
   });
@@ -191,7 +288,9 @@ describe('attack: HTTP targets', function () {
     let text = '';
     slow.on('data', (d) => (text += d.toString()));
     const closed = new Promise<void>((r) => slow.on('close', () => r()));
-    slow.write(`POST /jobs?dryRun=true HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nContent-Length: 100\r\n\r\nab`);
+    slow.write(
+      `POST /jobs?dryRun=true HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nContent-Length: 100\r\n\r\nab`,
+    );
     const other = await get('api', '/fine');
     expect(other.status).to.equal(200);
     await closed;
@@ -199,7 +298,15 @@ describe('attack: HTTP targets', function () {
   });
 
   it('paths an API could read differently are refused (400); case and trailing slashes cannot dodge a Deny rule', async () => {
-    for (const p of ['/public/../admin/x', '/public/%2e%2e/admin/x', '/admin%2fx', '/a//b', '/a\\b', '/a/%00', '/a/%zz']) {
+    for (const p of [
+      '/public/../admin/x',
+      '/public/%2e%2e/admin/x',
+      '/admin%2fx',
+      '/a//b',
+      '/a\\b',
+      '/a/%00',
+      '/a/%zz',
+    ]) {
       const r = await raw(port, `GET ${p} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\n\r\n`);
       expect(r.text, p).to.match(/^HTTP\/1.1 400/);
     }
@@ -211,7 +318,10 @@ describe('attack: HTTP targets', function () {
   });
 
   it('method override headers are refused; a ReadOnly target forwards only GET, HEAD and OPTIONS', async () => {
-    const o = await get('api', '/jobs?dryRun=true', { method: 'POST', headers: { 'x-http-method-override': 'DELETE' } });
+    const o = await get('api', '/jobs?dryRun=true', {
+      method: 'POST',
+      headers: { 'x-http-method-override': 'DELETE' },
+    });
     expect(o.status).to.equal(400);
     const w = await get('keyed', '/anything', { method: 'PUT', body: '{}' });
     expect(w.status).to.equal(403);
@@ -220,7 +330,11 @@ describe('attack: HTTP targets', function () {
 
   it('forward proxy: only the target origin and its base path; the raw path is what rules and the API see', async () => {
     const fport = Number(s.forward('basic').split(':')[1]);
-    const via = (target: string): Promise<{ text: string }> => raw(fport, `GET ${target} HTTP/1.1\r\nHost: 127.0.0.1:${upPort}\r\nProxy-Authorization: Bearer ${token}\r\nConnection: close\r\n\r\n`);
+    const via = (target: string): Promise<{ text: string }> =>
+      raw(
+        fport,
+        `GET ${target} HTTP/1.1\r\nHost: 127.0.0.1:${upPort}\r\nProxy-Authorization: Bearer ${token}\r\nConnection: close\r\n\r\n`,
+      );
     seen.length = 0;
     expect((await via(`http://127.0.0.1:${upPort}/base/y`)).text).to.match(/^HTTP\/1.1 200/);
     expect(seen.map((x) => x.url)).to.deep.equal(['/base/y']);
@@ -236,7 +350,11 @@ describe('attack: HTTP targets', function () {
 
   it('an encoded request body (Content-Encoding) is refused: the rules could not see it', async () => {
     seen.length = 0;
-    const r = await get('api', '/payments', { method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' }, body: zlib.gzipSync('{"amount":2000000}') });
+    const r = await get('api', '/payments', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+      body: zlib.gzipSync('{"amount":2000000}'),
+    });
     expect(r.status).to.equal(415);
     expect(seen).to.deep.equal([]);
   });
@@ -255,7 +373,9 @@ describe('attack: HTTP targets', function () {
     // Cut at the token's exp (within 2 s), long before the 6 s stream would end.
     expect(Date.now() - started).to.be.lessThan(4000);
     expect(failed).to.equal(true);
-    const cut = s.records().filter((x) => x.event.action === 'statement.completion' && /token expired/.test(x.error?.message ?? ''));
+    const cut = s
+      .records()
+      .filter((x) => x.event.action === 'statement.completion' && /token expired/.test(x.error?.message ?? ''));
     expect(cut).to.have.length(1);
   });
 
@@ -266,7 +386,8 @@ describe('attack: HTTP targets', function () {
   });
 
   it('ambiguous JSON bodies (duplicate keys, not JSON) never match an Allow rule and always match a Deny rule', async () => {
-    const post = (path: string, body: string): Promise<Response> => get('api', path, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    const post = (path: string, body: string): Promise<Response> =>
+      get('api', path, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
     expect((await post('/payments', '{"amount":2}')).status).to.equal(200);
     expect((await post('/payments', '{"amount":2,"amount":2000000}')).status).to.equal(403);
     expect((await post('/payments', '{"amount":2000000,"amount":2}')).status).to.equal(403);
@@ -283,7 +404,10 @@ describe('attack: HTTP targets', function () {
   });
 
   it('protocol upgrades (WebSocket) are refused', async () => {
-    const r = await raw(port, `GET /ws HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`);
+    const r = await raw(
+      port,
+      `GET /ws HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`,
+    );
     expect(r.text).to.match(/^HTTP\/1.1 501/);
   });
 
@@ -343,7 +467,10 @@ describe('attack: HTTP targets', function () {
     s.proxy.updatePolicy(validatePolicy(next));
     try {
       expect(((await (await get('api', '/fine')).json()) as { rule: string }).rule).to.equal('freeze');
-      expect(await (await get('api', '/other')).json()).to.deep.equal({ ok: '[redacted:ok]', echo: 'contact [redacted:email]' });
+      expect(await (await get('api', '/other')).json()).to.deep.equal({
+        ok: '[redacted:ok]',
+        echo: 'contact [redacted:email]',
+      });
     } finally {
       next.spec.rules!.shift();
       (next.spec.targets[0] as HttpTargetSpec).maskFields = undefined as never;
@@ -368,7 +495,10 @@ describe('attack: HTTP targets', function () {
   it('NDJSON is masked line by line, chunked (no stale Content-Length)', async () => {
     const r = await get('api', '/ndjson');
     expect(r.headers.get('content-length')).to.equal(null);
-    const lines = (await r.text()).trim().split('\n').map((l) => JSON.parse(l));
+    const lines = (await r.text())
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines).to.have.length(50);
     expect(lines.every((l: { email: string }) => l.email === '[redacted:email]')).to.equal(true);
   });

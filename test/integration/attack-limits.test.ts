@@ -23,13 +23,15 @@ import { auditRecords } from '../support/audit-records.js';
 const STATEMENT_LIMIT = 64 * 1024;
 const MESSAGE_LIMIT = 256 * 1024;
 
-
 describe('attack: oversized and slow-to-scan input (real PostgreSQL)', function () {
   let s: LocalStack;
   let other: pg.Client;
 
   before(async () => {
-    s = await startLocalStack({ editPolicy: (p) => void (p.spec.protocolLimits = { maxMessageBytes: MESSAGE_LIMIT, maxStatementBytes: STATEMENT_LIMIT }) });
+    s = await startLocalStack({
+      editPolicy: (p) =>
+        void (p.spec.protocolLimits = { maxMessageBytes: MESSAGE_LIMIT, maxStatementBytes: STATEMENT_LIMIT }),
+    });
     other = await s.connect('bystander');
   });
   after(async () => {
@@ -46,18 +48,24 @@ describe('attack: oversized and slow-to-scan input (real PostgreSQL)', function 
     const big = `SELECT 1 /* ${'x'.repeat(STATEMENT_LIMIT)} */`;
     const e = await pgError(c.query(big));
     expect(e.code).to.equal('54000');
-    expect(e.message).to.match(/statement of \d+ bytes exceeds the limit of 65536 bytes \(spec\.protocolLimits\.maxStatementBytes\)/);
+    expect(e.message).to.match(
+      /statement of \d+ bytes exceeds the limit of 65536 bytes \(spec\.protocolLimits\.maxStatementBytes\)/,
+    );
     expect((await c.query('SELECT 1 AS one')).rows[0].one).to.equal(1);
     // Extended protocol (Parse): refused, then the pipeline resynchronizes at Sync.
     const ext = await pgError(c.query({ text: `${big} /* $1 */ WHERE $1::int = 1`, values: [1] }));
     expect(ext.code).to.equal('54000');
     expect((await c.query({ text: 'SELECT $1::int AS v', values: [7] })).rows[0].v).to.equal(7);
     await c.end();
-    const refusals = auditRecords(s).filter((r) => r.event.action === 'statement.decision' && r.rule?.name === 'statement-size-limit');
+    const refusals = auditRecords(s).filter(
+      (r) => r.event.action === 'statement.decision' && r.rule?.name === 'statement-size-limit',
+    );
     expect(refusals).to.have.length(2);
     const ajv = new Ajv2020({ allErrors: true, strict: false });
     addFormats.default(ajv);
-    const validate = ajv.compile(JSON.parse(readFileSync(new URL('../../docs/audit-schema.json', import.meta.url), 'utf8')));
+    const validate = ajv.compile(
+      JSON.parse(readFileSync(new URL('../../docs/audit-schema.json', import.meta.url), 'utf8')),
+    );
     expect(verifyAuditFile(s.auditFile).ok).to.equal(true);
     for (const r of refusals) {
       expect(validate(r), JSON.stringify(validate.errors)).to.equal(true);
@@ -75,7 +83,9 @@ describe('attack: oversized and slow-to-scan input (real PostgreSQL)', function 
     const msgs = await raw.drain();
     const fatal = msgs.find((m) => m.type === 'E');
     expect(fatal?.error?.code).to.equal('54000');
-    expect(fatal?.error?.message).to.match(/exceeds the limit of 262144 bytes \(spec\.protocolLimits\.maxMessageBytes\)/);
+    expect(fatal?.error?.message).to.match(
+      /exceeds the limit of 262144 bytes \(spec\.protocolLimits\.maxMessageBytes\)/,
+    );
     expect(raw.closed).to.equal(true);
     await bystanderWorks();
   });
@@ -106,7 +116,9 @@ describe('attack: oversized and slow-to-scan input (real PostgreSQL)', function 
     } while (!done);
     await hostileRuns;
     expect(worst, 'slowest bystander query while the eyJ statements ran (ms)').to.be.lessThan(2_000);
-    const rec = auditRecords(s).findLast((x) => x.event.action === 'statement.decision' && x.db?.query?.text?.startsWith('SELECT 1 AS one'));
+    const rec = auditRecords(s).findLast(
+      (x) => x.event.action === 'statement.decision' && x.db?.query?.text?.startsWith('SELECT 1 AS one'),
+    );
     expect(rec?.db.query.text.length).to.be.greaterThan(60_000);
     await c.end();
   });

@@ -34,7 +34,10 @@ describe('attack: masking on every channel and every derived output (real Postgr
   let c: pg.Client;
 
   before(async () => {
-    s = await startLocalStack({ editPolicy: (p) => p.spec.masking!.columns!.push({ name: 'notes', strategy: 'redact' }, { name: 'email', strategy: 'partial' }) });
+    s = await startLocalStack({
+      editPolicy: (p) =>
+        p.spec.masking!.columns!.push({ name: 'notes', strategy: 'redact' }, { name: 'email', strategy: 'partial' }),
+    });
     c = await s.connect();
   });
   after(async () => {
@@ -47,7 +50,13 @@ describe('attack: masking on every channel and every derived output (real Postgr
   async function binaryRow(sql: string): Promise<(Buffer | null)[]> {
     const raw = await RawClient.connect(s.host, s.port, await s.token());
     try {
-      raw.send(fe.parse({ text: sql }), fe.bind({ binary: true }), fe.describe({ type: 'P' }), fe.execute({}), fe.sync());
+      raw.send(
+        fe.parse({ text: sql }),
+        fe.bind({ binary: true }),
+        fe.describe({ type: 'P' }),
+        fe.execute({}),
+        fe.sync(),
+      );
       const msgs = await raw.until('Z');
       const err = msgs.find((m) => m.type === 'E');
       if (err) throw new Error(`${err.error?.code}: ${err.error?.message}`);
@@ -83,7 +92,9 @@ describe('attack: masking on every channel and every derived output (real Postgr
     });
 
     it('binary results of types the proxy cannot inspect are never passed through (arrays, records)', async () => {
-      const [arr, rec, ints] = await binaryRow(`SELECT ARRAY['4111111111111111'] AS a, ROW('4111111111111111') AS r, ARRAY[1, 2] AS i`);
+      const [arr, rec, ints] = await binaryRow(
+        `SELECT ARRAY['4111111111111111'] AS a, ROW('4111111111111111') AS r, ARRAY[1, 2] AS i`,
+      );
       expect(arr).to.equal(null);
       expect(rec).to.equal(null);
       expect(ints).to.equal(null);
@@ -106,7 +117,11 @@ describe('attack: masking on every channel and every derived output (real Postgr
     });
 
     it('node-postgres binary mode gets masked values too', async () => {
-      const r = await c.query({ text: `SELECT '${CARD}'::text AS t, ARRAY['${CARD}'] AS a, $1::int AS k`, values: [7], binary: true } as pg.QueryConfig);
+      const r = await c.query({
+        text: `SELECT '${CARD}'::text AS t, ARRAY['${CARD}'] AS a, $1::int AS k`,
+        values: [7],
+        binary: true,
+      } as pg.QueryConfig);
       expect(r.rows[0].t).to.equal('[redacted:creditCard]');
       expect(r.rows[0].a).to.equal(null);
       expect(r.rows[0].k).to.equal(7);
@@ -115,9 +130,11 @@ describe('attack: masking on every channel and every derived output (real Postgr
     it('COPY TO STDOUT rows: bytea hex and escaped fields are looked at as the values they stand for (psql)', async () => {
       const env = { ...process.env, PGPASSWORD: await s.token('psql-agent') };
       const conn = `host=${s.host} port=${s.port} user=agent dbname=billing sslmode=disable`;
-      const { stdout } = await run('psql', [conn, '-At',
-        '-c', `COPY (SELECT '${CARD}'::bytea AS b, E'a\\\\b\\t${CARD}' AS t) TO STDOUT`,
-      ], { env });
+      const { stdout } = await run(
+        'psql',
+        [conn, '-At', '-c', `COPY (SELECT '${CARD}'::bytea AS b, E'a\\\\b\\t${CARD}' AS t) TO STDOUT`],
+        { env },
+      );
       const [b, t] = stdout.trim().split('\t');
       expect(Buffer.from(b!.replace(/^\\\\x/, ''), 'hex').toString('latin1')).to.equal('[redacted:creditCard]');
       expect(t).to.equal('a\\\\b\\t[redacted:creditCard]');
@@ -130,7 +147,8 @@ describe('attack: masking on every channel and every derived output (real Postgr
   });
 
   describe('column rules follow the data', () => {
-    const grace = async (expr: string): Promise<unknown> => (await c.query(`SELECT ${expr} AS x FROM customers c WHERE id = 2`)).rows[0].x;
+    const grace = async (expr: string): Promise<unknown> =>
+      (await c.query(`SELECT ${expr} AS x FROM customers c WHERE id = 2`)).rows[0].x;
 
     it('expressions, casts and functions over a ruled column are masked', async () => {
       expect(await grace(`notes || ''`)).to.equal('[redacted:notes]');
@@ -152,7 +170,7 @@ describe('attack: masking on every channel and every derived output (real Postgr
       expect(await grace('row_to_json(c)')).to.equal('[redacted:row]');
       expect(await grace('c::text')).to.equal('[redacted:row]');
       expect(await grace('(c.*)::text')).to.equal('[redacted:row]');
-      expect(await grace('to_jsonb(c) - \'ssn\'')).to.equal('[redacted:row]');
+      expect(await grace("to_jsonb(c) - 'ssn'")).to.equal('[redacted:row]');
       const renamed = (await c.query('SELECT upper(x) AS x FROM customers c(i, n, e, cn, s, x) WHERE i = 2')).rows[0].x;
       expect(renamed).to.equal('[redacted:row]');
     });
@@ -162,13 +180,15 @@ describe('attack: masking on every channel and every derived output (real Postgr
       expect(agg).to.deep.equal({ a: '[redacted:notes]', m: '[redacted:notes]' });
       const union = (await c.query(`SELECT notes FROM customers WHERE id = 2 UNION ALL SELECT 'x'`)).rows;
       expect(JSON.stringify(union)).to.not.contain(NOTES);
-      const stars = (await c.query(`SELECT * FROM customers WHERE id = 2 UNION SELECT * FROM customers WHERE id = 2`)).rows;
+      const stars = (await c.query(`SELECT * FROM customers WHERE id = 2 UNION SELECT * FROM customers WHERE id = 2`))
+        .rows;
       expect(JSON.stringify(stars)).to.not.contain(NOTES);
       const direct = (await c.query(`SELECT * FROM customers WHERE id = 2`)).rows[0];
       expect(direct).to.deep.include({ name: 'Grace Hopper', notes: '[redacted:notes]' });
       const sub = (await c.query(`SELECT x FROM (SELECT notes AS x FROM customers WHERE id = 2) s`)).rows[0].x;
       expect(sub).to.equal('[redacted:notes]');
-      const cte = (await c.query(`WITH t AS (SELECT lower(notes) AS x FROM customers) SELECT x FROM t LIMIT 1`)).rows[0].x;
+      const cte = (await c.query(`WITH t AS (SELECT lower(notes) AS x FROM customers) SELECT x FROM t LIMIT 1`)).rows[0]
+        .x;
       expect(cte).to.equal('[redacted:notes]');
     });
 
@@ -177,7 +197,9 @@ describe('attack: masking on every channel and every derived output (real Postgr
       expect(r).to.deep.equal({ name: 'Grace Hopper', u: '[redacted:notes]' });
       expect((await c.query(`SELECT upper(status) AS s FROM orders WHERE id = 3`)).rows[0].s).to.equal('PAID');
       expect((await c.query(`SELECT o::text AS o FROM orders o WHERE id = 3`)).rows[0].o).to.contain('paid');
-      const plan = (await c.query(`EXPLAIN SELECT upper(notes) FROM customers WHERE id = 2`)).rows.map((r) => r['QUERY PLAN']).join('\n');
+      const plan = (await c.query(`EXPLAIN SELECT upper(notes) FROM customers WHERE id = 2`)).rows
+        .map((r) => r['QUERY PLAN'])
+        .join('\n');
       expect(plan).to.contain('Scan');
     });
 
@@ -198,14 +220,29 @@ describe('attack: masking on every channel and every derived output (real Postgr
     it('COPY (query) TO STDOUT is masked exactly as the same SELECT (psql)', async () => {
       const env = { ...process.env, PGPASSWORD: await s.token('psql-agent') };
       const conn = `host=${s.host} port=${s.port} user=agent dbname=billing sslmode=disable`;
-      const { stdout } = await run('psql', [conn, '-At',
-        '-c', 'COPY (SELECT notes AS x FROM customers WHERE id = 2) TO STDOUT',
-        '-c', 'COPY (SELECT name, upper(notes) AS u FROM customers WHERE id = 2) TO STDOUT (FORMAT csv)',
-        '-c', 'COPY (SELECT x FROM (SELECT notes AS x FROM customers WHERE id = 2) s) TO STDOUT',
-        '-c', 'COPY (SELECT c FROM customers c WHERE id = 2) TO STDOUT',
-      ], { env });
+      const { stdout } = await run(
+        'psql',
+        [
+          conn,
+          '-At',
+          '-c',
+          'COPY (SELECT notes AS x FROM customers WHERE id = 2) TO STDOUT',
+          '-c',
+          'COPY (SELECT name, upper(notes) AS u FROM customers WHERE id = 2) TO STDOUT (FORMAT csv)',
+          '-c',
+          'COPY (SELECT x FROM (SELECT notes AS x FROM customers WHERE id = 2) s) TO STDOUT',
+          '-c',
+          'COPY (SELECT c FROM customers c WHERE id = 2) TO STDOUT',
+        ],
+        { env },
+      );
       expect(stdout).to.not.contain(NOTES);
-      expect(stdout.trim().split('\n')).to.deep.equal(['[redacted:notes]', 'Grace Hopper,[redacted:notes]', '[redacted:notes]', '[redacted:row]']);
+      expect(stdout.trim().split('\n')).to.deep.equal([
+        '[redacted:notes]',
+        'Grace Hopper,[redacted:notes]',
+        '[redacted:notes]',
+        '[redacted:row]',
+      ]);
     });
 
     it("the database's error text about a ruled column's value is withheld, keeping the SQLSTATE", async () => {
@@ -234,15 +271,25 @@ describe('attack: masking on every channel and every derived output (real Postgr
       expect((await c.query('SELECT 1 AS one')).rows[0].one).to.equal(1);
     });
 
-    it('writes that would store a ruled column\'s values elsewhere are refused; filters and RETURNING are not', async () => {
-      const copied = await pgError(c.query(`INSERT INTO orders (customer_id, amount_cents, status) SELECT id, 1, notes FROM customers WHERE id = 2`));
+    it("writes that would store a ruled column's values elsewhere are refused; filters and RETURNING are not", async () => {
+      const copied = await pgError(
+        c.query(
+          `INSERT INTO orders (customer_id, amount_cents, status) SELECT id, 1, notes FROM customers WHERE id = 2`,
+        ),
+      );
       expect(copied.message).to.contain('masking-lineage');
       const moved = await pgError(c.query(`UPDATE customers SET name = upper(notes) WHERE id = 4`));
       expect(moved.message).to.contain('masking-lineage');
-      const viaCte = await pgError(c.query(`WITH a AS (SELECT notes AS x FROM customers WHERE id = 2), b AS (INSERT INTO orders (customer_id, amount_cents, status) SELECT 2, 1, x FROM a RETURNING 1) SELECT 1`));
+      const viaCte = await pgError(
+        c.query(
+          `WITH a AS (SELECT notes AS x FROM customers WHERE id = 2), b AS (INSERT INTO orders (customer_id, amount_cents, status) SELECT 2, 1, x FROM a RETURNING 1) SELECT 1`,
+        ),
+      );
       expect(viaCte.message).to.contain('masking-lineage');
       expect((await c.query(`SELECT count(*) AS n FROM orders WHERE status = '${NOTES}'`)).rows[0].n).to.equal('0');
-      const r = await c.query(`UPDATE customers SET name = name WHERE id = 4 AND notes IS NOT NULL RETURNING name, upper(notes) AS u`);
+      const r = await c.query(
+        `UPDATE customers SET name = name WHERE id = 4 AND notes IS NOT NULL RETURNING name, upper(notes) AS u`,
+      );
       expect(r.rows[0]).to.deep.equal({ name: 'Katherine Johnson', u: '[redacted:notes]' });
     });
 

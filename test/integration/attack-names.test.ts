@@ -25,9 +25,12 @@ describe('attack: relation names (CTEs, tables created after start)', function (
     s = await startLocalStack({
       seedSql: SEED,
       editPolicy: (p) => {
-        p.spec.rules!.splice(0, 0,
+        p.spec.rules!.splice(
+          0,
+          0,
           { name: 'no-payroll-table', when: { sql: { tables: ['payroll'] } }, action: 'Deny' },
-          { name: 'no-hr', when: { sql: { tables: ['hr.*'] } }, action: 'Deny' });
+          { name: 'no-hr', when: { sql: { tables: ['hr.*'] } }, action: 'Deny' },
+        );
       },
     });
     c = await s.connect();
@@ -39,7 +42,8 @@ describe('attack: relation names (CTEs, tables created after start)', function (
     await s?.stop();
   });
 
-  const salaries = async (): Promise<number[]> => (await admin.query('SELECT salary FROM public.payroll ORDER BY id')).rows.map((r) => r.salary);
+  const salaries = async (): Promise<number[]> =>
+    (await admin.query('SELECT salary FROM public.payroll ORDER BY id')).rows.map((r) => r.salary);
 
   it('a CTE named like the table, reading the table, is denied', async () => {
     const e = await pgError(c.query('WITH payroll AS (SELECT * FROM payroll) SELECT * FROM payroll'));
@@ -61,7 +65,11 @@ describe('attack: relation names (CTEs, tables created after start)', function (
   });
 
   it('DROP and COMMENT ON name the table for tables rules', async () => {
-    for (const sql of ['DROP TABLE payroll', 'DROP TABLE IF EXISTS orders_archive, public.payroll', "COMMENT ON COLUMN payroll.salary IS 'x'"]) {
+    for (const sql of [
+      'DROP TABLE payroll',
+      'DROP TABLE IF EXISTS orders_archive, public.payroll',
+      "COMMENT ON COLUMN payroll.salary IS 'x'",
+    ]) {
       expect((await pgError(c.query(sql))).message, sql).to.contain('no-payroll-table');
     }
   });
@@ -85,10 +93,14 @@ describe('attack: relation names (CTEs, tables created after start)', function (
   });
 
   it('column rules cover a table created after start, through an alias (simple and extended protocol)', async () => {
-    await admin.query("CREATE TABLE public.late_hires (id int, ssn text); INSERT INTO public.late_hires VALUES (1, 'plain-value-42')");
+    await admin.query(
+      "CREATE TABLE public.late_hires (id int, ssn text); INSERT INTO public.late_hires VALUES (1, 'plain-value-42')",
+    );
     const r = await c.query('SELECT ssn AS x FROM late_hires');
     expect(r.rows).to.deep.equal([{ x: '[redacted:ssn]' }]);
-    await admin.query("CREATE TABLE public.later_hires (id int, ssn text); INSERT INTO public.later_hires VALUES (1, 'plain-value-43')");
+    await admin.query(
+      "CREATE TABLE public.later_hires (id int, ssn text); INSERT INTO public.later_hires VALUES (1, 'plain-value-43')",
+    );
     const p = await c.query({ text: 'SELECT ssn AS y FROM later_hires WHERE id = $1', values: [1] });
     expect(p.rows).to.deep.equal([{ y: '[redacted:ssn]' }]);
   });

@@ -27,7 +27,9 @@ describe('attack (review10 neighbours): column-rule values through errors, COPY,
   };
 
   before(async () => {
-    s = await startLocalStack({ editPolicy: (p) => p.spec.masking!.columns!.push({ name: 'notes', strategy: 'redact' }) });
+    s = await startLocalStack({
+      editPolicy: (p) => p.spec.masking!.columns!.push({ name: 'notes', strategy: 'redact' }),
+    });
     const d = await s.direct();
     await d.query('ALTER TABLE customers ADD CONSTRAINT name_short CHECK (length(name) < 40)');
     await d.query('CREATE VIEW customer_notes AS SELECT id, notes AS remark FROM customers');
@@ -35,13 +37,27 @@ describe('attack (review10 neighbours): column-rule values through errors, COPY,
     await d.query('CREATE VIEW whole_customers AS SELECT c AS w FROM customers c');
     await d.query('CREATE MATERIALIZED VIEW notes_mv AS SELECT id, notes AS m FROM customers');
     await d.query('CREATE VIEW customer_names AS SELECT id, name FROM customers');
-    await d.query(`CREATE FUNCTION note_of(int) RETURNS text STABLE LANGUAGE plpgsql AS $$BEGIN RETURN (SELECT notes FROM customers WHERE id = $1); END$$`);
-    await d.query(`CREATE FUNCTION note_number(int) RETURNS int IMMUTABLE LANGUAGE sql AS 'SELECT notes::int FROM customers WHERE id = $1'`);
-    await d.query(`CREATE FUNCTION all_notes() RETURNS TABLE (n text) STABLE LANGUAGE sql AS 'SELECT notes FROM customers'`);
-    await d.query(`CREATE FUNCTION announce() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN PERFORM pg_notify('changes', row_to_json(NEW)::text); RETURN NEW; END$$`);
-    await d.query('CREATE TRIGGER customers_changed AFTER UPDATE ON customers FOR EACH ROW EXECUTE FUNCTION announce()');
-    await d.query(`CREATE FUNCTION rename_customer() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN UPDATE customers SET name = repeat('x', 50) WHERE id = NEW.customer_id; RETURN NEW; END$$`);
-    await d.query(`CREATE TRIGGER orders_touch_customer AFTER UPDATE OF status ON orders FOR EACH ROW WHEN (NEW.status = 'touch') EXECUTE FUNCTION rename_customer()`);
+    await d.query(
+      `CREATE FUNCTION note_of(int) RETURNS text STABLE LANGUAGE plpgsql AS $$BEGIN RETURN (SELECT notes FROM customers WHERE id = $1); END$$`,
+    );
+    await d.query(
+      `CREATE FUNCTION note_number(int) RETURNS int IMMUTABLE LANGUAGE sql AS 'SELECT notes::int FROM customers WHERE id = $1'`,
+    );
+    await d.query(
+      `CREATE FUNCTION all_notes() RETURNS TABLE (n text) STABLE LANGUAGE sql AS 'SELECT notes FROM customers'`,
+    );
+    await d.query(
+      `CREATE FUNCTION announce() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN PERFORM pg_notify('changes', row_to_json(NEW)::text); RETURN NEW; END$$`,
+    );
+    await d.query(
+      'CREATE TRIGGER customers_changed AFTER UPDATE ON customers FOR EACH ROW EXECUTE FUNCTION announce()',
+    );
+    await d.query(
+      `CREATE FUNCTION rename_customer() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN UPDATE customers SET name = repeat('x', 50) WHERE id = NEW.customer_id; RETURN NEW; END$$`,
+    );
+    await d.query(
+      `CREATE TRIGGER orders_touch_customer AFTER UPDATE OF status ON orders FOR EACH ROW WHEN (NEW.status = 'touch') EXECUTE FUNCTION rename_customer()`,
+    );
     await d.end();
     c = await s.connect();
     // Unknown relation: the proxy reloads its catalog (views and functions created out of band).
@@ -72,7 +88,7 @@ describe('attack (review10 neighbours): column-rule values through errors, COPY,
       expect(`${e.message} ${e.detail}`).to.not.contain(NOTES);
     });
 
-    it('statements on tables without ruled columns keep the database\'s error text', async () => {
+    it("statements on tables without ruled columns keep the database's error text", async () => {
       const e = await pgError(c.query(`SELECT 'abc'::int FROM orders LIMIT 1`));
       expect(e.message).to.contain('invalid input syntax for type integer');
     });
@@ -81,16 +97,26 @@ describe('attack (review10 neighbours): column-rule values through errors, COPY,
   describe('4b: COPY rows split as PostgreSQL writes them', () => {
     it('text format: tabs, backslashes and the delimiter inside data never shift the notes field', async () => {
       for (const opts of ['', `(DELIMITER '|')`, `(DELIMITER ';')`, `WITH DELIMITER ';' NULL AS 'x'`]) {
-        const out = await psql(`COPY (SELECT E'a\\tb\\\\c|d;e' AS x, notes, name FROM customers WHERE id = 2) TO STDOUT ${opts}`);
+        const out = await psql(
+          `COPY (SELECT E'a\\tb\\\\c|d;e' AS x, notes, name FROM customers WHERE id = 2) TO STDOUT ${opts}`,
+        );
         expect(out, opts).to.not.contain(NOTES);
         expect(out, opts).to.contain('[redacted:notes]').and.to.contain('Grace Hopper');
       }
     });
 
     it('csv with QUOTE and ESCAPE options: quoted delimiters and escaped quotes never shift it', async () => {
-      const opts = [`(FORMAT csv)`, `(FORMAT csv, QUOTE '''', ESCAPE '\\')`, `(FORMAT csv, DELIMITER ';', QUOTE '|', ESCAPE '!')`, `(FORMAT csv, FORCE_QUOTE *)`, `WITH CSV DELIMITER ';' QUOTE '|' ESCAPE '!'`];
+      const opts = [
+        `(FORMAT csv)`,
+        `(FORMAT csv, QUOTE '''', ESCAPE '\\')`,
+        `(FORMAT csv, DELIMITER ';', QUOTE '|', ESCAPE '!')`,
+        `(FORMAT csv, FORCE_QUOTE *)`,
+        `WITH CSV DELIMITER ';' QUOTE '|' ESCAPE '!'`,
+      ];
       for (const o of opts) {
-        const out = await psql(`COPY (SELECT E'q\\'"|!\\\\,;x' AS x, notes, name FROM customers WHERE id = 2) TO STDOUT ${o}`);
+        const out = await psql(
+          `COPY (SELECT E'q\\'"|!\\\\,;x' AS x, notes, name FROM customers WHERE id = 2) TO STDOUT ${o}`,
+        );
         expect(out, o).to.not.contain(NOTES);
         expect(out, o).to.contain('[redacted:notes]').and.to.contain('Grace Hopper');
       }
@@ -104,14 +130,23 @@ describe('attack (review10 neighbours): column-rule values through errors, COPY,
     it('ENCODING other than UTF8, and options the proxy does not parse, are refused while masking is on', async () => {
       const out = await psql(`COPY (SELECT name, notes FROM customers) TO STDOUT (ENCODING 'SJIS')`);
       expect(out).to.contain('masking-copy-options').and.not.contain(NOTES);
-      expect(await psql(`COPY (SELECT name FROM customers) TO STDOUT (FORMAT csv, FORCE_NOT_NULL (name))`)).to.contain('masking-copy-options');
-      expect(await psql(`COPY (SELECT name FROM customers WHERE id = 2) TO STDOUT (ENCODING 'UTF8')`)).to.contain('Grace Hopper');
+      expect(await psql(`COPY (SELECT name FROM customers) TO STDOUT (FORMAT csv, FORCE_NOT_NULL (name))`)).to.contain(
+        'masking-copy-options',
+      );
+      expect(await psql(`COPY (SELECT name FROM customers WHERE id = 2) TO STDOUT (ENCODING 'UTF8')`)).to.contain(
+        'Grace Hopper',
+      );
     });
   });
 
   describe('4c: planner statistics', () => {
     it('pg_statistic, pg_stats_ext and pg_catalog.pg_stats are refused under column rules', async () => {
-      for (const sql of ['SELECT stavalues1 FROM pg_statistic', 'SELECT most_common_vals FROM pg_stats_ext', 'SELECT histogram_bounds FROM pg_catalog.pg_stats', 'SELECT 1 FROM pg_stats_ext_exprs']) {
+      for (const sql of [
+        'SELECT stavalues1 FROM pg_statistic',
+        'SELECT most_common_vals FROM pg_stats_ext',
+        'SELECT histogram_bounds FROM pg_catalog.pg_stats',
+        'SELECT 1 FROM pg_stats_ext_exprs',
+      ]) {
         const e = await pgError(c.query(sql));
         expect(e.message, sql).to.contain('masking-lineage').and.contain('planner statistics');
       }
@@ -141,7 +176,9 @@ describe('attack (review10 neighbours): column-rule values through errors, COPY,
       expect((await c.query('SELECT r FROM note_digest')).rows.map((x) => x.r)).to.not.include(NOTES);
       expect(JSON.stringify((await c.query('SELECT w FROM whole_customers')).rows)).to.not.contain(NOTES);
       expect((await c.query('SELECT m FROM notes_mv WHERE id = 2')).rows[0].m).to.match(/^\[redacted:/);
-      expect((await c.query('SELECT upper(remark) AS u FROM customer_notes WHERE id = 2')).rows[0].u).to.not.contain('PREFERS');
+      expect((await c.query('SELECT upper(remark) AS u FROM customer_notes WHERE id = 2')).rows[0].u).to.not.contain(
+        'PREFERS',
+      );
       const e = await pgError(c.query('SELECT r::int FROM note_digest'));
       expect(e.message).to.not.contain(NOTES);
     });
@@ -153,7 +190,9 @@ describe('attack (review10 neighbours): column-rule values through errors, COPY,
     });
 
     it('SQL run from a string (query_to_xml) is of unknown lineage: masked', async () => {
-      const r = await c.query(`SELECT query_to_xml('SELECT notes FROM customers WHERE id = 2', true, false, '') AS x`).catch((e: Error) => ({ rows: [{ x: e.message }] }));
+      const r = await c
+        .query(`SELECT query_to_xml('SELECT notes FROM customers WHERE id = 2', true, false, '') AS x`)
+        .catch((e: Error) => ({ rows: [{ x: e.message }] }));
       expect(String(r.rows[0].x)).to.not.contain(NOTES);
     });
 
@@ -194,7 +233,9 @@ describe('attack (review10 neighbours): column-rule values through errors, COPY,
       ]) {
         const v = await psql(sql);
         expect(v, sql).to.not.contain(CARD_HEX);
-        expect(Buffer.from(v.replace(/^[^]*?x([0-9a-f]+)[^]*$/, '$1'), 'hex').toString(), sql).to.contain('[redacted:creditCard]');
+        expect(Buffer.from(v.replace(/^[^]*?x([0-9a-f]+)[^]*$/, '$1'), 'hex').toString(), sql).to.contain(
+          '[redacted:creditCard]',
+        );
       }
     });
 

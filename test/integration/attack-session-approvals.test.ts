@@ -14,7 +14,10 @@ const approvedEarlier = [sha('EXECUTE p'), sha('EXECUTE p2')]; // reusable grant
 const requested: string[] = [];
 
 const grantsByHash: ApprovalBroker = {
-  findGrant: (g) => (approvedEarlier.includes(g.sha256) ? ({ metadata: { name: 'apr-earlier', namespace: 'agents' } } as ReturnType<ApprovalBroker['findGrant']>) : undefined),
+  findGrant: (g) =>
+    approvedEarlier.includes(g.sha256)
+      ? ({ metadata: { name: 'apr-earlier', namespace: 'agents' } } as ReturnType<ApprovalBroker['findGrant']>)
+      : undefined,
   request: async (r) => {
     requested.push(r.command.text);
     return { namespace: 'agents', name: 'req-1' };
@@ -31,7 +34,14 @@ describe('attack: approvals bound to what a prepared statement runs', function (
       proxyOptions: { approvals: grantsByHash },
       editPolicy: (p) => {
         p.spec.rules![1]!.action = 'RequireApproval'; // no-unbounded-writes
-        p.spec.approval = { mode: 'Reject', timeoutSeconds: 60, requiredApprovals: 1, retentionSeconds: 3600, approvers: { users: ['alice'] }, grant: { ttlSeconds: 3600 } } as typeof p.spec.approval;
+        p.spec.approval = {
+          mode: 'Reject',
+          timeoutSeconds: 60,
+          requiredApprovals: 1,
+          retentionSeconds: 3600,
+          approvers: { users: ['alice'] },
+          grant: { ttlSeconds: 3600 },
+        } as typeof p.spec.approval;
       },
     });
   });
@@ -54,7 +64,11 @@ describe('attack: approvals bound to what a prepared statement runs', function (
 
   it('nor does it when EXECUTE itself is sent through the protocol', async () => {
     const raw = await RawClient.connect(s.host, s.port, await s.token());
-    raw.send(fe.parse({ name: 'p2', text: 'DELETE FROM orders' }), fe.parse({ name: 'e', text: 'EXECUTE p2' }), fe.sync());
+    raw.send(
+      fe.parse({ name: 'p2', text: 'DELETE FROM orders' }),
+      fe.parse({ name: 'e', text: 'EXECUTE p2' }),
+      fe.sync(),
+    );
     await raw.until('Z');
     raw.send(fe.bind({ statement: 'e' }), fe.execute({}), fe.sync());
     const out = await raw.until('Z');

@@ -14,15 +14,26 @@ describe('attack: a session outliving its token', function () {
   });
   after(async () => s?.stop());
 
-  it('an idle transaction is closed and rolled back at the token\'s exp', async () => {
-    const c = new pg.Client({ host: s.host, port: s.port, user: 'agent', database: 'billing', password: await s.token('idle-in-tx', { ttlSeconds: 2 }) });
+  it("an idle transaction is closed and rolled back at the token's exp", async () => {
+    const c = new pg.Client({
+      host: s.host,
+      port: s.port,
+      user: 'agent',
+      database: 'billing',
+      password: await s.token('idle-in-tx', { ttlSeconds: 2 }),
+    });
     const closed: { code?: string; message: string }[] = [];
     c.on('error', (e) => closed.push(e as { code?: string; message: string }));
     await c.connect();
     await c.query('BEGIN');
     await c.query('SELECT * FROM orders WHERE id = 1 FOR UPDATE');
     const d = await s.direct();
-    const idleInTx = async (): Promise<number> => (await d.query(`SELECT count(*)::int n FROM pg_stat_activity WHERE state LIKE 'idle in transaction%' AND pid <> pg_backend_pid()`)).rows[0].n;
+    const idleInTx = async (): Promise<number> =>
+      (
+        await d.query(
+          `SELECT count(*)::int n FROM pg_stat_activity WHERE state LIKE 'idle in transaction%' AND pid <> pg_backend_pid()`,
+        )
+      ).rows[0].n;
     expect(await idleInTx()).to.equal(1);
     await new Promise((r) => setTimeout(r, 2500));
     let n = await idleInTx();
@@ -33,7 +44,9 @@ describe('attack: a session outliving its token', function () {
     await d.end();
     expect(n).to.equal(0);
     expect(closed[0]?.code).to.equal('28000');
-    const rejected = auditRecords(s).filter((r) => r.event.action === 'identity.rejected' && /token expired during the session/.test(r.message ?? ''));
+    const rejected = auditRecords(s).filter(
+      (r) => r.event.action === 'identity.rejected' && /token expired during the session/.test(r.message ?? ''),
+    );
     expect(rejected).to.have.length(1);
     await c.end().catch(() => undefined);
   });

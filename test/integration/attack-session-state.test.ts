@@ -10,7 +10,11 @@ import { fe, RawClient, type RawMessage } from '../support/raw-client.js';
 
 const NOTES = 'PREFERS INVOICES BY MAIL';
 const UPPER_NOTES = 'SELECT upper(notes) AS u FROM customers WHERE id = 2';
-const rows = (ms: RawMessage[]): string => ms.filter((m) => m.type === 'D').map((m) => m.body.toString('latin1')).join('|');
+const rows = (ms: RawMessage[]): string =>
+  ms
+    .filter((m) => m.type === 'D')
+    .map((m) => m.body.toString('latin1'))
+    .join('|');
 const errors = (ms: RawMessage[]): (string | undefined)[] => ms.filter((m) => m.type === 'E').map((m) => m.error?.code);
 
 describe('attack: session state (prepared statements and portals) follows the server', function () {
@@ -21,7 +25,9 @@ describe('attack: session state (prepared statements and portals) follows the se
     return raw.until('Z');
   };
   before(async () => {
-    s = await startLocalStack({ editPolicy: (p) => void p.spec.masking!.columns!.push({ name: 'notes', strategy: 'redact' }) });
+    s = await startLocalStack({
+      editPolicy: (p) => void p.spec.masking!.columns!.push({ name: 'notes', strategy: 'redact' }),
+    });
   });
   after(async () => s?.stop());
   beforeEach(async () => {
@@ -35,7 +41,11 @@ describe('attack: session state (prepared statements and portals) follows the se
     await raw.until('Z');
     await q('SAVEPOINT s');
     // 42P03: the server keeps the first portal p
-    raw.send(fe.parse({ name: 'harmless', text: `SELECT 'x'::text AS u` }), fe.bind({ portal: 'p', statement: 'harmless' }), fe.sync());
+    raw.send(
+      fe.parse({ name: 'harmless', text: `SELECT 'x'::text AS u` }),
+      fe.bind({ portal: 'p', statement: 'harmless' }),
+      fe.sync(),
+    );
     expect(errors(await raw.until('Z'))).to.deep.equal(['42P03']);
     await q('ROLLBACK TO SAVEPOINT s');
     raw.send(fe.execute({ portal: 'p' }), fe.sync());
@@ -46,7 +56,11 @@ describe('attack: session state (prepared statements and portals) follows the se
   });
 
   it('a portal ends with its implicit transaction: a WITH HOLD cursor of the same name is not run as the old portal', async () => {
-    raw.send(fe.parse({ name: 'h', text: `SELECT 'x'::text AS u` }), fe.bind({ portal: 'p', statement: 'h' }), fe.sync());
+    raw.send(
+      fe.parse({ name: 'h', text: `SELECT 'x'::text AS u` }),
+      fe.bind({ portal: 'p', statement: 'h' }),
+      fe.sync(),
+    );
     await raw.until('Z'); // Sync commits: the server drops portal p
     expect(errors(await q(`DECLARE p CURSOR WITH HOLD FOR ${UPPER_NOTES}`))).to.deep.equal([]);
     raw.send(fe.execute({ portal: 'p' }), fe.sync());
@@ -56,9 +70,13 @@ describe('attack: session state (prepared statements and portals) follows the se
     expect(errors(out)).to.deep.equal(['34000']);
   });
 
-  it('SQL CLOSE and DECLARE under a protocol portal\'s name: Execute does not run the cursor as the old portal', async () => {
+  it("SQL CLOSE and DECLARE under a protocol portal's name: Execute does not run the cursor as the old portal", async () => {
     await q('BEGIN');
-    raw.send(fe.parse({ name: 'h2', text: `SELECT 'x'::text AS u` }), fe.bind({ portal: 'p2', statement: 'h2' }), fe.sync());
+    raw.send(
+      fe.parse({ name: 'h2', text: `SELECT 'x'::text AS u` }),
+      fe.bind({ portal: 'p2', statement: 'h2' }),
+      fe.sync(),
+    );
     await raw.until('Z');
     await q('CLOSE p2');
     await q(`DECLARE p2 CURSOR FOR ${UPPER_NOTES}`);
@@ -88,8 +106,12 @@ describe('attack: session state (prepared statements and portals) follows the se
 
   it('the unnamed portal re-bound in one pipeline: each Execute is masked as its own statement', async () => {
     raw.send(
-      fe.parse({ name: '', text: UPPER_NOTES }), fe.bind({}), fe.execute({}),
-      fe.parse({ name: '', text: `SELECT 'x'::text AS u` }), fe.bind({}), fe.execute({}),
+      fe.parse({ name: '', text: UPPER_NOTES }),
+      fe.bind({}),
+      fe.execute({}),
+      fe.parse({ name: '', text: `SELECT 'x'::text AS u` }),
+      fe.bind({}),
+      fe.execute({}),
       fe.sync(),
     );
     const out = await raw.until('Z');
@@ -120,7 +142,11 @@ describe('attack: session state (prepared statements and portals) follows the se
   it('a statement skipped after an error in its batch is not recorded; the earlier one still runs as itself', async () => {
     await q(`PREPARE k AS ${UPPER_NOTES}`);
     // the first message fails; the server skips DEALLOCATE-free re-Parse of k and everything to Sync
-    raw.send(fe.parse({ name: '', text: 'SELECT * FROM no_such_table' }), fe.parse({ name: 'k', text: `SELECT 'x'::text AS u` }), fe.sync());
+    raw.send(
+      fe.parse({ name: '', text: 'SELECT * FROM no_such_table' }),
+      fe.parse({ name: 'k', text: `SELECT 'x'::text AS u` }),
+      fe.sync(),
+    );
     expect(errors(await raw.until('Z'))).to.deep.equal(['42P01']);
     const out = await q('EXECUTE k');
     expect(rows(out)).to.not.contain(NOTES);

@@ -18,8 +18,6 @@ import { auditRecords } from '../support/audit-records.js';
 
 const run = promisify(execFile);
 
- 
-
 /**
  * UTF-8 'Á' is C3 81; in Shift-JIS C3 is a katakana and 81 the lead byte of a two-byte character that
  * swallows the backslash. Read as UTF-8 this is one string literal; read as SJIS it ends early and the
@@ -73,13 +71,24 @@ describe('attack: session settings (Enforce, example policy)', () => {
     const first = await raw.until('Z');
     expect(first.find((m) => m.type === 'E')?.error?.message).to.match(/no-ddl/);
     const second = await raw.until('Z');
-    expect(second.find((m) => m.type === 'E'), 'the second query runs as a plain string').to.equal(undefined);
+    expect(
+      second.find((m) => m.type === 'E'),
+      'the second query runs as a plain string',
+    ).to.equal(undefined);
     expect(second.find((m) => m.type === 'C')?.body.toString()).to.contain('SELECT 1');
     raw.end();
     expect(await victimExists(s)).to.equal(true);
   });
 
-  for (const [name, value] of [['client_encoding', 'SJIS'], ['standard_conforming_strings', 'off'], ['backslash_quote', 'on'], ['default_transaction_read_only', 'off'], ['transaction_read_only', 'off'], ['session_authorization', 'postgres'], ['role', 'postgres']] as const) {
+  for (const [name, value] of [
+    ['client_encoding', 'SJIS'],
+    ['standard_conforming_strings', 'off'],
+    ['backslash_quote', 'on'],
+    ['default_transaction_read_only', 'off'],
+    ['transaction_read_only', 'off'],
+    ['session_authorization', 'postgres'],
+    ['role', 'postgres'],
+  ] as const) {
     it(`every route to change ${name} is refused`, async () => {
       for (const sql of pinnedRoutes(name, value)) {
         const e = await pgError(c.query(sql));
@@ -110,16 +119,29 @@ describe('attack: session settings (Enforce, example policy)', () => {
   });
 
   it('a setting not known to be harmless is refused (fail closed); known harmless ones and agentgate.* work', async () => {
-    for (const sql of ["SET pgaudit.log = 'none'", "SELECT set_config('pgaudit.log', 'none', false)", "SELECT set_config(lower('CLIENT_ENCODING'), 'SJIS', false)", "UPDATE pg_settings SET setting = 'SJIS' WHERE name = 'client_encoding'"]) {
+    for (const sql of [
+      "SET pgaudit.log = 'none'",
+      "SELECT set_config('pgaudit.log', 'none', false)",
+      "SELECT set_config(lower('CLIENT_ENCODING'), 'SJIS', false)",
+      "UPDATE pg_settings SET setting = 'SJIS' WHERE name = 'client_encoding'",
+    ]) {
       expect((await pgError(c.query(sql))).code, sql).to.equal('42501');
     }
-    for (const sql of ["SELECT set_config('statement_timeout', '5s', false)", "SET LOCAL work_mem = '8MB'", "SET agentgate.reason = 'ticket 42'", "SET TimeZone = 'UTC'", 'RESET statement_timeout']) {
+    for (const sql of [
+      "SELECT set_config('statement_timeout', '5s', false)",
+      "SET LOCAL work_mem = '8MB'",
+      "SET agentgate.reason = 'ticket 42'",
+      "SET TimeZone = 'UTC'",
+      'RESET statement_timeout',
+    ]) {
       await c.query(sql);
     }
   });
 
   it('CREATE FUNCTION ... SET client_encoding is refused as a change of a pinned setting', async () => {
-    const e = await pgError(c.query("CREATE FUNCTION enc() RETURNS int LANGUAGE sql SET client_encoding = 'SJIS' AS 'SELECT 1'"));
+    const e = await pgError(
+      c.query("CREATE FUNCTION enc() RETURNS int LANGUAGE sql SET client_encoding = 'SJIS' AS 'SELECT 1'"),
+    );
     expect(e.detail).to.contain('client_encoding');
     expect(e.detail).to.contain('pins');
   });
@@ -135,7 +157,13 @@ describe('attack: session settings (Enforce, example policy)', () => {
     const ok = await RawClient.connect(s.host, s.port, await s.token(), { DateStyle: 'ISO' });
     ok.end();
     // search_path is pinned: the proxy resolves unqualified names with the role's default.
-    for (const [k, v] of [['search_path', 'payroll, public'], ['log_min_messages', 'panic'], ['session_authorization', 'postgres'], ['pgaudit.log', 'none'], ['client_encoding', 'SJIS']] as const) {
+    for (const [k, v] of [
+      ['search_path', 'payroll, public'],
+      ['log_min_messages', 'panic'],
+      ['session_authorization', 'postgres'],
+      ['pgaudit.log', 'none'],
+      ['client_encoding', 'SJIS'],
+    ] as const) {
       if (k === 'client_encoding') {
         // Consumed, never forwarded: the upstream session stays UTF8 whatever the agent asks for.
         const raw = await RawClient.connect(s.host, s.port, await s.token(), { [k]: v });
@@ -167,19 +195,28 @@ describe('attack: session settings (Enforce, example policy)', () => {
   it('psql: set_config of client_encoding is refused', async () => {
     const env = { ...process.env, PGPASSWORD: await s.token('psql-agent') };
     const conn = `host=${s.host} port=${s.port} dbname=billing user=agent sslmode=disable`;
-    const r = await run('psql', [conn, '-At', '-c', SJIS], { env }).then(() => '', (e: { stderr: string }) => e.stderr);
+    const r = await run('psql', [conn, '-At', '-c', SJIS], { env }).then(
+      () => '',
+      (e: { stderr: string }) => e.stderr,
+    );
     expect(r).to.contain('no-ddl');
   });
 
   it('backstop: a stable function whose body flips client_encoding passes the classifier, and the session ends before the next statement', async () => {
-    const hiddenDecisions = (): number => auditRecords(s).filter((r) => r.event.action === 'statement.decision' && r.db?.query?.text?.includes('DROP TABLE victim')).length;
+    const hiddenDecisions = (): number =>
+      auditRecords(s).filter(
+        (r) => r.event.action === 'statement.decision' && r.db?.query?.text?.includes('DROP TABLE victim'),
+      ).length;
     const before = hiddenDecisions();
     const raw = await RawClient.connect(s.host, s.port, await s.token());
     raw.send(fe.query('SELECT sneaky_encoding()'), fe.query(HIDDEN_DROP));
     const got = await raw.drain(5000);
     const fatal = got.find((m) => m.type === 'E');
     expect(fatal?.error?.message).to.contain('client_encoding');
-    expect(got.filter((m) => m.type === 'Z'), 'no ReadyForQuery after the change').to.have.length(0);
+    expect(
+      got.filter((m) => m.type === 'Z'),
+      'no ReadyForQuery after the change',
+    ).to.have.length(0);
     expect(raw.closed).to.equal(true);
     expect(await victimExists(s)).to.equal(true);
     const rec = auditRecords(s).find((r) => r.event.action === 'session.invariant-violated');
@@ -187,7 +224,9 @@ describe('attack: session settings (Enforce, example policy)', () => {
     expect(rec?.event.outcome).to.equal('failure');
     const ajv = new Ajv2020({ allErrors: true, strict: false });
     addFormats.default(ajv);
-    const validate = ajv.compile(JSON.parse(readFileSync(new URL('../../docs/audit-schema.json', import.meta.url), 'utf8')));
+    const validate = ajv.compile(
+      JSON.parse(readFileSync(new URL('../../docs/audit-schema.json', import.meta.url), 'utf8')),
+    );
     expect(validate(rec), JSON.stringify(validate.errors)).to.equal(true);
     expect(verifyAuditFile(s.auditFile).ok).to.equal(true);
     // The hidden statement was never even classified: nothing after the change was considered.
@@ -196,9 +235,16 @@ describe('attack: session settings (Enforce, example policy)', () => {
 
   it('backstop: a local change inside a transaction ends the session and the transaction is rolled back', async () => {
     const raw = await RawClient.connect(s.host, s.port, await s.token());
-    raw.send(fe.query('BEGIN'), fe.query('INSERT INTO victim VALUES (4242)'), fe.query('SELECT sneaky_strings()'), fe.query('INSERT INTO victim VALUES (4343)'));
+    raw.send(
+      fe.query('BEGIN'),
+      fe.query('INSERT INTO victim VALUES (4242)'),
+      fe.query('SELECT sneaky_strings()'),
+      fe.query('INSERT INTO victim VALUES (4343)'),
+    );
     const got = await raw.drain(5000);
-    expect(got.find((m) => m.type === 'E' && m.error?.message?.includes('standard_conforming_strings'))).to.not.equal(undefined);
+    expect(got.find((m) => m.type === 'E' && m.error?.message?.includes('standard_conforming_strings'))).to.not.equal(
+      undefined,
+    );
     const d = await s.direct();
     expect((await d.query('SELECT count(*)::int AS n FROM victim WHERE a IN (4242, 4343)')).rows[0].n).to.equal(0);
     await d.end();
@@ -206,7 +252,13 @@ describe('attack: session settings (Enforce, example policy)', () => {
 
   it('backstop: an extended-protocol batch that flips the encoding ends the session before a pipelined Query is forwarded', async () => {
     const raw = await RawClient.connect(s.host, s.port, await s.token());
-    raw.send(fe.parse({ text: 'SELECT sneaky_encoding()' }), fe.bind({}), fe.execute({}), fe.sync(), fe.query(HIDDEN_DROP));
+    raw.send(
+      fe.parse({ text: 'SELECT sneaky_encoding()' }),
+      fe.bind({}),
+      fe.execute({}),
+      fe.sync(),
+      fe.query(HIDDEN_DROP),
+    );
     const got = await raw.drain(5000);
     expect(got.find((m) => m.type === 'E')?.error?.message).to.contain('client_encoding');
     expect(got.filter((m) => m.type === 'Z')).to.have.length(0);
@@ -225,7 +277,12 @@ describe('attack: session settings (Enforce, example policy)', () => {
 describe('attack: session settings (mode: Audit, rules never block)', () => {
   let s: LocalStack;
   before(async () => {
-    s = await startLocalStack({ seedSql: SEED, editPolicy: (p) => { p.spec.mode = 'Audit'; } });
+    s = await startLocalStack({
+      seedSql: SEED,
+      editPolicy: (p) => {
+        p.spec.mode = 'Audit';
+      },
+    });
   });
   after(() => s?.stop());
 
@@ -238,16 +295,23 @@ describe('attack: session settings (mode: Audit, rules never block)', () => {
     expect(await victimExists(s)).to.equal(true);
   });
 
-  for (const [name, value] of [['client_encoding', 'LATIN1'], ['standard_conforming_strings', 'off']] as const) {
+  for (const [name, value] of [
+    ['client_encoding', 'LATIN1'],
+    ['standard_conforming_strings', 'off'],
+  ] as const) {
     for (const local of [false, true]) {
       it(`set_config('${name}', '${value}', ${local}) in Audit mode: the session ends with a FATAL naming the setting`, async () => {
         const c = await s.connect();
         c.on('error', () => undefined);
-        const sql = local ? `BEGIN; SELECT set_config('${name}', '${value}', true)` : `SELECT set_config('${name}', '${value}', false)`;
+        const sql = local
+          ? `BEGIN; SELECT set_config('${name}', '${value}', true)`
+          : `SELECT set_config('${name}', '${value}', false)`;
         const e = await pgError(c.query(sql));
         expect(e.message).to.contain(name);
         expect(e.message).to.contain('session was closed');
-        const recs = auditRecords(s).filter((r) => r.event.action === 'session.invariant-violated' && r.detail.setting === name);
+        const recs = auditRecords(s).filter(
+          (r) => r.event.action === 'session.invariant-violated' && r.detail.setting === name,
+        );
         expect(recs.length).to.be.greaterThan(0);
       });
     }
@@ -257,13 +321,23 @@ describe('attack: session settings (mode: Audit, rules never block)', () => {
 describe('attack: session settings (ReadOnly target, mode: Audit)', () => {
   let s: LocalStack;
   before(async () => {
-    s = await startLocalStack({ seedSql: SEED, editPolicy: (p) => { p.spec.mode = 'Audit'; p.spec.targets[0]!.access = 'ReadOnly'; } });
+    s = await startLocalStack({
+      seedSql: SEED,
+      editPolicy: (p) => {
+        p.spec.mode = 'Audit';
+        p.spec.targets[0]!.access = 'ReadOnly';
+      },
+    });
   });
   after(() => s?.stop());
 
   it('RESET ALL and every pinned-setting route are refused even in Audit mode', async () => {
     const c = await s.connect();
-    for (const sql of ['RESET ALL', ...pinnedRoutes('default_transaction_read_only', 'off'), ...pinnedRoutes('client_encoding', 'SJIS')]) {
+    for (const sql of [
+      'RESET ALL',
+      ...pinnedRoutes('default_transaction_read_only', 'off'),
+      ...pinnedRoutes('client_encoding', 'SJIS'),
+    ]) {
       const e = await pgError(c.query(sql));
       expect(e.message, sql).to.contain('read-only-target');
     }

@@ -12,14 +12,16 @@ import { pgError } from '../support/pg-error.js';
 import { fe, RawClient, type RawMessage } from '../support/raw-client.js';
 
 const status = (z: RawMessage | undefined): string => String.fromCharCode(z!.body[0]!);
-const tags = (ms: RawMessage[]): string[] => ms.filter((m) => m.type === 'C').map((m) => m.body.toString('utf8', 0, m.body.length - 1));
+const tags = (ms: RawMessage[]): string[] =>
+  ms.filter((m) => m.type === 'C').map((m) => m.body.toString('utf8', 0, m.body.length - 1));
 
 describe('attack: denial inside a transaction (real PostgreSQL)', function () {
   let s: LocalStack;
   let direct: pg.Client;
   let marker = 0;
   const nextMarker = (): number => 7_000_000 + ++marker;
-  const rowsWith = async (amount: number): Promise<number> => (await direct.query('SELECT count(*)::int AS n FROM orders WHERE amount_cents = $1', [amount])).rows[0].n;
+  const rowsWith = async (amount: number): Promise<number> =>
+    (await direct.query('SELECT count(*)::int AS n FROM orders WHERE amount_cents = $1', [amount])).rows[0].n;
 
   before(async () => {
     s = await startLocalStack();
@@ -81,7 +83,13 @@ describe('attack: denial inside a transaction (real PostgreSQL)', function () {
   it('pipelined simple queries: the denial aborts the transaction even before BEGIN has been answered', async () => {
     const amount = nextMarker();
     const raw = await RawClient.connect(s.host, s.port, await s.token());
-    raw.send(fe.query('BEGIN'), fe.query(`INSERT INTO orders (customer_id, amount_cents) VALUES (1, ${amount})`), fe.query('DROP TABLE orders'), fe.query('SELECT 1'), fe.query('COMMIT'));
+    raw.send(
+      fe.query('BEGIN'),
+      fe.query(`INSERT INTO orders (customer_id, amount_cents) VALUES (1, ${amount})`),
+      fe.query('DROP TABLE orders'),
+      fe.query('SELECT 1'),
+      fe.query('COMMIT'),
+    );
     const out: RawMessage[] = [];
     for (let i = 0; i < 5; i++) out.push(...(await raw.until('Z')));
     expect(out.filter((m) => m.type === 'Z').map(status)).to.deep.equal(['T', 'T', 'E', 'E', 'I']);
@@ -96,7 +104,12 @@ describe('attack: denial inside a transaction (real PostgreSQL)', function () {
     const raw = await RawClient.connect(s.host, s.port, await s.token());
     raw.send(fe.query('BEGIN'));
     await raw.until('Z');
-    raw.send(fe.parse({ text: 'INSERT INTO orders (customer_id, amount_cents) VALUES (1, $1)' }), fe.bind({ values: [String(amount)] }), fe.execute({}), fe.sync());
+    raw.send(
+      fe.parse({ text: 'INSERT INTO orders (customer_id, amount_cents) VALUES (1, $1)' }),
+      fe.bind({ values: [String(amount)] }),
+      fe.execute({}),
+      fe.sync(),
+    );
     const ins = await raw.until('Z');
     expect(tags(ins)).to.deep.equal(['INSERT 0 1']);
     raw.send(fe.parse({ text: 'DELETE FROM orders' }), fe.bind({}), fe.execute({}), fe.sync());
@@ -118,8 +131,12 @@ describe('attack: denial inside a transaction (real PostgreSQL)', function () {
     const amount = nextMarker();
     const raw = await RawClient.connect(s.host, s.port, await s.token());
     raw.send(
-      fe.parse({ text: 'INSERT INTO orders (customer_id, amount_cents) VALUES (1, $1)' }), fe.bind({ values: [String(amount)] }), fe.execute({}),
-      fe.parse({ text: 'DROP TABLE orders' }), fe.bind({}), fe.execute({}),
+      fe.parse({ text: 'INSERT INTO orders (customer_id, amount_cents) VALUES (1, $1)' }),
+      fe.bind({ values: [String(amount)] }),
+      fe.execute({}),
+      fe.parse({ text: 'DROP TABLE orders' }),
+      fe.bind({}),
+      fe.execute({}),
       fe.sync(),
     );
     const out = await raw.until('Z');
@@ -153,7 +170,9 @@ describe('attack: denial inside a transaction (real PostgreSQL)', function () {
     const env = { ...process.env, PGPASSWORD: await s.token('psql-agent') };
     const conn = `host=${s.host} port=${s.port} user=agent dbname=billing sslmode=disable`;
     const script = `BEGIN;\nINSERT INTO orders (customer_id, amount_cents) VALUES (1, ${amount});\nDROP TABLE orders;\nSELECT 1;\nCOMMIT;\n`;
-    const { stdout, stderr } = await promisify(execFile)('bash', ['-c', `printf '%s' "$SCRIPT" | psql "${conn}" -X`], { env: { ...env, SCRIPT: script } });
+    const { stdout, stderr } = await promisify(execFile)('bash', ['-c', `printf '%s' "$SCRIPT" | psql "${conn}" -X`], {
+      env: { ...env, SCRIPT: script },
+    });
     expect(stderr).to.contain('no-ddl').and.contain('current transaction is aborted');
     expect(stdout.trim().split('\n').at(-1)).to.equal('ROLLBACK');
     expect(await rowsWith(amount)).to.equal(0);
@@ -181,8 +200,13 @@ describe('attack: denial inside a transaction (real PostgreSQL)', function () {
     await c.query('ROLLBACK');
     await c.end();
     s.proxy.audit.flush();
-    const recs = readFileSync(s.auditFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-    const d = recs.findLast((r) => r.event.action === 'statement.decision' && r.db?.query?.text?.includes('after_denial'));
+    const recs = readFileSync(s.auditFile, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    const d = recs.findLast(
+      (r) => r.event.action === 'statement.decision' && r.db?.query?.text?.includes('after_denial'),
+    );
     expect(d.decision).to.equal('Allow');
     const done = recs.find((r) => r.event.action === 'statement.completion' && r.decisionSeq === d.seq);
     expect(done.event.outcome).to.equal('failure');

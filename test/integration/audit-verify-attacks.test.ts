@@ -35,14 +35,26 @@ describe('audit verify: two real proxies in one directory, and logs the witness 
     s = await startLocalStack({ witness: true });
     await s.proxy.checkpointer!.checkpoint();
     second = await GuardProxy.start({
-      policy: structuredClone(s.policy), auditFile: secondLog(), recordingsDir: join(s.dir, 'sessions'), env: { BILLING_DB_PASSWORD: AGENT_DB_PASSWORD },
+      policy: structuredClone(s.policy),
+      auditFile: secondLog(),
+      recordingsDir: join(s.dir, 'sessions'),
+      env: { BILLING_DB_PASSWORD: AGENT_DB_PASSWORD },
       listenOverride: { 'billing-db': '127.0.0.1:0' },
-      checkpoints: { stream: 'local/second', witness: new FileWitness({ file: join(s.dir, 'witness', 'checkpoints.jsonl'), keyDir: join(s.dir, 'witness') }) },
+      checkpoints: {
+        stream: 'local/second',
+        witness: new FileWitness({ file: join(s.dir, 'witness', 'checkpoints.jsonl'), keyDir: join(s.dir, 'witness') }),
+      },
     });
     const { host, port } = second.addresses()[0]!;
     for (let i = 0; i < 2; i++) {
       const a = await s.connect(`agent-a${i}`);
-      const b = new pg.Client({ host, port, user: 'agent', database: 'billing', password: await s.token(`agent-b${i}`) });
+      const b = new pg.Client({
+        host,
+        port,
+        user: 'agent',
+        database: 'billing',
+        password: await s.token(`agent-b${i}`),
+      });
       await b.connect();
       await a.query('SELECT email FROM customers');
       await b.query('SELECT count(*) FROM orders');
@@ -63,10 +75,13 @@ describe('audit verify: two real proxies in one directory, and logs the witness 
     }
     const both = await cli(['audit', 'verify', s.auditFile, secondLog(), ...witness()]);
     expect(both.code, both.stdout).to.equal(0);
-    expect(both.stdout).to.contain('2 chains in 2 file(s)').and.contain('ok: stream local/billing-agent').and.contain('ok: stream local/second');
+    expect(both.stdout)
+      .to.contain('2 chains in 2 file(s)')
+      .and.contain('ok: stream local/billing-agent')
+      .and.contain('ok: stream local/second');
   });
 
-  it('a recording of one log put in the place of another\'s fails that log only', async () => {
+  it("a recording of one log put in the place of another's fails that log only", async () => {
     const mine = join(s.dir, 'sessions', 'audit.log');
     const theirs = join(s.dir, 'sessions', 'second.log');
     const victim = readdirSync(mine)[0]!;
@@ -86,7 +101,12 @@ describe('audit verify: two real proxies in one directory, and logs the witness 
     const fake = join(s.dir, 'fake.log');
     const audit = new AuditLog({ file: fake });
     audit.append({ event: { action: 'proxy.start' } });
-    audit.append({ event: { action: 'statement.decision' }, db: { query: { text: 'SELECT 1' } }, decision: 'Allow', rule: { name: 'defaultAction' } });
+    audit.append({
+      event: { action: 'statement.decision' },
+      db: { query: { text: 'SELECT 1' } },
+      decision: 'Allow',
+      rule: { name: 'defaultAction' },
+    });
     audit.close();
     const r = await cli(['audit', 'verify', fake, ...witness()]);
     expect(r.code, r.stdout).to.equal(1);
@@ -99,6 +119,8 @@ describe('audit verify: two real proxies in one directory, and logs the witness 
     appendFileSync(forged, readFileSync(fake));
     const p = await cli(['audit', 'verify', forged, ...witness()]);
     expect(p.code, p.stdout).to.equal(1);
-    expect(p.stdout).to.contain('ok: stream local/billing-agent').and.contain(`(${forged} line ${real.trimEnd().split('\n').length + 1}) names no stream`);
+    expect(p.stdout)
+      .to.contain('ok: stream local/billing-agent')
+      .and.contain(`(${forged} line ${real.trimEnd().split('\n').length + 1}) names no stream`);
   });
 });

@@ -29,9 +29,14 @@ describe('crash recovery: SIGKILL under load', function () {
   let port: number;
 
   const startProxy = async (): Promise<ChildProcess> => {
-    const child = spawn(process.execPath, [BIN, 'proxy', '--policy', policyFile, '--audit-file', auditFile, '--no-audit-stdout'], {
-      env: { ...process.env, BILLING_DB_PASSWORD: AGENT_DB_PASSWORD }, stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [BIN, 'proxy', '--policy', policyFile, '--audit-file', auditFile, '--no-audit-stdout'],
+      {
+        env: { ...process.env, BILLING_DB_PASSWORD: AGENT_DB_PASSWORD },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let out = '';
     await new Promise<void>((resolve, reject) => {
       const seen = (d: Buffer): void => {
@@ -54,7 +59,9 @@ describe('crash recovery: SIGKILL under load', function () {
   };
 
   before(async () => {
-    s = await startLocalStack({ postgres: { postgresFlags: ['-c', 'log_statement=all'], log: (l) => pgLog.push(String(l)) } });
+    s = await startLocalStack({
+      postgres: { postgresFlags: ['-c', 'log_statement=all'], log: (l) => pgLog.push(String(l)) },
+    });
     await s.proxy.stop(); // the proxy under test runs in its own process
     dir = join(s.dir, 'crash');
     mkdirSync(dir);
@@ -71,12 +78,20 @@ describe('crash recovery: SIGKILL under load', function () {
     const proxy = await startProxy();
     const exited = new Promise((r) => proxy.once('exit', r));
     let stop = false;
-    const clients = await Promise.all(Array.from({ length: 6 }, async () => {
-      const c = new pg.Client({ host: '127.0.0.1', port, user: 'agent', database: 'billing', password: await s.token('crash-agent') });
-      c.on('error', () => undefined);
-      await c.connect();
-      return c;
-    }));
+    const clients = await Promise.all(
+      Array.from({ length: 6 }, async () => {
+        const c = new pg.Client({
+          host: '127.0.0.1',
+          port,
+          user: 'agent',
+          database: 'billing',
+          password: await s.token('crash-agent'),
+        });
+        c.on('error', () => undefined);
+        await c.connect();
+        return c;
+      }),
+    );
     const sent = [0, 0, 0, 0, 0, 0];
     const load = clients.map(async (c, i) => {
       while (!stop) {
@@ -95,10 +110,21 @@ describe('crash recovery: SIGKILL under load', function () {
     await new Promise((r) => setTimeout(r, 500)); // the server's log lines of the last statements
 
     // What reached PostgreSQL, from its own statement log, against the decisions in the chain.
-    const reached = new Set(pgLog.flatMap((l) => l.split('\n')).filter((l) => /statement: |execute /.test(l)).map((l) => MARK.exec(l)?.[0]).filter((m): m is string => !!m));
+    const reached = new Set(
+      pgLog
+        .flatMap((l) => l.split('\n'))
+        .filter((l) => /statement: |execute /.test(l))
+        .map((l) => MARK.exec(l)?.[0])
+        .filter((m): m is string => !!m),
+    );
     expect(reached.size).to.be.greaterThan(50);
     const records = readRecords([auditFile]);
-    const decided = new Set(records.filter((r) => r.event.action === 'statement.decision' && r.decision === 'Allow').map((r) => MARK.exec(r.db?.query?.text ?? '')?.[0]).filter(Boolean));
+    const decided = new Set(
+      records
+        .filter((r) => r.event.action === 'statement.decision' && r.decision === 'Allow')
+        .map((r) => MARK.exec(r.db?.query?.text ?? '')?.[0])
+        .filter(Boolean),
+    );
     const unrecorded = [...reached].filter((m) => !decided.has(m));
     expect(unrecorded, 'statements that reached PostgreSQL without a decision record').to.deep.equal([]);
     expect(records.some((r) => r.event.action === 'proxy.stop')).to.equal(false);
@@ -110,7 +136,13 @@ describe('crash recovery: SIGKILL under load', function () {
 
     // The restart completes the recordings from the chain and says so in the chain.
     const again = await startProxy();
-    const c = new pg.Client({ host: '127.0.0.1', port, user: 'agent', database: 'billing', password: await s.token('crash-agent') });
+    const c = new pg.Client({
+      host: '127.0.0.1',
+      port,
+      user: 'agent',
+      database: 'billing',
+      password: await s.token('crash-agent'),
+    });
     await c.connect();
     await c.query('SELECT 1');
     await c.end();
@@ -122,10 +154,14 @@ describe('crash recovery: SIGKILL under load', function () {
     expect(repair[0]!.event.outcome).to.equal('success');
     const after = await verify();
     expect(after.code, after.out).to.equal(0);
-    expect(after.out).to.match(/note: \d+ session recording\(s\) were completed from the chain after a crash/).and.not.contain('incomplete after a crash');
+    expect(after.out)
+      .to.match(/note: \d+ session recording\(s\) were completed from the chain after a crash/)
+      .and.not.contain('incomplete after a crash');
     // Every recording now holds exactly its session's chained lines.
     const chainLines = new Set(readFileSync(auditFile, 'utf8').split('\n'));
     const recDir = join(dir, 'sessions', 'audit.log');
-    for (const f of readdirSync(recDir)) for (const l of readFileSync(join(recDir, f), 'utf8').trim().split('\n')) expect(chainLines.has(l)).to.equal(true);
+    for (const f of readdirSync(recDir))
+      for (const l of readFileSync(join(recDir, f), 'utf8').trim().split('\n'))
+        expect(chainLines.has(l)).to.equal(true);
   });
 });

@@ -48,7 +48,19 @@ describe('evidence bundle: signed manifest, verified offline', function () {
     await c.end();
     await s.proxy.stop();
     bundle = join(mkdtempSync(join(tmpdir(), 'agentgate-bundle-')), 'out');
-    const r = await cli(['evidence', '--audit-file', s.auditFile, '--witness', join(s.dir, 'witness', 'checkpoints.jsonl'), '--out', bundle, '--from', '2000-01-01', '--to', '2100-01-01']);
+    const r = await cli([
+      'evidence',
+      '--audit-file',
+      s.auditFile,
+      '--witness',
+      join(s.dir, 'witness', 'checkpoints.jsonl'),
+      '--out',
+      bundle,
+      '--from',
+      '2000-01-01',
+      '--to',
+      '2100-01-01',
+    ]);
     expect(r.code, r.out).to.equal(0);
     fingerprint = /signed \(manifest\.json, manifest\.jws\) by key (\S+):/.exec(r.out)![1]!;
     trustedJwks = join(s.dir, 'witness', 'checkpoint-jwks.json');
@@ -61,7 +73,16 @@ describe('evidence bundle: signed manifest, verified offline', function () {
     expect(m.source).to.equal('local');
     expect(m.signer?.kid).to.equal(fingerprint);
     const paths = m.files.map((f) => f.path);
-    expect(paths).to.include.members(['summary.json', 'decisions.csv', 'records.jsonl', 'report.html', 'audit/audit.log', 'witness/checkpoints.jsonl', 'witness/checkpoint-jwks.json', 'manifest-keys.json']);
+    expect(paths).to.include.members([
+      'summary.json',
+      'decisions.csv',
+      'records.jsonl',
+      'report.html',
+      'audit/audit.log',
+      'witness/checkpoints.jsonl',
+      'witness/checkpoint-jwks.json',
+      'manifest-keys.json',
+    ]);
     expect(paths.filter((p) => p.startsWith('audit/sessions/audit.log/'))).to.have.length(1);
     expect(paths).to.not.include('manifest.json');
   });
@@ -101,7 +122,10 @@ describe('evidence bundle: signed manifest, verified offline', function () {
     rmSync(join(d, 'decisions.csv'));
     const r = await cli(['evidence', 'verify', d, '--jwks', trustedJwks]);
     expect(r.code).to.equal(1);
-    expect(r.out).to.contain('added: audit/extra.log').and.contain('added: link (not a regular file)').and.contain('removed: decisions.csv');
+    expect(r.out)
+      .to.contain('added: audit/extra.log')
+      .and.contain('added: link (not a regular file)')
+      .and.contain('removed: decisions.csv');
   });
 
   it('an edited manifest fails', async () => {
@@ -114,17 +138,30 @@ describe('evidence bundle: signed manifest, verified offline', function () {
 
   it('an edited bundle re-signed with another key (its keys shipped in the bundle) fails', async () => {
     const d = edited();
-    writeFileSync(join(d, 'report.html'), readFileSync(join(d, 'report.html'), 'utf8').replace('DROP TABLE orders', 'SELECT 1'));
+    writeFileSync(
+      join(d, 'report.html'),
+      readFileSync(join(d, 'report.html'), 'utf8').replace('DROP TABLE orders', 'SELECT 1'),
+    );
     const { privateKey, publicKey } = await jose.generateKeyPair('ES256', { extractable: true });
     const pub = await jose.exportJWK(publicKey);
     const kid = await jose.calculateJwkThumbprint(pub);
     for (const f of ['manifest.json', 'manifest.jws']) rmSync(join(d, f));
-    await signBundle(d, { exportedAt: new Date().toISOString(), period: { from: '2000-01-01T00:00:00.000Z', to: '2100-01-01T00:00:00.000Z' }, source: 'local' }, { kid, key: privateKey, kind: 'forger', jwks: { keys: [{ ...pub, kid, alg: 'ES256' }] } });
+    await signBundle(
+      d,
+      {
+        exportedAt: new Date().toISOString(),
+        period: { from: '2000-01-01T00:00:00.000Z', to: '2100-01-01T00:00:00.000Z' },
+        source: 'local',
+      },
+      { kid, key: privateKey, kind: 'forger', jwks: { keys: [{ ...pub, kid, alg: 'ES256' }] } },
+    );
     // The forged bundle is self-consistent: it verifies only against the forger's own key.
     expect((await cli(['evidence', 'verify', d, `--fingerprint=${kid}`])).code).to.equal(0);
     const byFingerprint = await cli(['evidence', 'verify', d, `--fingerprint=${fingerprint}`]);
     expect(byFingerprint.code).to.equal(1);
-    expect(byFingerprint.out).to.contain(`manifest-keys.json: no key in the bundle has the trusted fingerprint ${fingerprint}`);
+    expect(byFingerprint.out).to.contain(
+      `manifest-keys.json: no key in the bundle has the trusted fingerprint ${fingerprint}`,
+    );
     const byJwks = await cli(['evidence', 'verify', d, '--jwks', trustedJwks]);
     expect(byJwks.code).to.equal(1);
     expect(byJwks.out).to.contain('manifest.jws: the signature does not verify with the trusted keys');
@@ -132,7 +169,17 @@ describe('evidence bundle: signed manifest, verified offline', function () {
 
   it('a signature file replaced by one of another bundle fails', async () => {
     const other = join(mkdtempSync(join(tmpdir(), 'agentgate-bundle2-')), 'out');
-    const r = await cli(['evidence', '--audit-file', s.auditFile, '--witness', join(s.dir, 'witness', 'checkpoints.jsonl'), '--out', other, '--from', '2001-01-01']);
+    const r = await cli([
+      'evidence',
+      '--audit-file',
+      s.auditFile,
+      '--witness',
+      join(s.dir, 'witness', 'checkpoints.jsonl'),
+      '--out',
+      other,
+      '--from',
+      '2001-01-01',
+    ]);
     expect(r.code, r.out).to.equal(0);
     const d = edited();
     cpSync(join(other, 'manifest.jws'), join(d, 'manifest.jws'));
@@ -142,7 +189,15 @@ describe('evidence bundle: signed manifest, verified offline', function () {
   });
 
   it('refuses to export into a directory that already holds files (they would be signed as part of the bundle)', async () => {
-    const r = await cli(['evidence', '--audit-file', s.auditFile, '--witness', join(s.dir, 'witness', 'checkpoints.jsonl'), '--out', bundle]);
+    const r = await cli([
+      'evidence',
+      '--audit-file',
+      s.auditFile,
+      '--witness',
+      join(s.dir, 'witness', 'checkpoints.jsonl'),
+      '--out',
+      bundle,
+    ]);
     expect(r.code).to.equal(1);
     expect(r.out).to.contain('is not empty');
   });

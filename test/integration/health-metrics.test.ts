@@ -16,7 +16,12 @@ describe('proxy health and metrics', function () {
   before(async () => {
     const metrics = new ProxyMetrics();
     s = await startLocalStack({ proxyOptions: { metrics } });
-    health = await startHealthServer({ host: '127.0.0.1', port: 0, metrics, health: { notReady: () => s.proxy.notReady() } });
+    health = await startHealthServer({
+      host: '127.0.0.1',
+      port: 0,
+      metrics,
+      health: { notReady: () => s.proxy.notReady() },
+    });
   });
   after(async () => {
     await health?.close();
@@ -36,7 +41,18 @@ describe('proxy health and metrics', function () {
     const open = (await get('/metrics')).text;
     expect(open).to.match(/agentgate_proxy_sessions\{target="billing-db"\} 1/);
     await c.end();
-    const { connect } = await import('pg').then((m) => ({ connect: async () => { const x = new m.default.Client({ host: s.host, port: s.port, user: 'agent', database: 'billing', password: 'not-a-token' }); await x.connect(); } }));
+    const { connect } = await import('pg').then((m) => ({
+      connect: async () => {
+        const x = new m.default.Client({
+          host: s.host,
+          port: s.port,
+          user: 'agent',
+          database: 'billing',
+          password: 'not-a-token',
+        });
+        await x.connect();
+      },
+    }));
     await connect().catch(() => undefined);
     const m = (await get('/metrics')).text;
     expect(m).to.match(/agentgate_proxy_statements_total\{target="billing-db",decision="Allow",enforced="false"\} 2/);

@@ -12,7 +12,8 @@ import { parseRequestPath } from '../../shared/policy-language/path-template.js'
 import { startHttpStack, type HttpStack } from '../support/http-stack.js';
 import { MemoryBroker } from '../support/memory-broker.js';
 
-const sha = (method: string, path: string, body: string): string => approvalBinding(method, parseRequestPath(path), Buffer.from(body), parseJsonBody(Buffer.from(body)));
+const sha = (method: string, path: string, body: string): string =>
+  approvalBinding(method, parseRequestPath(path), Buffer.from(body), parseJsonBody(Buffer.from(body)));
 
 describe('HTTP targets: RequireApproval', function () {
   this.timeout(30_000);
@@ -20,17 +21,37 @@ describe('HTTP targets: RequireApproval', function () {
   const received: string[] = [];
   const start = async (mode: 'Hold' | 'Reject'): Promise<{ s: HttpStack; broker: MemoryBroker; token: string }> => {
     const broker = new MemoryBroker();
-    const s = await startHttpStack({
-      targets: [{ name: 'pay', protocol: 'http', listen: '127.0.0.1:1', upstream: { url: `http://127.0.0.1:${(upstream.address() as net.AddressInfo).port}` } }],
-      masking: { detectors: ['email'], defaultStrategy: 'redact' },
-      approval: { mode, approvers: { users: ['alice'] } } as never,
-      rules: [{ name: 'big-refunds', when: { http: { methods: ['POST'], paths: ['/refunds'], cel: 'request.body.amount > 100' } }, action: 'RequireApproval' }],
-      defaultAction: 'Allow',
-    }, { proxyOptions: { approvals: broker } });
+    const s = await startHttpStack(
+      {
+        targets: [
+          {
+            name: 'pay',
+            protocol: 'http',
+            listen: '127.0.0.1:1',
+            upstream: { url: `http://127.0.0.1:${(upstream.address() as net.AddressInfo).port}` },
+          },
+        ],
+        masking: { detectors: ['email'], defaultStrategy: 'redact' },
+        approval: { mode, approvers: { users: ['alice'] } } as never,
+        rules: [
+          {
+            name: 'big-refunds',
+            when: { http: { methods: ['POST'], paths: ['/refunds'], cel: 'request.body.amount > 100' } },
+            action: 'RequireApproval',
+          },
+        ],
+        defaultAction: 'Allow',
+      },
+      { proxyOptions: { approvals: broker } },
+    );
     return { s, broker, token: await s.token('agent-pay') };
   };
   const post = (s: HttpStack, token: string, body: string): Promise<Response> =>
-    fetch(`${s.url('pay')}/refunds`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body });
+    fetch(`${s.url('pay')}/refunds`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body,
+    });
 
   before(async () => {
     upstream = http.createServer((req, res) => {
@@ -57,7 +78,9 @@ describe('HTTP targets: RequireApproval', function () {
       expect(r.status).to.equal(200);
       expect(received).to.deep.equal([body]);
       const ask = broker.asks[0]!;
-      expect(ask.command.sha256).to.equal(sha('POST', '/refunds', '{ "note": "refund to carol@example.com", "amount": 500 }'));
+      expect(ask.command.sha256).to.equal(
+        sha('POST', '/refunds', '{ "note": "refund to carol@example.com", "amount": 500 }'),
+      );
       expect(ask.command.text).to.contain('POST /refunds');
       expect(ask.command.text).to.contain('[redacted:email]');
       expect(ask.command.text).not.to.contain('carol@example.com');
@@ -86,7 +109,9 @@ describe('HTTP targets: RequireApproval', function () {
       const first = await post(s, token, '{"amount":700,"id":"r-1"}');
       expect(first.status).to.equal(403);
       const p = (await first.json()) as { approvalRequest: string; detail: string };
-      expect(p.approvalRequest).to.equal(`agents/apr-${sha('POST', '/refunds', '{"amount":700,"id":"r-1"}').slice(0, 8)}`);
+      expect(p.approvalRequest).to.equal(
+        `agents/apr-${sha('POST', '/refunds', '{"amount":700,"id":"r-1"}').slice(0, 8)}`,
+      );
       expect(p.detail).to.match(/pending; send the same request again/);
       expect(received).to.deep.equal([]);
       broker.approved.add(broker.asks[0]!.command.sha256);

@@ -31,13 +31,18 @@ function customers(): unknown[] {
 }
 
 /** GET through node:http, raw (no decompression): status, headers and the bytes as sent. */
-function rawGet(url: string, headers: Record<string, string>): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
+function rawGet(
+  url: string,
+  headers: Record<string, string>,
+): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
   return new Promise((resolve, reject) => {
-    http.get(url, { headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks) }));
-    }).on('error', reject);
+    http
+      .get(url, { headers }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks) }));
+      })
+      .on('error', reject);
   });
 }
 
@@ -53,24 +58,59 @@ describe('HTTP targets: json-server as the internal API', function () {
     const dir = mkdtempSync(join(tmpdir(), 'json-server-'));
     writeFileSync(join(dir, 'db.json'), JSON.stringify({ customers: customers(), refunds: [] }));
     jsPort = await freePort();
-    js = spawn(process.execPath, [JSON_SERVER, '--host', '127.0.0.1', '--port', String(jsPort), '--quiet', join(dir, 'db.json')], { stdio: 'ignore' });
+    js = spawn(
+      process.execPath,
+      [JSON_SERVER, '--host', '127.0.0.1', '--port', String(jsPort), '--quiet', join(dir, 'db.json')],
+      { stdio: 'ignore' },
+    );
     await waitHttp(direct('/customers/1'));
-    s = await startHttpStack({
-      targets: [{
-        name: 'crm', protocol: 'http', listen: '127.0.0.1:18080', upstream: { url: `http://127.0.0.1:${jsPort}` },
-        credentials: { passwordEnv: 'CRM_TOKEN', scheme: 'bearer' },
-        forwardProxy: { listen: '127.0.0.1:18081' },
-        maskFields: [{ path: 'card_number' }, { path: '$.address.city', strategy: 'partial' }, { path: '$[*].address.city', strategy: 'partial' }],
-      }],
-      masking: { detectors: ['email', 'creditCard', 'iban'], defaultStrategy: 'redact' },
-      approval: { approvers: { users: ['alice'] } } as never,
-      rules: [
-        { name: 'no-deletes', when: { http: { methods: ['DELETE'] } }, action: 'Deny', message: 'customers are never deleted by agents' },
-        { name: 'big-refunds', when: { http: { methods: ['POST'], paths: ['/refunds'], cel: 'request.body.amount > 100' } }, action: 'RequireApproval' },
-        { name: 'refunds', when: { http: { methods: ['POST'], paths: ['/refunds'], body: [{ path: '$.customerId', present: true }] } }, action: 'Allow' },
-        { name: 'read-customers', when: { http: { methods: ['GET', 'HEAD'], paths: ['/customers', '/customers/{id}', '/customers/{id}/**'] } }, action: 'Allow' },
-      ],
-    }, { env: { CRM_TOKEN: UPSTREAM_TOKEN } });
+    s = await startHttpStack(
+      {
+        targets: [
+          {
+            name: 'crm',
+            protocol: 'http',
+            listen: '127.0.0.1:18080',
+            upstream: { url: `http://127.0.0.1:${jsPort}` },
+            credentials: { passwordEnv: 'CRM_TOKEN', scheme: 'bearer' },
+            forwardProxy: { listen: '127.0.0.1:18081' },
+            maskFields: [
+              { path: 'card_number' },
+              { path: '$.address.city', strategy: 'partial' },
+              { path: '$[*].address.city', strategy: 'partial' },
+            ],
+          },
+        ],
+        masking: { detectors: ['email', 'creditCard', 'iban'], defaultStrategy: 'redact' },
+        approval: { approvers: { users: ['alice'] } } as never,
+        rules: [
+          {
+            name: 'no-deletes',
+            when: { http: { methods: ['DELETE'] } },
+            action: 'Deny',
+            message: 'customers are never deleted by agents',
+          },
+          {
+            name: 'big-refunds',
+            when: { http: { methods: ['POST'], paths: ['/refunds'], cel: 'request.body.amount > 100' } },
+            action: 'RequireApproval',
+          },
+          {
+            name: 'refunds',
+            when: { http: { methods: ['POST'], paths: ['/refunds'], body: [{ path: '$.customerId', present: true }] } },
+            action: 'Allow',
+          },
+          {
+            name: 'read-customers',
+            when: {
+              http: { methods: ['GET', 'HEAD'], paths: ['/customers', '/customers/{id}', '/customers/{id}/**'] },
+            },
+            action: 'Allow',
+          },
+        ],
+      },
+      { env: { CRM_TOKEN: UPSTREAM_TOKEN } },
+    );
     token = await s.token('agent-crm');
   });
 
@@ -80,7 +120,14 @@ describe('HTTP targets: json-server as the internal API', function () {
   });
 
   it('curl: a read is allowed; nested JSON is masked value by value; Content-Length is the masked length', async () => {
-    const r = await run('curl', ['-sS', '-D', '-', '-H', `Authorization: Bearer ${token}`, `${s.url('crm')}/customers/3`]);
+    const r = await run('curl', [
+      '-sS',
+      '-D',
+      '-',
+      '-H',
+      `Authorization: Bearer ${token}`,
+      `${s.url('crm')}/customers/3`,
+    ]);
     expect(r.code).to.equal(0);
     const [head, body] = r.stdout.split('\r\n\r\n');
     expect(head).to.match(/^HTTP\/1.1 200/);
@@ -99,11 +146,15 @@ describe('HTTP targets: json-server as the internal API', function () {
   });
 
   it('fetch (undici): the list, gzip-compressed by json-server, is decompressed, masked and compressed again', async () => {
-    const raw = await rawGet(`${s.url('crm')}/customers`, { authorization: `Bearer ${token}`, 'accept-encoding': 'gzip' });
+    const raw = await rawGet(`${s.url('crm')}/customers`, {
+      authorization: `Bearer ${token}`,
+      'accept-encoding': 'gzip',
+    });
     expect(raw.status).to.equal(200);
     expect(raw.headers['content-encoding']).to.equal('gzip');
     // json-server compresses on the fly (chunked): the masked body is streamed chunked too, never with a stale length.
-    if (raw.headers['content-length'] !== undefined) expect(Number(raw.headers['content-length'])).to.equal(raw.body.length);
+    if (raw.headers['content-length'] !== undefined)
+      expect(Number(raw.headers['content-length'])).to.equal(raw.body.length);
     else expect(raw.headers['transfer-encoding']).to.equal('chunked');
     const list = JSON.parse(zlib.gunzipSync(raw.body).toString('utf8'));
     expect(list).to.have.length(20);
@@ -119,7 +170,9 @@ describe('HTTP targets: json-server as the internal API', function () {
     expect(none.status).to.equal(401);
     expect(none.headers.get('content-type')).to.equal('application/problem+json');
     expect(none.headers.get('www-authenticate')).to.match(/^Bearer/);
-    const bad = await fetch(`${s.url('crm')}/customers/1`, { headers: { authorization: `Bearer ${token.slice(0, -4)}AAAA` } });
+    const bad = await fetch(`${s.url('crm')}/customers/1`, {
+      headers: { authorization: `Bearer ${token.slice(0, -4)}AAAA` },
+    });
     expect(bad.status).to.equal(401);
     expect(((await bad.json()) as { detail: string }).detail).to.match(/authentication failed/);
     // The upstream's own secret is not a token the proxy accepts.
@@ -128,7 +181,10 @@ describe('HTTP targets: json-server as the internal API', function () {
   });
 
   it('Deny: DELETE is 403 application/problem+json naming the rule, and the record stays', async () => {
-    const r = await fetch(`${s.url('crm')}/customers/2`, { method: 'DELETE', headers: { authorization: `Bearer ${token}` } });
+    const r = await fetch(`${s.url('crm')}/customers/2`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${token}` },
+    });
     expect(r.status).to.equal(403);
     expect(r.headers.get('content-type')).to.equal('application/problem+json');
     const p = (await r.json()) as { title: string; status: number; detail: string; rule: string; type: string };
@@ -141,9 +197,17 @@ describe('HTTP targets: json-server as the internal API', function () {
     const other = await fetch(`${s.url('crm')}/refunds`, { headers: { authorization: `Bearer ${token}` } });
     expect(other.status).to.equal(403);
     expect(((await other.json()) as { rule: string }).rule).to.equal('defaultAction');
-    const small = await fetch(`${s.url('crm')}/refunds`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ customerId: 4, amount: 40, memo: 'refund-marker-5521' }) });
+    const small = await fetch(`${s.url('crm')}/refunds`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ customerId: 4, amount: 40, memo: 'refund-marker-5521' }),
+    });
     expect(small.status).to.equal(201);
-    const big = await fetch(`${s.url('crm')}/refunds`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ customerId: 4, amount: 4000 }) });
+    const big = await fetch(`${s.url('crm')}/refunds`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ customerId: 4, amount: 4000 }),
+    });
     expect(big.status).to.equal(403);
     const p = (await big.json()) as { rule: string; detail: string };
     expect(p.rule).to.equal('big-refunds');
@@ -163,19 +227,66 @@ print(json.dumps([r.status_code, r.json()['email'], f.status_code, f.json()['ema
 `;
     const r = await run('python3', ['-c', script, s.url('crm'), s.forward('crm'), token, direct('')]);
     expect(r.stderr).to.equal('');
-    expect(JSON.parse(r.stdout)).to.deep.equal([200, '[redacted:email]', 200, '[redacted:email]', '[redacted:card_number]']);
+    expect(JSON.parse(r.stdout)).to.deep.equal([
+      200,
+      '[redacted:email]',
+      200,
+      '[redacted:email]',
+      '[redacted:card_number]',
+    ]);
   });
 
   it('forward proxy with unmodified curl (-x, and http_proxy in the environment); CONNECT is refused', async () => {
-    const viaX = await run('curl', ['-sS', '-x', `http://${s.forward('crm')}`, '--proxy-user', `agent:${token}`, direct('/customers/7')]);
+    const viaX = await run('curl', [
+      '-sS',
+      '-x',
+      `http://${s.forward('crm')}`,
+      '--proxy-user',
+      `agent:${token}`,
+      direct('/customers/7'),
+    ]);
     expect(JSON.parse(viaX.stdout).email).to.equal('[redacted:email]');
-    const viaEnv = await run('curl', ['-sS', direct('/customers/8')], { http_proxy: `http://agent:${token}@${s.forward('crm')}`, NO_PROXY: '', no_proxy: '' });
+    const viaEnv = await run('curl', ['-sS', direct('/customers/8')], {
+      http_proxy: `http://agent:${token}@${s.forward('crm')}`,
+      NO_PROXY: '',
+      no_proxy: '',
+    });
     expect(JSON.parse(viaEnv.stdout).card_number).to.equal('[redacted:card_number]');
-    const noAuth = await run('curl', ['-sS', '-o', '/dev/null', '-w', '%{http_code}', '-x', `http://${s.forward('crm')}`, direct('/customers/7')]);
+    const noAuth = await run('curl', [
+      '-sS',
+      '-o',
+      '/dev/null',
+      '-w',
+      '%{http_code}',
+      '-x',
+      `http://${s.forward('crm')}`,
+      direct('/customers/7'),
+    ]);
     expect(noAuth.stdout).to.equal('407');
-    const elsewhere = await run('curl', ['-sS', '-w', '\n%{http_code}', '-x', `http://${s.forward('crm')}`, '--proxy-user', `agent:${token}`, 'http://127.0.0.2:9/x']);
+    const elsewhere = await run('curl', [
+      '-sS',
+      '-w',
+      '\n%{http_code}',
+      '-x',
+      `http://${s.forward('crm')}`,
+      '--proxy-user',
+      `agent:${token}`,
+      'http://127.0.0.2:9/x',
+    ]);
     expect(elsewhere.stdout.trim().split('\n').pop()).to.equal('403');
-    const tunnel = await run('curl', ['-sS', '-p', '-o', '/dev/null', '-w', '%{http_connect}', '-x', `http://${s.forward('crm')}`, '--proxy-user', `agent:${token}`, direct('/customers/7')]);
+    const tunnel = await run('curl', [
+      '-sS',
+      '-p',
+      '-o',
+      '/dev/null',
+      '-w',
+      '%{http_connect}',
+      '-x',
+      `http://${s.forward('crm')}`,
+      '--proxy-user',
+      `agent:${token}`,
+      direct('/customers/7'),
+    ]);
     expect(tunnel.stdout).to.equal('403');
   });
 
@@ -183,7 +294,12 @@ print(json.dumps([r.status_code, r.json()['email'], f.status_code, f.json()['ema
     const recs = s.records();
     const decisions = recs.filter((r) => r.event.action === 'statement.decision' && r.protocol === 'http');
     const read = decisions.find((r) => r.http.path === '/customers/3')!;
-    expect(read).to.deep.include({ decision: 'Allow', enforced: false, target: 'crm', rule: { name: 'read-customers' } });
+    expect(read).to.deep.include({
+      decision: 'Allow',
+      enforced: false,
+      target: 'crm',
+      rule: { name: 'read-customers' },
+    });
     expect(read.http).to.include({ method: 'GET', pathTemplate: '/customers/{id}' });
     expect(read.principal.sub).to.equal('agent-crm');
     const done = recs.find((r) => r.event.action === 'statement.completion' && r.decisionSeq === read.seq)!;

@@ -21,11 +21,25 @@ describe('image: imported and run by containerd + runc', function () {
   let log = '';
   let runs = 0;
   const ctr = (...args: string[]) => {
-    const r = spawnSync('ctr', ['--address', join(dir, 'containerd.sock'), '--namespace', NAMESPACE, ...args], { encoding: 'utf8', timeout: 300_000 });
+    const r = spawnSync('ctr', ['--address', join(dir, 'containerd.sock'), '--namespace', NAMESPACE, ...args], {
+      encoding: 'utf8',
+      timeout: 300_000,
+    });
     return { status: r.status, stdout: r.stdout, stderr: r.stderr };
   };
   /** `ctr run --rm` of the image with its own config; args replace its Cmd. */
-  const run = (...args: string[]) => ctr('run', '--rm', '--snapshotter', 'native', '--net-host', '--read-only', image.name, `agentgate-image-test-${process.pid}-${++runs}`, ...args);
+  const run = (...args: string[]) =>
+    ctr(
+      'run',
+      '--rm',
+      '--snapshotter',
+      'native',
+      '--net-host',
+      '--read-only',
+      image.name,
+      `agentgate-image-test-${process.pid}-${++runs}`,
+      ...args,
+    );
 
   before(async () => {
     image = await buildImage();
@@ -74,14 +88,23 @@ describe('image: imported and run by containerd + runc', function () {
     expect(imported.status, imported.stderr).to.equal(0);
     expect(imported.stdout).to.include(`unpacking ${image.name} (${image.manifestDigest})...done`);
     const list = ctr('images', 'ls');
-    expect(list.stdout).to.match(new RegExp(`^${image.name.replace(/[.]/g, '\\.')}\\s+application/vnd\\.oci\\.image\\.manifest\\.v1\\+json\\s+${image.manifestDigest}\\s.*linux/amd64`, 'm'));
+    expect(list.stdout).to.match(
+      new RegExp(
+        `^${image.name.replace(/[.]/g, '\\.')}\\s+application/vnd\\.oci\\.image\\.manifest\\.v1\\+json\\s+${image.manifestDigest}\\s.*linux/amd64`,
+        'm',
+      ),
+    );
   });
 
   it('runc runs its entrypoint (default Cmd --help) and node as the image user on a read-only root', () => {
     const help = run();
     expect(help.status, help.stderr).to.equal(0);
     expect(help.stdout).to.match(/^usage: agentgate <command>/);
-    const who = run('/usr/local/bin/node', '-e', "let w = true; try { require('fs').writeFileSync('/app/x', 'x') } catch { w = false } console.log(process.getuid() + ':' + process.getgid() + ' ' + w)");
+    const who = run(
+      '/usr/local/bin/node',
+      '-e',
+      "let w = true; try { require('fs').writeFileSync('/app/x', 'x') } catch { w = false } console.log(process.getuid() + ':' + process.getgid() + ' ' + w)",
+    );
     expect(who.status, who.stderr).to.equal(0);
     expect(who.stdout.trim()).to.equal('65532:65532 false');
   });

@@ -7,7 +7,17 @@
  */
 import { expect } from 'chai';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -43,11 +53,26 @@ describe('image: runs in a chroot as a container would (read-only root, non-root
 
   const containerArgs = (argv: string[], extraEnv: Record<string, string> = {}): string[] => {
     const envs = [...(config.Env ?? []), ...Object.entries(extraEnv).map(([k, v]) => `${k}=${v}`)];
-    return ['--mount', 'bash', '-c', CONTAINER, 'container', rootfs, audit, config.User!, String(envs.length), ...envs, ...argv];
+    return [
+      '--mount',
+      'bash',
+      '-c',
+      CONTAINER,
+      'container',
+      rootfs,
+      audit,
+      config.User!,
+      String(envs.length),
+      ...envs,
+      ...argv,
+    ];
   };
   /** The image's entrypoint with these arguments (or its default Cmd). */
   const agentgate = (args?: string[], extra?: Record<string, string>) => {
-    const r = spawnSync('unshare', containerArgs([...config.Entrypoint!, ...(args ?? config.Cmd ?? [])], extra), { encoding: 'utf8', timeout: 120_000 });
+    const r = spawnSync('unshare', containerArgs([...config.Entrypoint!, ...(args ?? config.Cmd ?? [])], extra), {
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
     return { status: r.status, stdout: r.stdout, stderr: r.stderr };
   };
   let scripts = 0;
@@ -55,7 +80,10 @@ describe('image: runs in a chroot as a container would (read-only root, non-root
   const node = (script: string) => {
     const file = `${CONFIG_DIR}/script-${++scripts}.mjs`;
     writeFileSync(join(rootfs, file), script);
-    const r = spawnSync('unshare', containerArgs(['/usr/local/bin/node', file]), { encoding: 'utf8', timeout: 120_000 });
+    const r = spawnSync('unshare', containerArgs(['/usr/local/bin/node', file]), {
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
     return { status: r.status, stdout: r.stdout, stderr: r.stderr };
   };
 
@@ -101,7 +129,10 @@ describe('image: runs in a chroot as a container would (read-only root, non-root
 
   it('policy validate accepts the example policy and rejects a broken one', () => {
     copyFileSync('examples/local/policy.yaml', join(rootfs, CONFIG_DIR, 'policy.yaml'));
-    writeFileSync(join(rootfs, CONFIG_DIR, 'broken.yaml'), 'apiVersion: agentgate.dev/v1alpha1\nkind: AgentAccessPolicy\nmetadata: {name: x}\nspec: {mode: Sometimes}\n');
+    writeFileSync(
+      join(rootfs, CONFIG_DIR, 'broken.yaml'),
+      'apiVersion: agentgate.dev/v1alpha1\nkind: AgentAccessPolicy\nmetadata: {name: x}\nspec: {mode: Sometimes}\n',
+    );
     const ok = agentgate(['policy', 'validate', `${CONFIG_DIR}/policy.yaml`]);
     expect(ok.status, ok.stderr).to.equal(0);
     expect(ok.stdout).to.include('ok: billing-agent');
@@ -122,7 +153,9 @@ describe('image: runs in a chroot as a container would (read-only root, non-root
 
   it('every command module loads with the image dependencies (operator, proxy, audit, evidence, tokens, reviews)', () => {
     // Every command the CLI has, but the demo (it needs the embedded PostgreSQL the image leaves out), and the proxy process.
-    const commands = readdirSync(new URL('../../cli/commands/', import.meta.url)).filter((f) => f.endsWith('.ts') && f !== 'demo.ts').map((f) => `/app/cli/commands/${f.replace(/\.ts$/, '.js')}`);
+    const commands = readdirSync(new URL('../../cli/commands/', import.meta.url))
+      .filter((f) => f.endsWith('.ts') && f !== 'demo.ts')
+      .map((f) => `/app/cli/commands/${f.replace(/\.ts$/, '.js')}`);
     const modules = [...commands, '/app/proxy/main.js'];
     const r = node(`for (const m of ${JSON.stringify(modules)}) await import(m); console.log('loaded');`);
     expect(r.status, r.stderr).to.equal(0);
@@ -146,15 +179,34 @@ describe('image: runs in a chroot as a container would (read-only root, non-root
       policy.spec.identity.issuers[0]!.jwksFile = `${CONFIG_DIR}/dev-jwks.json`;
       policy.spec.targets[0]!.listen = `127.0.0.1:${port}`;
       writeFileSync(join(rootfs, CONFIG_DIR, 'proxy-policy.yaml'), stringify(policy));
-      proxy = spawn('unshare', containerArgs([...config.Entrypoint!, 'proxy', '--policy', `${CONFIG_DIR}/proxy-policy.yaml`, '--audit-file', `${AUDIT_DIR}/audit.log`, '--health-address', `127.0.0.1:${healthPort}`], { BILLING_DB_PASSWORD: AGENT_DB_PASSWORD }), {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
+      proxy = spawn(
+        'unshare',
+        containerArgs(
+          [
+            ...config.Entrypoint!,
+            'proxy',
+            '--policy',
+            `${CONFIG_DIR}/proxy-policy.yaml`,
+            '--audit-file',
+            `${AUDIT_DIR}/audit.log`,
+            '--health-address',
+            `127.0.0.1:${healthPort}`,
+          ],
+          { BILLING_DB_PASSWORD: AGENT_DB_PASSWORD },
+        ),
+        {
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
       proxy.stdout!.on('data', (d: Buffer) => (output += d.toString()));
       proxy.stderr!.on('data', (d: Buffer) => (output += d.toString()));
       const deadline = Date.now() + 120_000;
       for (;;) {
         if (proxy.exitCode !== null) throw new Error(`proxy exited ${proxy.exitCode}: ${output}`);
-        const ready = await fetch(`http://127.0.0.1:${healthPort}/readyz`).then((r) => r.ok, () => false);
+        const ready = await fetch(`http://127.0.0.1:${healthPort}/readyz`).then(
+          (r) => r.ok,
+          () => false,
+        );
         if (ready) break;
         if (Date.now() > deadline) throw new Error(`proxy not ready: ${output}`);
         await new Promise((r) => setTimeout(r, 250));
@@ -166,10 +218,22 @@ describe('image: runs in a chroot as a container would (read-only root, non-root
     });
 
     const psql = async (sql: string) => {
-      const r = spawnSync('psql', [`host=127.0.0.1 port=${port} user=agent dbname=billing sslmode=disable`, '-X', '-At', '-v', 'VERBOSITY=verbose', '-c', sql], {
-        env: { ...process.env, PGPASSWORD: await stack.token('image-agent') },
-        encoding: 'utf8',
-      });
+      const r = spawnSync(
+        'psql',
+        [
+          `host=127.0.0.1 port=${port} user=agent dbname=billing sslmode=disable`,
+          '-X',
+          '-At',
+          '-v',
+          'VERBOSITY=verbose',
+          '-c',
+          sql,
+        ],
+        {
+          env: { ...process.env, PGPASSWORD: await stack.token('image-agent') },
+          encoding: 'utf8',
+        },
+      );
       return { status: r.status, stdout: r.stdout, stderr: r.stderr };
     };
 
@@ -197,14 +261,19 @@ describe('image: runs in a chroot as a container would (read-only root, non-root
       expect(verify.status, verify.stdout + verify.stderr).to.equal(0);
     });
 
-    it('kubectl cp works without a shell: the image\'s `tar cf - /var/log/agentgate` carries the audit files out whole', () => {
-      const r = spawnSync('unshare', containerArgs(['tar', 'cf', '-', AUDIT_DIR]), { maxBuffer: 2 ** 30, timeout: 120_000 });
+    it("kubectl cp works without a shell: the image's `tar cf - /var/log/agentgate` carries the audit files out whole", () => {
+      const r = spawnSync('unshare', containerArgs(['tar', 'cf', '-', AUDIT_DIR]), {
+        maxBuffer: 2 ** 30,
+        timeout: 120_000,
+      });
       expect(r.status, r.stderr.toString()).to.equal(0);
       const out = mkdtempSync(join(tmpdir(), 'agentgate-image-cp-'));
       try {
         const x = spawnSync('tar', ['-xf', '-', '-C', out], { input: r.stdout, encoding: 'utf8' });
         expect(x.status, x.stderr).to.equal(0);
-        expect(readFileSync(join(out, AUDIT_DIR, 'audit.log')).equals(readFileSync(join(audit, 'audit.log')))).to.equal(true);
+        expect(readFileSync(join(out, AUDIT_DIR, 'audit.log')).equals(readFileSync(join(audit, 'audit.log')))).to.equal(
+          true,
+        );
       } finally {
         rmSync(out, { recursive: true, force: true });
       }

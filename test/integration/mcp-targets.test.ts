@@ -13,7 +13,11 @@ import net from 'node:net';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { CreateMessageRequestSchema, ToolListChangedNotificationSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import {
+  CreateMessageRequestSchema,
+  ToolListChangedNotificationSchema,
+  type CallToolResult,
+} from '@modelcontextprotocol/sdk/types.js';
 import type { McpTargetSpec } from '../../shared/contract/policy-types.js';
 import { callFacts } from '../../proxy/mcp/mcp-facts.js';
 import { toolFingerprint } from '../../proxy/mcp/tool-fingerprints.js';
@@ -23,14 +27,21 @@ import { startHttpStack, type HttpStack } from '../support/http-stack.js';
 const root = new URL('../..', import.meta.url).pathname;
 const bin = (name: string): string => join(root, 'node_modules/.bin', name);
 
-async function agent(s: HttpStack, target: string, token: string): Promise<{ client: Client; transport: StreamableHTTPClientTransport }> {
-  const transport = new StreamableHTTPClientTransport(new URL(`${s.url(target)}/mcp`), { requestInit: { headers: { authorization: `Bearer ${token}` } } });
+async function agent(
+  s: HttpStack,
+  target: string,
+  token: string,
+): Promise<{ client: Client; transport: StreamableHTTPClientTransport }> {
+  const transport = new StreamableHTTPClientTransport(new URL(`${s.url(target)}/mcp`), {
+    requestInit: { headers: { authorization: `Bearer ${token}` } },
+  });
   const client = new Client({ name: 'test-agent', version: '1' });
   await client.connect(transport);
   return { client, transport };
 }
 
-const text = (r: CallToolResult): string => r.content.map((c) => (c.type === 'text' ? c.text : `[${c.type}]`)).join('\n');
+const text = (r: CallToolResult): string =>
+  r.content.map((c) => (c.type === 'text' ? c.text : `[${c.type}]`)).join('\n');
 
 describe('MCP targets: the filesystem server over stdio', function () {
   this.timeout(60_000);
@@ -44,17 +55,36 @@ describe('MCP targets: the filesystem server over stdio', function () {
     dir = mkdtempSync(join(tmpdir(), 'agentgate-mcp-files-'));
     writeFileSync(join(dir, 'notes.txt'), 'call carol@example.com about the launch\n');
     writeFileSync(join(dir, 'secret.txt'), 'the launch code is 0000\n');
-    s = await startHttpStack({
-      targets: [{ name: 'files', protocol: 'mcp', listen: '127.0.0.1:1', upstream: { command: bin('mcp-server-filesystem'), args: [dir] } }],
-      masking: { detectors: ['email'], defaultStrategy: 'redact' },
-      approval: { mode: 'Hold', approvers: { users: ['alice'] } } as never,
-      rules: [
-        { name: 'no-moves', when: { mcp: { tools: ['move_file'] } }, action: 'Deny' },
-        { name: 'no-secrets', when: { mcp: { tools: ['read_*'], arguments: [{ path: '$.path', pattern: '*secret*' }] } }, action: 'Deny', message: 'secret files stay closed' },
-        { name: 'writes-need-approval', when: { mcp: { tools: ['write_file', 'edit_file'] } }, action: 'RequireApproval' },
-      ],
-      defaultAction: 'Allow',
-    }, { proxyOptions: { approvals: broker } });
+    s = await startHttpStack(
+      {
+        targets: [
+          {
+            name: 'files',
+            protocol: 'mcp',
+            listen: '127.0.0.1:1',
+            upstream: { command: bin('mcp-server-filesystem'), args: [dir] },
+          },
+        ],
+        masking: { detectors: ['email'], defaultStrategy: 'redact' },
+        approval: { mode: 'Hold', approvers: { users: ['alice'] } } as never,
+        rules: [
+          { name: 'no-moves', when: { mcp: { tools: ['move_file'] } }, action: 'Deny' },
+          {
+            name: 'no-secrets',
+            when: { mcp: { tools: ['read_*'], arguments: [{ path: '$.path', pattern: '*secret*' }] } },
+            action: 'Deny',
+            message: 'secret files stay closed',
+          },
+          {
+            name: 'writes-need-approval',
+            when: { mcp: { tools: ['write_file', 'edit_file'] } },
+            action: 'RequireApproval',
+          },
+        ],
+        defaultAction: 'Allow',
+      },
+      { proxyOptions: { approvals: broker } },
+    );
     token = await s.token('agent-files');
   });
   after(() => s?.stop());
@@ -73,13 +103,19 @@ describe('MCP targets: the filesystem server over stdio', function () {
   it('an allowed call goes through, its result masked, with a decision and a completion record', async () => {
     const { client } = await agent(s, 'files', token);
     try {
-      const r = (await client.callTool({ name: 'read_text_file', arguments: { path: join(dir, 'notes.txt') } })) as CallToolResult;
+      const r = (await client.callTool({
+        name: 'read_text_file',
+        arguments: { path: join(dir, 'notes.txt') },
+      })) as CallToolResult;
       expect(r.isError).to.not.equal(true);
       expect(text(r)).to.include('about the launch').and.not.include('carol@example.com');
       const recs = s.records();
       const decision = recs.find((x) => x.event.action === 'statement.decision' && x.mcp?.tool === 'read_text_file')!;
       expect(decision).to.include({ protocol: 'mcp', decision: 'Allow', target: 'files' });
-      expect(decision.mcp.argumentsSha256).to.equal(callFacts('files', 'tools/call', { name: 'read_text_file', arguments: { path: join(dir, 'notes.txt') } }).sha256);
+      expect(decision.mcp.argumentsSha256).to.equal(
+        callFacts('files', 'tools/call', { name: 'read_text_file', arguments: { path: join(dir, 'notes.txt') } })
+          .sha256,
+      );
       expect(decision.principal.sub).to.equal('agent-files');
       const done = recs.find((x) => x.event.action === 'statement.completion' && x.decisionSeq === decision.seq)!;
       expect(done.maskedValues).to.be.greaterThan(0);
@@ -95,12 +131,18 @@ describe('MCP targets: the filesystem server over stdio', function () {
   it('a call denied by its arguments is a tool error naming the rule; the file is never read', async () => {
     const { client } = await agent(s, 'files', token);
     try {
-      const r = (await client.callTool({ name: 'read_text_file', arguments: { path: join(dir, 'secret.txt') } })) as CallToolResult;
+      const r = (await client.callTool({
+        name: 'read_text_file',
+        arguments: { path: join(dir, 'secret.txt') },
+      })) as CallToolResult;
       expect(r.isError).to.equal(true);
       expect(text(r)).to.include('no-secrets').and.include('secret files stay closed').and.not.include('0000');
       expect(r._meta?.['agentgate.dev/rule']).to.equal('no-secrets');
       // A tool hidden from the list is refused when called by name anyway.
-      const moved = (await client.callTool({ name: 'move_file', arguments: { source: join(dir, 'notes.txt'), destination: join(dir, 'n2.txt') } })) as CallToolResult;
+      const moved = (await client.callTool({
+        name: 'move_file',
+        arguments: { source: join(dir, 'notes.txt'), destination: join(dir, 'n2.txt') },
+      })) as CallToolResult;
       expect(moved.isError).to.equal(true);
       expect(text(moved)).to.include('no-moves');
       expect(existsSync(join(dir, 'notes.txt'))).to.equal(true);
@@ -116,7 +158,10 @@ describe('MCP targets: the filesystem server over stdio', function () {
     try {
       const args = { path: join(dir, 'out.txt'), content: 'send to dave@example.com' };
       const progress: string[] = [];
-      const pending = client.callTool({ name: 'write_file', arguments: args }, undefined, { onprogress: (p) => void progress.push(p.message ?? ''), resetTimeoutOnProgress: true });
+      const pending = client.callTool({ name: 'write_file', arguments: args }, undefined, {
+        onprogress: (p) => void progress.push(p.message ?? ''),
+        resetTimeoutOnProgress: true,
+      });
       const sha = callFacts('files', 'tools/call', { name: 'write_file', arguments: args }).sha256;
       await broker.settle(`apr-${sha.slice(0, 8)}`, 'Approved');
       const r = (await pending) as CallToolResult;
@@ -128,7 +173,10 @@ describe('MCP targets: the filesystem server over stdio', function () {
       expect(ask.command.text).to.include('tools/call write_file').and.include(sha).and.not.include('dave@example.com');
       // The same tool with other arguments is another call, held again.
       const other = client.callTool({ name: 'write_file', arguments: { ...args, content: 'else' } });
-      const sha2 = callFacts('files', 'tools/call', { name: 'write_file', arguments: { ...args, content: 'else' } }).sha256;
+      const sha2 = callFacts('files', 'tools/call', {
+        name: 'write_file',
+        arguments: { ...args, content: 'else' },
+      }).sha256;
       await broker.settle(`apr-${sha2.slice(0, 8)}`, 'Denied');
       const r2 = (await other) as CallToolResult;
       expect(r2.isError).to.equal(true);
@@ -143,27 +191,49 @@ describe('MCP targets: the filesystem server over stdio', function () {
     const a = await agent(s, 'files', token);
     const b = await agent(s, 'files', token);
     try {
-      const post = (body: string): Promise<Response> => fetch(`${s.url('files')}/mcp`, {
-        method: 'POST', body,
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-session-id': a.transport.sessionId!, 'mcp-protocol-version': '2025-06-18' },
-      });
+      const post = (body: string): Promise<Response> =>
+        fetch(`${s.url('files')}/mcp`, {
+          method: 'POST',
+          body,
+          headers: {
+            authorization: `Bearer ${token}`,
+            'content-type': 'application/json',
+            accept: 'application/json, text/event-stream',
+            'mcp-session-id': a.transport.sessionId!,
+            'mcp-protocol-version': '2025-06-18',
+          },
+        });
       const notJson = await post('{"jsonrpc":"2.0","id":7,"method":"tools/call",');
       expect(notJson.status).to.equal(400);
       expect(((await notJson.json()) as { error: { code: number } }).error.code).to.equal(-32700);
       const notRpc = await post('{"jsonrpc":"1.0","id":7,"method":"tools/call"}');
       expect(notRpc.status).to.equal(400);
-      const twice = await post(`{"jsonrpc":"2.0","id":8,"method":"tools/call","params":{"name":"read_text_file","arguments":{"path":"${join(dir, 'secret.txt')}","path":"${join(dir, 'notes.txt')}"}}}`);
+      const twice = await post(
+        `{"jsonrpc":"2.0","id":8,"method":"tools/call","params":{"name":"read_text_file","arguments":{"path":"${join(dir, 'secret.txt')}","path":"${join(dir, 'notes.txt')}"}}}`,
+      );
       expect(twice.status).to.equal(400);
       const batch = await post('[{"jsonrpc":"2.0","id":9,"method":"tools/list"}]');
       expect(batch.status).to.equal(400);
-      const big = await post(JSON.stringify({ jsonrpc: '2.0', id: 10, method: 'tools/call', params: { name: 'write_file', arguments: { path: join(dir, 'big.txt'), content: 'x'.repeat(2 * 1024 * 1024) } } }));
+      const big = await post(
+        JSON.stringify({
+          jsonrpc: '2.0',
+          id: 10,
+          method: 'tools/call',
+          params: {
+            name: 'write_file',
+            arguments: { path: join(dir, 'big.txt'), content: 'x'.repeat(2 * 1024 * 1024) },
+          },
+        }),
+      );
       expect(big.status).to.equal(413);
       expect(existsSync(join(dir, 'big.txt'))).to.equal(false);
       // Both sessions still work.
       expect((await a.client.listTools()).tools.length).to.be.greaterThan(3);
       const r = (await b.client.callTool({ name: 'list_directory', arguments: { path: dir } })) as CallToolResult;
       expect(text(r)).to.include('notes.txt');
-      expect(s.records().filter((x) => x.event.action === 'protocol.error' && x.protocol === 'mcp').length).to.be.greaterThanOrEqual(5);
+      expect(
+        s.records().filter((x) => x.event.action === 'protocol.error' && x.protocol === 'mcp').length,
+      ).to.be.greaterThanOrEqual(5);
     } finally {
       await a.client.close();
       await b.client.close();
@@ -173,7 +243,10 @@ describe('MCP targets: the filesystem server over stdio', function () {
   it('an initialize the SDK transport refuses leaves no server process behind', async () => {
     const servers = (): number => {
       try {
-        return execFileSync('pgrep', ['-P', String(process.pid), '-f', 'mcp-server-filesystem']).toString().trim().split('\n').length;
+        return execFileSync('pgrep', ['-P', String(process.pid), '-f', 'mcp-server-filesystem'])
+          .toString()
+          .trim()
+          .split('\n').length;
       } catch {
         return 0;
       }
@@ -182,8 +255,14 @@ describe('MCP targets: the filesystem server over stdio', function () {
     for (let i = 0; i < 3; i++) {
       // No Accept header: the transport answers 406 and opens no session.
       const r = await fetch(`${s.url('files')}/mcp`, {
-        method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'x', version: '1' } } }),
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          jsonrpc: '2.0',
+          id: 1,
+          method: 'initialize',
+          params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'x', version: '1' } },
+        }),
       });
       expect(r.status).to.equal(406);
     }
@@ -196,11 +275,21 @@ describe('MCP targets: the filesystem server over stdio', function () {
     try {
       const other = await s.token('agent-other');
       const r = await fetch(`${s.url('files')}/mcp`, {
-        method: 'POST', body: '{"jsonrpc":"2.0","id":1,"method":"tools/list"}',
-        headers: { authorization: `Bearer ${other}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-session-id': a.transport.sessionId! },
+        method: 'POST',
+        body: '{"jsonrpc":"2.0","id":1,"method":"tools/list"}',
+        headers: {
+          authorization: `Bearer ${other}`,
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+          'mcp-session-id': a.transport.sessionId!,
+        },
       });
       expect(r.status).to.equal(403);
-      const none = await fetch(`${s.url('files')}/mcp`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });
+      const none = await fetch(`${s.url('files')}/mcp`, {
+        method: 'POST',
+        body: '{}',
+        headers: { 'content-type': 'application/json' },
+      });
       expect(none.status).to.equal(401);
     } finally {
       await a.client.close();
@@ -214,27 +303,45 @@ describe('MCP targets: RequireApproval in Reject mode', function () {
   it('refuses the call naming the ApprovalRequest; the same call after approval runs, another does not', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'agentgate-mcp-reject-'));
     const broker = new MemoryBroker();
-    const s = await startHttpStack({
-      targets: [{ name: 'files', protocol: 'mcp', listen: '127.0.0.1:1', upstream: { command: bin('mcp-server-filesystem'), args: [dir] } }],
-      approval: { mode: 'Reject', approvers: { users: ['alice'] } } as never,
-      rules: [{ name: 'writes', when: { mcp: { tools: ['write_file'] } }, action: 'RequireApproval' }],
-      defaultAction: 'Allow',
-    }, { proxyOptions: { approvals: broker } });
+    const s = await startHttpStack(
+      {
+        targets: [
+          {
+            name: 'files',
+            protocol: 'mcp',
+            listen: '127.0.0.1:1',
+            upstream: { command: bin('mcp-server-filesystem'), args: [dir] },
+          },
+        ],
+        approval: { mode: 'Reject', approvers: { users: ['alice'] } } as never,
+        rules: [{ name: 'writes', when: { mcp: { tools: ['write_file'] } }, action: 'RequireApproval' }],
+        defaultAction: 'Allow',
+      },
+      { proxyOptions: { approvals: broker } },
+    );
     try {
       const { client } = await agent(s, 'files', await s.token());
       const args = { path: join(dir, 'a.txt'), content: 'one' };
       const sha = callFacts('files', 'tools/call', { name: 'write_file', arguments: args }).sha256;
       const first = (await client.callTool({ name: 'write_file', arguments: args })) as CallToolResult;
       expect(first.isError).to.equal(true);
-      expect(text(first)).to.include(`agents/apr-${sha.slice(0, 8)}`).and.include('send the same request again');
+      expect(text(first))
+        .to.include(`agents/apr-${sha.slice(0, 8)}`)
+        .and.include('send the same request again');
       expect(first._meta?.['agentgate.dev/approvalRequest']).to.equal(`agents/apr-${sha.slice(0, 8)}`);
       expect(existsSync(join(dir, 'a.txt'))).to.equal(false);
       broker.approved.add(sha);
       // Same call, keys in another order: the same binding.
-      const again = (await client.callTool({ name: 'write_file', arguments: { content: 'one', path: join(dir, 'a.txt') } })) as CallToolResult;
+      const again = (await client.callTool({
+        name: 'write_file',
+        arguments: { content: 'one', path: join(dir, 'a.txt') },
+      })) as CallToolResult;
       expect(again.isError).to.not.equal(true);
       expect(readFileSync(join(dir, 'a.txt'), 'utf8')).to.equal('one');
-      const other = (await client.callTool({ name: 'write_file', arguments: { ...args, content: 'two' } })) as CallToolResult;
+      const other = (await client.callTool({
+        name: 'write_file',
+        arguments: { ...args, content: 'two' },
+      })) as CallToolResult;
       expect(other.isError).to.equal(true);
       expect(readFileSync(join(dir, 'a.txt'), 'utf8')).to.equal('one');
       expect(s.records().some((x) => x.event.action === 'approval.grant-used')).to.equal(true);
@@ -250,18 +357,30 @@ describe('MCP targets: a tool that changes its definition mid-session (rug pull)
 
   it('is blocked, recorded, and passes again once an admin accepts its fingerprint', async () => {
     const s = await startHttpStack({
-      targets: [{ name: 'weather', protocol: 'mcp', listen: '127.0.0.1:1', upstream: { command: process.execPath, args: [join(root, 'test/support/mcp-rug-pull-server.mjs')] } }],
+      targets: [
+        {
+          name: 'weather',
+          protocol: 'mcp',
+          listen: '127.0.0.1:1',
+          upstream: { command: process.execPath, args: [join(root, 'test/support/mcp-rug-pull-server.mjs')] },
+        },
+      ],
       defaultAction: 'Allow',
     });
     try {
       const { client } = await agent(s, 'weather', await s.token());
-      const changed = new Promise<void>((resolve) => client.setNotificationHandler(ToolListChangedNotificationSchema, async () => resolve()));
+      const changed = new Promise<void>((resolve) =>
+        client.setNotificationHandler(ToolListChangedNotificationSchema, async () => resolve()),
+      );
       const first = (await client.callTool({ name: 'weather', arguments: { city: 'Oslo' } })) as CallToolResult;
       expect(text(first)).to.equal('Sunny in Oslo');
       await changed;
       // The new definition is not shown, and calling it is refused.
       expect((await client.listTools()).tools.map((t) => t.name)).to.not.include('weather');
-      const second = (await client.callTool({ name: 'weather', arguments: { city: 'Oslo', notes: 'id_rsa' } })) as CallToolResult;
+      const second = (await client.callTool({
+        name: 'weather',
+        arguments: { city: 'Oslo', notes: 'id_rsa' },
+      })) as CallToolResult;
       expect(second.isError).to.equal(true);
       expect(text(second)).to.include('changed its definition');
       const rec = s.records().find((x) => x.rule?.name === 'tool-definition-changed')!;
@@ -291,7 +410,11 @@ describe('MCP targets: server-everything over Streamable HTTP', function () {
   /** server-everything as its users start it (`mcp-server-everything streamableHttp|sse`, PORT=…), on loopback. */
   const everything = async (mode: 'streamableHttp' | 'sse'): Promise<number> => {
     const port = await freePort();
-    const server = spawn(process.execPath, ['--import', join(root, 'test/support/loopback-only.mjs'), bin('mcp-server-everything'), mode], { env: { PATH: process.env.PATH, PORT: String(port) }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const server = spawn(
+      process.execPath,
+      ['--import', join(root, 'test/support/loopback-only.mjs'), bin('mcp-server-everything'), mode],
+      { env: { PATH: process.env.PATH, PORT: String(port) }, stdio: ['ignore', 'ignore', 'pipe'] },
+    );
     servers.push(server);
     await new Promise<void>((resolve, reject) => {
       server.stderr!.on('data', (d: Buffer) => /listening|running/i.test(d.toString()) && resolve());
@@ -305,13 +428,34 @@ describe('MCP targets: server-everything over Streamable HTTP', function () {
     const ssePort = await everything('sse');
     s = await startHttpStack({
       targets: [
-        { name: 'everything', protocol: 'mcp', listen: '127.0.0.1:1', upstream: { url: `http://127.0.0.1:${port}/mcp` }, maskFields: [{ path: '$.conditions' }] },
-        { name: 'everything-sampling', protocol: 'mcp', listen: '127.0.0.1:2', upstream: { url: `http://127.0.0.1:${port}/mcp` }, mcp: { capabilities: { sampling: true } } },
-        { name: 'everything-sse', protocol: 'mcp', listen: '127.0.0.1:3', upstream: { url: `http://127.0.0.1:${ssePort}/sse`, transport: 'sse' } },
+        {
+          name: 'everything',
+          protocol: 'mcp',
+          listen: '127.0.0.1:1',
+          upstream: { url: `http://127.0.0.1:${port}/mcp` },
+          maskFields: [{ path: '$.conditions' }],
+        },
+        {
+          name: 'everything-sampling',
+          protocol: 'mcp',
+          listen: '127.0.0.1:2',
+          upstream: { url: `http://127.0.0.1:${port}/mcp` },
+          mcp: { capabilities: { sampling: true } },
+        },
+        {
+          name: 'everything-sse',
+          protocol: 'mcp',
+          listen: '127.0.0.1:3',
+          upstream: { url: `http://127.0.0.1:${ssePort}/sse`, transport: 'sse' },
+        },
       ],
       masking: { detectors: ['email'], defaultStrategy: 'redact' },
       rules: [
-        { name: 'no-drops', when: { mcp: { tools: ['echo'], cel: 'request.arguments.message.contains("drop")' } }, action: 'Deny' },
+        {
+          name: 'no-drops',
+          when: { mcp: { tools: ['echo'], cel: 'request.arguments.message.contains("drop")' } },
+          action: 'Deny',
+        },
         { name: 'no-env', when: { mcp: { tools: ['get-env'] } }, action: 'Deny' },
       ],
       defaultAction: 'Allow',
@@ -328,12 +472,18 @@ describe('MCP targets: server-everything over Streamable HTTP', function () {
     try {
       const names = (await client.listTools()).tools.map((t) => t.name);
       expect(names).to.include('echo').and.include('get-structured-content').and.not.include('get-env');
-      const ok = (await client.callTool({ name: 'echo', arguments: { message: 'write to erin@example.com' } })) as CallToolResult;
+      const ok = (await client.callTool({
+        name: 'echo',
+        arguments: { message: 'write to erin@example.com' },
+      })) as CallToolResult;
       expect(text(ok)).to.include('write to').and.not.include('erin@example.com');
       const no = (await client.callTool({ name: 'echo', arguments: { message: 'drop table' } })) as CallToolResult;
       expect(no.isError).to.equal(true);
       expect(text(no)).to.include('no-drops');
-      const sc = (await client.callTool({ name: 'get-structured-content', arguments: { location: 'Chicago' } })) as CallToolResult;
+      const sc = (await client.callTool({
+        name: 'get-structured-content',
+        arguments: { location: 'Chicago' },
+      })) as CallToolResult;
       const structured = sc.structuredContent as { temperature: number; conditions: string };
       expect(structured.temperature).to.be.a('number');
       expect(structured.conditions).to.not.match(/^(Cloudy|Sunny|Partly|Rain|Clear)/);
@@ -346,11 +496,16 @@ describe('MCP targets: server-everything over Streamable HTTP', function () {
   it('reaches a legacy HTTP+SSE server the same way', async () => {
     const { client } = await agent(s, 'everything-sse', token);
     try {
-      const ok = (await client.callTool({ name: 'echo', arguments: { message: 'to frank@example.com' } })) as CallToolResult;
+      const ok = (await client.callTool({
+        name: 'echo',
+        arguments: { message: 'to frank@example.com' },
+      })) as CallToolResult;
       expect(text(ok)).to.include('to ').and.not.include('frank@example.com');
       const no = (await client.callTool({ name: 'echo', arguments: { message: 'drop it' } })) as CallToolResult;
       expect(no.isError).to.equal(true);
-      expect(s.records().some((x) => x.target === 'everything-sse' && x.event.action === 'statement.completion')).to.equal(true);
+      expect(
+        s.records().some((x) => x.target === 'everything-sse' && x.event.action === 'statement.completion'),
+      ).to.equal(true);
     } finally {
       await client.close();
     }
@@ -364,7 +519,11 @@ describe('MCP targets: server-everything over Streamable HTTP', function () {
         sampled.push(JSON.stringify(r.params.messages));
         return { model: 'test-model', role: 'assistant', content: { type: 'text', text: 'a sampled answer' } };
       });
-      await client.connect(new StreamableHTTPClientTransport(new URL(`${s.url(target)}/mcp`), { requestInit: { headers: { authorization: `Bearer ${token}` } } }));
+      await client.connect(
+        new StreamableHTTPClientTransport(new URL(`${s.url(target)}/mcp`), {
+          requestInit: { headers: { authorization: `Bearer ${token}` } },
+        }),
+      );
       return client;
     };
     const plain = await connect('everything');
@@ -372,7 +531,10 @@ describe('MCP targets: server-everything over Streamable HTTP', function () {
     try {
       expect((await plain.listTools()).tools.map((t) => t.name)).to.not.include('trigger-sampling-request');
       expect((await relayed.listTools()).tools.map((t) => t.name)).to.include('trigger-sampling-request');
-      const r = (await relayed.callTool({ name: 'trigger-sampling-request', arguments: { prompt: 'hello', maxTokens: 10 } })) as CallToolResult;
+      const r = (await relayed.callTool({
+        name: 'trigger-sampling-request',
+        arguments: { prompt: 'hello', maxTokens: 10 },
+      })) as CallToolResult;
       expect(text(r)).to.include('a sampled answer');
       expect(sampled.join()).to.include('hello');
     } finally {

@@ -18,8 +18,6 @@ import { auditRecords } from '../support/audit-records.js';
 
 const run = promisify(execFile);
 
-
-
 describe('Postgres guard proxy (real PostgreSQL)', function () {
   let s: LocalStack;
   let c: pg.Client;
@@ -37,7 +35,12 @@ describe('Postgres guard proxy (real PostgreSQL)', function () {
     it('allows reads and masks cards, emails, SSN column, secrets and employee ids', async () => {
       const r = await c.query('SELECT id, name, email, card_number, ssn, notes FROM customers ORDER BY id');
       expect(r.rows).to.have.length(4);
-      expect(r.rows[0]).to.deep.include({ name: 'Ada Lovelace', email: '[redacted:email]', card_number: '[redacted:creditCard]', ssn: '[redacted:ssn]' });
+      expect(r.rows[0]).to.deep.include({
+        name: 'Ada Lovelace',
+        email: '[redacted:email]',
+        card_number: '[redacted:creditCard]',
+        ssn: '[redacted:ssn]',
+      });
       expect(r.rows[0].notes).to.equal('VIP; account manager ***-**4211');
       expect(r.rows[2].notes).to.equal('API key on file: [redacted:secret]');
       expect(r.rows[3].notes).to.equal('IBAN [redacted:iban]');
@@ -59,7 +62,9 @@ describe('Postgres guard proxy (real PostgreSQL)', function () {
       expect(ddl.message).to.contain('"no-ddl"').and.contain('DDL is not allowed for agents');
       expect((await pgError(c.query('DELETE FROM orders WHERE 1=1'))).message).to.contain('no-unbounded-writes');
       expect((await pgError(c.query('SELECT * FROM payroll.salaries'))).message).to.contain('"payroll"');
-      expect((await pgError(c.query('SET search_path = payroll; SELECT * FROM salaries'))).message).to.contain('"pinned-search-path"');
+      expect((await pgError(c.query('SET search_path = payroll; SELECT * FROM salaries'))).message).to.contain(
+        '"pinned-search-path"',
+      );
       expect((await pgError(c.query('SELECT * FROM salaries'))).message).to.contain('"payroll"');
       expect((await c.query('SELECT count(*)::int AS n FROM orders')).rows[0].n).to.equal(4);
     });
@@ -75,7 +80,9 @@ describe('Postgres guard proxy (real PostgreSQL)', function () {
     });
 
     it('a multi-statement query with one denied statement runs none of them', async () => {
-      const e = await pgError(c.query("INSERT INTO orders (customer_id, amount_cents) VALUES (1, 1); DROP TABLE customers"));
+      const e = await pgError(
+        c.query('INSERT INTO orders (customer_id, amount_cents) VALUES (1, 1); DROP TABLE customers'),
+      );
       expect(e.message).to.contain('no-ddl');
       const d = await s.direct();
       expect((await d.query('SELECT count(*)::int AS n FROM orders')).rows[0].n).to.equal(4);
@@ -83,7 +90,9 @@ describe('Postgres guard proxy (real PostgreSQL)', function () {
     });
 
     it('hidden writes are classified as writes (writable CTE, SELECT INTO, EXPLAIN ANALYZE)', async () => {
-      expect((await pgError(c.query('WITH d AS (DELETE FROM orders RETURNING *) SELECT * FROM d'))).message).to.contain('no-unbounded-writes');
+      expect((await pgError(c.query('WITH d AS (DELETE FROM orders RETURNING *) SELECT * FROM d'))).message).to.contain(
+        'no-unbounded-writes',
+      );
       expect((await pgError(c.query('SELECT * INTO stolen FROM customers'))).message).to.contain('no-ddl');
       expect((await pgError(c.query('EXPLAIN ANALYZE DELETE FROM orders'))).message).to.contain('no-unbounded-writes');
       const ok = await c.query("UPDATE orders SET status = 'shipped' WHERE id = 1");
@@ -93,7 +102,9 @@ describe('Postgres guard proxy (real PostgreSQL)', function () {
     it('admin functions, DO blocks and volatile user functions are refused', async () => {
       expect((await pgError(c.query("SELECT pg_read_file('/etc/passwd')"))).message).to.contain('no-ddl');
       expect((await pgError(c.query('DO $$ BEGIN DELETE FROM orders; END $$'))).message).to.contain('no-ddl');
-      expect((await pgError(c.query("SELECT set_config('default_transaction_read_only', 'off', false)"))).message).to.contain('no-ddl');
+      expect(
+        (await pgError(c.query("SELECT set_config('default_transaction_read_only', 'off', false)"))).message,
+      ).to.contain('no-ddl');
       const d = await s.direct();
       await d.query('CREATE FUNCTION wipe() RETURNS int LANGUAGE sql AS $$ DELETE FROM orders RETURNING 1 $$');
       await d.end();
@@ -103,10 +114,12 @@ describe('Postgres guard proxy (real PostgreSQL)', function () {
       expect(e.detail).to.contain('volatile');
     });
 
-    it('SQL-level PREPARE/EXECUTE carry the prepared statement\'s effects', async () => {
+    it("SQL-level PREPARE/EXECUTE carry the prepared statement's effects", async () => {
       await c.query("PREPARE ship(int) AS UPDATE orders SET status = 'shipped' WHERE id = $1");
       expect((await c.query('EXECUTE ship(2)')).rowCount).to.equal(1);
-      expect((await pgError(c.query('PREPARE wipe_all AS DELETE FROM orders'))).message).to.contain('no-unbounded-writes');
+      expect((await pgError(c.query('PREPARE wipe_all AS DELETE FROM orders'))).message).to.contain(
+        'no-unbounded-writes',
+      );
       expect((await pgError(c.query('EXECUTE never_prepared'))).message).to.contain('no-ddl');
     });
 
@@ -122,7 +135,11 @@ describe('Postgres guard proxy (real PostgreSQL)', function () {
       const q = { name: 'card_by_id', text: 'SELECT name, card_number, ssn FROM customers WHERE id = $1', values: [1] };
       const r1 = await c.query(q);
       const r2 = await c.query({ ...q, values: [2] });
-      expect(r1.rows[0]).to.deep.equal({ name: 'Ada Lovelace', card_number: '[redacted:creditCard]', ssn: '[redacted:ssn]' });
+      expect(r1.rows[0]).to.deep.equal({
+        name: 'Ada Lovelace',
+        card_number: '[redacted:creditCard]',
+        ssn: '[redacted:ssn]',
+      });
       expect(r2.rows[0].name).to.equal('Grace Hopper');
       const e = await pgError(c.query({ text: 'DELETE FROM orders WHERE $1', values: [true] }));
       expect(e.code).to.equal('42501');
@@ -131,7 +148,13 @@ describe('Postgres guard proxy (real PostgreSQL)', function () {
 
     it('binary result formats are masked too (text-like values rewritten, others nulled)', async () => {
       const raw = await RawClient.connect(s.host, s.port, await s.token());
-      raw.send(fe.parse({ text: "SELECT 'mail ada@example.com'::text AS t, 4111111111111111::int8 AS n, 7::int8 AS k" }), fe.bind({ binary: true }), fe.describe({ type: 'P' }), fe.execute({}), fe.sync());
+      raw.send(
+        fe.parse({ text: "SELECT 'mail ada@example.com'::text AS t, 4111111111111111::int8 AS n, 7::int8 AS k" }),
+        fe.bind({ binary: true }),
+        fe.describe({ type: 'P' }),
+        fe.execute({}),
+        fe.sync(),
+      );
       const row = (await raw.until('Z')).find((m) => m.type === 'D')!.body;
       let pos = 2;
       const values: (Buffer | null)[] = [];
@@ -149,8 +172,13 @@ describe('Postgres guard proxy (real PostgreSQL)', function () {
     it('pipelined Parse/Bind/Execute: a denied statement errors in order, the rest until Sync is skipped', async () => {
       const raw = await RawClient.connect(s.host, s.port, await s.token());
       raw.send(
-        fe.parse({ text: 'SELECT 1 AS one' }), fe.bind({}), fe.describe({ type: 'P' }), fe.execute({}),
-        fe.parse({ text: 'DROP TABLE orders' }), fe.bind({}), fe.execute({}),
+        fe.parse({ text: 'SELECT 1 AS one' }),
+        fe.bind({}),
+        fe.describe({ type: 'P' }),
+        fe.execute({}),
+        fe.parse({ text: 'DROP TABLE orders' }),
+        fe.bind({}),
+        fe.execute({}),
         fe.sync(),
       );
       const msgs = await raw.until('Z');
@@ -192,19 +220,41 @@ describe('Postgres guard proxy (real PostgreSQL)', function () {
 
   describe('startup and identity', () => {
     it('refuses bad tokens with 28P01 and a clear reason, and audits it', async () => {
-      const bad = new pg.Client({ host: s.host, port: s.port, user: 'agent', database: 'billing', password: 'not-a-token' });
+      const bad = new pg.Client({
+        host: s.host,
+        port: s.port,
+        user: 'agent',
+        database: 'billing',
+        password: 'not-a-token',
+      });
       const e = await pgError(bad.connect());
       expect(e.code).to.equal('28P01');
       expect(e.message).to.contain('not a well-formed JWT');
-      const expired = new pg.Client({ host: s.host, port: s.port, user: 'agent', database: 'billing', password: await s.token('agent-1', { ttlSeconds: -100 }) });
+      const expired = new pg.Client({
+        host: s.host,
+        port: s.port,
+        user: 'agent',
+        database: 'billing',
+        password: await s.token('agent-1', { ttlSeconds: -100 }),
+      });
       expect((await pgError(expired.connect())).message).to.contain('expired');
-      const wrongAud = new pg.Client({ host: s.host, port: s.port, user: 'agent', database: 'billing', password: await s.token('agent-1', { audience: 'someone-else' }) });
+      const wrongAud = new pg.Client({
+        host: s.host,
+        port: s.port,
+        user: 'agent',
+        database: 'billing',
+        password: await s.token('agent-1', { audience: 'someone-else' }),
+      });
       expect((await pgError(wrongAud.connect())).message).to.contain('audience');
       expect(auditRecords(s).filter((r) => r.event.action === 'identity.rejected').length).to.be.greaterThanOrEqual(3);
     });
 
     it('refuses startup options and replication connections', async () => {
-      for (const params of [{ options: '-c default_transaction_read_only=off' }, { replication: 'database' }, { session_replication_role: 'replica' }] as Record<string, string>[]) {
+      for (const params of [
+        { options: '-c default_transaction_read_only=off' },
+        { replication: 'database' },
+        { session_replication_role: 'replica' },
+      ] as Record<string, string>[]) {
         const raw = await RawClient.connect(s.host, s.port, undefined, params);
         const msgs = await raw.drain(3000);
         expect(msgs[0]!.error!.code, JSON.stringify(params)).to.equal('42501');
@@ -212,7 +262,13 @@ describe('Postgres guard proxy (real PostgreSQL)', function () {
     });
 
     it('closes a session when its token expires, without waiting for its next statement', async () => {
-      const short = new pg.Client({ host: s.host, port: s.port, user: 'agent', database: 'billing', password: await s.token('agent-short', { ttlSeconds: 2 }) });
+      const short = new pg.Client({
+        host: s.host,
+        port: s.port,
+        user: 'agent',
+        database: 'billing',
+        password: await s.token('agent-short', { ttlSeconds: 2 }),
+      });
       const closed: { code?: string; message: string }[] = [];
       short.on('error', (e) => closed.push(e as { code?: string; message: string }));
       await short.connect();
@@ -238,7 +294,9 @@ describe('Postgres guard proxy (real PostgreSQL)', function () {
       raw3.send(rawMessage('Q', Buffer.from('SELECT 1\0trailing\0')));
       expect((await raw3.drain(3000))[0]!.error!.message).to.contain('bytes after the query string');
       expect((await c.query('SELECT 1 AS ok')).rows[0].ok).to.equal(1);
-      expect(auditRecords(s).some((r) => r.event.action === 'protocol.error' && /invalid message length/.test(r.message))).to.equal(true);
+      expect(
+        auditRecords(s).some((r) => r.event.action === 'protocol.error' && /invalid message length/.test(r.message)),
+      ).to.equal(true);
     });
 
     it('statements that overflow the parser are refused and the proxy keeps parsing', async () => {
@@ -257,12 +315,16 @@ describe('Postgres guard proxy (real PostgreSQL)', function () {
       const asyncErrors: string[] = [];
       victim.on('error', (err) => asyncErrors.push(err.message));
       const d = await s.direct();
-      await d.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name LIKE 'agentgate:victim%'");
+      await d.query(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name LIKE 'agentgate:victim%'",
+      );
       await d.end();
       // The FATAL reaches the client either idle (an 'error' event) or as the next query's error.
       for (let i = 0; i < 40 && asyncErrors.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
       const queryError = await pgError(victim.query('SELECT 1'));
-      expect([queryError.message, ...asyncErrors].join('\n')).to.match(/terminating connection|connection to the database was lost/);
+      expect([queryError.message, ...asyncErrors].join('\n')).to.match(
+        /terminating connection|connection to the database was lost/,
+      );
       const fresh = await s.connect();
       expect((await fresh.query('SELECT 3 AS x')).rows[0].x).to.equal(3);
       await fresh.end();
@@ -273,13 +335,17 @@ describe('Postgres guard proxy (real PostgreSQL)', function () {
       const sleeping = victim.query('SELECT pg_sleep(30)');
       const d = await s.direct();
       for (let i = 0; i < 100; i++) {
-        const active = await d.query("SELECT 1 FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(30)' AND state = 'active'");
+        const active = await d.query(
+          "SELECT 1 FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(30)' AND state = 'active'",
+        );
         if (active.rowCount) break;
         await new Promise((r) => setTimeout(r, 50));
       }
       await d.end();
       await new Promise<void>((resolve) => {
-        const sock = net.connect({ host: s.host, port: s.port }, () => sock.end(fe.cancel((victim as any).processID, (victim as any).secretKey)));
+        const sock = net.connect({ host: s.host, port: s.port }, () =>
+          sock.end(fe.cancel((victim as any).processID, (victim as any).secretKey)),
+        );
         sock.on('close', () => resolve());
       });
       const e = await pgError(sleeping);
@@ -292,10 +358,25 @@ describe('Postgres guard proxy (real PostgreSQL)', function () {
     it('works through the proxy with masking and denials', async () => {
       const env = { ...process.env, PGPASSWORD: await s.token('psql-agent') };
       const conn = `host=${s.host} port=${s.port} user=agent dbname=billing sslmode=disable`;
-      const { stdout } = await run('psql', [conn, '-At', '-c', 'SELECT email, card_number FROM customers WHERE id = 1', '-c', 'COPY (SELECT name, email FROM customers WHERE id = 2) TO STDOUT'], { env });
+      const { stdout } = await run(
+        'psql',
+        [
+          conn,
+          '-At',
+          '-c',
+          'SELECT email, card_number FROM customers WHERE id = 1',
+          '-c',
+          'COPY (SELECT name, email FROM customers WHERE id = 2) TO STDOUT',
+        ],
+        { env },
+      );
       expect(stdout).to.contain('[redacted:email]|[redacted:creditCard]');
       expect(stdout).to.contain('Grace Hopper\t[redacted:email]');
-      const copied = await run('bash', ['-c', `printf '1\t777\n2\t778\n' | psql "${conn}" -c "COPY orders (customer_id, amount_cents) FROM STDIN"`], { env });
+      const copied = await run(
+        'bash',
+        ['-c', `printf '1\t777\n2\t778\n' | psql "${conn}" -c "COPY orders (customer_id, amount_cents) FROM STDIN"`],
+        { env },
+      );
       expect(copied.stdout).to.contain('COPY 2');
       const denied = await run('psql', [conn, '-c', 'DROP TABLE orders'], { env }).catch((e: { stderr: string }) => e);
       expect((denied as { stderr: string }).stderr).to.contain('denied by rule "no-ddl"');
@@ -306,7 +387,9 @@ describe('Postgres guard proxy (real PostgreSQL)', function () {
     it('records a decision before each completion, masks statement text, and verifies', async () => {
       await c.query("SELECT 'card 4111 1111 1111 1111' AS leak");
       const recs = auditRecords(s);
-      const decision = recs.findLast((r) => r.event.action === 'statement.decision' && r.db?.query?.text.includes('AS leak'))!;
+      const decision = recs.findLast(
+        (r) => r.event.action === 'statement.decision' && r.db?.query?.text.includes('AS leak'),
+      )!;
       expect(decision.db.query.text).to.contain('[redacted:creditCard]');
       const completion = recs.find((r) => r.event.action === 'statement.completion' && r.decisionSeq === decision.seq)!;
       expect(completion.seq).to.be.greaterThan(decision.seq);
@@ -324,10 +407,18 @@ describe('Postgres guard proxy (real PostgreSQL)', function () {
       // Every record of this whole run matches the published, versioned schema.
       const ajv = new Ajv2020({ allErrors: true, strict: false });
       addFormats.default(ajv); // date-time etc. are checked, not ignored
-      const validate = ajv.compile(JSON.parse(readFileSync(new URL('../../docs/audit-schema.json', import.meta.url), 'utf8')));
+      const validate = ajv.compile(
+        JSON.parse(readFileSync(new URL('../../docs/audit-schema.json', import.meta.url), 'utf8')),
+      );
       for (const r of recs) expect(validate(r), `seq ${r.seq}: ${JSON.stringify(validate.errors)}`).to.equal(true);
       const text = readFileSync(s.auditFile, 'utf8');
-      for (const secret of ['4111 1111 1111 1111', 'ada@example.com', '123-45-6789', 'sk_live_4eC39HqLyjWDarjtT1zdp7dc', 'EMP-004211']) {
+      for (const secret of [
+        '4111 1111 1111 1111',
+        'ada@example.com',
+        '123-45-6789',
+        'sk_live_4eC39HqLyjWDarjtT1zdp7dc',
+        'EMP-004211',
+      ]) {
         expect(text, secret).to.not.contain(secret);
       }
     });

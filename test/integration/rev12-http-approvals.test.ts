@@ -14,7 +14,9 @@ class GrantBroker implements ApprovalBroker {
   asks: ApprovalAsk[] = [];
   approved = new Set<string>();
   findGrant(g: { sha256: string }): ApprovalRequest | undefined {
-    return this.approved.has(g.sha256) ? ({ metadata: { name: `apr-${g.sha256.slice(0, 8)}`, namespace: 'agents' } } as ApprovalRequest) : undefined;
+    return this.approved.has(g.sha256)
+      ? ({ metadata: { name: `apr-${g.sha256.slice(0, 8)}`, namespace: 'agents' } } as ApprovalRequest)
+      : undefined;
   }
   async request(ask: ApprovalAsk): Promise<{ namespace: string; name: string }> {
     this.asks.push(ask);
@@ -48,12 +50,24 @@ describe('rev12: HTTP approvals are not reused for another request', function ()
     });
     await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', () => r()));
     broker = new GrantBroker();
-    s = await startHttpStack({
-      targets: [{ name: 'pay', protocol: 'http', listen: '127.0.0.1:1', upstream: { url: `http://127.0.0.1:${(upstream.address() as net.AddressInfo).port}` } }],
-      approval: { mode: 'Reject', approvers: { users: ['alice'] } } as never,
-      rules: [{ name: 'payouts', when: { http: { methods: ['POST'], paths: ['/payouts'] } }, action: 'RequireApproval' }],
-      defaultAction: 'Deny',
-    }, { proxyOptions: { approvals: broker } });
+    s = await startHttpStack(
+      {
+        targets: [
+          {
+            name: 'pay',
+            protocol: 'http',
+            listen: '127.0.0.1:1',
+            upstream: { url: `http://127.0.0.1:${(upstream.address() as net.AddressInfo).port}` },
+          },
+        ],
+        approval: { mode: 'Reject', approvers: { users: ['alice'] } } as never,
+        rules: [
+          { name: 'payouts', when: { http: { methods: ['POST'], paths: ['/payouts'] } }, action: 'RequireApproval' },
+        ],
+        defaultAction: 'Deny',
+      },
+      { proxyOptions: { approvals: broker } },
+    );
     token = await s.token('agent-pay');
   });
 
@@ -63,7 +77,11 @@ describe('rev12: HTTP approvals are not reused for another request', function ()
   });
 
   const post = (body: string, type = 'application/json'): Promise<Response> =>
-    fetch(`${s.url('pay')}/payouts`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': type }, body });
+    fetch(`${s.url('pay')}/payouts`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': type },
+      body,
+    });
   const approveLast = (): void => void broker.approved.add(broker.asks.at(-1)!.command.sha256);
 
   it('an approval for account 9007199254740992 is not one for 9007199254740993 (a double cannot tell them apart, the API can)', async () => {

@@ -9,7 +9,11 @@ import { createRequire } from 'node:module';
 import net, { connect as netConnect } from 'node:net';
 import { startHttpStack, type HttpStack } from '../support/http-stack.js';
 
-type Express = (() => { use: (...a: unknown[]) => void; all: (p: string, h: (req: { query: unknown; method: string }, res: { json: (v: unknown) => void }) => void) => void; listen: (port: number, host: string, cb: () => void) => http.Server });
+type Express = () => {
+  use: (...a: unknown[]) => void;
+  all: (p: string, h: (req: { query: unknown; method: string }, res: { json: (v: unknown) => void }) => void) => void;
+  listen: (port: number, host: string, cb: () => void) => http.Server;
+};
 const fromJsonServer = createRequire(new URL('../../node_modules/json-server/package.json', import.meta.url).pathname);
 const express = fromJsonServer('express') as Express;
 const methodOverride = fromJsonServer('method-override') as (getter: string) => unknown;
@@ -33,12 +37,23 @@ describe('rev12: express query parameters (qs brackets, parameter limit), HEAD u
       const srv = app.listen(0, '127.0.0.1', () => resolve(srv));
     });
     s = await startHttpStack({
-      targets: [{ name: 'jobs', protocol: 'http', listen: '127.0.0.1:1', upstream: { url: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}` } }],
+      targets: [
+        {
+          name: 'jobs',
+          protocol: 'http',
+          listen: '127.0.0.1:1',
+          upstream: { url: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}` },
+        },
+      ],
       rules: [
         { name: 'no-deletes', when: { http: { methods: ['DELETE'] } }, action: 'Deny' },
         { name: 'no-force', when: { http: { query: [{ name: 'force', values: ['true'] }] } }, action: 'Deny' },
         { name: 'no-secret-reads', when: { http: { methods: ['GET'], paths: ['/secrets/**'] } }, action: 'Deny' },
-        { name: 'dry-runs', when: { http: { methods: ['POST'], paths: ['/jobs'], query: [{ name: 'dryRun', values: ['true'] }] } }, action: 'Allow' },
+        {
+          name: 'dry-runs',
+          when: { http: { methods: ['POST'], paths: ['/jobs'], query: [{ name: 'dryRun', values: ['true'] }] } },
+          action: 'Allow',
+        },
         { name: 'reads', when: { http: { methods: ['GET', 'HEAD'] } }, action: 'Allow' },
       ],
     });
@@ -50,10 +65,16 @@ describe('rev12: express query parameters (qs brackets, parameter limit), HEAD u
     server?.close();
   });
 
-  const send = (method: string, path: string): Promise<Response> => fetch(`${s.url('jobs')}${path}`, { method, headers: { authorization: `Bearer ${token}` } });
+  const send = (method: string, path: string): Promise<Response> =>
+    fetch(`${s.url('jobs')}${path}`, { method, headers: { authorization: `Bearer ${token}` } });
 
   it('an Allow on dryRun=true is not passed by a bracketed second value express reads as the parameter', async () => {
-    for (const q of ['dryRun=true&dryRun[]=false', 'dryRun=true&dryRun[x]=false', 'dryRun[]=true&dryRun[]=false', 'dryRun=true&dryRun%5B%5D=false']) {
+    for (const q of [
+      'dryRun=true&dryRun[]=false',
+      'dryRun=true&dryRun[x]=false',
+      'dryRun[]=true&dryRun[]=false',
+      'dryRun=true&dryRun%5B%5D=false',
+    ]) {
       ran.length = 0;
       const r = await send('POST', `/jobs?${q}`);
       if (r.status === 200) expect(ran[0]!.query, q).to.deep.equal({ dryRun: 'true' });
@@ -73,7 +94,7 @@ describe('rev12: express query parameters (qs brackets, parameter limit), HEAD u
     }
   });
 
-  it('past express\' 1000-parameter limit the parameters are unclear: an Allow on dryRun=true does not pass what express drops', async () => {
+  it("past express' 1000-parameter limit the parameters are unclear: an Allow on dryRun=true does not pass what express drops", async () => {
     ran.length = 0;
     const pad = Array.from({ length: 1000 }, (_, i) => `p${i}=1`).join('&');
     for (const q of [`${pad}&dryRun=true`, `${'&'.repeat(1000)}dryRun=true`]) {
@@ -92,12 +113,25 @@ describe('rev12: express query parameters (qs brackets, parameter limit), HEAD u
   });
 
   it('a _method parameter (method-override, Rack, Laravel) in the query or a form body is refused: the method on the request line is the one decided', async () => {
-    for (const [q, body] of [['dryRun=true&_method=DELETE', undefined], ['dryRun=true', '_method=DELETE']] as const) {
+    for (const [q, body] of [
+      ['dryRun=true&_method=DELETE', undefined],
+      ['dryRun=true', '_method=DELETE'],
+    ] as const) {
       ran.length = 0;
-      const r = await fetch(`${s.url('jobs')}/jobs?${q}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) }, ...(body ? { body } : {}) });
+      const r = await fetch(`${s.url('jobs')}/jobs?${q}`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${token}`,
+          ...(body ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
+        },
+        ...(body ? { body } : {}),
+      });
       if (r.status === 200) expect(ran[0]!.method, q).to.equal('POST');
       else expect(r.status, q).to.equal(400);
-      expect(ran.filter((x) => x.method === 'DELETE'), q).to.deep.equal([]);
+      expect(
+        ran.filter((x) => x.method === 'DELETE'),
+        q,
+      ).to.deep.equal([]);
     }
   });
 

@@ -53,10 +53,22 @@ describe('rev12: forward proxy URL tricks and request-head duplicates', function
     await new Promise<void>((r) => other.listen(0, '127.0.0.1', () => r()));
     upPort = (upstream.address() as net.AddressInfo).port;
     s = await startHttpStack({
-      targets: [{ name: 'api', protocol: 'http', listen: '127.0.0.1:1', upstream: { url: `http://127.0.0.1:${upPort}/base` }, forwardProxy: { listen: '127.0.0.1:2' } }],
+      targets: [
+        {
+          name: 'api',
+          protocol: 'http',
+          listen: '127.0.0.1:1',
+          upstream: { url: `http://127.0.0.1:${upPort}/base` },
+          forwardProxy: { listen: '127.0.0.1:2' },
+        },
+      ],
       rules: [
         { name: 'no-admin', when: { http: { paths: ['/admin/**'] } }, action: 'Deny' },
-        { name: 'dry-runs', when: { http: { methods: ['POST'], headers: [{ name: 'X-Dry-Run', values: ['true'] }] } }, action: 'Allow' },
+        {
+          name: 'dry-runs',
+          when: { http: { methods: ['POST'], headers: [{ name: 'X-Dry-Run', values: ['true'] }] } },
+          action: 'Allow',
+        },
         { name: 'reads', when: { http: { methods: ['GET'] } }, action: 'Allow' },
       ],
     });
@@ -72,7 +84,10 @@ describe('rev12: forward proxy URL tricks and request-head duplicates', function
   });
 
   const via = (target: string, host = `127.0.0.1:${upPort}`): Promise<string> =>
-    raw(fport, `GET ${target} HTTP/1.1\r\nHost: ${host}\r\nProxy-Authorization: Bearer ${token}\r\nConnection: close\r\n\r\n`);
+    raw(
+      fport,
+      `GET ${target} HTTP/1.1\r\nHost: ${host}\r\nProxy-Authorization: Bearer ${token}\r\nConnection: close\r\n\r\n`,
+    );
 
   it('only the target origin is reached, however the authority is spelled; the decided path is the forwarded one', async () => {
     const otherPort = (other.address() as net.AddressInfo).port;
@@ -100,7 +115,11 @@ describe('rev12: forward proxy URL tricks and request-head duplicates', function
 
   it('a header a rule reads, sent twice, or folded into one value, does not pass an Allow rule', async () => {
     seen.length = 0;
-    const post = (headers: string): Promise<string> => raw(rport, `POST /jobs HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\n${headers}Content-Length: 0\r\nConnection: close\r\n\r\n`);
+    const post = (headers: string): Promise<string> =>
+      raw(
+        rport,
+        `POST /jobs HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\n${headers}Content-Length: 0\r\nConnection: close\r\n\r\n`,
+      );
     expect(status(await post('X-Dry-Run: true\r\nX-Dry-Run: false\r\n'))).to.equal(403);
     expect(status(await post('x-dry-run: true\r\nX-DRY-RUN: false\r\n'))).to.equal(403);
     expect(status(await post('X-Dry-Run: true, false\r\n'))).to.equal(403);
@@ -113,15 +132,26 @@ describe('rev12: forward proxy URL tricks and request-head duplicates', function
   it('the HTTP/2 preface and h2c upgrades are refused on both listeners', async () => {
     for (const port of [rport, fport]) {
       expect(status(await raw(port, 'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n'))).to.equal(400);
-      const up = await raw(port, `GET /x HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\n`);
+      const up = await raw(
+        port,
+        `GET /x HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\n`,
+      );
       expect(status(up)).to.be.oneOf([400, 501]);
     }
   });
 
   it('header names with _ (CGI/WSGI servers read X_Api_Key as X-Api-Key) are refused: no stand-in for a credential, a client address or a method override', async () => {
     seen.length = 0;
-    for (const h of ['X_Forwarded_For: 10.0.0.1', 'X_HTTP_Method_Override: DELETE', 'Proxy_Authorization: Bearer x', 'X_Dry_Run: true']) {
-      const r = await raw(rport, `GET /x HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\n${h}\r\nConnection: close\r\n\r\n`);
+    for (const h of [
+      'X_Forwarded_For: 10.0.0.1',
+      'X_HTTP_Method_Override: DELETE',
+      'Proxy_Authorization: Bearer x',
+      'X_Dry_Run: true',
+    ]) {
+      const r = await raw(
+        rport,
+        `GET /x HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\n${h}\r\nConnection: close\r\n\r\n`,
+      );
       expect(status(r), h).to.equal(400);
     }
     expect(seen).to.deep.equal([]);

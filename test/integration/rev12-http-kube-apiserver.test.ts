@@ -25,20 +25,47 @@ describe('rev12: kube-apiserver, response formats the agent asks for', function 
     const info = cluster.local;
     if (!info) throw new Error('this test needs the local test control plane (its CA file and tokens)');
     expect((await cluster.kubectl(['create', 'namespace', namespace])).code).to.equal(0);
-    expect((await cluster.kubectl(['create', 'secret', 'generic', 'db', '-n', namespace, `--from-literal=password=${SECRET_VALUE}`])).code).to.equal(0);
+    expect(
+      (
+        await cluster.kubectl([
+          'create',
+          'secret',
+          'generic',
+          'db',
+          '-n',
+          namespace,
+          `--from-literal=password=${SECRET_VALUE}`,
+        ])
+      ).code,
+    ).to.equal(0);
     const dir = mkdtempSync(join(tmpdir(), 'rev12-kube-'));
     writeFileSync(join(dir, 'token'), `${info.tokens.admin}\n`);
     s = await startHttpStack({
-      targets: [{
-        name: 'kube', protocol: 'http', listen: '127.0.0.1:1', upstream: { url: info.server, caFile: info.caFile, serverName: 'kubernetes' },
-        credentials: { passwordFile: join(dir, 'token'), scheme: 'bearer' },
-        maskFields: [{ path: '$.data.*' }, { path: '$.items[*].data.*' }, { path: '$.object.data.*' }],
-      }, {
-        name: 'kube-keyed', protocol: 'http', listen: '127.0.0.1:2', upstream: { url: info.server, caFile: info.caFile, serverName: 'kubernetes' },
-        credentials: { passwordFile: join(dir, 'token'), scheme: 'bearer' },
-        maskFields: [{ path: 'data' }],
-      }],
-      rules: [{ name: 'reads', when: { http: { methods: ['GET'], paths: [`/api/v1/namespaces/${namespace}/**`] } }, action: 'Allow' }],
+      targets: [
+        {
+          name: 'kube',
+          protocol: 'http',
+          listen: '127.0.0.1:1',
+          upstream: { url: info.server, caFile: info.caFile, serverName: 'kubernetes' },
+          credentials: { passwordFile: join(dir, 'token'), scheme: 'bearer' },
+          maskFields: [{ path: '$.data.*' }, { path: '$.items[*].data.*' }, { path: '$.object.data.*' }],
+        },
+        {
+          name: 'kube-keyed',
+          protocol: 'http',
+          listen: '127.0.0.1:2',
+          upstream: { url: info.server, caFile: info.caFile, serverName: 'kubernetes' },
+          credentials: { passwordFile: join(dir, 'token'), scheme: 'bearer' },
+          maskFields: [{ path: 'data' }],
+        },
+      ],
+      rules: [
+        {
+          name: 'reads',
+          when: { http: { methods: ['GET'], paths: [`/api/v1/namespaces/${namespace}/**`] } },
+          action: 'Allow',
+        },
+      ],
     });
     token = await s.token('agent-ops');
   });
@@ -81,7 +108,11 @@ describe('rev12: kube-apiserver, response formats the agent asks for', function 
     expect(JSON.parse(anchored.text).kind).to.equal('Table');
     // The limit, shown: '$.data.*', '$.items[*].data.*' and '$.object.data.*' do not name this shape.
     expect(anchored.text).to.contain(B64);
-    for (const [p, a] of [[path, accept], [`/api/v1/namespaces/${namespace}/secrets/db`, 'application/json'], [`/api/v1/namespaces/${namespace}/secrets`, 'application/json']] as const) {
+    for (const [p, a] of [
+      [path, accept],
+      [`/api/v1/namespaces/${namespace}/secrets/db`, 'application/json'],
+      [`/api/v1/namespaces/${namespace}/secrets`, 'application/json'],
+    ] as const) {
       const r = await fetch(`${s.url('kube-keyed')}${p}`, { headers: { authorization: `Bearer ${token}`, accept: a } });
       const text = await r.text();
       expect(r.status, p).to.equal(200);

@@ -24,15 +24,33 @@ describe('rev12: JSON inside JSON strings', function () {
   before(async () => {
     const dir = mkdtempSync(join(tmpdir(), 'rev12-nested-'));
     const settings = [
-      { id: 1, name: 'billing', config: JSON.stringify({ db: { password: PW }, card_number: CARD }), plain: 'no json here', braces: '{not json' },
+      {
+        id: 1,
+        name: 'billing',
+        config: JSON.stringify({ db: { password: PW }, card_number: CARD }),
+        plain: 'no json here',
+        braces: '{not json',
+      },
       { id: 2, name: 'deep', config: JSON.stringify({ inner: JSON.stringify({ password: PW }) }) },
     ];
     writeFileSync(join(dir, 'db.json'), JSON.stringify({ settings }));
     const port = await freePort();
-    js = spawn(process.execPath, [JSON_SERVER, '--host', '127.0.0.1', '--port', String(port), '--quiet', join(dir, 'db.json')], { stdio: 'ignore' });
+    js = spawn(
+      process.execPath,
+      [JSON_SERVER, '--host', '127.0.0.1', '--port', String(port), '--quiet', join(dir, 'db.json')],
+      { stdio: 'ignore' },
+    );
     await waitHttp(`http://127.0.0.1:${port}/settings/1`);
     s = await startHttpStack({
-      targets: [{ name: 'cfg', protocol: 'http', listen: '127.0.0.1:1', upstream: { url: `http://127.0.0.1:${port}` }, maskFields: [{ path: 'password' }, { path: 'card_number' }] }],
+      targets: [
+        {
+          name: 'cfg',
+          protocol: 'http',
+          listen: '127.0.0.1:1',
+          upstream: { url: `http://127.0.0.1:${port}` },
+          maskFields: [{ path: 'password' }, { path: 'card_number' }],
+        },
+      ],
       defaultAction: 'Allow',
     });
     token = await s.token('agent-cfg');
@@ -43,14 +61,18 @@ describe('rev12: JSON inside JSON strings', function () {
     js?.kill();
   });
 
-  const get = async (path: string): Promise<string> => (await fetch(`${s.url('cfg')}${path}`, { headers: { authorization: `Bearer ${token}` } })).text();
+  const get = async (path: string): Promise<string> =>
+    (await fetch(`${s.url('cfg')}${path}`, { headers: { authorization: `Bearer ${token}` } })).text();
 
   it('field rules apply inside a string that is a JSON document, at any nesting; other strings are left as they are', async () => {
     const text = await get('/settings');
     expect(text).not.to.contain(PW);
     expect(text).not.to.contain(CARD);
     const [one, two] = JSON.parse(text) as { config: string; plain?: string; braces?: string }[];
-    expect(JSON.parse(one!.config)).to.deep.equal({ db: { password: '[redacted:password]' }, card_number: '[redacted:card_number]' });
+    expect(JSON.parse(one!.config)).to.deep.equal({
+      db: { password: '[redacted:password]' },
+      card_number: '[redacted:card_number]',
+    });
     expect(one!.plain).to.equal('no json here');
     expect(one!.braces).to.equal('{not json');
     expect(JSON.parse(JSON.parse(two!.config).inner)).to.deep.equal({ password: '[redacted:password]' });

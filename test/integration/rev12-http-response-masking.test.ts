@@ -12,12 +12,18 @@ import { startHttpStack, type HttpStack } from '../support/http-stack.js';
 const SECRET = 's3cr3t-Zq8vX2';
 
 /** node:http GET, raw bytes (no decompression), the status, headers and trailers as sent. */
-function get(url: string, headers: Record<string, string>, method = 'GET'): Promise<{ status: number; headers: http.IncomingHttpHeaders; trailers: NodeJS.Dict<string>; body: Buffer }> {
+function get(
+  url: string,
+  headers: Record<string, string>,
+  method = 'GET',
+): Promise<{ status: number; headers: http.IncomingHttpHeaders; trailers: NodeJS.Dict<string>; body: Buffer }> {
   return new Promise((resolve, reject) => {
     const req = http.request(url, { method, headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, trailers: res.trailers, body: Buffer.concat(chunks) }));
+      res.on('end', () =>
+        resolve({ status: res.statusCode!, headers: res.headers, trailers: res.trailers, body: Buffer.concat(chunks) }),
+      );
       res.on('error', reject);
     });
     req.on('error', reject);
@@ -40,24 +46,38 @@ describe('rev12: HTTP response masking evasions', function () {
       const json = JSON.stringify({ email: 'eve@example.com', secret: SECRET });
       const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(json, 'utf16le')]);
       switch (p) {
-        case '/utf16-json': return res.writeHead(200, { 'content-type': 'application/json; charset=utf-16' }).end(utf16);
-        case '/utf16-text': return res.writeHead(200, { 'content-type': 'text/plain; charset=UTF-16LE' }).end(utf16);
-        case '/utf8-json': return res.writeHead(200, { 'content-type': 'application/json; charset="UTF-8"' }).end(json);
+        case '/utf16-json':
+          return res.writeHead(200, { 'content-type': 'application/json; charset=utf-16' }).end(utf16);
+        case '/utf16-text':
+          return res.writeHead(200, { 'content-type': 'text/plain; charset=UTF-16LE' }).end(utf16);
+        case '/utf8-json':
+          return res.writeHead(200, { 'content-type': 'application/json; charset="UTF-8"' }).end(json);
         // What kube-apiserver sends for Accept: application/yaml.
-        case '/yaml': return res.writeHead(200, { 'content-type': 'application/yaml' }).end(`kind: Secret\ndata:\n  password: ${SECRET}\nsecret: ${SECRET}\n`);
-        case '/untyped-pretty': return res.writeHead(200).end(JSON.stringify({ secret: SECRET, email: 'eve@example.com' }, null, 2));
-        case '/untyped-text': return res.writeHead(200).end('hello eve@example.com\n');
+        case '/yaml':
+          return res
+            .writeHead(200, { 'content-type': 'application/yaml' })
+            .end(`kind: Secret\ndata:\n  password: ${SECRET}\nsecret: ${SECRET}\n`);
+        case '/untyped-pretty':
+          return res.writeHead(200).end(JSON.stringify({ secret: SECRET, email: 'eve@example.com' }, null, 2));
+        case '/untyped-text':
+          return res.writeHead(200).end('hello eve@example.com\n');
         // What Go's net/http labels a JSON body whose handler set no type (DetectContentType).
         case '/go-sniffed': {
           res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
           res.write('  \n{\n  "secret": ');
           return res.end(`"${SECRET}",\n  "email": "eve@example.com"\n}\n`);
         }
-        case '/blank-text': return res.writeHead(200, { 'content-type': 'text/plain' }).end('\n \n');
-        case '/text-log': return res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' }).end('# a log\nline eve@example.com\n');
+        case '/blank-text':
+          return res.writeHead(200, { 'content-type': 'text/plain' }).end('\n \n');
+        case '/text-log':
+          return res
+            .writeHead(200, { 'content-type': 'text/plain; charset=utf-8' })
+            .end('# a log\nline eve@example.com\n');
         case '/sse-multiline':
           res.writeHead(200, { 'content-type': 'text/event-stream' });
-          return res.end(`: comment eve@example.com\nid: 1\ndata: {"secret":\ndata:   "${SECRET}", "email": "eve@example.com"}\n\ndata: plain mallory@example.com\n\n`);
+          return res.end(
+            `: comment eve@example.com\nid: 1\ndata: {"secret":\ndata:   "${SECRET}", "email": "eve@example.com"}\n\ndata: plain mallory@example.com\n\n`,
+          );
         case '/sse-cr':
           res.writeHead(200, { 'content-type': 'text/event-stream' });
           return res.end(`data: {"a":1}\r\rdata: {"secret":"${SECRET}"}\r\r`);
@@ -70,22 +90,49 @@ describe('rev12: HTTP response masking evasions', function () {
           setTimeout(() => res.end(b.subarray(cut)), 50);
           return;
         }
-        case '/gzip-gzip': return res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip, gzip' }).end(zlib.gzipSync(zlib.gzipSync(json)));
-        case '/identity': return res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'identity' }).end(json);
+        case '/gzip-gzip':
+          return res
+            .writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip, gzip' })
+            .end(zlib.gzipSync(zlib.gzipSync(json)));
+        case '/identity':
+          return res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'identity' }).end(json);
         case '/multi-member': {
-          const body = Buffer.concat([zlib.gzipSync('{"email":"eve@exa'), zlib.gzipSync(`mple.com","secret":"${SECRET}"}`)]);
-          return res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip', 'content-length': body.length }).end(body);
+          const body = Buffer.concat([
+            zlib.gzipSync('{"email":"eve@exa'),
+            zlib.gzipSync(`mple.com","secret":"${SECRET}"}`),
+          ]);
+          return res
+            .writeHead(200, {
+              'content-type': 'application/json',
+              'content-encoding': 'gzip',
+              'content-length': body.length,
+            })
+            .end(body);
         }
         case '/bomb': {
           const body = bomb;
-          return res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip', 'content-length': body.length }).end(body);
+          return res
+            .writeHead(200, {
+              'content-type': 'application/json',
+              'content-encoding': 'gzip',
+              'content-length': body.length,
+            })
+            .end(body);
         }
         case '/many-values': {
           const body = '1 '.repeat(100_000);
           return res.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length }).end(body);
         }
-        case '/head': return res.writeHead(200, { 'content-type': 'application/json', 'content-length': 4096, 'x-owner': 'eve@example.com' }).end();
-        case '/not-modified': return res.writeHead(304, { etag: '"eve@example.com"', 'x-owner': 'eve@example.com' }).end();
+        case '/head':
+          return res
+            .writeHead(200, {
+              'content-type': 'application/json',
+              'content-length': 4096,
+              'x-owner': 'eve@example.com',
+            })
+            .end();
+        case '/not-modified':
+          return res.writeHead(304, { etag: '"eve@example.com"', 'x-owner': 'eve@example.com' }).end();
         case '/early-hints':
           res.writeEarlyHints({ link: '</eve@example.com>; rel=preload' });
           return res.writeHead(200, { 'content-type': 'application/json' }).end(json);
@@ -94,12 +141,22 @@ describe('rev12: HTTP response masking evasions', function () {
           res.write('part one\n');
           res.addTrailers({ 'x-owner': 'eve@example.com' });
           return res.end();
-        default: return res.writeHead(404).end();
+        default:
+          return res.writeHead(404).end();
       }
     });
     await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', () => r()));
     s = await startHttpStack({
-      targets: [{ name: 'api', protocol: 'http', listen: '127.0.0.1:1', upstream: { url: `http://127.0.0.1:${(upstream.address() as net.AddressInfo).port}` }, maskFields: [{ path: 'secret' }, { path: '$.data.*' }], limits: { maxResponseBodyBytes: 65536 } }],
+      targets: [
+        {
+          name: 'api',
+          protocol: 'http',
+          listen: '127.0.0.1:1',
+          upstream: { url: `http://127.0.0.1:${(upstream.address() as net.AddressInfo).port}` },
+          maskFields: [{ path: 'secret' }, { path: '$.data.*' }],
+          limits: { maxResponseBodyBytes: 65536 },
+        },
+      ],
       masking: { detectors: ['email'], defaultStrategy: 'redact' },
       defaultAction: 'Allow',
     });
@@ -111,7 +168,8 @@ describe('rev12: HTTP response masking evasions', function () {
     upstream?.close();
   });
 
-  const fetchRaw = (path: string, method = 'GET', headers: Record<string, string> = {}): ReturnType<typeof get> => get(`${s.url('api')}${path}`, { authorization: `Bearer ${token}`, ...headers }, method);
+  const fetchRaw = (path: string, method = 'GET', headers: Record<string, string> = {}): ReturnType<typeof get> =>
+    get(`${s.url('api')}${path}`, { authorization: `Bearer ${token}`, ...headers }, method);
   /** Everything the agent could read out of the body: as sent, as UTF-16, decompressed when it is gzip. */
   const readable = (b: Buffer): string => `${b.toString('utf8')}\n${b.toString('utf16le')}`;
 
@@ -157,7 +215,16 @@ describe('rev12: HTTP response masking evasions', function () {
     expect(text).not.to.contain('eve@example.com');
     expect(text).not.to.contain('mallory@example.com');
     // What an EventSource client reads: data lines of one event joined with \n.
-    const events = text.split('\n\n').filter(Boolean).map((e) => e.split('\n').filter((l) => l.startsWith('data:')).map((l) => l.replace(/^data: ?/, '')).join('\n'));
+    const events = text
+      .split('\n\n')
+      .filter(Boolean)
+      .map((e) =>
+        e
+          .split('\n')
+          .filter((l) => l.startsWith('data:'))
+          .map((l) => l.replace(/^data: ?/, ''))
+          .join('\n'),
+      );
     expect(JSON.parse(events[0]!)).to.deep.equal({ secret: '[redacted:secret]', email: '[redacted:email]' });
     expect(events[1]).to.equal('plain [redacted:email]');
   });
@@ -169,7 +236,11 @@ describe('rev12: HTTP response masking evasions', function () {
 
   it('chunked JSON cut inside a UTF-8 character is masked whole, the character intact', async () => {
     const r = await fetchRaw('/utf8-split');
-    expect(JSON.parse(r.body.toString())).to.deep.equal({ name: 'Zoë Ünal', email: '[redacted:email]', secret: '[redacted:secret]' });
+    expect(JSON.parse(r.body.toString())).to.deep.equal({
+      name: 'Zoë Ünal',
+      email: '[redacted:email]',
+      secret: '[redacted:secret]',
+    });
   });
 
   it('codings: "gzip, gzip" is refused, identity passes masked, a multi-member gzip body is masked across its members', async () => {

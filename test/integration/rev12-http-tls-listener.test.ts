@@ -15,11 +15,13 @@ import { startHttpStack, type HttpStack } from '../support/http-stack.js';
 
 function httpsGet(url: string, ca: Buffer, headers: Record<string, string>): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    https.get(url, { ca, headers, servername: 'localhost' }, (res) => {
-      let body = '';
-      res.on('data', (c) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode!, body }));
-    }).on('error', reject);
+    https
+      .get(url, { ca, headers, servername: 'localhost' }, (res) => {
+        let body = '';
+        res.on('data', (c) => (body += c));
+        res.on('end', () => resolve({ status: res.statusCode!, body }));
+      })
+      .on('error', reject);
   });
 }
 
@@ -32,12 +34,42 @@ describe('rev12: an HTTP target behind a TLS listener', function () {
 
   before(async () => {
     const dir = mkdtempSync(join(tmpdir(), 'rev12-tls-'));
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=localhost',
+        '-addext',
+        'subjectAltName=DNS:localhost,IP:127.0.0.1',
+        '-keyout',
+        join(dir, 'key.pem'),
+        '-out',
+        join(dir, 'cert.pem'),
+      ],
+      { stdio: 'ignore' },
+    );
     ca = readFileSync(join(dir, 'cert.pem'));
-    upstream = http.createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"owner":"eve@example.com"}'));
+    upstream = http.createServer((_req, res) =>
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"owner":"eve@example.com"}'),
+    );
     await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', () => r()));
     s = await startHttpStack({
-      targets: [{ name: 'api', protocol: 'http', listen: '127.0.0.1:1', upstream: { url: `http://127.0.0.1:${(upstream.address() as net.AddressInfo).port}` }, tls: { certFile: join(dir, 'cert.pem'), keyFile: join(dir, 'key.pem') } }],
+      targets: [
+        {
+          name: 'api',
+          protocol: 'http',
+          listen: '127.0.0.1:1',
+          upstream: { url: `http://127.0.0.1:${(upstream.address() as net.AddressInfo).port}` },
+          tls: { certFile: join(dir, 'cert.pem'), keyFile: join(dir, 'key.pem') },
+        },
+      ],
       masking: { detectors: ['email'], defaultStrategy: 'redact' },
       defaultAction: 'Allow',
     });

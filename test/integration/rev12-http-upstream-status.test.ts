@@ -21,16 +21,26 @@ describe('rev12: odd upstream status lines', function () {
       sock.on('error', () => undefined);
       sock.once('data', (d) => {
         const path = /^[A-Z]+ (\S+)/.exec(d.toString('latin1'))?.[1] ?? '/';
-        if (path === '/s099') return sock.end('HTTP/1.1 099 Odd\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}');
-        if (path === '/s101') return sock.end('HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\nraw-bytes-after-upgrade eve@example.com');
-        if (path === '/s999') return sock.end('HTTP/1.1 999 Odd\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}');
+        if (path === '/s099')
+          return sock.end('HTTP/1.1 099 Odd\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}');
+        if (path === '/s101')
+          return sock.end(
+            'HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\nraw-bytes-after-upgrade eve@example.com',
+          );
+        if (path === '/s999')
+          return sock.end('HTTP/1.1 999 Odd\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}');
         sock.end('HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 11\r\n\r\n{"ok":true}');
       });
     });
     await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', () => r()));
     s = await startHttpStack({
       targets: [
-        { name: 'plain', protocol: 'http', listen: '127.0.0.1:1', upstream: { url: `http://127.0.0.1:${(upstream.address() as net.AddressInfo).port}` } },
+        {
+          name: 'plain',
+          protocol: 'http',
+          listen: '127.0.0.1:1',
+          upstream: { url: `http://127.0.0.1:${(upstream.address() as net.AddressInfo).port}` },
+        },
       ],
       defaultAction: 'Allow',
     });
@@ -50,7 +60,10 @@ describe('rev12: odd upstream status lines', function () {
 
   const get = async (path: string): Promise<number> => {
     try {
-      const r = await fetch(`${s.url('plain')}${path}`, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(3000) });
+      const r = await fetch(`${s.url('plain')}${path}`, {
+        headers: { authorization: `Bearer ${token}` },
+        signal: AbortSignal.timeout(3000),
+      });
       await r.arrayBuffer();
       return r.status;
     } catch {
@@ -62,7 +75,10 @@ describe('rev12: odd upstream status lines', function () {
     for (const p of ['/s099', '/s101', '/s999']) {
       const status = await get(p);
       await new Promise((r) => setTimeout(r, 100));
-      expect(uncaught.map((e) => e.message), p).to.deep.equal([]);
+      expect(
+        uncaught.map((e) => e.message),
+        p,
+      ).to.deep.equal([]);
       expect(status, p).to.equal(p === '/s999' ? 999 : 502);
       expect(await get('/fine'), p).to.equal(200);
     }

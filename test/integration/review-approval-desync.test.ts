@@ -14,7 +14,18 @@ import { startLocalStack, type LocalStack } from '../../proxy/local/stack.js';
 import type { ApprovalBroker } from '../../proxy/approvals/broker.js';
 import { fe, RawClient, type RawMessage } from '../support/raw-client.js';
 
-const show = (ms: RawMessage[]): string => ms.map((m) => m.type + (m.error ? `(${m.error.code} ${m.error.message})` : m.type === 'C' ? `(${m.body.toString().replace(/\0/g, '')})` : '')).join(' ');
+const show = (ms: RawMessage[]): string =>
+  ms
+    .map(
+      (m) =>
+        m.type +
+        (m.error
+          ? `(${m.error.code} ${m.error.message})`
+          : m.type === 'C'
+            ? `(${m.body.toString().replace(/\0/g, '')})`
+            : ''),
+    )
+    .join(' ');
 
 const neverApproves: ApprovalBroker = {
   findGrant: () => undefined,
@@ -31,7 +42,13 @@ describe('review10: RequireApproval DDL runs without approval (prepared-statemen
       proxyOptions: { approvals: neverApproves },
       editPolicy: (p) => {
         p.spec.rules![0]!.action = 'RequireApproval'; // no-ddl: DDL needs a human's approval
-        p.spec.approval = { mode: 'Reject', timeoutSeconds: 60, requiredApprovals: 1, retentionSeconds: 3600, approvers: { users: ['alice'] } };
+        p.spec.approval = {
+          mode: 'Reject',
+          timeoutSeconds: 60,
+          requiredApprovals: 1,
+          retentionSeconds: 3600,
+          approvers: { users: ['alice'] },
+        };
       },
     });
   });
@@ -57,7 +74,12 @@ describe('review10: RequireApproval DDL runs without approval (prepared-statemen
     // What the audit trail says ran: the execution is recorded as the harmless text.
     for (const line of readFileSync(s.auditFile, 'utf8').trim().split('\n').slice(-6)) {
       const rec = JSON.parse(line);
-      console.log('      audit:', rec.event?.action, rec.event?.outcome ?? '', JSON.stringify(rec.db?.query?.text ?? rec['db.query.text'] ?? rec.message ?? ''));
+      console.log(
+        '      audit:',
+        rec.event?.action,
+        rec.event?.outcome ?? '',
+        JSON.stringify(rec.db?.query?.text ?? rec['db.query.text'] ?? rec.message ?? ''),
+      );
     }
     const d = await s.direct();
     const r = await d.query("SELECT to_regclass('public.orders') AS t");

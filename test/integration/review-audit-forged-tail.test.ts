@@ -29,13 +29,37 @@ describe('review10: forged records after proxy.stop pass audit verify --witness'
     let prev: string = last.hash;
     let seq: number = last.seq;
     for (const text of ['SELECT 1 /* forged */', 'SELECT 2 /* forged */']) {
-      const body = JSON.stringify({ schema: 'agentgate.audit/v2', seq: ++seq, '@timestamp': last['@timestamp'], event: { action: 'statement.decision', outcome: 'success' }, db: { query: { text } }, message: 'forged', prevHash: prev });
+      const body = JSON.stringify({
+        schema: 'agentgate.audit/v2',
+        seq: ++seq,
+        '@timestamp': last['@timestamp'],
+        event: { action: 'statement.decision', outcome: 'success' },
+        db: { query: { text } },
+        message: 'forged',
+        prevHash: prev,
+      });
       prev = createHash('sha256').update(body).digest('hex');
       lines.push(`${body.slice(0, -1)},"hash":"${prev}"}`);
     }
     writeFileSync(s.auditFile, `${lines.join('\n')}\n`);
-    const r = await run('npm', ['run', '-s', 'agentgate', '--', 'audit', 'verify', s.auditFile, '--witness', join(s.dir, 'witness', 'checkpoints.jsonl')], { cwd: new URL('../..', import.meta.url).pathname })
-      .then((x) => ({ code: 0, out: x.stdout + x.stderr }), (e) => ({ code: e.code as number, out: `${e.stdout}${e.stderr}` }));
+    const r = await run(
+      'npm',
+      [
+        'run',
+        '-s',
+        'agentgate',
+        '--',
+        'audit',
+        'verify',
+        s.auditFile,
+        '--witness',
+        join(s.dir, 'witness', 'checkpoints.jsonl'),
+      ],
+      { cwd: new URL('../..', import.meta.url).pathname },
+    ).then(
+      (x) => ({ code: 0, out: x.stdout + x.stderr }),
+      (e) => ({ code: e.code as number, out: `${e.stdout}${e.stderr}` }),
+    );
     console.log(r.out.replace(/^/gm, '      '));
     expect(r.code).to.not.equal(0); // FAILS: exit 0
   });

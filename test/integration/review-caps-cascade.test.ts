@@ -11,10 +11,16 @@ import { startLocalStack, type LocalStack } from '../../proxy/local/stack.js';
 describe('review10: maxRowsAffected and cascading deletes', function () {
   let s: LocalStack;
   before(async () => {
-    s = await startLocalStack({ editPolicy: (p) => { (p.spec as any).runtimeLimits = { maxRowsAffected: 2 }; } });
+    s = await startLocalStack({
+      editPolicy: (p) => {
+        (p.spec as any).runtimeLimits = { maxRowsAffected: 2 };
+      },
+    });
     const d = await s.direct();
     // An ordinary schema: invoices belong to a customer and go with it.
-    await d.query('CREATE TABLE invoices (id serial PRIMARY KEY, customer_id int REFERENCES customers(id) ON DELETE CASCADE, total int)');
+    await d.query(
+      'CREATE TABLE invoices (id serial PRIMARY KEY, customer_id int REFERENCES customers(id) ON DELETE CASCADE, total int)',
+    );
     await d.query('INSERT INTO invoices (customer_id, total) SELECT 4, g FROM generate_series(1, 50) g');
     await d.end();
   });

@@ -13,7 +13,11 @@ import { startLocalStack, type LocalStack } from '../../proxy/local/stack.js';
 describe('review10: maxRowsAffected bypassed by a writable CTE behind `-- do` comments', function () {
   let s: LocalStack;
   before(async () => {
-    s = await startLocalStack({ editPolicy: (p) => { (p.spec as any).runtimeLimits = { maxRowsAffected: 2 }; } });
+    s = await startLocalStack({
+      editPolicy: (p) => {
+        (p.spec as any).runtimeLimits = { maxRowsAffected: 2 };
+      },
+    });
     const d = await s.direct();
     await d.query('INSERT INTO orders (customer_id, amount_cents) SELECT 1, g FROM generate_series(1, 10) g');
     await d.end();
@@ -22,9 +26,13 @@ describe('review10: maxRowsAffected bypassed by a writable CTE behind `-- do` co
 
   it('the plain writable CTE is refused (sanity), the commented one deletes 14 rows', async () => {
     const c = await s.connect();
-    const plain = await c.query('WITH d AS (DELETE FROM orders WHERE id > 0 RETURNING 1) DELETE FROM orders WHERE id = -1').catch((e) => e);
+    const plain = await c
+      .query('WITH d AS (DELETE FROM orders WHERE id > 0 RETURNING 1) DELETE FROM orders WHERE id = -1')
+      .catch((e) => e);
     expect(plain.message).to.match(/limits-max-rows-affected/);
-    const r = await c.query('WITH d AS (-- do\nDELETE FROM orders WHERE id > 0 RETURNING 1) -- do\nDELETE FROM orders WHERE id = -1').catch((e) => e);
+    const r = await c
+      .query('WITH d AS (-- do\nDELETE FROM orders WHERE id > 0 RETURNING 1) -- do\nDELETE FROM orders WHERE id = -1')
+      .catch((e) => e);
     console.log('      ', r.command ?? '', r.rowCount ?? '', r.message ?? '');
     await c.end();
     const d = await s.direct();

@@ -11,11 +11,19 @@ import { startLocalStack, type LocalStack } from '../../proxy/local/stack.js';
 
 describe('review10: notifications keep flowing to a session whose token has expired', function () {
   let s: LocalStack;
-  before(async () => { s = await startLocalStack(); });
+  before(async () => {
+    s = await startLocalStack();
+  });
   after(async () => s?.stop());
 
   it('a LISTENing session gets a NOTIFY sent after its token expired', async () => {
-    const c = new pg.Client({ host: s.host, port: s.port, user: 'agent', database: 'billing', password: await s.token('short-lived', { ttlSeconds: 3 }) });
+    const c = new pg.Client({
+      host: s.host,
+      port: s.port,
+      user: 'agent',
+      database: 'billing',
+      password: await s.token('short-lived', { ttlSeconds: 3 }),
+    });
     c.on('error', () => undefined);
     await c.connect();
     const got: string[] = [];

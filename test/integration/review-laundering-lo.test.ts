@@ -15,7 +15,9 @@ describe('review10: ruled values laundered through a large object', function () 
   let s: LocalStack;
   let c: pg.Client;
   before(async () => {
-    s = await startLocalStack({ editPolicy: (p) => p.spec.masking!.columns!.push({ name: 'notes', strategy: 'redact' }) });
+    s = await startLocalStack({
+      editPolicy: (p) => p.spec.masking!.columns!.push({ name: 'notes', strategy: 'redact' }),
+    });
     c = await s.connect();
   });
   after(async () => {
@@ -24,7 +26,9 @@ describe('review10: ruled values laundered through a large object', function () 
   });
 
   it('lo_from_bytea(<chosen oid>, notes) then lo_get(<oid>)', async () => {
-    const w = await c.query("SELECT lo_from_bytea(424242, convert_to(notes, 'UTF8')) AS o FROM customers WHERE id = 2").catch((e) => e);
+    const w = await c
+      .query("SELECT lo_from_bytea(424242, convert_to(notes, 'UTF8')) AS o FROM customers WHERE id = 2")
+      .catch((e) => e);
     console.log('      store:', w.rows?.[0]?.o ?? w.message);
     const r = await c.query("SELECT convert_from(lo_get(424242), 'UTF8') AS v").catch((e) => e);
     console.log('      read :', r.rows?.[0]?.v ?? r.message);

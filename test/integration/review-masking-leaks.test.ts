@@ -23,14 +23,22 @@ describe('review10: column-rule values in clear', function () {
   };
 
   before(async () => {
-    s = await startLocalStack({ editPolicy: (p) => p.spec.masking!.columns!.push({ name: 'notes', strategy: 'redact' }) });
+    s = await startLocalStack({
+      editPolicy: (p) => p.spec.masking!.columns!.push({ name: 'notes', strategy: 'redact' }),
+    });
     // What a DBA / migration typically has: a view and a SQL helper over the ruled column (created out of band).
     const d = await s.direct();
     await d.query('CREATE VIEW customer_notes AS SELECT id, notes AS remark FROM customers');
-    await d.query(`CREATE FUNCTION get_note(int) RETURNS text STABLE LANGUAGE sql AS 'SELECT notes FROM customers WHERE id = $1'`);
+    await d.query(
+      `CREATE FUNCTION get_note(int) RETURNS text STABLE LANGUAGE sql AS 'SELECT notes FROM customers WHERE id = $1'`,
+    );
     // A change feed, as LISTEN/NOTIFY applications have: every updated row is announced as JSON.
-    await d.query(`CREATE FUNCTION announce() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN PERFORM pg_notify('changes', row_to_json(NEW)::text); RETURN NEW; END$$`);
-    await d.query('CREATE TRIGGER customers_changed AFTER UPDATE ON customers FOR EACH ROW EXECUTE FUNCTION announce()');
+    await d.query(
+      `CREATE FUNCTION announce() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN PERFORM pg_notify('changes', row_to_json(NEW)::text); RETURN NEW; END$$`,
+    );
+    await d.query(
+      'CREATE TRIGGER customers_changed AFTER UPDATE ON customers FOR EACH ROW EXECUTE FUNCTION announce()',
+    );
     await d.end();
     c = await s.connect();
   });
@@ -47,7 +55,9 @@ describe('review10: column-rule values in clear', function () {
   it('error DETAIL "Failing row contains (...)" of a statement that never names notes', async () => {
     const e = await c.query('UPDATE customers SET name = NULL WHERE id = 2').catch((x) => x);
     expect(`${e.message} ${e.detail}`).to.not.contain(NOTES); // leaked on the reviewed code: detail carries the whole row, notes in clear
-    const e2 = await c.query("INSERT INTO customers (id, name, email) VALUES (2, 'x', 'y') ON CONFLICT (id) DO UPDATE SET name = NULL").catch((x) => x);
+    const e2 = await c
+      .query("INSERT INTO customers (id, name, email) VALUES (2, 'x', 'y') ON CONFLICT (id) DO UPDATE SET name = NULL")
+      .catch((x) => x);
     expect(`${e2.detail}`).to.not.contain(NOTES);
   });
 

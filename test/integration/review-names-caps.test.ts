@@ -14,12 +14,21 @@ describe('review10: a "$user" schema created after the proxy started', function 
   let s: LocalStack;
   let c: pg.Client;
   before(async () => {
-    s = await startLocalStack({ editPolicy: (p) => { p.spec.rules = [{ name: 'agent-schema', when: { sql: { tables: ['agent.*'] } }, action: 'Deny' }, ...(p.spec.rules ?? [])]; } });
+    s = await startLocalStack({
+      editPolicy: (p) => {
+        p.spec.rules = [
+          { name: 'agent-schema', when: { sql: { tables: ['agent.*'] } }, action: 'Deny' },
+          ...(p.spec.rules ?? []),
+        ];
+      },
+    });
     c = await s.connect();
     // Matched through every schema of the path whether it exists or not: denied even before the migration.
     expect((await pgError(c.query('SELECT count(*)::int AS n FROM orders'))).message).to.contain('"agent-schema"');
     const d = await s.direct();
-    await d.query("CREATE SCHEMA agent; CREATE TABLE agent.orders (id int, note text); INSERT INTO agent.orders VALUES (1, 'shadow')");
+    await d.query(
+      "CREATE SCHEMA agent; CREATE TABLE agent.orders (id int, note text); INSERT INTO agent.orders VALUES (1, 'shadow')",
+    );
     await d.end();
   });
   after(async () => {
@@ -41,7 +50,11 @@ describe('review10: maxRowsAffected and writes the tag does not count (added out
   let d: pg.Client;
   let c: pg.Client;
   before(async () => {
-    s = await startLocalStack({ editPolicy: (p) => { p.spec.runtimeLimits = { maxRowsAffected: 2 }; } });
+    s = await startLocalStack({
+      editPolicy: (p) => {
+        p.spec.runtimeLimits = { maxRowsAffected: 2 };
+      },
+    });
     c = await s.connect();
     d = await s.direct();
     await d.query(`
@@ -68,7 +81,9 @@ describe('review10: maxRowsAffected and writes the tag does not count (added out
   it('ON UPDATE CASCADE and ON DELETE SET NULL foreign keys: refused, nothing changed', async () => {
     const up = await pgError(c.query('UPDATE parents SET id = 10 WHERE id = 1'));
     expect(up.message).to.contain('limits-max-rows-affected').and.contain('public.parents');
-    expect((await pgError(c.query('DELETE FROM parents WHERE id = 2'))).message).to.contain('on delete set null foreign key');
+    expect((await pgError(c.query('DELETE FROM parents WHERE id = 2'))).message).to.contain(
+      'on delete set null foreign key',
+    );
     expect((await d.query('SELECT count(*)::int AS n FROM kids WHERE parent = 1')).rows[0].n).to.equal(20);
     expect((await d.query('SELECT count(*)::int AS n FROM wards WHERE parent = 2')).rows[0].n).to.equal(20);
   });
@@ -88,14 +103,22 @@ describe('review10: maxRowsAffected and writes the tag does not count (added out
   });
 
   it('large-object writes from a SELECT are refused; nextval is not', async () => {
-    expect((await pgError(c.query('SELECT lo_unlink(oid) FROM pg_largeobject_metadata'))).message).to.contain('limits-max-rows-affected');
-    expect((await d.query('SELECT count(*)::int AS n FROM pg_largeobject_metadata WHERE oid = 424243')).rows[0].n).to.equal(1);
+    expect((await pgError(c.query('SELECT lo_unlink(oid) FROM pg_largeobject_metadata'))).message).to.contain(
+      'limits-max-rows-affected',
+    );
+    expect(
+      (await d.query('SELECT count(*)::int AS n FROM pg_largeobject_metadata WHERE oid = 424243')).rows[0].n,
+    ).to.equal(1);
     expect((await c.query("SELECT nextval('journal_id_seq') > 0 AS ok")).rows[0].ok).to.equal(true);
   });
 
   it('the session those reads go over is killed: the next capped writes are still decided on a fresh one', async () => {
-    await d.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'agentgate-catalog'");
-    expect((await pgError(c.query('DELETE FROM parents WHERE id = 2'))).message).to.contain('on delete set null foreign key');
+    await d.query(
+      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'agentgate-catalog'",
+    );
+    expect((await pgError(c.query('DELETE FROM parents WHERE id = 2'))).message).to.contain(
+      'on delete set null foreign key',
+    );
     expect((await c.query('DELETE FROM kids WHERE id = 1')).rowCount).to.equal(1);
   });
 
@@ -105,14 +128,19 @@ describe('review10: maxRowsAffected and writes the tag does not count (added out
       INSERT INTO events VALUES (1, 'eu'), (2, 'us');
       CREATE TRIGGER eu_wipe AFTER DELETE ON events_eu FOR EACH ROW EXECUTE FUNCTION wipe();
       CREATE VIEW plain_view AS SELECT id, v FROM plain`);
-    expect((await pgError(c.query("DELETE FROM events WHERE region = 'eu'"))).message).to.contain('trigger eu_wipe on events_eu');
+    expect((await pgError(c.query("DELETE FROM events WHERE region = 'eu'"))).message).to.contain(
+      'trigger eu_wipe on events_eu',
+    );
     expect((await c.query("DELETE FROM events_us WHERE region = 'us'")).rowCount).to.equal(1);
     expect((await pgError(c.query('UPDATE plain_view SET v = 9 WHERE id = 1'))).message).to.contain('a view');
     expect((await d.query('SELECT count(*)::int AS n FROM journal')).rows[0].n).to.equal(20);
   });
 
   it('EXPLAIN ANALYZE of a writable CTE is refused, nothing deleted', async () => {
-    expect((await pgError(c.query('EXPLAIN ANALYZE WITH x AS (DELETE FROM plain WHERE id > 0 RETURNING 1) SELECT * FROM x'))).message).to.contain('limits-max-rows-affected');
+    expect(
+      (await pgError(c.query('EXPLAIN ANALYZE WITH x AS (DELETE FROM plain WHERE id > 0 RETURNING 1) SELECT * FROM x')))
+        .message,
+    ).to.contain('limits-max-rows-affected');
     expect((await d.query('SELECT count(*)::int AS n FROM plain')).rows[0].n).to.equal(2);
   });
 });

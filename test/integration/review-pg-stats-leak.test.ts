@@ -14,7 +14,9 @@ describe('review10: pg_stats carries ruled column values', function () {
   let s: LocalStack;
   let c: pg.Client;
   before(async () => {
-    s = await startLocalStack({ editPolicy: (p) => p.spec.masking!.columns!.push({ name: 'notes', strategy: 'redact' }) });
+    s = await startLocalStack({
+      editPolicy: (p) => p.spec.masking!.columns!.push({ name: 'notes', strategy: 'redact' }),
+    });
     c = await s.connect();
   });
   after(async () => {
@@ -28,11 +30,19 @@ describe('review10: pg_stats carries ruled column values', function () {
     // What production databases already have (autovacuum analyzes every table).
     const d = await s.direct();
     await d.query('ANALYZE customers');
-    const direct = await d.query("SELECT coalesce(most_common_vals::text, '') || ' ' || coalesce(histogram_bounds::text, '') AS t FROM pg_stats WHERE tablename = 'customers' AND attname = 'notes'");
+    const direct = await d.query(
+      "SELECT coalesce(most_common_vals::text, '') || ' ' || coalesce(histogram_bounds::text, '') AS t FROM pg_stats WHERE tablename = 'customers' AND attname = 'notes'",
+    );
     await d.end();
     expect(direct.rows[0].t).to.contain(NOTES); // the statistics do hold the value
-    const text = await c.query("SELECT histogram_bounds::text AS h, most_common_vals::text AS m FROM pg_stats WHERE tablename = 'customers' AND attname = 'notes'")
-      .then((r) => JSON.stringify(r.rows), (e: Error) => e.message);
+    const text = await c
+      .query(
+        "SELECT histogram_bounds::text AS h, most_common_vals::text AS m FROM pg_stats WHERE tablename = 'customers' AND attname = 'notes'",
+      )
+      .then(
+        (r) => JSON.stringify(r.rows),
+        (e: Error) => e.message,
+      );
     console.log('      pg_stats notes:', text);
     expect(text).to.not.contain(NOTES);
   });

@@ -14,7 +14,20 @@ import { startLocalStack, type LocalStack } from '../../proxy/local/stack.js';
 import { fe, RawClient, type RawMessage } from '../support/raw-client.js';
 
 const NOTES = 'prefers invoices by mail';
-const show = (ms: RawMessage[]): string => ms.map((m) => m.type + (m.error ? `(${m.error.code} ${m.error.message})` : m.type === 'C' ? `(${m.body.toString().replace(/\0/g, '')})` : m.type === 'D' ? `(${m.body.toString('latin1').replace(/[^\x20-\x7e]/g, '.')})` : '')).join(' ');
+const show = (ms: RawMessage[]): string =>
+  ms
+    .map(
+      (m) =>
+        m.type +
+        (m.error
+          ? `(${m.error.code} ${m.error.message})`
+          : m.type === 'C'
+            ? `(${m.body.toString().replace(/\0/g, '')})`
+            : m.type === 'D'
+              ? `(${m.body.toString('latin1').replace(/[^\x20-\x7e]/g, '.')})`
+              : ''),
+    )
+    .join(' ');
 
 describe('review10: prepared-statement desync between proxy and server', function () {
   let s: LocalStack;
@@ -69,12 +82,19 @@ describe('review10: prepared-statement desync between proxy and server', functio
 
   it('portal desync: Bind onto an existing SQL cursor name, ROLLBACK TO SAVEPOINT, Execute the cursor', async () => {
     const raw = await RawClient.connect(s.host, s.port, await s.token());
-    const q = async (sql: string): Promise<string> => { raw.send(fe.query(sql)); return show(await raw.until('Z')); };
+    const q = async (sql: string): Promise<string> => {
+      raw.send(fe.query(sql));
+      return show(await raw.until('Z'));
+    };
     console.log('      ', await q('BEGIN'));
     console.log('      ', await q('DECLARE c CURSOR FOR SELECT upper(notes) AS u FROM customers WHERE id = 2'));
     console.log('      ', await q('SAVEPOINT s'));
     // The server refuses the portal name (42P03: cursor "c" already exists); the proxy now maps portal c to SELECT 'x'.
-    raw.send(fe.parse({ name: 'h', text: `SELECT 'x'::text AS u` }), fe.bind({ portal: 'c', statement: 'h' }), fe.sync());
+    raw.send(
+      fe.parse({ name: 'h', text: `SELECT 'x'::text AS u` }),
+      fe.bind({ portal: 'c', statement: 'h' }),
+      fe.sync(),
+    );
     console.log('      bind c     :', show(await raw.until('Z')));
     console.log('      ', await q('ROLLBACK TO SAVEPOINT s')); // the cursor was declared before the savepoint: it survives
     raw.send(fe.execute({ portal: 'c' }), fe.sync());

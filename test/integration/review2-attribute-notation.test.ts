@@ -27,8 +27,12 @@ describe('review10b: attribute notation c.f = f(c)', function () {
     });
     // What a DBA has: a maintenance helper taking a row (created out of band, not by the agent).
     const d = await s.direct();
-    await d.query(`CREATE FUNCTION purge_orders(customers) RETURNS int VOLATILE LANGUAGE sql AS 'DELETE FROM orders WHERE customer_id = $1.id; SELECT 1'`);
-    await d.query(`CREATE FUNCTION bump_salaries(customers) RETURNS int VOLATILE LANGUAGE sql AS 'UPDATE payroll.salaries SET amount_cents = amount_cents * 2; SELECT 1'`);
+    await d.query(
+      `CREATE FUNCTION purge_orders(customers) RETURNS int VOLATILE LANGUAGE sql AS 'DELETE FROM orders WHERE customer_id = $1.id; SELECT 1'`,
+    );
+    await d.query(
+      `CREATE FUNCTION bump_salaries(customers) RETURNS int VOLATILE LANGUAGE sql AS 'UPDATE payroll.salaries SET amount_cents = amount_cents * 2; SELECT 1'`,
+    );
     await d.end();
     c = await s.connect();
     await c.query('SELECT 1 FROM a_relation_nobody_created').catch(() => undefined); // make the proxy load its catalog afresh
@@ -49,7 +53,11 @@ describe('review10b: attribute notation c.f = f(c)', function () {
     const r = await c.query('SELECT c.purge_orders FROM customers c WHERE id = 2').catch((x) => x);
     const after = Number((await d.query('SELECT count(*) FROM orders WHERE customer_id = 2')).rows[0].count);
     await d.end();
-    console.log('      proxy answered:', r.code ?? JSON.stringify(r.rows), ` orders of customer 2: ${before} -> ${after}`);
+    console.log(
+      '      proxy answered:',
+      r.code ?? JSON.stringify(r.rows),
+      ` orders of customer 2: ${before} -> ${after}`,
+    );
     expect(after).to.equal(before); // today: the DELETE ran (1 -> 0)
     expect(r.code).to.equal('42501');
   });

@@ -10,7 +10,9 @@ describe('review2: errors deferred to COMMIT under column rules', function () {
   this.timeout(120_000);
   let s: LocalStack;
   before(async () => {
-    s = await startLocalStack({ editPolicy: (p) => p.spec.masking!.columns!.push({ name: 'notes', strategy: 'redact' }) });
+    s = await startLocalStack({
+      editPolicy: (p) => p.spec.masking!.columns!.push({ name: 'notes', strategy: 'redact' }),
+    });
   });
   after(async () => s?.stop());
 
@@ -29,7 +31,9 @@ describe('review2: errors deferred to COMMIT under column rules', function () {
 
   it('implicit transaction: the error of the last statement of the Query is withheld', async () => {
     const c = await s.connect();
-    const e = await c.query('DECLARE c CURSOR WITH HOLD FOR SELECT notes::int FROM customers WHERE id = 2; SELECT 1').catch((x) => x);
+    const e = await c
+      .query('DECLARE c CURSOR WITH HOLD FOR SELECT notes::int FROM customers WHERE id = 2; SELECT 1')
+      .catch((x) => x);
     expect(e.code).to.equal('22P02');
     expect(e.message).to.contain('withheld');
     await c.end();

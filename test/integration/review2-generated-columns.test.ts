@@ -13,7 +13,9 @@ describe('review10b: generated columns over a ruled column', function () {
   this.timeout(120_000);
   let s: LocalStack;
   before(async () => {
-    s = await startLocalStack({ editPolicy: (p) => p.spec.masking!.columns!.push({ name: 'notes', strategy: 'redact' }) });
+    s = await startLocalStack({
+      editPolicy: (p) => p.spec.masking!.columns!.push({ name: 'notes', strategy: 'redact' }),
+    });
     const d = await s.direct();
     await d.query('ALTER TABLE customers ADD COLUMN notes_search text GENERATED ALWAYS AS (lower(notes)) STORED');
     await d.query('ALTER TABLE customers ADD COLUMN notes_shown text GENERATED ALWAYS AS (notes) VIRTUAL');

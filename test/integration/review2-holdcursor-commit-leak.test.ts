@@ -15,7 +15,9 @@ describe('review10b: WITH HOLD cursor errors at COMMIT quote ruled values', func
   this.timeout(120_000);
   let s: LocalStack;
   before(async () => {
-    s = await startLocalStack({ editPolicy: (p) => p.spec.masking!.columns!.push({ name: 'notes', strategy: 'redact' }) });
+    s = await startLocalStack({
+      editPolicy: (p) => p.spec.masking!.columns!.push({ name: 'notes', strategy: 'redact' }),
+    });
   });
   after(async () => s?.stop());
 
@@ -32,21 +34,30 @@ describe('review10b: WITH HOLD cursor errors at COMMIT quote ruled values', func
 
   it('the same in one simple Query message', async () => {
     const c: pg.Client = await s.connect();
-    const e = await c.query('BEGIN; DECLARE c CURSOR WITH HOLD FOR SELECT notes::int FROM customers WHERE id = 2; COMMIT').catch((x) => x);
+    const e = await c
+      .query('BEGIN; DECLARE c CURSOR WITH HOLD FOR SELECT notes::int FROM customers WHERE id = 2; COMMIT')
+      .catch((x) => x);
     await c.end();
     expect(text(e)).to.not.contain(NOTES);
   });
 
   it('implicit transaction: DECLARE … WITH HOLD; SELECT 1 in one Query (commit at the end of the message)', async () => {
     const c: pg.Client = await s.connect();
-    const e = await c.query('DECLARE c CURSOR WITH HOLD FOR SELECT notes::int FROM customers WHERE id = 2; SELECT 1').catch((x) => x);
+    const e = await c
+      .query('DECLARE c CURSOR WITH HOLD FOR SELECT notes::int FROM customers WHERE id = 2; SELECT 1')
+      .catch((x) => x);
     await c.end();
     expect(text(e)).to.not.contain(NOTES);
   });
 
   it('extended protocol: DECLARE … WITH HOLD executed, error at Sync (implicit commit)', async () => {
     const r = await RawClient.connect(s.host, s.port, await s.token('raw'));
-    r.send(serialize.parse({ text: 'DECLARE c CURSOR WITH HOLD FOR SELECT notes::int FROM customers WHERE id = 2' }), serialize.bind({}), serialize.execute({}), serialize.sync());
+    r.send(
+      serialize.parse({ text: 'DECLARE c CURSOR WITH HOLD FOR SELECT notes::int FROM customers WHERE id = 2' }),
+      serialize.bind({}),
+      serialize.execute({}),
+      serialize.sync(),
+    );
     const got = await r.until('Z');
     r.end();
     const msgs = got.filter((m) => m.type === 'E' || m.type === 'N').map((m) => m.body.toString('utf8'));

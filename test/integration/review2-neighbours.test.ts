@@ -25,14 +25,22 @@ describe('review10b neighbours: attribute notation, generated columns, sequences
   };
 
   before(async () => {
-    s = await startLocalStack({ editPolicy: (p) => p.spec.masking!.columns!.push({ name: 'notes', strategy: 'redact' }) });
+    s = await startLocalStack({
+      editPolicy: (p) => p.spec.masking!.columns!.push({ name: 'notes', strategy: 'redact' }),
+    });
     const d = await s.direct();
-    await d.query(`CREATE FUNCTION purge_orders(customers) RETURNS int VOLATILE LANGUAGE sql AS 'DELETE FROM orders WHERE customer_id = $1.id; SELECT 1'`);
+    await d.query(
+      `CREATE FUNCTION purge_orders(customers) RETURNS int VOLATILE LANGUAGE sql AS 'DELETE FROM orders WHERE customer_id = $1.id; SELECT 1'`,
+    );
     await d.query('ALTER TABLE customers ADD COLUMN notes_search text GENERATED ALWAYS AS (lower(notes)) STORED');
     await d.query('CREATE VIEW search_view AS SELECT id, notes_search FROM customers');
     await d.query('CREATE SEQUENCE payroll.run_seq');
-    await d.query(`CREATE FUNCTION announce() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN PERFORM pg_notify('changes', row_to_json(NEW)::text); RETURN NEW; END$$`);
-    await d.query('CREATE TRIGGER customers_changed AFTER UPDATE ON customers FOR EACH ROW EXECUTE FUNCTION announce()');
+    await d.query(
+      `CREATE FUNCTION announce() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN PERFORM pg_notify('changes', row_to_json(NEW)::text); RETURN NEW; END$$`,
+    );
+    await d.query(
+      'CREATE TRIGGER customers_changed AFTER UPDATE ON customers FOR EACH ROW EXECUTE FUNCTION announce()',
+    );
     await d.end();
     c = await s.connect();
     await c.query('SELECT 1 FROM a_relation_nobody_created').catch(() => undefined); // catalog reload
@@ -45,7 +53,10 @@ describe('review10b neighbours: attribute notation, generated columns, sequences
   it('the audit record of c.purge_orders names the function and an unknown effect', async () => {
     const e = await c.query('SELECT c.purge_orders FROM customers c WHERE id = 5').catch((x) => x);
     expect(e.code).to.equal('42501');
-    const lines = readFileSync(s.auditFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const lines = readFileSync(s.auditFile, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const rec = lines.reverse().find((r) => JSON.stringify(r).includes('c.purge_orders'));
     const text = JSON.stringify(rec);
     expect(text).to.contain('purge_orders');
@@ -68,7 +79,7 @@ describe('review10b neighbours: attribute notation, generated columns, sequences
     expect(await psql('COPY (SELECT c.to_json FROM customers c WHERE id = 2) TO STDOUT')).to.not.contain(NOTES);
   });
 
-  it('a change-feed notification masks the generated column\'s JSON key like the ruled one', async () => {
+  it("a change-feed notification masks the generated column's JSON key like the ruled one", async () => {
     const l = await s.connect();
     const got: string[] = [];
     l.on('notification', (n) => got.push(n.payload ?? ''));

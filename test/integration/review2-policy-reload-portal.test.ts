@@ -24,7 +24,10 @@ describe('review10b: policy update mid-session vs a described portal', function 
     r.send(serialize.query('BEGIN'));
     await r.until('Z');
     r.send(
-      serialize.parse({ name: 'q', text: 'SELECT id, notes, upper(notes) AS u FROM customers WHERE id IN (1, 2) ORDER BY id' }),
+      serialize.parse({
+        name: 'q',
+        text: 'SELECT id, notes, upper(notes) AS u FROM customers WHERE id IN (1, 2) ORDER BY id',
+      }),
       serialize.bind({ statement: 'q', portal: 'p' }),
       serialize.describe({ type: 'P', name: 'p' }),
       serialize.execute({ portal: 'p', rows: 1 }),

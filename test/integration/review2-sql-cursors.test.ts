@@ -27,7 +27,9 @@ describe('review2: SQL cursors decided under the current policy', function () {
   };
 
   it('DECLARE and FETCH in one Query, and FETCH/MOVE of a known cursor, are allowed', async () => {
-    const r = await c.query('BEGIN; DECLARE c CURSOR FOR SELECT id FROM orders ORDER BY id; FETCH 1 FROM c') as unknown as pg.QueryResult[];
+    const r = (await c.query(
+      'BEGIN; DECLARE c CURSOR FOR SELECT id FROM orders ORDER BY id; FETCH 1 FROM c',
+    )) as unknown as pg.QueryResult[];
     expect(r[2]!.rows).to.have.length(1);
     expect((await c.query('MOVE 1 IN c')).command).to.equal('MOVE');
     expect((await c.query('FETCH 1 FROM c')).rows).to.have.length(1);

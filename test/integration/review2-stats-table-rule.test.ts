@@ -11,10 +11,16 @@ describe('review10b: pg_stats reveals a table the policy denies', function () {
   this.timeout(120_000);
   let s: LocalStack;
   before(async () => {
-    s = await startLocalStack({ editPolicy: (p) => { p.spec.masking!.columns = []; } });
+    s = await startLocalStack({
+      editPolicy: (p) => {
+        p.spec.masking!.columns = [];
+      },
+    });
     const d = await s.direct();
     // Ordinary data and an ordinary maintenance run (autovacuum does the same once the table has grown).
-    await d.query(`INSERT INTO payroll.salaries SELECT 'EMP-00' || (4300 + g % 7), 9000000 + (g % 5) * 1000000 FROM generate_series(1, 200) g`);
+    await d.query(
+      `INSERT INTO payroll.salaries SELECT 'EMP-00' || (4300 + g % 7), 9000000 + (g % 5) * 1000000 FROM generate_series(1, 200) g`,
+    );
     await d.query('ANALYZE payroll.salaries');
     await d.end();
   });
@@ -29,7 +35,11 @@ describe('review10b: pg_stats reveals a table the policy denies', function () {
 
   it('pg_stats for payroll.salaries is refused too', async () => {
     const c = await s.connect();
-    const r = await c.query(`SELECT attname, most_common_vals::text AS mcv FROM pg_stats WHERE schemaname = 'payroll' AND tablename = 'salaries'`).catch((x) => x);
+    const r = await c
+      .query(
+        `SELECT attname, most_common_vals::text AS mcv FROM pg_stats WHERE schemaname = 'payroll' AND tablename = 'salaries'`,
+      )
+      .catch((x) => x);
     await c.end();
     console.log('      ', JSON.stringify(r.rows ?? r.message));
     expect(r.code).to.equal('42501'); // today: the sample values of the denied table

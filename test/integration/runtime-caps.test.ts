@@ -23,7 +23,11 @@ describe('runtime caps: maxRowsAffected (real PostgreSQL)', function () {
   const orders = async (): Promise<number> => (await direct.query('SELECT count(*)::int AS n FROM orders')).rows[0].n;
 
   before(async () => {
-    s = await startLocalStack({ editPolicy: (p) => { p.spec.runtimeLimits = { maxRowsAffected: 1 }; } });
+    s = await startLocalStack({
+      editPolicy: (p) => {
+        p.spec.runtimeLimits = { maxRowsAffected: 1 };
+      },
+    });
     direct = await s.direct();
     c = await s.connect();
   });
@@ -56,7 +60,9 @@ describe('runtime caps: maxRowsAffected (real PostgreSQL)', function () {
     expect(e.code).to.equal('42501');
     expect((await pgError(c.query('SELECT 1'))).code).to.equal('25P02');
     expect((await c.query('COMMIT')).command).to.equal('ROLLBACK');
-    expect((await direct.query("SELECT count(*)::int AS n FROM orders WHERE status IN ('in-tx', 'all')")).rows[0].n).to.equal(0);
+    expect(
+      (await direct.query("SELECT count(*)::int AS n FROM orders WHERE status IN ('in-tx', 'all')")).rows[0].n,
+    ).to.equal(0);
   });
 
   it('extended protocol (node-postgres parameters): the over-cap DELETE fails and deletes nothing', async () => {
@@ -69,7 +75,16 @@ describe('runtime caps: maxRowsAffected (real PostgreSQL)', function () {
 
   it('raw pipelined extended protocol: one ErrorResponse, then ReadyForQuery I; nothing deleted; the next pipeline runs', async () => {
     const raw = await RawClient.connect(s.host, s.port, await s.token());
-    raw.send(fe.parse({ text: 'DELETE FROM orders WHERE id > 0' }), fe.bind({}), fe.execute({}), fe.sync(), fe.parse({ text: 'SELECT 7' }), fe.bind({}), fe.execute({}), fe.sync());
+    raw.send(
+      fe.parse({ text: 'DELETE FROM orders WHERE id > 0' }),
+      fe.bind({}),
+      fe.execute({}),
+      fe.sync(),
+      fe.parse({ text: 'SELECT 7' }),
+      fe.bind({}),
+      fe.execute({}),
+      fe.sync(),
+    );
     const first = await raw.until('Z');
     expect(types(first)).to.equal('12EZ');
     expect(first[2]!.error?.code).to.equal('42501');
@@ -93,7 +108,9 @@ describe('runtime caps: maxRowsAffected (real PostgreSQL)', function () {
     expect(multi.message).to.contain('limits-single-statement-writes');
     expect(await orders()).to.equal(4);
     // ON CONFLICT DO UPDATE and MERGE actions are the statement's own, not nested writes.
-    const upsert = await c.query("INSERT INTO orders (id, customer_id, amount_cents) VALUES (1, 1, 12900) ON CONFLICT (id) DO UPDATE SET status = 'new'");
+    const upsert = await c.query(
+      "INSERT INTO orders (id, customer_id, amount_cents) VALUES (1, 1, 12900) ON CONFLICT (id) DO UPDATE SET status = 'new'",
+    );
     expect(upsert.rowCount).to.equal(1);
   });
 
@@ -104,8 +121,11 @@ describe('runtime caps: maxRowsAffected (real PostgreSQL)', function () {
     expect(hit.decisionSeq).to.be.a('number');
     const ajv = new Ajv2020({ allErrors: true, strict: false });
     addFormats.default(ajv);
-    const validate = ajv.compile(JSON.parse(readFileSync(new URL('../../docs/audit-schema.json', import.meta.url), 'utf8')));
-    for (const r of auditRecords(s)) expect(validate(r), `seq ${r.seq}: ${JSON.stringify(validate.errors)}`).to.equal(true);
+    const validate = ajv.compile(
+      JSON.parse(readFileSync(new URL('../../docs/audit-schema.json', import.meta.url), 'utf8')),
+    );
+    for (const r of auditRecords(s))
+      expect(validate(r), `seq ${r.seq}: ${JSON.stringify(validate.errors)}`).to.equal(true);
     expect(verifyAuditFile(s.auditFile).ok).to.equal(true);
   });
 });
@@ -115,7 +135,11 @@ describe('runtime caps: maxRowsReturned (real PostgreSQL)', function () {
   let direct: pg.Client;
 
   before(async () => {
-    s = await startLocalStack({ editPolicy: (p) => { p.spec.runtimeLimits = { maxRowsReturned: 2 }; } });
+    s = await startLocalStack({
+      editPolicy: (p) => {
+        p.spec.runtimeLimits = { maxRowsReturned: 2 };
+      },
+    });
     direct = await s.direct();
   });
   after(async () => {
@@ -145,7 +169,15 @@ describe('runtime caps: maxRowsReturned (real PostgreSQL)', function () {
 
   it('extended protocol, pipelined: 2 rows then the error; the rest of the pipeline is skipped until Sync', async () => {
     const raw = await RawClient.connect(s.host, s.port, await s.token());
-    raw.send(fe.parse({ text: 'SELECT id FROM orders ORDER BY id' }), fe.bind({}), fe.execute({}), fe.parse({ text: 'SELECT 1' }), fe.bind({}), fe.execute({}), fe.sync());
+    raw.send(
+      fe.parse({ text: 'SELECT id FROM orders ORDER BY id' }),
+      fe.bind({}),
+      fe.execute({}),
+      fe.parse({ text: 'SELECT 1' }),
+      fe.bind({}),
+      fe.execute({}),
+      fe.sync(),
+    );
     const out = await raw.until('Z');
     expect(types(out)).to.equal('12DDEZ');
     expect(out[4]!.error?.code).to.equal('54000');
@@ -175,7 +207,9 @@ describe('runtime caps: maxRowsReturned (real PostgreSQL)', function () {
     const c = await s.connect();
     const e = await pgError(c.query("UPDATE orders SET status = 'returned' WHERE id > 0 RETURNING id"));
     expect(e.code).to.equal('54000');
-    expect((await direct.query("SELECT count(*)::int AS n FROM orders WHERE status = 'returned'")).rows[0].n).to.equal(0);
+    expect((await direct.query("SELECT count(*)::int AS n FROM orders WHERE status = 'returned'")).rows[0].n).to.equal(
+      0,
+    );
     await c.end();
     const hit = auditRecords(s).findLast((r) => r.event.action === 'statement.cap-exceeded')!;
     expect(hit.detail.limit).to.equal('maxRowsReturned');
@@ -190,7 +224,10 @@ describe('runtime caps: maxStatementSeconds (real PostgreSQL)', function () {
       editPolicy: (p) => {
         p.spec.runtimeLimits = { maxStatementSeconds: 1 };
         // Even where the rules allow settings changes, statement_timeout stays the policy's.
-        p.spec.rules = [{ name: 'allow-admin', when: { sql: { effects: ['admin', 'session'] } }, action: 'Allow' }, ...(p.spec.rules ?? [])];
+        p.spec.rules = [
+          { name: 'allow-admin', when: { sql: { effects: ['admin', 'session'] } }, action: 'Allow' },
+          ...(p.spec.rules ?? []),
+        ];
       },
     });
   });
@@ -212,7 +249,12 @@ describe('runtime caps: maxStatementSeconds (real PostgreSQL)', function () {
   it('the agent cannot change statement_timeout (SET, SET LOCAL, RESET, set_config, startup parameter)', async () => {
     const c = await s.connect();
     expect((await c.query('SHOW statement_timeout')).rows[0].statement_timeout).to.equal('1s');
-    for (const sql of ['SET statement_timeout = 0', 'SET SESSION statement_timeout TO 0', "SELECT set_config('statement_timeout', '0', false)", 'RESET statement_timeout']) {
+    for (const sql of [
+      'SET statement_timeout = 0',
+      'SET SESSION statement_timeout TO 0',
+      "SELECT set_config('statement_timeout', '0', false)",
+      'RESET statement_timeout',
+    ]) {
       const e = await pgError(c.query(sql));
       expect(e.code, sql).to.equal('42501');
       expect(e.message, sql).to.contain('limits-statement-timeout');

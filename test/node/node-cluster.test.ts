@@ -6,7 +6,16 @@
  * they were.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, copyFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  copyFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
@@ -35,7 +44,13 @@ function hostNetwork(): Record<string, string> {
   };
 }
 
-const SYSCTLS = ['vm/overcommit_memory', 'vm/panic_on_oom', 'kernel/panic', 'kernel/panic_on_oops', 'net/ipv4/ip_forward'];
+const SYSCTLS = [
+  'vm/overcommit_memory',
+  'vm/panic_on_oom',
+  'kernel/panic',
+  'kernel/panic_on_oops',
+  'net/ipv4/ip_forward',
+];
 const sysctls = (): string[] => SYSCTLS.map((s) => `${s}=${readFileSync(`/proc/sys/${s}`, 'utf8').trim()}`);
 /** Where runc would keep the CRI's containers if the node's shims used the host's /run (they must not). */
 const HOST_CRI_RUNC_STATE = '/run/containerd/runc/k8s.io';
@@ -102,7 +117,14 @@ describe('a real node in the tests (node cluster)', function () {
 
   it('registers a Ready node whose kubelet, kube-proxy and API server say v1.37.2', async () => {
     const nodes = JSON.parse(await kubectl('get', 'nodes', '-o', 'json')) as {
-      items: { metadata: { name: string }; status: { conditions: { type: string; status: string }[]; nodeInfo: { kubeletVersion: string; kubeProxyVersion?: string; containerRuntimeVersion: string }; addresses: { address: string }[] } }[];
+      items: {
+        metadata: { name: string };
+        status: {
+          conditions: { type: string; status: string }[];
+          nodeInfo: { kubeletVersion: string; kubeProxyVersion?: string; containerRuntimeVersion: string };
+          addresses: { address: string }[];
+        };
+      }[];
     };
     expect(nodes.items).to.have.length(1);
     const n = nodes.items[0]!;
@@ -111,7 +133,10 @@ describe('a real node in the tests (node cluster)', function () {
     expect(n.status.nodeInfo.containerRuntimeVersion).to.match(/^containerd:\/\//);
     expect(n.status.addresses.map((a) => a.address)).to.include(node!.nodeIP);
 
-    const version = JSON.parse(await kubectl('version', '-o', 'json')) as { clientVersion: { gitVersion: string }; serverVersion: { gitVersion: string } };
+    const version = JSON.parse(await kubectl('version', '-o', 'json')) as {
+      clientVersion: { gitVersion: string };
+      serverVersion: { gitVersion: string };
+    };
     expect(version.clientVersion.gitVersion).to.equal('v1.37.2');
     expect(version.serverVersion.gitVersion).to.equal('v1.37.2');
     const kubelet = execFileSync(join(node!.bin, 'kubelet'), ['--version'], { encoding: 'utf8' });
@@ -131,7 +156,11 @@ describe('a real node in the tests (node cluster)', function () {
             name: 'web',
             image: BUSYBOX_IMAGE,
             imagePullPolicy: 'Never',
-            command: ['sh', '-c', 'echo hello-from-pod; mkdir -p /tmp/www; echo served-by-pod >/tmp/www/index.html; exec httpd -f -p 8080 -h /tmp/www'],
+            command: [
+              'sh',
+              '-c',
+              'echo hello-from-pod; mkdir -p /tmp/www; echo served-by-pod >/tmp/www/index.html; exec httpd -f -p 8080 -h /tmp/www',
+            ],
             ports: [{ containerPort: 8080 }],
             readinessProbe: { tcpSocket: { port: 8080 }, periodSeconds: 1 },
           },
@@ -161,17 +190,35 @@ describe('a real node in the tests (node cluster)', function () {
     let body = '';
     const deadline = Date.now() + 60_000;
     while (Date.now() < deadline) {
-      const r = await node!.inNamespace(['socat', '-t', '2', '-', `TCP:${clusterIP}:80,connect-timeout=2`], { input: 'GET / HTTP/1.0\r\n\r\n' });
+      const r = await node!.inNamespace(['socat', '-t', '2', '-', `TCP:${clusterIP}:80,connect-timeout=2`], {
+        input: 'GET / HTTP/1.0\r\n\r\n',
+      });
       body = r.stdout;
       if (body) break;
       await new Promise((r) => setTimeout(r, 500));
     }
-    expect(body).to.match(/^HTTP\/1\.[01] 200 OK/).and.to.match(/\r\n\r\nserved-by-pod\n$/);
+    expect(body)
+      .to.match(/^HTTP\/1\.[01] 200 OK/)
+      .and.to.match(/\r\n\r\nserved-by-pod\n$/);
     // pod -> service -> the same pod (hairpin through the bridge); busybox's wget crashes, its nc does not
-    const fromPod = await kubectl('exec', 'web', '--', 'sh', '-c', `printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 5 ${clusterIP} 80`);
+    const fromPod = await kubectl(
+      'exec',
+      'web',
+      '--',
+      'sh',
+      '-c',
+      `printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 5 ${clusterIP} 80`,
+    );
     expect(fromPod).to.match(/\r\n\r\nserved-by-pod\n$/);
     // and the API server through the kubernetes Service, as an in-cluster operator reaches it
-    const api = await kubectl('exec', 'web', '--', 'sh', '-c', 'echo $KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT; nc -w 3 $KUBERNETES_SERVICE_HOST $KUBERNETES_SERVICE_PORT </dev/null && echo connected');
+    const api = await kubectl(
+      'exec',
+      'web',
+      '--',
+      'sh',
+      '-c',
+      'echo $KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT; nc -w 3 $KUBERNETES_SERVICE_HOST $KUBERNETES_SERVICE_PORT </dev/null && echo connected',
+    );
     expect(api).to.equal('10.96.0.1:443\nconnected\n');
   });
 
@@ -192,18 +239,35 @@ describe('a real node in the tests (node cluster)', function () {
                 image: BUSYBOX_IMAGE,
                 imagePullPolicy: 'Never',
                 restartPolicy: 'Always',
-                command: ['sh', '-c', 'echo sidecar-up >/tmp/up; trap "echo sidecar-stopping; exit 0" TERM; while true; do sleep 1; done'],
+                command: [
+                  'sh',
+                  '-c',
+                  'echo sidecar-up >/tmp/up; trap "echo sidecar-stopping; exit 0" TERM; while true; do sleep 1; done',
+                ],
                 startupProbe: { exec: { command: ['cat', '/tmp/up'] }, periodSeconds: 1 },
               },
             ],
-            containers: [{ name: 'main', image: BUSYBOX_IMAGE, imagePullPolicy: 'Never', command: ['sh', '-c', 'echo job-main-done'] }],
+            containers: [
+              {
+                name: 'main',
+                image: BUSYBOX_IMAGE,
+                imagePullPolicy: 'Never',
+                command: ['sh', '-c', 'echo job-main-done'],
+              },
+            ],
           },
         },
       },
     });
     await kubectl('wait', '--for=condition=Complete', 'job/with-sidecar', '--timeout=120s');
     const pod = JSON.parse(await kubectl('get', 'pods', '-l', 'job-name=with-sidecar', '-o', 'json')) as {
-      items: { metadata: { name: string }; status: { phase: string; initContainerStatuses: { name: string; state: { terminated?: { exitCode: number } } }[] } }[];
+      items: {
+        metadata: { name: string };
+        status: {
+          phase: string;
+          initContainerStatuses: { name: string; state: { terminated?: { exitCode: number } } }[];
+        };
+      }[];
     };
     const p = pod.items[0]!;
     expect(p.status.phase).to.equal('Succeeded');

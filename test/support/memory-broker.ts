@@ -7,7 +7,9 @@ export class MemoryBroker implements ApprovalBroker {
   approved = new Set<string>();
   private decide = new Map<string, (phase: ApprovalPhase) => void>();
   findGrant(g: { sha256: string }): ApprovalRequest | undefined {
-    return this.approved.has(g.sha256) ? ({ metadata: { name: `apr-${g.sha256.slice(0, 8)}`, namespace: 'agents' } } as ApprovalRequest) : undefined;
+    return this.approved.has(g.sha256)
+      ? ({ metadata: { name: `apr-${g.sha256.slice(0, 8)}`, namespace: 'agents' } } as ApprovalRequest)
+      : undefined;
   }
   async request(ask: ApprovalAsk): Promise<{ namespace: string; name: string }> {
     this.asks.push(ask);

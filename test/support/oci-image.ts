@@ -27,15 +27,29 @@ export interface OciManifest {
 export interface OciConfig {
   architecture: string;
   os: string;
-  config: { Entrypoint?: string[]; Cmd?: string[]; User?: string; Env?: string[]; WorkingDir?: string; Labels?: Record<string, string> };
+  config: {
+    Entrypoint?: string[];
+    Cmd?: string[];
+    User?: string;
+    Env?: string[];
+    WorkingDir?: string;
+    Labels?: Record<string, string>;
+  };
   rootfs: { type: string; diff_ids: string[] };
 }
 
 export const blobPath = (digest: string): string => `./blobs/sha256/${digest.replace(/^sha256:/, '')}`;
 
-export function readImage(archive: string): { index: OciIndex; manifest: OciManifest; config: OciConfig; layer: Buffer } {
+export function readImage(archive: string): {
+  index: OciIndex;
+  manifest: OciManifest;
+  config: OciConfig;
+  layer: Buffer;
+} {
   const index = JSON.parse(readArchiveFile(archive, './index.json').toString('utf8')) as OciIndex;
-  const manifest = JSON.parse(readArchiveFile(archive, blobPath(index.manifests[0]!.digest)).toString('utf8')) as OciManifest;
+  const manifest = JSON.parse(
+    readArchiveFile(archive, blobPath(index.manifests[0]!.digest)).toString('utf8'),
+  ) as OciManifest;
   const config = JSON.parse(readArchiveFile(archive, blobPath(manifest.config.digest)).toString('utf8')) as OciConfig;
   const layer = readArchiveFile(archive, blobPath(manifest.layers[0]!.digest));
   return { index, manifest, config, layer };

@@ -19,7 +19,10 @@ export interface OidcTestIdp {
   close(): Promise<void>;
 }
 
-export async function startOidcIdp(o: { people: Record<string, { email?: string; groups?: string[] }>; clientId?: string }): Promise<OidcTestIdp> {
+export async function startOidcIdp(o: {
+  people: Record<string, { email?: string; groups?: string[] }>;
+  clientId?: string;
+}): Promise<OidcTestIdp> {
   const clientId = o.clientId ?? 'agentgate-cli';
   let handler: http.RequestListener = (_req, res) => res.end();
   const server = http.createServer((req, res) => handler(req, res));
@@ -28,7 +31,15 @@ export async function startOidcIdp(o: { people: Record<string, { email?: string;
   const { privateKey } = await jose.generateKeyPair('RS256', { extractable: true });
   const jwk = { ...(await jose.exportJWK(privateKey)), alg: 'RS256', use: 'sig', kid: 'test-idp-1' };
   const provider = new Provider(issuer, {
-    clients: [{ client_id: clientId, token_endpoint_auth_method: 'none', grant_types: [DEVICE_GRANT], response_types: [], redirect_uris: [] }],
+    clients: [
+      {
+        client_id: clientId,
+        token_endpoint_auth_method: 'none',
+        grant_types: [DEVICE_GRANT],
+        response_types: [],
+        redirect_uris: [],
+      },
+    ],
     jwks: { keys: [jwk] },
     features: { deviceFlow: { enabled: true }, devInteractions: { enabled: true } },
     scopes: ['openid', 'email', 'groups'],
@@ -40,17 +51,36 @@ export async function startOidcIdp(o: { people: Record<string, { email?: string;
     findAccount: async (_ctx: unknown, id: string) => {
       const person = o.people[id];
       if (!person) return undefined;
-      return { accountId: id, claims: async () => ({ sub: id, ...(person.email ? { email: person.email, email_verified: true } : {}), ...(person.groups ? { groups: person.groups } : {}) }) };
+      return {
+        accountId: id,
+        claims: async () => ({
+          sub: id,
+          ...(person.email ? { email: person.email, email_verified: true } : {}),
+          ...(person.groups ? { groups: person.groups } : {}),
+        }),
+      };
     },
   } as never);
   handler = provider.callback() as http.RequestListener;
 
   const deviceLogin = async (login: string): Promise<string> => {
     const form = (v: Record<string, string>): string => new URLSearchParams(v).toString();
-    const dev = await (await fetch(`${issuer}/device/auth`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form({ client_id: clientId, scope: 'openid email groups' }) })).json() as { device_code: string; user_code: string; verification_uri: string; interval: number };
+    const dev = (await (
+      await fetch(`${issuer}/device/auth`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: form({ client_id: clientId, scope: 'openid email groups' }),
+      })
+    ).json()) as { device_code: string; user_code: string; verification_uri: string; interval: number };
     if (!dev.device_code) throw new Error(`device authorization failed: ${JSON.stringify(dev)}`);
     await browse(dev.verification_uri, { user_code: dev.user_code, login, password: 'any' });
-    const tok = await (await fetch(`${issuer}/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form({ grant_type: DEVICE_GRANT, device_code: dev.device_code, client_id: clientId }) })).json() as { id_token?: string; error?: string };
+    const tok = (await (
+      await fetch(`${issuer}/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: form({ grant_type: DEVICE_GRANT, device_code: dev.device_code, client_id: clientId }),
+      })
+    ).json()) as { id_token?: string; error?: string };
     if (!tok.id_token) throw new Error(`device token poll failed: ${JSON.stringify(tok)}`);
     return tok.id_token;
   };
@@ -64,7 +94,14 @@ async function browse(start: string, fields: Record<string, string>): Promise<vo
     let current = url;
     let req = init;
     for (let hops = 0; hops < 20; hops++) {
-      const res = await fetch(current, { ...req, redirect: 'manual', headers: { ...(req.headers as Record<string, string> | undefined), cookie: [...cookies].map(([k, v]) => `${k}=${v}`).join('; ') } });
+      const res = await fetch(current, {
+        ...req,
+        redirect: 'manual',
+        headers: {
+          ...(req.headers as Record<string, string> | undefined),
+          cookie: [...cookies].map(([k, v]) => `${k}=${v}`).join('; '),
+        },
+      });
       for (const c of res.headers.getSetCookie()) {
         const [pair] = c.split(';');
         const i = pair!.indexOf('=');
@@ -91,7 +128,11 @@ async function browse(start: string, fields: Record<string, string>): Promise<vo
       if (!name) continue;
       values[name] = fields[name] ?? /value="([^"]*)"/i.exec(input[0])?.[1] ?? '';
     }
-    page = await send(new URL(action.replace(/&amp;/g, '&'), page.url).toString(), { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(values).toString() });
+    page = await send(new URL(action.replace(/&amp;/g, '&'), page.url).toString(), {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(values).toString(),
+    });
   }
   throw new Error('the sign-in pages did not finish');
 }

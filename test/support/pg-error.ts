@@ -1,5 +1,7 @@
 /** Awaits a promise that must fail (a refused query or connection) and returns the error. */
-export async function pgError(p: Promise<unknown>): Promise<{ code?: string; message: string; detail?: string; hint?: string }> {
+export async function pgError(
+  p: Promise<unknown>,
+): Promise<{ code?: string; message: string; detail?: string; hint?: string }> {
   try {
     await p;
   } catch (e) {

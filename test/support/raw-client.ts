@@ -47,7 +47,12 @@ export class RawClient {
     w.forEach((f) => f());
   }
 
-  static async connect(host: string, port: number, password: string | undefined, params: Record<string, string> = {}): Promise<RawClient> {
+  static async connect(
+    host: string,
+    port: number,
+    password: string | undefined,
+    params: Record<string, string> = {},
+  ): Promise<RawClient> {
     const socket = await new Promise<net.Socket>((resolve, reject) => {
       const s = net.connect({ host, port }, () => resolve(s));
       s.once('error', reject);

@@ -9,13 +9,26 @@ const apr = (over: Partial<ApprovalRequest['spec']> = {}): ApprovalRequest => ({
   kind: 'ApprovalRequest',
   metadata: { name: 'r', namespace: 'agents' },
   spec: {
-    policy: 'p', rule: 'r', target: 't', expiresAt: '2026-11-26T10:05:00Z',
-    requester: { subject: 'system:serviceaccount:agents:bot', serviceAccount: 'agents/bot', triggeredBy: 'alice@example.com' },
+    policy: 'p',
+    rule: 'r',
+    target: 't',
+    expiresAt: '2026-11-26T10:05:00Z',
+    requester: {
+      subject: 'system:serviceaccount:agents:bot',
+      serviceAccount: 'agents/bot',
+      triggeredBy: 'alice@example.com',
+    },
     command: { text: 'DELETE FROM t', sha256: 'a'.repeat(64) },
     ...over,
   },
 });
-const approval: ApprovalSpec = { mode: 'Hold', timeoutSeconds: 300, approvers: { groups: ['approvers'], users: ['carol'] }, requiredApprovals: 2, retentionSeconds: 3600 };
+const approval: ApprovalSpec = {
+  mode: 'Hold',
+  timeoutSeconds: 300,
+  approvers: { groups: ['approvers'], users: ['carol'] },
+  requiredApprovals: 2,
+  retentionSeconds: 3600,
+};
 const decide = (old: ApprovalRequest, user: string, groups: string[], decision: 'Approved' | 'Denied' = 'Approved') => {
   const next = structuredClone(old);
   next.spec.decision = decision;
@@ -29,7 +42,9 @@ describe('ApprovalRequest admission (pure)', () => {
     expect(r.allowed).to.equal(true);
     const m = (r as { mutated: ApprovalRequest }).mutated;
     expect(m.spec.decision).to.equal(undefined);
-    expect(m.spec.decisions).to.deep.equal([{ user: 'bob', groups: ['approvers'], decision: 'Approved', comment: 'ok', time: new Date(NOW).toISOString() }]);
+    expect(m.spec.decisions).to.deep.equal([
+      { user: 'bob', groups: ['approvers'], decision: 'Approved', comment: 'ok', time: new Date(NOW).toISOString() },
+    ]);
   });
   it('refuses self-approval by the agent (user or service account) and by the person who triggered the run', () => {
     for (const u of ['system:serviceaccount:agents:bot', 'alice@example.com']) {
@@ -43,12 +58,18 @@ describe('ApprovalRequest admission (pure)', () => {
     expect(decide(apr(), 'carol', []).allowed).to.equal(true);
     const tampered = structuredClone(apr());
     tampered.spec.command.text = 'SELECT 1';
-    expect(admitApprovalUpdate(apr(), tampered, { username: 'bob', groups: ['approvers'] }, approval, NOW)).to.deep.include({ allowed: false });
+    expect(
+      admitApprovalUpdate(apr(), tampered, { username: 'bob', groups: ['approvers'] }, approval, NOW),
+    ).to.deep.include({ allowed: false });
     const forged = structuredClone(apr());
     forged.spec.decisions = [{ user: 'bob', decision: 'Approved', time: 'x' }];
-    expect((admitApprovalUpdate(apr(), forged, { username: 'bob' }, approval, NOW) as { message: string }).message).to.contain('written by agentgate');
+    expect(
+      (admitApprovalUpdate(apr(), forged, { username: 'bob' }, approval, NOW) as { message: string }).message,
+    ).to.contain('written by agentgate');
     const once = apr({ decisions: [{ user: 'bob', decision: 'Approved', time: 'x' }] });
-    expect((decide(once, 'bob', ['approvers']) as { message: string }).message).to.contain('already decided on this request; 2 distinct approvers');
+    expect((decide(once, 'bob', ['approvers']) as { message: string }).message).to.contain(
+      'already decided on this request; 2 distinct approvers',
+    );
     const denied = apr({ decisions: [{ user: 'bob', decision: 'Denied', time: 'x' }] });
     expect((decide(denied, 'carol', []) as { message: string }).message).to.contain('already Denied');
     const expired = apr({ expiresAt: '2026-11-26T09:00:00Z' });
@@ -60,10 +81,37 @@ describe('ApprovalRequest admission (pure)', () => {
     expect(admitApprovalCreate(apr(), operator, operator.username).allowed).to.equal(true);
   });
   it('phase: N distinct approvals approve, one denial denies, the clock expires, Used stays', () => {
-    const two = apr({ decisions: [{ user: 'a', decision: 'Approved', time: 'x' }, { user: 'b', decision: 'Approved', time: 'x' }] });
+    const two = apr({
+      decisions: [
+        { user: 'a', decision: 'Approved', time: 'x' },
+        { user: 'b', decision: 'Approved', time: 'x' },
+      ],
+    });
     expect(phaseOf(two, 2, NOW)).to.equal('Approved');
-    expect(phaseOf(apr({ decisions: [{ user: 'a', decision: 'Approved', time: 'x' }, { user: 'a', decision: 'Approved', time: 'y' }] }), 2, NOW)).to.equal('Pending');
-    expect(phaseOf(apr({ decisions: [{ user: 'a', decision: 'Approved', time: 'x' }, { user: 'b', decision: 'Denied', time: 'x' }] }), 1, NOW)).to.equal('Denied');
+    expect(
+      phaseOf(
+        apr({
+          decisions: [
+            { user: 'a', decision: 'Approved', time: 'x' },
+            { user: 'a', decision: 'Approved', time: 'y' },
+          ],
+        }),
+        2,
+        NOW,
+      ),
+    ).to.equal('Pending');
+    expect(
+      phaseOf(
+        apr({
+          decisions: [
+            { user: 'a', decision: 'Approved', time: 'x' },
+            { user: 'b', decision: 'Denied', time: 'x' },
+          ],
+        }),
+        1,
+        NOW,
+      ),
+    ).to.equal('Denied');
     expect(phaseOf(apr(), 1, Date.parse('2026-11-26T10:06:00Z'))).to.equal('Expired');
     expect(phaseOf({ ...two, status: { phase: 'Used' } }, 2, NOW)).to.equal('Used');
   });

@@ -11,7 +11,13 @@ describe('hash-chained audit log', () => {
   it('chains records and verifies', () => {
     const f = file();
     const log = new AuditLog({ file: f });
-    for (let i = 0; i < 5; i++) log.append({ event: { action: 'statement.decision' }, db: { query: { text: `SELECT ${i}` } }, decision: 'Allow', rule: { name: 'defaultAction' } });
+    for (let i = 0; i < 5; i++)
+      log.append({
+        event: { action: 'statement.decision' },
+        db: { query: { text: `SELECT ${i}` } },
+        decision: 'Allow',
+        rule: { name: 'defaultAction' },
+      });
     log.close();
     const r = verifyAuditFile(f);
     expect(r).to.include({ ok: true, records: 5 });
@@ -32,7 +38,13 @@ describe('hash-chained audit log', () => {
   it('names the first altered, removed or reordered line', () => {
     const f = file();
     const log = new AuditLog({ file: f });
-    for (let i = 0; i < 4; i++) log.append({ event: { action: 'statement.decision' }, db: { query: { text: `SELECT ${i}` } }, decision: 'Deny', rule: { name: 'r' } });
+    for (let i = 0; i < 4; i++)
+      log.append({
+        event: { action: 'statement.decision' },
+        db: { query: { text: `SELECT ${i}` } },
+        decision: 'Deny',
+        rule: { name: 'r' },
+      });
     log.close();
     const lines = readFileSync(f, 'utf8').trimEnd().split('\n');
     writeFileSync(f, `${[lines[0], lines[1]!.replace('"Deny"', '"Allow"'), lines[2], lines[3]].join('\n')}\n`);
@@ -46,10 +58,19 @@ describe('hash-chained audit log', () => {
   it('rotates by size; the chain runs across rotated files, and a missing file is detected', () => {
     const f = file();
     const log = new AuditLog({ file: f, maxBytes: 600 });
-    for (let i = 0; i < 12; i++) log.append({ event: { action: 'statement.decision' }, db: { query: { text: `SELECT ${i}` } }, decision: 'Allow', rule: { name: 'defaultAction' } });
+    for (let i = 0; i < 12; i++)
+      log.append({
+        event: { action: 'statement.decision' },
+        db: { query: { text: `SELECT ${i}` } },
+        decision: 'Allow',
+        rule: { name: 'defaultAction' },
+      });
     log.close();
     const dir = f.slice(0, f.lastIndexOf('/'));
-    const rotated = readdirSync(dir).filter((n) => n.startsWith('audit.log.')).sort().map((n) => join(dir, n));
+    const rotated = readdirSync(dir)
+      .filter((n) => n.startsWith('audit.log.'))
+      .sort()
+      .map((n) => join(dir, n));
     expect(rotated.length).to.be.greaterThan(1);
     const all = [...rotated, f];
     expect(verifyAuditFiles(all)).to.include({ ok: true, records: 12 });

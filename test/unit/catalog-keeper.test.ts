@@ -5,10 +5,23 @@ import type { CatalogRows } from '../../proxy/sql/catalog.js';
 import { resolveShape } from '../../proxy/sql/resolve.js';
 import type { StatementShape } from '../../proxy/sql/types.js';
 
-const shape = (...names: string[]): StatementShape[] => [{
-  kind: 'SelectStmt', effects: ['read'], functions: [], unboundedWrite: false, liftsReadOnly: false, reasons: [], location: 0, length: 1,
-  tables: names.map((n) => (n.includes('.') ? { schema: n.split('.')[0]!, name: n.split('.')[1]!, access: ['read'] } : { name: n, access: ['read'] })),
-}];
+const shape = (...names: string[]): StatementShape[] => [
+  {
+    kind: 'SelectStmt',
+    effects: ['read'],
+    functions: [],
+    unboundedWrite: false,
+    liftsReadOnly: false,
+    reasons: [],
+    location: 0,
+    length: 1,
+    tables: names.map((n) =>
+      n.includes('.')
+        ? { schema: n.split('.')[0]!, name: n.split('.')[1]!, access: ['read'] }
+        : { name: n, access: ['read'] },
+    ),
+  },
+];
 
 const rows = (relations: string[]): CatalogRows => ({
   functions: [],
@@ -56,7 +69,13 @@ describe('catalog keeper', () => {
 
   it('when the load fails, an unknown unqualified name is in every schema until a load succeeds', async () => {
     let fail = false;
-    const k = new CatalogKeeper({ load: async () => { if (fail) throw new Error('down'); return rows(['public.orders']); }, minIntervalMs: 10 });
+    const k = new CatalogKeeper({
+      load: async () => {
+        if (fail) throw new Error('down');
+        return rows(['public.orders']);
+      },
+      minIntervalMs: 10,
+    });
     await k.refresh();
     fail = true;
     await k.ensure(shape('staff'));
@@ -73,7 +92,11 @@ describe('catalog keeper', () => {
 
   it('a load that hangs is waited for at most waitMs, then the name is unverified', async () => {
     let hang = false;
-    const k = new CatalogKeeper({ load: () => (hang ? new Promise<CatalogRows>(() => undefined) : Promise.resolve(rows([]))), minIntervalMs: 10, waitMs: 150 });
+    const k = new CatalogKeeper({
+      load: () => (hang ? new Promise<CatalogRows>(() => undefined) : Promise.resolve(rows([]))),
+      minIntervalMs: 10,
+      waitMs: 150,
+    });
     await k.refresh();
     hang = true;
     const t0 = Date.now();
@@ -84,7 +107,10 @@ describe('catalog keeper', () => {
 
   it('a hung load times out, so later loads are not stuck behind it', async () => {
     let hang = true;
-    const k = new CatalogKeeper({ load: () => (hang ? new Promise<CatalogRows>(() => undefined) : Promise.resolve(rows(['hr.staff']))), loadTimeoutMs: 50 });
+    const k = new CatalogKeeper({
+      load: () => (hang ? new Promise<CatalogRows>(() => undefined) : Promise.resolve(rows(['hr.staff']))),
+      loadTimeoutMs: 50,
+    });
     await k.refresh();
     expect(k.loaded).to.equal(false);
     hang = false;

@@ -12,29 +12,46 @@ describe('audit chains from mixed input', () => {
     const file = join(dir, 'audit.log');
     const log = new AuditLog({ file, maxBytes });
     log.append({ event: { action: 'proxy.start' }, detail: { stream } });
-    for (let i = 0; i < n; i++) log.append({ event: { action: 'statement.decision', outcome: 'success' }, db: { query: { text: `SELECT ${i}` } }, decision: 'Allow', rule: { name: 'r' } });
+    for (let i = 0; i < n; i++)
+      log.append({
+        event: { action: 'statement.decision', outcome: 'success' },
+        db: { query: { text: `SELECT ${i}` } },
+        decision: 'Allow',
+        rule: { name: 'r' },
+      });
     log.close();
     return { dir, file };
   };
   const linesOf = (f: string): string[] => readFileSync(f, 'utf8').trim().split('\n');
 
-  it('separates two proxies\' records interleaved by a log pipeline, with other log lines and duplicates', async () => {
+  it("separates two proxies' records interleaved by a log pipeline, with other log lines and duplicates", async () => {
     const a = linesOf((await write('agents/pod-a', 5)).file);
     const b = linesOf((await write('agents/pod-b', 3)).file);
     const mixed: string[] = [];
-    for (let i = 0; i < 6; i++) mixed.push(...(a[i] ? [a[i]!] : []), ...(b[i] ? [b[i]!] : []), '{"level":"info","message":"not an audit record"}');
+    for (let i = 0; i < 6; i++)
+      mixed.push(
+        ...(a[i] ? [a[i]!] : []),
+        ...(b[i] ? [b[i]!] : []),
+        '{"level":"info","message":"not an audit record"}',
+      );
     mixed.push(a[2]!, b[1]!); // delivered twice
     const split = splitChains([{ file: 'export.jsonl', text: mixed.join('\n') }]);
     expect(split.problems).to.deep.equal([]);
     expect(split.duplicates).to.equal(2);
     expect(split.ignored).to.equal(6);
-    expect(split.chains.map((c) => [c.stream, c.records.length])).to.have.deep.members([['agents/pod-a', 6], ['agents/pod-b', 4]]);
+    expect(split.chains.map((c) => [c.stream, c.records.length])).to.have.deep.members([
+      ['agents/pod-a', 6],
+      ['agents/pod-b', 4],
+    ]);
     for (const c of split.chains) expect(verifyChain(c)).to.include({ ok: true });
   });
 
   it('rotated files in any order make one intact chain; a missing middle file is a gap', async () => {
     const { dir, file } = await write('s', 14, 600);
-    const rotated = readdirSync(dir).filter((n) => n.startsWith('audit.log.')).sort().map((n) => join(dir, n));
+    const rotated = readdirSync(dir)
+      .filter((n) => n.startsWith('audit.log.'))
+      .sort()
+      .map((n) => join(dir, n));
     const all = [...rotated, file];
     expect(all.length).to.be.greaterThan(2);
     const shuffled = [...all].reverse().map((f) => ({ file: f, text: readFileSync(f, 'utf8') }));
@@ -52,7 +69,9 @@ describe('audit chains from mixed input', () => {
     const lines = linesOf((await write('s', 4)).file);
     const removed = splitChains([{ file: 'f', text: [lines[0], lines[1], lines[3], lines[4]].join('\n') }]);
     expect(removed.chains.map((c) => verifyChain(c).ok)).to.deep.equal([true, false]);
-    const edited = splitChains([{ file: 'f', text: [lines[0], lines[1]!.replace('SELECT 0', 'SELECT 9'), ...lines.slice(2)].join('\n') }]);
+    const edited = splitChains([
+      { file: 'f', text: [lines[0], lines[1]!.replace('SELECT 0', 'SELECT 9'), ...lines.slice(2)].join('\n') },
+    ]);
     expect(verifyChain(edited.chains[0]!).broken).to.deep.include({ line: 2 });
     const forged = JSON.parse(lines[2]!);
     forged.hash = 'f'.repeat(64);

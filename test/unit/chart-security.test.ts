@@ -21,8 +21,14 @@ const IMAGE = `${IMAGE_REPOSITORY}:${pkg.version}`;
 
 function helmTemplate(...set: string[]): Record<string, unknown>[] {
   const bin = execFileSync('bash', ['test/cluster/build.sh'], { encoding: 'utf8' }).trim();
-  const out = execFileSync(join(bin, 'helm'), ['template', 'agentgate', 'charts/agentgate', '-n', 'agentgate-system', ...set.flatMap((s) => ['--set', s])], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-  return parseAllDocuments(out).map((d) => d.toJSON() as Record<string, unknown>).filter(Boolean);
+  const out = execFileSync(
+    join(bin, 'helm'),
+    ['template', 'agentgate', 'charts/agentgate', '-n', 'agentgate-system', ...set.flatMap((s) => ['--set', s])],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] },
+  );
+  return parseAllDocuments(out)
+    .map((d) => d.toJSON() as Record<string, unknown>)
+    .filter(Boolean);
 }
 
 /** The container's effective settings (container fields override the pod's) and what it can write. */
@@ -45,7 +51,15 @@ function restrictions(spec: V1PodSpec, c: V1Container) {
   };
 }
 
-const RESTRICTED = { runAsNonRoot: true, seccomp: 'RuntimeDefault', readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, drop: ['ALL'], add: [], privileged: false };
+const RESTRICTED = {
+  runAsNonRoot: true,
+  seccomp: 'RuntimeDefault',
+  readOnlyRootFilesystem: true,
+  allowPrivilegeEscalation: false,
+  drop: ['ALL'],
+  add: [],
+  privileged: false,
+};
 
 describe('chart and sidecar security context', function () {
   this.timeout(600_000);
@@ -72,7 +86,12 @@ describe('chart and sidecar security context', function () {
 
   it('the injected sidecar: restricted, its own non-root uid, writable only its audit directory and /tmp (emptyDirs)', () => {
     const { policy } = loadPolicyFile('examples/cluster/policy.yaml') as { policy: AgentAccessPolicy };
-    const pod = injectSidecar({ metadata: { name: 'agent', namespace: 'agents' }, spec: { containers: [{ name: 'agent', image: 'agent' }] } }, policy, 'agents', { image: IMAGE, operator: { url: 'https://agentgate-webhook.agentgate-system.svc', auditWitness: true } });
+    const pod = injectSidecar(
+      { metadata: { name: 'agent', namespace: 'agents' }, spec: { containers: [{ name: 'agent', image: 'agent' }] } },
+      policy,
+      'agents',
+      { image: IMAGE, operator: { url: 'https://agentgate-webhook.agentgate-system.svc', auditWitness: true } },
+    );
     const spec = pod.spec!;
     const sidecar = spec.initContainers!.find((c) => c.name === PROXY_CONTAINER)!;
     const r = restrictions(spec, sidecar);

@@ -23,12 +23,29 @@ describe('signed audit checkpoints', () => {
   /** 3 decisions, checkpoint, 2 decisions, checkpoint: the witness holds the last head. */
   const writeLog = async (stream = 'agents/agent-pod'): Promise<void> => {
     const audit = new AuditLog({ file });
-    const cp = new Checkpointer({ audit, witness: new FileWitness({ file: witnessFile, keyDir: join(dir, 'witness') }), stream });
+    const cp = new Checkpointer({
+      audit,
+      witness: new FileWitness({ file: witnessFile, keyDir: join(dir, 'witness') }),
+      stream,
+    });
     audit.append({ event: { action: 'proxy.start' }, detail: { stream } });
-    for (let i = 0; i < 3; i++) audit.append({ event: { action: 'statement.decision' }, db: { query: { text: `SELECT ${i}` } }, decision: 'Allow', rule: { name: 'r' } });
+    for (let i = 0; i < 3; i++)
+      audit.append({
+        event: { action: 'statement.decision' },
+        db: { query: { text: `SELECT ${i}` } },
+        decision: 'Allow',
+        rule: { name: 'r' },
+      });
     await cp.checkpoint();
     await cp.checkpoint(); // nothing new since: no second record
-    for (let i = 0; i < 2; i++) audit.append({ event: { action: 'statement.decision' }, db: { query: { text: `DELETE ${i}` } }, decision: 'Deny', enforced: true, rule: { name: 'r' } });
+    for (let i = 0; i < 2; i++)
+      audit.append({
+        event: { action: 'statement.decision' },
+        db: { query: { text: `DELETE ${i}` } },
+        decision: 'Deny',
+        enforced: true,
+        rule: { name: 'r' },
+      });
     audit.append({ event: { action: 'proxy.stop' } });
     await cp.stop();
     audit.close();
@@ -61,7 +78,9 @@ describe('signed audit checkpoints', () => {
     expect(verifyAuditFile(file).ok).to.equal(true);
     const r = await check();
     expect(r.ok).to.equal(false);
-    expect(r.problems.join('\n')).to.match(/truncated: the witness signed seq 8 of stream agents\/agent-pod .* but the log ends at seq 6/);
+    expect(r.problems.join('\n')).to.match(
+      /truncated: the witness signed seq 8 of stream agents\/agent-pod .* but the log ends at seq 6/,
+    );
   });
 
   it('detects a rewritten chain (recomputed hashes) that the hash chain alone accepts', async () => {
@@ -70,10 +89,20 @@ describe('signed audit checkpoints', () => {
     const forged = join(dir, 'forged.log');
     const audit = new AuditLog({ file: forged });
     audit.append({ event: { action: 'proxy.start' }, detail: { stream: 'agents/agent-pod' } });
-    for (let i = 0; i < 8; i++) audit.append({ event: { action: 'statement.decision' }, db: { query: { text: `SELECT ${i}` } }, decision: 'Allow', rule: { name: 'r' } });
+    for (let i = 0; i < 8; i++)
+      audit.append({
+        event: { action: 'statement.decision' },
+        db: { query: { text: `SELECT ${i}` } },
+        decision: 'Allow',
+        rule: { name: 'r' },
+      });
     audit.close();
     expect(verifyAuditFile(forged).ok).to.equal(true);
-    const r = await verifyCheckpoints(readRecords([forged]), { jwks: jwks(), witnessed: readWitnessFile(witnessFile), stream: 'agents/agent-pod' });
+    const r = await verifyCheckpoints(readRecords([forged]), {
+      jwks: jwks(),
+      witnessed: readWitnessFile(witnessFile),
+      stream: 'agents/agent-pod',
+    });
     expect(r.ok).to.equal(false);
     expect(r.problems.join('\n')).to.contain('is not the one that was signed');
   });
@@ -81,7 +110,12 @@ describe('signed audit checkpoints', () => {
   it('refuses a checkpoint signed by another key, or edited', async () => {
     await writeLog();
     const other = mkdtempSync(join(tmpdir(), 'agentgate-cp-other-'));
-    await new FileWitness({ file: join(other, 'w.jsonl'), keyDir: other }).witness({ stream: 'x', seq: 1, hash: '0'.repeat(64), time: new Date().toISOString() });
+    await new FileWitness({ file: join(other, 'w.jsonl'), keyDir: other }).witness({
+      stream: 'x',
+      seq: 1,
+      hash: '0'.repeat(64),
+      time: new Date().toISOString(),
+    });
     const foreignKeys = JSON.parse(readFileSync(join(other, WITNESS_JWKS_FILE), 'utf8')) as jose.JSONWebKeySet;
     const r = await verifyCheckpoints(readRecords([file]), { jwks: foreignKeys });
     expect(r.ok).to.equal(false);
@@ -94,9 +128,13 @@ describe('signed audit checkpoints', () => {
     expect(r2.problems[0]).to.contain('witnessed checkpoint seq 7: its fields differ from what was signed (seq 8)');
   });
 
-  it('names the stream: a log offered as another pod\'s fails', async () => {
+  it("names the stream: a log offered as another pod's fails", async () => {
     await writeLog('agents/pod-a');
-    const r = await verifyCheckpoints(readRecords([file]), { jwks: jwks(), witnessed: readWitnessFile(witnessFile), stream: 'agents/pod-b' });
+    const r = await verifyCheckpoints(readRecords([file]), {
+      jwks: jwks(),
+      witnessed: readWitnessFile(witnessFile),
+      stream: 'agents/pod-b',
+    });
     expect(r.ok).to.equal(false);
     expect(r.problems[0]).to.contain('not agents/pod-b');
   });
@@ -105,7 +143,10 @@ describe('signed audit checkpoints', () => {
     const audit = new AuditLog({ file });
     let down = true;
     const real = new FileWitness({ file: witnessFile, keyDir: join(dir, 'witness') });
-    const flaky: CheckpointWitness = { name: 'flaky', witness: (h) => (down ? Promise.reject(new Error('connection refused')) : real.witness(h)) };
+    const flaky: CheckpointWitness = {
+      name: 'flaky',
+      witness: (h) => (down ? Promise.reject(new Error('connection refused')) : real.witness(h)),
+    };
     const told: string[] = [];
     const cp = new Checkpointer({ audit, witness: flaky, stream: 's', onFailure: (m) => told.push(m) });
     audit.append({ event: { action: 'proxy.start' }, detail: { stream: 's' } });

@@ -31,21 +31,46 @@ function corpus(parser: SqlParser): string[] {
 /** The statements the review used to get a wrong answer out of the cache, each after its decoy. */
 const ATTACKS: string[][] = [
   ["EXPLAIN (ANALYZE 'false') UPDATE payroll SET salary = 0", "EXPLAIN (ANALYZE 'true') UPDATE payroll SET salary = 0"],
-  ["EXPLAIN (ANALYZE 'off') DELETE FROM payroll", "EXPLAIN (ANALYZE 'on') DELETE FROM payroll", "EXPLAIN (ANALYZE '1') DELETE FROM payroll"],
-  ["EXPLAIN (ANALYZE 0) DELETE FROM payroll", 'EXPLAIN (ANALYZE 1) DELETE FROM payroll'],
+  [
+    "EXPLAIN (ANALYZE 'off') DELETE FROM payroll",
+    "EXPLAIN (ANALYZE 'on') DELETE FROM payroll",
+    "EXPLAIN (ANALYZE '1') DELETE FROM payroll",
+  ],
+  ['EXPLAIN (ANALYZE 0) DELETE FROM payroll', 'EXPLAIN (ANALYZE 1) DELETE FROM payroll'],
   [`SELECT * FROM U&"!0070ayroll" UESCAPE '\\'`, `SELECT * FROM U&"!0070ayroll" UESCAPE '!'`],
   [`SELECT * FROM U&"#0070ayroll" UESCAPE '!'`, `SELECT * FROM U&"#0070ayroll" UESCAPE '#'`],
   ['SELECT * FROM \u212Aeys', 'SELECT * FROM keys', 'SELECT * FROM KEYS', 'SELECT * FROM "Keys"'],
   ['SELECT * FROM payroll\u0131', 'SELECT * FROM payrolli', 'SELECT * FROM PAYROLLI', 'SELECT * FROM payroll\u0130'],
-  ["COPY payroll TO STDOUT (FORMAT 'text')", "COPY payroll TO STDOUT (FORMAT 'binary')", "COPY payroll TO STDOUT (FORMAT 'csv')"],
-  ["COPY payroll TO STDOUT (FORMAT csv, DELIMITER ',')", "COPY payroll TO STDOUT (FORMAT csv, DELIMITER '|')", "COPY payroll TO STDOUT (FORMAT csv, QUOTE '''')"],
+  [
+    "COPY payroll TO STDOUT (FORMAT 'text')",
+    "COPY payroll TO STDOUT (FORMAT 'binary')",
+    "COPY payroll TO STDOUT (FORMAT 'csv')",
+  ],
+  [
+    "COPY payroll TO STDOUT (FORMAT csv, DELIMITER ',')",
+    "COPY payroll TO STDOUT (FORMAT csv, DELIMITER '|')",
+    "COPY payroll TO STDOUT (FORMAT csv, QUOTE '''')",
+  ],
   ["COPY payroll TO STDOUT (FORMAT text, DELIMITER E'\\t')", "COPY payroll TO STDOUT (FORMAT text, DELIMITER ';')"],
-  ["SELECT set_config('application_name', 'x', false)", "SELECT set_config('role', 'x', false)", "SELECT set_config('transaction_read_only', 'off', false)"],
+  [
+    "SELECT set_config('application_name', 'x', false)",
+    "SELECT set_config('role', 'x', false)",
+    "SELECT set_config('transaction_read_only', 'off', false)",
+  ],
   ["SET agentgate.reason = 'ticket 1'", "SET agentgate.reason = 'ticket 2'"],
   ["SET statement_timeout = '1s'", "SET transaction_read_only = 'off'", "SET transaction_read_only = 'on'"],
-  ["BEGIN TRANSACTION READ ONLY", "BEGIN TRANSACTION READ WRITE", "SET TRANSACTION READ WRITE"],
-  ['DELETE FROM payroll WHERE 1 = 0', 'DELETE FROM payroll WHERE 1 = 1', "DELETE FROM payroll WHERE 'a' = 'a'", 'DELETE FROM payroll WHERE true AND 2 > 1'],
-  ['UPDATE payroll SET salary = 0 WHERE false', 'UPDATE payroll SET salary = 0 WHERE true', "UPDATE payroll SET salary = 0 WHERE 't'::bool"],
+  ['BEGIN TRANSACTION READ ONLY', 'BEGIN TRANSACTION READ WRITE', 'SET TRANSACTION READ WRITE'],
+  [
+    'DELETE FROM payroll WHERE 1 = 0',
+    'DELETE FROM payroll WHERE 1 = 1',
+    "DELETE FROM payroll WHERE 'a' = 'a'",
+    'DELETE FROM payroll WHERE true AND 2 > 1',
+  ],
+  [
+    'UPDATE payroll SET salary = 0 WHERE false',
+    'UPDATE payroll SET salary = 0 WHERE true',
+    "UPDATE payroll SET salary = 0 WHERE 't'::bool",
+  ],
 ];
 
 /** Variants of one statement that a literal-normalizing or case-folding key would conflate. */
@@ -61,8 +86,18 @@ function variants(sql: string): string[] {
   out.add(sql.replace(/\b(payroll|orders|t|users|accounts)\b/gi, (w) => `"${w.toUpperCase()}"`));
   out.add(sql.replace(/k/g, '\u212A').replace(/K/g, '\u212A'));
   out.add(sql.replace(/i/g, '\u0131').replace(/I/g, '\u0130'));
-  out.add(sql.replace(/\b(payroll|orders|users)\b/gi, (w) => `U&"!${w.charCodeAt(0).toString(16).padStart(4, '0')}${w.slice(1)}" UESCAPE '!'`));
-  out.add(sql.replace(/\b(payroll|orders|users)\b/gi, (w) => `U&"!${w.charCodeAt(0).toString(16).padStart(4, '0')}${w.slice(1)}" UESCAPE '\\'`));
+  out.add(
+    sql.replace(
+      /\b(payroll|orders|users)\b/gi,
+      (w) => `U&"!${w.charCodeAt(0).toString(16).padStart(4, '0')}${w.slice(1)}" UESCAPE '!'`,
+    ),
+  );
+  out.add(
+    sql.replace(
+      /\b(payroll|orders|users)\b/gi,
+      (w) => `U&"!${w.charCodeAt(0).toString(16).padStart(4, '0')}${w.slice(1)}" UESCAPE '\\'`,
+    ),
+  );
   out.add(sql.replace(/\bEXPLAIN ANALYZE\b/g, "EXPLAIN (ANALYZE 'off')"));
   return [...out];
 }
@@ -107,7 +142,7 @@ describe('statement cache: a cached answer equals a fresh parse', () => {
 
   it('cached shapes are frozen, so one session cannot change what another one is told', async () => {
     const cache = new StatementClassifier(parser);
-    const sql = "COPY payroll TO STDOUT (FORMAT csv); DELETE FROM payroll WHERE id = 1";
+    const sql = 'COPY payroll TO STDOUT (FORMAT csv); DELETE FROM payroll WHERE id = 1';
     const a = await cache.shapes(sql);
     if (!a.ok) throw new Error(a.error);
     const s = a.shapes[1]!;

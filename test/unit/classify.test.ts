@@ -10,7 +10,8 @@ async function one(sql: string, catalog = builtinCatalog()): Promise<Classificat
   return r.statements[0]!;
 }
 
-const tableNames = (c: Classification): string[] => c.tables.map((t) => (t.schema ? `${t.schema}.${t.name}` : t.name)).sort();
+const tableNames = (c: Classification): string[] =>
+  c.tables.map((t) => (t.schema ? `${t.schema}.${t.name}` : t.name)).sort();
 
 describe('statement classification (libpg_query parse tree)', () => {
   describe('literals, comments, dollar quotes and quoted identifiers never fool it', () => {
@@ -82,7 +83,9 @@ describe('statement classification (libpg_query parse tree)', () => {
       expect((await one("SELECT set_config('application_name', 'x', false)")).effects).to.not.include('admin');
     });
     it('set_config with a computed setting name is admin (cannot tell)', async () => {
-      expect((await one("SELECT set_config(lower('DEFAULT_TRANSACTION_READ_ONLY'), 'off', false)")).effects).to.include('admin');
+      expect((await one("SELECT set_config(lower('DEFAULT_TRANSACTION_READ_ONLY'), 'off', false)")).effects).to.include(
+        'admin',
+      );
     });
   });
 
@@ -126,24 +129,66 @@ describe('statement classification (libpg_query parse tree)', () => {
       expect((await one('SELECT pure_math(), lower(name) FROM t', catalog)).effects).to.deep.equal(['read']);
     });
     it('a user function shadowing a harmless builtin by name is unknown', async () => {
-      const catalog = new CatalogSnapshot({ functions: [{ schema: 'pg_catalog', name: 'random', volatility: 'v' }, { schema: 'public', name: 'random', volatility: 'v' }], relations: [] });
+      const catalog = new CatalogSnapshot({
+        functions: [
+          { schema: 'pg_catalog', name: 'random', volatility: 'v' },
+          { schema: 'public', name: 'random', volatility: 'v' },
+        ],
+        relations: [],
+      });
       expect((await one('SELECT random()', catalog)).effects).to.include('unknown');
       expect((await one('SELECT random()')).effects).to.deep.equal(['read']);
     });
   });
 
   describe('unbounded writes', () => {
-    const unbounded = ['DELETE FROM orders', 'UPDATE orders SET status = 1', 'DELETE FROM orders WHERE 1=1', 'DELETE FROM orders WHERE true', "UPDATE orders SET a = 1 WHERE 'a' = 'a'", 'DELETE FROM orders WHERE id = id', 'DELETE FROM orders WHERE id = 5 OR true', 'DELETE FROM orders WHERE $1', 'TRUNCATE orders', 'DELETE FROM orders WHERE EXISTS (SELECT 1)', "DELETE FROM orders WHERE 't'::boolean"];
-    const bounded = ['DELETE FROM orders WHERE id = 5', 'UPDATE orders SET a = 1 WHERE id = $1', 'DELETE FROM orders WHERE 1 = 0', 'DELETE FROM orders WHERE CURRENT OF c', 'DELETE FROM orders WHERE id IN (SELECT id FROM x WHERE x.a = 1)'];
-    for (const sql of unbounded) it(`unbounded: ${sql}`, async () => expect((await one(sql)).unboundedWrite).to.equal(true));
-    for (const sql of bounded) it(`bounded: ${sql}`, async () => expect((await one(sql)).unboundedWrite).to.equal(false));
+    const unbounded = [
+      'DELETE FROM orders',
+      'UPDATE orders SET status = 1',
+      'DELETE FROM orders WHERE 1=1',
+      'DELETE FROM orders WHERE true',
+      "UPDATE orders SET a = 1 WHERE 'a' = 'a'",
+      'DELETE FROM orders WHERE id = id',
+      'DELETE FROM orders WHERE id = 5 OR true',
+      'DELETE FROM orders WHERE $1',
+      'TRUNCATE orders',
+      'DELETE FROM orders WHERE EXISTS (SELECT 1)',
+      "DELETE FROM orders WHERE 't'::boolean",
+    ];
+    const bounded = [
+      'DELETE FROM orders WHERE id = 5',
+      'UPDATE orders SET a = 1 WHERE id = $1',
+      'DELETE FROM orders WHERE 1 = 0',
+      'DELETE FROM orders WHERE CURRENT OF c',
+      'DELETE FROM orders WHERE id IN (SELECT id FROM x WHERE x.a = 1)',
+    ];
+    for (const sql of unbounded)
+      it(`unbounded: ${sql}`, async () => expect((await one(sql)).unboundedWrite).to.equal(true));
+    for (const sql of bounded)
+      it(`bounded: ${sql}`, async () => expect((await one(sql)).unboundedWrite).to.equal(false));
   });
 
   describe('read-only backstop lifters', () => {
-    for (const sql of ['BEGIN READ WRITE', 'START TRANSACTION READ WRITE', 'SET TRANSACTION READ WRITE', 'SET SESSION CHARACTERISTICS AS TRANSACTION READ WRITE', 'SET default_transaction_read_only = off', 'SET transaction_read_only = off', 'RESET ALL', "SELECT set_config('transaction_read_only', 'off', true)", 'ALTER SYSTEM SET default_transaction_read_only = off']) {
+    for (const sql of [
+      'BEGIN READ WRITE',
+      'START TRANSACTION READ WRITE',
+      'SET TRANSACTION READ WRITE',
+      'SET SESSION CHARACTERISTICS AS TRANSACTION READ WRITE',
+      'SET default_transaction_read_only = off',
+      'SET transaction_read_only = off',
+      'RESET ALL',
+      "SELECT set_config('transaction_read_only', 'off', true)",
+      'ALTER SYSTEM SET default_transaction_read_only = off',
+    ]) {
       it(sql, async () => expect((await one(sql)).liftsReadOnly).to.equal(true));
     }
-    for (const sql of ['BEGIN', 'BEGIN READ ONLY', 'START TRANSACTION ISOLATION LEVEL SERIALIZABLE', 'SET work_mem = 1', 'SELECT 1']) {
+    for (const sql of [
+      'BEGIN',
+      'BEGIN READ ONLY',
+      'START TRANSACTION ISOLATION LEVEL SERIALIZABLE',
+      'SET work_mem = 1',
+      'SELECT 1',
+    ]) {
       it(`does not lift: ${sql}`, async () => expect((await one(sql)).liftsReadOnly).to.equal(false));
     }
   });
@@ -153,13 +198,24 @@ describe('statement classification (libpg_query parse tree)', () => {
       expect(tableNames(await one('WITH x AS (SELECT * FROM orders) SELECT * FROM x'))).to.deep.equal(['orders']);
     });
     it('a CTE in an inner scope does not hide an outer table of the same name', async () => {
-      expect(tableNames(await one('SELECT * FROM salaries, LATERAL (WITH salaries AS (SELECT 1) SELECT * FROM salaries) s'))).to.deep.equal(['salaries']);
+      expect(
+        tableNames(await one('SELECT * FROM salaries, LATERAL (WITH salaries AS (SELECT 1) SELECT * FROM salaries) s')),
+      ).to.deep.equal(['salaries']);
     });
     it('schema-qualified names keep their schema', async () => {
-      expect(tableNames(await one('SELECT * FROM payroll.salaries JOIN customers USING (id)'))).to.deep.equal(['customers', 'payroll.salaries']);
+      expect(tableNames(await one('SELECT * FROM payroll.salaries JOIN customers USING (id)'))).to.deep.equal([
+        'customers',
+        'payroll.salaries',
+      ]);
     });
     it('unqualified names carry every schema the catalog holds them in', async () => {
-      const catalog = new CatalogSnapshot({ functions: [], relations: [{ schema: 'payroll', name: 'salaries' }, { schema: 'public', name: 'salaries' }] });
+      const catalog = new CatalogSnapshot({
+        functions: [],
+        relations: [
+          { schema: 'payroll', name: 'salaries' },
+          { schema: 'public', name: 'salaries' },
+        ],
+      });
       const c = await one('SELECT * FROM salaries', catalog);
       expect(c.tables[0]!.candidates).to.deep.equal(['payroll.salaries', 'public.salaries']);
     });
@@ -168,7 +224,11 @@ describe('statement classification (libpg_query parse tree)', () => {
   it('multi-statement text gives one classification per statement, with its own text', async () => {
     const r = await explainSql("SELECT 1; DELETE FROM orders WHERE id = 1; SELECT 'a;b'");
     if (!r.ok) throw new Error(r.error);
-    expect(r.statements.map((s) => s.text)).to.deep.equal(['SELECT 1', 'DELETE FROM orders WHERE id = 1', "SELECT 'a;b'"]);
+    expect(r.statements.map((s) => s.text)).to.deep.equal([
+      'SELECT 1',
+      'DELETE FROM orders WHERE id = 1',
+      "SELECT 'a;b'",
+    ]);
     expect(r.statements.map((s) => s.effects[0])).to.deep.equal(['read', 'write', 'read']);
   });
 
@@ -181,7 +241,15 @@ describe('statement classification (libpg_query parse tree)', () => {
   });
 
   it('DDL', async () => {
-    for (const sql of ['CREATE TABLE x (a int)', 'DROP TABLE orders', 'ALTER TABLE orders ADD COLUMN x int', 'CREATE INDEX ON orders (id)', 'CREATE VIEW v AS SELECT 1', 'CREATE FUNCTION f() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$', 'COMMENT ON TABLE orders IS $$x$$']) {
+    for (const sql of [
+      'CREATE TABLE x (a int)',
+      'DROP TABLE orders',
+      'ALTER TABLE orders ADD COLUMN x int',
+      'CREATE INDEX ON orders (id)',
+      'CREATE VIEW v AS SELECT 1',
+      'CREATE FUNCTION f() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$',
+      'COMMENT ON TABLE orders IS $$x$$',
+    ]) {
       expect((await one(sql)).effects, sql).to.include('ddl');
     }
   });

@@ -14,7 +14,12 @@ describe('detectors: values next to letters or digits', () => {
   const noCardDigits = (s: string): void => void expect(s.replace(/[ -]/g, '')).to.not.match(/\d{13}/);
 
   it('a card glued to digits (id || card) is found where an issuer-prefixed Luhn window exists', () => {
-    for (const glued of ['424111111111111111', '4111111111111111' + '42', '7' + '5500000000000004' + '9', '12345' + '378282246310005']) {
+    for (const glued of [
+      '424111111111111111',
+      '4111111111111111' + '42',
+      '7' + '5500000000000004' + '9',
+      '12345' + '378282246310005',
+    ]) {
       const out = mask(glued);
       expect(out, glued).to.include('[redacted:creditCard]');
       noCardDigits(out);

@@ -15,12 +15,15 @@ function sources(dir: string): string[] {
   });
 }
 
-const specifiers = (src: string): string[] => [...src.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)['"]([^'"]+)['"]/g)].map((m) => m[1]!);
+const specifiers = (src: string): string[] =>
+  [...src.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)['"]([^'"]+)['"]/g)].map((m) => m[1]!);
 
 /** Every module a file imports (static, dynamic and re-exports), as a path relative to the repository. */
 function importsOf(file: string): string[] {
   const src = readFileSync(file, 'utf8');
-  return specifiers(src).filter((s) => s.startsWith('.')).map((s) => relative(root, resolve(dirname(file), s)));
+  return specifiers(src)
+    .filter((s) => s.startsWith('.'))
+    .map((s) => relative(root, resolve(dirname(file), s)));
 }
 
 function crossings(from: string, forbidden: string[]): string[] {

@@ -17,14 +17,26 @@ import { explainSql } from '../../proxy/sql/explain.js';
 import { catalogWith } from '../support/caps-catalog.js';
 import type { AgentAccessPolicy, PolicySpec, TargetSpec } from '../../shared/contract/policy-types.js';
 
-const target: TargetSpec = { name: 'db', protocol: 'postgres', listen: '127.0.0.1:1', access: 'ReadWrite', upstream: { host: 'h', port: 1, database: 'd', user: 'u', sslMode: 'disable' }, credentials: { passwordEnv: 'P' } };
+const target: TargetSpec = {
+  name: 'db',
+  protocol: 'postgres',
+  listen: '127.0.0.1:1',
+  access: 'ReadWrite',
+  upstream: { host: 'h', port: 1, database: 'd', user: 'u', sslMode: 'disable' },
+  credentials: { passwordEnv: 'P' },
+};
 const principal: Principal = { iss: 'https://issuer.example', sub: 'agent-1', iat: 0, exp: 2 ** 31, claims: {} };
 
 function policy(over: Partial<PolicySpec> = {}): AgentAccessPolicy {
   return {
-    apiVersion: 'agentgate.dev/v1alpha1', kind: 'AgentAccessPolicy', metadata: { name: 'p', namespace: 'agents' },
+    apiVersion: 'agentgate.dev/v1alpha1',
+    kind: 'AgentAccessPolicy',
+    metadata: { name: 'p', namespace: 'agents' },
     spec: {
-      mode: 'Enforce', defaultAction: 'Allow', identity: { issuers: [], maxTokenLifetimeSeconds: 900 }, targets: [target],
+      mode: 'Enforce',
+      defaultAction: 'Allow',
+      identity: { issuers: [], maxTokenLifetimeSeconds: 900 },
+      targets: [target],
       rules: [
         { name: 'no-ddl', when: { sql: { effects: ['ddl'] } }, action: 'Deny', message: 'no DDL' },
         { name: 'payroll', when: { sql: { tables: ['payroll'] } }, action: 'RequireApproval' },
@@ -38,7 +50,8 @@ function policy(over: Partial<PolicySpec> = {}): AgentAccessPolicy {
 function memoryAudit(): ScopedAudit & { records: AuditFields[]; down: boolean } {
   const records: AuditFields[] = [];
   const audit = {
-    records, down: false,
+    records,
+    down: false,
     append: (f: AuditFields) => ({ seq: records.push(f), hash: '' }),
     defer: (f: AuditFields) => ({ seq: records.push(f), hash: '' }),
     tryAppend: (f: AuditFields) => (audit.down ? undefined : { seq: records.push(f), hash: '' }),
@@ -47,7 +60,11 @@ function memoryAudit(): ScopedAudit & { records: AuditFields[]; down: boolean } 
 }
 
 /** Built-in functions and a table `orders` without triggers, rules or cascades (so its writes can be counted). */
-const catalog = catalogWith({ relations: [{ schema: 'public', name: 'orders' }], searchPath: ['pg_catalog', 'public'], hiddenWrites: [] });
+const catalog = catalogWith({
+  relations: [{ schema: 'public', name: 'orders' }],
+  searchPath: ['pg_catalog', 'public'],
+  hiddenWrites: [],
+});
 
 async function ops(sql: string): Promise<Operation[]> {
   const r = await explainSql(sql, catalog);
@@ -59,9 +76,24 @@ function setup(spec: Partial<PolicySpec> = {}, approvals?: ApprovalBroker) {
   const rt = compilePolicy(policy(spec));
   const events: string[] = [];
   const counted: string[] = [];
-  const gate = new Gate({ runtime: () => rt, events: (_t, reason, message) => events.push(`${reason}: ${message}`), metrics: { statement: (t: string, d: string, e: boolean) => counted.push(`${t}/${d}/${e}`) } as never, ...(approvals ? { approvals } : {}) });
+  const gate = new Gate({
+    runtime: () => rt,
+    events: (_t, reason, message) => events.push(`${reason}: ${message}`),
+    metrics: { statement: (t: string, d: string, e: boolean) => counted.push(`${t}/${d}/${e}`) } as never,
+    ...(approvals ? { approvals } : {}),
+  });
   const audit = memoryAudit();
-  const request = (operations: Operation[], more: Partial<GateRequest> = {}): GateRequest => ({ target, principal, audit, protocol: 'simple', operations, stage: 'run', catalog, closed: () => false, ...more });
+  const request = (operations: Operation[], more: Partial<GateRequest> = {}): GateRequest => ({
+    target,
+    principal,
+    audit,
+    protocol: 'simple',
+    operations,
+    stage: 'run',
+    catalog,
+    closed: () => false,
+    ...more,
+  });
   return { gate, audit, events, counted, request };
 }
 
@@ -72,7 +104,10 @@ describe('gate12: the gate, request → verdict', () => {
     const { gate, audit, counted, request } = setup();
     const v = gate.check(request(await ops('SELECT 1; SELECT 2')));
     expect(v).to.deep.equal({ kind: 'forward', records: [1, 2] });
-    expect(audit.records.map((r) => [r.event?.action, r.decision, r.enforced, r.rule?.name])).to.deep.equal([['statement.decision', 'Allow', false, 'defaultAction'], ['statement.decision', 'Allow', false, 'defaultAction']]);
+    expect(audit.records.map((r) => [r.event?.action, r.decision, r.enforced, r.rule?.name])).to.deep.equal([
+      ['statement.decision', 'Allow', false, 'defaultAction'],
+      ['statement.decision', 'Allow', false, 'defaultAction'],
+    ]);
     expect(counted).to.deep.equal(['db/Allow/false', 'db/Allow/false']);
   });
 
@@ -91,38 +126,69 @@ describe('gate12: the gate, request → verdict', () => {
     expect(gate.check(request(await ops('SELECT 1')))).to.include({ kind: 'refuse', code: 'unrecorded' });
   });
 
-  it('a parser\'s own refusal is recorded and refused with its code, whatever the policy allows', () => {
+  it("a parser's own refusal is recorded and refused with its code, whatever the policy allows", () => {
     const { gate, audit, request } = setup({ defaultAction: 'Allow', rules: [] });
     const { classification, decision } = unparseable('SELEC 1', 'syntax error');
-    const v = gate.check(request([{ classification, refused: { decision, refusal: { kind: 'refuse', code: 'unparseable', rule: decision.rule, reason: 'could not parse' } } }]));
+    const v = gate.check(
+      request([
+        {
+          classification,
+          refused: {
+            decision,
+            refusal: { kind: 'refuse', code: 'unparseable', rule: decision.rule, reason: 'could not parse' },
+          },
+        },
+      ]),
+    );
     expect(v).to.include({ kind: 'refuse', code: 'unparseable', rule: 'unparseable-statement' });
     expect(audit.records[0]).to.include({ kind: 'Unparsed', decision: 'Deny' });
   });
 
   it('built-in guards hold over a policy that allows everything', async () => {
-    const { gate, request } = setup({ defaultAction: 'Allow', rules: [{ name: 'all', action: 'Allow' }], runtimeLimits: { maxRowsAffected: 10 } });
+    const { gate, request } = setup({
+      defaultAction: 'Allow',
+      rules: [{ name: 'all', action: 'Allow' }],
+      runtimeLimits: { maxRowsAffected: 10 },
+    });
     const readOnly = { ...target, access: 'ReadOnly' as const };
     const write = 'DELETE FROM orders WHERE id = 1';
     expect(gate.check(request(await ops(write)))).to.include({ kind: 'forward' });
     expect(gate.check(request(await ops(write), { target: readOnly }))).to.include({ rule: 'read-only-target' });
-    expect(gate.check(request(await ops('SELECT most_common_vals FROM pg_stats')))).to.include({ rule: 'planner-statistics' });
+    expect(gate.check(request(await ops('SELECT most_common_vals FROM pg_stats')))).to.include({
+      rule: 'planner-statistics',
+    });
     expect(gate.check(request(await ops('SET search_path = x')))).to.include({ rule: 'pinned-search-path' });
     expect(gate.check(request(await ops(`SELECT 1; ${write}`)))).to.include({ rule: 'limits-single-statement-writes' });
-    expect(gate.check(request(await ops(write), { fetchedInParts: true }))).to.include({ rule: 'limits-max-rows-affected' });
-    expect(gate.check(request(await ops('DELETE FROM unknown_table WHERE id = 1')))).to.include({ rule: 'limits-max-rows-affected' });
+    expect(gate.check(request(await ops(write), { fetchedInParts: true }))).to.include({
+      rule: 'limits-max-rows-affected',
+    });
+    expect(gate.check(request(await ops('DELETE FROM unknown_table WHERE id = 1')))).to.include({
+      rule: 'limits-max-rows-affected',
+    });
   });
 
   it('prepare stage: records only a refusal; what passes is decided again when it runs', async () => {
     const { gate, audit, request } = setup();
-    expect(gate.check(request(await ops('SELECT 1'), { stage: 'prepare' }))).to.deep.equal({ kind: 'forward', records: [] });
+    expect(gate.check(request(await ops('SELECT 1'), { stage: 'prepare' }))).to.deep.equal({
+      kind: 'forward',
+      records: [],
+    });
     expect(audit.records).to.have.length(0);
-    expect(gate.check(request(await ops('DROP TABLE t'), { stage: 'prepare' }))).to.include({ kind: 'refuse', rule: 'no-ddl' });
+    expect(gate.check(request(await ops('DROP TABLE t'), { stage: 'prepare' }))).to.include({
+      kind: 'refuse',
+      rule: 'no-ddl',
+    });
     expect(audit.records).to.have.length(1);
     // RequireApproval with no approval system is a refusal at once; with one, it waits for the run.
-    expect(gate.check(request(await ops('SELECT * FROM payroll'), { stage: 'prepare' }))).to.include({ kind: 'refuse', rule: 'payroll' });
+    expect(gate.check(request(await ops('SELECT * FROM payroll'), { stage: 'prepare' }))).to.include({
+      kind: 'refuse',
+      rule: 'payroll',
+    });
     const broker = { findGrant: () => undefined } as unknown as ApprovalBroker;
     const withApprovals = setup({}, broker);
-    expect(withApprovals.gate.check(withApprovals.request(await ops('SELECT * FROM payroll'), { stage: 'prepare' }))).to.deep.equal({ kind: 'forward', records: [] });
+    expect(
+      withApprovals.gate.check(withApprovals.request(await ops('SELECT * FROM payroll'), { stage: 'prepare' })),
+    ).to.deep.equal({ kind: 'forward', records: [] });
     expect(withApprovals.audit.records).to.have.length(0);
   });
 
@@ -135,7 +201,10 @@ describe('gate12: the gate, request → verdict', () => {
 
   it('RequireApproval holds: granted (verified by the broker), then admitted under the grant and recorded as not enforced', async () => {
     const asked: unknown[] = [];
-    const request$ = { metadata: { name: 'req-1', namespace: 'agents' }, spec: { decisions: [{ user: 'alice', decision: 'Approved', time: '' }] } } as unknown as ApprovalRequest;
+    const request$ = {
+      metadata: { name: 'req-1', namespace: 'agents' },
+      spec: { decisions: [{ user: 'alice', decision: 'Approved', time: '' }] },
+    } as unknown as ApprovalRequest;
     const broker: ApprovalBroker = {
       findGrant: () => undefined,
       request: async (ask) => (asked.push(ask), { namespace: 'agents', name: 'req-1' }),
@@ -144,7 +213,12 @@ describe('gate12: the gate, request → verdict', () => {
       markUsed: async () => undefined,
     };
     const { gate, audit, events, request } = setup({}, broker);
-    const v = gate.check(request(await ops('SELECT * FROM payroll'), { approvalText: () => 'SELECT * FROM payroll', reason: 'monthly report' }));
+    const v = gate.check(
+      request(await ops('SELECT * FROM payroll'), {
+        approvalText: () => 'SELECT * FROM payroll',
+        reason: 'monthly report',
+      }),
+    );
     expect(v.kind).to.equal('hold');
     expect(events).to.deep.equal([]); // a held statement is not a denial
     const o = await settled(v);
@@ -152,8 +226,17 @@ describe('gate12: the gate, request → verdict', () => {
     expect(asked[0]).to.deep.include({ rule: 'payroll', target: 'db', reason: 'monthly report' });
     const admitted = (o as { admit(): Verdict }).admit();
     expect(admitted).to.deep.include({ kind: 'forward', grant: 'req-1' });
-    expect(audit.records.map((r) => r.event?.action)).to.deep.equal(['approval.requested', 'approval.decided', 'approval.grant-used', 'statement.decision']);
-    expect(audit.records.at(-1)).to.deep.include({ decision: 'RequireApproval', enforced: false, detail: { grant: 'req-1' } });
+    expect(audit.records.map((r) => r.event?.action)).to.deep.equal([
+      'approval.requested',
+      'approval.decided',
+      'approval.grant-used',
+      'statement.decision',
+    ]);
+    expect(audit.records.at(-1)).to.deep.include({
+      decision: 'RequireApproval',
+      enforced: false,
+      detail: { grant: 'req-1' },
+    });
   });
 
   it('a held operation is decided again when its approval arrives: a policy that now denies it wins', async () => {
@@ -162,7 +245,9 @@ describe('gate12: the gate, request → verdict', () => {
       findGrant: () => undefined,
       request: async () => ({ namespace: 'agents', name: 'req-2' }),
       waitFor: async () => {
-        rt = compilePolicy(policy({ rules: [{ name: 'payroll-closed', when: { sql: { tables: ['payroll'] } }, action: 'Deny' }] }));
+        rt = compilePolicy(
+          policy({ rules: [{ name: 'payroll-closed', when: { sql: { tables: ['payroll'] } }, action: 'Deny' }] }),
+        );
         return { phase: 'Approved' };
       },
       claim: () => true,
@@ -170,7 +255,16 @@ describe('gate12: the gate, request → verdict', () => {
     };
     const gate = new Gate({ runtime: () => rt, approvals: broker });
     const audit = memoryAudit();
-    const v = gate.check({ target, principal, audit, protocol: 'extended', operations: await ops('SELECT * FROM payroll'), stage: 'run', catalog, closed: () => false });
+    const v = gate.check({
+      target,
+      principal,
+      audit,
+      protocol: 'extended',
+      operations: await ops('SELECT * FROM payroll'),
+      stage: 'run',
+      catalog,
+      closed: () => false,
+    });
     expect(await settled(v)).to.include({ kind: 'refuse', rule: 'payroll-closed' });
   });
 
@@ -184,6 +278,8 @@ describe('gate12: the gate, request → verdict', () => {
       markUsed: async () => undefined,
     };
     const { gate, request } = setup({}, broker);
-    expect(await settled(gate.check(request(await ops('SELECT * FROM payroll'), { closed: () => closed })))).to.equal(undefined);
+    expect(await settled(gate.check(request(await ops('SELECT * FROM payroll'), { closed: () => closed })))).to.equal(
+      undefined,
+    );
   });
 });

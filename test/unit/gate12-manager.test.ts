@@ -39,10 +39,20 @@ describe('gate12: operator manager with leader-only runnables', () => {
     const log: string[] = [];
     const replica = (id: string): { m: Manager; made: number } => {
       const state = { made: 0 } as { m: Manager; made: number };
-      state.m = new Manager({ api, namespace: 'ns', name: 'op', identity: id, retryPeriodMs: 10, onLeadership: (l) => log.push(`${id} ${l ? 'leads' : 'follows'}`) });
+      state.m = new Manager({
+        api,
+        namespace: 'ns',
+        name: 'op',
+        identity: id,
+        retryPeriodMs: 10,
+        onLeadership: (l) => log.push(`${id} ${l ? 'leads' : 'follows'}`),
+      });
       state.m.addLeaderOnly('controller', (): Runnable => {
         const n = ++state.made;
-        return { start: async () => void log.push(`${id} start ${n}`), stop: async () => void log.push(`${id} stop ${n}`) };
+        return {
+          start: async () => void log.push(`${id} start ${n}`),
+          stop: async () => void log.push(`${id} stop ${n}`),
+        };
       });
       return state;
     };
@@ -58,6 +68,15 @@ describe('gate12: operator manager with leader-only runnables', () => {
     expect(a.m.running('controller')).to.equal(undefined);
     await until('b leads', () => b.m.isLeader && b.m.running('controller') !== undefined);
     await b.m.stop();
-    expect(log).to.deep.equal(['a leads', 'a start 1', 'a follows', 'a stop 1', 'b leads', 'b start 1', 'b follows', 'b stop 1']);
+    expect(log).to.deep.equal([
+      'a leads',
+      'a start 1',
+      'a follows',
+      'a stop 1',
+      'b leads',
+      'b start 1',
+      'b follows',
+      'b stop 1',
+    ]);
   });
 });

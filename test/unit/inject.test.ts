@@ -14,7 +14,14 @@ import type { AgentAccessPolicy } from '../../shared/contract/policy-types.js';
 
 const dir = new URL('../fixtures/inject/', import.meta.url).pathname;
 const policy = parse(readFileSync(join(dir, 'policy.yaml'), 'utf8')) as AgentAccessPolicy;
-const cfg = { image: 'ghcr.io/agentgate/agentgate:0.1.0', operator: { url: 'https://agentgate-webhook.agentgate-system.svc', auditWitness: true, ca: '-----BEGIN CERTIFICATE-----\nTEST\n-----END CERTIFICATE-----\n' } };
+const cfg = {
+  image: 'ghcr.io/agentgate/agentgate:0.1.0',
+  operator: {
+    url: 'https://agentgate-webhook.agentgate-system.svc',
+    auditWitness: true,
+    ca: '-----BEGIN CERTIFICATE-----\nTEST\n-----END CERTIFICATE-----\n',
+  },
+};
 
 describe('sidecar injection (pure function, golden files)', () => {
   for (const input of readdirSync(dir).filter((f) => f.endsWith('.input.yaml'))) {
@@ -34,22 +41,39 @@ describe('sidecar injection (pure function, golden files)', () => {
     expect(wantsInjection(once)).to.deep.equal({ inject: true });
   });
 
-  it('credentials are mounted only into the proxy container; the agent gets the token, local ports and the operator\'s CA', () => {
+  it("credentials are mounted only into the proxy container; the agent gets the token, local ports and the operator's CA", () => {
     const out = injectSidecar(pod(), policy, 'agents', cfg);
     const proxy = out.spec!.initContainers!.find((c) => c.name === PROXY_CONTAINER)!;
     const agent = out.spec!.containers[0]!;
-    expect(proxy.volumeMounts!.map((m) => m.name)).to.include.members(['agentgate-cred-billing-db', 'agentgate-cred-reports-db']);
+    expect(proxy.volumeMounts!.map((m) => m.name)).to.include.members([
+      'agentgate-cred-billing-db',
+      'agentgate-cred-reports-db',
+    ]);
     expect((agent.volumeMounts ?? []).map((m) => m.name)).to.deep.equal(['agentgate-token', 'agentgate-operator-ca']);
     // The proxy's own token (for the audit witness) is the proxy's alone.
-    expect(proxy.volumeMounts!.map((m) => m.name)).to.include('agentgate-proxy-token').and.not.include('agentgate-token');
-    expect(out.spec!.volumes!.find((v) => v.name === 'agentgate-proxy-token')!.projected!.sources![0]!.serviceAccountToken).to.include({ audience: 'agentgate-proxy' });
-    expect(out.spec!.volumes!.find((v) => v.name === 'agentgate-operator-ca')!.configMap).to.deep.equal({ name: 'agentgate-policy-billing-agent', items: [{ key: 'operator-ca.crt', path: 'ca.crt' }], optional: true });
+    expect(proxy.volumeMounts!.map((m) => m.name))
+      .to.include('agentgate-proxy-token')
+      .and.not.include('agentgate-token');
+    expect(
+      out.spec!.volumes!.find((v) => v.name === 'agentgate-proxy-token')!.projected!.sources![0]!.serviceAccountToken,
+    ).to.include({ audience: 'agentgate-proxy' });
+    expect(out.spec!.volumes!.find((v) => v.name === 'agentgate-operator-ca')!.configMap).to.deep.equal({
+      name: 'agentgate-policy-billing-agent',
+      items: [{ key: 'operator-ca.crt', path: 'ca.crt' }],
+      optional: true,
+    });
     expect(JSON.stringify(agent)).to.not.contain('credentials');
     const env = Object.fromEntries((agent.env ?? []).map((e) => [e.name, e.value]));
-    expect(env).to.include({ PGHOST: '127.0.0.1', PGPORT: '15432', AGENTGATE_TOKEN_FILE: '/var/run/agentgate/token/token', AGENTGATE_REPORTS_DB_PORT: '15433' });
+    expect(env).to.include({
+      PGHOST: '127.0.0.1',
+      PGPORT: '15432',
+      AGENTGATE_TOKEN_FILE: '/var/run/agentgate/token/token',
+      AGENTGATE_REPORTS_DB_PORT: '15433',
+    });
     // The operator's CA as admission saw it, for `agentgate token exchange` (the ConfigMap copy is editable).
     expect(env.AGENTGATE_OPERATOR_CA).to.contain('BEGIN CERTIFICATE');
-    const token = out.spec!.volumes!.find((v) => v.name === 'agentgate-token')!.projected!.sources![0]!.serviceAccountToken!;
+    const token = out.spec!.volumes!.find((v) => v.name === 'agentgate-token')!.projected!.sources![0]!
+      .serviceAccountToken!;
     expect(token).to.include({ audience: 'agentgate', expirationSeconds: 900 });
     // Without an operator to reach (no witness, no exchange), nothing of it is injected.
     const plain = injectSidecar(pod(), policy, 'agents', { image: cfg.image });

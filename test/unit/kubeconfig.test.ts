@@ -7,7 +7,11 @@ import { loadKubeConfig } from '../../shared/kube/client.js';
 
 describe('loadKubeConfig', () => {
   it('without KUBECONFIG, ~/.kube/config or a pod, fails naming what is missing (not a TLS error)', () => {
-    const saved = { KUBECONFIG: process.env.KUBECONFIG, HOME: process.env.HOME, KUBERNETES_SERVICE_HOST: process.env.KUBERNETES_SERVICE_HOST };
+    const saved = {
+      KUBECONFIG: process.env.KUBECONFIG,
+      HOME: process.env.HOME,
+      KUBERNETES_SERVICE_HOST: process.env.KUBERNETES_SERVICE_HOST,
+    };
     try {
       delete process.env.KUBECONFIG;
       delete process.env.KUBERNETES_SERVICE_HOST;

@@ -3,7 +3,11 @@ import { luhn } from '../../proxy/masking/detectors.js';
 import { Masker, partial } from '../../proxy/masking/masker.js';
 
 describe('masking', () => {
-  const all = new Masker({ detectors: ['creditCard', 'email', 'usSsn', 'iban', 'secret'], defaultStrategy: 'redact', patterns: [{ name: 'employee-id', regex: 'EMP-[0-9]{6}', strategy: 'partial' }] });
+  const all = new Masker({
+    detectors: ['creditCard', 'email', 'usSsn', 'iban', 'secret'],
+    defaultStrategy: 'redact',
+    patterns: [{ name: 'employee-id', regex: 'EMP-[0-9]{6}', strategy: 'partial' }],
+  });
 
   it('card numbers only when Luhn passes, in plain, spaced and dashed forms', () => {
     expect(luhn('4111111111111111')).to.equal(true);
@@ -24,7 +28,9 @@ describe('masking', () => {
     expect(all.maskText('AKIAIOSFODNN7EXAMPLE').text).to.equal('[redacted:secret]');
     const jwt = 'eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJhZ2VudCJ9.c2lnbmF0dXJlLXZhbHVl';
     expect(all.maskText(`token ${jwt}`).text).to.equal('token [redacted:secret]');
-    expect(all.maskText('-----BEGIN PRIVATE KEY-----\nMIIEv\n-----END PRIVATE KEY-----').text).to.equal('[redacted:secret]');
+    expect(all.maskText('-----BEGIN PRIVATE KEY-----\nMIIEv\n-----END PRIVATE KEY-----').text).to.equal(
+      '[redacted:secret]',
+    );
   });
   it('user patterns run on RE2, with their own strategy', () => {
     expect(all.maskText('manager EMP-004211').text).to.equal('manager ***-**4211');

@@ -12,10 +12,13 @@ describe('operator parts', () => {
       const clock = new FakeClock();
       const runs: string[] = [];
       let fail = 2;
-      const q = new WorkQueue(async (k) => {
-        runs.push(`${k}@${clock.now()}`);
-        if (k === 'b' && fail-- > 0) throw new Error('transient');
-      }, { clock, initialBackoffMs: 100 });
+      const q = new WorkQueue(
+        async (k) => {
+          runs.push(`${k}@${clock.now()}`);
+          if (k === 'b' && fail-- > 0) throw new Error('transient');
+        },
+        { clock, initialBackoffMs: 100 },
+      );
       q.add('a');
       q.add('a');
       q.add('b');
@@ -39,15 +42,20 @@ describe('operator parts', () => {
       const calls: { op: string; count?: number }[] = [];
       // A stand-in for CoreV1Api: this unit test is about what the recorder sends, not the API server.
       const core = {
-        createNamespacedEvent: async (r: { body: { count: number } }) => void calls.push({ op: 'create', count: r.body.count }),
-        patchNamespacedEvent: async (r: { body: { count: number } }) => void calls.push({ op: 'patch', count: r.body.count }),
+        createNamespacedEvent: async (r: { body: { count: number } }) =>
+          void calls.push({ op: 'create', count: r.body.count }),
+        patchNamespacedEvent: async (r: { body: { count: number } }) =>
+          void calls.push({ op: 'patch', count: r.body.count }),
       };
       const rec = new EventRecorder(core as never, { clock, minIntervalMs: 10_000 });
       const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'agent', namespace: 'agents', uid: 'u1' } };
       for (let i = 0; i < 1000; i++) await rec.emit(pod, 'Warning', 'StatementDenied', 'bot: denied by rule "no-ddl"');
       expect(calls).to.deep.equal([{ op: 'create', count: 1 }]);
       await clock.advance(10_000);
-      expect(calls).to.deep.equal([{ op: 'create', count: 1 }, { op: 'patch', count: 1000 }]);
+      expect(calls).to.deep.equal([
+        { op: 'create', count: 1 },
+        { op: 'patch', count: 1000 },
+      ]);
       await rec.emit(pod, 'Warning', 'StatementDenied', 'another message');
       expect(calls.length).to.equal(3);
     });
@@ -56,11 +64,18 @@ describe('operator parts', () => {
   describe('webhook PKI', () => {
     it('issues a CA and a serving certificate that verifies for the requested names, and renews keeping the CA', async () => {
       const now = new Date();
-      const pki = await issueWebhookPki({ dnsNames: ['agentgate-webhook.agentgate-system.svc'], ipAddresses: ['127.0.0.1'], now, validDays: 90 });
+      const pki = await issueWebhookPki({
+        dnsNames: ['agentgate-webhook.agentgate-system.svc'],
+        ipAddresses: ['127.0.0.1'],
+        now,
+        validDays: 90,
+      });
       const ca = new X509Certificate(pki.caCert);
       const leaf = new X509Certificate(pki.cert);
       expect(leaf.verify(ca.publicKey)).to.equal(true);
-      expect(leaf.checkHost('agentgate-webhook.agentgate-system.svc')).to.equal('agentgate-webhook.agentgate-system.svc');
+      expect(leaf.checkHost('agentgate-webhook.agentgate-system.svc')).to.equal(
+        'agentgate-webhook.agentgate-system.svc',
+      );
       expect(leaf.checkIP('127.0.0.1')).to.equal('127.0.0.1');
       expect(() => tls.createSecureContext({ cert: pki.cert, key: pki.key })).to.not.throw();
       expect(needsRenewal(pki, now)).to.equal(false);

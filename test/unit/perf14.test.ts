@@ -38,10 +38,18 @@ describe('issue #14: audit writer', () => {
     for (let i = 0; i < 40; i++) log.defer({ event: { action: 'statement.completion' }, session });
     log.recordings!.flush();
     const chain = new Set(readFileSync(file, 'utf8').split('\n').filter(Boolean));
-    const recording = readdirSync(join(dir, 'sessions', 'audit.log')).flatMap((f) => readFileSync(join(dir, 'sessions', 'audit.log', f), 'utf8').split('\n').filter(Boolean));
+    const recording = readdirSync(join(dir, 'sessions', 'audit.log')).flatMap((f) =>
+      readFileSync(join(dir, 'sessions', 'audit.log', f), 'utf8')
+        .split('\n')
+        .filter(Boolean),
+    );
     expect(recording.filter((l) => !chain.has(l))).to.deep.equal([]);
     log.flush();
-    const all = readdirSync(join(dir, 'sessions', 'audit.log')).flatMap((f) => readFileSync(join(dir, 'sessions', 'audit.log', f), 'utf8').split('\n').filter(Boolean));
+    const all = readdirSync(join(dir, 'sessions', 'audit.log')).flatMap((f) =>
+      readFileSync(join(dir, 'sessions', 'audit.log', f), 'utf8')
+        .split('\n')
+        .filter(Boolean),
+    );
     expect(all).to.deep.equal(readFileSync(file, 'utf8').split('\n').filter(Boolean));
     log.close();
   });
@@ -59,7 +67,12 @@ describe('issue #14: audit writer', () => {
     log.close();
     expect(writes).to.have.length(2);
     expect(writes.join('')).to.equal(readFileSync(file, 'utf8'));
-    expect(writes[1]!.split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { seq: number }).seq)).to.deep.equal([2, 3, 4]);
+    expect(
+      writes[1]!
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => (JSON.parse(l) as { seq: number }).seq),
+    ).to.deep.equal([2, 3, 4]);
     expect(verifyAuditFile(file).ok).to.equal(true);
   });
 
@@ -115,8 +128,19 @@ function values(b: Buffer): (string | null)[] {
 }
 
 describe('issue #14: DataRow rewriting', () => {
-  const masker = new ResultMasker(new Masker({ detectors: ['creditCard', 'email'], columns: [{ name: 'ssn', strategy: 'redact' }], defaultStrategy: 'redact' }));
-  const text = (label: string, strategy?: 'redact'): RowPlan[number] => ({ label, typeOid: 25, binary: false, ...(strategy ? { strategy } : {}) });
+  const masker = new ResultMasker(
+    new Masker({
+      detectors: ['creditCard', 'email'],
+      columns: [{ name: 'ssn', strategy: 'redact' }],
+      defaultStrategy: 'redact',
+    }),
+  );
+  const text = (label: string, strategy?: 'redact'): RowPlan[number] => ({
+    label,
+    typeOid: 25,
+    binary: false,
+    ...(strategy ? { strategy } : {}),
+  });
   const int8Binary: RowPlan[number] = { label: 'n', typeOid: 20, binary: true };
 
   it('a row whose values do not fill the message exactly is a protocol error, never forwarded unmasked', () => {
@@ -137,7 +161,9 @@ describe('issue #14: DataRow rewriting', () => {
   });
 
   it('nothing to mask: no new row at all', () => {
-    expect(masker.dataRow(dataRow(['a', null, 'plain text', '']), [text('a'), text('b'), text('c'), text('d')])).to.equal(undefined);
+    expect(
+      masker.dataRow(dataRow(['a', null, 'plain text', '']), [text('a'), text('b'), text('c'), text('d')]),
+    ).to.equal(undefined);
   });
 
   it('masked values, NULLs, a value that becomes NULL and untouched values keep their places and the row its exact length', () => {
@@ -148,9 +174,21 @@ describe('issue #14: DataRow rewriting', () => {
     const plan: RowPlan = [text('a'), text('b'), text('c'), text('d'), text('ssn', 'redact'), text('f')];
     const r = masker.dataRow(row, plan)!;
     expect(r.count).to.equal(3);
-    expect(values(r.buf)).to.deep.equal(['keep', null, 'mail [redacted:email] now', 'ä-unicode', '[redacted:ssn]', '[redacted:creditCard]']);
+    expect(values(r.buf)).to.deep.equal([
+      'keep',
+      null,
+      'mail [redacted:email] now',
+      'ä-unicode',
+      '[redacted:ssn]',
+      '[redacted:creditCard]',
+    ]);
     const bin = dataRow(['placeholder', 'EMP']);
-    const b = Buffer.concat([bin.buf.subarray(bin.start, bin.start + 7), Buffer.from([0, 0, 0, 8]), card, bin.buf.subarray(bin.start + 7 + 4 + 11, bin.end)]);
+    const b = Buffer.concat([
+      bin.buf.subarray(bin.start, bin.start + 7),
+      Buffer.from([0, 0, 0, 8]),
+      card,
+      bin.buf.subarray(bin.start + 7 + 4 + 11, bin.end),
+    ]);
     b.writeInt32BE(b.length - 1, 1);
     const rb = masker.dataRow({ type: 0x44, buf: b, start: 0, end: b.length }, [int8Binary, text('e')])!;
     expect(rb.count).to.equal(1);
@@ -181,11 +219,19 @@ function referenceCards(s: string): Span[] {
       } else if ((c === 32 || c === 45) && isDigit(s.charCodeAt(j + 1))) j++;
       else break;
     }
-    if (count >= 13 && count <= 19 && luhn(digits.map((k) => s[k]).join(''))) out.push({ start: digits[0]!, end: digits[count - 1]! + 1, label: 'creditCard' });
+    if (count >= 13 && count <= 19 && luhn(digits.map((k) => s[k]).join('')))
+      out.push({ start: digits[0]!, end: digits[count - 1]! + 1, label: 'creditCard' });
     else if (count >= 13) {
       const windows: Span[] = [];
-      findCards(digits.map((k) => s[k]).join('').replace(/^/, 'x'), windows); // not a whole-run card: the window search applies
-      for (const w of windows) out.push({ start: digits[w.start - 1]!, end: digits[w.end - 2]! + 1, label: 'creditCard' });
+      findCards(
+        digits
+          .map((k) => s[k])
+          .join('')
+          .replace(/^/, 'x'),
+        windows,
+      ); // not a whole-run card: the window search applies
+      for (const w of windows)
+        out.push({ start: digits[w.start - 1]!, end: digits[w.end - 2]! + 1, label: 'creditCard' });
     }
     i = j;
   }
@@ -204,7 +250,8 @@ describe('issue #14: card detector fast path', () => {
       let s = '';
       const len = 10 + rnd(40);
       for (let k = 0; k < len; k++) s += alphabet[rnd(alphabet.length)];
-      if (t % 3 === 0) s = `id ${['4111 1111 1111 1111', '5500-0000-0000-0004', '378282246310005', '4012888888881881'][rnd(4)]}${s}`;
+      if (t % 3 === 0)
+        s = `id ${['4111 1111 1111 1111', '5500-0000-0000-0004', '378282246310005', '4012888888881881'][rnd(4)]}${s}`;
       const got: Span[] = [];
       findCards(s, got);
       expect(got, s).to.deep.equal(referenceCards(s));

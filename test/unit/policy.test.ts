@@ -29,13 +29,17 @@ describe('policy validation', () => {
     });
   }
   it('applies schema defaults (mode, defaultAction, sslMode, access)', () => {
-    const { policy } = parsePolicyText(`apiVersion: agentgate.dev/v1alpha1
+    const { policy } = parsePolicyText(
+      `apiVersion: agentgate.dev/v1alpha1
 kind: AgentAccessPolicy
 metadata: {name: minimal}
 spec:
   identity: {issuers: [{issuer: i, audiences: [a], jwksFile: j.json}]}
   targets: [{name: db, protocol: postgres, listen: 127.0.0.1:1, upstream: {host: h, port: 5432, database: d, user: u}, credentials: {passwordEnv: P}}]
-`, 'inline', '/tmp');
+`,
+      'inline',
+      '/tmp',
+    );
     expect(policy.spec.mode).to.equal('Enforce');
     expect(policy.spec.defaultAction).to.equal('Deny');
     expect(policy.spec.identity.maxTokenLifetimeSeconds).to.equal(900);
@@ -43,13 +47,33 @@ spec:
     expect(policy.spec.targets[0]!.access).to.equal('ReadWrite');
   });
   it('refuses YAML that is not one document', () => {
-    expect(() => parsePolicyText('a: 1\n---\nb: 2\n', 'x', '/tmp')).to.throw(PolicyValidationError, /exactly one YAML document/);
+    expect(() => parsePolicyText('a: 1\n---\nb: 2\n', 'x', '/tmp')).to.throw(
+      PolicyValidationError,
+      /exactly one YAML document/,
+    );
   });
 });
 
 describe('policy engine', () => {
-  const target: TargetSpec = { name: 'db', protocol: 'postgres', listen: '127.0.0.1:1', access: 'ReadWrite', upstream: { host: 'h', port: 1, database: 'd', user: 'u', sslMode: 'disable' }, credentials: { passwordEnv: 'P' } };
-  const cls = (over: Partial<Classification>): Classification => ({ text: 'x', kind: 'SelectStmt', effects: ['read'], tables: [], functions: [], unboundedWrite: false, liftsReadOnly: false, reasons: [], ...over });
+  const target: TargetSpec = {
+    name: 'db',
+    protocol: 'postgres',
+    listen: '127.0.0.1:1',
+    access: 'ReadWrite',
+    upstream: { host: 'h', port: 1, database: 'd', user: 'u', sslMode: 'disable' },
+    credentials: { passwordEnv: 'P' },
+  };
+  const cls = (over: Partial<Classification>): Classification => ({
+    text: 'x',
+    kind: 'SelectStmt',
+    effects: ['read'],
+    tables: [],
+    functions: [],
+    unboundedWrite: false,
+    liftsReadOnly: false,
+    reasons: [],
+    ...over,
+  });
   const spec = (over: Partial<PolicySpec> = {}): PolicySpec => ({
     mode: 'Enforce',
     identity: { issuers: [], maxTokenLifetimeSeconds: 900 },
@@ -65,22 +89,35 @@ describe('policy engine', () => {
 
   it('first matching rule decides; default otherwise', () => {
     const e = new PolicyEngine(spec());
-    expect(e.decide(cls({ effects: ['ddl'], tables: [{ schema: 'payroll', name: 'x', access: ['write'] }] }), target).rule).to.equal('no-ddl');
-    expect(e.decide(cls({ tables: [{ schema: 'payroll', name: 'x', access: ['read'] }] }), target).rule).to.equal('payroll');
+    expect(
+      e.decide(cls({ effects: ['ddl'], tables: [{ schema: 'payroll', name: 'x', access: ['write'] }] }), target).rule,
+    ).to.equal('no-ddl');
+    expect(e.decide(cls({ tables: [{ schema: 'payroll', name: 'x', access: ['read'] }] }), target).rule).to.equal(
+      'payroll',
+    );
     const d = e.decide(cls({}), target);
     expect(d).to.include({ action: 'Allow', rule: 'defaultAction', blocked: false });
   });
   it('RequireApproval blocks (approvals come later)', () => {
-    expect(new PolicyEngine(spec()).decide(cls({ effects: ['write'], unboundedWrite: true }), target)).to.include({ action: 'RequireApproval', blocked: true });
+    expect(new PolicyEngine(spec()).decide(cls({ effects: ['write'], unboundedWrite: true }), target)).to.include({
+      action: 'RequireApproval',
+      blocked: true,
+    });
   });
   it('Audit mode records the would-be denial but does not block', () => {
-    expect(new PolicyEngine(spec({ mode: 'Audit' })).decide(cls({ effects: ['ddl'] }), target)).to.include({ action: 'Deny', rule: 'no-ddl', blocked: false });
+    expect(new PolicyEngine(spec({ mode: 'Audit' })).decide(cls({ effects: ['ddl'] }), target)).to.include({
+      action: 'Deny',
+      rule: 'no-ddl',
+      blocked: false,
+    });
   });
   it('a ReadOnly target denies writes and anything lifting the backstop, whatever the rules', () => {
     const ro = { ...target, access: 'ReadOnly' as const };
     const e = new PolicyEngine(spec({ rules: [{ name: 'allow-all', action: 'Allow' }] }));
     expect(e.decide(cls({ effects: ['write'] }), ro)).to.include({ rule: 'read-only-target', blocked: true });
-    expect(new PolicyEngine(spec({ mode: 'Audit' })).decide(cls({ effects: ['transaction'], liftsReadOnly: true }), ro)).to.include({ rule: 'read-only-target', blocked: true });
+    expect(
+      new PolicyEngine(spec({ mode: 'Audit' })).decide(cls({ effects: ['transaction'], liftsReadOnly: true }), ro),
+    ).to.include({ rule: 'read-only-target', blocked: true });
     expect(e.decide(cls({ effects: ['read'] }), ro).blocked).to.equal(false);
   });
   it('rules scoped to other targets do not match', () => {
@@ -89,7 +126,9 @@ describe('policy engine', () => {
   });
   it('table patterns: qualified, unqualified through catalog candidates, bare names', () => {
     expect(tableMatches('payroll.*', { schema: 'payroll', name: 'salaries', access: ['read'] })).to.equal(true);
-    expect(tableMatches('payroll.*', { name: 'salaries', access: ['read'], candidates: ['payroll.salaries'] })).to.equal(true);
+    expect(
+      tableMatches('payroll.*', { name: 'salaries', access: ['read'], candidates: ['payroll.salaries'] }),
+    ).to.equal(true);
     expect(tableMatches('payroll.*', { name: 'salaries', access: ['read'] })).to.equal(false);
     expect(tableMatches('public.orders', { name: 'orders', access: ['read'] })).to.equal(true);
     expect(tableMatches('sal*', { schema: 'payroll', name: 'salaries', access: ['read'] })).to.equal(true);

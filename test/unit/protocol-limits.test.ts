@@ -8,7 +8,12 @@ import net from 'node:net';
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { ByteQueue } from '../../proxy/postgres/handshake.js';
-import { DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_MAX_STATEMENT_BYTES, oversizedStatement, protocolLimits } from '../../proxy/postgres/limits.js';
+import {
+  DEFAULT_MAX_MESSAGE_BYTES,
+  DEFAULT_MAX_STATEMENT_BYTES,
+  oversizedStatement,
+  protocolLimits,
+} from '../../proxy/postgres/limits.js';
 import { Framer, MessageTooLarge, ProtocolError } from '../../proxy/postgres/protocol.js';
 import type { AgentAccessPolicy } from '../../shared/contract/policy-types.js';
 import { PolicyValidationError, validatePolicy } from '../../shared/contract/validate-policy.js';
@@ -41,7 +46,10 @@ describe('protocol limits (spec.protocolLimits)', () => {
   });
 
   it('defaults to 64 MiB messages and 1 MiB statements', () => {
-    expect(protocolLimits(example().spec)).to.deep.equal({ maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES, maxStatementBytes: DEFAULT_MAX_STATEMENT_BYTES });
+    expect(protocolLimits(example().spec)).to.deep.equal({
+      maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES,
+      maxStatementBytes: DEFAULT_MAX_STATEMENT_BYTES,
+    });
     expect(DEFAULT_MAX_MESSAGE_BYTES).to.equal(64 * 1024 * 1024);
     expect(DEFAULT_MAX_STATEMENT_BYTES).to.equal(1024 * 1024);
   });
@@ -50,7 +58,11 @@ describe('protocol limits (spec.protocolLimits)', () => {
     const limits = { maxMessageBytes: 1 << 20, maxStatementBytes: 2048 };
     expect(oversizedStatement('x'.repeat(2048), limits)).to.equal(undefined);
     const o = oversizedStatement('é'.repeat(1025), limits)!; // 1025 characters, 2050 bytes
-    expect(o.error).to.deep.equal({ code: '54000', message: 'agentgate: statement of 2050 bytes exceeds the limit of 2048 bytes (spec.protocolLimits.maxStatementBytes); nothing was executed' });
+    expect(o.error).to.deep.equal({
+      code: '54000',
+      message:
+        'agentgate: statement of 2050 bytes exceeds the limit of 2048 bytes (spec.protocolLimits.maxStatementBytes); nothing was executed',
+    });
     expect(o.classification.text).to.not.include('é');
   });
 
@@ -66,7 +78,9 @@ describe('protocol limits (spec.protocolLimits)', () => {
     }
     expect(err).to.be.instanceOf(MessageTooLarge);
     expect((err as ProtocolError).sqlState).to.equal('54000');
-    expect((err as Error).message).to.equal('message "Q" of 1048576 bytes exceeds the limit of 65536 bytes (spec.protocolLimits.maxMessageBytes)');
+    expect((err as Error).message).to.equal(
+      'message "Q" of 1048576 bytes exceeds the limit of 65536 bytes (spec.protocolLimits.maxMessageBytes)',
+    );
   });
 
   it('the framer reassembles messages split anywhere, byte by byte', () => {
@@ -74,7 +88,8 @@ describe('protocol limits (spec.protocolLimits)', () => {
     const stream = Buffer.concat(msgs);
     const f = new Framer();
     const got: string[] = [];
-    for (let i = 0; i < stream.length; i++) f.push(stream.subarray(i, i + 1), (m) => got.push(m.buf.subarray(m.start, m.end).toString('latin1')));
+    for (let i = 0; i < stream.length; i++)
+      f.push(stream.subarray(i, i + 1), (m) => got.push(m.buf.subarray(m.start, m.end).toString('latin1')));
     expect(got).to.deep.equal(msgs.map((b) => b.toString('latin1')));
     expect(f.pending).to.equal(0);
   });

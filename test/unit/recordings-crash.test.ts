@@ -20,7 +20,8 @@ describe('session recordings after a crash', () => {
   let crashed: string;
   const recDir = (d: string): string => join(d, 'sessions', 'audit.log');
   const verify = (d: string) => verifyRecordings(recDir(d), readRecords([join(d, 'audit.log')]));
-  const restart = (d: string): AuditLog => new AuditLog({ file: join(d, 'audit.log'), recordingsDir: join(d, 'sessions') });
+  const restart = (d: string): AuditLog =>
+    new AuditLog({ file: join(d, 'audit.log'), recordingsDir: join(d, 'sessions') });
   /** A copy of the crashed state to attack or restart. */
   const copy = (): string => {
     const d = mkdtempSync(join(tmpdir(), 'agentgate-crash-'));
@@ -40,8 +41,14 @@ describe('session recordings after a crash', () => {
     b.append({ event: { action: 'connection.open' } });
     a.append({ event: { action: 'statement.decision' }, db: { query: { text: 'SELECT 1' } }, decision: 'Allow' });
     audit.flush();
-    for (let i = 0; i < 5; i++) a.append({ event: { action: 'statement.decision' }, db: { query: { text: `SELECT ${i}` } }, decision: 'Allow' });
-    b.append({ event: { action: 'statement.decision' }, db: { query: { text: 'DELETE FROM t' } }, decision: 'Deny', enforced: true });
+    for (let i = 0; i < 5; i++)
+      a.append({ event: { action: 'statement.decision' }, db: { query: { text: `SELECT ${i}` } }, decision: 'Allow' });
+    b.append({
+      event: { action: 'statement.decision' },
+      db: { query: { text: 'DELETE FROM t' } },
+      decision: 'Deny',
+      enforced: true,
+    });
     audit.scope({ session: { id: C }, target: 'db' }).append({ event: { action: 'connection.open' } });
     audit.flush = () => undefined;
     crashed = mkdtempSync(join(tmpdir(), 'agentgate-crashed-'));
@@ -55,7 +62,9 @@ describe('session recordings after a crash', () => {
     expect(v.problems).to.deep.equal([]);
     expect(v.ok).to.equal(true);
     expect(v.incomplete).to.have.length(3);
-    expect(v.incomplete.join('\n')).to.contain(`recording ${A}.jsonl: its last 5 record(s)`).and.contain(`session ${C} has no recording`);
+    expect(v.incomplete.join('\n'))
+      .to.contain(`recording ${A}.jsonl: its last 5 record(s)`)
+      .and.contain(`session ${C} has no recording`);
   });
 
   it('the restart completes the recordings from the chain, byte for byte, and records it in the chain', () => {
@@ -65,19 +74,31 @@ describe('session recordings after a crash', () => {
     audit.close();
     const chain = readRecords([join(d, 'audit.log')]);
     const repair = chain.find((r) => r.event.action === 'audit.recordings-repaired')!;
-    expect(repair.detail).to.deep.include({ recordings: [
-      { session: A, lines: 5, fromSeq: 5 },
-      { session: B, lines: 1, fromSeq: 10 },
-      { session: C, lines: 1, fromSeq: 11 },
-    ] });
+    expect(repair.detail).to.deep.include({
+      recordings: [
+        { session: A, lines: 5, fromSeq: 5 },
+        { session: B, lines: 1, fromSeq: 10 },
+        { session: C, lines: 1, fromSeq: 11 },
+      ],
+    });
     expect(verifyAuditFile(join(d, 'audit.log')).ok).to.equal(true);
     const v = verify(d);
-    expect(v).to.deep.include({ ok: true, problems: [], incomplete: [], repaired: [{ seq: repair.seq, sessions: 3, lines: 7 }] });
+    expect(v).to.deep.include({
+      ok: true,
+      problems: [],
+      incomplete: [],
+      repaired: [{ seq: repair.seq, sessions: 3, lines: 7 }],
+    });
     const chainLines = readFileSync(join(d, 'audit.log'), 'utf8').split('\n');
-    for (const l of readFileSync(recordingFile(recDir(d), A), 'utf8').trim().split('\n')) expect(chainLines).to.include(l);
+    for (const l of readFileSync(recordingFile(recDir(d), A), 'utf8')
+      .trim()
+      .split('\n'))
+      expect(chainLines).to.include(l);
     // A second restart has nothing to repair and writes no record.
     restart(d).close();
-    expect(readRecords([join(d, 'audit.log')]).filter((r) => r.event.action === 'audit.recordings-repaired')).to.have.length(1);
+    expect(
+      readRecords([join(d, 'audit.log')]).filter((r) => r.event.action === 'audit.recordings-repaired'),
+    ).to.have.length(1);
   });
 
   it('a batch cut mid-line is completed too', () => {
@@ -87,7 +108,12 @@ describe('session recordings after a crash', () => {
     expect(verify(d).ok).to.equal(false); // a cut line is not a line of the chain
     restart(d).close();
     const repair = readRecords([join(d, 'audit.log')]).find((r) => r.event.action === 'audit.recordings-repaired')!;
-    expect((repair.detail as { recordings: unknown[] }).recordings).to.deep.include({ session: A, lines: 6, fromSeq: 4, torn: true });
+    expect((repair.detail as { recordings: unknown[] }).recordings).to.deep.include({
+      session: A,
+      lines: 6,
+      fromSeq: 4,
+      torn: true,
+    });
     expect(verify(d)).to.deep.include({ ok: true, problems: [] });
   });
 
@@ -111,7 +137,9 @@ describe('session recordings after a crash', () => {
     const lines = readFileSync(file, 'utf8').trim().split('\n');
     expect(lines).to.have.length(2);
     writeFileSync(file, `${lines[1]}\n`);
-    expect(verify(d).problems.join('\n')).to.contain(`recording ${A}.jsonl: missing the chain's records seq 2, 5, 6, 7, 8, 9`);
+    expect(verify(d).problems.join('\n')).to.contain(
+      `recording ${A}.jsonl: missing the chain's records seq 2, 5, 6, 7, 8, 9`,
+    );
   });
 
   it('a tail removed after the repair, or after a clean stop, fails', () => {
@@ -120,7 +148,9 @@ describe('session recordings after a crash', () => {
     const file = recordingFile(recDir(d), A);
     const lines = readFileSync(file, 'utf8').trim().split('\n');
     writeFileSync(file, `${lines.slice(0, -1).join('\n')}\n`);
-    expect(verify(d).problems.join('\n')).to.match(/missing the chain's records seq 9 \(the restart at seq 12 completed the recordings from the chain: removed since\)/);
+    expect(verify(d).problems.join('\n')).to.match(
+      /missing the chain's records seq 9 \(the restart at seq 12 completed the recordings from the chain: removed since\)/,
+    );
 
     const clean = mkdtempSync(join(tmpdir(), 'agentgate-clean-'));
     const audit = restart(clean);
@@ -143,7 +173,11 @@ describe('session recordings after a crash', () => {
     first.close();
     // A clean stop leaves nothing to repair.
     restart(d).close();
-    expect(readRecords([join(d, 'audit.log')]).map((r) => r.event.action)).to.deep.equal(['proxy.start', 'connection.open', 'proxy.stop']);
+    expect(readRecords([join(d, 'audit.log')]).map((r) => r.event.action)).to.deep.equal([
+      'proxy.start',
+      'connection.open',
+      'proxy.stop',
+    ]);
     const second = restart(d);
     second.append({ event: { action: 'proxy.start' } });
     const b = second.scope({ session: { id: B } });

@@ -23,9 +23,28 @@ describe('session recordings', () => {
     const b = audit.scope({ session: { id: B }, principal: { iss: 'i', sub: 'agent-b' }, target: 'db' });
     a.append({ event: { action: 'connection.open' } });
     b.append({ event: { action: 'connection.open' } });
-    const d = a.append({ event: { action: 'statement.decision' }, db: { query: { text: 'SELECT email FROM customers' } }, decision: 'Allow', enforced: false, rule: { name: 'defaultAction' }, effects: ['read'] });
-    b.append({ event: { action: 'statement.decision' }, db: { query: { text: 'DELETE FROM orders' } }, decision: 'Deny', enforced: true, rule: { name: 'no-unbounded-writes' }, effects: ['write'] });
-    a.defer({ event: { action: 'statement.completion', duration: 1200000 }, decisionSeq: d.seq, db: { operation: { name: 'SELECT' }, response: { returned_rows: 3 } }, maskedValues: 3 });
+    const d = a.append({
+      event: { action: 'statement.decision' },
+      db: { query: { text: 'SELECT email FROM customers' } },
+      decision: 'Allow',
+      enforced: false,
+      rule: { name: 'defaultAction' },
+      effects: ['read'],
+    });
+    b.append({
+      event: { action: 'statement.decision' },
+      db: { query: { text: 'DELETE FROM orders' } },
+      decision: 'Deny',
+      enforced: true,
+      rule: { name: 'no-unbounded-writes' },
+      effects: ['write'],
+    });
+    a.defer({
+      event: { action: 'statement.completion', duration: 1200000 },
+      decisionSeq: d.seq,
+      db: { operation: { name: 'SELECT' }, response: { returned_rows: 3 } },
+      maskedValues: 3,
+    });
     a.append({ event: { action: 'connection.close' }, message: 'client closed' });
     b.append({ event: { action: 'connection.close' }, message: 'client closed' });
     audit.append({ event: { action: 'proxy.stop' } });
@@ -35,11 +54,27 @@ describe('session recordings', () => {
   it('writes one file per session with exactly its chained lines, and verifies them', () => {
     const chain = readRecords([join(dir, 'audit.log')]);
     const recA = readFileSync(recordingFile(recDir, A), 'utf8').trim().split('\n');
-    expect(recA.map((l) => JSON.parse(l).event.action)).to.deep.equal(['connection.open', 'statement.decision', 'statement.completion', 'connection.close']);
+    expect(recA.map((l) => JSON.parse(l).event.action)).to.deep.equal([
+      'connection.open',
+      'statement.decision',
+      'statement.completion',
+      'connection.close',
+    ]);
     const chainLines = readFileSync(join(dir, 'audit.log'), 'utf8').trim().split('\n');
     for (const l of recA) expect(chainLines).to.include(l); // byte-identical copies
-    expect(verifyRecordings(recDir, chain)).to.deep.include({ ok: true, sessions: 2, lines: 7, foreign: 0, problems: [] });
-    expect(renderSession(recA.map((l) => JSON.parse(l)), A)).to.match(/allowed .*SELECT email FROM customers\n\s+→ SELECT 3 rows, 3 masked, 1.2 ms/);
+    expect(verifyRecordings(recDir, chain)).to.deep.include({
+      ok: true,
+      sessions: 2,
+      lines: 7,
+      foreign: 0,
+      problems: [],
+    });
+    expect(
+      renderSession(
+        recA.map((l) => JSON.parse(l)),
+        A,
+      ),
+    ).to.match(/allowed .*SELECT email FROM customers\n\s+→ SELECT 3 rows, 3 masked, 1.2 ms/);
   });
 
   it('detects an edited, a removed and a foreign line, and a missing recording', () => {
@@ -47,7 +82,10 @@ describe('session recordings', () => {
     const f = recordingFile(recDir, A);
     const lines = readFileSync(f, 'utf8').trim().split('\n');
     writeFileSync(f, `${[lines[0], lines[1]!.replace('"rows":3', '"rows":0'), lines[2], lines[3]].join('\n')}\n`);
-    writeFileSync(f, `${[lines[0], lines[1], lines[2]!.replace('"maskedValues":3', '"maskedValues":0'), lines[3]].join('\n')}\n`);
+    writeFileSync(
+      f,
+      `${[lines[0], lines[1], lines[2]!.replace('"maskedValues":3', '"maskedValues":0'), lines[3]].join('\n')}\n`,
+    );
     expect(verifyRecordings(recDir, chain, A).problems[0]).to.match(/line 3: altered/);
     writeFileSync(f, `${[lines[0], lines[2], lines[3]].join('\n')}\n`);
     expect(verifyRecordings(recDir, chain, A).problems[0]).to.match(/missing the chain's records seq 4/);

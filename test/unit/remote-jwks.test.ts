@@ -8,7 +8,13 @@ describe('remote JWKS (cluster issuer keys)', () => {
     return { privateKey, jwk: { ...(await jose.exportJWK(publicKey)), kid, alg: 'ES256' } };
   }
   const sign = (key: Awaited<ReturnType<typeof keyPair>>, kid: string) =>
-    new jose.SignJWT({}).setProtectedHeader({ alg: 'ES256', kid }).setIssuer('i').setAudience('a').setIssuedAt().setExpirationTime('5m').sign(key.privateKey);
+    new jose.SignJWT({})
+      .setProtectedHeader({ alg: 'ES256', kid })
+      .setIssuer('i')
+      .setAudience('a')
+      .setIssuedAt()
+      .setExpirationTime('5m')
+      .sign(key.privateKey);
 
   it('refetches on an unknown kid (rotation), at most once per interval', async () => {
     const k1 = await keyPair('k1');
@@ -20,12 +26,16 @@ describe('remote JWKS (cluster issuer keys)', () => {
     expect(jwks.fetches).to.equal(1);
     published = [k1.jwk, k2.jwk];
     now = 1000; // within the interval: an unknown kid does not trigger a fetch
-    await jose.jwtVerify(await sign(k2, 'k2'), jwks.getKey).then(() => expect.fail('accepted'), (e) => expect(e).to.be.instanceOf(jose.errors.JWKSNoMatchingKey));
+    await jose.jwtVerify(await sign(k2, 'k2'), jwks.getKey).then(
+      () => expect.fail('accepted'),
+      (e) => expect(e).to.be.instanceOf(jose.errors.JWKSNoMatchingKey),
+    );
     expect(jwks.fetches).to.equal(1);
     now = 20_000;
     await jose.jwtVerify(await sign(k2, 'k2'), jwks.getKey);
     expect(jwks.fetches).to.equal(2);
-    for (let i = 0; i < 20; i++) await jose.jwtVerify(await sign(k2, `made-up-${i}`), jwks.getKey).catch(() => undefined);
+    for (let i = 0; i < 20; i++)
+      await jose.jwtVerify(await sign(k2, `made-up-${i}`), jwks.getKey).catch(() => undefined);
     expect(jwks.fetches).to.equal(2);
   });
 });

@@ -7,8 +7,10 @@ import { expect } from 'chai';
 import { parseRequestPath } from '../../shared/policy-language/path-template.js';
 import { approvalBinding, buildFacts, parseJsonBody } from '../../proxy/http/request-facts.js';
 
-const sha = (body: Buffer | string, headers: NodeJS.Dict<string[]> = { 'content-type': ['application/json'] }): string =>
-  buildFacts('t', 'POST', parseRequestPath('/refunds'), headers, Buffer.from(body)).sha256;
+const sha = (
+  body: Buffer | string,
+  headers: NodeJS.Dict<string[]> = { 'content-type': ['application/json'] },
+): string => buildFacts('t', 'POST', parseRequestPath('/refunds'), headers, Buffer.from(body)).sha256;
 
 describe('rev12: HTTP approval binding and JSON facts', () => {
   it('numbers are bound by their exact text: integers past 2^53 and decimals a double rounds are different requests', () => {
@@ -37,11 +39,19 @@ describe('rev12: HTTP approval binding and JSON facts', () => {
     expect(parseJsonBody(a)).to.equal('invalid');
     expect(sha(a)).not.to.equal(sha(b));
     expect(parseJsonBody(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{"a":1}')]))).to.equal('invalid');
-    expect(approvalBinding('POST', parseRequestPath('/x'), a, parseJsonBody(a))).not.to.equal(approvalBinding('POST', parseRequestPath('/x'), b, parseJsonBody(b)));
+    expect(approvalBinding('POST', parseRequestPath('/x'), a, parseJsonBody(a))).not.to.equal(
+      approvalBinding('POST', parseRequestPath('/x'), b, parseJsonBody(b)),
+    );
   });
 
   it('rules still see numbers as numbers', () => {
-    const f = buildFacts('t', 'POST', parseRequestPath('/refunds'), { 'content-type': ['application/json'] }, Buffer.from('{"amount":250}'));
+    const f = buildFacts(
+      't',
+      'POST',
+      parseRequestPath('/refunds'),
+      { 'content-type': ['application/json'] },
+      Buffer.from('{"amount":250}'),
+    );
     expect(f.json).to.deep.equal({ value: { amount: 250 } });
   });
 });

@@ -4,11 +4,21 @@ import { parseRequestPath } from '../../shared/policy-language/path-template.js'
 import { bodyReading, buildFacts } from '../../proxy/http/request-facts.js';
 
 const facts = (contentType: string[] | undefined, body: Buffer | string, path = '/t'): ReturnType<typeof buildFacts> =>
-  buildFacts('t', 'POST', parseRequestPath(path), contentType ? { 'content-type': contentType } : {}, Buffer.from(body));
+  buildFacts(
+    't',
+    'POST',
+    parseRequestPath(path),
+    contentType ? { 'content-type': contentType } : {},
+    Buffer.from(body),
+  );
 
 describe('rev12: HTTP request bodies read by their Content-Type', () => {
   it('an urlencoded form is parameters, never JSON; its fields join the query parameters', () => {
-    const f = facts(['Application/X-WWW-Form-Urlencoded; charset=UTF-8'], '{"amount":1,"m":"&amount=9"}', '/t?amount=2');
+    const f = facts(
+      ['Application/X-WWW-Form-Urlencoded; charset=UTF-8'],
+      '{"amount":1,"m":"&amount=9"}',
+      '/t?amount=2',
+    );
     expect(f.json).to.equal('invalid');
     expect(f.query.get('amount')).to.deep.equal(['2', '9"}']);
     expect(f.paramsUnclear).to.equal(undefined);
@@ -37,7 +47,11 @@ describe('rev12: HTTP request bodies read by their Content-Type', () => {
 
   it('past 1000 parameters (empty pieces count, as in qs) parameters are unclear', () => {
     expect(facts(undefined, '', `/t?${'&'.repeat(1000)}a=1`).paramsUnclear).to.equal(true);
-    expect(facts(undefined, '', `/t?${Array.from({ length: 1000 }, (_, i) => `p${i}=1`).join('&')}`).paramsUnclear).to.equal(undefined);
-    expect(facts(['application/x-www-form-urlencoded'], `${'&'.repeat(600)}a=1`, `/t?${'&'.repeat(600)}`).paramsUnclear).to.equal(true);
+    expect(
+      facts(undefined, '', `/t?${Array.from({ length: 1000 }, (_, i) => `p${i}=1`).join('&')}`).paramsUnclear,
+    ).to.equal(undefined);
+    expect(
+      facts(['application/x-www-form-urlencoded'], `${'&'.repeat(600)}a=1`, `/t?${'&'.repeat(600)}`).paramsUnclear,
+    ).to.equal(true);
   });
 });

@@ -26,14 +26,28 @@ describe('rev15: OIDC subject tokens under attack', function () {
   let jwksFile: string;
   let triggers: TriggerIssuerSpec[];
   const policy = (): AgentAccessPolicy => ({
-    apiVersion: 'agentgate.dev/v1alpha1', kind: 'AgentAccessPolicy', metadata: { name: 'billing-agent', namespace: 'agents' },
-    spec: { mode: 'Enforce', subjects: { serviceAccounts: [{ name: 'billing-agent' }] }, identity: { issuers: [], maxTokenLifetimeSeconds: 900, requireTriggeredBy: true, triggerIssuers: triggers }, targets: [], defaultAction: 'Deny' },
+    apiVersion: 'agentgate.dev/v1alpha1',
+    kind: 'AgentAccessPolicy',
+    metadata: { name: 'billing-agent', namespace: 'agents' },
+    spec: {
+      mode: 'Enforce',
+      subjects: { serviceAccounts: [{ name: 'billing-agent' }] },
+      identity: { issuers: [], maxTokenLifetimeSeconds: 900, requireTriggeredBy: true, triggerIssuers: triggers },
+      targets: [],
+      defaultAction: 'Deny',
+    },
   });
-  const idToken = async (claims: jose.JWTPayload, o: { aud?: string | string[]; header?: Partial<jose.JWTHeaderParameters> } = {}): Promise<string> => {
+  const idToken = async (
+    claims: jose.JWTPayload,
+    o: { aud?: string | string[]; header?: Partial<jose.JWTHeaderParameters> } = {},
+  ): Promise<string> => {
     const now = Math.floor(Date.now() / 1000);
     return new jose.SignJWT({ sub: 'mallory', ...claims })
       .setProtectedHeader({ alg: 'RS256', kid: 'idp-1', typ: 'JWT', ...o.header })
-      .setIssuer(IDP).setAudience(o.aud ?? CLIENT).setIssuedAt(now).setExpirationTime(now + 300)
+      .setIssuer(IDP)
+      .setAudience(o.aud ?? CLIENT)
+      .setIssuedAt(now)
+      .setExpirationTime(now + 300)
       .sign(key);
   };
   const refused = async (token: string, reason: RegExp, type = ID_TOKEN_TYPE): Promise<void> => {
@@ -52,7 +66,10 @@ describe('rev15: OIDC subject tokens under attack', function () {
     const pair = await jose.generateKeyPair('RS256', { extractable: true });
     key = pair.privateKey;
     jwksFile = join(dir, 'idp-jwks.json');
-    writeFileSync(jwksFile, JSON.stringify({ keys: [{ ...(await jose.exportJWK(pair.publicKey)), kid: 'idp-1', alg: 'RS256', use: 'sig' }] }));
+    writeFileSync(
+      jwksFile,
+      JSON.stringify({ keys: [{ ...(await jose.exportJWK(pair.publicKey)), kid: 'idp-1', alg: 'RS256', use: 'sig' }] }),
+    );
     triggers = [{ issuer: IDP, audiences: [CLIENT], jwksFile, groupsClaim: 'groups' }];
     ex = await startExchange({ policy, dir });
   });
@@ -63,7 +80,10 @@ describe('rev15: OIDC subject tokens under attack', function () {
 
   describe('groups the IdP did not send are not "no groups" (a Deny on a group must still bite)', () => {
     it('Entra ID groups overage: no groups claim, a distributed-claims pointer for it (_claim_names) is refused', async () => {
-      const token = await idToken({ _claim_names: { groups: 'src1' }, _claim_sources: { src1: { endpoint: 'https://graph.windows.net/tenant/users/mallory/getMemberObjects' } } });
+      const token = await idToken({
+        _claim_names: { groups: 'src1' },
+        _claim_sources: { src1: { endpoint: 'https://graph.windows.net/tenant/users/mallory/getMemberObjects' } },
+      });
       await refused(token, /groups .*(overage|not in the token|elsewhere)/i);
     });
     it('Entra ID implicit-flow overage marker hasgroups: true is refused', async () => {
@@ -74,11 +94,18 @@ describe('rev15: OIDC subject tokens under attack', function () {
       await refused(await idToken({ realm_access: { roles: ['contractors'] } }), /realm_access\.roles .*nested/);
       // A claim whose name has dots (Auth0's namespaced claims) is read as named.
       triggers = [{ ...triggers[0]!, groupsClaim: 'https://example.com/groups' }];
-      expect((await accepted(await idToken({ 'https://example.com/groups': ['contractors'] }))).triggered_by_groups).to.deep.equal(['contractors']);
+      expect(
+        (await accepted(await idToken({ 'https://example.com/groups': ['contractors'] }))).triggered_by_groups,
+      ).to.deep.equal(['contractors']);
     });
     it('a groups claim that is present still works, as an array or a single string', async () => {
-      expect((await accepted(await idToken({ groups: ['eng', 'contractors'] }))).triggered_by_groups).to.deep.equal(['eng', 'contractors']);
-      expect((await accepted(await idToken({ groups: 'contractors' }))).triggered_by_groups).to.deep.equal(['contractors']);
+      expect((await accepted(await idToken({ groups: ['eng', 'contractors'] }))).triggered_by_groups).to.deep.equal([
+        'eng',
+        'contractors',
+      ]);
+      expect((await accepted(await idToken({ groups: 'contractors' }))).triggered_by_groups).to.deep.equal([
+        'contractors',
+      ]);
     });
     it('groups that are not a list of names (nested objects, numbers, empty names) are refused, not dropped', async () => {
       await refused(await idToken({ groups: [{ name: 'contractors' }] }), /claim groups must be a list of group names/);
@@ -93,7 +120,7 @@ describe('rev15: OIDC subject tokens under attack', function () {
       await refused(await idToken({ azp: 'attackers-app' }, { aud: ['attackers-app', CLIENT] }), /azp/);
       await refused(await idToken({ azp: 'attackers-app' }), /azp/);
     });
-    it('Entra ID: appid of another client (v1 tokens), or an app-only token (idtyp app, the agent\'s own client credentials), is refused', async () => {
+    it("Entra ID: appid of another client (v1 tokens), or an app-only token (idtyp app, the agent's own client credentials), is refused", async () => {
       await refused(await idToken({ appid: 'agents-own-app' }), /appid/);
       await refused(await idToken({ idtyp: 'app', sub: 'sp-object-id' }), /idtyp app/);
     });
@@ -117,7 +144,10 @@ describe('rev15: OIDC subject tokens under attack', function () {
       expect(jose.decodeJwt(first.body.access_token!).iss).to.equal(ex.url);
       const opJwks = join(dir, 'operator-jwks.json');
       writeFileSync(opJwks, JSON.stringify(await (await fetch(`${ex.url}/.well-known/jwks.json`)).json()));
-      triggers = [{ issuer: IDP, audiences: [CLIENT], jwksFile }, { issuer: ex.url, audiences: ['agentgate'], jwksFile: opJwks }];
+      triggers = [
+        { issuer: IDP, audiences: [CLIENT], jwksFile },
+        { issuer: ex.url, audiences: ['agentgate'], jwksFile: opJwks },
+      ];
       await refused(first.body.access_token!, /run token|operator/i, JWT_TYPE);
     });
   });
@@ -126,22 +156,41 @@ describe('rev15: OIDC subject tokens under attack', function () {
     it('the issuer maps people to Kubernetes by email, the token carries none (email scope left out of the login): refused', async () => {
       triggers = [{ ...triggers[0]!, kubernetesUsername: { claim: 'email' } }];
       await refused(await idToken({ sub: '5f1c-opaque' }), /email/);
-      await refused(await idToken({ sub: '5f1c-opaque', email: 'mallory@example.com', email_verified: false }), /email/);
-      await refused(await idToken({ sub: '5f1c-opaque', email: 'mallory@example.com', email_verified: 'false' }), /email/);
+      await refused(
+        await idToken({ sub: '5f1c-opaque', email: 'mallory@example.com', email_verified: false }),
+        /email/,
+      );
+      await refused(
+        await idToken({ sub: '5f1c-opaque', email: 'mallory@example.com', email_verified: 'false' }),
+        /email/,
+      );
       await refused(await idToken({ sub: '5f1c-opaque', email: `${'m'.repeat(520)}@example.com` }), /email/);
     });
     it('with the email, it travels whole and the exchange succeeds', async () => {
       triggers = [{ ...triggers[0]!, kubernetesUsername: { claim: 'email' } }];
-      expect((await accepted(await idToken({ sub: '5f1c-opaque', email: 'mallory@example.com' }))).triggered_by_email).to.equal('mallory@example.com');
+      expect(
+        (await accepted(await idToken({ sub: '5f1c-opaque', email: 'mallory@example.com' }))).triggered_by_email,
+      ).to.equal('mallory@example.com');
     });
   });
 
   describe('algorithm and type confusion (regressions)', () => {
-    it('alg none and HS256 keyed with the IdP\'s public key are refused', async () => {
-      const unsigned = new jose.UnsecuredJWT({ sub: 'admin' }).setIssuer(IDP).setAudience(CLIENT).setIssuedAt().setExpirationTime('5m').encode();
+    it("alg none and HS256 keyed with the IdP's public key are refused", async () => {
+      const unsigned = new jose.UnsecuredJWT({ sub: 'admin' })
+        .setIssuer(IDP)
+        .setAudience(CLIENT)
+        .setIssuedAt()
+        .setExpirationTime('5m')
+        .encode();
       await refused(unsigned, /subject_token/);
       const pubPem = Buffer.from(JSON.stringify((await jose.exportJWK(key)).n));
-      const hs = await new jose.SignJWT({ sub: 'admin' }).setProtectedHeader({ alg: 'HS256', kid: 'idp-1' }).setIssuer(IDP).setAudience(CLIENT).setIssuedAt().setExpirationTime('5m').sign(pubPem);
+      const hs = await new jose.SignJWT({ sub: 'admin' })
+        .setProtectedHeader({ alg: 'HS256', kid: 'idp-1' })
+        .setIssuer(IDP)
+        .setAudience(CLIENT)
+        .setIssuedAt()
+        .setExpirationTime('5m')
+        .sign(pubPem);
       await refused(hs, /subject_token/);
     });
     it('a JWT sent as saml2, and an unknown token type, are refused', async () => {
@@ -158,8 +207,14 @@ describe('rev15: OIDC subject tokens under attack', function () {
     it('a huge subject token is refused before it is parsed', async () => {
       const huge = await idToken({ groups: Array.from({ length: 3000 }, (_, i) => `group-number-${i}`) });
       const res = await fetch(`${ex.url}/token`, {
-        method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange', subject_token: huge, subject_token_type: ID_TOKEN_TYPE, actor_token: await ex.actorToken() }).toString(),
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({
+          grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
+          subject_token: huge,
+          subject_token_type: ID_TOKEN_TYPE,
+          actor_token: await ex.actorToken(),
+        }).toString(),
       });
       expect(res.status).to.equal(413);
       expect(await res.text()).to.not.contain('access_token');

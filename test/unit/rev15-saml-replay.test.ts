@@ -12,7 +12,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ReplayCache } from '../../operator/identity/replay-cache.js';
 import { SAML2_TOKEN_TYPE } from '../../operator/identity/saml-subject.js';
-import { ClusterReplayStore, EXPIRES_ANNOTATION, REPLAY_LABEL, replayGuards } from '../../operator/identity/shared-replay.js';
+import {
+  ClusterReplayStore,
+  EXPIRES_ANNOTATION,
+  REPLAY_LABEL,
+  replayGuards,
+} from '../../operator/identity/shared-replay.js';
 import type { AgentAccessPolicy, TriggerIssuerSpec } from '../../shared/contract/policy-types.js';
 import { startExchange, type ExchangeHarness } from '../support/exchange-harness.js';
 import { b64url, startSamlIdp, type SamlTestIdp } from '../support/saml-idp.js';
@@ -23,9 +28,13 @@ const SP = 'https://agentgate.example/sp';
 const RECIPIENT = 'https://agentgate-operator.agentgate-system.svc/token';
 
 /** Leases in one namespace, with the API server's create/list/delete semantics. */
-function fakeLeases(o: { failWith?: () => number | undefined } = {}): { api: CoordinationV1Api; leases: Map<string, V1Lease> } {
+function fakeLeases(o: { failWith?: () => number | undefined } = {}): {
+  api: CoordinationV1Api;
+  leases: Map<string, V1Lease>;
+} {
   const leases = new Map<string, V1Lease>();
-  const err = (code: number): ApiException<string> => new ApiException(code, `HTTP ${code}`, JSON.stringify({ message: `status ${code}` }), {});
+  const err = (code: number): ApiException<string> =>
+    new ApiException(code, `HTTP ${code}`, JSON.stringify({ message: `status ${code}` }), {});
   const api = {
     async createNamespacedLease({ body }: { namespace: string; body: V1Lease }): Promise<V1Lease> {
       const code = o.failWith?.();
@@ -34,7 +43,12 @@ function fakeLeases(o: { failWith?: () => number | undefined } = {}): { api: Coo
       leases.set(body.metadata!.name!, body);
       return body;
     },
-    async listNamespacedLease({ labelSelector }: { namespace: string; labelSelector?: string }): Promise<{ items: V1Lease[] }> {
+    async listNamespacedLease({
+      labelSelector,
+    }: {
+      namespace: string;
+      labelSelector?: string;
+    }): Promise<{ items: V1Lease[] }> {
       const [k, v] = (labelSelector ?? '').split('=');
       return { items: [...leases.values()].filter((l) => !k || l.metadata?.labels?.[k!] === v) };
     },
@@ -49,10 +63,22 @@ describe('rev15: SAML assertion replay across operator replicas and restarts', f
   this.timeout(60_000);
   const dir = mkdtempSync(join(tmpdir(), 'agentgate-rev15-replay-'));
   let idp: SamlTestIdp;
-  const trigger = (): TriggerIssuerSpec => ({ issuer: IDP, audiences: [SP], saml: { certificates: [idp.certPem], recipient: RECIPIENT } });
+  const trigger = (): TriggerIssuerSpec => ({
+    issuer: IDP,
+    audiences: [SP],
+    saml: { certificates: [idp.certPem], recipient: RECIPIENT },
+  });
   const policy = (): AgentAccessPolicy => ({
-    apiVersion: 'agentgate.dev/v1alpha1', kind: 'AgentAccessPolicy', metadata: { name: 'billing-agent', namespace: 'agents' },
-    spec: { mode: 'Enforce', subjects: { serviceAccounts: [{ name: 'billing-agent' }] }, identity: { issuers: [], maxTokenLifetimeSeconds: 900, triggerIssuers: [trigger()] }, targets: [], defaultAction: 'Deny' },
+    apiVersion: 'agentgate.dev/v1alpha1',
+    kind: 'AgentAccessPolicy',
+    metadata: { name: 'billing-agent', namespace: 'agents' },
+    spec: {
+      mode: 'Enforce',
+      subjects: { serviceAccounts: [{ name: 'billing-agent' }] },
+      identity: { issuers: [], maxTokenLifetimeSeconds: 900, triggerIssuers: [trigger()] },
+      targets: [],
+      defaultAction: 'Deny',
+    },
   });
   const harnesses: ExchangeHarness[] = [];
   /** An operator process: its own cache (empty at start), the cluster's record shared. */
@@ -80,7 +106,9 @@ describe('rev15: SAML assertion replay across operator replicas and restarts', f
     expect(atB.body.error_description, JSON.stringify(atB.body)).to.match(/already exchanged \(replay\)/);
     const restartedA = await operatorProcess(store);
     const afterRestart = await restartedA.exchange(token, SAML2_TOKEN_TYPE);
-    expect(afterRestart.body.error_description, JSON.stringify(afterRestart.body)).to.match(/already exchanged \(replay\)/);
+    expect(afterRestart.body.error_description, JSON.stringify(afterRestart.body)).to.match(
+      /already exchanged \(replay\)/,
+    );
   });
 
   it('when the cluster record cannot be written, the assertion is refused (fail closed), not exchanged unrecorded', async () => {
@@ -89,7 +117,9 @@ describe('rev15: SAML assertion replay across operator replicas and restarts', f
     const r = await replica.exchange(b64url(await idp.assertion()), SAML2_TOKEN_TYPE);
     expect(r.status).to.equal(400);
     expect(r.body.error).to.equal('invalid_grant');
-    expect(r.body.error_description).to.match(/cannot check the assertion for replay: cannot record the assertion as used \(status 403\)/);
+    expect(r.body.error_description).to.match(
+      /cannot check the assertion for replay: cannot record the assertion as used \(status 403\)/,
+    );
   });
 
   it('records are named by a hash (no assertion ID in object names), labelled, and collected only once expired', async () => {

@@ -25,9 +25,16 @@ function fakeApi(): { api: CustomObjectsApi; objects: Map<string, DeviationRevie
       objects.set(body.metadata.name!, o);
       return structuredClone(o);
     },
-    patchNamespacedCustomObjectStatus: async ({ name, body }: { name: string; body: { metadata: { resourceVersion?: string }; status: DeviationReview['status'] } }) => {
+    patchNamespacedCustomObjectStatus: async ({
+      name,
+      body,
+    }: {
+      name: string;
+      body: { metadata: { resourceVersion?: string }; status: DeviationReview['status'] };
+    }) => {
       const o = objects.get(name)!;
-      if (body.metadata.resourceVersion !== o.metadata.resourceVersion) throw new ApiException(409, 'conflict', '{}', {});
+      if (body.metadata.resourceVersion !== o.metadata.resourceVersion)
+        throw new ApiException(409, 'conflict', '{}', {});
       o.status = { ...o.status, ...body.status };
       o.metadata.resourceVersion = String(++rv);
       return structuredClone(o);
@@ -36,8 +43,17 @@ function fakeApi(): { api: CustomObjectsApi; objects: Map<string, DeviationRevie
   return { api: api as unknown as CustomObjectsApi, objects };
 }
 
-const key = { policy: 'billing-agent', serviceAccount: 'billing-agent', kind: 'Denial' as const, rule: 'no-ddl', day: '2026-11-30' };
-const dev = (n: number) => ({ entry: { time: `2026-11-30T10:0${n}:00Z`, auditHash: String(n).repeat(64), statement: `DROP TABLE t${n}` }, triggerers: [] });
+const key = {
+  policy: 'billing-agent',
+  serviceAccount: 'billing-agent',
+  kind: 'Denial' as const,
+  rule: 'no-ddl',
+  day: '2026-11-30',
+};
+const dev = (n: number) => ({
+  entry: { time: `2026-11-30T10:0${n}:00Z`, auditHash: String(n).repeat(64), statement: `DROP TABLE t${n}` },
+  triggerers: [],
+});
 
 describe('rev16: deviations after a review decision', () => {
   it('go to a follow-up item the reviewers see open; the decided item keeps what its reviewer saw', async () => {
@@ -64,6 +80,9 @@ describe('rev16: deviations after a review decision', () => {
     const long = { ...key, policy: 'p'.repeat(253), serviceAccount: 's'.repeat(253) };
     const names = [1, 2, 3, 10].map((n) => reviewName(long, n));
     expect(new Set(names).size).to.equal(4);
-    for (const n of names) expect(n).to.match(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/).and.have.length.at.most(253);
+    for (const n of names)
+      expect(n)
+        .to.match(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/)
+        .and.have.length.at.most(253);
   });
 });

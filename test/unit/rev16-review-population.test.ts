@@ -11,7 +11,11 @@ import { parseRecord, type AuditFields, type AuditRecord } from '../../proxy/aud
 import { reviewName } from '../../operator/reviews/naming.js';
 import { TokenVerifier } from '../../proxy/identity/verify.js';
 
-const agent = { iss: 'https://kubernetes.default.svc', sub: 'system:serviceaccount:agents:billing-agent', kubernetes: { namespace: 'agents', serviceAccount: 'billing-agent', pod: 'agent-pod' } };
+const agent = {
+  iss: 'https://kubernetes.default.svc',
+  sub: 'system:serviceaccount:agents:billing-agent',
+  kubernetes: { namespace: 'agents', serviceAccount: 'billing-agent', pod: 'agent-pod' },
+};
 const policy = { name: 'billing-agent', namespace: 'agents', generation: 1, mode: 'Enforce' };
 
 /** Records as the audit log really chains them (hashes and all). */
@@ -27,29 +31,81 @@ function chain(fields: (AuditFields & { at?: string })[]): AuditRecord[] {
   return out;
 }
 
-function item(kind: string, rule: string, day: string, status: DeviationReview['status'], decision?: DeviationReview['spec']['decision'], sa = 'billing-agent'): DeviationReview {
+function item(
+  kind: string,
+  rule: string,
+  day: string,
+  status: DeviationReview['status'],
+  decision?: DeviationReview['spec']['decision'],
+  sa = 'billing-agent',
+): DeviationReview {
   return {
     metadata: { name: `billing-agent-${sa}-${kind.toLowerCase()}-${day}-x`, namespace: 'agents' },
-    spec: { policyRef: { name: 'billing-agent' }, agent: { serviceAccount: sa }, kind, rule, day, ...(decision ? { decision } : {}) },
+    spec: {
+      policyRef: { name: 'billing-agent' },
+      agent: { serviceAccount: sa },
+      kind,
+      rule,
+      day,
+      ...(decision ? { decision } : {}),
+    },
     status,
   };
 }
-const ack = (by: string, at: string, groups: string[] = ['agentgate:approvers']): DeviationReview['spec']['decision'] => ({ state: 'Acknowledged', reviewedBy: by, reviewedGroups: groups, reviewedAt: at });
+const ack = (
+  by: string,
+  at: string,
+  groups: string[] = ['agentgate:approvers'],
+): DeviationReview['spec']['decision'] => ({
+  state: 'Acknowledged',
+  reviewedBy: by,
+  reviewedGroups: groups,
+  reviewedAt: at,
+});
 
 describe('rev16: the report and the sidecar judge deviations alike', () => {
-  it('every record the sidecar reports is in the report\'s population under the same kind and rule', () => {
+  it("every record the sidecar reports is in the report's population under the same kind and rule", () => {
     const records = chain([
-      { event: { action: 'statement.decision', outcome: 'success' }, decision: 'Deny', enforced: false, rule: { name: 'no-ddl' }, db: { query: { text: 'DROP TABLE t' } } },
+      {
+        event: { action: 'statement.decision', outcome: 'success' },
+        decision: 'Deny',
+        enforced: false,
+        rule: { name: 'no-ddl' },
+        db: { query: { text: 'DROP TABLE t' } },
+      },
       { event: { action: 'session.invariant-violated' }, message: 'search_path changed' },
-      { event: { action: 'audit.recordings-repaired', outcome: 'failure' }, message: 'recordings could not be completed' },
-      { event: { action: 'approval.requested' }, rule: { name: 'w' }, db: { query: { text: 'UPDATE t SET v = ?' } }, detail: { approvalRequest: 'agents/apr-1' } },
-      { event: { action: 'approval.decided', outcome: 'failure' }, rule: { name: 'w' }, message: 'Unverified', detail: { approvalRequest: 'agents/apr-1' } },
+      {
+        event: { action: 'audit.recordings-repaired', outcome: 'failure' },
+        message: 'recordings could not be completed',
+      },
+      {
+        event: { action: 'approval.requested' },
+        rule: { name: 'w' },
+        db: { query: { text: 'UPDATE t SET v = ?' } },
+        detail: { approvalRequest: 'agents/apr-1' },
+      },
+      {
+        event: { action: 'approval.decided', outcome: 'failure' },
+        rule: { name: 'w' },
+        message: 'Unverified',
+        detail: { approvalRequest: 'agents/apr-1' },
+      },
       { event: { action: 'identity.rejected', outcome: 'failure' }, message: 'token signature did not verify' },
-      { event: { action: 'statement.cap-exceeded', outcome: 'failure' }, message: 'too many rows', detail: { limit: 'maxRowsReturned' } },
+      {
+        event: { action: 'statement.cap-exceeded', outcome: 'failure' },
+        message: 'too many rows',
+        detail: { limit: 'maxRowsReturned' },
+      },
       { event: { action: 'audit.checkpoint-failed' }, message: 'witness down' },
     ]);
-    const reported = records.map((r) => reportedDeviationOf(r)).filter((d) => !!d).map((d) => [d!.auditHash, d!.kind, d!.rule]);
-    const counted = records.map((r) => deviationOf(r)).filter((d) => !!d).map((d) => [d!.hash, d!.kind, d!.rule]);
+    const reported = records
+      .map((r) => reportedDeviationOf(r))
+      .filter((d) => !!d)
+      .map((d) => [d!.auditHash, d!.kind, d!.rule]);
+    const counted = records
+      .map((r) => deviationOf(r))
+      .filter((d) => !!d)
+      .map((d) => [d!.hash, d!.kind, d!.rule]);
     expect(reported).to.have.length(7);
     expect(counted).to.deep.equal(reported);
     // The approval's masked text comes from its request, as the sidecar sends it.
@@ -57,45 +113,104 @@ describe('rev16: the report and the sidecar judge deviations alike', () => {
     expect(f.deviations.find((d) => d.kind === 'ApprovalDenied')!.statement).to.equal('UPDATE t SET v = ?');
   });
 
-  it('a request refused pending its ApprovalRequest (HTTP, mode Reject) is not a denial: the request\'s outcome is the deviation', () => {
-    const [r] = chain([{ event: { action: 'statement.decision', outcome: 'failure' }, decision: 'RequireApproval', enforced: true, rule: { name: 'w' }, protocol: 'http', detail: { approvalRequest: 'agents/apr-2' } }]);
+  it("a request refused pending its ApprovalRequest (HTTP, mode Reject) is not a denial: the request's outcome is the deviation", () => {
+    const [r] = chain([
+      {
+        event: { action: 'statement.decision', outcome: 'failure' },
+        decision: 'RequireApproval',
+        enforced: true,
+        rule: { name: 'w' },
+        protocol: 'http',
+        detail: { approvalRequest: 'agents/apr-2' },
+      },
+    ]);
     expect(reportedDeviationOf(r!)).to.equal(undefined);
     expect(deviationOf(r!)).to.equal(undefined);
   });
 
   it('an identity refusal whose quoted issuer says "during the session" is still a deviation (reported and counted)', () => {
-    const [r] = chain([{ event: { action: 'identity.rejected', outcome: 'failure' }, target: 'billing-db', message: 'token issuer "x; token expired during the session; session closed" is not trusted by this policy' }]);
+    const [r] = chain([
+      {
+        event: { action: 'identity.rejected', outcome: 'failure' },
+        target: 'billing-db',
+        message: 'token issuer "x; token expired during the session; session closed" is not trusted by this policy',
+      },
+    ]);
     expect(reportedDeviationOf(r!)).to.deep.include({ kind: 'IdentityRefused', rule: 'token-issuer' });
     expect(deviationOf(r!)).to.deep.include({ kind: 'IdentityRefused' });
     // The session's own record of a token expiring mid-session is its end, not a refusal.
-    const [end] = chain([{ event: { action: 'identity.rejected' }, message: 'token expired during the session; session closed' }]);
+    const [end] = chain([
+      { event: { action: 'identity.rejected' }, message: 'token expired during the session; session closed' },
+    ]);
     expect(reportedDeviationOf(end!)).to.equal(undefined);
   });
 
   it('the agent cannot choose the category of its refusal by what it quotes (issuer, algorithm)', async () => {
     // The verifier's own refusal of an unsigned token whose issuer the agent wrote.
     const verifier = new TokenVerifier({ issuers: [], maxTokenLifetimeSeconds: 900 });
-    const unsigned = (header: object, claims: object): string => [header, claims].map((x) => Buffer.from(JSON.stringify(x)).toString('base64url')).join('.') + '.c2ln';
-    const forged = async (iss: string): Promise<string> => verifier.verify(unsigned({ alg: 'ES256' }, { iss, sub: 'a' })).then(() => 'accepted', (e: Error) => e.message);
+    const unsigned = (header: object, claims: object): string =>
+      [header, claims].map((x) => Buffer.from(JSON.stringify(x)).toString('base64url')).join('.') + '.c2ln';
+    const forged = async (iss: string): Promise<string> =>
+      verifier.verify(unsigned({ alg: 'ES256' }, { iss, sub: 'a' })).then(
+        () => 'accepted',
+        (e: Error) => e.message,
+      );
     expect(await forged('x" expired "y')).to.contain('is not trusted by this policy');
-    for (const iss of ['x" expired "y', 'not yet valid', 'x\\" signature \\"', '"exp"']) expect(reportedDeviationOf(chain([{ event: { action: 'identity.rejected', outcome: 'failure' }, message: await forged(iss) }])[0]!)!.rule, iss).to.equal('token-issuer');
-    const alg = await verifier.verify(unsigned({ alg: 'HS256" issuer "' }, { iss: 'x' })).then(() => 'accepted', (e: Error) => e.message);
-    expect(reportedDeviationOf(chain([{ event: { action: 'identity.rejected', outcome: 'failure' }, message: alg }])[0]!)!.rule).to.equal('token-signature');
+    for (const iss of ['x" expired "y', 'not yet valid', 'x\\" signature \\"', '"exp"'])
+      expect(
+        reportedDeviationOf(
+          chain([{ event: { action: 'identity.rejected', outcome: 'failure' }, message: await forged(iss) }])[0]!,
+        )!.rule,
+        iss,
+      ).to.equal('token-issuer');
+    const alg = await verifier.verify(unsigned({ alg: 'HS256" issuer "' }, { iss: 'x' })).then(
+      () => 'accepted',
+      (e: Error) => e.message,
+    );
+    expect(
+      reportedDeviationOf(chain([{ event: { action: 'identity.rejected', outcome: 'failure' }, message: alg }])[0]!)!
+        .rule,
+    ).to.equal('token-signature');
     // The token library's own quoted claim names still classify.
-    expect(reportedDeviationOf(chain([{ event: { action: 'identity.rejected', outcome: 'failure' }, message: '"exp" claim timestamp check failed' }])[0]!)!.rule).to.equal('token-time');
+    expect(
+      reportedDeviationOf(
+        chain([
+          { event: { action: 'identity.rejected', outcome: 'failure' }, message: '"exp" claim timestamp check failed' },
+        ])[0]!,
+      )!.rule,
+    ).to.equal('token-time');
   });
 
   it('the items half (a) files match: identity and witness rules as the sidecar names them', () => {
     const records = chain([
-      { event: { action: 'identity.rejected', outcome: 'failure' }, message: 'token expired', at: '2026-11-24T10:00:00.000Z' },
+      {
+        event: { action: 'identity.rejected', outcome: 'failure' },
+        message: 'token expired',
+        at: '2026-11-24T10:00:00.000Z',
+      },
       { event: { action: 'audit.checkpoint-failed' }, message: 'witness down', at: '2026-11-24T10:00:01.000Z' },
     ]);
     const reviews = [
-      item('IdentityRefused', 'token-time', '2026-11-24', { count: 101, deviations: [] }, ack('approver-1', '2026-11-24T12:00:00Z')),
-      item('AuditFailure', 'witness-checkpoint', '2026-11-24', { count: 101, deviations: [] }, ack('approver-1', '2026-11-24T12:00:00Z')),
+      item(
+        'IdentityRefused',
+        'token-time',
+        '2026-11-24',
+        { count: 101, deviations: [] },
+        ack('approver-1', '2026-11-24T12:00:00Z'),
+      ),
+      item(
+        'AuditFailure',
+        'witness-checkpoint',
+        '2026-11-24',
+        { count: 101, deviations: [] },
+        ack('approver-1', '2026-11-24T12:00:00Z'),
+      ),
     ];
     const f = reviewDeviations({ records, reviews, asOf: new Date('2026-11-24T13:00:00Z') });
-    expect(f.deviations.map((d) => [d.kind, d.state])).to.deep.equal([['IdentityRefused', 'Acknowledged'], ['AuditFailure', 'Acknowledged']]);
+    expect(f.deviations.map((d) => [d.kind, d.state])).to.deep.equal([
+      ['IdentityRefused', 'Acknowledged'],
+      ['AuditFailure', 'Acknowledged'],
+    ]);
   });
 });
 
@@ -103,64 +218,217 @@ describe('rev16: attacks on the review population', () => {
   const day = '2026-11-24';
   it('a Reject-mode approval outcome and an unwritable audit log, filed without a hash, are in the population with their review', () => {
     const reviews = [
-      item('ApprovalExpired', 'writes-need-approval', day, { count: 1, firstSeen: `${day}T10:00:00Z`, deviations: [{ time: `${day}T10:00:00Z`, statement: 'UPDATE t SET v = 8', reason: 'expired undecided (mode Reject)' }] }, ack('approver-1', `${day}T11:00:00Z`)),
-      item('AuditFailure', 'audit-log-unwritable', day, { count: 1, firstSeen: `${day}T09:00:00Z`, deviations: [{ time: `${day}T09:00:00Z`, reason: 'the audit log cannot be written' }] }),
+      item(
+        'ApprovalExpired',
+        'writes-need-approval',
+        day,
+        {
+          count: 1,
+          firstSeen: `${day}T10:00:00Z`,
+          deviations: [
+            { time: `${day}T10:00:00Z`, statement: 'UPDATE t SET v = 8', reason: 'expired undecided (mode Reject)' },
+          ],
+        },
+        ack('approver-1', `${day}T11:00:00Z`),
+      ),
+      item('AuditFailure', 'audit-log-unwritable', day, {
+        count: 1,
+        firstSeen: `${day}T09:00:00Z`,
+        deviations: [{ time: `${day}T09:00:00Z`, reason: 'the audit log cannot be written' }],
+      }),
     ];
-    const f = reviewDeviations({ records: [], reviews, asOf: new Date(`${day}T12:00:00Z`), period: { from: new Date(`${day}T00:00:00Z`), to: new Date(`${day}T12:00:00Z`) } });
-    expect(f.deviations.map((d) => [d.kind, d.state, d.reviewedBy ?? ''])).to.deep.equal([['AuditFailure', 'Open', ''], ['ApprovalExpired', 'Acknowledged', 'approver-1']]);
+    const f = reviewDeviations({
+      records: [],
+      reviews,
+      asOf: new Date(`${day}T12:00:00Z`),
+      period: { from: new Date(`${day}T00:00:00Z`), to: new Date(`${day}T12:00:00Z`) },
+    });
+    expect(f.deviations.map((d) => [d.kind, d.state, d.reviewedBy ?? ''])).to.deep.equal([
+      ['AuditFailure', 'Open', ''],
+      ['ApprovalExpired', 'Acknowledged', 'approver-1'],
+    ]);
     expect(f.byControl['CC6.3'].population).to.equal(1);
     expect(f.byControl['CC7.2'].population).to.equal(1);
   });
 
   it('a person who triggered a run beyond the 100 listed deviations (status.triggeredByUsernames) reviewing is self-review; "*" cannot be ruled out', () => {
-    const records = chain([{ event: { action: 'statement.decision', outcome: 'failure' }, decision: 'Deny', enforced: true, rule: { name: 'no-ddl' }, db: { query: { text: 'DROP TABLE t' } }, at: `${day}T10:00:00.000Z` }]);
+    const records = chain([
+      {
+        event: { action: 'statement.decision', outcome: 'failure' },
+        decision: 'Deny',
+        enforced: true,
+        rule: { name: 'no-ddl' },
+        db: { query: { text: 'DROP TABLE t' } },
+        at: `${day}T10:00:00.000Z`,
+      },
+    ]);
     const listed = [{ time: `${day}T10:00:00.000Z`, auditHash: records[0]!.hash }];
-    const self = item('Denial', 'no-ddl', day, { count: 150, firstSeen: `${day}T09:00:00Z`, deviations: listed, triggeredByUsernames: ['https://idp#mallory', 'mallory'] }, ack('https://idp#mallory', `${day}T11:00:00Z`));
-    expect(reviewDeviations({ records, reviews: [self], asOf: new Date(`${day}T12:00:00Z`) }).deviations[0]!.exception).to.contain('self-review');
-    const many = item('Denial', 'no-ddl', day, { count: 150, firstSeen: `${day}T09:00:00Z`, deviations: listed, triggeredByUsernames: ['a', '*'] }, ack('approver-1', `${day}T11:00:00Z`));
-    expect(reviewDeviations({ records, reviews: [many], asOf: new Date(`${day}T12:00:00Z`) }).deviations[0]!.exception).to.contain('self-review cannot be ruled out');
+    const self = item(
+      'Denial',
+      'no-ddl',
+      day,
+      {
+        count: 150,
+        firstSeen: `${day}T09:00:00Z`,
+        deviations: listed,
+        triggeredByUsernames: ['https://idp#mallory', 'mallory'],
+      },
+      ack('https://idp#mallory', `${day}T11:00:00Z`),
+    );
+    expect(
+      reviewDeviations({ records, reviews: [self], asOf: new Date(`${day}T12:00:00Z`) }).deviations[0]!.exception,
+    ).to.contain('self-review');
+    const many = item(
+      'Denial',
+      'no-ddl',
+      day,
+      { count: 150, firstSeen: `${day}T09:00:00Z`, deviations: listed, triggeredByUsernames: ['a', '*'] },
+      ack('approver-1', `${day}T11:00:00Z`),
+    );
+    expect(
+      reviewDeviations({ records, reviews: [many], asOf: new Date(`${day}T12:00:00Z`) }).deviations[0]!.exception,
+    ).to.contain('self-review cannot be ruled out');
   });
 
-  it('an item that lists the hash of another rule\'s or agent\'s deviation does not review it', () => {
-    const records = chain([{ event: { action: 'statement.decision', outcome: 'failure' }, decision: 'Deny', enforced: true, rule: { name: 'payroll' }, db: { query: { text: 'SELECT * FROM payroll.salaries' } }, at: `${day}T10:00:00.000Z` }]);
-    const harmless = item('Denial', 'no-ddl', day, { count: 1, firstSeen: `${day}T10:00:00Z`, deviations: [{ time: `${day}T10:00:00.000Z`, auditHash: records[0]!.hash }] }, ack('approver-1', `${day}T11:00:00Z`));
+  it("an item that lists the hash of another rule's or agent's deviation does not review it", () => {
+    const records = chain([
+      {
+        event: { action: 'statement.decision', outcome: 'failure' },
+        decision: 'Deny',
+        enforced: true,
+        rule: { name: 'payroll' },
+        db: { query: { text: 'SELECT * FROM payroll.salaries' } },
+        at: `${day}T10:00:00.000Z`,
+      },
+    ]);
+    const harmless = item(
+      'Denial',
+      'no-ddl',
+      day,
+      {
+        count: 1,
+        firstSeen: `${day}T10:00:00Z`,
+        deviations: [{ time: `${day}T10:00:00.000Z`, auditHash: records[0]!.hash }],
+      },
+      ack('approver-1', `${day}T11:00:00Z`),
+    );
     const f = reviewDeviations({ records, reviews: [harmless], asOf: new Date(`${day}T12:00:00Z`) });
     expect(f.deviations[0]).to.deep.include({ state: 'Not reported for review' });
     expect(f.notes.join('\n')).to.contain('not counted as its review');
-    const otherAgent = item('Denial', 'payroll', day, { count: 1, firstSeen: `${day}T10:00:00Z`, deviations: [{ time: `${day}T10:00:00.000Z`, auditHash: records[0]!.hash }] }, ack('approver-1', `${day}T11:00:00Z`), 'other-agent');
-    expect(reviewDeviations({ records, reviews: [otherAgent], asOf: new Date(`${day}T12:00:00Z`) }).deviations[0]!.state).to.equal('Not reported for review');
+    const otherAgent = item(
+      'Denial',
+      'payroll',
+      day,
+      {
+        count: 1,
+        firstSeen: `${day}T10:00:00Z`,
+        deviations: [{ time: `${day}T10:00:00.000Z`, auditHash: records[0]!.hash }],
+      },
+      ack('approver-1', `${day}T11:00:00Z`),
+      'other-agent',
+    );
+    expect(
+      reviewDeviations({ records, reviews: [otherAgent], asOf: new Date(`${day}T12:00:00Z`) }).deviations[0]!.state,
+    ).to.equal('Not reported for review');
   });
 
-  it('a flooded item\'s unlisted count cannot cover a refusal of another rule', () => {
+  it("a flooded item's unlisted count cannot cover a refusal of another rule", () => {
     // 150 token-time refusals, 50 of them before the period: the item leaves 50 unlisted that this chain does not hold.
-    const records = chain([{ event: { action: 'identity.rejected', outcome: 'failure' }, message: 'token signature did not verify', at: `${day}T10:30:00.000Z` }]);
-    const flooded = item('IdentityRefused', 'token-time', day, { count: 150, firstSeen: `${day}T00:00:00Z`, deviations: Array.from({ length: 100 }, (_, n) => ({ time: `${day}T11:00:00Z`, auditHash: n.toString(16).padStart(64, 'b') })) }, ack('approver-1', `${day}T12:00:00Z`));
+    const records = chain([
+      {
+        event: { action: 'identity.rejected', outcome: 'failure' },
+        message: 'token signature did not verify',
+        at: `${day}T10:30:00.000Z`,
+      },
+    ]);
+    const flooded = item(
+      'IdentityRefused',
+      'token-time',
+      day,
+      {
+        count: 150,
+        firstSeen: `${day}T00:00:00Z`,
+        deviations: Array.from({ length: 100 }, (_, n) => ({
+          time: `${day}T11:00:00Z`,
+          auditHash: n.toString(16).padStart(64, 'b'),
+        })),
+      },
+      ack('approver-1', `${day}T12:00:00Z`),
+    );
     const f = reviewDeviations({ records, reviews: [flooded], asOf: new Date(`${day}T13:00:00Z`) });
     expect(f.deviations[0]).to.deep.include({ rule: 'token-signature', state: 'Not reported for review' });
   });
 
-  it('an export that leaves out the chain holding a reviewed item\'s deviations does not pass: each is an exception', () => {
-    const other = chain([{ event: { action: 'statement.decision', outcome: 'failure' }, decision: 'Deny', enforced: true, rule: { name: 'payroll' }, db: { query: { text: 'SELECT * FROM payroll.salaries' } }, at: `${day}T10:00:00.000Z` }]);
-    const listed = item('Denial', 'payroll', day, { count: 1, firstSeen: `${day}T10:00:00Z`, deviations: [{ time: `${day}T10:00:00.000Z`, auditHash: other[0]!.hash, statement: 'SELECT * FROM payroll.salaries' }] });
-    const f = reviewDeviations({ records: [], reviews: [listed], asOf: new Date(`${day}T10:30:00Z`), period: { from: new Date(`${day}T00:00:00Z`), to: new Date(`${day}T10:30:00Z`) } });
+  it("an export that leaves out the chain holding a reviewed item's deviations does not pass: each is an exception", () => {
+    const other = chain([
+      {
+        event: { action: 'statement.decision', outcome: 'failure' },
+        decision: 'Deny',
+        enforced: true,
+        rule: { name: 'payroll' },
+        db: { query: { text: 'SELECT * FROM payroll.salaries' } },
+        at: `${day}T10:00:00.000Z`,
+      },
+    ]);
+    const listed = item('Denial', 'payroll', day, {
+      count: 1,
+      firstSeen: `${day}T10:00:00Z`,
+      deviations: [
+        { time: `${day}T10:00:00.000Z`, auditHash: other[0]!.hash, statement: 'SELECT * FROM payroll.salaries' },
+      ],
+    });
+    const f = reviewDeviations({
+      records: [],
+      reviews: [listed],
+      asOf: new Date(`${day}T10:30:00Z`),
+      period: { from: new Date(`${day}T00:00:00Z`), to: new Date(`${day}T10:30:00Z`) },
+    });
     expect(f.deviations).to.have.length(1);
     expect(f.deviations[0]!.exception).to.contain('not in the audit logs given');
     expect(f.byControl['CC6.3']).to.deep.include({ population: 1, exceptions: 1 });
   });
 
-  it('a decision stamped for someone outside the policy\'s reviewers (the webhook bypassed) is not a review', () => {
-    const records = chain([{ event: { action: 'statement.decision', outcome: 'failure' }, decision: 'Deny', enforced: true, rule: { name: 'no-ddl' }, db: { query: { text: 'DROP TABLE t' } }, at: `${day}T10:00:00.000Z` }]);
-    const forged = item('Denial', 'no-ddl', day, { count: 1, firstSeen: `${day}T10:00:00Z`, deviations: [{ time: `${day}T10:00:00.000Z`, auditHash: records[0]!.hash }] }, ack('dev-user', `${day}T11:00:00Z`, ['system:authenticated']));
+  it("a decision stamped for someone outside the policy's reviewers (the webhook bypassed) is not a review", () => {
+    const records = chain([
+      {
+        event: { action: 'statement.decision', outcome: 'failure' },
+        decision: 'Deny',
+        enforced: true,
+        rule: { name: 'no-ddl' },
+        db: { query: { text: 'DROP TABLE t' } },
+        at: `${day}T10:00:00.000Z`,
+      },
+    ]);
+    const forged = item(
+      'Denial',
+      'no-ddl',
+      day,
+      {
+        count: 1,
+        firstSeen: `${day}T10:00:00Z`,
+        deviations: [{ time: `${day}T10:00:00.000Z`, auditHash: records[0]!.hash }],
+      },
+      ack('dev-user', `${day}T11:00:00Z`, ['system:authenticated']),
+    );
     const reviewers = () => ({ groups: ['agentgate:approvers'] });
-    expect(reviewDeviations({ records, reviews: [forged], reviewers, asOf: new Date(`${day}T12:00:00Z`) }).deviations[0]!.exception).to.contain("not among the policy's reviewers");
+    expect(
+      reviewDeviations({ records, reviews: [forged], reviewers, asOf: new Date(`${day}T12:00:00Z`) }).deviations[0]!
+        .exception,
+    ).to.contain("not among the policy's reviewers");
     const real = { ...forged, spec: { ...forged.spec, decision: ack('approver-1', `${day}T11:00:00Z`) } };
-    expect(reviewDeviations({ records, reviews: [real], reviewers, asOf: new Date(`${day}T12:00:00Z`) }).deviations[0]!.exception).to.equal(undefined);
+    expect(
+      reviewDeviations({ records, reviews: [real], reviewers, asOf: new Date(`${day}T12:00:00Z`) }).deviations[0]!
+        .exception,
+    ).to.equal(undefined);
   });
 
   it('shortened item names do not collide: long policy and service-account names differing only past the cut', () => {
     const long = 'p'.repeat(200);
     const names = new Set<string>();
-    for (const policy of [`${long}a`, `${long}b`]) for (const serviceAccount of [`${long}a`, `${long}b`]) for (const rule of ['no-ddl', 'no-ddl2']) names.add(reviewName({ policy, serviceAccount, kind: 'Denial', rule, day }));
+    for (const policy of [`${long}a`, `${long}b`])
+      for (const serviceAccount of [`${long}a`, `${long}b`])
+        for (const rule of ['no-ddl', 'no-ddl2'])
+          names.add(reviewName({ policy, serviceAccount, kind: 'Denial', rule, day }));
     expect(names.size).to.equal(8);
     for (const n of names) expect(n.length).to.be.at.most(253);
   });

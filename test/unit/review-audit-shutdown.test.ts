@@ -33,7 +33,12 @@ describe('audit verify: nothing but a restart after the shutdown checkpoint', fu
     cp.start();
     await cp.checkpoint();
     t += 1000;
-    audit.append({ event: { action: 'statement.decision' }, db: { query: { text: 'SELECT 1' } }, decision: 'Allow', rule: { name: 'r' } });
+    audit.append({
+      event: { action: 'statement.decision' },
+      db: { query: { text: 'SELECT 1' } },
+      decision: 'Allow',
+      rule: { name: 'r' },
+    });
     audit.append({ event: { action: 'proxy.stop' } });
     for (let i = 0; i < lateRecords; i++) audit.append({ event: { action: 'connection.close' } });
     await cp.stop();
@@ -41,11 +46,18 @@ describe('audit verify: nothing but a restart after the shutdown checkpoint', fu
   };
   const forge = (file: string, action: 'statement.decision' | 'proxy.stop' = 'statement.decision'): void => {
     const audit = new AuditLog({ file, now });
-    audit.append({ event: { action }, db: { query: { text: 'SELECT 2 /* forged */' } }, decision: 'Allow', rule: { name: 'r' } });
+    audit.append({
+      event: { action },
+      db: { query: { text: 'SELECT 2 /* forged */' } },
+      decision: 'Allow',
+      rule: { name: 'r' },
+    });
     audit.close();
   };
-  const verify = (file: string): Promise<FullVerification> => verifyAll([file], { witnessFile, cluster: false, operatorNamespace: 'agentgate-system' });
-  const problems = (v: FullVerification): string => v.chains.flatMap((c) => [...(c.broken ? [c.broken.reason] : []), ...(c.checkpoints?.problems ?? [])]).join('\n');
+  const verify = (file: string): Promise<FullVerification> =>
+    verifyAll([file], { witnessFile, cluster: false, operatorNamespace: 'agentgate-system' });
+  const problems = (v: FullVerification): string =>
+    v.chains.flatMap((c) => [...(c.broken ? [c.broken.reason] : []), ...(c.checkpoints?.problems ?? [])]).join('\n');
 
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'agentgate-shutdown-'));
@@ -69,7 +81,9 @@ describe('audit verify: nothing but a restart after the shutdown checkpoint', fu
     forge(file);
     const v = await verify(file);
     expect(verified(v)).to.equal(false);
-    expect(problems(v)).to.match(/seq 6 \(.*line 6\) \(statement\.decision\) follows the proxy's shutdown \(proxy\.stop seq 4 .*final checkpoint seq 5 .*without a proxy\.start/);
+    expect(problems(v)).to.match(
+      /seq 6 \(.*line 6\) \(statement\.decision\) follows the proxy's shutdown \(proxy\.stop seq 4 .*final checkpoint seq 5 .*without a proxy\.start/,
+    );
   });
 
   it('a forged second proxy.stop after the final checkpoint fails too', async () => {
@@ -91,7 +105,9 @@ describe('audit verify: nothing but a restart after the shutdown checkpoint', fu
     await cp.stop();
     audit.close();
     forge(file);
-    expect(problems(await verify(file))).to.match(/\(statement\.decision\) follows the proxy's shutdown \(proxy\.stop seq 3 .*final checkpoint seq 4/);
+    expect(problems(await verify(file))).to.match(
+      /\(statement\.decision\) follows the proxy's shutdown \(proxy\.stop seq 3 .*final checkpoint seq 4/,
+    );
   });
 
   it('a restart that continues the chain verifies', async () => {

@@ -14,12 +14,34 @@ import { effectiveSearchPath, relationCandidates } from '../../proxy/sql/search-
 import type { Classification } from '../../proxy/sql/types.js';
 import { catalogWith } from '../support/caps-catalog.js';
 
-const target: TargetSpec = { name: 'db', protocol: 'postgres', listen: '127.0.0.1:1', access: 'ReadWrite', upstream: { host: 'h', port: 1, database: 'd', user: 'agent', sslMode: 'disable' }, credentials: { passwordEnv: 'P' } };
-const spec = (rules: PolicySpec['rules']): PolicySpec => ({ mode: 'Enforce', identity: { issuers: [], maxTokenLifetimeSeconds: 900 }, targets: [target], rules, defaultAction: 'Allow' }) as PolicySpec;
+const target: TargetSpec = {
+  name: 'db',
+  protocol: 'postgres',
+  listen: '127.0.0.1:1',
+  access: 'ReadWrite',
+  upstream: { host: 'h', port: 1, database: 'd', user: 'agent', sslMode: 'disable' },
+  credentials: { passwordEnv: 'P' },
+};
+const spec = (rules: PolicySpec['rules']): PolicySpec =>
+  ({
+    mode: 'Enforce',
+    identity: { issuers: [], maxTokenLifetimeSeconds: 900 },
+    targets: [target],
+    rules,
+    defaultAction: 'Allow',
+  }) as PolicySpec;
 
 const catalog = catalogWith({
-  relations: [{ schema: 'public', name: 'orders' }, { schema: 'public', name: 'customers' }, { schema: 'payroll', name: 'salaries' }, { schema: 'pg_catalog', name: 'pg_class' }],
-  functions: [{ schema: 'public', name: 'archive', volatility: 'v' }, { schema: 'public', name: 'pathy', volatility: 's', settings: ['search_path'] }],
+  relations: [
+    { schema: 'public', name: 'orders' },
+    { schema: 'public', name: 'customers' },
+    { schema: 'payroll', name: 'salaries' },
+    { schema: 'pg_catalog', name: 'pg_class' },
+  ],
+  functions: [
+    { schema: 'public', name: 'archive', volatility: 'v' },
+    { schema: 'public', name: 'pathy', volatility: 's', settings: ['search_path'] },
+  ],
   schemas: ['public', 'payroll'],
   searchPath: effectiveSearchPath('"$user", public', 'agent'),
   hiddenWrites: [{ relation: 'public.customers', why: ['on delete cascade foreign key'] }],
@@ -34,7 +56,11 @@ async function one(sql: string, c: Catalog = catalog): Promise<Classification> {
 describe('review10: names through the pinned search_path', () => {
   it('reads a search_path value as PostgreSQL does', () => {
     expect(effectiveSearchPath('"$user", public', 'Agent')).to.deep.equal(['pg_catalog', 'Agent', 'public']);
-    expect(effectiveSearchPath('pg_temp, "My Schema", PUBLIC', 'a')).to.deep.equal(['pg_catalog', 'My Schema', 'public']);
+    expect(effectiveSearchPath('pg_temp, "My Schema", PUBLIC', 'a')).to.deep.equal([
+      'pg_catalog',
+      'My Schema',
+      'public',
+    ]);
     expect(effectiveSearchPath('public, pg_catalog', 'a')).to.deep.equal(['public', 'pg_catalog']);
     expect(effectiveSearchPath('', 'a')).to.deep.equal(['pg_catalog']);
     expect(effectiveSearchPath('"a""b",x', 'a')).to.deep.equal(['pg_catalog', 'a"b', 'x']);
@@ -44,30 +70,60 @@ describe('review10: names through the pinned search_path', () => {
     // "$user" (agent) has no orders table in the snapshot: a migration may have created it since.
     expect(relationCandidates('orders', catalog)).to.deep.equal(['agent.orders', 'public.orders']);
     // A name only outside the path keeps the schemas the snapshot holds it in (fail closed for Deny rules).
-    expect(relationCandidates('salaries', catalog)).to.deep.equal(['agent.salaries', 'public.salaries', 'payroll.salaries']);
+    expect(relationCandidates('salaries', catalog)).to.deep.equal([
+      'agent.salaries',
+      'public.salaries',
+      'payroll.salaries',
+    ]);
     // pg_catalog comes first and its relations do not come and go.
     expect(relationCandidates('pg_class', catalog)).to.deep.equal(['pg_catalog.pg_class']);
-    const late = catalogWith({ relations: [{ schema: 'pg_catalog', name: 'pg_class' }], searchPath: effectiveSearchPath('public, pg_catalog', 'a') });
+    const late = catalogWith({
+      relations: [{ schema: 'pg_catalog', name: 'pg_class' }],
+      searchPath: effectiveSearchPath('public, pg_catalog', 'a'),
+    });
     expect(relationCandidates('pg_class', late)).to.deep.equal(['public.pg_class', 'pg_catalog.pg_class']);
   });
 
   it('a Deny rule on the "$user" schema holds for a table created there after the snapshot', async () => {
-    const e = new PolicyEngine(spec([{ name: 'agent-schema', when: { sql: { tables: ['agent.*'] } }, action: 'Deny' }]));
-    expect(e.decide(await one('DELETE FROM orders WHERE id = 1'), target)).to.include({ rule: 'agent-schema', blocked: true });
+    const e = new PolicyEngine(
+      spec([{ name: 'agent-schema', when: { sql: { tables: ['agent.*'] } }, action: 'Deny' }]),
+    );
+    expect(e.decide(await one('DELETE FROM orders WHERE id = 1'), target)).to.include({
+      rule: 'agent-schema',
+      blocked: true,
+    });
     expect(e.decide(await one('DELETE FROM public.orders WHERE id = 1'), target).blocked).to.equal(false);
   });
 
   it('search_path cannot change by any route, even where the rules allow admin statements', async () => {
-    const e = new PolicyEngine(spec([{ name: 'allow-admin', when: { sql: { effects: ['admin', 'ddl', 'privilege', 'session'] } }, action: 'Allow' }]));
+    const e = new PolicyEngine(
+      spec([
+        { name: 'allow-admin', when: { sql: { effects: ['admin', 'ddl', 'privilege', 'session'] } }, action: 'Allow' },
+      ]),
+    );
     for (const sql of [
-      'SET search_path = payroll, public', 'SET LOCAL search_path TO payroll', "SET SCHEMA 'payroll'", 'SET SESSION "search_path" = payroll',
-      'RESET search_path', "SELECT set_config('search_path', 'payroll', false)", "SELECT pg_catalog.set_config('SEARCH_PATH', 'payroll', true)",
-      "SELECT set_config(lower('SEARCH_PATH'), 'payroll', false)", 'CREATE FUNCTION f() RETURNS int LANGUAGE sql SET search_path = payroll AS $$SELECT 1$$',
-      'ALTER FUNCTION f() SET search_path = payroll', 'ALTER ROLE agent SET search_path = payroll', 'ALTER DATABASE d SET search_path = payroll',
-      'ALTER ROLE agent IN DATABASE d RESET search_path', 'ALTER SYSTEM SET search_path = payroll',
-      "UPDATE pg_settings SET setting = 'payroll' WHERE name = 'search_path'", 'SELECT pathy()',
+      'SET search_path = payroll, public',
+      'SET LOCAL search_path TO payroll',
+      "SET SCHEMA 'payroll'",
+      'SET SESSION "search_path" = payroll',
+      'RESET search_path',
+      "SELECT set_config('search_path', 'payroll', false)",
+      "SELECT pg_catalog.set_config('SEARCH_PATH', 'payroll', true)",
+      "SELECT set_config(lower('SEARCH_PATH'), 'payroll', false)",
+      'CREATE FUNCTION f() RETURNS int LANGUAGE sql SET search_path = payroll AS $$SELECT 1$$',
+      'ALTER FUNCTION f() SET search_path = payroll',
+      'ALTER ROLE agent SET search_path = payroll',
+      'ALTER DATABASE d SET search_path = payroll',
+      'ALTER ROLE agent IN DATABASE d RESET search_path',
+      'ALTER SYSTEM SET search_path = payroll',
+      "UPDATE pg_settings SET setting = 'payroll' WHERE name = 'search_path'",
+      'SELECT pathy()',
     ]) {
-      expect(e.decide(await one(sql), target), sql).to.include({ rule: 'pinned-search-path', action: 'Deny', blocked: true });
+      expect(e.decide(await one(sql), target), sql).to.include({
+        rule: 'pinned-search-path',
+        action: 'Deny',
+        blocked: true,
+      });
     }
     expect(e.decide(await one("SET work_mem = '8MB'"), target).blocked).to.equal(false);
   });
@@ -93,7 +149,7 @@ describe('review10: maxRowsAffected counts what the tag counts, from the parse t
     }
   });
 
-  it('ON CONFLICT DO UPDATE and MERGE actions are the statement\'s own (no nested write), also next to comments that look like writes', async () => {
+  it("ON CONFLICT DO UPDATE and MERGE actions are the statement's own (no nested write), also next to comments that look like writes", async () => {
     for (const sql of [
       "INSERT INTO orders (id, customer_id) VALUES (1, 1) ON CONFLICT (id) DO UPDATE SET status = 'y' -- ( delete",
       "MERGE INTO orders o USING (SELECT 1 AS id) s ON o.id = s.id WHEN MATCHED AND o.status = 'x' THEN DELETE WHEN MATCHED THEN UPDATE SET status = 'm'",
@@ -106,12 +162,20 @@ describe('review10: maxRowsAffected counts what the tag counts, from the parse t
   });
 
   it('a SELECT may write only sequences under the cap', async () => {
-    for (const sql of ["SELECT nextval('orders_id_seq')", "SELECT setval('orders_id_seq', 10)", "SELECT pg_catalog.nextval('orders_id_seq')"]) {
+    for (const sql of [
+      "SELECT nextval('orders_id_seq')",
+      "SELECT setval('orders_id_seq', 10)",
+      "SELECT pg_catalog.nextval('orders_id_seq')",
+    ]) {
       expect(capDecision(await one(sql), limits), sql).to.equal(undefined);
     }
     for (const sql of [
-      'SELECT lo_unlink(oid) FROM pg_largeobject_metadata', 'SELECT pg_catalog.lo_unlink(16401)', "SELECT lo_from_bytea(0, '\\x00')",
-      'SELECT archive()', "SELECT nextval('s'), lo_unlink(1)", 'SELECT 1 FROM orders WHERE archive() IS NULL',
+      'SELECT lo_unlink(oid) FROM pg_largeobject_metadata',
+      'SELECT pg_catalog.lo_unlink(16401)',
+      "SELECT lo_from_bytea(0, '\\x00')",
+      'SELECT archive()',
+      "SELECT nextval('s'), lo_unlink(1)",
+      'SELECT 1 FROM orders WHERE archive() IS NULL',
     ]) {
       expect(capDecision(await one(sql), limits), sql).to.deep.include(refused);
     }
@@ -124,12 +188,25 @@ describe('review10: maxRowsAffected counts what the tag counts, from the parse t
     expect(d!.message).to.contain('public.customers: on delete cascade foreign key');
     expect(capDecision(await one('DELETE FROM orders WHERE id = 4'), limits)).to.equal(undefined);
     expect(capDecision(await one('DELETE FROM public.orders WHERE id = 4'), limits)).to.equal(undefined);
-    expect(capDecision(await one('DELETE FROM invoices WHERE id = 4'), limits)!.message).to.contain('not in the catalog');
-    const unread = catalogWith({ relations: [{ schema: 'public', name: 'orders' }], searchPath: ['pg_catalog', 'public'] });
-    expect(capDecision(await one('DELETE FROM orders WHERE id = 4', unread), limits)!.message).to.contain('could not be read');
+    expect(capDecision(await one('DELETE FROM invoices WHERE id = 4'), limits)!.message).to.contain(
+      'not in the catalog',
+    );
+    const unread = catalogWith({
+      relations: [{ schema: 'public', name: 'orders' }],
+      searchPath: ['pg_catalog', 'public'],
+    });
+    expect(capDecision(await one('DELETE FROM orders WHERE id = 4', unread), limits)!.message).to.contain(
+      'could not be read',
+    );
     // A temporary table with a trigger (some session's) can shadow the unqualified name: refused; qualified, not.
-    const temp = catalogWith({ relations: [{ schema: 'public', name: 'orders' }], searchPath: ['pg_catalog', 'public'], hiddenWrites: [{ relation: 'pg_temp.orders', why: ['trigger t'] }] });
-    expect(capDecision(await one('DELETE FROM orders WHERE id = 4', temp), limits)!.message).to.contain('pg_temp.orders: trigger t');
+    const temp = catalogWith({
+      relations: [{ schema: 'public', name: 'orders' }],
+      searchPath: ['pg_catalog', 'public'],
+      hiddenWrites: [{ relation: 'pg_temp.orders', why: ['trigger t'] }],
+    });
+    expect(capDecision(await one('DELETE FROM orders WHERE id = 4', temp), limits)!.message).to.contain(
+      'pg_temp.orders: trigger t',
+    );
     expect(capDecision(await one('DELETE FROM public.orders WHERE id = 4', temp), limits)).to.equal(undefined);
     // Without the cap nothing changes.
     expect(capDecision(await one('DELETE FROM customers WHERE id = 4'), {})).to.equal(undefined);

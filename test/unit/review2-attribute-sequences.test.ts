@@ -14,15 +14,35 @@ import { qualifiedName } from '../../proxy/sql/relation-args.js';
 import type { Classification } from '../../proxy/sql/types.js';
 import { catalogWith } from '../support/caps-catalog.js';
 
-const target: TargetSpec = { name: 'db', protocol: 'postgres', listen: '127.0.0.1:1', access: 'ReadWrite', upstream: { host: 'h', port: 1, database: 'd', user: 'agent', sslMode: 'disable' }, credentials: { passwordEnv: 'P' } };
+const target: TargetSpec = {
+  name: 'db',
+  protocol: 'postgres',
+  listen: '127.0.0.1:1',
+  access: 'ReadWrite',
+  upstream: { host: 'h', port: 1, database: 'd', user: 'agent', sslMode: 'disable' },
+  credentials: { passwordEnv: 'P' },
+};
 const policy = new PolicyEngine({
-  mode: 'Enforce', identity: { issuers: [], maxTokenLifetimeSeconds: 900 }, targets: [target], defaultAction: 'Allow',
-  rules: [{ name: 'no-payroll', when: { sql: { tables: ['payroll.*'] } }, action: 'Deny' }, { name: 'no-unknown', when: { sql: { effects: ['unknown'] } }, action: 'Deny' }],
+  mode: 'Enforce',
+  identity: { issuers: [], maxTokenLifetimeSeconds: 900 },
+  targets: [target],
+  defaultAction: 'Allow',
+  rules: [
+    { name: 'no-payroll', when: { sql: { tables: ['payroll.*'] } }, action: 'Deny' },
+    { name: 'no-unknown', when: { sql: { effects: ['unknown'] } }, action: 'Deny' },
+  ],
 } as PolicySpec);
 
 const catalog = catalogWith({
-  relations: [{ schema: 'public', name: 'customers' }, { schema: 'public', name: 'orders' }, { schema: 'payroll', name: 'run_seq' }],
-  functions: [{ schema: 'public', name: 'purge_orders', volatility: 'v' }, { schema: 'public', name: 'shout', volatility: 'v' }],
+  relations: [
+    { schema: 'public', name: 'customers' },
+    { schema: 'public', name: 'orders' },
+    { schema: 'payroll', name: 'run_seq' },
+  ],
+  functions: [
+    { schema: 'public', name: 'purge_orders', volatility: 'v' },
+    { schema: 'public', name: 'shout', volatility: 'v' },
+  ],
   schemas: ['public', 'payroll'],
   rowFunctions: ['purge_orders', 'to_jsonb', 'row_to_json', 'concat', 'max'],
 });
@@ -51,7 +71,12 @@ describe('review10b: attribute notation is a call on the whole row', () => {
   });
 
   it('a whole-row builtin (or aggregate) by attribute notation is a whole-row read', async () => {
-    for (const sql of ['SELECT c.row_to_json FROM customers c', 'SELECT customers.to_jsonb FROM customers', 'SELECT c.concat FROM customers c', 'SELECT c.max FROM customers c']) {
+    for (const sql of [
+      'SELECT c.row_to_json FROM customers c',
+      'SELECT customers.to_jsonb FROM customers',
+      'SELECT c.concat FROM customers c',
+      'SELECT c.max FROM customers c',
+    ]) {
       const c = await one(sql);
       expect(c.reads?.wholeRow, sql).to.equal(true);
       expect(c.effects, sql).to.not.include('unknown');
@@ -94,7 +119,7 @@ describe('review10b: relations named by a string (sequence functions)', () => {
       ["SELECT nextval('payroll.run_seq')", 'write'],
       ["SELECT pg_catalog.nextval('payroll.run_seq'::regclass)", 'write'],
       ["SELECT nextval('payroll.run_seq'::text::regclass)", 'write'],
-      ["SELECT currval(' \"payroll\" . RUN_SEQ ')", 'read'],
+      ['SELECT currval(\' "payroll" . RUN_SEQ \')', 'read'],
       ["SELECT 1 FROM orders WHERE id = nextval('payroll.run_seq')", 'write'],
     ] as const) {
       const c = await one(sql);
@@ -106,7 +131,12 @@ describe('review10b: relations named by a string (sequence functions)', () => {
   });
 
   it('a relation that is not a string literal is unknown (fail closed)', async () => {
-    for (const sql of ['SELECT nextval(16401)', "SELECT setval(s.name, 1) FROM (SELECT 'payroll.run_seq' AS name) s", "SELECT nextval('payroll.' || 'run_seq')", "SELECT nextval('a.b.c.d')"]) {
+    for (const sql of [
+      'SELECT nextval(16401)',
+      "SELECT setval(s.name, 1) FROM (SELECT 'payroll.run_seq' AS name) s",
+      "SELECT nextval('payroll.' || 'run_seq')",
+      "SELECT nextval('a.b.c.d')",
+    ]) {
       const c = await one(sql);
       expect(c.effects, sql).to.include('unknown');
       expect(c.reasons.join(' '), sql).to.match(/cannot tell which relation/);

@@ -11,7 +11,14 @@ async function refusal(sql: string, audit = false) {
 
 describe('planner statistics are refused whatever the policy', () => {
   it('every statistics relation, qualified or not, in subqueries too; blocked only in mode Enforce', async () => {
-    for (const sql of ['SELECT most_common_vals FROM pg_stats', 'SELECT * FROM pg_catalog.pg_statistic', 'SELECT 1 FROM pg_stats_ext', 'SELECT 1 FROM pg_stats_ext_exprs', 'SELECT 1 FROM pg_statistic_ext_data', 'SELECT (SELECT histogram_bounds::text FROM pg_stats LIMIT 1)']) {
+    for (const sql of [
+      'SELECT most_common_vals FROM pg_stats',
+      'SELECT * FROM pg_catalog.pg_statistic',
+      'SELECT 1 FROM pg_stats_ext',
+      'SELECT 1 FROM pg_stats_ext_exprs',
+      'SELECT 1 FROM pg_statistic_ext_data',
+      'SELECT (SELECT histogram_bounds::text FROM pg_stats LIMIT 1)',
+    ]) {
       const d = await refusal(sql);
       expect(d, sql).to.include({ action: 'Deny', rule: 'planner-statistics', blocked: true });
     }

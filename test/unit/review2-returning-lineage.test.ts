@@ -17,9 +17,10 @@ describe('lineage: PostgreSQL 18 RETURNING old/new are whole rows of the target'
       'UPDATE customers SET name = name RETURNING WITH (OLD AS o, NEW AS n) n',
       'DELETE FROM customers RETURNING WITH (OLD AS gone) row_to_json(gone)',
       'MERGE INTO customers c USING (SELECT 2 AS id) v ON c.id = v.id WHEN MATCHED THEN UPDATE SET name = c.name RETURNING old',
-      "INSERT INTO customers (id) VALUES (2) ON CONFLICT (id) DO UPDATE SET name = customers.name RETURNING old",
+      'INSERT INTO customers (id) VALUES (2) ON CONFLICT (id) DO UPDATE SET name = customers.name RETURNING old',
       'WITH u AS (UPDATE customers SET name = name RETURNING new AS r) SELECT r FROM u',
-    ]) expect(await wholeRow(sql), sql).to.equal(true);
+    ])
+      expect(await wholeRow(sql), sql).to.equal(true);
     expect(await wholeRow('UPDATE customers SET name = name RETURNING new.name, old.id')).to.equal(false);
   });
 });

@@ -10,7 +10,10 @@ import type { Classification } from '../../proxy/sql/types.js';
 
 /** The built-in functions, plus the tables these statements write (none with triggers, rules or cascades). */
 const catalog = catalogWith({
-  relations: [{ schema: 'public', name: 'orders' }, { schema: 'public', name: 'customers' }],
+  relations: [
+    { schema: 'public', name: 'orders' },
+    { schema: 'public', name: 'customers' },
+  ],
   searchPath: ['pg_catalog', 'public'],
   hiddenWrites: [],
 });
@@ -33,7 +36,11 @@ spec:
 describe('runtime caps', () => {
   describe('policy schema', () => {
     it('accepts the three limits', () => {
-      const { policy: p } = parsePolicyText(policy('{maxRowsAffected: 0, maxRowsReturned: 100, maxStatementSeconds: 30}'), 'inline', '/tmp');
+      const { policy: p } = parsePolicyText(
+        policy('{maxRowsAffected: 0, maxRowsReturned: 100, maxStatementSeconds: 30}'),
+        'inline',
+        '/tmp',
+      );
       expect(p.spec.runtimeLimits).to.deep.equal({ maxRowsAffected: 0, maxRowsReturned: 100, maxStatementSeconds: 30 });
     });
     for (const [limits, path] of [
@@ -83,14 +90,25 @@ describe('runtime caps', () => {
       'CALL archive_orders()',
     ]) {
       it(`refused (uncountable): ${sql}`, async () => {
-        expect(capDecision(await one(sql), limits)).to.deep.include({ action: 'Deny', rule: 'limits-max-rows-affected', blocked: true });
+        expect(capDecision(await one(sql), limits)).to.deep.include({
+          action: 'Deny',
+          rule: 'limits-max-rows-affected',
+          blocked: true,
+        });
       });
     }
   });
 
   it('maxStatementSeconds: changing statement_timeout is refused whatever the rules say', async () => {
-    for (const sql of ['SET statement_timeout = 0', 'RESET statement_timeout', "SELECT set_config('statement_timeout', '0', true)", 'SET LOCAL "statement_timeout" TO 0']) {
-      expect(capDecision(await one(sql), { maxStatementSeconds: 5 }), sql).to.deep.include({ rule: 'limits-statement-timeout' });
+    for (const sql of [
+      'SET statement_timeout = 0',
+      'RESET statement_timeout',
+      "SELECT set_config('statement_timeout', '0', true)",
+      'SET LOCAL "statement_timeout" TO 0',
+    ]) {
+      expect(capDecision(await one(sql), { maxStatementSeconds: 5 }), sql).to.deep.include({
+        rule: 'limits-statement-timeout',
+      });
     }
     expect(capDecision(await one('SET work_mem = 1024'), { maxStatementSeconds: 5 })).to.equal(undefined);
   });

@@ -27,7 +27,6 @@ const DS = 'http://www.w3.org/2000/09/xmldsig#';
 const IDP = 'https://idp.example/saml';
 const SP = 'https://agentgate.example/sp';
 
- 
 type Dom = any;
 const parse = (xml: string): Dom => new xmldom.DOMParser().parseFromString(xml, 'text/xml');
 const serialize = (n: Dom): string => new xmldom.XMLSerializer().serializeToString(n);
@@ -43,8 +42,16 @@ describe('SAML subject tokens at the token exchange (saml15)', function () {
   let trigger: TriggerIssuerSpec;
   const replay = new ReplayCache(1000, () => clock);
   const policy = (): AgentAccessPolicy => ({
-    apiVersion: 'agentgate.dev/v1alpha1', kind: 'AgentAccessPolicy', metadata: { name: 'billing-agent', namespace: 'agents' },
-    spec: { mode: 'Enforce', subjects: { serviceAccounts: [{ name: 'billing-agent' }] }, identity: { issuers: [], maxTokenLifetimeSeconds: 900, triggerIssuers: [trigger] }, targets: [], defaultAction: 'Deny' },
+    apiVersion: 'agentgate.dev/v1alpha1',
+    kind: 'AgentAccessPolicy',
+    metadata: { name: 'billing-agent', namespace: 'agents' },
+    spec: {
+      mode: 'Enforce',
+      subjects: { serviceAccounts: [{ name: 'billing-agent' }] },
+      identity: { issuers: [], maxTokenLifetimeSeconds: 900, triggerIssuers: [trigger] },
+      targets: [],
+      defaultAction: 'Deny',
+    },
   });
   const acs = (): string => `${ex.url}/token`;
   const refused = async (xml: string, reason: RegExp): Promise<void> => {
@@ -73,27 +80,41 @@ describe('SAML subject tokens at the token exchange (saml15)', function () {
 
   describe('accepted', () => {
     it('a signed assertion from samlify: the run token names the person, the IdP, the groups, and lives no longer than the assertion', async () => {
-      const claims = await accepted(await idp.assertion({ nameId: 'alice@example.com', groups: ['dba', 'eng'], lifetimeSeconds: 120 }));
-      expect(claims).to.include({ sub: 'alice@example.com', triggered_by_iss: IDP, triggered_by_email: 'alice@example.com' });
+      const claims = await accepted(
+        await idp.assertion({ nameId: 'alice@example.com', groups: ['dba', 'eng'], lifetimeSeconds: 120 }),
+      );
+      expect(claims).to.include({
+        sub: 'alice@example.com',
+        triggered_by_iss: IDP,
+        triggered_by_email: 'alice@example.com',
+      });
       expect(claims.triggered_by_groups).to.deep.equal(['dba', 'eng']);
       expect((claims.exp as number) - Math.floor(clock / 1000)).to.be.at.most(121);
     });
     it('a whole Response (assertion and Response signed) is accepted too', async () => {
       await accepted(await idp.response({}, { assertion: true, response: true }));
     });
-    it('the IdP\'s metadata file instead of inline certificates; nameAttribute names the person', async () => {
+    it("the IdP's metadata file instead of inline certificates; nameAttribute names the person", async () => {
       const file = join(dir, 'idp-metadata.xml');
       writeFileSync(file, idp.metadata);
       trigger = { issuer: IDP, audiences: [SP], saml: { metadataFile: file, nameAttribute: 'uid' } };
-      const claims = await accepted(await idp.assertion({ nameId: 'opaque-123', nameIdFormat: 'urn:oasis:names:tc:SAML:2.0:nameid-format:persistent', attributes: { uid: ['alice'] } }));
+      const claims = await accepted(
+        await idp.assertion({
+          nameId: 'opaque-123',
+          nameIdFormat: 'urn:oasis:names:tc:SAML:2.0:nameid-format:persistent',
+          attributes: { uid: ['alice'] },
+        }),
+      );
       expect(claims.sub).to.equal('alice');
       expect(claims).to.not.have.property('triggered_by_groups');
     });
   });
 
   describe('IdP metadata from a URL', () => {
-    it('the signing certificate comes from the IdP\'s metadata URL; a fetch that fails with nothing kept refuses', async () => {
-      const server = http.createServer((req, res) => (req.url === '/metadata' ? res.end(idp.metadata) : (res.statusCode = 404, res.end())));
+    it("the signing certificate comes from the IdP's metadata URL; a fetch that fails with nothing kept refuses", async () => {
+      const server = http.createServer((req, res) =>
+        req.url === '/metadata' ? res.end(idp.metadata) : ((res.statusCode = 404), res.end()),
+      );
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
       const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
       try {
@@ -109,11 +130,14 @@ describe('SAML subject tokens at the token exchange (saml15)', function () {
       let now = 0;
       let calls = 0;
       let up = true;
-      const cache = new MetadataCache(async () => {
-        calls++;
-        if (!up) throw new Error('down');
-        return `v${calls}`;
-      }, () => now);
+      const cache = new MetadataCache(
+        async () => {
+          calls++;
+          if (!up) throw new Error('down');
+          return `v${calls}`;
+        },
+        () => now,
+      );
       expect(await cache.text('https://idp/m')).to.equal('v1');
       now = 9 * 60_000;
       expect(await cache.text('https://idp/m')).to.equal('v1');
@@ -123,7 +147,10 @@ describe('SAML subject tokens at the token exchange (saml15)', function () {
       expect(await cache.text('https://idp/m')).to.equal('v1');
       expect(calls).to.equal(2);
       now = 25 * 3600_000;
-      await cache.text('https://idp/m').then(() => expect.fail('stale metadata served'), (e: Error) => expect(e.message).to.contain('down'));
+      await cache.text('https://idp/m').then(
+        () => expect.fail('stale metadata served'),
+        (e: Error) => expect(e.message).to.contain('down'),
+      );
       expect(metadataUrlError('http://idp.example/metadata')).to.contain('must be https');
       expect(metadataUrlError('https://idp.example/metadata')).to.equal(undefined);
     });
@@ -140,7 +167,10 @@ describe('SAML subject tokens at the token exchange (saml15)', function () {
       await refused(serialize(doc), /assertion itself is not signed/);
     });
     it('an assertion signed by another key (its own certificate in KeyInfo) is refused', async () => {
-      await refused(await evilIdp.assertion({ nameId: 'admin@example.com' }), /does not verify with the certificates configured/);
+      await refused(
+        await evilIdp.assertion({ nameId: 'admin@example.com' }),
+        /does not verify with the certificates configured/,
+      );
     });
     it('a value changed after signing is refused', async () => {
       const doc = parse(await idp.assertion({ nameId: 'bob@example.com' }));
@@ -149,7 +179,12 @@ describe('SAML subject tokens at the token exchange (saml15)', function () {
     });
     it('SHA-1 and a second Reference are refused', async () => {
       const xml = await idp.assertion();
-      await refused(xml.replace('xmldsig-more#rsa-sha256', 'xmldsig#rsa-sha1').replace('http://www.w3.org/2001/04/xmldsig-more#rsa-sha1', 'http://www.w3.org/2000/09/xmldsig#rsa-sha1'), /signature algorithm .* is not accepted/);
+      await refused(
+        xml
+          .replace('xmldsig-more#rsa-sha256', 'xmldsig#rsa-sha1')
+          .replace('http://www.w3.org/2001/04/xmldsig-more#rsa-sha1', 'http://www.w3.org/2000/09/xmldsig#rsa-sha1'),
+        /signature algorithm .* is not accepted/,
+      );
       const doc = parse(xml);
       const ref = first(doc, DS, 'Reference');
       ref.parentNode.appendChild(ref.cloneNode(true));
@@ -245,7 +280,10 @@ describe('SAML subject tokens at the token exchange (saml15)', function () {
     });
     it('a bare assertion wrapped in a foreign element, and an assertion moved out of the SAML namespace', async () => {
       const a = await idp.assertion();
-      await refused(`<x:Envelope xmlns:x="urn:evil">${a}</x:Envelope>`, /alone or as a direct child of a samlp:Response/);
+      await refused(
+        `<x:Envelope xmlns:x="urn:evil">${a}</x:Envelope>`,
+        /alone or as a direct child of a samlp:Response/,
+      );
       await refused(a.replaceAll('urn:oasis:names:tc:SAML:2.0:assertion', 'urn:evil'), /not in the SAML 2.0 namespace/);
     });
   });
@@ -253,7 +291,10 @@ describe('SAML subject tokens at the token exchange (saml15)', function () {
   describe('document tricks', () => {
     it('a comment inside the NameID (alice@example.com<!---->.evil.com) is refused', async () => {
       const xml = await idp.assertion({ nameId: 'alice@example.com.evil.com' });
-      await refused(xml.replace('alice@example.com.evil.com', 'alice@example.com<!---->.evil.com'), /XML comments are not accepted/);
+      await refused(
+        xml.replace('alice@example.com.evil.com', 'alice@example.com<!---->.evil.com'),
+        /XML comments are not accepted/,
+      );
     });
     it('duplicate IDs are refused', async () => {
       const doc = parse(await idp.response({}, { assertion: true, response: true }));
@@ -268,9 +309,16 @@ describe('SAML subject tokens at the token exchange (saml15)', function () {
     it('a repeated subject_token or subject_token_type is a bad request, not a crash', async () => {
       const actor = await ex.actorToken();
       const body = `grant_type=${encodeURIComponent('urn:ietf:params:oauth:grant-type:token-exchange')}&subject_token=a&subject_token=b&subject_token_type=${encodeURIComponent(SAML2_TOKEN_TYPE)}&actor_token=${actor}`;
-      const res = await fetch(`${ex.url}/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
+      const res = await fetch(`${ex.url}/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body,
+      });
       expect(res.status).to.equal(400);
-      expect(await res.json()).to.deep.include({ error: 'invalid_request', error_description: 'subject_token must be given once, as a string' });
+      expect(await res.json()).to.deep.include({
+        error: 'invalid_request',
+        error_description: 'subject_token must be given once, as a string',
+      });
     });
     it('a subject token that is not base64url, or not XML, is refused', async () => {
       const r = await ex.exchange('<saml:Assertion/>', SAML2_TOKEN_TYPE);
@@ -285,8 +333,14 @@ describe('SAML subject tokens at the token exchange (saml15)', function () {
       trigger = { ...trigger, issuer: 'https://other-idp.example' };
       await refused(await idp.assertion(), /not a SAML trigger issuer of this policy/);
       trigger = { issuer: IDP, audiences: [SP], saml: { certificates: [idp.certPem] } };
-      await refused(await idp.assertion({ audience: 'https://another-sp.example' }), /audience .* is not https:\/\/agentgate.example\/sp/);
-      await refused(await idp.assertion({ recipient: 'https://another-sp.example/acs' }), /Recipient "https:\/\/another-sp.example\/acs" is not/);
+      await refused(
+        await idp.assertion({ audience: 'https://another-sp.example' }),
+        /audience .* is not https:\/\/agentgate.example\/sp/,
+      );
+      await refused(
+        await idp.assertion({ recipient: 'https://another-sp.example/acs' }),
+        /Recipient "https:\/\/another-sp.example\/acs" is not/,
+      );
     });
     it('NotBefore and NotOnOrAfter hold, with the configured clock skew (injected clock)', async () => {
       const xml = await idp.assertion({ lifetimeSeconds: 300 });
@@ -313,11 +367,16 @@ describe('SAML subject tokens at the token exchange (saml15)', function () {
       await refused(xml, /already exchanged \(replay\)/);
     });
     it('attributes the issuer does not name are not read (IdPs send empty ones); empty group values carry nothing', async () => {
-      const claims = await accepted(await idp.assertion({ groups: ['dba', ''], attributes: { department: [''], title: ['  '] } }));
+      const claims = await accepted(
+        await idp.assertion({ groups: ['dba', ''], attributes: { department: [''], title: ['  '] } }),
+      );
       expect(claims.triggered_by_groups).to.deep.equal(['dba']);
     });
     it('a group name longer than the run token carries is refused', async () => {
-      await refused(await idp.assertion({ groups: ['x'.repeat(257)] }), /attribute groups must be a list of group names \(1-256 characters each\)/);
+      await refused(
+        await idp.assertion({ groups: ['x'.repeat(257)] }),
+        /attribute groups must be a list of group names \(1-256 characters each\)/,
+      );
     });
     it('too many groups are refused, not cut (a rule may deny by group)', async () => {
       await refused(await idp.assertion({ groups: Array.from({ length: 300 }, (_, i) => `g${i}`) }), /more than 256/);
@@ -352,15 +411,58 @@ describe('SAML subject tokens at the token exchange (saml15)', function () {
   });
 
   describe('policy', () => {
-    const doc = (t: unknown): unknown => ({ ...policy(), spec: { ...policy().spec, identity: { issuers: [{ issuer: 'https://i.example', audiences: ['agentgate'], jwksFile: 'x' }], maxTokenLifetimeSeconds: 900, triggerIssuers: [t] }, targets: [{ name: 'db', protocol: 'postgres', listen: '127.0.0.1:15432', upstream: { host: 'h', port: 5432, database: 'd', user: 'u', sslMode: 'disable' }, credentials: { passwordEnv: 'P' } }] } });
+    const doc = (t: unknown): unknown => ({
+      ...policy(),
+      spec: {
+        ...policy().spec,
+        identity: {
+          issuers: [{ issuer: 'https://i.example', audiences: ['agentgate'], jwksFile: 'x' }],
+          maxTokenLifetimeSeconds: 900,
+          triggerIssuers: [t],
+        },
+        targets: [
+          {
+            name: 'db',
+            protocol: 'postgres',
+            listen: '127.0.0.1:15432',
+            upstream: { host: 'h', port: 5432, database: 'd', user: 'u', sslMode: 'disable' },
+            credentials: { passwordEnv: 'P' },
+          },
+        ],
+      },
+    });
     it('a SAML trigger issuer validates; one with both jwksUri and saml, a bad certificate, or groupsClaim does not', () => {
-      validatePolicy(doc({ issuer: IDP, audiences: [SP], saml: { certificates: [idp.certPem], groupsAttribute: 'groups', clockSkewSeconds: 30 } }));
-      expect(() => validatePolicy(doc({ issuer: IDP, audiences: [SP], jwksUri: 'https://x', saml: { certificates: [idp.certPem] } }))).to.throw(/exactly one of jwksFile, jwksUri or saml/);
-      expect(() => validatePolicy(doc({ issuer: IDP, audiences: [SP], saml: { certificates: ['bm90IGEgY2VydA=='] } }))).to.throw(/not an X.509 certificate/);
-      expect(() => validatePolicy(doc({ issuer: IDP, audiences: [SP], groupsClaim: 'groups', saml: { certificates: [idp.certPem] } }))).to.throw(/saml.groupsAttribute/);
-      expect(() => validatePolicy(doc({ issuer: IDP, audiences: [SP], saml: { certificates: [idp.certPem], clockSkewSeconds: 3600 } }))).to.throw(/clockSkewSeconds/);
+      validatePolicy(
+        doc({
+          issuer: IDP,
+          audiences: [SP],
+          saml: { certificates: [idp.certPem], groupsAttribute: 'groups', clockSkewSeconds: 30 },
+        }),
+      );
+      expect(() =>
+        validatePolicy(
+          doc({ issuer: IDP, audiences: [SP], jwksUri: 'https://x', saml: { certificates: [idp.certPem] } }),
+        ),
+      ).to.throw(/exactly one of jwksFile, jwksUri or saml/);
+      expect(() =>
+        validatePolicy(doc({ issuer: IDP, audiences: [SP], saml: { certificates: ['bm90IGEgY2VydA=='] } })),
+      ).to.throw(/not an X.509 certificate/);
+      expect(() =>
+        validatePolicy(
+          doc({ issuer: IDP, audiences: [SP], groupsClaim: 'groups', saml: { certificates: [idp.certPem] } }),
+        ),
+      ).to.throw(/saml.groupsAttribute/);
+      expect(() =>
+        validatePolicy(
+          doc({ issuer: IDP, audiences: [SP], saml: { certificates: [idp.certPem], clockSkewSeconds: 3600 } }),
+        ),
+      ).to.throw(/clockSkewSeconds/);
       const twice = doc({ issuer: IDP, audiences: [SP], saml: { certificates: [idp.certPem] } }) as AgentAccessPolicy;
-      twice.spec.identity.triggerIssuers!.push({ issuer: IDP, audiences: [SP], saml: { certificates: [evilIdp.certPem] } });
+      twice.spec.identity.triggerIssuers!.push({
+        issuer: IDP,
+        audiences: [SP],
+        saml: { certificates: [evilIdp.certPem] },
+      });
       expect(() => validatePolicy(twice)).to.throw(/another SAML trigger issuer has entity ID/);
     });
   });

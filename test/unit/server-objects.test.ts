@@ -76,7 +76,17 @@ describe('ServerObjects: the proxy sees prepared statements and portals as the s
     const o = new ServerObjects();
     const a = {};
     o.expect(a, { ns: 'statement', name: 'p', value: stmt('OLD') });
-    const cls = (text: string, extra: Partial<Classification>): Classification => ({ text, kind: 'X', effects: [], tables: [], functions: [], unboundedWrite: false, liftsReadOnly: false, reasons: [], ...extra });
+    const cls = (text: string, extra: Partial<Classification>): Classification => ({
+      text,
+      kind: 'X',
+      effects: [],
+      tables: [],
+      functions: [],
+      unboundedWrite: false,
+      liftsReadOnly: false,
+      reasons: [],
+      ...extra,
+    });
     const steps = [cls('DEALLOCATE p', { deallocates: 'p' }), cls('NEW', { prepares: 'p' }), cls('EXECUTE p', {})];
     const scope = new QueryScope(o);
     scope.after(steps[0]!);

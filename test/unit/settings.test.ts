@@ -60,17 +60,21 @@ describe('session settings table', () => {
       "CREATE FUNCTION f() RETURNS int LANGUAGE sql SET client_encoding = 'SJIS' AS 'SELECT 1'",
       "CREATE PROCEDURE p() LANGUAGE sql SET standard_conforming_strings = off AS 'SELECT 1'",
       "ALTER FUNCTION f() SET client_encoding = 'SJIS'",
-      "ALTER ROLE agent SET default_transaction_read_only = off",
+      'ALTER ROLE agent SET default_transaction_read_only = off',
       "ALTER DATABASE billing SET client_encoding = 'SJIS'",
     ]) {
       const c = await one(sql);
       expect(c.effects, sql).to.include('admin');
       expect(c.liftsReadOnly, sql).to.equal(true);
-      expect(c.reasons.join(' '), sql).to.match(/client_encoding|standard_conforming_strings|default_transaction_read_only/);
+      expect(c.reasons.join(' '), sql).to.match(
+        /client_encoding|standard_conforming_strings|default_transaction_read_only/,
+      );
     }
     expect((await one("ALTER FUNCTION f() SET work_mem = '8MB'")).effects).to.not.include('admin');
-    expect((await one("ALTER FUNCTION f() SET search_path = public")).settings).to.include('search_path');
-    expect((await one("CREATE FUNCTION g() RETURNS int LANGUAGE sql SET log_statement = 'none' AS 'SELECT 1'")).effects).to.include('admin');
+    expect((await one('ALTER FUNCTION f() SET search_path = public')).settings).to.include('search_path');
+    expect(
+      (await one("CREATE FUNCTION g() RETURNS int LANGUAGE sql SET log_statement = 'none' AS 'SELECT 1'")).effects,
+    ).to.include('admin');
   });
 
   it('calling a function with a SET clause gets the verdict of its settings', async () => {
@@ -95,13 +99,25 @@ describe('session settings table', () => {
     expect((await cls('SELECT plain()')).effects).to.deep.equal(['read']);
     expect((await cls('SELECT pathy()')).settings).to.include('search_path');
     // With a user function named set_config, an unqualified call may reach it (search_path): the catalog decides.
-    const shadow = new CatalogSnapshot({ functions: [{ schema: 'pg_catalog', name: 'set_config', volatility: 'v' }, { schema: 'public', name: 'set_config', volatility: 'v' }], relations: [] });
+    const shadow = new CatalogSnapshot({
+      functions: [
+        { schema: 'pg_catalog', name: 'set_config', volatility: 'v' },
+        { schema: 'public', name: 'set_config', volatility: 'v' },
+      ],
+      relations: [],
+    });
     const r = await explainSql("SELECT set_config('application_name', 'x', false)", shadow);
     expect(r.ok && r.statements[0]!.effects).to.include('unknown');
   });
 
   it('a non-literal setting name and writes to pg_settings fail closed', async () => {
-    for (const sql of ["SELECT set_config(lower('X'), 'y', false)", "SELECT set_config(new_value => 'SJIS', setting_name => 'client_encoding', is_local => false)", 'SELECT set_config($1, $2, false)', "UPDATE pg_settings SET setting = 'SJIS' WHERE name = 'client_encoding'", "UPDATE pg_catalog.pg_settings SET setting = 'off' WHERE name = 'standard_conforming_strings'"]) {
+    for (const sql of [
+      "SELECT set_config(lower('X'), 'y', false)",
+      "SELECT set_config(new_value => 'SJIS', setting_name => 'client_encoding', is_local => false)",
+      'SELECT set_config($1, $2, false)',
+      "UPDATE pg_settings SET setting = 'SJIS' WHERE name = 'client_encoding'",
+      "UPDATE pg_catalog.pg_settings SET setting = 'off' WHERE name = 'standard_conforming_strings'",
+    ]) {
       const c = await one(sql);
       expect(c.effects, sql).to.include('admin');
       expect(c.liftsReadOnly, sql).to.equal(true);
@@ -109,7 +125,12 @@ describe('session settings table', () => {
   });
 
   it('RESET ALL, SET SESSION CHARACTERISTICS ... READ WRITE and SET TRANSACTION READ WRITE lift the read-only guard', async () => {
-    for (const sql of ['RESET ALL', 'SET SESSION CHARACTERISTICS AS TRANSACTION READ WRITE', 'SET TRANSACTION READ WRITE', 'BEGIN READ WRITE']) {
+    for (const sql of [
+      'RESET ALL',
+      'SET SESSION CHARACTERISTICS AS TRANSACTION READ WRITE',
+      'SET TRANSACTION READ WRITE',
+      'BEGIN READ WRITE',
+    ]) {
       expect((await one(sql)).liftsReadOnly, sql).to.equal(true);
     }
     expect((await one('SET TRANSACTION ISOLATION LEVEL SERIALIZABLE')).liftsReadOnly).to.equal(false);
@@ -122,22 +143,48 @@ describe('session settings table', () => {
   });
 
   it('startup parameters: harmless ones are forwarded, anything else is refused', () => {
-    expect(checkStartupParams({ user: 'a', database: 'b', DateStyle: 'ISO', extra_float_digits: '3', client_encoding: 'SJIS' }).forward).to.deep.equal({ DateStyle: 'ISO', extra_float_digits: '3' });
-    for (const k of ['log_min_messages', 'session_authorization', 'role', 'standard_conforming_strings', 'pgaudit.log', 'whatever']) {
+    expect(
+      checkStartupParams({
+        user: 'a',
+        database: 'b',
+        DateStyle: 'ISO',
+        extra_float_digits: '3',
+        client_encoding: 'SJIS',
+      }).forward,
+    ).to.deep.equal({ DateStyle: 'ISO', extra_float_digits: '3' });
+    for (const k of [
+      'log_min_messages',
+      'session_authorization',
+      'role',
+      'standard_conforming_strings',
+      'pgaudit.log',
+      'whatever',
+    ]) {
       expect(() => checkStartupParams({ user: 'a', [k]: 'x' }), k).to.throw(/not allowed/);
     }
   });
 });
 
 describe('session invariants', () => {
-  const startup: [string, string][] = [['client_encoding', 'UTF8'], ['standard_conforming_strings', 'on'], ['session_authorization', 'agent'], ['is_superuser', 'off'], ['default_transaction_read_only', 'off'], ['application_name', 'x']];
+  const startup: [string, string][] = [
+    ['client_encoding', 'UTF8'],
+    ['standard_conforming_strings', 'on'],
+    ['session_authorization', 'agent'],
+    ['is_superuser', 'off'],
+    ['default_transaction_read_only', 'off'],
+    ['application_name', 'x'],
+  ];
 
   it('pins the encoding, string conformance, and who the session is as the server reported at startup', () => {
     const inv = new SessionInvariants({ access: 'ReadWrite' }, startup);
     expect(inv.checkAll(startup)).to.equal(undefined);
     expect(inv.check('client_encoding', 'UTF8')).to.equal(undefined);
     expect(inv.check('client_encoding', 'utf-8')).to.equal(undefined);
-    expect(inv.check('client_encoding', 'SJIS')).to.deep.equal({ setting: 'client_encoding', expected: 'UTF8', actual: 'SJIS' });
+    expect(inv.check('client_encoding', 'SJIS')).to.deep.equal({
+      setting: 'client_encoding',
+      expected: 'UTF8',
+      actual: 'SJIS',
+    });
     expect(inv.check('standard_conforming_strings', 'off')?.setting).to.equal('standard_conforming_strings');
     expect(inv.check('session_authorization', 'postgres')?.expected).to.equal('agent');
     expect(inv.check('is_superuser', 'on')?.expected).to.equal('off');

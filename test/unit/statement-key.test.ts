@@ -5,7 +5,9 @@ describe('statement fingerprint key (PostgreSQL lexical rules)', () => {
   const key = (s: string): string | undefined => statementKey(s)?.key;
 
   it('normalizes literals by kind and keeps structure', () => {
-    expect(key('SELECT abalance FROM pgbench_accounts WHERE aid = 42')).to.equal(key('SELECT abalance FROM pgbench_accounts WHERE aid = 9'));
+    expect(key('SELECT abalance FROM pgbench_accounts WHERE aid = 42')).to.equal(
+      key('SELECT abalance FROM pgbench_accounts WHERE aid = 9'),
+    );
     expect(key("SELECT 'a'")).to.not.equal(key('SELECT 1'));
     expect(key("SELECT B'101'")).to.not.equal(key("SELECT '101'"));
     expect(key('SELECT * FROM t WHERE a = $1')).to.not.equal(key('SELECT * FROM t WHERE a = $2'));

@@ -41,7 +41,10 @@ describe('token lifetime cap counted from now (iat in the future)', () => {
 
   before(async () => {
     key = await ensureDevKey(dir);
-    verifier = new TokenVerifier({ issuers: [{ issuer, audiences: ['agentgate'], jwksFile: key.jwksFile }], maxTokenLifetimeSeconds: 900 }, { now: () => now });
+    verifier = new TokenVerifier(
+      { issuers: [{ issuer, audiences: ['agentgate'], jwksFile: key.jwksFile }], maxTokenLifetimeSeconds: 900 },
+      { now: () => now },
+    );
   });
 
   it('refuses a token whose iat is in the future, even when exp − iat is within the cap', async () => {
@@ -55,17 +58,23 @@ describe('token lifetime cap counted from now (iat in the future)', () => {
     expect(tokenTimeError({ iat: now + 5, exp: now + 5 + 900 }, now, 5, 900)).to.equal(undefined);
     expect(tokenTimeError({ iat: now, exp: now + 910 }, now, 5, 900)).to.match(/lifetime 910s exceeds/);
     expect(tokenTimeError({ iat: now - 100, exp: now + 906 }, now, 5, 900)).to.match(/lifetime 1006s exceeds/);
-    expect(tokenTimeError({ exp: now + 906 }, now, 5, 900)).to.match(/valid for 906s from now, more than the policy's maximum lifetime of 900s/);
+    expect(tokenTimeError({ exp: now + 906 }, now, 5, 900)).to.match(
+      /valid for 906s from now, more than the policy's maximum lifetime of 900s/,
+    );
   });
 
   it('allows the usual clock skew, and keeps the cap on exp − iat', async () => {
     const p = await verifier.verify(await sign({ iat: now + 3, exp: now + 3 + 900 }));
     expect(p.sub).to.equal('agent-1');
-    expect(await refusal(await sign({ iat: now - 100, exp: now + 850 }))).to.match(/lifetime 950s exceeds the policy's maximum of 900s/);
+    expect(await refusal(await sign({ iat: now - 100, exp: now + 850 }))).to.match(
+      /lifetime 950s exceeds the policy's maximum of 900s/,
+    );
     expect(await verifier.verify(await sign({ iat: now - 100, exp: now + 700 }))).to.include({ sub: 'agent-1' });
   });
 
   it('a token with a future nbf and iat is still refused (nbf), as before', async () => {
-    expect(await refusal(await sign({ iat: now + 3600, nbf: now + 3600, exp: now + 3600 + 600 }))).to.match(/not yet valid|iat/);
+    expect(await refusal(await sign({ iat: now + 3600, nbf: now + 3600, exp: now + 3600 + 600 }))).to.match(
+      /not yet valid|iat/,
+    );
   });
 });
