@@ -65,8 +65,14 @@ export class McpPolicyEngine {
     if (m.resources && (f.uri === undefined || !m.resources.some((g) => globMatch(g, f.uri!)))) return false;
     if (m.prompts && (f.prompt === undefined || !m.prompts.some((g) => globMatch(g, f.prompt!)))) return false;
     for (const c of m.arguments ?? []) {
-      const found = f.arguments ? selectValues(compileJsonPath(c.path), f.arguments) : [];
-      if (!valuesMatch(c, found.length ? found.map(jsonText) : undefined, unclear)) return false;
+      const found = (f.arguments ? selectValues(compileJsonPath(c.path), f.arguments) : []).map(jsonText);
+      // A pattern sees the text as sent; the server resolves `..` first, so a value with such a segment
+      // cannot be decided by a pattern (`/data/public/*` would admit `/data/public/../secret`).
+      if (c.pattern !== undefined && found.some(leavesDirectory)) {
+        if (!unclear) return false;
+        continue;
+      }
+      if (!valuesMatch(c, found.length ? found : undefined, unclear)) return false;
     }
     if (m.cel !== undefined) {
       let ok: boolean;
@@ -79,6 +85,11 @@ export class McpPolicyEngine {
     }
     return true;
   }
+}
+
+/** A path with a `..` segment (either separator): where it leads is the server's resolution, not its text. */
+function leavesDirectory(v: string): boolean {
+  return v.split(/[/\\]/).includes('..');
 }
 
 function celRequest(f: McpCallFacts, p: PrincipalFacts): McpCelRequest {
