@@ -70,6 +70,8 @@ const DEFAULTS = {
 /** Error code of a call refused by policy where the message has no result to carry it (resources, prompts). */
 const POLICY_DENIED = -32001;
 const MAX_SESSIONS_PER_TARGET = 256;
+/** Each session is a server process or upstream connection: one principal may not hold them all. */
+const MAX_SESSIONS_PER_PRINCIPAL = 16;
 /** A session without a request for this long is closed (with its server process); clients rarely send DELETE. */
 const IDLE_SESSION_MS = 15 * 60 * 1000;
 
@@ -80,6 +82,8 @@ interface Listener {
   address?: { host: string; port: number };
   fingerprints: ToolFingerprints;
   sessions: Map<string, Session>;
+  /** Initializes being served, per principal (their sessions are not in `sessions` yet). */
+  opening: Map<string, number>;
   reaper?: NodeJS.Timeout;
 }
 
@@ -149,7 +153,14 @@ export class McpTargets {
       joinDuplicateHeaders: false,
     });
     server.maxConnections = 1024;
-    const l: Listener = { spec, server, limits, fingerprints: new ToolFingerprints(), sessions: new Map() };
+    const l: Listener = {
+      spec,
+      server,
+      limits,
+      fingerprints: new ToolFingerprints(),
+      sessions: new Map(),
+      opening: new Map(),
+    };
     server.on('request', (req: IncomingMessage, res: ServerResponse) => {
       void this.handle(l, req, res).catch((e: Error) => {
         this.o.log?.('error', 'mcp request failed', { error: e.message });
@@ -313,10 +324,22 @@ export class McpTargets {
           ErrorCode.InternalError,
           `target ${spec.name} has ${MAX_SESSIONS_PER_TARGET} open MCP sessions; close one first`,
         );
+      const who = `${principal.iss}\n${principal.sub}`;
+      let held = l.opening.get(who) ?? 0;
+      for (const x of l.sessions.values()) if (`${x.principal.iss}\n${x.principal.sub}` === who) held++;
+      if (held >= MAX_SESSIONS_PER_PRINCIPAL)
+        return refuse(
+          429,
+          ErrorCode.InvalidRequest,
+          `${principal.sub} has ${MAX_SESSIONS_PER_PRINCIPAL} open MCP sessions on target ${spec.name}; close one (DELETE) first`,
+        );
+      l.opening.set(who, (l.opening.get(who) ?? 0) + 1);
       try {
         s = await this.open(l, spec, principal, client);
         opened = true;
       } catch (e) {
+        if (l.opening.get(who) === 1) l.opening.delete(who);
+        else l.opening.set(who, l.opening.get(who)! - 1);
         const message = `the MCP server could not be reached: ${(e as Error).message}`;
         this.o.gate.protocolEvent('protocol.error', { target: spec.name, connectionId, client, message });
         return jsonRpcError(res, 502, ErrorCode.InternalError, message);
@@ -335,6 +358,12 @@ export class McpTargets {
     } finally {
       s.active--;
       s.lastUsed = Date.now();
+      if (opened) {
+        const who = `${principal.iss}\n${principal.sub}`;
+        const n = l.opening.get(who)! - 1;
+        if (n > 0) l.opening.set(who, n);
+        else l.opening.delete(who);
+      }
       // An initialize the transport refused leaves no session: its server process goes too.
       if (opened && !(s.transport.sessionId && l.sessions.get(s.transport.sessionId) === s)) await this.close(l, s);
     }
