@@ -24,15 +24,26 @@ export class McpPolicyEngine {
   }
 
   /** Whether a tool could be called at all by this principal: tools/list shows the agent only those. */
-  toolListed(tool: string, target: McpTargetSpec, _principal: PrincipalFacts): boolean {
+  toolListed(tool: string, target: McpTargetSpec, principal: PrincipalFacts): boolean {
+    return this.listed('tools', tool, target, principal);
+  }
+
+  /** Whether a prompt could be got at all by this principal: prompts/list shows the agent only those. */
+  promptListed(prompt: string, target: McpTargetSpec, principal: PrincipalFacts): boolean {
+    return this.listed('prompts', prompt, target, principal);
+  }
+
+  private listed(kind: 'tools' | 'prompts', name: string, target: McpTargetSpec, _principal: PrincipalFacts): boolean {
     for (const rule of this.spec.rules ?? []) {
       const when = rule.when;
       if (when?.sql || when?.http) continue;
       if (when?.targets && !when.targets.includes(target.name)) continue;
       const m = when?.mcp;
-      if (m && (m.resources || m.prompts)) continue;
-      if (m?.tools && !m.tools.some((g) => globMatch(g, tool))) continue;
-      // A rule with conditions on the arguments (or CEL) decides only some calls of the tool: the tool stays listed.
+      // A rule about the other kinds of MCP call does not decide this one.
+      if (m && (m.resources || (kind === 'tools' ? m.prompts : m.tools))) continue;
+      const globs = m?.[kind];
+      if (globs && !globs.some((g) => globMatch(g, name))) continue;
+      // A rule with conditions on the arguments (or CEL) decides only some calls: the name stays listed.
       if (m?.arguments || m?.cel !== undefined || when?.triggeredBy) {
         if (rule.action !== 'Deny') return true;
         continue;

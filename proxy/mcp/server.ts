@@ -534,9 +534,17 @@ export class McpTargets {
       });
     }
     if (upstream.getServerCapabilities()?.prompts) {
-      server.setRequestHandler(ListPromptsRequestSchema, async (r, extra) =>
-        this.masker(spec()).mask(await upstream.listPrompts(r.params, { signal: extra.signal })),
-      );
+      server.setRequestHandler(ListPromptsRequestSchema, async (r, extra) => {
+        const t = spec();
+        const p = principalOf(extra);
+        const list = await upstream.listPrompts(r.params, { signal: extra.signal });
+        const engine = this.o.gate.engine();
+        const facts = { sub: p.sub, iss: p.iss, ...(p.triggeredBy ? { triggeredBy: p.triggeredBy.sub } : {}) };
+        return this.masker(t).mask({
+          ...list,
+          prompts: list.prompts.filter((x) => engine.promptListed(x.name, t, facts)),
+        });
+      });
       server.setRequestHandler(GetPromptRequestSchema, async (r, extra) => {
         const t = spec();
         return this.gated(
