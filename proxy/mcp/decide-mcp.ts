@@ -73,7 +73,12 @@ export class McpPolicyEngine {
     if (!m) return true;
     const unclear = rule.action !== 'Allow';
     if (m.tools && (f.tool === undefined || !m.tools.some((g) => globMatch(g, f.tool!)))) return false;
-    if (m.resources && (f.uri === undefined || !m.resources.some((g) => globMatch(g, f.uri!)))) return false;
+    if (m.resources) {
+      // Deny and RequireApproval rules match either form of the URI, Allow rules need both.
+      const forms = f.uri === undefined ? [] : uriForms(f.uri);
+      const one = (u: string): boolean => m.resources!.some((g) => globMatch(g, u));
+      if (!forms.length || !(unclear ? forms.some(one) : forms.every(one))) return false;
+    }
     if (m.prompts && (f.prompt === undefined || !m.prompts.some((g) => globMatch(g, f.prompt!)))) return false;
     for (const c of m.arguments ?? []) {
       const found = (f.arguments ? selectValues(compileJsonPath(c.path), f.arguments) : []).map(jsonText);
@@ -101,6 +106,20 @@ export class McpPolicyEngine {
 /** A path with a `..` segment (either separator): where it leads is the server's resolution, not its text. */
 function leavesDirectory(v: string): boolean {
   return v.split(/[/\\]/).includes('..');
+}
+
+/**
+ * A URI as sent and as servers built on the SDK look it up (`new URL(uri).href`: scheme lower-cased,
+ * `.` and `..` segments resolved), so `DEMO://x/./secret` is the `demo://x/secret` a rule names.
+ */
+function uriForms(uri: string): string[] {
+  let parsed: string | undefined;
+  try {
+    parsed = new URL(uri).href;
+  } catch {
+    // not a URL: the text as sent is all there is
+  }
+  return parsed === undefined || parsed === uri ? [uri] : [uri, parsed];
 }
 
 function celRequest(f: McpCallFacts, p: PrincipalFacts): McpCelRequest {
