@@ -46,6 +46,7 @@ import type { PolicyRuntime } from '../policy/runtime.js';
 import type { McpTargetSpec } from '../../shared/contract/policy-types.js';
 import type { McpGate, McpGateRequest } from './gate.js';
 import { callFacts } from './mcp-facts.js';
+import { jsonDepth, MAX_JSON_DEPTH } from './json-depth.js';
 import { McpResultMasker } from './result-masker.js';
 import { toolFingerprint, ToolFingerprints } from './tool-fingerprints.js';
 import { upstreamClient, upstreamTransport } from './upstream.js';
@@ -289,6 +290,12 @@ export class McpTargets {
       } catch {
         return refuse(400, ErrorCode.ParseError, 'Parse error: the message is not JSON; it was not forwarded');
       }
+      if (jsonDepth(text) > MAX_JSON_DEPTH)
+        return refuse(
+          400,
+          ErrorCode.InvalidRequest,
+          `the message is nested more than ${MAX_JSON_DEPTH} levels deep; it was not forwarded`,
+        );
       if (hasDuplicateKeys(text))
         return refuse(
           400,
