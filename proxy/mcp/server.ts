@@ -7,7 +7,9 @@
  * call before it goes upstream, blocks tools whose definition changed, and masks what comes back.
  */
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import https from 'node:https';
 import type net from 'node:net';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
@@ -143,7 +145,7 @@ export class McpTargets {
 
   private async listen(spec: McpTargetSpec): Promise<void> {
     const limits = { ...DEFAULTS, ...spec.limits };
-    const server = http.createServer({
+    const options: http.ServerOptions = {
       maxHeaderSize: limits.maxHeaderBytes,
       requestTimeout: limits.requestTimeoutSeconds * 1000,
       headersTimeout: Math.min(limits.requestTimeoutSeconds * 1000, 10_000),
@@ -152,7 +154,16 @@ export class McpTargets {
       requireHostHeader: true,
       insecureHTTPParser: false,
       joinDuplicateHeaders: false,
-    });
+    };
+    // `tls` is what lets a listener leave loopback: the agent's token never crosses the network in clear.
+    const r = this.o.resolvePath ?? ((p: string) => p);
+    const server = spec.tls
+      ? https.createServer({
+          ...options,
+          key: readFileSync(r(spec.tls.keyFile)),
+          cert: readFileSync(r(spec.tls.certFile)),
+        })
+      : http.createServer(options);
     server.maxConnections = 1024;
     const l: Listener = {
       spec,
