@@ -5,6 +5,7 @@
  * condition cannot be decided (a CEL error, arguments that are not an object), it matches Deny and
  * RequireApproval rules and never Allow rules.
  */
+import { posix } from 'node:path';
 import { triggeredByMatches, type Decision, type TriggeringPerson } from '../gate/decide.js';
 import { globMatch } from '../../shared/policy-language/glob.js';
 import type { Action, McpTargetSpec, PolicySpec, RuleSpec } from '../../shared/contract/policy-types.js';
@@ -82,13 +83,18 @@ export class McpPolicyEngine {
     if (m.prompts && (f.prompt === undefined || !m.prompts.some((g) => globMatch(g, f.prompt!)))) return false;
     for (const c of m.arguments ?? []) {
       const found = (f.arguments ? selectValues(compileJsonPath(c.path), f.arguments) : []).map(jsonText);
-      // A pattern sees the text as sent; the server resolves `..` first, so a value with such a segment
-      // cannot be decided by a pattern (`/data/public/*` would admit `/data/public/../secret`).
-      if (c.pattern !== undefined && found.some(leavesDirectory)) {
+      if (c.pattern === undefined) {
+        if (!valuesMatch(c, found.length ? found : undefined, unclear)) return false;
+        continue;
+      }
+      // A pattern sees the text as sent, the server the path it resolves: a value whose resolution the
+      // proxy cannot know is undecidable, and otherwise both forms are matched (see pathForms).
+      if (found.some((v) => undecidablePath(v, c.pattern!))) {
         if (!unclear) return false;
         continue;
       }
-      if (!valuesMatch(c, found.length ? found : undefined, unclear)) return false;
+      const forms = found.flatMap(pathForms);
+      if (!valuesMatch(c, forms.length ? forms : undefined, unclear)) return false;
     }
     if (m.cel !== undefined) {
       let ok: boolean;
@@ -103,9 +109,25 @@ export class McpPolicyEngine {
   }
 }
 
-/** A path with a `..` segment (either separator): where it leads is the server's resolution, not its text. */
-function leavesDirectory(v: string): boolean {
-  return v.split(/[/\\]/).includes('..');
+/**
+ * A value as sent and, where it is a path, as a server resolves it (`//`, `.` and `..` folded), so
+ * `/data//secret` is the `/data/secret*` a Deny rule names. Deny and RequireApproval rules match
+ * either form, Allow rules need both.
+ */
+function pathForms(v: string): string[] {
+  if (!v.includes('/')) return [v];
+  const n = posix.normalize(v);
+  return n === v ? [v] : [v, n];
+}
+
+/**
+ * Whether a pattern cannot decide a path: one still climbing out with `..` once folded (either
+ * separator), or, against an absolute pattern, one the server resolves against its home (`~`) or its
+ * working directory (relative). Such a value matches Deny and RequireApproval rules, never Allow rules.
+ */
+function undecidablePath(v: string, pattern: string): boolean {
+  if (posix.normalize(v).split(/[/\\]/).includes('..')) return true;
+  return pattern.startsWith('/') && !v.startsWith('/');
 }
 
 /**

@@ -79,3 +79,65 @@ describe('rev13: MCP argument conditions on paths', function () {
       expect(text(r)).to.contain('agentgate');
     });
 });
+
+describe('rev13: a Deny pattern on a path sees the path as the server resolves it', function () {
+  this.timeout(60_000);
+  let s: HttpStack;
+  let dir: string;
+  let client: Client;
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'agentgate-rev13-'));
+    writeFileSync(join(dir, 'secret.txt'), 'the launch code is 0000\n');
+    writeFileSync(join(dir, 'notes.txt'), 'hello\n');
+    s = await startHttpStack({
+      targets: [
+        {
+          name: 'files',
+          protocol: 'mcp',
+          listen: '127.0.0.1:1',
+          // The server expands ~ to its HOME: here the shared directory, as a user's home often is.
+          upstream: { command: bin('mcp-server-filesystem'), args: [dir], env: [{ name: 'HOME', value: dir }] },
+        },
+      ],
+      rules: [
+        {
+          name: 'no-secrets',
+          when: { mcp: { tools: ['read_text_file'], arguments: [{ path: '$.path', pattern: `${dir}/secret*` }] } },
+          action: 'Deny',
+        },
+      ],
+      defaultAction: 'Allow',
+    });
+    const transport = new StreamableHTTPClientTransport(new URL(`${s.url('files')}/mcp`), {
+      requestInit: { headers: { authorization: `Bearer ${await s.token('agent-rev13')}` } },
+    });
+    client = new Client({ name: 'rev13', version: '1' });
+    await client.connect(transport);
+  });
+  after(async () => {
+    await client?.close();
+    await s?.stop();
+  });
+
+  it('another file is read', async () => {
+    const r = (await client.callTool({
+      name: 'read_text_file',
+      arguments: { path: `${dir}/notes.txt` },
+    })) as CallToolResult;
+    expect(text(r)).to.contain('hello');
+  });
+
+  for (const path of [
+    (d: string) => `${d}//secret.txt`,
+    (d: string) => `${d}/./secret.txt`,
+    (d: string) => `${d}/x/../secret.txt`,
+    () => '~/secret.txt',
+    () => 'secret.txt',
+  ])
+    it(`refuses ${path('<dir>')}`, async () => {
+      const r = (await client.callTool({ name: 'read_text_file', arguments: { path: path(dir) } })) as CallToolResult;
+      expect(text(r)).to.not.contain('launch code');
+      expect(r.isError).to.equal(true);
+    });
+});
