@@ -5,6 +5,7 @@
  * condition cannot be decided (a CEL error, arguments that are not an object), it matches Deny and
  * RequireApproval rules and never Allow rules.
  */
+import { posix } from 'node:path';
 import { triggeredByMatches, type Decision, type TriggeringPerson } from '../gate/decide.js';
 import { globMatch } from '../../shared/policy-language/glob.js';
 import type { Action, McpTargetSpec, PolicySpec, RuleSpec } from '../../shared/contract/policy-types.js';
@@ -24,15 +25,26 @@ export class McpPolicyEngine {
   }
 
   /** Whether a tool could be called at all by this principal: tools/list shows the agent only those. */
-  toolListed(tool: string, target: McpTargetSpec, _principal: PrincipalFacts): boolean {
+  toolListed(tool: string, target: McpTargetSpec, principal: PrincipalFacts): boolean {
+    return this.listed('tools', tool, target, principal);
+  }
+
+  /** Whether a prompt could be got at all by this principal: prompts/list shows the agent only those. */
+  promptListed(prompt: string, target: McpTargetSpec, principal: PrincipalFacts): boolean {
+    return this.listed('prompts', prompt, target, principal);
+  }
+
+  private listed(kind: 'tools' | 'prompts', name: string, target: McpTargetSpec, _principal: PrincipalFacts): boolean {
     for (const rule of this.spec.rules ?? []) {
       const when = rule.when;
       if (when?.sql || when?.http) continue;
       if (when?.targets && !when.targets.includes(target.name)) continue;
       const m = when?.mcp;
-      if (m && (m.resources || m.prompts)) continue;
-      if (m?.tools && !m.tools.some((g) => globMatch(g, tool))) continue;
-      // A rule with conditions on the arguments (or CEL) decides only some calls of the tool: the tool stays listed.
+      // A rule about the other kinds of MCP call does not decide this one.
+      if (m && (m.resources || (kind === 'tools' ? m.prompts : m.tools))) continue;
+      const globs = m?.[kind];
+      if (globs && !globs.some((g) => globMatch(g, name))) continue;
+      // A rule with conditions on the arguments (or CEL) decides only some calls: the name stays listed.
       if (m?.arguments || m?.cel !== undefined || when?.triggeredBy) {
         if (rule.action !== 'Deny') return true;
         continue;
@@ -62,11 +74,27 @@ export class McpPolicyEngine {
     if (!m) return true;
     const unclear = rule.action !== 'Allow';
     if (m.tools && (f.tool === undefined || !m.tools.some((g) => globMatch(g, f.tool!)))) return false;
-    if (m.resources && (f.uri === undefined || !m.resources.some((g) => globMatch(g, f.uri!)))) return false;
+    if (m.resources) {
+      // Deny and RequireApproval rules match either form of the URI, Allow rules need both.
+      const forms = f.uri === undefined ? [] : uriForms(f.uri);
+      const one = (u: string): boolean => m.resources!.some((g) => globMatch(g, u));
+      if (!forms.length || !(unclear ? forms.some(one) : forms.every(one))) return false;
+    }
     if (m.prompts && (f.prompt === undefined || !m.prompts.some((g) => globMatch(g, f.prompt!)))) return false;
     for (const c of m.arguments ?? []) {
-      const found = f.arguments ? selectValues(compileJsonPath(c.path), f.arguments) : [];
-      if (!valuesMatch(c, found.length ? found.map(jsonText) : undefined, unclear)) return false;
+      const found = (f.arguments ? selectValues(compileJsonPath(c.path), f.arguments) : []).map(jsonText);
+      if (c.pattern === undefined) {
+        if (!valuesMatch(c, found.length ? found : undefined, unclear)) return false;
+        continue;
+      }
+      // A pattern sees the text as sent, the server the path it resolves: a value whose resolution the
+      // proxy cannot know is undecidable, and otherwise both forms are matched (see pathForms).
+      if (found.some((v) => undecidablePath(v, c.pattern!))) {
+        if (!unclear) return false;
+        continue;
+      }
+      const forms = found.flatMap(pathForms);
+      if (!valuesMatch(c, forms.length ? forms : undefined, unclear)) return false;
     }
     if (m.cel !== undefined) {
       let ok: boolean;
@@ -79,6 +107,41 @@ export class McpPolicyEngine {
     }
     return true;
   }
+}
+
+/**
+ * A value as sent and, where it is a path, as a server resolves it (`//`, `.` and `..` folded), so
+ * `/data//secret` is the `/data/secret*` a Deny rule names. Deny and RequireApproval rules match
+ * either form, Allow rules need both.
+ */
+function pathForms(v: string): string[] {
+  if (!v.includes('/')) return [v];
+  const n = posix.normalize(v);
+  return n === v ? [v] : [v, n];
+}
+
+/**
+ * Whether a pattern cannot decide a path: one still climbing out with `..` once folded (either
+ * separator), or, against an absolute pattern, one the server resolves against its home (`~`) or its
+ * working directory (relative). Such a value matches Deny and RequireApproval rules, never Allow rules.
+ */
+function undecidablePath(v: string, pattern: string): boolean {
+  if (posix.normalize(v).split(/[/\\]/).includes('..')) return true;
+  return pattern.startsWith('/') && !v.startsWith('/');
+}
+
+/**
+ * A URI as sent and as servers built on the SDK look it up (`new URL(uri).href`: scheme lower-cased,
+ * `.` and `..` segments resolved), so `DEMO://x/./secret` is the `demo://x/secret` a rule names.
+ */
+function uriForms(uri: string): string[] {
+  let parsed: string | undefined;
+  try {
+    parsed = new URL(uri).href;
+  } catch {
+    // not a URL: the text as sent is all there is
+  }
+  return parsed === undefined || parsed === uri ? [uri] : [uri, parsed];
 }
 
 function celRequest(f: McpCallFacts, p: PrincipalFacts): McpCelRequest {

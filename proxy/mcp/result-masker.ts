@@ -25,12 +25,12 @@ export class McpResultMasker {
   /** A result object (tools/call, resources/read, prompts/get), masked in place of a copy. */
   mask<T>(result: T): T {
     if (!this.active) return result;
-    const r = { ...(result as Record<string, unknown>) };
+    const r = this.others(result, ['content', 'contents', 'messages', 'structuredContent', 'description']);
     if (Array.isArray(r.content)) r.content = r.content.map((c) => this.block(c));
     if (Array.isArray(r.contents)) r.contents = r.contents.map((c) => this.resource(c));
     if (Array.isArray(r.messages))
       r.messages = r.messages.map((m: Record<string, unknown>) => ({
-        ...m,
+        ...this.others(m, ['content']),
         content: Array.isArray(m.content) ? m.content.map((c) => this.block(c)) : this.block(m.content),
       }));
     if (r.structuredContent !== undefined) r.structuredContent = this.jsonValue(r.structuredContent);
@@ -38,20 +38,24 @@ export class McpResultMasker {
     return r as T;
   }
 
+  /** A copy whose fields other than `handled` (and `type`) are masked as JSON: `_meta`, extra keys, names. */
+  private others(o: unknown, handled: string[]): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(o as Record<string, unknown>))
+      out[k] = handled.includes(k) || k === 'type' ? v : this.jsonValue(v);
+    return out;
+  }
+
   private block(c: unknown): unknown {
     if (!c || typeof c !== 'object') return c;
-    const b = { ...(c as Record<string, unknown>) };
+    const b = c as Record<string, unknown>;
     switch (b.type) {
       case 'text':
-        return { ...b, text: this.maybeJson(String(b.text ?? '')) };
+        return { ...this.others(b, ['text']), text: this.maybeJson(String(b.text ?? '')) };
       case 'resource':
-        return { ...b, resource: this.resource(b.resource) };
+        return { ...this.others(b, ['resource']), resource: this.resource(b.resource) };
       case 'resource_link':
-        return {
-          ...b,
-          ...(typeof b.uri === 'string' ? { uri: this.text(b.uri) } : {}),
-          ...(typeof b.description === 'string' ? { description: this.text(b.description) } : {}),
-        };
+        return this.others(b, []);
       default:
         // image, audio and anything unknown: not inspectable.
         this.count++;
@@ -61,7 +65,7 @@ export class McpResultMasker {
 
   private resource(c: unknown): unknown {
     if (!c || typeof c !== 'object') return c;
-    const r = { ...(c as Record<string, unknown>) };
+    const r = this.others(c, ['text', 'blob']);
     if (typeof r.text === 'string') return { ...r, text: this.maybeJson(r.text) };
     if (typeof r.blob === 'string') {
       this.count++;
@@ -86,6 +90,7 @@ export class McpResultMasker {
   }
 
   private jsonValue(v: unknown): unknown {
+    if (v === undefined) return v;
     const m = this.json.maskText(JSON.stringify(v));
     this.count += m.count;
     return JSON.parse(m.text) as unknown;

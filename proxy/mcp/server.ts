@@ -7,7 +7,9 @@
  * call before it goes upstream, blocks tools whose definition changed, and masks what comes back.
  */
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import https from 'node:https';
 import type net from 'node:net';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
@@ -46,6 +48,7 @@ import type { PolicyRuntime } from '../policy/runtime.js';
 import type { McpTargetSpec } from '../../shared/contract/policy-types.js';
 import type { McpGate, McpGateRequest } from './gate.js';
 import { callFacts } from './mcp-facts.js';
+import { jsonDepth, MAX_JSON_DEPTH } from './json-depth.js';
 import { McpResultMasker } from './result-masker.js';
 import { toolFingerprint, ToolFingerprints } from './tool-fingerprints.js';
 import { upstreamClient, upstreamTransport } from './upstream.js';
@@ -70,6 +73,8 @@ const DEFAULTS = {
 /** Error code of a call refused by policy where the message has no result to carry it (resources, prompts). */
 const POLICY_DENIED = -32001;
 const MAX_SESSIONS_PER_TARGET = 256;
+/** Each session is a server process or upstream connection: one principal may not hold them all. */
+const MAX_SESSIONS_PER_PRINCIPAL = 16;
 /** A session without a request for this long is closed (with its server process); clients rarely send DELETE. */
 const IDLE_SESSION_MS = 15 * 60 * 1000;
 
@@ -80,6 +85,8 @@ interface Listener {
   address?: { host: string; port: number };
   fingerprints: ToolFingerprints;
   sessions: Map<string, Session>;
+  /** Initializes being served, per principal (their sessions are not in `sessions` yet). */
+  opening: Map<string, number>;
   reaper?: NodeJS.Timeout;
 }
 
@@ -138,7 +145,7 @@ export class McpTargets {
 
   private async listen(spec: McpTargetSpec): Promise<void> {
     const limits = { ...DEFAULTS, ...spec.limits };
-    const server = http.createServer({
+    const options: http.ServerOptions = {
       maxHeaderSize: limits.maxHeaderBytes,
       requestTimeout: limits.requestTimeoutSeconds * 1000,
       headersTimeout: Math.min(limits.requestTimeoutSeconds * 1000, 10_000),
@@ -147,9 +154,25 @@ export class McpTargets {
       requireHostHeader: true,
       insecureHTTPParser: false,
       joinDuplicateHeaders: false,
-    });
+    };
+    // `tls` is what lets a listener leave loopback: the agent's token never crosses the network in clear.
+    const r = this.o.resolvePath ?? ((p: string) => p);
+    const server = spec.tls
+      ? https.createServer({
+          ...options,
+          key: readFileSync(r(spec.tls.keyFile)),
+          cert: readFileSync(r(spec.tls.certFile)),
+        })
+      : http.createServer(options);
     server.maxConnections = 1024;
-    const l: Listener = { spec, server, limits, fingerprints: new ToolFingerprints(), sessions: new Map() };
+    const l: Listener = {
+      spec,
+      server,
+      limits,
+      fingerprints: new ToolFingerprints(),
+      sessions: new Map(),
+      opening: new Map(),
+    };
     server.on('request', (req: IncomingMessage, res: ServerResponse) => {
       void this.handle(l, req, res).catch((e: Error) => {
         this.o.log?.('error', 'mcp request failed', { error: e.message });
@@ -278,6 +301,12 @@ export class McpTargets {
       } catch {
         return refuse(400, ErrorCode.ParseError, 'Parse error: the message is not JSON; it was not forwarded');
       }
+      if (jsonDepth(text) > MAX_JSON_DEPTH)
+        return refuse(
+          400,
+          ErrorCode.InvalidRequest,
+          `the message is nested more than ${MAX_JSON_DEPTH} levels deep; it was not forwarded`,
+        );
       if (hasDuplicateKeys(text))
         return refuse(
           400,
@@ -313,10 +342,22 @@ export class McpTargets {
           ErrorCode.InternalError,
           `target ${spec.name} has ${MAX_SESSIONS_PER_TARGET} open MCP sessions; close one first`,
         );
+      const who = `${principal.iss}\n${principal.sub}`;
+      let held = l.opening.get(who) ?? 0;
+      for (const x of l.sessions.values()) if (`${x.principal.iss}\n${x.principal.sub}` === who) held++;
+      if (held >= MAX_SESSIONS_PER_PRINCIPAL)
+        return refuse(
+          429,
+          ErrorCode.InvalidRequest,
+          `${principal.sub} has ${MAX_SESSIONS_PER_PRINCIPAL} open MCP sessions on target ${spec.name}; close one (DELETE) first`,
+        );
+      l.opening.set(who, (l.opening.get(who) ?? 0) + 1);
       try {
         s = await this.open(l, spec, principal, client);
         opened = true;
       } catch (e) {
+        if (l.opening.get(who) === 1) l.opening.delete(who);
+        else l.opening.set(who, l.opening.get(who)! - 1);
         const message = `the MCP server could not be reached: ${(e as Error).message}`;
         this.o.gate.protocolEvent('protocol.error', { target: spec.name, connectionId, client, message });
         return jsonRpcError(res, 502, ErrorCode.InternalError, message);
@@ -335,6 +376,12 @@ export class McpTargets {
     } finally {
       s.active--;
       s.lastUsed = Date.now();
+      if (opened) {
+        const who = `${principal.iss}\n${principal.sub}`;
+        const n = l.opening.get(who)! - 1;
+        if (n > 0) l.opening.set(who, n);
+        else l.opening.delete(who);
+      }
       // An initialize the transport refused leaves no session: its server process goes too.
       if (opened && !(s.transport.sessionId && l.sessions.get(s.transport.sessionId) === s)) await this.close(l, s);
     }
@@ -505,9 +552,17 @@ export class McpTargets {
       });
     }
     if (upstream.getServerCapabilities()?.prompts) {
-      server.setRequestHandler(ListPromptsRequestSchema, async (r, extra) =>
-        this.masker(spec()).mask(await upstream.listPrompts(r.params, { signal: extra.signal })),
-      );
+      server.setRequestHandler(ListPromptsRequestSchema, async (r, extra) => {
+        const t = spec();
+        const p = principalOf(extra);
+        const list = await upstream.listPrompts(r.params, { signal: extra.signal });
+        const engine = this.o.gate.engine();
+        const facts = { sub: p.sub, iss: p.iss, ...(p.triggeredBy ? { triggeredBy: p.triggeredBy.sub } : {}) };
+        return this.masker(t).mask({
+          ...list,
+          prompts: list.prompts.filter((x) => engine.promptListed(x.name, t, facts)),
+        });
+      });
       server.setRequestHandler(GetPromptRequestSchema, async (r, extra) => {
         const t = spec();
         return this.gated(

@@ -29,6 +29,13 @@ export function mcpTargetErrors(t: McpTargetSpec, i: number): PolicyError[] {
       errors.push({ path: `${at}.upstream.url`, message: 'must be http or https' });
     if (url && (url.username || url.password || url.hash))
       errors.push({ path: `${at}.upstream.url`, message: 'may not carry credentials or a fragment (use credentials)' });
+    // The MCP client's fetch trusts the system store and checks the URL's host name.
+    for (const k of ['caFile', 'serverName'] as const)
+      if (u[k] !== undefined)
+        errors.push({
+          path: `${at}.upstream.${k}`,
+          message: 'not supported for mcp targets yet: the server is verified against system CAs and the URL host',
+        });
   }
   if (u.command !== undefined) {
     for (const k of ['transport', 'caFile', 'serverName'] as const)

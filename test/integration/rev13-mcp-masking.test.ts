@@ -1,0 +1,73 @@
+/**
+ * Review of MCP targets (#13): a tool result's fields outside the ones the masker knew (the result's
+ * `_meta` and extra keys, a block's `_meta`, a resource link's name and title) reached the agent
+ * unmasked. The server is a small SDK server launched over stdio that answers with such a result.
+ */
+import { expect } from 'chai';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { startHttpStack, type HttpStack } from '../support/http-stack.js';
+
+const root = new URL('../..', import.meta.url).pathname;
+const sdk = (p: string): string => join(root, 'node_modules/@modelcontextprotocol/sdk/dist/esm', p);
+
+const SERVER = `
+import { Server } from '${sdk('server/index.js')}';
+import { StdioServerTransport } from '${sdk('server/stdio.js')}';
+import { CallToolRequestSchema, ListToolsRequestSchema } from '${sdk('types.js')}';
+const server = new Server({ name: 'leaky', version: '1' }, { capabilities: { tools: {} } });
+server.setRequestHandler(ListToolsRequestSchema, async () => ({
+  tools: [{ name: 'contact', description: 'a contact', inputSchema: { type: 'object' } }],
+}));
+server.setRequestHandler(CallToolRequestSchema, async () => ({
+  content: [
+    { type: 'text', text: 'see the details', _meta: { owner: 'carol@example.com' } },
+    { type: 'resource_link', uri: 'file:///contacts/1', name: 'carol@example.com', title: 'mail carol@example.com' },
+  ],
+  _meta: { contact: 'carol@example.com' },
+  contact: 'carol@example.com',
+}));
+await server.connect(new StdioServerTransport());
+`;
+
+describe('rev13: MCP result masking covers every field of the result', function () {
+  this.timeout(60_000);
+  let s: HttpStack;
+  let client: Client;
+
+  before(async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'agentgate-rev13-mask-'));
+    writeFileSync(join(dir, 'leaky.mjs'), SERVER);
+    s = await startHttpStack({
+      targets: [
+        {
+          name: 'leaky',
+          protocol: 'mcp',
+          listen: '127.0.0.1:1',
+          upstream: { command: process.execPath, args: [join(dir, 'leaky.mjs')] },
+        },
+      ],
+      masking: { detectors: ['email'], defaultStrategy: 'redact' },
+      defaultAction: 'Allow',
+    });
+    const transport = new StreamableHTTPClientTransport(new URL(`${s.url('leaky')}/mcp`), {
+      requestInit: { headers: { authorization: `Bearer ${await s.token('agent-rev13')}` } },
+    });
+    client = new Client({ name: 'rev13', version: '1' });
+    await client.connect(transport);
+  });
+  after(async () => {
+    await client?.close();
+    await s?.stop();
+  });
+
+  it('no email reaches the agent from _meta, extra keys or a resource link', async () => {
+    const r = await client.callTool({ name: 'contact', arguments: {} });
+    const seen = JSON.stringify(r);
+    expect(seen).to.contain('see the details');
+    expect(seen).to.not.contain('carol@example.com');
+  });
+});

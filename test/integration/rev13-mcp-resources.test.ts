@@ -1,0 +1,77 @@
+/**
+ * Review of MCP targets (#13): resource rules matched the URI as sent, while servers built on the SDK
+ * look it up as `new URL(uri)` has it (scheme lower-cased, `.` and `..` segments resolved): a Deny rule on
+ * `demo://resource/static/document/architecture.md` let `DEMO://…` and `…/./architecture.md` through.
+ * server-everything over stdio, as its users start it.
+ */
+import { expect } from 'chai';
+import { join } from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { startHttpStack, type HttpStack } from '../support/http-stack.js';
+
+const root = new URL('../..', import.meta.url).pathname;
+const bin = (name: string): string => join(root, 'node_modules/.bin', name);
+const DENIED = 'demo://resource/static/document/architecture.md';
+
+describe('rev13: MCP resource rules see the URI as the server reads it', function () {
+  this.timeout(60_000);
+  let s: HttpStack;
+  let client: Client;
+
+  before(async () => {
+    s = await startHttpStack({
+      targets: [
+        {
+          name: 'everything',
+          protocol: 'mcp',
+          listen: '127.0.0.1:1',
+          upstream: { command: bin('mcp-server-everything'), args: ['stdio'] },
+        },
+      ],
+      rules: [
+        { name: 'no-architecture', when: { mcp: { resources: [DENIED] } }, action: 'Deny' },
+        {
+          name: 'documents-only',
+          when: { mcp: { resources: ['demo://resource/static/document/*'] } },
+          action: 'Allow',
+        },
+      ],
+      defaultAction: 'Deny',
+    });
+    const transport = new StreamableHTTPClientTransport(new URL(`${s.url('everything')}/mcp`), {
+      requestInit: { headers: { authorization: `Bearer ${await s.token('agent-rev13')}` } },
+    });
+    client = new Client({ name: 'rev13', version: '1' });
+    await client.connect(transport);
+  });
+  after(async () => {
+    await client?.close();
+    await s?.stop();
+  });
+
+  it('an allowed document is read', async () => {
+    const r = await client.readResource({ uri: 'demo://resource/static/document/startup.md' });
+    expect(r.contents.length).to.be.greaterThan(0);
+  });
+
+  for (const uri of [
+    DENIED,
+    'DEMO://resource/static/document/architecture.md',
+    'demo://resource/static/document/./architecture.md',
+    'Demo://resource/static/document/x/../architecture.md',
+  ])
+    it(`refuses ${uri}`, async () => {
+      let refused: Error | undefined;
+      await client.readResource({ uri }).catch((e: Error) => (refused = e));
+      expect(refused?.message).to.include('agentgate');
+    });
+
+  it('an Allow rule does not admit a URI that leaves its prefix once resolved', async () => {
+    let refused: Error | undefined;
+    await client
+      .readResource({ uri: 'demo://resource/static/document/../../dynamic/text/1' })
+      .catch((e: Error) => (refused = e));
+    expect(refused?.message).to.include('agentgate');
+  });
+});
