@@ -28,6 +28,13 @@ export const AUDIT_KEYS_SECRET = 'agentgate-audit-signing-keys';
 export const checkpointConfigMapName = (agentNamespace: string): string =>
   `agentgate-audit-checkpoints-${agentNamespace}`;
 export const CHECKPOINT_JWKS_KEY = 'jwks.json';
+/**
+ * Each public key is kept under its own data key (`jwk.<kid>`): replicas write checkpoints with the
+ * keys they hold, and a merge patch only ever adds a key, so one replica's view never hides a key
+ * another signed with (as one `jwks.json` value overwritten by each writer would).
+ */
+const KEY_PREFIX = 'jwk.';
+const isKeyEntry = (k: string): boolean => k === CHECKPOINT_JWKS_KEY || k.startsWith(KEY_PREFIX);
 
 export interface CheckpointWitnessOptions {
   keys: SigningKeys;
@@ -137,14 +144,15 @@ async function store(
   entry: WitnessedCheckpoint & { pod: string },
 ): Promise<void> {
   const name = checkpointConfigMapName(agentNamespace);
-  const data = { [podUid]: JSON.stringify(entry), [CHECKPOINT_JWKS_KEY]: JSON.stringify(o.keys.jwks()) };
+  const data = {
+    [podUid]: JSON.stringify(entry),
+    ...Object.fromEntries(o.keys.jwks().keys.map((k) => [`${KEY_PREFIX}${k.kid}`, JSON.stringify(k)])),
+  };
   try {
     const cm = await o.core.patchNamespacedConfigMap({ name, namespace: o.namespace, body: { data } }, mergePatch);
     const cutoff = (o.now?.() ?? Date.now()) - (o.retentionMs ?? 90 * 24 * 3600_000);
     const stale = Object.entries(cm.data ?? {})
-      .filter(
-        ([k, v]) => k !== CHECKPOINT_JWKS_KEY && Date.parse((JSON.parse(v) as WitnessedCheckpoint).signedAt) < cutoff,
-      )
+      .filter(([k, v]) => !isKeyEntry(k) && Date.parse((JSON.parse(v) as WitnessedCheckpoint).signedAt) < cutoff)
       .map(([k]) => k);
     if (stale.length)
       await o.core.patchNamespacedConfigMap(
@@ -188,7 +196,10 @@ export async function readWitnessedCheckpoints(
     for (const [k, v] of Object.entries(cm.data ?? {})) {
       if (k === CHECKPOINT_JWKS_KEY)
         for (const key of (JSON.parse(v) as jose.JSONWebKeySet).keys) keys.set(key.kid ?? JSON.stringify(key), key);
-      else checkpoints.push(JSON.parse(v) as WitnessedCheckpoint);
+      else if (k.startsWith(KEY_PREFIX)) {
+        const key = JSON.parse(v) as jose.JWK;
+        keys.set(key.kid ?? k, key);
+      } else checkpoints.push(JSON.parse(v) as WitnessedCheckpoint);
     }
   }
   return { checkpoints, jwks: { keys: [...keys.values()] } };

@@ -40,7 +40,11 @@ export class SigningKeys {
     return this.o.secretName;
   }
 
-  /** Loads the keys, creating the first one if there is none. */
+  /**
+   * Loads the keys, creating the first one if there is none. Replicas starting together race here: the
+   * first key written wins, and a replica that finds one written meanwhile adopts it (adding its own
+   * would leave the winner signing with a key the others had already retired).
+   */
   async load(): Promise<void> {
     const secret = await this.read();
     if (secret) {
@@ -49,21 +53,19 @@ export class SigningKeys {
       ) as StoredKey[];
       if (this.keys.length) return;
     }
-    await this.rotate();
+    const first = await newKey();
+    await this.rewrite((current, now) => (current.length ? current : [{ ...first, createdAt: now }]), true);
   }
 
   /** Adds a new signing key; keys retired longer than the overlap ago are dropped (or stripped to their public half). */
   async rotate(): Promise<void> {
-    const { privateKey } = await jose.generateKeyPair('ES256', { extractable: true });
-    const jwk = await jose.exportJWK(privateKey);
-    const { d: _d, ...pub } = jwk;
-    const kid = await jose.calculateJwkThumbprint(pub);
+    const fresh = await newKey();
     await this.rewrite((current, now) => [
       ...this.retire(
         current.map((k) => (k.retiredAt ? k : { ...k, retiredAt: now })),
         now,
       ),
-      { kid, createdAt: now, jwk: { ...jwk, kid, alg: 'ES256' } },
+      { ...fresh, createdAt: now },
     ]);
   }
 
@@ -145,6 +147,13 @@ export class SigningKeys {
   jwks(): jose.JSONWebKeySet {
     return { keys: this.keys.map(({ jwk }) => ({ ...publicHalf(jwk), use: 'sig' })) };
   }
+}
+
+async function newKey(): Promise<Omit<StoredKey, 'createdAt'>> {
+  const { privateKey } = await jose.generateKeyPair('ES256', { extractable: true });
+  const jwk = await jose.exportJWK(privateKey);
+  const kid = await jose.calculateJwkThumbprint(publicHalf(jwk));
+  return { kid, jwk: { ...jwk, kid, alg: 'ES256' } };
 }
 
 function publicHalf(jwk: jose.JWK): jose.JWK {

@@ -134,7 +134,15 @@ describe("attack: a pod re-created under the same name, and the deleted pod's to
     expect(impostor.json.detail).to.contain(`earlier pod named ${NS}/agent-pod (uid ${firstUid})`);
 
     const data = await stored();
-    expect(Object.keys(data).sort()).to.deep.equal([firstUid, secondUid, 'jwks.json'].sort());
+    expect(
+      Object.keys(data)
+        .filter((k) => !k.startsWith('jwk.'))
+        .sort(),
+    ).to.deep.equal([firstUid, secondUid].sort());
+    expect(
+      Object.keys(data).some((k) => k.startsWith('jwk.')),
+      'the signing keys are kept beside the checkpoints',
+    ).to.equal(true);
     expect(JSON.parse(data[firstUid]!)).to.include({ seq: 50, pod: 'agent-pod' });
     expect(JSON.parse(data[secondUid]!)).to.include({
       seq: 1,
