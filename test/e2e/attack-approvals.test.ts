@@ -11,354 +11,46 @@ import { expect } from 'chai';
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
-import https from 'node:https';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import pg from 'pg';
 import { stringify } from 'yaml';
-import { Operator } from '../../operator/operator.js';
-import { KubeApprovals } from '../../proxy/approvals/kube-approvals.js';
-import { ensureDevKey, issueDevToken } from '../../proxy/identity/dev-issuer.js';
-import { startLocalStack, type LocalStack } from '../../proxy/local/stack.js';
+import { issueDevToken } from '../../proxy/identity/dev-issuer.js';
+import type { LocalStack } from '../../proxy/local/stack.js';
 import type { AgentAccessPolicy } from '../../shared/contract/policy-types.js';
-import { GuardProxy } from '../../proxy/server.js';
-import { eventually, ns, testCluster, type TestCluster } from './cluster.js';
+import { startApprovalsFixture, IDP, type ApprovalsFixture } from './approvals-fixture.js';
+import { eventually, ns, type TestCluster } from './cluster.js';
 
 const NS = ns('e2e-attack-apr');
 const SYSTEM = ns('agentgate-attack-apr');
 const CONFIG = ns('agentgate-attack-apr');
-const CHART = new URL('../../charts/agentgate', import.meta.url).pathname;
 const BIN = new URL('../../bin/agentgate.js', import.meta.url).pathname;
-const IDP = 'https://idp.example';
 const run = promisify(execFile);
 
 describe('attack: an approval grants exactly what the approvers were shown, for the pod and target that asked', function () {
   this.timeout(180_000);
-  let c: TestCluster;
-  let op: Operator;
-  let stack: LocalStack;
-  let policy: AgentAccessPolicy;
-  let agentKubeconfig: string;
+  let f: ApprovalsFixture;
   let agentToken: string;
+  let c: TestCluster;
   let operatorUrl: string;
-  let ca: Buffer;
-  const chartRbac: string[] = [];
-  /** One injected pod each: its proxy (the sidecar) and the proxy's pod-bound token. */
-  const pods: Record<string, { proxy: GuardProxy; broker: KubeApprovals; tokenFile: string }> = {};
-
-  const asAgent = (args: string[], input?: string) =>
-    c.kubectl(['--kubeconfig', agentKubeconfig, ...args], input === undefined ? {} : { input });
-  const requests = async (): Promise<any[]> =>
-    JSON.parse((await c.kubectl(['get', 'apr', '-n', NS, '-o', 'json'])).stdout).items;
-  const decide = (name: string, as: string, decision: string) =>
-    c.kubectl(
-      [
-        'patch',
-        'apr',
-        name,
-        '-n',
-        NS,
-        '--type',
-        'merge',
-        '-p',
-        JSON.stringify({ spec: { decision, comment: 'ticket 9' } }),
-      ],
-      { as },
-    );
-  const apply = async (doc: unknown): Promise<void> => {
-    const r = await c.kubectl(['apply', '-f', '-'], { input: stringify(doc) });
-    expect(r.code, r.stderr).to.equal(0);
-  };
-  /** Runs a statement through a pod's proxy, on a target, as agent-1: 'ran' or the error message. */
-  const sql = async (pod: string, statement: string, target = 'billing-db', password?: string): Promise<string> => {
-    const { host, port } = pods[pod]!.proxy.addresses().find((a) => a.target === target)!;
-    const client = new pg.Client({
-      host,
-      port,
-      user: 'agent',
-      database: 'billing',
-      password: password ?? (await stack.token('agent-1')),
-    });
-    client.on('error', () => undefined);
-    await client.connect();
-    try {
-      return await client.query(statement).then(
-        () => 'ran',
-        (e: Error) => e.message,
-      );
-    } finally {
-      await client.end();
-    }
-  };
-  const scratch = async (): Promise<number[]> => {
-    const d = await stack.direct();
-    const r = await d.query('SELECT v FROM scratch ORDER BY id');
-    await d.end();
-    return r.rows.map((x) => x.v);
-  };
-  const named = (message: string): string =>
-    /ApprovalRequest \S+\/(\S+) is pending/.exec(message)?.[1] ?? `(none in: ${message})`;
-  const approved = (name: string) =>
-    eventually(
-      `${name} Approved`,
-      async () => (await requests()).find((a) => a.metadata.name === name)?.status?.phase === 'Approved',
-    );
-  /** POST /approvals at the operator with a bearer token, as anyone could who reaches it. */
-  const postApprovals = (token: string, body: unknown): Promise<{ status: number; text: string }> =>
-    new Promise((resolve, reject) => {
-      const req = https.request(
-        new URL('/approvals', operatorUrl),
-        { method: 'POST', ca, headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` } },
-        (res) => {
-          let text = '';
-          res.setEncoding('utf8');
-          res.on('data', (d: string) => (text += d));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
-        },
-      );
-      req.on('error', reject);
-      req.end(JSON.stringify(body));
-    });
+  let pods: ApprovalsFixture['pods'];
+  let policy: AgentAccessPolicy;
+  let stack: LocalStack;
+  const approved: ApprovalsFixture['approved'] = (...a) => f.approved(...a);
+  const asAgent: ApprovalsFixture['asAgent'] = (...a) => f.asAgent(...a);
+  const decide: ApprovalsFixture['decide'] = (...a) => f.decide(...a);
+  const named: ApprovalsFixture['named'] = (...a) => f.named(...a);
+  const postApprovals: ApprovalsFixture['postApprovals'] = (...a) => f.postApprovals(...a);
+  const requests: ApprovalsFixture['requests'] = (...a) => f.requests(...a);
+  const scratch: ApprovalsFixture['scratch'] = (...a) => f.scratch(...a);
+  const sql: ApprovalsFixture['sql'] = (...a) => f.sql(...a);
 
   before(async function () {
     this.timeout(1_200_000);
-    c = await testCluster();
-    await c.kubectl(['create', 'namespace', NS]);
-    await c.kubectl(['create', 'namespace', SYSTEM]);
-    const rendered = await c.helm(['template', 'agentgate', CHART, '-n', SYSTEM, '--show-only', 'templates/rbac.yaml']);
-    expect(rendered.code, rendered.stderr).to.equal(0);
-    const applied = await c.kubectl(['apply', '-f', '-', '-o', 'name'], { input: rendered.stdout });
-    expect(applied.code, applied.stderr).to.equal(0);
-    chartRbac.push(
-      ...applied.stdout
-        .trim()
-        .split('\n')
-        .filter((n) => n.startsWith('clusterrole')),
-    );
-    await c.kubectl(['create', 'serviceaccount', 'billing-agent', '-n', NS]);
-    await c.kubectl([
-      'create',
-      'rolebinding',
-      'agentgate-proxy',
-      '-n',
-      NS,
-      '--clusterrole=agentgate-proxy',
-      `--serviceaccount=${NS}:billing-agent`,
-    ]);
-    // Approvers and dev-user (lenient's approver) may patch; dev-user, a plain user, may even create.
-    await apply({
-      apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'ClusterRole',
-      metadata: { name: CONFIG },
-      rules: [
-        {
-          apiGroups: ['agentgate.dev'],
-          resources: ['approvalrequests'],
-          verbs: ['get', 'list', 'watch', 'patch', 'create'],
-        },
-      ],
-    });
-    await c.kubectl([
-      'create',
-      'clusterrolebinding',
-      CONFIG,
-      `--clusterrole=${CONFIG}`,
-      '--group=agentgate:approvers',
-      '--user=dev-user',
-    ]);
-    const admin = c.kc.getCurrentCluster()!;
-    agentToken = (await c.kubectl(['create', 'token', 'billing-agent', '-n', NS, '--duration', '1h'])).stdout.trim();
-    stack = await startLocalStack({
-      seedSql: `${readFileSync(new URL('../../examples/local/seed.sql', import.meta.url), 'utf8')}\nCREATE TABLE scratch (id int PRIMARY KEY, v int); INSERT INTO scratch VALUES (1, 0), (2, 0);`,
-    });
-    await stack.proxy.stop();
-    agentKubeconfig = join(stack.dir, 'agent-kubeconfig');
-    writeFileSync(
-      agentKubeconfig,
-      stringify({
-        apiVersion: 'v1',
-        kind: 'Config',
-        'current-context': 'agent',
-        clusters: [
-          {
-            name: 'c',
-            cluster: {
-              server: admin.server,
-              ...(admin.caData
-                ? { 'certificate-authority-data': admin.caData }
-                : { 'certificate-authority': admin.caFile }),
-            },
-          },
-        ],
-        users: [{ name: 'agent', user: { token: agentToken } }],
-        contexts: [{ name: 'agent', context: { cluster: 'c', user: 'agent', namespace: NS } }],
-      }),
-    );
-    policy = structuredClone(stack.policy);
-    policy.metadata = { name: 'billing-agent', namespace: NS };
-    // Two targets on the same database: a grant for one must not run on the other.
-    policy.spec.targets = [
-      policy.spec.targets[0]!,
-      { ...structuredClone(policy.spec.targets[0]!), name: 'replica-db', listen: '127.0.0.1:15433' },
-    ];
-    policy.spec.rules = [
-      { name: 'writes-need-approval', when: { sql: { unboundedWrite: true } }, action: 'RequireApproval' },
-      ...policy.spec.rules!.filter((r) => r.name !== 'no-unbounded-writes'),
-    ];
-    policy.spec.approval = {
-      mode: 'Reject',
-      timeoutSeconds: 120,
-      approvers: { groups: ['agentgate:approvers'] },
-      requiredApprovals: 1,
-      grant: { ttlSeconds: 0 },
-      retentionSeconds: 3600,
-    };
-    await apply(policy);
-    const lenient = structuredClone(policy);
-    lenient.metadata = { name: 'lenient', namespace: NS };
-    lenient.spec.approval = { ...policy.spec.approval, approvers: { users: ['dev-user'] } };
-    await apply(lenient);
-    op = new Operator({
-      kc: c.kc,
-      leaseNamespace: SYSTEM,
-      healthAddress: { host: '127.0.0.1', port: 0 },
-      webhook: {
-        host: '127.0.0.1',
-        port: 0,
-        namespace: SYSTEM,
-        dnsNames: ['localhost'],
-        ipAddresses: ['127.0.0.1'],
-        configurationName: CONFIG,
-        injector: { image: 'x' },
-        tokenExchange: {},
-      },
-    });
-    await op.start();
-    operatorUrl = `https://127.0.0.1:${op.operatorAddress!.port}`;
-    ca = Buffer.from(
-      JSON.parse((await c.kubectl(['get', 'secret', 'agentgate-webhook-tls', '-n', SYSTEM, '-o', 'json'])).stdout).data[
-        'ca.crt'
-      ],
-      'base64',
-    );
-    // Run tokens: alice's token and the pod's exchanged at the operator; the proxy accepts them too.
-    writeFileSync(join(stack.dir, 'operator-ca.crt'), ca);
-    const idpKey = await ensureDevKey(join(stack.dir, 'idp'));
-    policy.spec.subjects = { serviceAccounts: [{ name: 'billing-agent' }] };
-    policy.spec.identity.issuers.push({
-      issuer: operatorUrl,
-      audiences: ['agentgate'],
-      jwksUri: `${operatorUrl}/.well-known/jwks.json`,
-      caFile: join(stack.dir, 'operator-ca.crt'),
-    });
-    policy.spec.identity.triggerIssuers = [{ issuer: IDP, audiences: ['agentgate-runs'], jwksFile: idpKey.jwksFile }];
-    await apply(policy);
-    const chartWebhooks = await c.helm([
-      'template',
-      'agentgate',
-      CHART,
-      '-n',
-      SYSTEM,
-      '--show-only',
-      'templates/operator.yaml',
-    ]);
-    const rules = /name: approvals\.agentgate\.dev[\s\S]*?rules:\n\s*- (\{[^\n]*\})/.exec(chartWebhooks.stdout)?.[1];
-    expect(rules, 'the chart has the approvals webhook').to.be.a('string');
-    const resources = /resources: \[([^\]]*)\]/
-      .exec(rules!)![1]!
-      .split(',')
-      .map((s) => s.trim());
-    await apply({
-      apiVersion: 'admissionregistration.k8s.io/v1',
-      kind: 'MutatingWebhookConfiguration',
-      metadata: { name: CONFIG },
-      webhooks: [
-        {
-          name: 'approvals.agentgate.dev',
-          clientConfig: { url: `https://127.0.0.1:${op.webhookAddress!.port}/admit-approvals` },
-          rules: [
-            { operations: ['CREATE', 'UPDATE'], apiGroups: ['agentgate.dev'], apiVersions: ['v1alpha1'], resources },
-          ],
-          namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': NS } },
-          failurePolicy: 'Fail',
-          sideEffects: 'None',
-          admissionReviewVersions: ['v1'],
-          timeoutSeconds: 10,
-        },
-      ],
-    });
-    await op.renewWebhookCertificate();
-    await eventually(
-      'policies Ready',
-      async () =>
-        (await c.kubectl(['get', 'aap', '-n', NS, '-o', 'jsonpath={.items[*].status.conditions[0].status}'])).stdout ===
-        'True True',
-    );
-    // Injected pods of the same agent (same service account, policy and subject): pod-a, pod-b, pod-c.
-    for (const name of ['pod-a', 'pod-b', 'pod-c']) {
-      await apply({
-        apiVersion: 'v1',
-        kind: 'Pod',
-        metadata: {
-          name,
-          namespace: NS,
-          annotations: { 'agentgate.dev/status': JSON.stringify({ policy: `${NS}/billing-agent` }) },
-        },
-        spec: { serviceAccountName: 'billing-agent', containers: [{ name: 'agent', image: 'example.com/agent:1' }] },
-      });
-      const tokenFile = join(stack.dir, `${name}-proxy-token`);
-      writeFileSync(
-        tokenFile,
-        (
-          await c.kubectl([
-            'create',
-            'token',
-            'billing-agent',
-            '-n',
-            NS,
-            '--audience',
-            'agentgate-proxy',
-            '--bound-object-kind',
-            'Pod',
-            '--bound-object-name',
-            name,
-            '--duration',
-            '1h',
-          ])
-        ).stdout.trim(),
-      );
-      const broker = new KubeApprovals({
-        kc: c.kc,
-        namespace: NS,
-        policy: 'billing-agent',
-        operator: { url: operatorUrl, tokenFile, ca },
-      });
-      await broker.start();
-      const proxy = await GuardProxy.start({
-        policy: structuredClone(policy),
-        auditFile: `${stack.dir}/${name}-audit.log`,
-        env: { BILLING_DB_PASSWORD: 'agent-local-password' },
-        listenOverride: { 'billing-db': '127.0.0.1:0', 'replica-db': '127.0.0.1:0' },
-        approvals: broker,
-        pod: { name, namespace: NS },
-        runTokenIssuer: operatorUrl,
-      });
-      pods[name] = { proxy, broker, tokenFile };
-    }
+    f = await startApprovalsFixture({ ns: NS, system: SYSTEM, config: CONFIG });
+    ({ agentToken, c, operatorUrl, pods, policy, stack } = f);
   });
 
-  after(async () => {
-    for (const p of Object.values(pods)) {
-      await p.proxy.stop();
-      await p.broker.stop();
-    }
-    await stack?.postgres.stop();
-    await op?.stop();
-    await c?.kubectl(['delete', 'mutatingwebhookconfiguration', CONFIG]);
-    await c?.kubectl(['delete', 'clusterrolebinding', CONFIG]);
-    await c?.kubectl(['delete', 'clusterrole', CONFIG]);
-    for (const name of chartRbac) await c?.kubectl(['delete', name, '--ignore-not-found']);
-  });
+  after(() => f?.stop());
 
   const forged = (policyName: string, text: string, hashOf: string) =>
     stringify({
