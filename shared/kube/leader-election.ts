@@ -48,6 +48,8 @@ export class LeaderElector {
     if (this.stopped) return;
     try {
       const ok = await this.tryAcquireOrRenew();
+      // Stopped while the lease call was in flight: neither start leading nor schedule another round.
+      if (this.stopped) return;
       if (ok) {
         this.lastRenew = this.clock.now();
         if (!this.leading) {
@@ -60,6 +62,7 @@ export class LeaderElector {
         }
       } else if (this.leading) this.stepDown('another holder took the lease');
     } catch (e) {
+      if (this.stopped) return;
       this.o.log?.('warn', 'lease update failed', { error: (e as Error).message });
       if (this.leading && this.clock.now() - this.lastRenew > this.duration * 1000)
         this.stepDown('could not renew the lease in time');
