@@ -328,6 +328,7 @@ export class GuardProxy {
       runtime: () => this.runtime,
       verify: (token) => this.verifier.verify(token),
       audit: this.audit,
+      ...(o.auditFile ? { auditFile: o.auditFile } : {}),
       failClosed: () => this.failClosed?.reason,
       ...(o.approvals ? { approvals: o.approvals } : {}),
       ...(o.events ? { events: o.events } : {}),

@@ -14,6 +14,8 @@ export interface HttpWiring {
   runtime: () => PolicyRuntime;
   verify: (token: string) => Promise<Principal>;
   audit: AuditLog;
+  /** The audit file, if any (MCP targets keep their tool baselines next to it). */
+  auditFile?: string;
   failClosed: () => string | undefined;
   approvals?: ApprovalBroker;
   events?: EventSink;

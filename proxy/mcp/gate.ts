@@ -24,6 +24,18 @@ export interface McpGateRequest {
   /** The arguments as approvers and the audit log see them (masked JSON). */
   maskedArguments: string;
   requestBytes: number;
+  /**
+   * A refusal the adapter decides before the policy is asked (a tool blocked after a rug pull, one the
+   * server does not have, a method not gated): decided and recorded like any other denial.
+   */
+  refusal?: McpRefusal;
+}
+
+/** `unlessPolicyBlocks`: the policy's own refusal (its rule) is recorded when it has one. */
+export interface McpRefusal {
+  rule: string;
+  message: string;
+  unlessPolicyBlocks?: boolean;
 }
 
 export type McpVerdict = StatusVerdict<Decision>;
@@ -70,13 +82,17 @@ export class McpGate {
       connectionId: req.connectionId,
       client: req.client,
       wording: { noun: 'call', notSent: 'nothing was sent to the server' },
-      decide: (rt) =>
-        this.engine(rt).decide(
+      decide: (rt) => {
+        const r = req.refusal;
+        if (r && !r.unlessPolicyBlocks) return { action: 'Deny', rule: r.rule, message: r.message, blocked: true };
+        const d = this.engine(rt).decide(
           f,
           req.target,
           { sub: p.sub, iss: p.iss, ...(p.triggeredBy ? { triggeredBy: p.triggeredBy.sub } : {}) },
           p.triggeredBy,
-        ),
+        );
+        return r && !d.blocked ? { action: 'Deny', rule: r.rule, message: r.message, blocked: true } : d;
+      },
       record: (rt) => ({
         text: callLine(f),
         fields: { mcp: this.callFields(req, rt) },
@@ -84,10 +100,11 @@ export class McpGate {
       }),
       approval: (rt) => {
         const line = rt.masker.maskText(callLine(f)).text;
+        const bound = f.bound ? `\n\nalso forwarded (masked): ${rt.masker.maskText(JSON.stringify(f.bound)).text}` : '';
         return {
           sha256: f.sha256,
           line,
-          text: `${line}\n\narguments (masked), sha256 ${f.sha256}:\n${req.maskedArguments}`.slice(0, 65536),
+          text: `${line}\n\narguments (masked), sha256 ${f.sha256}:\n${req.maskedArguments}${bound}`.slice(0, 65536),
           summary: `MCP ${line}`.slice(0, 119),
           effects: [f.method === 'tools/call' ? 'write' : 'read'],
         };

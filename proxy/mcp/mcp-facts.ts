@@ -1,7 +1,10 @@
 /**
  * What the rules see of one MCP message: the method, the tool / resource / prompt it names, its
- * arguments, and the approval binding: sha256 over method, name and the canonical arguments (keys
- * sorted), so an approval holds for this exact call and no other.
+ * arguments, and the approval binding: sha256 over method, name, the canonical arguments (keys
+ * sorted) and every other parameter forwarded with them (`_meta`, `task`), so an approval holds for
+ * this exact call and no other. `_meta.progressToken` alone is left out: it only names the progress
+ * notifications sent back to this caller, changes on every retry of a held call, and the server acts
+ * on nothing else of it.
  */
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '../http/request-facts.js';
@@ -14,6 +17,8 @@ export interface McpCallFacts {
   prompt?: string;
   /** tools/call and prompts/get arguments (an object, or undefined when none were sent). */
   arguments?: Record<string, unknown>;
+  /** The other parameters forwarded with the call and bound by its approval (`_meta` without progressToken, `task`). */
+  bound?: Record<string, unknown>;
   sha256: string;
 }
 
@@ -44,12 +49,28 @@ export function callFacts(target: string, method: string, params: Record<string,
     ...(args ? { arguments: args } : {}),
   };
   const named = f.tool ?? f.prompt ?? f.uri ?? '';
+  const bound = boundParams(p, args !== undefined);
   return {
     ...f,
+    ...(bound ? { bound } : {}),
     sha256: createHash('sha256')
-      .update(`${method}\n${named}\n${canonicalJson(args ?? {})}`)
+      .update(`${method}\n${named}\n${canonicalJson(args ?? {})}${bound ? `\n${canonicalJson(bound)}` : ''}`)
       .digest('hex'),
   };
+}
+
+/** What the call forwards besides its name, URI and arguments, progressToken left out (undefined: nothing). */
+function boundParams(p: Record<string, unknown>, argsBound: boolean): Record<string, unknown> | undefined {
+  const rest = { ...p };
+  if (typeof rest.name === 'string') delete rest.name;
+  if (typeof rest.uri === 'string') delete rest.uri;
+  if (argsBound) delete rest.arguments;
+  if (rest._meta && typeof rest._meta === 'object' && !Array.isArray(rest._meta)) {
+    const { progressToken: _t, ...meta } = rest._meta as Record<string, unknown>;
+    if (Object.keys(meta).length) rest._meta = meta;
+    else delete rest._meta;
+  }
+  return Object.keys(rest).length ? rest : undefined;
 }
 
 /** The call as audit records and approval requests name it (the arguments shown apart, masked). */

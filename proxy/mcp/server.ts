@@ -46,12 +46,15 @@ import { bearerOf, readBody } from '../http/server.js';
 import { IdentityError, type Principal } from '../identity/verify.js';
 import type { PolicyRuntime } from '../policy/runtime.js';
 import type { McpTargetSpec } from '../../shared/contract/policy-types.js';
-import type { McpGate, McpGateRequest } from './gate.js';
+import type { McpGate, McpGateRequest, McpRefusal } from './gate.js';
 import { callFacts } from './mcp-facts.js';
 import { jsonDepth, MAX_JSON_DEPTH } from './json-depth.js';
+import { ListingMasker } from './listing-masker.js';
 import { McpResultMasker } from './result-masker.js';
+import type { BaselineStore } from './tool-baselines.js';
 import { toolFingerprint, ToolFingerprints } from './tool-fingerprints.js';
 import { upstreamClient, upstreamTransport } from './upstream.js';
+import { templateReadable } from './uri-template.js';
 
 export interface McpTargetsOptions {
   targets: McpTargetSpec[];
@@ -61,6 +64,8 @@ export interface McpTargetsOptions {
   env?: NodeJS.ProcessEnv;
   resolvePath?: (p: string) => string;
   listenOverride?: Record<string, string>;
+  /** Where first-seen tool fingerprints are kept (default: in memory, for this process only). */
+  baselines?: BaselineStore;
   log?: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
 }
 
@@ -169,7 +174,7 @@ export class McpTargets {
       spec,
       server,
       limits,
-      fingerprints: new ToolFingerprints(),
+      fingerprints: new ToolFingerprints(this.o.baselines),
       sessions: new Map(),
       opening: new Map(),
     };
@@ -472,11 +477,14 @@ export class McpTargets {
       s.tools = undefined;
       const tools = await this.tools(l, s, t, p);
       const engine = this.o.gate.engine();
-      const facts = { sub: p.sub, iss: p.iss, ...(p.triggeredBy ? { triggeredBy: p.triggeredBy.sub } : {}) };
+      // Masked as shown; fingerprinted (this.tools) as the server defined them.
       return {
-        tools: [...tools.values()]
-          .filter((x) => !x.blocked && engine.toolListed(x.tool.name, t, facts))
-          .map((x) => x.tool),
+        tools: this.listing().entries(
+          [...tools.values()]
+            .filter((x) => !x.blocked && engine.toolListed(x.tool.name, t, principalFacts(p)))
+            .map((x) => x.tool),
+          ['name'],
+        ),
       };
     });
 
@@ -486,12 +494,23 @@ export class McpTargets {
       const name = r.params.name;
       const tools = await this.tools(l, s, t, p);
       const known = tools.get(name);
-      if (!known) throw new McpError(ErrorCode.InvalidParams, `unknown tool "${name}"`);
-      if (known.blocked)
-        return refusal(
-          `tool "${name}" changed its definition since it was first seen and is blocked until an admin accepts the new one`,
-          'tool-definition-changed',
-        );
+      // Every call is decided and recorded, those refused before the policy is asked included.
+      const refusalOf = (): McpRefusal | undefined => {
+        if (!known) return { rule: 'unknown-tool', message: `the server has no tool "${name}"` };
+        if (known.blocked)
+          return {
+            rule: 'tool-definition-changed',
+            message: `tool "${name}" changed its definition since it was first seen and is blocked until an admin accepts the new one`,
+          };
+        if (!this.o.gate.engine().toolListed(name, t, principalFacts(p)))
+          return {
+            rule: 'tool-not-listed',
+            message: `tool "${name}" is not listed for this agent`,
+            unlessPolicyBlocks: true,
+          };
+        return undefined;
+      };
+      const gateRefusal = refusalOf();
       return this.gated(
         l,
         s,
@@ -507,7 +526,12 @@ export class McpTargets {
           });
           return { result, isError: result.isError === true };
         },
-        (reason, rule, approval) => refusal(reason, rule, approval),
+        known
+          ? (reason, rule, approval) => refusal(reason, rule, approval)
+          : (reason) => {
+              throw new McpError(ErrorCode.InvalidParams, `agentgate: ${reason}`);
+            },
+        gateRefusal,
       );
     });
 
@@ -519,18 +543,29 @@ export class McpTargets {
         const engine = this.o.gate.engine();
         const visible = list.resources.filter(
           (x) =>
-            !engine.decide(
-              callFacts(t.name, 'resources/read', { uri: x.uri }),
-              t,
-              { sub: p.sub, iss: p.iss },
-              p.triggeredBy,
-            ).blocked,
+            !engine.decide(callFacts(t.name, 'resources/read', { uri: x.uri }), t, principalFacts(p), p.triggeredBy)
+              .blocked,
         );
-        return this.masker(t).mask({ ...list, resources: visible });
+        return {
+          ...this.masker(t).mask({ ...list, resources: [] }),
+          resources: this.listing().entries(visible, ['uri']),
+        };
       });
-      server.setRequestHandler(ListResourceTemplatesRequestSchema, async (r, extra) =>
-        this.masker(spec()).mask(await upstream.listResourceTemplates(r.params, { signal: extra.signal })),
-      );
+      server.setRequestHandler(ListResourceTemplatesRequestSchema, async (r, extra) => {
+        const t = spec();
+        const p = principalOf(extra);
+        const list = await upstream.listResourceTemplates(r.params, { signal: extra.signal });
+        const engine = this.o.gate.engine();
+        const readable = (uri: string): boolean =>
+          !engine.decide(callFacts(t.name, 'resources/read', { uri }), t, principalFacts(p), p.triggeredBy).blocked;
+        const visible = list.resourceTemplates.filter((x) =>
+          templateReadable(x.uriTemplate, this.o.runtime().policy.spec, readable),
+        );
+        return {
+          ...this.masker(t).mask({ ...list, resourceTemplates: [] }),
+          resourceTemplates: this.listing().entries(visible, ['uriTemplate']),
+        };
+      });
       server.setRequestHandler(ReadResourceRequestSchema, async (r, extra) => {
         const t = spec();
         return this.gated(
@@ -557,19 +592,18 @@ export class McpTargets {
         const p = principalOf(extra);
         const list = await upstream.listPrompts(r.params, { signal: extra.signal });
         const engine = this.o.gate.engine();
-        const facts = { sub: p.sub, iss: p.iss, ...(p.triggeredBy ? { triggeredBy: p.triggeredBy.sub } : {}) };
-        return this.masker(t).mask({
-          ...list,
-          prompts: list.prompts.filter((x) => engine.promptListed(x.name, t, facts)),
-        });
+        const visible = list.prompts.filter((x) => engine.promptListed(x.name, t, principalFacts(p)));
+        return { ...this.masker(t).mask({ ...list, prompts: [] }), prompts: this.listing().entries(visible, ['name']) };
       });
       server.setRequestHandler(GetPromptRequestSchema, async (r, extra) => {
         const t = spec();
+        const p = principalOf(extra);
+        const listed = this.o.gate.engine().promptListed(r.params.name, t, principalFacts(p));
         return this.gated(
           l,
           s,
           t,
-          principalOf(extra),
+          p,
           'prompts/get',
           r.params as Record<string, unknown>,
           extra,
@@ -580,9 +614,34 @@ export class McpTargets {
             isError: false,
           }),
           deniedError,
+          listed
+            ? undefined
+            : {
+                rule: 'prompt-not-listed',
+                message: `prompt "${r.params.name}" is not listed for this agent`,
+                unlessPolicyBlocks: true,
+              },
         );
       });
     }
+
+    // Any other request (a method this proxy does not gate, or one the server did not declare) is
+    // refused as the SDK would (method not found), decided and recorded first.
+    server.fallbackRequestHandler = async (r, extra) =>
+      this.gated(
+        l,
+        s,
+        spec(),
+        principalOf(extra),
+        r.method,
+        (r.params ?? {}) as Record<string, unknown>,
+        extra,
+        () => Promise.reject(new Error('unreachable: a method not gated is never forwarded')),
+        (reason) => {
+          throw new McpError(ErrorCode.MethodNotFound, `agentgate: ${reason}`);
+        },
+        { rule: 'method-not-gated', message: `${r.method} is not passed to the server by this proxy` },
+      );
 
     // What the server announces or asks for: list changes pass (tools are then fingerprinted again),
     // sampling and elicitation only where the target allows them (the client declares nothing else).
@@ -624,7 +683,14 @@ export class McpTargets {
       for (const tool of page.tools) {
         const fp = toolFingerprint(tool);
         const c = l.fingerprints.check(t, tool.name, fp);
-        if (!c.ok && c.first)
+        if (!c.ok && c.unrecorded !== undefined)
+          this.o.gate.protocolEvent('protocol.error', {
+            target: t.name,
+            connectionId: s.auditId,
+            sessionId: s.auditId,
+            message: `tool "${tool.name}" is blocked: its first-seen fingerprint could not be kept (${c.unrecorded})`,
+          });
+        else if (!c.ok && c.first)
           this.o.gate.toolChanged(
             t.name,
             { sessionId: s.auditId, connectionId: s.auditId, principal: p },
@@ -638,6 +704,10 @@ export class McpTargets {
     } while (cursor && out.size < 10_000);
     s.tools = out;
     return out;
+  }
+
+  private listing(): ListingMasker {
+    return new ListingMasker(this.o.runtime().masker);
   }
 
   private masker(t: McpTargetSpec): McpResultMasker {
@@ -659,11 +729,12 @@ export class McpTargets {
     extra: Extra,
     send: (signal: AbortSignal) => Promise<{ result: R; isError: boolean }>,
     refused: (reason: string, rule: string, approval?: string) => R,
+    refusal?: McpRefusal,
   ): Promise<R> {
     // A call in flight (held for approval, or streaming its answer) keeps its session from being reaped.
     s.active++;
     try {
-      return await this.call(l, s, t, p, method, params, extra, send, refused);
+      return await this.call(l, s, t, p, method, params, extra, send, refused, refusal);
     } finally {
       s.active--;
       s.lastUsed = Date.now();
@@ -680,6 +751,7 @@ export class McpTargets {
     extra: Extra,
     send: (signal: AbortSignal) => Promise<{ result: R; isError: boolean }>,
     refused: (reason: string, rule: string, approval?: string) => R,
+    refusal?: McpRefusal,
   ): Promise<R> {
     const started = Date.now();
     const facts = callFacts(t.name, method, params);
@@ -696,6 +768,7 @@ export class McpTargets {
       client: s.client,
       maskedArguments,
       requestBytes: Buffer.byteLength(JSON.stringify(params)),
+      ...(refusal ? { refusal } : {}),
     };
     s.calls++;
     // While a call is held for approval, progress notifications (when the agent asked for them) keep
@@ -797,6 +870,10 @@ function deniedError(reason: string, rule: string, approval?: string): never {
     rule,
     ...(approval ? { approvalRequest: approval } : {}),
   });
+}
+
+function principalFacts(p: Principal): { sub: string; iss: string; triggeredBy?: string } {
+  return { sub: p.sub, iss: p.iss, ...(p.triggeredBy ? { triggeredBy: p.triggeredBy.sub } : {}) };
 }
 
 function jsonRpcError(res: ServerResponse, status: number, code: number, message: string, close = false): void {

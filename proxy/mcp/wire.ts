@@ -1,8 +1,10 @@
 /** Where the proxy process starts its MCP targets: the adapter over the MCP gate. */
+import { dirname, join } from 'node:path';
 import type { HttpWiring } from '../http/wire.js';
 import { isMcpTarget } from '../../shared/contract/policy-types.js';
 import { McpGate } from './gate.js';
 import { McpTargets } from './server.js';
+import { FileBaselines } from './tool-baselines.js';
 
 export async function startMcpTargets(w: HttpWiring): Promise<McpTargets | undefined> {
   const targets = w.policy.spec.targets.filter(isMcpTarget);
@@ -20,6 +22,8 @@ export async function startMcpTargets(w: HttpWiring): Promise<McpTargets | undef
     runtime: w.runtime,
     verify: w.verify,
     gate,
+    // Local mode: first-seen tool fingerprints survive a restart in a file next to the audit log.
+    ...(w.auditFile ? { baselines: new FileBaselines(join(dirname(w.auditFile), 'mcp-tool-baselines.jsonl')) } : {}),
     ...(w.env ? { env: w.env } : {}),
     ...(w.resolvePath ? { resolvePath: w.resolvePath } : {}),
     ...(w.listenOverride ? { listenOverride: w.listenOverride } : {}),
