@@ -25,6 +25,7 @@ import { POLICY_GENERATION_ANNOTATION, POLICY_LABEL } from '../shared/contract/l
 import {
   TOOL_DEFINITIONS_CONDITION,
   toolDefinitionsState,
+  type ToolBaseline,
   type ToolDefinitionChange,
 } from '../shared/contract/tool-definitions.js';
 import { mergeCondition, type PolicyCondition } from './policy-conditions.js';
@@ -61,6 +62,8 @@ interface PolicyStatus {
   history?: PolicyChange[];
   /** Rug pulls the sidecars reported and the spec does not accept yet (operator/tool-definition-status.ts). */
   toolDefinitionChanges?: ToolDefinitionChange[];
+  /** First-seen tool fingerprints the sidecars reported (operator/tool-baseline-status.ts), kept as they are. */
+  toolDefinitionBaselines?: ToolBaseline[];
 }
 
 export interface PolicyControllerMetrics {
@@ -424,6 +427,7 @@ export class PolicyController {
       conditions,
       ...(history.length ? { history } : {}),
       ...(tools.open.length || obj.status?.toolDefinitionChanges ? { toolDefinitionChanges: tools.open } : {}),
+      ...(obj.status?.toolDefinitionBaselines ? { toolDefinitionBaselines: obj.status.toolDefinitionBaselines } : {}),
     };
     if (JSON.stringify(obj.status) === JSON.stringify(status)) return; // idempotent: nothing to write
     // With the resourceVersion read: a change a sidecar reported meanwhile is not overwritten (the conflict is retried).

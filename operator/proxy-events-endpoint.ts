@@ -4,15 +4,19 @@
  * pod-bound token. Only the proxy's state changes that are not deviations are taken, with their fixed
  * type (deviations' Events come from POST /deviations); the pod is the authenticated one. A
  * ToolDefinitionChanged carries `toolDefinition` {target, tool, sha256, baseline?}: the change is also
- * set on the status of the policy the pod follows (condition ToolDefinitionsAccepted).
+ * set on the status of the policy the pod follows (condition ToolDefinitionsAccepted). A
+ * ToolDefinitionFirstSeen carries `toolDefinition` {target, tool, sha256}: no Event, the fingerprint is
+ * kept as the tool's baseline on the policy's status if none is yet (first report wins).
  */
 import express, { type Request, type Response, type Router } from 'express';
 import type { CustomObjectsApi } from '@kubernetes/client-node';
 import {
   parseToolDefinitionReport,
   TOOL_DEFINITION_CHANGED,
+  TOOL_DEFINITION_FIRST_SEEN,
   type ToolDefinitionReport,
 } from '../shared/contract/tool-definitions.js';
+import { recordToolBaseline } from './tool-baseline-status.js';
 import { recordToolDefinitionChange } from './tool-definition-status.js';
 import type { EventRecorder } from '../shared/kube/events.js';
 import { messageOf } from '../shared/kube/client.js';
@@ -23,6 +27,7 @@ export const PROXY_EVENT_TYPES: Record<string, 'Normal' | 'Warning'> = {
   PolicyAvailable: 'Normal',
   CompiledPolicyTampered: 'Warning',
   ToolDefinitionChanged: 'Warning',
+  ToolDefinitionFirstSeen: 'Normal',
 };
 
 export function proxyEventsRouter(o: ProxyTokenOptions & { events: EventRecorder; custom: CustomObjectsApi }): Router {
@@ -49,9 +54,14 @@ export function proxyEventsRouter(o: ProxyTokenOptions & { events: EventRecorder
         );
       }
       let report: ToolDefinitionReport | undefined;
+      if (reason === TOOL_DEFINITION_FIRST_SEEN && toolDefinition === undefined)
+        throw new ProxyRequestError(400, `${TOOL_DEFINITION_FIRST_SEEN} carries a toolDefinition`);
       if (toolDefinition !== undefined) {
-        if (reason !== TOOL_DEFINITION_CHANGED)
-          throw new ProxyRequestError(400, `toolDefinition goes with reason ${TOOL_DEFINITION_CHANGED} only`);
+        if (reason !== TOOL_DEFINITION_CHANGED && reason !== TOOL_DEFINITION_FIRST_SEEN)
+          throw new ProxyRequestError(
+            400,
+            `toolDefinition goes with reason ${TOOL_DEFINITION_CHANGED} or ${TOOL_DEFINITION_FIRST_SEEN} only`,
+          );
         const parsed = parseToolDefinitionReport(toolDefinition);
         if (typeof parsed === 'string') throw new ProxyRequestError(400, parsed);
         report = parsed;
@@ -61,6 +71,15 @@ export function proxyEventsRouter(o: ProxyTokenOptions & { events: EventRecorder
         kind: 'Pod',
         metadata: { name: caller.pod, namespace: caller.namespace, uid: caller.podUid },
       };
+      if (reason === TOOL_DEFINITION_FIRST_SEEN) {
+        const kept = await recordToolBaseline(
+          o,
+          { namespace: caller.namespace, policy: caller.policy, pod: caller.pod },
+          report!,
+        );
+        res.json({ baseline: kept });
+        return;
+      }
       await o.events.emit(pod, PROXY_EVENT_TYPES[reason]!, reason, message.slice(0, 1024));
       if (report)
         await recordToolDefinitionChange(

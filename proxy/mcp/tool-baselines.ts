@@ -6,6 +6,10 @@
  * line for a target and tool is the baseline. An unreadable or damaged file stops the sidecar at start
  * (fail closed: no baseline would silently be taken afresh); a baseline that cannot be written leaves
  * its tool blocked (ToolFingerprints).
+ *
+ * In a cluster (ReportedBaselines), the baselines the operator keeps on the policy's status come with the
+ * compiled policy and win over this sidecar's own; a tool none is kept for is reported to the operator
+ * (first report per target and tool wins there) and, meanwhile, held by the local store.
  */
 import { appendFileSync, existsSync, readFileSync, statSync } from 'node:fs';
 
@@ -91,4 +95,39 @@ function parseLine(line: string): { target: string; tool: string; sha256: string
     // not JSON
   }
   return undefined;
+}
+
+/** Baselines kept on the policy's status (cluster mode), this sidecar's own store until the operator has one. */
+export class ReportedBaselines implements BaselineStore {
+  private readonly reportedAt = new Map<string, number>();
+
+  constructor(
+    private readonly o: {
+      /** The baselines the compiled policy in force carries, by `target\ntool`. */
+      compiled: () => Map<string, string>;
+      local: BaselineStore;
+      /** Sends a first-seen report to the operator (fire and forget). */
+      report: (target: string, tool: string, sha256: string) => void;
+      now?: () => number;
+    },
+  ) {}
+
+  get(target: string, tool: string): string | undefined {
+    return this.o.compiled().get(key(target, tool)) ?? this.o.local.get(target, tool);
+  }
+
+  claim(target: string, tool: string, sha256: string): string {
+    const k = key(target, tool);
+    const kept = this.o.compiled().get(k);
+    if (kept !== undefined) return kept;
+    const own = this.o.local.claim(target, tool, sha256);
+    // Reported again (at most once a minute) until the compiled policy carries a baseline: a lost report is retried.
+    const now = (this.o.now ?? Date.now)();
+    const last = this.reportedAt.get(k);
+    if (last === undefined || now - last >= 60_000) {
+      this.reportedAt.set(k, now);
+      this.o.report(target, tool, own);
+    }
+    return own;
+  }
 }

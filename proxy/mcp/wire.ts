@@ -4,7 +4,10 @@ import type { HttpWiring } from '../http/wire.js';
 import { isMcpTarget } from '../../shared/contract/policy-types.js';
 import { McpGate } from './gate.js';
 import { McpTargets } from './server.js';
-import { FileBaselines } from './tool-baselines.js';
+import { TOOL_DEFINITION_FIRST_SEEN } from '../../shared/contract/tool-definitions.js';
+import { toolBaselinesOf } from '../../shared/contract/compiled-policy.js';
+import { TOOL_BASELINES_ANNOTATION } from '../../shared/contract/labels.js';
+import { FileBaselines, MemoryBaselines, ReportedBaselines, type BaselineStore } from './tool-baselines.js';
 
 export async function startMcpTargets(w: HttpWiring): Promise<McpTargets | undefined> {
   const targets = w.policy.spec.targets.filter(isMcpTarget);
@@ -22,11 +25,37 @@ export async function startMcpTargets(w: HttpWiring): Promise<McpTargets | undef
     runtime: w.runtime,
     verify: w.verify,
     gate,
-    // Local mode: first-seen tool fingerprints survive a restart in a file next to the audit log.
-    ...(w.auditFile ? { baselines: new FileBaselines(join(dirname(w.auditFile), 'mcp-tool-baselines.jsonl')) } : {}),
+    baselines: baselines(w),
     ...(w.env ? { env: w.env } : {}),
     ...(w.resolvePath ? { resolvePath: w.resolvePath } : {}),
     ...(w.listenOverride ? { listenOverride: w.listenOverride } : {}),
     ...(w.log ? { log: w.log } : {}),
+  });
+}
+
+/**
+ * First-seen tool fingerprints: in a file next to the audit log (a restarted sidecar keeps them); in a
+ * cluster, also reported to the operator, whose baselines (on the policy's status, delivered with the
+ * compiled policy) win over this sidecar's.
+ */
+function baselines(w: HttpWiring): BaselineStore {
+  const local = w.auditFile
+    ? new FileBaselines(join(dirname(w.auditFile), 'mcp-tool-baselines.jsonl'))
+    : new MemoryBaselines();
+  const events = w.events;
+  if (!events) return local;
+  let cached: { raw: string | undefined; map: Map<string, string> } | undefined;
+  return new ReportedBaselines({
+    local,
+    compiled: () => {
+      const doc = w.runtime().policy;
+      const raw = doc.metadata.annotations?.[TOOL_BASELINES_ANNOTATION];
+      if (cached?.raw !== raw) cached = { raw, map: toolBaselinesOf(doc) };
+      return cached!.map;
+    },
+    report: (target, tool, sha256) =>
+      events('Normal', TOOL_DEFINITION_FIRST_SEEN, `tool "${tool}" on target ${target} first seen (sha256 ${sha256})`, {
+        toolDefinition: { target, tool, sha256 },
+      }),
   });
 }

@@ -10,7 +10,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { CHANGED_AT, CHANGED_BY, SPEC_SHA256 } from './labels.js';
 import { specSha256 } from './spec-sha256.js';
-import { RUN_TOKEN_ISSUER_ANNOTATION } from './labels.js';
+import { RUN_TOKEN_ISSUER_ANNOTATION, TOOL_BASELINES_ANNOTATION } from './labels.js';
 import type { AgentAccessPolicy } from './policy-types.js';
 
 export interface PolicyHistoryEntry {
@@ -37,7 +37,28 @@ export interface PolicyObjectWithStatus {
     conditions?: { type: string; status: string; observedGeneration?: number }[];
     history?: PolicyHistoryEntry[];
     runTokenIssuer?: string;
+    toolDefinitionBaselines?: { target: string; tool: string; sha256: string }[];
   };
+}
+
+/** The status's first-seen tool fingerprints as the annotation compiled documents carry (none: no annotation). */
+function baselinesAnnotation(obj: PolicyObjectWithStatus): Record<string, string> {
+  const list = (obj.status?.toolDefinitionBaselines ?? []).map(({ target, tool, sha256 }) => ({
+    target,
+    tool,
+    sha256,
+  }));
+  return list.length ? { [TOOL_BASELINES_ANNOTATION]: JSON.stringify(list) } : {};
+}
+
+/** The first-seen fingerprints a compiled document carries, by target and tool (`target\ntool`). */
+export function toolBaselinesOf(doc: Pick<AgentAccessPolicy, 'metadata'>): Map<string, string> {
+  const out = new Map<string, string>();
+  const raw = doc.metadata?.annotations?.[TOOL_BASELINES_ANNOTATION];
+  if (!raw) return out;
+  for (const b of JSON.parse(raw) as { target: string; tool: string; sha256: string }[])
+    if (!out.has(`${b.target}\n${b.tool}`)) out.set(`${b.target}\n${b.tool}`, b.sha256);
+  return out;
 }
 
 /** The document the operator writes into the compiled ConfigMap for this object (stamp only if it is for this spec). */
@@ -59,7 +80,11 @@ export function compiledDocument(obj: PolicyObjectWithStatus, runTokenIssuer?: s
       namespace: obj.metadata.namespace,
       generation: obj.metadata.generation,
       uid: obj.metadata.uid,
-      annotations: { ...stamp, ...(runTokenIssuer ? { [RUN_TOKEN_ISSUER_ANNOTATION]: runTokenIssuer } : {}) },
+      annotations: {
+        ...stamp,
+        ...(runTokenIssuer ? { [RUN_TOKEN_ISSUER_ANNOTATION]: runTokenIssuer } : {}),
+        ...baselinesAnnotation(obj),
+      },
     },
     spec: obj.spec,
   } as AgentAccessPolicy;
@@ -104,7 +129,11 @@ function trustedDocument(
       ...(obj.metadata.namespace ? { namespace: obj.metadata.namespace } : {}),
       generation: entry.generation,
       ...(obj.metadata.uid ? { uid: obj.metadata.uid } : {}),
-      annotations: { ...stamp, ...(issuer ? { [RUN_TOKEN_ISSUER_ANNOTATION]: issuer } : {}) },
+      annotations: {
+        ...stamp,
+        ...(issuer ? { [RUN_TOKEN_ISSUER_ANNOTATION]: issuer } : {}),
+        ...baselinesAnnotation(obj),
+      },
     },
     spec: structuredClone(spec),
   } as AgentAccessPolicy;

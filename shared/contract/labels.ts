@@ -17,6 +17,8 @@ export const CHANGED_AT = 'agentgate.dev/changed-at';
 export const SPEC_SHA256 = 'agentgate.dev/spec-sha256';
 /** The operator's run-token issuer, on the compiled policy document. */
 export const RUN_TOKEN_ISSUER_ANNOTATION = 'agentgate.dev/run-token-issuer';
+/** First-seen MCP tool fingerprints (status.toolDefinitionBaselines), on the compiled policy document. */
+export const TOOL_BASELINES_ANNOTATION = 'agentgate.dev/tool-baselines';
 /** The policy generation a compiled ConfigMap was made from. */
 export const POLICY_GENERATION_ANNOTATION = 'agentgate.dev/policy-generation';
 /** Labels the witness's checkpoint ConfigMaps with the agents' namespace. */

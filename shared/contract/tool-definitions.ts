@@ -9,6 +9,23 @@ import type { AgentAccessPolicy, McpTargetSpec } from './policy-types.js';
 
 export const TOOL_DEFINITIONS_CONDITION = 'ToolDefinitionsAccepted';
 export const TOOL_DEFINITION_CHANGED = 'ToolDefinitionChanged';
+/**
+ * A sidecar saw a tool for the first time: the operator keeps its fingerprint as the tool's baseline in
+ * `status.toolDefinitionBaselines` (first report per target and tool wins), and compiled policies deliver
+ * them to every sidecar, so a restarted or second sidecar does not take another definition as the first.
+ */
+export const TOOL_DEFINITION_FIRST_SEEN = 'ToolDefinitionFirstSeen';
+/** At most this many baselines are kept; later tools are not pinned across sidecars (each sidecar keeps its own). */
+export const TOOL_BASELINES_LIMIT = 512;
+
+/** One first-seen fingerprint, as the policy's status keeps it. */
+export interface ToolBaseline {
+  target: string;
+  tool: string;
+  sha256: string;
+  pod: string;
+  reportedAt: string;
+}
 /** At most this many unaccepted changes are kept (a misbehaving server cannot grow the status without bound). */
 export const TOOL_DEFINITION_CHANGES_LIMIT = 32;
 

@@ -857,6 +857,31 @@ export interface IAgentAccessPolicy {
        */
       "reportedAt": string;
     }>;
+    /**
+     * The first definition of each MCP tool a sidecar saw (its fingerprint), as the first report per target and tool set it; compiled policies carry them to every sidecar, which blocks any other definition of the tool until mcp.acceptedTools lists it.
+     */
+    "toolDefinitionBaselines"?: Array<{
+      /**
+       * The MCP target.
+       */
+      "target": string;
+      /**
+       * The tool's name.
+       */
+      "tool": string;
+      /**
+       * Fingerprint of the definition first seen.
+       */
+      "sha256": string;
+      /**
+       * The pod whose sidecar reported it.
+       */
+      "pod": string;
+      /**
+       * When it was reported.
+       */
+      "reportedAt": string;
+    }>;
   };
 }
 
