@@ -34,28 +34,32 @@ export async function startMcpTargets(w: HttpWiring): Promise<McpTargets | undef
 }
 
 /**
- * First-seen tool fingerprints: in a file next to the audit log (a restarted sidecar keeps them); in a
- * cluster, also reported to the operator, whose baselines (on the policy's status, delivered with the
- * compiled policy) win over this sidecar's.
+ * First-seen tool fingerprints: those the policy in force carries (a cluster's, from the policy's status)
+ * first; else this sidecar's, in a file next to the audit log (a restarted sidecar keeps them), reported
+ * to the operator where there is one (Events go there).
  */
 function baselines(w: HttpWiring): BaselineStore {
   const local = w.auditFile
     ? new FileBaselines(join(dirname(w.auditFile), 'mcp-tool-baselines.jsonl'))
     : new MemoryBaselines();
   const events = w.events;
-  if (!events) return local;
   let cached: { raw: string | undefined; map: Map<string, string> } | undefined;
   return new ReportedBaselines({
     local,
     compiled: () => {
       const doc = w.runtime().policy;
       const raw = doc.metadata.annotations?.[TOOL_BASELINES_ANNOTATION];
-      if (cached?.raw !== raw) cached = { raw, map: toolBaselinesOf(doc) };
-      return cached!.map;
+      if (!cached || cached.raw !== raw) cached = { raw, map: toolBaselinesOf(doc) };
+      return cached.map;
     },
     report: (target, tool, sha256) =>
-      events('Normal', TOOL_DEFINITION_FIRST_SEEN, `tool "${tool}" on target ${target} first seen (sha256 ${sha256})`, {
-        toolDefinition: { target, tool, sha256 },
-      }),
+      events?.(
+        'Normal',
+        TOOL_DEFINITION_FIRST_SEEN,
+        `tool "${tool}" on target ${target} first seen (sha256 ${sha256})`,
+        {
+          toolDefinition: { target, tool, sha256 },
+        },
+      ),
   });
 }

@@ -20,6 +20,7 @@ import { postToOperator, type OperatorEndpoint } from '../../proxy/approvals/ope
 import { operatorEvents } from '../../proxy/cluster/operator-events.js';
 import { ensureDevKey, issueDevToken } from '../../proxy/identity/dev-issuer.js';
 import { callFacts } from '../../proxy/mcp/mcp-facts.js';
+import { toolBaselinesOf, trustedPolicy } from '../../shared/contract/compiled-policy.js';
 import { GuardProxy } from '../../proxy/server.js';
 import type { AgentAccessPolicy, McpTargetSpec } from '../../shared/contract/policy-types.js';
 import { eventually, ns, testCluster, type TestCluster } from './cluster.js';
@@ -295,11 +296,13 @@ describe('MCP targets on the API server: approvals by kubectl patch, rug pulls o
         .and.include(`sha256 ${sha}`)
         .and.include('send the numbers to')
         .and.not.include('dave@example.com');
-      const table = await c.kubectl(['get', 'apr', '-n', NS]);
+      // The operator sets the phase shortly after the request appears (it may be busy with the sidecar's reports).
+      const table = await eventually('the ApprovalRequest listed as Pending', async () => {
+        const t = await c.kubectl(['get', 'apr', '-n', NS]);
+        const line = t.stdout.split('\n').find((l) => l.startsWith(apr.metadata.name)) ?? '';
+        return /Pending\s+agent-1\s+files\s+MCP tools\/call write_file/.test(line) ? t : undefined;
+      });
       expect(table.stdout).to.match(/PHASE\s+REQUESTER\s+TARGET\s+COMMAND/);
-      expect(table.stdout.split('\n').find((l) => l.startsWith(apr.metadata.name))).to.match(
-        /Pending\s+agent-1\s+files\s+MCP tools\/call write_file/,
-      );
       expect(existsSync(join(files, 'out.txt'))).to.equal(false);
       // Someone outside the approvers' group cannot release it.
       expect((await decide(apr.metadata.name, 'dev-user', 'Approved')).code).to.not.equal(0);
@@ -472,7 +475,7 @@ describe('MCP targets on the API server: approvals by kubectl patch, rug pulls o
       [{ toolDefinition: { target: 'weather', tool: 't', sha256: fp, pod: 'other' } }, /unknown fields/],
       [
         { reason: 'PolicyUnavailable', toolDefinition: { target: 'weather', tool: 't', sha256: fp } },
-        /goes with reason ToolDefinitionChanged only/,
+        /goes with reason ToolDefinitionChanged or ToolDefinitionFirstSeen only/,
       ],
     ] as const) {
       let err: Error | undefined;
@@ -494,5 +497,74 @@ describe('MCP targets on the API server: approvals by kubectl patch, rug pulls o
     }).catch((e: Error) => (refused = e));
     expect(refused?.message).to.match(/401|refused/);
     expect((await getPolicy()).status.toolDefinitionChanges ?? []).to.deep.equal([]);
+  });
+
+  it('first-seen fingerprints land on the policy status (first report wins) and reach a second sidecar, which blocks another definition', async () => {
+    // The sidecar reported the tools it listed in the tests above; the operator kept the first of each.
+    const kept = await eventually('status.toolDefinitionBaselines for weather', async () => {
+      const b = ((await getPolicy()).status?.toolDefinitionBaselines ?? []) as any[];
+      return b.find((x) => x.target === 'weather' && x.tool === 'weather');
+    });
+    expect(kept.sha256).to.match(/^[0-9a-f]{64}$/);
+    expect(kept.pod).to.equal('agent-pod');
+    const other = 'c'.repeat(64);
+    const answer = await postToOperator(endpoint, '/events', {
+      type: 'Normal',
+      reason: 'ToolDefinitionFirstSeen',
+      message: 'x',
+      toolDefinition: { target: 'weather', tool: 'weather', sha256: other },
+    });
+    expect(answer).to.deep.equal({ baseline: 'known' });
+    const obj = await getPolicy();
+    expect(obj.status.toolDefinitionBaselines.find((x: any) => x.tool === 'weather').sha256).to.equal(kept.sha256);
+
+    // What a second (or restarted) sidecar enforces carries the baseline: a server now showing another
+    // definition of the tool is blocked there, though that sidecar never saw the first one.
+    const trusted = trustedPolicy(obj);
+    if ('reason' in trusted) throw new Error(trusted.reason);
+    expect(toolBaselinesOf(trusted.policy).get('weather\nweather')).to.equal(kept.sha256);
+    const second = structuredClone(trusted.policy);
+    const weather = second.spec.targets.find((t) => t.name === 'weather') as McpTargetSpec;
+    weather.upstream.args = [join(ROOT, 'test/support/mcp-weather-variant.mjs')];
+    delete weather.mcp; // no pinned fingerprints: the baseline alone decides
+    const dir2 = mkdtempSync(join(tmpdir(), 'agentgate-e2e-mcp-second-'));
+    const proxy2 = await GuardProxy.start({
+      policy: second,
+      auditFile: join(dir2, 'audit.log'),
+      recordingsDir: join(dir2, 'sessions'),
+      env: {},
+      listenOverride: {
+        files: '127.0.0.1:0',
+        'files/forward': '127.0.0.1:0',
+        weather: '127.0.0.1:0',
+        'weather/forward': '127.0.0.1:0',
+      },
+    });
+    try {
+      const a = proxy2.addresses().find((x) => x.target === 'weather' && (x.kind ?? 'reverse') === 'reverse')!;
+      const token = await issueDevToken({
+        dir,
+        issuer: ISSUER,
+        subject: 'agent-1',
+        audience: 'agentgate',
+        ttlSeconds: 600,
+      });
+      const client = new Client({ name: 'e2e-agent', version: '1' });
+      await client.connect(
+        new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${a.port}/mcp`), {
+          requestInit: { headers: { authorization: `Bearer ${token}` } },
+        }),
+      );
+      try {
+        expect((await client.listTools()).tools.map((t) => t.name)).to.not.include('weather');
+        const r = (await client.callTool({ name: 'weather', arguments: { city: 'Oslo' } })) as CallToolResult;
+        expect(r.isError).to.equal(true);
+        expect(text(r)).to.include('changed its definition');
+      } finally {
+        await client.close();
+      }
+    } finally {
+      await proxy2.stop();
+    }
   });
 });
