@@ -56,6 +56,14 @@ describe('MCP resource templates: shown only when some read would pass', () => {
     expect(shown('file:///data/{+path}', spec)).to.equal(true);
   });
 
+  it('a hostile template cannot make the check backtrack: many adjacent expressions are judged in linear time', () => {
+    const spec = {
+      rules: [{ name: 'one', when: { mcp: { resources: [`note://${'x'.repeat(200)}*!`] } }, action: 'Allow' as const }],
+    };
+    // A backtracking matcher would not finish within the test's timeout here.
+    expect(shown(`note://${'{a}x'.repeat(300)}`, spec)).to.equal(false);
+  });
+
   it('malformed templates and reserved operators are hidden', () => {
     const spec = { defaultAction: 'Allow' as const };
     expect(shown('note://{id', spec)).to.equal(false);
