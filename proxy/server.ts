@@ -155,6 +155,8 @@ export class GuardProxy {
     }
     this.gate = new Gate({
       runtime: () => this.runtime,
+      audit: this.audit,
+      failClosed: () => this.failClosed?.reason,
       events: this.events,
       ...(opts.approvals ? { approvals: opts.approvals } : {}),
       ...(opts.metrics ? { metrics: opts.metrics } : {}),
@@ -327,11 +329,7 @@ export class GuardProxy {
       policy: o.policy,
       runtime: () => this.runtime,
       verify: (token) => this.verifier.verify(token),
-      audit: this.audit,
-      failClosed: () => this.failClosed?.reason,
-      ...(o.approvals ? { approvals: o.approvals } : {}),
-      ...(o.events ? { events: o.events } : {}),
-      ...(o.metrics ? { metrics: o.metrics } : {}),
+      gate: this.gate,
       ...(o.env ? { env: o.env } : {}),
       ...(o.resolvePath ? { resolvePath: o.resolvePath } : {}),
       ...(o.listenOverride ? { listenOverride: o.listenOverride } : {}),

@@ -1,4 +1,4 @@
-/** Where the proxy process starts its MCP targets: the adapter over the MCP gate. */
+/** Where the proxy process starts its MCP targets: the adapter over the process's one gate. */
 import type { HttpWiring } from '../http/wire.js';
 import { isMcpTarget } from '../../shared/contract/policy-types.js';
 import { McpGate } from './gate.js';
@@ -7,14 +7,7 @@ import { McpTargets } from './server.js';
 export async function startMcpTargets(w: HttpWiring): Promise<McpTargets | undefined> {
   const targets = w.policy.spec.targets.filter(isMcpTarget);
   if (!targets.length) return undefined;
-  const gate = new McpGate({
-    runtime: w.runtime,
-    audit: w.audit,
-    failClosed: w.failClosed,
-    ...(w.approvals ? { approvals: w.approvals } : {}),
-    ...(w.events ? { events: w.events } : {}),
-    ...(w.metrics ? { metrics: w.metrics } : {}),
-  });
+  const gate = new McpGate(w.gate);
   return McpTargets.start({
     targets,
     runtime: w.runtime,
