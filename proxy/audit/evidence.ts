@@ -458,7 +458,7 @@ ${control(
   'Least privilege and approvals',
   'Statements are decided by policy rules; what a rule denies never reaches the database; commands that need approval run only after authorized people decide; every deviation is reviewed by a person.',
   `<h3>Denials by rule</h3>${barChart(byRule, 'denials')}<h3>Every denial</h3>${table(
-    ['Time (UTC)', 'Agent', 'Target', 'Rule', 'Effects, or HTTP request and status, or MCP call', 'Statement (masked)'],
+    ['Time (UTC)', 'Agent', 'Target', 'Rule', 'Effects or request', 'Statement (masked)'],
     denials.map((r) => [
       at(r['@timestamp']),
       r.principal?.sub,

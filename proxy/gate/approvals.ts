@@ -1,7 +1,8 @@
 /**
  * RequireApproval, for every protocol: runs the one approval flow (approval-flow.ts) for the operation
  * that needs it, bound to what the operation says an approval binds. A grant releases the request
- * (`admit`); every other outcome is a refusal, recorded and worded in the protocol's terms.
+ * (`admit`); every other outcome is a refusal, recorded and worded in the protocol's terms (a refusal
+ * that waits on or was decided by an ApprovalRequest is recorded under its name).
  */
 import type { AuditFields } from '../audit/record.js';
 import type { ApprovalBroker } from '../approvals/broker.js';
@@ -81,7 +82,8 @@ export async function seekApproval<D extends Decision>(a: ApprovalCase<D>): Prom
       a.record(r.rt, r.d as D);
       return a.op.refusal(r.d as D);
     case 'not-approved':
-      a.record(rt, d, { message: `ApprovalRequest ${ref} was ${r.what}` });
+      // Under the request's name: its approval.decided record is the deviation, not this refusal.
+      a.record(rt, d, { message: `ApprovalRequest ${ref} was ${r.what}`, detail: { approvalRequest: ref } });
       return refuse(`ApprovalRequest ${ref} was ${r.what}; ${w.nothing}`, { approval: ref });
   }
 }
