@@ -23,6 +23,22 @@ function parseExact(text: string): unknown {
   );
 }
 
+/** A document field rules cannot be applied to soundly: the response is refused, never passed on. */
+export class UnmaskableShape extends Error {}
+
+/**
+ * A Kubernetes Table (`Accept: application/json;as=Table;g=meta.k8s.io;v=v1`, what kubectl get asks
+ * for): each row is an array of cells under display names (`columnDefinitions`), which a field rule's
+ * path or key name cannot be mapped to (a printer column may show any field under any name; a Secret's
+ * "Data" column is a count), and `rows[*].object` moves whole objects off the paths rules name.
+ */
+export function isKubeTable(v: Record<string, unknown>): boolean {
+  return (
+    (v.kind === 'Table' && typeof v.apiVersion === 'string' && v.apiVersion.startsWith('meta.k8s.io/')) ||
+    (Array.isArray(v.columnDefinitions) && Array.isArray(v.rows))
+  );
+}
+
 export class JsonMasker {
   private readonly rules: FieldRule[];
 
@@ -43,7 +59,7 @@ export class JsonMasker {
     return this.masker.scansValues || this.masker.hasColumnRules || this.rules.length > 0;
   }
 
-  /** Parses, masks and serializes; throws SyntaxError when `text` is not JSON. */
+  /** Parses, masks and serializes; throws SyntaxError when `text` is not JSON, UnmaskableShape for a Table under field rules. */
   maskText(text: string): { text: string; count: number } {
     const counter = { n: 0 };
     const out = this.walk(parseExact(text), [], counter);
@@ -107,6 +123,10 @@ export class JsonMasker {
       });
     }
     if (v && typeof v === 'object') {
+      if (this.hasFieldRules && isKubeTable(v as Record<string, unknown>))
+        throw new UnmaskableShape(
+          'the response is a Kubernetes Table, whose cells field rules cannot be mapped to; ask for plain JSON (no as=Table in Accept)',
+        );
       // No prototype: a "__proto__" key stays a key.
       const out = Object.create(null) as Record<string, unknown>;
       for (const [k, x] of Object.entries(v)) {

@@ -9,7 +9,7 @@
 import { Transform, type TransformCallback } from 'node:stream';
 import zlib from 'node:zlib';
 import type { Masker } from '../masking/masker.js';
-import type { JsonMasker } from './json-masker.js';
+import { UnmaskableShape, type JsonMasker } from './json-masker.js';
 
 export class Uninspectable extends Error {}
 
@@ -21,8 +21,8 @@ const UTF8_CHARSETS = new Set(['utf-8', 'utf8', 'us-ascii', 'ascii']);
 /**
  * How the body of this content type is masked; undefined: it cannot be inspected. A charset other than
  * UTF-8 (UTF-16, UTF-7…) would be masked as bytes it is not. With field rules on, a structured type the
- * proxy does not parse (YAML, XML, a form) would carry the fields unmasked, and a body without a type is
- * masked as JSON (or refused when it is not JSON).
+ * proxy does not parse (YAML, XML, a form) or a Kubernetes Table (cells under display names) would carry
+ * the fields unmasked, and a body without a type is masked as JSON (or refused when it is not JSON).
  */
 export function bodyKind(contentType: string | undefined, fieldRules = false): BodyKind | undefined {
   const [media, ...params] = (contentType ?? '').split(';');
@@ -39,7 +39,11 @@ export function bodyKind(contentType: string | undefined, fieldRules = false): B
     t === 'application/json-seq'
   )
     return 'lines';
-  if (t === 'application/json' || t.endsWith('+json')) return 'json';
+  if (t === 'application/json' || t.endsWith('+json')) {
+    // A Kubernetes Table (json-masker.ts isKubeTable): refused before a byte is read.
+    if (fieldRules && params.some((p) => /^\s*as\s*=\s*"?table"?\s*$/i.test(p))) return undefined;
+    return 'json';
+  }
   if (t === '') return fieldRules ? 'json' : 'lines';
   const structured =
     t === 'application/xml' ||
@@ -191,7 +195,8 @@ export class JsonStreamMasker extends Transform {
       const m = this.json.maskText(text);
       this.count.n += m.count;
       return Buffer.from(m.text);
-    } catch {
+    } catch (e) {
+      if (e instanceof UnmaskableShape) throw new Uninspectable(e.message);
       // Labelled JSON, but not JSON: field rules cannot be applied to it.
       if (this.json.hasFieldRules)
         throw new Uninspectable('the response says it is JSON but does not parse, and field rules are on');
@@ -286,7 +291,8 @@ export class LineMasker extends Transform {
         const r = this.json.maskText(body);
         this.count.n += r.count;
         return Buffer.from(r.text + eol);
-      } catch {
+      } catch (e) {
+        if (e instanceof UnmaskableShape) throw new Uninspectable(e.message);
         // not JSON: detectors below
       }
     }
@@ -311,7 +317,8 @@ export class LineMasker extends Transform {
         this.count.n += r.count;
         data = [r.text];
         masked = true;
-      } catch {
+      } catch (e) {
+        if (e instanceof UnmaskableShape) throw new Uninspectable(e.message);
         // not JSON: detectors below
       }
     }
