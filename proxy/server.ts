@@ -474,15 +474,7 @@ export class GuardProxy {
         principal = await this.verifier.verify(token);
       } catch (e) {
         const err = e instanceof IdentityError ? e : new IdentityError((e as Error).message);
-        this.audit.tryAppend({
-          event: { action: 'identity.rejected', outcome: 'failure' },
-          connection: connectionId,
-          target: t.spec.name,
-          client,
-          message: err.message,
-        });
-        this.events('Warning', 'IdentityRejected', `a token was refused on target ${t.spec.name}: ${err.message}`);
-        this.opts.metrics?.identityRejected(t.spec.name);
+        this.gate.identityRejected(undefined, t.spec.name, connectionId, client, err.message);
         return fatal(err.sqlState, `authentication failed: ${err.message}`);
       }
       if (!t.catalog.loaded) await this.refreshCatalog(t);

@@ -137,9 +137,9 @@ export class Gate {
     this.services.audit.defer(fields);
   }
 
-  /** A token that did not verify. */
+  /** A token that did not verify (`protocol`: HTTP and MCP; a PostgreSQL session has none before its first message). */
   identityRejected(
-    protocol: AuditFields['protocol'],
+    protocol: AuditFields['protocol'] | undefined,
     target: string,
     connectionId: string,
     client: { address: string; port?: number },
@@ -150,7 +150,7 @@ export class Gate {
       connection: connectionId,
       target,
       client,
-      protocol,
+      ...(protocol ? { protocol } : {}),
       message: reason,
     });
     this.services.events?.('Warning', 'IdentityRejected', `a token was refused on target ${target}: ${reason}`);
