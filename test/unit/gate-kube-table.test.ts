@@ -7,6 +7,7 @@
 import { expect } from 'chai';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { withoutTables } from '../../proxy/http/accept-tables.js';
 import { JsonMasker } from '../../proxy/http/json-masker.js';
 import { bodyKind, JsonStreamMasker, LineMasker, Uninspectable } from '../../proxy/http/response-masker.js';
 import { compilePolicy } from '../../proxy/policy/runtime.js';
@@ -87,6 +88,18 @@ describe('gate: Kubernetes Table output under field rules', () => {
       );
       expect(err, kind).to.be.instanceOf(Uninspectable);
     }
+  });
+
+  it("Accept: Table ranges are dropped when another range remains (kubectl's), kept when they are all there is", () => {
+    expect(
+      withoutTables(
+        'application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json',
+      ),
+    ).to.equal('application/json');
+    expect(withoutTables('application/json; as="Table"; g=meta.k8s.io, */*;q=0.1')).to.equal('*/*;q=0.1');
+    const only = 'application/json;as=Table;v=v1;g=meta.k8s.io';
+    expect(withoutTables(only)).to.equal(only);
+    expect(withoutTables('application/json')).to.equal('application/json');
   });
 
   it('without field rules a Table is masked by detectors like any JSON', async () => {
