@@ -192,7 +192,7 @@ export class JsonStreamMasker extends Transform {
       );
     if (text.trim() === '') return Buffer.from(text);
     try {
-      const m = this.json.maskText(text);
+      const m = this.json.maskText(text, true);
       this.count.n += m.count;
       return Buffer.from(m.text);
     } catch (e) {
@@ -288,7 +288,7 @@ export class LineMasker extends Transform {
     }
     if (/^\s*[[{]/.test(body)) {
       try {
-        const r = this.json.maskText(body);
+        const r = this.json.maskText(body, true);
         this.count.n += r.count;
         return Buffer.from(r.text + eol);
       } catch (e) {
@@ -313,7 +313,7 @@ export class LineMasker extends Transform {
     let masked = false;
     if (/^\s*[[{]/.test(payload)) {
       try {
-        const r = this.json.maskText(payload);
+        const r = this.json.maskText(payload, true);
         this.count.n += r.count;
         data = [r.text];
         masked = true;

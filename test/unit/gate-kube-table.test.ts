@@ -102,6 +102,13 @@ describe('gate: Kubernetes Table output under field rules', () => {
     expect(withoutTables('application/json')).to.equal('application/json');
   });
 
+  it('only responses are refused: a Table-shaped request body (what approvers read) still gets the field rules', () => {
+    const m = new JsonMasker(masker, [{ path: 'password' }], 'redact');
+    const out = m.maskText(JSON.stringify({ ...table, password: 'S3cr3t-top' }));
+    expect(out.text).not.to.contain('S3cr3t-top');
+    expect(out.text).not.to.contain('aHVudGVyMg==');
+  });
+
   it('without field rules a Table is masked by detectors like any JSON', async () => {
     const m = new JsonMasker(masker, [], 'redact');
     const out = await through(m, JSON.stringify({ ...table, rows: [{ cells: ['db', 'eve@example.com'] }] }));
