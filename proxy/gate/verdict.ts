@@ -25,9 +25,7 @@ export type RefusalCode =
   /** The operation could not be parsed. */
   | 'unparseable'
   /** The operation is larger than the policy's limit. */
-  | 'too-large'
-  /** The proxy cannot decide now (the audit log cannot be written, the policy is unavailable). */
-  | 'unavailable';
+  | 'too-large';
 
 export interface Refuse {
   kind: 'refuse';

@@ -32,7 +32,6 @@ const SQLSTATE: Record<RefusalCode, string> = {
   unrecorded: '42501',
   unparseable: '42601',
   'too-large': '54000',
-  unavailable: '57P03',
 };
 
 /** The gate's refusal as the ErrorResponse the agent gets. */
