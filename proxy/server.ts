@@ -155,6 +155,8 @@ export class GuardProxy {
     }
     this.gate = new Gate({
       runtime: () => this.runtime,
+      audit: this.audit,
+      failClosed: () => this.failClosed?.reason,
       events: this.events,
       ...(opts.approvals ? { approvals: opts.approvals } : {}),
       ...(opts.metrics ? { metrics: opts.metrics } : {}),
@@ -327,12 +329,9 @@ export class GuardProxy {
       policy: o.policy,
       runtime: () => this.runtime,
       verify: (token) => this.verifier.verify(token),
-      audit: this.audit,
+      gate: this.gate,
       ...(o.auditFile ? { auditFile: o.auditFile } : {}),
-      failClosed: () => this.failClosed?.reason,
-      ...(o.approvals ? { approvals: o.approvals } : {}),
       ...(o.events ? { events: o.events } : {}),
-      ...(o.metrics ? { metrics: o.metrics } : {}),
       ...(o.env ? { env: o.env } : {}),
       ...(o.resolvePath ? { resolvePath: o.resolvePath } : {}),
       ...(o.listenOverride ? { listenOverride: o.listenOverride } : {}),
@@ -477,15 +476,7 @@ export class GuardProxy {
         principal = await this.verifier.verify(token);
       } catch (e) {
         const err = e instanceof IdentityError ? e : new IdentityError((e as Error).message);
-        this.audit.tryAppend({
-          event: { action: 'identity.rejected', outcome: 'failure' },
-          connection: connectionId,
-          target: t.spec.name,
-          client,
-          message: err.message,
-        });
-        this.events('Warning', 'IdentityRejected', `a token was refused on target ${t.spec.name}: ${err.message}`);
-        this.opts.metrics?.identityRejected(t.spec.name);
+        this.gate.identityRejected(undefined, t.spec.name, connectionId, client, err.message);
         return fatal(err.sqlState, `authentication failed: ${err.message}`);
       }
       if (!t.catalog.loaded) await this.refreshCatalog(t);

@@ -7,9 +7,9 @@ import type { CoreV1Api, CustomObjectsApi, KubeConfig, KubernetesObject } from '
 import type { AgentAccessPolicy } from '../../shared/contract/policy-types.js';
 import type { EventRecorder } from '../../shared/kube/events.js';
 import { APPROVAL_PLURAL, GROUP, POLICY_PLURAL, VERSION } from '../../shared/contract/api.js';
-import { mergePatch, messageOf, statusOf } from '../../shared/kube/client.js';
-import { ResilientInformer } from '../../shared/kube/resilient-informer.js';
-import { realClock, WorkQueue, type Clock } from '../../shared/kube/workqueue.js';
+import { mergePatch, statusOf } from '../../shared/kube/client.js';
+import { ObjectQueue } from '../../shared/kube/object-queue.js';
+import type { Clock } from '../../shared/kube/workqueue.js';
 import { phaseOf, type ApprovalRequest } from '../../shared/contract/approval-request.js';
 import { approvalDeviation } from '../reviews/approval-deviations.js';
 import { fileDeviations } from '../reviews/file-deviations.js';
@@ -24,47 +24,37 @@ export interface ApprovalControllerOptions {
 }
 
 export class ApprovalController {
-  readonly informer: ResilientInformer<ApprovalRequest & KubernetesObject>;
-  private readonly queue: WorkQueue;
+  private readonly loop: ObjectQueue<ApprovalRequest & KubernetesObject>;
   private readonly clock: Clock;
-  private readonly timers = new Map<string, unknown>();
 
   constructor(private readonly o: ApprovalControllerOptions) {
-    this.clock = o.clock ?? realClock;
-    this.informer = new ResilientInformer({
+    this.loop = new ObjectQueue({
       kc: o.kc,
       path: `/apis/${GROUP}/${VERSION}/${APPROVAL_PLURAL}`,
       list: () =>
         o.custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: APPROVAL_PLURAL }) as never,
-      clock: this.clock,
-      onRestart: (reason, delayMs) => o.log?.('warn', 'approval informer restarting', { reason, delayMs }),
+      what: 'approval',
+      reconcile: (key) => this.reconcile(key),
+      ...(o.clock ? { clock: o.clock } : {}),
+      ...(o.log ? { log: o.log } : {}),
     });
-    this.queue = new WorkQueue((key) => this.reconcile(key), {
-      clock: this.clock,
-      onError: (key, e) => o.log?.('error', 'approval reconcile failed', { key, error: messageOf(e) }),
-    });
-    const enqueue = (a: ApprovalRequest): void => this.queue.add(`${a.metadata.namespace}/${a.metadata.name}`);
-    this.informer.on('add', enqueue);
-    this.informer.on('update', enqueue);
-    this.informer.onSync(() => this.informer.list().forEach(enqueue));
+    this.clock = this.loop.clock;
+  }
+
+  get informer(): ObjectQueue<ApprovalRequest & KubernetesObject>['informer'] {
+    return this.loop.informer;
   }
 
   start(): Promise<void> {
-    return this.informer.start();
+    return this.loop.start();
   }
 
-  async stop(): Promise<void> {
-    this.queue.stop();
-    for (const t of this.timers.values()) this.clock.clearTimeout(t);
-    await this.informer.stop();
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   private later(key: string, atMs: number): void {
-    this.clock.clearTimeout(this.timers.get(key));
-    this.timers.set(
-      key,
-      this.clock.setTimeout(() => this.queue.add(key), Math.max(0, atMs - this.clock.now()) + 50),
-    );
+    this.loop.later(key, atMs);
   }
 
   async reconcile(key: string): Promise<void> {

@@ -8,10 +8,10 @@ import type { CoreV1Api, CustomObjectsApi, KubeConfig, KubernetesObject } from '
 import { isDeepStrictEqual } from 'node:util';
 import type { AgentAccessPolicy } from '../../shared/contract/policy-types.js';
 import type { EventRecorder } from '../../shared/kube/events.js';
-import { mergePatch, messageOf, statusOf } from '../../shared/kube/client.js';
+import { mergePatch, statusOf } from '../../shared/kube/client.js';
 import { GROUP, POLICY_PLURAL, VERSION } from '../../shared/contract/api.js';
-import { ResilientInformer } from '../../shared/kube/resilient-informer.js';
-import { realClock, WorkQueue, type Clock } from '../../shared/kube/workqueue.js';
+import { ObjectQueue } from '../../shared/kube/object-queue.js';
+import type { Clock } from '../../shared/kube/workqueue.js';
 import { DEFAULT_MAX_OPEN_HOURS, reviewConditions, reviewState } from './state.js';
 import { REVIEW_PLURAL, type DeviationReview, type ReviewState } from './types.js';
 
@@ -26,39 +26,33 @@ export interface ReviewControllerOptions {
 }
 
 export class ReviewController {
-  readonly informer: ResilientInformer<DeviationReview & KubernetesObject>;
-  private readonly queue: WorkQueue;
+  private readonly loop: ObjectQueue<DeviationReview & KubernetesObject>;
   private readonly clock: Clock;
-  private readonly timers = new Map<string, unknown>();
 
   constructor(private readonly o: ReviewControllerOptions) {
-    this.clock = o.clock ?? realClock;
-    this.informer = new ResilientInformer({
+    this.loop = new ObjectQueue({
       kc: o.kc,
       path: `/apis/${GROUP}/${VERSION}/${REVIEW_PLURAL}`,
       list: () => o.custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: REVIEW_PLURAL }) as never,
-      clock: this.clock,
+      what: 'review',
+      reconcile: (key) => this.reconcile(key),
+      ...(o.clock ? { clock: o.clock } : {}),
       ...(o.relistMs ? { relistMs: o.relistMs } : {}),
-      onRestart: (reason, delayMs) => o.log?.('warn', 'review informer restarting', { reason, delayMs }),
+      ...(o.log ? { log: o.log } : {}),
     });
-    this.queue = new WorkQueue((key) => this.reconcile(key), {
-      clock: this.clock,
-      onError: (key, e) => o.log?.('error', 'review reconcile failed', { key, error: messageOf(e) }),
-    });
-    const enqueue = (d: DeviationReview): void => this.queue.add(`${d.metadata.namespace}/${d.metadata.name}`);
-    this.informer.on('add', enqueue);
-    this.informer.on('update', enqueue);
-    this.informer.onSync(() => this.informer.list().forEach(enqueue));
+    this.clock = this.loop.clock;
+  }
+
+  get informer(): ObjectQueue<DeviationReview & KubernetesObject>['informer'] {
+    return this.loop.informer;
   }
 
   start(): Promise<void> {
-    return this.informer.start();
+    return this.loop.start();
   }
 
-  async stop(): Promise<void> {
-    this.queue.stop();
-    for (const t of this.timers.values()) this.clock.clearTimeout(t);
-    await this.informer.stop();
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   /** Review items by namespace and state, from the informer's cache (the metric for the queue). */
@@ -75,22 +69,12 @@ export class ReviewController {
   }
 
   private later(key: string, atMs: number): void {
-    this.clock.clearTimeout(this.timers.get(key));
-    this.timers.set(
-      key,
-      this.clock.setTimeout(
-        () => {
-          this.timers.delete(key);
-          this.queue.add(key);
-        },
-        Math.max(0, atMs - this.clock.now()) + 50,
-      ),
-    );
+    this.loop.later(key, atMs);
   }
 
   /** Re-checks every cached item now (an injected clock moved on). */
   resync(): void {
-    for (const d of this.informer.list()) this.queue.add(`${d.metadata.namespace}/${d.metadata.name}`);
+    this.loop.resync();
   }
 
   async reconcile(key: string): Promise<void> {

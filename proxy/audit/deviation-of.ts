@@ -90,7 +90,7 @@ export function deviationOf(
     case 'statement.decision': {
       if (!mayDeviate(r)) return undefined;
       if ((r.detail as { grant?: unknown } | undefined)?.grant !== undefined) return undefined; // ran under an approval
-      // Refused pending an ApprovalRequest (HTTP, mode Reject): the request's expiry or denial is the deviation (the operator files it).
+      // Refused pending an ApprovalRequest (mode Reject), or after it was rejected or expired: the request's expiry or denial is the deviation (the operator files it).
       if ((r.detail as { approvalRequest?: unknown } | undefined)?.approvalRequest !== undefined) return undefined;
       const rule = r.rule?.name ?? 'default-action';
       const blocked = r.event.outcome === 'failure';

@@ -16,6 +16,14 @@ import {
   type ReviewFindings,
 } from './deviation-review.js';
 import { listSessions } from './sessions.js';
+import {
+  completionStatuses,
+  OPERATION_CSV_HEADER,
+  operationCell,
+  operationColumns,
+  operationCsv,
+  type OperationColumns,
+} from './operation-columns.js';
 
 export interface EvidenceInput {
   records: AuditRecord[];
@@ -143,6 +151,15 @@ export function buildEvidence(i: EvidenceInput): Evidence {
   });
   const decisions = inRange.filter((r) => r.event.action === 'statement.decision');
   const denials = decisions.filter((r) => r.enforced);
+  const statusOf = completionStatuses(inRange);
+  const operation = (r: AuditRecord): OperationColumns => operationColumns(r, statusOf);
+  const recordByHash = new Map(inRange.map((r) => [r.hash, r]));
+  /** What a deviation's row says it was: HTTP and MCP in their own terms, SQL its statement text. */
+  const deviationWhat = (d: { hash: string; statement: string }): string => {
+    const r = recordByHash.get(d.hash);
+    const c = r && operation(r);
+    return c && (c.protocol === 'http' || c.protocol === 'mcp') ? operationCell(r, c) : d.statement;
+  };
   const identityRejections = inRange.filter((r) => r.event.action === 'identity.rejected');
   const protocolErrors = inRange.filter((r) => r.event.action === 'protocol.error');
   const policyChanges = inRange.filter((r) => r.event.action === 'proxy.start' || r.event.action === 'policy.updated');
@@ -272,7 +289,9 @@ export function buildEvidence(i: EvidenceInput): Evidence {
   };
 
   const decisionsCsv =
-    ['time,seq,session,principal,triggered_by,target,decision,enforced,rule,effects,tables,statement']
+    [
+      `time,seq,session,principal,triggered_by,target,decision,enforced,rule,effects,tables,statement,${OPERATION_CSV_HEADER}`,
+    ]
       .concat(
         decisions.map((r) =>
           [
@@ -288,6 +307,7 @@ export function buildEvidence(i: EvidenceInput): Evidence {
             (r.effects ?? []).join(' '),
             (r.tables ?? []).join(' '),
             r.db?.query?.text,
+            ...operationCsv(operation(r)),
           ]
             .map(csv)
             .join(','),
@@ -296,7 +316,7 @@ export function buildEvidence(i: EvidenceInput): Evidence {
       .join('\n') + '\n';
   const deviationsCsv = review
     ? [
-        'time,control,kind,agent,namespace,rule,statement,audit_hash,review_item,matched_by,state,reviewed_by,reviewed_at,time_to_review_seconds,exception',
+        `time,control,kind,agent,namespace,rule,statement,audit_hash,review_item,matched_by,state,reviewed_by,reviewed_at,time_to_review_seconds,exception,${OPERATION_CSV_HEADER}`,
       ]
         .concat(
           review.deviations.map((d) =>
@@ -316,6 +336,7 @@ export function buildEvidence(i: EvidenceInput): Evidence {
               d.reviewedAt,
               d.timeToReviewMs === undefined ? '' : Math.round(d.timeToReviewMs / 1000),
               d.exception,
+              ...(recordByHash.has(d.hash) ? operationCsv(operation(recordByHash.get(d.hash)!)) : []),
             ]
               .map(csv)
               .join(','),
@@ -364,7 +385,7 @@ export function buildEvidence(i: EvidenceInput): Evidence {
           KIND_LABEL[d.kind],
           d.agent,
           d.rule ?? '',
-          d.statement,
+          deviationWhat(d),
           d.item ?? '',
           reviewState(d),
           d.reviewedBy ?? '',
@@ -437,13 +458,13 @@ ${control(
   'Least privilege and approvals',
   'Statements are decided by policy rules; what a rule denies never reaches the database; commands that need approval run only after authorized people decide; every deviation is reviewed by a person.',
   `<h3>Denials by rule</h3>${barChart(byRule, 'denials')}<h3>Every denial</h3>${table(
-    ['Time (UTC)', 'Agent', 'Target', 'Rule', 'Effects', 'Statement (masked)'],
+    ['Time (UTC)', 'Agent', 'Target', 'Rule', 'Effects or request', 'Statement (masked)'],
     denials.map((r) => [
       at(r['@timestamp']),
       r.principal?.sub,
       r.target,
       r.rule?.name,
-      (r.effects ?? []).join(', '),
+      operationCell(r, operation(r)),
       r.db?.query?.text,
     ]),
     't    x',

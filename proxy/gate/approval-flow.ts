@@ -3,7 +3,7 @@
  * ApprovalRequest is created and the operation is held until it is decided (mode Hold) or refused
  * naming the request (mode Reject); after the wait the policy in force decides again; a one-shot grant
  * runs once, recorded Used first. The adapter supplies what the approval is bound to (ApprovalBinding);
- * the flow answers with an outcome the caller records and words (approvals.ts, engine-gate.ts).
+ * the flow answers with an outcome the gate records and words (approvals.ts).
  */
 import type { ApprovalBroker, GrantContext } from '../approvals/broker.js';
 import type { AuditFields } from '../audit/record.js';

@@ -1,92 +1,89 @@
 /**
- * RequireApproval for the gate's operations: binds the approval to the operation's text (its sha256,
- * shown masked to approvers) and runs the one approval flow (approval-flow.ts). A grant releases the
- * request (`admit`); every other outcome is a refusal, worded for a statement.
+ * RequireApproval, for every protocol: runs the one approval flow (approval-flow.ts) for the operation
+ * that needs it, bound to what the operation says an approval binds. A grant releases the request
+ * (`admit`); every other outcome is a refusal, recorded and worded in the protocol's terms (a refusal
+ * that waits on or was decided by an ApprovalRequest is recorded under its name).
  */
-import { createHash } from 'node:crypto';
 import type { AuditFields } from '../audit/record.js';
 import type { ApprovalBroker } from '../approvals/broker.js';
-import { approvalSummary } from '../approvals/summary.js';
 import type { PolicyRuntime } from '../policy/runtime.js';
 import { awaitApproval } from './approval-flow.js';
 import type { GateRequest, Operation } from './request.js';
-import { denial, type ApprovalOutcome, type Decision, type Forward, type Refuse } from './verdict.js';
+import type { ApprovalOutcome, Decision, Forward, Refuse } from './verdict.js';
 
-export interface ApprovalCase {
+export interface ApprovalCase<D extends Decision> {
   broker: ApprovalBroker;
-  req: GateRequest;
+  req: GateRequest<D>;
   rt: PolicyRuntime;
   /** The operation that needs the approval, and its decision. */
-  op: Operation;
-  d: Decision;
+  op: Operation<D>;
+  d: D;
   /** Records a decision of this operation. */
-  record(d: Decision, extra?: Partial<AuditFields>): void;
+  record(rt: PolicyRuntime, d: D, extra?: Partial<AuditFields>): void;
   /** The operation's decision under the policy in force now, and whether it still goes to an approval. */
-  redecide(): { d: Decision; held: boolean };
+  redecide(): { rt: PolicyRuntime; d: D; held: boolean };
   /** Records the request's decisions under the grant and forwards. */
-  admit(grant: string): Forward | Refuse;
+  admit(grant: string): Forward<D> | Refuse;
 }
 
-export async function seekApproval(a: ApprovalCase): Promise<ApprovalOutcome> {
+export async function seekApproval<D extends Decision>(a: ApprovalCase<D>): Promise<ApprovalOutcome<D>> {
   const { req, rt, d } = a;
-  const c = a.op.classification;
-  const refuse = (reason: string, hint?: string): Refuse => ({
+  const w = req.wording;
+  const refuse = (reason: string, more: Partial<Refuse> = {}): Refuse => ({
     kind: 'refuse',
     code: 'denied',
     rule: d.rule,
     reason,
-    ...(hint ? { hint } : {}),
+    ...more,
   });
-  const text = req.approvalText?.() ?? c.text;
-  const masked = rt.masker.maskText(text).text;
   const r = await awaitApproval({
     broker: a.broker,
     rt,
     d,
     principal: req.principal,
-    target: req.target.name,
-    binding: {
-      sha256: createHash('sha256').update(text).digest('hex'),
-      text: masked,
-      summary: approvalSummary(c, text),
-      effects: c.effects,
-      tables: c.tables.map((t) => (t.schema ? `${t.schema}.${t.name}` : t.name)),
-      line: masked,
-    },
+    target: req.target,
+    binding: a.op.approval(rt),
     ...(req.reason ? { reason: req.reason } : {}),
     audit: (fields) => void req.audit.tryAppend(fields),
     closed: req.closed,
-    redecide: () => ({ rt, ...a.redecide() }),
+    redecide: a.redecide,
+    ...(req.onHold ? { onHold: req.onHold } : {}),
   });
   if (!r) return undefined;
+  const ref = 'namespace' in r ? `${r.namespace}/${r.name}` : '';
   switch (r.kind) {
     case 'granted':
       return { kind: 'granted', grant: r.name, admit: () => a.admit(r.name) };
     case 'already-used':
       return refuse(
-        `ApprovalRequest ${r.namespace}/${r.name} was approved for one execution, which another session of this run already used; the statement was not executed`,
+        `ApprovalRequest ${ref} was approved for one execution, which another ${w.noun} of this run already used; ${w.nothing}`,
+        { approval: ref },
       );
     case 'use-unrecorded':
-      a.record(d, {
-        message: `one-shot grant ${r.namespace}/${r.name} not used: its use could not be recorded: ${r.error}`,
-      });
+      a.record(rt, d, { message: `one-shot grant ${ref} not used: its use could not be recorded: ${r.error}` });
       return refuse(
-        `ApprovalRequest ${r.namespace}/${r.name} grants one execution, and its use could not be recorded (${r.error}); the statement was not executed: run it again when the operator is reachable`,
+        `ApprovalRequest ${ref} grants one execution, and its use could not be recorded (${r.error}); ${w.nothing}: ${w.again} when the operator is reachable`,
       );
     case 'not-requested':
-      a.record(d, { message: `approval request could not be created: ${r.error}` });
+      a.record(rt, d, { message: `approval request could not be created: ${r.error}` });
       return refuse(
-        `requires approval by rule "${d.rule}", and the approval request could not be created (${r.error}); nothing was executed`,
+        `requires approval by rule "${d.rule}", and the approval request could not be created (${r.error}); ${w.nothing}`,
       );
     case 'pending':
+      a.record(rt, d, { detail: { approvalRequest: ref } });
       return refuse(
-        `requires approval by rule "${d.rule}": ApprovalRequest ${r.namespace}/${r.name} is pending; run the same statement again once it is approved`,
-        `an approver runs: kubectl patch apr ${r.name} -n ${r.namespace} --type merge -p '{"spec":{"decision":"Approved","comment":"..."}}'`,
+        `requires approval by rule "${d.rule}": ApprovalRequest ${ref} is pending; ${w.again} once it is approved`,
+        {
+          approval: ref,
+          hint: `an approver runs: kubectl patch apr ${r.name} -n ${r.namespace} --type merge -p '{"spec":{"decision":"Approved","comment":"..."}}'`,
+        },
       );
     case 'redecided':
-      a.record(r.d);
-      return denial(r.d, c);
+      a.record(r.rt, r.d as D);
+      return a.op.refusal(r.d as D);
     case 'not-approved':
-      return refuse(`ApprovalRequest ${r.namespace}/${r.name} was ${r.what}; the statement was not executed`);
+      // Under the request's name: its approval.decided record is the deviation, not this refusal.
+      a.record(rt, d, { message: `ApprovalRequest ${ref} was ${r.what}`, detail: { approvalRequest: ref } });
+      return refuse(`ApprovalRequest ${ref} was ${r.what}; ${w.nothing}`, { approval: ref });
   }
 }

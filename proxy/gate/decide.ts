@@ -9,14 +9,14 @@ import type { Catalog } from '../sql/catalog.js';
 import type { Classification, TableRef } from '../sql/types.js';
 import type { Action, PolicySpec, RuleSpec, TargetSpec } from '../../shared/contract/policy-types.js';
 import { limitsGuard, limitsOf, maskingGuard, targetGuard } from './guards.js';
-import type { Operation } from './request.js';
+import type { SqlOperation } from './sql-request.js';
 import type { Decision } from './verdict.js';
 
 export type { Decision };
 
 /** One operation's decision under `rt`. */
 export function decideOperation(
-  op: Operation,
+  op: SqlOperation,
   rt: PolicyRuntime,
   target: TargetSpec,
   catalog: Catalog,

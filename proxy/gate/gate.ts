@@ -1,89 +1,105 @@
 /**
- * The gate: a request (what a protocol parser extracted) → a verdict. It decides every operation
- * (decide.ts, guards.ts), sends RequireApproval to the approval system (approvals.ts), and records
- * each decision before anything is forwarded (record.ts). It knows no wire protocol: each adapter
- * (proxy/postgres/ today) builds the request and applies the verdict in its own terms.
+ * The gate, the one for every protocol: a request (what a protocol parser extracted) → a verdict
+ * (forward, refuse with a reason, or hold until an approval is decided). Each operation says how it is
+ * decided (SQL: decide.ts and guards.ts over its classification; HTTP and MCP: their rule engines);
+ * the gate runs the request's guards, sends RequireApproval to the one approval flow (approvals.ts),
+ * and records each decision before anything is forwarded (record.ts). It knows no wire protocol: each
+ * adapter builds the request and applies the verdict in its own terms. Nothing held: no Promise.
  */
 import type { AuditFields } from '../audit/record.js';
-import type { AppendedRecord } from '../audit/audit-log.js';
+import type { AppendedRecord, AuditLog, ScopedAudit } from '../audit/audit-log.js';
 import type { ApprovalBroker } from '../approvals/broker.js';
 import type { PolicyRuntime } from '../policy/runtime.js';
 import { seekApproval } from './approvals.js';
-import { decideOperation } from './decide.js';
-import { limitsOf, requestGuard } from './guards.js';
-import { recordDecision, type RecordSinks } from './record.js';
+import { writeDecision, type EventDetail, type RecordSinks } from './record.js';
 import type { GateRequest, Operation } from './request.js';
-import { denial, unrecorded, type Decision, type Forward, type Refuse, type Verdict } from './verdict.js';
+import type { Decision, Forward, Refuse, Verdict } from './verdict.js';
 
 export interface GateServices extends RecordSinks {
   /** The policy in force now (it may be replaced at any time; each request reads it once). */
   runtime: () => PolicyRuntime;
+  /** The audit log, for what is recorded outside a request's own scope. */
+  audit: AuditLog;
   /** Approval requests and grants (cluster mode); without it RequireApproval is a refusal. */
   approvals?: ApprovalBroker;
+  /** Why requests are refused now (policy unavailable), if they are. */
+  failClosed?: () => string | undefined;
 }
 
 export class Gate {
   constructor(private readonly services: GateServices) {}
 
-  check(req: GateRequest): Verdict {
+  /** The policy in force now. */
+  runtime(): PolicyRuntime {
+    return this.services.runtime();
+  }
+
+  /** Why new requests are refused now, if they are (the audit log cannot be written, the policy is unavailable). */
+  unavailable(): string | undefined {
+    const audit = this.services.audit;
+    if (!audit.healthy) return `audit log unavailable: ${audit.error?.message}`;
+    return this.services.failClosed?.();
+  }
+
+  check<D extends Decision>(req: GateRequest<D>): Verdict<D> {
     const rt = this.services.runtime();
-    const decisions = req.operations.map((op) =>
-      decideOperation(op, rt, req.target, req.catalog, req.principal.triggeredBy),
-    );
-    requestGuard(
-      req.operations.map((op) => op.classification),
-      decisions,
-      limitsOf(rt),
-      req.fetchedInParts ?? false,
-    );
+    const ops = req.operations;
+    const decisions = ops.map((op) => op.decide(rt));
+    req.guard?.(decisions, rt);
     const blockedAt = decisions.findIndex((d) => d.blocked && !this.held(d));
     if (req.stage === 'prepare') {
       // Only a refusal is recorded now: what passes is decided again, and recorded, when it runs.
-      if (blockedAt < 0) return { kind: 'forward', records: [] };
-      const op = req.operations[blockedAt]!;
+      if (blockedAt < 0) return { kind: 'forward', decisions: [], records: [] };
+      const op = ops[blockedAt]!;
       const d = decisions[blockedAt]!;
-      if (!this.record(req, rt, op, d) && !op.refused) return unrecorded;
+      if (!this.record(req, rt, op, d) && !op.refused) return unrecorded(req);
       return refusal(op, d);
     }
     const heldAt = blockedAt >= 0 ? -1 : decisions.findIndex((d) => this.held(d));
     if (heldAt >= 0) {
-      const op = req.operations[heldAt]!;
+      const op = ops[heldAt]!;
       const approval = seekApproval({
         broker: this.services.approvals!,
         req,
         rt,
         op,
         d: decisions[heldAt]!,
-        record: (d, extra) => void this.record(req, this.services.runtime(), op, d, extra),
+        record: (rt, d, extra) => void this.record(req, rt, op, d, extra),
         redecide: () => {
-          const d = decideOperation(op, this.services.runtime(), req.target, req.catalog, req.principal.triggeredBy);
-          return { d, held: this.held(d) };
+          const now = this.services.runtime();
+          const d = op.decide(now);
+          return { rt: now, d, held: this.held(d) };
         },
-        admit: (grant) => this.admit(req, decisions, -1, grant),
+        admit: (grant) => this.admit(req, this.services.runtime(), decisions, -1, grant),
       });
       return { kind: 'hold', approval };
     }
-    return this.admit(req, decisions, blockedAt);
+    return this.admit(req, rt, decisions, blockedAt);
   }
 
   /** Records every operation's decision; forwards them, or refuses the one blocked. */
-  private admit(req: GateRequest, decisions: Decision[], blockedAt: number, grant?: string): Forward | Refuse {
-    const rt = this.services.runtime();
+  private admit<D extends Decision>(
+    req: GateRequest<D>,
+    rt: PolicyRuntime,
+    decisions: D[],
+    blockedAt: number,
+    grant?: string,
+  ): Forward<D> | Refuse {
     const records: (number | undefined)[] = [];
     for (const [i, op] of req.operations.entries()) {
       const d = decisions[i]!;
       const note =
         blockedAt >= 0 && i !== blockedAt && !d.blocked
-          ? { detail: { notExecuted: `statement ${blockedAt + 1} of this query was denied` } }
+          ? { detail: { notExecuted: `${req.wording.noun} ${blockedAt + 1} of this query was denied` } }
           : grant && d.blocked
             ? { enforced: false, detail: { grant } }
-            : {};
+            : undefined;
       const rec = this.record(req, rt, op, d, note);
-      if (!rec && !op.refused) return unrecorded;
+      if (!rec && !op.refused) return unrecorded(req);
       records.push(rec?.seq);
     }
     if (blockedAt >= 0) return refusal(req.operations[blockedAt]!, decisions[blockedAt]!);
-    return { kind: 'forward', records, ...(grant !== undefined ? { grant } : {}) };
+    return { kind: 'forward', decisions, records, ...(grant !== undefined ? { grant } : {}) };
   }
 
   /** RequireApproval with an approval system present (otherwise it is a refusal). */
@@ -91,20 +107,95 @@ export class Gate {
     return d.blocked && d.action === 'RequireApproval' && this.services.approvals !== undefined;
   }
 
-  private record(
-    req: GateRequest,
+  private record<D extends Decision>(
+    req: GateRequest<D>,
     rt: PolicyRuntime,
-    op: Operation,
-    d: Decision,
-    extra: Partial<AuditFields> = {},
+    op: Operation<D>,
+    d: D,
+    extra?: Partial<AuditFields>,
   ): AppendedRecord | undefined {
-    return recordDecision(this.services, req, rt, op.classification, d, this.held(d), {
-      ...op.refused?.record,
-      ...extra,
+    return writeDecision(
+      this.services,
+      req,
+      rt,
+      op.record(rt, d),
+      d,
+      this.held(d),
+      op.refused?.record ? { ...op.refused.record, ...extra } : extra,
+    );
+  }
+
+  // ---------------------------------------------------------------- records outside a decision
+
+  /** The audit log scoped to what a request's records share (session, connection, principal, target). */
+  scope(shared: Partial<AuditFields>): ScopedAudit {
+    return this.services.audit.scope(shared);
+  }
+
+  /** Records how a forwarded operation ended (deferred: its decision is already on record). */
+  complete(fields: AuditFields): void {
+    this.services.audit.defer(fields);
+  }
+
+  /** A token that did not verify (`protocol`: HTTP and MCP; a PostgreSQL session has none before its first message). */
+  identityRejected(
+    protocol: AuditFields['protocol'] | undefined,
+    target: string,
+    connectionId: string,
+    client: { address: string; port?: number },
+    reason: string,
+  ): void {
+    this.services.audit.tryAppend({
+      event: { action: 'identity.rejected', outcome: 'failure' },
+      connection: connectionId,
+      target,
+      client,
+      ...(protocol ? { protocol } : {}),
+      message: reason,
     });
+    this.services.events?.('Warning', 'IdentityRejected', `a token was refused on target ${target}: ${reason}`);
+    this.services.metrics?.identityRejected(target);
+  }
+
+  /** Malformed or oversized input, an upstream failure, a connection that ends: recorded, never silent. */
+  protocolEvent(
+    protocol: AuditFields['protocol'],
+    action: 'protocol.error' | 'connection.close',
+    f: {
+      target: string;
+      connectionId: string;
+      sessionId?: string;
+      client?: { address: string; port?: number };
+      message: string;
+    },
+  ): void {
+    this.services.audit.tryAppend({
+      event: { action, ...(action === 'protocol.error' ? { outcome: 'failure' as const } : {}) },
+      ...(f.sessionId ? { session: { id: f.sessionId } } : {}),
+      connection: f.connectionId,
+      target: f.target,
+      ...(f.client ? { client: f.client } : {}),
+      protocol,
+      message: f.message,
+    });
+  }
+
+  /** Appends a record outside a decision (e.g. an MCP tool whose definition changed) and raises its Event. */
+  notice(fields: AuditFields, event?: { reason: string; message: string; detail?: EventDetail }): void {
+    this.services.audit.tryAppend(fields);
+    if (event) this.services.events?.('Warning', event.reason, event.message, event.detail);
   }
 }
 
-function refusal(op: Operation, d: Decision): Refuse {
-  return op.refused?.refusal ?? denial(d, op.classification);
+function refusal<D extends Decision>(op: Operation<D>, d: D): Refuse {
+  return op.refused?.refusal ?? op.refusal(d);
+}
+
+function unrecorded(req: GateRequest<Decision>): Refuse {
+  return {
+    kind: 'refuse',
+    code: 'unrecorded',
+    rule: 'audit-unavailable',
+    reason: `the audit log cannot be written; ${req.wording.nothing}`,
+  };
 }

@@ -1,6 +1,7 @@
 /**
- * What the gate answers. A protocol adapter applies a verdict in its own terms: PostgreSQL as an
- * ErrorResponse with a SQLSTATE that also fails the server's transaction, HTTP as a status and body.
+ * What the gate answers, for every protocol: forward, refuse with a reason, or hold until an approval
+ * is decided. A protocol adapter applies a verdict in its own terms: PostgreSQL as an ErrorResponse with
+ * a SQLSTATE that also fails the server's transaction, HTTP as a status and body, MCP as a tool error.
  */
 import type { Action } from '../../shared/contract/policy-types.js';
 import type { Classification } from '../sql/types.js';
@@ -35,39 +36,44 @@ export interface Refuse {
   reason: string;
   detail?: string;
   hint?: string;
+  /** The ApprovalRequest the refusal concerns (namespace/name), when one does. */
+  approval?: string;
 }
 
 /** Every operation's decision is on record; `records` holds each one's sequence number, for completions. */
-export interface Forward {
+export interface Forward<D extends Decision = Decision> {
   kind: 'forward';
+  /** Each operation's decision (empty at stage `prepare`, where nothing is recorded). */
+  decisions: D[];
   records: (number | undefined)[];
   /** The ApprovalRequest it runs under. */
   grant?: string;
 }
 
 /** An approval let the operation through. `admit()` records the decisions and forwards (or refuses if that fails). */
-export interface Granted {
+export interface Granted<D extends Decision = Decision> {
   kind: 'granted';
   grant: string;
-  admit(): Forward | Refuse;
+  admit(): Forward<D> | Refuse;
 }
 
-/** The outcome of an approval: granted, refused, or nothing (the session closed while it was held). */
-export type ApprovalOutcome = Granted | Refuse | undefined;
+/** The outcome of an approval: granted, refused, or nothing (the agent went away while it was held). */
+export type ApprovalOutcome<D extends Decision = Decision> = Granted<D> | Refuse | undefined;
 
 /** The operation needs an approval: held until it is decided (or refused at once, mode Reject). */
-export interface Hold {
+export interface Hold<D extends Decision = Decision> {
   kind: 'hold';
-  approval: ApprovalOutcome | Promise<ApprovalOutcome>;
+  approval: ApprovalOutcome<D> | Promise<ApprovalOutcome<D>>;
 }
 
-export type Verdict = Forward | Refuse | Hold;
+export type Verdict<D extends Decision = Decision> = Forward<D> | Refuse | Hold<D>;
 
-export const unrecorded: Refuse = {
-  kind: 'refuse',
-  code: 'unrecorded',
-  reason: 'audit log unavailable; statement refused',
-};
+/** Applies a held verdict once its approval is decided: what the agent gets in the end (undefined: it went away). */
+export async function settled<D extends Decision>(v: Verdict<D>): Promise<Forward<D> | Refuse | undefined> {
+  if (v.kind !== 'hold') return v;
+  const o = await v.approval;
+  return o?.kind === 'granted' ? o.admit() : o;
+}
 
 /** The refusal of a decision that blocks, naming the rule and what the classifier found. */
 export function denial(d: Decision, c: Classification): Refuse {
@@ -81,5 +87,18 @@ export function denial(d: Decision, c: Classification): Refuse {
     ...(d.action === 'RequireApproval'
       ? { hint: 'approvals are not available in this build yet; the statement was refused' }
       : {}),
+  };
+}
+
+/** The refusal of a decision that blocks one request or call, naming the rule. */
+export function refusedByRule(d: Decision, noun: string): Refuse {
+  return {
+    kind: 'refuse',
+    code: 'denied',
+    rule: d.rule,
+    reason:
+      d.action === 'RequireApproval'
+        ? `requires approval by rule "${d.rule}", and approvals are not available here (local mode): the ${noun} was refused`
+        : `denied by rule "${d.rule}"${d.message ? `: ${d.message}` : ''}`,
   };
 }

@@ -1,25 +1,25 @@
 /**
- * The HTTP gate port over the protocol-free gate (proxy/gate/engine-gate.ts): the request's facts go to
- * HttpPolicyEngine; the approval is bound to method + path + canonical body; the verdict is applied in
- * HTTP terms (403 for a refusal, 503 when nothing can be decided or recorded).
+ * The HTTP gate port over the one gate (proxy/gate/gate.ts): a request is one operation, decided by
+ * HttpPolicyEngine over its facts; the approval is bound to method + path + canonical body; the verdict
+ * is applied in HTTP terms (403 for a refusal, 503 when nothing can be decided or recorded).
  */
-import { EngineGate, type EngineGateServices, type EngineRequest } from '../gate/engine-gate.js';
+import type { AuditFields } from '../audit/record.js';
+import { principalRecord } from '../identity/verify.js';
+import type { Gate } from '../gate/gate.js';
+import type { GateRequest as OneOperation, Wording } from '../gate/request.js';
+import { refusedByRule } from '../gate/verdict.js';
 import type { PolicyRuntime } from '../policy/runtime.js';
 import { HttpPolicyEngine, type HttpDecision } from './decide-http.js';
-import { withStatus, type GateRequest, type HttpGatePort, type HttpOutcome, type Verdict } from './gate-port.js';
+import { oneVerdict, type GateRequest, type HttpGatePort, type HttpOutcome, type Verdict } from './gate-port.js';
 import { requestLine } from './request-facts.js';
 
-export type DirectGateOptions = EngineGateServices;
-
 const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
+const REQUEST: Wording = { noun: 'request', nothing: 'nothing was forwarded', again: 'send the same request again' };
 
 export class DirectHttpGate implements HttpGatePort {
-  private readonly gate: EngineGate;
   private engineFor?: { runtime: PolicyRuntime; engine: HttpPolicyEngine };
 
-  constructor(private readonly o: DirectGateOptions) {
-    this.gate = new EngineGate(o);
-  }
+  constructor(private readonly gate: Gate) {}
 
   private engine(rt: PolicyRuntime): HttpPolicyEngine {
     if (this.engineFor?.runtime !== rt) this.engineFor = { runtime: rt, engine: new HttpPolicyEngine(rt.policy.spec) };
@@ -33,77 +33,87 @@ export class DirectHttpGate implements HttpGatePort {
   async decide(req: GateRequest, onHold?: (approval: string) => void): Promise<Verdict> {
     const f = req.facts;
     const p = req.principal;
-    const request: EngineRequest<HttpDecision> = {
+    const request: OneOperation<HttpDecision> = {
       protocol: 'http',
       target: req.target.name,
       principal: p,
-      sessionId: req.sessionId,
-      connectionId: req.connectionId,
-      client: req.client,
-      wording: { noun: 'request', notSent: 'nothing was forwarded' },
-      decide: (rt) =>
-        this.engine(rt).decide(f, req.target, {
-          sub: p.sub,
-          iss: p.iss,
-          ...(p.triggeredBy ? { triggeredBy: p.triggeredBy.sub } : {}),
-        }),
-      record: (rt, d) => ({
-        text: requestLine(f),
-        fields: {
-          http: {
-            method: f.method,
-            path: rt.masker.maskText(f.path.raw).text,
-            ...(d.pathTemplate ? { pathTemplate: d.pathTemplate } : {}),
-            requestBytes: f.body.length,
-            bodySha256: f.sha256,
-          },
-        },
-      }),
-      approval: (rt) => {
-        const line = rt.masker.maskText(requestLine(f)).text;
-        return {
-          sha256: f.sha256,
-          line,
-          text: `${line}${req.maskedBody ? `\n\n${req.maskedBody}` : ''}`.slice(0, 65536),
-          summary: `HTTP ${line}`.slice(0, 119),
-          effects: [SAFE.has(f.method) ? 'read' : 'write'],
-        };
-      },
+      audit: this.gate.scope(this.scope(req)),
+      stage: 'run',
+      wording: REQUEST,
+      closed: () => false,
       ...(onHold ? { onHold } : {}),
+      operations: [
+        {
+          decide: (rt) =>
+            this.engine(rt).decide(f, req.target, {
+              sub: p.sub,
+              iss: p.iss,
+              ...(p.triggeredBy ? { triggeredBy: p.triggeredBy.sub } : {}),
+            }),
+          record: (rt, d) => ({
+            text: requestLine(f),
+            counted: { http: { method: f.method } },
+            fields: {
+              client: req.client,
+              http: {
+                method: f.method,
+                path: rt.masker.maskText(f.path.raw).text,
+                ...(d.pathTemplate ? { pathTemplate: d.pathTemplate } : {}),
+                requestBytes: f.body.length,
+                bodySha256: f.sha256,
+              },
+            },
+          }),
+          approval: (rt) => {
+            const line = rt.masker.maskText(requestLine(f)).text;
+            return {
+              sha256: f.sha256,
+              line,
+              text: `${line}${req.maskedBody ? `\n\n${req.maskedBody}` : ''}`.slice(0, 65536),
+              summary: `HTTP ${line}`.slice(0, 119),
+              effects: [SAFE.has(f.method) ? 'read' : 'write'],
+            };
+          },
+          refusal: (d) => refusedByRule(d, REQUEST.noun),
+        },
+      ],
     };
-    return withStatus(await this.gate.check(request));
+    return oneVerdict(this.gate, request);
+  }
+
+  /** What every record of this request shares. */
+  private scope(req: GateRequest): Pick<AuditFields, 'session' | 'connection' | 'principal' | 'target'> {
+    return {
+      session: { id: req.sessionId },
+      connection: req.connectionId,
+      principal: principalRecord(req.principal),
+      target: req.target.name,
+    };
   }
 
   record(o: HttpOutcome): void {
     const req = o.request;
     const failed = o.error !== undefined || o.status >= 500 || o.status === 0;
-    this.gate.complete(
-      {
-        protocol: 'http',
-        target: req.target.name,
-        principal: req.principal,
-        sessionId: req.sessionId,
-        connectionId: req.connectionId,
+    this.gate.complete({
+      ...this.scope(req),
+      protocol: 'http',
+      event: {
+        action: 'statement.completion',
+        outcome: failed ? 'failure' : 'success',
+        duration: Math.round(Math.max(0, o.durationMs) * 1e6),
       },
-      {
-        event: {
-          action: 'statement.completion',
-          outcome: failed ? 'failure' : 'success',
-          duration: Math.round(Math.max(0, o.durationMs) * 1e6),
-        },
-        decisionSeq: o.verdict.decisionSeq,
-        http: {
-          method: req.facts.method,
-          path: this.o.runtime().masker.maskText(req.facts.path.raw).text,
-          ...(o.verdict.decision.pathTemplate ? { pathTemplate: o.verdict.decision.pathTemplate } : {}),
-          status: o.status,
-          requestBytes: o.requestBytes,
-          responseBytes: o.responseBytes,
-        },
-        maskedValues: o.maskedValues,
-        ...(o.error ? { error: { message: o.error } } : {}),
+      decisionSeq: o.verdict.decisionSeq,
+      http: {
+        method: req.facts.method,
+        path: this.gate.runtime().masker.maskText(req.facts.path.raw).text,
+        ...(o.verdict.decision.pathTemplate ? { pathTemplate: o.verdict.decision.pathTemplate } : {}),
+        status: o.status,
+        requestBytes: o.requestBytes,
+        responseBytes: o.responseBytes,
       },
-    );
+      maskedValues: o.maskedValues,
+      ...(o.error ? { error: { message: o.error } } : {}),
+    });
   }
 
   identityRejected(target: string, connectionId: string, client: GateRequest['client'], reason: string): void {

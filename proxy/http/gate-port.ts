@@ -1,11 +1,12 @@
 /**
  * What the HTTP adapter needs from the gate: a verdict for a request, and a place to record what
- * happened. The adapter parses HTTP and applies verdicts in HTTP terms (403 problem, 202 hold, forward);
- * the gate owns the decision, built-in guards, approvals and the evidence (audit record, Event, metric).
- * direct-gate.ts implements it over the protocol-free gate (proxy/gate/engine-gate.ts).
+ * happened. The adapter parses HTTP and applies verdicts in HTTP terms (403 problem, forward); the gate
+ * owns the decision, built-in guards, approvals and the evidence (audit record, Event, metric).
+ * direct-gate.ts implements it over the one gate (proxy/gate/gate.ts).
  */
-import type { EngineVerdict } from '../gate/engine-gate.js';
-import type { Decision } from '../gate/verdict.js';
+import type { Gate } from '../gate/gate.js';
+import type { GateRequest as OneOperation } from '../gate/request.js';
+import { settled, type Decision } from '../gate/verdict.js';
 import type { Principal } from '../identity/verify.js';
 import type { HttpTargetSpec } from '../../shared/contract/policy-types.js';
 import type { HttpDecision } from './decide-http.js';
@@ -26,14 +27,41 @@ export interface GateRequest {
 /** A verdict in HTTP terms: 403 when something said no, 503 when the proxy cannot decide or record. */
 export type StatusVerdict<D extends Decision> =
   | { kind: 'forward'; decision: D; decisionSeq: number; approval?: string }
-  | { kind: 'refuse'; status: 403 | 503; reason: string; rule: string; decision?: D; approval?: string };
+  | { kind: 'refuse'; status: 403 | 503; reason: string; rule: string; approval?: string };
 
 export type Verdict = StatusVerdict<HttpDecision>;
 
-export function withStatus<D extends Decision>(v: EngineVerdict<D>): StatusVerdict<D> {
-  if (v.kind === 'forward') return v;
-  const { code, ...rest } = v;
-  return { ...rest, status: code === 'denied' ? 403 : 503 };
+/**
+ * The verdict for a request that is one operation (an HTTP request, an MCP call), a hold waited out:
+ * refused at once while the proxy is unavailable (nothing can be recorded or the policy is gone).
+ */
+export async function oneVerdict<D extends Decision>(gate: Gate, req: OneOperation<D>): Promise<StatusVerdict<D>> {
+  const w = req.wording;
+  const down = gate.unavailable();
+  if (down)
+    return { kind: 'refuse', status: 503, reason: `${down}; ${w.noun}s are refused`, rule: 'proxy-unavailable' };
+  const v = await settled(gate.check(req));
+  if (!v)
+    return {
+      kind: 'refuse',
+      status: 403,
+      reason: `the agent went away while the ${w.noun} was held; ${w.nothing}`,
+      rule: 'agent-gone',
+    };
+  if (v.kind === 'forward')
+    return {
+      kind: 'forward',
+      decision: v.decisions[0]!,
+      decisionSeq: v.records[0]!,
+      ...(v.grant ? { approval: v.grant } : {}),
+    };
+  return {
+    kind: 'refuse',
+    status: v.code === 'denied' ? 403 : 503,
+    reason: v.reason,
+    rule: v.rule ?? 'proxy',
+    ...(v.approval ? { approval: v.approval } : {}),
+  };
 }
 
 export interface HttpOutcome {

@@ -23,6 +23,28 @@ function parseExact(text: string): unknown {
   );
 }
 
+/** Values masked so far, and whether the document is an API's response. */
+interface Counter {
+  n: number;
+  response: boolean;
+}
+
+/** A document field rules cannot be applied to soundly: the response is refused, never passed on. */
+export class UnmaskableShape extends Error {}
+
+/**
+ * A Kubernetes Table (`Accept: application/json;as=Table;g=meta.k8s.io;v=v1`, what kubectl get asks
+ * for): each row is an array of cells under display names (`columnDefinitions`), which a field rule's
+ * path or key name cannot be mapped to (a printer column may show any field under any name; a Secret's
+ * "Data" column is a count), and `rows[*].object` moves whole objects off the paths rules name.
+ */
+export function isKubeTable(v: Record<string, unknown>): boolean {
+  return (
+    (v.kind === 'Table' && typeof v.apiVersion === 'string' && v.apiVersion.startsWith('meta.k8s.io/')) ||
+    (Array.isArray(v.columnDefinitions) && Array.isArray(v.rows))
+  );
+}
+
 export class JsonMasker {
   private readonly rules: FieldRule[];
 
@@ -43,9 +65,12 @@ export class JsonMasker {
     return this.masker.scansValues || this.masker.hasColumnRules || this.rules.length > 0;
   }
 
-  /** Parses, masks and serializes; throws SyntaxError when `text` is not JSON. */
-  maskText(text: string): { text: string; count: number } {
-    const counter = { n: 0 };
+  /**
+   * Parses, masks and serializes; throws SyntaxError when `text` is not JSON. `response`: an API's
+   * response, where a Kubernetes Table under field rules throws UnmaskableShape.
+   */
+  maskText(text: string, response = false): { text: string; count: number } {
+    const counter: Counter = { n: 0, response };
     const out = this.walk(parseExact(text), [], counter);
     return { text: JSON.stringify(out), count: counter.n };
   }
@@ -55,7 +80,7 @@ export class JsonMasker {
    * is JSON to whoever reads it: field rules apply inside it, its paths from its own root. Re-serialized
    * only when something in it was masked; a few levels deep at most.
    */
-  private nested(s: string, c: { n: number }, level: number): string | undefined {
+  private nested(s: string, c: Counter, level: number): string | undefined {
     if (level >= MAX_NESTED || !this.hasFieldRules || !/^\s*[[{]/.test(s)) return undefined;
     let doc: unknown;
     try {
@@ -63,7 +88,7 @@ export class JsonMasker {
     } catch {
       return undefined;
     }
-    const inner = { n: 0 };
+    const inner: Counter = { n: 0, response: c.response };
     const out = this.walk(doc, [], inner, level + 1);
     if (inner.n === 0) return undefined;
     c.n += inner.n;
@@ -76,7 +101,7 @@ export class JsonMasker {
     return typeof last === 'string' ? this.masker.columnStrategy(last) : undefined;
   }
 
-  private walk(v: unknown, path: (string | number)[], c: { n: number }, level = 0): unknown {
+  private walk(v: unknown, path: (string | number)[], c: Counter, level = 0): unknown {
     if (path.length > 0) {
       const strategy = this.ruleFor(path);
       if (strategy && v !== null) {
@@ -107,6 +132,10 @@ export class JsonMasker {
       });
     }
     if (v && typeof v === 'object') {
+      if (c.response && this.hasFieldRules && isKubeTable(v as Record<string, unknown>))
+        throw new UnmaskableShape(
+          'the response is a Kubernetes Table, whose cells field rules cannot be mapped to; ask for plain JSON (no as=Table in Accept)',
+        );
       // No prototype: a "__proto__" key stays a key.
       const out = Object.create(null) as Record<string, unknown>;
       for (const [k, x] of Object.entries(v)) {

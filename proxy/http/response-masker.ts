@@ -9,7 +9,7 @@
 import { Transform, type TransformCallback } from 'node:stream';
 import zlib from 'node:zlib';
 import type { Masker } from '../masking/masker.js';
-import type { JsonMasker } from './json-masker.js';
+import { UnmaskableShape, type JsonMasker } from './json-masker.js';
 
 export class Uninspectable extends Error {}
 
@@ -21,8 +21,8 @@ const UTF8_CHARSETS = new Set(['utf-8', 'utf8', 'us-ascii', 'ascii']);
 /**
  * How the body of this content type is masked; undefined: it cannot be inspected. A charset other than
  * UTF-8 (UTF-16, UTF-7…) would be masked as bytes it is not. With field rules on, a structured type the
- * proxy does not parse (YAML, XML, a form) would carry the fields unmasked, and a body without a type is
- * masked as JSON (or refused when it is not JSON).
+ * proxy does not parse (YAML, XML, a form) or a Kubernetes Table (cells under display names) would carry
+ * the fields unmasked, and a body without a type is masked as JSON (or refused when it is not JSON).
  */
 export function bodyKind(contentType: string | undefined, fieldRules = false): BodyKind | undefined {
   const [media, ...params] = (contentType ?? '').split(';');
@@ -39,7 +39,11 @@ export function bodyKind(contentType: string | undefined, fieldRules = false): B
     t === 'application/json-seq'
   )
     return 'lines';
-  if (t === 'application/json' || t.endsWith('+json')) return 'json';
+  if (t === 'application/json' || t.endsWith('+json')) {
+    // A Kubernetes Table (json-masker.ts isKubeTable): refused before a byte is read.
+    if (fieldRules && params.some((p) => /^\s*as\s*=\s*"?table"?\s*$/i.test(p))) return undefined;
+    return 'json';
+  }
   if (t === '') return fieldRules ? 'json' : 'lines';
   const structured =
     t === 'application/xml' ||
@@ -188,10 +192,11 @@ export class JsonStreamMasker extends Transform {
       );
     if (text.trim() === '') return Buffer.from(text);
     try {
-      const m = this.json.maskText(text);
+      const m = this.json.maskText(text, true);
       this.count.n += m.count;
       return Buffer.from(m.text);
-    } catch {
+    } catch (e) {
+      if (e instanceof UnmaskableShape) throw new Uninspectable(e.message);
       // Labelled JSON, but not JSON: field rules cannot be applied to it.
       if (this.json.hasFieldRules)
         throw new Uninspectable('the response says it is JSON but does not parse, and field rules are on');
@@ -283,10 +288,11 @@ export class LineMasker extends Transform {
     }
     if (/^\s*[[{]/.test(body)) {
       try {
-        const r = this.json.maskText(body);
+        const r = this.json.maskText(body, true);
         this.count.n += r.count;
         return Buffer.from(r.text + eol);
-      } catch {
+      } catch (e) {
+        if (e instanceof UnmaskableShape) throw new Uninspectable(e.message);
         // not JSON: detectors below
       }
     }
@@ -307,11 +313,12 @@ export class LineMasker extends Transform {
     let masked = false;
     if (/^\s*[[{]/.test(payload)) {
       try {
-        const r = this.json.maskText(payload);
+        const r = this.json.maskText(payload, true);
         this.count.n += r.count;
         data = [r.text];
         masked = true;
-      } catch {
+      } catch (e) {
+        if (e instanceof UnmaskableShape) throw new Uninspectable(e.message);
         // not JSON: detectors below
       }
     }

@@ -18,6 +18,7 @@ import { armExpiry } from '../postgres/token-expiry.js';
 import type { Masker } from '../masking/masker.js';
 import type { PolicyRuntime } from '../policy/runtime.js';
 import type { HttpTargetSpec } from '../../shared/contract/policy-types.js';
+import { withoutTables } from './accept-tables.js';
 import { upstreamAuthHeader } from './credentials.js';
 import type { GateRequest, HttpGatePort, Verdict } from './gate-port.js';
 import { JsonMasker } from './json-masker.js';
@@ -550,6 +551,7 @@ export class HttpTargets {
   ): void {
     const masking = jsonMasker.active;
     const headers = forwardHeaders(req, u, body, masking);
+    if (jsonMasker.hasFieldRules && typeof headers.accept === 'string') headers.accept = withoutTables(headers.accept);
     const count: MaskCount = { n: 0 };
     let responseBytes = 0;
     let recorded = false;

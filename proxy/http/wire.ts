@@ -1,9 +1,7 @@
-/** Where the proxy process starts its HTTP targets: the adapter over the direct gate. */
-import type { ApprovalBroker } from '../approvals/broker.js';
+/** Where the proxy process starts its HTTP targets: the adapter over the process's one gate. */
+import type { Gate } from '../gate/gate.js';
 import type { EventSink } from '../gate/record.js';
-import type { AuditLog } from '../audit/audit-log.js';
 import type { Principal } from '../identity/verify.js';
-import type { ProxyMetrics } from '../observability/metrics.js';
 import type { PolicyRuntime } from '../policy/runtime.js';
 import { isHttpTarget, type AgentAccessPolicy } from '../../shared/contract/policy-types.js';
 import { DirectHttpGate } from './direct-gate.js';
@@ -13,13 +11,12 @@ export interface HttpWiring {
   policy: AgentAccessPolicy;
   runtime: () => PolicyRuntime;
   verify: (token: string) => Promise<Principal>;
-  audit: AuditLog;
+  /** The gate every protocol of the process decides, records and seeks approvals through. */
+  gate: Gate;
   /** The audit file, if any (MCP targets keep their tool baselines next to it). */
   auditFile?: string;
-  failClosed: () => string | undefined;
-  approvals?: ApprovalBroker;
+  /** Reports to the operator, where there is one (MCP targets report first-seen tool definitions). */
   events?: EventSink;
-  metrics?: ProxyMetrics;
   env?: NodeJS.ProcessEnv;
   resolvePath?: (p: string) => string;
   listenOverride?: Record<string, string>;
@@ -29,14 +26,7 @@ export interface HttpWiring {
 export async function startHttpTargets(w: HttpWiring): Promise<HttpTargets | undefined> {
   const targets = w.policy.spec.targets.filter(isHttpTarget);
   if (!targets.length) return undefined;
-  const gate = new DirectHttpGate({
-    runtime: w.runtime,
-    audit: w.audit,
-    failClosed: w.failClosed,
-    ...(w.approvals ? { approvals: w.approvals } : {}),
-    ...(w.events ? { events: w.events } : {}),
-    ...(w.metrics ? { metrics: w.metrics } : {}),
-  });
+  const gate = new DirectHttpGate(w.gate);
   return HttpTargets.start({
     targets,
     runtime: w.runtime,

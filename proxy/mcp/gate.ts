@@ -1,12 +1,13 @@
 /**
- * The MCP adapter's gate over the protocol-free gate (proxy/gate/engine-gate.ts): the call's facts go to
- * McpPolicyEngine; the approval is bound to the call (method, name, canonical arguments); the decision
- * record carries the call, its arguments masked. What is MCP's own (a tool definition that changed) is
- * recorded here.
+ * The MCP adapter's gate over the one gate (proxy/gate/gate.ts): a call is one operation, decided by
+ * McpPolicyEngine over its facts; the approval is bound to the call (method, name, canonical
+ * arguments); the decision record carries the call, its arguments masked. What is MCP's own (a tool
+ * definition that changed) is recorded here.
  */
-import { EngineGate, type EngineGateServices, type EngineRequest } from '../gate/engine-gate.js';
-import type { Decision } from '../gate/verdict.js';
-import { withStatus, type StatusVerdict } from '../http/gate-port.js';
+import type { Gate } from '../gate/gate.js';
+import type { GateRequest as OneOperation, Wording } from '../gate/request.js';
+import { refusedByRule, type Decision } from '../gate/verdict.js';
+import { oneVerdict, type StatusVerdict } from '../http/gate-port.js';
 import { principalRecord, type Principal } from '../identity/verify.js';
 import type { AuditFields } from '../audit/record.js';
 import type { PolicyRuntime } from '../policy/runtime.js';
@@ -50,19 +51,18 @@ export interface McpOutcome {
   error?: string;
 }
 
+const CALL: Wording = { noun: 'call', nothing: 'nothing was sent to the server', again: 'send the same request again' };
+
 export class McpGate {
-  private readonly gate: EngineGate;
   private engineFor?: { runtime: PolicyRuntime; engine: McpPolicyEngine };
 
-  constructor(private readonly o: EngineGateServices) {
-    this.gate = new EngineGate(o);
-  }
+  constructor(private readonly gate: Gate) {}
 
   runtime(): PolicyRuntime {
-    return this.o.runtime();
+    return this.gate.runtime();
   }
 
-  engine(rt: PolicyRuntime = this.o.runtime()): McpPolicyEngine {
+  engine(rt: PolicyRuntime = this.gate.runtime()): McpPolicyEngine {
     if (this.engineFor?.runtime !== rt) this.engineFor = { runtime: rt, engine: new McpPolicyEngine(rt.policy.spec) };
     return this.engineFor.engine;
   }
@@ -74,44 +74,67 @@ export class McpGate {
   async decide(req: McpGateRequest, onHold?: (approval: string) => void): Promise<McpVerdict> {
     const f = req.facts;
     const p = req.principal;
-    const request: EngineRequest<Decision> = {
+    const request: OneOperation = {
       protocol: 'mcp',
       target: req.target.name,
       principal: p,
-      sessionId: req.sessionId,
-      connectionId: req.connectionId,
-      client: req.client,
-      wording: { noun: 'call', notSent: 'nothing was sent to the server' },
-      decide: (rt) => {
-        const r = req.refusal;
-        if (r && !r.unlessPolicyBlocks) return { action: 'Deny', rule: r.rule, message: r.message, blocked: true };
-        const d = this.engine(rt).decide(
-          f,
-          req.target,
-          { sub: p.sub, iss: p.iss, ...(p.triggeredBy ? { triggeredBy: p.triggeredBy.sub } : {}) },
-          p.triggeredBy,
-        );
-        return r && !d.blocked ? { action: 'Deny', rule: r.rule, message: r.message, blocked: true } : d;
-      },
-      record: (rt) => ({
-        text: callLine(f),
-        fields: { mcp: this.callFields(req, rt) },
-        eventWhat: rt.masker.maskText(callLine(f)).text,
-      }),
-      approval: (rt) => {
-        const line = rt.masker.maskText(callLine(f)).text;
-        const bound = f.bound ? `\n\nalso forwarded (masked): ${rt.masker.maskText(JSON.stringify(f.bound)).text}` : '';
-        return {
-          sha256: f.sha256,
-          line,
-          text: `${line}\n\narguments (masked), sha256 ${f.sha256}:\n${req.maskedArguments}${bound}`.slice(0, 65536),
-          summary: `MCP ${line}`.slice(0, 119),
-          effects: [f.method === 'tools/call' ? 'write' : 'read'],
-        };
-      },
+      audit: this.gate.scope(this.scope(req)),
+      stage: 'run',
+      wording: CALL,
+      closed: () => false,
       ...(onHold ? { onHold } : {}),
+      operations: [
+        {
+          decide: (rt) => {
+            const r = req.refusal;
+            if (r && !r.unlessPolicyBlocks) return { action: 'Deny', rule: r.rule, message: r.message, blocked: true };
+            const d = this.engine(rt).decide(
+              f,
+              req.target,
+              { sub: p.sub, iss: p.iss, ...(p.triggeredBy ? { triggeredBy: p.triggeredBy.sub } : {}) },
+              p.triggeredBy,
+            );
+            return r && !d.blocked ? { action: 'Deny', rule: r.rule, message: r.message, blocked: true } : d;
+          },
+          record: (rt) => ({
+            text: callLine(f),
+            counted: { mcp: { method: f.method, tool: f.tool ?? '' } },
+            fields: { client: req.client, mcp: this.callFields(req, rt) },
+            eventWhat: rt.masker.maskText(callLine(f)).text,
+          }),
+          approval: (rt) => {
+            const line = rt.masker.maskText(callLine(f)).text;
+            const bound = f.bound
+              ? `\n\nalso forwarded (masked): ${rt.masker.maskText(JSON.stringify(f.bound)).text}`
+              : '';
+            return {
+              sha256: f.sha256,
+              line,
+              text: `${line}\n\narguments (masked), sha256 ${f.sha256}:\n${req.maskedArguments}${bound}`.slice(
+                0,
+                65536,
+              ),
+              summary: `MCP ${line}`.slice(0, 119),
+              effects: [f.method === 'tools/call' ? 'write' : 'read'],
+            };
+          },
+          refusal: (d) => refusedByRule(d, CALL.noun),
+        },
+      ],
     };
-    return withStatus(await this.gate.check(request));
+    return oneVerdict(this.gate, request);
+  }
+
+  /** What every record of this call shares. */
+  private scope(
+    req: Pick<McpGateRequest, 'sessionId' | 'connectionId' | 'principal' | 'target'>,
+  ): Pick<AuditFields, 'session' | 'connection' | 'principal' | 'target'> {
+    return {
+      session: { id: req.sessionId },
+      connection: req.connectionId,
+      principal: principalRecord(req.principal),
+      target: req.target.name,
+    };
   }
 
   private callFields(req: McpGateRequest, rt: PolicyRuntime): NonNullable<AuditFields['mcp']> {
@@ -132,26 +155,19 @@ export class McpGate {
 
   record(o: McpOutcome): void {
     const req = o.request;
-    this.gate.complete(
-      {
-        protocol: 'mcp',
-        target: req.target.name,
-        principal: req.principal,
-        sessionId: req.sessionId,
-        connectionId: req.connectionId,
+    this.gate.complete({
+      ...this.scope(req),
+      protocol: 'mcp',
+      event: {
+        action: 'statement.completion',
+        outcome: o.error !== undefined ? 'failure' : 'success',
+        duration: Math.round(Math.max(0, o.durationMs) * 1e6),
       },
-      {
-        event: {
-          action: 'statement.completion',
-          outcome: o.error !== undefined ? 'failure' : 'success',
-          duration: Math.round(Math.max(0, o.durationMs) * 1e6),
-        },
-        decisionSeq: o.verdict.decisionSeq,
-        mcp: { ...this.callFields(req, this.o.runtime()), resultBytes: o.resultBytes, isError: o.isError },
-        maskedValues: o.maskedValues,
-        ...(o.error ? { error: { message: o.error } } : {}),
-      },
-    );
+      decisionSeq: o.verdict.decisionSeq,
+      mcp: { ...this.callFields(req, this.gate.runtime()), resultBytes: o.resultBytes, isError: o.isError },
+      maskedValues: o.maskedValues,
+      ...(o.error ? { error: { message: o.error } } : {}),
+    });
   }
 
   /** A tool whose definition changed from the one first seen (or from the pinned ones): blocked until accepted. */

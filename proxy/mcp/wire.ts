@@ -1,4 +1,4 @@
-/** Where the proxy process starts its MCP targets: the adapter over the MCP gate. */
+/** Where the proxy process starts its MCP targets: the adapter over the process's one gate. */
 import { dirname, join } from 'node:path';
 import type { HttpWiring } from '../http/wire.js';
 import { isMcpTarget } from '../../shared/contract/policy-types.js';
@@ -12,14 +12,7 @@ import { FileBaselines, MemoryBaselines, ReportedBaselines, type BaselineStore }
 export async function startMcpTargets(w: HttpWiring): Promise<McpTargets | undefined> {
   const targets = w.policy.spec.targets.filter(isMcpTarget);
   if (!targets.length) return undefined;
-  const gate = new McpGate({
-    runtime: w.runtime,
-    audit: w.audit,
-    failClosed: w.failClosed,
-    ...(w.approvals ? { approvals: w.approvals } : {}),
-    ...(w.events ? { events: w.events } : {}),
-    ...(w.metrics ? { metrics: w.metrics } : {}),
-  });
+  const gate = new McpGate(w.gate);
   return McpTargets.start({
     targets,
     runtime: w.runtime,

@@ -5,6 +5,13 @@
  */
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 
+/** Label values for names the proxy does not choose: a method it does not know, a tool past the cap. */
+const OTHER = '_other';
+const MAX_TOOL_LABELS = 50;
+const TOOL_NAME = /^[A-Za-z0-9_.:/-]{1,64}$/;
+const HTTP_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'CONNECT', 'TRACE']);
+const MCP_METHODS = new Set(['tools/call', 'resources/read', 'prompts/get']);
+
 export class ProxyMetrics {
   readonly registry = new Registry();
   private readonly statements = new Counter({
@@ -13,6 +20,20 @@ export class ProxyMetrics {
     labelNames: ['target', 'decision', 'enforced'],
     registers: [this.registry],
   });
+  private readonly httpRequests = new Counter({
+    name: 'agentgate_proxy_http_requests_total',
+    help: 'HTTP requests decided, by target, method, decision and whether the proxy blocked them',
+    labelNames: ['target', 'method', 'decision', 'enforced'],
+    registers: [this.registry],
+  });
+  private readonly mcpCalls = new Counter({
+    name: 'agentgate_proxy_mcp_calls_total',
+    help: `MCP calls decided, by target, method, tool (the first ${MAX_TOOL_LABELS} names per target; later ones count as "${OTHER}"), decision and whether the proxy blocked them`,
+    labelNames: ['target', 'method', 'tool', 'decision', 'enforced'],
+    registers: [this.registry],
+  });
+  /** Tool names with their own label, per target: names come from the agent and the server, so they are capped. */
+  private readonly toolLabels = new Map<string, Set<string>>();
   private readonly identityRejections = new Counter({
     name: 'agentgate_proxy_identity_rejections_total',
     help: 'Connections refused because their token did not verify',
@@ -44,11 +65,39 @@ export class ProxyMetrics {
     collectDefaultMetrics({ register: this.registry });
   }
 
+  /** One decision, on the counter of its protocol (statements unless `counted` says an HTTP request or an MCP call). */
+  decided(
+    target: string,
+    counted: { http: { method: string } } | { mcp: { method: string; tool: string } } | undefined,
+    decision: string,
+    enforced: boolean,
+  ): void {
+    if (!counted) return this.statement(target, decision, enforced);
+    if ('http' in counted) {
+      const method = HTTP_METHODS.has(counted.http.method) ? counted.http.method : OTHER;
+      return this.httpRequests.inc({ target, method, decision, enforced: String(enforced) });
+    }
+    const method = MCP_METHODS.has(counted.mcp.method) ? counted.mcp.method : OTHER;
+    const tool = this.toolLabel(target, counted.mcp.tool);
+    this.mcpCalls.inc({ target, method, tool, decision, enforced: String(enforced) });
+  }
+
   statement(target: string, decision: string, enforced: boolean): void {
     const key = `${target}\0${decision}\0${enforced}`;
     let c = this.bound.get(key);
     if (!c) this.bound.set(key, (c = this.statements.labels(target, decision, String(enforced))));
     c.inc();
+  }
+
+  private toolLabel(target: string, tool: string): string {
+    if (tool === '') return '';
+    if (!TOOL_NAME.test(tool)) return OTHER;
+    let seen = this.toolLabels.get(target);
+    if (!seen) this.toolLabels.set(target, (seen = new Set()));
+    if (seen.has(tool)) return tool;
+    if (seen.size >= MAX_TOOL_LABELS) return OTHER;
+    seen.add(tool);
+    return tool;
   }
 
   /** Where the gauges read the audit log's state at scrape time. */

@@ -19,7 +19,8 @@ import type { ProxyMetrics } from '../observability/metrics.js';
 import type { Gate } from '../gate/gate.js';
 import type { EventSink } from '../gate/record.js';
 import { emptyClassification, fastPathCall, limitsOf, rowCapsActive, unparseable, writes } from '../gate/guards.js';
-import type { GateRequest, Operation } from '../gate/request.js';
+import { sqlRequest, type SqlOperation, type SqlRequest } from '../gate/sql-request.js';
+import type { GateRequest } from '../gate/request.js';
 import { denial, type ApprovalOutcome, type Forward, type Refuse, type Verdict } from '../gate/verdict.js';
 import type { PolicyRuntime } from '../policy/runtime.js';
 import type { RuntimeLimits, TargetSpec } from '../../shared/contract/policy-types.js';
@@ -402,7 +403,7 @@ export class PgSession {
     const rt = this.runtime();
     // Cursors declared by earlier statements of the same query: a FETCH reads them.
     const cursors: LocalCursors = new Map();
-    const operations = classes.map((c): Operation => {
+    const operations = classes.map((c): SqlOperation => {
       const op = { classification: c, through: this.cursorCheck(c, new Map(cursors)) };
       declareLocally(cursors, c, rt);
       return op;
@@ -470,12 +471,12 @@ export class PgSession {
 
   /** The gate's request for operations of this session. */
   private request(
-    protocol: GateRequest['protocol'],
-    operations: Operation[],
-    stage: GateRequest['stage'],
-    more: Partial<GateRequest> = {},
+    protocol: SqlRequest['protocol'],
+    operations: SqlOperation[],
+    stage: SqlRequest['stage'],
+    more: Partial<SqlRequest> = {},
   ): GateRequest {
-    return {
+    return sqlRequest({
       target: this.ctx.target,
       principal: this.ctx.principal,
       audit: this.audit,
@@ -486,7 +487,7 @@ export class PgSession {
       ...(this.reason ? { reason: this.reason } : {}),
       closed: () => this.closed,
       ...more,
-    };
+    });
   }
 
   /**
@@ -514,7 +515,7 @@ export class PgSession {
   }
 
   /** FETCH/MOVE read a cursor's query: decided again under the policy in force (sql-cursors.ts). */
-  private cursorCheck(c: Classification, local?: LocalCursors): Operation['through'] {
+  private cursorCheck(c: Classification, local?: LocalCursors): SqlOperation['through'] {
     return (decide, rt) =>
       fetchRefusal(
         c,
@@ -730,7 +731,7 @@ export class PgSession {
   }
 
   /** An operation the parser refused on its own: recorded by the gate, refused in this protocol's terms. */
-  private refuseOperation(protocol: 'simple' | 'extended', op: Operation): void {
+  private refuseOperation(protocol: 'simple' | 'extended', op: SqlOperation): void {
     const verdict = this.ctx.gate.check(this.request(protocol, [op], 'run'));
     if (verdict.kind !== 'refuse') throw new Error('the gate let a refused operation through');
     if (protocol === 'extended') this.denyExtended(refusalError(verdict));

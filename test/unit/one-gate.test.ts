@@ -6,6 +6,7 @@
 import { expect } from 'chai';
 import type { AuditLog } from '../../proxy/audit/audit-log.js';
 import type { AuditFields } from '../../proxy/audit/record.js';
+import { Gate } from '../../proxy/gate/gate.js';
 import { DirectHttpGate } from '../../proxy/http/direct-gate.js';
 import { buildFacts } from '../../proxy/http/request-facts.js';
 import type { Principal } from '../../proxy/identity/verify.js';
@@ -62,7 +63,11 @@ function runtime(rules: PolicySpec['rules']) {
 function memoryAudit(): AuditLog & { records: AuditFields[] } {
   const records: AuditFields[] = [];
   const append = (f: AuditFields) => ({ seq: records.push(f), hash: '' });
-  return { records, healthy: true, append, defer: append, tryAppend: append } as never;
+  const scope = (shared: Partial<AuditFields>) => {
+    const scoped = (f: AuditFields) => append({ ...shared, ...f });
+    return { append: scoped, defer: scoped, tryAppend: scoped };
+  };
+  return { records, healthy: true, append, defer: append, tryAppend: append, scope } as never;
 }
 
 const client = { address: '127.0.0.1' };
@@ -74,7 +79,7 @@ describe('gate12b: one gate for SQL, HTTP and MCP', () => {
     ] as never);
     const broker = new MemoryBroker();
     const audit = memoryAudit();
-    const gate = new DirectHttpGate({ runtime: () => rt, audit, approvals: broker });
+    const gate = new DirectHttpGate(new Gate({ runtime: () => rt, audit, approvals: broker }));
     const facts = buildFacts(
       'pay',
       'POST',
@@ -95,7 +100,7 @@ describe('gate12b: one gate for SQL, HTTP and MCP', () => {
     const rt = runtime([{ name: 'mail', when: { mcp: { tools: ['send_*'] } }, action: 'RequireApproval' }] as never);
     const broker = new MemoryBroker();
     const audit = memoryAudit();
-    const gate = new McpGate({ runtime: () => rt, audit, approvals: broker });
+    const gate = new McpGate(new Gate({ runtime: () => rt, audit, approvals: broker }));
     const facts = callFacts('files', 'tools/call', { name: 'send_to_carol@example.com', arguments: {} });
     const v = await gate.decide({
       facts,
@@ -124,7 +129,7 @@ describe('gate12b: one gate for SQL, HTTP and MCP', () => {
       audit: memoryAudit(),
       events: (_t: string, reason: string, message: string) => void events.push(`${reason}: ${message}`),
     };
-    const h = await new DirectHttpGate(services).decide({
+    const h = await new DirectHttpGate(new Gate(services)).decide({
       facts: buildFacts('pay', 'POST', parseRequestPath('/refunds'), {}, Buffer.alloc(0)),
       target: http,
       principal,
@@ -132,7 +137,7 @@ describe('gate12b: one gate for SQL, HTTP and MCP', () => {
       connectionId: 'c',
       client,
     });
-    const m = await new McpGate(services).decide({
+    const m = await new McpGate(new Gate(services)).decide({
       facts: callFacts('files', 'tools/call', { name: 'send_mail', arguments: {} }),
       target: mcp,
       principal,

@@ -1,0 +1,148 @@
+/**
+ * The gate's request for SQL statements: each statement, as the SQL parser classified it, decided by
+ * decide.ts over its classification; the request's guards (guards.ts requestGuard) over them all;
+ * the record names kind, effects and tables; an approval binds the text the statement runs as. The
+ * PostgreSQL adapter builds one per Query, Parse and Execute: classes with prototype methods, so a
+ * statement costs no closures.
+ */
+import { createHash } from 'node:crypto';
+import type { ScopedAudit } from '../audit/audit-log.js';
+import type { AuditFields } from '../audit/record.js';
+import { approvalSummary } from '../approvals/summary.js';
+import type { Principal } from '../identity/verify.js';
+import type { PolicyRuntime } from '../policy/runtime.js';
+import type { TargetSpec } from '../../shared/contract/policy-types.js';
+import type { Catalog } from '../sql/catalog.js';
+import type { Classification } from '../sql/types.js';
+import type { ApprovalBinding } from './approval-flow.js';
+import { decideOperation } from './decide.js';
+import { limitsOf, requestGuard } from './guards.js';
+import type { GateRequest, Operation, OperationRecord, Wording } from './request.js';
+import { denial, type Decision, type Refuse } from './verdict.js';
+
+/** One statement as the SQL adapter hands it over. */
+export interface SqlOperation {
+  /** What the statement does, as the parser classified it (effects, tables, functions). */
+  classification: Classification;
+  /** A refusal the parser reached on its own, recorded whatever the policy says. */
+  refused?: { decision: Decision; refusal: Refuse; record?: Partial<AuditFields> };
+  /**
+   * What the statement reads through state the adapter keeps (a FETCH from a cursor declared earlier):
+   * a decision here replaces the rules'. `decide` decides another classification under `runtime`.
+   */
+  through?: (decide: (c: Classification) => Decision, runtime: PolicyRuntime) => Decision | undefined;
+}
+
+/** The statements of one Query, Parse or Execute, and what the SQL guards read. */
+export interface SqlRequest {
+  target: TargetSpec;
+  principal: Principal;
+  audit: ScopedAudit;
+  protocol: 'simple' | 'extended' | 'function-call';
+  operations: SqlOperation[];
+  stage: GateRequest['stage'];
+  /** The target's catalog, for the masking guards. */
+  catalog: Catalog;
+  /** The text an approval is bound to (its sha256) and shows approvers (masked). Asked only when one is needed. */
+  approvalText?: () => string;
+  /** The result is fetched in parts (a row-limited Execute): a write's count would come too late for maxRowsAffected. */
+  fetchedInParts?: boolean;
+  reason?: string;
+  closed: () => boolean;
+}
+
+const STATEMENT: Wording = {
+  noun: 'statement',
+  nothing: 'nothing was executed',
+  again: 'run the same statement again',
+};
+
+/** The gate's request for SQL statements. */
+export function sqlRequest(r: SqlRequest): GateRequest {
+  return new SqlGateRequest(r);
+}
+
+class SqlGateRequest implements GateRequest {
+  readonly protocol: GateRequest['protocol'];
+  readonly target: string;
+  readonly principal: Principal;
+  readonly audit: ScopedAudit;
+  readonly operations: Operation[];
+  readonly stage: GateRequest['stage'];
+  readonly wording = STATEMENT;
+  readonly reason?: string;
+  readonly closed: () => boolean;
+
+  constructor(readonly sql: SqlRequest) {
+    this.protocol = sql.protocol;
+    this.target = sql.target.name;
+    this.principal = sql.principal;
+    this.audit = sql.audit;
+    this.stage = sql.stage;
+    this.closed = sql.closed;
+    if (sql.reason) this.reason = sql.reason;
+    this.operations = sql.operations.map((op) => new Statement(this.sql, op));
+  }
+
+  guard(decisions: Decision[], rt: PolicyRuntime): void {
+    requestGuard(
+      this.sql.operations.map((op) => op.classification),
+      decisions,
+      limitsOf(rt),
+      this.sql.fetchedInParts ?? false,
+    );
+  }
+}
+
+class Statement implements Operation {
+  readonly refused?: SqlOperation['refused'];
+
+  constructor(
+    private readonly req: SqlRequest,
+    private readonly op: SqlOperation,
+  ) {
+    if (op.refused) this.refused = op.refused;
+  }
+
+  decide(rt: PolicyRuntime): Decision {
+    return decideOperation(this.op, rt, this.req.target, this.req.catalog, this.req.principal.triggeredBy);
+  }
+
+  record(): OperationRecord {
+    const c = this.op.classification;
+    return {
+      text: c.text,
+      fields: {
+        ...(c.fingerprint ? { fingerprint: c.fingerprint } : {}),
+        kind: c.kind,
+        effects: c.effects,
+        tables: tableNames(c),
+        ...(c.functions.length ? { functions: c.functions } : {}),
+        ...(c.unboundedWrite ? { unboundedWrite: true } : {}),
+        ...(c.reasons.length ? { reasons: c.reasons } : {}),
+      },
+    };
+  }
+
+  approval(rt: PolicyRuntime): ApprovalBinding {
+    const c = this.op.classification;
+    const text = this.req.approvalText?.() ?? c.text;
+    const masked = rt.masker.maskText(text).text;
+    return {
+      sha256: createHash('sha256').update(text).digest('hex'),
+      text: masked,
+      summary: approvalSummary(c, text),
+      effects: c.effects,
+      tables: tableNames(c),
+      line: masked,
+    };
+  }
+
+  refusal(d: Decision): Refuse {
+    return denial(d, this.op.classification);
+  }
+}
+
+function tableNames(c: Classification): string[] {
+  return c.tables.map((t) => (t.schema ? `${t.schema}.${t.name}` : t.name));
+}

@@ -1,0 +1,116 @@
+/**
+ * Issue #12 remainders for MCP, through the one gate with a real audit log and real metrics: calls are
+ * counted on their own metric whose tool label is bounded (tool names come from the agent and the
+ * server: a hostile one must not explode the series), and the evidence report shows an MCP call as its
+ * tool and the hash of its arguments.
+ */
+import { expect } from 'chai';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AuditLog } from '../../proxy/audit/audit-log.js';
+import { buildEvidence } from '../../proxy/audit/evidence.js';
+import { parseRecord } from '../../proxy/audit/record.js';
+import { Gate } from '../../proxy/gate/gate.js';
+import type { Principal } from '../../proxy/identity/verify.js';
+import { McpGate } from '../../proxy/mcp/gate.js';
+import { callFacts } from '../../proxy/mcp/mcp-facts.js';
+import { ProxyMetrics } from '../../proxy/observability/metrics.js';
+import { compilePolicy } from '../../proxy/policy/runtime.js';
+import type { AgentAccessPolicy, McpTargetSpec } from '../../shared/contract/policy-types.js';
+
+const mcp = {
+  name: 'files',
+  protocol: 'mcp',
+  listen: '127.0.0.1:3',
+  upstream: { command: 'mcp-server-filesystem', args: ['/data'] },
+} as unknown as McpTargetSpec;
+const principal: Principal = { iss: 'https://issuer.example', sub: 'agent-1', iat: 0, exp: 2 ** 31, claims: {} };
+
+function setup() {
+  const rt = compilePolicy({
+    apiVersion: 'agentgate.dev/v1alpha1',
+    kind: 'AgentAccessPolicy',
+    metadata: { name: 'p', namespace: 'agents' },
+    spec: {
+      mode: 'Enforce',
+      defaultAction: 'Allow',
+      identity: { issuers: [], maxTokenLifetimeSeconds: 900 },
+      targets: [mcp],
+      rules: [{ name: 'no-mail', when: { mcp: { tools: ['send_*'] } }, action: 'Deny' }],
+    },
+  } as unknown as AgentAccessPolicy);
+  const file = join(mkdtempSync(join(tmpdir(), 'agentgate-gate-')), 'audit.log');
+  const audit = new AuditLog({ file });
+  const metrics = new ProxyMetrics();
+  const gate = new McpGate(new Gate({ runtime: () => rt, audit, metrics }));
+  const call = (tool: string, args: Record<string, unknown> = {}) =>
+    gate.decide({
+      facts: callFacts('files', 'tools/call', { name: tool, arguments: args }),
+      target: mcp,
+      principal,
+      sessionId: 's',
+      connectionId: 'c',
+      client: { address: '127.0.0.1' },
+      maskedArguments: JSON.stringify(args),
+      requestBytes: 2,
+    });
+  const records = () => {
+    audit.flush();
+    return readFileSync(file, 'utf8').trim().split('\n').map(parseRecord);
+  };
+  return { metrics, call, records };
+}
+
+describe('gate: MCP calls on their own metric and in the evidence report', () => {
+  it('counts calls on agentgate_proxy_mcp_calls_total by tool and decision, none as statements', async () => {
+    const { metrics, call } = setup();
+    expect(await call('read_file', { path: '/data/a' })).to.include({ kind: 'forward' });
+    expect(await call('send_mail', { to: 'x' })).to.include({ kind: 'refuse', rule: 'no-mail' });
+    const m = await metrics.registry.metrics();
+    expect(m).to.contain(
+      'agentgate_proxy_mcp_calls_total{target="files",method="tools/call",tool="read_file",decision="Allow",enforced="false"} 1',
+    );
+    expect(m).to.contain(
+      'agentgate_proxy_mcp_calls_total{target="files",method="tools/call",tool="send_mail",decision="Deny",enforced="true"} 1',
+    );
+    expect(m).not.to.match(/agentgate_proxy_statements_total\{/);
+  });
+
+  it('a flood of tool names (hostile agent or server) stays within a bounded label set', async () => {
+    const { metrics, call } = setup();
+    for (let i = 0; i < 300; i++) await call(`tool_${i}`);
+    await call('evil"} 1\nagentgate_forged 1');
+    await call('x'.repeat(500));
+    const m = await metrics.registry.metrics();
+    const series = m.split('\n').filter((l) => l.startsWith('agentgate_proxy_mcp_calls_total{'));
+    expect(series.length).to.be.at.most(51);
+    expect(m).to.match(/tool="_other",decision="Allow",enforced="false"} 252/);
+    expect(m).not.to.contain('agentgate_forged');
+  });
+
+  it('the evidence report shows an MCP call as its tool and the hash of its arguments', async () => {
+    const { call, records } = setup();
+    await call('read_file', { path: '/data/a' });
+    await call('send_mail', { to: 'x' });
+    const recs = records();
+    const ev = buildEvidence({
+      records: recs,
+      verification: { ok: true, chains: [], problems: [], unseenStreams: [] },
+      from: new Date(Date.now() - 60_000),
+      to: new Date(Date.now() + 60_000),
+      fromSource: 'test',
+    } as never);
+    const [header, ...rows] = ev.decisionsCsv.trim().split('\n');
+    const cols = header!.split(',');
+    const cell = (row: string, name: string): string => JSON.parse(`[${row}]`)[cols.indexOf(name)] as string;
+    const mail = rows.find((r) => cell(r, 'mcp_tool') === 'send_mail')!;
+    expect(mail, 'send_mail row').to.be.a('string');
+    const sha = callFacts('files', 'tools/call', { name: 'send_mail', arguments: { to: 'x' } }).sha256;
+    expect(cell(mail, 'protocol')).to.equal('mcp');
+    expect(cell(mail, 'mcp_method')).to.equal('tools/call');
+    expect(cell(mail, 'mcp_arguments_sha256')).to.equal(sha);
+    expect(cell(mail, 'http_method')).to.equal('');
+    expect(ev.html).to.contain(`tools/call send_mail, arguments sha256 ${sha}`);
+  });
+});
