@@ -16,7 +16,7 @@ const schema40 = {
       "$ref": "WVR33AhMkc6DQDidW34ZFuv34YGxcRLngwhuPOXvv4c"
     },
     "status": {
-      "$ref": "pHynDonhtKyEOWIj8h1CC5KQSLJnTrzEYVK73Bh0Wgk"
+      "$ref": "nQKp2GmHUJ0sDTmaBpoYQWV2WM309fa2BwJwGupX8Y"
     }
   },
   "required": ["spec", "apiVersion", "kind"],
@@ -10258,6 +10258,9 @@ const schema155 = {
     },
     "toolDefinitionChanges": {
       "$ref": "YWAi6PnRCD7IKbh5etlq8HhTf4mRHKwqQ7wPQLIiW4"
+    },
+    "toolDefinitionBaselines": {
+      "$ref": "jW8YqEVxJzFwqPQFubM4aw5Ud00TCb0Pl3yuVTSCQCo"
     }
   },
   "nullable": true
@@ -11305,6 +11308,255 @@ function validate392(data, {
   validate392.errors = vErrors;
   return errors === 0;
 }
+const schema166 = {
+  "type": "array",
+  "maxItems": 512,
+  "items": {
+    "$ref": "qDsCOyCVTJmjaHPvMKAEog33SuyqyqAdrZeE4OLI"
+  },
+  "nullable": true
+};
+const schema167 = {
+  "type": "object",
+  "required": ["target", "tool", "sha256", "pod", "reportedAt"],
+  "properties": {
+    "target": {
+      "$ref": "jdFtv6DGtroqVatkuk8ipQtGFLMzfSuVek97sB0uauQ"
+    },
+    "tool": {
+      "$ref": "jdFtv6DGtroqVatkuk8ipQtGFLMzfSuVek97sB0uauQ"
+    },
+    "sha256": {
+      "$ref": "XZi9PFfaaXMetsvKsboBgeLuC4knXjBxjMNgmHP01w"
+    },
+    "pod": {
+      "$ref": "jdFtv6DGtroqVatkuk8ipQtGFLMzfSuVek97sB0uauQ"
+    },
+    "reportedAt": {
+      "$ref": "KrhXBWKB1pK8JptMQRXbBg5co4bpZWZnIUkdeEo37wY"
+    }
+  }
+};
+function validate404(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (data && typeof data == "object" && !Array.isArray(data)) {
+    if (data.target === undefined) {
+      const err0 = {
+        instancePath,
+        schemaPath: "#/required",
+        keyword: "required",
+        params: {
+          missingProperty: "target"
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err0];
+      } else {
+        vErrors.push(err0);
+      }
+      errors++;
+    }
+    if (data.tool === undefined) {
+      const err1 = {
+        instancePath,
+        schemaPath: "#/required",
+        keyword: "required",
+        params: {
+          missingProperty: "tool"
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err1];
+      } else {
+        vErrors.push(err1);
+      }
+      errors++;
+    }
+    if (data.sha256 === undefined) {
+      const err2 = {
+        instancePath,
+        schemaPath: "#/required",
+        keyword: "required",
+        params: {
+          missingProperty: "sha256"
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err2];
+      } else {
+        vErrors.push(err2);
+      }
+      errors++;
+    }
+    if (data.pod === undefined) {
+      const err3 = {
+        instancePath,
+        schemaPath: "#/required",
+        keyword: "required",
+        params: {
+          missingProperty: "pod"
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err3];
+      } else {
+        vErrors.push(err3);
+      }
+      errors++;
+    }
+    if (data.reportedAt === undefined) {
+      const err4 = {
+        instancePath,
+        schemaPath: "#/required",
+        keyword: "required",
+        params: {
+          missingProperty: "reportedAt"
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err4];
+      } else {
+        vErrors.push(err4);
+      }
+      errors++;
+    }
+    if (data.target !== undefined) {
+      if (!validate61(data.target, {
+        instancePath: instancePath + "/target",
+        parentData: data,
+        parentDataProperty: "target",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate61.errors : vErrors.concat(validate61.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.tool !== undefined) {
+      if (!validate61(data.tool, {
+        instancePath: instancePath + "/tool",
+        parentData: data,
+        parentDataProperty: "tool",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate61.errors : vErrors.concat(validate61.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.sha256 !== undefined) {
+      if (!validate63(data.sha256, {
+        instancePath: instancePath + "/sha256",
+        parentData: data,
+        parentDataProperty: "sha256",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate63.errors : vErrors.concat(validate63.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.pod !== undefined) {
+      if (!validate61(data.pod, {
+        instancePath: instancePath + "/pod",
+        parentData: data,
+        parentDataProperty: "pod",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate61.errors : vErrors.concat(validate61.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.reportedAt !== undefined) {
+      if (!validate65(data.reportedAt, {
+        instancePath: instancePath + "/reportedAt",
+        parentData: data,
+        parentDataProperty: "reportedAt",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate65.errors : vErrors.concat(validate65.errors);
+        errors = vErrors.length;
+      }
+    }
+  } else {
+    const err5 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "object"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err5];
+    } else {
+      vErrors.push(err5);
+    }
+    errors++;
+  }
+  validate404.errors = vErrors;
+  return errors === 0;
+}
+function validate403(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (!Array.isArray(data) && data !== null) {
+    const err0 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "array"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err0];
+    } else {
+      vErrors.push(err0);
+    }
+    errors++;
+  }
+  if (Array.isArray(data)) {
+    if (data.length > 512) {
+      const err1 = {
+        instancePath,
+        schemaPath: "#/maxItems",
+        keyword: "maxItems",
+        params: {
+          limit: 512
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err1];
+      } else {
+        vErrors.push(err1);
+      }
+      errors++;
+    }
+    const len0 = data.length;
+    for (let i0 = 0; i0 < len0; i0++) {
+      if (!validate404(data[i0], {
+        instancePath: instancePath + "/" + i0,
+        parentData: data,
+        parentDataProperty: i0,
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate404.errors : vErrors.concat(validate404.errors);
+        errors = vErrors.length;
+      }
+    }
+  }
+  validate403.errors = vErrors;
+  return errors === 0;
+}
 function validate364(data, {
   instancePath = "",
   parentData,
@@ -11404,6 +11656,17 @@ function validate364(data, {
         rootData
       })) {
         vErrors = vErrors === null ? validate392.errors : vErrors.concat(validate392.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.toolDefinitionBaselines !== undefined) {
+      if (!validate403(data.toolDefinitionBaselines, {
+        instancePath: instancePath + "/toolDefinitionBaselines",
+        parentData: data,
+        parentDataProperty: "toolDefinitionBaselines",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate403.errors : vErrors.concat(validate403.errors);
         errors = vErrors.length;
       }
     }
