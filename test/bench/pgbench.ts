@@ -16,7 +16,8 @@
  * BENCH_SCALING (client counts, default 1,8,32,100), BENCH_ONLY (any of latency,tps8,scaling,sessions,masking),
  * BENCH_NO_RECORDINGS=1 (agentgate without session recordings), BENCH_PROXY_NODE_ARGS (extra node flags for
  * the proxy process, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof": the profile is written when the bench ends),
- * BENCH_PROXY_ENTRY (the script the proxy runs from; default: the app compiled by tsc as the image holds it,
+ * BENCH_HOLD_SECONDS (keep the proxy running this long after the load, e.g. to take a heap snapshot of it with
+ * BENCH_PROXY_NODE_ARGS=--heapsnapshot-signal=SIGUSR2 and `kill -USR2 <pid>`), BENCH_PROXY_ENTRY (the script the proxy runs from; default: the app compiled by tsc as the image holds it,
  * built into dist/bench-app, run by this Node with NODE_ENV=production and no loader; BENCH_PROXY_ENTRY=bin/agentgate.js
  * runs the TypeScript sources through tsx instead). The first lines printed say which.
  */
@@ -35,6 +36,7 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SCALE = Number(process.env.BENCH_SCALE ?? 10);
 const SCALING = (process.env.BENCH_SCALING ?? '1,8,32,100').split(',').map(Number);
 const ONLY = new Set((process.env.BENCH_ONLY ?? 'latency,tps8,scaling,sessions,masking').split(','));
+const HOLD_SECONDS = Number(process.env.BENCH_HOLD_SECONDS ?? 0);
 const MAX_CLIENTS = Math.max(100, ...SCALING);
 
 type Mode = 'simple' | 'prepared';
@@ -416,6 +418,11 @@ async function main(): Promise<void> {
     }
     await sleep(1500);
     console.log(`\nagentgate RSS idle after the load: ${rssMiB(proxy.pid!).toFixed(0)} MiB`);
+    if (HOLD_SECONDS) {
+      console.log(`agentgate pid ${proxy.pid} kept running ${HOLD_SECONDS}s (BENCH_HOLD_SECONDS)`);
+      await sleep(HOLD_SECONDS * 1000);
+      await memory('at the end of the hold');
+    }
   } finally {
     for (const c of children) c.kill('SIGTERM');
     await Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.once('exit', r)) : undefined)));
