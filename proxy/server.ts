@@ -342,7 +342,7 @@ export class GuardProxy {
       ...(o.listenOverride ? { listenOverride: o.listenOverride } : {}),
       ...(o.log ? { log: o.log } : {}),
     };
-    // Loaded only for a policy with such targets: the MCP SDK, zod and hono are ~35 MiB of a sidecar's RSS.
+    // Loaded only for a policy with such targets: with the MCP SDK, zod and hono they are ~20 MiB of RSS.
     const targets = o.policy.spec.targets;
     if (targets.some(isHttpTarget)) this.http = await (await import('./http/wire.js')).startHttpTargets(wiring);
     if (targets.some(isMcpTarget)) this.mcp = await (await import('./mcp/wire.js')).startMcpTargets(wiring);

@@ -26,11 +26,11 @@ export const APP_DIR = '/app';
 export const NODE_PATH = '/usr/local/bin/node';
 export const ENTRYPOINT = '/usr/local/bin/agentgate';
 /**
- * The image's environment. NODE_OPTIONS: V8 sizes its young generation from the machine's memory (up to
- * 2 × 32 MiB on a large node, most of it resident after a burst of statements), whatever the pod's limit;
- * 4 MiB semi-spaces keep the sidecar's heap near what it holds. MALLOC_ARENA_MAX: glibc's per-thread
- * arenas (V8's and libuv's threads, the parse worker) keep freed memory resident; two arenas suffice for a
- * process whose JavaScript runs on one thread (docs/performance.md).
+ * The image's environment. NODE_OPTIONS: V8 sizes its young generation from the memory the process sees
+ * (a container without a memory limit sees the node's: up to 2 × 32 MiB, resident after a burst of
+ * statements); 4 MiB semi-spaces keep the heap near what it holds, on any node. MALLOC_ARENA_MAX: glibc
+ * gives each allocating thread (V8's and libuv's, the parse worker) an arena that keeps freed memory
+ * resident; the proxy's work is on its main thread (docs/performance.md).
  */
 export const IMAGE_ENV = [
   'PATH=/usr/local/bin',
