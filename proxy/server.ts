@@ -24,7 +24,13 @@ import { noEvents, type EventSink } from './gate/record.js';
 import { limitsOf, startupSettingsGuard } from './gate/guards.js';
 import { failClosedPolicy } from './cluster/fail-closed-policy.js';
 import { compilePolicy, type PolicyRuntime } from './policy/runtime.js';
-import { postgresTargets, type AgentAccessPolicy, type TargetSpec } from '../shared/contract/policy-types.js';
+import {
+  isHttpTarget,
+  isMcpTarget,
+  postgresTargets,
+  type AgentAccessPolicy,
+  type TargetSpec,
+} from '../shared/contract/policy-types.js';
 import { ByteQueue, checkStartupParams, readPassword, readStartup } from './postgres/handshake.js';
 import {
   authRequest,
@@ -56,9 +62,8 @@ import { KeptUpstream } from './postgres/kept-upstream.js';
 import { CATALOG_SEARCH_PATH_SQL, effectiveSearchPath } from './sql/search-path.js';
 import { StatementClassifier } from './sql/classifier.js';
 import { SqlParser } from './sql/parser.js';
-import { startHttpTargets, type HttpWiring } from './http/wire.js';
+import type { HttpWiring } from './http/wire.js';
 import type { HttpTargets } from './http/server.js';
-import { startMcpTargets } from './mcp/wire.js';
 import type { McpTargets } from './mcp/server.js';
 import { readTargetSecret } from './target-secrets.js';
 
@@ -337,8 +342,10 @@ export class GuardProxy {
       ...(o.listenOverride ? { listenOverride: o.listenOverride } : {}),
       ...(o.log ? { log: o.log } : {}),
     };
-    this.http = await startHttpTargets(wiring);
-    this.mcp = await startMcpTargets(wiring);
+    // Loaded only for a policy with such targets: with the MCP SDK, zod and hono they are ~20 MiB of RSS.
+    const targets = o.policy.spec.targets;
+    if (targets.some(isHttpTarget)) this.http = await (await import('./http/wire.js')).startHttpTargets(wiring);
+    if (targets.some(isMcpTarget)) this.mcp = await (await import('./mcp/wire.js')).startMcpTargets(wiring);
     this.audit.append({
       event: { action: 'proxy.start' },
       policy: this.runtimeValue.ref,

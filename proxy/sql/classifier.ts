@@ -10,6 +10,7 @@
  */
 import { LRUCache } from 'lru-cache';
 import type { SqlParser, ParseOutcome } from './parser.js';
+import { retainedBytes } from './retained-bytes.js';
 import { shapeOf } from './shape.js';
 import { fingerprint } from './statement-key.js';
 import type { StatementShape } from './types.js';
@@ -21,6 +22,8 @@ export interface ClassifierOptions {
   entries?: number;
   /** Longest query text (UTF-16 units) that is cached; longer ones are always parsed. */
   maxTextLength?: number;
+  /** Most heap bytes the cached texts and shapes keep alive, estimated from their contents (retained-bytes.ts). */
+  maxBytes?: number;
 }
 
 export class StatementClassifier {
@@ -37,11 +40,14 @@ export class StatementClassifier {
     const o = typeof opts === 'number' ? { entries: opts } : opts;
     const entries = o.entries ?? 10_000;
     this.maxTextLength = o.maxTextLength ?? 4096;
-    // Bounded by entries and by total size (key text plus a rough per-statement cost).
+    // Bounded by entries and by the bytes the entries keep alive: a short text can have shapes ten times
+    // its size (hundreds of function calls), so a per-statement guess let a hostile agent fill the heap.
+    const maxBytes = o.maxBytes ?? 16 * 1024 * 1024;
     this.cache = new LRUCache({
       max: entries,
-      maxSize: entries * 1024,
-      sizeCalculation: (shapes, sql) => sql.length + 512 * shapes.length + 1,
+      maxSize: maxBytes,
+      maxEntrySize: Math.max(1, Math.floor(maxBytes / 16)),
+      sizeCalculation: (shapes, sql) => cachedEntryBytes(sql, shapes),
     });
   }
 
@@ -81,6 +87,11 @@ export class StatementClassifier {
 }
 
 const SEEN_SLOTS = 1 << 14;
+
+/** Heap bytes one cache entry keeps alive: its text, its shapes and the cache's bookkeeping for it. */
+export function cachedEntryBytes(sql: string, shapes: readonly StatementShape[]): number {
+  return 160 + retainedBytes(sql) + retainedBytes(shapes);
+}
 
 function deepFreeze<T>(v: T): T {
   if (v && typeof v === 'object' && !Object.isFrozen(v)) {

@@ -23,6 +23,11 @@ export interface SqlParserOptions {
   inlineLimit?: number;
   /** Deadline for one worker parse. */
   workerTimeoutMs?: number;
+  /**
+   * The worker is closed after this long without a parse: its thread, its WASM instance and the linear
+   * memory a large statement grew (never shrunk while it lives) are returned instead of kept for good.
+   */
+  workerIdleMs?: number;
 }
 
 export class SqlParser {
@@ -30,6 +35,8 @@ export class SqlParser {
   private worker?: ParseWorker;
   private readonly inlineLimit: number;
   private readonly workerTimeoutMs: number;
+  private readonly workerIdleMs: number;
+  private workerIdleTimer?: NodeJS.Timeout;
 
   private constructor(
     private inline: PgQuery,
@@ -37,6 +44,7 @@ export class SqlParser {
   ) {
     this.inlineLimit = opts.inlineLimit ?? 8192;
     this.workerTimeoutMs = opts.workerTimeoutMs ?? 2000;
+    this.workerIdleMs = opts.workerIdleMs ?? 30_000;
   }
 
   static async create(opts: SqlParserOptions = {}): Promise<SqlParser> {
@@ -64,15 +72,25 @@ export class SqlParser {
   private async parseInWorker(sql: string): Promise<ParseOutcome> {
     this.worker ??= new ParseWorker();
     const w = this.worker;
+    clearTimeout(this.workerIdleTimer);
     const res = await w.parse(sql, this.workerTimeoutMs);
     if (!res.ok && res.fatal) {
       if (this.worker === w) this.worker = undefined;
       void w.terminate();
     }
+    if (this.worker === w && w.idle) {
+      this.workerIdleTimer = setTimeout(() => {
+        if (this.worker !== w || !w.idle) return;
+        this.worker = undefined;
+        void w.terminate();
+      }, this.workerIdleMs);
+      this.workerIdleTimer.unref();
+    }
     return res.ok ? { ok: true, tree: res.tree } : { ok: false, error: res.error };
   }
 
   async close(): Promise<void> {
+    clearTimeout(this.workerIdleTimer);
     await this.worker?.terminate();
     this.worker = undefined;
   }
@@ -127,6 +145,10 @@ class ParseWorker {
     };
     this.worker.on('error', (e) => fail(`parser worker failed: ${e.message}`));
     this.worker.on('exit', () => fail('parser worker exited'));
+  }
+
+  get idle(): boolean {
+    return this.pending.size === 0;
   }
 
   parse(sql: string, timeoutMs: number): Promise<WorkerReply> {

@@ -25,7 +25,7 @@ import { fileURLToPath } from 'node:url';
 import { PROXY_UID } from '../../shared/contract/sidecar.js';
 import { nodeIntegrity, lockedNodeVersion } from './node-binary.js';
 import { readArchiveFile, writeOciArchive } from './oci-archive.js';
-import { assembleRootfs, ENTRYPOINT, IMAGE_UID, NODE_PATH } from './rootfs.js';
+import { assembleRootfs, ENTRYPOINT, IMAGE_ENV, IMAGE_UID, NODE_PATH } from './rootfs.js';
 import { sharedLibs } from './shared-libs.js';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -138,7 +138,7 @@ async function build(out: string, o: BuildOptions): Promise<BuiltImage> {
         Entrypoint: [ENTRYPOINT],
         Cmd: ['--help'],
         User: `${IMAGE_UID}:${IMAGE_UID}`,
-        Env: ['PATH=/usr/local/bin', 'NODE_ENV=production'],
+        Env: IMAGE_ENV,
         WorkingDir: '/',
         Labels: {
           'org.opencontainers.image.title': 'agentgate',

@@ -25,6 +25,19 @@ import { sharedLibs } from './shared-libs.js';
 export const APP_DIR = '/app';
 export const NODE_PATH = '/usr/local/bin/node';
 export const ENTRYPOINT = '/usr/local/bin/agentgate';
+/**
+ * The image's environment. NODE_OPTIONS: V8 sizes its young generation from the memory the process sees
+ * (a container without a memory limit sees the node's: up to 2 × 32 MiB, resident after a burst of
+ * statements); 4 MiB semi-spaces keep the heap near what it holds, on any node. MALLOC_ARENA_MAX: glibc
+ * gives each allocating thread (V8's and libuv's, the parse worker) an arena that keeps freed memory
+ * resident; the proxy's work is on its main thread (docs/performance.md).
+ */
+export const IMAGE_ENV = [
+  'PATH=/usr/local/bin',
+  'NODE_ENV=production',
+  'NODE_OPTIONS=--max-semi-space-size=4',
+  'MALLOC_ARENA_MAX=2',
+];
 /** The image's default user (the operator's, as in distroless `nonroot`); the sidecar runs as PROXY_UID. */
 export const IMAGE_UID = 65532;
 
@@ -71,32 +84,43 @@ function installNode(rootfs: string, version: string): void {
   }
 }
 
-function installApp(rootfs: string, o: RootfsInputs): void {
-  const app = join(rootfs, APP_DIR);
+/**
+ * The app as the image runs it, into `app`: the sources compiled to JavaScript by tsc, what they read
+ * beside themselves, and bin/<command>.js for each command. No dependencies (`npm run bench` links its
+ * own node_modules; the image copies the production closure).
+ */
+export function compileApp(repo: string, app: string, appVersion: string, nodePath = NODE_PATH): void {
   mkdirSync(app, { recursive: true });
   // Compiled and type-checked JavaScript: the image needs no TypeScript loader at run time.
-  const tsc = join(o.repo, 'node_modules/typescript/bin/tsc');
-  run(process.execPath, [tsc, '-p', join(o.repo, 'scripts/image/tsconfig.json'), '--outDir', app]);
+  const tsc = join(repo, 'node_modules/typescript/bin/tsc');
+  run(process.execPath, [tsc, '-p', join(repo, 'scripts/image/tsconfig.json'), '--outDir', app]);
   // What the code reads or loads beside itself: JSON data, plain-JS modules, the CRD it validates against.
   for (const dir of SOURCE_DIRS) {
-    for (const file of walk(join(o.repo, dir))) {
+    for (const file of walk(join(repo, dir))) {
       if (file.endsWith('.ts')) continue;
-      const target = join(app, relative(o.repo, file));
+      const target = join(app, relative(repo, file));
       mkdirSync(dirname(target), { recursive: true });
       copyFileSync(file, target);
     }
   }
-  cpSync(join(o.repo, 'crds'), join(app, 'crds'), { recursive: true });
+  cpSync(join(repo, 'crds'), join(app, 'crds'), { recursive: true });
   writeFileSync(
     join(app, 'package.json'),
-    `${JSON.stringify({ name: 'agentgate', version: o.appVersion, private: true, type: 'module', license: 'Apache-2.0' }, null, 2)}\n`,
+    `${JSON.stringify({ name: 'agentgate', version: appVersion, private: true, type: 'module', license: 'Apache-2.0' }, null, 2)}\n`,
   );
-  mkdirSync(join(app, 'bin'));
-  for (const [command, code] of Object.entries(COMMANDS)) {
-    const script = join(app, 'bin', `${command}.js`);
-    writeFileSync(script, `#!${NODE_PATH}\n${code}\n`, { mode: 0o755 });
-    symlinkSync(relative(join(rootfs, 'usr/local/bin'), script), join(rootfs, 'usr/local/bin', command));
-  }
+  mkdirSync(join(app, 'bin'), { recursive: true });
+  for (const [command, code] of Object.entries(COMMANDS))
+    writeFileSync(join(app, 'bin', `${command}.js`), `#!${nodePath}\n${code}\n`, { mode: 0o755 });
+}
+
+function installApp(rootfs: string, o: RootfsInputs): void {
+  const app = join(rootfs, APP_DIR);
+  compileApp(o.repo, app, o.appVersion);
+  for (const command of Object.keys(COMMANDS))
+    symlinkSync(
+      relative(join(rootfs, 'usr/local/bin'), join(app, 'bin', `${command}.js`)),
+      join(rootfs, 'usr/local/bin', command),
+    );
 
   for (const key of productionPackages(o.repo)) {
     const from = join(o.repo, key);

@@ -16,15 +16,19 @@
  * BENCH_SCALING (client counts, default 1,8,32,100), BENCH_ONLY (any of latency,tps8,scaling,sessions,masking),
  * BENCH_NO_RECORDINGS=1 (agentgate without session recordings), BENCH_PROXY_NODE_ARGS (extra node flags for
  * the proxy process, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof": the profile is written when the bench ends),
- * BENCH_PROXY_ENTRY (the script the proxy runs from; default bin/agentgate.js).
+ * BENCH_HOLD_SECONDS (keep the proxy running this long after the load, e.g. to take a heap snapshot of it with
+ * BENCH_PROXY_NODE_ARGS=--heapsnapshot-signal=SIGUSR2 and `kill -USR2 <pid>`), BENCH_PROXY_ENTRY (the script the proxy runs from; default: the app compiled by tsc as the image holds it,
+ * built into dist/bench-app, run by this Node with NODE_ENV=production and no loader; BENCH_PROXY_ENTRY=bin/agentgate.js
+ * runs the TypeScript sources through tsx instead). The first lines printed say which.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import pg from 'pg';
 import { stringify } from 'yaml';
 import { freePort } from '../../proxy/local/embedded-postgres.js';
 import { AGENT_DB_PASSWORD, startLocalStack } from '../../proxy/local/stack.js';
+import { compileApp, IMAGE_ENV } from '../../scripts/image/rootfs.js';
 import { maskingBench } from './masking.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
@@ -32,6 +36,7 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SCALE = Number(process.env.BENCH_SCALE ?? 10);
 const SCALING = (process.env.BENCH_SCALING ?? '1,8,32,100').split(',').map(Number);
 const ONLY = new Set((process.env.BENCH_ONLY ?? 'latency,tps8,scaling,sessions,masking').split(','));
+const HOLD_SECONDS = Number(process.env.BENCH_HOLD_SECONDS ?? 0);
 const MAX_CLIENTS = Math.max(100, ...SCALING);
 
 type Mode = 'simple' | 'prepared';
@@ -184,6 +189,41 @@ async function startPgbouncer(
   return { child, port };
 }
 
+/** The proxy's memory by kind, from its /metrics (prom-client's process and Node.js gauges), in MiB. */
+async function memoryLine(healthPort: number, pid: number): Promise<string> {
+  try {
+    const text = await (await fetch(`http://127.0.0.1:${healthPort}/metrics`)).text();
+    const g = (name: string): string => {
+      const m = new RegExp(`^${name}(?:\\{[^}]*\\})? ([\\d.e+]+)$`, 'm').exec(text);
+      return m ? (Number(m[1]) / 1048576).toFixed(0) : '?';
+    };
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (field: string): string =>
+      (Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0) / 1024).toFixed(0);
+    return `RSS ${kb('VmRSS')} MiB (anonymous ${kb('RssAnon')}, files ${kb('RssFile')}: the node binary, mapped code); V8 heap ${g('nodejs_heap_size_total_bytes')} (used ${g('nodejs_heap_size_used_bytes')}), external ${g('nodejs_external_memory_bytes')} (WASM memory reserved, mostly not resident)`;
+  } catch (e) {
+    return `RSS ${rssMiB(pid).toFixed(0)} MiB (metrics unavailable: ${(e as Error).message})`;
+  }
+}
+
+/** The image's environment but PATH (NODE_ENV, NODE_OPTIONS, MALLOC_ARENA_MAX). */
+function imageEnv(): Record<string, string> {
+  const env = Object.fromEntries(IMAGE_ENV.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+  delete env.PATH;
+  return env;
+}
+
+/** The sidecar as the image runs it: the sources compiled by tsc (scripts/image/rootfs.ts), in dist/bench-app. */
+function compiledEntry(): string {
+  const repo = resolve(import.meta.dirname, '../..');
+  const app = join(repo, 'dist/bench-app');
+  rmSync(app, { recursive: true, force: true });
+  const version = (JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { version: string }).version;
+  // Packages resolve from the repository's node_modules, the parent directory's.
+  compileApp(repo, app, version, process.execPath);
+  return join(app, 'bin/agentgate.js');
+}
+
 const f0 = (v: number | undefined, w = 8): string => (v === undefined ? '—' : v.toFixed(0)).padStart(w);
 const f3 = (v: number): string => v.toFixed(3);
 
@@ -295,8 +335,18 @@ async function main(): Promise<void> {
     policy.spec.targets[0]!.listen = `127.0.0.1:${proxyPort}`;
     const policyFile = join(stack.dir, 'bench-policy.yaml');
     writeFileSync(policyFile, stringify(policy));
+    const healthPort = await freePort();
     const nodeArgs = (process.env.BENCH_PROXY_NODE_ARGS ?? '').split(' ').filter(Boolean);
-    const entry = process.env.BENCH_PROXY_ENTRY ?? new URL('../../bin/agentgate.js', import.meta.url).pathname;
+    const entry = process.env.BENCH_PROXY_ENTRY ?? compiledEntry();
+    console.log(
+      `agentgate runs: ${
+        process.env.BENCH_PROXY_ENTRY
+          ? ''
+          : `${Object.entries(imageEnv())
+              .map(([k, v]) => `${k}=${v} `)
+              .join('')}`
+      }node ${process.version} ${[...nodeArgs, entry].join(' ')}${process.env.BENCH_PROXY_ENTRY ? '' : ' (tsc-compiled, with the image’s environment)'}`,
+    );
     const proxy = spawn(
       process.execPath,
       [
@@ -309,11 +359,16 @@ async function main(): Promise<void> {
         join(stack.dir, 'bench-audit.log'),
         '--no-audit-stdout',
         '--health-address',
-        '127.0.0.1:0',
+        `127.0.0.1:${healthPort}`,
         ...(process.env.BENCH_NO_RECORDINGS ? ['--no-recordings'] : []),
       ],
       {
-        env: { ...process.env, BILLING_DB_PASSWORD: AGENT_DB_PASSWORD, AGENTGATE_LOG_LEVEL: 'warn' },
+        env: {
+          ...process.env,
+          BILLING_DB_PASSWORD: AGENT_DB_PASSWORD,
+          AGENTGATE_LOG_LEVEL: 'warn',
+          ...(process.env.BENCH_PROXY_ENTRY ? {} : imageEnv()),
+        },
         stdio: ['ignore', 'ignore', 'inherit'],
       },
     );
@@ -347,12 +402,27 @@ async function main(): Promise<void> {
     console.log(
       `agentgate RSS idle (after start): ${rssIdle.toFixed(0)} MiB (goal ≤ 80); CPU while idle: ${idleCpuMsPerS.toFixed(1)} ms/s`,
     );
-    if (ONLY.has('sessions')) await sessionsSection(agentgate, 100);
-    if (ONLY.has('latency')) await latencySection(endpoints);
-    if (ONLY.has('tps8')) await tps8Section(endpoints);
-    if (ONLY.has('scaling')) await scalingSection(endpoints);
+    const memory = async (after: string): Promise<void> =>
+      console.log(`agentgate memory ${after}: ${await memoryLine(healthPort, proxy.pid!)}`);
+    await memory('idle after start');
+    const sections: [string, () => Promise<void>][] = [
+      ['sessions', () => sessionsSection(agentgate, 100)],
+      ['latency', () => latencySection(endpoints)],
+      ['tps8', () => tps8Section(endpoints)],
+      ['scaling', () => scalingSection(endpoints)],
+    ];
+    for (const [name, run] of sections) {
+      if (!ONLY.has(name)) continue;
+      await run();
+      await memory(`after ${name}`);
+    }
     await sleep(1500);
     console.log(`\nagentgate RSS idle after the load: ${rssMiB(proxy.pid!).toFixed(0)} MiB`);
+    if (HOLD_SECONDS) {
+      console.log(`agentgate pid ${proxy.pid} kept running ${HOLD_SECONDS}s (BENCH_HOLD_SECONDS)`);
+      await sleep(HOLD_SECONDS * 1000);
+      await memory('at the end of the hold');
+    }
   } finally {
     for (const c of children) c.kill('SIGTERM');
     await Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.once('exit', r)) : undefined)));
