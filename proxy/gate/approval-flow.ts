@@ -39,10 +39,13 @@ export interface ApprovalCase {
   reason?: string;
   /** Appends an audit record of this session (approval.requested, .decided, .grant-used). */
   audit(fields: AuditFields): void;
-  /** True once the agent is gone (the flow then ends without an answer). */
+  /** True once the agent is gone or the answer no longer wanted (the flow then ends without one, its grant unspent). */
   closed?(): boolean;
-  /** The decision under the policy in force now, and whether it still goes to an approval. */
-  redecide(): { rt: PolicyRuntime; d: Decision; held: boolean };
+  /**
+   * After the wait: whether the request, decided again as a whole under the policy in force (every
+   * operation and the request's guards), still goes to this approval and nothing else blocks it.
+   */
+  stillHeld(): boolean;
   /** Called once the operation is held, waiting on `approval` (namespace/name). */
   onHold?(approval: string): void;
 }
@@ -58,8 +61,8 @@ export type ApprovalResult =
   | { kind: 'not-requested'; error: string }
   /** Mode Reject: the request is filed and pending. */
   | { kind: 'pending'; namespace: string; name: string }
-  /** After the wait, the policy in force blocks the operation without an approval. */
-  | { kind: 'redecided'; rt: PolicyRuntime; d: Decision }
+  /** After the wait, the policy in force blocks the request otherwise than by this approval. */
+  | { kind: 'redecided' }
   /** Rejected, expired, not decided in time or not honoured: `what` says which. */
   | { kind: 'not-approved'; namespace: string; name: string; what: string }
   /** The agent went away meanwhile. */
@@ -84,6 +87,8 @@ export async function awaitApproval(a: ApprovalCase): Promise<ApprovalResult> {
 
   // A one-shot grant runs only once the operator has recorded it Used (a restart cannot run it again).
   const runUnder = async (namespace: string, name: string): Promise<ApprovalResult> => {
+    // An agent that went away (or a request no longer wanted) leaves the grant for its retry.
+    if (a.closed?.()) return undefined;
     if (ttl === 0) {
       if (!broker.claim(name)) return { kind: 'already-used', namespace, name };
       try {
@@ -158,8 +163,7 @@ export async function awaitApproval(a: ApprovalCase): Promise<ApprovalResult> {
   });
   if (a.closed?.()) return undefined;
   // The policy may have changed, or become unavailable, while the operation was held.
-  const now = a.redecide();
-  if (now.d.blocked && !now.held) return { kind: 'redecided', rt: now.rt, d: now.d };
+  if (!a.stillHeld()) return { kind: 'redecided' };
   // Retries wait on the same request: a one-shot grant runs one of them only.
   if (phase === 'Approved') return runUnder(ref.namespace, ref.name);
   return {

@@ -20,9 +20,11 @@ export interface ApprovalCase<D extends Decision> {
   d: D;
   /** Records a decision of this operation. */
   record(rt: PolicyRuntime, d: D, extra?: Partial<AuditFields>): void;
-  /** The operation's decision under the policy in force now, and whether it still goes to an approval. */
-  redecide(): { rt: PolicyRuntime; d: D; held: boolean };
-  /** Records the request's decisions under the grant and forwards. */
+  /** After the wait: whether the request, decided again as a whole under the policy in force, still goes to this approval. */
+  stillHeld(): boolean;
+  /** When it no longer does: the request's decisions under the policy in force, recorded, and the refusal. */
+  refusedAfterWait(): Refuse;
+  /** Decides the request again under the policy in force, records its decisions under the grant and forwards (or refuses). */
   admit(grant: string): Forward<D> | Refuse;
 }
 
@@ -46,7 +48,7 @@ export async function seekApproval<D extends Decision>(a: ApprovalCase<D>): Prom
     ...(req.reason ? { reason: req.reason } : {}),
     audit: (fields) => void req.audit.tryAppend(fields),
     closed: req.closed,
-    redecide: a.redecide,
+    stillHeld: a.stillHeld,
     ...(req.onHold ? { onHold: req.onHold } : {}),
   });
   if (!r) return undefined;
@@ -55,6 +57,11 @@ export async function seekApproval<D extends Decision>(a: ApprovalCase<D>): Prom
     case 'granted':
       return { kind: 'granted', grant: r.name, admit: () => a.admit(r.name) };
     case 'already-used':
+      // Under the request's name, like pending and not-approved: the refused retry is on record, not a deviation.
+      a.record(rt, d, {
+        message: `one-shot grant ${ref} already used by another ${w.noun} of this run`,
+        detail: { approvalRequest: ref },
+      });
       return refuse(
         `ApprovalRequest ${ref} was approved for one execution, which another ${w.noun} of this run already used; ${w.nothing}`,
         { approval: ref },
@@ -79,8 +86,7 @@ export async function seekApproval<D extends Decision>(a: ApprovalCase<D>): Prom
         },
       );
     case 'redecided':
-      a.record(r.rt, r.d as D);
-      return a.op.refusal(r.d as D);
+      return a.refusedAfterWait();
     case 'not-approved':
       // Under the request's name: its approval.decided record is the deviation, not this refusal.
       a.record(rt, d, { message: `ApprovalRequest ${ref} was ${r.what}`, detail: { approvalRequest: ref } });

@@ -26,6 +26,15 @@ export interface GateServices extends RecordSinks {
   failClosed?: () => string | undefined;
 }
 
+/** A request decided under one policy: `blockedAt` is the first operation that blocks (-1: none). */
+interface Decided<D extends Decision> {
+  rt: PolicyRuntime;
+  decisions: D[];
+  blockedAt: number;
+  /** The rule an approval is sought under, when an operation needs one. */
+  approved?: string;
+}
+
 export class Gate {
   constructor(private readonly services: GateServices) {}
 
@@ -42,22 +51,24 @@ export class Gate {
   }
 
   check<D extends Decision>(req: GateRequest<D>): Verdict<D> {
-    const rt = this.services.runtime();
+    const { rt, decisions, approved, blockedAt } = this.decideAll(req);
     const ops = req.operations;
-    const decisions = ops.map((op) => op.decide(rt));
-    req.guard?.(decisions, rt);
-    const blockedAt = decisions.findIndex((d) => d.blocked && !this.held(d));
     if (req.stage === 'prepare') {
       // Only a refusal is recorded now: what passes is decided again, and recorded, when it runs.
       if (blockedAt < 0) return { kind: 'forward', decisions: [], records: [] };
       const op = ops[blockedAt]!;
       const d = decisions[blockedAt]!;
       if (!this.record(req, rt, op, d) && !op.refused) return unrecorded(req);
-      return refusal(op, d);
+      return this.refusal(req, op, d, approved);
     }
     const heldAt = blockedAt >= 0 ? -1 : decisions.findIndex((d) => this.held(d));
     if (heldAt >= 0) {
       const op = ops[heldAt]!;
+      const rule = decisions[heldAt]!.rule;
+      // After the wait the whole request is decided again (every operation, the request's guards)
+      // under the policy in force, and only this rule's approval may release what it holds.
+      let after: Decided<D> | undefined;
+      const again = (): Decided<D> => (after = this.decideAll(req, rule));
       const approval = seekApproval({
         broker: this.services.approvals!,
         req,
@@ -65,16 +76,34 @@ export class Gate {
         op,
         d: decisions[heldAt]!,
         record: (rt, d, extra) => void this.record(req, rt, op, d, extra),
-        redecide: () => {
-          const now = this.services.runtime();
-          const d = op.decide(now);
-          return { rt: now, d, held: this.held(d) };
+        stillHeld: () => again().blockedAt < 0,
+        refusedAfterWait: () => {
+          const now = after ?? again();
+          const v = this.admit(req, now.rt, now.decisions, now.blockedAt, rule);
+          return v.kind === 'refuse' ? v : unrecorded(req);
         },
-        admit: (grant) => this.admit(req, this.services.runtime(), decisions, -1, grant),
+        admit: (grant) => {
+          const now = again();
+          return this.admit(req, now.rt, now.decisions, now.blockedAt, rule, now.blockedAt < 0 ? grant : undefined);
+        },
       });
       return { kind: 'hold', approval };
     }
-    return this.admit(req, rt, decisions, blockedAt);
+    return this.admit(req, rt, decisions, blockedAt, approved);
+  }
+
+  /**
+   * Every operation decided under the policy in force, the request's guards over them, and the first
+   * that blocks. RequireApproval does not block (it is held) under the one rule an approval is sought
+   * for (`approved`, else the first operation's that needs one): one approval answers one rule.
+   */
+  private decideAll<D extends Decision>(req: GateRequest<D>, approved?: string): Decided<D> {
+    const rt = this.services.runtime();
+    const decisions = req.operations.map((op) => op.decide(rt));
+    req.guard?.(decisions, rt);
+    const rule = approved ?? decisions.find((d) => this.held(d))?.rule;
+    const blockedAt = decisions.findIndex((d) => d.blocked && !(this.held(d) && d.rule === rule));
+    return { rt, decisions, blockedAt, ...(rule !== undefined ? { approved: rule } : {}) };
   }
 
   /** Records every operation's decision; forwards them, or refuses the one blocked. */
@@ -83,13 +112,14 @@ export class Gate {
     rt: PolicyRuntime,
     decisions: D[],
     blockedAt: number,
+    approved?: string,
     grant?: string,
   ): Forward<D> | Refuse {
     const records: (number | undefined)[] = [];
     for (const [i, op] of req.operations.entries()) {
       const d = decisions[i]!;
       const note =
-        blockedAt >= 0 && i !== blockedAt && !d.blocked
+        blockedAt >= 0 && i !== blockedAt && (!d.blocked || this.held(d))
           ? { detail: { notExecuted: `${req.wording.noun} ${blockedAt + 1} of this query was denied` } }
           : grant && d.blocked
             ? { enforced: false, detail: { grant } }
@@ -98,8 +128,19 @@ export class Gate {
       if (!rec && !op.refused) return unrecorded(req);
       records.push(rec?.seq);
     }
-    if (blockedAt >= 0) return refusal(req.operations[blockedAt]!, decisions[blockedAt]!);
+    if (blockedAt >= 0) return this.refusal(req, req.operations[blockedAt]!, decisions[blockedAt]!, approved);
     return { kind: 'forward', decisions, records, ...(grant !== undefined ? { grant } : {}) };
+  }
+
+  /** How a blocking decision is told: an approval under another rule than the one sought is refused as such. */
+  private refusal<D extends Decision>(req: GateRequest<D>, op: Operation<D>, d: D, approved?: string): Refuse {
+    if (!this.held(d) || approved === undefined || d.rule === approved) return refusal(op, d);
+    return {
+      kind: 'refuse',
+      code: 'denied',
+      rule: d.rule,
+      reason: `requires approval by rule "${d.rule}"; the approval sought is under rule "${approved}", and one approval answers one rule (send what needs each separately); ${req.wording.nothing}`,
+    };
   }
 
   /** RequireApproval with an approval system present (otherwise it is a refusal). */

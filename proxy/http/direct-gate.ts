@@ -40,7 +40,7 @@ export class DirectHttpGate implements HttpGatePort {
       audit: this.gate.scope(this.scope(req)),
       stage: 'run',
       wording: REQUEST,
-      closed: () => false,
+      closed: () => req.closed?.() ?? false,
       ...(onHold ? { onHold } : {}),
       operations: [
         {

@@ -22,6 +22,8 @@ export interface GateRequest {
   client: { address: string; port?: number };
   /** The masked body approvers see (never the clear body). */
   maskedBody?: string;
+  /** True once the agent's connection is gone (a held request then ends unanswered, its grant unspent). */
+  closed?(): boolean;
 }
 
 /** A verdict in HTTP terms: 403 when something said no, 503 when the proxy cannot decide or record. */

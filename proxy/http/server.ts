@@ -446,6 +446,8 @@ export class HttpTargets {
         true,
       );
     }
+    let gone = false;
+    res.once('close', () => (gone = !res.writableFinished));
     const gateReq: GateRequest = {
       facts,
       target: spec,
@@ -454,6 +456,7 @@ export class HttpTargets {
       connectionId: ids.connectionId,
       client: ids.client,
       ...(body.length ? { maskedBody: maskedBodyOf(body, facts.json, jsonMasker, rt) } : {}),
+      closed: () => gone || req.socket.destroyed,
     };
     const verdict = await this.o.gate.decide(gateReq);
     if (verdict.kind === 'refuse') {
@@ -813,6 +816,7 @@ export class HttpTargets {
       sessionId: ids.sessionId,
       connectionId: ids.connectionId,
       client: ids.client,
+      closed: () => socket.destroyed,
     };
     const verdict = await this.o.gate.decide(gateReq);
     if (verdict.kind === 'refuse')

@@ -11,6 +11,7 @@ import { oneVerdict, type StatusVerdict } from '../http/gate-port.js';
 import { principalRecord, type Principal } from '../identity/verify.js';
 import type { AuditFields } from '../audit/record.js';
 import type { PolicyRuntime } from '../policy/runtime.js';
+import { OTHER_LABEL } from '../observability/metrics.js';
 import type { McpTargetSpec } from '../../shared/contract/policy-types.js';
 import { McpPolicyEngine } from './decide-mcp.js';
 import { callLine, type McpCallFacts } from './mcp-facts.js';
@@ -30,6 +31,8 @@ export interface McpGateRequest {
    * server does not have, a method not gated): decided and recorded like any other denial.
    */
   refusal?: McpRefusal;
+  /** True once the agent cancelled the call or its session closed (a held call then ends unanswered, its grant unspent). */
+  closed?(): boolean;
 }
 
 /** `unlessPolicyBlocks`: the policy's own refusal (its rule) is recorded when it has one. */
@@ -55,6 +58,8 @@ const CALL: Wording = { noun: 'call', nothing: 'nothing was sent to the server',
 
 export class McpGate {
   private engineFor?: { runtime: PolicyRuntime; engine: McpPolicyEngine };
+  /** Per target, the tools its server listed last: with those a rule names, the only ones with their own metric label. */
+  private readonly listed = new Map<string, Set<string>>();
 
   constructor(private readonly gate: Gate) {}
 
@@ -81,7 +86,7 @@ export class McpGate {
       audit: this.gate.scope(this.scope(req)),
       stage: 'run',
       wording: CALL,
-      closed: () => false,
+      closed: () => req.closed?.() ?? false,
       ...(onHold ? { onHold } : {}),
       operations: [
         {
@@ -98,7 +103,7 @@ export class McpGate {
           },
           record: (rt) => ({
             text: callLine(f),
-            counted: { mcp: { method: f.method, tool: f.tool ?? '' } },
+            counted: { mcp: { method: f.method, tool: this.toolLabel(rt, req.target, f.tool) } },
             fields: { client: req.client, mcp: this.callFields(req, rt) },
             eventWhat: rt.masker.maskText(callLine(f)).text,
           }),
@@ -123,6 +128,23 @@ export class McpGate {
       ],
     };
     return oneVerdict(this.gate, request);
+  }
+
+  /** The tools the target's server listed (tools/list), as it defined them. */
+  toolsListed(target: string, names: Iterable<string>): void {
+    this.listed.set(target, new Set(names));
+  }
+
+  /**
+   * The metric label of a call's tool: the agent chooses the name, so it is its own label only when the
+   * server listed it or a rule names it, and masking leaves it as it is (else OTHER_LABEL).
+   */
+  private toolLabel(rt: PolicyRuntime, target: McpTargetSpec, tool: string | undefined): string {
+    if (tool === undefined) return '';
+    const known =
+      this.listed.get(target.name)?.has(tool) === true ||
+      (rt.policy.spec.rules ?? []).some((r) => r.when?.mcp?.tools?.includes(tool));
+    return known && rt.masker.maskText(tool).text === tool ? tool : OTHER_LABEL;
   }
 
   /** What every record of this call shares. */

@@ -703,6 +703,7 @@ export class McpTargets {
       cursor = page.nextCursor;
     } while (cursor && out.size < 10_000);
     s.tools = out;
+    this.o.gate.toolsListed(t.name, out.keys());
     return out;
   }
 
@@ -769,6 +770,7 @@ export class McpTargets {
       maskedArguments,
       requestBytes: Buffer.byteLength(JSON.stringify(params)),
       ...(refusal ? { refusal } : {}),
+      closed: () => extra.signal.aborted,
     };
     s.calls++;
     // While a call is held for approval, progress notifications (when the agent asked for them) keep

@@ -6,7 +6,8 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** Label values for names the proxy does not choose: a method it does not know, a tool past the cap. */
-const OTHER = '_other';
+export const OTHER_LABEL = '_other';
+const OTHER = OTHER_LABEL;
 const MAX_TOOL_LABELS = 50;
 const TOOL_NAME = /^[A-Za-z0-9_.:/-]{1,64}$/;
 const HTTP_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'CONNECT', 'TRACE']);
@@ -28,11 +29,11 @@ export class ProxyMetrics {
   });
   private readonly mcpCalls = new Counter({
     name: 'agentgate_proxy_mcp_calls_total',
-    help: `MCP calls decided, by target, method, tool (the first ${MAX_TOOL_LABELS} names per target; later ones count as "${OTHER}"), decision and whether the proxy blocked them`,
+    help: `MCP calls decided, by target, method, tool (one the server listed or a rule names, up to ${MAX_TOOL_LABELS} per target; any other counts as "${OTHER}"), decision and whether the proxy blocked them`,
     labelNames: ['target', 'method', 'tool', 'decision', 'enforced'],
     registers: [this.registry],
   });
-  /** Tool names with their own label, per target: names come from the agent and the server, so they are capped. */
+  /** Tool names with their own label, per target: the adapter passes only known names, still capped (a server lists what it likes). */
   private readonly toolLabels = new Map<string, Set<string>>();
   private readonly identityRejections = new Counter({
     name: 'agentgate_proxy_identity_rejections_total',
@@ -90,7 +91,7 @@ export class ProxyMetrics {
   }
 
   private toolLabel(target: string, tool: string): string {
-    if (tool === '') return '';
+    if (tool === '' || tool === OTHER) return tool;
     if (!TOOL_NAME.test(tool)) return OTHER;
     let seen = this.toolLabels.get(target);
     if (!seen) this.toolLabels.set(target, (seen = new Set()));

@@ -57,6 +57,7 @@ import {
   type InvariantViolation,
 } from './session-invariants.js';
 import { cursorChanges, declareLocally, fetchRefusal, type LocalCursors } from './sql-cursors.js';
+import { stillWanted } from './still-wanted.js';
 import {
   approvalText,
   changedExecuted,
@@ -418,12 +419,15 @@ export class PgSession {
             classes,
           )
         : sql;
-    const verdict = this.ctx.gate.check(this.request('simple', operations, 'run', { approvalText: approval }));
+    const wanted = stillWanted(() => !this.tokenExpired() && !this.discardUntilSync);
+    const verdict = this.ctx.gate.check(
+      this.request('simple', operations, 'run', { approvalText: approval, closed: () => this.closed || !wanted() }),
+    );
     return this.apply(
       verdict,
       (err) => this.refuse(err),
       (f) => this.runQuery(m, classes, f),
-      () => !this.tokenExpired() && !this.discardUntilSync,
+      wanted,
     );
   }
 
@@ -571,6 +575,16 @@ export class PgSession {
     this.runtime();
     // Decided again at Execute: the policy may have changed since Parse, and each execution is audited.
     const classes = portal.stmt.classes.length ? portal.stmt.classes : [emptyClassification(portal.stmt.sql)];
+    const wanted = stillWanted(() => {
+      if (this.tokenExpired() || this.discardUntilSync) return false; // an earlier message of this batch failed: the server skips this Execute
+      // What was approved is what runs: the portal must still be the one decided before the wait.
+      if (this.objects.portal(portalName) === portal) return true;
+      this.denyExtended({
+        code: '34000',
+        message: `agentgate: portal "${portalName}" changed while its statement awaited approval; nothing was executed`,
+      });
+      return false;
+    });
     const verdict = this.ctx.gate.check(
       this.request(
         'extended',
@@ -579,6 +593,7 @@ export class PgSession {
         {
           fetchedInParts: maxRows > 0,
           approvalText: () => approvalText(portal.stmt.sql, [...(portal.stmt.executes?.keys() ?? [])], this.objects),
+          closed: () => this.closed || !wanted(),
         },
       ),
     );
@@ -586,16 +601,7 @@ export class PgSession {
       verdict,
       (err) => this.denyExtended(err),
       (f) => this.runExecute(m, portalName, portal, classes, f),
-      () => {
-        if (this.tokenExpired() || this.discardUntilSync) return false; // an earlier message of this batch failed: the server skips this Execute
-        // What was approved is what runs: the portal must still be the one decided before the wait.
-        if (this.objects.portal(portalName) === portal) return true;
-        this.denyExtended({
-          code: '34000',
-          message: `agentgate: portal "${portalName}" changed while its statement awaited approval; nothing was executed`,
-        });
-        return false;
-      },
+      wanted,
     );
   }
 

@@ -59,12 +59,13 @@ function setup() {
     audit.flush();
     return readFileSync(file, 'utf8').trim().split('\n').map(parseRecord);
   };
-  return { metrics, call, records };
+  return { gate, metrics, call, records };
 }
 
 describe('gate: MCP calls on their own metric and in the evidence report', () => {
   it('counts calls on agentgate_proxy_mcp_calls_total by tool and decision, none as statements', async () => {
-    const { metrics, call } = setup();
+    const { gate, metrics, call } = setup();
+    gate.toolsListed('files', ['read_file', 'send_mail']);
     expect(await call('read_file', { path: '/data/a' })).to.include({ kind: 'forward' });
     expect(await call('send_mail', { to: 'x' })).to.include({ kind: 'refuse', rule: 'no-mail' });
     const m = await metrics.registry.metrics();
@@ -78,7 +79,12 @@ describe('gate: MCP calls on their own metric and in the evidence report', () =>
   });
 
   it('a flood of tool names (hostile agent or server) stays within a bounded label set', async () => {
-    const { metrics, call } = setup();
+    const { gate, metrics, call } = setup();
+    // A hostile server lists 300 tools (and the agent calls names nobody listed): still at most 50 labels.
+    gate.toolsListed(
+      'files',
+      Array.from({ length: 300 }, (_, i) => `tool_${i}`),
+    );
     for (let i = 0; i < 300; i++) await call(`tool_${i}`);
     await call('evil"} 1\nagentgate_forged 1');
     await call('x'.repeat(500));

@@ -1,0 +1,260 @@
+/**
+ * The gate after an approval wait, neighbours of the review's findings: the request's guards run again
+ * under the policy in force, an approval under one rule releases nothing another rule holds, a request
+ * no longer wanted never claims a one-shot grant (SQL, MCP), and only tools the server listed or a rule
+ * names get their own metric label.
+ */
+import { expect } from 'chai';
+import type { AuditFields } from '../../proxy/audit/record.js';
+import type { ScopedAudit } from '../../proxy/audit/audit-log.js';
+import type { ApprovalBroker } from '../../proxy/approvals/broker.js';
+import { Gate } from '../../proxy/gate/gate.js';
+import { sqlRequest, type SqlOperation } from '../../proxy/gate/sql-request.js';
+import { settled } from '../../proxy/gate/verdict.js';
+import type { Principal } from '../../proxy/identity/verify.js';
+import { McpGate } from '../../proxy/mcp/gate.js';
+import { callFacts } from '../../proxy/mcp/mcp-facts.js';
+import { ProxyMetrics } from '../../proxy/observability/metrics.js';
+import { compilePolicy, type PolicyRuntime } from '../../proxy/policy/runtime.js';
+import { explainSql } from '../../proxy/sql/explain.js';
+import { catalogWith } from '../support/caps-catalog.js';
+import type { AgentAccessPolicy, McpTargetSpec, PolicySpec, TargetSpec } from '../../shared/contract/policy-types.js';
+import type { ApprovalRequest } from '../../shared/contract/approval-request.js';
+
+const db: TargetSpec = {
+  name: 'db',
+  protocol: 'postgres',
+  listen: '127.0.0.1:1',
+  access: 'ReadWrite',
+  upstream: { host: 'h', port: 1, database: 'd', user: 'u', sslMode: 'disable' },
+  credentials: { passwordEnv: 'P' },
+};
+const mcp = {
+  name: 'files',
+  protocol: 'mcp',
+  listen: '127.0.0.1:3',
+  upstream: { command: 'mcp-server-filesystem', args: ['/data'] },
+} as unknown as McpTargetSpec;
+const principal: Principal = { iss: 'https://issuer.example', sub: 'agent-1', iat: 0, exp: 2 ** 31, claims: {} };
+
+function policy(spec: Partial<PolicySpec>): PolicyRuntime {
+  return compilePolicy({
+    apiVersion: 'agentgate.dev/v1alpha1',
+    kind: 'AgentAccessPolicy',
+    metadata: { name: 'p', namespace: 'agents' },
+    spec: {
+      mode: 'Enforce',
+      defaultAction: 'Allow',
+      identity: { issuers: [], maxTokenLifetimeSeconds: 900 },
+      targets: [db, mcp],
+      approval: { mode: 'Hold', approvers: { users: ['alice'] } },
+      ...spec,
+    },
+  } as unknown as AgentAccessPolicy);
+}
+
+const payroll = { name: 'payroll', when: { sql: { tables: ['payroll'] } }, action: 'RequireApproval' };
+const catalog = catalogWith({
+  relations: [
+    { schema: 'public', name: 'orders' },
+    { schema: 'public', name: 'payroll' },
+  ],
+  searchPath: ['pg_catalog', 'public'],
+  hiddenWrites: [],
+});
+
+async function ops(sql: string): Promise<SqlOperation[]> {
+  const r = await explainSql(sql, catalog);
+  if (!r.ok) throw new Error(r.error);
+  return r.statements.map((c) => ({ classification: c }));
+}
+
+function memoryAudit(): ScopedAudit & { records: AuditFields[] } {
+  const records: AuditFields[] = [];
+  const add = (f: AuditFields) => ({ seq: records.push(f), hash: '' });
+  return {
+    records,
+    healthy: true,
+    append: add,
+    defer: add,
+    tryAppend: add,
+    scope: (shared: Partial<AuditFields>) => {
+      const scoped = (f: AuditFields) => add({ ...shared, ...f } as AuditFields);
+      return { append: scoped, defer: scoped, tryAppend: scoped };
+    },
+  } as never;
+}
+
+/** A broker that approves after `during` ran, and counts what it was asked. */
+function broker(during: () => void = () => undefined, grant?: string) {
+  const seen = { requests: 0, claims: 0, used: 0 };
+  const b: ApprovalBroker = {
+    findGrant: () => (grant ? ({ metadata: { name: grant, namespace: 'agents' } } as ApprovalRequest) : undefined),
+    request: async () => {
+      seen.requests++;
+      return { namespace: 'agents', name: 'req-1' };
+    },
+    waitFor: async () => {
+      during();
+      return { phase: 'Approved' };
+    },
+    claim: () => {
+      seen.claims++;
+      return true;
+    },
+    markUsed: async () => {
+      seen.used++;
+    },
+  };
+  return { b, seen };
+}
+
+describe('gatefix: the whole request decided again after an approval wait', () => {
+  it('row limits set during the wait deny the write sent with the approved SELECT (the request guard runs again)', async () => {
+    let rt = policy({ rules: [payroll] as never });
+    const { b, seen } = broker(
+      () => (rt = policy({ rules: [payroll] as never, runtimeLimits: { maxRowsAffected: 5 } })),
+    );
+    const gate = new Gate({ runtime: () => rt, audit: memoryAudit() as never, approvals: b });
+    const audit = memoryAudit();
+    const v = gate.check(
+      sqlRequest({
+        target: db,
+        principal,
+        audit,
+        protocol: 'simple',
+        operations: await ops('SELECT * FROM payroll; DELETE FROM orders WHERE id = 1'),
+        stage: 'run',
+        catalog,
+        closed: () => false,
+      }),
+    );
+    expect(await settled(v)).to.include({ kind: 'refuse', rule: 'limits-single-statement-writes' });
+    expect(seen.used, 'no grant spent on a refused query').to.equal(0);
+  });
+
+  it('a second statement needing approval under another rule is refused at once: one approval answers one rule', async () => {
+    const rt = policy({
+      rules: [
+        payroll,
+        { name: 'orders-approval', when: { sql: { tables: ['orders'] } }, action: 'RequireApproval' },
+      ] as never,
+    });
+    const { b, seen } = broker();
+    const gate = new Gate({ runtime: () => rt, audit: memoryAudit() as never, approvals: b });
+    const audit = memoryAudit();
+    const v = gate.check(
+      sqlRequest({
+        target: db,
+        principal,
+        audit,
+        protocol: 'simple',
+        operations: await ops('SELECT * FROM payroll; DELETE FROM orders WHERE id = 1'),
+        stage: 'run',
+        catalog,
+        closed: () => false,
+      }),
+    );
+    expect(v).to.include({ kind: 'refuse', rule: 'orders-approval' });
+    expect((v as { reason: string }).reason).to.contain('one approval answers one rule');
+    expect(seen.requests).to.equal(0);
+  });
+
+  it('a statement that needs another rule’s approval by the time this one is approved is refused, the grant unspent', async () => {
+    let rt = policy({ rules: [payroll] as never });
+    const { b, seen } = broker(
+      () =>
+        (rt = policy({
+          rules: [
+            payroll,
+            { name: 'orders-approval', when: { sql: { tables: ['orders'] } }, action: 'RequireApproval' },
+          ] as never,
+        })),
+    );
+    const gate = new Gate({ runtime: () => rt, audit: memoryAudit() as never, approvals: b });
+    const v = gate.check(
+      sqlRequest({
+        target: db,
+        principal,
+        audit: memoryAudit(),
+        protocol: 'simple',
+        operations: await ops('SELECT * FROM payroll; DELETE FROM orders WHERE id = 1'),
+        stage: 'run',
+        catalog,
+        closed: () => false,
+      }),
+    );
+    expect(await settled(v)).to.include({ kind: 'refuse', rule: 'orders-approval' });
+    expect(seen.used).to.equal(0);
+  });
+
+  it('SQL: a statement no longer wanted does not claim an existing one-shot grant', async () => {
+    const rt = policy({ rules: [payroll] as never });
+    const { b, seen } = broker(undefined, 'apr-1');
+    const gate = new Gate({ runtime: () => rt, audit: memoryAudit() as never, approvals: b });
+    const audit = memoryAudit();
+    const v = gate.check(
+      sqlRequest({
+        target: db,
+        principal,
+        audit,
+        protocol: 'simple',
+        operations: await ops('SELECT * FROM payroll'),
+        stage: 'run',
+        catalog,
+        closed: () => true,
+      }),
+    );
+    expect(await settled(v)).to.equal(undefined);
+    expect(seen).to.include({ claims: 0, used: 0 });
+    expect(audit.records.map((r) => r.event.action)).not.to.include('approval.grant-used');
+  });
+
+  it('MCP: a held call the agent cancelled ends unanswered, the grant unspent and no execution recorded', async () => {
+    const rt = policy({
+      rules: [{ name: 'writes', when: { mcp: { tools: ['write_file'] } }, action: 'RequireApproval' }] as never,
+    });
+    let cancelled = false;
+    const { b, seen } = broker(() => (cancelled = true));
+    const audit = memoryAudit();
+    const gate = new McpGate(new Gate({ runtime: () => rt, audit: audit as never, approvals: b }));
+    const v = await gate.decide({
+      facts: callFacts('files', 'tools/call', { name: 'write_file', arguments: { path: '/data/a' } }),
+      target: mcp,
+      principal,
+      sessionId: 's',
+      connectionId: 'c',
+      client: { address: '127.0.0.1' },
+      maskedArguments: '{}',
+      requestBytes: 2,
+      closed: () => cancelled,
+    });
+    expect(v).to.include({ kind: 'refuse', rule: 'agent-gone' });
+    expect(seen).to.include({ claims: 0, used: 0 });
+    expect(audit.records.map((r) => r.event.action)).not.to.include('approval.grant-used');
+  });
+
+  it('MCP metrics: a tool the server listed gets its label; a name nobody listed or named counts as _other', async () => {
+    const rt = policy({ rules: [] });
+    const metrics = new ProxyMetrics();
+    const gate = new McpGate(new Gate({ runtime: () => rt, audit: memoryAudit() as never, metrics }));
+    gate.toolsListed('files', ['list_dir']);
+    const call = (tool: string) =>
+      gate.decide({
+        facts: callFacts('files', 'tools/call', { name: tool, arguments: {} }),
+        target: mcp,
+        principal,
+        sessionId: 's',
+        connectionId: 'c',
+        client: { address: '127.0.0.1' },
+        maskedArguments: '{}',
+        requestBytes: 2,
+      });
+    await call('list_dir');
+    await call('made_up');
+    const m = await metrics.registry.metrics();
+    expect(m).to.contain('tool="list_dir"');
+    expect(m).not.to.contain('made_up');
+    expect(m).to.contain('tool="_other"');
+  });
+});
