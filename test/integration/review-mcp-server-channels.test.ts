@@ -178,7 +178,6 @@ describe('review-mcp: what a server sends the agent besides a tool result', func
     try {
       let message = '';
       await client.callTool({ name: 'ask', arguments: {} }).catch((e: Error) => (message = e.message));
-      expect(message).to.contain('agentgate');
       const recorded = s.records().filter((x) => x.target === 'broken' && x.mcp?.method === 'tools/call');
       expect(recorded, 'no audit record of the tools/call').to.not.be.empty;
     } finally {
