@@ -176,10 +176,9 @@ describe('review-mcp: what a server sends the agent besides a tool result', func
   it('a tools/call is decided and recorded even when the tool listing fails upstream', async () => {
     const client = await connect('broken');
     try {
-      let message = '';
-      await client.callTool({ name: 'ask', arguments: {} }).catch((e: Error) => (message = e.message));
+      await client.callTool({ name: 'ask', arguments: {} }).catch(() => undefined);
       const recorded = s.records().filter((x) => x.target === 'broken' && x.mcp?.method === 'tools/call');
-      expect(recorded, 'no audit record of the tools/call').to.not.be.empty;
+      expect(recorded.length, 'no audit record of the tools/call').to.be.greaterThan(0);
     } finally {
       await client.close();
     }
