@@ -44,6 +44,7 @@ import { JsonMasker } from '../http/json-masker.js';
 import { hasDuplicateKeys } from '../http/request-facts.js';
 import { bearerOf, readBody } from '../http/server.js';
 import { IdentityError, type Principal } from '../identity/verify.js';
+import type { Masker } from '../masking/masker.js';
 import type { PolicyRuntime } from '../policy/runtime.js';
 import type { McpTargetSpec } from '../../shared/contract/policy-types.js';
 import type { McpGate, McpGateRequest, McpRefusal } from './gate.js';
@@ -53,7 +54,7 @@ import { ListingMasker } from './listing-masker.js';
 import { McpResultMasker } from './result-masker.js';
 import type { BaselineStore } from './tool-baselines.js';
 import { toolFingerprint, ToolFingerprints } from './tool-fingerprints.js';
-import { upstreamClient, upstreamTransport } from './upstream.js';
+import { upstreamClient, upstreamSecrets, upstreamTransport } from './upstream.js';
 import { templateReadable } from './uri-template.js';
 
 export interface McpTargetsOptions {
@@ -108,6 +109,10 @@ interface Session {
   lastUsed: number;
   /** HTTP requests of this session being served (a held call among them). */
   active: number;
+  /** The secret values the sidecar hands this session's server: masked in all it sends (upstreamSecrets). */
+  secrets: string[];
+  /** The policy's masker with those secrets, for the policy in force. */
+  maskerFor?: { rt: PolicyRuntime; masker: Masker };
 }
 
 type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
@@ -401,14 +406,15 @@ export class McpTargets {
   ): Promise<Session> {
     // Upstreams (command, url, credentials) follow the policy the sidecar started with, as listeners do.
     const upstream = upstreamClient(spec);
-    await upstream.connect(
-      upstreamTransport(l.spec, {
-        env: this.o.env ?? process.env,
-        ...(this.o.resolvePath ? { resolvePath: this.o.resolvePath } : {}),
-        onStderr: (line) =>
-          this.o.log?.('info', `mcp target ${spec.name}: server stderr`, { line: line.slice(0, 1000) }),
-      }),
-    );
+    const how = {
+      env: this.o.env ?? process.env,
+      ...(this.o.resolvePath ? { resolvePath: this.o.resolvePath } : {}),
+      onStderr: (line: string) =>
+        this.o.log?.('info', `mcp target ${spec.name}: server stderr`, { line: line.slice(0, 1000) }),
+    };
+    const secrets = upstreamSecrets(l.spec, how);
+    await upstream.connect(upstreamTransport(l.spec, how));
+    const masker = this.o.runtime().masker.withLiterals(secrets);
     const caps = upstream.getServerCapabilities() ?? {};
     const server = new Server(
       { name: `agentgate-${spec.name}`, version: '1' },
@@ -418,9 +424,7 @@ export class McpTargets {
           ...(caps.resources ? { resources: { listChanged: true } } : {}),
           ...(caps.prompts ? { prompts: { listChanged: true } } : {}),
         },
-        ...(upstream.getInstructions()
-          ? { instructions: this.o.runtime().masker.maskText(upstream.getInstructions()!).text }
-          : {}),
+        ...(upstream.getInstructions() ? { instructions: masker.maskText(upstream.getInstructions()!).text } : {}),
       },
     );
     let s!: Session;
@@ -438,6 +442,7 @@ export class McpTargets {
       calls: 0,
       lastUsed: Date.now(),
       active: 0,
+      secrets,
     };
     transport.onclose = () => void this.close(l, s);
     upstream.onclose = () => void transport.close();
@@ -479,7 +484,7 @@ export class McpTargets {
       const engine = this.o.gate.engine();
       // Masked as shown; fingerprinted (this.tools) as the server defined them.
       return {
-        tools: this.listing().entries(
+        tools: this.listing(s).entries(
           [...tools.values()]
             .filter((x) => !x.blocked && engine.toolListed(x.tool.name, t, principalFacts(p)))
             .map((x) => x.tool),
@@ -547,8 +552,8 @@ export class McpTargets {
               .blocked,
         );
         return {
-          ...this.masker(t).mask({ ...list, resources: [] }),
-          resources: this.listing().entries(visible, ['uri']),
+          ...this.masker(s, t).mask({ ...list, resources: [] }),
+          resources: this.listing(s).entries(visible, ['uri']),
         };
       });
       server.setRequestHandler(ListResourceTemplatesRequestSchema, async (r, extra) => {
@@ -562,8 +567,8 @@ export class McpTargets {
           templateReadable(x.uriTemplate, this.o.runtime().policy.spec, readable),
         );
         return {
-          ...this.masker(t).mask({ ...list, resourceTemplates: [] }),
-          resourceTemplates: this.listing().entries(visible, ['uriTemplate']),
+          ...this.masker(s, t).mask({ ...list, resourceTemplates: [] }),
+          resourceTemplates: this.listing(s).entries(visible, ['uriTemplate']),
         };
       });
       server.setRequestHandler(ReadResourceRequestSchema, async (r, extra) => {
@@ -593,7 +598,10 @@ export class McpTargets {
         const list = await upstream.listPrompts(r.params, { signal: extra.signal });
         const engine = this.o.gate.engine();
         const visible = list.prompts.filter((x) => engine.promptListed(x.name, t, principalFacts(p)));
-        return { ...this.masker(t).mask({ ...list, prompts: [] }), prompts: this.listing().entries(visible, ['name']) };
+        return {
+          ...this.masker(s, t).mask({ ...list, prompts: [] }),
+          prompts: this.listing(s).entries(visible, ['name']),
+        };
       });
       server.setRequestHandler(GetPromptRequestSchema, async (r, extra) => {
         const t = spec();
@@ -706,16 +714,24 @@ export class McpTargets {
     return out;
   }
 
-  private listing(): ListingMasker {
-    return new ListingMasker(this.o.runtime().masker);
+  /** The policy's masker, with the secrets this session's server was handed. */
+  private textMasker(s: Session): Masker {
+    const rt = this.o.runtime();
+    if (s.maskerFor?.rt !== rt) s.maskerFor = { rt, masker: rt.masker.withLiterals(s.secrets) };
+    return s.maskerFor.masker;
   }
 
-  private masker(t: McpTargetSpec): McpResultMasker {
-    const rt = this.o.runtime();
-    return new McpResultMasker(
-      new JsonMasker(rt.masker, t.maskFields ?? [], rt.policy.spec.masking?.defaultStrategy ?? 'redact'),
-      rt.masker,
-    );
+  private jsonMasker(s: Session, t: McpTargetSpec): JsonMasker {
+    const spec = this.o.runtime().policy.spec;
+    return new JsonMasker(this.textMasker(s), t.maskFields ?? [], spec.masking?.defaultStrategy ?? 'redact');
+  }
+
+  private listing(s: Session): ListingMasker {
+    return new ListingMasker(this.textMasker(s));
+  }
+
+  private masker(s: Session, t: McpTargetSpec): McpResultMasker {
+    return new McpResultMasker(this.jsonMasker(s, t), this.textMasker(s));
   }
 
   /** Decides the call, sends it only when allowed, masks and bounds the result, records the outcome. */
@@ -755,10 +771,8 @@ export class McpTargets {
   ): Promise<R> {
     const started = Date.now();
     const facts = callFacts(t.name, method, params);
-    const masker = this.masker(t);
-    const rt = this.o.runtime();
-    const jm = new JsonMasker(rt.masker, t.maskFields ?? [], rt.policy.spec.masking?.defaultStrategy ?? 'redact');
-    const maskedArguments = jm.maskText(JSON.stringify(facts.arguments ?? {})).text;
+    const masker = this.masker(s, t);
+    const maskedArguments = this.jsonMasker(s, t).maskText(JSON.stringify(facts.arguments ?? {})).text;
     const req: McpGateRequest = {
       facts,
       target: t,
@@ -809,7 +823,7 @@ export class McpTargets {
     try {
       out = await send(extra.signal);
     } catch (e) {
-      const message = rt.masker.maskText((e as Error).message).text;
+      const message = this.textMasker(s).maskText((e as Error).message).text;
       this.o.gate.record({
         request: req,
         verdict,
