@@ -50,6 +50,7 @@ import type { McpTargetSpec } from '../../shared/contract/policy-types.js';
 import type { McpGate, McpGateRequest, McpRefusal } from './gate.js';
 import { callFacts } from './mcp-facts.js';
 import { jsonDepth, MAX_JSON_DEPTH } from './json-depth.js';
+import { withholdEmbedded } from './embedded-resources.js';
 import { ListingMasker } from './listing-masker.js';
 import { McpResultMasker } from './result-masker.js';
 import type { BaselineStore } from './tool-baselines.js';
@@ -851,12 +852,19 @@ export class McpTargets {
       });
       throw new McpError(ErrorCode.InternalError, error);
     }
-    const masked = masker.mask(out.result);
+    const embedded = withholdEmbedded(out.result, (uri) =>
+      sameResource(uri, facts.uri)
+        ? { blocked: false, rule: '' }
+        : this.o.gate
+            .engine()
+            .decide(callFacts(t.name, 'resources/read', { uri }), t, principalFacts(p), p.triggeredBy),
+    );
+    const masked = masker.mask(embedded.result);
     this.o.gate.record({
       request: req,
       verdict,
       resultBytes,
-      maskedValues: masker.count,
+      maskedValues: masker.count + embedded.withheld,
       isError: out.isError,
       durationMs: Date.now() - started,
     });
@@ -884,6 +892,17 @@ function deniedError(reason: string, rule: string, approval?: string): never {
     rule,
     ...(approval ? { approvalRequest: approval } : {}),
   });
+}
+
+/** Whether `uri` is the resource a read named (as sent or as URL-parsed): decided already, approval included. */
+function sameResource(uri: string, read: string | undefined): boolean {
+  if (read === undefined) return false;
+  if (uri === read) return true;
+  try {
+    return new URL(uri).href === new URL(read).href;
+  } catch {
+    return false;
+  }
 }
 
 function principalFacts(p: Principal): { sub: string; iss: string; triggeredBy?: string } {
