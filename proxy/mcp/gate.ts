@@ -27,9 +27,10 @@ export interface McpGateRequest {
   requestBytes: number;
   /**
    * A refusal the adapter decides before the policy is asked (a tool blocked after a rug pull, one the
-   * server does not have, a method not gated): decided and recorded like any other denial.
+   * server does not have, a method not gated): decided and recorded like any other denial. Asked on
+   * every decision, so a call held for approval is refused if its tool was blocked meanwhile.
    */
-  refusal?: McpRefusal;
+  refusal?: () => McpRefusal | undefined;
 }
 
 /** `unlessPolicyBlocks`: the policy's own refusal (its rule) is recorded when it has one. */
@@ -86,7 +87,7 @@ export class McpGate {
       operations: [
         {
           decide: (rt) => {
-            const r = req.refusal;
+            const r = req.refusal?.();
             if (r && !r.unlessPolicyBlocks) return { action: 'Deny', rule: r.rule, message: r.message, blocked: true };
             const d = this.engine(rt).decide(
               f,

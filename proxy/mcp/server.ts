@@ -80,6 +80,8 @@ const DEFAULTS = {
 /** Error code of a call refused by policy where the message has no result to carry it (resources, prompts). */
 const POLICY_DENIED = -32001;
 const MAX_SESSIONS_PER_TARGET = 256;
+/** Pages of a server's tools/list read before it is given up on (a server that always has a next page). */
+const MAX_TOOL_PAGES = 100;
 /** Each session is a server process or upstream connection: one principal may not hold them all. */
 const MAX_SESSIONS_PER_PRINCIPAL = 16;
 /** A session without a request for this long is closed (with its server process); clients rarely send DELETE. */
@@ -117,6 +119,12 @@ interface Session {
 }
 
 type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
+
+/** What the adapter checks of a call besides the policy (asked again after a hold, `refresh`ed first). */
+interface CallChecks {
+  refusal?: () => McpRefusal | undefined;
+  refresh?: () => Promise<void>;
+}
 
 export class McpTargets {
   private readonly listeners: Listener[] = [];
@@ -481,7 +489,7 @@ export class McpTargets {
       const p = principalOf(extra);
       // Listed afresh each time: a definition changed without a list_changed notification is caught too.
       s.tools = undefined;
-      const tools = await this.tools(l, s, t, p);
+      const tools = await this.listed(l, s, () => this.tools(l, s, t, p, extra.signal), false);
       const engine = this.o.gate.engine();
       // Masked as shown; fingerprinted (this.tools) as the server defined them.
       return {
@@ -498,17 +506,26 @@ export class McpTargets {
       const t = spec();
       const p = principalOf(extra);
       const name = r.params.name;
-      const tools = await this.tools(l, s, t, p);
-      const known = tools.get(name);
-      // Every call is decided and recorded, those refused before the policy is asked included.
+      let tools: Awaited<ReturnType<typeof this.tools>> | undefined;
+      let listingFailed: string | undefined;
+      try {
+        tools = await this.tools(l, s, t, p, extra.signal);
+      } catch (e) {
+        listingFailed = this.maskedError(s, e).message;
+      }
+      // Every call is decided and recorded, those refused before the policy is asked included; asked
+      // again after a hold, against the tools as last listed (a rug pull meanwhile blocks it).
       const refusalOf = (): McpRefusal | undefined => {
+        if (listingFailed !== undefined)
+          return { rule: 'tool-listing-failed', message: `the server's tool listing failed: ${listingFailed}` };
+        const known = (s.tools ?? tools)?.get(name);
         if (!known) return { rule: 'unknown-tool', message: `the server has no tool "${name}"` };
         if (known.blocked)
           return {
             rule: 'tool-definition-changed',
             message: `tool "${name}" changed its definition since it was first seen and is blocked until an admin accepts the new one`,
           };
-        if (!this.o.gate.engine().toolListed(name, t, principalFacts(p)))
+        if (!this.o.gate.engine().toolListed(name, spec(), principalFacts(p)))
           return {
             rule: 'tool-not-listed',
             message: `tool "${name}" is not listed for this agent`,
@@ -516,7 +533,6 @@ export class McpTargets {
           };
         return undefined;
       };
-      const gateRefusal = refusalOf();
       return this.gated(
         l,
         s,
@@ -532,12 +548,15 @@ export class McpTargets {
           });
           return { result, isError: result.isError === true };
         },
-        known
+        tools?.has(name)
           ? (reason, rule, approval) => refusal(reason, rule, approval)
           : (reason) => {
               throw new McpError(ErrorCode.InvalidParams, `agentgate: ${reason}`);
             },
-        gateRefusal,
+        {
+          refusal: refusalOf,
+          refresh: async () => void (await this.tools(l, s, spec(), p, extra.signal)),
+        },
       );
     });
 
@@ -545,7 +564,7 @@ export class McpTargets {
       server.setRequestHandler(ListResourcesRequestSchema, async (r, extra) => {
         const t = spec();
         const p = principalOf(extra);
-        const list = await upstream.listResources(r.params, { signal: extra.signal });
+        const list = await this.listed(l, s, () => upstream.listResources(r.params, { signal: extra.signal }));
         const engine = this.o.gate.engine();
         const visible = list.resources.filter(
           (x) =>
@@ -560,7 +579,7 @@ export class McpTargets {
       server.setRequestHandler(ListResourceTemplatesRequestSchema, async (r, extra) => {
         const t = spec();
         const p = principalOf(extra);
-        const list = await upstream.listResourceTemplates(r.params, { signal: extra.signal });
+        const list = await this.listed(l, s, () => upstream.listResourceTemplates(r.params, { signal: extra.signal }));
         const engine = this.o.gate.engine();
         const readable = (uri: string): boolean =>
           !engine.decide(callFacts(t.name, 'resources/read', { uri }), t, principalFacts(p), p.triggeredBy).blocked;
@@ -596,7 +615,7 @@ export class McpTargets {
       server.setRequestHandler(ListPromptsRequestSchema, async (r, extra) => {
         const t = spec();
         const p = principalOf(extra);
-        const list = await upstream.listPrompts(r.params, { signal: extra.signal });
+        const list = await this.listed(l, s, () => upstream.listPrompts(r.params, { signal: extra.signal }));
         const engine = this.o.gate.engine();
         const visible = list.prompts.filter((x) => engine.promptListed(x.name, t, principalFacts(p)));
         return {
@@ -607,7 +626,6 @@ export class McpTargets {
       server.setRequestHandler(GetPromptRequestSchema, async (r, extra) => {
         const t = spec();
         const p = principalOf(extra);
-        const listed = this.o.gate.engine().promptListed(r.params.name, t, principalFacts(p));
         return this.gated(
           l,
           s,
@@ -623,13 +641,16 @@ export class McpTargets {
             isError: false,
           }),
           deniedError,
-          listed
-            ? undefined
-            : {
-                rule: 'prompt-not-listed',
-                message: `prompt "${r.params.name}" is not listed for this agent`,
-                unlessPolicyBlocks: true,
-              },
+          {
+            refusal: () =>
+              this.o.gate.engine().promptListed(r.params.name, spec(), principalFacts(p))
+                ? undefined
+                : {
+                    rule: 'prompt-not-listed',
+                    message: `prompt "${r.params.name}" is not listed for this agent`,
+                    unlessPolicyBlocks: true,
+                  },
+          },
         );
       });
     }
@@ -649,7 +670,12 @@ export class McpTargets {
         (reason) => {
           throw new McpError(ErrorCode.MethodNotFound, `agentgate: ${reason}`);
         },
-        { rule: 'method-not-gated', message: `${r.method} is not passed to the server by this proxy` },
+        {
+          refusal: () => ({
+            rule: 'method-not-gated',
+            message: `${r.method} is not passed to the server by this proxy`,
+          }),
+        },
       );
 
     // What the server announces or asks for: list changes pass (tools are then fingerprinted again),
@@ -678,6 +704,7 @@ export class McpTargets {
     s: Session,
     t: McpTargetSpec,
     p: Principal,
+    signal: AbortSignal,
   ): Promise<Map<string, { tool: Tool; blocked: boolean }>> {
     if (s.tools) {
       // The policy may have accepted a fingerprint since.
@@ -687,8 +714,26 @@ export class McpTargets {
     }
     const out = new Map<string, { tool: Tool; blocked: boolean }>();
     let cursor: string | undefined;
+    // A server that pages for ever, or sends more than a result may hold, gets no listing at all.
+    const deadline = Date.now() + l.limits.requestTimeoutSeconds * 1000;
+    let pages = 0;
+    let bytes = 0;
     do {
-      const page = await s.upstream.listTools(cursor ? { cursor } : undefined);
+      if (++pages > MAX_TOOL_PAGES)
+        throw new McpError(ErrorCode.InternalError, `the server's tool listing ran past ${MAX_TOOL_PAGES} pages`);
+      const left = deadline - Date.now();
+      if (left <= 0)
+        throw new McpError(
+          ErrorCode.InternalError,
+          `the server's tool listing took longer than limits.requestTimeoutSeconds (${l.limits.requestTimeoutSeconds})`,
+        );
+      const page = await s.upstream.listTools(cursor ? { cursor } : undefined, { signal, timeout: left });
+      bytes += Buffer.byteLength(JSON.stringify(page));
+      if (bytes > l.limits.maxResponseBodyBytes)
+        throw new McpError(
+          ErrorCode.InternalError,
+          `the server's tool listing is larger than limits.maxResponseBodyBytes (${l.limits.maxResponseBodyBytes})`,
+        );
       for (const tool of page.tools) {
         const fp = toolFingerprint(tool);
         const c = l.fingerprints.check(t, tool.name, fp);
@@ -735,6 +780,34 @@ export class McpTargets {
     return new McpResultMasker(this.jsonMasker(s, t), this.textMasker(s));
   }
 
+  /**
+   * A listing from the server: its errors masked like a call's, and (`sized`) refused over
+   * limits.maxResponseBodyBytes before anything of it is masked or passed on.
+   */
+  private async listed<T>(l: Listener, s: Session, fetch: () => Promise<T>, sized = true): Promise<T> {
+    let list: T;
+    try {
+      list = await fetch();
+    } catch (e) {
+      throw this.maskedError(s, e);
+    }
+    const bytes = sized ? Buffer.byteLength(JSON.stringify(list)) : 0;
+    if (bytes > l.limits.maxResponseBodyBytes)
+      throw new McpError(
+        ErrorCode.InternalError,
+        `the listing (${bytes} bytes) is larger than limits.maxResponseBodyBytes (${l.limits.maxResponseBodyBytes}); it was not passed on`,
+      );
+    return list;
+  }
+
+  /** An error from the server as the agent may see it: its message masked, its data dropped. */
+  private maskedError(s: Session, e: unknown): McpError {
+    const message = this.textMasker(s).maskText(e instanceof Error ? e.message : String(e)).text;
+    return e instanceof McpError
+      ? new McpError(e.code, message)
+      : new McpError(ErrorCode.InternalError, `the MCP server failed: ${message}`);
+  }
+
   /** Decides the call, sends it only when allowed, masks and bounds the result, records the outcome. */
   private async gated<R>(
     l: Listener,
@@ -746,12 +819,12 @@ export class McpTargets {
     extra: Extra,
     send: (signal: AbortSignal) => Promise<{ result: R; isError: boolean }>,
     refused: (reason: string, rule: string, approval?: string) => R,
-    refusal?: McpRefusal,
+    checks?: CallChecks,
   ): Promise<R> {
     // A call in flight (held for approval, or streaming its answer) keeps its session from being reaped.
     s.active++;
     try {
-      return await this.call(l, s, t, p, method, params, extra, send, refused, refusal);
+      return await this.call(l, s, t, p, method, params, extra, send, refused, checks);
     } finally {
       s.active--;
       s.lastUsed = Date.now();
@@ -768,11 +841,10 @@ export class McpTargets {
     extra: Extra,
     send: (signal: AbortSignal) => Promise<{ result: R; isError: boolean }>,
     refused: (reason: string, rule: string, approval?: string) => R,
-    refusal?: McpRefusal,
+    checks?: CallChecks,
   ): Promise<R> {
     const started = Date.now();
     const facts = callFacts(t.name, method, params);
-    const masker = this.masker(s, t);
     const maskedArguments = this.jsonMasker(s, t).maskText(JSON.stringify(facts.arguments ?? {})).text;
     const req: McpGateRequest = {
       facts,
@@ -783,14 +855,16 @@ export class McpTargets {
       client: s.client,
       maskedArguments,
       requestBytes: Buffer.byteLength(JSON.stringify(params)),
-      ...(refusal ? { refusal } : {}),
+      ...(checks?.refusal ? { refusal: checks.refusal } : {}),
     };
     s.calls++;
     // While a call is held for approval, progress notifications (when the agent asked for them) keep
     // its client from timing out, and say which ApprovalRequest it waits for.
     const token = (params._meta as { progressToken?: string | number } | undefined)?.progressToken;
     let held: NodeJS.Timeout | undefined;
+    let wasHeld = false;
     const onHold = (approval: string): void => {
+      wasHeld = true;
       if (token === undefined) return;
       let n = 0;
       const tick = (): void =>
@@ -805,6 +879,34 @@ export class McpTargets {
     };
     const verdict = await this.o.gate.decide(req, onHold).finally(() => clearInterval(held));
     if (verdict.kind === 'refuse') return refused(verdict.reason, verdict.rule, verdict.approval);
+    if (wasHeld && checks?.refusal) {
+      // What happened to the tool during the hold: listed again if the server announced a change.
+      let late: McpRefusal | undefined;
+      try {
+        await checks.refresh?.();
+        late = checks.refusal();
+      } catch (e) {
+        late = {
+          rule: 'tool-listing-failed',
+          message: `the server's tool listing failed: ${this.maskedError(s, e).message}`,
+        };
+      }
+      if (late) {
+        const why = `${late.message} (rule "${late.rule}"); the approved call was not sent to the server`;
+        this.o.gate.record({
+          request: req,
+          verdict,
+          resultBytes: 0,
+          maskedValues: 0,
+          isError: true,
+          durationMs: Date.now() - started,
+          error: why,
+        });
+        return refused(why, late.rule);
+      }
+    }
+    // The masking in force once the call may go (a hold can outlast a policy change).
+    const masker = this.masker(s, this.current(l) ?? t);
     if (p.exp * 1000 <= Date.now() || extra.signal.aborted) {
       const why = extra.signal.aborted
         ? 'the agent cancelled the call before it was sent'
@@ -824,7 +926,7 @@ export class McpTargets {
     try {
       out = await send(extra.signal);
     } catch (e) {
-      const message = this.textMasker(s).maskText((e as Error).message).text;
+      const error = this.maskedError(s, e);
       this.o.gate.record({
         request: req,
         verdict,
@@ -832,11 +934,9 @@ export class McpTargets {
         maskedValues: 0,
         isError: true,
         durationMs: Date.now() - started,
-        error: message,
+        error: error.message,
       });
-      throw e instanceof McpError
-        ? new McpError(e.code, message)
-        : new McpError(ErrorCode.InternalError, `the MCP server failed: ${message}`);
+      throw error;
     }
     const resultBytes = Buffer.byteLength(JSON.stringify(out.result));
     if (resultBytes > l.limits.maxResponseBodyBytes) {
