@@ -4,7 +4,9 @@
  * arguments); the decision record carries the call, its arguments masked. What is MCP's own (a tool
  * definition that changed) is recorded here.
  */
+import { createHash } from 'node:crypto';
 import type { Gate } from '../gate/gate.js';
+import { canonicalJson } from '../http/request-facts.js';
 import type { GateRequest as OneOperation, Wording } from '../gate/request.js';
 import { refusedByRule, type Decision } from '../gate/verdict.js';
 import { oneVerdict, type StatusVerdict } from '../http/gate-port.js';
@@ -198,6 +200,40 @@ export class McpGate {
         detail: { toolDefinition: { target, tool, sha256: fingerprint, ...(baseline ? { baseline } : {}) } },
       },
     );
+  }
+
+  /**
+   * A request the server sent the agent (sampling, elicitation) that the target lets through: recorded,
+   * as masked as the agent receives it, before it is relayed.
+   */
+  relayed(
+    req: Pick<McpGateRequest, 'sessionId' | 'connectionId' | 'principal' | 'target' | 'client'>,
+    method: string,
+    masked: unknown,
+    maskedValues: number,
+    requestBytes: number,
+  ): void {
+    const rt = this.gate.runtime();
+    const text = JSON.stringify(masked ?? {});
+    this.gate.notice({
+      ...this.scope(req),
+      event: { action: 'statement.decision', outcome: 'success' },
+      policy: rt.ref,
+      protocol: 'mcp',
+      client: req.client,
+      decision: 'Allow',
+      enforced: false,
+      rule: { name: `mcp.capabilities.${method.startsWith('sampling/') ? 'sampling' : 'elicitation'}` },
+      mcp: {
+        method,
+        argumentsSha256: createHash('sha256')
+          .update(canonicalJson(masked ?? {}))
+          .digest('hex'),
+        ...(rt.policy.spec.audit?.includeStatementText !== false ? { arguments: text.slice(0, 16384) } : {}),
+        requestBytes,
+      },
+      maskedValues,
+    });
   }
 
   identityRejected(target: string, connectionId: string, client: McpGateRequest['client'], reason: string): void {

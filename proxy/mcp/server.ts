@@ -103,6 +103,8 @@ interface Session {
   /** The audit session (and connection) of this MCP session. */
   auditId: string;
   principal: { sub: string; iss: string };
+  /** The verified principal that opened it (server-to-agent requests are recorded under it). */
+  opener: Principal;
   transport: StreamableHTTPServerTransport;
   server: Server;
   upstream: Client;
@@ -444,6 +446,7 @@ export class McpTargets {
     s = {
       auditId: randomUUID(),
       principal: { sub: principal.sub, iss: principal.iss },
+      opener: principal,
       transport,
       server,
       upstream,
@@ -693,9 +696,28 @@ export class McpTargets {
       async () => void (await server.sendPromptListChanged().catch(() => undefined)),
     );
     const caps = opened.mcp?.capabilities ?? {};
+    // Masked like a result and recorded before the agent gets them: the server may quote any data in them.
+    const relay = <P>(method: string, params: P): P => {
+      const t = spec();
+      const masker = this.masker(s, t);
+      const masked = masker.mask(params);
+      this.o.gate.relayed(
+        { sessionId: s.auditId, connectionId: s.auditId, principal: s.opener, target: t, client: s.client },
+        method,
+        masked,
+        masker.count,
+        Buffer.byteLength(JSON.stringify(params ?? {})),
+      );
+      return masked;
+    };
     if (caps.sampling)
-      upstream.setRequestHandler(CreateMessageRequestSchema, async (r) => server.createMessage(r.params));
-    if (caps.elicitation) upstream.setRequestHandler(ElicitRequestSchema, async (r) => server.elicitInput(r.params));
+      upstream.setRequestHandler(CreateMessageRequestSchema, async (r) =>
+        server.createMessage(relay('sampling/createMessage', r.params)),
+      );
+    if (caps.elicitation)
+      upstream.setRequestHandler(ElicitRequestSchema, async (r) =>
+        server.elicitInput(relay('elicitation/create', r.params)),
+      );
   }
 
   /** The server's tools, fingerprinted: fetched once per session and again after a list change. */
