@@ -84,6 +84,12 @@ const MAX_SESSIONS_PER_TARGET = 256;
 const MAX_TOOL_PAGES = 100;
 /** Each session is a server process or upstream connection: one principal may not hold them all. */
 const MAX_SESSIONS_PER_PRINCIPAL = 16;
+/**
+ * Requests in flight (a slow tool, a call held for approval, an event stream) keep their connections;
+ * the listener has 1024 for everyone: one principal, or one session, may not hold them all.
+ */
+const MAX_REQUESTS_PER_PRINCIPAL = 128;
+const MAX_REQUESTS_PER_SESSION = 64;
 /** A session without a request for this long is closed (with its server process); clients rarely send DELETE. */
 const IDLE_SESSION_MS = 15 * 60 * 1000;
 
@@ -96,6 +102,8 @@ interface Listener {
   sessions: Map<string, Session>;
   /** Initializes being served, per principal (their sessions are not in `sessions` yet). */
   opening: Map<string, number>;
+  /** HTTP requests being served, per principal. */
+  inFlight: Map<string, number>;
   reaper?: NodeJS.Timeout;
 }
 
@@ -114,6 +122,8 @@ interface Session {
   lastUsed: number;
   /** HTTP requests of this session being served (a held call among them). */
   active: number;
+  /** HTTP requests of this session in flight (bounded by MAX_REQUESTS_PER_SESSION). */
+  requests: number;
   /** The secret values the sidecar hands this session's server: masked in all it sends (upstreamSecrets). */
   secrets: string[];
   /** The policy's masker with those secrets, for the policy in force. */
@@ -193,6 +203,7 @@ export class McpTargets {
       fingerprints: new ToolFingerprints(this.o.baselines),
       sessions: new Map(),
       opening: new Map(),
+      inFlight: new Map(),
     };
     server.on('request', (req: IncomingMessage, res: ServerResponse) => {
       void this.handle(l, req, res).catch((e: Error) => {
@@ -280,6 +291,21 @@ export class McpTargets {
           : 'send the agent token as Authorization: Bearer <token>',
       );
     }
+    const who = `${principal.iss}\n${principal.sub}`;
+    const mine = l.inFlight.get(who) ?? 0;
+    if (mine >= MAX_REQUESTS_PER_PRINCIPAL)
+      return refuse(
+        429,
+        ErrorCode.InvalidRequest,
+        `${principal.sub} has ${MAX_REQUESTS_PER_PRINCIPAL} requests in flight on target ${l.spec.name}; wait for one to end`,
+        true,
+      );
+    l.inFlight.set(who, mine + 1);
+    res.once('close', () => {
+      const n = (l.inFlight.get(who) ?? 1) - 1;
+      if (n > 0) l.inFlight.set(who, n);
+      else l.inFlight.delete(who);
+    });
     const spec = this.current(l);
     if (!spec)
       return jsonRpcError(
@@ -348,6 +374,13 @@ export class McpTargets {
         return jsonRpcError(res, 404, ErrorCode.InvalidRequest, 'no such MCP session (it ended); initialize a new one');
       if (s.principal.sub !== principal.sub || s.principal.iss !== principal.iss)
         return refuse(403, ErrorCode.InvalidRequest, 'this MCP session belongs to another principal');
+      if (s.requests >= MAX_REQUESTS_PER_SESSION)
+        return refuse(
+          429,
+          ErrorCode.InvalidRequest,
+          `this MCP session has ${MAX_REQUESTS_PER_SESSION} requests in flight; wait for one to end`,
+          true,
+        );
     } else {
       if (req.method !== 'POST' || !isInitializeRequest(body))
         return jsonRpcError(
@@ -363,7 +396,6 @@ export class McpTargets {
           ErrorCode.InternalError,
           `target ${spec.name} has ${MAX_SESSIONS_PER_TARGET} open MCP sessions; close one first`,
         );
-      const who = `${principal.iss}\n${principal.sub}`;
       let held = l.opening.get(who) ?? 0;
       for (const x of l.sessions.values()) if (`${x.principal.iss}\n${x.principal.sub}` === who) held++;
       if (held >= MAX_SESSIONS_PER_PRINCIPAL)
@@ -392,13 +424,15 @@ export class McpTargets {
     };
     s.active++;
     s.lastUsed = Date.now();
+    const session = s;
+    session.requests++;
+    res.once('close', () => void session.requests--);
     try {
       await s.transport.handleRequest(req, res, body);
     } finally {
       s.active--;
       s.lastUsed = Date.now();
       if (opened) {
-        const who = `${principal.iss}\n${principal.sub}`;
         const n = l.opening.get(who)! - 1;
         if (n > 0) l.opening.set(who, n);
         else l.opening.delete(who);
@@ -454,6 +488,7 @@ export class McpTargets {
       calls: 0,
       lastUsed: Date.now(),
       active: 0,
+      requests: 0,
       secrets,
     };
     transport.onclose = () => void this.close(l, s);
