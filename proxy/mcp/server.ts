@@ -82,6 +82,8 @@ const POLICY_DENIED = -32001;
 const MAX_SESSIONS_PER_TARGET = 256;
 /** Pages of a server's tools/list read before it is given up on (a server that always has a next page). */
 const MAX_TOOL_PAGES = 100;
+/** Tools of one listing that may be given a first-seen baseline (each is a line in the baseline file, a report to the operator). */
+const MAX_NEW_TOOLS_PER_LISTING = 1000;
 /** Each session is a server process or upstream connection: one principal may not hold them all. */
 const MAX_SESSIONS_PER_PRINCIPAL = 16;
 /**
@@ -775,6 +777,7 @@ export class McpTargets {
     const deadline = Date.now() + l.limits.requestTimeoutSeconds * 1000;
     let pages = 0;
     let bytes = 0;
+    let claimed = 0;
     do {
       if (++pages > MAX_TOOL_PAGES)
         throw new McpError(ErrorCode.InternalError, `the server's tool listing ran past ${MAX_TOOL_PAGES} pages`);
@@ -793,7 +796,8 @@ export class McpTargets {
         );
       for (const tool of page.tools) {
         const fp = toolFingerprint(tool);
-        const c = l.fingerprints.check(t, tool.name, fp);
+        const c = l.fingerprints.check(t, tool.name, fp, claimed < MAX_NEW_TOOLS_PER_LISTING);
+        if (c.claimed) claimed++;
         if (!c.ok && c.unrecorded !== undefined)
           this.o.gate.protocolEvent('protocol.error', {
             target: t.name,

@@ -17,29 +17,38 @@ export function toolFingerprint(t: Tool): string {
   return createHash('sha256').update(canonicalJson(t)).digest('hex');
 }
 
+/** `claimed`: this check offered the fingerprint as the tool's first baseline. */
 export type ToolCheck =
-  { ok: true } | { ok: false; baseline?: string; fingerprint: string; first: boolean; unrecorded?: string };
+  | { ok: true; claimed?: true }
+  | { ok: false; baseline?: string; fingerprint: string; first: boolean; unrecorded?: string; claimed?: true };
 
 export class ToolFingerprints {
   private readonly reported = new Set<string>();
 
   constructor(private readonly baselines: BaselineStore = new MemoryBaselines()) {}
 
-  check(target: McpTargetSpec, tool: string, fingerprint: string): ToolCheck {
+  /** `mayClaim` false: a tool without a baseline yet is blocked rather than given one (a listing's budget of new names is spent). */
+  check(target: McpTargetSpec, tool: string, fingerprint: string, mayClaim = true): ToolCheck {
     const pinned = (target.mcp?.acceptedTools ?? []).filter((a) => a.tool === tool);
     if (pinned.some((a) => a.sha256 === fingerprint)) return { ok: true };
     let base: string | undefined;
     let unrecorded: string | undefined;
+    let claimed = false;
     try {
       // First writer wins: the baseline is what the store holds once this one is offered.
-      base = pinned.length
-        ? this.baselines.get(target.name, tool)
-        : this.baselines.claim(target.name, tool, fingerprint);
+      // (claim is asked even when a baseline is kept: a cluster store reports it again until the operator has it.)
+      base = this.baselines.get(target.name, tool);
+      if (!pinned.length) {
+        claimed = base === undefined;
+        if (claimed && !mayClaim) unrecorded = 'too many new tool names in one listing';
+        else base = this.baselines.claim(target.name, tool, fingerprint);
+      }
     } catch (e) {
       // A baseline that cannot be kept is no baseline: the tool is blocked until it can be.
       unrecorded = (e as Error).message;
     }
-    if (!pinned.length && unrecorded === undefined && base === fingerprint) return { ok: true };
+    if (!pinned.length && unrecorded === undefined && base === fingerprint)
+      return { ok: true, ...(claimed ? { claimed: true as const } : {}) };
     const key = `${tool}\n${fingerprint}`;
     const first = !this.reported.has(key);
     this.reported.add(key);
@@ -49,6 +58,7 @@ export class ToolFingerprints {
       fingerprint,
       first,
       ...(unrecorded !== undefined ? { unrecorded } : {}),
+      ...(claimed && unrecorded === undefined ? { claimed: true as const } : {}),
     };
   }
 }
