@@ -180,8 +180,12 @@ export class McpGate {
     tool: string,
     fingerprint: string,
     baseline: string | undefined,
+    added = false,
   ): void {
-    const message = `tool "${tool}" on target ${target} changed its definition (sha256 ${fingerprint}${baseline ? `, was ${baseline}` : ', not among the accepted ones'}); it is blocked until an admin lists the new fingerprint in the target's mcp.acceptedTools`;
+    const what = added
+      ? `appeared after the target's first tool listing (sha256 ${fingerprint})`
+      : `changed its definition (sha256 ${fingerprint}${baseline ? `, was ${baseline}` : ', not among the accepted ones'})`;
+    const message = `tool "${tool}" on target ${target} ${what}; it is blocked until an admin lists the new fingerprint in the target's mcp.acceptedTools`;
     this.gate.notice(
       {
         event: { action: 'protocol.error', outcome: 'failure' },

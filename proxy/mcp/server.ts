@@ -106,6 +106,8 @@ interface Listener {
   opening: Map<string, number>;
   /** HTTP requests being served, per principal. */
   inFlight: Map<string, number>;
+  /** The tool names of the first complete listing of this target (in this sidecar). */
+  firstListing?: Set<string>;
   reaper?: NodeJS.Timeout;
 }
 
@@ -119,7 +121,7 @@ interface Session {
   server: Server;
   upstream: Client;
   client: { address: string; port?: number };
-  tools?: Map<string, { tool: Tool; blocked: boolean }>;
+  tools?: Map<string, ListedTool>;
   calls: number;
   lastUsed: number;
   /** HTTP requests of this session being served (a held call among them). */
@@ -133,6 +135,13 @@ interface Session {
 }
 
 type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
+
+/** A tool as the server listed it; `added`: its name was not in the target's first listing. */
+interface ListedTool {
+  tool: Tool;
+  blocked: boolean;
+  added: boolean;
+}
 
 /** What the adapter checks of a call besides the policy (asked again after a hold, `refresh`ed first). */
 interface CallChecks {
@@ -764,14 +773,16 @@ export class McpTargets {
     t: McpTargetSpec,
     p: Principal,
     signal: AbortSignal,
-  ): Promise<Map<string, { tool: Tool; blocked: boolean }>> {
+  ): Promise<Map<string, ListedTool>> {
     if (s.tools) {
       // The policy may have accepted a fingerprint since.
       for (const [name, x] of s.tools)
-        if (x.blocked) x.blocked = !l.fingerprints.check(t, name, toolFingerprint(x.tool)).ok;
+        if (x.blocked) x.blocked = !l.fingerprints.check(t, name, toolFingerprint(x.tool), { added: x.added }).ok;
       return s.tools;
     }
-    const out = new Map<string, { tool: Tool; blocked: boolean }>();
+    // A name the target's first listing did not have is a change too (a tool added mid-way to steer the model).
+    const first = l.firstListing;
+    const out = new Map<string, ListedTool>();
     let cursor: string | undefined;
     // A server that pages for ever, or sends more than a result may hold, gets no listing at all.
     const deadline = Date.now() + l.limits.requestTimeoutSeconds * 1000;
@@ -796,7 +807,11 @@ export class McpTargets {
         );
       for (const tool of page.tools) {
         const fp = toolFingerprint(tool);
-        const c = l.fingerprints.check(t, tool.name, fp, claimed < MAX_NEW_TOOLS_PER_LISTING);
+        const added = first !== undefined && !first.has(tool.name);
+        const c = l.fingerprints.check(t, tool.name, fp, {
+          added,
+          budgetSpent: claimed >= MAX_NEW_TOOLS_PER_LISTING,
+        });
         if (c.claimed) claimed++;
         if (!c.ok && c.unrecorded !== undefined)
           this.o.gate.protocolEvent('protocol.error', {
@@ -812,11 +827,13 @@ export class McpTargets {
             tool.name,
             fp,
             c.baseline,
+            added,
           );
-        out.set(tool.name, { tool, blocked: !c.ok });
+        out.set(tool.name, { tool, blocked: !c.ok, added });
       }
       cursor = page.nextCursor;
     } while (cursor && out.size < 10_000);
+    l.firstListing ??= new Set(out.keys());
     s.tools = out;
     return out;
   }

@@ -27,8 +27,17 @@ export class ToolFingerprints {
 
   constructor(private readonly baselines: BaselineStore = new MemoryBaselines()) {}
 
-  /** `mayClaim` false: a tool without a baseline yet is blocked rather than given one (a listing's budget of new names is spent). */
-  check(target: McpTargetSpec, tool: string, fingerprint: string, mayClaim = true): ToolCheck {
+  /**
+   * A tool without a baseline yet gets this fingerprint as its baseline, unless `added` (a name that
+   * appeared after the target's first listing: a change, blocked until pinned) or `budgetSpent` (a
+   * listing's budget of new names is spent: blocked, unrecorded).
+   */
+  check(
+    target: McpTargetSpec,
+    tool: string,
+    fingerprint: string,
+    o: { added?: boolean; budgetSpent?: boolean } = {},
+  ): ToolCheck {
     const pinned = (target.mcp?.acceptedTools ?? []).filter((a) => a.tool === tool);
     if (pinned.some((a) => a.sha256 === fingerprint)) return { ok: true };
     let base: string | undefined;
@@ -39,9 +48,9 @@ export class ToolFingerprints {
       // (claim is asked even when a baseline is kept: a cluster store reports it again until the operator has it.)
       base = this.baselines.get(target.name, tool);
       if (!pinned.length) {
-        claimed = base === undefined;
-        if (claimed && !mayClaim) unrecorded = 'too many new tool names in one listing';
-        else base = this.baselines.claim(target.name, tool, fingerprint);
+        claimed = base === undefined && !o.added;
+        if (claimed && o.budgetSpent) unrecorded = 'too many new tool names in one listing';
+        else if (!o.added || base !== undefined) base = this.baselines.claim(target.name, tool, fingerprint);
       }
     } catch (e) {
       // A baseline that cannot be kept is no baseline: the tool is blocked until it can be.
