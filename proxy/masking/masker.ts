@@ -62,6 +62,24 @@ export class Masker {
     return all.length ? new Masker(this.spec, { hashKey: this.hashKey, literals: all }) : this;
   }
 
+  /**
+   * This masker with `redact` turned into `hash` (a keyed short digest): what approvers read, where two
+   * calls that differ only in a masked value must not read the same, and neither value is shown.
+   */
+  distinguishing(): Masker {
+    const h = (x: MaskStrategy | undefined): MaskStrategy => {
+      const v = x ?? this.defaultStrategy;
+      return v === 'redact' ? 'hash' : v;
+    };
+    const spec: MaskingSpec | undefined = this.spec && {
+      ...this.spec,
+      defaultStrategy: h(this.spec.defaultStrategy),
+      ...(this.spec.columns ? { columns: this.spec.columns.map((c) => ({ ...c, strategy: h(c.strategy) })) } : {}),
+      ...(this.spec.patterns ? { patterns: this.spec.patterns.map((p) => ({ ...p, strategy: h(p.strategy) })) } : {}),
+    };
+    return new Masker(spec, { hashKey: this.hashKey, literals: this.literals });
+  }
+
   get hasColumnRules(): boolean {
     return this.columns.size > 0;
   }

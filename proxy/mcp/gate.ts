@@ -5,6 +5,7 @@
  * definition that changed) is recorded here.
  */
 import { createHash } from 'node:crypto';
+import { approvalText } from '../gate/approval-text.js';
 import type { Gate } from '../gate/gate.js';
 import { canonicalJson } from '../http/request-facts.js';
 import type { GateRequest as OneOperation, Wording } from '../gate/request.js';
@@ -24,8 +25,10 @@ export interface McpGateRequest {
   sessionId: string;
   connectionId: string;
   client: { address: string; port?: number };
-  /** The arguments as approvers and the audit log see them (masked JSON). */
+  /** The arguments as the audit log sees them (masked JSON). */
   maskedArguments: string;
+  /** As approvers see them: masked, each masked value a keyed digest, so two different values read differently. */
+  approvalArguments?: () => string;
   requestBytes: number;
   /**
    * A refusal the adapter decides before the policy is asked (a tool blocked after a rug pull, one the
@@ -108,14 +111,13 @@ export class McpGate {
           approval: (rt) => {
             const line = rt.masker.maskText(callLine(f)).text;
             const bound = f.bound
-              ? `\n\nalso forwarded (masked): ${rt.masker.maskText(JSON.stringify(f.bound)).text}`
+              ? `\n\nalso forwarded (masked): ${rt.masker.distinguishing().maskText(JSON.stringify(f.bound)).text}`
               : '';
             return {
               sha256: f.sha256,
               line,
-              text: `${line}\n\narguments (masked), sha256 ${f.sha256}:\n${req.maskedArguments}${bound}`.slice(
-                0,
-                65536,
+              text: approvalText(
+                `${line}\n\narguments (masked; the same value reads the same), sha256 ${f.sha256}:\n${req.approvalArguments?.() ?? req.maskedArguments}${bound}`,
               ),
               summary: `MCP ${line}`.slice(0, 119),
               effects: [f.method === 'tools/call' ? 'write' : 'read'],

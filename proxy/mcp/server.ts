@@ -46,7 +46,7 @@ import { bearerOf, readBody } from '../http/server.js';
 import { IdentityError, type Principal } from '../identity/verify.js';
 import type { Masker } from '../masking/masker.js';
 import type { PolicyRuntime } from '../policy/runtime.js';
-import type { McpTargetSpec } from '../../shared/contract/policy-types.js';
+import type { MaskStrategy, McpTargetSpec } from '../../shared/contract/policy-types.js';
 import type { McpGate, McpGateRequest, McpRefusal } from './gate.js';
 import { callFacts } from './mcp-facts.js';
 import { jsonDepth, MAX_JSON_DEPTH } from './json-depth.js';
@@ -845,9 +845,17 @@ export class McpTargets {
     return s.maskerFor.masker;
   }
 
-  private jsonMasker(s: Session, t: McpTargetSpec): JsonMasker {
+  /** `distinguishing`: as approvers read it, each redacted value a keyed digest (Masker.distinguishing). */
+  private jsonMasker(s: Session, t: McpTargetSpec, distinguishing = false): JsonMasker {
     const spec = this.o.runtime().policy.spec;
-    return new JsonMasker(this.textMasker(s), t.maskFields ?? [], spec.masking?.defaultStrategy ?? 'redact');
+    const strategy = spec.masking?.defaultStrategy ?? 'redact';
+    if (!distinguishing) return new JsonMasker(this.textMasker(s), t.maskFields ?? [], strategy);
+    const h = (x: MaskStrategy): MaskStrategy => (x === 'redact' ? 'hash' : x);
+    return new JsonMasker(
+      this.textMasker(s).distinguishing(),
+      (t.maskFields ?? []).map((f) => ({ ...f, strategy: h(f.strategy ?? strategy) })),
+      h(strategy),
+    );
   }
 
   private listing(s: Session): ListingMasker {
@@ -932,6 +940,7 @@ export class McpTargets {
       connectionId: s.auditId,
       client: s.client,
       maskedArguments,
+      approvalArguments: () => this.jsonMasker(s, t, true).maskText(JSON.stringify(facts.arguments ?? {})).text,
       requestBytes: Buffer.byteLength(JSON.stringify(params)),
       ...(checks?.refusal ? { refusal: checks.refusal } : {}),
     };
