@@ -53,6 +53,7 @@ import { jsonDepth, MAX_JSON_DEPTH } from './json-depth.js';
 import { withholdEmbedded } from './embedded-resources.js';
 import { ListingMasker } from './listing-masker.js';
 import { McpResultMasker } from './result-masker.js';
+import { keepableToolName, MAX_TOOL_NAME } from '../../shared/contract/tool-definitions.js';
 import type { BaselineStore } from './tool-baselines.js';
 import { toolFingerprint, ToolFingerprints } from './tool-fingerprints.js';
 import { upstreamClient, upstreamSecrets, upstreamTransport } from './upstream.js';
@@ -777,7 +778,8 @@ export class McpTargets {
     if (s.tools) {
       // The policy may have accepted a fingerprint since.
       for (const [name, x] of s.tools)
-        if (x.blocked) x.blocked = !l.fingerprints.check(t, name, toolFingerprint(x.tool), { added: x.added }).ok;
+        if (x.blocked && keepableToolName(name))
+          x.blocked = !l.fingerprints.check(t, name, toolFingerprint(x.tool), { added: x.added }).ok;
       return s.tools;
     }
     // A name the target's first listing did not have is a change too (a tool added mid-way to steer the model).
@@ -789,6 +791,7 @@ export class McpTargets {
     let pages = 0;
     let bytes = 0;
     let claimed = 0;
+    let unpinnable = 0;
     do {
       if (++pages > MAX_TOOL_PAGES)
         throw new McpError(ErrorCode.InternalError, `the server's tool listing ran past ${MAX_TOOL_PAGES} pages`);
@@ -806,6 +809,11 @@ export class McpTargets {
           `the server's tool listing is larger than limits.maxResponseBodyBytes (${l.limits.maxResponseBodyBytes})`,
         );
       for (const tool of page.tools) {
+        if (!keepableToolName(tool.name)) {
+          unpinnable++;
+          out.set(tool.name, { tool, blocked: true, added: false });
+          continue;
+        }
         const fp = toolFingerprint(tool);
         const added = first !== undefined && !first.has(tool.name);
         const c = l.fingerprints.check(t, tool.name, fp, {
@@ -833,6 +841,13 @@ export class McpTargets {
       }
       cursor = page.nextCursor;
     } while (cursor && out.size < 10_000);
+    if (unpinnable)
+      this.o.gate.protocolEvent('protocol.error', {
+        target: t.name,
+        connectionId: s.auditId,
+        sessionId: s.auditId,
+        message: `${unpinnable} tool(s) blocked: a name longer than ${MAX_TOOL_NAME} characters or with a NUL can never be pinned or accepted`,
+      });
     l.firstListing ??= new Set(out.keys());
     s.tools = out;
     return out;
