@@ -126,8 +126,10 @@ export class McpPolicyEngine {
 }
 
 /**
- * A URI as sent and as servers built on the SDK look it up (`new URL(uri).href`: scheme lower-cased,
- * `.` and `..` segments resolved), so `DEMO://x/./secret` is the `demo://x/secret` a rule names.
+ * A URI as sent, as servers built on the SDK look it up (`new URL(uri).href`: scheme lower-cased, `.`
+ * and `..` segments resolved), so `DEMO://x/./secret` is the `demo://x/secret` a rule names, and with
+ * each numeric path segment in its canonical form (`01`, `1.0`, `0x1` as `1`): servers read template
+ * variables as numbers (`Number(id)`), so those name resource 1 to them.
  */
 function uriForms(uri: string): string[] {
   let parsed: string | undefined;
@@ -136,7 +138,27 @@ function uriForms(uri: string): string[] {
   } catch {
     // not a URL: the text as sent is all there is
   }
-  return parsed === undefined || parsed === uri ? [uri] : [uri, parsed];
+  const forms = parsed === undefined || parsed === uri ? [uri] : [uri, parsed];
+  const numeric = canonicalNumbers(parsed ?? uri);
+  return numeric === undefined || forms.includes(numeric) ? forms : [...forms, numeric];
+}
+
+/** The URI with every path segment that Number() reads as a finite number written canonically (undefined: none). */
+function canonicalNumbers(uri: string): string | undefined {
+  const at = uri.search(/[?#]/);
+  const path = at < 0 ? uri : uri.slice(0, at);
+  const start = /^[a-z][a-z0-9+.-]*:\/\/[^/]*/i.exec(path)?.[0].length ?? 0;
+  let changed = false;
+  const segments = path
+    .slice(start)
+    .split('/')
+    .map((seg) => {
+      const n = seg.trim() === '' ? NaN : Number(seg);
+      if (!Number.isFinite(n) || String(n) === seg) return seg;
+      changed = true;
+      return String(n);
+    });
+  return changed ? path.slice(0, start) + segments.join('/') + (at < 0 ? '' : uri.slice(at)) : undefined;
 }
 
 /** The CEL request in every form of its arguments and URI (path-forms.ts). */
