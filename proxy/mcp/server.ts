@@ -903,7 +903,9 @@ export class McpTargets {
 
   /** An error from the server as the agent may see it: its message masked, its data dropped. */
   private maskedError(s: Session, e: unknown): McpError {
-    const message = this.textMasker(s).maskText(e instanceof Error ? e.message : String(e)).text;
+    // McpError prefixes its message with "MCP error <code>: "; the new one adds it again.
+    const text = (e instanceof Error ? e.message : String(e)).replace(/^MCP error -?\d+: /, '');
+    const message = this.textMasker(s).maskText(text).text;
     return e instanceof McpError
       ? new McpError(e.code, message)
       : new McpError(ErrorCode.InternalError, `the MCP server failed: ${message}`);
