@@ -10,6 +10,7 @@ import type { CustomObjectsApi } from '@kubernetes/client-node';
 import { GROUP, POLICY_PLURAL, VERSION } from '../shared/contract/api.js';
 import type { AgentAccessPolicy } from '../shared/contract/policy-types.js';
 import {
+  perTargetShare,
   TOOL_BASELINES_LIMIT,
   type ToolBaseline,
   type ToolDefinitionReport,
@@ -50,7 +51,8 @@ export async function recordToolBaseline(
       throw new ProxyRequestError(400, `policy ${at.policy} has no MCP target ${report.target}`);
     const known = obj.status?.toolDefinitionBaselines ?? [];
     if (known.some((b) => b.target === report.target && b.tool === report.tool)) return 'known';
-    if (known.length >= TOOL_BASELINES_LIMIT) return 'full';
+    const share = perTargetShare(obj, TOOL_BASELINES_LIMIT);
+    if (known.filter((b) => b.target === report.target).length >= share) return 'full';
     const entry: ToolBaseline = {
       target: report.target,
       tool: report.tool,

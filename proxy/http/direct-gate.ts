@@ -3,6 +3,7 @@
  * HttpPolicyEngine over its facts; the approval is bound to method + path + canonical body; the verdict
  * is applied in HTTP terms (403 for a refusal, 503 when nothing can be decided or recorded).
  */
+import { approvalText } from '../gate/approval-text.js';
 import type { AuditFields } from '../audit/record.js';
 import { principalRecord } from '../identity/verify.js';
 import type { Gate } from '../gate/gate.js';
@@ -69,7 +70,7 @@ export class DirectHttpGate implements HttpGatePort {
             return {
               sha256: f.sha256,
               line,
-              text: `${line}${req.maskedBody ? `\n\n${req.maskedBody}` : ''}`.slice(0, 65536),
+              text: approvalText(`${line}${req.maskedBody ? `\n\n${req.maskedBody}` : ''}`),
               summary: `HTTP ${line}`.slice(0, 119),
               effects: [SAFE.has(f.method) ? 'read' : 'write'],
             };

@@ -22,7 +22,12 @@ interface CompiledPattern {
 export interface MaskerOptions {
   /** Key for the hash strategy; without it, a random per-process key (tokens then differ across restarts). */
   hashKey?: Buffer;
+  /** Exact values always redacted wherever they appear (credentials the proxy itself hands a server). */
+  literals?: readonly string[];
 }
+
+/** Shorter literals are not masked: they would match ordinary text everywhere. */
+export const MIN_LITERAL_LENGTH = 6;
 
 export class Masker {
   readonly enabled: ReadonlySet<Detector>;
@@ -30,10 +35,14 @@ export class Masker {
   private readonly columns = new Map<string, MaskStrategy>();
   private readonly defaultStrategy: MaskStrategy;
   private readonly hashKey: Buffer;
-  /** Whether any value-level masking is configured (detectors or patterns). */
+  private readonly literals: string[];
+  /** Whether any value-level masking is configured (detectors, patterns or literals). */
   readonly scansValues: boolean;
 
-  constructor(spec: MaskingSpec | undefined, opts: MaskerOptions = {}) {
+  constructor(
+    private readonly spec: MaskingSpec | undefined,
+    opts: MaskerOptions = {},
+  ) {
     this.enabled = new Set(spec?.detectors ?? []);
     this.defaultStrategy = spec?.defaultStrategy ?? 'redact';
     this.patterns = (spec?.patterns ?? []).map((p) => ({
@@ -43,7 +52,32 @@ export class Masker {
     }));
     for (const c of spec?.columns ?? []) this.columns.set(c.name.toLowerCase(), c.strategy ?? this.defaultStrategy);
     this.hashKey = opts.hashKey ?? randomBytes(32);
-    this.scansValues = this.enabled.size > 0 || this.patterns.length > 0;
+    this.literals = [...new Set(opts.literals ?? [])].filter((l) => l.length >= MIN_LITERAL_LENGTH);
+    this.scansValues = this.enabled.size > 0 || this.patterns.length > 0 || this.literals.length > 0;
+  }
+
+  /** This masker (same rules and hash key) that also redacts the given exact values. */
+  withLiterals(literals: readonly string[]): Masker {
+    const all = [...this.literals, ...literals];
+    return all.length ? new Masker(this.spec, { hashKey: this.hashKey, literals: all }) : this;
+  }
+
+  /**
+   * This masker with `redact` turned into `hash` (a keyed short digest): what approvers read, where two
+   * calls that differ only in a masked value must not read the same, and neither value is shown.
+   */
+  distinguishing(): Masker {
+    const h = (x: MaskStrategy | undefined): MaskStrategy => {
+      const v = x ?? this.defaultStrategy;
+      return v === 'redact' ? 'hash' : v;
+    };
+    const spec: MaskingSpec | undefined = this.spec && {
+      ...this.spec,
+      defaultStrategy: h(this.spec.defaultStrategy),
+      ...(this.spec.columns ? { columns: this.spec.columns.map((c) => ({ ...c, strategy: h(c.strategy) })) } : {}),
+      ...(this.spec.patterns ? { patterns: this.spec.patterns.map((p) => ({ ...p, strategy: h(p.strategy) })) } : {}),
+    };
+    return new Masker(spec, { hashKey: this.hashKey, literals: this.literals });
   }
 
   get hasColumnRules(): boolean {
@@ -57,7 +91,7 @@ export class Masker {
   /** Masks every detector and pattern match in `s`. Returns the same string object when nothing matched. */
   maskText(s: string): MaskResult {
     if (!this.scansValues || s.length === 0) return { text: s, count: 0 };
-    const spans: (Span & { strategy: MaskStrategy })[] = [];
+    const spans: (Span & { strategy: MaskStrategy; literal?: true })[] = [];
     for (const d of candidates(s, this.enabled)) {
       const found: Span[] = [];
       DETECTORS[d](s, found);
@@ -69,13 +103,23 @@ export class Masker {
         if (m.end() > m.start()) spans.push({ start: m.start(), end: m.end(), label: p.name, strategy: p.strategy });
       }
     }
+    for (const l of this.literals)
+      for (let i = s.indexOf(l); i >= 0; i = s.indexOf(l, i + 1))
+        spans.push({ start: i, end: i + l.length, label: 'credential', strategy: 'redact', literal: true });
     if (spans.length === 0) return { text: s, count: 0 };
-    spans.sort((a, b) => a.start - b.start || b.end - a.end);
+    spans.sort((a, b) => a.start - b.start || b.end - a.end || Number(b.literal ?? 0) - Number(a.literal ?? 0));
     let out = '';
     let pos = 0;
     let count = 0;
     for (const sp of spans) {
-      if (sp.start < pos) continue; // overlaps an earlier, wider match
+      if (sp.start < pos) {
+        // Overlaps an earlier match; a literal's tail past it is redacted too, never shown.
+        if (sp.literal && sp.end > pos) {
+          out += this.apply(s.slice(pos, sp.end), 'redact', sp.label);
+          pos = sp.end;
+        }
+        continue;
+      }
       out += s.slice(pos, sp.start) + this.apply(s.slice(sp.start, sp.end), sp.strategy, sp.label);
       pos = sp.end;
       count++;

@@ -5,7 +5,6 @@
  * condition cannot be decided (a CEL error, arguments that are not an object), it matches Deny and
  * RequireApproval rules and never Allow rules.
  */
-import { posix } from 'node:path';
 import { triggeredByMatches, type Decision, type TriggeringPerson } from '../gate/decide.js';
 import { globMatch } from '../../shared/policy-language/glob.js';
 import type { Action, McpTargetSpec, PolicySpec, RuleSpec } from '../../shared/contract/policy-types.js';
@@ -13,6 +12,7 @@ import { celProgram } from '../../shared/policy-language/cel.js';
 import { compileJsonPath, selectValues } from '../../shared/policy-language/json-path.js';
 import { jsonText, valuesMatch, type PrincipalFacts } from '../http/decide-http.js';
 import type { McpCallFacts, McpCelRequest } from './mcp-facts.js';
+import { argumentForms, inForm, pathForms, undecidablePath, UNICODE_FORMS } from './path-forms.js';
 
 export class McpPolicyEngine {
   constructor(private readonly spec: PolicySpec) {}
@@ -83,56 +83,53 @@ export class McpPolicyEngine {
     if (m.prompts && (f.prompt === undefined || !m.prompts.some((g) => globMatch(g, f.prompt!)))) return false;
     for (const c of m.arguments ?? []) {
       const found = (f.arguments ? selectValues(compileJsonPath(c.path), f.arguments) : []).map(jsonText);
-      if (c.pattern === undefined) {
+      if (c.pattern === undefined && c.values === undefined) {
         if (!valuesMatch(c, found.length ? found : undefined, unclear)) return false;
         continue;
       }
-      // A pattern sees the text as sent, the server the path it resolves: a value whose resolution the
-      // proxy cannot know is undecidable, and otherwise both forms are matched (see pathForms).
-      if (found.some((v) => undecidablePath(v, c.pattern!))) {
+      // A rule sees the text as sent, the server the path it resolves: a value whose resolution the
+      // proxy cannot know is undecidable, and otherwise every form is matched (see path-forms.ts).
+      if (
+        found.some((v) => undecidablePath(v, [...(c.pattern !== undefined ? [c.pattern] : []), ...(c.values ?? [])]))
+      ) {
         if (!unclear) return false;
         continue;
       }
       const forms = found.flatMap(pathForms);
-      if (!valuesMatch(c, forms.length ? forms : undefined, unclear)) return false;
+      const inEach = UNICODE_FORMS.map((u) =>
+        valuesMatch(
+          {
+            ...c,
+            ...(c.pattern !== undefined ? { pattern: inForm(c.pattern, u) } : {}),
+            ...(c.values ? { values: c.values.map((x) => inForm(x, u)) } : {}),
+          },
+          forms.length ? forms.map((x) => inForm(x, u)) : undefined,
+          unclear,
+        ),
+      );
+      if (!(unclear ? inEach.some(Boolean) : inEach.every(Boolean))) return false;
     }
     if (m.cel !== undefined) {
-      let ok: boolean;
-      try {
-        ok = celProgram(m.cel)(celRequest(f, principal));
-      } catch {
-        ok = unclear;
-      }
-      if (!ok) return false;
+      // Seen as sent and as the server resolves paths, like pattern conditions: either form for Deny
+      // and RequireApproval, both for Allow.
+      const each = celRequests(f, principal).map((r) => {
+        try {
+          return celProgram(m.cel!)(r);
+        } catch {
+          return unclear;
+        }
+      });
+      if (!(unclear ? each.some(Boolean) : each.every(Boolean))) return false;
     }
     return true;
   }
 }
 
 /**
- * A value as sent and, where it is a path, as a server resolves it (`//`, `.` and `..` folded), so
- * `/data//secret` is the `/data/secret*` a Deny rule names. Deny and RequireApproval rules match
- * either form, Allow rules need both.
- */
-function pathForms(v: string): string[] {
-  if (!v.includes('/')) return [v];
-  const n = posix.normalize(v);
-  return n === v ? [v] : [v, n];
-}
-
-/**
- * Whether a pattern cannot decide a path: one still climbing out with `..` once folded (either
- * separator), or, against an absolute pattern, one the server resolves against its home (`~`) or its
- * working directory (relative). Such a value matches Deny and RequireApproval rules, never Allow rules.
- */
-function undecidablePath(v: string, pattern: string): boolean {
-  if (posix.normalize(v).split(/[/\\]/).includes('..')) return true;
-  return pattern.startsWith('/') && !v.startsWith('/');
-}
-
-/**
- * A URI as sent and as servers built on the SDK look it up (`new URL(uri).href`: scheme lower-cased,
- * `.` and `..` segments resolved), so `DEMO://x/./secret` is the `demo://x/secret` a rule names.
+ * A URI as sent, as servers built on the SDK look it up (`new URL(uri).href`: scheme lower-cased, `.`
+ * and `..` segments resolved), so `DEMO://x/./secret` is the `demo://x/secret` a rule names, and with
+ * each numeric path segment in its canonical form (`01`, `1.0`, `0x1` as `1`): servers read template
+ * variables as numbers (`Number(id)`), so those name resource 1 to them.
  */
 function uriForms(uri: string): string[] {
   let parsed: string | undefined;
@@ -141,17 +138,41 @@ function uriForms(uri: string): string[] {
   } catch {
     // not a URL: the text as sent is all there is
   }
-  return parsed === undefined || parsed === uri ? [uri] : [uri, parsed];
+  const forms = parsed === undefined || parsed === uri ? [uri] : [uri, parsed];
+  const numeric = canonicalNumbers(parsed ?? uri);
+  return numeric === undefined || forms.includes(numeric) ? forms : [...forms, numeric];
 }
 
-function celRequest(f: McpCallFacts, p: PrincipalFacts): McpCelRequest {
-  return {
+/** The URI with every path segment that Number() reads as a finite number written canonically (undefined: none). */
+function canonicalNumbers(uri: string): string | undefined {
+  const at = uri.search(/[?#]/);
+  const path = at < 0 ? uri : uri.slice(0, at);
+  const start = /^[a-z][a-z0-9+.-]*:\/\/[^/]*/i.exec(path)?.[0].length ?? 0;
+  let changed = false;
+  const segments = path
+    .slice(start)
+    .split('/')
+    .map((seg) => {
+      const n = seg.trim() === '' ? NaN : Number(seg);
+      if (!Number.isFinite(n) || String(n) === seg) return seg;
+      changed = true;
+      return String(n);
+    });
+  return changed ? path.slice(0, start) + segments.join('/') + (at < 0 ? '' : uri.slice(at)) : undefined;
+}
+
+/** The CEL request in every form of its arguments and URI (path-forms.ts). */
+function celRequests(f: McpCallFacts, p: PrincipalFacts): McpCelRequest[] {
+  const base = {
     method: f.method,
     tool: f.tool ?? '',
-    uri: f.uri ?? '',
     prompt: f.prompt ?? '',
-    arguments: f.arguments ?? {},
     principal: { sub: p.sub, iss: p.iss, ...(p.triggeredBy ? { triggeredBy: p.triggeredBy } : {}) },
     target: f.target,
   };
+  const uris = f.uri === undefined ? [''] : uriForms(f.uri);
+  const out: McpCelRequest[] = [];
+  for (const args of argumentForms(f.arguments ?? {}))
+    for (const uri of uris) out.push({ ...base, uri, arguments: args });
+  return out;
 }

@@ -4,7 +4,10 @@
  * arguments); the decision record carries the call, its arguments masked. What is MCP's own (a tool
  * definition that changed) is recorded here.
  */
+import { createHash } from 'node:crypto';
+import { approvalText } from '../gate/approval-text.js';
 import type { Gate } from '../gate/gate.js';
+import { canonicalJson } from '../http/request-facts.js';
 import type { GateRequest as OneOperation, Wording } from '../gate/request.js';
 import { refusedByRule, type Decision } from '../gate/verdict.js';
 import { oneVerdict, type StatusVerdict } from '../http/gate-port.js';
@@ -23,14 +26,17 @@ export interface McpGateRequest {
   sessionId: string;
   connectionId: string;
   client: { address: string; port?: number };
-  /** The arguments as approvers and the audit log see them (masked JSON). */
+  /** The arguments as the audit log sees them (masked JSON). */
   maskedArguments: string;
+  /** As approvers see them: masked, each masked value a keyed digest, so two different values read differently. */
+  approvalArguments?: () => string;
   requestBytes: number;
   /**
    * A refusal the adapter decides before the policy is asked (a tool blocked after a rug pull, one the
-   * server does not have, a method not gated): decided and recorded like any other denial.
+   * server does not have, a method not gated): decided and recorded like any other denial. Asked on
+   * every decision, so a call held for approval is refused if its tool was blocked meanwhile.
    */
-  refusal?: McpRefusal;
+  refusal?: () => McpRefusal | undefined;
   /** True once the agent cancelled the call or its session closed (a held call then ends unanswered, its grant unspent). */
   closed?(): boolean;
 }
@@ -91,7 +97,7 @@ export class McpGate {
       operations: [
         {
           decide: (rt) => {
-            const r = req.refusal;
+            const r = req.refusal?.();
             if (r && !r.unlessPolicyBlocks) return { action: 'Deny', rule: r.rule, message: r.message, blocked: true };
             const d = this.engine(rt).decide(
               f,
@@ -110,14 +116,13 @@ export class McpGate {
           approval: (rt) => {
             const line = rt.masker.maskText(callLine(f)).text;
             const bound = f.bound
-              ? `\n\nalso forwarded (masked): ${rt.masker.maskText(JSON.stringify(f.bound)).text}`
+              ? `\n\nalso forwarded (masked): ${rt.masker.distinguishing().maskText(JSON.stringify(f.bound)).text}`
               : '';
             return {
               sha256: f.sha256,
               line,
-              text: `${line}\n\narguments (masked), sha256 ${f.sha256}:\n${req.maskedArguments}${bound}`.slice(
-                0,
-                65536,
+              text: approvalText(
+                `${line}\n\narguments (masked; the same value reads the same), sha256 ${f.sha256}:\n${req.approvalArguments?.() ?? req.maskedArguments}${bound}`,
               ),
               summary: `MCP ${line}`.slice(0, 119),
               effects: [f.method === 'tools/call' ? 'write' : 'read'],
@@ -199,8 +204,12 @@ export class McpGate {
     tool: string,
     fingerprint: string,
     baseline: string | undefined,
+    added = false,
   ): void {
-    const message = `tool "${tool}" on target ${target} changed its definition (sha256 ${fingerprint}${baseline ? `, was ${baseline}` : ', not among the accepted ones'}); it is blocked until an admin lists the new fingerprint in the target's mcp.acceptedTools`;
+    const what = added
+      ? `appeared after the target's first tool listing (sha256 ${fingerprint})`
+      : `changed its definition (sha256 ${fingerprint}${baseline ? `, was ${baseline}` : ', not among the accepted ones'})`;
+    const message = `tool "${tool}" on target ${target} ${what}; it is blocked until an admin lists the new fingerprint in the target's mcp.acceptedTools`;
     this.gate.notice(
       {
         event: { action: 'protocol.error', outcome: 'failure' },
@@ -219,6 +228,40 @@ export class McpGate {
         detail: { toolDefinition: { target, tool, sha256: fingerprint, ...(baseline ? { baseline } : {}) } },
       },
     );
+  }
+
+  /**
+   * A request the server sent the agent (sampling, elicitation) that the target lets through: recorded,
+   * as masked as the agent receives it, before it is relayed.
+   */
+  relayed(
+    req: Pick<McpGateRequest, 'sessionId' | 'connectionId' | 'principal' | 'target' | 'client'>,
+    method: string,
+    masked: unknown,
+    maskedValues: number,
+    requestBytes: number,
+  ): void {
+    const rt = this.gate.runtime();
+    const text = JSON.stringify(masked ?? {});
+    this.gate.notice({
+      ...this.scope(req),
+      event: { action: 'statement.decision', outcome: 'success' },
+      policy: rt.ref,
+      protocol: 'mcp',
+      client: req.client,
+      decision: 'Allow',
+      enforced: false,
+      rule: { name: `mcp.capabilities.${method.startsWith('sampling/') ? 'sampling' : 'elicitation'}` },
+      mcp: {
+        method,
+        argumentsSha256: createHash('sha256')
+          .update(canonicalJson(masked ?? {}))
+          .digest('hex'),
+        ...(rt.policy.spec.audit?.includeStatementText !== false ? { arguments: text.slice(0, 16384) } : {}),
+        requestBytes,
+      },
+      maskedValues,
+    });
   }
 
   identityRejected(target: string, connectionId: string, client: McpGateRequest['client'], reason: string): void {

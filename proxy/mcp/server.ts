@@ -44,16 +44,19 @@ import { JsonMasker } from '../http/json-masker.js';
 import { hasDuplicateKeys } from '../http/request-facts.js';
 import { bearerOf, readBody } from '../http/server.js';
 import { IdentityError, type Principal } from '../identity/verify.js';
+import type { Masker } from '../masking/masker.js';
 import type { PolicyRuntime } from '../policy/runtime.js';
-import type { McpTargetSpec } from '../../shared/contract/policy-types.js';
+import type { MaskStrategy, McpTargetSpec } from '../../shared/contract/policy-types.js';
 import type { McpGate, McpGateRequest, McpRefusal } from './gate.js';
 import { callFacts } from './mcp-facts.js';
 import { jsonDepth, MAX_JSON_DEPTH } from './json-depth.js';
+import { withholdEmbedded } from './embedded-resources.js';
 import { ListingMasker } from './listing-masker.js';
 import { McpResultMasker } from './result-masker.js';
+import { keepableToolName, MAX_TOOL_NAME } from '../../shared/contract/tool-definitions.js';
 import type { BaselineStore } from './tool-baselines.js';
 import { toolFingerprint, ToolFingerprints } from './tool-fingerprints.js';
-import { upstreamClient, upstreamTransport } from './upstream.js';
+import { upstreamClient, upstreamSecrets, upstreamTransport } from './upstream.js';
 import { templateReadable } from './uri-template.js';
 
 export interface McpTargetsOptions {
@@ -78,8 +81,18 @@ const DEFAULTS = {
 /** Error code of a call refused by policy where the message has no result to carry it (resources, prompts). */
 const POLICY_DENIED = -32001;
 const MAX_SESSIONS_PER_TARGET = 256;
+/** Pages of a server's tools/list read before it is given up on (a server that always has a next page). */
+const MAX_TOOL_PAGES = 100;
+/** Tools of one listing that may be given a first-seen baseline (each is a line in the baseline file, a report to the operator). */
+const MAX_NEW_TOOLS_PER_LISTING = 1000;
 /** Each session is a server process or upstream connection: one principal may not hold them all. */
 const MAX_SESSIONS_PER_PRINCIPAL = 16;
+/**
+ * Requests in flight (a slow tool, a call held for approval, an event stream) keep their connections;
+ * the listener has 1024 for everyone: one principal, or one session, may not hold them all.
+ */
+const MAX_REQUESTS_PER_PRINCIPAL = 128;
+const MAX_REQUESTS_PER_SESSION = 64;
 /** A session without a request for this long is closed (with its server process); clients rarely send DELETE. */
 const IDLE_SESSION_MS = 15 * 60 * 1000;
 
@@ -92,6 +105,10 @@ interface Listener {
   sessions: Map<string, Session>;
   /** Initializes being served, per principal (their sessions are not in `sessions` yet). */
   opening: Map<string, number>;
+  /** HTTP requests being served, per principal. */
+  inFlight: Map<string, number>;
+  /** The tool names of the first complete listing of this target (in this sidecar). */
+  firstListing?: Set<string>;
   reaper?: NodeJS.Timeout;
 }
 
@@ -99,18 +116,39 @@ interface Session {
   /** The audit session (and connection) of this MCP session. */
   auditId: string;
   principal: { sub: string; iss: string };
+  /** The verified principal that opened it (server-to-agent requests are recorded under it). */
+  opener: Principal;
   transport: StreamableHTTPServerTransport;
   server: Server;
   upstream: Client;
   client: { address: string; port?: number };
-  tools?: Map<string, { tool: Tool; blocked: boolean }>;
+  tools?: Map<string, ListedTool>;
   calls: number;
   lastUsed: number;
   /** HTTP requests of this session being served (a held call among them). */
   active: number;
+  /** HTTP requests of this session in flight (bounded by MAX_REQUESTS_PER_SESSION). */
+  requests: number;
+  /** The secret values the sidecar hands this session's server: masked in all it sends (upstreamSecrets). */
+  secrets: string[];
+  /** The policy's masker with those secrets, for the policy in force. */
+  maskerFor?: { rt: PolicyRuntime; masker: Masker };
 }
 
 type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
+
+/** A tool as the server listed it; `added`: its name was not in the target's first listing. */
+interface ListedTool {
+  tool: Tool;
+  blocked: boolean;
+  added: boolean;
+}
+
+/** What the adapter checks of a call besides the policy (asked again after a hold, `refresh`ed first). */
+interface CallChecks {
+  refusal?: () => McpRefusal | undefined;
+  refresh?: () => Promise<void>;
+}
 
 export class McpTargets {
   private readonly listeners: Listener[] = [];
@@ -177,6 +215,7 @@ export class McpTargets {
       fingerprints: new ToolFingerprints(this.o.baselines),
       sessions: new Map(),
       opening: new Map(),
+      inFlight: new Map(),
     };
     server.on('request', (req: IncomingMessage, res: ServerResponse) => {
       void this.handle(l, req, res).catch((e: Error) => {
@@ -264,6 +303,21 @@ export class McpTargets {
           : 'send the agent token as Authorization: Bearer <token>',
       );
     }
+    const who = `${principal.iss}\n${principal.sub}`;
+    const mine = l.inFlight.get(who) ?? 0;
+    if (mine >= MAX_REQUESTS_PER_PRINCIPAL)
+      return refuse(
+        429,
+        ErrorCode.InvalidRequest,
+        `${principal.sub} has ${MAX_REQUESTS_PER_PRINCIPAL} requests in flight on target ${l.spec.name}; wait for one to end`,
+        true,
+      );
+    l.inFlight.set(who, mine + 1);
+    res.once('close', () => {
+      const n = (l.inFlight.get(who) ?? 1) - 1;
+      if (n > 0) l.inFlight.set(who, n);
+      else l.inFlight.delete(who);
+    });
     const spec = this.current(l);
     if (!spec)
       return jsonRpcError(
@@ -332,6 +386,13 @@ export class McpTargets {
         return jsonRpcError(res, 404, ErrorCode.InvalidRequest, 'no such MCP session (it ended); initialize a new one');
       if (s.principal.sub !== principal.sub || s.principal.iss !== principal.iss)
         return refuse(403, ErrorCode.InvalidRequest, 'this MCP session belongs to another principal');
+      if (s.requests >= MAX_REQUESTS_PER_SESSION)
+        return refuse(
+          429,
+          ErrorCode.InvalidRequest,
+          `this MCP session has ${MAX_REQUESTS_PER_SESSION} requests in flight; wait for one to end`,
+          true,
+        );
     } else {
       if (req.method !== 'POST' || !isInitializeRequest(body))
         return jsonRpcError(
@@ -347,7 +408,6 @@ export class McpTargets {
           ErrorCode.InternalError,
           `target ${spec.name} has ${MAX_SESSIONS_PER_TARGET} open MCP sessions; close one first`,
         );
-      const who = `${principal.iss}\n${principal.sub}`;
       let held = l.opening.get(who) ?? 0;
       for (const x of l.sessions.values()) if (`${x.principal.iss}\n${x.principal.sub}` === who) held++;
       if (held >= MAX_SESSIONS_PER_PRINCIPAL)
@@ -376,13 +436,15 @@ export class McpTargets {
     };
     s.active++;
     s.lastUsed = Date.now();
+    const session = s;
+    session.requests++;
+    res.once('close', () => void session.requests--);
     try {
       await s.transport.handleRequest(req, res, body);
     } finally {
       s.active--;
       s.lastUsed = Date.now();
       if (opened) {
-        const who = `${principal.iss}\n${principal.sub}`;
         const n = l.opening.get(who)! - 1;
         if (n > 0) l.opening.set(who, n);
         else l.opening.delete(who);
@@ -401,14 +463,15 @@ export class McpTargets {
   ): Promise<Session> {
     // Upstreams (command, url, credentials) follow the policy the sidecar started with, as listeners do.
     const upstream = upstreamClient(spec);
-    await upstream.connect(
-      upstreamTransport(l.spec, {
-        env: this.o.env ?? process.env,
-        ...(this.o.resolvePath ? { resolvePath: this.o.resolvePath } : {}),
-        onStderr: (line) =>
-          this.o.log?.('info', `mcp target ${spec.name}: server stderr`, { line: line.slice(0, 1000) }),
-      }),
-    );
+    const how = {
+      env: this.o.env ?? process.env,
+      ...(this.o.resolvePath ? { resolvePath: this.o.resolvePath } : {}),
+      onStderr: (line: string) =>
+        this.o.log?.('info', `mcp target ${spec.name}: server stderr`, { line: line.slice(0, 1000) }),
+    };
+    const secrets = upstreamSecrets(l.spec, how);
+    await upstream.connect(upstreamTransport(l.spec, how));
+    const masker = this.o.runtime().masker.withLiterals(secrets);
     const caps = upstream.getServerCapabilities() ?? {};
     const server = new Server(
       { name: `agentgate-${spec.name}`, version: '1' },
@@ -418,9 +481,7 @@ export class McpTargets {
           ...(caps.resources ? { resources: { listChanged: true } } : {}),
           ...(caps.prompts ? { prompts: { listChanged: true } } : {}),
         },
-        ...(upstream.getInstructions()
-          ? { instructions: this.o.runtime().masker.maskText(upstream.getInstructions()!).text }
-          : {}),
+        ...(upstream.getInstructions() ? { instructions: masker.maskText(upstream.getInstructions()!).text } : {}),
       },
     );
     let s!: Session;
@@ -431,6 +492,7 @@ export class McpTargets {
     s = {
       auditId: randomUUID(),
       principal: { sub: principal.sub, iss: principal.iss },
+      opener: principal,
       transport,
       server,
       upstream,
@@ -438,6 +500,8 @@ export class McpTargets {
       calls: 0,
       lastUsed: Date.now(),
       active: 0,
+      requests: 0,
+      secrets,
     };
     transport.onclose = () => void this.close(l, s);
     upstream.onclose = () => void transport.close();
@@ -475,11 +539,11 @@ export class McpTargets {
       const p = principalOf(extra);
       // Listed afresh each time: a definition changed without a list_changed notification is caught too.
       s.tools = undefined;
-      const tools = await this.tools(l, s, t, p);
+      const tools = await this.listed(l, s, () => this.tools(l, s, t, p, extra.signal), false);
       const engine = this.o.gate.engine();
       // Masked as shown; fingerprinted (this.tools) as the server defined them.
       return {
-        tools: this.listing().entries(
+        tools: this.listing(s).entries(
           [...tools.values()]
             .filter((x) => !x.blocked && engine.toolListed(x.tool.name, t, principalFacts(p)))
             .map((x) => x.tool),
@@ -492,17 +556,26 @@ export class McpTargets {
       const t = spec();
       const p = principalOf(extra);
       const name = r.params.name;
-      const tools = await this.tools(l, s, t, p);
-      const known = tools.get(name);
-      // Every call is decided and recorded, those refused before the policy is asked included.
+      let tools: Awaited<ReturnType<typeof this.tools>> | undefined;
+      let listingFailed: string | undefined;
+      try {
+        tools = await this.tools(l, s, t, p, extra.signal);
+      } catch (e) {
+        listingFailed = this.maskedError(s, e).message;
+      }
+      // Every call is decided and recorded, those refused before the policy is asked included; asked
+      // again after a hold, against the tools as last listed (a rug pull meanwhile blocks it).
       const refusalOf = (): McpRefusal | undefined => {
+        if (listingFailed !== undefined)
+          return { rule: 'tool-listing-failed', message: `the server's tool listing failed: ${listingFailed}` };
+        const known = (s.tools ?? tools)?.get(name);
         if (!known) return { rule: 'unknown-tool', message: `the server has no tool "${name}"` };
         if (known.blocked)
           return {
             rule: 'tool-definition-changed',
             message: `tool "${name}" changed its definition since it was first seen and is blocked until an admin accepts the new one`,
           };
-        if (!this.o.gate.engine().toolListed(name, t, principalFacts(p)))
+        if (!this.o.gate.engine().toolListed(name, spec(), principalFacts(p)))
           return {
             rule: 'tool-not-listed',
             message: `tool "${name}" is not listed for this agent`,
@@ -510,7 +583,6 @@ export class McpTargets {
           };
         return undefined;
       };
-      const gateRefusal = refusalOf();
       return this.gated(
         l,
         s,
@@ -526,12 +598,15 @@ export class McpTargets {
           });
           return { result, isError: result.isError === true };
         },
-        known
+        tools?.has(name)
           ? (reason, rule, approval) => refusal(reason, rule, approval)
           : (reason) => {
               throw new McpError(ErrorCode.InvalidParams, `agentgate: ${reason}`);
             },
-        gateRefusal,
+        {
+          refusal: refusalOf,
+          refresh: async () => void (await this.tools(l, s, spec(), p, extra.signal)),
+        },
       );
     });
 
@@ -539,7 +614,7 @@ export class McpTargets {
       server.setRequestHandler(ListResourcesRequestSchema, async (r, extra) => {
         const t = spec();
         const p = principalOf(extra);
-        const list = await upstream.listResources(r.params, { signal: extra.signal });
+        const list = await this.listed(l, s, () => upstream.listResources(r.params, { signal: extra.signal }));
         const engine = this.o.gate.engine();
         const visible = list.resources.filter(
           (x) =>
@@ -547,14 +622,14 @@ export class McpTargets {
               .blocked,
         );
         return {
-          ...this.masker(t).mask({ ...list, resources: [] }),
-          resources: this.listing().entries(visible, ['uri']),
+          ...this.masker(s, t).mask({ ...list, resources: [] }),
+          resources: this.listing(s).entries(visible, ['uri']),
         };
       });
       server.setRequestHandler(ListResourceTemplatesRequestSchema, async (r, extra) => {
         const t = spec();
         const p = principalOf(extra);
-        const list = await upstream.listResourceTemplates(r.params, { signal: extra.signal });
+        const list = await this.listed(l, s, () => upstream.listResourceTemplates(r.params, { signal: extra.signal }));
         const engine = this.o.gate.engine();
         const readable = (uri: string): boolean =>
           !engine.decide(callFacts(t.name, 'resources/read', { uri }), t, principalFacts(p), p.triggeredBy).blocked;
@@ -562,8 +637,8 @@ export class McpTargets {
           templateReadable(x.uriTemplate, this.o.runtime().policy.spec, readable),
         );
         return {
-          ...this.masker(t).mask({ ...list, resourceTemplates: [] }),
-          resourceTemplates: this.listing().entries(visible, ['uriTemplate']),
+          ...this.masker(s, t).mask({ ...list, resourceTemplates: [] }),
+          resourceTemplates: this.listing(s).entries(visible, ['uriTemplate']),
         };
       });
       server.setRequestHandler(ReadResourceRequestSchema, async (r, extra) => {
@@ -590,15 +665,17 @@ export class McpTargets {
       server.setRequestHandler(ListPromptsRequestSchema, async (r, extra) => {
         const t = spec();
         const p = principalOf(extra);
-        const list = await upstream.listPrompts(r.params, { signal: extra.signal });
+        const list = await this.listed(l, s, () => upstream.listPrompts(r.params, { signal: extra.signal }));
         const engine = this.o.gate.engine();
         const visible = list.prompts.filter((x) => engine.promptListed(x.name, t, principalFacts(p)));
-        return { ...this.masker(t).mask({ ...list, prompts: [] }), prompts: this.listing().entries(visible, ['name']) };
+        return {
+          ...this.masker(s, t).mask({ ...list, prompts: [] }),
+          prompts: this.listing(s).entries(visible, ['name']),
+        };
       });
       server.setRequestHandler(GetPromptRequestSchema, async (r, extra) => {
         const t = spec();
         const p = principalOf(extra);
-        const listed = this.o.gate.engine().promptListed(r.params.name, t, principalFacts(p));
         return this.gated(
           l,
           s,
@@ -614,13 +691,16 @@ export class McpTargets {
             isError: false,
           }),
           deniedError,
-          listed
-            ? undefined
-            : {
-                rule: 'prompt-not-listed',
-                message: `prompt "${r.params.name}" is not listed for this agent`,
-                unlessPolicyBlocks: true,
-              },
+          {
+            refusal: () =>
+              this.o.gate.engine().promptListed(r.params.name, spec(), principalFacts(p))
+                ? undefined
+                : {
+                    rule: 'prompt-not-listed',
+                    message: `prompt "${r.params.name}" is not listed for this agent`,
+                    unlessPolicyBlocks: true,
+                  },
+          },
         );
       });
     }
@@ -640,7 +720,12 @@ export class McpTargets {
         (reason) => {
           throw new McpError(ErrorCode.MethodNotFound, `agentgate: ${reason}`);
         },
-        { rule: 'method-not-gated', message: `${r.method} is not passed to the server by this proxy` },
+        {
+          refusal: () => ({
+            rule: 'method-not-gated',
+            message: `${r.method} is not passed to the server by this proxy`,
+          }),
+        },
       );
 
     // What the server announces or asks for: list changes pass (tools are then fingerprinted again),
@@ -658,9 +743,28 @@ export class McpTargets {
       async () => void (await server.sendPromptListChanged().catch(() => undefined)),
     );
     const caps = opened.mcp?.capabilities ?? {};
+    // Masked like a result and recorded before the agent gets them: the server may quote any data in them.
+    const relay = <P>(method: string, params: P): P => {
+      const t = spec();
+      const masker = this.masker(s, t);
+      const masked = masker.mask(params);
+      this.o.gate.relayed(
+        { sessionId: s.auditId, connectionId: s.auditId, principal: s.opener, target: t, client: s.client },
+        method,
+        masked,
+        masker.count,
+        Buffer.byteLength(JSON.stringify(params ?? {})),
+      );
+      return masked;
+    };
     if (caps.sampling)
-      upstream.setRequestHandler(CreateMessageRequestSchema, async (r) => server.createMessage(r.params));
-    if (caps.elicitation) upstream.setRequestHandler(ElicitRequestSchema, async (r) => server.elicitInput(r.params));
+      upstream.setRequestHandler(CreateMessageRequestSchema, async (r) =>
+        server.createMessage(relay('sampling/createMessage', r.params)),
+      );
+    if (caps.elicitation)
+      upstream.setRequestHandler(ElicitRequestSchema, async (r) =>
+        server.elicitInput(relay('elicitation/create', r.params)),
+      );
   }
 
   /** The server's tools, fingerprinted: fetched once per session and again after a list change. */
@@ -669,20 +773,54 @@ export class McpTargets {
     s: Session,
     t: McpTargetSpec,
     p: Principal,
-  ): Promise<Map<string, { tool: Tool; blocked: boolean }>> {
+    signal: AbortSignal,
+  ): Promise<Map<string, ListedTool>> {
     if (s.tools) {
       // The policy may have accepted a fingerprint since.
       for (const [name, x] of s.tools)
-        if (x.blocked) x.blocked = !l.fingerprints.check(t, name, toolFingerprint(x.tool)).ok;
+        if (x.blocked && keepableToolName(name))
+          x.blocked = !l.fingerprints.check(t, name, toolFingerprint(x.tool), { added: x.added }).ok;
       return s.tools;
     }
-    const out = new Map<string, { tool: Tool; blocked: boolean }>();
+    // A name the target's first listing did not have is a change too (a tool added mid-way to steer the model).
+    const first = l.firstListing;
+    const out = new Map<string, ListedTool>();
     let cursor: string | undefined;
+    // A server that pages for ever, or sends more than a result may hold, gets no listing at all.
+    const deadline = Date.now() + l.limits.requestTimeoutSeconds * 1000;
+    let pages = 0;
+    let bytes = 0;
+    let claimed = 0;
+    let unpinnable = 0;
     do {
-      const page = await s.upstream.listTools(cursor ? { cursor } : undefined);
+      if (++pages > MAX_TOOL_PAGES)
+        throw new McpError(ErrorCode.InternalError, `the server's tool listing ran past ${MAX_TOOL_PAGES} pages`);
+      const left = deadline - Date.now();
+      if (left <= 0)
+        throw new McpError(
+          ErrorCode.InternalError,
+          `the server's tool listing took longer than limits.requestTimeoutSeconds (${l.limits.requestTimeoutSeconds})`,
+        );
+      const page = await s.upstream.listTools(cursor ? { cursor } : undefined, { signal, timeout: left });
+      bytes += Buffer.byteLength(JSON.stringify(page));
+      if (bytes > l.limits.maxResponseBodyBytes)
+        throw new McpError(
+          ErrorCode.InternalError,
+          `the server's tool listing is larger than limits.maxResponseBodyBytes (${l.limits.maxResponseBodyBytes})`,
+        );
       for (const tool of page.tools) {
+        if (!keepableToolName(tool.name)) {
+          unpinnable++;
+          out.set(tool.name, { tool, blocked: true, added: false });
+          continue;
+        }
         const fp = toolFingerprint(tool);
-        const c = l.fingerprints.check(t, tool.name, fp);
+        const added = first !== undefined && !first.has(tool.name);
+        const c = l.fingerprints.check(t, tool.name, fp, {
+          added,
+          budgetSpent: claimed >= MAX_NEW_TOOLS_PER_LISTING,
+        });
+        if (c.claimed) claimed++;
         if (!c.ok && c.unrecorded !== undefined)
           this.o.gate.protocolEvent('protocol.error', {
             target: t.name,
@@ -697,26 +835,81 @@ export class McpTargets {
             tool.name,
             fp,
             c.baseline,
+            added,
           );
-        out.set(tool.name, { tool, blocked: !c.ok });
+        out.set(tool.name, { tool, blocked: !c.ok, added });
       }
       cursor = page.nextCursor;
     } while (cursor && out.size < 10_000);
+    if (unpinnable)
+      this.o.gate.protocolEvent('protocol.error', {
+        target: t.name,
+        connectionId: s.auditId,
+        sessionId: s.auditId,
+        message: `${unpinnable} tool(s) blocked: a name longer than ${MAX_TOOL_NAME} characters or with a NUL can never be pinned or accepted`,
+      });
+    l.firstListing ??= new Set(out.keys());
     s.tools = out;
     this.o.gate.toolsListed(t.name, out.keys());
     return out;
   }
 
-  private listing(): ListingMasker {
-    return new ListingMasker(this.o.runtime().masker);
+  /** The policy's masker, with the secrets this session's server was handed. */
+  private textMasker(s: Session): Masker {
+    const rt = this.o.runtime();
+    if (s.maskerFor?.rt !== rt) s.maskerFor = { rt, masker: rt.masker.withLiterals(s.secrets) };
+    return s.maskerFor.masker;
   }
 
-  private masker(t: McpTargetSpec): McpResultMasker {
-    const rt = this.o.runtime();
-    return new McpResultMasker(
-      new JsonMasker(rt.masker, t.maskFields ?? [], rt.policy.spec.masking?.defaultStrategy ?? 'redact'),
-      rt.masker,
+  /** `distinguishing`: as approvers read it, each redacted value a keyed digest (Masker.distinguishing). */
+  private jsonMasker(s: Session, t: McpTargetSpec, distinguishing = false): JsonMasker {
+    const spec = this.o.runtime().policy.spec;
+    const strategy = spec.masking?.defaultStrategy ?? 'redact';
+    if (!distinguishing) return new JsonMasker(this.textMasker(s), t.maskFields ?? [], strategy);
+    const h = (x: MaskStrategy): MaskStrategy => (x === 'redact' ? 'hash' : x);
+    return new JsonMasker(
+      this.textMasker(s).distinguishing(),
+      (t.maskFields ?? []).map((f) => ({ ...f, strategy: h(f.strategy ?? strategy) })),
+      h(strategy),
     );
+  }
+
+  private listing(s: Session): ListingMasker {
+    return new ListingMasker(this.textMasker(s));
+  }
+
+  private masker(s: Session, t: McpTargetSpec): McpResultMasker {
+    return new McpResultMasker(this.jsonMasker(s, t), this.textMasker(s));
+  }
+
+  /**
+   * A listing from the server: its errors masked like a call's, and (`sized`) refused over
+   * limits.maxResponseBodyBytes before anything of it is masked or passed on.
+   */
+  private async listed<T>(l: Listener, s: Session, fetch: () => Promise<T>, sized = true): Promise<T> {
+    let list: T;
+    try {
+      list = await fetch();
+    } catch (e) {
+      throw this.maskedError(s, e);
+    }
+    const bytes = sized ? Buffer.byteLength(JSON.stringify(list)) : 0;
+    if (bytes > l.limits.maxResponseBodyBytes)
+      throw new McpError(
+        ErrorCode.InternalError,
+        `the listing (${bytes} bytes) is larger than limits.maxResponseBodyBytes (${l.limits.maxResponseBodyBytes}); it was not passed on`,
+      );
+    return list;
+  }
+
+  /** An error from the server as the agent may see it: its message masked, its data dropped. */
+  private maskedError(s: Session, e: unknown): McpError {
+    // McpError prefixes its message with "MCP error <code>: "; the new one adds it again.
+    const text = (e instanceof Error ? e.message : String(e)).replace(/^MCP error -?\d+: /, '');
+    const message = this.textMasker(s).maskText(text).text;
+    return e instanceof McpError
+      ? new McpError(e.code, message)
+      : new McpError(ErrorCode.InternalError, `the MCP server failed: ${message}`);
   }
 
   /** Decides the call, sends it only when allowed, masks and bounds the result, records the outcome. */
@@ -730,12 +923,12 @@ export class McpTargets {
     extra: Extra,
     send: (signal: AbortSignal) => Promise<{ result: R; isError: boolean }>,
     refused: (reason: string, rule: string, approval?: string) => R,
-    refusal?: McpRefusal,
+    checks?: CallChecks,
   ): Promise<R> {
     // A call in flight (held for approval, or streaming its answer) keeps its session from being reaped.
     s.active++;
     try {
-      return await this.call(l, s, t, p, method, params, extra, send, refused, refusal);
+      return await this.call(l, s, t, p, method, params, extra, send, refused, checks);
     } finally {
       s.active--;
       s.lastUsed = Date.now();
@@ -752,14 +945,11 @@ export class McpTargets {
     extra: Extra,
     send: (signal: AbortSignal) => Promise<{ result: R; isError: boolean }>,
     refused: (reason: string, rule: string, approval?: string) => R,
-    refusal?: McpRefusal,
+    checks?: CallChecks,
   ): Promise<R> {
     const started = Date.now();
     const facts = callFacts(t.name, method, params);
-    const masker = this.masker(t);
-    const rt = this.o.runtime();
-    const jm = new JsonMasker(rt.masker, t.maskFields ?? [], rt.policy.spec.masking?.defaultStrategy ?? 'redact');
-    const maskedArguments = jm.maskText(JSON.stringify(facts.arguments ?? {})).text;
+    const maskedArguments = this.jsonMasker(s, t).maskText(JSON.stringify(facts.arguments ?? {})).text;
     const req: McpGateRequest = {
       facts,
       target: t,
@@ -768,8 +958,9 @@ export class McpTargets {
       connectionId: s.auditId,
       client: s.client,
       maskedArguments,
+      approvalArguments: () => this.jsonMasker(s, t, true).maskText(JSON.stringify(facts.arguments ?? {})).text,
       requestBytes: Buffer.byteLength(JSON.stringify(params)),
-      ...(refusal ? { refusal } : {}),
+      ...(checks?.refusal ? { refusal: checks.refusal } : {}),
       closed: () => extra.signal.aborted,
     };
     s.calls++;
@@ -777,7 +968,9 @@ export class McpTargets {
     // its client from timing out, and say which ApprovalRequest it waits for.
     const token = (params._meta as { progressToken?: string | number } | undefined)?.progressToken;
     let held: NodeJS.Timeout | undefined;
+    let wasHeld = false;
     const onHold = (approval: string): void => {
+      wasHeld = true;
       if (token === undefined) return;
       let n = 0;
       const tick = (): void =>
@@ -792,6 +985,34 @@ export class McpTargets {
     };
     const verdict = await this.o.gate.decide(req, onHold).finally(() => clearInterval(held));
     if (verdict.kind === 'refuse') return refused(verdict.reason, verdict.rule, verdict.approval);
+    if (wasHeld && checks?.refusal) {
+      // What happened to the tool during the hold: listed again if the server announced a change.
+      let late: McpRefusal | undefined;
+      try {
+        await checks.refresh?.();
+        late = checks.refusal();
+      } catch (e) {
+        late = {
+          rule: 'tool-listing-failed',
+          message: `the server's tool listing failed: ${this.maskedError(s, e).message}`,
+        };
+      }
+      if (late) {
+        const why = `${late.message} (rule "${late.rule}"); the approved call was not sent to the server`;
+        this.o.gate.record({
+          request: req,
+          verdict,
+          resultBytes: 0,
+          maskedValues: 0,
+          isError: true,
+          durationMs: Date.now() - started,
+          error: why,
+        });
+        return refused(why, late.rule);
+      }
+    }
+    // The masking in force once the call may go (a hold can outlast a policy change).
+    const masker = this.masker(s, this.current(l) ?? t);
     if (p.exp * 1000 <= Date.now() || extra.signal.aborted) {
       const why = extra.signal.aborted
         ? 'the agent cancelled the call before it was sent'
@@ -811,7 +1032,7 @@ export class McpTargets {
     try {
       out = await send(extra.signal);
     } catch (e) {
-      const message = rt.masker.maskText((e as Error).message).text;
+      const error = this.maskedError(s, e);
       this.o.gate.record({
         request: req,
         verdict,
@@ -819,11 +1040,9 @@ export class McpTargets {
         maskedValues: 0,
         isError: true,
         durationMs: Date.now() - started,
-        error: message,
+        error: error.message,
       });
-      throw e instanceof McpError
-        ? new McpError(e.code, message)
-        : new McpError(ErrorCode.InternalError, `the MCP server failed: ${message}`);
+      throw error;
     }
     const resultBytes = Buffer.byteLength(JSON.stringify(out.result));
     if (resultBytes > l.limits.maxResponseBodyBytes) {
@@ -839,12 +1058,19 @@ export class McpTargets {
       });
       throw new McpError(ErrorCode.InternalError, error);
     }
-    const masked = masker.mask(out.result);
+    const embedded = withholdEmbedded(out.result, (uri) =>
+      sameResource(uri, facts.uri)
+        ? { blocked: false, rule: '' }
+        : this.o.gate
+            .engine()
+            .decide(callFacts(t.name, 'resources/read', { uri }), t, principalFacts(p), p.triggeredBy),
+    );
+    const masked = masker.mask(embedded.result);
     this.o.gate.record({
       request: req,
       verdict,
       resultBytes,
-      maskedValues: masker.count,
+      maskedValues: masker.count + embedded.withheld,
       isError: out.isError,
       durationMs: Date.now() - started,
     });
@@ -872,6 +1098,17 @@ function deniedError(reason: string, rule: string, approval?: string): never {
     rule,
     ...(approval ? { approvalRequest: approval } : {}),
   });
+}
+
+/** Whether `uri` is the resource a read named (as sent or as URL-parsed): decided already, approval included. */
+function sameResource(uri: string, read: string | undefined): boolean {
+  if (read === undefined) return false;
+  if (uri === read) return true;
+  try {
+    return new URL(uri).href === new URL(read).href;
+  } catch {
+    return false;
+  }
 }
 
 function principalFacts(p: Principal): { sub: string; iss: string; triggeredBy?: string } {

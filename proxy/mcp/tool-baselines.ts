@@ -11,7 +11,7 @@
  * compiled policy and win over this sidecar's own; a tool none is kept for is reported to the operator
  * (first report per target and tool wins there) and, meanwhile, held by the local store.
  */
-import { appendFileSync, existsSync, readFileSync, statSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 
 export interface BaselineStore {
   /** The baseline of a tool, if one is kept. */
@@ -37,8 +37,10 @@ export class MemoryBaselines implements BaselineStore {
 }
 
 export class FileBaselines implements BaselineStore {
-  private kept = new Map<string, string>();
+  private readonly kept = new Map<string, string>();
+  /** Bytes and lines read so far. */
   private size = -1;
+  private lines = 0;
 
   constructor(private readonly file: string) {
     this.refresh();
@@ -60,24 +62,40 @@ export class FileBaselines implements BaselineStore {
     return this.kept.get(k) ?? sha256;
   }
 
-  /** Reads the file again when it grew (another sidecar, or this one, appended). */
+  /** Reads what was appended since the last read (another sidecar, or this one): never the whole file again. */
   private refresh(): void {
     if (!existsSync(this.file)) {
       if (this.size > 0) throw new Error(`MCP tool baselines ${this.file} disappeared`);
       return;
     }
     const size = statSync(this.file).size;
-    if (size === this.size) return;
-    const kept = new Map<string, string>();
-    const lines = readFileSync(this.file, 'utf8').split('\n');
+    const from = Math.max(this.size, 0);
+    if (size === from) return;
+    if (size < from) throw new Error(`MCP tool baselines ${this.file} shrank (${from} to ${size} bytes)`);
+    const fd = openSync(this.file, 'r');
+    let text: string;
+    try {
+      const buf = Buffer.alloc(size - from);
+      let got = 0;
+      while (got < buf.length) {
+        const n = readSync(fd, buf, got, buf.length - got, from + got);
+        if (n === 0) break;
+        got += n;
+      }
+      text = buf.subarray(0, got).toString('utf8');
+    } finally {
+      closeSync(fd);
+    }
+    const lines = text.split('\n');
     if (lines.at(-1) !== '') throw new Error(`MCP tool baselines ${this.file}: the last line is incomplete`);
     for (const [i, line] of lines.slice(0, -1).entries()) {
       const e = parseLine(line);
-      if (!e) throw new Error(`MCP tool baselines ${this.file}: line ${i + 1} is not {target, tool, sha256}`);
-      if (!kept.has(key(e.target, e.tool))) kept.set(key(e.target, e.tool), e.sha256);
+      if (!e)
+        throw new Error(`MCP tool baselines ${this.file}: line ${this.lines + i + 1} is not {target, tool, sha256}`);
+      if (!this.kept.has(key(e.target, e.tool))) this.kept.set(key(e.target, e.tool), e.sha256);
     }
-    this.kept = kept;
-    this.size = size;
+    this.lines += lines.length - 1;
+    this.size = from + Buffer.byteLength(text);
   }
 }
 

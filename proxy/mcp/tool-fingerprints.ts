@@ -17,29 +17,47 @@ export function toolFingerprint(t: Tool): string {
   return createHash('sha256').update(canonicalJson(t)).digest('hex');
 }
 
+/** `claimed`: this check offered the fingerprint as the tool's first baseline. */
 export type ToolCheck =
-  { ok: true } | { ok: false; baseline?: string; fingerprint: string; first: boolean; unrecorded?: string };
+  | { ok: true; claimed?: true }
+  | { ok: false; baseline?: string; fingerprint: string; first: boolean; unrecorded?: string; claimed?: true };
 
 export class ToolFingerprints {
   private readonly reported = new Set<string>();
 
   constructor(private readonly baselines: BaselineStore = new MemoryBaselines()) {}
 
-  check(target: McpTargetSpec, tool: string, fingerprint: string): ToolCheck {
+  /**
+   * A tool without a baseline yet gets this fingerprint as its baseline, unless `added` (a name that
+   * appeared after the target's first listing: a change, blocked until pinned) or `budgetSpent` (a
+   * listing's budget of new names is spent: blocked, unrecorded).
+   */
+  check(
+    target: McpTargetSpec,
+    tool: string,
+    fingerprint: string,
+    o: { added?: boolean; budgetSpent?: boolean } = {},
+  ): ToolCheck {
     const pinned = (target.mcp?.acceptedTools ?? []).filter((a) => a.tool === tool);
     if (pinned.some((a) => a.sha256 === fingerprint)) return { ok: true };
     let base: string | undefined;
     let unrecorded: string | undefined;
+    let claimed = false;
     try {
       // First writer wins: the baseline is what the store holds once this one is offered.
-      base = pinned.length
-        ? this.baselines.get(target.name, tool)
-        : this.baselines.claim(target.name, tool, fingerprint);
+      // (claim is asked even when a baseline is kept: a cluster store reports it again until the operator has it.)
+      base = this.baselines.get(target.name, tool);
+      if (!pinned.length) {
+        claimed = base === undefined && !o.added;
+        if (claimed && o.budgetSpent) unrecorded = 'too many new tool names in one listing';
+        else if (!o.added || base !== undefined) base = this.baselines.claim(target.name, tool, fingerprint);
+      }
     } catch (e) {
       // A baseline that cannot be kept is no baseline: the tool is blocked until it can be.
       unrecorded = (e as Error).message;
     }
-    if (!pinned.length && unrecorded === undefined && base === fingerprint) return { ok: true };
+    if (!pinned.length && unrecorded === undefined && base === fingerprint)
+      return { ok: true, ...(claimed ? { claimed: true as const } : {}) };
     const key = `${tool}\n${fingerprint}`;
     const first = !this.reported.has(key);
     this.reported.add(key);
@@ -49,6 +67,7 @@ export class ToolFingerprints {
       fingerprint,
       first,
       ...(unrecorded !== undefined ? { unrecorded } : {}),
+      ...(claimed && unrecorded === undefined ? { claimed: true as const } : {}),
     };
   }
 }

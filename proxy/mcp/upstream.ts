@@ -10,7 +10,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { upstreamAuthHeader } from '../http/credentials.js';
-import { mountedSecretPath, readSecretFile } from '../target-secrets.js';
+import { mountedSecretPath, readSecretFile, readTargetSecret } from '../target-secrets.js';
 import type { McpTargetSpec } from '../../shared/contract/policy-types.js';
 
 export interface UpstreamOptions {
@@ -69,4 +69,30 @@ function stdioEnv(t: McpTargetSpec, o: UpstreamOptions): Record<string, string> 
     }
   }
   return out;
+}
+
+/**
+ * The exact secret values the sidecar hands this server (environment from Secrets, files or the
+ * sidecar's own environment; the URL's credential and the header built from it), in the forms a server
+ * may echo them (as is, JSON-escaped): masked in everything from the target, so a server that reports
+ * its environment does not hand the agent its credentials. Plain `value:` entries are not secrets.
+ */
+export function upstreamSecrets(t: McpTargetSpec, o: UpstreamOptions): string[] {
+  const raw: string[] = [];
+  if (t.upstream.command) {
+    const env = stdioEnv(t, o);
+    for (const e of t.upstream.env ?? [])
+      if (e.value === undefined && env[e.name] !== undefined) raw.push(env[e.name]!);
+  } else if (t.credentials) {
+    raw.push(readTargetSecret(t.name, t.credentials, o.env, o.resolvePath));
+    const header = upstreamAuthHeader(t, o.env, o.resolvePath);
+    if (header) raw.push(header[1], header[1].replace(/^\S+ /, ''));
+  }
+  const out = new Set<string>();
+  for (const r of raw)
+    for (const v of [r, r.trim()]) {
+      out.add(v);
+      out.add(JSON.stringify(v).slice(1, -1));
+    }
+  return [...out].filter((v) => v.length > 0);
 }

@@ -15,8 +15,27 @@ export const TOOL_DEFINITION_CHANGED = 'ToolDefinitionChanged';
  * them to every sidecar, so a restarted or second sidecar does not take another definition as the first.
  */
 export const TOOL_DEFINITION_FIRST_SEEN = 'ToolDefinitionFirstSeen';
-/** At most this many baselines are kept; later tools are not pinned across sidecars (each sidecar keeps its own). */
+/**
+ * At most this many baselines are kept, shared out evenly among the policy's MCP targets (one target's
+ * server cannot use up another's); later tools are not pinned across sidecars (each sidecar keeps its own).
+ */
 export const TOOL_BASELINES_LIMIT = 512;
+/**
+ * The longest tool name kept on the status or accepted in `mcp.acceptedTools` (its CRD maxLength); a
+ * sidecar blocks a tool with a longer name (or a NUL in it): it could never be pinned cluster-wide.
+ */
+export const MAX_TOOL_NAME = 256;
+
+/** Whether a tool of this name can be kept on the status and accepted by the spec. */
+export function keepableToolName(s: unknown): s is string {
+  return typeof s === 'string' && s.length > 0 && s.length <= MAX_TOOL_NAME && !s.includes('\u0000');
+}
+
+/** Each MCP target's share of a status list bounded by `limit` (at least 1). */
+export function perTargetShare(policy: Pick<AgentAccessPolicy, 'spec'>, limit: number): number {
+  const n = (policy.spec?.targets ?? []).filter((t) => t.protocol === 'mcp').length;
+  return Math.max(1, Math.floor(limit / Math.max(1, n)));
+}
 
 /** One first-seen fingerprint, as the policy's status keeps it. */
 export interface ToolBaseline {
@@ -26,7 +45,11 @@ export interface ToolBaseline {
   pod: string;
   reportedAt: string;
 }
-/** At most this many unaccepted changes are kept (a misbehaving server cannot grow the status without bound). */
+/**
+ * At most this many unaccepted changes are kept (a misbehaving server cannot grow the status without
+ * bound), shared out among the MCP targets; within a target's share the earliest reports are kept, so
+ * later junk from one server cannot push a real rug pull off the status.
+ */
 export const TOOL_DEFINITION_CHANGES_LIMIT = 32;
 
 /** What the sidecar reports of one changed tool. */
@@ -56,8 +79,10 @@ export function parseToolDefinitionReport(v: unknown): ToolDefinitionReport | st
   const name = (s: unknown): s is string =>
     // eslint-disable-next-line no-control-regex -- control characters are what this refuses
     typeof s === 'string' && s.length > 0 && s.length <= 253 && !/[\u0000-\u001f\u007f]/.test(s);
-  if (!name(target) || !name(tool))
-    return 'toolDefinition.target and .tool must be names of at most 253 printable characters';
+  if (!name(target)) return 'toolDefinition.target must be a name of at most 253 printable characters';
+  // A tool's name is whatever its server calls it (the SDK takes any string): kept as is, shown quoted.
+  if (!keepableToolName(tool))
+    return `toolDefinition.tool must be a name of at most ${MAX_TOOL_NAME} characters without NUL`;
   if (typeof sha256 !== 'string' || !SHA256.test(sha256))
     return 'toolDefinition.sha256 must be 64 lowercase hex digits';
   if (baseline !== undefined && (typeof baseline !== 'string' || !SHA256.test(baseline)))
@@ -92,12 +117,21 @@ export function toolDefinitionsState(
   changes: ToolDefinitionChange[],
   hadCondition: boolean,
 ): { open: ToolDefinitionChange[]; condition?: ToolDefinitionsCondition } {
-  const open = changes.filter((c) => !isAccepted(policy, c)).slice(-TOOL_DEFINITION_CHANGES_LIMIT);
+  const share = perTargetShare(policy, TOOL_DEFINITION_CHANGES_LIMIT);
+  const taken = new Map<string, number>();
+  const open = changes
+    .filter((c) => !isAccepted(policy, c))
+    .filter((c) => {
+      const n = taken.get(c.target) ?? 0;
+      taken.set(c.target, n + 1);
+      return n < share;
+    })
+    .slice(0, TOOL_DEFINITION_CHANGES_LIMIT);
   if (open.length) {
     const list = open
       .map(
         (c) =>
-          `tool "${c.tool}" on target ${c.target} changed its definition (sha256 ${c.sha256}, reported by pod ${c.pod})`,
+          `tool ${JSON.stringify(c.tool)} on target ${c.target} changed its definition (sha256 ${c.sha256}, reported by pod ${c.pod})`,
       )
       .join('; ');
     return {

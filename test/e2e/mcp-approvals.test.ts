@@ -471,7 +471,8 @@ describe('MCP targets on the API server: approvals by kubectl patch, rug pulls o
     for (const [body, why] of [
       [{ toolDefinition: { target: 'nope', tool: 't', sha256: fp } }, /no MCP target nope/],
       [{ toolDefinition: { target: 'weather', tool: 't', sha256: 'A'.repeat(64) } }, /64 lowercase hex/],
-      [{ toolDefinition: { target: 'weather', tool: 't\nx', sha256: fp } }, /printable/],
+      // A tool's name is kept as its server gives it (control characters too), up to acceptedTools' 256.
+      [{ toolDefinition: { target: 'weather', tool: 't'.repeat(257), sha256: fp } }, /at most 256/],
       [{ toolDefinition: { target: 'weather', tool: 't', sha256: fp, pod: 'other' } }, /unknown fields/],
       [
         { reason: 'PolicyUnavailable', toolDefinition: { target: 'weather', tool: 't', sha256: fp } },

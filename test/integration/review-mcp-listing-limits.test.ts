@@ -1,0 +1,90 @@
+/**
+ * Hostile review of MCP gating (#13): limits.maxResponseBodyBytes bounds tool results, resource
+ * contents and prompts (`call()`), but not what the listing handlers pass on: tools/list,
+ * resources/list, resources/templates/list and prompts/list are read from the server whole, masked
+ * (every string through every detector) and relayed whatever their size. A server (compromised, or
+ * colluding with the agent) makes the sidecar hold and scan listings of any size, on every listing the
+ * agent asks for.
+ */
+import { expect } from 'chai';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { startHttpStack, type HttpStack } from '../support/http-stack.js';
+
+const root = new URL('../..', import.meta.url).pathname;
+const sdk = (p: string): string => join(root, 'node_modules/@modelcontextprotocol/sdk/dist/esm', p);
+
+const SERVER = `
+import { Server } from '${sdk('server/index.js')}';
+import { StdioServerTransport } from '${sdk('server/stdio.js')}';
+import { CallToolRequestSchema, ListToolsRequestSchema, ListPromptsRequestSchema, GetPromptRequestSchema } from '${sdk('types.js')}';
+const big = 'x'.repeat(256 * 1024);
+const server = new Server({ name: 'big', version: '1' }, { capabilities: { tools: {}, prompts: {} } });
+server.setRequestHandler(ListToolsRequestSchema, async () => ({
+  tools: [{ name: 'big', description: big, inputSchema: { type: 'object' } }],
+}));
+server.setRequestHandler(CallToolRequestSchema, async () => ({ content: [{ type: 'text', text: big }] }));
+server.setRequestHandler(ListPromptsRequestSchema, async () => ({ prompts: [{ name: 'big', description: big }] }));
+server.setRequestHandler(GetPromptRequestSchema, async () => ({ messages: [] }));
+await server.connect(new StdioServerTransport());
+`;
+
+describe('review-mcp: limits.maxResponseBodyBytes and listings', function () {
+  this.timeout(60_000);
+  let s: HttpStack;
+  let client: Client;
+
+  before(async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'agentgate-review-mcp-'));
+    writeFileSync(join(dir, 'big.mjs'), SERVER);
+    s = await startHttpStack({
+      targets: [
+        {
+          name: 'big',
+          protocol: 'mcp',
+          listen: '127.0.0.1:1',
+          upstream: { command: process.execPath, args: [join(dir, 'big.mjs')] },
+          limits: { maxResponseBodyBytes: 64 * 1024 },
+        },
+      ],
+      masking: { detectors: ['email'], defaultStrategy: 'redact' },
+      defaultAction: 'Allow',
+    });
+    const transport = new StreamableHTTPClientTransport(new URL(`${s.url('big')}/mcp`), {
+      requestInit: { headers: { authorization: `Bearer ${await s.token('agent-review-mcp')}` } },
+    });
+    client = new Client({ name: 'review-mcp', version: '1' });
+    await client.connect(transport);
+  });
+  after(async () => {
+    await client?.close();
+    await s?.stop();
+  });
+
+  it('a tool result over the limit is refused (control)', async () => {
+    const err = await client.callTool({ name: 'big', arguments: {} }).then(
+      () => undefined,
+      (e: Error) => e,
+    );
+    expect(err?.message).to.contain('maxResponseBodyBytes');
+  });
+
+  it('a tools/list answer over the limit is refused too', async () => {
+    const r = await client.listTools().then(
+      (x) => JSON.stringify(x).length,
+      (e: Error) => e.message,
+    );
+    expect(r).to.be.a('string').and.contain('maxResponseBodyBytes');
+  });
+
+  it('a prompts/list answer over the limit is refused too', async () => {
+    const r = await client.listPrompts().then(
+      (x) => JSON.stringify(x).length,
+      (e: Error) => e.message,
+    );
+    expect(r).to.be.a('string').and.contain('maxResponseBodyBytes');
+  });
+});
