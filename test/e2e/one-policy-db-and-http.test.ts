@@ -682,8 +682,18 @@ describe('one policy guards a database and an HTTP API: injected sidecar on the 
     expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).to.equal(200);
     const m = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
     expect(m).to.match(/agentgate_proxy_statements_total\{target="billing-db",decision="Deny",enforced="true"\} 1/);
-    expect(m).to.match(/agentgate_proxy_statements_total\{target="crm",decision="Deny",enforced="true"\} 1/);
-    expect(m).to.match(/agentgate_proxy_statements_total\{target="crm",decision="Allow",enforced="false"\} 1/);
+    // HTTP requests have their own counter, by method; none is counted as a statement. The POST ran under
+    // its approval: RequireApproval, not enforced.
+    expect(m).to.match(
+      /agentgate_proxy_http_requests_total\{target="crm",method="DELETE",decision="Deny",enforced="true"\} 1/,
+    );
+    expect(m).to.match(
+      /agentgate_proxy_http_requests_total\{target="crm",method="POST",decision="RequireApproval",enforced="false"\} 1/,
+    );
+    expect(m).to.match(
+      /agentgate_proxy_http_requests_total\{target="crm",method="GET",decision="Allow",enforced="false"\} 1/,
+    );
+    expect(m).to.not.match(/agentgate_proxy_statements_total\{target="crm"/);
   });
 
   it('a policy change applied with kubectl reaches both protocols of the running sidecar', async () => {
