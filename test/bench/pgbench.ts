@@ -4,8 +4,11 @@
  * (identity, classification, policy with detectors and a column rule, audit to a file, session recordings,
  * metrics), agentgate running as its own process exactly as `agentgate proxy` does. Rounds are interleaved
  * (direct, pgbouncer, agentgate, again in a rotated order), so load from elsewhere on the machine hits all
- * three alike; medians of the rounds are printed. Prints, with no thresholds:
+ * three alike; medians of the rounds are printed. A bare Node TCP relay runs beside them (test/bench/syscalls.ts):
+ * the floor any Node proxy pays, before parsing or auditing anything. Prints, with no thresholds:
  *
+ *  - syscalls per statement at one client (strace), by kind and destination: server socket, agent socket,
+ *    audit file, recordings, wake-ups;
  *  - added latency per statement at one client, simple and extended (-M prepared) protocol, vs direct;
  *  - TPS ratios to direct at 8 clients;
  *  - a scaling table: TPS and RSS at 1, 8, 32, 100 clients for direct, pgbouncer and agentgate;
@@ -30,7 +33,7 @@ import { freePort } from '../../proxy/local/embedded-postgres.js';
 import { AGENT_DB_PASSWORD, startLocalStack } from '../../proxy/local/stack.js';
 import { compileApp, IMAGE_ENV } from '../../scripts/image/rootfs.js';
 import { maskingBench } from './masking.js';
-import { syscallsSection } from './syscalls.js';
+import { nodeRelay, syscallsSection } from './syscalls.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -394,6 +397,10 @@ async function main(): Promise<void> {
     } else {
       console.log('pgbouncer not installed (apt-get install pgbouncer): its column is skipped');
     }
+    // What Node itself costs a proxy: a bare relay of the bytes, no parsing, no audit.
+    const relay = await nodeRelay(stack.postgres.port);
+    children.push(relay.child);
+    endpoints.push({ name: 'node relay', port: relay.port, password: AGENT_DB_PASSWORD, pid: relay.child.pid! });
     const agentgate: Endpoint = {
       name: 'agentgate',
       port: proxyPort,
@@ -419,7 +426,6 @@ async function main(): Promise<void> {
             endpoints
               .filter((e) => e.pid)
               .map((e) => ({ name: e.name, pid: e.pid!, listenPort: e.port, serverPort: stack.postgres.port, password: e.password })),
-            AGENT_DB_PASSWORD,
           ),
       ],
       ['sessions', () => sessionsSection(agentgate, 100)],

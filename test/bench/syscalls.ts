@@ -100,7 +100,7 @@ export async function syscallsPerStatement(t: SyscallTarget, mode: Mode, n = 400
 
 /**
  * The floor of any Node proxy: a bare TCP relay (each chunk read from one socket written to the other),
- * in its own process, for comparison with agentgate's counts.
+ * in its own process, for comparison with agentgate's syscalls and CPU.
  */
 export async function nodeRelay(serverPort: number): Promise<{ child: ChildProcess; port: number }> {
   const code = `
@@ -123,26 +123,11 @@ export async function nodeRelay(serverPort: number): Promise<{ child: ChildProce
   return { child, port };
 }
 
-export async function syscallsSection(targets: SyscallTarget[], dbPassword: string): Promise<void> {
+export async function syscallsSection(targets: SyscallTarget[]): Promise<void> {
   if (!straceAvailable()) {
     console.log('\n== syscalls per statement: strace is not installed, skipped');
     return;
   }
-  const serverPort = targets[0]!.serverPort;
-  const relay = await nodeRelay(serverPort);
-  targets = [
-    ...targets.slice(0, -1),
-    { name: 'node relay', pid: relay.child.pid!, listenPort: relay.port, serverPort, password: dbPassword },
-    ...targets.slice(-1),
-  ];
-  try {
-    await countAll(targets);
-  } finally {
-    relay.child.kill('SIGTERM');
-  }
-}
-
-async function countAll(targets: SyscallTarget[]): Promise<void> {
   console.log('\n== syscalls per statement, 1 client (strace -f over pgbench -S -t N and -t 8N; the difference / 7N)');
   for (const mode of ['simple', 'prepared'] as const) {
     const results = [];
