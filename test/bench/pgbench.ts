@@ -425,7 +425,13 @@ async function main(): Promise<void> {
           syscallsSection(
             endpoints
               .filter((e) => e.pid)
-              .map((e) => ({ name: e.name, pid: e.pid!, listenPort: e.port, serverPort: stack.postgres.port, password: e.password })),
+              .map((e) => ({
+                name: e.name,
+                pid: e.pid!,
+                listenPort: e.port,
+                serverPort: stack.postgres.port,
+                password: e.password,
+              })),
           ),
       ],
       ['sessions', () => sessionsSection(agentgate, 100)],

@@ -47,7 +47,13 @@ function classify(trace: string, t: SyscallTarget): Map<string, number> {
     if (line.includes(' resumed>')) continue;
     const call = m[1]!;
     if (!TRACED.includes(call)) continue;
-    const dir = /^(write|writev|pwrite64|sendmsg|sendto)$/.test(call) ? 'write' : /^(read|readv|recv)/.test(call) ? 'read' : call.startsWith('epoll') ? 'epoll_wait' : call;
+    const dir = /^(write|writev|pwrite64|sendmsg|sendto)$/.test(call)
+      ? 'write'
+      : /^(read|readv|recv)/.test(call)
+        ? 'read'
+        : call.startsWith('epoll')
+          ? 'epoll_wait'
+          : call;
     if (dir !== 'write' && dir !== 'read') {
       const thread = Number(/^(\d+)/.exec(line)![1]) === t.pid ? 'main thread' : 'other threads';
       const idle = dir === 'epoll_wait' && / = 0$/.test(line) ? ', returned nothing' : '';
@@ -61,7 +67,8 @@ function classify(trace: string, t: SyscallTarget): Map<string, number> {
     else if (tcp && Number(tcp[2]) === t.serverPort) where = 'server socket';
     else if (fd.endsWith('audit.log')) where = 'audit file';
     else if (fd.endsWith('.jsonl')) where = 'recordings';
-    else if (fd.startsWith('anon_inode:[eventfd]') || fd.startsWith('anon_inode:[eventpoll]')) where = 'eventfd (thread wake-up)';
+    else if (fd.startsWith('anon_inode:[eventfd]') || fd.startsWith('anon_inode:[eventpoll]'))
+      where = 'eventfd (thread wake-up)';
     else if (fd.startsWith('pipe:')) where = 'pipe';
     else where = fd.replace(/[0-9]+/g, '#') || 'other';
     add(`${dir} ${where}`);
@@ -72,13 +79,33 @@ function classify(trace: string, t: SyscallTarget): Map<string, number> {
 async function tracedRun(t: SyscallTarget, mode: Mode, transactions: number): Promise<Map<string, number>> {
   const out = `/tmp/agentgate-strace-${process.pid}-${t.name}.txt`;
   rmSync(out, { force: true });
-  const strace = spawn('strace', ['-f', '-qq', '-yy', '-s', '0', '-e', `trace=${TRACED.join(',')}`, '-o', out, '-p', String(t.pid)], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const strace = spawn(
+    'strace',
+    ['-f', '-qq', '-yy', '-s', '0', '-e', `trace=${TRACED.join(',')}`, '-o', out, '-p', String(t.pid)],
+    {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
   await new Promise((r) => setTimeout(r, 1000));
   const run = spawnSync(
     'pgbench',
-    ['-n', '-S', '-M', mode, '-c', '1', '-t', String(transactions), '-h', '127.0.0.1', '-p', String(t.listenPort), '-U', 'agent', 'billing'],
+    [
+      '-n',
+      '-S',
+      '-M',
+      mode,
+      '-c',
+      '1',
+      '-t',
+      String(transactions),
+      '-h',
+      '127.0.0.1',
+      '-p',
+      String(t.listenPort),
+      '-U',
+      'agent',
+      'billing',
+    ],
     { env: { ...process.env, PGPASSWORD: t.password }, encoding: 'utf8' },
   );
   await new Promise((r) => setTimeout(r, 500));
@@ -133,8 +160,9 @@ export async function syscallsSection(targets: SyscallTarget[]): Promise<void> {
     const results = [];
     for (const t of targets) results.push([t.name, await syscallsPerStatement(t, mode)] as const);
     const keys = [...new Set(results.flatMap(([, c]) => [...c.keys()]))].sort();
-    console.log(`-M ${mode}\n| syscall | ${results.map(([n]) => n).join(' | ')} |\n|---|${results.map(() => '---:').join('|')}|`);
-    for (const k of keys)
-      console.log(`| ${k} | ${results.map(([, c]) => (c.get(k) ?? 0).toFixed(2)).join(' | ')} |`);
+    console.log(
+      `-M ${mode}\n| syscall | ${results.map(([n]) => n).join(' | ')} |\n|---|${results.map(() => '---:').join('|')}|`,
+    );
+    for (const k of keys) console.log(`| ${k} | ${results.map(([, c]) => (c.get(k) ?? 0).toFixed(2)).join(' | ')} |`);
   }
 }

@@ -93,7 +93,11 @@ describe('perf (issue #14): one write per direction per round trip, one audit wr
   it('extended protocol: a named prepared statement executed again and again', async () => {
     const c = await perStatement(async (client, n) => {
       for (let i = 0; i < n; i++)
-        await client.query({ name: 'by-id', text: 'SELECT id, email FROM customers WHERE id = $1', values: [(i % 50) + 1] });
+        await client.query({
+          name: 'by-id',
+          text: 'SELECT id, email FROM customers WHERE id = $1',
+          values: [(i % 50) + 1],
+        });
     }, 60);
     expectOneEach(c);
   });
