@@ -21,6 +21,8 @@ import { dirname, join, relative } from 'node:path';
 import { nodeTarball } from './node-binary.js';
 import { isRuntimeIrrelevant, productionPackages } from './prod-deps.js';
 import { sharedLibs } from './shared-libs.js';
+import { STANDALONE_VALIDATOR, standaloneValidatorCode } from '../../shared/contract/policy-schema-validator.js';
+import { policyJsonSchema } from '../../shared/contract/validate-policy.js';
 
 export const APP_DIR = '/app';
 export const NODE_PATH = '/usr/local/bin/node';
@@ -104,6 +106,8 @@ export function compileApp(repo: string, app: string, appVersion: string, nodePa
     }
   }
   cpSync(join(repo, 'crds'), join(app, 'crds'), { recursive: true });
+  // The policy validator generated now, from the CRD just copied: ajv is then never loaded at run time.
+  writeFileSync(join(app, 'shared/contract', STANDALONE_VALIDATOR), standaloneValidatorCode(policyJsonSchema()));
   writeFileSync(
     join(app, 'package.json'),
     `${JSON.stringify({ name: 'agentgate', version: appVersion, private: true, type: 'module', license: 'Apache-2.0' }, null, 2)}\n`,

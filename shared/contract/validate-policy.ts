@@ -3,11 +3,12 @@
  * openAPIV3Schema (one schema, two readers: the API server and this validator); semantic checks are the
  * ones the schema cannot express (the CRD's CEL rules, uniqueness, RE2 patterns that must compile).
  */
-import { Ajv, type ErrorObject } from 'ajv';
+import type { ErrorObject } from 'ajv';
 import { readFileSync } from 'node:fs';
 import { RE2JS } from 're2js';
 import { parse as parseYaml } from 'yaml';
 import { targetEnvErrors } from './agent-env.js';
+import { loadSchemaValidator, type SchemaValidator } from './policy-schema-validator.js';
 import { samlTriggerErrors, triggeredByRuleErrors } from './saml-trigger.js';
 import { forwardProxyListens, httpTargetErrors, httpWhenErrors, postgresTargetErrors } from './validate-http.js';
 import { mcpTargetErrors, mcpWhenErrors } from './validate-mcp.js';
@@ -64,11 +65,9 @@ export function policyJsonSchema(): Schema {
   return convert(schema, '');
 }
 
-let compiled: ReturnType<Ajv['compile']> | undefined;
-function structural(): ReturnType<Ajv['compile']> {
-  compiled ??= new Ajv({ allErrors: true, strict: false, useDefaults: true, validateFormats: false }).compile(
-    policyJsonSchema(),
-  );
+let compiled: SchemaValidator | undefined;
+function structural(): SchemaValidator {
+  compiled ??= loadSchemaValidator(policyJsonSchema);
   return compiled;
 }
 

@@ -4,8 +4,11 @@
  * (identity, classification, policy with detectors and a column rule, audit to a file, session recordings,
  * metrics), agentgate running as its own process exactly as `agentgate proxy` does. Rounds are interleaved
  * (direct, pgbouncer, agentgate, again in a rotated order), so load from elsewhere on the machine hits all
- * three alike; medians of the rounds are printed. Prints, with no thresholds:
+ * three alike; medians of the rounds are printed. A bare Node TCP relay runs beside them (test/bench/syscalls.ts):
+ * the floor any Node proxy pays, before parsing or auditing anything. Prints, with no thresholds:
  *
+ *  - syscalls per statement at one client (strace), by kind and destination: server socket, agent socket,
+ *    audit file, recordings, wake-ups;
  *  - added latency per statement at one client, simple and extended (-M prepared) protocol, vs direct;
  *  - TPS ratios to direct at 8 clients;
  *  - a scaling table: TPS and RSS at 1, 8, 32, 100 clients for direct, pgbouncer and agentgate;
@@ -13,7 +16,7 @@
  *  - a masking micro-benchmark (µs per DataRow: nothing to mask, every value a card number).
  *
  * BENCH_SECONDS (per pgbench run, default 3), BENCH_ROUNDS (default 3), BENCH_SCALE (pgbench -s, default 10),
- * BENCH_SCALING (client counts, default 1,8,32,100), BENCH_ONLY (any of latency,tps8,scaling,sessions,masking),
+ * BENCH_SCALING (client counts, default 1,8,32,100), BENCH_ONLY (any of syscalls,latency,tps8,scaling,sessions,masking),
  * BENCH_NO_RECORDINGS=1 (agentgate without session recordings), BENCH_PROXY_NODE_ARGS (extra node flags for
  * the proxy process, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof": the profile is written when the bench ends),
  * BENCH_HOLD_SECONDS (keep the proxy running this long after the load, e.g. to take a heap snapshot of it with
@@ -30,12 +33,13 @@ import { freePort } from '../../proxy/local/embedded-postgres.js';
 import { AGENT_DB_PASSWORD, startLocalStack } from '../../proxy/local/stack.js';
 import { compileApp, IMAGE_ENV } from '../../scripts/image/rootfs.js';
 import { maskingBench } from './masking.js';
+import { nodeRelay, syscallsSection } from './syscalls.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SCALE = Number(process.env.BENCH_SCALE ?? 10);
 const SCALING = (process.env.BENCH_SCALING ?? '1,8,32,100').split(',').map(Number);
-const ONLY = new Set((process.env.BENCH_ONLY ?? 'latency,tps8,scaling,sessions,masking').split(','));
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'syscalls,latency,tps8,scaling,sessions,masking').split(','));
 const HOLD_SECONDS = Number(process.env.BENCH_HOLD_SECONDS ?? 0);
 const MAX_CLIENTS = Math.max(100, ...SCALING);
 
@@ -57,6 +61,8 @@ interface Run {
   rssMiB?: number;
   /** CPU time (user + system, all threads) of the endpoint's process per statement, in µs: robust to other load on the machine. */
   cpuUs?: number;
+  /** The system (kernel) part of cpuUs: the syscalls, and the loopback network stack they run. */
+  sysUs?: number;
 }
 
 async function pgbench(e: Endpoint, mode: Mode, clients: number): Promise<Run> {
@@ -89,6 +95,7 @@ async function pgbench(e: Endpoint, mode: Mode, clients: number): Promise<Run> {
   child.stderr.on('data', (d: Buffer) => (err += d.toString()));
   let rss = e.pid ? rssMiB(e.pid) : undefined;
   const cpu0 = e.pid ? cpuSeconds(e.pid) : 0;
+  const sys0 = e.pid ? cpuSeconds(e.pid, 'sys') : 0;
   const sampler = setInterval(() => {
     if (e.pid) rss = Math.max(rss ?? 0, rssMiB(e.pid));
   }, 250);
@@ -99,11 +106,13 @@ async function pgbench(e: Endpoint, mode: Mode, clients: number): Promise<Run> {
   const count = /number of transactions actually processed: (\d+)/.exec(out);
   if (!tps || !lat || !count) throw new Error(`pgbench against ${e.name} failed:\n${out}\n${err}`);
   const cpu = e.pid ? ((cpuSeconds(e.pid) - cpu0) * 1e6) / Number(count[1]) : undefined;
+  const sys = e.pid ? ((cpuSeconds(e.pid, 'sys') - sys0) * 1e6) / Number(count[1]) : undefined;
   return {
     tps: Number(tps[1]),
     latencyUs: Number(lat[1]) * 1000,
     ...(rss !== undefined ? { rssMiB: rss } : {}),
     ...(cpu !== undefined ? { cpuUs: cpu } : {}),
+    ...(sys !== undefined ? { sysUs: sys } : {}),
   };
 }
 
@@ -132,12 +141,12 @@ async function interleaved(
 
 const TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
 
-/** utime + stime of a process (all its threads), in seconds. */
-function cpuSeconds(pid: number): number {
+/** utime + stime of a process (all its threads), or stime alone, in seconds. */
+function cpuSeconds(pid: number, part: 'all' | 'sys' = 'all'): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8')
     .replace(/^.*\) /, '')
     .split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / TICKS;
+  return ((part === 'all' ? Number(fields[11]) : 0) + Number(fields[12])) / TICKS;
 }
 
 function rssMiB(pid: number): number {
@@ -239,7 +248,7 @@ async function latencySection(endpoints: Endpoint[]): Promise<void> {
     console.log(`-M ${mode.padEnd(8)} direct ${direct.toFixed(0)} µs/statement`);
     for (const e of endpoints.slice(1))
       console.log(
-        `  ${e.name.padEnd(10)} +${added(e.name)!.toFixed(0)} µs   (${runs.get(e.name)!.latencyUs.toFixed(0)} µs; its process's CPU ${runs.get(e.name)!.cpuUs!.toFixed(0)} µs/statement)`,
+        `  ${e.name.padEnd(10)} +${added(e.name)!.toFixed(0)} µs   (${runs.get(e.name)!.latencyUs.toFixed(0)} µs; its process's CPU ${runs.get(e.name)!.cpuUs!.toFixed(0)} µs/statement, ${runs.get(e.name)!.sysUs!.toFixed(0)} of it in the kernel)`,
       );
     const b = added('pgbouncer');
     if (b !== undefined)
@@ -388,6 +397,10 @@ async function main(): Promise<void> {
     } else {
       console.log('pgbouncer not installed (apt-get install pgbouncer): its column is skipped');
     }
+    // What Node itself costs a proxy: a bare relay of the bytes, no parsing, no audit.
+    const relay = await nodeRelay(stack.postgres.port);
+    children.push(relay.child);
+    endpoints.push({ name: 'node relay', port: relay.port, password: AGENT_DB_PASSWORD, pid: relay.child.pid! });
     const agentgate: Endpoint = {
       name: 'agentgate',
       port: proxyPort,
@@ -406,6 +419,21 @@ async function main(): Promise<void> {
       console.log(`agentgate memory ${after}: ${await memoryLine(healthPort, proxy.pid!)}`);
     await memory('idle after start');
     const sections: [string, () => Promise<void>][] = [
+      [
+        'syscalls',
+        () =>
+          syscallsSection(
+            endpoints
+              .filter((e) => e.pid)
+              .map((e) => ({
+                name: e.name,
+                pid: e.pid!,
+                listenPort: e.port,
+                serverPort: stack.postgres.port,
+                password: e.password,
+              })),
+          ),
+      ],
       ['sessions', () => sessionsSection(agentgate, 100)],
       ['latency', () => latencySection(endpoints)],
       ['tps8', () => tps8Section(endpoints)],
