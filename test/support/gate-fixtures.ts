@@ -9,12 +9,14 @@ import { join } from 'node:path';
 import type { ApprovalBroker } from '../../proxy/approvals/broker.js';
 import { AuditLog, type ScopedAudit } from '../../proxy/audit/audit-log.js';
 import type { AuditFields } from '../../proxy/audit/record.js';
+import { Gate } from '../../proxy/gate/gate.js';
 import type { SqlOperation } from '../../proxy/gate/sql-request.js';
 import type { GateRequest as DirectHttpRequest } from '../../proxy/http/gate-port.js';
 import { buildFacts } from '../../proxy/http/request-facts.js';
 import type { Principal } from '../../proxy/identity/verify.js';
-import type { McpGateRequest } from '../../proxy/mcp/gate.js';
+import { McpGate, type McpGateRequest } from '../../proxy/mcp/gate.js';
 import { callFacts } from '../../proxy/mcp/mcp-facts.js';
+import { ProxyMetrics } from '../../proxy/observability/metrics.js';
 import { compilePolicy, type PolicyRuntime } from '../../proxy/policy/runtime.js';
 import { explainSql } from '../../proxy/sql/explain.js';
 import type { CatalogSnapshot } from '../../proxy/sql/catalog.js';
@@ -157,16 +159,19 @@ export function mcpCall(
   };
 }
 
-/** A JSON POST to `path` on the HTTP target by the agent. */
-export function httpPost(path: string, body: string, more: Partial<DirectHttpRequest> = {}): DirectHttpRequest {
+/** An MCP gate over a gate with real metrics under `rt`; `call` sends a tools/call through it. */
+export function meteredMcpGate(rt: PolicyRuntime, audit: AuditLog) {
+  const metrics = new ProxyMetrics();
+  const gate = new McpGate(new Gate({ runtime: () => rt, audit, metrics }));
+  const call = (tool: string, args: Record<string, unknown> = {}) => gate.decide(mcpCall(tool, args));
+  return { gate, metrics, call };
+}
+
+/** A POST to `path` on the HTTP target by the agent: a JSON `body`, or none at all. */
+export function httpPost(path: string, body?: string, more: Partial<DirectHttpRequest> = {}): DirectHttpRequest {
+  const headers = body === undefined ? {} : { 'content-type': ['application/json'] };
   return {
-    facts: buildFacts(
-      httpTarget.name,
-      'POST',
-      parseRequestPath(path),
-      { 'content-type': ['application/json'] },
-      Buffer.from(body),
-    ),
+    facts: buildFacts(httpTarget.name, 'POST', parseRequestPath(path), headers, Buffer.from(body ?? '')),
     target: httpTarget,
     principal,
     sessionId: 's',

@@ -10,7 +10,6 @@ import { Gate } from '../../proxy/gate/gate.js';
 import { sqlRequest } from '../../proxy/gate/sql-request.js';
 import { settled } from '../../proxy/gate/verdict.js';
 import { McpGate } from '../../proxy/mcp/gate.js';
-import { ProxyMetrics } from '../../proxy/observability/metrics.js';
 import type { PolicyRuntime } from '../../proxy/policy/runtime.js';
 import type { PolicySpec } from '../../shared/contract/policy-types.js';
 import type { ApprovalRequest } from '../../shared/contract/approval-request.js';
@@ -19,6 +18,8 @@ import {
   mcpTarget as mcp,
   mcpCall,
   memoryAudit,
+  memoryAuditLog,
+  meteredMcpGate,
   ordersAndPayroll as catalog,
   policyRuntime,
   principal,
@@ -174,10 +175,8 @@ describe('gatefix: the whole request decided again after an approval wait', () =
 
   it('MCP metrics: a tool the server listed gets its label; a name nobody listed or named counts as _other', async () => {
     const rt = policy({ rules: [] });
-    const metrics = new ProxyMetrics();
-    const gate = new McpGate(new Gate({ runtime: () => rt, audit: memoryAudit() as never, metrics }));
+    const { gate, metrics, call } = meteredMcpGate(rt, memoryAuditLog());
     gate.toolsListed('files', ['list_dir']);
-    const call = (tool: string) => gate.decide(mcpCall(tool));
     await call('list_dir');
     await call('made_up');
     const m = await metrics.registry.metrics();
