@@ -10,7 +10,8 @@ import type { ApprovalBroker } from '../../proxy/approvals/broker.js';
 import { AuditLog, type ScopedAudit } from '../../proxy/audit/audit-log.js';
 import type { AuditFields } from '../../proxy/audit/record.js';
 import { Gate } from '../../proxy/gate/gate.js';
-import type { SqlOperation } from '../../proxy/gate/sql-request.js';
+import type { GateRequest } from '../../proxy/gate/request.js';
+import { sqlRequest, type SqlOperation, type SqlRequest } from '../../proxy/gate/sql-request.js';
 import type { GateRequest as DirectHttpRequest } from '../../proxy/http/gate-port.js';
 import { buildFacts } from '../../proxy/http/request-facts.js';
 import type { Principal } from '../../proxy/identity/verify.js';
@@ -126,6 +127,21 @@ export async function sqlOps(sql: string, catalog: CatalogSnapshot = ordersAndPa
   const r = await explainSql(sql, catalog);
   if (!r.ok) throw new Error(r.error);
   return r.statements.map((c) => ({ classification: c }));
+}
+
+/** A simple-protocol SQL request of `operations` on the db target, at the run stage, its session open. */
+export function sqlRun(operations: SqlOperation[], more: Partial<SqlRequest> = {}): GateRequest {
+  return sqlRequest({
+    target: dbTarget,
+    principal,
+    audit: memoryAudit(),
+    protocol: 'simple',
+    operations,
+    stage: 'run',
+    catalog: ordersAndPayroll,
+    closed: () => false,
+    ...more,
+  });
 }
 
 /** A broker that approves every request at once; `over` replaces any of its answers. */

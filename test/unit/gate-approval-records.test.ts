@@ -8,7 +8,6 @@ import type { AuditFields, AuditRecord } from '../../proxy/audit/record.js';
 import { deviationOf } from '../../proxy/audit/deviation-of.js';
 import { Gate } from '../../proxy/gate/gate.js';
 import { settled } from '../../proxy/gate/verdict.js';
-import { sqlRequest } from '../../proxy/gate/sql-request.js';
 import { DirectHttpGate } from '../../proxy/http/direct-gate.js';
 import { McpGate } from '../../proxy/mcp/gate.js';
 import { catalogWith } from '../support/caps-catalog.js';
@@ -19,8 +18,8 @@ import {
   mcpCall,
   mcpTarget,
   policyRuntime,
-  principal,
   sqlOps,
+  sqlRun,
 } from '../support/gate-fixtures.js';
 import { MemoryBroker } from '../support/memory-broker.js';
 
@@ -60,16 +59,7 @@ describe('gate: one approval path, one deviation per denied approval, for every 
   it('SQL: a statement whose approval was denied is refused; the refusal is recorded under the request, one deviation', async () => {
     const { records, broker, gate, scoped } = setup();
     const v = gate.check(
-      sqlRequest({
-        target: db,
-        principal,
-        audit: scoped({ target: 'db' }),
-        protocol: 'simple',
-        operations: await sqlOps('SELECT * FROM payroll', catalog),
-        stage: 'run',
-        catalog,
-        closed: () => false,
-      }),
+      sqlRun(await sqlOps('SELECT * FROM payroll', catalog), { audit: scoped({ target: 'db' }), catalog }),
     );
     const name = `apr-${broker.asks[0]!.command.sha256.slice(0, 8)}`; // asked before check() returned the hold
     void broker.settle(name, 'Denied');

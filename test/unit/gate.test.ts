@@ -19,6 +19,7 @@ import {
   policyDocument,
   principal,
   sqlOps,
+  sqlRun,
   stubBroker,
 } from '../support/gate-fixtures.js';
 
@@ -223,18 +224,7 @@ describe('gate12: the gate, request → verdict', () => {
     });
     const gate = new Gate({ runtime: () => rt, audit: { healthy: true } as never, approvals: broker });
     const audit = memoryAudit();
-    const v = gate.check(
-      sqlRequest({
-        target,
-        principal,
-        audit,
-        protocol: 'extended',
-        operations: await ops('SELECT * FROM payroll'),
-        stage: 'run',
-        catalog,
-        closed: () => false,
-      }),
-    );
+    const v = gate.check(sqlRun(await ops('SELECT * FROM payroll'), { audit, protocol: 'extended', catalog }));
     expect(await settled(v)).to.include({ kind: 'refuse', rule: 'payroll-closed' });
   });
 

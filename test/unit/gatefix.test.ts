@@ -7,7 +7,6 @@
 import { expect } from 'chai';
 import type { ApprovalBroker } from '../../proxy/approvals/broker.js';
 import { Gate } from '../../proxy/gate/gate.js';
-import { sqlRequest } from '../../proxy/gate/sql-request.js';
 import { settled } from '../../proxy/gate/verdict.js';
 import { McpGate } from '../../proxy/mcp/gate.js';
 import type { PolicyRuntime } from '../../proxy/policy/runtime.js';
@@ -20,10 +19,9 @@ import {
   memoryAudit,
   memoryAuditLog,
   meteredMcpGate,
-  ordersAndPayroll as catalog,
   policyRuntime,
-  principal,
   sqlOps as ops,
+  sqlRun,
 } from '../support/gate-fixtures.js';
 
 function policy(spec: Partial<PolicySpec>): PolicyRuntime {
@@ -64,18 +62,7 @@ describe('gatefix: the whole request decided again after an approval wait', () =
     );
     const gate = new Gate({ runtime: () => rt, audit: memoryAudit() as never, approvals: b });
     const audit = memoryAudit();
-    const v = gate.check(
-      sqlRequest({
-        target: db,
-        principal,
-        audit,
-        protocol: 'simple',
-        operations: await ops('SELECT * FROM payroll; DELETE FROM orders WHERE id = 1'),
-        stage: 'run',
-        catalog,
-        closed: () => false,
-      }),
-    );
+    const v = gate.check(sqlRun(await ops('SELECT * FROM payroll; DELETE FROM orders WHERE id = 1'), { audit }));
     expect(await settled(v)).to.include({ kind: 'refuse', rule: 'limits-single-statement-writes' });
     expect(seen.used, 'no grant spent on a refused query').to.equal(0);
   });
@@ -90,18 +77,7 @@ describe('gatefix: the whole request decided again after an approval wait', () =
     const { b, seen } = broker();
     const gate = new Gate({ runtime: () => rt, audit: memoryAudit() as never, approvals: b });
     const audit = memoryAudit();
-    const v = gate.check(
-      sqlRequest({
-        target: db,
-        principal,
-        audit,
-        protocol: 'simple',
-        operations: await ops('SELECT * FROM payroll; DELETE FROM orders WHERE id = 1'),
-        stage: 'run',
-        catalog,
-        closed: () => false,
-      }),
-    );
+    const v = gate.check(sqlRun(await ops('SELECT * FROM payroll; DELETE FROM orders WHERE id = 1'), { audit }));
     expect(v).to.include({ kind: 'refuse', rule: 'orders-approval' });
     expect((v as { reason: string }).reason).to.contain('one approval answers one rule');
     expect(seen.requests).to.equal(0);
@@ -119,18 +95,7 @@ describe('gatefix: the whole request decided again after an approval wait', () =
         })),
     );
     const gate = new Gate({ runtime: () => rt, audit: memoryAudit() as never, approvals: b });
-    const v = gate.check(
-      sqlRequest({
-        target: db,
-        principal,
-        audit: memoryAudit(),
-        protocol: 'simple',
-        operations: await ops('SELECT * FROM payroll; DELETE FROM orders WHERE id = 1'),
-        stage: 'run',
-        catalog,
-        closed: () => false,
-      }),
-    );
+    const v = gate.check(sqlRun(await ops('SELECT * FROM payroll; DELETE FROM orders WHERE id = 1')));
     expect(await settled(v)).to.include({ kind: 'refuse', rule: 'orders-approval' });
     expect(seen.used).to.equal(0);
   });
@@ -140,18 +105,7 @@ describe('gatefix: the whole request decided again after an approval wait', () =
     const { b, seen } = broker(undefined, 'apr-1');
     const gate = new Gate({ runtime: () => rt, audit: memoryAudit() as never, approvals: b });
     const audit = memoryAudit();
-    const v = gate.check(
-      sqlRequest({
-        target: db,
-        principal,
-        audit,
-        protocol: 'simple',
-        operations: await ops('SELECT * FROM payroll'),
-        stage: 'run',
-        catalog,
-        closed: () => true,
-      }),
-    );
+    const v = gate.check(sqlRun(await ops('SELECT * FROM payroll'), { audit, closed: () => true }));
     expect(await settled(v)).to.equal(undefined);
     expect(seen).to.include({ claims: 0, used: 0 });
     expect(audit.records.map((r) => r.event.action)).not.to.include('approval.grant-used');

@@ -8,17 +8,15 @@
  */
 import { expect } from 'chai';
 import { Gate } from '../../proxy/gate/gate.js';
-import { sqlRequest } from '../../proxy/gate/sql-request.js';
 import { settled } from '../../proxy/gate/verdict.js';
 import { compilePolicy } from '../../proxy/policy/runtime.js';
 import type { PolicySpec } from '../../shared/contract/policy-types.js';
 import {
   dbTarget as target,
   memoryAudit,
-  ordersAndPayroll as catalog,
   policyDocument,
-  principal,
   sqlOps as ops,
+  sqlRun,
   stubBroker,
 } from '../support/gate-fixtures.js';
 
@@ -43,18 +41,7 @@ describe('review-gate: decisions of a multi-operation request after an approval 
     });
     const gate = new Gate({ runtime: () => rt, audit: { healthy: true } as never, approvals: broker });
     const audit = memoryAudit();
-    const v = gate.check(
-      sqlRequest({
-        target,
-        principal,
-        audit,
-        protocol: 'simple',
-        operations: await ops('SELECT * FROM payroll; DELETE FROM orders WHERE id = 1'),
-        stage: 'run',
-        catalog,
-        closed: () => false,
-      }),
-    );
+    const v = gate.check(sqlRun(await ops('SELECT * FROM payroll; DELETE FROM orders WHERE id = 1'), { audit }));
     expect(v.kind).to.equal('hold');
     const out = await settled(v);
     const decided = audit.records.filter((r) => r.event.action === 'statement.decision');
