@@ -7,7 +7,7 @@ import type { ApprovalBroker } from '../../proxy/approvals/broker.js';
 import type { ApprovalRequest } from '../../shared/contract/approval-request.js';
 import { Gate } from '../../proxy/gate/gate.js';
 import type { GateRequest } from '../../proxy/gate/request.js';
-import { sqlRequest, type SqlOperation, type SqlRequest } from '../../proxy/gate/sql-request.js';
+import type { SqlOperation, SqlRequest } from '../../proxy/gate/sql-request.js';
 import { unparseable } from '../../proxy/gate/guards.js';
 import type { Verdict } from '../../proxy/gate/verdict.js';
 import { compilePolicy } from '../../proxy/policy/runtime.js';
@@ -17,7 +17,6 @@ import {
   dbTarget as target,
   memoryAudit,
   policyDocument,
-  principal,
   sqlOps,
   sqlRun,
   stubBroker,
@@ -56,17 +55,7 @@ function setup(spec: Partial<PolicySpec> = {}, approvals?: ApprovalBroker) {
   });
   const audit = memoryAudit();
   const request = (operations: SqlOperation[], more: Partial<SqlRequest> = {}): GateRequest =>
-    sqlRequest({
-      target,
-      principal,
-      audit,
-      protocol: 'simple',
-      operations,
-      stage: 'run',
-      catalog,
-      closed: () => false,
-      ...more,
-    });
+    sqlRun(operations, { audit, catalog, ...more });
   return { gate, audit, events, counted, request };
 }
 
