@@ -1,7 +1,8 @@
 /**
  * What the gate's unit tests share: one target per protocol, an agent, a policy with every required
- * field filled in, an audit log in memory, SQL operations as the parser extracts them, a stub approval
- * broker, and the requests the HTTP and MCP gates take.
+ * field filled in, an audit log in memory (or in a temporary file), SQL operations as the parser extracts
+ * them and a request running them, a stub approval broker, the requests the HTTP and MCP gates take, and
+ * an MCP gate with real metrics.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
