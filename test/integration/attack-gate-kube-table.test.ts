@@ -6,11 +6,9 @@
  * a list, a single object or a watch; an Accept that also takes plain JSON (kubectl's) gets that.
  */
 import { expect } from 'chai';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { ns, releaseTestCluster, testCluster, type TestCluster } from '../e2e/cluster.js';
+import { ns, testCluster, type TestCluster } from '../e2e/cluster.js';
 import { startHttpStack, type HttpStack } from '../support/http-stack.js';
+import { kubeSecretNamespace, readsIn, tearDownKube } from '../support/kube-secret-namespace.js';
 
 const SECRET_VALUE = 'gate-table-password-Zk8wQ3';
 const B64 = Buffer.from(SECRET_VALUE).toString('base64');
@@ -25,32 +23,7 @@ describe('gate: kube-apiserver Table output under field rules', function () {
 
   before(async () => {
     cluster = await testCluster();
-    const info = cluster.local;
-    if (!info) throw new Error('this test needs the local test control plane (its CA file and tokens)');
-    expect((await cluster.kubectl(['create', 'namespace', namespace])).code).to.equal(0);
-    expect(
-      (
-        await cluster.kubectl([
-          'create',
-          'secret',
-          'generic',
-          'db',
-          '-n',
-          namespace,
-          `--from-literal=password=${SECRET_VALUE}`,
-        ])
-      ).code,
-    ).to.equal(0);
-    const dir = mkdtempSync(join(tmpdir(), 'gate-table-'));
-    writeFileSync(join(dir, 'token'), `${info.tokens.admin}\n`);
-    const target = (name: string, port: number, maskFields?: unknown[]) => ({
-      name,
-      protocol: 'http',
-      listen: `127.0.0.1:${port}`,
-      upstream: { url: info.server, caFile: info.caFile, serverName: 'kubernetes' },
-      credentials: { passwordFile: join(dir, 'token'), scheme: 'bearer' },
-      ...(maskFields ? { maskFields } : {}),
-    });
+    const target = await kubeSecretNamespace(cluster, namespace, SECRET_VALUE, 'gate-table-');
     s = await startHttpStack({
       targets: [
         target('anchored', 1, [{ path: '$.data.*' }, { path: '$.items[*].data.*' }, { path: '$.object.data.*' }]),
@@ -58,22 +31,12 @@ describe('gate: kube-apiserver Table output under field rules', function () {
         target('detectors-only', 3),
       ],
       masking: { detectors: ['email'], defaultStrategy: 'redact' },
-      rules: [
-        {
-          name: 'reads',
-          when: { http: { methods: ['GET'], paths: [`/api/v1/namespaces/${namespace}/**`] } },
-          action: 'Allow',
-        },
-      ],
+      rules: [readsIn(namespace)],
     });
     token = await s.token('agent-table');
   });
 
-  after(async () => {
-    await s?.stop();
-    await cluster?.kubectl(['delete', 'namespace', namespace, '--wait=false']);
-    await releaseTestCluster();
-  });
+  after(() => tearDownKube(s, cluster, namespace));
 
   const get = async (target: string, path: string, accept: string) => {
     const r = await fetch(`${s.url(target)}${path}`, { headers: { authorization: `Bearer ${token}`, accept } });

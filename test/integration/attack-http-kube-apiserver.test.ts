@@ -4,11 +4,9 @@
  * the data the field rules mask never reaches it in clear.
  */
 import { expect } from 'chai';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { ns, releaseTestCluster, testCluster, type TestCluster } from '../e2e/cluster.js';
+import { ns, testCluster, type TestCluster } from '../e2e/cluster.js';
 import { startHttpStack, type HttpStack } from '../support/http-stack.js';
+import { kubeSecretNamespace, readsIn, tearDownKube } from '../support/kube-secret-namespace.js';
 
 const SECRET_VALUE = 'rev12-db-password-Qm4tP7';
 const B64 = Buffer.from(SECRET_VALUE).toString('base64');
@@ -22,59 +20,18 @@ describe('rev12: kube-apiserver, response formats the agent asks for', function 
 
   before(async () => {
     cluster = await testCluster();
-    const info = cluster.local;
-    if (!info) throw new Error('this test needs the local test control plane (its CA file and tokens)');
-    expect((await cluster.kubectl(['create', 'namespace', namespace])).code).to.equal(0);
-    expect(
-      (
-        await cluster.kubectl([
-          'create',
-          'secret',
-          'generic',
-          'db',
-          '-n',
-          namespace,
-          `--from-literal=password=${SECRET_VALUE}`,
-        ])
-      ).code,
-    ).to.equal(0);
-    const dir = mkdtempSync(join(tmpdir(), 'rev12-kube-'));
-    writeFileSync(join(dir, 'token'), `${info.tokens.admin}\n`);
+    const target = await kubeSecretNamespace(cluster, namespace, SECRET_VALUE, 'rev12-kube-');
     s = await startHttpStack({
       targets: [
-        {
-          name: 'kube',
-          protocol: 'http',
-          listen: '127.0.0.1:1',
-          upstream: { url: info.server, caFile: info.caFile, serverName: 'kubernetes' },
-          credentials: { passwordFile: join(dir, 'token'), scheme: 'bearer' },
-          maskFields: [{ path: '$.data.*' }, { path: '$.items[*].data.*' }, { path: '$.object.data.*' }],
-        },
-        {
-          name: 'kube-keyed',
-          protocol: 'http',
-          listen: '127.0.0.1:2',
-          upstream: { url: info.server, caFile: info.caFile, serverName: 'kubernetes' },
-          credentials: { passwordFile: join(dir, 'token'), scheme: 'bearer' },
-          maskFields: [{ path: 'data' }],
-        },
+        target('kube', 1, [{ path: '$.data.*' }, { path: '$.items[*].data.*' }, { path: '$.object.data.*' }]),
+        target('kube-keyed', 2, [{ path: 'data' }]),
       ],
-      rules: [
-        {
-          name: 'reads',
-          when: { http: { methods: ['GET'], paths: [`/api/v1/namespaces/${namespace}/**`] } },
-          action: 'Allow',
-        },
-      ],
+      rules: [readsIn(namespace)],
     });
     token = await s.token('agent-ops');
   });
 
-  after(async () => {
-    await s?.stop();
-    await cluster?.kubectl(['delete', 'namespace', namespace, '--wait=false']);
-    await releaseTestCluster();
-  });
+  after(() => tearDownKube(s, cluster, namespace));
 
   const get = async (path: string, accept: string): Promise<{ status: number; text: string }> => {
     const r = await fetch(`${s.url('kube')}${path}`, { headers: { authorization: `Bearer ${token}`, accept } });

@@ -5,32 +5,25 @@
  * after approval runs; a different body is a different request.
  */
 import { expect } from 'chai';
-import http from 'node:http';
-import type net from 'node:net';
-import { approvalBinding, parseJsonBody } from '../../proxy/http/request-facts.js';
-import { parseRequestPath } from '../../shared/policy-language/path-template.js';
+import {
+  approvalSha as sha,
+  payTarget,
+  postRefund as post,
+  startRecordingUpstream,
+  type RecordingUpstream,
+} from '../support/http-approval-fixtures.js';
 import { startHttpStack, type HttpStack } from '../support/http-stack.js';
 import { MemoryBroker } from '../support/memory-broker.js';
 
-const sha = (method: string, path: string, body: string): string =>
-  approvalBinding(method, parseRequestPath(path), Buffer.from(body), parseJsonBody(Buffer.from(body)));
-
 describe('HTTP targets: RequireApproval', function () {
   this.timeout(30_000);
-  let upstream: http.Server;
+  let upstream: RecordingUpstream;
   const received: string[] = [];
   const start = async (mode: 'Hold' | 'Reject'): Promise<{ s: HttpStack; broker: MemoryBroker; token: string }> => {
     const broker = new MemoryBroker();
     const s = await startHttpStack(
       {
-        targets: [
-          {
-            name: 'pay',
-            protocol: 'http',
-            listen: '127.0.0.1:1',
-            upstream: { url: `http://127.0.0.1:${(upstream.address() as net.AddressInfo).port}` },
-          },
-        ],
+        targets: [payTarget(upstream.url)],
         masking: { detectors: ['email'], defaultStrategy: 'redact' },
         approval: { mode, approvers: { users: ['alice'] } } as never,
         rules: [
@@ -46,24 +39,7 @@ describe('HTTP targets: RequireApproval', function () {
     );
     return { s, broker, token: await s.token('agent-pay') };
   };
-  const post = (s: HttpStack, token: string, body: string): Promise<Response> =>
-    fetch(`${s.url('pay')}/refunds`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body,
-    });
-
-  before(async () => {
-    upstream = http.createServer((req, res) => {
-      let b = '';
-      req.on('data', (c) => (b += c));
-      req.on('end', () => {
-        received.push(b);
-        res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
-      });
-    });
-    await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', () => r()));
-  });
+  before(async () => (upstream = await startRecordingUpstream(received)));
   after(() => upstream.close());
 
   it('Hold: the request waits for the decision, bound to method + path + canonical body; approvers see the body masked', async () => {

@@ -7,10 +7,13 @@
  * SQL (PgSession.closed) and the flow's own agent-gone branch (gate-port.ts oneVerdict) handle this.
  */
 import { expect } from 'chai';
-import http from 'node:http';
-import type net from 'node:net';
-import { approvalBinding, parseJsonBody } from '../../proxy/http/request-facts.js';
-import { parseRequestPath } from '../../shared/policy-language/path-template.js';
+import {
+  approvalSha,
+  payTarget,
+  postRefund,
+  startRecordingUpstream,
+  type RecordingUpstream,
+} from '../support/http-approval-fixtures.js';
 import { startHttpStack } from '../support/http-stack.js';
 import { MemoryBroker } from '../support/memory-broker.js';
 
@@ -23,34 +26,17 @@ class CountingBroker extends MemoryBroker {
 
 describe('review-gate: an HTTP request held for approval whose agent went away', function () {
   this.timeout(30_000);
-  let upstream: http.Server;
+  let upstream: RecordingUpstream;
   const received: string[] = [];
 
-  before(async () => {
-    upstream = http.createServer((req, res) => {
-      let b = '';
-      req.on('data', (c) => (b += c));
-      req.on('end', () => {
-        received.push(b);
-        res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
-      });
-    });
-    await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', () => r()));
-  });
+  before(async () => (upstream = await startRecordingUpstream(received)));
   after(() => upstream.close());
 
   it('does not spend the one-shot grant nor record an execution under it', async () => {
     const broker = new CountingBroker();
     const s = await startHttpStack(
       {
-        targets: [
-          {
-            name: 'pay',
-            protocol: 'http',
-            listen: '127.0.0.1:1',
-            upstream: { url: `http://127.0.0.1:${(upstream.address() as net.AddressInfo).port}` },
-          },
-        ],
+        targets: [payTarget(upstream.url)],
         approval: { mode: 'Hold', approvers: { users: ['alice'] } } as never,
         rules: [
           { name: 'refunds', when: { http: { methods: ['POST'], paths: ['/refunds'] } }, action: 'RequireApproval' },
@@ -63,18 +49,8 @@ describe('review-gate: an HTTP request held for approval whose agent went away',
       const token = await s.token('agent-pay');
       const body = '{"amount":500}';
       const ac = new AbortController();
-      const pending = fetch(`${s.url('pay')}/refunds`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        body,
-        signal: ac.signal,
-      }).catch((e: Error) => e);
-      const sha = approvalBinding(
-        'POST',
-        parseRequestPath('/refunds'),
-        Buffer.from(body),
-        parseJsonBody(Buffer.from(body)),
-      );
+      const pending = postRefund(s, token, body, ac.signal).catch((e: Error) => e);
+      const sha = approvalSha('POST', '/refunds', body);
       while (broker.asks.length === 0) await new Promise((r) => setTimeout(r, 20));
       ac.abort(); // the agent goes away while the request is held
       await pending;

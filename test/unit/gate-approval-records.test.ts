@@ -8,49 +8,32 @@ import type { AuditFields, AuditRecord } from '../../proxy/audit/record.js';
 import { deviationOf } from '../../proxy/audit/deviation-of.js';
 import { Gate } from '../../proxy/gate/gate.js';
 import { settled } from '../../proxy/gate/verdict.js';
-import { sqlRequest } from '../../proxy/gate/sql-request.js';
 import { DirectHttpGate } from '../../proxy/http/direct-gate.js';
-import { buildFacts } from '../../proxy/http/request-facts.js';
-import type { Principal } from '../../proxy/identity/verify.js';
 import { McpGate } from '../../proxy/mcp/gate.js';
-import { callFacts } from '../../proxy/mcp/mcp-facts.js';
-import { compilePolicy } from '../../proxy/policy/runtime.js';
-import { explainSql } from '../../proxy/sql/explain.js';
-import type { AgentAccessPolicy, TargetSpec } from '../../shared/contract/policy-types.js';
-import { parseRequestPath } from '../../shared/policy-language/path-template.js';
 import { catalogWith } from '../support/caps-catalog.js';
+import {
+  dbTarget as db,
+  httpPost,
+  httpTarget,
+  mcpCall,
+  mcpTarget,
+  policyRuntime,
+  sqlOps,
+  sqlRun,
+} from '../support/gate-fixtures.js';
 import { MemoryBroker } from '../support/memory-broker.js';
 
-const db = {
-  name: 'db',
-  protocol: 'postgres',
-  listen: '127.0.0.1:1',
-  access: 'ReadWrite',
-  upstream: { host: 'h', port: 1, database: 'd', user: 'u', sslMode: 'disable' },
-  credentials: { passwordEnv: 'P' },
-} as TargetSpec;
-const api = { name: 'pay', protocol: 'http', listen: '127.0.0.1:2', upstream: { url: 'http://127.0.0.1:3' } };
-const files = { name: 'files', protocol: 'mcp', listen: '127.0.0.1:4', upstream: { command: 'x' } };
-const principal: Principal = { iss: 'https://issuer.example', sub: 'agent-1', iat: 0, exp: 2 ** 31, claims: {} };
 const catalog = catalogWith({ relations: [{ schema: 'public', name: 'payroll' }], searchPath: ['public'] });
 
-const rt = compilePolicy({
-  apiVersion: 'agentgate.dev/v1alpha1',
-  kind: 'AgentAccessPolicy',
-  metadata: { name: 'p', namespace: 'agents' },
-  spec: {
-    mode: 'Enforce',
-    defaultAction: 'Allow',
-    identity: { issuers: [], maxTokenLifetimeSeconds: 900 },
-    targets: [db, api, files],
-    rules: [
-      { name: 'payroll', when: { sql: { tables: ['payroll'] } }, action: 'RequireApproval' },
-      { name: 'refunds', when: { http: { methods: ['POST'] } }, action: 'RequireApproval' },
-      { name: 'mail', when: { mcp: { tools: ['send_*'] } }, action: 'RequireApproval' },
-    ],
-    approval: { mode: 'Hold', approvers: { users: ['bob'] } },
-  },
-} as unknown as AgentAccessPolicy);
+const rt = policyRuntime({
+  targets: [db, httpTarget, mcpTarget],
+  rules: [
+    { name: 'payroll', when: { sql: { tables: ['payroll'] } }, action: 'RequireApproval' },
+    { name: 'refunds', when: { http: { methods: ['POST'] } }, action: 'RequireApproval' },
+    { name: 'mail', when: { mcp: { tools: ['send_*'] } }, action: 'RequireApproval' },
+  ],
+  approval: { mode: 'Hold', approvers: { users: ['bob'] } },
+});
 
 function setup() {
   const records: AuditRecord[] = [];
@@ -75,19 +58,8 @@ const deviations = (records: AuditRecord[]) =>
 describe('gate: one approval path, one deviation per denied approval, for every protocol', () => {
   it('SQL: a statement whose approval was denied is refused; the refusal is recorded under the request, one deviation', async () => {
     const { records, broker, gate, scoped } = setup();
-    const r = await explainSql('SELECT * FROM payroll', catalog);
-    if (!r.ok) throw new Error(r.error);
     const v = gate.check(
-      sqlRequest({
-        target: db,
-        principal,
-        audit: scoped({ target: 'db' }),
-        protocol: 'simple',
-        operations: r.statements.map((c) => ({ classification: c })),
-        stage: 'run',
-        catalog,
-        closed: () => false,
-      }),
+      sqlRun(await sqlOps('SELECT * FROM payroll', catalog), { audit: scoped({ target: 'db' }), catalog }),
     );
     const name = `apr-${broker.asks[0]!.command.sha256.slice(0, 8)}`; // asked before check() returned the hold
     void broker.settle(name, 'Denied');
@@ -104,24 +76,8 @@ describe('gate: one approval path, one deviation per denied approval, for every 
       const { records, broker, gate } = setup();
       const pending =
         protocol === 'http'
-          ? new DirectHttpGate(gate).decide({
-              facts: buildFacts('pay', 'POST', parseRequestPath('/refunds'), {}, Buffer.from('')),
-              target: api as never,
-              principal,
-              sessionId: 's',
-              connectionId: 'c',
-              client: { address: '127.0.0.1' },
-            })
-          : new McpGate(gate).decide({
-              facts: callFacts('files', 'tools/call', { name: 'send_mail', arguments: { to: 'x' } }),
-              target: files as never,
-              principal,
-              sessionId: 's',
-              connectionId: 'c',
-              client: { address: '127.0.0.1' },
-              maskedArguments: '{}',
-              requestBytes: 2,
-            });
+          ? new DirectHttpGate(gate).decide(httpPost('/refunds'))
+          : new McpGate(gate).decide(mcpCall('send_mail', { to: 'x' }, { maskedArguments: '{}' }));
       while (!broker.asks.length) await new Promise((r) => setTimeout(r, 5));
       await broker.settle(`apr-${broker.asks[0]!.command.sha256.slice(0, 8)}`, 'Denied');
       const v = await pending;

@@ -10,21 +10,9 @@ import { pipeline } from 'node:stream/promises';
 import { withoutTables } from '../../proxy/http/accept-tables.js';
 import { JsonMasker } from '../../proxy/http/json-masker.js';
 import { bodyKind, JsonStreamMasker, LineMasker, Uninspectable } from '../../proxy/http/response-masker.js';
-import { compilePolicy } from '../../proxy/policy/runtime.js';
-import type { AgentAccessPolicy } from '../../shared/contract/policy-types.js';
+import { policyRuntime } from '../support/gate-fixtures.js';
 
-const masker = compilePolicy({
-  apiVersion: 'agentgate.dev/v1alpha1',
-  kind: 'AgentAccessPolicy',
-  metadata: { name: 'p', namespace: 'agents' },
-  spec: {
-    mode: 'Enforce',
-    defaultAction: 'Allow',
-    identity: { issuers: [], maxTokenLifetimeSeconds: 900 },
-    targets: [],
-    masking: { detectors: ['email'], defaultStrategy: 'redact' },
-  },
-} as unknown as AgentAccessPolicy).masker;
+const masker = policyRuntime({ masking: { detectors: ['email'], defaultStrategy: 'redact' } }).masker;
 
 const table = {
   kind: 'Table',

@@ -5,56 +5,19 @@
  * tool and the hash of its arguments.
  */
 import { expect } from 'chai';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { AuditLog } from '../../proxy/audit/audit-log.js';
+import { readFileSync } from 'node:fs';
 import { buildEvidence } from '../../proxy/audit/evidence.js';
 import { parseRecord } from '../../proxy/audit/record.js';
-import { Gate } from '../../proxy/gate/gate.js';
-import type { Principal } from '../../proxy/identity/verify.js';
-import { McpGate } from '../../proxy/mcp/gate.js';
 import { callFacts } from '../../proxy/mcp/mcp-facts.js';
-import { ProxyMetrics } from '../../proxy/observability/metrics.js';
-import { compilePolicy } from '../../proxy/policy/runtime.js';
-import type { AgentAccessPolicy, McpTargetSpec } from '../../shared/contract/policy-types.js';
-
-const mcp = {
-  name: 'files',
-  protocol: 'mcp',
-  listen: '127.0.0.1:3',
-  upstream: { command: 'mcp-server-filesystem', args: ['/data'] },
-} as unknown as McpTargetSpec;
-const principal: Principal = { iss: 'https://issuer.example', sub: 'agent-1', iat: 0, exp: 2 ** 31, claims: {} };
+import { fileAuditLog, mcpTarget as mcp, meteredMcpGate, policyRuntime } from '../support/gate-fixtures.js';
 
 function setup() {
-  const rt = compilePolicy({
-    apiVersion: 'agentgate.dev/v1alpha1',
-    kind: 'AgentAccessPolicy',
-    metadata: { name: 'p', namespace: 'agents' },
-    spec: {
-      mode: 'Enforce',
-      defaultAction: 'Allow',
-      identity: { issuers: [], maxTokenLifetimeSeconds: 900 },
-      targets: [mcp],
-      rules: [{ name: 'no-mail', when: { mcp: { tools: ['send_*'] } }, action: 'Deny' }],
-    },
-  } as unknown as AgentAccessPolicy);
-  const file = join(mkdtempSync(join(tmpdir(), 'agentgate-gate-')), 'audit.log');
-  const audit = new AuditLog({ file });
-  const metrics = new ProxyMetrics();
-  const gate = new McpGate(new Gate({ runtime: () => rt, audit, metrics }));
-  const call = (tool: string, args: Record<string, unknown> = {}) =>
-    gate.decide({
-      facts: callFacts('files', 'tools/call', { name: tool, arguments: args }),
-      target: mcp,
-      principal,
-      sessionId: 's',
-      connectionId: 'c',
-      client: { address: '127.0.0.1' },
-      maskedArguments: JSON.stringify(args),
-      requestBytes: 2,
-    });
+  const rt = policyRuntime({
+    targets: [mcp],
+    rules: [{ name: 'no-mail', when: { mcp: { tools: ['send_*'] } }, action: 'Deny' }],
+  });
+  const { audit, file } = fileAuditLog('agentgate-gate-');
+  const { gate, metrics, call } = meteredMcpGate(rt, audit);
   const records = () => {
     audit.flush();
     return readFileSync(file, 'utf8').trim().split('\n').map(parseRecord);

@@ -3,61 +3,34 @@
  * Decision, built-in guards, approvals and the decision record, each observable as values.
  */
 import { expect } from 'chai';
-import type { AuditFields } from '../../proxy/audit/record.js';
-import type { ScopedAudit } from '../../proxy/audit/audit-log.js';
 import type { ApprovalBroker } from '../../proxy/approvals/broker.js';
 import type { ApprovalRequest } from '../../shared/contract/approval-request.js';
 import { Gate } from '../../proxy/gate/gate.js';
 import type { GateRequest } from '../../proxy/gate/request.js';
-import { sqlRequest, type SqlOperation, type SqlRequest } from '../../proxy/gate/sql-request.js';
+import type { SqlOperation, SqlRequest } from '../../proxy/gate/sql-request.js';
 import { unparseable } from '../../proxy/gate/guards.js';
 import type { Verdict } from '../../proxy/gate/verdict.js';
-import type { Principal } from '../../proxy/identity/verify.js';
 import { compilePolicy } from '../../proxy/policy/runtime.js';
-import { explainSql } from '../../proxy/sql/explain.js';
 import { catalogWith } from '../support/caps-catalog.js';
-import type { AgentAccessPolicy, PolicySpec, TargetSpec } from '../../shared/contract/policy-types.js';
+import type { PolicySpec } from '../../shared/contract/policy-types.js';
+import {
+  dbTarget as target,
+  memoryAudit,
+  policyDocument,
+  sqlOps,
+  sqlRun,
+  stubBroker,
+} from '../support/gate-fixtures.js';
 
-const target: TargetSpec = {
-  name: 'db',
-  protocol: 'postgres',
-  listen: '127.0.0.1:1',
-  access: 'ReadWrite',
-  upstream: { host: 'h', port: 1, database: 'd', user: 'u', sslMode: 'disable' },
-  credentials: { passwordEnv: 'P' },
-};
-const principal: Principal = { iss: 'https://issuer.example', sub: 'agent-1', iat: 0, exp: 2 ** 31, claims: {} };
-
-function policy(over: Partial<PolicySpec> = {}): AgentAccessPolicy {
-  return {
-    apiVersion: 'agentgate.dev/v1alpha1',
-    kind: 'AgentAccessPolicy',
-    metadata: { name: 'p', namespace: 'agents' },
-    spec: {
-      mode: 'Enforce',
-      defaultAction: 'Allow',
-      identity: { issuers: [], maxTokenLifetimeSeconds: 900 },
-      targets: [target],
-      rules: [
-        { name: 'no-ddl', when: { sql: { effects: ['ddl'] } }, action: 'Deny', message: 'no DDL' },
-        { name: 'payroll', when: { sql: { tables: ['payroll'] } }, action: 'RequireApproval' },
-      ],
-      ...over,
-    },
-  } as AgentAccessPolicy;
-}
-
-/** An audit log in memory; `down` makes every write fail. */
-function memoryAudit(): ScopedAudit & { records: AuditFields[]; down: boolean } {
-  const records: AuditFields[] = [];
-  const audit = {
-    records,
-    down: false,
-    append: (f: AuditFields) => ({ seq: records.push(f), hash: '' }),
-    defer: (f: AuditFields) => ({ seq: records.push(f), hash: '' }),
-    tryAppend: (f: AuditFields) => (audit.down ? undefined : { seq: records.push(f), hash: '' }),
-  };
-  return audit as never;
+function policy(over: Partial<PolicySpec> = {}) {
+  return policyDocument({
+    targets: [target],
+    rules: [
+      { name: 'no-ddl', when: { sql: { effects: ['ddl'] } }, action: 'Deny', message: 'no DDL' },
+      { name: 'payroll', when: { sql: { tables: ['payroll'] } }, action: 'RequireApproval' },
+    ],
+    ...over,
+  });
 }
 
 /** Built-in functions and a table `orders` without triggers, rules or cascades (so its writes can be counted). */
@@ -67,11 +40,7 @@ const catalog = catalogWith({
   hiddenWrites: [],
 });
 
-async function ops(sql: string): Promise<SqlOperation[]> {
-  const r = await explainSql(sql, catalog);
-  if (!r.ok) throw new Error(r.error);
-  return r.statements.map((c) => ({ classification: c }));
-}
+const ops = (sql: string) => sqlOps(sql, catalog);
 
 function setup(spec: Partial<PolicySpec> = {}, approvals?: ApprovalBroker) {
   const rt = compilePolicy(policy(spec));
@@ -86,17 +55,7 @@ function setup(spec: Partial<PolicySpec> = {}, approvals?: ApprovalBroker) {
   });
   const audit = memoryAudit();
   const request = (operations: SqlOperation[], more: Partial<SqlRequest> = {}): GateRequest =>
-    sqlRequest({
-      target,
-      principal,
-      audit,
-      protocol: 'simple',
-      operations,
-      stage: 'run',
-      catalog,
-      closed: () => false,
-      ...more,
-    });
+    sqlRun(operations, { audit, catalog, ...more });
   return { gate, audit, events, counted, request };
 }
 
@@ -210,13 +169,10 @@ describe('gate12: the gate, request → verdict', () => {
       metadata: { name: 'req-1', namespace: 'agents' },
       spec: { decisions: [{ user: 'alice', decision: 'Approved', time: '' }] },
     } as unknown as ApprovalRequest;
-    const broker: ApprovalBroker = {
-      findGrant: () => undefined,
+    const broker = stubBroker({
       request: async (ask) => (asked.push(ask), { namespace: 'agents', name: 'req-1' }),
       waitFor: async () => ({ phase: 'Approved', request: request$ }),
-      claim: () => true,
-      markUsed: async () => undefined,
-    };
+    });
     const { gate, audit, events, request } = setup({}, broker);
     const v = gate.check(
       request(await ops('SELECT * FROM payroll'), {
@@ -246,8 +202,7 @@ describe('gate12: the gate, request → verdict', () => {
 
   it('a held operation is decided again when its approval arrives: a policy that now denies it wins', async () => {
     let rt = compilePolicy(policy());
-    const broker: ApprovalBroker = {
-      findGrant: () => undefined,
+    const broker = stubBroker({
       request: async () => ({ namespace: 'agents', name: 'req-2' }),
       waitFor: async () => {
         rt = compilePolicy(
@@ -255,35 +210,19 @@ describe('gate12: the gate, request → verdict', () => {
         );
         return { phase: 'Approved' };
       },
-      claim: () => true,
-      markUsed: async () => undefined,
-    };
+    });
     const gate = new Gate({ runtime: () => rt, audit: { healthy: true } as never, approvals: broker });
     const audit = memoryAudit();
-    const v = gate.check(
-      sqlRequest({
-        target,
-        principal,
-        audit,
-        protocol: 'extended',
-        operations: await ops('SELECT * FROM payroll'),
-        stage: 'run',
-        catalog,
-        closed: () => false,
-      }),
-    );
+    const v = gate.check(sqlRun(await ops('SELECT * FROM payroll'), { audit, protocol: 'extended', catalog }));
     expect(await settled(v)).to.include({ kind: 'refuse', rule: 'payroll-closed' });
   });
 
   it('a held operation whose session closed meanwhile ends without an answer', async () => {
     let closed = false;
-    const broker: ApprovalBroker = {
-      findGrant: () => undefined,
+    const broker = stubBroker({
       request: async () => ({ namespace: 'agents', name: 'req-3' }),
       waitFor: async () => ((closed = true), { phase: 'Approved' }),
-      claim: () => true,
-      markUsed: async () => undefined,
-    };
+    });
     const { gate, request } = setup({}, broker);
     expect(await settled(gate.check(request(await ops('SELECT * FROM payroll'), { closed: () => closed })))).to.equal(
       undefined,

@@ -5,54 +5,16 @@
  * masking hides into a Prometheus label and (2) crowd the real tools out into "_other".
  */
 import { expect } from 'chai';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { AuditLog } from '../../proxy/audit/audit-log.js';
-import { Gate } from '../../proxy/gate/gate.js';
-import type { Principal } from '../../proxy/identity/verify.js';
-import { McpGate } from '../../proxy/mcp/gate.js';
-import { callFacts } from '../../proxy/mcp/mcp-facts.js';
-import { ProxyMetrics } from '../../proxy/observability/metrics.js';
-import { compilePolicy } from '../../proxy/policy/runtime.js';
-import type { AgentAccessPolicy, McpTargetSpec } from '../../shared/contract/policy-types.js';
-
-const mcp = {
-  name: 'files',
-  protocol: 'mcp',
-  listen: '127.0.0.1:3',
-  upstream: { command: 'mcp-server-filesystem', args: ['/data'] },
-} as unknown as McpTargetSpec;
-const principal: Principal = { iss: 'https://issuer.example', sub: 'agent-1', iat: 0, exp: 2 ** 31, claims: {} };
+import { fileAuditLog, mcpTarget as mcp, meteredMcpGate, policyRuntime } from '../support/gate-fixtures.js';
 
 function setup() {
-  const rt = compilePolicy({
-    apiVersion: 'agentgate.dev/v1alpha1',
-    kind: 'AgentAccessPolicy',
-    metadata: { name: 'p', namespace: 'agents' },
-    spec: {
-      mode: 'Enforce',
-      defaultAction: 'Deny',
-      identity: { issuers: [], maxTokenLifetimeSeconds: 900 },
-      targets: [mcp],
-      rules: [{ name: 'reads', when: { mcp: { tools: ['read_file'] } }, action: 'Allow' }],
-      masking: { detectors: ['creditCard'], defaultStrategy: 'redact' },
-    },
-  } as unknown as AgentAccessPolicy);
-  const audit = new AuditLog({ file: join(mkdtempSync(join(tmpdir(), 'agentgate-rg-')), 'audit.log') });
-  const metrics = new ProxyMetrics();
-  const gate = new McpGate(new Gate({ runtime: () => rt, audit, metrics }));
-  const call = (tool: string) =>
-    gate.decide({
-      facts: callFacts('files', 'tools/call', { name: tool, arguments: {} }),
-      target: mcp,
-      principal,
-      sessionId: 's',
-      connectionId: 'c',
-      client: { address: '127.0.0.1' },
-      maskedArguments: '{}',
-      requestBytes: 2,
-    });
+  const rt = policyRuntime({
+    defaultAction: 'Deny',
+    targets: [mcp],
+    rules: [{ name: 'reads', when: { mcp: { tools: ['read_file'] } }, action: 'Allow' }],
+    masking: { detectors: ['creditCard'], defaultStrategy: 'redact' },
+  });
+  const { metrics, call } = meteredMcpGate(rt, fileAuditLog('agentgate-rg-').audit);
   return { metrics, call };
 }
 
