@@ -17,13 +17,16 @@ interface Counts {
   toServer: number;
   toAgent: number;
   auditFile: number;
+  /** Reads of the proxy from the server ('data' events): a result may arrive in several on a loaded machine. */
+  fromServer: number;
 }
 
 describe('perf (issue #14): one write per direction per round trip, one audit write per decision', function () {
   this.timeout(180_000);
   let s: LocalStack;
-  const counts: Counts = { toServer: 0, toAgent: 0, auditFile: 0 };
+  const counts: Counts = { toServer: 0, toAgent: 0, auditFile: 0, fromServer: 0 };
   const socketWrite = Socket.prototype.write;
+  const socketEmit = Socket.prototype.emit;
   const writeSync = fs.writeSync;
 
   before(async () => {
@@ -36,6 +39,10 @@ describe('perf (issue #14): one write per direction per round trip, one audit wr
       else if (this.remotePort === serverPort) counts.toServer++;
       return (socketWrite as (...a: unknown[]) => boolean).apply(this, args);
     } as typeof socketWrite;
+    Socket.prototype.emit = function (this: Socket, event: string | symbol, ...args: unknown[]) {
+      if (event === 'data' && this.remotePort === serverPort) counts.fromServer++;
+      return (socketEmit as (...a: unknown[]) => boolean).call(this, event, ...args);
+    } as typeof socketEmit;
     fs.writeSync = function (fd: number, ...rest: unknown[]) {
       try {
         if (readlinkSync(`/proc/self/fd/${fd}`) === s.auditFile) counts.auditFile++;
@@ -48,6 +55,7 @@ describe('perf (issue #14): one write per direction per round trip, one audit wr
   });
   after(async () => {
     Socket.prototype.write = socketWrite;
+    Socket.prototype.emit = socketEmit;
     fs.writeSync = writeSync;
     syncBuiltinESMExports();
     await s?.stop();
@@ -65,6 +73,7 @@ describe('perf (issue #14): one write per direction per round trip, one audit wr
         toServer: after.toServer - before.toServer,
         toAgent: after.toAgent - before.toAgent,
         auditFile: after.auditFile - before.auditFile,
+        fromServer: after.fromServer - before.fromServer,
       };
     };
     await measure(n); // warm-up: the JIT, the shape cache
@@ -74,12 +83,16 @@ describe('perf (issue #14): one write per direction per round trip, one audit wr
       toServer: (large.toServer - small.toServer) / (7 * n),
       toAgent: (large.toAgent - small.toAgent) / (7 * n),
       auditFile: (large.auditFile - small.auditFile) / (7 * n),
+      fromServer: (large.fromServer - small.fromServer) / (7 * n),
     };
   }
 
   function expectOneEach(c: Counts): void {
     expect(c.toServer, 'writes to the server per statement').to.be.within(0.95, 1.05);
-    expect(c.toAgent, 'writes to the agent per statement').to.be.within(0.95, 1.05);
+    // One write to the agent per read from the server (what one read brings is gathered into one write): one
+    // per statement when each result arrives in one read, as it does on a quiet machine.
+    expect(c.toAgent, 'writes to the agent per statement').to.be.at.least(0.95);
+    expect(c.toAgent, 'writes to the agent per read from the server').to.be.at.most(c.fromServer + 0.05);
     expect(c.auditFile, 'audit file writes per statement').to.be.within(0.95, 1.05);
   }
 
