@@ -1,0 +1,75 @@
+/**
+ * Hostile review round 2 of MCP gating (#13): `pattern`/`values` conditions treat a relative (or `~`)
+ * path against an absolute anchor as undecidable (it matches Deny rules), but CEL conditions only get
+ * the as-sent and folded forms: a relative path stays relative. The reference filesystem server resolves
+ * a relative path against its allowed directory, so `secret/key.txt` is `<dir>/secret/key.txt` to it,
+ * past a CEL Deny on `request.arguments.path.startsWith("<dir>/secret/")`.
+ */
+import { expect } from 'chai';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { startHttpStack, type HttpStack } from '../support/http-stack.js';
+
+const root = new URL('../..', import.meta.url).pathname;
+const bin = (name: string): string => join(root, 'node_modules/.bin', name);
+const SECRET = 'the-launch-codes-7731';
+
+describe('review-mcp2: a CEL Deny on a path prefix and relative paths', function () {
+  this.timeout(60_000);
+  let s: HttpStack;
+  let dir: string;
+  let client: Client;
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'agentgate-review-mcp2-'));
+    mkdirSync(join(dir, 'secret'));
+    writeFileSync(join(dir, 'secret', 'key.txt'), SECRET);
+    writeFileSync(join(dir, 'public.txt'), 'hello');
+    s = await startHttpStack({
+      targets: [
+        {
+          name: 'files',
+          protocol: 'mcp',
+          listen: '127.0.0.1:1',
+          upstream: { command: bin('mcp-server-filesystem'), args: [dir] },
+        },
+      ],
+      rules: [
+        {
+          name: 'no-secret-dir',
+          when: { mcp: { tools: ['read_*'], cel: `request.arguments.path.startsWith("${dir}/secret/")` } },
+          action: 'Deny',
+        },
+      ],
+      defaultAction: 'Allow',
+    });
+    const transport = new StreamableHTTPClientTransport(new URL(`${s.url('files')}/mcp`), {
+      requestInit: { headers: { authorization: `Bearer ${await s.token('agent-review-mcp2')}` } },
+    });
+    client = new Client({ name: 'review-mcp2', version: '1' });
+    await client.connect(transport);
+  });
+  after(async () => {
+    await client?.close();
+    await s?.stop();
+  });
+
+  it('the absolute path is denied (the rule works as written)', async () => {
+    const r = await client.callTool({ name: 'read_text_file', arguments: { path: `${dir}/secret/key.txt` } });
+    expect(r.isError).to.equal(true);
+    expect(JSON.stringify(r)).to.contain('no-secret-dir').and.not.contain(SECRET);
+  });
+
+  it('a relative path the server resolves into the denied directory is denied too', async () => {
+    const r = await client.callTool({ name: 'read_text_file', arguments: { path: 'secret/key.txt' } });
+    expect(JSON.stringify(r), 'relative path read past the CEL Deny').to.not.contain(SECRET);
+  });
+
+  it('a relative path climbing through a sibling is denied too', async () => {
+    const r = await client.callTool({ name: 'read_text_file', arguments: { path: './public/../secret/key.txt' } });
+    expect(JSON.stringify(r), 'relative path read past the CEL Deny').to.not.contain(SECRET);
+  });
+});
