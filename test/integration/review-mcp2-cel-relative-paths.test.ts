@@ -3,7 +3,8 @@
  * path against an absolute anchor as undecidable (it matches Deny rules), but CEL conditions only get
  * the as-sent and folded forms: a relative path stays relative. The reference filesystem server resolves
  * a relative path against its allowed directory, so `secret/key.txt` is `<dir>/secret/key.txt` to it,
- * past a CEL Deny on `request.arguments.path.startsWith("<dir>/secret/")`.
+ * past a CEL Deny on `request.arguments.path.startsWith("<dir>/secret/")`. The same holds for a pattern
+ * condition whose anchor is not absolute (`*` then `/.env`: "a .env file anywhere"): `.env` alone is read.
  */
 import { expect } from 'chai';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -28,6 +29,7 @@ describe('review-mcp2: a CEL Deny on a path prefix and relative paths', function
     mkdirSync(join(dir, 'secret'));
     writeFileSync(join(dir, 'secret', 'key.txt'), SECRET);
     writeFileSync(join(dir, 'public.txt'), 'hello');
+    writeFileSync(join(dir, '.env'), `API_KEY=${SECRET}`);
     s = await startHttpStack({
       targets: [
         {
@@ -41,6 +43,11 @@ describe('review-mcp2: a CEL Deny on a path prefix and relative paths', function
         {
           name: 'no-secret-dir',
           when: { mcp: { tools: ['read_*'], cel: `request.arguments.path.startsWith("${dir}/secret/")` } },
+          action: 'Deny',
+        },
+        {
+          name: 'no-dotenv',
+          when: { mcp: { tools: ['read_*'], arguments: [{ path: '$.path', pattern: '*/.env' }] } },
           action: 'Deny',
         },
       ],
@@ -71,5 +78,12 @@ describe('review-mcp2: a CEL Deny on a path prefix and relative paths', function
   it('a relative path climbing through a sibling is denied too', async () => {
     const r = await client.callTool({ name: 'read_text_file', arguments: { path: './public/../secret/key.txt' } });
     expect(JSON.stringify(r), 'relative path read past the CEL Deny').to.not.contain(SECRET);
+  });
+
+  it('a .env file named relative to the served directory is denied by the "*/.env" pattern', async () => {
+    const denied = await client.callTool({ name: 'read_text_file', arguments: { path: `${dir}/.env` } });
+    expect(JSON.stringify(denied)).to.contain('no-dotenv');
+    const r = await client.callTool({ name: 'read_text_file', arguments: { path: '.env' } });
+    expect(JSON.stringify(r), 'relative .env read past the pattern Deny').to.not.contain(SECRET);
   });
 });
