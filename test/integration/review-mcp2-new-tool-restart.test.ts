@@ -52,7 +52,11 @@ describe('review-mcp2: a tool added while the sidecar was away', function () {
         name: 'grower',
         protocol: 'mcp',
         listen: '127.0.0.1:1',
-        upstream: { command: process.execPath, args: [join(dir, 'grower.mjs')], env: [{ name: 'GROWN', value: grown }] },
+        upstream: {
+          command: process.execPath,
+          args: [join(dir, 'grower.mjs')],
+          env: [{ name: 'GROWN', value: grown }],
+        },
         // The admin pinned the one tool this server had.
         mcp: { acceptedTools: [{ tool: 'lookup', sha256: toolFingerprint(LOOKUP) }] },
       },
@@ -88,7 +92,10 @@ describe('review-mcp2: a tool added while the sidecar was away', function () {
     writeFileSync(grown, '');
     // Held in the same sidecar (review 13's fix) ...
     const c2 = await connect(first);
-    expect((await c2.listTools()).tools.map((t) => t.name), 'same sidecar').to.deep.equal(['lookup']);
+    expect(
+      (await c2.listTools()).tools.map((t) => t.name),
+      'same sidecar',
+    ).to.deep.equal(['lookup']);
     await c2.close();
     await first.stop();
 

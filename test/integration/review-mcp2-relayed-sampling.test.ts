@@ -94,7 +94,7 @@ describe('review-mcp2: relayed sampling and elicitation', function () {
     await s?.stop();
   });
 
-  it('a sampling request does not ask the agent to attach its other servers\' context', async () => {
+  it("a sampling request does not ask the agent to attach its other servers' context", async () => {
     seen.length = 0;
     await client.callTool({ name: 'ask', arguments: {} });
     expect(seen).to.have.length(1);
