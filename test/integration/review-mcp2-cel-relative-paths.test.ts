@@ -5,6 +5,7 @@
  * a relative path against its allowed directory, so `secret/key.txt` is `<dir>/secret/key.txt` to it,
  * past a CEL Deny on `request.arguments.path.startsWith("<dir>/secret/")`. The same holds for a pattern
  * condition whose anchor is not absolute (`*` then `/.env`: "a .env file anywhere"): `.env` alone is read.
+ * And for `~/…` where the server's HOME is `/` (a container run as an arbitrary UID): `~<dir>/secret/…`.
  */
 import { expect } from 'chai';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -23,6 +24,7 @@ describe('review-mcp2: a CEL Deny on a path prefix and relative paths', function
   let s: HttpStack;
   let dir: string;
   let client: Client;
+  let home: Client;
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'agentgate-review-mcp2-'));
@@ -37,6 +39,12 @@ describe('review-mcp2: a CEL Deny on a path prefix and relative paths', function
           protocol: 'mcp',
           listen: '127.0.0.1:1',
           upstream: { command: bin('mcp-server-filesystem'), args: [dir] },
+        },
+        {
+          name: 'files-home',
+          protocol: 'mcp',
+          listen: '127.0.0.1:2',
+          upstream: { command: bin('mcp-server-filesystem'), args: [dir], env: [{ name: 'HOME', value: '/' }] },
         },
       ],
       rules: [
@@ -58,8 +66,15 @@ describe('review-mcp2: a CEL Deny on a path prefix and relative paths', function
     });
     client = new Client({ name: 'review-mcp2', version: '1' });
     await client.connect(transport);
+    home = new Client({ name: 'review-mcp2', version: '1' });
+    await home.connect(
+      new StreamableHTTPClientTransport(new URL(`${s.url('files-home')}/mcp`), {
+        requestInit: { headers: { authorization: `Bearer ${await s.token('agent-review-mcp2')}` } },
+      }),
+    );
   });
   after(async () => {
+    await home?.close();
     await client?.close();
     await s?.stop();
   });
@@ -85,5 +100,10 @@ describe('review-mcp2: a CEL Deny on a path prefix and relative paths', function
     expect(JSON.stringify(denied)).to.contain('no-dotenv');
     const r = await client.callTool({ name: 'read_text_file', arguments: { path: '.env' } });
     expect(JSON.stringify(r), 'relative .env read past the pattern Deny').to.not.contain(SECRET);
+  });
+
+  it('a path under ~ the server expands into the denied directory is denied too', async () => {
+    const r = await home.callTool({ name: 'read_text_file', arguments: { path: `~${dir}/secret/key.txt` } });
+    expect(JSON.stringify(r), '~ path read past the CEL Deny').to.not.contain(SECRET);
   });
 });
