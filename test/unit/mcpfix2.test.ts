@@ -1,0 +1,99 @@
+/**
+ * The fixes to the second hostile review of MCP gating (#13), unit by unit: relative and `~` paths
+ * under CEL and non-absolute patterns, credential encodings, embedded resources in structuredContent.
+ */
+import { expect } from 'chai';
+import { McpPolicyEngine } from '../../proxy/mcp/decide-mcp.js';
+import { callFacts } from '../../proxy/mcp/mcp-facts.js';
+import { candidateRoots, resolvedAgainst } from '../../proxy/mcp/path-forms.js';
+import type { McpTargetSpec, PolicySpec, RuleSpec } from '../../shared/contract/policy-types.js';
+
+const target = { name: 'files', protocol: 'mcp', listen: '127.0.0.1:1', upstream: { command: 'x' } } as McpTargetSpec;
+const who = { sub: 'agent', iss: 'test' };
+const engine = (rule: Omit<RuleSpec, 'name'>, defaultAction: 'Allow' | 'Deny'): McpPolicyEngine =>
+  new McpPolicyEngine({ targets: [target], rules: [{ name: 'r', ...rule }], defaultAction } as unknown as PolicySpec);
+const call = (args: Record<string, unknown>): ReturnType<typeof callFacts> =>
+  callFacts('files', 'tools/call', { name: 'read_text_file', arguments: args });
+
+describe('mcpfix2: relative and ~ paths', () => {
+  it('a relative or ~ path is tried against every directory a CEL rule names', () => {
+    expect(candidateRoots('request.arguments.path.startsWith("/srv/data/secret/")')).to.deep.equal([
+      '/',
+      '/srv',
+      '/srv/data',
+      '/srv/data/secret',
+    ]);
+    expect(resolvedAgainst('secret/key.txt', '/srv/data')).to.equal('/srv/data/secret/key.txt');
+    expect(resolvedAgainst('~/srv/data/x', '/')).to.equal('/srv/data/x');
+    expect(resolvedAgainst('https://x/y', '/srv')).to.equal('https://x/y');
+    expect(resolvedAgainst('/abs', '/srv')).to.equal('/abs');
+  });
+
+  it('a CEL Deny on an absolute prefix holds for relative and ~ forms of it', () => {
+    const e = engine(
+      { when: { mcp: { tools: ['*'], cel: 'request.arguments.path.startsWith("/srv/d/secret/")' } }, action: 'Deny' },
+      'Allow',
+    );
+    for (const path of [
+      'secret/key.txt',
+      './x/../secret/key.txt',
+      '~/srv/d/secret/k',
+      'd/secret/k',
+      'key.txt/../secret/k',
+    ])
+      expect(e.decide(call({ path }), target, who).rule, path).to.equal('r');
+    // The server's directory may be the denied one itself: every relative path may land in it.
+    expect(e.decide(call({ path: 'public/key.txt' }), target, who).rule).to.equal('r');
+    expect(e.decide(call({ path: '/srv/d/public/key.txt' }), target, who).rule).to.equal('defaultAction');
+  });
+
+  it('a relative path never satisfies a CEL Allow on an absolute prefix, nor a negated one', () => {
+    const allow = engine(
+      { when: { mcp: { tools: ['*'], cel: '!request.arguments.path.startsWith("/srv/secret")' } }, action: 'Allow' },
+      'Deny',
+    );
+    expect(allow.decide(call({ path: 'secret/x' }), target, who).rule).to.equal('defaultAction');
+    expect(allow.decide(call({ path: '/srv/public/x' }), target, who).rule).to.equal('r');
+  });
+
+  it('a CEL rule that does not look at paths is not changed by path-like text', () => {
+    const e = engine(
+      { when: { mcp: { tools: ['*'], cel: 'request.arguments.amount > 1000' } }, action: 'Deny' },
+      'Allow',
+    );
+    expect(e.decide(call({ amount: 5, note: 'and/or ~maybe' }), target, who).rule).to.equal('defaultAction');
+    const a = engine(
+      { when: { mcp: { tools: ['*'], cel: 'request.arguments.amount < 1000' } }, action: 'Allow' },
+      'Deny',
+    );
+    expect(a.decide(call({ amount: 5, note: 'and/or ~maybe' }), target, who).rule).to.equal('r');
+  });
+
+  it('a relative or ~ value against a non-absolute path pattern is undecidable (Deny matches, Allow never)', () => {
+    const deny = engine(
+      { when: { mcp: { tools: ['*'], arguments: [{ path: '$.path', pattern: '*/.env' }] } }, action: 'Deny' },
+      'Allow',
+    );
+    for (const path of ['.env', 'config/.env', '~/.env'])
+      expect(deny.decide(call({ path }), target, who).rule, path).to.equal('r');
+    const allow = engine(
+      { when: { mcp: { tools: ['*'], arguments: [{ path: '$.path', pattern: 'docs/*' }] } }, action: 'Allow' },
+      'Deny',
+    );
+    expect(allow.decide(call({ path: 'docs/a.md' }), target, who).rule).to.equal('defaultAction');
+    // A pattern without a `/` (not a path) and URL patterns are as before.
+    const plain = engine(
+      { when: { mcp: { tools: ['*'], arguments: [{ path: '$.env', values: ['prod'] }] } }, action: 'Allow' },
+      'Deny',
+    );
+    expect(plain.decide(call({ env: 'prod' }), target, who).rule).to.equal('r');
+    const url = engine(
+      {
+        when: { mcp: { tools: ['*'], arguments: [{ path: '$.url', pattern: 'https://api.example.com/*' }] } },
+        action: 'Allow',
+      },
+      'Deny',
+    );
+    expect(url.decide(call({ url: 'https://api.example.com/x' }), target, who).rule).to.equal('r');
+  });
+});
