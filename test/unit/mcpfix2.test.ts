@@ -5,6 +5,7 @@
 import { expect } from 'chai';
 import { McpPolicyEngine } from '../../proxy/mcp/decide-mcp.js';
 import { callFacts } from '../../proxy/mcp/mcp-facts.js';
+import { withholdEmbedded } from '../../proxy/mcp/embedded-resources.js';
 import { candidateRoots, resolvedAgainst } from '../../proxy/mcp/path-forms.js';
 import type { McpTargetSpec, PolicySpec, RuleSpec } from '../../shared/contract/policy-types.js';
 
@@ -95,5 +96,39 @@ describe('mcpfix2: relative and ~ paths', () => {
       'Deny',
     );
     expect(url.decide(call({ url: 'https://api.example.com/x' }), target, who).rule).to.equal('r');
+  });
+});
+
+describe('mcpfix2: embedded resources in structuredContent', () => {
+  const read = (uri: string): { blocked: boolean; rule: string } => ({
+    blocked: uri.includes('secret'),
+    rule: 'no-secret',
+  });
+
+  it('withholds a blocked resource anywhere in structuredContent, in either shape', () => {
+    const r = withholdEmbedded(
+      {
+        content: [],
+        structuredContent: {
+          a: { type: 'resource', resource: { uri: 'x://secret/1', text: 'S1' } },
+          list: [
+            { uri: 'x://secret/2', blob: 'UzI=' },
+            { uri: 'x://public/3', text: 'ok' },
+          ],
+        },
+      },
+      read,
+    );
+    const text = JSON.stringify(r.result);
+    expect(text).to.not.contain('S1').and.not.contain('UzI=').and.contain('ok').and.contain('no-secret');
+    expect(r.withheld).to.equal(2);
+  });
+
+  it('drops structuredContent nested deeper than a message may be', () => {
+    let deep: unknown = { uri: 'x://secret/9', text: 'S9' };
+    for (let i = 0; i < 80; i++) deep = { d: deep };
+    const r = withholdEmbedded({ content: [], structuredContent: deep }, read);
+    expect(JSON.stringify(r.result)).to.not.contain('S9');
+    expect(r.withheld).to.equal(1);
   });
 });
