@@ -120,7 +120,9 @@ describe('mcpfix2: embedded resources in structuredContent', () => {
       read,
     );
     const text = JSON.stringify(r.result);
-    expect(text).to.not.contain('S1').and.not.contain('UzI=').and.contain('ok').and.contain('no-secret');
+    expect(text).to.not.contain('S1');
+    expect(text).to.not.contain('UzI=');
+    expect(text).to.contain('"ok"').and.contain('no-secret');
     expect(r.withheld).to.equal(2);
   });
 
