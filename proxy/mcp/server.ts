@@ -782,8 +782,11 @@ export class McpTargets {
           x.blocked = !l.fingerprints.check(t, name, toolFingerprint(x.tool), { added: x.added }).ok;
       return s.tools;
     }
-    // A name the target's first listing did not have is a change too (a tool added mid-way to steer the model).
+    // A name the target's first listing did not have is a change too (a tool added mid-way to steer the
+    // model); before this sidecar's first listing, a name the baseline store lacks for a target it knows
+    // (listed before a restart, or by another pod) is one as well.
     const first = l.firstListing;
+    const storeKnew = first === undefined && l.fingerprints.known(t.name);
     const out = new Map<string, ListedTool>();
     let cursor: string | undefined;
     // A server that pages for ever, or sends more than a result may hold, gets no listing at all.
@@ -815,7 +818,8 @@ export class McpTargets {
           continue;
         }
         const fp = toolFingerprint(tool);
-        const added = first !== undefined && !first.has(tool.name);
+        const added =
+          first !== undefined ? !first.has(tool.name) : storeKnew && !l.fingerprints.hasBaseline(t.name, tool.name);
         const c = l.fingerprints.check(t, tool.name, fp, {
           added,
           budgetSpent: claimed >= MAX_NEW_TOOLS_PER_LISTING,
@@ -848,7 +852,7 @@ export class McpTargets {
         sessionId: s.auditId,
         message: `${unpinnable} tool(s) blocked: a name longer than ${MAX_TOOL_NAME} characters or with a NUL can never be pinned or accepted`,
       });
-    l.firstListing ??= new Set(out.keys());
+    l.firstListing ??= new Set([...out].filter(([, x]) => !(x.added && x.blocked)).map(([name]) => name));
     s.tools = out;
     this.o.gate.toolsListed(t.name, out.keys());
     return out;

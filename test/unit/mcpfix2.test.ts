@@ -6,6 +6,8 @@ import { expect } from 'chai';
 import { McpPolicyEngine } from '../../proxy/mcp/decide-mcp.js';
 import { callFacts } from '../../proxy/mcp/mcp-facts.js';
 import { withholdEmbedded } from '../../proxy/mcp/embedded-resources.js';
+import { MemoryBaselines, ReportedBaselines } from '../../proxy/mcp/tool-baselines.js';
+import { ToolFingerprints } from '../../proxy/mcp/tool-fingerprints.js';
 import { candidateRoots, resolvedAgainst } from '../../proxy/mcp/path-forms.js';
 import type { McpTargetSpec, PolicySpec, RuleSpec } from '../../shared/contract/policy-types.js';
 
@@ -132,5 +134,29 @@ describe('mcpfix2: embedded resources in structuredContent', () => {
     const r = withholdEmbedded({ content: [], structuredContent: deep }, read);
     expect(JSON.stringify(r.result)).to.not.contain('S9');
     expect(r.withheld).to.equal(1);
+  });
+});
+
+describe('mcpfix2: what the baseline store knows of a target', () => {
+  it('a pinned tool is kept as a baseline too, so the store knows the target after a restart', () => {
+    const store = new MemoryBaselines();
+    const pinned = { ...target, mcp: { acceptedTools: [{ tool: 'lookup', sha256: 'a'.repeat(64) }] } } as McpTargetSpec;
+    expect(new ToolFingerprints(store).known('files')).to.equal(false);
+    expect(new ToolFingerprints(store).check(pinned, 'lookup', 'a'.repeat(64)).ok).to.equal(true);
+    const restarted = new ToolFingerprints(store);
+    expect(restarted.known('files')).to.equal(true);
+    expect(restarted.hasBaseline('files', 'lookup')).to.equal(true);
+    expect(restarted.hasBaseline('files', 'helper')).to.equal(false);
+    expect(restarted.known('other')).to.equal(false);
+  });
+
+  it('a target is known from the baselines on the policy status (a new pod)', () => {
+    const store = new ReportedBaselines({
+      compiled: () => new Map([['files\nlookup', 'b'.repeat(64)]]),
+      local: new MemoryBaselines(),
+      report: () => undefined,
+    });
+    expect(store.knows('files')).to.equal(true);
+    expect(store.knows('fil')).to.equal(false);
   });
 });
