@@ -5,6 +5,8 @@
 import { expect } from 'chai';
 import { McpPolicyEngine } from '../../proxy/mcp/decide-mcp.js';
 import { callFacts } from '../../proxy/mcp/mcp-facts.js';
+import { credentialForms } from '../../proxy/mcp/credential-forms.js';
+import { Masker } from '../../proxy/masking/masker.js';
 import { withholdEmbedded } from '../../proxy/mcp/embedded-resources.js';
 import { MemoryBaselines, ReportedBaselines } from '../../proxy/mcp/tool-baselines.js';
 import { ToolFingerprints } from '../../proxy/mcp/tool-fingerprints.js';
@@ -158,5 +160,23 @@ describe('mcpfix2: what the baseline store knows of a target', () => {
     });
     expect(store.knows('files')).to.equal(true);
     expect(store.knows('fil')).to.equal(false);
+  });
+});
+
+describe("mcpfix2: the server's credential in the forms a server quotes it", () => {
+  it('is redacted as is, percent-encoded (either hex case), form-encoded and double-encoded', () => {
+    const secret = 'Zx9+Qm/Tk4 Lw7=="';
+    const m = new Masker(undefined).withLiterals(credentialForms(secret));
+    const quoted = [
+      secret,
+      JSON.stringify(secret),
+      encodeURIComponent(secret),
+      encodeURIComponent(secret).replace(/%[0-9A-F]{2}/g, (h) => h.toLowerCase()),
+      encodeURI(secret),
+      encodeURIComponent(secret).replace(/%20/g, '+'),
+      new URLSearchParams({ k: secret }).toString(),
+      encodeURIComponent(encodeURIComponent(secret)),
+    ];
+    for (const q of quoted) expect(m.maskText(`GET https://x/?key=${q} returned 401`).text, q).to.not.contain('Tk4');
   });
 });
