@@ -93,6 +93,11 @@ const MAX_SESSIONS_PER_PRINCIPAL = 16;
  */
 const MAX_REQUESTS_PER_PRINCIPAL = 128;
 const MAX_REQUESTS_PER_SESSION = 64;
+/**
+ * Past those caps, room for what ends requests (notifications such as `notifications/cancelled`,
+ * responses to the server, DELETE): a principal at the cap can still withdraw a held call or close its session.
+ */
+const RESERVED_FOR_WITHDRAWALS = 16;
 /** A session without a request for this long is closed (with its server process); clients rarely send DELETE. */
 const IDLE_SESSION_MS = 15 * 60 * 1000;
 
@@ -305,13 +310,15 @@ export class McpTargets {
     }
     const who = `${principal.iss}\n${principal.sub}`;
     const mine = l.inFlight.get(who) ?? 0;
-    if (mine >= MAX_REQUESTS_PER_PRINCIPAL)
-      return refuse(
+    const busy = (): void =>
+      refuse(
         429,
         ErrorCode.InvalidRequest,
         `${principal.sub} has ${MAX_REQUESTS_PER_PRINCIPAL} requests in flight on target ${l.spec.name}; wait for one to end`,
         true,
       );
+    // What a request is, is known once its body is read: until then the reserve bounds it too.
+    if (mine >= MAX_REQUESTS_PER_PRINCIPAL + RESERVED_FOR_WITHDRAWALS) return busy();
     l.inFlight.set(who, mine + 1);
     res.once('close', () => {
       const n = (l.inFlight.get(who) ?? 1) - 1;
@@ -377,6 +384,10 @@ export class McpTargets {
       if (!JSONRPCMessageSchema.safeParse(body).success)
         return refuse(400, ErrorCode.InvalidRequest, 'not a JSON-RPC 2.0 message; it was not forwarded');
     }
+    // Withdrawing (a cancellation, an answer to the server, closing the session) is never refused for
+    // the requests it would end: those use the reserve, all else the caps.
+    const withdrawal = req.method === 'DELETE' || (req.method === 'POST' && !isRequest(body));
+    if (!withdrawal && (l.inFlight.get(who) ?? 1) - 1 >= MAX_REQUESTS_PER_PRINCIPAL) return busy();
     const sid = req.headers['mcp-session-id'];
     let s: Session | undefined;
     let opened = false;
@@ -386,7 +397,7 @@ export class McpTargets {
         return jsonRpcError(res, 404, ErrorCode.InvalidRequest, 'no such MCP session (it ended); initialize a new one');
       if (s.principal.sub !== principal.sub || s.principal.iss !== principal.iss)
         return refuse(403, ErrorCode.InvalidRequest, 'this MCP session belongs to another principal');
-      if (s.requests >= MAX_REQUESTS_PER_SESSION)
+      if (s.requests >= MAX_REQUESTS_PER_SESSION + (withdrawal ? RESERVED_FOR_WITHDRAWALS : 0))
         return refuse(
           429,
           ErrorCode.InvalidRequest,
@@ -1117,6 +1128,11 @@ function sameResource(uri: string, read: string | undefined): boolean {
 
 function principalFacts(p: Principal): { sub: string; iss: string; triggeredBy?: string } {
   return { sub: p.sub, iss: p.iss, ...(p.triggeredBy ? { triggeredBy: p.triggeredBy.sub } : {}) };
+}
+
+/** A JSON-RPC request (method and id): what notifications and responses are not. */
+function isRequest(body: unknown): boolean {
+  return !!body && typeof body === 'object' && 'method' in body && 'id' in body;
 }
 
 function jsonRpcError(res: ServerResponse, status: number, code: number, message: string, close = false): void {
