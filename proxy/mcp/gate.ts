@@ -264,6 +264,34 @@ export class McpGate {
     });
   }
 
+  /**
+   * What the agent side answered a relayed request with (the model's reply, what the user typed into an
+   * elicitation form): data handed to the server like a call's arguments, recorded masked (and its
+   * sha256) before the server gets it.
+   */
+  relayedAnswer(
+    req: Pick<McpGateRequest, 'sessionId' | 'connectionId' | 'principal' | 'target' | 'client'>,
+    method: string,
+    answer: { sha256: string; masked: string; maskedValues: number; bytes: number },
+  ): void {
+    const rt = this.gate.runtime();
+    this.gate.notice({
+      ...this.scope(req),
+      event: { action: 'statement.completion', outcome: 'success' },
+      protocol: 'mcp',
+      client: req.client,
+      rule: { name: `mcp.capabilities.${method.startsWith('sampling/') ? 'sampling' : 'elicitation'}` },
+      message: `the agent's answer to ${method}, passed to the server`,
+      mcp: {
+        method,
+        argumentsSha256: answer.sha256,
+        ...(rt.policy.spec.audit?.includeStatementText !== false ? { arguments: answer.masked.slice(0, 16384) } : {}),
+        requestBytes: answer.bytes,
+      },
+      maskedValues: answer.maskedValues,
+    });
+  }
+
   identityRejected(target: string, connectionId: string, client: McpGateRequest['client'], reason: string): void {
     this.gate.identityRejected('mcp', target, connectionId, client, reason);
   }

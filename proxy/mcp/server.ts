@@ -6,7 +6,7 @@
  * message first (bounded, JSON-RPC checked), lets the agent see only the tools it may call, decides each
  * call before it goes upstream, blocks tools whose definition changed, and masks what comes back.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
@@ -41,7 +41,7 @@ import {
   type Tool,
 } from '@modelcontextprotocol/sdk/types.js';
 import { JsonMasker } from '../http/json-masker.js';
-import { hasDuplicateKeys } from '../http/request-facts.js';
+import { canonicalJson, hasDuplicateKeys } from '../http/request-facts.js';
 import { bearerOf, readBody } from '../http/server.js';
 import { IdentityError, type Principal } from '../identity/verify.js';
 import type { Masker } from '../masking/masker.js';
@@ -768,13 +768,35 @@ export class McpTargets {
       );
       return masked;
     };
-    if (caps.sampling)
-      upstream.setRequestHandler(CreateMessageRequestSchema, async (r) =>
-        server.createMessage(relay('sampling/createMessage', r.params)),
+    // What goes back to the server is on record (masked) before it is sent.
+    const answered = <R>(method: string, result: R): R => {
+      const t = spec();
+      const text = JSON.stringify(result ?? {});
+      const masked = this.jsonMasker(s, t).maskText(text);
+      this.o.gate.relayedAnswer(
+        { sessionId: s.auditId, connectionId: s.auditId, principal: s.opener, target: t, client: s.client },
+        method,
+        {
+          sha256: createHash('sha256')
+            .update(canonicalJson(result ?? {}))
+            .digest('hex'),
+          masked: masked.text,
+          maskedValues: masked.count,
+          bytes: Buffer.byteLength(text),
+        },
       );
+      return result;
+    };
+    if (caps.sampling)
+      upstream.setRequestHandler(CreateMessageRequestSchema, async (r) => {
+        // The sidecar's client never declares sampling.context: the agent attaches nothing from its other servers.
+        const params =
+          r.params.includeContext === undefined ? r.params : { ...r.params, includeContext: 'none' as const };
+        return answered('sampling/createMessage', await server.createMessage(relay('sampling/createMessage', params)));
+      });
     if (caps.elicitation)
       upstream.setRequestHandler(ElicitRequestSchema, async (r) =>
-        server.elicitInput(relay('elicitation/create', r.params)),
+        answered('elicitation/create', await server.elicitInput(relay('elicitation/create', r.params))),
       );
   }
 
