@@ -580,16 +580,18 @@ export class McpTargets {
         if (listingFailed !== undefined)
           return { rule: 'tool-listing-failed', message: `the server's tool listing failed: ${listingFailed}` };
         const known = (s.tools ?? tools)?.get(name);
-        if (!known) return { rule: 'unknown-tool', message: `the server has no tool "${name}"` };
+        // The name as the agent sent it, masked: the refusal is on record.
+        const shown = this.textMasker(s).maskText(name).text;
+        if (!known) return { rule: 'unknown-tool', message: `the server has no tool "${shown}"` };
         if (known.blocked)
           return {
             rule: 'tool-definition-changed',
-            message: `tool "${name}" changed its definition since it was first seen and is blocked until an admin accepts the new one`,
+            message: `tool "${shown}" changed its definition since it was first seen and is blocked until an admin accepts the new one`,
           };
         if (!this.o.gate.engine().toolListed(name, spec(), principalFacts(p)))
           return {
             rule: 'tool-not-listed',
-            message: `tool "${name}" is not listed for this agent`,
+            message: `tool "${shown}" is not listed for this agent`,
             unlessPolicyBlocks: true,
           };
         return undefined;
@@ -812,7 +814,7 @@ export class McpTargets {
       // The policy may have accepted a fingerprint since.
       for (const [name, x] of s.tools)
         if (x.blocked && keepableToolName(name))
-          x.blocked = !l.fingerprints.check(t, name, toolFingerprint(x.tool), { added: x.added }).ok;
+          x.blocked = !l.fingerprints.check(t, this.toolKey(s, name), toolFingerprint(x.tool), { added: x.added }).ok;
       return s.tools;
     }
     // A name the target's first listing did not have is a change too (a tool added mid-way to steer the
@@ -851,9 +853,11 @@ export class McpTargets {
           continue;
         }
         const fp = toolFingerprint(tool);
+        // Baselines, reports, the policy's status and acceptedTools know the tool by this key.
+        const kept = this.toolKey(s, tool.name);
         const added =
-          first !== undefined ? !first.has(tool.name) : storeKnew && !l.fingerprints.hasBaseline(t.name, tool.name);
-        const c = l.fingerprints.check(t, tool.name, fp, {
+          first !== undefined ? !first.has(tool.name) : storeKnew && !l.fingerprints.hasBaseline(t.name, kept);
+        const c = l.fingerprints.check(t, kept, fp, {
           added,
           budgetSpent: claimed >= MAX_NEW_TOOLS_PER_LISTING,
         });
@@ -863,13 +867,13 @@ export class McpTargets {
             target: t.name,
             connectionId: s.auditId,
             sessionId: s.auditId,
-            message: `tool "${tool.name}" is blocked: its first-seen fingerprint could not be kept (${c.unrecorded})`,
+            message: `tool "${kept}" is blocked: its first-seen fingerprint could not be kept (${c.unrecorded})`,
           });
         else if (!c.ok && c.first)
           this.o.gate.toolChanged(
             t.name,
             { sessionId: s.auditId, connectionId: s.auditId, principal: p },
-            tool.name,
+            kept,
             fp,
             c.baseline,
             added,
@@ -889,6 +893,17 @@ export class McpTargets {
     s.tools = out;
     this.o.gate.toolsListed(t.name, out.keys());
     return out;
+  }
+
+  /**
+   * A server's tool name as the sidecar writes it down (baseline file, audit log, Events, the policy's
+   * status, `mcp.acceptedTools`): as is, or `sha256:<hex>` of it when masking would change it (a server
+   * that names a tool after its credential or a customer's address).
+   */
+  private toolKey(s: Session, name: string): string {
+    return this.textMasker(s).maskText(name).text === name
+      ? name
+      : `sha256:${createHash('sha256').update(name).digest('hex')}`;
   }
 
   /** The policy's masker, with the secrets this session's server was handed. */
