@@ -13,6 +13,7 @@ import { refusedByRule, type Decision } from '../gate/verdict.js';
 import { oneVerdict, type StatusVerdict } from '../http/gate-port.js';
 import { principalRecord, type Principal } from '../identity/verify.js';
 import type { AuditFields } from '../audit/record.js';
+import type { Masker } from '../masking/masker.js';
 import type { PolicyRuntime } from '../policy/runtime.js';
 import { OTHER_LABEL } from '../observability/metrics.js';
 import type { McpTargetSpec } from '../../shared/contract/policy-types.js';
@@ -31,6 +32,8 @@ export interface McpGateRequest {
   /** As approvers see them: masked, each masked value a keyed digest, so two different values read differently. */
   approvalArguments?: () => string;
   requestBytes: number;
+  /** The masker for this session (the policy's, with the server's credentials): the policy's when absent. */
+  masker?: () => Masker;
   /**
    * A refusal the adapter decides before the policy is asked (a tool blocked after a rug pull, one the
    * server does not have, a method not gated): decided and recorded like any other denial. Asked on
@@ -114,10 +117,11 @@ export class McpGate {
             eventWhat: rt.masker.maskText(callLine(f)).text,
           }),
           approval: (rt) => {
-            const line = rt.masker.maskText(callLine(f)).text;
-            const bound = f.bound
-              ? `\n\nalso forwarded (masked): ${rt.masker.distinguishing().maskText(JSON.stringify(f.bound)).text}`
-              : '';
+            // Read by approvers: each masked value a keyed digest, so two calls (two URIs) that differ
+            // only in a masked part do not read the same.
+            const shown = (req.masker?.() ?? rt.masker).distinguishing();
+            const line = shown.maskText(callLine(f)).text;
+            const bound = f.bound ? `\n\nalso forwarded (masked): ${shown.maskText(JSON.stringify(f.bound)).text}` : '';
             return {
               sha256: f.sha256,
               line,

@@ -1012,6 +1012,7 @@ export class McpTargets {
       maskedArguments,
       approvalArguments: () => this.jsonMasker(s, t, true).maskText(JSON.stringify(facts.arguments ?? {})).text,
       requestBytes: Buffer.byteLength(JSON.stringify(params)),
+      masker: () => this.textMasker(s),
       ...(checks?.refusal ? { refusal: checks.refusal } : {}),
       closed: () => extra.signal.aborted,
     };
