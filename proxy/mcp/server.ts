@@ -49,6 +49,7 @@ import type { PolicyRuntime } from '../policy/runtime.js';
 import type { MaskStrategy, McpTargetSpec } from '../../shared/contract/policy-types.js';
 import type { McpGate, McpGateRequest, McpRefusal } from './gate.js';
 import { callFacts } from './mcp-facts.js';
+import { agentError, unprefixed } from './mcp-error.js';
 import { jsonDepth, MAX_JSON_DEPTH } from './json-depth.js';
 import { withholdEmbedded } from './embedded-resources.js';
 import { ListingMasker } from './listing-masker.js';
@@ -540,7 +541,7 @@ export class McpTargets {
     const { server, upstream } = s;
     const spec = (): McpTargetSpec => {
       const t = this.current(l);
-      if (!t) throw new McpError(ErrorCode.InternalError, `target ${l.spec.name} is no longer in the policy in force`);
+      if (!t) throw agentError(ErrorCode.InternalError, `target ${l.spec.name} is no longer in the policy in force`);
       return t;
     };
     const principalOf = (extra: Extra): Principal => (extra.authInfo?.extra as { principal: Principal }).principal;
@@ -614,7 +615,7 @@ export class McpTargets {
         tools?.has(name)
           ? (reason, rule, approval) => refusal(reason, rule, approval)
           : (reason) => {
-              throw new McpError(ErrorCode.InvalidParams, `agentgate: ${reason}`);
+              throw agentError(ErrorCode.InvalidParams, `agentgate: ${reason}`);
             },
         {
           refusal: refusalOf,
@@ -731,7 +732,7 @@ export class McpTargets {
         extra,
         () => Promise.reject(new Error('unreachable: a method not gated is never forwarded')),
         (reason) => {
-          throw new McpError(ErrorCode.MethodNotFound, `agentgate: ${reason}`);
+          throw agentError(ErrorCode.MethodNotFound, `agentgate: ${reason}`);
         },
         {
           refusal: () => ({
@@ -832,17 +833,17 @@ export class McpTargets {
     let unpinnable = 0;
     do {
       if (++pages > MAX_TOOL_PAGES)
-        throw new McpError(ErrorCode.InternalError, `the server's tool listing ran past ${MAX_TOOL_PAGES} pages`);
+        throw agentError(ErrorCode.InternalError, `the server's tool listing ran past ${MAX_TOOL_PAGES} pages`);
       const left = deadline - Date.now();
       if (left <= 0)
-        throw new McpError(
+        throw agentError(
           ErrorCode.InternalError,
           `the server's tool listing took longer than limits.requestTimeoutSeconds (${l.limits.requestTimeoutSeconds})`,
         );
       const page = await s.upstream.listTools(cursor ? { cursor } : undefined, { signal, timeout: left });
       bytes += Buffer.byteLength(JSON.stringify(page));
       if (bytes > l.limits.maxResponseBodyBytes)
-        throw new McpError(
+        throw agentError(
           ErrorCode.InternalError,
           `the server's tool listing is larger than limits.maxResponseBodyBytes (${l.limits.maxResponseBodyBytes})`,
         );
@@ -947,7 +948,7 @@ export class McpTargets {
     }
     const bytes = sized ? Buffer.byteLength(JSON.stringify(list)) : 0;
     if (bytes > l.limits.maxResponseBodyBytes)
-      throw new McpError(
+      throw agentError(
         ErrorCode.InternalError,
         `the listing (${bytes} bytes) is larger than limits.maxResponseBodyBytes (${l.limits.maxResponseBodyBytes}); it was not passed on`,
       );
@@ -956,12 +957,11 @@ export class McpTargets {
 
   /** An error from the server as the agent may see it: its message masked, its data dropped. */
   private maskedError(s: Session, e: unknown): McpError {
-    // McpError prefixes its message with "MCP error <code>: "; the new one adds it again.
-    const text = (e instanceof Error ? e.message : String(e)).replace(/^MCP error -?\d+: /, '');
+    const text = unprefixed(e instanceof Error ? e.message : String(e));
     const message = this.textMasker(s).maskText(text).text;
     return e instanceof McpError
-      ? new McpError(e.code, message)
-      : new McpError(ErrorCode.InternalError, `the MCP server failed: ${message}`);
+      ? agentError(e.code, message)
+      : agentError(ErrorCode.InternalError, `the MCP server failed: ${message}`);
   }
 
   /** Decides the call, sends it only when allowed, masks and bounds the result, records the outcome. */
@@ -1079,7 +1079,7 @@ export class McpTargets {
         durationMs: Date.now() - started,
         error: why,
       });
-      throw new McpError(ErrorCode.InvalidRequest, `${why}; nothing was sent to the server`);
+      throw agentError(ErrorCode.InvalidRequest, `${why}; nothing was sent to the server`);
     }
     let out: { result: R; isError: boolean };
     try {
@@ -1109,7 +1109,7 @@ export class McpTargets {
         durationMs: Date.now() - started,
         error,
       });
-      throw new McpError(ErrorCode.InternalError, error);
+      throw agentError(ErrorCode.InternalError, error);
     }
     const embedded = withholdEmbedded(out.result, (uri) =>
       sameResource(uri, facts.uri)
@@ -1147,7 +1147,7 @@ function refusal(reason: string, rule: string, approval?: string): CallToolResul
 
 /** resources/read and prompts/get have no error result: a JSON-RPC error naming the rule. */
 function deniedError(reason: string, rule: string, approval?: string): never {
-  throw new McpError(POLICY_DENIED, `agentgate: ${reason}`, {
+  throw agentError(POLICY_DENIED, `agentgate: ${reason}`, {
     rule,
     ...(approval ? { approvalRequest: approval } : {}),
   });
