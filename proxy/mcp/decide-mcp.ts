@@ -12,7 +12,7 @@ import { celProgram } from '../../shared/policy-language/cel.js';
 import { compileJsonPath, selectValues } from '../../shared/policy-language/json-path.js';
 import { jsonText, valuesMatch, type PrincipalFacts } from '../http/decide-http.js';
 import type { McpCallFacts, McpCelRequest } from './mcp-facts.js';
-import { argumentForms, inForm, pathForms, undecidablePath, UNICODE_FORMS } from './path-forms.js';
+import { argumentForms, candidateRoots, inForm, pathForms, undecidablePath, UNICODE_FORMS } from './path-forms.js';
 
 export class McpPolicyEngine {
   constructor(private readonly spec: PolicySpec) {}
@@ -110,9 +110,9 @@ export class McpPolicyEngine {
       if (!(unclear ? inEach.some(Boolean) : inEach.every(Boolean))) return false;
     }
     if (m.cel !== undefined) {
-      // Seen as sent and as the server resolves paths, like pattern conditions: either form for Deny
-      // and RequireApproval, both for Allow.
-      const each = celRequests(f, principal).map((r) => {
+      // Seen as sent and as the server resolves paths (relative and `~` ones against every directory
+      // the expression names), like pattern conditions: any form for Deny and RequireApproval, all for Allow.
+      const each = celRequests(f, principal, candidateRoots(m.cel)).map((r) => {
         try {
           return celProgram(m.cel!)(r);
         } catch {
@@ -162,7 +162,7 @@ function canonicalNumbers(uri: string): string | undefined {
 }
 
 /** The CEL request in every form of its arguments and URI (path-forms.ts). */
-function celRequests(f: McpCallFacts, p: PrincipalFacts): McpCelRequest[] {
+function celRequests(f: McpCallFacts, p: PrincipalFacts, roots: readonly string[]): McpCelRequest[] {
   const base = {
     method: f.method,
     tool: f.tool ?? '',
@@ -172,7 +172,7 @@ function celRequests(f: McpCallFacts, p: PrincipalFacts): McpCelRequest[] {
   };
   const uris = f.uri === undefined ? [''] : uriForms(f.uri);
   const out: McpCelRequest[] = [];
-  for (const args of argumentForms(f.arguments ?? {}))
+  for (const args of argumentForms(f.arguments ?? {}, roots))
     for (const uri of uris) out.push({ ...base, uri, arguments: args });
   return out;
 }

@@ -13,6 +13,7 @@ import { refusedByRule, type Decision } from '../gate/verdict.js';
 import { oneVerdict, type StatusVerdict } from '../http/gate-port.js';
 import { principalRecord, type Principal } from '../identity/verify.js';
 import type { AuditFields } from '../audit/record.js';
+import type { Masker } from '../masking/masker.js';
 import type { PolicyRuntime } from '../policy/runtime.js';
 import { OTHER_LABEL } from '../observability/metrics.js';
 import type { McpTargetSpec } from '../../shared/contract/policy-types.js';
@@ -31,6 +32,8 @@ export interface McpGateRequest {
   /** As approvers see them: masked, each masked value a keyed digest, so two different values read differently. */
   approvalArguments?: () => string;
   requestBytes: number;
+  /** The masker for this session (the policy's, with the server's credentials): the policy's when absent. */
+  masker?: () => Masker;
   /**
    * A refusal the adapter decides before the policy is asked (a tool blocked after a rug pull, one the
    * server does not have, a method not gated): decided and recorded like any other denial. Asked on
@@ -114,10 +117,11 @@ export class McpGate {
             eventWhat: rt.masker.maskText(callLine(f)).text,
           }),
           approval: (rt) => {
-            const line = rt.masker.maskText(callLine(f)).text;
-            const bound = f.bound
-              ? `\n\nalso forwarded (masked): ${rt.masker.distinguishing().maskText(JSON.stringify(f.bound)).text}`
-              : '';
+            // Read by approvers: each masked value a keyed digest, so two calls (two URIs) that differ
+            // only in a masked part do not read the same.
+            const shown = (req.masker?.() ?? rt.masker).distinguishing();
+            const line = shown.maskText(callLine(f)).text;
+            const bound = f.bound ? `\n\nalso forwarded (masked): ${shown.maskText(JSON.stringify(f.bound)).text}` : '';
             return {
               sha256: f.sha256,
               line,
@@ -261,6 +265,34 @@ export class McpGate {
         requestBytes,
       },
       maskedValues,
+    });
+  }
+
+  /**
+   * What the agent side answered a relayed request with (the model's reply, what the user typed into an
+   * elicitation form): data handed to the server like a call's arguments, recorded masked (and its
+   * sha256) before the server gets it.
+   */
+  relayedAnswer(
+    req: Pick<McpGateRequest, 'sessionId' | 'connectionId' | 'principal' | 'target' | 'client'>,
+    method: string,
+    answer: { sha256: string; masked: string; maskedValues: number; bytes: number },
+  ): void {
+    const rt = this.gate.runtime();
+    this.gate.notice({
+      ...this.scope(req),
+      event: { action: 'statement.completion', outcome: 'success' },
+      protocol: 'mcp',
+      client: req.client,
+      rule: { name: `mcp.capabilities.${method.startsWith('sampling/') ? 'sampling' : 'elicitation'}` },
+      message: `the agent's answer to ${method}, passed to the server`,
+      mcp: {
+        method,
+        argumentsSha256: answer.sha256,
+        ...(rt.policy.spec.audit?.includeStatementText !== false ? { arguments: answer.masked.slice(0, 16384) } : {}),
+        requestBytes: answer.bytes,
+      },
+      maskedValues: answer.maskedValues,
     });
   }
 

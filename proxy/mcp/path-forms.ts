@@ -34,35 +34,78 @@ export function inForm(s: string, form: UnicodeForm): string {
   return form === 'as-sent' ? s : s.normalize(form);
 }
 
+/** A URL (`scheme:`), which a server does not resolve against a directory of its own. */
+const SCHEME = /^[a-z][a-z0-9+.-]*:/i;
+
+/**
+ * A value a server resolves against a directory the proxy does not know: `~…` (its HOME, or a user's)
+ * or a relative path (anything not absolute and not a URL; `.env`, `secret/key.txt`).
+ */
+export function unanchored(v: string): boolean {
+  return v.startsWith('~') || (!v.startsWith('/') && !SCHEME.test(v));
+}
+
+/** A pattern or value that names a path (has a `/`, is not a URL): absolute (`/srv/*`) or not (`docs/*`, `*` + `/.env`). */
+function pathAnchor(a: string): boolean {
+  return a.includes('/') && !SCHEME.test(a);
+}
+
 /**
  * Whether a value cannot be decided by a path condition: one still climbing out with `..` once folded
- * (either separator), or, against an absolute anchor (pattern or value), one the server resolves against
- * its home (`~`) or its working directory (relative). It matches Deny and RequireApproval rules, never Allow.
+ * (either separator), or, against a path anchor (pattern or value with a `/`, absolute or not), one the
+ * server resolves against its home (`~`) or its working directory (relative): `.env` is `<root>/.env`
+ * to the server, which a pattern `*` + `/.env` names. It matches Deny and RequireApproval rules, never Allow.
  */
 export function undecidablePath(v: string, anchors: readonly string[]): boolean {
   if (posix.normalize(v).split(/[/\\]/).includes('..')) return true;
-  return anchors.some((a) => a.startsWith('/')) && !v.startsWith('/');
+  return anchors.some(pathAnchor) && unanchored(v);
+}
+
+/** At most this many directories a relative argument is tried against (CEL). */
+const MAX_ROOTS = 16;
+
+/**
+ * The directories a server might resolve a relative or `~` argument against, as far as a CEL rule can
+ * tell them apart: `/` and every directory leading to a path the expression names (its string literals'
+ * `/…` runs). `secret/key.txt` is `<dir>/secret/key.txt` for a rule naming `<dir>/secret/`.
+ */
+export function candidateRoots(expression: string): string[] {
+  const roots = new Set<string>(['/']);
+  for (const lit of expression.match(/"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'/g) ?? [])
+    for (const run of lit.match(/\/[^\s"'*?^$()[\]{}|+\\]*/g) ?? []) {
+      const parts = run.split('/').filter(Boolean);
+      for (let i = 1; i <= parts.length && roots.size < MAX_ROOTS; i++) roots.add(`/${parts.slice(0, i).join('/')}`);
+    }
+  return [...roots];
+}
+
+/** `v` as a server whose working directory (and HOME) is `root` resolves it (unchanged when anchored). */
+export function resolvedAgainst(v: string, root: string): string {
+  if (!unanchored(v)) return v;
+  if (v.startsWith('~')) {
+    const slash = v.indexOf('/');
+    return posix.join(root, slash < 0 ? '' : v.slice(slash));
+  }
+  return posix.resolve(root, v);
 }
 
 /**
  * The arguments in every form a CEL rule must see them in: as sent, with each string folded as a path,
- * and that in NFC and NFD (deduplicated: plain ASCII arguments without paths give one form).
+ * with each relative or `~` string resolved against each of `roots` (candidateRoots), and each in NFC
+ * and NFD (deduplicated: plain ASCII arguments without paths give one form per root).
  */
-export function argumentForms(args: Record<string, unknown>): Record<string, unknown>[] {
+export function argumentForms(args: Record<string, unknown>, roots: readonly string[] = []): Record<string, unknown>[] {
   const folded = mapStrings(args, resolvedPath) as Record<string, unknown>;
   const out: Record<string, unknown>[] = [];
   const seen = new Set<string>();
-  for (const a of [
-    args,
-    folded,
-    mapStrings(folded, (s) => s.normalize('NFC')),
-    mapStrings(folded, (s) => s.normalize('NFD')),
-  ]) {
-    const k = JSON.stringify(a);
-    if (seen.has(k)) continue;
-    seen.add(k);
-    out.push(a as Record<string, unknown>);
-  }
+  const bases = [args, folded, ...roots.map((r) => mapStrings(args, (s) => resolvedAgainst(s, r)))];
+  for (const b of bases)
+    for (const a of [b, mapStrings(b, (s) => s.normalize('NFC')), mapStrings(b, (s) => s.normalize('NFD'))]) {
+      const k = JSON.stringify(a);
+      if (seen.has(k)) continue;
+      seen.add(k);
+      out.push(a as Record<string, unknown>);
+    }
   return out;
 }
 

@@ -6,7 +6,7 @@
  * message first (bounded, JSON-RPC checked), lets the agent see only the tools it may call, decides each
  * call before it goes upstream, blocks tools whose definition changed, and masks what comes back.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
@@ -41,7 +41,7 @@ import {
   type Tool,
 } from '@modelcontextprotocol/sdk/types.js';
 import { JsonMasker } from '../http/json-masker.js';
-import { hasDuplicateKeys } from '../http/request-facts.js';
+import { canonicalJson, hasDuplicateKeys } from '../http/request-facts.js';
 import { bearerOf, readBody } from '../http/server.js';
 import { IdentityError, type Principal } from '../identity/verify.js';
 import type { Masker } from '../masking/masker.js';
@@ -49,6 +49,7 @@ import type { PolicyRuntime } from '../policy/runtime.js';
 import type { MaskStrategy, McpTargetSpec } from '../../shared/contract/policy-types.js';
 import type { McpGate, McpGateRequest, McpRefusal } from './gate.js';
 import { callFacts } from './mcp-facts.js';
+import { agentError, unprefixed } from './mcp-error.js';
 import { jsonDepth, MAX_JSON_DEPTH } from './json-depth.js';
 import { withholdEmbedded } from './embedded-resources.js';
 import { ListingMasker } from './listing-masker.js';
@@ -93,6 +94,11 @@ const MAX_SESSIONS_PER_PRINCIPAL = 16;
  */
 const MAX_REQUESTS_PER_PRINCIPAL = 128;
 const MAX_REQUESTS_PER_SESSION = 64;
+/**
+ * Past those caps, room for what ends requests (notifications such as `notifications/cancelled`,
+ * responses to the server, DELETE): a principal at the cap can still withdraw a held call or close its session.
+ */
+const RESERVED_FOR_WITHDRAWALS = 16;
 /** A session without a request for this long is closed (with its server process); clients rarely send DELETE. */
 const IDLE_SESSION_MS = 15 * 60 * 1000;
 
@@ -305,13 +311,15 @@ export class McpTargets {
     }
     const who = `${principal.iss}\n${principal.sub}`;
     const mine = l.inFlight.get(who) ?? 0;
-    if (mine >= MAX_REQUESTS_PER_PRINCIPAL)
-      return refuse(
+    const busy = (): void =>
+      refuse(
         429,
         ErrorCode.InvalidRequest,
         `${principal.sub} has ${MAX_REQUESTS_PER_PRINCIPAL} requests in flight on target ${l.spec.name}; wait for one to end`,
         true,
       );
+    // What a request is, is known once its body is read: until then the reserve bounds it too.
+    if (mine >= MAX_REQUESTS_PER_PRINCIPAL + RESERVED_FOR_WITHDRAWALS) return busy();
     l.inFlight.set(who, mine + 1);
     res.once('close', () => {
       const n = (l.inFlight.get(who) ?? 1) - 1;
@@ -377,6 +385,10 @@ export class McpTargets {
       if (!JSONRPCMessageSchema.safeParse(body).success)
         return refuse(400, ErrorCode.InvalidRequest, 'not a JSON-RPC 2.0 message; it was not forwarded');
     }
+    // Withdrawing (a cancellation, an answer to the server, closing the session) is never refused for
+    // the requests it would end: those use the reserve, all else the caps.
+    const withdrawal = req.method === 'DELETE' || (req.method === 'POST' && !isRequest(body));
+    if (!withdrawal && (l.inFlight.get(who) ?? 1) - 1 >= MAX_REQUESTS_PER_PRINCIPAL) return busy();
     const sid = req.headers['mcp-session-id'];
     let s: Session | undefined;
     let opened = false;
@@ -386,7 +398,7 @@ export class McpTargets {
         return jsonRpcError(res, 404, ErrorCode.InvalidRequest, 'no such MCP session (it ended); initialize a new one');
       if (s.principal.sub !== principal.sub || s.principal.iss !== principal.iss)
         return refuse(403, ErrorCode.InvalidRequest, 'this MCP session belongs to another principal');
-      if (s.requests >= MAX_REQUESTS_PER_SESSION)
+      if (s.requests >= MAX_REQUESTS_PER_SESSION + (withdrawal ? RESERVED_FOR_WITHDRAWALS : 0))
         return refuse(
           429,
           ErrorCode.InvalidRequest,
@@ -529,7 +541,7 @@ export class McpTargets {
     const { server, upstream } = s;
     const spec = (): McpTargetSpec => {
       const t = this.current(l);
-      if (!t) throw new McpError(ErrorCode.InternalError, `target ${l.spec.name} is no longer in the policy in force`);
+      if (!t) throw agentError(ErrorCode.InternalError, `target ${l.spec.name} is no longer in the policy in force`);
       return t;
     };
     const principalOf = (extra: Extra): Principal => (extra.authInfo?.extra as { principal: Principal }).principal;
@@ -569,16 +581,18 @@ export class McpTargets {
         if (listingFailed !== undefined)
           return { rule: 'tool-listing-failed', message: `the server's tool listing failed: ${listingFailed}` };
         const known = (s.tools ?? tools)?.get(name);
-        if (!known) return { rule: 'unknown-tool', message: `the server has no tool "${name}"` };
+        // The name as the agent sent it, masked: the refusal is on record.
+        const shown = this.textMasker(s).maskText(name).text;
+        if (!known) return { rule: 'unknown-tool', message: `the server has no tool "${shown}"` };
         if (known.blocked)
           return {
             rule: 'tool-definition-changed',
-            message: `tool "${name}" changed its definition since it was first seen and is blocked until an admin accepts the new one`,
+            message: `tool "${shown}" changed its definition since it was first seen and is blocked until an admin accepts the new one`,
           };
         if (!this.o.gate.engine().toolListed(name, spec(), principalFacts(p)))
           return {
             rule: 'tool-not-listed',
-            message: `tool "${name}" is not listed for this agent`,
+            message: `tool "${shown}" is not listed for this agent`,
             unlessPolicyBlocks: true,
           };
         return undefined;
@@ -601,7 +615,7 @@ export class McpTargets {
         tools?.has(name)
           ? (reason, rule, approval) => refusal(reason, rule, approval)
           : (reason) => {
-              throw new McpError(ErrorCode.InvalidParams, `agentgate: ${reason}`);
+              throw agentError(ErrorCode.InvalidParams, `agentgate: ${reason}`);
             },
         {
           refusal: refusalOf,
@@ -718,7 +732,7 @@ export class McpTargets {
         extra,
         () => Promise.reject(new Error('unreachable: a method not gated is never forwarded')),
         (reason) => {
-          throw new McpError(ErrorCode.MethodNotFound, `agentgate: ${reason}`);
+          throw agentError(ErrorCode.MethodNotFound, `agentgate: ${reason}`);
         },
         {
           refusal: () => ({
@@ -757,13 +771,35 @@ export class McpTargets {
       );
       return masked;
     };
-    if (caps.sampling)
-      upstream.setRequestHandler(CreateMessageRequestSchema, async (r) =>
-        server.createMessage(relay('sampling/createMessage', r.params)),
+    // What goes back to the server is on record (masked) before it is sent.
+    const answered = <R>(method: string, result: R): R => {
+      const t = spec();
+      const text = JSON.stringify(result ?? {});
+      const masked = this.jsonMasker(s, t).maskText(text);
+      this.o.gate.relayedAnswer(
+        { sessionId: s.auditId, connectionId: s.auditId, principal: s.opener, target: t, client: s.client },
+        method,
+        {
+          sha256: createHash('sha256')
+            .update(canonicalJson(result ?? {}))
+            .digest('hex'),
+          masked: masked.text,
+          maskedValues: masked.count,
+          bytes: Buffer.byteLength(text),
+        },
       );
+      return result;
+    };
+    if (caps.sampling)
+      upstream.setRequestHandler(CreateMessageRequestSchema, async (r) => {
+        // The sidecar's client never declares sampling.context: the agent attaches nothing from its other servers.
+        const params =
+          r.params.includeContext === undefined ? r.params : { ...r.params, includeContext: 'none' as const };
+        return answered('sampling/createMessage', await server.createMessage(relay('sampling/createMessage', params)));
+      });
     if (caps.elicitation)
       upstream.setRequestHandler(ElicitRequestSchema, async (r) =>
-        server.elicitInput(relay('elicitation/create', r.params)),
+        answered('elicitation/create', await server.elicitInput(relay('elicitation/create', r.params))),
       );
   }
 
@@ -779,11 +815,14 @@ export class McpTargets {
       // The policy may have accepted a fingerprint since.
       for (const [name, x] of s.tools)
         if (x.blocked && keepableToolName(name))
-          x.blocked = !l.fingerprints.check(t, name, toolFingerprint(x.tool), { added: x.added }).ok;
+          x.blocked = !l.fingerprints.check(t, this.toolKey(s, name), toolFingerprint(x.tool), { added: x.added }).ok;
       return s.tools;
     }
-    // A name the target's first listing did not have is a change too (a tool added mid-way to steer the model).
+    // A name the target's first listing did not have is a change too (a tool added mid-way to steer the
+    // model); before this sidecar's first listing, a name the baseline store lacks for a target it knows
+    // (listed before a restart, or by another pod) is one as well.
     const first = l.firstListing;
+    const storeKnew = first === undefined && l.fingerprints.known(t.name);
     const out = new Map<string, ListedTool>();
     let cursor: string | undefined;
     // A server that pages for ever, or sends more than a result may hold, gets no listing at all.
@@ -794,17 +833,17 @@ export class McpTargets {
     let unpinnable = 0;
     do {
       if (++pages > MAX_TOOL_PAGES)
-        throw new McpError(ErrorCode.InternalError, `the server's tool listing ran past ${MAX_TOOL_PAGES} pages`);
+        throw agentError(ErrorCode.InternalError, `the server's tool listing ran past ${MAX_TOOL_PAGES} pages`);
       const left = deadline - Date.now();
       if (left <= 0)
-        throw new McpError(
+        throw agentError(
           ErrorCode.InternalError,
           `the server's tool listing took longer than limits.requestTimeoutSeconds (${l.limits.requestTimeoutSeconds})`,
         );
       const page = await s.upstream.listTools(cursor ? { cursor } : undefined, { signal, timeout: left });
       bytes += Buffer.byteLength(JSON.stringify(page));
       if (bytes > l.limits.maxResponseBodyBytes)
-        throw new McpError(
+        throw agentError(
           ErrorCode.InternalError,
           `the server's tool listing is larger than limits.maxResponseBodyBytes (${l.limits.maxResponseBodyBytes})`,
         );
@@ -815,8 +854,11 @@ export class McpTargets {
           continue;
         }
         const fp = toolFingerprint(tool);
-        const added = first !== undefined && !first.has(tool.name);
-        const c = l.fingerprints.check(t, tool.name, fp, {
+        // Baselines, reports, the policy's status and acceptedTools know the tool by this key.
+        const kept = this.toolKey(s, tool.name);
+        const added =
+          first !== undefined ? !first.has(tool.name) : storeKnew && !l.fingerprints.hasBaseline(t.name, kept);
+        const c = l.fingerprints.check(t, kept, fp, {
           added,
           budgetSpent: claimed >= MAX_NEW_TOOLS_PER_LISTING,
         });
@@ -826,13 +868,13 @@ export class McpTargets {
             target: t.name,
             connectionId: s.auditId,
             sessionId: s.auditId,
-            message: `tool "${tool.name}" is blocked: its first-seen fingerprint could not be kept (${c.unrecorded})`,
+            message: `tool "${kept}" is blocked: its first-seen fingerprint could not be kept (${c.unrecorded})`,
           });
         else if (!c.ok && c.first)
           this.o.gate.toolChanged(
             t.name,
             { sessionId: s.auditId, connectionId: s.auditId, principal: p },
-            tool.name,
+            kept,
             fp,
             c.baseline,
             added,
@@ -848,10 +890,21 @@ export class McpTargets {
         sessionId: s.auditId,
         message: `${unpinnable} tool(s) blocked: a name longer than ${MAX_TOOL_NAME} characters or with a NUL can never be pinned or accepted`,
       });
-    l.firstListing ??= new Set(out.keys());
+    l.firstListing ??= new Set([...out].filter(([, x]) => !(x.added && x.blocked)).map(([name]) => name));
     s.tools = out;
     this.o.gate.toolsListed(t.name, out.keys());
     return out;
+  }
+
+  /**
+   * A server's tool name as the sidecar writes it down (baseline file, audit log, Events, the policy's
+   * status, `mcp.acceptedTools`): as is, or `sha256:<hex>` of it when masking would change it (a server
+   * that names a tool after its credential or a customer's address).
+   */
+  private toolKey(s: Session, name: string): string {
+    return this.textMasker(s).maskText(name).text === name
+      ? name
+      : `sha256:${createHash('sha256').update(name).digest('hex')}`;
   }
 
   /** The policy's masker, with the secrets this session's server was handed. */
@@ -895,7 +948,7 @@ export class McpTargets {
     }
     const bytes = sized ? Buffer.byteLength(JSON.stringify(list)) : 0;
     if (bytes > l.limits.maxResponseBodyBytes)
-      throw new McpError(
+      throw agentError(
         ErrorCode.InternalError,
         `the listing (${bytes} bytes) is larger than limits.maxResponseBodyBytes (${l.limits.maxResponseBodyBytes}); it was not passed on`,
       );
@@ -904,12 +957,11 @@ export class McpTargets {
 
   /** An error from the server as the agent may see it: its message masked, its data dropped. */
   private maskedError(s: Session, e: unknown): McpError {
-    // McpError prefixes its message with "MCP error <code>: "; the new one adds it again.
-    const text = (e instanceof Error ? e.message : String(e)).replace(/^MCP error -?\d+: /, '');
+    const text = unprefixed(e instanceof Error ? e.message : String(e));
     const message = this.textMasker(s).maskText(text).text;
     return e instanceof McpError
-      ? new McpError(e.code, message)
-      : new McpError(ErrorCode.InternalError, `the MCP server failed: ${message}`);
+      ? agentError(e.code, message)
+      : agentError(ErrorCode.InternalError, `the MCP server failed: ${message}`);
   }
 
   /** Decides the call, sends it only when allowed, masks and bounds the result, records the outcome. */
@@ -960,6 +1012,7 @@ export class McpTargets {
       maskedArguments,
       approvalArguments: () => this.jsonMasker(s, t, true).maskText(JSON.stringify(facts.arguments ?? {})).text,
       requestBytes: Buffer.byteLength(JSON.stringify(params)),
+      masker: () => this.textMasker(s),
       ...(checks?.refusal ? { refusal: checks.refusal } : {}),
       closed: () => extra.signal.aborted,
     };
@@ -1026,7 +1079,7 @@ export class McpTargets {
         durationMs: Date.now() - started,
         error: why,
       });
-      throw new McpError(ErrorCode.InvalidRequest, `${why}; nothing was sent to the server`);
+      throw agentError(ErrorCode.InvalidRequest, `${why}; nothing was sent to the server`);
     }
     let out: { result: R; isError: boolean };
     try {
@@ -1056,7 +1109,7 @@ export class McpTargets {
         durationMs: Date.now() - started,
         error,
       });
-      throw new McpError(ErrorCode.InternalError, error);
+      throw agentError(ErrorCode.InternalError, error);
     }
     const embedded = withholdEmbedded(out.result, (uri) =>
       sameResource(uri, facts.uri)
@@ -1094,7 +1147,7 @@ function refusal(reason: string, rule: string, approval?: string): CallToolResul
 
 /** resources/read and prompts/get have no error result: a JSON-RPC error naming the rule. */
 function deniedError(reason: string, rule: string, approval?: string): never {
-  throw new McpError(POLICY_DENIED, `agentgate: ${reason}`, {
+  throw agentError(POLICY_DENIED, `agentgate: ${reason}`, {
     rule,
     ...(approval ? { approvalRequest: approval } : {}),
   });
@@ -1113,6 +1166,11 @@ function sameResource(uri: string, read: string | undefined): boolean {
 
 function principalFacts(p: Principal): { sub: string; iss: string; triggeredBy?: string } {
   return { sub: p.sub, iss: p.iss, ...(p.triggeredBy ? { triggeredBy: p.triggeredBy.sub } : {}) };
+}
+
+/** A JSON-RPC request (method and id): what notifications and responses are not. */
+function isRequest(body: unknown): boolean {
+  return !!body && typeof body === 'object' && 'method' in body && 'id' in body;
 }
 
 function jsonRpcError(res: ServerResponse, status: number, code: number, message: string, close = false): void {

@@ -18,12 +18,20 @@ export interface BaselineStore {
   get(target: string, tool: string): string | undefined;
   /** Offers `sha256` as the baseline; returns the one kept (the earlier one, if any). Throws when it cannot keep it. */
   claim(target: string, tool: string, sha256: string): string;
+  /** Whether any baseline is kept for the target (its tools were listed before, by this sidecar or another). */
+  knows(target: string): boolean;
 }
 
 const key = (target: string, tool: string): string => `${target}\n${tool}`;
+const targetOf = (k: string): string => k.slice(0, k.indexOf('\n'));
 
 export class MemoryBaselines implements BaselineStore {
   private readonly kept = new Map<string, string>();
+  private readonly targets = new Set<string>();
+
+  knows(target: string): boolean {
+    return this.targets.has(target);
+  }
 
   get(target: string, tool: string): string | undefined {
     return this.kept.get(key(target, tool));
@@ -32,12 +40,14 @@ export class MemoryBaselines implements BaselineStore {
   claim(target: string, tool: string, sha256: string): string {
     const k = key(target, tool);
     if (!this.kept.has(k)) this.kept.set(k, sha256);
+    this.targets.add(target);
     return this.kept.get(k)!;
   }
 }
 
 export class FileBaselines implements BaselineStore {
   private readonly kept = new Map<string, string>();
+  private readonly targets = new Set<string>();
   /** Bytes and lines read so far. */
   private size = -1;
   private lines = 0;
@@ -49,6 +59,11 @@ export class FileBaselines implements BaselineStore {
   get(target: string, tool: string): string | undefined {
     this.refresh();
     return this.kept.get(key(target, tool));
+  }
+
+  knows(target: string): boolean {
+    this.refresh();
+    return this.targets.has(target);
   }
 
   claim(target: string, tool: string, sha256: string): string {
@@ -93,6 +108,7 @@ export class FileBaselines implements BaselineStore {
       if (!e)
         throw new Error(`MCP tool baselines ${this.file}: line ${this.lines + i + 1} is not {target, tool, sha256}`);
       if (!this.kept.has(key(e.target, e.tool))) this.kept.set(key(e.target, e.tool), e.sha256);
+      this.targets.add(e.target);
     }
     this.lines += lines.length - 1;
     this.size = from + Buffer.byteLength(text);
@@ -132,6 +148,12 @@ export class ReportedBaselines implements BaselineStore {
 
   get(target: string, tool: string): string | undefined {
     return this.o.compiled().get(key(target, tool)) ?? this.o.local.get(target, tool);
+  }
+
+  knows(target: string): boolean {
+    if (this.o.local.knows(target)) return true;
+    for (const k of this.o.compiled().keys()) if (targetOf(k) === target) return true;
+    return false;
   }
 
   claim(target: string, tool: string, sha256: string): string {

@@ -27,6 +27,25 @@ export class ToolFingerprints {
 
   constructor(private readonly baselines: BaselineStore = new MemoryBaselines()) {}
 
+  /** Whether the target's tools were listed before (a baseline is kept for one of them), here or by another sidecar. */
+  known(target: string): boolean {
+    try {
+      return this.baselines.knows(target);
+    } catch {
+      // An unreadable store: treat every name as added (blocked) rather than first seen.
+      return true;
+    }
+  }
+
+  /** Whether a baseline is kept for the tool. */
+  hasBaseline(target: string, tool: string): boolean {
+    try {
+      return this.baselines.get(target, tool) !== undefined;
+    } catch {
+      return false;
+    }
+  }
+
   /**
    * A tool without a baseline yet gets this fingerprint as its baseline, unless `added` (a name that
    * appeared after the target's first listing: a change, blocked until pinned) or `budgetSpent` (a
@@ -39,7 +58,16 @@ export class ToolFingerprints {
     o: { added?: boolean; budgetSpent?: boolean } = {},
   ): ToolCheck {
     const pinned = (target.mcp?.acceptedTools ?? []).filter((a) => a.tool === tool);
-    if (pinned.some((a) => a.sha256 === fingerprint)) return { ok: true };
+    if (pinned.some((a) => a.sha256 === fingerprint)) {
+      // Kept as its baseline too: the store then knows the target's names (a name it lacks is added).
+      if (!o.budgetSpent)
+        try {
+          this.baselines.claim(target.name, tool, fingerprint);
+        } catch {
+          // the pin decides this tool; a baseline is only what the store remembers of it
+        }
+      return { ok: true };
+    }
     let base: string | undefined;
     let unrecorded: string | undefined;
     let claimed = false;

@@ -12,6 +12,7 @@ import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { upstreamAuthHeader } from '../http/credentials.js';
 import { mountedSecretPath, readSecretFile, readTargetSecret } from '../target-secrets.js';
 import type { McpTargetSpec } from '../../shared/contract/policy-types.js';
+import { credentialForms } from './credential-forms.js';
 
 export interface UpstreamOptions {
   env: NodeJS.ProcessEnv;
@@ -74,7 +75,7 @@ function stdioEnv(t: McpTargetSpec, o: UpstreamOptions): Record<string, string> 
 /**
  * The exact secret values the sidecar hands this server (environment from Secrets, files or the
  * sidecar's own environment; the URL's credential and the header built from it), in the forms a server
- * may echo them (as is, JSON-escaped): masked in everything from the target, so a server that reports
+ * may echo them (as is, JSON-escaped, URL- and form-encoded: credential-forms.ts): masked in everything from the target, so a server that reports
  * its environment does not hand the agent its credentials. Plain `value:` entries are not secrets.
  */
 export function upstreamSecrets(t: McpTargetSpec, o: UpstreamOptions): string[] {
@@ -88,11 +89,5 @@ export function upstreamSecrets(t: McpTargetSpec, o: UpstreamOptions): string[] 
     const header = upstreamAuthHeader(t, o.env, o.resolvePath);
     if (header) raw.push(header[1], header[1].replace(/^\S+ /, ''));
   }
-  const out = new Set<string>();
-  for (const r of raw)
-    for (const v of [r, r.trim()]) {
-      out.add(v);
-      out.add(JSON.stringify(v).slice(1, -1));
-    }
-  return [...out].filter((v) => v.length > 0);
+  return [...new Set(raw.flatMap(credentialForms))];
 }

@@ -1,0 +1,83 @@
+/**
+ * Hostile review round 2 of MCP gating (#13): approvers read each masked argument as a keyed digest
+ * (review 7), but the call's line (`resources/read <uri>`, masked with the plain `redact` strategy) is
+ * not: two reads held for approval whose URIs differ only in a masked part (whose mailbox, whose record)
+ * read exactly the same to the approver, the sha256 apart. The URI is what decides what a read does.
+ * The server is a small SDK server over stdio with a resource template; approvals come from the
+ * in-memory broker.
+ */
+import { expect } from 'chai';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { MemoryBroker } from '../support/memory-broker.js';
+import { startHttpStack, type HttpStack } from '../support/http-stack.js';
+
+const root = new URL('../..', import.meta.url).pathname;
+const sdk = (p: string): string => join(root, 'node_modules/@modelcontextprotocol/sdk/dist/esm', p);
+
+const SERVER = `
+import { Server } from '${sdk('server/index.js')}';
+import { StdioServerTransport } from '${sdk('server/stdio.js')}';
+import { ListResourceTemplatesRequestSchema, ListResourcesRequestSchema, ListToolsRequestSchema, ReadResourceRequestSchema } from '${sdk('types.js')}';
+const server = new Server({ name: 'mail', version: '1' }, { capabilities: { tools: {}, resources: {} } });
+server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: [] }));
+server.setRequestHandler(ListResourcesRequestSchema, async () => ({ resources: [] }));
+server.setRequestHandler(ListResourceTemplatesRequestSchema, async () => ({
+  resourceTemplates: [{ uriTemplate: 'mail://inbox/{address}', name: 'inbox' }],
+}));
+server.setRequestHandler(ReadResourceRequestSchema, async (r) => ({
+  contents: [{ uri: r.params.uri, text: 'the inbox' }],
+}));
+await server.connect(new StdioServerTransport());
+`;
+
+describe('review-mcp2: a held resources/read and what the approver reads of its URI', function () {
+  this.timeout(60_000);
+  let s: HttpStack;
+  let client: Client;
+  const broker = new MemoryBroker();
+
+  before(async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'agentgate-review-mcp2-'));
+    writeFileSync(join(dir, 'mail.mjs'), SERVER);
+    s = await startHttpStack(
+      {
+        targets: [
+          {
+            name: 'mail',
+            protocol: 'mcp',
+            listen: '127.0.0.1:1',
+            upstream: { command: process.execPath, args: [join(dir, 'mail.mjs')] },
+          },
+        ],
+        masking: { detectors: ['email'], defaultStrategy: 'redact' },
+        approval: { mode: 'Reject', approvers: { users: ['alice'] } } as never,
+        rules: [{ name: 'mailboxes', when: { mcp: { resources: ['mail://inbox/*'] } }, action: 'RequireApproval' }],
+        defaultAction: 'Allow',
+      },
+      { proxyOptions: { approvals: broker } },
+    );
+    client = new Client({ name: 'review-mcp2', version: '1' });
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(`${s.url('mail')}/mcp`), {
+        requestInit: { headers: { authorization: `Bearer ${await s.token('agent-review-mcp2')}` } },
+      }),
+    );
+  });
+  after(async () => {
+    await client?.close();
+    await s?.stop();
+  });
+
+  it('two reads that differ only in a masked part of the URI do not read the same to the approver', async () => {
+    for (const uri of ['mail://inbox/intern@corp.example', 'mail://inbox/ceo@corp.example'])
+      await client.readResource({ uri }).catch((e: Error) => expect(e.message).to.contain('mailboxes'));
+    expect(broker.asks).to.have.length(2);
+    const [a, b] = broker.asks.map((x) => x.command.text.replaceAll(x.command.sha256, '<sha256>'));
+    expect(a).to.contain('resources/read mail://inbox/');
+    expect(a, 'the approver cannot tell the two reads apart').to.not.equal(b);
+  });
+});

@@ -1,0 +1,92 @@
+/**
+ * Hostile review round 2 of MCP gating (#13): a resource embedded in a tool result is decided as a read
+ * of its URI and withheld when blocked (review 4) — in `content` only. A tool with an outputSchema
+ * returns its result twice, as the spec asks: `structuredContent` and, for older clients, the same in
+ * `content`. The embedded resource in `content` is withheld, its mirror in `structuredContent` (the same
+ * `{type: "resource", resource: {uri, text}}`) reaches the agent whole.
+ * The server is a small SDK server over stdio that fetches a document by name and returns it embedded.
+ */
+import { expect } from 'chai';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { startHttpStack, type HttpStack } from '../support/http-stack.js';
+
+const root = new URL('../..', import.meta.url).pathname;
+const sdk = (p: string): string => join(root, 'node_modules/@modelcontextprotocol/sdk/dist/esm', p);
+const SECRET = 'merger target: Initech, price 4.2bn';
+
+const SERVER = `
+import { Server } from '${sdk('server/index.js')}';
+import { StdioServerTransport } from '${sdk('server/stdio.js')}';
+import { CallToolRequestSchema, ListToolsRequestSchema, ListResourcesRequestSchema, ReadResourceRequestSchema } from '${sdk('types.js')}';
+const docs = { plans: ${JSON.stringify(SECRET)}, menu: 'soup of the day' };
+const server = new Server({ name: 'docs', version: '1' }, { capabilities: { tools: {}, resources: {} } });
+server.setRequestHandler(ListToolsRequestSchema, async () => ({
+  tools: [{
+    name: 'fetch_doc',
+    description: 'returns a document as an embedded resource',
+    inputSchema: { type: 'object', properties: { name: { type: 'string' } } },
+    outputSchema: { type: 'object', properties: { document: { type: 'object' } } },
+  }],
+}));
+server.setRequestHandler(CallToolRequestSchema, async (r) => {
+  const name = r.params.arguments.name;
+  const block = { type: 'resource', resource: { uri: 'docs://board/' + name, mimeType: 'text/plain', text: docs[name] } };
+  return { content: [block], structuredContent: { document: block } };
+});
+server.setRequestHandler(ListResourcesRequestSchema, async () => ({ resources: [] }));
+server.setRequestHandler(ReadResourceRequestSchema, async (r) => ({ contents: [] }));
+await server.connect(new StdioServerTransport());
+`;
+
+describe('review-mcp2: an embedded resource mirrored in structuredContent', function () {
+  this.timeout(60_000);
+  let s: HttpStack;
+  let client: Client;
+
+  before(async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'agentgate-review-mcp2-'));
+    writeFileSync(join(dir, 'docs.mjs'), SERVER);
+    s = await startHttpStack({
+      targets: [
+        {
+          name: 'docs',
+          protocol: 'mcp',
+          listen: '127.0.0.1:1',
+          upstream: { command: process.execPath, args: [join(dir, 'docs.mjs')] },
+        },
+      ],
+      rules: [{ name: 'board-only', when: { mcp: { resources: ['docs://board/plans'] } }, action: 'Deny' }],
+      defaultAction: 'Allow',
+    });
+    client = new Client({ name: 'review-mcp2', version: '1' });
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(`${s.url('docs')}/mcp`), {
+        requestInit: { headers: { authorization: `Bearer ${await s.token('agent-review-mcp2')}` } },
+      }),
+    );
+  });
+  after(async () => {
+    await client?.close();
+    await s?.stop();
+  });
+
+  it('an allowed document arrives whole', async () => {
+    const r = await client.callTool({ name: 'fetch_doc', arguments: { name: 'menu' } });
+    expect(JSON.stringify(r)).to.contain('soup of the day');
+  });
+
+  it('a document the agent may not read is withheld in content and in structuredContent', async () => {
+    const read = await client.readResource({ uri: 'docs://board/plans' }).then(
+      () => 'read',
+      (e: Error) => e.message,
+    );
+    expect(read).to.contain('board-only');
+    const r = await client.callTool({ name: 'fetch_doc', arguments: { name: 'plans' } });
+    expect(JSON.stringify(r.content), 'content').to.contain('withheld').and.not.contain(SECRET);
+    expect(JSON.stringify(r.structuredContent), 'structuredContent').to.not.contain(SECRET);
+  });
+});
