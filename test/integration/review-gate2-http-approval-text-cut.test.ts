@@ -45,7 +45,10 @@ describe('review-gate2: the approver text of an HTTP body past 16 KiB', function
       { proxyOptions: { approvals: broker } },
     );
     try {
-      const body = JSON.stringify({ note: 'customer complaint, see ticket. '.repeat(600), refund_to: 'ACCT-ATTACKER-77' });
+      const body = JSON.stringify({
+        note: 'customer complaint, see ticket. '.repeat(600),
+        refund_to: 'ACCT-ATTACKER-77',
+      });
       expect(body.length).to.be.greaterThan(16384).and.lessThan(65536);
       const r = await fetch(`${s.url('pay')}/refunds`, {
         method: 'POST',
