@@ -9,7 +9,7 @@ import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { startLocalStack, type LocalStack } from '../../proxy/local/stack.js';
 import type { AuditFields } from '../../proxy/audit/record.js';
-import type { RuleSpec } from '../../shared/contract/policy-types.js';
+import type { AgentAccessPolicy, RuleSpec } from '../../shared/contract/policy-types.js';
 import { MemoryBroker } from '../support/memory-broker.js';
 
 class SlowUseBroker extends MemoryBroker {
@@ -31,6 +31,7 @@ describe('review-gate2: the agent leaves while its one-shot grant is marked Used
   this.timeout(60_000);
   let s: LocalStack;
   let broker: SlowUseBroker;
+  let base: AgentAccessPolicy;
 
   before(async () => {
     broker = new SlowUseBroker();
@@ -41,8 +42,15 @@ describe('review-gate2: the agent leaves while its one-shot grant is marked Used
         p.spec.approval = { mode: 'Hold', timeoutSeconds: 60, approvers: { users: ['alice'] } } as never;
       },
     });
+    base = structuredClone(s.policy);
   });
   after(async () => s?.stop());
+  afterEach(() => {
+    s.proxy.updatePolicy(structuredClone(base));
+    broker.asks = [];
+    broker.used = [];
+    broker.marking = undefined;
+  });
 
   const records = (): AuditFields[] =>
     readFileSync(s.auditFile, 'utf8')
@@ -73,5 +81,29 @@ describe('review-gate2: the agent leaves while its one-shot grant is marked Used
       after.map((r) => r.event.action),
       'a record says the one-shot grant was spent and nothing was executed',
     ).to.not.deep.equal([]);
+  });
+
+  it('a policy change while the grant is marked Used: no execution is claimed for a statement that was refused', async () => {
+    const c = await s.connect();
+    const pending = c.query("DELETE FROM payroll.salaries WHERE employee = 'nobody-2'").catch((e: Error) => e);
+    while (broker.asks.length === 0) await new Promise((r) => setTimeout(r, 20));
+    const name = `apr-${broker.asks[0]!.command.sha256.slice(0, 8)}`;
+    await broker.settle(name, 'Approved');
+    while (!broker.marking) await new Promise((r) => setTimeout(r, 10));
+    // An incident-time freeze lands while the operator records the grant Used.
+    const p = structuredClone(base);
+    p.spec.rules = [
+      { name: 'payroll-frozen', when: { sql: { tables: ['payroll.*'] } }, action: 'Deny' },
+      ...p.spec.rules!,
+    ];
+    s.proxy.updatePolicy(p);
+    broker.marking();
+    const e = await pending;
+    await c.end();
+    expect(e, 'the DELETE is refused under the policy in force').to.be.instanceOf(Error);
+    const used = records().filter(
+      (r) => r.event.action === 'approval.grant-used' && r.detail?.approvalRequest === name,
+    );
+    expect(used, 'no "executed under ApprovalRequest" record for a refused statement').to.deep.equal([]);
   });
 });
