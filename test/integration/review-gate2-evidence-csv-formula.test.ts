@@ -24,12 +24,16 @@ function cells(csv: string): string[] {
   for (let i = 0; i < csv.length; i++) {
     const ch = csv[i]!;
     if (q) {
-      if (ch === '"' && csv[i + 1] === '"') ((cur += '"'), i++);
-      else if (ch === '"') q = false;
+      if (ch === '"' && csv[i + 1] === '"') {
+        cur += '"';
+        i++;
+      } else if (ch === '"') q = false;
       else cur += ch;
     } else if (ch === '"') q = true;
-    else if (ch === ',' || ch === '\n') (out.push(cur), (cur = ''));
-    else if (ch !== '\r') cur += ch;
+    else if (ch === ',' || ch === '\n') {
+      out.push(cur);
+      cur = '';
+    } else if (ch !== '\r') cur += ch;
   }
   out.push(cur);
   return out;

@@ -55,7 +55,7 @@ describe('review-gate2: one approval for several statements under the same rule'
       .catch((e: Error) => e);
     while (broker.asks.length === 0) await new Promise((r) => setTimeout(r, 20));
     const ask = broker.asks[0]!.command;
-    await broker.settle(`apr-${ask.sha256.slice(0, 8)}`, 'Rejected');
+    await broker.settle(`apr-${ask.sha256.slice(0, 8)}`, 'Denied');
     await pending;
     await c.end();
     expect(ask.effects, `asked as: ${ask.summary}`).to.include('write');
