@@ -50,6 +50,7 @@ export async function seekApproval<D extends Decision>(a: ApprovalCase<D>): Prom
     closed: req.closed,
     stillHeld: a.stillHeld,
     ...(req.onHold ? { onHold: req.onHold } : {}),
+    ...(req.cancelled ? { cancelled: req.cancelled() } : {}),
   });
   if (!r) return undefined;
   const ref = 'namespace' in r ? `${r.namespace}/${r.name}` : '';
@@ -85,6 +86,15 @@ export async function seekApproval<D extends Decision>(a: ApprovalCase<D>): Prom
           hint: `an approver runs: kubectl patch apr ${r.name} -n ${r.namespace} --type merge -p '{"spec":{"decision":"Approved","comment":"..."}}'`,
         },
       );
+    case 'cancelled':
+      a.record(rt, d, {
+        message: `cancelled by the client while held for ApprovalRequest ${ref}; not executed, its grant unspent`,
+        detail: { approvalRequest: ref },
+      });
+      return refuse(`canceling statement due to user request: it was held for ApprovalRequest ${ref}; ${w.nothing}`, {
+        code: 'cancelled',
+        approval: ref,
+      });
     case 'redecided':
       return a.refusedAfterWait();
     case 'not-approved':

@@ -72,4 +72,9 @@ export interface GateRequest<D extends Decision = Decision> {
   closed(): boolean;
   /** Called once the operation is held waiting on an ApprovalRequest (namespace/name). */
   onHold?(approval: string): void;
+  /**
+   * Asked once, when the request is held: a signal the adapter aborts when its client cancels the held
+   * operation (PostgreSQL's CancelRequest). The hold then ends unanswered, its grant unspent.
+   */
+  cancelled?(): AbortSignal;
 }

@@ -49,6 +49,7 @@ export interface SqlRequest {
   fetchedInParts?: boolean;
   reason?: string;
   closed: () => boolean;
+  cancelled?: () => AbortSignal;
 }
 
 const STATEMENT: Wording = {
@@ -72,6 +73,7 @@ class SqlGateRequest implements GateRequest {
   readonly wording = STATEMENT;
   readonly reason?: string;
   readonly closed: () => boolean;
+  readonly cancelled?: () => AbortSignal;
 
   constructor(readonly sql: SqlRequest) {
     this.protocol = sql.protocol;
@@ -80,6 +82,7 @@ class SqlGateRequest implements GateRequest {
     this.audit = sql.audit;
     this.stage = sql.stage;
     this.closed = sql.closed;
+    if (sql.cancelled) this.cancelled = sql.cancelled;
     if (sql.reason) this.reason = sql.reason;
     this.operations = sql.operations.map((op) => new Statement(this.sql, op));
   }
