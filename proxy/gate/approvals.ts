@@ -7,7 +7,7 @@
 import type { AuditFields } from '../audit/record.js';
 import type { ApprovalBroker } from '../approvals/broker.js';
 import type { PolicyRuntime } from '../policy/runtime.js';
-import { awaitApproval } from './approval-flow.js';
+import { awaitApproval, type ApprovalBinding } from './approval-flow.js';
 import type { GateRequest, Operation } from './request.js';
 import type { ApprovalOutcome, Decision, Forward, Refuse } from './verdict.js';
 
@@ -18,6 +18,8 @@ export interface ApprovalCase<D extends Decision> {
   /** The operation that needs the approval, and its decision. */
   op: Operation<D>;
   d: D;
+  /** What the approval is bound to and shows: every operation it would release. */
+  binding(rt: PolicyRuntime): ApprovalBinding;
   /** Records a decision of this operation. */
   record(rt: PolicyRuntime, d: D, extra?: Partial<AuditFields>): void;
   /** After the wait: whether the request, decided again as a whole under the policy in force, still goes to this approval. */
@@ -44,7 +46,7 @@ export async function seekApproval<D extends Decision>(a: ApprovalCase<D>): Prom
     d,
     principal: req.principal,
     target: req.target,
-    binding: a.op.approval(rt),
+    binding: a.binding(rt),
     ...(req.reason ? { reason: req.reason } : {}),
     audit: (fields) => void req.audit.tryAppend(fields),
     closed: req.closed,

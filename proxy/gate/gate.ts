@@ -65,6 +65,8 @@ export class Gate {
     if (heldAt >= 0) {
       const op = ops[heldAt]!;
       const rule = decisions[heldAt]!.rule;
+      // The one approval releases every operation held under its rule: approvers are asked about all of them.
+      const held = ops.filter((_, i) => this.held(decisions[i]!) && decisions[i]!.rule === rule);
       // After the wait the whole request is decided again (every operation, the request's guards)
       // under the policy in force, and only this rule's approval may release what it holds.
       let after: Decided<D> | undefined;
@@ -75,6 +77,7 @@ export class Gate {
         rt,
         op,
         d: decisions[heldAt]!,
+        binding: (rt) => (held.length > 1 && req.approval ? req.approval(held, rt) : op.approval(rt)),
         record: (rt, d, extra) => void this.record(req, rt, op, d, extra),
         stillHeld: () => again().blockedAt < 0,
         refusedAfterWait: () => {

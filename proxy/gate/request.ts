@@ -64,6 +64,11 @@ export interface GateRequest<D extends Decision = Decision> {
    */
   stage: 'prepare' | 'run';
   wording: Wording;
+  /**
+   * What one approval of several of its operations (all held under one rule) is bound to and shows:
+   * every one of them, never only the first. Without it, an approval binds the one operation held.
+   */
+  approval?(held: Operation<D>[], rt: PolicyRuntime): ApprovalBinding;
   /** Guards over the request as a whole (SQL: requestGuard over the classifications); may replace decisions. */
   guard?(decisions: D[], rt: PolicyRuntime): void;
   /** The agent's stated reason for what it does next, shown to approvers. */
