@@ -69,8 +69,11 @@ export class Gate {
       const held = ops.filter((_, i) => this.held(decisions[i]!) && decisions[i]!.rule === rule);
       // After the wait the whole request is decided again (every operation, the request's guards)
       // under the policy in force, and only this rule's approval may release what it holds.
+      // Only what approvers were asked about rides the approval: an operation a policy change put under
+      // the rule during the wait blocks the request.
+      const asked = new Set(held);
       let after: Decided<D> | undefined;
-      const again = (): Decided<D> => (after = this.decideAll(req, rule));
+      const again = (): Decided<D> => (after = this.decideAll(req, rule, asked));
       const approval = seekApproval({
         broker: this.services.approvals!,
         req,
@@ -82,12 +85,20 @@ export class Gate {
         stillHeld: () => again().blockedAt < 0,
         refusedAfterWait: () => {
           const now = after ?? again();
-          const v = this.admit(req, now.rt, now.decisions, now.blockedAt, rule);
+          const v = this.admit(req, now.rt, now.decisions, now.blockedAt, rule, undefined, asked);
           return v.kind === 'refuse' ? v : unrecorded(req);
         },
         admit: (grant) => {
           const now = again();
-          return this.admit(req, now.rt, now.decisions, now.blockedAt, rule, now.blockedAt < 0 ? grant : undefined);
+          return this.admit(
+            req,
+            now.rt,
+            now.decisions,
+            now.blockedAt,
+            rule,
+            now.blockedAt < 0 ? grant : undefined,
+            asked,
+          );
         },
       });
       return { kind: 'hold', approval };
@@ -100,12 +111,14 @@ export class Gate {
    * that blocks. RequireApproval does not block (it is held) under the one rule an approval is sought
    * for (`approved`, else the first operation's that needs one): one approval answers one rule.
    */
-  private decideAll<D extends Decision>(req: GateRequest<D>, approved?: string): Decided<D> {
+  private decideAll<D extends Decision>(req: GateRequest<D>, approved?: string, asked?: Set<Operation<D>>): Decided<D> {
     const rt = this.services.runtime();
     const decisions = req.operations.map((op) => op.decide(rt));
     req.guard?.(decisions, rt);
     const rule = approved ?? decisions.find((d) => this.held(d))?.rule;
-    const blockedAt = decisions.findIndex((d) => d.blocked && !(this.held(d) && d.rule === rule));
+    const blockedAt = decisions.findIndex(
+      (d, i) => d.blocked && !(this.held(d) && d.rule === rule && (!asked || asked.has(req.operations[i]!))),
+    );
     return { rt, decisions, blockedAt, ...(rule !== undefined ? { approved: rule } : {}) };
   }
 
@@ -117,6 +130,7 @@ export class Gate {
     blockedAt: number,
     approved?: string,
     grant?: string,
+    asked?: Set<Operation<D>>,
   ): Forward<D> | Refuse {
     const records: (number | undefined)[] = [];
     for (const [i, op] of req.operations.entries()) {
@@ -131,12 +145,25 @@ export class Gate {
       if (!rec && !op.refused) return unrecorded(req);
       records.push(rec?.seq);
     }
-    if (blockedAt >= 0) return this.refusal(req, req.operations[blockedAt]!, decisions[blockedAt]!, approved);
+    if (blockedAt >= 0) return this.refusal(req, req.operations[blockedAt]!, decisions[blockedAt]!, approved, asked);
     return { kind: 'forward', decisions, records, ...(grant !== undefined ? { grant } : {}) };
   }
 
   /** How a blocking decision is told: an approval under another rule than the one sought is refused as such. */
-  private refusal<D extends Decision>(req: GateRequest<D>, op: Operation<D>, d: D, approved?: string): Refuse {
+  private refusal<D extends Decision>(
+    req: GateRequest<D>,
+    op: Operation<D>,
+    d: D,
+    approved?: string,
+    asked?: Set<Operation<D>>,
+  ): Refuse {
+    if (this.held(d) && d.rule === approved && asked && !asked.has(op))
+      return {
+        kind: 'refuse',
+        code: 'denied',
+        rule: d.rule,
+        reason: `requires approval by rule "${d.rule}" since the policy changed while the approval was sought, and that approval was not asked for this ${req.wording.noun}; ${req.wording.nothing}: ${req.wording.again} to ask for it`,
+      };
     if (!this.held(d) || approved === undefined || d.rule === approved) return refusal(op, d);
     return {
       kind: 'refuse',
