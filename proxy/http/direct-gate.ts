@@ -70,7 +70,7 @@ export class DirectHttpGate implements HttpGatePort {
             return {
               sha256: f.sha256,
               line,
-              text: approvalText(`${line}${req.maskedBody ? `\n\n${req.maskedBody}` : ''}`),
+              text: approvalText(`${line}${req.maskedBody ? `\n\n${req.maskedBody()}` : ''}`),
               summary: `HTTP ${line}`.slice(0, 119),
               effects: [SAFE.has(f.method) ? 'read' : 'write'],
             };

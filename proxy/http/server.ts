@@ -455,7 +455,7 @@ export class HttpTargets {
       sessionId: ids.sessionId,
       connectionId: ids.connectionId,
       client: ids.client,
-      ...(body.length ? { maskedBody: maskedBodyOf(body, facts.json, jsonMasker, rt) } : {}),
+      ...(body.length ? { maskedBody: () => maskedBodyOf(body, facts.json, jsonMasker, rt) } : {}),
       closed: () => gone || req.socket.destroyed,
     };
     const verdict = await this.o.gate.decide(gateReq);
@@ -986,9 +986,10 @@ function countingStream(add: (n: number) => void): Transform {
   });
 }
 
+/** The whole body, masked: approval-text.ts bounds what approvers read and says where it is cut. */
 function maskedBodyOf(body: Buffer, json: GateRequest['facts']['json'], jm: JsonMasker, rt: PolicyRuntime): string {
-  const text = body.toString('utf8').slice(0, 16384);
-  if (json && json !== 'invalid' && body.length <= 16384) {
+  const text = body.toString('utf8');
+  if (json && json !== 'invalid') {
     try {
       return jm.maskText(text).text;
     } catch {
