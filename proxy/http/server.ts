@@ -25,6 +25,7 @@ import { JsonMasker } from './json-masker.js';
 import { parseRequestPath, PathError, type RequestPath } from '../../shared/policy-language/path-template.js';
 import { socketProblem, sendProblem } from './problem.js';
 import { buildFacts } from './request-facts.js';
+import { headersRulesRead } from './header-binding.js';
 import {
   bodyKind,
   codingOf,
@@ -437,7 +438,7 @@ export class HttpTargets {
     // Rules see the agent's headers that reach the API, no others (not one named in Connection).
     const passes = agentHeaderFilter(req, u, jsonMasker.active);
     const headers = Object.fromEntries(Object.entries(req.headersDistinct).filter(([name]) => passes(name)));
-    const facts = buildFacts(u.spec.name, req.method ?? 'GET', path, headers, body);
+    const facts = buildFacts(u.spec.name, req.method ?? 'GET', path, headers, body, headersRulesRead(rt));
     if ([...facts.query.keys()].some((k) => k === '_method' || k.startsWith('_method['))) {
       return fail(
         400,

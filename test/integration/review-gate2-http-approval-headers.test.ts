@@ -67,7 +67,7 @@ describe('review-gate2: an HTTP approval and the headers it does not bind', func
       await broker.settle(`apr-${ask.sha256.slice(0, 8)}`, 'Approved');
       expect(await first).to.equal(200);
       broker.approved.add(ask.sha256); // the approved request is a grant for ttlSeconds, as the operator keeps it
-      expect(ask.text, 'what the approver read').not.to.contain('sandbox');
+      expect(ask.text, 'what the approver read names the account').to.contain('x-account: sandbox');
       const second = send('production');
       const outcome = await Promise.race([second, new Promise((r) => setTimeout(() => r('held'), 1500))]);
       expect(received, `forwarded (second request: ${String(outcome)})`).to.deep.equal(['sandbox']);
