@@ -439,7 +439,7 @@ export class HttpTargets {
     const passes = agentHeaderFilter(req, u, jsonMasker.active);
     const headers = Object.fromEntries(Object.entries(req.headersDistinct).filter(([name]) => passes(name)));
     const facts = buildFacts(u.spec.name, req.method ?? 'GET', path, headers, body, headersRulesRead(rt));
-    if ([...facts.query.keys()].some((k) => k === '_method' || k.startsWith('_method['))) {
+    if ([...facts.query.keys()].some((k) => k === '_method' || k.startsWith('_method[')) || jsonMethodOverride(facts)) {
       return fail(
         400,
         'Bad request',
@@ -988,6 +988,20 @@ function countingStream(add: (n: number) => void): Transform {
 }
 
 /** The whole body, masked: approval-text.ts bounds what approvers read and says where it is cut. */
+/**
+ * A `_method` key at the top of a JSON body: Laravel reads a JSON request's input from its body, and
+ * Symfony's getMethod takes `_method` from that input. A body that is not valid JSON to the proxy (a
+ * key twice…) but spells the key anywhere is refused too: a lenient parser may read it.
+ */
+function jsonMethodOverride(f: GateRequest['facts']): boolean {
+  if (f.json === undefined) return false;
+  if (f.json !== 'invalid') {
+    const v = f.json.value;
+    return v !== null && typeof v === 'object' && !Array.isArray(v) && Object.hasOwn(v, '_method');
+  }
+  return /"(?:_|\\u005[fF])method"/.test(f.body.toString('latin1'));
+}
+
 function maskedBodyOf(body: Buffer, json: GateRequest['facts']['json'], jm: JsonMasker, rt: PolicyRuntime): string {
   const text = body.toString('utf8');
   if (json && json !== 'invalid') {
