@@ -53,8 +53,8 @@ export interface ApprovalCase {
 }
 
 export type ApprovalResult =
-  /** Run under this grant (grant-used is on record). */
-  | { kind: 'granted'; namespace: string; name: string }
+  /** Run under this grant: `used` records whether the request, decided again, runs under it. */
+  | { kind: 'granted'; namespace: string; name: string; used: (forwarded: boolean) => void }
   /** A one-shot grant another operation already ran. */
   | { kind: 'already-used'; namespace: string; name: string }
   /** A one-shot grant whose use could not be recorded: not run. */
@@ -68,7 +68,7 @@ export type ApprovalResult =
   /** Rejected, expired, not decided in time or not honoured: `what` says which. */
   | { kind: 'not-approved'; namespace: string; name: string; what: string }
   /** The client cancelled the operation while it was held (the grant, if any, is unspent). */
-  | { kind: 'cancelled'; namespace: string; name: string }
+  | { kind: 'cancelled'; namespace: string; name: string; spent?: true }
   /** The agent went away meanwhile. */
   | undefined;
 
@@ -101,16 +101,36 @@ export async function awaitApproval(a: ApprovalCase): Promise<ApprovalResult> {
       } catch (e) {
         return { kind: 'use-unrecorded', namespace, name, error: (e as Error).message };
       }
-      if (a.closed?.()) return undefined;
+      // Spent now: if it will not run, the record says so (the operator's Used has an explanation).
+      const gone = a.closed?.() ? 'agent gone' : a.cancelled?.aborted ? 'cancelled by the client' : undefined;
+      if (gone) {
+        a.audit(spent(namespace, name, gone));
+        return gone === 'agent gone' ? undefined : { kind: 'cancelled', namespace, name, spent: true };
+      }
     }
-    a.audit({
-      event: { action: 'approval.grant-used', outcome: 'success' },
-      rule: { name: d.rule },
-      message: `executed under ApprovalRequest ${namespace}/${name}`,
-      detail: { approvalRequest: name, sha256: b.sha256 },
-    });
-    return { kind: 'granted', namespace, name };
+    return {
+      kind: 'granted',
+      namespace,
+      name,
+      // Recorded once the request, decided again, is known to run (or not) under it.
+      used: (forwarded) => {
+        if (forwarded)
+          a.audit({
+            event: { action: 'approval.grant-used', outcome: 'success' },
+            rule: { name: d.rule },
+            message: `executed under ApprovalRequest ${namespace}/${name}`,
+            detail: { approvalRequest: name, sha256: b.sha256 },
+          });
+        else if (ttl === 0) a.audit(spent(namespace, name, 'refused under the policy in force'));
+      },
+    };
   };
+  const spent = (namespace: string, name: string, why: string): AuditFields => ({
+    event: { action: 'approval.grant-spent', outcome: 'failure' },
+    rule: { name: d.rule },
+    message: `one-shot grant ApprovalRequest ${namespace}/${name} spent, not executed: ${why}`,
+    detail: { approvalRequest: name, sha256: b.sha256 },
+  });
 
   const grant = broker.findGrant(grantFor, ttl);
   if (grant) return runUnder(grant.metadata.namespace ?? '', grant.metadata.name!);

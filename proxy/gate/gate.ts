@@ -88,8 +88,10 @@ export class Gate {
           const v = this.admit(req, now.rt, now.decisions, now.blockedAt, rule, undefined, asked);
           return v.kind === 'refuse' ? v : unrecorded(req);
         },
-        admit: (grant) => {
+        runtime: () => this.services.runtime(),
+        admit: (grant, used) => {
           const now = again();
+          used(now.blockedAt < 0);
           return this.admit(
             req,
             now.rt,
