@@ -68,9 +68,8 @@ export class Gate {
       // The one approval releases every operation held under its rule: approvers are asked about all of them.
       const held = ops.filter((_, i) => this.held(decisions[i]!) && decisions[i]!.rule === rule);
       // After the wait the whole request is decided again (every operation, the request's guards)
-      // under the policy in force, and only this rule's approval may release what it holds.
-      // Only what approvers were asked about rides the approval: an operation a policy change put under
-      // the rule during the wait blocks the request.
+      // under the policy in force, and only this rule's approval may release what it holds, and only
+      // what approvers were asked about: an operation a policy change put under the rule meanwhile blocks.
       const asked = new Set(held);
       let after: Decided<D> | undefined;
       const again = (): Decided<D> => (after = this.decideAll(req, rule, asked));
