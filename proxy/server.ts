@@ -115,6 +115,7 @@ interface TargetRuntime {
 interface CancelKey {
   target: TargetRuntime;
   upstream: UpstreamSession;
+  session?: PgSession;
 }
 
 export class GuardProxy {
@@ -517,7 +518,8 @@ export class GuardProxy {
       const pid = randomInt(1, 2 ** 31 - 1);
       const secret = randomBytes(4);
       const cancelKey = `${pid}:${secret.toString('hex')}`;
-      this.cancelKeys.set(cancelKey, { target: t, upstream });
+      const keyed: CancelKey = { target: t, upstream };
+      this.cancelKeys.set(cancelKey, keyed);
       const greeting = [
         authRequest(0),
         ...upstream.parameters.map(([k, v]) => parameterStatus(k, v)),
@@ -560,6 +562,7 @@ export class GuardProxy {
         },
         upstream.status,
       );
+      keyed.session = session;
       this.sessions.add(session);
       this.opts.metrics?.sessions.inc({ target: t.spec.name });
       session.start();
@@ -583,6 +586,8 @@ export class GuardProxy {
     socket.end();
     const key = this.cancelKeys.get(`${pid}:${secret.toString('hex')}`);
     if (!key) return;
+    // A statement held for an approval is not at the server: the hold ends, and the server is left alone.
+    if (key.session?.cancelHeld()) return;
     const { host, port } = key.target.spec.upstream;
     sendCancel(host, port, key.upstream.backendPid, key.upstream.backendSecret);
   }

@@ -19,8 +19,9 @@ export function statementVerb(kind: string): string {
   return words.length ? words.join(' ').toUpperCase() : 'STATEMENT';
 }
 
+/** `kind`: several when one approval covers several statements (`SELECT + DELETE payroll.salaries (read, write)`). */
 export function approvalSummary(
-  c: Pick<Classification, 'kind' | 'effects'> & { tables: { schema?: string; name: string }[] },
+  c: { kind: string | string[]; effects: Classification['effects'] } & { tables: { schema?: string; name: string }[] },
   text: string,
 ): string {
   const names = [...new Set(c.tables.map((t) => (t.schema ? `${t.schema}.${t.name}` : t.name)))].map((n) =>
@@ -30,7 +31,8 @@ export function approvalSummary(
     names.length > MAX_TABLES
       ? `${names.slice(0, MAX_TABLES).join(', ')} +${names.length - MAX_TABLES}`
       : names.join(', ');
-  const head = `${statementVerb(c.kind)}${tables ? ` ${tables}` : ''} (${c.effects.length ? c.effects.join(', ') : 'no effects'})`;
+  const verbs = [...new Set((typeof c.kind === 'string' ? [c.kind] : c.kind).map(statementVerb))].join(' + ');
+  const head = `${verbs}${tables ? ` ${tables}` : ''} (${c.effects.length ? c.effects.join(', ') : 'no effects'})`;
   // Comments dropped, literals masked; text the lexer cannot follow is not shown (the head still is).
   const key = statementKey(text, 1 << 20)?.key;
   const line = clean(key ? `${head}: ${key}` : head);

@@ -3,6 +3,7 @@
  * policies) a machine-readable bundle and one self-contained HTML report, organized by SOC 2 control.
  * Statement text in the records is already masked; the report only escapes and counts.
  */
+import { csvCell } from './csv-cell.js';
 import type { ChainVerification } from './chains.js';
 import type { CheckpointVerification } from './checkpoint-verify.js';
 import type { AuditRecord } from './record.js';
@@ -116,7 +117,6 @@ const COUNT_LABEL: Record<string, string> = {
 const ACTION_LABEL: Record<string, string> = { 'proxy.start': 'proxy started', 'policy.updated': 'policy updated' };
 
 const esc = (s: unknown): string => String(s ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-const csv = (s: unknown): string => `"${String(s ?? '').replace(/"/g, '""')}"`;
 
 export function buildEvidence(i: EvidenceInput): Evidence {
   const v = i.verification;
@@ -309,7 +309,7 @@ export function buildEvidence(i: EvidenceInput): Evidence {
             r.db?.query?.text,
             ...operationCsv(operation(r)),
           ]
-            .map(csv)
+            .map(csvCell)
             .join(','),
         ),
       )
@@ -338,7 +338,7 @@ export function buildEvidence(i: EvidenceInput): Evidence {
               d.exception,
               ...(recordByHash.has(d.hash) ? operationCsv(operation(recordByHash.get(d.hash)!)) : []),
             ]
-              .map(csv)
+              .map(csvCell)
               .join(','),
           ),
         )

@@ -26,6 +26,8 @@ export type AuditEvent =
   | 'approval.requested'
   | 'approval.decided'
   | 'approval.grant-used'
+  /** A one-shot grant recorded Used at the operator whose operation did not run (agent gone, cancelled, refused). */
+  | 'approval.grant-spent'
   | 'audit.checkpoint'
   | 'audit.checkpoint-failed'
   | 'audit.recordings-repaired';

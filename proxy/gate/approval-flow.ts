@@ -48,11 +48,13 @@ export interface ApprovalCase {
   stillHeld(): boolean;
   /** Called once the operation is held, waiting on `approval` (namespace/name). */
   onHold?(approval: string): void;
+  /** Aborted when the client cancels the held operation: the hold ends unanswered, its grant unspent. */
+  cancelled?: AbortSignal;
 }
 
 export type ApprovalResult =
-  /** Run under this grant (grant-used is on record). */
-  | { kind: 'granted'; namespace: string; name: string }
+  /** Run under this grant: `used` records whether the request, decided again, runs under it. */
+  | { kind: 'granted'; namespace: string; name: string; used: (forwarded: boolean) => void }
   /** A one-shot grant another operation already ran. */
   | { kind: 'already-used'; namespace: string; name: string }
   /** A one-shot grant whose use could not be recorded: not run. */
@@ -65,6 +67,8 @@ export type ApprovalResult =
   | { kind: 'redecided' }
   /** Rejected, expired, not decided in time or not honoured: `what` says which. */
   | { kind: 'not-approved'; namespace: string; name: string; what: string }
+  /** The client cancelled the operation while it was held (the grant, if any, is unspent). */
+  | { kind: 'cancelled'; namespace: string; name: string; spent?: true }
   /** The agent went away meanwhile. */
   | undefined;
 
@@ -89,6 +93,7 @@ export async function awaitApproval(a: ApprovalCase): Promise<ApprovalResult> {
   const runUnder = async (namespace: string, name: string): Promise<ApprovalResult> => {
     // An agent that went away (or a request no longer wanted) leaves the grant for its retry.
     if (a.closed?.()) return undefined;
+    if (a.cancelled?.aborted) return { kind: 'cancelled', namespace, name };
     if (ttl === 0) {
       if (!broker.claim(name)) return { kind: 'already-used', namespace, name };
       try {
@@ -96,16 +101,36 @@ export async function awaitApproval(a: ApprovalCase): Promise<ApprovalResult> {
       } catch (e) {
         return { kind: 'use-unrecorded', namespace, name, error: (e as Error).message };
       }
-      if (a.closed?.()) return undefined;
+      // Spent now: if it will not run, the record says so (the operator's Used has an explanation).
+      const gone = a.closed?.() ? 'agent gone' : a.cancelled?.aborted ? 'cancelled by the client' : undefined;
+      if (gone) {
+        a.audit(spent(namespace, name, gone));
+        return gone === 'agent gone' ? undefined : { kind: 'cancelled', namespace, name, spent: true };
+      }
     }
-    a.audit({
-      event: { action: 'approval.grant-used', outcome: 'success' },
-      rule: { name: d.rule },
-      message: `executed under ApprovalRequest ${namespace}/${name}`,
-      detail: { approvalRequest: name, sha256: b.sha256 },
-    });
-    return { kind: 'granted', namespace, name };
+    return {
+      kind: 'granted',
+      namespace,
+      name,
+      // Recorded once the request, decided again, is known to run (or not) under it.
+      used: (forwarded) => {
+        if (forwarded)
+          a.audit({
+            event: { action: 'approval.grant-used', outcome: 'success' },
+            rule: { name: d.rule },
+            message: `executed under ApprovalRequest ${namespace}/${name}`,
+            detail: { approvalRequest: name, sha256: b.sha256 },
+          });
+        else if (ttl === 0) a.audit(spent(namespace, name, 'refused under the policy in force'));
+      },
+    };
   };
+  const spent = (namespace: string, name: string, why: string): AuditFields => ({
+    event: { action: 'approval.grant-spent', outcome: 'failure' },
+    rule: { name: d.rule },
+    message: `one-shot grant ApprovalRequest ${namespace}/${name} spent, not executed: ${why}`,
+    detail: { approvalRequest: name, sha256: b.sha256 },
+  });
 
   const grant = broker.findGrant(grantFor, ttl);
   if (grant) return runUnder(grant.metadata.namespace ?? '', grant.metadata.name!);
@@ -148,12 +173,15 @@ export async function awaitApproval(a: ApprovalCase): Promise<ApprovalResult> {
     detail: { approvalRequest: `${ref.namespace}/${ref.name}`, sha256: b.sha256, mode: approval?.mode ?? 'Hold' },
   });
   if (approval?.mode === 'Reject') return { kind: 'pending', ...ref };
+  if (a.cancelled?.aborted) return { kind: 'cancelled', ...ref };
   a.onHold?.(`${ref.namespace}/${ref.name}`);
-  const { phase, request, reason } = await broker.waitFor(
-    ref.name,
-    (approval?.timeoutSeconds ?? 300) * 1000 + 3000,
-    grantFor,
+  const decided = await untilCancelled(
+    broker.waitFor(ref.name, (approval?.timeoutSeconds ?? 300) * 1000 + 3000, grantFor),
+    a.cancelled,
   );
+  // Cancelled by the client: the hold ends now, unanswered; a later approval finds no one to run.
+  if (decided === CANCELLED) return { kind: 'cancelled', ...ref };
+  const { phase, request, reason } = decided;
   // Evidence: who decided, when, and why (as the admission webhook stamped it).
   a.audit({
     event: { action: 'approval.decided', outcome: phase === 'Approved' ? 'success' : 'failure' },
@@ -176,4 +204,26 @@ export async function awaitApproval(a: ApprovalCase): Promise<ApprovalResult> {
           ? `not honoured (${reason})`
           : phase.toLowerCase(),
   };
+}
+
+const CANCELLED = Symbol('cancelled');
+
+/** `p`, or CANCELLED as soon as `signal` is aborted. */
+function untilCancelled<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T | typeof CANCELLED> {
+  if (!signal) return p;
+  if (signal.aborted) return Promise.resolve(CANCELLED);
+  return new Promise((resolve, reject) => {
+    const onAbort = (): void => resolve(CANCELLED);
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e instanceof Error ? e : new Error(String(e)));
+      },
+    );
+  });
 }

@@ -7,7 +7,7 @@
 import type { AuditFields } from '../audit/record.js';
 import type { ApprovalBroker } from '../approvals/broker.js';
 import type { PolicyRuntime } from '../policy/runtime.js';
-import { awaitApproval } from './approval-flow.js';
+import { awaitApproval, type ApprovalBinding } from './approval-flow.js';
 import type { GateRequest, Operation } from './request.js';
 import type { ApprovalOutcome, Decision, Forward, Refuse } from './verdict.js';
 
@@ -18,14 +18,21 @@ export interface ApprovalCase<D extends Decision> {
   /** The operation that needs the approval, and its decision. */
   op: Operation<D>;
   d: D;
+  /** What the approval is bound to and shows: every operation it would release. */
+  binding(rt: PolicyRuntime): ApprovalBinding;
   /** Records a decision of this operation. */
   record(rt: PolicyRuntime, d: D, extra?: Partial<AuditFields>): void;
   /** After the wait: whether the request, decided again as a whole under the policy in force, still goes to this approval. */
   stillHeld(): boolean;
   /** When it no longer does: the request's decisions under the policy in force, recorded, and the refusal. */
   refusedAfterWait(): Refuse;
-  /** Decides the request again under the policy in force, records its decisions under the grant and forwards (or refuses). */
-  admit(grant: string): Forward<D> | Refuse;
+  /**
+   * Decides the request again under the policy in force, tells `used` whether it runs under the grant
+   * (before its decisions are recorded), records them and forwards (or refuses).
+   */
+  admit(grant: string, used: (forwarded: boolean) => void): Forward<D> | Refuse;
+  /** The policy in force now: what happens after the wait is recorded under it. */
+  runtime(): PolicyRuntime;
 }
 
 export async function seekApproval<D extends Decision>(a: ApprovalCase<D>): Promise<ApprovalOutcome<D>> {
@@ -44,21 +51,23 @@ export async function seekApproval<D extends Decision>(a: ApprovalCase<D>): Prom
     d,
     principal: req.principal,
     target: req.target,
-    binding: a.op.approval(rt),
+    binding: a.binding(rt),
     ...(req.reason ? { reason: req.reason } : {}),
     audit: (fields) => void req.audit.tryAppend(fields),
     closed: req.closed,
     stillHeld: a.stillHeld,
     ...(req.onHold ? { onHold: req.onHold } : {}),
+    ...(req.cancelled ? { cancelled: req.cancelled() } : {}),
   });
   if (!r) return undefined;
   const ref = 'namespace' in r ? `${r.namespace}/${r.name}` : '';
+  const now = a.runtime();
   switch (r.kind) {
     case 'granted':
-      return { kind: 'granted', grant: r.name, admit: () => a.admit(r.name) };
+      return { kind: 'granted', grant: r.name, admit: () => a.admit(r.name, r.used) };
     case 'already-used':
       // Under the request's name, like pending and not-approved: the refused retry is on record, not a deviation.
-      a.record(rt, d, {
+      a.record(now, d, {
         message: `one-shot grant ${ref} already used by another ${w.noun} of this run`,
         detail: { approvalRequest: ref },
       });
@@ -67,7 +76,7 @@ export async function seekApproval<D extends Decision>(a: ApprovalCase<D>): Prom
         { approval: ref },
       );
     case 'use-unrecorded':
-      a.record(rt, d, { message: `one-shot grant ${ref} not used: its use could not be recorded: ${r.error}` });
+      a.record(now, d, { message: `one-shot grant ${ref} not used: its use could not be recorded: ${r.error}` });
       return refuse(
         `ApprovalRequest ${ref} grants one execution, and its use could not be recorded (${r.error}); ${w.nothing}: ${w.again} when the operator is reachable`,
       );
@@ -85,11 +94,20 @@ export async function seekApproval<D extends Decision>(a: ApprovalCase<D>): Prom
           hint: `an approver runs: kubectl patch apr ${r.name} -n ${r.namespace} --type merge -p '{"spec":{"decision":"Approved","comment":"..."}}'`,
         },
       );
+    case 'cancelled':
+      a.record(now, d, {
+        message: `cancelled by the client while held for ApprovalRequest ${ref}; not executed${r.spent ? '' : ', its grant unspent'}`,
+        detail: { approvalRequest: ref },
+      });
+      return refuse(`canceling statement due to user request: it was held for ApprovalRequest ${ref}; ${w.nothing}`, {
+        code: 'cancelled',
+        approval: ref,
+      });
     case 'redecided':
       return a.refusedAfterWait();
     case 'not-approved':
       // Under the request's name: its approval.decided record is the deviation, not this refusal.
-      a.record(rt, d, { message: `ApprovalRequest ${ref} was ${r.what}`, detail: { approvalRequest: ref } });
+      a.record(now, d, { message: `ApprovalRequest ${ref} was ${r.what}`, detail: { approvalRequest: ref } });
       return refuse(`ApprovalRequest ${ref} was ${r.what}; ${w.nothing}`, { approval: ref });
   }
 }

@@ -65,26 +65,41 @@ export class Gate {
     if (heldAt >= 0) {
       const op = ops[heldAt]!;
       const rule = decisions[heldAt]!.rule;
+      // The one approval releases every operation held under its rule: approvers are asked about all of them.
+      const held = ops.filter((_, i) => this.held(decisions[i]!) && decisions[i]!.rule === rule);
       // After the wait the whole request is decided again (every operation, the request's guards)
-      // under the policy in force, and only this rule's approval may release what it holds.
+      // under the policy in force, and only this rule's approval may release what it holds, and only
+      // what approvers were asked about: an operation a policy change put under the rule meanwhile blocks.
+      const asked = new Set(held);
       let after: Decided<D> | undefined;
-      const again = (): Decided<D> => (after = this.decideAll(req, rule));
+      const again = (): Decided<D> => (after = this.decideAll(req, rule, asked));
       const approval = seekApproval({
         broker: this.services.approvals!,
         req,
         rt,
         op,
         d: decisions[heldAt]!,
+        binding: (rt) => (held.length > 1 && req.approval ? req.approval(held, rt) : op.approval(rt)),
         record: (rt, d, extra) => void this.record(req, rt, op, d, extra),
         stillHeld: () => again().blockedAt < 0,
         refusedAfterWait: () => {
           const now = after ?? again();
-          const v = this.admit(req, now.rt, now.decisions, now.blockedAt, rule);
+          const v = this.admit(req, now.rt, now.decisions, now.blockedAt, rule, undefined, asked);
           return v.kind === 'refuse' ? v : unrecorded(req);
         },
-        admit: (grant) => {
+        runtime: () => this.services.runtime(),
+        admit: (grant, used) => {
           const now = again();
-          return this.admit(req, now.rt, now.decisions, now.blockedAt, rule, now.blockedAt < 0 ? grant : undefined);
+          used(now.blockedAt < 0);
+          return this.admit(
+            req,
+            now.rt,
+            now.decisions,
+            now.blockedAt,
+            rule,
+            now.blockedAt < 0 ? grant : undefined,
+            asked,
+          );
         },
       });
       return { kind: 'hold', approval };
@@ -97,12 +112,14 @@ export class Gate {
    * that blocks. RequireApproval does not block (it is held) under the one rule an approval is sought
    * for (`approved`, else the first operation's that needs one): one approval answers one rule.
    */
-  private decideAll<D extends Decision>(req: GateRequest<D>, approved?: string): Decided<D> {
+  private decideAll<D extends Decision>(req: GateRequest<D>, approved?: string, asked?: Set<Operation<D>>): Decided<D> {
     const rt = this.services.runtime();
     const decisions = req.operations.map((op) => op.decide(rt));
     req.guard?.(decisions, rt);
     const rule = approved ?? decisions.find((d) => this.held(d))?.rule;
-    const blockedAt = decisions.findIndex((d) => d.blocked && !(this.held(d) && d.rule === rule));
+    const blockedAt = decisions.findIndex(
+      (d, i) => d.blocked && !(this.held(d) && d.rule === rule && (!asked || asked.has(req.operations[i]!))),
+    );
     return { rt, decisions, blockedAt, ...(rule !== undefined ? { approved: rule } : {}) };
   }
 
@@ -114,6 +131,7 @@ export class Gate {
     blockedAt: number,
     approved?: string,
     grant?: string,
+    asked?: Set<Operation<D>>,
   ): Forward<D> | Refuse {
     const records: (number | undefined)[] = [];
     for (const [i, op] of req.operations.entries()) {
@@ -128,12 +146,25 @@ export class Gate {
       if (!rec && !op.refused) return unrecorded(req);
       records.push(rec?.seq);
     }
-    if (blockedAt >= 0) return this.refusal(req, req.operations[blockedAt]!, decisions[blockedAt]!, approved);
+    if (blockedAt >= 0) return this.refusal(req, req.operations[blockedAt]!, decisions[blockedAt]!, approved, asked);
     return { kind: 'forward', decisions, records, ...(grant !== undefined ? { grant } : {}) };
   }
 
   /** How a blocking decision is told: an approval under another rule than the one sought is refused as such. */
-  private refusal<D extends Decision>(req: GateRequest<D>, op: Operation<D>, d: D, approved?: string): Refuse {
+  private refusal<D extends Decision>(
+    req: GateRequest<D>,
+    op: Operation<D>,
+    d: D,
+    approved?: string,
+    asked?: Set<Operation<D>>,
+  ): Refuse {
+    if (this.held(d) && d.rule === approved && asked && !asked.has(op))
+      return {
+        kind: 'refuse',
+        code: 'denied',
+        rule: d.rule,
+        reason: `requires approval by rule "${d.rule}" since the policy changed while the approval was sought, and that approval was not asked for this ${req.wording.noun}; ${req.wording.nothing}: ${req.wording.again} to ask for it`,
+      };
     if (!this.held(d) || approved === undefined || d.rule === approved) return refusal(op, d);
     return {
       kind: 'refuse',

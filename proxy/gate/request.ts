@@ -64,6 +64,11 @@ export interface GateRequest<D extends Decision = Decision> {
    */
   stage: 'prepare' | 'run';
   wording: Wording;
+  /**
+   * What one approval of several of its operations (all held under one rule) is bound to and shows:
+   * every one of them, never only the first. Without it, an approval binds the one operation held.
+   */
+  approval?(held: Operation<D>[], rt: PolicyRuntime): ApprovalBinding;
   /** Guards over the request as a whole (SQL: requestGuard over the classifications); may replace decisions. */
   guard?(decisions: D[], rt: PolicyRuntime): void;
   /** The agent's stated reason for what it does next, shown to approvers. */
@@ -72,4 +77,9 @@ export interface GateRequest<D extends Decision = Decision> {
   closed(): boolean;
   /** Called once the operation is held waiting on an ApprovalRequest (namespace/name). */
   onHold?(approval: string): void;
+  /**
+   * Asked once, when the request is held: a signal the adapter aborts when its client cancels the held
+   * operation (PostgreSQL's CancelRequest). The hold then ends unanswered, its grant unspent.
+   */
+  cancelled?(): AbortSignal;
 }

@@ -49,6 +49,7 @@ export interface SqlRequest {
   fetchedInParts?: boolean;
   reason?: string;
   closed: () => boolean;
+  cancelled?: () => AbortSignal;
 }
 
 const STATEMENT: Wording = {
@@ -72,6 +73,7 @@ class SqlGateRequest implements GateRequest {
   readonly wording = STATEMENT;
   readonly reason?: string;
   readonly closed: () => boolean;
+  readonly cancelled?: () => AbortSignal;
 
   constructor(readonly sql: SqlRequest) {
     this.protocol = sql.protocol;
@@ -80,8 +82,17 @@ class SqlGateRequest implements GateRequest {
     this.audit = sql.audit;
     this.stage = sql.stage;
     this.closed = sql.closed;
+    if (sql.cancelled) this.cancelled = sql.cancelled;
     if (sql.reason) this.reason = sql.reason;
     this.operations = sql.operations.map((op) => new Statement(this.sql, op));
+  }
+
+  approval(held: Operation[], rt: PolicyRuntime): ApprovalBinding {
+    return binding(
+      this.sql,
+      held.map((s) => (s as Statement).op.classification),
+      rt,
+    );
   }
 
   guard(decisions: Decision[], rt: PolicyRuntime): void {
@@ -99,7 +110,7 @@ class Statement implements Operation {
 
   constructor(
     private readonly req: SqlRequest,
-    private readonly op: SqlOperation,
+    readonly op: SqlOperation,
   ) {
     if (op.refused) this.refused = op.refused;
   }
@@ -125,17 +136,7 @@ class Statement implements Operation {
   }
 
   approval(rt: PolicyRuntime): ApprovalBinding {
-    const c = this.op.classification;
-    const text = this.req.approvalText?.() ?? c.text;
-    const masked = rt.masker.maskText(text).text;
-    return {
-      sha256: createHash('sha256').update(text).digest('hex'),
-      text: masked,
-      summary: approvalSummary(c, text),
-      effects: c.effects,
-      tables: tableNames(c),
-      line: masked,
-    };
+    return binding(this.req, [this.op.classification], rt);
   }
 
   refusal(d: Decision): Refuse {
@@ -145,4 +146,22 @@ class Statement implements Operation {
 
 function tableNames(c: Classification): string[] {
   return c.tables.map((t) => (t.schema ? `${t.schema}.${t.name}` : t.name));
+}
+
+/** An approval of the statements `held` (of one query): bound to the text it runs as; what it does is theirs together. */
+function binding(req: SqlRequest, held: Classification[], rt: PolicyRuntime): ApprovalBinding {
+  const text = req.approvalText?.() ?? held.map((c) => c.text).join('; ');
+  const masked = rt.masker.maskText(text).text;
+  const effects = [...new Set(held.flatMap((c) => c.effects))];
+  const tables = [
+    ...new Map(held.flatMap((c) => c.tables).map((t) => [t.schema ? `${t.schema}.${t.name}` : t.name, t])).values(),
+  ];
+  return {
+    sha256: createHash('sha256').update(text).digest('hex'),
+    text: masked,
+    summary: approvalSummary({ kind: held.map((c) => c.kind), effects, tables }, text),
+    effects,
+    tables: tables.map((t) => (t.schema ? `${t.schema}.${t.name}` : t.name)),
+    line: masked,
+  };
 }

@@ -25,7 +25,9 @@ export type RefusalCode =
   /** The operation could not be parsed. */
   | 'unparseable'
   /** The operation is larger than the policy's limit. */
-  | 'too-large';
+  | 'too-large'
+  /** The client cancelled it while it was held for an approval (PostgreSQL's CancelRequest). */
+  | 'cancelled';
 
 export interface Refuse {
   kind: 'refuse';

@@ -4,6 +4,7 @@
  * is applied in HTTP terms (403 for a refusal, 503 when nothing can be decided or recorded).
  */
 import { approvalText } from '../gate/approval-text.js';
+import { headerLines } from './header-binding.js';
 import type { AuditFields } from '../audit/record.js';
 import { principalRecord } from '../identity/verify.js';
 import type { Gate } from '../gate/gate.js';
@@ -67,10 +68,11 @@ export class DirectHttpGate implements HttpGatePort {
           }),
           approval: (rt) => {
             const line = rt.masker.maskText(requestLine(f)).text;
+            const headers = f.boundHeaders.length ? `\n${rt.masker.maskText(headerLines(f.boundHeaders)).text}` : '';
             return {
               sha256: f.sha256,
               line,
-              text: approvalText(`${line}${req.maskedBody ? `\n\n${req.maskedBody}` : ''}`),
+              text: approvalText(`${line}${headers}${req.maskedBody ? `\n\n${req.maskedBody()}` : ''}`),
               summary: `HTTP ${line}`.slice(0, 119),
               effects: [SAFE.has(f.method) ? 'read' : 'write'],
             };

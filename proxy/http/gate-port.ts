@@ -20,8 +20,8 @@ export interface GateRequest {
   sessionId: string;
   connectionId: string;
   client: { address: string; port?: number };
-  /** The masked body approvers see (never the clear body). */
-  maskedBody?: string;
+  /** The whole body masked, as approvers see it (never the clear body); asked only when an approval is sought. */
+  maskedBody?: () => string;
   /** True once the agent's connection is gone (a held request then ends unanswered, its grant unspent). */
   closed?(): boolean;
 }

@@ -45,6 +45,15 @@ export function isKubeTable(v: Record<string, unknown>): boolean {
   );
 }
 
+/**
+ * A Kubernetes Secret: its `stringData` is its `data` written in clear (the API server folds it into
+ * `data`, but kubectl's last-applied-configuration annotation keeps it as written), so field rules on
+ * `data` select it too.
+ */
+function isKubeSecret(v: Record<string, unknown>): boolean {
+  return v.kind === 'Secret' && v.apiVersion === 'v1';
+}
+
 export class JsonMasker {
   private readonly rules: FieldRule[];
 
@@ -138,8 +147,9 @@ export class JsonMasker {
         );
       // No prototype: a "__proto__" key stays a key.
       const out = Object.create(null) as Record<string, unknown>;
+      const secret = isKubeSecret(v as Record<string, unknown>);
       for (const [k, x] of Object.entries(v)) {
-        path.push(k);
+        path.push(secret && k === 'stringData' ? 'data' : k);
         out[this.text(k, c)] = this.walk(x, path, c, level);
         path.pop();
       }

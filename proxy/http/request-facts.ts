@@ -1,10 +1,11 @@
 /**
  * What the HTTP adapter extracts from a request for the gate: method, path (raw and as segments),
- * query, headers and the JSON body, plus the approval binding: sha256 of method, path and canonical
- * body. Built once per request; rules never see bytes.
+ * query, headers and the JSON body, plus the approval binding: sha256 of method, path, canonical
+ * body and the headers an approval binds (header-binding.ts). Built once per request; rules never see bytes.
  */
 import { createHash } from 'node:crypto';
 import type { RequestPath } from '../../shared/policy-language/path-template.js';
+import { boundHeaders } from './header-binding.js';
 
 export interface HttpRequestFacts {
   target: string;
@@ -23,7 +24,9 @@ export interface HttpRequestFacts {
    * conditions (and CEL naming `query`) then match stopping rules and never Allow rules.
    */
   paramsUnclear?: true;
-  /** sha256 over method, raw path and query, and the canonical body: what an approval is bound to. */
+  /** The forwarded headers an approval binds and shows (header-binding.ts), canonical. */
+  boundHeaders: [string, string[]][];
+  /** sha256 over method, raw path and query, the canonical body and the bound headers: what an approval is bound to. */
   sha256: string;
 }
 
@@ -143,12 +146,15 @@ export function approvalBinding(
   path: RequestPath,
   body: Buffer,
   json: HttpRequestFacts['json'],
+  headers: [string, string[]][] = [],
 ): string {
   // Tagged, so that a JSON text and the base64 of other bytes are never the same input.
   const canonical =
     json && json !== 'invalid' ? `json:${canonicalJson(exactJson(body))}` : `bytes:${body.toString('base64')}`;
   return createHash('sha256')
-    .update(`${method}\n${path.raw}${path.query ? `?${path.query}` : ''}\n${canonical}`)
+    .update(
+      `${method}\n${path.raw}${path.query ? `?${path.query}` : ''}\n${canonical}${headers.length ? `\nheaders:${JSON.stringify(headers)}` : ''}`,
+    )
     .digest('hex');
 }
 
@@ -185,6 +191,7 @@ export function buildFacts(
   path: RequestPath,
   headers: NodeJS.Dict<string[]>,
   body: Buffer,
+  rulesRead: Set<string> = new Set(),
 ): HttpRequestFacts {
   const reading = body.length ? bodyReading(headers['content-type']) : 'json';
   const json = reading === 'json' ? parseJsonBody(body) : 'invalid';
@@ -192,12 +199,15 @@ export function buildFacts(
   if (reading === 'form') {
     for (const [k, v] of queryMap(body.toString('utf8'))) query.set(k, [...(query.get(k) ?? []), ...v]);
   }
+  const map = headerMap(headers);
+  const bound = boundHeaders(map, body.length === 0 || (json !== undefined && json !== 'invalid'), rulesRead);
   return {
     target,
     method,
     path,
     query,
-    headers: headerMap(headers),
+    headers: map,
+    boundHeaders: bound,
     body,
     ...(json ? { json } : {}),
     ...(reading === 'opaque-form' ||
@@ -205,7 +215,7 @@ export function buildFacts(
     paramPieces(path.query) + (reading === 'form' ? paramPieces(body.toString('utf8')) : 0) > MAX_PARAMS
       ? { paramsUnclear: true as const }
       : {}),
-    sha256: approvalBinding(method, path, body, json),
+    sha256: approvalBinding(method, path, body, json, bound),
   };
 }
 

@@ -25,6 +25,7 @@ import { JsonMasker } from './json-masker.js';
 import { parseRequestPath, PathError, type RequestPath } from '../../shared/policy-language/path-template.js';
 import { socketProblem, sendProblem } from './problem.js';
 import { buildFacts } from './request-facts.js';
+import { headersRulesRead } from './header-binding.js';
 import {
   bodyKind,
   codingOf,
@@ -437,8 +438,8 @@ export class HttpTargets {
     // Rules see the agent's headers that reach the API, no others (not one named in Connection).
     const passes = agentHeaderFilter(req, u, jsonMasker.active);
     const headers = Object.fromEntries(Object.entries(req.headersDistinct).filter(([name]) => passes(name)));
-    const facts = buildFacts(u.spec.name, req.method ?? 'GET', path, headers, body);
-    if ([...facts.query.keys()].some((k) => k === '_method' || k.startsWith('_method['))) {
+    const facts = buildFacts(u.spec.name, req.method ?? 'GET', path, headers, body, headersRulesRead(rt));
+    if ([...facts.query.keys()].some((k) => k === '_method' || k.startsWith('_method[')) || jsonMethodOverride(facts)) {
       return fail(
         400,
         'Bad request',
@@ -455,7 +456,7 @@ export class HttpTargets {
       sessionId: ids.sessionId,
       connectionId: ids.connectionId,
       client: ids.client,
-      ...(body.length ? { maskedBody: maskedBodyOf(body, facts.json, jsonMasker, rt) } : {}),
+      ...(body.length ? { maskedBody: () => maskedBodyOf(body, facts.json, jsonMasker, rt) } : {}),
       closed: () => gone || req.socket.destroyed,
     };
     const verdict = await this.o.gate.decide(gateReq);
@@ -986,9 +987,24 @@ function countingStream(add: (n: number) => void): Transform {
   });
 }
 
+/** The whole body, masked: approval-text.ts bounds what approvers read and says where it is cut. */
+/**
+ * A `_method` key at the top of a JSON body: Laravel reads a JSON request's input from its body, and
+ * Symfony's getMethod takes `_method` from that input. A body that is not valid JSON to the proxy (a
+ * key twice…) but spells the key anywhere is refused too: a lenient parser may read it.
+ */
+function jsonMethodOverride(f: GateRequest['facts']): boolean {
+  if (f.json === undefined) return false;
+  if (f.json !== 'invalid') {
+    const v = f.json.value;
+    return v !== null && typeof v === 'object' && !Array.isArray(v) && Object.hasOwn(v, '_method');
+  }
+  return /"(?:_|\\u005[fF])method"/.test(f.body.toString('latin1'));
+}
+
 function maskedBodyOf(body: Buffer, json: GateRequest['facts']['json'], jm: JsonMasker, rt: PolicyRuntime): string {
-  const text = body.toString('utf8').slice(0, 16384);
-  if (json && json !== 'invalid' && body.length <= 16384) {
+  const text = body.toString('utf8');
+  if (json && json !== 'invalid') {
     try {
       return jm.maskText(text).text;
     } catch {

@@ -32,6 +32,7 @@ const SQLSTATE: Record<RefusalCode, string> = {
   unrecorded: '42501',
   unparseable: '42601',
   'too-large': '54000',
+  cancelled: '57014',
 };
 
 /** The gate's refusal as the ErrorResponse the agent gets. */

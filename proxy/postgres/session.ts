@@ -171,6 +171,8 @@ export class PgSession {
   private readonly invariants: SessionInvariants;
   /** Client messages wait while a Query or Sync is in flight (see pump). */
   private heldForReady = false;
+  /** While a statement is held for an approval: aborted by the client's CancelRequest (cancelHeld). */
+  private approvalWait?: AbortController;
 
   constructor(
     private readonly client: Socket,
@@ -490,8 +492,16 @@ export class PgSession {
       catalog: this.ctx.catalog(),
       ...(this.reason ? { reason: this.reason } : {}),
       closed: () => this.closed,
+      cancelled: () => (this.approvalWait = new AbortController()).signal,
       ...more,
     });
+  }
+
+  /** A CancelRequest for this session: ends a statement held for an approval (true); else it is the server's to cancel. */
+  cancelHeld(): boolean {
+    if (!this.approvalWait) return false;
+    this.approvalWait.abort();
+    return true;
   }
 
   /**
@@ -508,6 +518,7 @@ export class PgSession {
     if (v.kind === 'refuse') return refuse(refusalError(v));
     if (v.kind === 'forward') return forward(v);
     const settle = (o: ApprovalOutcome): void | Promise<void> => {
+      this.approvalWait = undefined;
       if (!o) return;
       if (o.kind === 'refuse') return refuse(refusalError(o));
       if (!stillWanted()) return;

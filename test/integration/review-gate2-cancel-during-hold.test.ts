@@ -1,0 +1,72 @@
+/**
+ * Hostile review round 2 (issue #12): a statement held for approval, cancelled by its client with a
+ * CancelRequest (psql's Ctrl-C) while it waits. The proxy forwards the CancelRequest to the upstream
+ * backend (server.ts cancel), where nothing is running, and the hold goes on: once an approver approves,
+ * the one-shot grant is spent and the write the client cancelled runs anyway.
+ */
+import { expect } from 'chai';
+import { spawn } from 'node:child_process';
+import { startLocalStack, type LocalStack } from '../../proxy/local/stack.js';
+import type { RuleSpec } from '../../shared/contract/policy-types.js';
+import { MemoryBroker } from '../support/memory-broker.js';
+
+class CountingBroker extends MemoryBroker {
+  used: string[] = [];
+  override async markUsed(name?: string): Promise<void> {
+    this.used.push(String(name));
+  }
+}
+
+const payrollNeedsApproval: RuleSpec = {
+  name: 'payroll-approval',
+  when: { sql: { tables: ['payroll.*'] } },
+  action: 'RequireApproval',
+};
+
+describe('review-gate2: a held statement cancelled by its client (CancelRequest)', function () {
+  this.timeout(60_000);
+  let s: LocalStack;
+  let broker: CountingBroker;
+
+  before(async () => {
+    broker = new CountingBroker();
+    s = await startLocalStack({
+      proxyOptions: { approvals: broker },
+      editPolicy: (p) => {
+        p.spec.rules = p.spec.rules!.map((r) => (r.name === 'payroll' ? payrollNeedsApproval : r));
+        p.spec.approval = { mode: 'Hold', timeoutSeconds: 60, approvers: { users: ['alice'] } } as never;
+      },
+    });
+  });
+  after(async () => s?.stop());
+
+  const salaries = async (): Promise<number> => {
+    const d = await s.direct();
+    const r = await d.query('SELECT count(*)::int AS n FROM payroll.salaries');
+    await d.end();
+    return (r.rows[0] as { n: number }).n;
+  };
+
+  it('psql Ctrl-C during the hold: the write is not run after a later approval, and the grant is not spent', async () => {
+    const before = await salaries();
+    expect(before).to.be.greaterThan(0);
+    const conn = `host=${s.host} port=${s.port} user=agent dbname=billing sslmode=disable`;
+    const psql = spawn('psql', [conn, '-X', '-c', "DELETE FROM payroll.salaries WHERE employee = 'EMP-004211'"], {
+      env: { ...process.env, PGPASSWORD: await s.token('psql-agent') },
+    });
+    let stderr = '';
+    psql.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const exited = new Promise<number | null>((r) => psql.on('exit', (code) => r(code)));
+    let gone = false;
+    void exited.then(() => (gone = true));
+    while (broker.asks.length === 0 && !gone) await new Promise((r) => setTimeout(r, 20));
+    expect(gone, `psql ended before the hold: ${stderr}`).to.equal(false);
+    psql.kill('SIGINT'); // psql sends a CancelRequest for the statement in flight
+    await new Promise((r) => setTimeout(r, 500));
+    await broker.settle(`apr-${broker.asks[0]!.command.sha256.slice(0, 8)}`, 'Approved');
+    const code = await Promise.race([exited, new Promise((r) => setTimeout(() => r('still running'), 3000))]);
+    if (code === 'still running') psql.kill('SIGKILL');
+    expect(await salaries(), `the cancelled DELETE must not run (psql: ${stderr.trim()})`).to.equal(before);
+    expect(broker.used, 'a cancelled statement leaves the one-shot grant unspent').to.deep.equal([]);
+  });
+});

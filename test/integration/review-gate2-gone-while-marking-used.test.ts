@@ -1,0 +1,109 @@
+/**
+ * Hostile review round 2 (issue #12): the agent leaves while a one-shot grant is being marked Used at
+ * the operator (approval-flow.ts runUnder: claim, await markUsed, then `closed()` again). The grant is
+ * then spent (the ApprovalRequest reads Used, a retry is refused as already used) while nothing ran, and
+ * the flow returns "agent gone" without a record: the evidence shows an approval and then nothing, and
+ * the operator's Used has no execution and no explanation behind it.
+ */
+import { expect } from 'chai';
+import { readFileSync } from 'node:fs';
+import { startLocalStack, type LocalStack } from '../../proxy/local/stack.js';
+import type { AuditFields } from '../../proxy/audit/record.js';
+import type { AgentAccessPolicy, RuleSpec } from '../../shared/contract/policy-types.js';
+import { MemoryBroker } from '../support/memory-broker.js';
+
+class SlowUseBroker extends MemoryBroker {
+  used: string[] = [];
+  marking?: () => void;
+  override async markUsed(name?: string): Promise<void> {
+    this.used.push(String(name));
+    await new Promise<void>((r) => (this.marking = r));
+  }
+}
+
+const payrollNeedsApproval: RuleSpec = {
+  name: 'payroll-approval',
+  when: { sql: { tables: ['payroll.*'] } },
+  action: 'RequireApproval',
+};
+
+describe('review-gate2: the agent leaves while its one-shot grant is marked Used', function () {
+  this.timeout(60_000);
+  let s: LocalStack;
+  let broker: SlowUseBroker;
+  let base: AgentAccessPolicy;
+
+  before(async () => {
+    broker = new SlowUseBroker();
+    s = await startLocalStack({
+      proxyOptions: { approvals: broker },
+      editPolicy: (p) => {
+        p.spec.rules = p.spec.rules!.map((r) => (r.name === 'payroll' ? payrollNeedsApproval : r));
+        p.spec.approval = { mode: 'Hold', timeoutSeconds: 60, approvers: { users: ['alice'] } } as never;
+      },
+    });
+    base = structuredClone(s.policy);
+  });
+  after(async () => s?.stop());
+  afterEach(() => {
+    s.proxy.updatePolicy(structuredClone(base));
+    broker.asks = [];
+    broker.used = [];
+    broker.marking = undefined;
+  });
+
+  const records = (): AuditFields[] =>
+    readFileSync(s.auditFile, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as AuditFields);
+
+  it('a grant spent on a statement that never ran is on record', async () => {
+    const c = await s.connect();
+    c.on('error', () => undefined);
+    const pending = c.query("DELETE FROM payroll.salaries WHERE employee = 'nobody'").catch((e: Error) => e);
+    while (broker.asks.length === 0) await new Promise((r) => setTimeout(r, 20));
+    const name = `apr-${broker.asks[0]!.command.sha256.slice(0, 8)}`;
+    await broker.settle(name, 'Approved');
+    while (!broker.marking) await new Promise((r) => setTimeout(r, 10));
+    // The agent goes away while the operator records the grant Used.
+    (c as unknown as { connection: { stream: { destroy(): void } } }).connection.stream.destroy();
+    await pending;
+    await new Promise((r) => setTimeout(r, 300));
+    broker.marking();
+    await new Promise((r) => setTimeout(r, 300));
+    expect(broker.used, 'the grant was marked Used').to.deep.equal([name]);
+    const decided = records().findIndex((r) => r.event.action === 'approval.decided');
+    const after = records()
+      .slice(decided + 1)
+      .filter((r) => JSON.stringify(r.detail ?? {}).includes(name) || (r.message ?? '').includes(name));
+    expect(
+      after.map((r) => r.event.action),
+      'a record says the one-shot grant was spent and nothing was executed',
+    ).to.not.deep.equal([]);
+  });
+
+  it('a policy change while the grant is marked Used: no execution is claimed for a statement that was refused', async () => {
+    const c = await s.connect();
+    const pending = c.query("DELETE FROM payroll.salaries WHERE employee = 'nobody-2'").catch((e: Error) => e);
+    while (broker.asks.length === 0) await new Promise((r) => setTimeout(r, 20));
+    const name = `apr-${broker.asks[0]!.command.sha256.slice(0, 8)}`;
+    await broker.settle(name, 'Approved');
+    while (!broker.marking) await new Promise((r) => setTimeout(r, 10));
+    // An incident-time freeze lands while the operator records the grant Used.
+    const p = structuredClone(base);
+    p.spec.rules = [
+      { name: 'payroll-frozen', when: { sql: { tables: ['payroll.*'] } }, action: 'Deny' },
+      ...p.spec.rules!,
+    ];
+    s.proxy.updatePolicy(p);
+    broker.marking();
+    const e = await pending;
+    await c.end();
+    expect(e, 'the DELETE is refused under the policy in force').to.be.instanceOf(Error);
+    const used = records().filter(
+      (r) => r.event.action === 'approval.grant-used' && r.detail?.approvalRequest === name,
+    );
+    expect(used, 'no "executed under ApprovalRequest" record for a refused statement').to.deep.equal([]);
+  });
+});
