@@ -12,31 +12,25 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ToolListChangedNotificationSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { callFacts } from '../../proxy/mcp/mcp-facts.js';
 import { toolFingerprint } from '../../proxy/mcp/tool-fingerprints.js';
 import { MemoryBroker } from '../support/memory-broker.js';
 import { startHttpStack, type HttpStack } from '../support/http-stack.js';
+import { connectMcpClient, GATING_SERVER } from '../support/mcp-sidecar-fixtures.js';
 
 const root = new URL('../..', import.meta.url).pathname;
-const SERVER = join(root, 'test/support/mcp-gating-server.mjs');
 const EMAIL = 'carol@example.com';
 
 const target = (env: { name: string; value: string }[] = []): Record<string, unknown> => ({
   name: 'gating',
   protocol: 'mcp',
   listen: '127.0.0.1:1',
-  upstream: { command: process.execPath, args: [SERVER], env },
+  upstream: { command: process.execPath, args: [GATING_SERVER], env },
 });
 
 async function agent(s: HttpStack, name = 'gating', sub = 'agent-gating'): Promise<Client> {
-  const transport = new StreamableHTTPClientTransport(new URL(`${s.url(name)}/mcp`), {
-    requestInit: { headers: { authorization: `Bearer ${await s.token(sub)}` } },
-  });
-  const client = new Client({ name: 'gating-agent', version: '1' });
-  await client.connect(transport);
-  return client;
+  return connectMcpClient(s, name, sub, 'gating-agent');
 }
 
 const text = (r: CallToolResult): string => r.content.map((c) => (c.type === 'text' ? c.text : '')).join('\n');
@@ -153,7 +147,9 @@ describe('MCP gating: what listings show is masked', function () {
   before(async () => {
     // The fingerprint of the definition as the server sends it, read without the proxy.
     const direct = new Client({ name: 'direct', version: '1' });
-    await direct.connect(new StdioClientTransport({ command: process.execPath, args: [SERVER], stderr: 'ignore' }));
+    await direct.connect(
+      new StdioClientTransport({ command: process.execPath, args: [GATING_SERVER], stderr: 'ignore' }),
+    );
     upstreamContact = toolFingerprint((await direct.listTools()).tools.find((t) => t.name === 'contact')!);
     await direct.close();
     s = await startHttpStack({

@@ -4,13 +4,9 @@
  * server-everything over stdio, as its users start it.
  */
 import { expect } from 'chai';
-import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { startHttpStack, type HttpStack } from '../support/http-stack.js';
-
-const root = new URL('../..', import.meta.url).pathname;
-const bin = (name: string): string => join(root, 'node_modules/.bin', name);
+import { bin, connectMcpClient, stdioTarget } from '../support/mcp-sidecar-fixtures.js';
 
 describe('rev13: MCP prompts/list shows only the prompts the agent may get', function () {
   this.timeout(60_000);
@@ -19,22 +15,11 @@ describe('rev13: MCP prompts/list shows only the prompts the agent may get', fun
 
   before(async () => {
     s = await startHttpStack({
-      targets: [
-        {
-          name: 'everything',
-          protocol: 'mcp',
-          listen: '127.0.0.1:1',
-          upstream: { command: bin('mcp-server-everything'), args: ['stdio'] },
-        },
-      ],
+      targets: [stdioTarget('everything', bin('mcp-server-everything'), ['stdio'])],
       rules: [{ name: 'no-args-prompts', when: { mcp: { prompts: ['args-*'] } }, action: 'Deny' }],
       defaultAction: 'Allow',
     });
-    const transport = new StreamableHTTPClientTransport(new URL(`${s.url('everything')}/mcp`), {
-      requestInit: { headers: { authorization: `Bearer ${await s.token('agent-rev13')}` } },
-    });
-    client = new Client({ name: 'rev13', version: '1' });
-    await client.connect(transport);
+    client = await connectMcpClient(s, 'everything', 'agent-rev13', 'rev13');
   });
   after(async () => {
     await client?.close();

@@ -8,11 +8,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { startHttpStack, type HttpStack } from '../support/http-stack.js';
-
-const root = new URL('../..', import.meta.url).pathname;
-const sdk = (p: string): string => join(root, 'node_modules/@modelcontextprotocol/sdk/dist/esm', p);
+import { connectMcpClient, nodeServerTarget, sdk } from '../support/mcp-sidecar-fixtures.js';
 
 const SERVER = `
 import { Server } from '${sdk('server/index.js')}';
@@ -42,22 +39,11 @@ describe('rev13: MCP result masking covers every field of the result', function 
     const dir = mkdtempSync(join(tmpdir(), 'agentgate-rev13-mask-'));
     writeFileSync(join(dir, 'leaky.mjs'), SERVER);
     s = await startHttpStack({
-      targets: [
-        {
-          name: 'leaky',
-          protocol: 'mcp',
-          listen: '127.0.0.1:1',
-          upstream: { command: process.execPath, args: [join(dir, 'leaky.mjs')] },
-        },
-      ],
+      targets: [nodeServerTarget('leaky', join(dir, 'leaky.mjs'))],
       masking: { detectors: ['email'], defaultStrategy: 'redact' },
       defaultAction: 'Allow',
     });
-    const transport = new StreamableHTTPClientTransport(new URL(`${s.url('leaky')}/mcp`), {
-      requestInit: { headers: { authorization: `Bearer ${await s.token('agent-rev13')}` } },
-    });
-    client = new Client({ name: 'rev13', version: '1' });
-    await client.connect(transport);
+    client = await connectMcpClient(s, 'leaky', 'agent-rev13', 'rev13');
   });
   after(async () => {
     await client?.close();

@@ -8,9 +8,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startHttpStack, type HttpStack } from '../support/http-stack.js';
-
-const root = new URL('../..', import.meta.url).pathname;
-const bin = (name: string): string => join(root, 'node_modules/.bin', name);
+import { bin, stdioTarget } from '../support/mcp-sidecar-fixtures.js';
 
 describe('rev13: MCP messages nested too deep', function () {
   this.timeout(60_000);
@@ -36,14 +34,7 @@ describe('rev13: MCP messages nested too deep', function () {
 
   before(async () => {
     s = await startHttpStack({
-      targets: [
-        {
-          name: 'files',
-          protocol: 'mcp',
-          listen: '127.0.0.1:1',
-          upstream: { command: bin('mcp-server-filesystem'), args: [mkdtempSync(join(tmpdir(), 'agentgate-rev13-'))] },
-        },
-      ],
+      targets: [stdioTarget('files', bin('mcp-server-filesystem'), [mkdtempSync(join(tmpdir(), 'agentgate-rev13-'))])],
       defaultAction: 'Allow',
     });
     url = `${s.url('files')}/mcp`;

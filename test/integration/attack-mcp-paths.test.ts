@@ -8,12 +8,10 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { startHttpStack, type HttpStack } from '../support/http-stack.js';
+import { bin, connectMcpClient, stdioTarget } from '../support/mcp-sidecar-fixtures.js';
 
-const root = new URL('../..', import.meta.url).pathname;
-const bin = (name: string): string => join(root, 'node_modules/.bin', name);
 const text = (r: CallToolResult): string =>
   r.content.map((c) => (c.type === 'text' ? c.text : `[${c.type}]`)).join('\n');
 
@@ -29,14 +27,7 @@ describe('rev13: MCP argument conditions on paths', function () {
     writeFileSync(join(dir, 'public', 'readme.txt'), 'hello\n');
     writeFileSync(join(dir, 'secret.txt'), 'the launch code is 0000\n');
     s = await startHttpStack({
-      targets: [
-        {
-          name: 'files',
-          protocol: 'mcp',
-          listen: '127.0.0.1:1',
-          upstream: { command: bin('mcp-server-filesystem'), args: [dir] },
-        },
-      ],
+      targets: [stdioTarget('files', bin('mcp-server-filesystem'), [dir])],
       rules: [
         {
           name: 'public-reads',
@@ -46,11 +37,7 @@ describe('rev13: MCP argument conditions on paths', function () {
       ],
       defaultAction: 'Deny',
     });
-    const transport = new StreamableHTTPClientTransport(new URL(`${s.url('files')}/mcp`), {
-      requestInit: { headers: { authorization: `Bearer ${await s.token('agent-rev13')}` } },
-    });
-    client = new Client({ name: 'rev13', version: '1' });
-    await client.connect(transport);
+    client = await connectMcpClient(s, 'files', 'agent-rev13', 'rev13');
   });
   after(async () => {
     await client?.close();
@@ -109,11 +96,7 @@ describe('rev13: a Deny pattern on a path sees the path as the server resolves i
       ],
       defaultAction: 'Allow',
     });
-    const transport = new StreamableHTTPClientTransport(new URL(`${s.url('files')}/mcp`), {
-      requestInit: { headers: { authorization: `Bearer ${await s.token('agent-rev13')}` } },
-    });
-    client = new Client({ name: 'rev13', version: '1' });
-    await client.connect(transport);
+    client = await connectMcpClient(s, 'files', 'agent-rev13', 'rev13');
   });
   after(async () => {
     await client?.close();

@@ -8,9 +8,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startHttpStack, type HttpStack } from '../support/http-stack.js';
-
-const root = new URL('../..', import.meta.url).pathname;
-const bin = (name: string): string => join(root, 'node_modules/.bin', name);
+import { bin, stdioTarget } from '../support/mcp-sidecar-fixtures.js';
 
 const initialize = {
   jsonrpc: '2.0',
@@ -26,14 +24,7 @@ describe('rev13: MCP sessions per principal', function () {
   before(async () => {
     const dir = mkdtempSync(join(tmpdir(), 'agentgate-rev13-sessions-'));
     s = await startHttpStack({
-      targets: [
-        {
-          name: 'files',
-          protocol: 'mcp',
-          listen: '127.0.0.1:1',
-          upstream: { command: bin('mcp-server-filesystem'), args: [dir] },
-        },
-      ],
+      targets: [stdioTarget('files', bin('mcp-server-filesystem'), [dir])],
       defaultAction: 'Allow',
     });
   });

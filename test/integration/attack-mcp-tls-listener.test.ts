@@ -10,9 +10,7 @@ import https from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startHttpStack, type HttpStack } from '../support/http-stack.js';
-
-const root = new URL('../..', import.meta.url).pathname;
-const bin = (name: string): string => join(root, 'node_modules/.bin', name);
+import { bin } from '../support/mcp-sidecar-fixtures.js';
 
 const initialize = JSON.stringify({
   jsonrpc: '2.0',

@@ -4,13 +4,9 @@
  * test/support/mcp-gating-server.mjs over stdio.
  */
 import { expect } from 'chai';
-import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { startHttpStack, type HttpStack } from '../support/http-stack.js';
-
-const root = new URL('../..', import.meta.url).pathname;
-const SERVER = join(root, 'test/support/mcp-gating-server.mjs');
+import { connectMcpClient, GATING_SERVER, nodeServerTarget } from '../support/mcp-sidecar-fixtures.js';
 
 describe('mcpfix2: errors as the agent reads them', function () {
   this.timeout(60_000);
@@ -19,22 +15,10 @@ describe('mcpfix2: errors as the agent reads them', function () {
 
   before(async () => {
     s = await startHttpStack({
-      targets: [
-        {
-          name: 'gating',
-          protocol: 'mcp',
-          listen: '127.0.0.1:1',
-          upstream: { command: process.execPath, args: [SERVER] },
-        },
-      ],
+      targets: [nodeServerTarget('gating', GATING_SERVER)],
       defaultAction: 'Allow',
     });
-    client = new Client({ name: 'mcpfix2', version: '1' });
-    await client.connect(
-      new StreamableHTTPClientTransport(new URL(`${s.url('gating')}/mcp`), {
-        requestInit: { headers: { authorization: `Bearer ${await s.token('agent-mcpfix2')}` } },
-      }),
-    );
+    client = await connectMcpClient(s, 'gating', 'agent-mcpfix2', 'mcpfix2');
   });
   after(async () => {
     await client?.close();

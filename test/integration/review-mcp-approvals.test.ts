@@ -11,28 +11,16 @@
  * The server is test/support/mcp-gating-server.mjs over stdio; approvals come from the in-memory broker.
  */
 import { expect } from 'chai';
-import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { MemoryBroker } from '../support/memory-broker.js';
 import { startHttpStack, type HttpStack } from '../support/http-stack.js';
+import { connectMcpClient, GATING_SERVER, nodeServerTarget } from '../support/mcp-sidecar-fixtures.js';
 
-const root = new URL('../..', import.meta.url).pathname;
-const SERVER = join(root, 'test/support/mcp-gating-server.mjs');
-const target = {
-  name: 'gating',
-  protocol: 'mcp',
-  listen: '127.0.0.1:1',
-  upstream: { command: process.execPath, args: [SERVER] },
-};
+const target = nodeServerTarget('gating', GATING_SERVER);
 
 async function agent(s: HttpStack): Promise<Client> {
-  const transport = new StreamableHTTPClientTransport(new URL(`${s.url('gating')}/mcp`), {
-    requestInit: { headers: { authorization: `Bearer ${await s.token('agent-review-mcp')}` } },
-  });
-  const client = new Client({ name: 'review-mcp', version: '1' });
-  await client.connect(transport);
+  const client = await connectMcpClient(s, 'gating', 'agent-review-mcp', 'review-mcp');
   return client;
 }
 

@@ -9,11 +9,8 @@ import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { startHttpStack, type HttpStack } from '../support/http-stack.js';
-
-const root = new URL('../..', import.meta.url).pathname;
-const bin = (name: string): string => join(root, 'node_modules/.bin', name);
+import { bin, connectMcpClient, stdioTarget } from '../support/mcp-sidecar-fixtures.js';
 
 describe("review-mcp: the README's CEL rule on write paths", function () {
   this.timeout(60_000);
@@ -25,14 +22,7 @@ describe("review-mcp: the README's CEL rule on write paths", function () {
     dir = mkdtempSync(join(tmpdir(), 'agentgate-review-mcp-'));
     mkdirSync(join(dir, 'tmp'));
     s = await startHttpStack({
-      targets: [
-        {
-          name: 'files',
-          protocol: 'mcp',
-          listen: '127.0.0.1:1',
-          upstream: { command: bin('mcp-server-filesystem'), args: [dir] },
-        },
-      ],
+      targets: [stdioTarget('files', bin('mcp-server-filesystem'), [dir])],
       rules: [
         {
           name: 'writes',
@@ -45,11 +35,7 @@ describe("review-mcp: the README's CEL rule on write paths", function () {
       approval: { mode: 'Reject', approvers: { users: ['alice'] } } as never,
       defaultAction: 'Allow',
     });
-    const transport = new StreamableHTTPClientTransport(new URL(`${s.url('files')}/mcp`), {
-      requestInit: { headers: { authorization: `Bearer ${await s.token('agent-review-mcp')}` } },
-    });
-    client = new Client({ name: 'review-mcp', version: '1' });
-    await client.connect(transport);
+    client = await connectMcpClient(s, 'files', 'agent-review-mcp', 'review-mcp');
   });
   after(async () => {
     await client?.close();

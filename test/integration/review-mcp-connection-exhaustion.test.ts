@@ -13,9 +13,7 @@ import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { startHttpStack, type HttpStack } from '../support/http-stack.js';
-
-const root = new URL('../..', import.meta.url).pathname;
-const sdk = (p: string): string => join(root, 'node_modules/@modelcontextprotocol/sdk/dist/esm', p);
+import { nodeServerTarget, sdk } from '../support/mcp-sidecar-fixtures.js';
 
 const SERVER = `
 import { Server } from '${sdk('server/index.js')}';
@@ -41,14 +39,7 @@ describe('review-mcp: one agent cannot take every connection of a target', funct
     const dir = mkdtempSync(join(tmpdir(), 'agentgate-review-mcp-'));
     writeFileSync(join(dir, 'slow.mjs'), SERVER);
     s = await startHttpStack({
-      targets: [
-        {
-          name: 'slow',
-          protocol: 'mcp',
-          listen: '127.0.0.1:1',
-          upstream: { command: process.execPath, args: [join(dir, 'slow.mjs')] },
-        },
-      ],
+      targets: [nodeServerTarget('slow', join(dir, 'slow.mjs'))],
       defaultAction: 'Allow',
     });
   });

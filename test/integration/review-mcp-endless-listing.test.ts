@@ -11,11 +11,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { startHttpStack, type HttpStack } from '../support/http-stack.js';
-
-const root = new URL('../..', import.meta.url).pathname;
-const sdk = (p: string): string => join(root, 'node_modules/@modelcontextprotocol/sdk/dist/esm', p);
+import { connectMcpClient, nodeServerTarget, sdk } from '../support/mcp-sidecar-fixtures.js';
 
 const server = (counter: string): string => `
 import { writeFileSync } from 'node:fs';
@@ -42,21 +39,10 @@ describe('review-mcp: a tool listing that never ends', function () {
     counter = join(dir, 'pages');
     writeFileSync(join(dir, 'endless.mjs'), server(counter));
     s = await startHttpStack({
-      targets: [
-        {
-          name: 'endless',
-          protocol: 'mcp',
-          listen: '127.0.0.1:1',
-          upstream: { command: process.execPath, args: [join(dir, 'endless.mjs')] },
-        },
-      ],
+      targets: [nodeServerTarget('endless', join(dir, 'endless.mjs'))],
       defaultAction: 'Allow',
     });
-    const transport = new StreamableHTTPClientTransport(new URL(`${s.url('endless')}/mcp`), {
-      requestInit: { headers: { authorization: `Bearer ${await s.token('agent-review-mcp')}` } },
-    });
-    client = new Client({ name: 'review-mcp', version: '1' });
-    await client.connect(transport);
+    client = await connectMcpClient(s, 'endless', 'agent-review-mcp', 'review-mcp');
   });
   after(async () => {
     await client?.close();

@@ -11,11 +11,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { startHttpStack, type HttpStack } from '../support/http-stack.js';
-
-const root = new URL('../..', import.meta.url).pathname;
-const sdk = (p: string): string => join(root, 'node_modules/@modelcontextprotocol/sdk/dist/esm', p);
+import { connectMcpClient, sdk } from '../support/mcp-sidecar-fixtures.js';
 
 const SERVER = `
 import { Server } from '${sdk('server/index.js')}';
@@ -53,11 +50,7 @@ describe('review-mcp: limits.maxResponseBodyBytes and listings', function () {
       masking: { detectors: ['email'], defaultStrategy: 'redact' },
       defaultAction: 'Allow',
     });
-    const transport = new StreamableHTTPClientTransport(new URL(`${s.url('big')}/mcp`), {
-      requestInit: { headers: { authorization: `Bearer ${await s.token('agent-review-mcp')}` } },
-    });
-    client = new Client({ name: 'review-mcp', version: '1' });
-    await client.connect(transport);
+    client = await connectMcpClient(s, 'big', 'agent-review-mcp', 'review-mcp');
   });
   after(async () => {
     await client?.close();

@@ -8,13 +8,10 @@
  * The server is the reference server-everything over stdio.
  */
 import { expect } from 'chai';
-import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { startHttpStack, type HttpStack } from '../support/http-stack.js';
+import { bin, connectMcpClient, stdioTarget } from '../support/mcp-sidecar-fixtures.js';
 
-const root = new URL('../..', import.meta.url).pathname;
-const bin = (name: string): string => join(root, 'node_modules/.bin', name);
 const DENIED = 'demo://resource/dynamic/text/1';
 const CONTENT = 'Resource 1: This is a plaintext resource';
 
@@ -25,22 +22,11 @@ describe('review-mcp: a resource Deny rule and the other ways to the resource', 
 
   before(async () => {
     s = await startHttpStack({
-      targets: [
-        {
-          name: 'everything',
-          protocol: 'mcp',
-          listen: '127.0.0.1:1',
-          upstream: { command: bin('mcp-server-everything'), args: ['stdio'] },
-        },
-      ],
+      targets: [stdioTarget('everything', bin('mcp-server-everything'), ['stdio'])],
       rules: [{ name: 'no-resource-1', when: { mcp: { resources: [DENIED] } }, action: 'Deny' }],
       defaultAction: 'Allow',
     });
-    const transport = new StreamableHTTPClientTransport(new URL(`${s.url('everything')}/mcp`), {
-      requestInit: { headers: { authorization: `Bearer ${await s.token('agent-review-mcp')}` } },
-    });
-    client = new Client({ name: 'review-mcp', version: '1' });
-    await client.connect(transport);
+    client = await connectMcpClient(s, 'everything', 'agent-review-mcp', 'review-mcp');
   });
   after(async () => {
     await client?.close();

@@ -11,11 +11,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { startHttpStack, type HttpStack } from '../support/http-stack.js';
+import { bin, connectMcpClient } from '../support/mcp-sidecar-fixtures.js';
 
-const root = new URL('../..', import.meta.url).pathname;
-const bin = (name: string): string => join(root, 'node_modules/.bin', name);
 const CREDENTIAL = 'q7Vd2mXpL9sTn4Rb8WcYh3Kf';
 
 describe("review-mcp: the server's own credentials in what it returns", function () {
@@ -42,11 +40,7 @@ describe("review-mcp: the server's own credentials in what it returns", function
       masking: { detectors: ['email'], defaultStrategy: 'redact' },
       defaultAction: 'Allow',
     });
-    const transport = new StreamableHTTPClientTransport(new URL(`${s.url('everything')}/mcp`), {
-      requestInit: { headers: { authorization: `Bearer ${await s.token('agent-review-mcp')}` } },
-    });
-    client = new Client({ name: 'review-mcp', version: '1' });
-    await client.connect(transport);
+    client = await connectMcpClient(s, 'everything', 'agent-review-mcp', 'review-mcp');
   });
   after(async () => {
     await client?.close();

@@ -10,12 +10,10 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { startHttpStack, type HttpStack } from '../support/http-stack.js';
+import { bin, connectMcpClient, stdioTarget } from '../support/mcp-sidecar-fixtures.js';
 
-const root = new URL('../..', import.meta.url).pathname;
-const bin = (name: string): string => join(root, 'node_modules/.bin', name);
 const text = (r: CallToolResult): string =>
   r.content.map((c) => (c.type === 'text' ? c.text : `[${c.type}]`)).join('\n');
 
@@ -34,14 +32,7 @@ describe('review-mcp: a Deny pattern on a path and Unicode-equivalent spellings'
     writeFileSync(join(dir, PRIVATE_NFC, 'secret.txt'), 'the launch code is 0000\n');
     writeFileSync(join(dir, 'notes.txt'), 'hello\n');
     s = await startHttpStack({
-      targets: [
-        {
-          name: 'files',
-          protocol: 'mcp',
-          listen: '127.0.0.1:1',
-          upstream: { command: bin('mcp-server-filesystem'), args: [dir] },
-        },
-      ],
+      targets: [stdioTarget('files', bin('mcp-server-filesystem'), [dir])],
       rules: [
         {
           name: 'no-private',
@@ -51,11 +42,7 @@ describe('review-mcp: a Deny pattern on a path and Unicode-equivalent spellings'
       ],
       defaultAction: 'Allow',
     });
-    const transport = new StreamableHTTPClientTransport(new URL(`${s.url('files')}/mcp`), {
-      requestInit: { headers: { authorization: `Bearer ${await s.token('agent-review-mcp')}` } },
-    });
-    client = new Client({ name: 'review-mcp', version: '1' });
-    await client.connect(transport);
+    client = await connectMcpClient(s, 'files', 'agent-review-mcp', 'review-mcp');
   });
   after(async () => {
     await client?.close();

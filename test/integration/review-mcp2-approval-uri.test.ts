@@ -11,12 +11,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { MemoryBroker } from '../support/memory-broker.js';
 import { startHttpStack, type HttpStack } from '../support/http-stack.js';
-
-const root = new URL('../..', import.meta.url).pathname;
-const sdk = (p: string): string => join(root, 'node_modules/@modelcontextprotocol/sdk/dist/esm', p);
+import { connectMcpClient, nodeServerTarget, sdk } from '../support/mcp-sidecar-fixtures.js';
 
 const SERVER = `
 import { Server } from '${sdk('server/index.js')}';
@@ -45,14 +42,7 @@ describe('review-mcp2: a held resources/read and what the approver reads of its 
     writeFileSync(join(dir, 'mail.mjs'), SERVER);
     s = await startHttpStack(
       {
-        targets: [
-          {
-            name: 'mail',
-            protocol: 'mcp',
-            listen: '127.0.0.1:1',
-            upstream: { command: process.execPath, args: [join(dir, 'mail.mjs')] },
-          },
-        ],
+        targets: [nodeServerTarget('mail', join(dir, 'mail.mjs'))],
         masking: { detectors: ['email'], defaultStrategy: 'redact' },
         approval: { mode: 'Reject', approvers: { users: ['alice'] } } as never,
         rules: [{ name: 'mailboxes', when: { mcp: { resources: ['mail://inbox/*'] } }, action: 'RequireApproval' }],
@@ -60,12 +50,7 @@ describe('review-mcp2: a held resources/read and what the approver reads of its 
       },
       { proxyOptions: { approvals: broker } },
     );
-    client = new Client({ name: 'review-mcp2', version: '1' });
-    await client.connect(
-      new StreamableHTTPClientTransport(new URL(`${s.url('mail')}/mcp`), {
-        requestInit: { headers: { authorization: `Bearer ${await s.token('agent-review-mcp2')}` } },
-      }),
-    );
+    client = await connectMcpClient(s, 'mail', 'agent-review-mcp2', 'review-mcp2');
   });
   after(async () => {
     await client?.close();

@@ -12,11 +12,9 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { startHttpStack, type HttpStack } from '../support/http-stack.js';
+import { bin, connectMcpClient, stdioTarget } from '../support/mcp-sidecar-fixtures.js';
 
-const root = new URL('../..', import.meta.url).pathname;
-const bin = (name: string): string => join(root, 'node_modules/.bin', name);
 const SECRET = 'the-launch-codes-7731';
 
 describe('review-mcp2: a CEL Deny on a path prefix and relative paths', function () {
@@ -34,12 +32,7 @@ describe('review-mcp2: a CEL Deny on a path prefix and relative paths', function
     writeFileSync(join(dir, '.env'), `API_KEY=${SECRET}`);
     s = await startHttpStack({
       targets: [
-        {
-          name: 'files',
-          protocol: 'mcp',
-          listen: '127.0.0.1:1',
-          upstream: { command: bin('mcp-server-filesystem'), args: [dir] },
-        },
+        stdioTarget('files', bin('mcp-server-filesystem'), [dir]),
         {
           name: 'files-home',
           protocol: 'mcp',
@@ -61,17 +54,8 @@ describe('review-mcp2: a CEL Deny on a path prefix and relative paths', function
       ],
       defaultAction: 'Allow',
     });
-    const transport = new StreamableHTTPClientTransport(new URL(`${s.url('files')}/mcp`), {
-      requestInit: { headers: { authorization: `Bearer ${await s.token('agent-review-mcp2')}` } },
-    });
-    client = new Client({ name: 'review-mcp2', version: '1' });
-    await client.connect(transport);
-    home = new Client({ name: 'review-mcp2', version: '1' });
-    await home.connect(
-      new StreamableHTTPClientTransport(new URL(`${s.url('files-home')}/mcp`), {
-        requestInit: { headers: { authorization: `Bearer ${await s.token('agent-review-mcp2')}` } },
-      }),
-    );
+    client = await connectMcpClient(s, 'files', 'agent-review-mcp2', 'review-mcp2');
+    home = await connectMcpClient(s, 'files-home', 'agent-review-mcp2', 'review-mcp2');
   });
   after(async () => {
     await home?.close();

@@ -11,11 +11,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { startHttpStack, type HttpStack } from '../support/http-stack.js';
+import { connectMcpClient, sdk } from '../support/mcp-sidecar-fixtures.js';
 
-const root = new URL('../..', import.meta.url).pathname;
-const sdk = (p: string): string => join(root, 'node_modules/@modelcontextprotocol/sdk/dist/esm', p);
 const CREDENTIAL = 'Zx9+Qm/Tk4Lw7Rv2Hs8Pq3Nd==';
 /** What the agent must not be able to rebuild the credential from. */
 const CORE = 'Tk4Lw7Rv2Hs8Pq3Nd';
@@ -63,12 +61,7 @@ describe("review-mcp2: the server's credential percent-encoded", function () {
       ],
       defaultAction: 'Allow',
     });
-    client = new Client({ name: 'review-mcp2', version: '1' });
-    await client.connect(
-      new StreamableHTTPClientTransport(new URL(`${s.url('crm')}/mcp`), {
-        requestInit: { headers: { authorization: `Bearer ${await s.token('agent-review-mcp2')}` } },
-      }),
-    );
+    client = await connectMcpClient(s, 'crm', 'agent-review-mcp2', 'review-mcp2');
   });
   after(async () => {
     await client?.close();

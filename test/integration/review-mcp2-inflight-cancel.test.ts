@@ -9,15 +9,13 @@
  * come from the in-memory broker, which never answers here.
  */
 import { expect } from 'chai';
-import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/sdk/types.js';
 import { MemoryBroker } from '../support/memory-broker.js';
 import { startHttpStack, type HttpStack } from '../support/http-stack.js';
+import { GATING_SERVER, nodeServerTarget } from '../support/mcp-sidecar-fixtures.js';
 
-const root = new URL('../..', import.meta.url).pathname;
-const SERVER = join(root, 'test/support/mcp-gating-server.mjs');
 const HELD = 64;
 
 describe('review-mcp2: withdrawing held calls at the in-flight cap', function () {
@@ -31,14 +29,7 @@ describe('review-mcp2: withdrawing held calls at the in-flight cap', function ()
   before(async () => {
     s = await startHttpStack(
       {
-        targets: [
-          {
-            name: 'gating',
-            protocol: 'mcp',
-            listen: '127.0.0.1:1',
-            upstream: { command: process.execPath, args: [SERVER] },
-          },
-        ],
+        targets: [nodeServerTarget('gating', GATING_SERVER)],
         approval: { mode: 'Hold', timeoutSeconds: 600, approvers: { users: ['alice'] } } as never,
         rules: [{ name: 'held-echo', when: { mcp: { tools: ['echo'] } }, action: 'RequireApproval' }],
         defaultAction: 'Allow',

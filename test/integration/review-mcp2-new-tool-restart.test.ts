@@ -11,13 +11,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import { toolFingerprint } from '../../proxy/mcp/tool-fingerprints.js';
 import { startHttpStack, type HttpStack } from '../support/http-stack.js';
-
-const root = new URL('../..', import.meta.url).pathname;
-const sdk = (p: string): string => join(root, 'node_modules/@modelcontextprotocol/sdk/dist/esm', p);
+import { connectMcpClient, sdk } from '../support/mcp-sidecar-fixtures.js';
 
 const LOOKUP: Tool = { name: 'lookup', description: 'looks a word up', inputSchema: { type: 'object' } };
 
@@ -64,11 +61,7 @@ describe('review-mcp2: a tool added while the sidecar was away', function () {
     defaultAction: 'Allow',
   });
   const connect = async (s: HttpStack): Promise<Client> => {
-    const transport = new StreamableHTTPClientTransport(new URL(`${s.url('grower')}/mcp`), {
-      requestInit: { headers: { authorization: `Bearer ${await s.token('agent-review-mcp2')}` } },
-    });
-    const client = new Client({ name: 'review-mcp2', version: '1' });
-    await client.connect(transport);
+    const client = await connectMcpClient(s, 'grower', 'agent-review-mcp2', 'review-mcp2');
     return client;
   };
 

@@ -11,11 +11,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { startHttpStack, type HttpStack } from '../support/http-stack.js';
+import { connectMcpClient, nodeServerTarget, sdk } from '../support/mcp-sidecar-fixtures.js';
 
-const root = new URL('../..', import.meta.url).pathname;
-const sdk = (p: string): string => join(root, 'node_modules/@modelcontextprotocol/sdk/dist/esm', p);
 const SECRET = 'merger target: Initech, price 4.2bn';
 
 const SERVER = `
@@ -51,23 +49,11 @@ describe('review-mcp2: an embedded resource mirrored in structuredContent', func
     const dir = mkdtempSync(join(tmpdir(), 'agentgate-review-mcp2-'));
     writeFileSync(join(dir, 'docs.mjs'), SERVER);
     s = await startHttpStack({
-      targets: [
-        {
-          name: 'docs',
-          protocol: 'mcp',
-          listen: '127.0.0.1:1',
-          upstream: { command: process.execPath, args: [join(dir, 'docs.mjs')] },
-        },
-      ],
+      targets: [nodeServerTarget('docs', join(dir, 'docs.mjs'))],
       rules: [{ name: 'board-only', when: { mcp: { resources: ['docs://board/plans'] } }, action: 'Deny' }],
       defaultAction: 'Allow',
     });
-    client = new Client({ name: 'review-mcp2', version: '1' });
-    await client.connect(
-      new StreamableHTTPClientTransport(new URL(`${s.url('docs')}/mcp`), {
-        requestInit: { headers: { authorization: `Bearer ${await s.token('agent-review-mcp2')}` } },
-      }),
-    );
+    client = await connectMcpClient(s, 'docs', 'agent-review-mcp2', 'review-mcp2');
   });
   after(async () => {
     await client?.close();

@@ -13,11 +13,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { startHttpStack, type HttpStack } from '../support/http-stack.js';
+import { connectMcpClient, sdk } from '../support/mcp-sidecar-fixtures.js';
 
-const root = new URL('../..', import.meta.url).pathname;
-const sdk = (p: string): string => join(root, 'node_modules/@modelcontextprotocol/sdk/dist/esm', p);
 const CREDENTIAL = 'q7Vd2mXpL9sTn4Rb8WcYh3Kf';
 
 const SERVER = `
@@ -63,12 +61,7 @@ describe("review-mcp2: a server's tool names in the sidecar's own records", func
       masking: { detectors: ['email'], defaultStrategy: 'redact' },
       defaultAction: 'Allow',
     });
-    client = new Client({ name: 'review-mcp2', version: '1' });
-    await client.connect(
-      new StreamableHTTPClientTransport(new URL(`${s.url('namer')}/mcp`), {
-        requestInit: { headers: { authorization: `Bearer ${await s.token('agent-review-mcp2')}` } },
-      }),
-    );
+    client = await connectMcpClient(s, 'namer', 'agent-review-mcp2', 'review-mcp2');
   });
   after(async () => {
     await client?.close();

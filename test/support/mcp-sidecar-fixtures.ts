@@ -1,0 +1,59 @@
+/**
+ * What the MCP integration tests share: the reference servers and the SDK's own modules on disk, an MCP
+ * target running a server over stdio, a server script written to a fresh directory, and an SDK client
+ * connected to a target of a running stack with an agent's token. The audit records are `s.records()`.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client, type ClientOptions } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { HttpStack } from './http-stack.js';
+
+const root = new URL('../..', import.meta.url).pathname;
+
+/** An installed executable, such as the reference servers `mcp-server-filesystem` and `mcp-server-everything`. */
+export const bin = (name: string): string => join(root, 'node_modules/.bin', name);
+
+/** A module of the MCP SDK by its path under dist/esm, for server scripts the tests write. */
+export const sdk = (p: string): string => join(root, 'node_modules/@modelcontextprotocol/sdk/dist/esm', p);
+
+/** test/support/mcp-gating-server.mjs. */
+export const GATING_SERVER = join(root, 'test/support/mcp-gating-server.mjs');
+
+/** The MCP target `name` running `command args` over stdio. */
+export const stdioTarget = (name: string, command: string, args: string[] = []) => ({
+  name,
+  protocol: 'mcp',
+  listen: '127.0.0.1:1',
+  upstream: { command, args },
+});
+
+/** The MCP target `name` running the Node script `script` over stdio. */
+export const nodeServerTarget = (name: string, script: string) => stdioTarget(name, process.execPath, [script]);
+
+/** Writes `source` as `file` in a fresh temporary directory; returns its path. */
+export function writeServerScript(source: string, file: string, prefix = 'agentgate-mcp-'): string {
+  const path = join(mkdtempSync(join(tmpdir(), prefix)), file);
+  writeFileSync(path, source);
+  return path;
+}
+
+/** A transport to target `target` of `s`, bearing `token`. */
+export const mcpTransport = (s: HttpStack, target: string, token: string): StreamableHTTPClientTransport =>
+  new StreamableHTTPClientTransport(new URL(`${s.url(target)}/mcp`), {
+    requestInit: { headers: { authorization: `Bearer ${token}` } },
+  });
+
+/** An SDK client named `clientName`, connected to target `target` of `s` as the agent `sub`. */
+export async function connectMcpClient(
+  s: HttpStack,
+  target: string,
+  sub: string,
+  clientName: string,
+  options?: ClientOptions,
+): Promise<Client> {
+  const client = new Client({ name: clientName, version: '1' }, options);
+  await client.connect(mcpTransport(s, target, await s.token(sub)));
+  return client;
+}
