@@ -5,25 +5,16 @@
  */
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
-import { startLocalStack, type LocalStack } from '../../proxy/local/stack.js';
+import type { LocalStack } from '../../proxy/local/stack.js';
 import type { AuditFields } from '../../proxy/audit/record.js';
 import type { AgentAccessPolicy, RuleSpec } from '../../shared/contract/policy-types.js';
-import { MemoryBroker } from '../support/memory-broker.js';
-
-class CountingBroker extends MemoryBroker {
-  used: string[] = [];
-  override async markUsed(name?: string): Promise<void> {
-    this.used.push(String(name));
-  }
-}
-
-const payrollNeedsApproval: RuleSpec = {
-  name: 'payroll-approval',
-  when: { sql: { tables: ['payroll.*'] } },
-  action: 'RequireApproval',
-};
+import {
+  CountingBroker,
+  startPayrollApprovalStack,
+  withRule as policyWithRule,
+} from '../support/sql-approval-fixtures.js';
+import { auditFileRecords } from '../support/audit-records.js';
 
 describe('gatefix: a query held for approval, through real PostgreSQL', function () {
   this.timeout(60_000);
@@ -33,13 +24,7 @@ describe('gatefix: a query held for approval, through real PostgreSQL', function
 
   before(async () => {
     broker = new CountingBroker();
-    s = await startLocalStack({
-      proxyOptions: { approvals: broker },
-      editPolicy: (p) => {
-        p.spec.rules = p.spec.rules!.map((r) => (r.name === 'payroll' ? payrollNeedsApproval : r));
-        p.spec.approval = { mode: 'Hold', timeoutSeconds: 60, approvers: { users: ['alice'] } } as never;
-      },
-    });
+    s = await startPayrollApprovalStack(broker);
     base = structuredClone(s.policy);
   });
   after(async () => s?.stop());
@@ -49,16 +34,8 @@ describe('gatefix: a query held for approval, through real PostgreSQL', function
     broker.used = [];
   });
 
-  const records = (): AuditFields[] =>
-    readFileSync(s.auditFile, 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as AuditFields);
-  const withRule = (rule: RuleSpec): AgentAccessPolicy => {
-    const p = structuredClone(base);
-    p.spec.rules = [rule, ...p.spec.rules!];
-    return p;
-  };
+  const records = (): AuditFields[] => auditFileRecords(s.auditFile);
+  const withRule = (rule: RuleSpec): AgentAccessPolicy => policyWithRule(base, rule);
   const orderExists = async (id: number): Promise<boolean> => {
     const d = await s.direct();
     const r = await d.query('SELECT 1 FROM orders WHERE id = $1', [id]);

@@ -6,22 +6,8 @@
  */
 import { expect } from 'chai';
 import { spawn } from 'node:child_process';
-import { startLocalStack, type LocalStack } from '../../proxy/local/stack.js';
-import type { RuleSpec } from '../../shared/contract/policy-types.js';
-import { MemoryBroker } from '../support/memory-broker.js';
-
-class CountingBroker extends MemoryBroker {
-  used: string[] = [];
-  override async markUsed(name?: string): Promise<void> {
-    this.used.push(String(name));
-  }
-}
-
-const payrollNeedsApproval: RuleSpec = {
-  name: 'payroll-approval',
-  when: { sql: { tables: ['payroll.*'] } },
-  action: 'RequireApproval',
-};
+import type { LocalStack } from '../../proxy/local/stack.js';
+import { CountingBroker, startPayrollApprovalStack } from '../support/sql-approval-fixtures.js';
 
 describe('review-gate2: a held statement cancelled by its client (CancelRequest)', function () {
   this.timeout(60_000);
@@ -30,13 +16,7 @@ describe('review-gate2: a held statement cancelled by its client (CancelRequest)
 
   before(async () => {
     broker = new CountingBroker();
-    s = await startLocalStack({
-      proxyOptions: { approvals: broker },
-      editPolicy: (p) => {
-        p.spec.rules = p.spec.rules!.map((r) => (r.name === 'payroll' ? payrollNeedsApproval : r));
-        p.spec.approval = { mode: 'Hold', timeoutSeconds: 60, approvers: { users: ['alice'] } } as never;
-      },
-    });
+    s = await startPayrollApprovalStack(broker);
   });
   after(async () => s?.stop());
 

@@ -6,26 +6,19 @@
  * the operator's Used has no execution and no explanation behind it.
  */
 import { expect } from 'chai';
-import { readFileSync } from 'node:fs';
-import { startLocalStack, type LocalStack } from '../../proxy/local/stack.js';
+import type { LocalStack } from '../../proxy/local/stack.js';
 import type { AuditFields } from '../../proxy/audit/record.js';
-import type { AgentAccessPolicy, RuleSpec } from '../../shared/contract/policy-types.js';
-import { MemoryBroker } from '../support/memory-broker.js';
+import type { AgentAccessPolicy } from '../../shared/contract/policy-types.js';
+import { CountingBroker, startPayrollApprovalStack, firstApprovalName } from '../support/sql-approval-fixtures.js';
+import { auditFileRecords } from '../support/audit-records.js';
 
-class SlowUseBroker extends MemoryBroker {
-  used: string[] = [];
+class SlowUseBroker extends CountingBroker {
   marking?: () => void;
   override async markUsed(name?: string): Promise<void> {
-    this.used.push(String(name));
+    await super.markUsed(name);
     await new Promise<void>((r) => (this.marking = r));
   }
 }
-
-const payrollNeedsApproval: RuleSpec = {
-  name: 'payroll-approval',
-  when: { sql: { tables: ['payroll.*'] } },
-  action: 'RequireApproval',
-};
 
 describe('review-gate2: the agent leaves while its one-shot grant is marked Used', function () {
   this.timeout(60_000);
@@ -35,13 +28,7 @@ describe('review-gate2: the agent leaves while its one-shot grant is marked Used
 
   before(async () => {
     broker = new SlowUseBroker();
-    s = await startLocalStack({
-      proxyOptions: { approvals: broker },
-      editPolicy: (p) => {
-        p.spec.rules = p.spec.rules!.map((r) => (r.name === 'payroll' ? payrollNeedsApproval : r));
-        p.spec.approval = { mode: 'Hold', timeoutSeconds: 60, approvers: { users: ['alice'] } } as never;
-      },
-    });
+    s = await startPayrollApprovalStack(broker);
     base = structuredClone(s.policy);
   });
   after(async () => s?.stop());
@@ -52,18 +39,13 @@ describe('review-gate2: the agent leaves while its one-shot grant is marked Used
     broker.marking = undefined;
   });
 
-  const records = (): AuditFields[] =>
-    readFileSync(s.auditFile, 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as AuditFields);
+  const records = (): AuditFields[] => auditFileRecords(s.auditFile);
 
   it('a grant spent on a statement that never ran is on record', async () => {
     const c = await s.connect();
     c.on('error', () => undefined);
     const pending = c.query("DELETE FROM payroll.salaries WHERE employee = 'nobody'").catch((e: Error) => e);
-    while (broker.asks.length === 0) await new Promise((r) => setTimeout(r, 20));
-    const name = `apr-${broker.asks[0]!.command.sha256.slice(0, 8)}`;
+    const name = await firstApprovalName(broker);
     await broker.settle(name, 'Approved');
     while (!broker.marking) await new Promise((r) => setTimeout(r, 10));
     // The agent goes away while the operator records the grant Used.
@@ -86,8 +68,7 @@ describe('review-gate2: the agent leaves while its one-shot grant is marked Used
   it('a policy change while the grant is marked Used: no execution is claimed for a statement that was refused', async () => {
     const c = await s.connect();
     const pending = c.query("DELETE FROM payroll.salaries WHERE employee = 'nobody-2'").catch((e: Error) => e);
-    while (broker.asks.length === 0) await new Promise((r) => setTimeout(r, 20));
-    const name = `apr-${broker.asks[0]!.command.sha256.slice(0, 8)}`;
+    const name = await firstApprovalName(broker);
     await broker.settle(name, 'Approved');
     while (!broker.marking) await new Promise((r) => setTimeout(r, 10));
     // An incident-time freeze lands while the operator records the grant Used.

@@ -8,15 +8,10 @@
  * during the wait puts under the same rule, is released by an approval nobody was asked for it.
  */
 import { expect } from 'chai';
-import { startLocalStack, type LocalStack } from '../../proxy/local/stack.js';
-import type { AgentAccessPolicy, RuleSpec } from '../../shared/contract/policy-types.js';
+import type { LocalStack } from '../../proxy/local/stack.js';
+import type { AgentAccessPolicy } from '../../shared/contract/policy-types.js';
 import { MemoryBroker } from '../support/memory-broker.js';
-
-const payrollNeedsApproval: RuleSpec = {
-  name: 'payroll-approval',
-  when: { sql: { tables: ['payroll.*'] } },
-  action: 'RequireApproval',
-};
+import { startPayrollApprovalStack } from '../support/sql-approval-fixtures.js';
 
 describe('review-gate2: one approval for several statements under the same rule', function () {
   this.timeout(60_000);
@@ -26,13 +21,7 @@ describe('review-gate2: one approval for several statements under the same rule'
 
   before(async () => {
     broker = new MemoryBroker();
-    s = await startLocalStack({
-      proxyOptions: { approvals: broker },
-      editPolicy: (p) => {
-        p.spec.rules = p.spec.rules!.map((r) => (r.name === 'payroll' ? payrollNeedsApproval : r));
-        p.spec.approval = { mode: 'Hold', timeoutSeconds: 60, approvers: { users: ['alice'] } } as never;
-      },
-    });
+    s = await startPayrollApprovalStack(broker);
     base = structuredClone(s.policy);
   });
   after(async () => s?.stop());
