@@ -635,10 +635,7 @@ export class McpTargets {
             !engine.decide(callFacts(t.name, 'resources/read', { uri: x.uri }), t, principalFacts(p), p.triggeredBy)
               .blocked,
         );
-        return {
-          ...this.masker(s, t).mask({ ...list, resources: [] }),
-          resources: this.listing(s).entries(visible, ['uri']),
-        };
+        return this.maskedPage(s, t, list, 'resources', visible, ['uri']);
       });
       server.setRequestHandler(ListResourceTemplatesRequestSchema, async (r, extra) => {
         const t = spec();
@@ -650,10 +647,7 @@ export class McpTargets {
         const visible = list.resourceTemplates.filter((x) =>
           templateReadable(x.uriTemplate, this.o.runtime().policy.spec, readable),
         );
-        return {
-          ...this.masker(s, t).mask({ ...list, resourceTemplates: [] }),
-          resourceTemplates: this.listing(s).entries(visible, ['uriTemplate']),
-        };
+        return this.maskedPage(s, t, list, 'resourceTemplates', visible, ['uriTemplate']);
       });
       server.setRequestHandler(ReadResourceRequestSchema, async (r, extra) => {
         const t = spec();
@@ -682,10 +676,7 @@ export class McpTargets {
         const list = await this.listed(l, s, () => upstream.listPrompts(r.params, { signal: extra.signal }));
         const engine = this.o.gate.engine();
         const visible = list.prompts.filter((x) => engine.promptListed(x.name, t, principalFacts(p)));
-        return {
-          ...this.masker(s, t).mask({ ...list, prompts: [] }),
-          prompts: this.listing(s).entries(visible, ['name']),
-        };
+        return this.maskedPage(s, t, list, 'prompts', visible, ['name']);
       });
       server.setRequestHandler(GetPromptRequestSchema, async (r, extra) => {
         const t = spec();
@@ -933,6 +924,18 @@ export class McpTargets {
 
   private masker(s: Session, t: McpTargetSpec): McpResultMasker {
     return new McpResultMasker(this.jsonMasker(s, t), this.textMasker(s));
+  }
+
+  /** A listing page as the agent gets it: masked like a result, its `key` entries the `visible` ones masked by `id`. */
+  private maskedPage<L extends object, K extends keyof L & string>(
+    s: Session,
+    t: McpTargetSpec,
+    list: L,
+    key: K,
+    visible: object[],
+    id: readonly string[],
+  ): L {
+    return { ...this.masker(s, t).mask({ ...list, [key]: [] }), [key]: this.listing(s).entries(visible, id) } as L;
   }
 
   /**
