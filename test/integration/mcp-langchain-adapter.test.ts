@@ -14,8 +14,7 @@ import { AIMessage, ToolMessage } from '@langchain/core/messages';
 import { ToolNode } from '@langchain/langgraph/prebuilt';
 import { MultiServerMCPClient } from '@langchain/mcp-adapters';
 import { startHttpStack, type HttpStack } from '../support/http-stack.js';
-
-const root = new URL('../..', import.meta.url).pathname;
+import { bin, GATING_SERVER, nodeServerTarget, stdioTarget } from '../support/mcp-sidecar-fixtures.js';
 
 describe('MCP sidecar through @langchain/mcp-adapters (MultiServerMCPClient)', function () {
   this.timeout(60_000);
@@ -29,18 +28,8 @@ describe('MCP sidecar through @langchain/mcp-adapters (MultiServerMCPClient)', f
     writeFileSync(join(dir, 'secret.txt'), 'the launch code is 0000\n');
     s = await startHttpStack({
       targets: [
-        {
-          name: 'files',
-          protocol: 'mcp',
-          listen: '127.0.0.1:1',
-          upstream: { command: join(root, 'node_modules/.bin/mcp-server-filesystem'), args: [dir] },
-        },
-        {
-          name: 'gating',
-          protocol: 'mcp',
-          listen: '127.0.0.1:2',
-          upstream: { command: process.execPath, args: [join(root, 'test/support/mcp-gating-server.mjs')] },
-        },
+        stdioTarget('files', bin('mcp-server-filesystem'), [dir]),
+        { ...nodeServerTarget('gating', GATING_SERVER), listen: '127.0.0.1:2' },
       ],
       masking: { detectors: ['email'], defaultStrategy: 'redact' },
       rules: [
