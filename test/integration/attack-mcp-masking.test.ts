@@ -4,12 +4,9 @@
  * unmasked. The server is a small SDK server launched over stdio that answers with such a result.
  */
 import { expect } from 'chai';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { startHttpStack, type HttpStack } from '../support/http-stack.js';
-import { connectMcpClient, nodeServerTarget, sdk } from '../support/mcp-sidecar-fixtures.js';
+import { connectMcpClient, nodeServerTarget, sdk, writeServerScript } from '../support/mcp-sidecar-fixtures.js';
 
 const SERVER = `
 import { Server } from '${sdk('server/index.js')}';
@@ -36,10 +33,8 @@ describe('rev13: MCP result masking covers every field of the result', function 
   let client: Client;
 
   before(async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'agentgate-rev13-mask-'));
-    writeFileSync(join(dir, 'leaky.mjs'), SERVER);
     s = await startHttpStack({
-      targets: [nodeServerTarget('leaky', join(dir, 'leaky.mjs'))],
+      targets: [nodeServerTarget('leaky', writeServerScript(SERVER, 'leaky.mjs', 'agentgate-rev13-mask-'))],
       masking: { detectors: ['email'], defaultStrategy: 'redact' },
       defaultAction: 'Allow',
     });

@@ -20,8 +20,7 @@ import { connectMcpClient, GATING_SERVER, nodeServerTarget } from '../support/mc
 const target = nodeServerTarget('gating', GATING_SERVER);
 
 async function agent(s: HttpStack): Promise<Client> {
-  const client = await connectMcpClient(s, 'gating', 'agent-review-mcp', 'review-mcp');
-  return client;
+  return connectMcpClient(s, 'gating', 'agent-review-mcp', 'review-mcp');
 }
 
 describe('review-mcp: what an approver reads', function () {

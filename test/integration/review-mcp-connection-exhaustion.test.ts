@@ -7,13 +7,10 @@
  */
 import { expect } from 'chai';
 import http from 'node:http';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { startHttpStack, type HttpStack } from '../support/http-stack.js';
-import { nodeServerTarget, sdk } from '../support/mcp-sidecar-fixtures.js';
+import { nodeServerTarget, sdk, writeServerScript } from '../support/mcp-sidecar-fixtures.js';
 
 const SERVER = `
 import { Server } from '${sdk('server/index.js')}';
@@ -36,10 +33,8 @@ describe('review-mcp: one agent cannot take every connection of a target', funct
   const held: http.ClientRequest[] = [];
 
   before(async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'agentgate-review-mcp-'));
-    writeFileSync(join(dir, 'slow.mjs'), SERVER);
     s = await startHttpStack({
-      targets: [nodeServerTarget('slow', join(dir, 'slow.mjs'))],
+      targets: [nodeServerTarget('slow', writeServerScript(SERVER, 'slow.mjs', 'agentgate-review-mcp-'))],
       defaultAction: 'Allow',
     });
   });

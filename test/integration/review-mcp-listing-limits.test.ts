@@ -7,12 +7,9 @@
  * agent asks for.
  */
 import { expect } from 'chai';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { startHttpStack, type HttpStack } from '../support/http-stack.js';
-import { connectMcpClient, sdk } from '../support/mcp-sidecar-fixtures.js';
+import { connectMcpClient, sdk, writeServerScript } from '../support/mcp-sidecar-fixtures.js';
 
 const SERVER = `
 import { Server } from '${sdk('server/index.js')}';
@@ -35,15 +32,16 @@ describe('review-mcp: limits.maxResponseBodyBytes and listings', function () {
   let client: Client;
 
   before(async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'agentgate-review-mcp-'));
-    writeFileSync(join(dir, 'big.mjs'), SERVER);
     s = await startHttpStack({
       targets: [
         {
           name: 'big',
           protocol: 'mcp',
           listen: '127.0.0.1:1',
-          upstream: { command: process.execPath, args: [join(dir, 'big.mjs')] },
+          upstream: {
+            command: process.execPath,
+            args: [writeServerScript(SERVER, 'big.mjs', 'agentgate-review-mcp-')],
+          },
           limits: { maxResponseBodyBytes: 64 * 1024 },
         },
       ],

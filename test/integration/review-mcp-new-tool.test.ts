@@ -7,14 +7,11 @@
  * The server is a small SDK server over stdio that adds the tool when one of its calls is made.
  */
 import { expect } from 'chai';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import { toolFingerprint } from '../../proxy/mcp/tool-fingerprints.js';
 import { startHttpStack, type HttpStack } from '../support/http-stack.js';
-import { connectMcpClient, sdk } from '../support/mcp-sidecar-fixtures.js';
+import { connectMcpClient, sdk, writeServerScript } from '../support/mcp-sidecar-fixtures.js';
 
 const LOOKUP: Tool = { name: 'lookup', description: 'looks a word up', inputSchema: { type: 'object' } };
 
@@ -45,15 +42,16 @@ describe('review-mcp: a tool added mid-session', function () {
   let client: Client;
 
   before(async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'agentgate-review-mcp-'));
-    writeFileSync(join(dir, 'grower.mjs'), SERVER);
     s = await startHttpStack({
       targets: [
         {
           name: 'grower',
           protocol: 'mcp',
           listen: '127.0.0.1:1',
-          upstream: { command: process.execPath, args: [join(dir, 'grower.mjs')] },
+          upstream: {
+            command: process.execPath,
+            args: [writeServerScript(SERVER, 'grower.mjs', 'agentgate-review-mcp-')],
+          },
           // The admin pinned the one tool this server had.
           mcp: { acceptedTools: [{ tool: 'lookup', sha256: toolFingerprint(LOOKUP) }] },
         },

@@ -7,12 +7,9 @@
  * name. The detectors find a credential only if it happens to look like one.
  */
 import { expect } from 'chai';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { startHttpStack, type HttpStack } from '../support/http-stack.js';
-import { bin, connectMcpClient } from '../support/mcp-sidecar-fixtures.js';
+import { bin, connectMcpClient, writeServerScript } from '../support/mcp-sidecar-fixtures.js';
 
 const CREDENTIAL = 'q7Vd2mXpL9sTn4Rb8WcYh3Kf';
 
@@ -22,8 +19,6 @@ describe("review-mcp: the server's own credentials in what it returns", function
   let client: Client;
 
   before(async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'agentgate-review-mcp-'));
-    writeFileSync(join(dir, 'token'), CREDENTIAL);
     s = await startHttpStack({
       targets: [
         {
@@ -33,7 +28,9 @@ describe("review-mcp: the server's own credentials in what it returns", function
           upstream: {
             command: bin('mcp-server-everything'),
             args: ['stdio'],
-            env: [{ name: 'CRM_API_TOKEN', valueFromFile: join(dir, 'token') }],
+            env: [
+              { name: 'CRM_API_TOKEN', valueFromFile: writeServerScript(CREDENTIAL, 'token', 'agentgate-review-mcp-') },
+            ],
           },
         },
       ],

@@ -7,13 +7,10 @@
  * in-memory broker.
  */
 import { expect } from 'chai';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { MemoryBroker } from '../support/memory-broker.js';
 import { startHttpStack, type HttpStack } from '../support/http-stack.js';
-import { connectMcpClient, nodeServerTarget, sdk } from '../support/mcp-sidecar-fixtures.js';
+import { connectMcpClient, nodeServerTarget, sdk, writeServerScript } from '../support/mcp-sidecar-fixtures.js';
 
 const SERVER = `
 import { Server } from '${sdk('server/index.js')}';
@@ -38,11 +35,9 @@ describe('review-mcp2: a held resources/read and what the approver reads of its 
   const broker = new MemoryBroker();
 
   before(async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'agentgate-review-mcp2-'));
-    writeFileSync(join(dir, 'mail.mjs'), SERVER);
     s = await startHttpStack(
       {
-        targets: [nodeServerTarget('mail', join(dir, 'mail.mjs'))],
+        targets: [nodeServerTarget('mail', writeServerScript(SERVER, 'mail.mjs', 'agentgate-review-mcp2-'))],
         masking: { detectors: ['email'], defaultStrategy: 'redact' },
         approval: { mode: 'Reject', approvers: { users: ['alice'] } } as never,
         rules: [{ name: 'mailboxes', when: { mcp: { resources: ['mail://inbox/*'] } }, action: 'RequireApproval' }],

@@ -14,7 +14,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/sdk/types.js';
 import { MemoryBroker } from '../support/memory-broker.js';
 import { startHttpStack, type HttpStack } from '../support/http-stack.js';
-import { GATING_SERVER, nodeServerTarget } from '../support/mcp-sidecar-fixtures.js';
+import { GATING_SERVER, mcpTransport, nodeServerTarget } from '../support/mcp-sidecar-fixtures.js';
 
 const HELD = 64;
 
@@ -37,9 +37,7 @@ describe('review-mcp2: withdrawing held calls at the in-flight cap', function ()
       { proxyOptions: { approvals: broker } },
     );
     token = await s.token('agent-review-mcp2');
-    transport = new StreamableHTTPClientTransport(new URL(`${s.url('gating')}/mcp`), {
-      requestInit: { headers: { authorization: `Bearer ${token}` } },
-    });
+    transport = mcpTransport(s, 'gating', token);
     client = new Client({ name: 'review-mcp2', version: '1' });
     await client.connect(transport);
   });

@@ -61,8 +61,7 @@ describe('review-mcp2: a tool added while the sidecar was away', function () {
     defaultAction: 'Allow',
   });
   const connect = async (s: HttpStack): Promise<Client> => {
-    const client = await connectMcpClient(s, 'grower', 'agent-review-mcp2', 'review-mcp2');
-    return client;
+    return connectMcpClient(s, 'grower', 'agent-review-mcp2', 'review-mcp2');
   };
 
   before(() => {

@@ -9,14 +9,11 @@
  *   masked nor on record: only the server's request is.
  */
 import { expect } from 'chai';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { CreateMessageRequestSchema, ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { startHttpStack, type HttpStack } from '../support/http-stack.js';
-import { sdk } from '../support/mcp-sidecar-fixtures.js';
+import { sdk, writeServerScript } from '../support/mcp-sidecar-fixtures.js';
 
 const SERVER = `
 import { Server } from '${sdk('server/index.js')}';
@@ -54,15 +51,16 @@ describe('review-mcp2: relayed sampling and elicitation', function () {
   const seen: Record<string, unknown>[] = [];
 
   before(async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'agentgate-review-mcp2-'));
-    writeFileSync(join(dir, 'relays.mjs'), SERVER);
     s = await startHttpStack({
       targets: [
         {
           name: 'relays',
           protocol: 'mcp',
           listen: '127.0.0.1:1',
-          upstream: { command: process.execPath, args: [join(dir, 'relays.mjs')] },
+          upstream: {
+            command: process.execPath,
+            args: [writeServerScript(SERVER, 'relays.mjs', 'agentgate-review-mcp2-')],
+          },
           mcp: { capabilities: { sampling: true, elicitation: true } },
         },
       ],

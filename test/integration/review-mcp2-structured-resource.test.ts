@@ -7,12 +7,9 @@
  * The server is a small SDK server over stdio that fetches a document by name and returns it embedded.
  */
 import { expect } from 'chai';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { startHttpStack, type HttpStack } from '../support/http-stack.js';
-import { connectMcpClient, nodeServerTarget, sdk } from '../support/mcp-sidecar-fixtures.js';
+import { connectMcpClient, nodeServerTarget, sdk, writeServerScript } from '../support/mcp-sidecar-fixtures.js';
 
 const SECRET = 'merger target: Initech, price 4.2bn';
 
@@ -46,10 +43,8 @@ describe('review-mcp2: an embedded resource mirrored in structuredContent', func
   let client: Client;
 
   before(async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'agentgate-review-mcp2-'));
-    writeFileSync(join(dir, 'docs.mjs'), SERVER);
     s = await startHttpStack({
-      targets: [nodeServerTarget('docs', join(dir, 'docs.mjs'))],
+      targets: [nodeServerTarget('docs', writeServerScript(SERVER, 'docs.mjs', 'agentgate-review-mcp2-'))],
       rules: [{ name: 'board-only', when: { mcp: { resources: ['docs://board/plans'] } }, action: 'Deny' }],
       defaultAction: 'Allow',
     });
