@@ -17,7 +17,12 @@ import { callFacts } from '../../proxy/mcp/mcp-facts.js';
 import { toolFingerprint } from '../../proxy/mcp/tool-fingerprints.js';
 import { MemoryBroker } from '../support/memory-broker.js';
 import { startHttpStack, type HttpStack } from '../support/http-stack.js';
-import { connectMcpClient, GATING_SERVER } from '../support/mcp-sidecar-fixtures.js';
+import {
+  aliceRejects,
+  connectMcpClient,
+  GATING_SERVER,
+  startMcpApprovalStack,
+} from '../support/mcp-sidecar-fixtures.js';
 
 const root = new URL('../..', import.meta.url).pathname;
 const EMAIL = 'carol@example.com';
@@ -242,15 +247,11 @@ describe('MCP gating: an approval binds the call _meta', function () {
 
   it('approved with one _meta, the call with another _meta is not the approved call; progressToken is not bound', async () => {
     const broker = new MemoryBroker();
-    const s = await startHttpStack(
-      {
-        targets: [target()],
-        approval: { mode: 'Reject', approvers: { users: ['alice'] } } as never,
-        rules: [{ name: 'writes', when: { mcp: { tools: ['write'] } }, action: 'RequireApproval' }],
-        defaultAction: 'Allow',
-      },
-      { proxyOptions: { approvals: broker } },
-    );
+    const s = await startMcpApprovalStack(broker, {
+      targets: [target()],
+      approval: aliceRejects,
+      rules: [{ name: 'writes', when: { mcp: { tools: ['write'] } }, action: 'RequireApproval' }],
+    });
     const client = await agent(s);
     try {
       const call = { name: 'write', arguments: { text: 'hello' }, _meta: { 'example.com/route': 'a' } };

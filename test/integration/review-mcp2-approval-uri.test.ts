@@ -9,8 +9,15 @@
 import { expect } from 'chai';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { MemoryBroker } from '../support/memory-broker.js';
-import { startHttpStack, type HttpStack } from '../support/http-stack.js';
-import { connectMcpClient, nodeServerTarget, sdk, writeServerScript } from '../support/mcp-sidecar-fixtures.js';
+import type { HttpStack } from '../support/http-stack.js';
+import {
+  aliceRejects,
+  connectMcpClient,
+  nodeServerTarget,
+  sdk,
+  startMcpApprovalStack,
+  writeServerScript,
+} from '../support/mcp-sidecar-fixtures.js';
 
 const SERVER = `
 import { Server } from '${sdk('server/index.js')}';
@@ -35,16 +42,12 @@ describe('review-mcp2: a held resources/read and what the approver reads of its 
   const broker = new MemoryBroker();
 
   before(async () => {
-    s = await startHttpStack(
-      {
-        targets: [nodeServerTarget('mail', writeServerScript(SERVER, 'mail.mjs', 'agentgate-review-mcp2-'))],
-        masking: { detectors: ['email'], defaultStrategy: 'redact' },
-        approval: { mode: 'Reject', approvers: { users: ['alice'] } } as never,
-        rules: [{ name: 'mailboxes', when: { mcp: { resources: ['mail://inbox/*'] } }, action: 'RequireApproval' }],
-        defaultAction: 'Allow',
-      },
-      { proxyOptions: { approvals: broker } },
-    );
+    s = await startMcpApprovalStack(broker, {
+      targets: [nodeServerTarget('mail', writeServerScript(SERVER, 'mail.mjs', 'agentgate-review-mcp2-'))],
+      masking: { detectors: ['email'], defaultStrategy: 'redact' },
+      approval: aliceRejects,
+      rules: [{ name: 'mailboxes', when: { mcp: { resources: ['mail://inbox/*'] } }, action: 'RequireApproval' }],
+    });
     client = await connectMcpClient(s, 'mail', 'agent-review-mcp2', 'review-mcp2');
   });
   after(async () => {

@@ -13,8 +13,13 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/sdk/types.js';
 import { MemoryBroker } from '../support/memory-broker.js';
-import { startHttpStack, type HttpStack } from '../support/http-stack.js';
-import { GATING_SERVER, mcpTransport, nodeServerTarget } from '../support/mcp-sidecar-fixtures.js';
+import type { HttpStack } from '../support/http-stack.js';
+import {
+  GATING_SERVER,
+  mcpTransport,
+  nodeServerTarget,
+  startMcpApprovalStack,
+} from '../support/mcp-sidecar-fixtures.js';
 
 const HELD = 64;
 
@@ -27,15 +32,11 @@ describe('review-mcp2: withdrawing held calls at the in-flight cap', function ()
   const broker = new MemoryBroker();
 
   before(async () => {
-    s = await startHttpStack(
-      {
-        targets: [nodeServerTarget('gating', GATING_SERVER)],
-        approval: { mode: 'Hold', timeoutSeconds: 600, approvers: { users: ['alice'] } } as never,
-        rules: [{ name: 'held-echo', when: { mcp: { tools: ['echo'] } }, action: 'RequireApproval' }],
-        defaultAction: 'Allow',
-      },
-      { proxyOptions: { approvals: broker } },
-    );
+    s = await startMcpApprovalStack(broker, {
+      targets: [nodeServerTarget('gating', GATING_SERVER)],
+      approval: { mode: 'Hold', timeoutSeconds: 600, approvers: { users: ['alice'] } } as never,
+      rules: [{ name: 'held-echo', when: { mcp: { tools: ['echo'] } }, action: 'RequireApproval' }],
+    });
     token = await s.token('agent-review-mcp2');
     transport = mcpTransport(s, 'gating', token);
     client = new Client({ name: 'review-mcp2', version: '1' });

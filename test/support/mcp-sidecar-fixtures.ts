@@ -1,14 +1,16 @@
 /**
  * What the MCP integration tests share: the reference servers and the SDK's own modules on disk, an MCP
  * target running a server over stdio, a server script written to a fresh directory, and an SDK client
- * connected to a target of a running stack with an agent's token. The audit records are `s.records()`.
+ * connected to a target of a running stack with an agent's token, and a stack whose approvals come from a
+ * test's broker. The audit records are `s.records()`.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, type ClientOptions } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type { HttpStack } from './http-stack.js';
+import type { ApprovalBroker } from '../../proxy/approvals/broker.js';
+import { startHttpStack, type HttpStack } from './http-stack.js';
 
 const root = new URL('../..', import.meta.url).pathname;
 
@@ -57,3 +59,12 @@ export async function connectMcpClient(
   await client.connect(mcpTransport(s, target, await s.token(sub)));
   return client;
 }
+
+/** Approvals asked of `alice`; a call that needs one is refused at once (`Reject`). */
+export const aliceRejects = { mode: 'Reject', approvers: { users: ['alice'] } } as never;
+
+/** A stack over `spec` (`defaultAction: Allow` unless it says otherwise) whose approvals come from `broker`. */
+export const startMcpApprovalStack = (
+  broker: ApprovalBroker,
+  spec: Parameters<typeof startHttpStack>[0],
+): Promise<HttpStack> => startHttpStack({ defaultAction: 'Allow', ...spec }, { proxyOptions: { approvals: broker } });
