@@ -10,7 +10,7 @@ import http from 'node:http';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { startHttpStack, type HttpStack } from '../support/http-stack.js';
-import { nodeServerTarget, sdk, writeServerScript } from '../support/mcp-sidecar-fixtures.js';
+import { mcpTransport, nodeServerTarget, sdk, writeServerScript } from '../support/mcp-sidecar-fixtures.js';
 
 const SERVER = `
 import { Server } from '${sdk('server/index.js')}';
@@ -44,9 +44,7 @@ describe('review-mcp: one agent cannot take every connection of a target', funct
   });
 
   const connect = async (sub: string): Promise<{ client: Client; transport: StreamableHTTPClientTransport }> => {
-    const transport = new StreamableHTTPClientTransport(new URL(`${s.url('slow')}/mcp`), {
-      requestInit: { headers: { authorization: `Bearer ${await s.token(sub)}` } },
-    });
+    const transport = mcpTransport(s, 'slow', await s.token(sub));
     const client = new Client({ name: sub, version: '1' });
     await client.connect(transport);
     return { client, transport };

@@ -9,7 +9,7 @@
 import { expect } from 'chai';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { startHttpStack, type HttpStack } from '../support/http-stack.js';
-import { connectMcpClient, sdk, writeServerScript } from '../support/mcp-sidecar-fixtures.js';
+import { connectMcpClient, nodeServerTarget, sdk, writeServerScript } from '../support/mcp-sidecar-fixtures.js';
 
 const SERVER = `
 import { Server } from '${sdk('server/index.js')}';
@@ -35,13 +35,7 @@ describe('review-mcp: limits.maxResponseBodyBytes and listings', function () {
     s = await startHttpStack({
       targets: [
         {
-          name: 'big',
-          protocol: 'mcp',
-          listen: '127.0.0.1:1',
-          upstream: {
-            command: process.execPath,
-            args: [writeServerScript(SERVER, 'big.mjs', 'agentgate-review-mcp-')],
-          },
+          ...nodeServerTarget('big', writeServerScript(SERVER, 'big.mjs', 'agentgate-review-mcp-')),
           limits: { maxResponseBodyBytes: 64 * 1024 },
         },
       ],

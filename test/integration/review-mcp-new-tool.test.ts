@@ -11,7 +11,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import { toolFingerprint } from '../../proxy/mcp/tool-fingerprints.js';
 import { startHttpStack, type HttpStack } from '../support/http-stack.js';
-import { connectMcpClient, sdk, writeServerScript } from '../support/mcp-sidecar-fixtures.js';
+import { connectMcpClient, nodeServerTarget, sdk, writeServerScript } from '../support/mcp-sidecar-fixtures.js';
 
 const LOOKUP: Tool = { name: 'lookup', description: 'looks a word up', inputSchema: { type: 'object' } };
 
@@ -45,13 +45,7 @@ describe('review-mcp: a tool added mid-session', function () {
     s = await startHttpStack({
       targets: [
         {
-          name: 'grower',
-          protocol: 'mcp',
-          listen: '127.0.0.1:1',
-          upstream: {
-            command: process.execPath,
-            args: [writeServerScript(SERVER, 'grower.mjs', 'agentgate-review-mcp-')],
-          },
+          ...nodeServerTarget('grower', writeServerScript(SERVER, 'grower.mjs', 'agentgate-review-mcp-')),
           // The admin pinned the one tool this server had.
           mcp: { acceptedTools: [{ tool: 'lookup', sha256: toolFingerprint(LOOKUP) }] },
         },

@@ -13,10 +13,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { CreateMessageRequestSchema, ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { startHttpStack, type HttpStack } from '../support/http-stack.js';
-import { sdk } from '../support/mcp-sidecar-fixtures.js';
+import { mcpTransport, nodeServerTarget, sdk } from '../support/mcp-sidecar-fixtures.js';
 
 const SERVER = `
 import { Server } from '${sdk('server/index.js')}';
@@ -74,11 +73,7 @@ describe('review-mcp: what a server sends the agent besides a tool result', func
       seen.push(JSON.stringify(r.params));
       return { action: 'accept', content: { ok: true } };
     });
-    await client.connect(
-      new StreamableHTTPClientTransport(new URL(`${s.url(target)}/mcp`), {
-        requestInit: { headers: { authorization: `Bearer ${token}` } },
-      }),
-    );
+    await client.connect(mcpTransport(s, target, token));
     return client;
   };
 
@@ -88,10 +83,7 @@ describe('review-mcp: what a server sends the agent besides a tool result', func
     s = await startHttpStack({
       targets: [
         {
-          name: 'channels',
-          protocol: 'mcp',
-          listen: '127.0.0.1:1',
-          upstream: { command: process.execPath, args: [join(dir, 'channels.mjs')] },
+          ...nodeServerTarget('channels', join(dir, 'channels.mjs')),
           mcp: { capabilities: { sampling: true, elicitation: true } },
         },
         {

@@ -10,10 +10,9 @@
  */
 import { expect } from 'chai';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { CreateMessageRequestSchema, ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { startHttpStack, type HttpStack } from '../support/http-stack.js';
-import { sdk, writeServerScript } from '../support/mcp-sidecar-fixtures.js';
+import { mcpTransport, nodeServerTarget, sdk, writeServerScript } from '../support/mcp-sidecar-fixtures.js';
 
 const SERVER = `
 import { Server } from '${sdk('server/index.js')}';
@@ -54,13 +53,7 @@ describe('review-mcp2: relayed sampling and elicitation', function () {
     s = await startHttpStack({
       targets: [
         {
-          name: 'relays',
-          protocol: 'mcp',
-          listen: '127.0.0.1:1',
-          upstream: {
-            command: process.execPath,
-            args: [writeServerScript(SERVER, 'relays.mjs', 'agentgate-review-mcp2-')],
-          },
+          ...nodeServerTarget('relays', writeServerScript(SERVER, 'relays.mjs', 'agentgate-review-mcp2-')),
           mcp: { capabilities: { sampling: true, elicitation: true } },
         },
       ],
@@ -79,11 +72,7 @@ describe('review-mcp2: relayed sampling and elicitation', function () {
       action: 'accept',
       content: { card: '4111 1111 1111 1111' },
     }));
-    await client.connect(
-      new StreamableHTTPClientTransport(new URL(`${s.url('relays')}/mcp`), {
-        requestInit: { headers: { authorization: `Bearer ${await s.token('agent-review-mcp2')}` } },
-      }),
-    );
+    await client.connect(mcpTransport(s, 'relays', await s.token('agent-review-mcp2')));
   });
   after(async () => {
     await client?.close();
