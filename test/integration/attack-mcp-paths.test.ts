@@ -10,10 +10,7 @@ import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { startHttpStack, type HttpStack } from '../support/http-stack.js';
-import { bin, connectMcpClient, stdioTarget } from '../support/mcp-sidecar-fixtures.js';
-
-const text = (r: CallToolResult): string =>
-  r.content.map((c) => (c.type === 'text' ? c.text : `[${c.type}]`)).join('\n');
+import { bin, connectMcpClient, filesystemTarget, toolText as text } from '../support/mcp-sidecar-fixtures.js';
 
 describe('rev13: MCP argument conditions on paths', function () {
   this.timeout(60_000);
@@ -27,7 +24,7 @@ describe('rev13: MCP argument conditions on paths', function () {
     writeFileSync(join(dir, 'public', 'readme.txt'), 'hello\n');
     writeFileSync(join(dir, 'secret.txt'), 'the launch code is 0000\n');
     s = await startHttpStack({
-      targets: [stdioTarget('files', bin('mcp-server-filesystem'), [dir])],
+      targets: [filesystemTarget(dir)],
       rules: [
         {
           name: 'public-reads',

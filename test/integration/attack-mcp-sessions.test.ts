@@ -8,7 +8,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startHttpStack, type HttpStack } from '../support/http-stack.js';
-import { bin, stdioTarget } from '../support/mcp-sidecar-fixtures.js';
+import { filesystemTarget } from '../support/mcp-sidecar-fixtures.js';
 
 const initialize = {
   jsonrpc: '2.0',
@@ -24,7 +24,7 @@ describe('rev13: MCP sessions per principal', function () {
   before(async () => {
     const dir = mkdtempSync(join(tmpdir(), 'agentgate-rev13-sessions-'));
     s = await startHttpStack({
-      targets: [stdioTarget('files', bin('mcp-server-filesystem'), [dir])],
+      targets: [filesystemTarget(dir)],
       defaultAction: 'Allow',
     });
   });

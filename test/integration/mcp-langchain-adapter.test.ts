@@ -14,7 +14,7 @@ import { AIMessage, ToolMessage } from '@langchain/core/messages';
 import { ToolNode } from '@langchain/langgraph/prebuilt';
 import { MultiServerMCPClient } from '@langchain/mcp-adapters';
 import { startHttpStack, type HttpStack } from '../support/http-stack.js';
-import { bin, GATING_SERVER, nodeServerTarget, stdioTarget } from '../support/mcp-sidecar-fixtures.js';
+import { filesystemTarget, GATING_SERVER, nodeServerTarget } from '../support/mcp-sidecar-fixtures.js';
 
 describe('MCP sidecar through @langchain/mcp-adapters (MultiServerMCPClient)', function () {
   this.timeout(60_000);
@@ -27,10 +27,7 @@ describe('MCP sidecar through @langchain/mcp-adapters (MultiServerMCPClient)', f
     writeFileSync(join(dir, 'notes.txt'), 'call carol@example.com about the launch\n');
     writeFileSync(join(dir, 'secret.txt'), 'the launch code is 0000\n');
     s = await startHttpStack({
-      targets: [
-        stdioTarget('files', bin('mcp-server-filesystem'), [dir]),
-        { ...nodeServerTarget('gating', GATING_SERVER), listen: '127.0.0.1:2' },
-      ],
+      targets: [filesystemTarget(dir), { ...nodeServerTarget('gating', GATING_SERVER), listen: '127.0.0.1:2' }],
       masking: { detectors: ['email'], defaultStrategy: 'redact' },
       rules: [
         { name: 'no-moves', when: { mcp: { tools: ['move_file', 'write_file', 'edit_file'] } }, action: 'Deny' },

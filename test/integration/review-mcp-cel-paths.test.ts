@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { startHttpStack, type HttpStack } from '../support/http-stack.js';
-import { bin, connectMcpClient, stdioTarget } from '../support/mcp-sidecar-fixtures.js';
+import { connectMcpClient, filesystemTarget } from '../support/mcp-sidecar-fixtures.js';
 
 describe("review-mcp: the README's CEL rule on write paths", function () {
   this.timeout(60_000);
@@ -22,7 +22,7 @@ describe("review-mcp: the README's CEL rule on write paths", function () {
     dir = mkdtempSync(join(tmpdir(), 'agentgate-review-mcp-'));
     mkdirSync(join(dir, 'tmp'));
     s = await startHttpStack({
-      targets: [stdioTarget('files', bin('mcp-server-filesystem'), [dir])],
+      targets: [filesystemTarget(dir)],
       rules: [
         {
           name: 'writes',

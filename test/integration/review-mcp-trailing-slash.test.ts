@@ -11,10 +11,7 @@ import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { startHttpStack, type HttpStack } from '../support/http-stack.js';
-import { bin, connectMcpClient, stdioTarget } from '../support/mcp-sidecar-fixtures.js';
-
-const text = (r: CallToolResult): string =>
-  r.content.map((c) => (c.type === 'text' ? c.text : `[${c.type}]`)).join('\n');
+import { connectMcpClient, filesystemTarget, toolText as text } from '../support/mcp-sidecar-fixtures.js';
 
 describe('review-mcp: a Deny pattern naming one file and a trailing slash', function () {
   this.timeout(60_000);
@@ -27,7 +24,7 @@ describe('review-mcp: a Deny pattern naming one file and a trailing slash', func
     writeFileSync(join(dir, '.env'), 'DB_PASSWORD=launch-code-0000\n');
     writeFileSync(join(dir, 'notes.txt'), 'hello\n');
     s = await startHttpStack({
-      targets: [stdioTarget('files', bin('mcp-server-filesystem'), [dir])],
+      targets: [filesystemTarget(dir)],
       rules: [
         {
           name: 'no-dotenv',

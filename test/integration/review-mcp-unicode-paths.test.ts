@@ -12,10 +12,7 @@ import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { startHttpStack, type HttpStack } from '../support/http-stack.js';
-import { bin, connectMcpClient, stdioTarget } from '../support/mcp-sidecar-fixtures.js';
-
-const text = (r: CallToolResult): string =>
-  r.content.map((c) => (c.type === 'text' ? c.text : `[${c.type}]`)).join('\n');
+import { connectMcpClient, filesystemTarget, toolText as text } from '../support/mcp-sidecar-fixtures.js';
 
 const PRIVATE_NFC = 'priv\u00e9';
 const PRIVATE_NFD = 'prive\u0301';
@@ -32,7 +29,7 @@ describe('review-mcp: a Deny pattern on a path and Unicode-equivalent spellings'
     writeFileSync(join(dir, PRIVATE_NFC, 'secret.txt'), 'the launch code is 0000\n');
     writeFileSync(join(dir, 'notes.txt'), 'hello\n');
     s = await startHttpStack({
-      targets: [stdioTarget('files', bin('mcp-server-filesystem'), [dir])],
+      targets: [filesystemTarget(dir)],
       rules: [
         {
           name: 'no-private',

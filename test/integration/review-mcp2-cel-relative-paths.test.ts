@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { startHttpStack, type HttpStack } from '../support/http-stack.js';
-import { bin, connectMcpClient, stdioTarget } from '../support/mcp-sidecar-fixtures.js';
+import { bin, connectMcpClient, filesystemTarget } from '../support/mcp-sidecar-fixtures.js';
 
 const SECRET = 'the-launch-codes-7731';
 
@@ -32,7 +32,7 @@ describe('review-mcp2: a CEL Deny on a path prefix and relative paths', function
     writeFileSync(join(dir, '.env'), `API_KEY=${SECRET}`);
     s = await startHttpStack({
       targets: [
-        stdioTarget('files', bin('mcp-server-filesystem'), [dir]),
+        filesystemTarget(dir),
         {
           name: 'files-home',
           protocol: 'mcp',

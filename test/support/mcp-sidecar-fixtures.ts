@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, type ClientOptions } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { ApprovalBroker } from '../../proxy/approvals/broker.js';
 import { startHttpStack, type HttpStack } from './http-stack.js';
 
@@ -68,3 +69,10 @@ export const startMcpApprovalStack = (
   broker: ApprovalBroker,
   spec: Parameters<typeof startHttpStack>[0],
 ): Promise<HttpStack> => startHttpStack({ defaultAction: 'Allow', ...spec }, { proxyOptions: { approvals: broker } });
+
+/** The reference filesystem server serving `dir`, as the MCP target `name`. */
+export const filesystemTarget = (dir: string, name = 'files') => stdioTarget(name, bin('mcp-server-filesystem'), [dir]);
+
+/** A tool result's text parts, other parts as `[type]`, one per line. */
+export const toolText = (r: CallToolResult): string =>
+  r.content.map((c) => (c.type === 'text' ? c.text : `[${c.type}]`)).join('\n');
