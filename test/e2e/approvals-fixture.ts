@@ -18,6 +18,7 @@ import { startLocalStack, type LocalStack } from '../../proxy/local/stack.js';
 import type { AgentAccessPolicy } from '../../shared/contract/policy-types.js';
 import { GuardProxy } from '../../proxy/server.js';
 import { eventually, testCluster, type TestCluster } from './cluster.js';
+import { proxyToken, webhookCa } from './proxy-credentials.js';
 
 const CHART = new URL('../../charts/agentgate', import.meta.url).pathname;
 /** The person's IdP the fixture's policy trusts as a trigger issuer (its key is in `stack.dir/idp`). */
@@ -243,12 +244,7 @@ export async function startApprovalsFixture(names: { ns: string; system: string;
     });
     await op.start();
     operatorUrl = `https://127.0.0.1:${op.operatorAddress!.port}`;
-    ca = Buffer.from(
-      JSON.parse((await c.kubectl(['get', 'secret', 'agentgate-webhook-tls', '-n', SYSTEM, '-o', 'json'])).stdout).data[
-        'ca.crt'
-      ],
-      'base64',
-    );
+    ca = await webhookCa(c, SYSTEM);
     // Run tokens: alice's token and the pod's exchanged at the operator; the proxy accepts them too.
     writeFileSync(join(stack.dir, 'operator-ca.crt'), ca);
     const idpKey = await ensureDevKey(join(stack.dir, 'idp'));
@@ -315,26 +311,7 @@ export async function startApprovalsFixture(names: { ns: string; system: string;
         spec: { serviceAccountName: 'billing-agent', containers: [{ name: 'agent', image: 'example.com/agent:1' }] },
       });
       const tokenFile = join(stack.dir, `${name}-proxy-token`);
-      writeFileSync(
-        tokenFile,
-        (
-          await c.kubectl([
-            'create',
-            'token',
-            'billing-agent',
-            '-n',
-            NS,
-            '--audience',
-            'agentgate-proxy',
-            '--bound-object-kind',
-            'Pod',
-            '--bound-object-name',
-            name,
-            '--duration',
-            '1h',
-          ])
-        ).stdout.trim(),
-      );
+      writeFileSync(tokenFile, await proxyToken(c, NS, 'billing-agent', name));
       const broker = new KubeApprovals({
         kc: c.kc,
         namespace: NS,

@@ -20,6 +20,7 @@ import type { AgentAccessPolicy } from '../../shared/contract/policy-types.js';
 import { GuardProxy } from '../../proxy/server.js';
 import { renderInChromium } from '../support/chromium.js';
 import { eventually, ns, testCluster, type TestCluster } from './cluster.js';
+import { proxyToken, webhookCa } from './proxy-credentials.js';
 
 const run = promisify(execFile);
 const NS = ns('e2e-approvals');
@@ -192,32 +193,8 @@ describe('approvals: ApprovalRequests that approvers patch with kubectl', functi
     // The witness names a pod's stream namespace/name/uid (shared/contract/pod-stream.ts).
     stream = `${NS}/agent-pod/${JSON.parse((await c.kubectl(['get', 'pod', 'agent-pod', '-n', NS, '-o', 'json'])).stdout).metadata.uid}`;
     const tokenFile = join(stack.dir, 'pod-token');
-    writeFileSync(
-      tokenFile,
-      (
-        await c.kubectl([
-          'create',
-          'token',
-          'billing-agent',
-          '-n',
-          NS,
-          '--audience',
-          'agentgate-proxy',
-          '--bound-object-kind',
-          'Pod',
-          '--bound-object-name',
-          'agent-pod',
-          '--duration',
-          '1h',
-        ])
-      ).stdout.trim(),
-    );
-    const ca = Buffer.from(
-      JSON.parse((await c.kubectl(['get', 'secret', 'agentgate-webhook-tls', '-n', NS, '-o', 'json'])).stdout).data[
-        'ca.crt'
-      ],
-      'base64',
-    );
+    writeFileSync(tokenFile, await proxyToken(c, NS, 'billing-agent', 'agent-pod'));
+    const ca = await webhookCa(c, NS);
     broker = new KubeApprovals({
       kc: c.kc,
       namespace: NS,

@@ -20,6 +20,7 @@ import { startLocalStack, type LocalStack } from '../../proxy/local/stack.js';
 import type { AgentAccessPolicy } from '../../shared/contract/policy-types.js';
 import { GuardProxy } from '../../proxy/server.js';
 import { eventually, ns, testCluster, type TestCluster } from './cluster.js';
+import { proxyToken, webhookCa } from './proxy-credentials.js';
 
 const NS = ns('e2e-attack-cp');
 const SYSTEM = ns('agentgate-attack-cp');
@@ -257,32 +258,8 @@ describe('attack: the control plane cannot be talked round', function () {
       }),
     });
     const tokenFile = join(stack.dir, 'pod-token');
-    writeFileSync(
-      tokenFile,
-      (
-        await c.kubectl([
-          'create',
-          'token',
-          'billing-agent',
-          '-n',
-          NS,
-          '--audience',
-          'agentgate-proxy',
-          '--bound-object-kind',
-          'Pod',
-          '--bound-object-name',
-          'agent-pod',
-          '--duration',
-          '1h',
-        ])
-      ).stdout.trim(),
-    );
-    const ca = Buffer.from(
-      JSON.parse((await c.kubectl(['get', 'secret', 'agentgate-webhook-tls', '-n', SYSTEM, '-o', 'json'])).stdout).data[
-        'ca.crt'
-      ],
-      'base64',
-    );
+    writeFileSync(tokenFile, await proxyToken(c, NS, 'billing-agent', 'agent-pod'));
+    const ca = await webhookCa(c, SYSTEM);
     broker = new KubeApprovals({
       kc: c.kc,
       namespace: NS,

@@ -20,6 +20,7 @@ import type { AgentAccessPolicy } from '../../shared/contract/policy-types.js';
 import type { GuardProxy } from '../../proxy/server.js';
 import { eventually, ns, type TestCluster } from './cluster.js';
 import { startReviewFixture, type ReviewFixture } from './review-fixture.js';
+import { proxyToken } from './proxy-credentials.js';
 
 const NS = ns('e2e-reviews');
 const CONFIG = ns('agentgate-reviews');
@@ -267,26 +268,7 @@ describe('deviation review: DeviationReview items reviewers decide with kubectl'
     });
     const podUid = (await c.kubectl(['get', 'pod', 'cli-pod', '-n', NS, '-o', 'jsonpath={.metadata.uid}'])).stdout;
     const tokenFile = join(stack.dir, 'cli-pod-token');
-    writeFileSync(
-      tokenFile,
-      (
-        await c.kubectl([
-          'create',
-          'token',
-          'billing-agent',
-          '-n',
-          NS,
-          '--audience',
-          'agentgate-proxy',
-          '--bound-object-kind',
-          'Pod',
-          '--bound-object-name',
-          'cli-pod',
-          '--duration',
-          '1h',
-        ])
-      ).stdout.trim(),
-    );
+    writeFileSync(tokenFile, await proxyToken(c, NS, 'billing-agent', 'cli-pod'));
     const caFile = join(stack.dir, 'operator-ca.crt');
     writeFileSync(caFile, endpoint.ca!);
     let sidecar: ChildProcess | undefined;

@@ -24,6 +24,7 @@ import { toolBaselinesOf, trustedPolicy } from '../../shared/contract/compiled-p
 import { GuardProxy } from '../../proxy/server.js';
 import type { AgentAccessPolicy, McpTargetSpec } from '../../shared/contract/policy-types.js';
 import { eventually, ns, testCluster, type TestCluster } from './cluster.js';
+import { proxyToken, webhookCa } from './proxy-credentials.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 const NS = ns('e2e-mcp');
@@ -224,32 +225,8 @@ describe('MCP targets on the API server: approvals by kubectl patch, rug pulls o
       }),
     });
     const tokenFile = join(dir, 'pod-token');
-    writeFileSync(
-      tokenFile,
-      (
-        await c.kubectl([
-          'create',
-          'token',
-          'billing-agent',
-          '-n',
-          NS,
-          '--audience',
-          'agentgate-proxy',
-          '--bound-object-kind',
-          'Pod',
-          '--bound-object-name',
-          'agent-pod',
-          '--duration',
-          '1h',
-        ])
-      ).stdout.trim(),
-    );
-    const ca = Buffer.from(
-      JSON.parse((await c.kubectl(['get', 'secret', 'agentgate-webhook-tls', '-n', NS, '-o', 'json'])).stdout).data[
-        'ca.crt'
-      ],
-      'base64',
-    );
+    writeFileSync(tokenFile, await proxyToken(c, NS, 'billing-agent', 'agent-pod'));
+    const ca = await webhookCa(c, NS);
     endpoint = { url: `https://127.0.0.1:${op.operatorAddress!.port}`, tokenFile, ca };
     broker = new KubeApprovals({ kc: c.kc, namespace: NS, policy: 'billing-agent', operator: endpoint });
     await broker.start();

@@ -19,6 +19,7 @@ import { startLocalStack, type LocalStack } from '../../proxy/local/stack.js';
 import type { AgentAccessPolicy } from '../../shared/contract/policy-types.js';
 import { GuardProxy } from '../../proxy/server.js';
 import { eventually, testCluster, type TestCluster } from './cluster.js';
+import { proxyToken, webhookCa } from './proxy-credentials.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 
@@ -175,32 +176,8 @@ export async function startReviewFixture(o: ReviewFixtureOptions): Promise<Revie
     }),
   });
   const tokenFile = join(stack.dir, 'pod-token');
-  writeFileSync(
-    tokenFile,
-    (
-      await c.kubectl([
-        'create',
-        'token',
-        'billing-agent',
-        '-n',
-        NS,
-        '--audience',
-        'agentgate-proxy',
-        '--bound-object-kind',
-        'Pod',
-        '--bound-object-name',
-        'agent-pod',
-        '--duration',
-        '1h',
-      ])
-    ).stdout.trim(),
-  );
-  const ca = Buffer.from(
-    JSON.parse((await c.kubectl(['get', 'secret', 'agentgate-webhook-tls', '-n', NS, '-o', 'json'])).stdout).data[
-      'ca.crt'
-    ],
-    'base64',
-  );
+  writeFileSync(tokenFile, await proxyToken(c, NS, 'billing-agent', 'agent-pod'));
+  const ca = await webhookCa(c, NS);
   const endpoint: OperatorEndpoint = { url: `https://127.0.0.1:${op.operatorAddress!.port}`, tokenFile, ca };
   const broker = new KubeApprovals({ kc: c.kc, namespace: NS, policy: 'billing-agent', operator: endpoint });
   await broker.start();

@@ -15,6 +15,7 @@ import { readFileSync } from 'node:fs';
 import { parse, stringify } from 'yaml';
 import { Operator } from '../../operator/operator.js';
 import { eventually, ns, testCluster, type TestCluster } from './cluster.js';
+import { webhookCa } from './proxy-credentials.js';
 
 const NS = ns('rv-pods');
 const SYSTEM = ns('rv-pods-sys');
@@ -139,12 +140,7 @@ describe('review: a pod author without Secret or token rights, in an injection-e
     });
     await op.start();
     operatorUrl = `https://127.0.0.1:${op.operatorAddress!.port}`;
-    ca = Buffer.from(
-      JSON.parse((await c.kubectl(['get', 'secret', 'agentgate-webhook-tls', '-n', SYSTEM, '-o', 'json'])).stdout).data[
-        'ca.crt'
-      ],
-      'base64',
-    );
+    ca = await webhookCa(c, SYSTEM);
     await eventually(
       'policy Ready',
       async () =>
