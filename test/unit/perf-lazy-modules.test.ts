@@ -6,10 +6,13 @@
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
 
-const LOG_PACKAGES = `export async function resolve(spec, ctx, next) {
+// The hooks run on their own thread, whose process.stderr is relayed through the main thread and may lose
+// its last lines when the process exits; a synchronous write to fd 2 cannot.
+const LOG_PACKAGES = `import { writeSync } from 'node:fs';
+export async function resolve(spec, ctx, next) {
   const r = await next(spec, ctx);
   const m = /node_modules\\/((?:@[^/]+\\/)?[^/]+)\\//.exec(r.url);
-  if (m) process.stderr.write('package ' + m[1] + '\\n');
+  if (m) writeSync(2, 'package ' + m[1] + '\\n');
   return r;
 }`;
 
