@@ -62,10 +62,10 @@ export interface Granted<D extends Decision = Decision> {
 /** The outcome of an approval: granted, refused, or nothing (the agent went away while it was held). */
 export type ApprovalOutcome<D extends Decision = Decision> = Granted<D> | Refuse | undefined;
 
-/** The operation needs an approval: held until it is decided (or refused at once, mode Reject). */
+/** The operation needs an approval: held until it is decided (or refused once the request is filed, mode Reject). */
 export interface Hold<D extends Decision = Decision> {
   kind: 'hold';
-  approval: ApprovalOutcome<D> | Promise<ApprovalOutcome<D>>;
+  approval: Promise<ApprovalOutcome<D>>;
 }
 
 export type Verdict<D extends Decision = Decision> = Forward<D> | Refuse | Hold<D>;

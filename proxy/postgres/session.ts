@@ -526,7 +526,7 @@ export class PgSession {
       const admitted = o.admit();
       return admitted.kind === 'refuse' ? refuse(refusalError(admitted)) : forward(admitted);
     };
-    return v.approval instanceof Promise ? v.approval.then(settle) : settle(v.approval);
+    return v.approval.then(settle);
   }
 
   /** FETCH/MOVE read a cursor's query: decided again under the policy in force (sql-cursors.ts). */
