@@ -6,7 +6,13 @@
 import { expect } from 'chai';
 import { AuditLog } from '../../proxy/audit/audit-log.js';
 import { deviationOf as reportedDeviationOf } from '../../proxy/audit/deviation-of.js';
-import { deviationOf, reviewDeviations, type DeviationReview } from '../../proxy/audit/deviation-review.js';
+import {
+  deviationOf,
+  reviewDeviations,
+  type DeviationReview,
+  type ReviewFindings,
+  type ReviewInput,
+} from '../../proxy/audit/deviation-review.js';
 import { parseRecord, type AuditFields, type AuditRecord } from '../../proxy/audit/record.js';
 import { reviewName } from '../../operator/reviews/naming.js';
 import { TokenVerifier } from '../../proxy/identity/verify.js';
@@ -214,8 +220,179 @@ describe('rev16: the report and the sidecar judge deviations alike', () => {
   });
 });
 
+const day = '2026-11-24';
+const approvers = (): { groups: string[] } => ({ groups: ['agentgate:approvers'] });
+
+/** A Deny of `rule` on record at 10:00 on `day`. */
+function denial(rule: string, text: string): AuditFields & { at: string } {
+  return {
+    event: { action: 'statement.decision', outcome: 'failure' },
+    decision: 'Deny',
+    enforced: true,
+    rule: { name: rule },
+    db: { query: { text } },
+    at: `${day}T10:00:00.000Z`,
+  };
+}
+
+/** A Denial item of `rule` listing the one deviation at 10:00 by `hash`, acknowledged by approver-1 unless told. */
+function listing(
+  rule: string,
+  hash: string,
+  more: {
+    status?: DeviationReview['status'];
+    decision?: DeviationReview['spec']['decision'];
+    serviceAccount?: string;
+  } = {},
+): DeviationReview {
+  return item(
+    'Denial',
+    rule,
+    day,
+    {
+      count: 1,
+      firstSeen: `${day}T10:00:00Z`,
+      deviations: [{ time: `${day}T10:00:00.000Z`, auditHash: hash }],
+      ...more.status,
+    },
+    more.decision ?? ack('approver-1', `${day}T11:00:00Z`),
+    more.serviceAccount,
+  );
+}
+
+/** What the report must make of the refusal: its state and rule, an exception (null: none), a note. */
+interface Found {
+  state?: string;
+  rule?: string;
+  exception?: string | null;
+  note?: string;
+}
+
+function expectFound(f: ReviewFindings, want: Found, name: string): void {
+  const d = f.deviations[0];
+  expect(d, name).to.not.equal(undefined);
+  if (want.state !== undefined) expect(d!.state, name).to.equal(want.state);
+  if (want.rule !== undefined) expect(d!.rule, name).to.equal(want.rule);
+  if (want.exception === null) expect(d!.exception, name).to.equal(undefined);
+  else if (want.exception !== undefined) expect(d!.exception, name).to.contain(want.exception);
+  if (want.note !== undefined) expect(f.notes.join('\n'), name).to.contain(want.note);
+}
+
+/** One refusal on record and the items that claim to review it, each with what the report must find. */
+interface ClaimedReview {
+  title: string;
+  refusal: AuditFields & { at: string };
+  asOf?: string;
+  claims: {
+    name: string;
+    reviews(hash: string): DeviationReview[];
+    reviewers?: ReviewInput['reviewers'];
+    found: Found;
+  }[];
+}
+
+const claimedReviews: ClaimedReview[] = [
+  {
+    title:
+      'a person who triggered a run beyond the 100 listed deviations (status.triggeredByUsernames) reviewing is self-review; "*" cannot be ruled out',
+    refusal: denial('no-ddl', 'DROP TABLE t'),
+    claims: [
+      {
+        name: 'acknowledged by mallory, who triggered a run',
+        reviews: (hash) => [
+          listing('no-ddl', hash, {
+            status: {
+              count: 150,
+              firstSeen: `${day}T09:00:00Z`,
+              triggeredByUsernames: ['https://idp#mallory', 'mallory'],
+            },
+            decision: ack('https://idp#mallory', `${day}T11:00:00Z`),
+          }),
+        ],
+        found: { exception: 'self-review' },
+      },
+      {
+        name: 'triggerers too many to list',
+        reviews: (hash) => [
+          listing('no-ddl', hash, {
+            status: { count: 150, firstSeen: `${day}T09:00:00Z`, triggeredByUsernames: ['a', '*'] },
+          }),
+        ],
+        found: { exception: 'self-review cannot be ruled out' },
+      },
+    ],
+  },
+  {
+    title: "an item that lists the hash of another rule's or agent's deviation does not review it",
+    refusal: denial('payroll', 'SELECT * FROM payroll.salaries'),
+    claims: [
+      {
+        name: 'an item of another rule',
+        reviews: (hash) => [listing('no-ddl', hash)],
+        found: { state: 'Not reported for review', note: 'not counted as its review' },
+      },
+      {
+        name: 'an item of another agent',
+        reviews: (hash) => [listing('payroll', hash, { serviceAccount: 'other-agent' })],
+        found: { state: 'Not reported for review' },
+      },
+    ],
+  },
+  {
+    // 150 token-time refusals, 50 of them before the period: the item leaves 50 unlisted that this chain does not hold.
+    title: "a flooded item's unlisted count cannot cover a refusal of another rule",
+    refusal: {
+      event: { action: 'identity.rejected', outcome: 'failure' },
+      message: 'token signature did not verify',
+      at: `${day}T10:30:00.000Z`,
+    },
+    asOf: `${day}T13:00:00Z`,
+    claims: [
+      {
+        name: 'a flooded token-time item',
+        reviews: () => [
+          item(
+            'IdentityRefused',
+            'token-time',
+            day,
+            {
+              count: 150,
+              firstSeen: `${day}T00:00:00Z`,
+              deviations: Array.from({ length: 100 }, (_, n) => ({
+                time: `${day}T11:00:00Z`,
+                auditHash: n.toString(16).padStart(64, 'b'),
+              })),
+            },
+            ack('approver-1', `${day}T12:00:00Z`),
+          ),
+        ],
+        found: { rule: 'token-signature', state: 'Not reported for review' },
+      },
+    ],
+  },
+  {
+    title: "a decision stamped for someone outside the policy's reviewers (the webhook bypassed) is not a review",
+    refusal: denial('no-ddl', 'DROP TABLE t'),
+    claims: [
+      {
+        name: 'stamped for dev-user',
+        reviews: (hash) => [
+          listing('no-ddl', hash, { decision: ack('dev-user', `${day}T11:00:00Z`, ['system:authenticated']) }),
+        ],
+        reviewers: approvers,
+        found: { exception: "not among the policy's reviewers" },
+      },
+      {
+        name: 'stamped for approver-1',
+        reviews: (hash) => [listing('no-ddl', hash)],
+        reviewers: approvers,
+        found: { exception: null },
+      },
+    ],
+  },
+];
+
 describe('rev16: attacks on the review population', () => {
-  const day = '2026-11-24';
   it('a Reject-mode approval outcome and an unwritable audit log, filed without a hash, are in the population with their review', () => {
     const reviews = [
       item(
@@ -251,125 +428,23 @@ describe('rev16: attacks on the review population', () => {
     expect(f.byControl['CC7.2'].population).to.equal(1);
   });
 
-  it('a person who triggered a run beyond the 100 listed deviations (status.triggeredByUsernames) reviewing is self-review; "*" cannot be ruled out', () => {
-    const records = chain([
-      {
-        event: { action: 'statement.decision', outcome: 'failure' },
-        decision: 'Deny',
-        enforced: true,
-        rule: { name: 'no-ddl' },
-        db: { query: { text: 'DROP TABLE t' } },
-        at: `${day}T10:00:00.000Z`,
-      },
-    ]);
-    const listed = [{ time: `${day}T10:00:00.000Z`, auditHash: records[0]!.hash }];
-    const self = item(
-      'Denial',
-      'no-ddl',
-      day,
-      {
-        count: 150,
-        firstSeen: `${day}T09:00:00Z`,
-        deviations: listed,
-        triggeredByUsernames: ['https://idp#mallory', 'mallory'],
-      },
-      ack('https://idp#mallory', `${day}T11:00:00Z`),
-    );
-    expect(
-      reviewDeviations({ records, reviews: [self], asOf: new Date(`${day}T12:00:00Z`) }).deviations[0]!.exception,
-    ).to.contain('self-review');
-    const many = item(
-      'Denial',
-      'no-ddl',
-      day,
-      { count: 150, firstSeen: `${day}T09:00:00Z`, deviations: listed, triggeredByUsernames: ['a', '*'] },
-      ack('approver-1', `${day}T11:00:00Z`),
-    );
-    expect(
-      reviewDeviations({ records, reviews: [many], asOf: new Date(`${day}T12:00:00Z`) }).deviations[0]!.exception,
-    ).to.contain('self-review cannot be ruled out');
-  });
-
-  it("an item that lists the hash of another rule's or agent's deviation does not review it", () => {
-    const records = chain([
-      {
-        event: { action: 'statement.decision', outcome: 'failure' },
-        decision: 'Deny',
-        enforced: true,
-        rule: { name: 'payroll' },
-        db: { query: { text: 'SELECT * FROM payroll.salaries' } },
-        at: `${day}T10:00:00.000Z`,
-      },
-    ]);
-    const harmless = item(
-      'Denial',
-      'no-ddl',
-      day,
-      {
-        count: 1,
-        firstSeen: `${day}T10:00:00Z`,
-        deviations: [{ time: `${day}T10:00:00.000Z`, auditHash: records[0]!.hash }],
-      },
-      ack('approver-1', `${day}T11:00:00Z`),
-    );
-    const f = reviewDeviations({ records, reviews: [harmless], asOf: new Date(`${day}T12:00:00Z`) });
-    expect(f.deviations[0]).to.deep.include({ state: 'Not reported for review' });
-    expect(f.notes.join('\n')).to.contain('not counted as its review');
-    const otherAgent = item(
-      'Denial',
-      'payroll',
-      day,
-      {
-        count: 1,
-        firstSeen: `${day}T10:00:00Z`,
-        deviations: [{ time: `${day}T10:00:00.000Z`, auditHash: records[0]!.hash }],
-      },
-      ack('approver-1', `${day}T11:00:00Z`),
-      'other-agent',
-    );
-    expect(
-      reviewDeviations({ records, reviews: [otherAgent], asOf: new Date(`${day}T12:00:00Z`) }).deviations[0]!.state,
-    ).to.equal('Not reported for review');
-  });
-
-  it("a flooded item's unlisted count cannot cover a refusal of another rule", () => {
-    // 150 token-time refusals, 50 of them before the period: the item leaves 50 unlisted that this chain does not hold.
-    const records = chain([
-      {
-        event: { action: 'identity.rejected', outcome: 'failure' },
-        message: 'token signature did not verify',
-        at: `${day}T10:30:00.000Z`,
-      },
-    ]);
-    const flooded = item(
-      'IdentityRefused',
-      'token-time',
-      day,
-      {
-        count: 150,
-        firstSeen: `${day}T00:00:00Z`,
-        deviations: Array.from({ length: 100 }, (_, n) => ({
-          time: `${day}T11:00:00Z`,
-          auditHash: n.toString(16).padStart(64, 'b'),
-        })),
-      },
-      ack('approver-1', `${day}T12:00:00Z`),
-    );
-    const f = reviewDeviations({ records, reviews: [flooded], asOf: new Date(`${day}T13:00:00Z`) });
-    expect(f.deviations[0]).to.deep.include({ rule: 'token-signature', state: 'Not reported for review' });
-  });
+  // One refusal on record, and the items that claim to review it: what the report makes of the refusal.
+  for (const c of claimedReviews)
+    it(c.title, () => {
+      const records = chain([c.refusal]);
+      for (const claim of c.claims) {
+        const f = reviewDeviations({
+          records,
+          reviews: claim.reviews(records[0]!.hash),
+          ...(claim.reviewers ? { reviewers: claim.reviewers } : {}),
+          asOf: new Date(c.asOf ?? `${day}T12:00:00Z`),
+        });
+        expectFound(f, claim.found, claim.name);
+      }
+    });
 
   it("an export that leaves out the chain holding a reviewed item's deviations does not pass: each is an exception", () => {
-    const other = chain([
-      {
-        event: { action: 'statement.decision', outcome: 'failure' },
-        decision: 'Deny',
-        enforced: true,
-        rule: { name: 'payroll' },
-        db: { query: { text: 'SELECT * FROM payroll.salaries' } },
-        at: `${day}T10:00:00.000Z`,
-      },
-    ]);
+    const other = chain([denial('payroll', 'SELECT * FROM payroll.salaries')]);
     const listed = item('Denial', 'payroll', day, {
       count: 1,
       firstSeen: `${day}T10:00:00Z`,
@@ -386,40 +461,6 @@ describe('rev16: attacks on the review population', () => {
     expect(f.deviations).to.have.length(1);
     expect(f.deviations[0]!.exception).to.contain('not in the audit logs given');
     expect(f.byControl['CC6.3']).to.deep.include({ population: 1, exceptions: 1 });
-  });
-
-  it("a decision stamped for someone outside the policy's reviewers (the webhook bypassed) is not a review", () => {
-    const records = chain([
-      {
-        event: { action: 'statement.decision', outcome: 'failure' },
-        decision: 'Deny',
-        enforced: true,
-        rule: { name: 'no-ddl' },
-        db: { query: { text: 'DROP TABLE t' } },
-        at: `${day}T10:00:00.000Z`,
-      },
-    ]);
-    const forged = item(
-      'Denial',
-      'no-ddl',
-      day,
-      {
-        count: 1,
-        firstSeen: `${day}T10:00:00Z`,
-        deviations: [{ time: `${day}T10:00:00.000Z`, auditHash: records[0]!.hash }],
-      },
-      ack('dev-user', `${day}T11:00:00Z`, ['system:authenticated']),
-    );
-    const reviewers = () => ({ groups: ['agentgate:approvers'] });
-    expect(
-      reviewDeviations({ records, reviews: [forged], reviewers, asOf: new Date(`${day}T12:00:00Z`) }).deviations[0]!
-        .exception,
-    ).to.contain("not among the policy's reviewers");
-    const real = { ...forged, spec: { ...forged.spec, decision: ack('approver-1', `${day}T11:00:00Z`) } };
-    expect(
-      reviewDeviations({ records, reviews: [real], reviewers, asOf: new Date(`${day}T12:00:00Z`) }).deviations[0]!
-        .exception,
-    ).to.equal(undefined);
   });
 
   it('shortened item names do not collide: long policy and service-account names differing only past the cut', () => {
