@@ -6,14 +6,16 @@
  * never the proxy's; approver-1/2 are in agentgate:approvers; dev-user approves only the `lenient` policy.
  */
 import { expect } from 'chai';
+import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import pg from 'pg';
 import { stringify } from 'yaml';
 import { Operator } from '../../operator/operator.js';
 import { KubeApprovals } from '../../proxy/approvals/kube-approvals.js';
-import { ensureDevKey } from '../../proxy/identity/dev-issuer.js';
+import { ensureDevKey, issueDevToken } from '../../proxy/identity/dev-issuer.js';
 import { startLocalStack, type LocalStack } from '../../proxy/local/stack.js';
 import type { AgentAccessPolicy } from '../../shared/contract/policy-types.js';
 import { GuardProxy } from '../../proxy/server.js';
@@ -21,6 +23,8 @@ import { eventually, testCluster, type TestCluster } from './cluster.js';
 import { proxyToken, webhookCa } from './proxy-credentials.js';
 
 const CHART = new URL('../../charts/agentgate', import.meta.url).pathname;
+const BIN = new URL('../../bin/agentgate.js', import.meta.url).pathname;
+const run = promisify(execFile);
 /** The person's IdP the fixture's policy trusts as a trigger issuer (its key is in `stack.dir/idp`). */
 export const IDP = 'https://idp.example';
 
@@ -116,6 +120,58 @@ export async function startApprovalsFixture(names: { ns: string; system: string;
       req.on('error', reject);
       req.end(JSON.stringify(body));
     });
+
+  /**
+   * A run token for `pod`, triggered by the IdP's person `subject` (with more `claims`): their IdP token
+   * and the pod's agentgate token exchanged at the operator, as `agentgate token exchange` does.
+   */
+  const runToken = async (pod: string, subject: string, claims?: Record<string, unknown>): Promise<string> => {
+    const actorFile = join(stack.dir, `actor-${Math.random()}`);
+    writeFileSync(
+      actorFile,
+      (
+        await c.kubectl([
+          'create',
+          'token',
+          'billing-agent',
+          '-n',
+          NS,
+          '--duration',
+          '10m',
+          '--audience',
+          'agentgate',
+          '--bound-object-kind',
+          'Pod',
+          '--bound-object-name',
+          pod,
+        ])
+      ).stdout.trim(),
+    );
+    const person = await issueDevToken({
+      dir: join(stack.dir, 'idp'),
+      issuer: IDP,
+      subject,
+      audience: 'agentgate-runs',
+      ttlSeconds: 600,
+      ...(claims ? { claims } : {}),
+    });
+    const r = await run(process.execPath, [
+      BIN,
+      'token',
+      'exchange',
+      '--url',
+      operatorUrl,
+      '--subject-token',
+      person,
+      '--actor-token-file',
+      actorFile,
+      '--ca',
+      join(stack.dir, 'operator-ca.crt'),
+      '--resource',
+      `${NS}/billing-agent`,
+    ]);
+    return r.stdout.trim();
+  };
 
   const stop = async (): Promise<void> => {
     for (const p of Object.values(pods)) {
@@ -353,6 +409,45 @@ export async function startApprovalsFixture(names: { ns: string; system: string;
     named,
     approved,
     postApprovals,
+    runToken,
     stop,
+  };
+}
+
+type FixtureCalls = Pick<
+  ApprovalsFixture,
+  'asAgent' | 'requests' | 'decide' | 'apply' | 'sql' | 'scratch' | 'named' | 'approved' | 'postApprovals' | 'runToken'
+>;
+
+/**
+ * The fixture for the calling suite: started in its `before` hook (then handed to `ready`, for the
+ * suite's cluster, pods and policy) and stopped in its `after` hook. Its calls are usable from then on.
+ */
+export function approvalsSuite(
+  names: { ns: string; system: string; config: string },
+  ready: (f: ApprovalsFixture) => void,
+): FixtureCalls {
+  let started: ApprovalsFixture | undefined;
+  before(async function () {
+    this.timeout(1_200_000);
+    started = await startApprovalsFixture(names);
+    ready(started);
+  });
+  after(() => started?.stop());
+  const f = (): ApprovalsFixture => {
+    if (!started) throw new Error('the approvals fixture has not started');
+    return started;
+  };
+  return {
+    asAgent: (...a) => f().asAgent(...a),
+    requests: (...a) => f().requests(...a),
+    decide: (...a) => f().decide(...a),
+    apply: (...a) => f().apply(...a),
+    sql: (...a) => f().sql(...a),
+    scratch: (...a) => f().scratch(...a),
+    named: (...a) => f().named(...a),
+    approved: (...a) => f().approved(...a),
+    postApprovals: (...a) => f().postApprovals(...a),
+    runToken: (...a) => f().runToken(...a),
   };
 }

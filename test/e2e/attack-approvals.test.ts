@@ -8,49 +8,27 @@
  * grant runs one of them); creation is limited per pod. (The run binding is in test/unit/approval-binding.test.ts: it needs run tokens.)
  */
 import { expect } from 'chai';
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { readFileSync } from 'node:fs';
 import { stringify } from 'yaml';
-import { issueDevToken } from '../../proxy/identity/dev-issuer.js';
-import type { LocalStack } from '../../proxy/local/stack.js';
 import type { AgentAccessPolicy } from '../../shared/contract/policy-types.js';
-import { startApprovalsFixture, IDP, type ApprovalsFixture } from './approvals-fixture.js';
+import { approvalsSuite, type ApprovalsFixture } from './approvals-fixture.js';
 import { eventually, ns, type TestCluster } from './cluster.js';
 
 const NS = ns('e2e-attack-apr');
 const SYSTEM = ns('agentgate-attack-apr');
 const CONFIG = ns('agentgate-attack-apr');
-const BIN = new URL('../../bin/agentgate.js', import.meta.url).pathname;
-const run = promisify(execFile);
 
 describe('attack: an approval grants exactly what the approvers were shown, for the pod and target that asked', function () {
   this.timeout(180_000);
-  let f: ApprovalsFixture;
   let agentToken: string;
   let c: TestCluster;
-  let operatorUrl: string;
   let pods: ApprovalsFixture['pods'];
   let policy: AgentAccessPolicy;
-  let stack: LocalStack;
-  const approved: ApprovalsFixture['approved'] = (...a) => f.approved(...a);
-  const asAgent: ApprovalsFixture['asAgent'] = (...a) => f.asAgent(...a);
-  const decide: ApprovalsFixture['decide'] = (...a) => f.decide(...a);
-  const named: ApprovalsFixture['named'] = (...a) => f.named(...a);
-  const postApprovals: ApprovalsFixture['postApprovals'] = (...a) => f.postApprovals(...a);
-  const requests: ApprovalsFixture['requests'] = (...a) => f.requests(...a);
-  const scratch: ApprovalsFixture['scratch'] = (...a) => f.scratch(...a);
-  const sql: ApprovalsFixture['sql'] = (...a) => f.sql(...a);
-
-  before(async function () {
-    this.timeout(1_200_000);
-    f = await startApprovalsFixture({ ns: NS, system: SYSTEM, config: CONFIG });
-    ({ agentToken, c, operatorUrl, pods, policy, stack } = f);
-  });
-
-  after(() => f?.stop());
+  const { approved, asAgent, decide, named, postApprovals, requests, runToken, scratch, sql } = approvalsSuite(
+    { ns: NS, system: SYSTEM, config: CONFIG },
+    (f) => ({ agentToken, c, pods, policy } = f),
+  );
 
   const forged = (policyName: string, text: string, hashOf: string) =>
     stringify({
@@ -176,53 +154,7 @@ describe('attack: an approval grants exactly what the approvers were shown, for 
   });
 
   it('a grant approved in one run does not release the same statement in another run of the same agent in the same pod', async () => {
-    const runToken = async (): Promise<string> => {
-      const actorFile = join(stack.dir, `actor-${Math.random()}`);
-      writeFileSync(
-        actorFile,
-        (
-          await c.kubectl([
-            'create',
-            'token',
-            'billing-agent',
-            '-n',
-            NS,
-            '--duration',
-            '10m',
-            '--audience',
-            'agentgate',
-            '--bound-object-kind',
-            'Pod',
-            '--bound-object-name',
-            'pod-a',
-          ])
-        ).stdout.trim(),
-      );
-      const person = await issueDevToken({
-        dir: join(stack.dir, 'idp'),
-        issuer: IDP,
-        subject: 'alice@example.com',
-        audience: 'agentgate-runs',
-        ttlSeconds: 600,
-      });
-      const r = await run(process.execPath, [
-        BIN,
-        'token',
-        'exchange',
-        '--url',
-        operatorUrl,
-        '--subject-token',
-        person,
-        '--actor-token-file',
-        actorFile,
-        '--ca',
-        join(stack.dir, 'operator-ca.crt'),
-        '--resource',
-        `${NS}/billing-agent`,
-      ]);
-      return r.stdout.trim();
-    };
-    const [runA, runB] = [await runToken(), await runToken()];
+    const [runA, runB] = [await runToken('pod-a', 'alice@example.com'), await runToken('pod-a', 'alice@example.com')];
     const statement = 'UPDATE scratch SET v = 5';
     const name = named(await sql('pod-a', statement, 'billing-db', runA));
     const asked = (await requests()).find((a) => a.metadata.name === name);

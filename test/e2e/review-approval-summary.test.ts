@@ -8,48 +8,29 @@
  * grant runs one of them); creation is limited per pod. (The run binding is in test/unit/approval-binding.test.ts: it needs run tokens.)
  */
 import { expect } from 'chai';
-import { execFile } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { KubeApprovals } from '../../proxy/approvals/kube-approvals.js';
-import { issueDevToken } from '../../proxy/identity/dev-issuer.js';
 import type { LocalStack } from '../../proxy/local/stack.js';
 import type { AgentAccessPolicy } from '../../shared/contract/policy-types.js';
 import { GuardProxy } from '../../proxy/server.js';
-import { startApprovalsFixture, IDP, type ApprovalsFixture } from './approvals-fixture.js';
+import { approvalsSuite, IDP, type ApprovalsFixture } from './approvals-fixture.js';
 import { ns, type TestCluster } from './cluster.js';
 
 const NS = ns('rv-apr');
 const SYSTEM = ns('rv-apr-sys');
 const CONFIG = ns('rv-apr-cfg');
-const BIN = new URL('../../bin/agentgate.js', import.meta.url).pathname;
-const run = promisify(execFile);
 
 describe('review: what approvers are shown of a held statement', function () {
   this.timeout(180_000);
-  let f: ApprovalsFixture;
   let c: TestCluster;
   let ca: Buffer;
   let operatorUrl: string;
   let pods: ApprovalsFixture['pods'];
   let policy: AgentAccessPolicy;
   let stack: LocalStack;
-  const apply: ApprovalsFixture['apply'] = (...a) => f.apply(...a);
-  const approved: ApprovalsFixture['approved'] = (...a) => f.approved(...a);
-  const decide: ApprovalsFixture['decide'] = (...a) => f.decide(...a);
-  const named: ApprovalsFixture['named'] = (...a) => f.named(...a);
-  const requests: ApprovalsFixture['requests'] = (...a) => f.requests(...a);
-  const scratch: ApprovalsFixture['scratch'] = (...a) => f.scratch(...a);
-  const sql: ApprovalsFixture['sql'] = (...a) => f.sql(...a);
-
-  before(async function () {
-    this.timeout(1_200_000);
-    f = await startApprovalsFixture({ ns: NS, system: SYSTEM, config: CONFIG });
-    ({ c, ca, operatorUrl, pods, policy, stack } = f);
-  });
-
-  after(() => f?.stop());
+  const { apply, approved, decide, named, requests, runToken, scratch, sql } = approvalsSuite(
+    { ns: NS, system: SYSTEM, config: CONFIG },
+    (f) => ({ c, ca, operatorUrl, pods, policy, stack } = f),
+  );
 
   it('R6 (medium, class 1): the Command column approvers see in `kubectl get apr` names the write, not a comment the agent put in front of it', async () => {
     // The agent pads a comment so that the 100-character summary (the CRD's Command column) reads as a count.
@@ -73,51 +54,7 @@ describe('review: what approvers are shown of a held statement', function () {
 
   it('R8 (high, class 1): the person who triggered the run cannot approve its statement under their Kubernetes (OIDC) username', async () => {
     // alice triggers a run (her IdP token, sub alice@example.com, exchanged at the operator with the pod's token).
-    const actorFile = join(stack.dir, `actor-${Math.random()}`);
-    writeFileSync(
-      actorFile,
-      (
-        await c.kubectl([
-          'create',
-          'token',
-          'billing-agent',
-          '-n',
-          NS,
-          '--duration',
-          '10m',
-          '--audience',
-          'agentgate',
-          '--bound-object-kind',
-          'Pod',
-          '--bound-object-name',
-          'pod-a',
-        ])
-      ).stdout.trim(),
-    );
-    const person = await issueDevToken({
-      dir: join(stack.dir, 'idp'),
-      issuer: IDP,
-      subject: 'alice@example.com',
-      audience: 'agentgate-runs',
-      ttlSeconds: 600,
-    });
-    const runA = (
-      await run(process.execPath, [
-        BIN,
-        'token',
-        'exchange',
-        '--url',
-        operatorUrl,
-        '--subject-token',
-        person,
-        '--actor-token-file',
-        actorFile,
-        '--ca',
-        join(stack.dir, 'operator-ca.crt'),
-        '--resource',
-        `${NS}/billing-agent`,
-      ])
-    ).stdout.trim();
+    const runA = await runToken('pod-a', 'alice@example.com');
     const statement = 'UPDATE scratch SET v = 11';
     const name = named(await sql('pod-a', statement, 'billing-db', runA));
     const asked = (await requests()).find((a) => a.metadata.name === name);
@@ -160,52 +97,7 @@ describe('review: what approvers are shown of a held statement', function () {
       { ...mapped.spec.identity.triggerIssuers![0]!, kubernetesUsername: { claim: 'email' } },
     ];
     await apply(mapped);
-    const actorFile = join(stack.dir, `actor-${Math.random()}`);
-    writeFileSync(
-      actorFile,
-      (
-        await c.kubectl([
-          'create',
-          'token',
-          'billing-agent',
-          '-n',
-          NS,
-          '--duration',
-          '10m',
-          '--audience',
-          'agentgate',
-          '--bound-object-kind',
-          'Pod',
-          '--bound-object-name',
-          'pod-c',
-        ])
-      ).stdout.trim(),
-    );
-    const person = await issueDevToken({
-      dir: join(stack.dir, 'idp'),
-      issuer: IDP,
-      subject: 'u-42',
-      audience: 'agentgate-runs',
-      ttlSeconds: 600,
-      claims: { email: 'Bob@Example.com', email_verified: true },
-    });
-    const runC = (
-      await run(process.execPath, [
-        BIN,
-        'token',
-        'exchange',
-        '--url',
-        operatorUrl,
-        '--subject-token',
-        person,
-        '--actor-token-file',
-        actorFile,
-        '--ca',
-        join(stack.dir, 'operator-ca.crt'),
-        '--resource',
-        `${NS}/billing-agent`,
-      ])
-    ).stdout.trim();
+    const runC = await runToken('pod-c', 'u-42', { email: 'Bob@Example.com', email_verified: true });
     const name = named(await sql('pod-c', 'UPDATE scratch SET v = 12', 'billing-db', runC));
     const asked = (await requests()).find((a) => a.metadata.name === name);
     expect(asked.spec.requester).to.deep.include({
