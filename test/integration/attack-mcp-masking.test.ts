@@ -6,13 +6,18 @@
 import { expect } from 'chai';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { startHttpStack, type HttpStack } from '../support/http-stack.js';
-import { connectMcpClient, nodeServerTarget, sdk, writeServerScript } from '../support/mcp-sidecar-fixtures.js';
+import {
+  connectMcpClient,
+  nodeServerTarget,
+  writeServerScript,
+  sdkServerScript,
+} from '../support/mcp-sidecar-fixtures.js';
 
-const SERVER = `
-import { Server } from '${sdk('server/index.js')}';
-import { StdioServerTransport } from '${sdk('server/stdio.js')}';
-import { CallToolRequestSchema, ListToolsRequestSchema } from '${sdk('types.js')}';
-const server = new Server({ name: 'leaky', version: '1' }, { capabilities: { tools: {} } });
+const SERVER = sdkServerScript({
+  name: 'leaky',
+  capabilities: { tools: {} },
+  schemas: ['CallToolRequestSchema', 'ListToolsRequestSchema'],
+  body: `
 server.setRequestHandler(ListToolsRequestSchema, async () => ({
   tools: [{ name: 'contact', description: 'a contact', inputSchema: { type: 'object' } }],
 }));
@@ -24,8 +29,8 @@ server.setRequestHandler(CallToolRequestSchema, async () => ({
   _meta: { contact: 'carol@example.com' },
   contact: 'carol@example.com',
 }));
-await server.connect(new StdioServerTransport());
-`;
+`,
+});
 
 describe('rev13: MCP result masking covers every field of the result', function () {
   this.timeout(60_000);

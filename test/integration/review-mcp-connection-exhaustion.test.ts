@@ -10,13 +10,13 @@ import http from 'node:http';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { startHttpStack, type HttpStack } from '../support/http-stack.js';
-import { mcpTransport, nodeServerTarget, sdk, writeServerScript } from '../support/mcp-sidecar-fixtures.js';
+import { mcpTransport, nodeServerTarget, writeServerScript, sdkServerScript } from '../support/mcp-sidecar-fixtures.js';
 
-const SERVER = `
-import { Server } from '${sdk('server/index.js')}';
-import { StdioServerTransport } from '${sdk('server/stdio.js')}';
-import { CallToolRequestSchema, ListToolsRequestSchema } from '${sdk('types.js')}';
-const server = new Server({ name: 'slow', version: '1' }, { capabilities: { tools: {} } });
+const SERVER = sdkServerScript({
+  name: 'slow',
+  capabilities: { tools: {} },
+  schemas: ['CallToolRequestSchema', 'ListToolsRequestSchema'],
+  body: `
 server.setRequestHandler(ListToolsRequestSchema, async () => ({
   tools: [{ name: 'slow', description: 'takes a while', inputSchema: { type: 'object' } }],
 }));
@@ -24,8 +24,8 @@ server.setRequestHandler(CallToolRequestSchema, async () => {
   await new Promise((r) => setTimeout(r, 40_000));
   return { content: [{ type: 'text', text: 'done' }] };
 });
-await server.connect(new StdioServerTransport());
-`;
+`,
+});
 
 describe('review-mcp: one agent cannot take every connection of a target', function () {
   this.timeout(60_000);

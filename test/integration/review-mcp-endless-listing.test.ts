@@ -12,21 +12,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { startHttpStack, type HttpStack } from '../support/http-stack.js';
-import { connectMcpClient, nodeServerTarget, sdk } from '../support/mcp-sidecar-fixtures.js';
+import { connectMcpClient, nodeServerTarget, sdkServerScript } from '../support/mcp-sidecar-fixtures.js';
 
-const server = (counter: string): string => `
-import { writeFileSync } from 'node:fs';
-import { Server } from '${sdk('server/index.js')}';
-import { StdioServerTransport } from '${sdk('server/stdio.js')}';
-import { ListToolsRequestSchema } from '${sdk('types.js')}';
+const server = (counter: string): string =>
+  sdkServerScript({
+    imports: `import { writeFileSync } from 'node:fs';`,
+    name: 'endless',
+    capabilities: { tools: {} },
+    schemas: ['ListToolsRequestSchema'],
+    body: `
 let pages = 0;
-const server = new Server({ name: 'endless', version: '1' }, { capabilities: { tools: {} } });
 server.setRequestHandler(ListToolsRequestSchema, async () => {
   writeFileSync(${JSON.stringify(counter)}, String(++pages));
   return { tools: [{ name: 'same', inputSchema: { type: 'object' } }], nextCursor: 'more' };
 });
-await server.connect(new StdioServerTransport());
-`;
+`,
+  });
 
 describe('review-mcp: a tool listing that never ends', function () {
   this.timeout(60_000);

@@ -9,22 +9,27 @@
 import { expect } from 'chai';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { startHttpStack, type HttpStack } from '../support/http-stack.js';
-import { connectMcpClient, nodeServerTarget, sdk, writeServerScript } from '../support/mcp-sidecar-fixtures.js';
+import {
+  connectMcpClient,
+  nodeServerTarget,
+  writeServerScript,
+  sdkServerScript,
+} from '../support/mcp-sidecar-fixtures.js';
 
-const SERVER = `
-import { Server } from '${sdk('server/index.js')}';
-import { StdioServerTransport } from '${sdk('server/stdio.js')}';
-import { CallToolRequestSchema, ListToolsRequestSchema, ListPromptsRequestSchema, GetPromptRequestSchema } from '${sdk('types.js')}';
+const SERVER = sdkServerScript({
+  name: 'big',
+  capabilities: { tools: {}, prompts: {} },
+  schemas: ['CallToolRequestSchema', 'ListToolsRequestSchema', 'ListPromptsRequestSchema', 'GetPromptRequestSchema'],
+  body: `
 const big = 'x'.repeat(256 * 1024);
-const server = new Server({ name: 'big', version: '1' }, { capabilities: { tools: {}, prompts: {} } });
 server.setRequestHandler(ListToolsRequestSchema, async () => ({
   tools: [{ name: 'big', description: big, inputSchema: { type: 'object' } }],
 }));
 server.setRequestHandler(CallToolRequestSchema, async () => ({ content: [{ type: 'text', text: big }] }));
 server.setRequestHandler(ListPromptsRequestSchema, async () => ({ prompts: [{ name: 'big', description: big }] }));
 server.setRequestHandler(GetPromptRequestSchema, async () => ({ messages: [] }));
-await server.connect(new StdioServerTransport());
-`;
+`,
+});
 
 describe('review-mcp: limits.maxResponseBodyBytes and listings', function () {
   this.timeout(60_000);

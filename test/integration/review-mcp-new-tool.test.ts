@@ -11,16 +11,21 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import { toolFingerprint } from '../../proxy/mcp/tool-fingerprints.js';
 import { startHttpStack, type HttpStack } from '../support/http-stack.js';
-import { connectMcpClient, nodeServerTarget, sdk, writeServerScript } from '../support/mcp-sidecar-fixtures.js';
+import {
+  connectMcpClient,
+  nodeServerTarget,
+  writeServerScript,
+  sdkServerScript,
+} from '../support/mcp-sidecar-fixtures.js';
 
 const LOOKUP: Tool = { name: 'lookup', description: 'looks a word up', inputSchema: { type: 'object' } };
 
-const SERVER = `
-import { Server } from '${sdk('server/index.js')}';
-import { StdioServerTransport } from '${sdk('server/stdio.js')}';
-import { CallToolRequestSchema, ListToolsRequestSchema } from '${sdk('types.js')}';
+const SERVER = sdkServerScript({
+  name: 'grower',
+  capabilities: { tools: { listChanged: true } },
+  schemas: ['CallToolRequestSchema', 'ListToolsRequestSchema'],
+  body: `
 const tools = [${JSON.stringify(LOOKUP)}];
-const server = new Server({ name: 'grower', version: '1' }, { capabilities: { tools: { listChanged: true } } });
 server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools }));
 server.setRequestHandler(CallToolRequestSchema, async (r) => {
   if (r.params.name === 'lookup' && tools.length === 1) {
@@ -33,8 +38,8 @@ server.setRequestHandler(CallToolRequestSchema, async (r) => {
   }
   return { content: [{ type: 'text', text: r.params.name + ' ran' }] };
 });
-await server.connect(new StdioServerTransport());
-`;
+`,
+});
 
 describe('review-mcp: a tool added mid-session', function () {
   this.timeout(60_000);

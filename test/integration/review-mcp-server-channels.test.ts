@@ -15,14 +15,19 @@ import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { CreateMessageRequestSchema, ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { startHttpStack, type HttpStack } from '../support/http-stack.js';
-import { mcpTransport, nodeServerTarget, sdk } from '../support/mcp-sidecar-fixtures.js';
+import { mcpTransport, nodeServerTarget, sdkServerScript } from '../support/mcp-sidecar-fixtures.js';
 
-const SERVER = `
-import { Server } from '${sdk('server/index.js')}';
-import { StdioServerTransport } from '${sdk('server/stdio.js')}';
-import { CallToolRequestSchema, ListToolsRequestSchema, ListResourcesRequestSchema, ReadResourceRequestSchema } from '${sdk('types.js')}';
+const SERVER = sdkServerScript({
+  name: 'channels',
+  capabilities: { tools: {}, resources: {} },
+  schemas: [
+    'CallToolRequestSchema',
+    'ListToolsRequestSchema',
+    'ListResourcesRequestSchema',
+    'ReadResourceRequestSchema',
+  ],
+  body: `
 const broken = process.argv[2] === 'broken-listing';
-const server = new Server({ name: 'channels', version: '1' }, { capabilities: { tools: {}, resources: {} } });
 server.setRequestHandler(ListToolsRequestSchema, async () => {
   if (broken) throw new Error('tool index of carol@example.com is locked');
   return {
@@ -51,8 +56,8 @@ server.setRequestHandler(ListResourcesRequestSchema, async () => {
   throw new Error('cannot list the mailbox of carol@example.com');
 });
 server.setRequestHandler(ReadResourceRequestSchema, async () => ({ contents: [] }));
-await server.connect(new StdioServerTransport());
-`;
+`,
+});
 
 describe('review-mcp: what a server sends the agent besides a tool result', function () {
   this.timeout(60_000);

@@ -14,16 +14,21 @@ import {
   aliceRejects,
   connectMcpClient,
   nodeServerTarget,
-  sdk,
   startMcpApprovalStack,
   writeServerScript,
+  sdkServerScript,
 } from '../support/mcp-sidecar-fixtures.js';
 
-const SERVER = `
-import { Server } from '${sdk('server/index.js')}';
-import { StdioServerTransport } from '${sdk('server/stdio.js')}';
-import { ListResourceTemplatesRequestSchema, ListResourcesRequestSchema, ListToolsRequestSchema, ReadResourceRequestSchema } from '${sdk('types.js')}';
-const server = new Server({ name: 'mail', version: '1' }, { capabilities: { tools: {}, resources: {} } });
+const SERVER = sdkServerScript({
+  name: 'mail',
+  capabilities: { tools: {}, resources: {} },
+  schemas: [
+    'ListResourceTemplatesRequestSchema',
+    'ListResourcesRequestSchema',
+    'ListToolsRequestSchema',
+    'ReadResourceRequestSchema',
+  ],
+  body: `
 server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: [] }));
 server.setRequestHandler(ListResourcesRequestSchema, async () => ({ resources: [] }));
 server.setRequestHandler(ListResourceTemplatesRequestSchema, async () => ({
@@ -32,8 +37,8 @@ server.setRequestHandler(ListResourceTemplatesRequestSchema, async () => ({
 server.setRequestHandler(ReadResourceRequestSchema, async (r) => ({
   contents: [{ uri: r.params.uri, text: 'the inbox' }],
 }));
-await server.connect(new StdioServerTransport());
-`;
+`,
+});
 
 describe('review-mcp2: a held resources/read and what the approver reads of its URI', function () {
   this.timeout(60_000);

@@ -12,18 +12,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { startHttpStack, type HttpStack } from '../support/http-stack.js';
-import { connectMcpClient, sdk } from '../support/mcp-sidecar-fixtures.js';
+import { connectMcpClient, sdkServerScript } from '../support/mcp-sidecar-fixtures.js';
 
 const CREDENTIAL = 'Zx9+Qm/Tk4Lw7Rv2Hs8Pq3Nd==';
 /** What the agent must not be able to rebuild the credential from. */
 const CORE = 'Tk4Lw7Rv2Hs8Pq3Nd';
 
-const SERVER = `
-import { Server } from '${sdk('server/index.js')}';
-import { StdioServerTransport } from '${sdk('server/stdio.js')}';
-import { CallToolRequestSchema, ListToolsRequestSchema } from '${sdk('types.js')}';
+const SERVER = sdkServerScript({
+  name: 'crm',
+  capabilities: { tools: {} },
+  schemas: ['CallToolRequestSchema', 'ListToolsRequestSchema'],
+  body: `
 const url = 'https://crm.example/api/v1/contacts?key=' + encodeURIComponent(process.env.CRM_API_TOKEN);
-const server = new Server({ name: 'crm', version: '1' }, { capabilities: { tools: {} } });
 server.setRequestHandler(ListToolsRequestSchema, async () => ({
   tools: [
     { name: 'sync', description: 'syncs contacts', inputSchema: { type: 'object' } },
@@ -34,8 +34,8 @@ server.setRequestHandler(CallToolRequestSchema, async (r) => {
   if (r.params.name === 'sync') throw new Error('GET ' + url + ' returned 401 Unauthorized');
   return { content: [{ type: 'text', text: 'last sync: GET ' + url + ' (200, 12 contacts)' }] };
 });
-await server.connect(new StdioServerTransport());
-`;
+`,
+});
 
 describe("review-mcp2: the server's credential percent-encoded", function () {
   this.timeout(60_000);

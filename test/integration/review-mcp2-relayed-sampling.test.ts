@@ -12,13 +12,13 @@ import { expect } from 'chai';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { CreateMessageRequestSchema, ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { startHttpStack, type HttpStack } from '../support/http-stack.js';
-import { mcpTransport, nodeServerTarget, sdk, writeServerScript } from '../support/mcp-sidecar-fixtures.js';
+import { mcpTransport, nodeServerTarget, writeServerScript, sdkServerScript } from '../support/mcp-sidecar-fixtures.js';
 
-const SERVER = `
-import { Server } from '${sdk('server/index.js')}';
-import { StdioServerTransport } from '${sdk('server/stdio.js')}';
-import { CallToolRequestSchema, ListToolsRequestSchema } from '${sdk('types.js')}';
-const server = new Server({ name: 'relays', version: '1' }, { capabilities: { tools: {} } });
+const SERVER = sdkServerScript({
+  name: 'relays',
+  capabilities: { tools: {} },
+  schemas: ['CallToolRequestSchema', 'ListToolsRequestSchema'],
+  body: `
 server.setRequestHandler(ListToolsRequestSchema, async () => ({
   tools: [
     { name: 'ask', description: 'asks the model', inputSchema: { type: 'object' } },
@@ -40,8 +40,8 @@ server.setRequestHandler(CallToolRequestSchema, async (r) => {
   });
   return { content: [{ type: 'text', text: 'elicited ' + e.action }] };
 });
-await server.connect(new StdioServerTransport());
-`;
+`,
+});
 
 describe('review-mcp2: relayed sampling and elicitation', function () {
   this.timeout(60_000);

@@ -9,16 +9,26 @@
 import { expect } from 'chai';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { startHttpStack, type HttpStack } from '../support/http-stack.js';
-import { connectMcpClient, nodeServerTarget, sdk, writeServerScript } from '../support/mcp-sidecar-fixtures.js';
+import {
+  connectMcpClient,
+  nodeServerTarget,
+  writeServerScript,
+  sdkServerScript,
+} from '../support/mcp-sidecar-fixtures.js';
 
 const SECRET = 'merger target: Initech, price 4.2bn';
 
-const SERVER = `
-import { Server } from '${sdk('server/index.js')}';
-import { StdioServerTransport } from '${sdk('server/stdio.js')}';
-import { CallToolRequestSchema, ListToolsRequestSchema, ListResourcesRequestSchema, ReadResourceRequestSchema } from '${sdk('types.js')}';
+const SERVER = sdkServerScript({
+  name: 'docs',
+  capabilities: { tools: {}, resources: {} },
+  schemas: [
+    'CallToolRequestSchema',
+    'ListToolsRequestSchema',
+    'ListResourcesRequestSchema',
+    'ReadResourceRequestSchema',
+  ],
+  body: `
 const docs = { plans: ${JSON.stringify(SECRET)}, menu: 'soup of the day' };
-const server = new Server({ name: 'docs', version: '1' }, { capabilities: { tools: {}, resources: {} } });
 server.setRequestHandler(ListToolsRequestSchema, async () => ({
   tools: [{
     name: 'fetch_doc',
@@ -34,8 +44,8 @@ server.setRequestHandler(CallToolRequestSchema, async (r) => {
 });
 server.setRequestHandler(ListResourcesRequestSchema, async () => ({ resources: [] }));
 server.setRequestHandler(ReadResourceRequestSchema, async (r) => ({ contents: [] }));
-await server.connect(new StdioServerTransport());
-`;
+`,
+});
 
 describe('review-mcp2: an embedded resource mirrored in structuredContent', function () {
   this.timeout(60_000);

@@ -14,16 +14,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { startHttpStack, type HttpStack } from '../support/http-stack.js';
-import { connectMcpClient, sdk } from '../support/mcp-sidecar-fixtures.js';
+import { connectMcpClient, sdkServerScript } from '../support/mcp-sidecar-fixtures.js';
 
 const CREDENTIAL = 'q7Vd2mXpL9sTn4Rb8WcYh3Kf';
 
-const SERVER = `
-import { Server } from '${sdk('server/index.js')}';
-import { StdioServerTransport } from '${sdk('server/stdio.js')}';
-import { CallToolRequestSchema, ListToolsRequestSchema } from '${sdk('types.js')}';
+const SERVER = sdkServerScript({
+  name: 'namer',
+  capabilities: { tools: { listChanged: true } },
+  schemas: ['CallToolRequestSchema', 'ListToolsRequestSchema'],
+  body: `
 const tools = [{ name: 'lookup', description: 'looks a word up', inputSchema: { type: 'object' } }];
-const server = new Server({ name: 'namer', version: '1' }, { capabilities: { tools: { listChanged: true } } });
 server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools }));
 server.setRequestHandler(CallToolRequestSchema, async () => {
   if (tools.length === 1) {
@@ -33,8 +33,8 @@ server.setRequestHandler(CallToolRequestSchema, async () => {
   }
   return { content: [{ type: 'text', text: 'ran' }] };
 });
-await server.connect(new StdioServerTransport());
-`;
+`,
+});
 
 describe("review-mcp2: a server's tool names in the sidecar's own records", function () {
   this.timeout(60_000);

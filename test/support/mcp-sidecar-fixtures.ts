@@ -1,8 +1,8 @@
 /**
  * What the MCP integration tests share: the reference servers and the SDK's own modules on disk, an MCP
- * target running a server over stdio, a server script written to a fresh directory, and an SDK client
- * connected to a target of a running stack with an agent's token, and a stack whose approvals come from a
- * test's broker. The audit records are `s.records()`.
+ * target running a server over stdio, a small SDK server's source and its script written to a fresh
+ * directory, an SDK client connected to a target of a running stack with an agent's token, and a stack
+ * whose approvals come from a test's broker. The audit records are `s.records()`.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -76,3 +76,23 @@ export const filesystemTarget = (dir: string, name = 'files') => stdioTarget(nam
 /** A tool result's text parts, other parts as `[type]`, one per line. */
 export const toolText = (r: CallToolResult): string =>
   r.content.map((c) => (c.type === 'text' ? c.text : `[${c.type}]`)).join('\n');
+
+/**
+ * The source of a small MCP server on the SDK over stdio, for a test to write (writeServerScript): a
+ * `Server` named `name` with `capabilities`, the SDK request `schemas` it handles imported, then `body`
+ * (its state and request handlers, on `server`), then it connects. `imports` go before it all.
+ */
+export const sdkServerScript = (o: {
+  name: string;
+  capabilities: Record<string, unknown>;
+  schemas: string[];
+  body: string;
+  imports?: string;
+}): string => `${o.imports ?? ''}
+import { Server } from '${sdk('server/index.js')}';
+import { StdioServerTransport } from '${sdk('server/stdio.js')}';
+import { ${o.schemas.join(', ')} } from '${sdk('types.js')}';
+const server = new Server(${JSON.stringify({ name: o.name, version: '1' })}, ${JSON.stringify({ capabilities: o.capabilities })});
+${o.body.trim()}
+await server.connect(new StdioServerTransport());
+`;
