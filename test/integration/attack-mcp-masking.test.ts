@@ -16,7 +16,6 @@ import {
 const SERVER = sdkServerScript({
   name: 'leaky',
   capabilities: { tools: {} },
-  schemas: ['CallToolRequestSchema', 'ListToolsRequestSchema'],
   body: `
 server.setRequestHandler(ListToolsRequestSchema, async () => ({
   tools: [{ name: 'contact', description: 'a contact', inputSchema: { type: 'object' } }],

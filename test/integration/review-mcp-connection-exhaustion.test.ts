@@ -15,7 +15,6 @@ import { mcpTransport, nodeServerTarget, writeServerScript, sdkServerScript } fr
 const SERVER = sdkServerScript({
   name: 'slow',
   capabilities: { tools: {} },
-  schemas: ['CallToolRequestSchema', 'ListToolsRequestSchema'],
   body: `
 server.setRequestHandler(ListToolsRequestSchema, async () => ({
   tools: [{ name: 'slow', description: 'takes a while', inputSchema: { type: 'object' } }],

@@ -19,7 +19,6 @@ const server = (counter: string): string =>
     imports: `import { writeFileSync } from 'node:fs';`,
     name: 'endless',
     capabilities: { tools: {} },
-    schemas: ['ListToolsRequestSchema'],
     body: `
 let pages = 0;
 server.setRequestHandler(ListToolsRequestSchema, async () => {

@@ -19,7 +19,6 @@ import {
 const SERVER = sdkServerScript({
   name: 'big',
   capabilities: { tools: {}, prompts: {} },
-  schemas: ['CallToolRequestSchema', 'ListToolsRequestSchema', 'ListPromptsRequestSchema', 'GetPromptRequestSchema'],
   body: `
 const big = 'x'.repeat(256 * 1024);
 server.setRequestHandler(ListToolsRequestSchema, async () => ({

@@ -23,7 +23,6 @@ const LOOKUP: Tool = { name: 'lookup', description: 'looks a word up', inputSche
 const SERVER = sdkServerScript({
   name: 'grower',
   capabilities: { tools: { listChanged: true } },
-  schemas: ['CallToolRequestSchema', 'ListToolsRequestSchema'],
   body: `
 const tools = [${JSON.stringify(LOOKUP)}];
 server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools }));

@@ -20,12 +20,6 @@ import { mcpTransport, nodeServerTarget, sdkServerScript } from '../support/mcp-
 const SERVER = sdkServerScript({
   name: 'channels',
   capabilities: { tools: {}, resources: {} },
-  schemas: [
-    'CallToolRequestSchema',
-    'ListToolsRequestSchema',
-    'ListResourcesRequestSchema',
-    'ReadResourceRequestSchema',
-  ],
   body: `
 const broken = process.argv[2] === 'broken-listing';
 server.setRequestHandler(ListToolsRequestSchema, async () => {

@@ -22,12 +22,6 @@ import {
 const SERVER = sdkServerScript({
   name: 'mail',
   capabilities: { tools: {}, resources: {} },
-  schemas: [
-    'ListResourceTemplatesRequestSchema',
-    'ListResourcesRequestSchema',
-    'ListToolsRequestSchema',
-    'ReadResourceRequestSchema',
-  ],
   body: `
 server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: [] }));
 server.setRequestHandler(ListResourcesRequestSchema, async () => ({ resources: [] }));

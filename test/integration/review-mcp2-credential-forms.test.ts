@@ -21,7 +21,6 @@ const CORE = 'Tk4Lw7Rv2Hs8Pq3Nd';
 const SERVER = sdkServerScript({
   name: 'crm',
   capabilities: { tools: {} },
-  schemas: ['CallToolRequestSchema', 'ListToolsRequestSchema'],
   body: `
 const url = 'https://crm.example/api/v1/contacts?key=' + encodeURIComponent(process.env.CRM_API_TOKEN);
 server.setRequestHandler(ListToolsRequestSchema, async () => ({

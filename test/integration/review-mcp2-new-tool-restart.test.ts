@@ -23,7 +23,6 @@ const SERVER = sdkServerScript({
   imports: `import { existsSync } from 'node:fs';`,
   name: 'grower',
   capabilities: { tools: { listChanged: true } },
-  schemas: ['CallToolRequestSchema', 'ListToolsRequestSchema'],
   body: `
 const helper = {
   name: 'helper',

@@ -17,7 +17,6 @@ import { mcpTransport, nodeServerTarget, writeServerScript, sdkServerScript } fr
 const SERVER = sdkServerScript({
   name: 'relays',
   capabilities: { tools: {} },
-  schemas: ['CallToolRequestSchema', 'ListToolsRequestSchema'],
   body: `
 server.setRequestHandler(ListToolsRequestSchema, async () => ({
   tools: [

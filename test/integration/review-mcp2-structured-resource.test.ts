@@ -21,12 +21,6 @@ const SECRET = 'merger target: Initech, price 4.2bn';
 const SERVER = sdkServerScript({
   name: 'docs',
   capabilities: { tools: {}, resources: {} },
-  schemas: [
-    'CallToolRequestSchema',
-    'ListToolsRequestSchema',
-    'ListResourcesRequestSchema',
-    'ReadResourceRequestSchema',
-  ],
   body: `
 const docs = { plans: ${JSON.stringify(SECRET)}, menu: 'soup of the day' };
 server.setRequestHandler(ListToolsRequestSchema, async () => ({

@@ -21,7 +21,6 @@ const CREDENTIAL = 'q7Vd2mXpL9sTn4Rb8WcYh3Kf';
 const SERVER = sdkServerScript({
   name: 'namer',
   capabilities: { tools: { listChanged: true } },
-  schemas: ['CallToolRequestSchema', 'ListToolsRequestSchema'],
   body: `
 const tools = [{ name: 'lookup', description: 'looks a word up', inputSchema: { type: 'object' } }];
 server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools }));

@@ -79,19 +79,18 @@ export const toolText = (r: CallToolResult): string =>
 
 /**
  * The source of a small MCP server on the SDK over stdio, for a test to write (writeServerScript): a
- * `Server` named `name` with `capabilities`, the SDK request `schemas` it handles imported, then `body`
- * (its state and request handlers, on `server`), then it connects. `imports` go before it all.
+ * `Server` named `name` with `capabilities`, then `body` (its state and request handlers, on `server`;
+ * the SDK's request schemas it names are imported), then it connects. `imports` go before it all.
  */
 export const sdkServerScript = (o: {
   name: string;
   capabilities: Record<string, unknown>;
-  schemas: string[];
   body: string;
   imports?: string;
 }): string => `${o.imports ?? ''}
 import { Server } from '${sdk('server/index.js')}';
 import { StdioServerTransport } from '${sdk('server/stdio.js')}';
-import { ${o.schemas.join(', ')} } from '${sdk('types.js')}';
+import { ${[...new Set(o.body.match(/\b\w+RequestSchema\b/g))].join(', ')} } from '${sdk('types.js')}';
 const server = new Server(${JSON.stringify({ name: o.name, version: '1' })}, ${JSON.stringify({ capabilities: o.capabilities })});
 ${o.body.trim()}
 await server.connect(new StdioServerTransport());
