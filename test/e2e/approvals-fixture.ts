@@ -6,11 +6,9 @@
  * never the proxy's; approver-1/2 are in agentgate:approvers; dev-user approves only the `lenient` policy.
  */
 import { expect } from 'chai';
-import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import pg from 'pg';
 import { stringify } from 'yaml';
 import { Operator } from '../../operator/operator.js';
@@ -20,11 +18,10 @@ import { startLocalStack, type LocalStack } from '../../proxy/local/stack.js';
 import type { AgentAccessPolicy } from '../../shared/contract/policy-types.js';
 import { GuardProxy } from '../../proxy/server.js';
 import { eventually, testCluster, type TestCluster } from './cluster.js';
-import { proxyToken, webhookCa } from './proxy-credentials.js';
+import { tokenExchange } from './token-exchange.js';
+import { podToken, proxyToken, webhookCa } from './proxy-credentials.js';
 
 const CHART = new URL('../../charts/agentgate', import.meta.url).pathname;
-const BIN = new URL('../../bin/agentgate.js', import.meta.url).pathname;
-const run = promisify(execFile);
 /** The person's IdP the fixture's policy trusts as a trigger issuer (its key is in `stack.dir/idp`). */
 export const IDP = 'https://idp.example';
 
@@ -126,27 +123,6 @@ export async function startApprovalsFixture(names: { ns: string; system: string;
    * and the pod's agentgate token exchanged at the operator, as `agentgate token exchange` does.
    */
   const runToken = async (pod: string, subject: string, claims?: Record<string, unknown>): Promise<string> => {
-    const actorFile = join(stack.dir, `actor-${Math.random()}`);
-    writeFileSync(
-      actorFile,
-      (
-        await c.kubectl([
-          'create',
-          'token',
-          'billing-agent',
-          '-n',
-          NS,
-          '--duration',
-          '10m',
-          '--audience',
-          'agentgate',
-          '--bound-object-kind',
-          'Pod',
-          '--bound-object-name',
-          pod,
-        ])
-      ).stdout.trim(),
-    );
     const person = await issueDevToken({
       dir: join(stack.dir, 'idp'),
       issuer: IDP,
@@ -155,21 +131,14 @@ export async function startApprovalsFixture(names: { ns: string; system: string;
       ttlSeconds: 600,
       ...(claims ? { claims } : {}),
     });
-    const r = await run(process.execPath, [
-      BIN,
-      'token',
-      'exchange',
-      '--url',
-      operatorUrl,
-      '--subject-token',
-      person,
-      '--actor-token-file',
-      actorFile,
-      '--ca',
-      join(stack.dir, 'operator-ca.crt'),
-      '--resource',
-      `${NS}/billing-agent`,
-    ]);
+    const r = await tokenExchange({
+      url: operatorUrl,
+      subject: person,
+      actor: await podToken(c, NS, 'billing-agent', pod, 'agentgate', '10m'),
+      dir: stack.dir,
+      caFile: join(stack.dir, 'operator-ca.crt'),
+      resource: `${NS}/billing-agent`,
+    });
     return r.stdout.trim();
   };
 

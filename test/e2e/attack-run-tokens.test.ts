@@ -6,11 +6,9 @@
  * compiled ConfigMap as a sidecar does.
  */
 import { expect } from 'chai';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import * as jose from 'jose';
@@ -23,13 +21,12 @@ import { startLocalStack, type LocalStack } from '../../proxy/local/stack.js';
 import type { AgentAccessPolicy } from '../../shared/contract/policy-types.js';
 import { GuardProxy } from '../../proxy/server.js';
 import { eventually, ns, testCluster, type TestCluster } from './cluster.js';
+import { tokenExchange } from './token-exchange.js';
 
-const run = promisify(execFile);
 const NS = ns('e2e-atk-runs');
 const IDP = 'https://idp.example';
 const CI = 'https://ci.example';
 const AGENT_ISSUER = 'https://agents.example';
-const BIN = new URL('../../bin/agentgate.js', import.meta.url).pathname;
 
 describe('attack: run tokens from elsewhere (another policy, another issuer, no pod binding)', function () {
   this.timeout(180_000);
@@ -80,23 +77,7 @@ describe('attack: run tokens from elsewhere (another policy, another issuer, no 
       ttlSeconds: 600,
     });
   const exchange = async (subject: string, actor: string, resource: string): Promise<string> => {
-    const actorFile = join(dir, `actor-${Math.random()}`);
-    writeFileSync(actorFile, actor);
-    const r = await run(process.execPath, [
-      BIN,
-      'token',
-      'exchange',
-      '--url',
-      operatorUrl,
-      '--subject-token',
-      subject,
-      '--actor-token-file',
-      actorFile,
-      '--ca',
-      caFile,
-      '--resource',
-      `${NS}/${resource}`,
-    ]);
+    const r = await tokenExchange({ url: operatorUrl, subject, actor, dir, caFile, resource: `${NS}/${resource}` });
     return r.stdout.trim();
   };
   /** A token signed with the operator's own run-token key: what only a flaw (or a stolen key) could mint. */

@@ -1,16 +1,23 @@
 /**
  * What a sidecar holds to call the operator, as e2e tests make it: a pod-bound token of audience
- * agentgate-proxy for the pod's service account (`kubectl create token`), and the CA the operator's
- * serving certificate is signed by (the webhook TLS Secret the chart creates).
+ * agentgate-proxy for the pod's service account (`kubectl create token`; podToken for another audience),
+ * and the CA the operator's serving certificate is signed by (the webhook TLS Secret the chart creates).
  */
 import { PROXY_AUDIENCE } from '../../shared/contract/sidecar.js';
 import type { TestCluster } from './cluster.js';
 
-export async function proxyToken(
+export function proxyToken(c: TestCluster, namespace: string, serviceAccount: string, pod: string): Promise<string> {
+  return podToken(c, namespace, serviceAccount, pod, PROXY_AUDIENCE, '1h');
+}
+
+/** A token of `serviceAccount` bound to `pod`, of `audience`, valid for `duration` (`kubectl create token`). */
+export async function podToken(
   c: TestCluster,
   namespace: string,
   serviceAccount: string,
   pod: string,
+  audience: string,
+  duration: string,
 ): Promise<string> {
   const r = await c.kubectl([
     'create',
@@ -19,13 +26,13 @@ export async function proxyToken(
     '-n',
     namespace,
     '--audience',
-    PROXY_AUDIENCE,
+    audience,
     '--bound-object-kind',
     'Pod',
     '--bound-object-name',
     pod,
     '--duration',
-    '1h',
+    duration,
   ]);
   return r.stdout.trim();
 }

@@ -4,11 +4,9 @@
  * Real API server, real `kubectl create token`, the real `agentgate token exchange` CLI.
  */
 import { expect } from 'chai';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import pg from 'pg';
 import * as jose from 'jose';
 import { stringify } from 'yaml';
@@ -19,11 +17,10 @@ import { startLocalStack, type LocalStack } from '../../proxy/local/stack.js';
 import type { AgentAccessPolicy } from '../../shared/contract/policy-types.js';
 import { GuardProxy } from '../../proxy/server.js';
 import { eventually, ns, testCluster, type TestCluster } from './cluster.js';
+import { tokenExchange } from './token-exchange.js';
 
-const run = promisify(execFile);
 const NS = ns('e2e-runs');
 const IDP = 'https://idp.example';
-const BIN = new URL('../../bin/agentgate.js', import.meta.url).pathname;
 
 describe('run tokens: the triggering person and the agent (token exchange)', function () {
   this.timeout(180_000);
@@ -64,22 +61,8 @@ describe('run tokens: the triggering person and the agent (token exchange)', fun
       ...(o.now ? { now: o.now } : {}),
     });
   const exchange = async (subject: string, actor: string): Promise<{ code: number; token: string; stderr: string }> => {
-    const actorFile = join(dir, `actor-${Math.random()}`);
-    writeFileSync(actorFile, actor);
     try {
-      const r = await run(process.execPath, [
-        BIN,
-        'token',
-        'exchange',
-        '--url',
-        operatorUrl,
-        '--subject-token',
-        subject,
-        '--actor-token-file',
-        actorFile,
-        '--ca',
-        caFile,
-      ]);
+      const r = await tokenExchange({ url: operatorUrl, subject, actor, dir, caFile });
       return { code: 0, token: r.stdout.trim(), stderr: r.stderr };
     } catch (e) {
       const err = e as { code: number; stderr: string };
