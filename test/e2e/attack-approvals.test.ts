@@ -18,6 +18,7 @@ import { issueDevToken } from '../../proxy/identity/dev-issuer.js';
 import type { LocalStack } from '../../proxy/local/stack.js';
 import type { AgentAccessPolicy } from '../../shared/contract/policy-types.js';
 import { startApprovalsFixture, IDP, type ApprovalsFixture } from './approvals-fixture.js';
+import { holding } from './approval-watch.js';
 import { eventually, ns, type TestCluster } from './cluster.js';
 
 const NS = ns('e2e-attack-apr');
@@ -150,8 +151,7 @@ describe('attack: an approval grants exactly what the approvers were shown, for 
     const statement = 'UPDATE scratch SET v = 3';
     const name = named(await sql('pod-a', statement));
     expect((await decide(name, 'approver-1', 'Approved')).code).to.equal(0);
-    await approved(name);
-    await new Promise((r) => setTimeout(r, 500)); // both proxies' watches have seen it
+    await approved(name); // both proxies' watches have seen it
     const fromB = await sql('pod-b', statement);
     expect(fromB).to.match(/is pending/);
     expect(named(fromB)).to.not.equal(name);
@@ -165,7 +165,6 @@ describe('attack: an approval grants exactly what the approvers were shown, for 
     const name = named(await sql('pod-a', statement, 'billing-db'));
     expect((await decide(name, 'approver-1', 'Approved')).code).to.equal(0);
     await approved(name);
-    await new Promise((r) => setTimeout(r, 500));
     const onReplica = await sql('pod-a', statement, 'replica-db');
     expect(onReplica).to.match(/is pending/);
     const replicaRequest = (await requests()).find((a) => a.metadata.name === named(onReplica));
@@ -230,7 +229,6 @@ describe('attack: an approval grants exactly what the approvers were shown, for 
     expect(asked.spec.requester.runId).to.not.equal('none');
     expect((await decide(name, 'approver-1', 'Approved')).code).to.equal(0);
     await approved(name);
-    await new Promise((r) => setTimeout(r, 500));
     const inRunB = await sql('pod-a', statement, 'billing-db', runB);
     expect(inRunB).to.match(/is pending/);
     expect(named(inRunB)).to.not.equal(name);
@@ -253,7 +251,11 @@ describe('attack: an approval grants exactly what the approvers were shown, for 
         100,
       );
       const second = sql('pod-a', statement);
-      await new Promise((r) => setTimeout(r, 1000));
+      // Both sessions hold (the second joined the open request) before the approval comes.
+      await eventually(
+        'both sessions held',
+        async () => holding(join(stack.dir, 'pod-a-audit.log'), apr.metadata.name) === 2,
+      );
       expect((await requests()).filter((a) => a.spec.command.text === statement)).to.have.length(1);
       expect((await decide(apr.metadata.name, 'approver-1', 'Approved')).code).to.equal(0);
       const results = await Promise.all([first, second]);
