@@ -21,8 +21,10 @@ const ENTRY = import.meta.resolve('libpg-query');
 export interface SqlParserOptions {
   /** Statements longer than this (UTF-16 units) are parsed in the worker. */
   inlineLimit?: number;
-  /** Deadline for one worker parse. */
+  /** Deadline for one worker parse, from the moment the worker has loaded the parser. */
   workerTimeoutMs?: number;
+  /** Deadline for a new worker to load the parser (its thread, libpg_query's WASM). */
+  workerStartMs?: number;
   /**
    * The worker is closed after this long without a parse: its thread, its WASM instance and the linear
    * memory a large statement grew (never shrunk while it lives) are returned instead of kept for good.
@@ -35,6 +37,7 @@ export class SqlParser {
   private worker?: ParseWorker;
   private readonly inlineLimit: number;
   private readonly workerTimeoutMs: number;
+  private readonly workerStartMs: number;
   private readonly workerIdleMs: number;
   private workerIdleTimer?: NodeJS.Timeout;
 
@@ -44,6 +47,7 @@ export class SqlParser {
   ) {
     this.inlineLimit = opts.inlineLimit ?? 8192;
     this.workerTimeoutMs = opts.workerTimeoutMs ?? 2000;
+    this.workerStartMs = opts.workerStartMs ?? 30_000;
     this.workerIdleMs = opts.workerIdleMs ?? 30_000;
   }
 
@@ -73,7 +77,7 @@ export class SqlParser {
     this.worker ??= new ParseWorker();
     const w = this.worker;
     clearTimeout(this.workerIdleTimer);
-    const res = await w.parse(sql, this.workerTimeoutMs);
+    const res = await w.parse(sql, this.workerTimeoutMs, this.workerStartMs);
     if (!res.ok && res.fatal) {
       if (this.worker === w) this.worker = undefined;
       void w.terminate();
@@ -130,10 +134,17 @@ class ParseWorker {
   private readonly pending = new Map<number, (r: WorkerReply) => void>();
   private nextId = 1;
   private dead = false;
+  /** The worker has loaded the parser: a parse's deadline runs from then, not from the thread's start. */
+  private started = false;
+  private readonly onStart: (() => void)[] = [];
 
   constructor() {
     this.worker.unref();
-    this.worker.on('message', (m: { id?: number } & WorkerReply) => {
+    this.worker.on('message', (m: { id?: number; ready?: boolean } & WorkerReply) => {
+      if (m.ready) {
+        this.started = true;
+        for (const f of this.onStart.splice(0)) f();
+      }
       if (m.id === undefined) return;
       this.pending.get(m.id)?.(m);
       this.pending.delete(m.id);
@@ -151,14 +162,28 @@ class ParseWorker {
     return this.pending.size === 0;
   }
 
-  parse(sql: string, timeoutMs: number): Promise<WorkerReply> {
+  parse(sql: string, timeoutMs: number, startMs: number): Promise<WorkerReply> {
     if (this.dead) return Promise.resolve({ ok: false, fatal: true, error: 'parser worker unavailable' });
     const id = this.nextId++;
     return new Promise((resolve) => {
-      const timer = setTimeout(() => {
+      const refuse = (error: string): void => {
         this.pending.delete(id);
-        resolve({ ok: false, fatal: true, error: `parse exceeded ${timeoutMs} ms; statement refused` });
-      }, timeoutMs);
+        resolve({ ok: false, fatal: true, error });
+      };
+      const deadline = (): NodeJS.Timeout =>
+        setTimeout(() => refuse(`parse exceeded ${timeoutMs} ms; statement refused`), timeoutMs);
+      let timer: NodeJS.Timeout;
+      if (this.started) timer = deadline();
+      else {
+        timer = setTimeout(
+          () => refuse(`the parser worker did not start in ${startMs} ms; statement refused`),
+          startMs,
+        );
+        this.onStart.push(() => {
+          clearTimeout(timer);
+          if (this.pending.has(id)) timer = deadline();
+        });
+      }
       this.pending.set(id, (r) => {
         clearTimeout(timer);
         resolve(r);

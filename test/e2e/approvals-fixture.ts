@@ -18,6 +18,7 @@ import { startLocalStack, type LocalStack } from '../../proxy/local/stack.js';
 import type { AgentAccessPolicy } from '../../shared/contract/policy-types.js';
 import { GuardProxy } from '../../proxy/server.js';
 import { eventually, testCluster, type TestCluster } from './cluster.js';
+import { watchShows } from './approval-watch.js';
 import { tokenExchange } from './token-exchange.js';
 import { podToken, proxyToken, webhookCa } from './proxy-credentials.js';
 
@@ -96,11 +97,14 @@ export async function startApprovalsFixture(names: { ns: string; system: string;
   };
   const named = (message: string): string =>
     /ApprovalRequest \S+\/(\S+) is pending/.exec(message)?.[1] ?? `(none in: ${message})`;
-  const approved = (name: string) =>
-    eventually(
+  /** Approved on the API server, and seen so by every pod's proxy (its watch), where it is used. */
+  const approved = async (name: string) => {
+    await eventually(
       `${name} Approved`,
       async () => (await requests()).find((a) => a.metadata.name === name)?.status?.phase === 'Approved',
     );
+    for (const p of Object.values(pods)) await watchShows(p.broker, name);
+  };
   /** POST /approvals at the operator with a bearer token, as anyone could who reaches it. */
   const postApprovals = (token: string, body: unknown): Promise<{ status: number; text: string }> =>
     new Promise((resolve, reject) => {

@@ -14,6 +14,7 @@ import pg from 'pg';
 import { stringify } from 'yaml';
 import { Operator } from '../../operator/operator.js';
 import { KubeApprovals } from '../../proxy/approvals/kube-approvals.js';
+import { watchShows } from './approval-watch.js';
 import { OperatorWitness } from '../../proxy/audit/witnesses.js';
 import { startLocalStack, type LocalStack } from '../../proxy/local/stack.js';
 import type { AgentAccessPolicy } from '../../shared/contract/policy-types.js';
@@ -416,7 +417,7 @@ describe('approvals: ApprovalRequests that approvers patch with kubectl', functi
         JSON.parse((await c.kubectl(['get', 'apr', apr.metadata.name, '-n', NS, '-o', 'json'])).stdout).status
           ?.phase === 'Approved',
     );
-    await new Promise((r) => setTimeout(r, 300));
+    await watchShows(broker, apr.metadata.name);
     // Another requester, or another statement, does not get the grant.
     const other = await agent('agent-2');
     expect(

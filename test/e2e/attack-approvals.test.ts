@@ -10,9 +10,12 @@
 import { expect } from 'chai';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { stringify } from 'yaml';
+import type { LocalStack } from '../../proxy/local/stack.js';
 import type { AgentAccessPolicy } from '../../shared/contract/policy-types.js';
 import { approvalsSuite, type ApprovalsFixture } from './approvals-fixture.js';
+import { holding } from './approval-watch.js';
 import { eventually, ns, type TestCluster } from './cluster.js';
 
 const NS = ns('e2e-attack-apr');
@@ -25,9 +28,10 @@ describe('attack: an approval grants exactly what the approvers were shown, for 
   let c: TestCluster;
   let pods: ApprovalsFixture['pods'];
   let policy: AgentAccessPolicy;
+  let stack: LocalStack;
   const { approved, asAgent, decide, named, postApprovals, requests, runToken, scratch, sql } = approvalsSuite(
     { ns: NS, system: SYSTEM, config: CONFIG },
-    (f) => ({ agentToken, c, pods, policy } = f),
+    (f) => ({ agentToken, c, pods, policy, stack } = f),
   );
 
   const forged = (policyName: string, text: string, hashOf: string) =>
@@ -128,8 +132,7 @@ describe('attack: an approval grants exactly what the approvers were shown, for 
     const statement = 'UPDATE scratch SET v = 3';
     const name = named(await sql('pod-a', statement));
     expect((await decide(name, 'approver-1', 'Approved')).code).to.equal(0);
-    await approved(name);
-    await new Promise((r) => setTimeout(r, 500)); // both proxies' watches have seen it
+    await approved(name); // both proxies' watches have seen it
     const fromB = await sql('pod-b', statement);
     expect(fromB).to.match(/is pending/);
     expect(named(fromB)).to.not.equal(name);
@@ -143,7 +146,6 @@ describe('attack: an approval grants exactly what the approvers were shown, for 
     const name = named(await sql('pod-a', statement, 'billing-db'));
     expect((await decide(name, 'approver-1', 'Approved')).code).to.equal(0);
     await approved(name);
-    await new Promise((r) => setTimeout(r, 500));
     const onReplica = await sql('pod-a', statement, 'replica-db');
     expect(onReplica).to.match(/is pending/);
     const replicaRequest = (await requests()).find((a) => a.metadata.name === named(onReplica));
@@ -162,7 +164,6 @@ describe('attack: an approval grants exactly what the approvers were shown, for 
     expect(asked.spec.requester.runId).to.not.equal('none');
     expect((await decide(name, 'approver-1', 'Approved')).code).to.equal(0);
     await approved(name);
-    await new Promise((r) => setTimeout(r, 500));
     const inRunB = await sql('pod-a', statement, 'billing-db', runB);
     expect(inRunB).to.match(/is pending/);
     expect(named(inRunB)).to.not.equal(name);
@@ -185,7 +186,11 @@ describe('attack: an approval grants exactly what the approvers were shown, for 
         100,
       );
       const second = sql('pod-a', statement);
-      await new Promise((r) => setTimeout(r, 1000));
+      // Both sessions hold (the second joined the open request) before the approval comes.
+      await eventually(
+        'both sessions held',
+        async () => holding(join(stack.dir, 'pod-a-audit.log'), apr.metadata.name) === 2,
+      );
       expect((await requests()).filter((a) => a.spec.command.text === statement)).to.have.length(1);
       expect((await decide(apr.metadata.name, 'approver-1', 'Approved')).code).to.equal(0);
       const results = await Promise.all([first, second]);

@@ -585,7 +585,8 @@ describe('attack: the control plane cannot be talked round', function () {
     child.stderr.on('data', (d) => (stderr += d));
     const code = await new Promise<number | null | 'still running'>((resolve) => {
       const timer = setTimeout(() => resolve('still running'), 30_000);
-      child.on('exit', (c2) => {
+      // 'close', not 'exit': stderr's last lines may still be on their way when the process exits.
+      child.on('close', (c2) => {
         clearTimeout(timer);
         resolve(c2);
       });

@@ -13,6 +13,8 @@ import pg from 'pg';
 import { freePort } from '../../proxy/local/embedded-postgres.js';
 import { AGENT_DB_PASSWORD, startLocalStack, type LocalStack } from '../../proxy/local/stack.js';
 import { readRecords } from '../../proxy/audit/sessions.js';
+import { verifyRecordings } from '../../proxy/audit/recordings.js';
+import { eventually } from '../support/eventually.js';
 
 const run = promisify(execFile);
 const BIN = new URL('../../bin/agentgate.js', import.meta.url).pathname;
@@ -74,7 +76,19 @@ describe('crash recovery: SIGKILL under load', function () {
   });
   after(() => s?.postgres.stop());
 
+  /** The markers of the driven statements PostgreSQL logged (log_statement=all) so far. */
+  const reachedMarks = (): Set<string> =>
+    new Set(
+      pgLog
+        .join('') // chunks of the server's stderr, a line possibly split between two
+        .split('\n')
+        .filter((l) => /statement: |execute /.test(l))
+        .map((l) => MARK.exec(l)?.[0])
+        .filter((m): m is string => !!m),
+    );
+
   it('every statement PostgreSQL ran has its record; audit verify passes before and after the restart', async () => {
+    const recDir = join(dir, 'sessions', 'audit.log');
     const proxy = await startProxy();
     const exited = new Promise((r) => proxy.once('exit', r));
     let stop = false;
@@ -102,29 +116,41 @@ describe('crash recovery: SIGKILL under load', function () {
       }
     });
     const refused = await connect();
-    await new Promise((r) => setTimeout(r, 1500));
-    // The kill lands as a refusal reaches its client: the refusal's record went to the chain a moment
-    // ago and its recording line still waits for the recordings' next write (at most 100 ms later), so
-    // the crash cuts a recording even if PostgreSQL stalled the load (then every other line is written).
-    const denial = await refused.query('DROP TABLE customers').then(
-      () => 'ran',
-      (e: Error) => e.message,
-    );
+    await eventually('over 50 statements in the server log', () => reachedMarks().size > 50, { timeoutMs: 60_000 });
+    // The kill is made at a moment the recordings are behind the chain, so that it cuts one: as a refusal
+    // reaches its client (its recording line waits up to 100 ms for the recordings' next write, even if
+    // PostgreSQL stalled the load), the proxy is stopped (SIGSTOP: it writes nothing meanwhile) and the
+    // files compared; if a loaded machine let that write happen first, it goes on to the next refusal.
+    for (let attempt = 1; ; attempt++) {
+      const denial = await refused.query('DROP TABLE customers').then(
+        () => 'ran',
+        (e: Error) => e.message,
+      );
+      expect(denial).to.contain('DDL is not allowed');
+      proxy.kill('SIGSTOP');
+      if (verifyRecordings(recDir, readRecords([auditFile])).incomplete.length > 0) break;
+      if (attempt === 100) throw new Error('the recordings were never behind the chain at a refusal');
+      proxy.kill('SIGCONT');
+    }
     proxy.kill('SIGKILL');
-    expect(denial).to.contain('DDL is not allowed');
     await exited;
     stop = true;
     await Promise.all(load);
-    await new Promise((r) => setTimeout(r, 500)); // the server's log lines of the last statements
+    // The server's log lines of the last statements: its backends of the killed proxy's sessions have
+    // ended (all they wrote is in the log pipe), then a statement logged after them has been read.
+    const d = await s.direct();
+    await eventually('the killed sessions ended in PostgreSQL', async () => {
+      const r = await d.query(
+        "SELECT count(*)::int AS n FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()",
+      );
+      return r.rows[0].n === 0;
+    });
+    await d.query("SELECT 'crash_log_read_up_to_here'");
+    await d.end();
+    await eventually('the server log read up to now', () => pgLog.join('').includes('crash_log_read_up_to_here'));
 
     // What reached PostgreSQL, from its own statement log, against the decisions in the chain.
-    const reached = new Set(
-      pgLog
-        .flatMap((l) => l.split('\n'))
-        .filter((l) => /statement: |execute /.test(l))
-        .map((l) => MARK.exec(l)?.[0])
-        .filter((m): m is string => !!m),
-    );
+    const reached = reachedMarks();
     expect(reached.size).to.be.greaterThan(50);
     const records = readRecords([auditFile]);
     const decided = new Set(
@@ -167,7 +193,6 @@ describe('crash recovery: SIGKILL under load', function () {
       .and.not.contain('incomplete after a crash');
     // Every recording now holds exactly its session's chained lines.
     const chainLines = new Set(readFileSync(auditFile, 'utf8').split('\n'));
-    const recDir = join(dir, 'sessions', 'audit.log');
     for (const f of readdirSync(recDir))
       for (const l of readFileSync(join(recDir, f), 'utf8').trim().split('\n'))
         expect(chainLines.has(l)).to.equal(true);

@@ -9,6 +9,7 @@ import type net from 'node:net';
 import { buildEvidence } from '../../proxy/audit/evidence.js';
 import { ProxyMetrics } from '../../proxy/observability/metrics.js';
 import { startHealthServer } from '../../shared/kube/health-server.js';
+import { eventually } from '../support/eventually.js';
 import { startHttpStack, type HttpStack } from '../support/http-stack.js';
 
 describe('gate: HTTP requests on their own metric and in the evidence report', function () {
@@ -84,7 +85,12 @@ describe('gate: HTTP requests on their own metric and in the evidence report', f
 
   it('the evidence report shows HTTP decisions and denials with method, path template, path and status', async () => {
     expect(await send('GET', '/v1/missing')).to.equal(404);
-    await new Promise((r) => setTimeout(r, 100)); // completions are deferred a few ms
+    // Completions are written a few ms after the response (deferred): wait for those the report shows.
+    await eventually('the completions of both GETs', () =>
+      ['/v1/customers/42', '/v1/missing'].every((path) =>
+        s.records().some((r) => r.event.action === 'statement.completion' && r.http?.path === path),
+      ),
+    );
     const records = s.records();
     const ev = buildEvidence({
       records: records as never,

@@ -14,6 +14,7 @@ import {
   startRecordingUpstream,
   type RecordingUpstream,
 } from '../support/http-approval-fixtures.js';
+import { eventually } from '../support/eventually.js';
 import { startHttpStack } from '../support/http-stack.js';
 import { MemoryBroker } from '../support/memory-broker.js';
 
@@ -54,14 +55,13 @@ describe('review-gate: an HTTP request held for approval whose agent went away',
       while (broker.asks.length === 0) await new Promise((r) => setTimeout(r, 20));
       ac.abort(); // the agent goes away while the request is held
       await pending;
-      await new Promise((r) => setTimeout(r, 200));
+      const actions = () => s.records().map((r) => r.event.action);
+      await eventually('the proxy to see the agent gone', () => actions().includes('connection.close'));
       await broker.settle(`apr-${sha.slice(0, 8)}`, 'Approved');
-      await new Promise((r) => setTimeout(r, 300));
+      await eventually('the decision on record', () => actions().includes('approval.decided'));
       expect(received, 'nothing forwarded').to.deep.equal([]);
-      const actions = s.records().map((r) => r.event.action);
-      expect(actions).to.include('approval.decided');
       expect(broker.used, 'the one-shot grant is left for the agent to retry').to.deep.equal([]);
-      expect(actions, 'no execution is claimed under the grant').not.to.include('approval.grant-used');
+      expect(actions(), 'no execution is claimed under the grant').not.to.include('approval.grant-used');
     } finally {
       await s.stop();
     }

@@ -7,6 +7,7 @@
 import { expect } from 'chai';
 import { spawn } from 'node:child_process';
 import type { LocalStack } from '../../proxy/local/stack.js';
+import { within } from '../support/eventually.js';
 import { CountingBroker, startPayrollApprovalStack } from '../support/sql-approval-fixtures.js';
 
 describe('review-gate2: a held statement cancelled by its client (CancelRequest)', function () {
@@ -36,15 +37,18 @@ describe('review-gate2: a held statement cancelled by its client (CancelRequest)
     });
     let stderr = '';
     psql.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    const exited = new Promise<number | null>((r) => psql.on('exit', (code) => r(code)));
+    // 'close', not 'exit': the last lines of psql's stderr may still be on their way at its exit.
+    const exited = new Promise<number | null>((r) => psql.on('close', (code) => r(code)));
     let gone = false;
     void exited.then(() => (gone = true));
     while (broker.asks.length === 0 && !gone) await new Promise((r) => setTimeout(r, 20));
     expect(gone, `psql ended before the hold: ${stderr}`).to.equal(false);
     psql.kill('SIGINT'); // psql sends a CancelRequest for the statement in flight
-    await new Promise((r) => setTimeout(r, 500));
+    // The approval comes once the cancel has been handled (psql got its error and ended), or, if the hold
+    // goes on regardless, after a bound far above what the cancel takes: then the grant must not run it.
+    const ended = await within(exited, 10_000, 'still running');
     await broker.settle(`apr-${broker.asks[0]!.command.sha256.slice(0, 8)}`, 'Approved');
-    const code = await Promise.race([exited, new Promise((r) => setTimeout(() => r('still running'), 3000))]);
+    const code = ended === 'still running' ? await within(exited, 3000, 'still running') : ended;
     if (code === 'still running') psql.kill('SIGKILL');
     expect(await salaries(), `the cancelled DELETE must not run (psql: ${stderr.trim()})`).to.equal(before);
     expect(broker.used, 'a cancelled statement leaves the one-shot grant unspent').to.deep.equal([]);

@@ -11,6 +11,7 @@ import type { AuditFields } from '../../proxy/audit/record.js';
 import type { AgentAccessPolicy } from '../../shared/contract/policy-types.js';
 import { CountingBroker, startPayrollApprovalStack, firstApprovalName } from '../support/sql-approval-fixtures.js';
 import { auditFileRecords } from '../support/audit-records.js';
+import { eventually } from '../support/eventually.js';
 
 class SlowUseBroker extends CountingBroker {
   marking?: () => void;
@@ -51,14 +52,24 @@ describe('review-gate2: the agent leaves while its one-shot grant is marked Used
     // The agent goes away while the operator records the grant Used.
     (c as unknown as { connection: { stream: { destroy(): void } } }).connection.stream.destroy();
     await pending;
-    await new Promise((r) => setTimeout(r, 300));
+    await eventually('the proxy to see the agent gone', () =>
+      records()
+        .slice(records().findIndex((r) => r.event.action === 'approval.decided'))
+        .some((r) => r.event.action === 'connection.close'),
+    );
     broker.marking();
-    await new Promise((r) => setTimeout(r, 300));
     expect(broker.used, 'the grant was marked Used').to.deep.equal([name]);
-    const decided = records().findIndex((r) => r.event.action === 'approval.decided');
-    const after = records()
-      .slice(decided + 1)
-      .filter((r) => JSON.stringify(r.detail ?? {}).includes(name) || (r.message ?? '').includes(name));
+    const recordsOfGrant = () => {
+      const all = records();
+      const decided = all.findIndex((r) => r.event.action === 'approval.decided');
+      return all
+        .slice(decided + 1)
+        .filter((r) => JSON.stringify(r.detail ?? {}).includes(name) || (r.message ?? '').includes(name));
+    };
+    await eventually('a record of the grant after its decision', () => recordsOfGrant().length > 0).catch(
+      () => undefined,
+    );
+    const after = recordsOfGrant();
     expect(
       after.map((r) => r.event.action),
       'a record says the one-shot grant was spent and nothing was executed',

@@ -7,6 +7,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type pg from 'pg';
 import { startLocalStack, type LocalStack } from '../../proxy/local/stack.js';
+import { nextEvent } from '../support/eventually.js';
 
 const run = promisify(execFile);
 /** Grace Hopper's notes: no detector matches them; only the `notes` column rule protects them. */
@@ -84,8 +85,9 @@ describe('review10: column-rule values in clear', function () {
     const got: string[] = [];
     l.on('notification', (n) => got.push(n.payload ?? ''));
     await l.query('LISTEN changes');
+    const notified = nextEvent(l, 'notification', 'the change-feed notification');
     await c.query("UPDATE customers SET name = 'Grace B. Hopper' WHERE id = 2");
-    await new Promise((r) => setTimeout(r, 500));
+    await notified;
     await l.end();
     console.log('      notification:', got.join(' | '));
     expect(got.join()).to.not.contain(NOTES); // leaked on the reviewed code: {"id":2,...,"notes":"prefers invoices by mail"}

@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import { expect } from 'chai';
 import type pg from 'pg';
 import { startLocalStack, type LocalStack } from '../../proxy/local/stack.js';
+import { nextEvent } from '../support/eventually.js';
 
 const run = promisify(execFile);
 const NOTES = 'prefers invoices by mail';
@@ -84,8 +85,9 @@ describe('review10b neighbours: attribute notation, generated columns, sequences
     const got: string[] = [];
     l.on('notification', (n) => got.push(n.payload ?? ''));
     await l.query('LISTEN changes');
+    const notified = nextEvent(l, 'notification', 'the change-feed notification');
     await c.query("UPDATE customers SET name = 'Grace B. Hopper' WHERE id = 2");
-    await new Promise((r) => setTimeout(r, 500));
+    await notified;
     await l.end();
     expect(got.join()).to.contain('notes_search');
     expect(got.join()).to.not.contain(NOTES);

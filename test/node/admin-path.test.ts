@@ -290,7 +290,8 @@ describe('the admin path end to end on a real node (helm, kubectl, psql, node-po
       let stderr = '';
       child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
       child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      child.on('exit', (code) => done({ code: code ?? 1, stdout, stderr }));
+      // 'close', not 'exit': the output's last lines may still be on their way when the process exits.
+      child.on('close', (code) => done({ code: code ?? 1, stdout, stderr }));
     });
   const until = async (what: string, check: () => Promise<boolean>, ms = 90_000): Promise<void> => {
     const deadline = Date.now() + ms;
@@ -696,7 +697,8 @@ describe('the admin path end to end on a real node (helm, kubectl, psql, node-po
     });
     let text = '';
     follow.stdout!.on('data', (d: Buffer) => (text += d.toString()));
-    const ended = new Promise<void>((r) => follow.on('exit', () => r()));
+    // 'close': the stream's last lines (the final checkpoint) may still be in the pipe at the exit.
+    const ended = new Promise<void>((r) => follow.on('close', () => r()));
     await sleep(1000);
     const t0 = Date.now();
     await kubectl(['delete', 'pod', 'agent', '-n', NS, '--wait=true', '--timeout=60s']);

@@ -330,10 +330,15 @@ describe('HTTP targets: cost', () => {
           card: 'c',
         })),
       });
+    // The least of three runs: a run the machine's load slowed down is not the cost.
     const time = (text: string): number => {
-      const t = process.hrtime.bigint();
-      for (let i = 0; i < 3; i++) j.maskText(text);
-      return Number(process.hrtime.bigint() - t);
+      let least = Infinity;
+      for (let i = 0; i < 3; i++) {
+        const t = process.hrtime.bigint();
+        j.maskText(text);
+        least = Math.min(least, Number(process.hrtime.bigint() - t));
+      }
+      return least;
     };
     const small = doc(2000);
     const big = doc(16000);

@@ -25,8 +25,10 @@ describe('review-mcp: the baseline file and many new tool names', function () {
 
   it('claiming 8N new names costs about 8 times claiming N (not 64)', () => {
     cost(200); // warm-up
-    const n = cost(300);
-    const n8 = cost(2400);
+    // The least of three runs: a run the machine's load slowed down is not the cost.
+    const least = (k: number): number => Math.min(cost(k), cost(k), cost(k));
+    const n = least(300);
+    const n8 = least(2400);
     expect(n8 / n, `ratio ${(n8 / n).toFixed(1)}`).to.be.lessThan(24);
   });
 });
