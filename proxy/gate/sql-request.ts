@@ -120,8 +120,28 @@ class Statement implements Operation {
   }
 
   record(): OperationRecord {
-    const c = this.op.classification;
-    return {
+    return statementRecord(this.op.classification);
+  }
+
+  approval(rt: PolicyRuntime): ApprovalBinding {
+    return binding(this.req, [this.op.classification], rt);
+  }
+
+  refusal(d: Decision): Refuse {
+    return denial(d, this.op.classification);
+  }
+}
+
+const records = new WeakMap<Classification, OperationRecord>();
+
+/**
+ * What a statement's decision record says: a function of its classification alone, which is never
+ * changed once resolved, so kept per classification (every Execute of a prepared statement shares it).
+ */
+function statementRecord(c: Classification): OperationRecord {
+  let r = records.get(c);
+  if (r === undefined) {
+    r = {
       text: c.text,
       fields: {
         ...(c.fingerprint ? { fingerprint: c.fingerprint } : {}),
@@ -132,16 +152,11 @@ class Statement implements Operation {
         ...(c.unboundedWrite ? { unboundedWrite: true } : {}),
         ...(c.reasons.length ? { reasons: c.reasons } : {}),
       },
+      same: c,
     };
+    records.set(c, r);
   }
-
-  approval(rt: PolicyRuntime): ApprovalBinding {
-    return binding(this.req, [this.op.classification], rt);
-  }
-
-  refusal(d: Decision): Refuse {
-    return denial(d, this.op.classification);
-  }
+  return r;
 }
 
 function tableNames(c: Classification): string[] {
