@@ -599,7 +599,7 @@ export class PgSession {
     const verdict = this.ctx.gate.check(
       this.request(
         'extended',
-        classes.map((c) => ({ classification: c, through: this.cursorCheck(c) })),
+        classes.map((c) => ({ classification: c, through: this.cursorCheck(c), kept: true })),
         'run',
         {
           fetchedInParts: maxRows > 0,

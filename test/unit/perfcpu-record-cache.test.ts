@@ -114,7 +114,7 @@ describe('perfcpu: decision records cached per statement and policy', () => {
       for (const side of ['cached', 'fresh'] as const) {
         for (const q of classes) {
           const operations: SqlOperation[] = q.map((c) => ({
-            classification: side === 'cached' ? c : structuredClone(c),
+            ...(side === 'cached' ? { classification: c, kept: true } : { classification: structuredClone(c) }),
           }));
           gates[side].check(
             sqlRequest({
@@ -226,7 +226,7 @@ describe('perfcpu: decision records cached per statement and policy', () => {
           principal,
           audit: scope,
           protocol: 'extended',
-          operations: [{ classification: c! }],
+          operations: [{ classification: c!, kept: true }],
           stage: 'run',
           catalog: publicOrders,
           closed: () => false,
