@@ -98,6 +98,11 @@ export interface ScopedAudit {
   append(fields: AuditFields): AppendedRecord;
   defer(fields: AuditFields): AppendedRecord | undefined;
   tryAppend(fields: AuditFields): AppendedRecord | undefined;
+  /**
+   * tryAppend of a record already serialized: `own` is exactly `JSON.stringify(fields()).slice(1, -1)`,
+   * and `fields` builds the same record as an object, asked only when someone observes the log.
+   */
+  tryAppendSerialized?(own: string, fields: () => AuditFields): AppendedRecord | undefined;
 }
 
 /** Where a record landed in the chain. */
@@ -216,6 +221,13 @@ export class AuditLog {
           return undefined;
         }
       },
+      tryAppendSerialized: (own, fields) => {
+        try {
+          return this.writeLine(own, fields, true, fragment, session, false);
+        } catch {
+          return undefined;
+        }
+      },
     };
   }
 
@@ -233,25 +245,40 @@ export class AuditLog {
   }
 
   private write(fields: AuditFields, commit: boolean, fragment = '', session?: string): AppendedRecord {
+    return this.writeLine(
+      JSON.stringify(fields).slice(1, -1),
+      () => fields,
+      commit,
+      fragment,
+      session,
+      fields.event.action === 'connection.close',
+    );
+  }
+
+  /** Chains and writes one record whose own fields are serialized as `own`; `fields` is the same record, for observers. */
+  private writeLine(
+    own: string,
+    fields: () => AuditFields,
+    commit: boolean,
+    fragment: string,
+    session: string | undefined,
+    last: boolean,
+  ): AppendedRecord {
     if (!this.healthy) throw new Error(`audit log unavailable: ${this.error!.message}`);
     const seq = ++this.seq;
     const time = this.now().toISOString();
-    const own = JSON.stringify(fields).slice(1, -1);
     const body = `{"schema":"${AUDIT_SCHEMA}","seq":${seq},"@timestamp":"${time}"${fragment ? `,${fragment}` : ''}${own ? `,${own}` : ''},"prevHash":"${this.prevHash}"}`;
     const hash = digest('sha256', body, 'hex');
     const line = `${body.slice(0, -1)},"hash":"${hash}"}`;
-    this.sink.add(
-      line,
-      commit,
-      session && this.recordings ? { session, line, last: fields.event.action === 'connection.close' } : undefined,
-    );
+    this.sink.add(line, commit, session && this.recordings ? { session, line, last } : undefined);
     if (!this.healthy) throw new Error(`audit log write failed: ${this.error!.message}`);
     const prevHash = this.prevHash;
     this.prevHash = hash;
     this.lastTime = time;
+    let observed: AuditFields | undefined;
     for (const o of this.observers) {
       try {
-        o(fields, line);
+        o((observed ??= fields()), line);
       } catch {
         // an observer (deviation reporting) never fails a write
       }

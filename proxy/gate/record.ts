@@ -7,6 +7,7 @@ import type { AppendedRecord } from '../audit/audit-log.js';
 import type { AuditFields } from '../audit/record.js';
 import type { ProxyMetrics } from '../observability/metrics.js';
 import type { PolicyRuntime } from '../policy/runtime.js';
+import { staticPart, type StaticPart } from './record-fragment.js';
 import type { GateRequest, OperationRecord } from './request.js';
 import type { Decision } from './verdict.js';
 import type { ToolDefinitionReport } from '../../shared/contract/tool-definitions.js';
@@ -50,17 +51,43 @@ export function writeDecision(
     );
   }
   sinks.metrics?.decided(req.target, op.counted, d.action, enforced);
-  return req.audit.tryAppend({
+  const part = staticPart(rt, op, includeText);
+  const fields = (): AuditFields => decisionFields(req, part, d, enforced, extra);
+  // The common case (a decision with nothing added, e.g. each Execute of a prepared statement): the
+  // operation's part of the line was masked and serialized when it was first recorded under this policy.
+  if (extra !== undefined || part.fragment === undefined || !req.audit.tryAppendSerialized)
+    return req.audit.tryAppend(fields());
+  const outcome = enforced ? 'failure' : 'success';
+  const tail = JSON.stringify({
+    protocol: req.protocol,
+    decision: d.action,
+    enforced: d.blocked,
+    rule: { name: d.rule },
+    ...(d.message ? { message: d.message } : {}),
+  }).slice(1, -1);
+  return req.audit.tryAppendSerialized!(
+    `"event":{"action":"statement.decision","outcome":"${outcome}"},${part.fragment},${tail}`,
+    fields,
+  );
+}
+
+/** The decision record as an object: what is serialized, in this order. */
+function decisionFields(
+  req: Pick<GateRequest, 'protocol'>,
+  part: StaticPart,
+  d: Decision,
+  enforced: boolean,
+  extra?: Partial<AuditFields>,
+): AuditFields {
+  return {
     // Proceeded (allowed, run under an approval, or not enforced in Audit mode) or stopped by the proxy.
     event: { action: 'statement.decision', outcome: enforced ? 'failure' : 'success' },
-    policy: rt.ref,
-    ...(includeText ? { db: { query: { text: rt.masker.maskText(op.text).text } } } : {}),
-    ...op.fields,
+    ...part.fields,
     protocol: req.protocol,
     decision: d.action,
     enforced: d.blocked,
     rule: { name: d.rule },
     ...(d.message ? { message: d.message } : {}),
     ...extra,
-  });
+  };
 }

@@ -20,6 +20,11 @@ export interface OperationRecord {
   eventWhat?: string;
   /** The metric the decision is counted on, with its bounded labels (statements when absent). */
   counted?: { http: { method: string } } | { mcp: { method: string; tool: string } };
+  /**
+   * An object whose identity stands for `text` and `fields` (never changed while referenced): records of
+   * the same one under the same policy share their serialized part (record-fragment.ts).
+   */
+  same?: object;
 }
 
 export interface Operation<D extends Decision = Decision> {

@@ -31,6 +31,11 @@ export interface SqlOperation {
    * a decision here replaces the rules'. `decide` decides another classification under `runtime`.
    */
   through?: (decide: (c: Classification) => Decision, runtime: PolicyRuntime) => Decision | undefined;
+  /**
+   * The classification is kept and run again (an Execute of a prepared statement): its record, masked
+   * and serialized once per policy, is kept with it (record-fragment.ts).
+   */
+  kept?: boolean;
 }
 
 /** The statements of one Query, Parse or Execute, and what the SQL guards read. */
@@ -121,18 +126,7 @@ class Statement implements Operation {
 
   record(): OperationRecord {
     const c = this.op.classification;
-    return {
-      text: c.text,
-      fields: {
-        ...(c.fingerprint ? { fingerprint: c.fingerprint } : {}),
-        kind: c.kind,
-        effects: c.effects,
-        tables: tableNames(c),
-        ...(c.functions.length ? { functions: c.functions } : {}),
-        ...(c.unboundedWrite ? { unboundedWrite: true } : {}),
-        ...(c.reasons.length ? { reasons: c.reasons } : {}),
-      },
-    };
+    return this.op.kept ? keptRecord(c) : statementRecord(c);
   }
 
   approval(rt: PolicyRuntime): ApprovalBinding {
@@ -142,6 +136,34 @@ class Statement implements Operation {
   refusal(d: Decision): Refuse {
     return denial(d, this.op.classification);
   }
+}
+
+/** What a statement's decision record says: a function of its classification alone. */
+function statementRecord(c: Classification): OperationRecord {
+  return {
+    text: c.text,
+    fields: {
+      ...(c.fingerprint ? { fingerprint: c.fingerprint } : {}),
+      kind: c.kind,
+      effects: c.effects,
+      tables: tableNames(c),
+      ...(c.functions.length ? { functions: c.functions } : {}),
+      ...(c.unboundedWrite ? { unboundedWrite: true } : {}),
+      ...(c.reasons.length ? { reasons: c.reasons } : {}),
+    },
+  };
+}
+
+const kept = new WeakMap<Classification, OperationRecord>();
+
+/**
+ * The record of a classification that is run again, kept with it and marked as standing for it
+ * (`same`): a classification is never changed once resolved.
+ */
+function keptRecord(c: Classification): OperationRecord {
+  let r = kept.get(c);
+  if (r === undefined) kept.set(c, (r = { ...statementRecord(c), same: c }));
+  return r;
 }
 
 function tableNames(c: Classification): string[] {

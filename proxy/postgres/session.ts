@@ -27,7 +27,8 @@ import type { RuntimeLimits, TargetSpec } from '../../shared/contract/policy-typ
 import type { Catalog } from '../sql/catalog.js';
 import type { ShapesResult, StatementClassifier } from '../sql/classifier.js';
 import { DeferredErrors } from '../masking/deferred-errors.js';
-import { BIND_ERRORS_MASK, derivedMask, type DerivedMask } from '../masking/lineage-rule.js';
+import { DerivedMaskMemo } from '../masking/derived-memo.js';
+import { BIND_ERRORS_MASK, type DerivedMask } from '../masking/lineage-rule.js';
 import { mergeReads } from '../sql/lineage.js';
 import { resolveShape } from '../sql/resolve.js';
 import type { Classification, StatementShape } from '../sql/types.js';
@@ -145,6 +146,7 @@ export class PgSession {
   private readonly objects = new ServerObjects();
   /** Errors of work the server defers to a transaction's end (deferred-errors.ts). */
   private readonly deferredErrors = new DeferredErrors();
+  private readonly derivedMasks = new DerivedMaskMemo();
   private disarmExpiry?: () => void;
   private readonly inbox: Message[] = [];
   private toUpstream: Buffer[] = [];
@@ -599,7 +601,7 @@ export class PgSession {
     const verdict = this.ctx.gate.check(
       this.request(
         'extended',
-        classes.map((c) => ({ classification: c, through: this.cursorCheck(c) })),
+        classes.map((c) => ({ classification: c, through: this.cursorCheck(c), kept: true })),
         'run',
         {
           fetchedInParts: maxRows > 0,
@@ -1188,7 +1190,7 @@ export class PgSession {
   /** The column-rule mask for a statement's outputs and errors that the server cannot trace to a table column. */
   private derived(c: Classification | undefined): DerivedMask | undefined {
     if (!c || !this.maskerOf.masker.hasColumnRules) return undefined;
-    return derivedMask(this.maskerOf.masker, c.reads, c.tables, this.ctx.catalog(), c.functions);
+    return this.derivedMasks.of(c, this.maskerOf.masker, this.ctx.catalog());
   }
 
   private transactionEnded(): void {

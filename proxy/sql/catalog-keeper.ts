@@ -188,6 +188,7 @@ export class CatalogKeeper {
     ruledGeneratedColumn: (tableOid: number, attnum: number): string | undefined =>
       this.snapshot.ruledGeneratedColumn(tableOid, attnum),
     isRuledGeneratedName: (name: string): boolean => this.snapshot.isRuledGeneratedName(name),
+    version: (): object => this.snapshot,
     relationSchemas: (name: string): string[] => {
       const known = this.snapshot.relationSchemas(name);
       if (known.length || !this.catalog.relationUnverified!(name)) return known;

@@ -43,6 +43,11 @@ export interface Catalog {
   ruledGeneratedColumn?(tableOid: number, attnum: number): string | undefined;
   /** The same, by column name (any table). */
   isRuledGeneratedName?(name: string): boolean;
+  /**
+   * The snapshot the answers come from: replaced whenever they may change, except relationUnverified,
+   * relationSchemas for unverified names and hiddenWrites, which a keeper also takes from elsewhere.
+   */
+  version?(): object;
 }
 
 const RANK: Record<Volatility, number> = { i: 0, s: 1, v: 2 };

@@ -11,7 +11,7 @@
  * undefined.
  */
 
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 export interface StatementKey {
   key: string;
@@ -196,5 +196,18 @@ function skipQuotedIdent(sql: string, start: number): number {
 /** Stable id of a statement's structure (literals normalized), for grouping in the audit trail. */
 export function fingerprint(text: string): string {
   const key = statementKey(text, 1 << 20)?.key ?? text;
-  return createHash('sha256').update(key).digest('hex').slice(0, 16);
+  // Texts that differ only in literals share a key: its digest is remembered (a pure function of the key).
+  let id = digests.get(key);
+  if (id === undefined) {
+    id = hash('sha256', key, 'hex').slice(0, 16);
+    if (key.length <= DIGEST_KEY_MAX) {
+      if (digests.size >= DIGESTS) digests.clear();
+      digests.set(key, id);
+    }
+  }
+  return id;
 }
+
+const digests = new Map<string, string>();
+const DIGESTS = 256;
+const DIGEST_KEY_MAX = 1024;
