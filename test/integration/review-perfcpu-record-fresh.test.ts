@@ -46,10 +46,12 @@ describe('review-perfcpu: prepared statements’ records equal fresh ones across
     for (const [i, q] of CORPUS.entries()) {
       const seen = auditRecords(s).length;
       for (let k = 0; k < 4; k++) {
-        await c.query(k < 3 ? { name: `q${i}`, text: q.text, values: q.values } : { text: q.text, values: q.values }).then(
-          () => undefined,
-          () => undefined, // refused: recorded all the same
-        );
+        await c
+          .query(k < 3 ? { name: `q${i}`, text: q.text, values: q.values } : { text: q.text, values: q.values })
+          .then(
+            () => undefined,
+            () => undefined, // refused: recorded all the same
+          );
       }
       const decisions = auditRecords(s)
         .slice(seen)
@@ -60,7 +62,10 @@ describe('review-perfcpu: prepared statements’ records equal fresh ones across
     }
   }
 
-  const lastDecision = (): Rec => auditRecords(s).filter((r) => r.event.action === 'statement.decision').at(-1)!;
+  const lastDecision = (): Rec =>
+    auditRecords(s)
+      .filter((r) => r.event.action === 'statement.decision')
+      .at(-1)!;
 
   function withPolicy(edit: (p: AgentAccessPolicy) => void): void {
     const next = structuredClone(s.policy);
