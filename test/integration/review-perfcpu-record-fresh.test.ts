@@ -11,7 +11,7 @@
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import type pg from 'pg';
-import type { AgentAccessPolicy } from '../../shared/contract/policy-types.js';
+import type { AgentAccessPolicy, RuleSpec } from '../../shared/contract/policy-types.js';
 import { verifyAuditFile } from '../../proxy/audit/verify.js';
 import { startLocalStack, type LocalStack } from '../../proxy/local/stack.js';
 import { auditRecords } from '../support/audit-records.js';
@@ -79,12 +79,12 @@ describe('review-perfcpu: prepared statements’ records equal fresh ones across
       await round(c, 'first');
       withPolicy((p) => {
         p.metadata.generation = 2;
-        p.spec.rules.unshift({
+        (p.spec.rules ??= []).unshift({
           name: 'no-"orders"\u2028',
           when: { sql: { tables: ['orders'] } },
           action: 'Deny',
           message: 'orders are "closed" \u2028 today\u0007',
-        } as AgentAccessPolicy['spec']['rules'][number]);
+        } as RuleSpec);
       });
       await round(c, 'refused');
       const refused = auditRecords(s).filter((r) => r.event.action === 'statement.decision' && r.enforced === true);
@@ -94,23 +94,23 @@ describe('review-perfcpu: prepared statements’ records equal fresh ones across
       withPolicy((p) => {
         p.metadata.generation = 3;
         p.spec.mode = 'Audit';
-        p.spec.rules.unshift({
+        (p.spec.rules ??= []).unshift({
           name: 'no-"orders"\u2028',
           when: { sql: { tables: ['orders'] } },
           action: 'Deny',
           message: 'orders are "closed" \u2028 today\u0007',
-        } as AgentAccessPolicy['spec']['rules'][number]);
+        } as RuleSpec);
       });
       await round(c, 'Audit mode');
 
       withPolicy((p) => {
         p.metadata.generation = 4;
-        p.spec.rules.unshift({
+        (p.spec.rules ??= []).unshift({
           name: 'orders-renamed',
           when: { sql: { tables: ['orders'] } },
           action: 'Deny',
           message: 'another message',
-        } as AgentAccessPolicy['spec']['rules'][number]);
+        } as RuleSpec);
       });
       await round(c, 'renamed rule');
       expect(lastDecision().rule).to.deep.equal({ name: 'orders-renamed' });
