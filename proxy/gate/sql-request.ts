@@ -126,7 +126,7 @@ class Statement implements Operation {
 
   record(): OperationRecord {
     const c = this.op.classification;
-    return this.op.kept ? keptRecord(c) : statementRecord(c);
+    return this.op.kept && c.text.length <= MAX_KEPT_TEXT ? keptRecord(c) : statementRecord(c);
   }
 
   approval(rt: PolicyRuntime): ApprovalBinding {
@@ -155,6 +155,14 @@ function statementRecord(c: Classification): OperationRecord {
 }
 
 const kept = new WeakMap<Classification, OperationRecord>();
+
+/**
+ * Longest statement text whose record is kept with its prepared statement. What is kept is a masked,
+ * JSON-escaped copy (up to six characters per character), for as long as the statement lives: a long
+ * text is serialized at each Execute as before, so an agent's prepared statements cost the proxy about
+ * their text, not several times it.
+ */
+const MAX_KEPT_TEXT = 4096;
 
 /**
  * The record of a classification that is run again, kept with it and marked as standing for it

@@ -3,9 +3,10 @@
  * with its classification (sql-request.ts keptRecord, record-fragment.ts staticPart) for as long as the
  * statement lives, including its JSON serialization. JSON escapes a control character as six characters
  * (`\u0001`), so an agent that prepares statements whose text is control characters inside a literal
- * makes the proxy keep about 7.6 times the text per statement (its text, plus the escaped fragment),
+ * made the proxy keep about 7.6 times the text per statement (its text, plus the escaped fragment),
  * where before it kept about 1.6 times the text. Prepared statements per session are not capped, so
- * this multiplies what an agent can make the proxy hold.
+ * this multiplied what an agent can make the proxy hold. Held: only texts up to 4096 characters keep
+ * their record (sql-request.ts MAX_KEPT_TEXT).
  */
 import { expect } from 'chai';
 import { setFlagsFromString } from 'node:v8';
