@@ -45,7 +45,8 @@ export interface Catalog {
   isRuledGeneratedName?(name: string): boolean;
   /**
    * The snapshot the answers come from: replaced whenever they may change, except relationUnverified,
-   * relationSchemas for unverified names and hiddenWrites, which a keeper also takes from elsewhere.
+   * relationSchemas for unverified names, hiddenWrites and takesRow (which also reads whether the keeper
+   * has loaded yet), which a keeper also takes from elsewhere: a memo keyed on it must not read those.
    */
   version?(): object;
 }
