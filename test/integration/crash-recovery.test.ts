@@ -170,14 +170,7 @@ describe('crash recovery: SIGKILL under load', function () {
 
     // The restart completes the recordings from the chain and says so in the chain.
     const again = await startProxy();
-    const c = new pg.Client({
-      host: '127.0.0.1',
-      port,
-      user: 'agent',
-      database: 'billing',
-      password: await s.token('crash-agent'),
-    });
-    await c.connect();
+    const c = await connect();
     await c.query('SELECT 1');
     await c.end();
     const done = new Promise((r) => again.once('exit', r));

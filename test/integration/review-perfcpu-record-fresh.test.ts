@@ -73,18 +73,22 @@ describe('review-perfcpu: prepared statements’ records equal fresh ones across
     s.proxy.updatePolicy(next);
   }
 
+  /** A Deny rule whose name and message need JSON escaping (quotes, U+2028, BEL). */
+  const closedOrders = (): RuleSpec =>
+    ({
+      name: 'no-"orders"\u2028',
+      when: { sql: { tables: ['orders'] } },
+      action: 'Deny',
+      message: 'orders are "closed" \u2028 today\u0007',
+    }) as RuleSpec;
+
   it('across a refusal at Execute, Audit mode, a renamed rule and text left out; lines are a fresh serialization', async () => {
     const c = await s.connect('agent-1');
     try {
       await round(c, 'first');
       withPolicy((p) => {
         p.metadata.generation = 2;
-        (p.spec.rules ??= []).unshift({
-          name: 'no-"orders"\u2028',
-          when: { sql: { tables: ['orders'] } },
-          action: 'Deny',
-          message: 'orders are "closed" \u2028 today\u0007',
-        } as RuleSpec);
+        (p.spec.rules ??= []).unshift(closedOrders());
       });
       await round(c, 'refused');
       const refused = auditRecords(s).filter((r) => r.event.action === 'statement.decision' && r.enforced === true);
@@ -94,12 +98,7 @@ describe('review-perfcpu: prepared statements’ records equal fresh ones across
       withPolicy((p) => {
         p.metadata.generation = 3;
         p.spec.mode = 'Audit';
-        (p.spec.rules ??= []).unshift({
-          name: 'no-"orders"\u2028',
-          when: { sql: { tables: ['orders'] } },
-          action: 'Deny',
-          message: 'orders are "closed" \u2028 today\u0007',
-        } as RuleSpec);
+        (p.spec.rules ??= []).unshift(closedOrders());
       });
       await round(c, 'Audit mode');
 

@@ -66,6 +66,17 @@ function spec(over: Partial<PolicySpec> = {}): Partial<PolicySpec> {
   } as Partial<PolicySpec>;
 }
 
+/** The spec with a masking pattern for employee ids added. */
+function empMasked(): Partial<PolicySpec> {
+  return spec({
+    masking: {
+      defaultStrategy: 'redact',
+      detectors: ['creditCard'],
+      patterns: [{ name: 'emp', regex: 'EMP-[0-9]{6}' }],
+    },
+  });
+}
+
 const runtime = (s: Partial<PolicySpec>, generation?: number): PolicyRuntime => {
   const doc = policyDocument(s);
   if (generation) doc.metadata.generation = generation;
@@ -141,28 +152,11 @@ describe('perfcpu: decision records cached per statement and policy', () => {
     // A query of several statements: the second is denied, the first is recorded with a note (not cached).
     run([[...prepared[1]!, ...prepared[5]!]], 'a', 'simple');
     // Masking rules change: a pattern now masks the employee id.
-    rt = runtime(
-      spec({
-        masking: {
-          defaultStrategy: 'redact',
-          detectors: ['creditCard'],
-          patterns: [{ name: 'emp', regex: 'EMP-[0-9]{6}' }],
-        },
-      }),
-    );
+    rt = runtime(empMasked());
     run(prepared);
     run(prepared, 'b');
     // Same rules, a new generation; then statement text left out; then Audit mode.
-    rt = runtime(
-      spec({
-        masking: {
-          defaultStrategy: 'redact',
-          detectors: ['creditCard'],
-          patterns: [{ name: 'emp', regex: 'EMP-[0-9]{6}' }],
-        },
-      }),
-      2,
-    );
+    rt = runtime(empMasked(), 2);
     run(prepared);
     rt = runtime(spec({ audit: { includeStatementText: false } } as Partial<PolicySpec>), 3);
     run(prepared);
@@ -234,15 +228,7 @@ describe('perfcpu: decision records cached per statement and policy', () => {
       );
     for (let i = 0; i < 40; i++) execute();
     expect(masked).to.equal(1);
-    rt = runtime(
-      spec({
-        masking: {
-          defaultStrategy: 'redact',
-          detectors: ['creditCard'],
-          patterns: [{ name: 'emp', regex: 'EMP-[0-9]{6}' }],
-        },
-      }),
-    );
+    rt = runtime(empMasked());
     count(rt);
     for (let i = 0; i < 40; i++) execute();
     expect(masked).to.equal(2);
