@@ -12,6 +12,7 @@
 import type { Classification } from '../sql/types.js';
 import type { RowPlan } from './result-masker.js';
 import type { RowCap } from './runtime-caps.js';
+import { objectBytes } from './held-bytes.js';
 
 export interface Prepared {
   sql: string;
@@ -57,10 +58,22 @@ export class ServerObjects {
   private readonly portals = new Map<string, Portal>();
   private readonly cursors = new Map<string, SqlCursor>();
   /** Changes forwarded but not yet answered, in server order, with the queue entry or statement they belong to. */
-  private readonly pending: { owner: object; change: StateChange }[] = [];
+  private readonly pending: { owner: object; change: StateChange; bytes: number }[] = [];
+  /** Bytes the confirmed objects make the proxy hold, and those of creates still pending (held-bytes.ts). */
+  private confirmedBytes = 0;
+  private pendingBytes = 0;
 
   expect(owner: object, ...changes: StateChange[]): void {
-    for (const change of changes) this.pending.push({ owner, change });
+    for (const change of changes) {
+      const bytes = change.value === undefined ? 0 : objectBytes(change.ns, change.value);
+      this.pendingBytes += bytes;
+      this.pending.push({ owner, change, bytes });
+    }
+  }
+
+  /** What the session's objects hold in the proxy, counting every create still pending as if confirmed. */
+  heldBytes(): number {
+    return this.confirmedBytes + this.pendingBytes;
   }
 
   statement(name: string): Prepared | undefined {
@@ -79,13 +92,16 @@ export class ServerObjects {
   settle(owner: object, outcome: Outcome): void {
     const last = this.pending.findLastIndex((p) => p.owner === owner);
     // Changes of earlier owners still pending were not confirmed: only their drops apply.
-    for (const p of this.pending.splice(0, last + 1)) this.apply(p.change, p.owner === owner ? outcome : 'failed');
+    for (const p of this.pending.splice(0, last + 1)) {
+      this.pendingBytes -= p.bytes;
+      this.apply(p.change, p.owner === owner ? outcome : 'failed');
+    }
   }
 
   /** The transaction ended (ReadyForQuery idle): portals made by Bind are never holdable; only WITH HOLD cursors are left. */
   transactionEnded(): void {
-    this.portals.clear();
-    for (const [name, c] of this.cursors) if (!c.hold) this.cursors.delete(name);
+    this.forgetAll('portal');
+    for (const [name, c] of this.cursors) if (!c.hold) this.forget('cursor', name);
   }
 
   private map(ns: Namespace): Map<string, Value> {
@@ -93,12 +109,26 @@ export class ServerObjects {
   }
 
   private apply(c: StateChange, outcome: Outcome): void {
-    const map = this.map(c.ns);
     if (c.value === undefined) {
-      if (c.name === undefined) map.clear();
-      else map.delete(c.name);
-    } else if (outcome === 'confirmed') map.set(c.name, c.value);
-    else if (outcome === 'failed' && c.dropOnFailure) map.delete(c.name);
+      if (c.name === undefined) this.forgetAll(c.ns);
+      else this.forget(c.ns, c.name);
+    } else if (outcome === 'confirmed') {
+      this.forget(c.ns, c.name);
+      this.map(c.ns).set(c.name, c.value);
+      this.confirmedBytes += objectBytes(c.ns, c.value);
+    } else if (outcome === 'failed' && c.dropOnFailure) this.forget(c.ns, c.name);
+  }
+
+  private forget(ns: Namespace, name: string): void {
+    const map = this.map(ns);
+    const v = map.get(name);
+    if (v === undefined) return;
+    map.delete(name);
+    this.confirmedBytes -= objectBytes(ns, v);
+  }
+
+  private forgetAll(ns: Namespace): void {
+    for (const name of [...this.map(ns).keys()]) this.forget(ns, name);
   }
 
   private view(ns: Namespace, name: string): Value | undefined {

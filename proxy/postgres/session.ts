@@ -32,6 +32,7 @@ import { BIND_ERRORS_MASK, type DerivedMask } from '../masking/lineage-rule.js';
 import { mergeReads } from '../sql/lineage.js';
 import { resolveShape } from '../sql/resolve.js';
 import type { Classification, StatementShape } from '../sql/types.js';
+import { createdBytes, overHeld, portalBytes, statementBytes } from './held-bytes.js';
 import { oversizedStatement, protocolLimits } from './limits.js';
 import {
   bodyReader,
@@ -305,13 +306,18 @@ export class PgSession {
             code: '26000',
             message: `prepared statement "${stmtName}" does not exist (or was refused by agentgate)`,
           });
+        const value: Portal = { stmt, described: false };
+        // The unnamed portal a Bind replaces is gone whatever the Bind's outcome.
+        const replaced = portal === '' ? this.objects.portal('') : undefined;
+        const bytes = portalBytes(value) - (replaced ? portalBytes(replaced) : 0);
+        if (this.refuseOverHeld(mergePrepared(stmt) ?? emptyClassification(stmt.sql), bytes, 'extended')) return;
         const entry: Pending = { kind: 'bind' };
         this.queue.push(entry);
         // A failed Bind may have dropped the unnamed portal, or left a server portal of that name the proxy never classified.
         this.objects.expect(entry, {
           ns: 'portal',
           name: portal,
-          value: { stmt, described: false },
+          value,
           dropOnFailure: true,
         });
         return this.forward(m);
@@ -405,6 +411,7 @@ export class PgSession {
   private simpleQuery(m: Message, sql: string, shapes: ShapesResult): void | Promise<void> {
     const classes = this.classify(sql, shapes);
     if ('error' in classes) return this.refuseUnparsed(sql, 'simple', classes.error);
+    if (this.refuseOverHeld(classes[0]!, createdBytes(classes), 'simple')) return;
     const rt = this.runtime();
     // Cursors declared by earlier statements of the same query: a FETCH reads them.
     const cursors: LocalCursors = new Map();
@@ -547,6 +554,16 @@ export class PgSession {
   private parse(m: Message, name: string, sql: string, shapes: ShapesResult): void {
     const classes = this.classify(sql, shapes);
     if ('error' in classes) return this.refuseUnparsed(sql, 'extended', classes.error);
+    const executes = shapes.ok
+      ? executedStatements(
+          shapes.shapes.map((s) => s.executes),
+          this.objects,
+        )
+      : undefined;
+    const value: Prepared = { sql, classes, ...(executes ? { executes } : {}) };
+    const replaced = name === '' ? this.objects.statement('') : undefined;
+    const bytes = statementBytes(value) - (replaced ? statementBytes(replaced) : 0);
+    if (this.refuseOverHeld(classes[0] ?? emptyClassification(sql), bytes, 'extended')) return;
     this.runtime();
     // Refused at Parse: the statement never reaches the database, not even to be planned.
     const verdict = this.ctx.gate.check(
@@ -560,18 +577,7 @@ export class PgSession {
     const entry: Pending = { kind: 'parse' };
     this.queue.push(entry);
     // The server drops the unnamed statement as a Parse of it starts, even if that Parse then fails.
-    const executes = shapes.ok
-      ? executedStatements(
-          shapes.shapes.map((s) => s.executes),
-          this.objects,
-        )
-      : undefined;
-    this.objects.expect(entry, {
-      ns: 'statement',
-      name,
-      value: { sql, classes, ...(executes ? { executes } : {}) },
-      dropOnFailure: name === '',
-    });
+    this.objects.expect(entry, { ns: 'statement', name, value, dropOnFailure: name === '' });
     this.forward(m);
   }
 
@@ -588,6 +594,7 @@ export class PgSession {
     this.runtime();
     // Decided again at Execute: the policy may have changed since Parse, and each execution is audited.
     const classes = portal.stmt.classes.length ? portal.stmt.classes : [emptyClassification(portal.stmt.sql)];
+    if (this.refuseOverHeld(classes[0]!, createdBytes(classes), 'extended')) return;
     const wanted = stillWanted(() => {
       if (this.tokenExpired() || this.discardUntilSync) return false; // an earlier message of this batch failed: the server skips this Execute
       // What was approved is what runs: the portal must still be the one decided before the wait.
@@ -746,6 +753,25 @@ export class PgSession {
       classification: o.classification,
       refused: { decision: o.decision, refusal, record: { detail: o.detail } },
     });
+    return true;
+  }
+
+  /** spec.protocolLimits.maxPreparedBytes: what the session's statements, portals and cursors would hold with this one (held-bytes.ts). */
+  private refuseOverHeld(c: Classification, bytes: number, protocol: 'simple' | 'extended'): boolean {
+    const limit = protocolLimits(this.runtime().policy.spec).maxPreparedBytes;
+    const o = overHeld(c, limit, this.objects.heldBytes(), bytes);
+    if (!o) return false;
+    this.audit.tryAppend({
+      event: { action: 'statement.cap-exceeded', outcome: 'failure' },
+      message: o.message,
+      detail: o.detail,
+    });
+    this.ctx.events(
+      'Warning',
+      'RuntimeLimitExceeded',
+      `${this.ctx.principal.sub} on ${this.ctx.target.name}: maxPreparedBytes ${limit} exceeded`,
+    );
+    this.refuseOperation(protocol, o.operation);
     return true;
   }
 

@@ -239,8 +239,8 @@ export interface PolicySpec {
   review?: { reviewers?: { users?: string[]; groups?: string[] }; maxOpenHours?: number };
   masking?: MaskingSpec;
   audit?: { includeStatementText?: boolean };
-  /** Size limits on protocol messages and statement text (defaults in proxy/postgres/limits.ts). */
-  protocolLimits?: { maxMessageBytes?: number; maxStatementBytes?: number };
+  /** Size limits on protocol messages, statement text and what a session's prepared statements hold (defaults in proxy/postgres/limits.ts). */
+  protocolLimits?: { maxMessageBytes?: number; maxStatementBytes?: number; maxPreparedBytes?: number };
   runtimeLimits?: RuntimeLimits;
 }
 

@@ -14,6 +14,9 @@ import { forwardProxyListens, httpTargetErrors, httpWhenErrors, postgresTargetEr
 import { mcpTargetErrors, mcpWhenErrors } from './validate-mcp.js';
 import type { AgentAccessPolicy } from './policy-types.js';
 
+/** proxy/postgres/limits.ts DEFAULT_MAX_STATEMENT_BYTES (the contract does not import the proxy). */
+const DEFAULT_MAX_STATEMENT_BYTES = 1024 * 1024;
+
 export interface PolicyError {
   path: string;
   message: string;
@@ -252,6 +255,12 @@ export function semanticErrors(p: AgentAccessPolicy): PolicyError[] {
     limits.maxStatementBytes > limits.maxMessageBytes
   ) {
     errors.push({ path: 'spec.protocolLimits.maxStatementBytes', message: 'cannot exceed maxMessageBytes' });
+  }
+  if (
+    limits?.maxPreparedBytes !== undefined &&
+    limits.maxPreparedBytes < (limits.maxStatementBytes ?? DEFAULT_MAX_STATEMENT_BYTES)
+  ) {
+    errors.push({ path: 'spec.protocolLimits.maxPreparedBytes', message: 'cannot be below maxStatementBytes' });
   }
   (spec.masking?.patterns ?? []).forEach((pat, i) => {
     const err = re2Error(pat.regex);

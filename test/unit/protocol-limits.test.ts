@@ -45,10 +45,11 @@ describe('protocol limits (spec.protocolLimits)', () => {
     expect(errorsOf(unknown).join('\n')).to.match(/spec\.protocolLimits\.maxBytes: unknown field/);
   });
 
-  it('defaults to 64 MiB messages and 1 MiB statements', () => {
+  it('defaults to 64 MiB messages, 1 MiB statements and 32 MiB held by prepared statements', () => {
     expect(protocolLimits(example().spec)).to.deep.equal({
       maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES,
       maxStatementBytes: DEFAULT_MAX_STATEMENT_BYTES,
+      maxPreparedBytes: 32 * 1024 * 1024,
     });
     expect(DEFAULT_MAX_MESSAGE_BYTES).to.equal(64 * 1024 * 1024);
     expect(DEFAULT_MAX_STATEMENT_BYTES).to.equal(1024 * 1024);

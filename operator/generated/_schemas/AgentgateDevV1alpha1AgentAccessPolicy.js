@@ -1,6 +1,6 @@
 import { formats } from "@kubernetes-models/validate";
-export const validate = validate66;
-const schema40 = {
+export const validate = validate67;
+const schema41 = {
   "type": "object",
   "properties": {
     "apiVersion": {
@@ -13,7 +13,7 @@ const schema40 = {
       "$ref": "a6f0oUEaFqHmymdwnqPORTNOTU7GczWAkwGD0uYU"
     },
     "spec": {
-      "$ref": "WVR33AhMkc6DQDidW34ZFuv34YGxcRLngwhuPOXvv4c"
+      "$ref": "ciDWxSM6KrgNgYI8LniYRPEjbfhmpqcgRzAzCSxFSLw"
     },
     "status": {
       "$ref": "nQKp2GmHUJ0sDTmaBpoYQWV2WM309fa2BwJwGupX8Y"
@@ -22,11 +22,11 @@ const schema40 = {
   "required": ["spec", "apiVersion", "kind"],
   "$id": "agentgate.dev.v1alpha1.AgentAccessPolicy"
 };
-const schema41 = {
+const schema42 = {
   "type": "string",
   "enum": ["agentgate.dev/v1alpha1"]
 };
-function validate67(data, {
+function validate68(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -56,7 +56,7 @@ function validate67(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema41.enum
+        allowedValues: schema42.enum
       }
     };
     if (vErrors === null) {
@@ -66,14 +66,14 @@ function validate67(data, {
     }
     errors++;
   }
-  validate67.errors = vErrors;
+  validate68.errors = vErrors;
   return errors === 0;
 }
-const schema42 = {
+const schema43 = {
   "type": "string",
   "enum": ["AgentAccessPolicy"]
 };
-function validate69(data, {
+function validate70(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -103,7 +103,7 @@ function validate69(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema42.enum
+        allowedValues: schema43.enum
       }
     };
     if (vErrors === null) {
@@ -113,15 +113,15 @@ function validate69(data, {
     }
     errors++;
   }
-  validate69.errors = vErrors;
+  validate70.errors = vErrors;
   return errors === 0;
 }
-const schema43 = {
+const schema44 = {
   "nullableRef": "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta#"
 };
-const schema44 = {};
-import { validate as validate72 } from "@kubernetes-models/apimachinery/_schemas/IoK8sApimachineryPkgApisMetaV1ObjectMeta";
-function validate71(data, {
+const schema45 = {};
+import { validate as validate73 } from "@kubernetes-models/apimachinery/_schemas/IoK8sApimachineryPkgApisMetaV1ObjectMeta";
+function validate72(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -130,20 +130,20 @@ function validate71(data, {
   let vErrors = null;
   let errors = 0;
   if (data !== null) {
-    if (!validate72(data, {
+    if (!validate73(data, {
       instancePath,
       parentData,
       parentDataProperty,
       rootData
     })) {
-      vErrors = vErrors === null ? validate72.errors : vErrors.concat(validate72.errors);
+      vErrors = vErrors === null ? validate73.errors : vErrors.concat(validate73.errors);
       errors = vErrors.length;
     }
   }
-  validate71.errors = vErrors;
+  validate72.errors = vErrors;
   return errors === 0;
 }
-const schema45 = {
+const schema46 = {
   "type": "object",
   "required": ["identity", "targets"],
   "properties": {
@@ -175,7 +175,7 @@ const schema45 = {
       "$ref": "EHp9RYAdAiXXtSwfBJCOAf1oLoey2d5PyP5dPFsiNM"
     },
     "protocolLimits": {
-      "$ref": "eghB1P2sWiU2gPc0h2YEzGs6tg25NY4S11MYEIls"
+      "$ref": "DwFkAhQh7GBuxzjlCTprqsLRRytfrCMVCrVjOg1jNs"
     },
     "audit": {
       "$ref": "no3XVEZUCOaM0g19Sb0iLdsTC2OV4nk9m2RpxnHBpC8"
@@ -185,13 +185,13 @@ const schema45 = {
     }
   }
 };
-const schema46 = {
+const schema47 = {
   "type": "string",
   "enum": ["Enforce", "Audit"],
   "default": "Enforce",
   "nullable": true
 };
-function validate76(data, {
+function validate77(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -221,7 +221,7 @@ function validate76(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema46.enum
+        allowedValues: schema47.enum
       }
     };
     if (vErrors === null) {
@@ -231,10 +231,10 @@ function validate76(data, {
     }
     errors++;
   }
-  validate76.errors = vErrors;
+  validate77.errors = vErrors;
   return errors === 0;
 }
-const schema47 = {
+const schema48 = {
   "type": "object",
   "properties": {
     "serviceAccounts": {
@@ -246,7 +246,7 @@ const schema47 = {
   },
   "nullable": true
 };
-const schema48 = {
+const schema49 = {
   "type": "array",
   "maxItems": 64,
   "items": {
@@ -254,7 +254,7 @@ const schema48 = {
   },
   "nullable": true
 };
-const schema49 = {
+const schema50 = {
   "type": "object",
   "required": ["name"],
   "properties": {
@@ -332,12 +332,12 @@ function validate28(data, {
   validate28.errors = vErrors;
   return errors === 0;
 }
-const schema50 = {
+const schema51 = {
   "type": "string",
   "maxLength": 63,
   "nullable": true
 };
-function validate82(data, {
+function validate83(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -379,10 +379,10 @@ function validate82(data, {
       errors++;
     }
   }
-  validate82.errors = vErrors;
+  validate83.errors = vErrors;
   return errors === 0;
 }
-function validate80(data, {
+function validate81(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -419,13 +419,13 @@ function validate80(data, {
       }
     }
     if (data.namespace !== undefined) {
-      if (!validate82(data.namespace, {
+      if (!validate83(data.namespace, {
         instancePath: instancePath + "/namespace",
         parentData: data,
         parentDataProperty: "namespace",
         rootData
       })) {
-        vErrors = vErrors === null ? validate82.errors : vErrors.concat(validate82.errors);
+        vErrors = vErrors === null ? validate83.errors : vErrors.concat(validate83.errors);
         errors = vErrors.length;
       }
     }
@@ -445,10 +445,10 @@ function validate80(data, {
     }
     errors++;
   }
-  validate80.errors = vErrors;
+  validate81.errors = vErrors;
   return errors === 0;
 }
-function validate79(data, {
+function validate80(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -491,21 +491,21 @@ function validate79(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate80(data[i0], {
+      if (!validate81(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate80.errors : vErrors.concat(validate80.errors);
+        vErrors = vErrors === null ? validate81.errors : vErrors.concat(validate81.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate79.errors = vErrors;
+  validate80.errors = vErrors;
   return errors === 0;
 }
-const schema51 = {
+const schema52 = {
   "type": "object",
   "properties": {
     "matchLabels": {
@@ -514,7 +514,7 @@ const schema51 = {
   },
   "nullable": true
 };
-const schema52 = {
+const schema53 = {
   "type": "object",
   "additionalProperties": {
     "$ref": "jdFtv6DGtroqVatkuk8ipQtGFLMzfSuVek97sB0uauQ"
@@ -522,10 +522,10 @@ const schema52 = {
   "properties": {},
   "nullable": true
 };
-const schema35 = {
+const schema36 = {
   "type": "string"
 };
-function validate61(data, {
+function validate62(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -549,7 +549,47 @@ function validate61(data, {
     }
     errors++;
   }
-  validate61.errors = vErrors;
+  validate62.errors = vErrors;
+  return errors === 0;
+}
+function validate88(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (!(data && typeof data == "object" && !Array.isArray(data)) && data !== null) {
+    const err0 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "object"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err0];
+    } else {
+      vErrors.push(err0);
+    }
+    errors++;
+  }
+  if (data && typeof data == "object" && !Array.isArray(data)) {
+    for (const key0 in data) {
+      if (!validate62(data[key0], {
+        instancePath: instancePath + "/" + key0.replace(/~/g, "~0").replace(/\//g, "~1"),
+        parentData: data,
+        parentDataProperty: key0,
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
+        errors = vErrors.length;
+      }
+    }
+  }
+  validate88.errors = vErrors;
   return errors === 0;
 }
 function validate87(data, {
@@ -577,14 +617,14 @@ function validate87(data, {
     errors++;
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
-    for (const key0 in data) {
-      if (!validate61(data[key0], {
-        instancePath: instancePath + "/" + key0.replace(/~/g, "~0").replace(/\//g, "~1"),
+    if (data.matchLabels !== undefined) {
+      if (!validate88(data.matchLabels, {
+        instancePath: instancePath + "/matchLabels",
         parentData: data,
-        parentDataProperty: key0,
+        parentDataProperty: "matchLabels",
         rootData
       })) {
-        vErrors = vErrors === null ? validate61.errors : vErrors.concat(validate61.errors);
+        vErrors = vErrors === null ? validate88.errors : vErrors.concat(validate88.errors);
         errors = vErrors.length;
       }
     }
@@ -592,47 +632,7 @@ function validate87(data, {
   validate87.errors = vErrors;
   return errors === 0;
 }
-function validate86(data, {
-  instancePath = "",
-  parentData,
-  parentDataProperty,
-  rootData = data
-} = {}) {
-  let vErrors = null;
-  let errors = 0;
-  if (!(data && typeof data == "object" && !Array.isArray(data)) && data !== null) {
-    const err0 = {
-      instancePath,
-      schemaPath: "#/type",
-      keyword: "type",
-      params: {
-        type: "object"
-      }
-    };
-    if (vErrors === null) {
-      vErrors = [err0];
-    } else {
-      vErrors.push(err0);
-    }
-    errors++;
-  }
-  if (data && typeof data == "object" && !Array.isArray(data)) {
-    if (data.matchLabels !== undefined) {
-      if (!validate87(data.matchLabels, {
-        instancePath: instancePath + "/matchLabels",
-        parentData: data,
-        parentDataProperty: "matchLabels",
-        rootData
-      })) {
-        vErrors = vErrors === null ? validate87.errors : vErrors.concat(validate87.errors);
-        errors = vErrors.length;
-      }
-    }
-  }
-  validate86.errors = vErrors;
-  return errors === 0;
-}
-function validate78(data, {
+function validate79(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -658,32 +658,32 @@ function validate78(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.serviceAccounts !== undefined) {
-      if (!validate79(data.serviceAccounts, {
+      if (!validate80(data.serviceAccounts, {
         instancePath: instancePath + "/serviceAccounts",
         parentData: data,
         parentDataProperty: "serviceAccounts",
         rootData
       })) {
-        vErrors = vErrors === null ? validate79.errors : vErrors.concat(validate79.errors);
+        vErrors = vErrors === null ? validate80.errors : vErrors.concat(validate80.errors);
         errors = vErrors.length;
       }
     }
     if (data.podSelector !== undefined) {
-      if (!validate86(data.podSelector, {
+      if (!validate87(data.podSelector, {
         instancePath: instancePath + "/podSelector",
         parentData: data,
         parentDataProperty: "podSelector",
         rootData
       })) {
-        vErrors = vErrors === null ? validate86.errors : vErrors.concat(validate86.errors);
+        vErrors = vErrors === null ? validate87.errors : vErrors.concat(validate87.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate78.errors = vErrors;
+  validate79.errors = vErrors;
   return errors === 0;
 }
-const schema53 = {
+const schema54 = {
   "type": "object",
   "required": ["issuers"],
   "properties": {
@@ -701,7 +701,7 @@ const schema53 = {
     }
   }
 };
-const schema54 = {
+const schema55 = {
   "type": "array",
   "minItems": 1,
   "maxItems": 16,
@@ -709,7 +709,7 @@ const schema54 = {
     "$ref": "sv8hazQ2fHdkzn0wIAcsBXmVaZoyd8ySzIBAMtgPbXI"
   }
 };
-const schema55 = {
+const schema56 = {
   "type": "object",
   "required": ["issuer", "audiences"],
   "properties": {
@@ -1010,7 +1010,7 @@ function validate25(data, {
   validate25.errors = vErrors;
   return errors === 0;
 }
-const schema56 = {
+const schema57 = {
   "type": "string",
   "minLength": 1,
   "maxLength": 2048,
@@ -1018,7 +1018,7 @@ const schema56 = {
   "nullable": true
 };
 const pattern4 = new RegExp("^https?://", "u");
-function validate98(data, {
+function validate99(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1092,7 +1092,7 @@ function validate98(data, {
       errors++;
     }
   }
-  validate98.errors = vErrors;
+  validate99.errors = vErrors;
   return errors === 0;
 }
 const schema20 = {
@@ -1176,7 +1176,7 @@ function validate27(data, {
   validate27.errors = vErrors;
   return errors === 0;
 }
-function validate94(data, {
+function validate95(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1251,13 +1251,13 @@ function validate94(data, {
       }
     }
     if (data.jwksUri !== undefined) {
-      if (!validate98(data.jwksUri, {
+      if (!validate99(data.jwksUri, {
         instancePath: instancePath + "/jwksUri",
         parentData: data,
         parentDataProperty: "jwksUri",
         rootData
       })) {
-        vErrors = vErrors === null ? validate98.errors : vErrors.concat(validate98.errors);
+        vErrors = vErrors === null ? validate99.errors : vErrors.concat(validate99.errors);
         errors = vErrors.length;
       }
     }
@@ -1299,10 +1299,10 @@ function validate94(data, {
     }
     errors++;
   }
-  validate94.errors = vErrors;
+  validate95.errors = vErrors;
   return errors === 0;
 }
-function validate93(data, {
+function validate94(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1345,13 +1345,13 @@ function validate93(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate94(data[i0], {
+      if (!validate95(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate94.errors : vErrors.concat(validate94.errors);
+        vErrors = vErrors === null ? validate95.errors : vErrors.concat(validate95.errors);
         errors = vErrors.length;
       }
     }
@@ -1371,7 +1371,7 @@ function validate93(data, {
     }
     errors++;
   }
-  validate93.errors = vErrors;
+  validate94.errors = vErrors;
   return errors === 0;
 }
 const schema17 = {
@@ -1406,7 +1406,7 @@ function validate33(data, {
   validate33.errors = vErrors;
   return errors === 0;
 }
-const schema57 = {
+const schema58 = {
   "type": "array",
   "maxItems": 16,
   "items": {
@@ -1414,7 +1414,7 @@ const schema57 = {
   },
   "nullable": true
 };
-const schema58 = {
+const schema59 = {
   "type": "object",
   "required": ["issuer", "audiences"],
   "properties": {
@@ -1441,13 +1441,13 @@ const schema58 = {
     }
   }
 };
-const schema59 = {
+const schema60 = {
   "type": "string",
   "pattern": "^https?://",
   "maxLength": 2048,
   "nullable": true
 };
-function validate110(data, {
+function validate111(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1505,7 +1505,7 @@ function validate110(data, {
       errors++;
     }
   }
-  validate110.errors = vErrors;
+  validate111.errors = vErrors;
   return errors === 0;
 }
 const schema10 = {
@@ -1575,7 +1575,7 @@ function validate26(data, {
   validate26.errors = vErrors;
   return errors === 0;
 }
-const schema60 = {
+const schema61 = {
   "type": "object",
   "properties": {
     "certificates": {
@@ -1602,7 +1602,7 @@ const schema60 = {
   },
   "nullable": true
 };
-const schema61 = {
+const schema62 = {
   "type": "array",
   "minItems": 1,
   "maxItems": 4,
@@ -1611,12 +1611,12 @@ const schema61 = {
   },
   "nullable": true
 };
-const schema62 = {
+const schema63 = {
   "type": "string",
   "minLength": 1,
   "maxLength": 16384
 };
-function validate115(data, {
+function validate116(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1673,10 +1673,10 @@ function validate115(data, {
     }
     errors++;
   }
-  validate115.errors = vErrors;
+  validate116.errors = vErrors;
   return errors === 0;
 }
-function validate114(data, {
+function validate115(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1735,28 +1735,28 @@ function validate114(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate115(data[i0], {
+      if (!validate116(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate115.errors : vErrors.concat(validate115.errors);
+        vErrors = vErrors === null ? validate116.errors : vErrors.concat(validate116.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate114.errors = vErrors;
+  validate115.errors = vErrors;
   return errors === 0;
 }
-const schema63 = {
+const schema64 = {
   "type": "string",
   "pattern": "^(https://|http://(127\\.0\\.0\\.1|localhost|\\[::1\\])[:/])",
   "maxLength": 2048,
   "nullable": true
 };
 const pattern6 = new RegExp("^(https://|http://(127\\.0\\.0\\.1|localhost|\\[::1\\])[:/])", "u");
-function validate119(data, {
+function validate120(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1814,16 +1814,16 @@ function validate119(data, {
       errors++;
     }
   }
-  validate119.errors = vErrors;
+  validate120.errors = vErrors;
   return errors === 0;
 }
-const schema64 = {
+const schema65 = {
   "type": "string",
   "minLength": 1,
   "maxLength": 2048,
   "nullable": true
 };
-function validate121(data, {
+function validate122(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1881,17 +1881,17 @@ function validate121(data, {
       errors++;
     }
   }
-  validate121.errors = vErrors;
+  validate122.errors = vErrors;
   return errors === 0;
 }
-const schema65 = {
+const schema66 = {
   "type": "integer",
   "default": 60,
   "minimum": 0,
   "maximum": 300,
   "nullable": true
 };
-function validate123(data, {
+function validate124(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1951,10 +1951,10 @@ function validate123(data, {
       errors++;
     }
   }
-  validate123.errors = vErrors;
+  validate124.errors = vErrors;
   return errors === 0;
 }
-function validate113(data, {
+function validate114(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1980,13 +1980,13 @@ function validate113(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.certificates !== undefined) {
-      if (!validate114(data.certificates, {
+      if (!validate115(data.certificates, {
         instancePath: instancePath + "/certificates",
         parentData: data,
         parentDataProperty: "certificates",
         rootData
       })) {
-        vErrors = vErrors === null ? validate114.errors : vErrors.concat(validate114.errors);
+        vErrors = vErrors === null ? validate115.errors : vErrors.concat(validate115.errors);
         errors = vErrors.length;
       }
     }
@@ -2002,35 +2002,35 @@ function validate113(data, {
       }
     }
     if (data.metadataUrl !== undefined) {
-      if (!validate119(data.metadataUrl, {
+      if (!validate120(data.metadataUrl, {
         instancePath: instancePath + "/metadataUrl",
         parentData: data,
         parentDataProperty: "metadataUrl",
         rootData
       })) {
-        vErrors = vErrors === null ? validate119.errors : vErrors.concat(validate119.errors);
+        vErrors = vErrors === null ? validate120.errors : vErrors.concat(validate120.errors);
         errors = vErrors.length;
       }
     }
     if (data.recipient !== undefined) {
-      if (!validate121(data.recipient, {
+      if (!validate122(data.recipient, {
         instancePath: instancePath + "/recipient",
         parentData: data,
         parentDataProperty: "recipient",
         rootData
       })) {
-        vErrors = vErrors === null ? validate121.errors : vErrors.concat(validate121.errors);
+        vErrors = vErrors === null ? validate122.errors : vErrors.concat(validate122.errors);
         errors = vErrors.length;
       }
     }
     if (data.clockSkewSeconds !== undefined) {
-      if (!validate123(data.clockSkewSeconds, {
+      if (!validate124(data.clockSkewSeconds, {
         instancePath: instancePath + "/clockSkewSeconds",
         parentData: data,
         parentDataProperty: "clockSkewSeconds",
         rootData
       })) {
-        vErrors = vErrors === null ? validate123.errors : vErrors.concat(validate123.errors);
+        vErrors = vErrors === null ? validate124.errors : vErrors.concat(validate124.errors);
         errors = vErrors.length;
       }
     }
@@ -2057,10 +2057,10 @@ function validate113(data, {
       }
     }
   }
-  validate113.errors = vErrors;
+  validate114.errors = vErrors;
   return errors === 0;
 }
-const schema66 = {
+const schema67 = {
   "type": "object",
   "properties": {
     "claim": {
@@ -2072,13 +2072,13 @@ const schema66 = {
   },
   "nullable": true
 };
-const schema67 = {
+const schema68 = {
   "type": "string",
   "enum": ["sub", "email"],
   "default": "sub",
   "nullable": true
 };
-function validate129(data, {
+function validate130(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2108,7 +2108,7 @@ function validate129(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema67.enum
+        allowedValues: schema68.enum
       }
     };
     if (vErrors === null) {
@@ -2118,15 +2118,15 @@ function validate129(data, {
     }
     errors++;
   }
-  validate129.errors = vErrors;
+  validate130.errors = vErrors;
   return errors === 0;
 }
-const schema68 = {
+const schema69 = {
   "type": "string",
   "maxLength": 512,
   "nullable": true
 };
-function validate131(data, {
+function validate132(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2168,10 +2168,10 @@ function validate131(data, {
       errors++;
     }
   }
-  validate131.errors = vErrors;
+  validate132.errors = vErrors;
   return errors === 0;
 }
-function validate128(data, {
+function validate129(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2197,32 +2197,32 @@ function validate128(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.claim !== undefined) {
-      if (!validate129(data.claim, {
+      if (!validate130(data.claim, {
         instancePath: instancePath + "/claim",
         parentData: data,
         parentDataProperty: "claim",
         rootData
       })) {
-        vErrors = vErrors === null ? validate129.errors : vErrors.concat(validate129.errors);
+        vErrors = vErrors === null ? validate130.errors : vErrors.concat(validate130.errors);
         errors = vErrors.length;
       }
     }
     if (data.prefix !== undefined) {
-      if (!validate131(data.prefix, {
+      if (!validate132(data.prefix, {
         instancePath: instancePath + "/prefix",
         parentData: data,
         parentDataProperty: "prefix",
         rootData
       })) {
-        vErrors = vErrors === null ? validate131.errors : vErrors.concat(validate131.errors);
+        vErrors = vErrors === null ? validate132.errors : vErrors.concat(validate132.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate128.errors = vErrors;
+  validate129.errors = vErrors;
   return errors === 0;
 }
-function validate106(data, {
+function validate107(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2297,13 +2297,13 @@ function validate106(data, {
       }
     }
     if (data.jwksUri !== undefined) {
-      if (!validate110(data.jwksUri, {
+      if (!validate111(data.jwksUri, {
         instancePath: instancePath + "/jwksUri",
         parentData: data,
         parentDataProperty: "jwksUri",
         rootData
       })) {
-        vErrors = vErrors === null ? validate110.errors : vErrors.concat(validate110.errors);
+        vErrors = vErrors === null ? validate111.errors : vErrors.concat(validate111.errors);
         errors = vErrors.length;
       }
     }
@@ -2319,24 +2319,24 @@ function validate106(data, {
       }
     }
     if (data.saml !== undefined) {
-      if (!validate113(data.saml, {
+      if (!validate114(data.saml, {
         instancePath: instancePath + "/saml",
         parentData: data,
         parentDataProperty: "saml",
         rootData
       })) {
-        vErrors = vErrors === null ? validate113.errors : vErrors.concat(validate113.errors);
+        vErrors = vErrors === null ? validate114.errors : vErrors.concat(validate114.errors);
         errors = vErrors.length;
       }
     }
     if (data.kubernetesUsername !== undefined) {
-      if (!validate128(data.kubernetesUsername, {
+      if (!validate129(data.kubernetesUsername, {
         instancePath: instancePath + "/kubernetesUsername",
         parentData: data,
         parentDataProperty: "kubernetesUsername",
         rootData
       })) {
-        vErrors = vErrors === null ? validate128.errors : vErrors.concat(validate128.errors);
+        vErrors = vErrors === null ? validate129.errors : vErrors.concat(validate129.errors);
         errors = vErrors.length;
       }
     }
@@ -2356,10 +2356,10 @@ function validate106(data, {
     }
     errors++;
   }
-  validate106.errors = vErrors;
+  validate107.errors = vErrors;
   return errors === 0;
 }
-function validate105(data, {
+function validate106(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2402,28 +2402,28 @@ function validate105(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate106(data[i0], {
+      if (!validate107(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate106.errors : vErrors.concat(validate106.errors);
+        vErrors = vErrors === null ? validate107.errors : vErrors.concat(validate107.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate105.errors = vErrors;
+  validate106.errors = vErrors;
   return errors === 0;
 }
-const schema69 = {
+const schema70 = {
   "type": "integer",
   "default": 900,
   "minimum": 60,
   "maximum": 86400,
   "nullable": true
 };
-function validate136(data, {
+function validate137(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2483,10 +2483,10 @@ function validate136(data, {
       errors++;
     }
   }
-  validate136.errors = vErrors;
+  validate137.errors = vErrors;
   return errors === 0;
 }
-function validate92(data, {
+function validate93(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2512,13 +2512,13 @@ function validate92(data, {
       errors++;
     }
     if (data.issuers !== undefined) {
-      if (!validate93(data.issuers, {
+      if (!validate94(data.issuers, {
         instancePath: instancePath + "/issuers",
         parentData: data,
         parentDataProperty: "issuers",
         rootData
       })) {
-        vErrors = vErrors === null ? validate93.errors : vErrors.concat(validate93.errors);
+        vErrors = vErrors === null ? validate94.errors : vErrors.concat(validate94.errors);
         errors = vErrors.length;
       }
     }
@@ -2534,24 +2534,24 @@ function validate92(data, {
       }
     }
     if (data.triggerIssuers !== undefined) {
-      if (!validate105(data.triggerIssuers, {
+      if (!validate106(data.triggerIssuers, {
         instancePath: instancePath + "/triggerIssuers",
         parentData: data,
         parentDataProperty: "triggerIssuers",
         rootData
       })) {
-        vErrors = vErrors === null ? validate105.errors : vErrors.concat(validate105.errors);
+        vErrors = vErrors === null ? validate106.errors : vErrors.concat(validate106.errors);
         errors = vErrors.length;
       }
     }
     if (data.maxTokenLifetimeSeconds !== undefined) {
-      if (!validate136(data.maxTokenLifetimeSeconds, {
+      if (!validate137(data.maxTokenLifetimeSeconds, {
         instancePath: instancePath + "/maxTokenLifetimeSeconds",
         parentData: data,
         parentDataProperty: "maxTokenLifetimeSeconds",
         rootData
       })) {
-        vErrors = vErrors === null ? validate136.errors : vErrors.concat(validate136.errors);
+        vErrors = vErrors === null ? validate137.errors : vErrors.concat(validate137.errors);
         errors = vErrors.length;
       }
     }
@@ -2571,10 +2571,10 @@ function validate92(data, {
     }
     errors++;
   }
-  validate92.errors = vErrors;
+  validate93.errors = vErrors;
   return errors === 0;
 }
-const schema70 = {
+const schema71 = {
   "type": "array",
   "minItems": 1,
   "maxItems": 32,
@@ -2582,7 +2582,7 @@ const schema70 = {
     "$ref": "d1ZSAwNnQ3IhiZwcG7np49hMUcHereBtlHZrfc"
   }
 };
-const schema71 = {
+const schema72 = {
   "type": "object",
   "required": ["name", "protocol", "listen", "upstream"],
   "properties": {
@@ -2687,11 +2687,11 @@ function validate34(data, {
   validate34.errors = vErrors;
   return errors === 0;
 }
-const schema72 = {
+const schema73 = {
   "type": "string",
   "enum": ["postgres", "http", "mcp"]
 };
-function validate142(data, {
+function validate143(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2721,7 +2721,7 @@ function validate142(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema72.enum
+        allowedValues: schema73.enum
       }
     };
     if (vErrors === null) {
@@ -2731,16 +2731,16 @@ function validate142(data, {
     }
     errors++;
   }
-  validate142.errors = vErrors;
+  validate143.errors = vErrors;
   return errors === 0;
 }
-const schema73 = {
+const schema74 = {
   "type": "string",
   "pattern": "^(\\[[0-9a-fA-F:.]+\\]|[0-9A-Za-z.-]+):[0-9]{1,5}$",
   "maxLength": 262
 };
 const pattern7 = new RegExp("^(\\[[0-9a-fA-F:.]+\\]|[0-9A-Za-z.-]+):[0-9]{1,5}$", "u");
-function validate144(data, {
+function validate145(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2797,16 +2797,16 @@ function validate144(data, {
     }
     errors++;
   }
-  validate144.errors = vErrors;
+  validate145.errors = vErrors;
   return errors === 0;
 }
-const schema74 = {
+const schema75 = {
   "type": "string",
   "enum": ["ReadOnly", "ReadWrite"],
   "default": "ReadWrite",
   "nullable": true
 };
-function validate146(data, {
+function validate147(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2836,7 +2836,7 @@ function validate146(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema74.enum
+        allowedValues: schema75.enum
       }
     };
     if (vErrors === null) {
@@ -2846,10 +2846,10 @@ function validate146(data, {
     }
     errors++;
   }
-  validate146.errors = vErrors;
+  validate147.errors = vErrors;
   return errors === 0;
 }
-const schema75 = {
+const schema76 = {
   "type": "object",
   "properties": {
     "url": {
@@ -2890,7 +2890,7 @@ const schema75 = {
     }
   }
 };
-const schema76 = {
+const schema77 = {
   "type": "string",
   "minLength": 1,
   "maxLength": 2048,
@@ -2898,7 +2898,7 @@ const schema76 = {
   "nullable": true
 };
 const pattern8 = new RegExp("^https?://[^/?#@\\s]+(/[^?#\\s]*)?$", "u");
-function validate149(data, {
+function validate150(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2972,15 +2972,15 @@ function validate149(data, {
       errors++;
     }
   }
-  validate149.errors = vErrors;
+  validate150.errors = vErrors;
   return errors === 0;
 }
-const schema77 = {
+const schema78 = {
   "type": "string",
   "enum": ["streamableHttp", "sse"],
   "nullable": true
 };
-function validate151(data, {
+function validate152(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3010,7 +3010,7 @@ function validate151(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema77.enum
+        allowedValues: schema78.enum
       }
     };
     if (vErrors === null) {
@@ -3020,10 +3020,10 @@ function validate151(data, {
     }
     errors++;
   }
-  validate151.errors = vErrors;
+  validate152.errors = vErrors;
   return errors === 0;
 }
-const schema78 = {
+const schema79 = {
   "type": "array",
   "maxItems": 64,
   "items": {
@@ -3031,11 +3031,11 @@ const schema78 = {
   },
   "nullable": true
 };
-const schema79 = {
+const schema80 = {
   "type": "string",
   "maxLength": 4096
 };
-function validate155(data, {
+function validate156(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3076,10 +3076,10 @@ function validate155(data, {
     }
     errors++;
   }
-  validate155.errors = vErrors;
+  validate156.errors = vErrors;
   return errors === 0;
 }
-function validate154(data, {
+function validate155(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3122,21 +3122,21 @@ function validate154(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate155(data[i0], {
+      if (!validate156(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate155.errors : vErrors.concat(validate155.errors);
+        vErrors = vErrors === null ? validate156.errors : vErrors.concat(validate156.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate154.errors = vErrors;
+  validate155.errors = vErrors;
   return errors === 0;
 }
-const schema80 = {
+const schema81 = {
   "type": "array",
   "maxItems": 64,
   "items": {
@@ -3144,7 +3144,7 @@ const schema80 = {
   },
   "nullable": true
 };
-const schema81 = {
+const schema82 = {
   "type": "object",
   "required": ["name"],
   "properties": {
@@ -3165,13 +3165,13 @@ const schema81 = {
     }
   }
 };
-const schema82 = {
+const schema83 = {
   "type": "string",
   "pattern": "^[A-Za-z_][A-Za-z0-9_]*$",
   "maxLength": 128
 };
 const pattern0 = new RegExp("^[A-Za-z_][A-Za-z0-9_]*$", "u");
-function validate160(data, {
+function validate161(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3228,7 +3228,7 @@ function validate160(data, {
     }
     errors++;
   }
-  validate160.errors = vErrors;
+  validate161.errors = vErrors;
   return errors === 0;
 }
 const schema15 = {
@@ -3298,7 +3298,7 @@ function validate31(data, {
   validate31.errors = vErrors;
   return errors === 0;
 }
-const schema83 = {
+const schema84 = {
   "type": "object",
   "required": ["name", "key"],
   "properties": {
@@ -3311,11 +3311,11 @@ const schema83 = {
   },
   "nullable": true
 };
-const schema84 = {
+const schema85 = {
   "type": "string",
   "maxLength": 253
 };
-function validate167(data, {
+function validate168(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3356,10 +3356,10 @@ function validate167(data, {
     }
     errors++;
   }
-  validate167.errors = vErrors;
+  validate168.errors = vErrors;
   return errors === 0;
 }
-function validate165(data, {
+function validate166(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3428,21 +3428,21 @@ function validate165(data, {
       }
     }
     if (data.key !== undefined) {
-      if (!validate167(data.key, {
+      if (!validate168(data.key, {
         instancePath: instancePath + "/key",
         parentData: data,
         parentDataProperty: "key",
         rootData
       })) {
-        vErrors = vErrors === null ? validate167.errors : vErrors.concat(validate167.errors);
+        vErrors = vErrors === null ? validate168.errors : vErrors.concat(validate168.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate165.errors = vErrors;
+  validate166.errors = vErrors;
   return errors === 0;
 }
-function validate159(data, {
+function validate160(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3468,13 +3468,13 @@ function validate159(data, {
       errors++;
     }
     if (data.name !== undefined) {
-      if (!validate160(data.name, {
+      if (!validate161(data.name, {
         instancePath: instancePath + "/name",
         parentData: data,
         parentDataProperty: "name",
         rootData
       })) {
-        vErrors = vErrors === null ? validate160.errors : vErrors.concat(validate160.errors);
+        vErrors = vErrors === null ? validate161.errors : vErrors.concat(validate161.errors);
         errors = vErrors.length;
       }
     }
@@ -3512,13 +3512,13 @@ function validate159(data, {
       }
     }
     if (data.secretRef !== undefined) {
-      if (!validate165(data.secretRef, {
+      if (!validate166(data.secretRef, {
         instancePath: instancePath + "/secretRef",
         parentData: data,
         parentDataProperty: "secretRef",
         rootData
       })) {
-        vErrors = vErrors === null ? validate165.errors : vErrors.concat(validate165.errors);
+        vErrors = vErrors === null ? validate166.errors : vErrors.concat(validate166.errors);
         errors = vErrors.length;
       }
     }
@@ -3538,10 +3538,10 @@ function validate159(data, {
     }
     errors++;
   }
-  validate159.errors = vErrors;
+  validate160.errors = vErrors;
   return errors === 0;
 }
-function validate158(data, {
+function validate159(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3584,18 +3584,18 @@ function validate158(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate159(data[i0], {
+      if (!validate160(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate159.errors : vErrors.concat(validate159.errors);
+        vErrors = vErrors === null ? validate160.errors : vErrors.concat(validate160.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate158.errors = vErrors;
+  validate159.errors = vErrors;
   return errors === 0;
 }
 const schema13 = {
@@ -3665,13 +3665,13 @@ function validate29(data, {
   validate29.errors = vErrors;
   return errors === 0;
 }
-const schema85 = {
+const schema86 = {
   "type": "integer",
   "minimum": 1,
   "maximum": 65535,
   "nullable": true
 };
-function validate174(data, {
+function validate175(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3731,7 +3731,7 @@ function validate174(data, {
       errors++;
     }
   }
-  validate174.errors = vErrors;
+  validate175.errors = vErrors;
   return errors === 0;
 }
 const schema14 = {
@@ -3801,13 +3801,13 @@ function validate30(data, {
   validate30.errors = vErrors;
   return errors === 0;
 }
-const schema86 = {
+const schema87 = {
   "type": "string",
   "enum": ["disable", "prefer", "require", "verify-ca", "verify-full"],
   "default": "prefer",
   "nullable": true
 };
-function validate178(data, {
+function validate179(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3837,7 +3837,7 @@ function validate178(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema86.enum
+        allowedValues: schema87.enum
       }
     };
     if (vErrors === null) {
@@ -3847,10 +3847,10 @@ function validate178(data, {
     }
     errors++;
   }
-  validate178.errors = vErrors;
+  validate179.errors = vErrors;
   return errors === 0;
 }
-function validate148(data, {
+function validate149(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3860,24 +3860,24 @@ function validate148(data, {
   let errors = 0;
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.url !== undefined) {
-      if (!validate149(data.url, {
+      if (!validate150(data.url, {
         instancePath: instancePath + "/url",
         parentData: data,
         parentDataProperty: "url",
         rootData
       })) {
-        vErrors = vErrors === null ? validate149.errors : vErrors.concat(validate149.errors);
+        vErrors = vErrors === null ? validate150.errors : vErrors.concat(validate150.errors);
         errors = vErrors.length;
       }
     }
     if (data.transport !== undefined) {
-      if (!validate151(data.transport, {
+      if (!validate152(data.transport, {
         instancePath: instancePath + "/transport",
         parentData: data,
         parentDataProperty: "transport",
         rootData
       })) {
-        vErrors = vErrors === null ? validate151.errors : vErrors.concat(validate151.errors);
+        vErrors = vErrors === null ? validate152.errors : vErrors.concat(validate152.errors);
         errors = vErrors.length;
       }
     }
@@ -3893,24 +3893,24 @@ function validate148(data, {
       }
     }
     if (data.args !== undefined) {
-      if (!validate154(data.args, {
+      if (!validate155(data.args, {
         instancePath: instancePath + "/args",
         parentData: data,
         parentDataProperty: "args",
         rootData
       })) {
-        vErrors = vErrors === null ? validate154.errors : vErrors.concat(validate154.errors);
+        vErrors = vErrors === null ? validate155.errors : vErrors.concat(validate155.errors);
         errors = vErrors.length;
       }
     }
     if (data.env !== undefined) {
-      if (!validate158(data.env, {
+      if (!validate159(data.env, {
         instancePath: instancePath + "/env",
         parentData: data,
         parentDataProperty: "env",
         rootData
       })) {
-        vErrors = vErrors === null ? validate158.errors : vErrors.concat(validate158.errors);
+        vErrors = vErrors === null ? validate159.errors : vErrors.concat(validate159.errors);
         errors = vErrors.length;
       }
     }
@@ -3937,13 +3937,13 @@ function validate148(data, {
       }
     }
     if (data.port !== undefined) {
-      if (!validate174(data.port, {
+      if (!validate175(data.port, {
         instancePath: instancePath + "/port",
         parentData: data,
         parentDataProperty: "port",
         rootData
       })) {
-        vErrors = vErrors === null ? validate174.errors : vErrors.concat(validate174.errors);
+        vErrors = vErrors === null ? validate175.errors : vErrors.concat(validate175.errors);
         errors = vErrors.length;
       }
     }
@@ -3970,13 +3970,13 @@ function validate148(data, {
       }
     }
     if (data.sslMode !== undefined) {
-      if (!validate178(data.sslMode, {
+      if (!validate179(data.sslMode, {
         instancePath: instancePath + "/sslMode",
         parentData: data,
         parentDataProperty: "sslMode",
         rootData
       })) {
-        vErrors = vErrors === null ? validate178.errors : vErrors.concat(validate178.errors);
+        vErrors = vErrors === null ? validate179.errors : vErrors.concat(validate179.errors);
         errors = vErrors.length;
       }
     }
@@ -4007,10 +4007,10 @@ function validate148(data, {
     }
     errors++;
   }
-  validate148.errors = vErrors;
+  validate149.errors = vErrors;
   return errors === 0;
 }
-const schema87 = {
+const schema88 = {
   "type": "object",
   "properties": {
     "passwordEnv": {
@@ -4034,7 +4034,7 @@ const schema87 = {
   },
   "nullable": true
 };
-const schema88 = {
+const schema89 = {
   "type": "object",
   "required": ["name"],
   "properties": {
@@ -4047,13 +4047,13 @@ const schema88 = {
   },
   "nullable": true
 };
-const schema89 = {
+const schema90 = {
   "type": "string",
   "default": "password",
   "maxLength": 253,
   "nullable": true
 };
-function validate187(data, {
+function validate188(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4095,10 +4095,10 @@ function validate187(data, {
       errors++;
     }
   }
-  validate187.errors = vErrors;
+  validate188.errors = vErrors;
   return errors === 0;
 }
-function validate185(data, {
+function validate186(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4151,26 +4151,26 @@ function validate185(data, {
       }
     }
     if (data.key !== undefined) {
-      if (!validate187(data.key, {
+      if (!validate188(data.key, {
         instancePath: instancePath + "/key",
         parentData: data,
         parentDataProperty: "key",
         rootData
       })) {
-        vErrors = vErrors === null ? validate187.errors : vErrors.concat(validate187.errors);
+        vErrors = vErrors === null ? validate188.errors : vErrors.concat(validate188.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate185.errors = vErrors;
+  validate186.errors = vErrors;
   return errors === 0;
 }
-const schema90 = {
+const schema91 = {
   "type": "string",
   "enum": ["bearer", "basic", "header"],
   "nullable": true
 };
-function validate190(data, {
+function validate191(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4200,7 +4200,7 @@ function validate190(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema90.enum
+        allowedValues: schema91.enum
       }
     };
     if (vErrors === null) {
@@ -4210,17 +4210,17 @@ function validate190(data, {
     }
     errors++;
   }
-  validate190.errors = vErrors;
+  validate191.errors = vErrors;
   return errors === 0;
 }
-const schema91 = {
+const schema92 = {
   "type": "string",
   "pattern": "^[A-Za-z0-9!#$%&'*+.^_`|~-]+$",
   "maxLength": 128,
   "nullable": true
 };
 const pattern10 = new RegExp("^[A-Za-z0-9!#$%&'*+.^_`|~-]+$", "u");
-function validate193(data, {
+function validate194(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4278,10 +4278,10 @@ function validate193(data, {
       errors++;
     }
   }
-  validate193.errors = vErrors;
+  validate194.errors = vErrors;
   return errors === 0;
 }
-function validate182(data, {
+function validate183(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4329,24 +4329,24 @@ function validate182(data, {
       }
     }
     if (data.secretRef !== undefined) {
-      if (!validate185(data.secretRef, {
+      if (!validate186(data.secretRef, {
         instancePath: instancePath + "/secretRef",
         parentData: data,
         parentDataProperty: "secretRef",
         rootData
       })) {
-        vErrors = vErrors === null ? validate185.errors : vErrors.concat(validate185.errors);
+        vErrors = vErrors === null ? validate186.errors : vErrors.concat(validate186.errors);
         errors = vErrors.length;
       }
     }
     if (data.scheme !== undefined) {
-      if (!validate190(data.scheme, {
+      if (!validate191(data.scheme, {
         instancePath: instancePath + "/scheme",
         parentData: data,
         parentDataProperty: "scheme",
         rootData
       })) {
-        vErrors = vErrors === null ? validate190.errors : vErrors.concat(validate190.errors);
+        vErrors = vErrors === null ? validate191.errors : vErrors.concat(validate191.errors);
         errors = vErrors.length;
       }
     }
@@ -4362,21 +4362,21 @@ function validate182(data, {
       }
     }
     if (data.header !== undefined) {
-      if (!validate193(data.header, {
+      if (!validate194(data.header, {
         instancePath: instancePath + "/header",
         parentData: data,
         parentDataProperty: "header",
         rootData
       })) {
-        vErrors = vErrors === null ? validate193.errors : vErrors.concat(validate193.errors);
+        vErrors = vErrors === null ? validate194.errors : vErrors.concat(validate194.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate182.errors = vErrors;
+  validate183.errors = vErrors;
   return errors === 0;
 }
-const schema92 = {
+const schema93 = {
   "type": "object",
   "required": ["certFile", "keyFile"],
   "properties": {
@@ -4454,7 +4454,7 @@ function validate32(data, {
   validate32.errors = vErrors;
   return errors === 0;
 }
-function validate196(data, {
+function validate197(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4534,10 +4534,10 @@ function validate196(data, {
       }
     }
   }
-  validate196.errors = vErrors;
+  validate197.errors = vErrors;
   return errors === 0;
 }
-const schema93 = {
+const schema94 = {
   "type": "object",
   "required": ["listen"],
   "properties": {
@@ -4550,13 +4550,13 @@ const schema93 = {
   },
   "nullable": true
 };
-const schema94 = {
+const schema95 = {
   "type": "string",
   "pattern": "^(127\\.[0-9.]+|localhost|\\[::1\\]):[0-9]{1,5}$",
   "maxLength": 262
 };
 const pattern11 = new RegExp("^(127\\.[0-9.]+|localhost|\\[::1\\]):[0-9]{1,5}$", "u");
-function validate201(data, {
+function validate202(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4613,10 +4613,10 @@ function validate201(data, {
     }
     errors++;
   }
-  validate201.errors = vErrors;
+  validate202.errors = vErrors;
   return errors === 0;
 }
-function validate200(data, {
+function validate201(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4658,13 +4658,13 @@ function validate200(data, {
       errors++;
     }
     if (data.listen !== undefined) {
-      if (!validate201(data.listen, {
+      if (!validate202(data.listen, {
         instancePath: instancePath + "/listen",
         parentData: data,
         parentDataProperty: "listen",
         rootData
       })) {
-        vErrors = vErrors === null ? validate201.errors : vErrors.concat(validate201.errors);
+        vErrors = vErrors === null ? validate202.errors : vErrors.concat(validate202.errors);
         errors = vErrors.length;
       }
     }
@@ -4680,10 +4680,10 @@ function validate200(data, {
       }
     }
   }
-  validate200.errors = vErrors;
+  validate201.errors = vErrors;
   return errors === 0;
 }
-const schema95 = {
+const schema96 = {
   "type": "array",
   "maxItems": 64,
   "items": {
@@ -4691,7 +4691,7 @@ const schema95 = {
   },
   "nullable": true
 };
-const schema96 = {
+const schema97 = {
   "type": "object",
   "required": ["path"],
   "properties": {
@@ -4751,7 +4751,7 @@ function validate56(data, {
   validate56.errors = vErrors;
   return errors === 0;
 }
-function validate206(data, {
+function validate207(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4814,10 +4814,10 @@ function validate206(data, {
     }
     errors++;
   }
-  validate206.errors = vErrors;
+  validate207.errors = vErrors;
   return errors === 0;
 }
-function validate205(data, {
+function validate206(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4860,21 +4860,21 @@ function validate205(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate206(data[i0], {
+      if (!validate207(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate206.errors : vErrors.concat(validate206.errors);
+        vErrors = vErrors === null ? validate207.errors : vErrors.concat(validate207.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate205.errors = vErrors;
+  validate206.errors = vErrors;
   return errors === 0;
 }
-const schema97 = {
+const schema98 = {
   "type": "object",
   "properties": {
     "capabilities": {
@@ -4886,7 +4886,7 @@ const schema97 = {
   },
   "nullable": true
 };
-const schema98 = {
+const schema99 = {
   "type": "object",
   "properties": {
     "sampling": {
@@ -4898,7 +4898,7 @@ const schema98 = {
   },
   "nullable": true
 };
-function validate212(data, {
+function validate213(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4946,10 +4946,10 @@ function validate212(data, {
       }
     }
   }
-  validate212.errors = vErrors;
+  validate213.errors = vErrors;
   return errors === 0;
 }
-const schema99 = {
+const schema100 = {
   "type": "array",
   "maxItems": 1024,
   "items": {
@@ -4957,7 +4957,7 @@ const schema99 = {
   },
   "nullable": true
 };
-const schema100 = {
+const schema101 = {
   "type": "object",
   "required": ["tool", "sha256"],
   "properties": {
@@ -4969,12 +4969,12 @@ const schema100 = {
     }
   }
 };
-const schema37 = {
+const schema38 = {
   "type": "string",
   "pattern": "^[0-9a-f]{64}$"
 };
 const pattern3 = new RegExp("^[0-9a-f]{64}$", "u");
-function validate63(data, {
+function validate64(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5015,10 +5015,10 @@ function validate63(data, {
     }
     errors++;
   }
-  validate63.errors = vErrors;
+  validate64.errors = vErrors;
   return errors === 0;
 }
-function validate217(data, {
+function validate218(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5071,13 +5071,13 @@ function validate217(data, {
       }
     }
     if (data.sha256 !== undefined) {
-      if (!validate63(data.sha256, {
+      if (!validate64(data.sha256, {
         instancePath: instancePath + "/sha256",
         parentData: data,
         parentDataProperty: "sha256",
         rootData
       })) {
-        vErrors = vErrors === null ? validate63.errors : vErrors.concat(validate63.errors);
+        vErrors = vErrors === null ? validate64.errors : vErrors.concat(validate64.errors);
         errors = vErrors.length;
       }
     }
@@ -5097,10 +5097,10 @@ function validate217(data, {
     }
     errors++;
   }
-  validate217.errors = vErrors;
+  validate218.errors = vErrors;
   return errors === 0;
 }
-function validate216(data, {
+function validate217(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5143,21 +5143,21 @@ function validate216(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate217(data[i0], {
+      if (!validate218(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate217.errors : vErrors.concat(validate217.errors);
+        vErrors = vErrors === null ? validate218.errors : vErrors.concat(validate218.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate216.errors = vErrors;
+  validate217.errors = vErrors;
   return errors === 0;
 }
-function validate211(data, {
+function validate212(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5183,32 +5183,32 @@ function validate211(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.capabilities !== undefined) {
-      if (!validate212(data.capabilities, {
+      if (!validate213(data.capabilities, {
         instancePath: instancePath + "/capabilities",
         parentData: data,
         parentDataProperty: "capabilities",
         rootData
       })) {
-        vErrors = vErrors === null ? validate212.errors : vErrors.concat(validate212.errors);
+        vErrors = vErrors === null ? validate213.errors : vErrors.concat(validate213.errors);
         errors = vErrors.length;
       }
     }
     if (data.acceptedTools !== undefined) {
-      if (!validate216(data.acceptedTools, {
+      if (!validate217(data.acceptedTools, {
         instancePath: instancePath + "/acceptedTools",
         parentData: data,
         parentDataProperty: "acceptedTools",
         rootData
       })) {
-        vErrors = vErrors === null ? validate216.errors : vErrors.concat(validate216.errors);
+        vErrors = vErrors === null ? validate217.errors : vErrors.concat(validate217.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate211.errors = vErrors;
+  validate212.errors = vErrors;
   return errors === 0;
 }
-const schema101 = {
+const schema102 = {
   "type": "object",
   "properties": {
     "maxHeaderBytes": {
@@ -5226,13 +5226,13 @@ const schema101 = {
   },
   "nullable": true
 };
-const schema102 = {
+const schema103 = {
   "type": "integer",
   "minimum": 1024,
   "maximum": 1048576,
   "nullable": true
 };
-function validate224(data, {
+function validate225(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5292,16 +5292,16 @@ function validate224(data, {
       errors++;
     }
   }
-  validate224.errors = vErrors;
+  validate225.errors = vErrors;
   return errors === 0;
 }
-const schema103 = {
+const schema104 = {
   "type": "integer",
   "minimum": 0,
   "maximum": 268435456,
   "nullable": true
 };
-function validate226(data, {
+function validate227(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5361,7 +5361,7 @@ function validate226(data, {
       errors++;
     }
   }
-  validate226.errors = vErrors;
+  validate227.errors = vErrors;
   return errors === 0;
 }
 const schema31 = {
@@ -5433,13 +5433,13 @@ function validate57(data, {
   validate57.errors = vErrors;
   return errors === 0;
 }
-const schema104 = {
+const schema105 = {
   "type": "integer",
   "minimum": 1,
   "maximum": 3600,
   "nullable": true
 };
-function validate229(data, {
+function validate230(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5499,10 +5499,10 @@ function validate229(data, {
       errors++;
     }
   }
-  validate229.errors = vErrors;
+  validate230.errors = vErrors;
   return errors === 0;
 }
-function validate223(data, {
+function validate224(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5528,24 +5528,24 @@ function validate223(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.maxHeaderBytes !== undefined) {
-      if (!validate224(data.maxHeaderBytes, {
+      if (!validate225(data.maxHeaderBytes, {
         instancePath: instancePath + "/maxHeaderBytes",
         parentData: data,
         parentDataProperty: "maxHeaderBytes",
         rootData
       })) {
-        vErrors = vErrors === null ? validate224.errors : vErrors.concat(validate224.errors);
+        vErrors = vErrors === null ? validate225.errors : vErrors.concat(validate225.errors);
         errors = vErrors.length;
       }
     }
     if (data.maxRequestBodyBytes !== undefined) {
-      if (!validate226(data.maxRequestBodyBytes, {
+      if (!validate227(data.maxRequestBodyBytes, {
         instancePath: instancePath + "/maxRequestBodyBytes",
         parentData: data,
         parentDataProperty: "maxRequestBodyBytes",
         rootData
       })) {
-        vErrors = vErrors === null ? validate226.errors : vErrors.concat(validate226.errors);
+        vErrors = vErrors === null ? validate227.errors : vErrors.concat(validate227.errors);
         errors = vErrors.length;
       }
     }
@@ -5561,21 +5561,21 @@ function validate223(data, {
       }
     }
     if (data.requestTimeoutSeconds !== undefined) {
-      if (!validate229(data.requestTimeoutSeconds, {
+      if (!validate230(data.requestTimeoutSeconds, {
         instancePath: instancePath + "/requestTimeoutSeconds",
         parentData: data,
         parentDataProperty: "requestTimeoutSeconds",
         rootData
       })) {
-        vErrors = vErrors === null ? validate229.errors : vErrors.concat(validate229.errors);
+        vErrors = vErrors === null ? validate230.errors : vErrors.concat(validate230.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate223.errors = vErrors;
+  validate224.errors = vErrors;
   return errors === 0;
 }
-function validate140(data, {
+function validate141(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5660,112 +5660,112 @@ function validate140(data, {
       }
     }
     if (data.protocol !== undefined) {
-      if (!validate142(data.protocol, {
+      if (!validate143(data.protocol, {
         instancePath: instancePath + "/protocol",
         parentData: data,
         parentDataProperty: "protocol",
         rootData
       })) {
-        vErrors = vErrors === null ? validate142.errors : vErrors.concat(validate142.errors);
+        vErrors = vErrors === null ? validate143.errors : vErrors.concat(validate143.errors);
         errors = vErrors.length;
       }
     }
     if (data.listen !== undefined) {
-      if (!validate144(data.listen, {
+      if (!validate145(data.listen, {
         instancePath: instancePath + "/listen",
         parentData: data,
         parentDataProperty: "listen",
         rootData
       })) {
-        vErrors = vErrors === null ? validate144.errors : vErrors.concat(validate144.errors);
+        vErrors = vErrors === null ? validate145.errors : vErrors.concat(validate145.errors);
         errors = vErrors.length;
       }
     }
     if (data.access !== undefined) {
-      if (!validate146(data.access, {
+      if (!validate147(data.access, {
         instancePath: instancePath + "/access",
         parentData: data,
         parentDataProperty: "access",
         rootData
       })) {
-        vErrors = vErrors === null ? validate146.errors : vErrors.concat(validate146.errors);
+        vErrors = vErrors === null ? validate147.errors : vErrors.concat(validate147.errors);
         errors = vErrors.length;
       }
     }
     if (data.upstream !== undefined) {
-      if (!validate148(data.upstream, {
+      if (!validate149(data.upstream, {
         instancePath: instancePath + "/upstream",
         parentData: data,
         parentDataProperty: "upstream",
         rootData
       })) {
-        vErrors = vErrors === null ? validate148.errors : vErrors.concat(validate148.errors);
+        vErrors = vErrors === null ? validate149.errors : vErrors.concat(validate149.errors);
         errors = vErrors.length;
       }
     }
     if (data.credentials !== undefined) {
-      if (!validate182(data.credentials, {
+      if (!validate183(data.credentials, {
         instancePath: instancePath + "/credentials",
         parentData: data,
         parentDataProperty: "credentials",
         rootData
       })) {
-        vErrors = vErrors === null ? validate182.errors : vErrors.concat(validate182.errors);
+        vErrors = vErrors === null ? validate183.errors : vErrors.concat(validate183.errors);
         errors = vErrors.length;
       }
     }
     if (data.tls !== undefined) {
-      if (!validate196(data.tls, {
+      if (!validate197(data.tls, {
         instancePath: instancePath + "/tls",
         parentData: data,
         parentDataProperty: "tls",
         rootData
       })) {
-        vErrors = vErrors === null ? validate196.errors : vErrors.concat(validate196.errors);
+        vErrors = vErrors === null ? validate197.errors : vErrors.concat(validate197.errors);
         errors = vErrors.length;
       }
     }
     if (data.forwardProxy !== undefined) {
-      if (!validate200(data.forwardProxy, {
+      if (!validate201(data.forwardProxy, {
         instancePath: instancePath + "/forwardProxy",
         parentData: data,
         parentDataProperty: "forwardProxy",
         rootData
       })) {
-        vErrors = vErrors === null ? validate200.errors : vErrors.concat(validate200.errors);
+        vErrors = vErrors === null ? validate201.errors : vErrors.concat(validate201.errors);
         errors = vErrors.length;
       }
     }
     if (data.maskFields !== undefined) {
-      if (!validate205(data.maskFields, {
+      if (!validate206(data.maskFields, {
         instancePath: instancePath + "/maskFields",
         parentData: data,
         parentDataProperty: "maskFields",
         rootData
       })) {
-        vErrors = vErrors === null ? validate205.errors : vErrors.concat(validate205.errors);
+        vErrors = vErrors === null ? validate206.errors : vErrors.concat(validate206.errors);
         errors = vErrors.length;
       }
     }
     if (data.mcp !== undefined) {
-      if (!validate211(data.mcp, {
+      if (!validate212(data.mcp, {
         instancePath: instancePath + "/mcp",
         parentData: data,
         parentDataProperty: "mcp",
         rootData
       })) {
-        vErrors = vErrors === null ? validate211.errors : vErrors.concat(validate211.errors);
+        vErrors = vErrors === null ? validate212.errors : vErrors.concat(validate212.errors);
         errors = vErrors.length;
       }
     }
     if (data.limits !== undefined) {
-      if (!validate223(data.limits, {
+      if (!validate224(data.limits, {
         instancePath: instancePath + "/limits",
         parentData: data,
         parentDataProperty: "limits",
         rootData
       })) {
-        vErrors = vErrors === null ? validate223.errors : vErrors.concat(validate223.errors);
+        vErrors = vErrors === null ? validate224.errors : vErrors.concat(validate224.errors);
         errors = vErrors.length;
       }
     }
@@ -5785,10 +5785,10 @@ function validate140(data, {
     }
     errors++;
   }
-  validate140.errors = vErrors;
+  validate141.errors = vErrors;
   return errors === 0;
 }
-function validate139(data, {
+function validate140(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5831,13 +5831,13 @@ function validate139(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate140(data[i0], {
+      if (!validate141(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate140.errors : vErrors.concat(validate140.errors);
+        vErrors = vErrors === null ? validate141.errors : vErrors.concat(validate141.errors);
         errors = vErrors.length;
       }
     }
@@ -5857,10 +5857,10 @@ function validate139(data, {
     }
     errors++;
   }
-  validate139.errors = vErrors;
+  validate140.errors = vErrors;
   return errors === 0;
 }
-const schema105 = {
+const schema106 = {
   "type": "array",
   "maxItems": 256,
   "items": {
@@ -5868,7 +5868,7 @@ const schema105 = {
   },
   "nullable": true
 };
-const schema106 = {
+const schema107 = {
   "type": "object",
   "required": ["name", "action"],
   "properties": {
@@ -5886,7 +5886,7 @@ const schema106 = {
     }
   }
 };
-const schema107 = {
+const schema108 = {
   "type": "object",
   "properties": {
     "targets": {
@@ -5907,18 +5907,18 @@ const schema107 = {
   },
   "nullable": true
 };
-const schema108 = {
+const schema109 = {
   "type": "array",
   "items": {
     "$ref": "kVhKoEkFCpYCBOsP5OvTsXJ39WdjdMwyyhXvIyCOTok"
   },
   "nullable": true
 };
-const schema109 = {
+const schema110 = {
   "type": "string",
   "maxLength": 63
 };
-function validate239(data, {
+function validate240(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5959,10 +5959,10 @@ function validate239(data, {
     }
     errors++;
   }
-  validate239.errors = vErrors;
+  validate240.errors = vErrors;
   return errors === 0;
 }
-function validate238(data, {
+function validate239(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5989,21 +5989,21 @@ function validate238(data, {
   if (Array.isArray(data)) {
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate239(data[i0], {
+      if (!validate240(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate239.errors : vErrors.concat(validate239.errors);
+        vErrors = vErrors === null ? validate240.errors : vErrors.concat(validate240.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate238.errors = vErrors;
+  validate239.errors = vErrors;
   return errors === 0;
 }
-const schema110 = {
+const schema111 = {
   "type": "object",
   "properties": {
     "groups": {
@@ -6015,7 +6015,7 @@ const schema110 = {
   },
   "nullable": true
 };
-const schema111 = {
+const schema112 = {
   "type": "array",
   "minItems": 1,
   "maxItems": 64,
@@ -6024,7 +6024,7 @@ const schema111 = {
   },
   "nullable": true
 };
-function validate243(data, {
+function validate244(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6094,10 +6094,10 @@ function validate243(data, {
       }
     }
   }
-  validate243.errors = vErrors;
+  validate244.errors = vErrors;
   return errors === 0;
 }
-const schema112 = {
+const schema113 = {
   "type": "array",
   "minItems": 1,
   "maxItems": 16,
@@ -6106,7 +6106,7 @@ const schema112 = {
   },
   "nullable": true
 };
-function validate246(data, {
+function validate247(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6176,10 +6176,10 @@ function validate246(data, {
       }
     }
   }
-  validate246.errors = vErrors;
+  validate247.errors = vErrors;
   return errors === 0;
 }
-function validate242(data, {
+function validate243(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6205,32 +6205,32 @@ function validate242(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.groups !== undefined) {
-      if (!validate243(data.groups, {
+      if (!validate244(data.groups, {
         instancePath: instancePath + "/groups",
         parentData: data,
         parentDataProperty: "groups",
         rootData
       })) {
-        vErrors = vErrors === null ? validate243.errors : vErrors.concat(validate243.errors);
+        vErrors = vErrors === null ? validate244.errors : vErrors.concat(validate244.errors);
         errors = vErrors.length;
       }
     }
     if (data.issuers !== undefined) {
-      if (!validate246(data.issuers, {
+      if (!validate247(data.issuers, {
         instancePath: instancePath + "/issuers",
         parentData: data,
         parentDataProperty: "issuers",
         rootData
       })) {
-        vErrors = vErrors === null ? validate246.errors : vErrors.concat(validate246.errors);
+        vErrors = vErrors === null ? validate247.errors : vErrors.concat(validate247.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate242.errors = vErrors;
+  validate243.errors = vErrors;
   return errors === 0;
 }
-const schema113 = {
+const schema114 = {
   "type": "object",
   "properties": {
     "effects": {
@@ -6248,18 +6248,18 @@ const schema113 = {
   },
   "nullable": true
 };
-const schema114 = {
+const schema115 = {
   "type": "array",
   "items": {
     "$ref": "G33nLCThgOjmabhfh1DkVSbqrg9BxR3uPawIELrnaM"
   },
   "nullable": true
 };
-const schema115 = {
+const schema116 = {
   "type": "string",
   "enum": ["read", "write", "ddl", "privilege", "admin", "session", "transaction", "unknown"]
 };
-function validate252(data, {
+function validate253(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6289,7 +6289,7 @@ function validate252(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema115.enum
+        allowedValues: schema116.enum
       }
     };
     if (vErrors === null) {
@@ -6299,10 +6299,10 @@ function validate252(data, {
     }
     errors++;
   }
-  validate252.errors = vErrors;
+  validate253.errors = vErrors;
   return errors === 0;
 }
-function validate251(data, {
+function validate252(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6329,18 +6329,18 @@ function validate251(data, {
   if (Array.isArray(data)) {
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate252(data[i0], {
+      if (!validate253(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate252.errors : vErrors.concat(validate252.errors);
+        vErrors = vErrors === null ? validate253.errors : vErrors.concat(validate253.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate251.errors = vErrors;
+  validate252.errors = vErrors;
   return errors === 0;
 }
 const schema19 = {
@@ -6391,7 +6391,7 @@ function validate35(data, {
   validate35.errors = vErrors;
   return errors === 0;
 }
-function validate250(data, {
+function validate251(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6417,13 +6417,13 @@ function validate250(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.effects !== undefined) {
-      if (!validate251(data.effects, {
+      if (!validate252(data.effects, {
         instancePath: instancePath + "/effects",
         parentData: data,
         parentDataProperty: "effects",
         rootData
       })) {
-        vErrors = vErrors === null ? validate251.errors : vErrors.concat(validate251.errors);
+        vErrors = vErrors === null ? validate252.errors : vErrors.concat(validate252.errors);
         errors = vErrors.length;
       }
     }
@@ -6461,10 +6461,10 @@ function validate250(data, {
       }
     }
   }
-  validate250.errors = vErrors;
+  validate251.errors = vErrors;
   return errors === 0;
 }
-const schema116 = {
+const schema117 = {
   "type": "object",
   "properties": {
     "methods": {
@@ -6488,7 +6488,7 @@ const schema116 = {
   },
   "nullable": true
 };
-const schema117 = {
+const schema118 = {
   "type": "array",
   "maxItems": 16,
   "items": {
@@ -6496,13 +6496,13 @@ const schema117 = {
   },
   "nullable": true
 };
-const schema118 = {
+const schema119 = {
   "type": "string",
   "pattern": "^[A-Z]+$",
   "maxLength": 16
 };
 const pattern12 = new RegExp("^[A-Z]+$", "u");
-function validate261(data, {
+function validate262(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6559,10 +6559,10 @@ function validate261(data, {
     }
     errors++;
   }
-  validate261.errors = vErrors;
+  validate262.errors = vErrors;
   return errors === 0;
 }
-function validate260(data, {
+function validate261(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6605,21 +6605,21 @@ function validate260(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate261(data[i0], {
+      if (!validate262(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate261.errors : vErrors.concat(validate261.errors);
+        vErrors = vErrors === null ? validate262.errors : vErrors.concat(validate262.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate260.errors = vErrors;
+  validate261.errors = vErrors;
   return errors === 0;
 }
-const schema119 = {
+const schema120 = {
   "type": "array",
   "maxItems": 64,
   "items": {
@@ -6627,13 +6627,13 @@ const schema119 = {
   },
   "nullable": true
 };
-const schema120 = {
+const schema121 = {
   "type": "string",
   "pattern": "^/",
   "maxLength": 1024
 };
 const pattern13 = new RegExp("^/", "u");
-function validate265(data, {
+function validate266(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6690,10 +6690,10 @@ function validate265(data, {
     }
     errors++;
   }
-  validate265.errors = vErrors;
+  validate266.errors = vErrors;
   return errors === 0;
 }
-function validate264(data, {
+function validate265(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6736,18 +6736,18 @@ function validate264(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate265(data[i0], {
+      if (!validate266(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate265.errors : vErrors.concat(validate265.errors);
+        vErrors = vErrors === null ? validate266.errors : vErrors.concat(validate266.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate264.errors = vErrors;
+  validate265.errors = vErrors;
   return errors === 0;
 }
 const schema21 = {
@@ -7149,7 +7149,7 @@ function validate38(data, {
   validate38.errors = vErrors;
   return errors === 0;
 }
-function validate259(data, {
+function validate260(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -7175,24 +7175,24 @@ function validate259(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.methods !== undefined) {
-      if (!validate260(data.methods, {
+      if (!validate261(data.methods, {
         instancePath: instancePath + "/methods",
         parentData: data,
         parentDataProperty: "methods",
         rootData
       })) {
-        vErrors = vErrors === null ? validate260.errors : vErrors.concat(validate260.errors);
+        vErrors = vErrors === null ? validate261.errors : vErrors.concat(validate261.errors);
         errors = vErrors.length;
       }
     }
     if (data.paths !== undefined) {
-      if (!validate264(data.paths, {
+      if (!validate265(data.paths, {
         instancePath: instancePath + "/paths",
         parentData: data,
         parentDataProperty: "paths",
         rootData
       })) {
-        vErrors = vErrors === null ? validate264.errors : vErrors.concat(validate264.errors);
+        vErrors = vErrors === null ? validate265.errors : vErrors.concat(validate265.errors);
         errors = vErrors.length;
       }
     }
@@ -7241,10 +7241,10 @@ function validate259(data, {
       }
     }
   }
-  validate259.errors = vErrors;
+  validate260.errors = vErrors;
   return errors === 0;
 }
-const schema121 = {
+const schema122 = {
   "type": "object",
   "properties": {
     "tools": {
@@ -7330,7 +7330,7 @@ function validate51(data, {
   validate51.errors = vErrors;
   return errors === 0;
 }
-const schema122 = {
+const schema123 = {
   "type": "array",
   "maxItems": 32,
   "items": {
@@ -7338,7 +7338,7 @@ const schema122 = {
   },
   "nullable": true
 };
-const schema123 = {
+const schema124 = {
   "type": "object",
   "required": ["path"],
   "properties": {
@@ -7356,12 +7356,12 @@ const schema123 = {
     }
   }
 };
-const schema124 = {
+const schema125 = {
   "type": "string",
   "pattern": "^\\$",
   "maxLength": 512
 };
-function validate277(data, {
+function validate278(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -7418,10 +7418,10 @@ function validate277(data, {
     }
     errors++;
   }
-  validate277.errors = vErrors;
+  validate278.errors = vErrors;
   return errors === 0;
 }
-function validate276(data, {
+function validate277(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -7447,13 +7447,13 @@ function validate276(data, {
       errors++;
     }
     if (data.path !== undefined) {
-      if (!validate277(data.path, {
+      if (!validate278(data.path, {
         instancePath: instancePath + "/path",
         parentData: data,
         parentDataProperty: "path",
         rootData
       })) {
-        vErrors = vErrors === null ? validate277.errors : vErrors.concat(validate277.errors);
+        vErrors = vErrors === null ? validate278.errors : vErrors.concat(validate278.errors);
         errors = vErrors.length;
       }
     }
@@ -7506,10 +7506,10 @@ function validate276(data, {
     }
     errors++;
   }
-  validate276.errors = vErrors;
+  validate277.errors = vErrors;
   return errors === 0;
 }
-function validate275(data, {
+function validate276(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -7552,21 +7552,21 @@ function validate275(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate276(data[i0], {
+      if (!validate277(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate276.errors : vErrors.concat(validate276.errors);
+        vErrors = vErrors === null ? validate277.errors : vErrors.concat(validate277.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate275.errors = vErrors;
+  validate276.errors = vErrors;
   return errors === 0;
 }
-const schema125 = {
+const schema126 = {
   "type": "array",
   "maxItems": 64,
   "items": {
@@ -7574,12 +7574,12 @@ const schema125 = {
   },
   "nullable": true
 };
-const schema126 = {
+const schema127 = {
   "type": "string",
   "minLength": 1,
   "maxLength": 2048
 };
-function validate285(data, {
+function validate286(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -7636,10 +7636,10 @@ function validate285(data, {
     }
     errors++;
   }
-  validate285.errors = vErrors;
+  validate286.errors = vErrors;
   return errors === 0;
 }
-function validate284(data, {
+function validate285(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -7682,21 +7682,21 @@ function validate284(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate285(data[i0], {
+      if (!validate286(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate285.errors : vErrors.concat(validate285.errors);
+        vErrors = vErrors === null ? validate286.errors : vErrors.concat(validate286.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate284.errors = vErrors;
+  validate285.errors = vErrors;
   return errors === 0;
 }
-function validate273(data, {
+function validate274(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -7733,24 +7733,24 @@ function validate273(data, {
       }
     }
     if (data.arguments !== undefined) {
-      if (!validate275(data.arguments, {
+      if (!validate276(data.arguments, {
         instancePath: instancePath + "/arguments",
         parentData: data,
         parentDataProperty: "arguments",
         rootData
       })) {
-        vErrors = vErrors === null ? validate275.errors : vErrors.concat(validate275.errors);
+        vErrors = vErrors === null ? validate276.errors : vErrors.concat(validate276.errors);
         errors = vErrors.length;
       }
     }
     if (data.resources !== undefined) {
-      if (!validate284(data.resources, {
+      if (!validate285(data.resources, {
         instancePath: instancePath + "/resources",
         parentData: data,
         parentDataProperty: "resources",
         rootData
       })) {
-        vErrors = vErrors === null ? validate284.errors : vErrors.concat(validate284.errors);
+        vErrors = vErrors === null ? validate285.errors : vErrors.concat(validate285.errors);
         errors = vErrors.length;
       }
     }
@@ -7777,10 +7777,10 @@ function validate273(data, {
       }
     }
   }
-  validate273.errors = vErrors;
+  validate274.errors = vErrors;
   return errors === 0;
 }
-function validate237(data, {
+function validate238(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -7806,69 +7806,69 @@ function validate237(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.targets !== undefined) {
-      if (!validate238(data.targets, {
+      if (!validate239(data.targets, {
         instancePath: instancePath + "/targets",
         parentData: data,
         parentDataProperty: "targets",
         rootData
       })) {
-        vErrors = vErrors === null ? validate238.errors : vErrors.concat(validate238.errors);
+        vErrors = vErrors === null ? validate239.errors : vErrors.concat(validate239.errors);
         errors = vErrors.length;
       }
     }
     if (data.triggeredBy !== undefined) {
-      if (!validate242(data.triggeredBy, {
+      if (!validate243(data.triggeredBy, {
         instancePath: instancePath + "/triggeredBy",
         parentData: data,
         parentDataProperty: "triggeredBy",
         rootData
       })) {
-        vErrors = vErrors === null ? validate242.errors : vErrors.concat(validate242.errors);
+        vErrors = vErrors === null ? validate243.errors : vErrors.concat(validate243.errors);
         errors = vErrors.length;
       }
     }
     if (data.sql !== undefined) {
-      if (!validate250(data.sql, {
+      if (!validate251(data.sql, {
         instancePath: instancePath + "/sql",
         parentData: data,
         parentDataProperty: "sql",
         rootData
       })) {
-        vErrors = vErrors === null ? validate250.errors : vErrors.concat(validate250.errors);
+        vErrors = vErrors === null ? validate251.errors : vErrors.concat(validate251.errors);
         errors = vErrors.length;
       }
     }
     if (data.http !== undefined) {
-      if (!validate259(data.http, {
+      if (!validate260(data.http, {
         instancePath: instancePath + "/http",
         parentData: data,
         parentDataProperty: "http",
         rootData
       })) {
-        vErrors = vErrors === null ? validate259.errors : vErrors.concat(validate259.errors);
+        vErrors = vErrors === null ? validate260.errors : vErrors.concat(validate260.errors);
         errors = vErrors.length;
       }
     }
     if (data.mcp !== undefined) {
-      if (!validate273(data.mcp, {
+      if (!validate274(data.mcp, {
         instancePath: instancePath + "/mcp",
         parentData: data,
         parentDataProperty: "mcp",
         rootData
       })) {
-        vErrors = vErrors === null ? validate273.errors : vErrors.concat(validate273.errors);
+        vErrors = vErrors === null ? validate274.errors : vErrors.concat(validate274.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate237.errors = vErrors;
+  validate238.errors = vErrors;
   return errors === 0;
 }
-const schema127 = {
+const schema128 = {
   "type": "string",
   "enum": ["Allow", "Deny", "RequireApproval"]
 };
-function validate292(data, {
+function validate293(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -7898,7 +7898,7 @@ function validate292(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema127.enum
+        allowedValues: schema128.enum
       }
     };
     if (vErrors === null) {
@@ -7908,10 +7908,10 @@ function validate292(data, {
     }
     errors++;
   }
-  validate292.errors = vErrors;
+  validate293.errors = vErrors;
   return errors === 0;
 }
-function validate235(data, {
+function validate236(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -7964,24 +7964,24 @@ function validate235(data, {
       }
     }
     if (data.when !== undefined) {
-      if (!validate237(data.when, {
+      if (!validate238(data.when, {
         instancePath: instancePath + "/when",
         parentData: data,
         parentDataProperty: "when",
         rootData
       })) {
-        vErrors = vErrors === null ? validate237.errors : vErrors.concat(validate237.errors);
+        vErrors = vErrors === null ? validate238.errors : vErrors.concat(validate238.errors);
         errors = vErrors.length;
       }
     }
     if (data.action !== undefined) {
-      if (!validate292(data.action, {
+      if (!validate293(data.action, {
         instancePath: instancePath + "/action",
         parentData: data,
         parentDataProperty: "action",
         rootData
       })) {
-        vErrors = vErrors === null ? validate292.errors : vErrors.concat(validate292.errors);
+        vErrors = vErrors === null ? validate293.errors : vErrors.concat(validate293.errors);
         errors = vErrors.length;
       }
     }
@@ -8012,10 +8012,10 @@ function validate235(data, {
     }
     errors++;
   }
-  validate235.errors = vErrors;
+  validate236.errors = vErrors;
   return errors === 0;
 }
-function validate234(data, {
+function validate235(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -8058,27 +8058,27 @@ function validate234(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate235(data[i0], {
+      if (!validate236(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate235.errors : vErrors.concat(validate235.errors);
+        vErrors = vErrors === null ? validate236.errors : vErrors.concat(validate236.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate234.errors = vErrors;
+  validate235.errors = vErrors;
   return errors === 0;
 }
-const schema128 = {
+const schema129 = {
   "type": "string",
   "enum": ["Allow", "Deny", "RequireApproval"],
   "default": "Deny",
   "nullable": true
 };
-function validate297(data, {
+function validate298(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -8108,7 +8108,7 @@ function validate297(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema128.enum
+        allowedValues: schema129.enum
       }
     };
     if (vErrors === null) {
@@ -8118,10 +8118,10 @@ function validate297(data, {
     }
     errors++;
   }
-  validate297.errors = vErrors;
+  validate298.errors = vErrors;
   return errors === 0;
 }
-const schema129 = {
+const schema130 = {
   "type": "object",
   "properties": {
     "mode": {
@@ -8145,13 +8145,13 @@ const schema129 = {
   },
   "nullable": true
 };
-const schema130 = {
+const schema131 = {
   "type": "string",
   "enum": ["Hold", "Reject"],
   "default": "Hold",
   "nullable": true
 };
-function validate300(data, {
+function validate301(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -8181,7 +8181,7 @@ function validate300(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema130.enum
+        allowedValues: schema131.enum
       }
     };
     if (vErrors === null) {
@@ -8191,17 +8191,17 @@ function validate300(data, {
     }
     errors++;
   }
-  validate300.errors = vErrors;
+  validate301.errors = vErrors;
   return errors === 0;
 }
-const schema131 = {
+const schema132 = {
   "type": "integer",
   "default": 300,
   "minimum": 1,
   "maximum": 86400,
   "nullable": true
 };
-function validate302(data, {
+function validate303(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -8261,10 +8261,10 @@ function validate302(data, {
       errors++;
     }
   }
-  validate302.errors = vErrors;
+  validate303.errors = vErrors;
   return errors === 0;
 }
-const schema132 = {
+const schema133 = {
   "type": "object",
   "properties": {
     "users": {
@@ -8372,7 +8372,7 @@ function validate53(data, {
   validate53.errors = vErrors;
   return errors === 0;
 }
-function validate304(data, {
+function validate305(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -8420,17 +8420,17 @@ function validate304(data, {
       }
     }
   }
-  validate304.errors = vErrors;
+  validate305.errors = vErrors;
   return errors === 0;
 }
-const schema133 = {
+const schema134 = {
   "type": "integer",
   "default": 1,
   "minimum": 1,
   "maximum": 10,
   "nullable": true
 };
-function validate308(data, {
+function validate309(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -8490,10 +8490,10 @@ function validate308(data, {
       errors++;
     }
   }
-  validate308.errors = vErrors;
+  validate309.errors = vErrors;
   return errors === 0;
 }
-const schema134 = {
+const schema135 = {
   "type": "object",
   "properties": {
     "ttlSeconds": {
@@ -8505,14 +8505,14 @@ const schema134 = {
   },
   "nullable": true
 };
-const schema135 = {
+const schema136 = {
   "type": "integer",
   "default": 0,
   "minimum": 0,
   "maximum": 86400,
   "nullable": true
 };
-function validate311(data, {
+function validate312(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -8572,16 +8572,16 @@ function validate311(data, {
       errors++;
     }
   }
-  validate311.errors = vErrors;
+  validate312.errors = vErrors;
   return errors === 0;
 }
-const schema33 = {
+const schema34 = {
   "type": "integer",
   "minimum": 1,
   "maximum": 86400,
   "nullable": true
 };
-function validate59(data, {
+function validate60(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -8641,10 +8641,10 @@ function validate59(data, {
       errors++;
     }
   }
-  validate59.errors = vErrors;
+  validate60.errors = vErrors;
   return errors === 0;
 }
-function validate310(data, {
+function validate311(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -8670,38 +8670,38 @@ function validate310(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.ttlSeconds !== undefined) {
-      if (!validate311(data.ttlSeconds, {
+      if (!validate312(data.ttlSeconds, {
         instancePath: instancePath + "/ttlSeconds",
         parentData: data,
         parentDataProperty: "ttlSeconds",
         rootData
       })) {
-        vErrors = vErrors === null ? validate311.errors : vErrors.concat(validate311.errors);
+        vErrors = vErrors === null ? validate312.errors : vErrors.concat(validate312.errors);
         errors = vErrors.length;
       }
     }
     if (data.useWithinSeconds !== undefined) {
-      if (!validate59(data.useWithinSeconds, {
+      if (!validate60(data.useWithinSeconds, {
         instancePath: instancePath + "/useWithinSeconds",
         parentData: data,
         parentDataProperty: "useWithinSeconds",
         rootData
       })) {
-        vErrors = vErrors === null ? validate59.errors : vErrors.concat(validate59.errors);
+        vErrors = vErrors === null ? validate60.errors : vErrors.concat(validate60.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate310.errors = vErrors;
+  validate311.errors = vErrors;
   return errors === 0;
 }
-const schema136 = {
+const schema137 = {
   "type": "integer",
   "default": 604800,
   "minimum": 1,
   "nullable": true
 };
-function validate315(data, {
+function validate316(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -8744,10 +8744,10 @@ function validate315(data, {
       errors++;
     }
   }
-  validate315.errors = vErrors;
+  validate316.errors = vErrors;
   return errors === 0;
 }
-function validate299(data, {
+function validate300(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -8773,76 +8773,76 @@ function validate299(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.mode !== undefined) {
-      if (!validate300(data.mode, {
+      if (!validate301(data.mode, {
         instancePath: instancePath + "/mode",
         parentData: data,
         parentDataProperty: "mode",
         rootData
       })) {
-        vErrors = vErrors === null ? validate300.errors : vErrors.concat(validate300.errors);
+        vErrors = vErrors === null ? validate301.errors : vErrors.concat(validate301.errors);
         errors = vErrors.length;
       }
     }
     if (data.timeoutSeconds !== undefined) {
-      if (!validate302(data.timeoutSeconds, {
+      if (!validate303(data.timeoutSeconds, {
         instancePath: instancePath + "/timeoutSeconds",
         parentData: data,
         parentDataProperty: "timeoutSeconds",
         rootData
       })) {
-        vErrors = vErrors === null ? validate302.errors : vErrors.concat(validate302.errors);
+        vErrors = vErrors === null ? validate303.errors : vErrors.concat(validate303.errors);
         errors = vErrors.length;
       }
     }
     if (data.approvers !== undefined) {
-      if (!validate304(data.approvers, {
+      if (!validate305(data.approvers, {
         instancePath: instancePath + "/approvers",
         parentData: data,
         parentDataProperty: "approvers",
         rootData
       })) {
-        vErrors = vErrors === null ? validate304.errors : vErrors.concat(validate304.errors);
+        vErrors = vErrors === null ? validate305.errors : vErrors.concat(validate305.errors);
         errors = vErrors.length;
       }
     }
     if (data.requiredApprovals !== undefined) {
-      if (!validate308(data.requiredApprovals, {
+      if (!validate309(data.requiredApprovals, {
         instancePath: instancePath + "/requiredApprovals",
         parentData: data,
         parentDataProperty: "requiredApprovals",
         rootData
       })) {
-        vErrors = vErrors === null ? validate308.errors : vErrors.concat(validate308.errors);
+        vErrors = vErrors === null ? validate309.errors : vErrors.concat(validate309.errors);
         errors = vErrors.length;
       }
     }
     if (data.grant !== undefined) {
-      if (!validate310(data.grant, {
+      if (!validate311(data.grant, {
         instancePath: instancePath + "/grant",
         parentData: data,
         parentDataProperty: "grant",
         rootData
       })) {
-        vErrors = vErrors === null ? validate310.errors : vErrors.concat(validate310.errors);
+        vErrors = vErrors === null ? validate311.errors : vErrors.concat(validate311.errors);
         errors = vErrors.length;
       }
     }
     if (data.retentionSeconds !== undefined) {
-      if (!validate315(data.retentionSeconds, {
+      if (!validate316(data.retentionSeconds, {
         instancePath: instancePath + "/retentionSeconds",
         parentData: data,
         parentDataProperty: "retentionSeconds",
         rootData
       })) {
-        vErrors = vErrors === null ? validate315.errors : vErrors.concat(validate315.errors);
+        vErrors = vErrors === null ? validate316.errors : vErrors.concat(validate316.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate299.errors = vErrors;
+  validate300.errors = vErrors;
   return errors === 0;
 }
-const schema137 = {
+const schema138 = {
   "type": "object",
   "properties": {
     "reviewers": {
@@ -8854,7 +8854,7 @@ const schema137 = {
   },
   "nullable": true
 };
-const schema138 = {
+const schema139 = {
   "type": "object",
   "properties": {
     "users": {
@@ -8866,7 +8866,7 @@ const schema138 = {
   },
   "nullable": true
 };
-function validate319(data, {
+function validate320(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -8914,17 +8914,17 @@ function validate319(data, {
       }
     }
   }
-  validate319.errors = vErrors;
+  validate320.errors = vErrors;
   return errors === 0;
 }
-const schema139 = {
+const schema140 = {
   "type": "integer",
   "default": 72,
   "minimum": 1,
   "maximum": 8760,
   "nullable": true
 };
-function validate323(data, {
+function validate324(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -8984,10 +8984,10 @@ function validate323(data, {
       errors++;
     }
   }
-  validate323.errors = vErrors;
+  validate324.errors = vErrors;
   return errors === 0;
 }
-function validate318(data, {
+function validate319(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -9013,32 +9013,32 @@ function validate318(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.reviewers !== undefined) {
-      if (!validate319(data.reviewers, {
+      if (!validate320(data.reviewers, {
         instancePath: instancePath + "/reviewers",
         parentData: data,
         parentDataProperty: "reviewers",
         rootData
       })) {
-        vErrors = vErrors === null ? validate319.errors : vErrors.concat(validate319.errors);
+        vErrors = vErrors === null ? validate320.errors : vErrors.concat(validate320.errors);
         errors = vErrors.length;
       }
     }
     if (data.maxOpenHours !== undefined) {
-      if (!validate323(data.maxOpenHours, {
+      if (!validate324(data.maxOpenHours, {
         instancePath: instancePath + "/maxOpenHours",
         parentData: data,
         parentDataProperty: "maxOpenHours",
         rootData
       })) {
-        vErrors = vErrors === null ? validate323.errors : vErrors.concat(validate323.errors);
+        vErrors = vErrors === null ? validate324.errors : vErrors.concat(validate324.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate318.errors = vErrors;
+  validate319.errors = vErrors;
   return errors === 0;
 }
-const schema140 = {
+const schema141 = {
   "type": "object",
   "properties": {
     "detectors": {
@@ -9056,18 +9056,18 @@ const schema140 = {
   },
   "nullable": true
 };
-const schema141 = {
+const schema142 = {
   "type": "array",
   "items": {
     "$ref": "yPn9syNI3IUwitaDWXnG2G2lKsuSmYuFjFJgKCREASI"
   },
   "nullable": true
 };
-const schema142 = {
+const schema143 = {
   "type": "string",
   "enum": ["creditCard", "email", "usSsn", "iban", "secret"]
 };
-function validate328(data, {
+function validate329(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -9097,7 +9097,7 @@ function validate328(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema142.enum
+        allowedValues: schema143.enum
       }
     };
     if (vErrors === null) {
@@ -9107,10 +9107,10 @@ function validate328(data, {
     }
     errors++;
   }
-  validate328.errors = vErrors;
+  validate329.errors = vErrors;
   return errors === 0;
 }
-function validate327(data, {
+function validate328(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -9137,28 +9137,28 @@ function validate327(data, {
   if (Array.isArray(data)) {
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate328(data[i0], {
+      if (!validate329(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate328.errors : vErrors.concat(validate328.errors);
+        vErrors = vErrors === null ? validate329.errors : vErrors.concat(validate329.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate327.errors = vErrors;
+  validate328.errors = vErrors;
   return errors === 0;
 }
-const schema143 = {
+const schema144 = {
   "type": "array",
   "items": {
     "$ref": "dqhgrq8GzDyWMgnCFr1zaDUAggVTWdX5UP5k66sOs"
   },
   "nullable": true
 };
-const schema144 = {
+const schema145 = {
   "type": "object",
   "required": ["name"],
   "properties": {
@@ -9170,12 +9170,12 @@ const schema144 = {
     }
   }
 };
-const schema145 = {
+const schema146 = {
   "type": "string",
   "minLength": 1,
   "maxLength": 63
 };
-function validate333(data, {
+function validate334(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -9232,10 +9232,10 @@ function validate333(data, {
     }
     errors++;
   }
-  validate333.errors = vErrors;
+  validate334.errors = vErrors;
   return errors === 0;
 }
-function validate332(data, {
+function validate333(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -9261,13 +9261,13 @@ function validate332(data, {
       errors++;
     }
     if (data.name !== undefined) {
-      if (!validate333(data.name, {
+      if (!validate334(data.name, {
         instancePath: instancePath + "/name",
         parentData: data,
         parentDataProperty: "name",
         rootData
       })) {
-        vErrors = vErrors === null ? validate333.errors : vErrors.concat(validate333.errors);
+        vErrors = vErrors === null ? validate334.errors : vErrors.concat(validate334.errors);
         errors = vErrors.length;
       }
     }
@@ -9298,10 +9298,10 @@ function validate332(data, {
     }
     errors++;
   }
-  validate332.errors = vErrors;
+  validate333.errors = vErrors;
   return errors === 0;
 }
-function validate331(data, {
+function validate332(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -9328,21 +9328,21 @@ function validate331(data, {
   if (Array.isArray(data)) {
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate332(data[i0], {
+      if (!validate333(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate332.errors : vErrors.concat(validate332.errors);
+        vErrors = vErrors === null ? validate333.errors : vErrors.concat(validate333.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate331.errors = vErrors;
+  validate332.errors = vErrors;
   return errors === 0;
 }
-const schema146 = {
+const schema147 = {
   "type": "array",
   "maxItems": 64,
   "items": {
@@ -9350,7 +9350,7 @@ const schema146 = {
   },
   "nullable": true
 };
-const schema147 = {
+const schema148 = {
   "type": "object",
   "required": ["name", "regex"],
   "properties": {
@@ -9365,12 +9365,12 @@ const schema147 = {
     }
   }
 };
-const schema148 = {
+const schema149 = {
   "type": "string",
   "minLength": 1,
   "maxLength": 1024
 };
-function validate341(data, {
+function validate342(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -9427,10 +9427,10 @@ function validate341(data, {
     }
     errors++;
   }
-  validate341.errors = vErrors;
+  validate342.errors = vErrors;
   return errors === 0;
 }
-function validate339(data, {
+function validate340(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -9483,13 +9483,13 @@ function validate339(data, {
       }
     }
     if (data.regex !== undefined) {
-      if (!validate341(data.regex, {
+      if (!validate342(data.regex, {
         instancePath: instancePath + "/regex",
         parentData: data,
         parentDataProperty: "regex",
         rootData
       })) {
-        vErrors = vErrors === null ? validate341.errors : vErrors.concat(validate341.errors);
+        vErrors = vErrors === null ? validate342.errors : vErrors.concat(validate342.errors);
         errors = vErrors.length;
       }
     }
@@ -9520,10 +9520,10 @@ function validate339(data, {
     }
     errors++;
   }
-  validate339.errors = vErrors;
+  validate340.errors = vErrors;
   return errors === 0;
 }
-function validate338(data, {
+function validate339(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -9566,27 +9566,27 @@ function validate338(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate339(data[i0], {
+      if (!validate340(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate339.errors : vErrors.concat(validate339.errors);
+        vErrors = vErrors === null ? validate340.errors : vErrors.concat(validate340.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate338.errors = vErrors;
+  validate339.errors = vErrors;
   return errors === 0;
 }
-const schema149 = {
+const schema150 = {
   "type": "string",
   "enum": ["redact", "partial", "hash"],
   "default": "redact",
   "nullable": true
 };
-function validate346(data, {
+function validate347(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -9616,7 +9616,7 @@ function validate346(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema149.enum
+        allowedValues: schema150.enum
       }
     };
     if (vErrors === null) {
@@ -9626,10 +9626,10 @@ function validate346(data, {
     }
     errors++;
   }
-  validate346.errors = vErrors;
+  validate347.errors = vErrors;
   return errors === 0;
 }
-function validate326(data, {
+function validate327(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -9655,54 +9655,54 @@ function validate326(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.detectors !== undefined) {
-      if (!validate327(data.detectors, {
+      if (!validate328(data.detectors, {
         instancePath: instancePath + "/detectors",
         parentData: data,
         parentDataProperty: "detectors",
         rootData
       })) {
-        vErrors = vErrors === null ? validate327.errors : vErrors.concat(validate327.errors);
+        vErrors = vErrors === null ? validate328.errors : vErrors.concat(validate328.errors);
         errors = vErrors.length;
       }
     }
     if (data.columns !== undefined) {
-      if (!validate331(data.columns, {
+      if (!validate332(data.columns, {
         instancePath: instancePath + "/columns",
         parentData: data,
         parentDataProperty: "columns",
         rootData
       })) {
-        vErrors = vErrors === null ? validate331.errors : vErrors.concat(validate331.errors);
+        vErrors = vErrors === null ? validate332.errors : vErrors.concat(validate332.errors);
         errors = vErrors.length;
       }
     }
     if (data.patterns !== undefined) {
-      if (!validate338(data.patterns, {
+      if (!validate339(data.patterns, {
         instancePath: instancePath + "/patterns",
         parentData: data,
         parentDataProperty: "patterns",
         rootData
       })) {
-        vErrors = vErrors === null ? validate338.errors : vErrors.concat(validate338.errors);
+        vErrors = vErrors === null ? validate339.errors : vErrors.concat(validate339.errors);
         errors = vErrors.length;
       }
     }
     if (data.defaultStrategy !== undefined) {
-      if (!validate346(data.defaultStrategy, {
+      if (!validate347(data.defaultStrategy, {
         instancePath: instancePath + "/defaultStrategy",
         parentData: data,
         parentDataProperty: "defaultStrategy",
         rootData
       })) {
-        vErrors = vErrors === null ? validate346.errors : vErrors.concat(validate346.errors);
+        vErrors = vErrors === null ? validate347.errors : vErrors.concat(validate347.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate326.errors = vErrors;
+  validate327.errors = vErrors;
   return errors === 0;
 }
-const schema150 = {
+const schema151 = {
   "type": "object",
   "properties": {
     "maxMessageBytes": {
@@ -9710,17 +9710,20 @@ const schema150 = {
     },
     "maxStatementBytes": {
       "$ref": "Oa4TQk0AhExrXNTEGUVhJuaE6jfmrmOjWaK1uZaVqM"
+    },
+    "maxPreparedBytes": {
+      "$ref": "kfHbUlleeCjXgh1WzQ6NHV5y3xH87NeM4XcoPdDzd8"
     }
   },
   "nullable": true
 };
-const schema151 = {
+const schema32 = {
   "type": "integer",
   "minimum": 65536,
   "maximum": 1073741824,
   "nullable": true
 };
-function validate350(data, {
+function validate58(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -9780,10 +9783,10 @@ function validate350(data, {
       errors++;
     }
   }
-  validate350.errors = vErrors;
+  validate58.errors = vErrors;
   return errors === 0;
 }
-function validate349(data, {
+function validate350(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -9809,13 +9812,13 @@ function validate349(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.maxMessageBytes !== undefined) {
-      if (!validate350(data.maxMessageBytes, {
+      if (!validate58(data.maxMessageBytes, {
         instancePath: instancePath + "/maxMessageBytes",
         parentData: data,
         parentDataProperty: "maxMessageBytes",
         rootData
       })) {
-        vErrors = vErrors === null ? validate350.errors : vErrors.concat(validate350.errors);
+        vErrors = vErrors === null ? validate58.errors : vErrors.concat(validate58.errors);
         errors = vErrors.length;
       }
     }
@@ -9830,8 +9833,19 @@ function validate349(data, {
         errors = vErrors.length;
       }
     }
+    if (data.maxPreparedBytes !== undefined) {
+      if (!validate58(data.maxPreparedBytes, {
+        instancePath: instancePath + "/maxPreparedBytes",
+        parentData: data,
+        parentDataProperty: "maxPreparedBytes",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate58.errors : vErrors.concat(validate58.errors);
+        errors = vErrors.length;
+      }
+    }
   }
-  validate349.errors = vErrors;
+  validate350.errors = vErrors;
   return errors === 0;
 }
 const schema152 = {
@@ -9848,7 +9862,7 @@ const schema153 = {
   "default": true,
   "nullable": true
 };
-function validate355(data, {
+function validate356(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -9872,10 +9886,10 @@ function validate355(data, {
     }
     errors++;
   }
-  validate355.errors = vErrors;
+  validate356.errors = vErrors;
   return errors === 0;
 }
-function validate354(data, {
+function validate355(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -9901,18 +9915,18 @@ function validate354(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.includeStatementText !== undefined) {
-      if (!validate355(data.includeStatementText, {
+      if (!validate356(data.includeStatementText, {
         instancePath: instancePath + "/includeStatementText",
         parentData: data,
         parentDataProperty: "includeStatementText",
         rootData
       })) {
-        vErrors = vErrors === null ? validate355.errors : vErrors.concat(validate355.errors);
+        vErrors = vErrors === null ? validate356.errors : vErrors.concat(validate356.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate354.errors = vErrors;
+  validate355.errors = vErrors;
   return errors === 0;
 }
 const schema154 = {
@@ -9930,12 +9944,12 @@ const schema154 = {
   },
   "nullable": true
 };
-const schema32 = {
+const schema33 = {
   "type": "integer",
   "minimum": 0,
   "nullable": true
 };
-function validate58(data, {
+function validate59(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -9978,10 +9992,10 @@ function validate58(data, {
       errors++;
     }
   }
-  validate58.errors = vErrors;
+  validate59.errors = vErrors;
   return errors === 0;
 }
-function validate358(data, {
+function validate359(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -10007,43 +10021,43 @@ function validate358(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.maxRowsAffected !== undefined) {
-      if (!validate58(data.maxRowsAffected, {
+      if (!validate59(data.maxRowsAffected, {
         instancePath: instancePath + "/maxRowsAffected",
         parentData: data,
         parentDataProperty: "maxRowsAffected",
-        rootData
-      })) {
-        vErrors = vErrors === null ? validate58.errors : vErrors.concat(validate58.errors);
-        errors = vErrors.length;
-      }
-    }
-    if (data.maxRowsReturned !== undefined) {
-      if (!validate58(data.maxRowsReturned, {
-        instancePath: instancePath + "/maxRowsReturned",
-        parentData: data,
-        parentDataProperty: "maxRowsReturned",
-        rootData
-      })) {
-        vErrors = vErrors === null ? validate58.errors : vErrors.concat(validate58.errors);
-        errors = vErrors.length;
-      }
-    }
-    if (data.maxStatementSeconds !== undefined) {
-      if (!validate59(data.maxStatementSeconds, {
-        instancePath: instancePath + "/maxStatementSeconds",
-        parentData: data,
-        parentDataProperty: "maxStatementSeconds",
         rootData
       })) {
         vErrors = vErrors === null ? validate59.errors : vErrors.concat(validate59.errors);
         errors = vErrors.length;
       }
     }
+    if (data.maxRowsReturned !== undefined) {
+      if (!validate59(data.maxRowsReturned, {
+        instancePath: instancePath + "/maxRowsReturned",
+        parentData: data,
+        parentDataProperty: "maxRowsReturned",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate59.errors : vErrors.concat(validate59.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.maxStatementSeconds !== undefined) {
+      if (!validate60(data.maxStatementSeconds, {
+        instancePath: instancePath + "/maxStatementSeconds",
+        parentData: data,
+        parentDataProperty: "maxStatementSeconds",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate60.errors : vErrors.concat(validate60.errors);
+        errors = vErrors.length;
+      }
+    }
   }
-  validate358.errors = vErrors;
+  validate359.errors = vErrors;
   return errors === 0;
 }
-function validate75(data, {
+function validate76(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -10085,134 +10099,134 @@ function validate75(data, {
       errors++;
     }
     if (data.mode !== undefined) {
-      if (!validate76(data.mode, {
+      if (!validate77(data.mode, {
         instancePath: instancePath + "/mode",
         parentData: data,
         parentDataProperty: "mode",
         rootData
       })) {
-        vErrors = vErrors === null ? validate76.errors : vErrors.concat(validate76.errors);
+        vErrors = vErrors === null ? validate77.errors : vErrors.concat(validate77.errors);
         errors = vErrors.length;
       }
     }
     if (data.subjects !== undefined) {
-      if (!validate78(data.subjects, {
+      if (!validate79(data.subjects, {
         instancePath: instancePath + "/subjects",
         parentData: data,
         parentDataProperty: "subjects",
         rootData
       })) {
-        vErrors = vErrors === null ? validate78.errors : vErrors.concat(validate78.errors);
+        vErrors = vErrors === null ? validate79.errors : vErrors.concat(validate79.errors);
         errors = vErrors.length;
       }
     }
     if (data.identity !== undefined) {
-      if (!validate92(data.identity, {
+      if (!validate93(data.identity, {
         instancePath: instancePath + "/identity",
         parentData: data,
         parentDataProperty: "identity",
         rootData
       })) {
-        vErrors = vErrors === null ? validate92.errors : vErrors.concat(validate92.errors);
+        vErrors = vErrors === null ? validate93.errors : vErrors.concat(validate93.errors);
         errors = vErrors.length;
       }
     }
     if (data.targets !== undefined) {
-      if (!validate139(data.targets, {
+      if (!validate140(data.targets, {
         instancePath: instancePath + "/targets",
         parentData: data,
         parentDataProperty: "targets",
         rootData
       })) {
-        vErrors = vErrors === null ? validate139.errors : vErrors.concat(validate139.errors);
+        vErrors = vErrors === null ? validate140.errors : vErrors.concat(validate140.errors);
         errors = vErrors.length;
       }
     }
     if (data.rules !== undefined) {
-      if (!validate234(data.rules, {
+      if (!validate235(data.rules, {
         instancePath: instancePath + "/rules",
         parentData: data,
         parentDataProperty: "rules",
         rootData
       })) {
-        vErrors = vErrors === null ? validate234.errors : vErrors.concat(validate234.errors);
+        vErrors = vErrors === null ? validate235.errors : vErrors.concat(validate235.errors);
         errors = vErrors.length;
       }
     }
     if (data.defaultAction !== undefined) {
-      if (!validate297(data.defaultAction, {
+      if (!validate298(data.defaultAction, {
         instancePath: instancePath + "/defaultAction",
         parentData: data,
         parentDataProperty: "defaultAction",
         rootData
       })) {
-        vErrors = vErrors === null ? validate297.errors : vErrors.concat(validate297.errors);
+        vErrors = vErrors === null ? validate298.errors : vErrors.concat(validate298.errors);
         errors = vErrors.length;
       }
     }
     if (data.approval !== undefined) {
-      if (!validate299(data.approval, {
+      if (!validate300(data.approval, {
         instancePath: instancePath + "/approval",
         parentData: data,
         parentDataProperty: "approval",
         rootData
       })) {
-        vErrors = vErrors === null ? validate299.errors : vErrors.concat(validate299.errors);
+        vErrors = vErrors === null ? validate300.errors : vErrors.concat(validate300.errors);
         errors = vErrors.length;
       }
     }
     if (data.review !== undefined) {
-      if (!validate318(data.review, {
+      if (!validate319(data.review, {
         instancePath: instancePath + "/review",
         parentData: data,
         parentDataProperty: "review",
         rootData
       })) {
-        vErrors = vErrors === null ? validate318.errors : vErrors.concat(validate318.errors);
+        vErrors = vErrors === null ? validate319.errors : vErrors.concat(validate319.errors);
         errors = vErrors.length;
       }
     }
     if (data.masking !== undefined) {
-      if (!validate326(data.masking, {
+      if (!validate327(data.masking, {
         instancePath: instancePath + "/masking",
         parentData: data,
         parentDataProperty: "masking",
         rootData
       })) {
-        vErrors = vErrors === null ? validate326.errors : vErrors.concat(validate326.errors);
+        vErrors = vErrors === null ? validate327.errors : vErrors.concat(validate327.errors);
         errors = vErrors.length;
       }
     }
     if (data.protocolLimits !== undefined) {
-      if (!validate349(data.protocolLimits, {
+      if (!validate350(data.protocolLimits, {
         instancePath: instancePath + "/protocolLimits",
         parentData: data,
         parentDataProperty: "protocolLimits",
         rootData
       })) {
-        vErrors = vErrors === null ? validate349.errors : vErrors.concat(validate349.errors);
+        vErrors = vErrors === null ? validate350.errors : vErrors.concat(validate350.errors);
         errors = vErrors.length;
       }
     }
     if (data.audit !== undefined) {
-      if (!validate354(data.audit, {
+      if (!validate355(data.audit, {
         instancePath: instancePath + "/audit",
         parentData: data,
         parentDataProperty: "audit",
         rootData
       })) {
-        vErrors = vErrors === null ? validate354.errors : vErrors.concat(validate354.errors);
+        vErrors = vErrors === null ? validate355.errors : vErrors.concat(validate355.errors);
         errors = vErrors.length;
       }
     }
     if (data.runtimeLimits !== undefined) {
-      if (!validate358(data.runtimeLimits, {
+      if (!validate359(data.runtimeLimits, {
         instancePath: instancePath + "/runtimeLimits",
         parentData: data,
         parentDataProperty: "runtimeLimits",
         rootData
       })) {
-        vErrors = vErrors === null ? validate358.errors : vErrors.concat(validate358.errors);
+        vErrors = vErrors === null ? validate359.errors : vErrors.concat(validate359.errors);
         errors = vErrors.length;
       }
     }
@@ -10232,7 +10246,7 @@ function validate75(data, {
     }
     errors++;
   }
-  validate75.errors = vErrors;
+  validate76.errors = vErrors;
   return errors === 0;
 }
 const schema155 = {
@@ -10265,11 +10279,11 @@ const schema155 = {
   },
   "nullable": true
 };
-const schema34 = {
+const schema35 = {
   "type": "integer",
   "nullable": true
 };
-function validate60(data, {
+function validate61(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -10293,14 +10307,14 @@ function validate60(data, {
     }
     errors++;
   }
-  validate60.errors = vErrors;
+  validate61.errors = vErrors;
   return errors === 0;
 }
-const schema36 = {
+const schema37 = {
   "type": "string",
   "nullable": true
 };
-function validate62(data, {
+function validate63(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -10324,7 +10338,7 @@ function validate62(data, {
     }
     errors++;
   }
-  validate62.errors = vErrors;
+  validate63.errors = vErrors;
   return errors === 0;
 }
 const schema156 = {
@@ -10362,7 +10376,7 @@ const schema158 = {
   "type": "string",
   "enum": ["True", "False", "Unknown"]
 };
-function validate372(data, {
+function validate373(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -10402,16 +10416,16 @@ function validate372(data, {
     }
     errors++;
   }
-  validate372.errors = vErrors;
+  validate373.errors = vErrors;
   return errors === 0;
 }
-const schema38 = {
+const schema39 = {
   "type": "string",
   "format": "date-time",
   "nullable": true
 };
 const formats0 = formats["date-time"];
-function validate64(data, {
+function validate65(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -10453,10 +10467,10 @@ function validate64(data, {
       errors++;
     }
   }
-  validate64.errors = vErrors;
+  validate65.errors = vErrors;
   return errors === 0;
 }
-function validate370(data, {
+function validate371(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -10498,68 +10512,68 @@ function validate370(data, {
       errors++;
     }
     if (data.type !== undefined) {
-      if (!validate61(data.type, {
+      if (!validate62(data.type, {
         instancePath: instancePath + "/type",
         parentData: data,
         parentDataProperty: "type",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.status !== undefined) {
+      if (!validate373(data.status, {
+        instancePath: instancePath + "/status",
+        parentData: data,
+        parentDataProperty: "status",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate373.errors : vErrors.concat(validate373.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.reason !== undefined) {
+      if (!validate63(data.reason, {
+        instancePath: instancePath + "/reason",
+        parentData: data,
+        parentDataProperty: "reason",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate63.errors : vErrors.concat(validate63.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.message !== undefined) {
+      if (!validate63(data.message, {
+        instancePath: instancePath + "/message",
+        parentData: data,
+        parentDataProperty: "message",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate63.errors : vErrors.concat(validate63.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.observedGeneration !== undefined) {
+      if (!validate61(data.observedGeneration, {
+        instancePath: instancePath + "/observedGeneration",
+        parentData: data,
+        parentDataProperty: "observedGeneration",
         rootData
       })) {
         vErrors = vErrors === null ? validate61.errors : vErrors.concat(validate61.errors);
         errors = vErrors.length;
       }
     }
-    if (data.status !== undefined) {
-      if (!validate372(data.status, {
-        instancePath: instancePath + "/status",
-        parentData: data,
-        parentDataProperty: "status",
-        rootData
-      })) {
-        vErrors = vErrors === null ? validate372.errors : vErrors.concat(validate372.errors);
-        errors = vErrors.length;
-      }
-    }
-    if (data.reason !== undefined) {
-      if (!validate62(data.reason, {
-        instancePath: instancePath + "/reason",
-        parentData: data,
-        parentDataProperty: "reason",
-        rootData
-      })) {
-        vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
-        errors = vErrors.length;
-      }
-    }
-    if (data.message !== undefined) {
-      if (!validate62(data.message, {
-        instancePath: instancePath + "/message",
-        parentData: data,
-        parentDataProperty: "message",
-        rootData
-      })) {
-        vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
-        errors = vErrors.length;
-      }
-    }
-    if (data.observedGeneration !== undefined) {
-      if (!validate60(data.observedGeneration, {
-        instancePath: instancePath + "/observedGeneration",
-        parentData: data,
-        parentDataProperty: "observedGeneration",
-        rootData
-      })) {
-        vErrors = vErrors === null ? validate60.errors : vErrors.concat(validate60.errors);
-        errors = vErrors.length;
-      }
-    }
     if (data.lastTransitionTime !== undefined) {
-      if (!validate64(data.lastTransitionTime, {
+      if (!validate65(data.lastTransitionTime, {
         instancePath: instancePath + "/lastTransitionTime",
         parentData: data,
         parentDataProperty: "lastTransitionTime",
         rootData
       })) {
-        vErrors = vErrors === null ? validate64.errors : vErrors.concat(validate64.errors);
+        vErrors = vErrors === null ? validate65.errors : vErrors.concat(validate65.errors);
         errors = vErrors.length;
       }
     }
@@ -10579,10 +10593,10 @@ function validate370(data, {
     }
     errors++;
   }
-  validate370.errors = vErrors;
+  validate371.errors = vErrors;
   return errors === 0;
 }
-function validate369(data, {
+function validate370(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -10609,18 +10623,18 @@ function validate369(data, {
   if (Array.isArray(data)) {
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate370(data[i0], {
+      if (!validate371(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate370.errors : vErrors.concat(validate370.errors);
+        vErrors = vErrors === null ? validate371.errors : vErrors.concat(validate371.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate369.errors = vErrors;
+  validate370.errors = vErrors;
   return errors === 0;
 }
 const schema159 = {
@@ -10658,7 +10672,7 @@ const schema160 = {
 const schema161 = {
   "type": "integer"
 };
-function validate382(data, {
+function validate383(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -10682,14 +10696,14 @@ function validate382(data, {
     }
     errors++;
   }
-  validate382.errors = vErrors;
+  validate383.errors = vErrors;
   return errors === 0;
 }
 const schema162 = {
   "type": "string",
   "enum": ["Compiled", "Invalid"]
 };
-function validate387(data, {
+function validate388(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -10729,14 +10743,14 @@ function validate387(data, {
     }
     errors++;
   }
-  validate387.errors = vErrors;
+  validate388.errors = vErrors;
   return errors === 0;
 }
-const schema39 = {
+const schema40 = {
   "type": "string",
   "format": "date-time"
 };
-function validate65(data, {
+function validate66(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -10777,10 +10791,10 @@ function validate65(data, {
     }
     errors++;
   }
-  validate65.errors = vErrors;
+  validate66.errors = vErrors;
   return errors === 0;
 }
-function validate381(data, {
+function validate382(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -10854,68 +10868,68 @@ function validate381(data, {
       errors++;
     }
     if (data.generation !== undefined) {
-      if (!validate382(data.generation, {
+      if (!validate383(data.generation, {
         instancePath: instancePath + "/generation",
         parentData: data,
         parentDataProperty: "generation",
         rootData
       })) {
-        vErrors = vErrors === null ? validate382.errors : vErrors.concat(validate382.errors);
+        vErrors = vErrors === null ? validate383.errors : vErrors.concat(validate383.errors);
         errors = vErrors.length;
       }
     }
     if (data.specSha256 !== undefined) {
-      if (!validate63(data.specSha256, {
+      if (!validate64(data.specSha256, {
         instancePath: instancePath + "/specSha256",
         parentData: data,
         parentDataProperty: "specSha256",
-        rootData
-      })) {
-        vErrors = vErrors === null ? validate63.errors : vErrors.concat(validate63.errors);
-        errors = vErrors.length;
-      }
-    }
-    if (data.changedBy !== undefined) {
-      if (!validate62(data.changedBy, {
-        instancePath: instancePath + "/changedBy",
-        parentData: data,
-        parentDataProperty: "changedBy",
-        rootData
-      })) {
-        vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
-        errors = vErrors.length;
-      }
-    }
-    if (data.changedAt !== undefined) {
-      if (!validate64(data.changedAt, {
-        instancePath: instancePath + "/changedAt",
-        parentData: data,
-        parentDataProperty: "changedAt",
         rootData
       })) {
         vErrors = vErrors === null ? validate64.errors : vErrors.concat(validate64.errors);
         errors = vErrors.length;
       }
     }
+    if (data.changedBy !== undefined) {
+      if (!validate63(data.changedBy, {
+        instancePath: instancePath + "/changedBy",
+        parentData: data,
+        parentDataProperty: "changedBy",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate63.errors : vErrors.concat(validate63.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.changedAt !== undefined) {
+      if (!validate65(data.changedAt, {
+        instancePath: instancePath + "/changedAt",
+        parentData: data,
+        parentDataProperty: "changedAt",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate65.errors : vErrors.concat(validate65.errors);
+        errors = vErrors.length;
+      }
+    }
     if (data.outcome !== undefined) {
-      if (!validate387(data.outcome, {
+      if (!validate388(data.outcome, {
         instancePath: instancePath + "/outcome",
         parentData: data,
         parentDataProperty: "outcome",
         rootData
       })) {
-        vErrors = vErrors === null ? validate387.errors : vErrors.concat(validate387.errors);
+        vErrors = vErrors === null ? validate388.errors : vErrors.concat(validate388.errors);
         errors = vErrors.length;
       }
     }
     if (data.observedAt !== undefined) {
-      if (!validate65(data.observedAt, {
+      if (!validate66(data.observedAt, {
         instancePath: instancePath + "/observedAt",
         parentData: data,
         parentDataProperty: "observedAt",
         rootData
       })) {
-        vErrors = vErrors === null ? validate65.errors : vErrors.concat(validate65.errors);
+        vErrors = vErrors === null ? validate66.errors : vErrors.concat(validate66.errors);
         errors = vErrors.length;
       }
     }
@@ -10935,10 +10949,10 @@ function validate381(data, {
     }
     errors++;
   }
-  validate381.errors = vErrors;
+  validate382.errors = vErrors;
   return errors === 0;
 }
-function validate380(data, {
+function validate381(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -10981,18 +10995,18 @@ function validate380(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate381(data[i0], {
+      if (!validate382(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate381.errors : vErrors.concat(validate381.errors);
+        vErrors = vErrors === null ? validate382.errors : vErrors.concat(validate382.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate380.errors = vErrors;
+  validate381.errors = vErrors;
   return errors === 0;
 }
 const schema163 = {
@@ -11032,7 +11046,7 @@ const schema165 = {
   "pattern": "^[0-9a-f]{64}$",
   "nullable": true
 };
-function validate397(data, {
+function validate398(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -11074,10 +11088,10 @@ function validate397(data, {
       errors++;
     }
   }
-  validate397.errors = vErrors;
+  validate398.errors = vErrors;
   return errors === 0;
 }
-function validate393(data, {
+function validate394(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -11167,68 +11181,68 @@ function validate393(data, {
       errors++;
     }
     if (data.target !== undefined) {
-      if (!validate61(data.target, {
+      if (!validate62(data.target, {
         instancePath: instancePath + "/target",
         parentData: data,
         parentDataProperty: "target",
         rootData
       })) {
-        vErrors = vErrors === null ? validate61.errors : vErrors.concat(validate61.errors);
+        vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
         errors = vErrors.length;
       }
     }
     if (data.tool !== undefined) {
-      if (!validate61(data.tool, {
+      if (!validate62(data.tool, {
         instancePath: instancePath + "/tool",
         parentData: data,
         parentDataProperty: "tool",
         rootData
       })) {
-        vErrors = vErrors === null ? validate61.errors : vErrors.concat(validate61.errors);
+        vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
         errors = vErrors.length;
       }
     }
     if (data.sha256 !== undefined) {
-      if (!validate63(data.sha256, {
+      if (!validate64(data.sha256, {
         instancePath: instancePath + "/sha256",
         parentData: data,
         parentDataProperty: "sha256",
         rootData
       })) {
-        vErrors = vErrors === null ? validate63.errors : vErrors.concat(validate63.errors);
+        vErrors = vErrors === null ? validate64.errors : vErrors.concat(validate64.errors);
         errors = vErrors.length;
       }
     }
     if (data.baseline !== undefined) {
-      if (!validate397(data.baseline, {
+      if (!validate398(data.baseline, {
         instancePath: instancePath + "/baseline",
         parentData: data,
         parentDataProperty: "baseline",
         rootData
       })) {
-        vErrors = vErrors === null ? validate397.errors : vErrors.concat(validate397.errors);
+        vErrors = vErrors === null ? validate398.errors : vErrors.concat(validate398.errors);
         errors = vErrors.length;
       }
     }
     if (data.pod !== undefined) {
-      if (!validate61(data.pod, {
+      if (!validate62(data.pod, {
         instancePath: instancePath + "/pod",
         parentData: data,
         parentDataProperty: "pod",
         rootData
       })) {
-        vErrors = vErrors === null ? validate61.errors : vErrors.concat(validate61.errors);
+        vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
         errors = vErrors.length;
       }
     }
     if (data.reportedAt !== undefined) {
-      if (!validate65(data.reportedAt, {
+      if (!validate66(data.reportedAt, {
         instancePath: instancePath + "/reportedAt",
         parentData: data,
         parentDataProperty: "reportedAt",
         rootData
       })) {
-        vErrors = vErrors === null ? validate65.errors : vErrors.concat(validate65.errors);
+        vErrors = vErrors === null ? validate66.errors : vErrors.concat(validate66.errors);
         errors = vErrors.length;
       }
     }
@@ -11248,10 +11262,10 @@ function validate393(data, {
     }
     errors++;
   }
-  validate393.errors = vErrors;
+  validate394.errors = vErrors;
   return errors === 0;
 }
-function validate392(data, {
+function validate393(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -11294,18 +11308,18 @@ function validate392(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate393(data[i0], {
+      if (!validate394(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate393.errors : vErrors.concat(validate393.errors);
+        vErrors = vErrors === null ? validate394.errors : vErrors.concat(validate394.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate392.errors = vErrors;
+  validate393.errors = vErrors;
   return errors === 0;
 }
 const schema166 = {
@@ -11337,7 +11351,7 @@ const schema167 = {
     }
   }
 };
-function validate404(data, {
+function validate405(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -11427,57 +11441,57 @@ function validate404(data, {
       errors++;
     }
     if (data.target !== undefined) {
-      if (!validate61(data.target, {
+      if (!validate62(data.target, {
         instancePath: instancePath + "/target",
         parentData: data,
         parentDataProperty: "target",
         rootData
       })) {
-        vErrors = vErrors === null ? validate61.errors : vErrors.concat(validate61.errors);
+        vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
         errors = vErrors.length;
       }
     }
     if (data.tool !== undefined) {
-      if (!validate61(data.tool, {
+      if (!validate62(data.tool, {
         instancePath: instancePath + "/tool",
         parentData: data,
         parentDataProperty: "tool",
         rootData
       })) {
-        vErrors = vErrors === null ? validate61.errors : vErrors.concat(validate61.errors);
+        vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
         errors = vErrors.length;
       }
     }
     if (data.sha256 !== undefined) {
-      if (!validate63(data.sha256, {
+      if (!validate64(data.sha256, {
         instancePath: instancePath + "/sha256",
         parentData: data,
         parentDataProperty: "sha256",
         rootData
       })) {
-        vErrors = vErrors === null ? validate63.errors : vErrors.concat(validate63.errors);
+        vErrors = vErrors === null ? validate64.errors : vErrors.concat(validate64.errors);
         errors = vErrors.length;
       }
     }
     if (data.pod !== undefined) {
-      if (!validate61(data.pod, {
+      if (!validate62(data.pod, {
         instancePath: instancePath + "/pod",
         parentData: data,
         parentDataProperty: "pod",
         rootData
       })) {
-        vErrors = vErrors === null ? validate61.errors : vErrors.concat(validate61.errors);
+        vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
         errors = vErrors.length;
       }
     }
     if (data.reportedAt !== undefined) {
-      if (!validate65(data.reportedAt, {
+      if (!validate66(data.reportedAt, {
         instancePath: instancePath + "/reportedAt",
         parentData: data,
         parentDataProperty: "reportedAt",
         rootData
       })) {
-        vErrors = vErrors === null ? validate65.errors : vErrors.concat(validate65.errors);
+        vErrors = vErrors === null ? validate66.errors : vErrors.concat(validate66.errors);
         errors = vErrors.length;
       }
     }
@@ -11497,10 +11511,10 @@ function validate404(data, {
     }
     errors++;
   }
-  validate404.errors = vErrors;
+  validate405.errors = vErrors;
   return errors === 0;
 }
-function validate403(data, {
+function validate404(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -11543,21 +11557,21 @@ function validate403(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate404(data[i0], {
+      if (!validate405(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate404.errors : vErrors.concat(validate404.errors);
+        vErrors = vErrors === null ? validate405.errors : vErrors.concat(validate405.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate403.errors = vErrors;
+  validate404.errors = vErrors;
   return errors === 0;
 }
-function validate364(data, {
+function validate365(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -11583,98 +11597,98 @@ function validate364(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.observedGeneration !== undefined) {
-      if (!validate60(data.observedGeneration, {
+      if (!validate61(data.observedGeneration, {
         instancePath: instancePath + "/observedGeneration",
         parentData: data,
         parentDataProperty: "observedGeneration",
         rootData
       })) {
-        vErrors = vErrors === null ? validate60.errors : vErrors.concat(validate60.errors);
+        vErrors = vErrors === null ? validate61.errors : vErrors.concat(validate61.errors);
         errors = vErrors.length;
       }
     }
     if (data.runTokenIssuer !== undefined) {
-      if (!validate62(data.runTokenIssuer, {
+      if (!validate63(data.runTokenIssuer, {
         instancePath: instancePath + "/runTokenIssuer",
         parentData: data,
         parentDataProperty: "runTokenIssuer",
         rootData
       })) {
-        vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
+        vErrors = vErrors === null ? validate63.errors : vErrors.concat(validate63.errors);
         errors = vErrors.length;
       }
     }
     if (data.targetCount !== undefined) {
-      if (!validate60(data.targetCount, {
+      if (!validate61(data.targetCount, {
         instancePath: instancePath + "/targetCount",
         parentData: data,
         parentDataProperty: "targetCount",
         rootData
       })) {
-        vErrors = vErrors === null ? validate60.errors : vErrors.concat(validate60.errors);
+        vErrors = vErrors === null ? validate61.errors : vErrors.concat(validate61.errors);
         errors = vErrors.length;
       }
     }
     if (data.ruleCount !== undefined) {
-      if (!validate60(data.ruleCount, {
+      if (!validate61(data.ruleCount, {
         instancePath: instancePath + "/ruleCount",
         parentData: data,
         parentDataProperty: "ruleCount",
         rootData
       })) {
-        vErrors = vErrors === null ? validate60.errors : vErrors.concat(validate60.errors);
+        vErrors = vErrors === null ? validate61.errors : vErrors.concat(validate61.errors);
         errors = vErrors.length;
       }
     }
     if (data.conditions !== undefined) {
-      if (!validate369(data.conditions, {
+      if (!validate370(data.conditions, {
         instancePath: instancePath + "/conditions",
         parentData: data,
         parentDataProperty: "conditions",
         rootData
       })) {
-        vErrors = vErrors === null ? validate369.errors : vErrors.concat(validate369.errors);
+        vErrors = vErrors === null ? validate370.errors : vErrors.concat(validate370.errors);
         errors = vErrors.length;
       }
     }
     if (data.history !== undefined) {
-      if (!validate380(data.history, {
+      if (!validate381(data.history, {
         instancePath: instancePath + "/history",
         parentData: data,
         parentDataProperty: "history",
         rootData
       })) {
-        vErrors = vErrors === null ? validate380.errors : vErrors.concat(validate380.errors);
+        vErrors = vErrors === null ? validate381.errors : vErrors.concat(validate381.errors);
         errors = vErrors.length;
       }
     }
     if (data.toolDefinitionChanges !== undefined) {
-      if (!validate392(data.toolDefinitionChanges, {
+      if (!validate393(data.toolDefinitionChanges, {
         instancePath: instancePath + "/toolDefinitionChanges",
         parentData: data,
         parentDataProperty: "toolDefinitionChanges",
         rootData
       })) {
-        vErrors = vErrors === null ? validate392.errors : vErrors.concat(validate392.errors);
+        vErrors = vErrors === null ? validate393.errors : vErrors.concat(validate393.errors);
         errors = vErrors.length;
       }
     }
     if (data.toolDefinitionBaselines !== undefined) {
-      if (!validate403(data.toolDefinitionBaselines, {
+      if (!validate404(data.toolDefinitionBaselines, {
         instancePath: instancePath + "/toolDefinitionBaselines",
         parentData: data,
         parentDataProperty: "toolDefinitionBaselines",
         rootData
       })) {
-        vErrors = vErrors === null ? validate403.errors : vErrors.concat(validate403.errors);
+        vErrors = vErrors === null ? validate404.errors : vErrors.concat(validate404.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate364.errors = vErrors;
+  validate365.errors = vErrors;
   return errors === 0;
 }
-function validate66(data, {
+function validate67(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -11733,57 +11747,57 @@ function validate66(data, {
       errors++;
     }
     if (data.apiVersion !== undefined) {
-      if (!validate67(data.apiVersion, {
+      if (!validate68(data.apiVersion, {
         instancePath: instancePath + "/apiVersion",
         parentData: data,
         parentDataProperty: "apiVersion",
         rootData
       })) {
-        vErrors = vErrors === null ? validate67.errors : vErrors.concat(validate67.errors);
+        vErrors = vErrors === null ? validate68.errors : vErrors.concat(validate68.errors);
         errors = vErrors.length;
       }
     }
     if (data.kind !== undefined) {
-      if (!validate69(data.kind, {
+      if (!validate70(data.kind, {
         instancePath: instancePath + "/kind",
         parentData: data,
         parentDataProperty: "kind",
         rootData
       })) {
-        vErrors = vErrors === null ? validate69.errors : vErrors.concat(validate69.errors);
+        vErrors = vErrors === null ? validate70.errors : vErrors.concat(validate70.errors);
         errors = vErrors.length;
       }
     }
     if (data.metadata !== undefined) {
-      if (!validate71(data.metadata, {
+      if (!validate72(data.metadata, {
         instancePath: instancePath + "/metadata",
         parentData: data,
         parentDataProperty: "metadata",
         rootData
       })) {
-        vErrors = vErrors === null ? validate71.errors : vErrors.concat(validate71.errors);
+        vErrors = vErrors === null ? validate72.errors : vErrors.concat(validate72.errors);
         errors = vErrors.length;
       }
     }
     if (data.spec !== undefined) {
-      if (!validate75(data.spec, {
+      if (!validate76(data.spec, {
         instancePath: instancePath + "/spec",
         parentData: data,
         parentDataProperty: "spec",
         rootData
       })) {
-        vErrors = vErrors === null ? validate75.errors : vErrors.concat(validate75.errors);
+        vErrors = vErrors === null ? validate76.errors : vErrors.concat(validate76.errors);
         errors = vErrors.length;
       }
     }
     if (data.status !== undefined) {
-      if (!validate364(data.status, {
+      if (!validate365(data.status, {
         instancePath: instancePath + "/status",
         parentData: data,
         parentDataProperty: "status",
         rootData
       })) {
-        vErrors = vErrors === null ? validate364.errors : vErrors.concat(validate364.errors);
+        vErrors = vErrors === null ? validate365.errors : vErrors.concat(validate365.errors);
         errors = vErrors.length;
       }
     }
@@ -11803,6 +11817,6 @@ function validate66(data, {
     }
     errors++;
   }
-  validate66.errors = vErrors;
+  validate67.errors = vErrors;
   return errors === 0;
 }

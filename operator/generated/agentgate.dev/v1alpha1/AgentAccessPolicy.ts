@@ -722,6 +722,10 @@ export interface IAgentAccessPolicy {
        * Longest statement text (a Query or Parse message) the proxy parses (default 1048576, 1 MiB). A longer one is refused with an error and the session stays usable.
        */
       "maxStatementBytes"?: number;
+      /**
+       * Most bytes one session's prepared statements (Parse, SQL PREPARE), portals and SQL cursors may make the proxy hold: their text, classification and kept decision record (default 33554432, 32 MiB). A Parse, Bind, PREPARE or DECLARE that would go over it is refused with 54000 and the session stays usable; DEALLOCATE, Close, CLOSE and DISCARD ALL free room.
+       */
+      "maxPreparedBytes"?: number;
     };
     /**
      * How decisions are recorded.

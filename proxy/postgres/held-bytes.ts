@@ -1,0 +1,86 @@
+/**
+ * What one session's prepared statements, portals and SQL cursors make the proxy hold
+ * (spec.protocolLimits.maxPreparedBytes): each statement's text, its classification and, for texts short
+ * enough to have one, its kept decision record (a masked, JSON-escaped copy: up to 6x the text,
+ * proxy/gate/sql-request.ts). Counted when the server confirms an object and while its create is pending
+ * (a pipeline of Parses before any ParseComplete cannot overshoot); freed when server-objects.ts forgets it.
+ */
+import type { SqlOperation } from '../gate/sql-request.js';
+import type { Decision } from '../gate/verdict.js';
+import type { Classification } from '../sql/types.js';
+import { preparedBy, type Portal, type Prepared, type SqlCursor } from './server-objects.js';
+
+export const DEFAULT_MAX_PREPARED_BYTES = 32 * 1024 * 1024;
+
+/** A classification, its maps and the object itself: measured at 0.7–1.1 KiB for short statements. */
+const OBJECT_BYTES = 1024;
+/** A portal: the object, its row cap and references (its column plan is not counted: see docs/security.md 2b). */
+const PORTAL_BYTES = 512;
+/** Texts up to this many characters keep a decision record with their prepared statement (sql-request.ts). */
+const KEPT_RECORD_TEXT = 4096;
+
+const textBytes = (sql: string): number => Buffer.byteLength(sql);
+
+export function statementBytes(p: Prepared): number {
+  const bytes = textBytes(p.sql);
+  return OBJECT_BYTES + bytes * (p.sql.length <= KEPT_RECORD_TEXT ? 8 : 2);
+}
+
+export function cursorBytes(c: SqlCursor): number {
+  return OBJECT_BYTES + 2 * textBytes(c.cls.text);
+}
+
+export function portalBytes(_p: Portal): number {
+  return PORTAL_BYTES;
+}
+
+export function objectBytes(ns: 'statement' | 'portal' | 'cursor', v: Prepared | Portal | SqlCursor): number {
+  return ns === 'statement'
+    ? statementBytes(v as Prepared)
+    : ns === 'portal'
+      ? portalBytes(v as Portal)
+      : cursorBytes(v as SqlCursor);
+}
+
+/** What the statements of one query or portal would add: the statements they PREPARE and the cursors they DECLARE. */
+export function createdBytes(classes: readonly Classification[]): number {
+  let bytes = 0;
+  for (const c of classes) {
+    if (c.prepares !== undefined) bytes += statementBytes(preparedBy(c));
+    if (c.cursor?.op === 'declare' && c.cursor.name !== undefined)
+      bytes += cursorBytes({ cls: c, hold: false, decidedBy: c });
+  }
+  return bytes;
+}
+
+export interface OverHeld {
+  operation: SqlOperation;
+  message: string;
+  detail: { limit: 'maxPreparedBytes'; cap: number; count: number; held: number; requested: number };
+}
+
+/** The refusal of a statement, portal or cursor the session could not hold within the limit, or undefined. */
+export function overHeld(c: Classification, limit: number, held: number, requested: number): OverHeld | undefined {
+  if (requested <= 0 || held + requested <= limit) return undefined;
+  const message = `the session's prepared statements, portals and cursors would hold ${held + requested} bytes in the proxy, over the limit of ${limit} bytes (spec.protocolLimits.maxPreparedBytes)`;
+  const decision: Decision = { action: 'Deny', rule: 'prepared-bytes-limit', message, blocked: true };
+  const detail = { limit: 'maxPreparedBytes' as const, cap: limit, count: held + requested, held, requested };
+  return {
+    operation: {
+      classification: c,
+      refused: {
+        decision,
+        refusal: {
+          kind: 'refuse',
+          code: 'too-large',
+          rule: decision.rule,
+          reason: `${message}; nothing was executed`,
+          hint: 'DEALLOCATE (or Close) the prepared statements, and CLOSE the portals and cursors, that you no longer need',
+        },
+        record: { detail },
+      },
+    },
+    message,
+    detail,
+  };
+}
