@@ -38,7 +38,10 @@ export interface OversizedStatement {
 }
 
 /** The refusal of a statement longer than the limit, or undefined when it is within it. */
-export function oversizedStatement(sql: string, limits: Pick<ProtocolLimits, 'maxStatementBytes'>): OversizedStatement | undefined {
+export function oversizedStatement(
+  sql: string,
+  limits: Pick<ProtocolLimits, 'maxStatementBytes'>,
+): OversizedStatement | undefined {
   if (sql.length <= limits.maxStatementBytes / 3) return undefined; // UTF-8 needs at most 3 bytes per UTF-16 unit
   const bytes = Buffer.byteLength(sql);
   if (bytes <= limits.maxStatementBytes) return undefined;
