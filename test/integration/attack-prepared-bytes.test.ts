@@ -7,7 +7,6 @@
  */
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import pg from 'pg';
 import { verifyAuditFile } from '../../proxy/audit/verify.js';
 import { startLocalStack, type LocalStack } from '../../proxy/local/stack.js';
