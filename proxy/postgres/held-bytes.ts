@@ -8,14 +8,17 @@
 import type { SqlOperation } from '../gate/sql-request.js';
 import type { Decision } from '../gate/verdict.js';
 import type { Classification } from '../sql/types.js';
+import type { RowPlan } from './result-masker.js';
 import { preparedBy, type Portal, type Prepared, type SqlCursor } from './server-objects.js';
 
 export const DEFAULT_MAX_PREPARED_BYTES = 32 * 1024 * 1024;
 
 /** A classification, its maps and the object itself: measured at 0.7–1.1 KiB for short statements. */
 const OBJECT_BYTES = 1024;
-/** A portal: the object, its row cap and references (its column plan is not counted: see docs/security.md 2b). */
+/** A portal: the object, its row cap and references; its column plan is counted apart (planBytes). */
 const PORTAL_BYTES = 512;
+/** One column of a masking plan (result-masker.ts), besides its label's characters. */
+const PLAN_COLUMN_BYTES = 96;
 /** Texts up to this many characters keep a decision record with their prepared statement (sql-request.ts). */
 const KEPT_RECORD_TEXT = 4096;
 
@@ -30,8 +33,15 @@ export function cursorBytes(c: SqlCursor): number {
   return OBJECT_BYTES + 2 * textBytes(c.cls.text);
 }
 
-export function portalBytes(_p: Portal): number {
-  return PORTAL_BYTES;
+export function portalBytes(p: Portal): number {
+  return PORTAL_BYTES + (p.planBytes ?? 0);
+}
+
+/** A portal's column plan: up to 1664 columns whose labels the server chose, so counted, not assumed small. */
+export function planBytes(plan: RowPlan | undefined): number {
+  let bytes = 0;
+  for (const c of plan ?? []) bytes += PLAN_COLUMN_BYTES + 2 * c.label.length;
+  return bytes;
 }
 
 export function objectBytes(ns: 'statement' | 'portal' | 'cursor', v: Prepared | Portal | SqlCursor): number {

@@ -29,6 +29,8 @@ export interface Portal {
   planFor?: object;
   /** Rows returned by this portal so far, across Executes (maxRowsReturned). */
   cap?: RowCap;
+  /** The bytes of `plan` counted in the session's held bytes (held-bytes.ts), while the portal is held. */
+  planBytes?: number;
 }
 
 /** A cursor opened by SQL DECLARE: FETCH and MOVE read its query, decided again under the current policy. */
@@ -86,6 +88,19 @@ export class ServerObjects {
 
   cursor(name: string): SqlCursor | undefined {
     return this.view('cursor', name) as SqlCursor | undefined;
+  }
+
+  /**
+   * A portal was described: its column plan of `bytes` is counted while the portal is held. False when
+   * the session has no room for it (maxPreparedBytes): the portal then holds no counted plan.
+   */
+  holdPlan(name: string, portal: Portal, bytes: number, limit: number): boolean {
+    if (this.portals.get(name) !== portal) return true; // no longer held: gone with its queue entry
+    const fits = this.heldBytes() - (portal.planBytes ?? 0) + bytes <= limit;
+    const kept = fits ? bytes : 0;
+    this.confirmedBytes += kept - (portal.planBytes ?? 0);
+    portal.planBytes = kept;
+    return fits;
   }
 
   /** The server answered (or skipped) the owner's message: its changes, and any left before them, are settled. */

@@ -32,7 +32,7 @@ import { BIND_ERRORS_MASK, type DerivedMask } from '../masking/lineage-rule.js';
 import { mergeReads } from '../sql/lineage.js';
 import { resolveShape } from '../sql/resolve.js';
 import type { Classification, StatementShape } from '../sql/types.js';
-import { createdBytes, overHeld, portalBytes, statementBytes } from './held-bytes.js';
+import { createdBytes, overHeld, planBytes, portalBytes, statementBytes } from './held-bytes.js';
 import { oversizedStatement, protocolLimits } from './limits.js';
 import {
   bodyReader,
@@ -878,8 +878,11 @@ export class PgSession {
         if (front?.kind === 'describe') {
           this.queue.shift();
           if (front.target) {
-            front.target.described = true;
-            front.target.plan = plan;
+            const limit = protocolLimits(this.maskerOf.policy.spec).maxPreparedBytes;
+            const kept = this.objects.holdPlan(front.portal!, front.target, planBytes(plan), limit);
+            // Without room the plan is not kept: made again for each Execute, which alone holds it (releasePlan).
+            front.target.described = kept;
+            front.target.plan = kept || front.synthetic ? plan : undefined;
             front.target.planFor = this.maskerOf;
           }
           if (!front.synthetic) this.out(m);
@@ -931,6 +934,7 @@ export class PgSession {
           }
         } else if (front?.kind === 'execute') {
           this.queue.shift();
+          releasePlan(front.target);
           this.objects.settle(front, m.type === T('C') ? 'confirmed' : 'skipped');
           const hit = front.run.cap?.complete(tag);
           if (hit) return this.capExceeded(front.run, hit);
@@ -976,7 +980,10 @@ export class PgSession {
           !(front.kind === 'refusal' && front.protocol === 'simple')
         ) {
           // PostgreSQL skips everything up to Sync after an error in the extended protocol.
-          if (front.kind === 'execute') this.complete(front.run, { tag: 'ERROR' }, err);
+          if (front.kind === 'execute') {
+            releasePlan(front.target);
+            this.complete(front.run, { tag: 'ERROR' }, err);
+          }
           this.settle(front, 'failed');
           while (this.queue.length && this.queue[0]!.kind !== 'sync') {
             const skipped = this.queue.shift()!;
@@ -1364,6 +1371,11 @@ function bodyDone(m: Message, sql: string): void {
   // Query is one string: PostgreSQL refuses bytes after its terminator, and so does the proxy.
   if (m.start + 5 + Buffer.byteLength(sql) + 1 !== m.end)
     throw new ProtocolError('malformed Query message: bytes after the query string');
+}
+
+/** A plan made for one Execute of a portal the session had no room to keep it for. */
+function releasePlan(p: Portal): void {
+  if (!p.described) p.plan = undefined;
 }
 
 function mergePrepared(p: Prepared | undefined): Classification | undefined {

@@ -124,6 +124,46 @@ describe('attack: prepared statements and portals held per session (maxPreparedB
     raw.end();
   });
 
+  it('raw wire: a portal keeps its column plan only while the session has room; rows are masked either way', async () => {
+    const raw = await RawClient.connect(s.host, s.port, await s.token());
+    // 400 result columns: a masking plan of about 45 KB, from a statement text under 1 KB.
+    const wide = `SELECT 'alice@example.com' AS email${', 1'.repeat(399)}`;
+    raw.send(fe.parse({ name: 'w', text: wide }), fe.sync());
+    expect(parseReplies(await raw.until('Z'))).to.deep.equal(['1', 'Z']);
+    const describeThree = async (): Promise<void> => {
+      raw.send(fe.query('BEGIN'));
+      await raw.until('Z');
+      raw.send(
+        ...[0, 1, 2].map((i) => fe.bind({ portal: `w${i}`, statement: 'w' })),
+        ...[0, 1, 2].map((i) => fe.describe({ type: 'P', name: `w${i}` })),
+        fe.sync(),
+      );
+      expect(parseReplies(await raw.until('Z'))).to.deep.equal(['2', '2', '2', 'T', 'T', 'T', 'Z']);
+    };
+    await describeThree();
+    // Portals whose plans did not fit are described again at Execute: their rows are still masked.
+    for (const i of [0, 1, 2]) {
+      raw.send(fe.execute({ portal: `w${i}` }), fe.sync());
+      const out = await raw.until('Z');
+      expect(parseReplies(out)).to.deep.equal(['D', 'C', 'Z']);
+      expect(out.find((m) => m.type === 'D')!.body.toString('utf8')).to.not.contain('alice@example.com');
+    }
+    // The first plan is held: a statement that would fit beside the portals alone is refused.
+    raw.send(fe.parse({ name: 'after', text: big(1) }), fe.sync());
+    expect(parseReplies(await raw.until('Z'))).to.deep.equal(['E:54000', 'Z']);
+    raw.send(fe.query('ROLLBACK'));
+    await raw.until('Z');
+    // Closing the portal that holds its plan frees the room.
+    await describeThree();
+    raw.send(fe.close({ type: 'P', name: 'w0' }), fe.sync());
+    expect(parseReplies(await raw.until('Z'))).to.deep.equal(['3', 'Z']);
+    raw.send(fe.parse({ name: 'after', text: big(1) }), fe.sync());
+    expect(parseReplies(await raw.until('Z'))).to.deep.equal(['1', 'Z']);
+    raw.send(fe.query('COMMIT'));
+    await raw.until('Z');
+    raw.end();
+  });
+
   it('psql: SQL PREPARE over the limit is refused; DEALLOCATE frees room and a new PREPARE then succeeds', async () => {
     const script = [
       '\\set VERBOSITY verbose',
