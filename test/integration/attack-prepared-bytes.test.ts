@@ -164,6 +164,21 @@ describe('attack: prepared statements and portals held per session (maxPreparedB
     raw.end();
   });
 
+  it('node-postgres: SQL cursors count too (DECLARE refused over the limit), and are freed when the transaction ends', async () => {
+    const c = await s.connect();
+    await c.query('BEGIN');
+    for (let i = 1; i <= 3; i++) await c.query(`DECLARE k${i} CURSOR FOR ${big(i)}`);
+    const e = await pgError(c.query(`DECLARE k4 CURSOR FOR ${big(4)}`));
+    expect(e.code).to.equal('54000');
+    expect(e.message).to.contain('spec.protocolLimits.maxPreparedBytes');
+    await c.query('ROLLBACK');
+    await c.query('BEGIN');
+    for (let i = 1; i <= 3; i++) await c.query(`DECLARE k${i} CURSOR FOR ${big(i)}`);
+    expect((await c.query('FETCH 1 FROM k3')).rowCount).to.equal(1);
+    await c.query('COMMIT');
+    await c.end();
+  });
+
   it('psql: SQL PREPARE over the limit is refused; DEALLOCATE frees room and a new PREPARE then succeeds', async () => {
     const script = [
       '\\set VERBOSITY verbose',
