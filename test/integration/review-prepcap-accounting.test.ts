@@ -79,6 +79,27 @@ describe('review maxPreparedBytes: accounting of held bytes', function () {
     }
   });
 
+  it('cursors declared in a subtransaction rolled back (ROLLBACK TO SAVEPOINT) are gone in PostgreSQL, but stay counted until the transaction ends', async () => {
+    const c = await s.connect();
+    try {
+      await c.query('BEGIN');
+      for (let i = 1; i <= 3; i++) {
+        await c.query('SAVEPOINT sp');
+        await c.query(`DECLARE k${i} CURSOR FOR ${big(i)}`);
+        await c.query('ROLLBACK TO SAVEPOINT sp');
+      }
+      expect((await c.query('SELECT count(*)::int AS n FROM pg_cursors')).rows[0].n).to.equal(0);
+      const r = await c.query(`DECLARE fresh CURSOR FOR ${big(5)}`).then(
+        () => 'declared',
+        (e: { code?: string }) => `refused ${e.code}`,
+      );
+      await c.query('ROLLBACK');
+      expect(r).to.equal('declared');
+    } finally {
+      await c.end();
+    }
+  });
+
   it('DEALLOCATE then PREPARE of the same name in one Query is refused though it frees what it needs', async () => {
     const c = await s.connect();
     try {
