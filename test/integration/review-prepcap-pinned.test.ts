@@ -66,4 +66,25 @@ describe('review maxPreparedBytes: statements pinned by a statement that EXECUTE
     // (the control's generous 8x margin).
     expect(grown, `heap grown by ${(grown / 1048576).toFixed(1)} MiB`).to.be.below(8 * LIMIT);
   });
+
+  it('Parse big; Bind a named portal; Close the statement — repeated in one transaction, each portal keeps its statement uncounted', async () => {
+    const raw = await RawClient.connect(s.host, s.port, await s.token());
+    raw.send(fe.query('BEGIN'));
+    await raw.until('Z');
+    const before = heapUsed();
+    for (let i = 0; i < ROUNDS; i++) {
+      raw.send(
+        fe.parse({ name: 'big', text: bulky }),
+        fe.bind({ portal: `p${i}`, statement: 'big' }),
+        fe.close({ type: 'S', name: 'big' }),
+        fe.sync(),
+      );
+      expect(kinds(await raw.until('Z')), `round ${i}`).to.deep.equal(['1', '2', '3', 'Z']);
+    }
+    const grown = heapUsed() - before;
+    raw.send(fe.query('ROLLBACK'));
+    await raw.until('Z');
+    raw.end();
+    expect(grown, `heap grown by ${(grown / 1048576).toFixed(1)} MiB`).to.be.below(8 * LIMIT);
+  });
 });
