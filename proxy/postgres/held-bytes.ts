@@ -4,44 +4,44 @@
  * enough to have one, its kept decision record (a masked, JSON-escaped copy: up to 6x the text,
  * proxy/gate/sql-request.ts). Counted when the server confirms an object and while its create is pending
  * (a pipeline of Parses before any ParseComplete cannot overshoot); freed when server-objects.ts forgets it.
+ * A create is checked at its full size: an unnamed statement or portal it replaces is freed only when the
+ * server confirms the replacement, so it is not credited in advance.
  */
 import type { SqlOperation } from '../gate/sql-request.js';
 import type { Decision } from '../gate/verdict.js';
 import type { Classification } from '../sql/types.js';
-import type { RowPlan } from './result-masker.js';
 import { preparedBy, type Portal, type Prepared, type SqlCursor } from './server-objects.js';
 
 export const DEFAULT_MAX_PREPARED_BYTES = 32 * 1024 * 1024;
 
 /** A classification, its maps and the object itself: measured at 0.7–1.1 KiB for short statements. */
 const OBJECT_BYTES = 1024;
-/** A portal: the object, its row cap and references; its column plan is counted apart (planBytes). */
+/** A portal: the object, its row cap and references. Its column masking plan (at most ~1664 columns) is not counted. */
 const PORTAL_BYTES = 512;
-/** One column of a masking plan (result-masker.ts), besides its label's characters. */
-const PLAN_COLUMN_BYTES = 96;
 /** Texts up to this many characters keep a decision record with their prepared statement (sql-request.ts). */
 const KEPT_RECORD_TEXT = 4096;
 
 const textBytes = (sql: string): number => Buffer.byteLength(sql);
 
+/** A statement, and the statements it EXECUTEs as they were when it was parsed (kept alive by its snapshot). */
 export function statementBytes(p: Prepared): number {
   const bytes = textBytes(p.sql);
-  return OBJECT_BYTES + bytes * (p.sql.length <= KEPT_RECORD_TEXT ? 8 : 2);
+  let snapshots = 0;
+  for (const s of p.executes?.values() ?? []) if (s) snapshots += 2 * textBytes(s.sql);
+  return OBJECT_BYTES + bytes * (p.sql.length <= KEPT_RECORD_TEXT ? 8 : 2) + snapshots;
 }
 
 export function cursorBytes(c: SqlCursor): number {
   return OBJECT_BYTES + 2 * textBytes(c.cls.text);
 }
 
-export function portalBytes(p: Portal): number {
-  return PORTAL_BYTES + (p.planBytes ?? 0);
+export function portalBytes(_p: Portal): number {
+  return PORTAL_BYTES;
 }
 
-/** A portal's column plan: up to 1664 columns whose labels the server chose, so counted, not assumed small. */
-export function planBytes(plan: RowPlan | undefined): number {
-  let bytes = 0;
-  for (const c of plan ?? []) bytes += PLAN_COLUMN_BYTES + 2 * c.label.length;
-  return bytes;
+/** What a portal adds once its statement is no longer held (Closed, DEALLOCATEd): it keeps the statement's text alive. */
+export function carriedStatementBytes(p: Prepared): number {
+  return 2 * textBytes(p.sql);
 }
 
 export function objectBytes(ns: 'statement' | 'portal' | 'cursor', v: Prepared | Portal | SqlCursor): number {

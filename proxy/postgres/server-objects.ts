@@ -12,7 +12,7 @@
 import type { Classification } from '../sql/types.js';
 import type { RowPlan } from './result-masker.js';
 import type { RowCap } from './runtime-caps.js';
-import { objectBytes } from './held-bytes.js';
+import { carriedStatementBytes, objectBytes } from './held-bytes.js';
 
 export interface Prepared {
   sql: string;
@@ -29,8 +29,6 @@ export interface Portal {
   planFor?: object;
   /** Rows returned by this portal so far, across Executes (maxRowsReturned). */
   cap?: RowCap;
-  /** The bytes of `plan` counted in the session's held bytes (held-bytes.ts), while the portal is held. */
-  planBytes?: number;
 }
 
 /** A cursor opened by SQL DECLARE: FETCH and MOVE read its query, decided again under the current policy. */
@@ -64,6 +62,9 @@ export class ServerObjects {
   /** Bytes the confirmed objects make the proxy hold, and those of creates still pending (held-bytes.ts). */
   private confirmedBytes = 0;
   private pendingBytes = 0;
+  /** The portals of each held statement; a portal whose statement is no longer held keeps it alive and carries its text. */
+  private readonly portalsOf = new Map<Prepared, Set<Portal>>();
+  private readonly carried = new Map<Portal, number>();
 
   expect(owner: object, ...changes: StateChange[]): void {
     for (const change of changes) {
@@ -88,19 +89,6 @@ export class ServerObjects {
 
   cursor(name: string): SqlCursor | undefined {
     return this.view('cursor', name) as SqlCursor | undefined;
-  }
-
-  /**
-   * A portal was described: its column plan of `bytes` is counted while the portal is held. False when
-   * the session has no room for it (maxPreparedBytes): the portal then holds no counted plan.
-   */
-  holdPlan(name: string, portal: Portal, bytes: number, limit: number): boolean {
-    if (this.portals.get(name) !== portal) return true; // no longer held: gone with its queue entry
-    const fits = this.heldBytes() - (portal.planBytes ?? 0) + bytes <= limit;
-    const kept = fits ? bytes : 0;
-    this.confirmedBytes += kept - (portal.planBytes ?? 0);
-    portal.planBytes = kept;
-    return fits;
   }
 
   /** The server answered (or skipped) the owner's message: its changes, and any left before them, are settled. */
@@ -131,6 +119,12 @@ export class ServerObjects {
       this.forget(c.ns, c.name);
       this.map(c.ns).set(c.name, c.value);
       this.confirmedBytes += objectBytes(c.ns, c.value);
+      if (c.ns === 'statement') this.portalsOf.set(c.value, new Set());
+      if (c.ns === 'portal') {
+        const siblings = this.portalsOf.get(c.value.stmt);
+        if (siblings) siblings.add(c.value);
+        else this.carry(c.value);
+      }
     } else if (outcome === 'failed' && c.dropOnFailure) this.forget(c.ns, c.name);
   }
 
@@ -140,6 +134,22 @@ export class ServerObjects {
     if (v === undefined) return;
     map.delete(name);
     this.confirmedBytes -= objectBytes(ns, v);
+    if (ns === 'statement') {
+      for (const p of this.portalsOf.get(v as Prepared) ?? []) this.carry(p);
+      this.portalsOf.delete(v as Prepared);
+    } else if (ns === 'portal') {
+      const p = v as Portal;
+      this.portalsOf.get(p.stmt)?.delete(p);
+      this.confirmedBytes -= this.carried.get(p) ?? 0;
+      this.carried.delete(p);
+    }
+  }
+
+  /** A held portal whose statement was Closed: it keeps the statement alive, so counts its text. */
+  private carry(p: Portal): void {
+    const bytes = carriedStatementBytes(p.stmt);
+    this.carried.set(p, bytes);
+    this.confirmedBytes += bytes;
   }
 
   private forgetAll(ns: Namespace): void {

@@ -32,7 +32,7 @@ import { BIND_ERRORS_MASK, type DerivedMask } from '../masking/lineage-rule.js';
 import { mergeReads } from '../sql/lineage.js';
 import { resolveShape } from '../sql/resolve.js';
 import type { Classification, StatementShape } from '../sql/types.js';
-import { createdBytes, overHeld, planBytes, portalBytes, statementBytes } from './held-bytes.js';
+import { createdBytes, overHeld, portalBytes, statementBytes } from './held-bytes.js';
 import { oversizedStatement, protocolLimits } from './limits.js';
 import {
   bodyReader,
@@ -307,10 +307,8 @@ export class PgSession {
             message: `prepared statement "${stmtName}" does not exist (or was refused by agentgate)`,
           });
         const value: Portal = { stmt, described: false };
-        // The unnamed portal a Bind replaces is gone whatever the Bind's outcome.
-        const replaced = portal === '' ? this.objects.portal('') : undefined;
-        const bytes = portalBytes(value) - (replaced ? portalBytes(replaced) : 0);
-        if (this.refuseOverHeld(mergePrepared(stmt) ?? emptyClassification(stmt.sql), bytes, 'extended')) return;
+        if (this.refuseOverHeld(mergePrepared(stmt) ?? emptyClassification(stmt.sql), portalBytes(value), 'extended'))
+          return;
         const entry: Pending = { kind: 'bind' };
         this.queue.push(entry);
         // A failed Bind may have dropped the unnamed portal, or left a server portal of that name the proxy never classified.
@@ -561,9 +559,7 @@ export class PgSession {
         )
       : undefined;
     const value: Prepared = { sql, classes, ...(executes ? { executes } : {}) };
-    const replaced = name === '' ? this.objects.statement('') : undefined;
-    const bytes = statementBytes(value) - (replaced ? statementBytes(replaced) : 0);
-    if (this.refuseOverHeld(classes[0] ?? emptyClassification(sql), bytes, 'extended')) return;
+    if (this.refuseOverHeld(classes[0] ?? emptyClassification(sql), statementBytes(value), 'extended')) return;
     this.runtime();
     // Refused at Parse: the statement never reaches the database, not even to be planned.
     const verdict = this.ctx.gate.check(
@@ -878,11 +874,8 @@ export class PgSession {
         if (front?.kind === 'describe') {
           this.queue.shift();
           if (front.target) {
-            const limit = protocolLimits(this.maskerOf.policy.spec).maxPreparedBytes;
-            const kept = this.objects.holdPlan(front.portal!, front.target, planBytes(plan), limit);
-            // Without room the plan is not kept: made again for each Execute, which alone holds it (releasePlan).
-            front.target.described = kept;
-            front.target.plan = kept || front.synthetic ? plan : undefined;
+            front.target.described = true;
+            front.target.plan = plan;
             front.target.planFor = this.maskerOf;
           }
           if (!front.synthetic) this.out(m);
@@ -934,7 +927,6 @@ export class PgSession {
           }
         } else if (front?.kind === 'execute') {
           this.queue.shift();
-          releasePlan(front.target);
           this.objects.settle(front, m.type === T('C') ? 'confirmed' : 'skipped');
           const hit = front.run.cap?.complete(tag);
           if (hit) return this.capExceeded(front.run, hit);
@@ -980,10 +972,7 @@ export class PgSession {
           !(front.kind === 'refusal' && front.protocol === 'simple')
         ) {
           // PostgreSQL skips everything up to Sync after an error in the extended protocol.
-          if (front.kind === 'execute') {
-            releasePlan(front.target);
-            this.complete(front.run, { tag: 'ERROR' }, err);
-          }
+          if (front.kind === 'execute') this.complete(front.run, { tag: 'ERROR' }, err);
           this.settle(front, 'failed');
           while (this.queue.length && this.queue[0]!.kind !== 'sync') {
             const skipped = this.queue.shift()!;
@@ -1371,11 +1360,6 @@ function bodyDone(m: Message, sql: string): void {
   // Query is one string: PostgreSQL refuses bytes after its terminator, and so does the proxy.
   if (m.start + 5 + Buffer.byteLength(sql) + 1 !== m.end)
     throw new ProtocolError('malformed Query message: bytes after the query string');
-}
-
-/** A plan made for one Execute of a portal the session had no room to keep it for. */
-function releasePlan(p: Portal): void {
-  if (!p.described) p.plan = undefined;
 }
 
 function mergePrepared(p: Prepared | undefined): Classification | undefined {

@@ -51,8 +51,10 @@ describe('review maxPreparedBytes: accounting of held bytes', function () {
     const caps = capRecords().slice(before);
     // What the proxy counted as held when it decided the last Parse: never above the limit.
     for (const c of caps) expect(c.detail.held, 'bytes counted as held').to.be.at.most(LIMIT);
-    // The server only ever holds one unnamed statement: the small named one fits.
-    expect(replies.filter((r) => r.startsWith('E'))).to.deep.equal([]);
+    // Each pending unnamed Parse is checked at full size (the one it replaces is freed only when the server
+    // confirms): the pipeline is refused conservatively once the pending ones reach the limit.
+    expect(replies.filter((r) => r.startsWith('E'))).to.deep.equal(['E:54000']);
+    expect(caps).to.have.length(1);
   });
 
   it('a WITH HOLD cursor declared in a transaction that rolls back is gone in PostgreSQL, but stays counted: DECLARE is refused with nothing held', async () => {

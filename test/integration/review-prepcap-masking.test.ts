@@ -49,13 +49,14 @@ describe('review maxPreparedBytes: masking of a portal whose plan stops fitting'
     expect(control.find((m) => m.type === 'D')!.body.toString('utf8')).to.not.contain('Ada Lovelace');
 
     // One pipeline: a slow statement first (so nothing is answered while the proxy reads the rest), the
-    // agent's Describe of w0, a same-size unnamed Parse (accepted: it only replaces the unnamed statement,
-    // but it is counted in full while pending), then Execute w0.
+    // agent's Describe of w0, an unnamed Parse pending while the Describe is answered (a bulky one is now
+    // refused: it is checked at full size, never credited with the statement it replaces), then Execute w0.
+    // A described portal always keeps its plan, whatever the session holds.
     raw.send(
       fe.bind({ portal: 'zz', statement: 'sl' }),
       fe.execute({ portal: 'zz' }),
       fe.describe({ type: 'P', name: 'w0' }),
-      fe.parse({ text: bulky }),
+      fe.parse({ text: 'SELECT 2 AS two' }),
       fe.execute({ portal: 'w0', rows: 5 }),
       fe.sync(),
     );

