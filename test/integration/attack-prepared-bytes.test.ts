@@ -143,7 +143,8 @@ describe('attack: prepared statements and portals held per session (maxPreparedB
     );
     const out = await raw.until('Z');
     expect(parseReplies(out)).to.deep.equal(['2', '2', '2', 'T', 'T', 'T', 'D', 'C', 'D', 'C', 'D', 'C', 'Z']);
-    for (const d of out.filter((m) => m.type === 'D')) expect(d.body.toString('utf8')).to.not.contain('alice@example.com');
+    for (const d of out.filter((m) => m.type === 'D'))
+      expect(d.body.toString('utf8')).to.not.contain('alice@example.com');
     for (const i of [0, 1, 2]) {
       raw.send(fe.execute({ portal: `w${i}` }), fe.sync());
       const again = await raw.until('Z');
