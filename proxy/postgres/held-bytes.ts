@@ -4,8 +4,9 @@
  * enough to have one, its kept decision record (a masked, JSON-escaped copy: up to 6x the text,
  * proxy/gate/sql-request.ts). Counted when the server confirms an object and while its create is pending
  * (a pipeline of Parses before any ParseComplete cannot overshoot); freed when server-objects.ts forgets it.
- * A create is checked at its full size: an unnamed statement or portal it replaces is freed only when the
- * server confirms the replacement, so it is not credited in advance.
+ * A create is checked at its full size, never credited with what it replaces: the confirmed unnamed
+ * statement or portal is freed when its replacement is forwarded (the server drops it then), but pending
+ * creates stay counted until answered.
  */
 import type { SqlOperation } from '../gate/sql-request.js';
 import type { Decision } from '../gate/verdict.js';

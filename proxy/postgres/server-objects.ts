@@ -68,6 +68,9 @@ export class ServerObjects {
 
   expect(owner: object, ...changes: StateChange[]): void {
     for (const change of changes) {
+      // The server drops the unnamed statement or portal as soon as a Parse or Bind of it starts, whatever
+      // its outcome; forgetting it now frees its room (a skipped create then leaves the proxy refusing it).
+      if (change.value !== undefined && change.name === '' && change.ns !== 'cursor') this.forget(change.ns, '');
       const bytes = change.value === undefined ? 0 : objectBytes(change.ns, change.value);
       this.pendingBytes += bytes;
       this.pending.push({ owner, change, bytes });
