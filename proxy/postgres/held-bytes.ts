@@ -5,7 +5,7 @@
  * proxy/gate/sql-request.ts). Counted when the server confirms an object and while its create is pending
  * (a pipeline of Parses before any ParseComplete cannot overshoot); freed when server-objects.ts forgets it.
  * A create is checked at its full size, never credited with what it replaces: the confirmed unnamed
- * statement or portal is freed when its replacement is forwarded (the server drops it then), but pending
+ * statement or portal is freed when a Parse or Bind of it arrives (the server drops it then), but pending
  * creates stay counted until answered.
  */
 import type { SqlOperation } from '../gate/sql-request.js';

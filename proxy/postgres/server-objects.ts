@@ -68,13 +68,19 @@ export class ServerObjects {
 
   expect(owner: object, ...changes: StateChange[]): void {
     for (const change of changes) {
-      // The server drops the unnamed statement or portal as soon as a Parse or Bind of it starts, whatever
-      // its outcome; forgetting it now frees its room (a skipped create then leaves the proxy refusing it).
-      if (change.value !== undefined && change.name === '' && change.ns !== 'cursor') this.forget(change.ns, '');
       const bytes = change.value === undefined ? 0 : objectBytes(change.ns, change.value);
       this.pendingBytes += bytes;
       this.pending.push({ owner, change, bytes });
     }
+  }
+
+  /**
+   * A Parse or Bind of the unnamed statement or portal arrived: the server drops the old one as soon as such
+   * a message starts, whatever its outcome, so its room is free before the new one is checked against the
+   * limit (never credited otherwise). Creates of it still pending stay counted until answered.
+   */
+  unnamedReplaced(ns: 'statement' | 'portal'): void {
+    this.forget(ns, '');
   }
 
   /** What the session's objects hold in the proxy, counting every create still pending as if confirmed. */

@@ -16,6 +16,8 @@ import type { AgentAccessPolicy } from './policy-types.js';
 
 /** proxy/postgres/limits.ts DEFAULT_MAX_STATEMENT_BYTES (the contract does not import the proxy). */
 const DEFAULT_MAX_STATEMENT_BYTES = 1024 * 1024;
+/** proxy/postgres/held-bytes.ts DEFAULT_MAX_PREPARED_BYTES. */
+const DEFAULT_MAX_PREPARED_BYTES = 32 * 1024 * 1024;
 
 export interface PolicyError {
   path: string;
@@ -256,11 +258,16 @@ export function semanticErrors(p: AgentAccessPolicy): PolicyError[] {
   ) {
     errors.push({ path: 'spec.protocolLimits.maxStatementBytes', message: 'cannot exceed maxMessageBytes' });
   }
+  // One statement of maxStatementBytes and its portal must fit at their counted cost (proxy/postgres/held-bytes.ts).
+  const statementBytes = limits?.maxStatementBytes ?? DEFAULT_MAX_STATEMENT_BYTES;
   if (
-    limits?.maxPreparedBytes !== undefined &&
-    limits.maxPreparedBytes < (limits.maxStatementBytes ?? DEFAULT_MAX_STATEMENT_BYTES)
+    typeof statementBytes === 'number' &&
+    (limits?.maxPreparedBytes ?? DEFAULT_MAX_PREPARED_BYTES) < 2 * statementBytes + 2048
   ) {
-    errors.push({ path: 'spec.protocolLimits.maxPreparedBytes', message: 'cannot be below maxStatementBytes' });
+    errors.push({
+      path: 'spec.protocolLimits.maxPreparedBytes',
+      message: `must be at least 2 x maxStatementBytes + 2048 (${2 * statementBytes + 2048}): one statement of maxStatementBytes and its portal, at their counted cost`,
+    });
   }
   (spec.masking?.patterns ?? []).forEach((pat, i) => {
     const err = re2Error(pat.regex);

@@ -14,9 +14,9 @@ import { pgError } from '../support/pg-error.js';
 import { fe, RawClient, type RawMessage } from '../support/raw-client.js';
 import { auditRecords } from '../support/audit-records.js';
 
-const LIMIT = 65536;
-/** Each statement costs about 1 KiB + 2 x 9 KB of the limit (held-bytes.ts): three fit, a fourth does not. */
-const big = (n: number): string => `SELECT ${n} AS n /* ${'x'.repeat(9000)} */`;
+const LIMIT = 131072;
+/** Each statement costs about 1 KiB + 2 x 19 KB of the limit (held-bytes.ts): three fit, a fourth does not. */
+const big = (n: number): string => `SELECT ${n} AS n /* ${'x'.repeat(19000)} */`;
 
 describe('attack: prepared statements and portals held per session (maxPreparedBytes, real PostgreSQL)', function () {
   let s: LocalStack;
@@ -24,7 +24,7 @@ describe('attack: prepared statements and portals held per session (maxPreparedB
 
   before(async () => {
     s = await startLocalStack({
-      editPolicy: (p) => void (p.spec.protocolLimits = { maxStatementBytes: 16384, maxPreparedBytes: LIMIT }),
+      editPolicy: (p) => void (p.spec.protocolLimits = { maxStatementBytes: 32768, maxPreparedBytes: LIMIT }),
     });
     other = await s.connect('bystander');
   });
@@ -47,7 +47,7 @@ describe('attack: prepared statements and portals held per session (maxPreparedB
     for (let i = 1; i <= 3; i++) expect((await c.query({ name: `s${i}`, text: big(i) })).rows[0].n).to.equal(i);
     const e = await pgError(c.query({ name: 's4', text: big(4) }));
     expect(e.code).to.equal('54000');
-    expect(e.message).to.match(/over the limit of 65536 bytes \(spec\.protocolLimits\.maxPreparedBytes\)/);
+    expect(e.message).to.match(/over the limit of 131072 bytes \(spec\.protocolLimits\.maxPreparedBytes\)/);
     expect((e as unknown as { hint?: string }).hint).to.match(/DEALLOCATE/);
     // The next statement runs, and so do the statements already prepared.
     expect((await c.query('SELECT 1 AS one')).rows[0].one).to.equal(1);
@@ -107,12 +107,12 @@ describe('attack: prepared statements and portals held per session (maxPreparedB
     await raw.until('Z');
     raw.send(fe.parse({ name: 'q', text: 'SELECT 1 AS one' }), fe.sync());
     expect(parseReplies(await raw.until('Z'))).to.deep.equal(['1', 'Z']);
-    const binds = Array.from({ length: 200 }, (_, i) => fe.bind({ portal: `c${i}`, statement: 'q' }));
+    const binds = Array.from({ length: 400 }, (_, i) => fe.bind({ portal: `c${i}`, statement: 'q' }));
     raw.send(...binds, fe.sync());
     const replies = parseReplies(await raw.until('Z'));
     expect(replies.at(-2)).to.equal('E:54000');
     const bound = replies.filter((r) => r === '2').length;
-    expect(bound).to.be.greaterThan(50).and.lessThan(200);
+    expect(bound).to.be.greaterThan(100).and.lessThan(400);
     raw.send(fe.query('ROLLBACK'));
     await raw.until('Z');
     raw.send(fe.query('BEGIN'));

@@ -9,11 +9,11 @@ import { auditRecords } from '../support/audit-records.js';
 import { pgError } from '../support/pg-error.js';
 import { fe, RawClient, type RawMessage } from '../support/raw-client.js';
 
-const LIMIT = 65536;
+const LIMIT = 131072;
 /** A statement text under 4096 characters: counted at 1 KiB + 8 x its length (about 32 KB of the limit). */
 const bulky = (n: number): string => `SELECT ${n} AS n /* ${'x'.repeat(3950)} */`;
-/** A cursor query counted at about 1 KiB + 2 x 9 KB: three fit in the limit, a fourth does not. */
-const big = (n: number): string => `SELECT ${n} AS n /* ${'x'.repeat(9000)} */`;
+/** A cursor query counted at about 1 KiB + 2 x 19 KB: three fit in the limit, a fourth does not. */
+const big = (n: number): string => `SELECT ${n} AS n /* ${'x'.repeat(19000)} */`;
 
 const kinds = (ms: RawMessage[]): string[] =>
   ms.map((m) => (m.type === 'E' ? `E:${m.error?.code}` : m.type)).filter((t) => t !== 'N');
@@ -23,7 +23,7 @@ describe('review maxPreparedBytes: accounting of held bytes', function () {
 
   before(async () => {
     s = await startLocalStack({
-      editPolicy: (p) => void (p.spec.protocolLimits = { maxStatementBytes: 16384, maxPreparedBytes: LIMIT }),
+      editPolicy: (p) => void (p.spec.protocolLimits = { maxStatementBytes: 32768, maxPreparedBytes: LIMIT }),
     });
   });
   after(async () => s?.stop());
@@ -60,7 +60,7 @@ describe('review maxPreparedBytes: accounting of held bytes', function () {
   it('a WITH HOLD cursor declared in a transaction that rolls back is gone in PostgreSQL, but stays counted: DECLARE is refused with nothing held', async () => {
     const c = await s.connect();
     try {
-      // Three cursors of ~19 KB each, each in a transaction that rolls back.
+      // Three cursors of ~39 KB each, each in a transaction that rolls back.
       for (let i = 1; i <= 3; i++) {
         await c.query('BEGIN');
         await c.query(`DECLARE h${i} CURSOR WITH HOLD FOR ${big(i)}`);

@@ -1,32 +1,49 @@
 /**
  * Review of spec.protocolLimits.maxPreparedBytes: a policy the validator accepts must not make legal
  * statements impossible to run through the extended protocol (node-postgres sends every parameterized
- * query as an unnamed Parse).
+ * query as an unnamed Parse and Bind). The validator requires maxPreparedBytes >= 2 x maxStatementBytes
+ * + 2048: one statement of maxStatementBytes and its portal, at their counted cost (held-bytes.ts).
  */
 import { expect } from 'chai';
 import { startLocalStack, type LocalStack } from '../../proxy/local/stack.js';
-import { validatePolicy } from '../../shared/contract/validate-policy.js';
+import { PolicyValidationError, validatePolicy } from '../../shared/contract/validate-policy.js';
+
+const STATEMENT = 65536;
 
 describe('review maxPreparedBytes: a validated policy still runs every statement it allows', function () {
   let s: LocalStack;
-  const limits = { maxMessageBytes: 1048576, maxStatementBytes: 65536, maxPreparedBytes: 65536 };
+  const limits = { maxMessageBytes: 1048576, maxStatementBytes: STATEMENT, maxPreparedBytes: 2 * STATEMENT + 2048 };
 
   before(async () => {
     s = await startLocalStack({ editPolicy: (p) => void (p.spec.protocolLimits = limits) });
   });
   after(async () => s?.stop());
 
-  it('maxPreparedBytes equal to maxStatementBytes (accepted): a parameterized query within maxStatementBytes is refused with 54000', async () => {
+  it('maxPreparedBytes below 2 x maxStatementBytes + 2048 (equal to it, or one byte short) is refused by the validator', () => {
+    for (const maxPreparedBytes of [STATEMENT * 2, STATEMENT * 2 + 2047]) {
+      const p = structuredClone(s.policy);
+      p.spec.protocolLimits = { ...limits, maxPreparedBytes };
+      expect(() => validatePolicy(p))
+        .to.throw(PolicyValidationError)
+        .with.property('message')
+        .that.matches(/maxPreparedBytes: must be at least 2 x maxStatementBytes \+ 2048/);
+    }
+  });
+
+  it('at the smallest accepted maxPreparedBytes, parameterized queries of maxStatementBytes run, one after another', async () => {
     expect(() => validatePolicy(structuredClone(s.policy))).to.not.throw();
-    // 40 KB of text: within maxStatementBytes, and nothing else held by the session.
-    const text = `SELECT $1::int AS v /* ${'x'.repeat(40_000)} */`;
+    const head = 'SELECT $1::int AS v /* ';
+    const text = `${head}${'x'.repeat(STATEMENT - head.length - 3)} */`;
+    expect(Buffer.byteLength(text)).to.equal(STATEMENT);
     const c = await s.connect();
     try {
-      const r = await c.query({ text, values: [7] }).then(
-        (res) => `ran ${res.rows[0].v}`,
-        (e: { code?: string }) => `refused ${e.code}`,
-      );
-      expect(r).to.equal('ran 7');
+      for (const v of [7, 8, 9]) {
+        const r = await c.query({ text, values: [v] }).then(
+          (res) => `ran ${res.rows[0].v}`,
+          (e: { code?: string }) => `refused ${e.code}`,
+        );
+        expect(r).to.equal(`ran ${v}`);
+      }
     } finally {
       await c.end();
     }

@@ -7,7 +7,7 @@ import { expect } from 'chai';
 import { startLocalStack, type LocalStack } from '../../proxy/local/stack.js';
 import { fe, RawClient, type RawMessage } from '../support/raw-client.js';
 
-const LIMIT = 65536;
+const LIMIT = 131072;
 /** A statement text under 4096 characters: counted at 1 KiB + 8 x its length (about 32 KB of the limit). */
 const bulky = `SELECT 1 AS one /* ${'x'.repeat(3950)} */`;
 
@@ -20,7 +20,7 @@ describe('review maxPreparedBytes: masking of a portal whose plan stops fitting'
   before(async () => {
     s = await startLocalStack({
       editPolicy: (p) => {
-        p.spec.protocolLimits = { maxStatementBytes: 16384, maxPreparedBytes: LIMIT };
+        p.spec.protocolLimits = { maxStatementBytes: 32768, maxPreparedBytes: LIMIT };
         // A ruled column whose values no detector recognises: only the column plan masks it.
         p.spec.masking!.columns = [...(p.spec.masking!.columns ?? []), { name: 'name', strategy: 'redact' }];
       },

@@ -32,7 +32,7 @@ describe('review maxPreparedBytes: statements pinned by a statement that EXECUTE
 
   before(async () => {
     s = await startLocalStack({
-      editPolicy: (p) => void (p.spec.protocolLimits = { maxStatementBytes: 200_000, maxPreparedBytes: LIMIT }),
+      editPolicy: (p) => void (p.spec.protocolLimits = { maxStatementBytes: 110_000, maxPreparedBytes: LIMIT }),
     });
   });
   after(async () => s?.stop());

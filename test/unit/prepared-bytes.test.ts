@@ -29,18 +29,25 @@ const errorsOf = (limits: NonNullable<AgentAccessPolicy['spec']['protocolLimits'
 const stmt = (sql: string): Prepared => ({ sql, classes: [emptyClassification(sql)] });
 
 describe('maxPreparedBytes (spec.protocolLimits)', () => {
-  it('validates: an integer of at least 64 KiB, not below maxStatementBytes; default 32 MiB', () => {
-    expect(errorsOf({ maxPreparedBytes: 1 << 20 })).to.deep.equal([]);
+  it('validates: an integer of at least 128 KiB, at least 2 x maxStatementBytes + 2048 (defaults included); default 32 MiB', () => {
+    expect(errorsOf({ maxPreparedBytes: (2 << 20) + 2048 })).to.deep.equal([]);
     expect(errorsOf({ maxPreparedBytes: 1000 }).join('\n')).to.match(
-      /spec\.protocolLimits\.maxPreparedBytes: must be >= 65536/,
+      /spec\.protocolLimits\.maxPreparedBytes: must be >= 131072/,
     );
-    expect(errorsOf({ maxPreparedBytes: 1 << 17, maxStatementBytes: 1 << 18, maxMessageBytes: 1 << 20 })).to.deep.equal(
-      ['spec.protocolLimits.maxPreparedBytes: cannot be below maxStatementBytes'],
+    expect(errorsOf({ maxPreparedBytes: 65536, maxStatementBytes: 1024 }).join('\n')).to.match(
+      /spec\.protocolLimits\.maxPreparedBytes: must be >= 131072/,
     );
-    // Below the default statement limit (1 MiB) when maxStatementBytes is not set.
-    expect(errorsOf({ maxPreparedBytes: 1 << 19 })).to.deep.equal([
-      'spec.protocolLimits.maxPreparedBytes: cannot be below maxStatementBytes',
-    ]);
+    const below = /^spec\.protocolLimits\.maxPreparedBytes: must be at least 2 x maxStatementBytes \+ 2048/;
+    const one = (e: string[]): string => (expect(e).to.have.length(1), e[0]!);
+    expect(one(errorsOf({ maxPreparedBytes: 1 << 18, maxStatementBytes: 1 << 17, maxMessageBytes: 1 << 20 }))).to.match(
+      below,
+    );
+    expect(errorsOf({ maxPreparedBytes: (1 << 18) + 2048, maxStatementBytes: 1 << 17 })).to.deep.equal([]);
+    // Against the default statement limit (1 MiB) when maxStatementBytes is not set.
+    expect(one(errorsOf({ maxPreparedBytes: 2 << 20 }))).to.match(below);
+    // The default maxPreparedBytes (32 MiB) against a large maxStatementBytes.
+    expect(one(errorsOf({ maxStatementBytes: 16 << 20, maxMessageBytes: 64 << 20 }))).to.match(below);
+    expect(errorsOf({ maxStatementBytes: (16 << 20) - 1024, maxMessageBytes: 64 << 20 })).to.deep.equal([]);
     expect(errorsOf({ maxPreparedBytes: 'big' as unknown as number }).join('\n')).to.match(/maxPreparedBytes/);
     expect(protocolLimits(example().spec).maxPreparedBytes).to.equal(32 * 1024 * 1024);
     const crd = readFileSync(new URL('../../crds/agentaccesspolicy.yaml', import.meta.url), 'utf8');

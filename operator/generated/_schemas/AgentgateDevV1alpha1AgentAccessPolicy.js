@@ -1,6 +1,6 @@
 import { formats } from "@kubernetes-models/validate";
-export const validate = validate67;
-const schema41 = {
+export const validate = validate66;
+const schema40 = {
   "type": "object",
   "properties": {
     "apiVersion": {
@@ -13,7 +13,7 @@ const schema41 = {
       "$ref": "a6f0oUEaFqHmymdwnqPORTNOTU7GczWAkwGD0uYU"
     },
     "spec": {
-      "$ref": "ciDWxSM6KrgNgYI8LniYRPEjbfhmpqcgRzAzCSxFSLw"
+      "$ref": "aaDDlTEhRnzbUhMohKXtna4PhpOyl76YK9DPyj44Q"
     },
     "status": {
       "$ref": "nQKp2GmHUJ0sDTmaBpoYQWV2WM309fa2BwJwGupX8Y"
@@ -22,11 +22,11 @@ const schema41 = {
   "required": ["spec", "apiVersion", "kind"],
   "$id": "agentgate.dev.v1alpha1.AgentAccessPolicy"
 };
-const schema42 = {
+const schema41 = {
   "type": "string",
   "enum": ["agentgate.dev/v1alpha1"]
 };
-function validate68(data, {
+function validate67(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -56,7 +56,7 @@ function validate68(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema42.enum
+        allowedValues: schema41.enum
       }
     };
     if (vErrors === null) {
@@ -66,14 +66,14 @@ function validate68(data, {
     }
     errors++;
   }
-  validate68.errors = vErrors;
+  validate67.errors = vErrors;
   return errors === 0;
 }
-const schema43 = {
+const schema42 = {
   "type": "string",
   "enum": ["AgentAccessPolicy"]
 };
-function validate70(data, {
+function validate69(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -103,7 +103,7 @@ function validate70(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema43.enum
+        allowedValues: schema42.enum
       }
     };
     if (vErrors === null) {
@@ -113,15 +113,15 @@ function validate70(data, {
     }
     errors++;
   }
-  validate70.errors = vErrors;
+  validate69.errors = vErrors;
   return errors === 0;
 }
-const schema44 = {
+const schema43 = {
   "nullableRef": "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta#"
 };
-const schema45 = {};
-import { validate as validate73 } from "@kubernetes-models/apimachinery/_schemas/IoK8sApimachineryPkgApisMetaV1ObjectMeta";
-function validate72(data, {
+const schema44 = {};
+import { validate as validate72 } from "@kubernetes-models/apimachinery/_schemas/IoK8sApimachineryPkgApisMetaV1ObjectMeta";
+function validate71(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -130,20 +130,20 @@ function validate72(data, {
   let vErrors = null;
   let errors = 0;
   if (data !== null) {
-    if (!validate73(data, {
+    if (!validate72(data, {
       instancePath,
       parentData,
       parentDataProperty,
       rootData
     })) {
-      vErrors = vErrors === null ? validate73.errors : vErrors.concat(validate73.errors);
+      vErrors = vErrors === null ? validate72.errors : vErrors.concat(validate72.errors);
       errors = vErrors.length;
     }
   }
-  validate72.errors = vErrors;
+  validate71.errors = vErrors;
   return errors === 0;
 }
-const schema46 = {
+const schema45 = {
   "type": "object",
   "required": ["identity", "targets"],
   "properties": {
@@ -175,7 +175,7 @@ const schema46 = {
       "$ref": "EHp9RYAdAiXXtSwfBJCOAf1oLoey2d5PyP5dPFsiNM"
     },
     "protocolLimits": {
-      "$ref": "DwFkAhQh7GBuxzjlCTprqsLRRytfrCMVCrVjOg1jNs"
+      "$ref": "iUF7W2cr8ny8RSDkurxoyLSTBJxowm9lmQXpwqD2H0"
     },
     "audit": {
       "$ref": "no3XVEZUCOaM0g19Sb0iLdsTC2OV4nk9m2RpxnHBpC8"
@@ -185,13 +185,13 @@ const schema46 = {
     }
   }
 };
-const schema47 = {
+const schema46 = {
   "type": "string",
   "enum": ["Enforce", "Audit"],
   "default": "Enforce",
   "nullable": true
 };
-function validate77(data, {
+function validate76(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -221,7 +221,7 @@ function validate77(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema47.enum
+        allowedValues: schema46.enum
       }
     };
     if (vErrors === null) {
@@ -231,10 +231,10 @@ function validate77(data, {
     }
     errors++;
   }
-  validate77.errors = vErrors;
+  validate76.errors = vErrors;
   return errors === 0;
 }
-const schema48 = {
+const schema47 = {
   "type": "object",
   "properties": {
     "serviceAccounts": {
@@ -246,7 +246,7 @@ const schema48 = {
   },
   "nullable": true
 };
-const schema49 = {
+const schema48 = {
   "type": "array",
   "maxItems": 64,
   "items": {
@@ -254,7 +254,7 @@ const schema49 = {
   },
   "nullable": true
 };
-const schema50 = {
+const schema49 = {
   "type": "object",
   "required": ["name"],
   "properties": {
@@ -332,12 +332,12 @@ function validate28(data, {
   validate28.errors = vErrors;
   return errors === 0;
 }
-const schema51 = {
+const schema50 = {
   "type": "string",
   "maxLength": 63,
   "nullable": true
 };
-function validate83(data, {
+function validate82(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -379,10 +379,10 @@ function validate83(data, {
       errors++;
     }
   }
-  validate83.errors = vErrors;
+  validate82.errors = vErrors;
   return errors === 0;
 }
-function validate81(data, {
+function validate80(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -419,13 +419,13 @@ function validate81(data, {
       }
     }
     if (data.namespace !== undefined) {
-      if (!validate83(data.namespace, {
+      if (!validate82(data.namespace, {
         instancePath: instancePath + "/namespace",
         parentData: data,
         parentDataProperty: "namespace",
         rootData
       })) {
-        vErrors = vErrors === null ? validate83.errors : vErrors.concat(validate83.errors);
+        vErrors = vErrors === null ? validate82.errors : vErrors.concat(validate82.errors);
         errors = vErrors.length;
       }
     }
@@ -445,10 +445,10 @@ function validate81(data, {
     }
     errors++;
   }
-  validate81.errors = vErrors;
+  validate80.errors = vErrors;
   return errors === 0;
 }
-function validate80(data, {
+function validate79(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -491,21 +491,21 @@ function validate80(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate81(data[i0], {
+      if (!validate80(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate81.errors : vErrors.concat(validate81.errors);
+        vErrors = vErrors === null ? validate80.errors : vErrors.concat(validate80.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate80.errors = vErrors;
+  validate79.errors = vErrors;
   return errors === 0;
 }
-const schema52 = {
+const schema51 = {
   "type": "object",
   "properties": {
     "matchLabels": {
@@ -514,7 +514,7 @@ const schema52 = {
   },
   "nullable": true
 };
-const schema53 = {
+const schema52 = {
   "type": "object",
   "additionalProperties": {
     "$ref": "jdFtv6DGtroqVatkuk8ipQtGFLMzfSuVek97sB0uauQ"
@@ -522,10 +522,10 @@ const schema53 = {
   "properties": {},
   "nullable": true
 };
-const schema36 = {
+const schema35 = {
   "type": "string"
 };
-function validate62(data, {
+function validate61(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -549,47 +549,7 @@ function validate62(data, {
     }
     errors++;
   }
-  validate62.errors = vErrors;
-  return errors === 0;
-}
-function validate88(data, {
-  instancePath = "",
-  parentData,
-  parentDataProperty,
-  rootData = data
-} = {}) {
-  let vErrors = null;
-  let errors = 0;
-  if (!(data && typeof data == "object" && !Array.isArray(data)) && data !== null) {
-    const err0 = {
-      instancePath,
-      schemaPath: "#/type",
-      keyword: "type",
-      params: {
-        type: "object"
-      }
-    };
-    if (vErrors === null) {
-      vErrors = [err0];
-    } else {
-      vErrors.push(err0);
-    }
-    errors++;
-  }
-  if (data && typeof data == "object" && !Array.isArray(data)) {
-    for (const key0 in data) {
-      if (!validate62(data[key0], {
-        instancePath: instancePath + "/" + key0.replace(/~/g, "~0").replace(/\//g, "~1"),
-        parentData: data,
-        parentDataProperty: key0,
-        rootData
-      })) {
-        vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
-        errors = vErrors.length;
-      }
-    }
-  }
-  validate88.errors = vErrors;
+  validate61.errors = vErrors;
   return errors === 0;
 }
 function validate87(data, {
@@ -617,14 +577,14 @@ function validate87(data, {
     errors++;
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
-    if (data.matchLabels !== undefined) {
-      if (!validate88(data.matchLabels, {
-        instancePath: instancePath + "/matchLabels",
+    for (const key0 in data) {
+      if (!validate61(data[key0], {
+        instancePath: instancePath + "/" + key0.replace(/~/g, "~0").replace(/\//g, "~1"),
         parentData: data,
-        parentDataProperty: "matchLabels",
+        parentDataProperty: key0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate88.errors : vErrors.concat(validate88.errors);
+        vErrors = vErrors === null ? validate61.errors : vErrors.concat(validate61.errors);
         errors = vErrors.length;
       }
     }
@@ -632,7 +592,47 @@ function validate87(data, {
   validate87.errors = vErrors;
   return errors === 0;
 }
-function validate79(data, {
+function validate86(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (!(data && typeof data == "object" && !Array.isArray(data)) && data !== null) {
+    const err0 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "object"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err0];
+    } else {
+      vErrors.push(err0);
+    }
+    errors++;
+  }
+  if (data && typeof data == "object" && !Array.isArray(data)) {
+    if (data.matchLabels !== undefined) {
+      if (!validate87(data.matchLabels, {
+        instancePath: instancePath + "/matchLabels",
+        parentData: data,
+        parentDataProperty: "matchLabels",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate87.errors : vErrors.concat(validate87.errors);
+        errors = vErrors.length;
+      }
+    }
+  }
+  validate86.errors = vErrors;
+  return errors === 0;
+}
+function validate78(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -658,32 +658,32 @@ function validate79(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.serviceAccounts !== undefined) {
-      if (!validate80(data.serviceAccounts, {
+      if (!validate79(data.serviceAccounts, {
         instancePath: instancePath + "/serviceAccounts",
         parentData: data,
         parentDataProperty: "serviceAccounts",
         rootData
       })) {
-        vErrors = vErrors === null ? validate80.errors : vErrors.concat(validate80.errors);
+        vErrors = vErrors === null ? validate79.errors : vErrors.concat(validate79.errors);
         errors = vErrors.length;
       }
     }
     if (data.podSelector !== undefined) {
-      if (!validate87(data.podSelector, {
+      if (!validate86(data.podSelector, {
         instancePath: instancePath + "/podSelector",
         parentData: data,
         parentDataProperty: "podSelector",
         rootData
       })) {
-        vErrors = vErrors === null ? validate87.errors : vErrors.concat(validate87.errors);
+        vErrors = vErrors === null ? validate86.errors : vErrors.concat(validate86.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate79.errors = vErrors;
+  validate78.errors = vErrors;
   return errors === 0;
 }
-const schema54 = {
+const schema53 = {
   "type": "object",
   "required": ["issuers"],
   "properties": {
@@ -701,7 +701,7 @@ const schema54 = {
     }
   }
 };
-const schema55 = {
+const schema54 = {
   "type": "array",
   "minItems": 1,
   "maxItems": 16,
@@ -709,7 +709,7 @@ const schema55 = {
     "$ref": "sv8hazQ2fHdkzn0wIAcsBXmVaZoyd8ySzIBAMtgPbXI"
   }
 };
-const schema56 = {
+const schema55 = {
   "type": "object",
   "required": ["issuer", "audiences"],
   "properties": {
@@ -1010,7 +1010,7 @@ function validate25(data, {
   validate25.errors = vErrors;
   return errors === 0;
 }
-const schema57 = {
+const schema56 = {
   "type": "string",
   "minLength": 1,
   "maxLength": 2048,
@@ -1018,7 +1018,7 @@ const schema57 = {
   "nullable": true
 };
 const pattern4 = new RegExp("^https?://", "u");
-function validate99(data, {
+function validate98(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1092,7 +1092,7 @@ function validate99(data, {
       errors++;
     }
   }
-  validate99.errors = vErrors;
+  validate98.errors = vErrors;
   return errors === 0;
 }
 const schema20 = {
@@ -1176,7 +1176,7 @@ function validate27(data, {
   validate27.errors = vErrors;
   return errors === 0;
 }
-function validate95(data, {
+function validate94(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1251,13 +1251,13 @@ function validate95(data, {
       }
     }
     if (data.jwksUri !== undefined) {
-      if (!validate99(data.jwksUri, {
+      if (!validate98(data.jwksUri, {
         instancePath: instancePath + "/jwksUri",
         parentData: data,
         parentDataProperty: "jwksUri",
         rootData
       })) {
-        vErrors = vErrors === null ? validate99.errors : vErrors.concat(validate99.errors);
+        vErrors = vErrors === null ? validate98.errors : vErrors.concat(validate98.errors);
         errors = vErrors.length;
       }
     }
@@ -1299,10 +1299,10 @@ function validate95(data, {
     }
     errors++;
   }
-  validate95.errors = vErrors;
+  validate94.errors = vErrors;
   return errors === 0;
 }
-function validate94(data, {
+function validate93(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1345,13 +1345,13 @@ function validate94(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate95(data[i0], {
+      if (!validate94(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate95.errors : vErrors.concat(validate95.errors);
+        vErrors = vErrors === null ? validate94.errors : vErrors.concat(validate94.errors);
         errors = vErrors.length;
       }
     }
@@ -1371,7 +1371,7 @@ function validate94(data, {
     }
     errors++;
   }
-  validate94.errors = vErrors;
+  validate93.errors = vErrors;
   return errors === 0;
 }
 const schema17 = {
@@ -1406,7 +1406,7 @@ function validate33(data, {
   validate33.errors = vErrors;
   return errors === 0;
 }
-const schema58 = {
+const schema57 = {
   "type": "array",
   "maxItems": 16,
   "items": {
@@ -1414,7 +1414,7 @@ const schema58 = {
   },
   "nullable": true
 };
-const schema59 = {
+const schema58 = {
   "type": "object",
   "required": ["issuer", "audiences"],
   "properties": {
@@ -1441,13 +1441,13 @@ const schema59 = {
     }
   }
 };
-const schema60 = {
+const schema59 = {
   "type": "string",
   "pattern": "^https?://",
   "maxLength": 2048,
   "nullable": true
 };
-function validate111(data, {
+function validate110(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1505,7 +1505,7 @@ function validate111(data, {
       errors++;
     }
   }
-  validate111.errors = vErrors;
+  validate110.errors = vErrors;
   return errors === 0;
 }
 const schema10 = {
@@ -1575,7 +1575,7 @@ function validate26(data, {
   validate26.errors = vErrors;
   return errors === 0;
 }
-const schema61 = {
+const schema60 = {
   "type": "object",
   "properties": {
     "certificates": {
@@ -1602,7 +1602,7 @@ const schema61 = {
   },
   "nullable": true
 };
-const schema62 = {
+const schema61 = {
   "type": "array",
   "minItems": 1,
   "maxItems": 4,
@@ -1611,12 +1611,12 @@ const schema62 = {
   },
   "nullable": true
 };
-const schema63 = {
+const schema62 = {
   "type": "string",
   "minLength": 1,
   "maxLength": 16384
 };
-function validate116(data, {
+function validate115(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1673,10 +1673,10 @@ function validate116(data, {
     }
     errors++;
   }
-  validate116.errors = vErrors;
+  validate115.errors = vErrors;
   return errors === 0;
 }
-function validate115(data, {
+function validate114(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1735,28 +1735,28 @@ function validate115(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate116(data[i0], {
+      if (!validate115(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate116.errors : vErrors.concat(validate116.errors);
+        vErrors = vErrors === null ? validate115.errors : vErrors.concat(validate115.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate115.errors = vErrors;
+  validate114.errors = vErrors;
   return errors === 0;
 }
-const schema64 = {
+const schema63 = {
   "type": "string",
   "pattern": "^(https://|http://(127\\.0\\.0\\.1|localhost|\\[::1\\])[:/])",
   "maxLength": 2048,
   "nullable": true
 };
 const pattern6 = new RegExp("^(https://|http://(127\\.0\\.0\\.1|localhost|\\[::1\\])[:/])", "u");
-function validate120(data, {
+function validate119(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1814,16 +1814,16 @@ function validate120(data, {
       errors++;
     }
   }
-  validate120.errors = vErrors;
+  validate119.errors = vErrors;
   return errors === 0;
 }
-const schema65 = {
+const schema64 = {
   "type": "string",
   "minLength": 1,
   "maxLength": 2048,
   "nullable": true
 };
-function validate122(data, {
+function validate121(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1881,17 +1881,17 @@ function validate122(data, {
       errors++;
     }
   }
-  validate122.errors = vErrors;
+  validate121.errors = vErrors;
   return errors === 0;
 }
-const schema66 = {
+const schema65 = {
   "type": "integer",
   "default": 60,
   "minimum": 0,
   "maximum": 300,
   "nullable": true
 };
-function validate124(data, {
+function validate123(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1951,10 +1951,10 @@ function validate124(data, {
       errors++;
     }
   }
-  validate124.errors = vErrors;
+  validate123.errors = vErrors;
   return errors === 0;
 }
-function validate114(data, {
+function validate113(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -1980,13 +1980,13 @@ function validate114(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.certificates !== undefined) {
-      if (!validate115(data.certificates, {
+      if (!validate114(data.certificates, {
         instancePath: instancePath + "/certificates",
         parentData: data,
         parentDataProperty: "certificates",
         rootData
       })) {
-        vErrors = vErrors === null ? validate115.errors : vErrors.concat(validate115.errors);
+        vErrors = vErrors === null ? validate114.errors : vErrors.concat(validate114.errors);
         errors = vErrors.length;
       }
     }
@@ -2002,35 +2002,35 @@ function validate114(data, {
       }
     }
     if (data.metadataUrl !== undefined) {
-      if (!validate120(data.metadataUrl, {
+      if (!validate119(data.metadataUrl, {
         instancePath: instancePath + "/metadataUrl",
         parentData: data,
         parentDataProperty: "metadataUrl",
         rootData
       })) {
-        vErrors = vErrors === null ? validate120.errors : vErrors.concat(validate120.errors);
+        vErrors = vErrors === null ? validate119.errors : vErrors.concat(validate119.errors);
         errors = vErrors.length;
       }
     }
     if (data.recipient !== undefined) {
-      if (!validate122(data.recipient, {
+      if (!validate121(data.recipient, {
         instancePath: instancePath + "/recipient",
         parentData: data,
         parentDataProperty: "recipient",
         rootData
       })) {
-        vErrors = vErrors === null ? validate122.errors : vErrors.concat(validate122.errors);
+        vErrors = vErrors === null ? validate121.errors : vErrors.concat(validate121.errors);
         errors = vErrors.length;
       }
     }
     if (data.clockSkewSeconds !== undefined) {
-      if (!validate124(data.clockSkewSeconds, {
+      if (!validate123(data.clockSkewSeconds, {
         instancePath: instancePath + "/clockSkewSeconds",
         parentData: data,
         parentDataProperty: "clockSkewSeconds",
         rootData
       })) {
-        vErrors = vErrors === null ? validate124.errors : vErrors.concat(validate124.errors);
+        vErrors = vErrors === null ? validate123.errors : vErrors.concat(validate123.errors);
         errors = vErrors.length;
       }
     }
@@ -2057,10 +2057,10 @@ function validate114(data, {
       }
     }
   }
-  validate114.errors = vErrors;
+  validate113.errors = vErrors;
   return errors === 0;
 }
-const schema67 = {
+const schema66 = {
   "type": "object",
   "properties": {
     "claim": {
@@ -2072,13 +2072,13 @@ const schema67 = {
   },
   "nullable": true
 };
-const schema68 = {
+const schema67 = {
   "type": "string",
   "enum": ["sub", "email"],
   "default": "sub",
   "nullable": true
 };
-function validate130(data, {
+function validate129(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2108,7 +2108,7 @@ function validate130(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema68.enum
+        allowedValues: schema67.enum
       }
     };
     if (vErrors === null) {
@@ -2118,15 +2118,15 @@ function validate130(data, {
     }
     errors++;
   }
-  validate130.errors = vErrors;
+  validate129.errors = vErrors;
   return errors === 0;
 }
-const schema69 = {
+const schema68 = {
   "type": "string",
   "maxLength": 512,
   "nullable": true
 };
-function validate132(data, {
+function validate131(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2168,10 +2168,10 @@ function validate132(data, {
       errors++;
     }
   }
-  validate132.errors = vErrors;
+  validate131.errors = vErrors;
   return errors === 0;
 }
-function validate129(data, {
+function validate128(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2197,32 +2197,32 @@ function validate129(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.claim !== undefined) {
-      if (!validate130(data.claim, {
+      if (!validate129(data.claim, {
         instancePath: instancePath + "/claim",
         parentData: data,
         parentDataProperty: "claim",
         rootData
       })) {
-        vErrors = vErrors === null ? validate130.errors : vErrors.concat(validate130.errors);
+        vErrors = vErrors === null ? validate129.errors : vErrors.concat(validate129.errors);
         errors = vErrors.length;
       }
     }
     if (data.prefix !== undefined) {
-      if (!validate132(data.prefix, {
+      if (!validate131(data.prefix, {
         instancePath: instancePath + "/prefix",
         parentData: data,
         parentDataProperty: "prefix",
         rootData
       })) {
-        vErrors = vErrors === null ? validate132.errors : vErrors.concat(validate132.errors);
+        vErrors = vErrors === null ? validate131.errors : vErrors.concat(validate131.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate129.errors = vErrors;
+  validate128.errors = vErrors;
   return errors === 0;
 }
-function validate107(data, {
+function validate106(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2297,13 +2297,13 @@ function validate107(data, {
       }
     }
     if (data.jwksUri !== undefined) {
-      if (!validate111(data.jwksUri, {
+      if (!validate110(data.jwksUri, {
         instancePath: instancePath + "/jwksUri",
         parentData: data,
         parentDataProperty: "jwksUri",
         rootData
       })) {
-        vErrors = vErrors === null ? validate111.errors : vErrors.concat(validate111.errors);
+        vErrors = vErrors === null ? validate110.errors : vErrors.concat(validate110.errors);
         errors = vErrors.length;
       }
     }
@@ -2319,24 +2319,24 @@ function validate107(data, {
       }
     }
     if (data.saml !== undefined) {
-      if (!validate114(data.saml, {
+      if (!validate113(data.saml, {
         instancePath: instancePath + "/saml",
         parentData: data,
         parentDataProperty: "saml",
         rootData
       })) {
-        vErrors = vErrors === null ? validate114.errors : vErrors.concat(validate114.errors);
+        vErrors = vErrors === null ? validate113.errors : vErrors.concat(validate113.errors);
         errors = vErrors.length;
       }
     }
     if (data.kubernetesUsername !== undefined) {
-      if (!validate129(data.kubernetesUsername, {
+      if (!validate128(data.kubernetesUsername, {
         instancePath: instancePath + "/kubernetesUsername",
         parentData: data,
         parentDataProperty: "kubernetesUsername",
         rootData
       })) {
-        vErrors = vErrors === null ? validate129.errors : vErrors.concat(validate129.errors);
+        vErrors = vErrors === null ? validate128.errors : vErrors.concat(validate128.errors);
         errors = vErrors.length;
       }
     }
@@ -2356,10 +2356,10 @@ function validate107(data, {
     }
     errors++;
   }
-  validate107.errors = vErrors;
+  validate106.errors = vErrors;
   return errors === 0;
 }
-function validate106(data, {
+function validate105(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2402,28 +2402,28 @@ function validate106(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate107(data[i0], {
+      if (!validate106(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate107.errors : vErrors.concat(validate107.errors);
+        vErrors = vErrors === null ? validate106.errors : vErrors.concat(validate106.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate106.errors = vErrors;
+  validate105.errors = vErrors;
   return errors === 0;
 }
-const schema70 = {
+const schema69 = {
   "type": "integer",
   "default": 900,
   "minimum": 60,
   "maximum": 86400,
   "nullable": true
 };
-function validate137(data, {
+function validate136(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2483,10 +2483,10 @@ function validate137(data, {
       errors++;
     }
   }
-  validate137.errors = vErrors;
+  validate136.errors = vErrors;
   return errors === 0;
 }
-function validate93(data, {
+function validate92(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2512,13 +2512,13 @@ function validate93(data, {
       errors++;
     }
     if (data.issuers !== undefined) {
-      if (!validate94(data.issuers, {
+      if (!validate93(data.issuers, {
         instancePath: instancePath + "/issuers",
         parentData: data,
         parentDataProperty: "issuers",
         rootData
       })) {
-        vErrors = vErrors === null ? validate94.errors : vErrors.concat(validate94.errors);
+        vErrors = vErrors === null ? validate93.errors : vErrors.concat(validate93.errors);
         errors = vErrors.length;
       }
     }
@@ -2534,24 +2534,24 @@ function validate93(data, {
       }
     }
     if (data.triggerIssuers !== undefined) {
-      if (!validate106(data.triggerIssuers, {
+      if (!validate105(data.triggerIssuers, {
         instancePath: instancePath + "/triggerIssuers",
         parentData: data,
         parentDataProperty: "triggerIssuers",
         rootData
       })) {
-        vErrors = vErrors === null ? validate106.errors : vErrors.concat(validate106.errors);
+        vErrors = vErrors === null ? validate105.errors : vErrors.concat(validate105.errors);
         errors = vErrors.length;
       }
     }
     if (data.maxTokenLifetimeSeconds !== undefined) {
-      if (!validate137(data.maxTokenLifetimeSeconds, {
+      if (!validate136(data.maxTokenLifetimeSeconds, {
         instancePath: instancePath + "/maxTokenLifetimeSeconds",
         parentData: data,
         parentDataProperty: "maxTokenLifetimeSeconds",
         rootData
       })) {
-        vErrors = vErrors === null ? validate137.errors : vErrors.concat(validate137.errors);
+        vErrors = vErrors === null ? validate136.errors : vErrors.concat(validate136.errors);
         errors = vErrors.length;
       }
     }
@@ -2571,10 +2571,10 @@ function validate93(data, {
     }
     errors++;
   }
-  validate93.errors = vErrors;
+  validate92.errors = vErrors;
   return errors === 0;
 }
-const schema71 = {
+const schema70 = {
   "type": "array",
   "minItems": 1,
   "maxItems": 32,
@@ -2582,7 +2582,7 @@ const schema71 = {
     "$ref": "d1ZSAwNnQ3IhiZwcG7np49hMUcHereBtlHZrfc"
   }
 };
-const schema72 = {
+const schema71 = {
   "type": "object",
   "required": ["name", "protocol", "listen", "upstream"],
   "properties": {
@@ -2687,11 +2687,11 @@ function validate34(data, {
   validate34.errors = vErrors;
   return errors === 0;
 }
-const schema73 = {
+const schema72 = {
   "type": "string",
   "enum": ["postgres", "http", "mcp"]
 };
-function validate143(data, {
+function validate142(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2721,7 +2721,7 @@ function validate143(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema73.enum
+        allowedValues: schema72.enum
       }
     };
     if (vErrors === null) {
@@ -2731,16 +2731,16 @@ function validate143(data, {
     }
     errors++;
   }
-  validate143.errors = vErrors;
+  validate142.errors = vErrors;
   return errors === 0;
 }
-const schema74 = {
+const schema73 = {
   "type": "string",
   "pattern": "^(\\[[0-9a-fA-F:.]+\\]|[0-9A-Za-z.-]+):[0-9]{1,5}$",
   "maxLength": 262
 };
 const pattern7 = new RegExp("^(\\[[0-9a-fA-F:.]+\\]|[0-9A-Za-z.-]+):[0-9]{1,5}$", "u");
-function validate145(data, {
+function validate144(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2797,16 +2797,16 @@ function validate145(data, {
     }
     errors++;
   }
-  validate145.errors = vErrors;
+  validate144.errors = vErrors;
   return errors === 0;
 }
-const schema75 = {
+const schema74 = {
   "type": "string",
   "enum": ["ReadOnly", "ReadWrite"],
   "default": "ReadWrite",
   "nullable": true
 };
-function validate147(data, {
+function validate146(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2836,7 +2836,7 @@ function validate147(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema75.enum
+        allowedValues: schema74.enum
       }
     };
     if (vErrors === null) {
@@ -2846,10 +2846,10 @@ function validate147(data, {
     }
     errors++;
   }
-  validate147.errors = vErrors;
+  validate146.errors = vErrors;
   return errors === 0;
 }
-const schema76 = {
+const schema75 = {
   "type": "object",
   "properties": {
     "url": {
@@ -2890,7 +2890,7 @@ const schema76 = {
     }
   }
 };
-const schema77 = {
+const schema76 = {
   "type": "string",
   "minLength": 1,
   "maxLength": 2048,
@@ -2898,7 +2898,7 @@ const schema77 = {
   "nullable": true
 };
 const pattern8 = new RegExp("^https?://[^/?#@\\s]+(/[^?#\\s]*)?$", "u");
-function validate150(data, {
+function validate149(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -2972,15 +2972,15 @@ function validate150(data, {
       errors++;
     }
   }
-  validate150.errors = vErrors;
+  validate149.errors = vErrors;
   return errors === 0;
 }
-const schema78 = {
+const schema77 = {
   "type": "string",
   "enum": ["streamableHttp", "sse"],
   "nullable": true
 };
-function validate152(data, {
+function validate151(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3010,7 +3010,7 @@ function validate152(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema78.enum
+        allowedValues: schema77.enum
       }
     };
     if (vErrors === null) {
@@ -3020,10 +3020,10 @@ function validate152(data, {
     }
     errors++;
   }
-  validate152.errors = vErrors;
+  validate151.errors = vErrors;
   return errors === 0;
 }
-const schema79 = {
+const schema78 = {
   "type": "array",
   "maxItems": 64,
   "items": {
@@ -3031,11 +3031,11 @@ const schema79 = {
   },
   "nullable": true
 };
-const schema80 = {
+const schema79 = {
   "type": "string",
   "maxLength": 4096
 };
-function validate156(data, {
+function validate155(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3076,10 +3076,10 @@ function validate156(data, {
     }
     errors++;
   }
-  validate156.errors = vErrors;
+  validate155.errors = vErrors;
   return errors === 0;
 }
-function validate155(data, {
+function validate154(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3122,21 +3122,21 @@ function validate155(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate156(data[i0], {
+      if (!validate155(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate156.errors : vErrors.concat(validate156.errors);
+        vErrors = vErrors === null ? validate155.errors : vErrors.concat(validate155.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate155.errors = vErrors;
+  validate154.errors = vErrors;
   return errors === 0;
 }
-const schema81 = {
+const schema80 = {
   "type": "array",
   "maxItems": 64,
   "items": {
@@ -3144,7 +3144,7 @@ const schema81 = {
   },
   "nullable": true
 };
-const schema82 = {
+const schema81 = {
   "type": "object",
   "required": ["name"],
   "properties": {
@@ -3165,13 +3165,13 @@ const schema82 = {
     }
   }
 };
-const schema83 = {
+const schema82 = {
   "type": "string",
   "pattern": "^[A-Za-z_][A-Za-z0-9_]*$",
   "maxLength": 128
 };
 const pattern0 = new RegExp("^[A-Za-z_][A-Za-z0-9_]*$", "u");
-function validate161(data, {
+function validate160(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3228,7 +3228,7 @@ function validate161(data, {
     }
     errors++;
   }
-  validate161.errors = vErrors;
+  validate160.errors = vErrors;
   return errors === 0;
 }
 const schema15 = {
@@ -3298,7 +3298,7 @@ function validate31(data, {
   validate31.errors = vErrors;
   return errors === 0;
 }
-const schema84 = {
+const schema83 = {
   "type": "object",
   "required": ["name", "key"],
   "properties": {
@@ -3311,11 +3311,11 @@ const schema84 = {
   },
   "nullable": true
 };
-const schema85 = {
+const schema84 = {
   "type": "string",
   "maxLength": 253
 };
-function validate168(data, {
+function validate167(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3356,10 +3356,10 @@ function validate168(data, {
     }
     errors++;
   }
-  validate168.errors = vErrors;
+  validate167.errors = vErrors;
   return errors === 0;
 }
-function validate166(data, {
+function validate165(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3428,21 +3428,21 @@ function validate166(data, {
       }
     }
     if (data.key !== undefined) {
-      if (!validate168(data.key, {
+      if (!validate167(data.key, {
         instancePath: instancePath + "/key",
         parentData: data,
         parentDataProperty: "key",
         rootData
       })) {
-        vErrors = vErrors === null ? validate168.errors : vErrors.concat(validate168.errors);
+        vErrors = vErrors === null ? validate167.errors : vErrors.concat(validate167.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate166.errors = vErrors;
+  validate165.errors = vErrors;
   return errors === 0;
 }
-function validate160(data, {
+function validate159(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3468,13 +3468,13 @@ function validate160(data, {
       errors++;
     }
     if (data.name !== undefined) {
-      if (!validate161(data.name, {
+      if (!validate160(data.name, {
         instancePath: instancePath + "/name",
         parentData: data,
         parentDataProperty: "name",
         rootData
       })) {
-        vErrors = vErrors === null ? validate161.errors : vErrors.concat(validate161.errors);
+        vErrors = vErrors === null ? validate160.errors : vErrors.concat(validate160.errors);
         errors = vErrors.length;
       }
     }
@@ -3512,13 +3512,13 @@ function validate160(data, {
       }
     }
     if (data.secretRef !== undefined) {
-      if (!validate166(data.secretRef, {
+      if (!validate165(data.secretRef, {
         instancePath: instancePath + "/secretRef",
         parentData: data,
         parentDataProperty: "secretRef",
         rootData
       })) {
-        vErrors = vErrors === null ? validate166.errors : vErrors.concat(validate166.errors);
+        vErrors = vErrors === null ? validate165.errors : vErrors.concat(validate165.errors);
         errors = vErrors.length;
       }
     }
@@ -3538,10 +3538,10 @@ function validate160(data, {
     }
     errors++;
   }
-  validate160.errors = vErrors;
+  validate159.errors = vErrors;
   return errors === 0;
 }
-function validate159(data, {
+function validate158(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3584,18 +3584,18 @@ function validate159(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate160(data[i0], {
+      if (!validate159(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate160.errors : vErrors.concat(validate160.errors);
+        vErrors = vErrors === null ? validate159.errors : vErrors.concat(validate159.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate159.errors = vErrors;
+  validate158.errors = vErrors;
   return errors === 0;
 }
 const schema13 = {
@@ -3665,13 +3665,13 @@ function validate29(data, {
   validate29.errors = vErrors;
   return errors === 0;
 }
-const schema86 = {
+const schema85 = {
   "type": "integer",
   "minimum": 1,
   "maximum": 65535,
   "nullable": true
 };
-function validate175(data, {
+function validate174(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3731,7 +3731,7 @@ function validate175(data, {
       errors++;
     }
   }
-  validate175.errors = vErrors;
+  validate174.errors = vErrors;
   return errors === 0;
 }
 const schema14 = {
@@ -3801,13 +3801,13 @@ function validate30(data, {
   validate30.errors = vErrors;
   return errors === 0;
 }
-const schema87 = {
+const schema86 = {
   "type": "string",
   "enum": ["disable", "prefer", "require", "verify-ca", "verify-full"],
   "default": "prefer",
   "nullable": true
 };
-function validate179(data, {
+function validate178(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3837,7 +3837,7 @@ function validate179(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema87.enum
+        allowedValues: schema86.enum
       }
     };
     if (vErrors === null) {
@@ -3847,10 +3847,10 @@ function validate179(data, {
     }
     errors++;
   }
-  validate179.errors = vErrors;
+  validate178.errors = vErrors;
   return errors === 0;
 }
-function validate149(data, {
+function validate148(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -3860,24 +3860,24 @@ function validate149(data, {
   let errors = 0;
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.url !== undefined) {
-      if (!validate150(data.url, {
+      if (!validate149(data.url, {
         instancePath: instancePath + "/url",
         parentData: data,
         parentDataProperty: "url",
         rootData
       })) {
-        vErrors = vErrors === null ? validate150.errors : vErrors.concat(validate150.errors);
+        vErrors = vErrors === null ? validate149.errors : vErrors.concat(validate149.errors);
         errors = vErrors.length;
       }
     }
     if (data.transport !== undefined) {
-      if (!validate152(data.transport, {
+      if (!validate151(data.transport, {
         instancePath: instancePath + "/transport",
         parentData: data,
         parentDataProperty: "transport",
         rootData
       })) {
-        vErrors = vErrors === null ? validate152.errors : vErrors.concat(validate152.errors);
+        vErrors = vErrors === null ? validate151.errors : vErrors.concat(validate151.errors);
         errors = vErrors.length;
       }
     }
@@ -3893,24 +3893,24 @@ function validate149(data, {
       }
     }
     if (data.args !== undefined) {
-      if (!validate155(data.args, {
+      if (!validate154(data.args, {
         instancePath: instancePath + "/args",
         parentData: data,
         parentDataProperty: "args",
         rootData
       })) {
-        vErrors = vErrors === null ? validate155.errors : vErrors.concat(validate155.errors);
+        vErrors = vErrors === null ? validate154.errors : vErrors.concat(validate154.errors);
         errors = vErrors.length;
       }
     }
     if (data.env !== undefined) {
-      if (!validate159(data.env, {
+      if (!validate158(data.env, {
         instancePath: instancePath + "/env",
         parentData: data,
         parentDataProperty: "env",
         rootData
       })) {
-        vErrors = vErrors === null ? validate159.errors : vErrors.concat(validate159.errors);
+        vErrors = vErrors === null ? validate158.errors : vErrors.concat(validate158.errors);
         errors = vErrors.length;
       }
     }
@@ -3937,13 +3937,13 @@ function validate149(data, {
       }
     }
     if (data.port !== undefined) {
-      if (!validate175(data.port, {
+      if (!validate174(data.port, {
         instancePath: instancePath + "/port",
         parentData: data,
         parentDataProperty: "port",
         rootData
       })) {
-        vErrors = vErrors === null ? validate175.errors : vErrors.concat(validate175.errors);
+        vErrors = vErrors === null ? validate174.errors : vErrors.concat(validate174.errors);
         errors = vErrors.length;
       }
     }
@@ -3970,13 +3970,13 @@ function validate149(data, {
       }
     }
     if (data.sslMode !== undefined) {
-      if (!validate179(data.sslMode, {
+      if (!validate178(data.sslMode, {
         instancePath: instancePath + "/sslMode",
         parentData: data,
         parentDataProperty: "sslMode",
         rootData
       })) {
-        vErrors = vErrors === null ? validate179.errors : vErrors.concat(validate179.errors);
+        vErrors = vErrors === null ? validate178.errors : vErrors.concat(validate178.errors);
         errors = vErrors.length;
       }
     }
@@ -4007,10 +4007,10 @@ function validate149(data, {
     }
     errors++;
   }
-  validate149.errors = vErrors;
+  validate148.errors = vErrors;
   return errors === 0;
 }
-const schema88 = {
+const schema87 = {
   "type": "object",
   "properties": {
     "passwordEnv": {
@@ -4034,7 +4034,7 @@ const schema88 = {
   },
   "nullable": true
 };
-const schema89 = {
+const schema88 = {
   "type": "object",
   "required": ["name"],
   "properties": {
@@ -4047,13 +4047,13 @@ const schema89 = {
   },
   "nullable": true
 };
-const schema90 = {
+const schema89 = {
   "type": "string",
   "default": "password",
   "maxLength": 253,
   "nullable": true
 };
-function validate188(data, {
+function validate187(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4095,10 +4095,10 @@ function validate188(data, {
       errors++;
     }
   }
-  validate188.errors = vErrors;
+  validate187.errors = vErrors;
   return errors === 0;
 }
-function validate186(data, {
+function validate185(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4151,26 +4151,26 @@ function validate186(data, {
       }
     }
     if (data.key !== undefined) {
-      if (!validate188(data.key, {
+      if (!validate187(data.key, {
         instancePath: instancePath + "/key",
         parentData: data,
         parentDataProperty: "key",
         rootData
       })) {
-        vErrors = vErrors === null ? validate188.errors : vErrors.concat(validate188.errors);
+        vErrors = vErrors === null ? validate187.errors : vErrors.concat(validate187.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate186.errors = vErrors;
+  validate185.errors = vErrors;
   return errors === 0;
 }
-const schema91 = {
+const schema90 = {
   "type": "string",
   "enum": ["bearer", "basic", "header"],
   "nullable": true
 };
-function validate191(data, {
+function validate190(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4200,7 +4200,7 @@ function validate191(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema91.enum
+        allowedValues: schema90.enum
       }
     };
     if (vErrors === null) {
@@ -4210,17 +4210,17 @@ function validate191(data, {
     }
     errors++;
   }
-  validate191.errors = vErrors;
+  validate190.errors = vErrors;
   return errors === 0;
 }
-const schema92 = {
+const schema91 = {
   "type": "string",
   "pattern": "^[A-Za-z0-9!#$%&'*+.^_`|~-]+$",
   "maxLength": 128,
   "nullable": true
 };
 const pattern10 = new RegExp("^[A-Za-z0-9!#$%&'*+.^_`|~-]+$", "u");
-function validate194(data, {
+function validate193(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4278,10 +4278,10 @@ function validate194(data, {
       errors++;
     }
   }
-  validate194.errors = vErrors;
+  validate193.errors = vErrors;
   return errors === 0;
 }
-function validate183(data, {
+function validate182(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4329,24 +4329,24 @@ function validate183(data, {
       }
     }
     if (data.secretRef !== undefined) {
-      if (!validate186(data.secretRef, {
+      if (!validate185(data.secretRef, {
         instancePath: instancePath + "/secretRef",
         parentData: data,
         parentDataProperty: "secretRef",
         rootData
       })) {
-        vErrors = vErrors === null ? validate186.errors : vErrors.concat(validate186.errors);
+        vErrors = vErrors === null ? validate185.errors : vErrors.concat(validate185.errors);
         errors = vErrors.length;
       }
     }
     if (data.scheme !== undefined) {
-      if (!validate191(data.scheme, {
+      if (!validate190(data.scheme, {
         instancePath: instancePath + "/scheme",
         parentData: data,
         parentDataProperty: "scheme",
         rootData
       })) {
-        vErrors = vErrors === null ? validate191.errors : vErrors.concat(validate191.errors);
+        vErrors = vErrors === null ? validate190.errors : vErrors.concat(validate190.errors);
         errors = vErrors.length;
       }
     }
@@ -4362,21 +4362,21 @@ function validate183(data, {
       }
     }
     if (data.header !== undefined) {
-      if (!validate194(data.header, {
+      if (!validate193(data.header, {
         instancePath: instancePath + "/header",
         parentData: data,
         parentDataProperty: "header",
         rootData
       })) {
-        vErrors = vErrors === null ? validate194.errors : vErrors.concat(validate194.errors);
+        vErrors = vErrors === null ? validate193.errors : vErrors.concat(validate193.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate183.errors = vErrors;
+  validate182.errors = vErrors;
   return errors === 0;
 }
-const schema93 = {
+const schema92 = {
   "type": "object",
   "required": ["certFile", "keyFile"],
   "properties": {
@@ -4454,7 +4454,7 @@ function validate32(data, {
   validate32.errors = vErrors;
   return errors === 0;
 }
-function validate197(data, {
+function validate196(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4534,10 +4534,10 @@ function validate197(data, {
       }
     }
   }
-  validate197.errors = vErrors;
+  validate196.errors = vErrors;
   return errors === 0;
 }
-const schema94 = {
+const schema93 = {
   "type": "object",
   "required": ["listen"],
   "properties": {
@@ -4550,13 +4550,13 @@ const schema94 = {
   },
   "nullable": true
 };
-const schema95 = {
+const schema94 = {
   "type": "string",
   "pattern": "^(127\\.[0-9.]+|localhost|\\[::1\\]):[0-9]{1,5}$",
   "maxLength": 262
 };
 const pattern11 = new RegExp("^(127\\.[0-9.]+|localhost|\\[::1\\]):[0-9]{1,5}$", "u");
-function validate202(data, {
+function validate201(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4613,10 +4613,10 @@ function validate202(data, {
     }
     errors++;
   }
-  validate202.errors = vErrors;
+  validate201.errors = vErrors;
   return errors === 0;
 }
-function validate201(data, {
+function validate200(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4658,13 +4658,13 @@ function validate201(data, {
       errors++;
     }
     if (data.listen !== undefined) {
-      if (!validate202(data.listen, {
+      if (!validate201(data.listen, {
         instancePath: instancePath + "/listen",
         parentData: data,
         parentDataProperty: "listen",
         rootData
       })) {
-        vErrors = vErrors === null ? validate202.errors : vErrors.concat(validate202.errors);
+        vErrors = vErrors === null ? validate201.errors : vErrors.concat(validate201.errors);
         errors = vErrors.length;
       }
     }
@@ -4680,10 +4680,10 @@ function validate201(data, {
       }
     }
   }
-  validate201.errors = vErrors;
+  validate200.errors = vErrors;
   return errors === 0;
 }
-const schema96 = {
+const schema95 = {
   "type": "array",
   "maxItems": 64,
   "items": {
@@ -4691,7 +4691,7 @@ const schema96 = {
   },
   "nullable": true
 };
-const schema97 = {
+const schema96 = {
   "type": "object",
   "required": ["path"],
   "properties": {
@@ -4751,7 +4751,7 @@ function validate56(data, {
   validate56.errors = vErrors;
   return errors === 0;
 }
-function validate207(data, {
+function validate206(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4814,10 +4814,10 @@ function validate207(data, {
     }
     errors++;
   }
-  validate207.errors = vErrors;
+  validate206.errors = vErrors;
   return errors === 0;
 }
-function validate206(data, {
+function validate205(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4860,21 +4860,21 @@ function validate206(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate207(data[i0], {
+      if (!validate206(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate207.errors : vErrors.concat(validate207.errors);
+        vErrors = vErrors === null ? validate206.errors : vErrors.concat(validate206.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate206.errors = vErrors;
+  validate205.errors = vErrors;
   return errors === 0;
 }
-const schema98 = {
+const schema97 = {
   "type": "object",
   "properties": {
     "capabilities": {
@@ -4886,7 +4886,7 @@ const schema98 = {
   },
   "nullable": true
 };
-const schema99 = {
+const schema98 = {
   "type": "object",
   "properties": {
     "sampling": {
@@ -4898,7 +4898,7 @@ const schema99 = {
   },
   "nullable": true
 };
-function validate213(data, {
+function validate212(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -4946,10 +4946,10 @@ function validate213(data, {
       }
     }
   }
-  validate213.errors = vErrors;
+  validate212.errors = vErrors;
   return errors === 0;
 }
-const schema100 = {
+const schema99 = {
   "type": "array",
   "maxItems": 1024,
   "items": {
@@ -4957,7 +4957,7 @@ const schema100 = {
   },
   "nullable": true
 };
-const schema101 = {
+const schema100 = {
   "type": "object",
   "required": ["tool", "sha256"],
   "properties": {
@@ -4969,12 +4969,12 @@ const schema101 = {
     }
   }
 };
-const schema38 = {
+const schema37 = {
   "type": "string",
   "pattern": "^[0-9a-f]{64}$"
 };
 const pattern3 = new RegExp("^[0-9a-f]{64}$", "u");
-function validate64(data, {
+function validate63(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5015,10 +5015,10 @@ function validate64(data, {
     }
     errors++;
   }
-  validate64.errors = vErrors;
+  validate63.errors = vErrors;
   return errors === 0;
 }
-function validate218(data, {
+function validate217(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5071,13 +5071,13 @@ function validate218(data, {
       }
     }
     if (data.sha256 !== undefined) {
-      if (!validate64(data.sha256, {
+      if (!validate63(data.sha256, {
         instancePath: instancePath + "/sha256",
         parentData: data,
         parentDataProperty: "sha256",
         rootData
       })) {
-        vErrors = vErrors === null ? validate64.errors : vErrors.concat(validate64.errors);
+        vErrors = vErrors === null ? validate63.errors : vErrors.concat(validate63.errors);
         errors = vErrors.length;
       }
     }
@@ -5097,10 +5097,10 @@ function validate218(data, {
     }
     errors++;
   }
-  validate218.errors = vErrors;
+  validate217.errors = vErrors;
   return errors === 0;
 }
-function validate217(data, {
+function validate216(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5143,21 +5143,21 @@ function validate217(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate218(data[i0], {
+      if (!validate217(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate218.errors : vErrors.concat(validate218.errors);
+        vErrors = vErrors === null ? validate217.errors : vErrors.concat(validate217.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate217.errors = vErrors;
+  validate216.errors = vErrors;
   return errors === 0;
 }
-function validate212(data, {
+function validate211(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5183,32 +5183,32 @@ function validate212(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.capabilities !== undefined) {
-      if (!validate213(data.capabilities, {
+      if (!validate212(data.capabilities, {
         instancePath: instancePath + "/capabilities",
         parentData: data,
         parentDataProperty: "capabilities",
         rootData
       })) {
-        vErrors = vErrors === null ? validate213.errors : vErrors.concat(validate213.errors);
+        vErrors = vErrors === null ? validate212.errors : vErrors.concat(validate212.errors);
         errors = vErrors.length;
       }
     }
     if (data.acceptedTools !== undefined) {
-      if (!validate217(data.acceptedTools, {
+      if (!validate216(data.acceptedTools, {
         instancePath: instancePath + "/acceptedTools",
         parentData: data,
         parentDataProperty: "acceptedTools",
         rootData
       })) {
-        vErrors = vErrors === null ? validate217.errors : vErrors.concat(validate217.errors);
+        vErrors = vErrors === null ? validate216.errors : vErrors.concat(validate216.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate212.errors = vErrors;
+  validate211.errors = vErrors;
   return errors === 0;
 }
-const schema102 = {
+const schema101 = {
   "type": "object",
   "properties": {
     "maxHeaderBytes": {
@@ -5226,13 +5226,13 @@ const schema102 = {
   },
   "nullable": true
 };
-const schema103 = {
+const schema102 = {
   "type": "integer",
   "minimum": 1024,
   "maximum": 1048576,
   "nullable": true
 };
-function validate225(data, {
+function validate224(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5292,16 +5292,16 @@ function validate225(data, {
       errors++;
     }
   }
-  validate225.errors = vErrors;
+  validate224.errors = vErrors;
   return errors === 0;
 }
-const schema104 = {
+const schema103 = {
   "type": "integer",
   "minimum": 0,
   "maximum": 268435456,
   "nullable": true
 };
-function validate227(data, {
+function validate226(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5361,7 +5361,7 @@ function validate227(data, {
       errors++;
     }
   }
-  validate227.errors = vErrors;
+  validate226.errors = vErrors;
   return errors === 0;
 }
 const schema31 = {
@@ -5433,13 +5433,13 @@ function validate57(data, {
   validate57.errors = vErrors;
   return errors === 0;
 }
-const schema105 = {
+const schema104 = {
   "type": "integer",
   "minimum": 1,
   "maximum": 3600,
   "nullable": true
 };
-function validate230(data, {
+function validate229(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5499,10 +5499,10 @@ function validate230(data, {
       errors++;
     }
   }
-  validate230.errors = vErrors;
+  validate229.errors = vErrors;
   return errors === 0;
 }
-function validate224(data, {
+function validate223(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5528,24 +5528,24 @@ function validate224(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.maxHeaderBytes !== undefined) {
-      if (!validate225(data.maxHeaderBytes, {
+      if (!validate224(data.maxHeaderBytes, {
         instancePath: instancePath + "/maxHeaderBytes",
         parentData: data,
         parentDataProperty: "maxHeaderBytes",
         rootData
       })) {
-        vErrors = vErrors === null ? validate225.errors : vErrors.concat(validate225.errors);
+        vErrors = vErrors === null ? validate224.errors : vErrors.concat(validate224.errors);
         errors = vErrors.length;
       }
     }
     if (data.maxRequestBodyBytes !== undefined) {
-      if (!validate227(data.maxRequestBodyBytes, {
+      if (!validate226(data.maxRequestBodyBytes, {
         instancePath: instancePath + "/maxRequestBodyBytes",
         parentData: data,
         parentDataProperty: "maxRequestBodyBytes",
         rootData
       })) {
-        vErrors = vErrors === null ? validate227.errors : vErrors.concat(validate227.errors);
+        vErrors = vErrors === null ? validate226.errors : vErrors.concat(validate226.errors);
         errors = vErrors.length;
       }
     }
@@ -5561,21 +5561,21 @@ function validate224(data, {
       }
     }
     if (data.requestTimeoutSeconds !== undefined) {
-      if (!validate230(data.requestTimeoutSeconds, {
+      if (!validate229(data.requestTimeoutSeconds, {
         instancePath: instancePath + "/requestTimeoutSeconds",
         parentData: data,
         parentDataProperty: "requestTimeoutSeconds",
         rootData
       })) {
-        vErrors = vErrors === null ? validate230.errors : vErrors.concat(validate230.errors);
+        vErrors = vErrors === null ? validate229.errors : vErrors.concat(validate229.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate224.errors = vErrors;
+  validate223.errors = vErrors;
   return errors === 0;
 }
-function validate141(data, {
+function validate140(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5660,112 +5660,112 @@ function validate141(data, {
       }
     }
     if (data.protocol !== undefined) {
-      if (!validate143(data.protocol, {
+      if (!validate142(data.protocol, {
         instancePath: instancePath + "/protocol",
         parentData: data,
         parentDataProperty: "protocol",
         rootData
       })) {
-        vErrors = vErrors === null ? validate143.errors : vErrors.concat(validate143.errors);
+        vErrors = vErrors === null ? validate142.errors : vErrors.concat(validate142.errors);
         errors = vErrors.length;
       }
     }
     if (data.listen !== undefined) {
-      if (!validate145(data.listen, {
+      if (!validate144(data.listen, {
         instancePath: instancePath + "/listen",
         parentData: data,
         parentDataProperty: "listen",
         rootData
       })) {
-        vErrors = vErrors === null ? validate145.errors : vErrors.concat(validate145.errors);
+        vErrors = vErrors === null ? validate144.errors : vErrors.concat(validate144.errors);
         errors = vErrors.length;
       }
     }
     if (data.access !== undefined) {
-      if (!validate147(data.access, {
+      if (!validate146(data.access, {
         instancePath: instancePath + "/access",
         parentData: data,
         parentDataProperty: "access",
         rootData
       })) {
-        vErrors = vErrors === null ? validate147.errors : vErrors.concat(validate147.errors);
+        vErrors = vErrors === null ? validate146.errors : vErrors.concat(validate146.errors);
         errors = vErrors.length;
       }
     }
     if (data.upstream !== undefined) {
-      if (!validate149(data.upstream, {
+      if (!validate148(data.upstream, {
         instancePath: instancePath + "/upstream",
         parentData: data,
         parentDataProperty: "upstream",
         rootData
       })) {
-        vErrors = vErrors === null ? validate149.errors : vErrors.concat(validate149.errors);
+        vErrors = vErrors === null ? validate148.errors : vErrors.concat(validate148.errors);
         errors = vErrors.length;
       }
     }
     if (data.credentials !== undefined) {
-      if (!validate183(data.credentials, {
+      if (!validate182(data.credentials, {
         instancePath: instancePath + "/credentials",
         parentData: data,
         parentDataProperty: "credentials",
         rootData
       })) {
-        vErrors = vErrors === null ? validate183.errors : vErrors.concat(validate183.errors);
+        vErrors = vErrors === null ? validate182.errors : vErrors.concat(validate182.errors);
         errors = vErrors.length;
       }
     }
     if (data.tls !== undefined) {
-      if (!validate197(data.tls, {
+      if (!validate196(data.tls, {
         instancePath: instancePath + "/tls",
         parentData: data,
         parentDataProperty: "tls",
         rootData
       })) {
-        vErrors = vErrors === null ? validate197.errors : vErrors.concat(validate197.errors);
+        vErrors = vErrors === null ? validate196.errors : vErrors.concat(validate196.errors);
         errors = vErrors.length;
       }
     }
     if (data.forwardProxy !== undefined) {
-      if (!validate201(data.forwardProxy, {
+      if (!validate200(data.forwardProxy, {
         instancePath: instancePath + "/forwardProxy",
         parentData: data,
         parentDataProperty: "forwardProxy",
         rootData
       })) {
-        vErrors = vErrors === null ? validate201.errors : vErrors.concat(validate201.errors);
+        vErrors = vErrors === null ? validate200.errors : vErrors.concat(validate200.errors);
         errors = vErrors.length;
       }
     }
     if (data.maskFields !== undefined) {
-      if (!validate206(data.maskFields, {
+      if (!validate205(data.maskFields, {
         instancePath: instancePath + "/maskFields",
         parentData: data,
         parentDataProperty: "maskFields",
         rootData
       })) {
-        vErrors = vErrors === null ? validate206.errors : vErrors.concat(validate206.errors);
+        vErrors = vErrors === null ? validate205.errors : vErrors.concat(validate205.errors);
         errors = vErrors.length;
       }
     }
     if (data.mcp !== undefined) {
-      if (!validate212(data.mcp, {
+      if (!validate211(data.mcp, {
         instancePath: instancePath + "/mcp",
         parentData: data,
         parentDataProperty: "mcp",
         rootData
       })) {
-        vErrors = vErrors === null ? validate212.errors : vErrors.concat(validate212.errors);
+        vErrors = vErrors === null ? validate211.errors : vErrors.concat(validate211.errors);
         errors = vErrors.length;
       }
     }
     if (data.limits !== undefined) {
-      if (!validate224(data.limits, {
+      if (!validate223(data.limits, {
         instancePath: instancePath + "/limits",
         parentData: data,
         parentDataProperty: "limits",
         rootData
       })) {
-        vErrors = vErrors === null ? validate224.errors : vErrors.concat(validate224.errors);
+        vErrors = vErrors === null ? validate223.errors : vErrors.concat(validate223.errors);
         errors = vErrors.length;
       }
     }
@@ -5785,10 +5785,10 @@ function validate141(data, {
     }
     errors++;
   }
-  validate141.errors = vErrors;
+  validate140.errors = vErrors;
   return errors === 0;
 }
-function validate140(data, {
+function validate139(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5831,13 +5831,13 @@ function validate140(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate141(data[i0], {
+      if (!validate140(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate141.errors : vErrors.concat(validate141.errors);
+        vErrors = vErrors === null ? validate140.errors : vErrors.concat(validate140.errors);
         errors = vErrors.length;
       }
     }
@@ -5857,10 +5857,10 @@ function validate140(data, {
     }
     errors++;
   }
-  validate140.errors = vErrors;
+  validate139.errors = vErrors;
   return errors === 0;
 }
-const schema106 = {
+const schema105 = {
   "type": "array",
   "maxItems": 256,
   "items": {
@@ -5868,7 +5868,7 @@ const schema106 = {
   },
   "nullable": true
 };
-const schema107 = {
+const schema106 = {
   "type": "object",
   "required": ["name", "action"],
   "properties": {
@@ -5886,7 +5886,7 @@ const schema107 = {
     }
   }
 };
-const schema108 = {
+const schema107 = {
   "type": "object",
   "properties": {
     "targets": {
@@ -5907,18 +5907,18 @@ const schema108 = {
   },
   "nullable": true
 };
-const schema109 = {
+const schema108 = {
   "type": "array",
   "items": {
     "$ref": "kVhKoEkFCpYCBOsP5OvTsXJ39WdjdMwyyhXvIyCOTok"
   },
   "nullable": true
 };
-const schema110 = {
+const schema109 = {
   "type": "string",
   "maxLength": 63
 };
-function validate240(data, {
+function validate239(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5959,10 +5959,10 @@ function validate240(data, {
     }
     errors++;
   }
-  validate240.errors = vErrors;
+  validate239.errors = vErrors;
   return errors === 0;
 }
-function validate239(data, {
+function validate238(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -5989,21 +5989,21 @@ function validate239(data, {
   if (Array.isArray(data)) {
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate240(data[i0], {
+      if (!validate239(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate240.errors : vErrors.concat(validate240.errors);
+        vErrors = vErrors === null ? validate239.errors : vErrors.concat(validate239.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate239.errors = vErrors;
+  validate238.errors = vErrors;
   return errors === 0;
 }
-const schema111 = {
+const schema110 = {
   "type": "object",
   "properties": {
     "groups": {
@@ -6015,7 +6015,7 @@ const schema111 = {
   },
   "nullable": true
 };
-const schema112 = {
+const schema111 = {
   "type": "array",
   "minItems": 1,
   "maxItems": 64,
@@ -6024,7 +6024,7 @@ const schema112 = {
   },
   "nullable": true
 };
-function validate244(data, {
+function validate243(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6094,10 +6094,10 @@ function validate244(data, {
       }
     }
   }
-  validate244.errors = vErrors;
+  validate243.errors = vErrors;
   return errors === 0;
 }
-const schema113 = {
+const schema112 = {
   "type": "array",
   "minItems": 1,
   "maxItems": 16,
@@ -6106,7 +6106,7 @@ const schema113 = {
   },
   "nullable": true
 };
-function validate247(data, {
+function validate246(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6176,10 +6176,10 @@ function validate247(data, {
       }
     }
   }
-  validate247.errors = vErrors;
+  validate246.errors = vErrors;
   return errors === 0;
 }
-function validate243(data, {
+function validate242(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6205,32 +6205,32 @@ function validate243(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.groups !== undefined) {
-      if (!validate244(data.groups, {
+      if (!validate243(data.groups, {
         instancePath: instancePath + "/groups",
         parentData: data,
         parentDataProperty: "groups",
         rootData
       })) {
-        vErrors = vErrors === null ? validate244.errors : vErrors.concat(validate244.errors);
+        vErrors = vErrors === null ? validate243.errors : vErrors.concat(validate243.errors);
         errors = vErrors.length;
       }
     }
     if (data.issuers !== undefined) {
-      if (!validate247(data.issuers, {
+      if (!validate246(data.issuers, {
         instancePath: instancePath + "/issuers",
         parentData: data,
         parentDataProperty: "issuers",
         rootData
       })) {
-        vErrors = vErrors === null ? validate247.errors : vErrors.concat(validate247.errors);
+        vErrors = vErrors === null ? validate246.errors : vErrors.concat(validate246.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate243.errors = vErrors;
+  validate242.errors = vErrors;
   return errors === 0;
 }
-const schema114 = {
+const schema113 = {
   "type": "object",
   "properties": {
     "effects": {
@@ -6248,18 +6248,18 @@ const schema114 = {
   },
   "nullable": true
 };
-const schema115 = {
+const schema114 = {
   "type": "array",
   "items": {
     "$ref": "G33nLCThgOjmabhfh1DkVSbqrg9BxR3uPawIELrnaM"
   },
   "nullable": true
 };
-const schema116 = {
+const schema115 = {
   "type": "string",
   "enum": ["read", "write", "ddl", "privilege", "admin", "session", "transaction", "unknown"]
 };
-function validate253(data, {
+function validate252(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6289,7 +6289,7 @@ function validate253(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema116.enum
+        allowedValues: schema115.enum
       }
     };
     if (vErrors === null) {
@@ -6299,10 +6299,10 @@ function validate253(data, {
     }
     errors++;
   }
-  validate253.errors = vErrors;
+  validate252.errors = vErrors;
   return errors === 0;
 }
-function validate252(data, {
+function validate251(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6329,18 +6329,18 @@ function validate252(data, {
   if (Array.isArray(data)) {
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate253(data[i0], {
+      if (!validate252(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate253.errors : vErrors.concat(validate253.errors);
+        vErrors = vErrors === null ? validate252.errors : vErrors.concat(validate252.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate252.errors = vErrors;
+  validate251.errors = vErrors;
   return errors === 0;
 }
 const schema19 = {
@@ -6391,7 +6391,7 @@ function validate35(data, {
   validate35.errors = vErrors;
   return errors === 0;
 }
-function validate251(data, {
+function validate250(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6417,13 +6417,13 @@ function validate251(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.effects !== undefined) {
-      if (!validate252(data.effects, {
+      if (!validate251(data.effects, {
         instancePath: instancePath + "/effects",
         parentData: data,
         parentDataProperty: "effects",
         rootData
       })) {
-        vErrors = vErrors === null ? validate252.errors : vErrors.concat(validate252.errors);
+        vErrors = vErrors === null ? validate251.errors : vErrors.concat(validate251.errors);
         errors = vErrors.length;
       }
     }
@@ -6461,10 +6461,10 @@ function validate251(data, {
       }
     }
   }
-  validate251.errors = vErrors;
+  validate250.errors = vErrors;
   return errors === 0;
 }
-const schema117 = {
+const schema116 = {
   "type": "object",
   "properties": {
     "methods": {
@@ -6488,7 +6488,7 @@ const schema117 = {
   },
   "nullable": true
 };
-const schema118 = {
+const schema117 = {
   "type": "array",
   "maxItems": 16,
   "items": {
@@ -6496,13 +6496,13 @@ const schema118 = {
   },
   "nullable": true
 };
-const schema119 = {
+const schema118 = {
   "type": "string",
   "pattern": "^[A-Z]+$",
   "maxLength": 16
 };
 const pattern12 = new RegExp("^[A-Z]+$", "u");
-function validate262(data, {
+function validate261(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6559,10 +6559,10 @@ function validate262(data, {
     }
     errors++;
   }
-  validate262.errors = vErrors;
+  validate261.errors = vErrors;
   return errors === 0;
 }
-function validate261(data, {
+function validate260(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6605,21 +6605,21 @@ function validate261(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate262(data[i0], {
+      if (!validate261(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate262.errors : vErrors.concat(validate262.errors);
+        vErrors = vErrors === null ? validate261.errors : vErrors.concat(validate261.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate261.errors = vErrors;
+  validate260.errors = vErrors;
   return errors === 0;
 }
-const schema120 = {
+const schema119 = {
   "type": "array",
   "maxItems": 64,
   "items": {
@@ -6627,13 +6627,13 @@ const schema120 = {
   },
   "nullable": true
 };
-const schema121 = {
+const schema120 = {
   "type": "string",
   "pattern": "^/",
   "maxLength": 1024
 };
 const pattern13 = new RegExp("^/", "u");
-function validate266(data, {
+function validate265(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6690,10 +6690,10 @@ function validate266(data, {
     }
     errors++;
   }
-  validate266.errors = vErrors;
+  validate265.errors = vErrors;
   return errors === 0;
 }
-function validate265(data, {
+function validate264(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -6736,18 +6736,18 @@ function validate265(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate266(data[i0], {
+      if (!validate265(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate266.errors : vErrors.concat(validate266.errors);
+        vErrors = vErrors === null ? validate265.errors : vErrors.concat(validate265.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate265.errors = vErrors;
+  validate264.errors = vErrors;
   return errors === 0;
 }
 const schema21 = {
@@ -7149,7 +7149,7 @@ function validate38(data, {
   validate38.errors = vErrors;
   return errors === 0;
 }
-function validate260(data, {
+function validate259(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -7175,24 +7175,24 @@ function validate260(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.methods !== undefined) {
-      if (!validate261(data.methods, {
+      if (!validate260(data.methods, {
         instancePath: instancePath + "/methods",
         parentData: data,
         parentDataProperty: "methods",
         rootData
       })) {
-        vErrors = vErrors === null ? validate261.errors : vErrors.concat(validate261.errors);
+        vErrors = vErrors === null ? validate260.errors : vErrors.concat(validate260.errors);
         errors = vErrors.length;
       }
     }
     if (data.paths !== undefined) {
-      if (!validate265(data.paths, {
+      if (!validate264(data.paths, {
         instancePath: instancePath + "/paths",
         parentData: data,
         parentDataProperty: "paths",
         rootData
       })) {
-        vErrors = vErrors === null ? validate265.errors : vErrors.concat(validate265.errors);
+        vErrors = vErrors === null ? validate264.errors : vErrors.concat(validate264.errors);
         errors = vErrors.length;
       }
     }
@@ -7241,10 +7241,10 @@ function validate260(data, {
       }
     }
   }
-  validate260.errors = vErrors;
+  validate259.errors = vErrors;
   return errors === 0;
 }
-const schema122 = {
+const schema121 = {
   "type": "object",
   "properties": {
     "tools": {
@@ -7330,7 +7330,7 @@ function validate51(data, {
   validate51.errors = vErrors;
   return errors === 0;
 }
-const schema123 = {
+const schema122 = {
   "type": "array",
   "maxItems": 32,
   "items": {
@@ -7338,7 +7338,7 @@ const schema123 = {
   },
   "nullable": true
 };
-const schema124 = {
+const schema123 = {
   "type": "object",
   "required": ["path"],
   "properties": {
@@ -7356,12 +7356,12 @@ const schema124 = {
     }
   }
 };
-const schema125 = {
+const schema124 = {
   "type": "string",
   "pattern": "^\\$",
   "maxLength": 512
 };
-function validate278(data, {
+function validate277(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -7418,10 +7418,10 @@ function validate278(data, {
     }
     errors++;
   }
-  validate278.errors = vErrors;
+  validate277.errors = vErrors;
   return errors === 0;
 }
-function validate277(data, {
+function validate276(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -7447,13 +7447,13 @@ function validate277(data, {
       errors++;
     }
     if (data.path !== undefined) {
-      if (!validate278(data.path, {
+      if (!validate277(data.path, {
         instancePath: instancePath + "/path",
         parentData: data,
         parentDataProperty: "path",
         rootData
       })) {
-        vErrors = vErrors === null ? validate278.errors : vErrors.concat(validate278.errors);
+        vErrors = vErrors === null ? validate277.errors : vErrors.concat(validate277.errors);
         errors = vErrors.length;
       }
     }
@@ -7506,10 +7506,10 @@ function validate277(data, {
     }
     errors++;
   }
-  validate277.errors = vErrors;
+  validate276.errors = vErrors;
   return errors === 0;
 }
-function validate276(data, {
+function validate275(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -7552,21 +7552,21 @@ function validate276(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate277(data[i0], {
+      if (!validate276(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate277.errors : vErrors.concat(validate277.errors);
+        vErrors = vErrors === null ? validate276.errors : vErrors.concat(validate276.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate276.errors = vErrors;
+  validate275.errors = vErrors;
   return errors === 0;
 }
-const schema126 = {
+const schema125 = {
   "type": "array",
   "maxItems": 64,
   "items": {
@@ -7574,12 +7574,12 @@ const schema126 = {
   },
   "nullable": true
 };
-const schema127 = {
+const schema126 = {
   "type": "string",
   "minLength": 1,
   "maxLength": 2048
 };
-function validate286(data, {
+function validate285(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -7636,10 +7636,10 @@ function validate286(data, {
     }
     errors++;
   }
-  validate286.errors = vErrors;
+  validate285.errors = vErrors;
   return errors === 0;
 }
-function validate285(data, {
+function validate284(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -7682,21 +7682,21 @@ function validate285(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate286(data[i0], {
+      if (!validate285(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate286.errors : vErrors.concat(validate286.errors);
+        vErrors = vErrors === null ? validate285.errors : vErrors.concat(validate285.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate285.errors = vErrors;
+  validate284.errors = vErrors;
   return errors === 0;
 }
-function validate274(data, {
+function validate273(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -7733,24 +7733,24 @@ function validate274(data, {
       }
     }
     if (data.arguments !== undefined) {
-      if (!validate276(data.arguments, {
+      if (!validate275(data.arguments, {
         instancePath: instancePath + "/arguments",
         parentData: data,
         parentDataProperty: "arguments",
         rootData
       })) {
-        vErrors = vErrors === null ? validate276.errors : vErrors.concat(validate276.errors);
+        vErrors = vErrors === null ? validate275.errors : vErrors.concat(validate275.errors);
         errors = vErrors.length;
       }
     }
     if (data.resources !== undefined) {
-      if (!validate285(data.resources, {
+      if (!validate284(data.resources, {
         instancePath: instancePath + "/resources",
         parentData: data,
         parentDataProperty: "resources",
         rootData
       })) {
-        vErrors = vErrors === null ? validate285.errors : vErrors.concat(validate285.errors);
+        vErrors = vErrors === null ? validate284.errors : vErrors.concat(validate284.errors);
         errors = vErrors.length;
       }
     }
@@ -7777,10 +7777,10 @@ function validate274(data, {
       }
     }
   }
-  validate274.errors = vErrors;
+  validate273.errors = vErrors;
   return errors === 0;
 }
-function validate238(data, {
+function validate237(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -7806,69 +7806,69 @@ function validate238(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.targets !== undefined) {
-      if (!validate239(data.targets, {
+      if (!validate238(data.targets, {
         instancePath: instancePath + "/targets",
         parentData: data,
         parentDataProperty: "targets",
         rootData
       })) {
-        vErrors = vErrors === null ? validate239.errors : vErrors.concat(validate239.errors);
+        vErrors = vErrors === null ? validate238.errors : vErrors.concat(validate238.errors);
         errors = vErrors.length;
       }
     }
     if (data.triggeredBy !== undefined) {
-      if (!validate243(data.triggeredBy, {
+      if (!validate242(data.triggeredBy, {
         instancePath: instancePath + "/triggeredBy",
         parentData: data,
         parentDataProperty: "triggeredBy",
         rootData
       })) {
-        vErrors = vErrors === null ? validate243.errors : vErrors.concat(validate243.errors);
+        vErrors = vErrors === null ? validate242.errors : vErrors.concat(validate242.errors);
         errors = vErrors.length;
       }
     }
     if (data.sql !== undefined) {
-      if (!validate251(data.sql, {
+      if (!validate250(data.sql, {
         instancePath: instancePath + "/sql",
         parentData: data,
         parentDataProperty: "sql",
         rootData
       })) {
-        vErrors = vErrors === null ? validate251.errors : vErrors.concat(validate251.errors);
+        vErrors = vErrors === null ? validate250.errors : vErrors.concat(validate250.errors);
         errors = vErrors.length;
       }
     }
     if (data.http !== undefined) {
-      if (!validate260(data.http, {
+      if (!validate259(data.http, {
         instancePath: instancePath + "/http",
         parentData: data,
         parentDataProperty: "http",
         rootData
       })) {
-        vErrors = vErrors === null ? validate260.errors : vErrors.concat(validate260.errors);
+        vErrors = vErrors === null ? validate259.errors : vErrors.concat(validate259.errors);
         errors = vErrors.length;
       }
     }
     if (data.mcp !== undefined) {
-      if (!validate274(data.mcp, {
+      if (!validate273(data.mcp, {
         instancePath: instancePath + "/mcp",
         parentData: data,
         parentDataProperty: "mcp",
         rootData
       })) {
-        vErrors = vErrors === null ? validate274.errors : vErrors.concat(validate274.errors);
+        vErrors = vErrors === null ? validate273.errors : vErrors.concat(validate273.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate238.errors = vErrors;
+  validate237.errors = vErrors;
   return errors === 0;
 }
-const schema128 = {
+const schema127 = {
   "type": "string",
   "enum": ["Allow", "Deny", "RequireApproval"]
 };
-function validate293(data, {
+function validate292(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -7898,7 +7898,7 @@ function validate293(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema128.enum
+        allowedValues: schema127.enum
       }
     };
     if (vErrors === null) {
@@ -7908,10 +7908,10 @@ function validate293(data, {
     }
     errors++;
   }
-  validate293.errors = vErrors;
+  validate292.errors = vErrors;
   return errors === 0;
 }
-function validate236(data, {
+function validate235(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -7964,24 +7964,24 @@ function validate236(data, {
       }
     }
     if (data.when !== undefined) {
-      if (!validate238(data.when, {
+      if (!validate237(data.when, {
         instancePath: instancePath + "/when",
         parentData: data,
         parentDataProperty: "when",
         rootData
       })) {
-        vErrors = vErrors === null ? validate238.errors : vErrors.concat(validate238.errors);
+        vErrors = vErrors === null ? validate237.errors : vErrors.concat(validate237.errors);
         errors = vErrors.length;
       }
     }
     if (data.action !== undefined) {
-      if (!validate293(data.action, {
+      if (!validate292(data.action, {
         instancePath: instancePath + "/action",
         parentData: data,
         parentDataProperty: "action",
         rootData
       })) {
-        vErrors = vErrors === null ? validate293.errors : vErrors.concat(validate293.errors);
+        vErrors = vErrors === null ? validate292.errors : vErrors.concat(validate292.errors);
         errors = vErrors.length;
       }
     }
@@ -8012,10 +8012,10 @@ function validate236(data, {
     }
     errors++;
   }
-  validate236.errors = vErrors;
+  validate235.errors = vErrors;
   return errors === 0;
 }
-function validate235(data, {
+function validate234(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -8058,27 +8058,27 @@ function validate235(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate236(data[i0], {
+      if (!validate235(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate236.errors : vErrors.concat(validate236.errors);
+        vErrors = vErrors === null ? validate235.errors : vErrors.concat(validate235.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate235.errors = vErrors;
+  validate234.errors = vErrors;
   return errors === 0;
 }
-const schema129 = {
+const schema128 = {
   "type": "string",
   "enum": ["Allow", "Deny", "RequireApproval"],
   "default": "Deny",
   "nullable": true
 };
-function validate298(data, {
+function validate297(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -8108,7 +8108,7 @@ function validate298(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema129.enum
+        allowedValues: schema128.enum
       }
     };
     if (vErrors === null) {
@@ -8118,10 +8118,10 @@ function validate298(data, {
     }
     errors++;
   }
-  validate298.errors = vErrors;
+  validate297.errors = vErrors;
   return errors === 0;
 }
-const schema130 = {
+const schema129 = {
   "type": "object",
   "properties": {
     "mode": {
@@ -8145,13 +8145,13 @@ const schema130 = {
   },
   "nullable": true
 };
-const schema131 = {
+const schema130 = {
   "type": "string",
   "enum": ["Hold", "Reject"],
   "default": "Hold",
   "nullable": true
 };
-function validate301(data, {
+function validate300(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -8181,7 +8181,7 @@ function validate301(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema131.enum
+        allowedValues: schema130.enum
       }
     };
     if (vErrors === null) {
@@ -8191,17 +8191,17 @@ function validate301(data, {
     }
     errors++;
   }
-  validate301.errors = vErrors;
+  validate300.errors = vErrors;
   return errors === 0;
 }
-const schema132 = {
+const schema131 = {
   "type": "integer",
   "default": 300,
   "minimum": 1,
   "maximum": 86400,
   "nullable": true
 };
-function validate303(data, {
+function validate302(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -8261,10 +8261,10 @@ function validate303(data, {
       errors++;
     }
   }
-  validate303.errors = vErrors;
+  validate302.errors = vErrors;
   return errors === 0;
 }
-const schema133 = {
+const schema132 = {
   "type": "object",
   "properties": {
     "users": {
@@ -8372,7 +8372,7 @@ function validate53(data, {
   validate53.errors = vErrors;
   return errors === 0;
 }
-function validate305(data, {
+function validate304(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -8420,17 +8420,17 @@ function validate305(data, {
       }
     }
   }
-  validate305.errors = vErrors;
+  validate304.errors = vErrors;
   return errors === 0;
 }
-const schema134 = {
+const schema133 = {
   "type": "integer",
   "default": 1,
   "minimum": 1,
   "maximum": 10,
   "nullable": true
 };
-function validate309(data, {
+function validate308(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -8490,10 +8490,10 @@ function validate309(data, {
       errors++;
     }
   }
-  validate309.errors = vErrors;
+  validate308.errors = vErrors;
   return errors === 0;
 }
-const schema135 = {
+const schema134 = {
   "type": "object",
   "properties": {
     "ttlSeconds": {
@@ -8505,14 +8505,14 @@ const schema135 = {
   },
   "nullable": true
 };
-const schema136 = {
+const schema135 = {
   "type": "integer",
   "default": 0,
   "minimum": 0,
   "maximum": 86400,
   "nullable": true
 };
-function validate312(data, {
+function validate311(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -8572,16 +8572,16 @@ function validate312(data, {
       errors++;
     }
   }
-  validate312.errors = vErrors;
+  validate311.errors = vErrors;
   return errors === 0;
 }
-const schema34 = {
+const schema33 = {
   "type": "integer",
   "minimum": 1,
   "maximum": 86400,
   "nullable": true
 };
-function validate60(data, {
+function validate59(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -8641,10 +8641,10 @@ function validate60(data, {
       errors++;
     }
   }
-  validate60.errors = vErrors;
+  validate59.errors = vErrors;
   return errors === 0;
 }
-function validate311(data, {
+function validate310(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -8670,38 +8670,38 @@ function validate311(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.ttlSeconds !== undefined) {
-      if (!validate312(data.ttlSeconds, {
+      if (!validate311(data.ttlSeconds, {
         instancePath: instancePath + "/ttlSeconds",
         parentData: data,
         parentDataProperty: "ttlSeconds",
         rootData
       })) {
-        vErrors = vErrors === null ? validate312.errors : vErrors.concat(validate312.errors);
+        vErrors = vErrors === null ? validate311.errors : vErrors.concat(validate311.errors);
         errors = vErrors.length;
       }
     }
     if (data.useWithinSeconds !== undefined) {
-      if (!validate60(data.useWithinSeconds, {
+      if (!validate59(data.useWithinSeconds, {
         instancePath: instancePath + "/useWithinSeconds",
         parentData: data,
         parentDataProperty: "useWithinSeconds",
         rootData
       })) {
-        vErrors = vErrors === null ? validate60.errors : vErrors.concat(validate60.errors);
+        vErrors = vErrors === null ? validate59.errors : vErrors.concat(validate59.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate311.errors = vErrors;
+  validate310.errors = vErrors;
   return errors === 0;
 }
-const schema137 = {
+const schema136 = {
   "type": "integer",
   "default": 604800,
   "minimum": 1,
   "nullable": true
 };
-function validate316(data, {
+function validate315(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -8744,10 +8744,10 @@ function validate316(data, {
       errors++;
     }
   }
-  validate316.errors = vErrors;
+  validate315.errors = vErrors;
   return errors === 0;
 }
-function validate300(data, {
+function validate299(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -8773,76 +8773,76 @@ function validate300(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.mode !== undefined) {
-      if (!validate301(data.mode, {
+      if (!validate300(data.mode, {
         instancePath: instancePath + "/mode",
         parentData: data,
         parentDataProperty: "mode",
         rootData
       })) {
-        vErrors = vErrors === null ? validate301.errors : vErrors.concat(validate301.errors);
+        vErrors = vErrors === null ? validate300.errors : vErrors.concat(validate300.errors);
         errors = vErrors.length;
       }
     }
     if (data.timeoutSeconds !== undefined) {
-      if (!validate303(data.timeoutSeconds, {
+      if (!validate302(data.timeoutSeconds, {
         instancePath: instancePath + "/timeoutSeconds",
         parentData: data,
         parentDataProperty: "timeoutSeconds",
         rootData
       })) {
-        vErrors = vErrors === null ? validate303.errors : vErrors.concat(validate303.errors);
+        vErrors = vErrors === null ? validate302.errors : vErrors.concat(validate302.errors);
         errors = vErrors.length;
       }
     }
     if (data.approvers !== undefined) {
-      if (!validate305(data.approvers, {
+      if (!validate304(data.approvers, {
         instancePath: instancePath + "/approvers",
         parentData: data,
         parentDataProperty: "approvers",
         rootData
       })) {
-        vErrors = vErrors === null ? validate305.errors : vErrors.concat(validate305.errors);
+        vErrors = vErrors === null ? validate304.errors : vErrors.concat(validate304.errors);
         errors = vErrors.length;
       }
     }
     if (data.requiredApprovals !== undefined) {
-      if (!validate309(data.requiredApprovals, {
+      if (!validate308(data.requiredApprovals, {
         instancePath: instancePath + "/requiredApprovals",
         parentData: data,
         parentDataProperty: "requiredApprovals",
         rootData
       })) {
-        vErrors = vErrors === null ? validate309.errors : vErrors.concat(validate309.errors);
+        vErrors = vErrors === null ? validate308.errors : vErrors.concat(validate308.errors);
         errors = vErrors.length;
       }
     }
     if (data.grant !== undefined) {
-      if (!validate311(data.grant, {
+      if (!validate310(data.grant, {
         instancePath: instancePath + "/grant",
         parentData: data,
         parentDataProperty: "grant",
         rootData
       })) {
-        vErrors = vErrors === null ? validate311.errors : vErrors.concat(validate311.errors);
+        vErrors = vErrors === null ? validate310.errors : vErrors.concat(validate310.errors);
         errors = vErrors.length;
       }
     }
     if (data.retentionSeconds !== undefined) {
-      if (!validate316(data.retentionSeconds, {
+      if (!validate315(data.retentionSeconds, {
         instancePath: instancePath + "/retentionSeconds",
         parentData: data,
         parentDataProperty: "retentionSeconds",
         rootData
       })) {
-        vErrors = vErrors === null ? validate316.errors : vErrors.concat(validate316.errors);
+        vErrors = vErrors === null ? validate315.errors : vErrors.concat(validate315.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate300.errors = vErrors;
+  validate299.errors = vErrors;
   return errors === 0;
 }
-const schema138 = {
+const schema137 = {
   "type": "object",
   "properties": {
     "reviewers": {
@@ -8854,7 +8854,7 @@ const schema138 = {
   },
   "nullable": true
 };
-const schema139 = {
+const schema138 = {
   "type": "object",
   "properties": {
     "users": {
@@ -8866,7 +8866,7 @@ const schema139 = {
   },
   "nullable": true
 };
-function validate320(data, {
+function validate319(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -8914,17 +8914,17 @@ function validate320(data, {
       }
     }
   }
-  validate320.errors = vErrors;
+  validate319.errors = vErrors;
   return errors === 0;
 }
-const schema140 = {
+const schema139 = {
   "type": "integer",
   "default": 72,
   "minimum": 1,
   "maximum": 8760,
   "nullable": true
 };
-function validate324(data, {
+function validate323(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -8984,10 +8984,10 @@ function validate324(data, {
       errors++;
     }
   }
-  validate324.errors = vErrors;
+  validate323.errors = vErrors;
   return errors === 0;
 }
-function validate319(data, {
+function validate318(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -9013,32 +9013,32 @@ function validate319(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.reviewers !== undefined) {
-      if (!validate320(data.reviewers, {
+      if (!validate319(data.reviewers, {
         instancePath: instancePath + "/reviewers",
         parentData: data,
         parentDataProperty: "reviewers",
         rootData
       })) {
-        vErrors = vErrors === null ? validate320.errors : vErrors.concat(validate320.errors);
+        vErrors = vErrors === null ? validate319.errors : vErrors.concat(validate319.errors);
         errors = vErrors.length;
       }
     }
     if (data.maxOpenHours !== undefined) {
-      if (!validate324(data.maxOpenHours, {
+      if (!validate323(data.maxOpenHours, {
         instancePath: instancePath + "/maxOpenHours",
         parentData: data,
         parentDataProperty: "maxOpenHours",
         rootData
       })) {
-        vErrors = vErrors === null ? validate324.errors : vErrors.concat(validate324.errors);
+        vErrors = vErrors === null ? validate323.errors : vErrors.concat(validate323.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate319.errors = vErrors;
+  validate318.errors = vErrors;
   return errors === 0;
 }
-const schema141 = {
+const schema140 = {
   "type": "object",
   "properties": {
     "detectors": {
@@ -9056,18 +9056,18 @@ const schema141 = {
   },
   "nullable": true
 };
-const schema142 = {
+const schema141 = {
   "type": "array",
   "items": {
     "$ref": "yPn9syNI3IUwitaDWXnG2G2lKsuSmYuFjFJgKCREASI"
   },
   "nullable": true
 };
-const schema143 = {
+const schema142 = {
   "type": "string",
   "enum": ["creditCard", "email", "usSsn", "iban", "secret"]
 };
-function validate329(data, {
+function validate328(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -9097,7 +9097,7 @@ function validate329(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema143.enum
+        allowedValues: schema142.enum
       }
     };
     if (vErrors === null) {
@@ -9107,10 +9107,10 @@ function validate329(data, {
     }
     errors++;
   }
-  validate329.errors = vErrors;
+  validate328.errors = vErrors;
   return errors === 0;
 }
-function validate328(data, {
+function validate327(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -9137,28 +9137,28 @@ function validate328(data, {
   if (Array.isArray(data)) {
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate329(data[i0], {
+      if (!validate328(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate329.errors : vErrors.concat(validate329.errors);
+        vErrors = vErrors === null ? validate328.errors : vErrors.concat(validate328.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate328.errors = vErrors;
+  validate327.errors = vErrors;
   return errors === 0;
 }
-const schema144 = {
+const schema143 = {
   "type": "array",
   "items": {
     "$ref": "dqhgrq8GzDyWMgnCFr1zaDUAggVTWdX5UP5k66sOs"
   },
   "nullable": true
 };
-const schema145 = {
+const schema144 = {
   "type": "object",
   "required": ["name"],
   "properties": {
@@ -9170,12 +9170,12 @@ const schema145 = {
     }
   }
 };
-const schema146 = {
+const schema145 = {
   "type": "string",
   "minLength": 1,
   "maxLength": 63
 };
-function validate334(data, {
+function validate333(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -9232,10 +9232,10 @@ function validate334(data, {
     }
     errors++;
   }
-  validate334.errors = vErrors;
+  validate333.errors = vErrors;
   return errors === 0;
 }
-function validate333(data, {
+function validate332(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -9261,13 +9261,13 @@ function validate333(data, {
       errors++;
     }
     if (data.name !== undefined) {
-      if (!validate334(data.name, {
+      if (!validate333(data.name, {
         instancePath: instancePath + "/name",
         parentData: data,
         parentDataProperty: "name",
         rootData
       })) {
-        vErrors = vErrors === null ? validate334.errors : vErrors.concat(validate334.errors);
+        vErrors = vErrors === null ? validate333.errors : vErrors.concat(validate333.errors);
         errors = vErrors.length;
       }
     }
@@ -9298,10 +9298,10 @@ function validate333(data, {
     }
     errors++;
   }
-  validate333.errors = vErrors;
+  validate332.errors = vErrors;
   return errors === 0;
 }
-function validate332(data, {
+function validate331(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -9328,21 +9328,21 @@ function validate332(data, {
   if (Array.isArray(data)) {
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate333(data[i0], {
+      if (!validate332(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate333.errors : vErrors.concat(validate333.errors);
+        vErrors = vErrors === null ? validate332.errors : vErrors.concat(validate332.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate332.errors = vErrors;
+  validate331.errors = vErrors;
   return errors === 0;
 }
-const schema147 = {
+const schema146 = {
   "type": "array",
   "maxItems": 64,
   "items": {
@@ -9350,7 +9350,7 @@ const schema147 = {
   },
   "nullable": true
 };
-const schema148 = {
+const schema147 = {
   "type": "object",
   "required": ["name", "regex"],
   "properties": {
@@ -9365,12 +9365,12 @@ const schema148 = {
     }
   }
 };
-const schema149 = {
+const schema148 = {
   "type": "string",
   "minLength": 1,
   "maxLength": 1024
 };
-function validate342(data, {
+function validate341(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -9427,10 +9427,10 @@ function validate342(data, {
     }
     errors++;
   }
-  validate342.errors = vErrors;
+  validate341.errors = vErrors;
   return errors === 0;
 }
-function validate340(data, {
+function validate339(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -9483,13 +9483,13 @@ function validate340(data, {
       }
     }
     if (data.regex !== undefined) {
-      if (!validate342(data.regex, {
+      if (!validate341(data.regex, {
         instancePath: instancePath + "/regex",
         parentData: data,
         parentDataProperty: "regex",
         rootData
       })) {
-        vErrors = vErrors === null ? validate342.errors : vErrors.concat(validate342.errors);
+        vErrors = vErrors === null ? validate341.errors : vErrors.concat(validate341.errors);
         errors = vErrors.length;
       }
     }
@@ -9520,10 +9520,10 @@ function validate340(data, {
     }
     errors++;
   }
-  validate340.errors = vErrors;
+  validate339.errors = vErrors;
   return errors === 0;
 }
-function validate339(data, {
+function validate338(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -9566,27 +9566,27 @@ function validate339(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate340(data[i0], {
+      if (!validate339(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate340.errors : vErrors.concat(validate340.errors);
+        vErrors = vErrors === null ? validate339.errors : vErrors.concat(validate339.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate339.errors = vErrors;
+  validate338.errors = vErrors;
   return errors === 0;
 }
-const schema150 = {
+const schema149 = {
   "type": "string",
   "enum": ["redact", "partial", "hash"],
   "default": "redact",
   "nullable": true
 };
-function validate347(data, {
+function validate346(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -9616,7 +9616,7 @@ function validate347(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema150.enum
+        allowedValues: schema149.enum
       }
     };
     if (vErrors === null) {
@@ -9626,10 +9626,10 @@ function validate347(data, {
     }
     errors++;
   }
-  validate347.errors = vErrors;
+  validate346.errors = vErrors;
   return errors === 0;
 }
-function validate327(data, {
+function validate326(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -9655,54 +9655,54 @@ function validate327(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.detectors !== undefined) {
-      if (!validate328(data.detectors, {
+      if (!validate327(data.detectors, {
         instancePath: instancePath + "/detectors",
         parentData: data,
         parentDataProperty: "detectors",
         rootData
       })) {
-        vErrors = vErrors === null ? validate328.errors : vErrors.concat(validate328.errors);
+        vErrors = vErrors === null ? validate327.errors : vErrors.concat(validate327.errors);
         errors = vErrors.length;
       }
     }
     if (data.columns !== undefined) {
-      if (!validate332(data.columns, {
+      if (!validate331(data.columns, {
         instancePath: instancePath + "/columns",
         parentData: data,
         parentDataProperty: "columns",
         rootData
       })) {
-        vErrors = vErrors === null ? validate332.errors : vErrors.concat(validate332.errors);
+        vErrors = vErrors === null ? validate331.errors : vErrors.concat(validate331.errors);
         errors = vErrors.length;
       }
     }
     if (data.patterns !== undefined) {
-      if (!validate339(data.patterns, {
+      if (!validate338(data.patterns, {
         instancePath: instancePath + "/patterns",
         parentData: data,
         parentDataProperty: "patterns",
         rootData
       })) {
-        vErrors = vErrors === null ? validate339.errors : vErrors.concat(validate339.errors);
+        vErrors = vErrors === null ? validate338.errors : vErrors.concat(validate338.errors);
         errors = vErrors.length;
       }
     }
     if (data.defaultStrategy !== undefined) {
-      if (!validate347(data.defaultStrategy, {
+      if (!validate346(data.defaultStrategy, {
         instancePath: instancePath + "/defaultStrategy",
         parentData: data,
         parentDataProperty: "defaultStrategy",
         rootData
       })) {
-        vErrors = vErrors === null ? validate347.errors : vErrors.concat(validate347.errors);
+        vErrors = vErrors === null ? validate346.errors : vErrors.concat(validate346.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate327.errors = vErrors;
+  validate326.errors = vErrors;
   return errors === 0;
 }
-const schema151 = {
+const schema150 = {
   "type": "object",
   "properties": {
     "maxMessageBytes": {
@@ -9712,18 +9712,18 @@ const schema151 = {
       "$ref": "Oa4TQk0AhExrXNTEGUVhJuaE6jfmrmOjWaK1uZaVqM"
     },
     "maxPreparedBytes": {
-      "$ref": "kfHbUlleeCjXgh1WzQ6NHV5y3xH87NeM4XcoPdDzd8"
+      "$ref": "dPXDFeiUJGfTkt7GtvXs8foGg8dwwNdmAIr5rjECI"
     }
   },
   "nullable": true
 };
-const schema32 = {
+const schema151 = {
   "type": "integer",
   "minimum": 65536,
   "maximum": 1073741824,
   "nullable": true
 };
-function validate58(data, {
+function validate350(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -9783,10 +9783,79 @@ function validate58(data, {
       errors++;
     }
   }
-  validate58.errors = vErrors;
+  validate350.errors = vErrors;
   return errors === 0;
 }
-function validate350(data, {
+const schema152 = {
+  "type": "integer",
+  "minimum": 131072,
+  "maximum": 1073741824,
+  "nullable": true
+};
+function validate353(data, {
+  instancePath = "",
+  parentData,
+  parentDataProperty,
+  rootData = data
+} = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (!(typeof data == "number" && !(data % 1) && !isNaN(data) && isFinite(data)) && data !== null) {
+    const err0 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: {
+        type: "integer"
+      }
+    };
+    if (vErrors === null) {
+      vErrors = [err0];
+    } else {
+      vErrors.push(err0);
+    }
+    errors++;
+  }
+  if (typeof data == "number" && isFinite(data)) {
+    if (data > 1073741824 || isNaN(data)) {
+      const err1 = {
+        instancePath,
+        schemaPath: "#/maximum",
+        keyword: "maximum",
+        params: {
+          comparison: "<=",
+          limit: 1073741824
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err1];
+      } else {
+        vErrors.push(err1);
+      }
+      errors++;
+    }
+    if (data < 131072 || isNaN(data)) {
+      const err2 = {
+        instancePath,
+        schemaPath: "#/minimum",
+        keyword: "minimum",
+        params: {
+          comparison: ">=",
+          limit: 131072
+        }
+      };
+      if (vErrors === null) {
+        vErrors = [err2];
+      } else {
+        vErrors.push(err2);
+      }
+      errors++;
+    }
+  }
+  validate353.errors = vErrors;
+  return errors === 0;
+}
+function validate349(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -9812,13 +9881,13 @@ function validate350(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.maxMessageBytes !== undefined) {
-      if (!validate58(data.maxMessageBytes, {
+      if (!validate350(data.maxMessageBytes, {
         instancePath: instancePath + "/maxMessageBytes",
         parentData: data,
         parentDataProperty: "maxMessageBytes",
         rootData
       })) {
-        vErrors = vErrors === null ? validate58.errors : vErrors.concat(validate58.errors);
+        vErrors = vErrors === null ? validate350.errors : vErrors.concat(validate350.errors);
         errors = vErrors.length;
       }
     }
@@ -9834,21 +9903,21 @@ function validate350(data, {
       }
     }
     if (data.maxPreparedBytes !== undefined) {
-      if (!validate58(data.maxPreparedBytes, {
+      if (!validate353(data.maxPreparedBytes, {
         instancePath: instancePath + "/maxPreparedBytes",
         parentData: data,
         parentDataProperty: "maxPreparedBytes",
         rootData
       })) {
-        vErrors = vErrors === null ? validate58.errors : vErrors.concat(validate58.errors);
+        vErrors = vErrors === null ? validate353.errors : vErrors.concat(validate353.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate350.errors = vErrors;
+  validate349.errors = vErrors;
   return errors === 0;
 }
-const schema152 = {
+const schema153 = {
   "type": "object",
   "properties": {
     "includeStatementText": {
@@ -9857,12 +9926,12 @@ const schema152 = {
   },
   "nullable": true
 };
-const schema153 = {
+const schema154 = {
   "type": "boolean",
   "default": true,
   "nullable": true
 };
-function validate356(data, {
+function validate357(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -9886,10 +9955,10 @@ function validate356(data, {
     }
     errors++;
   }
-  validate356.errors = vErrors;
+  validate357.errors = vErrors;
   return errors === 0;
 }
-function validate355(data, {
+function validate356(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -9915,21 +9984,21 @@ function validate355(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.includeStatementText !== undefined) {
-      if (!validate356(data.includeStatementText, {
+      if (!validate357(data.includeStatementText, {
         instancePath: instancePath + "/includeStatementText",
         parentData: data,
         parentDataProperty: "includeStatementText",
         rootData
       })) {
-        vErrors = vErrors === null ? validate356.errors : vErrors.concat(validate356.errors);
+        vErrors = vErrors === null ? validate357.errors : vErrors.concat(validate357.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate355.errors = vErrors;
+  validate356.errors = vErrors;
   return errors === 0;
 }
-const schema154 = {
+const schema155 = {
   "type": "object",
   "properties": {
     "maxRowsAffected": {
@@ -9944,12 +10013,12 @@ const schema154 = {
   },
   "nullable": true
 };
-const schema33 = {
+const schema32 = {
   "type": "integer",
   "minimum": 0,
   "nullable": true
 };
-function validate59(data, {
+function validate58(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -9992,10 +10061,10 @@ function validate59(data, {
       errors++;
     }
   }
-  validate59.errors = vErrors;
+  validate58.errors = vErrors;
   return errors === 0;
 }
-function validate359(data, {
+function validate360(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -10021,43 +10090,43 @@ function validate359(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.maxRowsAffected !== undefined) {
-      if (!validate59(data.maxRowsAffected, {
+      if (!validate58(data.maxRowsAffected, {
         instancePath: instancePath + "/maxRowsAffected",
         parentData: data,
         parentDataProperty: "maxRowsAffected",
         rootData
       })) {
-        vErrors = vErrors === null ? validate59.errors : vErrors.concat(validate59.errors);
+        vErrors = vErrors === null ? validate58.errors : vErrors.concat(validate58.errors);
         errors = vErrors.length;
       }
     }
     if (data.maxRowsReturned !== undefined) {
-      if (!validate59(data.maxRowsReturned, {
+      if (!validate58(data.maxRowsReturned, {
         instancePath: instancePath + "/maxRowsReturned",
         parentData: data,
         parentDataProperty: "maxRowsReturned",
         rootData
       })) {
-        vErrors = vErrors === null ? validate59.errors : vErrors.concat(validate59.errors);
+        vErrors = vErrors === null ? validate58.errors : vErrors.concat(validate58.errors);
         errors = vErrors.length;
       }
     }
     if (data.maxStatementSeconds !== undefined) {
-      if (!validate60(data.maxStatementSeconds, {
+      if (!validate59(data.maxStatementSeconds, {
         instancePath: instancePath + "/maxStatementSeconds",
         parentData: data,
         parentDataProperty: "maxStatementSeconds",
         rootData
       })) {
-        vErrors = vErrors === null ? validate60.errors : vErrors.concat(validate60.errors);
+        vErrors = vErrors === null ? validate59.errors : vErrors.concat(validate59.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate359.errors = vErrors;
+  validate360.errors = vErrors;
   return errors === 0;
 }
-function validate76(data, {
+function validate75(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -10099,134 +10168,134 @@ function validate76(data, {
       errors++;
     }
     if (data.mode !== undefined) {
-      if (!validate77(data.mode, {
+      if (!validate76(data.mode, {
         instancePath: instancePath + "/mode",
         parentData: data,
         parentDataProperty: "mode",
         rootData
       })) {
-        vErrors = vErrors === null ? validate77.errors : vErrors.concat(validate77.errors);
+        vErrors = vErrors === null ? validate76.errors : vErrors.concat(validate76.errors);
         errors = vErrors.length;
       }
     }
     if (data.subjects !== undefined) {
-      if (!validate79(data.subjects, {
+      if (!validate78(data.subjects, {
         instancePath: instancePath + "/subjects",
         parentData: data,
         parentDataProperty: "subjects",
         rootData
       })) {
-        vErrors = vErrors === null ? validate79.errors : vErrors.concat(validate79.errors);
+        vErrors = vErrors === null ? validate78.errors : vErrors.concat(validate78.errors);
         errors = vErrors.length;
       }
     }
     if (data.identity !== undefined) {
-      if (!validate93(data.identity, {
+      if (!validate92(data.identity, {
         instancePath: instancePath + "/identity",
         parentData: data,
         parentDataProperty: "identity",
         rootData
       })) {
-        vErrors = vErrors === null ? validate93.errors : vErrors.concat(validate93.errors);
+        vErrors = vErrors === null ? validate92.errors : vErrors.concat(validate92.errors);
         errors = vErrors.length;
       }
     }
     if (data.targets !== undefined) {
-      if (!validate140(data.targets, {
+      if (!validate139(data.targets, {
         instancePath: instancePath + "/targets",
         parentData: data,
         parentDataProperty: "targets",
         rootData
       })) {
-        vErrors = vErrors === null ? validate140.errors : vErrors.concat(validate140.errors);
+        vErrors = vErrors === null ? validate139.errors : vErrors.concat(validate139.errors);
         errors = vErrors.length;
       }
     }
     if (data.rules !== undefined) {
-      if (!validate235(data.rules, {
+      if (!validate234(data.rules, {
         instancePath: instancePath + "/rules",
         parentData: data,
         parentDataProperty: "rules",
         rootData
       })) {
-        vErrors = vErrors === null ? validate235.errors : vErrors.concat(validate235.errors);
+        vErrors = vErrors === null ? validate234.errors : vErrors.concat(validate234.errors);
         errors = vErrors.length;
       }
     }
     if (data.defaultAction !== undefined) {
-      if (!validate298(data.defaultAction, {
+      if (!validate297(data.defaultAction, {
         instancePath: instancePath + "/defaultAction",
         parentData: data,
         parentDataProperty: "defaultAction",
         rootData
       })) {
-        vErrors = vErrors === null ? validate298.errors : vErrors.concat(validate298.errors);
+        vErrors = vErrors === null ? validate297.errors : vErrors.concat(validate297.errors);
         errors = vErrors.length;
       }
     }
     if (data.approval !== undefined) {
-      if (!validate300(data.approval, {
+      if (!validate299(data.approval, {
         instancePath: instancePath + "/approval",
         parentData: data,
         parentDataProperty: "approval",
         rootData
       })) {
-        vErrors = vErrors === null ? validate300.errors : vErrors.concat(validate300.errors);
+        vErrors = vErrors === null ? validate299.errors : vErrors.concat(validate299.errors);
         errors = vErrors.length;
       }
     }
     if (data.review !== undefined) {
-      if (!validate319(data.review, {
+      if (!validate318(data.review, {
         instancePath: instancePath + "/review",
         parentData: data,
         parentDataProperty: "review",
         rootData
       })) {
-        vErrors = vErrors === null ? validate319.errors : vErrors.concat(validate319.errors);
+        vErrors = vErrors === null ? validate318.errors : vErrors.concat(validate318.errors);
         errors = vErrors.length;
       }
     }
     if (data.masking !== undefined) {
-      if (!validate327(data.masking, {
+      if (!validate326(data.masking, {
         instancePath: instancePath + "/masking",
         parentData: data,
         parentDataProperty: "masking",
         rootData
       })) {
-        vErrors = vErrors === null ? validate327.errors : vErrors.concat(validate327.errors);
+        vErrors = vErrors === null ? validate326.errors : vErrors.concat(validate326.errors);
         errors = vErrors.length;
       }
     }
     if (data.protocolLimits !== undefined) {
-      if (!validate350(data.protocolLimits, {
+      if (!validate349(data.protocolLimits, {
         instancePath: instancePath + "/protocolLimits",
         parentData: data,
         parentDataProperty: "protocolLimits",
         rootData
       })) {
-        vErrors = vErrors === null ? validate350.errors : vErrors.concat(validate350.errors);
+        vErrors = vErrors === null ? validate349.errors : vErrors.concat(validate349.errors);
         errors = vErrors.length;
       }
     }
     if (data.audit !== undefined) {
-      if (!validate355(data.audit, {
+      if (!validate356(data.audit, {
         instancePath: instancePath + "/audit",
         parentData: data,
         parentDataProperty: "audit",
         rootData
       })) {
-        vErrors = vErrors === null ? validate355.errors : vErrors.concat(validate355.errors);
+        vErrors = vErrors === null ? validate356.errors : vErrors.concat(validate356.errors);
         errors = vErrors.length;
       }
     }
     if (data.runtimeLimits !== undefined) {
-      if (!validate359(data.runtimeLimits, {
+      if (!validate360(data.runtimeLimits, {
         instancePath: instancePath + "/runtimeLimits",
         parentData: data,
         parentDataProperty: "runtimeLimits",
         rootData
       })) {
-        vErrors = vErrors === null ? validate359.errors : vErrors.concat(validate359.errors);
+        vErrors = vErrors === null ? validate360.errors : vErrors.concat(validate360.errors);
         errors = vErrors.length;
       }
     }
@@ -10246,10 +10315,10 @@ function validate76(data, {
     }
     errors++;
   }
-  validate76.errors = vErrors;
+  validate75.errors = vErrors;
   return errors === 0;
 }
-const schema155 = {
+const schema156 = {
   "type": "object",
   "properties": {
     "observedGeneration": {
@@ -10279,11 +10348,11 @@ const schema155 = {
   },
   "nullable": true
 };
-const schema35 = {
+const schema34 = {
   "type": "integer",
   "nullable": true
 };
-function validate61(data, {
+function validate60(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -10307,14 +10376,14 @@ function validate61(data, {
     }
     errors++;
   }
-  validate61.errors = vErrors;
+  validate60.errors = vErrors;
   return errors === 0;
 }
-const schema37 = {
+const schema36 = {
   "type": "string",
   "nullable": true
 };
-function validate63(data, {
+function validate62(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -10338,17 +10407,17 @@ function validate63(data, {
     }
     errors++;
   }
-  validate63.errors = vErrors;
+  validate62.errors = vErrors;
   return errors === 0;
 }
-const schema156 = {
+const schema157 = {
   "type": "array",
   "items": {
     "$ref": "6cL7EKqmlL0zPYJ2ywRPK7XpC94SJgrif4hCdyqeAA"
   },
   "nullable": true
 };
-const schema157 = {
+const schema158 = {
   "type": "object",
   "required": ["type", "status"],
   "properties": {
@@ -10372,11 +10441,11 @@ const schema157 = {
     }
   }
 };
-const schema158 = {
+const schema159 = {
   "type": "string",
   "enum": ["True", "False", "Unknown"]
 };
-function validate373(data, {
+function validate374(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -10406,7 +10475,7 @@ function validate373(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema158.enum
+        allowedValues: schema159.enum
       }
     };
     if (vErrors === null) {
@@ -10416,16 +10485,16 @@ function validate373(data, {
     }
     errors++;
   }
-  validate373.errors = vErrors;
+  validate374.errors = vErrors;
   return errors === 0;
 }
-const schema39 = {
+const schema38 = {
   "type": "string",
   "format": "date-time",
   "nullable": true
 };
 const formats0 = formats["date-time"];
-function validate65(data, {
+function validate64(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -10467,10 +10536,10 @@ function validate65(data, {
       errors++;
     }
   }
-  validate65.errors = vErrors;
+  validate64.errors = vErrors;
   return errors === 0;
 }
-function validate371(data, {
+function validate372(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -10512,68 +10581,68 @@ function validate371(data, {
       errors++;
     }
     if (data.type !== undefined) {
-      if (!validate62(data.type, {
+      if (!validate61(data.type, {
         instancePath: instancePath + "/type",
         parentData: data,
         parentDataProperty: "type",
-        rootData
-      })) {
-        vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
-        errors = vErrors.length;
-      }
-    }
-    if (data.status !== undefined) {
-      if (!validate373(data.status, {
-        instancePath: instancePath + "/status",
-        parentData: data,
-        parentDataProperty: "status",
-        rootData
-      })) {
-        vErrors = vErrors === null ? validate373.errors : vErrors.concat(validate373.errors);
-        errors = vErrors.length;
-      }
-    }
-    if (data.reason !== undefined) {
-      if (!validate63(data.reason, {
-        instancePath: instancePath + "/reason",
-        parentData: data,
-        parentDataProperty: "reason",
-        rootData
-      })) {
-        vErrors = vErrors === null ? validate63.errors : vErrors.concat(validate63.errors);
-        errors = vErrors.length;
-      }
-    }
-    if (data.message !== undefined) {
-      if (!validate63(data.message, {
-        instancePath: instancePath + "/message",
-        parentData: data,
-        parentDataProperty: "message",
-        rootData
-      })) {
-        vErrors = vErrors === null ? validate63.errors : vErrors.concat(validate63.errors);
-        errors = vErrors.length;
-      }
-    }
-    if (data.observedGeneration !== undefined) {
-      if (!validate61(data.observedGeneration, {
-        instancePath: instancePath + "/observedGeneration",
-        parentData: data,
-        parentDataProperty: "observedGeneration",
         rootData
       })) {
         vErrors = vErrors === null ? validate61.errors : vErrors.concat(validate61.errors);
         errors = vErrors.length;
       }
     }
+    if (data.status !== undefined) {
+      if (!validate374(data.status, {
+        instancePath: instancePath + "/status",
+        parentData: data,
+        parentDataProperty: "status",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate374.errors : vErrors.concat(validate374.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.reason !== undefined) {
+      if (!validate62(data.reason, {
+        instancePath: instancePath + "/reason",
+        parentData: data,
+        parentDataProperty: "reason",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.message !== undefined) {
+      if (!validate62(data.message, {
+        instancePath: instancePath + "/message",
+        parentData: data,
+        parentDataProperty: "message",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.observedGeneration !== undefined) {
+      if (!validate60(data.observedGeneration, {
+        instancePath: instancePath + "/observedGeneration",
+        parentData: data,
+        parentDataProperty: "observedGeneration",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate60.errors : vErrors.concat(validate60.errors);
+        errors = vErrors.length;
+      }
+    }
     if (data.lastTransitionTime !== undefined) {
-      if (!validate65(data.lastTransitionTime, {
+      if (!validate64(data.lastTransitionTime, {
         instancePath: instancePath + "/lastTransitionTime",
         parentData: data,
         parentDataProperty: "lastTransitionTime",
         rootData
       })) {
-        vErrors = vErrors === null ? validate65.errors : vErrors.concat(validate65.errors);
+        vErrors = vErrors === null ? validate64.errors : vErrors.concat(validate64.errors);
         errors = vErrors.length;
       }
     }
@@ -10593,10 +10662,10 @@ function validate371(data, {
     }
     errors++;
   }
-  validate371.errors = vErrors;
+  validate372.errors = vErrors;
   return errors === 0;
 }
-function validate370(data, {
+function validate371(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -10623,21 +10692,21 @@ function validate370(data, {
   if (Array.isArray(data)) {
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate371(data[i0], {
+      if (!validate372(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate371.errors : vErrors.concat(validate371.errors);
+        vErrors = vErrors === null ? validate372.errors : vErrors.concat(validate372.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate370.errors = vErrors;
+  validate371.errors = vErrors;
   return errors === 0;
 }
-const schema159 = {
+const schema160 = {
   "type": "array",
   "maxItems": 20,
   "items": {
@@ -10645,7 +10714,7 @@ const schema159 = {
   },
   "nullable": true
 };
-const schema160 = {
+const schema161 = {
   "type": "object",
   "required": ["generation", "specSha256", "outcome", "observedAt"],
   "properties": {
@@ -10669,10 +10738,10 @@ const schema160 = {
     }
   }
 };
-const schema161 = {
+const schema162 = {
   "type": "integer"
 };
-function validate383(data, {
+function validate384(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -10696,14 +10765,14 @@ function validate383(data, {
     }
     errors++;
   }
-  validate383.errors = vErrors;
+  validate384.errors = vErrors;
   return errors === 0;
 }
-const schema162 = {
+const schema163 = {
   "type": "string",
   "enum": ["Compiled", "Invalid"]
 };
-function validate388(data, {
+function validate389(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -10733,7 +10802,7 @@ function validate388(data, {
       schemaPath: "#/enum",
       keyword: "enum",
       params: {
-        allowedValues: schema162.enum
+        allowedValues: schema163.enum
       }
     };
     if (vErrors === null) {
@@ -10743,14 +10812,14 @@ function validate388(data, {
     }
     errors++;
   }
-  validate388.errors = vErrors;
+  validate389.errors = vErrors;
   return errors === 0;
 }
-const schema40 = {
+const schema39 = {
   "type": "string",
   "format": "date-time"
 };
-function validate66(data, {
+function validate65(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -10791,10 +10860,10 @@ function validate66(data, {
     }
     errors++;
   }
-  validate66.errors = vErrors;
+  validate65.errors = vErrors;
   return errors === 0;
 }
-function validate382(data, {
+function validate383(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -10868,68 +10937,68 @@ function validate382(data, {
       errors++;
     }
     if (data.generation !== undefined) {
-      if (!validate383(data.generation, {
+      if (!validate384(data.generation, {
         instancePath: instancePath + "/generation",
         parentData: data,
         parentDataProperty: "generation",
         rootData
       })) {
-        vErrors = vErrors === null ? validate383.errors : vErrors.concat(validate383.errors);
+        vErrors = vErrors === null ? validate384.errors : vErrors.concat(validate384.errors);
         errors = vErrors.length;
       }
     }
     if (data.specSha256 !== undefined) {
-      if (!validate64(data.specSha256, {
+      if (!validate63(data.specSha256, {
         instancePath: instancePath + "/specSha256",
         parentData: data,
         parentDataProperty: "specSha256",
-        rootData
-      })) {
-        vErrors = vErrors === null ? validate64.errors : vErrors.concat(validate64.errors);
-        errors = vErrors.length;
-      }
-    }
-    if (data.changedBy !== undefined) {
-      if (!validate63(data.changedBy, {
-        instancePath: instancePath + "/changedBy",
-        parentData: data,
-        parentDataProperty: "changedBy",
         rootData
       })) {
         vErrors = vErrors === null ? validate63.errors : vErrors.concat(validate63.errors);
         errors = vErrors.length;
       }
     }
+    if (data.changedBy !== undefined) {
+      if (!validate62(data.changedBy, {
+        instancePath: instancePath + "/changedBy",
+        parentData: data,
+        parentDataProperty: "changedBy",
+        rootData
+      })) {
+        vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
+        errors = vErrors.length;
+      }
+    }
     if (data.changedAt !== undefined) {
-      if (!validate65(data.changedAt, {
+      if (!validate64(data.changedAt, {
         instancePath: instancePath + "/changedAt",
         parentData: data,
         parentDataProperty: "changedAt",
         rootData
       })) {
-        vErrors = vErrors === null ? validate65.errors : vErrors.concat(validate65.errors);
+        vErrors = vErrors === null ? validate64.errors : vErrors.concat(validate64.errors);
         errors = vErrors.length;
       }
     }
     if (data.outcome !== undefined) {
-      if (!validate388(data.outcome, {
+      if (!validate389(data.outcome, {
         instancePath: instancePath + "/outcome",
         parentData: data,
         parentDataProperty: "outcome",
         rootData
       })) {
-        vErrors = vErrors === null ? validate388.errors : vErrors.concat(validate388.errors);
+        vErrors = vErrors === null ? validate389.errors : vErrors.concat(validate389.errors);
         errors = vErrors.length;
       }
     }
     if (data.observedAt !== undefined) {
-      if (!validate66(data.observedAt, {
+      if (!validate65(data.observedAt, {
         instancePath: instancePath + "/observedAt",
         parentData: data,
         parentDataProperty: "observedAt",
         rootData
       })) {
-        vErrors = vErrors === null ? validate66.errors : vErrors.concat(validate66.errors);
+        vErrors = vErrors === null ? validate65.errors : vErrors.concat(validate65.errors);
         errors = vErrors.length;
       }
     }
@@ -10949,10 +11018,10 @@ function validate382(data, {
     }
     errors++;
   }
-  validate382.errors = vErrors;
+  validate383.errors = vErrors;
   return errors === 0;
 }
-function validate381(data, {
+function validate382(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -10995,21 +11064,21 @@ function validate381(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate382(data[i0], {
+      if (!validate383(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate382.errors : vErrors.concat(validate382.errors);
+        vErrors = vErrors === null ? validate383.errors : vErrors.concat(validate383.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate381.errors = vErrors;
+  validate382.errors = vErrors;
   return errors === 0;
 }
-const schema163 = {
+const schema164 = {
   "type": "array",
   "maxItems": 32,
   "items": {
@@ -11017,7 +11086,7 @@ const schema163 = {
   },
   "nullable": true
 };
-const schema164 = {
+const schema165 = {
   "type": "object",
   "required": ["target", "tool", "sha256", "pod", "reportedAt"],
   "properties": {
@@ -11041,12 +11110,12 @@ const schema164 = {
     }
   }
 };
-const schema165 = {
+const schema166 = {
   "type": "string",
   "pattern": "^[0-9a-f]{64}$",
   "nullable": true
 };
-function validate398(data, {
+function validate399(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -11088,10 +11157,10 @@ function validate398(data, {
       errors++;
     }
   }
-  validate398.errors = vErrors;
+  validate399.errors = vErrors;
   return errors === 0;
 }
-function validate394(data, {
+function validate395(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -11181,68 +11250,68 @@ function validate394(data, {
       errors++;
     }
     if (data.target !== undefined) {
-      if (!validate62(data.target, {
+      if (!validate61(data.target, {
         instancePath: instancePath + "/target",
         parentData: data,
         parentDataProperty: "target",
         rootData
       })) {
-        vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
+        vErrors = vErrors === null ? validate61.errors : vErrors.concat(validate61.errors);
         errors = vErrors.length;
       }
     }
     if (data.tool !== undefined) {
-      if (!validate62(data.tool, {
+      if (!validate61(data.tool, {
         instancePath: instancePath + "/tool",
         parentData: data,
         parentDataProperty: "tool",
         rootData
       })) {
-        vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
+        vErrors = vErrors === null ? validate61.errors : vErrors.concat(validate61.errors);
         errors = vErrors.length;
       }
     }
     if (data.sha256 !== undefined) {
-      if (!validate64(data.sha256, {
+      if (!validate63(data.sha256, {
         instancePath: instancePath + "/sha256",
         parentData: data,
         parentDataProperty: "sha256",
         rootData
       })) {
-        vErrors = vErrors === null ? validate64.errors : vErrors.concat(validate64.errors);
+        vErrors = vErrors === null ? validate63.errors : vErrors.concat(validate63.errors);
         errors = vErrors.length;
       }
     }
     if (data.baseline !== undefined) {
-      if (!validate398(data.baseline, {
+      if (!validate399(data.baseline, {
         instancePath: instancePath + "/baseline",
         parentData: data,
         parentDataProperty: "baseline",
         rootData
       })) {
-        vErrors = vErrors === null ? validate398.errors : vErrors.concat(validate398.errors);
+        vErrors = vErrors === null ? validate399.errors : vErrors.concat(validate399.errors);
         errors = vErrors.length;
       }
     }
     if (data.pod !== undefined) {
-      if (!validate62(data.pod, {
+      if (!validate61(data.pod, {
         instancePath: instancePath + "/pod",
         parentData: data,
         parentDataProperty: "pod",
         rootData
       })) {
-        vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
+        vErrors = vErrors === null ? validate61.errors : vErrors.concat(validate61.errors);
         errors = vErrors.length;
       }
     }
     if (data.reportedAt !== undefined) {
-      if (!validate66(data.reportedAt, {
+      if (!validate65(data.reportedAt, {
         instancePath: instancePath + "/reportedAt",
         parentData: data,
         parentDataProperty: "reportedAt",
         rootData
       })) {
-        vErrors = vErrors === null ? validate66.errors : vErrors.concat(validate66.errors);
+        vErrors = vErrors === null ? validate65.errors : vErrors.concat(validate65.errors);
         errors = vErrors.length;
       }
     }
@@ -11262,10 +11331,10 @@ function validate394(data, {
     }
     errors++;
   }
-  validate394.errors = vErrors;
+  validate395.errors = vErrors;
   return errors === 0;
 }
-function validate393(data, {
+function validate394(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -11308,21 +11377,21 @@ function validate393(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate394(data[i0], {
+      if (!validate395(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate394.errors : vErrors.concat(validate394.errors);
+        vErrors = vErrors === null ? validate395.errors : vErrors.concat(validate395.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate393.errors = vErrors;
+  validate394.errors = vErrors;
   return errors === 0;
 }
-const schema166 = {
+const schema167 = {
   "type": "array",
   "maxItems": 512,
   "items": {
@@ -11330,7 +11399,7 @@ const schema166 = {
   },
   "nullable": true
 };
-const schema167 = {
+const schema168 = {
   "type": "object",
   "required": ["target", "tool", "sha256", "pod", "reportedAt"],
   "properties": {
@@ -11351,7 +11420,7 @@ const schema167 = {
     }
   }
 };
-function validate405(data, {
+function validate406(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -11441,57 +11510,57 @@ function validate405(data, {
       errors++;
     }
     if (data.target !== undefined) {
-      if (!validate62(data.target, {
+      if (!validate61(data.target, {
         instancePath: instancePath + "/target",
         parentData: data,
         parentDataProperty: "target",
         rootData
       })) {
-        vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
+        vErrors = vErrors === null ? validate61.errors : vErrors.concat(validate61.errors);
         errors = vErrors.length;
       }
     }
     if (data.tool !== undefined) {
-      if (!validate62(data.tool, {
+      if (!validate61(data.tool, {
         instancePath: instancePath + "/tool",
         parentData: data,
         parentDataProperty: "tool",
         rootData
       })) {
-        vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
+        vErrors = vErrors === null ? validate61.errors : vErrors.concat(validate61.errors);
         errors = vErrors.length;
       }
     }
     if (data.sha256 !== undefined) {
-      if (!validate64(data.sha256, {
+      if (!validate63(data.sha256, {
         instancePath: instancePath + "/sha256",
         parentData: data,
         parentDataProperty: "sha256",
         rootData
       })) {
-        vErrors = vErrors === null ? validate64.errors : vErrors.concat(validate64.errors);
+        vErrors = vErrors === null ? validate63.errors : vErrors.concat(validate63.errors);
         errors = vErrors.length;
       }
     }
     if (data.pod !== undefined) {
-      if (!validate62(data.pod, {
+      if (!validate61(data.pod, {
         instancePath: instancePath + "/pod",
         parentData: data,
         parentDataProperty: "pod",
         rootData
       })) {
-        vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
+        vErrors = vErrors === null ? validate61.errors : vErrors.concat(validate61.errors);
         errors = vErrors.length;
       }
     }
     if (data.reportedAt !== undefined) {
-      if (!validate66(data.reportedAt, {
+      if (!validate65(data.reportedAt, {
         instancePath: instancePath + "/reportedAt",
         parentData: data,
         parentDataProperty: "reportedAt",
         rootData
       })) {
-        vErrors = vErrors === null ? validate66.errors : vErrors.concat(validate66.errors);
+        vErrors = vErrors === null ? validate65.errors : vErrors.concat(validate65.errors);
         errors = vErrors.length;
       }
     }
@@ -11511,10 +11580,10 @@ function validate405(data, {
     }
     errors++;
   }
-  validate405.errors = vErrors;
+  validate406.errors = vErrors;
   return errors === 0;
 }
-function validate404(data, {
+function validate405(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -11557,21 +11626,21 @@ function validate404(data, {
     }
     const len0 = data.length;
     for (let i0 = 0; i0 < len0; i0++) {
-      if (!validate405(data[i0], {
+      if (!validate406(data[i0], {
         instancePath: instancePath + "/" + i0,
         parentData: data,
         parentDataProperty: i0,
         rootData
       })) {
-        vErrors = vErrors === null ? validate405.errors : vErrors.concat(validate405.errors);
+        vErrors = vErrors === null ? validate406.errors : vErrors.concat(validate406.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate404.errors = vErrors;
+  validate405.errors = vErrors;
   return errors === 0;
 }
-function validate365(data, {
+function validate366(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -11597,98 +11666,98 @@ function validate365(data, {
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.observedGeneration !== undefined) {
-      if (!validate61(data.observedGeneration, {
+      if (!validate60(data.observedGeneration, {
         instancePath: instancePath + "/observedGeneration",
         parentData: data,
         parentDataProperty: "observedGeneration",
         rootData
       })) {
-        vErrors = vErrors === null ? validate61.errors : vErrors.concat(validate61.errors);
+        vErrors = vErrors === null ? validate60.errors : vErrors.concat(validate60.errors);
         errors = vErrors.length;
       }
     }
     if (data.runTokenIssuer !== undefined) {
-      if (!validate63(data.runTokenIssuer, {
+      if (!validate62(data.runTokenIssuer, {
         instancePath: instancePath + "/runTokenIssuer",
         parentData: data,
         parentDataProperty: "runTokenIssuer",
         rootData
       })) {
-        vErrors = vErrors === null ? validate63.errors : vErrors.concat(validate63.errors);
+        vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
         errors = vErrors.length;
       }
     }
     if (data.targetCount !== undefined) {
-      if (!validate61(data.targetCount, {
+      if (!validate60(data.targetCount, {
         instancePath: instancePath + "/targetCount",
         parentData: data,
         parentDataProperty: "targetCount",
         rootData
       })) {
-        vErrors = vErrors === null ? validate61.errors : vErrors.concat(validate61.errors);
+        vErrors = vErrors === null ? validate60.errors : vErrors.concat(validate60.errors);
         errors = vErrors.length;
       }
     }
     if (data.ruleCount !== undefined) {
-      if (!validate61(data.ruleCount, {
+      if (!validate60(data.ruleCount, {
         instancePath: instancePath + "/ruleCount",
         parentData: data,
         parentDataProperty: "ruleCount",
         rootData
       })) {
-        vErrors = vErrors === null ? validate61.errors : vErrors.concat(validate61.errors);
+        vErrors = vErrors === null ? validate60.errors : vErrors.concat(validate60.errors);
         errors = vErrors.length;
       }
     }
     if (data.conditions !== undefined) {
-      if (!validate370(data.conditions, {
+      if (!validate371(data.conditions, {
         instancePath: instancePath + "/conditions",
         parentData: data,
         parentDataProperty: "conditions",
         rootData
       })) {
-        vErrors = vErrors === null ? validate370.errors : vErrors.concat(validate370.errors);
+        vErrors = vErrors === null ? validate371.errors : vErrors.concat(validate371.errors);
         errors = vErrors.length;
       }
     }
     if (data.history !== undefined) {
-      if (!validate381(data.history, {
+      if (!validate382(data.history, {
         instancePath: instancePath + "/history",
         parentData: data,
         parentDataProperty: "history",
         rootData
       })) {
-        vErrors = vErrors === null ? validate381.errors : vErrors.concat(validate381.errors);
+        vErrors = vErrors === null ? validate382.errors : vErrors.concat(validate382.errors);
         errors = vErrors.length;
       }
     }
     if (data.toolDefinitionChanges !== undefined) {
-      if (!validate393(data.toolDefinitionChanges, {
+      if (!validate394(data.toolDefinitionChanges, {
         instancePath: instancePath + "/toolDefinitionChanges",
         parentData: data,
         parentDataProperty: "toolDefinitionChanges",
         rootData
       })) {
-        vErrors = vErrors === null ? validate393.errors : vErrors.concat(validate393.errors);
+        vErrors = vErrors === null ? validate394.errors : vErrors.concat(validate394.errors);
         errors = vErrors.length;
       }
     }
     if (data.toolDefinitionBaselines !== undefined) {
-      if (!validate404(data.toolDefinitionBaselines, {
+      if (!validate405(data.toolDefinitionBaselines, {
         instancePath: instancePath + "/toolDefinitionBaselines",
         parentData: data,
         parentDataProperty: "toolDefinitionBaselines",
         rootData
       })) {
-        vErrors = vErrors === null ? validate404.errors : vErrors.concat(validate404.errors);
+        vErrors = vErrors === null ? validate405.errors : vErrors.concat(validate405.errors);
         errors = vErrors.length;
       }
     }
   }
-  validate365.errors = vErrors;
+  validate366.errors = vErrors;
   return errors === 0;
 }
-function validate67(data, {
+function validate66(data, {
   instancePath = "",
   parentData,
   parentDataProperty,
@@ -11747,57 +11816,57 @@ function validate67(data, {
       errors++;
     }
     if (data.apiVersion !== undefined) {
-      if (!validate68(data.apiVersion, {
+      if (!validate67(data.apiVersion, {
         instancePath: instancePath + "/apiVersion",
         parentData: data,
         parentDataProperty: "apiVersion",
         rootData
       })) {
-        vErrors = vErrors === null ? validate68.errors : vErrors.concat(validate68.errors);
+        vErrors = vErrors === null ? validate67.errors : vErrors.concat(validate67.errors);
         errors = vErrors.length;
       }
     }
     if (data.kind !== undefined) {
-      if (!validate70(data.kind, {
+      if (!validate69(data.kind, {
         instancePath: instancePath + "/kind",
         parentData: data,
         parentDataProperty: "kind",
         rootData
       })) {
-        vErrors = vErrors === null ? validate70.errors : vErrors.concat(validate70.errors);
+        vErrors = vErrors === null ? validate69.errors : vErrors.concat(validate69.errors);
         errors = vErrors.length;
       }
     }
     if (data.metadata !== undefined) {
-      if (!validate72(data.metadata, {
+      if (!validate71(data.metadata, {
         instancePath: instancePath + "/metadata",
         parentData: data,
         parentDataProperty: "metadata",
         rootData
       })) {
-        vErrors = vErrors === null ? validate72.errors : vErrors.concat(validate72.errors);
+        vErrors = vErrors === null ? validate71.errors : vErrors.concat(validate71.errors);
         errors = vErrors.length;
       }
     }
     if (data.spec !== undefined) {
-      if (!validate76(data.spec, {
+      if (!validate75(data.spec, {
         instancePath: instancePath + "/spec",
         parentData: data,
         parentDataProperty: "spec",
         rootData
       })) {
-        vErrors = vErrors === null ? validate76.errors : vErrors.concat(validate76.errors);
+        vErrors = vErrors === null ? validate75.errors : vErrors.concat(validate75.errors);
         errors = vErrors.length;
       }
     }
     if (data.status !== undefined) {
-      if (!validate365(data.status, {
+      if (!validate366(data.status, {
         instancePath: instancePath + "/status",
         parentData: data,
         parentDataProperty: "status",
         rootData
       })) {
-        vErrors = vErrors === null ? validate365.errors : vErrors.concat(validate365.errors);
+        vErrors = vErrors === null ? validate366.errors : vErrors.concat(validate366.errors);
         errors = vErrors.length;
       }
     }
@@ -11817,6 +11886,6 @@ function validate67(data, {
     }
     errors++;
   }
-  validate67.errors = vErrors;
+  validate66.errors = vErrors;
   return errors === 0;
 }
