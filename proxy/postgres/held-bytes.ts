@@ -53,15 +53,55 @@ export function objectBytes(ns: 'statement' | 'portal' | 'cursor', v: Prepared |
       : cursorBytes(v as SqlCursor);
 }
 
-/** What the statements of one query or portal would add: the statements they PREPARE and the cursors they DECLARE. */
-export function createdBytes(classes: readonly Classification[]): number {
-  let bytes = 0;
+/** What dropping a held statement or cursor (no name: all of them) frees now (ServerObjects.freedBy). */
+export type Freed = (ns: 'statement' | 'cursor', name?: string) => number;
+
+/**
+ * What the statements of one query or portal would add at their peak: the statements they PREPARE and the
+ * cursors they DECLARE, less what DEALLOCATE, CLOSE or DISCARD ALL earlier in the same query drop (a drop
+ * after a create does not lower the peak).
+ */
+export function createdBytes(classes: readonly Classification[], freed: Freed = () => 0): number {
+  let running = 0;
+  let peak = 0;
+  const spaces = {
+    statement: { local: new Map<string, number>(), dropped: new Set<string>(), credited: 0, cleared: false },
+    cursor: { local: new Map<string, number>(), dropped: new Set<string>(), credited: 0, cleared: false },
+  };
+  const drop = (ns: 'statement' | 'cursor', name?: string): void => {
+    const s = spaces[ns];
+    if (name === undefined) {
+      for (const b of s.local.values()) running -= b;
+      s.local.clear();
+      if (!s.cleared) running -= freed(ns) - s.credited;
+      s.cleared = true;
+      return;
+    }
+    const made = s.local.get(name);
+    if (made !== undefined) {
+      running -= made;
+      s.local.delete(name);
+    } else if (!s.cleared && !s.dropped.has(name)) {
+      const b = freed(ns, name);
+      s.dropped.add(name);
+      s.credited += b;
+      running -= b;
+    }
+  };
+  const create = (ns: 'statement' | 'cursor', name: string, bytes: number): void => {
+    spaces[ns].local.set(name, bytes);
+    running += bytes;
+    peak = Math.max(peak, running);
+  };
   for (const c of classes) {
-    if (c.prepares !== undefined) bytes += statementBytes(preparedBy(c));
+    if (c.deallocates !== undefined) drop('statement', c.deallocates === '*' ? undefined : c.deallocates);
+    if (c.kind === 'DiscardStmt' && c.deallocates === '*') drop('cursor');
+    if (c.cursor?.op === 'close') drop('cursor', c.cursor.name);
+    if (c.prepares !== undefined) create('statement', c.prepares, statementBytes(preparedBy(c)));
     if (c.cursor?.op === 'declare' && c.cursor.name !== undefined)
-      bytes += cursorBytes({ cls: c, hold: false, decidedBy: c });
+      create('cursor', c.cursor.name, cursorBytes({ cls: c, hold: false, decidedBy: c }));
   }
-  return bytes;
+  return peak;
 }
 
 export interface OverHeld {

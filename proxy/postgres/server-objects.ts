@@ -9,7 +9,7 @@
  * same batch see the pending changes in order: the server runs them in that order, and if one fails
  * it skips everything up to Sync.
  */
-import type { Classification } from '../sql/types.js';
+import type { Classification, TransactionOp } from '../sql/types.js';
 import type { RowPlan } from './result-masker.js';
 import type { RowCap } from './runtime-caps.js';
 import { carriedStatementBytes, objectBytes } from './held-bytes.js';
@@ -47,7 +47,8 @@ export type StateChange =
   | { ns: 'statement'; name: string; value: Prepared; dropOnFailure?: boolean }
   | { ns: 'portal'; name: string; value: Portal; dropOnFailure?: boolean }
   | { ns: 'cursor'; name: string; value: SqlCursor; dropOnFailure?: boolean }
-  | { ns: Namespace; name?: string; value?: undefined };
+  | { ns: Namespace; name?: string; value?: undefined }
+  | { ns: 'transaction'; op: TransactionOp; name?: undefined; value?: undefined };
 
 type Value = Prepared | Portal | SqlCursor;
 
@@ -65,6 +66,16 @@ export class ServerObjects {
   /** The portals of each held statement; a portal whose statement is no longer held keeps it alive and carries its text. */
   private readonly portalsOf = new Map<Prepared, Set<Portal>>();
   private readonly carried = new Map<Portal, number>();
+  /**
+   * Cursors declared in the current transaction, with the number of savepoints set when each was declared:
+   * PostgreSQL drops them (WITH HOLD ones too) if the transaction aborts, and ROLLBACK TO drops those
+   * declared after its savepoint was set.
+   */
+  private readonly declaredIn = new Map<string, number>();
+  /** The savepoints of the current transaction, oldest first (a name may repeat: the newest is used). */
+  private savepoints: string[] = [];
+  /** An error aborted the current transaction (or subtransaction, until ROLLBACK TO). */
+  private failed = false;
 
   expect(owner: object, ...changes: StateChange[]): void {
     for (const change of changes) {
@@ -81,6 +92,30 @@ export class ServerObjects {
    */
   unnamedReplaced(ns: 'statement' | 'portal'): void {
     this.forget(ns, '');
+  }
+
+  /**
+   * What dropping a confirmed statement or cursor (no name: all of them) would free now, for a query that
+   * drops it before it creates others (held-bytes.ts createdBytes). Nothing while any change is pending:
+   * the order against those is not the proxy's to assume.
+   */
+  freedBy(ns: 'statement' | 'cursor', name?: string): number {
+    if (this.pending.length) return 0;
+    const freed = (v: Value): number =>
+      ns === 'cursor'
+        ? objectBytes(ns, v)
+        : // Its portals keep it alive: they then carry its text.
+          Math.max(
+            0,
+            objectBytes(ns, v) - (this.portalsOf.get(v as Prepared)?.size ?? 0) * carriedStatementBytes(v as Prepared),
+          );
+    if (name !== undefined) {
+      const v = this.map(ns).get(name);
+      return v ? freed(v) : 0;
+    }
+    let bytes = 0;
+    for (const v of this.map(ns).values()) bytes += freed(v);
+    return bytes;
   }
 
   /** What the session's objects hold in the proxy, counting every create still pending as if confirmed. */
@@ -110,10 +145,52 @@ export class ServerObjects {
     }
   }
 
-  /** The transaction ended (ReadyForQuery idle): portals made by Bind are never holdable; only WITH HOLD cursors are left. */
+  /** The server sent an error: the transaction in progress (explicit, or the implicit one of a Query or batch) aborts. */
+  errorSeen(): void {
+    this.failed = true;
+  }
+
+  /**
+   * The transaction ended (ReadyForQuery idle): portals made by Bind are never holdable; only WITH HOLD
+   * cursors are left, and only those of committed transactions.
+   */
   transactionEnded(): void {
     this.forgetAll('portal');
+    this.endTransaction(!this.failed);
+  }
+
+  private endTransaction(committed: boolean): void {
+    if (!committed) for (const name of this.declaredIn.keys()) this.forget('cursor', name);
+    this.declaredIn.clear();
     for (const [name, c] of this.cursors) if (!c.hold) this.forget('cursor', name);
+    this.savepoints = [];
+    this.failed = false;
+  }
+
+  private transactionChange(t: TransactionOp): void {
+    const at = this.savepoints.lastIndexOf(t.savepoint ?? '');
+    switch (t.op) {
+      case 'begin':
+        this.savepoints = [];
+        return;
+      case 'commit': // COMMIT of a failed transaction rolls it back
+      case 'rollback':
+        return this.endTransaction(t.op === 'commit' && !this.failed);
+      case 'savepoint':
+        this.savepoints.push(t.savepoint ?? '');
+        return;
+      case 'release':
+        if (at < 0) return;
+        this.savepoints.length = at;
+        for (const [name, depth] of this.declaredIn) if (depth > at) this.declaredIn.set(name, at);
+        return;
+      case 'rollback-to':
+        if (at < 0) return;
+        this.savepoints.length = at + 1;
+        for (const [name, depth] of this.declaredIn) if (depth > at) this.forget('cursor', name);
+        this.failed = false;
+        return;
+    }
   }
 
   private map(ns: Namespace): Map<string, Value> {
@@ -121,7 +198,9 @@ export class ServerObjects {
   }
 
   private apply(c: StateChange, outcome: Outcome): void {
-    if (c.value === undefined) {
+    if (c.ns === 'transaction') {
+      if (outcome === 'confirmed') this.transactionChange(c.op);
+    } else if (c.value === undefined) {
       if (c.name === undefined) this.forgetAll(c.ns);
       else this.forget(c.ns, c.name);
     } else if (outcome === 'confirmed') {
@@ -129,6 +208,7 @@ export class ServerObjects {
       this.map(c.ns).set(c.name, c.value);
       this.confirmedBytes += objectBytes(c.ns, c.value);
       if (c.ns === 'statement') this.portalsOf.set(c.value, new Set());
+      if (c.ns === 'cursor') this.declaredIn.set(c.name, this.savepoints.length);
       if (c.ns === 'portal') {
         const siblings = this.portalsOf.get(c.value.stmt);
         if (siblings) siblings.add(c.value);
@@ -146,7 +226,8 @@ export class ServerObjects {
     if (ns === 'statement') {
       for (const p of this.portalsOf.get(v as Prepared) ?? []) this.carry(p);
       this.portalsOf.delete(v as Prepared);
-    } else if (ns === 'portal') {
+    } else if (ns === 'cursor') this.declaredIn.delete(name);
+    else if (ns === 'portal') {
       const p = v as Portal;
       this.portalsOf.get(p.stmt)?.delete(p);
       this.confirmedBytes -= this.carried.get(p) ?? 0;

@@ -410,7 +410,14 @@ export class PgSession {
   private simpleQuery(m: Message, sql: string, shapes: ShapesResult): void | Promise<void> {
     const classes = this.classify(sql, shapes);
     if ('error' in classes) return this.refuseUnparsed(sql, 'simple', classes.error);
-    if (this.refuseOverHeld(classes[0]!, createdBytes(classes), 'simple')) return;
+    if (
+      this.refuseOverHeld(
+        classes[0]!,
+        createdBytes(classes, (ns, name) => this.objects.freedBy(ns, name)),
+        'simple',
+      )
+    )
+      return;
     const rt = this.runtime();
     // Cursors declared by earlier statements of the same query: a FETCH reads them.
     const cursors: LocalCursors = new Map();
@@ -938,6 +945,7 @@ export class PgSession {
         return this.drainSynthetic();
       }
       case T('E'): {
+        this.objects.errorSeen();
         this.copyIn = false;
         this.copyOut = undefined;
         const bindMask = front?.kind === 'bind' && this.maskerOf.masker.hasColumnRules ? BIND_ERRORS_MASK : undefined;
@@ -1129,6 +1137,10 @@ export class PgSession {
     const entry: Pending = { kind: 'internal', then };
     this.queue.push(entry);
     this.simpleQueryChanges(entry);
+    this.objects.expect(entry, {
+      ns: 'transaction',
+      op: { op: sql === 'BEGIN' ? 'begin' : sql === 'COMMIT' ? 'commit' : 'rollback' },
+    });
     pushSegment(this.toUpstream, queryMessage(sql));
   }
 
@@ -1136,6 +1148,7 @@ export class PgSession {
     front: { error?: Buffer; then: (status: number, error?: Buffer) => void },
     m: Message,
   ): void {
+    if (m.type === T('E')) this.objects.errorSeen();
     if (m.type === T('E'))
       front.error = Buffer.from(this.resultMasker.errorNotice(m)?.buf ?? m.buf.subarray(m.start, m.end));
     else if (m.type === T('Z')) {

@@ -11,6 +11,8 @@ import type { ServerObjects, SqlCursor, StateChange } from './server-objects.js'
 
 /** The cursor changes a statement makes when the server confirms it. */
 export function cursorChanges(c: Classification, decidedBy: object): StateChange[] {
+  // Transaction control decides which cursors survive (server-objects.ts).
+  if (c.transaction) return [{ ns: 'transaction', op: c.transaction }];
   const op = c.cursor;
   if (op?.op === 'declare' && op.name !== undefined)
     return [{ ns: 'cursor', name: op.name, value: { cls: c, hold: op.hold === true, decidedBy } }];

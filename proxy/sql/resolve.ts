@@ -86,6 +86,7 @@ export function resolveShape(
     ...(shape.prepares !== undefined ? { prepares: shape.prepares } : {}),
     ...(shape.deallocates !== undefined ? { deallocates: shape.deallocates } : {}),
     ...(shape.cursor ? { cursor: shape.cursor } : {}),
+    ...(shape.transaction ? { transaction: shape.transaction } : {}),
     ...(shape.setting ? { setting: shape.setting } : {}),
     ...(settings.size ? { settings: [...settings] } : {}),
     ...(reads ? { reads } : {}),

@@ -8,6 +8,7 @@
  */
 import { settingChange, unknownSettingChange, type SettingChange } from './settings.js';
 import { cursorOp } from './cursor-op.js';
+import { transactionOp } from './transaction-op.js';
 import { columnReads, copySources } from './lineage.js';
 import { attributeCallNames } from './attribute-notation.js';
 import { relationArgument } from './relation-args.js';
@@ -563,7 +564,13 @@ export function shapeOf(raw: Node, sqlLength: number): StatementShape {
   const b = new ShapeBuilder();
   b.statement(kind, stmt[kind]);
   const cursor = cursorOp(kind, stmt[kind]);
-  return { ...b.build(location, length, kind), reads: columnReads(kind, stmt[kind]), ...(cursor ? { cursor } : {}) };
+  const transaction = transactionOp(kind, stmt[kind]);
+  return {
+    ...b.build(location, length, kind),
+    reads: columnReads(kind, stmt[kind]),
+    ...(cursor ? { cursor } : {}),
+    ...(transaction ? { transaction } : {}),
+  };
 }
 
 const RELATION_OBJECTS = new Set([

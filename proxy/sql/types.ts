@@ -46,6 +46,8 @@ export interface StatementShape {
   deallocates?: string;
   /** DECLARE / FETCH / MOVE / CLOSE: the cursor it names. */
   cursor?: CursorOp;
+  /** BEGIN, COMMIT, ROLLBACK, SAVEPOINT, RELEASE, ROLLBACK TO: what it does to the transaction. */
+  transaction?: TransactionOp;
   /** COPY details the data path needs (direction, format, column names). */
   copy?: CopyInfo;
   /** Why a statement is `unknown`, for the audit trail and the agent's error. */
@@ -72,6 +74,12 @@ export interface CursorOp {
   op: 'declare' | 'fetch' | 'close';
   name?: string;
   hold?: boolean;
+}
+
+/** A transaction control statement (savepoint names as PostgreSQL folds them). */
+export interface TransactionOp {
+  op: 'begin' | 'commit' | 'rollback' | 'savepoint' | 'release' | 'rollback-to';
+  savepoint?: string;
 }
 
 export interface CopyInfo {
@@ -120,6 +128,7 @@ export interface Classification {
   prepares?: string;
   deallocates?: string;
   cursor?: CursorOp;
+  transaction?: TransactionOp;
   setting?: { name: string; value: string };
   /** Settings the statement changes ('*': a name that is not a literal), by any route. */
   settings?: string[];
