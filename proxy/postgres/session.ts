@@ -1148,10 +1148,10 @@ export class PgSession {
     front: { error?: Buffer; then: (status: number, error?: Buffer) => void },
     m: Message,
   ): void {
-    if (m.type === T('E')) this.objects.errorSeen();
-    if (m.type === T('E'))
+    if (m.type === T('E')) {
+      this.objects.errorSeen();
       front.error = Buffer.from(this.resultMasker.errorNotice(m)?.buf ?? m.buf.subarray(m.start, m.end));
-    else if (m.type === T('Z')) {
+    } else if (m.type === T('Z')) {
       this.queue.shift();
       this.txStatus = m.buf[m.start + 5] ?? this.txStatus;
       this.objects.settle(front, 'confirmed');
