@@ -24,12 +24,21 @@ const KEPT_RECORD_TEXT = 4096;
 
 const textBytes = (sql: string): number => Buffer.byteLength(sql);
 
-/** A statement, and the statements it EXECUTEs as they were when it was parsed (kept alive by its snapshot). */
+const measured = new WeakMap<Prepared, number>();
+
+/**
+ * A statement, and in full the statements it EXECUTEs as they were when it was parsed: its snapshot keeps
+ * them (and theirs) alive after they are deallocated. Measured once per statement, so a chain of
+ * statements executing each other costs no more to measure than one.
+ */
 export function statementBytes(p: Prepared): number {
-  const bytes = textBytes(p.sql);
-  let snapshots = 0;
-  for (const s of p.executes?.values() ?? []) if (s) snapshots += 2 * textBytes(s.sql);
-  return OBJECT_BYTES + bytes * (p.sql.length <= KEPT_RECORD_TEXT ? 8 : 2) + snapshots;
+  let bytes = measured.get(p);
+  if (bytes === undefined) {
+    bytes = OBJECT_BYTES + textBytes(p.sql) * (p.sql.length <= KEPT_RECORD_TEXT ? 8 : 2);
+    for (const s of p.executes?.values() ?? []) if (s) bytes += statementBytes(s);
+    measured.set(p, bytes);
+  }
+  return bytes;
 }
 
 export function cursorBytes(c: SqlCursor): number {
@@ -40,9 +49,9 @@ export function portalBytes(_p: Portal): number {
   return PORTAL_BYTES;
 }
 
-/** What a portal adds once its statement is no longer held (Closed, DEALLOCATEd): it keeps the statement's text alive. */
+/** What a portal adds once its statement is no longer held (Closed, DEALLOCATEd): it keeps the statement alive. */
 export function carriedStatementBytes(p: Prepared): number {
-  return 2 * textBytes(p.sql);
+  return statementBytes(p);
 }
 
 export function objectBytes(ns: 'statement' | 'portal' | 'cursor', v: Prepared | Portal | SqlCursor): number {

@@ -8,6 +8,7 @@ import { expect } from 'chai';
 import type pg from 'pg';
 import { startLocalStack, type LocalStack } from '../../proxy/local/stack.js';
 import { pgError } from '../support/pg-error.js';
+import { fe, RawClient, type RawMessage } from '../support/raw-client.js';
 
 const LIMIT = 131072;
 /** About 1 KiB + 2 x 19 KB of the limit (held-bytes.ts): three fit, a fourth does not. */
@@ -106,5 +107,30 @@ describe('attack prepfix: held objects follow the server (maxPreparedBytes, real
     await c.query(`CLOSE ALL; DECLARE c5 CURSOR FOR ${big(5)}; DECLARE c6 CURSOR FOR ${big(6)}`);
     expect(await fetchOne('c6')).to.equal(1);
     await c.query('COMMIT');
+  });
+
+  it('a chain of statements EXECUTEing each other, each deallocated, cannot pin statements beyond the limit', async () => {
+    const raw = await RawClient.connect(s.host, s.port, await s.token());
+    const kinds = (ms: RawMessage[]): string[] =>
+      ms.map((m) => (m.type === 'E' ? `E:${m.error?.code}` : m.type)).filter((t) => t !== 'N');
+    const replies: string[] = [];
+    // Each round: big, p1 that EXECUTEs big, q<i> that EXECUTEs p1; then big and p1 are deallocated, and
+    // only q<i> is left, keeping p1 and big alive through its snapshot.
+    for (let i = 0; i < 8; i++) {
+      raw.send(
+        fe.query(`PREPARE big AS ${big(i)}`),
+        fe.parse({ name: 'p1', text: 'EXECUTE big' }),
+        fe.sync(),
+        fe.query('DEALLOCATE big'),
+        fe.parse({ name: `q${i}`, text: 'EXECUTE p1' }),
+        fe.sync(),
+        fe.query('DEALLOCATE p1'),
+      );
+      for (let z = 0; z < 5; z++) replies.push(...kinds(await raw.until('Z')));
+    }
+    raw.end();
+    // What q<i> keeps alive is counted: the rounds are refused long before 8 bigs are pinned.
+    expect(replies.filter((r) => r === 'E:54000').length).to.be.greaterThan(0);
+    expect(replies.slice(0, 10)).to.deep.equal(['C', 'Z', '1', 'Z', 'C', 'Z', '1', 'Z', 'C', 'Z']);
   });
 });
