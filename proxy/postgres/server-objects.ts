@@ -170,8 +170,7 @@ export class ServerObjects {
   private transactionChange(t: TransactionOp): void {
     const at = this.savepoints.lastIndexOf(t.savepoint ?? '');
     switch (t.op) {
-      case 'begin':
-        this.savepoints = [];
+      case 'begin': // inside a transaction PostgreSQL only warns
         return;
       case 'commit': // COMMIT of a failed transaction rolls it back
       case 'rollback':
@@ -185,7 +184,7 @@ export class ServerObjects {
         for (const [name, depth] of this.declaredIn) if (depth > at) this.declaredIn.set(name, at);
         return;
       case 'rollback-to':
-        if (at < 0) return;
+        // A savepoint the proxy did not follow: every cursor of the transaction is forgotten (fail closed).
         this.savepoints.length = at + 1;
         for (const [name, depth] of this.declaredIn) if (depth > at) this.forget('cursor', name);
         this.failed = false;

@@ -51,6 +51,7 @@ describe('attack prepfix: held objects follow the server (maxPreparedBytes, real
     await c.query('SAVEPOINT a');
     await c.query('DECLARE k1 CURSOR FOR SELECT 1 AS n');
     await c.query('SAVEPOINT b');
+    await c.query('BEGIN'); // inside a transaction: only a warning, the savepoints stay
     await c.query('DECLARE k2 CURSOR FOR SELECT 2 AS n');
     await c.query('RELEASE SAVEPOINT b');
     await c.query('SAVEPOINT a');
