@@ -47,4 +47,20 @@ describe('review prepfix: a skipped Parse of the unnamed statement (real Postgre
     expect(firstCell(ran)).to.equal('42');
     raw.end();
   });
+  it('a replacing Parse the proxy refuses leaves the unnamed statement as it was (refusal.ts), and bindable', async () => {
+    const raw = await RawClient.connect(s.host, s.port, await s.token());
+    raw.send(fe.parse({ text: 'SELECT 41 + 1 AS n' }), fe.sync());
+    expect(kinds(await raw.until('Z'))).to.deep.equal(['1', 'Z']);
+    // Refused by the policy: the server gets agentgate's failing Parse of a named statement instead.
+    raw.send(fe.parse({ text: 'DROP TABLE orders' }), fe.sync());
+    expect(kinds(await raw.until('Z'))).to.include('E');
+    raw.send(fe.bind({}), fe.execute({}), fe.sync());
+    const ran = await raw.until('Z');
+    expect(
+      ran.find((m) => m.type === 'E')?.error?.message,
+      'refused a statement PostgreSQL still has and runs',
+    ).to.equal(undefined);
+    expect(firstCell(ran)).to.equal('42');
+    raw.end();
+  });
 });
