@@ -4,9 +4,9 @@
  * enough to have one, its kept decision record (a masked, JSON-escaped copy: up to 6x the text,
  * proxy/gate/sql-request.ts). Counted when the server confirms an object and while its create is pending
  * (a pipeline of Parses before any ParseComplete cannot overshoot); freed when server-objects.ts forgets it.
- * A create is checked at its full size, never credited with what it replaces: the confirmed unnamed
- * statement or portal is freed when a Parse or Bind of it arrives (the server drops it then), but pending
- * creates stay counted until answered.
+ * A create is checked at its full size, never credited with what it replaces: an unnamed statement or
+ * portal is freed when the server answers the Parse or Bind replacing it (a Parse it skips after an error
+ * replaces nothing), so both are counted meanwhile; the policy's validation makes room for that.
  */
 import type { SqlOperation } from '../gate/sql-request.js';
 import type { Decision } from '../gate/verdict.js';

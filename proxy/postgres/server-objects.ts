@@ -86,15 +86,6 @@ export class ServerObjects {
   }
 
   /**
-   * A Parse or Bind of the unnamed statement or portal arrived: the server drops the old one as soon as such
-   * a message starts, whatever its outcome, so its room is free before the new one is checked against the
-   * limit (never credited otherwise). Creates of it still pending stay counted until answered.
-   */
-  unnamedReplaced(ns: 'statement' | 'portal'): void {
-    this.forget(ns, '');
-  }
-
-  /**
    * What dropping a confirmed statement or cursor (no name: all of them) would free now, for a query that
    * drops it before it creates others (held-bytes.ts createdBytes). Nothing while any change is pending:
    * the order against those is not the proxy's to assume.

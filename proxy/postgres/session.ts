@@ -307,7 +307,6 @@ export class PgSession {
             message: `prepared statement "${stmtName}" does not exist (or was refused by agentgate)`,
           });
         const value: Portal = { stmt, described: false };
-        if (portal === '') this.objects.unnamedReplaced('portal');
         if (this.refuseOverHeld(mergePrepared(stmt) ?? emptyClassification(stmt.sql), portalBytes(value), 'extended'))
           return;
         const entry: Pending = { kind: 'bind' };
@@ -567,7 +566,6 @@ export class PgSession {
         )
       : undefined;
     const value: Prepared = { sql, classes, ...(executes ? { executes } : {}) };
-    if (name === '') this.objects.unnamedReplaced('statement');
     if (this.refuseOverHeld(classes[0] ?? emptyClassification(sql), statementBytes(value), 'extended')) return;
     this.runtime();
     // Refused at Parse: the statement never reaches the database, not even to be planned.

@@ -258,16 +258,16 @@ export function semanticErrors(p: AgentAccessPolicy): PolicyError[] {
   ) {
     errors.push({ path: 'spec.protocolLimits.maxStatementBytes', message: 'cannot exceed maxMessageBytes' });
   }
-  // One statement of maxStatementBytes and its portal must fit at their counted cost (proxy/postgres/held-bytes.ts).
+  // Two statements of maxStatementBytes and their portals must fit at their counted cost (held-bytes.ts:
+  // 1 KiB + 2x the UTF-8 bytes, 8x for texts up to 4096 characters, i.e. up to 12288 bytes).
   const statementBytes = limits?.maxStatementBytes ?? DEFAULT_MAX_STATEMENT_BYTES;
-  if (
-    typeof statementBytes === 'number' &&
-    (limits?.maxPreparedBytes ?? DEFAULT_MAX_PREPARED_BYTES) < 2 * statementBytes + 2048
-  ) {
-    errors.push({
-      path: 'spec.protocolLimits.maxPreparedBytes',
-      message: `must be at least 2 x maxStatementBytes + 2048 (${2 * statementBytes + 2048}): one statement of maxStatementBytes and its portal, at their counted cost`,
-    });
+  if (typeof statementBytes === 'number') {
+    const needed = 2 * (1024 + Math.max(2 * statementBytes, 8 * Math.min(statementBytes, 12288))) + 1024;
+    if ((limits?.maxPreparedBytes ?? DEFAULT_MAX_PREPARED_BYTES) < needed)
+      errors.push({
+        path: 'spec.protocolLimits.maxPreparedBytes',
+        message: `must be at least ${needed}: two statements of maxStatementBytes and their portals at their counted cost (an unnamed statement and its replacement are both held until the server confirms it)`,
+      });
   }
   (spec.masking?.patterns ?? []).forEach((pat, i) => {
     const err = re2Error(pat.regex);

@@ -10,9 +10,11 @@ import { startLocalStack, type LocalStack } from '../../proxy/local/stack.js';
 import { pgError } from '../support/pg-error.js';
 import { fe, RawClient, type RawMessage } from '../support/raw-client.js';
 
-const LIMIT = 131072;
-/** About 1 KiB + 2 x 19 KB of the limit (held-bytes.ts): three fit, a fourth does not. */
-const big = (n: number): string => `SELECT ${n} AS n /* ${'x'.repeat(19000)} */`;
+const LIMIT = 259072; // the smallest maxPreparedBytes validation accepts for maxStatementBytes 64000
+/** About 1 KiB + 2 x 38 KB of the limit (held-bytes.ts): three fit, a fourth does not. */
+const big = (n: number): string => `SELECT ${n} AS n /* ${'x'.repeat(38000)} */`;
+/** About 1 KiB + 2 x 25 KB: two fit in one Query (maxStatementBytes), and not beside three of `big`. */
+const mid = (n: number): string => `SELECT ${n} AS n /* ${'y'.repeat(25000)} */`;
 
 describe('attack prepfix: held objects follow the server (maxPreparedBytes, real PostgreSQL)', function () {
   let s: LocalStack;
@@ -99,13 +101,13 @@ describe('attack prepfix: held objects follow the server (maxPreparedBytes, real
   it('DEALLOCATE ALL or CLOSE earlier in a Query frees room for what the Query creates; a drop after a create does not', async () => {
     for (const n of ['a', 'b', 'd']) await c.query(`PREPARE ${n} AS ${big(1)}`);
     expect((await pgError(c.query(`PREPARE e AS ${big(2)}; DEALLOCATE a`))).code).to.equal('54000');
-    await c.query(`DEALLOCATE ALL; PREPARE x AS ${big(3)}; PREPARE y AS ${big(4)}; PREPARE z AS ${big(5)}`);
-    expect((await c.query('EXECUTE z')).rows).to.deep.equal([{ n: 5 }]);
+    await c.query(`DEALLOCATE ALL; PREPARE x AS ${mid(3)}; PREPARE y AS ${mid(4)}`);
+    expect((await c.query('EXECUTE y')).rows).to.deep.equal([{ n: 4 }]);
     await c.query('DEALLOCATE ALL');
     await c.query('BEGIN');
     for (let i = 1; i <= 3; i++) await c.query(`DECLARE c${i} CURSOR FOR ${big(i)}`);
     await c.query(`CLOSE c1; DECLARE c4 CURSOR FOR ${big(4)}`);
-    await c.query(`CLOSE ALL; DECLARE c5 CURSOR FOR ${big(5)}; DECLARE c6 CURSOR FOR ${big(6)}`);
+    await c.query(`CLOSE ALL; DECLARE c5 CURSOR FOR ${mid(5)}; DECLARE c6 CURSOR FOR ${mid(6)}`);
     expect(await fetchOne('c6')).to.equal(1);
     await c.query('COMMIT');
   });

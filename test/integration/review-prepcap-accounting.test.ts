@@ -9,7 +9,7 @@ import { auditRecords } from '../support/audit-records.js';
 import { pgError } from '../support/pg-error.js';
 import { fe, RawClient, type RawMessage } from '../support/raw-client.js';
 
-const LIMIT = 131072;
+const LIMIT = 200704; // the smallest maxPreparedBytes validation accepts for maxStatementBytes 32768
 /** A statement text under 4096 characters: counted at 1 KiB + 8 x its length (about 32 KB of the limit). */
 const bulky = (n: number): string => `SELECT ${n} AS n /* ${'x'.repeat(3950)} */`;
 /** A cursor query counted at about 1 KiB + 2 x 19 KB: three fit in the limit, a fourth does not. */

@@ -1,8 +1,9 @@
 /**
  * Review of spec.protocolLimits.maxPreparedBytes: a policy the validator accepts must not make legal
  * statements impossible to run through the extended protocol (node-postgres sends every parameterized
- * query as an unnamed Parse and Bind). The validator requires maxPreparedBytes >= 2 x maxStatementBytes
- * + 2048: one statement of maxStatementBytes and its portal, at their counted cost (held-bytes.ts).
+ * query as an unnamed Parse and Bind). The validator requires maxPreparedBytes to hold two statements of
+ * maxStatementBytes and their portals at their counted cost (held-bytes.ts): an unnamed statement and the
+ * one replacing it are both held until the server confirms the replacement.
  */
 import { expect } from 'chai';
 import { startLocalStack, type LocalStack } from '../../proxy/local/stack.js';
@@ -12,21 +13,23 @@ const STATEMENT = 65536;
 
 describe('review maxPreparedBytes: a validated policy still runs every statement it allows', function () {
   let s: LocalStack;
-  const limits = { maxMessageBytes: 1048576, maxStatementBytes: STATEMENT, maxPreparedBytes: 2 * STATEMENT + 2048 };
+  // 2 x (1 KiB + 2 x the bytes) + two 512-byte portals.
+  const SMALLEST = 2 * (1024 + 2 * STATEMENT) + 1024;
+  const limits = { maxMessageBytes: 1048576, maxStatementBytes: STATEMENT, maxPreparedBytes: SMALLEST };
 
   before(async () => {
     s = await startLocalStack({ editPolicy: (p) => void (p.spec.protocolLimits = limits) });
   });
   after(async () => s?.stop());
 
-  it('maxPreparedBytes below 2 x maxStatementBytes + 2048 (equal to it, or one byte short) is refused by the validator', () => {
-    for (const maxPreparedBytes of [STATEMENT * 2, STATEMENT * 2 + 2047]) {
+  it('maxPreparedBytes below two statements of maxStatementBytes and their portals (one, or one byte short) is refused by the validator', () => {
+    for (const maxPreparedBytes of [STATEMENT * 2 + 2048, SMALLEST - 1]) {
       const p = structuredClone(s.policy);
       p.spec.protocolLimits = { ...limits, maxPreparedBytes };
       expect(() => validatePolicy(p))
         .to.throw(PolicyValidationError)
         .with.property('message')
-        .that.matches(/maxPreparedBytes: must be at least 2 x maxStatementBytes \+ 2048/);
+        .that.matches(/maxPreparedBytes: must be at least \d+: two statements of maxStatementBytes/);
     }
   });
 

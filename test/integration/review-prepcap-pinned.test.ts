@@ -18,7 +18,7 @@ const heapUsed = (): number => {
   return process.memoryUsage().heapUsed;
 };
 
-const LIMIT = 256 * 1024;
+const LIMIT = 443072; // the smallest maxPreparedBytes validation accepts for maxStatementBytes 110000
 /** About 100 KB of statement text, counted at about 200 KB while it is prepared. */
 const bulky = `SELECT 1 AS one /* ${'x'.repeat(100_000)} */`;
 const ROUNDS = 50;

@@ -29,25 +29,35 @@ const errorsOf = (limits: NonNullable<AgentAccessPolicy['spec']['protocolLimits'
 const stmt = (sql: string): Prepared => ({ sql, classes: [emptyClassification(sql)] });
 
 describe('maxPreparedBytes (spec.protocolLimits)', () => {
-  it('validates: an integer of at least 128 KiB, at least 2 x maxStatementBytes + 2048 (defaults included); default 32 MiB', () => {
-    expect(errorsOf({ maxPreparedBytes: (2 << 20) + 2048 })).to.deep.equal([]);
+  it('validates: an integer of at least 128 KiB, holding two statements of maxStatementBytes and their portals (defaults included); default 32 MiB', () => {
+    // Two statements at their counted cost (1 KiB + 2x the bytes, 8x for texts up to 4096 characters) and two portals.
+    const needed = (s: number): number => 2 * (1024 + Math.max(2 * s, 8 * Math.min(s, 12288))) + 1024;
+    expect(needed(1 << 20)).to.equal(4197376);
+    expect(needed(4096)).to.equal(68608);
+    expect(errorsOf({ maxPreparedBytes: needed(1 << 20) })).to.deep.equal([]);
     expect(errorsOf({ maxPreparedBytes: 1000 }).join('\n')).to.match(
       /spec\.protocolLimits\.maxPreparedBytes: must be >= 131072/,
     );
     expect(errorsOf({ maxPreparedBytes: 65536, maxStatementBytes: 1024 }).join('\n')).to.match(
       /spec\.protocolLimits\.maxPreparedBytes: must be >= 131072/,
     );
-    const below = /^spec\.protocolLimits\.maxPreparedBytes: must be at least 2 x maxStatementBytes \+ 2048/;
+    const below = /^spec\.protocolLimits\.maxPreparedBytes: must be at least \d+: two statements of maxStatementBytes/;
     const one = (e: string[]): string => (expect(e).to.have.length(1), e[0]!);
     expect(one(errorsOf({ maxPreparedBytes: 1 << 18, maxStatementBytes: 1 << 17, maxMessageBytes: 1 << 20 }))).to.match(
       below,
     );
-    expect(errorsOf({ maxPreparedBytes: (1 << 18) + 2048, maxStatementBytes: 1 << 17 })).to.deep.equal([]);
+    expect(
+      one(errorsOf({ maxPreparedBytes: needed(1 << 17) - 1, maxStatementBytes: 1 << 17, maxMessageBytes: 1 << 20 })),
+    ).to.match(below);
+    expect(errorsOf({ maxPreparedBytes: needed(1 << 17), maxStatementBytes: 1 << 17 })).to.deep.equal([]);
+    // Short texts count 8x: 12288 bytes of statement (4096 three-byte characters) need more than 4x.
+    expect(one(errorsOf({ maxPreparedBytes: 131072, maxStatementBytes: 12288 }))).to.match(below);
+    expect(errorsOf({ maxPreparedBytes: needed(12288), maxStatementBytes: 12288 })).to.deep.equal([]);
     // Against the default statement limit (1 MiB) when maxStatementBytes is not set.
-    expect(one(errorsOf({ maxPreparedBytes: 2 << 20 }))).to.match(below);
+    expect(one(errorsOf({ maxPreparedBytes: needed(1 << 20) - 1 }))).to.match(below);
     // The default maxPreparedBytes (32 MiB) against a large maxStatementBytes.
-    expect(one(errorsOf({ maxStatementBytes: 16 << 20, maxMessageBytes: 64 << 20 }))).to.match(below);
-    expect(errorsOf({ maxStatementBytes: (16 << 20) - 1024, maxMessageBytes: 64 << 20 })).to.deep.equal([]);
+    expect(one(errorsOf({ maxStatementBytes: 8 << 20, maxMessageBytes: 64 << 20 }))).to.match(below);
+    expect(errorsOf({ maxStatementBytes: (8 << 20) - 2048, maxMessageBytes: 64 << 20 })).to.deep.equal([]);
     expect(errorsOf({ maxPreparedBytes: 'big' as unknown as number }).join('\n')).to.match(/maxPreparedBytes/);
     expect(protocolLimits(example().spec).maxPreparedBytes).to.equal(32 * 1024 * 1024);
     const crd = readFileSync(new URL('../../crds/agentaccesspolicy.yaml', import.meta.url), 'utf8');

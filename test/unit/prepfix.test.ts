@@ -45,16 +45,22 @@ describe('prepfix: held bytes follow what is kept alive and what the server stil
     expect(o.heldBytes()).to.equal(0);
   });
 
-  it('the unnamed statement is freed when a Parse of it arrives; pending ones stay counted', () => {
+  it('the unnamed statement stays counted until the server answers the Parse replacing it; skipped, it stays', () => {
     const o = new ServerObjects();
     const a = stmt(`SELECT 1 /* ${'x'.repeat(5000)} */`);
+    const b = stmt(`SELECT 2 /* ${'y'.repeat(6000)} */`);
     confirmed(o, { ns: 'statement', name: '', value: a });
-    o.unnamedReplaced('statement');
-    expect(o.heldBytes()).to.equal(0);
-    o.expect({}, { ns: 'statement', name: '', value: a, dropOnFailure: true });
-    o.unnamedReplaced('statement');
-    o.expect({}, { ns: 'statement', name: '', value: a, dropOnFailure: true });
-    expect(o.heldBytes()).to.equal(2 * statementBytes(a));
+    const skipped = {};
+    o.expect(skipped, { ns: 'statement', name: '', value: b, dropOnFailure: true });
+    expect(o.heldBytes()).to.equal(statementBytes(a) + statementBytes(b));
+    o.settle(skipped, 'skipped');
+    expect(o.heldBytes()).to.equal(statementBytes(a));
+    expect(o.statement('')).to.equal(a);
+    const replacing = {};
+    o.expect(replacing, { ns: 'statement', name: '', value: b, dropOnFailure: true });
+    o.settle(replacing, 'confirmed');
+    expect(o.heldBytes()).to.equal(statementBytes(b));
+    expect(o.statement('')).to.equal(b);
   });
 
   it('cursors follow savepoints by name, RELEASE, and the abort of their transaction (WITH HOLD too)', () => {

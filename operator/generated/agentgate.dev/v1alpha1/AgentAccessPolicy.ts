@@ -723,7 +723,7 @@ export interface IAgentAccessPolicy {
        */
       "maxStatementBytes"?: number;
       /**
-       * Most bytes one session's prepared statements (Parse, SQL PREPARE), portals and SQL cursors may make the proxy hold: their text, classification and kept decision record (default 33554432, 32 MiB). A Parse, Bind, PREPARE or DECLARE that would go over it is refused with 54000 and the session stays usable; DEALLOCATE, Close, CLOSE and DISCARD ALL free room. At least 2 x maxStatementBytes + 2048, so that one statement of maxStatementBytes and its portal fit. A portal's column masking plan is not counted.
+       * Most bytes one session's prepared statements (Parse, SQL PREPARE), portals and SQL cursors may make the proxy hold: their text, classification and kept decision record (default 33554432, 32 MiB). A Parse, Bind, PREPARE or DECLARE that would go over it is refused with 54000 and the session stays usable; DEALLOCATE, Close, CLOSE and DISCARD ALL free room. It must hold two statements of maxStatementBytes and their portals at their counted cost (each 1 KiB plus twice its UTF-8 bytes, eight times for texts up to 4096 characters; a portal 512 bytes): an unnamed statement and its replacement are both held until the server confirms the replacement. A portal's column masking plan is not counted.
        */
       "maxPreparedBytes"?: number;
     };
