@@ -12,8 +12,8 @@ import { fe, RawClient, type RawMessage } from '../support/raw-client.js';
 const LIMIT = 200704; // the smallest maxPreparedBytes validation accepts for maxStatementBytes 32768
 /** A statement text under 4096 characters: counted at 1 KiB + 8 x its length (about 32 KB of the limit). */
 const bulky = (n: number): string => `SELECT ${n} AS n /* ${'x'.repeat(3950)} */`;
-/** A cursor query counted at about 1 KiB + 2 x 19 KB: three fit in the limit, a fourth does not. */
-const big = (n: number): string => `SELECT ${n} AS n /* ${'x'.repeat(19000)} */`;
+/** A cursor query counted at about 1 KiB + 2 x 28 KB: three fit in the limit, a fourth does not. */
+const big = (n: number): string => `SELECT ${n} AS n /* ${'x'.repeat(28000)} */`;
 
 const kinds = (ms: RawMessage[]): string[] =>
   ms.map((m) => (m.type === 'E' ? `E:${m.error?.code}` : m.type)).filter((t) => t !== 'N');
