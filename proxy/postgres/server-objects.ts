@@ -48,6 +48,8 @@ export type StateChange =
   | { ns: 'portal'; name: string; value: Portal; dropOnFailure?: boolean }
   | { ns: 'cursor'; name: string; value: SqlCursor; dropOnFailure?: boolean }
   | { ns: Namespace; name?: string; value?: undefined }
+  /** Every portal or cursor but the running ones, once code the proxy cannot see has run (user-code.ts). */
+  | { ns: 'portal' | 'cursor'; byUserCode: true; except: string[]; name?: undefined; value?: undefined }
   | { ns: 'transaction'; op: TransactionOp; name?: undefined; value?: undefined };
 
 type Value = Prepared | Portal | SqlCursor;
@@ -136,6 +138,13 @@ export class ServerObjects {
     }
   }
 
+  /** The queries a FETCH of `name` reads: its cursor's, or its portal's statements. */
+  readBy(name: string): Classification[] {
+    const cursor = this.cursor(name);
+    if (cursor) return [cursor.cls];
+    return this.portal(name)?.stmt.classes ?? [];
+  }
+
   /** The server sent an error: the transaction in progress (explicit, or the implicit one of a Query or batch) aborts. */
   errorSeen(): void {
     this.failed = true;
@@ -190,6 +199,8 @@ export class ServerObjects {
   private apply(c: StateChange, outcome: Outcome): void {
     if (c.ns === 'transaction') {
       if (outcome === 'confirmed') this.transactionChange(c.op);
+    } else if ('byUserCode' in c) {
+      for (const name of [...this.map(c.ns).keys()]) if (!c.except.includes(name)) this.forget(c.ns, name);
     } else if (c.value === undefined) {
       if (c.name === undefined) this.forgetAll(c.ns);
       else this.forget(c.ns, c.name);
@@ -239,7 +250,10 @@ export class ServerObjects {
   private view(ns: Namespace, name: string): Value | undefined {
     let v: Value | undefined = this.map(ns).get(name);
     for (const { change: c } of this.pending) {
-      if (c.ns === ns && (c.name === undefined || c.name === name)) v = c.value;
+      // While code the proxy cannot see runs, no name but the running ones is known (user-code.ts).
+      if ('byUserCode' in c) {
+        if (c.ns === ns && !c.except.includes(name)) v = undefined;
+      } else if (c.ns === ns && (c.name === undefined || c.name === name)) v = c.value;
     }
     return v;
   }

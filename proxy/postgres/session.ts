@@ -58,7 +58,8 @@ import {
   violationMessage,
   type InvariantViolation,
 } from './session-invariants.js';
-import { cursorChanges, declareLocally, fetchRefusal, type LocalCursors } from './sql-cursors.js';
+import { cursorChanges, declareLocally, fetchRefusal, unknownAfterUserCode, type LocalCursors } from './sql-cursors.js';
+import { runningNames, userCodeChanges } from './user-code.js';
 import { stillWanted } from './still-wanted.js';
 import {
   approvalText,
@@ -420,9 +421,13 @@ export class PgSession {
     const rt = this.runtime();
     // Cursors declared by earlier statements of the same query: a FETCH reads them.
     const cursors: LocalCursors = new Map();
+    // After a statement of the same query that may run user code, no cursor or portal name is known.
+    let userCodeBefore = false;
     const operations = classes.map((c): SqlOperation => {
-      const op = { classification: c, through: this.cursorCheck(c, new Map(cursors)) };
+      const through = userCodeBefore ? unknownAfterUserCode(c) : this.cursorCheck(c, new Map(cursors));
+      const op = { classification: c, through };
       declareLocally(cursors, c, rt);
+      userCodeBefore ||= userCodeChanges(c, this.objects, this.ctx.catalog(), []).length > 0;
       return op;
     });
     // The whole query text is what gets approved (and hashed): a grant covers exactly this query.
@@ -643,7 +648,7 @@ export class PgSession {
     }
     const entry: Pending = { kind: 'execute', run, portal: portalName, target: portal };
     this.queue.push(entry);
-    for (const c of portal.stmt.classes) this.trackSessionState(c, entry);
+    for (const c of portal.stmt.classes) this.trackSessionState(c, entry, portalName);
     this.forward(m);
     const limits = limitsOf(this.maskerOf);
     if (rowCapsActive(limits) && !classes.some((c) => c.copy?.direction === 'from')) {
@@ -670,7 +675,7 @@ export class PgSession {
    * SQL-level PREPARE / DEALLOCATE / DISCARD ALL share the protocol's prepared-statement namespace, and
    * cursors its portal namespace: their changes apply when the statement completes (owner: its run or Execute).
    */
-  private trackSessionState(c: Classification, owner: object): void {
+  private trackSessionState(c: Classification, owner: object, portal?: string): void {
     this.deferredErrors.sent(c, this.derived(c));
     if (c.setting?.name === 'agentgate.reason') this.reason = c.setting.value || undefined;
     const changes: StateChange[] = [];
@@ -679,6 +684,7 @@ export class PgSession {
     else if (c.deallocates !== undefined) changes.push({ ns: 'statement', name: c.deallocates });
     if (PORTAL_KINDS.has(c.kind)) changes.push({ ns: 'portal' });
     changes.push(...cursorChanges(c, this.maskerOf));
+    changes.push(...userCodeChanges(c, this.objects, this.ctx.catalog(), runningNames(c, portal)));
     this.objects.expect(owner, ...changes);
   }
 

@@ -5,6 +5,7 @@
  * or a DO block) has a query the proxy cannot decide: reading it is refused.
  */
 import { cursorQueryRefused, unknownCursor } from '../gate/guards.js';
+import type { SqlOperation } from '../gate/sql-request.js';
 import type { Decision } from '../gate/verdict.js';
 import type { Classification } from '../sql/types.js';
 import type { ServerObjects, SqlCursor, StateChange } from './server-objects.js';
@@ -28,6 +29,13 @@ export type LocalCursors = Map<string, SqlCursor>;
 export function declareLocally(local: LocalCursors, c: Classification, decidedBy: object): void {
   if (c.cursor?.op === 'declare' && c.cursor.name !== undefined)
     local.set(c.cursor.name, { cls: c, hold: c.cursor.hold === true, decidedBy });
+}
+
+/** For FETCH/MOVE after a statement of the same query that may run user code (user-code.ts): refused. */
+export function unknownAfterUserCode(c: Classification): SqlOperation['through'] {
+  if (c.cursor?.op !== 'fetch') return undefined;
+  const name = c.cursor.name ?? '';
+  return (_decide, rt) => unknownCursor(name, rt.policy.spec.mode === 'Audit');
 }
 
 /**
