@@ -6,16 +6,10 @@
  */
 import { expect } from 'chai';
 import { startLocalStack, type LocalStack } from '../../proxy/local/stack.js';
-import { fe, RawClient, type RawMessage } from '../support/raw-client.js';
+import { fe, firstColumns, RawClient, type RawMessage } from '../support/raw-client.js';
 
 const kinds = (ms: RawMessage[]): string[] => ms.map((m) => m.type).filter((t) => t !== 'N');
-const cells = (ms: RawMessage[]): string[] =>
-  ms
-    .filter((m) => m.type === 'D')
-    .map((d) => {
-      const len = d.body.readInt32BE(2);
-      return len < 0 ? '' : d.body.subarray(6, 6 + len).toString();
-    });
+const cells = firstColumns;
 
 describe('attack: a portal or cursor name reopened by server-side code, in one Query or one pipeline', function () {
   let s: LocalStack;

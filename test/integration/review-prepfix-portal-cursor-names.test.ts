@@ -10,17 +10,11 @@
  */
 import { expect } from 'chai';
 import { startLocalStack, type LocalStack } from '../../proxy/local/stack.js';
-import { fe, RawClient, type RawMessage } from '../support/raw-client.js';
+import { fe, firstColumns, RawClient, type RawMessage } from '../support/raw-client.js';
 
 const SECRET = 'plain-secret-1';
 const kinds = (ms: RawMessage[]): string[] => ms.map((m) => m.type);
-const cells = (ms: RawMessage[]): string[] =>
-  ms
-    .filter((m) => m.type === 'D')
-    .map((d) => {
-      const len = d.body.readInt32BE(2);
-      return len < 0 ? '' : d.body.subarray(6, 6 + len).toString();
-    });
+const cells = firstColumns;
 
 describe('review prepfix: a held portal or cursor name reopened by server-side code (real PostgreSQL)', function () {
   let s: LocalStack;

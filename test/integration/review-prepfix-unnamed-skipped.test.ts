@@ -6,15 +6,10 @@
  */
 import { expect } from 'chai';
 import { startLocalStack, type LocalStack } from '../../proxy/local/stack.js';
-import { fe, RawClient, type RawMessage } from '../support/raw-client.js';
+import { fe, firstColumns, RawClient, type RawMessage } from '../support/raw-client.js';
 
 const kinds = (ms: RawMessage[]): string[] => ms.map((m) => m.type);
-const firstCell = (ms: RawMessage[]): string | undefined => {
-  const d = ms.find((m) => m.type === 'D');
-  if (!d) return undefined;
-  const len = d.body.readInt32BE(2);
-  return d.body.subarray(6, 6 + len).toString();
-};
+const firstCell = (ms: RawMessage[]): string | undefined => firstColumns(ms)[0];
 
 describe('review prepfix: a skipped Parse of the unnamed statement (real PostgreSQL)', function () {
   let s: LocalStack;

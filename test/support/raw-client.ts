@@ -125,3 +125,13 @@ export function rawMessage(type: string, body: Buffer, lengthOverride?: number):
   body.copy(b, 5);
   return b;
 }
+
+/** The first column of each DataRow among `ms`, as text ('' for NULL). */
+export function firstColumns(ms: RawMessage[]): string[] {
+  return ms
+    .filter((m) => m.type === 'D')
+    .map((d) => {
+      const len = d.body.readInt32BE(2);
+      return len < 0 ? '' : d.body.subarray(6, 6 + len).toString();
+    });
+}
