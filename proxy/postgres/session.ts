@@ -1365,13 +1365,23 @@ export class PgSession {
     }
     this.queue.length = 0;
     this.audit.tryAppend({ event: { action: 'connection.close' }, message: reason });
-    this.client.end();
-    this.upstream.end();
-    setTimeout(() => {
-      this.client.destroy();
-      this.upstream.destroy();
-    }, 1000).unref();
+    endWithin([this.client, this.upstream], 1000);
     this.ctx.onClose?.();
+  }
+}
+
+/**
+ * Ends the sockets; those their peers have not closed within `graceMs` are destroyed. The timer holds the
+ * sockets only and is cleared once both have closed, so a closed session is not kept alive by it.
+ */
+function endWithin(sockets: Socket[], graceMs: number): void {
+  const open = sockets.filter((s) => !s.closed);
+  if (open.length === 0) return;
+  const force = setTimeout(() => open.forEach((s) => s.destroy()), graceMs).unref();
+  let left = open.length;
+  for (const s of open) {
+    s.once('close', () => --left === 0 && clearTimeout(force));
+    s.end();
   }
 }
 
