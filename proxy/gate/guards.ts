@@ -237,6 +237,24 @@ export function unknownCursor(name: string, audit: boolean): Decision {
   );
 }
 
+/** A read of a portal or cursor the server showed holding another object than the one the proxy decided. */
+export function replacedCursor(name: string, audit: boolean): Decision {
+  return deny(
+    'replaced-cursor',
+    `cursor "${name}" is no longer the one agentgate decided: code run since closed it and opened another under its name`,
+    !audit,
+  );
+}
+
+/** A read of a portal or cursor after other statements ran, where the proxy cannot ask the server about it. */
+export function staleCursor(name: string, audit: boolean): Decision {
+  return deny(
+    'unchecked-cursor',
+    `cursor "${name}" is read after other statements ran, where agentgate cannot check that the server still holds the one it decided; read it first in its own Query, or Execute it right after a Sync`,
+    !audit,
+  );
+}
+
 /** A FETCH/MOVE whose cursor's query the policy in force refuses. An approval given at DECLARE covered the policy of that time. */
 export function cursorQueryRefused(name: string, d: Decision): Decision {
   return {

@@ -41,7 +41,7 @@ export function statementBytes(p: Prepared): number {
   return bytes;
 }
 
-export function cursorBytes(c: SqlCursor): number {
+export function cursorBytes(c: Pick<SqlCursor, 'cls'>): number {
   return OBJECT_BYTES + 2 * textBytes(c.cls.text);
 }
 
@@ -108,7 +108,7 @@ export function createdBytes(classes: readonly Classification[], freed: Freed = 
     if (c.cursor?.op === 'close') drop('cursor', c.cursor.name);
     if (c.prepares !== undefined) create('statement', c.prepares, statementBytes(preparedBy(c)));
     if (c.cursor?.op === 'declare' && c.cursor.name !== undefined)
-      create('cursor', c.cursor.name, cursorBytes({ cls: c, hold: false, decidedBy: c }));
+      create('cursor', c.cursor.name, cursorBytes({ cls: c }));
   }
   return peak;
 }

@@ -13,6 +13,7 @@ import type { Classification, TransactionOp } from '../sql/types.js';
 import type { RowPlan } from './result-masker.js';
 import type { RowCap } from './runtime-caps.js';
 import { carriedStatementBytes, objectBytes } from './held-bytes.js';
+import { sourceDigest, type TrackedName } from './server-cursor-check.js';
 
 export interface Prepared {
   sql: string;
@@ -38,6 +39,8 @@ export interface SqlCursor {
   hold: boolean;
   /** The policy runtime that allowed the DECLARE. */
   decidedBy: object;
+  /** Digest of the text that declared it, as pg_cursors shows it (server-cursor-check.ts). */
+  sourceDigest: string;
 }
 
 type Namespace = 'statement' | 'portal' | 'cursor';
@@ -136,6 +139,20 @@ export class ServerObjects {
       this.pendingBytes -= p.bytes;
       this.apply(p.change, p.owner === owner ? outcome : 'failed');
     }
+  }
+
+  /** What the proxy knows under a portal or cursor name, for the server check (server-cursor-check.ts). */
+  tracked(name: string): TrackedName | undefined {
+    const cursor = this.cursor(name);
+    if (cursor) return { sourceDigest: cursor.sourceDigest, hold: cursor.hold, listed: true };
+    const portal = this.portal(name);
+    return portal && { sourceDigest: sourceDigest(portal.stmt.sql), hold: false, listed: name !== '' };
+  }
+
+  /** The server holds something else under `name`: the proxy's object of that name is gone. */
+  replaced(name: string): void {
+    this.forget('portal', name);
+    this.forget('cursor', name);
   }
 
   /** The queries a FETCH of `name` reads: its cursor's, or its portal's statements. */

@@ -58,7 +58,24 @@ import {
   violationMessage,
   type InvariantViolation,
 } from './session-invariants.js';
-import { cursorChanges, declareLocally, fetchRefusal, unknownAfterUserCode, type LocalCursors } from './sql-cursors.js';
+import {
+  cursorChanges,
+  declareLocally,
+  fetchRefusal,
+  nameUse,
+  staleRead,
+  unknownAfterUserCode,
+  type LocalCursors,
+} from './sql-cursors.js';
+import { NameFreshness, type NameUse } from './name-freshness.js';
+import {
+  checkId,
+  checkMessages,
+  sameObject,
+  serverCursor,
+  type CheckOutcome,
+  type ServerCursor,
+} from './server-cursor-check.js';
 import { runningNames, userCodeChanges } from './user-code.js';
 import { stillWanted } from './still-wanted.js';
 import {
@@ -132,7 +149,9 @@ type Pending =
   /** A refusal sent upstream as a failing message: the server's error is replaced by `error`. */
   | { kind: 'refusal'; protocol: 'simple' | 'extended'; error: Buffer }
   /** A query of the proxy's own (caps): its whole response is consumed by the proxy. */
-  | { kind: 'internal'; error?: Buffer; then: (status: number, error?: Buffer) => void };
+  | { kind: 'internal'; error?: Buffer; then: (status: number, error?: Buffer) => void }
+  /** The proxy's check of stale portal and cursor names (server-cursor-check.ts): consumed by the proxy. */
+  | { kind: 'check'; rows: ServerCursor[]; failed: boolean; done: () => void };
 
 const T = (c: string): number => c.charCodeAt(0);
 const DDL_LIKE = new Set(['ddl', 'privilege', 'admin', 'unknown']);
@@ -146,6 +165,11 @@ export class PgSession {
   private readonly queue: Pending[] = [];
   /** Prepared statements and portals as the server holds them (server-objects.ts). */
   private readonly objects = new ServerObjects();
+  /** Which portal and cursor names may have been replaced by code run since (name-freshness.ts). */
+  private readonly freshness = new NameFreshness();
+  private readonly checkId = checkId();
+  /** An extended-protocol message went upstream since the last ReadyForQuery (no check can be sent then). */
+  private extendedSinceReady = false;
   /** Errors of work the server defers to a transaction's end (deferred-errors.ts). */
   private readonly deferredErrors = new DeferredErrors();
   private readonly derivedMasks = new DerivedMaskMemo();
@@ -268,6 +292,7 @@ export class PgSession {
   }
 
   private forward(m: Message): void {
+    if (m.type !== T('Q') && m.type !== T('S')) this.extendedSinceReady = true;
     pushSegment(this.toUpstream, m.buf.subarray(m.start, m.end));
   }
 
@@ -319,6 +344,7 @@ export class PgSession {
           value,
           dropOnFailure: true,
         });
+        this.freshness.ran({ reads: [], creates: [portal] }); // Bind plans and converts parameters: code may run
         return this.forward(m);
       }
       case T('D'): {
@@ -407,7 +433,12 @@ export class PgSession {
     });
   }
 
-  private simpleQuery(m: Message, sql: string, shapes: ShapesResult): void | Promise<void> {
+  private simpleQuery(
+    m: Message,
+    sql: string,
+    shapes: ShapesResult,
+    checked?: Map<string, CheckOutcome>,
+  ): void | Promise<void> {
     const classes = this.classify(sql, shapes);
     if ('error' in classes) return this.refuseUnparsed(sql, 'simple', classes.error);
     if (
@@ -418,13 +449,24 @@ export class PgSession {
       )
     )
       return;
+    // Names read after other statements ran: the server is asked about those read first (nothing of
+    // this query has run yet); a later one is refused.
+    const stale = this.staleTracked(classes.map((c) => nameUse(c)));
+    if (!checked && stale[0]!.length && this.canCheck())
+      return this.checkNames(stale[0]!).then((r) => this.simpleQuery(m, sql, shapes, r));
     const rt = this.runtime();
     // Cursors declared by earlier statements of the same query: a FETCH reads them.
     const cursors: LocalCursors = new Map();
     // After a statement of the same query that may run user code, no cursor or portal name is known.
     let userCodeBefore = false;
-    const operations = classes.map((c): SqlOperation => {
-      const through = userCodeBefore ? unknownAfterUserCode(c) : this.cursorCheck(c, new Map(cursors));
+    const operations = classes.map((c, i): SqlOperation => {
+      const staleName = stale[i]![0] ?? replacedName(c, checked);
+      const through =
+        staleName !== undefined
+          ? staleRead(staleName, checked?.get(staleName))
+          : userCodeBefore
+            ? unknownAfterUserCode(c)
+            : this.cursorCheck(c, new Map(cursors));
       const op = { classification: c, through };
       declareLocally(cursors, c, rt);
       userCodeBefore ||= userCodeChanges(c, this.objects, this.ctx.catalog(), []).length > 0;
@@ -447,13 +489,13 @@ export class PgSession {
     return this.apply(
       verdict,
       (err) => this.refuse(err),
-      (f) => this.runQuery(m, classes, f),
+      (f) => this.runQuery(m, sql, classes, f),
       wanted,
     );
   }
 
   /** Forwards a query whose statements' decisions are on record. */
-  private runQuery(m: Message, classes: Classification[], f: Forward): void | Promise<void> {
+  private runQuery(m: Message, sql: string, classes: Classification[], f: Forward): void | Promise<void> {
     const runs: StatementRun[] = classes.map((c, i) => ({
       cls: c,
       seq: f.records[i],
@@ -463,9 +505,9 @@ export class PgSession {
     }));
     const limits = limitsOf(this.maskerOf);
     if (rowCapsActive(limits) && !classes.some((c) => c.copy?.direction === 'from'))
-      return this.runCapped(m, runs, limits);
+      return this.runCapped(m, sql, runs, limits);
     this.queue.push({ kind: 'query', runs, idx: 0 });
-    this.queryChanges(runs);
+    this.queryChanges(runs, sql);
     this.rowPlan = undefined;
     this.forward(m);
   }
@@ -475,7 +517,7 @@ export class PgSession {
    * known), an autocommit write is wrapped in the proxy's own BEGIN, and the agent's next messages wait
    * until the outcome is settled (finishCapped).
    */
-  private runCapped(m: Message, runs: StatementRun[], limits: RuntimeLimits): Promise<void> {
+  private runCapped(m: Message, sql: string, runs: StatementRun[], limits: RuntimeLimits): Promise<void> {
     for (const r of runs) r.cap = newRowCap(r.cls, limits);
     return this.whenIdle().then(
       () =>
@@ -485,7 +527,7 @@ export class PgSession {
           if (wrapped) this.internal('BEGIN', () => undefined);
           const entry: Pending = { kind: 'query', runs, idx: 0, caps: { wrapped } };
           this.queue.push(entry);
-          this.queryChanges(runs);
+          this.queryChanges(runs, sql);
           this.hold = { entry, release };
           this.rowPlan = undefined;
           this.forward(m);
@@ -589,10 +631,27 @@ export class PgSession {
     this.forward(m);
   }
 
-  private execute(m: Message, portalName: string, maxRows: number): void | Promise<void> {
+  private execute(
+    m: Message,
+    portalName: string,
+    maxRows: number,
+    checked?: Map<string, CheckOutcome>,
+  ): void | Promise<void> {
     if (this.tokenExpired()) return;
     const portal = this.objects.portal(portalName);
-    if (!portal) return this.denyExtended({ code: '34000', message: `portal "${portalName}" does not exist` });
+    if (!portal)
+      return this.denyExtended(
+        checked?.get(portalName) === 'replaced'
+          ? {
+              code: '42501',
+              message: `agentgate: portal "${portalName}" is no longer the one agentgate decided: code run since closed it and opened another under its name`,
+            }
+          : { code: '34000', message: `portal "${portalName}" does not exist` },
+      );
+    // Names read after other statements ran (name-freshness.ts): the server is asked, when it is idle.
+    const [stale] = this.staleTracked([executeUse(portal.stmt.classes, portalName)]);
+    if (!checked && stale!.length && this.canCheck())
+      return this.checkNames(stale!).then((r) => this.execute(m, portalName, maxRows, r));
     const changed = changedExecuted(portal.stmt, this.objects);
     if (changed !== undefined)
       return this.denyExtended({
@@ -616,7 +675,14 @@ export class PgSession {
     const verdict = this.ctx.gate.check(
       this.request(
         'extended',
-        classes.map((c) => ({ classification: c, through: this.cursorCheck(c), kept: true })),
+        classes.map((c, i) => {
+          const staleName = i === 0 ? stale![0] : undefined;
+          return {
+            classification: c,
+            through: staleName !== undefined ? staleRead(staleName, checked?.get(staleName)) : this.cursorCheck(c),
+            kept: true,
+          };
+        }),
         'run',
         {
           fetchedInParts: maxRows > 0,
@@ -648,7 +714,7 @@ export class PgSession {
     }
     const entry: Pending = { kind: 'execute', run, portal: portalName, target: portal };
     this.queue.push(entry);
-    for (const c of portal.stmt.classes) this.trackSessionState(c, entry, portalName);
+    for (const c of portal.stmt.classes) this.trackSessionState(c, entry, () => portal.stmt.sql, portalName);
     this.forward(m);
     const limits = limitsOf(this.maskerOf);
     if (rowCapsActive(limits) && !classes.some((c) => c.copy?.direction === 'from')) {
@@ -675,7 +741,8 @@ export class PgSession {
    * SQL-level PREPARE / DEALLOCATE / DISCARD ALL share the protocol's prepared-statement namespace, and
    * cursors its portal namespace: their changes apply when the statement completes (owner: its run or Execute).
    */
-  private trackSessionState(c: Classification, owner: object, portal?: string): void {
+  private trackSessionState(c: Classification, owner: object, source: () => string, portal?: string): void {
+    this.freshness.ran(nameUse(c, portal));
     this.deferredErrors.sent(c, this.derived(c));
     if (c.setting?.name === 'agentgate.reason') this.reason = c.setting.value || undefined;
     const changes: StateChange[] = [];
@@ -683,14 +750,14 @@ export class PgSession {
     if (c.deallocates === '*') changes.push({ ns: 'statement' });
     else if (c.deallocates !== undefined) changes.push({ ns: 'statement', name: c.deallocates });
     if (PORTAL_KINDS.has(c.kind)) changes.push({ ns: 'portal' });
-    changes.push(...cursorChanges(c, this.maskerOf));
+    changes.push(...cursorChanges(c, this.maskerOf, source));
     changes.push(...userCodeChanges(c, this.objects, this.ctx.catalog(), runningNames(c, portal)));
     this.objects.expect(owner, ...changes);
   }
 
-  private queryChanges(runs: StatementRun[]): void {
+  private queryChanges(runs: StatementRun[], sql: string): void {
     this.simpleQueryChanges(runs);
-    for (const r of runs) this.trackSessionState(r.cls, r);
+    for (const r of runs) this.trackSessionState(r.cls, r, () => sql);
   }
 
   /** A simple Query drops the unnamed statement as it starts, and runs its statements in the unnamed portal. */
@@ -846,6 +913,7 @@ export class PgSession {
     // The session guard sees every ParameterStatus, whatever the proxy is doing upstream at the time.
     if (m.type === T('S')) this.parameterStatus(m);
     else if (front?.kind === 'internal') this.internalResponse(front, m);
+    else if (front?.kind === 'check') this.checkResponse(front, m);
     else if (front?.kind === 'query' && front.caps?.failed && m.type !== T('Z') && m.type !== T('A'))
       this.discardAfterCap(front, m);
     else this.upstreamMessage(m);
@@ -1018,6 +1086,7 @@ export class PgSession {
       }
       case T('Z'): {
         this.txStatus = m.buf[m.start + 5] ?? this.txStatus;
+        this.extendedSinceReady = false;
         if (front?.kind === 'query' || front?.kind === 'refusal') this.settle(front, 'confirmed');
         if (this.txStatus === T('I')) this.transactionEnded();
         if (front?.kind === 'query') {
@@ -1140,6 +1209,7 @@ export class PgSession {
   private internal(sql: string, then: (status: number, error?: Buffer) => void): void {
     const entry: Pending = { kind: 'internal', then };
     this.queue.push(entry);
+    this.freshness.ran(); // a COMMIT runs deferred triggers
     this.simpleQueryChanges(entry);
     this.objects.expect(entry, {
       ns: 'transaction',
@@ -1166,6 +1236,64 @@ export class PgSession {
       if (masked) pushSegment(this.toClient, masked.buf);
       else this.out(m);
     } else if (m.type === T('S')) this.out(m);
+  }
+
+  /** The names among `uses`' stale reads that the proxy tracks (others are refused as unknown anyway). */
+  private staleTracked(uses: Parameters<NameFreshness['staleReads']>[0]): string[][] {
+    return this.freshness
+      .staleReads(uses)
+      .map((names) => (names.length ? names.filter((n) => this.objects.cursor(n) || this.objects.portal(n)) : names));
+  }
+
+  /** The server is at a ReadyForQuery boundary with nothing in flight: the proxy may ask it something. */
+  private canCheck(): boolean {
+    return (
+      this.queue.length === 0 && !this.extendedSinceReady && !this.copyIn && !this.discardUntilSync && !this.closed
+    );
+  }
+
+  /**
+   * Asks the server what it holds under stale names (server-cursor-check.ts): a name holding what the
+   * proxy knows is fresh again; one holding something else is forgotten (its reads are refused).
+   */
+  private checkNames(names: string[]): Promise<Map<string, CheckOutcome>> {
+    const known = names.map((n) => [n, this.objects.tracked(n)] as const);
+    const entry: Extract<Pending, { kind: 'check' }> = { kind: 'check', rows: [], failed: false, done: () => {} };
+    const answered = new Promise<void>((resolve) => (entry.done = resolve));
+    this.queue.push(entry);
+    pushSegment(this.toUpstream, checkMessages(names, this.checkId));
+    return answered.then(() => {
+      const out = new Map<string, CheckOutcome>();
+      for (const [name, k] of known) {
+        if (entry.failed || !k) out.set(name, 'unchecked');
+        else if (sameObject(name, k, entry.rows)) {
+          this.freshness.confirmed(name);
+          out.set(name, 'same');
+        } else {
+          this.objects.replaced(name);
+          out.set(name, 'replaced');
+        }
+      }
+      return out;
+    });
+  }
+
+  private checkResponse(front: Extract<Pending, { kind: 'check' }>, m: Message): void {
+    if (m.type === T('D')) front.rows.push(serverCursor(m));
+    else if (m.type === T('E')) {
+      front.failed = true;
+      this.objects.errorSeen();
+    } else if (m.type === T('A')) {
+      const masked = this.resultMasker.notification(m);
+      if (masked) pushSegment(this.toClient, masked.buf);
+      else this.out(m);
+    } else if (m.type === T('Z')) {
+      this.queue.shift();
+      this.txStatus = m.buf[m.start + 5] ?? this.txStatus;
+      if (this.txStatus === T('I')) this.transactionEnded();
+      front.done();
+    }
+    // ParseComplete, BindComplete, CommandComplete, CloseComplete, notices: the proxy's own, not the agent's.
   }
 
   private whenIdle(): Promise<void> {
@@ -1389,6 +1517,25 @@ function bodyDone(m: Message, sql: string): void {
   // Query is one string: PostgreSQL refuses bytes after its terminator, and so does the proxy.
   if (m.start + 5 + Buffer.byteLength(sql) + 1 !== m.end)
     throw new ProtocolError('malformed Query message: bytes after the query string');
+}
+
+/** What an Execute of `portal` does to names: it reads the portal, and what its statements read or declare. */
+function executeUse(classes: readonly Classification[], portal: string): NameUse {
+  if (classes.every((c) => c.cursor === undefined)) return { reads: [portal], creates: [] };
+  const reads = new Set([portal]);
+  const creates: string[] = [];
+  for (const c of classes) {
+    const u = nameUse(c);
+    for (const n of u.reads) reads.add(n);
+    creates.push(...u.creates);
+  }
+  return { reads: [...reads], creates };
+}
+
+/** A name a FETCH reads that the server's check showed replaced (now forgotten, so not stale). */
+function replacedName(c: Classification, checked: Map<string, CheckOutcome> | undefined): string | undefined {
+  const name = c.cursor?.op === 'fetch' ? (c.cursor.name ?? '') : undefined;
+  return name !== undefined && checked?.get(name) === 'replaced' ? name : undefined;
 }
 
 function mergePrepared(p: Prepared | undefined): Classification | undefined {

@@ -60,10 +60,34 @@ describe('review maxPreparedBytes: masking of a portal whose plan stops fitting'
       fe.execute({ portal: 'w0', rows: 5 }),
       fe.sync(),
     );
+    // The Execute of w0 comes after zz ran in the same pipeline: it cannot be checked with the server there,
+    // so it is refused; after the Sync it is checked, and the plan the Describe left masks its rows.
     const out = await raw.until('Z');
-    expect(kinds(out)).to.deep.equal(['2', 'D', 'C', 'T', '1', 'D', 'D', 'D', 'C', 'Z']);
-    const rows = out.filter((m) => m.type === 'D').map((m) => m.body.toString('utf8'));
-    for (const leaked of ['Grace Hopper', 'Alan Turing']) expect(rows.join('|')).to.not.contain(leaked);
+    expect(kinds(out)).to.deep.equal(['2', 'D', 'C', 'T', '1', 'E:42501', 'Z']);
+    raw.send(fe.query('ROLLBACK'));
+    await raw.until('Z');
+    raw.send(
+      fe.query('BEGIN'),
+      fe.bind({ portal: 'w0', statement: 'q' }),
+      fe.describe({ type: 'P', name: 'w0' }),
+      fe.sync(),
+    );
+    await raw.until('Z');
+    await raw.until('Z');
+    raw.send(
+      fe.bind({ portal: 'zz', statement: 'sl' }),
+      fe.execute({ portal: 'zz' }),
+      fe.describe({ type: 'P', name: 'w0' }),
+      fe.parse({ text: 'SELECT 2 AS two' }),
+      fe.sync(),
+    );
+    expect(kinds(await raw.until('Z'))).to.deep.equal(['2', 'D', 'C', 'T', '1', 'Z']);
+    raw.send(fe.execute({ portal: 'w0', rows: 5 }), fe.sync());
+    const after = await raw.until('Z');
+    expect(kinds(after).slice(-2)).to.deep.equal(['C', 'Z']);
+    expect(kinds(after).filter((k) => k === 'D')).to.have.length.above(2);
+    const rows = after.filter((m) => m.type === 'D').map((m) => m.body.toString('utf8'));
+    for (const leaked of ['Ada Lovelace', 'Grace Hopper', 'Alan Turing']) expect(rows.join('|')).to.not.contain(leaked);
     raw.send(fe.query('ROLLBACK'));
     await raw.until('Z');
     raw.end();

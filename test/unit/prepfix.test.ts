@@ -25,6 +25,7 @@ const cursor = (name: string): SqlCursor => ({
   cls: emptyClassification(`SELECT '${name}'`),
   hold: false,
   decidedBy: {},
+  sourceDigest: '',
 });
 
 describe('prepfix: held bytes follow what is kept alive and what the server still has', () => {

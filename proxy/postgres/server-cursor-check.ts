@@ -1,0 +1,90 @@
+/**
+ * Asks the server what it holds under portal and cursor names, so that a read of a stale name
+ * (name-freshness.ts) is decided as the object the proxy knows only if the server still holds that object.
+ * PostgreSQL lists in pg_cursors every named portal and cursor with the text that made it: for a portal
+ * the agent bound, its statement's text; for a cursor DECLAREd through the proxy, the whole Query message
+ * (or the Parse) that declared it — the proxy keeps their digests; for a cursor a function opened, the
+ * function's own query. The unnamed portal is never listed.
+ *
+ * The check is the proxy's own extended-protocol batch, sent only at a ReadyForQuery boundary, with a
+ * statement and portal name the agent cannot know: it leaves the agent's unnamed statement and portal alone
+ * and in the agent's transaction only reads. Operators and relations are schema-qualified, so the agent's
+ * search_path cannot redirect it; the name travels as a parameter.
+ */
+import { hash, randomBytes } from 'node:crypto';
+import { bodyReader, message, type Message } from './protocol.js';
+
+const CHECK_SQL = 'SELECT name, statement, is_holdable FROM pg_catalog.pg_cursors WHERE name OPERATOR(pg_catalog.=) $1';
+
+/** What the proxy knows under a name: the digest of the text that made it, and how pg_cursors lists it. */
+export interface TrackedName {
+  sourceDigest: string;
+  hold: boolean;
+  /** False for the unnamed portal, which pg_cursors never lists. */
+  listed: boolean;
+}
+
+/** One row of pg_cursors as the check reads it. */
+export interface ServerCursor {
+  name: string;
+  statementDigest: string;
+  holdable: boolean;
+}
+
+export type CheckOutcome = 'same' | 'replaced' | 'unchecked';
+
+/** The digest the proxy keeps of the text that declared a cursor (compared with pg_cursors.statement). */
+export function sourceDigest(text: string | Buffer): string {
+  return hash('sha256', text, 'base64');
+}
+
+/** A statement and portal name prefix for one session's checks. */
+export function checkId(): string {
+  return `agentgate_check_${randomBytes(12).toString('hex')}`;
+}
+
+const cstr = (s: string): Buffer => Buffer.from(`${s}\0`, 'utf8');
+const int16 = (n: number): Buffer => Buffer.from([(n >> 8) & 0xff, n & 0xff]);
+const int32 = (n: number): Buffer => {
+  const b = Buffer.allocUnsafe(4);
+  b.writeInt32BE(n);
+  return b;
+};
+
+/** Parse, then per name Bind/Execute/Close, then Close and Sync: one ReadyForQuery ends it. */
+export function checkMessages(names: readonly string[], id: string): Buffer {
+  const parts = [message('P', Buffer.concat([cstr(id), cstr(CHECK_SQL), int16(0)]))];
+  names.forEach((name, i) => {
+    const portal = `${id}_${i}`;
+    const value = Buffer.from(name, 'utf8');
+    parts.push(
+      message('B', Buffer.concat([cstr(portal), cstr(id), int16(0), int16(1), int32(value.length), value, int16(0)])),
+      message('E', Buffer.concat([cstr(portal), int32(0)])),
+      message('C', Buffer.concat([Buffer.from('P'), cstr(portal)])),
+    );
+  });
+  parts.push(message('C', Buffer.concat([Buffer.from('S'), cstr(id)])), message('S', Buffer.alloc(0)));
+  return Buffer.concat(parts);
+}
+
+/** A DataRow of the check's query. */
+export function serverCursor(m: Message): ServerCursor {
+  const r = bodyReader(m, 'DataRow');
+  const column = (): Buffer => {
+    const len = r.int32();
+    return len < 0 ? Buffer.alloc(0) : r.bytes(len);
+  };
+  if (r.int16() !== 3) throw new Error('unexpected pg_cursors row');
+  const name = column().toString('utf8');
+  const statementDigest = sourceDigest(column());
+  const holdable = column().toString() === 't';
+  r.done();
+  return { name, statementDigest, holdable };
+}
+
+/** Whether the server holds under `name` the object the proxy knows. */
+export function sameObject(name: string, known: TrackedName, rows: readonly ServerCursor[]): boolean {
+  const listed = rows.filter((r) => r.name === name);
+  if (!known.listed) return listed.length === 0;
+  return listed.length === 1 && listed[0]!.statementDigest === known.sourceDigest && listed[0]!.holdable === known.hold;
+}

@@ -1,0 +1,64 @@
+import { expect } from 'chai';
+import { NameFreshness } from '../../proxy/postgres/name-freshness.js';
+import { sameObject, sourceDigest, type ServerCursor } from '../../proxy/postgres/server-cursor-check.js';
+
+const use = (reads: string[] = [], creates: string[] = []) => ({ reads, creates });
+
+describe('name freshness: a name is read as the proxy knew it only while nothing else ran', () => {
+  it('a name stays fresh through its own reads and goes stale when anything else runs', () => {
+    const f = new NameFreshness();
+    f.ran(use([], ['c']));
+    expect(f.staleReads([use(['c'])])).to.deep.equal([[]]);
+    f.ran(use(['c']));
+    expect(f.staleReads([use(['c'])])).to.deep.equal([[]]);
+    f.ran();
+    expect(f.staleReads([use(['c'])])).to.deep.equal([['c']]);
+    f.confirmed('c');
+    expect(f.staleReads([use(['c'])])).to.deep.equal([[]]);
+  });
+
+  it('within one query: a read after another statement is stale, after a create or its own read it is not', () => {
+    const f = new NameFreshness();
+    f.ran(use([], ['a']));
+    f.ran(use([], ['b']));
+    expect(
+      f.staleReads([use(['b']), use(['b']), use(['a']), use([], ['d']), use(['d']), use(), use(['d'])]),
+    ).to.deep.equal([[], [], ['a'], [], [], [], ['d']]);
+    // Asking changes nothing.
+    expect(f.staleReads([use(['b'])])).to.deep.equal([[]]);
+  });
+
+  it('an unknown name is stale; forgetting every name past the bound only makes names stale', () => {
+    const f = new NameFreshness();
+    expect(f.staleReads([use(['never'])])).to.deep.equal([['never']]);
+    f.ran(use([], ['keep']));
+    for (let i = 0; i < 5000; i++) f.confirmed(`n${i}`);
+    expect(f.staleReads([use(['keep'])])[0]).to.satisfy((s: string[]) => s.length === 0 || s[0] === 'keep');
+  });
+});
+
+describe('server cursor check: pg_cursors rows against what the proxy knows', () => {
+  const row = (name: string, text: string, holdable = false): ServerCursor => ({
+    name,
+    statementDigest: sourceDigest(text),
+    holdable,
+  });
+  const known = (text: string, hold = false, listed = true) => ({ sourceDigest: sourceDigest(text), hold, listed });
+
+  it('the same text and holdability under the name: the same object', () => {
+    expect(
+      sameObject('c', known('DECLARE c CURSOR FOR SELECT 1'), [row('c', 'DECLARE c CURSOR FOR SELECT 1')]),
+    ).to.equal(true);
+  });
+  it('another text, another holdability, no row, or two rows: replaced', () => {
+    const k = known('DECLARE c CURSOR FOR SELECT 1');
+    expect(sameObject('c', k, [row('c', 'SELECT amount FROM payroll')])).to.equal(false);
+    expect(sameObject('c', k, [row('c', 'DECLARE c CURSOR FOR SELECT 1', true)])).to.equal(false);
+    expect(sameObject('c', k, [])).to.equal(false);
+    expect(sameObject('c', k, [row('c', 'DECLARE c CURSOR FOR SELECT 1'), row('c', 'x')])).to.equal(false);
+  });
+  it('the unnamed portal is never listed: listed means replaced', () => {
+    expect(sameObject('', known('SELECT 1', false, false), [])).to.equal(true);
+    expect(sameObject('', known('SELECT 1', false, false), [row('', 'SELECT 1')])).to.equal(false);
+  });
+});
