@@ -11,14 +11,21 @@
 import type { SqlOperation } from '../gate/sql-request.js';
 import type { Decision } from '../gate/verdict.js';
 import type { Classification } from '../sql/types.js';
+import type { RowPlan } from './result-masker.js';
 import { preparedBy, type Portal, type Prepared, type SqlCursor } from './server-objects.js';
 
 export const DEFAULT_MAX_PREPARED_BYTES = 32 * 1024 * 1024;
 
 /** A classification, its maps and the object itself: measured at 0.7–1.1 KiB for short statements. */
 const OBJECT_BYTES = 1024;
-/** A portal: the object, its row cap and references. Its column masking plan (at most ~1664 columns) is not counted. */
+/** A portal: the object, its row cap and references; its column masking plan is counted apart (planBytes). */
 const PORTAL_BYTES = 512;
+/** A masking plan's column: the object, its strategy and type, and references (its label counted apart). */
+const PLAN_COLUMN_BYTES = 80;
+/** PostgreSQL's most result columns (MaxTupleAttributeNumber), with labels of at most 63 bytes. */
+const MAX_RESULT_COLUMNS = 1664;
+/** What a Describe reserves until the server says how many columns there are: the largest plan there can be. */
+export const MAX_PLAN_BYTES = 64 + MAX_RESULT_COLUMNS * (PLAN_COLUMN_BYTES + 2 * 63);
 /** Texts up to this many characters keep a decision record with their prepared statement (sql-request.ts). */
 const KEPT_RECORD_TEXT = 4096;
 
@@ -47,6 +54,14 @@ export function cursorBytes(c: Pick<SqlCursor, 'cls'>): number {
 
 export function portalBytes(_p: Portal): number {
   return PORTAL_BYTES;
+}
+
+/** A portal's column masking plan (one entry and one label per result column). */
+export function planBytes(plan: RowPlan | undefined): number {
+  if (!plan) return 0;
+  let bytes = 64;
+  for (const c of plan) bytes += PLAN_COLUMN_BYTES + 2 * c.label.length;
+  return bytes;
 }
 
 /** What a portal adds once its statement is no longer held (Closed, DEALLOCATEd): it keeps the statement alive. */

@@ -12,7 +12,7 @@
 import type { Classification, TransactionOp } from '../sql/types.js';
 import type { RowPlan } from './result-masker.js';
 import type { RowCap } from './runtime-caps.js';
-import { carriedStatementBytes, objectBytes } from './held-bytes.js';
+import { carriedStatementBytes, MAX_PLAN_BYTES, objectBytes } from './held-bytes.js';
 import { sourceDigest, type TrackedName } from './server-cursor-check.js';
 
 export interface Prepared {
@@ -81,6 +81,13 @@ export class ServerObjects {
   private savepoints: string[] = [];
   /** An error aborted the current transaction (or subtransaction, until ROLLBACK TO). */
   private failed = false;
+  /** Portal Describes not yet answered, and the plan bytes they reserve until then (not part of heldBytes). */
+  private describing = 0;
+  private reserved = 0;
+  /** The bytes each confirmed portal's masking plan is counted at. */
+  private readonly planCounted = new Map<Portal, number>();
+  /** The size of the last plan made for a statement's portal: what a Describe of another of its portals reserves. */
+  private readonly lastPlan = new WeakMap<Prepared, number>();
 
   expect(owner: object, ...changes: StateChange[]): void {
     for (const change of changes) {
@@ -139,6 +146,51 @@ export class ServerObjects {
       this.pendingBytes -= p.bytes;
       this.apply(p.change, p.owner === owner ? outcome : 'failed');
     }
+  }
+
+  /** What a Describe of `p` reserves until answered: its statement's last plan, else the largest plan there can be. */
+  planReserve(p: Portal): number {
+    return this.lastPlan.get(p.stmt) ?? MAX_PLAN_BYTES;
+  }
+
+  /** Portal Describes still unanswered. */
+  describesPending(): number {
+    return this.describing;
+  }
+
+  /** What unanswered portal Describes reserve for their plans. */
+  reservedPlanBytes(): number {
+    return this.reserved;
+  }
+
+  reservePlan(bytes: number): void {
+    this.describing++;
+    this.reserved += bytes;
+  }
+
+  /** A Describe was answered, failed or skipped: its reservation ends. */
+  releasePlan(bytes: number): void {
+    this.describing--;
+    this.reserved -= bytes;
+  }
+
+  /** A masking plan of `bytes` was made for portal `p` (named `name`): counted while the portal is held. */
+  planMade(name: string, p: Portal, bytes: number): void {
+    this.lastPlan.set(p.stmt, bytes);
+    if (this.portals.get(name) !== p) return;
+    this.confirmedBytes += bytes - (this.planCounted.get(p) ?? 0);
+    this.planCounted.set(p, bytes);
+  }
+
+  /** A portal's plan is no longer kept (made again before its next Execute). */
+  planDropped(p: Portal): void {
+    this.confirmedBytes -= this.planCounted.get(p) ?? 0;
+    this.planCounted.delete(p);
+  }
+
+  /** The held portals whose plans are counted. */
+  plannedPortals(): Iterable<Portal> {
+    return this.planCounted.keys();
   }
 
   /** What the proxy knows under a portal or cursor name, for the server check (server-cursor-check.ts). */
@@ -248,8 +300,9 @@ export class ServerObjects {
     else if (ns === 'portal') {
       const p = v as Portal;
       this.portalsOf.get(p.stmt)?.delete(p);
-      this.confirmedBytes -= this.carried.get(p) ?? 0;
+      this.confirmedBytes -= (this.carried.get(p) ?? 0) + (this.planCounted.get(p) ?? 0);
       this.carried.delete(p);
+      this.planCounted.delete(p);
     }
   }
 

@@ -32,7 +32,7 @@ import { BIND_ERRORS_MASK, type DerivedMask } from '../masking/lineage-rule.js';
 import { mergeReads } from '../sql/lineage.js';
 import { resolveShape } from '../sql/resolve.js';
 import type { Classification, StatementShape } from '../sql/types.js';
-import { createdBytes, overHeld, portalBytes, statementBytes } from './held-bytes.js';
+import { createdBytes, overHeld, planBytes, portalBytes, statementBytes } from './held-bytes.js';
 import { oversizedStatement, protocolLimits } from './limits.js';
 import {
   bodyReader,
@@ -143,7 +143,8 @@ interface QueryCaps {
 type Pending =
   | { kind: 'query'; runs: StatementRun[]; idx: number; caps?: QueryCaps }
   | { kind: 'parse' | 'bind' | 'close' | 'sync' | 'flush' }
-  | { kind: 'describe'; portal?: string; target?: Portal; synthetic: boolean }
+  /** `reserved`: the plan bytes a portal Describe holds in the session's count until answered (held-bytes.ts). */
+  | { kind: 'describe'; portal?: string; target?: Portal; synthetic: boolean; reserved?: number }
   | { kind: 'execute'; run: StatementRun; portal: string; target: Portal }
   | { kind: 'synthetic'; emit: () => Buffer[] }
   /** A refusal sent upstream as a failing message: the server's error is replaced by `error`. */
@@ -355,7 +356,13 @@ export class PgSession {
         const target = what === T('P') ? this.objects.portal(name) : undefined;
         if (what === T('P') && !target)
           return this.denyExtended({ code: '34000', message: `portal "${name}" does not exist` });
-        this.queue.push({ kind: 'describe', synthetic: false, ...(what === T('P') ? { portal: name, target } : {}) });
+        if (!target) {
+          this.queue.push({ kind: 'describe', synthetic: false });
+          return this.forward(m);
+        }
+        const reserved = this.planReserve(target);
+        if (this.planMustWait(reserved)) return this.whenIdle().then(() => this.onClientMessage(m));
+        this.describePending({ kind: 'describe', synthetic: false, portal: name, target, reserved });
         return this.forward(m);
       }
       case T('E'): {
@@ -662,6 +669,8 @@ export class PgSession {
     // Decided again at Execute: the policy may have changed since Parse, and each execution is audited.
     const classes = portal.stmt.classes.length ? portal.stmt.classes : [emptyClassification(portal.stmt.sql)];
     if (this.refuseOverHeld(classes[0]!, createdBytes(classes), 'extended')) return;
+    if (this.needsPlan(portal) && this.planMustWait(this.planReserve(portal)))
+      return this.whenIdle().then(() => this.execute(m, portalName, maxRows, checked));
     const wanted = stillWanted(() => {
       if (this.tokenExpired() || this.discardUntilSync) return false; // an earlier message of this batch failed: the server skips this Execute
       // What was approved is what runs: the portal must still be the one decided before the wait.
@@ -707,10 +716,11 @@ export class PgSession {
     f: Forward,
   ): void | Promise<void> {
     const run: StatementRun = { cls: classes[0]!, seq: f.records[0], started: this.now(), rows: 0, masked: 0 };
-    if ((!portal.described || portal.planFor !== this.maskerOf) && this.resultMasker.active) {
+    if (this.needsPlan(portal)) {
       // Column masking needs the portal's columns; ask for them if the agent did not, or again when the policy changed since.
       pushSegment(this.toUpstream, describePortal(portalName));
-      this.queue.push({ kind: 'describe', portal: portalName, target: portal, synthetic: true });
+      const reserved = this.planReserve(portal);
+      this.describePending({ kind: 'describe', portal: portalName, target: portal, synthetic: true, reserved });
     }
     const entry: Pending = { kind: 'execute', run, portal: portalName, target: portal };
     this.queue.push(entry);
@@ -765,8 +775,61 @@ export class PgSession {
     this.objects.expect(owner, { ns: 'statement', name: '' }, { ns: 'portal', name: '' });
   }
 
+  /** Whether the portal's rows need a masking plan the proxy does not have (made under the policy in force). */
+  private needsPlan(portal: Portal): boolean {
+    return (!portal.described || portal.planFor !== this.maskerOf) && this.resultMasker.active;
+  }
+
+  /** What a Describe of the portal reserves for its masking plan (none when nothing is masked). */
+  private planReserve(portal: Portal): number {
+    return this.resultMasker.active ? this.objects.planReserve(portal) : 0;
+  }
+
+  /**
+   * A plan that would not fit while another Describe is unanswered waits for the answers (and the plans'
+   * real sizes): the session then holds at most one plan over maxPreparedBytes, however many Describes a
+   * pipeline carries; past the limit, the Binds that would make more portals are refused.
+   */
+  private planMustWait(reserved: number): boolean {
+    if (this.objects.describesPending() === 0) return false;
+    const held = this.objects.heldBytes() + this.objects.reservedPlanBytes();
+    return held + reserved > protocolLimits(this.runtime().policy.spec).maxPreparedBytes;
+  }
+
+  private describePending(entry: Extract<Pending, { kind: 'describe' }>): void {
+    this.queue.push(entry);
+    if (entry.reserved) this.objects.reservePlan(entry.reserved);
+  }
+
+  /** A portal Describe was answered (with `plan`, or NoData), failed or skipped: its reservation ends. */
+  private described(entry: Extract<Pending, { kind: 'describe' }>, plan: RowPlan | undefined, answered: boolean): void {
+    if (entry.reserved) this.objects.releasePlan(entry.reserved);
+    entry.reserved = 0;
+    if (!answered || !entry.target) return;
+    entry.target.described = true;
+    entry.target.plan = plan;
+    entry.target.planFor = this.maskerOf;
+    if (this.resultMasker.active) this.objects.planMade(entry.portal ?? '', entry.target, planBytes(plan));
+    this.trimPlans();
+  }
+
+  /**
+   * Past maxPreparedBytes, a portal's plan is kept only while an Execute (or Describe) of it is queued, and
+   * made again (a Describe the proxy inserts) before its next Execute: plans cannot pile up past the limit.
+   */
+  private trimPlans(): void {
+    if (this.objects.heldBytes() <= protocolLimits(this.runtime().policy.spec).maxPreparedBytes) return;
+    for (const portal of [...this.objects.plannedPortals()]) {
+      if (this.queue.some((e) => (e.kind === 'execute' || e.kind === 'describe') && e.target === portal)) continue;
+      portal.plan = undefined;
+      portal.described = false;
+      this.objects.planDropped(portal);
+    }
+  }
+
   /** The server answered a queued message (or skipped it after an error): its changes are applied or dropped. */
   private settle(entry: Pending, outcome: Outcome): void {
+    if (entry.kind === 'describe') this.described(entry, undefined, false);
     if (entry.kind === 'query') {
       for (const r of entry.runs.slice(entry.idx))
         this.objects.settle(r, outcome === 'confirmed' ? 'skipped' : outcome);
@@ -954,11 +1017,7 @@ export class PgSession {
         if (notice) pushSegment(this.toClient, notice);
         if (front?.kind === 'describe') {
           this.queue.shift();
-          if (front.target) {
-            front.target.described = true;
-            front.target.plan = plan;
-            front.target.planFor = this.maskerOf;
-          }
+          this.described(front, plan, true);
           if (!front.synthetic) this.out(m);
         } else {
           this.rowPlan = plan;
@@ -969,10 +1028,7 @@ export class PgSession {
       case T('n'):
         if (front?.kind === 'describe') {
           this.queue.shift();
-          if (front.target) {
-            front.target.described = true;
-            front.target.planFor = this.maskerOf;
-          }
+          this.described(front, undefined, true);
           if (!front.synthetic) this.out(m);
           return this.drainSynthetic();
         }
@@ -1009,6 +1065,7 @@ export class PgSession {
         } else if (front?.kind === 'execute') {
           this.queue.shift();
           this.objects.settle(front, m.type === T('C') ? 'confirmed' : 'skipped');
+          this.trimPlans();
           const hit = front.run.cap?.complete(tag);
           if (hit) return this.capExceeded(front.run, hit);
           this.complete(front.run, tag);
@@ -1068,6 +1125,7 @@ export class PgSession {
           }
           // The server now ignores messages up to the agent's Sync; so does the proxy if that Sync is still to come.
           this.discardUntilSync = this.queue.length === 0;
+          this.trimPlans();
         }
         if (front?.kind === 'refusal') pushSegment(this.toClient, front.error);
         else if (masked) pushSegment(this.toClient, masked.buf);
