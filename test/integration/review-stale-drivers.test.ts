@@ -51,7 +51,9 @@ describe('review stale: driver patterns that read cursors through the extended p
   it("node-postgres in queryMode 'extended': DECLARE then FETCH", async () => {
     const c = await s.connect();
     try {
-      const q = (text: string) => c.query({ text, queryMode: 'extended' });
+      // queryMode is read by pg 8 at run time; its type declarations do not list it yet.
+      const q = (text: string): Promise<pg.QueryResult<{ id: number }>> =>
+        c.query({ text, queryMode: 'extended' } as pg.QueryConfig);
       await q('BEGIN');
       await q('DECLARE rd_n CURSOR FOR SELECT id FROM rd_people ORDER BY id');
       expect((await q('FETCH 2 FROM rd_n')).rows.map((x) => x.id)).to.deep.equal([1, 2]);
