@@ -29,6 +29,16 @@ export class NameFreshness {
     for (const n of use.creates) this.mark(n);
   }
 
+  /** A name made by a message that runs no code (a Bind without parameters of a cursor statement). */
+  created(name: string): void {
+    this.mark(name);
+  }
+
+  /** The proxy no longer knows what the server holds under `name` (a create of it failed or was skipped). */
+  unknown(name: string): void {
+    this.knownAt.delete(name);
+  }
+
   /** The server confirmed the name's object is the one the proxy knows. */
   confirmed(name: string): void {
     this.mark(name);

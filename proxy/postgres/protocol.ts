@@ -115,6 +115,10 @@ export class Framer {
 }
 
 /** Reads fields from a message body with bounds checks; any overrun is a ProtocolError. */
+/** PostgreSQL's NAMEDATALEN - 1: the bytes of a statement or portal name the server keeps. */
+const MAX_NAME_BYTES = 63;
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
 export class Reader {
   pos: number;
 
@@ -157,6 +161,30 @@ export class Reader {
     const s = this.buf.toString('utf8', this.pos, nul);
     this.pos = nul + 1;
     return s;
+  }
+
+  /**
+   * A prepared statement or portal name as the server keys it: PostgreSQL keeps the first 63 bytes
+   * (NAMEDATALEN - 1), so longer names sharing those are one object there and must be one here. A cut
+   * inside a character keeps its bytes apart (NUL and hex), so different server names stay different.
+   */
+  objectName(): string {
+    const nul = this.buf.indexOf(0, this.pos);
+    if (nul < 0 || nul >= this.end)
+      throw new ProtocolError(`malformed ${this.what} message: missing string terminator`);
+    const raw = this.buf.subarray(this.pos, nul);
+    this.pos = nul + 1;
+    if (raw.length <= MAX_NAME_BYTES) return raw.toString('utf8');
+    const kept = raw.subarray(0, MAX_NAME_BYTES);
+    for (let cut = kept.length; cut >= kept.length - 3; cut--) {
+      try {
+        const prefix = UTF8.decode(kept.subarray(0, cut));
+        return cut === kept.length ? prefix : `${prefix}\0${kept.subarray(cut).toString('hex')}`;
+      } catch {
+        // a character cut at byte 63: try a shorter prefix
+      }
+    }
+    return `\0${kept.toString('hex')}`;
   }
 
   bytes(n: number): Buffer {

@@ -4,7 +4,7 @@
  * PostgreSQL lists in pg_cursors every named portal and cursor with the text that made it: for a portal
  * the agent bound, its statement's text; for a cursor DECLAREd through the proxy, the whole Query message
  * (or the Parse) that declared it — the proxy keeps their digests; for a cursor a function opened, the
- * function's own query. The unnamed portal is never listed.
+ * function's own query. The unnamed portal is listed too (under the empty name).
  *
  * The check is the proxy's own extended-protocol batch, sent only at a ReadyForQuery boundary, with a
  * statement and portal name the agent cannot know: it leaves the agent's unnamed statement and portal alone
@@ -16,12 +16,10 @@ import { bodyReader, message, type Message } from './protocol.js';
 
 const CHECK_SQL = 'SELECT name, statement, is_holdable FROM pg_catalog.pg_cursors WHERE name OPERATOR(pg_catalog.=) $1';
 
-/** What the proxy knows under a name: the digest of the text that made it, and how pg_cursors lists it. */
+/** What the proxy knows under a name: the digest of the text that made it, and its holdability. */
 export interface TrackedName {
   sourceDigest: string;
   hold: boolean;
-  /** False for the unnamed portal, which pg_cursors never lists. */
-  listed: boolean;
 }
 
 /** One row of pg_cursors as the check reads it. */
@@ -85,6 +83,5 @@ export function serverCursor(m: Message): ServerCursor {
 /** Whether the server holds under `name` the object the proxy knows. */
 export function sameObject(name: string, known: TrackedName, rows: readonly ServerCursor[]): boolean {
   const listed = rows.filter((r) => r.name === name);
-  if (!known.listed) return listed.length === 0;
   return listed.length === 1 && listed[0]!.statementDigest === known.sourceDigest && listed[0]!.holdable === known.hold;
 }

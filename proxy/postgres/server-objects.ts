@@ -60,6 +60,9 @@ type Value = Prepared | Portal | SqlCursor;
 export type Outcome = 'confirmed' | 'failed' | 'skipped';
 
 export class ServerObjects {
+  /** `onFailedCreate`: a portal or cursor create the server refused or skipped (the name's object is unknown). */
+  constructor(private readonly onFailedCreate: (name: string) => void = () => {}) {}
+
   private readonly statements = new Map<string, Prepared>();
   private readonly portals = new Map<string, Portal>();
   private readonly cursors = new Map<string, SqlCursor>();
@@ -196,9 +199,9 @@ export class ServerObjects {
   /** What the proxy knows under a portal or cursor name, for the server check (server-cursor-check.ts). */
   tracked(name: string): TrackedName | undefined {
     const cursor = this.cursor(name);
-    if (cursor) return { sourceDigest: cursor.sourceDigest, hold: cursor.hold, listed: true };
+    if (cursor) return { sourceDigest: cursor.sourceDigest, hold: cursor.hold };
     const portal = this.portal(name);
-    return portal && { sourceDigest: sourceDigest(portal.stmt.sql), hold: false, listed: name !== '' };
+    return portal && { sourceDigest: sourceDigest(portal.stmt.sql), hold: false };
   }
 
   /** The server holds something else under `name`: the proxy's object of that name is gone. */
@@ -284,7 +287,10 @@ export class ServerObjects {
         if (siblings) siblings.add(c.value);
         else this.carry(c.value);
       }
-    } else if (outcome === 'failed' && c.dropOnFailure) this.forget(c.ns, c.name);
+    } else {
+      if (c.ns !== 'statement') this.onFailedCreate(c.name);
+      if (outcome === 'failed' && c.dropOnFailure) this.forget(c.ns, c.name);
+    }
   }
 
   private forget(ns: Namespace, name: string): void {

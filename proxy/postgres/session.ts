@@ -165,9 +165,10 @@ export class PgSession {
   private readonly upstreamFramer = new Framer(() => protocolLimits(this.ctx.runtime().policy.spec).maxMessageBytes);
   private readonly queue: Pending[] = [];
   /** Prepared statements and portals as the server holds them (server-objects.ts). */
-  private readonly objects = new ServerObjects();
   /** Which portal and cursor names may have been replaced by code run since (name-freshness.ts). */
   private readonly freshness = new NameFreshness();
+  /** A create the server refused or skipped leaves its name as it was on the server: stale, not fresh. */
+  private readonly objects = new ServerObjects((name) => this.freshness.unknown(name));
   private readonly checkId = checkId();
   /** An extended-protocol message went upstream since the last ReadyForQuery (no check can be sent then). */
   private extendedSinceReady = false;
@@ -315,7 +316,7 @@ export class PgSession {
       }
       case T('P'): {
         const r = bodyReader(m, 'Parse');
-        const name = r.cstring();
+        const name = r.objectName();
         const sql = r.cstring();
         const n = r.int16();
         for (let i = 0; i < n; i++) r.int32();
@@ -325,8 +326,10 @@ export class PgSession {
       }
       case T('B'): {
         const r = bodyReader(m, 'Bind');
-        const portal = r.cstring();
-        const stmtName = r.cstring();
+        const portal = r.objectName();
+        const stmtName = r.objectName();
+        r.bytes(2 * Math.max(0, r.int16())); // parameter formats
+        const parameters = r.int16();
         const stmt = this.objects.statement(stmtName);
         if (!stmt)
           return this.denyExtended({
@@ -345,13 +348,15 @@ export class PgSession {
           value,
           dropOnFailure: true,
         });
-        this.freshness.ran({ reads: [], creates: [portal] }); // Bind plans and converts parameters: code may run
+        // Bind plans the statement and converts its parameters (a domain's CHECK, a constant folded): code may run.
+        if (parameters > 0 || !stmt.classes.every(plannedNothing)) this.freshness.ran({ reads: [], creates: [portal] });
+        else this.freshness.created(portal);
         return this.forward(m);
       }
       case T('D'): {
         const r = bodyReader(m, 'Describe');
         const what = r.byte();
-        const name = r.cstring();
+        const name = r.objectName();
         r.done();
         const target = what === T('P') ? this.objects.portal(name) : undefined;
         if (what === T('P') && !target)
@@ -367,7 +372,7 @@ export class PgSession {
       }
       case T('E'): {
         const r = bodyReader(m, 'Execute');
-        const name = r.cstring();
+        const name = r.objectName();
         const maxRows = r.int32();
         r.done();
         return this.execute(m, name, maxRows);
@@ -375,7 +380,7 @@ export class PgSession {
       case T('C'): {
         const r = bodyReader(m, 'Close');
         const what = r.byte();
-        const name = r.cstring();
+        const name = r.objectName();
         r.done();
         const entry: Pending = { kind: 'close' };
         this.queue.push(entry);
@@ -1144,7 +1149,6 @@ export class PgSession {
       }
       case T('Z'): {
         this.txStatus = m.buf[m.start + 5] ?? this.txStatus;
-        this.extendedSinceReady = false;
         if (front?.kind === 'query' || front?.kind === 'refusal') this.settle(front, 'confirmed');
         if (this.txStatus === T('I')) this.transactionEnded();
         if (front?.kind === 'query') {
@@ -1157,6 +1161,8 @@ export class PgSession {
           this.queue.shift();
           if (front.caps && this.finishCapped(front.caps, this.txStatus)) return;
         } else if (front?.kind === 'sync' || front?.kind === 'refusal') this.queue.shift();
+        // Nothing the agent sent after this Sync or Query has gone upstream (pump waits): a check may be sent.
+        if (this.queue.length === 0) this.extendedSinceReady = false;
         this.out(m);
         return this.drainSynthetic();
       }
@@ -1589,6 +1595,9 @@ function executeUse(classes: readonly Classification[], portal: string): NameUse
   }
   return { reads: [...reads], creates };
 }
+
+/** A cursor or transaction statement: its Bind plans nothing (the cursor's query is planned at Execute). */
+const plannedNothing = (c: Classification): boolean => c.cursor !== undefined || c.transaction !== undefined;
 
 /** A name a FETCH reads that the server's check showed replaced (now forgotten, so not stale). */
 function replacedName(c: Classification, checked: Map<string, CheckOutcome> | undefined): string | undefined {

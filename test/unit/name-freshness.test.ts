@@ -43,7 +43,7 @@ describe('server cursor check: pg_cursors rows against what the proxy knows', ()
     statementDigest: sourceDigest(text),
     holdable,
   });
-  const known = (text: string, hold = false, listed = true) => ({ sourceDigest: sourceDigest(text), hold, listed });
+  const known = (text: string, hold = false) => ({ sourceDigest: sourceDigest(text), hold });
 
   it('the same text and holdability under the name: the same object', () => {
     expect(
@@ -56,9 +56,5 @@ describe('server cursor check: pg_cursors rows against what the proxy knows', ()
     expect(sameObject('c', k, [row('c', 'DECLARE c CURSOR FOR SELECT 1', true)])).to.equal(false);
     expect(sameObject('c', k, [])).to.equal(false);
     expect(sameObject('c', k, [row('c', 'DECLARE c CURSOR FOR SELECT 1'), row('c', 'x')])).to.equal(false);
-  });
-  it('the unnamed portal is never listed: listed means replaced', () => {
-    expect(sameObject('', known('SELECT 1', false, false), [])).to.equal(true);
-    expect(sameObject('', known('SELECT 1', false, false), [row('', 'SELECT 1')])).to.equal(false);
   });
 });
