@@ -250,7 +250,7 @@ export function replacedCursor(name: string, audit: boolean): Decision {
 export function staleCursor(name: string, audit: boolean): Decision {
   return deny(
     'unchecked-cursor',
-    `cursor "${name}" is read after other statements ran, where agentgate cannot check that the server still holds the one it decided; read it first in its own Query, or Execute it right after a Sync`,
+    `cursor "${name}" is read after other statements ran, and agentgate could not check that the server still holds the one it decided (it asks only between queries and after a Sync, before anything else runs); read it first in its own Query, or Execute it right after a Sync`,
     !audit,
   );
 }

@@ -14,12 +14,15 @@
 import { hash, randomBytes } from 'node:crypto';
 import { bodyReader, message, type Message } from './protocol.js';
 
-const CHECK_SQL = 'SELECT name, statement, is_holdable FROM pg_catalog.pg_cursors WHERE name OPERATOR(pg_catalog.=) $1';
+const CHECK_SQL =
+  'SELECT name, statement, is_holdable, EXTRACT(EPOCH FROM creation_time) FROM pg_catalog.pg_cursors WHERE name OPERATOR(pg_catalog.=) $1';
 
-/** What the proxy knows under a name: the digest of the text that made it, and its holdability. */
+/** What the proxy knows under a name: the digest of the text that made it, its holdability, when it was made. */
 export interface TrackedName {
   sourceDigest: string;
   hold: boolean;
+  /** pg_cursors.creation_time (epoch seconds, as the server prints them), once recorded (name-baselines.ts). */
+  createdAt?: string;
 }
 
 /** One row of pg_cursors as the check reads it. */
@@ -27,6 +30,7 @@ export interface ServerCursor {
   name: string;
   statementDigest: string;
   holdable: boolean;
+  createdAt: string;
 }
 
 export type CheckOutcome = 'same' | 'replaced' | 'unchecked';
@@ -72,16 +76,22 @@ export function serverCursor(m: Message): ServerCursor {
     const len = r.int32();
     return len < 0 ? Buffer.alloc(0) : r.bytes(len);
   };
-  if (r.int16() !== 3) throw new Error('unexpected pg_cursors row');
+  if (r.int16() !== 4) throw new Error('unexpected pg_cursors row');
   const name = column().toString('utf8');
   const statementDigest = sourceDigest(column());
   const holdable = column().toString() === 't';
+  const createdAt = column().toString();
   r.done();
-  return { name, statementDigest, holdable };
+  return { name, statementDigest, holdable, createdAt };
 }
 
-/** Whether the server holds under `name` the object the proxy knows. */
-export function sameObject(name: string, known: TrackedName, rows: readonly ServerCursor[]): boolean {
+/**
+ * The server's row for `name` when it holds the object the proxy knows (the same text's digest, holdability
+ * and, once recorded, creation time), else undefined.
+ */
+export function sameObject(name: string, known: TrackedName, rows: readonly ServerCursor[]): ServerCursor | undefined {
   const listed = rows.filter((r) => r.name === name);
-  return listed.length === 1 && listed[0]!.statementDigest === known.sourceDigest && listed[0]!.holdable === known.hold;
+  const row = listed.length === 1 ? listed[0]! : undefined;
+  if (!row || row.statementDigest !== known.sourceDigest || row.holdable !== known.hold) return undefined;
+  return known.createdAt === undefined || row.createdAt === known.createdAt ? row : undefined;
 }

@@ -197,11 +197,11 @@ export class ServerObjects {
   }
 
   /** What the proxy knows under a portal or cursor name, for the server check (server-cursor-check.ts). */
-  tracked(name: string): TrackedName | undefined {
+  tracked(name: string): { object: object; known: TrackedName } | undefined {
     const cursor = this.cursor(name);
-    if (cursor) return { sourceDigest: cursor.sourceDigest, hold: cursor.hold };
+    if (cursor) return { object: cursor, known: { sourceDigest: cursor.sourceDigest, hold: cursor.hold } };
     const portal = this.portal(name);
-    return portal && { sourceDigest: sourceDigest(portal.stmt.sql), hold: false };
+    return portal && { object: portal, known: { sourceDigest: sourceDigest(portal.stmt.sql), hold: false } };
   }
 
   /** The server holds something else under `name`: the proxy's object of that name is gone. */

@@ -67,6 +67,7 @@ import {
   unknownAfterUserCode,
   type LocalCursors,
 } from './sql-cursors.js';
+import { NameBaselines } from './name-baselines.js';
 import { NameFreshness, type NameUse } from './name-freshness.js';
 import {
   checkId,
@@ -167,8 +168,13 @@ export class PgSession {
   /** Prepared statements and portals as the server holds them (server-objects.ts). */
   /** Which portal and cursor names may have been replaced by code run since (name-freshness.ts). */
   private readonly freshness = new NameFreshness();
+  /** When the server made each followed name, recorded while fresh (name-baselines.ts). */
+  private readonly baselines = new NameBaselines();
   /** A create the server refused or skipped leaves its name as it was on the server: stale, not fresh. */
-  private readonly objects = new ServerObjects((name) => this.freshness.unknown(name));
+  private readonly objects = new ServerObjects((name) => {
+    this.freshness.unknown(name);
+    this.baselines.forget(name);
+  });
   private readonly checkId = checkId();
   /** An extended-protocol message went upstream since the last ReadyForQuery (no check can be sent then). */
   private extendedSinceReady = false;
@@ -307,6 +313,12 @@ export class PgSession {
         `unexpected message type ${JSON.stringify(String.fromCharCode(type))} during COPY from STDIN`,
       );
     }
+    // The first message of a batch: names made before it are recorded now (name-baselines.ts), while the
+    // server may be asked; a Query or an Execute, which may only read them, decides that itself.
+    if (type !== T('Q') && type !== T('E') && type !== T('X') && this.canCheck()) {
+      const due = this.baselinesDue(() => false);
+      if (due.length) return this.checkNames([], due).then(() => this.onClientMessage(m));
+    }
     switch (type) {
       case T('Q'): {
         const sql = bodyReader(m, 'Query').cstring();
@@ -339,6 +351,8 @@ export class PgSession {
         const value: Portal = { stmt, described: false };
         if (this.refuseOverHeld(mergePrepared(stmt) ?? emptyClassification(stmt.sql), portalBytes(value), 'extended'))
           return;
+        // Bind plans the statement and converts its parameters (a domain's CHECK, a constant folded): code may run.
+        const runsCode = parameters > 0 || !stmt.classes.every(plannedNothing);
         const entry: Pending = { kind: 'bind' };
         this.queue.push(entry);
         // A failed Bind may have dropped the unnamed portal, or left a server portal of that name the proxy never classified.
@@ -348,9 +362,11 @@ export class PgSession {
           value,
           dropOnFailure: true,
         });
-        // Bind plans the statement and converts its parameters (a domain's CHECK, a constant folded): code may run.
-        if (parameters > 0 || !stmt.classes.every(plannedNothing)) this.freshness.ran({ reads: [], creates: [portal] });
-        else this.freshness.created(portal);
+        if (runsCode) {
+          this.freshness.ran({ reads: [], creates: [portal] });
+          this.baselines.ran((n) => n === portal);
+        } else this.freshness.created(portal);
+        this.baselines.made([portal]);
         return this.forward(m);
       }
       case T('D'): {
@@ -464,8 +480,9 @@ export class PgSession {
     // Names read after other statements ran: the server is asked about those read first (nothing of
     // this query has run yet); a later one is refused.
     const stale = this.staleTracked(classes.map((c) => nameUse(c)));
-    if (!checked && stale[0]!.length && this.canCheck())
-      return this.checkNames(stale[0]!).then((r) => this.simpleQuery(m, sql, shapes, r));
+    const due = this.baselinesDue((n) => classes.every((c) => c.cursor?.name === n));
+    if (!checked && (stale[0]!.length || due.length) && this.canCheck())
+      return this.checkNames(stale[0]!, due).then((r) => this.simpleQuery(m, sql, shapes, r));
     const rt = this.runtime();
     // Cursors declared by earlier statements of the same query: a FETCH reads them.
     const cursors: LocalCursors = new Map();
@@ -661,9 +678,11 @@ export class PgSession {
           : { code: '34000', message: `portal "${portalName}" does not exist` },
       );
     // Names read after other statements ran (name-freshness.ts): the server is asked, when it is idle.
-    const [stale] = this.staleTracked([executeUse(portal.stmt.classes, portalName)]);
-    if (!checked && stale!.length && this.canCheck())
-      return this.checkNames(stale!).then((r) => this.execute(m, portalName, maxRows, r));
+    const use = executeUse(portal.stmt.classes, portalName);
+    const [stale] = this.staleTracked([use]);
+    const due = this.baselinesDue((n) => use.reads.includes(n) || use.creates.includes(n));
+    if (!checked && (stale!.length || due.length) && this.canCheck())
+      return this.checkNames(stale!, due).then((r) => this.execute(m, portalName, maxRows, r));
     const changed = changedExecuted(portal.stmt, this.objects);
     if (changed !== undefined)
       return this.denyExtended({
@@ -757,7 +776,10 @@ export class PgSession {
    * cursors its portal namespace: their changes apply when the statement completes (owner: its run or Execute).
    */
   private trackSessionState(c: Classification, owner: object, source: () => string, portal?: string): void {
-    this.freshness.ran(nameUse(c, portal));
+    const use = nameUse(c, portal);
+    this.freshness.ran(use);
+    this.baselines.ran((n) => use.reads.includes(n) || use.creates.includes(n) || c.cursor?.name === n);
+    this.baselines.made(use.creates);
     this.deferredErrors.sent(c, this.derived(c));
     if (c.setting?.name === 'agentgate.reason') this.reason = c.setting.value || undefined;
     const changes: StateChange[] = [];
@@ -1274,6 +1296,7 @@ export class PgSession {
     const entry: Pending = { kind: 'internal', then };
     this.queue.push(entry);
     this.freshness.ran(); // a COMMIT runs deferred triggers
+    this.baselines.ran(() => false);
     this.simpleQueryChanges(entry);
     this.objects.expect(entry, {
       ns: 'transaction',
@@ -1316,26 +1339,45 @@ export class PgSession {
     );
   }
 
+  /** Names made and not yet recorded (name-baselines.ts) that a statement touching only `touches` would leave so. */
+  private baselinesDue(touches: (name: string) => boolean): string[] {
+    return this.baselines.due(touches).filter((n) => this.objects.tracked(n));
+  }
+
   /**
-   * Asks the server what it holds under stale names (server-cursor-check.ts): a name holding what the
-   * proxy knows is fresh again; one holding something else is forgotten (its reads are refused).
+   * Asks the server what it holds under stale names (server-cursor-check.ts) and under `due` ones (fresh,
+   * their creation time recorded now, name-baselines.ts). A stale name holding what the proxy knows is fresh
+   * again; one holding something else is forgotten (its reads are refused); one never recorded cannot be told
+   * from the same text opened again (unchecked, but for the unnamed portal, which server code cannot open).
    */
-  private checkNames(names: string[]): Promise<Map<string, CheckOutcome>> {
-    const known = names.map((n) => [n, this.objects.tracked(n)] as const);
+  private checkNames(names: string[], due: string[] = []): Promise<Map<string, CheckOutcome>> {
+    const asked = [...new Set([...names, ...due])];
     const entry: Extract<Pending, { kind: 'check' }> = { kind: 'check', rows: [], failed: false, done: () => {} };
     const answered = new Promise<void>((resolve) => (entry.done = resolve));
     this.queue.push(entry);
-    pushSegment(this.toUpstream, checkMessages(names, this.checkId));
+    pushSegment(this.toUpstream, checkMessages(asked, this.checkId));
+    this.flush(); // this may run after the pump flushed (a catalog load came first)
     return answered.then(() => {
       const out = new Map<string, CheckOutcome>();
-      for (const [name, k] of known) {
-        if (entry.failed || !k) out.set(name, 'unchecked');
-        else if (sameObject(name, k, entry.rows)) {
+      for (const name of asked) {
+        const t = this.objects.tracked(name);
+        if (entry.failed || !t) {
+          out.set(name, 'unchecked');
+          continue;
+        }
+        const createdAt = this.baselines.of(t.object);
+        const row = sameObject(name, { ...t.known, ...(createdAt !== undefined ? { createdAt } : {}) }, entry.rows);
+        if (!row) {
+          this.objects.replaced(name);
+          this.baselines.forget(name);
+          out.set(name, 'replaced');
+        } else if (due.includes(name)) {
+          this.baselines.record(name, t.object, row.createdAt);
+          out.set(name, 'same');
+        } else if (createdAt === undefined && name !== '') out.set(name, 'unchecked');
+        else {
           this.freshness.confirmed(name);
           out.set(name, 'same');
-        } else {
-          this.objects.replaced(name);
-          out.set(name, 'replaced');
         }
       }
       return out;
@@ -1363,6 +1405,7 @@ export class PgSession {
   private whenIdle(): Promise<void> {
     if (this.queue.length === 0) return Promise.resolve();
     pushSegment(this.toUpstream, FLUSH); // pending Parse/Bind answers come without waiting for a Sync
+    this.flush();
     return new Promise((resolve) => (this.idleWaiter = resolve));
   }
 

@@ -38,23 +38,29 @@ describe('name freshness: a name is read as the proxy knew it only while nothing
 });
 
 describe('server cursor check: pg_cursors rows against what the proxy knows', () => {
-  const row = (name: string, text: string, holdable = false): ServerCursor => ({
+  const row = (name: string, text: string, holdable = false, createdAt = '1796000000.000001'): ServerCursor => ({
     name,
     statementDigest: sourceDigest(text),
     holdable,
+    createdAt,
   });
   const known = (text: string, hold = false) => ({ sourceDigest: sourceDigest(text), hold });
 
   it('the same text and holdability under the name: the same object', () => {
     expect(
       sameObject('c', known('DECLARE c CURSOR FOR SELECT 1'), [row('c', 'DECLARE c CURSOR FOR SELECT 1')]),
-    ).to.equal(true);
+    ).to.not.equal(undefined);
+  });
+  it('once its creation time is recorded, the same text made at another time is another object', () => {
+    const k = { ...known('SELECT 1'), createdAt: '1796000000.000001' };
+    expect(sameObject('p', k, [row('p', 'SELECT 1')])).to.not.equal(undefined);
+    expect(sameObject('p', k, [row('p', 'SELECT 1', false, '1796000000.000002')])).to.equal(undefined);
   });
   it('another text, another holdability, no row, or two rows: replaced', () => {
     const k = known('DECLARE c CURSOR FOR SELECT 1');
-    expect(sameObject('c', k, [row('c', 'SELECT amount FROM payroll')])).to.equal(false);
-    expect(sameObject('c', k, [row('c', 'DECLARE c CURSOR FOR SELECT 1', true)])).to.equal(false);
-    expect(sameObject('c', k, [])).to.equal(false);
-    expect(sameObject('c', k, [row('c', 'DECLARE c CURSOR FOR SELECT 1'), row('c', 'x')])).to.equal(false);
+    expect(sameObject('c', k, [row('c', 'SELECT amount FROM payroll')])).to.equal(undefined);
+    expect(sameObject('c', k, [row('c', 'DECLARE c CURSOR FOR SELECT 1', true)])).to.equal(undefined);
+    expect(sameObject('c', k, [])).to.equal(undefined);
+    expect(sameObject('c', k, [row('c', 'DECLARE c CURSOR FOR SELECT 1'), row('c', 'x')])).to.equal(undefined);
   });
 });
