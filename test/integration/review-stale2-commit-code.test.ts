@@ -2,7 +2,8 @@
  * Review round 2 of the stale-name backstop (name-freshness.ts, name-baselines.ts): a name stays fresh
  * while "nothing but its own reads has run since it was created". The end of an implicit transaction — a
  * Sync after an extended-protocol pipeline — runs code no forwarded statement accounts for: deferred
- * constraint triggers fire at that commit. Such a trigger can close the cursor the pipeline's last statement
+ * constraint triggers fire at that commit, and the query of every WITH HOLD cursor runs there (it is kept),
+ * with whatever a view in it calls. Such code can close the cursor the pipeline's last statement
  * declared WITH HOLD and declare it again from the identical text under its own search_path (where the
  * name resolves, for that moment, to a view over a denied table). The proxy still holds the name as fresh
  * and unrecorded; the next batch records the *replacement's* creation time (its digest and holdability match)
@@ -19,7 +20,7 @@ const ORDERS = ['12900', '4500', '99900', '2500'];
 const SHADOW = 'CREATE VIEW payroll.orders AS SELECT amount_cents FROM payroll.salaries';
 const UNSHADOW = 'DROP VIEW payroll.orders';
 
-describe('review stale 2: code run by the commit at Sync (deferred triggers) replaces a fresh cursor (real PostgreSQL)', function () {
+describe('review stale 2: code run by the commit at Sync (deferred triggers, WITH HOLD queries) replaces a fresh cursor (real PostgreSQL)', function () {
   let s: LocalStack;
   let raw: RawClient;
   before(async () => {
@@ -40,6 +41,17 @@ describe('review stale 2: code run by the commit at Sync (deferred triggers) rep
     await d.query(
       'CREATE CONSTRAINT TRIGGER rs2_t AFTER INSERT ON rs2_log DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION rs2_swap()',
     );
+    // The same swap run by a view's column: the query of a WITH HOLD cursor runs when the commit keeps it.
+    await d.query(
+      `CREATE FUNCTION rs2_swap_fn() RETURNS int LANGUAGE plpgsql SET search_path = payroll, public AS $$
+       BEGIN
+         IF EXISTS (SELECT 1 FROM pg_catalog.pg_cursors WHERE name = 'victim') THEN
+           EXECUTE '${SHADOW}'; EXECUTE 'CLOSE victim'; EXECUTE '${DECLARE}'; EXECUTE '${UNSHADOW}';
+         END IF;
+         RETURN 1;
+       END $$`,
+    );
+    await d.query('CREATE VIEW rs2_counts AS SELECT rs2_swap_fn() AS n');
     await d.end();
   });
   after(async () => s?.stop());
@@ -69,6 +81,25 @@ describe('review stale 2: code run by the commit at Sync (deferred triggers) rep
     await query('CLOSE victim');
     expect(cells(r)).to.not.include(PAYROLL);
     // Refused, or rows of the cursor the proxy decided — not payroll's rows.
+    for (const c of cells(r)) expect(ORDERS).to.include(c);
+  });
+
+  it('two WITH HOLD DECLAREs in one pipeline: the query of the first, run by the commit at Sync, reopens the second; its FETCH must not read payroll', async () => {
+    raw.send(
+      fe.parse({ name: '', text: 'DECLARE keeper CURSOR WITH HOLD FOR SELECT n FROM rs2_counts' }),
+      fe.bind({ portal: '', statement: '' }),
+      fe.execute({ portal: '' }),
+      fe.parse({ name: 'rs2_decl2', text: DECLARE }),
+      fe.bind({ portal: '', statement: 'rs2_decl2' }),
+      fe.execute({ portal: '' }),
+      fe.sync(),
+    );
+    const setup = await raw.until('Z');
+    expect(setup.filter((m) => m.type === 'E').map((m) => m.error?.message)).to.deep.equal([]);
+    const r = await query('FETCH ALL FROM victim');
+    await query('CLOSE victim');
+    await query('CLOSE keeper');
+    expect(cells(r)).to.not.include(PAYROLL);
     for (const c of cells(r)) expect(ORDERS).to.include(c);
   });
 });
