@@ -1,7 +1,7 @@
 /**
  * Review round 2 of the stale-name backstop (name-freshness.ts, name-baselines.ts): a name stays fresh
  * while "nothing but its own reads has run since it was created". The end of an implicit transaction — a
- * Sync after an extended-protocol pipeline — runs code no forwarded statement accounts for: deferred
+ * Sync after an extended-protocol pipeline, the end of a Query outside a transaction block — runs code no forwarded statement accounts for: deferred
  * constraint triggers fire at that commit, and the query of every WITH HOLD cursor runs there (it is kept),
  * with whatever a view in it calls. Such code can close the cursor the pipeline's last statement
  * declared WITH HOLD and declare it again from the identical text under its own search_path (where the
@@ -19,8 +19,9 @@ const DECLARE = 'DECLARE victim CURSOR WITH HOLD FOR SELECT amount_cents FROM or
 const ORDERS = ['12900', '4500', '99900', '2500'];
 const SHADOW = 'CREATE VIEW payroll.orders AS SELECT amount_cents FROM payroll.salaries';
 const UNSHADOW = 'DROP VIEW payroll.orders';
+const ONE_QUERY = `INSERT INTO rs2_log2 VALUES (1); ${DECLARE}`;
 
-describe('review stale 2: code run by the commit at Sync (deferred triggers, WITH HOLD queries) replaces a fresh cursor (real PostgreSQL)', function () {
+describe('review stale 2: code run by an implicit commit (deferred triggers, WITH HOLD queries) replaces a fresh cursor (real PostgreSQL)', function () {
   let s: LocalStack;
   let raw: RawClient;
   before(async () => {
@@ -52,6 +53,22 @@ describe('review stale 2: code run by the commit at Sync (deferred triggers, WIT
        END $$`,
     );
     await d.query('CREATE VIEW rs2_counts AS SELECT rs2_swap_fn() AS n');
+    // For one Query: the cursor's known text is the whole Query message, which the trigger runs again (once).
+    await d.query('CREATE TABLE rs2_log2 (x int)');
+    await d.query(
+      `CREATE FUNCTION rs2_swap_query() RETURNS trigger LANGUAGE plpgsql SET search_path = payroll, public AS $$
+       BEGIN
+         IF current_setting('rs2.swapped', true) IS DISTINCT FROM 'yes'
+            AND EXISTS (SELECT 1 FROM pg_catalog.pg_cursors WHERE name = 'victim') THEN
+           PERFORM set_config('rs2.swapped', 'yes', true);
+           EXECUTE '${SHADOW}'; EXECUTE 'CLOSE victim'; EXECUTE '${ONE_QUERY}'; EXECUTE '${UNSHADOW}';
+         END IF;
+         RETURN NULL;
+       END $$`,
+    );
+    await d.query(
+      'CREATE CONSTRAINT TRIGGER rs2_t2 AFTER INSERT ON rs2_log2 DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION rs2_swap_query()',
+    );
     await d.end();
   });
   after(async () => s?.stop());
@@ -99,6 +116,15 @@ describe('review stale 2: code run by the commit at Sync (deferred triggers, WIT
     const r = await query('FETCH ALL FROM victim');
     await query('CLOSE victim');
     await query('CLOSE keeper');
+    expect(cells(r)).to.not.include(PAYROLL);
+    for (const c of cells(r)) expect(ORDERS).to.include(c);
+  });
+
+  it('an INSERT then a WITH HOLD DECLARE in one Query: the trigger fired as the Query commits reopens the cursor; its FETCH must not read payroll', async () => {
+    const setup = await query(ONE_QUERY);
+    expect(setup.filter((m) => m.type === 'E').map((m) => m.error?.message)).to.deep.equal([]);
+    const r = await query('FETCH ALL FROM victim');
+    await query('CLOSE victim');
     expect(cells(r)).to.not.include(PAYROLL);
     for (const c of cells(r)) expect(ORDERS).to.include(c);
   });
