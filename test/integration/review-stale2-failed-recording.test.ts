@@ -3,7 +3,8 @@
  * made before it and not yet recorded are recorded by the proxy's own pg_cursors check (session.ts, the top
  * of onClientMessage), and the message is handled again once the check is answered. When the check fails —
  * the agent's transaction is aborted (25P02), so every query in it fails — nothing is recorded, the name
- * stays due, and the message handled again sends the check again: forever. The session never answers.
+ * stays due, and the message handled again sends the check again: forever (measured: ~12 600 checks a second,
+ * one database backend and the proxy's event loop busy until the agent disconnects). The session never answers.
  * JDBC does exactly this: a named portal (fetchSize), a statement that fails, then ROLLBACK sent as
  * Parse/Bind/Execute/Sync.
  */
