@@ -8,14 +8,15 @@
  *
  * The check is the proxy's own extended-protocol batch, sent only at a ReadyForQuery boundary, with a
  * statement and portal name the agent cannot know: it leaves the agent's unnamed statement and portal alone
- * and in the agent's transaction only reads. Operators and relations are schema-qualified, so the agent's
- * search_path cannot redirect it; the name travels as a parameter.
+ * and in the agent's transaction only reads. Operators, types and relations are schema-qualified, so the
+ * agent's search_path cannot redirect it; the names travel as one text[] parameter (one scan of the
+ * session's portals however many names are asked).
  */
 import { hash, randomBytes } from 'node:crypto';
 import { bodyReader, message, type Message } from './protocol.js';
 
 const CHECK_SQL =
-  'SELECT name, statement, is_holdable, EXTRACT(EPOCH FROM creation_time) FROM pg_catalog.pg_cursors WHERE name OPERATOR(pg_catalog.=) $1';
+  'SELECT name, statement, is_holdable, EXTRACT(EPOCH FROM creation_time) FROM pg_catalog.pg_cursors WHERE name OPERATOR(pg_catalog.=) ANY ($1::pg_catalog.text[])';
 
 /** What the proxy knows under a name: the digest of the text that made it, its holdability, when it was made. */
 export interface TrackedName {
@@ -53,20 +54,22 @@ const int32 = (n: number): Buffer => {
   return b;
 };
 
-/** Parse, then per name Bind/Execute/Close, then Close and Sync: one ReadyForQuery ends it. */
-export function checkMessages(names: readonly string[], id: string): Buffer {
-  const parts = [message('P', Buffer.concat([cstr(id), cstr(CHECK_SQL), int16(0)]))];
-  names.forEach((name, i) => {
-    const portal = `${id}_${i}`;
-    const value = Buffer.from(name, 'utf8');
-    parts.push(
-      message('B', Buffer.concat([cstr(portal), cstr(id), int16(0), int16(1), int32(value.length), value, int16(0)])),
-      message('E', Buffer.concat([cstr(portal), int32(0)])),
-      message('C', Buffer.concat([Buffer.from('P'), cstr(portal)])),
-    );
-  });
-  parts.push(message('C', Buffer.concat([Buffer.from('S'), cstr(id)])), message('S', Buffer.alloc(0)));
-  return Buffer.concat(parts);
+/** A text[] literal of `names` (each element quoted; backslash and double quote escaped). */
+function textArray(names: readonly string[]): Buffer {
+  return Buffer.from(`{${names.map((n) => `"${n.replace(/[\\"]/g, '\\$&')}"`).join(',')}}`, 'utf8');
+}
+
+/** Parse, Bind, Execute, Close and Sync: one scan of the session's portals for all names, one ReadyForQuery. */
+export function checkMessage(names: readonly string[], id: string): Buffer {
+  const value = textArray(names);
+  return Buffer.concat([
+    message('P', Buffer.concat([cstr(id), cstr(CHECK_SQL), int16(0)])),
+    message('B', Buffer.concat([cstr(id), cstr(id), int16(0), int16(1), int32(value.length), value, int16(0)])),
+    message('E', Buffer.concat([cstr(id), int32(0)])),
+    message('C', Buffer.concat([Buffer.from('P'), cstr(id)])),
+    message('C', Buffer.concat([Buffer.from('S'), cstr(id)])),
+    message('S', Buffer.alloc(0)),
+  ]);
 }
 
 /** A DataRow of the check's query. */

@@ -71,7 +71,7 @@ import { NameBaselines } from './name-baselines.js';
 import { NameFreshness, type NameUse } from './name-freshness.js';
 import {
   checkId,
-  checkMessages,
+  checkMessage,
   sameObject,
   serverCursor,
   type CheckOutcome,
@@ -304,7 +304,7 @@ export class PgSession {
     pushSegment(this.toUpstream, m.buf.subarray(m.start, m.end));
   }
 
-  private onClientMessage(m: Message): void | Promise<void> {
+  private onClientMessage(m: Message, recorded = false): void | Promise<void> {
     const type = m.type;
     if (this.discardUntilSync && type !== T('S') && type !== T('X')) return;
     if (this.copyIn && !COPY_IN_MESSAGES.has(type)) {
@@ -315,9 +315,9 @@ export class PgSession {
     }
     // The first message of a batch: names made before it are recorded now (name-baselines.ts), while the
     // server may be asked; a Query or an Execute, which may only read them, decides that itself.
-    if (type !== T('Q') && type !== T('E') && type !== T('X') && this.canCheck()) {
+    if (!recorded && type !== T('Q') && type !== T('E') && type !== T('X') && this.canCheck()) {
       const due = this.baselinesDue(() => false);
-      if (due.length) return this.checkNames([], due).then(() => this.onClientMessage(m));
+      if (due.length) return this.checkNames([], due).then(() => this.onClientMessage(m, true));
     }
     switch (type) {
       case T('Q'): {
@@ -333,6 +333,7 @@ export class PgSession {
         const n = r.int16();
         for (let i = 0; i < n; i++) r.int32();
         r.done();
+        if (this.refuseCutName(name)) return;
         if (this.refuseOversized(sql, 'extended')) return;
         return this.withShapes(sql, (shapes) => this.parse(m, name, sql, shapes));
       }
@@ -342,6 +343,7 @@ export class PgSession {
         const stmtName = r.objectName();
         r.bytes(2 * Math.max(0, r.int16())); // parameter formats
         const parameters = r.int16();
+        if (this.refuseCutName(portal, stmtName)) return;
         const stmt = this.objects.statement(stmtName);
         if (!stmt)
           return this.denyExtended({
@@ -364,7 +366,6 @@ export class PgSession {
         });
         if (runsCode) {
           this.freshness.ran({ reads: [], creates: [portal] });
-          this.baselines.ran((n) => n === portal);
         } else this.freshness.created(portal);
         this.baselines.made([portal]);
         return this.forward(m);
@@ -374,6 +375,7 @@ export class PgSession {
         const what = r.byte();
         const name = r.objectName();
         r.done();
+        if (this.refuseCutName(name)) return;
         const target = what === T('P') ? this.objects.portal(name) : undefined;
         if (what === T('P') && !target)
           return this.denyExtended({ code: '34000', message: `portal "${name}" does not exist` });
@@ -391,6 +393,7 @@ export class PgSession {
         const name = r.objectName();
         const maxRows = r.int32();
         r.done();
+        if (this.refuseCutName(name)) return;
         return this.execute(m, name, maxRows);
       }
       case T('C'): {
@@ -398,6 +401,7 @@ export class PgSession {
         const what = r.byte();
         const name = r.objectName();
         r.done();
+        if (this.refuseCutName(name)) return;
         const entry: Pending = { kind: 'close' };
         this.queue.push(entry);
         this.objects.expect(
@@ -778,7 +782,6 @@ export class PgSession {
   private trackSessionState(c: Classification, owner: object, source: () => string, portal?: string): void {
     const use = nameUse(c, portal);
     this.freshness.ran(use);
-    this.baselines.ran((n) => use.reads.includes(n) || use.creates.includes(n) || c.cursor?.name === n);
     this.baselines.made(use.creates);
     this.deferredErrors.sent(c, this.derived(c));
     if (c.setting?.name === 'agentgate.reason') this.reason = c.setting.value || undefined;
@@ -892,6 +895,20 @@ export class PgSession {
     this.queue.push({ kind: 'refusal', protocol: 'extended', error: errorResponse({ severity: 'ERROR', ...err }) });
     pushSegment(this.toUpstream, failingParse());
     this.discardUntilSync = true;
+  }
+
+  /**
+   * A name past 63 bytes whose cut splits a character (Reader.objectName keeps those bytes apart): the proxy
+   * could not name it back to the server (its own Describe, its pg_cursors check), so it is refused.
+   */
+  private refuseCutName(...names: string[]): boolean {
+    if (!names.some((n) => n.includes('\0'))) return false;
+    this.denyExtended({
+      code: '42602',
+      message:
+        'agentgate: a statement or portal name longer than 63 bytes must not cut a character at byte 63 (PostgreSQL keeps only the first 63 bytes of a name)',
+    });
+    return true;
   }
 
   private refuseUnparsed(sql: string, protocol: 'simple' | 'extended', error: string): void {
@@ -1296,7 +1313,6 @@ export class PgSession {
     const entry: Pending = { kind: 'internal', then };
     this.queue.push(entry);
     this.freshness.ran(); // a COMMIT runs deferred triggers
-    this.baselines.ran(() => false);
     this.simpleQueryChanges(entry);
     this.objects.expect(entry, {
       ns: 'transaction',
@@ -1355,7 +1371,7 @@ export class PgSession {
     const entry: Extract<Pending, { kind: 'check' }> = { kind: 'check', rows: [], failed: false, done: () => {} };
     const answered = new Promise<void>((resolve) => (entry.done = resolve));
     this.queue.push(entry);
-    pushSegment(this.toUpstream, checkMessages(asked, this.checkId));
+    pushSegment(this.toUpstream, checkMessage(asked, this.checkId));
     this.flush(); // this may run after the pump flushed (a catalog load came first)
     return answered.then(() => {
       const out = new Map<string, CheckOutcome>();
@@ -1371,14 +1387,12 @@ export class PgSession {
           this.objects.replaced(name);
           this.baselines.forget(name);
           out.set(name, 'replaced');
-        } else if (due.includes(name)) {
-          this.baselines.record(name, t.object, row.createdAt);
-          out.set(name, 'same');
-        } else if (createdAt === undefined && name !== '') out.set(name, 'unchecked');
-        else {
-          this.freshness.confirmed(name);
-          out.set(name, 'same');
+          continue;
         }
+        // The first check after the batch that made it records when the server made it (name-baselines.ts).
+        if (createdAt === undefined) this.baselines.record(name, t.object, row.createdAt);
+        if (!due.includes(name)) this.freshness.confirmed(name);
+        out.set(name, 'same');
       }
       return out;
     });
