@@ -8,8 +8,9 @@
  */
 import { expect } from 'chai';
 import { startLocalStack, type LocalStack } from '../../proxy/local/stack.js';
+import { allowFunctions, rawPerTest } from '../support/vetted-functions.js';
 import { auditRecords } from '../support/audit-records.js';
-import { fe, firstColumns, RawClient, type RawMessage } from '../support/raw-client.js';
+import { fe, firstColumns, type RawMessage } from '../support/raw-client.js';
 
 const kinds = (ms: RawMessage[]): string[] => ms.map((m) => m.type).filter((t) => t !== 'N');
 const cells = firstColumns;
@@ -18,16 +19,8 @@ const PAYROLL = '12000000';
 
 describe('attack: portal and cursor names read after other statements ran (real PostgreSQL)', function () {
   let s: LocalStack;
-  let raw: RawClient;
   before(async () => {
-    s = await startLocalStack({
-      editPolicy: (p) =>
-        void (p.spec.rules ??= []).unshift({
-          name: 'vetted-function',
-          when: { sql: { functions: ['sn_reopen'] } },
-          action: 'Allow',
-        }),
-    });
+    s = await startLocalStack({ editPolicy: allowFunctions(['sn_reopen']) });
     const d = await s.direct();
     await d.query('CREATE TABLE sn_people (id int, code int)');
     await d.query('INSERT INTO sn_people SELECT i, i * 10 FROM generate_series(1, 5) i');
@@ -38,15 +31,8 @@ describe('attack: portal and cursor names read after other statements ran (real 
     await d.end();
   });
   after(async () => s?.stop());
-  beforeEach(async () => {
-    raw = await RawClient.connect(s.host, s.port, await s.token());
-  });
-  afterEach(() => raw?.end());
-
-  const query = async (sql: string): Promise<RawMessage[]> => {
-    raw.send(fe.query(sql));
-    return raw.until('Z');
-  };
+  const session = rawPerTest(() => s);
+  const query = session.query;
   const declareVictim = async (): Promise<void> => {
     expect(kinds(await query('DECLARE victim CURSOR FOR SELECT id FROM sn_people'))).to.deep.equal(['C', 'Z']);
   };
@@ -84,15 +70,17 @@ describe('attack: portal and cursor names read after other statements ran (real 
 
   it('a protocol portal the view replaced: its Execute after a Sync is refused as replaced', async () => {
     await query('BEGIN');
-    raw.send(
-      fe.parse({ name: 'sn_v', text: 'SELECT id FROM sn_people ORDER BY id' }),
-      fe.bind({ portal: 'victim', statement: 'sn_v' }),
-      fe.sync(),
-    );
-    expect(kinds(await raw.until('Z'))).to.deep.equal(['1', '2', 'Z']);
+    session
+      .raw()
+      .send(
+        fe.parse({ name: 'sn_v', text: 'SELECT id FROM sn_people ORDER BY id' }),
+        fe.bind({ portal: 'victim', statement: 'sn_v' }),
+        fe.sync(),
+      );
+    expect(kinds(await session.raw().until('Z'))).to.deep.equal(['1', '2', 'Z']);
     expect(kinds(await query('SELECT * FROM sn_view'))).to.not.include('E');
-    raw.send(fe.execute({ portal: 'victim' }), fe.sync());
-    const r = await raw.until('Z');
+    session.raw().send(fe.execute({ portal: 'victim' }), fe.sync());
+    const r = await session.raw().until('Z');
     expect(cells(r)).to.not.include(PAYROLL);
     expect(errorOf(r)).to.contain('portal "victim" is no longer the one agentgate decided');
     await query('ROLLBACK');
@@ -100,26 +88,30 @@ describe('attack: portal and cursor names read after other statements ran (real 
 
   it('an Execute of a stale portal later in the same pipeline is refused; after a Sync it is checked and runs', async () => {
     await query('BEGIN');
-    raw.send(
-      fe.parse({ name: 'sn_s', text: 'SELECT id FROM sn_people ORDER BY id' }),
-      fe.bind({ portal: 'sn_p', statement: 'sn_s' }),
-      fe.execute({ portal: 'sn_p', rows: 1 }),
-      fe.parse({ name: 'sn_other', text: 'SELECT 1' }),
-      fe.bind({ portal: 'sn_o', statement: 'sn_other' }),
-      fe.execute({ portal: 'sn_o' }),
-      fe.execute({ portal: 'sn_p', rows: 1 }),
-      fe.sync(),
-    );
-    const piped = await raw.until('Z');
+    session
+      .raw()
+      .send(
+        fe.parse({ name: 'sn_s', text: 'SELECT id FROM sn_people ORDER BY id' }),
+        fe.bind({ portal: 'sn_p', statement: 'sn_s' }),
+        fe.execute({ portal: 'sn_p', rows: 1 }),
+        fe.parse({ name: 'sn_other', text: 'SELECT 1' }),
+        fe.bind({ portal: 'sn_o', statement: 'sn_other' }),
+        fe.execute({ portal: 'sn_o' }),
+        fe.execute({ portal: 'sn_p', rows: 1 }),
+        fe.sync(),
+      );
+    const piped = await session.raw().until('Z');
     expect(errorOf(piped)).to.contain('cursor "sn_p" is read after other statements ran');
     await query('ROLLBACK');
 
     await query('BEGIN');
-    raw.send(fe.bind({ portal: 'sn_p', statement: 'sn_s' }), fe.execute({ portal: 'sn_p', rows: 1 }), fe.sync());
-    expect(cells(await raw.until('Z'))).to.deep.equal(['1']);
+    session
+      .raw()
+      .send(fe.bind({ portal: 'sn_p', statement: 'sn_s' }), fe.execute({ portal: 'sn_p', rows: 1 }), fe.sync());
+    expect(cells(await session.raw().until('Z'))).to.deep.equal(['1']);
     expect(cells(await query('SELECT 42'))).to.deep.equal(['42']);
-    raw.send(fe.execute({ portal: 'sn_p', rows: 2 }), fe.sync());
-    expect(cells(await raw.until('Z'))).to.deep.equal(['2', '3']);
+    session.raw().send(fe.execute({ portal: 'sn_p', rows: 2 }), fe.sync());
+    expect(cells(await session.raw().until('Z'))).to.deep.equal(['2', '3']);
     await query('COMMIT');
   });
 
@@ -142,13 +134,15 @@ describe('attack: portal and cursor names read after other statements ran (real 
     await query('COMMIT');
     await query('SELECT 1');
     expect(cells(await query('FETCH 2 FROM held'))).to.deep.equal(['1', '2']);
-    raw.send(
-      fe.parse({ text: 'DECLARE parsed CURSOR WITH HOLD FOR SELECT id FROM sn_people ORDER BY id DESC' }),
-      fe.bind({}),
-      fe.execute({}),
-      fe.sync(),
-    );
-    expect(kinds(await raw.until('Z'))).to.deep.equal(['1', '2', 'C', 'Z']);
+    session
+      .raw()
+      .send(
+        fe.parse({ text: 'DECLARE parsed CURSOR WITH HOLD FOR SELECT id FROM sn_people ORDER BY id DESC' }),
+        fe.bind({}),
+        fe.execute({}),
+        fe.sync(),
+      );
+    expect(kinds(await session.raw().until('Z'))).to.deep.equal(['1', '2', 'C', 'Z']);
     await query('SELECT 2');
     expect(cells(await query('FETCH 1 FROM parsed'))).to.deep.equal(['5']);
     await query('CLOSE held; CLOSE parsed');
@@ -156,25 +150,29 @@ describe('attack: portal and cursor names read after other statements ran (real 
 
   it("the check leaves the agent's unnamed statement, and its transaction, as they were", async () => {
     await query('BEGIN');
-    raw.send(
-      fe.parse({ text: 'SELECT id FROM sn_people WHERE id = $1' }),
-      fe.bind({ portal: 'kept', statement: '', values: ['4'] }),
-      fe.sync(),
-    );
-    await raw.until('Z');
-    raw.send(
-      fe.parse({ name: 'sn_two', text: 'SELECT 2' }),
-      fe.bind({ statement: 'sn_two' }),
-      fe.execute({}),
-      fe.sync(),
-    );
-    await raw.until('Z');
-    raw.send(fe.execute({ portal: 'kept' }), fe.sync()); // stale: checked first
-    const first = await raw.until('Z');
+    session
+      .raw()
+      .send(
+        fe.parse({ text: 'SELECT id FROM sn_people WHERE id = $1' }),
+        fe.bind({ portal: 'kept', statement: '', values: ['4'] }),
+        fe.sync(),
+      );
+    await session.raw().until('Z');
+    session
+      .raw()
+      .send(
+        fe.parse({ name: 'sn_two', text: 'SELECT 2' }),
+        fe.bind({ statement: 'sn_two' }),
+        fe.execute({}),
+        fe.sync(),
+      );
+    await session.raw().until('Z');
+    session.raw().send(fe.execute({ portal: 'kept' }), fe.sync()); // stale: checked first
+    const first = await session.raw().until('Z');
     expect(cells(first)).to.deep.equal(['4']);
     expect(first.at(-1)!.body[0]).to.equal('T'.charCodeAt(0)); // still in the agent's transaction
-    raw.send(fe.bind({ statement: '', values: ['5'] }), fe.execute({}), fe.sync()); // the unnamed statement is still there
-    expect(cells(await raw.until('Z'))).to.deep.equal(['5']);
+    session.raw().send(fe.bind({ statement: '', values: ['5'] }), fe.execute({}), fe.sync()); // the unnamed statement is still there
+    expect(cells(await session.raw().until('Z'))).to.deep.equal(['5']);
     await query('COMMIT');
   });
 

@@ -8,7 +8,8 @@
  */
 import { expect } from 'chai';
 import { startLocalStack, type LocalStack } from '../../proxy/local/stack.js';
-import { fe, firstColumns, RawClient, type RawMessage } from '../support/raw-client.js';
+import { allowFunctions, rawPerTest } from '../support/vetted-functions.js';
+import { fe, firstColumns, type RawMessage } from '../support/raw-client.js';
 
 const cells = firstColumns;
 const kinds = (ms: RawMessage[]): string[] => ms.map((m) => m.type).filter((t) => t !== 'N');
@@ -16,16 +17,8 @@ const PAYROLL = '12000000';
 
 describe('review stale: a failed Bind or DECLARE under a cursor name makes that cursor fresh (real PostgreSQL)', function () {
   let s: LocalStack;
-  let raw: RawClient;
   before(async () => {
-    s = await startLocalStack({
-      editPolicy: (p) =>
-        void (p.spec.rules ??= []).unshift({
-          name: 'vetted-function',
-          when: { sql: { functions: ['rf_reopen'] } },
-          action: 'Allow',
-        }),
-    });
+    s = await startLocalStack({ editPolicy: allowFunctions(['rf_reopen']) });
     const d = await s.direct();
     await d.query('CREATE TABLE rf_people (id int)');
     await d.query('INSERT INTO rf_people SELECT generate_series(1, 3)');
@@ -39,15 +32,8 @@ describe('review stale: a failed Bind or DECLARE under a cursor name makes that 
     await d.end();
   });
   after(async () => s?.stop());
-  beforeEach(async () => {
-    raw = await RawClient.connect(s.host, s.port, await s.token());
-  });
-  afterEach(() => raw?.end());
-
-  const query = async (sql: string): Promise<RawMessage[]> => {
-    raw.send(fe.query(sql));
-    return raw.until('Z');
-  };
+  const session = rawPerTest(() => s);
+  const query = session.query;
 
   it('WITH HOLD cursor replaced by a view, a Bind under its name fails, then FETCH: payroll must not come back', async () => {
     expect(kinds(await query('DECLARE victim CURSOR WITH HOLD FOR SELECT id FROM rf_people'))).to.deep.equal([
@@ -55,12 +41,12 @@ describe('review stale: a failed Bind or DECLARE under a cursor name makes that 
       'Z',
     ]);
     expect(kinds(await query('SELECT * FROM rf_view'))).to.not.include('E'); // victim now reads payroll
-    raw.send(
+    session.raw().send(
       fe.parse({ name: 'rf_s', text: 'SELECT 1' }),
       fe.bind({ portal: 'victim', statement: 'rf_s' }), // fails on the server: cursor "victim" already exists
       fe.sync(),
     );
-    expect(kinds(await raw.until('Z'))).to.include('E');
+    expect(kinds(await session.raw().until('Z'))).to.include('E');
     const r = await query('FETCH ALL FROM victim');
     await query('CLOSE victim');
     expect(cells(r)).to.not.include(PAYROLL);

@@ -8,7 +8,8 @@
  */
 import { expect } from 'chai';
 import { startLocalStack, type LocalStack } from '../../proxy/local/stack.js';
-import { fe, firstColumns, RawClient, type RawMessage } from '../support/raw-client.js';
+import { allowFunctions, rawPerTest } from '../support/vetted-functions.js';
+import { fe, firstColumns, type RawMessage } from '../support/raw-client.js';
 
 const cells = firstColumns;
 const kinds = (ms: RawMessage[]): string[] => ms.map((m) => m.type).filter((t) => t !== 'N');
@@ -21,16 +22,8 @@ const UNSHADOW = 'DROP VIEW payroll.rs_people';
 
 describe('review stale: a name reopened from the identical text under another search_path (real PostgreSQL)', function () {
   let s: LocalStack;
-  let raw: RawClient;
   before(async () => {
-    s = await startLocalStack({
-      editPolicy: (p) =>
-        void (p.spec.rules ??= []).unshift({
-          name: 'vetted-function',
-          when: { sql: { functions: ['rs_same_cursor', 'rs_same_portal'] } },
-          action: 'Allow',
-        }),
-    });
+    s = await startLocalStack({ editPolicy: allowFunctions(['rs_same_cursor', 'rs_same_portal']) });
     const d = await s.direct();
     await d.query('CREATE TABLE rs_people (id int)');
     await d.query('INSERT INTO rs_people SELECT generate_series(1, 3)');
@@ -48,15 +41,8 @@ describe('review stale: a name reopened from the identical text under another se
     await d.end();
   });
   after(async () => s?.stop());
-  beforeEach(async () => {
-    raw = await RawClient.connect(s.host, s.port, await s.token());
-  });
-  afterEach(() => raw?.end());
-
-  const query = async (sql: string): Promise<RawMessage[]> => {
-    raw.send(fe.query(sql));
-    return raw.until('Z');
-  };
+  const session = rawPerTest(() => s);
+  const query = session.query;
 
   it('a SQL cursor re-DECLAREd from the same text by a function with its own search_path: its FETCH must not read payroll', async () => {
     await query('BEGIN');
@@ -71,11 +57,13 @@ describe('review stale: a name reopened from the identical text under another se
 
   it('a protocol portal reopened from the same text by a function with its own search_path: its Execute must not read payroll', async () => {
     await query('BEGIN');
-    raw.send(fe.parse({ name: 'rs_s', text: PORTAL_SQL }), fe.bind({ portal: 'victim', statement: 'rs_s' }), fe.sync());
-    expect(kinds(await raw.until('Z'))).to.deep.equal(['1', '2', 'Z']);
+    session
+      .raw()
+      .send(fe.parse({ name: 'rs_s', text: PORTAL_SQL }), fe.bind({ portal: 'victim', statement: 'rs_s' }), fe.sync());
+    expect(kinds(await session.raw().until('Z'))).to.deep.equal(['1', '2', 'Z']);
     expect(kinds(await query('SELECT * FROM rs_portal_view'))).to.not.include('E');
-    raw.send(fe.execute({ portal: 'victim' }), fe.sync());
-    const r = await raw.until('Z');
+    session.raw().send(fe.execute({ portal: 'victim' }), fe.sync());
+    const r = await session.raw().until('Z');
     await query('ROLLBACK');
     expect(cells(r)).to.not.include(PAYROLL);
   });

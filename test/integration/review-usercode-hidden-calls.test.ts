@@ -8,7 +8,8 @@
  */
 import { expect } from 'chai';
 import { startLocalStack, type LocalStack } from '../../proxy/local/stack.js';
-import { fe, RawClient, type RawMessage } from '../support/raw-client.js';
+import { allowFunctions, rawPerTest } from '../support/vetted-functions.js';
+import { type RawMessage } from '../support/raw-client.js';
 
 const kinds = (ms: RawMessage[]): string[] => ms.map((m) => m.type);
 const cells = (ms: RawMessage[]): string[] =>
@@ -22,16 +23,8 @@ const PAYROLL = '12000000';
 
 describe('review usercode: user code run where the statement shows no function call (real PostgreSQL)', function () {
   let s: LocalStack;
-  let raw: RawClient;
   before(async () => {
-    s = await startLocalStack({
-      editPolicy: (p) =>
-        void (p.spec.rules ??= []).unshift({
-          name: 'vetted-function',
-          when: { sql: { functions: ['ru_reopen'] } },
-          action: 'Allow',
-        }),
-    });
+    s = await startLocalStack({ editPolicy: allowFunctions(['ru_reopen']) });
     const d = await s.direct();
     await d.query('CREATE TABLE ru_people (id int)');
     await d.query('INSERT INTO ru_people VALUES (1)');
@@ -50,15 +43,8 @@ describe('review usercode: user code run where the statement shows no function c
     await d.end();
   });
   after(async () => s?.stop());
-  beforeEach(async () => {
-    raw = await RawClient.connect(s.host, s.port, await s.token());
-  });
-  afterEach(() => raw?.end());
-
-  const query = async (sql: string): Promise<RawMessage[]> => {
-    raw.send(fe.query(sql));
-    return raw.until('Z');
-  };
+  const session = rawPerTest(() => s);
+  const query = session.query;
   /** Declare a cursor the proxy tracks, run `trigger` (allowed), then FETCH the name: must not read payroll. */
   const attack = async (name: string, trigger: string): Promise<void> => {
     await query('BEGIN');

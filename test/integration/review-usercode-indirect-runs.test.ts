@@ -7,7 +7,8 @@
  */
 import { expect } from 'chai';
 import { startLocalStack, type LocalStack } from '../../proxy/local/stack.js';
-import { fe, RawClient, type RawMessage } from '../support/raw-client.js';
+import { allowFunctions, rawPerTest } from '../support/vetted-functions.js';
+import { fe, type RawMessage } from '../support/raw-client.js';
 
 const kinds = (ms: RawMessage[]): string[] => ms.map((m) => m.type);
 const cells = (ms: RawMessage[]): string[] =>
@@ -21,16 +22,8 @@ const PAYROLL = '12000000';
 
 describe('review usercode: user code run indirectly reopens a tracked cursor name (real PostgreSQL)', function () {
   let s: LocalStack;
-  let raw: RawClient;
   before(async () => {
-    s = await startLocalStack({
-      editPolicy: (p) =>
-        void (p.spec.rules ??= []).unshift({
-          name: 'vetted-function',
-          when: { sql: { functions: ['ri_reopen'] } },
-          action: 'Allow',
-        }),
-    });
+    s = await startLocalStack({ editPolicy: allowFunctions(['ri_reopen']) });
     const d = await s.direct();
     await d.query('CREATE TABLE ri_people (id int)');
     await d.query('INSERT INTO ri_people VALUES (1)');
@@ -54,15 +47,8 @@ describe('review usercode: user code run indirectly reopens a tracked cursor nam
     await d.end();
   });
   after(async () => s?.stop());
-  beforeEach(async () => {
-    raw = await RawClient.connect(s.host, s.port, await s.token());
-  });
-  afterEach(() => raw?.end());
-
-  const query = async (sql: string): Promise<RawMessage[]> => {
-    raw.send(fe.query(sql));
-    return raw.until('Z');
-  };
+  const session = rawPerTest(() => s);
+  const query = session.query;
   const declareVictim = async (name: string): Promise<void> => {
     expect(kinds(await query(`DECLARE ${name} CURSOR FOR SELECT id::text FROM ri_people`))).to.deep.equal(['C', 'Z']);
   };
@@ -93,13 +79,15 @@ describe('review usercode: user code run indirectly reopens a tracked cursor nam
   it('a protocol portal over a view that calls the function: its Execute reopens another tracked name', async () => {
     await query('BEGIN');
     await declareVictim('cp');
-    raw.send(
-      fe.parse({ name: 'ri_st', text: 'SELECT * FROM ri_view_p' }),
-      fe.bind({ portal: 'ri_portal', statement: 'ri_st' }),
-      fe.execute({ portal: 'ri_portal' }),
-      fe.sync(),
-    );
-    expect(kinds(await raw.until('Z'))).to.not.include('E');
+    session
+      .raw()
+      .send(
+        fe.parse({ name: 'ri_st', text: 'SELECT * FROM ri_view_p' }),
+        fe.bind({ portal: 'ri_portal', statement: 'ri_st' }),
+        fe.execute({ portal: 'ri_portal' }),
+        fe.sync(),
+      );
+    expect(kinds(await session.raw().until('Z'))).to.not.include('E');
     await fetchRefused('cp');
     await query('ROLLBACK');
   });
