@@ -48,8 +48,13 @@ export function statementBytes(p: Prepared): number {
   return bytes;
 }
 
-export function cursorBytes(c: Pick<SqlCursor, 'cls'>): number {
-  return OBJECT_BYTES + 2 * textBytes(c.cls.text);
+/**
+ * A cursor: its DECLARE's classification and text, and the text that declared it. PostgreSQL keeps that whole
+ * text (every statement of the Query message) with the cursor, and the proxy's pg_cursors check reads it
+ * for every cursor of the session: counted here, N cursors of one long Query cannot make that N².
+ */
+export function cursorBytes(c: Pick<SqlCursor, 'cls' | 'sourceBytes'>): number {
+  return OBJECT_BYTES + 2 * textBytes(c.cls.text) + c.sourceBytes;
 }
 
 export function portalBytes(_p: Portal): number {
@@ -85,7 +90,8 @@ export type Freed = (ns: 'statement' | 'cursor', name?: string) => number;
  * cursors they DECLARE, less what DEALLOCATE, CLOSE or DISCARD ALL earlier in the same query drop (a drop
  * after a create does not lower the peak).
  */
-export function createdBytes(classes: readonly Classification[], freed: Freed = () => 0): number {
+export function createdBytes(classes: readonly Classification[], freed: Freed = () => 0, source = ''): number {
+  const sourceBytes = textBytes(source);
   let running = 0;
   let peak = 0;
   const spaces = {
@@ -123,7 +129,7 @@ export function createdBytes(classes: readonly Classification[], freed: Freed = 
     if (c.cursor?.op === 'close') drop('cursor', c.cursor.name);
     if (c.prepares !== undefined) create('statement', c.prepares, statementBytes(preparedBy(c)));
     if (c.cursor?.op === 'declare' && c.cursor.name !== undefined)
-      create('cursor', c.cursor.name, cursorBytes({ cls: c }));
+      create('cursor', c.cursor.name, cursorBytes({ cls: c, sourceBytes }));
   }
   return peak;
 }

@@ -10,10 +10,29 @@ export class NameBaselines {
   private readonly createdAt = new WeakMap<object, string>();
   /** Names made and not yet recorded. */
   private readonly unrecorded = new Set<string>();
+  /** Names whose recording was due and did not happen (the check failed): never accepted on their text alone. */
+  private readonly lost = new Set<string>();
 
   /** Names a forwarded statement made. */
   made(names: readonly string[]): void {
-    for (const n of names) if (n !== '') this.unrecorded.add(n);
+    for (const n of names) {
+      if (n === '') continue;
+      this.unrecorded.add(n);
+      this.lost.delete(n);
+    }
+  }
+
+  /** A recording of `names` was due and did not happen before other code could run. */
+  lose(names: readonly string[]): void {
+    for (const n of names) {
+      if (!this.unrecorded.delete(n)) continue;
+      this.lost.add(n);
+    }
+  }
+
+  /** Whether `name`'s recording was missed: its object cannot be told from the same text opened again. */
+  isLost(name: string): boolean {
+    return this.lost.has(name);
   }
 
   /** The unrecorded names a statement that touches only `touches` would leave unrecordable. */
@@ -30,6 +49,7 @@ export class NameBaselines {
 
   forget(name: string): void {
     this.unrecorded.delete(name);
+    this.lost.delete(name);
   }
 
   /** The recorded creation time of `object` (undefined: not recorded). */

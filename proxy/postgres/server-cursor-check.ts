@@ -59,10 +59,16 @@ function textArray(names: readonly string[]): Buffer {
   return Buffer.from(`{${names.map((n) => `"${n.replace(/[\\"]/g, '\\$&')}"`).join(',')}}`, 'utf8');
 }
 
-/** Parse, Bind, Execute, Close and Sync: one scan of the session's portals for all names, one ReadyForQuery. */
+/**
+ * Parse, Bind, Execute, Close and Sync: one scan of the session's portals for all names, one ReadyForQuery.
+ * It starts by closing its statement and portal (no error when there are none): a check that failed after
+ * its Parse skipped its own Closes, and must not make every later one fail.
+ */
 export function checkMessage(names: readonly string[], id: string): Buffer {
   const value = textArray(names);
   return Buffer.concat([
+    message('C', Buffer.concat([Buffer.from('P'), cstr(id)])),
+    message('C', Buffer.concat([Buffer.from('S'), cstr(id)])),
     message('P', Buffer.concat([cstr(id), cstr(CHECK_SQL), int16(0)])),
     message('B', Buffer.concat([cstr(id), cstr(id), int16(0), int16(1), int32(value.length), value, int16(0)])),
     message('E', Buffer.concat([cstr(id), int32(0)])),

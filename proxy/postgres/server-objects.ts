@@ -39,8 +39,9 @@ export interface SqlCursor {
   hold: boolean;
   /** The policy runtime that allowed the DECLARE. */
   decidedBy: object;
-  /** Digest of the text that declared it, as pg_cursors shows it (server-cursor-check.ts). */
+  /** Digest and size of the text that declared it, as pg_cursors shows it (server-cursor-check.ts). */
   sourceDigest: string;
+  sourceBytes: number;
 }
 
 type Namespace = 'statement' | 'portal' | 'cursor';

@@ -153,7 +153,7 @@ type Pending =
   /** A query of the proxy's own (caps): its whole response is consumed by the proxy. */
   | { kind: 'internal'; error?: Buffer; then: (status: number, error?: Buffer) => void }
   /** The proxy's check of stale portal and cursor names (server-cursor-check.ts): consumed by the proxy. */
-  | { kind: 'check'; rows: ServerCursor[]; failed: boolean; done: () => void };
+  | { kind: 'check'; rows: ServerCursor[]; failed: boolean; error?: string; done: () => void };
 
 const T = (c: string): number => c.charCodeAt(0);
 const DDL_LIKE = new Set(['ddl', 'privilege', 'admin', 'unknown']);
@@ -476,7 +476,7 @@ export class PgSession {
     if (
       this.refuseOverHeld(
         classes[0]!,
-        createdBytes(classes, (ns, name) => this.objects.freedBy(ns, name)),
+        createdBytes(classes, (ns, name) => this.objects.freedBy(ns, name), sql),
         'simple',
       )
     )
@@ -696,7 +696,7 @@ export class PgSession {
     this.runtime();
     // Decided again at Execute: the policy may have changed since Parse, and each execution is audited.
     const classes = portal.stmt.classes.length ? portal.stmt.classes : [emptyClassification(portal.stmt.sql)];
-    if (this.refuseOverHeld(classes[0]!, createdBytes(classes), 'extended')) return;
+    if (this.refuseOverHeld(classes[0]!, createdBytes(classes, undefined, portal.stmt.sql), 'extended')) return;
     if (this.needsPlan(portal) && this.planMustWait(this.planReserve(portal)))
       return this.whenIdle().then(() => this.execute(m, portalName, maxRows, checked));
     const wanted = stillWanted(() => {
@@ -1373,11 +1373,31 @@ export class PgSession {
     this.queue.push(entry);
     pushSegment(this.toUpstream, checkMessage(asked, this.checkId));
     this.flush(); // this may run after the pump flushed (a catalog load came first)
+    const aborted = this.txStatus === T('E');
     return answered.then(() => {
       const out = new Map<string, CheckOutcome>();
+      if (entry.failed) {
+        // Nothing recorded: these names can no longer be told from the same text opened again.
+        this.baselines.lose(asked);
+        for (const name of asked) out.set(name, 'unchecked');
+        // It aborted the agent's transaction (its statement_timeout, say): the agent is told why, once.
+        if (!aborted && this.txStatus === T('E'))
+          pushSegment(
+            this.toClient,
+            errorResponse(
+              {
+                severity: 'WARNING',
+                code: '01000',
+                message: `agentgate: its check of this session's portal and cursor names failed (${entry.error ?? 'an error'}); the transaction is aborted`,
+              },
+              'N',
+            ),
+          );
+        return out;
+      }
       for (const name of asked) {
         const t = this.objects.tracked(name);
-        if (entry.failed || !t) {
+        if (!t) {
           out.set(name, 'unchecked');
           continue;
         }
@@ -1387,6 +1407,10 @@ export class PgSession {
           this.objects.replaced(name);
           this.baselines.forget(name);
           out.set(name, 'replaced');
+          continue;
+        }
+        if (createdAt === undefined && this.baselines.isLost(name)) {
+          out.set(name, 'unchecked');
           continue;
         }
         // The first check after the batch that made it records when the server made it (name-baselines.ts).
@@ -1402,6 +1426,7 @@ export class PgSession {
     if (m.type === T('D')) front.rows.push(serverCursor(m));
     else if (m.type === T('E')) {
       front.failed = true;
+      front.error ??= parseErrorNotice(m).message;
       this.objects.errorSeen();
     } else if (m.type === T('A')) {
       const masked = this.resultMasker.notification(m);

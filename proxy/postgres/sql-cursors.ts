@@ -22,7 +22,13 @@ export function cursorChanges(c: Classification, decidedBy: object, source: () =
       {
         ns: 'cursor',
         name: op.name,
-        value: { cls: c, hold: op.hold === true, decidedBy, sourceDigest: sourceDigest(source()) },
+        value: {
+          cls: c,
+          hold: op.hold === true,
+          decidedBy,
+          sourceDigest: sourceDigest(source()),
+          sourceBytes: Buffer.byteLength(source()),
+        },
       },
     ];
   if (op?.op === 'close') return [op.name === undefined ? { ns: 'cursor' } : { ns: 'cursor', name: op.name }];

@@ -26,6 +26,7 @@ const cursor = (name: string): SqlCursor => ({
   hold: false,
   decidedBy: {},
   sourceDigest: '',
+  sourceBytes: 0,
 });
 
 describe('prepfix: held bytes follow what is kept alive and what the server still has', () => {
