@@ -18,7 +18,15 @@ import { principalRecord, type Principal } from '../identity/verify.js';
 import type { ProxyMetrics } from '../observability/metrics.js';
 import type { Gate } from '../gate/gate.js';
 import type { EventSink } from '../gate/record.js';
-import { emptyClassification, fastPathCall, limitsOf, rowCapsActive, unparseable, writes } from '../gate/guards.js';
+import {
+  emptyClassification,
+  fastPathCall,
+  limitsOf,
+  replacedCursor,
+  rowCapsActive,
+  unparseable,
+  writes,
+} from '../gate/guards.js';
 import { sqlRequest, type SqlOperation, type SqlRequest } from '../gate/sql-request.js';
 import type { GateRequest } from '../gate/request.js';
 import { denial, type ApprovalOutcome, type Forward, type Refuse, type Verdict } from '../gate/verdict.js';
@@ -672,15 +680,17 @@ export class PgSession {
   ): void | Promise<void> {
     if (this.tokenExpired()) return;
     const portal = this.objects.portal(portalName);
-    if (!portal)
-      return this.denyExtended(
-        checked?.get(portalName) === 'replaced'
-          ? {
-              code: '42501',
-              message: `agentgate: portal "${portalName}" is no longer the one agentgate decided: code run since closed it and opened another under its name`,
-            }
-          : { code: '34000', message: `portal "${portalName}" does not exist` },
-      );
+    if (!portal) {
+      if (checked?.get(portalName) !== 'replaced')
+        return this.denyExtended({ code: '34000', message: `portal "${portalName}" does not exist` });
+      // The server's check showed another object under its name (now forgotten): refused and recorded.
+      const classification = emptyClassification(`EXECUTE PORTAL ${JSON.stringify(portalName)}`);
+      const decision = replacedCursor(portalName, false);
+      return this.refuseOperation('extended', {
+        classification,
+        refused: { decision, refusal: denial(decision, classification) },
+      });
+    }
     // Names read after other statements ran (name-freshness.ts): the server is asked, when it is idle.
     const use = executeUse(portal.stmt.classes, portalName);
     const [stale] = this.staleTracked([use]);

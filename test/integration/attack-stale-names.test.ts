@@ -82,7 +82,9 @@ describe('attack: portal and cursor names read after other statements ran (real 
     session.raw().send(fe.execute({ portal: 'victim' }), fe.sync());
     const r = await session.raw().until('Z');
     expect(cells(r)).to.not.include(PAYROLL);
-    expect(errorOf(r)).to.contain('portal "victim" is no longer the one agentgate decided');
+    expect(errorOf(r)).to.contain(
+      'denied by rule "replaced-cursor": cursor "victim" is no longer the one agentgate decided',
+    );
     await query('ROLLBACK');
   });
 
