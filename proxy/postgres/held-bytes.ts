@@ -49,12 +49,13 @@ export function statementBytes(p: Prepared): number {
 }
 
 /**
- * A cursor: its DECLARE's classification and text, and the text that declared it. PostgreSQL keeps that whole
- * text (every statement of the Query message) with the cursor, and the proxy's pg_cursors check reads it
- * for every cursor of the session: counted here, N cursors of one long Query cannot make that N².
+ * A cursor: its DECLARE's classification and text, and what the text that declared it adds. PostgreSQL keeps
+ * that whole text (every statement of the Query message) with the cursor, and the proxy's pg_cursors check
+ * reads it for every cursor of the session: counted here, N cursors of one long Query cannot make that N².
  */
 export function cursorBytes(c: Pick<SqlCursor, 'cls' | 'sourceBytes'>): number {
-  return OBJECT_BYTES + 2 * textBytes(c.cls.text) + c.sourceBytes;
+  const text = textBytes(c.cls.text);
+  return OBJECT_BYTES + 2 * text + Math.max(0, c.sourceBytes - text);
 }
 
 export function portalBytes(_p: Portal): number {
