@@ -6,9 +6,8 @@
  * (in one pipeline and one by one). What must hold: rows of every Execute are masked, whatever was dropped.
  */
 import { expect } from 'chai';
-import v8 from 'node:v8';
-import vm from 'node:vm';
 import { startLocalStack, type LocalStack } from '../../proxy/local/stack.js';
+import { heapUsedAfterGc } from '../support/heap.js';
 import { fe, RawClient, type RawMessage } from '../support/raw-client.js';
 
 const LIMIT = 131072;
@@ -16,14 +15,6 @@ const COLUMNS = 1599;
 const PORTALS = 150;
 const column = (i: number): string => `c${String(i).padStart(4, '0')}`.padEnd(63, 'x');
 const kinds = (ms: RawMessage[]): string[] => ms.map((m) => (m.type === 'E' ? `E:${m.error?.code}` : m.type));
-
-v8.setFlagsFromString('--expose-gc');
-const gc = vm.runInNewContext('gc') as () => void;
-const heapAfterGc = (): number => {
-  gc();
-  gc();
-  return process.memoryUsage().heapUsed;
-};
 
 describe('attack: masking plans of described portals count toward maxPreparedBytes (real PostgreSQL)', function () {
   this.timeout(120_000);
@@ -48,11 +39,11 @@ describe('attack: masking plans of described portals count toward maxPreparedByt
     // 150 portals at 512 bytes each fit; their plans (~330 KB each) would not.
     raw.send(...Array.from({ length: PORTALS }, (_, i) => fe.bind({ portal: `p${i}`, statement: 'wide' })), fe.sync());
     expect(kinds(await raw.until('Z')).filter((k) => k === '2')).to.have.length(PORTALS);
-    const before = heapAfterGc();
+    const before = heapUsedAfterGc();
     // One pipeline of every Describe: each waits for the one before it once they would not fit.
     raw.send(...Array.from({ length: PORTALS }, (_, i) => fe.describe({ type: 'P', name: `p${i}` })), fe.sync());
     expect(kinds(await raw.until('Z')).filter((k) => k === 'T')).to.have.length(PORTALS);
-    const grown = heapAfterGc() - before;
+    const grown = heapUsedAfterGc() - before;
     expect(grown, `${PORTALS} described portals grew the heap by ${grown} bytes, limit ${LIMIT}`).to.be.below(
       8 * LIMIT,
     );

@@ -6,23 +6,16 @@
  */
 import { expect } from 'chai';
 import { startLocalStack, type LocalStack } from '../../proxy/local/stack.js';
-import { fe, firstColumns, RawClient, type RawMessage } from '../support/raw-client.js';
+import { allowFunctions, rawPerTest } from '../support/vetted-functions.js';
+import { fe, firstColumns, type RawMessage } from '../support/raw-client.js';
 
 const kinds = (ms: RawMessage[]): string[] => ms.map((m) => m.type).filter((t) => t !== 'N');
 const cells = firstColumns;
 
 describe('attack: a portal or cursor name reopened by server-side code, in one Query or one pipeline', function () {
   let s: LocalStack;
-  let raw: RawClient;
   before(async () => {
-    s = await startLocalStack({
-      editPolicy: (p) =>
-        void (p.spec.rules ??= []).unshift({
-          name: 'vetted-functions',
-          when: { sql: { functions: ['uc_reopen_payroll', 'uc_plus_one'] } },
-          action: 'Allow',
-        }),
-    });
+    s = await startLocalStack({ editPolicy: allowFunctions(['uc_reopen_payroll', 'uc_plus_one']) });
     const d = await s.direct();
     await d.query(
       `CREATE FUNCTION uc_reopen_payroll(r refcursor) RETURNS int LANGUAGE plpgsql AS $$ BEGIN CLOSE r; OPEN r FOR SELECT amount_cents::text FROM payroll.salaries; RETURN 1; END $$`,
@@ -31,15 +24,8 @@ describe('attack: a portal or cursor name reopened by server-side code, in one Q
     await d.end();
   });
   after(async () => s?.stop());
-  beforeEach(async () => {
-    raw = await RawClient.connect(s.host, s.port, await s.token());
-  });
-  afterEach(() => raw?.end());
-
-  const query = async (sql: string): Promise<RawMessage[]> => {
-    raw.send(fe.query(sql));
-    return raw.until('Z');
-  };
+  const session = rawPerTest(() => s);
+  const query = session.query;
 
   it('the function and the FETCH in one Query: the FETCH is refused, nothing of the denied table read', async () => {
     await query('BEGIN');
@@ -53,20 +39,24 @@ describe('attack: a portal or cursor name reopened by server-side code, in one Q
 
   it('the function and an Execute of another portal in one pipeline: the Execute is refused', async () => {
     await query('BEGIN');
-    raw.send(
-      fe.parse({ name: 'st_p', text: 'SELECT id::text FROM customers ORDER BY id' }),
-      fe.bind({ portal: 'p1', statement: 'st_p' }),
-      fe.sync(),
-    );
-    expect(kinds(await raw.until('Z'))).to.deep.equal(['1', '2', 'Z']);
-    raw.send(
-      fe.parse({ name: 'st_f', text: `SELECT uc_reopen_payroll('p1')` }),
-      fe.bind({ portal: 'f', statement: 'st_f' }),
-      fe.execute({ portal: 'f' }),
-      fe.execute({ portal: 'p1' }),
-      fe.sync(),
-    );
-    const r = await raw.until('Z');
+    session
+      .raw()
+      .send(
+        fe.parse({ name: 'st_p', text: 'SELECT id::text FROM customers ORDER BY id' }),
+        fe.bind({ portal: 'p1', statement: 'st_p' }),
+        fe.sync(),
+      );
+    expect(kinds(await session.raw().until('Z'))).to.deep.equal(['1', '2', 'Z']);
+    session
+      .raw()
+      .send(
+        fe.parse({ name: 'st_f', text: `SELECT uc_reopen_payroll('p1')` }),
+        fe.bind({ portal: 'f', statement: 'st_f' }),
+        fe.execute({ portal: 'f' }),
+        fe.execute({ portal: 'p1' }),
+        fe.sync(),
+      );
+    const r = await session.raw().until('Z');
     expect(cells(r)).to.not.include('12000000');
     expect(kinds(r)).to.include('E');
     await query('ROLLBACK');
@@ -89,16 +79,18 @@ describe('attack: a portal or cursor name reopened by server-side code, in one Q
   it('a user function forgets the other names but not the portal it runs in: a suspended portal goes on', async () => {
     await query('BEGIN');
     await query('DECLARE k3 CURSOR FOR SELECT id FROM customers');
-    raw.send(
-      fe.parse({ name: 'st_g', text: 'SELECT uc_plus_one(g) AS n FROM generate_series(1, 5) g' }),
-      fe.bind({ portal: 'g', statement: 'st_g' }),
-      fe.execute({ portal: 'g', rows: 2 }),
-      fe.sync(),
-    );
-    const first = await raw.until('Z');
+    session
+      .raw()
+      .send(
+        fe.parse({ name: 'st_g', text: 'SELECT uc_plus_one(g) AS n FROM generate_series(1, 5) g' }),
+        fe.bind({ portal: 'g', statement: 'st_g' }),
+        fe.execute({ portal: 'g', rows: 2 }),
+        fe.sync(),
+      );
+    const first = await session.raw().until('Z');
     expect(kinds(first)).to.deep.equal(['1', '2', 'D', 'D', 's', 'Z']);
-    raw.send(fe.execute({ portal: 'g', rows: 2 }), fe.sync());
-    const second = await raw.until('Z');
+    session.raw().send(fe.execute({ portal: 'g', rows: 2 }), fe.sync());
+    const second = await session.raw().until('Z');
     // Rows 4 and 5 of the same portal (a user function's output is masked where column rules apply).
     expect(kinds(second)).to.deep.equal(['D', 'D', 's', 'Z']);
     // The cursor declared before the function ran is no longer known: reading it is refused.

@@ -4,13 +4,11 @@
  * A heap snapshot of the proxy after 100 clients of pgbench showed the same: 21 MiB live.
  */
 import { expect } from 'chai';
-import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
+import { getHeapSpaceStatistics } from 'node:v8';
 import pg from 'pg';
 import { startLocalStack, type LocalStack } from '../../proxy/local/stack.js';
+import { fullGc } from '../support/heap.js';
 
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 describe('perf (issue #14): sessions release their memory at close', function () {
@@ -43,8 +41,8 @@ describe('perf (issue #14): sessions release their memory at close', function ()
   /** Heap in use by objects, after a full GC: V8's code spaces left out, which grow while the JIT warms up. */
   async function settledObjects(waitMs: number): Promise<number> {
     await sleep(waitMs);
-    gc();
-    gc();
+    fullGc();
+    fullGc();
     return getHeapSpaceStatistics()
       .filter((sp) => !sp.space_name.startsWith('code'))
       .reduce((n, sp) => n + sp.space_used_size, 0);

@@ -9,15 +9,11 @@
  * their record (sql-request.ts MAX_KEPT_TEXT).
  */
 import { expect } from 'chai';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { startLocalStack, type LocalStack } from '../../proxy/local/stack.js';
-
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
+import { fullGc } from '../support/heap.js';
 
 function heapAfterGc(): number {
-  for (let i = 0; i < 4; i++) gc();
+  for (let i = 0; i < 4; i++) fullGc();
   const m = process.memoryUsage();
   return m.heapUsed + m.external; // a large text decoded from the wire may be an external string
 }

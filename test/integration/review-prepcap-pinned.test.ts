@@ -5,18 +5,9 @@
  * in memory as long as the short statement does. Measured on the proxy's heap (in-process stack).
  */
 import { expect } from 'chai';
-import v8 from 'node:v8';
-import vm from 'node:vm';
 import { startLocalStack, type LocalStack } from '../../proxy/local/stack.js';
+import { heapUsedAfterGc } from '../support/heap.js';
 import { fe, RawClient, type RawMessage } from '../support/raw-client.js';
-
-v8.setFlagsFromString('--expose-gc');
-const gc = vm.runInNewContext('gc') as () => void;
-const heapUsed = (): number => {
-  gc();
-  gc();
-  return process.memoryUsage().heapUsed;
-};
 
 const LIMIT = 443072; // the smallest maxPreparedBytes validation accepts for maxStatementBytes 110000
 /** About 100 KB of statement text, counted at about 200 KB while it is prepared. */
@@ -40,7 +31,7 @@ describe('review maxPreparedBytes: statements pinned by a statement that EXECUTE
   /** Rounds of PREPARE big, Parse `second` as e<i>, DEALLOCATE big in one session; the heap grown meanwhile. */
   const rounds = async (second: string): Promise<number> => {
     const raw = await RawClient.connect(s.host, s.port, await s.token());
-    const before = heapUsed();
+    const before = heapUsedAfterGc();
     for (let i = 0; i < ROUNDS; i++) {
       raw.send(
         fe.query(`PREPARE big AS ${bulky}`),
@@ -55,7 +46,7 @@ describe('review maxPreparedBytes: statements pinned by a statement that EXECUTE
         ['C', 'Z', 'E:54000', 'Z', 'C', 'Z'],
       ]);
     }
-    const grown = heapUsed() - before;
+    const grown = heapUsedAfterGc() - before;
     raw.end();
     return grown;
   };
@@ -75,7 +66,7 @@ describe('review maxPreparedBytes: statements pinned by a statement that EXECUTE
     const raw = await RawClient.connect(s.host, s.port, await s.token());
     raw.send(fe.query('BEGIN'));
     await raw.until('Z');
-    const before = heapUsed();
+    const before = heapUsedAfterGc();
     for (let i = 0; i < ROUNDS; i++) {
       raw.send(
         fe.parse({ name: 'big', text: bulky }),
@@ -88,7 +79,7 @@ describe('review maxPreparedBytes: statements pinned by a statement that EXECUTE
         ['E:54000', 'Z'],
       ]);
     }
-    const grown = heapUsed() - before;
+    const grown = heapUsedAfterGc() - before;
     raw.send(fe.query('ROLLBACK'));
     await raw.until('Z');
     raw.end();

@@ -10,7 +10,8 @@
  */
 import { expect } from 'chai';
 import { startLocalStack, type LocalStack } from '../../proxy/local/stack.js';
-import { fe, firstColumns, RawClient, type RawMessage } from '../support/raw-client.js';
+import { allowFunctions, rawPerTest } from '../support/vetted-functions.js';
+import { fe, firstColumns, type RawMessage } from '../support/raw-client.js';
 
 const SECRET = 'plain-secret-1';
 const kinds = (ms: RawMessage[]): string[] => ms.map((m) => m.type);
@@ -18,17 +19,9 @@ const cells = firstColumns;
 
 describe('review prepfix: a held portal or cursor name reopened by server-side code (real PostgreSQL)', function () {
   let s: LocalStack;
-  let raw: RawClient;
   before(async () => {
     // A vetted function the policy lets the agent call (the table's masked column stays masked in results).
-    s = await startLocalStack({
-      editPolicy: (p) =>
-        void (p.spec.rules ??= []).unshift({
-          name: 'vetted-function',
-          when: { sql: { functions: ['review_reopen', 'review_reopen_payroll'] } },
-          action: 'Allow',
-        }),
-    });
+    s = await startLocalStack({ editPolicy: allowFunctions(['review_reopen', 'review_reopen_payroll']) });
     const d = await s.direct();
     await d.query('CREATE TABLE review_people (id int, ssn text)');
     await d.query(`INSERT INTO review_people VALUES (1, '${SECRET}')`);
@@ -43,24 +36,19 @@ describe('review prepfix: a held portal or cursor name reopened by server-side c
     await d.end();
   });
   after(async () => s?.stop());
-  beforeEach(async () => {
-    raw = await RawClient.connect(s.host, s.port, await s.token());
-  });
-  afterEach(() => raw?.end());
-
-  const query = async (sql: string): Promise<RawMessage[]> => {
-    raw.send(fe.query(sql));
-    return raw.until('Z');
-  };
+  const session = rawPerTest(() => s);
+  const query = session.query;
   /** A named portal over an unmasked column, Described so the proxy keeps its masking plan. */
   const describedPortal = async (name: string): Promise<void> => {
-    raw.send(
-      fe.parse({ name: `st_${name}`, text: 'SELECT id::text AS id FROM review_people' }),
-      fe.bind({ portal: name, statement: `st_${name}` }),
-      fe.describe({ type: 'P', name }),
-      fe.sync(),
-    );
-    expect(kinds(await raw.until('Z'))).to.deep.equal(['1', '2', 'T', 'Z']);
+    session
+      .raw()
+      .send(
+        fe.parse({ name: `st_${name}`, text: 'SELECT id::text AS id FROM review_people' }),
+        fe.bind({ portal: name, statement: `st_${name}` }),
+        fe.describe({ type: 'P', name }),
+        fe.sync(),
+      );
+    expect(kinds(await session.raw().until('Z'))).to.deep.equal(['1', '2', 'T', 'Z']);
   };
   it('control: the ssn column is masked', async () => {
     const r = await query('SELECT ssn FROM review_people');
@@ -73,19 +61,21 @@ describe('review prepfix: a held portal or cursor name reopened by server-side c
     await describedPortal('c3');
     // Allowed by the policy; the proxy still holds portal c3 with its plan for the id column.
     expect(kinds(await query(`SELECT review_reopen('c3')`))).to.deep.equal(['T', 'D', 'C', 'Z']);
-    raw.send(fe.execute({ portal: 'c3' }), fe.sync());
-    const r = await raw.until('Z');
+    session.raw().send(fe.execute({ portal: 'c3' }), fe.sync());
+    const r = await session.raw().until('Z');
     expect(cells(r), 'a masked column went out through a portal plan made for another query').to.not.include(SECRET);
     await query('ROLLBACK');
   });
   it('a function that closes a portal and opens a cursor of its name over a denied table: FETCH of that name is refused', async () => {
     await query('BEGIN');
-    raw.send(
-      fe.parse({ name: 'st_c4', text: 'SELECT id FROM review_people' }),
-      fe.bind({ portal: 'c4', statement: 'st_c4' }),
-      fe.sync(),
-    );
-    expect(kinds(await raw.until('Z'))).to.deep.equal(['1', '2', 'Z']);
+    session
+      .raw()
+      .send(
+        fe.parse({ name: 'st_c4', text: 'SELECT id FROM review_people' }),
+        fe.bind({ portal: 'c4', statement: 'st_c4' }),
+        fe.sync(),
+      );
+    expect(kinds(await session.raw().until('Z'))).to.deep.equal(['1', '2', 'Z']);
     expect(kinds(await query(`SELECT review_reopen_payroll('c4')`))).to.deep.equal(['T', 'D', 'C', 'Z']);
     // The server's c4 is now the function's cursor over payroll (denied): the proxy must not decide it as the portal.
     const r = await query('FETCH ALL FROM c4');
@@ -97,15 +87,17 @@ describe('review prepfix: a held portal or cursor name reopened by server-side c
   });
   it('the same, read by a protocol Execute of that name (no Describe before): refused, not masked as the portal', async () => {
     await query('BEGIN');
-    raw.send(
-      fe.parse({ name: 'st_c5', text: 'SELECT id FROM review_people' }),
-      fe.bind({ portal: 'c5', statement: 'st_c5' }),
-      fe.sync(),
-    );
-    expect(kinds(await raw.until('Z'))).to.deep.equal(['1', '2', 'Z']);
+    session
+      .raw()
+      .send(
+        fe.parse({ name: 'st_c5', text: 'SELECT id FROM review_people' }),
+        fe.bind({ portal: 'c5', statement: 'st_c5' }),
+        fe.sync(),
+      );
+    expect(kinds(await session.raw().until('Z'))).to.deep.equal(['1', '2', 'Z']);
     expect(kinds(await query(`SELECT review_reopen_payroll('c5')`))).to.deep.equal(['T', 'D', 'C', 'Z']);
-    raw.send(fe.execute({ portal: 'c5' }), fe.sync());
-    const r = await raw.until('Z');
+    session.raw().send(fe.execute({ portal: 'c5' }), fe.sync());
+    const r = await session.raw().until('Z');
     expect(cells(r), 'payroll amounts of a denied table in clear').to.not.include('12000000');
     expect(kinds(r), "a read of a denied table, decided (and audited) as the portal's statement").to.include('E');
     await query('ROLLBACK');

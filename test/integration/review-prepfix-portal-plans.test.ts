@@ -6,23 +6,14 @@
  * hundreds of times maxPreparedBytes; at the default limit (32 MiB, 65536 portals) that is gigabytes.
  */
 import { expect } from 'chai';
-import v8 from 'node:v8';
-import vm from 'node:vm';
 import { startLocalStack, type LocalStack } from '../../proxy/local/stack.js';
+import { heapUsedAfterGc } from '../support/heap.js';
 import { fe, RawClient } from '../support/raw-client.js';
 
 const LIMIT = 131072;
 const COLUMNS = 1600;
 const PORTALS = 200;
 const column = (i: number): string => `c${String(i).padStart(4, '0')}`.padEnd(63, 'x');
-
-v8.setFlagsFromString('--expose-gc');
-const gc = vm.runInNewContext('gc') as () => void;
-const heapAfterGc = (): number => {
-  gc();
-  gc();
-  return process.memoryUsage().heapUsed;
-};
 
 describe('review prepfix: what described portals make the proxy hold (maxPreparedBytes, real PostgreSQL)', function () {
   this.timeout(120_000);
@@ -43,7 +34,7 @@ describe('review prepfix: what described portals make the proxy hold (maxPrepare
     raw.send(fe.query('BEGIN'), fe.parse({ name: 'wide', text: 'SELECT * FROM review_wide' }), fe.sync());
     await raw.until('Z');
     await raw.until('Z');
-    const before = heapAfterGc();
+    const before = heapUsedAfterGc();
     let refused = 0;
     for (let i = 0; i < PORTALS; i += 10) {
       const batch = [];
@@ -53,7 +44,7 @@ describe('review prepfix: what described portals make the proxy hold (maxPrepare
       const replies = await raw.until('Z');
       refused += replies.filter((m) => m.type === 'E').length;
     }
-    const grown = heapAfterGc() - before;
+    const grown = heapUsedAfterGc() - before;
     raw.end();
     expect(
       { refused, grownOverLimit: Math.round(grown / LIMIT) },

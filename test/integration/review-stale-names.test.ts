@@ -4,7 +4,8 @@
  */
 import { expect } from 'chai';
 import { startLocalStack, type LocalStack } from '../../proxy/local/stack.js';
-import { fe, firstColumns, RawClient, type RawMessage } from '../support/raw-client.js';
+import { rawPerTest } from '../support/vetted-functions.js';
+import { fe, firstColumns, type RawMessage } from '../support/raw-client.js';
 
 const cells = firstColumns;
 const kinds = (ms: RawMessage[]): string[] => ms.map((m) => m.type).filter((t) => t !== 'N');
@@ -12,7 +13,6 @@ const errorOf = (ms: RawMessage[]): string => ms.find((m) => m.type === 'E')?.er
 
 describe('review stale: how the check finds names in pg_cursors (real PostgreSQL)', function () {
   let s: LocalStack;
-  let raw: RawClient;
   before(async () => {
     s = await startLocalStack();
     const d = await s.direct();
@@ -21,34 +21,31 @@ describe('review stale: how the check finds names in pg_cursors (real PostgreSQL
     await d.end();
   });
   after(async () => s?.stop());
-  beforeEach(async () => {
-    raw = await RawClient.connect(s.host, s.port, await s.token());
-  });
-  afterEach(() => raw?.end());
-
-  const query = async (sql: string): Promise<RawMessage[]> => {
-    raw.send(fe.query(sql));
-    return raw.until('Z');
-  };
+  const session = rawPerTest(() => s);
+  const query = session.query;
 
   it('the unnamed portal, suspended, resumed after another statement ran: checked and read', async () => {
     await query('BEGIN');
-    raw.send(
-      fe.parse({ name: 'rn_s', text: 'SELECT id FROM rn_people ORDER BY id' }),
-      fe.bind({ statement: 'rn_s' }),
-      fe.execute({ rows: 1 }),
-      fe.sync(),
-    );
-    expect(cells(await raw.until('Z'))).to.deep.equal(['1']);
-    raw.send(
-      fe.parse({ name: 'rn_t', text: 'SELECT 42' }),
-      fe.bind({ portal: 'rn_other', statement: 'rn_t' }),
-      fe.execute({ portal: 'rn_other' }),
-      fe.sync(),
-    );
-    expect(cells(await raw.until('Z'))).to.deep.equal(['42']);
-    raw.send(fe.execute({ rows: 1 }), fe.sync());
-    const r = await raw.until('Z');
+    session
+      .raw()
+      .send(
+        fe.parse({ name: 'rn_s', text: 'SELECT id FROM rn_people ORDER BY id' }),
+        fe.bind({ statement: 'rn_s' }),
+        fe.execute({ rows: 1 }),
+        fe.sync(),
+      );
+    expect(cells(await session.raw().until('Z'))).to.deep.equal(['1']);
+    session
+      .raw()
+      .send(
+        fe.parse({ name: 'rn_t', text: 'SELECT 42' }),
+        fe.bind({ portal: 'rn_other', statement: 'rn_t' }),
+        fe.execute({ portal: 'rn_other' }),
+        fe.sync(),
+      );
+    expect(cells(await session.raw().until('Z'))).to.deep.equal(['42']);
+    session.raw().send(fe.execute({ rows: 1 }), fe.sync());
+    const r = await session.raw().until('Z');
     expect(errorOf(r)).to.equal('');
     expect(cells(r)).to.deep.equal(['2']);
     await query('COMMIT');
@@ -57,16 +54,18 @@ describe('review stale: how the check finds names in pg_cursors (real PostgreSQL
   it('a portal whose name is longer than 63 bytes, resumed after another statement ran: checked and read', async () => {
     const long = `rn_${'x'.repeat(70)}`;
     await query('BEGIN');
-    raw.send(
-      fe.parse({ name: 'rn_l', text: 'SELECT id FROM rn_people ORDER BY id' }),
-      fe.bind({ portal: long, statement: 'rn_l' }),
-      fe.execute({ portal: long, rows: 1 }),
-      fe.sync(),
-    );
-    expect(cells(await raw.until('Z'))).to.deep.equal(['1']);
+    session
+      .raw()
+      .send(
+        fe.parse({ name: 'rn_l', text: 'SELECT id FROM rn_people ORDER BY id' }),
+        fe.bind({ portal: long, statement: 'rn_l' }),
+        fe.execute({ portal: long, rows: 1 }),
+        fe.sync(),
+      );
+    expect(cells(await session.raw().until('Z'))).to.deep.equal(['1']);
     expect(kinds(await query('SELECT 1'))).to.not.include('E');
-    raw.send(fe.execute({ portal: long, rows: 1 }), fe.sync());
-    const r = await raw.until('Z');
+    session.raw().send(fe.execute({ portal: long, rows: 1 }), fe.sync());
+    const r = await session.raw().until('Z');
     expect(errorOf(r)).to.equal('');
     expect(cells(r)).to.deep.equal(['2']);
     await query('COMMIT');

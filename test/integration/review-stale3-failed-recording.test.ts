@@ -12,6 +12,7 @@
  */
 import { expect } from 'chai';
 import { startLocalStack, type LocalStack } from '../../proxy/local/stack.js';
+import { allowFunctions } from '../support/vetted-functions.js';
 import { fe, firstColumns, RawClient, type RawMessage } from '../support/raw-client.js';
 
 const kinds = (ms: RawMessage[]): string[] =>
@@ -25,14 +26,7 @@ describe('review stale 3: a recording check made to fail leaves the name unrecor
   let s: LocalStack;
   let raw: RawClient;
   before(async () => {
-    s = await startLocalStack({
-      editPolicy: (p) =>
-        void (p.spec.rules ??= []).unshift({
-          name: 'vetted-function',
-          when: { sql: { functions: ['rs3_same_cursor'] } },
-          action: 'Allow',
-        }),
-    });
+    s = await startLocalStack({ editPolicy: allowFunctions(['rs3_same_cursor']) });
     const d = await s.direct();
     await d.query(
       `CREATE FUNCTION rs3_same_cursor() RETURNS int LANGUAGE plpgsql SET search_path = payroll, public AS $$

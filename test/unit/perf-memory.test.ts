@@ -3,18 +3,15 @@
  * agent can fill with large values.
  */
 import { expect } from 'chai';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { Worker } from 'node:worker_threads';
 import { cachedEntryBytes, StatementClassifier } from '../../proxy/sql/classifier.js';
 import { SqlParser } from '../../proxy/sql/parser.js';
 import { nextEvent } from '../support/eventually.js';
+import { fullGc } from '../support/heap.js';
 
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
 const heapUsed = (): number => {
-  gc();
-  gc();
+  fullGc();
+  fullGc();
   return process.memoryUsage().heapUsed;
 };
 const MiB = 1024 * 1024;
