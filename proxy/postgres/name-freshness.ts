@@ -29,18 +29,16 @@ export class NameFreshness {
     for (const n of use.creates) this.mark(n);
   }
 
-  /** A name made by a message that runs no code (a Bind without parameters of a cursor statement). */
-  created(name: string): void {
-    this.mark(name);
-  }
-
   /** The proxy no longer knows what the server holds under `name` (a create of it failed or was skipped). */
   unknown(name: string): void {
     this.knownAt.delete(name);
   }
 
-  /** The server confirmed the name's object is the one the proxy knows. */
-  confirmed(name: string): void {
+  /**
+   * The proxy knows what the server holds under `name` now: a message that runs no code made it (a Bind
+   * without parameters of a cursor statement), or the server confirmed it.
+   */
+  known(name: string): void {
     this.mark(name);
   }
 
@@ -51,14 +49,15 @@ export class NameFreshness {
   staleReads(uses: readonly NameUse[]): string[][] {
     let runs = this.runs;
     let local: Map<string, number> | undefined;
-    return uses.map((u) => {
+    return uses.map((u, i) => {
       let stale = NONE;
       for (const n of u.reads) {
         const at = local?.has(n) ? local.get(n) : this.knownAt.get(n);
         if (at !== runs) stale = stale === NONE ? [n] : [...stale, n];
       }
       runs++;
-      if (u.reads.length || u.creates.length) {
+      // Only statements after this one see what it read or made: a lone statement needs no map.
+      if (i < uses.length - 1 && (u.reads.length || u.creates.length)) {
         local ??= new Map();
         for (const n of u.reads) local.set(n, runs);
         for (const n of u.creates) local.set(n, runs);

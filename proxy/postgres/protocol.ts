@@ -155,12 +155,17 @@ export class Reader {
   }
 
   cstring(): string {
+    return this.cstringBytes().toString('utf8');
+  }
+
+  /** The bytes of a NUL-terminated string, the terminator consumed. */
+  private cstringBytes(): Buffer {
     const nul = this.buf.indexOf(0, this.pos);
     if (nul < 0 || nul >= this.end)
       throw new ProtocolError(`malformed ${this.what} message: missing string terminator`);
-    const s = this.buf.toString('utf8', this.pos, nul);
+    const raw = this.buf.subarray(this.pos, nul);
     this.pos = nul + 1;
-    return s;
+    return raw;
   }
 
   /**
@@ -169,11 +174,7 @@ export class Reader {
    * inside a character keeps its bytes apart (NUL and hex), so different server names stay different.
    */
   objectName(): string {
-    const nul = this.buf.indexOf(0, this.pos);
-    if (nul < 0 || nul >= this.end)
-      throw new ProtocolError(`malformed ${this.what} message: missing string terminator`);
-    const raw = this.buf.subarray(this.pos, nul);
-    this.pos = nul + 1;
+    const raw = this.cstringBytes();
     if (raw.length <= MAX_NAME_BYTES) return raw.toString('utf8');
     const kept = raw.subarray(0, MAX_NAME_BYTES);
     for (let cut = kept.length; cut >= kept.length - 3; cut--) {

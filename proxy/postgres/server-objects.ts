@@ -197,6 +197,11 @@ export class ServerObjects {
     return this.planCounted.keys();
   }
 
+  /** Whether the proxy follows a portal or cursor of this name. */
+  holds(name: string): boolean {
+    return this.cursor(name) !== undefined || this.portal(name) !== undefined;
+  }
+
   /** What the proxy knows under a portal or cursor name, for the server check (server-cursor-check.ts). */
   tracked(name: string): { object: object; known: TrackedName } | undefined {
     const cursor = this.cursor(name);

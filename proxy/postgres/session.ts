@@ -374,7 +374,7 @@ export class PgSession {
         });
         if (runsCode) {
           this.freshness.ran({ reads: [], creates: [portal] });
-        } else this.freshness.created(portal);
+        } else this.freshness.known(portal);
         this.baselines.made([portal]);
         return this.forward(m);
       }
@@ -1355,7 +1355,7 @@ export class PgSession {
   private staleTracked(uses: Parameters<NameFreshness['staleReads']>[0]): string[][] {
     return this.freshness
       .staleReads(uses)
-      .map((names) => (names.length ? names.filter((n) => this.objects.cursor(n) || this.objects.portal(n)) : names));
+      .map((names) => (names.length ? names.filter((n) => this.objects.holds(n)) : names));
   }
 
   /** The server is at a ReadyForQuery boundary with nothing in flight: the proxy may ask it something. */
@@ -1367,7 +1367,7 @@ export class PgSession {
 
   /** Names made and not yet recorded (name-baselines.ts) that a statement touching only `touches` would leave so. */
   private baselinesDue(touches: (name: string) => boolean): string[] {
-    return this.baselines.due(touches).filter((n) => this.objects.tracked(n));
+    return this.baselines.due(touches).filter((n) => this.objects.holds(n));
   }
 
   /**
@@ -1425,7 +1425,7 @@ export class PgSession {
         }
         // The first check after the batch that made it records when the server made it (name-baselines.ts).
         if (createdAt === undefined) this.baselines.record(name, t.object, row.createdAt);
-        if (!due.includes(name)) this.freshness.confirmed(name);
+        if (!due.includes(name)) this.freshness.known(name);
         out.set(name, 'same');
       }
       return out;

@@ -13,7 +13,7 @@ describe('name freshness: a name is read as the proxy knew it only while nothing
     expect(f.staleReads([use(['c'])])).to.deep.equal([[]]);
     f.ran();
     expect(f.staleReads([use(['c'])])).to.deep.equal([['c']]);
-    f.confirmed('c');
+    f.known('c');
     expect(f.staleReads([use(['c'])])).to.deep.equal([[]]);
   });
 
@@ -32,7 +32,7 @@ describe('name freshness: a name is read as the proxy knew it only while nothing
     const f = new NameFreshness();
     expect(f.staleReads([use(['never'])])).to.deep.equal([['never']]);
     f.ran(use([], ['keep']));
-    for (let i = 0; i < 5000; i++) f.confirmed(`n${i}`);
+    for (let i = 0; i < 5000; i++) f.known(`n${i}`);
     expect(f.staleReads([use(['keep'])])[0]).to.satisfy((s: string[]) => s.length === 0 || s[0] === 'keep');
   });
 });
