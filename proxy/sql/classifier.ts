@@ -5,13 +5,19 @@
  * Cached shapes are deeply frozen: sessions share them and must not be able to change them.
  *
  * A text is cached the second time it is seen (a small table of text hashes remembers the first), so
- * traffic whose every text is new (literals inlined) does not churn the cache. A hash collision only
- * changes what gets cached, never what a lookup answers.
+ * traffic whose every text is new does not churn the cache. A hash collision only changes what gets
+ * cached, never what a lookup answers.
+ *
+ * Texts that differ only in small integer literals (`WHERE aid = 41`, `WHERE aid = 977`: simple-protocol
+ * traffic with inlined values) also share one entry, under their template (literal-template.ts), when
+ * the parse shows that no literal's value can change the shape; a hit then costs one lexer pass and a
+ * lookup instead of a parse. Why that answer is the fresh one is written in literal-template.ts.
  */
 import { LRUCache } from 'lru-cache';
 import type { SqlParser, ParseOutcome } from './parser.js';
 import { retainedBytes } from './retained-bytes.js';
-import { shapeOf } from './shape.js';
+import { integerConstantsAt, literalTemplate, type LiteralTemplate } from './literal-template.js';
+import { integerReads, shapeOf } from './shape.js';
 import { fingerprint } from './statement-key.js';
 import type { StatementShape } from './types.js';
 
@@ -27,10 +33,13 @@ export interface ClassifierOptions {
 }
 
 export class StatementClassifier {
-  private readonly cache: LRUCache<string, readonly StatementShape[]>;
+  /** Keyed by exact text, and by template (a key with NUL, which no query text has). */
+  private readonly cache: LRUCache<string, CacheEntry>;
   private readonly maxTextLength: number;
   private readonly seenOnce = new Int32Array(SEEN_SLOTS);
   hits = 0;
+  /** Of the hits, those answered by a literal template. */
+  templateHits = 0;
   misses = 0;
 
   constructor(
@@ -47,7 +56,7 @@ export class StatementClassifier {
       max: entries,
       maxSize: maxBytes,
       maxEntrySize: Math.max(1, Math.floor(maxBytes / 16)),
-      sizeCalculation: (shapes, sql) => cachedEntryBytes(sql, shapes),
+      sizeCalculation: (entry, sql) => cachedEntryBytes(sql, entry.shapes),
     });
   }
 
@@ -57,23 +66,45 @@ export class StatementClassifier {
       const cached = this.cache.get(sql);
       if (cached) {
         this.hits++;
-        return { ok: true, shapes: cached };
+        return { ok: true, shapes: cached.shapes };
+      }
+    }
+    const template = cacheable ? literalTemplate(sql, this.maxTextLength) : undefined;
+    if (template) {
+      const entry = this.cache.get(template.key);
+      if (entry) {
+        this.hits++;
+        this.templateHits++;
+        // Everything but the literals is the same text: the statement moves by nothing and grows by the
+        // difference in length (all the literals are inside it). The fingerprint ignores literals.
+        const shape = entry.shapes[0]!;
+        const length = shape.length + sql.length - entry.textLength;
+        return { ok: true, shapes: Object.freeze([Object.freeze({ ...shape, length })]) };
       }
     }
     this.misses++;
     const finish = (outcome: ParseOutcome): ShapesResult => {
       if (!outcome.ok) return outcome;
+      const readsBefore = integerReads();
       const shapes = (outcome.tree.stmts ?? []).map((raw) => {
         const s = shapeOf(raw, sql.length);
         s.fingerprint = fingerprint(sql.slice(s.location, s.location + s.length));
         return deepFreeze(s);
       });
       Object.freeze(shapes);
-      if (cacheable && this.secondSighting(sql)) this.cache.set(sql, shapes);
+      if (cacheable && this.secondSighting(sql)) this.cache.set(sql, { shapes, textLength: sql.length });
+      if (template && integerReads() === readsBefore) this.keepTemplate(template, sql, outcome.tree, shapes);
       return { ok: true, shapes };
     };
     const outcome = this.parser.parse(sql);
     return outcome instanceof Promise ? outcome.then(finish) : finish(outcome);
+  }
+
+  /** One statement whose every template literal the grammar stored as an integer constant, and nothing else. */
+  private keepTemplate(template: LiteralTemplate, sql: string, tree: unknown, shapes: readonly StatementShape[]): void {
+    if (shapes.length !== 1 || !this.secondSighting(template.key)) return;
+    if (!integerConstantsAt(tree, template)) return;
+    this.cache.set(template.key, { shapes, textLength: sql.length });
   }
 
   private secondSighting(sql: string): boolean {
@@ -88,9 +119,15 @@ export class StatementClassifier {
 
 const SEEN_SLOTS = 1 << 14;
 
+interface CacheEntry {
+  shapes: readonly StatementShape[];
+  /** Length of the text the shapes were made from (for a template: the first text seen). */
+  textLength: number;
+}
+
 /** Heap bytes one cache entry keeps alive: its text, its shapes and the cache's bookkeeping for it. */
 export function cachedEntryBytes(sql: string, shapes: readonly StatementShape[]): number {
-  return 160 + retainedBytes(sql) + retainedBytes(shapes);
+  return 192 + retainedBytes(sql) + retainedBytes(shapes);
 }
 
 function deepFreeze<T>(v: T): T {

@@ -25,8 +25,9 @@ describe('perf (issue #14): memory bounds', function () {
   after(() => parser.close());
 
   it('the shape cache keeps at most its byte budget alive when short texts have huge shapes', () => {
-    // ~4 KB of text, ~45 KB of shapes: 800 function calls. Each text sent twice, so each is cached.
-    const text = (i: number): string => `SELECT ${i}, ${Array.from({ length: 800 }, () => 'f(a)').join(',')}`;
+    // ~4 KB of text, ~45 KB of shapes: 800 function calls. Each text sent twice, so each is cached (a
+    // string literal: texts that differ in an integer literal would share one template entry).
+    const text = (i: number): string => `SELECT '${i}', ${Array.from({ length: 800 }, () => 'f(a)').join(',')}`;
     const budget = 4 * MiB;
     const cache = new StatementClassifier(parser, { maxBytes: budget });
     const h0 = heapUsed();
@@ -41,9 +42,10 @@ describe('perf (issue #14): memory bounds', function () {
 
   it('the size estimate of a cached entry is never below the heap it keeps', () => {
     const texts = [
-      (i: number) => `SELECT abalance FROM pgbench_accounts WHERE aid = ${i}`,
-      (i: number) => `SELECT ${i} FROM ${Array.from({ length: 1000 }, () => 'a').join(',')}`,
-      (i: number) => `SELECT ${i}, ${Array.from({ length: 200 }, (_, k) => `f${k}(x.c${k}, 'é')`).join(',')}`,
+      // String literals: texts that differ in an integer literal would share one template entry.
+      (i: number) => `SELECT abalance FROM pgbench_accounts WHERE aid = '${i}'`,
+      (i: number) => `SELECT '${i}' FROM ${Array.from({ length: 1000 }, () => 'a').join(',')}`,
+      (i: number) => `SELECT '${i}', ${Array.from({ length: 200 }, (_, k) => `f${k}(x.c${k}, 'é')`).join(',')}`,
     ];
     // Fill one cache as the measured one is filled, with other texts, and drop it: what the first use of
     // this code allocates once (compiled code, the parser's buffers) is not the cache's.
