@@ -48,4 +48,18 @@ describe('review-tpl: template keys share the exact-text key space (NUL)', () =>
     const answer = await cache.shapes(sql);
     expect(answer).to.deep.equal(await fresh(sql));
   });
+
+  it('a NUL text with no statement cached as exact text makes a bare integer throw instead of a syntax error', async () => {
+    const cache = new StatementClassifier(parser);
+    await cache.shapes('\u0000');
+    await cache.shapes('\u0000');
+    const sql = '5';
+    let answer: unknown;
+    try {
+      answer = await cache.shapes(sql);
+    } catch (err) {
+      answer = { threw: (err as Error).message };
+    }
+    expect(answer).to.deep.equal(await fresh(sql));
+  });
 });
