@@ -33,7 +33,7 @@ export interface ClassifierOptions {
 }
 
 export class StatementClassifier {
-  /** Keyed by exact text, and by template (a key with NUL, which no query text has). */
+  /** Keyed by exact text (never with NUL), and by template (always with NUL). */
   private readonly cache: LRUCache<string, CacheEntry>;
   private readonly maxTextLength: number;
   private readonly seenOnce = new Int32Array(SEEN_SLOTS);
@@ -61,7 +61,9 @@ export class StatementClassifier {
   }
 
   shapes(sql: string): ShapesResult | Promise<ShapesResult> {
-    const cacheable = sql.length <= this.maxTextLength;
+    // A text with NUL never meets the cache: template keys are the texts that hold NUL (the wire reader
+    // stops at NUL, so no query text has one; this keeps the two key spaces apart for any caller).
+    const cacheable = sql.length <= this.maxTextLength && !sql.includes('\u0000');
     if (cacheable) {
       const cached = this.cache.get(sql);
       if (cached) {
@@ -72,7 +74,7 @@ export class StatementClassifier {
     const template = cacheable ? literalTemplate(sql, this.maxTextLength) : undefined;
     if (template) {
       const entry = this.cache.get(template.key);
-      if (entry) {
+      if (entry?.shapes.length === 1) {
         this.hits++;
         this.templateHits++;
         // Everything but the literals is the same text: the statement moves by nothing and grows by the

@@ -22,7 +22,7 @@
 import { SqlLexer, Token, isIdentChar } from './lexer.js';
 
 export interface LiteralTemplate {
-  /** The text with every template literal replaced by NUL (which a query text never contains). */
+  /** The text with every template literal replaced by NUL (a text that holds NUL never meets the cache). */
   key: string;
   /** Offset and value of each literal taken out, in text order. */
   offsets: number[];
