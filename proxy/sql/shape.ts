@@ -474,9 +474,9 @@ class ShapeBuilder {
   /** `a = a`, `x OR true`-style tautologies that do reference columns. */
   private tautology(n: Node): boolean {
     if (n.BoolExpr?.boolop === 'OR_EXPR')
-      return (n.BoolExpr.args ?? []).some((a: Node) => this.constValue(a) === true || this.tautology(a));
+      return (n.BoolExpr.args ?? []).some((a: Node) => this.rowBlind(a) || this.tautology(a));
     if (n.BoolExpr?.boolop === 'AND_EXPR')
-      return (n.BoolExpr.args ?? []).every((a: Node) => this.constValue(a) === true || this.tautology(a));
+      return (n.BoolExpr.args ?? []).every((a: Node) => this.rowBlind(a) || this.tautology(a));
     const e = n.A_Expr;
     if (
       e?.kind === 'AEXPR_OP' &&
@@ -488,6 +488,14 @@ class ShapeBuilder {
     )
       return true;
     return false;
+  }
+
+  /**
+   * A condition that reads no column and is not known to be false (`1 IS NOT NULL`, `1::boolean`, `$1`,
+   * `now() IS NOT NULL`): it tells no rows apart, so when it holds, it holds for every row.
+   */
+  private rowBlind(n: Node): boolean {
+    return !containsKey(n, 'ColumnRef') && this.constValue(n) !== false;
   }
 
   /** Tri-state constant evaluation of a boolean expression: true, false, or undefined (depends on rows). */

@@ -154,6 +154,13 @@ describe('statement classification (libpg_query parse tree)', () => {
       'TRUNCATE orders',
       'DELETE FROM orders WHERE EXISTS (SELECT 1)',
       "DELETE FROM orders WHERE 't'::boolean",
+      // A disjunct that reads no column tells no rows apart: if it is true, every row is.
+      'DELETE FROM orders WHERE id = 1 OR 1::boolean',
+      'DELETE FROM orders WHERE id = 1 OR 1 IS NOT NULL',
+      'DELETE FROM orders WHERE id = 1 OR 1 IN (1)',
+      'DELETE FROM orders WHERE id = 1 OR now() IS NOT NULL',
+      'UPDATE orders SET a = 1 WHERE id = 1 OR $1',
+      'DELETE FROM orders WHERE 1 IS NOT NULL AND id = id',
     ];
     const bounded = [
       'DELETE FROM orders WHERE id = 5',
@@ -161,6 +168,9 @@ describe('statement classification (libpg_query parse tree)', () => {
       'DELETE FROM orders WHERE 1 = 0',
       'DELETE FROM orders WHERE CURRENT OF c',
       'DELETE FROM orders WHERE id IN (SELECT id FROM x WHERE x.a = 1)',
+      'DELETE FROM orders WHERE id = 1 OR id = 2',
+      'DELETE FROM orders WHERE id = 1 AND now() IS NOT NULL',
+      'DELETE FROM orders WHERE id = 1 OR 1 = 0',
     ];
     for (const sql of unbounded)
       it(`unbounded: ${sql}`, async () => expect((await one(sql)).unboundedWrite).to.equal(true));
