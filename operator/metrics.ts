@@ -1,5 +1,6 @@
 /** Prometheus metrics of the operator (prom-client), served on /metrics. */
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectProcessMetrics } from '../shared/observability/process-metrics.js';
 import type { PolicyControllerMetrics } from './policy-controller.js';
 import type { DeviationKind, ReviewState } from './reviews/types.js';
 
@@ -44,7 +45,7 @@ export class OperatorMetrics implements PolicyControllerMetrics {
   private reviewQueue?: () => { namespace: string; state: ReviewState; count: number }[];
 
   constructor() {
-    collectDefaultMetrics({ register: this.registry });
+    collectProcessMetrics(this.registry);
     const gauge: Gauge = new Gauge({
       name: 'agentgate_deviation_reviews',
       help: 'DeviationReview items by namespace and state (Open and Exception are the review queue; Exception = open past maxOpenHours)',

@@ -3,7 +3,8 @@
  * is being written and witnessed. Counters are looked up once per label set, so a statement costs a
  * map lookup and an increment.
  */
-import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry } from 'prom-client';
+import { collectProcessMetrics } from '../../shared/observability/process-metrics.js';
 
 /** Label values for names the proxy does not choose: a method it does not know, a tool past the cap. */
 export const OTHER_LABEL = '_other';
@@ -63,7 +64,7 @@ export class ProxyMetrics {
   private readonly bound = new Map<string, Counter.Internal>();
 
   constructor() {
-    collectDefaultMetrics({ register: this.registry });
+    collectProcessMetrics(this.registry);
   }
 
   /** One decision, on the counter of its protocol (statements unless `counted` says an HTTP request or an MCP call). */
