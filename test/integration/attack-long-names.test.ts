@@ -5,10 +5,10 @@
  */
 import { expect } from 'chai';
 import { startLocalStack, type LocalStack } from '../../proxy/local/stack.js';
-import { fe, RawClient, type RawMessage } from '../support/raw-client.js';
+import { fe, RawClient, type RawMessage, messageKinds } from '../support/raw-client.js';
 
 const SECRET = 'plain-SECRET-value';
-const kinds = (ms: RawMessage[]): string[] => ms.map((m) => (m.type === 'E' ? `E:${m.error?.code}` : m.type));
+const kinds = (ms: RawMessage[]): string[] => messageKinds(ms, { codes: true });
 
 describe('attack: statement and portal names past 63 bytes (real PostgreSQL)', function () {
   let s: LocalStack;

@@ -8,13 +8,13 @@
 import { expect } from 'chai';
 import { startLocalStack, type LocalStack } from '../../proxy/local/stack.js';
 import { heapUsedAfterGc } from '../support/heap.js';
-import { fe, RawClient, type RawMessage } from '../support/raw-client.js';
+import { fe, RawClient, type RawMessage, messageKinds } from '../support/raw-client.js';
 
 const LIMIT = 131072;
 const COLUMNS = 1599;
 const PORTALS = 150;
 const column = (i: number): string => `c${String(i).padStart(4, '0')}`.padEnd(63, 'x');
-const kinds = (ms: RawMessage[]): string[] => ms.map((m) => (m.type === 'E' ? `E:${m.error?.code}` : m.type));
+const kinds = (ms: RawMessage[]): string[] => messageKinds(ms, { codes: true });
 
 describe('attack: masking plans of described portals count toward maxPreparedBytes (real PostgreSQL)', function () {
   this.timeout(120_000);

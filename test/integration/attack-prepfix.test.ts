@@ -8,7 +8,7 @@ import { expect } from 'chai';
 import type pg from 'pg';
 import { startLocalStack, type LocalStack } from '../../proxy/local/stack.js';
 import { pgError } from '../support/pg-error.js';
-import { fe, RawClient, type RawMessage } from '../support/raw-client.js';
+import { fe, RawClient, type RawMessage, messageKinds } from '../support/raw-client.js';
 
 const LIMIT = 259072; // the smallest maxPreparedBytes validation accepts for maxStatementBytes 64000
 /** About 1 KiB + 2 x 38 KB of the limit (held-bytes.ts): three fit, a fourth does not. */
@@ -114,8 +114,7 @@ describe('attack prepfix: held objects follow the server (maxPreparedBytes, real
 
   it('a chain of statements EXECUTEing each other, each deallocated, cannot pin statements beyond the limit', async () => {
     const raw = await RawClient.connect(s.host, s.port, await s.token());
-    const kinds = (ms: RawMessage[]): string[] =>
-      ms.map((m) => (m.type === 'E' ? `E:${m.error?.code}` : m.type)).filter((t) => t !== 'N');
+    const kinds = (ms: RawMessage[]): string[] => messageKinds(ms, { codes: true, notices: false });
     const replies: string[] = [];
     // Each round: big, p1 that EXECUTEs big, q<i> that EXECUTEs p1; then big and p1 are deallocated, and
     // only q<i> is left, keeping p1 and big alive through its snapshot.

@@ -10,9 +10,9 @@ import { expect } from 'chai';
 import { startLocalStack, type LocalStack } from '../../proxy/local/stack.js';
 import { allowFunctions, rawPerTest } from '../support/vetted-functions.js';
 import { auditRecords } from '../support/audit-records.js';
-import { fe, firstColumns, type RawMessage } from '../support/raw-client.js';
+import { fe, firstColumns, type RawMessage, messageKinds } from '../support/raw-client.js';
 
-const kinds = (ms: RawMessage[]): string[] => ms.map((m) => m.type).filter((t) => t !== 'N');
+const kinds = (ms: RawMessage[]): string[] => messageKinds(ms, { notices: false });
 const cells = firstColumns;
 const errorOf = (ms: RawMessage[]): string => ms.find((m) => m.type === 'E')?.error?.message ?? '';
 const PAYROLL = '12000000';

@@ -7,7 +7,7 @@ import { expect } from 'chai';
 import { startLocalStack, type LocalStack } from '../../proxy/local/stack.js';
 import { auditRecords } from '../support/audit-records.js';
 import { pgError } from '../support/pg-error.js';
-import { fe, RawClient, type RawMessage } from '../support/raw-client.js';
+import { fe, RawClient, type RawMessage, messageKinds } from '../support/raw-client.js';
 
 const LIMIT = 200704; // the smallest maxPreparedBytes validation accepts for maxStatementBytes 32768
 /** A statement text under 4096 characters: counted at 1 KiB + 8 x its length (about 32 KB of the limit). */
@@ -15,8 +15,7 @@ const bulky = (n: number): string => `SELECT ${n} AS n /* ${'x'.repeat(3950)} */
 /** A cursor query counted at about 1 KiB + 2 x 28 KB: three fit in the limit, a fourth does not. */
 const big = (n: number): string => `SELECT ${n} AS n /* ${'x'.repeat(28000)} */`;
 
-const kinds = (ms: RawMessage[]): string[] =>
-  ms.map((m) => (m.type === 'E' ? `E:${m.error?.code}` : m.type)).filter((t) => t !== 'N');
+const kinds = (ms: RawMessage[]): string[] => messageKinds(ms, { codes: true, notices: false });
 
 describe('review maxPreparedBytes: accounting of held bytes', function () {
   let s: LocalStack;

@@ -5,14 +5,13 @@
  */
 import { expect } from 'chai';
 import { startLocalStack, type LocalStack } from '../../proxy/local/stack.js';
-import { fe, RawClient, type RawMessage } from '../support/raw-client.js';
+import { fe, RawClient, type RawMessage, messageKinds } from '../support/raw-client.js';
 
 const LIMIT = 200704; // the smallest maxPreparedBytes validation accepts for maxStatementBytes 32768
 /** A statement text under 4096 characters: counted at 1 KiB + 8 x its length (about 32 KB of the limit). */
 const bulky = `SELECT 1 AS one /* ${'x'.repeat(3950)} */`;
 
-const kinds = (ms: RawMessage[]): string[] =>
-  ms.map((m) => (m.type === 'E' ? `E:${m.error?.code}` : m.type)).filter((t) => t !== 'N');
+const kinds = (ms: RawMessage[]): string[] => messageKinds(ms, { codes: true, notices: false });
 
 describe('review maxPreparedBytes: masking of a portal whose plan stops fitting', function () {
   let s: LocalStack;

@@ -7,15 +7,14 @@
 import { expect } from 'chai';
 import { startLocalStack, type LocalStack } from '../../proxy/local/stack.js';
 import { heapUsedAfterGc } from '../support/heap.js';
-import { fe, RawClient, type RawMessage } from '../support/raw-client.js';
+import { fe, RawClient, type RawMessage, messageKinds } from '../support/raw-client.js';
 
 const LIMIT = 443072; // the smallest maxPreparedBytes validation accepts for maxStatementBytes 110000
 /** About 100 KB of statement text, counted at about 200 KB while it is prepared. */
 const bulky = `SELECT 1 AS one /* ${'x'.repeat(100_000)} */`;
 const ROUNDS = 50;
 
-const kinds = (ms: RawMessage[]): string[] =>
-  ms.map((m) => (m.type === 'E' ? `E:${m.error?.code}` : m.type)).filter((t) => t !== 'N');
+const kinds = (ms: RawMessage[]): string[] => messageKinds(ms, { codes: true, notices: false });
 
 describe('review maxPreparedBytes: statements pinned by a statement that EXECUTEs them', function () {
   this.timeout(120_000);

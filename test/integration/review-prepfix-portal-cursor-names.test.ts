@@ -11,10 +11,10 @@
 import { expect } from 'chai';
 import { startLocalStack, type LocalStack } from '../../proxy/local/stack.js';
 import { allowFunctions, rawPerTest } from '../support/vetted-functions.js';
-import { fe, firstColumns, type RawMessage } from '../support/raw-client.js';
+import { fe, firstColumns, type RawMessage, messageKinds } from '../support/raw-client.js';
 
 const SECRET = 'plain-secret-1';
-const kinds = (ms: RawMessage[]): string[] => ms.map((m) => m.type);
+const kinds = (ms: RawMessage[]): string[] => messageKinds(ms);
 const cells = firstColumns;
 
 describe('review prepfix: a held portal or cursor name reopened by server-side code (real PostgreSQL)', function () {

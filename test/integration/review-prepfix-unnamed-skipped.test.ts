@@ -6,9 +6,9 @@
  */
 import { expect } from 'chai';
 import { startLocalStack, type LocalStack } from '../../proxy/local/stack.js';
-import { fe, firstColumns, RawClient, type RawMessage } from '../support/raw-client.js';
+import { fe, firstColumns, RawClient, type RawMessage, messageKinds } from '../support/raw-client.js';
 
-const kinds = (ms: RawMessage[]): string[] => ms.map((m) => m.type);
+const kinds = (ms: RawMessage[]): string[] => messageKinds(ms);
 const firstCell = (ms: RawMessage[]): string | undefined => firstColumns(ms)[0];
 
 describe('review prepfix: a skipped Parse of the unnamed statement (real PostgreSQL)', function () {

@@ -9,10 +9,10 @@
 import { expect } from 'chai';
 import { startLocalStack, type LocalStack } from '../../proxy/local/stack.js';
 import { allowFunctions, rawPerTest } from '../support/vetted-functions.js';
-import { fe, firstColumns, type RawMessage } from '../support/raw-client.js';
+import { fe, firstColumns, type RawMessage, messageKinds } from '../support/raw-client.js';
 
 const cells = firstColumns;
-const kinds = (ms: RawMessage[]): string[] => ms.map((m) => m.type).filter((t) => t !== 'N');
+const kinds = (ms: RawMessage[]): string[] => messageKinds(ms, { notices: false });
 const PAYROLL = '12000000';
 
 describe('review stale: a failed Bind or DECLARE under a cursor name makes that cursor fresh (real PostgreSQL)', function () {

@@ -5,10 +5,10 @@
 import { expect } from 'chai';
 import { startLocalStack, type LocalStack } from '../../proxy/local/stack.js';
 import { rawPerTest } from '../support/vetted-functions.js';
-import { fe, firstColumns, type RawMessage } from '../support/raw-client.js';
+import { fe, firstColumns, type RawMessage, messageKinds } from '../support/raw-client.js';
 
 const cells = firstColumns;
-const kinds = (ms: RawMessage[]): string[] => ms.map((m) => m.type).filter((t) => t !== 'N');
+const kinds = (ms: RawMessage[]): string[] => messageKinds(ms, { notices: false });
 const errorOf = (ms: RawMessage[]): string => ms.find((m) => m.type === 'E')?.error?.message ?? '';
 
 describe('review stale: how the check finds names in pg_cursors (real PostgreSQL)', function () {

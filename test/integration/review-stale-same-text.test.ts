@@ -9,10 +9,10 @@
 import { expect } from 'chai';
 import { startLocalStack, type LocalStack } from '../../proxy/local/stack.js';
 import { allowFunctions, rawPerTest } from '../support/vetted-functions.js';
-import { fe, firstColumns, type RawMessage } from '../support/raw-client.js';
+import { fe, firstColumns, type RawMessage, messageKinds } from '../support/raw-client.js';
 
 const cells = firstColumns;
-const kinds = (ms: RawMessage[]): string[] => ms.map((m) => m.type).filter((t) => t !== 'N');
+const kinds = (ms: RawMessage[]): string[] => messageKinds(ms, { notices: false });
 const PAYROLL = '12000000';
 const DECLARE = 'DECLARE victim CURSOR FOR SELECT id + 0 AS id FROM rs_people';
 const PORTAL_SQL = 'SELECT id + 0 AS id FROM rs_people';

@@ -10,9 +10,9 @@
  */
 import { expect } from 'chai';
 import { startLocalStack, type LocalStack } from '../../proxy/local/stack.js';
-import { fe, RawClient, type RawMessage } from '../support/raw-client.js';
+import { fe, RawClient, type RawMessage, messageKinds } from '../support/raw-client.js';
 
-const kinds = (ms: RawMessage[]): string[] => ms.map((m) => (m.type === 'E' ? `E:${m.error?.code}` : m.type));
+const kinds = (ms: RawMessage[]): string[] => messageKinds(ms, { codes: true });
 
 describe('review stale 2: a failed recording check at a batch boundary (real PostgreSQL)', function () {
   let s: LocalStack;

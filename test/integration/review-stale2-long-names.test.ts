@@ -8,9 +8,9 @@
  */
 import { expect } from 'chai';
 import { startLocalStack, type LocalStack } from '../../proxy/local/stack.js';
-import { fe, RawClient, type RawMessage } from '../support/raw-client.js';
+import { fe, RawClient, type RawMessage, messageKinds } from '../support/raw-client.js';
 
-const kinds = (ms: RawMessage[]): string[] => ms.map((m) => (m.type === 'E' ? `E:${m.error?.code}` : m.type));
+const kinds = (ms: RawMessage[]): string[] => messageKinds(ms, { codes: true });
 // 32 two-byte characters: 64 bytes, the 63rd byte is the first half of the last character.
 const PORTAL = 'é'.repeat(32);
 

@@ -9,10 +9,9 @@
  */
 import { expect } from 'chai';
 import { startLocalStack, type LocalStack } from '../../proxy/local/stack.js';
-import { fe, RawClient, type RawMessage } from '../support/raw-client.js';
+import { fe, RawClient, type RawMessage, messageKinds } from '../support/raw-client.js';
 
-const kinds = (ms: RawMessage[]): string[] =>
-  ms.filter((m) => m.type !== 'N').map((m) => (m.type === 'E' ? `E:${m.error?.code}` : m.type));
+const kinds = (ms: RawMessage[]): string[] => messageKinds(ms, { codes: true, notices: false });
 const declares = (n: number): string =>
   Array.from({ length: n }, (_, i) => `DECLARE cost_${i} CURSOR FOR SELECT g AS n FROM generate_series(1, 9) g`).join(
     '; ',

@@ -10,10 +10,9 @@
  */
 import { expect } from 'chai';
 import { startLocalStack, type LocalStack } from '../../proxy/local/stack.js';
-import { fe, firstColumns, RawClient, type RawMessage } from '../support/raw-client.js';
+import { fe, firstColumns, RawClient, type RawMessage, messageKinds } from '../support/raw-client.js';
 
-const kinds = (ms: RawMessage[]): string[] =>
-  ms.filter((m) => m.type !== 'N').map((m) => (m.type === 'E' ? `E:${m.error?.code}` : m.type));
+const kinds = (ms: RawMessage[]): string[] => messageKinds(ms, { codes: true, notices: false });
 
 describe('review stale 3: a check that fails after its Parse (real PostgreSQL)', function () {
   this.timeout(120_000);

@@ -13,10 +13,9 @@
 import { expect } from 'chai';
 import { startLocalStack, type LocalStack } from '../../proxy/local/stack.js';
 import { allowFunctions } from '../support/vetted-functions.js';
-import { fe, firstColumns, RawClient, type RawMessage } from '../support/raw-client.js';
+import { fe, firstColumns, RawClient, type RawMessage, messageKinds } from '../support/raw-client.js';
 
-const kinds = (ms: RawMessage[]): string[] =>
-  ms.filter((m) => m.type !== 'N').map((m) => (m.type === 'E' ? `E:${m.error?.code}` : m.type));
+const kinds = (ms: RawMessage[]): string[] => messageKinds(ms, { codes: true, notices: false });
 const PAYROLL = '12000000';
 const DECLARE = 'DECLARE victim CURSOR FOR SELECT amount_cents FROM orders';
 const SHADOW = 'CREATE VIEW payroll.orders AS SELECT amount_cents FROM payroll.salaries';

@@ -9,16 +9,9 @@
 import { expect } from 'chai';
 import { startLocalStack, type LocalStack } from '../../proxy/local/stack.js';
 import { allowFunctions, rawPerTest } from '../support/vetted-functions.js';
-import { type RawMessage } from '../support/raw-client.js';
+import { type RawMessage, messageKinds, firstColumns } from '../support/raw-client.js';
 
-const kinds = (ms: RawMessage[]): string[] => ms.map((m) => m.type);
-const cells = (ms: RawMessage[]): string[] =>
-  ms
-    .filter((m) => m.type === 'D')
-    .map((d) => {
-      const len = d.body.readInt32BE(2);
-      return len < 0 ? '' : d.body.subarray(6, 6 + len).toString();
-    });
+const kinds = (ms: RawMessage[]): string[] => messageKinds(ms);
 const PAYROLL = '12000000';
 
 describe('review usercode: user code run where the statement shows no function call (real PostgreSQL)', function () {
@@ -50,11 +43,12 @@ describe('review usercode: user code run where the statement shows no function c
     await query('BEGIN');
     expect(kinds(await query(`DECLARE ${name} CURSOR FOR SELECT id::text FROM ru_people`))).to.deep.equal(['C', 'Z']);
     const t = await query(trigger);
-    expect(kinds(t), `the triggering statement was refused: ${JSON.stringify(cells(t))}`).to.not.include('E');
+    expect(kinds(t), `the triggering statement was refused: ${JSON.stringify(firstColumns(t))}`).to.not.include('E');
     const r = await query(`FETCH ALL FROM ${name}`);
-    expect(cells(r), 'payroll amounts of a denied table read through a name decided as another query').to.not.include(
-      PAYROLL,
-    );
+    expect(
+      firstColumns(r),
+      'payroll amounts of a denied table read through a name decided as another query',
+    ).to.not.include(PAYROLL);
     expect(kinds(r), 'a read of a denied table, decided (and audited) as the DECLAREd query').to.include('E');
     await query('ROLLBACK');
   };
@@ -62,7 +56,7 @@ describe('review usercode: user code run where the statement shows no function c
   it('control: the payroll table is denied', async () => {
     const r = await query('SELECT amount_cents::text FROM payroll.salaries');
     expect(kinds(r)).to.include('E');
-    expect(cells(r)).to.not.include(PAYROLL);
+    expect(firstColumns(r)).to.not.include(PAYROLL);
   });
   it('a view whose definition calls the function: SELECT * FROM view reopens a tracked cursor name', async () => {
     await attack('cv', 'SELECT * FROM ru_view');

@@ -8,16 +8,9 @@
 import { expect } from 'chai';
 import { startLocalStack, type LocalStack } from '../../proxy/local/stack.js';
 import { allowFunctions, rawPerTest } from '../support/vetted-functions.js';
-import { fe, type RawMessage } from '../support/raw-client.js';
+import { fe, type RawMessage, messageKinds, firstColumns } from '../support/raw-client.js';
 
-const kinds = (ms: RawMessage[]): string[] => ms.map((m) => m.type);
-const cells = (ms: RawMessage[]): string[] =>
-  ms
-    .filter((m) => m.type === 'D')
-    .map((d) => {
-      const len = d.body.readInt32BE(2);
-      return len < 0 ? '' : d.body.subarray(6, 6 + len).toString();
-    });
+const kinds = (ms: RawMessage[]): string[] => messageKinds(ms);
 const PAYROLL = '12000000';
 
 describe('review usercode: user code run indirectly reopens a tracked cursor name (real PostgreSQL)', function () {
@@ -54,9 +47,10 @@ describe('review usercode: user code run indirectly reopens a tracked cursor nam
   };
   const fetchRefused = async (name: string): Promise<void> => {
     const r = await query(`FETCH ALL FROM ${name}`);
-    expect(cells(r), 'payroll amounts of a denied table read through a name decided as another query').to.not.include(
-      PAYROLL,
-    );
+    expect(
+      firstColumns(r),
+      'payroll amounts of a denied table read through a name decided as another query',
+    ).to.not.include(PAYROLL);
     expect(kinds(r), 'a read of a denied table, decided (and audited) as the DECLAREd query').to.include('E');
   };
   const attack = async (name: string, trigger: string): Promise<void> => {

@@ -126,6 +126,16 @@ export function rawMessage(type: string, body: Buffer, lengthOverride?: number):
   return b;
 }
 
+/**
+ * The type of each message among `ms`, in order; with `codes`, an ErrorResponse as `E:<SQLSTATE>`; with
+ * `notices: false`, NoticeResponses left out.
+ */
+export function messageKinds(ms: RawMessage[], o: { codes?: boolean; notices?: boolean } = {}): string[] {
+  return ms
+    .filter((m) => o.notices !== false || m.type !== 'N')
+    .map((m) => (o.codes && m.type === 'E' ? `E:${m.error?.code}` : m.type));
+}
+
 /** The first column of each DataRow among `ms`, as text ('' for NULL). */
 export function firstColumns(ms: RawMessage[]): string[] {
   return ms
