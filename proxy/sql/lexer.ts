@@ -5,7 +5,7 @@
  * users need (statement-key.ts, literal-template.ts); it never decides anything, and anything it cannot
  * follow is `Token.Error`.
  *
- * Allocation-free: `next()` returns the kind and leaves the token in `start`/`end`.
+ * No object per token: `next()` returns the kind and leaves the token in `start`/`end`.
  */
 
 export const enum Token {
@@ -48,19 +48,14 @@ export class SqlLexer {
     let i = (this.start = this.end);
     if (i >= n) return Token.End;
     const c = sql.charCodeAt(i);
-    const done = (end: number, kind: Token): Token => {
-      if (end < 0) return Token.Error;
-      this.end = end;
-      return kind;
-    };
     if (isSpace(c)) {
       while (i < n && isSpace(sql.charCodeAt(i))) i++;
-      return done(i, Token.Space);
+      return this.token(i, Token.Space);
     }
     // -- comment to end of line
     if (c === 45 && sql.charCodeAt(i + 1) === 45) {
       while (i < n && sql.charCodeAt(i) !== 10 && sql.charCodeAt(i) !== 13) i++;
-      return done(i, Token.Comment);
+      return this.token(i, Token.Comment);
     }
     // /* nested comments */
     if (c === 47 && sql.charCodeAt(i + 1) === 42) {
@@ -75,7 +70,7 @@ export class SqlLexer {
           if (level === 0) break;
         } else i++;
       }
-      return done(level === 0 ? i : -1, Token.Comment);
+      return this.token(level === 0 ? i : -1, Token.Comment);
     }
     // String constants, with prefixes E/e (backslash escapes), U&, B/b, X/x, N/n. The lexer is always at
     // a token start here (identifiers are consumed whole), so a letter before a quote is a prefix.
@@ -86,10 +81,10 @@ export class SqlLexer {
     else if ((c === 85 || c === 117) && next === 38 && sql.charCodeAt(i + 2) === 39) strAt = i + 2;
     if (strAt >= 0) {
       const bits = strAt === i + 1 && 'BbXx'.includes(sql[i]!);
-      return done(skipQuoted(sql, strAt, c === 69 || c === 101), bits ? Token.BitString : Token.String);
+      return this.token(skipQuoted(sql, strAt, c === 69 || c === 101), bits ? Token.BitString : Token.String);
     }
     if ((c === 85 || c === 117) && next === 38 && sql.charCodeAt(i + 2) === 34)
-      return done(skipQuotedIdent(sql, i + 2), Token.QuotedIdent);
+      return this.token(skipQuotedIdent(sql, i + 2), Token.QuotedIdent);
     // Dollar-quoted strings: $tag$ ... $tag$ (a tag never starts with a digit; $1 is a parameter).
     if (c === 36 && !(i > 0 && isIdentChar(sql.charCodeAt(i - 1)))) {
       let j = i + 1;
@@ -98,14 +93,14 @@ export class SqlLexer {
         if (sql.charCodeAt(j) === 36) {
           const tag = sql.slice(i, j + 1);
           const close = sql.indexOf(tag, j + 1);
-          return done(close < 0 ? -1 : close + tag.length, Token.DollarString);
+          return this.token(close < 0 ? -1 : close + tag.length, Token.DollarString);
         }
       }
       j = i + 1;
       while (j < n && isDigit(sql.charCodeAt(j))) j++;
-      return done(j, Token.Param);
+      return this.token(j, Token.Param);
     }
-    if (c === 34) return done(skipQuotedIdent(sql, i), Token.QuotedIdent);
+    if (c === 34) return this.token(skipQuotedIdent(sql, i), Token.QuotedIdent);
     if (isDigit(c) || (c === 46 && isDigit(next))) {
       let j = i;
       while (j < n) {
@@ -116,14 +111,21 @@ export class SqlLexer {
         } else break;
       }
       // "1..2" or a dot followed by an identifier is not a number this lexer understands.
-      return done(sql.slice(i, j).includes('..') ? -1 : j, Token.Number);
+      return this.token(sql.slice(i, j).includes('..') ? -1 : j, Token.Number);
     }
     if (isIdentStart(c)) {
       let j = i + 1;
       while (j < n && isIdentChar(sql.charCodeAt(j))) j++;
-      return done(j, Token.Identifier);
+      return this.token(j, Token.Identifier);
     }
-    return done(i + 1, Token.Other);
+    return this.token(i + 1, Token.Other);
+  }
+
+  /** The token ends at `end` (-1: it does not end, an error). */
+  private token(end: number, kind: Token): Token {
+    if (end < 0) return Token.Error;
+    this.end = end;
+    return kind;
   }
 }
 

@@ -19,7 +19,7 @@
  *   difference in length.
  * ASCII only, because the parse tree's offsets are in bytes and the text's in UTF-16 units.
  */
-import { SqlLexer, Token, isIdentChar } from './lexer.js';
+import { SqlLexer, Token, isDigit, isIdentChar } from './lexer.js';
 
 export interface LiteralTemplate {
   /** The text with every template literal replaced by NUL (a text that holds NUL never meets the cache). */
@@ -62,10 +62,7 @@ export function literalTemplate(sql: string, maxLength: number): LiteralTemplate
 }
 
 function allDigits(sql: string, start: number, end: number): boolean {
-  for (let i = start; i < end; i++) {
-    const c = sql.charCodeAt(i);
-    if (c < 48 || c > 57) return false;
-  }
+  for (let i = start; i < end; i++) if (!isDigit(sql.charCodeAt(i))) return false;
   return true;
 }
 
