@@ -10,37 +10,34 @@
  */
 import { expect } from 'chai';
 import { startLocalStack, type LocalStack } from '../../proxy/local/stack.js';
-import { fe, RawClient, type RawMessage, messageKinds } from '../support/raw-client.js';
+import { rawPerTest } from '../support/vetted-functions.js';
+import { fe, type RawMessage, messageKinds } from '../support/raw-client.js';
 
 const kinds = (ms: RawMessage[]): string[] => messageKinds(ms, { codes: true });
 
 describe('review stale 2: a failed recording check at a batch boundary (real PostgreSQL)', function () {
   let s: LocalStack;
-  let raw: RawClient;
   before(async () => {
     s = await startLocalStack();
   });
   after(async () => s?.stop());
-  beforeEach(async () => {
-    raw = await RawClient.connect(s.host, s.port, await s.token());
-  });
-  afterEach(() => raw?.end());
+  const { raw } = rawPerTest(() => s);
 
   it('JDBC-like: a named portal fails inside a transaction; the extended-protocol ROLLBACK is answered', async () => {
-    raw.send(fe.parse({ name: '', text: 'BEGIN' }), fe.bind({}), fe.execute({}), fe.sync());
-    expect(kinds(await raw.until('Z'))).to.deep.equal(['1', '2', 'C', 'Z']);
-    raw.send(
+    raw().send(fe.parse({ name: '', text: 'BEGIN' }), fe.bind({}), fe.execute({}), fe.sync());
+    expect(kinds(await raw().until('Z'))).to.deep.equal(['1', '2', 'C', 'Z']);
+    raw().send(
       fe.parse({ name: 'S_1', text: 'SELECT 1 / (amount_cents - amount_cents) AS x FROM orders' }),
       fe.bind({ portal: 'C_1', statement: 'S_1' }),
       fe.describe({ type: 'P', name: 'C_1' }),
       fe.execute({ portal: 'C_1', rows: 10 }),
       fe.sync(),
     );
-    expect(kinds(await raw.until('Z'))).to.deep.equal(['1', '2', 'T', 'E:22012', 'Z']);
-    raw.send(fe.parse({ name: '', text: 'ROLLBACK' }), fe.bind({}), fe.execute({}), fe.sync());
-    const rollback = await raw.until('Z', 5000);
+    expect(kinds(await raw().until('Z'))).to.deep.equal(['1', '2', 'T', 'E:22012', 'Z']);
+    raw().send(fe.parse({ name: '', text: 'ROLLBACK' }), fe.bind({}), fe.execute({}), fe.sync());
+    const rollback = await raw().until('Z', 5000);
     expect(kinds(rollback)).to.deep.equal(['1', '2', 'C', 'Z']);
-    raw.send(fe.query('SELECT 1 AS one'));
-    expect(kinds(await raw.until('Z', 5000))).to.deep.equal(['T', 'D', 'C', 'Z']);
+    raw().send(fe.query('SELECT 1 AS one'));
+    expect(kinds(await raw().until('Z', 5000))).to.deep.equal(['T', 'D', 'C', 'Z']);
   });
 });

@@ -8,7 +8,8 @@
  */
 import { expect } from 'chai';
 import { startLocalStack, type LocalStack } from '../../proxy/local/stack.js';
-import { fe, RawClient, type RawMessage, messageKinds } from '../support/raw-client.js';
+import { rawPerTest } from '../support/vetted-functions.js';
+import { fe, type RawMessage, messageKinds } from '../support/raw-client.js';
 
 const kinds = (ms: RawMessage[]): string[] => messageKinds(ms, { codes: true });
 // 32 two-byte characters: 64 bytes, the 63rd byte is the first half of the last character.
@@ -16,32 +17,28 @@ const PORTAL = 'é'.repeat(32);
 
 describe('review stale 2: a portal name cut inside a character at byte 63 (real PostgreSQL)', function () {
   let s: LocalStack;
-  let raw: RawClient;
   before(async () => {
     s = await startLocalStack();
   });
   after(async () => s?.stop());
-  beforeEach(async () => {
-    raw = await RawClient.connect(s.host, s.port, await s.token());
-  });
-  afterEach(() => raw?.end());
+  const { raw } = rawPerTest(() => s);
 
   it('a Bind to such a name is refused with 42602 naming the cut; the transaction and the session go on', async () => {
-    raw.send(fe.query('BEGIN'));
-    await raw.until('Z');
-    raw.send(
+    raw().send(fe.query('BEGIN'));
+    await raw().until('Z');
+    raw().send(
       fe.parse({ name: 'ln2_s', text: 'SELECT amount_cents FROM orders ORDER BY id' }),
       fe.bind({ portal: PORTAL, statement: 'ln2_s' }),
       fe.describe({ type: 'P', name: PORTAL }),
       fe.sync(),
     );
-    const out = await raw.until('Z');
+    const out = await raw().until('Z');
     expect(kinds(out)).to.deep.equal(['1', 'E:42602', 'Z']);
     expect(out.find((m) => m.type === 'E')!.error!.message).to.contain('must not cut a character at byte 63');
-    raw.send(fe.query('ROLLBACK'));
-    await raw.until('Z');
-    raw.send(fe.parse({ text: 'SELECT 1 AS one' }), fe.bind({}), fe.execute({}), fe.sync());
-    expect(kinds(await raw.until('Z'))).to.deep.equal(['1', '2', 'D', 'C', 'Z']);
+    raw().send(fe.query('ROLLBACK'));
+    await raw().until('Z');
+    raw().send(fe.parse({ text: 'SELECT 1 AS one' }), fe.bind({}), fe.execute({}), fe.sync());
+    expect(kinds(await raw().until('Z'))).to.deep.equal(['1', '2', 'D', 'C', 'Z']);
   });
 
   it('an Execute, Describe or Close of such a name is refused the same way', async () => {
@@ -50,8 +47,8 @@ describe('review stale 2: a portal name cut inside a character at byte 63 (real 
       fe.describe({ type: 'P', name: PORTAL }),
       fe.close({ type: 'P', name: PORTAL }),
     ]) {
-      raw.send(m, fe.sync());
-      expect(kinds(await raw.until('Z'))).to.deep.equal(['E:42602', 'Z']);
+      raw().send(m, fe.sync());
+      expect(kinds(await raw().until('Z'))).to.deep.equal(['E:42602', 'Z']);
     }
   });
 });

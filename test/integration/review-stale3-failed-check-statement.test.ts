@@ -10,27 +10,19 @@
  */
 import { expect } from 'chai';
 import { startLocalStack, type LocalStack } from '../../proxy/local/stack.js';
-import { fe, firstColumns, RawClient, type RawMessage, messageKinds } from '../support/raw-client.js';
+import { rawPerTest } from '../support/vetted-functions.js';
+import { firstColumns, type RawMessage, messageKinds } from '../support/raw-client.js';
 
 const kinds = (ms: RawMessage[]): string[] => messageKinds(ms, { codes: true, notices: false });
 
 describe('review stale 3: a check that fails after its Parse (real PostgreSQL)', function () {
   this.timeout(120_000);
   let s: LocalStack;
-  let raw: RawClient;
   before(async () => {
     s = await startLocalStack();
   });
   after(async () => s?.stop());
-  beforeEach(async () => {
-    raw = await RawClient.connect(s.host, s.port, await s.token());
-  });
-  afterEach(() => raw?.end());
-
-  const query = async (sql: string): Promise<RawMessage[]> => {
-    raw.send(fe.query(sql));
-    return raw.until('Z', 60_000);
-  };
+  const { query } = rawPerTest(() => s, { timeoutMs: 60_000 });
 
   it('a check cut by statement_timeout: after ROLLBACK and RESET, a FETCH after another statement is answered', async () => {
     await query('BEGIN');

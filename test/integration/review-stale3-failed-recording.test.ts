@@ -12,8 +12,8 @@
  */
 import { expect } from 'chai';
 import { startLocalStack, type LocalStack } from '../../proxy/local/stack.js';
-import { allowFunctions } from '../support/vetted-functions.js';
-import { fe, firstColumns, RawClient, type RawMessage, messageKinds } from '../support/raw-client.js';
+import { allowFunctions, rawPerTest } from '../support/vetted-functions.js';
+import { fe, firstColumns, type RawMessage, messageKinds } from '../support/raw-client.js';
 
 const kinds = (ms: RawMessage[]): string[] => messageKinds(ms, { codes: true, notices: false });
 const PAYROLL = '12000000';
@@ -23,7 +23,6 @@ const UNSHADOW = 'DROP VIEW payroll.orders';
 
 describe('review stale 3: a recording check made to fail leaves the name unrecorded (real PostgreSQL)', function () {
   let s: LocalStack;
-  let raw: RawClient;
   before(async () => {
     s = await startLocalStack({ editPolicy: allowFunctions(['rs3_same_cursor']) });
     const d = await s.direct();
@@ -35,22 +34,14 @@ describe('review stale 3: a recording check made to fail leaves the name unrecor
     await d.end();
   });
   after(async () => s?.stop());
-  beforeEach(async () => {
-    raw = await RawClient.connect(s.host, s.port, await s.token());
-  });
-  afterEach(() => raw?.end());
-
-  const query = async (sql: string): Promise<RawMessage[]> => {
-    raw.send(fe.query(sql));
-    return raw.until('Z', 5000);
-  };
+  const { raw, query } = rawPerTest(() => s, { timeoutMs: 5000 });
 
   // One pipeline, each statement its own text (pg_cursors.statement is the whole text of a simple Query).
   const makeThenAbort = async (): Promise<RawMessage[]> => {
     for (const text of [DECLARE, 'SAVEPOINT s', 'SELECT 1 / 0 AS boom'])
-      raw.send(fe.parse({ name: '', text }), fe.bind({}), fe.execute({}));
-    raw.send(fe.sync());
-    return raw.until('Z', 5000);
+      raw().send(fe.parse({ name: '', text }), fe.bind({}), fe.execute({}));
+    raw().send(fe.sync());
+    return raw().until('Z', 5000);
   };
 
   it('simple Query: DECLARE, SAVEPOINT, error in one pipeline; ROLLBACK TO and a reopening in the batch whose recording failed; the FETCH must not read payroll', async () => {
@@ -68,7 +59,7 @@ describe('review stale 3: a recording check made to fail leaves the name unrecor
   it('extended protocol: the ROLLBACK TO sent as Parse/Bind/Execute/Sync after the failed recording; the FETCH must not read payroll', async () => {
     await query('BEGIN');
     expect(kinds(await makeThenAbort())).to.deep.equal(['1', '2', 'C', '1', '2', 'C', '1', 'E:22012', 'Z']);
-    raw.send(
+    raw().send(
       fe.parse({ name: '', text: 'ROLLBACK TO SAVEPOINT s' }),
       fe.bind({}),
       fe.execute({}),
@@ -77,7 +68,7 @@ describe('review stale 3: a recording check made to fail leaves the name unrecor
       fe.execute({}),
       fe.sync(),
     );
-    expect(kinds(await raw.until('Z', 5000))).to.not.include('E:25P02');
+    expect(kinds(await raw().until('Z', 5000))).to.not.include('E:25P02');
     const r = await query('FETCH ALL FROM victim');
     await query('ROLLBACK');
     expect(firstColumns(r)).to.not.include(PAYROLL);

@@ -11,8 +11,11 @@ export const allowFunctions =
   (p) =>
     void (p.spec.rules ??= []).unshift({ name: 'vetted-function', when: { sql: { functions } }, action: 'Allow' });
 
-/** Registers a fresh raw client for each test of the enclosing suite. */
-export function rawPerTest(stack: () => LocalStack): {
+/** Registers a fresh raw client for each test of the enclosing suite; `query` waits `timeoutMs` for ReadyForQuery. */
+export function rawPerTest(
+  stack: () => LocalStack,
+  { timeoutMs = 10_000 }: { timeoutMs?: number } = {},
+): {
   raw: () => RawClient;
   query: (sql: string) => Promise<RawMessage[]>;
 } {
@@ -26,7 +29,7 @@ export function rawPerTest(stack: () => LocalStack): {
     raw,
     query: async (sql) => {
       raw().send(fe.query(sql));
-      return raw().until('Z');
+      return raw().until('Z', timeoutMs);
     },
   };
 }
