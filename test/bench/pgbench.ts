@@ -5,7 +5,9 @@
  * metrics), agentgate running as its own process exactly as `agentgate proxy` does. Rounds are interleaved
  * (direct, pgbouncer, agentgate, again in a rotated order), so load from elsewhere on the machine hits all
  * three alike; medians of the rounds are printed. A bare Node TCP relay runs beside them (test/bench/syscalls.ts):
- * the floor any Node proxy pays, before parsing or auditing anything. Prints, with no thresholds:
+ * the floor any Node proxy pays, before parsing or auditing anything; and the same relay recording each
+ * statement's decision with agentgate's audit log before forwarding it (test/bench/audited-relay.mjs): the
+ * floor of a Node proxy that keeps the audit guarantee. Prints, with no thresholds:
  *
  *  - syscalls per statement at one client (strace), by kind and destination: server socket, agent socket,
  *    audit file, recordings, wake-ups;
@@ -33,7 +35,7 @@ import { freePort } from '../../proxy/local/embedded-postgres.js';
 import { AGENT_DB_PASSWORD, startLocalStack } from '../../proxy/local/stack.js';
 import { compileApp, IMAGE_ENV } from '../../scripts/image/rootfs.js';
 import { maskingBench } from './masking.js';
-import { nodeRelay, syscallsSection } from './syscalls.js';
+import { auditedRelay, nodeRelay, syscallsSection } from './syscalls.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -235,10 +237,13 @@ function imageEnv(): Record<string, string> {
   return env;
 }
 
+/** Where compiledEntry() builds the app. */
+const appDir = resolve(import.meta.dirname, '../../dist/bench-app');
+
 /** The sidecar as the image runs it: the sources compiled by tsc (scripts/image/rootfs.ts), in dist/bench-app. */
 function compiledEntry(): string {
   const repo = resolve(import.meta.dirname, '../..');
-  const app = join(repo, 'dist/bench-app');
+  const app = appDir;
   rmSync(app, { recursive: true, force: true });
   const version = (JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { version: string }).version;
   // Packages resolve from the repository's node_modules, the parent directory's.
@@ -261,13 +266,18 @@ async function latencySection(endpoints: Endpoint[]): Promise<void> {
     console.log(`-M ${mode.padEnd(8)} direct ${direct.toFixed(0)} µs/statement`);
     for (const e of endpoints.slice(1))
       console.log(
-        `  ${e.name.padEnd(10)} +${added(e.name)!.toFixed(0)} µs   (${runs.get(e.name)!.latencyUs.toFixed(0)} µs; its process's CPU ${runs.get(e.name)!.cpuUs!.toFixed(0)} µs/statement, ${runs.get(e.name)!.sysUs!.toFixed(0)} of it in the kernel)`,
+        `  ${e.name.padEnd(13)} +${added(e.name)!.toFixed(0)} µs   (${runs.get(e.name)!.latencyUs.toFixed(0)} µs; its process's CPU ${runs.get(e.name)!.cpuUs!.toFixed(0)} µs/statement, ${runs.get(e.name)!.sysUs!.toFixed(0)} of it in the kernel)`,
       );
     const b = added('pgbouncer');
-    if (b !== undefined)
+    if (b !== undefined) {
       console.log(
         `  agentgate added / pgbouncer added: ${f3(added('agentgate')! / b)} (goal ≤ 1); CPU per statement agentgate / pgbouncer: ${f3(runs.get('agentgate')!.cpuUs! / runs.get('pgbouncer')!.cpuUs!)}`,
       );
+      if (runs.has('audited relay'))
+        console.log(
+          `  audited relay added / pgbouncer added: ${f3(added('audited relay')! / b)} (the audit guarantee alone)`,
+        );
+    }
   }
 }
 
@@ -279,12 +289,16 @@ async function tps8Section(endpoints: Endpoint[]): Promise<void> {
     console.log(`-M ${mode}`);
     for (const [name, r] of runs)
       console.log(
-        `  ${name.padEnd(10)} ${f0(r.tps)} tps   ratio to direct ${f3(r.tps / direct)}${r.cpuUs !== undefined ? `   CPU ${r.cpuUs.toFixed(0)} µs/statement` : ''}`,
+        `  ${name.padEnd(13)} ${f0(r.tps)} tps   ratio to direct ${f3(r.tps / direct)}${r.cpuUs !== undefined ? `   CPU ${r.cpuUs.toFixed(0)} µs/statement` : ''}`,
       );
     if (runs.has('pgbouncer')) {
       const a = runs.get('agentgate')!.tps / direct;
       const b = runs.get('pgbouncer')!.tps / direct;
       console.log(`  agentgate ratio / pgbouncer ratio: ${f3(a / b)} (goal ≥ 0.8)`);
+      if (runs.has('audited relay'))
+        console.log(
+          `  audited relay ratio / pgbouncer ratio: ${f3(runs.get('audited relay')!.tps / direct / b)} (the audit guarantee alone)`,
+        );
     }
   }
 }
@@ -414,6 +428,18 @@ async function main(): Promise<void> {
     const relay = await nodeRelay(stack.postgres.port);
     children.push(relay.child);
     endpoints.push({ name: 'node relay', port: relay.port, password: AGENT_DB_PASSWORD, pid: relay.child.pid! });
+    // The same relay keeping agentgate's audit guarantee with its own audit log, and a cached decision: the
+    // least a Node proxy that records each decision before forwarding it does per statement.
+    if (!process.env.BENCH_PROXY_ENTRY) {
+      const audited = await auditedRelay(stack.postgres.port, appDir, join(stack.dir, 'bench-relay-audit.log'));
+      children.push(audited.child);
+      endpoints.push({
+        name: 'audited relay',
+        port: audited.port,
+        password: AGENT_DB_PASSWORD,
+        pid: audited.child.pid!,
+      });
+    } else console.log('audited relay: runs from the compiled app only (without BENCH_PROXY_ENTRY); skipped');
     const agentgate: Endpoint = {
       name: 'agentgate',
       port: proxyPort,

@@ -5,6 +5,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 
 export type Mode = 'simple' | 'prepared';
 
@@ -142,7 +143,26 @@ export async function nodeRelay(serverPort: number): Promise<{ child: ChildProce
       u.on('error', () => c.destroy());
     });
     srv.listen(0, '127.0.0.1', () => console.log(srv.address().port));`;
-  const child = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return relayProcess(['-e', code]);
+}
+
+/**
+ * The bare relay plus agentgate's audit guarantee and a cached decision per statement, nothing else
+ * (test/bench/audited-relay.mjs), its modules taken from `appDir`: the compiled app, or the repository
+ * with `nodeArgs` ['--import', 'tsx'].
+ */
+export function auditedRelay(
+  serverPort: number,
+  appDir: string,
+  auditFile: string,
+  nodeArgs: string[] = [],
+): Promise<{ child: ChildProcess; port: number }> {
+  const script = join(import.meta.dirname, 'audited-relay.mjs');
+  return relayProcess([...nodeArgs, script, String(serverPort), appDir, auditFile]);
+}
+
+async function relayProcess(args: string[]): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise<number>((resolve, reject) => {
     child.stdout!.once('data', (d: Buffer) => resolve(Number(d.toString().trim())));
     child.once('exit', (c) => reject(new Error(`the relay exited with ${c}`)));
