@@ -32,6 +32,7 @@ function decide(sql) {
 }
 
 const PROTOCOL_3 = 196608;
+const EMPTY = Buffer.alloc(0);
 let sessions = 0;
 
 const server = net.createServer({ noDelay: true }, (client) => {
@@ -45,7 +46,7 @@ const server = net.createServer({ noDelay: true }, (client) => {
   const statements = new Map(); // prepared statement name → text
   const portals = new Map(); // portal name → text
   let startup = true;
-  let held = Buffer.alloc(0);
+  let held = EMPTY;
 
   const record = (sql, protocol) => {
     const d = decide(sql);
@@ -94,7 +95,7 @@ const server = net.createServer({ noDelay: true }, (client) => {
       at = end;
     }
     if (at > 0) upstream.write(at === buf.length ? buf : buf.subarray(0, at));
-    held = at === buf.length ? Buffer.alloc(0) : Buffer.from(buf.subarray(at));
+    held = at === buf.length ? EMPTY : Buffer.from(buf.subarray(at));
   });
   upstream.on('data', (d) => client.write(d));
   client.on('close', () => upstream.destroy());

@@ -243,12 +243,11 @@ const appDir = resolve(import.meta.dirname, '../../dist/bench-app');
 /** The sidecar as the image runs it: the sources compiled by tsc (scripts/image/rootfs.ts), in dist/bench-app. */
 function compiledEntry(): string {
   const repo = resolve(import.meta.dirname, '../..');
-  const app = appDir;
-  rmSync(app, { recursive: true, force: true });
+  rmSync(appDir, { recursive: true, force: true });
   const version = (JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { version: string }).version;
   // Packages resolve from the repository's node_modules, the parent directory's.
-  compileApp(repo, app, version, process.execPath);
-  return join(app, 'bin/agentgate.js');
+  compileApp(repo, appDir, version, process.execPath);
+  return join(appDir, 'bin/agentgate.js');
 }
 
 const f0 = (v: number | undefined, w = 8): string => (v === undefined ? '—' : v.toFixed(0)).padStart(w);
