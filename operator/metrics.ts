@@ -1,5 +1,5 @@
 /** Prometheus metrics of the operator (prom-client), served on /metrics. */
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from '../shared/observability/prometheus.js';
 import { collectProcessMetrics } from '../shared/observability/process-metrics.js';
 import type { PolicyControllerMetrics } from './policy-controller.js';
 import type { DeviationKind, ReviewState } from './reviews/types.js';

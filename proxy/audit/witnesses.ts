@@ -5,7 +5,6 @@
  * WORM bucket); the format is the same so `audit verify --witness` reads both.
  */
 import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
-import https from 'node:https';
 import { dirname } from 'node:path';
 import { ensureLocalSigningKey, type LocalSigningKey } from '../identity/local-key.js';
 import { signCheckpoint, type ChainHead, type WitnessedCheckpoint } from '../../shared/contract/checkpoint.js';
@@ -28,9 +27,11 @@ export class OperatorWitness implements CheckpointWitness {
     return this.o.url;
   }
 
-  witness(head: ChainHead): Promise<WitnessedCheckpoint> {
+  async witness(head: ChainHead): Promise<WitnessedCheckpoint> {
     const token = readFileSync(this.o.tokenFile, 'utf8').trim();
     const body = JSON.stringify({ seq: head.seq, hash: head.hash, time: head.time });
+    // Loaded on first use: a local proxy never needs Node's https (docs/performance.md, round 7).
+    const https = await import('node:https');
     return new Promise((resolve, reject) => {
       const req = https.request(
         new URL('/audit/checkpoints', this.o.url),

@@ -7,7 +7,7 @@
  * reported. An audit log that cannot be written is reported too (without a hash: it is not in the chain).
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { Gauge, type Registry } from 'prom-client';
+import { Gauge, type Registry } from '../../shared/observability/prometheus.js';
 import type { AuditFields, AuditRecord } from '../audit/record.js';
 import { parseRecord } from '../audit/record.js';
 import { auditUnwritable, deviationOf, mayDeviate, type DeviationReport } from '../audit/deviation-of.js';

@@ -3,7 +3,7 @@
  * is being written and witnessed. Counters are looked up once per label set, so a statement costs a
  * map lookup and an increment.
  */
-import { Counter, Gauge, Registry } from 'prom-client';
+import { Counter, Gauge, Registry, type BoundCounter } from '../../shared/observability/prometheus.js';
 import { collectProcessMetrics } from '../../shared/observability/process-metrics.js';
 
 /** Label values for names the proxy does not choose: a method it does not know, a tool past the cap. */
@@ -61,7 +61,7 @@ export class ProxyMetrics {
     registers: [this.registry],
     collect: (): void => this.checkpointFailures.set(this.probe?.().checkpointFailures ?? 0),
   });
-  private readonly bound = new Map<string, Counter.Internal>();
+  private readonly bound = new Map<string, BoundCounter>();
 
   constructor() {
     collectProcessMetrics(this.registry);

@@ -5,7 +5,6 @@
  * (`replication`, `options=-c ...`, any setting not known to be harmless) are refused here.
  */
 import type { Socket } from 'node:net';
-import tls from 'node:tls';
 import { settingVerdict } from '../sql/settings.js';
 import { ProtocolError } from './protocol.js';
 
@@ -118,22 +117,28 @@ export async function readStartup(
   opts: HandshakeOptions,
 ): Promise<{ packet: StartupPacket; socket: Socket }> {
   let current = socket;
+  let secured = false;
   for (let round = 0; round < 3; round++) {
     const len = (await q.take(4)).readInt32BE(0);
     if (len < 8 || len > MAX_STARTUP) throw new ProtocolError(`invalid startup packet length ${len}`);
     const body = await q.take(len - 4);
     const code = body.readInt32BE(0);
     if (code === SSL_REQUEST) {
-      if (current instanceof tls.TLSSocket) throw new ProtocolError('SSLRequest received on a TLS connection');
+      if (secured) throw new ProtocolError('SSLRequest received on a TLS connection');
       if (!opts.tls) {
         current.write('N');
         continue;
       }
+      // Loaded on first use: a sidecar whose agents never ask for TLS keeps Node's tls out of memory.
+      // Awaited before the checks below: from 'S' to the TLSSocket's construction nothing may yield,
+      // or bytes the client sends meanwhile would be read as plaintext.
+      const { TLSSocket } = await import('node:tls');
       if (q.buffered) throw new ProtocolError('data received after SSLRequest before the TLS handshake');
       current.write('S');
-      const secure = new tls.TLSSocket(current, { isServer: true, key: opts.tls.key, cert: opts.tls.cert });
+      const secure = new TLSSocket(current, { isServer: true, key: opts.tls.key, cert: opts.tls.cert });
       q.replace(secure);
       current = secure;
+      secured = true;
       continue;
     }
     if (code === GSSENC_REQUEST) {

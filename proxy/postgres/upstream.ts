@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
-import tls from 'node:tls';
+import type { TLSSocket } from 'node:tls';
 import { serialize } from 'pg-protocol';
 // SCRAM client math (RFC 5802/7677, channel binding) from node-postgres itself.
 import sasl from 'pg/lib/crypto/sasl.js';
@@ -105,7 +105,9 @@ export async function connectUpstream(o: UpstreamOptions): Promise<UpstreamSessi
   }
 }
 
-async function upgrade(socket: net.Socket, o: UpstreamOptions): Promise<tls.TLSSocket> {
+async function upgrade(socket: net.Socket, o: UpstreamOptions): Promise<TLSSocket> {
+  // Loaded on first use: a sidecar whose upstreams are all plaintext keeps Node's tls out of memory.
+  const tls = await import('node:tls');
   const { upstream } = o.target;
   const verify = upstream.sslMode === 'verify-ca' || upstream.sslMode === 'verify-full';
   const ca = upstream.caFile

@@ -1,6 +1,5 @@
 /** Where an issuer's verification keys come from: a JWKS file, a JWKS URL, or the cluster's issuer. */
 import { readFileSync } from 'node:fs';
-import https from 'node:https';
 import * as jose from 'jose';
 import { RemoteJwks } from './remote-jwks.js';
 
@@ -44,7 +43,9 @@ export function keySetFor(spec: KeySourceSpec, o: KeySetOptions = {}): KeyResolv
   return new RemoteJwks(o.kubernetesJwks).getKey;
 }
 
-function getJson(url: string, ca: Buffer): Promise<unknown> {
+async function getJson(url: string, ca: Buffer): Promise<unknown> {
+  // Loaded on first use, like every TLS module here: a sidecar that never fetches keeps it out of memory.
+  const https = await import('node:https');
   return new Promise((resolve, reject) => {
     const req = https.get(url, { ca, timeout: 5000 }, (res) => {
       let body = '';

@@ -3,10 +3,16 @@
  * reachable by the kubelet): /healthz — the process serves; /readyz — what the owner says (the proxy:
  * every target listens and the audit log can be written; the operator: its informer synced);
  * /metrics — Prometheus.
+ *
+ * Three fixed GET routes on node:http, without Express: the sidecar loads nothing else of it (its modules
+ * and MIME table cost idle memory: docs/performance.md, round 7); the operator's APIs use Express.
  */
-import type { Server } from 'node:http';
-import express from 'express';
-import type { Registry } from 'prom-client';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Registry } from '../observability/prometheus.js';
+
+// Not `import ... from 'node:http'`: as an ES module, node:http's namespace reads every export, which loads
+// tls, http2, zlib and more (+12 MiB RSS in a bare Node 24); the CommonJS object loads none of them.
+const { createServer } = process.getBuiltinModule('node:http');
 
 export interface HealthSource {
   /** Why the proxy is not ready, or undefined when it is. */
@@ -19,28 +25,54 @@ export interface HealthServer {
   close(): Promise<void>;
 }
 
+interface Reply {
+  status: number;
+  type: string;
+  body: string;
+}
+
+const TEXT = 'text/plain; charset=utf-8';
+
 export async function startHealthServer(o: {
   host: string;
   port: number;
   metrics: { registry: Registry };
   health: HealthSource;
 }): Promise<HealthServer> {
-  const app = express();
-  app.disable('x-powered-by');
-  app.get('/healthz', (_req, res) => void res.type('text/plain').send('ok'));
-  app.get('/readyz', (_req, res) => {
-    const why = o.health.notReady();
-    res
-      .status(why ? 503 : 200)
-      .type('text/plain')
-      .send(why ?? 'ok');
-  });
-  app.get('/metrics', async (_req, res) => {
-    res.type(o.metrics.registry.contentType).send(await o.metrics.registry.metrics());
-  });
-  const server = await new Promise<Server>((resolve, reject) => {
-    const s = app.listen(o.port, o.host, () => resolve(s));
-    s.once('error', reject);
+  const route = async (path: string): Promise<Reply> => {
+    switch (path) {
+      case '/healthz':
+        return { status: 200, type: TEXT, body: 'ok' };
+      case '/readyz': {
+        const why = o.health.notReady();
+        return { status: why ? 503 : 200, type: TEXT, body: why ?? 'ok' };
+      }
+      case '/metrics':
+        return { status: 200, type: o.metrics.registry.contentType, body: await o.metrics.registry.metrics() };
+      default:
+        return { status: 404, type: TEXT, body: 'not found' };
+    }
+  };
+  const serve = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    let reply: Reply;
+    const path = URL.parse(req.url ?? '/', 'http://health')?.pathname;
+    if (req.method !== 'GET' && req.method !== 'HEAD') reply = { status: 405, type: TEXT, body: 'method not allowed' };
+    else if (path === undefined) reply = { status: 400, type: TEXT, body: 'bad request target' };
+    else reply = await route(path).catch(() => ({ status: 500, type: TEXT, body: 'internal error' }));
+    res.writeHead(reply.status, {
+      'content-type': reply.type,
+      'content-length': Buffer.byteLength(reply.body),
+      ...(reply.status === 405 ? { allow: 'GET, HEAD' } : {}),
+    });
+    res.end(req.method === 'HEAD' ? undefined : reply.body);
+  };
+  const server = createServer((req, res) => void serve(req, res));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(o.port, o.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
   });
   const port = (server.address() as { port: number }).port;
   return { server, port, close: () => new Promise<void>((r) => server.close(() => r())) };

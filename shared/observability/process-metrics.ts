@@ -7,7 +7,7 @@
  * 100 ms and 0.1 ms/s with no monitor): most of an idle sidecar's CPU, paid in every agent pod. At
  * 100 ms a stall of the loop still shows in the lag's maximum and percentiles once it spans a tick.
  */
-import { collectDefaultMetrics, type Registry } from 'prom-client';
+import { collectDefaultMetrics, type Registry } from './prometheus.js';
 
 export const EVENT_LOOP_LAG_RESOLUTION_MS = 100;
 

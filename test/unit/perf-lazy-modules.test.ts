@@ -1,7 +1,8 @@
 /**
  * Issue #14, idle memory: a sidecar whose policy has only PostgreSQL targets does not load the HTTP and
- * MCP adapters (the MCP SDK, zod and hono alone are ~20 MiB of RSS). Checked in a fresh process, which
- * logs every package the proxy's entry module resolves.
+ * MCP adapters (the MCP SDK, zod and hono alone are ~20 MiB of RSS), nor Node's TLS and cluster modules
+ * (~3 MiB each: see shared/observability/prometheus.ts). Checked in a fresh process, which logs every
+ * package and Node module the proxy's entry module resolves.
  */
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
@@ -15,6 +16,21 @@ export async function resolve(spec, ctx, next) {
   if (m) writeSync(2, 'package ' + m[1] + '\\n');
   return r;
 }`;
+
+// In-thread hooks see require() as well as import, so also prom-client's own require('cluster').
+const LOG_BUILTINS = `import { registerHooks } from 'node:module';
+import { writeSync } from 'node:fs';
+registerHooks({
+  resolve(spec, ctx, next) {
+    const r = next(spec, ctx);
+    if (r.url.startsWith('node:')) writeSync(2, 'builtin ' + r.url.slice(5) + ' ' + ctx.parentURL + '\\n');
+    return r;
+  },
+});
+await import('./proxy/main.ts');
+// What proxy/main.ts loads when the sidecar serves health and metrics, as it always does when injected.
+await import('./proxy/observability/metrics.ts');
+await import('./shared/kube/health-server.ts');`;
 
 describe('perf (issue #14): modules loaded by the proxy', function () {
   this.timeout(60_000);
@@ -37,5 +53,25 @@ describe('perf (issue #14): modules loaded by the proxy', function () {
     expect(loaded, 'the hook sees the proxy load its parser').to.include('libpg-query');
     for (const heavy of ['@modelcontextprotocol/sdk', 'zod', 'hono', '@hono/node-server', 'eventsource'])
       expect(loaded, heavy).to.not.include(heavy);
+  });
+
+  it("importing the proxy loads none of Node's TLS, cluster or process modules (they load when used)", () => {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', LOG_BUILTINS], {
+      encoding: 'utf8',
+    });
+    expect(r.status, r.stderr).to.equal(0);
+    const requests = [...r.stderr.matchAll(/^builtin (\S+) (\S+)$/gm)]
+      .map(([, name, parent]) => ({ name: name!, parent: parent! }))
+      // The TypeScript loader (tsx, esbuild) is not part of what the image runs.
+      .filter((q) => !/node_modules\/(tsx|esbuild|get-tsconfig)\//.test(q.parent));
+    expect(
+      requests.map((q) => q.name),
+      'the hook sees the proxy resolve Node modules',
+    ).to.include('net');
+    for (const heavy of ['tls', 'https', 'cluster', 'child_process', 'dgram', 'dns'])
+      expect(
+        requests.filter((q) => q.name === heavy),
+        heavy,
+      ).to.deep.equal([]);
   });
 });
