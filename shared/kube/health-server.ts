@@ -55,7 +55,10 @@ export async function startHealthServer(o: {
   };
   const serve = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     let reply: Reply;
-    const path = URL.parse(req.url ?? '/', 'http://health')?.pathname;
+    // The path as sent, never normalised: `/healthz/../metrics` or `//x/metrics` is not /metrics to a
+    // front proxy's rule, so it must not be here either. Only origin-form targets (`/...`) are served.
+    const target = req.url ?? '';
+    const path = target.startsWith('/') ? target.split('?', 1)[0]! : undefined;
     if (req.method !== 'GET' && req.method !== 'HEAD') reply = { status: 405, type: TEXT, body: 'method not allowed' };
     else if (path === undefined) reply = { status: 400, type: TEXT, body: 'bad request target' };
     else reply = await route(path).catch(() => ({ status: 500, type: TEXT, body: 'internal error' }));
@@ -71,6 +74,8 @@ export async function startHealthServer(o: {
     server.once('error', reject);
     server.listen(o.port, o.host, () => {
       server.off('error', reject);
+      // An accept error (EMFILE) must not take the process down; the next connection is accepted again.
+      server.on('error', () => undefined);
       resolve();
     });
   });

@@ -66,8 +66,9 @@ describe('health server', () => {
     expect((await get('/')).status).to.equal(404);
   });
 
-  it('a request target that is not a URL gets 400, and the server keeps serving', async () => {
+  it('a request target that is not a path (origin-form) gets 400, and the server keeps serving', async () => {
     expect((await get('/', '--request-target', 'http://[::1')).status).to.equal(400);
+    expect((await get('/', '--request-target', 'http://health/metrics')).status).to.equal(400);
     expect((await get('/healthz')).status).to.equal(200);
   });
 });
