@@ -71,4 +71,9 @@ describe('health server', () => {
     expect((await get('/', '--request-target', 'http://health/metrics')).status).to.equal(400);
     expect((await get('/healthz')).status).to.equal(200);
   });
+
+  it('an accept error after listening (EMFILE) is not fatal: the server keeps serving', async () => {
+    server.server.emit('error', Object.assign(new Error('accept EMFILE'), { code: 'EMFILE', syscall: 'accept' }));
+    expect((await get('/healthz')).status).to.equal(200);
+  });
 });
