@@ -2,12 +2,12 @@
  * A real SAML IdP for tests: samlify acting as IdP, with its own RSA key and self-signed certificate,
  * issuing signed Responses (assertion signed; the Response too when asked) to agentgate as SP.
  */
-import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
+import { newKeyPair } from './self-signed.js';
 
 // Loaded untyped: @xmldom/xmldom's typings pull the DOM lib into the whole program.
 
@@ -42,17 +42,6 @@ export interface SamlTestIdp {
   response(o?: SamlIssue, sign?: { assertion?: boolean; response?: boolean }): Promise<string>;
   /** The signed assertion alone (what RFC 8693's saml2 token type carries). */
   assertion(o?: SamlIssue): Promise<string>;
-}
-
-export function newKeyPair(dir: string, cn: string): { keyPem: string; certPem: string } {
-  const key = join(dir, `${cn}.key`);
-  const cert = join(dir, `${cn}.crt`);
-  execFileSync(
-    'openssl',
-    ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-subj', `/CN=${cn}`, '-days', '2'],
-    { stdio: 'ignore' },
-  );
-  return { keyPem: readFileSync(key, 'utf8'), certPem: readFileSync(cert, 'utf8') };
 }
 
 const xmlEscape = (s: string): string =>

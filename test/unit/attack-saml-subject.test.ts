@@ -15,7 +15,8 @@ import { ReplayCache } from '../../operator/identity/replay-cache.js';
 import { SAML2_TOKEN_TYPE } from '../../operator/identity/saml-subject.js';
 import type { AgentAccessPolicy, TriggerIssuerSpec } from '../../shared/contract/policy-types.js';
 import { startExchange, type ExchangeHarness } from '../support/exchange-harness.js';
-import { b64url, newKeyPair } from '../support/saml-idp.js';
+import { b64url } from '../support/saml-idp.js';
+import { newKeyPair } from '../support/self-signed.js';
 
 const IDP = 'https://adfs.example/adfs/services/trust';
 const SP = 'https://agentgate.example/sp';

@@ -4,13 +4,13 @@
  * plaintext, a second upgrade, or a crash. Driven with raw sockets against readStartup itself.
  */
 import { expect } from 'chai';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import tls from 'node:tls';
 import { ByteQueue, readStartup } from '../../proxy/postgres/handshake.js';
+import { newKeyPair } from '../support/self-signed.js';
 
 const sslRequest = (): Buffer => {
   const b = Buffer.alloc(8);
@@ -42,27 +42,9 @@ describe('review7: SSLRequest with node:tls loaded on first use', function () {
 
   before(async () => {
     const dir = mkdtempSync(join(tmpdir(), 'r7-tls-'));
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-days',
-        '1',
-        '-subj',
-        '/CN=127.0.0.1',
-        '-keyout',
-        'k.pem',
-        '-out',
-        'c.pem',
-      ],
-      { cwd: dir, stdio: 'ignore' },
-    );
-    key = readFileSync(join(dir, 'k.pem'));
-    cert = readFileSync(join(dir, 'c.pem'));
+    const pair = newKeyPair(dir, '127.0.0.1');
+    key = Buffer.from(pair.keyPem);
+    cert = Buffer.from(pair.certPem);
     process.on('uncaughtException', onUncaught);
     server = net.createServer({ pauseOnConnect: true }, (raw) => {
       const q = new ByteQueue(raw);
