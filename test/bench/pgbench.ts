@@ -15,11 +15,12 @@
  *  - added latency per statement at one client, simple and extended (-M prepared) protocol, vs direct;
  *  - TPS ratios to direct at 8 clients;
  *  - a scaling table: TPS and RSS at 1, 8, 32, 100 clients for direct, pgbouncer and agentgate;
- *  - the sidecar's RSS idle and with 100 open sessions;
+ *  - the sidecar's RSS idle and with 100 open sessions, in local mode and as injected (cluster mode, against
+ *    test/cluster's API server with the operator running: test/bench/cluster-sidecar.ts);
  *  - a masking micro-benchmark (µs per DataRow: nothing to mask, every value a card number).
  *
  * BENCH_SECONDS (per pgbench run, default 3), BENCH_ROUNDS (default 3), BENCH_SCALE (pgbench -s, default 10),
- * BENCH_SCALING (client counts, default 1,8,32,100), BENCH_ONLY (any of syscalls,latency,tps8,scaling,sessions,masking),
+ * BENCH_SCALING (client counts, default 1,8,32,100), BENCH_ONLY (any of syscalls,latency,tps8,scaling,sessions,cluster,masking),
  * BENCH_NO_RECORDINGS=1 (agentgate without session recordings), BENCH_PROXY_NODE_ARGS (extra node flags for
  * the proxy process, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof": the profile is written when the bench ends),
  * BENCH_HOLD_SECONDS (keep the proxy running this long after the load, e.g. to take a heap snapshot of it with
@@ -35,6 +36,8 @@ import { stringify } from 'yaml';
 import { freePort } from '../../proxy/local/embedded-postgres.js';
 import { AGENT_DB_PASSWORD, startLocalStack } from '../../proxy/local/stack.js';
 import { compileApp, IMAGE_ENV } from '../../scripts/image/rootfs.js';
+import { releaseTestCluster } from '../e2e/cluster.js';
+import { clusterSidecarMemory } from './cluster-sidecar.js';
 import { maskingBench } from './masking.js';
 import { auditedRelay, nodeRelay, syscallsSection } from './syscalls.js';
 
@@ -42,7 +45,7 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SCALE = Number(process.env.BENCH_SCALE ?? 10);
 const SCALING = (process.env.BENCH_SCALING ?? '1,8,32,100').split(',').map(Number);
-const ONLY = new Set((process.env.BENCH_ONLY ?? 'syscalls,latency,tps8,scaling,sessions,masking').split(','));
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'syscalls,latency,tps8,scaling,sessions,cluster,masking').split(','));
 const HOLD_SECONDS = Number(process.env.BENCH_HOLD_SECONDS ?? 0);
 const MAX_CLIENTS = Math.max(100, ...SCALING);
 
@@ -489,6 +492,20 @@ async function main(): Promise<void> {
       console.log(`agentgate pid ${proxy.pid} kept running ${HOLD_SECONDS}s (BENCH_HOLD_SECONDS)`);
       await sleep(HOLD_SECONDS * 1000);
       await memory('at the end of the hold');
+    }
+    if (ONLY.has('cluster')) {
+      const m = await clusterSidecarMemory({
+        entry,
+        nodeArgs,
+        env: process.env.BENCH_PROXY_ENTRY ? {} : imageEnv(),
+        sessions: 100,
+        atIdle: async (pid, port) =>
+          console.log(`\nagentgate as injected, memory idle after start: ${await memoryLine(port, pid)}`),
+      }).finally(releaseTestCluster);
+      console.log(
+        `agentgate as injected (cluster mode: --policy-ref against a real API server, the operator running), same build and environment:\n` +
+          `  RSS idle (after start): ${m.idleMiB.toFixed(0)} MiB (goal ≤ 80); with 100 open sessions: ${m.sessionsMiB.toFixed(0)} MiB (goal ≤ 160); after they closed: ${m.afterMiB.toFixed(0)} MiB`,
+      );
     }
   } finally {
     for (const c of children) c.kill('SIGTERM');
