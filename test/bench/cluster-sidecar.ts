@@ -1,20 +1,28 @@
 /**
- * The sidecar's memory as the operator injects it: `agentgate proxy --policy-ref` in cluster mode, against
- * the local control plane of test/cluster (a real kube-apiserver), with the operator running and the
- * agent's pod-bound service-account token. The bench's main proxy reads its policy from a file (local mode)
- * and so never loads the Kubernetes client; this one does. Prints RSS idle after start, with `sessions`
- * open sessions, and after they closed. The caller stops the control plane (`releaseTestCluster`).
+ * The sidecar's memory as the operator injects it, against the local control plane of test/cluster (a real
+ * kube-apiserver) with the operator running. The proxy process gets the arguments and environment of the
+ * container the injector builds (operator/webhook/inject.ts) for this pod and policy: cluster mode
+ * (`--policy-ref`), the operator's URL and CA, the checkpoint witness, the pod-bound proxy token, the
+ * database password from the mounted Secret. What a pod provides is replaced by local equivalents: the
+ * container's mount paths by directories of its own, the health port by a free loopback one, and the
+ * in-cluster service account by test/cluster's admin kubeconfig (no RBAC here). The bench's main proxy
+ * reads its policy from a file (local mode) and so never loads the Kubernetes client; this one does.
+ * Measures RSS idle after start, with `sessions` open sessions (the agent's pod-bound token), and after they
+ * closed. The caller stops the control plane (`releaseTestCluster`).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { stringify } from 'yaml';
+import type { V1Pod } from '@kubernetes/client-node';
 import { Operator } from '../../operator/operator.js';
+import { injectSidecar } from '../../operator/webhook/inject.js';
 import { freePort } from '../../proxy/local/embedded-postgres.js';
 import { AGENT_DB_PASSWORD, startLocalStack } from '../../proxy/local/stack.js';
 import type { AgentAccessPolicy } from '../../shared/contract/policy-types.js';
+import { AUDIT_DIR, CREDENTIALS_DIR, PROXY_CONTAINER, PROXY_TOKEN_DIR } from '../../shared/contract/sidecar.js';
 import { eventually, ns, testCluster } from '../e2e/cluster.js';
 
 export interface ClusterSidecarOptions {
@@ -31,7 +39,8 @@ export interface ClusterSidecarMemory {
   idleMiB: number;
   sessionsMiB: number;
   afterMiB: number;
-  /** The proxy's log lines (JSON), and its audit trail: what it said it loaded and decided. */
+  /** The measured process's command line; the proxy's log lines (JSON) and audit trail. */
+  argv: string[];
   log: string;
   audit: string;
 }
@@ -40,9 +49,13 @@ const rssMiB = (pid: number): number =>
   Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+let measurements = 0;
+
 export async function clusterSidecarMemory(o: ClusterSidecarOptions): Promise<ClusterSidecarMemory> {
-  const NS = ns('bench-sidecar');
-  const OPNS = ns('bench-sidecar-system');
+  // Namespaces are never deleted on the local control plane: each measurement in a process has its own.
+  const run = ++measurements;
+  const NS = ns(`bench-sidecar${run}`);
+  const OPNS = ns(`bench-sidecar${run}-system`);
   const c = await testCluster();
   const dir = mkdtempSync(join(tmpdir(), 'agentgate-bench-sidecar-'));
   const stack = await startLocalStack();
@@ -57,19 +70,26 @@ export async function clusterSidecarMemory(o: ClusterSidecarOptions): Promise<Cl
     await stack.proxy.stop();
     for (const n of [NS, OPNS]) await kubectl(['create', 'namespace', n]);
     await kubectl(['create', 'serviceaccount', 'billing-agent', '-n', NS]);
-    await kubectl(
-      ['create', '-f', '-'],
-      stringify({
-        apiVersion: 'v1',
-        kind: 'Pod',
-        metadata: {
-          name: 'agent-pod',
-          namespace: NS,
-          annotations: { 'agentgate.dev/status': JSON.stringify({ policy: `${NS}/billing-agent` }) },
-        },
-        spec: { serviceAccountName: 'billing-agent', containers: [{ name: 'agent', image: 'example.com/agent:1' }] },
-      }),
-    );
+    await kubectl([
+      'create',
+      'secret',
+      'generic',
+      'billing-db-credentials',
+      '-n',
+      NS,
+      `--from-literal=password=${AGENT_DB_PASSWORD}`,
+    ]);
+    const pod: V1Pod = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: {
+        name: 'agent-pod',
+        namespace: NS,
+        annotations: { 'agentgate.dev/status': JSON.stringify({ policy: `${NS}/billing-agent` }) },
+      },
+      spec: { serviceAccountName: 'billing-agent', containers: [{ name: 'agent', image: 'example.com/agent:1' }] },
+    };
+    await kubectl(['create', '-f', '-'], stringify(pod));
     const podUid = await kubectl(['get', 'pod', 'agent-pod', '-n', NS, '-o', 'jsonpath={.metadata.uid}']);
     op = new Operator({
       kc: c.kc,
@@ -96,7 +116,10 @@ export async function clusterSidecarMemory(o: ClusterSidecarOptions): Promise<Cl
       issuers: [{ issuer, audiences: ['agentgate'], kubernetes: true }],
       maxTokenLifetimeSeconds: 900,
     };
-    policy.spec.targets[0]!.listen = `127.0.0.1:${proxyPort}`;
+    const target = policy.spec.targets[0]!;
+    target.listen = `127.0.0.1:${proxyPort}`;
+    // As in a cluster: the password in a Secret, which the injector mounts into the proxy container only.
+    (target as { credentials: object }).credentials = { secretRef: { name: 'billing-db-credentials' } };
     await kubectl(['apply', '-f', '-'], stringify(policy));
     await eventually(
       'policy Ready',
@@ -120,37 +143,57 @@ export async function clusterSidecarMemory(o: ClusterSidecarOptions): Promise<Cl
         '--bound-object-name',
         'agent-pod',
       ]).then((t) => t.trim());
-    const tokenFile = join(dir, 'proxy-token');
-    writeFileSync(tokenFile, await token('agentgate-proxy'));
+    // The container the injector builds for this pod, as the operator configures it (operator.ts).
+    const operatorCa = Buffer.from(
+      (
+        JSON.parse(await kubectl(['get', 'secret', 'agentgate-webhook-tls', '-n', OPNS, '-o', 'json'])) as {
+          data: Record<string, string>;
+        }
+      ).data['ca.crt']!,
+      'base64',
+    ).toString();
+    const injected = injectSidecar(pod, policy, NS, {
+      image: 'x',
+      operator: { url: `https://127.0.0.1:${op.operatorAddress!.port}`, auditWitness: true, ca: operatorCa },
+    });
+    const container = [...(injected.spec!.initContainers ?? []), ...injected.spec!.containers].find(
+      (x) => x.name === PROXY_CONTAINER,
+    )!;
+    // What the pod mounts, as local directories of this run.
+    const mounts: [string, string][] = [
+      [AUDIT_DIR, join(dir, 'audit')],
+      [PROXY_TOKEN_DIR, join(dir, 'proxy-token')],
+      [CREDENTIALS_DIR, join(dir, 'credentials')],
+    ];
+    for (const [, local] of mounts) mkdirSync(local, { recursive: true });
+    writeFileSync(join(dir, 'proxy-token', 'token'), await token('agentgate-proxy'));
+    mkdirSync(join(dir, 'credentials', target.name));
+    writeFileSync(join(dir, 'credentials', target.name, 'password'), AGENT_DB_PASSWORD);
+    const local = (v: string): string => {
+      const m = mounts.find(([path]) => v === path || v.startsWith(`${path}/`));
+      return m ? m[1] + v.slice(m[0].length) : v;
+    };
+    const args = (container.args ?? []).map(local);
+    args[args.indexOf('--health-address') + 1] = '127.0.0.1:0';
+    const fields: Record<string, string> = {
+      'metadata.name': 'agent-pod',
+      'metadata.namespace': NS,
+      'metadata.uid': podUid,
+    };
+    const env: Record<string, string> = {};
+    for (const e of container.env ?? []) {
+      const value = e.valueFrom ? fields[e.valueFrom.fieldRef?.fieldPath ?? ''] : local(e.value ?? '');
+      if (value === undefined)
+        throw new Error(`the injected ${e.name} comes from a source this bench does not provide`);
+      env[e.name] = value;
+    }
 
-    proxy = spawn(
-      process.execPath,
-      [
-        ...(o.nodeArgs ?? []),
-        o.entry,
-        'proxy',
-        '--policy-ref',
-        `${NS}/billing-agent`,
-        '--audit-file',
-        join(dir, 'audit.log'),
-        '--no-audit-stdout',
-        '--health-address',
-        '127.0.0.1:0',
-      ],
-      {
-        env: {
-          ...process.env,
-          ...o.env,
-          KUBECONFIG: c.kubeconfig,
-          POD_NAME: 'agent-pod',
-          POD_NAMESPACE: NS,
-          POD_UID: podUid,
-          AGENTGATE_PROXY_TOKEN_FILE: tokenFile,
-          BILLING_DB_PASSWORD: AGENT_DB_PASSWORD,
-        },
-        stdio: ['ignore', 'ignore', 'pipe'],
-      },
-    );
+    proxy = spawn(process.execPath, [...(o.nodeArgs ?? []), o.entry, ...args], {
+      env: { PATH: process.env.PATH ?? '', ...o.env, ...env, KUBECONFIG: c.kubeconfig },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    // The audit stream on stdout, as a container runtime reads it.
+    proxy.stdout!.resume();
     let log = '';
     proxy.stderr!.on('data', (d: Buffer) => (log += d.toString()));
     const started = proxy;
@@ -159,6 +202,7 @@ export async function clusterSidecarMemory(o: ClusterSidecarOptions): Promise<Cl
     });
     await sleep(1000);
     const idleMiB = rssMiB(started.pid!);
+    const argv = readFileSync(`/proc/${started.pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
     const healthPort = Number(/"address":"[\d.]+:(\d+)","level":"\w+","message":"health and metrics"/.exec(log)?.[1]);
     if (o.atIdle) await o.atIdle(started.pid!, healthPort);
 
@@ -187,7 +231,8 @@ export async function clusterSidecarMemory(o: ClusterSidecarOptions): Promise<Cl
     }
     await sleep(1500);
     const afterMiB = rssMiB(started.pid!);
-    return { idleMiB, sessionsMiB, afterMiB, log, audit: readFileSync(join(dir, 'audit.log'), 'utf8') };
+    const audit = readFileSync(local(args[args.indexOf('--audit-file') + 1]!), 'utf8');
+    return { idleMiB, sessionsMiB, afterMiB, argv, log, audit };
   } finally {
     if (proxy && proxy.exitCode === null) {
       const exited = new Promise((r) => proxy!.once('exit', r));
