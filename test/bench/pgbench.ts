@@ -503,7 +503,7 @@ async function main(): Promise<void> {
           console.log(`\nagentgate as injected, memory idle after start: ${await memoryLine(port, pid)}`),
       }).finally(releaseTestCluster);
       console.log(
-        `agentgate as injected (cluster mode: --policy-ref against a real API server, the operator running), same build and environment:\n` +
+        `agentgate as injected (the injector's container spec: cluster mode against test/cluster's API server, the operator's URLs, witness and proxy token), same build and environment:\n` +
           `  RSS idle (after start): ${m.idleMiB.toFixed(0)} MiB (goal ≤ 80); with 100 open sessions: ${m.sessionsMiB.toFixed(0)} MiB (goal ≤ 160); after they closed: ${m.afterMiB.toFixed(0)} MiB`,
       );
     }
