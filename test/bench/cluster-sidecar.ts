@@ -16,14 +16,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { stringify } from 'yaml';
-import type { V1Pod } from '@kubernetes/client-node';
 import { Operator } from '../../operator/operator.js';
 import { injectSidecar } from '../../operator/webhook/inject.js';
 import { freePort } from '../../proxy/local/embedded-postgres.js';
 import { AGENT_DB_PASSWORD, startLocalStack } from '../../proxy/local/stack.js';
-import type { AgentAccessPolicy } from '../../shared/contract/policy-types.js';
 import { AUDIT_DIR, CREDENTIALS_DIR, PROXY_CONTAINER, PROXY_TOKEN_DIR } from '../../shared/contract/sidecar.js';
+import { agentPod, clusterAgentPolicy } from '../e2e/agent-objects.js';
 import { eventually, ns, testCluster } from '../e2e/cluster.js';
+import { podToken, webhookCa } from '../e2e/proxy-credentials.js';
 
 export interface ClusterSidecarOptions {
   /** The script the proxy runs from, and the node flags and environment it runs with. */
@@ -79,16 +79,7 @@ export async function clusterSidecarMemory(o: ClusterSidecarOptions): Promise<Cl
       NS,
       `--from-literal=password=${AGENT_DB_PASSWORD}`,
     ]);
-    const pod: V1Pod = {
-      apiVersion: 'v1',
-      kind: 'Pod',
-      metadata: {
-        name: 'agent-pod',
-        namespace: NS,
-        annotations: { 'agentgate.dev/status': JSON.stringify({ policy: `${NS}/billing-agent` }) },
-      },
-      spec: { serviceAccountName: 'billing-agent', containers: [{ name: 'agent', image: 'example.com/agent:1' }] },
-    };
+    const pod = agentPod(NS);
     await kubectl(['create', '-f', '-'], stringify(pod));
     const podUid = await kubectl(['get', 'pod', 'agent-pod', '-n', NS, '-o', 'jsonpath={.metadata.uid}']);
     op = new Operator({
@@ -105,19 +96,10 @@ export async function clusterSidecarMemory(o: ClusterSidecarOptions): Promise<Cl
       },
     });
     await op.start();
-    const issuer = (
-      JSON.parse(await kubectl(['get', '--raw', '/.well-known/openid-configuration'])) as { issuer: string }
-    ).issuer;
     const proxyPort = await freePort();
-    const policy: AgentAccessPolicy = structuredClone(stack.policy);
-    policy.metadata = { name: 'billing-agent', namespace: NS };
-    policy.spec.subjects = { serviceAccounts: [{ name: 'billing-agent' }] };
-    policy.spec.identity = {
-      issuers: [{ issuer, audiences: ['agentgate'], kubernetes: true }],
-      maxTokenLifetimeSeconds: 900,
-    };
+    const agent = { namespace: NS, serviceAccount: 'billing-agent' };
+    const policy = await clusterAgentPolicy(c, stack.policy, { ...agent, listen: `127.0.0.1:${proxyPort}` });
     const target = policy.spec.targets[0]!;
-    target.listen = `127.0.0.1:${proxyPort}`;
     // As in a cluster: the password in a Secret, which the injector mounts into the proxy container only.
     (target as { credentials: object }).credentials = { secretRef: { name: 'billing-db-credentials' } };
     await kubectl(['apply', '-f', '-'], stringify(policy));
@@ -128,30 +110,9 @@ export async function clusterSidecarMemory(o: ClusterSidecarOptions): Promise<Cl
         'True',
     );
     const token = (audience: string): Promise<string> =>
-      kubectl([
-        'create',
-        'token',
-        'billing-agent',
-        '-n',
-        NS,
-        '--duration',
-        '15m',
-        '--audience',
-        audience,
-        '--bound-object-kind',
-        'Pod',
-        '--bound-object-name',
-        'agent-pod',
-      ]).then((t) => t.trim());
+      podToken(c, NS, agent.serviceAccount, 'agent-pod', audience, '15m');
     // The container the injector builds for this pod, as the operator configures it (operator.ts).
-    const operatorCa = Buffer.from(
-      (
-        JSON.parse(await kubectl(['get', 'secret', 'agentgate-webhook-tls', '-n', OPNS, '-o', 'json'])) as {
-          data: Record<string, string>;
-        }
-      ).data['ca.crt']!,
-      'base64',
-    ).toString();
+    const operatorCa = (await webhookCa(c, OPNS)).toString();
     const injected = injectSidecar(pod, policy, NS, {
       image: 'x',
       operator: { url: `https://127.0.0.1:${op.operatorAddress!.port}`, auditWitness: true, ca: operatorCa },

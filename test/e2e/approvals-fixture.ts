@@ -21,6 +21,7 @@ import { eventually, testCluster, type TestCluster } from './cluster.js';
 import { watchShows } from './approval-watch.js';
 import { tokenExchange } from './token-exchange.js';
 import { podToken, proxyToken, webhookCa } from './proxy-credentials.js';
+import { agentPod } from './agent-objects.js';
 
 const CHART = new URL('../../charts/agentgate', import.meta.url).pathname;
 /** The person's IdP the fixture's policy trusts as a trigger issuer (its key is in `stack.dir/idp`). */
@@ -329,16 +330,7 @@ export async function startApprovalsFixture(names: { ns: string; system: string;
     );
     // Injected pods of the same agent (same service account, policy and subject): pod-a, pod-b, pod-c.
     for (const name of ['pod-a', 'pod-b', 'pod-c']) {
-      await apply({
-        apiVersion: 'v1',
-        kind: 'Pod',
-        metadata: {
-          name,
-          namespace: NS,
-          annotations: { 'agentgate.dev/status': JSON.stringify({ policy: `${NS}/billing-agent` }) },
-        },
-        spec: { serviceAccountName: 'billing-agent', containers: [{ name: 'agent', image: 'example.com/agent:1' }] },
-      });
+      await apply(agentPod(NS, name));
       const tokenFile = join(stack.dir, `${name}-proxy-token`);
       writeFileSync(tokenFile, await proxyToken(c, NS, 'billing-agent', name));
       const broker = new KubeApprovals({

@@ -22,6 +22,7 @@ import { GuardProxy } from '../../proxy/server.js';
 import { renderInChromium } from '../support/chromium.js';
 import { eventually, ns, testCluster, type TestCluster } from './cluster.js';
 import { proxyToken, webhookCa } from './proxy-credentials.js';
+import { agentPod } from './agent-objects.js';
 
 const run = promisify(execFile);
 const NS = ns('e2e-approvals');
@@ -180,16 +181,7 @@ describe('approvals: ApprovalRequests that approvers patch with kubectl', functi
     await c.kubectl(['create', 'serviceaccount', 'billing-agent', '-n', NS]);
     // The injector's status annotation names the policy the pod's proxy follows (the operator reads it to create requests).
     await c.kubectl(['create', '-f', '-'], {
-      input: stringify({
-        apiVersion: 'v1',
-        kind: 'Pod',
-        metadata: {
-          name: 'agent-pod',
-          namespace: NS,
-          annotations: { 'agentgate.dev/status': JSON.stringify({ policy: `${NS}/billing-agent` }) },
-        },
-        spec: { serviceAccountName: 'billing-agent', containers: [{ name: 'agent', image: 'example.com/agent:1' }] },
-      }),
+      input: stringify(agentPod(NS)),
     });
     // The witness names a pod's stream namespace/name/uid (shared/contract/pod-stream.ts).
     stream = `${NS}/agent-pod/${JSON.parse((await c.kubectl(['get', 'pod', 'agent-pod', '-n', NS, '-o', 'json'])).stdout).metadata.uid}`;

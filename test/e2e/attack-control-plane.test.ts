@@ -21,6 +21,7 @@ import type { AgentAccessPolicy } from '../../shared/contract/policy-types.js';
 import { GuardProxy } from '../../proxy/server.js';
 import { eventually, ns, testCluster, type TestCluster } from './cluster.js';
 import { proxyToken, webhookCa } from './proxy-credentials.js';
+import { agentPod } from './agent-objects.js';
 
 const NS = ns('e2e-attack-cp');
 const SYSTEM = ns('agentgate-attack-cp');
@@ -246,16 +247,7 @@ describe('attack: the control plane cannot be talked round', function () {
     );
     // The proxy asks the operator for requests as the sidecar of agent-pod would, with its pod-bound token.
     await c.kubectl(['create', '-f', '-'], {
-      input: stringify({
-        apiVersion: 'v1',
-        kind: 'Pod',
-        metadata: {
-          name: 'agent-pod',
-          namespace: NS,
-          annotations: { 'agentgate.dev/status': JSON.stringify({ policy: `${NS}/billing-agent` }) },
-        },
-        spec: { serviceAccountName: 'billing-agent', containers: [{ name: 'agent', image: 'example.com/agent:1' }] },
-      }),
+      input: stringify(agentPod(NS)),
     });
     const tokenFile = join(stack.dir, 'pod-token');
     writeFileSync(tokenFile, await proxyToken(c, NS, 'billing-agent', 'agent-pod'));

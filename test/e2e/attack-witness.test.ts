@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { Operator } from '../../operator/operator.js';
 import { eventually, ns, testCluster, type TestCluster } from './cluster.js';
+import { agentPod } from './agent-objects.js';
 
 const NS = ns('e2e-atk-witness');
 const OPNS = ns('e2e-atk-witness-op');
@@ -24,16 +25,7 @@ describe("attack: a pod re-created under the same name, and the deleted pod's to
 
   const createPod = async (): Promise<string> => {
     await c.kubectl(['create', '-f', '-'], {
-      input: stringify({
-        apiVersion: 'v1',
-        kind: 'Pod',
-        metadata: {
-          name: 'agent-pod',
-          namespace: NS,
-          annotations: { 'agentgate.dev/status': JSON.stringify({ policy: `${NS}/billing-agent` }) },
-        },
-        spec: { serviceAccountName: 'billing-agent', containers: [{ name: 'agent', image: 'example.com/agent:1' }] },
-      }),
+      input: stringify(agentPod(NS)),
     });
     return (await c.kubectl(['get', 'pod', 'agent-pod', '-n', NS, '-o', 'jsonpath={.metadata.uid}'])).stdout;
   };

@@ -21,6 +21,7 @@ import { Operator } from '../../operator/operator.js';
 import { AGENT_DB_PASSWORD, startLocalStack, type LocalStack } from '../../proxy/local/stack.js';
 import type { AgentAccessPolicy } from '../../shared/contract/policy-types.js';
 import { eventually, ns, testCluster, type TestCluster } from './cluster.js';
+import { agentPod } from './agent-objects.js';
 
 const run = promisify(execFile);
 const NS = ns('e2e-ckpt');
@@ -102,16 +103,7 @@ describe('audit checkpoints witnessed by the operator (real proxy CLI, real API 
     for (const n of [NS, OPNS]) await c.kubectl(['create', 'namespace', n]);
     await c.kubectl(['create', 'serviceaccount', 'billing-agent', '-n', NS]);
     await c.kubectl(['create', '-f', '-'], {
-      input: stringify({
-        apiVersion: 'v1',
-        kind: 'Pod',
-        metadata: {
-          name: 'agent-pod',
-          namespace: NS,
-          annotations: { 'agentgate.dev/status': JSON.stringify({ policy: `${NS}/billing-agent` }) },
-        },
-        spec: { serviceAccountName: 'billing-agent', containers: [{ name: 'agent', image: 'example.com/agent:1' }] },
-      }),
+      input: stringify(agentPod(NS)),
     });
     podUid = await podUidOf('agent-pod');
     op = new Operator({
@@ -385,16 +377,7 @@ describe('audit checkpoints witnessed by the operator (real proxy CLI, real API 
 
   it('drops the checkpoints of pods silent longer than the retention (the ConfigMap stays small)', async () => {
     await c.kubectl(['create', '-f', '-'], {
-      input: stringify({
-        apiVersion: 'v1',
-        kind: 'Pod',
-        metadata: {
-          name: 'next-pod',
-          namespace: NS,
-          annotations: { 'agentgate.dev/status': JSON.stringify({ policy: `${NS}/billing-agent` }) },
-        },
-        spec: { serviceAccountName: 'billing-agent', containers: [{ name: 'agent', image: 'example.com/agent:1' }] },
-      }),
+      input: stringify(agentPod(NS, 'next-pod')),
     });
     const data = async (): Promise<Record<string, string>> =>
       JSON.parse(

@@ -25,6 +25,7 @@ import { GuardProxy } from '../../proxy/server.js';
 import type { AgentAccessPolicy, McpTargetSpec } from '../../shared/contract/policy-types.js';
 import { eventually, ns, testCluster, type TestCluster } from './cluster.js';
 import { proxyToken, webhookCa } from './proxy-credentials.js';
+import { agentPod } from './agent-objects.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 const NS = ns('e2e-mcp');
@@ -213,16 +214,7 @@ describe('MCP targets on the API server: approvals by kubectl patch, rug pulls o
     );
     await c.kubectl(['create', 'serviceaccount', 'billing-agent', '-n', NS]);
     await c.kubectl(['create', '-f', '-'], {
-      input: stringify({
-        apiVersion: 'v1',
-        kind: 'Pod',
-        metadata: {
-          name: 'agent-pod',
-          namespace: NS,
-          annotations: { 'agentgate.dev/status': JSON.stringify({ policy: `${NS}/billing-agent` }) },
-        },
-        spec: { serviceAccountName: 'billing-agent', containers: [{ name: 'agent', image: 'example.com/agent:1' }] },
-      }),
+      input: stringify(agentPod(NS)),
     });
     const tokenFile = join(dir, 'pod-token');
     writeFileSync(tokenFile, await proxyToken(c, NS, 'billing-agent', 'agent-pod'));

@@ -20,6 +20,7 @@ import type { AgentAccessPolicy } from '../../shared/contract/policy-types.js';
 import { GuardProxy } from '../../proxy/server.js';
 import { eventually, testCluster, type TestCluster } from './cluster.js';
 import { proxyToken, webhookCa } from './proxy-credentials.js';
+import { agentPod } from './agent-objects.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 
@@ -164,16 +165,7 @@ export async function startReviewFixture(o: ReviewFixtureOptions): Promise<Revie
         .stdout === 'True',
   );
   await c.kubectl(['create', '-f', '-'], {
-    input: stringify({
-      apiVersion: 'v1',
-      kind: 'Pod',
-      metadata: {
-        name: 'agent-pod',
-        namespace: NS,
-        annotations: { 'agentgate.dev/status': JSON.stringify({ policy: `${NS}/billing-agent` }) },
-      },
-      spec: { serviceAccountName: 'billing-agent', containers: [{ name: 'agent', image: 'example.com/agent:1' }] },
-    }),
+    input: stringify(agentPod(NS)),
   });
   const tokenFile = join(stack.dir, 'pod-token');
   writeFileSync(tokenFile, await proxyToken(c, NS, 'billing-agent', 'agent-pod'));

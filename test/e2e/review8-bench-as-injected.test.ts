@@ -21,7 +21,9 @@ import type { AgentAccessPolicy } from '../../shared/contract/policy-types.js';
 import { ENV } from '../../shared/contract/sidecar.js';
 import { clusterSidecarMemory, type ClusterSidecarMemory } from '../bench/cluster-sidecar.js';
 import { injectedSidecarProblems } from '../support/injected-sidecar-checks.js';
+import { clusterAgentPolicy } from './agent-objects.js';
 import { eventually, ns, testCluster } from './cluster.js';
+import { podToken } from './proxy-credentials.js';
 
 const BIN = new URL('../../bin/agentgate.js', import.meta.url).pathname;
 
@@ -54,18 +56,9 @@ async function localModeRun(): Promise<ClusterSidecarMemory> {
         spec: { serviceAccountName: 'billing-agent', containers: [{ name: 'agent', image: 'example.com/agent:1' }] },
       }),
     );
-    const issuer = (
-      JSON.parse(await kubectl(['get', '--raw', '/.well-known/openid-configuration'])) as { issuer: string }
-    ).issuer;
     const port = await freePort();
-    const policy: AgentAccessPolicy = structuredClone(stack.policy);
-    policy.metadata = { name: 'billing-agent', namespace: NS };
-    policy.spec.subjects = { serviceAccounts: [{ name: 'billing-agent' }] };
-    policy.spec.identity = {
-      issuers: [{ issuer, audiences: ['agentgate'], kubernetes: true }],
-      maxTokenLifetimeSeconds: 900,
-    };
-    policy.spec.targets[0]!.listen = `127.0.0.1:${port}`;
+    const agent = { namespace: NS, serviceAccount: 'billing-agent' };
+    const policy = await clusterAgentPolicy(c, stack.policy, { ...agent, listen: `127.0.0.1:${port}` });
     const policyFile = join(dir, 'policy.yaml');
     writeFileSync(policyFile, stringify(policy));
     const auditFile = join(dir, 'audit.log');
@@ -97,23 +90,7 @@ async function localModeRun(): Promise<ClusterSidecarMemory> {
     let log = '';
     child.stderr!.on('data', (d: Buffer) => (log += d.toString()));
     await eventually('the local-mode proxy ready', async () => log.includes('"message":"ready"'), 60_000, 200);
-    const password = (
-      await kubectl([
-        'create',
-        'token',
-        'billing-agent',
-        '-n',
-        NS,
-        '--duration',
-        '15m',
-        '--audience',
-        'agentgate',
-        '--bound-object-kind',
-        'Pod',
-        '--bound-object-name',
-        'agent-pod',
-      ])
-    ).trim();
+    const password = await podToken(c, NS, agent.serviceAccount, 'agent-pod', 'agentgate', '15m');
     for (let i = 0; i < 3; i++) {
       const client = new pg.Client({ host: '127.0.0.1', port, user: 'agent', database: 'billing', password });
       await client.connect();
