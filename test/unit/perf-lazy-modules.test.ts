@@ -30,9 +30,13 @@ registerHooks({
   },
 });
 await import('./proxy/main.ts');
-// What proxy/main.ts loads when the sidecar serves health and metrics, as it always does when injected.
+// What proxy/main.ts loads when the sidecar serves health and metrics, as it always does when injected,
+// and with checkpoints (its dynamic import of the witnesses; review 7 found a static https import there
+// went unseen).
 await import('./proxy/observability/metrics.ts');
 await import('./shared/kube/health-server.ts');
+await import('./proxy/audit/witnesses.ts');
+await import('./proxy/modes/services.ts');
 for (const m of process.moduleLoadList) if (m.startsWith('NativeModule ')) writeSync(2, 'loaded ' + m.slice(13) + '\\n');`;
 
 describe('perf (issue #14): modules loaded by the proxy', function () {
