@@ -22,8 +22,9 @@ import { freePort } from '../../proxy/local/embedded-postgres.js';
 import { AGENT_DB_PASSWORD, startLocalStack } from '../../proxy/local/stack.js';
 import { AUDIT_DIR, CREDENTIALS_DIR, PROXY_CONTAINER, PROXY_TOKEN_DIR } from '../../shared/contract/sidecar.js';
 import { agentPod, clusterAgentPolicy } from '../e2e/agent-objects.js';
-import { eventually, ns, testCluster } from '../e2e/cluster.js';
+import { eventually, kubectlOk, ns, testCluster } from '../e2e/cluster.js';
 import { podToken, webhookCa } from '../e2e/proxy-credentials.js';
+import { rssMiB } from './rss.js';
 
 export interface ClusterSidecarOptions {
   /** The script the proxy runs from, and the node flags and environment it runs with. */
@@ -45,8 +46,6 @@ export interface ClusterSidecarMemory {
   audit: string;
 }
 
-const rssMiB = (pid: number): number =>
-  Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 let measurements = 0;
@@ -61,11 +60,7 @@ export async function clusterSidecarMemory(o: ClusterSidecarOptions): Promise<Cl
   const stack = await startLocalStack();
   let op: Operator | undefined;
   let proxy: ChildProcess | undefined;
-  const kubectl = async (args: string[], input?: string): Promise<string> => {
-    const r = await c.kubectl(args, input === undefined ? {} : { input });
-    if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')}: ${r.stderr}`);
-    return r.stdout;
-  };
+  const kubectl = (args: string[], input?: string): Promise<string> => kubectlOk(c, args, input);
   try {
     await stack.proxy.stop();
     for (const n of [NS, OPNS]) await kubectl(['create', 'namespace', n]);

@@ -38,6 +38,7 @@ import { AGENT_DB_PASSWORD, startLocalStack } from '../../proxy/local/stack.js';
 import { compileApp, IMAGE_ENV } from '../../scripts/image/rootfs.js';
 import { releaseTestCluster } from '../e2e/cluster.js';
 import { clusterSidecarMemory } from './cluster-sidecar.js';
+import { rssMiB } from './rss.js';
 import { maskingBench } from './masking.js';
 import { auditedRelay, nodeRelay, syscallsSection } from './syscalls.js';
 
@@ -166,14 +167,6 @@ function onCpuSeconds(pid: number): number {
     }
   }
   return ns / 1e9;
-}
-
-function rssMiB(pid: number): number {
-  try {
-    return Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
-  } catch {
-    return 0;
-  }
 }
 
 async function waitForPort(port: number, child: ChildProcess, name: string): Promise<void> {

@@ -5,7 +5,7 @@
  */
 import type { V1Pod } from '@kubernetes/client-node';
 import type { AgentAccessPolicy } from '../../shared/contract/policy-types.js';
-import type { TestCluster } from './cluster.js';
+import { kubectlOk, type TestCluster } from './cluster.js';
 
 /** The agent's pod (service account billing-agent), stamped with the status the injector writes. */
 export function agentPod(namespace: string, name = 'agent-pod'): V1Pod {
@@ -19,12 +19,6 @@ export function agentPod(namespace: string, name = 'agent-pod'): V1Pod {
     },
     spec: { serviceAccountName: 'billing-agent', containers: [{ name: 'agent', image: 'example.com/agent:1' }] },
   };
-}
-
-async function kubectlOk(c: TestCluster, args: string[]): Promise<string> {
-  const r = await c.kubectl(args);
-  if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')}: ${r.stderr}`);
-  return r.stdout;
 }
 
 /** `base` (e.g. the example policy) as `namespace/serviceAccount`'s, its first target listening on `listen`. */

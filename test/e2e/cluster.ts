@@ -21,6 +21,13 @@ export interface TestCluster {
 
 let shared: Promise<TestCluster> | undefined;
 
+/** kubectl's output, or an error with its stderr when it fails. */
+export async function kubectlOk(c: TestCluster, args: string[], input?: string): Promise<string> {
+  const r = await c.kubectl(args, input === undefined ? {} : { input });
+  if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')}: ${r.stderr}`);
+  return r.stdout;
+}
+
 /**
  * Per-run suffix for namespaces: the local control plane has no namespace controller, so a deleted
  * namespace stays Terminating forever; every run uses fresh ones.

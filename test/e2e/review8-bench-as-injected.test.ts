@@ -20,9 +20,10 @@ import { AGENT_DB_PASSWORD, startLocalStack } from '../../proxy/local/stack.js';
 import type { AgentAccessPolicy } from '../../shared/contract/policy-types.js';
 import { ENV } from '../../shared/contract/sidecar.js';
 import { clusterSidecarMemory, type ClusterSidecarMemory } from '../bench/cluster-sidecar.js';
+import { rssMiB } from '../bench/rss.js';
 import { injectedSidecarProblems } from '../support/injected-sidecar-checks.js';
 import { clusterAgentPolicy } from './agent-objects.js';
-import { eventually, ns, testCluster } from './cluster.js';
+import { eventually, kubectlOk, ns, testCluster } from './cluster.js';
 import { podToken } from './proxy-credentials.js';
 
 const BIN = new URL('../../bin/agentgate.js', import.meta.url).pathname;
@@ -35,11 +36,7 @@ const BIN = new URL('../../bin/agentgate.js', import.meta.url).pathname;
 async function localModeRun(): Promise<ClusterSidecarMemory> {
   const NS = ns('bench-sidecar-localmode');
   const c = await testCluster();
-  const kubectl = async (args: string[], input?: string): Promise<string> => {
-    const r = await c.kubectl(args, input === undefined ? {} : { input });
-    if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')}: ${r.stderr}`);
-    return r.stdout;
-  };
+  const kubectl = (args: string[], input?: string): Promise<string> => kubectlOk(c, args, input);
   const dir = mkdtempSync(join(tmpdir(), 'agentgate-review8-'));
   const stack = await startLocalStack();
   const proxy = { child: undefined as ReturnType<typeof spawn> | undefined };
@@ -97,7 +94,7 @@ async function localModeRun(): Promise<ClusterSidecarMemory> {
       await client.query('SELECT 1');
       await client.end();
     }
-    const rss = Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1]) / 1024;
+    const rss = rssMiB(child.pid!);
     const argv = readFileSync(`/proc/${child.pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
     return { idleMiB: rss, sessionsMiB: rss, afterMiB: rss, argv, log, audit: readFileSync(auditFile, 'utf8') };
   } finally {
