@@ -25,6 +25,7 @@ import { agentPod, clusterAgentPolicy } from '../e2e/agent-objects.js';
 import { eventually, kubectlOk, ns, testCluster } from '../e2e/cluster.js';
 import { podToken, webhookCa } from '../e2e/proxy-credentials.js';
 import { rssMiB } from './rss.js';
+import { loopbackWebhook } from '../e2e/operator-options.js';
 
 export interface ClusterSidecarOptions {
   /** The script the proxy runs from, and the node flags and environment it runs with. */
@@ -81,14 +82,7 @@ export async function clusterSidecarMemory(o: ClusterSidecarOptions): Promise<Cl
       kc: c.kc,
       leaseNamespace: OPNS,
       watchNamespace: NS,
-      webhook: {
-        host: '127.0.0.1',
-        port: 0,
-        namespace: OPNS,
-        dnsNames: ['localhost'],
-        ipAddresses: ['127.0.0.1'],
-        injector: { image: 'x' },
-      },
+      webhook: loopbackWebhook(OPNS),
     });
     await op.start();
     const proxyPort = await freePort();

@@ -21,6 +21,7 @@ import { startLocalStack, type LocalStack } from '../../proxy/local/stack.js';
 import type { AgentAccessPolicy } from '../../shared/contract/policy-types.js';
 import { GuardProxy } from '../../proxy/server.js';
 import { eventually, ns, testCluster, type TestCluster } from './cluster.js';
+import { loopbackWebhook } from './operator-options.js';
 
 const NS = ns('e2e-attack-src');
 const SYSTEM = ns('agentgate-attack-src');
@@ -52,12 +53,7 @@ describe('attack: a ConfigMap editor cannot change what the proxy enforces', fun
       watchNamespace: NS,
       healthAddress: { host: '127.0.0.1', port: 0 },
       webhook: {
-        host: '127.0.0.1',
-        port: 0,
-        namespace: SYSTEM,
-        dnsNames: ['localhost'],
-        ipAddresses: ['127.0.0.1'],
-        injector: { image: 'x' },
+        ...loopbackWebhook(SYSTEM),
         tokenExchange: {},
         auditWitness: false,
       },

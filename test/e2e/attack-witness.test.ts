@@ -12,6 +12,7 @@ import { stringify } from 'yaml';
 import { Operator } from '../../operator/operator.js';
 import { eventually, ns, testCluster, type TestCluster } from './cluster.js';
 import { agentPod } from './agent-objects.js';
+import { loopbackWebhook } from './operator-options.js';
 
 const NS = ns('e2e-atk-witness');
 const OPNS = ns('e2e-atk-witness-op');
@@ -81,14 +82,7 @@ describe("attack: a pod re-created under the same name, and the deleted pod's to
       leaseNamespace: OPNS,
       watchNamespace: NS,
       healthAddress: { host: '127.0.0.1', port: 0 },
-      webhook: {
-        host: '127.0.0.1',
-        port: 0,
-        namespace: OPNS,
-        dnsNames: ['localhost'],
-        ipAddresses: ['127.0.0.1'],
-        injector: { image: 'x' },
-      },
+      webhook: loopbackWebhook(OPNS),
     });
     await op.start();
     operatorUrl = `https://127.0.0.1:${op.operatorAddress!.port}`;

@@ -22,6 +22,7 @@ import { AGENT_DB_PASSWORD, startLocalStack, type LocalStack } from '../../proxy
 import type { AgentAccessPolicy } from '../../shared/contract/policy-types.js';
 import { eventually, ns, testCluster, type TestCluster } from './cluster.js';
 import { agentPod } from './agent-objects.js';
+import { loopbackWebhook } from './operator-options.js';
 
 const run = promisify(execFile);
 const NS = ns('e2e-ckpt');
@@ -112,12 +113,7 @@ describe('audit checkpoints witnessed by the operator (real proxy CLI, real API 
       watchNamespace: NS,
       healthAddress: { host: '127.0.0.1', port: 0 },
       webhook: {
-        host: '127.0.0.1',
-        port: 0,
-        namespace: OPNS,
-        dnsNames: ['localhost'],
-        ipAddresses: ['127.0.0.1'],
-        injector: { image: 'x' },
+        ...loopbackWebhook(OPNS),
         auditWitness: { retentionMs: 4000 },
       },
     });

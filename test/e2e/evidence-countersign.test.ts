@@ -19,6 +19,7 @@ import { Operator } from '../../operator/operator.js';
 import { AuditLog } from '../../proxy/audit/audit-log.js';
 import { signBundle } from '../../proxy/audit/manifest.js';
 import { ns, testCluster, type TestCluster } from './cluster.js';
+import { loopbackWebhook } from './operator-options.js';
 
 const run = promisify(execFile);
 const NS = ns('e2e-csign');
@@ -155,12 +156,7 @@ describe('report16: evidence bundles countersigned by the operator (real API ser
       watchNamespace: NS,
       healthAddress: { host: '127.0.0.1', port: 0 },
       webhook: {
-        host: '127.0.0.1',
-        port: 0,
-        namespace: OPNS,
-        dnsNames: ['localhost'],
-        ipAddresses: ['127.0.0.1'],
-        injector: { image: 'x' },
+        ...loopbackWebhook(OPNS),
         auditWitness: {},
       },
     });

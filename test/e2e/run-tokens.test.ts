@@ -18,6 +18,7 @@ import type { AgentAccessPolicy } from '../../shared/contract/policy-types.js';
 import { GuardProxy } from '../../proxy/server.js';
 import { eventually, ns, testCluster, type TestCluster } from './cluster.js';
 import { tokenExchange } from './token-exchange.js';
+import { loopbackWebhook } from './operator-options.js';
 
 const NS = ns('e2e-runs');
 const IDP = 'https://idp.example';
@@ -106,12 +107,7 @@ describe('run tokens: the triggering person and the agent (token exchange)', fun
       leaseNamespace: NS,
       healthAddress: { host: '127.0.0.1', port: 0 },
       webhook: {
-        host: '127.0.0.1',
-        port: 0,
-        namespace: NS,
-        dnsNames: ['localhost'],
-        ipAddresses: ['127.0.0.1'],
-        injector: { image: 'x' },
+        ...loopbackWebhook(NS),
         tokenExchange: {},
       },
     });
