@@ -21,6 +21,7 @@ import { ApprovalController } from './approvals/approval-controller.js';
 import { approvalUsedRouter } from './approvals/used-endpoint.js';
 import { approvalCreateRouter } from './approvals/create-endpoint.js';
 import { deviationRouter } from './reviews/deviation-endpoint.js';
+import { proxyFeedsRouter } from './proxy-feeds-endpoint.js';
 import { proxyEventsRouter } from './proxy-events-endpoint.js';
 import { ReviewController } from './reviews/review-controller.js';
 import type { Clock } from '../shared/kube/workqueue.js';
@@ -105,6 +106,8 @@ export class Operator {
   private health?: HealthServer;
   private webhookServer?: WebhookServer;
   private podApi?: PodApiServer;
+  /** Aborted by stop(): the feeds' held answers go out at once. */
+  private readonly stopping = new AbortController();
   private pki?: PkiStore;
   private renewTimer?: NodeJS.Timeout;
   private keyTimer?: NodeJS.Timeout;
@@ -300,6 +303,18 @@ export class Operator {
         ...(this.o.log ? { log: this.o.log } : {}),
       }),
     );
+    // What a sidecar follows (its policy, compiled policy, approval requests, the cluster's keys), read for it.
+    routers.push(
+      proxyFeedsRouter({
+        kc: this.o.kc,
+        stopping: this.stopping.signal,
+        custom: this.custom,
+        core: this.core,
+        clusterIssuer,
+        clusterJwks,
+        ...(this.o.log ? { log: this.o.log } : {}),
+      }),
+    );
     // Deviations for review: the operator files them under the authenticated pod and emits their Events.
     routers.push(
       proxyEventsRouter({
@@ -435,6 +450,8 @@ export class Operator {
   }
 
   async stop(): Promise<void> {
+    // Held long polls answer now, so the pod-facing listener's connections can close.
+    this.stopping.abort();
     clearInterval(this.renewTimer);
     clearInterval(this.keyTimer);
     await Promise.all([this.webhookServer?.close(), this.podApi?.close()]);

@@ -1,15 +1,13 @@
 /**
  * ApprovalRequests on the API server, for one policy: created by the operator when the proxy asks
- * (POST /approvals, with the proxy's own token; the pod's service account cannot create them), watched (no polling) so a
- * held statement is released or refused as soon as the operator records the decision. A request
+ * (POST /approvals, with the proxy's own token; the pod's service account cannot create them), followed
+ * through a feed (the operator's long poll, or a watch; cluster/object-feed.ts) so a held statement is released or refused as soon as the operator records the decision. A request
  * releases a statement only if it verifies (verify-grant.ts); a one-shot grant is recorded Used by
  * the operator before its statement runs, asked with the proxy's own token (the pod's service account
  * cannot write status), and is not honoured after its use-by time.
  */
-import { CustomObjectsApi, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
-import { APPROVAL_PLURAL, GROUP, VERSION } from '../../shared/contract/api.js';
-import { ResilientInformer } from '../../shared/kube/resilient-informer.js';
-import { APPROVAL_POLICY_LABEL } from '../../shared/contract/labels.js';
+import type { KubernetesObject } from '@kubernetes/client-node';
+import type { FeedFactory, ObjectFeed } from '../cluster/object-feed.js';
 import { type ApprovalAsk, type ApprovalPhase, type ApprovalRequest } from '../../shared/contract/approval-request.js';
 
 export type { ApprovalPhase };
@@ -20,8 +18,7 @@ import { postToOperator, type OperatorEndpoint } from './operator-client.js';
 type Obj = ApprovalRequest & KubernetesObject;
 
 export class KubeApprovals implements ApprovalBroker {
-  private readonly custom: CustomObjectsApi;
-  private readonly informer: ResilientInformer<Obj>;
+  private readonly informer: ObjectFeed<Obj>;
   private readonly waiters = new Map<string, ((a: Obj) => void)[]>();
   /** Grants used by this proxy, before the watch shows it: a grant never runs twice. */
   private readonly used = new Set<string>();
@@ -29,7 +26,8 @@ export class KubeApprovals implements ApprovalBroker {
 
   constructor(
     private readonly o: {
-      kc: KubeConfig;
+      /** Where the requests are read: the operator's feeds (this pod's only), or the API server (the policy's). */
+      feeds: FeedFactory;
       namespace: string;
       policy: string;
       now?: () => number;
@@ -38,23 +36,8 @@ export class KubeApprovals implements ApprovalBroker {
       log?: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
     },
   ) {
-    this.custom = o.kc.makeApiClient(CustomObjectsApi);
     this.podUid = o.podUid;
-    const labelSelector = `${APPROVAL_POLICY_LABEL}=${o.policy}`;
-    this.informer = new ResilientInformer<Obj>({
-      kc: o.kc,
-      path: `/apis/${GROUP}/${VERSION}/namespaces/${o.namespace}/${APPROVAL_PLURAL}`,
-      labelSelector,
-      list: () =>
-        this.custom.listNamespacedCustomObject({
-          group: GROUP,
-          version: VERSION,
-          namespace: o.namespace,
-          plural: APPROVAL_PLURAL,
-          labelSelector,
-        }) as never,
-      relistMs: 60_000,
-    });
+    this.informer = o.feeds<Obj>('approvals', { namespace: o.namespace, policy: o.policy, relistMs: 60_000 });
     const changed = (a: Obj): void => {
       const phase = a.status?.phase;
       if (!phase || phase === 'Pending') return;

@@ -2,7 +2,7 @@
  * Whether a proxy may still enforce the policy it holds, as a pure state machine (time injected).
  * It may not — and must fail closed — when its AgentAccessPolicy was deleted, when the compiled
  * ConfigMap is gone or was compiled from an earlier policy of the same name, or when it has not heard
- * from the API server for longer than the staleness bound (then it cannot know either).
+ * from the control plane (the operator, or the API server) for longer than the staleness bound (then it cannot know either).
  */
 export const DEFAULT_STALENESS_MS = 60_000;
 
@@ -21,7 +21,7 @@ export class PolicyAvailability {
     readonly stalenessMs = DEFAULT_STALENESS_MS,
   ) {}
 
-  /** A successful list or a watch event from the API server. */
+  /** A complete answer or an event from the control plane. */
   heard(from: 'policy' | 'compiled', now: number): void {
     this.contact[from] = now;
   }
@@ -49,7 +49,7 @@ export class PolicyAvailability {
     const silent = now - Math.min(this.contact.policy, this.contact.compiled);
     if (silent > this.stalenessMs) {
       const since = Number.isFinite(silent) ? `for ${Math.round(silent / 1000)} s` : 'since start';
-      return `cannot follow policy ${ref}: not read from the API server ${since} (staleness bound ${Math.round(this.stalenessMs / 1000)} s)`;
+      return `cannot follow policy ${ref}: not read from the control plane ${since} (staleness bound ${Math.round(this.stalenessMs / 1000)} s)`;
     }
     return undefined;
   }

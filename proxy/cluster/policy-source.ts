@@ -1,33 +1,25 @@
 /**
- * Cluster mode: the proxy follows its AgentAccessPolicy through a watch, so a `kubectl apply` of a
+ * Cluster mode: the proxy follows its AgentAccessPolicy through a feed (object-feed.ts), so a `kubectl apply` of a
  * changed rule is enforced within seconds (once the operator's status says it compiled it) and without
  * a restart. The policy object is the only source of truth (shared/contract/compiled-policy.ts): the compiled ConfigMap,
  * which anyone with ConfigMap rights in the namespace can edit, is watched only to tell a deleted one
  * (fail closed) and to audit one that is not what the operator wrote (onTampered). A deleted policy, a
- * missing compiled one, or an API server out of reach for longer than the staleness bound makes the
+ * missing compiled one, or a control plane out of reach for longer than the staleness bound makes the
  * proxy fail closed (onUnavailable) until the policy is back.
  */
-import {
-  CoreV1Api,
-  CustomObjectsApi,
-  type KubeConfig,
-  type KubernetesObject,
-  type V1ConfigMap,
-} from '@kubernetes/client-node';
-import { POLICY_KEY } from '../../shared/contract/api.js';
-import { POLICY_LABEL } from '../../shared/contract/labels.js';
-import { FIELD_MANAGER, GROUP, POLICY_PLURAL, policyConfigMapName, VERSION } from '../../shared/contract/api.js';
-import { messageOf } from '../../shared/kube/client.js';
-import { ResilientInformer } from '../../shared/kube/resilient-informer.js';
+import type { KubernetesObject, V1ConfigMap } from '@kubernetes/client-node';
+import { FIELD_MANAGER, POLICY_KEY, policyConfigMapName } from '../../shared/contract/api.js';
 import { tamperedBy } from '../../shared/kube/tampered-by.js';
 import { realClock, type Clock } from '../../shared/kube/workqueue.js';
 import type { AgentAccessPolicy } from '../../shared/contract/policy-types.js';
-import { PolicyValidationError, validatePolicy } from '../../shared/contract/validate-policy.js';
+import { validatePolicy } from '../../shared/contract/validate-policy.js';
 import { DEFAULT_STALENESS_MS, PolicyAvailability } from './policy-availability.js';
 import { compiledMismatch, trustedPolicy, type PolicyObjectWithStatus } from '../../shared/contract/compiled-policy.js';
+import type { FeedFactory, ObjectFeed } from './object-feed.js';
 
 export interface PolicySourceOptions {
-  kc: KubeConfig;
+  /** Where the policy object and its compiled ConfigMaps are read: the operator's feeds, or the API server. */
+  feeds: FeedFactory;
   namespace: string;
   policy: string;
   onPolicy: (p: AgentAccessPolicy) => void;
@@ -35,7 +27,7 @@ export interface PolicySourceOptions {
   onUnavailable?: (reason: string | undefined) => void;
   /** The compiled ConfigMap is not what the operator wrote for the policy (once per ConfigMap version). */
   onTampered?: (message: string, detail: { configMap: string; resourceVersion?: string; manager?: string }) => void;
-  /** Fail closed after this long without an answer from the API server (default 60 s). */
+  /** Fail closed after this long without an answer from the control plane (default 60 s). */
   stalenessMs?: number;
   clock?: Clock;
   log?: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
@@ -44,8 +36,8 @@ export interface PolicySourceOptions {
 type PolicyObject = KubernetesObject & PolicyObjectWithStatus & { metadata: { name: string; uid?: string } };
 
 export class ConfigMapPolicySource {
-  private readonly configMaps: ResilientInformer<V1ConfigMap>;
-  private readonly policies: ResilientInformer<PolicyObject>;
+  private readonly configMaps: ObjectFeed<V1ConfigMap>;
+  private readonly policies: ObjectFeed<PolicyObject>;
   private readonly availability: PolicyAvailability;
   private readonly clock: Clock;
   /** uid/generation of the document last handed to onPolicy (or returned by start). */
@@ -60,37 +52,19 @@ export class ConfigMapPolicySource {
     this.clock = o.clock ?? realClock;
     const stalenessMs = o.stalenessMs ?? DEFAULT_STALENESS_MS;
     this.availability = new PolicyAvailability({ namespace: o.namespace, name: o.policy }, stalenessMs);
-    // Relisting a few times within the bound is what tells a quiet watch from a dead API server.
+    // Hearing from the feeds a few times within the bound is what tells a quiet policy from a dead control plane.
     const relistMs = Math.max(1000, Math.floor(stalenessMs / 3));
-    const core = o.kc.makeApiClient(CoreV1Api);
-    const custom = o.kc.makeApiClient(CustomObjectsApi);
-    const labelSelector = `${POLICY_LABEL}=${o.policy}`;
     const cmName = policyConfigMapName(o.policy);
-    this.configMaps = new ResilientInformer<V1ConfigMap>({
-      kc: o.kc,
-      path: `/api/v1/namespaces/${o.namespace}/configmaps`,
-      labelSelector,
-      list: () => core.listNamespacedConfigMap({ namespace: o.namespace, labelSelector }),
-      relistMs,
-      clock: this.clock,
+    const scope = { namespace: o.namespace, policy: o.policy, relistMs, clock: this.clock };
+    this.configMaps = o.feeds<V1ConfigMap>('compiled', {
+      ...scope,
       onRestart: (reason, delayMs) => {
         this.lastProblem = reason;
         o.log?.('warn', 'policy watch restarting', { reason, delayMs });
       },
     });
-    this.policies = new ResilientInformer<PolicyObject>({
-      kc: o.kc,
-      path: `/apis/${GROUP}/${VERSION}/namespaces/${o.namespace}/${POLICY_PLURAL}`,
-      list: () =>
-        custom.listNamespacedCustomObject({
-          group: GROUP,
-          version: VERSION,
-          namespace: o.namespace,
-          plural: POLICY_PLURAL,
-          fieldSelector: `metadata.name=${o.policy}`,
-        }) as never,
-      relistMs,
-      clock: this.clock,
+    this.policies = o.feeds<PolicyObject>('policy', {
+      ...scope,
       onRestart: (reason, delayMs) => {
         this.lastProblem = reason;
         o.log?.('warn', 'policy object watch restarting', { reason, delayMs });
@@ -145,7 +119,7 @@ export class ConfigMapPolicySource {
       await Promise.all([this.policies.start(), this.configMaps.start()]);
       if (!this.policies.synced || !this.configMaps.synced)
         throw new Error(
-          `cannot read policy ${this.o.namespace}/${this.o.policy} from the API server: ${this.lastProblem ?? 'unknown error'}`,
+          `cannot read policy ${this.o.namespace}/${this.o.policy} from the control plane: ${this.lastProblem ?? 'unknown error'}`,
         );
       if (!this.policies.list().some((p) => p.metadata.name === this.o.policy))
         throw new Error(`AgentAccessPolicy ${this.o.namespace}/${this.o.policy} does not exist`);
@@ -217,7 +191,7 @@ export class ConfigMapPolicySource {
     } catch (e) {
       // The operator compiled it, so it validates there; if it does not here, keep the last one.
       this.o.log?.('error', 'ignoring a compiled policy that does not validate', {
-        error: e instanceof PolicyValidationError ? e.message : messageOf(e),
+        error: (e as Error).message,
       });
     }
   }

@@ -29,13 +29,21 @@ export async function clusterServices(o: ClusterModeOptions): Promise<ProxyServi
   if (!namespace || !name) throw new Error('--policy-ref must be NAMESPACE/NAME');
   if (!(o.policyStalenessSeconds > 0))
     throw new Error('the policy staleness bound must be a positive number of seconds');
-  const { loadKubeConfig, serviceAccountJwks } = await import('../../shared/kube/client.js');
+  const pod = podFromEnv(env);
+  // Approval requests are created, and used one-shot grants recorded, by the operator, asked with the proxy's own token.
+  const tokenFile = env[ENV.proxyTokenFile];
+  const url = o.operatorUrl ?? o.checkpointUrl;
+  const ca = operatorCa(o, env);
+  const operator = url && tokenFile ? { url, tokenFile, ...(ca ? { ca } : {}) } : undefined;
+  // With the operator's endpoint (as injected), everything is read through it and no Kubernetes client is
+  // loaded; without it, from the API server with the pod's service account.
+  const kube = operator ? undefined : await kubeAccess();
+  const feeds = operator ? await operatorFeedsFor(operator) : kube!.feeds;
   const { ConfigMapPolicySource } = await import('../cluster/policy-source.js');
   const { KubeApprovals } = await import('../approvals/kube-approvals.js');
-  const kc = loadKubeConfig();
   let proxy: GuardProxy | undefined;
   const source = new ConfigMapPolicySource({
-    kc,
+    feeds,
     namespace,
     policy: name,
     stalenessMs: o.policyStalenessSeconds * 1000,
@@ -47,15 +55,9 @@ export async function clusterServices(o: ClusterModeOptions): Promise<ProxyServi
   // A missing policy is an error (exit non-zero): the kubelet restarts the sidecar and its startup
   // probe holds the agent containers back meanwhile, with the reason in the container's log.
   const policy = await source.start();
-  const pod = podFromEnv(env);
 
-  // Approval requests are created, and used one-shot grants recorded, by the operator, asked with the proxy's own token.
-  const tokenFile = env[ENV.proxyTokenFile];
-  const url = o.operatorUrl ?? o.checkpointUrl;
-  const ca = operatorCa(o, env);
-  const operator = url && tokenFile ? { url, tokenFile, ...(ca ? { ca } : {}) } : undefined;
   const approvals = new KubeApprovals({
-    kc,
+    feeds,
     namespace,
     policy: name,
     log: o.log,
@@ -81,10 +83,10 @@ export async function clusterServices(o: ClusterModeOptions): Promise<ProxyServi
       policy,
       ...(pod ? { pod } : {}),
       ...(policy.spec.identity.issuers.some((i) => i.kubernetes)
-        ? { kubernetesJwks: serviceAccountJwks(kc) as never }
+        ? { kubernetesJwks: operator ? await operatorJwks(operator) : (kube!.jwks as never) }
         : {}),
       approvals,
-      events: reporting?.events ?? (await podEvents(kc, pod)),
+      events: reporting?.events ?? (await podEvents(kube!.kc, pod)),
       ...(await checkpointsFor(o, env, pod)),
       follow: (p, metrics) => {
         proxy = p;
@@ -106,6 +108,34 @@ export async function clusterServices(o: ClusterModeOptions): Promise<ProxyServi
     await stop();
     throw e;
   }
+}
+
+/** The API server, with the pod's service account (loads @kubernetes/client-node). */
+async function kubeAccess(): Promise<{
+  kc: import('@kubernetes/client-node').KubeConfig;
+  feeds: import('../cluster/object-feed.js').FeedFactory;
+  jwks: () => Promise<unknown>;
+}> {
+  const { loadKubeConfig, serviceAccountJwks } = await import('../../shared/kube/client.js');
+  const { kubeFeeds } = await import('../cluster/kube-feeds.js');
+  const kc = loadKubeConfig();
+  return { kc, feeds: kubeFeeds(kc), jwks: serviceAccountJwks(kc) };
+}
+
+async function operatorFeedsFor(
+  endpoint: import('../approvals/operator-client.js').OperatorEndpoint,
+): Promise<import('../cluster/object-feed.js').FeedFactory> {
+  const { operatorFeeds } = await import('../cluster/operator-feed.js');
+  return operatorFeeds(endpoint);
+}
+
+/** The cluster's service-account keys, as the operator fetched them (for agents' pod-bound tokens). */
+async function operatorJwks(
+  endpoint: import('../approvals/operator-client.js').OperatorEndpoint,
+): Promise<NonNullable<ProxyServices['kubernetesJwks']>> {
+  const { getFromOperator } = await import('../approvals/operator-client.js');
+  const { KUBERNETES_JWKS_PATH } = await import('../../shared/contract/feeds.js');
+  return () => getFromOperator(endpoint, KUBERNETES_JWKS_PATH) as never;
 }
 
 /** The deviation reporter and the Event sink, both through the operator's endpoints with the proxy's own token. */

@@ -22,6 +22,7 @@ import { watchShows } from './approval-watch.js';
 import { tokenExchange } from './token-exchange.js';
 import { podToken, proxyToken, webhookCa } from './proxy-credentials.js';
 import { agentPod } from './agent-objects.js';
+import { operatorFeeds } from '../../proxy/cluster/operator-feed.js';
 
 const CHART = new URL('../../charts/agentgate', import.meta.url).pathname;
 /** The person's IdP the fixture's policy trusts as a trigger issuer (its key is in `stack.dir/idp`). */
@@ -333,11 +334,13 @@ export async function startApprovalsFixture(names: { ns: string; system: string;
       await apply(agentPod(NS, name));
       const tokenFile = join(stack.dir, `${name}-proxy-token`);
       writeFileSync(tokenFile, await proxyToken(c, NS, 'billing-agent', name));
+      // As the injected sidecar does: requests read through the operator's feed.
+      const operator = { url: operatorUrl, tokenFile, ca };
       const broker = new KubeApprovals({
-        kc: c.kc,
+        feeds: operatorFeeds(operator),
         namespace: NS,
         policy: 'billing-agent',
-        operator: { url: operatorUrl, tokenFile, ca },
+        operator,
       });
       await broker.start();
       const proxy = await GuardProxy.start({

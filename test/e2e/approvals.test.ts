@@ -23,6 +23,7 @@ import { renderInChromium } from '../support/chromium.js';
 import { eventually, ns, testCluster, type TestCluster } from './cluster.js';
 import { proxyToken, webhookCa } from './proxy-credentials.js';
 import { agentPod } from './agent-objects.js';
+import { operatorFeeds } from '../../proxy/cluster/operator-feed.js';
 
 const run = promisify(execFile);
 const NS = ns('e2e-approvals');
@@ -188,12 +189,9 @@ describe('approvals: ApprovalRequests that approvers patch with kubectl', functi
     const tokenFile = join(stack.dir, 'pod-token');
     writeFileSync(tokenFile, await proxyToken(c, NS, 'billing-agent', 'agent-pod'));
     const ca = await webhookCa(c, NS);
-    broker = new KubeApprovals({
-      kc: c.kc,
-      namespace: NS,
-      policy: 'billing-agent',
-      operator: { url: `https://127.0.0.1:${op.operatorAddress!.port}`, tokenFile, ca },
-    });
+    // As the injected sidecar does: requests read through the operator's feed.
+    const operator = { url: `https://127.0.0.1:${op.operatorAddress!.port}`, tokenFile, ca };
+    broker = new KubeApprovals({ feeds: operatorFeeds(operator), namespace: NS, policy: 'billing-agent', operator });
     await broker.start();
     startProxy = (listen) =>
       GuardProxy.start({

@@ -22,6 +22,8 @@ import { GuardProxy } from '../../proxy/server.js';
 import { eventually, ns, testCluster, type TestCluster } from './cluster.js';
 import { proxyToken, webhookCa } from './proxy-credentials.js';
 import { agentPod } from './agent-objects.js';
+import { operatorFeeds } from '../../proxy/cluster/operator-feed.js';
+import { kubeFeeds } from '../../proxy/cluster/kube-feeds.js';
 
 const NS = ns('e2e-attack-cp');
 const SYSTEM = ns('agentgate-attack-cp');
@@ -252,12 +254,8 @@ describe('attack: the control plane cannot be talked round', function () {
     const tokenFile = join(stack.dir, 'pod-token');
     writeFileSync(tokenFile, await proxyToken(c, NS, 'billing-agent', 'agent-pod'));
     const ca = await webhookCa(c, SYSTEM);
-    broker = new KubeApprovals({
-      kc: c.kc,
-      namespace: NS,
-      policy: 'billing-agent',
-      operator: { url: `https://127.0.0.1:${op.operatorAddress!.port}`, tokenFile, ca },
-    });
+    const operator = { url: `https://127.0.0.1:${op.operatorAddress!.port}`, tokenFile, ca };
+    broker = new KubeApprovals({ feeds: operatorFeeds(operator), namespace: NS, policy: 'billing-agent', operator });
     await broker.start();
     proxy = await GuardProxy.start({
       policy: structuredClone(policy),
@@ -389,7 +387,7 @@ describe('attack: the control plane cannot be talked round', function () {
     );
     let guard: GuardProxy | undefined;
     const source = new ConfigMapPolicySource({
-      kc: c.kc,
+      feeds: kubeFeeds(c.kc),
       namespace: NS,
       policy: 'doomed',
       onPolicy: (p) => guard?.updatePolicy(p),
@@ -482,7 +480,7 @@ describe('attack: the control plane cannot be talked round', function () {
     kc.loadFromFile(agentKubeconfig);
     let guard: GuardProxy | undefined;
     const source = new ConfigMapPolicySource({
-      kc,
+      feeds: kubeFeeds(kc),
       namespace: NS,
       policy: 'billing-agent',
       stalenessMs: 3000,
@@ -521,7 +519,7 @@ describe('attack: the control plane cannot be talked round', function () {
       );
       expect(refused.code).to.equal('42501');
       expect(refused.message, refused.message).to.match(
-        /cannot follow policy .*billing-agent: not read from the API server for \d+ s \(staleness bound 3 s\)/,
+        /cannot follow policy .*billing-agent: not read from the control plane for \d+ s \(staleness bound 3 s\)/,
       );
       await c.kubectl([
         'create',

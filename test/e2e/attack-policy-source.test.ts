@@ -22,6 +22,7 @@ import type { AgentAccessPolicy } from '../../shared/contract/policy-types.js';
 import { GuardProxy } from '../../proxy/server.js';
 import { eventually, ns, testCluster, type TestCluster } from './cluster.js';
 import { loopbackWebhook } from './operator-options.js';
+import { kubeFeeds } from '../../proxy/cluster/kube-feeds.js';
 
 const NS = ns('e2e-attack-src');
 const SYSTEM = ns('agentgate-attack-src');
@@ -244,7 +245,7 @@ describe('attack: a ConfigMap editor cannot change what the proxy enforces', fun
       200,
     );
     source = new ConfigMapPolicySource({
-      kc: agentKc,
+      feeds: kubeFeeds(agentKc),
       namespace: NS,
       policy: 'billing-agent',
       onPolicy: (p) => guard?.updatePolicy(p),
@@ -282,7 +283,7 @@ describe('attack: a ConfigMap editor cannot change what the proxy enforces', fun
       doc.spec.rules = [];
     });
     const fresh = new ConfigMapPolicySource({
-      kc: agentKc,
+      feeds: kubeFeeds(agentKc),
       namespace: NS,
       policy: 'billing-agent',
       onPolicy: () => undefined,
@@ -408,7 +409,7 @@ describe('attack: a ConfigMap editor cannot change what the proxy enforces', fun
       await new Promise((r) => setTimeout(r, 200));
     }
     const fresh = new ConfigMapPolicySource({
-      kc: agentKc,
+      feeds: kubeFeeds(agentKc),
       namespace: NS,
       policy: 'billing-agent',
       onPolicy: () => undefined,

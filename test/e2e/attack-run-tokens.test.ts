@@ -23,6 +23,7 @@ import { GuardProxy } from '../../proxy/server.js';
 import { eventually, ns, testCluster, type TestCluster } from './cluster.js';
 import { tokenExchange } from './token-exchange.js';
 import { loopbackWebhook } from './operator-options.js';
+import { kubeFeeds } from '../../proxy/cluster/kube-feeds.js';
 
 const NS = ns('e2e-atk-runs');
 const IDP = 'https://idp.example';
@@ -178,7 +179,7 @@ describe('attack: run tokens from elsewhere (another policy, another issuer, no 
     }
     // The sidecar's view: the compiled policy, its pod (name and uid).
     source = new ConfigMapPolicySource({
-      kc: c.kc,
+      feeds: kubeFeeds(c.kc),
       namespace: NS,
       policy: 'billing-a',
       onPolicy: (p) => proxy?.updatePolicy(p),

@@ -26,6 +26,7 @@ import type { AgentAccessPolicy, McpTargetSpec } from '../../shared/contract/pol
 import { eventually, ns, testCluster, type TestCluster } from './cluster.js';
 import { proxyToken, webhookCa } from './proxy-credentials.js';
 import { agentPod } from './agent-objects.js';
+import { operatorFeeds } from '../../proxy/cluster/operator-feed.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 const NS = ns('e2e-mcp');
@@ -220,7 +221,12 @@ describe('MCP targets on the API server: approvals by kubectl patch, rug pulls o
     writeFileSync(tokenFile, await proxyToken(c, NS, 'billing-agent', 'agent-pod'));
     const ca = await webhookCa(c, NS);
     endpoint = { url: `https://127.0.0.1:${op.operatorAddress!.port}`, tokenFile, ca };
-    broker = new KubeApprovals({ kc: c.kc, namespace: NS, policy: 'billing-agent', operator: endpoint });
+    broker = new KubeApprovals({
+      feeds: operatorFeeds(endpoint),
+      namespace: NS,
+      policy: 'billing-agent',
+      operator: endpoint,
+    });
     await broker.start();
     // As cli's cluster mode wires the sidecar: approvals through the operator, Events to its /events.
     proxy = await GuardProxy.start({

@@ -16,6 +16,7 @@ import { PolicyValidationError, validatePolicy } from '../../shared/contract/val
 import { invalidPolicies, validPolicies } from '../fixtures/policies/cases.js';
 import { restartApiServer } from '../cluster/cluster.js';
 import { eventually, ns, testCluster, type TestCluster } from './cluster.js';
+import { kubeFeeds } from '../../proxy/cluster/kube-feeds.js';
 
 const NS = ns('e2e-policies');
 
@@ -184,7 +185,7 @@ describe('operator on a real API server (kubectl)', function () {
       expect((await c.kubectl(['apply', '-f', '-'], { input: stringify(doc) })).code).to.equal(0);
       await eventually('live Ready', async () => readyOf(await getJson(c, 'aap', 'live', '-n', NS))?.status === 'True');
       source = new ConfigMapPolicySource({
-        kc: c.kc,
+        feeds: kubeFeeds(c.kc),
         namespace: NS,
         policy: 'live',
         onPolicy: (p) => proxy.updatePolicy(p),

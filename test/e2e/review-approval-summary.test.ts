@@ -14,6 +14,7 @@ import type { AgentAccessPolicy } from '../../shared/contract/policy-types.js';
 import { GuardProxy } from '../../proxy/server.js';
 import { approvalsSuite, IDP, type ApprovalsFixture } from './approvals-fixture.js';
 import { ns, type TestCluster } from './cluster.js';
+import { operatorFeeds } from '../../proxy/cluster/operator-feed.js';
 
 const NS = ns('rv-apr');
 const SYSTEM = ns('rv-apr-sys');
@@ -136,12 +137,13 @@ describe('review: what approvers are shown of a held statement', function () {
     const restart = async (url: string): Promise<void> => {
       await pods['pod-b']!.proxy.stop();
       await pods['pod-b']!.broker.stop();
+      const operator = { url, tokenFile: pods['pod-b']!.tokenFile, ca, timeoutMs: 2_000 };
       const broker = new KubeApprovals({
-        kc: c.kc,
+        feeds: operatorFeeds(operator),
         namespace: NS,
         policy: 'billing-agent',
         podUid,
-        operator: { url, tokenFile: pods['pod-b']!.tokenFile, ca, timeoutMs: 2_000 },
+        operator,
       });
       await broker.start();
       const proxy = await GuardProxy.start({

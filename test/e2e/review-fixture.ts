@@ -21,6 +21,7 @@ import { GuardProxy } from '../../proxy/server.js';
 import { eventually, testCluster, type TestCluster } from './cluster.js';
 import { proxyToken, webhookCa } from './proxy-credentials.js';
 import { agentPod } from './agent-objects.js';
+import { operatorFeeds } from '../../proxy/cluster/operator-feed.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 
@@ -171,7 +172,12 @@ export async function startReviewFixture(o: ReviewFixtureOptions): Promise<Revie
   writeFileSync(tokenFile, await proxyToken(c, NS, 'billing-agent', 'agent-pod'));
   const ca = await webhookCa(c, NS);
   const endpoint: OperatorEndpoint = { url: `https://127.0.0.1:${op.operatorAddress!.port}`, tokenFile, ca };
-  const broker = new KubeApprovals({ kc: c.kc, namespace: NS, policy: 'billing-agent', operator: endpoint });
+  const broker = new KubeApprovals({
+    feeds: operatorFeeds(endpoint),
+    namespace: NS,
+    policy: 'billing-agent',
+    operator: endpoint,
+  });
   await broker.start();
   const auditFile = (): string => `${stack.dir}/reviews-audit.log`;
   const proxy = await GuardProxy.start({

@@ -178,9 +178,9 @@ describe('control plane: when a proxy must fail closed (PolicyAvailability)', ()
   it('no answer from the API server for longer than the staleness bound fails closed; an answer restores', () => {
     const a = live(0, 60_000);
     expect(a.reason(60_000)).to.equal(undefined);
-    expect(a.reason(60_001)).to.contain('not read from the API server for 60 s (staleness bound 60 s)');
+    expect(a.reason(60_001)).to.contain('not read from the control plane for 60 s (staleness bound 60 s)');
     a.heard('policy', 70_000);
-    expect(a.reason(70_000), 'one of two watches is still silent').to.contain('not read from the API server');
+    expect(a.reason(70_000), 'one of two watches is still silent').to.contain('not read from the control plane');
     a.heard('compiled', 70_000);
     expect(a.reason(70_001)).to.equal(undefined);
   });

@@ -7,7 +7,6 @@ import { expect } from 'chai';
 import { admitApprovalUpdate } from '../../operator/approvals/admission.js';
 import { parseApprovalAsk } from '../../operator/approvals/ask.js';
 import type { ApprovalRequest } from '../../shared/contract/approval-request.js';
-import { KubeConfig } from '@kubernetes/client-node';
 import { KubeApprovals } from '../../proxy/approvals/kube-approvals.js';
 import { approvalSummary, SUMMARY_MAX } from '../../proxy/approvals/summary.js';
 import { grantRefusal, oneShotUseWithinSeconds, type GrantContext } from '../../proxy/approvals/verify-grant.js';
@@ -16,6 +15,7 @@ import type { Principal } from '../../proxy/identity/verify.js';
 import type { ApprovalSpec, TriggerIssuerSpec } from '../../shared/contract/policy-types.js';
 import { semanticErrors } from '../../shared/contract/validate-policy.js';
 import type { AgentAccessPolicy } from '../../shared/contract/policy-types.js';
+import type { FeedFactory } from '../../proxy/cluster/object-feed.js';
 
 const IDP = 'https://idp.example';
 const NOW = Date.parse('2026-11-26T10:00:00Z');
@@ -168,15 +168,24 @@ describe('cp-approvals: one-shot grants (R9)', () => {
   });
 
   it('a one-shot grant past its use-by time is not found; a use that could not be recorded releases the claim (nothing ran)', async () => {
-    const kc = new KubeConfig();
-    kc.loadFromOptions({
-      clusters: [{ name: 'c', server: 'https://127.0.0.1:1' }],
-      users: [{ name: 'u' }],
-      contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
-      currentContext: 'x',
-    });
+    const requests: ApprovalRequest[] = [];
+    // The broker's feed, as an unchanging list (the transports have their own e2e tests).
+    const feeds = (() => ({
+      on: () => undefined,
+      onSync: () => undefined,
+      list: () => requests,
+      start: async () => undefined,
+      stop: async () => undefined,
+      synced: true,
+    })) as unknown as FeedFactory;
     let now = Date.parse('2026-11-26T10:01:00Z');
-    const broker = new KubeApprovals({ kc, namespace: 'agents', policy: 'p', podUid: 'uid-1', now: () => now });
+    const broker = new KubeApprovals({
+      feeds,
+      namespace: 'agents',
+      policy: 'p',
+      podUid: 'uid-1',
+      now: () => now,
+    });
     const agent: Principal = {
       iss: 'https://op',
       sub: 'system:serviceaccount:agents:bot',
@@ -197,7 +206,7 @@ describe('cp-approvals: one-shot grants (R9)', () => {
       },
       status: { phase: 'Approved' },
     };
-    (broker as unknown as { informer: { list: () => ApprovalRequest[] } }).informer = { list: () => [request] };
+    requests.push(request);
     const g: GrantContext = {
       sha256: 'a'.repeat(64),
       commandText: 'DELETE FROM t',

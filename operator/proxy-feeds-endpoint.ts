@@ -1,0 +1,221 @@
+/**
+ * `GET /feeds/{policy,compiled,approvals}` and `GET /kubernetes/jwks`: what a sidecar follows, read
+ * for it by the operator (shared/contract/feeds.ts). The sidecar asks with its own pod-bound token; the
+ * scope comes from the authenticated pod alone — its namespace, the policy its injector stamp names,
+ * its uid — never from the request. So the sidecar needs no Kubernetes client (most of its idle memory
+ * once), and the pod's service account, which is the agent's, needs no read rights for it.
+ *
+ * Each answer is a fresh list with the operator's credentials. With `after` equal to the current token,
+ * the answer waits on a watch from that list until something changes, the wait ends or the caller
+ * leaves, then lists again. An API server the operator cannot reach is an error (503): the sidecar's
+ * staleness bound counts only answers.
+ */
+import { createHash } from 'node:crypto';
+import type { CustomObjectsApi, KubeConfig, KubernetesObject } from '@kubernetes/client-node';
+import { Watch } from '@kubernetes/client-node';
+import express, { type Request, type Response, type Router } from 'express';
+import { APPROVAL_PLURAL, GROUP, POLICY_PLURAL, VERSION } from '../shared/contract/api.js';
+import {
+  FEED_AFTER,
+  FEED_MAX_WAIT_SECONDS,
+  FEED_WAIT,
+  FEEDS,
+  KUBERNETES_JWKS_PATH,
+  type FeedAnswer,
+  type FeedKind,
+} from '../shared/contract/feeds.js';
+import { APPROVAL_POD_UID_LABEL, APPROVAL_POLICY_LABEL, POLICY_LABEL } from '../shared/contract/labels.js';
+import { messageOf } from '../shared/kube/client.js';
+import {
+  ProxyRequestError,
+  proxyTokenVerifier,
+  type ProxyIdentity,
+  type ProxyTokenOptions,
+} from './identity/proxy-token.js';
+
+export interface ProxyFeedsOptions extends ProxyTokenOptions {
+  kc: KubeConfig;
+  custom: CustomObjectsApi;
+  /** Aborted when the operator stops: held answers go out at once, and their connections close. */
+  stopping?: AbortSignal;
+  log?: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
+}
+
+interface Scope {
+  /** The API path the objects are listed and watched at. */
+  path: string;
+  query: { labelSelector?: string; fieldSelector?: string };
+  list: () => Promise<{ metadata?: { resourceVersion?: string }; items: KubernetesObject[] }>;
+}
+
+export function proxyFeedsRouter(o: ProxyFeedsOptions): Router {
+  const router = express.Router();
+  const authenticate = proxyTokenVerifier(o);
+  const scopes: Record<FeedKind, (caller: ProxyIdentity) => Scope> = {
+    policy: (c) => {
+      const fieldSelector = `metadata.name=${c.policy}`;
+      return {
+        path: `/apis/${GROUP}/${VERSION}/namespaces/${c.namespace}/${POLICY_PLURAL}`,
+        query: { fieldSelector },
+        list: () =>
+          o.custom.listNamespacedCustomObject({
+            group: GROUP,
+            version: VERSION,
+            namespace: c.namespace,
+            plural: POLICY_PLURAL,
+            fieldSelector,
+          }) as never,
+      };
+    },
+    compiled: (c) => {
+      const labelSelector = `${POLICY_LABEL}=${c.policy}`;
+      return {
+        path: `/api/v1/namespaces/${c.namespace}/configmaps`,
+        query: { labelSelector },
+        list: () => o.core.listNamespacedConfigMap({ namespace: c.namespace, labelSelector }) as never,
+      };
+    },
+    approvals: (c) => {
+      const labelSelector = `${APPROVAL_POLICY_LABEL}=${c.policy},${APPROVAL_POD_UID_LABEL}=${c.podUid}`;
+      return {
+        path: `/apis/${GROUP}/${VERSION}/namespaces/${c.namespace}/${APPROVAL_PLURAL}`,
+        query: { labelSelector },
+        list: () =>
+          o.custom.listNamespacedCustomObject({
+            group: GROUP,
+            version: VERSION,
+            namespace: c.namespace,
+            plural: APPROVAL_PLURAL,
+            labelSelector,
+          }) as never,
+      };
+    },
+  };
+
+  for (const kind of Object.keys(FEEDS) as FeedKind[]) {
+    router.get(FEEDS[kind], async (req: Request, res: Response) => {
+      try {
+        const caller = await authenticate(req.get('authorization'));
+        const after = req.query[FEED_AFTER];
+        const wait = req.query[FEED_WAIT];
+        if ((after !== undefined && typeof after !== 'string') || (wait !== undefined && typeof wait !== 'string'))
+          throw new ProxyRequestError(400, `${FEED_AFTER} and ${FEED_WAIT} are given at most once each`);
+        const waitSeconds = wait === undefined ? 0 : Number(wait);
+        if (!Number.isInteger(waitSeconds) || waitSeconds < 0)
+          throw new ProxyRequestError(400, `${FEED_WAIT} must be a whole number of seconds`);
+        const gone = new AbortController();
+        const leave = (): void => gone.abort();
+        res.on('close', leave);
+        o.stopping?.addEventListener('abort', leave);
+        res.on('close', () => o.stopping?.removeEventListener('abort', leave));
+        if (o.stopping?.aborted) gone.abort();
+        const answer = await answerFeed(
+          o.kc,
+          scopes[kind](caller),
+          after,
+          Math.min(waitSeconds, FEED_MAX_WAIT_SECONDS) * 1000,
+          gone.signal,
+        );
+        if (o.stopping?.aborted) res.set('connection', 'close');
+        if (!res.destroyed) res.json(answer);
+      } catch (e) {
+        refuse(res, e, o.log, `feed ${kind}`);
+      }
+    });
+  }
+
+  router.get(KUBERNETES_JWKS_PATH, async (req: Request, res: Response) => {
+    try {
+      await authenticate(req.get('authorization'));
+      res.json(await o.clusterJwks());
+    } catch (e) {
+      refuse(res, e, o.log, 'cluster keys');
+    }
+  });
+  return router;
+}
+
+/** The scope's objects now; with `after` equal to their token, once they changed or the wait is over. */
+async function answerFeed(
+  kc: KubeConfig,
+  scope: Scope,
+  after: string | undefined,
+  waitMs: number,
+  gone: AbortSignal,
+): Promise<FeedAnswer<KubernetesObject>> {
+  const first = await listed(scope);
+  if (after !== first.answer.token || waitMs === 0) return first.answer;
+  await changeOrTimeout(kc, scope, first.resourceVersion, waitMs, gone);
+  return gone.aborted ? first.answer : (await listed(scope)).answer;
+}
+
+async function listed(scope: Scope): Promise<{ answer: FeedAnswer<KubernetesObject>; resourceVersion?: string }> {
+  let list: Awaited<ReturnType<Scope['list']>>;
+  try {
+    list = await scope.list();
+  } catch (e) {
+    throw new ProxyRequestError(503, `the operator cannot list them from the API server: ${messageOf(e)}`);
+  }
+  const items = list.items ?? [];
+  const token = createHash('sha256')
+    .update(
+      items
+        .map((i) => `${i.metadata?.uid ?? ''}/${i.metadata?.resourceVersion ?? ''}`)
+        .sort()
+        .join(','),
+    )
+    .digest('base64url');
+  return {
+    answer: { token, items },
+    ...(list.metadata?.resourceVersion ? { resourceVersion: list.metadata.resourceVersion } : {}),
+  };
+}
+
+/** Resolves on the watch's first change, when it ends or fails, after waitMs, or when the caller leaves. */
+async function changeOrTimeout(
+  kc: KubeConfig,
+  scope: Scope,
+  resourceVersion: string | undefined,
+  waitMs: number,
+  gone: AbortSignal,
+): Promise<void> {
+  let settle!: () => void;
+  const settled = new Promise<void>((r) => (settle = r));
+  const timer = setTimeout(settle, waitMs);
+  const onGone = (): void => settle();
+  gone.addEventListener('abort', onGone);
+  let watch: AbortController | undefined;
+  try {
+    watch = await new Watch(kc).watch(
+      scope.path,
+      {
+        ...scope.query,
+        ...(resourceVersion ? { resourceVersion } : {}),
+        allowWatchBookmarks: true,
+        timeoutSeconds: Math.ceil(waitMs / 1000) + 1,
+      },
+      (phase) => {
+        if (phase !== 'BOOKMARK') settle();
+      },
+      () => settle(),
+    );
+    if (gone.aborted) settle();
+    await settled;
+  } catch {
+    // A watch that cannot start: the fresh list after it is the answer.
+  } finally {
+    clearTimeout(timer);
+    gone.removeEventListener('abort', onGone);
+    watch?.abort();
+  }
+}
+
+function refuse(res: Response, e: unknown, log: ProxyFeedsOptions['log'], what: string): void {
+  const status = e instanceof ProxyRequestError ? e.status : 500;
+  if (status >= 500) log?.('warn', `answering a proxy's ${what} failed`, { status, error: messageOf(e) });
+  if (res.headersSent || res.destroyed) return;
+  res
+    .status(status)
+    .type('application/problem+json')
+    .json({ title: 'refused', status, detail: messageOf(e) });
+}
