@@ -99,13 +99,18 @@ export async function startApprovalsFixture(names: { ns: string; system: string;
   };
   const named = (message: string): string =>
     /ApprovalRequest \S+\/(\S+) is pending/.exec(message)?.[1] ?? `(none in: ${message})`;
-  /** Approved on the API server, and seen so by every pod's proxy (its watch), where it is used. */
+  /**
+   * Approved on the API server, and seen so by the proxy of the pod that asked, where it is used (each
+   * proxy's feed holds its own pod's requests only).
+   */
   const approved = async (name: string) => {
-    await eventually(
-      `${name} Approved`,
-      async () => (await requests()).find((a) => a.metadata.name === name)?.status?.phase === 'Approved',
-    );
-    for (const p of Object.values(pods)) await watchShows(p.broker, name);
+    const asked = await eventually(`${name} Approved`, async () => {
+      const a = (await requests()).find((r) => r.metadata.name === name);
+      return a?.status?.phase === 'Approved' ? a : undefined;
+    });
+    const pod = pods[asked.spec.requester.pod as string];
+    if (!pod) throw new Error(`${name} was asked for by ${asked.spec.requester.pod}, not a pod of this fixture`);
+    await watchShows(pod.broker, name);
   };
   /** POST /approvals at the operator with a bearer token, as anyone could who reaches it. */
   const postApprovals = (token: string, body: unknown): Promise<{ status: number; text: string }> =>

@@ -137,9 +137,10 @@ describe('review: what approvers are shown of a held statement', function () {
     const restart = async (url: string): Promise<void> => {
       await pods['pod-b']!.proxy.stop();
       await pods['pod-b']!.broker.stop();
+      // Its feed comes from the operator; recording a use goes to `url`.
       const operator = { url, tokenFile: pods['pod-b']!.tokenFile, ca, timeoutMs: 2_000 };
       const broker = new KubeApprovals({
-        feeds: operatorFeeds(operator),
+        feeds: operatorFeeds({ ...operator, url: operatorUrl }),
         namespace: NS,
         policy: 'billing-agent',
         podUid,
@@ -157,7 +158,7 @@ describe('review: what approvers are shown of a held statement', function () {
       });
       pods['pod-b'] = { proxy, broker, tokenFile: pods['pod-b']!.tokenFile };
     };
-    // The operator out of reach (the threat model's third case): the use cannot be recorded, so it does not run.
+    // The operator out of reach for the record (the threat model's third case): the use cannot be recorded, so it does not run.
     await restart('https://127.0.0.1:1');
     const unrecorded = await sql('pod-b', statement);
     expect(unrecorded)

@@ -467,16 +467,18 @@ describe('the admin path end to end on a real node (helm, kubectl, psql, node-po
       NS,
       `--from-literal=password=${DB_PASSWORD}`,
     ]);
-    // README: the agentgate-proxy role bound to the agents' service account; approvers by group
-    await kubectl([
-      'create',
-      'rolebinding',
-      'agentgate-proxy',
-      '-n',
-      NS,
-      '--clusterrole=agentgate-proxy',
-      `--serviceaccount=${NS}:agent`,
-    ]);
+    // README: no role for the agents' service account (the sidecar reads through the operator); approvers by group
+    for (const [verb, resource] of [
+      ['list', 'configmaps'],
+      ['get', 'agentaccesspolicies.agentgate.dev'],
+      ['watch', 'approvalrequests.agentgate.dev'],
+    ])
+      expect(
+        (
+          await node.kubectl(['auth', 'can-i', verb!, resource!, '-n', NS, '--as', `system:serviceaccount:${NS}:agent`])
+        ).stdout.trim(),
+        `the agent's service account may not ${verb} ${resource}`,
+      ).to.equal('no');
     await kubectl([
       'create',
       'clusterrolebinding',
