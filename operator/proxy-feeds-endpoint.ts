@@ -7,14 +7,15 @@
  *
  * Each answer is a fresh list with the operator's credentials. With `after` equal to the current token,
  * the answer waits on a watch from that list until something changes, the wait ends or the caller
- * leaves, then lists again. An API server the operator cannot reach is an error (503): the sidecar's
- * staleness bound counts only answers.
+ * leaves, then lists again. An API server the operator cannot reach is an error (503 for the list, 500 when
+ * the caller's pod cannot be read): the sidecar's staleness bound counts only answers. Each pod has at most
+ * MAX_HELD_PER_POD_FEED calls open per feed.
  */
 import { createHash } from 'node:crypto';
 import type { CustomObjectsApi, KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import { Watch } from '@kubernetes/client-node';
 import express, { type Request, type Response, type Router } from 'express';
-import { APPROVAL_PLURAL, GROUP, POLICY_PLURAL, VERSION } from '../shared/contract/api.js';
+import { APPROVAL_PLURAL, GROUP, POLICY_PLURAL, policyConfigMapName, VERSION } from '../shared/contract/api.js';
 import {
   FEED_AFTER,
   FEED_MAX_WAIT_SECONDS,
@@ -41,6 +42,9 @@ export interface ProxyFeedsOptions extends ProxyTokenOptions {
   log?: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
 }
 
+/** Calls one pod may have open on one feed at once. */
+const MAX_HELD_PER_POD_FEED = 4;
+
 interface Scope {
   /** The API path the objects are listed and watched at. */
   path: string;
@@ -51,6 +55,8 @@ interface Scope {
 export function proxyFeedsRouter(o: ProxyFeedsOptions): Router {
   const router = express.Router();
   const authenticate = proxyTokenVerifier(o);
+  /** Open calls per pod uid and feed. */
+  const held = new Map<string, number>();
   const scopes: Record<FeedKind, (caller: ProxyIdentity) => Scope> = {
     policy: (c) => {
       const fieldSelector = `metadata.name=${c.policy}`;
@@ -68,11 +74,13 @@ export function proxyFeedsRouter(o: ProxyFeedsOptions): Router {
       };
     },
     compiled: (c) => {
+      // The one ConfigMap the operator writes for the policy: others with its label are not listed.
       const labelSelector = `${POLICY_LABEL}=${c.policy}`;
+      const fieldSelector = `metadata.name=${policyConfigMapName(c.policy)}`;
       return {
         path: `/api/v1/namespaces/${c.namespace}/configmaps`,
-        query: { labelSelector },
-        list: () => o.core.listNamespacedConfigMap({ namespace: c.namespace, labelSelector }) as never,
+        query: { labelSelector, fieldSelector },
+        list: () => o.core.listNamespacedConfigMap({ namespace: c.namespace, labelSelector, fieldSelector }) as never,
       };
     },
     approvals: (c) => {
@@ -94,6 +102,10 @@ export function proxyFeedsRouter(o: ProxyFeedsOptions): Router {
 
   for (const kind of Object.keys(FEEDS) as FeedKind[]) {
     router.get(FEEDS[kind], async (req: Request, res: Response) => {
+      // Before anything is awaited: a caller gone at any point is seen, and nothing is listed or watched for it.
+      const gone = new AbortController();
+      res.on('close', () => gone.abort());
+      if (res.closed || req.socket.destroyed) gone.abort();
       try {
         const caller = await authenticate(req.get('authorization'));
         const after = req.query[FEED_AFTER];
@@ -103,21 +115,28 @@ export function proxyFeedsRouter(o: ProxyFeedsOptions): Router {
         const waitSeconds = wait === undefined ? 0 : Number(wait);
         if (!Number.isInteger(waitSeconds) || waitSeconds < 0)
           throw new ProxyRequestError(400, `${FEED_WAIT} must be a whole number of seconds`);
-        const gone = new AbortController();
-        const leave = (): void => gone.abort();
-        res.on('close', leave);
-        o.stopping?.addEventListener('abort', leave);
-        res.on('close', () => o.stopping?.removeEventListener('abort', leave));
-        if (o.stopping?.aborted) gone.abort();
-        const answer = await answerFeed(
-          o.kc,
-          scopes[kind](caller),
-          after,
-          Math.min(waitSeconds, FEED_MAX_WAIT_SECONDS) * 1000,
-          gone.signal,
-        );
-        if (o.stopping?.aborted) res.set('connection', 'close');
-        if (!res.destroyed) res.json(answer);
+        if (gone.signal.aborted) return;
+        // A sidecar holds one answer per feed; a few more cover a reconnect racing the old call.
+        const lane = `${caller.podUid}/${kind}`;
+        const inLane = held.get(lane) ?? 0;
+        if (inLane >= MAX_HELD_PER_POD_FEED)
+          throw new ProxyRequestError(429, `pod ${caller.pod} already has ${inLane} ${kind} feed calls open`);
+        held.set(lane, inLane + 1);
+        try {
+          const answer = await answerFeed(
+            o.kc,
+            scopes[kind](caller),
+            after,
+            Math.min(waitSeconds, FEED_MAX_WAIT_SECONDS) * 1000,
+            AbortSignal.any([gone.signal, ...(o.stopping ? [o.stopping] : [])]),
+          );
+          if (o.stopping?.aborted) res.set('connection', 'close');
+          if (!gone.signal.aborted) res.json(answer);
+        } finally {
+          const n = (held.get(lane) ?? 1) - 1;
+          if (n > 0) held.set(lane, n);
+          else held.delete(lane);
+        }
       } catch (e) {
         refuse(res, e, o.log, `feed ${kind}`);
       }
@@ -171,7 +190,11 @@ async function listed(scope: Scope): Promise<{ answer: FeedAnswer<KubernetesObje
   };
 }
 
-/** Resolves on the watch's first change, when it ends or fails, after waitMs, or when the caller leaves. */
+/**
+ * Resolves on the watch's first change, after waitMs, or when the caller leaves (or the operator stops).
+ * A watch that cannot start or fails is waited out to the end (the fresh list after it is the answer), so a
+ * watch refused at once does not turn the caller's long poll into a busy loop.
+ */
 async function changeOrTimeout(
   kc: KubeConfig,
   scope: Scope,
@@ -179,11 +202,11 @@ async function changeOrTimeout(
   waitMs: number,
   gone: AbortSignal,
 ): Promise<void> {
+  if (gone.aborted) return;
   let settle!: () => void;
   const settled = new Promise<void>((r) => (settle = r));
   const timer = setTimeout(settle, waitMs);
-  const onGone = (): void => settle();
-  gone.addEventListener('abort', onGone);
+  gone.addEventListener('abort', settle);
   let watch: AbortController | undefined;
   try {
     watch = await new Watch(kc).watch(
@@ -197,15 +220,20 @@ async function changeOrTimeout(
       (phase) => {
         if (phase !== 'BOOKMARK') settle();
       },
-      () => settle(),
+      // An error ends the watch (e.g. 410 for a resourceVersion too old): wait out the timer.
+      (err: unknown) => {
+        if (!err) settle();
+      },
     );
     if (gone.aborted) settle();
-    await settled;
   } catch {
-    // A watch that cannot start: the fresh list after it is the answer.
+    // Not started: wait out the timer.
+  }
+  try {
+    await settled;
   } finally {
     clearTimeout(timer);
-    gone.removeEventListener('abort', onGone);
+    gone.removeEventListener('abort', settle);
     watch?.abort();
   }
 }

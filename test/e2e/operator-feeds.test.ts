@@ -111,7 +111,11 @@ describe('the operator feeds what a sidecar follows (no Kubernetes client in the
     expect(policy.items.map((i) => `${i.metadata.namespace}/${i.metadata.name}`)).to.deep.equal([
       `${NS}/billing-agent`,
     ]);
+    // Another ConfigMap with the policy's label (anyone with ConfigMap rights can make one): not listed.
+    await kubectlOk(c, ['create', 'configmap', 'decoy', '-n', NS, '--from-literal=policy.json={}']);
+    await kubectlOk(c, ['label', 'configmap', 'decoy', '-n', NS, 'agentgate.dev/policy=billing-agent']);
     const compiled = await feed(`${FEEDS.compiled}${widen}`);
+    await kubectlOk(c, ['delete', 'configmap', 'decoy', '-n', NS]);
     expect(compiled.items.map((i) => i.metadata.name)).to.deep.equal(['agentgate-policy-billing-agent']);
     const approvals = await feed(`${FEEDS.approvals}${widen}`);
     expect(approvals.items).to.deep.equal([]);
@@ -152,6 +156,20 @@ describe('the operator feeds what a sidecar follows (no Kubernetes client in the
     const t2 = Date.now();
     await feed(`${FEEDS.policy}?after=forged&wait=25`);
     expect(Date.now() - t2).to.be.lessThan(5_000);
+  });
+
+  it('holds at most four calls per pod and feed (429 past that); a call that ended frees its place', async () => {
+    const { token } = await feed(FEEDS.compiled);
+    const held = [1, 2, 3, 4].map(() =>
+      feed(`${FEEDS.compiled}?after=${token}&wait=3`, { timeoutMs: 20_000 }).then(() => 'answered'),
+    );
+    await new Promise((r) => setTimeout(r, 700));
+    expect(await refusal(`${FEEDS.compiled}?after=${token}&wait=3`)).to.match(
+      /\(429\).*already has 4 compiled feed calls open/,
+    );
+    expect((await feed(FEEDS.policy)).items, 'another feed of the same pod is its own').to.have.length(1);
+    expect(await Promise.all(held)).to.deep.equal(['answered', 'answered', 'answered', 'answered']);
+    expect((await feed(FEEDS.compiled)).token).to.equal(token);
   });
 
   describe('the policy source over the feeds', () => {
