@@ -1,9 +1,10 @@
 /**
- * Cluster mode: the sidecar of an injected pod. The policy object is followed through watches (its
- * compiled ConfigMap only compared with it), approvals go through the operator, deviations are
+ * Cluster mode: the sidecar of an injected pod. The policy object (its compiled ConfigMap only compared
+ * with it) and approval requests are followed through the operator's feeds, approvals are asked of it, deviations are
  * reported to the operator for review and Events on the pod are emitted by it (the pod's service
  * account is the agent's and may not write Events), Kubernetes tokens are bound to the pod, and the
- * operator witnesses the audit chain. Everything Kubernetes is loaded here only: local mode never loads it.
+ * operator witnesses the audit chain. Without the operator's endpoint, the API server is read directly
+ * with the pod's service account: only then is a Kubernetes client loaded (local mode never loads one).
  */
 import { existsSync, statSync } from 'node:fs';
 import { ENV } from '../../shared/contract/sidecar.js';

@@ -5,8 +5,9 @@
  * (`--policy-ref`), the operator's URL and CA, the checkpoint witness, the pod-bound proxy token, the
  * database password from the mounted Secret. What a pod provides is replaced by local equivalents: the
  * container's mount paths by directories of its own, the health port by a free loopback one, and the
- * in-cluster service account by test/cluster's admin kubeconfig (no RBAC here). The bench's main proxy
- * reads its policy from a file (local mode) and so never loads the Kubernetes client; this one does.
+ * in-cluster service account by test/cluster's admin kubeconfig (no RBAC here; as injected the sidecar
+ * reads through the operator and does not use it). The bench's main proxy reads its policy from a file
+ * (local mode); this one follows it through the operator's feeds, with the witness and its TLS.
  * Measures RSS idle after start, with `sessions` open sessions (the agent's pod-bound token), and after they
  * closed. The caller stops the control plane (`releaseTestCluster`).
  */

@@ -3,7 +3,7 @@
  * Debian's pgbouncer (session mode, if installed) and through agentgate with full enforcement as injected
  * (identity, classification, policy with detectors and a column rule, audit to a file, session recordings,
  * metrics), agentgate running as its own process exactly as `agentgate proxy` does, in local mode (its
- * policy from a file: an injected sidecar also loads the Kubernetes client, docs/performance.md round 7). Rounds are interleaved
+ * policy from a file; an injected sidecar is measured by the cluster section). Rounds are interleaved
  * (direct, pgbouncer, agentgate, again in a rotated order), so load from elsewhere on the machine hits all
  * three alike; medians of the rounds are printed. A bare Node TCP relay runs beside them (test/bench/syscalls.ts):
  * the floor any Node proxy pays, before parsing or auditing anything; and the same relay recording each

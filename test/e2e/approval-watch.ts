@@ -1,5 +1,5 @@
 /**
- * What a proxy's ApprovalRequest watch shows. A statement runs under a grant once its proxy's watch has
+ * What a proxy's ApprovalRequest feed shows. A statement runs under a grant once its proxy's feed has
  * seen the decision, a moment after the API server has it: waited for, not slept for.
  */
 import { readFileSync } from 'node:fs';

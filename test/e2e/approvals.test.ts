@@ -2,7 +2,8 @@
  * Just-in-time approvals on a real API server: a RequireApproval rule holds the statement, the proxy
  * asks the operator for an ApprovalRequest (with its pod-bound token), an approver decides with plain
  * `kubectl patch`, the admission webhook stamps who decided (and refuses what must not happen), the
- * operator moves the phase, and the held statement is released or refused through a watch.
+ * operator moves the phase, and the held statement is released or refused once the proxy's feed
+ * (through the operator) shows the decision.
  */
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
