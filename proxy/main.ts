@@ -5,8 +5,6 @@
 import { dirname, join } from 'node:path';
 import type { HealthServer } from '../shared/kube/health-server.js';
 import { log } from '../shared/log.js';
-import { clusterServices } from './modes/cluster.js';
-import { localServices } from './modes/local.js';
 import { servicesOptions, type ProxyServices } from './modes/services.js';
 import { GuardProxy } from './server.js';
 
@@ -49,15 +47,20 @@ export interface ProxyCommand {
 export async function runProxy(o: ProxyCommand): Promise<number> {
   const logFn = (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>): void =>
     void log.log(level, message, fields);
-  const services: ProxyServices = o.policyRef
-    ? await clusterServices({
-        ...o,
-        policyRef: o.policyRef,
-        policyStalenessSeconds:
-          o.policyStalenessSeconds ?? Number(process.env.AGENTGATE_POLICY_STALENESS_SECONDS ?? 60),
-        log: logFn,
-      })
-    : await localServices({ ...o, policyFile: o.policyFile! });
+  // Each mode is loaded only when used: local mode's policy file reader (yaml) has no place in a sidecar.
+  let services: ProxyServices;
+  if (o.policyRef) {
+    const { clusterServices } = await import('./modes/cluster.js');
+    services = await clusterServices({
+      ...o,
+      policyRef: o.policyRef,
+      policyStalenessSeconds: o.policyStalenessSeconds ?? Number(process.env.AGENTGATE_POLICY_STALENESS_SECONDS ?? 60),
+      log: logFn,
+    });
+  } else {
+    const { localServices } = await import('./modes/local.js');
+    services = await localServices({ ...o, policyFile: o.policyFile! });
+  }
   // The metrics and health server (prom-client, express) are loaded only when asked for.
   const metrics = o.healthAddress ? new (await import('./observability/metrics.js')).ProxyMetrics() : undefined;
   const proxy = await GuardProxy.start({

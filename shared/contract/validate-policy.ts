@@ -5,8 +5,8 @@
  */
 import type { ErrorObject } from 'ajv';
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { RE2JS } from 're2js';
-import { parse as parseYaml } from 'yaml';
 import { targetEnvErrors } from './agent-env.js';
 import { loadSchemaValidator, type SchemaValidator } from './policy-schema-validator.js';
 import { samlTriggerErrors, triggeredByRuleErrors } from './saml-trigger.js';
@@ -43,6 +43,8 @@ type Schema = any;
 
 /** The CRD's schema as JSON Schema: Kubernetes extensions dropped, unknown fields refused. */
 export function policyJsonSchema(): Schema {
+  // yaml is loaded only here: the built app validates with the generated module and never reads the CRD.
+  const { parse: parseYaml } = createRequire(import.meta.url)('yaml') as typeof import('yaml');
   const crd = parseYaml(readFileSync(CRD_FILE, 'utf8'));
   const schema = crd.spec.versions[0].schema.openAPIV3Schema;
   const convert = (s: Schema, path: string): Schema => {

@@ -42,8 +42,16 @@ for (const m of process.moduleLoadList) if (m.startsWith('NativeModule ')) write
 describe('perf (issue #14): modules loaded by the proxy', function () {
   this.timeout(60_000);
 
-  it('importing the proxy loads no HTTP or MCP adapter dependency (they load with a target of theirs)', () => {
+  it('importing the proxy and its cluster mode loads no HTTP or MCP adapter dependency (they load with a target of theirs), no Kubernetes client, no yaml', () => {
     const hooks = `data:text/javascript,${encodeURIComponent(LOG_PACKAGES)}`;
+    // The sidecar's cluster mode with the operator: what proxy/modes/cluster.ts loads on that path.
+    const clusterPath = [
+      './proxy/modes/cluster.ts',
+      './proxy/cluster/operator-feed.ts',
+      './proxy/cluster/policy-source.ts',
+      './proxy/approvals/kube-approvals.ts',
+      './shared/contract/validate-policy.ts',
+    ];
     const r = spawnSync(
       process.execPath,
       [
@@ -51,14 +59,25 @@ describe('perf (issue #14): modules loaded by the proxy', function () {
         'tsx',
         '--input-type=module',
         '-e',
-        `import { register } from 'node:module'; register(${JSON.stringify(hooks)}); await import('./proxy/main.ts');`,
+        `import { register } from 'node:module'; register(${JSON.stringify(hooks)}); await import('./proxy/main.ts');` +
+          clusterPath.map((m) => ` await import('${m}');`).join(''),
       ],
       { encoding: 'utf8' },
     );
     expect(r.status, r.stderr).to.equal(0);
     const loaded = new Set([...r.stderr.matchAll(/^package (\S+)$/gm)].map((m) => m[1]));
     expect(loaded, 'the hook sees the proxy load its parser').to.include('libpg-query');
-    for (const heavy of ['@modelcontextprotocol/sdk', 'zod', 'hono', '@hono/node-server', 'eventsource'])
+    // yaml reads a local-mode policy file (and the CRD where no generated validator exists), client-node is
+    // for a cluster-mode proxy without the operator: a sidecar follows its policy through the operator.
+    for (const heavy of [
+      '@modelcontextprotocol/sdk',
+      'zod',
+      'hono',
+      '@hono/node-server',
+      'eventsource',
+      'yaml',
+      '@kubernetes/client-node',
+    ])
       expect(loaded, heavy).to.not.include(heavy);
   });
 
