@@ -122,6 +122,16 @@ export function proxyFeedsRouter(o: ProxyFeedsOptions): Router {
         if (inLane >= MAX_HELD_PER_POD_FEED)
           throw new ProxyRequestError(429, `pod ${caller.pod} already has ${inLane} ${kind} feed calls open`);
         held.set(lane, inLane + 1);
+        // The place is freed when the caller leaves, even while a list made for it is still on its way.
+        let released = false;
+        const release = (): void => {
+          if (released) return;
+          released = true;
+          const n = (held.get(lane) ?? 1) - 1;
+          if (n > 0) held.set(lane, n);
+          else held.delete(lane);
+        };
+        gone.signal.addEventListener('abort', release);
         try {
           const answer = await answerFeed(
             o.kc,
@@ -130,12 +140,15 @@ export function proxyFeedsRouter(o: ProxyFeedsOptions): Router {
             Math.min(waitSeconds, FEED_MAX_WAIT_SECONDS) * 1000,
             AbortSignal.any([gone.signal, ...(o.stopping ? [o.stopping] : [])]),
           );
-          if (o.stopping?.aborted) res.set('connection', 'close');
-          if (!gone.signal.aborted) res.json(answer);
+          // A held call cut short by the stop has no fresh list to give: the sidecar asks another replica.
+          if (o.stopping?.aborted) {
+            res.set('connection', 'close');
+            if (answer.held) throw new ProxyRequestError(503, 'the operator is stopping; ask again');
+          }
+          if (!gone.signal.aborted) res.json({ token: answer.token, items: answer.items });
         } finally {
-          const n = (held.get(lane) ?? 1) - 1;
-          if (n > 0) held.set(lane, n);
-          else held.delete(lane);
+          gone.signal.removeEventListener('abort', release);
+          release();
         }
       } catch (e) {
         refuse(res, e, o.log, `feed ${kind}`);
@@ -155,17 +168,22 @@ export function proxyFeedsRouter(o: ProxyFeedsOptions): Router {
 }
 
 /** The scope's objects now; with `after` equal to their token, once they changed or the wait is over. */
+/**
+ * The scope's objects now; with `after` equal to their token, once they changed or the wait is over (then
+ * listed again). `held` marks an answer whose wait was cut short by `gone` before a second list: its list is
+ * as old as the call.
+ */
 async function answerFeed(
   kc: KubeConfig,
   scope: Scope,
   after: string | undefined,
   waitMs: number,
   gone: AbortSignal,
-): Promise<FeedAnswer<KubernetesObject>> {
+): Promise<FeedAnswer<KubernetesObject> & { held?: true }> {
   const first = await listed(scope);
   if (after !== first.answer.token || waitMs === 0) return first.answer;
   await changeOrTimeout(kc, scope, first.resourceVersion, waitMs, gone);
-  return gone.aborted ? first.answer : (await listed(scope)).answer;
+  return gone.aborted ? { ...first.answer, held: true } : (await listed(scope)).answer;
 }
 
 async function listed(scope: Scope): Promise<{ answer: FeedAnswer<KubernetesObject>; resourceVersion?: string }> {

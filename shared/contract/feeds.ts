@@ -6,8 +6,8 @@
  * A feed answers `{token, items}`: the objects as the API server listed them, and a token that changes
  * whenever any of them does. Asked with `after=<token>`, the operator holds the answer until something
  * changed or `wait` seconds passed (a long poll). Each answer is a list the operator made from the API
- * server for that call (one held while the operator stops gets the list made when the call began), so an
- * answer tells the sidecar the control plane was reachable within the last `wait` seconds.
+ * server just before answering (a call held when the operator stops is refused, 503, not answered with
+ * the list it began with), so every answer tells the sidecar the control plane was reachable just now.
  */
 export const FEEDS = {
   /** The AgentAccessPolicy the pod's injector stamp names. */

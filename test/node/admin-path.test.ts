@@ -454,7 +454,7 @@ describe('the admin path end to end on a real node (helm, kubectl, psql, node-po
     expect(pods).to.have.length(2);
     expect(pods.some((p) => lease.spec.holderIdentity.includes(p))).to.equal(true);
   });
-  it('an admin labels a namespace, applies a policy, the DB credentials and the proxy role binding', async () => {
+  it('an admin labels a namespace, applies a policy and the DB credentials (the agent gets no role)', async () => {
     await kubectl(['create', 'namespace', NS]);
     await kubectl(['label', 'namespace', NS, 'agentgate.dev/injection=enabled']);
     await kubectl(['create', 'serviceaccount', 'agent', '-n', NS]);
