@@ -23,7 +23,7 @@ import { freePort } from '../../proxy/local/embedded-postgres.js';
 import { AGENT_DB_PASSWORD, startLocalStack } from '../../proxy/local/stack.js';
 import { AUDIT_DIR, CREDENTIALS_DIR, PROXY_CONTAINER, PROXY_TOKEN_DIR } from '../../shared/contract/sidecar.js';
 import { agentPod, clusterAgentPolicy } from '../e2e/agent-objects.js';
-import { eventually, kubectlOk, ns, testCluster } from '../e2e/cluster.js';
+import { eventually, kubectlOk, ns, testCluster, createSecret } from '../e2e/cluster.js';
 import { podToken, webhookCa } from '../e2e/proxy-credentials.js';
 import { rssMiB } from './rss.js';
 import { loopbackWebhook } from '../e2e/operator-options.js';
@@ -67,15 +67,7 @@ export async function clusterSidecarMemory(o: ClusterSidecarOptions): Promise<Cl
     await stack.proxy.stop();
     for (const n of [NS, OPNS]) await kubectl(['create', 'namespace', n]);
     await kubectl(['create', 'serviceaccount', 'billing-agent', '-n', NS]);
-    await kubectl([
-      'create',
-      'secret',
-      'generic',
-      'billing-db-credentials',
-      '-n',
-      NS,
-      `--from-literal=password=${AGENT_DB_PASSWORD}`,
-    ]);
+    await createSecret(c, NS, 'billing-db-credentials', { password: AGENT_DB_PASSWORD });
     const pod = agentPod(NS);
     await kubectl(['create', '-f', '-'], stringify(pod));
     const podUid = await kubectl(['get', 'pod', 'agent-pod', '-n', NS, '-o', 'jsonpath={.metadata.uid}']);

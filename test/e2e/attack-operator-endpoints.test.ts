@@ -13,7 +13,7 @@ import https from 'node:https';
 import { dirname, join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { Operator } from '../../operator/operator.js';
-import { eventually, ns, testCluster, type TestCluster } from './cluster.js';
+import { eventually, ns, testCluster, type TestCluster, createSecret } from './cluster.js';
 
 const NS = ns('e2e-opendpoints');
 const CONFIG = ns('agentgate-opendpoints');
@@ -133,24 +133,8 @@ describe('attack: operator endpoints answer only whom they serve (issue #17 clas
     await c.kubectl(['create', 'namespace', NS]);
     await c.kubectl(['create', 'serviceaccount', 'billing-agent', '-n', NS]);
     await c.kubectl(['label', 'namespace', NS, 'agentgate.dev/injection=enabled']);
-    await c.kubectl([
-      'create',
-      'secret',
-      'generic',
-      'billing-db-credentials',
-      '-n',
-      NS,
-      '--from-literal=password=s3cret',
-    ]);
-    await c.kubectl([
-      'create',
-      'secret',
-      'generic',
-      'reports-credentials',
-      '-n',
-      NS,
-      '--from-literal=password=r3ports',
-    ]);
+    await createSecret(c, NS, 'billing-db-credentials', { password: 's3cret' });
+    await createSecret(c, NS, 'reports-credentials', { password: 'r3ports' });
     expect(
       (
         await c.kubectl(['apply', '-f', '-'], {

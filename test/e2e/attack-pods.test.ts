@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { parse, stringify } from 'yaml';
 import { Operator } from '../../operator/operator.js';
 import { PROXY_UID } from '../../shared/contract/sidecar.js';
-import { eventually, ns, testCluster, type TestCluster } from './cluster.js';
+import { eventually, ns, testCluster, type TestCluster, createSecret } from './cluster.js';
 
 const NS = ns('e2e-atk-pods');
 const CONFIG = ns('agentgate-atk-pods');
@@ -52,24 +52,8 @@ describe('attack: an opted-in pod reaching around its sidecar (plain user, real 
     await c.kubectl(['create', 'namespace', NS]);
     await c.kubectl(['create', 'serviceaccount', 'billing-agent', '-n', NS]);
     await c.kubectl(['label', 'namespace', NS, 'agentgate.dev/injection=enabled']);
-    await c.kubectl([
-      'create',
-      'secret',
-      'generic',
-      'billing-db-credentials',
-      '-n',
-      NS,
-      '--from-literal=password=s3cret',
-    ]);
-    await c.kubectl([
-      'create',
-      'secret',
-      'generic',
-      'reports-credentials',
-      '-n',
-      NS,
-      '--from-literal=password=r3ports',
-    ]);
+    await createSecret(c, NS, 'billing-db-credentials', { password: 's3cret' });
+    await createSecret(c, NS, 'reports-credentials', { password: 'r3ports' });
     // The plain user: may create, read and delete pods and add ephemeral containers; nothing else.
     const role = {
       apiVersion: 'rbac.authorization.k8s.io/v1',

@@ -28,6 +28,17 @@ export async function kubectlOk(c: TestCluster, args: string[], input?: string):
   return r.stdout;
 }
 
+/** A generic Secret of literal values (`kubectl create secret generic`), or fail. */
+export function createSecret(
+  c: TestCluster,
+  namespace: string,
+  name: string,
+  data: Record<string, string>,
+): Promise<string> {
+  const literals = Object.entries(data).map(([k, v]) => `--from-literal=${k}=${v}`);
+  return kubectlOk(c, ['create', 'secret', 'generic', name, '-n', namespace, ...literals]);
+}
+
 /**
  * Per-run suffix for namespaces: the local control plane has no namespace controller, so a deleted
  * namespace stays Terminating forever; every run uses fresh ones.

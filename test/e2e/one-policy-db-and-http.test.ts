@@ -18,7 +18,7 @@ import { Operator } from '../../operator/operator.js';
 import { startLocalStack, AGENT_DB_PASSWORD, type LocalStack } from '../../proxy/local/stack.js';
 import type { AgentAccessPolicy } from '../../shared/contract/policy-types.js';
 import { freePort, run, waitHttp } from '../support/http-tools.js';
-import { eventually, ns, testCluster, type TestCluster } from './cluster.js';
+import { eventually, ns, testCluster, type TestCluster, createSecret } from './cluster.js';
 
 const NS = ns('e2e-onepolicy');
 const CONFIG = ns('agentgate-onepolicy');
@@ -143,24 +143,8 @@ describe('one policy guards a database and an HTTP API: injected sidecar on the 
     await c.kubectl(['create', 'namespace', NS]);
     await c.kubectl(['label', 'namespace', NS, 'agentgate.dev/injection=enabled']);
     await c.kubectl(['create', 'serviceaccount', 'billing-agent', '-n', NS]);
-    await c.kubectl([
-      'create',
-      'secret',
-      'generic',
-      'billing-db-credentials',
-      '-n',
-      NS,
-      `--from-literal=password=${AGENT_DB_PASSWORD}`,
-    ]);
-    await c.kubectl([
-      'create',
-      'secret',
-      'generic',
-      'crm-credentials',
-      '-n',
-      NS,
-      `--from-literal=token=${UPSTREAM_TOKEN}`,
-    ]);
+    await createSecret(c, NS, 'billing-db-credentials', { password: AGENT_DB_PASSWORD });
+    await createSecret(c, NS, 'crm-credentials', { token: UPSTREAM_TOKEN });
     // Approvers may patch ApprovalRequests; the webhook decides whose decision counts.
     await c.kubectl(['apply', '-f', '-'], {
       input: stringify({

@@ -7,25 +7,22 @@
  */
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse, stringify } from 'yaml';
+import { stringify } from 'yaml';
 import { Operator } from '../../operator/operator.js';
 import { getFromOperator, type OperatorEndpoint } from '../../proxy/approvals/operator-client.js';
 import { operatorFeeds } from '../../proxy/cluster/operator-feed.js';
 import { ConfigMapPolicySource } from '../../proxy/cluster/policy-source.js';
-import { freePort } from '../../proxy/local/embedded-postgres.js';
 import { FEEDS, KUBERNETES_JWKS_PATH } from '../../shared/contract/feeds.js';
 import type { AgentAccessPolicy } from '../../shared/contract/policy-types.js';
+import { examplePolicy, feedsFixture } from './feeds-fixture.js';
 import { agentPod } from './agent-objects.js';
 import { eventually, kubectlOk, ns, testCluster, type TestCluster } from './cluster.js';
-import { loopbackWebhook } from './operator-options.js';
-import { podToken, proxyToken, webhookCa } from './proxy-credentials.js';
+import { podToken, proxyToken } from './proxy-credentials.js';
 
 const NS = ns('e2e-feeds');
 const SYSTEM = ns('agentgate-feeds');
-const EXAMPLE = new URL('../../examples/cluster/policy.yaml', import.meta.url).pathname;
 
 interface Answer {
   token: string;
@@ -36,7 +33,7 @@ describe('the operator feeds what a sidecar follows (no Kubernetes client in the
   this.timeout(180_000);
   let c: TestCluster;
   let op: Operator;
-  let apiPort: number;
+  let newOperator: () => Operator;
   let endpoint: OperatorEndpoint;
   let dir: string;
   const feed = (path: string, o: { timeoutMs?: number } = {}): Promise<Answer> =>
@@ -46,60 +43,17 @@ describe('the operator feeds what a sidecar follows (no Kubernetes client in the
       () => 'answered',
       (e: Error) => e.message,
     );
-  const newOperator = (): Operator =>
-    new Operator({
-      kc: c.kc,
-      leaseNamespace: SYSTEM,
-      watchNamespace: NS,
-      healthAddress: { host: '127.0.0.1', port: 0 },
-      webhook: { ...loopbackWebhook(SYSTEM), apiPort, auditWitness: false },
-    });
-  const policyDoc = (name: string): AgentAccessPolicy => {
-    const doc = parse(readFileSync(EXAMPLE, 'utf8')) as AgentAccessPolicy;
-    doc.metadata = { name, namespace: NS };
-    return doc;
-  };
-  const ready = (name: string) =>
-    eventually(
-      `${name} Ready`,
-      async () =>
-        (await c.kubectl(['get', 'aap', name, '-n', NS, '-o', 'jsonpath={.status.conditions[0].status}'])).stdout ===
-        'True',
-    );
-
   before(async function () {
     this.timeout(1_200_000);
     c = await testCluster();
-    await kubectlOk(c, ['create', 'namespace', NS]);
-    await kubectlOk(c, ['create', 'namespace', SYSTEM]);
-    apiPort = await freePort();
-    op = newOperator();
-    await op.start();
-    await kubectlOk(c, [
-      'create',
-      'secret',
-      'generic',
-      'billing-db-credentials',
-      '-n',
-      NS,
-      '--from-literal=password=x',
-    ]);
-    for (const name of ['billing-agent', 'other-agent'])
-      await kubectlOk(c, ['apply', '-f', '-'], stringify(policyDoc(name)));
-    await ready('billing-agent');
-    await ready('other-agent');
-    await kubectlOk(c, ['create', 'serviceaccount', 'billing-agent', '-n', NS]);
-    await kubectlOk(c, ['create', '-f', '-'], stringify(agentPod(NS)));
+    const f = await feedsFixture(c, { namespace: NS, system: SYSTEM, policies: ['billing-agent', 'other-agent'] });
+    ({ operator: op, newOperator, endpoint, dir } = f);
     // A pod the injector did not stamp: its proxy token proves a pod, but no policy.
     const plain = agentPod(NS, 'plain-pod');
     delete plain.metadata!.annotations;
     await kubectlOk(c, ['create', '-f', '-'], stringify(plain));
-    dir = mkdtempSync(join(tmpdir(), 'agentgate-feeds-'));
-    const tokenFile = join(dir, 'proxy-token');
-    writeFileSync(tokenFile, await proxyToken(c, NS, 'billing-agent', 'agent-pod'));
     writeFileSync(join(dir, 'plain-token'), await proxyToken(c, NS, 'billing-agent', 'plain-pod'));
     writeFileSync(join(dir, 'agent-token'), await podToken(c, NS, 'billing-agent', 'agent-pod', 'agentgate', '1h'));
-    endpoint = { url: `https://127.0.0.1:${apiPort}`, tokenFile, ca: await webhookCa(c, SYSTEM) };
   });
   after(async () => {
     await op?.stop();
@@ -196,7 +150,7 @@ describe('the operator feeds what a sidecar follows (no Kubernetes client in the
     after(() => source?.stop());
 
     it('enforces a new generation once the operator compiled it', async () => {
-      const doc = policyDoc('billing-agent');
+      const doc = examplePolicy(NS, 'billing-agent');
       doc.spec.rules = doc.spec.rules!.slice(0, 1);
       await kubectlOk(c, ['apply', '-f', '-'], stringify(doc));
       await eventually('the new generation', async () => seen.policies.find((p) => p.spec.rules?.length === 1), 15_000);
@@ -229,7 +183,7 @@ describe('the operator feeds what a sidecar follows (no Kubernetes client in the
       expect(source.unavailable()).to.equal(undefined);
       await kubectlOk(c, ['delete', 'aap', 'billing-agent', '-n', NS]);
       await eventually('unavailable: deleted', async () => /deleted|does not exist/.test(source.unavailable() ?? ''));
-      await kubectlOk(c, ['apply', '-f', '-'], stringify(policyDoc('billing-agent')));
+      await kubectlOk(c, ['apply', '-f', '-'], stringify(examplePolicy(NS, 'billing-agent')));
       await eventually('available again', async () => source.unavailable() === undefined, 30_000);
 
       await op.stop();

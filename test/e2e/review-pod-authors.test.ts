@@ -14,7 +14,7 @@ import https from 'node:https';
 import { readFileSync } from 'node:fs';
 import { parse, stringify } from 'yaml';
 import { Operator } from '../../operator/operator.js';
-import { eventually, ns, testCluster, type TestCluster } from './cluster.js';
+import { eventually, ns, testCluster, type TestCluster, createSecret } from './cluster.js';
 import { webhookCa } from './proxy-credentials.js';
 
 const NS = ns('rv-pods');
@@ -79,24 +79,8 @@ describe('review: a pod author without Secret or token rights, in an injection-e
     await c.kubectl(['create', 'namespace', SYSTEM]);
     await c.kubectl(['label', 'namespace', NS, 'agentgate.dev/injection=enabled']);
     await c.kubectl(['create', 'serviceaccount', 'billing-agent', '-n', NS]);
-    await c.kubectl([
-      'create',
-      'secret',
-      'generic',
-      'billing-db-credentials',
-      '-n',
-      NS,
-      '--from-literal=password=s3cret',
-    ]);
-    await c.kubectl([
-      'create',
-      'secret',
-      'generic',
-      'reports-credentials',
-      '-n',
-      NS,
-      '--from-literal=password=r3ports',
-    ]);
+    await createSecret(c, NS, 'billing-db-credentials', { password: 's3cret' });
+    await createSecret(c, NS, 'reports-credentials', { password: 'r3ports' });
     // Ordinary pod rights: create, read, patch, delete pods. No Secrets, no serviceaccounts/token.
     const role = {
       apiVersion: 'rbac.authorization.k8s.io/v1',

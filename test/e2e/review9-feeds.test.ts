@@ -7,24 +7,15 @@
 import { expect } from 'chai';
 import { getEventListeners } from 'node:events';
 import tls from 'node:tls';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { KubeConfig } from '@kubernetes/client-node';
-import { parse, stringify } from 'yaml';
+import { readFileSync } from 'node:fs';
 import { Operator } from '../../operator/operator.js';
 import { getFromOperator, type OperatorEndpoint } from '../../proxy/approvals/operator-client.js';
-import { freePort } from '../../proxy/local/embedded-postgres.js';
 import { FEEDS } from '../../shared/contract/feeds.js';
-import type { AgentAccessPolicy } from '../../shared/contract/policy-types.js';
-import { agentPod } from './agent-objects.js';
+import { feedsFixture } from './feeds-fixture.js';
 import { eventually, kubectlOk, ns, testCluster, type TestCluster } from './cluster.js';
-import { loopbackWebhook } from './operator-options.js';
-import { proxyToken, webhookCa } from './proxy-credentials.js';
 
 const NS = ns('e2e-r9feeds');
 const SYSTEM = ns('agentgate-r9feeds');
-const EXAMPLE = new URL('../../examples/cluster/policy.yaml', import.meta.url).pathname;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 describe('review 9: the operator feed endpoint under a hostile or careless caller', function () {
@@ -35,15 +26,6 @@ describe('review 9: the operator feed endpoint under a hostile or careless calle
   let endpoint: OperatorEndpoint;
   let token: string;
   let feedToken: string;
-
-  const newOperator = (kc: KubeConfig, port: number): Operator =>
-    new Operator({
-      kc,
-      leaseNamespace: SYSTEM,
-      watchNamespace: NS,
-      healthAddress: { host: '127.0.0.1', port: 0 },
-      webhook: { ...loopbackWebhook(SYSTEM), apiPort: port, auditWitness: false },
-    });
 
   /** Feed watches the API server is serving now (namespace-scoped AgentAccessPolicy watches). */
   const feedWatches = async (): Promise<number> => {
@@ -76,39 +58,12 @@ describe('review 9: the operator feed endpoint under a hostile or careless calle
   before(async function () {
     this.timeout(1_200_000);
     c = await testCluster();
-    await kubectlOk(c, ['create', 'namespace', NS]);
-    await kubectlOk(c, ['create', 'namespace', SYSTEM]);
-    apiPort = await freePort();
-    op = newOperator(c.kc, apiPort);
-    await op.start();
-    await kubectlOk(c, [
-      'create',
-      'secret',
-      'generic',
-      'billing-db-credentials',
-      '-n',
-      NS,
-      '--from-literal=password=x',
-    ]);
-    const doc = parse(readFileSync(EXAMPLE, 'utf8')) as AgentAccessPolicy;
-    doc.metadata = { name: 'billing-agent', namespace: NS };
-    await kubectlOk(c, ['apply', '-f', '-'], stringify(doc));
-    await eventually(
-      'policy Ready',
-      async () =>
-        (await c.kubectl(['get', 'aap', 'billing-agent', '-n', NS, '-o', 'jsonpath={.status.conditions[0].status}']))
-          .stdout === 'True',
-    );
-    await kubectlOk(c, ['create', 'serviceaccount', 'billing-agent', '-n', NS]);
-    await kubectlOk(c, ['create', '-f', '-'], stringify(agentPod(NS)));
-    const dir = mkdtempSync(join(tmpdir(), 'agentgate-r9feeds-'));
-    token = await proxyToken(c, NS, 'billing-agent', 'agent-pod');
-    writeFileSync(join(dir, 'proxy-token'), token);
-    endpoint = {
-      url: `https://127.0.0.1:${apiPort}`,
-      tokenFile: join(dir, 'proxy-token'),
-      ca: await webhookCa(c, SYSTEM),
-    };
+    ({
+      operator: op,
+      apiPort,
+      endpoint,
+    } = await feedsFixture(c, { namespace: NS, system: SYSTEM, policies: ['billing-agent'] }));
+    token = readFileSync(endpoint.tokenFile, 'utf8');
     feedToken = ((await getFromOperator(endpoint, FEEDS.policy)) as { token: string }).token;
   });
   after(async () => {

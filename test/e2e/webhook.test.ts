@@ -6,7 +6,7 @@ import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { parse, stringify } from 'yaml';
 import { Operator } from '../../operator/operator.js';
-import { eventually, ns, testCluster, type TestCluster } from './cluster.js';
+import { eventually, ns, testCluster, type TestCluster, createSecret } from './cluster.js';
 
 const NS = ns('e2e-inject');
 const PLAIN = ns('e2e-plain');
@@ -37,24 +37,8 @@ describe('sidecar injection webhook on a real API server (kubectl)', function ()
       await c.kubectl(['create', 'serviceaccount', 'billing-agent', '-n', ns]);
     }
     await c.kubectl(['label', 'namespace', NS, 'agentgate.dev/injection=enabled']);
-    await c.kubectl([
-      'create',
-      'secret',
-      'generic',
-      'billing-db-credentials',
-      '-n',
-      NS,
-      '--from-literal=password=s3cret',
-    ]);
-    await c.kubectl([
-      'create',
-      'secret',
-      'generic',
-      'reports-credentials',
-      '-n',
-      NS,
-      '--from-literal=password=r3ports',
-    ]);
+    await createSecret(c, NS, 'billing-db-credentials', { password: 's3cret' });
+    await createSecret(c, NS, 'reports-credentials', { password: 'r3ports' });
     const doc = { ...policy, metadata: { name: 'billing-agent', namespace: NS } };
     expect((await c.kubectl(['apply', '-f', '-'], { input: stringify(doc) })).code).to.equal(0);
     op = new Operator({
