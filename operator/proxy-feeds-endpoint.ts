@@ -6,14 +6,13 @@
  * once), and the pod's service account, which is the agent's, needs no read rights for it.
  *
  * Each answer is a fresh list with the operator's credentials. With `after` equal to the current token,
- * the answer waits on a watch from that list until something changes, the wait ends or the caller
- * leaves, then lists again. An API server the operator cannot reach is an error (503 for the list, 500 when
+ * the answer waits until one of the objects changes (one watch per namespace and kind, shared by all held
+ * calls: feed-changes.ts), the wait ends or the caller leaves, then lists again. An API server the operator cannot reach is an error (503 for the list, 500 when
  * the caller's pod cannot be read): the sidecar's staleness bound counts only answers. Each pod has at most
  * MAX_HELD_PER_POD_FEED calls open per feed.
  */
 import { createHash } from 'node:crypto';
 import type { CustomObjectsApi, KubeConfig, KubernetesObject } from '@kubernetes/client-node';
-import { Watch } from '@kubernetes/client-node';
 import express, { type Request, type Response, type Router } from 'express';
 import { APPROVAL_PLURAL, GROUP, POLICY_PLURAL, policyConfigMapName, VERSION } from '../shared/contract/api.js';
 import {
@@ -27,6 +26,7 @@ import {
 } from '../shared/contract/feeds.js';
 import { APPROVAL_POD_UID_LABEL, APPROVAL_POLICY_LABEL, POLICY_LABEL } from '../shared/contract/labels.js';
 import { messageOf } from '../shared/kube/client.js';
+import { FeedChanges, type WatchTarget } from './feed-changes.js';
 import {
   ProxyRequestError,
   proxyTokenVerifier,
@@ -46,10 +46,10 @@ export interface ProxyFeedsOptions extends ProxyTokenOptions {
 const MAX_HELD_PER_POD_FEED = 4;
 
 interface Scope {
-  /** The API path the objects are listed and watched at. */
-  path: string;
-  query: { labelSelector?: string; fieldSelector?: string };
   list: () => Promise<{ metadata?: { resourceVersion?: string }; items: KubernetesObject[] }>;
+  /** The shared watch that tells when to list again, and which of its objects are this scope's. */
+  watch: WatchTarget;
+  matches: (o: KubernetesObject) => boolean;
 }
 
 export function proxyFeedsRouter(o: ProxyFeedsOptions): Router {
@@ -57,12 +57,23 @@ export function proxyFeedsRouter(o: ProxyFeedsOptions): Router {
   const authenticate = proxyTokenVerifier(o);
   /** Open calls per pod uid and feed. */
   const held = new Map<string, number>();
+  const changes = new FeedChanges(o.kc);
+  const customVersion = async (namespace: string, plural: string): Promise<string | undefined> =>
+    (
+      (await o.custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural, limit: 1 })) as {
+        metadata?: { resourceVersion?: string };
+      }
+    ).metadata?.resourceVersion;
+  o.stopping?.addEventListener('abort', () => changes.stop(), { once: true });
   const scopes: Record<FeedKind, (caller: ProxyIdentity) => Scope> = {
     policy: (c) => {
       const fieldSelector = `metadata.name=${c.policy}`;
       return {
-        path: `/apis/${GROUP}/${VERSION}/namespaces/${c.namespace}/${POLICY_PLURAL}`,
-        query: { fieldSelector },
+        watch: {
+          path: `/apis/${GROUP}/${VERSION}/namespaces/${c.namespace}/${POLICY_PLURAL}`,
+          resourceVersion: () => customVersion(c.namespace, POLICY_PLURAL),
+        },
+        matches: (p) => p.metadata?.name === c.policy,
         list: () =>
           o.custom.listNamespacedCustomObject({
             group: GROUP,
@@ -78,16 +89,27 @@ export function proxyFeedsRouter(o: ProxyFeedsOptions): Router {
       const labelSelector = `${POLICY_LABEL}=${c.policy}`;
       const fieldSelector = `metadata.name=${policyConfigMapName(c.policy)}`;
       return {
-        path: `/api/v1/namespaces/${c.namespace}/configmaps`,
-        query: { labelSelector, fieldSelector },
+        watch: {
+          path: `/api/v1/namespaces/${c.namespace}/configmaps`,
+          labelSelector: POLICY_LABEL,
+          resourceVersion: async () =>
+            (await o.core.listNamespacedConfigMap({ namespace: c.namespace, labelSelector: POLICY_LABEL, limit: 1 }))
+              .metadata?.resourceVersion,
+        },
+        matches: (cm) => cm.metadata?.name === policyConfigMapName(c.policy),
         list: () => o.core.listNamespacedConfigMap({ namespace: c.namespace, labelSelector, fieldSelector }) as never,
       };
     },
     approvals: (c) => {
       const labelSelector = `${APPROVAL_POLICY_LABEL}=${c.policy},${APPROVAL_POD_UID_LABEL}=${c.podUid}`;
       return {
-        path: `/apis/${GROUP}/${VERSION}/namespaces/${c.namespace}/${APPROVAL_PLURAL}`,
-        query: { labelSelector },
+        watch: {
+          path: `/apis/${GROUP}/${VERSION}/namespaces/${c.namespace}/${APPROVAL_PLURAL}`,
+          resourceVersion: () => customVersion(c.namespace, APPROVAL_PLURAL),
+        },
+        matches: (a) =>
+          a.metadata?.labels?.[APPROVAL_POLICY_LABEL] === c.policy &&
+          a.metadata?.labels?.[APPROVAL_POD_UID_LABEL] === c.podUid,
         list: () =>
           o.custom.listNamespacedCustomObject({
             group: GROUP,
@@ -134,7 +156,7 @@ export function proxyFeedsRouter(o: ProxyFeedsOptions): Router {
         gone.signal.addEventListener('abort', release);
         try {
           const answer = await answerFeed(
-            o.kc,
+            changes,
             scopes[kind](caller),
             after,
             Math.min(waitSeconds, FEED_MAX_WAIT_SECONDS) * 1000,
@@ -169,21 +191,36 @@ export function proxyFeedsRouter(o: ProxyFeedsOptions): Router {
 
 /** The scope's objects now; with `after` equal to their token, once they changed or the wait is over. */
 /**
- * The scope's objects now; with `after` equal to their token, once they changed or the wait is over (then
- * listed again). `held` marks an answer whose wait was cut short by `gone` before a second list: its list is
- * as old as the call.
+ * The scope's objects now; with `after` equal to their token, once one of them changed or the wait is over
+ * (then listed again). It subscribes to the shared watch before the first list, so no change after that
+ * list goes unseen while the watch runs. `held` marks an answer whose wait was cut short by `gone` before a
+ * second list: its list is as old as the call.
  */
 async function answerFeed(
-  kc: KubeConfig,
+  changes: FeedChanges,
   scope: Scope,
   after: string | undefined,
   waitMs: number,
   gone: AbortSignal,
 ): Promise<FeedAnswer<KubernetesObject> & { held?: true }> {
-  const first = await listed(scope);
-  if (after !== first.answer.token || waitMs === 0) return first.answer;
-  await changeOrTimeout(kc, scope, first.resourceVersion, waitMs, gone);
-  return gone.aborted ? { ...first.answer, held: true } : (await listed(scope)).answer;
+  if (after === undefined || waitMs === 0) return (await listed(scope)).answer;
+  let settle!: () => void;
+  const settled = new Promise<void>((r) => (settle = r));
+  const unsubscribe = changes.subscribe(scope.watch, scope.matches, () => settle());
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  gone.addEventListener('abort', settle);
+  try {
+    const first = await listed(scope);
+    if (after !== first.answer.token) return first.answer;
+    if (gone.aborted) return { ...first.answer, held: true };
+    timer = setTimeout(settle, waitMs);
+    await settled;
+    return gone.aborted ? { ...first.answer, held: true } : (await listed(scope)).answer;
+  } finally {
+    clearTimeout(timer);
+    gone.removeEventListener('abort', settle);
+    unsubscribe();
+  }
 }
 
 async function listed(scope: Scope): Promise<{ answer: FeedAnswer<KubernetesObject>; resourceVersion?: string }> {
@@ -206,54 +243,6 @@ async function listed(scope: Scope): Promise<{ answer: FeedAnswer<KubernetesObje
     answer: { token, items },
     ...(list.metadata?.resourceVersion ? { resourceVersion: list.metadata.resourceVersion } : {}),
   };
-}
-
-/**
- * Resolves on the watch's first change, after waitMs, or when the caller leaves (or the operator stops).
- * A watch that cannot start or fails is waited out to the end (the fresh list after it is the answer), so a
- * watch refused at once does not turn the caller's long poll into a busy loop.
- */
-async function changeOrTimeout(
-  kc: KubeConfig,
-  scope: Scope,
-  resourceVersion: string | undefined,
-  waitMs: number,
-  gone: AbortSignal,
-): Promise<void> {
-  if (gone.aborted) return;
-  let settle!: () => void;
-  const settled = new Promise<void>((r) => (settle = r));
-  const timer = setTimeout(settle, waitMs);
-  gone.addEventListener('abort', settle);
-  let watch: AbortController | undefined;
-  try {
-    watch = await new Watch(kc).watch(
-      scope.path,
-      {
-        ...scope.query,
-        ...(resourceVersion ? { resourceVersion } : {}),
-        allowWatchBookmarks: true,
-        timeoutSeconds: Math.ceil(waitMs / 1000) + 1,
-      },
-      (phase) => {
-        if (phase !== 'BOOKMARK') settle();
-      },
-      // An error ends the watch (e.g. 410 for a resourceVersion too old): wait out the timer.
-      (err: unknown) => {
-        if (!err) settle();
-      },
-    );
-    if (gone.aborted) settle();
-  } catch {
-    // Not started: wait out the timer.
-  }
-  try {
-    await settled;
-  } finally {
-    clearTimeout(timer);
-    gone.removeEventListener('abort', settle);
-    watch?.abort();
-  }
 }
 
 function refuse(res: Response, e: unknown, log: ProxyFeedsOptions['log'], what: string): void {

@@ -20,7 +20,7 @@
  *  - a masking micro-benchmark (µs per DataRow: nothing to mask, every value a card number).
  *
  * BENCH_SECONDS (per pgbench run, default 3), BENCH_ROUNDS (default 3), BENCH_SCALE (pgbench -s, default 10),
- * BENCH_SCALING (client counts, default 1,8,32,100), BENCH_ONLY (any of syscalls,latency,tps8,scaling,sessions,cluster,masking),
+ * BENCH_SCALING (client counts, default 1,8,32,100), BENCH_ONLY (any of syscalls,latency,tps8,scaling,sessions,cluster,feeds,masking),
  * BENCH_NO_RECORDINGS=1 (agentgate without session recordings), BENCH_PROXY_NODE_ARGS (extra node flags for
  * the proxy process, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof": the profile is written when the bench ends),
  * BENCH_HOLD_SECONDS (keep the proxy running this long after the load, e.g. to take a heap snapshot of it with
@@ -38,6 +38,7 @@ import { AGENT_DB_PASSWORD, startLocalStack } from '../../proxy/local/stack.js';
 import { compileApp, IMAGE_ENV } from '../../scripts/image/rootfs.js';
 import { releaseTestCluster } from '../e2e/cluster.js';
 import { clusterSidecarMemory } from './cluster-sidecar.js';
+import { operatorFeedLoad } from './operator-feeds.js';
 import { rssMiB } from './rss.js';
 import { maskingBench } from './masking.js';
 import { auditedRelay, nodeRelay, syscallsSection } from './syscalls.js';
@@ -46,7 +47,9 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SCALE = Number(process.env.BENCH_SCALE ?? 10);
 const SCALING = (process.env.BENCH_SCALING ?? '1,8,32,100').split(',').map(Number);
-const ONLY = new Set((process.env.BENCH_ONLY ?? 'syscalls,latency,tps8,scaling,sessions,cluster,masking').split(','));
+const ONLY = new Set(
+  (process.env.BENCH_ONLY ?? 'syscalls,latency,tps8,scaling,sessions,cluster,feeds,masking').split(','),
+);
 const HOLD_SECONDS = Number(process.env.BENCH_HOLD_SECONDS ?? 0);
 const MAX_CLIENTS = Math.max(100, ...SCALING);
 
@@ -498,6 +501,14 @@ async function main(): Promise<void> {
       console.log(
         `agentgate as injected (the injector's container spec: cluster mode against test/cluster's API server, the operator's URLs, witness and proxy token), same build and environment:\n` +
           `  RSS idle (after start): ${m.idleMiB.toFixed(0)} MiB (goal ≤ 80); with 100 open sessions: ${m.sessionsMiB.toFixed(0)} MiB (goal ≤ 160); after they closed: ${m.afterMiB.toFixed(0)} MiB`,
+      );
+    }
+    if (ONLY.has('feeds')) {
+      const l = await operatorFeedLoad({ sidecars: 100, seconds: 30 }).finally(releaseTestCluster);
+      console.log(
+        `\nthe operator serving ${l.sidecars} sidecars' feeds (3 each, the sidecar's waits), this process (operator in it), ${l.seconds} s windows side by side:\n` +
+          `  no feed open: CPU ${l.idle.cpuMsPerSecond.toFixed(1)} ms/s, RSS ${l.idle.rssMiB.toFixed(0)} MiB (V8 heap used ${l.idle.heapUsedMiB.toFixed(0)}), API server watches ${l.idleWatches}\n` +
+          `  all held:     CPU ${l.feeds.cpuMsPerSecond.toFixed(1)} ms/s, RSS ${l.feeds.rssMiB.toFixed(0)} MiB (V8 heap used ${l.feeds.heapUsedMiB.toFixed(0)}), API server watches ${l.feeds.watches}; ${l.feeds.answersPerSecond.toFixed(1)} feed answers/s`,
       );
     }
   } finally {
