@@ -36,7 +36,7 @@ import { SigningKeys } from './identity/signing-keys.js';
 import { ReplayCache } from './identity/replay-cache.js';
 import { ClusterReplayStore, replayGuards } from './identity/shared-replay.js';
 import { tokenExchangeRouter } from './identity/token-exchange.js';
-import { serviceAccountIssuer, serviceAccountJwks } from '../shared/kube/client.js';
+import { serviceAccountIssuer, serviceAccountJwks, shareDispatchers } from '../shared/kube/client.js';
 
 const POLICY_CONTROLLER = 'policy-controller';
 const REVIEW_CONTROLLER = 'review-controller';
@@ -128,6 +128,7 @@ export class Operator {
   private readonly replayStore: ClusterReplayStore;
 
   constructor(private readonly o: OperatorOptions) {
+    shareDispatchers(o.kc);
     this.custom = o.kc.makeApiClient(CustomObjectsApi);
     this.core = o.kc.makeApiClient(CoreV1Api);
     // SAML assertions exchanged by any replica, before or after a restart, are replays for all of them.

@@ -77,3 +77,36 @@ export function serviceAccountIssuer(kc: KubeConfig): () => Promise<string> {
 function jsonBody(body: unknown): unknown {
   return typeof body === 'string' ? JSON.parse(body) : body;
 }
+
+const SHARED = Symbol('agentgate.sharedDispatchers');
+
+/**
+ * client-node (2.0.1) builds a new undici Agent, so a new TLS context and connection pool, for every API
+ * request. The operator makes many (each sidecar feed call is a pod read and two lists), and the native
+ * memory of those contexts lingers until V8 collects them. This makes `kc` hand every request with the
+ * same cluster, user and TLS material one shared Agent. If client-node no longer has the method, `kc` is
+ * left as it is (test/unit/shared-dispatchers.test.ts then fails).
+ */
+export function shareDispatchers(kc: KubeConfig): KubeConfig {
+  const target = kc as unknown as {
+    createDispatcher?: ((cluster: unknown, options: Record<string, unknown>) => unknown) & { [SHARED]?: true };
+  };
+  const create = target.createDispatcher?.bind(kc);
+  if (!create || target.createDispatcher?.[SHARED]) return kc;
+  const shared = new Map<string, unknown>();
+  target.createDispatcher = (cluster, options) => {
+    const c = cluster as { name?: string; server?: string } | null;
+    const key = JSON.stringify([
+      c?.name,
+      c?.server,
+      kc.getCurrentUser()?.name,
+      ...['ca', 'cert', 'key', 'pfx', 'passphrase', 'rejectUnauthorized', 'servername'].map((k) =>
+        String(options[k] ?? ''),
+      ),
+    ]);
+    if (!shared.has(key)) shared.set(key, create(cluster, options));
+    return shared.get(key);
+  };
+  target.createDispatcher[SHARED] = true;
+  return kc;
+}
