@@ -17,6 +17,8 @@
  *  - a scaling table: TPS and RSS at 1, 8, 32, 100 clients for direct, pgbouncer and agentgate;
  *  - the sidecar's RSS idle and with 100 open sessions, in local mode and as injected (cluster mode, against
  *    test/cluster's API server with the operator running: test/bench/cluster-sidecar.ts);
+ *  - what the operator pays for 100 sidecars' feeds: CPU, RSS and API server watches, against no feed open
+ *    (test/bench/operator-feeds.ts);
  *  - a masking micro-benchmark (µs per DataRow: nothing to mask, every value a card number).
  *
  * BENCH_SECONDS (per pgbench run, default 3), BENCH_ROUNDS (default 3), BENCH_SCALE (pgbench -s, default 10),
