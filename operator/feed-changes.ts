@@ -4,12 +4,15 @@
  * sidecars held 300 watches, each its own TLS connection, and the operator grew by ~2.7 MiB per sidecar
  * (docs/performance.md, round 8).
  *
- * A call subscribes before it lists, so a change after its list wakes it once the watch runs; a change the
- * watch cannot see (while it starts or restarts) only delays the call to the end of its wait, after which it
- * lists again. The answers
+ * A call subscribes before it lists, so a change after its list wakes it. A watch that ends (the API server
+ * ends it after WATCH_SECONDS, client-node after 30 s without data, or the connection drops) resumes from
+ * the last resourceVersion it saw, so nothing in between is missed; only when that version has expired
+ * (410) does it start again from a fresh list, and then it wakes every call once it runs, since it cannot
+ * know what changed. A call whose change was missed would still list again at the end of its wait. The answers
  * themselves are always fresh lists: this only says when to list.
  */
 import { type KubeConfig, type KubernetesObject, Watch } from '@kubernetes/client-node';
+import { statusOf } from '../shared/kube/client.js';
 
 export interface WatchTarget {
   /** The collection's API path (namespaced). */
@@ -33,6 +36,10 @@ interface Channel {
   subscribers: Set<Subscriber>;
   watch?: AbortController;
   starting?: boolean;
+  /** The last resourceVersion seen (list, event or bookmark): where the next watch resumes. */
+  resourceVersion?: string;
+  /** The next watch starts from a fresh list and must wake every subscriber once it runs. */
+  missed?: boolean;
   failures: number;
   /** Set while the watch waits to be restarted after it ended. */
   backoff?: ReturnType<typeof setTimeout>;
@@ -42,6 +49,10 @@ interface Channel {
 
 /** How long a watch nobody listens to is kept (held calls come back at once after each answer). */
 const IDLE_MS = 60_000;
+/** The API server ends each watch after this long, before client-node's 30 s inactivity timeout would. */
+const WATCH_SECONDS = 25;
+/** A watch that ends sooner than this after it started failed (backoff); a longer one just ended. */
+const HEALTHY_MS = 1_000;
 
 export class FeedChanges {
   private readonly channels = new Map<string, Channel>();
@@ -58,7 +69,7 @@ export class FeedChanges {
     let ch = this.channels.get(key);
     if (!ch) {
       ch = { key, target, subscribers: new Set(), failures: 0 };
-      this.channels.set(key, ch);
+      if (!this.stopped) this.channels.set(key, ch);
     }
     const channel = ch;
     const subscriber = { matches, wake };
@@ -68,14 +79,14 @@ export class FeedChanges {
     if (!channel.watch && !channel.starting && !channel.backoff) void this.start(channel);
     return () => {
       channel.subscribers.delete(subscriber);
-      if (channel.subscribers.size === 0 && !channel.idle)
+      if (channel.subscribers.size === 0 && !channel.idle && this.current(channel))
         channel.idle = setTimeout(() => this.close(channel), this.o.idleMs ?? IDLE_MS);
     };
   }
 
-  /** How many watches are open now. */
+  /** Watches that cover their objects now: running, or resuming where they left off (nothing missed). */
   get open(): number {
-    return [...this.channels.values()].filter((c) => c.watch).length;
+    return [...this.channels.values()].filter((c) => c.watch || (c.resourceVersion !== undefined && !c.missed)).length;
   }
 
   stop(): void {
@@ -91,42 +102,62 @@ export class FeedChanges {
     if (!this.current(ch)) return;
     ch.starting = true;
     let ended = false;
+    let expired = false;
+    const startedAt = Date.now();
     try {
-      const resourceVersion = await ch.target.resourceVersion();
+      const resourceVersion = ch.resourceVersion ?? (await ch.target.resourceVersion());
       if (!resourceVersion) throw new Error(`no resourceVersion listing ${ch.target.path}`);
+      ch.resourceVersion = resourceVersion;
       const watch = await new Watch(this.kc).watch(
         ch.target.path,
         {
           allowWatchBookmarks: true,
           resourceVersion,
+          timeoutSeconds: WATCH_SECONDS,
           ...(ch.target.labelSelector ? { labelSelector: ch.target.labelSelector } : {}),
         },
-        (phase, obj: KubernetesObject) => {
-          if (phase === 'BOOKMARK' || phase === 'ERROR') return;
-          ch.failures = 0;
+        (phase, obj: KubernetesObject & { code?: number }) => {
+          if (phase === 'ERROR') {
+            if (obj?.code === 410) expired = true;
+            return;
+          }
+          if (obj?.metadata?.resourceVersion) ch.resourceVersion = obj.metadata.resourceVersion;
+          if (phase === 'BOOKMARK') return;
           for (const s of ch.subscribers) if (s.matches(obj)) s.wake();
         },
         (err: unknown) => {
           ended = true;
           ch.watch = undefined;
-          this.ended(ch, err);
+          this.ended(ch, err, expired || statusOf(err) === 410, Date.now() - startedAt);
         },
       );
       ch.starting = false;
-      if (ended || !this.current(ch)) watch.abort();
-      else ch.watch = watch;
+      if (ended || !this.current(ch)) return void watch.abort();
+      ch.watch = watch;
+      if (ch.missed) {
+        ch.missed = false;
+        for (const s of ch.subscribers) s.wake();
+      }
     } catch (e) {
       ch.starting = false;
-      this.ended(ch, e);
+      this.ended(ch, e, statusOf(e) === 410, Date.now() - startedAt);
     }
   }
 
-  /** Again at once after a clean end, after a backoff after an error; closed if nobody listens. */
-  private ended(ch: Channel, err: unknown): void {
+  /**
+   * Resumes at once where it left off after a watch that ran; after one that failed, after a backoff; from
+   * a fresh list (waking everyone) when its version expired or it kept failing. Closed if nobody listens.
+   */
+  private ended(ch: Channel, err: unknown, expired: boolean, ranMs: number): void {
     if (!this.current(ch)) return;
     if (ch.subscribers.size === 0) return this.close(ch);
-    if (err) ch.failures++;
-    const delay = err ? Math.min(500 * 2 ** (ch.failures - 1), this.o.maxBackoffMs ?? 10_000) : 0;
+    const failed = !!err && ranMs < HEALTHY_MS;
+    ch.failures = failed ? ch.failures + 1 : 0;
+    if (expired || ch.failures > 3) {
+      ch.resourceVersion = undefined;
+      ch.missed = true;
+    }
+    const delay = failed ? Math.min(500 * 2 ** (ch.failures - 1), this.o.maxBackoffMs ?? 10_000) : 0;
     clearTimeout(ch.backoff);
     ch.backoff = setTimeout(() => {
       ch.backoff = undefined;
@@ -138,6 +169,8 @@ export class FeedChanges {
     if (ch.subscribers.size > 0 && !this.stopped) return;
     clearTimeout(ch.idle);
     clearTimeout(ch.backoff);
+    ch.idle = undefined;
+    ch.backoff = undefined;
     if (this.channels.get(ch.key) === ch) this.channels.delete(ch.key);
     const watch = ch.watch;
     ch.watch = undefined;

@@ -84,7 +84,7 @@ const SHARED = Symbol('agentgate.sharedDispatchers');
  * client-node (2.0.1) builds a new undici Agent, so a new TLS context and connection pool, for every API
  * request. The operator makes many (each sidecar feed call is a pod read and two lists), and the native
  * memory of those contexts lingers until V8 collects them. This makes `kc` hand every request with the
- * same cluster, user and TLS material one shared Agent. If client-node no longer has the method, `kc` is
+ * same cluster (server, proxy), user and TLS material one shared Agent. If client-node no longer has the method, `kc` is
  * left as it is (test/unit/shared-dispatchers.test.ts then fails).
  */
 export function shareDispatchers(kc: KubeConfig): KubeConfig {
@@ -93,19 +93,23 @@ export function shareDispatchers(kc: KubeConfig): KubeConfig {
   };
   const create = target.createDispatcher?.bind(kc);
   if (!create || target.createDispatcher?.[SHARED]) return kc;
-  const shared = new Map<string, unknown>();
+  // One dispatcher per endpoint and user; new TLS material (a rotated CA or client certificate) replaces it,
+  // and the old one is closed once its requests are done.
+  const shared = new Map<string, { tls: string; dispatcher: unknown }>();
   target.createDispatcher = (cluster, options) => {
-    const c = cluster as { name?: string; server?: string } | null;
-    const key = JSON.stringify([
-      c?.name,
-      c?.server,
-      kc.getCurrentUser()?.name,
-      ...['ca', 'cert', 'key', 'pfx', 'passphrase', 'rejectUnauthorized', 'servername'].map((k) =>
+    const c = cluster as { name?: string; server?: string; proxyUrl?: string } | null;
+    const endpoint = JSON.stringify([c?.name, c?.server, c?.proxyUrl, kc.getCurrentUser()?.name]);
+    const tls = JSON.stringify(
+      ['ca', 'cert', 'key', 'pfx', 'passphrase', 'rejectUnauthorized', 'servername'].map((k) =>
         String(options[k] ?? ''),
       ),
-    ]);
-    if (!shared.has(key)) shared.set(key, create(cluster, options));
-    return shared.get(key);
+    );
+    const known = shared.get(endpoint);
+    if (known?.tls === tls) return known.dispatcher;
+    void (known?.dispatcher as { close?: () => Promise<void> } | undefined)?.close?.().catch(() => undefined);
+    const dispatcher = create(cluster, options);
+    shared.set(endpoint, { tls, dispatcher });
+    return dispatcher;
   };
   target.createDispatcher[SHARED] = true;
   return kc;

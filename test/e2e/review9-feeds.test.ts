@@ -1,8 +1,8 @@
 /**
  * Review 9 (13e382d, the operator's feeds): failing tests for what the feed endpoint leaves behind or
  * lets one caller take, on a real API server. Watches the operator opens for feeds are counted from the
- * API server's own gauge (apiserver_longrunning_requests, verb WATCH, scope "resource": a watch by name; the operator's
- * informers watch whole namespaces, so AgentAccessPolicy watches by name are the feeds').
+ * API server's own gauge (apiserver_longrunning_requests, verb WATCH, AgentAccessPolicy watches by name or
+ * namespace) beyond the operator's controller's own: one per call then, one per namespace since.
  */
 import { expect } from 'chai';
 import { getEventListeners } from 'node:events';

@@ -38,8 +38,17 @@ describe('the operator shares one HTTP dispatcher per cluster, user and TLS mate
     const first = await dispatcherOf(kc);
     expect(await dispatcherOf(kc)).to.equal(first);
     expect(await dispatcherOf(shareDispatchers(kc))).to.equal(first);
-    const other = shareDispatchers(config('ca-2'));
-    expect(await dispatcherOf(other)).to.not.equal(first);
+    // The same KubeConfig object with another CA (as after a rotation): not the first one's dispatcher.
+    const rotated = config('ca-2');
+    kc.loadFromOptions({
+      clusters: rotated.clusters,
+      users: rotated.users,
+      contexts: rotated.contexts,
+      currentContext: rotated.currentContext,
+    });
+    const second = await dispatcherOf(kc);
+    expect(second).to.not.equal(first);
+    expect(await dispatcherOf(kc)).to.equal(second);
   });
 
   it('the token still travels per request (it is a header, not part of the dispatcher)', async () => {
