@@ -46,7 +46,7 @@ export interface ProxyFeedsOptions extends ProxyTokenOptions {
 const MAX_HELD_PER_POD_FEED = 4;
 
 interface Scope {
-  list: () => Promise<{ metadata?: { resourceVersion?: string }; items: KubernetesObject[] }>;
+  list: () => Promise<{ items: KubernetesObject[] }>;
   /** The shared watch that tells when to list again, and which of its objects are this scope's. */
   watch: WatchTarget;
   matches: (o: KubernetesObject) => boolean;
@@ -58,12 +58,17 @@ export function proxyFeedsRouter(o: ProxyFeedsOptions): Router {
   /** Open calls per pod uid and feed. */
   const held = new Map<string, number>();
   const changes = new FeedChanges(o.kc);
+  const listCustom = (
+    namespace: string,
+    plural: string,
+    query: { fieldSelector?: string; labelSelector?: string; limit?: number },
+  ) =>
+    o.custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural, ...query }) as Promise<{
+      metadata?: { resourceVersion?: string };
+      items: KubernetesObject[];
+    }>;
   const customVersion = async (namespace: string, plural: string): Promise<string | undefined> =>
-    (
-      (await o.custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural, limit: 1 })) as {
-        metadata?: { resourceVersion?: string };
-      }
-    ).metadata?.resourceVersion;
+    (await listCustom(namespace, plural, { limit: 1 })).metadata?.resourceVersion;
   o.stopping?.addEventListener('abort', () => changes.stop(), { once: true });
   const scopes: Record<FeedKind, (caller: ProxyIdentity) => Scope> = {
     policy: (c) => {
@@ -74,14 +79,7 @@ export function proxyFeedsRouter(o: ProxyFeedsOptions): Router {
           resourceVersion: () => customVersion(c.namespace, POLICY_PLURAL),
         },
         matches: (p) => p.metadata?.name === c.policy,
-        list: () =>
-          o.custom.listNamespacedCustomObject({
-            group: GROUP,
-            version: VERSION,
-            namespace: c.namespace,
-            plural: POLICY_PLURAL,
-            fieldSelector,
-          }) as never,
+        list: () => listCustom(c.namespace, POLICY_PLURAL, { fieldSelector }),
       };
     },
     compiled: (c) => {
@@ -110,14 +108,7 @@ export function proxyFeedsRouter(o: ProxyFeedsOptions): Router {
         matches: (a) =>
           a.metadata?.labels?.[APPROVAL_POLICY_LABEL] === c.policy &&
           a.metadata?.labels?.[APPROVAL_POD_UID_LABEL] === c.podUid,
-        list: () =>
-          o.custom.listNamespacedCustomObject({
-            group: GROUP,
-            version: VERSION,
-            namespace: c.namespace,
-            plural: APPROVAL_PLURAL,
-            labelSelector,
-          }) as never,
+        list: () => listCustom(c.namespace, APPROVAL_PLURAL, { labelSelector }),
       };
     },
   };
@@ -189,7 +180,6 @@ export function proxyFeedsRouter(o: ProxyFeedsOptions): Router {
   return router;
 }
 
-/** The scope's objects now; with `after` equal to their token, once they changed or the wait is over. */
 /**
  * The scope's objects now; with `after` equal to their token, once one of them changed or the wait is over
  * (then listed again). It subscribes to the shared watch before the first list, so no change after that
@@ -203,7 +193,7 @@ async function answerFeed(
   waitMs: number,
   gone: AbortSignal,
 ): Promise<FeedAnswer<KubernetesObject> & { held?: true }> {
-  if (after === undefined || waitMs === 0) return (await listed(scope)).answer;
+  if (after === undefined || waitMs === 0) return listed(scope);
   let settle!: () => void;
   const settled = new Promise<void>((r) => (settle = r));
   const unsubscribe = changes.subscribe(scope.watch, scope.matches, () => settle());
@@ -211,11 +201,11 @@ async function answerFeed(
   gone.addEventListener('abort', settle);
   try {
     const first = await listed(scope);
-    if (after !== first.answer.token) return first.answer;
-    if (gone.aborted) return { ...first.answer, held: true };
+    if (after !== first.token) return first;
+    if (gone.aborted) return { ...first, held: true };
     timer = setTimeout(settle, waitMs);
     await settled;
-    return gone.aborted ? { ...first.answer, held: true } : (await listed(scope)).answer;
+    return gone.aborted ? { ...first, held: true } : listed(scope);
   } finally {
     clearTimeout(timer);
     gone.removeEventListener('abort', settle);
@@ -223,7 +213,7 @@ async function answerFeed(
   }
 }
 
-async function listed(scope: Scope): Promise<{ answer: FeedAnswer<KubernetesObject>; resourceVersion?: string }> {
+async function listed(scope: Scope): Promise<FeedAnswer<KubernetesObject>> {
   let list: Awaited<ReturnType<Scope['list']>>;
   try {
     list = await scope.list();
@@ -239,10 +229,7 @@ async function listed(scope: Scope): Promise<{ answer: FeedAnswer<KubernetesObje
         .join(','),
     )
     .digest('base64url');
-  return {
-    answer: { token, items },
-    ...(list.metadata?.resourceVersion ? { resourceVersion: list.metadata.resourceVersion } : {}),
-  };
+  return { token, items };
 }
 
 function refuse(res: Response, e: unknown, log: ProxyFeedsOptions['log'], what: string): void {
