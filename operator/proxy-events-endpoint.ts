@@ -21,6 +21,7 @@ import { recordToolDefinitionChange } from './tool-definition-status.js';
 import type { EventRecorder } from '../shared/kube/events.js';
 import { messageOf } from '../shared/kube/client.js';
 import { ProxyRequestError, proxyTokenVerifier, type ProxyTokenOptions } from './identity/proxy-token.js';
+import { sendProblem } from './webhook/pod-api.js';
 
 export const PROXY_EVENT_TYPES: Record<string, 'Normal' | 'Warning'> = {
   PolicyUnavailable: 'Warning',
@@ -90,10 +91,7 @@ export function proxyEventsRouter(o: ProxyTokenOptions & { events: EventRecorder
       res.json({ emitted: reason });
     } catch (e) {
       const status = e instanceof ProxyRequestError ? e.status : 500;
-      res
-        .status(status)
-        .type('application/problem+json')
-        .json({ title: 'refused', status, detail: messageOf(e) });
+      sendProblem(res, status, messageOf(e));
     }
   });
   return router;

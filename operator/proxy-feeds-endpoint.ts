@@ -33,6 +33,7 @@ import {
   type ProxyIdentity,
   type ProxyTokenOptions,
 } from './identity/proxy-token.js';
+import { sendProblem } from './webhook/pod-api.js';
 
 export interface ProxyFeedsOptions extends ProxyTokenOptions {
   kc: KubeConfig;
@@ -236,8 +237,5 @@ function refuse(res: Response, e: unknown, log: ProxyFeedsOptions['log'], what: 
   const status = e instanceof ProxyRequestError ? e.status : 500;
   if (status >= 500) log?.('warn', `answering a proxy's ${what} failed`, { status, error: messageOf(e) });
   if (res.headersSent || res.destroyed) return;
-  res
-    .status(status)
-    .type('application/problem+json')
-    .json({ title: 'refused', status, detail: messageOf(e) });
+  sendProblem(res, status, messageOf(e));
 }

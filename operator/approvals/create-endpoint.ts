@@ -24,6 +24,7 @@ import { stampedPolicyOf } from '../identity/injected-pod.js';
 import { parseApprovalAsk } from './ask.js';
 import { APPROVAL_POD_UID_LABEL, APPROVAL_POLICY_LABEL } from '../../shared/contract/labels.js';
 import { phaseOf, type ApprovalAsk, type ApprovalRequest } from '../../shared/contract/approval-request.js';
+import { sendProblem } from '../webhook/pod-api.js';
 
 export interface ApprovalCreateOptions extends ProxyTokenOptions {
   custom: CustomObjectsApi;
@@ -167,10 +168,7 @@ export function approvalCreateRouter(o: ApprovalCreateOptions): Router {
     } catch (e) {
       const status = e instanceof ProxyRequestError ? e.status : statusOf(e) === 422 ? 400 : 500;
       if (status === 500) o.log?.('error', 'creating an approval request failed', { error: messageOf(e) });
-      res
-        .status(status)
-        .type('application/problem+json')
-        .json({ title: 'refused', status, detail: messageOf(e) });
+      sendProblem(res, status, messageOf(e));
     }
   });
   return router;

@@ -12,6 +12,7 @@ import { mergePatch, messageOf, statusOf } from '../../shared/kube/client.js';
 import { ProxyRequestError, proxyTokenVerifier, type ProxyTokenOptions } from '../identity/proxy-token.js';
 import type { EventRecorder } from '../../shared/kube/events.js';
 import type { ApprovalRequest } from '../../shared/contract/approval-request.js';
+import { sendProblem } from '../webhook/pod-api.js';
 
 export interface ApprovalUsedOptions extends ProxyTokenOptions {
   custom: CustomObjectsApi;
@@ -93,10 +94,7 @@ export function approvalUsedRouter(o: ApprovalUsedOptions): Router {
     } catch (e) {
       const status = e instanceof ProxyRequestError ? e.status : 500;
       if (status === 500) o.log?.('error', 'recording a used grant failed', { error: messageOf(e) });
-      res
-        .status(status)
-        .type('application/problem+json')
-        .json({ title: 'refused', status, detail: messageOf(e) });
+      sendProblem(res, status, messageOf(e));
     }
   });
   return router;

@@ -16,6 +16,7 @@ import { podStream } from '../../shared/contract/pod-stream.js';
 import { ProxyRequestError, proxyTokenVerifier } from '../identity/proxy-token.js';
 import type { SigningKeys } from '../identity/signing-keys.js';
 import { AUDIT_CHECKPOINTS_LABEL } from '../../shared/contract/labels.js';
+import { sendProblem } from '../webhook/pod-api.js';
 
 export const AUDIT_KEYS_SECRET = 'agentgate-audit-signing-keys';
 /**
@@ -101,10 +102,7 @@ export function checkpointWitnessRouter(o: CheckpointWitnessOptions): Router {
       const status = e instanceof ProxyRequestError ? e.status : 500;
       o.metrics?.checkpoint(status === 409 ? 'regressed' : status === 500 ? 'error' : 'refused');
       if (status === 500) o.log?.('error', 'audit checkpoint failed', { error: messageOf(e) });
-      res
-        .status(status)
-        .type('application/problem+json')
-        .json({ title: 'checkpoint refused', status, detail: messageOf(e) });
+      sendProblem(res, status, messageOf(e), 'checkpoint refused');
     }
   });
   return router;

@@ -19,6 +19,7 @@ import {
 } from '../../shared/contract/evidence-countersignature.js';
 import { messageOf } from '../../shared/kube/client.js';
 import type { SigningKeys } from '../identity/signing-keys.js';
+import { sendProblem } from '../webhook/pod-api.js';
 
 export const COUNTERSIGN_PATH = '/evidence/countersign';
 /** What the chart grants auditors: `countersign` on this resource (a name only RBAC knows; no such objects exist). */
@@ -121,10 +122,7 @@ export function evidenceCountersignRouter(o: EvidenceCountersignOptions): Router
     } catch (e) {
       const status = e instanceof Refusal ? e.status : 500;
       if (status === 500) o.log?.('error', 'evidence countersignature failed', { error: messageOf(e) });
-      res
-        .status(status)
-        .type('application/problem+json')
-        .json({ title: 'countersignature refused', status, detail: messageOf(e) });
+      sendProblem(res, status, messageOf(e), 'countersignature refused');
     }
   });
   return router;

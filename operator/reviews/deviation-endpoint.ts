@@ -24,6 +24,7 @@ import { fileDeviations } from './file-deviations.js';
 import { reviewName, utcDay, type ReviewKey } from './naming.js';
 import { parseDeviationReports } from './report.js';
 import type { DeviationKind, DeviationReport } from './types.js';
+import { sendProblem } from '../webhook/pod-api.js';
 
 export interface DeviationEndpointOptions extends ProxyTokenOptions {
   custom: CustomObjectsApi;
@@ -159,10 +160,7 @@ export function deviationRouter(o: DeviationEndpointOptions): Router {
     } catch (e) {
       const status = e instanceof ProxyRequestError ? e.status : statusOf(e) === 422 ? 400 : 500;
       if (status === 500) o.log?.('error', 'recording deviations failed', { error: messageOf(e) });
-      res
-        .status(status)
-        .type('application/problem+json')
-        .json({ title: 'refused', status, detail: messageOf(e) });
+      sendProblem(res, status, messageOf(e));
     }
   });
   return router;

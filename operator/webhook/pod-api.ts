@@ -4,8 +4,13 @@
  * routers it is given and /healthz, nothing else: the admission paths live on their own listener
  * (server.ts), which pods are not told about.
  */
-import express, { type Router } from 'express';
+import express, { type Response, type Router } from 'express';
 import { TlsListener } from './tls-listener.js';
+
+/** How every pod-facing endpoint refuses: a problem document (RFC 9457) with the status and why. */
+export function sendProblem(res: Response, status: number, detail: string, title = 'refused'): void {
+  res.status(status).type('application/problem+json').json({ title, status, detail });
+}
 
 export interface PodApiOptions {
   tls: { cert: string; key: string };
