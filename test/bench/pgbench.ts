@@ -510,7 +510,8 @@ async function main(): Promise<void> {
       console.log(
         `\nthe operator serving ${l.sidecars} sidecars' feeds (3 each, the sidecar's waits), this process (operator in it), ${l.seconds} s windows side by side:\n` +
           `  no feed open: CPU ${l.idle.cpuMsPerSecond.toFixed(1)} ms/s, RSS ${l.idle.rssMiB.toFixed(0)} MiB (V8 heap used ${l.idle.heapUsedMiB.toFixed(0)}), API server watches ${l.idleWatches}\n` +
-          `  all held:     CPU ${l.feeds.cpuMsPerSecond.toFixed(1)} ms/s, RSS ${l.feeds.rssMiB.toFixed(0)} MiB (V8 heap used ${l.feeds.heapUsedMiB.toFixed(0)}), API server watches ${l.feeds.watches}; ${l.feeds.answersPerSecond.toFixed(1)} feed answers/s`,
+          `  all held:     CPU ${l.feeds.cpuMsPerSecond.toFixed(1)} ms/s, RSS ${l.feeds.rssMiB.toFixed(0)} MiB (V8 heap used ${l.feeds.heapUsedMiB.toFixed(0)}), API server watches ${l.feeds.watches}; ${l.feeds.answersPerSecond.toFixed(1)} feed answers/s\n` +
+          `  held / none: CPU ${(l.feeds.cpuMsPerSecond / l.idle.cpuMsPerSecond).toFixed(1)} ×, RSS +${(l.feeds.rssMiB - l.idle.rssMiB).toFixed(0)} MiB (${(l.feeds.rssMiB / l.idle.rssMiB).toFixed(2)} ×)`,
       );
     }
   } finally {
