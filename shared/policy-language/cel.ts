@@ -4,7 +4,8 @@
  * (README "HTTP targets" says why it was chosen over @bufbuild/cel). Expressions see one variable,
  * `request`; anything else is refused when the policy is validated.
  */
-import { Environment } from '@marcbachmann/cel-js';
+import type { Environment } from '@marcbachmann/cel-js';
+import { createRequire } from 'node:module';
 import { RE2JS } from 're2js';
 
 export interface CelRequest {
@@ -37,13 +38,25 @@ function re2(pattern: string): RE2JS {
 /**
  * CEL's own `matches()` runs on JavaScript's backtracking RegExp: a policy pattern such as `(a+)+$`
  * and an agent's input would stall the sidecar. It is refused; `matchesRe2()` is the linear-time one.
+ *
+ * cel-js and its function registry take about 1 MiB of heap. They are loaded on the first expression (a
+ * synchronous require of the ES module, Node ≥ 22.12), so a sidecar whose policy has no CEL never carries them.
  */
-const env = new Environment({
-  unlistedVariablesAreDyn: false,
-  limits: { maxAstNodes: 2000, maxDepth: 64, maxListElements: 256, maxMapEntries: 256, maxCallArguments: 16 },
-})
-  .registerVariable('request', 'map')
-  .registerFunction('string.matchesRe2(string): bool', (s: string, pattern: string) => re2(pattern).matcher(s).find());
+let environment: Environment | undefined;
+function env(): Environment {
+  if (!environment) {
+    const cel = createRequire(import.meta.url)('@marcbachmann/cel-js') as typeof import('@marcbachmann/cel-js');
+    environment = new cel.Environment({
+      unlistedVariablesAreDyn: false,
+      limits: { maxAstNodes: 2000, maxDepth: 64, maxListElements: 256, maxMapEntries: 256, maxCallArguments: 16 },
+    })
+      .registerVariable('request', 'map')
+      .registerFunction('string.matchesRe2(string): bool', (s: string, pattern: string) =>
+        re2(pattern).matcher(s).find(),
+      );
+  }
+  return environment;
+}
 
 interface Node {
   op: string;
@@ -64,10 +77,10 @@ const cache = new Map<string, CelProgram>();
 /** Why the expression cannot be used, or undefined. */
 export function celError(expression: string): string | undefined {
   try {
-    const parsed = env.parse(expression) as unknown as { ast: unknown };
+    const parsed = env().parse(expression) as unknown as { ast: unknown };
     if (callsMatches(parsed.ast))
       return 'matches() runs on a backtracking regular-expression engine; use matchesRe2() (RE2, linear time)';
-    const checked = env.check(expression) as { valid?: boolean; error?: Error };
+    const checked = env().check(expression) as { valid?: boolean; error?: Error };
     if (checked && checked.valid === false) return checked.error?.message.split('\n')[0] ?? 'does not type-check';
     return undefined;
   } catch (e) {
@@ -79,7 +92,7 @@ export function celError(expression: string): string | undefined {
 export function celProgram(expression: string): CelProgram {
   let p = cache.get(expression);
   if (!p) {
-    const run = env.parse(expression);
+    const run = env().parse(expression);
     if (callsMatches((run as unknown as { ast: unknown }).ast))
       throw new Error('matches() is not allowed; use matchesRe2()');
     p = (request) => {

@@ -77,8 +77,30 @@ describe('perf (issue #14): modules loaded by the proxy', function () {
       'eventsource',
       'yaml',
       '@kubernetes/client-node',
+      '@marcbachmann/cel-js',
     ])
       expect(loaded, heavy).to.not.include(heavy);
+  });
+
+  it('validating a policy without CEL loads no CEL engine; the first CEL expression loads it', () => {
+    // In-thread hooks, which also see require() (cel.ts loads cel-js with a synchronous require).
+    const script = `import { registerHooks } from 'node:module';
+import { readFileSync, writeSync } from 'node:fs';
+import { parse } from 'yaml';
+registerHooks({ resolve(spec, ctx, next) { const r = next(spec, ctx); if (r.url.includes('/@marcbachmann/cel-js/')) writeSync(2, 'cel-js\\n'); return r; } });
+const { validatePolicy } = await import('./shared/contract/validate-policy.ts');
+validatePolicy(parse(readFileSync('examples/local/policy.yaml', 'utf8')));
+writeSync(2, 'validated\\n');
+const { celError } = await import('./shared/policy-language/cel.ts');
+writeSync(2, 'error: ' + celError('request.method ==') + '\\n');`;
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      encoding: 'utf8',
+    });
+    expect(r.status, r.stderr).to.equal(0);
+    const events = r.stderr.split('\n').filter((l) => l === 'validated' || l === 'cel-js' || l.startsWith('error: '));
+    expect(events[0], r.stderr).to.equal('validated');
+    expect(events[1], 'the first expression loads cel-js').to.equal('cel-js');
+    expect(events.at(-1)).to.match(/^error: \S/);
   });
 
   it("importing the proxy loads none of Node's TLS modules (they load when used)", () => {
