@@ -27,6 +27,12 @@ const subjectTokenType = (t: string): 'jwt' | 'id_token' | 'saml2' => {
     throw new UsageError('--subject-token-type must be id_token, jwt or saml2');
   return t;
 };
+const nonNegative = (flag: string, v: string): number => {
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n) || n < 0)
+    throw new UsageError(`${flag} must be a number of seconds, 0 or more`);
+  return n;
+};
 const runTokenIssue = async (o: Parameters<typeof import('./commands/token.js').runTokenIssue>[0]) =>
   (await import('./commands/token.js')).runTokenIssue(o);
 
@@ -36,12 +42,13 @@ const USAGE = `usage: agentgate <command>
         [--operator-url OPERATOR_URL [--operator-ca FILE]]   (approvals through the operator; default: the checkpoint URL)
         [--checkpoint-url OPERATOR_URL [--checkpoint-ca FILE] | --witness-file FILE [--witness-key-dir DIR]]
         [--checkpoint-every SECONDS] [--audit-stream NAME] [--recordings-dir DIR | --no-recordings]
-        [--health-address HOST:PORT]
+        [--health-address HOST:PORT] [--idle-memory-seconds N]
                           run the guard proxy for every target of the policy (a file in local
                           mode; in a cluster, the policy's compiled ConfigMap, followed live);
                           signed checkpoints of the audit chain by the operator or a local witness;
                           session recordings in DIR/<audit file name>/ (DIR default: sessions/ beside it);
-                          /healthz, /readyz and /metrics on --health-address
+                          /healthz, /readyz and /metrics on --health-address; memory given back
+                          at start and after N quiet seconds (default 10; 0: never)
   token issue --dir DIR --issuer URL --subject SUB [--audience AUD] [--ttl SECONDS]
                           mint a short-lived dev token (creates DIR/dev-jwks.json)
   token exchange [--url OPERATOR_URL] --subject-token(-file) T [--subject-token-type id_token|jwt|saml2]
@@ -120,6 +127,7 @@ async function main(argv: string[]): Promise<number> {
           'recordings-dir': { type: 'string' },
           'no-recordings': { type: 'boolean' },
           'health-address': { type: 'string' },
+          'idle-memory-seconds': { type: 'string' },
         },
         argv.slice(1),
       );
@@ -142,6 +150,9 @@ async function main(argv: string[]): Promise<number> {
         ...(str('recordings-dir') ? { recordingsDir: str('recordings-dir')! } : {}),
         recordings: !values['no-recordings'],
         ...(str('health-address') ? { healthAddress: str('health-address')! } : {}),
+        ...(values['idle-memory-seconds'] !== undefined
+          ? { idleMemorySeconds: nonNegative('--idle-memory-seconds', String(values['idle-memory-seconds'])) }
+          : {}),
       });
     }
     case 'token': {
@@ -387,6 +398,7 @@ async function main(argv: string[]): Promise<number> {
           'lease-namespace': { type: 'string' },
           'watch-namespace': { type: 'string' },
           'health-address': { type: 'string' },
+          'idle-memory-seconds': { type: 'string' },
         },
         argv.slice(1),
       );

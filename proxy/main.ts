@@ -5,7 +5,9 @@
 import { dirname, join } from 'node:path';
 import type { HealthServer } from '../shared/kube/health-server.js';
 import { log } from '../shared/log.js';
+import { IDLE_MEMORY_DEFAULTS, IdleMemoryReturn, processProbe } from './idle-memory.js';
 import { servicesOptions, type ProxyServices } from './modes/services.js';
+import type { ProxyMetrics } from './observability/metrics.js';
 import { GuardProxy } from './server.js';
 
 export interface ProxyCommand {
@@ -41,6 +43,11 @@ export interface ProxyCommand {
    * or AGENTGATE_POLICY_STALENESS_SECONDS).
    */
   policyStalenessSeconds?: number;
+  /**
+   * Give memory back once the event loop was quiet this long (idle-memory.ts); also once at start. 0: never.
+   * Default 10.
+   */
+  idleMemorySeconds?: number;
 }
 
 /** Runs until SIGINT/SIGTERM; returns -1 so the process stays alive while listening. */
@@ -91,9 +98,11 @@ export async function runProxy(o: ProxyCommand): Promise<number> {
     });
     log.info('health and metrics', { address: `${o.healthAddress.slice(0, i) || '0.0.0.0'}:${health.port}` });
   }
+  const idleMemory = returnIdleMemory(o.idleMemorySeconds ?? IDLE_MEMORY_DEFAULTS.quietMs / 1000, metrics);
   for (const a of proxy.addresses()) log.info('ready', a);
   const shutdown = (signal: string): void => {
     log.info('shutting down', { signal });
+    idleMemory?.stop();
     void Promise.all([services.stop(), proxy.stop()])
       .then(() => health?.close())
       .then(() => process.exit(0));
@@ -101,4 +110,21 @@ export async function runProxy(o: ProxyCommand): Promise<number> {
   process.once('SIGINT', () => shutdown('SIGINT'));
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   return -1;
+}
+
+/** Returns the memory start-up left behind (before the proxy says it is ready), then watches for quiet spells. */
+function returnIdleMemory(quietSeconds: number, metrics: ProxyMetrics | undefined): IdleMemoryReturn | undefined {
+  if (quietSeconds <= 0) return undefined;
+  const idle = new IdleMemoryReturn(processProbe(), { quietMs: quietSeconds * 1000 }, (r) => {
+    metrics?.idleMemoryReturned();
+    log.info('returned idle memory', {
+      reason: r.reason,
+      heapBeforeMiB: +(r.heapBeforeBytes / 1048576).toFixed(1),
+      heapAfterMiB: +(r.heapAfterBytes / 1048576).toFixed(1),
+      pauseMs: +r.pauseMs.toFixed(1),
+    });
+  });
+  idle.returnNow('start');
+  idle.start();
+  return idle;
 }

@@ -61,10 +61,19 @@ export class ProxyMetrics {
     registers: [this.registry],
     collect: (): void => this.checkpointFailures.set(this.probe?.().checkpointFailures ?? 0),
   });
+  private readonly idleMemoryReturns = new Counter({
+    name: 'agentgate_proxy_idle_memory_returns_total',
+    help: 'Full collections that gave memory back: one at start, then after quiet spells',
+    registers: [this.registry],
+  });
   private readonly bound = new Map<string, BoundCounter>();
 
   constructor() {
     collectProcessMetrics(this.registry);
+  }
+
+  idleMemoryReturned(): void {
+    this.idleMemoryReturns.inc();
   }
 
   /** One decision, on the counter of its protocol (statements unless `counted` says an HTTP request or an MCP call). */

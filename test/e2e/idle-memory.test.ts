@@ -1,0 +1,160 @@
+/**
+ * Issue #14, idle memory: the real `agentgate proxy` gives memory back once at start, before it says it is
+ * ready, and again after a quiet spell that follows work, and keeps serving. Counted on its /metrics and
+ * logged; `--idle-memory-seconds 0` turns it off. Real PostgreSQL, node-postgres through the proxy.
+ */
+import { expect } from 'chai';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import pg from 'pg';
+import { stringify } from 'yaml';
+import { freePort } from '../../proxy/local/embedded-postgres.js';
+import { AGENT_DB_PASSWORD, startLocalStack, type LocalStack } from '../../proxy/local/stack.js';
+import { eventually } from './cluster.js';
+
+const BIN = new URL('../../bin/agentgate.js', import.meta.url).pathname;
+
+interface Returned {
+  reason: string;
+  heapBeforeMiB: number;
+  heapAfterMiB: number;
+  pauseMs: number;
+}
+
+describe('idle memory (issue #14): the proxy gives memory back at start and when quiet', function () {
+  this.timeout(180_000);
+  let stack: LocalStack;
+  let proxy: ChildProcess | undefined;
+  let log = '';
+
+  before(async () => {
+    stack = await startLocalStack();
+    await stack.proxy.stop();
+  });
+  afterEach(async () => {
+    if (proxy && proxy.exitCode === null) {
+      const exited = new Promise((r) => proxy!.once('exit', r));
+      proxy.kill('SIGTERM');
+      await exited;
+    }
+  });
+  after(async () => stack?.postgres.stop());
+
+  async function startProxy(idleSeconds: string): Promise<{ port: number; metrics: () => Promise<number> }> {
+    const port = await freePort();
+    const healthPort = await freePort();
+    const policy = structuredClone(stack.policy);
+    policy.spec.targets[0]!.listen = `127.0.0.1:${port}`;
+    const policyFile = join(stack.dir, `idle-${idleSeconds}.yaml`);
+    writeFileSync(policyFile, stringify(policy));
+    log = '';
+    proxy = spawn(
+      process.execPath,
+      [
+        BIN,
+        'proxy',
+        '--policy',
+        policyFile,
+        '--audit-file',
+        join(stack.dir, `idle-${idleSeconds}-audit.log`),
+        '--no-audit-stdout',
+        '--health-address',
+        `127.0.0.1:${healthPort}`,
+        '--idle-memory-seconds',
+        idleSeconds,
+      ],
+      { env: { ...process.env, BILLING_DB_PASSWORD: AGENT_DB_PASSWORD }, stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    proxy.stderr!.on('data', (d: Buffer) => (log += d.toString()));
+    await eventually('the proxy ready', async () => log.includes('"message":"ready"'), 60_000, 100);
+    const metrics = async (): Promise<number> => {
+      const text = await (await fetch(`http://127.0.0.1:${healthPort}/metrics`)).text();
+      return Number(/^agentgate_proxy_idle_memory_returns_total (\d+)$/m.exec(text)?.[1]);
+    };
+    return { port, metrics };
+  }
+
+  const returns = (): Returned[] =>
+    log
+      .split('\n')
+      .filter((l) => l.includes('"message":"returned idle memory"'))
+      .map((l) => JSON.parse(l) as Returned);
+
+  async function work(port: number): Promise<void> {
+    const clients = await Promise.all(
+      Array.from({ length: 4 }, async () => {
+        const c = new pg.Client({
+          host: '127.0.0.1',
+          port,
+          user: 'agent',
+          database: 'billing',
+          password: await stack.token(),
+        });
+        await c.connect();
+        return c;
+      }),
+    );
+    try {
+      await Promise.all(
+        clients.map(async (c, i) => {
+          for (let j = 0; j < 300; j++) await c.query(`SELECT ${i * 1000 + j} AS n, repeat('x', 20000) AS pad`);
+        }),
+      );
+    } finally {
+      await Promise.all(clients.map((c) => c.end()));
+    }
+  }
+
+  it('once at start, before it says it is ready; again after work and a quiet window; and it serves on', async () => {
+    const { port, metrics } = await startProxy('1');
+    const lines = log.split('\n');
+    const first = lines.findIndex((l) => l.includes('"message":"returned idle memory"'));
+    expect(first, log).to.be.at.least(0);
+    expect(first, 'before "ready"').to.be.lessThan(lines.findIndex((l) => l.includes('"message":"ready"')));
+    expect(returns()[0]!.reason).to.equal('start');
+    expect(await metrics()).to.equal(1);
+
+    await work(port);
+    await eventually('a return after the quiet window', async () => (await metrics()) === 2, 20_000, 200);
+    const quiet = returns()[1]!;
+    expect(quiet.reason).to.equal('quiet');
+    expect(quiet.heapAfterMiB, JSON.stringify(quiet)).to.be.lessThan(quiet.heapBeforeMiB - 4);
+    expect(quiet.pauseMs).to.be.lessThan(1000);
+
+    const c = new pg.Client({
+      host: '127.0.0.1',
+      port,
+      user: 'agent',
+      database: 'billing',
+      password: await stack.token(),
+    });
+    await c.connect();
+    try {
+      expect((await c.query('SELECT 41 + 1 AS n')).rows).to.deep.equal([{ n: 42 }]);
+    } finally {
+      await c.end();
+    }
+  });
+
+  it('never with --idle-memory-seconds 0', async () => {
+    const { port, metrics } = await startProxy('0');
+    await work(port);
+    await new Promise((r) => setTimeout(r, 3000));
+    expect(await metrics()).to.equal(0);
+    expect(returns()).to.deep.equal([]);
+  });
+
+  it('refuses a negative or non-numeric --idle-memory-seconds with a usage error', async () => {
+    for (const bad of ['-1', 'soon', '', 'Infinity']) {
+      const child = spawn(process.execPath, [BIN, 'proxy', '--policy', 'x.yaml', `--idle-memory-seconds=${bad}`], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let err = '';
+      child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+      const code = await new Promise((r) => child.once('exit', r));
+      expect(code, bad).to.equal(2);
+      expect(err, bad).to.include('--idle-memory-seconds must be a number of seconds, 0 or more');
+    }
+  });
+});
