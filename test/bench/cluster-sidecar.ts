@@ -25,6 +25,7 @@ import { AUDIT_DIR, CREDENTIALS_DIR, PROXY_CONTAINER, PROXY_TOKEN_DIR } from '..
 import { agentPod, clusterAgentPolicy } from '../e2e/agent-objects.js';
 import { eventually, kubectlOk, ns, testCluster, createSecret } from '../e2e/cluster.js';
 import { podToken, webhookCa } from '../e2e/proxy-credentials.js';
+import { memoryLimit, quantityBytes, type MemoryLimit } from './memory-limit.js';
 import { rssMiB } from './rss.js';
 import { loopbackWebhook } from '../e2e/operator-options.js';
 
@@ -34,14 +35,29 @@ export interface ClusterSidecarOptions {
   nodeArgs?: string[];
   env?: Record<string, string>;
   sessions: number;
-  /** Called once idle after start, with the proxy's pid and health port, e.g. to read its /metrics. */
+  /** How long the sidecar is left alone for the settled figures (default SETTLE_SECONDS). */
+  settleSeconds?: number;
+  /** Called once settled after start, with the proxy's pid and health port, e.g. to read its /metrics. */
   atIdle?: (pid: number, healthPort: number) => Promise<void>;
 }
 
+/**
+ * Idle, settled: what an idle pod holds for as long as it stays idle. The proxy gives memory back at start
+ * and after 10 quiet seconds, and V8's memory reducer follows 8 s after a full collection (idle-memory.ts).
+ */
+export const SETTLE_SECONDS = 20;
+
 export interface ClusterSidecarMemory {
+  /** 1 s after it said it was ready. */
   idleMiB: number;
+  /** Left alone for the settle time after start. */
+  settledMiB: number;
   sessionsMiB: number;
+  /** 1.5 s after the sessions closed, and after the settle time. */
   afterMiB: number;
+  afterSettledMiB: number;
+  /** The memory limit it ran under (the container's), or why not. */
+  memory: string;
   /** The measured process's command line; the proxy's log lines (JSON) and audit trail. */
   argv: string[];
   log: string;
@@ -62,6 +78,7 @@ export async function clusterSidecarMemory(o: ClusterSidecarOptions): Promise<Cl
   const stack = await startLocalStack();
   let op: Operator | undefined;
   let proxy: ChildProcess | undefined;
+  let cgroup: MemoryLimit | string | undefined;
   const kubectl = (args: string[], input?: string): Promise<string> => kubectlOk(c, args, input);
   try {
     await stack.proxy.stop();
@@ -131,7 +148,17 @@ export async function clusterSidecarMemory(o: ClusterSidecarOptions): Promise<Cl
       env[e.name] = value;
     }
 
-    proxy = spawn(process.execPath, [...(o.nodeArgs ?? []), o.entry, ...args], {
+    // The container's memory limit, as a cgroup: Node sizes V8's heap from it.
+    const limit = container.resources?.limits?.memory;
+    if (limit) {
+      const made = memoryLimit(`agentgate-bench-sidecar-${process.pid}-${run}`, quantityBytes(String(limit)));
+      cgroup = 'unavailable' in made ? made.unavailable : made;
+    }
+    const [command, commandArgs] =
+      cgroup && typeof cgroup !== 'string'
+        ? cgroup.wrap(process.execPath, [...(o.nodeArgs ?? []), o.entry, ...args])
+        : [process.execPath, [...(o.nodeArgs ?? []), o.entry, ...args]];
+    proxy = spawn(command, commandArgs, {
       env: { PATH: process.env.PATH ?? '', ...o.env, ...env, KUBECONFIG: c.kubeconfig },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -145,6 +172,9 @@ export async function clusterSidecarMemory(o: ClusterSidecarOptions): Promise<Cl
     });
     await sleep(1000);
     const idleMiB = rssMiB(started.pid!);
+    const settle = (o.settleSeconds ?? SETTLE_SECONDS) * 1000;
+    await sleep(settle - 1000);
+    const settledMiB = rssMiB(started.pid!);
     const argv = readFileSync(`/proc/${started.pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
     const healthPort = Number(/"address":"[\d.]+:(\d+)","level":"\w+","message":"health and metrics"/.exec(log)?.[1]);
     if (o.atIdle) await o.atIdle(started.pid!, healthPort);
@@ -174,14 +204,23 @@ export async function clusterSidecarMemory(o: ClusterSidecarOptions): Promise<Cl
     }
     await sleep(1500);
     const afterMiB = rssMiB(started.pid!);
+    await sleep(settle - 1500);
+    const afterSettledMiB = rssMiB(started.pid!);
     const audit = readFileSync(local(args[args.indexOf('--audit-file') + 1]!), 'utf8');
-    return { idleMiB, sessionsMiB, afterMiB, argv, log, audit };
+    const memory =
+      typeof cgroup === 'string'
+        ? `no ${String(limit)} limit: ${cgroup}`
+        : cgroup
+          ? `${String(limit)} memory limit (cgroup ${cgroup.dir})`
+          : 'no memory limit in the container spec';
+    return { idleMiB, settledMiB, sessionsMiB, afterMiB, afterSettledMiB, argv, log, audit, memory };
   } finally {
     if (proxy && proxy.exitCode === null) {
       const exited = new Promise((r) => proxy!.once('exit', r));
       proxy.kill('SIGTERM');
       await exited;
     }
+    if (cgroup && typeof cgroup !== 'string') cgroup.remove();
     await op?.stop();
     await stack.postgres.stop();
   }

@@ -39,7 +39,7 @@ import { freePort } from '../../proxy/local/embedded-postgres.js';
 import { AGENT_DB_PASSWORD, startLocalStack } from '../../proxy/local/stack.js';
 import { compileApp, IMAGE_ENV } from '../../scripts/image/rootfs.js';
 import { releaseTestCluster } from '../e2e/cluster.js';
-import { clusterSidecarMemory } from './cluster-sidecar.js';
+import { clusterSidecarMemory, SETTLE_SECONDS } from './cluster-sidecar.js';
 import { operatorFeedLoad } from './operator-feeds.js';
 import { rssMiB } from './rss.js';
 import { maskingBench } from './masking.js';
@@ -498,11 +498,14 @@ async function main(): Promise<void> {
         env: process.env.BENCH_PROXY_ENTRY ? {} : imageEnv(),
         sessions: 100,
         atIdle: async (pid, port) =>
-          console.log(`\nagentgate as injected, memory idle after start: ${await memoryLine(port, pid)}`),
+          console.log(
+            `\nagentgate as injected, memory idle ${SETTLE_SECONDS} s after start: ${await memoryLine(port, pid)}`,
+          ),
       }).finally(releaseTestCluster);
       console.log(
-        `agentgate as injected (the injector's container spec: cluster mode against test/cluster's API server, the operator's URLs, witness and proxy token), same build and environment:\n` +
-          `  RSS idle (after start): ${m.idleMiB.toFixed(0)} MiB (goal ≤ 80); with 100 open sessions: ${m.sessionsMiB.toFixed(0)} MiB (goal ≤ 160); after they closed: ${m.afterMiB.toFixed(0)} MiB`,
+        `agentgate as injected (the injector's container spec: cluster mode against test/cluster's API server, the operator's URLs, witness and proxy token; ${m.memory}), same build and environment:\n` +
+          `  RSS idle: ${m.settledMiB.toFixed(0)} MiB left alone ${SETTLE_SECONDS} s after start (goal ≤ 80), ${m.idleMiB.toFixed(0)} MiB 1 s after it said ready\n` +
+          `  RSS with 100 open sessions: ${m.sessionsMiB.toFixed(0)} MiB (goal ≤ 160); after they closed: ${m.afterMiB.toFixed(0)} MiB, ${m.afterSettledMiB.toFixed(0)} MiB ${SETTLE_SECONDS} s later`,
       );
     }
     if (ONLY.has('feeds')) {

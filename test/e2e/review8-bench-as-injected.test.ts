@@ -96,7 +96,17 @@ async function localModeRun(): Promise<ClusterSidecarMemory> {
     }
     const rss = rssMiB(child.pid!);
     const argv = readFileSync(`/proc/${child.pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
-    return { idleMiB: rss, sessionsMiB: rss, afterMiB: rss, argv, log, audit: readFileSync(auditFile, 'utf8') };
+    return {
+      idleMiB: rss,
+      settledMiB: rss,
+      sessionsMiB: rss,
+      afterMiB: rss,
+      afterSettledMiB: rss,
+      memory: 'no memory limit (local mode)',
+      argv,
+      log,
+      audit: readFileSync(auditFile, 'utf8'),
+    };
   } finally {
     const child = proxy.child;
     if (child && child.exitCode === null) {
@@ -148,6 +158,7 @@ describe('review8: the bench measures the sidecar as the injector configures it'
     await clusterSidecarMemory({
       entry: BIN,
       sessions: 1,
+      settleSeconds: 2,
       atIdle: async (pid) => {
         argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
         env = new Set(
@@ -183,7 +194,7 @@ describe('review8: the bench measures the sidecar as the injector configures it'
 
   it('the section can be measured more than once in one process (one mocha run of several files)', async () => {
     // ns() is fixed per process: a second call fails creating namespaces that already exist.
-    await clusterSidecarMemory({ entry: BIN, sessions: 1 });
-    await clusterSidecarMemory({ entry: BIN, sessions: 1 });
+    await clusterSidecarMemory({ entry: BIN, sessions: 1, settleSeconds: 2 });
+    await clusterSidecarMemory({ entry: BIN, sessions: 1, settleSeconds: 2 });
   });
 });
