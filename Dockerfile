@@ -20,7 +20,7 @@ RUN npx tsx scripts/image/build.ts --rootfs /rootfs
 
 FROM scratch
 COPY --from=build /rootfs/ /
-ENV PATH=/usr/local/bin NODE_ENV=production NODE_OPTIONS=--max-semi-space-size=4 MALLOC_ARENA_MAX=2
+ENV PATH=/usr/local/bin NODE_ENV=production NODE_OPTIONS=--max-semi-space-size=4 MALLOC_ARENA_MAX=2 MALLOC_TRIM_THRESHOLD_=131072
 USER 65532:65532
 ENTRYPOINT ["/usr/local/bin/agentgate"]
 CMD ["--help"]
