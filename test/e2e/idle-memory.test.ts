@@ -81,20 +81,21 @@ describe('idle memory (issue #14): the proxy gives memory back at start and when
       .filter((l) => l.includes('"message":"returned idle memory"'))
       .map((l) => JSON.parse(l) as Returned);
 
+  /** node-postgres through the proxy, with a fresh agent token. */
+  async function agentClient(port: number): Promise<pg.Client> {
+    const c = new pg.Client({
+      host: '127.0.0.1',
+      port,
+      user: 'agent',
+      database: 'billing',
+      password: await stack.token(),
+    });
+    await c.connect();
+    return c;
+  }
+
   async function work(port: number): Promise<void> {
-    const clients = await Promise.all(
-      Array.from({ length: 4 }, async () => {
-        const c = new pg.Client({
-          host: '127.0.0.1',
-          port,
-          user: 'agent',
-          database: 'billing',
-          password: await stack.token(),
-        });
-        await c.connect();
-        return c;
-      }),
-    );
+    const clients = await Promise.all(Array.from({ length: 4 }, () => agentClient(port)));
     try {
       await Promise.all(
         clients.map(async (c, i) => {
@@ -122,14 +123,7 @@ describe('idle memory (issue #14): the proxy gives memory back at start and when
     expect(quiet.heapAfterMiB, JSON.stringify(quiet)).to.be.lessThan(quiet.heapBeforeMiB - 4);
     expect(quiet.pauseMs).to.be.lessThan(1000);
 
-    const c = new pg.Client({
-      host: '127.0.0.1',
-      port,
-      user: 'agent',
-      database: 'billing',
-      password: await stack.token(),
-    });
-    await c.connect();
+    const c = await agentClient(port);
     try {
       expect((await c.query('SELECT 41 + 1 AS n')).rows).to.deep.equal([{ n: 42 }]);
     } finally {
