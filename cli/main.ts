@@ -27,10 +27,11 @@ const subjectTokenType = (t: string): 'jwt' | 'id_token' | 'saml2' => {
     throw new UsageError('--subject-token-type must be id_token, jwt or saml2');
   return t;
 };
-const nonNegative = (flag: string, v: string): number => {
+/** A window in seconds for setInterval: 0 (off), or 1 s up to a day (past 24.8 days Node's timers fire every 1 ms). */
+const windowSeconds = (flag: string, v: string): number => {
   const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n) || n < 0)
-    throw new UsageError(`${flag} must be a number of seconds, 0 or more`);
+  if (v.trim() === '' || !Number.isFinite(n) || (n !== 0 && (n < 1 || n > 86_400)))
+    throw new UsageError(`${flag} must be 0 (off) or a number of seconds from 1 to 86400`);
   return n;
 };
 const runTokenIssue = async (o: Parameters<typeof import('./commands/token.js').runTokenIssue>[0]) =>
@@ -151,7 +152,7 @@ async function main(argv: string[]): Promise<number> {
         recordings: !values['no-recordings'],
         ...(str('health-address') ? { healthAddress: str('health-address')! } : {}),
         ...(values['idle-memory-seconds'] !== undefined
-          ? { idleMemorySeconds: nonNegative('--idle-memory-seconds', String(values['idle-memory-seconds'])) }
+          ? { idleMemorySeconds: windowSeconds('--idle-memory-seconds', String(values['idle-memory-seconds'])) }
           : {}),
       });
     }
@@ -398,7 +399,6 @@ async function main(argv: string[]): Promise<number> {
           'lease-namespace': { type: 'string' },
           'watch-namespace': { type: 'string' },
           'health-address': { type: 'string' },
-          'idle-memory-seconds': { type: 'string' },
         },
         argv.slice(1),
       );

@@ -7,9 +7,11 @@
  * (docs/performance.md, round 9). A "last resort" collection, the one V8 runs under memory pressure,
  * compacts the heap, shrinks the young generation and releases the pool: 9–10 MiB of an idle sidecar.
  *
- * It stops the event loop while it runs (30–40 ms in an idle sidecar), so it runs once at start, before
- * the proxy says it is ready, and after that only when the event loop was quiet for a whole window and the
- * heap grew since the last time: an agent's next statement waits for it at most once per quiet spell.
+ * It stops the event loop while it runs (20–60 ms in an idle sidecar), so it runs once at start (the log
+ * line "ready" comes after it; the listeners are already up), and after that only when the event loop was
+ * quiet for a whole window and the heap grew by 2 MiB since the last time, at most once a minute. An idle
+ * sidecar's own background work (its feeds, checkpoints, probes) grows the young generation back within a
+ * minute or two, so it collects that often, for as long as it stays idle: ~0.5 ms of CPU a second.
  */
 import { getHeapStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -30,7 +32,7 @@ export interface IdleMemoryOptions {
   quietMs: number;
   /** Quiet: busy for less than this share of the window. */
   quietBusyShare?: number;
-  /** Only when the heap holds at least this much more than after the last return. */
+  /** Only when the heap holds at least this much more than after the last return (one doubling of the young generation). */
   minGrowthBytes?: number;
   /** At most one return per this long (a quiet window after each short burst would otherwise collect each time). */
   minIntervalMs?: number;
@@ -46,7 +48,7 @@ export interface IdleMemoryReturned {
 export const IDLE_MEMORY_DEFAULTS = {
   quietMs: 10_000,
   quietBusyShare: 0.01,
-  minGrowthBytes: 4 * 1024 * 1024,
+  minGrowthBytes: 2 * 1024 * 1024,
   minIntervalMs: 60_000,
 } as const;
 
@@ -61,7 +63,8 @@ export class IdleMemoryReturn {
     options: IdleMemoryOptions,
     private readonly onReturn: (r: IdleMemoryReturned) => void,
   ) {
-    this.o = { ...IDLE_MEMORY_DEFAULTS, ...options };
+    // Past 2^31 - 1 ms Node's timers fire every 1 ms: a longer window is the longest one.
+    this.o = { ...IDLE_MEMORY_DEFAULTS, ...options, quietMs: Math.min(options.quietMs, 2 ** 31 - 1) };
     this.heapAfterLast = probe.heapCommitted();
   }
 

@@ -37,21 +37,27 @@ export interface ClusterSidecarOptions {
   sessions: number;
   /** How long the sidecar is left alone for the settled figures (default SETTLE_SECONDS). */
   settleSeconds?: number;
-  /** Called once settled after start, with the proxy's pid and health port, e.g. to read its /metrics. */
+  /** How long the probed idle window after the settle time is (default IDLE_WINDOW_SECONDS). */
+  idleWindowSeconds?: number;
+  /** Called once after the idle window, with the proxy's pid and health port, e.g. to read its /metrics. */
   atIdle?: (pid: number, healthPort: number) => Promise<void>;
 }
 
 /**
- * Idle, settled: what an idle pod holds for as long as it stays idle. The proxy gives memory back at start
- * and after 10 quiet seconds, and V8's memory reducer follows 8 s after a full collection (idle-memory.ts).
+ * Idle, settled: 20 s after start the proxy has given back what start-up left (before "ready", and V8's
+ * memory reducer after that collection). Its background work then grows its heap again and it gives that
+ * back about once a minute (proxy/idle-memory.ts), so an idle pod is read over a window too.
  */
 export const SETTLE_SECONDS = 20;
+export const IDLE_WINDOW_SECONDS = 120;
 
 export interface ClusterSidecarMemory {
   /** 1 s after it said it was ready. */
   idleMiB: number;
   /** Left alone for the settle time after start. */
   settledMiB: number;
+  /** Then over the idle window, probed: mean and highest of a reading each second. */
+  idleWindow: { seconds: number; meanMiB: number; maxMiB: number };
   sessionsMiB: number;
   /** 1.5 s after the sessions closed, and after the settle time. */
   afterMiB: number;
@@ -64,7 +70,14 @@ export interface ClusterSidecarMemory {
   audit: string;
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, Math.max(0, ms)));
+
+/** One probe as the kubelet makes it: a GET, its answer read; a refused one counts as made. */
+async function probe(port: number, path: string): Promise<void> {
+  await fetch(`http://127.0.0.1:${port}${path}`)
+    .then((r) => r.text())
+    .catch(() => undefined);
+}
 
 let measurements = 0;
 
@@ -166,17 +179,45 @@ export async function clusterSidecarMemory(o: ClusterSidecarOptions): Promise<Cl
     proxy.stdout!.resume();
     let log = '';
     proxy.stderr!.on('data', (d: Buffer) => (log += d.toString()));
+    let spawnError: Error | undefined;
+    proxy.once('error', (e) => (spawnError = e));
     const started = proxy;
-    await eventually('the sidecar ready', async () => log.includes('"message":"ready"'), 60_000, 200).catch((e) => {
-      throw new Error(`${(e as Error).message}\n${log}`);
-    });
+    // A figure is read only from a live sidecar: one that died (an OOM kill under the limit) fails the run.
+    const rss = (): number => {
+      if (spawnError || started.exitCode !== null || started.signalCode !== null)
+        throw new Error(
+          `the sidecar is gone (${spawnError?.message ?? `exit ${started.exitCode}, signal ${started.signalCode}`})\n${log}`,
+        );
+      return rssMiB(started.pid!);
+    };
+    await eventually('the sidecar ready', async () => (rss(), log.includes('"message":"ready"')), 60_000, 200).catch(
+      (e) => {
+        throw new Error(`${(e as Error).message}\n${log}`);
+      },
+    );
     await sleep(1000);
-    const idleMiB = rssMiB(started.pid!);
+    const idleMiB = rss();
     const settle = (o.settleSeconds ?? SETTLE_SECONDS) * 1000;
     await sleep(settle - 1000);
-    const settledMiB = rssMiB(started.pid!);
-    const argv = readFileSync(`/proc/${started.pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+    const settledMiB = rss();
     const healthPort = Number(/"address":"[\d.]+:(\d+)","level":"\w+","message":"health and metrics"/.exec(log)?.[1]);
+    // Then idle for a window, probed as the kubelet probes the injected container (readiness /readyz every 5 s,
+    // liveness /healthz every 10 s): RSS each second, its mean and highest.
+    const samples: number[] = [];
+    const windowSeconds = o.idleWindowSeconds ?? IDLE_WINDOW_SECONDS;
+    const t0 = Date.now();
+    for (let t = 1; t <= windowSeconds; t++) {
+      await sleep(t0 + t * 1000 - Date.now());
+      if (t % 5 === 0) await probe(healthPort, '/readyz');
+      if (t % 10 === 0) await probe(healthPort, '/healthz');
+      samples.push(rss());
+    }
+    const idleWindow = {
+      seconds: windowSeconds,
+      meanMiB: samples.reduce((a, b) => a + b, 0) / Math.max(samples.length, 1),
+      maxMiB: Math.max(0, ...samples),
+    };
+    const argv = readFileSync(`/proc/${started.pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
     if (o.atIdle) await o.atIdle(started.pid!, healthPort);
 
     // Each session connects with the agent's token and runs a statement through the sidecar; any that
@@ -198,14 +239,14 @@ export async function clusterSidecarMemory(o: ClusterSidecarOptions): Promise<Cl
         await client.query('SELECT 1');
       }
       await sleep(1000);
-      sessionsMiB = rssMiB(started.pid!);
+      sessionsMiB = rss();
     } finally {
       await Promise.all(clients.map((x) => x.end().catch(() => undefined)));
     }
     await sleep(1500);
-    const afterMiB = rssMiB(started.pid!);
+    const afterMiB = rss();
     await sleep(settle - 1500);
-    const afterSettledMiB = rssMiB(started.pid!);
+    const afterSettledMiB = rss();
     const audit = readFileSync(local(args[args.indexOf('--audit-file') + 1]!), 'utf8');
     const memory =
       typeof cgroup === 'string'
@@ -213,9 +254,9 @@ export async function clusterSidecarMemory(o: ClusterSidecarOptions): Promise<Cl
         : cgroup
           ? `${String(limit)} memory limit (cgroup ${cgroup.dir})`
           : 'no memory limit in the container spec';
-    return { idleMiB, settledMiB, sessionsMiB, afterMiB, afterSettledMiB, argv, log, audit, memory };
+    return { idleMiB, settledMiB, idleWindow, sessionsMiB, afterMiB, afterSettledMiB, argv, log, audit, memory };
   } finally {
-    if (proxy && proxy.exitCode === null) {
+    if (proxy && proxy.exitCode === null && proxy.signalCode === null) {
       const exited = new Promise((r) => proxy!.once('exit', r));
       proxy.kill('SIGTERM');
       await exited;

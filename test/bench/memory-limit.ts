@@ -48,7 +48,7 @@ export function memoryLimit(name: string, bytes: number): MemoryLimit | { unavai
   }
   return {
     dir,
-    wrap: (command, args) => ['sh', ['-c', 'echo $$ > "$0/cgroup.procs" && exec "$@"', dir, command, ...args]],
+    wrap: (command, args) => ['/bin/sh', ['-c', 'echo $$ > "$0/cgroup.procs" && exec "$@"', dir, command, ...args]],
     remove: () => rmdirSync(dir),
   };
 }

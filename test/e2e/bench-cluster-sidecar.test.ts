@@ -20,6 +20,7 @@ describe('bench: the sidecar as injected (cluster mode)', function () {
       entry: BIN,
       sessions: 3,
       settleSeconds: 2,
+      idleWindowSeconds: 2,
       atIdle: async (pid) => void (cgroup = readFileSync(`/proc/${pid}/cgroup`, 'utf8')),
     });
     expect(injectedSidecarProblems(m, 3)).to.deep.equal([]);

@@ -139,8 +139,8 @@ describe('idle memory (issue #14): the proxy gives memory back at start and when
     expect(returns()).to.deep.equal([]);
   });
 
-  it('refuses a negative or non-numeric --idle-memory-seconds with a usage error', async () => {
-    for (const bad of ['-1', 'soon', '', 'Infinity']) {
+  it('refuses an --idle-memory-seconds that is not 0 or 1 s to a day with a usage error', async () => {
+    for (const bad of ['-1', 'soon', '', 'Infinity', '0.5', '86401', '2592000']) {
       const child = spawn(process.execPath, [BIN, 'proxy', '--policy', 'x.yaml', `--idle-memory-seconds=${bad}`], {
         stdio: ['ignore', 'ignore', 'pipe'],
       });
@@ -148,7 +148,7 @@ describe('idle memory (issue #14): the proxy gives memory back at start and when
       child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
       const code = await new Promise((r) => child.once('exit', r));
       expect(code, bad).to.equal(2);
-      expect(err, bad).to.include('--idle-memory-seconds must be a number of seconds, 0 or more');
+      expect(err, bad).to.include('--idle-memory-seconds must be 0 (off) or a number of seconds from 1 to 86400');
     }
   });
 });

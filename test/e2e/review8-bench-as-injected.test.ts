@@ -99,6 +99,7 @@ async function localModeRun(): Promise<ClusterSidecarMemory> {
     return {
       idleMiB: rss,
       settledMiB: rss,
+      idleWindow: { seconds: 0, meanMiB: rss, maxMiB: rss },
       sessionsMiB: rss,
       afterMiB: rss,
       afterSettledMiB: rss,
@@ -159,6 +160,7 @@ describe('review8: the bench measures the sidecar as the injector configures it'
       entry: BIN,
       sessions: 1,
       settleSeconds: 2,
+      idleWindowSeconds: 2,
       atIdle: async (pid) => {
         argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
         env = new Set(
@@ -194,7 +196,7 @@ describe('review8: the bench measures the sidecar as the injector configures it'
 
   it('the section can be measured more than once in one process (one mocha run of several files)', async () => {
     // ns() is fixed per process: a second call fails creating namespaces that already exist.
-    await clusterSidecarMemory({ entry: BIN, sessions: 1, settleSeconds: 2 });
-    await clusterSidecarMemory({ entry: BIN, sessions: 1, settleSeconds: 2 });
+    await clusterSidecarMemory({ entry: BIN, sessions: 1, settleSeconds: 2, idleWindowSeconds: 2 });
+    await clusterSidecarMemory({ entry: BIN, sessions: 1, settleSeconds: 2, idleWindowSeconds: 2 });
   });
 });

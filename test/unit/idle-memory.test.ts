@@ -56,7 +56,7 @@ describe('idle memory (issue #14): when the proxy gives memory back', () => {
     ]);
   });
 
-  it('after a quiet window in which the heap grew by 4 MiB, not while busy', () => {
+  it('after a quiet window in which the heap grew by 2 MiB, not while busy', () => {
     const p = new FakeProcess();
     const { idle } = watch(p);
     idle.returnNow('start');
@@ -70,7 +70,7 @@ describe('idle memory (issue #14): when the proxy gives memory back', () => {
     const p = new FakeProcess();
     const { idle } = watch(p);
     idle.returnNow('start');
-    for (let i = 0; i < 50; i++) expect(window(p, idle, 0, 16 + 3.9)).to.equal(undefined);
+    for (let i = 0; i < 50; i++) expect(window(p, idle, 0, 16 + 1.9)).to.equal(undefined);
     expect(p.collections).to.equal(1);
   });
 
