@@ -215,8 +215,8 @@ export function injectSidecar(pod: V1Pod, policy: AgentAccessPolicy, namespace: 
       capabilities: { drop: ['ALL'] },
       seccompProfile: { type: 'RuntimeDefault' },
     },
-    // The request covers what `npm run bench` measures the injected sidecar at under this limit: 78–79 MiB
-    // idle (83 just after start), 91–92 with 100 open sessions (docs/performance.md, round 9).
+    // The request covers what `npm run bench` measures the injected sidecar at under this limit: 80–81 MiB
+    // idle on average (83–86 at most), 89–90 with 100 open sessions (docs/performance.md, round 9).
     resources: { requests: { cpu: '50m', memory: '160Mi' }, limits: { memory: '384Mi' } },
   };
 
