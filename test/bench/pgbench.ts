@@ -411,6 +411,7 @@ async function main(): Promise<void> {
     );
     children.push(proxy);
     await waitForPort(proxyPort, proxy, 'agentgate proxy');
+    const startedAt = Date.now();
     await sleep(1000);
     const rssIdle = rssMiB(proxy.pid!);
     const idleCpu0 = onCpuSeconds(proxy.pid!);
@@ -454,7 +455,7 @@ async function main(): Promise<void> {
     );
     // Left alone as long as the injected sidecar's settled figure: the proxy gives memory back after 10
     // quiet seconds, and V8's memory reducer follows its collections (proxy/idle-memory.ts).
-    await sleep((SETTLE_SECONDS - 4) * 1000);
+    await sleep(startedAt + SETTLE_SECONDS * 1000 - Date.now());
     const rssSettled = rssMiB(proxy.pid!);
     console.log(
       `agentgate RSS idle: ${rssSettled.toFixed(0)} MiB left alone ${SETTLE_SECONDS} s after start (goal ≤ 80), ${rssIdle.toFixed(0)} MiB 1 s after start; CPU while idle: ${idleCpuMsPerS.toFixed(1)} ms/s`,

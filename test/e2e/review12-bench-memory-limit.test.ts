@@ -5,12 +5,26 @@
 import { expect } from 'chai';
 import { readdirSync, readFileSync, rmdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { clusterSidecarMemory, type ClusterSidecarMemory } from '../bench/cluster-sidecar.js';
+import {
+  clusterSidecarMemory,
+  type ClusterSidecarMemory,
+  type ClusterSidecarOptions,
+} from '../bench/cluster-sidecar.js';
 
 const BIN = new URL('../../bin/agentgate.js', import.meta.url).pathname;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 /** Code run in the sidecar's process before the app (node --import). */
 const inSidecar = (js: string): string[] => ['--import', `data:text/javascript,${encodeURIComponent(js)}`];
+
+/** How a measurement ended: resolved, rejected (with its first line), or still pending after `seconds`. */
+const outcomeWithin = (o: ClusterSidecarOptions, seconds: number): Promise<string> =>
+  Promise.race([
+    clusterSidecarMemory(o).then(
+      () => 'resolved',
+      (e: Error) => `rejected: ${e.message.split('\n')[0]}`,
+    ),
+    sleep(seconds * 1000).then(() => `still pending after ${seconds} s`),
+  ]);
 
 /** The memory limit of a process's memory cgroup, in bytes (v1 or v2). */
 function cgroupLimit(pid: number): number {
@@ -52,19 +66,10 @@ describe('review12: the as-injected memory bench under its container limit', fun
     // (signalCode set); it then kills it again and awaits an 'exit' that already happened, forever. The
     // cgroup makes that death likely (the kernel's OOM killer sends SIGKILL; V8's heap OOM aborts).
     const oom = `setTimeout(() => { const keep = []; for (let i = 0; i < 12; i++) keep.push(Buffer.alloc(64 << 20, 1)); globalThis.keep = keep; }, 8000);`;
-    const outcome = await Promise.race([
-      clusterSidecarMemory({
-        entry: BIN,
-        nodeArgs: inSidecar(oom),
-        sessions: 1,
-        settleSeconds: 20,
-        idleWindowSeconds: 2,
-      }).then(
-        () => 'resolved',
-        (e: Error) => `rejected: ${e.message.split('\n')[0]}`,
-      ),
-      sleep(150_000).then(() => 'still pending after 150 s'),
-    ]);
+    const outcome = await outcomeWithin(
+      { entry: BIN, nodeArgs: inSidecar(oom), sessions: 1, settleSeconds: 20, idleWindowSeconds: 2 },
+      150,
+    );
     expect(outcome).to.match(/^rejected/);
   });
 
@@ -94,19 +99,10 @@ describe('review12: the as-injected memory bench under its container limit', fun
     // Before cf58d54 the child was process.execPath (absolute). Now `sh` is resolved with the env given to
     // the child, where o.env may set PATH (the image's is /usr/local/bin). ENOENT is an 'error' event with
     // no listener: an uncaught exception; the finally never runs (cgroup, operator, Postgres left behind).
-    const outcome = await Promise.race([
-      clusterSidecarMemory({
-        entry: BIN,
-        env: { PATH: '/usr/local/bin' },
-        sessions: 1,
-        settleSeconds: 2,
-        idleWindowSeconds: 2,
-      }).then(
-        () => 'resolved',
-        (e: Error) => `rejected: ${e.message.split('\n')[0]}`,
-      ),
-      sleep(90_000).then(() => 'still pending after 90 s'),
-    ]);
+    const outcome = await outcomeWithin(
+      { entry: BIN, env: { PATH: '/usr/local/bin' }, sessions: 1, settleSeconds: 2, idleWindowSeconds: 2 },
+      90,
+    );
     expect(outcome).to.not.equal('still pending after 90 s');
     const parent = cgroupParent ?? '';
     const left = parent
