@@ -43,23 +43,12 @@ import {
 } from './postgres/protocol.js';
 import { sendCancel } from './postgres/runtime-caps.js';
 import { PgSession } from './postgres/session.js';
-import { simpleQuery } from './postgres/simple-query.js';
 import { connectUpstream, UpstreamError, type UpstreamSession } from './postgres/upstream.js';
-import {
-  CATALOG_FUNCTIONS_SQL,
-  CATALOG_RELATIONS_SQL,
-  CATALOG_ROW_FUNCTIONS_SQL,
-  CATALOG_SCHEMAS_SQL,
-  catalogColumnsSql,
-  catalogRuledGeneratedSql,
-  catalogRuledViewsSql,
-  type CatalogRows,
-  type Volatility,
-} from './sql/catalog.js';
-import { CatalogKeeper } from './sql/catalog-keeper.js';
+import { readCatalog } from './postgres/catalog-reader.js';
+import type { CatalogRows } from './sql/catalog.js';
+import { CatalogKeeper, type CatalogLoad } from './sql/catalog-keeper.js';
 import { CATALOG_HIDDEN_WRITES_SQL, hiddenWritesFromRows } from './sql/hidden-writes.js';
 import { KeptUpstream } from './postgres/kept-upstream.js';
-import { CATALOG_SEARCH_PATH_SQL, effectiveSearchPath } from './sql/search-path.js';
 import { StatementClassifier } from './sql/classifier.js';
 import { SqlParser } from './sql/parser.js';
 import type { HttpWiring } from './http/wire.js';
@@ -297,7 +286,7 @@ export class GuardProxy {
       const password = resolvePassword(spec, env, this.opts.resolvePath);
       const server = net.createServer({ pauseOnConnect: true, noDelay: true });
       const catalog = new CatalogKeeper({
-        load: () => this.loadCatalog(spec, password),
+        load: (since) => this.loadCatalog(spec, password, since),
         loadHiddenWrites: () => this.loadHiddenWrites(spec, password),
         ...(this.opts.catalogDemandIntervalMs !== undefined
           ? { minIntervalMs: this.opts.catalogDemandIntervalMs }
@@ -368,7 +357,7 @@ export class GuardProxy {
   }
 
   /** The target's catalog (functions, schemas, relations, masked columns), over the proxy's own session. */
-  private async loadCatalog(spec: TargetSpec, password: string): Promise<CatalogRows> {
+  private async loadCatalog(spec: TargetSpec, password: string, since?: string): Promise<CatalogLoad> {
     let up: UpstreamSession | undefined;
     try {
       up = await connectUpstream({
@@ -377,51 +366,11 @@ export class GuardProxy {
         applicationName: 'agentgate-catalog',
         ...(this.opts.resolvePath ? { resolvePath: this.opts.resolvePath } : {}),
       });
-      const functions = (await simpleQuery(up.socket, CATALOG_FUNCTIONS_SQL)).map((r) => ({
-        schema: r[0]!,
-        name: r[1]!,
-        volatility: r[2] as Volatility,
-        ...(r[3] ? { settings: r[3].split(',') } : {}),
-      }));
-      const schemas = (await simpleQuery(up.socket, CATALOG_SCHEMAS_SQL)).map((r) => r[0]!);
-      const relations = (await simpleQuery(up.socket, CATALOG_RELATIONS_SQL)).map((r) => ({
-        schema: r[0]!,
-        name: r[1]!,
-        oid: Number(r[2]),
-        attributes: Number(r[3]),
-      }));
-      const names = (this.runtimeValue.policy.spec.masking?.columns ?? []).map((c) => c.name);
-      const columns = (await simpleQuery(up.socket, catalogColumnsSql(names))).map((r) => ({
-        relid: Number(r[0]),
-        attnum: Number(r[1]),
-        name: r[2]!,
-        relation: r[3]!,
-      }));
-      const [path] = await simpleQuery(up.socket, CATALOG_SEARCH_PATH_SQL);
-      const searchPath = effectiveSearchPath(path?.[0] ?? '', path?.[1] ?? spec.upstream.user);
-      const hiddenWrites = hiddenWritesFromRows(await simpleQuery(up.socket, CATALOG_HIDDEN_WRITES_SQL));
-      const ruledViews = (await simpleQuery(up.socket, catalogRuledViewsSql(names))).map((r) => ({
-        oid: Number(r[0]),
-        name: r[1]!,
-      }));
-      const rowFunctions = (await simpleQuery(up.socket, CATALOG_ROW_FUNCTIONS_SQL)).map((r) => r[0]!);
-      const generatedColumns = (await simpleQuery(up.socket, catalogRuledGeneratedSql(names))).map((r) => ({
-        relid: Number(r[0]),
-        attnum: Number(r[1]),
-        name: r[2]!,
-        source: r[3]!,
-      }));
-      return {
-        functions,
-        schemas,
-        relations,
-        columns,
-        searchPath,
-        hiddenWrites,
-        ruledViews,
-        rowFunctions,
-        generatedColumns,
-      };
+      return await readCatalog(up.socket, {
+        ruledNames: (this.runtimeValue.policy.spec.masking?.columns ?? []).map((c) => c.name),
+        upstreamUser: spec.upstream.user,
+        ...(since !== undefined ? { since } : {}),
+      });
     } finally {
       up?.socket.end(serialize.end());
     }

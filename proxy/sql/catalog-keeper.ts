@@ -10,14 +10,23 @@
  * (the load fails or times out), the names it could not check are "unverified": until a later load
  * succeeds, an unqualified unverified name is taken to be in every schema, so every schema-qualified
  * `tables` pattern for that name matches it (fail closed for Deny rules).
+ *
+ * A load is given the digest of the rows behind the current snapshot, and may answer that the database's
+ * digest is still that one (catalog-digest.ts): the snapshot then stands, as a load of the same rows
+ * would have rebuilt it. It counts as a load in every other way.
  */
 import { builtinCatalog, type Catalog, type CatalogRows, CatalogSnapshot, type Volatility } from './catalog.js';
 import type { StatementShape } from './types.js';
 
 const MAX_UNVERIFIED = 10_000;
 
+/** A load's answer when the digest it was given is still the database's. */
+export const CATALOG_UNCHANGED = Symbol('catalog unchanged');
+export type CatalogLoad = CatalogRows | typeof CATALOG_UNCHANGED;
+
 export interface CatalogKeeperOptions {
-  load: () => Promise<CatalogRows>;
+  /** `since`: the digest of the rows behind the snapshot in use, if they had one. */
+  load: (since?: string) => Promise<CatalogLoad>;
   /** Loads only the relations whose writes change uncounted rows (hidden-writes.ts), for capped writes. */
   loadHiddenWrites?: () => Promise<NonNullable<CatalogRows['hiddenWrites']>>;
   /** Least time between two statement-driven loads. */
@@ -48,8 +57,11 @@ export class CatalogKeeper {
   private readonly minIntervalMs: number;
   private readonly waitMs: number;
   private readonly now: () => number;
-  /** Loads started, for tests and metrics. */
+  /** Loads started, and those that found the digest unchanged, for tests and metrics. */
   loads = 0;
+  unchangedLoads = 0;
+  /** The digest of the rows behind the snapshot (undefined: none, or the built-in one). */
+  private digest?: string;
   /** The latest hidden-writes load (undefined map: it failed), and the tick it started at. */
   private hidden?: { from: number; map?: Map<string, string[]> };
   private hiddenRunning?: Promise<void>;
@@ -72,7 +84,15 @@ export class CatalogKeeper {
       this.lastStart = this.now();
       this.loads++;
       try {
-        this.snapshot = new CatalogSnapshot(await withTimeout(this.opts.load(), this.opts.loadTimeoutMs ?? 15_000));
+        const since = this.loadedFrom > 0 ? this.digest : undefined;
+        const loaded = await withTimeout(this.opts.load(since), this.opts.loadTimeoutMs ?? 15_000);
+        if (loaded === CATALOG_UNCHANGED) {
+          if (since === undefined) throw new Error('the catalog load answered "unchanged" without a digest to compare');
+          this.unchangedLoads++;
+        } else {
+          this.snapshot = new CatalogSnapshot(loaded);
+          this.digest = loaded.digest;
+        }
         this.loadedFrom = started;
         for (const [name, at] of this.unverified) if (at <= started) this.unverified.delete(name);
         if (this.allUnverifiedSince !== undefined && this.allUnverifiedSince <= started)

@@ -72,6 +72,8 @@ export interface CatalogRows {
   rowFunctions?: string[];
   /** Generated columns (STORED or VIRTUAL) whose expression reads a ruled column (`source`). */
   generatedColumns?: { relid: number; attnum: number; name: string; source: string }[];
+  /** The database's digest of these rows (catalog-digest.ts), when it computed one. */
+  digest?: string;
 }
 
 export class CatalogSnapshot implements Catalog {

@@ -1,6 +1,6 @@
 /** The catalog keeper: loads before a statement naming an unknown relation, rate-limited, failing closed. */
 import { expect } from 'chai';
-import { CatalogKeeper } from '../../proxy/sql/catalog-keeper.js';
+import { CATALOG_UNCHANGED, CatalogKeeper, type CatalogLoad } from '../../proxy/sql/catalog-keeper.js';
 import type { CatalogRows } from '../../proxy/sql/catalog.js';
 import { resolveShape } from '../../proxy/sql/resolve.js';
 import type { StatementShape } from '../../proxy/sql/types.js';
@@ -118,5 +118,46 @@ describe('catalog keeper', () => {
     hang = false;
     await k.refresh();
     expect(k.catalog.relationSchemas('staff')).to.deep.equal(['hr']);
+  });
+
+  it('a load that finds the digest unchanged keeps the snapshot and counts as a fresh load', async () => {
+    const given: (string | undefined)[] = [];
+    let db = { digest: 'a', relations: ['public.orders'] };
+    const k = new CatalogKeeper({
+      load: async (since): Promise<CatalogLoad> => {
+        given.push(since);
+        return since === db.digest ? CATALOG_UNCHANGED : { ...rows(db.relations), digest: db.digest };
+      },
+      minIntervalMs: 10,
+    });
+    await k.refresh();
+    const first = k.catalog.version!();
+    await k.refresh();
+    expect(k.catalog.version!()).to.equal(first);
+    // A name unknown to the kept snapshot waits for a load that started after it, and is then absent (not unverified).
+    await k.ensure(shape('nothing_here'));
+    expect(k.catalog.relationSchemas('nothing_here')).to.deep.equal([]);
+    expect(k.unchangedLoads).to.equal(2);
+    db = { digest: 'b', relations: ['public.orders', 'hr.staff'] };
+    await k.ensure(shape('staff'));
+    expect(k.catalog.relationSchemas('staff')).to.deep.equal(['hr']);
+    expect(k.catalog.version!()).to.not.equal(first);
+    expect(given).to.deep.equal([undefined, 'a', 'a', 'a']);
+  });
+
+  it('a load without a digest is always read in full; "unchanged" without one is a failed load', async () => {
+    const given: (string | undefined)[] = [];
+    let answer: CatalogLoad = rows(['public.orders']);
+    const errors: string[] = [];
+    const k = new CatalogKeeper({
+      load: async (since) => (given.push(since), answer),
+      onError: (e) => errors.push(e.message),
+    });
+    await k.refresh();
+    answer = CATALOG_UNCHANGED;
+    await k.refresh();
+    expect(given).to.deep.equal([undefined, undefined]);
+    expect(errors).to.have.length(1);
+    expect(k.unchangedLoads).to.equal(0);
   });
 });
