@@ -44,7 +44,7 @@ import {
 import { sendCancel } from './postgres/runtime-caps.js';
 import { PgSession } from './postgres/session.js';
 import { connectUpstream, UpstreamError, type UpstreamSession } from './postgres/upstream.js';
-import { readCatalog } from './postgres/catalog-reader.js';
+import { CATALOG_PATH, readCatalog } from './postgres/catalog-reader.js';
 import type { CatalogRows } from './sql/catalog.js';
 import { CatalogKeeper, type CatalogLoad } from './sql/catalog-keeper.js';
 import { CATALOG_HIDDEN_WRITES_SQL, hiddenWritesFromRows } from './sql/hidden-writes.js';
@@ -393,7 +393,7 @@ export class GuardProxy {
       );
       this.hiddenWritesSessions.set(spec.name, kept);
     }
-    return hiddenWritesFromRows(await kept.query(CATALOG_HIDDEN_WRITES_SQL));
+    return hiddenWritesFromRows(await kept.query(`${CATALOG_PATH}; ${CATALOG_HIDDEN_WRITES_SQL}`));
   }
 
   private async handleConnection(t: TargetRuntime, raw: net.Socket): Promise<void> {

@@ -19,9 +19,20 @@ import {
 } from '../sql/catalog.js';
 import { CATALOG_HIDDEN_WRITES_SQL, hiddenWritesFromRows } from '../sql/hidden-writes.js';
 import { CATALOG_SEARCH_PATH_SQL, effectiveSearchPath } from '../sql/search-path.js';
-import { simpleQuery } from './simple-query.js';
+import { ServerQueryError, simpleQuery } from './simple-query.js';
 
 type Rows = (string | null)[][];
+
+/**
+ * Every name in the catalog queries resolves in pg_catalog. On the role's own path an exact-typed
+ * operator or function in a schema the agent can write (`public.=(oid, regclass)`) would win over
+ * pg_catalog's coercing one and answer for it; pg_temp is searched last for relations and types, and
+ * never for functions or operators. For the transaction it is sent in (a Query of several statements is
+ * one), so a session the proxy keeps, or a pooler's server connection, goes back to its own path.
+ */
+export const CATALOG_PATH = 'SET LOCAL search_path = pg_catalog, pg_temp';
+
+const BEGIN = `BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; ${CATALOG_PATH}`;
 
 /**
  * The catalog's rows for a policy whose column rules name `ruledNames`, or CATALOG_UNCHANGED when the
@@ -43,14 +54,16 @@ export async function readCatalog(
     generatedColumns: catalogRuledGeneratedSql(o.ruledNames),
   };
   // One snapshot for the digest and the rows, so the digest describes exactly the rows read with it.
-  await simpleQuery(socket, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+  await simpleQuery(socket, BEGIN);
   let digest: string | undefined;
   try {
     digest = (await simpleQuery(socket, catalogDigestQuery(Object.values(queries))))[0]?.[0] ?? undefined;
-  } catch {
-    // A server that cannot compute it (sha256() is PostgreSQL 11+): read everything, every time.
+  } catch (e) {
+    // Only a server's refusal (sha256() is PostgreSQL 11+, or not granted) is read past: then everything
+    // is read, every time. Anything else (a timeout, a closed session) leaves the session out of step.
+    if (!(e instanceof ServerQueryError)) throw e;
     await simpleQuery(socket, 'ROLLBACK');
-    await simpleQuery(socket, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    await simpleQuery(socket, BEGIN);
   }
   if (digest !== undefined && digest === o.since) {
     await simpleQuery(socket, 'COMMIT');

@@ -2,6 +2,16 @@
 import type { Socket } from 'node:net';
 import { bodyReader, Framer, parseErrorNotice, queryMessage, type Message } from './protocol.js';
 
+/** The server answered the query with an error; the session is still in step (it sent ReadyForQuery). */
+export class ServerQueryError extends Error {
+  constructor(
+    message: string,
+    readonly code: string | undefined,
+  ) {
+    super(message);
+  }
+}
+
 export function simpleQuery(socket: Socket, sql: string, timeoutMs = 15_000): Promise<(string | null)[][]> {
   return new Promise((resolve, reject) => {
     const framer = new Framer();
@@ -29,7 +39,8 @@ export function simpleQuery(socket: Socket, sql: string, timeoutMs = 15_000): Pr
         }
         rows.push(row);
       } else if (type === 'E') {
-        error = new Error(parseErrorNotice(m).message ?? 'query failed');
+        const notice = parseErrorNotice(m);
+        error = new ServerQueryError(notice.message ?? 'query failed', notice.code);
       } else if (type === 'Z') {
         done(error);
       }

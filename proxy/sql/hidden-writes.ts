@@ -26,7 +26,9 @@ export const CATALOG_HIDDEN_WRITES_SQL = `WITH RECURSIVE direct(rel, why) AS (
   ), up(rel, why) AS (
     SELECT rel, why FROM direct
     UNION
-    SELECT i.inhparent, u.why || ' on ' || i.inhrelid::pg_catalog.regclass::text FROM up u JOIN pg_catalog.pg_inherits i ON i.inhrelid = u.rel
+    SELECT i.inhparent, u.why || ' on ' || pg_catalog.quote_ident(cn.nspname) || '.' || pg_catalog.quote_ident(cc.relname)
+      FROM up u JOIN pg_catalog.pg_inherits i ON i.inhrelid = u.rel
+      JOIN pg_catalog.pg_class cc ON cc.oid = i.inhrelid JOIN pg_catalog.pg_namespace cn ON cn.oid = cc.relnamespace
   )
   SELECT s.nspname, c.relname, string_agg(DISTINCT up.why, E'\\n') FROM up
   JOIN pg_catalog.pg_class c ON c.oid = up.rel JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace

@@ -7,7 +7,9 @@
  */
 import type { Catalog } from './catalog.js';
 
-export const CATALOG_SEARCH_PATH_SQL = `SELECT pg_catalog.current_setting('search_path'), current_user`;
+// The session's default (what RESET restores: the role's and database's settings, the startup packet),
+// not a value set for the catalog read itself (catalog-reader.ts pins its own path).
+export const CATALOG_SEARCH_PATH_SQL = `SELECT s.reset_val, current_user FROM pg_catalog.pg_settings s WHERE s.name = 'search_path'`;
 
 /** The schemas of a search_path value, in lookup order (pg_catalog included, pg_temp left out). */
 export function effectiveSearchPath(value: string, user: string): string[] {

@@ -129,7 +129,7 @@ describe('review10: maxRowsAffected and writes the tag does not count (added out
       CREATE TRIGGER eu_wipe AFTER DELETE ON events_eu FOR EACH ROW EXECUTE FUNCTION wipe();
       CREATE VIEW plain_view AS SELECT id, v FROM plain`);
     expect((await pgError(c.query("DELETE FROM events WHERE region = 'eu'"))).message).to.contain(
-      'trigger eu_wipe on events_eu',
+      'trigger eu_wipe on public.events_eu',
     );
     expect((await c.query("DELETE FROM events_us WHERE region = 'us'")).rowCount).to.equal(1);
     expect((await pgError(c.query('UPDATE plain_view SET v = 9 WHERE id = 1'))).message).to.contain('a view');
