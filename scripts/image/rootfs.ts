@@ -44,6 +44,13 @@ export const IMAGE_ENV = [
   'MALLOC_ARENA_MAX=2',
   'MALLOC_TRIM_THRESHOLD_=131072',
 ];
+
+/** IMAGE_ENV but PATH, as variables (NODE_ENV, NODE_OPTIONS, MALLOC_*): the image's runtime environment for a child process. */
+export function imageRuntimeEnv(): Record<string, string> {
+  const env = Object.fromEntries(IMAGE_ENV.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+  delete env.PATH;
+  return env;
+}
 /** The image's default user (the operator's, as in distroless `nonroot`); the sidecar runs as PROXY_UID. */
 export const IMAGE_UID = 65532;
 

@@ -37,11 +37,11 @@ import pg from 'pg';
 import { stringify } from 'yaml';
 import { freePort } from '../../proxy/local/embedded-postgres.js';
 import { AGENT_DB_PASSWORD, startLocalStack } from '../../proxy/local/stack.js';
-import { compileApp, IMAGE_ENV } from '../../scripts/image/rootfs.js';
+import { compileApp, imageRuntimeEnv } from '../../scripts/image/rootfs.js';
 import { releaseTestCluster } from '../e2e/cluster.js';
 import { clusterSidecarMemory, SETTLE_SECONDS } from './cluster-sidecar.js';
 import { operatorFeedLoad } from './operator-feeds.js';
-import { rssMiB } from './rss.js';
+import { rssMiB, statusMiB } from './rss.js';
 import { maskingBench } from './masking.js';
 import { auditedRelay, nodeRelay, syscallsSection } from './syscalls.js';
 
@@ -223,20 +223,11 @@ async function memoryLine(healthPort: number, pid: number): Promise<string> {
       const m = new RegExp(`^${name}(?:\\{[^}]*\\})? ([\\d.e+]+)$`, 'm').exec(text);
       return m ? (Number(m[1]) / 1048576).toFixed(0) : '?';
     };
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const kb = (field: string): string =>
-      (Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0) / 1024).toFixed(0);
+    const kb = (field: string): string => statusMiB(pid, field).toFixed(0);
     return `RSS ${kb('VmRSS')} MiB (anonymous ${kb('RssAnon')}, files ${kb('RssFile')}: the node binary, mapped code); V8 heap ${g('nodejs_heap_size_total_bytes')} (used ${g('nodejs_heap_size_used_bytes')}), external ${g('nodejs_external_memory_bytes')} (WASM memory reserved, mostly not resident)`;
   } catch (e) {
     return `RSS ${rssMiB(pid).toFixed(0)} MiB (metrics unavailable: ${(e as Error).message})`;
   }
-}
-
-/** The image's environment but PATH (NODE_ENV, NODE_OPTIONS, MALLOC_ARENA_MAX). */
-function imageEnv(): Record<string, string> {
-  const env = Object.fromEntries(IMAGE_ENV.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
-  delete env.PATH;
-  return env;
 }
 
 /** Where compiledEntry() builds the app. */
@@ -379,7 +370,7 @@ async function main(): Promise<void> {
       `agentgate runs: ${
         process.env.BENCH_PROXY_ENTRY
           ? ''
-          : `${Object.entries(imageEnv())
+          : `${Object.entries(imageRuntimeEnv())
               .map(([k, v]) => `${k}=${v} `)
               .join('')}`
       }node ${process.version} ${[...nodeArgs, entry].join(' ')}${process.env.BENCH_PROXY_ENTRY ? '' : ' (tsc-compiled, with the image’s environment)'}`,
@@ -404,7 +395,7 @@ async function main(): Promise<void> {
           ...process.env,
           BILLING_DB_PASSWORD: AGENT_DB_PASSWORD,
           AGENTGATE_LOG_LEVEL: 'warn',
-          ...(process.env.BENCH_PROXY_ENTRY ? {} : imageEnv()),
+          ...(process.env.BENCH_PROXY_ENTRY ? {} : imageRuntimeEnv()),
         },
         stdio: ['ignore', 'ignore', 'inherit'],
       },
@@ -504,7 +495,7 @@ async function main(): Promise<void> {
       const m = await clusterSidecarMemory({
         entry,
         nodeArgs,
-        env: process.env.BENCH_PROXY_ENTRY ? {} : imageEnv(),
+        env: process.env.BENCH_PROXY_ENTRY ? {} : imageRuntimeEnv(),
         sessions: 100,
         atIdle: async (pid, port) =>
           console.log(

@@ -11,9 +11,10 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { compileApp, IMAGE_ENV } from '../../scripts/image/rootfs.js';
+import { compileApp, imageRuntimeEnv } from '../../scripts/image/rootfs.js';
 import { releaseTestCluster } from '../e2e/cluster.js';
 import { clusterSidecarMemory } from './cluster-sidecar.js';
+import { statusMiB } from './rss.js';
 
 const repo = resolve(import.meta.dirname, '../..');
 const revs = (process.env.AB_REVS ?? 'HEAD~1,HEAD').split(',').filter(Boolean);
@@ -35,8 +36,7 @@ function build(rev: string): string {
   return join(app, 'bin/agentgate.js');
 }
 
-const env = Object.fromEntries(IMAGE_ENV.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
-delete env.PATH;
+const env = imageRuntimeEnv();
 const entries = revs.map((rev) => ({ rev, entry: build(rev) }));
 try {
   for (let r = 1; r <= rounds; r++)
@@ -47,9 +47,7 @@ try {
         env,
         sessions: 100,
         atIdle: async (pid) => {
-          const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-          const kib = (k: string): number => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) / 1024;
-          end = `anonymous ${kib('RssAnon').toFixed(1)}, file ${kib('RssFile').toFixed(1)}`;
+          end = `anonymous ${statusMiB(pid, 'RssAnon').toFixed(1)}, file ${statusMiB(pid, 'RssFile').toFixed(1)}`;
         },
       });
       console.log(
