@@ -163,7 +163,7 @@ export class GuardProxy {
   }
 
   static async start(opts: GuardProxyOptions): Promise<GuardProxy> {
-    const parser = await SqlParser.create();
+    const parser = SqlParser.create();
     const proxy = new GuardProxy(opts, new StatementClassifier(parser), parser);
     try {
       await proxy.listenAll();

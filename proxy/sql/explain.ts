@@ -8,7 +8,7 @@ import type { Classification } from './types.js';
 export type Explained = { ok: true; statements: Classification[] } | { ok: false; error: string };
 
 export async function explainSql(sql: string, catalog: Catalog = builtinCatalog()): Promise<Explained> {
-  const parser = await SqlParser.create();
+  const parser = SqlParser.create();
   try {
     const result = await new StatementClassifier(parser).shapes(sql);
     if (!result.ok) return result;

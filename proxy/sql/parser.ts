@@ -3,6 +3,11 @@
  * synchronously in-process (~20 µs). Large ones — where deep nesting can overflow the WASM stack and
  * leave the instance corrupt — go to a worker with a deadline; a worker that fails fatally or times out
  * is replaced. A statement that could not be parsed is reported as such, and callers deny it.
+ *
+ * The in-process instance is loaded by the first statement that needs it (~30 ms, once), not at start:
+ * it holds ~9 MiB (its WASM code, linear memory and the bytes V8 keeps), which a sidecar whose agent has
+ * not sent SQL yet, or never does, need not pay (docs/performance.md, round 11). An instance that failed
+ * fatally is dropped at once: the statements after it wait for a fresh one, none runs on the old one.
  */
 import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
@@ -34,6 +39,8 @@ export interface SqlParserOptions {
 
 export class SqlParser {
   private generation = 0;
+  private inline?: PgQuery;
+  private loading?: Promise<void>;
   private worker?: ParseWorker;
   private readonly inlineLimit: number;
   private readonly workerTimeoutMs: number;
@@ -41,36 +48,59 @@ export class SqlParser {
   private readonly workerIdleMs: number;
   private workerIdleTimer?: NodeJS.Timeout;
 
-  private constructor(
-    private inline: PgQuery,
-    opts: SqlParserOptions,
-  ) {
+  private constructor(opts: SqlParserOptions) {
     this.inlineLimit = opts.inlineLimit ?? 8192;
     this.workerTimeoutMs = opts.workerTimeoutMs ?? 2000;
     this.workerStartMs = opts.workerStartMs ?? 30_000;
     this.workerIdleMs = opts.workerIdleMs ?? 30_000;
   }
 
-  static async create(opts: SqlParserOptions = {}): Promise<SqlParser> {
-    return new SqlParser(await loadInstance(0), opts);
+  /** Loads nothing yet: see load(). */
+  static create(opts: SqlParserOptions = {}): SqlParser {
+    return new SqlParser(opts);
   }
 
-  /** Synchronous for short statements, a promise for long ones. */
+  /**
+   * Synchronous for short statements once the in-process instance is loaded; a promise for long ones,
+   * and for the statements that come while it loads.
+   */
   parse(sql: string): ParseOutcome | Promise<ParseOutcome> {
     if (sql.length > this.inlineLimit) return this.parseInWorker(sql);
+    const inline = this.inline;
+    if (!inline) {
+      return this.load().then(
+        () => this.parse(sql),
+        (err: Error) => ({
+          ok: false,
+          error: `the SQL parser could not be loaded (${err.message}); statement refused`,
+        }),
+      );
+    }
     try {
-      return { ok: true, tree: this.inline.parseSync(sql) };
+      return { ok: true, tree: inline.parseSync(sql) };
     } catch (err) {
       if (isFatal(err)) {
-        void this.recycleInline();
+        if (this.inline === inline) {
+          this.inline = undefined;
+          this.generation++;
+        }
         return { ok: false, error: `parser failure (${(err as Error).message}); statement refused` };
       }
       return { ok: false, error: (err as Error).message };
     }
   }
 
-  private async recycleInline(): Promise<void> {
-    this.inline = await loadInstance(++this.generation);
+  /** Loads the in-process instance now, if it is not; the benches and tests that time parses call it first. */
+  load(): Promise<void> {
+    if (this.inline) return Promise.resolve();
+    this.loading ??= (async () => {
+      try {
+        this.inline = await loadInstance(this.generation);
+      } finally {
+        this.loading = undefined;
+      }
+    })();
+    return this.loading;
   }
 
   private async parseInWorker(sql: string): Promise<ParseOutcome> {

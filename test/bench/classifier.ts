@@ -19,7 +19,8 @@ function rate(label: string, fn: (i: number) => unknown): number {
   return r;
 }
 
-const parser = await SqlParser.create();
+const parser = SqlParser.create();
+await parser.load();
 const same = new StatementClassifier(parser);
 const varying = new StatementClassifier(parser);
 const text = (i: number): string => `SELECT abalance FROM pgbench_accounts WHERE aid = ${i};`;

@@ -50,7 +50,8 @@ async function variant(name: string, root: string): Promise<Variant> {
     searchPath: ['pg_catalog', 'public'],
     hiddenWrites: [],
   });
-  const parser = await SqlParser.create();
+  const parser = SqlParser.create();
+  await parser.load();
   const classifier = new StatementClassifier(parser);
   const text = (i: number) => `SELECT abalance FROM pgbench_accounts WHERE aid = ${i};`;
   const classify = (sql: string) => {

@@ -41,7 +41,10 @@ describe('idle memory (issue #14): the proxy gives memory back at start and when
   });
   after(async () => stack?.postgres.stop());
 
-  async function startProxy(idleSeconds: string): Promise<{ port: number; metrics: () => Promise<number> }> {
+  async function startProxy(
+    idleSeconds: string,
+    nodeArgs: string[] = [],
+  ): Promise<{ port: number; metrics: () => Promise<number> }> {
     const port = await freePort();
     const healthPort = await freePort();
     const policy = structuredClone(stack.policy);
@@ -52,6 +55,7 @@ describe('idle memory (issue #14): the proxy gives memory back at start and when
     proxy = spawn(
       process.execPath,
       [
+        ...nodeArgs,
         BIN,
         'proxy',
         '--policy',
@@ -130,6 +134,31 @@ describe('idle memory (issue #14): the proxy gives memory back at start and when
       expect((await c.query('SELECT 41 + 1 AS n')).rows).to.deep.equal([{ n: 42 }]);
     } finally {
       await c.end();
+    }
+  });
+
+  it('loads the SQL parser with the first statement, not at start: once for first statements from four clients at once', async () => {
+    // Logs each evaluation of libpg-query's entry module (an in-thread hook: it also sees the ES import).
+    const hook = `import { registerHooks } from 'node:module';
+import { writeSync } from 'node:fs';
+registerHooks({ load(url, ctx, next) { if (/\\/libpg-query\\/wasm\\/index\\.c?js/.test(url)) writeSync(2, 'libpg-query loaded\\n'); return next(url, ctx); } });`;
+    const { port } = await startProxy('0', ['--import', `data:text/javascript,${encodeURIComponent(hook)}`]);
+    const loads = (): number => log.split('\n').filter((l) => l === 'libpg-query loaded').length;
+    const clients = await Promise.all(Array.from({ length: 4 }, () => agentClient(port)));
+    try {
+      expect(loads(), 'loaded before any statement').to.equal(0);
+      const answers = await Promise.all(clients.map((c, i) => c.query(`SELECT ${i} + 1 AS n`)));
+      expect(answers.map((a) => a.rows[0].n)).to.deep.equal([1, 2, 3, 4]);
+      expect(loads(), log).to.equal(1);
+      // A denied statement is still decided by a parse on the same instance.
+      const denied = await clients[0]!.query('DROP TABLE customers').then(
+        () => 'ran',
+        (e: Error) => e.message,
+      );
+      expect(denied).to.include('DDL is not allowed');
+      expect(loads()).to.equal(1);
+    } finally {
+      await Promise.all(clients.map((c) => c.end()));
     }
   });
 

@@ -142,8 +142,8 @@ describe('image: runs in a chroot as a container would (read-only root, non-root
 
   it('libpg_query WASM parses in process and in its worker thread (long statements)', () => {
     const r = node(`import { SqlParser } from '/app/proxy/sql/parser.js';
-      const p = await SqlParser.create({ workerTimeoutMs: 60000 });
-      const short = p.parse('SELECT 1');
+      const p = SqlParser.create({ workerTimeoutMs: 60000 });
+      const short = await p.parse('SELECT 1');
       const long = await p.parse("SELECT '" + 'x'.repeat(20000) + "'");
       await p.close();
       console.log(JSON.stringify({ short: short.ok, long: long.ok }));`);

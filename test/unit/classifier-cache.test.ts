@@ -105,7 +105,8 @@ function variants(sql: string): string[] {
 describe('statement cache: a cached answer equals a fresh parse', () => {
   let parser: SqlParser;
   before(async () => {
-    parser = await SqlParser.create();
+    parser = SqlParser.create();
+    await parser.load();
   });
   after(() => parser.close());
 

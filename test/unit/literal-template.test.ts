@@ -102,7 +102,8 @@ function instances(family: string, seed: number): string[] {
 describe('statement cache: texts that differ only in integer literals share a template', () => {
   let parser: SqlParser;
   before(async () => {
-    parser = await SqlParser.create();
+    parser = SqlParser.create();
+    await parser.load();
   });
   after(() => parser.close());
 

@@ -10,7 +10,8 @@ const CHILD = `
 import { readFileSync } from 'node:fs';
 const { SqlParser } = await import(process.env.PARSER_URL);
 const hwm = () => Number(/VmHWM:\\s+(\\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'))[1]) / 1024;
-const p = await SqlParser.create();
+const p = SqlParser.create();
+await p.load();
 const q = (i) => \`SELECT abalance, x\${i % 50} FROM pgbench_accounts a JOIN t\${i % 7} USING (id) WHERE aid = \${i} AND b IN (1, 2, 3)\`;
 for (let i = 0; i < 1000; i++) p.parse(q(i));
 const before = hwm();

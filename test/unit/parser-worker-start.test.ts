@@ -19,7 +19,7 @@ describe('parser: the worker start is not counted against a parse deadline', fun
   this.timeout(60_000);
 
   it('the first large statement, its worker starting while the proxy was busy past the deadline, is parsed', async () => {
-    const parser = await SqlParser.create({ inlineLimit: 16, workerTimeoutMs: 1000 });
+    const parser = SqlParser.create({ inlineLimit: 16, workerTimeoutMs: 1000 });
     try {
       await nextTurn();
       const parsed = parser.parse('SELECT a, b, c FROM t WHERE x = 1');
@@ -33,7 +33,7 @@ describe('parser: the worker start is not counted against a parse deadline', fun
   });
 
   it('a parse that outlives its deadline in a started worker is still refused', async () => {
-    const parser = await SqlParser.create({ inlineLimit: 16, workerTimeoutMs: 1000 });
+    const parser = SqlParser.create({ inlineLimit: 16, workerTimeoutMs: 1000 });
     try {
       expect((await parser.parse('SELECT a, b, c FROM t WHERE x = 1')).ok, 'the worker started').to.equal(true);
       await nextTurn();

@@ -20,7 +20,8 @@ describe('perf (issue #14): memory bounds', function () {
   this.timeout(120_000);
   let parser: SqlParser;
   before(async () => {
-    parser = await SqlParser.create();
+    parser = SqlParser.create();
+    await parser.load();
   });
   after(() => parser.close());
 
@@ -79,7 +80,7 @@ describe('perf (issue #14): memory bounds', function () {
     // test files') start and end meanwhile.
     const workerOf = (p: SqlParser): Worker | undefined =>
       (p as unknown as { worker?: { worker: Worker } }).worker?.worker;
-    const own = await SqlParser.create({ workerIdleMs: 200 });
+    const own = SqlParser.create({ workerIdleMs: 200 });
     try {
       const large = `SELECT ${Array.from({ length: 3000 }, (_, i) => `f(${i})`).join(', ')}`;
       const r = await own.parse(large);

@@ -15,7 +15,8 @@ import { SqlParser } from '../../proxy/sql/parser.js';
 describe('review-tpl: template keys share the exact-text key space (NUL)', () => {
   let parser: SqlParser;
   before(async () => {
-    parser = await SqlParser.create();
+    parser = SqlParser.create();
+    await parser.load();
   });
   after(() => parser.close());
 
