@@ -7,8 +7,10 @@
  * The in-process instance is loaded by the first statement that needs it (~30 ms, once), not at start:
  * it holds ~9 MiB (its WASM code, linear memory and the bytes V8 keeps), which a sidecar whose agent has
  * not sent SQL yet, or never does, need not pay (docs/performance.md, round 11). An instance that failed
- * fatally is dropped at once: the statements after it wait for a fresh one, none runs on the old one.
+ * fatally is dropped at once: the statements after it wait for a fresh one, none runs on the old one. A
+ * load that failed refuses the statements that waited for it; the next statement tries a fresh one.
  */
+import { createRequire } from 'node:module';
 import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 
@@ -21,7 +23,8 @@ interface PgQuery {
   parseSync(sql: string): ParseTree;
 }
 
-const ENTRY = import.meta.resolve('libpg-query');
+const PACKAGE = 'libpg-query';
+const require = createRequire(import.meta.url);
 
 export interface SqlParserOptions {
   /** Statements longer than this (UTF-16 units) are parsed in the worker. */
@@ -55,8 +58,11 @@ export class SqlParser {
     this.workerIdleMs = opts.workerIdleMs ?? 30_000;
   }
 
-  /** Loads nothing yet: see load(). */
+  /** Loads nothing yet (see load()); only checks the parser is installed. */
   static create(opts: SqlParserOptions = {}): SqlParser {
+    require.resolve(PACKAGE);
+    // Before any WASM compile: the worker's instance too, even when a long first statement starts it.
+    keepWasmOnBaselineCompiler();
     return new SqlParser(opts);
   }
 
@@ -96,6 +102,9 @@ export class SqlParser {
     this.loading ??= (async () => {
       try {
         this.inline = await loadInstance(this.generation);
+      } catch (err) {
+        this.generation++;
+        throw err;
       } finally {
         this.loading = undefined;
       }
@@ -144,10 +153,15 @@ function keepWasmOnBaselineCompiler(): void {
   baselineOnly = true;
 }
 
+/**
+ * libpg-query instantiates its WASM when its module is evaluated, so a new evaluation is a new instance:
+ * the way to drop a corrupt one, or one whose instantiation failed. Through require, whose cache entry can
+ * be dropped; an import of the CommonJS entry under another URL would wrap the same cached module.
+ */
 async function loadInstance(generation: number): Promise<PgQuery> {
-  keepWasmOnBaselineCompiler();
-  // A fresh module URL gives a fresh WASM instance: the way to drop a corrupted one.
-  const mod = (await import(generation === 0 ? ENTRY : `${ENTRY}?instance=${generation}`)) as PgQuery;
+  const entry = require.resolve(PACKAGE);
+  if (generation > 0) delete require.cache[entry];
+  const mod = require(entry) as PgQuery;
   await mod.loadModule();
   return mod;
 }
