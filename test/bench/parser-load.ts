@@ -1,0 +1,83 @@
+/**
+ * What the SQL parser costs a proxy process before and after its first statement, side by side: a process
+ * that listens on a socket and has created its SqlParser (what a sidecar holds until its agent sends SQL),
+ * and the same after one statement (the parser loaded). Alternating fresh processes, `BENCH_ROUNDS` each.
+ *
+ *   npx tsx test/bench/parser-load.ts
+ *
+ * Prints per process: RSS, anonymous and file RSS 2 s after it settled; for the parsed one, the time of
+ * its first statement (the load included) and the median time of a short statement's parse after it.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+
+const CHILD = `
+import { createServer } from 'node:net';
+import { readFileSync } from 'node:fs';
+const { SqlParser } = await import(process.env.PARSER_URL);
+const field = (f) => Number(new RegExp(f + ':\\\\s+(\\\\d+) kB').exec(readFileSync('/proc/self/status', 'utf8'))[1]) / 1024;
+const server = createServer().listen(0, '127.0.0.1');
+const parser = SqlParser.create();
+const out = {};
+if (process.env.MODE === 'parsed') {
+  const t0 = performance.now();
+  const first = await parser.parse('SELECT id, amount_cents FROM orders WHERE customer_id = 1');
+  out.firstMs = performance.now() - t0;
+  if (!first.ok) throw new Error(first.error);
+  const times = [];
+  for (let i = 0; i < 2000; i++) {
+    const t = performance.now();
+    parser.parse('SELECT id, amount_cents FROM orders WHERE customer_id = ' + i);
+    times.push(performance.now() - t);
+  }
+  times.sort((a, b) => a - b);
+  out.parseUs = times[times.length >> 1] * 1000;
+}
+await new Promise((r) => setTimeout(r, 2000));
+Object.assign(out, { rss: field('VmRSS'), anon: field('RssAnon'), file: field('RssFile') });
+console.log('RESULT ' + JSON.stringify(out));
+server.close();
+await parser.close();
+`;
+
+type Result = { rss: number; anon: number; file: number; firstMs?: number; parseUs?: number };
+
+const dir = mkdtempSync(join(tmpdir(), 'parser-load-'));
+const file = join(dir, 'child.mjs');
+writeFileSync(file, CHILD);
+const run = (mode: 'created' | 'parsed'): Result => {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', file], {
+    env: { ...process.env, MODE: mode, PARSER_URL: new URL('../../proxy/sql/parser.ts', import.meta.url).href },
+    encoding: 'utf8',
+  });
+  const line = r.stdout.split('\n').find((l) => l.startsWith('RESULT '));
+  if (r.status !== 0 || !line) throw new Error(`${mode}: exit ${r.status}\n${r.stdout}${r.stderr}`);
+  return JSON.parse(line.slice(7)) as Result;
+};
+
+const f = (n: number): string => n.toFixed(1);
+const results: Record<'created' | 'parsed', Result[]> = { created: [], parsed: [] };
+try {
+  for (let i = 1; i <= rounds; i++)
+    for (const mode of ['created', 'parsed'] as const) {
+      const r = run(mode);
+      results[mode].push(r);
+      console.log(
+        `round ${i}, ${mode === 'created' ? 'parser created, no statement' : 'after one statement'}: ` +
+          `RSS ${f(r.rss)} MiB (anonymous ${f(r.anon)}, file ${f(r.file)})` +
+          (r.firstMs !== undefined ? `; first statement ${f(r.firstMs)} ms, then ${f(r.parseUs!)} µs per parse` : ''),
+      );
+    }
+  const mean = (xs: Result[], k: 'rss' | 'anon' | 'file'): number => xs.reduce((s, x) => s + x[k], 0) / xs.length;
+  console.log(
+    `the loaded parser, mean over ${rounds} pairs: RSS +${f(mean(results.parsed, 'rss') - mean(results.created, 'rss'))} MiB ` +
+      `(anonymous +${f(mean(results.parsed, 'anon') - mean(results.created, 'anon'))}, ` +
+      `file +${f(mean(results.parsed, 'file') - mean(results.created, 'file'))})`,
+  );
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
