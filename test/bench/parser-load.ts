@@ -8,11 +8,8 @@
  * In the image's environment (its NODE_OPTIONS and malloc settings), through tsx. Prints per process: RSS, anonymous and file RSS 2 s after it settled; for the parsed one, the time of
  * its first statement (the load included) and the median time of a short statement's parse after it.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { imageRuntimeEnv } from '../../scripts/image/rootfs.js';
+import { runParserChild } from '../support/parser-child.js';
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 
@@ -50,43 +47,24 @@ await parser.close();
 
 type Result = { rss: number; anon: number; file: number; firstMs?: number; parseUs?: number };
 
-const dir = mkdtempSync(join(tmpdir(), 'parser-load-'));
-const file = join(dir, 'child.mjs');
-writeFileSync(file, CHILD);
-const run = (mode: 'created' | 'parsed'): Result => {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', file], {
-    env: {
-      ...process.env,
-      ...imageRuntimeEnv(),
-      MODE: mode,
-      PARSER_URL: new URL('../../proxy/sql/parser.ts', import.meta.url).href,
-    },
-    encoding: 'utf8',
-  });
-  const line = r.stdout.split('\n').find((l) => l.startsWith('RESULT '));
-  if (r.status !== 0 || !line) throw new Error(`${mode}: exit ${r.status}\n${r.stdout}${r.stderr}`);
-  return JSON.parse(line.slice(7)) as Result;
-};
+const run = (mode: 'created' | 'parsed'): Result =>
+  runParserChild<Result>(CHILD, { env: { ...imageRuntimeEnv(), MODE: mode } }).result;
 
 const f = (n: number): string => n.toFixed(1);
 const results: Record<'created' | 'parsed', Result[]> = { created: [], parsed: [] };
-try {
-  for (let i = 1; i <= rounds; i++)
-    for (const mode of ['created', 'parsed'] as const) {
-      const r = run(mode);
-      results[mode].push(r);
-      console.log(
-        `round ${i}, ${mode === 'created' ? 'parser created, no statement' : 'after one statement'}: ` +
-          `RSS ${f(r.rss)} MiB (anonymous ${f(r.anon)}, file ${f(r.file)})` +
-          (r.firstMs !== undefined ? `; first statement ${f(r.firstMs)} ms, then ${f(r.parseUs!)} µs per parse` : ''),
-      );
-    }
-  const mean = (xs: Result[], k: 'rss' | 'anon' | 'file'): number => xs.reduce((s, x) => s + x[k], 0) / xs.length;
-  console.log(
-    `the loaded parser, mean over ${rounds} pairs: RSS +${f(mean(results.parsed, 'rss') - mean(results.created, 'rss'))} MiB ` +
-      `(anonymous +${f(mean(results.parsed, 'anon') - mean(results.created, 'anon'))}, ` +
-      `file +${f(mean(results.parsed, 'file') - mean(results.created, 'file'))})`,
-  );
-} finally {
-  rmSync(dir, { recursive: true, force: true });
-}
+for (let i = 1; i <= rounds; i++)
+  for (const mode of ['created', 'parsed'] as const) {
+    const r = run(mode);
+    results[mode].push(r);
+    console.log(
+      `round ${i}, ${mode === 'created' ? 'parser created, no statement' : 'after one statement'}: ` +
+        `RSS ${f(r.rss)} MiB (anonymous ${f(r.anon)}, file ${f(r.file)})` +
+        (r.firstMs !== undefined ? `; first statement ${f(r.firstMs)} ms, then ${f(r.parseUs!)} µs per parse` : ''),
+    );
+  }
+const mean = (xs: Result[], k: 'rss' | 'anon' | 'file'): number => xs.reduce((s, x) => s + x[k], 0) / xs.length;
+console.log(
+  `the loaded parser, mean over ${rounds} pairs: RSS +${f(mean(results.parsed, 'rss') - mean(results.created, 'rss'))} MiB ` +
+    `(anonymous +${f(mean(results.parsed, 'anon') - mean(results.created, 'anon'))}, ` +
+    `file +${f(mean(results.parsed, 'file') - mean(results.created, 'file'))})`,
+);

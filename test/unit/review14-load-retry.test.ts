@@ -10,10 +10,7 @@
  * the first load only. Fails at 1812a21.
  */
 import { expect } from 'chai';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { runParserChild } from '../support/parser-child.js';
 
 const CHILD = `
 const { SqlParser } = await import(process.env.PARSER_URL);
@@ -35,18 +32,7 @@ await p.close();
 describe('review14: a parser load that failed once can succeed later', () => {
   it('refuses the statement whose load failed, then parses once the WASM can be instantiated', function () {
     this.timeout(60_000);
-    const dir = mkdtempSync(join(tmpdir(), 'review14-'));
-    const file = join(dir, 'child.mjs');
-    writeFileSync(file, CHILD);
-    const r = spawnSync(process.execPath, ['--import', 'tsx', file], {
-      env: { ...process.env, PARSER_URL: new URL('../../proxy/sql/parser.ts', import.meta.url).href },
-      encoding: 'utf8',
-    });
-    rmSync(dir, { recursive: true, force: true });
-    expect(r.status, r.stderr).to.equal(0);
-    const line = r.stdout.split('\n').find((l) => l.startsWith('RESULT '));
-    expect(line, r.stdout + r.stderr).to.be.a('string');
-    const res = JSON.parse(line!.slice(7)) as { first: boolean; second: boolean; third: boolean; error: string };
+    const res = runParserChild<{ first: boolean; second: boolean; third: boolean; error: string }>(CHILD).result;
     expect(res.first, 'the statement whose load failed is refused').to.equal(false);
     expect({ second: res.second, third: res.third }, res.error).to.deep.equal({ second: true, third: true });
   });

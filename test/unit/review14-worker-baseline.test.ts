@@ -11,10 +11,7 @@
  * the growth of the peak RSS over 1200 large statements. Fails at 1812a21.
  */
 import { expect } from 'chai';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { runParserChild } from '../support/parser-child.js';
 
 const CHILD = `
 import { readFileSync } from 'node:fs';
@@ -40,20 +37,11 @@ await p.close();
 describe('review14: a first statement parsed in the worker keeps WASM on the baseline compiler', () => {
   it('no TurboFan compile of libpg_query and no tier-up memory peak when the first statement is > 8 KiB', function () {
     this.timeout(120_000);
-    // A file, not -e: the parse worker inherits the process' execArgv, and --input-type would fail it.
-    const dir = mkdtempSync(join(tmpdir(), 'review14-'));
-    const file = join(dir, 'child.mjs');
-    writeFileSync(file, CHILD);
-    const r = spawnSync(process.execPath, ['--trace-wasm-compilation-times', '--import', 'tsx', file], {
-      env: { ...process.env, PARSER_URL: new URL('../../proxy/sql/parser.ts', import.meta.url).href },
-      encoding: 'utf8',
-      maxBuffer: 64 * 1024 * 1024,
+    const { result, stdout } = runParserChild<{ growth: number }>(CHILD, {
+      nodeArgs: ['--trace-wasm-compilation-times'],
     });
-    rmSync(dir, { recursive: true, force: true });
-    expect(r.status, r.stderr).to.equal(0);
-    const lines = r.stdout.split('\n');
-    const turbofan = lines.filter((l) => l.includes('using TurboFan')).length;
-    const { growth } = JSON.parse(lines.find((l) => l.startsWith('RESULT '))!.slice(7)) as { growth: number };
+    const turbofan = stdout.split('\n').filter((l) => l.includes('using TurboFan')).length;
+    const { growth } = result;
     expect(
       { turbofan, growthOver150MiB: growth > 150 },
       `${turbofan} WASM functions compiled by TurboFan; peak RSS grew by ${growth.toFixed(1)} MiB`,
