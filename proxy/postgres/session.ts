@@ -451,14 +451,12 @@ export class PgSession {
     }
   }
 
-  private withShapes(sql: string, then: (r: ShapesResult) => void): void | Promise<void> {
+  private withShapes(sql: string, then: (r: ShapesResult) => void | Promise<void>): void | Promise<void> {
     if (this.tokenExpired()) return;
     const r = this.ctx.classifier.shapes(sql);
     // A statement that waited (the parser's first load, the worker, a catalog refresh) is not decided
     // once the agent has gone: it could not run, and would leave a decision or approval request behind.
-    const decide = (r: ShapesResult): void => {
-      if (!this.closed) then(r);
-    };
+    const decide = (r: ShapesResult): void | Promise<void> => (this.closed ? undefined : then(r));
     const withCatalog = (r: ShapesResult): void | Promise<void> => {
       const fresh = r.ok ? this.ctx.freshCatalog?.(r.shapes) : undefined;
       return fresh ? fresh.then(() => decide(r)) : then(r);

@@ -15,10 +15,17 @@ describe('review14: pipelined first statements while the parser loads (real Post
   this.timeout(120_000);
   let s: LocalStack;
   let direct: pg.Client;
+  type Parser = { inline?: unknown; load(): Promise<void> };
+  const proxyParser = (): Parser => (s.proxy as unknown as { parser: Parser }).parser;
 
   before(async () => {
     s = await startLocalStack();
     direct = await s.direct();
+    // Another proxy in this test process may have loaded libpg-query already (its module stays cached,
+    // so a load then takes a microtask): each load here takes 300 ms, as long as a cold one or longer.
+    const parser = proxyParser();
+    const load = parser.load.bind(parser);
+    parser.load = () => new Promise((r) => setTimeout(r, 300)).then(load);
   });
   after(async () => {
     await direct?.end().catch(() => undefined);
@@ -27,7 +34,7 @@ describe('review14: pipelined first statements while the parser loads (real Post
 
   // First in this file: it needs the parser not loaded yet.
   it('a statement whose agent left while it waited for the parser is not decided, and nothing of it runs', async () => {
-    const parser = (s.proxy as unknown as { parser: { inline?: unknown } }).parser;
+    const parser = proxyParser();
     expect(parser.inline, 'the parser has not loaded yet').to.equal(undefined);
     const c = await RawClient.connect(s.host, s.port, await s.token());
     c.send(fe.query('INSERT INTO orders (customer_id, amount_cents) VALUES (1, 515151) -- review14-gone'));
@@ -40,12 +47,12 @@ describe('review14: pipelined first statements while the parser loads (real Post
   });
 
   it('every statement is decided, in order, before it or anything after it runs', async () => {
-    const parser = (s.proxy as unknown as { parser: { inline?: unknown } }).parser;
+    const parser = proxyParser();
     const count = async (): Promise<number> => (await direct.query('SELECT count(*)::int AS n FROM orders')).rows[0].n;
     const orders = await count();
     const a = await RawClient.connect(s.host, s.port, await s.token());
     const b = await RawClient.connect(s.host, s.port, await s.token());
-    // The test before loaded it; dropped again (the next load reuses the same instance).
+    // The test before loaded it; dropped again (the next load reuses the same instance, after its 300 ms).
     parser.inline = undefined;
     try {
       a.send(
