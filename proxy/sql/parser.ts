@@ -24,7 +24,12 @@ interface PgQuery {
 }
 
 const PACKAGE = 'libpg-query';
-const require = createRequire(import.meta.url);
+
+/**
+ * This thread's libpg_query instance, one for every SqlParser in it (it lives in libpg-query's module, not
+ * in a SqlParser): a trap drops it for all of them, and a process holds one copy.
+ */
+const thread: { inline?: PgQuery; loading?: Promise<void>; generation: number } = { generation: 0 };
 
 export interface SqlParserOptions {
   /** Statements longer than this (UTF-16 units) are parsed in the worker. */
@@ -41,9 +46,6 @@ export interface SqlParserOptions {
 }
 
 export class SqlParser {
-  private generation = 0;
-  private inline?: PgQuery;
-  private loading?: Promise<void>;
   private worker?: ParseWorker;
   private readonly inlineLimit: number;
   private readonly workerTimeoutMs: number;
@@ -60,10 +62,17 @@ export class SqlParser {
 
   /** Loads nothing yet (see load()); only checks the parser is installed. */
   static create(opts: SqlParserOptions = {}): SqlParser {
-    require.resolve(PACKAGE);
+    createRequire(import.meta.url).resolve(PACKAGE);
     // Before any WASM compile: the worker's instance too, even when a long first statement starts it.
     keepWasmOnBaselineCompiler();
     return new SqlParser(opts);
+  }
+
+  private get inline(): PgQuery | undefined {
+    return thread.inline;
+  }
+  private set inline(instance: PgQuery | undefined) {
+    thread.inline = instance;
   }
 
   /**
@@ -88,7 +97,7 @@ export class SqlParser {
       if (isFatal(err)) {
         if (this.inline === inline) {
           this.inline = undefined;
-          this.generation++;
+          thread.generation++;
         }
         return { ok: false, error: `parser failure (${(err as Error).message}); statement refused` };
       }
@@ -99,17 +108,17 @@ export class SqlParser {
   /** Loads the in-process instance now, if it is not; the benches and tests that time parses call it first. */
   load(): Promise<void> {
     if (this.inline) return Promise.resolve();
-    this.loading ??= (async () => {
+    thread.loading ??= (async () => {
       try {
-        this.inline = await loadInstance(this.generation);
+        this.inline = await loadInstance(thread.generation);
       } catch (err) {
-        this.generation++;
+        thread.generation++;
         throw err;
       } finally {
-        this.loading = undefined;
+        thread.loading = undefined;
       }
     })();
-    return this.loading;
+    return thread.loading;
   }
 
   private async parseInWorker(sql: string): Promise<ParseOutcome> {
@@ -159,6 +168,9 @@ function keepWasmOnBaselineCompiler(): void {
  * be dropped; an import of the CommonJS entry under another URL would wrap the same cached module.
  */
 async function loadInstance(generation: number): Promise<PgQuery> {
+  // A require of its own for each load: the modules a require loads stay children of its parent module,
+  // so one kept for good would keep every dropped instance alive.
+  const require = createRequire(import.meta.url);
   const entry = require.resolve(PACKAGE);
   if (generation > 0) delete require.cache[entry];
   const mod = require(entry) as PgQuery;

@@ -32,10 +32,10 @@ describe('review14: pipelined first statements while the parser loads (real Post
     await s?.stop();
   });
 
-  // First in this file: it needs the parser not loaded yet.
   it('a statement whose agent left while it waited for the parser is not decided, and nothing of it runs', async () => {
-    const parser = proxyParser();
-    expect(parser.inline, 'the parser has not loaded yet').to.equal(undefined);
+    // The thread's instance, which another test in this process may have loaded: dropped, so this
+    // statement waits for a load (300 ms, above).
+    proxyParser().inline = undefined;
     const c = await RawClient.connect(s.host, s.port, await s.token());
     c.send(fe.query('INSERT INTO orders (customer_id, amount_cents) VALUES (1, 515151) -- review14-gone'));
     c.socket.destroy();
@@ -52,8 +52,7 @@ describe('review14: pipelined first statements while the parser loads (real Post
     const orders = await count();
     const a = await RawClient.connect(s.host, s.port, await s.token());
     const b = await RawClient.connect(s.host, s.port, await s.token());
-    // The test before loaded it; dropped again (the next load reuses the same instance, after its 300 ms).
-    parser.inline = undefined;
+    parser.inline = undefined; // as in the test before
     try {
       a.send(
         fe.parse({ text: 'SELECT 1 AS one' }),
