@@ -157,6 +157,16 @@ describe('deviation review: admission', () => {
       reviewedAt: '2026-11-30T12:00:00Z',
     });
   });
+  it('stamps reviewedAt to the millisecond (a deviation earlier in the same second came before the review)', () => {
+    const r = admitReviewUpdate(
+      item(),
+      decide({ state: 'Acknowledged' }),
+      { username: 'approver-1', groups: ['agentgate:approvers'] },
+      reviewers,
+      Date.parse('2026-11-30T12:00:03.900Z'),
+    );
+    expect((r as { mutated: DeviationReview }).mutated.spec.decision!.reviewedAt).to.equal('2026-11-30T12:00:03.900Z');
+  });
   it('refuses the agent, anyone who triggered a run among the deviations, and non-reviewers', () => {
     const agent = admitReviewUpdate(
       item(),
