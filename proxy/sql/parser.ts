@@ -27,9 +27,10 @@ const PACKAGE = 'libpg-query';
 
 /**
  * This thread's libpg_query instance, one for every SqlParser in it (it lives in libpg-query's module, not
- * in a SqlParser): a trap drops it for all of them, and a process holds one copy.
+ * in a SqlParser): a trap drops it for all of them, and a process holds one copy. `dropped`: the cached
+ * module's instance trapped or failed to load, so the next load evaluates libpg-query anew.
  */
-const thread: { inline?: PgQuery; loading?: Promise<void>; generation: number } = { generation: 0 };
+const thread: { inline?: PgQuery; loading?: Promise<void>; dropped: boolean } = { dropped: false };
 
 export interface SqlParserOptions {
   /** Statements longer than this (UTF-16 units) are parsed in the worker. */
@@ -97,7 +98,7 @@ export class SqlParser {
       if (isFatal(err)) {
         if (this.inline === inline) {
           this.inline = undefined;
-          thread.generation++;
+          thread.dropped = true;
         }
         return { ok: false, error: `parser failure (${(err as Error).message}); statement refused` };
       }
@@ -110,9 +111,11 @@ export class SqlParser {
     if (this.inline) return Promise.resolve();
     thread.loading ??= (async () => {
       try {
-        this.inline = await loadInstance(thread.generation);
+        const fresh = thread.dropped;
+        thread.dropped = false;
+        this.inline = await loadInstance(fresh);
       } catch (err) {
-        thread.generation++;
+        thread.dropped = true;
         throw err;
       } finally {
         thread.loading = undefined;
@@ -167,12 +170,12 @@ function keepWasmOnBaselineCompiler(): void {
  * the way to drop a corrupt one, or one whose instantiation failed. Through require, whose cache entry can
  * be dropped; an import of the CommonJS entry under another URL would wrap the same cached module.
  */
-async function loadInstance(generation: number): Promise<PgQuery> {
+async function loadInstance(fresh: boolean): Promise<PgQuery> {
   // A require of its own for each load: the modules a require loads stay children of its parent module,
   // so one kept for good would keep every dropped instance alive.
   const require = createRequire(import.meta.url);
   const entry = require.resolve(PACKAGE);
-  if (generation > 0) delete require.cache[entry];
+  if (fresh) delete require.cache[entry];
   const mod = require(entry) as PgQuery;
   await mod.loadModule();
   return mod;
