@@ -457,13 +457,13 @@ export class PgSession {
     // A statement that waited (the parser's first load, the worker, a catalog refresh) is not decided
     // once the agent has gone (it could not run, and would leave a decision or approval request behind),
     // nor once the session's token expired meanwhile.
-    const decided = (): boolean => !this.closed && !this.tokenExpired();
-    const decide = (r: ShapesResult): void | Promise<void> => (decided() ? then(r) : undefined);
+    const mayDecide = (): boolean => !this.closed && !this.tokenExpired();
+    const decide = (r: ShapesResult): void | Promise<void> => (mayDecide() ? then(r) : undefined);
     const withCatalog = (r: ShapesResult): void | Promise<void> => {
       const fresh = r.ok ? this.ctx.freshCatalog?.(r.shapes) : undefined;
       return fresh ? fresh.then(() => decide(r)) : then(r);
     };
-    return r instanceof Promise ? r.then((r) => (decided() ? withCatalog(r) : undefined)) : withCatalog(r);
+    return r instanceof Promise ? r.then((r) => (mayDecide() ? withCatalog(r) : undefined)) : withCatalog(r);
   }
 
   private classify(sql: string, r: ShapesResult): Classification[] | { error: string } {
