@@ -15,9 +15,9 @@ const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 
 const CHILD = `
 import { createServer } from 'node:net';
-import { readFileSync } from 'node:fs';
 const { SqlParser } = await import(process.env.PARSER_URL);
-const field = (f) => Number(new RegExp(f + ':\\\\s+(\\\\d+) kB').exec(readFileSync('/proc/self/status', 'utf8'))[1]) / 1024;
+const { statusMiB } = await import(process.env.RSS_URL);
+const field = (f) => statusMiB(process.pid, f);
 const server = createServer().listen(0, '127.0.0.1');
 const parser = SqlParser.create();
 const out = {};

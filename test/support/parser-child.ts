@@ -1,6 +1,6 @@
 /**
  * Runs an ES module script in a fresh node process (through tsx) that imports the SQL parser from
- * `process.env.PARSER_URL` and prints one `RESULT <json>` line: for what must start from an empty module
+ * `process.env.PARSER_URL` (and, to read its memory, test/bench/rss.ts from `RSS_URL`) and prints one `RESULT <json>` line: for what must start from an empty module
  * cache or measure a whole process. A file, not -e: the parse worker inherits the process' execArgv, and
  * --input-type would fail it.
  */
@@ -23,7 +23,12 @@ export function runParserChild<T>(
     const file = join(dir, 'child.mjs');
     writeFileSync(file, script);
     const r = spawnSync(process.execPath, [...(o.nodeArgs ?? []), '--import', 'tsx', file], {
-      env: { ...process.env, ...o.env, PARSER_URL: new URL('../../proxy/sql/parser.ts', import.meta.url).href },
+      env: {
+        ...process.env,
+        ...o.env,
+        PARSER_URL: new URL('../../proxy/sql/parser.ts', import.meta.url).href,
+        RSS_URL: new URL('../bench/rss.ts', import.meta.url).href,
+      },
       encoding: 'utf8',
       maxBuffer: 64 * 1024 * 1024,
     });

@@ -14,9 +14,9 @@ import { expect } from 'chai';
 import { runParserChild } from '../support/parser-child.js';
 
 const CHILD = `
-import { readFileSync } from 'node:fs';
 const { SqlParser } = await import(process.env.PARSER_URL);
-const hwm = () => Number(/VmHWM:\\s+(\\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'))[1]) / 1024;
+const { statusMiB } = await import(process.env.RSS_URL);
+const hwm = () => statusMiB(process.pid, 'VmHWM');
 const p = SqlParser.create();
 // > 8192 UTF-16 units: parsed in the worker.
 const q = (i) => \`SELECT a FROM t WHERE aid = \${i} AND b IN (\${Array.from({ length: 1700 }, (_, k) => k + i).join(', ')})\`;
@@ -25,6 +25,7 @@ if (!r.ok) throw new Error(r.error);
 r = await p.parse('SELECT 1'); // the in-process instance loads now (and sets the flags), as in a real session
 if (!r.ok) throw new Error(r.error);
 const before = hwm();
+if (!(before > 0)) throw new Error('no VmHWM in /proc/self/status');
 for (let i = 1; i < 1200; i++) {
   r = await p.parse(q(i));
   if (!r.ok) throw new Error(r.error);
