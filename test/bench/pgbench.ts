@@ -415,7 +415,7 @@ async function main(): Promise<void> {
       children.push(bouncer.child);
       endpoints.push({ name: 'pgbouncer', port: bouncer.port, password: AGENT_DB_PASSWORD, pid: bouncer.child.pid! });
     } else {
-      console.log('pgbouncer not installed (apt-get install pgbouncer): its column is skipped');
+      console.log('pgbouncer not installed (scripts/bench-prereqs.sh installs it; npm run bench runs that): its column is skipped');
     }
     // What Node itself costs a proxy: a bare relay of the bytes, no parsing, no audit.
     const relay = await nodeRelay(stack.postgres.port);
