@@ -5,6 +5,7 @@
 import { dirname, join } from 'node:path';
 import type { HealthServer } from '../shared/kube/health-server.js';
 import { log } from '../shared/log.js';
+import { BusyPoll } from './busy-poll.js';
 import { IDLE_MEMORY_DEFAULTS, IdleMemoryReturn, processProbe } from './idle-memory.js';
 import { servicesOptions, type ProxyServices } from './modes/services.js';
 import type { ProxyMetrics } from './observability/metrics.js';
@@ -48,6 +49,8 @@ export interface ProxyCommand {
    * Default 10.
    */
   idleMemorySeconds?: number;
+  /** Keep the event loop polling this many µs after each read of a Postgres session (busy-poll.ts). 0/unset: off. */
+  busyPollMicros?: number;
 }
 
 /** Runs until SIGINT/SIGTERM; returns -1 so the process stays alive while listening. */
@@ -79,6 +82,7 @@ export async function runProxy(o: ProxyCommand): Promise<number> {
       : {}),
     ...(o.auditMaxBytes ? { auditMaxBytes: o.auditMaxBytes } : {}),
     auditStdout: o.auditStdout,
+    ...(o.busyPollMicros ? { onTraffic: new BusyPoll(o.busyPollMicros).poke } : {}),
     log: logFn,
   }).catch(async (e: unknown) => {
     // Nothing keeps running (and the process alive) when the proxy cannot start.

@@ -91,6 +91,8 @@ export interface GuardProxyOptions {
   metrics?: ProxyMetrics;
   /** Signed checkpoints of the audit chain (the operator in a cluster, a local witness otherwise). */
   checkpoints?: { witness: CheckpointWitness; stream: string; everyMs?: number };
+  /** Called on every read of a Postgres session's sockets (busy-poll.ts keeps the event loop awake). */
+  onTraffic?: () => void;
 }
 
 interface TargetRuntime {
@@ -477,6 +479,10 @@ export class GuardProxy {
       ];
       const clientSocket = q.detach();
       clientSocket.write(Buffer.concat(greeting));
+      if (this.opts.onTraffic) {
+        clientSocket.on('data', this.opts.onTraffic);
+        upstream.socket.on('data', this.opts.onTraffic);
+      }
       const session = new PgSession(
         clientSocket,
         upstream.socket,

@@ -8,10 +8,11 @@ import type { V1Container, V1EnvVar, V1Pod, V1Volume, V1VolumeMount } from '@kub
 import { listsServiceAccount } from '../../shared/contract/subjects.js';
 import type { AgentAccessPolicy } from '../../shared/contract/policy-types.js';
 import { OPERATOR_CA_KEY, policyConfigMapName } from '../../shared/contract/api.js';
-import { INJECT, POLICY, STATUS } from '../../shared/contract/labels.js';
+import { BUSY_POLL, INJECT, POLICY, STATUS } from '../../shared/contract/labels.js';
 import { HEALTH_PORT_NAME, targetPortNames } from './port-names.js';
 import {
   AUDIT_DIR,
+  busyPollMicros,
   CREDENTIALS_DIR,
   CREDENTIALS_MODE,
   ENV,
@@ -163,6 +164,7 @@ export function injectSidecar(pod: V1Pod, policy: AgentAccessPolicy, namespace: 
     });
   });
 
+  const busyPoll = busyPollMicros(pod.metadata?.annotations?.[BUSY_POLL] ?? '');
   const proxy: V1Container = {
     name: PROXY_CONTAINER,
     image: cfg.image,
@@ -181,6 +183,8 @@ export function injectSidecar(pod: V1Pod, policy: AgentAccessPolicy, namespace: 
       ...(witness
         ? ['--checkpoint-url', witness.url, ...(witness.ca ? [] : ['--checkpoint-ca', `${OPERATOR_DIR}/ca.crt`])]
         : []),
+      // A malformed value never gets here: createRefusals refuses the pod.
+      ...(busyPoll ? ['--busy-poll-micros', String(busyPoll)] : []),
     ],
     // A native sidecar (init container that keeps running) starts before the agent and stops after it.
     restartPolicy: 'Always',

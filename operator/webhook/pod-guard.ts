@@ -11,8 +11,15 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { V1Container, V1EphemeralContainer, V1Pod, V1SecurityContext, V1Volume } from '@kubernetes/client-node';
 import type { AgentAccessPolicy } from '../../shared/contract/policy-types.js';
-import { PROXY_AUDIENCE, PROXY_CONTAINER, PROXY_GID, PROXY_UID } from '../../shared/contract/sidecar.js';
-import { STATUS } from '../../shared/contract/labels.js';
+import {
+  BUSY_POLL_MAX_MICROS,
+  busyPollMicros,
+  PROXY_AUDIENCE,
+  PROXY_CONTAINER,
+  PROXY_GID,
+  PROXY_UID,
+} from '../../shared/contract/sidecar.js';
+import { BUSY_POLL, STATUS } from '../../shared/contract/labels.js';
 /** Volume names the injector owns: a pod may neither declare nor mount them. */
 const RESERVED_VOLUME = /^agentgate-/;
 const PTRACE_CAPS = new Set(['SYS_PTRACE', 'ALL', 'CAP_SYS_PTRACE', 'CAP_ALL']);
@@ -71,6 +78,11 @@ export function createRefusals(
   const spec = pod.spec ?? { containers: [] };
   const reasons = podRefusals(pod, credentialSecrets([policy, ...namespacePolicies]));
   reasons.push(...identityRefusals(pod, allContainers(pod), !!spec.shareProcessNamespace || !!spec.hostPID));
+  const busyPoll = pod.metadata?.annotations?.[BUSY_POLL];
+  if (busyPoll !== undefined && busyPollMicros(busyPoll) === undefined)
+    reasons.push(
+      `${BUSY_POLL} must be an integer number of µs from 0 (off) to ${BUSY_POLL_MAX_MICROS}, got ${JSON.stringify(busyPoll)}`,
+    );
   return reasons;
 }
 

@@ -6,6 +6,8 @@ export const INJECT = 'agentgate.dev/inject';
 export const POLICY = 'agentgate.dev/policy';
 export const POLICY_LABEL = POLICY;
 export const APPROVAL_POLICY_LABEL = POLICY;
+/** Pod annotation: the sidecar's busy-poll window in µs (shared/contract/sidecar.ts busyPollMicros; default off). */
+export const BUSY_POLL = 'agentgate.dev/busy-poll-micros';
 /** What the injector injected (a preset one is never trusted). */
 export const STATUS = 'agentgate.dev/status';
 /** The uid of the pod whose proxy asked (set by the operator from the proxy's pod-bound token). */

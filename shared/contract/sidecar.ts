@@ -28,6 +28,17 @@ export const HEALTH_PORT = 15021;
 export const PROXY_UID = 17017;
 export const PROXY_GID = 17017;
 
+/**
+ * Busy polling's window (proxy/busy-poll.ts), from the pod annotation agentgate.dev/busy-poll-micros to the
+ * proxy's --busy-poll-micros. Past a few round trips a spin only burns the CPU it was meant to save.
+ */
+export const BUSY_POLL_MAX_MICROS = 10_000;
+
+/** A busy-poll window from its text form: an integer number of µs from 0 (off) to 10000; else undefined. */
+export function busyPollMicros(text: string): number | undefined {
+  return /^\d{1,5}$/.test(text) && Number(text) <= BUSY_POLL_MAX_MICROS ? Number(text) : undefined;
+}
+
 /** Environment variables the injector sets (proxy container, agent containers) and the CLI reads. */
 export const ENV = {
   /** Proxy: where Secret credentials are mounted. */

@@ -1,0 +1,51 @@
+/**
+ * Busy polling (opt-in): after traffic, keep the event loop polling its sockets instead of sleeping.
+ *
+ * At one client most of the latency a proxy adds is waking up, not its CPU: between a statement and its
+ * answer the thread sleeps in epoll_wait, and on a shared machine (a VM above all, where a wake-up is an
+ * interrupt to another virtual CPU) it takes tens to hundreds of µs to run again (docs/performance.md,
+ * round 12). While an immediate is pending, libuv polls with a zero timeout, so the thread stays on its
+ * core and sees the answer as soon as the kernel has it. The price is that core: for `windowMicros`
+ * after each read the sidecar spins, so a session that keeps sending keeps up to one CPU busy (within the
+ * container's CPU limit). Off by default; the pod annotation agentgate.dev/busy-poll-micros turns it on.
+ */
+
+export interface BusyPollClock {
+  /** Milliseconds, fractional (performance.now). */
+  now(): number;
+  /** Runs `f` after the poll phase without letting the loop block (setImmediate). */
+  soon(f: () => void): void;
+}
+
+const eventLoop: BusyPollClock = { now: () => performance.now(), soon: (f) => void setImmediate(f) };
+
+export class BusyPoll {
+  private until = 0;
+  private spinning = false;
+  private readonly windowMs: number;
+
+  constructor(
+    windowMicros: number,
+    private readonly clock: BusyPollClock = eventLoop,
+  ) {
+    this.windowMs = windowMicros / 1000;
+  }
+
+  /** Traffic: keep polling until `windowMicros` from now. */
+  readonly poke = (): void => {
+    this.until = this.clock.now() + this.windowMs;
+    if (this.spinning) return;
+    this.spinning = true;
+    this.clock.soon(this.spin);
+  };
+
+  /** Whether the loop is being kept awake now (for tests and metrics). */
+  get active(): boolean {
+    return this.spinning;
+  }
+
+  private readonly spin = (): void => {
+    if (this.clock.now() < this.until) this.clock.soon(this.spin);
+    else this.spinning = false;
+  };
+}

@@ -1,0 +1,159 @@
+/**
+ * Issue #14, latency at one client: `agentgate proxy --busy-poll-micros N` keeps its event loop polling
+ * for N µs after each read of a Postgres session, and only then. The real proxy process, real PostgreSQL,
+ * node-postgres and pgbench through it; its main thread's CPU read from /proc (schedstat).
+ */
+import { expect } from 'chai';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import pg from 'pg';
+import { stringify } from 'yaml';
+import { freePort } from '../../proxy/local/embedded-postgres.js';
+import { AGENT_DB_PASSWORD, startLocalStack, type LocalStack } from '../../proxy/local/stack.js';
+import { auditFileRecords } from '../support/audit-records.js';
+import { eventually } from './cluster.js';
+
+const BIN = new URL('../../bin/agentgate.js', import.meta.url).pathname;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Seconds the process's main thread has been on a CPU. */
+const mainThreadCpu = (pid: number): number =>
+  Number(readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').split(' ')[0]) / 1e9;
+
+describe('busy polling (issue #14): the proxy polls instead of sleeping for a window after traffic, then sleeps', function () {
+  this.timeout(180_000);
+  let stack: LocalStack;
+  const proxies: ChildProcess[] = [];
+
+  before(async () => {
+    stack = await startLocalStack();
+    await stack.proxy.stop();
+  });
+  after(async () => {
+    for (const p of proxies)
+      if (p.exitCode === null) {
+        const exited = new Promise((r) => p.once('exit', r));
+        p.kill('SIGTERM');
+        await exited;
+      }
+    await stack?.postgres.stop();
+  });
+
+  async function startProxy(name: string, extra: string[]): Promise<{ port: number; pid: number; audit: string }> {
+    const port = await freePort();
+    const policy = structuredClone(stack.policy);
+    policy.spec.targets[0]!.listen = `127.0.0.1:${port}`;
+    const policyFile = join(stack.dir, `busy-${name}.yaml`);
+    const audit = join(stack.dir, `busy-${name}-audit.log`);
+    writeFileSync(policyFile, stringify(policy));
+    let log = '';
+    const proxy = spawn(
+      process.execPath,
+      [BIN, 'proxy', '--policy', policyFile, '--audit-file', audit, '--no-audit-stdout', ...extra],
+      { env: { ...process.env, BILLING_DB_PASSWORD: AGENT_DB_PASSWORD }, stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    proxies.push(proxy);
+    proxy.stderr!.on('data', (d: Buffer) => (log += d.toString()));
+    await eventually('the proxy ready', async () => log.includes('"message":"ready"'), 60_000, 100);
+    return { port, pid: proxy.pid!, audit };
+  }
+
+  /** One client, a statement every 3 ms for `ms`: the CPU the proxy's main thread used meanwhile. */
+  async function pacedLoad(port: number, pid: number, ms: number): Promise<{ cpu: number; statements: number }> {
+    const c = new pg.Client({
+      host: '127.0.0.1',
+      port,
+      user: 'agent',
+      database: 'billing',
+      password: await stack.token(),
+    });
+    await c.connect();
+    try {
+      await c.query('SELECT 1'); // the parser's first load is not part of the measure
+      const cpu0 = mainThreadCpu(pid);
+      const end = Date.now() + ms;
+      let statements = 0;
+      while (Date.now() < end) {
+        expect((await c.query('SELECT $1::int + 1 AS n', [statements])).rows[0].n).to.equal(statements + 1);
+        statements++;
+        await sleep(3);
+      }
+      return { cpu: mainThreadCpu(pid) - cpu0, statements };
+    } finally {
+      await c.end();
+    }
+  }
+
+  it('spins between paced statements with a 10 ms window, not without one, and stops once traffic stops', async () => {
+    const plain = await startProxy('off', []);
+    const polled = await startProxy('on', ['--busy-poll-micros', '10000']);
+    const off = await pacedLoad(plain.port, plain.pid, 1500);
+    const on = await pacedLoad(polled.port, polled.pid, 1500);
+    const report = `main-thread CPU over 1.5 s: ${on.cpu.toFixed(3)} s busy-polled (${on.statements} statements), ${off.cpu.toFixed(3)} s without (${off.statements})`;
+    // A 3 ms gap is inside the window: the polled proxy never sleeps while the client paces (a core's
+    // worth, less what the scheduler gives the others on a shared machine); the plain one sleeps.
+    expect(on.cpu, report).to.be.greaterThan(0.5);
+    expect(on.cpu, report).to.be.greaterThan(2.5 * off.cpu);
+    // The window after the last read ends, and the thread sleeps again.
+    await sleep(100);
+    const idle0 = mainThreadCpu(polled.pid);
+    await sleep(1500);
+    expect(mainThreadCpu(polled.pid) - idle0, 'CPU over 1.5 s after the traffic').to.be.lessThan(0.1);
+    // Every statement was decided and recorded as without busy polling.
+    const decided = auditFileRecords(polled.audit).filter(
+      (r) => r.event.action === 'statement.decision' && r.db?.query?.text === 'SELECT $1::int + 1 AS n',
+    ).length;
+    expect(decided, report).to.be.at.least(on.statements);
+  });
+
+  it('pgbench through a busy-polled proxy: simple and prepared, every transaction answered', async () => {
+    const { port } = await startProxy('pgbench', ['--busy-poll-micros', '300']);
+    const script = join(stack.dir, 'busy-poll.sql');
+    writeFileSync(script, 'SELECT 1;\n');
+    for (const mode of ['simple', 'prepared']) {
+      const child = spawn(
+        'pgbench',
+        [
+          '-n',
+          '-h',
+          '127.0.0.1',
+          '-p',
+          String(port),
+          '-U',
+          'agent',
+          '-c',
+          '2',
+          '-t',
+          '200',
+          '-M',
+          mode,
+          '-f',
+          script,
+          'billing',
+        ],
+        { env: { ...process.env, PGPASSWORD: await stack.token() }, stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      let out = '';
+      child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+      child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+      const code = await new Promise((r) => child.once('exit', r));
+      expect(code, out).to.equal(0);
+      expect(out, mode).to.match(/number of transactions actually processed: 400\/400/);
+      expect(out, mode).to.match(/number of failed transactions: 0 /);
+    }
+  });
+
+  it('refuses a window that is not an integer from 0 to 10000 µs with a usage error', async () => {
+    for (const bad of ['-1', 'soon', '', '10001', '2.5', '1e3']) {
+      const child = spawn(process.execPath, [BIN, 'proxy', '--policy', 'x.yaml', `--busy-poll-micros=${bad}`], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let err = '';
+      child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+      const code = await new Promise((r) => child.once('exit', r));
+      expect(code, bad).to.equal(2);
+      expect(err, bad).to.include('--busy-poll-micros must be an integer number of µs from 0 (off) to 10000');
+    }
+  });
+});
