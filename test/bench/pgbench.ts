@@ -22,7 +22,8 @@
  *  - a masking micro-benchmark (µs per DataRow: nothing to mask, every value a card number).
  *
  * BENCH_SECONDS (per pgbench run, default 3), BENCH_ROUNDS (default 3), BENCH_SCALE (pgbench -s, default 10),
- * BENCH_SCALING (client counts, default 1,8,32,100), BENCH_ONLY (any of syscalls,latency,tps8,scaling,sessions,cluster,feeds,masking),
+ * BENCH_SCALING (client counts, default 1,8,32,100), BENCH_BUSY_POLL_MICROS (the window of a second agentgate
+ * with --busy-poll-micros in the latency and TPS sections, default 300; 0 leaves it out), BENCH_ONLY (any of syscalls,latency,tps8,scaling,sessions,cluster,feeds,masking),
  * BENCH_NO_RECORDINGS=1 (agentgate without session recordings), BENCH_PROXY_NODE_ARGS (extra node flags for
  * the proxy process, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof": the profile is written when the bench ends),
  * BENCH_HOLD_SECONDS (keep the proxy running this long after the load, e.g. to take a heap snapshot of it with
@@ -53,6 +54,9 @@ const ONLY = new Set(
   (process.env.BENCH_ONLY ?? 'syscalls,latency,tps8,scaling,sessions,cluster,feeds,masking').split(','),
 );
 const HOLD_SECONDS = Number(process.env.BENCH_HOLD_SECONDS ?? 0);
+/** The busy-polled agentgate's window in the latency and TPS sections (0: that column is left out). */
+const BUSY_POLL_MICROS = Number(process.env.BENCH_BUSY_POLL_MICROS ?? 300);
+const POLLED = 'agentgate, poll';
 const MAX_CLIENTS = Math.max(100, ...SCALING);
 
 type Mode = 'simple' | 'prepared';
@@ -258,7 +262,7 @@ async function latencySection(endpoints: Endpoint[]): Promise<void> {
     console.log(`-M ${mode.padEnd(8)} direct ${direct.toFixed(0)} µs/statement`);
     for (const e of endpoints.slice(1))
       console.log(
-        `  ${e.name.padEnd(13)} +${added(e.name)!.toFixed(0)} µs   (${runs.get(e.name)!.latencyUs.toFixed(0)} µs; its process's CPU ${runs.get(e.name)!.cpuUs!.toFixed(0)} µs/statement, ${runs.get(e.name)!.sysUs!.toFixed(0)} of it in the kernel)`,
+        `  ${e.name.padEnd(15)} +${added(e.name)!.toFixed(0)} µs   (${runs.get(e.name)!.latencyUs.toFixed(0)} µs; its process's CPU ${runs.get(e.name)!.cpuUs!.toFixed(0)} µs/statement, ${runs.get(e.name)!.sysUs!.toFixed(0)} of it in the kernel)`,
       );
     const b = added('pgbouncer');
     if (b !== undefined) {
@@ -268,6 +272,10 @@ async function latencySection(endpoints: Endpoint[]): Promise<void> {
       if (runs.has('audited relay'))
         console.log(
           `  audited relay added / pgbouncer added: ${f3(added('audited relay')! / b)} (the audit guarantee alone)`,
+        );
+      if (runs.has(POLLED))
+        console.log(
+          `  ${POLLED} added / pgbouncer added: ${f3(added(POLLED)! / b)} (--busy-poll-micros ${BUSY_POLL_MICROS}: up to a core while traffic flows)`,
         );
     }
   }
@@ -281,7 +289,7 @@ async function tps8Section(endpoints: Endpoint[]): Promise<void> {
     console.log(`-M ${mode}`);
     for (const [name, r] of runs)
       console.log(
-        `  ${name.padEnd(13)} ${f0(r.tps)} tps   ratio to direct ${f3(r.tps / direct)}${r.cpuUs !== undefined ? `   CPU ${r.cpuUs.toFixed(0)} µs/statement` : ''}`,
+        `  ${name.padEnd(15)} ${f0(r.tps)} tps   ratio to direct ${f3(r.tps / direct)}${r.cpuUs !== undefined ? `   CPU ${r.cpuUs.toFixed(0)} µs/statement` : ''}`,
       );
     if (runs.has('pgbouncer')) {
       const a = runs.get('agentgate')!.tps / direct;
@@ -291,6 +299,8 @@ async function tps8Section(endpoints: Endpoint[]): Promise<void> {
         console.log(
           `  audited relay ratio / pgbouncer ratio: ${f3(runs.get('audited relay')!.tps / direct / b)} (the audit guarantee alone)`,
         );
+      if (runs.has(POLLED))
+        console.log(`  ${POLLED} ratio / pgbouncer ratio: ${f3(runs.get(POLLED)!.tps / direct / b)}`);
     }
   }
 }
@@ -375,31 +385,35 @@ async function main(): Promise<void> {
               .join('')}`
       }node ${process.version} ${[...nodeArgs, entry].join(' ')}${process.env.BENCH_PROXY_ENTRY ? '' : ' (tsc-compiled, with the image’s environment)'}`,
     );
-    const proxy = spawn(
-      process.execPath,
-      [
-        ...nodeArgs,
-        entry,
-        'proxy',
-        '--policy',
-        policyFile,
-        '--audit-file',
-        join(stack.dir, 'bench-audit.log'),
-        '--no-audit-stdout',
-        '--health-address',
-        `127.0.0.1:${healthPort}`,
-        ...(process.env.BENCH_NO_RECORDINGS ? ['--no-recordings'] : []),
-      ],
-      {
-        env: {
-          ...process.env,
-          BILLING_DB_PASSWORD: AGENT_DB_PASSWORD,
-          AGENTGATE_LOG_LEVEL: 'warn',
-          ...(process.env.BENCH_PROXY_ENTRY ? {} : imageRuntimeEnv()),
+    const spawnProxy = (policyPath: string, auditPath: string, extra: string[] = []): ChildProcess =>
+      spawn(
+        process.execPath,
+        [
+          ...nodeArgs,
+          entry,
+          'proxy',
+          '--policy',
+          policyPath,
+          '--audit-file',
+          auditPath,
+          '--no-audit-stdout',
+          ...(process.env.BENCH_NO_RECORDINGS ? ['--no-recordings'] : []),
+          ...extra,
+        ],
+        {
+          env: {
+            ...process.env,
+            BILLING_DB_PASSWORD: AGENT_DB_PASSWORD,
+            AGENTGATE_LOG_LEVEL: 'warn',
+            ...(process.env.BENCH_PROXY_ENTRY ? {} : imageRuntimeEnv()),
+          },
+          stdio: ['ignore', 'ignore', 'inherit'],
         },
-        stdio: ['ignore', 'ignore', 'inherit'],
-      },
-    );
+      );
+    const proxy = spawnProxy(policyFile, join(stack.dir, 'bench-audit.log'), [
+      '--health-address',
+      `127.0.0.1:${healthPort}`,
+    ]);
     children.push(proxy);
     await waitForPort(proxyPort, proxy, 'agentgate proxy');
     const startedAt = Date.now();
@@ -415,7 +429,9 @@ async function main(): Promise<void> {
       children.push(bouncer.child);
       endpoints.push({ name: 'pgbouncer', port: bouncer.port, password: AGENT_DB_PASSWORD, pid: bouncer.child.pid! });
     } else {
-      console.log('pgbouncer not installed (scripts/bench-prereqs.sh installs it; npm run bench runs that): its column is skipped');
+      console.log(
+        'pgbouncer not installed (scripts/bench-prereqs.sh installs it; npm run bench runs that): its column is skipped',
+      );
     }
     // What Node itself costs a proxy: a bare relay of the bytes, no parsing, no audit.
     const relay = await nodeRelay(stack.postgres.port);
@@ -440,6 +456,22 @@ async function main(): Promise<void> {
       pid: proxy.pid!,
     };
     endpoints.push(agentgate);
+    // The same build with busy polling (proxy/busy-poll.ts), for the latency and TPS sections only.
+    const polledEndpoints = [...endpoints];
+    if (BUSY_POLL_MICROS > 0 && (ONLY.has('latency') || ONLY.has('tps8'))) {
+      const polledPort = await freePort();
+      const polledPolicy = structuredClone(stack.policy);
+      polledPolicy.spec.targets[0]!.listen = `127.0.0.1:${polledPort}`;
+      const polledPolicyFile = join(stack.dir, 'bench-policy-polled.yaml');
+      writeFileSync(polledPolicyFile, stringify(polledPolicy));
+      const polled = spawnProxy(polledPolicyFile, join(stack.dir, 'bench-audit-polled.log'), [
+        '--busy-poll-micros',
+        String(BUSY_POLL_MICROS),
+      ]);
+      children.push(polled);
+      await waitForPort(polledPort, polled, `${POLLED} proxy`);
+      polledEndpoints.push({ ...agentgate, name: POLLED, port: polledPort, pid: polled.pid! });
+    }
 
     console.log(
       `\npgbench -S, scale ${SCALE}; every run against the same server${process.env.BENCH_NO_RECORDINGS ? '; agentgate without session recordings' : ''}`,
@@ -471,8 +503,8 @@ async function main(): Promise<void> {
           ),
       ],
       ['sessions', () => sessionsSection(agentgate, 100)],
-      ['latency', () => latencySection(endpoints)],
-      ['tps8', () => tps8Section(endpoints)],
+      ['latency', () => latencySection(polledEndpoints)],
+      ['tps8', () => tps8Section(polledEndpoints)],
       ['scaling', () => scalingSection(endpoints)],
     ];
     for (const [name, run] of sections) {
