@@ -27,13 +27,13 @@ const subjectTokenType = (t: string): 'jwt' | 'id_token' | 'saml2' => {
     throw new UsageError('--subject-token-type must be id_token, jwt or saml2');
   return t;
 };
-/** A window in seconds for setInterval: 0 (off), or 1 s up to a day (past 24.8 days Node's timers fire every 1 ms). */
 const busyPollWindow = (v: string): number => {
   const n = busyPollMicros(v);
   if (n === undefined)
     throw new UsageError(`--busy-poll-micros must be an integer number of µs from 0 (off) to ${BUSY_POLL_MAX_MICROS}`);
   return n;
 };
+/** A window in seconds for setInterval: 0 (off), or 1 s up to a day (past 24.8 days Node's timers fire every 1 ms). */
 const windowSeconds = (flag: string, v: string): number => {
   const n = Number(v);
   if (v.trim() === '' || !Number.isFinite(n) || (n !== 0 && (n < 1 || n > 86_400)))

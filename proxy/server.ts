@@ -91,7 +91,7 @@ export interface GuardProxyOptions {
   metrics?: ProxyMetrics;
   /** Signed checkpoints of the audit chain (the operator in a cluster, a local witness otherwise). */
   checkpoints?: { witness: CheckpointWitness; stream: string; everyMs?: number };
-  /** Called on every read of a Postgres session's sockets (busy-poll.ts keeps the event loop awake). */
+  /** Called on each complete message from an agent and each read from the server, Postgres sessions (busy-poll.ts). */
   onTraffic?: () => void;
 }
 
@@ -479,10 +479,6 @@ export class GuardProxy {
       ];
       const clientSocket = q.detach();
       clientSocket.write(Buffer.concat(greeting));
-      if (this.opts.onTraffic) {
-        clientSocket.on('data', this.opts.onTraffic);
-        upstream.socket.on('data', this.opts.onTraffic);
-      }
       const session = new PgSession(
         clientSocket,
         upstream.socket,
@@ -509,6 +505,7 @@ export class GuardProxy {
           gate: this.gate,
           events: this.events,
           ...(this.opts.metrics ? { metrics: this.opts.metrics } : {}),
+          ...(this.opts.onTraffic ? { onTraffic: this.opts.onTraffic } : {}),
           onClose: () => {
             this.sessions.delete(session);
             this.cancelKeys.delete(cancelKey);

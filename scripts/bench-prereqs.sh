@@ -5,7 +5,8 @@
 set -euo pipefail
 
 missing=()
-command -v pgbouncer >/dev/null 2>&1 || [[ -x /usr/sbin/pgbouncer ]] || missing+=(pgbouncer)
+# Where test/bench/pgbench.ts looks for it (Debian's package puts it in /usr/sbin).
+[[ -x /usr/sbin/pgbouncer || -x /usr/bin/pgbouncer ]] || missing+=(pgbouncer)
 command -v strace >/dev/null 2>&1 || missing+=(strace)
 if ((${#missing[@]})); then
   if [[ $(id -u) -ne 0 ]] || ! command -v apt-get >/dev/null 2>&1; then

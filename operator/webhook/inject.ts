@@ -221,7 +221,8 @@ export function injectSidecar(pod: V1Pod, policy: AgentAccessPolicy, namespace: 
     },
     // The request covers what `npm run bench` measures the injected sidecar at under this limit: 80–81 MiB
     // idle on average (83–86 at most), 89–90 with 100 open sessions (docs/performance.md, round 9).
-    resources: { requests: { cpu: '50m', memory: '160Mi' }, limits: { memory: '384Mi' } },
+    // Busy polling spins up to a core while traffic flows (proxy/busy-poll.ts): the scheduler accounts for it.
+    resources: { requests: { cpu: busyPoll ? '1' : '50m', memory: '160Mi' }, limits: { memory: '384Mi' } },
   };
 
   const firstPg = targets.find((t) => t.protocol === 'postgres');

@@ -127,6 +127,8 @@ export interface SessionContext {
   /** Sends a CancelRequest for the proxy's upstream session (maxStatementSeconds). */
   cancelUpstream?: () => void;
   onClose?: () => void;
+  /** A complete message from the agent, or data from the server (busy-poll.ts keeps the event loop awake). */
+  onTraffic?: () => void;
 }
 
 interface StatementRun {
@@ -254,11 +256,14 @@ export class PgSession {
   // ---------------------------------------------------------------- frontend → proxy → upstream
 
   private onClientData(d: Buffer): void {
+    const queued = this.inbox.length;
     try {
       this.clientFramer.push(d, (m) => this.inbox.push(m));
     } catch (e) {
       return this.protocolViolation(e as Error);
     }
+    // Bytes of a message not yet whole are no traffic to wait for: a trickle keeps nothing awake.
+    if (this.inbox.length > queued) this.ctx.onTraffic?.();
     this.pump();
   }
 
@@ -1002,6 +1007,7 @@ export class PgSession {
   // ---------------------------------------------------------------- upstream → proxy → agent
 
   private onUpstreamData(d: Buffer): void {
+    this.ctx.onTraffic?.();
     try {
       this.upstreamFramer.push(d, (m) => this.onUpstreamMessage(m));
     } catch (e) {

@@ -39,6 +39,7 @@ import { stringify } from 'yaml';
 import { freePort } from '../../proxy/local/embedded-postgres.js';
 import { AGENT_DB_PASSWORD, startLocalStack } from '../../proxy/local/stack.js';
 import { compileApp, imageRuntimeEnv } from '../../scripts/image/rootfs.js';
+import { busyPollMicros } from '../../shared/contract/sidecar.js';
 import { releaseTestCluster } from '../e2e/cluster.js';
 import { clusterSidecarMemory, SETTLE_SECONDS } from './cluster-sidecar.js';
 import { operatorFeedLoad } from './operator-feeds.js';
@@ -55,7 +56,11 @@ const ONLY = new Set(
 );
 const HOLD_SECONDS = Number(process.env.BENCH_HOLD_SECONDS ?? 0);
 /** The busy-polled agentgate's window in the latency and TPS sections (0: that column is left out). */
-const BUSY_POLL_MICROS = Number(process.env.BENCH_BUSY_POLL_MICROS ?? 300);
+const BUSY_POLL_MICROS: number =
+  busyPollMicros(process.env.BENCH_BUSY_POLL_MICROS ?? '300') ??
+  (() => {
+    throw new Error('BENCH_BUSY_POLL_MICROS must be an integer number of µs from 0 to 10000');
+  })();
 const POLLED = 'agentgate, poll';
 const MAX_CLIENTS = Math.max(100, ...SCALING);
 
@@ -464,7 +469,10 @@ async function main(): Promise<void> {
       polledPolicy.spec.targets[0]!.listen = `127.0.0.1:${polledPort}`;
       const polledPolicyFile = join(stack.dir, 'bench-policy-polled.yaml');
       writeFileSync(polledPolicyFile, stringify(polledPolicy));
+      // With metrics, as the other: the same work per statement but for the polling.
       const polled = spawnProxy(polledPolicyFile, join(stack.dir, 'bench-audit-polled.log'), [
+        '--health-address',
+        `127.0.0.1:${await freePort()}`,
         '--busy-poll-micros',
         String(BUSY_POLL_MICROS),
       ]);

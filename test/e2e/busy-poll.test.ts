@@ -6,6 +6,7 @@
 import { expect } from 'chai';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
+import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import pg from 'pg';
 import { stringify } from 'yaml';
@@ -105,6 +106,33 @@ describe('busy polling (issue #14): the proxy polls instead of sleeping for a wi
       (r) => r.event.action === 'statement.decision' && r.db?.query?.text === 'SELECT $1::int + 1 AS n',
     ).length;
     expect(decided, report).to.be.at.least(on.statements);
+  });
+
+  it('a trickle of bytes that never makes a whole message keeps nothing awake', async () => {
+    const { port, pid } = await startProxy('trickle', ['--busy-poll-micros', '10000']);
+    const c = new pg.Client({
+      host: '127.0.0.1',
+      port,
+      user: 'agent',
+      database: 'billing',
+      password: await stack.token(),
+    });
+    c.on('error', () => undefined);
+    await c.connect();
+    const socket = (c as unknown as { connection: { stream: Socket } }).connection.stream;
+    try {
+      const cpu0 = mainThreadCpu(pid);
+      socket.write(Buffer.from([0x51, 0, 0, 0x10, 0])); // a Query of 4 KiB, sent a byte every 5 ms
+      const end = Date.now() + 1500;
+      while (Date.now() < end) {
+        socket.write('x');
+        await sleep(5);
+      }
+      // Polled, this would be the whole 1.5 s (the first case shows it); asleep, a few ms for ~300 reads.
+      expect(mainThreadCpu(pid) - cpu0, 'CPU over 1.5 s of trickle').to.be.lessThan(0.3);
+    } finally {
+      socket.destroy();
+    }
   });
 
   it('pgbench through a busy-polled proxy: simple and prepared, every transaction answered', async () => {
