@@ -1,13 +1,14 @@
 /**
  * Busy polling (opt-in): after traffic, keep the event loop polling its sockets instead of sleeping.
  *
- * At one client most of the latency a proxy adds is waking up, not its CPU: between a statement and its
- * answer the thread sleeps in epoll_wait, and on a shared machine (a VM above all, where a wake-up is an
+ * At one client a large part of the latency a proxy adds is waking up: between a statement and its answer
+ * the thread sleeps in epoll_wait, and on a shared machine (a VM above all, where a wake-up is an
  * interrupt to another virtual CPU) it takes tens to hundreds of µs to run again (docs/performance.md,
  * round 12). While an immediate is pending, libuv polls with a zero timeout, so the thread stays on its
- * core and sees the answer as soon as the kernel has it. The price is that core: for `windowMicros`
- * after each read the sidecar spins, so a session that keeps sending keeps up to one CPU busy (within the
- * container's CPU limit). Off by default; the pod annotation agentgate.dev/busy-poll-micros turns it on.
+ * core and sees the answer as soon as the kernel has it. The price is that core: for the window after
+ * each poke the sidecar spins, so a session that keeps sending keeps up to one CPU busy (the injector
+ * requests one for a polling sidecar). Off by default; the pod annotation agentgate.dev/busy-poll-micros
+ * turns it on. The Postgres session pokes on whole messages from the agent and on the server's data.
  */
 
 export interface BusyPollClock {
