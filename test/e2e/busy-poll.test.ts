@@ -60,8 +60,8 @@ describe('busy polling (issue #14): the proxy polls instead of sleeping for a wi
     return { port, pid: proxy.pid!, audit };
   }
 
-  /** One client, a statement every 3 ms for `ms`: the CPU the proxy's main thread used meanwhile. */
-  async function pacedLoad(port: number, pid: number, ms: number): Promise<{ cpu: number; statements: number }> {
+  /** node-postgres through the proxy at `port`, with a fresh agent token. */
+  async function agentClient(port: number): Promise<pg.Client> {
     const c = new pg.Client({
       host: '127.0.0.1',
       port,
@@ -70,6 +70,12 @@ describe('busy polling (issue #14): the proxy polls instead of sleeping for a wi
       password: await stack.token(),
     });
     await c.connect();
+    return c;
+  }
+
+  /** One client, a statement every 3 ms for `ms`: the CPU the proxy's main thread used meanwhile. */
+  async function pacedLoad(port: number, pid: number, ms: number): Promise<{ cpu: number; statements: number }> {
+    const c = await agentClient(port);
     try {
       await c.query('SELECT 1'); // the parser's first load is not part of the measure
       const cpu0 = mainThreadCpu(pid);
@@ -110,15 +116,8 @@ describe('busy polling (issue #14): the proxy polls instead of sleeping for a wi
 
   it('a trickle of bytes that never makes a whole message keeps nothing awake', async () => {
     const { port, pid } = await startProxy('trickle', ['--busy-poll-micros', '10000']);
-    const c = new pg.Client({
-      host: '127.0.0.1',
-      port,
-      user: 'agent',
-      database: 'billing',
-      password: await stack.token(),
-    });
+    const c = await agentClient(port);
     c.on('error', () => undefined);
-    await c.connect();
     const socket = (c as unknown as { connection: { stream: Socket } }).connection.stream;
     try {
       const cpu0 = mainThreadCpu(pid);
