@@ -280,6 +280,8 @@ export function injectSidecar(pod: V1Pod, policy: AgentAccessPolicy, namespace: 
       generation: policy.metadata.generation ?? 0,
       sidecar: PROXY_CONTAINER,
       volumes: volumes.map((v) => v.name),
+      // The window the sidecar runs with: the pod's annotation may be edited later, this may not (pod-guard.ts).
+      ...(busyPoll ? { busyPollMicros: busyPoll } : {}),
     }),
   };
   return out;

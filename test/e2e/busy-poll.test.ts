@@ -114,6 +114,32 @@ describe('busy polling (issue #14): the proxy polls instead of sleeping for a wi
     expect(decided, report).to.be.at.least(on.statements);
   });
 
+  it("the server's data wakes it too: notifications to a listening session, with nothing from the agent", async () => {
+    const { port, pid } = await startProxy('notify', ['--busy-poll-micros', '10000']);
+    const c = await agentClient(port);
+    const direct = await stack.direct();
+    try {
+      let received = 0;
+      c.on('notification', () => received++);
+      await c.query('LISTEN ticks');
+      await sleep(100); // past the window of the LISTEN's own messages
+      const cpu0 = mainThreadCpu(pid);
+      const end = Date.now() + 1500;
+      let sent = 0;
+      while (Date.now() < end) {
+        await direct.query(`NOTIFY ticks, '${sent++}'`);
+        await sleep(3);
+      }
+      const cpu = mainThreadCpu(pid) - cpu0;
+      await eventually('every notification relayed', async () => received === sent, 5000, 20);
+      // Only the server sent this session anything: polled, the 3 ms gaps sit inside the 10 ms window.
+      expect(cpu, `main-thread CPU over 1.5 s of ${sent} notifications`).to.be.greaterThan(0.5);
+    } finally {
+      await direct.end();
+      await c.end();
+    }
+  });
+
   it('a trickle of bytes that never makes a whole message keeps nothing awake', async () => {
     const { port, pid } = await startProxy('trickle', ['--busy-poll-micros', '10000']);
     const c = await agentClient(port);

@@ -10,7 +10,7 @@ import { parse } from 'yaml';
 import type { V1Pod } from '@kubernetes/client-node';
 import { BusyPoll, type BusyPollClock } from '../../proxy/busy-poll.js';
 import { BUSY_POLL_MAX_MICROS, busyPollMicros, PROXY_CONTAINER } from '../../shared/contract/sidecar.js';
-import { BUSY_POLL } from '../../shared/contract/labels.js';
+import { BUSY_POLL, STATUS } from '../../shared/contract/labels.js';
 import { createRefusals } from '../../operator/webhook/pod-guard.js';
 import { injectSidecar } from '../../operator/webhook/inject.js';
 import type { AgentAccessPolicy } from '../../shared/contract/policy-types.js';
@@ -119,6 +119,10 @@ describe('busy polling (issue #14): the event loop kept awake for a window after
     it('a window reaches the proxy as --busy-poll-micros; 0 or none adds nothing', () => {
       const args = proxyArgs(pod('300'));
       expect(args.slice(args.indexOf('--busy-poll-micros'))).to.deep.equal(['--busy-poll-micros', '300']);
+      const injected = injectSidecar(pod('300'), policy, 'agents', { image: 'agentgate:test' });
+      expect(JSON.parse(injected.metadata!.annotations![STATUS]!)).to.include({ busyPollMicros: 300 });
+      const sidecar = injected.spec!.initContainers!.find((c) => c.name === PROXY_CONTAINER)!;
+      expect(sidecar.resources!.requests!.cpu, 'a core for the spin').to.equal('1');
       expect(proxyArgs(pod('0'))).to.not.include('--busy-poll-micros');
       expect(proxyArgs(pod())).to.not.include('--busy-poll-micros');
     });
