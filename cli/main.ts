@@ -57,7 +57,7 @@ const USAGE = `usage: agentgate <command>
                           /healthz, /readyz and /metrics on --health-address; memory given back
                           at start and after N quiet seconds (default 10; 0: never); with
                           --busy-poll-micros, the event loop polls instead of sleeping for N µs
-                          after each read of a Postgres session (lower latency for up to a core)
+                          after Postgres traffic awaiting an answer (lower latency for up to a core)
   token issue --dir DIR --issuer URL --subject SUB [--audience AUD] [--ttl SECONDS]
                           mint a short-lived dev token (creates DIR/dev-jwks.json)
   token exchange [--url OPERATOR_URL] --subject-token(-file) T [--subject-token-type id_token|jwt|saml2]

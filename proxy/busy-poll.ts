@@ -8,7 +8,7 @@
  * core and sees the answer as soon as the kernel has it. The price is that core: for the window after
  * each poke the sidecar spins, so a session that keeps sending keeps up to one CPU busy (the injector
  * requests one for a polling sidecar). Off by default; the pod annotation agentgate.dev/busy-poll-micros
- * turns it on. The Postgres session pokes on whole messages from the agent and on the server's data.
+ * turns it on. The Postgres session pokes while the server owes it an answer (session.ts onClientData, onUpstreamData).
  */
 
 export interface BusyPollClock {
@@ -23,30 +23,37 @@ const eventLoop: BusyPollClock = { now: () => performance.now(), soon: (f) => vo
 export class BusyPoll {
   private until = 0;
   private spinning = false;
+  private startedAt = 0;
   private readonly windowMs: number;
 
+  /** `spent` hears each spell's length in ms when it ends (the agentgate_proxy_busy_poll_seconds_total metric). */
   constructor(
     windowMicros: number,
     private readonly clock: BusyPollClock = eventLoop,
+    private readonly spent?: (ms: number) => void,
   ) {
     this.windowMs = windowMicros / 1000;
   }
 
   /** Traffic: keep polling until `windowMicros` from now. */
   readonly poke = (): void => {
-    this.until = this.clock.now() + this.windowMs;
+    const now = this.clock.now();
+    this.until = now + this.windowMs;
     if (this.spinning) return;
     this.spinning = true;
+    this.startedAt = now;
     this.clock.soon(this.spin);
   };
 
-  /** Whether the loop is being kept awake now (for tests and metrics). */
+  /** Whether the loop is being kept awake now. */
   get active(): boolean {
     return this.spinning;
   }
 
   private readonly spin = (): void => {
-    if (this.clock.now() < this.until) this.clock.soon(this.spin);
-    else this.spinning = false;
+    const now = this.clock.now();
+    if (now < this.until) return this.clock.soon(this.spin);
+    this.spinning = false;
+    this.spent?.(now - this.startedAt);
   };
 }

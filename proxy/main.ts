@@ -49,7 +49,7 @@ export interface ProxyCommand {
    * Default 10.
    */
   idleMemorySeconds?: number;
-  /** Keep the event loop polling this many µs after each read of a Postgres session (busy-poll.ts). 0/unset: off. */
+  /** Keep the event loop polling this many µs after Postgres traffic that awaits an answer (busy-poll.ts). 0/unset: off. */
   busyPollMicros?: number;
 }
 
@@ -82,7 +82,9 @@ export async function runProxy(o: ProxyCommand): Promise<number> {
       : {}),
     ...(o.auditMaxBytes ? { auditMaxBytes: o.auditMaxBytes } : {}),
     auditStdout: o.auditStdout,
-    ...(o.busyPollMicros ? { onTraffic: new BusyPoll(o.busyPollMicros).poke } : {}),
+    ...(o.busyPollMicros
+      ? { onTraffic: new BusyPoll(o.busyPollMicros, undefined, (ms) => metrics?.busyPolled(ms)).poke }
+      : {}),
     log: logFn,
   }).catch(async (e: unknown) => {
     // Nothing keeps running (and the process alive) when the proxy cannot start.

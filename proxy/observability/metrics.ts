@@ -66,6 +66,11 @@ export class ProxyMetrics {
     help: 'Full collections that gave memory back: one at start, then after quiet spells',
     registers: [this.registry],
   });
+  private readonly busyPollSeconds = new Counter({
+    name: 'agentgate_proxy_busy_poll_seconds_total',
+    help: 'Seconds the event loop was kept polling after traffic (--busy-poll-micros), counted as each spell ends',
+    registers: [this.registry],
+  });
   private readonly bound = new Map<string, BoundCounter>();
 
   constructor() {
@@ -74,6 +79,10 @@ export class ProxyMetrics {
 
   idleMemoryReturned(): void {
     this.idleMemoryReturns.inc();
+  }
+
+  busyPolled(ms: number): void {
+    this.busyPollSeconds.inc(ms / 1000);
   }
 
   /** One decision, on the counter of its protocol (statements unless `counted` says an HTTP request or an MCP call). */

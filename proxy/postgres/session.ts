@@ -262,9 +262,11 @@ export class PgSession {
     } catch (e) {
       return this.protocolViolation(e as Error);
     }
-    // Bytes of a message not yet whole are no traffic to wait for: a trickle keeps nothing awake.
-    if (this.inbox.length > queued) this.ctx.onTraffic?.();
+    const whole = this.inbox.length > queued;
     this.pump();
+    // Awake only while the server owes an answer: bytes of a message not yet whole, or messages that ask
+    // nothing of the server (a Flush with nothing pending, COPY data outside a COPY), keep nothing awake.
+    if (whole && this.queue.length > 0) this.ctx.onTraffic?.();
   }
 
   private pump(): void {
@@ -1007,7 +1009,8 @@ export class PgSession {
   // ---------------------------------------------------------------- upstream → proxy → agent
 
   private onUpstreamData(d: Buffer): void {
-    this.ctx.onTraffic?.();
+    // An answer (the agent's next statement tends to follow it); not a notification to an idle session.
+    if (this.queue.length > 0) this.ctx.onTraffic?.();
     try {
       this.upstreamFramer.push(d, (m) => this.onUpstreamMessage(m));
     } catch (e) {

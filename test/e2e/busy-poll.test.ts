@@ -1,6 +1,6 @@
 /**
  * Issue #14, latency at one client: `agentgate proxy --busy-poll-micros N` keeps its event loop polling
- * for N µs after each read of a Postgres session, and only then. The real proxy process, real PostgreSQL,
+ * for N µs after Postgres traffic while the server owes an answer, and only then. The real proxy process, real PostgreSQL,
  * node-postgres and pgbench through it; its main thread's CPU read from /proc (schedstat).
  */
 import { expect } from 'chai';
@@ -114,26 +114,65 @@ describe('busy polling (issue #14): the proxy polls instead of sleeping for a wi
     expect(decided, report).to.be.at.least(on.statements);
   });
 
-  it("the server's data wakes it too: notifications to a listening session, with nothing from the agent", async () => {
-    const { port, pid } = await startProxy('notify', ['--busy-poll-micros', '10000']);
+  it("the server's answer wakes it too: rows that come every 3 ms while the agent sends nothing", async () => {
+    const healthPort = await freePort();
+    const { port, pid } = await startProxy('rows', [
+      '--busy-poll-micros',
+      '10000',
+      '--health-address',
+      `127.0.0.1:${healthPort}`,
+    ]);
+    const polledSeconds = async (): Promise<number> =>
+      Number(
+        /^agentgate_proxy_busy_poll_seconds_total (\S+)$/m.exec(
+          await (await fetch(`http://127.0.0.1:${healthPort}/metrics`)).text(),
+        )?.[1],
+      );
+    const c = await agentClient(port);
+    try {
+      await c.query('SELECT 1');
+      await sleep(100);
+      const cpu0 = mainThreadCpu(pid);
+      // Each row fills PostgreSQL's 8 KiB send buffer, so each is sent as it is made.
+      const r = await c.query("SELECT repeat('x', 9000) AS pad, pg_sleep(0.003) FROM generate_series(1, 400)");
+      const cpu = mainThreadCpu(pid) - cpu0;
+      expect(r.rows).to.have.length(400);
+      // Only the server sent this session anything during the 1.2 s: the 3 ms gaps sit inside the window.
+      expect(cpu, 'main-thread CPU over 400 rows 3 ms apart').to.be.greaterThan(0.5);
+      // Counted when the spell ends, the window after the last row.
+      await eventually('the spell counted', async () => (await polledSeconds()) >= 1, 5000, 50);
+    } finally {
+      await c.end();
+    }
+  });
+
+  it('what asks nothing of the server keeps nothing awake: Flush, COPY data outside a COPY, notifications to an idle session', async () => {
+    const { port, pid } = await startProxy('idle-traffic', ['--busy-poll-micros', '10000']);
     const c = await agentClient(port);
     const direct = await stack.direct();
+    const socket = (c as unknown as { connection: { stream: Socket } }).connection.stream;
     try {
       let received = 0;
       c.on('notification', () => received++);
       await c.query('LISTEN ticks');
-      await sleep(100); // past the window of the LISTEN's own messages
-      const cpu0 = mainThreadCpu(pid);
-      const end = Date.now() + 1500;
+      await sleep(100);
+      const quiet = async (what: string, send: (i: number) => Promise<unknown> | void): Promise<void> => {
+        const cpu0 = mainThreadCpu(pid);
+        const end = Date.now() + 1000;
+        for (let i = 0; Date.now() < end; i++) {
+          await send(i);
+          await sleep(4);
+        }
+        // Polled, each would be the whole second (the first case shows what that looks like).
+        expect(mainThreadCpu(pid) - cpu0, `CPU over 1 s of ${what}`).to.be.lessThan(0.3);
+      };
+      await quiet('Flush', () => void socket.write(Buffer.from([0x48, 0, 0, 0, 4])));
+      await quiet('CopyData outside a COPY', () => void socket.write(Buffer.from([0x64, 0, 0, 0, 5, 0x78])));
       let sent = 0;
-      while (Date.now() < end) {
-        await direct.query(`NOTIFY ticks, '${sent++}'`);
-        await sleep(3);
-      }
-      const cpu = mainThreadCpu(pid) - cpu0;
+      await quiet('notifications', () => direct.query(`NOTIFY ticks, '${sent++}'`));
       await eventually('every notification relayed', async () => received === sent, 5000, 20);
-      // Only the server sent this session anything: polled, the 3 ms gaps sit inside the 10 ms window.
-      expect(cpu, `main-thread CPU over 1.5 s of ${sent} notifications`).to.be.greaterThan(0.5);
+      // The session still works after all that.
+      expect((await c.query('SELECT 2 AS n')).rows).to.deep.equal([{ n: 2 }]);
     } finally {
       await direct.end();
       await c.end();

@@ -1,5 +1,5 @@
 /**
- * Issue #14, latency at one client: busy polling keeps the event loop awake for a window after each read
+ * Issue #14, latency at one client: busy polling keeps the event loop awake for a window after each poke
  * and stops by itself (proxy/busy-poll.ts), with its window checked the same way by the CLI and by the
  * injector (shared/contract/sidecar.ts), and a malformed pod annotation refused at admission.
  */
@@ -34,9 +34,10 @@ class ManualLoop implements BusyPollClock {
 }
 
 describe('busy polling (issue #14): the event loop kept awake for a window after traffic', () => {
-  it('a read keeps one immediate queued per turn until the window has passed, then none', () => {
+  it('a poke keeps one immediate queued per turn until the window has passed, then none, and says how long it spun', () => {
     const loop = new ManualLoop();
-    const poll = new BusyPoll(300, loop);
+    const spells: number[] = [];
+    const poll = new BusyPoll(300, loop, (ms) => spells.push(ms));
     expect(poll.active).to.equal(false);
     poll.poke();
     expect(poll.active).to.equal(true);
@@ -46,10 +47,12 @@ describe('busy polling (issue #14): the event loop kept awake for a window after
       loop.turn();
       expect(loop.queued, `turn ${i}`).to.have.length(1);
     }
+    expect(spells).to.deep.equal([]);
     loop.t = 0.3;
     loop.turn();
     expect(loop.queued).to.have.length(0);
     expect(poll.active).to.equal(false);
+    expect(spells).to.deep.equal([0.3]);
   });
 
   it('reads during the window extend it without a second chain of immediates', () => {
