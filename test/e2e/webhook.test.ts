@@ -199,6 +199,25 @@ describe('sidecar injection webhook on a real API server (kubectl)', function ()
     expect(other.spec.initContainers).to.equal(undefined);
   });
 
+  it('a busy-poll window in the annotation reaches the sidecar with a CPU request for it; a malformed one refuses the pod', async () => {
+    const r = await c.kubectl(['create', '-f', '-', '-o', 'json'], {
+      input: pod('agent-poll-1', { 'agentgate.dev/inject': 'true', 'agentgate.dev/busy-poll-micros': '300' }),
+    });
+    expect(r.code, r.stderr).to.equal(0);
+    const created = JSON.parse(r.stdout);
+    const proxy = created.spec.initContainers.find((x: any) => x.name === 'agentgate-proxy');
+    expect(proxy.args.slice(-2)).to.deep.equal(['--busy-poll-micros', '300']);
+    expect(proxy.resources.requests.cpu).to.equal('1');
+    expect(JSON.parse(created.metadata.annotations['agentgate.dev/status']).busyPollMicros).to.equal(300);
+    const bad = await c.kubectl(['create', '-f', '-'], {
+      input: pod('agent-poll-2', { 'agentgate.dev/inject': 'true', 'agentgate.dev/busy-poll-micros': '1e9' }),
+    });
+    expect(bad.code).to.not.equal(0);
+    expect(bad.stderr)
+      .to.contain('denied the request')
+      .and.contain('agentgate.dev/busy-poll-micros must be an integer number of µs from 0 (off) to 10000, got "1e9"');
+  });
+
   it('a pod asking for a policy that does not exist is refused with a clear message', async () => {
     const r = await c.kubectl(['create', '-f', '-'], {
       input: pod('agent-2', { 'agentgate.dev/inject': 'true', 'agentgate.dev/policy': 'no-such-policy' }),
