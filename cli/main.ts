@@ -1,7 +1,7 @@
 /** `agentgate` command line: proxy, token, sql, audit, policy, demo. */
 import { readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { BUSY_POLL_MAX_MICROS, busyPollMicros, ENV } from '../shared/contract/sidecar.js';
+import { BUSY_POLL_RULE, busyPollMicros, ENV } from '../shared/contract/sidecar.js';
 // Commands are loaded on demand: the proxy does not carry the operator's dependencies, and vice versa.
 const runAuditVerify = async (o: import('./commands/audit.js').AuditVerifyCommand) =>
   (await import('./commands/audit.js')).runAuditVerify(o);
@@ -29,8 +29,7 @@ const subjectTokenType = (t: string): 'jwt' | 'id_token' | 'saml2' => {
 };
 const busyPollWindow = (v: string): number => {
   const n = busyPollMicros(v);
-  if (n === undefined)
-    throw new UsageError(`--busy-poll-micros must be an integer number of µs from 0 (off) to ${BUSY_POLL_MAX_MICROS}`);
+  if (n === undefined) throw new UsageError(`--busy-poll-micros must be ${BUSY_POLL_RULE}`);
   return n;
 };
 /** A window in seconds for setInterval: 0 (off), or 1 s up to a day (past 24.8 days Node's timers fire every 1 ms). */

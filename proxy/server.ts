@@ -91,7 +91,7 @@ export interface GuardProxyOptions {
   metrics?: ProxyMetrics;
   /** Signed checkpoints of the audit chain (the operator in a cluster, a local witness otherwise). */
   checkpoints?: { witness: CheckpointWitness; stream: string; everyMs?: number };
-  /** Called on each complete message from an agent and each read from the server, Postgres sessions (busy-poll.ts). */
+  /** Postgres sessions' traffic while the server owes them an answer (busy-poll.ts; session.ts says when). */
   onTraffic?: () => void;
 }
 

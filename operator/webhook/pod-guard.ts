@@ -12,7 +12,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { V1Container, V1EphemeralContainer, V1Pod, V1SecurityContext, V1Volume } from '@kubernetes/client-node';
 import type { AgentAccessPolicy } from '../../shared/contract/policy-types.js';
 import {
-  BUSY_POLL_MAX_MICROS,
+  BUSY_POLL_RULE,
   busyPollMicros,
   PROXY_AUDIENCE,
   PROXY_CONTAINER,
@@ -80,9 +80,7 @@ export function createRefusals(
   reasons.push(...identityRefusals(pod, allContainers(pod), !!spec.shareProcessNamespace || !!spec.hostPID));
   const busyPoll = pod.metadata?.annotations?.[BUSY_POLL];
   if (busyPoll !== undefined && busyPollMicros(busyPoll) === undefined)
-    reasons.push(
-      `${BUSY_POLL} must be an integer number of µs from 0 (off) to ${BUSY_POLL_MAX_MICROS}, got ${JSON.stringify(busyPoll)}`,
-    );
+    reasons.push(`${BUSY_POLL} must be ${BUSY_POLL_RULE}, got ${JSON.stringify(busyPoll)}`);
   return reasons;
 }
 

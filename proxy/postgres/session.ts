@@ -127,7 +127,7 @@ export interface SessionContext {
   /** Sends a CancelRequest for the proxy's upstream session (maxStatementSeconds). */
   cancelUpstream?: () => void;
   onClose?: () => void;
-  /** A complete message from the agent, or data from the server (busy-poll.ts keeps the event loop awake). */
+  /** Traffic while the server owes the session an answer (busy-poll.ts keeps the event loop awake). */
   onTraffic?: () => void;
 }
 

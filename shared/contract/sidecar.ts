@@ -34,7 +34,10 @@ export const PROXY_GID = 17017;
  */
 export const BUSY_POLL_MAX_MICROS = 10_000;
 
-/** A busy-poll window from its text form: an integer number of µs from 0 (off) to 10000; else undefined. */
+/** What a busy-poll window may be, for the errors that refuse any other. */
+export const BUSY_POLL_RULE = `an integer number of µs from 0 (off) to ${BUSY_POLL_MAX_MICROS}`;
+
+/** A busy-poll window from its text form (BUSY_POLL_RULE); else undefined. */
 export function busyPollMicros(text: string): number | undefined {
   return /^\d{1,5}$/.test(text) && Number(text) <= BUSY_POLL_MAX_MICROS ? Number(text) : undefined;
 }

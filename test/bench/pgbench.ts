@@ -39,7 +39,7 @@ import { stringify } from 'yaml';
 import { freePort } from '../../proxy/local/embedded-postgres.js';
 import { AGENT_DB_PASSWORD, startLocalStack } from '../../proxy/local/stack.js';
 import { compileApp, imageRuntimeEnv } from '../../scripts/image/rootfs.js';
-import { busyPollMicros } from '../../shared/contract/sidecar.js';
+import { BUSY_POLL_RULE, busyPollMicros } from '../../shared/contract/sidecar.js';
 import { releaseTestCluster } from '../e2e/cluster.js';
 import { clusterSidecarMemory, SETTLE_SECONDS } from './cluster-sidecar.js';
 import { operatorFeedLoad } from './operator-feeds.js';
@@ -59,7 +59,7 @@ const HOLD_SECONDS = Number(process.env.BENCH_HOLD_SECONDS ?? 0);
 const BUSY_POLL_MICROS: number =
   busyPollMicros(process.env.BENCH_BUSY_POLL_MICROS ?? '300') ??
   (() => {
-    throw new Error('BENCH_BUSY_POLL_MICROS must be an integer number of µs from 0 to 10000');
+    throw new Error(`BENCH_BUSY_POLL_MICROS must be ${BUSY_POLL_RULE}`);
   })();
 const POLLED = 'agentgate, poll';
 const MAX_CLIENTS = Math.max(100, ...SCALING);
