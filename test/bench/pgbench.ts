@@ -374,10 +374,15 @@ async function main(): Promise<void> {
 
     await stack.proxy.stop();
     const proxyPort = await freePort();
-    const policy = structuredClone(stack.policy);
-    policy.spec.targets[0]!.listen = `127.0.0.1:${proxyPort}`;
-    const policyFile = join(stack.dir, 'bench-policy.yaml');
-    writeFileSync(policyFile, stringify(policy));
+    /** The stack's policy, listening on `port`, written to `<stack dir>/<name>.yaml`. */
+    const policyOn = (port: number, name: string): string => {
+      const policy = structuredClone(stack.policy);
+      policy.spec.targets[0]!.listen = `127.0.0.1:${port}`;
+      const file = join(stack.dir, `${name}.yaml`);
+      writeFileSync(file, stringify(policy));
+      return file;
+    };
+    const policyFile = policyOn(proxyPort, 'bench-policy');
     const healthPort = await freePort();
     const nodeArgs = (process.env.BENCH_PROXY_NODE_ARGS ?? '').split(' ').filter(Boolean);
     const entry = process.env.BENCH_PROXY_ENTRY ?? compiledEntry();
@@ -465,17 +470,12 @@ async function main(): Promise<void> {
     const polledEndpoints = [...endpoints];
     if (BUSY_POLL_MICROS > 0 && (ONLY.has('latency') || ONLY.has('tps8'))) {
       const polledPort = await freePort();
-      const polledPolicy = structuredClone(stack.policy);
-      polledPolicy.spec.targets[0]!.listen = `127.0.0.1:${polledPort}`;
-      const polledPolicyFile = join(stack.dir, 'bench-policy-polled.yaml');
-      writeFileSync(polledPolicyFile, stringify(polledPolicy));
       // With metrics, as the other: the same work per statement but for the polling.
-      const polled = spawnProxy(polledPolicyFile, join(stack.dir, 'bench-audit-polled.log'), [
-        '--health-address',
-        `127.0.0.1:${await freePort()}`,
-        '--busy-poll-micros',
-        String(BUSY_POLL_MICROS),
-      ]);
+      const polled = spawnProxy(
+        policyOn(polledPort, 'bench-policy-polled'),
+        join(stack.dir, 'bench-audit-polled.log'),
+        ['--health-address', `127.0.0.1:${await freePort()}`, '--busy-poll-micros', String(BUSY_POLL_MICROS)],
+      );
       children.push(polled);
       await waitForPort(polledPort, polled, `${POLLED} proxy`);
       polledEndpoints.push({ ...agentgate, name: POLLED, port: polledPort, pid: polled.pid! });

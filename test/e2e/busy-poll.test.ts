@@ -1,21 +1,18 @@
 /**
  * Issue #14, latency at one client: `agentgate proxy --busy-poll-micros N` keeps its event loop polling
- * for N µs after Postgres traffic while the server owes an answer, and only then. The real proxy process, real PostgreSQL,
- * node-postgres and pgbench through it; its main thread's CPU read from /proc (schedstat).
+ * for N µs after Postgres traffic while the server owes an answer, and only then. The real proxy process,
+ * real PostgreSQL, node-postgres and pgbench through it; its main thread's CPU read from /proc (schedstat).
  */
 import { expect } from 'chai';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { join } from 'node:path';
-import pg from 'pg';
-import { stringify } from 'yaml';
 import { freePort } from '../../proxy/local/embedded-postgres.js';
-import { AGENT_DB_PASSWORD, startLocalStack, type LocalStack } from '../../proxy/local/stack.js';
+import { startLocalStack, type LocalStack } from '../../proxy/local/stack.js';
 import { auditFileRecords } from '../support/audit-records.js';
+import { agentClientAt, AGENTGATE_BIN, startProxyProcess, stopProxyProcess } from '../support/proxy-process.js';
 import { eventually } from './cluster.js';
-
-const BIN = new URL('../../bin/agentgate.js', import.meta.url).pathname;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Seconds the process's main thread has been on a CPU. */
@@ -32,50 +29,19 @@ describe('busy polling (issue #14): the proxy polls instead of sleeping for a wi
     await stack.proxy.stop();
   });
   after(async () => {
-    for (const p of proxies)
-      if (p.exitCode === null) {
-        const exited = new Promise((r) => p.once('exit', r));
-        p.kill('SIGTERM');
-        await exited;
-      }
+    for (const p of proxies) await stopProxyProcess(p);
     await stack?.postgres.stop();
   });
 
   async function startProxy(name: string, extra: string[]): Promise<{ port: number; pid: number; audit: string }> {
-    const port = await freePort();
-    const policy = structuredClone(stack.policy);
-    policy.spec.targets[0]!.listen = `127.0.0.1:${port}`;
-    const policyFile = join(stack.dir, `busy-${name}.yaml`);
-    const audit = join(stack.dir, `busy-${name}-audit.log`);
-    writeFileSync(policyFile, stringify(policy));
-    let log = '';
-    const proxy = spawn(
-      process.execPath,
-      [BIN, 'proxy', '--policy', policyFile, '--audit-file', audit, '--no-audit-stdout', ...extra],
-      { env: { ...process.env, BILLING_DB_PASSWORD: AGENT_DB_PASSWORD }, stdio: ['ignore', 'ignore', 'pipe'] },
-    );
-    proxies.push(proxy);
-    proxy.stderr!.on('data', (d: Buffer) => (log += d.toString()));
-    await eventually('the proxy ready', async () => log.includes('"message":"ready"'), 60_000, 100);
-    return { port, pid: proxy.pid!, audit };
-  }
-
-  /** node-postgres through the proxy at `port`, with a fresh agent token. */
-  async function agentClient(port: number): Promise<pg.Client> {
-    const c = new pg.Client({
-      host: '127.0.0.1',
-      port,
-      user: 'agent',
-      database: 'billing',
-      password: await stack.token(),
-    });
-    await c.connect();
-    return c;
+    const p = await startProxyProcess(stack, `busy-${name}`, extra);
+    proxies.push(p.child);
+    return { port: p.port, pid: p.child.pid!, audit: p.audit };
   }
 
   /** One client, a statement every 3 ms for `ms`: the CPU the proxy's main thread used meanwhile. */
   async function pacedLoad(port: number, pid: number, ms: number): Promise<{ cpu: number; statements: number }> {
-    const c = await agentClient(port);
+    const c = await agentClientAt(stack, port);
     try {
       await c.query('SELECT 1'); // the parser's first load is not part of the measure
       const cpu0 = mainThreadCpu(pid);
@@ -128,7 +94,7 @@ describe('busy polling (issue #14): the proxy polls instead of sleeping for a wi
           await (await fetch(`http://127.0.0.1:${healthPort}/metrics`)).text(),
         )?.[1],
       );
-    const c = await agentClient(port);
+    const c = await agentClientAt(stack, port);
     try {
       await c.query('SELECT 1');
       await sleep(100);
@@ -148,7 +114,7 @@ describe('busy polling (issue #14): the proxy polls instead of sleeping for a wi
 
   it('what asks nothing of the server keeps nothing awake: Flush, COPY data outside a COPY, notifications to an idle session', async () => {
     const { port, pid } = await startProxy('idle-traffic', ['--busy-poll-micros', '10000']);
-    const c = await agentClient(port);
+    const c = await agentClientAt(stack, port);
     const direct = await stack.direct();
     const socket = (c as unknown as { connection: { stream: Socket } }).connection.stream;
     try {
@@ -181,7 +147,7 @@ describe('busy polling (issue #14): the proxy polls instead of sleeping for a wi
 
   it('a trickle of bytes that never makes a whole message keeps nothing awake', async () => {
     const { port, pid } = await startProxy('trickle', ['--busy-poll-micros', '10000']);
-    const c = await agentClient(port);
+    const c = await agentClientAt(stack, port);
     c.on('error', () => undefined);
     const socket = (c as unknown as { connection: { stream: Socket } }).connection.stream;
     try {
@@ -238,9 +204,13 @@ describe('busy polling (issue #14): the proxy polls instead of sleeping for a wi
 
   it('refuses a window that is not an integer from 0 to 10000 µs with a usage error', async () => {
     for (const bad of ['-1', 'soon', '', '10001', '2.5', '1e3']) {
-      const child = spawn(process.execPath, [BIN, 'proxy', '--policy', 'x.yaml', `--busy-poll-micros=${bad}`], {
-        stdio: ['ignore', 'ignore', 'pipe'],
-      });
+      const child = spawn(
+        process.execPath,
+        [AGENTGATE_BIN, 'proxy', '--policy', 'x.yaml', `--busy-poll-micros=${bad}`],
+        {
+          stdio: ['ignore', 'ignore', 'pipe'],
+        },
+      );
       let err = '';
       child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
       const code = await new Promise((r) => child.once('exit', r));

@@ -4,16 +4,17 @@
  * logged; `--idle-memory-seconds 0` turns it off. Real PostgreSQL, node-postgres through the proxy.
  */
 import { expect } from 'chai';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import pg from 'pg';
-import { stringify } from 'yaml';
+import { spawn } from 'node:child_process';
 import { freePort } from '../../proxy/local/embedded-postgres.js';
-import { AGENT_DB_PASSWORD, startLocalStack, type LocalStack } from '../../proxy/local/stack.js';
+import { startLocalStack, type LocalStack } from '../../proxy/local/stack.js';
+import {
+  agentClientAt,
+  AGENTGATE_BIN,
+  startProxyProcess,
+  stopProxyProcess,
+  type ProxyProcess,
+} from '../support/proxy-process.js';
 import { eventually } from './cluster.js';
-
-const BIN = new URL('../../bin/agentgate.js', import.meta.url).pathname;
 
 interface Returned {
   reason: string;
@@ -25,81 +26,42 @@ interface Returned {
 describe('idle memory (issue #14): the proxy gives memory back at start and when quiet', function () {
   this.timeout(180_000);
   let stack: LocalStack;
-  let proxy: ChildProcess | undefined;
-  let log = '';
+  let running: ProxyProcess | undefined;
+  const log = (): string => running?.log() ?? '';
 
   before(async () => {
     stack = await startLocalStack();
     await stack.proxy.stop();
   });
-  afterEach(async () => {
-    if (proxy && proxy.exitCode === null) {
-      const exited = new Promise((r) => proxy!.once('exit', r));
-      proxy.kill('SIGTERM');
-      await exited;
-    }
-  });
+  afterEach(async () => stopProxyProcess(running?.child));
   after(async () => stack?.postgres.stop());
 
   async function startProxy(
     idleSeconds: string,
     nodeArgs: string[] = [],
   ): Promise<{ port: number; metrics: () => Promise<number> }> {
-    const port = await freePort();
     const healthPort = await freePort();
-    const policy = structuredClone(stack.policy);
-    policy.spec.targets[0]!.listen = `127.0.0.1:${port}`;
-    const policyFile = join(stack.dir, `idle-${idleSeconds}.yaml`);
-    writeFileSync(policyFile, stringify(policy));
-    log = '';
-    proxy = spawn(
-      process.execPath,
-      [
-        ...nodeArgs,
-        BIN,
-        'proxy',
-        '--policy',
-        policyFile,
-        '--audit-file',
-        join(stack.dir, `idle-${idleSeconds}-audit.log`),
-        '--no-audit-stdout',
-        '--health-address',
-        `127.0.0.1:${healthPort}`,
-        '--idle-memory-seconds',
-        idleSeconds,
-      ],
-      { env: { ...process.env, BILLING_DB_PASSWORD: AGENT_DB_PASSWORD }, stdio: ['ignore', 'ignore', 'pipe'] },
+    running = await startProxyProcess(
+      stack,
+      `idle-${idleSeconds}`,
+      ['--health-address', `127.0.0.1:${healthPort}`, '--idle-memory-seconds', idleSeconds],
+      nodeArgs,
     );
-    proxy.stderr!.on('data', (d: Buffer) => (log += d.toString()));
-    await eventually('the proxy ready', async () => log.includes('"message":"ready"'), 60_000, 100);
     const metrics = async (): Promise<number> => {
       const text = await (await fetch(`http://127.0.0.1:${healthPort}/metrics`)).text();
       return Number(/^agentgate_proxy_idle_memory_returns_total (\d+)$/m.exec(text)?.[1]);
     };
-    return { port, metrics };
+    return { port: running.port, metrics };
   }
 
   const returns = (): Returned[] =>
-    log
+    log()
       .split('\n')
       .filter((l) => l.includes('"message":"returned idle memory"'))
       .map((l) => JSON.parse(l) as Returned);
 
-  /** node-postgres through the proxy, with a fresh agent token. */
-  async function agentClient(port: number): Promise<pg.Client> {
-    const c = new pg.Client({
-      host: '127.0.0.1',
-      port,
-      user: 'agent',
-      database: 'billing',
-      password: await stack.token(),
-    });
-    await c.connect();
-    return c;
-  }
-
   async function work(port: number): Promise<void> {
-    const clients = await Promise.all(Array.from({ length: 4 }, () => agentClient(port)));
+    const clients = await Promise.all(Array.from({ length: 4 }, () => agentClientAt(stack, port)));
     try {
       await Promise.all(
         clients.map(async (c, i) => {
@@ -113,9 +75,9 @@ describe('idle memory (issue #14): the proxy gives memory back at start and when
 
   it('once at start, before it says it is ready; again after work and a quiet window; and it serves on', async () => {
     const { port, metrics } = await startProxy('1');
-    const lines = log.split('\n');
+    const lines = log().split('\n');
     const first = lines.findIndex((l) => l.includes('"message":"returned idle memory"'));
-    expect(first, log).to.be.at.least(0);
+    expect(first, log()).to.be.at.least(0);
     expect(first, 'before "ready"').to.be.lessThan(lines.findIndex((l) => l.includes('"message":"ready"')));
     expect(returns()[0]!.reason).to.equal('start');
     expect(await metrics()).to.equal(1);
@@ -129,7 +91,7 @@ describe('idle memory (issue #14): the proxy gives memory back at start and when
     expect(quiet.heapAfterMiB, JSON.stringify(quiet)).to.be.lessThan(quiet.heapBeforeMiB - 4);
     expect(quiet.pauseMs).to.be.lessThan(1000);
 
-    const c = await agentClient(port);
+    const c = await agentClientAt(stack, port);
     try {
       expect((await c.query('SELECT 41 + 1 AS n')).rows).to.deep.equal([{ n: 42 }]);
     } finally {
@@ -143,13 +105,16 @@ describe('idle memory (issue #14): the proxy gives memory back at start and when
 import { writeSync } from 'node:fs';
 registerHooks({ load(url, ctx, next) { if (/\\/libpg-query\\/wasm\\/index\\.c?js/.test(url)) writeSync(2, 'libpg-query loaded\\n'); return next(url, ctx); } });`;
     const { port } = await startProxy('0', ['--import', `data:text/javascript,${encodeURIComponent(hook)}`]);
-    const loads = (): number => log.split('\n').filter((l) => l === 'libpg-query loaded').length;
-    const clients = await Promise.all(Array.from({ length: 4 }, () => agentClient(port)));
+    const loads = (): number =>
+      log()
+        .split('\n')
+        .filter((l) => l === 'libpg-query loaded').length;
+    const clients = await Promise.all(Array.from({ length: 4 }, () => agentClientAt(stack, port)));
     try {
       expect(loads(), 'loaded before any statement').to.equal(0);
       const answers = await Promise.all(clients.map((c, i) => c.query(`SELECT ${i} + 1 AS n`)));
       expect(answers.map((a) => a.rows[0].n)).to.deep.equal([1, 2, 3, 4]);
-      expect(loads(), log).to.equal(1);
+      expect(loads(), log()).to.equal(1);
       // A denied statement is still decided by a parse on the same instance.
       const denied = await clients[0]!.query('DROP TABLE customers').then(
         () => 'ran',
@@ -172,9 +137,13 @@ registerHooks({ load(url, ctx, next) { if (/\\/libpg-query\\/wasm\\/index\\.c?js
 
   it('refuses an --idle-memory-seconds that is not 0 or 1 s to a day with a usage error', async () => {
     for (const bad of ['-1', 'soon', '', 'Infinity', '0.5', '86401', '2592000']) {
-      const child = spawn(process.execPath, [BIN, 'proxy', '--policy', 'x.yaml', `--idle-memory-seconds=${bad}`], {
-        stdio: ['ignore', 'ignore', 'pipe'],
-      });
+      const child = spawn(
+        process.execPath,
+        [AGENTGATE_BIN, 'proxy', '--policy', 'x.yaml', `--idle-memory-seconds=${bad}`],
+        {
+          stdio: ['ignore', 'ignore', 'pipe'],
+        },
+      );
       let err = '';
       child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
       const code = await new Promise((r) => child.once('exit', r));
