@@ -8,7 +8,7 @@
  * traffic whose every text is new does not churn the cache. A hash collision only changes what gets
  * cached, never what a lookup answers.
  *
- * Texts that differ only in small integer literals (`WHERE aid = 41`, `WHERE aid = 977`: simple-protocol
+ * Texts that differ only in integer literals (`WHERE aid = 41`, `WHERE aid = 977`, a bigint id: simple-protocol
  * traffic with inlined values) also share one entry, under their template (literal-template.ts), when
  * the parse shows that no literal's value can change the shape; a hit then costs one lexer pass and a
  * lookup instead of a parse. Why that answer is the fresh one is written in literal-template.ts.
@@ -16,8 +16,8 @@
 import { LRUCache } from 'lru-cache';
 import type { SqlParser, ParseOutcome } from './parser.js';
 import { retainedBytes } from './retained-bytes.js';
-import { integerConstantsAt, literalTemplate, type LiteralTemplate } from './literal-template.js';
-import { integerReads, shapeOf } from './shape.js';
+import { constantsAt, literalTemplate, type LiteralTemplate } from './literal-template.js';
+import { constantReads, shapeOf } from './shape.js';
 import { fingerprint } from './statement-key.js';
 import type { StatementShape } from './types.js';
 
@@ -87,7 +87,7 @@ export class StatementClassifier {
     this.misses++;
     const finish = (outcome: ParseOutcome): ShapesResult => {
       if (!outcome.ok) return outcome;
-      const readsBefore = integerReads();
+      const readsBefore = constantReads();
       const shapes = (outcome.tree.stmts ?? []).map((raw) => {
         const s = shapeOf(raw, sql.length);
         s.fingerprint = fingerprint(sql.slice(s.location, s.location + s.length));
@@ -95,17 +95,17 @@ export class StatementClassifier {
       });
       Object.freeze(shapes);
       if (cacheable && this.secondSighting(sql)) this.cache.set(sql, { shapes, textLength: sql.length });
-      if (template && integerReads() === readsBefore) this.keepTemplate(template, sql, outcome.tree, shapes);
+      if (template && constantReads() === readsBefore) this.keepTemplate(template, sql, outcome.tree, shapes);
       return { ok: true, shapes };
     };
     const outcome = this.parser.parse(sql);
     return outcome instanceof Promise ? outcome.then(finish) : finish(outcome);
   }
 
-  /** One statement whose every template literal the grammar stored as an integer constant, and nothing else. */
+  /** One statement whose every template literal the grammar stored as a constant of its kind, and nothing else. */
   private keepTemplate(template: LiteralTemplate, sql: string, tree: unknown, shapes: readonly StatementShape[]): void {
     if (shapes.length !== 1 || !this.secondSighting(template.key)) return;
-    if (!integerConstantsAt(tree, template)) return;
+    if (!constantsAt(tree, template)) return;
     this.cache.set(template.key, { shapes, textLength: sql.length });
   }
 

@@ -567,16 +567,22 @@ class ShapeBuilder {
 }
 
 /**
- * Reads of an integer constant's value while shapes are made. Every such read goes through
- * `integerValue`, so the classifier can tell a shape that no integer literal decided (literal-template.ts;
- * test/unit/literal-template.test.ts keeps every read of `ival` in this module going through it).
+ * Reads of a numeric constant's value (an integer's, or a numeric constant's text) while shapes are made.
+ * Every such read goes through `integerValue` or `numericValue`, so the classifier can tell a shape that
+ * no literal decided (literal-template.ts; test/unit/literal-template.test.ts keeps every read of `ival`
+ * and `fval` in this module going through them).
  */
-let integerValueReads = 0;
-export const integerReads = (): number => integerValueReads;
+let constantValueReads = 0;
+export const constantReads = (): number => constantValueReads;
 
 function integerValue(v: { ival?: number }): number {
-  integerValueReads++;
+  constantValueReads++;
   return v.ival ?? 0;
+}
+
+function numericValue(v: { fval?: string }): number {
+  constantValueReads++;
+  return Number(v.fval);
 }
 
 /** Shape of one top-level statement from libpg_query's `stmts[i]`. */
@@ -684,7 +690,7 @@ function constScalar(n: Node): number | string | boolean | undefined {
   const c = n.A_Const;
   if (!c || c.isnull) return undefined;
   if (c.ival) return integerValue(c.ival);
-  if (c.fval) return Number(c.fval.fval);
+  if (c.fval) return numericValue(c.fval);
   if (c.sval) return c.sval.sval ?? '';
   if (c.boolval) return Boolean(c.boolval.boolval);
   return undefined;

@@ -1,5 +1,5 @@
 /**
- * Issue #14: texts that differ only in small integer literals share one cached classification (their
+ * Issue #14: texts that differ only in integer literals (bigint ids included) share one cached classification (their
  * template, proxy/sql/literal-template.ts). Differential: every answer of a shared, warmed cache equals
  * a fresh parse of the same text, over families whose literals do decide the shape (tautologies,
  * boolean options, negation, type modifiers the grammar consumes, FETCH counts) and families whose
@@ -8,7 +8,7 @@
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { StatementClassifier } from '../../proxy/sql/classifier.js';
-import { integerConstantsAt, literalTemplate } from '../../proxy/sql/literal-template.js';
+import { constantsAt, literalTemplate } from '../../proxy/sql/literal-template.js';
 import { SqlParser } from '../../proxy/sql/parser.js';
 
 /** `#` stands for an integer literal; each family is sent with many values through one cache. */
@@ -67,7 +67,9 @@ const NOT_TEMPLATED = [
   'SELECT 1e5',
   'SELECT 0x10',
   'SELECT 1_000',
-  'SELECT 1234567890',
+  'SELECT 01234567890',
+  'SELECT 0000000000',
+  `SELECT ${'9'.repeat(65)}`,
   'SELECT $1',
   'SELECT c1 FROM t1',
   "SELECT 'é', 5",
@@ -75,20 +77,32 @@ const NOT_TEMPLATED = [
   "SELECT '5'",
 ];
 
-function values(seed: number): number[] {
+/**
+ * Values for the `#`s: small integers, literals past 32 bits (bigint ids: PostgreSQL's scanner makes them
+ * numeric constants instead, and each kind has its own templates), or both, around the boundary.
+ */
+type Pool = 'small' | 'big' | 'mixed';
+function values(seed: number, pool: Pool): (number | string)[] {
   let s = seed;
   const rnd = (n: number): number => {
     s = (Math.imul(s, 1103515245) + 12345) & 0x7fffffff;
     return s % n;
   };
-  const out = [0, 1, 5, 7, 10, 99, 999_999_999, 1];
-  for (let i = 0; i < 12; i++) out.push(rnd(10) < 3 ? rnd(3) : rnd(10 ** (1 + rnd(9))));
+  const small = (): number => (rnd(10) < 3 ? rnd(3) : rnd(10 ** (1 + rnd(9))));
+  const big = (): string => `${1 + rnd(9)}${String(rnd(1e9)).padStart(9, '0')}${'7'.repeat(rnd(12))}`;
+  const out: (number | string)[] =
+    pool === 'small'
+      ? [0, 1, 5, 7, 10, 99, 999_999_999, 1]
+      : pool === 'big'
+        ? ['2147483648', '9223372036854775808', '2147483648']
+        : [0, 1, 2147483647, 2147483648, '9223372036854775808', 7];
+  for (let i = 0; i < 12; i++) out.push(pool === 'small' ? small() : pool === 'big' ? big() : rnd(2) ? small() : big());
   return out;
 }
 
 /** The family with each `#` replaced, with leading zeros at times (`007` is 7 to the server, too). */
-function instances(family: string, seed: number): string[] {
-  const vs = values(seed);
+function instances(family: string, seed: number, pool: Pool = 'mixed'): string[] {
+  const vs = values(seed, pool);
   return vs.map((v, i) => {
     let k = i;
     return family.replace(/#/g, () => {
@@ -129,9 +143,16 @@ describe('statement cache: texts that differ only in integer literals share a te
   it('literals that do not: every answer is the fresh one (length and fingerprint included), served from the template', async () => {
     const cache = new StatementClassifier(parser);
     for (const [i, family] of LITERAL_FREE_SHAPES.entries()) {
-      const before = cache.templateHits;
-      await sameAsFresh(cache, instances(family, 100 + i));
-      expect(cache.templateHits - before, family).to.be.greaterThan(10);
+      for (const pool of ['small', 'big'] as const) {
+        const texts = instances(family, 100 + i, pool);
+        const before = cache.templateHits;
+        await sameAsFresh(cache, texts);
+        // Where the grammar takes only a small integer (`interval(#)`), a bigint is a syntax error: not cached.
+        const parses = ((await fresh(texts[0]!)) as { ok: boolean }).ok;
+        if (parses) expect(cache.templateHits - before, `${family} (${pool})`).to.be.greaterThan(10);
+        else expect(pool, family).to.equal('big');
+      }
+      await sameAsFresh(cache, instances(family, 200 + i));
     }
   });
 
@@ -146,7 +167,7 @@ describe('statement cache: texts that differ only in integer literals share a te
     expect(cache.templateHits).to.be.greaterThan(all.length / 3);
   });
 
-  it('what is not a template literal: decimals, exponents, hex, underscores, 10 digits, parameters, identifiers, strings, non-ASCII', () => {
+  it('what is not a template literal: decimals, exponents, hex, underscores, long literals with a leading zero or past 64 digits, parameters, identifiers, strings, non-ASCII', () => {
     for (const sql of NOT_TEMPLATED) expect(literalTemplate(sql, 4096), sql).to.equal(undefined);
     expect(literalTemplate('SELECT 5 FROM t', 4096)).to.deep.equal({
       key: 'SELECT \u0000 FROM t',
@@ -154,17 +175,25 @@ describe('statement cache: texts that differ only in integer literals share a te
       values: [5],
     });
     expect(literalTemplate('SELECT 5', 4)).to.equal(undefined);
+    // Past 32 bits, a numeric constant: its own kind in the key, its text as the value.
+    expect(literalTemplate('SELECT 2147483647, 2147483648, 90071992547409931 FROM t', 4096)).to.deep.equal({
+      key: 'SELECT \u0000, \u0000\u0000, \u0000\u0000 FROM t',
+      offsets: [7, 19, 31],
+      values: [2147483647, '2147483648', '90071992547409931'],
+    });
   });
 
-  it('a template is kept only where the grammar stored each literal as that integer at that offset', () => {
+  it('a template is kept only where the grammar stored each literal as that constant at that offset', () => {
     const tree = (sql: string): unknown => {
       const r = parser.parse(sql);
       if (r instanceof Promise || !r.ok) throw new Error(sql);
       return r.tree;
     };
-    const kept = (sql: string): boolean => integerConstantsAt(tree(sql), literalTemplate(sql, 4096)!);
+    const kept = (sql: string): boolean => constantsAt(tree(sql), literalTemplate(sql, 4096)!);
     expect(kept('SELECT a FROM t WHERE id = 0')).to.equal(true);
     expect(kept('SELECT a FROM t WHERE id = 007')).to.equal(true);
+    expect(kept('SELECT a FROM t WHERE id = 90071992547409931')).to.equal(true);
+    expect(kept('SELECT -90071992547409931')).to.equal(false);
     expect(kept("SELECT 5::varchar(3), interval(2) '1 s'")).to.equal(true);
     expect(kept('SELECT -5')).to.equal(false);
     expect(kept('SELECT 1::float(30)')).to.equal(false);
@@ -172,7 +201,7 @@ describe('statement cache: texts that differ only in integer literals share a te
     expect(kept('CREATE TABLE t (a int[3])')).to.equal(false);
   });
 
-  it('the shape reads an integer constant only through its counted reader', () => {
+  it('the shape reads a numeric constant only through its counted readers', () => {
     // Modules the shape is made by (shape.ts and what it imports): a value read any other way would let a
     // template answer for a literal that decides the shape.
     const modules = [
@@ -188,9 +217,11 @@ describe('statement cache: texts that differ only in integer literals share a te
       const source = readFileSync(new URL(`../../proxy/sql/${m}.ts`, import.meta.url), 'utf8');
       source.split('\n').forEach((line, i) => {
         const code = line.replace(/\/\/.*$/, '').replace(/^\s*\*.*$/, '');
-        if (/\bival\b|\bInteger\b|\bfval\b/.test(code))
+        if (/\bival\b|\bInteger\b|\bfval\b|\bFloat\b/.test(code))
           expect(
-            /integerValue\(|return v\.ival \?\? 0;|if \(c\.fval\) return Number|function integerValue/.test(code),
+            /integerValue\(|numericValue\(|return v\.ival \?\? 0;|return Number\(v\.fval\);|function (integer|numeric)Value/.test(
+              code,
+            ),
             `${m}.ts:${i + 1}: ${line.trim()}`,
           ).to.equal(true);
         if (/JSON\.stringify|location|stmt_len/.test(code))
