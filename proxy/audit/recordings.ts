@@ -57,9 +57,12 @@ export class SessionRecordings {
 
   /** Appends a chained line to its session's recording; `last` closes the file (connection.close). */
   add(session: string, line: string, last: boolean): void {
-    if (!SESSION_ID.test(session)) return;
     let rec = this.open.get(session);
-    if (!rec) this.open.set(session, (rec = { pending: [], last: false }));
+    if (!rec) {
+      // A session's id names its file: checked once, when its recording opens (no other id is ever kept).
+      if (!SESSION_ID.test(session)) return;
+      this.open.set(session, (rec = { pending: [], last: false }));
+    }
     rec.pending.push(line);
     rec.last ||= last;
     // Small batches keep the joined strings short-lived and small (cheap for the GC, low RSS).

@@ -1,10 +1,10 @@
 /** Session recordings: copies of each session's chained lines, checked against the chain. */
 import { expect } from 'chai';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AuditLog } from '../../proxy/audit/audit-log.js';
-import { recordingFile, verifyRecordings } from '../../proxy/audit/recordings.js';
+import { recordingFile, SessionRecordings, verifyRecordings } from '../../proxy/audit/recordings.js';
 import { readRecords, renderSession } from '../../proxy/audit/sessions.js';
 
 describe('session recordings', () => {
@@ -93,5 +93,16 @@ describe('session recordings', () => {
     writeFileSync(f, `${[...lines, bLine].join('\n')}\n`);
     expect(verifyRecordings(recDir, chain, A).problems.join('\n')).to.contain(`belongs to session ${B}`);
     expect(verifyRecordings(join(dir, 'empty'), chain).problems).to.have.length(2);
+  });
+
+  it('a session id that is not a plain name gets no recording, however often its lines come', () => {
+    const out = mkdtempSync(join(tmpdir(), 'agentgate-rec-ids-'));
+    const recordings = new SessionRecordings(join(out, 'sessions'));
+    for (const id of ['../escape', 'a/b', '', 'x'.repeat(65), '..'])
+      for (let i = 0; i < 40; i++) recordings.add(id, `{"line":${i}}`, i === 39);
+    recordings.add('ok-1', '{"line":0}', true);
+    recordings.close();
+    expect(readdirSync(join(out, 'sessions'))).to.deep.equal(['ok-1.jsonl']);
+    expect(readdirSync(out)).to.deep.equal(['sessions']);
   });
 });
