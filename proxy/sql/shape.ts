@@ -507,7 +507,9 @@ class ShapeBuilder {
       if (c.sval) return pgBool(c.sval.sval ?? '');
       return undefined;
     }
-    if (n.TypeCast) return this.constValue(n.TypeCast.arg);
+    // Only a literal cast straight to boolean: other casts change values (`1.4::int`, `'x'::char(1)`).
+    if (n.TypeCast)
+      return castToBoolean(n.TypeCast) && n.TypeCast.arg?.A_Const ? this.constValue(n.TypeCast.arg) : undefined;
     if (n.BoolExpr) {
       const vals = (n.BoolExpr.args ?? []).map((a: Node) => this.constValue(a));
       switch (n.BoolExpr.boolop) {
@@ -580,9 +582,9 @@ function integerValue(v: { ival?: number }): number {
   return v.ival ?? 0;
 }
 
-function numericValue(v: { fval?: string }): number {
+function numericValue(v: { fval?: string }): string {
   constantValueReads++;
-  return Number(v.fval);
+  return v.fval ?? '';
 }
 
 /** Shape of one top-level statement from libpg_query's `stmts[i]`. */
@@ -684,16 +686,35 @@ function constString(n: Node): string | undefined {
   return undefined;
 }
 
-function constScalar(n: Node): number | string | boolean | undefined {
-  if (!n) return undefined;
-  if (n.TypeCast) return constScalar(n.TypeCast.arg);
-  const c = n.A_Const;
+/** A literal's value: a numeric constant (`1.5`, a bigint past 32 bits) as its text, which JavaScript numbers would round. */
+type Scalar =
+  | { kind: 'integer'; v: number }
+  | { kind: 'numeric'; v: string }
+  | { kind: 'string'; v: string }
+  | { kind: 'boolean'; v: boolean };
+
+/** An uncast, non-NULL literal's value (a cast may change it: `1.4::int`, `1::boolean`); otherwise unknown. */
+function constScalar(n: Node): Scalar | undefined {
+  const c = n?.A_Const;
   if (!c || c.isnull) return undefined;
-  if (c.ival) return integerValue(c.ival);
-  if (c.fval) return numericValue(c.fval);
-  if (c.sval) return c.sval.sval ?? '';
-  if (c.boolval) return Boolean(c.boolval.boolval);
+  if (c.ival) return { kind: 'integer', v: integerValue(c.ival) };
+  if (c.fval) return { kind: 'numeric', v: numericValue(c.fval) };
+  if (c.sval) return { kind: 'string', v: c.sval.sval ?? '' };
+  if (c.boolval) return { kind: 'boolean', v: Boolean(c.boolval.boolval) };
   return undefined;
+}
+
+/** `::boolean` (or `::bool`), no type modifier, no array. */
+function castToBoolean(cast: Node): boolean {
+  const t = cast.typeName;
+  const names: string[] = (t?.names ?? []).map((x: Node) => x.String?.sval ?? '');
+  const name = names[names.length - 1];
+  return (
+    (name === 'bool' || name === 'boolean') &&
+    (names.length === 1 || (names.length === 2 && names[0] === 'pg_catalog')) &&
+    !t.typmods?.length &&
+    !t.arrayBounds?.length
+  );
 }
 
 function opName(e: Node): string {
@@ -701,10 +722,28 @@ function opName(e: Node): string {
   return parts[parts.length - 1]?.String?.sval ?? '';
 }
 
-function compare(op: string, l: number | string | boolean, r: number | string | boolean): boolean | undefined {
-  if (typeof l !== typeof r && !(typeof l === 'string' || typeof r === 'string')) return undefined;
-  const a = typeof l === 'string' && typeof r === 'number' ? Number(l) : l;
-  const b = typeof r === 'string' && typeof l === 'number' ? Number(r) : r;
+/**
+ * A comparison of two literals, only where the answer is the server's whatever its collation and
+ * settings: whole numbers (integers, and numeric constants of digits only, such as bigints: exact, as
+ * BigInt), booleans for equality, and strings or other numeric constants only when both are the same text
+ * (equal under any collation; two different strings may be equal under a nondeterministic one and are
+ * ordered by it, and `1.0 = 1.00`). Otherwise unknown: a wrong "false" would make an unbounded write look
+ * bounded.
+ */
+function compare(op: string, l: Scalar, r: Scalar): boolean | undefined {
+  const [wl, wr] = [wholeNumber(l), wholeNumber(r)];
+  if (wl !== undefined && wr !== undefined) return ordered(op, wl, wr);
+  if (l.kind !== r.kind) return undefined;
+  if (l.kind === 'boolean') return ['=', '<>', '!='].includes(op) ? ordered(op, l.v, r.v) : undefined;
+  return l.v === r.v ? ordered(op, l.v, r.v) : undefined;
+}
+
+function wholeNumber(s: Scalar): bigint | undefined {
+  if (s.kind === 'integer') return BigInt(s.v);
+  return s.kind === 'numeric' && /^[0-9]+$/.test(s.v) ? BigInt(s.v) : undefined;
+}
+
+function ordered<T>(op: string, a: T, b: T): boolean | undefined {
   switch (op) {
     case '=':
       return a === b;

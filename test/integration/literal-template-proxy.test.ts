@@ -68,4 +68,27 @@ describe('literal templates through the proxy (real PostgreSQL, node-postgres si
     const recs = decisions();
     expect(recs.find((x) => x.db?.query?.text === text)?.decision, 'the whole text, allowed').to.equal('Allow');
   });
+
+  it('bigint literals past 32 bits: bounded twins warm their template; the same text made unbounded is refused, in another session', async () => {
+    const before = await statuses();
+    const a = await s.connect('agent-a');
+    for (const [x, y] of [
+      ['3000000001', '3000000002'],
+      ['90071992547409931', '4000000000'],
+      ['2147483648', '9223372036854775808'],
+    ])
+      await a.query(`UPDATE orders SET status = 'gone' WHERE id = 2 OR ${x} = ${y}`);
+    await a.end();
+    const b = await s.connect('agent-b');
+    const e = await pgError(b.query(`UPDATE orders SET status = 'gone' WHERE id = 2 OR 5000000000 = 5000000000`));
+    await b.end();
+    expect(e.message).to.contain('no-unbounded-writes');
+    const after = await statuses();
+    expect(after[1], 'order 2 changed, by the bounded ones').to.equal('gone');
+    expect(
+      after.filter((x, i) => i !== 1 && x !== before[i]),
+      'no other order changed',
+    ).to.deep.equal([]);
+    expect(decisions().at(-1)).to.deep.include({ decision: 'Deny', rule: { name: 'no-unbounded-writes' } });
+  });
 });
