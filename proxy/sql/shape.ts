@@ -269,7 +269,7 @@ class ShapeBuilder {
           this.walk(joinCondition);
           if (kind === 'UpdateStmt' || kind === 'DeleteStmt') {
             if (this.unbounded(whereClause)) this.unboundedWrite = true;
-          } else if (kind === 'MergeStmt' && this.unbounded(joinCondition)) {
+          } else if (kind === 'MergeStmt' && (this.unbounded(joinCondition) || bySourceWrite(body))) {
             this.unboundedWrite = true;
           }
         });
@@ -704,43 +704,60 @@ function constScalar(n: Node): Scalar | undefined {
   return undefined;
 }
 
-/** `::boolean` (or `::bool`), no type modifier, no array. */
+/**
+ * `::boolean` or `::pg_catalog.bool` (both parse to pg_catalog.bool), no type modifier, no array. A bare
+ * `::bool` or `::"boolean"` is looked up in the search path, where pg_temp comes first for types.
+ */
 function castToBoolean(cast: Node): boolean {
   const t = cast.typeName;
   const names: string[] = (t?.names ?? []).map((x: Node) => x.String?.sval ?? '');
-  const name = names[names.length - 1];
   return (
-    (name === 'bool' || name === 'boolean') &&
-    (names.length === 1 || (names.length === 2 && names[0] === 'pg_catalog')) &&
+    names.length === 2 &&
+    names[0] === 'pg_catalog' &&
+    names[1] === 'bool' &&
     !t.typmods?.length &&
-    !t.arrayBounds?.length
+    !t.arrayBounds?.length &&
+    !t.setof &&
+    !t.pct_type
   );
 }
 
+/**
+ * The operator's name when it is PostgreSQL's own: unqualified (pg_catalog is searched first, and never
+ * pg_temp for operators) or `OPERATOR(pg_catalog.x)`; '' for one in any other schema (`OPERATOR(s.=)` may
+ * be anything).
+ */
 function opName(e: Node): string {
-  const parts = e.name ?? [];
-  return parts[parts.length - 1]?.String?.sval ?? '';
+  const parts: string[] = (e.name ?? []).map((p: Node) => p?.String?.sval ?? '');
+  if (parts.length === 1) return parts[0]!;
+  return parts.length === 2 && parts[0] === 'pg_catalog' ? parts[1]! : '';
 }
 
 /**
- * A comparison of two literals, only where the answer is the server's whatever its collation and
- * settings: whole numbers (integers, and numeric constants of digits only, such as bigints: exact, as
- * BigInt), booleans for equality, and strings or other numeric constants only when both are the same text
- * (equal under any collation; two different strings may be equal under a nondeterministic one and are
- * ordered by it, and `1.0 = 1.00`). Otherwise unknown: a wrong "false" would make an unbounded write look
- * bounded.
+ * A comparison of two literals, only where the answer is PostgreSQL's own operator's whatever the
+ * server's settings and whatever a user created: whole numbers whose types pg_catalog compares exactly
+ * (int4 and int8 with each other, numeric with numeric: a user's operator on, say, int4 and numeric would
+ * be an exact match and win), exactly as BigInt; booleans for equality; numeric constants with a fraction
+ * or exponent only when both are the same text (`1.0 = 1.00`). Strings are unknown: their order and even
+ * their equality are the collation's. Otherwise unknown: a wrong "false" would make an unbounded write
+ * look bounded.
  */
 function compare(op: string, l: Scalar, r: Scalar): boolean | undefined {
   const [wl, wr] = [wholeNumber(l), wholeNumber(r)];
-  if (wl !== undefined && wr !== undefined) return ordered(op, wl, wr);
-  if (l.kind !== r.kind) return undefined;
-  if (l.kind === 'boolean') return ['=', '<>', '!='].includes(op) ? ordered(op, l.v, r.v) : undefined;
+  if (wl && wr) return (wl.type === 'numeric') === (wr.type === 'numeric') ? ordered(op, wl.v, wr.v) : undefined;
+  if (l.kind !== r.kind || l.kind === 'string') return undefined;
+  if (l.kind === 'boolean') return ['=', '<>'].includes(op) ? ordered(op, l.v, r.v) : undefined;
   return l.v === r.v ? ordered(op, l.v, r.v) : undefined;
 }
 
-function wholeNumber(s: Scalar): bigint | undefined {
-  if (s.kind === 'integer') return BigInt(s.v);
-  return s.kind === 'numeric' && /^[0-9]+$/.test(s.v) ? BigInt(s.v) : undefined;
+const INT8_MAX = 9223372036854775807n;
+
+/** A whole-number literal's value and type: int4 (an integer constant), int8 or numeric (by its size). */
+function wholeNumber(s: Scalar): { v: bigint; type: 'int4' | 'int8' | 'numeric' } | undefined {
+  if (s.kind === 'integer') return { v: BigInt(s.v), type: 'int4' };
+  if (s.kind !== 'numeric' || !/^[0-9]+$/.test(s.v)) return undefined;
+  const v = BigInt(s.v);
+  return { v, type: v <= INT8_MAX ? 'int8' : 'numeric' };
 }
 
 function ordered<T>(op: string, a: T, b: T): boolean | undefined {
@@ -760,6 +777,18 @@ function ordered<T>(op: string, a: T, b: T): boolean | undefined {
       return a >= b;
   }
   return undefined;
+}
+
+/**
+ * A MERGE that updates or deletes target rows no source row matches (`WHEN NOT MATCHED BY SOURCE`): there a
+ * false ON condition (`ON 1 = 0`) writes every row, so its ON tells nothing about how many.
+ */
+function bySourceWrite(merge: Node): boolean {
+  return (merge.mergeWhenClauses ?? []).some(
+    (w: Node) =>
+      w.MergeWhenClause?.matchKind === 'MERGE_WHEN_NOT_MATCHED_BY_SOURCE' &&
+      w.MergeWhenClause?.commandType !== 'CMD_NOTHING',
+  );
 }
 
 function containsKey(n: Node, key: string): boolean {

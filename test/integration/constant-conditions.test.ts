@@ -2,9 +2,13 @@
  * A write's WHERE that reads no column is bounded only when the classifier knows it is false
  * (proxy/sql/shape.ts `constValue`): a wrong "false" would let `DELETE ... WHERE <always true>` pass a
  * rule against unbounded writes. Differential against the real server: for every constant condition
- * below that the classifier calls bounded, PostgreSQL must not find it true. The cases the first
- * evaluator got wrong (casts that change values, numerics JavaScript rounds, collation-dependent string
- * comparisons) are among them, and must now be unbounded.
+ * below that the classifier calls bounded, PostgreSQL must not find it true — in a session where a user
+ * made the objects a hostile review used (an operator in another schema, one that shadows pg_catalog's
+ * through the search path for a pair of types pg_catalog has no exact operator for, a `bool` type in
+ * pg_temp with an implicit cast that returns true). The cases the first evaluator got wrong (casts that
+ * change values, numerics JavaScript rounds, collation-dependent string comparisons) are among them, and
+ * must now be unbounded. And a MERGE that deletes or updates rows no source row matches is unbounded
+ * whatever its ON says.
  */
 import { expect } from 'chai';
 import { startLocalStack, type LocalStack } from '../../proxy/local/stack.js';
@@ -30,8 +34,36 @@ const WRONGLY_FALSE_BEFORE = [
   "NOT 'nonsense'::char(1)::boolean",
 ];
 
+/** What a user without special rights can create (run in the checking session). */
+const HOSTILE_OBJECTS = [
+  'CREATE SCHEMA IF NOT EXISTS evil',
+  "CREATE OR REPLACE FUNCTION evil.yes(int, int) RETURNS boolean LANGUAGE sql AS 'SELECT true'",
+  "CREATE OR REPLACE FUNCTION evil.yes_num(int, numeric) RETURNS boolean LANGUAGE sql AS 'SELECT true'",
+  'DROP OPERATOR IF EXISTS evil.= (int, int)',
+  'DROP OPERATOR IF EXISTS evil.<> (int, int)',
+  'DROP OPERATOR IF EXISTS public.= (int, numeric)',
+  'CREATE OPERATOR evil.= (leftarg = int, rightarg = int, function = evil.yes)',
+  'CREATE OPERATOR evil.<> (leftarg = int, rightarg = int, function = evil.yes)',
+  'CREATE OPERATOR public.= (leftarg = int, rightarg = numeric, function = evil.yes_num)',
+  "CREATE TYPE pg_temp.bool AS ENUM ('f', 'off')",
+  "CREATE FUNCTION pg_temp.yes(pg_temp.bool) RETURNS boolean LANGUAGE sql AS 'SELECT true'",
+  'CREATE CAST (pg_temp.bool AS boolean) WITH FUNCTION pg_temp.yes(pg_temp.bool) AS IMPLICIT',
+];
+
+const AFTER_REVIEW = [
+  '1 OPERATOR(evil.=) 0',
+  '1 OPERATOR(evil.<>) 1',
+  'NOT (1 OPERATOR(evil.<>) 1)',
+  '5 = 30000000000000000000',
+  '1 = 99999999999999999999',
+  "'f'::bool",
+  "'off'::bool AND true",
+  '1 OPERATOR(pg_catalog.=) 0',
+];
+
 const CONDITIONS = [
   ...WRONGLY_FALSE_BEFORE,
+  ...AFTER_REVIEW,
   '1 = 0',
   '1 = 1',
   '1 <> 1',
@@ -80,9 +112,10 @@ describe('constant conditions: bounded only when PostgreSQL agrees they are fals
   });
   after(async () => s?.stop());
 
-  it('every constant condition the classifier calls bounded is not true on the server', async () => {
+  it('every constant condition the classifier calls bounded is not true on the server, with hostile objects made', async () => {
     const d = await s.direct();
     try {
+      for (const ddl of HOSTILE_OBJECTS) await d.query(ddl);
       for (const cond of CONDITIONS) {
         if (await unbounded(cond)) continue;
         const r = await d.query(`SELECT (${cond}) IS TRUE AS t`);
@@ -106,18 +139,52 @@ describe('constant conditions: bounded only when PostgreSQL agrees they are fals
     }
   });
 
-  it('what stays known: integer and identical-text comparisons, boolean literals', async () => {
+  it('what stays known: whole numbers of types pg_catalog compares exactly, boolean literals', async () => {
     for (const [cond, expected] of [
       ['1 = 0', false],
       ['1 = 1', true],
       ['2147483648 <> 2147483648', false],
       ['3000000001 = 3000000002', false],
       ['9007199254740993 = 9007199254740993', true],
-      ["'a' <> 'a'", false],
+      // Strings are the collation's, even equal ones: unknown, so unbounded.
+      ["'a' <> 'a'", true],
       ['true = false', false],
       ["'off'::boolean", false],
       ['NOT (1 = 1)', false],
+      ['1 OPERATOR(pg_catalog.=) 0', false],
+      ['5 = 3000000000', false],
+      ['30000000000000000000 = 30000000000000000001', false],
     ] as const)
       expect(await unbounded(cond), cond).to.equal(expected);
+  });
+
+  it('a MERGE that deletes or updates target rows no source row matches is unbounded, whatever its ON', async () => {
+    const merge = (on: string, action: string): string =>
+      `MERGE INTO orders o USING (SELECT 1 AS k) s ON ${on} WHEN NOT MATCHED BY SOURCE THEN ${action}`;
+    for (const sql of [
+      merge('1 = 0', 'DELETE'),
+      merge('false', "UPDATE SET status = 'x'"),
+      merge('o.id = 0', 'DELETE'),
+      'MERGE INTO orders o USING orders s ON o.id = s.id AND 1 = 0 WHEN NOT MATCHED BY SOURCE THEN DELETE',
+    ]) {
+      const r = await explainSql(sql);
+      if (!r.ok) throw new Error(`${sql}: ${r.error}`);
+      expect(r.statements[0]!.unboundedWrite, sql).to.equal(true);
+    }
+    const r = await explainSql(merge('o.id = s.k', 'DO NOTHING WHEN MATCHED THEN DELETE'));
+    if (!r.ok) throw new Error(r.error);
+    expect(r.statements[0]!.unboundedWrite, 'BY SOURCE DO NOTHING, matched rows by a column: bounded').to.equal(false);
+    // Through the proxy, with the example policy: refused, and no row touched.
+    const d = await s.direct();
+    const before = (await d.query('SELECT count(*)::int AS n FROM orders')).rows[0].n;
+    const a = await s.connect('agent-merge');
+    const e = await a.query(merge('1 = 0', 'DELETE')).then(
+      () => undefined,
+      (x: Error) => x,
+    );
+    await a.end();
+    expect(e?.message).to.contain('no-unbounded-writes');
+    expect((await d.query('SELECT count(*)::int AS n FROM orders')).rows[0].n).to.equal(before);
+    await d.end();
   });
 });

@@ -75,7 +75,7 @@ describe('literal templates through the proxy (real PostgreSQL, node-postgres si
     for (const [x, y] of [
       ['3000000001', '3000000002'],
       ['90071992547409931', '4000000000'],
-      ['2147483648', '9223372036854775808'],
+      ['2147483648', '9223372036854775807'],
     ])
       await a.query(`UPDATE orders SET status = 'gone' WHERE id = 2 OR ${x} = ${y}`);
     await a.end();
