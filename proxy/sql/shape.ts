@@ -267,9 +267,10 @@ class ShapeBuilder {
           for (const v of Object.values(rest)) this.walk(v);
           this.walk(whereClause);
           this.walk(joinCondition);
+          const target = writeTarget(relation, kind === 'MergeStmt' || !!(body.usingClause ?? body.fromClause)?.length);
           if (kind === 'UpdateStmt' || kind === 'DeleteStmt') {
-            if (this.unbounded(whereClause)) this.unboundedWrite = true;
-          } else if (kind === 'MergeStmt' && (this.unbounded(joinCondition) || bySourceWrite(body))) {
+            if (this.unbounded(whereClause, target)) this.unboundedWrite = true;
+          } else if (kind === 'MergeStmt' && (this.unbounded(joinCondition, target) || bySourceWrite(body))) {
             this.unboundedWrite = true;
           }
         });
@@ -463,20 +464,20 @@ class ShapeBuilder {
    * A WHERE that cannot tell rows apart touches every row (or none): missing, constant-true, or free of
    * any column reference (`WHERE $1`, `WHERE EXISTS (SELECT 1)`). Constant-false (`1=0`) is bounded.
    */
-  private unbounded(where: Node): boolean {
+  private unbounded(where: Node, target: WriteTarget): boolean {
     if (!where) return true;
     if (where.CurrentOfExpr) return false;
     const value = this.constValue(where);
     if (value !== undefined) return value;
-    return !containsKey(where, 'ColumnRef') || this.tautology(where);
+    return !readsTargetColumn(where, target) || this.tautology(where, target);
   }
 
   /** `a = a`, `x OR true`-style tautologies that do reference columns. */
-  private tautology(n: Node): boolean {
+  private tautology(n: Node, target: WriteTarget): boolean {
     if (n.BoolExpr?.boolop === 'OR_EXPR')
-      return (n.BoolExpr.args ?? []).some((a: Node) => this.rowBlind(a) || this.tautology(a));
+      return (n.BoolExpr.args ?? []).some((a: Node) => this.rowBlind(a, target) || this.tautology(a, target));
     if (n.BoolExpr?.boolop === 'AND_EXPR')
-      return (n.BoolExpr.args ?? []).every((a: Node) => this.rowBlind(a) || this.tautology(a));
+      return (n.BoolExpr.args ?? []).every((a: Node) => this.rowBlind(a, target) || this.tautology(a, target));
     const e = n.A_Expr;
     if (
       e?.kind === 'AEXPR_OP' &&
@@ -494,8 +495,8 @@ class ShapeBuilder {
    * A condition that reads no column and is not known to be false (`1 IS NOT NULL`, `1::boolean`, `$1`,
    * `now() IS NOT NULL`): it tells no rows apart, so when it holds, it holds for every row.
    */
-  private rowBlind(n: Node): boolean {
-    return !containsKey(n, 'ColumnRef') && this.constValue(n) !== false;
+  private rowBlind(n: Node, target: WriteTarget): boolean {
+    return !readsTargetColumn(n, target) && this.constValue(n) !== false;
   }
 
   /** Tri-state constant evaluation of a boolean expression: true, false, or undefined (depends on rows). */
@@ -791,10 +792,53 @@ function bySourceWrite(merge: Node): boolean {
   );
 }
 
-function containsKey(n: Node, key: string): boolean {
+/**
+ * The written table as a condition names it: its alias, or else its name; and whether other tables are in
+ * scope too (DELETE's USING, UPDATE's FROM, MERGE's source), so that an unqualified column may be theirs.
+ */
+interface WriteTarget {
+  qualifier?: string;
+  others: boolean;
+}
+
+function writeTarget(relation: Node, others: boolean): WriteTarget {
+  const qualifier: unknown = relation?.alias?.aliasname ?? relation?.relname;
+  return { ...(typeof qualifier === 'string' ? { qualifier } : {}), others };
+}
+
+/**
+ * Whether a condition reads a column of the written table, so that it may tell its rows apart. A column of
+ * another table does not (`DELETE ... USING customers c WHERE c.id = 1`, `WHERE EXISTS (SELECT FROM
+ * customers c WHERE c.id = 1)`): counted are columns qualified with the target's name or alias, and
+ * unqualified ones outside subqueries when no other table is in scope; inside a subquery, only qualified
+ * ones, and none if the subquery names anything (a table, alias or CTE) like the target (it would be that).
+ */
+function readsTargetColumn(n: Node, target: WriteTarget, inSubquery = false): boolean {
   if (!n || typeof n !== 'object') return false;
-  if (Array.isArray(n)) return n.some((x) => containsKey(x, key));
-  return Object.keys(n).some((k) => k === key || containsKey(n[k], key));
+  if (Array.isArray(n)) return n.some((x) => readsTargetColumn(x, target, inSubquery));
+  if (n.ColumnRef) {
+    const fields: unknown[] = (n.ColumnRef.fields ?? []).map((f: Node) =>
+      f?.String ? f.String.sval : f?.A_Star ? '*' : undefined,
+    );
+    if (fields.length >= 2) return target.qualifier !== undefined && fields[fields.length - 2] === target.qualifier;
+    return !inSubquery && !target.others;
+  }
+  if (n.SubLink) {
+    const { subselect, ...rest } = n.SubLink;
+    if (readsTargetColumn(rest, target, inSubquery)) return true;
+    if (target.qualifier === undefined || namesLike(subselect, target.qualifier)) return false;
+    return readsTargetColumn(subselect, target, true);
+  }
+  return Object.values(n).some((v) => readsTargetColumn(v as Node, target, inSubquery));
+}
+
+/** Whether anything in a query is named `name`: a table, an alias or a CTE. */
+function namesLike(n: Node, name: string): boolean {
+  if (!n || typeof n !== 'object') return false;
+  if (Array.isArray(n)) return n.some((x) => namesLike(x, name));
+  if (n.RangeVar?.relname === name || n.Alias?.aliasname === name || n.alias?.aliasname === name) return true;
+  if (n.CommonTableExpr?.ctename === name) return true;
+  return Object.values(n).some((v) => namesLike(v as Node, name));
 }
 
 function stripLoc(n: Node): Node {

@@ -161,6 +161,20 @@ describe('statement classification (libpg_query parse tree)', () => {
       'DELETE FROM orders WHERE id = 1 OR now() IS NOT NULL',
       'UPDATE orders SET a = 1 WHERE id = 1 OR $1',
       'DELETE FROM orders WHERE 1 IS NOT NULL AND id = id',
+      // Columns of other tables tell no row of the written one apart (a hostile review's cases).
+      'DELETE FROM orders WHERE EXISTS (SELECT FROM customers c WHERE c.id = 1)',
+      'DELETE FROM orders WHERE 1 IN (SELECT id FROM customers)',
+      'DELETE FROM orders USING customers c WHERE c.id = 1',
+      'DELETE FROM orders o USING customers c WHERE c.id = 1 OR o.id = o.id',
+      'UPDATE orders SET a = 1 FROM customers c WHERE c.id = 1',
+      // An unqualified column may be the other table's.
+      'DELETE FROM orders USING customers WHERE name = 1',
+      // A subquery that names something like the target: `orders.id` there is its own.
+      'DELETE FROM orders WHERE EXISTS (SELECT FROM customers orders WHERE orders.id = 1)',
+      'DELETE FROM orders WHERE EXISTS (WITH orders AS (SELECT 1 AS id) SELECT FROM orders WHERE orders.id = 1)',
+      // An alias hides the table's name.
+      'DELETE FROM orders o WHERE EXISTS (SELECT FROM customers c WHERE c.id = orders.id)',
+      'MERGE INTO orders o USING customers s ON s.id = 1 WHEN MATCHED THEN DELETE',
     ];
     const bounded = [
       'DELETE FROM orders WHERE id = 5',
@@ -171,6 +185,12 @@ describe('statement classification (libpg_query parse tree)', () => {
       'DELETE FROM orders WHERE id = 1 OR id = 2',
       'DELETE FROM orders WHERE id = 1 AND now() IS NOT NULL',
       'DELETE FROM orders WHERE id = 1 OR 1 = 0',
+      'DELETE FROM orders o USING customers c WHERE o.customer_id = c.id AND c.name = 1',
+      'DELETE FROM orders WHERE EXISTS (SELECT FROM customers c WHERE c.id = orders.customer_id)',
+      'DELETE FROM orders o WHERE EXISTS (SELECT FROM customers c WHERE c.id = o.customer_id)',
+      'DELETE FROM public.orders WHERE orders.id = 5',
+      'UPDATE orders SET a = 1 FROM customers c WHERE orders.customer_id = c.id',
+      'MERGE INTO orders o USING customers s ON o.id = s.id WHEN MATCHED THEN DELETE',
     ];
     for (const sql of unbounded)
       it(`unbounded: ${sql}`, async () => expect((await one(sql)).unboundedWrite).to.equal(true));
