@@ -832,13 +832,17 @@ function readsTargetColumn(n: Node, target: WriteTarget, inSubquery = false): bo
   return Object.values(n).some((v) => readsTargetColumn(v as Node, target, inSubquery));
 }
 
-/** Whether anything in a query is named `name`: a table, an alias or a CTE. */
+/**
+ * Whether a query may name something `name` that a column's qualifier would bind to: any identifier in it
+ * but column references' own, e.g. a table, an alias, a CTE, a join's `USING (...) AS name`, a function in
+ * FROM (named after itself). Constants are not looked at (their values are the literal template's business).
+ */
 function namesLike(n: Node, name: string): boolean {
   if (!n || typeof n !== 'object') return false;
   if (Array.isArray(n)) return n.some((x) => namesLike(x, name));
-  if (n.RangeVar?.relname === name || n.Alias?.aliasname === name || n.alias?.aliasname === name) return true;
-  if (n.CommonTableExpr?.ctename === name) return true;
-  return Object.values(n).some((v) => namesLike(v as Node, name));
+  return Object.entries(n).some(([k, v]) =>
+    k === 'ColumnRef' || k === 'A_Const' ? false : v === name || (typeof v === 'object' && namesLike(v as Node, name)),
+  );
 }
 
 function stripLoc(n: Node): Node {

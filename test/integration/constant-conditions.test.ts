@@ -187,4 +187,20 @@ describe('constant conditions: bounded only when PostgreSQL agrees they are fals
     expect((await d.query('SELECT count(*)::int AS n FROM orders')).rows[0].n).to.equal(before);
     await d.end();
   });
+
+  it('a subquery that names something like the target (a join USING alias) is refused through the proxy, no row touched', async () => {
+    const sql =
+      'DELETE FROM orders WHERE EXISTS (SELECT FROM customers a JOIN customers b USING (id) AS orders WHERE orders.id = 1)';
+    const d = await s.direct();
+    const before = (await d.query('SELECT count(*)::int AS n FROM orders')).rows[0].n;
+    const a = await s.connect('agent-join-alias');
+    const e = await a.query(sql).then(
+      () => undefined,
+      (x: Error) => x,
+    );
+    await a.end();
+    expect(e?.message).to.contain('no-unbounded-writes');
+    expect((await d.query('SELECT count(*)::int AS n FROM orders')).rows[0].n).to.equal(before);
+    await d.end();
+  });
 });

@@ -172,6 +172,11 @@ describe('statement classification (libpg_query parse tree)', () => {
       // A subquery that names something like the target: `orders.id` there is its own.
       'DELETE FROM orders WHERE EXISTS (SELECT FROM customers orders WHERE orders.id = 1)',
       'DELETE FROM orders WHERE EXISTS (WITH orders AS (SELECT 1 AS id) SELECT FROM orders WHERE orders.id = 1)',
+      // A join's USING (...) AS name, a function in FROM named after itself (third hostile review).
+      'DELETE FROM orders WHERE EXISTS (SELECT FROM customers a JOIN customers b USING (id) AS orders WHERE orders.id = 1)',
+      'DELETE FROM orders o WHERE EXISTS (SELECT FROM customers a JOIN customers b USING (id) AS o WHERE o.id IS NOT NULL)',
+      'DELETE FROM orders WHERE EXISTS (SELECT FROM orders() WHERE orders.id = 1)',
+      'DELETE FROM orders WHERE EXISTS (SELECT FROM ROWS FROM (orders()) WHERE orders.id = 1)',
       // An alias hides the table's name.
       'DELETE FROM orders o WHERE EXISTS (SELECT FROM customers c WHERE c.id = orders.id)',
       'MERGE INTO orders o USING customers s ON s.id = 1 WHEN MATCHED THEN DELETE',
