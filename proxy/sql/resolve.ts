@@ -20,7 +20,10 @@ export function resolveShape(
   const effects = new Set<Effect>(shape.effects);
   const reasons = [...shape.reasons];
   let liftsReadOnly = shape.liftsReadOnly;
-  let unboundedWrite = shape.unboundedWrite;
+  // `WHERE 1 = 0` is bounded by pg_catalog's `=`; with another schema first in the path, a user's `=` may answer.
+  const path = catalog.searchPath?.();
+  let unboundedWrite =
+    shape.unboundedWrite || (shape.boundedByCatalogOperators === true && !!path && path[0] !== 'pg_catalog');
   let nestedWrites = shape.nestedWrites === true;
   let reads: ColumnReads | undefined = shape.reads;
   const tables: TableRef[] = shape.tables.map((t) => withCandidates(t, catalog));

@@ -109,6 +109,8 @@ class ShapeBuilder {
   readonly attributeCalls = { row: new Set<string>(), any: new Set<string>() };
   readonly reasons: string[] = [];
   unboundedWrite = false;
+  /** A constant comparison with an unqualified operator was decided (see constValue). */
+  private catalogOperatorDecided = false;
   liftsReadOnly = false;
   executes?: string;
   prepares?: string;
@@ -529,7 +531,11 @@ class ShapeBuilder {
       const l = constScalar(e.lexpr);
       const r = l === undefined ? undefined : constScalar(e.rexpr);
       if (l === undefined || r === undefined) return undefined;
-      return compare(opName(e), l, r);
+      const value = compare(opName(e), l, r);
+      // An unqualified operator is pg_catalog's only while pg_catalog comes first in the search path,
+      // which the catalog knows (resolve.ts).
+      if (value !== undefined && (e.name ?? []).length === 1) this.catalogOperatorDecided = true;
+      return value;
     }
     return undefined;
   }
@@ -551,6 +557,7 @@ class ShapeBuilder {
       })),
       functions: this.functions,
       unboundedWrite: this.unboundedWrite,
+      ...(this.catalogOperatorDecided && !this.unboundedWrite ? { boundedByCatalogOperators: true } : {}),
       liftsReadOnly: this.liftsReadOnly,
       ...(this.executes !== undefined ? { executes: this.executes } : {}),
       ...(this.prepares !== undefined ? { prepares: this.prepares } : {}),

@@ -36,6 +36,11 @@ export interface StatementShape {
   tables: TableRef[];
   functions: FunctionRef[];
   unboundedWrite: boolean;
+  /**
+   * Bounded only because a constant comparison with an unqualified operator was decided (`WHERE 1 = 0`):
+   * that holds while pg_catalog comes first in the session's search path (resolve.ts checks it).
+   */
+  boundedByCatalogOperators?: boolean;
   /** Could lift the read-only backstop of a ReadOnly target (SET ... read_only = off, BEGIN READ WRITE, RESET ALL ...). */
   liftsReadOnly: boolean;
   /** EXECUTE name: the effects are those of the prepared statement. */

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { builtinCatalog, CatalogSnapshot } from '../../proxy/sql/catalog.js';
 import { explainSql } from '../../proxy/sql/explain.js';
 import type { Classification } from '../../proxy/sql/types.js';
+import { catalogWith } from '../support/caps-catalog.js';
 
 async function one(sql: string, catalog = builtinCatalog()): Promise<Classification> {
   const r = await explainSql(sql, catalog);
@@ -201,6 +202,17 @@ describe('statement classification (libpg_query parse tree)', () => {
       it(`unbounded: ${sql}`, async () => expect((await one(sql)).unboundedWrite).to.equal(true));
     for (const sql of bounded)
       it(`bounded: ${sql}`, async () => expect((await one(sql)).unboundedWrite).to.equal(false));
+    it('a constant decided by an unqualified operator bounds a write only while pg_catalog comes first in the path', async () => {
+      const path = (searchPath: string[]) =>
+        catalogWith({ relations: [{ schema: 'public', name: 'orders' }], searchPath });
+      for (const sql of ['DELETE FROM orders WHERE 1 = 0', 'DELETE FROM orders WHERE id = 1 OR 2 < 1']) {
+        expect((await one(sql, path(['pg_catalog', 'public']))).unboundedWrite, sql).to.equal(false);
+        // A user's public.= (int, int) would be found before pg_catalog's.
+        expect((await one(sql, path(['public', 'pg_catalog']))).unboundedWrite, sql).to.equal(true);
+      }
+      const qualified = 'DELETE FROM orders WHERE 1 OPERATOR(pg_catalog.=) 0';
+      expect((await one(qualified, path(['public', 'pg_catalog']))).unboundedWrite, qualified).to.equal(false);
+    });
   });
 
   describe('read-only backstop lifters', () => {
