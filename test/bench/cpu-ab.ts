@@ -15,16 +15,15 @@
  * Prints, per build, protocol and client count: the median of the rounds' TPS, and the proxy's CPU (all
  * threads, user + kernel) per statement in the same runs, with each build's CPU over the first build's.
  */
-import { execFileSync, spawn, spawnSync, type ChildProcess, type SpawnSyncReturns } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess, type SpawnSyncReturns } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { stringify } from 'yaml';
 import { freePort } from '../../proxy/local/embedded-postgres.js';
 import { AGENT_DB_PASSWORD, startLocalStack } from '../../proxy/local/stack.js';
-import { compileApp, imageRuntimeEnv } from '../../scripts/image/rootfs.js';
+import { imageRuntimeEnv } from '../../scripts/image/rootfs.js';
+import { buildRevision, cpuSeconds, waitForPort } from './builds.js';
 
-const repo = resolve(import.meta.dirname, '../..');
 const revs = (process.env.AB_REVS ?? 'HEAD,worktree').split(',').filter(Boolean);
 const rounds = Number(process.env.AB_ROUNDS ?? 3);
 const clientCounts = (process.env.AB_CLIENTS ?? '8').split(',').map(Number);
@@ -32,54 +31,6 @@ const seconds = Number(process.env.AB_SECONDS ?? 5);
 const modes = (process.env.AB_MODES ?? 'simple,prepared').split(',');
 /** Unmeasured seconds per build and protocol before the rounds: V8 optimizes the hot functions meanwhile. */
 const warmup = Number(process.env.AB_WARMUP ?? 5);
-const git = (...args: string[]): string => execFileSync('git', ['-C', repo, ...args], { encoding: 'utf8' }).trim();
-const TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
-
-/** A revision (or the working tree) compiled as the image compiles it; packages resolve from this repository's node_modules. */
-function build(rev: string): string {
-  if (rev === 'worktree') {
-    const app = join(repo, 'dist', 'ab-worktree');
-    rmSync(app, { recursive: true, force: true });
-    compileApp(repo, app, 'worktree', process.execPath);
-    return join(app, 'bin/agentgate.js');
-  }
-  const sha = git('rev-parse', '--short', rev);
-  const src = join(repo, 'dist', `ab-src-${sha}`);
-  const app = join(repo, 'dist', `ab-${sha}`);
-  rmSync(src, { recursive: true, force: true });
-  rmSync(app, { recursive: true, force: true });
-  mkdirSync(src, { recursive: true });
-  execFileSync('sh', ['-c', `git -C "${repo}" archive ${sha} | tar -x -C "${src}"`], { stdio: 'inherit' });
-  symlinkSync(join(repo, 'node_modules'), join(src, 'node_modules'));
-  compileApp(src, app, sha, process.execPath);
-  rmSync(src, { recursive: true, force: true });
-  return join(app, 'bin/agentgate.js');
-}
-
-/** utime + stime of a process, all its threads, in seconds. */
-function cpuSeconds(pid: number): number {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    .replace(/^.*\) /, '')
-    .split(' ');
-  return (Number(f[11]) + Number(f[12])) / TICKS;
-}
-
-async function waitForPort(port: number, child: ChildProcess): Promise<void> {
-  const net = await import('node:net');
-  for (let i = 0; i < 150; i++) {
-    if (child.exitCode !== null) throw new Error(`proxy exited with ${child.exitCode}`);
-    const ok = await new Promise<boolean>((done) => {
-      const s = net.connect({ host: '127.0.0.1', port }, () => {
-        s.end();
-        done(true);
-      });
-      s.on('error', () => done(false));
-    });
-    if (ok) return;
-    await sleep(100);
-  }
-  throw new Error(`proxy did not listen on ${port}`);
-}
 
 interface Build {
   label: string;
@@ -96,7 +47,7 @@ const entries = new Map<string, string>();
 const builds: Build[] = revs.map((spec) => {
   const [head, ...proxyArgs] = spec.split('%');
   const [rev, ...nodeArgs] = head!.split('+');
-  if (!entries.has(rev!)) entries.set(rev!, build(rev!));
+  if (!entries.has(rev!)) entries.set(rev!, buildRevision(rev!, process.execPath));
   return { label: spec, entry: entries.get(rev!)!, nodeArgs, proxyArgs };
 });
 
@@ -163,7 +114,7 @@ try {
       },
     );
     children.push(child);
-    await waitForPort(port, child);
+    await waitForPort(port, child, `proxy ${b.label}`);
     running.push({ build: b, port, pid: child.pid! });
   }
   console.log(`builds: ${builds.map((b) => `${b.label} (${b.entry})`).join(', ')}`);

@@ -45,6 +45,7 @@ import { clusterSidecarMemory, SETTLE_SECONDS } from './cluster-sidecar.js';
 import { operatorFeedLoad } from './operator-feeds.js';
 import { rssMiB, statusMiB } from './rss.js';
 import { maskingBench } from './masking.js';
+import { cpuSeconds, waitForPort } from './builds.js';
 import { auditedRelay, nodeRelay, syscallsSection } from './syscalls.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
@@ -160,16 +161,6 @@ async function interleaved(
   );
 }
 
-const TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
-
-/** utime + stime of a process (all its threads), or stime alone, in seconds. */
-function cpuSeconds(pid: number, part: 'all' | 'sys' = 'all'): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    .replace(/^.*\) /, '')
-    .split(' ');
-  return ((part === 'all' ? Number(fields[11]) : 0) + Number(fields[12])) / TICKS;
-}
-
 /** Time on a CPU of all the process's threads, in seconds, to the nanosecond (schedstat; /proc/<pid>/stat counts 10 ms ticks). */
 function onCpuSeconds(pid: number): number {
   let ns = 0;
@@ -181,23 +172,6 @@ function onCpuSeconds(pid: number): number {
     }
   }
   return ns / 1e9;
-}
-
-async function waitForPort(port: number, child: ChildProcess, name: string): Promise<void> {
-  const net = await import('node:net');
-  for (let i = 0; i < 100; i++) {
-    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}`);
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = net.connect({ host: '127.0.0.1', port }, () => {
-        s.end();
-        resolve(true);
-      });
-      s.on('error', () => resolve(false));
-    });
-    if (ok) return;
-    await sleep(100);
-  }
-  throw new Error(`${name} did not listen on ${port}`);
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
