@@ -1,6 +1,7 @@
 /**
  * What the side-by-side benches share: a git revision (or the working tree) compiled as the image
- * compiles it (scripts/image/rootfs.ts), a process's CPU time, and waiting for a child to listen.
+ * compiles it (scripts/image/rootfs.ts), a process's CPU time, waiting for a child to listen, and
+ * pgbench's arguments.
  */
 import { execFileSync, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
@@ -61,4 +62,27 @@ export async function waitForPort(port: number, child: ChildProcess, name: strin
     await sleep(100);
   }
   throw new Error(`${name} did not listen on ${port}`);
+}
+
+/** pgbench against the stack's `billing` database as `agent` on 127.0.0.1:port: `workload` is `['-S']` or `['-f', script]`. */
+export function pgbenchArgs(o: {
+  port: number;
+  mode: string;
+  clients: number;
+  seconds: number;
+  workload?: string[];
+}): string[] {
+  const threads = String(Math.min(o.clients, 2));
+  return [
+    '-n',
+    ...(o.workload ?? ['-S']),
+    '-M',
+    o.mode,
+    '-c',
+    String(o.clients),
+    '-j',
+    threads,
+    '-T',
+    String(o.seconds),
+  ].concat(['-h', '127.0.0.1', '-p', String(o.port), '-U', 'agent', 'billing']);
 }

@@ -22,7 +22,7 @@ import { stringify } from 'yaml';
 import { freePort } from '../../proxy/local/embedded-postgres.js';
 import { AGENT_DB_PASSWORD, startLocalStack } from '../../proxy/local/stack.js';
 import { imageRuntimeEnv } from '../../scripts/image/rootfs.js';
-import { buildRevision, cpuSeconds, waitForPort } from './builds.js';
+import { buildRevision, cpuSeconds, pgbenchArgs, waitForPort } from './builds.js';
 
 const revs = (process.env.AB_REVS ?? 'HEAD,worktree').split(',').filter(Boolean);
 const rounds = Number(process.env.AB_ROUNDS ?? 3);
@@ -57,19 +57,7 @@ async function pgbench(port: number, mode: string, clients: number, secs: number
   // Tokens live at most the policy's 15 minutes; a fresh one per run.
   const password = await stack.token('ab-agent', { ttlSeconds: 600 });
   const workload = process.env.AB_SCRIPT ? ['-f', resolve(process.env.AB_SCRIPT)] : ['-S'];
-  const args = [
-    '-n',
-    ...workload,
-    '-M',
-    mode,
-    '-c',
-    String(clients),
-    '-j',
-    String(Math.min(clients, 2)),
-    '-T',
-    String(secs),
-  ];
-  return spawnSync('pgbench', [...args, '-h', '127.0.0.1', '-p', String(port), '-U', 'agent', 'billing'], {
+  return spawnSync('pgbench', pgbenchArgs({ port, mode, clients, seconds: secs, workload }), {
     env: { ...process.env, PGPASSWORD: password },
     encoding: 'utf8',
   });

@@ -45,7 +45,7 @@ import { clusterSidecarMemory, SETTLE_SECONDS } from './cluster-sidecar.js';
 import { operatorFeedLoad } from './operator-feeds.js';
 import { rssMiB, statusMiB } from './rss.js';
 import { maskingBench } from './masking.js';
-import { cpuSeconds, waitForPort } from './builds.js';
+import { cpuSeconds, pgbenchArgs, waitForPort } from './builds.js';
 import { auditedRelay, nodeRelay, syscallsSection } from './syscalls.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
@@ -88,25 +88,7 @@ interface Run {
 }
 
 async function pgbench(e: Endpoint, mode: Mode, clients: number): Promise<Run> {
-  const args = [
-    '-n',
-    '-S',
-    '-M',
-    mode,
-    '-c',
-    String(clients),
-    '-j',
-    String(Math.min(clients, 2)),
-    '-T',
-    String(SECONDS),
-    '-h',
-    '127.0.0.1',
-    '-p',
-    String(e.port),
-    '-U',
-    'agent',
-    'billing',
-  ];
+  const args = pgbenchArgs({ port: e.port, mode, clients, seconds: SECONDS });
   const child = spawn('pgbench', args, {
     env: { ...process.env, PGPASSWORD: e.password },
     stdio: ['ignore', 'pipe', 'pipe'],
