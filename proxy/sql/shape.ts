@@ -805,20 +805,30 @@ function bySourceWrite(merge: Node): boolean {
  */
 interface WriteTarget {
   qualifier?: string;
+  /** The schema it is written with, when it has no alias (`DELETE FROM public.orders`). */
+  schema?: string;
   others: boolean;
 }
 
 function writeTarget(relation: Node, others: boolean): WriteTarget {
-  const qualifier: unknown = relation?.alias?.aliasname ?? relation?.relname;
-  return { ...(typeof qualifier === 'string' ? { qualifier } : {}), others };
+  const alias: unknown = relation?.alias?.aliasname;
+  if (typeof alias === 'string') return { qualifier: alias, others };
+  const name: unknown = relation?.relname;
+  const schema: unknown = relation?.schemaname;
+  return {
+    ...(typeof name === 'string' ? { qualifier: name } : {}),
+    ...(typeof schema === 'string' && schema ? { schema } : {}),
+    others,
+  };
 }
 
 /**
  * Whether a condition reads a column of the written table, so that it may tell its rows apart. A column of
  * another table does not (`DELETE ... USING customers c WHERE c.id = 1`, `WHERE EXISTS (SELECT FROM
- * customers c WHERE c.id = 1)`): counted are columns qualified with the target's name or alias, and
- * unqualified ones outside subqueries when no other table is in scope; inside a subquery, only qualified
- * ones, and none if the subquery names anything (a table, alias or CTE) like the target (it would be that).
+ * customers c WHERE c.id = 1)`): counted are columns qualified with the target's name or alias (with a
+ * schema, only the one the target is written with), and unqualified ones outside subqueries when no other
+ * table is in scope; inside a subquery only qualified ones, and none if the subquery names anything like
+ * the target (namesLike: it would be that).
  */
 function readsTargetColumn(n: Node, target: WriteTarget, inSubquery = false): boolean {
   if (!n || typeof n !== 'object') return false;
@@ -827,7 +837,12 @@ function readsTargetColumn(n: Node, target: WriteTarget, inSubquery = false): bo
     const fields: unknown[] = (n.ColumnRef.fields ?? []).map((f: Node) =>
       f?.String ? f.String.sval : f?.A_Star ? '*' : undefined,
     );
-    if (fields.length >= 2) return target.qualifier !== undefined && fields[fields.length - 2] === target.qualifier;
+    if (fields.length >= 2 && (target.qualifier === undefined || fields[fields.length - 2] !== target.qualifier))
+      return false;
+    // `other.orders.id` is a same-named table of another schema in USING/FROM (PostgreSQL allows both when
+    // neither has an alias): a schema counts only as the one the target is written with.
+    if (fields.length >= 3) return target.schema !== undefined && fields[fields.length - 3] === target.schema;
+    if (fields.length === 2) return true;
     return !inSubquery && !target.others;
   }
   if (n.SubLink) {

@@ -181,6 +181,13 @@ describe('statement classification (libpg_query parse tree)', () => {
       // An alias hides the table's name.
       'DELETE FROM orders o WHERE EXISTS (SELECT FROM customers c WHERE c.id = orders.id)',
       'MERGE INTO orders o USING customers s ON s.id = 1 WHEN MATCHED THEN DELETE',
+      // A same-named table of another schema, which PostgreSQL allows beside the target (fourth review).
+      'DELETE FROM orders USING other.orders WHERE other.orders.id = 1',
+      'DELETE FROM public.orders USING other.orders WHERE other.orders.id = 1',
+      'DELETE FROM orders USING other.orders WHERE billing.other.orders.id = 1',
+      "UPDATE orders SET status = 'void' FROM other.orders WHERE other.orders.id = 1",
+      'DELETE FROM orders USING other.orders WHERE EXISTS (SELECT 1 WHERE other.orders.id = 1)',
+      'DELETE FROM public.orders USING pg_temp.orders WHERE pg_temp.orders.id = 1',
     ];
     const bounded = [
       'DELETE FROM orders WHERE id = 5',
@@ -195,6 +202,8 @@ describe('statement classification (libpg_query parse tree)', () => {
       'DELETE FROM orders WHERE EXISTS (SELECT FROM customers c WHERE c.id = orders.customer_id)',
       'DELETE FROM orders o WHERE EXISTS (SELECT FROM customers c WHERE c.id = o.customer_id)',
       'DELETE FROM public.orders WHERE orders.id = 5',
+      'DELETE FROM public.orders WHERE public.orders.id = 5',
+      'DELETE FROM public.orders USING other.orders WHERE public.orders.id = other.orders.id AND other.orders.id = 1',
       'UPDATE orders SET a = 1 FROM customers c WHERE orders.customer_id = c.id',
       'MERGE INTO orders o USING customers s ON o.id = s.id WHEN MATCHED THEN DELETE',
     ];
