@@ -5,9 +5,10 @@
  * on: no audit, no access). Restarting on an existing file continues its chain from the last line.
  */
 import { hash as digest } from 'node:crypto';
-import { closeSync, existsSync, fstatSync, openSync, readSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readSync, renameSync } from 'node:fs';
 import { recordingsDirOf, SessionRecordings } from './recordings.js';
 import { repairRecordings } from './recordings-repair.js';
+import { LineBuffer } from './line-buffer.js';
 import { AUDIT_SCHEMA, GENESIS_HASH, parseRecord, type AuditFields, type AuditRecord } from './record.js';
 
 /**
@@ -20,7 +21,7 @@ import { AUDIT_SCHEMA, GENESIS_HASH, parseRecord, type AuditFields, type AuditRe
 class LineSink {
   failure?: Error;
   private fd?: number;
-  private pending = '';
+  private readonly pending = new LineBuffer();
   private pendingCopies: RecordingCopy[] = [];
   private size = 0;
   rotations = 0;
@@ -41,22 +42,21 @@ class LineSink {
   }
 
   add(line: string, commit: boolean, copy?: RecordingCopy): void {
-    this.pending += `${line}\n`;
+    this.pending.push(line);
     if (copy) this.pendingCopies.push(copy);
     if (commit) this.flush();
   }
 
   flush(): void {
-    if (this.pending === '') return;
-    const data = this.pending;
+    if (this.pending.empty) return;
     const copies = this.pendingCopies;
-    this.pending = '';
     this.pendingCopies = [];
-    if (this.stdout) process.stdout.write(data);
-    if (this.failure) return;
-    if (this.fd !== undefined) {
+    if (this.stdout) process.stdout.write(this.pending.copy());
+    if (this.failure) return this.pending.clear();
+    if (this.fd === undefined) this.pending.clear();
+    else {
       try {
-        this.size += writeAll(this.fd, data);
+        this.size += this.pending.writeTo(this.fd);
         if (this.maxBytes > 0 && this.size >= this.maxBytes) this.rotate();
       } catch (e) {
         this.failure = e as Error;
@@ -340,16 +340,6 @@ export class AuditLog {
 }
 
 /** Writes all of `data`: a short write (a full disk) is continued, so it ends in an error, never in a silently torn line. */
-function writeAll(fd: number, data: string): number {
-  let written = writeSync(fd, data);
-  const total = Buffer.byteLength(data);
-  if (written < total) {
-    const bytes = Buffer.from(data);
-    while (written < total) written += writeSync(fd, bytes, written);
-  }
-  return total;
-}
-
 function lastLine(file: string): string | undefined {
   const fd = openSync(file, 'r');
   try {

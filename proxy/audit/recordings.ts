@@ -13,8 +13,9 @@
  * are still read.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { LineBuffer } from './line-buffer.js';
 import { lineHash, type AuditRecord } from './record.js';
 
 const SESSION_ID = /^[0-9A-Za-z-]{1,64}$/;
@@ -42,6 +43,8 @@ export function findRecordingsDir(root: string, auditFile: string): string {
 export class SessionRecordings {
   private readonly open = new Map<string, { fd?: number; pending: string[]; last: boolean }>();
   private timer?: NodeJS.Timeout;
+  /** One session's lines at a time, encoded for its write. */
+  private readonly batch = new LineBuffer(16 * 1024);
   failure?: Error;
 
   /**
@@ -65,7 +68,7 @@ export class SessionRecordings {
     }
     rec.pending.push(line);
     rec.last ||= last;
-    // Small batches keep the joined strings short-lived and small (cheap for the GC, low RSS).
+    // Small batches: few lines held per session (low RSS with many sessions).
     if (rec.pending.length >= BATCH_LINES) this.write(session, rec);
     else this.timer ??= setTimeout(() => this.flush(), this.flushMs).unref();
   }
@@ -81,14 +84,15 @@ export class SessionRecordings {
     try {
       if (rec.pending.length) {
         rec.fd ??= openSync(recordingFile(this.dir, session), 'a', 0o600);
-        const data = `${rec.pending.join('\n')}\n`;
+        for (const line of rec.pending) this.batch.push(line);
         rec.pending = [];
-        writeSync(rec.fd, data);
+        this.batch.writeTo(rec.fd);
       }
     } catch (e) {
       // The chain holds every record; a recording that could not be written shows as incomplete.
       this.failure = e as Error;
       rec.pending = [];
+      this.batch.clear();
     }
     if (rec.last) {
       if (rec.fd !== undefined) closeSync(rec.fd);
