@@ -856,16 +856,24 @@ function readsTargetColumn(n: Node, target: WriteTarget, inSubquery = false): bo
 
 /**
  * Whether a query may name something `name` that a column's qualifier would bind to: any identifier in it
- * but column references' own, e.g. a table, an alias, a CTE, a join's `USING (...) AS name`, a function in
- * FROM (named after itself). Constants are not looked at (their values are the literal template's business).
+ * but column references' own, e.g. a table, an alias, a CTE, a join's `USING (...) AS name`. A FROM item
+ * other than a table without an alias names anything: PostgreSQL names it after what it holds, and for
+ * much of SQL's own syntax that name is in no string of the tree (`FROM current_date`, `FROM coalesce(1)`,
+ * `FROM xmltable(...)` are "current_date", "coalesce", "xmltable"). Constants are not looked at (their
+ * values are the literal template's business).
  */
 function namesLike(n: Node, name: string): boolean {
   if (!n || typeof n !== 'object') return false;
   if (Array.isArray(n)) return n.some((x) => namesLike(x, name));
-  return Object.entries(n).some(([k, v]) =>
-    k === 'ColumnRef' || k === 'A_Const' ? false : v === name || (typeof v === 'object' && namesLike(v as Node, name)),
-  );
+  return Object.entries(n).some(([k, v]) => {
+    if (k === 'ColumnRef' || k === 'A_Const') return false;
+    if (IMPLICITLY_NAMED_FROM_ITEMS.has(k) && !(v as Node)?.alias) return true;
+    return v === name || (typeof v === 'object' && namesLike(v as Node, name));
+  });
 }
+
+/** FROM items that PostgreSQL names itself when they have no alias (a function, XMLTABLE, JSON_TABLE, a subquery). */
+const IMPLICITLY_NAMED_FROM_ITEMS = new Set(['RangeFunction', 'RangeTableFunc', 'JsonTable', 'RangeSubselect']);
 
 function stripLoc(n: Node): Node {
   if (!n || typeof n !== 'object') return n;

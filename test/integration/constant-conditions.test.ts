@@ -198,4 +198,57 @@ describe('constant conditions: bounded only when PostgreSQL agrees they are fals
       'DELETE FROM orders WHERE EXISTS (SELECT FROM customers a JOIN customers b USING (id) AS orders WHERE orders.id = 1)';
     await refusedThroughProxy(sql);
   });
+
+  it('a subquery FROM item PostgreSQL names itself (no alias) may shadow the target: unbounded, refused through the proxy (fifth hostile review)', async () => {
+    const d = await s.direct();
+    try {
+      for (const sql of IMPLICITLY_NAMED) {
+        await d.query('BEGIN');
+        const total = (await d.query('SELECT count(*)::int AS n FROM orders')).rows[0].n;
+        const result = await d.query(sql);
+        // The writable CTE's statement returns the count of the rows it deleted.
+        const affected = sql.startsWith('WITH') ? Number(result.rows[0].count) : result.rowCount;
+        await d.query('ROLLBACK');
+        expect(affected, `${sql}: the server writes every row`).to.equal(total);
+        const r = await explainSql(sql);
+        if (!r.ok) throw new Error(`${sql}: ${r.error}`);
+        expect(r.statements[0]!.unboundedWrite, sql).to.equal(true);
+      }
+    } finally {
+      await d.end();
+    }
+    await refusedThroughProxy(IMPLICITLY_NAMED[0]!);
+    await refusedThroughProxy(IMPLICITLY_NAMED[IMPLICITLY_NAMED.length - 1]!);
+    for (const [sql, expected] of [
+      ['DELETE FROM orders o WHERE EXISTS (SELECT FROM generate_series(1, 2) g WHERE g = o.id)', false],
+      [
+        "DELETE FROM orders o WHERE EXISTS (SELECT FROM xmltable('/a' PASSING xml '<a/>' COLUMNS v int) x WHERE o.id = 1)",
+        false,
+      ],
+      ['DELETE FROM orders o WHERE EXISTS (SELECT FROM (SELECT 1) s WHERE o.id = 1)', false],
+      ['DELETE FROM orders o WHERE EXISTS (SELECT FROM (SELECT 1) WHERE o.id = 1)', true],
+      [
+        "DELETE FROM orders o WHERE EXISTS (SELECT FROM json_table('[1]', '$[*]' COLUMNS (v int PATH '$')) WHERE o.id = 1)",
+        true,
+      ],
+    ] as const) {
+      const r = await explainSql(sql);
+      if (!r.ok) throw new Error(`${sql}: ${r.error}`);
+      expect(r.statements[0]!.unboundedWrite, `${sql}: with an alias the FROM item names only that`).to.equal(expected);
+    }
+  });
 });
+
+/** Found by the fifth review: the unaliased FROM item's name ("current_date", "coalesce", ...) is in no string of the tree. */
+const IMPLICITLY_NAMED = [
+  `DELETE FROM orders AS "current_date" WHERE EXISTS (SELECT FROM current_date WHERE "current_date"."current_date" IS NOT NULL)`,
+  `DELETE FROM orders AS "coalesce" WHERE EXISTS (SELECT FROM coalesce(1) WHERE "coalesce"."coalesce" = 1)`,
+  `DELETE FROM orders AS "greatest" WHERE 1 IN (SELECT "greatest"."greatest" FROM greatest(1, 0))`,
+  `DELETE FROM orders AS "nullif" WHERE EXISTS (SELECT FROM nullif(1, 2) WHERE "nullif"."nullif" = 1)`,
+  `DELETE FROM orders AS "xmltable" WHERE EXISTS (SELECT FROM xmltable('/a' PASSING xml '<a>1</a>' COLUMNS v int PATH '.') WHERE "xmltable".v = 1)`,
+  `DELETE FROM orders AS "current_user" WHERE EXISTS (SELECT "current_user"."current_user" FROM current_user)`,
+  `DELETE FROM orders AS "current_date" WHERE "current_date".id = 1 OR EXISTS (SELECT FROM current_date WHERE "current_date"."current_date" IS NOT NULL)`,
+  `WITH d AS (DELETE FROM orders AS "current_date" WHERE EXISTS (SELECT FROM current_date WHERE "current_date"."current_date" IS NOT NULL) RETURNING 1) SELECT count(*) FROM d`,
+  `MERGE INTO orders AS "session_user" USING customers c ON c.id = 1 AND EXISTS (SELECT FROM session_user WHERE "session_user"."session_user" IS NOT NULL) WHEN MATCHED THEN DELETE`,
+  `UPDATE orders AS "localtimestamp" SET status = 'x' WHERE EXISTS (SELECT FROM localtimestamp WHERE "localtimestamp"."localtimestamp" IS NOT NULL)`,
+];
