@@ -827,8 +827,8 @@ function writeTarget(relation: Node, others: boolean): WriteTarget {
  * another table does not (`DELETE ... USING customers c WHERE c.id = 1`, `WHERE EXISTS (SELECT FROM
  * customers c WHERE c.id = 1)`): counted are columns qualified with the target's name or alias (with a
  * schema, only the one the target is written with), and unqualified ones outside subqueries when no other
- * table is in scope; inside a subquery only qualified ones, and none if the subquery names anything like
- * the target (namesLike: it would be that).
+ * table is in scope; inside a subquery (any query in the condition) only qualified ones, and none if the
+ * subquery names anything like the target (namesLike: it would be that).
  */
 function readsTargetColumn(n: Node, target: WriteTarget, inSubquery = false): boolean {
   if (!n || typeof n !== 'object') return false;
@@ -845,11 +845,11 @@ function readsTargetColumn(n: Node, target: WriteTarget, inSubquery = false): bo
     if (fields.length === 2) return true;
     return !inSubquery && !target.others;
   }
-  if (n.SubLink) {
-    const { subselect, ...rest } = n.SubLink;
-    if (readsTargetColumn(rest, target, inSubquery)) return true;
-    if (target.qualifier === undefined || namesLike(subselect, target.qualifier)) return false;
-    return readsTargetColumn(subselect, target, true);
+  // A query inside the condition is a subquery wherever it sits: a SubLink's subselect, and also
+  // `JSON_ARRAY(SELECT ...)` (JsonArrayQueryConstructor), which PostgreSQL turns into one.
+  if (n.SelectStmt) {
+    if (target.qualifier === undefined || namesLike(n, target.qualifier)) return false;
+    return readsTargetColumn(n.SelectStmt, target, true);
   }
   return Object.values(n).some((v) => readsTargetColumn(v as Node, target, inSubquery));
 }

@@ -199,10 +199,10 @@ describe('constant conditions: bounded only when PostgreSQL agrees they are fals
     await refusedThroughProxy(sql);
   });
 
-  it('a subquery FROM item PostgreSQL names itself (no alias) may shadow the target: unbounded, refused through the proxy (fifth hostile review)', async () => {
+  it('a subquery FROM item PostgreSQL names itself (no alias) may shadow the target, and a query in JSON_ARRAY is a subquery: unbounded, refused through the proxy (fifth and sixth hostile reviews)', async () => {
     const d = await s.direct();
     try {
-      for (const sql of IMPLICITLY_NAMED) {
+      for (const sql of [...IMPLICITLY_NAMED, ...QUERY_IN_JSON_ARRAY]) {
         await d.query('BEGIN');
         const total = (await d.query('SELECT count(*)::int AS n FROM orders')).rows[0].n;
         const result = await d.query(sql);
@@ -219,6 +219,7 @@ describe('constant conditions: bounded only when PostgreSQL agrees they are fals
     }
     await refusedThroughProxy(IMPLICITLY_NAMED[0]!);
     await refusedThroughProxy(IMPLICITLY_NAMED[IMPLICITLY_NAMED.length - 1]!);
+    await refusedThroughProxy(QUERY_IN_JSON_ARRAY[0]!);
     for (const [sql, expected] of [
       ['DELETE FROM orders o WHERE EXISTS (SELECT FROM generate_series(1, 2) g WHERE g = o.id)', false],
       [
@@ -238,6 +239,15 @@ describe('constant conditions: bounded only when PostgreSQL agrees they are fals
     }
   });
 });
+
+/** Found by the sixth review: `JSON_ARRAY(<query>)` is a subquery to PostgreSQL, though no SubLink holds it. */
+const QUERY_IN_JSON_ARRAY = [
+  'DELETE FROM orders WHERE JSON_ARRAY(SELECT id FROM customers) IS NOT NULL',
+  'DELETE FROM orders WHERE JSON_ARRAY(SELECT orders.id FROM customers AS orders) IS NOT NULL',
+  "UPDATE orders SET status = 'x' FROM customers c WHERE c.id = 1 AND JSON_ARRAY(SELECT orders.id FROM customers orders) IS NOT NULL",
+  'MERGE INTO orders USING (SELECT 1 AS one) s ON JSON_ARRAY(SELECT orders.id FROM customers orders) IS NOT NULL WHEN MATCHED THEN DELETE',
+  'DELETE FROM orders WHERE JSON_ARRAY(SELECT 1 FROM customers AS orders WHERE EXISTS (SELECT WHERE orders.id > 0)) IS NOT NULL',
+];
 
 /** Found by the fifth review: the unaliased FROM item's name ("current_date", "coalesce", ...) is in no string of the tree. */
 const IMPLICITLY_NAMED = [
