@@ -13,6 +13,7 @@ import { createHash } from 'node:crypto';
 import type { TargetSpec } from '../../shared/contract/policy-types.js';
 import { PINNED_SETTINGS } from '../sql/settings.js';
 import { bodyReader, Framer, parseErrorNotice, type Message } from './protocol.js';
+import { serverEncodingProblem } from './server-encoding.js';
 import { SessionInvariants } from './session-invariants.js';
 
 export interface UpstreamSession {
@@ -98,6 +99,8 @@ export async function connectUpstream(o: UpstreamOptions): Promise<UpstreamSessi
         `the server reports ${bad.setting}=${bad.actual} at startup where agentgate requires ${bad.expected}`,
         '08004',
       );
+    const encoding = serverEncodingProblem(session.parameters);
+    if (encoding) throw new UpstreamError(encoding, '08004');
     return session;
   } catch (e) {
     socket.destroy();
