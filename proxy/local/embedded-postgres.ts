@@ -51,6 +51,8 @@ export async function startPostgres(opts: StartOptions = {}): Promise<RunningPos
     authMethod: opts.authMethod ?? 'scram-sha-256',
     persistent: false,
     createPostgresUser: true,
+    // UTF8 whatever the environment's locale (without one initdb picks SQL_ASCII, which the proxy refuses).
+    initdbFlags: ['--encoding=UTF8', '--locale=C.UTF-8'],
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200', ...(opts.postgresFlags ?? [])],
     onLog: opts.log ?? (() => undefined),
     onError: opts.log ?? (() => undefined),

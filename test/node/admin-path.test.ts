@@ -332,6 +332,7 @@ describe('the admin path end to end on a real node (helm, kubectl, psql, node-po
       authMethod: 'scram-sha-256',
       persistent: false,
       createPostgresUser: true,
+      initdbFlags: ['--encoding=UTF8', '--locale=C.UTF-8'],
       onLog: () => undefined,
       onError: () => undefined,
     });
