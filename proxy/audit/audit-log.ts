@@ -339,7 +339,6 @@ export class AuditLog {
   }
 }
 
-/** Writes all of `data`: a short write (a full disk) is continued, so it ends in an error, never in a silently torn line. */
 function lastLine(file: string): string | undefined {
   const fd = openSync(file, 'r');
   try {

@@ -39,7 +39,10 @@ export class LineBuffer {
     return Buffer.from(this.buf.subarray(0, this.used));
   }
 
-  /** Writes every pending byte to `fd` (looping over short writes) and returns how many. Empties the buffer even when a write throws. */
+  /**
+   * Writes every pending byte to `fd` and returns how many. A short write (a full disk) is continued, so
+   * it ends in an error, never in a silently torn line. Empties the buffer even when a write throws.
+   */
   writeTo(fd: number): number {
     const total = this.used;
     try {

@@ -92,7 +92,6 @@ export class SessionRecordings {
       // The chain holds every record; a recording that could not be written shows as incomplete.
       this.failure = e as Error;
       rec.pending = [];
-      this.batch.clear();
     }
     if (rec.last) {
       if (rec.fd !== undefined) closeSync(rec.fd);

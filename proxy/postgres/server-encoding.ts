@@ -8,15 +8,18 @@
  *   in EUC_JP and 4 in EUC_TW), and may map two characters to the same bytes (`¦` and `￤` in EUC_JP);
  * - SQL_ASCII keeps the client's UTF-8 bytes but cuts names at 63 bytes even inside a character, and
  *   lowers high bytes by a single-byte LC_CTYPE.
- * Any of these lets a subquery's alias could shadow a write's target unseen (reviews' cases in
+ * Any of these lets a subquery's alias shadow a write's target unseen (reviews' cases in
  * test/integration/server-encoding.test.ts). Sessions to databases in any encoding but UTF8 are refused.
  */
-const SERVED = new Set(['utf8']);
-
 /** Why the proxy cannot serve a database reporting these startup parameters, or undefined when it can. */
 export function serverEncodingProblem(parameters: readonly (readonly [string, string])[]): string | undefined {
   const encoding = parameters.find(([k]) => k.toLowerCase() === 'server_encoding')?.[1];
   if (encoding === undefined) return 'the server did not report its encoding (server_encoding)';
-  if (SERVED.has(encoding.toLowerCase().replace(/[^a-z0-9]/g, ''))) return undefined;
+  if (normalizeEncoding(encoding) === 'utf8') return undefined;
   return `the database's encoding is ${encoding}: PostgreSQL compares names there as bytes of that encoding (their case, their 63-byte limit), which agentgate's UTF-8 parser does not follow; agentgate serves databases in UTF8`;
+}
+
+/** An encoding's name with case and punctuation aside (`UTF8`, `utf-8`, `Utf_8` are one). */
+export function normalizeEncoding(e: string): string {
+  return e.toLowerCase().replace(/[^a-z0-9]/g, '');
 }

@@ -7,6 +7,7 @@
 import type { TargetSpec } from '../../shared/contract/policy-types.js';
 import { PINNED_SETTINGS } from '../sql/settings.js';
 import { bodyReader, parameterStatus, type Message } from './protocol.js';
+import { normalizeEncoding } from './server-encoding.js';
 
 export interface InvariantViolation {
   setting: string;
@@ -51,10 +52,6 @@ export class SessionInvariants {
 function sameValue(name: string, expected: string, actual: string): boolean {
   if (name.toLowerCase() === 'client_encoding') return normalizeEncoding(expected) === normalizeEncoding(actual);
   return expected === actual;
-}
-
-function normalizeEncoding(e: string): string {
-  return e.toLowerCase().replace(/[^a-z0-9]/g, '');
 }
 
 export function parseParameterStatus(m: Message): { name: string; value: string } {
