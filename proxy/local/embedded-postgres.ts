@@ -30,6 +30,9 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** UTF8 whatever the environment's locale (without one initdb picks SQL_ASCII, which the proxy refuses). */
+export const UTF8_INITDB_FLAGS = ['--encoding=UTF8', '--locale=C.UTF-8'];
+
 export interface StartOptions {
   authMethod?: 'scram-sha-256' | 'md5' | 'password';
   /** Extra postgres -c flags, e.g. ['-c', 'ssl=on']. */
@@ -51,8 +54,7 @@ export async function startPostgres(opts: StartOptions = {}): Promise<RunningPos
     authMethod: opts.authMethod ?? 'scram-sha-256',
     persistent: false,
     createPostgresUser: true,
-    // UTF8 whatever the environment's locale (without one initdb picks SQL_ASCII, which the proxy refuses).
-    initdbFlags: ['--encoding=UTF8', '--locale=C.UTF-8'],
+    initdbFlags: UTF8_INITDB_FLAGS,
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200', ...(opts.postgresFlags ?? [])],
     onLog: opts.log ?? (() => undefined),
     onError: opts.log ?? (() => undefined),

