@@ -1,9 +1,10 @@
 /**
  * Prometheus metrics of the proxy (prom-client): what it decided, who it refused, whether its evidence
- * is being written and witnessed. Counters are looked up once per label set, so a statement costs a
- * map lookup and an increment.
+ * is being written and witnessed. A statement costs two map lookups and an increment of a plain number:
+ * the statements counter takes those counts at scrape time (its `collect`), because prom-client hashes the
+ * label set on every increment, even of a bound counter (docs/performance.md, round 15).
  */
-import { Counter, Gauge, Registry, type BoundCounter } from '../../shared/observability/prometheus.js';
+import { Counter, Gauge, Registry } from '../../shared/observability/prometheus.js';
 import { collectProcessMetrics } from '../../shared/observability/process-metrics.js';
 
 /** Label values for names the proxy does not choose: a method it does not know, a tool past the cap. */
@@ -16,11 +17,14 @@ const MCP_METHODS = new Set(['tools/call', 'resources/read', 'prompts/get']);
 
 export class ProxyMetrics {
   readonly registry = new Registry();
-  private readonly statements = new Counter({
+  /** Statements decided since the last scrape: target → decision → [not enforced, enforced]. */
+  private readonly statementCounts = new Map<string, Map<string, [number, number]>>();
+  private readonly statements: Counter = new Counter({
     name: 'agentgate_proxy_statements_total',
     help: 'Statements decided, by target, decision and whether the proxy blocked them',
     labelNames: ['target', 'decision', 'enforced'],
     registers: [this.registry],
+    collect: (): void => this.reportStatements(),
   });
   private readonly httpRequests = new Counter({
     name: 'agentgate_proxy_http_requests_total',
@@ -71,7 +75,6 @@ export class ProxyMetrics {
     help: 'Seconds the event loop was kept polling after traffic (--busy-poll-micros), counted as each spell ends',
     registers: [this.registry],
   });
-  private readonly bound = new Map<string, BoundCounter>();
 
   constructor() {
     collectProcessMetrics(this.registry);
@@ -103,10 +106,22 @@ export class ProxyMetrics {
   }
 
   statement(target: string, decision: string, enforced: boolean): void {
-    const key = `${target}\0${decision}\0${enforced}`;
-    let c = this.bound.get(key);
-    if (!c) this.bound.set(key, (c = this.statements.labels(target, decision, String(enforced))));
-    c.inc();
+    let byDecision = this.statementCounts.get(target);
+    if (!byDecision) this.statementCounts.set(target, (byDecision = new Map()));
+    const counts = byDecision.get(decision);
+    if (counts) counts[enforced ? 1 : 0]++;
+    else byDecision.set(decision, enforced ? [0, 1] : [1, 0]);
+  }
+
+  /** Adds the counts since the last scrape to the counter (a label set appears once it has counted one). */
+  private reportStatements(): void {
+    for (const [target, byDecision] of this.statementCounts)
+      for (const [decision, counts] of byDecision)
+        for (const enforced of [0, 1] as const) {
+          if (counts[enforced] === 0) continue;
+          this.statements.inc({ target, decision, enforced: String(enforced === 1) }, counts[enforced]);
+          counts[enforced] = 0;
+        }
   }
 
   private toolLabel(target: string, tool: string): string {
