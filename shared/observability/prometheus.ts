@@ -14,8 +14,6 @@ export type Registry = PromClient.Registry;
 export type Counter<T extends string = string> = PromClient.Counter<T>;
 export type Gauge<T extends string = string> = PromClient.Gauge<T>;
 export type Histogram<T extends string = string> = PromClient.Histogram<T>;
-/** A counter bound to one label set (`counter.labels(...)`). */
-export type BoundCounter = PromClient.Counter.Internal;
 
 export const Registry = require('prom-client/lib/registry.js') as typeof PromClient.Registry;
 export const Counter = require('prom-client/lib/counter.js') as typeof PromClient.Counter;

@@ -177,7 +177,7 @@ export async function syscallsSection(targets: SyscallTarget[]): Promise<void> {
   }
   console.log('\n== syscalls per statement, 1 client (strace -f over pgbench -S -t N and -t 8N; the difference / 7N)');
   for (const mode of ['simple', 'prepared'] as const) {
-    const results = [];
+    const results: (readonly [string, Map<string, number>])[] = [];
     for (const t of targets) results.push([t.name, await syscallsPerStatement(t, mode)] as const);
     // Calls that round to 0.00 for every proxy (files read once at start, a log line) are not per statement.
     const perStatement = (k: string): boolean => results.some(([, c]) => Math.abs(c.get(k) ?? 0) >= 0.005);
