@@ -393,12 +393,12 @@ async function main(): Promise<void> {
     await sleep(3000);
     const idleCpuMsPerS = ((onCpuSeconds(proxy.pid!) - idleCpu0) * 1000) / 3;
 
-    const database = async (): Promise<string> => AGENT_DB_PASSWORD;
-    const endpoints: Endpoint[] = [{ name: 'direct', port: stack.postgres.port, password: database }];
+    const databasePassword = async (): Promise<string> => AGENT_DB_PASSWORD;
+    const endpoints: Endpoint[] = [{ name: 'direct', port: stack.postgres.port, password: databasePassword }];
     const bouncer = await startPgbouncer(stack.dir, stack.postgres.port);
     if (bouncer) {
       children.push(bouncer.child);
-      endpoints.push({ name: 'pgbouncer', port: bouncer.port, password: database, pid: bouncer.child.pid! });
+      endpoints.push({ name: 'pgbouncer', port: bouncer.port, password: databasePassword, pid: bouncer.child.pid! });
     } else {
       console.log(
         'pgbouncer not installed (scripts/bench-prereqs.sh installs it; npm run bench runs that): its column is skipped',
@@ -407,7 +407,7 @@ async function main(): Promise<void> {
     // What Node itself costs a proxy: a bare relay of the bytes, no parsing, no audit.
     const relay = await nodeRelay(stack.postgres.port);
     children.push(relay.child);
-    endpoints.push({ name: 'node relay', port: relay.port, password: database, pid: relay.child.pid! });
+    endpoints.push({ name: 'node relay', port: relay.port, password: databasePassword, pid: relay.child.pid! });
     // The same relay keeping agentgate's audit guarantee with its own audit log, and a cached decision: the
     // least a Node proxy that records each decision before forwarding it does per statement.
     if (!process.env.BENCH_PROXY_ENTRY) {
@@ -416,7 +416,7 @@ async function main(): Promise<void> {
       endpoints.push({
         name: 'audited relay',
         port: audited.port,
-        password: database,
+        password: databasePassword,
         pid: audited.child.pid!,
       });
     } else console.log('audited relay: runs from the compiled app only (without BENCH_PROXY_ENTRY); skipped');
