@@ -753,7 +753,7 @@ export class PgSession {
     return this.apply(
       verdict,
       (err) => this.denyExtended(err),
-      (f) => this.runExecute(m, portalName, portal, classes, f),
+      (f) => this.runExecute(m, portalName, portal, classes, f, stale!.length === 0),
       wanted,
     );
   }
@@ -764,9 +764,10 @@ export class PgSession {
     portal: Portal,
     classes: Classification[],
     f: Forward,
+    fresh: boolean,
   ): void | Promise<void> {
     const run: StatementRun = { cls: classes[0]!, seq: f.records[0], started: this.now(), rows: 0, masked: 0 };
-    if (this.needsPlan(portal)) {
+    if (this.needsPlan(portal) && !(fresh && this.describeQueued(portal))) {
       // Column masking needs the portal's columns; ask for them if the agent did not, or again when the policy changed since.
       pushSegment(this.toUpstream, describePortal(portalName));
       const reserved = this.planReserve(portal);
@@ -846,6 +847,18 @@ export class PgSession {
     if (this.objects.describesPending() === 0) return false;
     const held = this.objects.heldBytes() + this.objects.reservedPlanBytes();
     return held + reserved > protocolLimits(this.runtime().policy.spec).maxPreparedBytes;
+  }
+
+  /**
+   * Whether a Describe of this portal is already on its way (libpq sends Bind, Describe, Execute, Sync
+   * for every prepared execution). When the portal's name is fresh (name-freshness.ts: nothing but its
+   * own reads ran since the Bind made it), that Describe asks about the same server object a Describe
+   * added now would: its answer arrives before the Execute's rows and makes the plan then, under the
+   * policy in force at that time. If it fails, the server skips the Execute too (the rest of the batch,
+   * or the aborted transaction's next commands). A stale name (read in Audit mode) gets its own Describe.
+   */
+  private describeQueued(portal: Portal): boolean {
+    return this.queue.some((e) => e.kind === 'describe' && e.target === portal);
   }
 
   private describePending(entry: Extract<Pending, { kind: 'describe' }>): void {
