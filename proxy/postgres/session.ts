@@ -154,8 +154,11 @@ interface QueryCaps {
 type Pending =
   | { kind: 'query'; runs: StatementRun[]; idx: number; caps?: QueryCaps }
   | { kind: 'parse' | 'bind' | 'close' | 'sync' | 'flush' }
-  /** `reserved`: the plan bytes a portal Describe holds in the session's count until answered (held-bytes.ts). */
-  | { kind: 'describe'; portal?: string; target?: Portal; synthetic: boolean; reserved?: number }
+  /**
+   * `reserved`: the plan bytes a portal Describe holds in the session's count until answered (held-bytes.ts).
+   * `sentAt`: the count of statements forwarded when it was sent (name-freshness.ts `forwarded`).
+   */
+  | { kind: 'describe'; portal?: string; target?: Portal; synthetic: boolean; reserved?: number; sentAt?: number }
   | { kind: 'execute'; run: StatementRun; portal: string; target: Portal }
   | { kind: 'synthetic'; emit: () => Buffer[] }
   /** A refusal sent upstream as a failing message: the server's error is replaced by `error`. */
@@ -400,7 +403,14 @@ export class PgSession {
         }
         const reserved = this.planReserve(target);
         if (this.planMustWait(reserved)) return this.whenIdle().then(() => this.onClientMessage(m));
-        this.describePending({ kind: 'describe', synthetic: false, portal: name, target, reserved });
+        this.describePending({
+          kind: 'describe',
+          synthetic: false,
+          portal: name,
+          target,
+          reserved,
+          sentAt: this.freshness.forwarded,
+        });
         return this.forward(m);
       }
       case T('E'): {
@@ -719,7 +729,8 @@ export class PgSession {
     // Decided again at Execute: the policy may have changed since Parse, and each execution is audited.
     const classes = portal.stmt.classes.length ? portal.stmt.classes : [emptyClassification(portal.stmt.sql)];
     if (this.refuseOverHeld(classes[0]!, createdBytes(classes, undefined, portal.stmt.sql), 'extended')) return;
-    if (this.needsPlan(portal) && this.planMustWait(this.planReserve(portal)))
+    const fresh = stale!.length === 0;
+    if ((this.needsPlan(portal) || (!fresh && this.resultMasker.active)) && this.planMustWait(this.planReserve(portal)))
       return this.whenIdle().then(() => this.execute(m, portalName, maxRows, checked));
     const wanted = stillWanted(() => {
       if (this.tokenExpired() || this.discardUntilSync) return false; // an earlier message of this batch failed: the server skips this Execute
@@ -753,7 +764,7 @@ export class PgSession {
     return this.apply(
       verdict,
       (err) => this.denyExtended(err),
-      (f) => this.runExecute(m, portalName, portal, classes, f, stale!.length === 0),
+      (f) => this.runExecute(m, portalName, portal, classes, f, fresh),
       wanted,
     );
   }
@@ -767,11 +778,21 @@ export class PgSession {
     fresh: boolean,
   ): void | Promise<void> {
     const run: StatementRun = { cls: classes[0]!, seq: f.records[0], started: this.now(), rows: 0, masked: 0 };
-    if (this.needsPlan(portal) && !(fresh && this.describeQueued(portal))) {
-      // Column masking needs the portal's columns; ask for them if the agent did not, or again when the policy changed since.
+    // Column masking needs the portal's columns: asked for if the agent did not ask, again when the policy
+    // changed since, and whenever the name is stale (a read Audit mode lets go on: code run since may have
+    // put another object under it than the plan was made for).
+    const ask = fresh ? this.needsPlan(portal) && !this.describeQueued(portal) : this.resultMasker.active;
+    if (ask) {
       pushSegment(this.toUpstream, describePortal(portalName));
       const reserved = this.planReserve(portal);
-      this.describePending({ kind: 'describe', portal: portalName, target: portal, synthetic: true, reserved });
+      this.describePending({
+        kind: 'describe',
+        portal: portalName,
+        target: portal,
+        synthetic: true,
+        reserved,
+        sentAt: this.freshness.forwarded,
+      });
     }
     const entry: Pending = { kind: 'execute', run, portal: portalName, target: portal };
     this.queue.push(entry);
@@ -850,15 +871,15 @@ export class PgSession {
   }
 
   /**
-   * Whether a Describe of this portal is already on its way (libpq sends Bind, Describe, Execute, Sync
-   * for every prepared execution). When the portal's name is fresh (name-freshness.ts: nothing but its
-   * own reads ran since the Bind made it), that Describe asks about the same server object a Describe
-   * added now would: its answer arrives before the Execute's rows and makes the plan then, under the
-   * policy in force at that time. If it fails, the server skips the Execute too (the rest of the batch,
-   * or the aborted transaction's next commands). A stale name (read in Audit mode) gets its own Describe.
+   * Whether a Describe of this portal is on its way with nothing forwarded after it that may run code
+   * (libpq sends Bind, Describe, Execute, Sync for every prepared execution). That Describe then asks
+   * about the server object a Describe sent now would ask about: its answer arrives before the Execute's
+   * rows and makes the plan then, under the policy in force at that time. If it fails, the server skips
+   * the rest of the batch, this Execute included.
    */
   private describeQueued(portal: Portal): boolean {
-    return this.queue.some((e) => e.kind === 'describe' && e.target === portal);
+    const now = this.freshness.forwarded;
+    return this.queue.some((e) => e.kind === 'describe' && e.target === portal && e.sentAt === now);
   }
 
   private describePending(entry: Extract<Pending, { kind: 'describe' }>): void {

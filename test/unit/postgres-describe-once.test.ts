@@ -1,6 +1,6 @@
 /**
  * An Execute whose portal has no masking plan yet gets one from a Describe the proxy adds, unless a
- * Describe of that portal is already on its way (libpq's Bind, Describe, Execute, Sync): then the
+ * Describe of that portal is already on its way with nothing run since (libpq's Bind, Describe, Execute, Sync): then the
  * server is asked once, and the ruled column is masked either way. The session runs on in-memory
  * sockets with a scripted server, so the bytes sent upstream can be counted.
  */
@@ -148,10 +148,10 @@ describe('postgres session: one Describe per Execute that needs a masking plan',
     expect(r.agentGot.includes(ssnValue)).to.equal(false);
   });
 
-  it('Bind, Execute, Execute, Sync: the Describe added for the first Execute serves the second', async () => {
+  it('Bind, Execute, Execute, Sync: the first Execute ran after the Describe added for it, so the second gets its own', async () => {
     await open();
     const r = await roundTrip(Buffer.concat([bind, execute, execute, sync]));
-    expect(r.upstream).to.equal('BDEES');
+    expect(r.upstream).to.equal('BDEDES');
     expect(types(r.agentGot)).to.equal('2DCDCZ');
     expect(r.agentGot.includes(ssnValue)).to.equal(false);
   });
