@@ -22,11 +22,6 @@ export class NameFreshness {
   /** For each name, `runs` when it was last known to be what the proxy decided. */
   private readonly knownAt = new Map<string, number>();
 
-  /** How many statements (and Binds that may run code) were forwarded so far: unchanged, nothing ran in between. */
-  get forwarded(): number {
-    return this.runs;
-  }
-
   /** A statement was forwarded: the names it reads or creates stay fresh, every other one goes stale. */
   ran(use: NameUse = NO_NAMES): void {
     this.runs++;

@@ -156,7 +156,7 @@ type Pending =
   | { kind: 'parse' | 'bind' | 'close' | 'sync' | 'flush' }
   /**
    * `reserved`: the plan bytes a portal Describe holds in the session's count until answered (held-bytes.ts).
-   * `sentAt`: the count of statements forwarded when it was sent (name-freshness.ts `forwarded`).
+   * `sentAt`: `sentUpstream` just after it was sent.
    */
   | { kind: 'describe'; portal?: string; target?: Portal; synthetic: boolean; reserved?: number; sentAt?: number }
   | { kind: 'execute'; run: StatementRun; portal: string; target: Portal }
@@ -197,6 +197,8 @@ export class PgSession {
   private disarmExpiry?: () => void;
   private readonly inbox: Message[] = [];
   private toUpstream: Buffer[] = [];
+  /** Messages sent to the server so far (sendUpstream). */
+  private sentUpstream = 0;
   private toClient: Buffer[] = [];
   private busy = false;
   private discardUntilSync = false;
@@ -319,7 +321,13 @@ export class PgSession {
 
   private forward(m: Message): void {
     if (m.type !== T('Q') && m.type !== T('S')) this.extendedSinceReady = true;
-    pushSegment(this.toUpstream, m.buf.subarray(m.start, m.end));
+    this.sendUpstream(m.buf.subarray(m.start, m.end));
+  }
+
+  /** Every message to the server goes through here, the agent's and the proxy's own, and is counted. */
+  private sendUpstream(b: Buffer): void {
+    this.sentUpstream++;
+    pushSegment(this.toUpstream, b);
   }
 
   private onClientMessage(m: Message, recorded = false): void | Promise<void> {
@@ -403,15 +411,11 @@ export class PgSession {
         }
         const reserved = this.planReserve(target);
         if (this.planMustWait(reserved)) return this.whenIdle().then(() => this.onClientMessage(m));
-        this.describePending({
-          kind: 'describe',
-          synthetic: false,
-          portal: name,
-          target,
-          reserved,
-          sentAt: this.freshness.forwarded,
-        });
-        return this.forward(m);
+        const entry: Pending = { kind: 'describe', synthetic: false, portal: name, target, reserved };
+        this.describePending(entry);
+        this.forward(m);
+        entry.sentAt = this.sentUpstream;
+        return;
       }
       case T('E'): {
         const r = bodyReader(m, 'Execute');
@@ -783,16 +787,10 @@ export class PgSession {
     // put another object under it than the plan was made for).
     const ask = fresh ? this.needsPlan(portal) && !this.describeQueued(portal) : this.resultMasker.active;
     if (ask) {
-      pushSegment(this.toUpstream, describePortal(portalName));
+      this.sendUpstream(describePortal(portalName));
       const reserved = this.planReserve(portal);
-      this.describePending({
-        kind: 'describe',
-        portal: portalName,
-        target: portal,
-        synthetic: true,
-        reserved,
-        sentAt: this.freshness.forwarded,
-      });
+      const sentAt = this.sentUpstream;
+      this.describePending({ kind: 'describe', portal: portalName, target: portal, synthetic: true, reserved, sentAt });
     }
     const entry: Pending = { kind: 'execute', run, portal: portalName, target: portal };
     this.queue.push(entry);
@@ -802,7 +800,7 @@ export class PgSession {
     if (rowCapsActive(limits) && !classes.some((c) => c.copy?.direction === 'from')) {
       // Held until the result is in, so that a cap hit can fail the transaction before the agent's Sync.
       run.cap = portal.cap ??= newRowCap(run.cls, limits);
-      pushSegment(this.toUpstream, FLUSH);
+      this.sendUpstream(FLUSH);
       return new Promise<void>((release) => (this.hold = { entry, release }));
     }
   }
@@ -871,15 +869,15 @@ export class PgSession {
   }
 
   /**
-   * Whether a Describe of this portal is on its way with nothing forwarded after it that may run code
-   * (libpq sends Bind, Describe, Execute, Sync for every prepared execution). That Describe then asks
-   * about the server object a Describe sent now would ask about: its answer arrives before the Execute's
-   * rows and makes the plan then, under the policy in force at that time. If it fails, the server skips
-   * the rest of the batch, this Execute included.
+   * Whether the last message sent to the server is a Describe of this portal (libpq sends Bind, Describe,
+   * Execute, Sync for every prepared execution). It then asks what a Describe sent now would ask, at the
+   * same point: nothing else reaches the server in between (any message may run code: a Parse's domain
+   * CHECK, a re-planned statement), its answer comes before the Execute's rows and makes the plan then,
+   * under the policy in force at that time, and if it fails the server skips this Execute too.
    */
   private describeQueued(portal: Portal): boolean {
-    const now = this.freshness.forwarded;
-    return this.queue.some((e) => e.kind === 'describe' && e.target === portal && e.sentAt === now);
+    const last = this.queue[this.queue.length - 1];
+    return last?.kind === 'describe' && last.target === portal && last.sentAt === this.sentUpstream;
   }
 
   private describePending(entry: Extract<Pending, { kind: 'describe' }>): void {
@@ -943,13 +941,13 @@ export class PgSession {
     const entry: Pending = { kind: 'refusal', protocol: 'simple', error: errorResponse({ severity: 'ERROR', ...err }) };
     this.queue.push(entry);
     this.simpleQueryChanges(entry);
-    pushSegment(this.toUpstream, failingQuery());
+    this.sendUpstream(failingQuery());
   }
 
   /** Extended-protocol refusal: as refuse(), then skip to Sync like PostgreSQL (the server does too). */
   private denyExtended(err: Omit<ErrorFields, 'severity'>): void {
     this.queue.push({ kind: 'refusal', protocol: 'extended', error: errorResponse({ severity: 'ERROR', ...err }) });
-    pushSegment(this.toUpstream, failingParse());
+    this.sendUpstream(failingParse());
     this.discardUntilSync = true;
   }
 
@@ -1322,7 +1320,7 @@ export class PgSession {
     }
     // Extended protocol: the agent's Sync is held back, so the failure lands in the same transaction.
     this.queue.push({ kind: 'refusal', protocol: 'extended', error });
-    pushSegment(this.toUpstream, failingParse());
+    this.sendUpstream(failingParse());
     this.discardUntilSync = true;
   }
 
@@ -1340,7 +1338,7 @@ export class PgSession {
     if (caps.failed) {
       // Inside the agent's transaction the error must abort it, as any PostgreSQL error does.
       this.queue.push({ kind: 'refusal', protocol: 'simple', error: caps.failed });
-      pushSegment(this.toUpstream, failingQuery());
+      this.sendUpstream(failingQuery());
       return true;
     }
     return false;
@@ -1376,7 +1374,7 @@ export class PgSession {
       ns: 'transaction',
       op: { op: sql === 'BEGIN' ? 'begin' : sql === 'COMMIT' ? 'commit' : 'rollback' },
     });
-    pushSegment(this.toUpstream, queryMessage(sql));
+    this.sendUpstream(queryMessage(sql));
   }
 
   private internalResponse(
@@ -1429,7 +1427,7 @@ export class PgSession {
     const entry: Extract<Pending, { kind: 'check' }> = { kind: 'check', rows: [], failed: false, done: () => {} };
     const answered = new Promise<void>((resolve) => (entry.done = resolve));
     this.queue.push(entry);
-    pushSegment(this.toUpstream, checkMessage(asked, this.checkId));
+    this.sendUpstream(checkMessage(asked, this.checkId));
     this.flush(); // this may run after the pump flushed (a catalog load came first)
     const aborted = this.txStatus === T('E');
     return answered.then(() => {
@@ -1501,7 +1499,7 @@ export class PgSession {
 
   private whenIdle(): Promise<void> {
     if (this.queue.length === 0) return Promise.resolve();
-    pushSegment(this.toUpstream, FLUSH); // pending Parse/Bind answers come without waiting for a Sync
+    this.sendUpstream(FLUSH); // pending Parse/Bind answers come without waiting for a Sync
     this.flush();
     return new Promise((resolve) => (this.idleWaiter = resolve));
   }

@@ -1,0 +1,202 @@
+/**
+ * A hostile review of the queued Describe that stands in for the proxy's own (session.ts describeQueued):
+ * user code run by messages that are not statements (Parse: parse analysis reads an array literal of a
+ * domain through domain_in, which runs its CHECK; Describe S and a cursor-statement Bind re-analyse an
+ * invalidated statement) replaces the portal between the agent's Describe and its Execute. Each test
+ * asserts that no ssn reaches the agent in clear. A stand-in counted by statements forwarded failed P1 (in
+ * the review's run also P4 and P5); only a Describe sent last, right before the Execute, stands in now.
+ * The same code run after a plan was made (the review's P2, P4b, P5b, on branch review38) still leaks: a
+ * limit in docs/security.md (the row on prepared statement and portal names).
+ */
+import { expect } from 'chai';
+import { startLocalStack, type LocalStack } from '../../proxy/local/stack.js';
+import { rawPerTest } from '../support/vetted-functions.js';
+import { fe, type RawMessage } from '../support/raw-client.js';
+
+const SECRET = 'plain-secret-77';
+const rows = (ms: RawMessage[]): string[] => ms.filter((m) => m.type === 'D').map((m) => m.body.toString('latin1'));
+const leaked = (ms: RawMessage[], secret = SECRET): boolean => rows(ms).some((r) => r.includes(secret));
+
+async function seed(s: LocalStack): Promise<void> {
+  const d = await s.direct();
+  await d.query('CREATE TABLE r38_people (id int, ssn text, notes text)');
+  await d.query(`INSERT INTO r38_people VALUES (1, '${SECRET}', 'prefers-invoices-by-mail')`);
+  await d.query(
+    `CREATE FUNCTION r38_reopen(r refcursor) RETURNS int LANGUAGE plpgsql AS $$ BEGIN CLOSE r; OPEN r FOR SELECT ssn AS a, notes AS b FROM r38_people; RETURN 1; END $$`,
+  );
+  // Runs inside a domain's input function (domain_in), i.e. while PostgreSQL parses a literal of an array of it.
+  await d.query(
+    `CREATE FUNCTION r38_swap() RETURNS boolean LANGUAGE plpgsql AS $$ BEGIN IF EXISTS (SELECT 1 FROM pg_catalog.pg_cursors WHERE name = 'victim') THEN PERFORM r38_reopen('victim'); END IF; RETURN true; END $$`,
+  );
+  await d.query(`CREATE DOMAIN r38_dom AS int CHECK (r38_swap())`);
+  await d.query(`GRANT SELECT ON r38_people TO agent`).catch(() => undefined);
+  await d.end();
+}
+
+const victim = (): Buffer[] => [
+  fe.parse({ name: 'sv', text: 'SELECT notes, ssn FROM r38_people' }),
+  fe.bind({ portal: 'victim', statement: 'sv' }),
+];
+/** A Parse only: PostgreSQL's parse analysis reads the array literal through domain_in, which runs the CHECK. */
+const parseSwap = (): Buffer => fe.parse({ name: 'sx', text: `SELECT '{1}'::r38_dom[] AS x` });
+
+for (const mode of ['Audit', 'Enforce'] as const) {
+  describe(`review: code run by a Parse (domain CHECK at parse analysis), mode ${mode}`, function () {
+    this.timeout(60_000);
+    let s: LocalStack;
+    before(async () => {
+      s = await startLocalStack({ editPolicy: (p) => void (p.spec.mode = mode) });
+      await seed(s);
+    });
+    after(async () => s?.stop());
+    const session = rawPerTest(() => s);
+    const query = session.query;
+
+    it('control: PostgreSQL runs the CHECK at Parse (direct)', async () => {
+      const d = await s.direct();
+      await d.query('BEGIN');
+      await d.query(`DECLARE victim CURSOR FOR SELECT 1`);
+      await d.query({ name: 'ctl', text: `SELECT '{1}'::r38_dom[] AS x` }).catch(() => undefined);
+      const r = await d.query(`SELECT statement FROM pg_cursors WHERE name = 'victim'`);
+      await d.query('ROLLBACK');
+      await d.end();
+      expect(String(r.rows[0]?.statement)).to.include('ssn');
+    });
+
+    it('P1 BEGIN; Parse sv, Bind victim, Describe victim, Parse sx (CHECK replaces victim), Execute victim, Sync', async () => {
+      await query('BEGIN');
+      session
+        .raw()
+        .send(
+          ...victim(),
+          fe.describe({ type: 'P', name: 'victim' }),
+          parseSwap(),
+          fe.execute({ portal: 'victim' }),
+          fe.sync(),
+        );
+      const r = await session.raw().until('Z');
+      await query('ROLLBACK');
+      expect(leaked(r)).to.equal(false);
+    });
+
+    it('P3 BEGIN; Bind victim, Execute victim rows=1 (plan), Parse sx, Execute victim, Sync', async () => {
+      await query('BEGIN');
+      session
+        .raw()
+        .send(
+          fe.parse({ name: 'sv2', text: 'SELECT notes, ssn FROM r38_people, generate_series(1,2)' }),
+          fe.bind({ portal: 'victim', statement: 'sv2' }),
+          fe.execute({ portal: 'victim', rows: 1 }),
+          parseSwap(),
+          fe.execute({ portal: 'victim' }),
+          fe.sync(),
+        );
+      const r = await session.raw().until('Z');
+      await query('ROLLBACK');
+      expect(leaked(r)).to.equal(false);
+    });
+  });
+}
+
+describe('review: revalidation (re-analysis) by Describe S and by a Bind the proxy deems code-free, mode Audit', function () {
+  this.timeout(60_000);
+  let s: LocalStack;
+  before(async () => {
+    s = await startLocalStack({ editPolicy: (p) => void (p.spec.mode = 'Audit') });
+    await seed(s);
+    const d = await s.direct();
+    await d.query('CREATE TABLE r38_t2 (id int)');
+    await d.query('GRANT ALL ON r38_t2 TO agent').catch(() => undefined);
+    await d.end();
+  });
+  after(async () => s?.stop());
+  const session = rawPerTest(() => s);
+  const query = session.query;
+
+  const prologue = async (stmt: string): Promise<void> => {
+    await query('BEGIN');
+    // Parsed before victim exists (the CHECK does nothing), then invalidated by DDL (counted).
+    session.raw().send(fe.parse({ name: 'sd', text: stmt }), fe.sync());
+  };
+
+  it('P4 Parse sd (domain literal), ALTER; Bind victim, Describe victim, Describe S sd, Execute victim, Sync', async () => {
+    await prologue(`SELECT '{1}'::r38_dom[] AS x FROM r38_t2`);
+    session
+      .raw()
+      .send(
+        ...victim(),
+        fe.describe({ type: 'P', name: 'victim' }),
+        fe.describe({ type: 'S', name: 'sd' }),
+        fe.execute({ portal: 'victim' }),
+        fe.sync(),
+      );
+    const r = await session.raw().until('Z');
+    await query('ROLLBACK');
+    expect(leaked(r)).to.equal(false);
+  });
+
+  it('P5 Parse sd (DECLARE with domain literal), ALTER; Bind victim, Describe victim, Bind pd sd, Execute victim, Sync', async () => {
+    await prologue(`DECLARE c38 CURSOR FOR SELECT '{1}'::r38_dom[] AS x FROM r38_t2`);
+    session
+      .raw()
+      .send(
+        ...victim(),
+        fe.describe({ type: 'P', name: 'victim' }),
+        fe.bind({ portal: 'pd', statement: 'sd' }),
+        fe.execute({ portal: 'victim' }),
+        fe.sync(),
+      );
+    const r = await session.raw().until('Z');
+    await query('ROLLBACK');
+    expect(leaked(r)).to.equal(false);
+  });
+});
+
+for (const mode of ['Audit', 'Enforce'] as const) {
+  describe(`review: a FETCH portal's row type is fixed at Bind (PortalStart), mode ${mode}`, function () {
+    this.timeout(60_000);
+    let s: LocalStack;
+    before(async () => {
+      s = await startLocalStack({ editPolicy: (p) => void (p.spec.mode = mode) });
+      await seed(s);
+    });
+    after(async () => s?.stop());
+    const session = rawPerTest(() => s);
+    const query = session.query;
+
+    it('F1 DECLARE victim(notes,ssn); Parse FETCH ALL IN victim, Bind pf, [code replaces victim], Execute pf, Sync', async () => {
+      await query('BEGIN');
+      session
+        .raw()
+        .send(
+          fe.parse({ name: 'sf', text: 'FETCH ALL IN victim' }),
+          fe.bind({ portal: 'pf', statement: 'sf' }),
+          fe.parse({ name: 'sq', text: `SELECT r38_reopen('victim')` }),
+          fe.bind({ portal: 'pq', statement: 'sq' }),
+          fe.execute({ portal: 'pq' }),
+          fe.execute({ portal: 'pf' }),
+          fe.sync(),
+        );
+      const r = await session.raw().until('Z');
+      await query('ROLLBACK');
+      expect(leaked(r)).to.equal(false);
+    });
+
+    it('F2 same, the replacement by a Parse (domain CHECK, uncounted)', async () => {
+      await query('BEGIN');
+      await query('DECLARE victim CURSOR FOR SELECT notes, ssn FROM r38_people');
+      session
+        .raw()
+        .send(
+          fe.parse({ name: 'sf', text: 'FETCH ALL IN victim' }),
+          fe.bind({ portal: 'pf', statement: 'sf' }),
+          parseSwap(),
+          fe.execute({ portal: 'pf' }),
+          fe.sync(),
+        );
+      const r = await session.raw().until('Z');
+      await query('ROLLBACK');
+      expect(leaked(r)).to.equal(false);
+    });
+  });
+}
