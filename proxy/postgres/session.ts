@@ -785,7 +785,7 @@ export class PgSession {
     // Column masking needs the portal's columns: asked for if the agent did not ask, again when the policy
     // changed since, and whenever the name is stale (a read Audit mode lets go on: code run since may have
     // put another object under it than the plan was made for).
-    const ask = fresh ? this.needsPlan(portal) && !this.describeQueued(portal) : this.resultMasker.active;
+    const ask = fresh ? this.needsPlan(portal) && !this.describeSentLast(portal) : this.resultMasker.active;
     if (ask) {
       this.sendUpstream(describePortal(portalName));
       const reserved = this.planReserve(portal);
@@ -875,7 +875,7 @@ export class PgSession {
    * CHECK, a re-planned statement), its answer comes before the Execute's rows and makes the plan then,
    * under the policy in force at that time, and if it fails the server skips this Execute too.
    */
-  private describeQueued(portal: Portal): boolean {
+  private describeSentLast(portal: Portal): boolean {
     const last = this.queue[this.queue.length - 1];
     return last?.kind === 'describe' && last.target === portal && last.sentAt === this.sentUpstream;
   }

@@ -1,5 +1,5 @@
 /**
- * A hostile review of the queued Describe that stands in for the proxy's own (session.ts describeQueued):
+ * A hostile review of the queued Describe that stands in for the proxy's own (session.ts describeSentLast):
  * user code run by messages that are not statements (Parse: parse analysis reads an array literal of a
  * domain through domain_in, which runs its CHECK; Describe S and a cursor-statement Bind re-analyse an
  * invalidated statement) replaces the portal between the agent's Describe and its Execute. Each test

@@ -1,6 +1,6 @@
 /**
  * A hostile review of an Execute that gets no Describe of its own because the agent's (or an earlier one)
- * is queued (session.ts describeQueued), and of stale portal reads in Audit mode. Probes, against a real PostgreSQL, whether a ruled column reaches the agent
+ * is queued (session.ts describeSentLast), and of stale portal reads in Audit mode. Probes, against a real PostgreSQL, whether a ruled column reaches the agent
  * unmasked, or a plan made for another object is applied to an Execute's rows. Each test asserts the secure
  * behaviour.
  */
