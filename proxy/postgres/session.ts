@@ -782,9 +782,9 @@ export class PgSession {
     fresh: boolean,
   ): void | Promise<void> {
     const run: StatementRun = { cls: classes[0]!, seq: f.records[0], started: this.now(), rows: 0, masked: 0 };
-    // Column masking needs the portal's columns: asked for if the agent did not ask, again when the policy
-    // changed since, and whenever the name is stale (a read Audit mode lets go on: code run since may have
-    // put another object under it than the plan was made for).
+    // Column masking needs the portal's columns: asked for unless the agent's Describe was sent just before
+    // (describeSentLast), again when the policy changed since the plan was made, and whenever the name is
+    // stale (a read Audit mode lets go on: code run since may have put another object under it).
     const ask = fresh ? this.needsPlan(portal) && !this.describeSentLast(portal) : this.resultMasker.active;
     if (ask) {
       this.sendUpstream(describePortal(portalName));
@@ -873,7 +873,8 @@ export class PgSession {
    * Execute, Sync for every prepared execution). It then asks what a Describe sent now would ask, at the
    * same point: nothing else reaches the server in between (any message may run code: a Parse's domain
    * CHECK, a re-planned statement), its answer comes before the Execute's rows and makes the plan then,
-   * under the policy in force at that time, and if it fails the server skips this Execute too.
+   * under the policy in force when it arrives (the RowDescription adopts it), and if it fails the server
+   * skips this Execute too.
    */
   private describeSentLast(portal: Portal): boolean {
     const last = this.queue[this.queue.length - 1];
@@ -1108,6 +1109,9 @@ export class PgSession {
         return this.out(m);
       }
       case T('T'): {
+        // The plan is made under the policy in force now: one changed since the Describe was sent (a reload
+        // while the server was slow to answer) is adopted before, not after, the plan is made for its rows.
+        this.runtime();
         const cls = front?.kind === 'describe' ? mergePrepared(front.target?.stmt) : this.currentRun()?.cls;
         const plan = this.resultMasker.active
           ? this.resultMasker.plan(parseRowDescription(m), this.derived(cls))
