@@ -55,12 +55,14 @@ describe('review12: idle memory return', () => {
   // minIntervalMs: a full last-resort collection (and a code flush) once a minute, forever. Seen on the real
   // sidecar in the bench (tmp/review12/trace-noprobes.log: quiet returns at +60, +130, +210 s, no sessions).
   // "a quiet process is not collected again and again" above holds only for the fake probe, whose heap never regrows.
+  // The background work takes about 1 % of the event loop on a quiet machine, the default quiet threshold;
+  // on a loaded one (CI) it took more and no window was quiet: the threshold here leaves room for that.
   it('a real process with light background work is collected at most once per interval', function () {
     this.timeout(60_000);
     const script = `
       const { IdleMemoryReturn, processProbe } = await import('./proxy/idle-memory.ts');
       let quiet = 0;
-      const idle = new IdleMemoryReturn(processProbe(), { quietMs: 1000, minIntervalMs: 3000 }, (r) => { if (r.reason === 'quiet') quiet++; });
+      const idle = new IdleMemoryReturn(processProbe(), { quietMs: 1000, minIntervalMs: 3000, quietBusyShare: 0.05 }, (r) => { if (r.reason === 'quiet') quiet++; });
       idle.returnNow('start');
       idle.start();
       let sink;
