@@ -734,7 +734,7 @@ export class PgSession {
     const classes = portal.stmt.classes.length ? portal.stmt.classes : [emptyClassification(portal.stmt.sql)];
     if (this.refuseOverHeld(classes[0]!, createdBytes(classes, undefined, portal.stmt.sql), 'extended')) return;
     const fresh = stale!.length === 0;
-    if ((this.needsPlan(portal) || (!fresh && this.resultMasker.active)) && this.planMustWait(this.planReserve(portal)))
+    if (this.planWanted(portal, fresh) && this.planMustWait(this.planReserve(portal)))
       return this.whenIdle().then(() => this.execute(m, portalName, maxRows, checked));
     const wanted = stillWanted(() => {
       if (this.tokenExpired() || this.discardUntilSync) return false; // an earlier message of this batch failed: the server skips this Execute
@@ -782,11 +782,8 @@ export class PgSession {
     fresh: boolean,
   ): void | Promise<void> {
     const run: StatementRun = { cls: classes[0]!, seq: f.records[0], started: this.now(), rows: 0, masked: 0 };
-    // Column masking needs the portal's columns: asked for unless the agent's Describe was sent just before
-    // (describeSentLast), again when the policy changed since the plan was made, and whenever the name is
-    // stale (a read Audit mode lets go on: code run since may have put another object under it).
-    const ask = fresh ? this.needsPlan(portal) && !this.describeSentLast(portal) : this.resultMasker.active;
-    if (ask) {
+    // For a fresh name, the agent's Describe sent just before asks what the proxy's own would (describeSentLast).
+    if (this.planWanted(portal, fresh) && !(fresh && this.describeSentLast(portal))) {
       this.sendUpstream(describePortal(portalName));
       const reserved = this.planReserve(portal);
       const sentAt = this.sentUpstream;
@@ -850,6 +847,15 @@ export class PgSession {
   /** Whether the portal's rows need a masking plan the proxy does not have (made under the policy in force). */
   private needsPlan(portal: Portal): boolean {
     return (!portal.described || portal.planFor !== this.maskerOf) && this.resultMasker.active;
+  }
+
+  /**
+   * Whether an Execute of the portal needs its columns described first: no plan made under the policy in
+   * force, or a stale name (a read Audit mode lets go on: code run since may have put another object under
+   * it than the plan was made for).
+   */
+  private planWanted(portal: Portal, fresh: boolean): boolean {
+    return this.needsPlan(portal) || (!fresh && this.resultMasker.active);
   }
 
   /** What a Describe of the portal reserves for its masking plan (none when nothing is masked). */

@@ -9,11 +9,11 @@ import { expect } from 'chai';
 import { startLocalStack, type LocalStack } from '../../proxy/local/stack.js';
 import { heapUsedAfterGc } from '../support/heap.js';
 import { fe, RawClient, type RawMessage, messageKinds } from '../support/raw-client.js';
+import { capPreparedBytes, wideColumns } from '../support/wide-table.js';
 
 const LIMIT = 131072;
 const COLUMNS = 1599;
 const PORTALS = 150;
-const column = (i: number): string => `c${String(i).padStart(4, '0')}`.padEnd(63, 'x');
 const kinds = (ms: RawMessage[]): string[] => messageKinds(ms, { codes: true });
 
 describe('attack: masking plans of described portals count toward maxPreparedBytes (real PostgreSQL)', function () {
@@ -21,11 +21,10 @@ describe('attack: masking plans of described portals count toward maxPreparedByt
   let s: LocalStack;
   before(async () => {
     s = await startLocalStack({
-      editPolicy: (p) => void (p.spec.protocolLimits = { maxStatementBytes: 4000, maxPreparedBytes: LIMIT }),
+      editPolicy: capPreparedBytes(LIMIT),
     });
     const d = await s.direct();
-    const cols = Array.from({ length: COLUMNS }, (_, i) => `"${column(i)}" int`).join(', ');
-    await d.query(`CREATE TABLE plan_wide (ssn text, ${cols})`);
+    await d.query(`CREATE TABLE plan_wide (ssn text, ${wideColumns(COLUMNS)})`);
     await d.query(`INSERT INTO plan_wide (ssn) VALUES ('123-45-6789')`);
     await d.end();
   });

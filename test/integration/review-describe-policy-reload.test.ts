@@ -19,44 +19,48 @@ const rows = (ms: RawMessage[]): string[] => ms.filter((m) => m.type === 'D').ma
 const leaked = (ms: RawMessage[], secret = SECRET): boolean => rows(ms).some((r) => r.includes(secret));
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * Prepares `sn` (id, notes), then sends `batch` while a direct session locks r39_people (the server waits at
+ * Bind, everything forwarded), adds a `notes` column rule, releases the lock: the answers to `batch`.
+ */
+async function reloadWhileLocked(
+  s: LocalStack,
+  session: ReturnType<typeof rawPerTest>,
+  batch: Buffer[],
+): Promise<RawMessage[]> {
+  session.raw().send(fe.parse({ name: 'sn', text: 'SELECT id, notes FROM r39_people' }), fe.sync());
+  await session.raw().until('Z');
+  const d = await s.direct();
+  await d.query('BEGIN');
+  await d.query('LOCK TABLE r39_people IN ACCESS EXCLUSIVE MODE');
+  const before = structuredClone(s.policy);
+  try {
+    session.raw().send(...batch);
+    await sleep(700); // everything forwarded; the server waits on the lock at Bind
+    const p = structuredClone(s.policy);
+    p.spec.masking!.columns!.push({ name: 'notes', strategy: 'redact' });
+    s.proxy.updatePolicy(p);
+    await sleep(200);
+    await d.query('COMMIT');
+    return await session.raw().until('Z');
+  } finally {
+    await d.end();
+    s.proxy.updatePolicy(before);
+  }
+}
+
 describe('review: policy reload while the agent’s Describe is unanswered (lock holds the server)', function () {
   this.timeout(60_000);
   let s: LocalStack;
   before(async () => {
     s = await startLocalStack({ editPolicy: (p) => void (p.spec.mode = 'Enforce') });
-    const d = await s.direct();
-    await d.query('CREATE TABLE r39_people (id int, ssn text, notes text)');
-    await d.query(`INSERT INTO r39_people VALUES (1, '${SECRET}', '${NOTES}')`);
-    await d.query(`GRANT SELECT ON r39_people TO agent`).catch(() => undefined);
-    await d.end();
+    await seedPeople(s);
   });
   after(async () => s?.stop());
   const session = rawPerTest(() => s);
 
-  const run = async (batch: Buffer[]): Promise<RawMessage[]> => {
-    session.raw().send(fe.parse({ name: 'sn', text: 'SELECT id, notes FROM r39_people' }), fe.sync());
-    await session.raw().until('Z');
-    const d = await s.direct();
-    await d.query('BEGIN');
-    await d.query('LOCK TABLE r39_people IN ACCESS EXCLUSIVE MODE');
-    const before = structuredClone(s.policy);
-    try {
-      session.raw().send(...batch);
-      await sleep(700); // everything forwarded; the server waits on the lock at Bind
-      const p = structuredClone(s.policy);
-      p.spec.masking!.columns!.push({ name: 'notes', strategy: 'redact' });
-      s.proxy.updatePolicy(p);
-      await sleep(200);
-      await d.query('COMMIT');
-      return await session.raw().until('Z');
-    } finally {
-      await d.end();
-      s.proxy.updatePolicy(before);
-    }
-  };
-
   it('R1 Bind, Describe P, Execute, Sync (libpq shape) — [reload: notes rule added] — answers', async () => {
-    const r = await run([
+    const r = await reloadWhileLocked(s, session, [
       fe.bind({ portal: 'pn', statement: 'sn' }),
       fe.describe({ type: 'P', name: 'pn' }),
       fe.execute({ portal: 'pn' }),
@@ -67,7 +71,11 @@ describe('review: policy reload while the agent’s Describe is unanswered (lock
   });
 
   it('R2 (no Describe of the agent) Bind, Execute, Sync — [reload] — answers', async () => {
-    const r = await run([fe.bind({ portal: 'pn', statement: 'sn' }), fe.execute({ portal: 'pn' }), fe.sync()]);
+    const r = await reloadWhileLocked(s, session, [
+      fe.bind({ portal: 'pn', statement: 'sn' }),
+      fe.execute({ portal: 'pn' }),
+      fe.sync(),
+    ]);
     expect(rows(r)).to.have.length(1);
     expect(leaked(r, NOTES)).to.equal(false);
   });
@@ -144,34 +152,14 @@ describe('review: row caps (maxRowsReturned) and the binary notice', function ()
   const session = rawPerTest(() => s);
 
   it('C1 caps: Parse; Bind, Describe P, Execute, Sync — [lock; reload: notes rule] — answers', async () => {
-    session.raw().send(fe.parse({ name: 'sn', text: 'SELECT id, notes FROM r39_people' }), fe.sync());
-    await session.raw().until('Z');
-    const d = await s.direct();
-    await d.query('BEGIN');
-    await d.query('LOCK TABLE r39_people IN ACCESS EXCLUSIVE MODE');
-    const before = structuredClone(s.policy);
-    try {
-      session
-        .raw()
-        .send(
-          fe.bind({ portal: 'pn', statement: 'sn' }),
-          fe.describe({ type: 'P', name: 'pn' }),
-          fe.execute({ portal: 'pn' }),
-          fe.sync(),
-        );
-      await sleep(700);
-      const p = structuredClone(s.policy);
-      p.spec.masking!.columns!.push({ name: 'notes', strategy: 'redact' });
-      s.proxy.updatePolicy(p);
-      await sleep(200);
-      await d.query('COMMIT');
-      const r = await session.raw().until('Z');
-      expect(rows(r)).to.have.length(1);
-      expect(leaked(r, NOTES)).to.equal(false);
-    } finally {
-      await d.end();
-      s.proxy.updatePolicy(before);
-    }
+    const r = await reloadWhileLocked(s, session, [
+      fe.bind({ portal: 'pn', statement: 'sn' }),
+      fe.describe({ type: 'P', name: 'pn' }),
+      fe.execute({ portal: 'pn' }),
+      fe.sync(),
+    ]);
+    expect(rows(r)).to.have.length(1);
+    expect(leaked(r, NOTES)).to.equal(false);
   });
 
   for (const describe of [true, false]) {

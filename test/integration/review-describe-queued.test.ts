@@ -8,6 +8,7 @@ import { expect } from 'chai';
 import { startLocalStack, type LocalStack } from '../../proxy/local/stack.js';
 import { rawPerTest } from '../support/vetted-functions.js';
 import { fe, type RawMessage } from '../support/raw-client.js';
+import { capPreparedBytes, wideColumns } from '../support/wide-table.js';
 
 const SECRET = 'plain-secret-77';
 const NOTES = 'prefers-invoices-by-mail';
@@ -279,16 +280,14 @@ describe('review: queued Describes and plans trimmed past maxPreparedBytes (real
   this.timeout(120_000);
   const LIMIT = 131072;
   const COLUMNS = 1599;
-  const column = (i: number): string => `c${String(i).padStart(4, '0')}`.padEnd(63, 'x');
   const SSN = '123-45-6789';
   let s: LocalStack;
   before(async () => {
     s = await startLocalStack({
-      editPolicy: (p) => void (p.spec.protocolLimits = { maxStatementBytes: 4000, maxPreparedBytes: LIMIT }),
+      editPolicy: capPreparedBytes(LIMIT),
     });
     const d = await s.direct();
-    const cols = Array.from({ length: COLUMNS }, (_, i) => `"${column(i)}" int`).join(', ');
-    await d.query(`CREATE TABLE r37_wide (ssn text, ${cols})`);
+    await d.query(`CREATE TABLE r37_wide (ssn text, ${wideColumns(COLUMNS)})`);
     await d.query(`INSERT INTO r37_wide (ssn) SELECT '${SSN}' FROM generate_series(1,3)`);
     await d.end();
   });

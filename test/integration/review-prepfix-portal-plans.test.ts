@@ -9,22 +9,21 @@ import { expect } from 'chai';
 import { startLocalStack, type LocalStack } from '../../proxy/local/stack.js';
 import { heapUsedAfterGc } from '../support/heap.js';
 import { fe, RawClient } from '../support/raw-client.js';
+import { capPreparedBytes, wideColumns } from '../support/wide-table.js';
 
 const LIMIT = 131072;
 const COLUMNS = 1600;
 const PORTALS = 200;
-const column = (i: number): string => `c${String(i).padStart(4, '0')}`.padEnd(63, 'x');
 
 describe('review prepfix: what described portals make the proxy hold (maxPreparedBytes, real PostgreSQL)', function () {
   this.timeout(120_000);
   let s: LocalStack;
   before(async () => {
     s = await startLocalStack({
-      editPolicy: (p) => void (p.spec.protocolLimits = { maxStatementBytes: 4000, maxPreparedBytes: LIMIT }),
+      editPolicy: capPreparedBytes(LIMIT),
     });
     const d = await s.direct();
-    const cols = Array.from({ length: COLUMNS }, (_, i) => `"${column(i)}" int`).join(', ');
-    await d.query(`CREATE TABLE review_wide (${cols})`);
+    await d.query(`CREATE TABLE review_wide (${wideColumns(COLUMNS)})`);
     await d.end();
   });
   after(async () => s?.stop());
