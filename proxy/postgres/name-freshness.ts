@@ -1,7 +1,8 @@
 /**
  * Which portal and cursor names the proxy may read as the objects it decided without asking the server.
  * Code the proxy cannot see — a view's function, a trigger, a DEFAULT, a CHECK, an operator — runs inside
- * any statement, and can close a portal or cursor and open another under its name. A name stays fresh
+ * any statement (and in parse analysis of one: literal-input.ts), and can close a portal or cursor and open
+ * another under its name. A name stays fresh
  * only while nothing but its own reads has run since it was created, read, or confirmed by the server
  * (server-cursor-check.ts): PostgreSQL refuses to drop a portal while it runs, so its own read cannot
  * replace it. This does not depend on the parser seeing the code.
@@ -36,7 +37,7 @@ export class NameFreshness {
 
   /**
    * The proxy knows what the server holds under `name` now: a message that runs no code made it (a Bind
-   * without parameters of a cursor statement), or the server confirmed it.
+   * without parameters of a cursor statement that converts no literal), or the server confirmed it.
    */
   known(name: string): void {
     this.mark(name);

@@ -379,8 +379,9 @@ export class PgSession {
         const value: Portal = { stmt, described: false };
         if (this.refuseOverHeld(mergePrepared(stmt) ?? emptyClassification(stmt.sql), portalBytes(value), 'extended'))
           return;
-        // Bind plans the statement and converts its parameters (a domain's CHECK, a constant folded): code may run.
-        const runsCode = parameters > 0 || !stmt.classes.every(plannedNothing);
+        // Bind plans the statement, converts its parameters (a domain's CHECK, a constant folded) and
+        // re-analyses it if its plan was invalidated (literal-input.ts): code may run.
+        const runsCode = parameters > 0 || !stmt.classes.every(plannedNothing) || stmt.classes.some(analysisRunsInput);
         const entry: Pending = { kind: 'bind' };
         this.queue.push(entry);
         // A failed Bind may have dropped the unnamed portal, or left a server portal of that name the proxy never classified.
@@ -406,6 +407,8 @@ export class PgSession {
         if (what === T('P') && !target)
           return this.denyExtended({ code: '34000', message: `portal "${name}" does not exist` });
         if (!target) {
+          // A Describe of a statement re-analyses it if its plan was invalidated (literal-input.ts).
+          if (this.objects.statement(name)?.classes.some(analysisRunsInput)) this.freshness.ran();
           this.queue.push({ kind: 'describe', synthetic: false });
           return this.forward(m);
         }
@@ -695,6 +698,8 @@ export class PgSession {
     this.queue.push(entry);
     // The server drops the unnamed statement as a Parse of it starts, even if that Parse then fails.
     this.objects.expect(entry, { ns: 'statement', name, value, dropOnFailure: name === '' });
+    // Parse analysis converts the statement's literals: a domain's CHECK may run (literal-input.ts).
+    if (classes.some(analysisRunsInput)) this.freshness.ran();
     this.forward(m);
   }
 
@@ -1743,6 +1748,9 @@ function executeUse(classes: readonly Classification[], portal: string): NameUse
   }
   return { reads: [...reads], creates };
 }
+
+/** Parse analysis of the statement converts a literal through a type's input function, which may run code. */
+const analysisRunsInput = (c: Classification): boolean => c.convertsLiterals === true;
 
 /** A cursor or transaction statement: its Bind plans nothing (the cursor's query is planned at Execute). */
 const plannedNothing = (c: Classification): boolean => c.cursor !== undefined || c.transaction !== undefined;

@@ -67,6 +67,8 @@ export interface StatementShape {
   nestedWrites?: true;
   /** Names that may be attribute-notation calls (`c.f` = `f(c)`, attribute-notation.ts); resolve.ts decides with the catalog. */
   attributeCalls?: { row: string[]; any: string[] };
+  /** Parse analysis converts a literal through a type's input function, which may run code (literal-input.ts). */
+  convertsLiterals?: true;
   /** Structure id (literals normalized) for grouping in the audit trail; it never decides anything. */
   fingerprint?: string;
   /** Byte range of the statement inside the message text. */
@@ -144,4 +146,6 @@ export interface Classification {
   /** Written tables whose writes change rows the tag does not count: cascading foreign keys, triggers, rules. */
   hiddenWrites?: string[];
   reads?: ColumnReads;
+  /** See StatementShape.convertsLiterals: a Parse, a Describe of the statement or its Bind may run code. */
+  convertsLiterals?: true;
 }
