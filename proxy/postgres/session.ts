@@ -380,8 +380,8 @@ export class PgSession {
         if (this.refuseOverHeld(mergePrepared(stmt) ?? emptyClassification(stmt.sql), portalBytes(value), 'extended'))
           return;
         // Bind plans the statement, converts its parameters (a domain's CHECK, a constant folded) and
-        // re-analyses it if its plan was invalidated (literal-input.ts): code may run.
-        const runsCode = parameters > 0 || !stmt.classes.every(plannedNothing) || stmt.classes.some(analysisRunsInput);
+        // re-analyses it if its plan was invalidated (analysis-code.ts): code may run.
+        const runsCode = parameters > 0 || !stmt.classes.every(plannedNothing) || stmt.classes.some(analysisRunsCode);
         const entry: Pending = { kind: 'bind' };
         this.queue.push(entry);
         // A failed Bind may have dropped the unnamed portal, or left a server portal of that name the proxy never classified.
@@ -407,8 +407,9 @@ export class PgSession {
         if (what === T('P') && !target)
           return this.denyExtended({ code: '34000', message: `portal "${name}" does not exist` });
         if (!target) {
-          // A Describe of a statement re-analyses it if its plan was invalidated (literal-input.ts).
-          if (this.objects.statement(name)?.classes.some(analysisRunsInput)) this.freshness.ran();
+          const stmt = this.objects.statement(name);
+          // A Describe of a statement re-analyses it if its plan was invalidated (analysis-code.ts).
+          if (stmt && (stmt.classes.some(analysisRunsCode) || this.describeReachesOthers(stmt))) this.freshness.ran();
           this.queue.push({ kind: 'describe', synthetic: false });
           return this.forward(m);
         }
@@ -416,6 +417,13 @@ export class PgSession {
         if (this.planMustWait(reserved)) return this.whenIdle().then(() => this.onClientMessage(m));
         const entry: Pending = { kind: 'describe', synthetic: false, portal: name, target, reserved };
         this.describePending(entry);
+        if (this.describeReachesOthers(target.stmt)) {
+          // The portal itself stays as fresh as it was: code that replaced it while it is described would
+          // have PostgreSQL describe a dropped portal.
+          const fresh = this.freshName(name);
+          this.freshness.ran();
+          if (fresh) this.freshness.known(name);
+        }
         this.forward(m);
         entry.sentAt = this.sentUpstream;
         return;
@@ -673,6 +681,26 @@ export class PgSession {
       );
   }
 
+  /**
+   * A Describe of this statement, or of a portal of it, has PostgreSQL look up another statement's target
+   * list (FetchStatementTargetList): `EXECUTE p` re-analyses p if p's plan was invalidated, and a FETCH
+   * does so for the portal it reads, down to an `EXECUTE`. A SQL cursor the agent declared is a planned
+   * query, so a FETCH of one whose name is fresh reaches no other analysis.
+   */
+  private describeReachesOthers(stmt: Prepared): boolean {
+    if (stmt.executes !== undefined) return true;
+    return stmt.classes.some((c) => c.cursor?.op === 'fetch' && !this.freshSqlCursor(c.cursor.name ?? ''));
+  }
+
+  /** `name` is a SQL cursor the agent declared, and nothing that may have replaced it ran since. */
+  private freshSqlCursor(name: string): boolean {
+    return this.objects.cursor(name) !== undefined && this.freshName(name);
+  }
+
+  private freshName(name: string): boolean {
+    return this.freshness.staleReads([{ reads: [name], creates: [] }])[0]!.length === 0;
+  }
+
   private parse(m: Message, name: string, sql: string, shapes: ShapesResult): void {
     const classes = this.classify(sql, shapes);
     if ('error' in classes) return this.refuseUnparsed(sql, 'extended', classes.error);
@@ -698,8 +726,8 @@ export class PgSession {
     this.queue.push(entry);
     // The server drops the unnamed statement as a Parse of it starts, even if that Parse then fails.
     this.objects.expect(entry, { ns: 'statement', name, value, dropOnFailure: name === '' });
-    // Parse analysis converts the statement's literals: a domain's CHECK may run (literal-input.ts).
-    if (classes.some(analysisRunsInput)) this.freshness.ran();
+    // Parse analysis converts the statement's literals and type modifiers: code may run (analysis-code.ts).
+    if (classes.some(analysisRunsCode)) this.freshness.ran();
     this.forward(m);
   }
 
@@ -1749,8 +1777,8 @@ function executeUse(classes: readonly Classification[], portal: string): NameUse
   return { reads: [...reads], creates };
 }
 
-/** Parse analysis of the statement converts a literal through a type's input function, which may run code. */
-const analysisRunsInput = (c: Classification): boolean => c.convertsLiterals === true;
+/** Parse analysis of the statement may run code (analysis-code.ts). */
+const analysisRunsCode = (c: Classification): boolean => c.analysisRunsCode === true;
 
 /** A cursor or transaction statement: its Bind plans nothing (the cursor's query is planned at Execute). */
 const plannedNothing = (c: Classification): boolean => c.cursor !== undefined || c.transaction !== undefined;

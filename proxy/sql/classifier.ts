@@ -18,6 +18,7 @@ import type { SqlParser, ParseOutcome } from './parser.js';
 import { retainedBytes } from './retained-bytes.js';
 import { constantsAt, literalTemplate, type LiteralTemplate } from './literal-template.js';
 import { constantReads, shapeOf } from './shape.js';
+import { analysisMayRunCode } from './analysis-code.js';
 import { fingerprint } from './statement-key.js';
 import type { StatementShape } from './types.js';
 
@@ -91,6 +92,8 @@ export class StatementClassifier {
       const shapes = (outcome.tree.stmts ?? []).map((raw) => {
         const s = shapeOf(raw, sql.length);
         s.fingerprint = fingerprint(sql.slice(s.location, s.location + s.length));
+        // Not a function of literal values: a template's texts differ only in integer and numeric ones.
+        if (analysisMayRunCode(raw)) s.analysisRunsCode = true;
         return deepFreeze(s);
       });
       Object.freeze(shapes);

@@ -96,7 +96,7 @@ export function resolveShape(
     ...(nestedWrites ? { nestedWrites: true as const } : {}),
     ...(writingFunctions.length ? { writingFunctions: [...new Set(writingFunctions)] } : {}),
     ...(hiddenWrites.length ? { hiddenWrites } : {}),
-    ...(shape.convertsLiterals ? { convertsLiterals: true as const } : {}),
+    ...(shape.analysisRunsCode ? { analysisRunsCode: true as const } : {}),
   };
 }
 

@@ -12,7 +12,6 @@ import { transactionOp } from './transaction-op.js';
 import { columnReads, copySources } from './lineage.js';
 import { attributeCallNames } from './attribute-notation.js';
 import { relationArgument } from './relation-args.js';
-import { convertsLiterals } from './literal-input.js';
 import type { CopyInfo, Effect, FunctionRef, StatementShape, TableAccess } from './types.js';
 
 // Parse-tree JSON is untyped by nature; this module and lineage.ts are its only readers.
@@ -611,7 +610,6 @@ export function shapeOf(raw: Node, sqlLength: number): StatementShape {
     reads: columnReads(kind, stmt[kind]),
     ...(cursor ? { cursor } : {}),
     ...(transaction ? { transaction } : {}),
-    ...(convertsLiterals(stmt) ? { convertsLiterals: true as const } : {}),
   };
 }
 

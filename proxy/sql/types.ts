@@ -67,8 +67,8 @@ export interface StatementShape {
   nestedWrites?: true;
   /** Names that may be attribute-notation calls (`c.f` = `f(c)`, attribute-notation.ts); resolve.ts decides with the catalog. */
   attributeCalls?: { row: string[]; any: string[] };
-  /** Parse analysis converts a literal through a type's input function, which may run code (literal-input.ts). */
-  convertsLiterals?: true;
+  /** Parse analysis of the statement may run code: a literal's or a type modifier's input function (analysis-code.ts). */
+  analysisRunsCode?: true;
   /** Structure id (literals normalized) for grouping in the audit trail; it never decides anything. */
   fingerprint?: string;
   /** Byte range of the statement inside the message text. */
@@ -146,6 +146,6 @@ export interface Classification {
   /** Written tables whose writes change rows the tag does not count: cascading foreign keys, triggers, rules. */
   hiddenWrites?: string[];
   reads?: ColumnReads;
-  /** See StatementShape.convertsLiterals: a Parse, a Describe of the statement or its Bind may run code. */
-  convertsLiterals?: true;
+  /** See StatementShape.analysisRunsCode: a Parse of the statement, a Describe of it or its Bind may run code. */
+  analysisRunsCode?: true;
 }

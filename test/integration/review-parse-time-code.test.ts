@@ -3,7 +3,7 @@
  * domain through domain_in, which runs the domain's CHECK (here a function that closes the portal or cursor
  * "victim" and opens one over `ssn` under its name). A Parse runs it; a Describe of a statement and a Bind
  * of a cursor statement run it again when the statement's plan was invalidated. Such messages make every
- * other name stale (proxy/sql/literal-input.ts, name-freshness.ts): in Audit mode the read gets a Describe
+ * other name stale (proxy/sql/analysis-code.ts, name-freshness.ts): in Audit mode the read gets a Describe
  * of the proxy's own, in Enforce mode an unchecked read is refused. Each test asserts that no `ssn` goes out
  * in clear. Probes of the hostile review of round 38; P2, P4b and P5b leaked before the change.
  */

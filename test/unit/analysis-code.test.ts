@@ -1,15 +1,16 @@
 /**
- * Which statements PostgreSQL's parse analysis may run code for (proxy/sql/literal-input.ts): those with a
- * literal converted through a type's input function (a string, a bit string, NULL), wherever it sits.
- * Integer, numeric and boolean constants are typed by the grammar and never run a domain's CHECK at parse.
- * The integration side (a domain CHECK run by a Parse, a Describe S, a Bind) is
- * test/integration/review-parse-time-code.test.ts.
+ * Which statements PostgreSQL's parse analysis may run code for (proxy/sql/analysis-code.ts): those with a
+ * literal converted through a type's input function (a string, a bit string, NULL), a type modifier, or
+ * TABLESAMPLE, wherever it sits. Integer, numeric and boolean constants are typed by the grammar and never
+ * run a domain's CHECK at parse.
+ * The integration side (code run by a Parse, a Describe, a Bind) is
+ * test/integration/review-parse-time-code.test.ts and review-parse-time-code-reach.test.ts.
  */
 import { expect } from 'chai';
 import { StatementClassifier } from '../../proxy/sql/classifier.js';
 import { SqlParser } from '../../proxy/sql/parser.js';
 
-const CONVERTS = [
+const MAY_RUN_CODE = [
   `SELECT '{1}'::dom[]`,
   `SELECT ''`,
   `SELECT int '5'`,
@@ -28,8 +29,12 @@ const CONVERTS = [
   `EXECUTE s('x')`,
   `PREPARE s AS SELECT 'x'`,
   `SET search_path = 'public'`,
+  'SELECT x::varchar(5) FROM t',
+  'SELECT 1::mytype(1)',
+  'SELECT x FROM t, LATERAL (SELECT y::numeric(10, 2)) AS s',
+  'SELECT * FROM t TABLESAMPLE bernoulli (10)',
 ];
-const CONVERTS_NOTHING = [
+const RUNS_NONE = [
   'SELECT 1',
   'SELECT abalance FROM pgbench_accounts WHERE aid = $1',
   'SELECT 0, -1, 1.5, 1e10, true, false',
@@ -40,11 +45,10 @@ const CONVERTS_NOTHING = [
   'BEGIN',
   'COMMIT',
   'SAVEPOINT s',
-  'SELECT x::varchar(5) FROM t',
   'SELECT a FROM t WHERE a IS NULL',
 ];
 
-describe('literal-input: statements whose parse analysis may run code', () => {
+describe('analysis-code: statements whose parse analysis may run code', () => {
   const parser = SqlParser.create();
   const classifier = new StatementClassifier(parser);
   before(async () => parser.load());
@@ -54,16 +58,15 @@ describe('literal-input: statements whose parse analysis may run code', () => {
     const r = await classifier.shapes(sql);
     if (!r.ok) throw new Error(r.error);
     expect(r.shapes).to.have.length(1);
-    return r.shapes[0]!.convertsLiterals;
+    return r.shapes[0]!.analysisRunsCode;
   };
 
-  for (const sql of CONVERTS) it(`converts a literal: ${sql}`, async () => expect(await flag(sql)).to.equal(true));
-  for (const sql of CONVERTS_NOTHING)
-    it(`converts none: ${sql}`, async () => expect(await flag(sql)).to.equal(undefined));
+  for (const sql of MAY_RUN_CODE) it(`may run code: ${sql}`, async () => expect(await flag(sql)).to.equal(true));
+  for (const sql of RUNS_NONE) it(`runs none: ${sql}`, async () => expect(await flag(sql)).to.equal(undefined));
 
   it('the flag is per statement of a multi-statement text', async () => {
     const r = await classifier.shapes(`SELECT 1; SELECT 'x'`);
-    expect(r.ok && r.shapes.map((s) => s.convertsLiterals ?? false)).to.deep.equal([false, true]);
+    expect(r.ok && r.shapes.map((s) => s.analysisRunsCode ?? false)).to.deep.equal([false, true]);
   });
 
   it('a text answered from its integer template keeps the flag of a fresh parse', async () => {
