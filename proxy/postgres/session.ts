@@ -158,7 +158,16 @@ type Pending =
    * `reserved`: the plan bytes a portal Describe holds in the session's count until answered (held-bytes.ts).
    * `sentAt`: `sentUpstream` just after it was sent.
    */
-  | { kind: 'describe'; portal?: string; target?: Portal; synthetic: boolean; reserved?: number; sentAt?: number }
+  | {
+      kind: 'describe';
+      portal?: string;
+      target?: Portal;
+      synthetic: boolean;
+      reserved?: number;
+      sentAt?: number;
+      /** Describing the portal may run code that replaces it (describeRunsCode): its columns' lineage is unknown. */
+      runsCode?: boolean;
+    }
   | { kind: 'execute'; run: StatementRun; portal: string; target: Portal }
   | { kind: 'synthetic'; emit: () => Buffer[] }
   /** A refusal sent upstream as a failing message: the server's error is replaced by `error`. */
@@ -409,21 +418,17 @@ export class PgSession {
         if (!target) {
           const stmt = this.objects.statement(name);
           // A Describe of a statement re-analyses it if its plan was invalidated (analysis-code.ts).
-          if (stmt && (stmt.classes.some(analysisRunsCode) || this.describeReachesOthers(stmt))) this.freshness.ran();
+          if (stmt && (stmt.classes.some(analysisRunsCode) || this.describeRunsCode(stmt))) this.freshness.ran();
           this.queue.push({ kind: 'describe', synthetic: false });
           return this.forward(m);
         }
         const reserved = this.planReserve(target);
         if (this.planMustWait(reserved)) return this.whenIdle().then(() => this.onClientMessage(m));
-        const entry: Pending = { kind: 'describe', synthetic: false, portal: name, target, reserved };
+        const runsCode = this.describeRunsCode(target.stmt);
+        const entry: Pending = { kind: 'describe', synthetic: false, portal: name, target, reserved, runsCode };
         this.describePending(entry);
-        if (this.describeReachesOthers(target.stmt)) {
-          // The portal itself stays as fresh as it was: code that replaced it while it is described would
-          // have PostgreSQL describe a dropped portal.
-          const fresh = this.freshName(name);
-          this.freshness.ran();
-          if (fresh) this.freshness.known(name);
-        }
+        // The code may replace this very portal too (PostgreSQL then describes the new one).
+        if (runsCode) this.freshness.ran();
         this.forward(m);
         entry.sentAt = this.sentUpstream;
         return;
@@ -682,19 +687,27 @@ export class PgSession {
   }
 
   /**
-   * A Describe of this statement, or of a portal of it, has PostgreSQL look up another statement's target
-   * list (FetchStatementTargetList): `EXECUTE p` re-analyses p if p's plan was invalidated, and a FETCH
-   * does so for the portal it reads, down to an `EXECUTE`. A SQL cursor the agent declared is a planned
-   * query, so a FETCH of one whose name is fresh reaches no other analysis.
+   * A Describe of this statement, or of a portal of it, may run code: PostgreSQL looks up the target list
+   * of what it reads (FetchStatementTargetList). `EXECUTE p` re-analyses p if p's plan was invalidated, so
+   * code may run when p's analysis may (analysis-code.ts), or p is unknown, or p reaches further; a FETCH
+   * does the same for the portal it reads. A fresh SQL cursor the agent declared, or a fresh portal of a
+   * statement that reaches nothing, is a planned query: its target list runs nothing.
    */
-  private describeReachesOthers(stmt: Prepared): boolean {
-    if (stmt.executes !== undefined) return true;
-    return stmt.classes.some((c) => c.cursor?.op === 'fetch' && !this.freshSqlCursor(c.cursor.name ?? ''));
-  }
-
-  /** `name` is a SQL cursor the agent declared, and nothing that may have replaced it ran since. */
-  private freshSqlCursor(name: string): boolean {
-    return this.objects.cursor(name) !== undefined && this.freshName(name);
+  private describeRunsCode(stmt: Prepared, depth = 0): boolean {
+    if (depth > 8) return true;
+    for (const name of stmt.executes?.keys() ?? []) {
+      const p = this.objects.statement(name);
+      if (!p || p.classes.some(analysisRunsCode) || this.describeRunsCode(p, depth + 1)) return true;
+    }
+    for (const c of stmt.classes) {
+      if (c.cursor?.op !== 'fetch') continue;
+      const name = c.cursor.name ?? '';
+      if (!this.freshName(name)) return true;
+      if (this.objects.cursor(name)) continue;
+      const portal = this.objects.portal(name);
+      if (!portal || this.describeRunsCode(portal.stmt, depth + 1)) return true;
+    }
+    return false;
   }
 
   private freshName(name: string): boolean {
@@ -820,7 +833,16 @@ export class PgSession {
       this.sendUpstream(describePortal(portalName));
       const reserved = this.planReserve(portal);
       const sentAt = this.sentUpstream;
-      this.describePending({ kind: 'describe', portal: portalName, target: portal, synthetic: true, reserved, sentAt });
+      const runsCode = this.describeRunsCode(portal.stmt);
+      this.describePending({
+        kind: 'describe',
+        portal: portalName,
+        target: portal,
+        synthetic: true,
+        reserved,
+        sentAt,
+        runsCode,
+      });
     }
     const entry: Pending = { kind: 'execute', run, portal: portalName, target: portal };
     this.queue.push(entry);
@@ -1151,7 +1173,10 @@ export class PgSession {
         // The plan is made under the policy in force now: one changed since the Describe was sent (a reload
         // while the server was slow to answer) is adopted before, not after, the plan is made for its rows.
         this.runtime();
-        const cls = front?.kind === 'describe' ? mergePrepared(front.target?.stmt) : this.currentRun()?.cls;
+        const cls =
+          front?.kind === 'describe'
+            ? lineageUnknownIf(front.runsCode === true, mergePrepared(front.target?.stmt))
+            : this.currentRun()?.cls;
         const plan = this.resultMasker.active
           ? this.resultMasker.plan(parseRowDescription(m), this.derived(cls))
           : undefined;
@@ -1775,6 +1800,15 @@ function executeUse(classes: readonly Classification[], portal: string): NameUse
     creates.push(...u.creates);
   }
   return { reads: [...reads], creates };
+}
+
+/**
+ * The classification with its outputs' lineage unknown: columns the server traces to no table are masked
+ * wherever a column rule applies (a portal replaced while described runs another query than its statement).
+ */
+function lineageUnknownIf(unknown: boolean, c: Classification | undefined): Classification | undefined {
+  if (!unknown || !c) return c;
+  return { ...c, reads: { names: [], wholeRow: true, ...c.reads, opaque: true } };
 }
 
 /** Parse analysis of the statement may run code (analysis-code.ts). */
