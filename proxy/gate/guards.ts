@@ -255,6 +255,18 @@ export function staleCursor(name: string, audit: boolean): Decision {
   );
 }
 
+/**
+ * An Execute that needs a Describe of the proxy's own (for its masking plan) where describing the portal may
+ * run code that replaces it (an `EXECUTE p` whose analysis may run code): no check could follow it.
+ */
+export function describeMayReplace(name: string, audit: boolean): Decision {
+  return deny(
+    'unchecked-cursor',
+    `portal "${name}" has no masking plan yet, and describing it has PostgreSQL analyse a statement that may run code replacing the portal; Describe it and Sync before you Execute it`,
+    !audit,
+  );
+}
+
 /** A FETCH/MOVE whose cursor's query the policy in force refuses. An approval given at DECLARE covered the policy of that time. */
 export function cursorQueryRefused(name: string, d: Decision): Decision {
   return {

@@ -19,6 +19,7 @@ import type { ProxyMetrics } from '../observability/metrics.js';
 import type { Gate } from '../gate/gate.js';
 import type { EventSink } from '../gate/record.js';
 import {
+  describeMayReplace,
   emptyClassification,
   fastPathCall,
   limitsOf,
@@ -54,6 +55,7 @@ import {
   ProtocolError,
   queryMessage,
   readyForQuery,
+  type Column,
   type ErrorFields,
   type Message,
 } from './protocol.js';
@@ -780,6 +782,8 @@ export class PgSession {
     const classes = portal.stmt.classes.length ? portal.stmt.classes : [emptyClassification(portal.stmt.sql)];
     if (this.refuseOverHeld(classes[0]!, createdBytes(classes, undefined, portal.stmt.sql), 'extended')) return;
     const fresh = stale!.length === 0;
+    // The proxy's own Describe would run right in front of this Execute, with no check possible after it.
+    const describeReplaces = this.ownDescribeWanted(portal, fresh) && this.describeRunsCode(portal.stmt);
     if (this.planWanted(portal, fresh) && this.planMustWait(this.planReserve(portal)))
       return this.whenIdle().then(() => this.execute(m, portalName, maxRows, checked));
     const wanted = stillWanted(() => {
@@ -799,7 +803,12 @@ export class PgSession {
           const staleName = i === 0 ? stale![0] : undefined;
           return {
             classification: c,
-            through: staleName !== undefined ? staleRead(staleName, checked?.get(staleName)) : this.cursorCheck(c),
+            through:
+              i === 0 && describeReplaces
+                ? (_decide, rt) => describeMayReplace(portalName, rt.policy.spec.mode === 'Audit')
+                : staleName !== undefined
+                  ? staleRead(staleName, checked?.get(staleName))
+                  : this.cursorCheck(c),
             kept: true,
           };
         }),
@@ -828,8 +837,7 @@ export class PgSession {
     fresh: boolean,
   ): void | Promise<void> {
     const run: StatementRun = { cls: classes[0]!, seq: f.records[0], started: this.now(), rows: 0, masked: 0 };
-    // For a fresh name, the agent's Describe sent just before asks what the proxy's own would (describeSentLast).
-    if (this.planWanted(portal, fresh) && !(fresh && this.describeSentLast(portal))) {
+    if (this.ownDescribeWanted(portal, fresh)) {
       this.sendUpstream(describePortal(portalName));
       const reserved = this.planReserve(portal);
       const sentAt = this.sentUpstream;
@@ -927,6 +935,12 @@ export class PgSession {
     if (this.objects.describesPending() === 0) return false;
     const held = this.objects.heldBytes() + this.objects.reservedPlanBytes();
     return held + reserved > protocolLimits(this.runtime().policy.spec).maxPreparedBytes;
+  }
+
+  /** An Execute gets a Describe of the proxy's own in front of it. */
+  private ownDescribeWanted(portal: Portal, fresh: boolean): boolean {
+    // For a fresh name, the agent's Describe sent just before asks what the proxy's own would (describeSentLast).
+    return this.planWanted(portal, fresh) && !(fresh && this.describeSentLast(portal));
   }
 
   /**
@@ -1178,7 +1192,10 @@ export class PgSession {
             ? lineageUnknownIf(front.runsCode === true, mergePrepared(front.target?.stmt))
             : this.currentRun()?.cls;
         const plan = this.resultMasker.active
-          ? this.resultMasker.plan(parseRowDescription(m), this.derived(cls))
+          ? this.resultMasker.plan(
+              withoutOriginsIf(front?.kind === 'describe' && front.runsCode === true, parseRowDescription(m)),
+              this.derived(cls),
+            )
           : undefined;
         const notice =
           plan && !(front?.kind === 'describe' && front.synthetic) && this.resultMasker.uninspectableNotice(plan);
@@ -1800,6 +1817,14 @@ function executeUse(classes: readonly Classification[], portal: string): NameUse
     creates.push(...u.creates);
   }
   return { reads: [...reads], creates };
+}
+
+/**
+ * The columns with no table origin. When describing a portal ran code that replaced it, PostgreSQL takes the
+ * names and types from the new portal but the origins from the old statement's target list.
+ */
+function withoutOriginsIf(unknown: boolean, cols: Column[]): Column[] {
+  return unknown ? cols.map((c) => ({ ...c, tableOid: 0, attnum: 0 })) : cols;
 }
 
 /**

@@ -49,8 +49,14 @@ describe('review stale 2: the cost of recording the portals of one batch (real P
   it('the message after 8N Binds costs at most ~8 times the one after N (not N²)', async () => {
     const N = 300;
     await afterBinds(N); // warm-up
-    const small = await afterBinds(N);
-    const large = await afterBinds(8 * N);
+    // The fastest of a few runs: a load spike elsewhere on the machine slows one run, not the growth.
+    const fastest = async (n: number, runs: number): Promise<number> => {
+      let best = Infinity;
+      for (let i = 0; i < runs; i++) best = Math.min(best, await afterBinds(n));
+      return best;
+    };
+    const small = await fastest(N, 3);
+    const large = await fastest(8 * N, 2);
     const ratio = large / small;
     expect(ratio, `after ${N} Binds: ${small.toFixed(0)} ms; after ${8 * N}: ${large.toFixed(0)} ms`).to.be.below(24);
   });
