@@ -712,6 +712,11 @@ export class PgSession {
     return false;
   }
 
+  private portalDescribeRunsCode(name: string): boolean {
+    const p = this.objects.portal(name);
+    return p !== undefined && this.describeRunsCode(p.stmt);
+  }
+
   private freshName(name: string): boolean {
     return this.freshness.staleReads([{ reads: [name], creates: [] }])[0]!.length === 0;
   }
@@ -882,7 +887,12 @@ export class PgSession {
    * cursors its portal namespace: their changes apply when the statement completes (owner: its run or Execute).
    */
   private trackSessionState(c: Classification, owner: object, source: () => string, portal?: string): void {
-    const use = nameUse(c, portal);
+    let use = nameUse(c, portal);
+    // A FETCH in a Query: after the read, PostgreSQL builds its RowDescription from the target list of the
+    // portal it read, which for a portal of `EXECUTE p` re-analyses p (describeRunsCode): code run then may
+    // replace that portal too.
+    if (portal === undefined && c.cursor?.op === 'fetch')
+      use = { ...use, reads: use.reads.filter((n) => !this.portalDescribeRunsCode(n)) };
     this.freshness.ran(use);
     this.baselines.made(use.creates);
     this.deferredErrors.sent(c, this.derived(c));
