@@ -12,6 +12,8 @@
 export interface NameUse {
   reads: readonly string[];
   creates: readonly string[];
+  /** Names among `reads` that code run by the statement after it read them may have replaced: left stale. */
+  replacedAfterRead?: readonly string[];
 }
 
 /** Past this many names remembered, all are forgotten: a forgotten name is stale, which costs a check only. */
@@ -26,7 +28,7 @@ export class NameFreshness {
   /** A statement was forwarded: the names it reads or creates stay fresh, every other one goes stale. */
   ran(use: NameUse = NO_NAMES): void {
     this.runs++;
-    for (const n of use.reads) this.mark(n);
+    for (const n of use.reads) if (!use.replacedAfterRead?.includes(n)) this.mark(n);
     for (const n of use.creates) this.mark(n);
   }
 
@@ -60,7 +62,7 @@ export class NameFreshness {
       // Only statements after this one see what it read or made: a lone statement needs no map.
       if (i < uses.length - 1 && (u.reads.length || u.creates.length)) {
         local ??= new Map();
-        for (const n of u.reads) local.set(n, runs);
+        for (const n of u.reads) if (!u.replacedAfterRead?.includes(n)) local.set(n, runs);
         for (const n of u.creates) local.set(n, runs);
       }
       return stale;

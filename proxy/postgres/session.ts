@@ -535,7 +535,7 @@ export class PgSession {
       return;
     // Names read after other statements ran: the server is asked about those read first (nothing of
     // this query has run yet); a later one is refused.
-    const stale = this.staleTracked(classes.map((c) => nameUse(c)));
+    const stale = this.staleTracked(classes.map((c) => this.statementUse(c)));
     const due = this.baselinesDue((n) => classes.every((c) => c.cursor?.name === n));
     if (!checked && (stale[0]!.length || due.length) && this.canCheck())
       return this.checkNames(stale[0]!, due).then((r) => this.simpleQuery(m, sql, shapes, r));
@@ -712,6 +712,31 @@ export class PgSession {
     return false;
   }
 
+  /**
+   * The names a statement reads and creates (sql-cursors.ts nameUse), with the cursors a FETCH reads
+   * through a portal of a FETCH. A FETCH in a Query has PostgreSQL build its RowDescription after the read,
+   * from the target list of what it read, which may re-analyse a statement whose analysis runs code
+   * (describeRunsCode): what it read is then left stale.
+   */
+  private statementUse(c: Classification, portal?: string): NameUse {
+    const use = nameUse(c, portal);
+    if (c.cursor?.op !== 'fetch') return use;
+    const reads = this.throughFetches(use.reads);
+    if (portal !== undefined || !this.portalDescribeRunsCode(c.cursor.name ?? '')) return { ...use, reads };
+    return { ...use, reads, replacedAfterRead: reads };
+  }
+
+  /** `names` and the cursors that FETCHes of those that are portals read, down the chain (PostgreSQL runs them). */
+  private throughFetches(names: readonly string[]): string[] {
+    const all = new Set(names);
+    // Each name once (a Set visits what is added while it is iterated), so a cycle ends too.
+    for (const n of all) {
+      for (const c of this.objects.portal(n)?.stmt.classes ?? [])
+        if (c.cursor?.op === 'fetch') all.add(c.cursor.name ?? '');
+    }
+    return [...all];
+  }
+
   private portalDescribeRunsCode(name: string): boolean {
     const p = this.objects.portal(name);
     return p !== undefined && this.describeRunsCode(p.stmt);
@@ -771,8 +796,8 @@ export class PgSession {
       });
     }
     // Names read after other statements ran (name-freshness.ts): the server is asked, when it is idle.
-    const use = executeUse(portal.stmt.classes, portalName);
-    const [stale] = this.staleTracked([use]);
+    const use = executeUse(portal.stmt.classes, portalName, (names) => this.throughFetches(names));
+    let [stale] = this.staleTracked([use]);
     const due = this.baselinesDue((n) => use.reads.includes(n) || use.creates.includes(n));
     if (!checked && (stale!.length || due.length) && this.canCheck())
       return this.checkNames(stale!, due).then((r) => this.execute(m, portalName, maxRows, r));
@@ -786,6 +811,10 @@ export class PgSession {
     // Decided again at Execute: the policy may have changed since Parse, and each execution is audited.
     const classes = portal.stmt.classes.length ? portal.stmt.classes : [emptyClassification(portal.stmt.sql)];
     if (this.refuseOverHeld(classes[0]!, createdBytes(classes, undefined, portal.stmt.sql), 'extended')) return;
+    // A name the portal reads through (a FETCH's cursor) that the check showed replaced is forgotten, so no
+    // longer stale: the read is still of a replaced object.
+    const replaced = checked && use.reads.find((n) => n !== portalName && checked.get(n) === 'replaced');
+    if (replaced) stale = [replaced, ...stale!];
     const fresh = stale!.length === 0;
     // The proxy's own Describe would run right in front of this Execute, with no check possible after it.
     const describeReplaces = this.ownDescribeWanted(portal, fresh) && this.describeRunsCode(portal.stmt);
@@ -887,12 +916,7 @@ export class PgSession {
    * cursors its portal namespace: their changes apply when the statement completes (owner: its run or Execute).
    */
   private trackSessionState(c: Classification, owner: object, source: () => string, portal?: string): void {
-    let use = nameUse(c, portal);
-    // A FETCH in a Query: after the read, PostgreSQL builds its RowDescription from the target list of the
-    // portal it read, which for a portal of `EXECUTE p` re-analyses p (describeRunsCode): code run then may
-    // replace that portal too.
-    if (portal === undefined && c.cursor?.op === 'fetch')
-      use = { ...use, reads: use.reads.filter((n) => !this.portalDescribeRunsCode(n)) };
+    const use = this.statementUse(c, portal);
     this.freshness.ran(use);
     this.baselines.made(use.creates);
     this.deferredErrors.sent(c, this.derived(c));
@@ -1817,13 +1841,17 @@ function bodyDone(m: Message, sql: string): void {
 }
 
 /** What an Execute of `portal` does to names: it reads the portal, and what its statements read or declare. */
-function executeUse(classes: readonly Classification[], portal: string): NameUse {
+function executeUse(
+  classes: readonly Classification[],
+  portal: string,
+  throughFetches: (names: readonly string[]) => string[],
+): NameUse {
   if (classes.every((c) => c.cursor === undefined)) return { reads: [portal], creates: [] };
   const reads = new Set([portal]);
   const creates: string[] = [];
   for (const c of classes) {
     const u = nameUse(c);
-    for (const n of u.reads) reads.add(n);
+    for (const n of throughFetches(u.reads)) reads.add(n);
     creates.push(...u.creates);
   }
   return { reads: [...reads], creates };

