@@ -28,6 +28,16 @@ describe('name freshness: a name is read as the proxy knew it only while nothing
     expect(f.staleReads([use(['b'])])).to.deep.equal([[]]);
   });
 
+  it('a name its statement may replace after reading it is checked as read, and left stale after', () => {
+    const f = new NameFreshness();
+    f.ran(use([], ['p']));
+    const fetchTwice = { reads: ['p'], creates: [], replacedAfterRead: ['p'] };
+    // Within one query: the first read is fresh, the second is not.
+    expect(f.staleReads([fetchTwice, fetchTwice])).to.deep.equal([[], ['p']]);
+    f.ran(fetchTwice);
+    expect(f.staleReads([use(['p'])])).to.deep.equal([['p']]);
+  });
+
   it('an unknown name is stale; forgetting every name past the bound only makes names stale', () => {
     const f = new NameFreshness();
     expect(f.staleReads([use(['never'])])).to.deep.equal([['never']]);
