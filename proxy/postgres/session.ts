@@ -746,9 +746,16 @@ export class PgSession {
     return this.freshness.staleReads([{ reads: [name], creates: [] }])[0]!.length === 0;
   }
 
-  private parse(m: Message, name: string, sql: string, shapes: ShapesResult): void {
+  private parse(m: Message, name: string, sql: string, shapes: ShapesResult, checked = false): void | Promise<void> {
     const classes = this.classify(sql, shapes);
     if ('error' in classes) return this.refuseUnparsed(sql, 'extended', classes.error);
+    // A FETCH prepared first in its batch (psycopg's cursors: Parse, Bind, Describe, Execute, Sync): a cursor
+    // it reads that went stale is checked now, while the server is idle; its Execute, later in the batch,
+    // could not ask.
+    if (!checked && this.canCheck()) {
+      const [stale] = this.staleTracked([{ reads: this.throughFetches(fetchTargets(classes)), creates: [] }]);
+      if (stale!.length) return this.checkNames(stale!).then(() => this.parse(m, name, sql, shapes, true));
+    }
     const executes = shapes.ok
       ? executedStatements(
           shapes.shapes.map((s) => s.executes),
@@ -1872,6 +1879,11 @@ function withoutOriginsIf(unknown: boolean, cols: Column[]): Column[] {
 function lineageUnknownIf(unknown: boolean, c: Classification | undefined): Classification | undefined {
   if (!unknown || !c) return c;
   return { ...c, reads: { names: [], wholeRow: true, ...c.reads, opaque: true } };
+}
+
+/** The cursors and portals FETCHes read. */
+function fetchTargets(classes: readonly Classification[]): string[] {
+  return classes.flatMap((c) => (c.cursor?.op === 'fetch' ? [c.cursor.name ?? ''] : []));
 }
 
 /** Parse analysis of the statement may run code (analysis-code.ts). */
