@@ -746,7 +746,13 @@ export class PgSession {
     return this.freshness.staleReads([{ reads: [name], creates: [] }])[0]!.length === 0;
   }
 
-  private parse(m: Message, name: string, sql: string, shapes: ShapesResult, checked = false): void | Promise<void> {
+  private parse(
+    m: Message,
+    name: string,
+    sql: string,
+    shapes: ShapesResult,
+    checked?: Map<string, CheckOutcome>,
+  ): void | Promise<void> {
     const classes = this.classify(sql, shapes);
     if ('error' in classes) return this.refuseUnparsed(sql, 'extended', classes.error);
     // A FETCH prepared first in its batch (psycopg's cursors: Parse, Bind, Describe, Execute, Sync): a cursor
@@ -754,7 +760,7 @@ export class PgSession {
     // could not ask.
     if (!checked && this.canCheck()) {
       const [stale] = this.staleTracked([{ reads: this.throughFetches(fetchTargets(classes)), creates: [] }]);
-      if (stale!.length) return this.checkNames(stale!).then(() => this.parse(m, name, sql, shapes, true));
+      if (stale!.length) return this.checkNames(stale!).then((r) => this.parse(m, name, sql, shapes, r));
     }
     const executes = shapes.ok
       ? executedStatements(
@@ -769,7 +775,11 @@ export class PgSession {
     const verdict = this.ctx.gate.check(
       this.request(
         'extended',
-        classes.map((c) => ({ classification: c, through: this.cursorCheck(c) })),
+        classes.map((c) => {
+          // A cursor the check just showed replaced (now forgotten) is refused as replaced, not as unknown.
+          const replaced = replacedName(c, checked);
+          return { classification: c, through: replaced ? staleRead(replaced, 'replaced') : this.cursorCheck(c) };
+        }),
         'prepare',
       ),
     );
