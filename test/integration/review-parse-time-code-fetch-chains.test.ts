@@ -10,16 +10,12 @@ import { expect } from 'chai';
 import { startLocalStack, type LocalStack } from '../../proxy/local/stack.js';
 import { rawPerTest } from '../support/vetted-functions.js';
 import { fe, type RawMessage } from '../support/raw-client.js';
+import { dataRows, messageTrace, PAYROLL_AMOUNT, rowsHold } from '../support/leak-probe.js';
 
 const SECRET = 'plain-secret-44';
-const PAYROLL = '12000000';
-const rows = (ms: RawMessage[]): string[] => ms.filter((m) => m.type === 'D').map((m) => m.body.toString('latin1'));
-const leaked = (ms: RawMessage[]): boolean =>
-  (process.env.R44_LOG && console.log(kinds(ms), rows(ms).join('|')), rows(ms)).some(
-    (r) => r.includes(SECRET) || r.includes(PAYROLL),
-  );
-const kinds = (ms: RawMessage[]): string =>
-  ms.map((m) => (m.type === 'E' ? `E(${m.error?.code} ${m.error?.message})` : m.type)).join(' ');
+const rows = dataRows;
+const leaked = (ms: RawMessage[]): boolean => rowsHold(ms, SECRET, PAYROLL_AMOUNT);
+const kinds = messageTrace;
 
 async function seed(s: LocalStack): Promise<void> {
   const d = await s.direct();
