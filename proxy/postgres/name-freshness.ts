@@ -1,11 +1,11 @@
 /**
  * Which portal and cursor names the proxy may read as the objects it decided without asking the server.
  * Code the proxy cannot see — a view's function, a trigger, a DEFAULT, a CHECK, an operator — runs inside
- * any statement (and in parse analysis of one: analysis-code.ts), and can close a portal or cursor and open
- * another under its name. A name stays fresh
- * only while nothing but its own reads has run since it was created, read, or confirmed by the server
- * (server-cursor-check.ts): PostgreSQL refuses to drop a portal while it runs, so its own read cannot
- * replace it. This does not depend on the parser seeing the code.
+ * any statement, and in parse analysis of one (name-reach.ts), and can close a portal or cursor and open
+ * another under its name. A name stays fresh only while nothing but its own reads has run since it was
+ * created, read, or confirmed by the server (server-cursor-check.ts): PostgreSQL refuses to drop a portal
+ * while it runs, so its own read cannot replace it, unless the statement runs code after the read
+ * (`replacedAfterRead`). This does not depend on the parser seeing the code.
  */
 
 /** What one statement does to names: those it reads (FETCH, an Execute's portal) and those it creates. */

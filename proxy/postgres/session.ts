@@ -79,6 +79,7 @@ import {
 } from './sql-cursors.js';
 import { NameBaselines } from './name-baselines.js';
 import { NameFreshness, type NameUse } from './name-freshness.js';
+import { analysisRunsCode, fetchTargets, NameReach } from './name-reach.js';
 import {
   checkId,
   checkMessage,
@@ -189,16 +190,20 @@ export class PgSession {
   private readonly clientFramer = new Framer(() => protocolLimits(this.ctx.runtime().policy.spec).maxMessageBytes);
   private readonly upstreamFramer = new Framer(() => protocolLimits(this.ctx.runtime().policy.spec).maxMessageBytes);
   private readonly queue: Pending[] = [];
-  /** Prepared statements and portals as the server holds them (server-objects.ts). */
   /** Which portal and cursor names may have been replaced by code run since (name-freshness.ts). */
   private readonly freshness = new NameFreshness();
   /** When the server made each followed name, recorded while fresh (name-baselines.ts). */
   private readonly baselines = new NameBaselines();
-  /** A create the server refused or skipped leaves its name as it was on the server: stale, not fresh. */
+  /**
+   * Prepared statements and portals as the server holds them (server-objects.ts). A create the server
+   * refused or skipped leaves its name as it was on the server: stale, not fresh.
+   */
   private readonly objects = new ServerObjects((name) => {
     this.freshness.unknown(name);
     this.baselines.forget(name);
   });
+  /** What messages read through names, and which may run code that replaces them (name-reach.ts). */
+  private readonly reach = new NameReach(this.objects, this.freshness);
   private readonly checkId = checkId();
   /** An extended-protocol message went upstream since the last ReadyForQuery (no check can be sent then). */
   private extendedSinceReady = false;
@@ -420,13 +425,13 @@ export class PgSession {
         if (!target) {
           const stmt = this.objects.statement(name);
           // A Describe of a statement re-analyses it if its plan was invalidated (analysis-code.ts).
-          if (stmt && (stmt.classes.some(analysisRunsCode) || this.describeRunsCode(stmt))) this.freshness.ran();
+          if (stmt && (stmt.classes.some(analysisRunsCode) || this.reach.describeRunsCode(stmt))) this.freshness.ran();
           this.queue.push({ kind: 'describe', synthetic: false });
           return this.forward(m);
         }
         const reserved = this.planReserve(target);
         if (this.planMustWait(reserved)) return this.whenIdle().then(() => this.onClientMessage(m));
-        const runsCode = this.describeRunsCode(target.stmt);
+        const runsCode = this.reach.describeRunsCode(target.stmt);
         const entry: Pending = { kind: 'describe', synthetic: false, portal: name, target, reserved, runsCode };
         this.describePending(entry);
         // The code may replace this very portal too (PostgreSQL then describes the new one).
@@ -535,7 +540,7 @@ export class PgSession {
       return;
     // Names read after other statements ran: the server is asked about those read first (nothing of
     // this query has run yet); a later one is refused.
-    const stale = this.staleTracked(classes.map((c) => this.statementUse(c)));
+    const stale = this.staleTracked(classes.map((c) => this.reach.statementUse(c)));
     const due = this.baselinesDue((n) => classes.every((c) => c.cursor?.name === n));
     if (!checked && (stale[0]!.length || due.length) && this.canCheck())
       return this.checkNames(stale[0]!, due).then((r) => this.simpleQuery(m, sql, shapes, r));
@@ -688,64 +693,6 @@ export class PgSession {
       );
   }
 
-  /**
-   * A Describe of this statement, or of a portal of it, may run code: PostgreSQL looks up the target list
-   * of what it reads (FetchStatementTargetList). `EXECUTE p` re-analyses p if p's plan was invalidated, so
-   * code may run when p's analysis may (analysis-code.ts), or p is unknown, or p reaches further; a FETCH
-   * does the same for the portal it reads. A fresh SQL cursor the agent declared, or a fresh portal of a
-   * statement that reaches nothing, is a planned query: its target list runs nothing.
-   */
-  private describeRunsCode(stmt: Prepared, depth = 0): boolean {
-    if (depth > 8) return true;
-    for (const name of stmt.executes?.keys() ?? []) {
-      const p = this.objects.statement(name);
-      if (!p || p.classes.some(analysisRunsCode) || this.describeRunsCode(p, depth + 1)) return true;
-    }
-    for (const c of stmt.classes) {
-      if (c.cursor?.op !== 'fetch') continue;
-      const name = c.cursor.name ?? '';
-      if (!this.freshName(name)) return true;
-      if (this.objects.cursor(name)) continue;
-      const portal = this.objects.portal(name);
-      if (!portal || this.describeRunsCode(portal.stmt, depth + 1)) return true;
-    }
-    return false;
-  }
-
-  /**
-   * The names a statement reads and creates (sql-cursors.ts nameUse), with the cursors a FETCH reads
-   * through a portal of a FETCH. A FETCH in a Query has PostgreSQL build its RowDescription after the read,
-   * from the target list of what it read, which may re-analyse a statement whose analysis runs code
-   * (describeRunsCode): what it read is then left stale.
-   */
-  private statementUse(c: Classification, portal?: string): NameUse {
-    const use = nameUse(c, portal);
-    if (c.cursor?.op !== 'fetch') return use;
-    const reads = this.throughFetches(use.reads);
-    if (portal !== undefined || !this.portalDescribeRunsCode(c.cursor.name ?? '')) return { ...use, reads };
-    return { ...use, reads, replacedAfterRead: reads };
-  }
-
-  /** `names` and the cursors that FETCHes of those that are portals read, down the chain (PostgreSQL runs them). */
-  private throughFetches(names: readonly string[]): string[] {
-    const all = new Set(names);
-    // Each name once (a Set visits what is added while it is iterated), so a cycle ends too.
-    for (const n of all) {
-      for (const c of this.objects.portal(n)?.stmt.classes ?? [])
-        if (c.cursor?.op === 'fetch') all.add(c.cursor.name ?? '');
-    }
-    return [...all];
-  }
-
-  private portalDescribeRunsCode(name: string): boolean {
-    const p = this.objects.portal(name);
-    return p !== undefined && this.describeRunsCode(p.stmt);
-  }
-
-  private freshName(name: string): boolean {
-    return this.freshness.staleReads([{ reads: [name], creates: [] }])[0]!.length === 0;
-  }
-
   private parse(
     m: Message,
     name: string,
@@ -759,7 +706,7 @@ export class PgSession {
     // it reads that went stale is checked now, while the server is idle; its Execute, later in the batch,
     // could not ask.
     if (!checked && this.canCheck()) {
-      const [stale] = this.staleTracked([{ reads: this.throughFetches(fetchTargets(classes)), creates: [] }]);
+      const [stale] = this.staleTracked([{ reads: this.reach.throughFetches(fetchTargets(classes)), creates: [] }]);
       if (stale!.length) return this.checkNames(stale!).then((r) => this.parse(m, name, sql, shapes, r));
     }
     const executes = shapes.ok
@@ -813,7 +760,7 @@ export class PgSession {
       });
     }
     // Names read after other statements ran (name-freshness.ts): the server is asked, when it is idle.
-    const use = executeUse(portal.stmt.classes, portalName, (names) => this.throughFetches(names));
+    const use = executeUse(portal.stmt.classes, portalName, (names) => this.reach.throughFetches(names));
     let [stale] = this.staleTracked([use]);
     const due = this.baselinesDue((n) => use.reads.includes(n) || use.creates.includes(n));
     if (!checked && (stale!.length || due.length) && this.canCheck())
@@ -834,7 +781,7 @@ export class PgSession {
     if (replaced) stale = [replaced, ...stale!];
     const fresh = stale!.length === 0;
     // The proxy's own Describe would run right in front of this Execute, with no check possible after it.
-    const describeReplaces = this.ownDescribeWanted(portal, fresh) && this.describeRunsCode(portal.stmt);
+    const describeReplaces = this.ownDescribeWanted(portal, fresh) && this.reach.describeRunsCode(portal.stmt);
     if (this.planWanted(portal, fresh) && this.planMustWait(this.planReserve(portal)))
       return this.whenIdle().then(() => this.execute(m, portalName, maxRows, checked));
     const wanted = stillWanted(() => {
@@ -892,7 +839,7 @@ export class PgSession {
       this.sendUpstream(describePortal(portalName));
       const reserved = this.planReserve(portal);
       const sentAt = this.sentUpstream;
-      const runsCode = this.describeRunsCode(portal.stmt);
+      const runsCode = this.reach.describeRunsCode(portal.stmt);
       this.describePending({
         kind: 'describe',
         portal: portalName,
@@ -933,7 +880,7 @@ export class PgSession {
    * cursors its portal namespace: their changes apply when the statement completes (owner: its run or Execute).
    */
   private trackSessionState(c: Classification, owner: object, source: () => string, portal?: string): void {
-    const use = this.statementUse(c, portal);
+    const use = this.reach.statementUse(c, portal);
     this.freshness.ran(use);
     this.baselines.made(use.creates);
     this.deferredErrors.sent(c, this.derived(c));
@@ -1890,14 +1837,6 @@ function lineageUnknownIf(unknown: boolean, c: Classification | undefined): Clas
   if (!unknown || !c) return c;
   return { ...c, reads: { names: [], wholeRow: true, ...c.reads, opaque: true } };
 }
-
-/** The cursors and portals FETCHes read. */
-function fetchTargets(classes: readonly Classification[]): string[] {
-  return classes.flatMap((c) => (c.cursor?.op === 'fetch' ? [c.cursor.name ?? ''] : []));
-}
-
-/** Parse analysis of the statement may run code (analysis-code.ts). */
-const analysisRunsCode = (c: Classification): boolean => c.analysisRunsCode === true;
 
 /** A cursor or transaction statement: its Bind plans nothing (the cursor's query is planned at Execute). */
 const plannedNothing = (c: Classification): boolean => c.cursor !== undefined || c.transaction !== undefined;

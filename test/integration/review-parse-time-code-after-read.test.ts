@@ -2,8 +2,8 @@
  * Code run after a portal's own read, in the same statement: a simple-Query `FETCH ALL FROM pe` (pe a
  * protocol portal of `EXECUTE p`) reads pe, and then PostgreSQL builds the RowDescription from pe's target
  * list, re-analysing p if p's plan was invalidated while pe ran (here a runtime domain CHECK doing DISCARD
- * PLANS). p's analysis code (a literal of a domain) then replaces pe. Such a read leaves pe stale (session.ts
- * trackSessionState), so the next read is checked (Enforce: the replaced cursor is refused). Probes of the
+ * PLANS). p's analysis code (a literal of a domain) then replaces pe. Such a read leaves pe stale (name-reach.ts
+ * statementUse), so the next read is checked (Enforce: the replaced cursor is refused). Probes of the
  * hostile review of round 42: no row of the denied payroll.salaries, no `ssn` in clear.
  */
 import { expect } from 'chai';

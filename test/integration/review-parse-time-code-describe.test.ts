@@ -2,7 +2,7 @@
  * A Describe whose target list re-analyses another statement (a portal of `EXECUTE p`, a FETCH from one)
  * may run code that replaces the described portal itself; PostgreSQL then describes the new portal. The
  * portal goes stale with the others, and a plan made from such a Describe treats its columns' lineage as
- * unknown (session.ts describeRunsCode). Probes of the hostile review of round 40; each asserts that no
+ * unknown (name-reach.ts describeRunsCode). Probes of the hostile review of round 40; each asserts that no
  * `ssn` value goes out in clear. FP2: a FETCH from a fresh portal of a plain query reaches no code.
  */
 import { expect } from 'chai';
